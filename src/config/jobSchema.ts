@@ -1,0 +1,109 @@
+// Job definitions (SPEC §7): one JSON file per job in jobs/, validated once at load with messages that
+// name the file and the field, then frozen. `ltv run --input …` builds the same object from flags.
+import { z } from 'zod';
+import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '../ltv/model.js';
+
+export const CANONICAL_COLUMNS = [
+  'customer_id', 'event_time', 'amount', 'transaction_id', 'currency', 'tenant_id',
+  'commission_percentage', 'tax_percentage', 'proceeds', 'net_revenue', 'renewal_number',
+  'refunded_at', 'refund_of', 'is_sandbox', 'is_trial', 'updated_at',
+  'product_id', 'duration', 'store', 'country', 'paywall', 'paywalls_group', 'audience', 'placement',
+  'offer_category', 'offer_type', 'offer_id', 'attribution_source', 'attribution_status',
+  'attribution_channel', 'attribution_campaign', 'attribution_adgroup', 'attribution_adset',
+  'attribution_creative',
+] as const;
+export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
+
+const ianaZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: 'not an IANA time zone (e.g. "UTC", "Europe/Berlin")' });
+
+const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "USD"').transform((s) => s.toUpperCase());
+
+export const InputSchema = z.strictObject({
+  /** A local path or glob, relative to the job file's folder; `.gz` is read transparently. */
+  path: z.string().min(1),
+  format: z.enum(['auto', 'csv', 'tsv', 'jsonl', 'parquet']).default('auto'),
+  preset: z.enum(['canonical', 'revenuecat']).default('canonical'),
+  /** canonical column → source column (overrides the preset). */
+  map: z.partialRecord(z.enum(CANONICAL_COLUMNS), z.string().min(1)).default({}),
+  /** CSV delimiter; sniffed when absent. `whitespace` reads runs of spaces (e.g. CDNOW). */
+  delimiter: z.string().min(1).max(10).optional(),
+  /** Time format of event_time when it is not ISO 8601, in strptime syntax, e.g. "%Y%m%d". */
+  time_format: z.string().min(1).optional(),
+});
+export type InputDef = z.infer<typeof InputSchema>;
+
+export const MatrixSpecSchema = z.strictObject({
+  period_type: z.enum(PERIOD_TYPES),
+  period_unit: z.enum(PERIOD_UNITS),
+  segmentation: z.enum(SEGMENTATIONS as [Segmentation, ...Segmentation[]]).default('cohort'),
+});
+
+/** Native matrices published in ltv.json/csv/xlsx when a job does not choose: SPEC §5 "every configured matrix". */
+export const DEFAULT_MATRICES = [
+  { period_type: 'days', period_unit: 'month', segmentation: 'cohort' },
+  { period_type: 'days', period_unit: 'week', segmentation: 'cohort' },
+  { period_type: 'renewals', period_unit: 'month', segmentation: 'cohort' },
+  { period_type: 'days', period_unit: 'month', segmentation: 'country' },
+  { period_type: 'days', period_unit: 'month', segmentation: 'product' },
+  { period_type: 'days', period_unit: 'month', segmentation: 'store' },
+] as const;
+
+export const EmailSchema = z.strictObject({
+  to: z.array(z.string().email()).min(1),
+  cc: z.array(z.string().email()).default([]),
+  /** Recipients of failure notices. */
+  ops: z.array(z.string().email()).default([]),
+  /** Placeholders: {tenant}, {date}, {ltv}, {currency}, {job}. */
+  subject: z.string().default('LTV report {tenant} {date}: {ltv} at 90 days'),
+  attach_csv: z.boolean().default(false),
+  /** Above this size the workbook is linked on the endpoint instead of attached. */
+  max_attachment_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** Public base URL of `ltv serve`, for links. */
+  link_base_url: z.string().url().optional(),
+});
+
+export const JobSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  /** Rows without tenant_id belong to this tenant. */
+  tenant: z.string().min(1).max(128).default('default'),
+  inputs: z.array(InputSchema).min(1),
+  timezone: ianaZone.default('UTC'),
+  currency: currency.default('USD'),
+  /** CSV `date,currency,rate`: one unit of `currency` is `rate` units of the report currency. */
+  rates: z.string().min(1).optional(),
+  /** Fixed as-of time (ISO 8601); normally the run's start or its scheduled slot. */
+  as_of: z.string().datetime({ offset: true }).optional(),
+  matrices: z.array(MatrixSpecSchema).min(1).default(DEFAULT_MATRICES.map((m) => ({ ...m }))),
+  formats: z.array(z.enum(['json', 'csv', 'xlsx'])).default(['json', 'csv', 'xlsx']),
+  /** A run whose share of bad rows exceeds this fails without publishing (SPEC §3). */
+  max_bad_row_share: z.number().min(0).max(1).default(0.01),
+  retention: z.number().int().min(1).default(30),
+  /** Where runs are published, relative to the job file's folder unless absolute. */
+  reports_dir: z.string().min(1).optional(),
+  schedule: z
+    .strictObject({ cron: z.string().min(1), timezone: ianaZone.default('UTC') })
+    .optional(),
+  email: EmailSchema.optional(),
+  duckdb: z
+    .strictObject({
+      threads: z.number().int().min(1).optional(),
+      memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i).optional(),
+      temp_directory: z.string().optional(),
+    })
+    .default({}),
+});
+export type JobInput = z.input<typeof JobSchema>;
+export type Job = z.infer<typeof JobSchema> & {
+  /** File name without extension (or "adhoc" for `ltv run --input`). */
+  name: string;
+  /** Folder relative paths in the job resolve against. */
+  baseDir: string;
+};

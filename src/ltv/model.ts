@@ -1,0 +1,124 @@
+// The report model: the one typed result of a run that every writer (json, csv, xlsx, chart, API
+// snapshots, email) renders. Money values are per-customer LTVs already rounded half away from zero to
+// 2 decimals (SPEC §4 "rounded only where it is written out": the SQL rounds exactly, from DECIMAL).
+
+export const ACCOUNTING_TYPES = ['revenue', 'proceeds', 'net_revenue'] as const;
+export type AccountingType = (typeof ACCOUNTING_TYPES)[number];
+
+export const PERIOD_TYPES = ['renewals', 'days'] as const;
+export type PeriodType = (typeof PERIOD_TYPES)[number];
+
+export const PERIOD_UNITS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export type PeriodUnit = (typeof PERIOD_UNITS)[number];
+
+/** Time segmentations: rows are cohorts by that unit instead of by period_unit (SPEC §6). */
+export const TIME_SEGMENTATIONS = ['day', 'week', 'month', 'year'] as const;
+export type TimeSegmentation = (typeof TIME_SEGMENTATIONS)[number];
+
+/** Attribute segmentations and the canonical column each one reads (SPEC §3 dimensions, §6). */
+export const SEGMENT_COLUMNS = {
+  country: 'country',
+  product: 'product_id',
+  store_product_id: 'product_id',
+  paywall: 'paywall',
+  paywalls_group: 'paywalls_group',
+  audience: 'audience',
+  placement: 'placement',
+  duration: 'duration',
+  store: 'store',
+} as const;
+export type AttributeSegmentation = keyof typeof SEGMENT_COLUMNS;
+
+/** `cohort` = no segmentation: rows are the cohorts by period_unit. */
+export type Segmentation = 'cohort' | TimeSegmentation | AttributeSegmentation;
+export const SEGMENTATIONS: readonly Segmentation[] = [
+  'cohort',
+  ...TIME_SEGMENTATIONS,
+  ...(Object.keys(SEGMENT_COLUMNS) as AttributeSegmentation[]),
+];
+
+/** SPEC §4 censoring: `complete` when the whole cohort has lived through the period, else `partial`. */
+export type CellState = 'complete' | 'partial';
+
+export interface Cell {
+  period: number;
+  /** Customers behind the cell: the row's customers in the cohorts where this period is shown. */
+  customers: number;
+  state: CellState;
+  revenue: number;
+  proceeds: number;
+  net_revenue: number;
+}
+
+export interface MatrixRow {
+  type: 'total' | 'cohort' | 'segment';
+  /** "Total", the cohort_date (YYYY-MM-DD) or the segment value ("unknown" when missing). */
+  title: string;
+  /** Every customer of the row (the denominator of its cohort cells). */
+  customers: number;
+  cells: Cell[];
+}
+
+export interface MatrixSpec {
+  period_type: PeriodType;
+  period_unit: PeriodUnit;
+  segmentation: Segmentation;
+}
+
+export interface Matrix extends MatrixSpec {
+  /** `<period_type>-<period_unit>-<segmentation>`, as in the Adapty snapshot file names. */
+  id: string;
+  /** The calendar unit the cohorts are formed by: the time segmentation, else period_unit. */
+  cohort_unit: PeriodUnit;
+  /** Total row first, then cohorts oldest first or segments by customers (desc), then title. */
+  rows: MatrixRow[];
+}
+
+export interface InputStats {
+  path: string;
+  format: string;
+  rows: number;
+  quarantined: number;
+}
+
+export interface RunStats {
+  rows_read: number;
+  rows_quarantined: number;
+  duplicates: number;
+  sandbox_rows: number;
+  after_as_of_rows: number;
+  transactions: number;
+  refunds_linked: number;
+  refunds_unlinked: number;
+}
+
+export interface Summary {
+  customers: number;
+  cohorts: number;
+  revenue: number;
+  proceeds: number;
+  net_revenue: number;
+  /** SPEC §4 Zenovay summary; null when no customer is 30 (90) days old yet. */
+  average_ltv_30d: number | null;
+  average_ltv_90d: number | null;
+}
+
+export interface TenantReport {
+  schema_version: 1;
+  tenant: string;
+  run_id: string;
+  /** ISO 8601 UTC, e.g. 2026-03-16T15:00:00.000Z */
+  as_of: string;
+  timezone: string;
+  currency: string;
+  generated_at: string;
+  duration_ms: number;
+  inputs: InputStats[];
+  stats: RunStats;
+  summary: Summary;
+  matrices: Matrix[];
+}
+
+export function matrixId(spec: MatrixSpec): string {
+  return `${spec.period_type}-${spec.period_unit}-${spec.segmentation}`;
+}
