@@ -1,0 +1,23 @@
+// The `ltv` command line (SPEC §8). Each command lives in its own file and registers itself here; the
+// commands are thin: they parse flags and call a stage. A user mistake is one line on stderr and exit 1.
+import { Command } from 'commander';
+import { isAppError } from '../config/AppError.js';
+import { registerRun } from './runCommand.js';
+
+const program = new Command('ltv')
+  .description('Cohort lifetime-value reports from transaction exports')
+  .showHelpAfterError('(run `ltv --help` for usage)');
+
+registerRun(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (isAppError(e)) {
+    process.stderr.write(`ltv: ${e.message}\n`);
+    process.exitCode = e.code === 'INTERNAL' ? 70 : 1;
+  } else {
+    process.stderr.write(`ltv: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  }
+}
