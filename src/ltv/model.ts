@@ -122,3 +122,37 @@ export interface TenantReport {
 export function matrixId(spec: MatrixSpec): string {
   return `${spec.period_type}-${spec.period_unit}-${spec.segmentation}`;
 }
+
+/**
+ * Adapty MetricsFilters keys we answer (SPEC §6) and the canonical customer attribute each one matches.
+ * OR within a key, AND across keys, case-insensitive. `date` (required) and `compare_date` (ignored)
+ * are handled separately.
+ */
+export const FILTER_COLUMNS = {
+  country: 'country',
+  store: 'store',
+  store_product_id: 'product_id',
+  product: 'product_id',
+  duration: 'duration',
+  paywall: 'paywall',
+  paywalls_group: 'paywalls_group',
+  audience: 'audience',
+  placement: 'placement',
+  offer_category: 'offer_category',
+  offer_type: 'offer_type',
+  offer_id: 'offer_id',
+  attribution_source: 'attribution_source',
+  attribution_status: 'attribution_status',
+  attribution_channel: 'attribution_channel',
+  attribution_campaign: 'attribution_campaign',
+  attribution_adgroup: 'attribution_adgroup',
+  attribution_adset: 'attribution_adset',
+  attribution_creative: 'attribution_creative',
+} as const;
+export type FilterKey = keyof typeof FILTER_COLUMNS;
+
+export interface LtvFilters {
+  /** Inclusive local dates (report time zone) of the customers' first payment, YYYY-MM-DD. */
+  date?: readonly [string, string];
+  attributes?: Partial<Record<FilterKey, readonly string[]>>;
+}

@@ -1,0 +1,48 @@
+// The published layout of one run (SPEC §5), in one place so writers, the endpoint and the worker agree.
+import { join } from 'node:path';
+import type { MatrixSpec } from './model.js';
+
+export const RUN_FILES = {
+  manifest: 'manifest.json',
+  json: 'ltv.json',
+  csv: 'ltv.csv',
+  xlsx: 'ltv.xlsx',
+  chart: 'ltv.png',
+  quarantine: 'quarantine.csv',
+  /** Data the endpoint queries read-only for filtered Adapty requests (the run's own SQL runs over them). */
+  facts: 'data/facts.parquet',
+  customers: 'data/customers.parquet',
+} as const;
+
+export function zenovaySnapshotPath(range: string, granularity: string): string {
+  return join('api', 'zenovay', `${range}-${granularity}.json`);
+}
+
+export function adaptySnapshotPath(spec: MatrixSpec): string {
+  return join('api', 'adapty', `${spec.period_type}-${spec.period_unit}-${spec.segmentation}.json`);
+}
+
+export interface ManifestFile {
+  bytes: number;
+  sha256: string;
+}
+
+/** manifest.json of a run. */
+export interface Manifest {
+  schema_version: 1;
+  tenant: string;
+  run_id: string;
+  job: string;
+  as_of: string;
+  timezone: string;
+  currency: string;
+  generated_at: string;
+  idempotency_key: string | null;
+  /** Range of the customers' first-payment local dates; null when the tenant has no customer. */
+  first_payment_dates: { min: string; max: string } | null;
+  inputs: { path: string; format: string; rows: number; quarantined: number }[];
+  stats: Record<string, number>;
+  timings_ms: Record<string, number>;
+  /** Every file of the run but the manifest itself, by path relative to the run directory. */
+  files: Record<string, ManifestFile>;
+}
