@@ -7,7 +7,8 @@ import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import {
   FILTER_COLUMNS, SEGMENT_COLUMNS, TIME_SEGMENTATIONS, matrixId,
-  type Cell, type FilterKey, type LtvFilters, type Matrix, type MatrixRow, type MatrixSpec, type PeriodUnit,
+  type AttributeSegmentation, type Cell, type FilterKey, type LtvFilters, type Matrix, type MatrixRow,
+  type MatrixSpec, type PeriodType, type PeriodUnit, type Segmentation,
 } from './model.js';
 
 const COHORT_START: Record<PeriodUnit, string> = {
@@ -45,20 +46,38 @@ export interface MatrixQuery {
   params: Record<string, DuckDBValue>;
 }
 
-export function matrixQuery(spec: MatrixSpec, asOfLocal: string, filters: LtvFilters = {}): MatrixQuery {
-  const cohortUnit = cohortUnitOf(spec);
-  const cohort = COHORT_START[cohortUnit];
-  const isCohortRows = spec.segmentation === 'cohort' || (TIME_SEGMENTATIONS as readonly string[]).includes(spec.segmentation);
-  const seg = isCohortRows
+/** The segmentations a query computes: product and store_product_id read the same column, so one kind. */
+function kindOf(seg: Segmentation): Segmentation {
+  return seg === 'store_product_id' ? 'product' : seg;
+}
+
+function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'base_c' | 'base_f'): string {
+  const unit = cohortUnitOf({ period_type: 'days', period_unit: periodUnit, segmentation: kind });
+  const cohort = COHORT_START[unit];
+  const seg = kind === 'cohort' || isTimeSegmentation(kind)
     ? `strftime(${cohort}, '%Y-%m-%d')`
-    : `coalesce(${quoteIdent(SEGMENT_COLUMNS[spec.segmentation as keyof typeof SEGMENT_COLUMNS])}, 'unknown')`;
-  const j = spec.period_type === 'renewals' ? 'renewal' : DAYS_PERIOD_INDEX[spec.period_unit];
+    : `coalesce(${quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation])}, 'unknown')`;
+  const measures = from === 'base_c' ? 'n' : 'j, revenue, proceeds, net_revenue, payments';
+  return `SELECT '${kind}' AS kind, ${cohort} AS cohort, CAST(${cohort} + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, ${seg} AS seg, ${measures} FROM ${from}`;
+}
+
+function isTimeSegmentation(seg: Segmentation): boolean {
+  return (TIME_SEGMENTATIONS as readonly string[]).includes(seg);
+}
+
+export function matrixQuery(
+  periodType: PeriodType,
+  periodUnit: PeriodUnit,
+  segmentations: readonly Segmentation[],
+  asOfLocal: string,
+  filters: LtvFilters = {},
+): MatrixQuery {
+  const kinds = [...new Set(segmentations.map(kindOf))];
+  const j = periodType === 'renewals' ? 'renewal' : DAYS_PERIOD_INDEX[periodUnit];
   // Complete (SPEC §4): the cohort's end e (exclusive) + (k+1)·unit ≤ T  ⇔  k ≤ lastPeriodFrom(e) − 1.
   // `renewals` has no calendar end: every shown cell but the highest renewal (still filling) is complete.
-  const K = spec.period_type === 'renewals' ? 'max_renewal' : lastPeriodFrom('cohort', spec.period_unit);
-  const Kc = spec.period_type === 'renewals'
-    ? 'max_renewal - 1'
-    : `${lastPeriodFrom(`CAST(cohort + ${UNIT_INTERVAL[cohortUnit]} AS DATE)`, spec.period_unit)} - 1`;
+  const K = periodType === 'renewals' ? 'max_renewal' : lastPeriodFrom('cohort', periodUnit);
+  const Kc = periodType === 'renewals' ? 'max_renewal - 1' : `${lastPeriodFrom('cohort_end', periodUnit)} - 1`;
 
   const params: Record<string, DuckDBValue> = { as_of_local: asOfLocal };
   const where: string[] = ['TRUE'];
@@ -73,13 +92,21 @@ export function matrixQuery(spec: MatrixSpec, asOfLocal: string, filters: LtvFil
     params[name] = listValue(values.map((v) => v.toLowerCase()));
     where.push(`list_contains(CAST($${name} AS VARCHAR[]), lower(coalesce(${quoteIdent(FILTER_COLUMNS[key])}, 'unknown')))`);
   }
-  const sql = loadSql('12_matrix', { cohort, seg, j, K, Kc, where: where.join(' AND ') });
+  const sql = loadSql('12_matrix', {
+    where: where.join(' AND '),
+    j,
+    cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'base_c')).join('\nUNION ALL\n'),
+    fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'base_f')).join('\nUNION ALL\n'),
+    K,
+    Kc,
+  });
   // DuckDB refuses a bound parameter the statement does not use (renewals never reads $as_of_local).
   const used = Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
   return { sql, params: used };
 }
 
 interface CellRow {
+  kind: Segmentation;
   is_total: boolean;
   row_key: string;
   period: number;
@@ -90,15 +117,38 @@ interface CellRow {
   partial: boolean;
 }
 
-export async function computeMatrix(wh: Warehouse, spec: MatrixSpec, asOfLocal: string, filters: LtvFilters = {}): Promise<Matrix> {
-  const { sql, params } = matrixQuery(spec, asOfLocal, filters);
+/** Every matrix of one period type and unit for the given segmentations, in one statement. */
+export async function computeMatrices(
+  wh: Warehouse,
+  periodType: PeriodType,
+  periodUnit: PeriodUnit,
+  segmentations: readonly Segmentation[],
+  asOfLocal: string,
+  filters: LtvFilters = {},
+): Promise<Map<Segmentation, Matrix>> {
+  const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters);
   const rows = await wh.all<CellRow>(sql, params);
-  return assembleMatrix(spec, rows);
+  const byKind = new Map<Segmentation, CellRow[]>();
+  for (const r of rows) {
+    let list = byKind.get(r.kind);
+    if (!list) byKind.set(r.kind, (list = []));
+    list.push(r);
+  }
+  const out = new Map<Segmentation, Matrix>();
+  for (const seg of segmentations) {
+    out.set(seg, assembleMatrix({ period_type: periodType, period_unit: periodUnit, segmentation: seg }, byKind.get(kindOf(seg)) ?? []));
+  }
+  return out;
+}
+
+export async function computeMatrix(wh: Warehouse, spec: MatrixSpec, asOfLocal: string, filters: LtvFilters = {}): Promise<Matrix> {
+  const m = await computeMatrices(wh, spec.period_type, spec.period_unit, [spec.segmentation], asOfLocal, filters);
+  return m.get(spec.segmentation)!;
 }
 
 function assembleMatrix(spec: MatrixSpec, cells: CellRow[]): Matrix {
   const cohortUnit = cohortUnitOf(spec);
-  const isCohortRows = spec.segmentation === 'cohort' || (TIME_SEGMENTATIONS as readonly string[]).includes(spec.segmentation);
+  const isCohortRows = spec.segmentation === 'cohort' || isTimeSegmentation(spec.segmentation);
   const byRow = new Map<string, MatrixRow>();
   for (const c of cells) {
     const key = c.is_total ? '\u0000total' : c.row_key;

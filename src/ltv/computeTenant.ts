@@ -2,9 +2,9 @@
 // summary, and every matrix the run publishes (configured ones and all unfiltered Adapty combinations).
 import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { computeMatrix } from './computeMatrix.js';
+import { computeMatrices } from './computeMatrix.js';
 import {
-  PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, matrixId, type Matrix, type MatrixSpec, type Summary,
+  PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Matrix, type MatrixSpec, type Summary,
 } from './model.js';
 
 export interface TenantComputation {
@@ -37,8 +37,18 @@ export async function computeTenant(
     average_ltv_30d: number | null; average_ltv_90d: number | null; first_day: string | null; last_day: string | null;
   }>(loadSql('13_summary'), { tenant, as_of_local: asOfLocal });
   const matrices = new Map<string, Matrix>();
-  const unique = new Map(specs.map((sp) => [matrixId(sp), sp]));
-  for (const [id, spec] of unique) matrices.set(id, await computeMatrix(wh, spec, asOfLocal));
+  // One statement per period type and unit computes all of its segmentations.
+  const groups = new Map<string, { type: MatrixSpec['period_type']; unit: MatrixSpec['period_unit']; segs: Set<MatrixSpec['segmentation']> }>();
+  for (const sp of specs) {
+    const key = `${sp.period_type}-${sp.period_unit}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { type: sp.period_type, unit: sp.period_unit, segs: new Set() }));
+    g.segs.add(sp.segmentation);
+  }
+  for (const g of groups.values()) {
+    const computed = await computeMatrices(wh, g.type, g.unit, [...g.segs], asOfLocal);
+    for (const m of computed.values()) matrices.set(m.id, m);
+  }
   const monthly = matrices.get('days-month-cohort');
   return {
     summary: {
