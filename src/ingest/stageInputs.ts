@@ -190,7 +190,9 @@ async function query<T>(wh: Warehouse, file: SourceFile, sql: string, params: Re
 
 /** Rows DuckDB's CSV reader could not split: quarantined with its reason, at their physical line. */
 async function stageRejectedRows(wh: Warehouse, fileIdx: number): Promise<void> {
-  const rejects = await wh.json<{ line: string }>('SELECT line::BIGINT AS line FROM reject_errors ORDER BY line');
+  // DuckDB may report one line several times (once per surplus column): one quarantined row per line.
+  await wh.run('CREATE OR REPLACE TEMP TABLE rejected_lines AS SELECT DISTINCT ON (line) line::BIGINT AS line, error_type, error_message FROM reject_errors ORDER BY line');
+  const rejects = await wh.json<{ line: string }>('SELECT line FROM rejected_lines ORDER BY line');
   if (rejects.length === 0) return;
   // Our good rows were numbered as if no row was rejected: shift those after each rejected line.
   for (const { line } of rejects) {
@@ -199,7 +201,7 @@ async function stageRejectedRows(wh: Warehouse, fileIdx: number): Promise<void> 
   await wh.run(
     `INSERT INTO staged (file_idx, line, parse_error)
      SELECT $f, line, 'malformed CSV row: ' || error_type || coalesce(' (' || left(error_message, 160) || ')', '')
-     FROM reject_errors`,
+     FROM rejected_lines`,
     { f: String(fileIdx) },
   );
   await wh.run('DELETE FROM reject_errors');
