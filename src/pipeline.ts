@@ -90,6 +90,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 
   const wh = await Warehouse.open({
     timezone: job.timezone,
+    logger: log,
     ...(job.duckdb.threads ? { threads: job.duckdb.threads } : {}),
     ...(job.duckdb.memory_limit ? { memoryLimit: job.duckdb.memory_limit } : {}),
     ...(job.duckdb.temp_directory ? { tempDirectory: resolve(job.baseDir, job.duckdb.temp_directory) } : {}),
@@ -103,8 +104,6 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
     const staged = await stageInputs(wh, files, job.currency);
-    await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR)');
-    for (const [i, f] of files.entries()) await wh.run('INSERT INTO input_files VALUES ($i, $p)', { i, p: f.path });
     const check = await checkRows(wh, { currency: job.currency, tenant: job.tenant });
     const inputs: InputStats[] = staged.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
@@ -213,5 +212,5 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 
 async function copyQuarantine(wh: Warehouse, tenant: string | null, path: string): Promise<void> {
   await wh.run('CREATE OR REPLACE TEMP TABLE quarantine_tenant AS SELECT CAST($t AS VARCHAR) AS t', { t: tenant });
-  await wh.run(`COPY (${loadSql('14_quarantine')}) TO ${quoteLiteral(path)} (HEADER, DELIMITER ',')`);
+  await wh.run(`COPY (${loadSql('16_quarantine')}) TO ${quoteLiteral(path)} (HEADER, DELIMITER ',')`);
 }

@@ -1,12 +1,17 @@
 -- SPEC §3 validation. Every staged row typed; `reason` names the first rule it breaks (NULL = valid).
 -- Params: $currency (report currency), $tenant (the job's tenant for rows without tenant_id).
--- Output: table checked(file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
+-- Reads input_files(file_idx, first_row, header_lines) for line numbers and rates for conversion.
+-- Output: table checked(src_row (order of reading), file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
 --   amount DECIMAL(18,8), currency, rate, commission, tax, proceeds, net_revenue, renewal_number,
 --   refunded_at, refund_of, is_sandbox, is_trial, updated_at, dimensions…, reason).
 CREATE OR REPLACE TABLE checked AS
 WITH typed AS (
   SELECT
-    file_idx, line, parse_error,
+    s.rowid AS src_row, s.file_idx,
+    -- Position in the file; rows DuckDB rejected shift it, which quarantine output corrects (14_quarantine).
+    coalesce(s.line, s.rowid - f.first_row + f.header_lines + 1) AS line,
+    s.line IS NOT NULL AS line_known,
+    parse_error,
     coalesce(ltv_text(tenant_id), $tenant) AS tenant_id,
     ltv_text(customer_id) AS customer_id,
     ltv_text(transaction_id) AS transaction_id,
@@ -42,13 +47,20 @@ WITH typed AS (
     ltv_text(attribution_channel) AS attribution_channel, ltv_text(attribution_campaign) AS attribution_campaign,
     ltv_text(attribution_adgroup) AS attribution_adgroup, ltv_text(attribution_adset) AS attribution_adset,
     ltv_text(attribution_creative) AS attribution_creative
-  FROM staged
+  FROM staged s
+  JOIN input_files f USING (file_idx)
+),
+foreign_days AS (
+  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone),
+  -- looked up once per (currency, day) rather than per row.
+  SELECT d.currency, d.day, r.rate
+  FROM (SELECT DISTINCT currency, CAST(event_time AS DATE) AS day FROM typed WHERE currency <> $currency AND event_time IS NOT NULL) d
+  ASOF LEFT JOIN rates r ON r.currency = d.currency AND d.day >= r.date
 ),
 with_rate AS (
-  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone).
-  SELECT t.*, CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE r.rate END AS rate
+  SELECT t.*, CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE fd.rate END AS rate
   FROM typed t
-  ASOF LEFT JOIN rates r ON r.currency = t.currency AND CAST(t.event_time AS DATE) >= r.date
+  LEFT JOIN foreign_days fd ON fd.currency = t.currency AND fd.day = CAST(t.event_time AS DATE)
 )
 SELECT
   * EXCLUDE (parse_error, raw_event_time, raw_amount, raw_commission, raw_tax, raw_proceeds, raw_net_revenue,
