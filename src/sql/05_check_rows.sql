@@ -2,7 +2,7 @@
 -- Params: $currency (report currency), $tenant (the job's tenant for rows without tenant_id).
 -- Reads input_files(file_idx, first_row, header_lines) for line numbers and rates for conversion.
 -- Output: table checked(src_row (order of reading), file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
---   amount DECIMAL(18,8), currency, rate, commission, tax, proceeds, net_revenue, renewal_number,
+--   amount DECIMAL(18,4), currency, rate DECIMAL(18,10), commission, tax, proceeds, net_revenue, renewal_number,
 --   refunded_at, refund_of, is_sandbox, is_trial, updated_at, dimensions…, reason).
 CREATE OR REPLACE TABLE checked AS
 WITH typed AS (
@@ -18,16 +18,16 @@ WITH typed AS (
     event_time AS raw_event_time,
     ltv_ts(event_time) AS event_time,
     amount AS raw_amount,
-    try_cast(trim(amount) AS DECIMAL(18, 8)) AS amount,
+    try_cast(trim(amount) AS DECIMAL(18, 4)) AS amount,
     coalesce(upper(ltv_text(currency)), $currency) AS currency,
     commission_percentage AS raw_commission,
-    try_cast(trim(commission_percentage) AS DECIMAL(18, 8)) AS commission,
+    try_cast(trim(commission_percentage) AS DECIMAL(18, 4)) AS commission,
     tax_percentage AS raw_tax,
-    try_cast(trim(tax_percentage) AS DECIMAL(18, 8)) AS tax,
+    try_cast(trim(tax_percentage) AS DECIMAL(18, 4)) AS tax,
     proceeds AS raw_proceeds,
-    try_cast(trim(proceeds) AS DECIMAL(18, 8)) AS proceeds,
+    try_cast(trim(proceeds) AS DECIMAL(18, 4)) AS proceeds,
     net_revenue AS raw_net_revenue,
-    try_cast(trim(net_revenue) AS DECIMAL(18, 8)) AS net_revenue,
+    try_cast(trim(net_revenue) AS DECIMAL(18, 4)) AS net_revenue,
     renewal_number AS raw_renewal_number,
     try_cast(trim(renewal_number) AS INTEGER) AS renewal_number,
     refunded_at AS raw_refunded_at,
@@ -71,7 +71,7 @@ SELECT
     WHEN ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
     WHEN event_time IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"'
     WHEN ltv_text(raw_amount) IS NULL THEN 'amount is missing'
-    WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 10 integer digits): "' || left(raw_amount, 60) || '"'
+    WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 14 integer digits): "' || left(raw_amount, 60) || '"'
     WHEN NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
     WHEN rate IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
     WHEN ltv_text(raw_commission) IS NOT NULL AND (commission IS NULL OR commission < 0 OR commission > 100) THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'

@@ -7,9 +7,9 @@ CREATE OR REPLACE TABLE payments AS
 SELECT
   tenant_id, customer_id, transaction_id, event_time, currency, rate, amount, refunded_at,
   {{renewal}} AS renewal,
-  ltv_convert(amount, rate) AS revenue,
+  ltv_revenue(amount, rate) AS revenue,
   -- proceeds = amount × (1 − c/100); net = proceeds × (1 − t/100); either may be given directly.
-  ltv_convert(coalesce(proceeds, ltv_pct_off(amount, commission)), rate) AS proceeds,
-  ltv_convert(coalesce(net_revenue, ltv_pct_off(coalesce(proceeds, ltv_pct_off(amount, commission)), tax)), rate) AS net_revenue
+  ltv_proceeds(amount, proceeds, commission, rate) AS proceeds,
+  ltv_net(amount, proceeds, net_revenue, commission, tax, rate) AS net_revenue
 FROM deduped
 WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount > 0

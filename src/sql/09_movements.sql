@@ -1,14 +1,14 @@
 -- SPEC §2, §3, §4 refunds. The money movements that exist at T, in the report currency, each at the time
 -- and renewal number it counts at. Params: $as_of (ISO 8601 text).
 -- Reads payments (08). Output: table movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
---   revenue, proceeds, net_revenue DECIMAL(18,8), is_payment BOOLEAN, kind VARCHAR).
+--   revenue DECIMAL(38,14), proceeds DECIMAL(38,20), net_revenue DECIMAL(38,26), is_payment, kind).
 CREATE OR REPLACE TABLE movements AS
 WITH refund_rows AS (
   SELECT
     r.tenant_id, r.customer_id, r.event_time, r.amount, r.currency, r.rate, r.refund_of,
-    ltv_convert(r.amount, r.rate) AS revenue,
-    ltv_convert(coalesce(r.proceeds, ltv_pct_off(r.amount, r.commission)), r.rate) AS proceeds,
-    ltv_convert(coalesce(r.net_revenue, ltv_pct_off(coalesce(r.proceeds, ltv_pct_off(r.amount, r.commission)), r.tax)), r.rate) AS net_revenue
+    ltv_revenue(r.amount, r.rate) AS revenue,
+    ltv_proceeds(r.amount, r.proceeds, r.commission, r.rate) AS proceeds,
+    ltv_net(r.amount, r.proceeds, r.net_revenue, r.commission, r.tax, r.rate) AS net_revenue
   FROM deduped r
   WHERE NOT r.is_sandbox AND r.event_time <= CAST($as_of AS TIMESTAMPTZ) AND r.amount < 0
 ),
@@ -23,9 +23,9 @@ linked AS (
   -- converts at that payment's rate, and takes back proceeds and net in the amount's proportion.
   SELECT
     tenant_id, p_customer AS customer_id, p_time AS t, p_renewal AS renewal,
-    CASE WHEN currency = p_currency THEN ltv_convert(amount, p_rate) ELSE revenue END AS revenue,
-    ltv_scale(p_proceeds, amount, p_amount) AS proceeds,
-    ltv_scale(p_net, amount, p_amount) AS net_revenue
+    CASE WHEN currency = p_currency THEN ltv_revenue(amount, p_rate) ELSE revenue END AS revenue,
+    CAST(ltv_scale(p_proceeds, amount, p_amount) AS DECIMAL(38, 20)) AS proceeds,
+    CAST(ltv_scale(p_net, amount, p_amount) AS DECIMAL(38, 26)) AS net_revenue
   FROM matched
   WHERE p_time IS NOT NULL
 ),
