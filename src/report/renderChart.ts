@@ -123,9 +123,9 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     return out.join('\n');
   }
 
-  const maxPeriod = Math.max(1, ...points.map((c) => c.period));
+  const maxPeriod = points.reduce((m, c) => Math.max(m, c.period), 1);
   const values = points.map((c) => c[accountingType]);
-  const yTicks = niceTicks(Math.min(0, ...values), Math.max(0, ...values), 6);
+  const yTicks = niceTicks(values.reduce((m, v) => Math.min(m, v), 0), values.reduce((m, v) => Math.max(m, v), 0), 6);
   const yMin = yTicks[0] ?? 0;
   const yMax = yTicks[yTicks.length - 1] ?? 1;
   const x = (period: number): number => plot.left + (period / maxPeriod) * (plot.right - plot.left);
