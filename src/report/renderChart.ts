@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
-import type { AccountingType, Matrix, MatrixRow, TenantReport } from '../ltv/model.js';
+import { SEGMENT_COLUMNS, type AccountingType, type Matrix, type MatrixRow, type TenantReport } from '../ltv/model.js';
 import { currencySymbol } from './currencySymbol.js';
 import { localTime } from './localTime.js';
 import { periodAxisTitle } from './periodLabel.js';
@@ -71,13 +71,13 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   const accountingType = opts.accountingType ?? 'revenue';
   const matrix = chartMatrix(report, opts.matrixId);
   const symbol = currencySymbol(report.currency);
+  const bySegment = matrix !== undefined && matrix.segmentation in SEGMENT_COLUMNS;
 
   const series: Series[] = [];
   if (matrix) {
     const others = matrix.rows.filter((r) => r.type !== 'total' && r.cells.length > 0);
     const n = opts.cohorts ?? 6;
-    // Cohorts come oldest first, so the most recent are the last; segments come largest first.
-    const picked = others[0]?.type === 'cohort' ? others.slice(-n) : others.slice(0, n);
+    const picked = others[0]?.type === 'cohort' ? recentCohorts(others, n) : others.slice(0, n);
     picked.forEach((row, i) => {
       series.push({
         label: `${row.type === 'cohort' ? cohortLabel(row.title, matrix) : shorten(row.title, 22)} (${row.customers.toLocaleString('en-US')})`,
@@ -89,7 +89,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     const total = matrix.rows.find((r) => r.type === 'total');
     if (total && total.cells.length > 0) {
       series.push({
-        label: `All cohorts, average (${total.customers.toLocaleString('en-US')})`,
+        label: `${bySegment ? 'All customers' : 'All cohorts, average'} (${total.customers.toLocaleString('en-US')})`,
         colour: TOTAL_COLOUR,
         width: 4.5,
         row: total,
@@ -100,7 +100,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   const title = `Cumulative ${ACCOUNTING_WORDS[accountingType]} per customer — ${report.tenant}`;
   const subtitle = [
     `as of ${localTime(report.as_of, report.timezone)} (${report.timezone})`,
-    matrix ? `cohorts by ${matrix.cohort_unit}` : '',
+    !matrix ? '' : bySegment ? `by ${matrix.segmentation.replaceAll('_', ' ')}` : `cohorts by ${matrix.cohort_unit}`,
     report.currency,
   ]
     .filter((s) => s !== '')
@@ -157,7 +157,9 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   const markers = maxPeriod <= 36;
   for (const s of series) {
     const cells = s.row.cells;
-    const firstPartial = cells.findIndex((c) => c.state === 'partial');
+    // The Total row is partial wherever its newest cohort is, which is every period: its line stays
+    // solid, as it is mostly made of complete cohorts.
+    const firstPartial = s.row.type === 'total' ? -1 : cells.findIndex((c) => c.state === 'partial');
     const solid = firstPartial === -1 ? cells : cells.slice(0, firstPartial);
     const dashed = firstPartial === -1 ? [] : cells.slice(Math.max(0, firstPartial - 1));
     const pts = (cs: typeof cells): string => cs.map((c) => `${fmt(x(c.period))},${fmt(y(c[accountingType]))}`).join(' ');
@@ -166,23 +168,25 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     if (dashed.length > 1) out.push(`<polyline points="${pts(dashed)}" ${style} stroke-dasharray="${s.width * 2} ${s.width * 2}"/>`);
     if (markers || cells.length === 1) {
       for (const c of cells) {
-        const fill = c.state === 'partial' ? '#FFFFFF' : s.colour;
+        const fill = c.state === 'partial' && s.row.type !== 'total' ? '#FFFFFF' : s.colour;
         out.push(`<circle cx="${fmt(x(c.period))}" cy="${fmt(y(c[accountingType]))}" r="${s.width + 1}" fill="${fill}" stroke="${s.colour}" stroke-width="1.5"/>`);
       }
     }
   }
 
-  // Legend: the average first, as it is the line to read.
   const lx = width - legendWidth;
   let ly = plot.top + 4;
-  for (const s of [...series].reverse()) {
+  // Legend: the average first, as it is the line to read; then the newest cohort, or the largest segment.
+  const average = series.filter((s) => s.row.type === 'total');
+  const others = series.filter((s) => s.row.type !== 'total');
+  for (const s of [...average, ...(bySegment ? others : others.reverse())]) {
     out.push(line(lx, ly - 4, lx + 26, ly - 4, s.colour, s.width));
     out.push(text(lx + 34, ly, s.label, { size: 12, fill: '#262626', weight: s.row.type === 'total' ? 'bold' : 'normal' }));
     ly += 22;
   }
   ly += 8;
   out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 26}" y2="${ly - 4}" stroke="#595959" stroke-width="2" stroke-dasharray="4 4"/>`);
-  out.push(text(lx + 34, ly, 'partial period, still growing', { size: 12, fill: '#595959' }));
+  out.push(text(lx + 34, ly, 'partial period of a cohort', { size: 12, fill: '#595959' }));
   out.push(text(lx, ly + 22, '(n) = customers', { size: 12, fill: '#595959' }));
   out.push('</svg>');
   return out.join('\n');
@@ -193,6 +197,18 @@ const ACCOUNTING_WORDS: Record<AccountingType, string> = {
   proceeds: 'proceeds',
   net_revenue: 'net revenue',
 };
+
+/**
+ * The most recent `n` cohorts, oldest first. When there are at least twice as many, every k-th back
+ * from the newest instead: the newest six of a daily matrix are a few days old and would draw six dots
+ * at period 0, while a spread shows how curves of different ages compare.
+ */
+export function recentCohorts(cohorts: MatrixRow[], n: number): MatrixRow[] {
+  const step = Math.max(1, Math.floor(cohorts.length / n));
+  const picked: MatrixRow[] = [];
+  for (let i = cohorts.length - 1; i >= 0 && picked.length < n; i -= step) picked.unshift(cohorts[i]!);
+  return picked;
+}
 
 /** A cohort's name as a reader says it: "Oct 2025", "2025 Q4", "week of 2026-03-02". */
 function cohortLabel(cohortDate: string, matrix: Matrix): string {

@@ -69,6 +69,11 @@ export async function writeMatrixSheet(
   });
   header.commit();
 
+  // Shared style objects: exceljs caches styles by identity (see writeDataSheets).
+  const count: Partial<ExcelJS.Style> = { numFmt: '#,##0' };
+  const totalTitle: Partial<ExcelJS.Style> = { font: { ...BASE_FONT, bold: true } };
+  const totalCount: Partial<ExcelJS.Style> = { numFmt: '#,##0', font: { ...BASE_FONT, bold: true } };
+  const plain: Partial<ExcelJS.Style> = {};
   const complete: Partial<ExcelJS.Style> = { numFmt: money };
   const partial: Partial<ExcelJS.Style> = { numFmt: money, font: PARTIAL_FONT };
   const totalComplete: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, bold: true } };
@@ -82,11 +87,8 @@ export async function writeMatrixSheet(
     const r = sheet.addRow(values);
     lastRow = r.number;
     if (!isTotal && firstCohortRow === 0) firstCohortRow = r.number;
-    r.getCell(2).numFmt = '#,##0';
-    if (isTotal) {
-      r.getCell(1).font = { ...BASE_FONT, bold: true };
-      r.getCell(2).font = { ...BASE_FONT, bold: true };
-    }
+    r.getCell(1).style = isTotal ? totalTitle : plain;
+    r.getCell(2).style = isTotal ? totalCount : count;
     for (const cell of row.cells) {
       const style = cell.state === 'partial' ? (isTotal ? totalPartial : partial) : isTotal ? totalComplete : complete;
       r.getCell(MATRIX_FIRST_PERIOD_COL + cell.period).style = style;

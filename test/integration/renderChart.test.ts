@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartMatrix, chartSvg, niceTicks, renderChart } from '../../src/report/renderChart.js';
+import { chartMatrix, chartSvg, niceTicks, recentCohorts, renderChart } from '../../src/report/renderChart.js';
 import { dailyReport } from '../helpers/dailyReport.js';
 import { sampleReport } from '../helpers/sampleReport.js';
 
@@ -45,11 +45,12 @@ describe('renderChart', () => {
     expect(svg).toContain('>€20<');
   });
 
-  it('keeps to the most recent cohorts on a long daily matrix', () => {
+  it('spreads the cohorts of a long daily matrix back from the newest', () => {
+    // 60 cohorts, every 10th from the newest (2026-03-16) back.
     const svg = chartSvg(dailyReport(60));
-    expect(svg).toContain('2026-03-16 (');
-    expect(svg).toContain('2026-03-11 (');
-    expect(svg).not.toContain('2026-03-10 (');
+    for (const day of ['2026-03-16', '2026-03-06', '2026-02-24', '2026-01-25']) expect(svg).toContain(`${day} (`);
+    expect(svg).not.toContain('2026-03-15 (');
+    expect(svg).not.toContain('2026-01-15 (');
   });
 
   it('prefers a days matrix over a renewals one that comes first', () => {
@@ -71,5 +72,20 @@ describe('renderChart', () => {
     expect(niceTicks(0, 22.4, 6)).toEqual([0, 5, 10, 15, 20, 25]);
     expect(niceTicks(-1.25, 22.4, 6)).toEqual([-5, 0, 5, 10, 15, 20, 25]);
     expect(niceTicks(0, 729, 10)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800]);
+  });
+});
+
+describe('recentCohorts', () => {
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'cohort' as const, title: `c${i}`, customers: 1, cells: [] }));
+  const titles = (n: number) => recentCohorts(rows(n), 6).map((r) => r.title);
+
+  it('takes the newest six while there are fewer than twelve cohorts', () => {
+    expect(titles(3)).toEqual(['c0', 'c1', 'c2']);
+    expect(titles(11)).toEqual(['c5', 'c6', 'c7', 'c8', 'c9', 'c10']);
+  });
+
+  it('spreads six back from the newest on long matrices', () => {
+    expect(titles(12)).toEqual(['c1', 'c3', 'c5', 'c7', 'c9', 'c11']);
+    expect(titles(730)).toEqual(['c124', 'c245', 'c366', 'c487', 'c608', 'c729']);
   });
 });
