@@ -7,14 +7,18 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type ExcelJS from 'exceljs';
 
-/** exceljs 4.4.0: a WorksheetWriter's `stream` is a StreamBuf whose `pipes` are the zip entry's input. */
+/**
+ * exceljs 4.4.0: a WorksheetWriter's `stream` is a StreamBuf whose `pipes` are the zip entry's input,
+ * a PassThrough of readable-stream 2, which predates `writableNeedDrain`: its `_writableState` is read.
+ */
+type EntryInput = Writable & { _writableState?: { needDrain?: boolean } };
 interface SheetStream {
-  stream: { pipes?: Writable[] };
+  stream: { pipes?: EntryInput[] };
 }
 
 export async function waitForZip(sheet: ExcelJS.Worksheet): Promise<void> {
   const pipes = (sheet as unknown as SheetStream).stream.pipes ?? [];
-  const full = pipes.filter((p) => p.writableNeedDrain);
+  const full = pipes.filter((p) => p._writableState?.needDrain === true);
   if (full.length > 0) await Promise.all(full.map((p) => once(p, 'drain')));
   else await new Promise((resolve) => setImmediate(resolve));
 }
