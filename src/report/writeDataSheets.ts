@@ -50,7 +50,7 @@ export async function writeDataSheets(
       views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }],
       pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
     });
-    s.columns = TIDY_COLUMNS.map((c) => ({ width: WIDTHS[c] }));
+    s.columns = TIDY_COLUMNS.map((c) => ({ width: c === 'tenant' ? Math.min(40, Math.max(WIDTHS.tenant, [...report.tenant].length + 2)) : WIDTHS[c] }));
     const header = s.addRow([...TIDY_COLUMNS]);
     header.font = { ...BASE_FONT, bold: true };
     header.commit();
