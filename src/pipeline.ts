@@ -48,3 +48,6 @@ export interface RunResult {
   timings: Partial<Record<Stage, number>>;
   quarantinePath: string | null;
 }
+
+// Re-exported so the type-check passes until runPipeline uses it (serve branch; take main's version on merge).
+export type { Job };
