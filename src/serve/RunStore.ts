@@ -2,7 +2,7 @@
 // link again, so a run switched in by rename is served from the next request on; everything read is
 // then taken from that one resolved run directory, so no request ever mixes two runs.
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Manifest } from '../ltv/runFiles.js';
@@ -47,26 +47,33 @@ export class RunStore {
 
   /**
    * The tenant's latest run, or null when the tenant is unknown, has no run, or its link leads outside
-   * the reports directory. Synchronous on purpose: two metadata syscalls on a local disk cost less than
+   * the reports directory. Synchronous on purpose: one metadata syscall on a local disk costs less than
    * hopping through libuv's thread pool on every request.
    */
   resolve(tenant: string): ResolvedRun | null {
     if (!isSafeTenantId(tenant)) return null;
-    let dir: string;
-    let manifestStat: { ino: number; mtimeMs: number; size: number };
+    const link = join(this.root, tenant, 'latest');
+    let linkStat: { ino: number; mtimeMs: number };
     try {
-      dir = realpathSync.native(join(this.root, tenant, 'latest'));
-      if (!dir.startsWith(this.root + sep)) return null;
-      manifestStat = statSync(join(dir, RUN_FILES.manifest));
+      // One lstat per request: publishing renames a new link over `latest`, which always changes its
+      // inode, so an unchanged inode means the same run and the cached resolution still holds.
+      linkStat = lstatSync(link);
     } catch {
       return null;
     }
-    // A republished run-id (same directory name, new contents) has a new manifest inode/mtime.
-    const key = `${dir}\0${manifestStat.ino}\0${manifestStat.mtimeMs}\0${manifestStat.size}`;
+    const key = `${linkStat.ino}\0${linkStat.mtimeMs}`;
     const cached = this.current.get(tenant);
     if (cached && cached.key === key) return cached.run;
-    const manifestPath = realpathSync.native(join(dir, RUN_FILES.manifest));
-    if (!manifestPath.startsWith(dir + sep)) return null;
+    let dir: string;
+    let manifestPath: string;
+    try {
+      dir = realpathSync.native(link);
+      if (!dir.startsWith(this.root + sep)) return null;
+      manifestPath = realpathSync.native(join(dir, RUN_FILES.manifest));
+      if (!manifestPath.startsWith(dir + sep)) return null;
+    } catch {
+      return null;
+    }
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
     const run: ResolvedRun = { tenant, dir, manifest, files: new Map(), computed: new Map() };
     this.current.set(tenant, { key, run });

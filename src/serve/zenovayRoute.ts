@@ -35,11 +35,11 @@ export function zenovayRoute(runs: RunStore): Route {
       const granularity = oneOf(ctx.query, 'granularity', ZENOVAY_GRANULARITIES, 'monthly');
       const website = ctx.params.websiteId ?? '';
       // Unknown and not-yours look the same, so a key cannot probe which websites exist.
-      const notFound = new HttpError('NOT_FOUND', 'Website not found');
-      if (!key.tenants.includes(website)) throw notFound;
+      const notFound = (): HttpError => new HttpError('NOT_FOUND', 'Website not found');
+      if (!key.tenants.includes(website)) throw notFound();
       ctx.setTenant(website);
       const run = runs.resolve(website);
-      if (!run) throw notFound;
+      if (!run) throw notFound();
       const file = runs.file(run, zenovaySnapshotPath(range, granularity));
       if (!file) throw new Error(`${run.dir}: snapshot ${zenovaySnapshotPath(range, granularity)} is missing`);
       sendBytes(ctx.req, ctx.res, {
