@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { closeRunQueries } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
 import { HttpError, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
 import { KeyStore, type KeyRecord } from './KeyStore.js';
@@ -214,7 +215,8 @@ export function createServer(opts: ServerOptions): LtvServer {
         force.unref();
         server.close(() => {
           clearTimeout(force);
-          resolve();
+          // The DuckDB instances kept open for filtered queries.
+          void closeRunQueries().then(resolve, resolve);
         });
         server.closeIdleConnections();
       });
