@@ -1,5 +1,5 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError } from './config/AppError.js';
@@ -13,7 +13,10 @@ import { ADAPTY_SNAPSHOT_SPECS, computeTenant } from './ltv/computeTenant.js';
 import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { renderChart } from './report/renderChart.js';
+import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
+import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
 import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
@@ -163,6 +166,13 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         });
         report.duration_ms = Date.now() - started;
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
+        if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
+        // The chart is published beside the workbook and embedded in it (and in the email).
+        const chartPng = await renderChart(report);
+        await writeFile(join(dir, RUN_FILES.chart), chartPng);
+        if (job.formats.includes('xlsx')) {
+          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine });
+        }
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }

@@ -110,6 +110,8 @@ export function sampleReport(): TenantReport {
       duplicates: 41,
       sandbox_rows: 7,
       after_as_of_rows: 2,
+      customer_ids: 1250,
+      movements_without_customer: 0,
       transactions: 24305,
       refunds_linked: 118,
       refunds_unlinked: 9,
