@@ -2,13 +2,17 @@
 // commands are thin: they parse flags and call a stage. A user mistake is one line on stderr and exit 1.
 import { Command } from 'commander';
 import { isAppError } from '../config/AppError.js';
+import { registerEnqueue } from './enqueueCommand.js';
 import { registerRun } from './runCommand.js';
+import { registerWorker } from './workerCommand.js';
 
 const program = new Command('ltv')
   .description('Cohort lifetime-value reports from transaction exports')
   .showHelpAfterError('(run `ltv --help` for usage)');
 
 registerRun(program);
+registerWorker(program);
+registerEnqueue(program);
 
 try {
   await program.parseAsync(process.argv);
