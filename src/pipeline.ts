@@ -1,7 +1,22 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { AppError } from './config/AppError.js';
 import type { Job } from './config/jobSchema.js';
-import type { RunStats, Summary } from './ltv/model.js';
+import { checkRows, enforceBadRowShare } from './ingest/checkRows.js';
+import { loadRates } from './ingest/loadRates.js';
+import { resolveInputs } from './ingest/resolveInputs.js';
+import { stageInputs } from './ingest/stageInputs.js';
+import { buildFacts } from './ltv/buildFacts.js';
+import { ADAPTY_SNAPSHOT_SPECS, computeTenant } from './ltv/computeTenant.js';
+import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
+import { RUN_FILES } from './ltv/runFiles.js';
+import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { writeJson } from './report/writeJson.js';
+import { writeSnapshots } from './report/writeSnapshots.js';
+import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
+import { Warehouse } from './warehouse/openWarehouse.js';
 
 export const STAGES = ['ingest', 'compute', 'render', 'publish', 'notify'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -47,4 +62,156 @@ export interface RunResult {
   /** Milliseconds per stage. */
   timings: Partial<Record<Stage, number>>;
   quarantinePath: string | null;
+}
+
+const STAGE_START: Record<Stage, number> = { ingest: 0, compute: 35, render: 70, publish: 90, notify: 97 };
+
+export function reportsDirOf(job: Job, override?: string): string {
+  const dir = override ?? job.reports_dir ?? 'reports';
+  return isAbsolute(dir) ? dir : resolve(job.reports_dir ? job.baseDir : process.cwd(), dir);
+}
+
+export async function runPipeline(job: Job, effects: RunEffects): Promise<RunResult> {
+  const started = Date.now();
+  const asOf = effects.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
+  const reportsDir = reportsDirOf(job, effects.reportsDir);
+  const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });
+  const timings: Partial<Record<Stage, number>> = {};
+  let stageStarted = Date.now();
+  const enter = (stage: Stage, message?: string, rows?: number): void => {
+    if (effects.signal?.aborted) throw new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true });
+    stageStarted = Date.now();
+    effects.onProgress?.({ stage, percent: STAGE_START[stage], ...(message ? { message } : {}), ...(rows !== undefined ? { rows } : {}) });
+  };
+  const leave = (stage: Stage, fields: Record<string, unknown> = {}): void => {
+    timings[stage] = Date.now() - stageStarted;
+    log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
+  };
+
+  const wh = await Warehouse.open({
+    timezone: job.timezone,
+    ...(job.duckdb.threads ? { threads: job.duckdb.threads } : {}),
+    ...(job.duckdb.memory_limit ? { memoryLimit: job.duckdb.memory_limit } : {}),
+    ...(job.duckdb.temp_directory ? { tempDirectory: resolve(job.baseDir, job.duckdb.temp_directory) } : {}),
+  });
+  const slots: RunSlot[] = [];
+  try {
+    // ingest
+    enter('ingest', 'reading inputs');
+    await wh.run(loadSql('00_macros'));
+    await loadRates(wh, job.rates, job.baseDir);
+    const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
+    const files = await resolveInputs(job, wh, label);
+    const staged = await stageInputs(wh, files, job.currency);
+    await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR)');
+    for (const [i, f] of files.entries()) await wh.run('INSERT INTO input_files VALUES ($i, $p)', { i, p: f.path });
+    const check = await checkRows(wh, { currency: job.currency, tenant: job.tenant });
+    const inputs: InputStats[] = staged.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
+    leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
+    if (check.rows > 0 && check.quarantined / check.rows > job.max_bad_row_share) {
+      const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);
+      await mkdir(dir, { recursive: true });
+      const path = join(dir, RUN_FILES.quarantine);
+      await copyQuarantine(wh, null, path);
+      enforceBadRowShare(check, job.max_bad_row_share, path);
+    }
+
+    // compute
+    enter('compute', 'computing LTV', check.rows);
+    const stats = await buildFacts(wh, asOf, check);
+    const [{ local } = { local: '' }] = await wh.json<{ local: string }>(
+      "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
+      { a: asOf.toISOString() },
+    );
+    const tenants = (await wh.json<{ t: string }>('SELECT DISTINCT tenant_id AS t FROM checked ORDER BY t')).map((r) => r.t);
+    if (tenants.length === 0) tenants.push(job.tenant);
+    const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
+    leave('compute', { ...stats, tenants: tenants.length });
+
+    // render: each tenant is computed and written in turn (its per-tenant tables are reused).
+    enter('render', 'writing reports');
+    const rendered: { tenant: string; slot: RunSlot; report: TenantReport; firstPaymentDates: { min: string; max: string } | null }[] = [];
+    let computeMs = 0;
+    for (const tenant of tenants) {
+      const slot = await reserveRun(reportsDir, tenant, asOf, effects.idempotencyKey ?? null);
+      slots.push(slot);
+      const t0 = Date.now();
+      const comp = await computeTenant(wh, tenant, local, specs);
+      computeMs += Date.now() - t0;
+      const report: TenantReport = {
+        schema_version: 1,
+        tenant,
+        run_id: slot.runId,
+        as_of: asOf.toISOString(),
+        timezone: job.timezone,
+        currency: job.currency,
+        generated_at: new Date().toISOString(),
+        duration_ms: 0,
+        inputs,
+        stats,
+        summary: comp.summary,
+        matrices: job.matrices.map((m) => comp.matrices.get(matrixId(m))!),
+      };
+      if (!slot.alreadyPublished) {
+        const dir = slot.stagingDir;
+        await mkdir(join(dir, 'data'), { recursive: true });
+        await wh.run(`COPY facts TO ${quoteLiteral(join(dir, RUN_FILES.facts))} (FORMAT parquet, COMPRESSION zstd)`);
+        await wh.run(`COPY customers TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
+        await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
+        await writeSnapshots({
+          dir, matrices: comp.matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: comp.summary,
+          currency: job.currency, asOf: asOf.toISOString(), asOfLocal: local,
+        });
+        report.duration_ms = Date.now() - started;
+        if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
+      }
+      rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
+    }
+    timings.compute = (timings.compute ?? 0) + computeMs;
+    leave('render', { tenants: tenants.length, matrices_ms: computeMs });
+
+    // publish
+    enter('publish', 'publishing');
+    for (const r of rendered) {
+      await commitRun(
+        r.slot,
+        {
+          schema_version: 1,
+          tenant: r.tenant,
+          run_id: r.slot.runId,
+          job: job.name,
+          as_of: asOf.toISOString(),
+          timezone: job.timezone,
+          currency: job.currency,
+          generated_at: r.report.generated_at,
+          idempotency_key: effects.idempotencyKey ?? null,
+          first_payment_dates: r.firstPaymentDates,
+          inputs,
+          stats: { ...stats },
+          timings_ms: { ...timings },
+        },
+        job.retention,
+      );
+    }
+    leave('publish', { runs: rendered.map((r) => r.slot.runId) });
+    effects.onProgress?.({ stage: 'publish', percent: 100, message: 'published' });
+    return {
+      job: job.name,
+      asOf: asOf.toISOString(),
+      tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.report.summary })),
+      stats,
+      timings,
+      quarantinePath: null,
+    };
+  } catch (e) {
+    for (const slot of slots) await abandonRun(slot).catch(() => undefined);
+    throw e;
+  } finally {
+    wh.close();
+  }
+}
+
+async function copyQuarantine(wh: Warehouse, tenant: string | null, path: string): Promise<void> {
+  await wh.run('CREATE OR REPLACE TEMP TABLE quarantine_tenant AS SELECT CAST($t AS VARCHAR) AS t', { t: tenant });
+  await wh.run(`COPY (${loadSql('14_quarantine')}) TO ${quoteLiteral(path)} (HEADER, DELIMITER ',')`);
 }

@@ -1,5 +1,109 @@
-import type { Command } from 'commander';
+// `ltv run <job-file>` and `ltv run --input …` (SPEC §8): the pipeline in-process, no Redis.
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { AppError } from '../config/AppError.js';
+import { CANONICAL_COLUMNS, type CanonicalColumn, type JobInput } from '../config/jobSchema.js';
+import { jobFromFlags, loadJob } from '../config/loadJob.js';
+import { runPipeline, type Progress } from '../pipeline.js';
+import { createProgressReporter } from './progressReporter.js';
+
+interface RunFlags {
+  input?: string[];
+  preset?: 'canonical' | 'revenuecat';
+  map?: string[];
+  tenant?: string;
+  asOf?: string;
+  timezone?: string;
+  currency?: string;
+  rates?: string;
+  out?: string;
+  delimiter?: string;
+  timeFormat?: string;
+  verbose?: boolean;
+}
 
 export function registerRun(program: Command): void {
-  program.command('run').description('run a job now, in-process (no Redis)');
+  program
+    .command('run')
+    .description('run a job now, in-process (DuckDB embedded, no Redis)')
+    .argument('[job-file]', 'a job definition, e.g. jobs/example.json')
+    .option('--input <path>', 'an export file or glob (repeatable)', collect)
+    .addOption(new Option('--preset <name>', 'column preset').choices(['canonical', 'revenuecat']))
+    .option('--map <col=source,…>', 'canonical column ← source column (repeatable)', collect)
+    .option('--tenant <id>', 'tenant of rows without tenant_id')
+    .option('--as-of <ISO time>', 'cut-off time T (default: now)')
+    .option('--timezone <IANA>', 'report time zone (default UTC)')
+    .option('--currency <ISO>', 'report currency (default USD)')
+    .option('--rates <file>', 'exchange rates CSV: date,currency,rate')
+    .option('--out <dir>', 'reports directory (default ./reports)')
+    .option('--delimiter <char>', 'CSV delimiter, or "whitespace" (default: sniffed)')
+    .option('--time-format <strptime>', 'event_time format when not ISO 8601, e.g. %d/%m/%Y')
+    .option('--verbose', 'log every stage as JSON on stderr')
+    .action(async (jobFile: string | undefined, flags: RunFlags) => {
+      const job = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
+      if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
+      const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
+      const logger = pino({ level: flags.verbose ? 'info' : 'warn' }, pino.destination(2));
+      const reporter = createProgressReporter(process.stderr);
+      const result = await runPipeline(job, {
+        logger,
+        ...(asOf ? { asOf } : {}),
+        ...(flags.out ? { reportsDir: resolve(flags.out) } : {}),
+        onProgress: (p: Progress) => reporter.update(p),
+      }).finally(() => reporter.stop());
+      for (const t of result.tenants) {
+        const s = t.summary;
+        process.stdout.write(
+          `${t.tenant}: run ${t.runId} published to ${t.dir}\n` +
+            `  ${s.customers} customers in ${s.cohorts} monthly cohorts, revenue ${s.revenue.toFixed(2)} ${job.currency}, ` +
+            `LTV 30d ${fmt(s.average_ltv_30d)}, 90d ${fmt(s.average_ltv_90d)}\n`,
+        );
+      }
+      const st = result.stats;
+      process.stdout.write(
+        `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}\n`,
+      );
+    });
+}
+
+function fmt(v: number | null): string {
+  return v === null ? 'n/a' : v.toFixed(2);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function parseAsOf(text: string): Date {
+  const d = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
+    throw new AppError('CONFIG', `--as-of: "${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`);
+  }
+  return d;
+}
+
+function flagsToJob(flags: RunFlags): JobInput {
+  if (!flags.input?.length) throw new AppError('CONFIG', 'give a job file (ltv run jobs/example.json) or at least one --input <path>');
+  const map: Partial<Record<CanonicalColumn, string>> = {};
+  for (const pair of (flags.map ?? []).flatMap((m) => m.split(','))) {
+    const [col, source] = pair.split('=');
+    if (!col || !source || !(CANONICAL_COLUMNS as readonly string[]).includes(col.trim())) {
+      throw new AppError('CONFIG', `--map: "${pair}" is not <canonical column>=<source column>; columns: ${CANONICAL_COLUMNS.join(', ')}`);
+    }
+    map[col.trim() as CanonicalColumn] = source.trim();
+  }
+  return {
+    inputs: flags.input.map((path) => ({
+      path,
+      ...(flags.preset ? { preset: flags.preset } : {}),
+      map,
+      ...(flags.delimiter ? { delimiter: flags.delimiter } : {}),
+      ...(flags.timeFormat ? { time_format: flags.timeFormat } : {}),
+    })),
+    ...(flags.tenant ? { tenant: flags.tenant } : {}),
+    ...(flags.timezone ? { timezone: flags.timezone } : {}),
+    ...(flags.currency ? { currency: flags.currency } : {}),
+    ...(flags.rates ? { rates: resolve(flags.rates) } : {}),
+  };
 }

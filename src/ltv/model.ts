@@ -90,6 +90,8 @@ export interface RunStats {
   transactions: number;
   refunds_linked: number;
   refunds_unlinked: number;
+  /** Refunds of customers who have no payment up to T (in no cohort, so in no cell). */
+  movements_without_customer: number;
 }
 
 export interface Summary {

@@ -1,0 +1,29 @@
+// SPEC §3 currency: the rates file `date,currency,rate` (one unit of currency = rate units of the report
+// currency). It is configuration, not data: a bad line fails the run with the file and line named.
+import { isAbsolute, resolve } from 'node:path';
+import { access } from 'node:fs/promises';
+import { AppError } from '../config/AppError.js';
+import { loadSql } from '../warehouse/loadSql.js';
+import type { Warehouse } from '../warehouse/openWarehouse.js';
+
+export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string): Promise<number> {
+  await wh.run(loadSql('03_create_rates'));
+  if (!ratesPath) return 0;
+  const path = isAbsolute(ratesPath) ? ratesPath : resolve(baseDir, ratesPath);
+  await access(path).catch(() => {
+    throw new AppError('CONFIG', `rates: no file at ${path}`);
+  });
+  let rows: { line: number; currency: string | null; date: string | null; rate: string | null; raw_date: string | null; raw_rate: string | null }[];
+  try {
+    rows = await wh.json(loadSql('04_load_rates'), { path });
+  } catch (e) {
+    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]}`);
+  }
+  for (const r of rows) {
+    if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${path}: line ${r.line}: currency is not an ISO 4217 code`);
+    if (!r.date) throw new AppError('CONFIG', `${path}: line ${r.line}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
+    if (!r.rate || Number(r.rate) <= 0) throw new AppError('CONFIG', `${path}: line ${r.line}: rate "${r.raw_rate ?? ''}" is not a positive decimal`);
+  }
+  await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${loadSql('04_load_rates')})`, { path });
+  return rows.length;
+}

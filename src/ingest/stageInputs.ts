@@ -1,0 +1,214 @@
+// SPEC §3: reads every input file into the `staged` table, mapped onto the canonical columns as text.
+// A file that cannot be read, is not the declared format, or lacks a required column fails the run with
+// a message naming the file; rows the reader cannot split are kept with a parse_error (quarantined later).
+import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
+import { AppError } from '../config/AppError.js';
+import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
+import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { presetFor, type ColumnSource } from './presets.js';
+import type { SourceFile } from './resolveInputs.js';
+
+const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
+/** A byte that does not occur in text exports: splits nothing, so each physical line is one field. */
+const NO_DELIMITER = '\u0001';
+
+export interface StagedFile {
+  path: string;
+  format: string;
+  rows: number;
+}
+
+interface Reader {
+  reader: string;
+  params: Record<string, string>;
+  line: string;
+  parseError: string;
+  where: string;
+  /** Source column name → SQL text expression reading it. */
+  columns: Map<string, string>;
+}
+
+export async function stageInputs(wh: Warehouse, files: SourceFile[], reportCurrency: string): Promise<StagedFile[]> {
+  await wh.run(loadSql('01_create_staged'));
+  const staged: StagedFile[] = [];
+  for (const [fileIdx, file] of files.entries()) {
+    const reader = await openReader(wh, file);
+    const columns = CANONICAL_COLUMNS.map((c) => `${mapColumn(file, reader, c, reportCurrency)} AS ${quoteIdent(c)}`);
+    const before = await count(wh);
+    try {
+      await wh.run(
+        loadSql('02_insert_staged', {
+          line: reader.line,
+          parse_error: reader.parseError,
+          columns: columns.join(',\n  '),
+          reader: reader.reader,
+          where: reader.where,
+        }),
+        { ...reader.params, file_idx: String(fileIdx) },
+      );
+    } catch (e) {
+      throw fileError(file, e);
+    }
+    if (file.format === 'csv') await stageRejectedRows(wh, fileIdx);
+    staged.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
+  }
+  return staged;
+}
+
+async function count(wh: Warehouse): Promise<number> {
+  const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM staged');
+  return row?.n ?? 0;
+}
+
+async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
+  const params: Record<string, string> = { path: file.path };
+  let reader: string;
+  let line = 'row_number() OVER () + 1';
+  let parseError = 'NULL';
+  let where = '';
+  const columns = new Map<string, string>();
+
+  if (file.format === 'csv') {
+    // all_varchar: validation is ours, row by row; ignore_errors + store_rejects: a malformed row is
+    // quarantined with DuckDB's reason and line instead of failing the file.
+    params.delim = file.delimiter ?? '';
+    reader = `read_csv($path, all_varchar = true, header = true, ignore_errors = true, store_rejects = true${
+      file.delimiter ? ', delim = $delim' : ''}, null_padding = false)`;
+    if (!file.delimiter) delete params.delim;
+    for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
+      columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
+    }
+  } else if (file.format === 'parquet') {
+    reader = 'read_parquet($path)';
+    line = 'row_number() OVER ()';
+    for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
+      columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
+    }
+  } else {
+    // Line-oriented formats are read one physical line per row, so line numbers are exact.
+    params.sep = NO_DELIMITER;
+    const lines = `(SELECT text, row_number() OVER () AS n FROM read_csv($path, columns = {'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', auto_detect = false, strict_mode = false))`;
+    line = 'src.n';
+    if (file.format === 'whitespace') {
+      reader = `(SELECT n, regexp_split_to_array(trim(text), '\\s+') AS f, text FROM ${lines})`;
+      where = "WHERE src.n > 1 AND trim(src.text) <> ''";
+      const [head] = await query<{ text: string }>(wh, file, `SELECT text FROM ${lines} WHERE n = 1`, params);
+      const names = (head?.text ?? '').trim().split(/\s+/).filter(Boolean);
+      names.forEach((name, i) => columns.set(name, `src.f[${i + 1}]`));
+      parseError = `CASE WHEN len(src.f) <> ${names.length} THEN 'expected ${names.length} whitespace-separated fields, found ' || len(src.f) END`;
+    } else {
+      reader = lines;
+      where = "WHERE trim(src.text) <> ''";
+      const keys = await query<{ k: string }>(
+        wh, file,
+        `SELECT DISTINCT unnest(json_keys(text)) AS k FROM (SELECT text FROM ${lines} WHERE json_valid(text) AND trim(text) <> '' LIMIT 10000) ORDER BY k`,
+        params,
+      );
+      for (const { k } of keys) columns.set(k, `json_extract_string(src.text, ${quoteLiteral(jsonPath(k))})`);
+      parseError = `CASE WHEN NOT json_valid(src.text) THEN 'not a valid JSON line' WHEN json_type(src.text) <> 'OBJECT' THEN 'not a JSON object' END`;
+    }
+  }
+  return { reader, params, line, parseError, where, columns };
+}
+
+function jsonPath(key: string): string {
+  return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The SQL text for canonical column `c`: the job's map, else the preset, else the column of that name. */
+function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportCurrency: string): string {
+  const byLower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
+  const find = (name: string): string | undefined => {
+    const actual = reader.columns.has(name) ? name : byLower.get(name.toLowerCase());
+    return actual === undefined ? undefined : reader.columns.get(actual);
+  };
+  const mapped = file.input.map[c];
+  if (mapped !== undefined) {
+    const expr = find(mapped);
+    if (expr === undefined) {
+      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the file has no column "${mapped}" (it has: ${listColumns(reader)})`);
+    }
+    return maybeTimeFormat(file, c, expr);
+  }
+  const preset = presetFor(file.input.preset, reportCurrency)[c];
+  if (preset) {
+    const expr = presetExpr(preset, find);
+    if (expr !== undefined) return maybeTimeFormat(file, c, expr);
+    if (file.input.preset === 'revenuecat' && (c === 'amount' || c === 'currency')) {
+      // price_in_usd absent: fall back to the purchased currency columns.
+      const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find);
+      if (fallback !== undefined) return fallback;
+    }
+  }
+  const own = find(c);
+  if (own !== undefined) return maybeTimeFormat(file, c, own);
+  if (REQUIRED.includes(c)) {
+    throw new AppError(
+      'INPUT',
+      `${file.path}: no column for the required "${c}" (the file has: ${listColumns(reader)}); map one with --map ${c}=<column> or "map" in the job file`,
+    );
+  }
+  return 'NULL';
+}
+
+function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): string | undefined {
+  const present = source.from.map(find).filter((e): e is string => e !== undefined);
+  if (source.from.length === 0 && source.transform) return source.transform;
+  if (present.length === 0) return undefined;
+  const col = source.coalesce && present.length > 1 ? `coalesce(${present.map((e) => `nullif(trim(${e}), '')`).join(', ')})` : present[0]!;
+  return source.transform ? source.transform.replaceAll('$col', `(${col})`) : col;
+}
+
+function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {
+  if (c !== 'event_time' || !file.input.time_format) return expr;
+  // A custom format is turned into ISO text; text it does not parse stays as it was (and is quarantined).
+  const fmt = quoteLiteral(file.input.time_format);
+  return `coalesce(strftime(try_strptime(${expr}, ${fmt}), '%Y-%m-%dT%H:%M:%S.%f'), ${expr})`;
+}
+
+function listColumns(reader: Reader): string {
+  const names = [...reader.columns.keys()];
+  return names.length ? names.slice(0, 40).join(', ') : '(no columns)';
+}
+
+async function describe(wh: Warehouse, file: SourceFile, sql: string, params: Record<string, string>): Promise<string[]> {
+  try {
+    const reader = await wh.connection.runAndReadAll(sql, params);
+    return reader.columnNames();
+  } catch (e) {
+    throw fileError(file, e);
+  }
+}
+
+async function query<T>(wh: Warehouse, file: SourceFile, sql: string, params: Record<string, string>): Promise<T[]> {
+  try {
+    return await wh.json<T>(sql, params);
+  } catch (e) {
+    throw fileError(file, e);
+  }
+}
+
+/** Rows DuckDB's CSV reader could not split: quarantined with its reason, at their physical line. */
+async function stageRejectedRows(wh: Warehouse, fileIdx: number): Promise<void> {
+  // DuckDB may report one line several times (once per surplus column): one quarantined row per line.
+  await wh.run('CREATE OR REPLACE TEMP TABLE rejected_lines AS SELECT DISTINCT ON (line) line::BIGINT AS line, error_type, error_message FROM reject_errors ORDER BY line');
+  const rejects = await wh.json<{ line: string }>('SELECT line FROM rejected_lines ORDER BY line');
+  if (rejects.length === 0) return;
+  // Our good rows were numbered as if no row was rejected: shift those after each rejected line.
+  for (const { line } of rejects) {
+    await wh.run('UPDATE staged SET line = line + 1 WHERE file_idx = $f AND line >= $l', { f: String(fileIdx), l: line });
+  }
+  await wh.run(
+    `INSERT INTO staged (file_idx, line, parse_error)
+     SELECT $f, line, 'malformed CSV row: ' || error_type || coalesce(' (' || left(error_message, 160) || ')', '')
+     FROM rejected_lines`,
+    { f: String(fileIdx) },
+  );
+  await wh.run('DELETE FROM reject_errors');
+  await wh.run('DELETE FROM reject_scans');
+}
+
+function fileError(file: SourceFile, e: unknown): AppError {
+  const msg = (e as Error).message.split('\n')[0] ?? String(e);
+  return new AppError('INPUT', `${file.path}: cannot be read as ${file.format === 'whitespace' ? 'whitespace-separated text' : file.format}: ${msg}`, { cause: e });
+}

@@ -1,0 +1,181 @@
+// Builds one LTV matrix with src/sql/12_matrix.sql (SPEC §4). The same function answers a run's
+// configured matrices, its API snapshots and, over a published run's Parquet files, the endpoint's
+// filtered Adapty requests: one SQL path for every number.
+import type { DuckDBValue } from '@duckdb/node-api';
+import { listValue } from '@duckdb/node-api';
+import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
+import type { Warehouse } from '../warehouse/openWarehouse.js';
+import {
+  FILTER_COLUMNS, SEGMENT_COLUMNS, TIME_SEGMENTATIONS, matrixId,
+  type AttributeSegmentation, type Cell, type FilterKey, type LtvFilters, type Matrix, type MatrixRow,
+  type MatrixSpec, type PeriodType, type PeriodUnit, type Segmentation,
+} from './model.js';
+
+const COHORT_START: Record<PeriodUnit, string> = {
+  day: 'cohort_day',
+  week: "CAST(date_trunc('week', cohort_day) AS DATE)",
+  month: "CAST(date_trunc('month', cohort_day) AS DATE)",
+  quarter: "CAST(date_trunc('quarter', cohort_day) AS DATE)",
+  year: "CAST(date_trunc('year', cohort_day) AS DATE)",
+};
+const UNIT_INTERVAL: Record<PeriodUnit, string> = {
+  day: 'INTERVAL 1 DAY', week: 'INTERVAL 7 DAY', month: 'INTERVAL 1 MONTH', quarter: 'INTERVAL 3 MONTH', year: 'INTERVAL 1 YEAR',
+};
+const DAYS_PERIOD_INDEX: Record<PeriodUnit, string> = {
+  day: 'k_day', week: 'k_day // 7', month: 'k_month', quarter: 'k_month // 3', year: 'k_month // 12',
+};
+
+/** SPEC §4 censoring, `days`: the largest k with start + k·unit ≤ T, for a cohort boundary `s` (DATE). */
+function lastPeriodFrom(s: string, unit: PeriodUnit): string {
+  const days = `date_diff('day', ${s}, CAST(CAST($as_of_local AS TIMESTAMP) AS DATE))`;
+  switch (unit) {
+    case 'day': return days;
+    case 'week': return `ltv_floordiv(${days}, 7)`;
+    case 'month': return `ltv_months_until(${s}, CAST($as_of_local AS TIMESTAMP))`;
+    case 'quarter': return `ltv_floordiv(ltv_months_until(${s}, CAST($as_of_local AS TIMESTAMP)), 3)`;
+    case 'year': return `ltv_floordiv(ltv_months_until(${s}, CAST($as_of_local AS TIMESTAMP)), 12)`;
+  }
+}
+
+export function cohortUnitOf(spec: MatrixSpec): PeriodUnit {
+  return (TIME_SEGMENTATIONS as readonly string[]).includes(spec.segmentation) ? (spec.segmentation as PeriodUnit) : spec.period_unit;
+}
+
+export interface MatrixQuery {
+  sql: string;
+  params: Record<string, DuckDBValue>;
+}
+
+/** The segmentations a query computes: product and store_product_id read the same column, so one kind. */
+function kindOf(seg: Segmentation): Segmentation {
+  return seg === 'store_product_id' ? 'product' : seg;
+}
+
+function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'base_c' | 'base_f'): string {
+  const unit = cohortUnitOf({ period_type: 'days', period_unit: periodUnit, segmentation: kind });
+  const cohort = COHORT_START[unit];
+  const seg = kind === 'cohort' || isTimeSegmentation(kind)
+    ? `strftime(${cohort}, '%Y-%m-%d')`
+    : `coalesce(${quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation])}, 'unknown')`;
+  const measures = from === 'base_c' ? 'n' : 'j, revenue, proceeds, net_revenue, payments';
+  return `SELECT '${kind}' AS kind, ${cohort} AS cohort, CAST(${cohort} + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, ${seg} AS seg, ${measures} FROM ${from}`;
+}
+
+function isTimeSegmentation(seg: Segmentation): boolean {
+  return (TIME_SEGMENTATIONS as readonly string[]).includes(seg);
+}
+
+export function matrixQuery(
+  periodType: PeriodType,
+  periodUnit: PeriodUnit,
+  segmentations: readonly Segmentation[],
+  asOfLocal: string,
+  filters: LtvFilters = {},
+): MatrixQuery {
+  const kinds = [...new Set(segmentations.map(kindOf))];
+  const j = periodType === 'renewals' ? 'renewal' : DAYS_PERIOD_INDEX[periodUnit];
+  // Complete (SPEC §4): the cohort's end e (exclusive) + (k+1)·unit ≤ T  ⇔  k ≤ lastPeriodFrom(e) − 1.
+  // `renewals` has no calendar end: every shown cell but the highest renewal (still filling) is complete.
+  const K = periodType === 'renewals' ? 'max_renewal' : lastPeriodFrom('cohort', periodUnit);
+  const Kc = periodType === 'renewals' ? 'max_renewal - 1' : `${lastPeriodFrom('cohort_end', periodUnit)} - 1`;
+
+  const params: Record<string, DuckDBValue> = { as_of_local: asOfLocal };
+  const where: string[] = ['TRUE'];
+  if (filters.date) {
+    where.push('cohort_day BETWEEN CAST($date_from AS DATE) AND CAST($date_to AS DATE)');
+    params.date_from = filters.date[0];
+    params.date_to = filters.date[1];
+  }
+  for (const [key, values] of Object.entries(filters.attributes ?? {}) as [FilterKey, readonly string[]][]) {
+    if (!values || values.length === 0) continue;
+    const name = `f_${key}`;
+    params[name] = listValue(values.map((v) => v.toLowerCase()));
+    where.push(`list_contains(CAST($${name} AS VARCHAR[]), lower(coalesce(${quoteIdent(FILTER_COLUMNS[key])}, 'unknown')))`);
+  }
+  const sql = loadSql('12_matrix', {
+    where: where.join(' AND '),
+    j,
+    cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'base_c')).join('\nUNION ALL\n'),
+    fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'base_f')).join('\nUNION ALL\n'),
+    K,
+    Kc,
+  });
+  // DuckDB refuses a bound parameter the statement does not use (renewals never reads $as_of_local).
+  const used = Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
+  return { sql, params: used };
+}
+
+interface CellRow {
+  kind: Segmentation;
+  is_total: boolean;
+  row_key: string;
+  period: number;
+  customers: number | bigint;
+  revenue: number;
+  proceeds: number;
+  net_revenue: number;
+  partial: boolean;
+}
+
+/** Every matrix of one period type and unit for the given segmentations, in one statement. */
+export async function computeMatrices(
+  wh: Warehouse,
+  periodType: PeriodType,
+  periodUnit: PeriodUnit,
+  segmentations: readonly Segmentation[],
+  asOfLocal: string,
+  filters: LtvFilters = {},
+): Promise<Map<Segmentation, Matrix>> {
+  const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters);
+  const rows = await wh.all<CellRow>(sql, params);
+  const byKind = new Map<Segmentation, CellRow[]>();
+  for (const r of rows) {
+    let list = byKind.get(r.kind);
+    if (!list) byKind.set(r.kind, (list = []));
+    list.push(r);
+  }
+  const out = new Map<Segmentation, Matrix>();
+  for (const seg of segmentations) {
+    out.set(seg, assembleMatrix({ period_type: periodType, period_unit: periodUnit, segmentation: seg }, byKind.get(kindOf(seg)) ?? []));
+  }
+  return out;
+}
+
+export async function computeMatrix(wh: Warehouse, spec: MatrixSpec, asOfLocal: string, filters: LtvFilters = {}): Promise<Matrix> {
+  const m = await computeMatrices(wh, spec.period_type, spec.period_unit, [spec.segmentation], asOfLocal, filters);
+  return m.get(spec.segmentation)!;
+}
+
+function assembleMatrix(spec: MatrixSpec, cells: CellRow[]): Matrix {
+  const cohortUnit = cohortUnitOf(spec);
+  const isCohortRows = spec.segmentation === 'cohort' || isTimeSegmentation(spec.segmentation);
+  const byRow = new Map<string, MatrixRow>();
+  for (const c of cells) {
+    const key = c.is_total ? '\u0000total' : c.row_key;
+    let row = byRow.get(key);
+    if (!row) {
+      row = {
+        type: c.is_total ? 'total' : isCohortRows ? 'cohort' : 'segment',
+        title: c.is_total ? 'Total' : c.row_key,
+        customers: Number(c.customers),
+        cells: [],
+      };
+      byRow.set(key, row);
+    }
+    const cell: Cell = {
+      period: c.period,
+      customers: Number(c.customers),
+      state: c.partial ? 'partial' : 'complete',
+      revenue: c.revenue,
+      proceeds: c.proceeds,
+      net_revenue: c.net_revenue,
+    };
+    row.cells.push(cell);
+  }
+  const rows = [...byRow.values()];
+  const total = rows.filter((r) => r.type === 'total');
+  const rest = rows.filter((r) => r.type !== 'total');
+  if (isCohortRows) rest.sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+  else rest.sort((a, b) => b.customers - a.customers || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+  return { ...spec, id: matrixId(spec), cohort_unit: cohortUnit, rows: [...total, ...rest] };
+}

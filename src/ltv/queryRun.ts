@@ -1,0 +1,87 @@
+// Read-only queries over a published run (SPEC §6 filtered Adapty requests): the run's own matrix SQL
+// over views of the Parquet files it published beside its snapshots, so the answer never depends on
+// anything newer than the run. One in-memory DuckDB per run directory, kept for reuse (a small LRU).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../config/AppError.js';
+import { loadSql, quoteLiteral } from '../warehouse/loadSql.js';
+import { Warehouse } from '../warehouse/openWarehouse.js';
+import { computeMatrix } from './computeMatrix.js';
+import type { LtvFilters, Matrix, MatrixSpec } from './model.js';
+import { RUN_FILES, type Manifest } from './runFiles.js';
+
+interface OpenRun {
+  wh: Warehouse;
+  asOfLocal: string;
+  /** Serialises queries: one DuckDB connection runs one statement at a time. */
+  queue: Promise<unknown>;
+}
+
+const MAX_OPEN_RUNS = 8;
+const open = new Map<string, Promise<OpenRun>>();
+
+async function openRun(runDir: string): Promise<OpenRun> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(join(runDir, RUN_FILES.manifest), 'utf8')) as Manifest;
+  } catch {
+    throw new AppError('NOT_FOUND', `no published run at ${runDir}`);
+  }
+  const wh = await Warehouse.open({ timezone: manifest.timezone, threads: 2, memoryLimit: '1GB' });
+  try {
+    await wh.run(loadSql('00_macros'));
+    await wh.run(`CREATE VIEW facts AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`);
+    await wh.run(`CREATE VIEW customers AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`);
+    const [row] = await wh.json<{ local: string }>(
+      "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
+      { a: manifest.as_of },
+    );
+    return { wh, asOfLocal: row?.local ?? '', queue: Promise.resolve() };
+  } catch (e) {
+    wh.close();
+    throw e;
+  }
+}
+
+/**
+ * One matrix of a published run, filtered. `runDir` must be a resolved run directory (the caller
+ * resolves `latest` and checks it lies inside the reports directory).
+ */
+export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<Matrix> {
+  let entry = open.get(runDir);
+  if (!entry) {
+    entry = openRun(runDir);
+    open.set(runDir, entry);
+    entry.catch(() => open.delete(runDir));
+    while (open.size > MAX_OPEN_RUNS) {
+      const [oldest] = open.keys();
+      if (oldest === undefined) break;
+      const old = open.get(oldest);
+      open.delete(oldest);
+      void old?.then((r) => r.queue.finally(() => r.wh.close())).catch(() => undefined);
+    }
+  } else {
+    // Refresh its place in the LRU.
+    open.delete(runDir);
+    open.set(runDir, entry);
+  }
+  const run = await entry;
+  const result = run.queue.then(() => computeMatrix(run.wh, spec, run.asOfLocal, filters));
+  run.queue = result.catch(() => undefined);
+  return result;
+}
+
+/** Closes every cached run (server shutdown, tests). */
+export async function closeRunQueries(): Promise<void> {
+  const runs = [...open.values()];
+  open.clear();
+  for (const r of runs) {
+    try {
+      const run = await r;
+      await run.queue;
+      run.wh.close();
+    } catch {
+      // a run that failed to open has nothing to close
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// SPEC §5 atomic publication (STYLE habit 8): a run is written into a fresh hidden directory, fsynced,
+// renamed to runs/<run-id>, and only then `latest` is switched — by renaming a new symlink over it, never
+// unlink-then-link. Readers see the old run or the new one; a crash at any point leaves the old one served.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { AppError } from '../config/AppError.js';
+import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
+
+/** Tenant ids become directory names: safe characters kept, anything else replaced, plus a short hash
+ *  of the original when something had to change, so two different ids never share a directory. */
+export function tenantDirName(tenant: string): string {
+  const safe = tenant.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100) || '_';
+  return safe === tenant ? tenant : `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
+}
+
+/** The run-id of an as-of time: `20260316T150000Z` (milliseconds when not zero). */
+export function runIdFor(asOf: Date): string {
+  const iso = asOf.toISOString();
+  const ms = iso.slice(20, 23);
+  return `${iso.slice(0, 19).replace(/[-:]/g, '')}${ms === '000' ? '' : `.${ms}`}Z`;
+}
+
+export interface RunSlot {
+  tenantDir: string;
+  runId: string;
+  /** Where the run is written before it is published. */
+  stagingDir: string;
+  finalDir: string;
+  /** Set when a run with the same idempotency key is already published: nothing to write. */
+  alreadyPublished: boolean;
+}
+
+export async function reserveRun(reportsDir: string, tenant: string, asOf: Date, idempotencyKey: string | null): Promise<RunSlot> {
+  const tenantDir = join(reportsDir, tenantDirName(tenant));
+  const runsDir = join(tenantDir, 'runs');
+  try {
+    await mkdir(runsDir, { recursive: true });
+  } catch (e) {
+    throw new AppError('PUBLISH', `cannot create ${runsDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const base = runIdFor(asOf);
+  for (let n = 1; ; n++) {
+    const runId = n === 1 ? base : `${base}-${n}`;
+    const finalDir = join(runsDir, runId);
+    const existing = await readManifest(finalDir);
+    const exists = existing !== null || (await stat(finalDir).then(() => true, () => false));
+    if (!exists) {
+      const stagingDir = join(runsDir, `.staging-${runId}-${randomBytes(4).toString('hex')}`);
+      await mkdir(stagingDir);
+      return { tenantDir, runId, stagingDir, finalDir, alreadyPublished: false };
+    }
+    // A retried run (same key) publishes under the same run-id: the published one is the same run.
+    if (idempotencyKey !== null && existing?.idempotency_key === idempotencyKey) {
+      return { tenantDir, runId, stagingDir: finalDir, finalDir, alreadyPublished: true };
+    }
+  }
+}
+
+async function readManifest(dir: string): Promise<Manifest | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, RUN_FILES.manifest), 'utf8')) as Manifest;
+  } catch {
+    return null;
+  }
+}
+
+/** Checksums every file, writes manifest.json last, fsyncs, renames into place and switches `latest`. */
+export async function commitRun(
+  slot: RunSlot,
+  manifest: Omit<Manifest, 'files'>,
+  retention: number,
+): Promise<void> {
+  if (!slot.alreadyPublished) {
+    const files: Record<string, ManifestFile> = {};
+    for (const path of await listFiles(slot.stagingDir)) {
+      const rel = relative(slot.stagingDir, path).split('\\').join('/');
+      files[rel] = await checksum(path);
+      await fsyncPath(path);
+    }
+    const full: Manifest = { ...manifest, files };
+    const manifestPath = join(slot.stagingDir, RUN_FILES.manifest);
+    await writeFile(manifestPath, `${JSON.stringify(full, null, 2)}\n`);
+    await fsyncPath(manifestPath);
+    for (const dir of await listDirs(slot.stagingDir)) await fsyncPath(dir);
+    await fsyncPath(slot.stagingDir);
+    await rename(slot.stagingDir, slot.finalDir);
+    await fsyncPath(join(slot.tenantDir, 'runs'));
+  }
+  await switchLatest(slot.tenantDir, slot.runId);
+  await applyRetention(slot.tenantDir, retention);
+}
+
+export async function abandonRun(slot: RunSlot): Promise<void> {
+  if (!slot.alreadyPublished) await rm(slot.stagingDir, { recursive: true, force: true });
+}
+
+async function switchLatest(tenantDir: string, runId: string): Promise<void> {
+  const target = join('runs', runId);
+  const latest = join(tenantDir, 'latest');
+  if ((await readlink(latest).catch(() => null)) === target) return;
+  const tmp = join(tenantDir, `.latest-${randomBytes(4).toString('hex')}`);
+  await symlink(target, tmp);
+  await rename(tmp, latest);
+  await fsyncPath(tenantDir);
+}
+
+/** Keeps the `retention` newest runs (by run-id, i.e. as-of time) and always the one `latest` points to. */
+async function applyRetention(tenantDir: string, retention: number): Promise<void> {
+  const runsDir = join(tenantDir, 'runs');
+  const current = await readlink(join(tenantDir, 'latest')).catch(() => null);
+  const entries = await readdir(runsDir);
+  const runs = entries.filter((e) => !e.startsWith('.')).sort().reverse();
+  for (const old of runs.slice(retention)) {
+    if (current === join('runs', old)) continue;
+    await rm(join(runsDir, old), { recursive: true, force: true });
+  }
+  // Staging directories older than a day are leftovers of killed runs.
+  for (const e of entries.filter((x) => x.startsWith('.staging-'))) {
+    const st = await stat(join(runsDir, e)).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > 86_400_000) await rm(join(runsDir, e), { recursive: true, force: true });
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out.sort();
+}
+
+async function listDirs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      const p = join(dir, e.name);
+      out.push(...(await listDirs(p)), p);
+    }
+  }
+  return out;
+}
+
+function checksum(path: string): Promise<ManifestFile> {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    createReadStream(path)
+      .on('data', (c: Buffer | string) => {
+        const b = typeof c === 'string' ? Buffer.from(c) : c;
+        bytes += b.length;
+        hash.update(b);
+      })
+      .on('error', reject)
+      .on('end', () => resolvePromise({ bytes, sha256: hash.digest('hex') }));
+  });
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

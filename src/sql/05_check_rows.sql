@@ -1,0 +1,76 @@
+-- SPEC §3 validation. Every staged row typed; `reason` names the first rule it breaks (NULL = valid).
+-- Params: $currency (report currency), $tenant (the job's tenant for rows without tenant_id).
+-- Output: table checked(file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
+--   amount DECIMAL(18,8), currency, rate, commission, tax, proceeds, net_revenue, renewal_number,
+--   refunded_at, refund_of, is_sandbox, is_trial, updated_at, dimensions…, reason).
+CREATE OR REPLACE TABLE checked AS
+WITH typed AS (
+  SELECT
+    file_idx, line, parse_error,
+    coalesce(ltv_text(tenant_id), $tenant) AS tenant_id,
+    ltv_text(customer_id) AS customer_id,
+    ltv_text(transaction_id) AS transaction_id,
+    event_time AS raw_event_time,
+    ltv_ts(event_time) AS event_time,
+    amount AS raw_amount,
+    try_cast(trim(amount) AS DECIMAL(18, 8)) AS amount,
+    coalesce(upper(ltv_text(currency)), $currency) AS currency,
+    commission_percentage AS raw_commission,
+    try_cast(trim(commission_percentage) AS DECIMAL(18, 8)) AS commission,
+    tax_percentage AS raw_tax,
+    try_cast(trim(tax_percentage) AS DECIMAL(18, 8)) AS tax,
+    proceeds AS raw_proceeds,
+    try_cast(trim(proceeds) AS DECIMAL(18, 8)) AS proceeds,
+    net_revenue AS raw_net_revenue,
+    try_cast(trim(net_revenue) AS DECIMAL(18, 8)) AS net_revenue,
+    renewal_number AS raw_renewal_number,
+    try_cast(trim(renewal_number) AS INTEGER) AS renewal_number,
+    refunded_at AS raw_refunded_at,
+    ltv_ts(refunded_at) AS refunded_at,
+    ltv_text(refund_of) AS refund_of,
+    is_sandbox AS raw_is_sandbox,
+    ltv_bool(is_sandbox) AS is_sandbox,
+    is_trial AS raw_is_trial,
+    ltv_bool(is_trial) AS is_trial,
+    updated_at AS raw_updated_at,
+    ltv_ts(updated_at) AS updated_at,
+    ltv_text(product_id) AS product_id, ltv_text(duration) AS duration, ltv_text(store) AS store,
+    upper(ltv_text(country)) AS country, ltv_text(paywall) AS paywall, ltv_text(paywalls_group) AS paywalls_group,
+    ltv_text(audience) AS audience, ltv_text(placement) AS placement, ltv_text(offer_category) AS offer_category,
+    ltv_text(offer_type) AS offer_type, ltv_text(offer_id) AS offer_id,
+    ltv_text(attribution_source) AS attribution_source, ltv_text(attribution_status) AS attribution_status,
+    ltv_text(attribution_channel) AS attribution_channel, ltv_text(attribution_campaign) AS attribution_campaign,
+    ltv_text(attribution_adgroup) AS attribution_adgroup, ltv_text(attribution_adset) AS attribution_adset,
+    ltv_text(attribution_creative) AS attribution_creative
+  FROM staged
+),
+with_rate AS (
+  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone).
+  SELECT t.*, CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE r.rate END AS rate
+  FROM typed t
+  ASOF LEFT JOIN rates r ON r.currency = t.currency AND CAST(t.event_time AS DATE) >= r.date
+)
+SELECT
+  * EXCLUDE (parse_error, raw_event_time, raw_amount, raw_commission, raw_tax, raw_proceeds, raw_net_revenue,
+             raw_renewal_number, raw_refunded_at, raw_is_sandbox, raw_is_trial, raw_updated_at),
+  CASE
+    WHEN parse_error IS NOT NULL THEN parse_error
+    WHEN customer_id IS NULL THEN 'customer_id is missing'
+    WHEN ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
+    WHEN event_time IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"'
+    WHEN ltv_text(raw_amount) IS NULL THEN 'amount is missing'
+    WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 10 integer digits): "' || left(raw_amount, 60) || '"'
+    WHEN NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
+    WHEN rate IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
+    WHEN ltv_text(raw_commission) IS NOT NULL AND (commission IS NULL OR commission < 0 OR commission > 100) THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'
+    WHEN ltv_text(raw_tax) IS NOT NULL AND (tax IS NULL OR tax < 0 OR tax > 100) THEN 'tax_percentage is not a number from 0 to 100: "' || left(raw_tax, 60) || '"'
+    WHEN ltv_text(raw_proceeds) IS NOT NULL AND proceeds IS NULL THEN 'proceeds is not a decimal number: "' || left(raw_proceeds, 60) || '"'
+    WHEN ltv_text(raw_net_revenue) IS NOT NULL AND net_revenue IS NULL THEN 'net_revenue is not a decimal number: "' || left(raw_net_revenue, 60) || '"'
+    WHEN ltv_text(raw_renewal_number) IS NOT NULL AND (renewal_number IS NULL OR renewal_number < 0) THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
+    WHEN ltv_text(raw_refunded_at) IS NOT NULL AND refunded_at IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"'
+    WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time'
+    WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
+    WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
+    WHEN ltv_text(raw_updated_at) IS NOT NULL AND updated_at IS NULL THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"'
+  END AS reason
+FROM with_rate

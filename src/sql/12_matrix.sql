@@ -1,0 +1,102 @@
+-- SPEC §4 cells, censoring, Total and segment rows: LTV matrices of one period type and unit, for one or
+-- more segmentations ("kinds") at once, over `facts` and `customers` (a run's tables, or views over a
+-- published run's Parquet files: the endpoint runs this same statement).
+-- Params: $as_of_local (T on the report time zone's wall clock, text), $date_from/$date_to (first-payment
+--   local dates, inclusive), $f_<key> VARCHAR[] (lower-cased filter values); each only when used.
+-- Identifiers (closed lists, see computeMatrix.ts): {{where}} filters; {{j}} period index of a movement;
+--   {{cust_kinds}} / {{fx_kinds}} one SELECT per kind giving kind, cohort (start DATE), cohort_end, seg;
+--   {{K}} / {{Kc}} last shown / last complete period of a cohort.
+-- Output: kind, is_total, row_key, period, customers BIGINT, revenue/proceeds/net_revenue (per customer,
+--   rounded to cents), partial BOOLEAN; ordered by kind, Total first, row_key, period.
+--
+-- How: a row's value at k sums, over the cohorts where k is shown (k ≤ K(c)), the movements with j ≤ k,
+-- and divides by those cohorts' customers. Each movement adds to k ∈ [j, K(c)] and each customer to
+-- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell.
+WITH
+base_c AS (
+  SELECT cohort_day, product_id, duration, store, country, paywall, paywalls_group, audience, placement,
+         sum(n)::BIGINT AS n
+  FROM customers WHERE {{where}} GROUP BY ALL
+),
+base_f AS (
+  SELECT cohort_day, product_id, duration, store, country, paywall, paywalls_group, audience, placement,
+         {{j}} AS j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue,
+         sum(payments) AS payments
+  FROM facts WHERE {{where}} GROUP BY ALL
+),
+cust AS (
+  SELECT kind, cohort, cohort_end, seg, sum(n)::BIGINT AS n
+  FROM ({{cust_kinds}}) GROUP BY ALL
+),
+fx AS (
+  SELECT kind, cohort, seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+         sum(net_revenue) AS net_revenue, sum(payments) AS payments
+  FROM ({{fx_kinds}}) GROUP BY ALL
+),
+cohorts AS (
+  -- Shown is decided on the whole cohort after filters, before segmentation.
+  SELECT kind, cohort, {{K}} AS K, {{Kc}} AS Kc
+  FROM (
+    SELECT c.kind, c.cohort, c.cohort_end, max(f.j) FILTER (WHERE f.payments > 0) AS max_renewal
+    FROM (SELECT DISTINCT kind, cohort, cohort_end FROM cust) c
+    LEFT JOIN fx f ON f.kind = c.kind AND f.cohort = c.cohort
+    GROUP BY ALL
+  )
+),
+row_cohorts AS (
+  SELECT kind, FALSE AS is_total, seg AS row_key, cohort, n FROM cust
+  UNION ALL
+  SELECT kind, TRUE, '', cohort, sum(n)::BIGINT FROM cust GROUP BY kind, cohort
+),
+row_fx AS (
+  SELECT kind, FALSE AS is_total, seg AS row_key, cohort, j, revenue, proceeds, net_revenue FROM fx
+  UNION ALL
+  SELECT kind, TRUE, '', cohort, j, sum(revenue), sum(proceeds), sum(net_revenue) FROM fx GROUP BY kind, cohort, j
+),
+events AS (
+  SELECT kind, is_total, row_key, j AS k, revenue, proceeds, net_revenue, 0::BIGINT AS dn, 0 AS dp FROM row_fx
+  UNION ALL
+  SELECT f.kind, f.is_total, f.row_key, c.K + 1, -f.revenue, -f.proceeds, -f.net_revenue, 0, 0
+  FROM row_fx f JOIN cohorts c USING (kind, cohort)
+  UNION ALL
+  SELECT kind, is_total, row_key, 0, 0, 0, 0, n, 0 FROM row_cohorts
+  UNION ALL
+  SELECT r.kind, r.is_total, r.row_key, c.K + 1, 0, 0, 0, -r.n, 0 FROM row_cohorts r JOIN cohorts c USING (kind, cohort)
+  UNION ALL
+  -- Partial cells: a cohort is partial at k ∈ [Kc+1, K].
+  SELECT r.kind, r.is_total, r.row_key, greatest(c.Kc + 1, 0), 0, 0, 0, 0, 1
+  FROM row_cohorts r JOIN cohorts c USING (kind, cohort) WHERE c.Kc < c.K
+  UNION ALL
+  SELECT r.kind, r.is_total, r.row_key, c.K + 1, 0, 0, 0, 0, -1
+  FROM row_cohorts r JOIN cohorts c USING (kind, cohort) WHERE c.Kc < c.K
+),
+agg AS (
+  SELECT kind, is_total, row_key, k, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+         sum(net_revenue) AS net_revenue, sum(dn) AS dn, sum(dp) AS dp
+  FROM events GROUP BY ALL
+),
+grid AS (
+  SELECT kind, is_total, row_key, unnest(range(0, max_k + 1)) AS k
+  FROM (SELECT r.kind, r.is_total, r.row_key, max(c.K) AS max_k
+        FROM row_cohorts r JOIN cohorts c USING (kind, cohort) GROUP BY ALL)
+),
+cum AS (
+  SELECT g.kind, g.is_total, g.row_key, g.k,
+    sum(coalesce(a.revenue, 0)) OVER w AS revenue,
+    sum(coalesce(a.proceeds, 0)) OVER w AS proceeds,
+    sum(coalesce(a.net_revenue, 0)) OVER w AS net_revenue,
+    sum(coalesce(a.dn, 0)) OVER w AS customers,
+    sum(coalesce(a.dp, 0)) OVER w AS partial_cohorts
+  FROM grid g
+  LEFT JOIN agg a ON a.kind = g.kind AND a.is_total = g.is_total AND a.row_key = g.row_key AND a.k = g.k
+  WINDOW w AS (PARTITION BY g.kind, g.is_total, g.row_key ORDER BY g.k ROWS UNBOUNDED PRECEDING)
+)
+SELECT
+  kind, is_total, row_key, k::INTEGER AS period, customers::BIGINT AS customers,
+  ltv_per_customer(revenue, customers) AS revenue,
+  ltv_per_customer(proceeds, customers) AS proceeds,
+  ltv_per_customer(net_revenue, customers) AS net_revenue,
+  partial_cohorts > 0 AS partial
+FROM cum
+WHERE customers > 0
+ORDER BY kind, is_total DESC, row_key, k

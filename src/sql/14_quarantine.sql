@@ -1,0 +1,15 @@
+-- SPEC §3 quarantine.csv: every bad row with its source file, physical line and reason. Reads the tenant
+-- from table quarantine_tenant(t) (NULL = every tenant, for a run that failed before publishing): COPY
+-- takes no bound parameters. Text is neutralised against formula injection (SPEC §5).
+-- Output columns: file, line, reason, tenant_id, customer_id.
+SELECT
+  ltv_safe_text(f.path) AS file,
+  c.line,
+  ltv_safe_text(c.reason) AS reason,
+  ltv_safe_text(c.tenant_id) AS tenant_id,
+  ltv_safe_text(c.customer_id) AS customer_id
+FROM checked c
+JOIN input_files f USING (file_idx)
+WHERE c.reason IS NOT NULL
+  AND ((SELECT t FROM quarantine_tenant) IS NULL OR c.tenant_id = (SELECT t FROM quarantine_tenant))
+ORDER BY c.file_idx, c.line

@@ -1,0 +1,34 @@
+// SQL lives in src/sql/*.sql, one statement each (STYLE habit 2). Dynamic identifiers are substituted
+// from closed lists only ({{name}} placeholders); values are always bound parameters.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const cache = new Map<string, string>();
+const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
+
+export function loadSql(name: string, identifiers: Record<string, string> = {}): string {
+  let text = cache.get(name);
+  if (text === undefined) {
+    // Whole-line comments document the statement (and name its placeholders); they are not sent.
+    text = readFileSync(`${SQL_DIR}${name}.sql`, 'utf8')
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('--'))
+      .join('\n');
+    cache.set(name, text);
+  }
+  return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const value = identifiers[key];
+    if (value === undefined) throw new Error(`SQL ${name}: no value for {{${key}}}`);
+    return value;
+  });
+}
+
+/** Quotes an identifier that comes from a closed list (never from user text). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A SQL string literal for a path we generated (COPY … TO does not take bound parameters). */
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

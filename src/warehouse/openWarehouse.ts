@@ -1,0 +1,70 @@
+// The one place that opens DuckDB (STYLE habit 4): one instance per run or per served run, time zone,
+// threads and memory limit set on connect, connections closed by the caller in `finally`.
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { AppError } from '../config/AppError.js';
+
+export interface WarehouseOptions {
+  /** IANA zone: naive timestamps are read in it and TIMESTAMPTZ → TIMESTAMP casts give its wall clock. */
+  timezone: string;
+  threads?: number;
+  /** e.g. "4GB"; DuckDB's guide advises 50–60 % of RAM plus a temp directory for spilling. */
+  memoryLimit?: string;
+  tempDirectory?: string;
+  /** Database file; default in-memory. */
+  path?: string;
+  readOnly?: boolean;
+}
+
+export type Params = Record<string, DuckDBValue> | DuckDBValue[];
+
+export class Warehouse {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(opts: WarehouseOptions): Promise<Warehouse> {
+    const config: Record<string, string> = {};
+    if (opts.threads) config.threads = String(opts.threads);
+    // Default memory limit: 60 % of RAM (DuckDB's own default is 80 %, its guide advises 50–60 %).
+    config.memory_limit = opts.memoryLimit ?? `${Math.floor((await totalMemoryMiB()) * 0.6)}MB`;
+    if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;
+    if (opts.readOnly) config.access_mode = 'READ_ONLY';
+    const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);
+    const connection = await instance.connect();
+    const wh = new Warehouse(instance, connection);
+    try {
+      await wh.run('SET TimeZone = $tz', { tz: opts.timezone });
+    } catch (e) {
+      wh.close();
+      throw new AppError('CONFIG', `time zone "${opts.timezone}" is not known to DuckDB: ${(e as Error).message}`);
+    }
+    return wh;
+  }
+
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.connection.run(sql, params as never);
+  }
+
+  /** Rows as plain JS values (BIGINT → bigint, DECIMAL → number, DATE → DuckDB date value). Cast counts in SQL. */
+  async all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  /** Rows as JSON-friendly values: DECIMAL and BIGINT as strings, dates as ISO strings. */
+  async json<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJson() as T[];
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+async function totalMemoryMiB(): Promise<number> {
+  const { totalmem } = await import('node:os');
+  return Math.floor(totalmem() / 1024 / 1024);
+}

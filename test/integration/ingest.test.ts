@@ -1,0 +1,176 @@
+// SPEC §3 inputs: formats, presets, tenants, bad rows, the bad-row threshold and unreadable files.
+import { readFile, readlink, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/config/AppError.js';
+import { csv, grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+
+// Three customers in January, T = Feb 15: p0 (10 + 20 + 30) / 3 = 20; a pays 6 more on Feb 12 → p1 22.
+const ROWS = [
+  ['a', '2026-01-10T08:00:00Z', '10.00', 't1'],
+  ['b', '2026-01-11T08:00:00Z', '20.00', 't2'],
+  ['c', '2026-01-12T08:00:00Z', '30.00', 't3'],
+  ['a', '2026-02-12T08:00:00Z', '6.00', 't4'],
+];
+const EXPECTED = { Total: [20, 22], '2026-01-01': [20, 22] };
+const T = '2026-02-15T00:00:00Z';
+const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }];
+
+describe('input formats', () => {
+  it.each([
+    ['csv', 'e.csv', () => csv('customer_id,event_time,amount,transaction_id', ROWS)],
+    ['semicolon csv (sniffed)', 'e.csv', () => csv('customer_id;event_time;amount;transaction_id', ROWS).replaceAll(',', ';')],
+    ['tsv', 'e.tsv', () => csv('customer_id\tevent_time\tamount\ttransaction_id', ROWS).replaceAll(',', '\t')],
+    ['gzip csv', 'e.csv.gz', () => gzipSync(csv('customer_id,event_time,amount,transaction_id', ROWS))],
+    ['json lines', 'e.jsonl', () => ROWS.map(([c, t, a, x]) => JSON.stringify({ customer_id: c, event_time: t, amount: Number(a), transaction_id: x })).join('\n')],
+  ])('reads %s', async (_name, file, content) => {
+    const fx = await makeFixture({ [file]: content() });
+    try {
+      await runJob(fx, { inputs: [{ path: file }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('reads Parquet and globs several files in name order', async () => {
+    const fx = await makeFixture({});
+    try {
+      const db = await (await DuckDBInstance.create(':memory:')).connect();
+      for (const [i, half] of [ROWS.slice(0, 2), ROWS.slice(2)].entries()) {
+        const values = half.map(([c, t, a, x]) => `('${c}', TIMESTAMPTZ '${t}', ${a}::DOUBLE, '${x}')`).join(',');
+        await db.run(`COPY (SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, transaction_id)) TO '${join(fx.dir, `part-${i}.parquet`)}' (FORMAT parquet)`);
+      }
+      db.closeSync();
+      await runJob(fx, { inputs: [{ path: 'part-*.parquet' }], matrices: MONTHLY }, T);
+      const { report } = await readLatest(fx);
+      expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
+      expect(report.inputs.map((i) => [i.path.split('/').pop(), i.rows])).toEqual([['part-0.parquet', 2], ['part-1.parquet', 2]]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('maps columns with the revenuecat preset (1-based renewals, fractional commission, refunded gross)', async () => {
+    const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_purchased_currency,purchase_price_in_purchased_currency,purchased_currency,price_in_usd,purchase_price_in_usd,commission_percentage,tax_percentage,refunded_at,renewal_number,is_sandbox,is_trial_period,product_identifier,product_duration,store,country';
+    // u1: 10 USD on Jan 5 (renewal 1 = our 0), commission 0.3 → proceeds 7; renewal 2 on Feb 5 refunded Feb 6:
+    //     RevenueCat zeroes its price, the purchase price keeps 10 → +10 − 10 at Feb 5 (renewal 1).
+    // u2: sandbox. u3: a trial row (0) then 20 on Jan 20.
+    const rows = [
+      ['u1', 'r1', '2026-01-05T00:00:00Z', '9.00', '9.00', 'EUR', '10.00', '10.00', '0.3', '0.0', '', '1', 'false', 'false', 'm', 'P1M', 'APP_STORE', 'US'],
+      ['u1', 'r2', '2026-02-05T00:00:00Z', '0', '9.00', 'EUR', '0', '10.00', '0.3', '0.0', '2026-02-06T00:00:00Z', '2', 'false', 'false', 'm', 'P1M', 'APP_STORE', 'US'],
+      ['u2', 'r3', '2026-01-06T00:00:00Z', '9.00', '9.00', 'EUR', '10.00', '10.00', '0.3', '0.0', '', '1', 'true', 'false', 'm', 'P1M', 'APP_STORE', 'US'],
+      ['u3', 'r4', '2026-01-10T00:00:00Z', '0', '0', 'EUR', '0', '0', '0.3', '0.0', '', '1', 'false', 'true', 'y', 'P1Y', 'PLAY_STORE', 'DE'],
+      ['u3', 'r5', '2026-01-20T00:00:00Z', '18.00', '18.00', 'EUR', '20.00', '20.00', '0.15', '0.0', '', '2', 'false', 'false', 'y', 'P1Y', 'PLAY_STORE', 'DE'],
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+    try {
+      await runJob(fx, {
+        inputs: [{ path: 'rc.csv', preset: 'revenuecat' }],
+        matrices: [{ period_type: 'renewals', period_unit: 'month' }, { period_type: 'days', period_unit: 'month', segmentation: 'duration' }],
+      }, '2026-03-01T00:00:00Z');
+      const { report } = await readLatest(fx);
+      // USD report: price_in_usd columns. Renewals (u3's r5 is its renewal 2 → our 1): r0 u1 10 → 10/2 = 5;
+      // r1: u1 +10 −10, u3 20 → (10 + 20) / 2 = 15. proceeds: r0 7 / 2 = 3.50; r1 + 17 (20 × 0.85) → 12.
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [5, 15], '2026-01-01': [5, 15] });
+      expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [3.5, 12], '2026-01-01': [3.5, 12] });
+      expect(report.matrices[1]!.rows.map((r) => r.title)).toEqual(['Total', 'Annual', 'Monthly']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('tenants', () => {
+  it('publishes every tenant present; rows without one belong to the job tenant', async () => {
+    const fx = await makeFixture({
+      'e.csv': csv('tenant_id,customer_id,event_time,amount', [
+        ['shop-1', 'a', '2026-01-10', '10'], ['shop-1', 'a', '2026-01-20', '5'],
+        ['app 2', 'a', '2026-01-11', '7'], ['', 'z', '2026-01-12', '3'],
+      ]),
+    });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], tenant: 'acme', matrices: MONTHLY }, T);
+      expect(result.tenants.map((t) => t.tenant).sort()).toEqual(['acme', 'app 2', 'shop-1']);
+      expect(grid((await readLatest(fx, 'shop-1')).report.matrices[0]!)['2026-01-01']).toEqual([15, 15]);
+      expect(grid((await readLatest(fx, 'acme')).report.matrices[0]!)['2026-01-01']).toEqual([3, 3]);
+      // "app 2" is not a safe directory name: replaced characters plus a hash of the id.
+      const dirs = (await readdir(fx.reportsDir)).filter((d) => d.startsWith('app_2~'));
+      expect(dirs).toHaveLength(1);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('bad rows', () => {
+  it('quarantines each bad row with file, physical line and reason, and counts it', async () => {
+    const lines = [
+      'customer_id,event_time,amount,transaction_id,is_sandbox',
+      'a,2026-01-10T08:00:00Z,10.00,t1,',
+      ',2026-01-10T08:00:00Z,1.00,t2,', // line 3: no customer
+      'b,yesterday,1.00,t3,', // line 4
+      'c,2026-01-10,12;5,t4,', // line 5
+      'd,2026-01-10,"1,5",t5,', // line 6: a comma decimal inside quotes
+      'e,2026-01-10,1,t6,maybe', // line 7
+      'f,2026-01-10,1,t7,,extra,fields', // line 8: DuckDB cannot split it
+      'g,2026-01-10,=HYPERLINK("x"),t8,', // line 9
+      'h,2026-01-11T08:00:00Z,20.00,t9,',
+    ];
+    const fx = await makeFixture({ 'e.csv': `${lines.join('\n')}\n` });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      expect(result.stats.rows_quarantined).toBe(7);
+      const { report, dir } = await readLatest(fx);
+      expect(report.inputs[0]).toMatchObject({ rows: 9, quarantined: 7 }); // nine data lines
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([15, 15]);
+      const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
+      const byLine = q.map((l) => l.split(',')[1]);
+      expect(byLine).toEqual(['3', '4', '5', '6', '7', '8', '9']);
+      expect(q[0]).toContain('customer_id is missing');
+      expect(q[1]).toContain('event_time is not an ISO 8601 time: ""yesterday""');
+      expect(q[4]).toContain('is_sandbox is not a boolean');
+      expect(q[5]).toContain('malformed CSV row');
+      // Text that a spreadsheet would run as a formula is neutralised.
+      expect(q[6]).toContain(`"amount is not a decimal number (dot as separator, at most 10 integer digits): ""=HYPERLINK(""x"")"""`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('fails a run above the bad-row threshold and leaves the last published run in place', async () => {
+    const good = csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]);
+    const fx = await makeFixture({ 'e.csv': good });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T);
+      const before = await readlink(join(fx.reportsDir, 'default', 'latest'));
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', 'never', '1']]));
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('DATA');
+      expect((err as Error).message).toMatch(/1 of 2 rows \(50\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see .*quarantine\.csv/);
+      expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(before);
+      expect((await readdir(join(fx.reportsDir, 'default', 'runs'))).filter((d) => !d.startsWith('.'))).toEqual([before.split('/')[1]]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it.each([
+    [{ inputs: [{ path: 'missing-*.csv' }] }, /inputs\[0\]\.path: no file matches "missing-\*\.csv"/],
+    [{ inputs: [{ path: 'e.csv' }] }, /e\.csv: no column for the required "amount" \(the file has: customer_id, event_time, price\); map one with --map amount=<column>/],
+    [{ inputs: [{ path: 'e.csv', map: { amount: 'cost' } }] }, /e\.csv: inputs\[0\]\.map\.amount: the file has no column "cost"/],
+  ])('names the file and the problem when an input cannot be used (%#)', async (job, message) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,price', [['a', '2026-01-10', '10']]) });
+    try {
+      const err = await runJob(fx, job, T).catch((e: unknown) => e);
+      expect(isAppError(err)).toBe(true);
+      expect((err as Error).message).toMatch(message);
+      await expect(readdir(fx.reportsDir)).rejects.toThrow();
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
