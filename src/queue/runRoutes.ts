@@ -94,9 +94,11 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string }):
       path: '/api/v1/runs/:id',
       handle: guard(async (req) => {
         const id = req.params.id ?? '';
-        const run = id ? await queue.getJob(id) : undefined;
+        // State first, then the job: read the other way round, a run finishing in between would show as
+        // completed without its result.
+        const state = id ? await queue.getJobState(id) : 'unknown';
+        const run = state === 'unknown' ? undefined : await queue.getJob(id);
         if (!run) throw new AppError('NOT_FOUND', `no run "${id}" (finished runs are kept for ${env.LTV_KEEP_DAYS} days)`);
-        const state = await run.getState();
         const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
         return {
           status: 200,

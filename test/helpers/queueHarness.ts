@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { loadEnv, type Env } from '../../src/config/env.js';
@@ -20,6 +21,13 @@ export const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'src/cli/bin.mjs');
 
 export const logger: Logger = pino({ level: process.env.LTV_TEST_LOG ?? 'silent' });
+
+/** A logger whose lines the test can read back. */
+export function captureLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+  return { log, lines };
+}
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
@@ -61,7 +69,7 @@ export interface Harness {
   env: Env;
   /** A job file in jobsDir with one CSV input; returns its path. */
   writeJob(name: string, job: Partial<JobInput>, csv?: string | null): Promise<string>;
-  worker(vars?: Record<string, string>): WorkerRuntime;
+  worker(vars?: Record<string, string>, log?: Logger): WorkerRuntime;
   queue(vars?: Record<string, string>): RunQueue;
   events(): Promise<QueueEvents>;
   childWorker(vars?: Record<string, string>): ChildWorker;
@@ -73,9 +81,19 @@ export interface Harness {
 
 export const CSV = 'customer_id,event_time,amount,transaction_id\nc1,2026-01-05T10:00:00Z,9.99,t1\nc2,2026-01-06T10:00:00Z,19.99,t2\nc1,2026-02-05T10:00:00Z,9.99,t3\n';
 
+/** A canonical export of `rows` payments, big enough that a real run lasts long enough to interrupt. */
+export function bigCsv(rows: number): string {
+  const lines = ['customer_id,event_time,amount,transaction_id'];
+  const start = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < rows; i++) {
+    lines.push(`c${i % 20_000},${new Date(start + (i % 400) * 86_400_000 + i).toISOString()},${(i % 50) + 0.99},t${i}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Test timings: short locks and stall checks so crash recovery takes seconds, not minutes. */
 export const FAST = {
-  LTV_LOCK_DURATION_MS: '2000',
+  LTV_LOCK_DURATION_MS: '6000',
   LTV_STALLED_INTERVAL_MS: '500',
   LTV_LOCK_RETRY_MS: '100',
   LTV_BACKOFF_MS: '200',
@@ -111,8 +129,8 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
       await writeFile(file, JSON.stringify({ tenant: name, inputs: [{ path: `../${name}.csv` }], formats: ['json'], ...job }, null, 2));
       return file;
     },
-    worker(extra) {
-      const w = startWorker(envOf(extra), jobsDir, logger);
+    worker(extra, log = logger) {
+      const w = startWorker(envOf(extra), jobsDir, log);
       runtimes.push(w);
       return w;
     },
@@ -245,4 +263,17 @@ export async function privateRedis(dir: string): Promise<{ port: number; url: st
       await exited;
     },
   };
+}
+
+/** A fresh harness per test; afterEach fails the test that left a worker, queue, process or connection open. */
+export function useHarness(): () => Harness {
+  let h: Harness | undefined;
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(async () => {
+    const leaks = await h!.close();
+    expect(leaks, 'the test left these open').toEqual([]);
+  });
+  return () => h!;
 }

@@ -2,21 +2,18 @@
 import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import type { RunResult } from '../../src/pipeline.js';
-import { createHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { bigCsv, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 
-/** Stand-in knob for a run long enough to interrupt (stage time of the development pipeline). */
-const SLOW = { LTV_STUB_STAGE_MS: '700' };
+/** An export big enough that a run is still going when the test interrupts it. */
+const BIG = bigCsv(15_000);
 
+const harness = useHarness();
 let h: Harness;
-beforeEach(async () => {
-  h = await createHarness();
-});
-afterEach(async () => {
-  const leaks = await h.close();
-  expect(leaks, 'the test left these open').toEqual([]);
+beforeEach(() => {
+  h = harness();
 });
 
 test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a failing run exits 1 with its error', async () => {
@@ -49,7 +46,7 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
 });
 
 test('a worker SIGKILLed mid-run: the next worker completes the run under the same run id; the old report is served meanwhile', async () => {
-  await h.writeJob('crash', {});
+  await h.writeJob('crash', {}, BIG);
   const q = h.queue();
   const events = await h.events();
 
@@ -62,7 +59,7 @@ test('a worker SIGKILLed mid-run: the next worker completes the run under the sa
   first.proc.kill('SIGTERM');
   expect((await first.exited).code).toBe(0);
 
-  const doomed = h.childWorker(SLOW);
+  const doomed = h.childWorker();
   const run = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await doomed.waitForLog('run started', (l) => l.msg === 'run started' && l.run === run.id);
   await waitFor('run in a middle stage', async () => {
@@ -87,9 +84,9 @@ test('a worker SIGKILLed mid-run: the next worker completes the run under the sa
 }, 60_000);
 
 test('SIGTERM: the worker hands back a run that outlasts the grace period, closes every connection and exits 0', async () => {
-  await h.writeJob('term', {});
+  await h.writeJob('term', {}, BIG);
   const q = h.queue();
-  const child = h.childWorker({ ...SLOW, LTV_SHUTDOWN_GRACE_MS: '300' });
+  const child = h.childWorker({ LTV_SHUTDOWN_GRACE_MS: '300' });
   const run = await enqueueRun(q, h.jobsDir, 'term', { source: 'cli' });
   await child.waitForLog('run started', (l) => l.msg === 'run started');
   const t0 = Date.now();
