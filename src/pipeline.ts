@@ -1,5 +1,5 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError } from './config/AppError.js';
@@ -13,7 +13,10 @@ import { ADAPTY_SNAPSHOT_SPECS, computeTenant } from './ltv/computeTenant.js';
 import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { renderChart } from './report/renderChart.js';
+import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
+import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
 import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
@@ -90,6 +93,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 
   const wh = await Warehouse.open({
     timezone: job.timezone,
+    logger: log,
     ...(job.duckdb.threads ? { threads: job.duckdb.threads } : {}),
     ...(job.duckdb.memory_limit ? { memoryLimit: job.duckdb.memory_limit } : {}),
     ...(job.duckdb.temp_directory ? { tempDirectory: resolve(job.baseDir, job.duckdb.temp_directory) } : {}),
@@ -103,8 +107,6 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
     const staged = await stageInputs(wh, files, job.currency);
-    await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR)');
-    for (const [i, f] of files.entries()) await wh.run('INSERT INTO input_files VALUES ($i, $p)', { i, p: f.path });
     const check = await checkRows(wh, { currency: job.currency, tenant: job.tenant });
     const inputs: InputStats[] = staged.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
@@ -164,6 +166,13 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         });
         report.duration_ms = Date.now() - started;
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
+        if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
+        // The chart is published beside the workbook and embedded in it (and in the email).
+        const chartPng = await renderChart(report);
+        await writeFile(join(dir, RUN_FILES.chart), chartPng);
+        if (job.formats.includes('xlsx')) {
+          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine });
+        }
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }
@@ -213,5 +222,5 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 
 async function copyQuarantine(wh: Warehouse, tenant: string | null, path: string): Promise<void> {
   await wh.run('CREATE OR REPLACE TEMP TABLE quarantine_tenant AS SELECT CAST($t AS VARCHAR) AS t', { t: tenant });
-  await wh.run(`COPY (${loadSql('14_quarantine')}) TO ${quoteLiteral(path)} (HEADER, DELIMITER ',')`);
+  await wh.run(`COPY (${loadSql('16_quarantine')}) TO ${quoteLiteral(path)} (HEADER, DELIMITER ',')`);
 }

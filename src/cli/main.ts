@@ -3,7 +3,9 @@
 import { Command } from 'commander';
 import { isAppError } from '../config/AppError.js';
 import { registerEnqueue } from './enqueueCommand.js';
+import { registerKeys } from './keysCommand.js';
 import { registerRun } from './runCommand.js';
+import { registerServe } from './serveCommand.js';
 import { registerWorker } from './workerCommand.js';
 
 const program = new Command('ltv')
@@ -11,6 +13,8 @@ const program = new Command('ltv')
   .showHelpAfterError('(run `ltv --help` for usage)');
 
 registerRun(program);
+registerServe(program);
+registerKeys(program);
 registerWorker(program);
 registerEnqueue(program);
 

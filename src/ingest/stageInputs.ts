@@ -30,11 +30,17 @@ interface Reader {
 
 export async function stageInputs(wh: Warehouse, files: SourceFile[], reportCurrency: string): Promise<StagedFile[]> {
   await wh.run(loadSql('01_create_staged'));
+  await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
+  await wh.run('CREATE OR REPLACE TABLE rejects (file_idx INTEGER, line BIGINT, rank BIGINT)');
   const staged: StagedFile[] = [];
   for (const [fileIdx, file] of files.entries()) {
     const reader = await openReader(wh, file);
     const columns = CANONICAL_COLUMNS.map((c) => `${mapColumn(file, reader, c, reportCurrency)} AS ${quoteIdent(c)}`);
     const before = await count(wh);
+    // staged's rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
+    await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
+      i: fileIdx, p: file.path, first: before, header: file.format === 'parquet' ? 0 : 1,
+    });
     try {
       await wh.run(
         loadSql('02_insert_staged', {
@@ -63,7 +69,7 @@ async function count(wh: Warehouse): Promise<number> {
 async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
   const params: Record<string, string> = { path: file.path };
   let reader: string;
-  let line = 'row_number() OVER () + 1';
+  let line = 'NULL';
   let parseError = 'NULL';
   let where = '';
   const columns = new Map<string, string>();
@@ -80,7 +86,6 @@ async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
     }
   } else if (file.format === 'parquet') {
     reader = 'read_parquet($path)';
-    line = 'row_number() OVER ()';
     for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
       columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
     }
@@ -191,19 +196,17 @@ async function query<T>(wh: Warehouse, file: SourceFile, sql: string, params: Re
 /** Rows DuckDB's CSV reader could not split: quarantined with its reason, at their physical line. */
 async function stageRejectedRows(wh: Warehouse, fileIdx: number): Promise<void> {
   // DuckDB may report one line several times (once per surplus column): one quarantined row per line.
-  await wh.run('CREATE OR REPLACE TEMP TABLE rejected_lines AS SELECT DISTINCT ON (line) line::BIGINT AS line, error_type, error_message FROM reject_errors ORDER BY line');
-  const rejects = await wh.json<{ line: string }>('SELECT line FROM rejected_lines ORDER BY line');
-  if (rejects.length === 0) return;
-  // Our good rows were numbered as if no row was rejected: shift those after each rejected line.
-  for (const { line } of rejects) {
-    await wh.run('UPDATE staged SET line = line + 1 WHERE file_idx = $f AND line >= $l', { f: String(fileIdx), l: line });
-  }
+  await wh.run(
+    `CREATE OR REPLACE TEMP TABLE rejected_lines AS
+     SELECT DISTINCT ON (line) line::BIGINT AS line, error_type, error_message FROM reject_errors ORDER BY line`,
+  );
   await wh.run(
     `INSERT INTO staged (file_idx, line, parse_error)
      SELECT $f, line, 'malformed CSV row: ' || error_type || coalesce(' (' || left(error_message, 160) || ')', '')
-     FROM rejected_lines`,
-    { f: String(fileIdx) },
+     FROM rejected_lines ORDER BY line`,
+    { f: fileIdx },
   );
+  await wh.run('INSERT INTO rejects SELECT $f, line, row_number() OVER (ORDER BY line) FROM rejected_lines', { f: fileIdx });
   await wh.run('DELETE FROM reject_errors');
   await wh.run('DELETE FROM reject_scans');
 }

@@ -6,14 +6,24 @@ import type { RunStats } from './model.js';
 
 export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: number; quarantined: number }): Promise<RunStats> {
   const params = { as_of: asOf.toISOString() };
-  await wh.run(loadSql('06_dedup'));
-  await wh.run(loadSql('07_movements'), params);
-  await wh.run(loadSql('08_customers'), params);
-  await wh.run(loadSql('09_customer_movements'));
+  await wh.run(loadSql('06_dup_losers'));
+  await wh.run(loadSql('07_dedup'));
+  // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one.
+  const [missing] = await wh.all<{ n: number }>(
+    'SELECT count(*)::INTEGER AS n FROM deduped WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox',
+  );
+  const renewal = (missing?.n ?? 0) > 0
+    ? 'coalesce(renewal_number, (row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) - 1)::INTEGER)'
+    : 'renewal_number';
+  await wh.run(loadSql('08_payments', { renewal }), params);
+  await wh.run(loadSql('09_movements'), params);
+  await wh.run(loadSql('10_customers'), params);
+  await wh.run(loadSql('11_customer_movements'));
   const [s] = await wh.all<Record<string, number>>(
     `SELECT
        (SELECT count(*) FROM checked WHERE reason IS NULL)::INTEGER AS valid,
        (SELECT count(*) FROM deduped)::INTEGER AS deduped,
+       (SELECT count(*) FROM (SELECT DISTINCT tenant_id, customer_id FROM deduped))::INTEGER AS customer_ids,
        (SELECT count(*) FROM deduped WHERE is_sandbox)::INTEGER AS sandbox,
        (SELECT count(*) FROM deduped WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
        (SELECT count(*) FROM movements WHERE kind = 'payment')::INTEGER AS payments,
@@ -30,6 +40,7 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
     sandbox_rows: s?.sandbox ?? 0,
     after_as_of_rows: s?.after_as_of ?? 0,
     transactions: s?.payments ?? 0,
+    customer_ids: s?.customer_ids ?? 0,
     refunds_linked: s?.linked ?? 0,
     refunds_unlinked: s?.unlinked ?? 0,
     movements_without_customer: s?.orphans ?? 0,

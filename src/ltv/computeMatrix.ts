@@ -92,7 +92,7 @@ export function matrixQuery(
     params[name] = listValue(values.map((v) => v.toLowerCase()));
     where.push(`list_contains(CAST($${name} AS VARCHAR[]), lower(coalesce(${quoteIdent(FILTER_COLUMNS[key])}, 'unknown')))`);
   }
-  const sql = loadSql('12_matrix', {
+  const sql = loadSql('14_matrix', {
     where: where.join(' AND '),
     j,
     cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'base_c')).join('\nUNION ALL\n'),

@@ -21,8 +21,8 @@ export const ADAPTY_SNAPSHOT_SPECS: readonly MatrixSpec[] = PERIOD_TYPES.flatMap
 );
 
 export async function prepareTenant(wh: Warehouse, tenant: string): Promise<void> {
-  await wh.run(loadSql('10_tenant_customers'), { tenant });
-  await wh.run(loadSql('11_tenant_facts'), { tenant });
+  await wh.run(loadSql('12_tenant_customers'), { tenant });
+  await wh.run(loadSql('13_tenant_facts'), { tenant });
 }
 
 export async function computeTenant(
@@ -35,7 +35,7 @@ export async function computeTenant(
   const [s] = await wh.all<{
     customers: bigint; cohort_days: bigint; revenue: number; proceeds: number; net_revenue: number;
     average_ltv_30d: number | null; average_ltv_90d: number | null; first_day: string | null; last_day: string | null;
-  }>(loadSql('13_summary'), { tenant, as_of_local: asOfLocal });
+  }>(loadSql('15_summary'), { tenant, as_of_local: asOfLocal });
   const matrices = new Map<string, Matrix>();
   // One statement per period type and unit computes all of its segmentations.
   const groups = new Map<string, { type: MatrixSpec['period_type']; unit: MatrixSpec['period_unit']; segs: Set<MatrixSpec['segmentation']> }>();

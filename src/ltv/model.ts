@@ -87,7 +87,10 @@ export interface RunStats {
   duplicates: number;
   sandbox_rows: number;
   after_as_of_rows: number;
+  /** Payments (amount > 0) that exist at T. */
   transactions: number;
+  /** Distinct (tenant, customer_id) among valid rows: paying or not. */
+  customer_ids: number;
   refunds_linked: number;
   refunds_unlinked: number;
   /** Refunds of customers who have no payment up to T (in no cohort, so in no cell). */

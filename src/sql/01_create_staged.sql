@@ -1,10 +1,11 @@
 -- SPEC §3. Every input row, mapped onto the canonical columns, still as text (validation comes next).
 -- Output: table staged(file_idx, line, parse_error, <canonical columns as VARCHAR>).
--- line: the physical line (header = line 1; for Parquet the row number); parse_error: a row the reader
--- could not split (malformed CSV or JSON), quarantined with that reason.
+-- line: the physical line where the reader knows it (line-oriented formats, rows DuckDB rejected), else
+-- NULL: CSV and Parquet rows get theirs from their position (rowid) when checked, at no cost while reading.
+-- parse_error: a row the reader could not split (malformed CSV or JSON), quarantined with that reason.
 CREATE OR REPLACE TABLE staged (
   file_idx INTEGER NOT NULL,
-  line BIGINT NOT NULL,
+  line BIGINT,
   parse_error VARCHAR,
   customer_id VARCHAR, event_time VARCHAR, amount VARCHAR, transaction_id VARCHAR, currency VARCHAR,
   tenant_id VARCHAR, commission_percentage VARCHAR, tax_percentage VARCHAR, proceeds VARCHAR,

@@ -1,28 +1,33 @@
 -- SPEC §3 validation. Every staged row typed; `reason` names the first rule it breaks (NULL = valid).
 -- Params: $currency (report currency), $tenant (the job's tenant for rows without tenant_id).
--- Output: table checked(file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
---   amount DECIMAL(18,8), currency, rate, commission, tax, proceeds, net_revenue, renewal_number,
+-- Reads input_files(file_idx, first_row, header_lines) for line numbers and rates for conversion.
+-- Output: table checked(src_row (order of reading), file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
+--   amount DECIMAL(18,4), currency, rate DECIMAL(18,10), r10 (rate in 10⁻¹⁰ units), commission, tax, proceeds, net_revenue, renewal_number,
 --   refunded_at, refund_of, is_sandbox, is_trial, updated_at, dimensions…, reason).
 CREATE OR REPLACE TABLE checked AS
 WITH typed AS (
   SELECT
-    file_idx, line, parse_error,
+    s.rowid AS src_row, s.file_idx,
+    -- Position in the file; rows DuckDB rejected shift it, which quarantine output corrects (14_quarantine).
+    coalesce(s.line, s.rowid - f.first_row + f.header_lines + 1) AS line,
+    s.line IS NOT NULL AS line_known,
+    parse_error,
     coalesce(ltv_text(tenant_id), $tenant) AS tenant_id,
     ltv_text(customer_id) AS customer_id,
     ltv_text(transaction_id) AS transaction_id,
     event_time AS raw_event_time,
     ltv_ts(event_time) AS event_time,
     amount AS raw_amount,
-    try_cast(trim(amount) AS DECIMAL(18, 8)) AS amount,
+    try_cast(trim(amount) AS DECIMAL(18, 4)) AS amount,
     coalesce(upper(ltv_text(currency)), $currency) AS currency,
     commission_percentage AS raw_commission,
-    try_cast(trim(commission_percentage) AS DECIMAL(18, 8)) AS commission,
+    try_cast(trim(commission_percentage) AS DECIMAL(18, 4)) AS commission,
     tax_percentage AS raw_tax,
-    try_cast(trim(tax_percentage) AS DECIMAL(18, 8)) AS tax,
+    try_cast(trim(tax_percentage) AS DECIMAL(18, 4)) AS tax,
     proceeds AS raw_proceeds,
-    try_cast(trim(proceeds) AS DECIMAL(18, 8)) AS proceeds,
+    try_cast(trim(proceeds) AS DECIMAL(18, 4)) AS proceeds,
     net_revenue AS raw_net_revenue,
-    try_cast(trim(net_revenue) AS DECIMAL(18, 8)) AS net_revenue,
+    try_cast(trim(net_revenue) AS DECIMAL(18, 4)) AS net_revenue,
     renewal_number AS raw_renewal_number,
     try_cast(trim(renewal_number) AS INTEGER) AS renewal_number,
     refunded_at AS raw_refunded_at,
@@ -42,13 +47,22 @@ WITH typed AS (
     ltv_text(attribution_channel) AS attribution_channel, ltv_text(attribution_campaign) AS attribution_campaign,
     ltv_text(attribution_adgroup) AS attribution_adgroup, ltv_text(attribution_adset) AS attribution_adset,
     ltv_text(attribution_creative) AS attribution_creative
-  FROM staged
+  FROM staged s
+  JOIN input_files f USING (file_idx)
+),
+foreign_days AS (
+  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone),
+  -- looked up once per (currency, day) rather than per row.
+  SELECT d.currency, d.day, r.rate, CAST(r.rate * 10000000000 AS BIGINT) AS r10
+  FROM (SELECT DISTINCT currency, CAST(event_time AS DATE) AS day FROM typed WHERE currency <> $currency AND event_time IS NOT NULL) d
+  ASOF LEFT JOIN rates r ON r.currency = d.currency AND d.day >= r.date
 ),
 with_rate AS (
-  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone).
-  SELECT t.*, CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE r.rate END AS rate
+  SELECT t.*,
+    CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE fd.rate END AS rate,
+    CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ELSE fd.r10 END AS r10
   FROM typed t
-  ASOF LEFT JOIN rates r ON r.currency = t.currency AND CAST(t.event_time AS DATE) >= r.date
+  LEFT JOIN foreign_days fd ON fd.currency = t.currency AND fd.day = CAST(t.event_time AS DATE)
 )
 SELECT
   * EXCLUDE (parse_error, raw_event_time, raw_amount, raw_commission, raw_tax, raw_proceeds, raw_net_revenue,
@@ -59,7 +73,7 @@ SELECT
     WHEN ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
     WHEN event_time IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"'
     WHEN ltv_text(raw_amount) IS NULL THEN 'amount is missing'
-    WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 10 integer digits): "' || left(raw_amount, 60) || '"'
+    WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 14 integer digits): "' || left(raw_amount, 60) || '"'
     WHEN NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
     WHEN rate IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
     WHEN ltv_text(raw_commission) IS NOT NULL AND (commission IS NULL OR commission < 0 OR commission > 100) THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'

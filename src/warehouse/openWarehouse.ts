@@ -1,6 +1,7 @@
 // The one place that opens DuckDB (STYLE habit 4): one instance per run or per served run, time zone,
 // threads and memory limit set on connect, connections closed by the caller in `finally`.
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
 
 export interface WarehouseOptions {
@@ -13,6 +14,8 @@ export interface WarehouseOptions {
   /** Database file; default in-memory. */
   path?: string;
   readOnly?: boolean;
+  /** Statements slower than `slowMs` are logged at debug level with their duration. */
+  logger?: Logger;
 }
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
@@ -21,7 +24,19 @@ export class Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly logger?: Logger,
   ) {}
+
+  private async timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
+    if (!this.logger?.isLevelEnabled('debug')) return work();
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      const head = sql.replace(/\s+/g, ' ').trim().slice(0, 100);
+      this.logger.debug({ ms: Math.round(performance.now() - t), sql: head }, 'statement');
+    }
+  }
 
   static async open(opts: WarehouseOptions): Promise<Warehouse> {
     const config: Record<string, string> = {};
@@ -32,7 +47,7 @@ export class Warehouse {
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);
     const connection = await instance.connect();
-    const wh = new Warehouse(instance, connection);
+    const wh = new Warehouse(instance, connection, opts.logger);
     try {
       await wh.run('SET TimeZone = $tz', { tz: opts.timezone });
     } catch (e) {
@@ -43,18 +58,18 @@ export class Warehouse {
   }
 
   async run(sql: string, params?: Params): Promise<void> {
-    await this.connection.run(sql, params as never);
+    await this.timed(sql, () => this.connection.run(sql, params as never));
   }
 
   /** Rows as plain JS values (BIGINT → bigint, DECIMAL → number, DATE → DuckDB date value). Cast counts in SQL. */
   async all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.connection.runAndReadAll(sql, params as never);
+    const reader = await this.timed(sql, () => this.connection.runAndReadAll(sql, params as never));
     return reader.getRowObjectsJS() as T[];
   }
 
   /** Rows as JSON-friendly values: DECIMAL and BIGINT as strings, dates as ISO strings. */
   async json<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.connection.runAndReadAll(sql, params as never);
+    const reader = await this.timed(sql, () => this.connection.runAndReadAll(sql, params as never));
     return reader.getRowObjectsJson() as T[];
   }
 

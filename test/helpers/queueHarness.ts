@@ -93,7 +93,7 @@ export function bigCsv(rows: number): string {
 
 /** Test timings: short locks and stall checks so crash recovery takes seconds, not minutes. */
 export const FAST = {
-  LTV_LOCK_DURATION_MS: '6000',
+  LTV_LOCK_DURATION_MS: '15000',
   LTV_STALLED_INTERVAL_MS: '500',
   LTV_LOCK_RETRY_MS: '100',
   LTV_BACKOFF_MS: '200',

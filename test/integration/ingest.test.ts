@@ -134,7 +134,7 @@ describe('bad rows', () => {
       expect(q[4]).toContain('is_sandbox is not a boolean');
       expect(q[5]).toContain('malformed CSV row');
       // Text that a spreadsheet would run as a formula is neutralised.
-      expect(q[6]).toContain(`"amount is not a decimal number (dot as separator, at most 10 integer digits): ""=HYPERLINK(""x"")"""`);
+      expect(q[6]).toContain(`"amount is not a decimal number (dot as separator, at most 14 integer digits): ""=HYPERLINK(""x"")"""`);
     } finally {
       await fx.cleanup();
     }

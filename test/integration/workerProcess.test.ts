@@ -71,7 +71,7 @@ test('a worker SIGKILLed mid-run: the next worker completes the run under the sa
   expect(await readlink(latest)).toBe(join('runs', oldResult.tenants[0]!.runId));
 
   const rescuer = h.childWorker();
-  const result = (await run.queued.waitUntilFinished(events, 30_000)) as RunResult;
+  const result = (await run.queued.waitUntilFinished(events, 60_000)) as RunResult;
   // Recovered, not retried from a new id: same as-of, same run id, now published.
   expect(result.asOf).toBe('2026-03-01T00:00:00.000Z');
   expect(await readlink(latest)).toBe(join('runs', result.tenants[0]!.runId));
@@ -81,7 +81,7 @@ test('a worker SIGKILLed mid-run: the next worker completes the run under the sa
   expect((await rescuer.exited).code).toBe(0);
   await events.close();
   await q.close();
-}, 60_000);
+}, 120_000);
 
 test('SIGTERM: the worker hands back a run that outlasts the grace period, closes every connection and exits 0', async () => {
   await h.writeJob('term', {}, BIG);

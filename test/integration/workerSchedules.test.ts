@@ -96,7 +96,7 @@ test('the running worker picks up a new job file and drops a deleted one without
 
 test('two runs of one job never overlap, and neither is lost, while another job runs alongside', { timeout: 90_000 }, async () => {
   await h.writeJob('solo', {});
-  await h.writeJob('other', {}, bigCsv(20_000));
+  await h.writeJob('other', {});
   const { log, lines } = captureLogger();
   const w = h.worker({ LTV_CONCURRENCY: '3' }, log);
   await w.ready;

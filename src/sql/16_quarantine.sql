@@ -4,7 +4,10 @@
 -- Output columns: file, line, reason, tenant_id, customer_id.
 SELECT
   ltv_safe_text(f.path) AS file,
-  c.line,
+  -- Rows DuckDB rejected (table rejects: file_idx, line, rank from 1) took physical lines of their own:
+  -- a row counted b lines from its position lies at b + #{rejects with line − rank + 1 ≤ b}.
+  c.line + CASE WHEN c.line_known THEN 0 ELSE
+    (SELECT count(*) FROM rejects r WHERE r.file_idx = c.file_idx AND r.line - r.rank + 1 <= c.line) END AS line,
   ltv_safe_text(c.reason) AS reason,
   ltv_safe_text(c.tenant_id) AS tenant_id,
   ltv_safe_text(c.customer_id) AS customer_id
@@ -12,4 +15,4 @@ FROM checked c
 JOIN input_files f USING (file_idx)
 WHERE c.reason IS NOT NULL
   AND ((SELECT t FROM quarantine_tenant) IS NULL OR c.tenant_id = (SELECT t FROM quarantine_tenant))
-ORDER BY c.file_idx, c.line
+ORDER BY c.file_idx, 2

@@ -1,6 +1,6 @@
 -- One tenant's movements summed by cohort day, attributes and period indexes (the matrix query's `facts`
 -- input; published as data/facts.parquet). Params: $tenant.
--- Output: cohort_day, <dimensions>, k_day, k_month, renewal, revenue, proceeds, net_revenue DECIMAL(38,8),
+-- Output: cohort_day, <dimensions>, k_day, k_month, renewal, revenue, proceeds, net_revenue (exact sums),
 --   payments BIGINT (how many payments: renewals-type censoring looks only at payments).
 CREATE OR REPLACE TABLE facts AS
 SELECT

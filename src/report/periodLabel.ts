@@ -1,0 +1,18 @@
+// How periods read to a person, shared by the workbook and the chart. SPEC §4: on `days` matrices
+// period k is the k-th unit of a customer's life since the first payment (period 0 = the first unit);
+// on `renewals` matrices it is the renewal number (0 = the first payment of a subscription).
+import type { Matrix } from '../ltv/model.js';
+
+const UNIT_WORD = { day: 'Day', week: 'Week', month: 'Month', quarter: 'Quarter', year: 'Year' } as const;
+
+/** Column header of period k, e.g. "Month 3" or "Renewal 2". */
+export function periodLabel(matrix: Pick<Matrix, 'period_type' | 'period_unit'>, period: number): string {
+  return matrix.period_type === 'renewals' ? `Renewal ${period}` : `${UNIT_WORD[matrix.period_unit]} ${period}`;
+}
+
+/** Axis or header title of the periods, e.g. "Months since first payment (0 = the first month)". */
+export function periodAxisTitle(matrix: Pick<Matrix, 'period_type' | 'period_unit'>): string {
+  if (matrix.period_type === 'renewals') return 'Renewal number (0 = first payment)';
+  const word = UNIT_WORD[matrix.period_unit];
+  return `${word}s since first payment (0 = the first ${word.toLowerCase()})`;
+}

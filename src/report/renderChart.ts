@@ -1,0 +1,305 @@
+// ltv.png (SPEC §5): the LTV curves of the most recent cohorts and their customer-weighted average (the
+// matrix's Total row, SPEC §4), embedded in the workbook and the email. Drawn as SVG here and rasterised
+// by resvg compiled to WebAssembly (@resvg/resvg-wasm): one npm package with its .wasm inside, no
+// per-platform binaries, nothing downloaded at install or run time. Text uses DejaVu Sans from npm, never
+// system fonts, so the bytes are the same on every machine for the same report.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { initWasm, Resvg } from '@resvg/resvg-wasm';
+import { SEGMENT_COLUMNS, type AccountingType, type Matrix, type MatrixRow, type TenantReport } from '../ltv/model.js';
+import { currencySymbol } from './currencySymbol.js';
+import { localTime } from './localTime.js';
+import { periodAxisTitle } from './periodLabel.js';
+
+export interface ChartOptions {
+  /** Size in CSS pixels; the PNG is `scale` times larger. Default 960 × 540. */
+  width?: number;
+  height?: number;
+  /** Pixel density: 2 keeps text crisp on high-density screens and when a spreadsheet is zoomed. Default 2. */
+  scale?: number;
+  /** How many of the most recent cohorts to draw. Default 6. */
+  cohorts?: number;
+  accountingType?: AccountingType;
+  /** The matrix to draw; default the first `days` cohort matrix, else the first matrix. */
+  matrixId?: string;
+}
+
+const FONT_FAMILY = 'DejaVu Sans';
+/** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#999933', '#882255'];
+const TOTAL_COLOUR = '#1A1A1A';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export async function renderChart(report: TenantReport, opts: ChartOptions = {}): Promise<Buffer> {
+  const scale = opts.scale ?? 2;
+  const fonts = await loadRenderer();
+  const resvg = new Resvg(chartSvg(report, opts), {
+    font: { fontBuffers: fonts, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    fitTo: { mode: 'zoom', value: scale },
+    background: '#FFFFFF',
+  });
+  try {
+    const image = resvg.render();
+    try {
+      return Buffer.from(image.asPng());
+    } finally {
+      image.free();
+    }
+  } finally {
+    resvg.free();
+  }
+}
+
+/** The matrix the chart draws: SPEC §5 "LTV curve" reads best on calendar periods of cohorts. */
+export function chartMatrix(report: TenantReport, matrixId?: string): Matrix | undefined {
+  const { matrices } = report;
+  if (matrixId !== undefined) return matrices.find((m) => m.id === matrixId);
+  return matrices.find((m) => m.period_type === 'days' && m.rows.some((r) => r.type === 'cohort')) ?? matrices[0];
+}
+
+interface Series {
+  label: string;
+  colour: string;
+  width: number;
+  row: MatrixRow;
+}
+
+/** The chart as SVG text (exported for the email, which may inline it where PNG is not wanted). */
+export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string {
+  const width = opts.width ?? 960;
+  const height = opts.height ?? 540;
+  const accountingType = opts.accountingType ?? 'revenue';
+  const matrix = chartMatrix(report, opts.matrixId);
+  const symbol = currencySymbol(report.currency);
+  const bySegment = matrix !== undefined && matrix.segmentation in SEGMENT_COLUMNS;
+
+  const series: Series[] = [];
+  if (matrix) {
+    const others = matrix.rows.filter((r) => r.type !== 'total' && r.cells.length > 0);
+    const n = opts.cohorts ?? 6;
+    const picked = others[0]?.type === 'cohort' ? recentCohorts(others, n) : others.slice(0, n);
+    picked.forEach((row, i) => {
+      series.push({
+        label: `${row.type === 'cohort' ? cohortLabel(row.title, matrix) : shorten(row.title, 22)} (${row.customers.toLocaleString('en-US')})`,
+        colour: PALETTE[i % PALETTE.length] ?? TOTAL_COLOUR,
+        width: 2,
+        row,
+      });
+    });
+    const total = matrix.rows.find((r) => r.type === 'total');
+    if (total && total.cells.length > 0) {
+      series.push({
+        label: `${bySegment ? 'All customers' : 'All cohorts, average'} (${total.customers.toLocaleString('en-US')})`,
+        colour: TOTAL_COLOUR,
+        width: 4.5,
+        row: total,
+      });
+    }
+  }
+
+  const title = `Cumulative ${ACCOUNTING_WORDS[accountingType]} per customer — ${report.tenant}`;
+  const subtitle = [
+    `as of ${localTime(report.as_of, report.timezone)} (${report.timezone})`,
+    !matrix ? '' : bySegment ? `by ${matrix.segmentation.replaceAll('_', ' ')}` : `cohorts by ${matrix.cohort_unit}`,
+    report.currency,
+  ]
+    .filter((s) => s !== '')
+    .join('  ·  ');
+
+  const legendWidth = 250;
+  const plot = { left: 84, top: 86, right: width - legendWidth - 24, bottom: height - 64 };
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`,
+    `<rect width="${width}" height="${height}" fill="#FFFFFF"/>`,
+    text(24, 36, title, { size: 20, weight: 'bold', fill: '#1A1A1A' }),
+    text(24, 60, subtitle, { size: 13, fill: '#595959' }),
+  );
+
+  const points = series.flatMap((s) => s.row.cells);
+  if (!matrix || points.length === 0) {
+    out.push(text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2, 'No cohorts yet', { size: 16, fill: '#595959', anchor: 'middle' }));
+    out.push('</svg>');
+    return out.join('\n');
+  }
+
+  const maxPeriod = points.reduce((m, c) => Math.max(m, c.period), 1);
+  const values = points.map((c) => c[accountingType]);
+  const yTicks = niceTicks(values.reduce((m, v) => Math.min(m, v), 0), values.reduce((m, v) => Math.max(m, v), 0), 6);
+  const yMin = yTicks[0] ?? 0;
+  const yMax = yTicks[yTicks.length - 1] ?? 1;
+  const x = (period: number): number => plot.left + (period / maxPeriod) * (plot.right - plot.left);
+  const y = (value: number): number => plot.bottom - ((value - yMin) / (yMax - yMin || 1)) * (plot.bottom - plot.top);
+  const decimals = (yTicks[1] ?? 1) - yMin < 1 ? 2 : 0;
+
+  // Grid and y axis: money in the report currency.
+  for (const t of yTicks) {
+    out.push(line(plot.left, y(t), plot.right, y(t), t === 0 ? '#8C8C8C' : '#E3E3E3', 1));
+    out.push(text(plot.left - 8, y(t) + 4, money(t, symbol, decimals), { size: 12, fill: '#404040', anchor: 'end' }));
+  }
+  for (const p of niceTicks(0, maxPeriod, 10).filter((p) => Number.isInteger(p) && p <= maxPeriod)) {
+    out.push(line(x(p), plot.bottom, x(p), plot.bottom + 5, '#8C8C8C', 1));
+    out.push(text(x(p), plot.bottom + 20, String(p), { size: 12, fill: '#404040', anchor: 'middle' }));
+  }
+  out.push(line(plot.left, plot.top, plot.left, plot.bottom, '#8C8C8C', 1));
+  out.push(text((plot.left + plot.right) / 2, height - 18, periodAxisTitle(matrix), { size: 13, fill: '#262626', anchor: 'middle' }));
+  out.push(
+    text(0, 0, `LTV per customer (${report.currency})`, {
+      size: 13,
+      fill: '#262626',
+      anchor: 'middle',
+      transform: `translate(22 ${fmt((plot.top + plot.bottom) / 2)}) rotate(-90)`,
+    }),
+  );
+
+  // Curves: solid while complete, dashed from the last complete period on (SPEC §4 censoring: partial
+  // periods will still grow). Markers only while they stay readable.
+  const markers = maxPeriod <= 36;
+  for (const s of series) {
+    const cells = s.row.cells;
+    // The Total row is partial wherever its newest cohort is, which is every period: its line stays
+    // solid, as it is mostly made of complete cohorts.
+    const firstPartial = s.row.type === 'total' ? -1 : cells.findIndex((c) => c.state === 'partial');
+    const solid = firstPartial === -1 ? cells : cells.slice(0, firstPartial);
+    const dashed = firstPartial === -1 ? [] : cells.slice(Math.max(0, firstPartial - 1));
+    const pts = (cs: typeof cells): string => cs.map((c) => `${fmt(x(c.period))},${fmt(y(c[accountingType]))}`).join(' ');
+    const style = `fill="none" stroke="${s.colour}" stroke-width="${s.width}" stroke-linejoin="round" stroke-linecap="round"`;
+    if (solid.length > 1) out.push(`<polyline points="${pts(solid)}" ${style}/>`);
+    if (dashed.length > 1) out.push(`<polyline points="${pts(dashed)}" ${style} stroke-dasharray="${s.width * 2} ${s.width * 2}"/>`);
+    if (markers || cells.length === 1) {
+      for (const c of cells) {
+        const fill = c.state === 'partial' && s.row.type !== 'total' ? '#FFFFFF' : s.colour;
+        out.push(`<circle cx="${fmt(x(c.period))}" cy="${fmt(y(c[accountingType]))}" r="${s.width + 1}" fill="${fill}" stroke="${s.colour}" stroke-width="1.5"/>`);
+      }
+    }
+  }
+
+  const lx = width - legendWidth;
+  let ly = plot.top + 4;
+  // Legend: the average first, as it is the line to read; then the newest cohort, or the largest segment.
+  const average = series.filter((s) => s.row.type === 'total');
+  const others = series.filter((s) => s.row.type !== 'total');
+  for (const s of [...average, ...(bySegment ? others : others.reverse())]) {
+    out.push(line(lx, ly - 4, lx + 26, ly - 4, s.colour, s.width));
+    out.push(text(lx + 34, ly, s.label, { size: 12, fill: '#262626', weight: s.row.type === 'total' ? 'bold' : 'normal' }));
+    ly += 22;
+  }
+  ly += 8;
+  out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 26}" y2="${ly - 4}" stroke="#595959" stroke-width="2" stroke-dasharray="4 4"/>`);
+  out.push(text(lx + 34, ly, 'partial period of a cohort', { size: 12, fill: '#595959' }));
+  out.push(text(lx, ly + 22, '(n) = customers', { size: 12, fill: '#595959' }));
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+const ACCOUNTING_WORDS: Record<AccountingType, string> = {
+  revenue: 'revenue',
+  proceeds: 'proceeds',
+  net_revenue: 'net revenue',
+};
+
+/**
+ * The most recent `n` cohorts, oldest first. When there are at least twice as many, every k-th back
+ * from the newest instead: the newest six of a daily matrix are a few days old and would draw six dots
+ * at period 0, while a spread shows how curves of different ages compare.
+ */
+export function recentCohorts(cohorts: MatrixRow[], n: number): MatrixRow[] {
+  const step = Math.max(1, Math.floor(cohorts.length / n));
+  const picked: MatrixRow[] = [];
+  for (let i = cohorts.length - 1; i >= 0 && picked.length < n; i -= step) picked.unshift(cohorts[i]!);
+  return picked;
+}
+
+/** A cohort's name as a reader says it: "Oct 2025", "2025 Q4", "week of 2026-03-02". */
+function cohortLabel(cohortDate: string, matrix: Matrix): string {
+  const [yyyy, mm] = cohortDate.split('-');
+  const month = Number(mm);
+  switch (matrix.cohort_unit) {
+    case 'year':
+      return yyyy ?? cohortDate;
+    case 'quarter':
+      return `${yyyy} Q${Math.floor((month - 1) / 3) + 1}`;
+    case 'month':
+      return `${MONTHS[month - 1] ?? mm} ${yyyy}`;
+    case 'week':
+      return `week of ${cohortDate}`;
+    case 'day':
+      return cohortDate;
+  }
+}
+
+/** Segment values can be long; the legend has room for about 30 characters. */
+function shorten(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function money(value: number, symbol: string, decimals: number): string {
+  const body = Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  // Symbols made of letters ("CHF") read better with a space.
+  const prefix = /\p{L}$/u.test(symbol) ? `${symbol} ` : symbol;
+  return `${value < 0 ? '−' : ''}${prefix}${body}`;
+}
+
+/** About `count` round tick values (1, 2, 2.5, 5 × 10^n steps) spanning [min, max]. */
+export function niceTicks(min: number, max: number, count: number): number[] {
+  const span = max - min || Math.abs(max) || 1;
+  const raw = span / Math.max(1, count);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const start = Math.floor(min / step) * step;
+  const ticks: number[] = [];
+  for (let t = start; t < max + step * 0.999; t += step) ticks.push(Number(t.toFixed(10)));
+  if (ticks.length < 2) ticks.push(Number((start + step).toFixed(10)));
+  return ticks;
+}
+
+function fmt(n: number): string {
+  return n.toFixed(2);
+}
+
+function line(x1: number, y1: number, x2: number, y2: number, stroke: string, width: number): string {
+  return `<line x1="${fmt(x1)}" y1="${fmt(y1)}" x2="${fmt(x2)}" y2="${fmt(y2)}" stroke="${stroke}" stroke-width="${width}"/>`;
+}
+
+interface TextStyle {
+  size: number;
+  fill: string;
+  weight?: 'bold' | 'normal';
+  anchor?: 'start' | 'middle' | 'end';
+  transform?: string;
+}
+
+function text(x: number, y: number, content: string, s: TextStyle): string {
+  const attrs = [
+    `x="${fmt(x)}"`,
+    `y="${fmt(y)}"`,
+    `font-size="${s.size}"`,
+    `fill="${s.fill}"`,
+    s.weight === 'bold' ? 'font-weight="bold"' : '',
+    s.anchor && s.anchor !== 'start' ? `text-anchor="${s.anchor}"` : '',
+    s.transform ? `transform="${s.transform}"` : '',
+  ].filter((a) => a !== '');
+  return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
+}
+
+let renderer: Promise<Uint8Array[]> | undefined;
+
+/** The wasm module may be initialised only once per process; fonts are read once with it. */
+function loadRenderer(): Promise<Uint8Array[]> {
+  renderer ??= (async () => {
+    const require = createRequire(import.meta.url);
+    await initWasm(await readFile(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));
+    return Promise.all(
+      ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map(async (f) => new Uint8Array(await readFile(require.resolve(`dejavu-fonts-ttf/ttf/${f}`)))),
+    );
+  })().catch((e: unknown) => {
+    renderer = undefined; // let the next report try again rather than fail forever
+    throw e;
+  });
+  return renderer;
+}

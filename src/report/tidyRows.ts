@@ -1,0 +1,80 @@
+// The long, tidy form of every matrix (SPEC §5 csv): one row per matrix row × period × accounting
+// type. ltv.csv and the workbook's Data sheet both write exactly these rows, so their column list is
+// one contract; add columns only at the end.
+import { ACCOUNTING_TYPES, type AccountingType, type CellState, type TenantReport } from '../ltv/model.js';
+
+export const TIDY_COLUMNS = [
+  'tenant',
+  'matrix',
+  'period_type',
+  'period_unit',
+  'segmentation',
+  'row_type',
+  'row_title',
+  'cohort_date',
+  'segment',
+  'cohort_size',
+  'period',
+  'accounting_type',
+  'value',
+  'customers',
+  'state',
+] as const;
+export type TidyColumn = (typeof TIDY_COLUMNS)[number];
+
+export interface TidyRow {
+  tenant: string;
+  /** The matrix id, `<period_type>-<period_unit>-<segmentation>`. */
+  matrix: string;
+  period_type: string;
+  period_unit: string;
+  segmentation: string;
+  row_type: 'total' | 'cohort' | 'segment';
+  /** "Total", the cohort date or the segment value, as in the Adapty response. */
+  row_title: string;
+  /** YYYY-MM-DD on cohort rows, else empty. */
+  cohort_date: string;
+  /** The segment value on segment rows, else empty. */
+  segment: string;
+  /** Every customer of the row (the denominator of cohort cells). */
+  cohort_size: number;
+  period: number;
+  accounting_type: AccountingType;
+  /** Cumulative per-customer value up to this period, already rounded to 2 decimals (SPEC §4). */
+  value: number;
+  /** Customers behind this cell (differs from cohort_size on rows that span cohorts, SPEC §4). */
+  customers: number;
+  state: CellState;
+}
+
+/** Columns whose values are numbers; every other column is text. */
+export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers']);
+
+/** Matrices in report order, rows in matrix order, periods ascending, accounting types in model order. */
+export function* tidyRows(report: TenantReport): Generator<TidyRow> {
+  for (const matrix of report.matrices) {
+    for (const row of matrix.rows) {
+      for (const cell of row.cells) {
+        for (const accountingType of ACCOUNTING_TYPES) {
+          yield {
+            tenant: report.tenant,
+            matrix: matrix.id,
+            period_type: matrix.period_type,
+            period_unit: matrix.period_unit,
+            segmentation: matrix.segmentation,
+            row_type: row.type,
+            row_title: row.title,
+            cohort_date: row.type === 'cohort' ? row.title : '',
+            segment: row.type === 'segment' ? row.title : '',
+            cohort_size: row.customers,
+            period: cell.period,
+            accounting_type: accountingType,
+            value: cell[accountingType],
+            customers: cell.customers,
+            state: cell.state,
+          };
+        }
+      }
+    }
+  }
+}

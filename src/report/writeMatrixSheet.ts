@@ -1,0 +1,147 @@
+// One matrix as a heatmap sheet (SPEC §5 xlsx): rows are the Total row then the cohorts (or segments),
+// columns are periods, cells the cumulative revenue per customer. Proceeds and net revenue are in the
+// Data sheet: three side-by-side heatmaps would triple a sheet a finance lead reads for one number.
+// Rows are committed as they are written, so a 730 × 730 daily matrix stays in bounded memory.
+import type ExcelJS from 'exceljs';
+import { SEGMENT_COLUMNS, type Matrix, type TenantReport } from '../ltv/model.js';
+import { columnLetter } from './columnLetter.js';
+import { currencySymbol } from './currencySymbol.js';
+import { excelMoneyFormat } from './excelMoneyFormat.js';
+import { neutraliseText } from './neutraliseText.js';
+import { periodAxisTitle, periodLabel } from './periodLabel.js';
+import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
+import { BASE_FONT } from './baseFont.js';
+
+/** Layout shared with the tests: where the header row and the first (Total) row are. */
+export const MATRIX_HEADER_ROW = 5;
+export const MATRIX_FIRST_PERIOD_COL = 3;
+
+/** The heatmap's colours: white (lowest) to green (highest), Excel's own "green - white" scale. */
+export const HEATMAP_COLOURS = ['FFFFFFFF', 'FF63BE7B'] as const;
+/** Partial cells (SPEC §4 censoring): italic grey, which reads on any heatmap fill. */
+const PARTIAL_FONT: Partial<ExcelJS.Font> = { ...BASE_FONT, italic: true, color: { argb: 'FF666666' } };
+
+export async function writeMatrixSheet(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  name: string,
+  matrix: Matrix,
+  report: TenantReport,
+): Promise<void> {
+  // A loop, not Math.max(...cells): spreading 267 k periods overflows the call stack.
+  let periods = 0;
+  for (const row of matrix.rows) for (const c of row.cells) periods = Math.max(periods, c.period + 1);
+  const lastCol = MATRIX_FIRST_PERIOD_COL + Math.max(periods, 1) - 1;
+  const sheet = workbook.addWorksheet(name, {
+    views: [{ state: 'frozen', xSplit: MATRIX_FIRST_PERIOD_COL - 1, ySplit: MATRIX_HEADER_ROW, showGridLines: true }],
+    pageSetup: periods <= 24 ? { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } : { orientation: 'landscape' },
+  });
+
+  const money = excelMoneyFormat(report.currency);
+  const segmented = matrix.segmentation in SEGMENT_COLUMNS;
+  const rowHeader = segmented ? capitalise(matrix.segmentation.replaceAll('_', ' ')) : 'Cohort';
+  const valueWidth = moneyWidth(matrix, report.currency);
+  sheet.columns = [
+    { width: titleWidth(rowHeader, matrix) },
+    { width: 11 },
+    ...Array.from({ length: Math.max(periods, 1) }, (_, p) => ({ width: Math.max(periodLabel(matrix, p).length, valueWidth) + 2 })),
+  ];
+
+  const title = sheet.addRow([
+    neutraliseText(`${name}: cumulative revenue per customer in ${report.currency}, ${report.tenant}`),
+  ]);
+  title.font = { ...BASE_FONT, bold: true, size: 14 };
+  title.commit();
+  sheet.addRow([neutraliseText(explanation(matrix, segmented))]).commit();
+  const legend = sheet.addRow([
+    'Italic grey: partial period, the cohort has not lived through all of it yet, so the value will still grow. ' +
+      'Blank: not reached yet. Colour: white (lowest) to green (highest) across the cohorts on this sheet.',
+  ]);
+  legend.font = PARTIAL_FONT;
+  legend.commit();
+  sheet.addRow([]).commit();
+
+  const header = sheet.addRow([rowHeader, 'Customers', ...Array.from({ length: periods }, (_, p) => periodLabel(matrix, p))]);
+  // Styled cell by cell: a row-level style would run on across all 16,384 columns.
+  header.eachCell((cell, col) => {
+    cell.font = { ...BASE_FONT, bold: true };
+    cell.alignment = { horizontal: col === 1 ? 'left' : 'center' };
+    cell.border = { bottom: { style: 'thin', color: { argb: 'FF8C8C8C' } } };
+  });
+  header.commit();
+
+  // Shared style objects: exceljs caches styles by identity (see writeDataSheets).
+  const count: Partial<ExcelJS.Style> = { numFmt: '#,##0' };
+  const totalTitle: Partial<ExcelJS.Style> = { font: { ...BASE_FONT, bold: true } };
+  const totalCount: Partial<ExcelJS.Style> = { numFmt: '#,##0', font: { ...BASE_FONT, bold: true } };
+  const plain: Partial<ExcelJS.Style> = {};
+  const complete: Partial<ExcelJS.Style> = { numFmt: money };
+  const partial: Partial<ExcelJS.Style> = { numFmt: money, font: PARTIAL_FONT };
+  const totalComplete: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, bold: true } };
+  const totalPartial: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, ...PARTIAL_FONT, bold: true } };
+  let firstCohortRow = 0;
+  let lastRow = MATRIX_HEADER_ROW;
+  for (const row of matrix.rows) {
+    const isTotal = row.type === 'total';
+    const values: (string | number)[] = [neutraliseText(row.title), row.customers];
+    for (const cell of row.cells) values[MATRIX_FIRST_PERIOD_COL - 1 + cell.period] = cell.revenue;
+    const r = sheet.addRow(values);
+    lastRow = r.number;
+    if (!isTotal && firstCohortRow === 0) firstCohortRow = r.number;
+    r.getCell(1).style = isTotal ? totalTitle : plain;
+    r.getCell(2).style = isTotal ? totalCount : count;
+    for (const cell of row.cells) {
+      const style = cell.state === 'partial' ? (isTotal ? totalPartial : partial) : isTotal ? totalComplete : complete;
+      r.getCell(MATRIX_FIRST_PERIOD_COL + cell.period).style = style;
+    }
+    r.commit();
+    // Daily matrices have ~730 cells a row: wait every few rows, not every ROWS_PER_WAIT.
+    if (r.number % Math.max(1, Math.floor(ROWS_PER_WAIT / Math.max(periods, 1))) === 0) await waitForZip(sheet);
+  }
+
+  // The colour scale spans the cohort (or segment) rows only: the Total row is their average and reads
+  // as the reference line above them.
+  if (firstCohortRow > 0 && periods > 0) {
+    sheet.addConditionalFormatting({
+      ref: `${columnLetter(MATRIX_FIRST_PERIOD_COL)}${firstCohortRow}:${columnLetter(lastCol)}${lastRow}`,
+      rules: [
+        {
+          type: 'colorScale',
+          priority: 1,
+          cfvo: [{ type: 'min' }, { type: 'max' }],
+          color: HEATMAP_COLOURS.map((argb) => ({ argb })),
+        },
+      ],
+    });
+  }
+  sheet.commit();
+}
+
+function explanation(matrix: Matrix, segmented: boolean): string {
+  const rows = segmented
+    ? `Rows: the customers whose first payment had this ${matrix.segmentation.replaceAll('_', ' ')} ("unknown" = not recorded); Total = all customers.`
+    : `Rows: the customers whose first payment fell in the ${matrix.cohort_unit} starting on that date; Total = the customer-weighted average of the cohorts.`;
+  return `${rows} Columns: ${periodAxisTitle(matrix).toLowerCase()}. Customers = the size of the row.`;
+}
+
+function titleWidth(rowHeader: string, matrix: Matrix): number {
+  const longest = matrix.rows.reduce((n, r) => Math.max(n, [...r.title].length), rowHeader.length);
+  return Math.min(40, Math.max(12, longest + 2));
+}
+
+/** Characters of the widest value of the matrix, measured on its extremes only (formatting is slow). */
+function moneyWidth(matrix: Matrix, currency: string): number {
+  let max = 0;
+  let min = 0;
+  for (const row of matrix.rows) {
+    for (const c of row.cells) {
+      if (c.revenue > max) max = c.revenue;
+      if (c.revenue < min) min = c.revenue;
+    }
+  }
+  const digits = Math.max(max.toLocaleString('en-US', { minimumFractionDigits: 2 }).length, min.toLocaleString('en-US', { minimumFractionDigits: 2 }).length);
+  return digits + currencySymbol(currency).length + 1;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,91 @@
+// The Summary sheet, the one a finance lead opens first (SPEC §5 xlsx): headline LTVs and totals on
+// the left, the LTV chart beside them, and a guide to the other sheets.
+import type ExcelJS from 'exceljs';
+import type { TenantReport } from '../ltv/model.js';
+import { addStreamingPicture } from './addStreamingPicture.js';
+import { excelMoneyFormat } from './excelMoneyFormat.js';
+import { addFactRow, addHeadingRow } from './factRows.js';
+import { localTime } from './localTime.js';
+import { neutraliseText } from './neutraliseText.js';
+import { BASE_FONT } from './baseFont.js';
+
+/** The chart's place (zero-based D3) and displayed width: right of the headline figures, so the first
+ * screen of a 1366-pixel laptop shows both. */
+export const CHART_ANCHOR = { col: 3, row: 2, width: 720 } as const;
+
+export interface SheetGuide {
+  name: string;
+  description: string;
+}
+
+export function writeSummarySheet(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  name: string,
+  report: TenantReport,
+  guide: SheetGuide[],
+  chartPng?: Buffer,
+): void {
+  const sheet = workbook.addWorksheet(name, {
+    views: [{ state: 'normal', showGridLines: false }],
+    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+  });
+  // Nothing wraps: LibreOffice does not grow row heights for wrapped text it did not write itself.
+  sheet.columns = [{ width: 38 }, { width: 36 }, { width: 2 }];
+  const money = excelMoneyFormat(report.currency);
+  const { summary } = report;
+  const asOf = `${localTime(report.as_of, report.timezone)} (${report.timezone})`;
+
+  addHeadingRow(sheet, `LTV report: ${report.tenant}`, 16);
+  const sub = sheet.addRow([neutraliseText(`As of ${asOf}, money in ${report.currency}`)]);
+  sub.font = { ...BASE_FONT, color: { argb: 'FF595959' } };
+  sub.commit();
+  sheet.addRow([]).commit();
+
+  addHeadingRow(sheet, 'Headline');
+  const notYet = (days: number): string => `not yet: no customer is ${days} days old`;
+  addFactRow(sheet, 'Average LTV, first 30 days', summary.average_ltv_30d ?? notYet(30), { numFmt: money, bold: true });
+  addFactRow(sheet, 'Average LTV, first 90 days', summary.average_ltv_90d ?? notYet(90), { numFmt: money, bold: true });
+  addFactRow(sheet, 'Paying customers', summary.customers, { numFmt: '#,##0' });
+  addFactRow(sheet, 'Cohorts', summary.cohorts, { numFmt: '#,##0' });
+  addFactRow(sheet, 'Revenue (paid, after refunds)', summary.revenue, { numFmt: money });
+  addFactRow(sheet, 'Proceeds (after store commission)', summary.proceeds, { numFmt: money });
+  addFactRow(sheet, 'Net revenue (after commission, taxes)', summary.net_revenue, { numFmt: money });
+  sheet.addRow([]).commit();
+
+  addHeadingRow(sheet, 'Run');
+  addFactRow(sheet, 'Tenant', report.tenant);
+  addFactRow(sheet, 'As of', asOf);
+  addFactRow(sheet, 'Time zone', report.timezone);
+  addFactRow(sheet, 'Currency', report.currency);
+  addFactRow(sheet, 'Run', report.run_id);
+  sheet.addRow([]).commit();
+
+  addHeadingRow(sheet, 'In this workbook');
+  for (const g of guide) addFactRow(sheet, g.name, g.description);
+  sheet.addRow([]).commit();
+  for (const line of [
+    "Average LTV, first N days: the revenue of each customer's first N days, averaged over",
+    'the customers whose first payment is at least N days before the as-of time.',
+    'All definitions: see the About sheet.',
+  ]) {
+    const note = sheet.addRow([line]);
+    note.font = { ...BASE_FONT, italic: true, color: { argb: 'FF595959' } };
+    note.commit();
+  }
+
+  if (chartPng) {
+    const { width, height } = pngSize(chartPng);
+    addStreamingPicture(workbook, sheet, chartPng, {
+      ...CHART_ANCHOR,
+      height: Math.round((CHART_ANCHOR.width * height) / width),
+      description: `LTV curves of the most recent cohorts of ${report.tenant}, as of ${asOf}`,
+    });
+  }
+  sheet.commit();
+}
+
+/** Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian). */
+export function pngSize(png: Buffer): { width: number; height: number } {
+  if (png.length < 24 || png.toString('latin1', 12, 16) !== 'IHDR') throw new Error('chartPng is not a PNG');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}

@@ -1,0 +1,97 @@
+// ltv.xlsx (SPEC §5): Summary, one heatmap sheet per cohort matrix, one per segmentation matrix, the
+// Data sheet(s) and About, in that order. Written with exceljs's streaming WorkbookWriter, each sheet
+// committed before the next starts, so memory stays bounded for a 730 × 730 daily matrix (see
+// test/bench/xlsxBench.ts). No formulas anywhere: every text cell goes through neutraliseText.
+import ExcelJS from 'exceljs';
+import { SEGMENT_COLUMNS, type Matrix, type TenantReport } from '../ltv/model.js';
+import { writeAboutSheet } from './writeAboutSheet.js';
+import { EXCEL_MAX_ROWS, writeDataSheets } from './writeDataSheets.js';
+import { writeMatrixSheet } from './writeMatrixSheet.js';
+import { writeSummarySheet, type SheetGuide } from './writeSummarySheet.js';
+
+export interface XlsxOptions {
+  /** The chart of renderChart, shown on the Summary sheet. */
+  chartPng?: Buffer;
+  /** The run's quarantine file, named on the About sheet. */
+  quarantineFile?: string;
+  /** Rows per Data sheet, header included; Excel's limit unless a test wants to see the overflow. */
+  dataRowsPerSheet?: number;
+}
+
+/** Excel refuses longer sheet names. */
+const MAX_SHEET_NAME = 31;
+
+export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOptions = {}): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: true });
+  workbook.creator = 'ltv';
+  // The run's own time, not the clock: a retried run writes the same workbook.
+  workbook.created = new Date(report.generated_at);
+  workbook.modified = new Date(report.generated_at);
+
+  const names = new SheetNames();
+  const summaryName = names.take('Summary');
+  // Cohort matrices (rows are cohorts) before segmentations (rows are attribute values), SPEC §5.
+  const byCohort = report.matrices.filter((m) => !isAttributeSegmentation(m));
+  const bySegment = report.matrices.filter(isAttributeSegmentation);
+  const matrixSheets = [...byCohort, ...bySegment].map((m) => ({ matrix: m, name: names.take(matrixSheetName(m)) }));
+  const dataName = (i: number): string => names.take(i === 0 ? 'Data' : `Data ${i + 1}`);
+  // Names are fixed before writing so the Summary can list them; Data's continuation sheets, which
+  // only a report over ~1 M cells has, are named as they come.
+  const firstData = dataName(0);
+  const aboutName = names.take('About');
+
+  const guide: SheetGuide[] = [
+    ...matrixSheets.map(({ matrix, name }) => ({ name, description: matrixDescription(matrix) })),
+    { name: firstData, description: 'Every cell, long form (as ltv.csv)' },
+    { name: aboutName, description: 'Definitions, inputs, row counts' },
+  ];
+  writeSummarySheet(workbook, summaryName, report, guide, opts.chartPng);
+  for (const { matrix, name } of matrixSheets) await writeMatrixSheet(workbook, name, matrix, report);
+  await writeDataSheets(workbook, report, (i) => (i === 0 ? firstData : dataName(i)), opts.dataRowsPerSheet ?? EXCEL_MAX_ROWS);
+  writeAboutSheet(workbook, aboutName, report, opts.quarantineFile);
+  await workbook.commit();
+}
+
+/** Rows are attribute values (country, product, …) rather than cohorts (SPEC §6 segmentation). */
+function isAttributeSegmentation(m: Matrix): boolean {
+  return m.segmentation in SEGMENT_COLUMNS;
+}
+
+const ADJECTIVE = { day: 'Daily', week: 'Weekly', month: 'Monthly', quarter: 'Quarterly', year: 'Yearly' } as const;
+
+/**
+ * A tab name a reader understands: "Monthly cohorts", "Monthly cohorts · renewals", "Weekly cohorts ·
+ * months" (periods differ from the cohort unit), "By country", "By country · weeks".
+ */
+export function matrixSheetName(m: Matrix): string {
+  const periods = m.period_type === 'renewals' ? 'renewals' : `${m.period_unit}s`;
+  if (isAttributeSegmentation(m)) {
+    const base = `By ${m.segmentation.replaceAll('_', ' ')}`;
+    return m.period_type === 'days' && m.period_unit === 'month' ? base : `${base} · ${periods}`;
+  }
+  const base = `${ADJECTIVE[m.cohort_unit]} cohorts`;
+  return m.period_type === 'days' && m.period_unit === m.cohort_unit ? base : `${base} · ${periods}`;
+}
+
+/** Short enough to sit beside the sheet name on the Summary without wrapping. */
+function matrixDescription(m: Matrix): string {
+  const rows = isAttributeSegmentation(m) ? m.segmentation.replaceAll('_', ' ') : `${m.cohort_unit} cohorts`;
+  const cols = m.period_type === 'renewals' ? 'renewals' : `${m.period_unit}s`;
+  return `LTV heatmap: ${rows} × ${cols}`;
+}
+
+/** Sheet names are unique (case-insensitively, as Excel compares them) and at most 31 characters. */
+class SheetNames {
+  private readonly used = new Set<string>();
+
+  take(wanted: string): string {
+    const clean = wanted.replace(/[\\/?*[\]:]/g, ' ').slice(0, MAX_SHEET_NAME);
+    let name = clean;
+    for (let i = 2; this.used.has(name.toLowerCase()); i++) {
+      const suffix = ` (${i})`;
+      name = clean.slice(0, MAX_SHEET_NAME - suffix.length) + suffix;
+    }
+    this.used.add(name.toLowerCase());
+    return name;
+  }
+}

@@ -1,0 +1,99 @@
+// One error type for the HTTP layer. Each carries both APIs' vocabulary so a route can throw it and the
+// server renders it in the shape of the route's family (Zenovay or Adapty) in one place.
+import type { ServerResponse } from 'node:http';
+import { isAppError } from '../config/AppError.js';
+
+export type ErrorFamily = 'zenovay' | 'adapty';
+
+/** Zenovay's documented codes, plus the few a real server needs beyond them. */
+export type ZenovayCode =
+  | 'VALIDATION_ERROR'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'PLAN_REQUIRED'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'INTERNAL_ERROR';
+
+const ADAPTY_CODES: Record<ZenovayCode, string> = {
+  VALIDATION_ERROR: 'validation_error',
+  UNAUTHORIZED: 'not_authenticated',
+  FORBIDDEN: 'permission_denied',
+  PLAN_REQUIRED: 'permission_denied',
+  NOT_FOUND: 'not_found',
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+  PAYLOAD_TOO_LARGE: 'request_too_large',
+  RATE_LIMIT_EXCEEDED: 'throttled',
+  INTERNAL_ERROR: 'server_error',
+};
+
+const STATUS: Record<ZenovayCode, number> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  PLAN_REQUIRED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMIT_EXCEEDED: 429,
+  INTERNAL_ERROR: 500,
+};
+
+/** Adapty reports field errors grouped by `source` (Django REST framework style, as its docs show). */
+export interface FieldErrors {
+  source: string;
+  errors: string[];
+}
+
+export class HttpError extends Error {
+  readonly code: ZenovayCode;
+  readonly status: number;
+  readonly fields: FieldErrors[];
+  readonly headers: Record<string, string>;
+
+  constructor(code: ZenovayCode, message: string, opts: { fields?: FieldErrors[]; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.name = 'HttpError';
+    this.code = code;
+    this.status = STATUS[code];
+    this.fields = opts.fields ?? [{ source: 'non_field_errors', errors: [message] }];
+    this.headers = opts.headers ?? {};
+  }
+}
+
+/** Anything thrown below a route becomes an HttpError here; engine errors keep their meaning, the rest is a 500. */
+export function toHttpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  if (isAppError(e)) {
+    if (e.code === 'VALIDATION') return new HttpError('VALIDATION_ERROR', e.message);
+    if (e.code === 'NOT_FOUND') return new HttpError('NOT_FOUND', e.message);
+  }
+  // Never leak internals (paths, SQL) to a client: the log has them.
+  return new HttpError('INTERNAL_ERROR', 'Internal server error');
+}
+
+export function errorBody(family: ErrorFamily, err: HttpError, now: Date): string {
+  if (family === 'adapty') {
+    return JSON.stringify({ errors: err.fields, error_code: ADAPTY_CODES[err.code], status_code: err.status });
+  }
+  return JSON.stringify({
+    success: false,
+    error: { message: err.message, code: err.code, timestamp: now.toISOString() },
+  });
+}
+
+export function sendError(res: ServerResponse, family: ErrorFamily, err: HttpError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = errorBody(family, err, new Date());
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res.statusCode = err.status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.setHeader('cache-control', 'no-store');
+  res.end(body);
+}

@@ -1,0 +1,138 @@
+// API keys (SPEC §6): a JSON file of SHA-256 hashes, reread when it changes. The plain key is never
+// stored; a presented key is hashed and compared with every entry in constant time, so neither the
+// position of a match nor a near miss shows in the response time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { isSafeTenantId } from './tenantId.js';
+
+export const PLANS = ['free', 'pro', 'scale'] as const;
+export type Plan = (typeof PLANS)[number];
+
+export const keyEntrySchema = z
+  .object({
+    key_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+    tenants: z.array(z.string().refine(isSafeTenantId, 'not a valid tenant id')).min(1),
+    plan: z.enum(PLANS).default('pro'),
+    requests_per_minute: z.number().int().positive().max(1_000_000).default(60),
+    admin: z.boolean().default(false),
+    /** Free text for operators ("CI dashboard"); never used for auth. */
+    note: z.string().optional(),
+  })
+  .strict();
+export const keysFileSchema = z.object({ keys: z.array(keyEntrySchema) }).strict();
+export type KeyEntry = z.infer<typeof keyEntrySchema>;
+export type KeysFile = z.infer<typeof keysFileSchema>;
+
+/** What a route learns about the caller. `id` is the hash's first 12 hex digits: safe to log, never the key. */
+export interface KeyRecord {
+  id: string;
+  tenants: readonly string[];
+  plan: Plan;
+  requestsPerMinute: number;
+  admin: boolean;
+}
+
+export function hashKey(plain: string): string {
+  return createHash('sha256').update(plain, 'utf8').digest('hex');
+}
+
+interface LoadedKey {
+  digest: Buffer;
+  record: KeyRecord;
+}
+
+export function parseKeysFile(text: string): KeysFile {
+  return keysFileSchema.parse(JSON.parse(text));
+}
+
+export class KeyStore {
+  private keys: LoadedKey[] = [];
+  private signature = '';
+  private watcher: FSWatcher | null = null;
+  private poller: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /**
+   * Loads now, then follows the file. fs.watch on the file itself goes deaf once the file is replaced by
+   * rename (nodejs/node#22517), so we watch its directory and, as a backstop for file systems without
+   * inotify, poll mtime/inode.
+   */
+  start(pollMs = 2000): void {
+    this.reload();
+    try {
+      const name = basename(this.file);
+      this.watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
+        if (changed === null || changed === name) this.reload();
+      });
+      this.watcher.on('error', (e) => this.logger.warn({ err: e }, 'keys: directory watch failed; polling only'));
+    } catch (e) {
+      this.logger.warn({ err: e }, 'keys: cannot watch the directory; polling only');
+    }
+    this.poller = setInterval(() => this.reload(), pollMs);
+    this.poller.unref();
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
+  }
+
+  /** Rereads the file when its identity changed. A bad file keeps the last good keys (and says so). */
+  reload(): void {
+    let sig: string;
+    try {
+      const st = statSync(this.file);
+      sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      sig = 'missing';
+    }
+    if (sig === this.signature) return;
+    this.signature = sig;
+    if (sig === 'missing') {
+      // Deleting the file revokes every key: the safe reading of an operator's intent.
+      if (this.keys.length > 0) this.logger.warn({ file: this.file }, 'keys: file is gone; no key is valid');
+      this.keys = [];
+      return;
+    }
+    try {
+      const parsed = parseKeysFile(readFileSync(this.file, 'utf8'));
+      this.keys = parsed.keys.map((k) => ({
+        digest: Buffer.from(k.key_sha256, 'hex'),
+        record: Object.freeze({
+          id: k.key_sha256.slice(0, 12),
+          tenants: Object.freeze([...k.tenants]),
+          plan: k.plan,
+          requestsPerMinute: k.requests_per_minute,
+          admin: k.admin,
+        }),
+      }));
+      this.logger.info({ file: this.file, keys: this.keys.length }, 'keys: loaded');
+    } catch (e) {
+      // A half-written or mistyped file must not lock everyone out (nor let anyone in).
+      this.logger.error({ file: this.file, err: e instanceof Error ? e.message : String(e) }, 'keys: file is invalid; keeping the previous keys');
+    }
+  }
+
+  /** The key's record, or null. Always compares against every entry. */
+  authenticate(plain: string): KeyRecord | null {
+    const digest = createHash('sha256').update(plain, 'utf8').digest();
+    let found: KeyRecord | null = null;
+    for (const k of this.keys) {
+      if (timingSafeEqual(digest, k.digest) && found === null) found = k.record;
+    }
+    return found;
+  }
+}

@@ -1,0 +1,36 @@
+// The contract between the server and a route, including routes mounted from outside (the worker's
+// admin routes of SPEC §7 come in through `extraRoutes`, so serve never imports the queue).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { ErrorFamily } from './HttpError.js';
+import type { KeyRecord } from './KeyStore.js';
+
+/** Where a route accepts its key from. */
+export type AuthScheme = 'x-api-key' | 'bearer' | 'api-key';
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Decoded path parameters (`:websiteId` → params.websiteId). Untrusted text: validate before use. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The authenticated key; null only on routes with `auth: null`. */
+  key: KeyRecord | null;
+  requestId: string;
+  logger: Logger;
+  /** Reads and parses the JSON body (at most 64 KiB; throws HttpError 400/413). */
+  readJson(): Promise<unknown>;
+  /** Names the tenant in the access log. */
+  setTenant(tenant: string): void;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** A template: literal segments and `:name` parameters, e.g. `/api/v1/runs/:id`. */
+  path: string;
+  /** Which API's error body this route answers with. */
+  family: ErrorFamily;
+  /** null: no key needed. Otherwise the accepted schemes; `admin` requires an admin key (else 403). */
+  auth: { schemes: readonly AuthScheme[]; admin?: boolean } | null;
+  handle(ctx: RouteContext): Promise<void>;
+}

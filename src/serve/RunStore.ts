@@ -1,0 +1,121 @@
+// Read-only access to published runs (SPEC §5 layout). Every request resolves the tenant's `latest`
+// link again, so a run switched in by rename is served from the next request on; everything read is
+// then taken from that one resolved run directory, so no request ever mixes two runs.
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Manifest } from '../ltv/runFiles.js';
+import { RUN_FILES } from '../ltv/runFiles.js';
+import { isSafeTenantId } from './tenantId.js';
+
+export interface SnapshotFile {
+  bytes: Buffer;
+  /** Strong ETag of the identity bytes (the manifest's sha256 when listed). */
+  etag: string;
+  /** Filled on first gzip request, then reused. */
+  gzipped?: Buffer;
+  /** Derived renderings (e.g. csv) of the same bytes, cached with them. */
+  derived: Map<string, Buffer>;
+}
+
+export interface ResolvedRun {
+  tenant: string;
+  /** realpath of runs/<run-id>. */
+  dir: string;
+  manifest: Manifest;
+  files: Map<string, SnapshotFile>;
+  /** Results computed from this run (immutable once published), keyed by request. */
+  computed: Map<string, Buffer>;
+}
+
+const COMPUTED_CACHE_MAX = 200;
+
+export class RunStore {
+  private readonly root: string;
+  /** One entry per tenant: the run its `latest` pointed at last time, with its cached files. */
+  private readonly current = new Map<string, { key: string; run: ResolvedRun }>();
+
+  constructor(reportsDir: string) {
+    // Resolved once: the reports directory itself may be a symlink (e.g. a mounted volume).
+    this.root = realpathSync.native(reportsDir);
+  }
+
+  get reportsDir(): string {
+    return this.root;
+  }
+
+  /**
+   * The tenant's latest run, or null when the tenant is unknown, has no run, or its link leads outside
+   * the reports directory. Synchronous on purpose: one metadata syscall on a local disk costs less than
+   * hopping through libuv's thread pool on every request.
+   */
+  resolve(tenant: string): ResolvedRun | null {
+    if (!isSafeTenantId(tenant)) return null;
+    const link = join(this.root, tenant, 'latest');
+    let linkStat: { ino: number; mtimeMs: number };
+    try {
+      // One lstat per request: publishing renames a new link over `latest`, which always changes its
+      // inode, so an unchanged inode means the same run and the cached resolution still holds.
+      linkStat = lstatSync(link);
+    } catch {
+      return null;
+    }
+    const key = `${linkStat.ino}\0${linkStat.mtimeMs}`;
+    const cached = this.current.get(tenant);
+    if (cached && cached.key === key) return cached.run;
+    let dir: string;
+    let manifestPath: string;
+    try {
+      dir = realpathSync.native(link);
+      if (!dir.startsWith(this.root + sep)) return null;
+      manifestPath = realpathSync.native(join(dir, RUN_FILES.manifest));
+      if (!manifestPath.startsWith(dir + sep)) return null;
+    } catch {
+      return null;
+    }
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    const run: ResolvedRun = { tenant, dir, manifest, files: new Map(), computed: new Map() };
+    this.current.set(tenant, { key, run });
+    return run;
+  }
+
+  /**
+   * A file of the run by its path relative to the run directory (a closed list of names built by the
+   * routes, never raw request text), or null when absent. Files that are symlinks leading out of the
+   * run directory are treated as absent.
+   */
+  file(run: ResolvedRun, rel: string): SnapshotFile | null {
+    const hit = run.files.get(rel);
+    if (hit) return hit;
+    let real: string;
+    try {
+      real = realpathSync.native(join(run.dir, rel));
+    } catch {
+      return null;
+    }
+    if (!real.startsWith(run.dir + sep)) return null;
+    const bytes = readFileSync(real);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const listed = run.manifest.files?.[rel.split(sep).join('/')]?.sha256;
+    if (listed !== undefined && listed !== sha) {
+      throw new Error(`${join(run.dir, rel)}: sha256 ${sha} differs from the manifest's ${listed}`);
+    }
+    const f: SnapshotFile = { bytes, etag: `"${sha}"`, derived: new Map() };
+    run.files.set(rel, f);
+    return f;
+  }
+
+  static gzip(f: SnapshotFile): Buffer {
+    f.gzipped ??= gzipSync(f.bytes, { level: 6 });
+    return f.gzipped;
+  }
+
+  static remember(run: ResolvedRun, key: string, body: Buffer): void {
+    if (run.computed.size >= COMPUTED_CACHE_MAX) {
+      const oldest = run.computed.keys().next();
+      if (!oldest.done) run.computed.delete(oldest.value);
+    }
+    run.computed.set(key, body);
+  }
+}

@@ -1,0 +1,86 @@
+// The body of Adapty's `POST /api/v1/client-api/metrics/ltv/` (SPEC §6; seeds/000 and Adapty's
+// MetricsFilters). Validated strictly so a typo in a filter name is a 400, not a silently wider answer.
+import { z } from 'zod';
+import { FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey, type LtvFilters, type MatrixSpec } from '../ltv/model.js';
+import { HttpError, type FieldErrors } from './HttpError.js';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'is not a calendar date');
+
+const filterValues = z.array(z.string().max(256)).max(1000);
+
+const filtersSchema = z
+  .object({
+    date: z
+      .tuple([isoDate, isoDate])
+      .refine(([from, to]) => from <= to, 'the first date must not be after the second'),
+    // Accepted for compatibility, ignored: we answer one period, never a comparison.
+    compare_date: z.array(z.string().max(32)).max(2).optional(),
+    ...(Object.fromEntries(Object.keys(FILTER_COLUMNS).map((k) => [k, filterValues.optional()])) as Record<FilterKey, z.ZodOptional<typeof filterValues>>),
+  })
+  .strict();
+
+/** `cohort` is our name for "no segmentation"; Adapty's clients omit the field instead. */
+const ADAPTY_SEGMENTATIONS = SEGMENTATIONS.filter((s) => s !== 'cohort') as [string, ...string[]];
+
+export const adaptyRequestSchema = z
+  .object({
+    filters: filtersSchema,
+    period_unit: z.enum(PERIOD_UNITS).default('month'),
+    period_type: z.enum(PERIOD_TYPES).default('renewals'),
+    segmentation: z.enum(ADAPTY_SEGMENTATIONS).nullish(),
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .strict();
+
+export interface AdaptyRequest {
+  spec: MatrixSpec;
+  filters: LtvFilters & { date: readonly [string, string] };
+  format: 'json' | 'csv';
+  /** True when only `date` (and the ignored compare_date) filters. */
+  dateOnly: boolean;
+}
+
+export function parseAdaptyRequest(body: unknown): AdaptyRequest {
+  const r = adaptyRequestSchema.safeParse(body);
+  if (!r.success) {
+    const bySource = new Map<string, string[]>();
+    for (const issue of r.error.issues) {
+      // Point at the field the client wrote (`filters.date`), not at the tuple index inside it.
+      const path = issue.path.filter((p) => typeof p === 'string');
+      let source = path.length > 0 ? path.join('.') : 'non_field_errors';
+      let message = issue.message;
+      if (issue.code === 'unrecognized_keys') {
+        source = path.length > 0 ? path.join('.') : 'non_field_errors';
+        message = `unknown field(s): ${issue.keys.join(', ')}`;
+      }
+      bySource.set(source, [...(bySource.get(source) ?? []), message]);
+    }
+    const fields: FieldErrors[] = [...bySource].map(([source, errors]) => ({ source, errors }));
+    const first = fields[0] as FieldErrors;
+    throw new HttpError('VALIDATION_ERROR', `${first.source}: ${first.errors[0]}`, { fields });
+  }
+  const b = r.data;
+  const attributes: Partial<Record<FilterKey, readonly string[]>> = {};
+  for (const k of Object.keys(FILTER_COLUMNS) as FilterKey[]) {
+    const v = b.filters[k];
+    // An empty list means "no filter on this key" (as Adapty's dashboard treats a cleared filter).
+    if (v && v.length > 0) attributes[k] = [...new Set(v)].sort();
+  }
+  const dateOnly = Object.keys(attributes).length === 0;
+  return {
+    spec: {
+      period_type: b.period_type,
+      period_unit: b.period_unit,
+      segmentation: (b.segmentation ?? 'cohort') as MatrixSpec['segmentation'],
+    },
+    filters: dateOnly ? { date: b.filters.date } : { date: b.filters.date, attributes },
+    format: b.format,
+    dateOnly,
+  };
+}

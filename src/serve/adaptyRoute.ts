@@ -1,0 +1,86 @@
+// Adapty's `POST /api/v1/client-api/metrics/ltv/` (SPEC §6, seeds/000). A request that only narrows
+// `date` to a range covering every customer is the unfiltered snapshot, served as its bytes; any other
+// valid request is computed read-only from the same run and cached with it (runs never change).
+import { createHash } from 'node:crypto';
+import { adaptySnapshotPath } from '../ltv/runFiles.js';
+import type { Manifest } from '../ltv/runFiles.js';
+import { adaptyToCsv } from '../report/adaptyCsv.js';
+import type { AdaptyResponse } from '../report/apiTypes.js';
+import { parseAdaptyRequest, type AdaptyRequest } from './adaptyRequest.js';
+import { computeAdapty } from './computeAdapty.js';
+import { HttpError } from './HttpError.js';
+import type { KeyRecord } from './KeyStore.js';
+import type { Route } from './Route.js';
+import { RunStore } from './RunStore.js';
+import { sendBytes } from './sendBytes.js';
+
+export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
+/** Names the app when a key may see several (Adapty keys belong to one app, ours may not). */
+export const TENANT_HEADER = 'x-ltv-tenant';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const CSV_TYPE = 'text/csv; charset=utf-8';
+
+function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string {
+  if (typeof hint === 'string' && hint !== '') {
+    if (!key.tenants.includes(hint)) throw new HttpError('NOT_FOUND', 'App not found');
+    return hint;
+  }
+  if (key.tenants.length === 1) return key.tenants[0] as string;
+  throw new HttpError('VALIDATION_ERROR', `This key may see several apps; name one in the ${TENANT_HEADER} header`, {
+    fields: [{ source: TENANT_HEADER, errors: ['required when the key may see several apps'] }],
+  });
+}
+
+/** SPEC §6: the unfiltered snapshot answers a date range that covers every customer's first payment. */
+export function matchesSnapshot(r: AdaptyRequest, manifest: Manifest): boolean {
+  if (!r.dateOnly) return false;
+  const span = manifest.first_payment_dates;
+  if (span === null) return true;
+  return r.filters.date[0] <= span.min && r.filters.date[1] >= span.max;
+}
+
+export function adaptyRoute(runs: RunStore): Route {
+  return {
+    method: 'POST',
+    path: ADAPTY_PATH,
+    family: 'adapty',
+    auth: { schemes: ['api-key'] },
+    async handle(ctx) {
+      const key = ctx.key as KeyRecord;
+      const tenant = pickTenant(key, ctx.req.headers[TENANT_HEADER]);
+      const request = parseAdaptyRequest(await ctx.readJson());
+      ctx.setTenant(tenant);
+      const run = runs.resolve(tenant);
+      if (!run) throw new HttpError('NOT_FOUND', 'App not found');
+
+      if (matchesSnapshot(request, run.manifest)) {
+        const file = runs.file(run, adaptySnapshotPath(request.spec));
+        if (file) {
+          if (request.format === 'json') {
+            sendBytes(ctx.req, ctx.res, { bytes: file.bytes, etag: file.etag, contentType: JSON_TYPE, gzip: () => RunStore.gzip(file) });
+            return;
+          }
+          let csv = file.derived.get('csv');
+          if (!csv) {
+            csv = Buffer.from(adaptyToCsv(JSON.parse(file.bytes.toString('utf8')) as AdaptyResponse), 'utf8');
+            file.derived.set('csv', csv);
+          }
+          sendBytes(ctx.req, ctx.res, { bytes: csv, etag: file.etag.replace(/"$/, '-csv"'), contentType: CSV_TYPE });
+          return;
+        }
+        // No snapshot for this combination: fall through and compute it.
+      }
+
+      const cacheKey = JSON.stringify([request.spec, request.filters, request.format]);
+      let body = run.computed.get(cacheKey);
+      if (!body) {
+        const resp = await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency);
+        body = Buffer.from(request.format === 'csv' ? adaptyToCsv(resp) : JSON.stringify(resp), 'utf8');
+        RunStore.remember(run, cacheKey, body);
+      }
+      const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
+      sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: request.format === 'csv' ? CSV_TYPE : JSON_TYPE });
+    },
+  };
+}

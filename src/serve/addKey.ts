@@ -1,0 +1,81 @@
+// `ltv keys add` (SPEC §6): a new random key, of which only the SHA-256 is stored. The file is
+// replaced atomically (temp file, fsync, rename) with mode 0600, so the server, which rereads it on
+// change, never sees half a file.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { AppError } from '../config/AppError.js';
+import { hashKey, keysFileSchema, type KeyEntry, type KeysFile, type Plan } from './KeyStore.js';
+import { isSafeTenantId } from './tenantId.js';
+
+export interface AddKeyOptions {
+  tenants: string[];
+  plan?: Plan;
+  requestsPerMinute?: number;
+  admin?: boolean;
+  note?: string;
+}
+
+function readKeysFile(file: string): KeysFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { keys: [] };
+    throw new AppError('CONFIG', `${file}: cannot read (${(e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new AppError('CONFIG', `${file}: not valid JSON (${(e as Error).message}); fix it before adding a key`);
+  }
+  const r = keysFileSchema.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new AppError('CONFIG', `${file}: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}; fix it before adding a key`);
+  }
+  return r.data;
+}
+
+export function writeFileAtomic(file: string, text: string, mode = 0o600): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, file);
+  // The rename itself is durable only once the directory is synced.
+  const dfd = openSync(dirname(file), 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+/** Appends a new key to the keys file and returns the plain key (the only time it exists). */
+export function addKey(file: string, opts: AddKeyOptions): string {
+  if (opts.tenants.length === 0) throw new AppError('CONFIG', 'keys add: --tenant is required');
+  for (const t of opts.tenants) {
+    if (!isSafeTenantId(t)) throw new AppError('CONFIG', `keys add: tenant "${t}" is not a valid id (letters, digits, . _ -; at most 128)`);
+  }
+  const current = readKeysFile(file);
+  const plain = `ltv_${randomBytes(32).toString('base64url')}`;
+  const entry: KeyEntry = {
+    key_sha256: hashKey(plain),
+    tenants: opts.tenants,
+    plan: opts.plan ?? 'pro',
+    requests_per_minute: opts.requestsPerMinute ?? 60,
+    admin: opts.admin ?? false,
+    ...(opts.note === undefined ? {} : { note: opts.note }),
+  };
+  writeFileAtomic(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n');
+  return plain;
+}

@@ -1,0 +1,225 @@
+// The endpoint (SPEC §6): node:http only. One request pipeline for every route: request id, method and
+// route check, body limit, authentication, rate limit, the route, and one place that renders errors
+// in the route family's shape and writes the access log.
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { closeRunQueries } from '../ltv/queryRun.js';
+import { adaptyRoute } from './adaptyRoute.js';
+import { HttpError, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
+import { KeyStore, type KeyRecord } from './KeyStore.js';
+import { compileRoutes, matchRoute } from './matchRoute.js';
+import { RateLimiter } from './RateLimiter.js';
+import { bodyTooLarge, readJsonBody } from './readJsonBody.js';
+import type { AuthScheme, Route, RouteContext } from './Route.js';
+import { RunStore } from './RunStore.js';
+import { zenovayRoute } from './zenovayRoute.js';
+
+export interface ServerOptions {
+  reportsDir: string;
+  keysFile: string;
+  logger: Logger;
+  /** Routes mounted by the caller (the worker's admin routes); they go through the same pipeline. */
+  extraRoutes?: Route[];
+  /** How often the keys file is polled besides the directory watch. */
+  keysPollMs?: number;
+  /** A route that has not answered by then gets a 500 (default 30 s). */
+  handlerTimeoutMs?: number;
+  /** Clock of the rate limiter (tests). */
+  now?: () => number;
+}
+
+export interface LtvServer {
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** What the pipeline learns about a request as it goes: for the access log and the error shape. */
+interface RequestState {
+  route: string;
+  family: ErrorFamily;
+  tenant?: string;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST']);
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function familyOfPath(path: string): ErrorFamily {
+  return path.startsWith('/api/v1/') ? 'adapty' : 'zenovay';
+}
+
+function presentedKey(req: IncomingMessage, schemes: readonly AuthScheme[]): string | null {
+  if (schemes.includes('x-api-key')) {
+    const k = req.headers['x-api-key'];
+    if (typeof k === 'string' && k.trim() !== '') return k.trim();
+  }
+  const auth = req.headers.authorization;
+  if (typeof auth !== 'string') return null;
+  const m = /^\s*([A-Za-z-]+)\s+(\S+)\s*$/.exec(auth);
+  if (!m) return null;
+  const scheme = (m[1] as string).toLowerCase();
+  if (scheme === 'bearer' && schemes.includes('bearer')) return m[2] as string;
+  if (scheme === 'api-key' && schemes.includes('api-key')) return m[2] as string;
+  return null;
+}
+
+export function createServer(opts: ServerOptions): LtvServer {
+  const logger = opts.logger;
+  const keys = new KeyStore(opts.keysFile, logger.child({ component: 'keys' }));
+  keys.start(opts.keysPollMs);
+  const runs = new RunStore(opts.reportsDir);
+  const limiter = new RateLimiter(opts.now);
+  const handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
+  // One sweeper for every in-flight route instead of a timer per request (a timer each costs
+  // measurable throughput at 10k req/s); a route still running past its deadline gets a 500.
+  const inFlight = new Set<{ res: ServerResponse; family: ErrorFamily; deadline: number }>();
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const e of inFlight) {
+      if (e.deadline > now) continue;
+      inFlight.delete(e);
+      if (!e.res.headersSent) sendError(e.res, e.family, new HttpError('INTERNAL_ERROR', 'Request timed out'));
+    }
+  }, Math.min(1000, handlerTimeoutMs));
+  sweeper.unref();
+  const compiled = compileRoutes([zenovayRoute(runs), adaptyRoute(runs), ...(opts.extraRoutes ?? [])]);
+
+  async function handle(req: IncomingMessage, res: ServerResponse, log: RequestState): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    log.family = familyOfPath(path);
+    const method = req.method ?? 'GET';
+
+    if (!METHODS.has(method)) {
+      res.setHeader('allow', 'GET, HEAD, POST');
+      throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed`);
+    }
+    if (path === '/healthz' && method !== 'POST') {
+      log.route = '/healthz';
+      const body = '{"status":"ok"}';
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.setHeader('content-length', body.length);
+      res.setHeader('cache-control', 'no-store');
+      res.end(body);
+      return;
+    }
+    const match = matchRoute(compiled, method, path);
+    if (match.kind === 'none') throw new HttpError('NOT_FOUND', 'Not found');
+    if (match.kind === 'method') {
+      res.setHeader('allow', match.allow.join(', '));
+      throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`);
+    }
+    const route = match.route;
+    log.family = route.family;
+    log.route = route.path;
+    if (bodyTooLarge(req)) {
+      throw new HttpError('PAYLOAD_TOO_LARGE', 'Request body is larger than 65536 bytes');
+    }
+
+    let key: KeyRecord | null = null;
+    if (route.auth) {
+      const plain = presentedKey(req, route.auth.schemes);
+      key = plain === null ? null : keys.authenticate(plain);
+      if (key === null) {
+        const how = route.auth.schemes.map((s) => (s === 'x-api-key' ? 'X-API-Key' : s === 'bearer' ? 'Authorization: Bearer' : 'Authorization: Api-Key')).join(' or ');
+        const msg = plain === null ? `Authentication credentials were not provided (${how})` : 'Invalid API key';
+        throw new HttpError('UNAUTHORIZED', msg);
+      }
+      const decision = limiter.take(key.id, key.requestsPerMinute);
+      for (const [k, v] of Object.entries(RateLimiter.headers(decision))) res.setHeader(k, v);
+      if (!decision.allowed) {
+        throw new HttpError('RATE_LIMIT_EXCEEDED', `Rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfter} s`, {
+            headers: { 'retry-after': String(decision.retryAfter) },
+          });
+      }
+      if (route.auth.admin && !key.admin) {
+        throw new HttpError('FORBIDDEN', 'This endpoint requires an admin key');
+      }
+    }
+
+    const ctx: RouteContext = {
+      req,
+      res,
+      params: match.params,
+      query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+      key,
+      requestId: res.getHeader('x-request-id') as string,
+      logger,
+      readJson: () => readJsonBody(req),
+      setTenant: (t) => {
+        log.tenant = t;
+      },
+    };
+    const entry = { res, family: route.family, deadline: Date.now() + handlerTimeoutMs };
+    inFlight.add(entry);
+    try {
+      await route.handle(ctx);
+    } finally {
+      inFlight.delete(entry);
+    }
+  }
+
+  const server = createHttpServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const log: RequestState = { route: 'unmatched', family: 'zenovay' };
+    res.on('finish', () => {
+      // SPEC §6 access log: never a key, never a body.
+      logger.info(
+        {
+          req_id: requestId,
+          method: req.method,
+          route: log.route,
+          tenant: log.tenant,
+          status: res.statusCode,
+          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    });
+    handle(req, res, log).catch((e: unknown) => {
+      const err = toHttpError(e);
+      if (err.status >= 500) logger.error({ req_id: requestId, err: e }, 'request failed');
+      if (err.status === 413) {
+        // Stop reading the oversized body: close the connection after the answer instead of draining it.
+        res.setHeader('connection', 'close');
+        res.on('finish', () => req.socket.destroySoon());
+      }
+      sendError(res, log.family, err);
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close(graceMs = 10_000) {
+      keys.stop();
+      clearInterval(sweeper);
+      return new Promise((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          // The DuckDB instances kept open for filtered queries.
+          void closeRunQueries().then(resolve, resolve);
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// A tiny router: routes are templates of literal segments and `:params`, matched against the raw
+// (still percent-encoded) path segment by segment, so an encoded `/` can never create or remove a
+// segment. Parameters are percent-decoded once, after matching.
+import type { Route } from './Route.js';
+
+export interface CompiledRoute {
+  route: Route;
+  segments: readonly string[];
+}
+
+function segmentsOf(path: string): string[] {
+  // One trailing slash is not significant: Adapty's path has one, Zenovay's has none; clients vary.
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed.split('/');
+}
+
+export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
+  return routes.map((route) => ({ route, segments: segmentsOf(route.path) }));
+}
+
+export type Match =
+  | { kind: 'route'; route: Route; params: Record<string, string> }
+  /** The path exists for other methods. */
+  | { kind: 'method'; allow: string[] }
+  | { kind: 'none' };
+
+export function matchRoute(compiled: readonly CompiledRoute[], method: string, rawPath: string): Match {
+  const parts = segmentsOf(rawPath);
+  const allow = new Set<string>();
+  for (const c of compiled) {
+    if (c.segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < parts.length && ok; i++) {
+      const want = c.segments[i] as string;
+      const got = parts[i] as string;
+      if (want.startsWith(':')) {
+        try {
+          params[want.slice(1)] = decodeURIComponent(got);
+        } catch {
+          ok = false; // malformed percent-encoding: no such resource
+        }
+        ok &&= got !== '';
+      } else {
+        ok = want === got;
+      }
+    }
+    if (!ok) continue;
+    const m = method === 'HEAD' ? 'GET' : method;
+    if (c.route.method === m) return { kind: 'route', route: c.route, params };
+    allow.add(c.route.method);
+    if (c.route.method === 'GET') allow.add('HEAD');
+  }
+  return allow.size > 0 ? { kind: 'method', allow: [...allow] } : { kind: 'none' };
+}

@@ -1,0 +1,47 @@
+// SPEC §6: request bodies over 64 KiB get 413. We refuse on Content-Length before reading a byte, and
+// for chunked bodies stop at the limit instead of buffering the rest.
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './HttpError.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function bodyTooLarge(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return len !== undefined && Number(len) > MAX_BODY_BYTES;
+}
+
+export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (bodyTooLarge(req)) {
+      reject(new HttpError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        reject(new HttpError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('error', reject);
+    req.on('end', () => {
+      if (size > limit) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') {
+        reject(new HttpError('VALIDATION_ERROR', 'Request body is empty; a JSON object is required'));
+        return;
+      }
+      try {
+        resolve(JSON.parse(text));
+      } catch (e) {
+        reject(new HttpError('VALIDATION_ERROR', `JSON parse error - ${e instanceof Error ? e.message : String(e)}`));
+      }
+    });
+  });
+}

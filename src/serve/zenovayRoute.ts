@@ -1,0 +1,53 @@
+// Zenovay's `GET /api/external/v1/revenue/:websiteId/ltv` (SPEC §6, seeds/003): answered from the
+// snapshot the run published for (range, granularity), byte for byte.
+import { zenovaySnapshotPath } from '../ltv/runFiles.js';
+import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from '../report/apiTypes.js';
+import { HttpError } from './HttpError.js';
+import type { Route } from './Route.js';
+import { RunStore } from './RunStore.js';
+import { sendBytes } from './sendBytes.js';
+
+export const ZENOVAY_PATH = '/api/external/v1/revenue/:websiteId/ltv';
+
+function oneOf<T extends string>(query: URLSearchParams, name: string, allowed: readonly T[], fallback: T): T {
+  const all = query.getAll(name);
+  if (all.length === 0) return fallback;
+  const v = all[0] as string;
+  if (all.length > 1 || !(allowed as readonly string[]).includes(v)) {
+    throw new HttpError('VALIDATION_ERROR', `Invalid ${name}: expected one of ${allowed.join(', ')}`, {
+      fields: [{ source: name, errors: [`must be one of ${allowed.join(', ')}`] }],
+    });
+  }
+  return v as T;
+}
+
+export function zenovayRoute(runs: RunStore): Route {
+  return {
+    method: 'GET',
+    path: ZENOVAY_PATH,
+    family: 'zenovay',
+    auth: { schemes: ['x-api-key', 'bearer'] },
+    async handle(ctx) {
+      const key = ctx.key as NonNullable<typeof ctx.key>;
+      // seeds/003: "This endpoint requires a Pro plan or higher."
+      if (key.plan === 'free') throw new HttpError('PLAN_REQUIRED', 'This endpoint requires a Pro plan or higher');
+      const range = oneOf(ctx.query, 'range', ZENOVAY_RANGES, '90d');
+      const granularity = oneOf(ctx.query, 'granularity', ZENOVAY_GRANULARITIES, 'monthly');
+      const website = ctx.params.websiteId ?? '';
+      // Unknown and not-yours look the same, so a key cannot probe which websites exist.
+      const notFound = (): HttpError => new HttpError('NOT_FOUND', 'Website not found');
+      if (!key.tenants.includes(website)) throw notFound();
+      ctx.setTenant(website);
+      const run = runs.resolve(website);
+      if (!run) throw notFound();
+      const file = runs.file(run, zenovaySnapshotPath(range, granularity));
+      if (!file) throw new Error(`${run.dir}: snapshot ${zenovaySnapshotPath(range, granularity)} is missing`);
+      sendBytes(ctx.req, ctx.res, {
+        bytes: file.bytes,
+        etag: file.etag,
+        contentType: 'application/json; charset=utf-8',
+        gzip: () => RunStore.gzip(file),
+      });
+    },
+  };
+}

@@ -1,0 +1,49 @@
+-- SPEC §2, §3, §4 refunds. The money movements that exist at T, in the report currency, each at the time
+-- and renewal number it counts at. Params: $as_of (ISO 8601 text).
+-- Reads payments (08). Output: table movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
+--   revenue, proceeds, net_revenue (HUGEINT units, 00_macros.sql), is_payment, kind).
+CREATE OR REPLACE TABLE movements AS
+WITH refund_rows AS (
+  SELECT
+    r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.refund_of,
+    ltv_revenue(ltv_u4(r.amount), r.r10) AS revenue,
+    ltv_proceeds(ltv_u4(r.amount), ltv_u4(r.proceeds), r.commission, r.r10) AS proceeds,
+    ltv_net(ltv_u4(r.amount), ltv_u4(r.proceeds), ltv_u4(r.net_revenue), r.commission, r.tax, r.r10) AS net_revenue
+  FROM deduped r
+  WHERE NOT r.is_sandbox AND r.event_time <= CAST($as_of AS TIMESTAMPTZ) AND r.amount < 0
+),
+matched AS (
+  SELECT r.*, p.customer_id AS p_customer, p.event_time AS p_time, p.renewal AS p_renewal, p.currency AS p_currency,
+         p.r10 AS p_r10, p.a4 AS p_a4, p.proceeds AS p_proceeds, p.net_revenue AS p_net
+  FROM refund_rows r
+  LEFT JOIN payments p ON p.tenant_id = r.tenant_id AND p.transaction_id = r.refund_of
+),
+linked AS (
+  -- A refund that refers to a payment counts at that payment's time and renewal number ("clawback"),
+  -- converts at that payment's rate, and takes back proceeds and net in the amount's proportion.
+  SELECT
+    tenant_id, p_customer AS customer_id, p_time AS t, p_renewal AS renewal,
+    CASE WHEN currency = p_currency THEN ltv_revenue(a4, p_r10) ELSE revenue END AS revenue,
+    ltv_prop(p_proceeds, a4, p_a4) AS proceeds,
+    ltv_prop(p_net, a4, p_a4) AS net_revenue
+  FROM matched
+  WHERE p_time IS NOT NULL
+),
+refunded_at AS (
+  -- refunded_at on a payment: as if a refund row of −amount at that time referred to it.
+  SELECT tenant_id, customer_id, event_time AS t, renewal, -revenue AS revenue, -proceeds AS proceeds, -net_revenue AS net_revenue
+  FROM payments
+  WHERE refunded_at IS NOT NULL AND refunded_at <= CAST($as_of AS TIMESTAMPTZ)
+),
+unlinked AS (
+  -- A refund that refers to nothing counts at its own time, with the renewal number of the customer's
+  -- latest payment before it (0 when there is none).
+  SELECT u.tenant_id, u.customer_id, u.event_time AS t, coalesce(p.renewal, 0) AS renewal,
+         u.revenue, u.proceeds, u.net_revenue
+  FROM (SELECT * FROM matched WHERE p_time IS NULL) u
+  ASOF LEFT JOIN payments p ON p.tenant_id = u.tenant_id AND p.customer_id = u.customer_id AND u.event_time > p.event_time
+)
+SELECT tenant_id, customer_id, event_time AS t, renewal, revenue, proceeds, net_revenue, TRUE AS is_payment, 'payment' AS kind FROM payments
+UNION ALL SELECT *, FALSE, 'refund_linked' FROM linked
+UNION ALL SELECT *, FALSE, 'refund_linked' FROM refunded_at
+UNION ALL SELECT *, FALSE, 'refund_unlinked' FROM unlinked

@@ -1,0 +1,43 @@
+// `npm run bench -- --rows N [--memory-limit 4GB] [--keep]`: generates N canonical transactions, then
+// measures in separate processes the bare floor (one DuckDB statement: read the CSV, monthly matrix only)
+// and the full default run (every matrix, snapshot and file), and prints stage times, rows/s, peak RSS
+// and the ratio of the full run to the floor.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RATES, generate } from './generate.js';
+
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, 'memory-limit': { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' } },
+});
+const rows = Number(values.rows);
+const dir = values.dir ?? join(tmpdir(), 'ltv-bench');
+mkdirSync(dir, { recursive: true });
+const asOf = '2026-03-16T15:00:00Z';
+const csvPath = join(dir, `tx-${rows}.csv`);
+const ratesPath = join(dir, 'rates.csv');
+writeFileSync(ratesPath, RATES);
+if (!existsSync(csvPath)) {
+  const t = performance.now();
+  const g = await generate({ rows, path: csvPath, end: new Date(asOf) });
+  console.log(`generated ${g.rows} rows, ${(g.bytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t) / 1000).toFixed(1)} s → ${csvPath}`);
+}
+const sizeMiB = statSync(csvPath).size / 2 ** 20;
+const run = (mode: string): Record<string, any> => {
+  const reportsDir = join(dir, 'reports');
+  rmSync(reportsDir, { recursive: true, force: true });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'benchRun.ts'), mode, csvPath, ratesPath, reportsDir, asOf, values['memory-limit'] ?? ''], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop()!);
+};
+const floor = run('floor');
+const full = run('full');
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+console.log(`\ninput: ${rows.toLocaleString('en')} rows, ${sizeMiB.toFixed(0)} MiB CSV`);
+console.log(`floor (one statement, monthly matrix only): ${s(floor.ms)}, ${Math.round(rows / (floor.ms / 1000)).toLocaleString('en')} rows/s, peak RSS ${floor.maxRssMiB} MiB`);
+console.log(`full run: ${s(full.ms)}, ${Math.round(rows / (full.ms / 1000)).toLocaleString('en')} rows/s, peak RSS ${full.maxRssMiB} MiB`);
+for (const [stage, ms] of Object.entries(full.timings as Record<string, number>)) console.log(`  ${stage.padEnd(8)} ${s(ms)}`);
+console.log(`  rows: read ${full.stats.rows_read}, quarantined ${full.stats.rows_quarantined}, duplicates ${full.stats.duplicates}, payments ${full.stats.transactions}`);
+console.log(`ratio full / floor: ${(full.ms / floor.ms).toFixed(2)}×`);
+if (!values.keep) rmSync(join(dir, 'reports'), { recursive: true, force: true });

@@ -1,0 +1,37 @@
+// One measured run in its own process (so peak RSS is the run's own): `floor` or `full`.
+import { resourceUsage } from 'node:process';
+import { pino } from 'pino';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { jobFromFlags } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
+
+const [mode, csvPath, ratesPath, reportsDir, asOf, memoryLimit] = process.argv.slice(2) as [string, string, string, string, string, string?];
+const started = performance.now();
+if (mode === 'floor') {
+  // The bare floor: one DuckDB statement that reads the CSV and computes only the monthly cohort matrix
+  // (cumulative revenue per customer by month since first purchase), no validation, no files written.
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  const reader = await db.runAndReadAll(`
+    WITH t AS (SELECT customer_id, try_cast(event_time AS TIMESTAMPTZ) AS ts, try_cast(amount AS DECIMAL(18,2)) AS amount
+               FROM read_csv($p, header = true, ignore_errors = true) WHERE amount IS NOT NULL AND ts IS NOT NULL),
+    f AS (SELECT customer_id, min(ts) FILTER (WHERE amount > 0) AS t0 FROM t GROUP BY customer_id),
+    c AS (SELECT date_trunc('month', f.t0) AS cohort, date_diff('month', f.t0, t.ts) AS k, t.amount, t.customer_id
+          FROM t JOIN f USING (customer_id) WHERE f.t0 IS NOT NULL),
+    s AS (SELECT cohort, k, sum(amount) AS rev FROM c GROUP BY ALL),
+    n AS (SELECT cohort, count(DISTINCT customer_id) AS n FROM c GROUP BY cohort)
+    SELECT cohort, k, sum(rev) OVER (PARTITION BY cohort ORDER BY k) / n AS ltv FROM s JOIN n USING (cohort) ORDER BY cohort, k`, { p: csvPath });
+  const cells = reader.getRowObjectsJS().length;
+  db.closeSync();
+  report({ cells });
+} else {
+  const job = jobFromFlags({
+    inputs: [{ path: csvPath }], rates: ratesPath, tenant: 'bench', max_bad_row_share: 0.05,
+    ...(memoryLimit ? { duckdb: { memory_limit: memoryLimit } } : {}),
+  }, process.cwd());
+  const result = await runPipeline(job, { logger: pino({ level: 'silent' }), asOf: new Date(asOf), reportsDir });
+  report({ timings: result.timings, stats: result.stats, tenants: result.tenants.length });
+}
+
+function report(extra: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ mode, ms: Math.round(performance.now() - started), maxRssMiB: Math.round(resourceUsage().maxRSS / 1024), ...extra })}\n`);
+}

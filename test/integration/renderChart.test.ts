@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { chartMatrix, chartSvg, niceTicks, recentCohorts, renderChart } from '../../src/report/renderChart.js';
+import { dailyReport } from '../helpers/dailyReport.js';
+import { sampleReport } from '../helpers/sampleReport.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Width and height from the IHDR chunk, which a valid PNG has right after its signature. */
+function ihdr(png: Buffer): { width: number; height: number } {
+  expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+  expect(png.toString('latin1', 12, 16)).toBe('IHDR');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+describe('renderChart', () => {
+  it('renders a PNG of 960 × 540 CSS pixels at density 2 by default', async () => {
+    expect(ihdr(await renderChart(sampleReport()))).toEqual({ width: 1920, height: 1080 });
+  });
+
+  it('honours size and scale', async () => {
+    expect(ihdr(await renderChart(sampleReport(), { width: 640, height: 360, scale: 1 }))).toEqual({ width: 640, height: 360 });
+  });
+
+  it('is byte-identical for the same report, and differs when the numbers do', async () => {
+    const a = await renderChart(sampleReport());
+    const b = await renderChart(sampleReport());
+    expect(a.equals(b)).toBe(true);
+    const changed = sampleReport();
+    const cell = changed.matrices[0]?.rows[0]?.cells[2];
+    if (cell) cell.revenue = 30;
+    expect((await renderChart(changed)).equals(a)).toBe(false);
+  });
+
+  it('draws the first days cohort matrix: the 6 most recent cohorts and the average', () => {
+    const report = sampleReport();
+    const svg = chartSvg(report);
+    expect(chartMatrix(report)?.id).toBe('days-month-cohort');
+    for (const label of ['Mar 2026 (320)', 'Feb 2026 (300)', 'Oct 2025 (240)', 'All cohorts, average (1,630)']) {
+      expect(svg).toContain(label);
+    }
+    expect(svg).toContain('Bäckerei Müller · Zürich');
+    expect(svg).toContain('as of 2026-03-16 16:00 (Europe/Zurich)');
+    expect(svg).toContain('Months since first payment');
+    expect(svg).toContain('LTV per customer (EUR)');
+    expect(svg).toContain('>€20<');
+  });
+
+  it('spreads the cohorts of a long daily matrix back from the newest', () => {
+    // 60 cohorts, every 10th from the newest (2026-03-16) back.
+    const svg = chartSvg(dailyReport(60));
+    for (const day of ['2026-03-16', '2026-03-06', '2026-02-24', '2026-01-25']) expect(svg).toContain(`${day} (`);
+    expect(svg).not.toContain('2026-03-15 (');
+    expect(svg).not.toContain('2026-01-15 (');
+  });
+
+  it('prefers a days matrix over a renewals one that comes first', () => {
+    const report = sampleReport();
+    report.matrices = [report.matrices[2]!, report.matrices[1]!];
+    expect(chartMatrix(report)?.id).toBe('days-week-cohort');
+  });
+
+  it('escapes markup in names and renders a report with no matrices', async () => {
+    const report = sampleReport();
+    report.tenant = 'A<B & "C"';
+    expect(chartSvg(report)).toContain('A&lt;B &amp; &quot;C&quot;');
+    report.matrices = [];
+    expect(chartSvg(report)).toContain('No cohorts yet');
+    expect(ihdr(await renderChart(report, { scale: 1 }))).toEqual({ width: 960, height: 540 });
+  });
+
+  it('picks round tick values that cover the range', () => {
+    expect(niceTicks(0, 22.4, 6)).toEqual([0, 5, 10, 15, 20, 25]);
+    expect(niceTicks(-1.25, 22.4, 6)).toEqual([-5, 0, 5, 10, 15, 20, 25]);
+    expect(niceTicks(0, 729, 10)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800]);
+  });
+});
+
+describe('recentCohorts', () => {
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'cohort' as const, title: `c${i}`, customers: 1, cells: [] }));
+  const titles = (n: number) => recentCohorts(rows(n), 6).map((r) => r.title);
+
+  it('takes the newest six while there are fewer than twelve cohorts', () => {
+    expect(titles(3)).toEqual(['c0', 'c1', 'c2']);
+    expect(titles(11)).toEqual(['c5', 'c6', 'c7', 'c8', 'c9', 'c10']);
+  });
+
+  it('spreads six back from the newest on long matrices', () => {
+    expect(titles(12)).toEqual(['c1', 'c3', 'c5', 'c7', 'c9', 'c11']);
+    expect(titles(730)).toEqual(['c124', 'c245', 'c366', 'c487', 'c608', 'c729']);
+  });
+});

@@ -1,0 +1,178 @@
+// Adapty's LTV route over real HTTP (SPEC §6, seeds/000): snapshot matching, csv, every field's
+// validation, auth, tenant choice, 413, and each status code in Adapty's error body.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adaptyToCsv } from '../../src/report/adaptyCsv.js';
+import type { AdaptyResponse } from '../../src/report/apiTypes.js';
+import { publishFixtureRun } from '../helpers/fixtureRun.js';
+import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_adapty_single_tenant_01';
+const MULTI = 'ltv_adapty_multi_tenant_002';
+const NORUN = 'ltv_adapty_tenant_no_run_03';
+const SLOW = 'ltv_adapty_two_per_minute4';
+const URL = '/api/v1/client-api/metrics/ltv/';
+const ALL = ['2020-01-01', '2030-12-31'];
+
+let s: TestServer;
+let runDir: string;
+const post = (body: unknown, headers: Record<string, string> = { authorization: `Api-Key ${KEY}` }): Promise<RawResponse> =>
+  httpRequest(s.port, URL, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+function expectAdaptyError(r: RawResponse, status: number, code: string): { source: string; errors: string[] }[] {
+  expect(r.status).toBe(status);
+  expect(r.headers['content-type']).toMatch(/^application\/json/);
+  expect(r.headers['x-request-id']).toBeTruthy();
+  const body = r.json() as { errors: { source: string; errors: string[] }[]; error_code: string; status_code: number };
+  expect(Object.keys(body).sort()).toEqual(['error_code', 'errors', 'status_code']);
+  expect(body.status_code).toBe(status);
+  expect(body.error_code).toBe(code);
+  expect(body.errors.length).toBeGreaterThan(0);
+  for (const e of body.errors) {
+    expect(typeof e.source).toBe('string');
+    expect(e.errors.length).toBeGreaterThan(0);
+  }
+  return body.errors;
+}
+const sources = (errs: { source: string }[]): string[] => errs.map((e) => e.source);
+
+beforeAll(async () => {
+  s = await startServer({
+    keys: [
+      { key: KEY, tenants: ['acme'], plan: 'free' },
+      { key: MULTI, tenants: ['acme', 'beta'] },
+      { key: NORUN, tenants: ['ghost'] },
+      { key: SLOW, tenants: ['acme'], requests_per_minute: 2 },
+    ],
+  });
+  runDir = publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 11 });
+  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r1', marker: 22 });
+});
+afterAll(async () => {
+  await s.stop();
+});
+
+describe('POST /api/v1/client-api/metrics/ltv/', () => {
+  it('serves the unfiltered snapshot (defaults renewals, month, cohort) when date covers every first payment', async () => {
+    const r = await post({ filters: { date: ['2026-01-03', '2026-03-10'], compare_date: ['2025-01-01', '2025-03-01'] } });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(r.body.equals(readFileSync(join(runDir, 'api/adapty/renewals-month-cohort.json')))).toBe(true);
+    expect(r.headers.etag).toMatch(/^"[0-9a-f]{64}"$/);
+  });
+
+  it('picks the snapshot of period_type × period_unit × segmentation', async () => {
+    const r = await post({ filters: { date: ALL, country: [] }, period_type: 'days', period_unit: 'week', segmentation: 'country' });
+    expect(r.status).toBe(200);
+    expect(r.text).toBe(readFileSync(join(runDir, 'api/adapty/days-week-country.json'), 'utf8'));
+    const q = await post({ filters: { date: ALL }, period_unit: 'quarter', segmentation: null });
+    expect(q.text).toBe(readFileSync(join(runDir, 'api/adapty/renewals-quarter-cohort.json'), 'utf8'));
+  });
+
+  it('format=csv: header, one line per row per accounting type, formula text neutralised', async () => {
+    const r = await post({ filters: { date: ALL }, format: 'csv', segmentation: 'store' });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = r.text.split('\r\n');
+    expect(lines[0]).toBe('accounting_type,title,type,cohort_size,period_0,period_1');
+    expect(lines[1]).toBe('revenue,Total,total,557,50.5,72.3');
+    expect(lines[2]).toBe('revenue,2026-01-01,cohort,245,48.5,11');
+    expect(lines[3]).toBe("revenue,'=cmd|calc,segment,312,-3.5,");
+    expect(lines.filter((l) => l.startsWith('proceeds,')).length).toBe(3);
+    expect(lines.filter((l) => l.startsWith('net_revenue,')).length).toBe(3);
+    expect(lines.at(-1)).toBe('');
+    const snap = JSON.parse(readFileSync(join(runDir, 'api/adapty/renewals-month-store.json'), 'utf8')) as AdaptyResponse;
+    expect(r.text).toBe(adaptyToCsv(snap));
+    expect(r.headers.etag).toMatch(/-csv"$/);
+  });
+
+  it('400 validation_error names each bad field in `source`', async () => {
+    expect(sources(expectAdaptyError(await post({}), 400, 'validation_error'))).toEqual(['filters']);
+    expect(sources(expectAdaptyError(await post({ filters: {} }), 400, 'validation_error'))).toEqual(['filters.date']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ['2026-03-01', '2026-01-01'] } }), 400, 'validation_error'))).toEqual(['filters.date']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ['2026-02-30', '2026-03-01'] } }), 400, 'validation_error'))).toEqual(['filters.date']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ['2026-01-01'] } }), 400, 'validation_error'))).toEqual(['filters.date']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ['01/01/2026', '2026-03-01'] } }), 400, 'validation_error'))).toEqual(['filters.date']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL, colour: ['red'] } }), 400, 'validation_error'))).toEqual(['filters']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL, country: 'us' } }), 400, 'validation_error'))).toEqual(['filters.country']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL, country: [1] } }), 400, 'validation_error'))).toEqual(['filters.country']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL }, period_unit: 'fortnight' }), 400, 'validation_error'))).toEqual(['period_unit']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL }, period_type: 'weeks' }), 400, 'validation_error'))).toEqual(['period_type']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL }, segmentation: 'cohort' }), 400, 'validation_error'))).toEqual(['segmentation']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL }, format: 'xml' }), 400, 'validation_error'))).toEqual(['format']);
+    expect(sources(expectAdaptyError(await post({ filters: { date: ALL }, chart_id: 'ltv' }), 400, 'validation_error'))).toEqual(['non_field_errors']);
+    expect(sources(expectAdaptyError(await post('{"filters":'), 400, 'validation_error'))).toEqual(['non_field_errors']);
+    expect(sources(expectAdaptyError(await post(''), 400, 'validation_error'))).toEqual(['non_field_errors']);
+    expect(sources(expectAdaptyError(await post('[1,2]'), 400, 'validation_error'))).toEqual(['non_field_errors']);
+    const both = expectAdaptyError(await post({ filters: { date: ALL }, period_unit: 'x', format: 'y' }), 400, 'validation_error');
+    expect(sources(both).sort()).toEqual(['format', 'period_unit']);
+  });
+
+  it('auth is Authorization: Api-Key only; 401 not_authenticated otherwise', async () => {
+    expect((await post({ filters: { date: ALL } }, { authorization: `api-key ${KEY}` })).status).toBe(200);
+    expectAdaptyError(await post({ filters: { date: ALL } }, {}), 401, 'not_authenticated');
+    expectAdaptyError(await post({ filters: { date: ALL } }, { authorization: 'Api-Key wrong' }), 401, 'not_authenticated');
+    expectAdaptyError(await post({ filters: { date: ALL } }, { authorization: `Bearer ${KEY}` }), 401, 'not_authenticated');
+    expectAdaptyError(await post({ filters: { date: ALL } }, { 'x-api-key': KEY }), 401, 'not_authenticated');
+  });
+
+  it('a key with several tenants names one in x-ltv-tenant; one it may not see is 404', async () => {
+    const body = { filters: { date: ALL } };
+    expect(sources(expectAdaptyError(await post(body, { authorization: `Api-Key ${MULTI}` }), 400, 'validation_error'))).toEqual(['x-ltv-tenant']);
+    const beta = await post(body, { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta' });
+    expect(beta.status).toBe(200);
+    expect((JSON.parse(beta.text) as AdaptyResponse).revenue.data[1]?.value).toBe(22);
+    expectAdaptyError(await post(body, { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'other' }), 404, 'not_found');
+    expectAdaptyError(await post(body, { authorization: `Api-Key ${KEY}`, 'x-ltv-tenant': 'beta' }), 404, 'not_found');
+  });
+
+  it('404 not_found when the tenant has no published run; unknown /api/v1 routes 404 in Adapty shape', async () => {
+    expectAdaptyError(await post({ filters: { date: ALL } }, { authorization: `Api-Key ${NORUN}` }), 404, 'not_found');
+    expectAdaptyError(await httpRequest(s.port, '/api/v1/client-api/metrics/cohort/', { method: 'POST', body: '{}' }), 404, 'not_found');
+  });
+
+  it('405 method_not_allowed for GET and DELETE', async () => {
+    const g = await httpRequest(s.port, URL, { headers: { authorization: `Api-Key ${KEY}` } });
+    expectAdaptyError(g, 405, 'method_not_allowed');
+    expect(g.headers.allow).toBe('POST');
+    expectAdaptyError(await httpRequest(s.port, URL, { method: 'DELETE' }), 405, 'method_not_allowed');
+  });
+
+  it('413 request_too_large by Content-Length and for a chunked body that grows past 64 KiB', async () => {
+    const big = JSON.stringify({ filters: { date: ALL, country: Array.from({ length: 20000 }, () => 'us') } });
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    expectAdaptyError(await post(big), 413, 'request_too_large');
+    const chunked = await httpRequest(s.port, URL, {
+      method: 'POST',
+      headers: { authorization: `Api-Key ${KEY}`, 'transfer-encoding': 'chunked' },
+      body: big,
+      chunked: true,
+    });
+    expectAdaptyError(chunked, 413, 'request_too_large');
+    // Exactly at the limit is fine (and then a 400 because the content is not a request).
+    const atLimit = await post(' '.repeat(64 * 1024 - 2) + '{}');
+    expect(atLimit.status).toBe(400);
+  });
+
+  it('429 throttled with Retry-After and X-RateLimit-*', async () => {
+    const body = { filters: { date: ALL } };
+    const auth = { authorization: `Api-Key ${SLOW}` };
+    const a = await post(body, auth);
+    const b = await post(body, auth);
+    expect(a.status).toBe(200);
+    if (b.headers['x-ratelimit-remaining'] !== '0') return; // the minute rolled over in between
+    const c = await post(body, auth);
+    expectAdaptyError(c, 429, 'throttled');
+    expect(c.headers['x-ratelimit-limit']).toBe('2');
+    expect(Number(c.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('500 server_error when a snapshot is corrupt', async () => {
+    writeFileSync(join(runDir, 'api/adapty/days-year-paywall.json'), 'garbage');
+    const r = await post({ filters: { date: ALL }, period_type: 'days', period_unit: 'year', segmentation: 'paywall' });
+    expectAdaptyError(r, 500, 'server_error');
+    expect(r.text).not.toContain(s.root);
+  });
+});

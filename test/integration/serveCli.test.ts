@@ -1,0 +1,48 @@
+// `ltv keys add` and `ltv serve` as a user runs them: the real launcher, a real port, SIGTERM.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hashKey } from '../../src/serve/KeyStore.js';
+import { publishFixtureRun } from '../helpers/fixtureRun.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+
+const bin = new URL('../../src/cli/bin.mjs', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'ltv-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ltv keys add / ltv serve', () => {
+  it('keys add prints the key once and stores its hash; serve answers with it and stops on SIGTERM', async () => {
+    const keysFile = join(dir, 'keys.json');
+    const add = spawnSync(process.execPath, [bin, 'keys', 'add', '--tenant', 'acme', '--plan', 'scale', '--rpm', '7', '--keys', keysFile], { encoding: 'utf8' });
+    expect(add.status).toBe(0);
+    const key = add.stdout.trim();
+    expect(key).toMatch(/^ltv_/);
+    expect(JSON.parse(readFileSync(keysFile, 'utf8')).keys[0]).toMatchObject({ key_sha256: hashKey(key), plan: 'scale', requests_per_minute: 7 });
+
+    const bad = spawnSync(process.execPath, [bin, 'keys', 'add', '--tenant', 'acme', '--plan', 'gold', '--keys', keysFile], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^ltv: --plan must be one of/);
+
+    const reports = join(dir, 'reports');
+    publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 3 });
+    const child = spawn(process.execPath, [bin, 'serve', '--reports', reports, '--keys', keysFile, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    const r = await httpRequest(port, '/api/external/v1/revenue/acme/ltv', { headers: { authorization: `Bearer ${key}` } });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-ratelimit-limit']).toBe('7');
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(out).not.toContain(key);
+  });
+});

@@ -1,0 +1,69 @@
+// The endpoint over a run published by the real engine (runPipeline): unfiltered requests are the
+// snapshot bytes, filtered ones are computed read-only with the run's own SQL. Values by hand:
+// a1 (US) pays 10.00 on Jan 5 and 5.00 on Feb 6 (renewal 1); a2 (DE) pays 20.00 on Jan 10;
+// b1 (US) pays 30.00 on Feb 3. As of 2026-03-16T15:00Z, UTC. Renewals × month:
+//   country=us: Jan {a1}: 10, 15; Feb {b1}: 30; Total p0 (10+30)/2 = 20, p1 only Jan shows it: 15.
+//   date Jan only: Jan {a1,a2}: (10+20)/2 = 15, (15+20)/2 = 17.5.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdaptyResponse } from '../../src/report/apiTypes.js';
+import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_engine_run_key_000001';
+let fx: Fixture;
+let s: TestServer;
+const post = (body: unknown): Promise<RawResponse> =>
+  httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers: { authorization: `Api-Key ${KEY}` }, body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  fx = await makeFixture({
+    'export.csv': csv('customer_id,event_time,amount,transaction_id,country', [
+      ['a1', '2026-01-05T10:00:00Z', '10.00', 't1', 'US'],
+      ['a1', '2026-02-06T10:00:00Z', '5.00', 't2', 'US'],
+      ['a2', '2026-01-10T10:00:00Z', '20.00', 't3', 'DE'],
+      ['b1', '2026-02-03T10:00:00Z', '30.00', 't4', 'US'],
+    ]),
+  });
+  await runJob(fx, { inputs: [{ path: 'export.csv' }] }, '2026-03-16T15:00:00Z');
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: ['default'] }] });
+});
+afterAll(async () => {
+  await s.stop();
+  await fx.cleanup();
+});
+
+describe('endpoint over an engine-published run', () => {
+  it('an unfiltered request is the snapshot file', async () => {
+    const r = await post({ filters: { date: ['2026-01-01', '2026-12-31'] } });
+    expect(r.status).toBe(200);
+    expect(r.text).toBe(readFileSync(join(fx.reportsDir, 'default', 'latest', 'api', 'adapty', 'renewals-month-cohort.json'), 'utf8'));
+    const z = await httpRequest(s.port, '/api/external/v1/revenue/default/ltv?range=all', { headers: { 'x-api-key': KEY } });
+    expect(z.text).toBe(readFileSync(join(fx.reportsDir, 'default', 'latest', 'api', 'zenovay', 'all-monthly.json'), 'utf8'));
+  });
+
+  it('filters by attribute, case-insensitively, with the values computed by hand', async () => {
+    const r = await post({ filters: { date: ['2026-01-01', '2026-12-31'], country: ['us'] } });
+    expect(r.status).toBe(200);
+    expect(adaptyGrid(r.json() as AdaptyResponse)).toEqual({ Total: [20, 15], '2026-01-01': [10, 15], '2026-02-01': [30] });
+    const again = await post({ filters: { date: ['2026-01-01', '2026-12-31'], country: ['us'] } });
+    expect(again.headers.etag).toBe(r.headers.etag);
+  });
+
+  it('a date range narrower than the run is computed, in json and csv', async () => {
+    const r = await post({ filters: { date: ['2026-01-01', '2026-01-31'] } });
+    expect(adaptyGrid(r.json() as AdaptyResponse)).toEqual({ Total: [15, 17.5], '2026-01-01': [15, 17.5] });
+    const c = await post({ filters: { date: ['2026-01-01', '2026-01-31'] }, format: 'csv' });
+    expect(c.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(c.text.split('\r\n').slice(0, 3)).toEqual(['accounting_type,title,type,cohort_size,period_0,period_1', 'revenue,Total,total,2,15,17.5', 'revenue,2026-01-01,cohort,2,15,17.5']);
+  });
+
+  it('a filter that matches nobody is an empty answer, not an error', async () => {
+    const r = await post({ filters: { date: ['2026-01-01', '2026-12-31'], country: ['fr'] }, segmentation: 'country' });
+    expect(r.status).toBe(200);
+    const body = r.json() as AdaptyResponse;
+    expect(body.revenue.data.filter((row) => row.type !== 'total')).toEqual([]);
+  });
+});

@@ -1,0 +1,92 @@
+// The OpenAPI document (src/serve/openapi.json) against what the server actually answers: every status
+// we provoke must be documented for its operation, and its body must validate against the schema.
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishFixtureRun } from '../helpers/fixtureRun.js';
+import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+interface Doc {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+  components: { schemas: Record<string, unknown> };
+}
+const doc = JSON.parse(readFileSync(new URL('../../src/serve/openapi.json', import.meta.url), 'utf8')) as Doc;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+// Format keywords are annotations unless a format plugin is loaded; these two we check ourselves.
+ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
+ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && /T.*Z$/.test(s));
+ajv.addSchema({ $id: 'doc', components: doc.components }, 'doc');
+
+function check(path: string, method: string, r: RawResponse): void {
+  const op = doc.paths[path]?.[method];
+  expect(op, `${method} ${path} documented`).toBeDefined();
+  const resp = op?.responses[String(r.status)];
+  expect(resp, `${method} ${path} documents ${r.status}`).toBeDefined();
+  const ct = String(r.headers['content-type'] ?? '').split(';')[0] as string;
+  if (r.status === 304) return;
+  const media = resp?.content?.[ct];
+  expect(media, `${r.status} documents ${ct}`).toBeDefined();
+  if (ct !== 'application/json') return;
+  const schema = JSON.parse(JSON.stringify(media?.schema).replaceAll('"#/components/', '"doc#/components/')) as object;
+  const validate = ajv.compile(schema);
+  const ok = validate(r.json());
+  expect(ok, `${method} ${path} ${r.status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+}
+
+const KEY = 'ltv_openapi_test_key_0001';
+const FREE = 'ltv_openapi_test_free_0002';
+const SLOW = 'ltv_openapi_test_slow_0003';
+const Z = '/api/external/v1/revenue/{websiteId}/ltv';
+const A = '/api/v1/client-api/metrics/ltv/';
+let s: TestServer;
+
+beforeAll(async () => {
+  s = await startServer({
+    keys: [
+      { key: KEY, tenants: ['acme'] },
+      { key: FREE, tenants: ['acme'], plan: 'free' },
+      { key: SLOW, tenants: ['acme'], requests_per_minute: 1 },
+    ],
+  });
+  publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 5 });
+});
+afterAll(async () => {
+  await s.stop();
+});
+
+describe('OpenAPI document matches real responses', () => {
+  it('the document is OpenAPI 3.1 and its schemas compile', () => {
+    expect((doc as unknown as { openapi: string }).openapi).toBe('3.1.0');
+    for (const name of Object.keys(doc.components.schemas)) expect(() => ajv.getSchema(`doc#/components/schemas/${name}`)).not.toThrow();
+  });
+
+  it('Zenovay: 200, 304, 400, 401, 403, 404, 405, 413, 429', async () => {
+    const g = (p: string, h: Record<string, string> = { 'x-api-key': KEY }, extra: { method?: string; body?: string } = {}): Promise<RawResponse> =>
+      httpRequest(s.port, p, { headers: h, ...extra });
+    const ok = await g('/api/external/v1/revenue/acme/ltv?range=all&granularity=weekly');
+    check(Z, 'get', ok);
+    check(Z, 'get', await g('/api/external/v1/revenue/acme/ltv?range=all&granularity=weekly', { 'x-api-key': KEY, 'if-none-match': ok.headers.etag as string }));
+    check(Z, 'get', await g('/api/external/v1/revenue/acme/ltv?range=2d'));
+    check(Z, 'get', await g('/api/external/v1/revenue/acme/ltv', {}));
+    check(Z, 'get', await g('/api/external/v1/revenue/acme/ltv', { 'x-api-key': FREE }));
+    check(Z, 'get', await g('/api/external/v1/revenue/zzz/ltv'));
+    check(Z, 'get', await g('/api/external/v1/revenue/acme/ltv', { 'x-api-key': KEY }, { method: 'DELETE' }));
+    check(Z, 'get', await g('/api/external/v1/revenue/acme/ltv', { 'x-api-key': KEY }, { body: 'x'.repeat(70_000) }));
+    await g('/api/external/v1/revenue/acme/ltv', { 'x-api-key': SLOW });
+    const limited = await g('/api/external/v1/revenue/acme/ltv', { 'x-api-key': SLOW });
+    if (limited.status === 429) check(Z, 'get', limited);
+  });
+
+  it('Adapty: 200 json and csv, 400, 401, 404, 405, 413', async () => {
+    const p = (body: string, h: Record<string, string> = { authorization: `Api-Key ${KEY}` }, method = 'POST'): Promise<RawResponse> =>
+      httpRequest(s.port, A, { method, headers: h, body });
+    check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]},"segmentation":"country"}'));
+    check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]},"format":"csv"}'));
+    check(A, 'post', await p('{"filters":{"date":["2000-01-01"]}}'));
+    check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', {}));
+    check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', { authorization: `Api-Key ${KEY}`, 'x-ltv-tenant': 'nope' }));
+    check(A, 'post', await p('', { authorization: `Api-Key ${KEY}` }, 'PATCH'));
+    check(A, 'post', await p(' '.repeat(70_000)));
+  });
+});

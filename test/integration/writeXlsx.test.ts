@@ -1,0 +1,268 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNTING_TYPES, type Matrix, type TenantReport } from '../../src/ltv/model.js';
+import { renderChart } from '../../src/report/renderChart.js';
+import { writeXlsx, type XlsxOptions } from '../../src/report/writeXlsx.js';
+import { dailyReport } from '../helpers/dailyReport.js';
+import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
+
+const EUR = '"€"#,##0.00';
+const HEADER_ROW = 5;
+const SHEETS = ['Summary', 'Monthly cohorts', 'Weekly cohorts', 'Monthly cohorts · renewals', 'By country', 'Data', 'About'];
+
+/** What exceljs reads back but its typings omit. */
+interface ConditionalFormatting {
+  ref: string;
+  rules: { type: string; cfvo?: { type: string }[]; color?: { argb: string }[] }[];
+}
+const conditionalFormattings = (ws: ExcelJS.Worksheet): ConditionalFormatting[] =>
+  (ws as unknown as { conditionalFormattings: ConditionalFormatting[] }).conditionalFormattings;
+
+let dir: string;
+let chartPng: Buffer;
+beforeAll(async () => {
+  chartPng = await renderChart(sampleReport());
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ltv-xlsx-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function roundTrip(report: TenantReport, opts: XlsxOptions = {}): Promise<ExcelJS.Workbook> {
+  const path = join(dir, 'ltv.xlsx');
+  await writeXlsx(report, path, opts);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  return wb;
+}
+
+function sheet(wb: ExcelJS.Workbook, name: string): ExcelJS.Worksheet {
+  const ws = wb.getWorksheet(name);
+  if (!ws) throw new Error(`no sheet ${name}; have ${wb.worksheets.map((w) => w.name).join(', ')}`);
+  return ws;
+}
+
+function matrix(report: TenantReport, id: string): Matrix {
+  const m = report.matrices.find((x) => x.id === id);
+  if (!m) throw new Error(`no matrix ${id}`);
+  return m;
+}
+
+describe('writeXlsx', () => {
+  it('writes the sheets in order: Summary, cohort matrices, segmentations, Data, About', async () => {
+    const wb = await roundTrip(sampleReport(), { chartPng });
+    expect(wb.worksheets.map((w) => w.name)).toEqual(SHEETS);
+  });
+
+  it('shows each cohort matrix cell for cell, with the currency format, partial cells marked', async () => {
+    const report = sampleReport();
+    const wb = await roundTrip(report, { chartPng });
+    for (const [name, id] of [
+      ['Monthly cohorts', 'days-month-cohort'],
+      ['Weekly cohorts', 'days-week-cohort'],
+      ['Monthly cohorts · renewals', 'renewals-month-cohort'],
+      ['By country', 'days-month-country'],
+    ] as const) {
+      const ws = sheet(wb, name);
+      const m = matrix(report, id);
+      const periods = Math.max(...m.rows.map((r) => r.cells.length));
+      const header = ws.getRow(HEADER_ROW);
+      expect(header.getCell(1).value).toBe(id === 'days-month-country' ? 'Country' : 'Cohort');
+      expect(header.getCell(2).value).toBe('Customers');
+      for (let p = 0; p < periods; p++) {
+        expect(header.getCell(3 + p).value).toBe(m.period_type === 'renewals' ? `Renewal ${p}` : `${m.period_unit === 'week' ? 'Week' : 'Month'} ${p}`);
+      }
+      m.rows.forEach((row, i) => {
+        const r = ws.getRow(HEADER_ROW + 1 + i);
+        expect(r.getCell(1).value).toBe(row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title);
+        expect(r.getCell(2).value).toBe(row.customers);
+        for (let p = 0; p < periods + 1; p++) {
+          const cell = row.cells.find((c) => c.period === p);
+          const x = r.getCell(3 + p);
+          if (!cell) {
+            expect(x.value, `${name} ${row.title} period ${p} is not shown`).toBeNull();
+            continue;
+          }
+          expect(x.value).toBe(cell.revenue);
+          expect(x.numFmt).toBe(EUR);
+          expect(Boolean(x.font?.italic), `${name} ${row.title} period ${p} ${cell.state}`).toBe(cell.state === 'partial');
+        }
+        expect(Boolean(r.getCell(1).font?.bold)).toBe(row.type === 'total');
+      });
+    }
+  });
+
+  it('freezes the header row and the cohort column, and colours the cohort rows as a heatmap', async () => {
+    const wb = await roundTrip(sampleReport(), { chartPng });
+    const ws = sheet(wb, 'Monthly cohorts');
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 2, ySplit: HEADER_ROW, topLeftCell: 'C6' });
+    // Total on row 6, cohorts on rows 7–12, periods 0–5 in columns C–H.
+    expect(conditionalFormattings(ws)).toEqual([
+      {
+        ref: 'C7:H12',
+        rules: [
+          expect.objectContaining({
+            type: 'colorScale',
+            cfvo: [{ type: 'min' }, { type: 'max' }],
+            color: [{ argb: 'FFFFFFFF' }, { argb: 'FF63BE7B' }],
+          }),
+        ],
+      },
+    ]);
+    expect(conditionalFormattings(sheet(wb, 'By country'))[0]?.ref).toBe('C7:E11');
+    expect(sheet(wb, 'Data').views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+  });
+
+  it('puts the headline figures and the chart on the Summary', async () => {
+    const report = sampleReport();
+    const wb = await roundTrip(report, { chartPng });
+    const ws = sheet(wb, 'Summary');
+    const facts = new Map<string, ExcelJS.Cell>();
+    ws.eachRow((row) => facts.set(String(row.getCell(1).value), row.getCell(2)));
+    expect(ws.getCell('A1').value).toBe('LTV report: Bäckerei Müller · Zürich');
+    expect(facts.get('Average LTV, first 30 days')?.value).toBe(9.91);
+    expect(facts.get('Average LTV, first 30 days')?.numFmt).toBe(EUR);
+    expect(facts.get('Average LTV, first 90 days')?.value).toBe('not yet: no customer is 90 days old');
+    expect(facts.get('Paying customers')?.value).toBe(1630);
+    expect(facts.get('Cohorts')?.value).toBe(6);
+    expect(facts.get('Revenue (paid, after refunds)')?.value).toBe(31204.55);
+    expect(facts.get('Net revenue (after commission, taxes)')?.value).toBe(17474.55);
+    expect(facts.get('As of')?.value).toBe('2026-03-16 16:00 (Europe/Zurich)');
+    expect(facts.get('Time zone')?.value).toBe('Europe/Zurich');
+    expect(facts.get('Currency')?.value).toBe('EUR');
+    expect(facts.get('By country')?.value).toBe('LTV heatmap: country × months');
+
+    const images = ws.getImages();
+    expect(images).toHaveLength(1);
+    const image = images[0]!;
+    expect(image.range.tl.nativeCol).toBe(3);
+    expect(image.range.tl.nativeRow).toBe(2);
+    const medium = wb.getImage(Number(image.imageId));
+    expect(medium.extension).toBe('png');
+    expect(Buffer.from(medium.buffer as ArrayBuffer).equals(chartPng)).toBe(true);
+  });
+
+  it('has no image without a chart', async () => {
+    const wb = await roundTrip(sampleReport());
+    expect(sheet(wb, 'Summary').getImages()).toHaveLength(0);
+  });
+
+  it('writes the Data sheet as the long form, typed, with an autofilter', async () => {
+    const report = sampleReport();
+    const wb = await roundTrip(report);
+    const ws = sheet(wb, 'Data');
+    const expected = report.matrices.flatMap((m) =>
+      m.rows.flatMap((row) => row.cells.flatMap((cell) => ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })))),
+    );
+    expect(ws.actualRowCount).toBe(1 + expected.length);
+    expect(ws.autoFilter).toBe(`A1:O${1 + expected.length}`);
+    expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
+      'tenant', 'matrix', 'period_type', 'period_unit', 'segmentation', 'row_type', 'row_title', 'cohort_date',
+      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state',
+    ]);
+    expected.forEach(({ m, row, cell, at }, i) => {
+      const r = ws.getRow(2 + i);
+      const title = row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title;
+      expect(Array.from({ length: 15 }, (_, j) => r.getCell(j + 1).value)).toEqual([
+        report.tenant, m.id, m.period_type, m.period_unit, m.segmentation, row.type, title,
+        row.type === 'cohort' ? row.title : null, row.type === 'segment' ? title : null,
+        row.customers, cell.period, at, cell[at], cell.customers, cell.state,
+      ]);
+      expect(r.getCell(13).numFmt).toBe(EUR);
+    });
+  });
+
+  it('continues the Data sheet on "Data 2", "Data 3" past the row limit', async () => {
+    const report = sampleReport();
+    const cells = report.matrices.reduce((n, m) => n + m.rows.reduce((k, r) => k + r.cells.length, 0), 0);
+    // 198 data rows, 79 per sheet (80 with the header): 79 + 79 + 40.
+    const wb = await roundTrip(report, { dataRowsPerSheet: 80 });
+    const data = wb.worksheets.filter((w) => w.name.startsWith('Data'));
+    expect(data.map((w) => w.name)).toEqual(['Data', 'Data 2', 'Data 3']);
+    expect(wb.worksheets.at(-1)?.name).toBe('About');
+    for (const ws of data) {
+      expect(ws.getCell('A1').value).toBe('tenant');
+      expect(ws.autoFilter).toBe(`A1:O${ws.actualRowCount}`);
+    }
+    expect(data.reduce((n, ws) => n + ws.actualRowCount - 1, 0)).toBe(cells * 3);
+    expect(data.map((ws) => ws.actualRowCount)).toEqual([80, 80, 41]);
+  });
+
+  it('explains the numbers and the run on the About sheet', async () => {
+    const wb = await roundTrip(sampleReport(), { quarantineFile: '/srv/reports/acme/runs/x/quarantine.csv' });
+    const ws = sheet(wb, 'About');
+    const facts = new Map<string, unknown>();
+    ws.eachRow((row) => facts.set(String(row.getCell(1).value), row.getCell(2).value));
+    for (const term of ['LTV per customer', 'Cohort', 'Complete and partial', 'Total and segment rows', 'Refunds', 'Revenue, proceeds, net revenue']) {
+      expect(String(facts.get(term)).length, term).toBeGreaterThan(40);
+    }
+    expect(facts.get('As of (UTC)')).toBe('2026-03-16T15:00:00.000Z');
+    expect(facts.get('Rows read')).toBe(24370);
+    expect(facts.get('Rows quarantined (unreadable)')).toBe(15);
+    expect(facts.get('Duplicate rows merged')).toBe(41);
+    expect(facts.get('exports/transactions-2025.csv')).toBe('csv: 18,250 rows read, 12 quarantined');
+    expect(facts.get('Quarantine file')).toBe('quarantine.csv');
+    expect(String(facts.get('Quarantined rows'))).toContain('15 rows could not be read');
+    expect(facts.get('Matrices')).toBe('days-month-cohort, days-week-cohort, renewals-month-cohort, days-month-country');
+  });
+
+  it('writes no formula anywhere and neutralises formula-like text', async () => {
+    const report = sampleReport();
+    report.tenant = '=cmd|"/c calc"!A1';
+    report.inputs[0]!.path = '@exports.csv';
+    const wb = await roundTrip(report, { chartPng });
+    let cells = 0;
+    for (const ws of wb.worksheets) {
+      ws.eachRow((row) =>
+        row.eachCell((cell) => {
+          cells++;
+          expect(cell.type, `${ws.name}!${cell.address}`).not.toBe(ExcelJS.ValueType.Formula);
+          expect(cell.formula, `${ws.name}!${cell.address}`).toBeUndefined();
+          if (typeof cell.value === 'string') expect(cell.value, `${ws.name}!${cell.address}`).not.toMatch(/^[=+\-@\t\r\n]/);
+        }),
+      );
+    }
+    expect(cells).toBeGreaterThan(500);
+    expect(sheet(wb, 'By country').getCell('A10').value).toBe(`'${INJECTION_SEGMENT}`);
+    expect(sheet(wb, 'Summary').getCell('A1').value).toBe(`LTV report: ${report.tenant}`);
+    const about = new Map<string, unknown>();
+    sheet(wb, 'About').eachRow((row) => about.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(about.get('Tenant')).toBe(`'${report.tenant}`);
+    expect(about.has("'@exports.csv")).toBe(true);
+    // A negative amount stays a number.
+    expect(sheet(wb, 'Monthly cohorts').getCell('C12').value).toBe(-1.25);
+  });
+
+  it('keeps sheet names unique and within 31 characters', async () => {
+    const report = sampleReport();
+    const country = matrix(report, 'days-month-country');
+    report.matrices.push(
+      { ...country },
+      { ...country, id: 'days-quarter-store_product_id', period_unit: 'quarter', segmentation: 'store_product_id' },
+      { ...country, id: 'renewals-quarter-paywalls_group', period_type: 'renewals', period_unit: 'quarter', segmentation: 'paywalls_group' },
+    );
+    const wb = await roundTrip(report);
+    const names = wb.worksheets.map((w) => w.name);
+    expect(names).toContain('By country (2)');
+    expect(names).toContain('By store product id · quarters');
+    expect(names).toContain('By paywalls group · renewals');
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+    for (const n of names) expect(n.length).toBeLessThanOrEqual(31);
+  });
+
+  it('writes a daily matrix wider than 26 columns', async () => {
+    const report = dailyReport(40);
+    const wb = await roundTrip(report);
+    const ws = sheet(wb, 'Daily cohorts');
+    // 40 periods in columns C … AP; the oldest cohort (row 7) reaches the last one.
+    expect(ws.getCell('AP5').value).toBe('Day 39');
+    expect(ws.getCell('AP7').value).toBe(report.matrices[0]!.rows[1]!.cells[39]!.revenue);
+    expect(ws.getCell('AP7').numFmt).toBe('"$"#,##0.00');
+    expect(conditionalFormattings(ws)[0]?.ref).toBe('C7:AP46');
+  });
+});

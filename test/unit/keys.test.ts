@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addKey } from '../../src/serve/addKey.js';
+import { KeyStore, hashKey } from '../../src/serve/KeyStore.js';
+import { RateLimiter } from '../../src/serve/RateLimiter.js';
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'ltv-keys-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('addKey', () => {
+  it('stores only the SHA-256, mode 0600, appending to the existing keys', () => {
+    const file = join(tmp(), 'keys.json');
+    const k1 = addKey(file, { tenants: ['acme'] });
+    const k2 = addKey(file, { tenants: ['acme', 'beta'], plan: 'free', requestsPerMinute: 5, admin: true });
+    expect(k1).toMatch(/^ltv_[A-Za-z0-9_-]{43}$/);
+    expect(k1).not.toBe(k2);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(k1);
+    expect(text).not.toContain(k2.slice(4));
+    expect(JSON.parse(text)).toEqual({
+      keys: [
+        { key_sha256: hashKey(k1), tenants: ['acme'], plan: 'pro', requests_per_minute: 60, admin: false },
+        { key_sha256: hashKey(k2), tenants: ['acme', 'beta'], plan: 'free', requests_per_minute: 5, admin: true },
+      ],
+    });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses bad tenant ids and a broken existing file (never overwrites it)', () => {
+    const file = join(tmp(), 'keys.json');
+    expect(() => addKey(file, { tenants: ['../etc'] })).toThrow(/not a valid id/);
+    writeFileSync(file, '{"keys": [');
+    expect(() => addKey(file, { tenants: ['acme'] })).toThrow(/not valid JSON/);
+    expect(readFileSync(file, 'utf8')).toBe('{"keys": [');
+  });
+});
+
+describe('KeyStore', () => {
+  it('authenticates by hash, keeps the last good file when the new one is bad', () => {
+    const file = join(tmp(), 'keys.json');
+    const key = addKey(file, { tenants: ['acme'] });
+    const store = new KeyStore(file, pino({ level: 'silent' }));
+    store.reload();
+    expect(store.authenticate(key)?.tenants).toEqual(['acme']);
+    expect(store.authenticate(key + 'x')).toBeNull();
+    expect(store.authenticate('')).toBeNull();
+    writeFileSync(file, JSON.stringify({ keys: [{ key_sha256: 'ABC', tenants: ['acme'] }] }));
+    store.reload();
+    expect(store.authenticate(key)).not.toBeNull();
+    rmSync(file);
+    store.reload();
+    expect(store.authenticate(key)).toBeNull();
+  });
+});
+
+describe('RateLimiter', () => {
+  it('counts per key in fixed one-minute windows', () => {
+    let now = 120_000 + 59_500;
+    const rl = new RateLimiter(() => now);
+    expect(rl.take('a', 2)).toMatchObject({ allowed: true, remaining: 1, retryAfter: 1, resetAt: 180 });
+    expect(rl.take('a', 2).allowed).toBe(true);
+    expect(rl.take('a', 2)).toMatchObject({ allowed: false, remaining: 0 });
+    expect(rl.take('b', 2).allowed).toBe(true);
+    now = 180_000;
+    expect(rl.take('a', 2)).toMatchObject({ allowed: true, remaining: 1, retryAfter: 60, resetAt: 240 });
+  });
+});
