@@ -19,7 +19,9 @@ export const EnvSchema = z.object({
   /** SIGTERM/SIGINT: how long the current runs may take to finish before they are aborted and handed back. */
   LTV_SHUTDOWN_GRACE_MS: int(0).default(25_000),
   /** A run's lock in Redis (BullMQ's job lock and ltv's per-job lock): a dead worker's run is taken over after about this. */
-  LTV_LOCK_DURATION_MS: int(1000).default(30_000),
+  // A run yields the event loop between statements, but one statement's rows are assembled in one go: 60 s
+  // leaves room for the largest before BullMQ would think the worker dead.
+  LTV_LOCK_DURATION_MS: int(1000).default(60_000),
   /** How often workers look for runs whose worker died. */
   LTV_STALLED_INTERVAL_MS: int(500).default(30_000),
   /** A run whose worker died more often than this fails instead of being picked up again. */
