@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
-import { CANONICAL_COLUMNS, type CanonicalColumn, type JobInput } from '../config/jobSchema.js';
+import { CANONICAL_COLUMNS, type CanonicalColumn, type Job, type JobInput } from '../config/jobSchema.js';
 import { jobFromFlags, loadJob } from '../config/loadJob.js';
 import { runPipeline, type Progress } from '../pipeline.js';
 import { createProgressReporter } from './progressReporter.js';
@@ -20,6 +20,8 @@ interface RunFlags {
   out?: string;
   delimiter?: string;
   timeFormat?: string;
+  memoryLimit?: string;
+  threads?: string;
   verbose?: boolean;
 }
 
@@ -39,9 +41,12 @@ export function registerRun(program: Command): void {
     .option('--out <dir>', 'reports directory (default ./reports)')
     .option('--delimiter <char>', 'CSV delimiter, or "whitespace" (default: sniffed)')
     .option('--time-format <strptime>', 'event_time format when not ISO 8601, e.g. %d/%m/%Y')
+    .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
+    .option('--threads <n>', 'DuckDB threads (default: every core)')
     .option('--verbose', 'log every stage as JSON on stderr')
     .action(async (jobFile: string | undefined, flags: RunFlags) => {
-      const job = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
+      const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
+      const job = flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded;
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
       const logger = pino({ level: flags.verbose ? 'info' : 'warn' }, pino.destination(2));
@@ -65,6 +70,18 @@ export function registerRun(program: Command): void {
         `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}\n`,
       );
     });
+}
+
+function withDuckdbFlags(job: Job, flags: RunFlags): Job {
+  const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new AppError('CONFIG', `--threads: "${flags.threads}" is not a whole number ≥ 1`);
+  if (flags.memoryLimit && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i.test(flags.memoryLimit)) {
+    throw new AppError('CONFIG', `--memory-limit: "${flags.memoryLimit}" is not a size such as 4GB`);
+  }
+  return {
+    ...job,
+    duckdb: { ...job.duckdb, ...(flags.memoryLimit ? { memory_limit: flags.memoryLimit } : {}), ...(threads ? { threads } : {}) },
+  };
 }
 
 function fmt(v: number | null): string {
