@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
 import { CANONICAL_COLUMNS, type CanonicalColumn, type JobInput } from '../config/jobSchema.js';
 import { jobFromFlags, loadJob } from '../config/loadJob.js';
+import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { runPipeline, type Progress } from '../pipeline.js';
 import { createProgressReporter } from './progressReporter.js';
 
@@ -21,6 +22,9 @@ interface RunFlags {
   delimiter?: string;
   timeFormat?: string;
   verbose?: boolean;
+  /** false with --no-email */
+  email?: boolean;
+  emailDryRun?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -40,6 +44,8 @@ export function registerRun(program: Command): void {
     .option('--delimiter <char>', 'CSV delimiter, or "whitespace" (default: sniffed)')
     .option('--time-format <strptime>', 'event_time format when not ISO 8601, e.g. %d/%m/%Y')
     .option('--verbose', 'log every stage as JSON on stderr')
+    .option('--no-email', "do not send the job's email (nor a failure notice)")
+    .option('--email-dry-run', 'write the email as an .eml file in <reports>/<tenant>/notify/ instead of sending it')
     .action(async (jobFile: string | undefined, flags: RunFlags) => {
       const job = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
@@ -51,6 +57,7 @@ export function registerRun(program: Command): void {
         ...(asOf ? { asOf } : {}),
         ...(flags.out ? { reportsDir: resolve(flags.out) } : {}),
         onProgress: (p: Progress) => reporter.update(p),
+        ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
       }).finally(() => reporter.stop());
       for (const t of result.tenants) {
         const s = t.summary;
@@ -60,11 +67,27 @@ export function registerRun(program: Command): void {
             `LTV 30d ${fmt(s.average_ltv_30d)}, 90d ${fmt(s.average_ltv_90d)}\n`,
         );
       }
+      for (const n of result.notify ?? []) {
+        process.stdout.write(`${n.key.tenant}: ${emailLine(n)}\n`);
+      }
       const st = result.stats;
       process.stdout.write(
         `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}\n`,
       );
     });
+}
+
+function emailLine(n: NotifyOutcome): string {
+  switch (n.status) {
+    case 'dry-run':
+      return `email written to ${n.eml} (dry run, not sent)`;
+    case 'sent':
+      return n.previously ? `email already sent for run ${n.key.run_id}; not sent again` : `email sent (${n.messageId}, ${n.attempts} attempt${n.attempts === 1 ? '' : 's'})`;
+    case 'rejected':
+      return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
+    case 'failed':
+      return `email not sent: ${n.error?.message ?? ''} (the run is published; a retried run tries again)`;
+  }
 }
 
 function fmt(v: number | null): string {
