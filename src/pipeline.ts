@@ -1,5 +1,7 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
@@ -85,6 +87,10 @@ export interface RunResult {
   notify?: NotifyOutcome[];
 }
 
+/** DuckDB's memory limit for a run unless the job sets `duckdb.memory_limit`: enough for the hash tables
+ *  of tens of millions of rows, small enough to keep a run well under 2 GiB; the rest spills to disk. */
+export const DEFAULT_MEMORY_LIMIT = '1GB';
+
 const STAGE_START: Record<Stage, number> = { ingest: 0, compute: 35, render: 70, publish: 90, notify: 97 };
 
 export function reportsDirOf(job: Job, override?: string): string {
@@ -109,18 +115,27 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
   };
 
+  // A run works in a temporary database file, not in memory: DuckDB keeps its tables compressed and
+  // buffer-managed there, so memory stays near memory_limit and larger inputs spill instead of failing.
+  const scratchDir = job.duckdb.temp_directory ? resolve(job.baseDir, job.duckdb.temp_directory) : tmpdir();
+  await mkdir(scratchDir, { recursive: true });
+  const dbPath = join(scratchDir, `ltv-run-${process.pid}-${randomBytes(4).toString('hex')}.duckdb`);
   const wh = await Warehouse.open({
     timezone: job.timezone,
     logger: log,
+    path: dbPath,
+    memoryLimit: job.duckdb.memory_limit ?? DEFAULT_MEMORY_LIMIT,
+    tempDirectory: `${dbPath}.tmp`,
     ...(job.duckdb.threads ? { threads: job.duckdb.threads } : {}),
-    ...(job.duckdb.memory_limit ? { memoryLimit: job.duckdb.memory_limit } : {}),
-    ...(job.duckdb.temp_directory ? { tempDirectory: resolve(job.baseDir, job.duckdb.temp_directory) } : {}),
   });
-  // Closed before the notify stage too: SMTP retries may take minutes and need no DuckDB memory.
+  // Released before the notify stage too: SMTP retries may take minutes and need neither DuckDB's memory
+  // nor its temporary file.
   let open = true;
-  const closeWarehouse = (): void => {
-    if (open) wh.close();
+  const releaseWarehouse = async (): Promise<void> => {
+    if (!open) return;
     open = false;
+    wh.close();
+    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
   };
   const slots: RunSlot[] = [];
   try {
@@ -149,7 +164,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
       { a: asOf.toISOString() },
     );
-    const tenants = (await wh.json<{ t: string }>('SELECT DISTINCT tenant_id AS t FROM checked ORDER BY t')).map((r) => r.t);
+    const tenants = (await wh.json<{ t: string }>('SELECT tenant_id AS t FROM run_tenants ORDER BY t')).map((r) => r.t);
     if (tenants.length === 0) tenants.push(job.tenant);
     const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
     leave('compute', { ...stats, tenants: tenants.length });
@@ -227,7 +242,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       );
     }
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
-    closeWarehouse();
+    await releaseWarehouse();
     const result: RunResult = {
       job: job.name,
       asOf: asOf.toISOString(),
@@ -256,7 +271,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     return result;
   } catch (e) {
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
-    closeWarehouse();
+    await releaseWarehouse();
     // SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation.
     const retryable = !isAppError(e) || e.retryable;
     if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
@@ -270,7 +285,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     }
     throw e;
   } finally {
-    closeWarehouse();
+    await releaseWarehouse();
   }
 }
 

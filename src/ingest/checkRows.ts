@@ -12,6 +12,12 @@ export interface CheckResult {
 
 export async function checkRows(wh: Warehouse, opts: { currency: string; tenant: string }): Promise<CheckResult> {
   await wh.run(loadSql('05_check_rows'), { currency: opts.currency, tenant: opts.tenant });
+  // The raw text is no longer needed: free it before the next, wide, steps.
+  await wh.run('DROP TABLE staged');
+  await wh.run(
+    `CREATE OR REPLACE TABLE bad_rows AS
+     SELECT file_idx, line, line_known, reason, tenant_id, customer_id FROM checked WHERE reason IS NOT NULL`,
+  );
   const rows = await wh.all<{ file_idx: number; rows: number; bad: number }>(
     'SELECT file_idx, count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked GROUP BY file_idx',
   );

@@ -8,6 +8,11 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   const params = { as_of: asOf.toISOString() };
   await wh.run(loadSql('06_dup_losers'));
   await wh.run(loadSql('07_dedup'));
+  // From here on only bad_rows (for quarantine.csv) and the tenants of checked are read.
+  const [v] = await wh.all<{ valid: number }>('SELECT count(*)::INTEGER AS valid FROM checked WHERE reason IS NULL');
+  await wh.run('CREATE OR REPLACE TABLE run_tenants AS SELECT DISTINCT tenant_id FROM checked');
+  await wh.run('DROP TABLE checked');
+  await wh.run('DROP TABLE dup_losers');
   // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one.
   const [missing] = await wh.all<{ n: number }>(
     'SELECT count(*)::INTEGER AS n FROM deduped WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox',
@@ -19,9 +24,10 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   await wh.run(loadSql('09_movements'), params);
   await wh.run(loadSql('10_customers'), params);
   await wh.run(loadSql('11_customer_movements'));
+  // Free what the matrices never read (a large run would otherwise hold every stage at once).
+  await wh.run('DROP TABLE payments');
   const [s] = await wh.all<Record<string, number>>(
     `SELECT
-       (SELECT count(*) FROM checked WHERE reason IS NULL)::INTEGER AS valid,
        (SELECT count(*) FROM deduped)::INTEGER AS deduped,
        (SELECT count(*) FROM (SELECT DISTINCT tenant_id, customer_id FROM deduped))::INTEGER AS customer_ids,
        (SELECT count(*) FROM deduped WHERE is_sandbox)::INTEGER AS sandbox,
@@ -33,10 +39,12 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
           SELECT 1 FROM customers_all c WHERE c.tenant_id = m.tenant_id AND c.customer_id = m.customer_id))::INTEGER AS orphans`,
     params,
   );
+  await wh.run('DROP TABLE deduped');
+  await wh.run('DROP TABLE movements');
   return {
     rows_read: check.rows,
     rows_quarantined: check.quarantined,
-    duplicates: (s?.valid ?? 0) - (s?.deduped ?? 0),
+    duplicates: (v?.valid ?? 0) - (s?.deduped ?? 0),
     sandbox_rows: s?.sandbox ?? 0,
     after_as_of_rows: s?.after_as_of ?? 0,
     transactions: s?.payments ?? 0,

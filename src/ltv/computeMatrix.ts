@@ -46,9 +46,11 @@ export interface MatrixQuery {
   params: Record<string, DuckDBValue>;
 }
 
-/** The segmentations a query computes: product and store_product_id read the same column, so one kind. */
-function kindOf(seg: Segmentation): Segmentation {
-  return seg === 'store_product_id' ? 'product' : seg;
+/** The segmentations a query computes once: product and store_product_id read the same column, and a
+ *  time segmentation equal to the period unit gives the same rows as no segmentation. */
+function kindOf(seg: Segmentation, periodUnit: PeriodUnit): Segmentation {
+  if (seg === 'store_product_id') return 'product';
+  return seg === periodUnit ? 'cohort' : seg;
 }
 
 function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'base_c' | 'base_f'): string {
@@ -72,7 +74,7 @@ export function matrixQuery(
   asOfLocal: string,
   filters: LtvFilters = {},
 ): MatrixQuery {
-  const kinds = [...new Set(segmentations.map(kindOf))];
+  const kinds = [...new Set(segmentations.map((s) => kindOf(s, periodUnit)))];
   const j = periodType === 'renewals' ? 'renewal' : DAYS_PERIOD_INDEX[periodUnit];
   // Complete (SPEC §4): the cohort's end e (exclusive) + (k+1)·unit ≤ T  ⇔  k ≤ lastPeriodFrom(e) − 1.
   // `renewals` has no calendar end: every shown cell but the highest renewal (still filling) is complete.
@@ -136,7 +138,7 @@ export async function computeMatrices(
   }
   const out = new Map<Segmentation, Matrix>();
   for (const seg of segmentations) {
-    out.set(seg, assembleMatrix({ period_type: periodType, period_unit: periodUnit, segmentation: seg }, byKind.get(kindOf(seg)) ?? []));
+    out.set(seg, assembleMatrix({ period_type: periodType, period_unit: periodUnit, segmentation: seg }, byKind.get(kindOf(seg, periodUnit)) ?? []));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // over views of the Parquet files it published beside its snapshots, so the answer never depends on
 // anything newer than the run. One in-memory DuckDB per run directory, kept for reuse (a small LRU).
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteLiteral } from '../warehouse/loadSql.js';
@@ -10,12 +11,21 @@ import { computeMatrix } from './computeMatrix.js';
 import type { LtvFilters, Matrix, MatrixSpec } from './model.js';
 import { RUN_FILES, type Manifest } from './runFiles.js';
 
-interface OpenRun {
+interface Lane {
   wh: Warehouse;
-  asOfLocal: string;
-  /** Serialises queries: one DuckDB connection runs one statement at a time. */
+  /** Serialises a connection's statements; the run's lanes run in parallel. */
   queue: Promise<unknown>;
+  pending: number;
 }
+
+interface OpenRun {
+  main: Warehouse;
+  lanes: Lane[];
+  asOfLocal: string;
+}
+
+/** Parallel queries per run: one per core is what DuckDB can use anyway. */
+const LANES = Math.max(2, Math.min(4, availableParallelism()));
 
 const MAX_OPEN_RUNS = 8;
 const open = new Map<string, Promise<OpenRun>>();
@@ -27,16 +37,19 @@ async function openRun(runDir: string): Promise<OpenRun> {
   } catch {
     throw new AppError('NOT_FOUND', `no published run at ${runDir}`);
   }
-  const wh = await Warehouse.open({ timezone: manifest.timezone, threads: 2, memoryLimit: '1GB' });
+  const wh = await Warehouse.open({ timezone: manifest.timezone, memoryLimit: '1GB' });
   try {
     await wh.run(loadSql('00_macros'));
-    await wh.run(`CREATE VIEW facts AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`);
-    await wh.run(`CREATE VIEW customers AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`);
+    // Loaded once into memory (columnar, compressed): every later query scans RAM, not Parquet.
+    await wh.run(`CREATE TABLE facts AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`);
+    await wh.run(`CREATE TABLE customers AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`);
     const [row] = await wh.json<{ local: string }>(
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
       { a: manifest.as_of },
     );
-    return { wh, asOfLocal: row?.local ?? '', queue: Promise.resolve() };
+    const lanes: Lane[] = [];
+    for (let i = 0; i < LANES; i++) lanes.push({ wh: i === 0 ? wh : await wh.fork(), queue: Promise.resolve(), pending: 0 });
+    return { main: wh, lanes, asOfLocal: row?.local ?? '' };
   } catch (e) {
     wh.close();
     throw e;
@@ -58,7 +71,7 @@ export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: 
       if (oldest === undefined) break;
       const old = open.get(oldest);
       open.delete(oldest);
-      void old?.then((r) => r.queue.finally(() => r.wh.close())).catch(() => undefined);
+      void old?.then((r) => closeRun(r)).catch(() => undefined);
     }
   } else {
     // Refresh its place in the LRU.
@@ -66,9 +79,19 @@ export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: 
     open.set(runDir, entry);
   }
   const run = await entry;
-  const result = run.queue.then(() => computeMatrix(run.wh, spec, run.asOfLocal, filters));
-  run.queue = result.catch(() => undefined);
+  const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
+  lane.pending++;
+  const result = lane.queue.then(() => computeMatrix(lane.wh, spec, run.asOfLocal, filters)).finally(() => {
+    lane.pending--;
+  });
+  lane.queue = result.catch(() => undefined);
   return result;
+}
+
+async function closeRun(run: OpenRun): Promise<void> {
+  await Promise.all(run.lanes.map((l) => l.queue));
+  for (const lane of run.lanes) if (lane.wh !== run.main) lane.wh.close();
+  run.main.close();
 }
 
 /** Closes every cached run (server shutdown, tests). */
@@ -77,9 +100,7 @@ export async function closeRunQueries(): Promise<void> {
   open.clear();
   for (const r of runs) {
     try {
-      const run = await r;
-      await run.queue;
-      run.wh.close();
+      await closeRun(await r);
     } catch {
       // a run that failed to open has nothing to close
     }

@@ -11,8 +11,11 @@ import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js'
 /** Tenant ids become directory names: safe characters kept, anything else replaced, plus a short hash
  *  of the original when something had to change, so two different ids never share a directory. */
 export function tenantDirName(tenant: string): string {
+  // The endpoint looks tenants up by the same rule: an id of [A-Za-z0-9._-], 1–128 characters, not
+  // starting with a dot, is its own directory name.
+  if (/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(tenant)) return tenant;
   const safe = tenant.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100) || '_';
-  return safe === tenant ? tenant : `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
+  return `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
 }
 
 /** The run-id of an as-of time: `20260316T150000Z` (milliseconds when not zero). */

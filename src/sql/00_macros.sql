@@ -11,41 +11,53 @@ CREATE OR REPLACE MACRO ltv_bool(x) AS CASE
   WHEN lower(trim(x)) IN ('false', 'f', '0', 'no', 'n') THEN FALSE
 END;
 CREATE OR REPLACE MACRO ltv_text(x) AS nullif(trim(x), '');
--- A DECIMAL as an integer count of 10⁻⁸ (rounded half away from zero; used on aggregates and refunds).
-CREATE OR REPLACE MACRO ltv_units(x) AS CAST(CAST(x AS DECIMAL(38, 8)) * 100000000 AS HUGEINT);
--- SPEC §4: round num/den (den > 0) half away from zero to an integer, exactly, in HUGEINT.
-CREATE OR REPLACE MACRO ltv_round_div(num, den) AS CASE
-  WHEN num >= 0 THEN (num * 2 + den) // (den * 2)
-  ELSE -((-num * 2 + den) // (den * 2))
+-- Round num/den half away from zero with integer division (exact, slow for 128-bit values: refunds only).
+CREATE OR REPLACE MACRO ltv_div_round_exact(num, den) AS CASE
+  WHEN (num >= 0) = (den > 0) THEN (abs(num) * 2 + abs(den)) // (abs(den) * 2)
+  ELSE -((abs(num) * 2 + abs(den)) // (abs(den) * 2))
 END;
--- SPEC §4: money per customer, exact to 10⁻⁸ of the sum: sum / n rounded half away from zero to cents.
-CREATE OR REPLACE MACRO ltv_per_customer(total, n) AS
-  (ltv_round_div(ltv_units(total), CAST(n AS HUGEINT) * 1000000)::DECIMAL(38, 0) * 0.01::DECIMAL(3, 2));
--- Rounds a DECIMAL to cents half away from zero (DuckDB's DECIMAL cast rounds that way).
-CREATE OR REPLACE MACRO ltv_cents(x) AS CAST(x AS DECIMAL(38, 2));
 -- Neutralises text for csv/xlsx (SPEC §5, OWASP): cells starting with = + - @ tab CR LF get a leading '.
 CREATE OR REPLACE MACRO ltv_safe_text(x) AS CASE WHEN regexp_matches(x, '^[=+\-@\t\r\n]') THEN '''' || x ELSE x END;
--- SPEC §4 linked refunds: part × (refund ÷ payment), rounded to 10⁻⁸ (HUGEINT holds the product).
 -- Refund rows only, so its per-value division does not matter.
-CREATE OR REPLACE MACRO ltv_scale(part, refund, payment) AS
-  ltv_round_div(ltv_units(part) * ltv_units(refund), ltv_units(payment))::DECIMAL(38, 0) * 0.00000001::DECIMAL(9, 8);
 -- Floor division (DuckDB's // truncates toward zero).
 CREATE OR REPLACE MACRO ltv_floordiv(a, b) AS CASE WHEN a >= 0 THEN a // b ELSE -((-a + b - 1) // b) END;
 -- SPEC §4: the largest n with s + n months ≤ t (local wall clock; one addition, month ends clamped).
 CREATE OR REPLACE MACRO ltv_months_until(s, t) AS
   ((year(t) - year(s)) * 12 + month(t) - month(s))
   - CASE WHEN CAST(s AS TIMESTAMP) + to_months((year(t) - year(s)) * 12 + month(t) - month(s)) > t THEN 1 ELSE 0 END;
--- Money arithmetic (SPEC §4 "summed exactly"). Amounts are DECIMAL(18,4), rates DECIMAL(18,10),
--- percentage factors (1 − p/100) DECIMAL(18,6). Products are kept at their full scale — revenue 14,
--- proceeds 20, net revenue 26 decimals — and summed exactly: nothing is rounded per row (DuckDB's
--- downward rescale of a 38-digit DECIMAL costs a division per value; widening is a multiplication).
-CREATE OR REPLACE MACRO ltv_factor(pct) AS CAST(1 - coalesce(pct, 0) * 0.01 AS DECIMAL(18, 6));
--- The left operand is widened first: DuckDB otherwise multiplies two 18-digit DECIMALs in 64 bits.
-CREATE OR REPLACE MACRO ltv_revenue(amount, rate) AS CAST(CAST(amount AS DECIMAL(38, 4)) * rate AS DECIMAL(38, 14));
-CREATE OR REPLACE MACRO ltv_proceeds(amount, given, commission, rate) AS CASE
-  WHEN given IS NOT NULL THEN CAST(CAST(given AS DECIMAL(38, 4)) * rate AS DECIMAL(38, 20))
-  ELSE CAST(CAST(amount AS DECIMAL(38, 4)) * ltv_factor(commission) * rate AS DECIMAL(38, 20)) END;
-CREATE OR REPLACE MACRO ltv_net(amount, given_proceeds, given_net, commission, tax, rate) AS CASE
-  WHEN given_net IS NOT NULL THEN CAST(CAST(given_net AS DECIMAL(38, 4)) * rate AS DECIMAL(38, 26))
-  WHEN given_proceeds IS NOT NULL THEN CAST(CAST(given_proceeds AS DECIMAL(38, 4)) * ltv_factor(tax) * rate AS DECIMAL(38, 26))
-  ELSE CAST(CAST(amount AS DECIMAL(38, 4)) * ltv_factor(commission) * ltv_factor(tax) * rate AS DECIMAL(38, 26)) END;
+-- Money arithmetic (SPEC §4 "summed exactly", no binary floating point). Money is carried as exact integer
+-- counts of small units in HUGEINT, each measure at its own scale so no row ever needs a division:
+--   amount a4 (10⁻⁴, from DECIMAL(18,4)), rate r10 (10⁻¹⁰), factor 1 − p/100 as f6 (10⁻⁶),
+--   revenue = a4·r10 (10⁻¹⁴), proceeds = a4·f6·r10 (10⁻²⁰), net = a4·f6·f6·r10 (10⁻²⁶).
+-- Sums stay exact; the only rounding is ltv_cents, where a value is written out. (DuckDB divides 128-bit
+-- numbers slowly — about 1.5 µs — so multiplying per row and dividing per output cell is what keeps a
+-- run fast.) A net-revenue sum must stay below 1.7 × 10¹² report-currency units per tenant.
+CREATE OR REPLACE MACRO ltv_u4(x) AS CAST(x * 10000 AS BIGINT);
+CREATE OR REPLACE MACRO ltv_f6(pct) AS 1000000 - coalesce(ltv_u4(pct), 0);
+CREATE OR REPLACE MACRO ltv_revenue(a4, r10) AS CAST(a4 AS HUGEINT) * r10;
+CREATE OR REPLACE MACRO ltv_proceeds(a4, given4, commission, r10) AS CASE
+  WHEN given4 IS NOT NULL THEN CAST(given4 AS HUGEINT) * 1000000 * r10
+  ELSE CAST(a4 AS HUGEINT) * ltv_f6(commission) * r10 END;
+CREATE OR REPLACE MACRO ltv_net(a4, proceeds4, net4, commission, tax, r10) AS CASE
+  WHEN net4 IS NOT NULL THEN CAST(net4 AS HUGEINT) * 1000000000000 * r10
+  WHEN proceeds4 IS NOT NULL THEN CAST(proceeds4 AS HUGEINT) * 1000000 * ltv_f6(tax) * r10
+  ELSE CAST(a4 AS HUGEINT) * ltv_f6(commission) * ltv_f6(tax) * r10 END;
+-- Units per cent of each measure (revenue 10⁻¹⁴ → 10¹², proceeds 10¹⁸, net 10²⁴).
+CREATE OR REPLACE MACRO ltv_cent_revenue() AS CAST(1000000000000 AS HUGEINT);
+CREATE OR REPLACE MACRO ltv_cent_proceeds() AS CAST(1000000000000000000 AS HUGEINT);
+CREATE OR REPLACE MACRO ltv_cent_net() AS CAST(1000000000000000000000000 AS HUGEINT);
+-- SPEC §4 rounding: round(s / d) half away from zero, exactly, for d > 0. A double gives the quotient to
+-- within far less than one; the integer remainder then settles it (no 128-bit division).
+CREATE OR REPLACE MACRO ltv_round_q(s, d) AS CAST(round(CAST(s AS DOUBLE) / CAST(d AS DOUBLE)) AS HUGEINT);
+CREATE OR REPLACE MACRO ltv_round_fix(q, r, d) AS q + CASE
+  WHEN 2 * r > d THEN 1 WHEN 2 * r < -d THEN -1
+  WHEN 2 * r = d AND q >= 0 THEN 1 WHEN 2 * r = -d AND q <= 0 THEN -1 ELSE 0 END;
+CREATE OR REPLACE MACRO ltv_div_round(s, d) AS ltv_round_fix(ltv_round_q(s, d), s - ltv_round_q(s, d) * d, d);
+-- Money per customer in cents (HUGEINT): units s ÷ (n customers × units per cent).
+CREATE OR REPLACE MACRO ltv_cents(s, n, per_cent) AS ltv_div_round(s, CAST(n AS HUGEINT) * per_cent);
+-- Cents as the JSON number written out (an integer ÷ 100 rounds to the same double as the decimal text).
+CREATE OR REPLACE MACRO ltv_money(cents) AS CAST(cents AS DOUBLE) / 100;
+-- SPEC §4 linked refunds: part × refund ÷ payment (integers of any scale, payment ≠ 0), rounded half
+-- away from zero to the part's unit; split so no product overflows. Refund rows only.
+CREATE OR REPLACE MACRO ltv_prop(part, refund, payment) AS
+  (part // payment) * refund + ltv_div_round_exact((part % payment) * refund, payment);

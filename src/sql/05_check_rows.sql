@@ -2,7 +2,7 @@
 -- Params: $currency (report currency), $tenant (the job's tenant for rows without tenant_id).
 -- Reads input_files(file_idx, first_row, header_lines) for line numbers and rates for conversion.
 -- Output: table checked(src_row (order of reading), file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
---   amount DECIMAL(18,4), currency, rate DECIMAL(18,10), commission, tax, proceeds, net_revenue, renewal_number,
+--   amount DECIMAL(18,4), currency, rate DECIMAL(18,10), r10 (rate in 10⁻¹⁰ units), commission, tax, proceeds, net_revenue, renewal_number,
 --   refunded_at, refund_of, is_sandbox, is_trial, updated_at, dimensions…, reason).
 CREATE OR REPLACE TABLE checked AS
 WITH typed AS (
@@ -53,12 +53,14 @@ WITH typed AS (
 foreign_days AS (
   -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone),
   -- looked up once per (currency, day) rather than per row.
-  SELECT d.currency, d.day, r.rate
+  SELECT d.currency, d.day, r.rate, CAST(r.rate * 10000000000 AS BIGINT) AS r10
   FROM (SELECT DISTINCT currency, CAST(event_time AS DATE) AS day FROM typed WHERE currency <> $currency AND event_time IS NOT NULL) d
   ASOF LEFT JOIN rates r ON r.currency = d.currency AND d.day >= r.date
 ),
 with_rate AS (
-  SELECT t.*, CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE fd.rate END AS rate
+  SELECT t.*,
+    CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE fd.rate END AS rate,
+    CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ELSE fd.r10 END AS r10
   FROM typed t
   LEFT JOIN foreign_days fd ON fd.currency = t.currency AND fd.day = CAST(t.event_time AS DATE)
 )

@@ -1,20 +1,20 @@
 -- SPEC §2, §3, §4 refunds. The money movements that exist at T, in the report currency, each at the time
 -- and renewal number it counts at. Params: $as_of (ISO 8601 text).
 -- Reads payments (08). Output: table movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
---   revenue DECIMAL(38,14), proceeds DECIMAL(38,20), net_revenue DECIMAL(38,26), is_payment, kind).
+--   revenue, proceeds, net_revenue (HUGEINT units, 00_macros.sql), is_payment, kind).
 CREATE OR REPLACE TABLE movements AS
 WITH refund_rows AS (
   SELECT
-    r.tenant_id, r.customer_id, r.event_time, r.amount, r.currency, r.rate, r.refund_of,
-    ltv_revenue(r.amount, r.rate) AS revenue,
-    ltv_proceeds(r.amount, r.proceeds, r.commission, r.rate) AS proceeds,
-    ltv_net(r.amount, r.proceeds, r.net_revenue, r.commission, r.tax, r.rate) AS net_revenue
+    r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.refund_of,
+    ltv_revenue(ltv_u4(r.amount), r.r10) AS revenue,
+    ltv_proceeds(ltv_u4(r.amount), ltv_u4(r.proceeds), r.commission, r.r10) AS proceeds,
+    ltv_net(ltv_u4(r.amount), ltv_u4(r.proceeds), ltv_u4(r.net_revenue), r.commission, r.tax, r.r10) AS net_revenue
   FROM deduped r
   WHERE NOT r.is_sandbox AND r.event_time <= CAST($as_of AS TIMESTAMPTZ) AND r.amount < 0
 ),
 matched AS (
   SELECT r.*, p.customer_id AS p_customer, p.event_time AS p_time, p.renewal AS p_renewal, p.currency AS p_currency,
-         p.rate AS p_rate, p.amount AS p_amount, p.proceeds AS p_proceeds, p.net_revenue AS p_net
+         p.r10 AS p_r10, p.a4 AS p_a4, p.proceeds AS p_proceeds, p.net_revenue AS p_net
   FROM refund_rows r
   LEFT JOIN payments p ON p.tenant_id = r.tenant_id AND p.transaction_id = r.refund_of
 ),
@@ -23,9 +23,9 @@ linked AS (
   -- converts at that payment's rate, and takes back proceeds and net in the amount's proportion.
   SELECT
     tenant_id, p_customer AS customer_id, p_time AS t, p_renewal AS renewal,
-    CASE WHEN currency = p_currency THEN ltv_revenue(amount, p_rate) ELSE revenue END AS revenue,
-    CAST(ltv_scale(p_proceeds, amount, p_amount) AS DECIMAL(38, 20)) AS proceeds,
-    CAST(ltv_scale(p_net, amount, p_amount) AS DECIMAL(38, 26)) AS net_revenue
+    CASE WHEN currency = p_currency THEN ltv_revenue(a4, p_r10) ELSE revenue END AS revenue,
+    ltv_prop(p_proceeds, a4, p_a4) AS proceeds,
+    ltv_prop(p_net, a4, p_a4) AS net_revenue
   FROM matched
   WHERE p_time IS NOT NULL
 ),

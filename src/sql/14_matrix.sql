@@ -93,9 +93,9 @@ cum AS (
 )
 SELECT
   kind, is_total, row_key, k::INTEGER AS period, customers::BIGINT AS customers,
-  ltv_per_customer(revenue, customers) AS revenue,
-  ltv_per_customer(proceeds, customers) AS proceeds,
-  ltv_per_customer(net_revenue, customers) AS net_revenue,
+  ltv_money(ltv_cents(revenue, customers, ltv_cent_revenue())) AS revenue,
+  ltv_money(ltv_cents(proceeds, customers, ltv_cent_proceeds())) AS proceeds,
+  ltv_money(ltv_cents(net_revenue, customers, ltv_cent_net())) AS net_revenue,
   partial_cohorts > 0 AS partial
 FROM cum
 WHERE customers > 0

@@ -15,15 +15,15 @@ m AS (
 SELECT
   (SELECT count(*) FROM c)::BIGINT AS customers,
   (SELECT count(DISTINCT cohort_day) FROM c)::BIGINT AS cohort_days,
-  (SELECT CAST(coalesce(sum(revenue), 0) AS DECIMAL(38, 2)) FROM m) AS revenue,
-  (SELECT CAST(coalesce(sum(proceeds), 0) AS DECIMAL(38, 2)) FROM m) AS proceeds,
-  (SELECT CAST(coalesce(sum(net_revenue), 0) AS DECIMAL(38, 2)) FROM m) AS net_revenue,
+  (SELECT ltv_money(ltv_cents(coalesce(sum(revenue), 0), 1, ltv_cent_revenue())) FROM m) AS revenue,
+  (SELECT ltv_money(ltv_cents(coalesce(sum(proceeds), 0), 1, ltv_cent_proceeds())) FROM m) AS proceeds,
+  (SELECT ltv_money(ltv_cents(coalesce(sum(net_revenue), 0), 1, ltv_cent_net())) FROM m) AS net_revenue,
   (SELECT count(*) FROM c WHERE age_days >= 30)::BIGINT AS n30,
-  (SELECT CASE WHEN count(*) > 0 THEN ltv_per_customer(
+  (SELECT CASE WHEN count(*) > 0 THEN ltv_money(ltv_cents(
      (SELECT coalesce(sum(m.revenue), 0) FROM m JOIN c USING (customer_id) WHERE c.age_days >= 30 AND m.k_day < 30),
-     count(*)) END FROM c WHERE age_days >= 30) AS average_ltv_30d,
-  (SELECT CASE WHEN count(*) > 0 THEN ltv_per_customer(
+     count(*), ltv_cent_revenue())) END FROM c WHERE age_days >= 30) AS average_ltv_30d,
+  (SELECT CASE WHEN count(*) > 0 THEN ltv_money(ltv_cents(
      (SELECT coalesce(sum(m.revenue), 0) FROM m JOIN c USING (customer_id) WHERE c.age_days >= 90 AND m.k_day < 90),
-     count(*)) END FROM c WHERE age_days >= 90) AS average_ltv_90d,
+     count(*), ltv_cent_revenue())) END FROM c WHERE age_days >= 90) AS average_ltv_90d,
   (SELECT strftime(min(cohort_day), '%Y-%m-%d') FROM c) AS first_day,
   (SELECT strftime(max(cohort_day), '%Y-%m-%d') FROM c) AS last_day

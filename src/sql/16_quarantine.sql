@@ -11,8 +11,7 @@ SELECT
   ltv_safe_text(c.reason) AS reason,
   ltv_safe_text(c.tenant_id) AS tenant_id,
   ltv_safe_text(c.customer_id) AS customer_id
-FROM checked c
+FROM bad_rows c
 JOIN input_files f USING (file_idx)
-WHERE c.reason IS NOT NULL
-  AND ((SELECT t FROM quarantine_tenant) IS NULL OR c.tenant_id = (SELECT t FROM quarantine_tenant))
+WHERE ((SELECT t FROM quarantine_tenant) IS NULL OR c.tenant_id = (SELECT t FROM quarantine_tenant))
 ORDER BY c.file_idx, 2

@@ -73,9 +73,19 @@ export class Warehouse {
     return reader.getRowObjectsJson() as T[];
   }
 
+  /** Another connection to the same database: DuckDB runs statements of different connections in parallel. */
+  async fork(): Promise<Warehouse> {
+    const connection = await this.instance.connect();
+    const wh = new Warehouse(this.instance, connection, this.logger);
+    wh.owner = false;
+    return wh;
+  }
+
+  private owner = true;
+
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.owner) this.instance.closeSync();
   }
 }
 
