@@ -19,7 +19,9 @@ export function shortPeriodLabel(view: Pick<HeatmapView, 'matrix'>, period: numb
   return `${m.period_type === 'renewals' ? 'R' : m.period_unit.charAt(0).toUpperCase()}${period}`;
 }
 
+/** The Total row spans every cohort, shown or not: "All cohorts" says so where "Total" reads like a sum. */
 export function rowLabel(view: Pick<HeatmapView, 'matrix'>, row: MatrixRow): string {
+  if (row.type === 'total') return 'All cohorts';
   return row.type === 'cohort' ? cohortLabel(row.title, view.matrix) : row.title;
 }
 

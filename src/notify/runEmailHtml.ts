@@ -84,6 +84,7 @@ export function runEmailHtml(c: RunEmailContent): string {
     `<tr><td style="padding:16px 22px 0;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${tiles.map(tile).join('')}</tr></table></td></tr>` +
     `<tr><td style="${FONT}padding:10px 28px 0;font-size:13px;color:#1a1a1a;">` +
     `Proceeds (after store commission) ${money(s.proceeds)} · net revenue (after commission and taxes) ${money(s.net_revenue)}</td></tr>` +
+    `<tr><td style="${FONT}padding:4px 28px 0;font-size:12px;${MUTED}">${escapeHtml(inputLine(r))}</td></tr>` +
     heatmapSection +
     chartSection +
     filesSection +
@@ -95,6 +96,16 @@ export function runEmailHtml(c: RunEmailContent): string {
     `</td></tr>` +
     `</table></td></tr></table></body></html>`
   );
+}
+
+/** Where the numbers came from, so a reader can trust them: rows read, quarantined, duplicates. */
+export function inputLine(r: Pick<RunEmailContent['report'], 'stats'>): string {
+  const st = r.stats;
+  const parts = [`${formatCount(st.rows_read)} input rows`];
+  if (st.rows_quarantined) parts.push(`${formatCount(st.rows_quarantined)} quarantined as unreadable (quarantine.csv on the report server)`);
+  if (st.duplicates) parts.push(`${formatCount(st.duplicates)} duplicates merged`);
+  if (st.sandbox_rows) parts.push(`${formatCount(st.sandbox_rows)} sandbox rows left out`);
+  return `${parts.join(', ')}.`;
 }
 
 export function heatmapTitle(c: Pick<RunEmailContent, 'heatmap'>): string {

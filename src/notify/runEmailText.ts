@@ -5,7 +5,7 @@ import { formatBytes } from './formatBytes.js';
 import { formatCount, formatMoney } from './formatMoney.js';
 import { heatmapText } from './heatmapText.js';
 import type { RunEmailContent } from './RunEmailContent.js';
-import { heatmapTitle, shownNote } from './runEmailHtml.js';
+import { heatmapTitle, inputLine, shownNote } from './runEmailHtml.js';
 import { localTime } from '../report/localTime.js';
 
 const TEXT_PERIODS = 7;
@@ -24,6 +24,8 @@ export function runEmailText(c: RunEmailContent): string {
     `Revenue:                 ${money(s.revenue, '')} (after refunds)`,
     `Proceeds:                ${money(s.proceeds, '')} (after store commission)`,
     `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`,
+    '',
+    inputLine(r),
   ];
   const h = c.heatmap;
   if (h) {
