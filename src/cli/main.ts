@@ -2,9 +2,11 @@
 // commands are thin: they parse flags and call a stage. A user mistake is one line on stderr and exit 1.
 import { Command } from 'commander';
 import { isAppError } from '../config/AppError.js';
+import { registerEnqueue } from './enqueueCommand.js';
 import { registerKeys } from './keysCommand.js';
 import { registerRun } from './runCommand.js';
 import { registerServe } from './serveCommand.js';
+import { registerWorker } from './workerCommand.js';
 
 const program = new Command('ltv')
   .description('Cohort lifetime-value reports from transaction exports')
@@ -13,6 +15,8 @@ const program = new Command('ltv')
 registerRun(program);
 registerServe(program);
 registerKeys(program);
+registerWorker(program);
+registerEnqueue(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,9 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
+import { loadEnv } from '../config/env.js';
 import { createServer } from '../serve/createServer.js';
+import { mountRunRoutes } from './mountRunRoutes.js';
 
 export function registerServe(program: Command): void {
   program
@@ -13,16 +15,20 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port (default: $PORT or 8080)')
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
     .option('--keys <file>', 'keys file', './keys.json')
-    .action(async (o: { reports: string; port?: string; host: string; keys: string }) => {
+    .option('--jobs <dir>', 'jobs folder for the on-demand run routes (mounted when LTV_ADMIN_KEY_SHA256 is set)')
+    .action(async (o: { reports: string; port?: string; host: string; keys: string; jobs?: string }) => {
       const port = Number(o.port ?? process.env.PORT ?? 8080);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('CONFIG', `--port: "${o.port ?? process.env.PORT}" is not a port`);
       // Buffered, asynchronous log writes: a write(2) per access-log line would cost a tenth of the
       // snapshot throughput. Flushed on shutdown.
       const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
       const logger = pino({ name: 'ltv-serve', level: process.env.LOG_LEVEL ?? 'info' }, dest);
+      // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
+      const env = loadEnv();
+      const runs = env.LTV_ADMIN_KEY_SHA256 ? mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
       let server;
       try {
-        server = createServer({ reportsDir: o.reports, keysFile: o.keys, logger });
+        server = createServer({ reportsDir: o.reports, keysFile: o.keys, logger, ...(runs ? { extraRoutes: runs.routes } : {}) });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);
         throw e;
@@ -33,7 +39,8 @@ export function registerServe(program: Command): void {
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           logger.info({ signal }, 'shutting down');
-          void server.close().then(() => {
+          void server.close().then(async () => {
+            await runs?.queue.close().catch(() => undefined);
             dest.flushSync();
             resolve();
           });

@@ -53,14 +53,15 @@ function kindOf(seg: Segmentation, periodUnit: PeriodUnit): Segmentation {
   return seg === periodUnit ? 'cohort' : seg;
 }
 
-function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'base_c' | 'base_f'): string {
-  const unit = cohortUnitOf({ period_type: 'days', period_unit: periodUnit, segmentation: kind });
-  const cohort = COHORT_START[unit];
-  const seg = kind === 'cohort' || isTimeSegmentation(kind)
-    ? `strftime(${cohort}, '%Y-%m-%d')`
-    : `coalesce(${quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation])}, 'unknown')`;
-  const measures = from === 'base_c' ? 'n' : 'j, revenue, proceeds, net_revenue, payments';
-  return `SELECT '${kind}' AS kind, ${cohort} AS cohort, CAST(${cohort} + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, ${seg} AS seg, ${measures} FROM ${from}`;
+function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f'): string {
+  const measures = from === 'c' ? 'n' : 'j, revenue, proceeds, net_revenue, payments';
+  if (kind === 'cohort' || isTimeSegmentation(kind)) {
+    const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
+    const cohort = COHORT_START[unit];
+    return `SELECT '${kind}' AS kind, ${cohort} AS cohort, CAST(${cohort} + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(${cohort}, '%Y-%m-%d') AS seg, ${measures} FROM base_${from}_day`;
+  }
+  const seg = `coalesce(${quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation])}, 'unknown')`;
+  return `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[periodUnit]} AS DATE) AS cohort_end, ${seg} AS seg, ${measures} FROM base_${from}_unit`;
 }
 
 function isTimeSegmentation(seg: Segmentation): boolean {
@@ -97,8 +98,9 @@ export function matrixQuery(
   const sql = loadSql('14_matrix', {
     where: where.join(' AND '),
     j,
-    cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'base_c')).join('\nUNION ALL\n'),
-    fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'base_f')).join('\nUNION ALL\n'),
+    unit_cohort: COHORT_START[periodUnit],
+    cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'c')).join('\nUNION ALL\n'),
+    fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'f')).join('\nUNION ALL\n'),
     K,
     Kc,
   });

@@ -4,6 +4,7 @@
 -- Params: $as_of_local (T on the report time zone's wall clock, text), $date_from/$date_to (first-payment
 --   local dates, inclusive), $f_<key> VARCHAR[] (lower-cased filter values); each only when used.
 -- Identifiers (closed lists, see computeMatrix.ts): {{where}} filters; {{j}} period index of a movement;
+--   {{unit_cohort}} the cohort start by the period unit;
 --   {{cust_kinds}} / {{fx_kinds}} one SELECT per kind giving kind, cohort (start DATE), cohort_end, seg;
 --   {{K}} / {{Kc}} last shown / last complete period of a cohort.
 -- Output: kind, is_total, row_key, period, customers BIGINT, revenue/proceeds/net_revenue (per customer,
@@ -13,15 +14,25 @@
 -- and divides by those cohorts' customers. Each movement adds to k ∈ [j, K(c)] and each customer to
 -- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell.
 WITH
-base_c AS (
-  SELECT cohort_day, product_id, duration, store, country, paywall, paywalls_group, audience, placement,
-         sum(n)::BIGINT AS n
+base_c_day AS (
+  -- Rows that are cohorts (no segmentation, or a time segmentation) need no attributes.
+  SELECT cohort_day, sum(n)::BIGINT AS n FROM customers WHERE {{where}} GROUP BY ALL
+),
+base_f_day AS (
+  SELECT cohort_day, {{j}} AS j, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+         sum(net_revenue) AS net_revenue, sum(payments) AS payments
+  FROM facts WHERE {{where}} GROUP BY ALL
+),
+base_c_unit AS (
+  -- Segment rows use cohorts by the period unit: grouped at that grain, not by day.
+  SELECT {{unit_cohort}} AS cohort, product_id, duration, store, country, paywall, paywalls_group, audience,
+         placement, sum(n)::BIGINT AS n
   FROM customers WHERE {{where}} GROUP BY ALL
 ),
-base_f AS (
-  SELECT cohort_day, product_id, duration, store, country, paywall, paywalls_group, audience, placement,
-         {{j}} AS j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue,
-         sum(payments) AS payments
+base_f_unit AS (
+  SELECT {{unit_cohort}} AS cohort, product_id, duration, store, country, paywall, paywalls_group, audience,
+         placement, {{j}} AS j, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+         sum(net_revenue) AS net_revenue, sum(payments) AS payments
   FROM facts WHERE {{where}} GROUP BY ALL
 ),
 cust AS (

@@ -1,0 +1,31 @@
+// Mounts the worker's on-demand routes (POST /api/v1/runs, GET /api/v1/runs/:id; SPEC §7) on `ltv serve`.
+// The CLI is the one place that knows both sides (STYLE: serve knows nothing of BullMQ): this adapts the
+// queue's plain request/response routes to the server's Route contract.
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.js';
+import { openRunQueue, type RunQueue } from '../queue/runQueue.js';
+import { runRoutes } from '../queue/runRoutes.js';
+import type { Route } from '../serve/Route.js';
+
+export function mountRunRoutes(env: Env, jobsDir: string, logger: Logger): { routes: Route[]; queue: RunQueue } {
+  const queue = openRunQueue(env, 'producer', logger);
+  const routes: Route[] = runRoutes(queue, { env, jobsDir }).map((r) => ({
+    method: r.method,
+    path: r.path,
+    family: 'zenovay',
+    // The admin key is checked by the route itself (LTV_ADMIN_KEY_SHA256), not by the API keys file.
+    auth: null,
+    async handle(ctx) {
+      const body = r.method === 'POST' ? await ctx.readJson() : undefined;
+      const out = await r.handle({ params: ctx.params, headers: ctx.req.headers, body });
+      const text = JSON.stringify(out.body);
+      ctx.res.writeHead(out.status, {
+        ...out.headers,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
+      ctx.res.end(text);
+    },
+  }));
+  return { routes, queue };
+}

@@ -1,0 +1,41 @@
+// `ltv worker [--jobs <dir>]` (SPEC §7, §8): runs scheduled and on-demand runs until SIGTERM/SIGINT.
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { loadEnv } from '../config/env.js';
+import { startWorker } from '../queue/startWorker.js';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('process scheduled and on-demand runs from Redis (BullMQ) until SIGTERM')
+    .option('--jobs <dir>', 'folder of job files whose schedules to register (default: $LTV_JOBS_DIR or jobs)')
+    .action(async (opts: { jobs?: string }) => {
+      const env = loadEnv();
+      const logger = pino({ level: env.LOG_LEVEL, base: { service: 'ltv-worker', pid: process.pid } });
+      const runtime = startWorker(env, opts.jobs ?? env.LTV_JOBS_DIR, logger);
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          // A second signal: the operator will not wait; hand the runs back now.
+          logger.warn({ signal }, 'second signal: aborting the runs in progress');
+          runtime.abortRuns();
+          return;
+        }
+        stopping = true;
+        logger.info({ signal }, 'signal received');
+        runtime.close(env.LTV_SHUTDOWN_GRACE_MS).then(
+          () => process.exit(0),
+          (e: unknown) => {
+            logger.error({ err: e }, 'error while shutting down');
+            process.exit(0);
+          },
+        );
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      // Waits as long as Redis is away (the retry strategy logs why); the process stays up meanwhile.
+      await runtime.ready.catch(() => {});
+      // The action returns; the worker's connections keep the process alive until a signal closes them.
+      await new Promise<never>(() => {});
+    });
+}

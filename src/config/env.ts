@@ -1,0 +1,61 @@
+// The environment, parsed once (STYLE habit 6). Every variable the worker, `ltv enqueue` and the on-demand
+// route read is listed here with its default; jobs/README.md and the production notes document them.
+import { z } from 'zod';
+import { AppError } from './AppError.js';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+export const EnvSchema = z.object({
+  /** Redis for the queue; `rediss://` for TLS, credentials in the URL. */
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix: several ltv installations (or tests) can share one Redis. */
+  LTV_QUEUE_PREFIX: z.string().min(1).regex(/^[^\s{}]+$/, 'no spaces or braces').default('ltv'),
+  /** Runs one worker process executes at once (different jobs; one job never runs twice at once). */
+  LTV_CONCURRENCY: int(1).default(2),
+  /** The job definitions (one JSON file per job). */
+  LTV_JOBS_DIR: z.string().min(1).default('jobs'),
+  /** Overrides every job's `reports_dir` (one shared volume in production). */
+  LTV_REPORTS_DIR: z.string().min(1).optional(),
+  /** SIGTERM/SIGINT: how long the current runs may take to finish before they are aborted and handed back. */
+  LTV_SHUTDOWN_GRACE_MS: int(0).default(25_000),
+  /** A run's lock in Redis (BullMQ's job lock and ltv's per-job lock): a dead worker's run is taken over after about this. */
+  // A run yields the event loop between statements, but one statement's rows are assembled in one go: 60 s
+  // leaves room for the largest before BullMQ would think the worker dead.
+  LTV_LOCK_DURATION_MS: int(1000).default(60_000),
+  /** How often workers look for runs whose worker died. */
+  LTV_STALLED_INTERVAL_MS: int(500).default(30_000),
+  /** A run whose worker died more often than this fails instead of being picked up again. */
+  LTV_MAX_STALLED: int(0).default(2),
+  /** Attempts per run for transient failures (Redis, SMTP 4xx, a locked or growing file). */
+  LTV_ATTEMPTS: int(1).default(5),
+  /** First retry delay; doubles on every attempt. */
+  LTV_BACKOFF_MS: int(0).default(30_000),
+  /** When another run of the same job holds its lock, the run waits this long before trying again. */
+  LTV_LOCK_RETRY_MS: int(50).default(5_000),
+  /** Finished runs kept in Redis (result, error, progress): at most this many, and no older than LTV_KEEP_DAYS. */
+  LTV_KEEP_COUNT: int(1).default(1000),
+  LTV_KEEP_DAYS: z.coerce.number().positive().default(14),
+  /** Safety net for missed file-system events: the jobs directory is rescanned this often. */
+  LTV_SCHEDULE_RESCAN_MS: int(100).default(60_000),
+  /** Defaults for jobs whose `duckdb` block leaves them out. */
+  LTV_DUCKDB_THREADS: int(1).optional(),
+  LTV_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i, 'e.g. "2GB" or "50%"').optional(),
+  /** How long `ltv enqueue` and the HTTP route wait for Redis before giving up. */
+  LTV_CONNECT_TIMEOUT_MS: int(100).default(5_000),
+  /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */
+  LTV_ADMIN_KEY_SHA256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex digits').optional(),
+  /** Touched every few seconds while the worker is connected; the container HEALTHCHECK reads it. */
+  LTV_HEARTBEAT_FILE: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Env = Readonly<z.infer<typeof EnvSchema>>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // An empty variable (`FOO=` in a compose file) means "not set", not "the empty string".
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new AppError('CONFIG', parsed.error.issues.map((i) => `environment: ${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,50 @@
+// jobs/job.schema.json, for editors: generated from the zod schema (one source of truth) with the field
+// descriptions editors show on hover. test/unit/jobJsonSchema.test.ts keeps the committed file equal to it.
+import { z } from 'zod';
+import { JobSchema } from './jobSchema.js';
+
+const DESCRIPTIONS: Record<string, string> = {
+  '': 'An ltv job: which transaction exports to read and which LTV reports to publish (jobs/README.md).',
+  description: 'Free text for people reading the file.',
+  tenant: 'Tenant of the rows that have no tenant_id column value.',
+  inputs: 'Transaction exports; every row of every input is read.',
+  'inputs.path': 'Local path or glob, relative to this file\'s folder; .gz files are read transparently.',
+  'inputs.format': 'File format; "auto" decides from the file name.',
+  'inputs.preset': 'Column names of a known export: "canonical" (ltv\'s own) or "revenuecat" (Scheduled Data Export v5).',
+  'inputs.map': 'Canonical column -> column of this file, overriding the preset.',
+  'inputs.delimiter': 'CSV delimiter; sniffed when absent. "whitespace" reads runs of spaces.',
+  'inputs.time_format': 'strptime format of event_time when it is not ISO 8601, e.g. "%Y%m%d".',
+  timezone: 'IANA time zone of cohorts and periods; times without an offset are read in it.',
+  currency: 'ISO 4217 currency of the report.',
+  rates: 'CSV file date,currency,rate converting other currencies into the report currency.',
+  as_of: 'Fixed as-of time (ISO 8601 with offset). Normally absent: the run\'s start, or its scheduled slot.',
+  matrices: 'The LTV matrices published in ltv.json, ltv.csv and ltv.xlsx.',
+  formats: 'Report formats written besides the API snapshots.',
+  max_bad_row_share: 'A run whose share of quarantined rows exceeds this (0..1) fails without publishing.',
+  retention: 'Published runs kept per tenant.',
+  reports_dir: 'Where runs are published, relative to this file\'s folder; LTV_REPORTS_DIR overrides it.',
+  schedule: 'When `ltv worker` runs this job; absent = on demand only.',
+  'schedule.cron': 'Cron pattern: 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "0 6 * * *".',
+  'schedule.timezone': 'IANA time zone the cron pattern is read in (DST-aware).',
+  email: 'Send the report by email after each published run (SMTP_URL in the environment).',
+  duckdb: 'Resources of each run; LTV_DUCKDB_THREADS and LTV_DUCKDB_MEMORY_LIMIT fill what is left out.',
+  'duckdb.threads': 'DuckDB threads per run.',
+  'duckdb.memory_limit': 'DuckDB memory limit per run, e.g. "2GB" or "50%"; DuckDB advises 50-60 % of RAM.',
+  'duckdb.temp_directory': 'Where DuckDB spills when the memory limit is reached.',
+};
+
+type Node = { description?: string; properties?: Record<string, Node>; items?: Node; [k: string]: unknown };
+
+function describe(node: Node, path: string): void {
+  const text = DESCRIPTIONS[path];
+  if (text && node.description === undefined) node.description = text;
+  const target = node.items ?? node;
+  for (const [key, child] of Object.entries(target.properties ?? {})) describe(child, path ? `${path}.${key}` : key);
+}
+
+export function jobJsonSchema(): Record<string, unknown> {
+  // The input side: what a person writes, where defaults are optional.
+  const schema = z.toJSONSchema(JobSchema, { io: 'input' }) as Node;
+  describe(schema, '');
+  return schema;
+}

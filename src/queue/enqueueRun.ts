@@ -1,0 +1,107 @@
+// On-demand runs (SPEC §7): `ltv enqueue` and the HTTP route add the same job a schedule fires, with the
+// as-of time fixed now, so every retry of the run computes the same numbers. The run id is the BullMQ job id.
+import { access } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { QueueEvents, type Job as QueuedJob } from 'bullmq';
+import type { Logger } from 'pino';
+import { AppError } from '../config/AppError.js';
+import type { Env } from '../config/env.js';
+import type { Job } from '../config/jobSchema.js';
+import { loadJob } from '../config/loadJob.js';
+import type { Progress, RunResult } from '../pipeline.js';
+import { closeWithin } from './closeWithin.js';
+import { redisLabel, redisOptions } from './redisConnection.js';
+import { RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+
+/** A job name as the HTTP route accepts it: a file name in the jobs directory, never a path. */
+export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * `nightly` names jobs/nightly.json; anything with a slash or a `.json` ending is a path. The file is
+ * stored relative to the jobs directory when it lies inside it, so workers elsewhere find their own copy.
+ */
+export async function resolveJobRef(jobsDir: string, ref: string): Promise<{ path: string; file: string }> {
+  const dir = resolve(jobsDir);
+  const isPath = ref.includes('/') || ref.includes(sep) || ref.endsWith('.json');
+  if (!isPath && !JOB_NAME.test(ref)) throw new AppError('VALIDATION', `"${ref}" is not a job name (letters, digits, ".", "_", "-")`);
+  const path = isPath ? resolve(ref) : resolve(dir, `${ref}.json`);
+  try {
+    await access(path);
+  } catch {
+    throw new AppError('NOT_FOUND', isPath ? `${ref}: no such job file` : `no job "${ref}" in ${dir} (looked for ${ref}.json)`);
+  }
+  const rel = relative(dir, path);
+  return { path, file: rel.startsWith('..') || isAbsolute(rel) ? path : rel };
+}
+
+/** Fails fast with a one-line reason instead of hanging while Redis is unreachable. */
+export async function waitForRedis(queue: { waitUntilReady(): Promise<void> }, env: Env): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      queue.waitUntilReady(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new AppError('TRANSIENT', `cannot reach Redis at ${redisLabel(env.REDIS_URL)} within ${env.LTV_CONNECT_TIMEOUT_MS} ms (is it running? REDIS_URL)`, { status: 503 })),
+          env.LTV_CONNECT_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface EnqueuedRun {
+  id: string;
+  job: Job;
+  asOf: Date;
+  queued: QueuedJob<RunData, RunResult>;
+}
+
+export async function enqueueRun(
+  queue: RunQueue,
+  jobsDir: string,
+  ref: string,
+  opts: { asOf?: Date; source: 'cli' | 'http' },
+): Promise<EnqueuedRun> {
+  const { path, file } = await resolveJobRef(jobsDir, ref);
+  // Validated here too, so a typo is reported to whoever enqueued it rather than only in the worker's log.
+  const job = await loadJob(path);
+  const asOf = opts.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
+  const queued = await queue.add(job.name, { file, asOf: asOf.toISOString(), source: opts.source });
+  if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
+  return { id: queued.id, job, asOf, queued };
+}
+
+/** Listens for a run's progress and outcome; open it before adding the run, or early events are missed. */
+export async function openRunEvents(env: Env, logger: Logger): Promise<QueueEvents> {
+  const events = new QueueEvents(RUN_QUEUE, { connection: redisOptions(env, 'worker', logger, 'enqueue-events'), prefix: env.LTV_QUEUE_PREFIX });
+  events.on('error', () => {}); // reconnection is logged by the retry strategy
+  try {
+    await waitForRedis(events, env);
+  } catch (e) {
+    await closeWithin(events, 1_000);
+    throw e;
+  }
+  return events;
+}
+
+/** Resolves with the run's result, or rejects with AppError carrying the run's own failure message. */
+export async function waitForRun(
+  events: QueueEvents,
+  run: QueuedJob<RunData, RunResult>,
+  onProgress: (p: Progress) => void,
+): Promise<RunResult> {
+  const listener = ({ jobId, data }: { jobId: string; data: unknown }) => {
+    if (jobId === run.id && data && typeof data === 'object' && 'stage' in data) onProgress(data as Progress);
+  };
+  events.on('progress', listener);
+  try {
+    return await run.waitUntilFinished(events);
+  } catch (e) {
+    throw new AppError('DATA', `run ${run.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    events.off('progress', listener);
+  }
+}

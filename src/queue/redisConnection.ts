@@ -1,0 +1,80 @@
+// Redis connection options, one place for the two very different needs (DEPENDENCIES.md "Known traps"):
+// a worker must survive any outage (commands wait, reconnection never stops), while a producer such as
+// `ltv enqueue` or the HTTP route must fail fast instead of hanging on a dead socket.
+import type { RedisOptions } from 'bullmq';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.js';
+
+export type RedisRole = 'worker' | 'producer';
+
+/** The longest pause between reconnection attempts: short enough that a recovered Redis is noticed quickly. */
+export const MAX_RECONNECT_DELAY_MS = 5_000;
+
+export function reconnectDelay(attempt: number): number {
+  return Math.min(250 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS);
+}
+
+function fromUrl(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    db: Number.isInteger(db) ? db : 0,
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** Where a connection points, without credentials, for log lines and error messages. */
+export function redisLabel(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname.length > 1 ? u.pathname : ''}`;
+}
+
+/**
+ * Options for BullMQ's Queue/Worker/QueueEvents and for our own clients. BullMQ duplicates them into
+ * each connection it owns, so every connection logs its own reconnection attempts under `name`.
+ */
+export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: string): RedisOptions {
+  const where = redisLabel(env.REDIS_URL);
+  const log = logger.child({ redis: where, connection: name });
+  // Named after the prefix, so `CLIENT LIST` shows whose connection is whose.
+  const connectionName = `${env.LTV_QUEUE_PREFIX}:${name}`;
+  if (role === 'producer') {
+    return {
+      ...fromUrl(env.REDIS_URL),
+      connectionName,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: env.LTV_CONNECT_TIMEOUT_MS,
+      // A long-lived producer (the HTTP server) must come back after an outage; callers bound their own wait.
+      retryStrategy: (attempt) => reconnectDelay(attempt),
+    };
+  }
+  return {
+    ...fromUrl(env.REDIS_URL),
+    connectionName,
+    // BullMQ workers require it: commands wait for the connection instead of failing mid-run.
+    maxRetriesPerRequest: null,
+    connectTimeout: 10_000,
+    // Must always return a number: anything else stops reconnecting for good (ioredis).
+    retryStrategy: (attempt) => {
+      const delay = reconnectDelay(attempt);
+      // Every attempt at first, then one line a minute or so: an outage is visible without flooding the log.
+      if (attempt <= 3 || attempt % 12 === 0) log.warn({ attempt, retry_in_ms: delay }, 'redis unreachable, reconnecting');
+      return delay;
+    },
+  };
+}
+
+/** A client of our own (the per-job run lock); the caller quits it. */
+export function createRedis(env: Env, role: RedisRole, logger: Logger, name: string): Redis {
+  const opts: IORedisOptions = { ...redisOptions(env, role, logger, name), lazyConnect: true };
+  const client = new Redis(opts);
+  // ioredis emits 'error' on every failed attempt; the retry strategy already logs them.
+  client.on('error', () => {});
+  return client;
+}

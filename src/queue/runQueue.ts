@@ -1,0 +1,43 @@
+// The one BullMQ queue every run goes through: scheduled firings, `ltv enqueue` and the HTTP route all add
+// the same job shape, so the worker has one code path and a run's id is always its BullMQ job id.
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.js';
+import type { RunResult } from '../pipeline.js';
+import { redisOptions, type RedisRole } from './redisConnection.js';
+
+export const RUN_QUEUE = 'runs';
+
+export interface RunData {
+  /** The job file, relative to the jobs directory (so workers on other machines find their own copy). */
+  file: string;
+  /** As-of time of an on-demand run, fixed when it is enqueued; scheduled runs use their slot instead. */
+  asOf?: string;
+  source: 'schedule' | 'cli' | 'http';
+  /** Scheduled runs: fingerprint of the scheduler definition, to tell whether a sync must update it. */
+  schedule?: string;
+}
+
+export type RunQueue = Queue<RunData, RunResult>;
+
+/** Retries and bounded retention for every run (DEPENDENCIES.md: jobs are kept forever unless bounded). */
+export function runJobOptions(env: Env): JobsOptions {
+  const keep = { age: Math.round(env.LTV_KEEP_DAYS * 86_400), count: env.LTV_KEEP_COUNT };
+  return {
+    attempts: env.LTV_ATTEMPTS,
+    backoff: { type: 'exponential', delay: env.LTV_BACKOFF_MS },
+    removeOnComplete: keep,
+    removeOnFail: keep,
+  };
+}
+
+export function openRunQueue(env: Env, role: RedisRole, logger: Logger): RunQueue {
+  const queue: RunQueue = new Queue<RunData, RunResult>(RUN_QUEUE, {
+    connection: redisOptions(env, role, logger, `${role}-queue`),
+    prefix: env.LTV_QUEUE_PREFIX,
+    defaultJobOptions: runJobOptions(env),
+  });
+  // Without a listener an 'error' event would crash the process; reconnection is logged by the strategy.
+  queue.on('error', (e) => logger.debug({ err: e }, 'queue connection error'));
+  return queue;
+}

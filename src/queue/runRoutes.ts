@@ -1,0 +1,121 @@
+// The on-demand routes of SPEC §6/§7, mounted by the CLI that starts `ltv serve` (STYLE: serve knows nothing
+// of BullMQ). The Route type is deliberately minimal until serve's own lands; the adapter is one function.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { z } from 'zod';
+import { AppError, isAppError } from '../config/AppError.js';
+import type { Env } from '../config/env.js';
+import { enqueueRun, JOB_NAME, waitForRedis } from './enqueueRun.js';
+import type { RunQueue } from './runQueue.js';
+
+export interface RouteRequest {
+  /** Values of the `:name` segments of the route's path. */
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body (undefined without one). */
+  body: unknown;
+}
+
+export interface RouteResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** e.g. `/api/v1/runs/:id` */
+  path: string;
+  handle(req: RouteRequest): Promise<RouteResponse>;
+}
+
+const EnqueueBody = z.strictObject({
+  job: z.string().regex(JOB_NAME, 'a job name: a file name in the jobs folder without .json'),
+  as_of: z.string().datetime({ offset: true }).optional(),
+});
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** `Authorization: Bearer <key>` or `X-Admin-Key`, compared by SHA-256 digest in constant time. */
+function authorized(headers: IncomingHttpHeaders, keySha256: string | undefined): boolean {
+  if (!keySha256) return false;
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+  const header = headers['x-admin-key'];
+  const key = bearer ?? (typeof header === 'string' ? header : undefined);
+  return key !== undefined && timingSafeEqual(sha256(key), Buffer.from(keySha256, 'hex'));
+}
+
+function error(status: number, code: string, message: string): RouteResponse {
+  return { status, body: { success: false, error: { message, code, timestamp: new Date().toISOString() } } };
+}
+
+function fromAppError(e: unknown): RouteResponse {
+  if (!isAppError(e)) throw e;
+  if (e.code === 'TRANSIENT') return { ...error(503, 'UNAVAILABLE', e.message), headers: { 'retry-after': '5' } };
+  if (e.code === 'NOT_FOUND') return error(404, 'NOT_FOUND', e.message);
+  if (e.code === 'CONFIG' || e.code === 'VALIDATION') return error(422, 'INVALID_JOB', e.message);
+  return error(e.status, e.code, e.message);
+}
+
+export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string }): Route[] {
+  const { env, jobsDir } = opts;
+  const guard = (handle: Route['handle']): Route['handle'] => async (req) => {
+    if (!authorized(req.headers, env.LTV_ADMIN_KEY_SHA256)) return error(401, 'UNAUTHORIZED', 'an admin key is required (Authorization: Bearer <key>)');
+    try {
+      await waitForRedis(queue, env);
+      return await handle(req);
+    } catch (e) {
+      return fromAppError(e);
+    }
+  };
+
+  return [
+    {
+      method: 'POST',
+      path: '/api/v1/runs',
+      handle: guard(async (req) => {
+        const parsed = EnqueueBody.safeParse(req.body ?? {});
+        if (!parsed.success) {
+          return error(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+        }
+        const { job, as_of } = parsed.data;
+        const run = await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http' });
+        return {
+          status: 202,
+          headers: { location: `/api/v1/runs/${encodeURIComponent(run.id)}` },
+          body: { id: run.id, job: run.job.name, as_of: run.asOf.toISOString(), state: 'waiting' },
+        };
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/runs/:id',
+      handle: guard(async (req) => {
+        const id = req.params.id ?? '';
+        // State first, then the job: read the other way round, a run finishing in between would show as
+        // completed without its result.
+        const state = id ? await queue.getJobState(id) : 'unknown';
+        const run = state === 'unknown' ? undefined : await queue.getJob(id);
+        if (!run) throw new AppError('NOT_FOUND', `no run "${id}" (finished runs are kept for ${env.LTV_KEEP_DAYS} days)`);
+        const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+        return {
+          status: 200,
+          body: {
+            id: run.id,
+            job: run.name,
+            state,
+            progress: run.progress,
+            attempts_made: run.attemptsMade,
+            result: run.returnvalue ?? null,
+            error: state === 'failed' ? run.failedReason : null,
+            queued_at: iso(run.timestamp),
+            started_at: iso(run.processedOn),
+            finished_at: iso(run.finishedOn),
+          },
+        };
+      }),
+    },
+  ];
+}

@@ -1,0 +1,124 @@
+// `ltv worker` as a value: a BullMQ worker over the run queue, the schedule watcher, the run-lock client
+// and a heartbeat, with one close() that bounds every wait (DEPENDENCIES.md: worker.close() has no timeout
+// of its own and can wait forever while Redis is unreachable).
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.js';
+import type { RunResult } from '../pipeline.js';
+import { closeWithin, within } from './closeWithin.js';
+import { createRunProcessor } from './processRun.js';
+import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
+import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { watchSchedules, type ScheduleWatcher } from './syncSchedules.js';
+
+export interface WorkerRuntime {
+  readonly queue: RunQueue;
+  readonly worker: Worker<RunData, RunResult>;
+  readonly schedules: ScheduleWatcher;
+  /** Resolves once Redis answered and the first schedule sync is done; waits as long as Redis is away. */
+  readonly ready: Promise<void>;
+  /** Cancels the runs in progress now; they publish nothing and go back to the queue. */
+  abortRuns(): void;
+  /**
+   * Stops taking runs, lets the current ones finish for up to graceMs, then aborts and hands them back,
+   * and closes every connection. Never takes much longer than graceMs, whatever Redis does.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+/** After the grace period, how long aborted runs get to hand themselves back before we stop waiting. */
+const HANDBACK_MS = 5_000;
+/** How long closing a connection may take once the runs are done. */
+const DISCONNECT_MS = 2_000;
+
+export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRuntime {
+  const dir = resolve(jobsDir);
+  const shutdown = new AbortController();
+  const lockRedis = createRedis(env, 'worker', logger, 'run-lock');
+  lockRedis.connect().catch(() => {}); // keeps retrying by itself; the strategy logs each attempt
+
+  const queue = openRunQueue(env, 'worker', logger);
+  const worker = new Worker<RunData, RunResult>(
+    RUN_QUEUE,
+    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal }),
+    {
+      connection: redisOptions(env, 'worker', logger, 'worker'),
+      prefix: env.LTV_QUEUE_PREFIX,
+      concurrency: env.LTV_CONCURRENCY,
+      lockDuration: env.LTV_LOCK_DURATION_MS,
+      stalledInterval: env.LTV_STALLED_INTERVAL_MS,
+      maxStalledCount: env.LTV_MAX_STALLED,
+      // Jobs carry their own retention; this covers any added without it.
+      removeOnComplete: runJobOptions(env).removeOnComplete as { age: number; count: number },
+      removeOnFail: runJobOptions(env).removeOnFail as { age: number; count: number },
+    },
+  );
+  const where = redisLabel(env.REDIS_URL);
+  let connected = false;
+  worker.on('ready', () => {
+    if (!connected) logger.info({ redis: where, prefix: env.LTV_QUEUE_PREFIX, concurrency: env.LTV_CONCURRENCY, jobs: dir }, 'worker connected to redis, taking runs');
+    connected = true;
+  });
+  worker.on('error', (e) => {
+    // Connection errors repeat on every reconnection attempt; the retry strategy already reports those.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || /Connection is closed/.test(e.message)) {
+      if (connected) logger.warn({ redis: where, err_message: e.message }, 'lost the connection to redis; runs in progress continue, reconnecting');
+      connected = false;
+      return;
+    }
+    logger.error({ err: e }, 'worker error');
+  });
+  worker.on('failed', (job, e) => {
+    if (!job) return;
+    const final = job.finishedOn !== undefined || e.name === 'UnrecoverableError';
+    logger.warn({ run: job.id, final, attempts_made: job.attemptsMade }, `run failed${final ? '' : ', will retry'}: ${e.message}`);
+  });
+  worker.on('stalled', (id) => logger.warn({ run: id }, 'run lost its worker (killed or frozen); picked up again'));
+
+  const schedules = watchSchedules(queue, dir, env, logger);
+  schedules.ready.catch((e: unknown) => logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory'));
+
+  let heartbeat: NodeJS.Timeout | undefined;
+  if (env.LTV_HEARTBEAT_FILE) {
+    const file = env.LTV_HEARTBEAT_FILE;
+    const beat = () => {
+      if (connected && worker.isRunning()) writeFile(file, new Date().toISOString()).catch(() => {});
+    };
+    heartbeat = setInterval(beat, 5_000);
+    heartbeat.unref();
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    queue,
+    worker,
+    schedules,
+    ready: Promise.all([worker.waitUntilReady(), schedules.ready]).then(() => undefined),
+    abortRuns: () => shutdown.abort(new Error('worker shutting down')),
+    close(graceMs) {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        schedules.close();
+        logger.info({ grace_ms: graceMs }, 'shutting down: no new runs; waiting for the current ones');
+        // close() stops fetching at once and resolves when the runs in progress are done.
+        const closed = worker.close();
+        if (!(await within(closed, graceMs))) {
+          logger.warn('grace period over: aborting the runs in progress and handing them back');
+          shutdown.abort(new Error('worker shutting down'));
+          if (!(await within(closed, HANDBACK_MS))) {
+            // Redis is away or a stage ignores the signal: other workers recover the runs as stalled.
+            logger.warn('runs did not hand back in time; other workers will recover them as stalled');
+            void worker.disconnect().catch(() => {});
+          }
+        }
+        await closeWithin(queue, DISCONNECT_MS);
+        await closeWithin({ close: () => lockRedis.quit(), disconnect: () => lockRedis.disconnect() }, DISCONNECT_MS);
+        logger.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// SPEC §7: every job file with a `schedule` owns one BullMQ job scheduler, named after the job. Several
+// workers may sync at once and on every start, so a sync changes Redis only where the files and the
+// schedulers disagree: re-upserting an unchanged scheduler would replace its pending firing, and a firing
+// that fell due while everything was down would be lost instead of running once, late.
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { isAppError } from '../config/AppError.js';
+import type { Env } from '../config/env.js';
+import type { Job } from '../config/jobSchema.js';
+import { loadJob } from '../config/loadJob.js';
+import { runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+
+export interface ScheduleSyncResult {
+  /** Job names whose scheduler was created or changed. */
+  upserted: string[];
+  unchanged: string[];
+  removed: string[];
+  /** Job files that failed validation; their existing schedulers are left as they were. */
+  invalid: { file: string; message: string }[];
+}
+
+/** Job files are the `*.json` files of the folder, except the JSON Schema that documents them. */
+export async function listJobFiles(jobsDir: string): Promise<string[]> {
+  const entries = await readdir(jobsDir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && extname(e.name) === '.json' && !e.name.startsWith('.') && !e.name.endsWith('.schema.json'))
+    .map((e) => e.name)
+    .sort();
+}
+
+interface Desired {
+  pattern: string;
+  tz: string;
+  data: RunData;
+}
+
+function desiredScheduler(job: Job, fileName: string, env: Env): Desired | null {
+  if (!job.schedule) return null;
+  const pattern = job.schedule.cron.trim();
+  const tz = job.schedule.timezone;
+  const opts = runJobOptions(env);
+  // The fingerprint covers everything of the scheduler we set, so "unchanged" is one string comparison.
+  const fingerprint = createHash('sha256').update(JSON.stringify({ pattern, tz, fileName, opts })).digest('hex').slice(0, 16);
+  return { pattern, tz, data: { file: fileName, source: 'schedule', schedule: fingerprint } };
+}
+
+export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger): Promise<ScheduleSyncResult> {
+  const result: ScheduleSyncResult = { upserted: [], unchanged: [], removed: [], invalid: [] };
+  const keep = new Set<string>();
+  const existing = new Map((await queue.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
+
+  for (const fileName of await listJobFiles(jobsDir)) {
+    const name = basename(fileName, '.json');
+    const label = join(jobsDir, fileName);
+    let job: Job;
+    try {
+      job = await loadJob(label);
+    } catch (e) {
+      const message = isAppError(e) ? e.message : String(e);
+      // Keep its scheduler: a half-saved edit must not silently drop a nightly report; its runs fail with
+      // this same message until the file is fixed.
+      keep.add(name);
+      result.invalid.push({ file: label, message });
+      logger.error({ file: label }, `invalid job file, its schedule is left unchanged: ${message}`);
+      continue;
+    }
+    const want = desiredScheduler(job, fileName, env);
+    if (!want) continue;
+    keep.add(name);
+    const have = existing.get(name);
+    if (have && have.template?.data?.schedule === want.data.schedule) {
+      result.unchanged.push(name);
+      continue;
+    }
+    try {
+      await queue.upsertJobScheduler(name, { pattern: want.pattern, tz: want.tz }, { name, data: want.data, opts: runJobOptions(env) });
+    } catch (e) {
+      // cron-parser's message ("Invalid cron expression", …) is all BullMQ gives; name the file and field.
+      const message = `${label}: schedule.cron: ${e instanceof Error ? e.message : String(e)}`;
+      result.invalid.push({ file: label, message });
+      logger.error({ file: label }, `invalid schedule: ${message}`);
+      continue;
+    }
+    result.upserted.push(name);
+    logger.info({ job: name, cron: want.pattern, tz: want.tz }, have ? 'schedule updated' : 'schedule registered');
+  }
+
+  for (const name of existing.keys()) {
+    if (keep.has(name)) continue;
+    await queue.removeJobScheduler(name);
+    result.removed.push(name);
+    logger.info({ job: name }, 'job file gone: schedule removed');
+  }
+  return result;
+}
+
+export interface ScheduleWatcher {
+  /** Resolves after the first sync; rejects only if listing the jobs directory fails. */
+  readonly ready: Promise<ScheduleSyncResult>;
+  /** Syncs now (after any sync in progress) and resolves with its result. */
+  sync(): Promise<ScheduleSyncResult>;
+  close(): void;
+}
+
+/**
+ * Syncs at start, on every change in the jobs directory (the directory, not the files: an editor's
+ * save-by-rename ends a file watch, nodejs/node#22517) and every LTV_SCHEDULE_RESCAN_MS as a safety net.
+ */
+export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger): ScheduleWatcher {
+  // Syncs run one after another: two at once would race on the same schedulers.
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  const run = (): Promise<ScheduleSyncResult> => {
+    const next = chain.then(() => syncSchedules(queue, jobsDir, env, logger));
+    chain = next.catch(() => {});
+    return next;
+  };
+  const background = () => {
+    if (!closed) run().catch((e: unknown) => logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
+  };
+
+  let debounce: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(jobsDir, () => {
+      clearTimeout(debounce);
+      debounce = setTimeout(background, 200);
+    });
+    watcher.on('error', (e) => logger.warn({ err: e }, 'cannot watch the jobs directory; relying on the periodic rescan'));
+  } catch (e) {
+    logger.warn({ err: e }, 'cannot watch the jobs directory; relying on the periodic rescan');
+  }
+  const timer = setInterval(background, env.LTV_SCHEDULE_RESCAN_MS);
+  timer.unref();
+
+  return {
+    ready: run(),
+    sync: run,
+    close() {
+      closed = true;
+      clearTimeout(debounce);
+      clearInterval(timer);
+      watcher?.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// SPEC §7 on-demand runs over HTTP: `ltv serve` mounts the queue's routes (src/cli/mountRunRoutes.ts) when
+// an admin key is configured; a real worker completes the run and its state is read back over HTTP.
+import { createHash } from 'node:crypto';
+import { pino } from 'pino';
+import { beforeEach, expect, test } from 'vitest';
+import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
+import { loadEnv } from '../../src/config/env.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { startServer } from '../helpers/startServer.js';
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+
+test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id reads its state and result', async () => {
+  const key = 'admin-secret-for-test';
+  const env = loadEnv({ ...h.vars, LTV_ADMIN_KEY_SHA256: createHash('sha256').update(key).digest('hex') });
+  await h.writeJob('web', {});
+  const w = h.worker();
+  await w.ready;
+  const runs = mountRunRoutes(env, h.jobsDir, pino({ level: 'silent' }));
+  const server = await startServer({ extraRoutes: runs.routes });
+  try {
+    const body = JSON.stringify({ job: 'web', as_of: '2026-02-01T00:00:00Z' });
+    const json = { 'content-type': 'application/json' };
+    const denied = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: json, body });
+    expect(denied.status).toBe(401);
+    expect(denied.headers['x-request-id']).toBeTruthy();
+
+    const accepted = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body });
+    expect(accepted.status).toBe(202);
+    const { id } = accepted.json() as { id: string };
+    const done = await waitFor('run completed', async () => {
+      const r = await httpRequest(server.port, `/api/v1/runs/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${key}` } });
+      return (r.json() as { state: string }).state === 'completed' ? r : undefined;
+    });
+    expect(done.status).toBe(200);
+    expect(done.json()).toMatchObject({ id, job: 'web', state: 'completed', result: { asOf: '2026-02-01T00:00:00.000Z' } });
+  } finally {
+    await server.stop();
+    await runs.queue.close();
+    await w.close(1_000);
+  }
+});

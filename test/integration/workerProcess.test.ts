@@ -1,0 +1,107 @@
+// The worker and `ltv enqueue` as the processes an operator runs: `node src/cli/bin.mjs …`, real signals.
+import { readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { beforeEach, expect, test } from 'vitest';
+import { enqueueRun } from '../../src/queue/enqueueRun.js';
+import type { RunResult } from '../../src/pipeline.js';
+import { bigCsv, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+
+/** An export big enough that a run is still going when the test interrupts it. */
+const BIG = bigCsv(15_000);
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+
+test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a failing run exits 1 with its error', async () => {
+  await h.writeJob('cli', {});
+  await h.writeJob('broken', {}, 'customer_id,event_time\nc1,2026-01-05\n');
+  const w = h.worker();
+  await w.ready;
+
+  const ok = await h.cli(['enqueue', 'cli', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
+  expect(ok.stderr).toMatch(/ingest/);
+  expect(ok.stderr).toMatch(/publish/);
+  expect(ok.code).toBe(0);
+  const id = ok.stdout.trim();
+  expect(id).toMatch(/^\S+$/);
+  const job = await w.queue.getJob(id);
+  expect((job?.returnvalue as RunResult).asOf).toBe('2026-03-16T15:00:00.000Z');
+
+  const bad = await h.cli(['enqueue', 'broken', '--wait']);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toMatch(/^ltv: run \S+ failed: .*amount/m);
+
+  const unknown = await h.cli(['enqueue', 'nope']);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toMatch(/no job "nope"/);
+
+  const noRedis = await h.cli(['enqueue', 'cli'], { REDIS_URL: 'redis://127.0.0.1:1', LTV_CONNECT_TIMEOUT_MS: '500' });
+  expect(noRedis.code).toBe(1);
+  expect(noRedis.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+  await w.close(1_000);
+});
+
+test('a worker SIGKILLed mid-run: the next worker completes the run under the same run id; the old report is served meanwhile', async () => {
+  await h.writeJob('crash', {}, BIG);
+  const q = h.queue();
+  const events = await h.events();
+
+  // A first, finished run: the report that must stay served.
+  const first = h.childWorker();
+  const old = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-02-01T00:00:00Z') });
+  const oldResult = (await old.queued.waitUntilFinished(events)) as RunResult;
+  const latest = join(h.reportsDir, 'crash', 'latest');
+  expect(await readlink(latest)).toBe(join('runs', oldResult.tenants[0]!.runId));
+  first.proc.kill('SIGTERM');
+  expect((await first.exited).code).toBe(0);
+
+  const doomed = h.childWorker();
+  const run = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
+  await doomed.waitForLog('run started', (l) => l.msg === 'run started' && l.run === run.id);
+  await waitFor('run in a middle stage', async () => {
+    const p = (await q.getJob(run.id))?.progress as { stage?: string } | undefined;
+    return p?.stage === 'compute' || p?.stage === 'render';
+  });
+  doomed.proc.kill('SIGKILL');
+  await doomed.exited;
+  expect(await readlink(latest)).toBe(join('runs', oldResult.tenants[0]!.runId));
+
+  const rescuer = h.childWorker();
+  const result = (await run.queued.waitUntilFinished(events, 60_000)) as RunResult;
+  // Recovered, not retried from a new id: same as-of, same run id, now published.
+  expect(result.asOf).toBe('2026-03-01T00:00:00.000Z');
+  expect(await readlink(latest)).toBe(join('runs', result.tenants[0]!.runId));
+  expect(await readFile(join(h.reportsDir, 'crash', 'runs', oldResult.tenants[0]!.runId, 'manifest.json'), 'utf8')).toBeTruthy();
+  await rescuer.waitForLog('stall noticed', (l) => String(l.msg).includes('picked up again') || String(l.msg).includes('run started'));
+  rescuer.proc.kill('SIGTERM');
+  expect((await rescuer.exited).code).toBe(0);
+  await events.close();
+  await q.close();
+}, 120_000);
+
+test('SIGTERM: the worker hands back a run that outlasts the grace period, closes every connection and exits 0', async () => {
+  await h.writeJob('term', {}, BIG);
+  const q = h.queue();
+  const child = h.childWorker({ LTV_SHUTDOWN_GRACE_MS: '300' });
+  const run = await enqueueRun(q, h.jobsDir, 'term', { source: 'cli' });
+  await child.waitForLog('run started', (l) => l.msg === 'run started');
+  const t0 = Date.now();
+  child.proc.kill('SIGTERM');
+  const { code } = await child.exited;
+  expect(code).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(300 + 5_000);
+  expect(child.logs.map((l) => l.msg)).toContain('shutting down: run handed back to the queue');
+  // Handed back, not failed: waiting for the next worker, no attempt spent, nothing published.
+  const job = await q.getJob(run.id);
+  expect(await job?.getState()).toBe('waiting');
+  expect(job?.attemptsMade).toBe(0);
+  const admin = new Redis();
+  const names = ((await admin.client('LIST')) as string).split('\n').filter((l) => l.includes(`name=${h.prefix}`) && !l.includes('producer'));
+  admin.disconnect();
+  expect(names).toEqual([]);
+  await q.close();
+});

@@ -1,0 +1,63 @@
+// Redis unreachable at start and lost mid-run, on a private redis-server this test stops and restarts
+// (its append-only file keeps the queue across the restart, as a production Redis with persistence would).
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { enqueueRun } from '../../src/queue/enqueueRun.js';
+import type { RunResult } from '../../src/pipeline.js';
+import { bigCsv, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
+
+let h: Harness;
+let redis: Awaited<ReturnType<typeof privateRedis>>;
+beforeEach(async () => {
+  h = await createHarness();
+  redis = await privateRedis(h.dir);
+});
+afterEach(async () => {
+  const leaks = await h.close();
+  await redis.stop();
+  expect(leaks, 'the test left these open').toEqual([]);
+});
+
+/** Reads a job, treating "Redis is away" as "not yet". */
+async function finished(q: ReturnType<Harness['queue']>, id: string) {
+  try {
+    return (await q.getJobState(id)) === 'completed' ? await q.getJob(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+test('Redis down at start, then lost mid-run: the worker waits, reconnects, finishes the run, and a tick missed meanwhile runs once, late', async () => {
+  const vars = { REDIS_URL: redis.url };
+  await h.writeJob('outage', {}, bigCsv(15_000));
+  const w = h.worker(vars);
+  let ready = false;
+  void w.ready.then(() => (ready = true));
+  await new Promise((r) => setTimeout(r, 700));
+  expect(ready).toBe(false); // waiting, not crashed
+  await redis.start();
+  await waitFor('worker ready after redis came up', () => ready, 10_000);
+
+  const q = h.queue(vars);
+  await q.waitUntilReady();
+  // A schedule that falls due while Redis is down: once a minute, ~2.5 s from now.
+  const due = new Date(Date.now() + 2_500);
+  await h.writeJob('due', { schedule: { cron: `${due.getUTCSeconds()} * * * * *`, timezone: 'UTC' } });
+  const scheduler = await waitFor('scheduler registered', async () => q.getJobScheduler('due'), 5_000);
+  const slot = scheduler.next!;
+
+  const run = await enqueueRun(q, h.jobsDir, 'outage', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
+  await waitFor('run in progress', () => new Promise<boolean>((r) => w.worker.once('progress', () => r(true))), 15_000);
+  await redis.stop();
+  await new Promise((r) => setTimeout(r, Math.max(slot - Date.now(), 0) + 1_000));
+  await redis.start();
+
+  const done = await waitFor('run completed after the outage', () => finished(q, run.id), 30_000);
+  expect((done.returnvalue as RunResult).tenants[0]!.runId).toBe('20260301T000000Z');
+  const tick = await waitFor('missed tick ran', () => finished(q, `repeat:due:${slot}`), 30_000);
+  expect((tick.returnvalue as RunResult).asOf).toBe(new Date(slot).toISOString());
+  expect(tick.processedOn!).toBeGreaterThan(slot + 500); // late, not lost
+  const dueRuns = (await q.getCompleted()).filter((j) => j.name === 'due');
+  expect(dueRuns.map((j) => j.id)).toEqual([`repeat:due:${slot}`]); // and only once
+  await q.close();
+  await w.close(2_000);
+}, 90_000);

@@ -1,0 +1,199 @@
+// Schedules, the run lock, retries and the HTTP routes, against the real Redis with an in-process worker.
+import { readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Job as QueuedJob } from 'bullmq';
+import { beforeEach, expect, test } from 'vitest';
+import { syncSchedules } from '../../src/queue/syncSchedules.js';
+import { enqueueRun } from '../../src/queue/enqueueRun.js';
+import { runRoutes } from '../../src/queue/runRoutes.js';
+import type { RunData } from '../../src/queue/runQueue.js';
+import type { RunResult } from '../../src/pipeline.js';
+import { runLockKey } from '../../src/queue/runLock.js';
+import { RUN_QUEUE } from '../../src/queue/runQueue.js';
+import { bigCsv, captureLogger, useHarness, logger, waitFor, type Harness } from '../helpers/queueHarness.js';
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+
+test('a seconds-level schedule fires a run that publishes under its slot as as-of time', async () => {
+  await h.writeJob('tick', { schedule: { cron: '*/1 * * * * *', timezone: 'UTC' } });
+  const w = h.worker();
+  const completed = new Promise<QueuedJob<RunData, RunResult>>((r) => w.worker.once('completed', (job) => r(job)));
+  await w.ready;
+  const job = await completed;
+  await w.close(1_000);
+
+  // The firing's id names its slot; the as-of time is that slot, to the millisecond, not the start.
+  const slot = Number(/^repeat:tick:(\d+)$/.exec(job.id!)![1]);
+  expect(slot % 1000).toBe(0);
+  const result = job.returnvalue;
+  expect(result.asOf).toBe(new Date(slot).toISOString());
+  expect(job.opts.removeOnComplete).toMatchObject({ count: h.env.LTV_KEEP_COUNT });
+  const tenant = result.tenants[0]!;
+  expect(tenant.tenant).toBe('tick');
+  // Published (later firings may have moved `latest` on since).
+  expect(JSON.parse(await readFile(join(tenant.dir, 'manifest.json'), 'utf8'))).toMatchObject({ run_id: tenant.runId, as_of: result.asOf });
+  expect(await readlink(join(h.reportsDir, 'tick', 'latest'))).toMatch(/^runs\/\d{8}T\d{6}Z$/);
+  // The stored progress is the last one the pipeline reported.
+  expect(job.progress).toMatchObject({ stage: 'publish', percent: 100 });
+});
+
+test('schedule sync: idempotent across starts, follows edits, removes deleted jobs, reports invalid files', async () => {
+  await h.writeJob('daily', { schedule: { cron: '0 6 * * *', timezone: 'Europe/Berlin' } });
+  await h.writeJob('adhoc', {});
+  const q = h.queue();
+  const env = h.env;
+
+  // Two workers starting at once: one scheduler, one pending firing.
+  const [a, b] = await Promise.all([syncSchedules(q, h.jobsDir, env, logger), syncSchedules(q, h.jobsDir, env, logger)]);
+  expect([...a.upserted, ...a.unchanged, ...b.upserted, ...b.unchanged].sort()).toEqual(['daily', 'daily']);
+  const schedulers = await q.getJobSchedulers();
+  expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([['daily', '0 6 * * *', 'Europe/Berlin']]);
+  const delayed = (await q.getDelayed()).map((j) => j.id);
+  expect(delayed).toHaveLength(1);
+  expect(delayed[0]).toBe(`repeat:daily:${schedulers[0]!.next}`);
+
+  // A restart changes nothing in Redis: the pending firing is kept, so one missed while down still runs.
+  const again = await syncSchedules(q, h.jobsDir, env, logger);
+  expect(again).toMatchObject({ upserted: [], unchanged: ['daily'], removed: [] });
+  expect((await q.getDelayed()).map((j) => j.id)).toEqual(delayed);
+
+  // An edit updates the scheduler; an invalid file is reported with file and field and stops nothing else.
+  await h.writeJob('daily', { schedule: { cron: '30 7 * * *', timezone: 'UTC' } });
+  await writeFile(join(h.jobsDir, 'broken.json'), JSON.stringify({ inputs: [], schedule: { cron: '* * * * *' } }));
+  await h.writeJob('badcron', { schedule: { cron: 'every day', timezone: 'UTC' } });
+  await h.writeJob('weekly', { schedule: { cron: '0 5 * * 1', timezone: 'UTC' } });
+  const edited = await syncSchedules(q, h.jobsDir, env, logger);
+  expect(edited.upserted.sort()).toEqual(['daily', 'weekly']);
+  expect(edited.invalid.map((i) => i.message)).toEqual([
+    expect.stringMatching(/badcron\.json: schedule\.cron: /),
+    expect.stringMatching(/broken\.json: inputs: /),
+  ]);
+  expect((await q.getJobScheduler('daily'))?.pattern).toBe('30 7 * * *');
+
+  // Removed (or renamed) job files lose their schedulers.
+  await rm(join(h.jobsDir, 'daily.json'));
+  const removed = await syncSchedules(q, h.jobsDir, env, logger);
+  expect(removed.removed).toEqual(['daily']);
+  expect((await q.getJobSchedulers()).map((s) => s.key)).toEqual(['weekly']);
+  expect((await q.getDelayed()).map((j) => j.id)).toEqual([expect.stringMatching(/^repeat:weekly:/)]);
+  await q.close();
+});
+
+test('the running worker picks up a new job file and drops a deleted one without a restart', async () => {
+  const w = h.worker();
+  await w.ready;
+  await h.writeJob('later', { schedule: { cron: '0 0 1 1 *', timezone: 'UTC' } });
+  await waitFor('scheduler registered', async () => (await w.queue.getJobScheduler('later')) !== undefined, 5_000);
+  await rm(join(h.jobsDir, 'later.json'));
+  await waitFor('scheduler removed', async () => (await w.queue.getJobScheduler('later')) === undefined, 5_000);
+  await w.close(1_000);
+});
+
+test('two runs of one job never overlap, and neither is lost, while another job runs alongside', { timeout: 90_000 }, async () => {
+  await h.writeJob('solo', {});
+  await h.writeJob('other', {});
+  const { log, lines } = captureLogger();
+  const w = h.worker({ LTV_CONCURRENCY: '3' }, log);
+  await w.ready;
+  const q = h.queue();
+  const finished: QueuedJob<RunData, RunResult>[] = [];
+  w.worker.on('completed', (job) => finished.push(job));
+  const other = await enqueueRun(q, h.jobsDir, 'other', { source: 'cli' });
+  const runs = await Promise.all([1, 2, 3].map(() => enqueueRun(q, h.jobsDir, 'solo', { source: 'cli' })));
+  await waitFor('four runs completed', () => finished.length === 4, 60_000);
+  // When each pipeline ran, from the worker's own log lines.
+  const span = (id: string) => [
+    lines.find((l) => l.run === id && l.msg === 'run started')!.time as number,
+    lines.find((l) => l.run === id && l.msg === 'run completed')!.time as number,
+  ] as const;
+  const solo = runs.map((r) => span(r.id)).sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < solo.length; i++) expect(solo[i]![0]).toBeGreaterThanOrEqual(solo[i - 1]![1]);
+  // The lock is per job: the other job did not queue up behind all of `solo`'s runs.
+  const [os] = span(other.id);
+  expect(os).toBeLessThan(solo[solo.length - 1]![0]);
+  expect(finished.map((j) => j.id).sort()).toEqual([other, ...runs].map((r) => r.id).sort());
+  // Waiting for the lock spends no attempt.
+  expect(finished.every((j) => j.attemptsMade === 0 || j.attemptsMade === 1)).toBe(true);
+  await q.close();
+  await w.close(1_000);
+});
+
+test('a transient failure is retried with backoff and the run then publishes under the same run id', async () => {
+  // The transient failure: the run's lock expired while Redis was away and another holder took it. The
+  // run notices at its next renewal, cancels (the pipeline publishes nothing), and is retried once the
+  // other holder is gone.
+  await h.writeJob('flaky', {}, bigCsv(20_000));
+  const w = h.worker({ LTV_ATTEMPTS: '4', LTV_BACKOFF_MS: '200' });
+  await w.ready;
+  const q = h.queue();
+  const redis = h.redis();
+  const key = runLockKey(h.prefix, RUN_QUEUE, 'flaky', 'flaky');
+  w.worker.once('progress', () => {
+    void redis.set(key, 'another-run', 'PX', 4000);
+  });
+  const failedOnce = new Promise<Error>((r) => w.worker.once('failed', (_job, e) => r(e)));
+  const completed = new Promise<RunResult>((r) => w.worker.once('completed', (_job, result) => r(result)));
+  const run = await enqueueRun(q, h.jobsDir, 'flaky', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
+  const err = await failedOnce;
+  expect(err.name).not.toBe('UnrecoverableError');
+  expect(err.message).toMatch(/cancelled/);
+  const done = await waitFor('retried run completed', async () => {
+    return (await q.getJobState(run.id)) === 'completed' ? q.getJob(run.id) : undefined;
+  }, 30_000);
+  expect(done.attemptsMade).toBeGreaterThanOrEqual(1);
+  const result = await completed;
+  expect(result.asOf).toBe('2026-03-01T00:00:00.000Z');
+  expect(result.tenants[0]!.runId).toBe('20260301T000000Z');
+  await q.close();
+  await w.close(1_000);
+});
+
+test('a data error fails at once with the message the user needs', async () => {
+  await h.writeJob('bad', {}, 'customer_id,event_time\nc1,2026-01-05T10:00:00Z\n');
+  const w = h.worker({ LTV_ATTEMPTS: '5' });
+  await w.ready;
+  const q = h.queue();
+  const run = await enqueueRun(q, h.jobsDir, 'bad', { source: 'cli' });
+  const failed = await waitFor('run failed', async () => {
+    return (await q.getJobState(run.id)) === 'failed' ? q.getJob(run.id) : undefined;
+  });
+  expect(failed.attemptsStarted).toBe(1);
+  expect(failed.failedReason).toMatch(/bad\.csv.*amount|amount.*bad\.csv/);
+  await q.close();
+  await w.close(1_000);
+});
+
+test('HTTP routes: an admin key enqueues a run (202) whose state, progress and result can be read back', async () => {
+  const key = 'admin-secret';
+  const hash = createHash('sha256').update(key).digest('hex');
+  await h.writeJob('web', {});
+  const w = h.worker();
+  await w.ready;
+  const q = h.queue({ LTV_ADMIN_KEY_SHA256: hash });
+  const routes = runRoutes(q, { env: { ...h.env, LTV_ADMIN_KEY_SHA256: hash }, jobsDir: h.jobsDir });
+  const post = routes.find((r) => r.method === 'POST')!;
+  const get = routes.find((r) => r.method === 'GET')!;
+  const auth = { authorization: `Bearer ${key}` };
+
+  expect((await post.handle({ params: {}, headers: {}, body: { job: 'web' } })).status).toBe(401);
+  expect((await post.handle({ params: {}, headers: { authorization: 'Bearer nope' }, body: { job: 'web' } })).status).toBe(401);
+  expect((await post.handle({ params: {}, headers: auth, body: { job: '../etc/passwd' } })).status).toBe(400);
+  expect((await post.handle({ params: {}, headers: auth, body: { job: 'missing' } })).status).toBe(404);
+
+  const accepted = await post.handle({ params: {}, headers: auth, body: { job: 'web', as_of: '2026-02-01T00:00:00Z' } });
+  expect(accepted.status).toBe(202);
+  const { id } = accepted.body as { id: string };
+  const done = await waitFor('run completed', async () => {
+    const r = await get.handle({ params: { id }, headers: auth, body: undefined });
+    return (r.body as { state: string }).state === 'completed' ? r : undefined;
+  });
+  expect(done.body).toMatchObject({ id, job: 'web', state: 'completed', progress: { stage: 'publish', percent: 100 }, result: { asOf: '2026-02-01T00:00:00.000Z' } });
+  expect((await get.handle({ params: { id: 'nope' }, headers: auth, body: undefined })).status).toBe(404);
+  await q.close();
+  await w.close(1_000);
+});
