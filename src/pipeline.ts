@@ -4,13 +4,16 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { AppError } from './config/AppError.js';
+import { AppError, isAppError } from './config/AppError.js';
 import type { Job } from './config/jobSchema.js';
 import { checkRows, enforceBadRowShare } from './ingest/checkRows.js';
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs } from './ingest/resolveInputs.js';
 import { stageInputs } from './ingest/stageInputs.js';
 import { buildFacts } from './ltv/buildFacts.js';
+import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
+import { notifyFailure } from './notify/notifyFailure.js';
+import { notifyRun } from './notify/notifyRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, computeTenant } from './ltv/computeTenant.js';
 import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
@@ -49,6 +52,19 @@ export interface RunEffects {
   idempotencyKey?: string;
   /** Cancels between stages (SIGTERM); a cancelled run publishes nothing. */
   signal?: AbortSignal;
+  /**
+   * The notify stage (src/notify/README.md): `send` (default; LTV_EMAIL_DRY_RUN may still make it a dry
+   * run), `dry-run` (write .eml files in the notify folder), `off` (`ltv run --no-email`). Only jobs with
+   * an `email` block send anything.
+   */
+  email?: 'send' | 'dry-run' | 'off';
+  /** SMTP settings and transport for the notify stage; default from the environment. */
+  mail?: Pick<NotifyEffects, 'settings' | 'transport'>;
+  /**
+   * False while a failed run will be retried (the worker's attempts left): a retryable failure then sends
+   * no failure notice yet. Non-retryable failures always do. Default true (`ltv run` tries once).
+   */
+  finalAttempt?: boolean;
 }
 
 export interface TenantRunResult {
@@ -67,6 +83,8 @@ export interface RunResult {
   /** Milliseconds per stage. */
   timings: Partial<Record<Stage, number>>;
   quarantinePath: string | null;
+  /** One per published tenant run when the job emails; a failed send never fails the run. */
+  notify?: NotifyOutcome[];
 }
 
 /** DuckDB's memory limit for a run unless the job sets `duckdb.memory_limit`: enough for the hash tables
@@ -110,6 +128,15 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     tempDirectory: `${dbPath}.tmp`,
     ...(job.duckdb.threads ? { threads: job.duckdb.threads } : {}),
   });
+  // Released before the notify stage too: SMTP retries may take minutes and need neither DuckDB's memory
+  // nor its temporary file.
+  let open = true;
+  const releaseWarehouse = async (): Promise<void> => {
+    if (!open) return;
+    open = false;
+    wh.close();
+    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
+  };
   const slots: RunSlot[] = [];
   try {
     // ingest
@@ -215,8 +242,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       );
     }
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
-    effects.onProgress?.({ stage: 'publish', percent: 100, message: 'published' });
-    return {
+    await releaseWarehouse();
+    const result: RunResult = {
       job: job.name,
       asOf: asOf.toISOString(),
       tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.report.summary })),
@@ -224,12 +251,41 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       timings,
       quarantinePath: null,
     };
+
+    // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in
+    // <reports>/<tenant>/notify/ and returned; only a cancellation (SIGTERM) propagates, so that the
+    // worker hands the run back and its next attempt, finding the run published, sends what is unsent.
+    if (job.email && effects.email !== 'off') {
+      enter('notify', 'emailing');
+      result.notify = await notifyRun(result, job, {
+        ...effects.mail,
+        logger: log,
+        reports: new Map(rendered.map((r) => [r.tenant, r.report])),
+        ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
+        ...(effects.signal ? { signal: effects.signal } : {}),
+      });
+      leave('notify', { emails: result.notify.map((n) => `${n.key.tenant}: ${n.status}`) });
+      if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
+    }
+    effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
+    return result;
   } catch (e) {
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
+    await releaseWarehouse();
+    // SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation.
+    const retryable = !isAppError(e) || e.retryable;
+    if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
+      await notifyFailure(job, e, {
+        ...effects.mail,
+        logger: log,
+        asOf,
+        reportsDir,
+        ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
+      });
+    }
     throw e;
   } finally {
-    wh.close();
-    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
+    await releaseWarehouse();
   }
 }
 

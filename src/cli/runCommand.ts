@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
 import { CANONICAL_COLUMNS, type CanonicalColumn, type Job, type JobInput } from '../config/jobSchema.js';
 import { jobFromFlags, loadJob } from '../config/loadJob.js';
+import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { runPipeline, type Progress } from '../pipeline.js';
 import { createProgressReporter } from './progressReporter.js';
 
@@ -23,6 +24,9 @@ interface RunFlags {
   memoryLimit?: string;
   threads?: string;
   verbose?: boolean;
+  /** false with --no-email */
+  email?: boolean;
+  emailDryRun?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -44,6 +48,8 @@ export function registerRun(program: Command): void {
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core)')
     .option('--verbose', 'log every stage as JSON on stderr')
+    .option('--no-email', "do not send the job's email (nor a failure notice)")
+    .option('--email-dry-run', 'write the email as an .eml file in <reports>/<tenant>/notify/ instead of sending it')
     .action(async (jobFile: string | undefined, flags: RunFlags) => {
       const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
       const job = flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded;
@@ -56,6 +62,7 @@ export function registerRun(program: Command): void {
         ...(asOf ? { asOf } : {}),
         ...(flags.out ? { reportsDir: resolve(flags.out) } : {}),
         onProgress: (p: Progress) => reporter.update(p),
+        ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
       }).finally(() => reporter.stop());
       for (const t of result.tenants) {
         const s = t.summary;
@@ -64,6 +71,9 @@ export function registerRun(program: Command): void {
             `  ${s.customers} customers in ${s.cohorts} monthly cohorts, revenue ${s.revenue.toFixed(2)} ${job.currency}, ` +
             `LTV 30d ${fmt(s.average_ltv_30d)}, 90d ${fmt(s.average_ltv_90d)}\n`,
         );
+      }
+      for (const n of result.notify ?? []) {
+        process.stdout.write(`${n.key.tenant}: ${emailLine(n)}\n`);
       }
       const st = result.stats;
       process.stdout.write(
@@ -82,6 +92,19 @@ function withDuckdbFlags(job: Job, flags: RunFlags): Job {
     ...job,
     duckdb: { ...job.duckdb, ...(flags.memoryLimit ? { memory_limit: flags.memoryLimit } : {}), ...(threads ? { threads } : {}) },
   };
+}
+
+function emailLine(n: NotifyOutcome): string {
+  switch (n.status) {
+    case 'dry-run':
+      return `email written to ${n.eml} (dry run, not sent)`;
+    case 'sent':
+      return n.previously ? `email already sent for run ${n.key.run_id}; not sent again` : `email sent (${n.messageId}, ${n.attempts} attempt${n.attempts === 1 ? '' : 's'})`;
+    case 'rejected':
+      return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
+    case 'failed':
+      return `email not sent: ${n.error?.message ?? ''} (the run is published; a retried run tries again)`;
+  }
 }
 
 function fmt(v: number | null): string {

@@ -60,12 +60,19 @@ export const EmailSchema = z.strictObject({
   cc: z.array(z.string().email()).default([]),
   /** Recipients of failure notices. */
   ops: z.array(z.string().email()).default([]),
-  /** Placeholders: {tenant}, {date}, {ltv}, {currency}, {job}. */
-  subject: z.string().default('LTV report {tenant} {date}: {ltv} at 90 days'),
+  /**
+   * Placeholders: {tenant}, {date} (as-of, report time zone), {ltv} (the headline LTV: 90 days, else 30
+   * days, else the latest Total value), {horizon} (what {ltv} is: "90 days", "30 days", "month 2"),
+   * {currency}, {job}. src/notify/README.md.
+   */
+  subject: z.string().min(1).default('LTV report {tenant} {date}: {ltv} {currency} at {horizon}'),
   attach_csv: z.boolean().default(false),
-  /** Above this size the workbook is linked on the endpoint instead of attached. */
+  /** Attachments (ltv.xlsx, then ltv.csv) are attached while their total stays within this; the rest is linked. */
   max_attachment_bytes: z.number().int().positive().default(10 * 1024 * 1024),
-  /** Public base URL of `ltv serve`, for links. */
+  /**
+   * Public base URL where the reports directory is served statically (`ltv serve` answers API snapshots
+   * only): a file too large to attach is linked as <link_base_url>/<tenant>/runs/<run-id>/ltv.xlsx.
+   */
   link_base_url: z.string().url().optional(),
 });
 

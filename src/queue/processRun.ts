@@ -94,6 +94,8 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         ...(env.LTV_REPORTS_DIR ? { reportsDir: resolve(env.LTV_REPORTS_DIR) } : {}),
         idempotencyKey: id,
         signal,
+        // A failure notice goes out only when no retry follows (a retried run that succeeds sends none).
+        finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
         onProgress: (p: Progress) => {
           // Progress is advisory: a Redis hiccup must not fail (or stall) the run itself.
           job.updateProgress({ ...p }).catch((e: unknown) => log.debug({ err: e }, 'progress not recorded'));

@@ -211,7 +211,7 @@ export function recentCohorts(cohorts: MatrixRow[], n: number): MatrixRow[] {
 }
 
 /** A cohort's name as a reader says it: "Oct 2025", "2025 Q4", "week of 2026-03-02". */
-function cohortLabel(cohortDate: string, matrix: Matrix): string {
+export function cohortLabel(cohortDate: string, matrix: Pick<Matrix, 'cohort_unit'>): string {
   const [yyyy, mm] = cohortDate.split('-');
   const month = Number(mm);
   switch (matrix.cohort_unit) {

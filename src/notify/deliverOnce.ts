@@ -1,0 +1,150 @@
+// Exactly once, as far as SMTP allows (STYLE habit 9): a message is sent only while its record is not
+// final, and the record turns final (`sent`) right after the server's 250 to DATA. The one window left
+// is a crash between that 250 and the record's rename: the next try sends again under the same
+// deterministic Message-ID, which recipients' servers and clients can recognise as the same message.
+import { createTransport, type SendMailOptions } from 'nodemailer';
+import type { Logger } from 'pino';
+import { createMailTransport, type MailTransport } from './createMailTransport.js';
+import { FINAL_STATUSES, readRecord, writeRecord, type NotifyRecord, type SmtpErrorInfo } from './notifyRecord.js';
+import { sendWithRetry } from './sendWithRetry.js';
+import { loadSmtpSettings, redactUrl, type SmtpSettings } from './smtpSettings.js';
+import { writeAtomically } from './writeAtomically.js';
+
+/** Side effects of the notify step, injected (STYLE habit 7). */
+export interface NotifyEffects {
+  logger: Logger;
+  /** Default: loadSmtpSettings(process.env). */
+  settings?: SmtpSettings;
+  /** Default: an SMTP transport built from the settings, closed after use. */
+  transport?: MailTransport;
+  /** Write .eml files instead of sending; default settings.dryRun (LTV_EMAIL_DRY_RUN). */
+  dryRun?: boolean;
+  /** Stops retries (SIGTERM); the record stays non-final so the handed-back run tries again. */
+  signal?: AbortSignal;
+}
+
+export type NotifyStatus = 'sent' | 'rejected' | 'failed' | 'dry-run';
+
+export interface NotifyOutcome {
+  kind: 'run' | 'failure';
+  key: Record<string, string>;
+  status: NotifyStatus;
+  /** True when the record already said so and nothing was sent now. */
+  previously: boolean;
+  messageId: string;
+  /** The idempotency record (null for a dry run). */
+  record: string | null;
+  /** The message written by a dry run. */
+  eml?: string;
+  attempts: number;
+  error?: SmtpErrorInfo;
+}
+
+/** From address for dry runs without SMTP_FROM: the .eml is for looking, not sending. */
+const DRY_RUN_FROM = 'ltv <ltv@localhost>';
+
+export interface Delivery {
+  kind: 'run' | 'failure';
+  key: Record<string, string>;
+  recordPath: string;
+  emlPath: string;
+  messageId: (from: string | null) => string;
+  /** Composed only when something is to be sent: a run already sent reads no files. */
+  compose: (from: string, messageId: string) => Promise<SendMailOptions>;
+}
+
+export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<NotifyOutcome> {
+  const settings = effects.settings ?? loadSmtpSettings();
+  const log = effects.logger.child({ email: d.kind, ...d.key, smtp: settings.url === null ? null : redactUrl(settings.url) });
+  const dryRun = effects.dryRun ?? settings.dryRun;
+  const existing = await readRecord(d.recordPath);
+  const base = { kind: d.kind, key: d.key, record: d.recordPath };
+
+  if (existing && FINAL_STATUSES.includes(existing.status)) {
+    log.info({ status: existing.status, message_id: existing.message_id }, 'email: already handled for this key; not sent again');
+    return { ...base, status: existing.status as 'sent' | 'rejected', previously: true, messageId: existing.message_id, attempts: 0, ...(existing.error ? { error: existing.error } : {}) };
+  }
+
+  const from = settings.from ?? (dryRun ? DRY_RUN_FROM : null);
+  const messageId = existing?.message_id ?? d.messageId(from);
+  const now = (): string => new Date().toISOString();
+  const record: NotifyRecord = {
+    schema_version: 1,
+    kind: d.kind,
+    key: d.key,
+    status: 'sending',
+    message_id: messageId,
+    subject: existing?.subject ?? '',
+    to: existing?.to ?? [],
+    cc: existing?.cc ?? [],
+    attempts: existing?.attempts ?? 0,
+    first_attempt_at: existing?.first_attempt_at ?? null,
+    updated_at: now(),
+  };
+  const fail = async (error: SmtpErrorInfo, attempts = 0): Promise<NotifyOutcome> => {
+    await writeRecord(d.recordPath, { ...record, status: 'failed', error, updated_at: now() });
+    log.error({ error }, 'email: not sent');
+    return { ...base, status: 'failed', previously: false, messageId, attempts, error };
+  };
+
+  if (from === null) return fail({ code: 'CONFIG', response_code: null, message: 'environment: SMTP_FROM is not set' });
+  let message: SendMailOptions;
+  try {
+    message = await d.compose(from, messageId);
+  } catch (e) {
+    return fail({ code: 'COMPOSE', response_code: null, message: e instanceof Error ? e.message : String(e) });
+  }
+
+  if (dryRun) {
+    const eml = await buildEml(message);
+    await writeAtomically(d.emlPath, eml);
+    log.info({ eml: d.emlPath }, 'email: dry run, message written instead of sent');
+    return { kind: d.kind, key: d.key, record: null, status: 'dry-run', previously: false, messageId, attempts: 0, eml: d.emlPath };
+  }
+
+  let transport = effects.transport;
+  if (!transport) {
+    try {
+      transport = createMailTransport(settings);
+    } catch (e) {
+      return fail({ code: 'CONFIG', response_code: null, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  if (existing?.status === 'sending') {
+    log.warn({ message_id: messageId }, 'email: an earlier attempt stopped mid-way and may have been delivered; sending again with the same Message-ID');
+  }
+  Object.assign(record, { subject: String(message.subject ?? ''), to: addressList(message.to), cc: addressList(message.cc) });
+  try {
+    const outcome = await sendWithRetry(transport, message, settings, {
+      logger: log,
+      ...(effects.signal ? { signal: effects.signal } : {}),
+      onAttempt: async () => {
+        // Written before every attempt: a crash during it leaves `sending`, never a stale `failed`.
+        record.attempts += 1;
+        record.first_attempt_at ??= now();
+        record.updated_at = now();
+        await writeRecord(d.recordPath, record);
+      },
+    });
+    const done: NotifyRecord = { ...record, status: outcome.status, updated_at: now() };
+    if (outcome.status === 'sent') Object.assign(done, { response: outcome.response, accepted: outcome.accepted, rejected: outcome.rejected });
+    else done.error = outcome.error;
+    await writeRecord(d.recordPath, done);
+    if (outcome.status === 'sent') log.info({ message_id: messageId, attempts: outcome.attempts, response: outcome.response }, 'email: sent');
+    return { ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts, ...(outcome.status !== 'sent' ? { error: outcome.error } : {}) };
+  } finally {
+    if (!effects.transport) transport.close();
+  }
+}
+
+/** The message as RFC 5322 bytes, exactly as it would go over SMTP. */
+export async function buildEml(message: SendMailOptions): Promise<Buffer> {
+  const info = (await createTransport({ streamTransport: true, buffer: true }).sendMail(message)) as { message: Buffer };
+  return info.message;
+}
+
+function addressList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap(addressList);
+  return [typeof value === 'string' ? value : String((value as { address?: unknown }).address)];
+}

@@ -1,0 +1,58 @@
+// The plain-text part: what a text-only client, a screen reader or a notification preview shows. It
+// reads on its own: the figures, a narrow heatmap, and where the full report is.
+import { periodAxisTitle } from '../report/periodLabel.js';
+import { formatBytes } from './formatBytes.js';
+import { formatCount, formatMoney } from './formatMoney.js';
+import { heatmapText } from './heatmapText.js';
+import type { RunEmailContent } from './RunEmailContent.js';
+import { heatmapTitle, inputLine, shownNote } from './runEmailHtml.js';
+import { localTime } from '../report/localTime.js';
+
+const TEXT_PERIODS = 7;
+
+export function runEmailText(c: RunEmailContent): string {
+  const r = c.report;
+  const s = r.summary;
+  const money = (v: number | null, missing: string): string => (v === null ? missing : formatMoney(v, r.currency));
+  const lines = [
+    `LTV report for ${r.tenant} (job ${c.job})`,
+    `As of ${c.asOfLocal} (${r.timezone}), amounts in ${r.currency}`,
+    '',
+    `Average LTV at 90 days:  ${money(s.average_ltv_90d, 'n/a (no customer is 90 days old yet)')}`,
+    `Average LTV at 30 days:  ${money(s.average_ltv_30d, 'n/a (no customer is 30 days old yet)')}`,
+    `Paying customers:        ${formatCount(s.customers)} in ${formatCount(s.cohorts)} monthly cohorts`,
+    `Revenue:                 ${money(s.revenue, '')} (after refunds)`,
+    `Proceeds:                ${money(s.proceeds, '')} (after store commission)`,
+    `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`,
+    '',
+    inputLine(r),
+  ];
+  const h = c.heatmap;
+  if (h) {
+    const shown = h.periods.slice(0, TEXT_PERIODS);
+    const cut = h.hiddenRows > 0 || h.periods.length + h.hiddenPeriods > shown.length;
+    lines.push(
+      '',
+      `${heatmapTitle(c)}: cumulative revenue per customer (${r.currency}${h.decimals === 0 ? ', rounded' : ''})`,
+      `${periodAxisTitle(h.matrix)}; * = partial (the cohort has not lived through the whole period yet)`,
+      '',
+      heatmapText(h, TEXT_PERIODS),
+    );
+    if (cut) lines.push('', `(Showing ${shownNote({ heatmap: { ...h, periods: shown, hiddenPeriods: h.hiddenPeriods + h.periods.length - shown.length } })}; the workbook has every cell.)`);
+  }
+  if (c.files.length) {
+    lines.push('', 'The full report:');
+    for (const f of c.files) {
+      const head = `- ${f.name} (${formatBytes(f.bytes)})`;
+      if (f.attached) lines.push(`${head}: attached`);
+      else lines.push(`${head}: too large to attach (limit ${formatBytes(c.maxAttachmentBytes)}); ${f.url ? `download: ${f.url}` : `on the report server at ${f.path}`}`);
+    }
+  }
+  lines.push(
+    '',
+    '--',
+    'LTV = cumulative revenue per paying customer since the first payment, refunds deducted, over every customer of the cohort.',
+    `Run ${r.run_id}, generated ${localTime(r.generated_at, r.timezone)} (${r.timezone}) by ltv; this message is sent once per run.`,
+  );
+  return `${lines.join('\n')}\n`;
+}

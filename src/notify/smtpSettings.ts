@@ -1,0 +1,97 @@
+// SMTP and email settings from the environment, parsed once (STYLE habit 6). Kept apart from
+// src/config/env.ts (the worker's) so `ltv run` can send mail without any queue setting; when both exist
+// the worker's loader can spread these in. Documented in src/notify/README.md.
+import { z } from 'zod';
+import { AppError } from '../config/AppError.js';
+
+/** "90s", "15m", "6h", "1d", or plain milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  if (!m) return null;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (e.g. "90s", "15m", "6h" or milliseconds)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const flag = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .refine((s) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(s), 'expected true or false')
+  .transform((s) => ['1', 'true', 'yes', 'on'].includes(s));
+
+export const SmtpEnvSchema = z.object({
+  /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS from the start). */
+  SMTP_URL: z
+    .string()
+    .refine((u) => /^smtps?:\/\/[^/]/i.test(u) && URL.canParse(u), 'an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.com:465')
+    .optional(),
+  /** The From header and envelope sender: `reports@example.com` or `"LTV reports" <reports@example.com>`. */
+  SMTP_FROM: z.string().min(3).optional(),
+  /** "false" accepts self-signed or mismatched certificates (an internal relay); default true. */
+  SMTP_TLS_REJECT_UNAUTHORIZED: flag.default(true),
+  /** A PEM file of the CA that signed the relay's certificate. */
+  SMTP_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Fail rather than send in clear text when an smtp:// server does not offer STARTTLS. */
+  SMTP_REQUIRE_TLS: flag.default(false),
+  /** Connect, greeting and socket timeouts of one attempt. */
+  SMTP_TIMEOUT: duration.default(30_000),
+  /** How long a message is retried (transient failures: 4xx, connection refused, timeouts) before giving up. */
+  LTV_EMAIL_DEADLINE: duration.default(10 * 60_000),
+  /** First retry delay; doubles per attempt up to LTV_EMAIL_BACKOFF_MAX. */
+  LTV_EMAIL_BACKOFF: duration.default(5_000),
+  LTV_EMAIL_BACKOFF_MAX: duration.default(5 * 60_000),
+  /** Write the message as an .eml file in the notify folder instead of sending it. */
+  LTV_EMAIL_DRY_RUN: flag.default(false),
+});
+
+export interface SmtpSettings {
+  url: string | null;
+  from: string | null;
+  tls: { rejectUnauthorized: boolean; caFile: string | null };
+  requireTls: boolean;
+  timeoutMs: number;
+  deadlineMs: number;
+  backoffMs: number;
+  backoffMaxMs: number;
+  dryRun: boolean;
+}
+
+export function loadSmtpSettings(source: NodeJS.ProcessEnv = process.env): Readonly<SmtpSettings> {
+  // An empty variable (`FOO=` in a compose file) means "not set", as in the worker's env loader.
+  const present = Object.fromEntries(Object.entries(source).filter(([k, v]) => k in SmtpEnvSchema.shape && v !== undefined && v !== ''));
+  const parsed = SmtpEnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new AppError('CONFIG', parsed.error.issues.map((i) => `environment: ${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    url: e.SMTP_URL ?? null,
+    from: e.SMTP_FROM ?? null,
+    tls: Object.freeze({ rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED, caFile: e.SMTP_TLS_CA_FILE ?? null }),
+    requireTls: e.SMTP_REQUIRE_TLS,
+    timeoutMs: e.SMTP_TIMEOUT,
+    deadlineMs: e.LTV_EMAIL_DEADLINE,
+    backoffMs: e.LTV_EMAIL_BACKOFF,
+    backoffMaxMs: Math.max(e.LTV_EMAIL_BACKOFF_MAX, e.LTV_EMAIL_BACKOFF),
+    dryRun: e.LTV_EMAIL_DRY_RUN,
+  });
+}
+
+/** The URL without its password, for logs and records. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'smtp://(unparseable)';
+  }
+}

@@ -1,0 +1,90 @@
+// A real SMTP server for the email tests (STYLE habit 10): smtp-server on an ephemeral port, every
+// accepted message kept raw and parsed back with mailparser. Replies can be scripted: the next n
+// RCPT TO or DATA commands answered with a given code, as a real relay under load or policy would.
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface Scripted {
+  at: 'rcpt' | 'data';
+  code: number;
+  times: number;
+}
+
+export interface SmtpSink {
+  port: number;
+  url: string;
+  messages: ParsedMail[];
+  raw: Buffer[];
+  /** Envelope recipients per accepted message. */
+  envelopes: string[][];
+  /** Every DATA command seen, accepted or not. */
+  dataCommands: number;
+  rcptCommands: number;
+  reply(script: Scripted): void;
+  /** Resolves when `n` messages have been accepted. */
+  waitFor(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(port = 0): Promise<SmtpSink> {
+  const scripts: Scripted[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const take = (at: Scripted['at']): number | null => {
+    const s = scripts.find((x) => x.at === at && x.times > 0);
+    if (!s) return null;
+    s.times -= 1;
+    return s.code;
+  };
+  const fail = (code: number): Error => Object.assign(new Error(code >= 500 ? 'Rejected by policy' : 'Try again later'), { responseCode: code });
+  const sink: SmtpSink = {
+    port: 0,
+    url: '',
+    messages: [],
+    raw: [],
+    envelopes: [],
+    dataCommands: 0,
+    rcptCommands: 0,
+    reply: (s) => void scripts.push({ ...s }),
+    waitFor: (n) => (sink.messages.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(_address, _session, callback) {
+      sink.rcptCommands += 1;
+      const code = take('rcpt');
+      callback(code === null ? null : fail(code));
+    },
+    onData(stream, session, callback) {
+      sink.dataCommands += 1;
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const code = take('data');
+        if (code !== null) return callback(fail(code));
+        const raw = Buffer.concat(chunks);
+        // keepCidLinks: the tests check the html references the image by its cid, as a mail client sees it.
+        simpleParser(raw, { keepCidLinks: true }).then(
+          (parsed) => {
+            sink.raw.push(raw);
+            sink.messages.push(parsed);
+            sink.envelopes.push(session.envelope.rcptTo.map((r) => r.address));
+            callback(null, 'Message queued as test');
+            for (const w of waiters.filter((x) => sink.messages.length >= x.n)) w.resolve();
+          },
+          (err: Error) => callback(err),
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.server.address();
+  sink.port = typeof address === 'object' && address ? address.port : port;
+  sink.url = `smtp://127.0.0.1:${sink.port}`;
+  return sink;
+}

@@ -1,0 +1,233 @@
+// SPEC §7 Email over real runs of the pipeline and a real SMTP server (smtp-server), every message parsed
+// back with mailparser. Nothing of ours is mocked; backoff delays are milliseconds so retries are quick.
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jobFromFlags } from '../../src/config/loadJob.js';
+import type { JobInput } from '../../src/config/jobSchema.js';
+import type { NotifyRecord } from '../../src/notify/notifyRecord.js';
+import { notifyRun } from '../../src/notify/notifyRun.js';
+import { tenantDirName } from '../../src/publish/publishRun.js';
+import { runPipeline, type RunEffects, type RunResult } from '../../src/pipeline.js';
+import { AS_OF, EXPORT_CSV, TENANT, emailJob, testSettings } from '../helpers/emailFixture.js';
+import { makeFixture, silentLogger, type Fixture } from '../helpers/runFixture.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(): Promise<{ fx: Fixture; sink: SmtpSink }> {
+  const fx = await makeFixture({ 'e.csv': EXPORT_CSV });
+  const sink = await startSmtpSink();
+  cleanups.push(fx.cleanup, sink.close);
+  return { fx, sink };
+}
+
+function run(fx: Fixture, job: JobInput, effects: Partial<RunEffects> = {}): Promise<RunResult> {
+  return runPipeline(jobFromFlags(job, fx.dir), { logger: silentLogger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir, ...effects });
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const addresses = (a: AddressObject | AddressObject[] | undefined): string[] =>
+  (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => v.address ?? ''));
+const recordOf = async (result: RunResult): Promise<NotifyRecord> => JSON.parse(await readFile(result.notify![0]!.record!, 'utf8')) as NotifyRecord;
+
+describe('the run email', () => {
+  it('has the subject, addresses, Message-ID, both bodies, the inline chart and the published workbook', async () => {
+    const { fx, sink } = await setup();
+    const result = await run(fx, emailJob(), { mail: { settings: testSettings(sink.url) } });
+    expect(result.notify).toMatchObject([{ status: 'sent', previously: false, attempts: 1 }]);
+    expect(sink.messages).toHaveLength(1);
+    const m = sink.messages[0]!;
+    const t = result.tenants[0]!;
+
+    // SPEC §4 summary: only a (first paid Dec 2; Dec 2 + 90 days = Mar 2 ≤ Mar 16) is 90 days old; b (Dec 20)
+    // is not. a's revenue before Mar 2: 10 + 10 + 10 = 30.00.
+    expect(result.tenants[0]!.summary.average_ltv_90d).toBe(30);
+    expect(m.subject).toBe(`LTV report ${TENANT} 2026-03-16: 30.00 USD at 90 days`);
+    expect(addresses(m.from)).toEqual(['reports@example.com']);
+    expect(addresses(m.to)).toEqual(['finance@example.com']);
+    expect(addresses(m.cc)).toEqual(['ceo@example.com']);
+    expect(sink.envelopes[0]).toEqual(['finance@example.com', 'ceo@example.com']);
+    expect(m.messageId).toMatch(/^<ltv\.run\.20260316T150000Z\.[0-9a-f]{20}@example\.com>$/);
+    expect(m.messageId).toBe(result.notify![0]!.messageId);
+    expect(m.headers.get('auto-submitted')).toBe('auto-generated');
+
+    // HTML: inline styles only, data escaped, the chart by cid.
+    const html = m.html as string;
+    expect(html).not.toMatch(/<style|class=/i);
+    expect(html).toContain('Acme &lt;Shop&gt; &amp; &quot;Co&quot;');
+    expect(html).not.toContain('<Shop>');
+    expect(html).toContain('$30.00');
+    const cid = /src="cid:([^"]+)"/.exec(html)?.[1];
+    expect(cid).toBeDefined();
+    const chart = m.attachments.find((a) => a.cid === cid);
+    expect(chart?.contentType).toBe('image/png');
+    expect(sha256(chart!.content)).toBe(sha256(await readFile(join(t.dir, 'ltv.png'))));
+    // Heatmap: Dec 2025 cohort (a, b): M0 = (10 + 0) / 2 = 5.00 (b's refund on Jan 5 is within its month 0),
+    // M1 = (20 + 0) / 2 = 10.00, M2 = 15.00; the partial Mar 2026 cohort (e) is marked.
+    expect(html).toMatch(/Dec 2025<\/td><td[^>]*>2<\/td><td[^>]*>5\.00<\/td><td[^>]*>10\.00<\/td><td[^>]*>15\.00\*?<\/td>/);
+    expect(html).toMatch(/Mar 2026<\/td><td[^>]*>1<\/td><td[^>]*font-style:italic[^>]*>5\.00\*<\/td>/);
+
+    // Plain text reads on its own.
+    expect(m.text).toContain(`LTV report for ${TENANT}`);
+    expect(m.text).toContain('Average LTV at 90 days:  $30.00');
+    expect(m.text).toMatch(/Dec 2025 +2 +5\.00 +10\.00 +15\.00/);
+    expect(m.text).toMatch(/ltv\.xlsx \(\d+ KB\): attached/);
+
+    // The workbook, byte for byte.
+    const xlsx = m.attachments.find((a) => a.filename?.endsWith('.xlsx'));
+    expect(xlsx?.filename).toBe('ltv-Acme_Shop_Co-2026-03-16.xlsx');
+    expect(sha256(xlsx!.content)).toBe(sha256(await readFile(join(t.dir, 'ltv.xlsx'))));
+    expect(m.attachments.some((a) => a.filename?.endsWith('.csv'))).toBe(false);
+
+    // The record, beside the runs (the published run directory is untouched).
+    const record = await recordOf(result);
+    expect(result.notify![0]!.record).toBe(join(fx.reportsDir, tenantDirName(TENANT), 'notify', `${t.runId}.json`));
+    expect(record).toMatchObject({ kind: 'run', status: 'sent', key: { tenant: TENANT, run_id: t.runId }, message_id: m.messageId, attempts: 1 });
+    expect(await readdir(t.dir)).not.toContain('notify');
+  });
+
+  it('attaches ltv.csv when the job asks, and links what exceeds max_attachment_bytes', async () => {
+    const { fx, sink } = await setup();
+    const published = await run(fx, emailJob(), { email: 'off' });
+    const t = published.tenants[0]!;
+    const csvBytes = (await stat(join(t.dir, 'ltv.csv'))).size;
+    expect((await stat(join(t.dir, 'ltv.xlsx'))).size).toBeGreaterThan(csvBytes);
+    // The limit fits the csv but not the workbook: the workbook is linked, the csv attached.
+    const job = jobFromFlags(emailJob({ attach_csv: true, max_attachment_bytes: csvBytes, link_base_url: 'https://reports.example.com/ltv/' }), fx.dir);
+    await notifyRun(published, job, { logger: silentLogger, settings: testSettings(sink.url) });
+    const m = sink.messages[0]!;
+    expect(m.attachments.map((a) => a.filename).filter((f) => !f?.endsWith('.png'))).toEqual(['ltv-Acme_Shop_Co-2026-03-16.csv']);
+    const url = `https://reports.example.com/ltv/${encodeURIComponent(tenantDirName(TENANT))}/runs/${t.runId}/ltv.xlsx`;
+    expect(m.html as string).toContain(`href="${url}"`);
+    expect(m.text).toContain(`download: ${url}`);
+    expect(sha256(m.attachments.find((a) => a.filename?.endsWith('.csv'))!.content)).toBe(sha256(await readFile(join(t.dir, 'ltv.csv'))));
+  });
+});
+
+describe('exactly once', () => {
+  it('a retried run (same idempotency key, same run-id) does not send again', async () => {
+    const { fx, sink } = await setup();
+    const effects = { idempotencyKey: 'repeat:nightly:1773673200000', mail: { settings: testSettings(sink.url) } };
+    const first = await run(fx, emailJob(), effects);
+    const second = await run(fx, emailJob(), effects);
+    expect(second.tenants[0]!.runId).toBe(first.tenants[0]!.runId);
+    expect(second.notify).toMatchObject([{ status: 'sent', previously: true, messageId: first.notify![0]!.messageId }]);
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.dataCommands).toBe(1);
+  });
+
+  it('retries a transient 4xx with backoff until the server accepts', async () => {
+    const { fx, sink } = await setup();
+    sink.reply({ at: 'data', code: 451, times: 2 });
+    const result = await run(fx, emailJob(), { mail: { settings: testSettings(sink.url) } });
+    expect(result.notify).toMatchObject([{ status: 'sent', attempts: 3 }]);
+    expect(sink.dataCommands).toBe(3);
+    expect(sink.messages).toHaveLength(1);
+    expect(await recordOf(result)).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+
+  it('records a permanent 5xx, does not retry it, and keeps the run published', async () => {
+    const { fx, sink } = await setup();
+    sink.reply({ at: 'rcpt', code: 550, times: 10 });
+    const effects = { idempotencyKey: 'k1', mail: { settings: testSettings(sink.url) } };
+    const result = await run(fx, emailJob({ cc: [] }), effects);
+    expect(result.notify).toMatchObject([{ status: 'rejected', attempts: 1, error: { response_code: 550, code: 'EENVELOPE' } }]);
+    expect(sink.rcptCommands).toBe(1);
+    expect(await recordOf(result)).toMatchObject({ status: 'rejected', attempts: 1, error: { response_code: 550 } });
+    expect((await stat(join(fx.reportsDir, tenantDirName(TENANT), 'latest', 'ltv.xlsx'))).isFile()).toBe(true);
+    // A retried run finds the rejection recorded and does not knock again.
+    const again = await run(fx, emailJob({ cc: [] }), effects);
+    expect(again.notify).toMatchObject([{ status: 'rejected', previously: true }]);
+    expect(sink.rcptCommands).toBe(1);
+  });
+
+  it('keeps retrying while the server is down and sends once it is up', async () => {
+    const { fx, sink } = await setup();
+    const port = sink.port;
+    const job = jobFromFlags(emailJob(), fx.dir);
+    const result = await runPipeline(job, { logger: silentLogger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir, email: 'off' });
+    expect(result.notify).toBeUndefined();
+    await sink.close();
+    // The notify step on its own, as a recovered run calls it: it reads the report from the run's ltv.json.
+    const sending = notifyRun(result, job, { logger: silentLogger, settings: testSettings(`smtp://127.0.0.1:${port}`, { backoffMs: 25, backoffMaxMs: 100 }) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const back = await startSmtpSink(port);
+    cleanups.push(back.close);
+    const [outcome] = await sending;
+    expect(outcome).toMatchObject({ status: 'sent' });
+    expect(outcome!.attempts).toBeGreaterThan(2);
+    expect(back.messages).toHaveLength(1);
+    expect(back.messages[0]!.subject).toContain('30.00 USD at 90 days');
+  });
+
+  it('gives up at the deadline without failing the run, and a later notify of the same run sends it', async () => {
+    const { fx, sink } = await setup();
+    const port = sink.port;
+    await sink.close();
+    const settings = testSettings(`smtp://127.0.0.1:${port}`, { deadlineMs: 150, backoffMs: 20, backoffMaxMs: 40 });
+    const job = jobFromFlags(emailJob(), fx.dir);
+    const result = await runPipeline(job, { logger: silentLogger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir, mail: { settings } });
+    expect(result.notify).toMatchObject([{ status: 'failed', error: { code: 'ESOCKET' } }]);
+    const failed = await recordOf(result);
+    expect(failed.status).toBe('failed');
+    const back = await startSmtpSink(port);
+    cleanups.push(back.close);
+    const [outcome] = await notifyRun(result, job, { logger: silentLogger, settings });
+    expect(outcome).toMatchObject({ status: 'sent', messageId: failed.message_id });
+    expect(back.messages[0]!.messageId).toBe(failed.message_id);
+    expect((await recordOf(result)).attempts).toBe(failed.attempts + 1);
+  });
+});
+
+describe('failure notice', () => {
+  it('tells the ops recipients once per failure, with the error a user can act on', async () => {
+    const { fx, sink } = await setup();
+    const job: JobInput = { ...emailJob(), inputs: [{ path: 'missing.csv' }] };
+    const effects = { mail: { settings: testSettings(sink.url) } };
+    await expect(run(fx, job, effects)).rejects.toMatchObject({ code: 'INPUT' });
+    await expect(run(fx, job, effects)).rejects.toMatchObject({ code: 'INPUT' });
+    expect(sink.messages).toHaveLength(1);
+    const m: ParsedMail = sink.messages[0]!;
+    expect(addresses(m.to)).toEqual(['ops@example.com']);
+    expect(m.subject).toBe(`LTV run failed: job adhoc, tenant ${TENANT}, as of 2026-03-16`);
+    expect(m.text).toMatch(/Error: +INPUT: .*missing\.csv/);
+    expect(m.text).toContain('the previous report stays served');
+    expect(m.html as string).toContain('Acme &lt;Shop&gt;');
+    expect(m.messageId).toMatch(/^<ltv\.failure\.20260316T150000Z\.[0-9a-f]{20}@example\.com>$/);
+    const notices = await readdir(join(fx.reportsDir, '.failed', 'notices'));
+    expect(notices.filter((n) => n.endsWith('.json'))).toHaveLength(1);
+  });
+
+  it('waits for the final attempt of a retryable failure, and sends nothing with --no-email', async () => {
+    const { fx, sink } = await setup();
+    // A file that is not CSV at all fails as INPUT (not retryable): a notice even when attempts remain.
+    const job: JobInput = { ...emailJob(), inputs: [{ path: 'missing.csv' }] };
+    await expect(run(fx, job, { email: 'off', mail: { settings: testSettings(sink.url) } })).rejects.toMatchObject({ code: 'INPUT' });
+    expect(sink.messages).toHaveLength(0);
+    await expect(run(fx, job, { finalAttempt: false, mail: { settings: testSettings(sink.url) } })).rejects.toMatchObject({ code: 'INPUT' });
+    expect(sink.messages).toHaveLength(1);
+  });
+});
+
+describe('dry run', () => {
+  it('writes the message as an .eml file in the notify folder and sends nothing', async () => {
+    const { fx, sink } = await setup();
+    const result = await run(fx, emailJob(), { email: 'dry-run', mail: { settings: testSettings(sink.url, { from: null }) } });
+    const [outcome] = result.notify!;
+    expect(outcome).toMatchObject({ status: 'dry-run', record: null });
+    expect(outcome!.eml).toBe(join(fx.reportsDir, tenantDirName(TENANT), 'notify', `${result.tenants[0]!.runId}.eml`));
+    expect(sink.dataCommands).toBe(0);
+    const m = await simpleParser(await readFile(outcome!.eml!), { keepCidLinks: true });
+    expect(m.subject).toContain('30.00 USD at 90 days');
+    expect(m.attachments.map((a) => a.contentType).sort()).toEqual(['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'image/png']);
+    // A dry run is not a delivery: the real send afterwards still happens.
+    const [sent] = await notifyRun(result, jobFromFlags(emailJob(), fx.dir), { logger: silentLogger, settings: testSettings(sink.url) });
+    expect(sent).toMatchObject({ status: 'sent' });
+  });
+});

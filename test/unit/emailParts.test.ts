@@ -1,0 +1,113 @@
+// The notify step's small decisions, each on its own: settings from the environment, what counts as a
+// transient SMTP failure, the subject, the headline number, the heatmap's HTML.
+import { describe, expect, it } from 'vitest';
+import type { TenantReport } from '../../src/ltv/model.js';
+import { formatSubject } from '../../src/notify/formatSubject.js';
+import { formatAmount, formatMoney } from '../../src/notify/formatMoney.js';
+import { headlineLtv } from '../../src/notify/headlineLtv.js';
+import { heatColour, heatmapHtml } from '../../src/notify/heatmapHtml.js';
+import { emailMatrix, heatmapView } from '../../src/notify/heatmapView.js';
+import { messageId } from '../../src/notify/messageId.js';
+import { classifySmtpError } from '../../src/notify/sendWithRetry.js';
+import { loadSmtpSettings, parseDuration, redactUrl } from '../../src/notify/smtpSettings.js';
+import { dailyReport } from '../helpers/dailyReport.js';
+import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
+
+describe('loadSmtpSettings', () => {
+  it('reads the URL, From, TLS options and durations, with defaults', () => {
+    const s = loadSmtpSettings({
+      SMTP_URL: 'smtps://u:p@smtp.example.com:465',
+      SMTP_FROM: 'LTV <r@example.com>',
+      SMTP_TLS_REJECT_UNAUTHORIZED: 'false',
+      LTV_EMAIL_DEADLINE: '2h',
+      LTV_EMAIL_DRY_RUN: '1',
+      SMTP_TIMEOUT: '',
+    });
+    expect(s).toMatchObject({
+      url: 'smtps://u:p@smtp.example.com:465',
+      from: 'LTV <r@example.com>',
+      tls: { rejectUnauthorized: false, caFile: null },
+      requireTls: false,
+      timeoutMs: 30_000,
+      deadlineMs: 7_200_000,
+      backoffMs: 5_000,
+      dryRun: true,
+    });
+    expect(loadSmtpSettings({})).toMatchObject({ url: null, from: null, deadlineMs: 600_000, dryRun: false });
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadSmtpSettings({ SMTP_URL: 'http://x' })).toThrow(/environment: SMTP_URL: an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(() => loadSmtpSettings({ LTV_EMAIL_DEADLINE: 'soon' })).toThrow(/LTV_EMAIL_DEADLINE: "soon" is not a duration/);
+    expect(() => loadSmtpSettings({ LTV_EMAIL_DRY_RUN: 'maybe' })).toThrow(/LTV_EMAIL_DRY_RUN: expected true or false/);
+  });
+
+  it('parses durations and hides passwords', () => {
+    expect([parseDuration('90s'), parseDuration('15m'), parseDuration('1.5h'), parseDuration('250'), parseDuration('x')]).toEqual([90_000, 900_000, 5_400_000, 250, null]);
+    expect(redactUrl('smtps://user:secret@smtp.example.com:465')).toBe('smtps://user:***@smtp.example.com:465');
+  });
+});
+
+describe('classifySmtpError', () => {
+  it('retries 4xx and replies that never came; not 5xx; not wrong credentials', () => {
+    expect(classifySmtpError({ code: 'EENVELOPE', responseCode: 451 })).toBe('transient');
+    expect(classifySmtpError({ code: 'ESOCKET' })).toBe('transient');
+    expect(classifySmtpError({ code: 'ETIMEDOUT' })).toBe('transient');
+    expect(classifySmtpError({ code: 'EMESSAGE', responseCode: 552 })).toBe('permanent');
+    expect(classifySmtpError({ code: 'EENVELOPE', responseCode: 550 })).toBe('permanent');
+    expect(classifySmtpError({ code: 'EAUTH', responseCode: 535 })).toBe('config');
+  });
+});
+
+describe('subject and headline', () => {
+  it('fills the placeholders, keeps unknown ones, and stays one line', () => {
+    const vars = { tenant: 'acme\r\nBcc: x@evil', date: '2026-03-16', ltv: '52.60', currency: 'USD', horizon: '90 days', job: 'nightly' };
+    expect(formatSubject('{job}: {tenant} {date} {ltv} {currency} at {horizon} {oops}', vars)).toBe('nightly: acme Bcc: x@evil 2026-03-16 52.60 USD at 90 days {oops}');
+  });
+
+  it('takes 90 days, else 30 days, else the latest Total value', () => {
+    const r = sampleReport();
+    expect(headlineLtv({ ...r, summary: { ...r.summary, average_ltv_90d: 21.5, average_ltv_30d: 9 } })).toEqual({ value: 21.5, horizon: '90 days' });
+    expect(headlineLtv({ ...r, summary: { ...r.summary, average_ltv_90d: null, average_ltv_30d: 9 } })).toEqual({ value: 9, horizon: '30 days' });
+    // sampleReport's monthly Total row ends at month 5 with 22.40.
+    expect(headlineLtv({ ...r, summary: { ...r.summary, average_ltv_90d: null, average_ltv_30d: null } })).toEqual({ value: 22.4, horizon: 'month 5' });
+    const empty: TenantReport = { ...r, matrices: [], summary: { ...r.summary, average_ltv_90d: null, average_ltv_30d: null } };
+    expect(headlineLtv(empty)).toEqual({ value: null, horizon: '90 days' });
+  });
+
+  it('formats money with the currency symbol and rounds whole units half away from zero', () => {
+    expect([formatMoney(1234.5, 'USD'), formatMoney(-1.25, 'EUR'), formatMoney(3, 'CHF')]).toEqual(['$1,234.50', '-€1.25', 'CHF 3.00']);
+    expect([formatAmount(2.5, 0), formatAmount(-2.5, 0), formatAmount(-0.4, 0)]).toEqual(['3', '-3', '0']);
+  });
+
+  it('gives the same run the same Message-ID, under the From domain', () => {
+    const a = messageId('run', '20260316T150000Z', ['nightly', 'acme', '20260316T150000Z'], 'LTV <r@Example.com>');
+    expect(a).toBe(messageId('run', '20260316T150000Z', ['nightly', 'acme', '20260316T150000Z'], 'LTV <r@Example.com>'));
+    expect(a).toMatch(/^<ltv\.run\.20260316T150000Z\.[0-9a-f]{20}@example\.com>$/);
+    expect(a).not.toBe(messageId('run', '20260316T150000Z', ['nightly', 'acme2', '20260316T150000Z'], 'LTV <r@example.com>'));
+  });
+});
+
+describe('heatmapHtml', () => {
+  it('styles every cell inline, escapes titles, marks partial cells, and scales white to green', () => {
+    const r = sampleReport();
+    const byCountry = r.matrices.find((m) => m.segmentation === 'country')!;
+    const html = heatmapHtml(heatmapView(byCountry));
+    expect(html).not.toMatch(/<style|class=/);
+    expect(html).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)');
+    expect(html).not.toContain(INJECTION_SEGMENT);
+    const view = heatmapView(emailMatrix(r)!);
+    expect(view.rows.map((x) => x.title)).toEqual(['2025-10-01', '2025-11-01', '2025-12-01', '2026-01-01', '2026-02-01', '2026-03-01']);
+    expect([heatColour(view, view.min), heatColour(view, view.max)]).toEqual(['#ffffff', '#63be7b']);
+    expect(heatmapHtml(view)).toMatch(/Mar 2026<\/td><td[^>]*>320<\/td><td[^>]*font-style:italic[^>]*>-1\.25\*<\/td>/);
+  });
+
+  it('keeps a two-year daily report within Gmail\'s ~102 KB before it clips a message', () => {
+    const report = dailyReport(730);
+    const view = heatmapView(emailMatrix(report)!);
+    expect(view.rows).toHaveLength(13);
+    expect(view.periods).toHaveLength(13);
+    expect(view.hiddenRows).toBeGreaterThan(700);
+    expect(heatmapHtml(view).length).toBeLessThan(60_000);
+  });
+});
