@@ -215,8 +215,10 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }
+    // Matrices are computed tenant by tenant inside the render loop: count them as compute, not render.
     timings.compute = (timings.compute ?? 0) + computeMs;
     leave('render', { tenants: tenants.length, matrices_ms: computeMs });
+    timings.render = (timings.render ?? 0) - computeMs;
 
     // publish
     enter('publish', 'publishing');
