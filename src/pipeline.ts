@@ -145,8 +145,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
-    const staged = await stageInputs(wh, files, job.currency);
-    const check = await checkRows(wh, { currency: job.currency, tenant: job.tenant });
+    const staged = await stageInputs(wh, files, { currency: job.currency, tenant: job.tenant });
+    const check = await checkRows(wh);
     const inputs: InputStats[] = staged.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
     if (check.rows > 0 && check.quarantined / check.rows > job.max_bad_row_share) {

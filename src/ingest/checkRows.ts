@@ -1,7 +1,6 @@
-// SPEC §3 bad rows: every staged row is typed and checked; the bad ones are counted per file and kept for
+// SPEC §3 bad rows: every row was typed and checked while read; the bad ones are counted per file and kept for
 // quarantine.csv; a run whose bad-row share exceeds the threshold fails before anything is published.
 import { AppError } from '../config/AppError.js';
-import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 
 export interface CheckResult {
@@ -10,13 +9,15 @@ export interface CheckResult {
   perFile: Map<number, number>;
 }
 
-export async function checkRows(wh: Warehouse, opts: { currency: string; tenant: string }): Promise<CheckResult> {
-  await wh.run(loadSql('05_check_rows'), { currency: opts.currency, tenant: opts.tenant });
-  // The raw text is no longer needed: free it before the next, wide, steps.
-  await wh.run('DROP TABLE staged');
+export async function checkRows(wh: Warehouse): Promise<CheckResult> {
+  // A row whose line the reader did not give lies at its position in the file (checked's rowids are in
+  // reading order); 16_quarantine.sql then corrects for rows DuckDB rejected.
   await wh.run(
     `CREATE OR REPLACE TABLE bad_rows AS
-     SELECT file_idx, line, line_known, reason, tenant_id, customer_id FROM checked WHERE reason IS NOT NULL`,
+     SELECT c.file_idx, coalesce(c.line, c.rowid - f.first_row + f.header_lines + 1) AS line, c.line_known,
+            c.reason, c.tenant_id, c.customer_id
+     FROM checked c JOIN input_files f USING (file_idx)
+     WHERE c.reason IS NOT NULL`,
   );
   const rows = await wh.all<{ file_idx: number; rows: number; bad: number }>(
     'SELECT file_idx, count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked GROUP BY file_idx',

@@ -1,6 +1,7 @@
-// SPEC §3: reads every input file into the `staged` table, mapped onto the canonical columns as text.
-// A file that cannot be read, is not the declared format, or lacks a required column fails the run with
-// a message naming the file; rows the reader cannot split are kept with a parse_error (quarantined later).
+// SPEC §3: reads every input file, maps it onto the canonical columns and checks it, in one pass per file,
+// into the `checked` table (src/sql/05_check_rows.sql). A file that cannot be read, is not the declared
+// format, or lacks a required column fails the run with a message naming the file; rows the reader cannot
+// split are kept with their reason (quarantined later).
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
@@ -28,41 +29,46 @@ interface Reader {
   columns: Map<string, string>;
 }
 
-export async function stageInputs(wh: Warehouse, files: SourceFile[], reportCurrency: string): Promise<StagedFile[]> {
-  await wh.run(loadSql('01_create_staged'));
+export async function stageInputs(
+  wh: Warehouse,
+  files: SourceFile[],
+  opts: { currency: string; tenant: string },
+): Promise<StagedFile[]> {
+  const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
   await wh.run('CREATE OR REPLACE TABLE rejects (file_idx INTEGER, line BIGINT, rank BIGINT)');
   const staged: StagedFile[] = [];
   for (const [fileIdx, file] of files.entries()) {
     const reader = await openReader(wh, file);
     const columns = CANONICAL_COLUMNS.map((c) => `${mapColumn(file, reader, c, reportCurrency)} AS ${quoteIdent(c)}`);
-    const before = await count(wh);
-    // staged's rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
+    const before = fileIdx === 0 ? 0 : await count(wh);
+    // checked's rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
     await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
       i: fileIdx, p: file.path, first: before, header: file.format === 'parquet' ? 0 : 1,
     });
     try {
       await wh.run(
-        loadSql('02_insert_staged', {
+        loadSql('05_check_rows', {
+          verb: fileIdx === 0 ? 'CREATE OR REPLACE TABLE checked AS' : 'INSERT INTO checked',
           line: reader.line,
           parse_error: reader.parseError,
-          columns: columns.join(',\n  '),
+          columns: columns.join(',\n    '),
           reader: reader.reader,
           where: reader.where,
         }),
-        { ...reader.params, file_idx: String(fileIdx) },
+        { ...reader.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant },
       );
     } catch (e) {
       throw fileError(file, e);
     }
-    if (file.format === 'csv') await stageRejectedRows(wh, fileIdx);
+    if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
     staged.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
   }
   return staged;
 }
 
 async function count(wh: Warehouse): Promise<number> {
-  const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM staged');
+  const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM checked');
   return row?.n ?? 0;
 }
 
@@ -194,17 +200,18 @@ async function query<T>(wh: Warehouse, file: SourceFile, sql: string, params: Re
 }
 
 /** Rows DuckDB's CSV reader could not split: quarantined with its reason, at their physical line. */
-async function stageRejectedRows(wh: Warehouse, fileIdx: number): Promise<void> {
+async function stageRejectedRows(wh: Warehouse, fileIdx: number, tenant: string): Promise<void> {
   // DuckDB may report one line several times (once per surplus column): one quarantined row per line.
   await wh.run(
     `CREATE OR REPLACE TEMP TABLE rejected_lines AS
      SELECT DISTINCT ON (line) line::BIGINT AS line, error_type, error_message FROM reject_errors ORDER BY line`,
   );
   await wh.run(
-    `INSERT INTO staged (file_idx, line, parse_error)
-     SELECT $f, line, 'malformed CSV row: ' || error_type || coalesce(' (' || left(error_message, 160) || ')', '')
+    `INSERT INTO checked BY NAME
+     SELECT CAST($f AS INTEGER) AS file_idx, line, TRUE AS line_known, CAST($t AS VARCHAR) AS tenant_id,
+            'malformed CSV row: ' || error_type || coalesce(' (' || left(error_message, 160) || ')', '') AS reason
      FROM rejected_lines ORDER BY line`,
-    { f: fileIdx },
+    { f: fileIdx, t: tenant },
   );
   await wh.run('INSERT INTO rejects SELECT $f, line, row_number() OVER (ORDER BY line) FROM rejected_lines', { f: fileIdx });
   await wh.run('DELETE FROM reject_errors');

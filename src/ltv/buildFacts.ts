@@ -8,11 +8,8 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   const params = { as_of: asOf.toISOString() };
   await wh.run(loadSql('06_dup_losers'));
   await wh.run(loadSql('07_dedup'));
-  // From here on only bad_rows (for quarantine.csv) and the tenants of checked are read.
   const [v] = await wh.all<{ valid: number }>('SELECT count(*)::INTEGER AS valid FROM checked WHERE reason IS NULL');
   await wh.run('CREATE OR REPLACE TABLE run_tenants AS SELECT DISTINCT tenant_id FROM checked');
-  await wh.run('DROP TABLE checked');
-  await wh.run('DROP TABLE dup_losers');
   // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one.
   const [missing] = await wh.all<{ n: number }>(
     'SELECT count(*)::INTEGER AS n FROM deduped WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox',
@@ -39,7 +36,10 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
           SELECT 1 FROM customers_all c WHERE c.tenant_id = m.tenant_id AND c.customer_id = m.customer_id))::INTEGER AS orphans`,
     params,
   );
-  await wh.run('DROP TABLE deduped');
+  // deduped is a view over checked: both go once nothing reads them.
+  await wh.run('DROP VIEW deduped');
+  await wh.run('DROP TABLE checked');
+  await wh.run('DROP TABLE dup_losers');
   await wh.run('DROP TABLE movements');
   return {
     rows_read: check.rows,

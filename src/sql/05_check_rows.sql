@@ -1,15 +1,24 @@
--- SPEC §3 validation. Every staged row typed; `reason` names the first rule it breaks (NULL = valid).
--- Params: $currency (report currency), $tenant (the job's tenant for rows without tenant_id).
--- Reads input_files(file_idx, first_row, header_lines) for line numbers and rates for conversion.
--- Output: table checked(src_row (order of reading), file_idx, line, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
+-- SPEC §3 mapping and validation, one pass per input file: the file's rows, mapped onto the canonical
+-- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
+-- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
+-- tenant_id) and the reader's own ($path, …). Reads rates for conversion.
+-- Identifiers (stageInputs.ts): {{verb}} `CREATE TABLE checked AS` for the first file, else
+-- `INSERT INTO checked`; {{line}} the physical line where the reader knows it, else NULL (the row's
+-- position in checked gives it); {{parse_error}}; {{columns}} one text expression per canonical column
+-- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines.
+-- Output: table checked(file_idx, line, line_known, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
 --   amount DECIMAL(18,4), currency, rate DECIMAL(18,10), r10 (rate in 10⁻¹⁰ units), commission, tax, proceeds, net_revenue, renewal_number,
 --   refunded_at, refund_of, is_sandbox, is_trial, updated_at, dimensions…, reason).
-CREATE OR REPLACE TABLE checked AS
-WITH typed AS (
+{{verb}}
+WITH s AS (
+  SELECT CAST($file_idx AS INTEGER) AS file_idx, {{line}} AS line, {{parse_error}} AS parse_error, {{columns}}
+  FROM {{reader}} AS src
+  {{where}}
+),
+typed AS (
   SELECT
-    s.rowid AS src_row, s.file_idx,
-    -- Position in the file; rows DuckDB rejected shift it, which quarantine output corrects (14_quarantine).
-    coalesce(s.line, s.rowid - f.first_row + f.header_lines + 1) AS line,
+    s.file_idx,
+    CAST(s.line AS BIGINT) AS line,
     s.line IS NOT NULL AS line_known,
     parse_error,
     coalesce(ltv_text(tenant_id), $tenant) AS tenant_id,
@@ -47,8 +56,7 @@ WITH typed AS (
     ltv_text(attribution_channel) AS attribution_channel, ltv_text(attribution_campaign) AS attribution_campaign,
     ltv_text(attribution_adgroup) AS attribution_adgroup, ltv_text(attribution_adset) AS attribution_adset,
     ltv_text(attribution_creative) AS attribution_creative
-  FROM staged s
-  JOIN input_files f USING (file_idx)
+  FROM s
 ),
 foreign_days AS (
   -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone),
