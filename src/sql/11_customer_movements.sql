@@ -4,10 +4,10 @@
 -- k_month serves month, quarter, year (t0 + n months is monotone in n, so k_quarter = k_month // 3).
 -- Movements before t0 (an unlinked refund) count in every period: clamped to 0.
 -- Output: table customer_movements(tenant_id, customer_id, cohort_day, k_day, k_month, renewal, revenue,
---   proceeds, net_revenue, is_payment, kind, <the customer's dimensions>).
+--   proceeds, net_revenue, is_payment, kind).
 CREATE OR REPLACE TABLE customer_movements AS
 WITH m AS (
-  SELECT m.*, CAST(m.t AS TIMESTAMP) AS tl, c.t0_local, c.cohort_day, c.product_id, c.duration, c.store, c.country, c.paywall, c.paywalls_group, c.audience, c.placement, c.offer_category, c.offer_type, c.offer_id, c.attribution_source, c.attribution_status, c.attribution_channel, c.attribution_campaign, c.attribution_adgroup, c.attribution_adset, c.attribution_creative
+  SELECT m.*, CAST(m.t AS TIMESTAMP) AS tl, c.t0_local, c.cohort_day
   FROM movements m
   JOIN customers_all c USING (tenant_id, customer_id)
 ),
@@ -22,5 +22,5 @@ SELECT
   tenant_id, customer_id, cohort_day,
   greatest(days, 0)::INTEGER AS k_day,
   greatest(mdiff - CASE WHEN t0_local + to_months(mdiff) > tl THEN 1 ELSE 0 END, 0)::INTEGER AS k_month,
-  renewal, revenue, proceeds, net_revenue, is_payment, kind, product_id, duration, store, country, paywall, paywalls_group, audience, placement, offer_category, offer_type, offer_id, attribution_source, attribution_status, attribution_channel, attribution_campaign, attribution_adgroup, attribution_adset, attribution_creative
+  renewal, revenue, proceeds, net_revenue, is_payment, kind
 FROM d

@@ -4,11 +4,15 @@
 --   payments BIGINT (how many payments: renewals-type censoring looks only at payments).
 CREATE OR REPLACE TABLE facts AS
 SELECT
-  cohort_day, product_id, duration, store, country, paywall, paywalls_group, audience, placement, offer_category, offer_type, offer_id, attribution_source, attribution_status, attribution_channel, attribution_campaign, attribution_adgroup, attribution_adset, attribution_creative,
-  k_day, k_month, renewal,
-  sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue,
-  count(*) FILTER (WHERE is_payment)::BIGINT AS payments
-FROM customer_movements
-WHERE tenant_id = $tenant
+  c.cohort_day, c.product_id, c.duration, c.store, c.country, c.paywall, c.paywalls_group, c.audience,
+  c.placement, c.offer_category, c.offer_type, c.offer_id, c.attribution_source, c.attribution_status,
+  c.attribution_channel, c.attribution_campaign, c.attribution_adgroup, c.attribution_adset,
+  c.attribution_creative,
+  m.k_day, m.k_month, m.renewal,
+  sum(m.revenue) AS revenue, sum(m.proceeds) AS proceeds, sum(m.net_revenue) AS net_revenue,
+  count(*) FILTER (WHERE m.is_payment)::BIGINT AS payments
+FROM customer_movements m
+JOIN customers_all c USING (tenant_id, customer_id)
+WHERE m.tenant_id = $tenant
 GROUP BY ALL
-ORDER BY cohort_day
+ORDER BY c.cohort_day
