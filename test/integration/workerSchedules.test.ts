@@ -127,8 +127,9 @@ test('a transient failure is retried with backoff and the run then publishes und
   // The transient failure: the run's lock expired while Redis was away and another holder took it. The
   // run notices at its next renewal, cancels (the pipeline publishes nothing), and is retried once the
   // other holder is gone.
-  await h.writeJob('flaky', {}, bigCsv(20_000));
-  const w = h.worker({ LTV_ATTEMPTS: '4', LTV_BACKOFF_MS: '200' });
+  // The lock is renewed every TTL/3 (1 s here): the run must last longer than that to notice the takeover.
+  await h.writeJob('flaky', {}, bigCsv(60_000));
+  const w = h.worker({ LTV_ATTEMPTS: '4', LTV_BACKOFF_MS: '200', LTV_LOCK_DURATION_MS: '3000' });
   await w.ready;
   const q = h.queue();
   const redis = h.redis();
