@@ -49,7 +49,7 @@ export async function stageInputs(
     try {
       await wh.run(
         loadSql('05_check_rows', {
-          verb: fileIdx === 0 ? 'CREATE OR REPLACE TABLE checked AS' : 'INSERT INTO checked',
+          verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked AS' : 'INSERT INTO checked',
           line: reader.line,
           parse_error: reader.parseError,
           columns: columns.join(',\n    '),

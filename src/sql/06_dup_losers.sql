@@ -2,7 +2,7 @@
 -- latest updated_at, then the later input file, then the later line. Every version counts, whatever its
 -- time. Only ids that occur more than once are ranked (a hash aggregate finds them), not every row.
 -- Output: table dup_losers(src_row): the versions that lost (src_row = checked's rowid: reading order).
-CREATE OR REPLACE TABLE dup_losers AS
+CREATE OR REPLACE TEMP TABLE dup_losers AS
 WITH repeated AS (
   SELECT tenant_id, transaction_id
   FROM checked

@@ -3,7 +3,7 @@
 -- are missing) derived per (customer, product) from the order of payments; chosen in buildFacts.ts.
 -- Output: table payments(tenant_id, customer_id, transaction_id, event_time, currency, r10, a4,
 --   refunded_at, renewal, revenue, proceeds, net_revenue): money in integer units (00_macros.sql).
-CREATE OR REPLACE TABLE payments AS
+CREATE OR REPLACE TEMP TABLE payments AS
 SELECT
   tenant_id, customer_id, transaction_id, event_time, currency, r10, ltv_u4(amount) AS a4, refunded_at,
   {{renewal}} AS renewal,

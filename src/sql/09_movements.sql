@@ -2,7 +2,7 @@
 -- and renewal number it counts at. Params: $as_of (ISO 8601 text).
 -- Reads payments (08). Output: table movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
 --   revenue, proceeds, net_revenue (HUGEINT units, 00_macros.sql), is_payment, kind).
-CREATE OR REPLACE TABLE movements AS
+CREATE OR REPLACE TEMP TABLE movements AS
 WITH refund_rows AS (
   SELECT
     r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.refund_of,

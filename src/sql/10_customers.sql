@@ -3,7 +3,7 @@
 --   <dimensions>): the earliest payment (amount > 0, not sandbox) at or before T; ties: smallest
 --   transaction_id (then the earlier row). Its dimension values are the customer's attributes. A hash
 --   aggregate with arg_min, not a sort.
-CREATE OR REPLACE TABLE customers_all AS
+CREATE OR REPLACE TEMP TABLE customers_all AS
 SELECT
   tenant_id, customer_id, f.t0, CAST(f.t0 AS TIMESTAMP) AS t0_local, CAST(CAST(f.t0 AS TIMESTAMP) AS DATE) AS cohort_day,
   f.product_id,

@@ -5,7 +5,7 @@
 -- Movements before t0 (an unlinked refund) count in every period: clamped to 0.
 -- Output: table customer_movements(tenant_id, customer_id, cohort_day, k_day, k_month, renewal, revenue,
 --   proceeds, net_revenue, is_payment, kind).
-CREATE OR REPLACE TABLE customer_movements AS
+CREATE OR REPLACE TEMP TABLE customer_movements AS
 WITH m AS (
   SELECT m.*, CAST(m.t AS TIMESTAMP) AS tl, c.t0_local, c.cohort_day
   FROM movements m

@@ -2,7 +2,7 @@
 -- input; published as data/facts.parquet). Params: $tenant.
 -- Output: cohort_day, <dimensions>, k_day, k_month, renewal, revenue, proceeds, net_revenue (exact sums),
 --   payments BIGINT (how many payments: renewals-type censoring looks only at payments).
-CREATE OR REPLACE TABLE facts AS
+CREATE OR REPLACE TEMP TABLE facts AS
 SELECT
   c.cohort_day, c.product_id, c.duration, c.store, c.country, c.paywall, c.paywalls_group, c.audience,
   c.placement, c.offer_category, c.offer_type, c.offer_id, c.attribution_source, c.attribution_status,
