@@ -1,0 +1,56 @@
+// `ltv run` as a user runs it: the real launcher in a child process, plain progress lines off a terminal,
+// a one-line error and exit 1 for a mistake (never a stack trace), the published run on disk.
+import { execFile } from 'node:child_process';
+import { readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { csv, makeFixture } from '../helpers/runFixture.js';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+
+function ltv(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('ltv run (command line)', () => {
+  it('publishes a run from --input flags and reports it', async () => {
+    const fx = await makeFixture({
+      'e.csv': csv('CustomerID,When,Paid', [['a', '20260110', '10'], ['b', '20260111', '30'], ['a', '20260212', '5']]),
+    });
+    try {
+      const r = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=CustomerID,event_time=When,amount=Paid',
+        '--tenant', 'shop', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out'], fx.dir);
+      expect(r.stderr).toMatch(/ingest: reading inputs/);
+      expect(r.code).toBe(0);
+      // (10 + 30 + 5) / 2 customers = 22.50 revenue; both paid by Jan 11: 30-day LTV (10 + 30) / 2 = 20.00.
+      expect(r.stdout).toMatch(/^shop: run 20260301T000000Z published to .*out\/shop\/runs\/20260301T000000Z$/m);
+      expect(r.stdout).toMatch(/2 customers in 1 monthly cohorts, revenue 45\.00 USD, LTV 30d 20\.00, 90d n\/a/);
+      expect(await readlink(join(fx.dir, 'out', 'shop', 'latest'))).toBe('runs/20260301T000000Z');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it.each([
+    [['run'], /^ltv: give a job file \(ltv run jobs\/example\.json\) or at least one --input <path>\n$/],
+    [['run', '--input', 'nope.csv'], /^ltv: command line: inputs\[0\]\.path: no file matches "nope\.csv" \(looked in .*\)\n$/],
+    [['run', '--input', 'e.csv', '--as-of', 'yesterday'], /^ltv: --as-of: "yesterday" is not an ISO 8601 time \(e\.g\. 2026-03-16T15:00:00Z\)\n$/],
+    [['run', 'missing-job.json'], /^ltv: missing-job\.json: cannot read the job file \(ENOENT\)\n$/],
+  ])('answers a mistake with one line and exit 1: %j', async (args, message) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    try {
+      const r = await ltv(args, fx.dir);
+      expect(r.code).toBe(1);
+      // Progress lines may precede it; the error is the last line, and there is no stack trace.
+      expect(r.stderr.split('\n').filter(Boolean).pop()! + '\n').toMatch(message);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
