@@ -23,19 +23,24 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   await wh.run(loadSql('11_customer_movements'));
   // Free what the matrices never read (a large run would otherwise hold every stage at once).
   await wh.run('DROP TABLE payments');
-  const [s] = await wh.all<Record<string, number>>(
-    `SELECT
-       (SELECT count(*) FROM deduped)::INTEGER AS deduped,
-       (SELECT count(*) FROM (SELECT DISTINCT tenant_id, customer_id FROM deduped))::INTEGER AS customer_ids,
-       (SELECT count(*) FROM deduped WHERE is_sandbox)::INTEGER AS sandbox,
-       (SELECT count(*) FROM deduped WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
-       (SELECT count(*) FROM movements WHERE kind = 'payment')::INTEGER AS payments,
-       (SELECT count(*) FROM movements WHERE kind = 'refund_linked')::INTEGER AS linked,
-       (SELECT count(*) FROM movements WHERE kind = 'refund_unlinked')::INTEGER AS unlinked,
-       (SELECT count(*) FROM movements m WHERE NOT EXISTS (
-          SELECT 1 FROM customers_all c WHERE c.tenant_id = m.tenant_id AND c.customer_id = m.customer_id))::INTEGER AS orphans`,
+  // One pass over each table: deduped is a view, and every subquery over it would evaluate it again.
+  const [d] = await wh.all<Record<string, number>>(
+    `SELECT count(*)::INTEGER AS deduped,
+            count(DISTINCT (tenant_id, customer_id))::INTEGER AS customer_ids,
+            count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
+            count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of
+     FROM deduped`,
     params,
   );
+  const [m] = await wh.all<Record<string, number>>(
+    `SELECT count(*) FILTER (WHERE kind = 'payment')::INTEGER AS payments,
+            count(*) FILTER (WHERE kind = 'refund_linked')::INTEGER AS linked,
+            count(*) FILTER (WHERE kind = 'refund_unlinked')::INTEGER AS unlinked,
+            count(*) FILTER (WHERE c.customer_id IS NULL)::INTEGER AS orphans
+     FROM movements mv
+     LEFT JOIN customers_all c USING (tenant_id, customer_id)`,
+  );
+  const s = { ...d, ...m };
   // deduped is a view over checked: both go once nothing reads them.
   await wh.run('DROP VIEW deduped');
   await wh.run('DROP TABLE checked');

@@ -2,32 +2,17 @@
 -- Output: table customers_all(tenant_id, customer_id, t0 TIMESTAMPTZ, t0_local TIMESTAMP, cohort_day DATE,
 --   <dimensions>): the earliest payment (amount > 0, not sandbox) at or before T; ties: smallest
 --   transaction_id (then the earlier row). Its dimension values are the customer's attributes. A hash
---   aggregate with arg_min, not a sort.
+--   aggregate finds the first payment's row (arg_min of a row id, not a sort, and no wide struct
+--   through the aggregate); its attributes are then read from checked by that row id.
 CREATE OR REPLACE TEMP TABLE customers_all AS
-SELECT
-  tenant_id, customer_id, f.t0, CAST(f.t0 AS TIMESTAMP) AS t0_local, CAST(CAST(f.t0 AS TIMESTAMP) AS DATE) AS cohort_day,
-  f.product_id,
-  f.duration,
-  f.store,
-  f.country,
-  f.paywall,
-  f.paywalls_group,
-  f.audience,
-  f.placement,
-  f.offer_category,
-  f.offer_type,
-  f.offer_id,
-  f.attribution_source,
-  f.attribution_status,
-  f.attribution_channel,
-  f.attribution_campaign,
-  f.attribution_adgroup,
-  f.attribution_adset,
-  f.attribution_creative
-FROM (
-  SELECT tenant_id, customer_id,
-    arg_min({t0: event_time, product_id: product_id, duration: duration, store: store, country: country, paywall: paywall, paywalls_group: paywalls_group, audience: audience, placement: placement, offer_category: offer_category, offer_type: offer_type, offer_id: offer_id, attribution_source: attribution_source, attribution_status: attribution_status, attribution_channel: attribution_channel, attribution_campaign: attribution_campaign, attribution_adgroup: attribution_adgroup, attribution_adset: attribution_adset, attribution_creative: attribution_creative}, (event_time, transaction_id, src_row)) AS f
+WITH first AS (
+  SELECT tenant_id, customer_id, arg_min(src_row, (event_time, transaction_id, src_row)) AS src_row, min(event_time) AS t0
   FROM deduped
   WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount > 0
   GROUP BY tenant_id, customer_id
 )
+SELECT
+  f.tenant_id, f.customer_id, f.t0, CAST(f.t0 AS TIMESTAMP) AS t0_local, CAST(CAST(f.t0 AS TIMESTAMP) AS DATE) AS cohort_day,
+  c.product_id, c.duration, c.store, c.country, c.paywall, c.paywalls_group, c.audience, c.placement, c.offer_category, c.offer_type, c.offer_id, c.attribution_source, c.attribution_status, c.attribution_channel, c.attribution_campaign, c.attribution_adgroup, c.attribution_adset, c.attribution_creative
+FROM first f
+JOIN checked c ON c.rowid = f.src_row
