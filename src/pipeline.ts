@@ -6,10 +6,10 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
 import type { Job } from './config/jobSchema.js';
-import { checkRows, enforceBadRowShare } from './ingest/checkRows.js';
+import { badRowShareError, badRowShareExceeded, checkRows } from './ingest/checkRows.js';
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs } from './ingest/resolveInputs.js';
-import { stageInputs } from './ingest/stageInputs.js';
+import { readInputs } from './ingest/readInputs.js';
 import { buildFacts } from './ltv/buildFacts.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
@@ -82,7 +82,6 @@ export interface RunResult {
   stats: RunStats;
   /** Milliseconds per stage. */
   timings: Partial<Record<Stage, number>>;
-  quarantinePath: string | null;
   /** One per published tenant run when the job emails; a failed send never fails the run. */
   notify?: NotifyOutcome[];
 }
@@ -115,8 +114,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
   };
 
-  // A run works in a temporary database file, not in memory: DuckDB keeps its tables compressed and
-  // buffer-managed there, so memory stays near memory_limit and larger inputs spill instead of failing.
+  // A run works in a temporary database with a memory limit: its (TEMP) tables stay in memory up to the
+  // limit and spill to the temporary directory beyond it, so larger inputs slow down instead of failing.
   const scratchDir = job.duckdb.temp_directory ? resolve(job.baseDir, job.duckdb.temp_directory) : tmpdir();
   await mkdir(scratchDir, { recursive: true });
   const dbPath = join(scratchDir, `ltv-run-${process.pid}-${randomBytes(4).toString('hex')}.duckdb`);
@@ -145,16 +144,16 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
-    const staged = await stageInputs(wh, files, { currency: job.currency, tenant: job.tenant });
+    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant });
     const check = await checkRows(wh);
-    const inputs: InputStats[] = staged.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
+    const inputs: InputStats[] = read.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
-    if (check.rows > 0 && check.quarantined / check.rows > job.max_bad_row_share) {
+    if (badRowShareExceeded(check, job.max_bad_row_share)) {
       const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);
       await mkdir(dir, { recursive: true });
       const path = join(dir, RUN_FILES.quarantine);
       await copyQuarantine(wh, null, path);
-      enforceBadRowShare(check, job.max_bad_row_share, path);
+      throw badRowShareError(check, job.max_bad_row_share, path);
     }
 
     // compute
@@ -251,7 +250,6 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.report.summary })),
       stats,
       timings,
-      quarantinePath: null,
     };
 
     // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in

@@ -30,14 +30,15 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
   };
 }
 
-export function enforceBadRowShare(check: CheckResult, maxShare: number, quarantinePath: string): void {
-  if (check.rows === 0) return;
+export function badRowShareExceeded(check: CheckResult, maxShare: number): boolean {
+  return check.rows > 0 && check.quarantined / check.rows > maxShare;
+}
+
+export function badRowShareError(check: CheckResult, maxShare: number, quarantinePath: string): AppError {
   const share = check.quarantined / check.rows;
-  if (share > maxShare) {
-    throw new AppError(
-      'DATA',
-      `${check.quarantined} of ${check.rows} rows (${(share * 100).toFixed(2)} %) are bad, above the ${(maxShare * 100).toFixed(2)} % limit: ` +
-        `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share)`,
-    );
-  }
+  return new AppError(
+    'DATA',
+    `${check.quarantined} of ${check.rows} rows (${(share * 100).toFixed(2)} %) are bad, above the ${(maxShare * 100).toFixed(2)} % limit: ` +
+      `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share)`,
+  );
 }

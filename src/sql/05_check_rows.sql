@@ -2,7 +2,7 @@
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
 -- tenant_id) and the reader's own ($path, …). Reads rates for conversion.
--- Identifiers (stageInputs.ts): {{verb}} `CREATE TABLE checked AS` for the first file, else
+-- Identifiers (readInputs.ts): {{verb}} `CREATE TABLE checked AS` for the first file, else
 -- `INSERT INTO checked`; {{line}} the physical line where the reader knows it, else NULL (the row's
 -- position in checked gives it); {{parse_error}}; {{columns}} one text expression per canonical column
 -- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines.

@@ -3,7 +3,7 @@
 -- Output: view deduped (src_row = reading order).
 CREATE OR REPLACE VIEW deduped AS
 SELECT
-  c.rowid AS src_row, tenant_id, customer_id, transaction_id, event_time, amount, currency, rate, r10, commission, tax,
+  c.rowid AS src_row, tenant_id, customer_id, transaction_id, event_time, amount, currency, r10, commission, tax,
   proceeds, net_revenue, renewal_number, refunded_at, refund_of, is_sandbox,
   product_id, duration, store, country, paywall, paywalls_group, audience, placement, offer_category,
   offer_type, offer_id, attribution_source, attribution_status, attribution_channel, attribution_campaign,

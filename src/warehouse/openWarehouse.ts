@@ -8,7 +8,7 @@ export interface WarehouseOptions {
   /** IANA zone: naive timestamps are read in it and TIMESTAMPTZ → TIMESTAMP casts give its wall clock. */
   timezone: string;
   threads?: number;
-  /** e.g. "4GB"; DuckDB's guide advises 50–60 % of RAM plus a temp directory for spilling. */
+  /** e.g. "4GB" (absent: DuckDB's own default, 80 % of RAM); spills to tempDirectory beyond it. */
   memoryLimit?: string;
   tempDirectory?: string;
   /** Database file; default in-memory. */
@@ -41,8 +41,7 @@ export class Warehouse {
   static async open(opts: WarehouseOptions): Promise<Warehouse> {
     const config: Record<string, string> = {};
     if (opts.threads) config.threads = String(opts.threads);
-    // Default memory limit: 60 % of RAM (DuckDB's own default is 80 %, its guide advises 50–60 %).
-    config.memory_limit = opts.memoryLimit ?? `${Math.floor((await totalMemoryMiB()) * 0.6)}MB`;
+    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);
@@ -87,9 +86,4 @@ export class Warehouse {
     this.connection.closeSync();
     if (this.owner) this.instance.closeSync();
   }
-}
-
-async function totalMemoryMiB(): Promise<number> {
-  const { totalmem } = await import('node:os');
-  return Math.floor(totalmem() / 1024 / 1024);
 }

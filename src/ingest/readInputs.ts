@@ -13,7 +13,7 @@ const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amou
 /** A byte that does not occur in text exports: splits nothing, so each physical line is one field. */
 const NO_DELIMITER = '\u0001';
 
-export interface StagedFile {
+export interface InputFileStats {
   path: string;
   format: string;
   rows: number;
@@ -29,15 +29,15 @@ interface Reader {
   columns: Map<string, string>;
 }
 
-export async function stageInputs(
+export async function readInputs(
   wh: Warehouse,
   files: SourceFile[],
   opts: { currency: string; tenant: string },
-): Promise<StagedFile[]> {
+): Promise<InputFileStats[]> {
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
   await wh.run('CREATE OR REPLACE TABLE rejects (file_idx INTEGER, line BIGINT, rank BIGINT)');
-  const staged: StagedFile[] = [];
+  const stats: InputFileStats[] = [];
   for (const [fileIdx, file] of files.entries()) {
     const reader = await openReader(wh, file);
     const columns = CANONICAL_COLUMNS.map((c) => `${mapColumn(file, reader, c, reportCurrency)} AS ${quoteIdent(c)}`);
@@ -62,9 +62,9 @@ export async function stageInputs(
       throw fileError(file, e);
     }
     if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
-    staged.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
+    stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
   }
-  return staged;
+  return stats;
 }
 
 async function count(wh: Warehouse): Promise<number> {
