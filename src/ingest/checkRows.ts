@@ -14,7 +14,7 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
   // reading order); 16_quarantine.sql then corrects for rows DuckDB rejected.
   await wh.run(
     `CREATE OR REPLACE TABLE bad_rows AS
-     SELECT c.file_idx, coalesce(c.line, c.rowid - f.first_row + f.header_lines + 1) AS line, c.line_known,
+     SELECT c.file_idx, coalesce(c.line, c.row_id - f.first_row + f.header_lines + 1) AS line, c.line_known,
             c.reason, c.tenant_id, c.customer_id
      FROM checked c JOIN input_files f USING (file_idx)
      WHERE c.reason IS NOT NULL`,

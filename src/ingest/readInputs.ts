@@ -1,7 +1,7 @@
 // SPEC §3: reads every input file, maps it onto the canonical columns and checks it, in one pass per file,
-// into the `checked` table (src/sql/05_check_rows.sql). A file that cannot be read, is not the declared
-// format, or lacks a required column fails the run with a message naming the file; rows the reader cannot
-// split are kept with their reason (quarantined later).
+// into the `checked_rows` table (src/sql/05_check_rows.sql), seen through the view `checked`. A file that
+// cannot be read, is not the declared format, or lacks a required column fails the run with a message
+// naming the file; rows the reader cannot split are kept with their reason (quarantined later).
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
@@ -29,6 +29,28 @@ interface Reader {
   columns: Map<string, string>;
 }
 
+/** Columns of checked_rows whatever the inputs hold. */
+const ALWAYS = ['file_idx', 'line', 'line_known', 'tenant_id', 'customer_id', 'event_time', 'amount', 'currency', 'r10'];
+const DIMENSIONS = CANONICAL_COLUMNS.slice(CANONICAL_COLUMNS.indexOf('product_id'));
+/**
+ * Output columns stored only when some input has their source column: [column, source, value otherwise].
+ * The view `checked` supplies the value otherwise, so the statements after ingest see every column.
+ */
+const OPTIONAL: readonly [string, CanonicalColumn, string][] = [
+  ['transaction_id', 'transaction_id', 'CAST(NULL AS VARCHAR)'],
+  ['commission', 'commission_percentage', 'CAST(NULL AS DECIMAL(18, 4))'],
+  ['tax', 'tax_percentage', 'CAST(NULL AS DECIMAL(18, 4))'],
+  ['proceeds', 'proceeds', 'CAST(NULL AS DECIMAL(18, 4))'],
+  ['net_revenue', 'net_revenue', 'CAST(NULL AS DECIMAL(18, 4))'],
+  ['renewal_number', 'renewal_number', 'CAST(NULL AS INTEGER)'],
+  ['refunded_at', 'refunded_at', 'CAST(NULL AS TIMESTAMPTZ)'],
+  ['refund_of', 'refund_of', 'CAST(NULL AS VARCHAR)'],
+  ['is_sandbox', 'is_sandbox', 'FALSE'],
+  ['is_trial', 'is_trial', 'FALSE'],
+  ['updated_at', 'updated_at', 'CAST(NULL AS TIMESTAMPTZ)'],
+  ...DIMENSIONS.map((d): [string, CanonicalColumn, string] => [d, d, 'CAST(NULL AS VARCHAR)']),
+];
+
 export async function readInputs(
   wh: Warehouse,
   files: SourceFile[],
@@ -37,22 +59,31 @@ export async function readInputs(
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
   await wh.run('CREATE OR REPLACE TABLE rejects (file_idx INTEGER, line BIGINT, rank BIGINT)');
-  const stats: InputFileStats[] = [];
-  for (const [fileIdx, file] of files.entries()) {
+  // Every file's columns first: the table stores the union of what the inputs have.
+  const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
+  for (const file of files) {
     const reader = await openReader(wh, file);
-    const columns = CANONICAL_COLUMNS.map((c) => `${mapColumn(file, reader, c, reportCurrency)} AS ${quoteIdent(c)}`);
+    mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
+  }
+  const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
+  const absent = OPTIONAL.filter((o) => !present.includes(o));
+  const keep = [...ALWAYS, ...present.map(([column]) => column)].map(quoteIdent).join(', ');
+  const stats: InputFileStats[] = [];
+  for (const [fileIdx, { file, reader, columns }] of mapped.entries()) {
+    const select = CANONICAL_COLUMNS.map((c) => `${columns.get(c)} AS ${quoteIdent(c)}`);
     const before = fileIdx === 0 ? 0 : await count(wh);
-    // checked's rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
+    // checked_rows' rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
     await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
       i: fileIdx, p: file.path, first: before, header: file.format === 'parquet' ? 0 : 1,
     });
     try {
       await wh.run(
         loadSql('05_check_rows', {
-          verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked AS' : 'INSERT INTO checked',
+          verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked_rows AS' : 'INSERT INTO checked_rows',
+          keep,
           line: reader.line,
           parse_error: reader.parseError,
-          columns: columns.join(',\n    '),
+          columns: select.join(',\n    '),
           reader: reader.reader,
           where: reader.where,
         }),
@@ -64,11 +95,16 @@ export async function readInputs(
     if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
     stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
   }
+  // row_id: the row's place in reading order (the rowid of checked_rows).
+  await wh.run(
+    `CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS row_id, *${
+      absent.map(([column, , value]) => `, ${value} AS ${quoteIdent(column)}`).join('')} FROM checked_rows`,
+  );
   return stats;
 }
 
 async function count(wh: Warehouse): Promise<number> {
-  const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM checked');
+  const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM checked_rows');
   return row?.n ?? 0;
 }
 
@@ -207,7 +243,7 @@ async function stageRejectedRows(wh: Warehouse, fileIdx: number, tenant: string)
      SELECT DISTINCT ON (line) line::BIGINT AS line, error_type, error_message FROM reject_errors ORDER BY line`,
   );
   await wh.run(
-    `INSERT INTO checked BY NAME
+    `INSERT INTO checked_rows BY NAME
      SELECT CAST($f AS INTEGER) AS file_idx, line, TRUE AS line_known, CAST($t AS VARCHAR) AS tenant_id,
             'malformed CSV row: ' || error_type || coalesce(' (' || left(error_message, 160) || ')', '') AS reason
      FROM rejected_lines ORDER BY line`,

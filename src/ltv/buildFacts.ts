@@ -43,7 +43,8 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   const s = { ...d, ...m };
   // deduped is a view over checked: both go once nothing reads them.
   await wh.run('DROP VIEW deduped');
-  await wh.run('DROP TABLE checked');
+  await wh.run('DROP VIEW checked');
+  await wh.run('DROP TABLE checked_rows');
   await wh.run('DROP TABLE dup_losers');
   await wh.run('DROP TABLE movements');
   return {

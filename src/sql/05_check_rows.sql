@@ -1,14 +1,16 @@
 -- SPEC §3 mapping and validation, one pass per input file: the file's rows, mapped onto the canonical
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
--- tenant_id) and the reader's own ($path, …). Reads rates for conversion.
--- Identifiers (readInputs.ts): {{verb}} `CREATE TABLE checked AS` for the first file, else
--- `INSERT INTO checked`; {{line}} the physical line where the reader knows it, else NULL (the row's
--- position in checked gives it); {{parse_error}}; {{columns}} one text expression per canonical column
+-- tenant_id) and the reader's own ($path, …). Reads rate_days for conversion.
+-- Identifiers (readInputs.ts): {{verb}} `CREATE TABLE checked_rows AS` for the first file, else
+-- `INSERT INTO checked_rows`; {{keep}} the output columns some input has (the view `checked` adds the
+-- others as constants: a 10-column export does not store 30 columns of NULLs); {{line}} the physical line
+-- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{parse_error}}; {{columns}} one text expression per canonical column
 -- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines.
--- Output: table checked(file_idx, line, line_known, tenant_id, customer_id, transaction_id, event_time TIMESTAMPTZ,
---   amount DECIMAL(18,4), currency, rate DECIMAL(18,10), r10 (rate in 10⁻¹⁰ units), commission, tax, proceeds, net_revenue, renewal_number,
---   refunded_at, refund_of, is_sandbox, is_trial, updated_at, dimensions…, reason).
+-- Output: table checked_rows(file_idx, line, line_known, tenant_id, customer_id, event_time TIMESTAMPTZ,
+--   amount DECIMAL(18,4), currency, r10 (rate in 10⁻¹⁰ units), reason, and of transaction_id, commission, tax,
+--   proceeds, net_revenue, renewal_number, refunded_at, refund_of, is_sandbox, is_trial, updated_at,
+--   dimensions… those in {{keep}}).
 {{verb}}
 WITH s AS (
   SELECT CAST($file_idx AS INTEGER) AS file_idx, {{line}} AS line, {{parse_error}} AS parse_error, {{columns}}
@@ -58,23 +60,16 @@ typed AS (
     ltv_text(attribution_creative) AS attribution_creative
   FROM s
 ),
-foreign_days AS (
-  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone),
-  -- looked up once per (currency, day) rather than per row.
-  SELECT d.currency, d.day, r.rate, CAST(r.rate * 10000000000 AS BIGINT) AS r10
-  FROM (SELECT DISTINCT currency, CAST(event_time AS DATE) AS day FROM typed WHERE currency <> $currency AND event_time IS NOT NULL) d
-  ASOF LEFT JOIN rates r ON r.currency = d.currency AND d.day >= r.date
-),
 with_rate AS (
-  SELECT t.*,
-    CASE WHEN t.currency = $currency THEN 1::DECIMAL(18, 10) ELSE fd.rate END AS rate,
-    CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ELSE fd.r10 END AS r10
+  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone),
+  -- by equality on the day table of 04_rate_days.sql (a small hash table; no per-row ASOF).
+  SELECT t.*, CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ELSE fd.r10 END AS r10
   FROM typed t
-  LEFT JOIN foreign_days fd ON fd.currency = t.currency AND fd.day = CAST(t.event_time AS DATE)
+  LEFT JOIN rate_days fd
+    ON fd.currency = t.currency AND fd.day = least(CAST(t.event_time AS DATE), (SELECT day FROM rate_days_end))
 )
 SELECT
-  * EXCLUDE (parse_error, raw_event_time, raw_amount, raw_commission, raw_tax, raw_proceeds, raw_net_revenue,
-             raw_renewal_number, raw_refunded_at, raw_is_sandbox, raw_is_trial, raw_updated_at),
+  {{keep}},
   CASE
     WHEN parse_error IS NOT NULL THEN parse_error
     WHEN customer_id IS NULL THEN 'customer_id is missing'
@@ -83,7 +78,7 @@ SELECT
     WHEN ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 14 integer digits): "' || left(raw_amount, 60) || '"'
     WHEN NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
-    WHEN rate IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
+    WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
     WHEN ltv_text(raw_commission) IS NOT NULL AND (commission IS NULL OR commission < 0 OR commission > 100) THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'
     WHEN ltv_text(raw_tax) IS NOT NULL AND (tax IS NULL OR tax < 0 OR tax > 100) THEN 'tax_percentage is not a number from 0 to 100: "' || left(raw_tax, 60) || '"'
     WHEN ltv_text(raw_proceeds) IS NOT NULL AND proceeds IS NULL THEN 'proceeds is not a decimal number: "' || left(raw_proceeds, 60) || '"'

@@ -10,11 +10,11 @@ WITH repeated AS (
   GROUP BY ALL
   HAVING count(*) > 1
 )
-SELECT c.rowid AS src_row
+SELECT c.row_id AS src_row
 FROM checked c
 JOIN repeated USING (tenant_id, transaction_id)
 WHERE c.reason IS NULL
 QUALIFY row_number() OVER (
   PARTITION BY c.tenant_id, c.transaction_id
-  ORDER BY c.updated_at DESC NULLS LAST, c.file_idx DESC, c.rowid DESC
+  ORDER BY c.updated_at DESC NULLS LAST, c.file_idx DESC, c.row_id DESC
 ) > 1

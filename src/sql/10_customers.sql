@@ -15,4 +15,4 @@ SELECT
   f.tenant_id, f.customer_id, f.t0, CAST(f.t0 AS TIMESTAMP) AS t0_local, CAST(CAST(f.t0 AS TIMESTAMP) AS DATE) AS cohort_day,
   c.product_id, c.duration, c.store, c.country, c.paywall, c.paywalls_group, c.audience, c.placement, c.offer_category, c.offer_type, c.offer_id, c.attribution_source, c.attribution_status, c.attribution_channel, c.attribution_campaign, c.attribution_adgroup, c.attribution_adset, c.attribution_creative
 FROM first f
-JOIN checked c ON c.rowid = f.src_row
+JOIN checked c ON c.row_id = f.src_row
