@@ -1,5 +1,5 @@
 // From checked rows to the tables every matrix reads (SPEC §3 duplicates, §2/§4 refunds and cohorts):
-// deduped → movements → customers_all → customer_movements. Returns the run's statistics.
+// deduped → payments → movements → customers_all → facts_all. Returns the run's statistics.
 import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunStats } from './model.js';
@@ -10,53 +10,54 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   await wh.run(loadSql('07_dedup'));
   const [v] = await wh.all<{ valid: number }>('SELECT count(*)::INTEGER AS valid FROM checked WHERE reason IS NULL');
   await wh.run('CREATE OR REPLACE TABLE run_tenants AS SELECT DISTINCT tenant_id FROM checked');
-  // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one.
-  const [missing] = await wh.all<{ n: number }>(
-    'SELECT count(*)::INTEGER AS n FROM deduped WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox',
-  );
-  const renewal = (missing?.n ?? 0) > 0
-    ? 'coalesce(renewal_number, (row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) - 1)::INTEGER)'
-    : 'renewal_number';
-  await wh.run(loadSql('08_payments', { renewal }), params);
-  await wh.run(loadSql('09_movements'), params);
-  await wh.run(loadSql('10_customers'), params);
-  await wh.run(loadSql('11_customer_movements'));
-  // Free what the matrices never read (a large run would otherwise hold every stage at once).
-  await wh.run('DROP TABLE payments');
-  // One pass over each table: deduped is a view, and every subquery over it would evaluate it again.
+  // One pass over deduped (a view: every query over it evaluates it again) for the statistics and for
+  // whether some payment lacks a renewal number.
   const [d] = await wh.all<Record<string, number>>(
     `SELECT count(*)::INTEGER AS deduped,
             count(DISTINCT (tenant_id, customer_id))::INTEGER AS customer_ids,
             count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
-            count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of
+            count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
+            count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal
      FROM deduped`,
     params,
   );
-  const [m] = await wh.all<Record<string, number>>(
-    `SELECT count(*) FILTER (WHERE kind = 'payment')::INTEGER AS payments,
-            count(*) FILTER (WHERE kind = 'refund_linked')::INTEGER AS linked,
-            count(*) FILTER (WHERE kind = 'refund_unlinked')::INTEGER AS unlinked,
-            count(*) FILTER (WHERE c.customer_id IS NULL)::INTEGER AS orphans
-     FROM movements mv
-     LEFT JOIN customers_all c USING (tenant_id, customer_id)`,
-  );
-  const s = { ...d, ...m };
-  // deduped is a view over checked: both go once nothing reads them.
+  // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one.
+  const renewal = (d?.no_renewal ?? 0) > 0
+    ? 'coalesce(renewal_number, (row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) - 1)::INTEGER)'
+    : 'renewal_number';
+  await wh.run(loadSql('08_payments', { renewal }), params);
+  await wh.run(loadSql('09_movements'), params);
+  await wh.run(loadSql('09_movements_view'));
+  await wh.run(loadSql('10_customers'), params);
+  // checked is read for the last time: its memory goes to the large aggregation that follows.
   await wh.run('DROP VIEW deduped');
   await wh.run('DROP VIEW checked');
   await wh.run('DROP TABLE checked_rows');
   await wh.run('DROP TABLE dup_losers');
-  await wh.run('DROP TABLE movements');
+  await wh.run(loadSql('11_facts_all'));
+  // Every payment's customer has a first payment: only refunds can lack a customer.
+  const [m] = await wh.all<Record<string, number>>(
+    `SELECT (SELECT count(*) FROM payments)::INTEGER AS payments,
+            count(*) FILTER (WHERE kind = 'refund_linked')::INTEGER AS linked,
+            count(*) FILTER (WHERE kind = 'refund_unlinked')::INTEGER AS unlinked,
+            count(*) FILTER (WHERE c.customer_id IS NULL)::INTEGER AS orphans
+     FROM refund_movements r
+     LEFT JOIN customers_all c USING (tenant_id, customer_id)`,
+  );
+  // Free what the matrices never read (a large run would otherwise hold every stage at once).
+  await wh.run('DROP VIEW movements');
+  await wh.run('DROP TABLE refund_movements');
+  await wh.run('DROP TABLE payments');
   return {
     rows_read: check.rows,
     rows_quarantined: check.quarantined,
-    duplicates: (v?.valid ?? 0) - (s?.deduped ?? 0),
-    sandbox_rows: s?.sandbox ?? 0,
-    after_as_of_rows: s?.after_as_of ?? 0,
-    transactions: s?.payments ?? 0,
-    customer_ids: s?.customer_ids ?? 0,
-    refunds_linked: s?.linked ?? 0,
-    refunds_unlinked: s?.unlinked ?? 0,
-    movements_without_customer: s?.orphans ?? 0,
+    duplicates: (v?.valid ?? 0) - (d?.deduped ?? 0),
+    sandbox_rows: d?.sandbox ?? 0,
+    after_as_of_rows: d?.after_as_of ?? 0,
+    transactions: m?.payments ?? 0,
+    customer_ids: d?.customer_ids ?? 0,
+    refunds_linked: m?.linked ?? 0,
+    refunds_unlinked: m?.unlinked ?? 0,
+    movements_without_customer: m?.orphans ?? 0,
   };
 }

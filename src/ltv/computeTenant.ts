@@ -35,7 +35,7 @@ export async function computeTenant(
   const [s] = await wh.all<{
     customers: bigint; cohort_days: bigint; revenue: number; proceeds: number; net_revenue: number;
     average_ltv_30d: number | null; average_ltv_90d: number | null; first_day: string | null; last_day: string | null;
-  }>(loadSql('15_summary'), { tenant, as_of_local: asOfLocal });
+  }>(loadSql('15_summary'), { tenant });
   const matrices = new Map<string, Matrix>();
   // One statement per period type and unit computes all of its segmentations.
   const groups = new Map<string, { type: MatrixSpec['period_type']; unit: MatrixSpec['period_unit']; segs: Set<MatrixSpec['segmentation']> }>();

@@ -1,8 +1,9 @@
 -- SPEC §2, §3, §4 refunds. The money movements that exist at T, in the report currency, each at the time
 -- and renewal number it counts at. Params: $as_of (ISO 8601 text).
--- Reads payments (08). Output: table movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
---   revenue, proceeds, net_revenue (HUGEINT units, 00_macros.sql), is_payment, kind).
-CREATE OR REPLACE TEMP TABLE movements AS
+-- Reads payments (08). Output: table refund_movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
+--   revenue, proceeds, net_revenue (HUGEINT units, 00_macros.sql), is_payment, kind); with the payments
+--   they make the view movements (09_movements_view.sql).
+CREATE OR REPLACE TEMP TABLE refund_movements AS
 WITH refund_rows AS (
   SELECT
     r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.refund_of,
@@ -12,11 +13,15 @@ WITH refund_rows AS (
   FROM deduped r
   WHERE NOT r.is_sandbox AND r.event_time <= CAST($as_of AS TIMESTAMPTZ) AND r.amount < 0
 ),
+refunded_payments AS (
+  -- The few payments some refund names, found with a hash table of the refunds (not of every payment).
+  SELECT p.* FROM payments p SEMI JOIN refund_rows r ON p.tenant_id = r.tenant_id AND p.transaction_id = r.refund_of
+),
 matched AS (
   SELECT r.*, p.customer_id AS p_customer, p.event_time AS p_time, p.renewal AS p_renewal, p.currency AS p_currency,
          p.r10 AS p_r10, p.a4 AS p_a4, p.proceeds AS p_proceeds, p.net_revenue AS p_net
   FROM refund_rows r
-  LEFT JOIN payments p ON p.tenant_id = r.tenant_id AND p.transaction_id = r.refund_of
+  LEFT JOIN refunded_payments p ON p.tenant_id = r.tenant_id AND p.transaction_id = r.refund_of
 ),
 linked AS (
   -- A refund that refers to a payment counts at that payment's time and renewal number ("clawback"),
@@ -41,9 +46,12 @@ unlinked AS (
   SELECT u.tenant_id, u.customer_id, u.event_time AS t, coalesce(p.renewal, 0) AS renewal,
          u.revenue, u.proceeds, u.net_revenue
   FROM (SELECT * FROM matched WHERE p_time IS NULL) u
-  ASOF LEFT JOIN payments p ON p.tenant_id = u.tenant_id AND p.customer_id = u.customer_id AND u.event_time > p.event_time
+  ASOF LEFT JOIN (
+    -- Only the payments of customers with such a refund go into the ASOF join's sort.
+    SELECT p.tenant_id, p.customer_id, p.event_time, p.renewal
+    FROM payments p SEMI JOIN matched m ON m.p_time IS NULL AND p.tenant_id = m.tenant_id AND p.customer_id = m.customer_id
+  ) p ON p.tenant_id = u.tenant_id AND p.customer_id = u.customer_id AND u.event_time > p.event_time
 )
-SELECT tenant_id, customer_id, event_time AS t, renewal, revenue, proceeds, net_revenue, TRUE AS is_payment, 'payment' AS kind FROM payments
-UNION ALL SELECT *, FALSE, 'refund_linked' FROM linked
+SELECT *, FALSE AS is_payment, 'refund_linked' AS kind FROM linked
 UNION ALL SELECT *, FALSE, 'refund_linked' FROM refunded_at
 UNION ALL SELECT *, FALSE, 'refund_unlinked' FROM unlinked

@@ -1,29 +1,23 @@
--- SPEC §4 Zenovay summary for one tenant. Params: $tenant, $as_of_local (T on the wall clock, text).
+-- SPEC §4 Zenovay summary for one tenant. Params: $tenant.
 -- average_ltv_Nd = over customers with t0 + N days ≤ T: their revenue with t < t0 + N days ÷ their number
--- (linked refunds at their payment's time). Whole local days between t0 and T (wall clock, as §4 adds
--- units). Also the headline totals. One pass over the movements. Output: one row.
-WITH c AS (
-  SELECT customer_id, cohort_day,
-    date_diff('day', CAST(t0_local AS DATE), CAST(CAST($as_of_local AS TIMESTAMP) AS DATE))
-      - CASE WHEN CAST(CAST($as_of_local AS TIMESTAMP) AS TIME) < CAST(t0_local AS TIME) THEN 1 ELSE 0 END AS age_days
-  FROM customers_all WHERE tenant_id = $tenant
-),
-sums AS (
+-- (linked refunds at their payment's time). A customer's age in whole local days at T (wall clock, as §4
+-- adds units) is kept as age_class by 10_customers.sql, so the sums come from facts (period k_day < N of
+-- the customers of age class ≥ N). Also the headline totals. Output: one row.
+WITH sums AS (
   SELECT
-    coalesce(sum(m.revenue), 0) AS revenue,
-    coalesce(sum(m.proceeds), 0) AS proceeds,
-    coalesce(sum(m.net_revenue), 0) AS net_revenue,
-    coalesce(sum(m.revenue) FILTER (WHERE c.age_days >= 30 AND m.k_day < 30), 0) AS revenue_30,
-    coalesce(sum(m.revenue) FILTER (WHERE c.age_days >= 90 AND m.k_day < 90), 0) AS revenue_90
-  FROM customer_movements m
-  JOIN c USING (customer_id)
-  WHERE m.tenant_id = $tenant
+    coalesce(sum(revenue), 0) AS revenue,
+    coalesce(sum(proceeds), 0) AS proceeds,
+    coalesce(sum(net_revenue), 0) AS net_revenue,
+    coalesce(sum(revenue) FILTER (WHERE age_class >= 30 AND k_day < 30), 0) AS revenue_30,
+    coalesce(sum(revenue) FILTER (WHERE age_class >= 90 AND k_day < 90), 0) AS revenue_90
+  FROM facts
 ),
 counts AS (
   SELECT count(*) AS customers, count(DISTINCT cohort_day) AS cohort_days,
-         count(*) FILTER (WHERE age_days >= 30) AS n30, count(*) FILTER (WHERE age_days >= 90) AS n90,
+         count(*) FILTER (WHERE age_class >= 30) AS n30, count(*) FILTER (WHERE age_class >= 90) AS n90,
          strftime(min(cohort_day), '%Y-%m-%d') AS first_day, strftime(max(cohort_day), '%Y-%m-%d') AS last_day
-  FROM c
+  FROM customers_all
+  WHERE tenant_id = $tenant
 )
 SELECT
   customers::BIGINT AS customers, cohort_days::BIGINT AS cohort_days,
