@@ -53,15 +53,41 @@ function kindOf(seg: Segmentation, periodUnit: PeriodUnit): Segmentation {
   return seg === periodUnit ? 'cohort' : seg;
 }
 
+const SUMS = 'revenue, proceeds, net_revenue, payments';
+
+/** The SELECT of one kind's customers (from = 'c') or summed movements (from = 'f') for cust / fx. */
 function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f'): string {
-  const measures = from === 'c' ? 'n' : 'j, revenue, proceeds, net_revenue, payments';
   if (kind === 'cohort' || isTimeSegmentation(kind)) {
+    // Cohort rows: the day sums regrouped by the row's time unit.
     const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
     const cohort = COHORT_START[unit];
-    return `SELECT '${kind}' AS kind, ${cohort} AS cohort, CAST(${cohort} + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(${cohort}, '%Y-%m-%d') AS seg, ${measures} FROM base_${from}_day`;
+    const inner = `SELECT ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from}_day`;
+    return from === 'c'
+      ? `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, sum(n)::BIGINT AS n FROM (${inner}) GROUP BY cohort`
+      : `SELECT '${kind}' AS kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM (${inner}) GROUP BY cohort, j`;
   }
-  const seg = `coalesce(${quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation])}, 'unknown')`;
-  return `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[periodUnit]} AS DATE) AS cohort_end, ${seg} AS seg, ${measures} FROM base_${from}_unit`;
+  const column = quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation]);
+  const flag = quoteIdent(`g_${SEGMENT_COLUMNS[kind as AttributeSegmentation]}`);
+  const seg = `coalesce(${column}, 'unknown')`;
+  return from === 'c'
+    ? `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[periodUnit]} AS DATE) AS cohort_end, ${seg} AS seg, n FROM attr_c WHERE ${flag} = 0`
+    : `SELECT '${kind}' AS kind, cohort, ${seg} AS seg, j, ${SUMS} FROM attr_f WHERE ${flag} = 0`;
+}
+
+/** The attribute columns the kinds segment by, and the grouping-set fragments of 14_matrix.sql. */
+function attributeGroups(kinds: readonly Segmentation[]): Record<'attr_cols' | 'attr_flags' | 'attr_sets_c' | 'attr_sets_f', string> {
+  const columns = [...new Set(kinds.filter((k) => k !== 'cohort' && !isTimeSegmentation(k))
+    .map((k) => SEGMENT_COLUMNS[k as AttributeSegmentation]))].map(quoteIdent);
+  // Without attribute kinds the CTEs are never read, but must still bind.
+  if (columns.length === 0) {
+    return { attr_cols: 'CAST(NULL AS VARCHAR) AS g', attr_flags: '0 AS g_g', attr_sets_c: '(cohort)', attr_sets_f: '(cohort, j)' };
+  }
+  return {
+    attr_cols: columns.join(', '),
+    attr_flags: columns.map((c) => `GROUPING(${c}) AS ${quoteIdent(`g_${c.slice(1, -1)}`)}`).join(', '),
+    attr_sets_c: columns.map((c) => `(cohort, ${c})`).join(', '),
+    attr_sets_f: columns.map((c) => `(cohort, j, ${c})`).join(', '),
+  };
 }
 
 function isTimeSegmentation(seg: Segmentation): boolean {
@@ -99,10 +125,14 @@ export function matrixQuery(
     where: where.join(' AND '),
     j,
     unit_cohort: COHORT_START[periodUnit],
-    cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'c')).join('\nUNION ALL\n'),
-    fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'f')).join('\nUNION ALL\n'),
+    ...attributeGroups(kinds),
+    cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'c')).join('\n  UNION ALL\n  '),
+    fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'f')).join('\n  UNION ALL\n  '),
     K,
     Kc,
+    max_renewal: periodType === 'renewals'
+      ? '(SELECT max(f.j) FROM fx f WHERE f.kind = c.kind AND f.cohort = c.cohort AND f.payments > 0)'
+      : 'NULL',
   });
   // DuckDB refuses a bound parameter the statement does not use (renewals never reads $as_of_local).
   const used = Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));

@@ -4,15 +4,19 @@
 -- Params: $as_of_local (T on the report time zone's wall clock, text), $date_from/$date_to (first-payment
 --   local dates, inclusive), $f_<key> VARCHAR[] (lower-cased filter values); each only when used.
 -- Identifiers (closed lists, see computeMatrix.ts): {{where}} filters; {{j}} period index of a movement;
---   {{unit_cohort}} the cohort start by the period unit;
---   {{cust_kinds}} / {{fx_kinds}} one SELECT per kind giving kind, cohort (start DATE), cohort_end, seg;
---   {{K}} / {{Kc}} last shown / last complete period of a cohort.
+--   {{unit_cohort}} the cohort start by the period unit; {{attr_cols}} the attribute columns segmented by,
+--   {{attr_flags}} GROUPING(col) AS g_col for each, {{attr_sets_c}} / {{attr_sets_f}} one grouping set
+--   per attribute; {{cust_kinds}} / {{fx_kinds}} one SELECT per kind giving kind, cohort (start DATE),
+--   cohort_end, seg and the sums; {{K}} / {{Kc}} last shown / last complete period of a cohort;
+--   {{max_renewal}} the highest renewal with a payment per (kind, cohort), or NULL (days type).
 -- Output: kind, is_total, row_key, period, customers BIGINT, revenue/proceeds/net_revenue (per customer,
 --   rounded to cents), partial BOOLEAN; ordered by kind, Total first, row_key, period.
 --
 -- How: a row's value at k sums, over the cohorts where k is shown (k ≤ K(c)), the movements with j ≤ k,
 -- and divides by those cohorts' customers. Each movement adds to k ∈ [j, K(c)] and each customer to
--- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell.
+-- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell. The −x of
+-- a row's cohort are summed over j first (one event per row and cohort, not per movement period), and all
+-- attribute segmentations are summed in one pass over facts (GROUPING SETS), not one pass each.
 WITH
 base_c_day AS (
   -- Rows that are cohorts (no segmentation, or a time segmentation) need no attributes.
@@ -23,35 +27,28 @@ base_f_day AS (
          sum(net_revenue) AS net_revenue, sum(payments) AS payments
   FROM facts WHERE {{where}} GROUP BY ALL
 ),
-base_c_unit AS (
-  -- Segment rows use cohorts by the period unit: grouped at that grain, not by day.
-  SELECT {{unit_cohort}} AS cohort, product_id, duration, store, country, paywall, paywalls_group, audience,
-         placement, sum(n)::BIGINT AS n
-  FROM customers WHERE {{where}} GROUP BY ALL
+attr_c AS (
+  -- Segment rows use cohorts by the period unit; one grouping set per attribute segmented by.
+  SELECT {{unit_cohort}} AS cohort, {{attr_cols}}, {{attr_flags}}, sum(n)::BIGINT AS n
+  FROM customers WHERE {{where}} GROUP BY GROUPING SETS ({{attr_sets_c}})
 ),
-base_f_unit AS (
-  SELECT {{unit_cohort}} AS cohort, product_id, duration, store, country, paywall, paywalls_group, audience,
-         placement, {{j}} AS j, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
-         sum(net_revenue) AS net_revenue, sum(payments) AS payments
-  FROM facts WHERE {{where}} GROUP BY ALL
+attr_f AS (
+  SELECT {{unit_cohort}} AS cohort, {{j}} AS j, {{attr_cols}}, {{attr_flags}}, sum(revenue) AS revenue,
+         sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments
+  FROM facts WHERE {{where}} GROUP BY GROUPING SETS ({{attr_sets_f}})
 ),
 cust AS (
-  SELECT kind, cohort, cohort_end, seg, sum(n)::BIGINT AS n
-  FROM ({{cust_kinds}}) GROUP BY ALL
+  {{cust_kinds}}
 ),
 fx AS (
-  SELECT kind, cohort, seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
-         sum(net_revenue) AS net_revenue, sum(payments) AS payments
-  FROM ({{fx_kinds}}) GROUP BY ALL
+  {{fx_kinds}}
 ),
 cohorts AS (
   -- Shown is decided on the whole cohort after filters, before segmentation.
   SELECT kind, cohort, {{K}} AS K, {{Kc}} AS Kc
   FROM (
-    SELECT c.kind, c.cohort, c.cohort_end, max(f.j) FILTER (WHERE f.payments > 0) AS max_renewal
+    SELECT c.kind, c.cohort, c.cohort_end, {{max_renewal}} AS max_renewal
     FROM (SELECT DISTINCT kind, cohort, cohort_end FROM cust) c
-    LEFT JOIN fx f ON f.kind = c.kind AND f.cohort = c.cohort
-    GROUP BY ALL
   )
 ),
 row_cohorts AS (
@@ -64,11 +61,16 @@ row_fx AS (
   UNION ALL
   SELECT kind, TRUE, '', cohort, j, sum(revenue), sum(proceeds), sum(net_revenue) FROM fx GROUP BY kind, cohort, j
 ),
+row_fx_cohort AS (
+  SELECT kind, is_total, row_key, cohort, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+         sum(net_revenue) AS net_revenue
+  FROM row_fx GROUP BY ALL
+),
 events AS (
   SELECT kind, is_total, row_key, j AS k, revenue, proceeds, net_revenue, 0::BIGINT AS dn, 0 AS dp FROM row_fx
   UNION ALL
   SELECT f.kind, f.is_total, f.row_key, c.K + 1, -f.revenue, -f.proceeds, -f.net_revenue, 0, 0
-  FROM row_fx f JOIN cohorts c USING (kind, cohort)
+  FROM row_fx_cohort f JOIN cohorts c USING (kind, cohort)
   UNION ALL
   SELECT kind, is_total, row_key, 0, 0, 0, 0, n, 0 FROM row_cohorts
   UNION ALL
