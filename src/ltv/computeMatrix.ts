@@ -140,7 +140,6 @@ export function matrixQuery(
 }
 
 interface CellRow {
-  kind: Segmentation;
   is_total: boolean;
   row_key: string;
   period: number;
@@ -150,6 +149,8 @@ interface CellRow {
   net_revenue: number;
   partial: boolean;
 }
+
+type CellColumns = { [K in keyof CellRow | 'kind']: (K extends 'kind' ? Segmentation : K extends keyof CellRow ? CellRow[K] : never)[] };
 
 /** Every matrix of one period type and unit for the given segmentations, in one statement. */
 export async function computeMatrices(
@@ -161,16 +162,17 @@ export async function computeMatrices(
   filters: LtvFilters = {},
 ): Promise<Map<Segmentation, Matrix>> {
   const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters);
-  const rows = await wh.all<CellRow>(sql, params);
-  const byKind = new Map<Segmentation, CellRow[]>();
-  for (const r of rows) {
-    let list = byKind.get(r.kind);
-    if (!list) byKind.set(r.kind, (list = []));
-    list.push(r);
-  }
+  // Read by column: a day-unit matrix has hundreds of thousands of cells.
+  const cols = await wh.columns<CellColumns>(sql, params);
+  const byKind = new Map<Segmentation, number[]>();
+  cols.kind.forEach((kind, i) => {
+    let list = byKind.get(kind);
+    if (!list) byKind.set(kind, (list = []));
+    list.push(i);
+  });
   const out = new Map<Segmentation, Matrix>();
   for (const seg of segmentations) {
-    out.set(seg, assembleMatrix({ period_type: periodType, period_unit: periodUnit, segmentation: seg }, byKind.get(kindOf(seg, periodUnit)) ?? []));
+    out.set(seg, assembleMatrix({ period_type: periodType, period_unit: periodUnit, segmentation: seg }, cols, byKind.get(kindOf(seg, periodUnit)) ?? []));
   }
   return out;
 }
@@ -180,29 +182,31 @@ export async function computeMatrix(wh: Warehouse, spec: MatrixSpec, asOfLocal: 
   return m.get(spec.segmentation)!;
 }
 
-function assembleMatrix(spec: MatrixSpec, cells: CellRow[]): Matrix {
+function assembleMatrix(spec: MatrixSpec, cols: CellColumns, indexes: readonly number[]): Matrix {
   const cohortUnit = cohortUnitOf(spec);
   const isCohortRows = spec.segmentation === 'cohort' || isTimeSegmentation(spec.segmentation);
   const byRow = new Map<string, MatrixRow>();
-  for (const c of cells) {
-    const key = c.is_total ? '\u0000total' : c.row_key;
+  for (const i of indexes) {
+    const isTotal = cols.is_total[i]!;
+    const rowKey = cols.row_key[i]!;
+    const key = isTotal ? '\u0000total' : rowKey;
     let row = byRow.get(key);
     if (!row) {
       row = {
-        type: c.is_total ? 'total' : isCohortRows ? 'cohort' : 'segment',
-        title: c.is_total ? 'Total' : c.row_key,
-        customers: Number(c.customers),
+        type: isTotal ? 'total' : isCohortRows ? 'cohort' : 'segment',
+        title: isTotal ? 'Total' : rowKey,
+        customers: Number(cols.customers[i]),
         cells: [],
       };
       byRow.set(key, row);
     }
     const cell: Cell = {
-      period: c.period,
-      customers: Number(c.customers),
-      state: c.partial ? 'partial' : 'complete',
-      revenue: c.revenue,
-      proceeds: c.proceeds,
-      net_revenue: c.net_revenue,
+      period: cols.period[i]!,
+      customers: Number(cols.customers[i]),
+      state: cols.partial[i] ? 'partial' : 'complete',
+      revenue: cols.revenue[i]!,
+      proceeds: cols.proceeds[i]!,
+      net_revenue: cols.net_revenue[i]!,
     };
     row.cells.push(cell);
   }

@@ -66,6 +66,12 @@ export class Warehouse {
     return reader.getRowObjectsJS() as T[];
   }
 
+  /** Columns by name as plain JS values: for large results, far cheaper than an object per row. */
+  async columns<T extends Record<string, unknown[]>>(sql: string, params?: Params): Promise<T> {
+    const reader = await this.timed(sql, () => this.connection.runAndReadAll(sql, params as never));
+    return reader.getColumnsObjectJS() as T;
+  }
+
   /** Rows as JSON-friendly values: DECIMAL and BIGINT as strings, dates as ISO strings. */
   async json<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
     const reader = await this.timed(sql, () => this.connection.runAndReadAll(sql, params as never));
