@@ -8,10 +8,12 @@ import type { Warehouse } from '../warehouse/openWarehouse.js';
 
 export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string): Promise<number> {
   await wh.run(loadSql('03_create_rates'));
-  if (!ratesPath) {
-    await wh.run(loadSql('04_rate_days'));
-    return 0;
-  }
+  const n = ratesPath ? await insertRates(wh, ratesPath, baseDir) : 0;
+  await wh.run(loadSql('04_rate_days'));
+  return n;
+}
+
+async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): Promise<number> {
   const path = isAbsolute(ratesPath) ? ratesPath : resolve(baseDir, ratesPath);
   await access(path).catch(() => {
     throw new AppError('CONFIG', `rates: no file at ${path}`);
@@ -28,6 +30,5 @@ export async function loadRates(wh: Warehouse, ratesPath: string | undefined, ba
     if (!r.rate || Number(r.rate) <= 0) throw new AppError('CONFIG', `${path}: line ${r.line}: rate "${r.raw_rate ?? ''}" is not a positive decimal`);
   }
   await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${loadSql('04_load_rates')})`, { path });
-  await wh.run(loadSql('04_rate_days'));
   return rows.length;
 }

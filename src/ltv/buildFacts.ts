@@ -28,7 +28,9 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   await wh.run(loadSql('08_payments', { renewal }), params);
   await wh.run(loadSql('09_movements'), params);
   await wh.run(loadSql('09_movements_view'));
+  await wh.run(loadSql('10_first_payments'));
   await wh.run(loadSql('10_customers'), params);
+  await wh.run('DROP TABLE first_payments');
   // checked is read for the last time: its memory goes to the large aggregation that follows.
   await wh.run('DROP VIEW deduped');
   await wh.run('DROP VIEW checked');
@@ -48,6 +50,7 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   await wh.run('DROP VIEW movements');
   await wh.run('DROP TABLE refund_movements');
   await wh.run('DROP TABLE payments');
+  await wh.run('DROP TABLE attr_sets');
   return {
     rows_read: check.rows,
     rows_quarantined: check.quarantined,

@@ -140,6 +140,7 @@ export function matrixQuery(
 }
 
 interface CellRow {
+  kind: Segmentation;
   is_total: boolean;
   row_key: string;
   period: number;
@@ -150,7 +151,8 @@ interface CellRow {
   partial: boolean;
 }
 
-type CellColumns = { [K in keyof CellRow | 'kind']: (K extends 'kind' ? Segmentation : K extends keyof CellRow ? CellRow[K] : never)[] };
+/** The statement's result, column by column. */
+type CellColumns = { [K in keyof CellRow]: CellRow[K][] };
 
 /** Every matrix of one period type and unit for the given segmentations, in one statement. */
 export async function computeMatrices(

@@ -1,12 +1,11 @@
 -- SPEC §3 currency, looked up by equality instead of per-row ASOF: one row per currency and day, from the
 -- currency's first rate to the last rate date of the file, holding the latest rate on or before that day.
--- A later day takes the last day's rate (rate_days_end), which is the same latest rate. Reads rates.
--- Output: table rate_days(currency, day, r10 = rate in 10⁻¹⁰ units); table rate_days_end(day).
+-- A later day looks up the last day (every currency's days run to it), whose rate is that same latest
+-- rate. Reads rates. Output: table rate_days(currency, day, r10 = rate in 10⁻¹⁰ units).
 CREATE OR REPLACE TABLE rate_days AS
 SELECT d.currency, d.day, CAST(r.rate * 10000000000 AS BIGINT) AS r10
 FROM (
   SELECT currency, CAST(unnest(generate_series(min(date), (SELECT max(date) FROM rates), INTERVAL 1 DAY)) AS DATE) AS day
   FROM rates GROUP BY currency
 ) d
-ASOF JOIN rates r ON r.currency = d.currency AND d.day >= r.date;
-CREATE OR REPLACE TABLE rate_days_end AS SELECT coalesce(max(date), DATE '1970-01-01') AS day FROM rates
+ASOF JOIN rates r ON r.currency = d.currency AND d.day >= r.date

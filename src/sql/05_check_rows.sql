@@ -66,7 +66,7 @@ with_rate AS (
   SELECT t.*, CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ELSE fd.r10 END AS r10
   FROM typed t
   LEFT JOIN rate_days fd
-    ON fd.currency = t.currency AND fd.day = least(CAST(t.event_time AS DATE), (SELECT day FROM rate_days_end))
+    ON fd.currency = t.currency AND fd.day = least(CAST(t.event_time AS DATE), (SELECT max(day) FROM rate_days))
 )
 SELECT
   {{keep}},

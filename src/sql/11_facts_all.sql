@@ -5,7 +5,7 @@
 -- Movements before t0 (an unlinked refund) count in every period: clamped to 0.
 -- Every tenant's movements, joined once to their customer and summed by cohort day, attributes, age class
 -- and period indexes (13_tenant_facts.sql takes one tenant's part). The sums group by the attribute
--- tuple's number (10_customers.sql); the attributes are joined to the far fewer summed rows.
+-- tuple's number (attr_sets, 10_first_payments.sql); the attributes are joined to the far fewer summed rows.
 -- Output: table facts_all(tenant_id, cohort_day, <dimensions>, age_class, k_day, k_month, renewal, revenue,
 --   proceeds, net_revenue (exact sums), payments BIGINT (renewals-type censoring looks only at payments)).
 CREATE OR REPLACE TEMP TABLE facts_all AS
@@ -18,25 +18,13 @@ WITH m AS (
 sums AS (
   SELECT
     tenant_id, cohort_day, attr_id, age_class,
-    greatest(days, 0)::INTEGER AS k_day,
-    greatest(mdiff - CASE WHEN t0_local + to_months(mdiff) > tl THEN 1 ELSE 0 END, 0)::INTEGER AS k_month,
+    greatest(ltv_days_until(t0_local, tl), 0)::INTEGER AS k_day,
+    greatest(ltv_months_until(t0_local, tl), 0)::INTEGER AS k_month,
     renewal,
     sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue,
     count(*) FILTER (WHERE is_payment)::BIGINT AS payments
-  FROM (
-    SELECT *,
-      date_diff('day', CAST(t0_local AS DATE), CAST(tl AS DATE))
-        - CASE WHEN CAST(tl AS TIME) < CAST(t0_local AS TIME) THEN 1 ELSE 0 END AS days,
-      (year(tl) - year(t0_local)) * 12 + month(tl) - month(t0_local) AS mdiff
-    FROM m
-  )
+  FROM m
   GROUP BY ALL
-),
-attrs AS (
-  SELECT DISTINCT attr_id, product_id, duration, store, country, paywall, paywalls_group, audience, placement,
-    offer_category, offer_type, offer_id, attribution_source, attribution_status, attribution_channel,
-    attribution_campaign, attribution_adgroup, attribution_adset, attribution_creative
-  FROM customers_all
 )
 SELECT
   s.tenant_id, s.cohort_day, a.product_id, a.duration, a.store, a.country, a.paywall, a.paywalls_group,
@@ -45,4 +33,4 @@ SELECT
   a.attribution_adset, a.attribution_creative, s.age_class, s.k_day, s.k_month, s.renewal,
   s.revenue, s.proceeds, s.net_revenue, s.payments
 FROM sums s
-JOIN attrs a USING (attr_id)
+JOIN attr_sets a USING (attr_id)
