@@ -1,5 +1,6 @@
 -- The valid rows, one per transaction (SPEC §3), with only the columns later statements read. A view:
--- copying every row once more would cost more than the anti-join it saves.
+-- copying every row once more would cost more than the anti-join it saves. ANTI JOIN, not NOT EXISTS: the
+-- correlated form is planned as a delim join that buffers every row of checked (2.5 s at 10 M per read).
 -- Output: view deduped (src_row = reading order).
 CREATE OR REPLACE VIEW deduped AS
 SELECT
@@ -9,4 +10,5 @@ SELECT
   offer_type, offer_id, attribution_source, attribution_status, attribution_channel, attribution_campaign,
   attribution_adgroup, attribution_adset, attribution_creative
 FROM checked c
-WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM dup_losers d WHERE d.src_row = c.row_id)
+ANTI JOIN dup_losers d ON d.src_row = c.row_id
+WHERE reason IS NULL
