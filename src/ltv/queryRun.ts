@@ -9,7 +9,7 @@ import { loadSql, quoteLiteral } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import { computeMatrix } from './computeMatrix.js';
 import type { LtvFilters, Matrix, MatrixSpec } from './model.js';
-import { RUN_FILES, type Manifest } from './runFiles.js';
+import { MONEY_COLUMNS, RUN_FILES, type Manifest } from './runFiles.js';
 
 interface Lane {
   wh: Warehouse;
@@ -41,7 +41,9 @@ async function openRun(runDir: string): Promise<OpenRun> {
   try {
     await wh.run(loadSql('00_macros'));
     // Loaded once into memory (columnar, compressed): every later query scans RAM, not Parquet.
-    await wh.run(`CREATE TABLE facts AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`);
+    // Money back to HUGEINT units: the matrix statement's exact arithmetic expects them (runFiles.ts).
+    await wh.run(`CREATE TABLE facts AS SELECT * REPLACE (${MONEY_COLUMNS.map((c) => `CAST(${c} AS HUGEINT) AS ${c}`).join(', ')})
+      FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`);
     await wh.run(`CREATE TABLE customers AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`);
     const [row] = await wh.json<{ local: string }>(
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",

@@ -14,6 +14,13 @@ export const RUN_FILES = {
   customers: 'data/customers.parquet',
 } as const;
 
+/**
+ * The money sums of data/facts.parquet: exact integer units (revenue 10⁻¹⁴, proceeds 10⁻²⁰, net 10⁻²⁶ of
+ * the report currency; 00_macros.sql), stored as DECIMAL(38, 0) because a DOUBLE would round them (a
+ * half cent would then round the wrong way).
+ */
+export const MONEY_COLUMNS = ['revenue', 'proceeds', 'net_revenue'] as const;
+
 export function zenovaySnapshotPath(range: string, granularity: string): string {
   return join('api', 'zenovay', `${range}-${granularity}.json`);
 }

@@ -67,3 +67,38 @@ describe('endpoint over an engine-published run', () => {
     expect(body.revenue.data.filter((row) => row.type !== 'total')).toEqual([]);
   });
 });
+
+// Money in the published Parquet must stay exact: net revenue is carried in units of 10⁻²⁶, which a
+// DOUBLE cannot hold. c1 pays 1.00 with 15 % commission and 10 % tax: net = 1.00 × 0.85 × 0.90 = 0.765
+// exactly, a half cent, which rounds away from zero to 0.77 (as a double, 7.65 × 10²⁵ units is 2.6 × 10⁹
+// units short and would round to 0.76). c2 (DE) only makes the country filter a real filter.
+describe('filtered answers from the published Parquet are exact to the cent', () => {
+  let fx2: Fixture;
+  let s2: TestServer;
+  beforeAll(async () => {
+    fx2 = await makeFixture({
+      'export.csv': csv('customer_id,event_time,amount,transaction_id,country,commission_percentage,tax_percentage', [
+        ['c1', '2026-01-05T10:00:00Z', '1.00', 't1', 'US', '15', '10'],
+        ['c2', '2026-01-06T10:00:00Z', '2.00', 't2', 'DE', '0', '0'],
+      ]),
+    });
+    await runJob(fx2, { inputs: [{ path: 'export.csv' }] }, '2026-03-16T15:00:00Z');
+    s2 = await startServer({ reportsDir: fx2.reportsDir, keys: [{ key: KEY, tenants: ['default'] }] });
+  });
+  afterAll(async () => {
+    await s2.stop();
+    await fx2.cleanup();
+  });
+
+  it('a half-cent net revenue rounds away from zero in a filtered request', async () => {
+    const r = await httpRequest(s2.port, '/api/v1/client-api/metrics/ltv/', {
+      method: 'POST', headers: { authorization: `Api-Key ${KEY}` },
+      body: JSON.stringify({ filters: { date: ['2026-01-01', '2026-12-31'], country: ['US'] }, period_unit: 'year' }),
+    });
+    expect(r.status).toBe(200);
+    const body = r.json() as AdaptyResponse;
+    // proceeds = 1.00 × 0.85 = 0.85; net = 0.765 → 0.77.
+    expect(adaptyGrid(body, 'proceeds')).toEqual({ Total: [0.85], '2026-01-01': [0.85] });
+    expect(adaptyGrid(body, 'net_revenue')).toEqual({ Total: [0.77], '2026-01-01': [0.77] });
+  });
+});
