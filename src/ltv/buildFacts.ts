@@ -50,7 +50,6 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   await wh.run('DROP VIEW movements');
   await wh.run('DROP TABLE refund_movements');
   await wh.run('DROP TABLE payments');
-  await wh.run('DROP TABLE attr_sets');
   return {
     rows_read: check.rows,
     rows_quarantined: check.quarantined,

@@ -21,8 +21,9 @@ export const ADAPTY_SNAPSHOT_SPECS: readonly MatrixSpec[] = PERIOD_TYPES.flatMap
 );
 
 export async function prepareTenant(wh: Warehouse, tenant: string): Promise<void> {
-  await wh.run(loadSql('12_tenant_customers'), { tenant });
-  await wh.run(loadSql('13_tenant_facts'), { tenant });
+  await wh.run('CREATE OR REPLACE TEMP TABLE current_tenant AS SELECT CAST($tenant AS VARCHAR) AS t', { tenant });
+  await wh.run(loadSql('12_tenant_customers'));
+  await wh.run(loadSql('13_tenant_facts'));
 }
 
 export async function computeTenant(

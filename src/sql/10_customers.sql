@@ -1,7 +1,7 @@
 -- SPEC §2 cohort of each customer. Params: $as_of (ISO 8601 text). Reads first_payments and attr_sets
 -- (10_first_payments.sql).
 -- Output: table customers_all(tenant_id, customer_id, t0 TIMESTAMPTZ, t0_local TIMESTAMP, cohort_day DATE,
---   age_class INTEGER, attr_id BIGINT, <dimensions>). age_class (0, 30 or 90) says whether the customer is
+--   age_class INTEGER, attr_id BIGINT): the attributes are attr_sets' row attr_id. age_class (0, 30 or 90) says whether the customer is
 --   at least 30 or 90 whole local days old at T (the Zenovay summary's averages, 15_summary.sql).
 CREATE OR REPLACE TEMP TABLE customers_all AS
 WITH f AS (
@@ -12,7 +12,7 @@ WITH f AS (
 SELECT
   f.tenant_id, f.customer_id, f.t0, f.t0_local, CAST(f.t0_local AS DATE) AS cohort_day,
   CASE WHEN f.age_days >= 90 THEN 90 WHEN f.age_days >= 30 THEN 30 ELSE 0 END AS age_class,
-  a.attr_id, f.product_id, f.duration, f.store, f.country, f.paywall, f.paywalls_group, f.audience, f.placement, f.offer_category, f.offer_type, f.offer_id, f.attribution_source, f.attribution_status, f.attribution_channel, f.attribution_campaign, f.attribution_adgroup, f.attribution_adset, f.attribution_creative
+  a.attr_id
 FROM f
 -- NULL is an attribute value like any other here (an export without paywalls has them all NULL).
 JOIN attr_sets a ON 

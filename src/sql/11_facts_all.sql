@@ -5,8 +5,9 @@
 -- Movements before t0 (an unlinked refund) count in every period: clamped to 0.
 -- Every tenant's movements, joined once to their customer and summed by cohort day, attributes, age class
 -- and period indexes (13_tenant_facts.sql takes one tenant's part). The sums group by the attribute
--- tuple's number (attr_sets, 10_first_payments.sql); the attributes are joined to the far fewer summed rows.
--- Output: table facts_all(tenant_id, cohort_day, <dimensions>, age_class, k_day, k_month, renewal, revenue,
+-- tuple's number (attr_sets, 10_first_payments.sql): the table stays narrow, and the matrices join the
+-- attributes (a few hundred rows) as they read it.
+-- Output: table facts_all(tenant_id, cohort_day, attr_id, age_class, k_day, k_month, renewal, revenue,
 --   proceeds, net_revenue (exact sums), payments BIGINT (renewals-type censoring looks only at payments)).
 CREATE OR REPLACE TEMP TABLE facts_all AS
 WITH m AS (
@@ -26,11 +27,4 @@ sums AS (
   FROM m
   GROUP BY ALL
 )
-SELECT
-  s.tenant_id, s.cohort_day, a.product_id, a.duration, a.store, a.country, a.paywall, a.paywalls_group,
-  a.audience, a.placement, a.offer_category, a.offer_type, a.offer_id, a.attribution_source,
-  a.attribution_status, a.attribution_channel, a.attribution_campaign, a.attribution_adgroup,
-  a.attribution_adset, a.attribution_creative, s.age_class, s.k_day, s.k_month, s.renewal,
-  s.revenue, s.proceeds, s.net_revenue, s.payments
-FROM sums s
-JOIN attr_sets a USING (attr_id)
+SELECT * FROM sums
