@@ -4,11 +4,12 @@ CREATE OR REPLACE MACRO ltv_ts(x) AS coalesce(
   try_cast(trim(x) AS TIMESTAMPTZ),
   CASE WHEN regexp_full_match(trim(x), '\d{8}') THEN try_strptime(trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END
 );
--- Booleans as exports write them; NULL for anything else (a bad value), FALSE when absent.
+-- Booleans as exports write them; NULL for anything else (a bad value), FALSE when absent. list_contains,
+-- not IN: DuckDB plans an IN list of five as a join against the list, for every row read.
 CREATE OR REPLACE MACRO ltv_bool(x) AS CASE
   WHEN x IS NULL OR trim(x) = '' THEN FALSE
-  WHEN lower(trim(x)) IN ('true', 't', '1', 'yes', 'y') THEN TRUE
-  WHEN lower(trim(x)) IN ('false', 'f', '0', 'no', 'n') THEN FALSE
+  WHEN list_contains(['true', 't', '1', 'yes', 'y'], lower(trim(x))) THEN TRUE
+  WHEN list_contains(['false', 'f', '0', 'no', 'n'], lower(trim(x))) THEN FALSE
 END;
 CREATE OR REPLACE MACRO ltv_text(x) AS nullif(trim(x), '');
 -- Round num/den half away from zero with integer division (exact, slow for 128-bit values: refunds only).
