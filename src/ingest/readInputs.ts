@@ -31,7 +31,8 @@ interface Reader {
 
 /** Columns of checked_rows whatever the inputs hold. */
 const ALWAYS = ['file_idx', 'line', 'line_known', 'tenant_id', 'customer_id', 'event_time', 'amount', 'currency', 'r10'];
-const DIMENSIONS = CANONICAL_COLUMNS.slice(CANONICAL_COLUMNS.indexOf('product_id'));
+/** The attribute columns (SPEC §3 dimensions), in canonical order. */
+export const DIMENSIONS = CANONICAL_COLUMNS.slice(CANONICAL_COLUMNS.indexOf('product_id'));
 /**
  * Output columns stored only when some input has their source column: [column, source, value otherwise].
  * The view `checked` supplies the value otherwise, so the statements after ingest see every column.

@@ -1,6 +1,7 @@
 // From checked rows to the tables every matrix reads (SPEC §3 duplicates, §2/§4 refunds and cohorts):
 // deduped → payments → movements → customers_all → facts_all. Returns the run's statistics.
-import { loadSql } from '../warehouse/loadSql.js';
+import { DIMENSIONS } from '../ingest/readInputs.js';
+import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunStats } from './model.js';
 
@@ -28,8 +29,20 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
   await wh.run(loadSql('08_payments', { renewal }), params);
   await wh.run(loadSql('09_movements'), params);
   await wh.run(loadSql('09_movements_view'));
-  await wh.run(loadSql('10_first_payments'));
-  await wh.run(loadSql('10_customers'), params);
+  // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
+  const columns = await wh.all<{ name: string }>(
+    "SELECT column_name AS name FROM duckdb_columns() WHERE table_name = 'checked_rows' AND NOT internal",
+  );
+  const stored = DIMENSIONS.filter((d) => columns.some((c) => c.name === d)).map(quoteIdent);
+  const absent = DIMENSIONS.map(quoteIdent).filter((d) => !stored.includes(d));
+  await wh.run(loadSql('10_first_payments', {
+    stored: stored.length ? stored.map((d) => `c.${d}`).join(', ') : 'NULL AS no_dimension',
+    distinct: stored.length ? stored.join(', ') : 'NULL AS no_dimension',
+    absent: absent.map((d) => `, CAST(NULL AS VARCHAR) AS ${d}`).join(''),
+  }));
+  await wh.run(loadSql('10_customers', {
+    same_attributes: stored.length ? stored.map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
+  }), params);
   await wh.run('DROP TABLE first_payments');
   // checked is read for the last time: its memory goes to the large aggregation that follows.
   await wh.run('DROP VIEW deduped');
