@@ -197,9 +197,10 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         await mkdir(join(dir, 'data'), { recursive: true });
         // Money sums are exact integer units (00_macros.sql) up to 10³⁸: Parquet has no 128-bit integer and
         // DuckDB would write HUGEINT as DOUBLE, so they go out as DECIMAL(38, 0) (read back by queryRun.ts).
-        await wh.run(`COPY (SELECT * REPLACE (${MONEY_COLUMNS.map((c) => `CAST(${c} AS DECIMAL(38, 0)) AS ${c}`).join(', ')}) FROM facts)
+        // attr_id is the run's own numbering: the published files carry the attributes themselves.
+        await wh.run(`COPY (SELECT * EXCLUDE (attr_id) REPLACE (${MONEY_COLUMNS.map((c) => `CAST(${c} AS DECIMAL(38, 0)) AS ${c}`).join(', ')}) FROM facts)
           TO ${quoteLiteral(join(dir, RUN_FILES.facts))} (FORMAT parquet, COMPRESSION zstd)`);
-        await wh.run(`COPY customers TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
+        await wh.run(`COPY (SELECT * EXCLUDE (attr_id) FROM customers) TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
         await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
         await writeSnapshots({
           dir, matrices: comp.matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: comp.summary,

@@ -125,6 +125,9 @@ export function matrixQuery(
     where: where.join(' AND '),
     j,
     unit_cohort: COHORT_START[periodUnit],
+    attr_pre: periodUnit === 'day'
+      ? `SELECT cohort_day AS cohort, ${j} AS j, attr_id, ${SUMS} FROM facts WHERE ${where.join(' AND ')}`
+      : `SELECT ${COHORT_START[periodUnit]} AS cohort, ${j} AS j, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM facts WHERE ${where.join(' AND ')} GROUP BY ALL`,
     ...attributeGroups(kinds),
     cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'c')).join('\n  UNION ALL\n  '),
     fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'f')).join('\n  UNION ALL\n  '),

@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../config/AppError.js';
-import { loadSql, quoteLiteral } from '../warehouse/loadSql.js';
+import { DIMENSIONS } from '../ingest/readInputs.js';
+import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import { computeMatrix } from './computeMatrix.js';
 import type { LtvFilters, Matrix, MatrixSpec } from './model.js';
@@ -41,10 +42,19 @@ async function openRun(runDir: string): Promise<OpenRun> {
   try {
     await wh.run(loadSql('00_macros'));
     // Loaded once into memory (columnar, compressed): every later query scans RAM, not Parquet.
+    // The matrix statement also reads attr_sets: the run's distinct attribute tuples, numbered here (the
+    // files carry the attributes themselves); facts and customers get each row's number.
+    const factsFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`;
+    const customersFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`;
+    const dims = DIMENSIONS.map(quoteIdent);
+    const same = dims.map((d) => `x.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');
+    await wh.run(`CREATE TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id
+      FROM (SELECT ${dims.join(', ')} FROM ${customersFile} UNION SELECT ${dims.join(', ')} FROM ${factsFile})`);
     // Money back to HUGEINT units: the matrix statement's exact arithmetic expects them (runFiles.ts).
-    await wh.run(`CREATE TABLE facts AS SELECT * REPLACE (${MONEY_COLUMNS.map((c) => `CAST(${c} AS HUGEINT) AS ${c}`).join(', ')})
-      FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`);
-    await wh.run(`CREATE TABLE customers AS SELECT * FROM read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`);
+    await wh.run(`CREATE TABLE facts AS
+      SELECT x.* REPLACE (${MONEY_COLUMNS.map((c) => `CAST(x.${c} AS HUGEINT) AS ${c}`).join(', ')}), a.attr_id
+      FROM ${factsFile} x JOIN attr_sets a ON ${same}`);
+    await wh.run(`CREATE TABLE customers AS SELECT x.*, a.attr_id FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
     const [row] = await wh.json<{ local: string }>(
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
       { a: manifest.as_of },

@@ -3,10 +3,13 @@
 -- published run's Parquet files: the endpoint runs this same statement).
 -- Params: $as_of_local (T on the report time zone's wall clock, text), $date_from/$date_to (first-payment
 --   local dates, inclusive), $f_<key> VARCHAR[] (lower-cased filter values); each only when used.
+-- Also reads attr_sets(attr_id, <dimensions>): the attribute tuples that facts' and customers' attr_id
+-- number (10_first_payments.sql in a run; rebuilt from the Parquet files by queryRun.ts).
 -- Identifiers (closed lists, see computeMatrix.ts): {{where}} filters; {{j}} period index of a movement;
 --   {{unit_cohort}} the cohort start by the period unit; {{attr_cols}} the attribute columns segmented by,
 --   {{attr_flags}} GROUPING(col) AS g_col for each, {{attr_sets_c}} / {{attr_sets_f}} one grouping set
---   per attribute; {{cust_kinds}} / {{fx_kinds}} one SELECT per kind giving kind, cohort (start DATE),
+--   per attribute; {{attr_pre}} facts as (cohort, j, attr_id, sums): summed by them when the period unit
+--   is coarser than a day (by day, summing would not shrink it); {{cust_kinds}} / {{fx_kinds}} one SELECT per kind giving kind, cohort (start DATE),
 --   cohort_end, seg and the sums; {{K}} / {{Kc}} last shown / last complete period of a cohort;
 --   {{max_renewal}} the highest renewal with a payment per (kind, cohort), or NULL (days type).
 -- Output: kind, is_total, row_key, period, customers BIGINT, revenue/proceeds/net_revenue (per customer,
@@ -16,7 +19,8 @@
 -- and divides by those cohorts' customers. Each movement adds to k ∈ [j, K(c)] and each customer to
 -- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell. The −x of
 -- a row's cohort are summed over j first (one event per row and cohort, not per movement period), and all
--- attribute segmentations are summed in one pass over facts (GROUPING SETS), not one pass each.
+-- attribute segmentations are summed in one pass (GROUPING SETS), not one pass each, over sums by attribute
+-- tuple rather than over facts' text columns.
 WITH
 base_c_day AS (
   -- Rows that are cohorts (no segmentation, or a time segmentation) need no attributes.
@@ -28,14 +32,19 @@ base_f_day AS (
   FROM facts WHERE {{where}} GROUP BY ALL
 ),
 attr_c AS (
-  -- Segment rows use cohorts by the period unit; one grouping set per attribute segmented by.
-  SELECT {{unit_cohort}} AS cohort, {{attr_cols}}, {{attr_flags}}, sum(n)::BIGINT AS n
-  FROM customers WHERE {{where}} GROUP BY GROUPING SETS ({{attr_sets_c}})
+  -- Segment rows use cohorts by the period unit; one grouping set per attribute segmented by. The
+  -- customers are first counted by attribute tuple (an integer), then joined to its attributes.
+  SELECT cohort, {{attr_cols}}, {{attr_flags}}, sum(n)::BIGINT AS n
+  FROM (SELECT {{unit_cohort}} AS cohort, attr_id, sum(n) AS n FROM customers WHERE {{where}} GROUP BY ALL)
+  JOIN attr_sets USING (attr_id)
+  GROUP BY GROUPING SETS ({{attr_sets_c}})
 ),
 attr_f AS (
-  SELECT {{unit_cohort}} AS cohort, {{j}} AS j, {{attr_cols}}, {{attr_flags}}, sum(revenue) AS revenue,
+  SELECT cohort, j, {{attr_cols}}, {{attr_flags}}, sum(revenue) AS revenue,
          sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments
-  FROM facts WHERE {{where}} GROUP BY GROUPING SETS ({{attr_sets_f}})
+  FROM ({{attr_pre}})
+  JOIN attr_sets USING (attr_id)
+  GROUP BY GROUPING SETS ({{attr_sets_f}})
 ),
 cust AS (
   {{cust_kinds}}
