@@ -5,6 +5,16 @@ import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunStats } from './model.js';
 
+/** The optional columns a payment reads, with their types in `checked` (readInputs.ts). */
+const PAYMENT_OPTIONAL = {
+  renewal_number: 'INTEGER',
+  proceeds: 'DECIMAL(18, 4)',
+  net_revenue: 'DECIMAL(18, 4)',
+  commission: 'DECIMAL(18, 4)',
+  tax: 'DECIMAL(18, 4)',
+  refunded_at: 'TIMESTAMPTZ',
+} as const;
+
 export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: number; quarantined: number }): Promise<RunStats> {
   const params = { as_of: asOf.toISOString() };
   await wh.run(loadSql('06_dup_losers'));
@@ -22,18 +32,25 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
      FROM deduped`,
     params,
   );
+  // The optional columns no input has are NULL constants of the view `checked`: the statements below
+  // name the constant instead of carrying a column of NULLs (through a sort, or a table).
+  const columns = new Set((await wh.all<{ name: string }>(
+    "SELECT column_name AS name FROM duckdb_columns() WHERE table_name = 'checked_rows' AND NOT internal",
+  )).map((c) => c.name));
   // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one.
-  const renewal = (d?.no_renewal ?? 0) > 0
-    ? 'coalesce(renewal_number, (row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) - 1)::INTEGER)'
-    : 'renewal_number';
-  await wh.run(loadSql('08_payments', { renewal }), params);
+  const derive = (d?.no_renewal ?? 0) > 0;
+  const rn = '(rn - 1)::INTEGER';
+  const optional = Object.entries(PAYMENT_OPTIONAL).filter(([c]) => columns.has(c));
+  await wh.run(loadSql('08_payments', {
+    carried: optional.map(([c]) => `, ${c}`).join(''),
+    ...Object.fromEntries(Object.entries(PAYMENT_OPTIONAL).map(([c, type]) => [`c_${c}`, columns.has(c) ? c : `CAST(NULL AS ${type})`])),
+    rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
+    renewal: columns.has('renewal_number') ? (derive ? `coalesce(renewal_number, ${rn})` : 'renewal_number') : derive ? rn : 'CAST(NULL AS INTEGER)',
+  }), params);
   await wh.run(loadSql('09_movements'), params);
   await wh.run(loadSql('09_movements_view'));
   // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
-  const columns = await wh.all<{ name: string }>(
-    "SELECT column_name AS name FROM duckdb_columns() WHERE table_name = 'checked_rows' AND NOT internal",
-  );
-  const stored = DIMENSIONS.filter((d) => columns.some((c) => c.name === d)).map(quoteIdent);
+  const stored = DIMENSIONS.filter((d) => columns.has(d)).map(quoteIdent);
   const absent = DIMENSIONS.map(quoteIdent).filter((d) => !stored.includes(d));
   await wh.run(loadSql('10_first_payments', {
     stored: stored.length ? stored.map((d) => `c.${d}`).join(', ') : 'NULL AS no_dimension',

@@ -1,15 +1,22 @@
 -- SPEC §2/§4: the payments that exist at T (amount > 0, not sandbox, event_time ≤ T) in the report
--- currency. Params: $as_of (ISO 8601 text). {{renewal}}: the renewal number — the given one, or (when some
--- are missing) derived per (customer, product) from the order of payments; chosen in buildFacts.ts.
+-- currency. Params: $as_of (ISO 8601 text). Identifiers (buildFacts.ts):
+--   {{carried}} the optional columns some input has, each with a leading comma (renewal_number, proceeds,
+--   net_revenue, commission, tax, refunded_at); {{c_<column>}} that column, or a typed NULL when no input
+--   has it — a constant is not carried through the window's sort; {{rn}} `, row_number() OVER (…) AS rn`
+--   when some payment lacks a renewal number, else empty; {{renewal}} the renewal number: the given one,
+--   or derived per (customer, product) from the order of payments (rn − 1).
 -- Output: table payments(src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, a4,
 --   refunded_at, renewal, revenue, proceeds, net_revenue): money in integer units (00_macros.sql).
 CREATE OR REPLACE TEMP TABLE payments AS
 SELECT
-  src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, ltv_u4(amount) AS a4, refunded_at,
+  src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, a4, {{c_refunded_at}} AS refunded_at,
   {{renewal}} AS renewal,
-  ltv_revenue(ltv_u4(amount), r10) AS revenue,
+  ltv_revenue(a4, r10) AS revenue,
   -- proceeds = amount × (1 − c/100); net = proceeds × (1 − t/100); either may be given directly.
-  ltv_proceeds(ltv_u4(amount), ltv_u4(proceeds), commission, r10) AS proceeds,
-  ltv_net(ltv_u4(amount), ltv_u4(proceeds), ltv_u4(net_revenue), commission, tax, r10) AS net_revenue
-FROM deduped
-WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount > 0
+  ltv_proceeds(a4, ltv_u4({{c_proceeds}}), {{c_commission}}, r10) AS proceeds,
+  ltv_net(a4, ltv_u4({{c_proceeds}}), ltv_u4({{c_net_revenue}}), {{c_commission}}, {{c_tax}}, r10) AS net_revenue
+FROM (
+  SELECT src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, ltv_u4(amount) AS a4{{carried}}{{rn}}
+  FROM deduped
+  WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount > 0
+)
