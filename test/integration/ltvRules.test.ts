@@ -141,6 +141,27 @@ describe('refunds, accounting types and period types', () => {
     }
   });
 
+  it('derives only the renewal numbers an export leaves blank, per customer and product', async () => {
+    // x: m Jan 5 10 and m Feb 5 10 with blank numbers → derived 0 and 1 (order of payments); x's y-product
+    // payment Jan 20 5 is its own product's first → 0. z: given 3 on Jan 10 (20). Cohort Jan: x, z.
+    // Renewals shown 0..3. r0: 10 + 5 = 15 → 7.5; r1: + 10 → 12.5; r2: 12.5; r3: + 20 → 45 / 2 = 22.5.
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,transaction_id,product_id,renewal_number', [
+        ['x', '2026-01-05T10:00:00Z', '10', 't1', 'm', ''],
+        ['x', '2026-02-05T10:00:00Z', '10', 't2', 'm', ''],
+        ['x', '2026-01-20T10:00:00Z', '5', 't3', 'y', ''],
+        ['z', '2026-01-10T10:00:00Z', '20', 't4', 'm', '3'],
+      ]),
+    });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: [{ period_type: 'renewals', period_unit: 'month' }] }, '2026-04-01T00:00:00Z');
+      const { report } = await readLatest(fx);
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [7.5, 12.5, 12.5, 22.5], '2026-01-01': [7.5, 12.5, 12.5, 22.5] });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('segments by the first payment attributes, case-insensitively, biggest segment first', async () => {
     const fx = await makeFixture({ 'e.csv': csv(header, rows) });
     try {
