@@ -16,7 +16,7 @@ import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, computeTenant } from './ltv/computeTenant.js';
 import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
-import { MONEY_COLUMNS, RUN_FILES } from './ltv/runFiles.js';
+import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
 import { writeCsv } from './report/writeCsv.js';
@@ -195,11 +195,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
-        // Money sums are exact integer units (00_macros.sql) up to 10³⁸: Parquet has no 128-bit integer and
-        // DuckDB would write HUGEINT as DOUBLE, so they go out as DECIMAL(38, 0) (read back by queryRun.ts).
         // attr_id is the run's own numbering: the published files carry the attributes themselves.
-        await wh.run(`COPY (SELECT * EXCLUDE (attr_id) REPLACE (${MONEY_COLUMNS.map((c) => `CAST(${c} AS DECIMAL(38, 0)) AS ${c}`).join(', ')}) FROM facts)
-          TO ${quoteLiteral(join(dir, RUN_FILES.facts))} (FORMAT parquet, COMPRESSION zstd)`);
+        await wh.run(`COPY (${loadSql('13_published_facts')}) TO ${quoteLiteral(join(dir, RUN_FILES.facts))} (FORMAT parquet, COMPRESSION zstd)`);
         await wh.run(`COPY (SELECT * EXCLUDE (attr_id) FROM customers) TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
         await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
         await writeSnapshots({
