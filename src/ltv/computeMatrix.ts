@@ -55,13 +55,21 @@ function kindOf(seg: Segmentation, periodUnit: PeriodUnit): Segmentation {
 
 const SUMS = 'revenue, proceeds, net_revenue, payments';
 
-/** The SELECT of one kind's customers (from = 'c') or summed movements (from = 'f') for cust / fx. */
-function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f'): string {
-  if (kind === 'cohort' || isTimeSegmentation(kind)) {
+/** Whether a kind's rows are cohorts (no segmentation, or a time segmentation), not attribute values. */
+function isCohortKind(kind: Segmentation): boolean {
+  return kind === 'cohort' || isTimeSegmentation(kind);
+}
+
+/**
+ * The SELECT of one kind's customers (from = 'c', for cust), of a cohort kind's summed movements by cohort
+ * and period ('f', for fx), or of an attribute kind's summed movements by period ('fj') or by cohort ('fc').
+ */
+function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f' | 'fj' | 'fc'): string {
+  if (isCohortKind(kind)) {
     // Cohort rows: the day sums regrouped by the row's time unit.
     const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
     const cohort = COHORT_START[unit];
-    const inner = `SELECT ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from}_day`;
+    const inner = `SELECT ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from === 'c' ? 'c' : 'f'}_day`;
     return from === 'c'
       ? `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, sum(n)::BIGINT AS n FROM (${inner}) GROUP BY cohort`
       : `SELECT '${kind}' AS kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM (${inner}) GROUP BY cohort, j`;
@@ -69,24 +77,34 @@ function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f')
   const column = quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation]);
   const flag = quoteIdent(`g_${SEGMENT_COLUMNS[kind as AttributeSegmentation]}`);
   const seg = `coalesce(${column}, 'unknown')`;
-  return from === 'c'
-    ? `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[periodUnit]} AS DATE) AS cohort_end, ${seg} AS seg, n FROM attr_c WHERE ${flag} = 0`
-    : `SELECT '${kind}' AS kind, cohort, ${seg} AS seg, j, ${SUMS} FROM attr_f WHERE ${flag} = 0`;
+  switch (from) {
+    case 'c': return `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[periodUnit]} AS DATE) AS cohort_end, ${seg} AS seg, n FROM attr_c WHERE ${flag} = 0`;
+    case 'fj': return `SELECT '${kind}' AS kind, ${seg} AS seg, j, revenue, proceeds, net_revenue FROM attr_fj WHERE ${flag} = 0`;
+    case 'fc': return `SELECT '${kind}' AS kind, ${seg} AS seg, cohort, revenue, proceeds, net_revenue FROM attr_fc WHERE ${flag} = 0`;
+    case 'f': throw new Error(`kind ${kind} has no cohort-by-period sums`);
+  }
 }
 
+/** UNION ALL of the kinds' SELECTs, or a typed empty relation when no kind contributes. */
+function unionOf(selects: string[], empty: string): string {
+  return selects.length ? selects.join('\n  UNION ALL\n  ') : `${empty} WHERE FALSE`;
+}
+
+const NO_SUMS = 'CAST(NULL AS HUGEINT) AS revenue, CAST(NULL AS HUGEINT) AS proceeds, CAST(NULL AS HUGEINT) AS net_revenue';
+
 /** The attribute columns the kinds segment by, and the grouping-set fragments of 14_matrix.sql. */
-function attributeGroups(kinds: readonly Segmentation[]): Record<'attr_cols' | 'attr_flags' | 'attr_sets_c' | 'attr_sets_f', string> {
-  const columns = [...new Set(kinds.filter((k) => k !== 'cohort' && !isTimeSegmentation(k))
+function attributeGroups(kinds: readonly Segmentation[]): Record<'attr_cols' | 'attr_flags' | 'attr_sets_c' | 'attr_sets_j', string> {
+  const columns = [...new Set(kinds.filter((k) => !isCohortKind(k))
     .map((k) => SEGMENT_COLUMNS[k as AttributeSegmentation]))].map(quoteIdent);
   // Without attribute kinds the CTEs are never read, but must still bind.
   if (columns.length === 0) {
-    return { attr_cols: 'CAST(NULL AS VARCHAR) AS g', attr_flags: '0 AS g_g', attr_sets_c: '(cohort)', attr_sets_f: '(cohort, j)' };
+    return { attr_cols: 'CAST(NULL AS VARCHAR) AS g', attr_flags: '0 AS g_g', attr_sets_c: '(cohort)', attr_sets_j: '(j)' };
   }
   return {
     attr_cols: columns.join(', '),
     attr_flags: columns.map((c) => `GROUPING(${c}) AS ${quoteIdent(`g_${c.slice(1, -1)}`)}`).join(', '),
     attr_sets_c: columns.map((c) => `(cohort, ${c})`).join(', '),
-    attr_sets_f: columns.map((c) => `(cohort, j, ${c})`).join(', '),
+    attr_sets_j: columns.map((c) => `(j, ${c})`).join(', '),
   };
 }
 
@@ -125,16 +143,19 @@ export function matrixQuery(
     where: where.join(' AND '),
     j,
     unit_cohort: COHORT_START[periodUnit],
-    attr_pre: periodUnit === 'day'
-      ? `SELECT cohort_day AS cohort, ${j} AS j, attr_id, ${SUMS} FROM facts WHERE ${where.join(' AND ')}`
-      : `SELECT ${COHORT_START[periodUnit]} AS cohort, ${j} AS j, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM facts WHERE ${where.join(' AND ')} GROUP BY ALL`,
     ...attributeGroups(kinds),
     cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'c')).join('\n  UNION ALL\n  '),
-    fx_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'f')).join('\n  UNION ALL\n  '),
+    fx_kinds: unionOf(kinds.filter(isCohortKind).map((k) => kindSelect(k, periodUnit, 'f')),
+      `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}, CAST(NULL AS HUGEINT) AS payments`),
+    fxj_kinds: unionOf(kinds.filter((k) => !isCohortKind(k)).map((k) => kindSelect(k, periodUnit, 'fj')),
+      `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}`),
+    fxc_kinds: unionOf(kinds.filter((k) => !isCohortKind(k)).map((k) => kindSelect(k, periodUnit, 'fc')),
+      `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS DATE) AS cohort, ${NO_SUMS}`),
     K,
     Kc,
     max_renewal: periodType === 'renewals'
-      ? '(SELECT max(f.j) FROM fx f WHERE f.kind = c.kind AND f.cohort = c.cohort AND f.payments > 0)'
+      // A cohort kind's own payments; an attribute kind's cohort is a cohort by the period unit (unit_max).
+      ? 'coalesce((SELECT max(f.j) FROM fx f WHERE f.kind = c.kind AND f.cohort = c.cohort AND f.payments > 0), (SELECT u.max_j FROM unit_max u WHERE u.cohort = c.cohort))'
       : 'NULL',
   });
   // DuckDB refuses a bound parameter the statement does not use (renewals never reads $as_of_local).

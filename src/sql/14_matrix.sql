@@ -7,10 +7,11 @@
 -- number (10_first_payments.sql in a run; rebuilt from the Parquet files by queryRun.ts).
 -- Identifiers (closed lists, see computeMatrix.ts): {{where}} filters; {{j}} period index of a movement;
 --   {{unit_cohort}} the cohort start by the period unit; {{attr_cols}} the attribute columns segmented by,
---   {{attr_flags}} GROUPING(col) AS g_col for each, {{attr_sets_c}} / {{attr_sets_f}} one grouping set
---   per attribute; {{attr_pre}} facts as (cohort, j, attr_id, sums): summed by them when the period unit
---   is coarser than a day (by day, summing would not shrink it); {{cust_kinds}} / {{fx_kinds}} one SELECT per kind giving kind, cohort (start DATE),
---   cohort_end, seg and the sums; {{K}} / {{Kc}} last shown / last complete period of a cohort;
+--   {{attr_flags}} GROUPING(col) AS g_col for each, {{attr_sets_c}} / {{attr_sets_j}} one grouping set
+--   per attribute, with the cohort / the period; {{cust_kinds}} one SELECT per kind giving kind, cohort
+--   (start DATE), cohort_end, seg, n; {{fx_kinds}} one per cohort or time kind giving kind, cohort, seg,
+--   j and the sums; {{fxj_kinds}} / {{fxc_kinds}} one per attribute kind giving kind, seg, j / cohort and
+--   the sums (or an empty SELECT); {{K}} / {{Kc}} last shown / last complete period of a cohort;
 --   {{max_renewal}} the highest renewal with a payment per (kind, cohort), or NULL (days type).
 -- Output: kind, is_total, row_key, period, customers BIGINT, revenue/proceeds/net_revenue (per customer,
 --   rounded to cents), partial BOOLEAN; ordered by kind, Total first, row_key, period.
@@ -18,9 +19,10 @@
 -- How: a row's value at k sums, over the cohorts where k is shown (k ≤ K(c)), the movements with j ≤ k,
 -- and divides by those cohorts' customers. Each movement adds to k ∈ [j, K(c)] and each customer to
 -- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell. The −x of
--- a row's cohort are summed over j first (one event per row and cohort, not per movement period), and all
--- attribute segmentations are summed in one pass (GROUPING SETS), not one pass each, over sums by attribute
--- tuple rather than over facts' text columns.
+-- a row's cohort are summed over j first (one event per row and cohort, not per movement period); a
+-- segment row's +x are summed over its cohorts (one per row and period). All attribute segmentations are
+-- summed in one pass (GROUPING SETS), not one pass each, over sums by attribute tuple (an integer) rather
+-- than over facts' text columns.
 WITH
 base_c_day AS (
   -- Rows that are cohorts (no segmentation, or a time segmentation) need no attributes.
@@ -39,18 +41,47 @@ attr_c AS (
   JOIN attr_sets USING (attr_id)
   GROUP BY GROUPING SETS ({{attr_sets_c}})
 ),
-attr_f AS (
-  SELECT cohort, j, {{attr_cols}}, {{attr_flags}}, sum(revenue) AS revenue,
-         sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments
-  FROM ({{attr_pre}})
+attr_fj AS (
+  -- A segment row's movements by period over all its cohorts (its +x events) ...
+  SELECT j, {{attr_cols}}, {{attr_flags}}, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+         sum(net_revenue) AS net_revenue
+  FROM (SELECT {{j}} AS j, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue
+        FROM facts WHERE {{where}} GROUP BY ALL)
   JOIN attr_sets USING (attr_id)
-  GROUP BY GROUPING SETS ({{attr_sets_f}})
+  GROUP BY GROUPING SETS ({{attr_sets_j}})
+),
+attr_fc AS (
+  -- ... and by cohort over all periods (its −x closing events): never by cohort and period at once.
+  SELECT cohort, {{attr_cols}}, {{attr_flags}}, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+         sum(net_revenue) AS net_revenue
+  FROM (SELECT {{unit_cohort}} AS cohort, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+               sum(net_revenue) AS net_revenue
+        FROM facts WHERE {{where}} GROUP BY ALL)
+  JOIN attr_sets USING (attr_id)
+  GROUP BY GROUPING SETS ({{attr_sets_c}})
+),
+unit_max AS (
+  -- renewals: the highest renewal with a payment per cohort by the period unit (a segment row's cohort
+  -- shows what the whole cohort shows).
+  SELECT {{unit_cohort}} AS cohort, max(j) FILTER (WHERE payments > 0) AS max_j FROM base_f_day GROUP BY ALL
 ),
 cust AS (
   {{cust_kinds}}
 ),
 fx AS (
+  -- Cohort and time kinds (a row is a cohort): kind, cohort, seg, j, sums.
   {{fx_kinds}}
+),
+fxj AS (
+  SELECT kind, seg, j, revenue, proceeds, net_revenue FROM fx
+  UNION ALL
+  {{fxj_kinds}}
+),
+fxc AS (
+  SELECT kind, seg, cohort, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue
+  FROM fx GROUP BY kind, seg, cohort
+  UNION ALL
+  {{fxc_kinds}}
 ),
 cohorts AS (
   -- Shown is decided on the whole cohort after filters, before segmentation.
@@ -66,14 +97,16 @@ row_cohorts AS (
   SELECT kind, TRUE, '', cohort, sum(n)::BIGINT FROM cust GROUP BY kind, cohort
 ),
 row_fx AS (
-  SELECT kind, FALSE AS is_total, seg AS row_key, cohort, j, revenue, proceeds, net_revenue FROM fx
+  -- Movements by row and period (+x at j) ...
+  SELECT kind, FALSE AS is_total, seg AS row_key, j, revenue, proceeds, net_revenue FROM fxj
   UNION ALL
-  SELECT kind, TRUE, '', cohort, j, sum(revenue), sum(proceeds), sum(net_revenue) FROM fx GROUP BY kind, cohort, j
+  SELECT kind, TRUE, '', j, sum(revenue), sum(proceeds), sum(net_revenue) FROM fxj GROUP BY kind, j
 ),
 row_fx_cohort AS (
-  SELECT kind, is_total, row_key, cohort, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
-         sum(net_revenue) AS net_revenue
-  FROM row_fx GROUP BY ALL
+  -- ... and by row and cohort (−x once the cohort stops being shown).
+  SELECT kind, FALSE AS is_total, seg AS row_key, cohort, revenue, proceeds, net_revenue FROM fxc
+  UNION ALL
+  SELECT kind, TRUE, '', cohort, sum(revenue), sum(proceeds), sum(net_revenue) FROM fxc GROUP BY kind, cohort
 ),
 events AS (
   SELECT kind, is_total, row_key, j AS k, revenue, proceeds, net_revenue, 0::BIGINT AS dn, 0 AS dp FROM row_fx
