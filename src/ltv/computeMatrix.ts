@@ -197,8 +197,16 @@ export async function computeMatrices(
     list.push(i);
   });
   const out = new Map<Segmentation, Matrix>();
+  // Segmentations of one kind (product and store_product_id; a time segmentation equal to the unit and
+  // none) share their rows: assembled once, and the snapshot writer serialises them once.
+  const rowsOfKind = new Map<Segmentation, MatrixRow[]>();
   for (const seg of segmentations) {
-    out.set(seg, assembleMatrix({ period_type: periodType, period_unit: periodUnit, segmentation: seg }, cols, byKind.get(kindOf(seg, periodUnit)) ?? []));
+    const kind = kindOf(seg, periodUnit);
+    const spec: MatrixSpec = { period_type: periodType, period_unit: periodUnit, segmentation: seg };
+    const rows = rowsOfKind.get(kind);
+    const m = rows ? { ...spec, id: matrixId(spec), cohort_unit: cohortUnitOf(spec), rows } : assembleMatrix(spec, cols, byKind.get(kind) ?? []);
+    rowsOfKind.set(kind, m.rows);
+    out.set(seg, m);
   }
   return out;
 }

@@ -31,11 +31,15 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
       writes.push(writeFile(join(input.dir, zenovaySnapshotPath(range, granularity)), JSON.stringify(body)));
     }
   }
+  // Matrices that share their rows (computeMatrix.ts: product and store_product_id, …) have one body.
+  const bodies = new Map<Matrix['rows'], string>();
   for (const spec of input.adaptySpecs) {
     const matrix = input.matrices.get(matrixId(spec));
     if (!matrix) throw new Error(`snapshot needs matrix ${matrixId(spec)}`);
     const path = join(input.dir, adaptySnapshotPath(spec));
-    writes.push(mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, JSON.stringify(toAdaptyResponse(matrix, input.currency)))));
+    let body = bodies.get(matrix.rows);
+    if (body === undefined) bodies.set(matrix.rows, (body = JSON.stringify(toAdaptyResponse(matrix, input.currency))));
+    writes.push(mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, body)));
   }
   await Promise.all(writes);
   return writes.length;
