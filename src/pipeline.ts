@@ -163,7 +163,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
       { a: asOf.toISOString() },
     );
-    const tenants = (await wh.json<{ t: string }>('SELECT tenant_id AS t FROM run_tenants ORDER BY t')).map((r) => r.t);
+    const tenants = [...check.tenants];
     if (tenants.length === 0) tenants.push(job.tenant);
     const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
     leave('compute', { ...stats, tenants: tenants.length });

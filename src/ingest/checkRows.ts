@@ -7,6 +7,8 @@ export interface CheckResult {
   rows: number;
   quarantined: number;
   perFile: Map<number, number>;
+  /** Every tenant id of the inputs' rows, bad rows included, sorted. */
+  tenants: string[];
 }
 
 export async function checkRows(wh: Warehouse): Promise<CheckResult> {
@@ -19,14 +21,17 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
      FROM checked c JOIN input_files f USING (file_idx)
      WHERE c.reason IS NOT NULL`,
   );
-  const rows = await wh.all<{ file_idx: number; rows: number; bad: number }>(
-    'SELECT file_idx, count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked GROUP BY file_idx',
+  // One pass for the counts per file and the tenants the inputs hold.
+  const rows = await wh.all<{ file_idx: number; tenant_id: string; rows: number; bad: number }>(
+    'SELECT file_idx, tenant_id, count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked GROUP BY ALL',
   );
-  const perFile = new Map(rows.map((r) => [r.file_idx, r.bad]));
+  const perFile = new Map<number, number>();
+  for (const r of rows) perFile.set(r.file_idx, (perFile.get(r.file_idx) ?? 0) + r.bad);
   return {
     rows: rows.reduce((a, r) => a + r.rows, 0),
     quarantined: rows.reduce((a, r) => a + r.bad, 0),
     perFile,
+    tenants: [...new Set(rows.map((r) => r.tenant_id))].sort(),
   };
 }
 
