@@ -5,6 +5,7 @@
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { presetFor, type ColumnSource } from './presets.js';
 import type { SourceFile } from './resolveInputs.js';
@@ -69,6 +70,7 @@ export async function readInputs(
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
   const absent = OPTIONAL.filter((o) => !present.includes(o));
   const keep = [...ALWAYS, ...present.map(([column]) => column)].map(quoteIdent).join(', ');
+  const rates = await rateLookup(wh);
   const stats: InputFileStats[] = [];
   for (const [fileIdx, { file, reader, columns }] of mapped.entries()) {
     const select = CANONICAL_COLUMNS.map((c) => `${columns.get(c)} AS ${quoteIdent(c)}`);
@@ -87,8 +89,9 @@ export async function readInputs(
           columns: select.join(',\n    '),
           reader: reader.reader,
           where: reader.where,
+          rate: rates.expression,
         }),
-        { ...reader.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant },
+        { ...reader.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant },
       );
     } catch (e) {
       throw fileError(file, e);
@@ -102,6 +105,30 @@ export async function readInputs(
       absent.map(([column, , value]) => `, ${value} AS ${quoteIdent(column)}`).join('')} FROM checked_rows`,
   );
   return stats;
+}
+
+/**
+ * r10 of a typed row (05_check_rows.sql): 10¹⁰ in the report currency, else the currency's rate of the
+ * local date from its daily rates (04_rate_days.sql), bound as one list per currency. A lookup without a
+ * join keeps the check statement in reading order.
+ */
+async function rateLookup(wh: Warehouse): Promise<{ expression: string; params: Record<string, DuckDBValue> }> {
+  const lists = await wh.columns<{ currency: string[]; first_day: string[]; r10s: bigint[][] }>(
+    "SELECT currency, strftime(min(day), '%Y-%m-%d') AS first_day, list(r10 ORDER BY day) AS r10s FROM rate_days GROUP BY currency ORDER BY currency",
+  );
+  const [last] = await wh.json<{ d: string | null }>("SELECT strftime(max(day), '%Y-%m-%d') AS d FROM rate_days");
+  const params: Record<string, DuckDBValue> = {};
+  const branches = lists.currency.map((currency, i) => {
+    params[`rate_currency_${i}`] = currency;
+    params[`rate_first_${i}`] = lists.first_day[i]!;
+    params[`rate_r10_${i}`] = listValue(lists.r10s[i]!);
+    return `WHEN t.currency = $rate_currency_${i} THEN ltv_rate(CAST($rate_r10_${i} AS BIGINT[]), CAST($rate_first_${i} AS DATE), CAST($rate_last AS DATE), CAST(t.event_time AS DATE))`;
+  });
+  if (branches.length) params.rate_last = last?.d ?? null;
+  return {
+    expression: `CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ${branches.join(' ')} END`,
+    params,
+  };
 }
 
 async function count(wh: Warehouse): Promise<number> {

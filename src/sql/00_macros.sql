@@ -12,6 +12,10 @@ CREATE OR REPLACE MACRO ltv_bool(x) AS CASE
   WHEN list_contains(['false', 'f', '0', 'no', 'n'], lower(trim(x))) THEN FALSE
 END;
 CREATE OR REPLACE MACRO ltv_text(x) AS nullif(trim(x), '');
+-- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[] from day `first` to
+-- the rates file's last day `last`; later days take the last rate); NULL before the first rate.
+CREATE OR REPLACE MACRO ltv_rate(r10s, first, last, day) AS
+  CASE WHEN day >= first THEN r10s[date_diff('day', first, least(day, last)) + 1] END;
 -- Round num/den half away from zero with integer division (exact, slow for 128-bit values: refunds only).
 CREATE OR REPLACE MACRO ltv_div_round_exact(num, den) AS CASE
   WHEN (num >= 0) = (den > 0) THEN (abs(num) * 2 + abs(den)) // (abs(den) * 2)

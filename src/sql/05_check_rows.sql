@@ -1,12 +1,14 @@
 -- SPEC §3 mapping and validation, one pass per input file: the file's rows, mapped onto the canonical
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
--- tenant_id) and the reader's own ($path, …). Reads rate_days for conversion.
+-- tenant_id), the rate lists' ($rate_last, $rate_currency_<i>, $rate_first_<i>, $rate_r10_<i>) and the
+-- reader's own ($path, …).
 -- Identifiers (readInputs.ts): {{verb}} `CREATE TABLE checked_rows AS` for the first file, else
 -- `INSERT INTO checked_rows`; {{keep}} the output columns some input has (the view `checked` adds the
 -- others as constants: a 10-column export does not store 30 columns of NULLs); {{line}} the physical line
 -- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{parse_error}}; {{columns}} one text expression per canonical column
--- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines.
+-- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines; {{rate}} the
+-- r10 expression (readInputs.ts). The statement has no join: checked_rows' rowids are the reading order.
 -- Output: table checked_rows(file_idx, line, line_known, tenant_id, customer_id, event_time TIMESTAMPTZ,
 --   amount DECIMAL(18,4), currency, r10 (rate in 10⁻¹⁰ units), reason, and of transaction_id, commission, tax,
 --   proceeds, net_revenue, renewal_number, refunded_at, refund_of, is_sandbox, is_trial, updated_at,
@@ -61,33 +63,37 @@ typed AS (
   FROM s
 ),
 with_rate AS (
-  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone),
-  -- by equality on the day table of 04_rate_days.sql (a small hash table; no per-row ASOF).
-  SELECT t.*, CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ELSE fd.r10 END AS r10
+  -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone).
+  -- {{rate}} looks it up in bound per-currency lists of daily rates (04_rate_days.sql, readInputs.ts):
+  -- no join, because the rowids of checked_rows must follow the file (a join does not keep DuckDB's
+  -- reading order, and a row's line, duplicate ranking and ties all come from that order). Rows in the
+  -- report currency compute no local date (a time zone conversion).
+  SELECT t.*, {{rate}} AS r10
   FROM typed t
-  LEFT JOIN rate_days fd
-    ON fd.currency = t.currency AND fd.day = least(CAST(t.event_time AS DATE), (SELECT max(day) FROM rate_days))
 )
 SELECT
   {{keep}},
+  -- Each rule tests the typed value first: the text is looked at again only for the few rows it failed
+  -- (a valid row passes every WHEN, so their order decides what is computed for every row). A non-NULL
+  -- r10 means a currency that is the report's or one of the rates file's, both checked as [A-Z]{3}.
   CASE
     WHEN parse_error IS NOT NULL THEN parse_error
     WHEN customer_id IS NULL THEN 'customer_id is missing'
-    WHEN ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
+    WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
     WHEN event_time IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"'
-    WHEN ltv_text(raw_amount) IS NULL THEN 'amount is missing'
+    WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 14 integer digits): "' || left(raw_amount, 60) || '"'
-    WHEN NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
+    WHEN r10 IS NULL AND NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
     WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
-    WHEN ltv_text(raw_commission) IS NOT NULL AND (commission IS NULL OR commission < 0 OR commission > 100) THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'
-    WHEN ltv_text(raw_tax) IS NOT NULL AND (tax IS NULL OR tax < 0 OR tax > 100) THEN 'tax_percentage is not a number from 0 to 100: "' || left(raw_tax, 60) || '"'
-    WHEN ltv_text(raw_proceeds) IS NOT NULL AND proceeds IS NULL THEN 'proceeds is not a decimal number: "' || left(raw_proceeds, 60) || '"'
-    WHEN ltv_text(raw_net_revenue) IS NOT NULL AND net_revenue IS NULL THEN 'net_revenue is not a decimal number: "' || left(raw_net_revenue, 60) || '"'
-    WHEN ltv_text(raw_renewal_number) IS NOT NULL AND (renewal_number IS NULL OR renewal_number < 0) THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
-    WHEN ltv_text(raw_refunded_at) IS NOT NULL AND refunded_at IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"'
+    WHEN (commission IS NULL OR commission < 0 OR commission > 100) AND ltv_text(raw_commission) IS NOT NULL THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'
+    WHEN (tax IS NULL OR tax < 0 OR tax > 100) AND ltv_text(raw_tax) IS NOT NULL THEN 'tax_percentage is not a number from 0 to 100: "' || left(raw_tax, 60) || '"'
+    WHEN proceeds IS NULL AND ltv_text(raw_proceeds) IS NOT NULL THEN 'proceeds is not a decimal number: "' || left(raw_proceeds, 60) || '"'
+    WHEN net_revenue IS NULL AND ltv_text(raw_net_revenue) IS NOT NULL THEN 'net_revenue is not a decimal number: "' || left(raw_net_revenue, 60) || '"'
+    WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
+    WHEN refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"'
     WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time'
     WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
     WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
-    WHEN ltv_text(raw_updated_at) IS NOT NULL AND updated_at IS NULL THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"'
+    WHEN updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"'
   END AS reason
 FROM with_rate

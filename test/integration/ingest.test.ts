@@ -140,6 +140,36 @@ describe('bad rows', () => {
     }
   });
 
+  it('keeps reading order in a file read in parallel: lines of bad rows, and the later of two duplicates wins', async () => {
+    // 300,000 data lines (~17 MB, several CSV buffers read by parallel threads), a quarter in EUR (rates
+    // looked up), every 997th with an unparseable event_time. checked_rows' rowids must follow the file:
+    // a row's quarantine line, the duplicate ranking ("then the later line") and ties come from them.
+    // Transaction "dup" appears on line 2 (1.00) and on the last line (3.00), same updated_at (none):
+    // the later line wins, so customer "dupe" (country ZZ, alone in its segment) has LTV 3.00.
+    const n = 300_000;
+    const out: string[] = ['customer_id,event_time,amount,currency,transaction_id,country', 'dupe,2026-01-05T08:00:00Z,1.00,USD,dup,ZZ'];
+    const bad: number[] = [];
+    for (let i = 1; i <= n - 2; i++) {
+      const line = out.length + 1;
+      const isBad = line % 997 === 0;
+      if (isBad) bad.push(line);
+      out.push(`c${i},${isBad ? 'not-a-time' : `2026-01-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00Z`},${1 + (i % 7)}.50,${i % 4 === 0 ? 'EUR' : 'USD'},t${i},US`);
+    }
+    out.push('dupe,2026-01-05T08:00:00Z,3.00,USD,dup,ZZ');
+    const fx = await makeFixture({ 'big.csv': `${out.join('\n')}\n`, 'rates.csv': 'date,currency,rate\n2025-12-01,EUR,1.10\n' });
+    try {
+      await runJob(fx, { inputs: [{ path: 'big.csv' }], rates: 'rates.csv', max_bad_row_share: 0.01, matrices: MONTHLY }, T);
+      const { dir } = await readLatest(fx);
+      const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
+      expect(q.map((l) => Number(l.split(',')[1]))).toEqual(bad);
+      for (const l of q.slice(0, 5)) expect(out[Number(l.split(',')[1]) - 1]).toContain('not-a-time');
+      const body = JSON.parse(await readFile(join(dir, 'api', 'adapty', 'days-month-country.json'), 'utf8')) as { revenue: { data: { title: string; values: { value: number }[] }[] } };
+      expect(body.revenue.data.find((r) => r.title === 'ZZ')?.values[0]?.value).toBe(3);
+    } finally {
+      await fx.cleanup();
+    }
+  }, 60_000);
+
   it('fails a run above the bad-row threshold and leaves the last published run in place', async () => {
     const good = csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]);
     const fx = await makeFixture({ 'e.csv': good });
