@@ -23,7 +23,7 @@ import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
 import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
-import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
+import { loadSql, macrosSql, quoteLiteral } from './warehouse/loadSql.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
 
 export const STAGES = ['ingest', 'compute', 'render', 'publish', 'notify'] as const;
@@ -140,7 +140,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   try {
     // ingest
     enter('ingest', 'reading inputs');
-    await wh.run(loadSql('00_macros'));
+    await wh.run(macrosSql(job.timezone));
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);

@@ -122,7 +122,7 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; params: 
     params[`rate_currency_${i}`] = currency;
     params[`rate_first_${i}`] = lists.first_day[i]!;
     params[`rate_r10_${i}`] = listValue(lists.r10s[i]!);
-    return `WHEN t.currency = $rate_currency_${i} THEN ltv_rate(CAST($rate_r10_${i} AS BIGINT[]), CAST($rate_first_${i} AS DATE), CAST($rate_last AS DATE), CAST(t.event_time AS DATE))`;
+    return `WHEN t.currency = $rate_currency_${i} THEN ltv_rate(CAST($rate_r10_${i} AS BIGINT[]), CAST($rate_first_${i} AS DATE), CAST($rate_last AS DATE), CAST(ltv_local(t.event_time) AS DATE))`;
   });
   if (branches.length) params.rate_last = last?.d ?? null;
   return {

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { DIMENSIONS } from '../ingest/readInputs.js';
-import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
+import { macrosSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import { computeMatrix } from './computeMatrix.js';
 import type { LtvFilters, Matrix, MatrixSpec } from './model.js';
@@ -40,7 +40,7 @@ async function openRun(runDir: string): Promise<OpenRun> {
   }
   const wh = await Warehouse.open({ timezone: manifest.timezone, memoryLimit: '1GB' });
   try {
-    await wh.run(loadSql('00_macros'));
+    await wh.run(macrosSql(manifest.timezone));
     // Loaded once into memory (columnar, compressed): every later query scans RAM, not Parquet.
     // The matrix statement also reads attr_sets: the run's distinct attribute tuples, numbered here (the
     // files carry the attributes themselves); facts and customers get each row's number.

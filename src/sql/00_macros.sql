@@ -12,6 +12,9 @@ CREATE OR REPLACE MACRO ltv_bool(x) AS CASE
   WHEN list_contains(['false', 'f', '0', 'no', 'n'], lower(trim(x))) THEN FALSE
 END;
 CREATE OR REPLACE MACRO ltv_text(x) AS nullif(trim(x), '');
+-- A TIMESTAMPTZ on the report time zone's wall clock (the session time zone). {{local_time}}: in UTC the
+-- instant's own microseconds (no time zone library call per row), else the cast (warehouse/loadSql.ts).
+CREATE OR REPLACE MACRO ltv_local(t) AS {{local_time}};
 -- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[] from day `first` to
 -- the rates file's last day `last`; later days take the last rate); NULL before the first rate.
 CREATE OR REPLACE MACRO ltv_rate(r10s, first, last, day) AS

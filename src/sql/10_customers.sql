@@ -7,8 +7,8 @@
 --   averages, 15_summary.sql).
 CREATE OR REPLACE TEMP TABLE customers_all AS
 WITH f AS (
-  SELECT *, CAST(t0 AS TIMESTAMP) AS t0_local,
-    ltv_days_until(CAST(t0 AS TIMESTAMP), CAST(CAST($as_of AS TIMESTAMPTZ) AS TIMESTAMP)) AS age_days
+  SELECT *, ltv_local(t0) AS t0_local,
+    ltv_days_until(ltv_local(t0), CAST(CAST($as_of AS TIMESTAMPTZ) AS TIMESTAMP)) AS age_days
   FROM first_payments
 )
 SELECT

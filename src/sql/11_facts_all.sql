@@ -11,7 +11,7 @@
 --   proceeds, net_revenue (exact sums), payments BIGINT (renewals-type censoring looks only at payments)).
 CREATE OR REPLACE TEMP TABLE facts_all AS
 WITH m AS (
-  SELECT m.tenant_id, CAST(m.t AS TIMESTAMP) AS tl, m.renewal, m.revenue, m.proceeds, m.net_revenue, m.is_payment,
+  SELECT m.tenant_id, ltv_local(m.t) AS tl, m.renewal, m.revenue, m.proceeds, m.net_revenue, m.is_payment,
     c.t0_local, c.cohort_day, c.age_class, c.attr_id
   FROM movements m
   JOIN customers_all c USING (tenant_id, customer_id)

@@ -32,3 +32,13 @@ export function quoteIdent(name: string): string {
 export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** Time zones that are UTC under another name: their wall clock is the instant itself. */
+const UTC_ZONES = new Set(['utc', 'etc/utc', 'uct', 'etc/uct', 'gmt', 'etc/gmt', 'zulu', 'etc/zulu', 'universal', 'etc/universal', 'greenwich', 'etc/greenwich']);
+
+/** 00_macros.sql for a warehouse whose session time zone is `timezone`. */
+export function macrosSql(timezone: string): string {
+  return loadSql('00_macros', {
+    local_time: UTC_ZONES.has(timezone.toLowerCase()) ? 'make_timestamp(epoch_us(t))' : 'CAST(t AS TIMESTAMP)',
+  });
+}

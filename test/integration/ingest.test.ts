@@ -140,6 +140,29 @@ describe('bad rows', () => {
     }
   });
 
+  it('quarantines infinite times, which parse as timestamps but are no ISO 8601 time', async () => {
+    // Lines 3 and 4 carry DuckDB's special values; line 5 an infinite updated_at. a alone remains: 10.
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,transaction_id,updated_at', [
+        ['a', '2026-01-10T08:00:00Z', '10.00', 't1', ''],
+        ['b', 'infinity', '5.00', 't2', ''],
+        ['c', '-infinity', '5.00', 't3', ''],
+        ['d', '2026-01-10T08:00:00Z', '5.00', 't4', 'infinity'],
+      ]),
+    });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { report, dir } = await readLatest(fx);
+      const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
+      expect(q.map((l) => l.split(',')[1])).toEqual(['3', '4', '5']);
+      expect(q[0]).toContain('event_time is not an ISO 8601 time: ""infinity""');
+      expect(q[2]).toContain('updated_at is not an ISO 8601 time');
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([10, 10]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('keeps reading order in a file read in parallel: lines of bad rows, and the later of two duplicates wins', async () => {
     // 300,000 data lines (~17 MB, several CSV buffers read by parallel threads), a quarter in EUR (rates
     // looked up), every 997th with an unparseable event_time. checked_rows' rowids must follow the file:
