@@ -54,6 +54,7 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
     stored: stored.length ? stored.map((d) => `c.${d}`).join(', ') : 'NULL AS no_dimension',
     distinct: stored.length ? stored.join(', ') : 'NULL AS no_dimension',
     absent: absent.map((d) => `, CAST(NULL AS VARCHAR) AS ${d}`).join(''),
+    candidates: derive && !columns.has('renewal_number') ? 'WHERE renewal = 0' : '',
   }));
   await wh.run(loadSql('10_customers', {
     same_attributes: stored.length ? stored.map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',

@@ -6,7 +6,9 @@
 -- Identifiers (buildFacts.ts): {{stored}} `c.<dimension>` for each dimension some input has, or
 --   `NULL AS no_dimension` when none has; {{distinct}} those dimensions, for attr_sets; {{absent}} the
 --   other dimensions as typed NULL constants (with a leading comma, or empty). An export without paywalls
---   carries no column of NULLs through this stage.
+--   carries no column of NULLs through this stage. {{candidates}} `WHERE renewal = 0` when every renewal
+--   number was derived (08): a customer's first payment is the first of one of its products, which the
+--   same order numbered 0; else empty.
 -- Output: table first_payments(tenant_id, customer_id, t0 TIMESTAMPTZ, <stored dimensions>); table
 --   attr_sets(<dimensions>, attr_id BIGINT): the distinct attribute tuples, numbered so that the large
 --   aggregation of 11_facts_all.sql groups by one integer instead of eighteen text columns.
@@ -14,6 +16,7 @@ CREATE OR REPLACE TEMP TABLE first_payments AS
 WITH first AS (
   SELECT tenant_id, customer_id, arg_min(src_row, (event_time, transaction_id, src_row)) AS src_row, min(event_time) AS t0
   FROM payments
+  {{candidates}}
   GROUP BY tenant_id, customer_id
 )
 SELECT f.tenant_id, f.customer_id, f.t0, {{stored}}
