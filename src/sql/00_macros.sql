@@ -29,9 +29,10 @@ CREATE OR REPLACE MACRO ltv_safe_text(x) AS CASE WHEN regexp_matches(x, '^[=+\-@
 -- Refund rows only, so its per-value division does not matter.
 -- Floor division (DuckDB's // truncates toward zero).
 CREATE OR REPLACE MACRO ltv_floordiv(a, b) AS CASE WHEN a >= 0 THEN a // b ELSE -((-a + b - 1) // b) END;
--- SPEC §4: the largest n with s + n days ≤ t (local wall clock, so a DST day still counts as one).
-CREATE OR REPLACE MACRO ltv_days_until(s, t) AS
-  date_diff('day', CAST(s AS DATE), CAST(t AS DATE)) - CASE WHEN CAST(t AS TIME) < CAST(s AS TIME) THEN 1 ELSE 0 END;
+-- SPEC §4: the largest n with s + n days ≤ t (local wall clock, so a DST day still counts as one): on
+-- wall-clock TIMESTAMPs that is floor((t − s) / 1 day) in microseconds (whole dates apart, less one when
+-- t's time of day is earlier than s's), integer arithmetic only.
+CREATE OR REPLACE MACRO ltv_days_until(s, t) AS ltv_floordiv(epoch_us(t) - epoch_us(s), 86400000000);
 -- SPEC §4: the largest n with s + n months ≤ t (local wall clock; one addition, month ends clamped).
 CREATE OR REPLACE MACRO ltv_months_until(s, t) AS
   ((year(t) - year(s)) * 12 + month(t) - month(s))
