@@ -14,7 +14,7 @@ import { buildFacts } from './ltv/buildFacts.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
-import { ADAPTY_SNAPSHOT_SPECS, computeTenant } from './ltv/computeTenant.js';
+import { ADAPTY_SNAPSHOT_SPECS, computeTenant, setCurrentTenant } from './ltv/computeTenant.js';
 import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
@@ -146,7 +146,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     const files = await resolveInputs(job, wh, label);
     const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant });
     const check = await checkRows(wh);
-    const inputs: InputStats[] = read.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
+    const inputs: InputStats[] = read.files.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
     if (badRowShareExceeded(check, job.max_bad_row_share)) {
       const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);
@@ -158,7 +158,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 
     // compute
     enter('compute', 'computing LTV', check.rows);
-    const stats = await buildFacts(wh, asOf, check);
+    const stats = await buildFacts(wh, asOf, check, read.columns);
     const [{ local } = { local: '' }] = await wh.json<{ local: string }>(
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
       { a: asOf.toISOString() },
@@ -291,6 +291,6 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 }
 
 async function copyQuarantine(wh: Warehouse, tenant: string | null, path: string): Promise<void> {
-  await wh.run('CREATE OR REPLACE TEMP TABLE quarantine_tenant AS SELECT CAST($t AS VARCHAR) AS t', { t: tenant });
+  await setCurrentTenant(wh, tenant);
   await wh.run(`COPY (${loadSql('16_quarantine')}) TO ${quoteLiteral(path)} (HEADER, DELIMITER ',')`);
 }

@@ -53,11 +53,21 @@ const OPTIONAL: readonly [string, CanonicalColumn, string][] = [
   ...DIMENSIONS.map((d): [string, CanonicalColumn, string] => [d, d, 'CAST(NULL AS VARCHAR)']),
 ];
 
+/**
+ * Which columns of `checked` checked_rows stores, and how a later statement names one: the column, or
+ * the constant the view gives it when no input has it. Naming the constant keeps a column of NULLs out of
+ * sorts and tables (buildFacts.ts).
+ */
+export interface CheckedColumns {
+  stored(column: string): boolean;
+  ref(column: string): string;
+}
+
 export async function readInputs(
   wh: Warehouse,
   files: SourceFile[],
   opts: { currency: string; tenant: string },
-): Promise<InputFileStats[]> {
+): Promise<{ files: InputFileStats[]; columns: CheckedColumns }> {
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
   await wh.run('CREATE OR REPLACE TABLE rejects (file_idx INTEGER, line BIGINT, rank BIGINT)');
@@ -104,7 +114,11 @@ export async function readInputs(
     `CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS row_id, *${
       absent.map(([column, , value]) => `, ${value} AS ${quoteIdent(column)}`).join('')} FROM checked_rows`,
   );
-  return stats;
+  const constants = new Map(absent.map(([column, , value]) => [column, value]));
+  return {
+    files: stats,
+    columns: { stored: (name) => !constants.has(name), ref: (name) => constants.get(name) ?? quoteIdent(name) },
+  };
 }
 
 /**
@@ -114,17 +128,15 @@ export async function readInputs(
  */
 async function rateLookup(wh: Warehouse): Promise<{ expression: string; params: Record<string, DuckDBValue> }> {
   const lists = await wh.columns<{ currency: string[]; first_day: string[]; r10s: bigint[][] }>(
-    "SELECT currency, strftime(min(day), '%Y-%m-%d') AS first_day, list(r10 ORDER BY day) AS r10s FROM rate_days GROUP BY currency ORDER BY currency",
+    "SELECT currency, strftime(min(day), '%Y-%m-%d') AS first_day, list(r10 ORDER BY day) AS r10s FROM rate_days GROUP BY currency",
   );
-  const [last] = await wh.json<{ d: string | null }>("SELECT strftime(max(day), '%Y-%m-%d') AS d FROM rate_days");
   const params: Record<string, DuckDBValue> = {};
   const branches = lists.currency.map((currency, i) => {
     params[`rate_currency_${i}`] = currency;
     params[`rate_first_${i}`] = lists.first_day[i]!;
     params[`rate_r10_${i}`] = listValue(lists.r10s[i]!);
-    return `WHEN t.currency = $rate_currency_${i} THEN ltv_rate(CAST($rate_r10_${i} AS BIGINT[]), CAST($rate_first_${i} AS DATE), CAST($rate_last AS DATE), CAST(ltv_local(t.event_time) AS DATE))`;
+    return `WHEN t.currency = $rate_currency_${i} THEN ltv_rate(CAST($rate_r10_${i} AS BIGINT[]), CAST($rate_first_${i} AS DATE), CAST(ltv_local(t.event_time) AS DATE))`;
   });
-  if (branches.length) params.rate_last = last?.d ?? null;
   return {
     expression: `CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ${branches.join(' ')} END`,
     params,

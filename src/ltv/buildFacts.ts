@@ -1,21 +1,19 @@
 // From checked rows to the tables every matrix reads (SPEC §3 duplicates, §2/§4 refunds and cohorts):
 // deduped → payments → movements → customers_all → facts_all. Returns the run's statistics.
-import { DIMENSIONS } from '../ingest/readInputs.js';
+import { DIMENSIONS, type CheckedColumns } from '../ingest/readInputs.js';
 import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunStats } from './model.js';
 
-/** The optional columns a payment reads, with their types in `checked` (readInputs.ts). */
-const PAYMENT_OPTIONAL = {
-  renewal_number: 'INTEGER',
-  proceeds: 'DECIMAL(18, 4)',
-  net_revenue: 'DECIMAL(18, 4)',
-  commission: 'DECIMAL(18, 4)',
-  tax: 'DECIMAL(18, 4)',
-  refunded_at: 'TIMESTAMPTZ',
-} as const;
+/** The optional columns of `checked` a payment reads (08_payments.sql). */
+const PAYMENT_OPTIONAL = ['renewal_number', 'proceeds', 'net_revenue', 'commission', 'tax', 'refunded_at'] as const;
 
-export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: number; quarantined: number }): Promise<RunStats> {
+export async function buildFacts(
+  wh: Warehouse,
+  asOf: Date,
+  check: { rows: number; quarantined: number },
+  columns: CheckedColumns,
+): Promise<RunStats> {
   const params = { as_of: asOf.toISOString() };
   await wh.run(loadSql('06_dup_losers'));
   await wh.run(loadSql('07_dedup'));
@@ -30,34 +28,29 @@ export async function buildFacts(wh: Warehouse, asOf: Date, check: { rows: numbe
      FROM deduped`,
     params,
   );
-  // The optional columns no input has are NULL constants of the view `checked`: the statements below
-  // name the constant instead of carrying a column of NULLs (through a sort, or a table).
-  const columns = new Set((await wh.all<{ name: string }>(
-    "SELECT column_name AS name FROM duckdb_columns() WHERE table_name = 'checked_rows' AND NOT internal",
-  )).map((c) => c.name));
-  // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one.
+  // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one. Optional
+  // columns no input has are named as constants (readInputs.ts), not carried through that sort.
   const derive = (d?.no_renewal ?? 0) > 0;
-  const rn = '(rn - 1)::INTEGER';
-  const optional = Object.entries(PAYMENT_OPTIONAL).filter(([c]) => columns.has(c));
+  const given = columns.ref('renewal_number');
   await wh.run(loadSql('08_payments', {
-    carried: optional.map(([c]) => `, ${c}`).join(''),
-    ...Object.fromEntries(Object.entries(PAYMENT_OPTIONAL).map(([c, type]) => [`c_${c}`, columns.has(c) ? c : `CAST(NULL AS ${type})`])),
+    carried: PAYMENT_OPTIONAL.filter((c) => columns.stored(c)).map((c) => `, ${quoteIdent(c)}`).join(''),
+    ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
     rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
-    renewal: columns.has('renewal_number') ? (derive ? `coalesce(renewal_number, ${rn})` : 'renewal_number') : derive ? rn : 'CAST(NULL AS INTEGER)',
+    renewal: derive ? `coalesce(${given}, (rn - 1)::INTEGER)` : given,
   }), params);
   await wh.run(loadSql('09_movements'), params);
   await wh.run(loadSql('09_movements_view'));
   // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
-  const stored = DIMENSIONS.filter((d) => columns.has(d)).map(quoteIdent);
-  const absent = DIMENSIONS.map(quoteIdent).filter((d) => !stored.includes(d));
+  const stored = DIMENSIONS.filter((d) => columns.stored(d));
   await wh.run(loadSql('10_first_payments', {
-    stored: stored.length ? stored.map((d) => `c.${d}`).join(', ') : 'NULL AS no_dimension',
-    distinct: stored.length ? stored.join(', ') : 'NULL AS no_dimension',
-    absent: absent.map((d) => `, CAST(NULL AS VARCHAR) AS ${d}`).join(''),
-    candidates: derive && !columns.has('renewal_number') ? 'WHERE renewal = 0' : '',
+    stored: stored.length ? stored.map((d) => `c.${quoteIdent(d)}`).join(', ') : 'NULL AS no_dimension',
+    distinct: stored.length ? stored.map(quoteIdent).join(', ') : 'NULL AS no_dimension',
+    absent: DIMENSIONS.filter((d) => !columns.stored(d)).map((d) => `, ${columns.ref(d)} AS ${quoteIdent(d)}`).join(''),
+    // Every renewal number derived: only a product's first payment (renewal 0) can be the customer's first.
+    candidates: derive && !columns.stored('renewal_number') ? 'WHERE renewal = 0' : '',
   }));
   await wh.run(loadSql('10_customers', {
-    same_attributes: stored.length ? stored.map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
+    same_attributes: stored.length ? stored.map(quoteIdent).map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
   }), params);
   await wh.run('DROP TABLE first_payments');
   // checked is read for the last time: its memory goes to the large aggregation that follows.

@@ -20,8 +20,16 @@ export const ADAPTY_SNAPSHOT_SPECS: readonly MatrixSpec[] = PERIOD_TYPES.flatMap
   PERIOD_UNITS.flatMap((period_unit) => SEGMENTATIONS.map((segmentation) => ({ period_type, period_unit, segmentation }))),
 );
 
-export async function prepareTenant(wh: Warehouse, tenant: string): Promise<void> {
+/**
+ * The tenant the per-tenant statements read (13_tenant_facts.sql's view, 12, 16_quarantine.sql): a table,
+ * because views and COPY take no bound parameters. NULL = every tenant (the quarantine of a failed run).
+ */
+export async function setCurrentTenant(wh: Warehouse, tenant: string | null): Promise<void> {
   await wh.run('CREATE OR REPLACE TEMP TABLE current_tenant AS SELECT CAST($tenant AS VARCHAR) AS t', { tenant });
+}
+
+export async function prepareTenant(wh: Warehouse, tenant: string): Promise<void> {
+  await setCurrentTenant(wh, tenant);
   await wh.run(loadSql('12_tenant_customers'));
   await wh.run(loadSql('13_tenant_facts'));
 }

@@ -15,10 +15,10 @@ CREATE OR REPLACE MACRO ltv_text(x) AS nullif(trim(x), '');
 -- A TIMESTAMPTZ on the report time zone's wall clock (the session time zone). {{local_time}}: in UTC the
 -- instant's own microseconds (no time zone library call per row), else the cast (warehouse/loadSql.ts).
 CREATE OR REPLACE MACRO ltv_local(t) AS {{local_time}};
--- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[] from day `first` to
--- the rates file's last day `last`; later days take the last rate); NULL before the first rate.
-CREATE OR REPLACE MACRO ltv_rate(r10s, first, last, day) AS
-  CASE WHEN day >= first THEN r10s[date_diff('day', first, least(day, last)) + 1] END;
+-- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[], one per day from
+-- `first` to the rates file's last date; a later day takes the last rate); NULL before the first rate.
+CREATE OR REPLACE MACRO ltv_rate(r10s, first, day) AS
+  CASE WHEN day >= first THEN r10s[least(date_diff('day', first, day) + 1, len(r10s))] END;
 -- Round num/den half away from zero with integer division (exact, slow for 128-bit values: refunds only).
 CREATE OR REPLACE MACRO ltv_div_round_exact(num, den) AS CASE
   WHEN (num >= 0) = (den > 0) THEN (abs(num) * 2 + abs(den)) // (abs(den) * 2)

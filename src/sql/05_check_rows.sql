@@ -1,7 +1,7 @@
 -- SPEC §3 mapping and validation, one pass per input file: the file's rows, mapped onto the canonical
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
--- tenant_id), the rate lists' ($rate_last, $rate_currency_<i>, $rate_first_<i>, $rate_r10_<i>) and the
+-- tenant_id), the rate lists' ($rate_currency_<i>, $rate_first_<i>, $rate_r10_<i>) and the
 -- reader's own ($path, …).
 -- Identifiers (readInputs.ts): {{verb}} `CREATE TABLE checked_rows AS` for the first file, else
 -- `INSERT INTO checked_rows`; {{keep}} the output columns some input has (the view `checked` adds the

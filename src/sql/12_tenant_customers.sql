@@ -1,6 +1,6 @@
 -- One tenant's customers, counted by cohort day and attributes (the matrix query's `customers` input;
 -- published as data/customers.parquet). Reads customers_all (10_customers.sql), attr_sets
--- (10_first_payments.sql) and table current_tenant(t) (13_tenant_facts.sql).
+-- (10_first_payments.sql) and table current_tenant(t) (computeTenant.ts setCurrentTenant).
 -- Output: cohort_day, <dimensions>, attr_id, n BIGINT.
 CREATE OR REPLACE TEMP TABLE customers AS
 SELECT
