@@ -1,13 +1,14 @@
-// Builds one LTV matrix with src/sql/12_matrix.sql (SPEC §4). The same function answers a run's
-// configured matrices, its API snapshots and, over a published run's Parquet files, the endpoint's
-// filtered Adapty requests: one SQL path for every number.
+// Builds LTV matrices with src/sql/14_matrix.sql (SPEC §4), as runs of equal cells (cellRuns.ts). The
+// same function answers a run's configured matrices, its API snapshots and, over a published run's Parquet
+// files, the endpoint's filtered Adapty requests: one SQL path for every number.
 import type { DuckDBValue } from '@duckdb/node-api';
 import { listValue } from '@duckdb/node-api';
 import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
+import type { RunMatrix, RunRow } from './cellRuns.js';
 import {
   FILTER_COLUMNS, SEGMENT_COLUMNS, TIME_SEGMENTATIONS, matrixId,
-  type AttributeSegmentation, type Cell, type FilterKey, type LtvFilters, type Matrix, type MatrixRow,
+  type AttributeSegmentation, type FilterKey, type LtvFilters,
   type MatrixSpec, type PeriodType, type PeriodUnit, type Segmentation,
 } from './model.js';
 
@@ -133,12 +134,16 @@ export function matrixQuery(
     params.date_from = filters.date[0];
     params.date_to = filters.date[1];
   }
+  // Attribute filters test the run's distinct attribute tuples (a few thousand at most), not every row:
+  // rows keep the tuples whose number passes.
+  const matches: string[] = [];
   for (const [key, values] of Object.entries(filters.attributes ?? {}) as [FilterKey, readonly string[]][]) {
     if (!values || values.length === 0) continue;
     const name = `f_${key}`;
     params[name] = listValue(values.map((v) => v.toLowerCase()));
-    where.push(`list_contains(CAST($${name} AS VARCHAR[]), lower(coalesce(${quoteIdent(FILTER_COLUMNS[key])}, 'unknown')))`);
+    matches.push(`list_contains(CAST($${name} AS VARCHAR[]), lower(coalesce(${quoteIdent(FILTER_COLUMNS[key])}, 'unknown')))`);
   }
+  if (matches.length) where.push(`attr_id IN (SELECT attr_id FROM attr_sets WHERE ${matches.join(' AND ')})`);
   const sql = loadSql('14_matrix', {
     where: where.join(' AND '),
     j,
@@ -163,11 +168,12 @@ export function matrixQuery(
   return { sql, params: used };
 }
 
-interface CellRow {
+interface RunRowColumns {
   kind: Segmentation;
   is_total: boolean;
   row_key: string;
-  period: number;
+  period_from: number;
+  period_to: number;
   customers: number | bigint;
   revenue: number;
   proceeds: number;
@@ -176,50 +182,51 @@ interface CellRow {
 }
 
 /** The statement's result, column by column. */
-type CellColumns = { [K in keyof CellRow]: CellRow[K][] };
+type RunColumns = { [K in keyof RunRowColumns]: RunRowColumns[K][] };
 
-/** Every matrix of one period type and unit for the given segmentations, in one statement. */
-export async function computeMatrices(
+/**
+ * Every matrix of one period type and unit for the given segmentations, in one statement, as runs of
+ * equal cells (cellRuns.ts).
+ */
+export async function computeRunMatrices(
   wh: Warehouse,
   periodType: PeriodType,
   periodUnit: PeriodUnit,
   segmentations: readonly Segmentation[],
   asOfLocal: string,
   filters: LtvFilters = {},
-): Promise<Map<Segmentation, Matrix>> {
+): Promise<Map<Segmentation, RunMatrix>> {
   const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters);
-  // Read by column: a day-unit matrix has hundreds of thousands of cells.
-  const cols = await wh.columns<CellColumns>(sql, params);
+  // Read by column: a day-unit matrix has tens of thousands of runs.
+  const cols = await wh.columns<RunColumns>(sql, params);
   const byKind = new Map<Segmentation, number[]>();
   cols.kind.forEach((kind, i) => {
     let list = byKind.get(kind);
     if (!list) byKind.set(kind, (list = []));
     list.push(i);
   });
-  const out = new Map<Segmentation, Matrix>();
+  const out = new Map<Segmentation, RunMatrix>();
   // Segmentations of one kind (product and store_product_id; a time segmentation equal to the unit and
   // none) share their rows: assembled once, and the snapshot writer serialises them once.
-  const rowsOfKind = new Map<Segmentation, MatrixRow[]>();
+  const rowsOfKind = new Map<Segmentation, RunRow[]>();
   for (const seg of segmentations) {
     const kind = kindOf(seg, periodUnit);
     const spec: MatrixSpec = { period_type: periodType, period_unit: periodUnit, segmentation: seg };
-    const rows = rowsOfKind.get(kind);
-    const m = rows ? { ...spec, id: matrixId(spec), cohort_unit: cohortUnitOf(spec), rows } : assembleMatrix(spec, cols, byKind.get(kind) ?? []);
-    rowsOfKind.set(kind, m.rows);
-    out.set(seg, m);
+    const rows = rowsOfKind.get(kind) ?? assembleRows(spec, cols, byKind.get(kind) ?? []);
+    rowsOfKind.set(kind, rows);
+    out.set(seg, { ...spec, id: matrixId(spec), cohort_unit: cohortUnitOf(spec), rows });
   }
   return out;
 }
 
-export async function computeMatrix(wh: Warehouse, spec: MatrixSpec, asOfLocal: string, filters: LtvFilters = {}): Promise<Matrix> {
-  const m = await computeMatrices(wh, spec.period_type, spec.period_unit, [spec.segmentation], asOfLocal, filters);
+export async function computeRunMatrix(wh: Warehouse, spec: MatrixSpec, asOfLocal: string, filters: LtvFilters = {}): Promise<RunMatrix> {
+  const m = await computeRunMatrices(wh, spec.period_type, spec.period_unit, [spec.segmentation], asOfLocal, filters);
   return m.get(spec.segmentation)!;
 }
 
-function assembleMatrix(spec: MatrixSpec, cols: CellColumns, indexes: readonly number[]): Matrix {
-  const cohortUnit = cohortUnitOf(spec);
+function assembleRows(spec: MatrixSpec, cols: RunColumns, indexes: readonly number[]): RunRow[] {
   const isCohortRows = spec.segmentation === 'cohort' || isTimeSegmentation(spec.segmentation);
-  const byRow = new Map<string, MatrixRow>();
+  const byRow = new Map<string, RunRow>();
   for (const i of indexes) {
     const isTotal = cols.is_total[i]!;
     const rowKey = cols.row_key[i]!;
@@ -229,25 +236,26 @@ function assembleMatrix(spec: MatrixSpec, cols: CellColumns, indexes: readonly n
       row = {
         type: isTotal ? 'total' : isCohortRows ? 'cohort' : 'segment',
         title: isTotal ? 'Total' : rowKey,
+        // A row's first run starts at period 0: its customers are the row's.
         customers: Number(cols.customers[i]),
-        cells: [],
+        runs: [],
       };
       byRow.set(key, row);
     }
-    const cell: Cell = {
-      period: cols.period[i]!,
+    row.runs.push({
+      from: cols.period_from[i]!,
+      to: cols.period_to[i]!,
       customers: Number(cols.customers[i]),
       state: cols.partial[i] ? 'partial' : 'complete',
       revenue: cols.revenue[i]!,
       proceeds: cols.proceeds[i]!,
       net_revenue: cols.net_revenue[i]!,
-    };
-    row.cells.push(cell);
+    });
   }
   const rows = [...byRow.values()];
   const total = rows.filter((r) => r.type === 'total');
   const rest = rows.filter((r) => r.type !== 'total');
   if (isCohortRows) rest.sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
   else rest.sort((a, b) => b.customers - a.customers || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
-  return { ...spec, id: matrixId(spec), cohort_unit: cohortUnit, rows: [...total, ...rest] };
+  return [...total, ...rest];
 }

@@ -2,7 +2,8 @@
 // summary, and every matrix the run publishes (configured ones and all unfiltered Adapty combinations).
 import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { computeMatrices } from './computeMatrix.js';
+import { expandMatrices } from './cellRuns.js';
+import { computeRunMatrices } from './computeMatrix.js';
 import {
   PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Matrix, type MatrixSpec, type Summary,
 } from './model.js';
@@ -55,7 +56,7 @@ export async function computeTenant(
     g.segs.add(sp.segmentation);
   }
   for (const g of groups.values()) {
-    const computed = await computeMatrices(wh, g.type, g.unit, [...g.segs], asOfLocal);
+    const computed = expandMatrices(await computeRunMatrices(wh, g.type, g.unit, [...g.segs], asOfLocal));
     for (const m of computed.values()) matrices.set(m.id, m);
   }
   const monthly = matrices.get('days-month-cohort');

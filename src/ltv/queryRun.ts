@@ -8,8 +8,9 @@ import { AppError } from '../config/AppError.js';
 import { DIMENSIONS } from '../ingest/readInputs.js';
 import { macrosSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
-import { computeMatrix } from './computeMatrix.js';
-import type { LtvFilters, Matrix, MatrixSpec } from './model.js';
+import type { RunMatrix } from './cellRuns.js';
+import { computeRunMatrix } from './computeMatrix.js';
+import type { LtvFilters, MatrixSpec } from './model.js';
 import { MONEY_COLUMNS, RUN_FILES, type Manifest } from './runFiles.js';
 
 interface Lane {
@@ -51,10 +52,12 @@ async function openRun(runDir: string): Promise<OpenRun> {
     await wh.run(`CREATE TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id
       FROM (SELECT ${dims.join(', ')} FROM ${customersFile} UNION SELECT ${dims.join(', ')} FROM ${factsFile})`);
     // Money back to HUGEINT units: the matrix statement's exact arithmetic expects them (runFiles.ts).
+    // The rows keep only their tuple's number: the matrix statement reads attributes from attr_sets, and
+    // filters test the tuples, not the rows.
     await wh.run(`CREATE TABLE facts AS
-      SELECT x.* REPLACE (${MONEY_COLUMNS.map((c) => `CAST(x.${c} AS HUGEINT) AS ${c}`).join(', ')}), a.attr_id
+      SELECT x.* EXCLUDE (${dims.join(', ')}) REPLACE (${MONEY_COLUMNS.map((c) => `CAST(x.${c} AS HUGEINT) AS ${c}`).join(', ')}), a.attr_id
       FROM ${factsFile} x JOIN attr_sets a ON ${same}`);
-    await wh.run(`CREATE TABLE customers AS SELECT x.*, a.attr_id FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
+    await wh.run(`CREATE TABLE customers AS SELECT x.* EXCLUDE (${dims.join(', ')}), a.attr_id FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
     const [row] = await wh.json<{ local: string }>(
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
       { a: manifest.as_of },
@@ -69,10 +72,10 @@ async function openRun(runDir: string): Promise<OpenRun> {
 }
 
 /**
- * One matrix of a published run, filtered. `runDir` must be a resolved run directory (the caller
+ * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `runDir` must be a resolved run directory (the caller
  * resolves `latest` and checks it lies inside the reports directory).
  */
-export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<Matrix> {
+export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
   let entry = open.get(runDir);
   if (!entry) {
     entry = openRun(runDir);
@@ -93,7 +96,7 @@ export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: 
   const run = await entry;
   const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
   lane.pending++;
-  const result = lane.queue.then(() => computeMatrix(lane.wh, spec, run.asOfLocal, filters)).finally(() => {
+  const result = lane.queue.then(() => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters)).finally(() => {
     lane.pending--;
   });
   lane.queue = result.catch(() => undefined);

@@ -6,7 +6,8 @@ import { adaptySnapshotPath, zenovaySnapshotPath } from '../ltv/runFiles.js';
 import type { Matrix, MatrixSpec, Summary } from '../ltv/model.js';
 import { matrixId } from '../ltv/model.js';
 import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from './apiTypes.js';
-import { toAdaptyResponse } from './toAdapty.js';
+import { adaptyJson } from './toAdapty.js';
+import { runsOf } from '../ltv/cellRuns.js';
 import { GRANULARITY_MATRIX, toZenovayResponse } from './toZenovay.js';
 
 export interface SnapshotInput {
@@ -32,13 +33,13 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
     }
   }
   // Matrices that share their rows (computeMatrix.ts: product and store_product_id, …) have one body.
-  const bodies = new Map<Matrix['rows'], string>();
+  const bodies = new Map<Matrix['rows'], Buffer>();
   for (const spec of input.adaptySpecs) {
     const matrix = input.matrices.get(matrixId(spec));
     if (!matrix) throw new Error(`snapshot needs matrix ${matrixId(spec)}`);
     const path = join(input.dir, adaptySnapshotPath(spec));
     let body = bodies.get(matrix.rows);
-    if (body === undefined) bodies.set(matrix.rows, (body = JSON.stringify(toAdaptyResponse(matrix, input.currency))));
+    if (body === undefined) bodies.set(matrix.rows, (body = adaptyJson(runsOf(matrix), input.currency)));
     writes.push(mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, body)));
   }
   await Promise.all(writes);

@@ -30,6 +30,7 @@ export interface ResolvedRun {
 }
 
 const COMPUTED_CACHE_MAX = 200;
+const COMPUTED_CACHE_BYTES = 128 * 2 ** 20;
 
 export class RunStore {
   private readonly root: string;
@@ -111,10 +112,18 @@ export class RunStore {
     return f.gzipped;
   }
 
+  /**
+   * Keeps a computed body with its run, the oldest dropped first: at most COMPUTED_CACHE_MAX bodies and
+   * COMPUTED_CACHE_BYTES in all (a day-unit body can be tens of MB); a larger body is not kept.
+   */
   static remember(run: ResolvedRun, key: string, body: Buffer): void {
-    if (run.computed.size >= COMPUTED_CACHE_MAX) {
-      const oldest = run.computed.keys().next();
-      if (!oldest.done) run.computed.delete(oldest.value);
+    if (body.length > COMPUTED_CACHE_BYTES / 4) return;
+    let bytes = body.length;
+    for (const b of run.computed.values()) bytes += b.length;
+    for (const [oldKey, old] of run.computed) {
+      if (run.computed.size < COMPUTED_CACHE_MAX && bytes <= COMPUTED_CACHE_BYTES) break;
+      run.computed.delete(oldKey);
+      bytes -= old.length;
     }
     run.computed.set(key, body);
   }

@@ -2,6 +2,7 @@
 // `date` to a range covering every customer is the unfiltered snapshot, served as its bytes; any other
 // valid request is computed read-only from the same run and cached with it (runs never change).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { adaptySnapshotPath } from '../ltv/runFiles.js';
 import type { Manifest } from '../ltv/runFiles.js';
 import { adaptyToCsv } from '../report/adaptyCsv.js';
@@ -19,6 +20,8 @@ export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
 export const TENANT_HEADER = 'x-ltv-tenant';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** Part of a computed body's ETag: another release may render the same request differently. */
+const ETAG_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const CSV_TYPE = 'text/csv; charset=utf-8';
 
 function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string {
@@ -75,11 +78,12 @@ export function adaptyRoute(runs: RunStore): Route {
       const cacheKey = JSON.stringify([request.spec, request.filters, request.format]);
       let body = run.computed.get(cacheKey);
       if (!body) {
-        const resp = await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency);
-        body = Buffer.from(request.format === 'csv' ? adaptyToCsv(resp) : JSON.stringify(resp), 'utf8');
+        body = await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency, request.format);
         RunStore.remember(run, cacheKey, body);
       }
-      const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
+      // The body is a function of the run (never changed once published), the request and this code:
+      // the tag hashes those instead of tens of MB of body.
+      const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${cacheKey}`).digest('hex')}"`;
       sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: request.format === 'csv' ? CSV_TYPE : JSON_TYPE });
     },
   };

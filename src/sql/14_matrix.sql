@@ -13,12 +13,15 @@
 --   j and the sums; {{fxj_kinds}} / {{fxc_kinds}} one per attribute kind giving kind, seg, j / cohort and
 --   the sums (or an empty SELECT); {{K}} / {{Kc}} last shown / last complete period of a cohort;
 --   {{max_renewal}} the highest renewal with a payment per (kind, cohort), or NULL (days type).
--- Output: kind, is_total, row_key, period, customers BIGINT, revenue/proceeds/net_revenue (per customer,
---   rounded to cents), partial BOOLEAN; ordered by kind, Total first, row_key, period.
+-- Output: runs of equal cells, kind, is_total, row_key, period_from, period_to (inclusive), customers BIGINT,
+--   revenue/proceeds/net_revenue (per customer, rounded to cents), partial BOOLEAN: the cells of periods
+--   period_from..period_to all hold these values; ordered by kind, Total first, row_key, period_from.
 --
 -- How: a row's value at k sums, over the cohorts where k is shown (k ≤ K(c)), the movements with j ≤ k,
 -- and divides by those cohorts' customers. Each movement adds to k ∈ [j, K(c)] and each customer to
--- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell. The −x of
+-- k ∈ [0, K(c)]: +x at the start, −x at K(c)+1, then one running sum over k gives every cell. The sum
+-- is taken at the k where some event falls only: a day-unit matrix has ~12 times more cells than events,
+-- and the cells between two events repeat the earlier one (the caller expands the runs). The −x of
 -- a row's cohort are summed over j first (one event per row and cohort, not per movement period); a
 -- segment row's +x are summed over its cohorts (one per row and period). All attribute segmentations are
 -- summed in one pass (GROUPING SETS), not one pass each, over sums by attribute tuple (an integer) rather
@@ -125,33 +128,37 @@ events AS (
   SELECT r.kind, r.is_total, r.row_key, c.K + 1, 0, 0, 0, 0, -1
   FROM row_cohorts r JOIN cohorts c USING (kind, cohort) WHERE c.Kc < c.K
 ),
+row_max AS (
+  -- A row's cells are k ∈ [0, max K of its cohorts] where it has customers.
+  SELECT r.kind, r.is_total, r.row_key, max(c.K) AS max_k
+  FROM row_cohorts r JOIN cohorts c USING (kind, cohort) GROUP BY ALL
+),
 agg AS (
-  SELECT kind, is_total, row_key, k, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
-         sum(net_revenue) AS net_revenue, sum(dn) AS dn, sum(dp) AS dp
-  FROM events GROUP BY ALL
+  -- The events by row and k inside the row's cells: a row's values change only at these k.
+  SELECT e.kind, e.is_total, e.row_key, e.k, m.max_k, sum(e.revenue) AS revenue, sum(e.proceeds) AS proceeds,
+         sum(e.net_revenue) AS net_revenue, sum(e.dn) AS dn, sum(e.dp) AS dp
+  FROM events e JOIN row_max m USING (kind, is_total, row_key)
+  WHERE e.k BETWEEN 0 AND m.max_k
+  GROUP BY ALL
 ),
-grid AS (
-  SELECT kind, is_total, row_key, unnest(range(0, max_k + 1)) AS k
-  FROM (SELECT r.kind, r.is_total, r.row_key, max(c.K) AS max_k
-        FROM row_cohorts r JOIN cohorts c USING (kind, cohort) GROUP BY ALL)
-),
-cum AS (
-  SELECT g.kind, g.is_total, g.row_key, g.k,
-    sum(coalesce(a.revenue, 0)) OVER w AS revenue,
-    sum(coalesce(a.proceeds, 0)) OVER w AS proceeds,
-    sum(coalesce(a.net_revenue, 0)) OVER w AS net_revenue,
-    sum(coalesce(a.dn, 0)) OVER w AS customers,
-    sum(coalesce(a.dp, 0)) OVER w AS partial_cohorts
-  FROM grid g
-  LEFT JOIN agg a ON a.kind = g.kind AND a.is_total = g.is_total AND a.row_key = g.row_key AND a.k = g.k
-  WINDOW w AS (PARTITION BY g.kind, g.is_total, g.row_key ORDER BY g.k ROWS UNBOUNDED PRECEDING)
+runs AS (
+  -- Running sums at the change points only: each holds from its k to the next change point (or the
+  -- row's last period). Every row has an event at k = 0 (its customers), so its first run starts there.
+  SELECT kind, is_total, row_key, k AS k_from, coalesce(lead(k) OVER w - 1, max_k) AS k_to,
+    sum(revenue) OVER w AS revenue,
+    sum(proceeds) OVER w AS proceeds,
+    sum(net_revenue) OVER w AS net_revenue,
+    sum(dn) OVER w AS customers,
+    sum(dp) OVER w AS partial_cohorts
+  FROM agg
+  WINDOW w AS (PARTITION BY kind, is_total, row_key ORDER BY k ROWS UNBOUNDED PRECEDING)
 )
 SELECT
-  kind, is_total, row_key, k::INTEGER AS period, customers::BIGINT AS customers,
+  kind, is_total, row_key, k_from::INTEGER AS period_from, k_to::INTEGER AS period_to, customers::BIGINT AS customers,
   ltv_money(ltv_cents(revenue, customers, ltv_cent_revenue())) AS revenue,
   ltv_money(ltv_cents(proceeds, customers, ltv_cent_proceeds())) AS proceeds,
   ltv_money(ltv_cents(net_revenue, customers, ltv_cent_net())) AS net_revenue,
   partial_cohorts > 0 AS partial
-FROM cum
+FROM runs
 WHERE customers > 0
-ORDER BY kind, is_total DESC, row_key, k
+ORDER BY kind, is_total DESC, row_key, k_from

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { matrixId, type Matrix, type MatrixRow } from '../../src/ltv/model.js';
+import { expandRuns, runsOf } from '../../src/ltv/cellRuns.js';
+import { adaptyJson, toAdaptyResponse } from '../../src/report/toAdapty.js';
+import { cells, sampleReport } from '../helpers/sampleReport.js';
+
+// The direct writer must give exactly JSON.stringify's bytes of the response object (the independent path).
+// Runs of equal cells expand back to the same cells.
+const same = (m: Matrix, currency: string): void => {
+  const runs = runsOf(m);
+  expect(expandRuns(runs)).toEqual(m);
+  expect(adaptyJson(runs, currency).toString('utf8')).toBe(JSON.stringify(toAdaptyResponse(m, currency)));
+};
+
+describe('adaptyJson', () => {
+  it('joins neighbouring equal cells into runs, and only those', () => {
+    const spec = { period_type: 'days', period_unit: 'day', segmentation: 'cohort' } as const;
+    const m: Matrix = { ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [{ type: 'cohort', title: '2026-01-01', customers: 2, cells: cells([1, 1, 1, 2, 2, 1], 2, 2) }] };
+    // Periods 0–2 hold 1 (complete), 3 holds 2 (complete), 4 holds 2 but is partial, 5 holds 1 (partial).
+    expect(runsOf(m).rows[0]!.runs.map((r) => [r.from, r.to, r.revenue, r.state])).toEqual([
+      [0, 2, 1, 'complete'], [3, 3, 2, 'complete'], [4, 4, 2, 'partial'], [5, 5, 1, 'partial'],
+    ]);
+  });
+
+  it('writes every matrix of the sample report exactly as JSON.stringify of toAdaptyResponse', () => {
+    const report = sampleReport();
+    expect(report.matrices.length).toBeGreaterThan(3);
+    for (const m of report.matrices) same(m, report.currency);
+  });
+
+  it('matches on the awkward values: repeated and negative values, −0, no Total row, empty rows, escapes', () => {
+    const spec = { period_type: 'days', period_unit: 'day', segmentation: 'country' } as const;
+    const rows: MatrixRow[] = [
+      // Repeated values (runs), a value that returns after a change, and −0 (JSON.stringify writes 0).
+      { type: 'segment', title: 'quote " back\\slash \u2028 ü 日本', customers: 3, cells: cells([1.1, 1.1, 1.1, 2.25, 1.1, 1.1], 3, 2) },
+      { type: 'segment', title: 'neg', customers: 1, cells: cells([-0, 0, -0.01, -0.01, 1e21, 0.1 + 0.2], 1, 0) },
+      { type: 'segment', title: 'empty', customers: 0, cells: [] },
+    ];
+    const m: Matrix = { ...spec, id: matrixId(spec), cohort_unit: 'day', rows };
+    same(m, 'EUR');
+    same({ ...m, rows: [] }, 'USD');
+    same({ ...m, rows: [{ type: 'total', title: 'Total', customers: 4, cells: cells([5, 5, 6], 4, 1) }, ...rows] }, 'JP"Y');
+  });
+});
