@@ -63,7 +63,13 @@ async function openRun(runDir: string): Promise<OpenRun> {
       { a: manifest.as_of },
     );
     const lanes: Lane[] = [];
-    for (let i = 0; i < LANES; i++) lanes.push({ wh: i === 0 ? wh : await wh.fork(), queue: Promise.resolve(), pending: 0 });
+    for (let i = 0; i < LANES; i++) {
+      const lane = i === 0 ? wh : await wh.fork();
+      // A lane runs one statement at a time (queue) and the matrix statement's text repeats per shape of
+      // request: prepared once per lane, only rebound afterwards.
+      lane.reuseStatements();
+      lanes.push({ wh: lane, queue: Promise.resolve(), pending: 0 });
+    }
     return { main: wh, lanes, asOfLocal: row?.local ?? '' };
   } catch (e) {
     wh.close();

@@ -1,6 +1,6 @@
 // The one place that opens DuckDB (STYLE habit 4): one instance per run or per served run, time zone,
 // threads and memory limit set on connect, connections closed by the caller in `finally`.
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
 
@@ -17,6 +17,8 @@ export interface WarehouseOptions {
   /** Statements slower than `slowMs` are logged at debug level with their duration. */
   logger?: Logger;
 }
+
+const STATEMENT_CACHE = 32;
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 
@@ -68,8 +70,39 @@ export class Warehouse {
 
   /** Columns by name as plain JS values: for large results, far cheaper than an object per row. */
   async columns<T extends Record<string, unknown[]>>(sql: string, params?: Params): Promise<T> {
-    const reader = await this.timed(sql, () => this.connection.runAndReadAll(sql, params as never));
+    const statement = this.statements ? await this.prepared(sql) : undefined;
+    if (statement) statement.bind((params ?? []) as never);
+    const reader = await this.timed(sql, () => (statement ? statement.runAndReadAll() : this.connection.runAndReadAll(sql, params as never)));
     return reader.getColumnsObjectJS() as T;
+  }
+
+  /**
+   * Statements prepared once and rerun with new parameters (`columns` only), the most recently used
+   * STATEMENT_CACHE kept: for a server that runs the same few statements again and again, binding and
+   * planning a long statement is a good part of its time. Off by default; the caller must not run two
+   * statements on one connection at once.
+   */
+  reuseStatements(): void {
+    this.statements ??= new Map();
+  }
+
+  private statements: Map<string, DuckDBPreparedStatement> | undefined;
+
+  private async prepared(sql: string): Promise<DuckDBPreparedStatement> {
+    const cache = this.statements as Map<string, DuckDBPreparedStatement>;
+    let statement = cache.get(sql);
+    if (statement) {
+      cache.delete(sql); // to the back of the LRU
+    } else {
+      statement = await this.connection.prepare(sql);
+      while (cache.size >= STATEMENT_CACHE) {
+        const [oldest, old] = cache.entries().next().value as [string, DuckDBPreparedStatement];
+        cache.delete(oldest);
+        old.destroySync();
+      }
+    }
+    cache.set(sql, statement);
+    return statement;
   }
 
   /** Rows as JSON-friendly values: DECIMAL and BIGINT as strings, dates as ISO strings. */
@@ -89,6 +122,8 @@ export class Warehouse {
   private owner = true;
 
   close(): void {
+    for (const statement of this.statements?.values() ?? []) statement.destroySync();
+    this.statements?.clear();
     this.connection.closeSync();
     if (this.owner) this.instance.closeSync();
   }
