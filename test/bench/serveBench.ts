@@ -19,7 +19,7 @@ const { values: args } = parseArgs({
     filtered: { type: 'string' },
     tenant: { type: 'string', default: 'acme' },
     duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '50' },
+    connections: { type: 'string' }, // default: 50 for the snapshot, 4 for filtered requests
   },
 });
 
@@ -58,7 +58,7 @@ const child = spawn(process.execPath, [bin, 'serve', '--reports', reports, '--ke
 });
 try {
   await waitUp(port);
-  const common = { url: `http://127.0.0.1:${port}`, connections: Number(args.connections), duration: Number(args.duration) };
+  const common = { url: `http://127.0.0.1:${port}`, connections: Number(args.connections ?? (args.filtered ? 4 : 50)), duration: Number(args.duration) };
   let result: autocannon.Result;
   const times: number[] = [];
   if (!args.filtered) {
@@ -82,7 +82,6 @@ try {
     const finished = new Promise<autocannon.Result>((resolve) => (done = resolve));
     const instance = autocannon({
       ...common,
-      connections: Math.min(Number(args.connections), 4),
       requests: [
         {
           method: 'POST',
