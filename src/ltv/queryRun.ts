@@ -78,8 +78,8 @@ async function openRun(runDir: string): Promise<OpenRun> {
 }
 
 /**
- * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `runDir` must be a resolved run directory (the caller
- * resolves `latest` and checks it lies inside the reports directory).
+ * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `runDir` must be a
+ * resolved run directory (the caller resolves `latest` and checks it lies inside the reports directory).
  */
 export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
   let entry = open.get(runDir);
