@@ -94,9 +94,8 @@ function unionOf(selects: string[], empty: string): string {
 const NO_SUMS = 'CAST(NULL AS HUGEINT) AS revenue, CAST(NULL AS HUGEINT) AS proceeds, CAST(NULL AS HUGEINT) AS net_revenue';
 
 /** The attribute columns the kinds segment by, and the grouping-set fragments of 14_matrix.sql. */
-function attributeGroups(kinds: readonly Segmentation[]): Record<'attr_cols' | 'attr_flags' | 'attr_sets_c' | 'attr_sets_j', string> {
-  const columns = [...new Set(kinds.filter((k) => !isCohortKind(k))
-    .map((k) => SEGMENT_COLUMNS[k as AttributeSegmentation]))].map(quoteIdent);
+function attributeGroups(attributeKinds: readonly Segmentation[]): Record<'attr_cols' | 'attr_flags' | 'attr_sets_c' | 'attr_sets_j', string> {
+  const columns = [...new Set(attributeKinds.map((k) => SEGMENT_COLUMNS[k as AttributeSegmentation]))].map(quoteIdent);
   // Without attribute kinds the CTEs are never read, but must still bind.
   if (columns.length === 0) {
     return { attr_cols: 'CAST(NULL AS VARCHAR) AS g', attr_flags: '0 AS g_g', attr_sets_c: '(cohort)', attr_sets_j: '(j)' };
@@ -144,17 +143,19 @@ export function matrixQuery(
     matches.push(`list_contains(CAST($${name} AS VARCHAR[]), lower(coalesce(${quoteIdent(FILTER_COLUMNS[key])}, 'unknown')))`);
   }
   if (matches.length) where.push(`attr_id IN (SELECT attr_id FROM attr_sets WHERE ${matches.join(' AND ')})`);
+  const cohortKinds = kinds.filter(isCohortKind);
+  const attributeKinds = kinds.filter((k) => !isCohortKind(k));
   const sql = loadSql('14_matrix', {
     where: where.join(' AND '),
     j,
     unit_cohort: COHORT_START[periodUnit],
-    ...attributeGroups(kinds),
+    ...attributeGroups(attributeKinds),
     cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'c')).join('\n  UNION ALL\n  '),
-    fx_kinds: unionOf(kinds.filter(isCohortKind).map((k) => kindSelect(k, periodUnit, 'f')),
+    fx_kinds: unionOf(cohortKinds.map((k) => kindSelect(k, periodUnit, 'f')),
       `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}, CAST(NULL AS HUGEINT) AS payments`),
-    fxj_kinds: unionOf(kinds.filter((k) => !isCohortKind(k)).map((k) => kindSelect(k, periodUnit, 'fj')),
+    fxj_kinds: unionOf(attributeKinds.map((k) => kindSelect(k, periodUnit, 'fj')),
       `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}`),
-    fxc_kinds: unionOf(kinds.filter((k) => !isCohortKind(k)).map((k) => kindSelect(k, periodUnit, 'fc')),
+    fxc_kinds: unionOf(attributeKinds.map((k) => kindSelect(k, periodUnit, 'fc')),
       `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS DATE) AS cohort, ${NO_SUMS}`),
     K,
     Kc,
@@ -225,7 +226,7 @@ export async function computeRunMatrix(wh: Warehouse, spec: MatrixSpec, asOfLoca
 }
 
 function assembleRows(spec: MatrixSpec, cols: RunColumns, indexes: readonly number[]): RunRow[] {
-  const isCohortRows = spec.segmentation === 'cohort' || isTimeSegmentation(spec.segmentation);
+  const isCohortRows = isCohortKind(spec.segmentation);
   const byRow = new Map<string, RunRow>();
   for (const i of indexes) {
     const isTotal = cols.is_total[i]!;

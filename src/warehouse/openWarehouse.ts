@@ -70,7 +70,7 @@ export class Warehouse {
 
   /** Columns by name as plain JS values: for large results, far cheaper than an object per row. */
   async columns<T extends Record<string, unknown[]>>(sql: string, params?: Params): Promise<T> {
-    const statement = this.statements ? await this.prepared(sql) : undefined;
+    const statement = this.statements ? await this.prepared(this.statements, sql) : undefined;
     if (statement) statement.bind((params ?? []) as never);
     const reader = await this.timed(sql, () => (statement ? statement.runAndReadAll() : this.connection.runAndReadAll(sql, params as never)));
     return reader.getColumnsObjectJS() as T;
@@ -88,8 +88,7 @@ export class Warehouse {
 
   private statements: Map<string, DuckDBPreparedStatement> | undefined;
 
-  private async prepared(sql: string): Promise<DuckDBPreparedStatement> {
-    const cache = this.statements as Map<string, DuckDBPreparedStatement>;
+  private async prepared(cache: Map<string, DuckDBPreparedStatement>, sql: string): Promise<DuckDBPreparedStatement> {
     let statement = cache.get(sql);
     if (statement) {
       cache.delete(sql); // to the back of the LRU
