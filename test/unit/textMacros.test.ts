@@ -1,0 +1,56 @@
+// The check statement's text macros (src/sql/00_macros.sql) take shortcuts for the usual values: ltv_trim
+// skips trim() for an ASCII value with no space at either end, ltv_bool tests 'true'/'false' as they are.
+// Both must give what the plain forms give, for every value; DuckDB's own trim() is the reference.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { macrosSql } from '../../src/warehouse/loadSql.js';
+import { Warehouse } from '../../src/warehouse/openWarehouse.js';
+
+let wh: Warehouse;
+beforeAll(async () => {
+  wh = await Warehouse.open({ timezone: 'UTC' });
+  await wh.run(macrosSql('UTC'));
+});
+afterAll(() => wh.close());
+
+const NBSP = '\u00a0';
+const IDEOGRAPHIC_SPACE = '\u3000';
+const VALUES = [
+  '', ' ', '  ', 'c1', ' c1', 'c1 ', '  c1  ', 'a b', `${NBSP}c1`, `c1${NBSP}`, `${IDEOGRAPHIC_SPACE}DE${IDEOGRAPHIC_SPACE}`,
+  'Zürich', ' Zürich', 'Zürich ', '\tc1\t', 'c1\n', '東京', ' 東京 ', '4.99', ' 4.99 ', '2026-01-01T00:00:00Z ',
+];
+
+describe('ltv_trim and ltv_text', () => {
+  it('give what trim() and nullif(trim(), \'\') give, with and without spaces, tabs and non-ASCII text', async () => {
+    const rows = await wh.all<{ x: string; fast: string; plain: string; text: string | null; plain_text: string | null }>(
+      `SELECT x, ltv_trim(x) AS fast, trim(x) AS plain, ltv_text(x) AS text, nullif(trim(x), '') AS plain_text
+       FROM unnest(CAST($v AS VARCHAR[])) AS t(x)`,
+      { v: `[${VALUES.map((v) => `'${v}'`).join(', ')}]` },
+    );
+    expect(rows).toHaveLength(VALUES.length);
+    for (const r of rows) {
+      expect(r.fast, JSON.stringify(r.x)).toBe(r.plain);
+      expect(r.text, JSON.stringify(r.x)).toBe(r.plain_text);
+    }
+    // Spot checks by hand: NBSP and the ideographic space are trimmed (Unicode space separators), a tab is not.
+    const by = new Map(rows.map((r) => [r.x, r]));
+    expect(by.get(`${NBSP}c1`)?.fast).toBe('c1');
+    expect(by.get(`${IDEOGRAPHIC_SPACE}DE${IDEOGRAPHIC_SPACE}`)?.fast).toBe('DE');
+    expect(by.get('\tc1\t')?.fast).toBe('\tc1\t');
+    expect(by.get(' ')?.text).toBeNull();
+  });
+});
+
+describe('ltv_bool', () => {
+  it('reads the usual spellings, padded or not, and gives NULL for anything else', async () => {
+    const cases: [string | null, boolean | null][] = [
+      [null, false], ['', false], ['  ', false], ['true', true], ['false', false], [' TRUE ', true], ['False', false],
+      ['t', true], ['1', true], ['yes', true], ['Y', true], ['f', false], ['0', false], ['no', false], [' n', false],
+      ['maybe', null], ['truee', null], ['2', null],
+    ];
+    const rows = await wh.all<{ b: boolean | null }>(
+      'SELECT ltv_bool(x) AS b FROM unnest(CAST($v AS VARCHAR[])) WITH ORDINALITY AS t(x, i) ORDER BY i',
+      { v: `[${cases.map(([x]) => (x === null ? 'NULL' : `'${x}'`)).join(', ')}]` },
+    );
+    expect(rows.map((r) => r.b)).toEqual(cases.map(([, b]) => b));
+  });
+});
