@@ -67,7 +67,13 @@ export async function readInputs(
   wh: Warehouse,
   files: SourceFile[],
   opts: { currency: string; tenant: string },
-): Promise<{ files: InputFileStats[]; columns: CheckedColumns }> {
+): Promise<{
+  files: InputFileStats[];
+  columns: CheckedColumns;
+  /** The statement (re)creating the view `checked`; with `tenant`, the view gives every row that tenant as a
+   *  constant (pipeline.ts: when every row has the same one). */
+  checkedView: (tenant?: string) => string;
+}> {
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
   await wh.run('CREATE OR REPLACE TABLE rejects (file_idx INTEGER, line BIGINT, rank BIGINT)');
@@ -109,15 +115,17 @@ export async function readInputs(
     if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
     stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
   }
-  // row_id: the row's place in reading order (the rowid of checked_rows).
-  await wh.run(
+  const checkedView = (tenant?: string): string =>
+    // row_id: the row's place in reading order (the rowid of checked_rows).
     `CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS row_id, *${
-      absent.map(([column, , value]) => `, ${value} AS ${quoteIdent(column)}`).join('')} FROM checked_rows`,
-  );
+      tenant === undefined ? '' : ` REPLACE (CAST(${quoteLiteral(tenant)} AS VARCHAR) AS tenant_id)`}${
+      absent.map(([column, , value]) => `, ${value} AS ${quoteIdent(column)}`).join('')} FROM checked_rows`;
+  await wh.run(checkedView());
   const constants = new Map(absent.map(([column, , value]) => [column, value]));
   return {
     files: stats,
     columns: { stored: (name) => !constants.has(name), ref: (name) => constants.get(name) ?? quoteIdent(name) },
+    checkedView,
   };
 }
 
