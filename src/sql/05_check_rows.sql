@@ -8,9 +8,12 @@
 -- others as constants: a 10-column export does not store 30 columns of NULLs); {{line}} the physical line
 -- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{parse_error}}; {{columns}} one text expression per canonical column
 -- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines; {{rate}} the
--- r10 expression (readInputs.ts). The statement has no join: checked_rows' rowids are the reading order.
+-- r10 expression, {{currency_code}} the currency's number: 0 the report currency, i + 1 the rates file's
+-- i-th, NULL any other (readInputs.ts). The statement has no join: checked_rows' rowids are the reading order.
 -- Output: table checked_rows(file_idx, line, line_known, tenant_id, customer_id, event_time TIMESTAMPTZ,
---   amount DECIMAL(18,4), currency, r10 (rate in 10⁻¹⁰ units), reason, and of transaction_id, commission, tax,
+--   amount DECIMAL(18,4), currency SMALLINT (its number: later statements only compare currencies; a row
+--   whose currency has no number has no rate and is quarantined), r10 (rate in 10⁻¹⁰ units), reason, and of
+--   transaction_id, commission, tax,
 --   proceeds, net_revenue, renewal_number, refunded_at, refund_of, is_sandbox, is_trial, updated_at,
 --   dimensions… those in {{keep}}).
 {{verb}}
@@ -68,7 +71,7 @@ with_rate AS (
   -- no join, because the rowids of checked_rows must follow the file (a join does not keep DuckDB's
   -- reading order, and a row's line, duplicate ranking and ties all come from that order). Rows in the
   -- report currency compute no local date (a time zone conversion).
-  SELECT t.*, {{rate}} AS r10
+  SELECT t.*, {{rate}} AS r10, {{currency_code}} AS currency_code
   FROM typed t
 )
 SELECT

@@ -245,6 +245,8 @@ describe('currencies', () => {
     // EUR: 1.10 from Jan 1, 1.20 from Feb 1. p: 100 EUR Jan 15 → 110; 100 EUR Feb 10 → 120; its refund on
     // Mar 2 converts at 1.20 → −120 (nets to exactly zero although Mar's rate is 1.30). r: 7 USD.
     // q: GBP has no rate → quarantined (line 5). Jan cohort p0 (110 + 7) / 2 = 58.50, p1 58.50, p2 58.50.
+    // s: 100 EUR Feb 20 → 120; refunded by −50 USD (another currency): counts at the payment's time, converted
+    // at its own rate (USD, the report's: −50). Feb cohort (s alone): p0 = 120 − 50 = 70, p1 (from Mar 1) 70.
     const fx = await makeFixture({
       'rates.csv': 'date,currency,rate\n2026-01-01,EUR,1.10\n2026-02-01,EUR,1.20\n2026-03-01,EUR,1.30\n',
       'e.csv': csv('customer_id,event_time,amount,currency,transaction_id,refund_of', [
@@ -253,12 +255,15 @@ describe('currencies', () => {
         ['p', '2026-03-02T00:00:00Z', '-100', 'EUR', 'p3', 'p2'],
         ['q', '2026-01-20T00:00:00Z', '10', 'GBP', 'q1', ''],
         ['r', '2026-01-03T00:00:00Z', '7', '', 'r1', ''],
+        ['s', '2026-02-20T00:00:00Z', '100', 'EUR', 's1', ''],
+        ['s', '2026-03-02T00:00:00Z', '-50', 'USD', 's2', 's1'],
       ]),
     });
     try {
       await runJob(fx, { inputs: [{ path: 'e.csv' }], rates: 'rates.csv', max_bad_row_share: 0.5 }, '2026-03-10T00:00:00Z');
       const { report, dir } = await readLatest(fx);
       expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([58.5, 58.5, 58.5]);
+      expect(grid(report.matrices[0]!)['2026-02-01']).toEqual([70, 70]);
       const { readFile } = await import('node:fs/promises');
       const q = (await readFile(`${dir}/quarantine.csv`, 'utf8')).trim().split('\n');
       expect(q[0]).toBe('file,line,reason,tenant_id,customer_id');
