@@ -133,25 +133,28 @@ export async function readInputs(
 }
 
 /**
- * r10 of a typed row (05_check_rows.sql): 10¹⁰ in the report currency, else the currency's rate of the
- * local date from its daily rates (04_rate_days.sql), bound as one list per currency. A lookup without a
- * join keeps the check statement in reading order.
+ * The currency's number of a typed row (05_check_rows.sql): 0 the report currency, i + 1 the rates file's
+ * i-th currency, NULL any other; and its r10, by that number: 10¹⁰ in the report currency, else the
+ * currency's rate of the local date from its daily rates (04_rate_days.sql), bound as one list per
+ * currency. A lookup without a join keeps the check statement in reading order.
  */
 async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: string; params: Record<string, DuckDBValue> }> {
   const lists = await wh.columns<{ currency: string[]; first_day: string[]; r10s: bigint[][] }>(
     "SELECT currency, strftime(min(day), '%Y-%m-%d') AS first_day, list(r10 ORDER BY day) AS r10s FROM rate_days GROUP BY currency",
   );
   const params: Record<string, DuckDBValue> = {};
-  const branches = lists.currency.map((currency, i) => {
+  const codes: string[] = [];
+  const rates: string[] = [];
+  lists.currency.forEach((currency, i) => {
     params[`rate_currency_${i}`] = currency;
     params[`rate_first_${i}`] = lists.first_day[i]!;
     params[`rate_r10_${i}`] = listValue(lists.r10s[i]!);
-    return `WHEN t.currency = $rate_currency_${i} THEN ltv_rate(CAST($rate_r10_${i} AS BIGINT[]), CAST($rate_first_${i} AS DATE), CAST(ltv_local(t.event_time) AS DATE))`;
+    codes.push(`WHEN t.currency = $rate_currency_${i} THEN ${i + 1}`);
+    rates.push(`WHEN ${i + 1} THEN ltv_rate(CAST($rate_r10_${i} AS BIGINT[]), CAST($rate_first_${i} AS DATE), CAST(ltv_local(c.event_time) AS DATE))`);
   });
   return {
-    expression: `CASE WHEN t.currency = $currency THEN CAST(10000000000 AS BIGINT) ${branches.join(' ')} END`,
-    code: `CAST(CASE WHEN t.currency = $currency THEN 0 ${
-      lists.currency.map((_, i) => `WHEN t.currency = $rate_currency_${i} THEN ${i + 1}`).join(' ')} END AS SMALLINT)`,
+    code: `CAST(CASE WHEN t.currency = $currency THEN 0 ${codes.join(' ')} END AS SMALLINT)`,
+    expression: `CASE c.currency_code WHEN 0 THEN CAST(10000000000 AS BIGINT) ${rates.join(' ')} END`,
     params,
   };
 }

@@ -1,8 +1,8 @@
 -- Shared scalar macros.
--- ltv_trim: trim(x) (Unicode space separators at both ends) without its cost where there is nothing to trim: trim
--- walks every character through a Unicode table and copies the string (about 0.3 µs a value, most of the
--- check statement's time); a value that neither starts nor ends with a space and is all ASCII comes back
--- as it is.
+-- ltv_trim: trim(x) (Unicode space separators at both ends) without its cost where there is nothing to
+-- trim: trim walks every character through a Unicode table and copies the string (about 65 ns of CPU a
+-- value, a quarter of the check statement's CPU at 10 M rows); a value that neither starts nor ends with a
+-- space and is all ASCII comes back as it is.
 CREATE OR REPLACE MACRO ltv_trim(x) AS
   CASE WHEN prefix(x, ' ') OR suffix(x, ' ') OR strlen(x) <> length(x) THEN trim(x) ELSE x END;
 -- ltv_ts: SPEC §3 event_time — ISO 8601 with offset, naive (read in the session

@@ -7,9 +7,9 @@
 -- `INSERT INTO checked_rows`; {{keep}} the output columns some input has (the view `checked` adds the
 -- others as constants: a 10-column export does not store 30 columns of NULLs); {{line}} the physical line
 -- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{parse_error}}; {{columns}} one text expression per canonical column
--- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines; {{rate}} the
--- r10 expression, {{currency_code}} the currency's number: 0 the report currency, i + 1 the rates file's
--- i-th, NULL any other (readInputs.ts). The statement has no join: checked_rows' rowids are the reading order.
+-- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines;
+-- {{currency_code}} the currency's number: 0 the report currency, i + 1 the rates file's i-th, NULL any
+-- other; {{rate}} the r10 expression of that number (readInputs.ts). The statement has no join: checked_rows' rowids are the reading order.
 -- Output: table checked_rows(file_idx, line, line_known, tenant_id, customer_id, event_time TIMESTAMPTZ,
 --   amount DECIMAL(18,4), currency SMALLINT (its number: later statements only compare currencies; a row
 --   whose currency has no number has no rate and is quarantined), r10 (rate in 10⁻¹⁰ units), reason, and of
@@ -65,14 +65,18 @@ typed AS (
     ltv_text(attribution_creative) AS attribution_creative
   FROM s
 ),
+with_code AS (
+  SELECT t.*, {{currency_code}} AS currency_code
+  FROM typed t
+),
 with_rate AS (
   -- SPEC §3: the latest rate on or before the transaction's local date (session time zone = report zone).
-  -- {{rate}} looks it up in bound per-currency lists of daily rates (04_rate_days.sql, readInputs.ts):
-  -- no join, because the rowids of checked_rows must follow the file (a join does not keep DuckDB's
-  -- reading order, and a row's line, duplicate ranking and ties all come from that order). Rows in the
-  -- report currency compute no local date (a time zone conversion).
-  SELECT t.*, {{rate}} AS r10, {{currency_code}} AS currency_code
-  FROM typed t
+  -- {{rate}} looks it up by the currency's number in bound per-currency lists of daily rates
+  -- (04_rate_days.sql, readInputs.ts): no join, because the rowids of checked_rows must follow the file (a
+  -- join does not keep DuckDB's reading order, and a row's line, duplicate ranking and ties all come from
+  -- that order). Rows in the report currency compute no local date (a time zone conversion).
+  SELECT c.*, {{rate}} AS r10
+  FROM with_code c
 )
 SELECT
   {{keep}},
