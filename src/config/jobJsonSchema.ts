@@ -10,7 +10,7 @@ const DESCRIPTIONS: Record<string, string> = {
   inputs: 'Transaction exports; every row of every input is read.',
   'inputs.path': 'Local path or glob, relative to this file\'s folder; .gz files are read transparently.',
   'inputs.format': 'File format; "auto" decides from the file name.',
-  'inputs.preset': 'Column names of a known export: "canonical" (ltv\'s own) or "revenuecat" (Scheduled Data Export v5).',
+  'inputs.preset': 'Column names and meaning of a known export: "canonical" (ltv\'s own), "revenuecat" (Scheduled Data Export v5), "stripe" (Dashboard payments export), "shopify" (orders export), "adapty" (event export to S3/GCS), "paddle" (Paddle Billing transactions or adjustments report).',
   'inputs.map': 'Canonical column -> column of this file, overriding the preset.',
   'inputs.delimiter': 'CSV delimiter; sniffed when absent. "whitespace" reads runs of spaces.',
   'inputs.time_format': 'strptime format of event_time when it is not ISO 8601, e.g. "%Y%m%d".',

@@ -29,7 +29,7 @@ export const InputSchema = z.strictObject({
   /** A local path or glob, relative to the job file's folder; `.gz` is read transparently. */
   path: z.string().min(1),
   format: z.enum(['auto', 'csv', 'tsv', 'jsonl', 'parquet']).default('auto'),
-  preset: z.enum(['canonical', 'revenuecat']).default('canonical'),
+  preset: z.enum(['canonical', 'revenuecat', 'stripe', 'shopify', 'adapty', 'paddle']).default('canonical'),
   /** canonical column → source column (overrides the preset). */
   map: z.partialRecord(z.enum(CANONICAL_COLUMNS), z.string().min(1)).default({}),
   /** CSV delimiter; sniffed when absent. `whitespace` reads runs of spaces (e.g. CDNOW). */

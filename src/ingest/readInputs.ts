@@ -7,7 +7,8 @@ import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { presetFor, type ColumnSource } from './presets.js';
+import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
+import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
@@ -24,6 +25,8 @@ interface Reader {
   reader: string;
   params: Record<string, string>;
   line: string;
+  /** SQL: is `line` the physical line (default `s.line IS NOT NULL`) or a position (wrapRowPreset.ts)? */
+  lineKnown?: string;
   parseError: string;
   where: string;
   /** Source column name → SQL text expression reading it. */
@@ -80,7 +83,9 @@ export async function readInputs(
   // Every file's columns first: the table stores the union of what the inputs have.
   const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
   for (const file of files) {
-    const reader = await openReader(wh, file);
+    const opened = await openReader(wh, file);
+    const rowPreset = rowPresetFor(file.input.preset);
+    const reader = rowPreset ? await wrapRowPreset(wh, opened, rowPreset, headerLines(file)) : opened;
     mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
@@ -95,7 +100,7 @@ export async function readInputs(
     const before = fileIdx === 0 ? 0 : await count(wh);
     // checked_rows' rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
     await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
-      i: fileIdx, p: file.path, first: before, header: file.format === 'parquet' ? 0 : 1,
+      i: fileIdx, p: file.path, first: before, header: headerLines(file),
     });
     try {
       await wh.run(
@@ -103,6 +108,7 @@ export async function readInputs(
           verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked_rows AS' : 'INSERT INTO checked_rows',
           keep,
           line: reader.line,
+          line_known: reader.lineKnown ?? 's.line IS NOT NULL',
           parse_error: reader.parseError,
           columns: select.join(',\n    '),
           reader: reader.reader,
@@ -157,6 +163,11 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: st
     expression: `CASE c.currency_code WHEN 0 THEN CAST(10000000000 AS BIGINT) ${rates.join(' ')} END`,
     params,
   };
+}
+
+/** Lines before the first row: a CSV's header; none in Parquet. */
+function headerLines(file: SourceFile): number {
+  return file.format === 'parquet' ? 0 : 1;
 }
 
 async function count(wh: Warehouse): Promise<number> {

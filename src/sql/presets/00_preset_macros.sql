@@ -1,0 +1,10 @@
+-- Macros of the row presets (src/ingest/presets/). No parameters.
+-- ltv_minor_unit(currency): the major units in one minor unit, as exact DECIMAL: Stripe's API amounts and
+-- Paddle's totals count minor units (cents). Zero-decimal and three-decimal currencies as Stripe lists them
+-- (docs.stripe.com/currencies#zero-decimal, #three-decimal); every other currency has two decimals.
+CREATE OR REPLACE MACRO ltv_minor_unit(currency) AS CASE
+  WHEN upper(trim(currency)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF')
+    THEN CAST(1 AS DECIMAL(4, 3))
+  WHEN upper(trim(currency)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST(0.001 AS DECIMAL(4, 3))
+  ELSE CAST(0.01 AS DECIMAL(4, 3))
+END;
