@@ -72,6 +72,11 @@ export function presetFor(name: InputDef['preset'], reportCurrency: string): Pre
   if (name === 'canonical') return CANONICAL_PRESET;
   // A row preset's statement returns each canonical column it knows as ltv__<column> (wrapRowPreset.ts).
   const row = rowPresetFor(name);
-  if (row) return Object.fromEntries(row.outputs.map((c) => [c, { from: [`ltv__${c}`] }]));
+  if (row) {
+    return {
+      ...Object.fromEntries(Object.entries(row.passthrough ?? {}).map(([c, from]) => [c, { from }])),
+      ...Object.fromEntries(row.outputs.map((c) => [c, { from: [`ltv__${c}`] }])),
+    };
+  }
   return reportCurrency === 'USD' ? { ...REVENUECAT_PRESET, ...REVENUECAT_USD } : REVENUECAT_PRESET;
 }

@@ -17,4 +17,6 @@ export interface RowPreset {
   inputs: Readonly<Record<string, readonly string[]>>;
   /** The canonical columns the statement returns, each as `ltv__<column>` (text). */
   outputs: readonly CanonicalColumn[];
+  /** Canonical columns taken as they are from the first present of these source columns (dimensions). */
+  passthrough?: Readonly<Partial<Record<CanonicalColumn, readonly string[]>>>;
 }
