@@ -125,6 +125,11 @@ function parseAsOf(text: string): Date {
 
 function flagsToJob(flags: RunFlags): JobInput {
   if (!flags.input?.length) throw new AppError('CONFIG', 'give a job file (ltv run jobs/example.json) or at least one --input <path>');
+  // SPEC §3: credentials only from the environment. A URL on the command line would sit in the shell's
+  // history and the process list: refused without echoing it.
+  if (flags.input.some((i) => /^(postgres(ql)?|mysql|mariadb):\/\//i.test(i.trim()))) {
+    throw new AppError('CONFIG', '--input: database URLs are not accepted on the command line (they would show in the process list and shell history); put the URL in an environment variable and give a job file input {"query": "SELECT …", "connection": "env:DATABASE_URL"}');
+  }
   const map: Partial<Record<CanonicalColumn, string>> = {};
   for (const pair of (flags.map ?? []).flatMap((m) => m.split(','))) {
     const [col, source] = pair.split('=');

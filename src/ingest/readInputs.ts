@@ -2,6 +2,7 @@
 // into the `checked_rows` table (src/sql/05_check_rows.sql), seen through the view `checked`. A file that
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
 // naming the file; rows the reader cannot split are kept with their reason (quarantined later).
+import { rm } from 'node:fs/promises';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
@@ -122,6 +123,7 @@ export async function readInputs(
       throw fileError(file, e);
     }
     if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
+    if (file.query) await rm(file.query.file, { force: true });
     stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
   }
   const checkedView = (tenant?: string): string =>
@@ -165,9 +167,9 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: st
   };
 }
 
-/** Lines before the first row: a CSV's header; none in Parquet. */
+/** Lines before the first row: a CSV's header; none in Parquet or a query's result (rows are numbered from 1). */
 function headerLines(file: SourceFile): number {
-  return file.format === 'parquet' ? 0 : 1;
+  return file.format === 'parquet' || file.query ? 0 : 1;
 }
 
 async function count(wh: Warehouse): Promise<number> {
@@ -176,7 +178,7 @@ async function count(wh: Warehouse): Promise<number> {
 }
 
 async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
-  const params: Record<string, string> = { path: file.path };
+  const params: Record<string, string> = { path: file.query?.file ?? file.path };
   let reader: string;
   let line = 'NULL';
   let parseError = 'NULL';
