@@ -15,7 +15,7 @@ export const EXCEL_MAX_ROWS = 1_048_576;
 
 const WIDTHS: Record<(typeof TIDY_COLUMNS)[number], number> = {
   tenant: 16, matrix: 24, period_type: 12, period_unit: 12, segmentation: 14, row_type: 10, row_title: 22,
-  cohort_date: 12, segment: 20, cohort_size: 12, period: 8, accounting_type: 16, value: 14, customers: 11, state: 10,
+  cohort_date: 12, segment: 20, cohort_size: 12, period: 8, accounting_type: 16, value: 14, customers: 11, state: 10, complete_customers: 19,
 };
 
 /**
