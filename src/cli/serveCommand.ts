@@ -14,7 +14,7 @@ export function registerServe(program: Command): void {
     .description('serve published reports over the Adapty- and Zenovay-compatible LTV APIs')
     .option('--reports <dir>', 'reports directory', './reports')
     .option('--port <n>', 'port (default: $PORT or 8080)')
-    .option('--host <addr>', 'address to listen on', '0.0.0.0')
+    .option('--host <addr>', 'address to listen on (0.0.0.0: every interface, as the Docker image does)', '127.0.0.1')
     .option('--keys <file>', 'keys file', './keys.json')
     .option('--jobs <dir>', 'jobs folder for the on-demand run routes (mounted when LTV_ADMIN_KEY_SHA256 is set)')
     .action(async (o: { reports: string; port?: string; host: string; keys: string; jobs?: string }) => {

@@ -26,8 +26,17 @@ const CSV_TYPE = 'text/csv; charset=utf-8';
 
 function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string {
   if (typeof hint === 'string' && hint !== '') {
-    if (!key.tenants.includes(hint)) throw new HttpError('NOT_FOUND', 'App not found');
-    return hint;
+    // A header carries Latin-1 only: an id with other characters (or spaces, slashes…) may be sent
+    // percent-encoded, as in the Zenovay URL. The id as sent is tried first.
+    let decoded: string | null = null;
+    try {
+      decoded = decodeURIComponent(hint);
+    } catch {
+      decoded = null;
+    }
+    const found = [hint, decoded].find((t): t is string => t !== null && key.tenants.includes(t));
+    if (found === undefined) throw new HttpError('NOT_FOUND', 'App not found');
+    return found;
   }
   if (key.tenants.length === 1) return key.tenants[0] as string;
   throw new HttpError('VALIDATION_ERROR', `This key may see several apps; name one in the ${TENANT_HEADER} header`, {
