@@ -1,0 +1,30 @@
+// Builds the explorer's browser bundle (npm run build:explorer; `prepare` runs it): src/explorer/app →
+// src/explorer/assets/explorer.js and explorer.css, uPlot bundled in, minified. The output is committed
+// (the server and the render stage read it from the package, and `npm ci --omit=dev` images have no
+// esbuild); test/integration/explorerBundle.test.ts fails when it is older than its sources.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+export const EXPLORER_BUILD = {
+  absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
+  entryPoints: ['app/explorer.ts', 'app/explorer.css'],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  // Browsers of the last few years (DecompressionStream, ResizeObserver, :focus-visible).
+  target: ['chrome105', 'firefox113', 'safari16.4'],
+  legalComments: 'eof',
+  banner: {
+    js: '/*! ltv explorer; bundles uPlot 1.6.32 (MIT License, Copyright (c) 2022 Leon Sorokin, https://github.com/leeoniya/uPlot) */',
+    css: '/*! ltv explorer; bundles uPlot 1.6.32 styles (MIT License, Copyright (c) 2022 Leon Sorokin) */',
+  },
+  charset: 'utf8',
+  logLevel: 'warning',
+};
+
+const outdir = fileURLToPath(new URL('./assets/', import.meta.url));
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const r = await build({ ...EXPLORER_BUILD, outdir, entryNames: '[name]', metafile: true });
+  for (const [file, out] of Object.entries(r.metafile.outputs)) console.log(`${file}: ${out.bytes} bytes`);
+}
