@@ -41,6 +41,8 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
     height,
     title: `LTV per customer (${m.currency})`,
     scales: { x: { time: false } },
+    // A key of the curves, not a readout that says "—" until the pointer moves.
+    legend: { live: false },
     axes: [
       { label: m.period_type === 'renewals' ? 'Renewal' : `Period (${m.period_unit}s)`, values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? periodLabel(m.period_type, m.period_unit, t) : '')) },
       { values: (_u, ticks) => ticks.map((t) => formatCell(t)), size: 70 },
