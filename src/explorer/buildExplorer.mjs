@@ -3,6 +3,7 @@
 // (the server and the render stage read it from the package, and `npm ci --omit=dev` images have no
 // esbuild); test/integration/explorerBundle.test.ts fails when it is older than its sources.
 import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const EXPLORER_BUILD = {
@@ -25,6 +26,14 @@ export const EXPLORER_BUILD = {
 const outdir = fileURLToPath(new URL('./assets/', import.meta.url));
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const r = await build({ ...EXPLORER_BUILD, outdir, entryNames: '[name]', metafile: true });
-  for (const [file, out] of Object.entries(r.metafile.outputs)) console.log(`${file}: ${out.bytes} bytes`);
+  // --check: build in memory and compare with the committed files (the test suite runs this).
+  const check = process.argv.includes('--check');
+  const r = await build({ ...EXPLORER_BUILD, outdir, entryNames: '[name]', metafile: true, write: !check });
+  if (check) {
+    const stale = r.outputFiles.filter((f) => !existsSync(f.path) || !readFileSync(f.path).equals(Buffer.from(f.contents)));
+    for (const f of stale) console.error(`${f.path} is older than src/explorer/app: run npm run build:explorer and commit it`);
+    process.exitCode = stale.length ? 1 : 0;
+  } else {
+    for (const [file, out] of Object.entries(r.metafile.outputs)) console.log(`${file}: ${out.bytes} bytes`);
+  }
 }

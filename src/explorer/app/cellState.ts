@@ -69,6 +69,7 @@ export function markPartial(m: ViewMatrix, ctx: StateContext): void {
   if (!cohortRows) {
     for (let s = cohortStart(ctx.to, cohortUnit); s >= cohortStart(ctx.from, cohortUnit) && calendar.length < 400; s = addUnits(s, cohortUnit, -1)) calendar.push(s);
   }
+  const calendarPartial = new Map<number, boolean>();
   for (const rows of Object.values(m.rows) as ViewRow[][]) {
     const partialAt = new Set<number>();
     for (const row of rows) {
@@ -82,7 +83,13 @@ export function markPartial(m: ViewMatrix, ctx: StateContext): void {
         } else if (cohortRows) {
           partial = !completeDays(row.title, cohortUnit, m.period_unit, c.period, ctx.tLocal);
         } else {
-          partial = calendar.some((s) => `${addUnits(s, m.period_unit, c.period)} 00:00:00` <= ctx.tLocal && !completeDays(s, cohortUnit, m.period_unit, c.period, ctx.tLocal));
+          // The same for every segment row: computed once per period.
+          let p = calendarPartial.get(c.period);
+          if (p === undefined) {
+            p = calendar.some((s) => `${addUnits(s, m.period_unit, c.period)} 00:00:00` <= ctx.tLocal && !completeDays(s, cohortUnit, m.period_unit, c.period, ctx.tLocal));
+            calendarPartial.set(c.period, p);
+          }
+          partial = p;
         }
         if (partial) {
           c.mark = 'partial';
@@ -92,9 +99,9 @@ export function markPartial(m: ViewMatrix, ctx: StateContext): void {
     }
     const total = rows.find((r) => r.type === 'total');
     if (!total) continue;
+    const last = total.cells.filter((x) => x.mark !== 'predicted').at(-1)?.period ?? -1;
     for (const c of total.cells) {
       if (c.mark === 'predicted') continue;
-      const last = total.cells.filter((x) => x.mark !== 'predicted').at(-1)?.period ?? -1;
       // Renewals with segment rows: the Total's last renewal at least is still filling.
       if (partialAt.has(c.period) || (m.period_type === 'renewals' && !cohortRows && c.period === last)) c.mark = 'partial';
     }
