@@ -1,5 +1,6 @@
 // `npm run preview` (with the workbook's preview) / `npx tsx test/preview/previewExplorer.ts [reports dir]
-// [out dir]`: screenshots of the explorer's main states at 1280 px and 400 px wide, and of report.html,
+// [out dir]`: screenshots of the explorer's main states at 1280 px and 400 px wide, the report on a wall
+// screen (2560 px), and report.html,
 // for a person to look at. The reports are the given directory, else ./reports when it holds a run (the
 // example's), else the explorer tests' two small runs. Needs Debian's chromium.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,6 +73,14 @@ try {
     await shoot(page, `${width}-renewals-week`, false);
     await page.close();
   }
+  // A wall screen: the same report at 2560 × 1440.
+  const wall = await browser.newPage({ viewport: { width: 2560, height: 1440 } });
+  await wall.goto(`http://127.0.0.1:${port}/`);
+  await wall.fill('#api-key', key);
+  await wall.click('button[type=submit]');
+  await settle(wall);
+  await shoot(wall, '2560-report', false);
+  await wall.close();
   const tenant = tenants[0] as string;
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`file://${join(reportsDir, tenant, 'latest', 'report.html')}`);

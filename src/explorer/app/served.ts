@@ -235,6 +235,8 @@ class ServedReport {
       const run = name === 'run' ? tenant.runs.find((r) => r.run_id === target.value) : tenant.runs[0];
       this.state = { ...this.state, tenant: tenantId, run: run?.run_id ?? '', from: run?.first_payment_dates?.min ?? '', to: run?.first_payment_dates?.max ?? '', filters: {} };
       this.render();
+      // The form was rebuilt: keep the keyboard where it was.
+      document.getElementById(`ctl-${name}`)?.focus();
       return;
     }
     if (target.type === 'checkbox') {
