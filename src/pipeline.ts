@@ -22,6 +22,7 @@ import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './pub
 import { renderChart } from './report/renderChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
+import { writeReportHtml } from './report/writeReportHtml.js';
 import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
 import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
@@ -227,6 +228,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         if (job.formats.includes('xlsx')) {
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine });
         }
+        await writeReportHtml(report, comp.matrices.values(), join(dir, RUN_FILES.report));
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }

@@ -8,6 +8,8 @@ export const RUN_FILES = {
   csv: 'ltv.csv',
   xlsx: 'ltv.xlsx',
   chart: 'ltv.png',
+  /** The self-contained explorer page of the run (SPEC §10, writeReportHtml.ts). */
+  report: 'report.html',
   quarantine: 'quarantine.csv',
   /** Data the endpoint queries read-only for filtered Adapty requests (the run's own SQL runs over them). */
   facts: 'data/facts.parquet',

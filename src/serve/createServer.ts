@@ -9,10 +9,12 @@ import { closeRunQueries } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
 import { HttpError, rawErrorResponse, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
 import { KeyStore, type KeyRecord } from './KeyStore.js';
+import { explorerRoutes } from './explorerRoutes.js';
 import { compileRoutes, matchRoute } from './matchRoute.js';
 import { RateLimiter } from './RateLimiter.js';
 import { bodyTooLarge, ClientGoneError, readJsonBody } from './readJsonBody.js';
 import type { AuthScheme, Mount, RequestRecord, Route, RouteContext } from './Route.js';
+import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
 import { zenovayRoute } from './zenovayRoute.js';
 
@@ -96,7 +98,8 @@ export function createServer(opts: ServerOptions): LtvServer {
     }
   }, Math.min(1000, handlerTimeoutMs));
   sweeper.unref();
-  const compiled = compileRoutes([zenovayRoute(runs), adaptyRoute(runs), ...(opts.extraRoutes ?? [])]);
+  const catalog = new RunCatalog(runs);
+  const compiled = compileRoutes([zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
 
   async function handle(req: IncomingMessage, res: ServerResponse, log: RequestState): Promise<void> {
     const url = req.url ?? '/';
@@ -195,6 +198,9 @@ export function createServer(opts: ServerOptions): LtvServer {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
+    // Every answer, page or API (SPEC §10): no MIME sniffing, no Referer carrying our URLs elsewhere.
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
     const log: RequestState = { route: 'unmatched', family: 'zenovay' };
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
