@@ -52,7 +52,7 @@ try {
   await sql(dbUrl.href, `
     CREATE TABLE tx AS
     SELECT n, 'c' || (n % ${Math.max(1, Math.floor(rows / 5))}) AS customer_id,
-           timestamptz '2024-03-16 00:00:00+00' + ((n * 7919) % 63072000) * interval '1 second' AS event_time,
+           timestamptz '2024-03-16 00:00:00+00' + ((n::bigint * 7919) % 63072000) * interval '1 second' AS event_time,
            round(0.99 + (n % 5000) / 100.0, 2)::numeric(12, 2) AS amount, 't' || n AS transaction_id, 'USD'::text AS currency,
            (ARRAY['monthly', 'annual', 'weekly', 'lifetime', 'coins'])[1 + n % 5] AS product_id,
            (ARRAY['US', 'DE', 'GB', 'FR', 'JP', 'BR', 'IN', 'CA', 'AU', 'ES'])[1 + n % 10] AS country,
