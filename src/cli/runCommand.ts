@@ -79,6 +79,8 @@ export function registerRun(program: Command): void {
       process.stdout.write(
         `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}\n`,
       );
+      // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
+      for (const w of result.warnings) process.stderr.write(`warning: ${w.message}\n`);
     });
 }
 

@@ -115,6 +115,8 @@ export const JobSchema = z.strictObject({
     .strictObject({ cron: z.string().min(1), timezone: ianaZone.default('UTC') })
     .optional(),
   email: EmailSchema.optional(),
+  /** SPEC §11: the worker emails `email.ops` once when no run was published for this long, and once when one is. */
+  alert_after: z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, 'a duration such as "36h", "90m" or "2d"').optional(),
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),

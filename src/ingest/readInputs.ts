@@ -20,6 +20,8 @@ export interface InputFileStats {
   path: string;
   format: string;
   rows: number;
+  /** The mapping used, for the About sheet: canonical column → the file's column(s), or "derived". */
+  columns: Record<string, string>;
 }
 
 interface Reader {
@@ -124,7 +126,7 @@ export async function readInputs(
     }
     if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
     if (file.query) await rm(file.query.file, { force: true });
-    stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
+    stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before, columns: sourceColumns(reader, columns) });
   }
   const checkedView = (tenant?: string): string =>
     // row_id: the row's place in reading order (the rowid of checked_rows).
@@ -229,6 +231,17 @@ async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
 
 function jsonPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Which of the file's columns each canonical column reads (those its expression names), or "derived". */
+function sourceColumns(reader: Reader, columns: Map<CanonicalColumn, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [c, expr] of columns) {
+    if (expr === 'NULL') continue;
+    const names = [...reader.columns].filter(([, e]) => expr.includes(e)).map(([name]) => name);
+    out[c] = names.length ? names.join(' + ') : 'derived';
+  }
+  return out;
 }
 
 /** The SQL text for canonical column `c`: the job's map, else the preset, else the column of that name. */
