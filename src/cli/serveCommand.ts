@@ -5,8 +5,6 @@ import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
 import { loadEnv } from '../config/env.js';
 import { createServer } from '../serve/createServer.js';
-import { mountOps } from './mountOps.js';
-import { mountRunRoutes } from './mountRunRoutes.js';
 
 export function registerServe(program: Command): void {
   program
@@ -26,6 +24,8 @@ export function registerServe(program: Command): void {
       const logger = pino({ name: 'ltv-serve', level: process.env.LOG_LEVEL ?? 'info' }, dest);
       // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
       const env = loadEnv();
+      // Imported here: BullMQ, bull-board and prom-client cost every other command nothing.
+      const [{ mountRunRoutes }, { mountOps }] = await Promise.all([import('./mountRunRoutes.js'), import('./mountOps.js')]);
       const runs = env.LTV_ADMIN_KEY_SHA256 ? mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
       const ops = mountOps(env, { reportsDir: o.reports, queue: runs?.queue ?? null });
       let server;

@@ -44,7 +44,7 @@ export const EnvSchema = z.object({
   LTV_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */
   LTV_ADMIN_KEY_SHA256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex digits').optional(),
-  /** Touched every few seconds while the worker is connected; the container HEALTHCHECK reads it. */
+  /** Touched every few seconds while the worker is connected (the image's HEALTHCHECK now asks /readyz on LTV_METRICS_PORT). */
   LTV_HEARTBEAT_FILE: z.string().min(1).optional(),
   /** `ltv worker`: port of its /metrics, /healthz and /readyz listener (SPEC §11); unset = no listener. */
   LTV_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),

@@ -52,7 +52,7 @@ export class LatestRuns {
       try {
         const [st, text] = await Promise.all([lstat(latest), readFile(join(latest, RUN_FILES.manifest), 'utf8')]);
         const m = JSON.parse(text) as Partial<Manifest>;
-        if (typeof m.job === 'string' && typeof m.run_id === 'string') run = { tenantDir: name, job: m.job, runId: m.run_id, publishedMs: st.mtimeMs };
+        if (typeof m.job === 'string' && typeof m.run_id === 'string') run = { tenantDir: name, job: m.job, runId: m.run_id, publishedMs: Math.floor(st.mtimeMs) };
       } catch {
         // Switched again between readlink and read, or a hand-made directory: read again next scan.
         continue;
