@@ -45,4 +45,35 @@ describe('ltv keys add / ltv serve', () => {
     expect(await exit).toBe(0);
     expect(out).not.toContain(key);
   });
+
+  it('warns at start when no key exists, and writes its access log within a second or two, not at 4 KB', async () => {
+    const reports = join(dir, 'reports-nokeys');
+    publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 3 });
+    const keysFile = join(dir, 'none.json');
+    const child = spawn(process.execPath, [bin, 'serve', '--reports', reports, '--keys', keysFile, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    try {
+      const r = await httpRequest(port, '/api/external/v1/revenue/acme/ltv', { headers: { authorization: 'Bearer nope' } });
+      expect(r.status).toBe(401);
+      // One access-log line is far below 4 KB: it appears by the timed flush, the server still running.
+      const deadline = Date.now() + 10_000;
+      while (!/"status":401/.test(out) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      expect(out).toMatch(/"status":401/);
+      expect(err).toContain(`ltv serve: warning: no API key in ${keysFile}: every request will be answered 401 until one is added with: ltv keys add --tenant <id> --keys ${keysFile}`);
+    } finally {
+      const exit = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exit;
+    }
+  });
 });
