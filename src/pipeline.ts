@@ -255,6 +255,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
           first_payment_dates: r.firstPaymentDates,
           newest_transaction_at: newestTransactionAt,
           warnings,
+          summary: r.report.summary,
           inputs,
           stats: { ...stats },
           timings_ms: { ...timings },
