@@ -22,9 +22,13 @@ import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './pub
 import { renderChart } from './report/renderChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
+import { writeReportHtml } from './report/writeReportHtml.js';
 import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
-import { loadSql, macrosSql, quoteLiteral } from './warehouse/loadSql.js';
+import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
+import { installMacros } from './warehouse/installMacros.js';
+import { asOfWall } from './ltv/asOfWall.js';
+import { revenuecatFiles } from './ingest/presets.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
 
 export const STAGES = ['ingest', 'compute', 'render', 'publish', 'notify'] as const;
@@ -145,7 +149,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   try {
     // ingest
     enter('ingest', 'reading inputs');
-    await wh.run(macrosSql(job.timezone));
+    await installMacros(wh, job.timezone);
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
@@ -169,13 +173,10 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
     // statements ~0.5 s faster together).
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
-    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, check, read.columns);
+    const local = await asOfWall(wh, asOf.toISOString());
+    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files));
     const warnings = [staleAsOfWarning(newestTransactionAt, asOf, job.matrices)].filter((w): w is RunWarning => w !== null);
     for (const w of warnings) log.warn({ code: w.code }, w.message);
-    const [{ local } = { local: '' }] = await wh.json<{ local: string }>(
-      "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
-      { a: asOf.toISOString() },
-    );
     const tenants = [...check.tenants];
     if (tenants.length === 0) tenants.push(job.tenant);
     const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
@@ -227,6 +228,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         if (job.formats.includes('xlsx')) {
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine });
         }
+        await writeReportHtml(report, comp.matrices.values(), join(dir, RUN_FILES.report));
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }
@@ -253,6 +255,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
           first_payment_dates: r.firstPaymentDates,
           newest_transaction_at: newestTransactionAt,
           warnings,
+          summary: r.report.summary,
           inputs,
           stats: { ...stats },
           timings_ms: { ...timings },

@@ -54,6 +54,10 @@ export function registerRun(program: Command): void {
       const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
       const job = flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded;
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
+      // Otherwise the run would write nothing and say nothing about it (issue 16).
+      if (flags.emailDryRun && flags.email !== false && !job.email) {
+        throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);
+      }
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
       const logger = pino({ level: flags.verbose ? 'info' : 'warn' }, pino.destination(2));
       const reporter = createProgressReporter(process.stderr);

@@ -285,7 +285,14 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
   if (source.from.length === 0 && source.transform) return source.transform;
   if (present.length === 0) return undefined;
   const col = source.coalesce && present.length > 1 ? `coalesce(${present.map((e) => `nullif(trim(${e}), '')`).join(', ')})` : present[0]!;
-  return source.transform ? source.transform.replaceAll('$col', `(${col})`) : col;
+  if (!source.transform) return col;
+  let sql = source.transform.replaceAll('$col', `(${col})`);
+  // Other columns the transform reads (presets.ts `with`), longest names first so none is a prefix of another.
+  for (const [name, from] of Object.entries(source.with ?? {}).sort(([a], [b]) => b.length - a.length)) {
+    const expr = from.map(find).find((e) => e !== undefined);
+    sql = sql.replaceAll(`$${name}`, expr === undefined ? 'CAST(NULL AS VARCHAR)' : `(${expr})`);
+  }
+  return sql;
 }
 
 function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {

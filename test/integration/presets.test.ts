@@ -48,6 +48,18 @@ describe('stripe preset', () => {
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([9, 0]);
   });
 
+  it('reads an export with fewer columns: no Captured, no Converted Amount Refunded, thousands separators', async () => {
+    const { result, report } = await runPreset(
+      { 'payments.csv': 'stripe_payments_few_columns.csv' },
+      { inputs: [{ path: 'payments.csv', preset: 'stripe' }], matrices: MONTHLY },
+      '2026-01-20T00:00:00Z',
+    );
+    // a@x.com: 50 EUR → 54.00 USD, 10 EUR refunded → the refunded share of the converted amount 10 × 54 / 50
+    // = 10.80 → 43.20; b@x.com "1,250.00" → 1250. January p0 = (43.20 + 1250) / 2 = 646.60.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [646.6], '2026-01-01': [646.6] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 0]);
+  });
+
   it('reads the API shape (Unix times, minor units): zero-decimal JPY and KRW, failed and test-mode charges', async () => {
     const { report } = await runPreset(
       { 'charges.csv': 'stripe_charges_api.csv', 'rates.csv': 'rates.csv' },

@@ -14,7 +14,8 @@ export const SHOPIFY_PRESET: RowPreset = {
   inputs: {
     name: ['Name'],
     id: ['Id'],
-    email: ['Email'],
+    email: ['Email', 'Customer Email'],
+    customer: ['Customer ID', 'Customer Id'],
     phone: ['Phone', 'Billing Phone'],
     financial_status: ['Financial Status'],
     created_at: ['Created at'],

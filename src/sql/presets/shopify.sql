@@ -10,9 +10,10 @@
 -- - Refunded Amount > 0 becomes a refund of −Refunded Amount that refers to the order (transaction id
 --   `<order>/refund`), at the order's time: the export has no refund time (a linked refund counts at its
 --   payment's time anyway, SPEC §4);
--- - the transaction id is the order's Id, else its Name; the customer is the Email (lower-cased), else the
---   Phone; times carry their offset ("2026-01-05 10:00:00 -0500"); net revenue = Total − Taxes (Shopify's
---   payment fees are not in the export: proceeds = amount).
+-- - the transaction id is the order's Id, else its Name; the customer is the Email (lower-cased: one
+--   person whether a guest or signed in), else a Customer ID column where the export has one, else the
+--   Phone; times carry their offset ("2026-01-05 10:00:00 -0500"); net revenue = Total − Taxes
+--   (Shopify's payment fees are not in the export: proceeds = amount).
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs), in the file's order.
 WITH r AS (
   SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order FROM {{rows}}
@@ -23,6 +24,7 @@ o AS (
     first_value(ltv__in_id IGNORE NULLS) OVER w AS ltv__o_id,
     first_value(ltv__in_email IGNORE NULLS) OVER w AS ltv__o_email,
     first_value(ltv__in_phone IGNORE NULLS) OVER w AS ltv__o_phone,
+    first_value(ltv__in_customer IGNORE NULLS) OVER w AS ltv__o_customer,
     replace(lower(first_value(ltv__in_financial_status IGNORE NULLS) OVER w), ' ', '_') AS ltv__o_status,
     first_value(ltv__in_created_at IGNORE NULLS) OVER w AS ltv__o_created,
     first_value(ltv__in_currency IGNORE NULLS) OVER w AS ltv__o_currency,
@@ -50,7 +52,7 @@ parts AS (
   FROM paid
 )
 SELECT *,
-  coalesce(lower(ltv__o_email), ltv__o_phone) AS ltv__customer_id,
+  coalesce(lower(ltv__o_email), ltv__o_customer, ltv__o_phone) AS ltv__customer_id,
   CASE WHEN NOT ltv__first THEN NULL WHEN ltv__part = 'payment' THEN coalesce(ltv__o_id, ltv__order) ELSE coalesce(ltv__o_id, ltv__order) || '/refund' END AS ltv__transaction_id,
   -- "2026-01-05 10:00:00 -0500": DuckDB reads the offset when it follows the time directly, as -05:00.
   regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time,

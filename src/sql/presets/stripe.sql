@@ -21,7 +21,8 @@ WITH r AS (
   SELECT *,
     regexp_full_match(coalesce(ltv__in_created, ''), '\d{9,11}') AS ltv__api_shape,
     coalesce(lower(ltv__in_status) IN ('paid', 'succeeded', 'refunded', 'partially refunded', 'partially_refunded', 'disputed'), TRUE)
-      AND coalesce(ltv_bool(ltv__in_captured), TRUE) AS ltv__paid,
+      -- ltv_bool(NULL) is FALSE: an export without the Captured column means captured.
+      AND (ltv__in_captured IS NULL OR coalesce(ltv_bool(ltv__in_captured), TRUE)) AS ltv__paid,
     upper(ltv__in_converted_currency) = $currency AND ltv__in_converted_amount IS NOT NULL AS ltv__converted
   FROM {{rows}}
 ),
@@ -30,8 +31,21 @@ amounts AS (
     CASE WHEN ltv__api_shape THEN ltv_minor_unit(CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END)
          ELSE CAST(1 AS DECIMAL(4, 3)) END AS ltv__unit,
     CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END AS ltv__gross,
-    CASE WHEN ltv__converted THEN coalesce(ltv__in_converted_amount_refunded, ltv__in_amount_refunded) ELSE ltv__in_amount_refunded END AS ltv__refunded
-  FROM r
+    CASE
+      WHEN NOT ltv__converted THEN ltv__in_amount_refunded
+      WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
+      -- No converted refunded amount in the export: the refunded share of the converted amount.
+      WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
+        * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
+    END AS ltv__refunded
+  FROM (
+    -- "1,234.56": thousands separators, as a spreadsheet may save them, are dropped.
+    SELECT * REPLACE (
+      CASE WHEN regexp_full_match(ltv__in_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount, ',', '') ELSE ltv__in_amount END AS ltv__in_amount,
+      CASE WHEN regexp_full_match(ltv__in_amount_refunded, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount_refunded, ',', '') ELSE ltv__in_amount_refunded END AS ltv__in_amount_refunded,
+      CASE WHEN regexp_full_match(ltv__in_converted_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_converted_amount, ',', '') ELSE ltv__in_converted_amount END AS ltv__in_converted_amount)
+    FROM r
+  )
 ),
 parts AS (
   SELECT *,
