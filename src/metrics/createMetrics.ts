@@ -182,3 +182,8 @@ export function recordRequest(metrics: Metrics, r: { route: string; method: stri
   metrics.httpRequests.inc({ route: r.route, method, status: String(r.status) });
   metrics.httpDuration.observe({ route: r.route, method }, r.seconds);
 }
+
+/** The `outcome` label of an email: a delivery status, or `already_sent` when its record said so. */
+export function emailOutcome(o: { previously: boolean; status: string }): string {
+  return o.previously ? 'already_sent' : o.status.replace('-', '_');
+}

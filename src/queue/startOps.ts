@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import { answerMetrics, answerReadyz, reportsReadable, sendHealth, type ReadinessCheck } from '../metrics/checkReadiness.js';
-import { createMetrics, QUEUE_STATES, type JobFreshness, type Metrics } from '../metrics/createMetrics.js';
+import { createMetrics, emailOutcome, QUEUE_STATES, type JobFreshness, type Metrics } from '../metrics/createMetrics.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { STAGES, type RunResult } from '../pipeline.js';
 import { LatestRuns } from '../publish/LatestRuns.js';
@@ -42,10 +42,6 @@ async function orNull<T>(p: Promise<T>, ms: number): Promise<T | null> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function emailOutcome(o: NotifyOutcome): string {
-  return o.previously ? 'already_sent' : o.status.replace('-', '_');
 }
 
 export function startOps(deps: {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
-import type { Metrics } from '../metrics/createMetrics.js';
+import { emailOutcome, type Metrics } from '../metrics/createMetrics.js';
 import type { NotifyEffects, NotifyOutcome } from '../notify/deliverOnce.js';
 import { alertHandled, alertsDir, notifyStale } from '../notify/notifyStale.js';
 import type { LatestRuns } from '../publish/LatestRuns.js';
@@ -59,8 +59,7 @@ export function watchStaleReports(deps: StaleWatcherDeps): StaleWatcher {
 
   const count = (job: string, kind: string, o: NotifyOutcome | null): void => {
     if (!o || !deps.metrics) return;
-    const outcome = o.previously ? 'already_sent' : o.status.replace('-', '_');
-    deps.metrics.emails.inc({ ltv_job: job, kind, outcome });
+    deps.metrics.emails.inc({ ltv_job: job, kind, outcome: emailOutcome(o) });
   };
 
   async function checkJob(c: CatalogJob): Promise<void> {

@@ -110,7 +110,7 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   await w2.close(1_000);
   await q.close();
   await events.close();
-});
+}, 120_000); // two real runs and two worker starts: seconds on an idle machine, far more on a shared one
 
 test('/readyz turns unready when Redis stops and ready again when it is back', async () => {
   await mkdir(h.reportsDir, { recursive: true });
