@@ -43,7 +43,7 @@ export function zenovayRoute(runs: RunStore): Route {
       const file = runs.file(run, zenovaySnapshotPath(range, granularity));
       if (!file) throw new Error(`${run.dir}: snapshot ${zenovaySnapshotPath(range, granularity)} is missing`);
       sendBytes(ctx.req, ctx.res, {
-        bytes: file.bytes,
+        ...(file.bytes ? { bytes: file.bytes } : {}),
         etag: file.etag,
         contentType: 'application/json; charset=utf-8',
         gzip: () => RunStore.gzip(file),
