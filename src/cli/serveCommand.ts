@@ -1,11 +1,7 @@
 // `ltv serve [--reports <dir>] [--port <n>] [--keys <file>] [--host <addr>]` (SPEC §8): the endpoint
 // of SPEC §6 until SIGTERM/SIGINT, which stop accepting and let in-flight requests finish.
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
-import { loadEnv } from '../config/env.js';
-import { createServer } from '../serve/createServer.js';
-import { mountRunRoutes } from './mountRunRoutes.js';
 
 export function registerServe(program: Command): void {
   program
@@ -17,6 +13,8 @@ export function registerServe(program: Command): void {
     .option('--keys <file>', 'keys file', './keys.json')
     .option('--jobs <dir>', 'jobs folder for the on-demand run routes (mounted when LTV_ADMIN_KEY_SHA256 is set)')
     .action(async (o: { reports: string; port?: string; host: string; keys: string; jobs?: string }) => {
+      // Imported here, not at the top: `ltv --help` and the other commands never load them.
+      const [{ pino }, { loadEnv }, { createServer }] = await Promise.all([import('pino'), import('../config/env.js'), import('../serve/createServer.js')]);
       const port = Number(o.port ?? process.env.PORT ?? 8080);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('CONFIG', `--port: "${o.port ?? process.env.PORT}" is not a port`);
       // Buffered, asynchronous log writes: a write(2) per access-log line would cost a tenth of the
@@ -25,7 +23,7 @@ export function registerServe(program: Command): void {
       const logger = pino({ name: 'ltv-serve', level: process.env.LOG_LEVEL ?? 'info' }, dest);
       // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
       const env = loadEnv();
-      const runs = env.LTV_ADMIN_KEY_SHA256 ? mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
+      const runs = env.LTV_ADMIN_KEY_SHA256 ? (await import('./mountRunRoutes.js')).mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
       let server;
       try {
         server = createServer({ reportsDir: o.reports, keysFile: o.keys, logger, ...(runs ? { extraRoutes: runs.routes } : {}) });
