@@ -23,10 +23,19 @@ export function registerServe(program: Command): void {
       const logger = pino({ name: 'ltv-serve', level: process.env.LOG_LEVEL ?? 'info' }, dest);
       // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
       const env = loadEnv();
-      const runs = env.LTV_ADMIN_KEY_SHA256 ? (await import('./mountRunRoutes.js')).mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
+      const [{ mountOps }, runRoutes] = await Promise.all([
+        import('./mountOps.js'), env.LTV_ADMIN_KEY_SHA256 ? import('./mountRunRoutes.js') : null,
+      ]);
+      const runs = runRoutes ? runRoutes.mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
+      const ops = mountOps(env, { reportsDir: o.reports, queue: runs?.queue ?? null });
       let server;
       try {
-        server = createServer({ reportsDir: o.reports, keysFile: o.keys, logger, ...(runs ? { extraRoutes: runs.routes } : {}) });
+        server = createServer({
+          reportsDir: o.reports, keysFile: o.keys, logger,
+          extraRoutes: [...ops.routes, ...(runs?.routes ?? [])],
+          mounts: runs?.mounts ?? [],
+          onRequest: ops.onRequest,
+        });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);
         throw e;
