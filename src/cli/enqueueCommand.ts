@@ -1,12 +1,7 @@
 // `ltv enqueue <job> [--as-of <ISO>] [--wait]` (SPEC §8): prints the run id; with --wait, stage progress on
 // stderr and the run's own error (exit 1) when it fails.
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
-import { loadEnv } from '../config/env.js';
-import { closeWithin } from '../queue/closeWithin.js';
-import { enqueueRun, openRunEvents, waitForRedis, waitForRun } from '../queue/enqueueRun.js';
-import { openRunQueue } from '../queue/runQueue.js';
 
 function parseAsOf(text: string): Date {
   const d = new Date(text);
@@ -24,6 +19,10 @@ export function registerEnqueue(program: Command): void {
     .option('--wait', 'follow the run: show its stages, exit non-zero if it fails')
     .option('--jobs <dir>', 'folder job names are looked up in (default: $LTV_JOBS_DIR or jobs)')
     .action(async (ref: string, opts: { asOf?: string; wait?: boolean; jobs?: string }) => {
+      // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ.
+      const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
+        import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
+      ]);
       const env = loadEnv();
       const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
       // Connection trouble is reported as one line by waitForRedis; the log only carries debug detail.

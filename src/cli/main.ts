@@ -1,5 +1,7 @@
 // The `ltv` command line (SPEC §8). Each command lives in its own file and registers itself here; the
 // commands are thin: they parse flags and call a stage. A user mistake is one line on stderr and exit 1.
+// Each command imports what it needs when it runs: `ltv --help` and `--version` load only commander.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isAppError } from '../config/AppError.js';
 import { registerEnqueue } from './enqueueCommand.js';
@@ -10,7 +12,9 @@ import { registerWorker } from './workerCommand.js';
 
 const program = new Command('ltv')
   .description('Cohort lifetime-value reports from transaction exports')
-  .showHelpAfterError('(run `ltv --help` for usage)');
+  .showHelpAfterError('(run `ltv --help` for usage)')
+  // src/cli/ and dist/cli/ both sit two levels below package.json.
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version');
 
 registerRun(program);
 registerServe(program);

@@ -1,13 +1,12 @@
 // `ltv run <job-file>` and `ltv run --input …` (SPEC §8): the pipeline in-process, no Redis.
+// The pipeline (DuckDB, exceljs, the chart, nodemailer) is imported when the command runs, so that
+// `ltv --help` and the other commands never load it.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
-import { CANONICAL_COLUMNS, type CanonicalColumn, type InputDef, type Job, type JobInput } from '../config/jobSchema.js';
-import { jobFromFlags, loadJob } from '../config/loadJob.js';
+import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
-import { runPipeline, type Progress } from '../pipeline.js';
-import { createProgressReporter } from './progressReporter.js';
+import type { Progress } from '../pipeline.js';
 
 interface RunFlags {
   input?: string[];
@@ -51,7 +50,10 @@ export function registerRun(program: Command): void {
     .option('--no-email', "do not send the job's email (nor a failure notice)")
     .option('--email-dry-run', 'write the email as an .eml file in <reports>/<tenant>/notify/ instead of sending it')
     .action(async (jobFile: string | undefined, flags: RunFlags) => {
-      const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
+      const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }] = await Promise.all([
+        import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),
+      ]);
+      const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags, CANONICAL_COLUMNS), process.cwd());
       const job = flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded;
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       // Otherwise the run would write nothing and say nothing about it (issue 16).
@@ -129,7 +131,7 @@ function parseAsOf(text: string): Date {
   return d;
 }
 
-function flagsToJob(flags: RunFlags): JobInput {
+function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn[]): JobInput {
   if (!flags.input?.length) throw new AppError('CONFIG', 'give a job file (ltv run jobs/example.json) or at least one --input <path>');
   // SPEC §3: credentials only from the environment. A URL on the command line would sit in the shell's
   // history and the process list: refused without echoing it.

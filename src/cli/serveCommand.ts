@@ -2,11 +2,7 @@
 // of SPEC §6 until SIGTERM/SIGINT, which stop accepting and let in-flight requests finish.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
-import { loadEnv } from '../config/env.js';
-import { createServer } from '../serve/createServer.js';
-import { keysFileSchema } from '../serve/KeyStore.js';
 
 export function registerServe(program: Command): void {
   program
@@ -18,6 +14,8 @@ export function registerServe(program: Command): void {
     .option('--keys <file>', 'keys file', './keys.json')
     .option('--jobs <dir>', 'jobs folder for the on-demand run routes (mounted when LTV_ADMIN_KEY_SHA256 is set)')
     .action(async (o: { reports: string; port?: string; host: string; keys: string; jobs?: string }) => {
+      // Imported here, not at the top: `ltv --help` and the other commands never load them.
+      const [{ pino }, { loadEnv }, { createServer }] = await Promise.all([import('pino'), import('../config/env.js'), import('../serve/createServer.js')]);
       const port = Number(o.port ?? process.env.PORT ?? 8080);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('CONFIG', `--port: "${o.port ?? process.env.PORT}" is not a port`);
       // Buffered, asynchronous log writes: a write(2) per access-log line would cost a tenth of the
@@ -29,9 +27,10 @@ export function registerServe(program: Command): void {
       const logger = pino({ name: 'ltv-serve', level: process.env.LOG_LEVEL ?? 'info' }, dest);
       // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
       const env = loadEnv();
-      // Imported here: BullMQ, bull-board and prom-client cost every other command nothing.
-      const [{ mountRunRoutes }, { mountOps }] = await Promise.all([import('./mountRunRoutes.js'), import('./mountOps.js')]);
-      const runs = env.LTV_ADMIN_KEY_SHA256 ? mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
+      const [{ mountOps }, runRoutes] = await Promise.all([
+        import('./mountOps.js'), env.LTV_ADMIN_KEY_SHA256 ? import('./mountRunRoutes.js') : null,
+      ]);
+      const runs = runRoutes ? runRoutes.mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
       const ops = mountOps(env, { reportsDir: o.reports, queue: runs?.queue ?? null });
       let server;
       try {
@@ -48,7 +47,7 @@ export function registerServe(program: Command): void {
       const addr = await server.listen(port, o.host);
       logger.info({ address: addr.address, port: addr.port, reports: o.reports, keys: o.keys }, 'listening');
       // Without a key every request is a 401: say so at start, not after the first puzzled client.
-      const keys = keyCount(o.keys);
+      const keys = keyCount(o.keys, (await import('../serve/KeyStore.js')).keysFileSchema);
       if (keys === 0) {
         const hint = `no API key in ${o.keys}: every request will be answered 401 until one is added with: ltv keys add --tenant <id> --keys ${o.keys}`;
         logger.warn({ keys: o.keys }, hint);
@@ -72,7 +71,7 @@ export function registerServe(program: Command): void {
 }
 
 /** Keys in the file; 0 when it is missing, null when it cannot be read as a keys file (KeyStore logs that). */
-function keyCount(file: string): number | null {
+function keyCount(file: string, schema: { parse(v: unknown): { keys: unknown[] } }): number | null {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -80,7 +79,7 @@ function keyCount(file: string): number | null {
     return 0;
   }
   try {
-    return keysFileSchema.parse(JSON.parse(text)).keys.length;
+    return schema.parse(JSON.parse(text)).keys.length;
   } catch {
     return null;
   }

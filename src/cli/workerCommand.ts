@@ -1,8 +1,5 @@
 // `ltv worker [--jobs <dir>]` (SPEC §7, §8): runs scheduled and on-demand runs until SIGTERM/SIGINT.
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { loadEnv } from '../config/env.js';
-import { startWorker } from '../queue/startWorker.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -10,6 +7,8 @@ export function registerWorker(program: Command): void {
     .description('process scheduled and on-demand runs from Redis (BullMQ) until SIGTERM')
     .option('--jobs <dir>', 'folder of job files whose schedules to register (default: $LTV_JOBS_DIR or jobs)')
     .action(async (opts: { jobs?: string }) => {
+      // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ or DuckDB.
+      const [{ pino }, { loadEnv }, { startWorker }] = await Promise.all([import('pino'), import('../config/env.js'), import('../queue/startWorker.js')]);
       const env = loadEnv();
       const logger = pino({ level: env.LOG_LEVEL, base: { service: 'ltv-worker', pid: process.pid } });
       const runtime = startWorker(env, opts.jobs ?? env.LTV_JOBS_DIR, logger);

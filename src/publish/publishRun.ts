@@ -79,9 +79,18 @@ export async function commitRun(
 ): Promise<void> {
   if (!slot.alreadyPublished) {
     const files: Record<string, ManifestFile> = {};
+    // Identical snapshots are hard links to one file (writeSnapshots.ts): read and fsync each inode once.
+    const byInode = new Map<number, ManifestFile>();
     for (const path of await listFiles(slot.stagingDir)) {
       const rel = relative(slot.stagingDir, path).split('\\').join('/');
+      const { ino } = await stat(path);
+      const seen = byInode.get(ino);
+      if (seen) {
+        files[rel] = seen;
+        continue;
+      }
       files[rel] = await checksum(path);
+      byInode.set(ino, files[rel]);
       await fsyncPath(path);
     }
     const full: Manifest = { ...manifest, files };

@@ -1,14 +1,23 @@
 // SPEC §5 API snapshots: Zenovay's response for every range × granularity and Adapty's for every
-// unfiltered combination, as files the endpoint serves as they are.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { adaptySnapshotPath, zenovaySnapshotPath } from '../ltv/runFiles.js';
+// unfiltered combination, as files the endpoint serves as they are. Each body is stored gzip-compressed
+// as `<name>.json.gz`; identical bodies are stored once, the other names being hard links to that file
+// (a hard link is an ordinary file to every reader: a static server serves each name, the endpoint's
+// "must resolve inside the run" rule holds, and `du` counts the bytes once). The few combinations of
+// snapshotComputedOnRequest are not stored: the endpoint computes them from the run's Parquet data.
+import { createHash } from 'node:crypto';
+import { link, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { SNAPSHOT_GZIP_SUFFIX, adaptySnapshotPath, snapshotComputedOnRequest, zenovaySnapshotPath } from '../ltv/runFiles.js';
 import type { Matrix, MatrixSpec, Summary } from '../ltv/model.js';
 import { matrixId } from '../ltv/model.js';
 import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from './apiTypes.js';
 import { adaptyJson } from './toAdapty.js';
 import { runsOf } from '../ltv/cellRuns.js';
 import { GRANULARITY_MATRIX, toZenovayResponse } from './toZenovay.js';
+
+const gzipAsync = promisify(gzip);
 
 export interface SnapshotInput {
   dir: string;
@@ -20,27 +29,43 @@ export interface SnapshotInput {
   asOfLocal: string;
 }
 
+/** Writes the snapshots; returns how many names were published (files and hard links). */
 export async function writeSnapshots(input: SnapshotInput): Promise<number> {
   await mkdir(join(input.dir, 'api', 'zenovay'), { recursive: true });
   await mkdir(join(input.dir, 'api', 'adapty'), { recursive: true });
+  // sha256 of the body → the first file written with it (a promise, so its links wait for it).
+  const stored = new Map<string, Promise<string>>();
   const writes: Promise<void>[] = [];
+  const store = (rel: string, body: Buffer): void => {
+    const path = join(input.dir, rel + SNAPSHOT_GZIP_SUFFIX);
+    const sha = createHash('sha256').update(body).digest('hex');
+    const first = stored.get(sha);
+    if (first) {
+      writes.push(first.then((target) => link(target, path)));
+      return;
+    }
+    // zlib's gzip header carries no time or name, so the same body always gives the same file.
+    const written = gzipAsync(body).then((gz) => writeFile(path, gz)).then(() => path);
+    stored.set(sha, written);
+    writes.push(written.then(() => undefined));
+  };
   for (const granularity of ZENOVAY_GRANULARITIES) {
     const matrix = input.matrices.get(GRANULARITY_MATRIX[granularity]);
     if (!matrix) throw new Error(`snapshot needs matrix ${GRANULARITY_MATRIX[granularity]}`);
     for (const range of ZENOVAY_RANGES) {
       const body = toZenovayResponse(matrix, range, input.summary, input.asOf, input.asOfLocal);
-      writes.push(writeFile(join(input.dir, zenovaySnapshotPath(range, granularity)), JSON.stringify(body)));
+      store(zenovaySnapshotPath(range, granularity), Buffer.from(JSON.stringify(body)));
     }
   }
-  // Matrices that share their rows (computeMatrix.ts: product and store_product_id, …) have one body.
+  // Matrices that share their rows (computeMatrix.ts: product and store_product_id, …) are rendered once.
   const bodies = new Map<Matrix['rows'], Buffer>();
   for (const spec of input.adaptySpecs) {
+    if (snapshotComputedOnRequest(spec)) continue;
     const matrix = input.matrices.get(matrixId(spec));
     if (!matrix) throw new Error(`snapshot needs matrix ${matrixId(spec)}`);
-    const path = join(input.dir, adaptySnapshotPath(spec));
     let body = bodies.get(matrix.rows);
     if (body === undefined) bodies.set(matrix.rows, (body = adaptyJson(runsOf(matrix), input.currency)));
-    writes.push(mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, body)));
+    store(adaptySnapshotPath(spec), body);
   }
   await Promise.all(writes);
   return writes.length;

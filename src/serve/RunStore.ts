@@ -4,17 +4,18 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Manifest } from '../ltv/runFiles.js';
-import { RUN_FILES } from '../ltv/runFiles.js';
+import { RUN_FILES, SNAPSHOT_GZIP_SUFFIX } from '../ltv/runFiles.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { isValidTenantId } from './tenantId.js';
 
 export interface SnapshotFile {
-  bytes: Buffer;
-  /** Strong ETag of the identity bytes (the manifest's sha256 when listed). */
+  /** The body; absent when the run stores it gzipped only (`<name>.json.gz`, SPEC §5). */
+  bytes?: Buffer;
+  /** Strong ETag: the sha256 of the stored file (the manifest's when listed). */
   etag: string;
-  /** Filled on first gzip request, then reused. */
+  /** The stored `.gz` file, or made on the first gzip request from `bytes` (older runs), then reused. */
   gzipped?: Buffer;
   /** Derived renderings (e.g. csv) of the same bytes, cached with them. */
   derived: Map<string, Buffer>;
@@ -85,34 +86,49 @@ export class RunStore {
   }
 
   /**
-   * A file of the run by its path relative to the run directory (a closed list of names built by the
-   * routes, never raw request text), or null when absent. Files that are symlinks leading out of the
-   * run directory are treated as absent.
+   * A snapshot of the run by its path relative to the run directory (a closed list of names built by the
+   * routes, never raw request text): `<rel>.gz` as stored since snapshots are compressed, else `<rel>`
+   * as runs of earlier releases have it; null when neither is there. Files that are symlinks leading out
+   * of the run directory are treated as absent.
    */
   file(run: ResolvedRun, rel: string): SnapshotFile | null {
     const hit = run.files.get(rel);
     if (hit) return hit;
+    const gz = this.read(run, rel + SNAPSHOT_GZIP_SUFFIX);
+    const plain = gz === undefined ? this.read(run, rel) : undefined;
+    const found = gz ?? plain;
+    if (found === undefined) return null;
+    const f: SnapshotFile = { etag: `"${found.sha}"`, derived: new Map(), ...(gz ? { gzipped: gz.bytes } : { bytes: found.bytes }) };
+    run.files.set(rel, f);
+    return f;
+  }
+
+  /** A file inside the run, checked against the manifest's sha256; undefined when absent or outside. */
+  private read(run: ResolvedRun, rel: string): { bytes: Buffer; sha: string } | undefined {
     let real: string;
     try {
       real = realpathSync.native(join(run.dir, rel));
     } catch {
-      return null;
+      return undefined;
     }
-    if (!real.startsWith(run.dir + sep)) return null;
+    if (!real.startsWith(run.dir + sep)) return undefined;
     const bytes = readFileSync(real);
     const sha = createHash('sha256').update(bytes).digest('hex');
     const listed = run.manifest.files?.[rel.split(sep).join('/')]?.sha256;
     if (listed !== undefined && listed !== sha) {
       throw new Error(`${join(run.dir, rel)}: sha256 ${sha} differs from the manifest's ${listed}`);
     }
-    const f: SnapshotFile = { bytes, etag: `"${sha}"`, derived: new Map() };
-    run.files.set(rel, f);
-    return f;
+    return { bytes, sha };
   }
 
   static gzip(f: SnapshotFile): Buffer {
-    f.gzipped ??= gzipSync(f.bytes, { level: 6 });
+    f.gzipped ??= gzipSync(f.bytes ?? Buffer.alloc(0), { level: 6 });
     return f.gzipped;
+  }
+
+  /** The body itself, decompressed when stored gzipped (not kept: callers cache what they derive). */
+  static body(f: SnapshotFile): Buffer {
+    return f.bytes ?? gunzipSync(f.gzipped ?? Buffer.alloc(0));
   }
 
   /**

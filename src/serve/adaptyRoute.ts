@@ -74,12 +74,12 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
         const file = runs.file(run, adaptySnapshotPath(request.spec));
         if (file) {
           if (request.format === 'json') {
-            sendBytes(ctx.req, ctx.res, { bytes: file.bytes, etag: file.etag, contentType: JSON_TYPE, gzip: () => RunStore.gzip(file) });
+            sendBytes(ctx.req, ctx.res, { ...(file.bytes ? { bytes: file.bytes } : {}), etag: file.etag, contentType: JSON_TYPE, gzip: () => RunStore.gzip(file) });
             return;
           }
           let csv = file.derived.get('csv');
           if (!csv) {
-            csv = Buffer.from(adaptyToCsv(JSON.parse(file.bytes.toString('utf8')) as AdaptyResponse), 'utf8');
+            csv = Buffer.from(adaptyToCsv(JSON.parse(RunStore.body(file).toString('utf8')) as AdaptyResponse), 'utf8');
             file.derived.set('csv', csv);
           }
           sendBytes(ctx.req, ctx.res, { bytes: csv, etag: file.etag.replace(/"$/, '-csv"'), contentType: CSV_TYPE });

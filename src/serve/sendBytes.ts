@@ -1,13 +1,17 @@
 // Writes a cacheable body: ETag, If-None-Match → 304, gzip when the client accepts it. Snapshot files
-// are served as their bytes; the gzipped bytes are computed once per file and kept with it.
+// are served as their bytes; the gzipped bytes are computed once per file and kept with it. A body
+// stored gzipped only is sent as it is to clients that accept gzip and decompressed as a stream for the
+// others (chunked: its length is not known without decompressing it first).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { pipeline } from 'node:stream';
+import { createGunzip, gzipSync } from 'node:zlib';
 
 export interface Cacheable {
-  bytes: Buffer;
+  /** The body; absent when only `gzip` gives it. */
+  bytes?: Buffer;
   etag: string;
   contentType: string;
-  /** Returns the gzipped bytes (cached by the caller). */
+  /** Returns the gzipped bytes (cached by the caller); required when `bytes` is absent. */
   gzip?: () => Buffer;
 }
 
@@ -36,7 +40,7 @@ function etagMatches(header: string | undefined, etag: string, gzEtag: string): 
 
 export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Cacheable): void {
   const gzEtag = body.etag.replace(/"$/, '-gzip"');
-  const gzip = body.bytes.length >= MIN_GZIP_BYTES && acceptsGzip(req);
+  const gzip = (body.bytes === undefined || body.bytes.length >= MIN_GZIP_BYTES) && acceptsGzip(req);
   res.setHeader('vary', 'Accept-Encoding');
   res.setHeader('cache-control', 'private, no-cache');
   res.setHeader('etag', gzip ? gzEtag : body.etag);
@@ -47,7 +51,18 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Cache
   }
   res.statusCode = 200;
   res.setHeader('content-type', body.contentType);
-  const bytes = gzip ? (body.gzip ? body.gzip() : gzipSync(body.bytes)) : body.bytes;
+  if (body.bytes === undefined) {
+    if (!body.gzip) throw new Error('sendBytes: a body needs bytes or gzip');
+    if (!gzip) {
+      const gunzip = createGunzip();
+      // Headers are sent by now: a corrupt file can only cut the response short (the manifest's
+      // sha256 was checked when the file was read, so this means the disk failed).
+      pipeline(gunzip, res, () => undefined);
+      gunzip.end(body.gzip());
+      return;
+    }
+  }
+  const bytes = gzip ? (body.gzip ? body.gzip() : gzipSync(body.bytes as Buffer)) : (body.bytes as Buffer);
   if (gzip) res.setHeader('content-encoding', 'gzip');
   res.setHeader('content-length', bytes.length);
   res.end(bytes);

@@ -47,7 +47,7 @@ export function zenovayRoute(runs: RunStore): Route {
         throw notFound();
       }
       sendBytes(ctx.req, ctx.res, {
-        bytes: file.bytes,
+        ...(file.bytes ? { bytes: file.bytes } : {}),
         etag: file.etag,
         contentType: 'application/json; charset=utf-8',
         gzip: () => RunStore.gzip(file),

@@ -1,7 +1,9 @@
-// `npm run bench -- --rows N [--memory-limit 4GB] [--keep]`: generates N canonical transactions, then
-// measures in separate processes the bare floor (one DuckDB statement: read the CSV, monthly matrix only)
-// and the full default run (every matrix, snapshot and file), and prints stage times, rows/s, peak RSS
-// and the ratio of the full run to the floor.
+// `npm run bench -- --rows N [--dimensions 8] [--tenants T] [--memory-limit 4GB] [--keep]`: generates N
+// canonical transactions (with --dimensions 8, four more attribute columns: placement, audience,
+// attribution source and channel; with --tenants T, T shops in one input, ~210 rows each unless --rows
+// says otherwise), then measures in separate processes the bare floor (one DuckDB statement: read the
+// CSV, monthly matrix only) and the full default run (every matrix, snapshot and file), and prints stage
+// times, rows/s, peak RSS, the size published and the ratio of the full run to the floor.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,18 +12,24 @@ import { parseArgs } from 'node:util';
 import { RATES, generate } from './generate.js';
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '1000000' }, 'memory-limit': { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' } },
+  options: {
+    rows: { type: 'string' }, dimensions: { type: 'string', default: '4' }, tenants: { type: 'string', default: '1' },
+    'memory-limit': { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' },
+  },
 });
-const rows = Number(values.rows);
+const tenants = Number(values.tenants);
+const dimensions = Number(values.dimensions);
+if (dimensions !== 4 && dimensions !== 8) throw new Error('--dimensions: 4 or 8');
+const rows = Number(values.rows ?? (tenants > 1 ? tenants * 210 : 1_000_000));
 const dir = values.dir ?? join(tmpdir(), 'ltv-bench');
 mkdirSync(dir, { recursive: true });
 const asOf = '2026-03-16T15:00:00Z';
-const csvPath = join(dir, `tx-${rows}.csv`);
+const csvPath = join(dir, `tx-${rows}${dimensions === 8 ? '-d8' : ''}${tenants > 1 ? `-t${tenants}` : ''}.csv`);
 const ratesPath = join(dir, 'rates.csv');
 writeFileSync(ratesPath, RATES);
 if (!existsSync(csvPath)) {
   const t = performance.now();
-  const g = await generate({ rows, path: csvPath, end: new Date(asOf) });
+  const g = await generate({ rows, path: csvPath, end: new Date(asOf), dimensions, tenants });
   console.log(`generated ${g.rows} rows, ${(g.bytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - t) / 1000).toFixed(1)} s → ${csvPath}`);
 }
 const sizeMiB = statSync(csvPath).size / 2 ** 20;
@@ -39,5 +47,6 @@ console.log(`floor (one statement, monthly matrix only): ${s(floor.ms)}, ${Math.
 console.log(`full run: ${s(full.ms)}, ${Math.round(rows / (full.ms / 1000)).toLocaleString('en')} rows/s, peak RSS ${full.maxRssMiB} MiB`);
 for (const [stage, ms] of Object.entries(full.timings as Record<string, number>)) console.log(`  ${stage.padEnd(8)} ${s(ms)}`);
 console.log(`  rows: read ${full.stats.rows_read}, quarantined ${full.stats.rows_quarantined}, duplicates ${full.stats.duplicates}, payments ${full.stats.transactions}`);
+console.log(`  published: ${full.tenants} tenant run(s), ${(Number(execFileSync('du', ['-sb', join(dir, 'reports')], { encoding: 'utf8' }).split('\t')[0]) / 1e6).toFixed(1)} MB on disk (du -sb)`);
 console.log(`ratio full / floor: ${(full.ms / floor.ms).toFixed(2)}×`);
 if (!values.keep) rmSync(join(dir, 'reports'), { recursive: true, force: true });

@@ -15,6 +15,12 @@ const PRODUCTS = [
 const STORES = ['app_store', 'play_store'];
 const PAYWALLS = ['onboarding', 'settings', 'promo'];
 export const HEADER = 'tenant_id,customer_id,event_time,amount,currency,transaction_id,refund_of,commission_percentage,tax_percentage,is_sandbox,updated_at,product_id,duration,store,country,paywall';
+// The `--dimensions 8` shape (issue 13: a RevenueCat-like export): four more attribute columns.
+const PLACEMENTS = ['home', 'paywall_screen', 'settings', 'onboarding_end', 'push', 'deeplink'];
+const AUDIENCES = ['all', 'new_users', 'returning', 'lapsed', 'high_intent'];
+const SOURCES = ['organic', 'apple_search_ads', 'meta', 'google', 'tiktok', 'influencer', 'referral'];
+const CHANNELS = ['ua', 'brand', 'retargeting', 'social', 'search'];
+const HEADER_8 = `${HEADER},placement,audience,attribution_source,attribution_channel`;
 
 /** A small, fast PRNG (mulberry32) so data sets are reproducible. */
 function rng(seed: number): () => number {
@@ -35,12 +41,15 @@ export interface GenerateOptions {
   end: Date;
   seed?: number;
   tenants?: number;
+  /** 4 (product, store, country, paywall; the default) or 8 (adds placement, audience, attribution source and channel). */
+  dimensions?: 4 | 8;
 }
 
 export async function generate(opts: GenerateOptions): Promise<{ rows: number; bytes: number }> {
   const rand = rng(opts.seed ?? 42);
   const out = createWriteStream(opts.path, { highWaterMark: 1 << 20 });
-  let buf = `${HEADER}\n`;
+  const eight = opts.dimensions === 8;
+  let buf = `${eight ? HEADER_8 : HEADER}\n`;
   let rows = 0;
   let bytes = 0;
   let tx = 0;
@@ -59,6 +68,11 @@ export async function generate(opts: GenerateOptions): Promise<{ rows: number; b
     const country = COUNTRIES[Math.floor(rand() ** 2 * COUNTRIES.length)]!;
     const store = STORES[rand() < 0.6 ? 0 : 1]!;
     const paywall = PAYWALLS[Math.floor(rand() * PAYWALLS.length)]!;
+    // Drawn only for the 8-dimension shape, so the default shape's data stays what it was.
+    const extra = eight
+      ? `,${PLACEMENTS[Math.floor(rand() * PLACEMENTS.length)]},${AUDIENCES[Math.floor(rand() ** 1.3 * AUDIENCES.length)]},` +
+        `${SOURCES[Math.floor(rand() ** 1.5 * SOURCES.length)]},${CHANNELS[Math.floor(rand() * CHANNELS.length)]}`
+      : '';
     const eur = country === 'DE' || country === 'FR' || country === 'ES' || country === 'IT' || country === 'NL';
     const commission = store === 'app_store' && rand() < 0.7 ? '30' : '15';
     const tax = eur ? '19' : country === 'US' ? '0' : '10';
@@ -73,16 +87,16 @@ export async function generate(opts: GenerateOptions): Promise<{ rows: number; b
       const price = (product.price * (eur ? 0.92 : 1)).toFixed(2);
       const iso = new Date(t).toISOString();
       const bad = rand() < 0.001;
-      buf += `${tenant},c${customer},${bad ? 'not-a-time' : iso},${price},${eur ? 'EUR' : 'USD'},${id},,${commission},${tax},${sandbox},,${product.id},${product.duration},${store},${country},${paywall}\n`;
+      buf += `${tenant},c${customer},${bad ? 'not-a-time' : iso},${price},${eur ? 'EUR' : 'USD'},${id},,${commission},${tax},${sandbox},,${product.id},${product.duration},${store},${country},${paywall}${extra}\n`;
       rows++;
       if (rand() < 0.01 && rows < opts.rows) {
         // a later version of the same transaction (e.g. a price correction)
-        buf += `${tenant},c${customer},${iso},${price},${eur ? 'EUR' : 'USD'},${id},,${commission},${tax},${sandbox},${new Date(t + 3_600_000).toISOString()},${product.id},${product.duration},${store},${country},${paywall}\n`;
+        buf += `${tenant},c${customer},${iso},${price},${eur ? 'EUR' : 'USD'},${id},,${commission},${tax},${sandbox},${new Date(t + 3_600_000).toISOString()},${product.id},${product.duration},${store},${country},${paywall}${extra}\n`;
         rows++;
       }
       if (rand() < 0.02 && rows < opts.rows) {
         const linked = rand() < 0.8;
-        buf += `${tenant},c${customer},${new Date(t + 3 * 86_400_000).toISOString()},-${price},${eur ? 'EUR' : 'USD'},r${tx},${linked ? id : ''},${commission},${tax},${sandbox},,${product.id},${product.duration},${store},${country},${paywall}\n`;
+        buf += `${tenant},c${customer},${new Date(t + 3 * 86_400_000).toISOString()},-${price},${eur ? 'EUR' : 'USD'},r${tx},${linked ? id : ''},${commission},${tax},${sandbox},,${product.id},${product.duration},${store},${country},${paywall}${extra}\n`;
         rows++;
       }
       if (buf.length > 1 << 20) await flush();

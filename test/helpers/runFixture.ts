@@ -2,6 +2,7 @@
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
@@ -36,12 +37,17 @@ export async function readLatest(fx: Fixture, tenant = 'default'): Promise<{ rep
   return { report: JSON.parse(await readFile(join(dir, 'ltv.json'), 'utf8')) as TenantReport, dir };
 }
 
+/** The body of a published snapshot `<path>` (stored as `<path>.gz`, SPEC §5), as text. */
+export async function readSnapshot(path: string): Promise<string> {
+  return gunzipSync(await readFile(`${path}.gz`)).toString('utf8');
+}
+
 export async function readZenovay(fx: Fixture, file: string, tenant = 'default'): Promise<ZenovayResponse> {
-  return JSON.parse(await readFile(join(fx.reportsDir, tenant, 'latest', 'api', 'zenovay', file), 'utf8')) as ZenovayResponse;
+  return JSON.parse(await readSnapshot(join(fx.reportsDir, tenant, 'latest', 'api', 'zenovay', file))) as ZenovayResponse;
 }
 
 export async function readAdapty(fx: Fixture, file: string, tenant = 'default'): Promise<AdaptyResponse> {
-  return JSON.parse(await readFile(join(fx.reportsDir, tenant, 'latest', 'api', 'adapty', file), 'utf8')) as AdaptyResponse;
+  return JSON.parse(await readSnapshot(join(fx.reportsDir, tenant, 'latest', 'api', 'adapty', file))) as AdaptyResponse;
 }
 
 /** A matrix as { rowTitle: [value at period 0, 1, …] } for one accounting type. */

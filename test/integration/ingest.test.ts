@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
-import { csv, grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+import { csv, grid, makeFixture, readLatest, readSnapshot, runJob } from '../helpers/runFixture.js';
 
 // Three customers in January, T = Feb 15: p0 (10 + 20 + 30) / 3 = 20; a pays 6 more on Feb 12 → p1 22.
 const ROWS = [
@@ -187,7 +187,7 @@ describe('bad rows', () => {
       const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
       expect(q.map((l) => Number(l.split(',')[1]))).toEqual(bad);
       for (const l of q.slice(0, 5)) expect(out[Number(l.split(',')[1]) - 1]).toContain('not-a-time');
-      const body = JSON.parse(await readFile(join(dir, 'api', 'adapty', 'days-month-country.json'), 'utf8')) as { revenue: { data: { title: string; values: { value: number }[] }[] } };
+      const body = JSON.parse(await readSnapshot(join(dir, 'api', 'adapty', 'days-month-country.json'))) as { revenue: { data: { title: string; values: { value: number }[] }[] } };
       expect(body.revenue.data.find((r) => r.title === 'ZZ')?.values[0]?.value).toBe(3);
     } finally {
       await fx.cleanup();

@@ -1,11 +1,11 @@
-// Real public exports (../shared/datasets): their published totals hold, and the totals of the report
+// Real public exports (test/fixtures/datasets, copies of ../shared/datasets): their published totals hold, and the totals of the report
 // equal an independent sum computed here with BigInt cents-of-cents arithmetic.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeFixture, readAdapty, readLatest, runJob, type Fixture } from '../helpers/runFixture.js';
 
-const DATASETS = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
+const DATASETS = fileURLToPath(new URL('../fixtures/datasets/', import.meta.url));
 const fixtures: Fixture[] = [];
 afterAll(async () => {
   for (const f of fixtures) await f.cleanup();

@@ -4,19 +4,24 @@
 // b1 (US) pays 30.00 on Feb 3. As of 2026-03-16T15:00Z, UTC. Renewals × month:
 //   country=us: Jan {a1}: 10, 15; Feb {b1}: 30; Total p0 (10+30)/2 = 20, p1 only Jan shows it: 15.
 //   date Jan only: Jan {a1,a2}: (10+20)/2 = 15, (15+20)/2 = 17.5.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import { ADAPTY_SNAPSHOT_SPECS } from '../../src/ltv/computeTenant.js';
+import { adaptySnapshotPath, snapshotComputedOnRequest, type Manifest } from '../../src/ltv/runFiles.js';
 import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
 const KEY = 'ltv_engine_run_key_000001';
 let fx: Fixture;
 let s: TestServer;
-const post = (body: unknown): Promise<RawResponse> =>
-  httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers: { authorization: `Api-Key ${KEY}` }, body: JSON.stringify(body) });
+const post = (body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> =>
+  httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers: { authorization: `Api-Key ${KEY}`, ...headers }, body: JSON.stringify(body) });
+/** A snapshot's body as published (`<name>.json.gz`, SPEC §5). */
+const snapshot = (rel: string): string => gunzipSync(readFileSync(join(fx.reportsDir, 'default', 'latest', rel + '.gz'))).toString('utf8');
 
 beforeAll(async () => {
   fx = await makeFixture({
@@ -39,9 +44,51 @@ describe('endpoint over an engine-published run', () => {
   it('an unfiltered request is the snapshot file', async () => {
     const r = await post({ filters: { date: ['2026-01-01', '2026-12-31'] } });
     expect(r.status).toBe(200);
-    expect(r.text).toBe(readFileSync(join(fx.reportsDir, 'default', 'latest', 'api', 'adapty', 'renewals-month-cohort.json'), 'utf8'));
+    expect(r.text).toBe(snapshot('api/adapty/renewals-month-cohort.json'));
     const z = await httpRequest(s.port, '/api/external/v1/revenue/default/ltv?range=all', { headers: { 'x-api-key': KEY } });
-    expect(z.text).toBe(readFileSync(join(fx.reportsDir, 'default', 'latest', 'api', 'zenovay', 'all-monthly.json'), 'utf8'));
+    expect(z.text).toBe(snapshot('api/zenovay/all-monthly.json'));
+  });
+
+  it('stores each snapshot gzipped, identical bodies once (hard links), and sends the stored gzip as it is', async () => {
+    const dir = join(fx.reportsDir, 'default', 'latest');
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    const adapty = readdirSync(join(dir, 'api', 'adapty'));
+    // 140 combinations less the four computed on request (days × day/week rows × day/week periods).
+    expect(ADAPTY_SNAPSHOT_SPECS.filter(snapshotComputedOnRequest).map((sp) => adaptySnapshotPath(sp)).sort()).toEqual(
+      ['days-day-cohort', 'days-day-day', 'days-day-week', 'days-week-day'].map((n) => join('api', 'adapty', `${n}.json`)),
+    );
+    expect(adapty).toHaveLength(136);
+    expect(adapty.every((n) => n.endsWith('.json.gz'))).toBe(true);
+    expect(readdirSync(join(dir, 'api', 'zenovay'))).toHaveLength(14);
+    // Renewals rows by day do not depend on the period unit, and cohorts by day are those rows too:
+    // six names, one file (one inode).
+    const names = ['day', 'week', 'month', 'quarter', 'year'].map((u) => `renewals-${u}-day`).concat('renewals-day-cohort');
+    expect(new Set(names.map((n) => statSync(join(dir, 'api', 'adapty', `${n}.json.gz`)).ino)).size).toBe(1);
+    expect(statSync(join(dir, 'api', 'adapty', 'renewals-year-day.json.gz')).nlink).toBe(6);
+    // Every name is in the manifest with the sha256 of its stored bytes.
+    const gz = readFileSync(join(dir, 'api', 'adapty', 'renewals-month-cohort.json.gz'));
+    expect(manifest.files['api/adapty/renewals-month-cohort.json.gz']?.bytes).toBe(gz.length);
+    const req = { filters: { date: ['2026-01-01', '2026-12-31'] } };
+    const zipped = await post(req, { 'accept-encoding': 'gzip' });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.body.equals(gz)).toBe(true);
+    const plain = await post(req, { 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.etag).toBe(`"${manifest.files['api/adapty/renewals-month-cohort.json.gz']?.sha256}"`);
+    expect(zipped.headers.etag).toBe(plain.headers.etag?.toString().replace(/"$/, '-gzip"'));
+    expect(plain.body.equals(gunzipSync(gz))).toBe(true);
+    const again = await post(req, { 'if-none-match': String(plain.headers.etag) });
+    expect(again.status).toBe(304);
+  });
+
+  it('answers the combinations computed on request like any unfiltered one', async () => {
+    const r = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_type: 'days', period_unit: 'day' });
+    expect(r.status).toBe(200);
+    // The same request with a filter that keeps everyone (an independent path: never a snapshot).
+    const all = await post({ filters: { date: ['2026-01-01', '2026-12-31'], country: ['us', 'de'] }, period_type: 'days', period_unit: 'day' });
+    expect(r.text).toBe(all.text);
+    const rows = (r.json() as AdaptyResponse).revenue.data.map((row) => row.title);
+    expect(rows).toEqual(['Total', '2026-01-05', '2026-01-10', '2026-02-03']);
   });
 
   it('filters by attribute, case-insensitively, with the values computed by hand', async () => {
@@ -65,14 +112,15 @@ describe('endpoint over an engine-published run', () => {
     // computed (runs of equal cells written straight to JSON) and must equal the run's file (cells).
     for (const period_type of ['renewals', 'days']) {
       for (const period_unit of ['day', 'week', 'month', 'quarter', 'year']) {
-        for (const segmentation of ['cohort', 'country', 'week']) {
+        for (const segmentation of ['cohort', 'country', 'week', 'day']) {
           const r = await post({
             filters: { date: ['2026-01-01', '2026-12-31'], country: ['us', 'DE'] }, period_type, period_unit,
             ...(segmentation === 'cohort' ? {} : { segmentation }), // Adapty's clients omit "none"
           });
           expect(r.status).toBe(200);
-          const file = join(fx.reportsDir, 'default', 'latest', 'api', 'adapty', `${period_type}-${period_unit}-${segmentation}.json`);
-          expect(r.text, `${period_type}-${period_unit}-${segmentation}`).toBe(readFileSync(file, 'utf8'));
+          const spec = { period_type, period_unit, segmentation } as (typeof ADAPTY_SNAPSHOT_SPECS)[number];
+          if (snapshotComputedOnRequest(spec)) continue; // no file: the test above compares these two ways
+          expect(r.text, `${period_type}-${period_unit}-${segmentation}`).toBe(snapshot(adaptySnapshotPath(spec)));
         }
       }
     }

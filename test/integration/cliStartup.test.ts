@@ -1,0 +1,50 @@
+// The launcher starts light (issue 13): `ltv --help`, `--version` and every command's help load only
+// commander — never DuckDB, exceljs, BullMQ, ioredis, nodemailer, the chart renderer, pino or zod —
+// whether src/cli/bin.mjs runs the build in dist/ or falls back to the TypeScript through tsx.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { PLAN_NAMES } from '../../src/cli/keysCommand.js';
+import { PLANS } from '../../src/serve/KeyStore.js';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+const TRACE = fileURLToPath(new URL('../helpers/tracePackages.mjs', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function ltv(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', TRACE, BIN, ...args], (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** npm packages the process loaded, less the launcher's own (tsx and esbuild when there is no build). */
+const packages = (stderr: string): string[] =>
+  [...stderr.matchAll(/^package (.+)$/gm)].map((m) => m[1] as string).filter((p) => p !== 'tsx' && p !== 'esbuild' && !p.startsWith('@esbuild/') && p !== 'get-tsconfig' && p !== 'resolve-pkg-maps').sort();
+
+describe('ltv starts light', () => {
+  it('--version and -v print package.json\'s version and load only commander', async () => {
+    for (const flag of ['--version', '-v']) {
+      const r = await ltv([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${VERSION}\n`);
+      expect(packages(r.stderr)).toEqual(['commander']);
+    }
+  });
+
+  it('--help and each command\'s help load only commander', async () => {
+    const results = await Promise.all([['--help'], ['run', '--help'], ['serve', '--help'], ['worker', '--help'], ['enqueue', '--help'], ['keys', 'add', '--help']].map(ltv));
+    for (const r of results) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: ltv/);
+      expect(packages(r.stderr)).toEqual(['commander']);
+    }
+    expect(results[0]?.stdout).toMatch(/-v, --version/);
+  });
+
+  it('keys add --help lists the plans KeyStore accepts', () => {
+    expect([...PLAN_NAMES]).toEqual([...PLANS]);
+  });
+});
