@@ -15,7 +15,8 @@ import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, computeTenant, setCurrentTenant } from './ltv/computeTenant.js';
-import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
+import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
+import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
@@ -68,6 +69,8 @@ export interface RunEffects {
    * no failure notice yet. Non-retryable failures always do. Default true (`ltv run` tries once).
    */
   finalAttempt?: boolean;
+  /** Told of the failure notice's outcome (SPEC §11 email metrics; run emails are in RunResult.notify). */
+  onNotify?: (o: NotifyOutcome) => void;
 }
 
 export interface TenantRunResult {
@@ -87,6 +90,8 @@ export interface RunResult {
   timings: Partial<Record<Stage, number>>;
   /** One per published tenant run when the job emails; a failed send never fails the run. */
   notify?: NotifyOutcome[];
+  /** What the reader must know before trusting the numbers (also in each manifest and workbook). */
+  warnings: RunWarning[];
 }
 
 /** DuckDB's memory limit for a run unless the job sets `duckdb.memory_limit`: enough for the hash tables
@@ -149,7 +154,9 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     const files = await resolveInputs(job, wh, label);
     const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant });
     const check = await checkRows(wh);
-    const inputs: InputStats[] = read.files.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
+    const inputs: InputStats[] = read.files.map((s, i) => ({
+      path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0, columns: s.columns,
+    }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
     if (badRowShareExceeded(check, job.max_bad_row_share)) {
       const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);
@@ -166,7 +173,9 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // statements ~0.5 s faster together).
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
     const local = await asOfWall(wh, asOf.toISOString());
-    const stats = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files));
+    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files));
+    const warnings = [staleAsOfWarning(newestTransactionAt, asOf, job.matrices)].filter((w): w is RunWarning => w !== null);
+    for (const w of warnings) log.warn({ code: w.code }, w.message);
     const tenants = [...check.tenants];
     if (tenants.length === 0) tenants.push(job.tenant);
     const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
@@ -195,6 +204,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         stats,
         summary: comp.summary,
         matrices: job.matrices.map((m) => comp.matrices.get(matrixId(m))!),
+        newest_transaction_at: newestTransactionAt,
+        warnings,
       };
       if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
@@ -240,6 +251,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
           generated_at: r.report.generated_at,
           idempotency_key: effects.idempotencyKey ?? null,
           first_payment_dates: r.firstPaymentDates,
+          newest_transaction_at: newestTransactionAt,
+          warnings,
           inputs,
           stats: { ...stats },
           timings_ms: { ...timings },
@@ -255,6 +268,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.report.summary })),
       stats,
       timings,
+      warnings,
     };
 
     // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in
@@ -280,13 +294,14 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation.
     const retryable = !isAppError(e) || e.retryable;
     if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
-      await notifyFailure(job, e, {
+      const notice = await notifyFailure(job, e, {
         ...effects.mail,
         logger: log,
         asOf,
         reportsDir,
         ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
       });
+      if (notice) effects.onNotify?.(notice);
     }
     throw e;
   } finally {

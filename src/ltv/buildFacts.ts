@@ -19,7 +19,7 @@ export async function buildFacts(
   check: { rows: number; quarantined: number },
   columns: CheckedColumns,
   revenuecatFiles: readonly number[] = [],
-): Promise<RunStats> {
+): Promise<RunStats & { newest_transaction_at: string | null }> {
   const params = { as_of: asOf.toISOString() };
   const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
   // RevenueCat numbers free trials like paid periods: only when some such file has trials is the join made.
@@ -33,7 +33,8 @@ export async function buildFacts(
             count(DISTINCT (tenant_id, customer_id))::INTEGER AS customer_ids,
             count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
             count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
-            count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal
+            count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal,
+            CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms
      FROM deduped`,
     params,
   );
@@ -100,5 +101,7 @@ export async function buildFacts(
     refunds_linked: m?.linked ?? 0,
     refunds_unlinked: m?.unlinked ?? 0,
     movements_without_customer: m?.orphans ?? 0,
+    // For the stale-as-of warning (runWarnings.ts); not a count, so the pipeline keeps it out of stats.
+    newest_transaction_at: d?.newest_ms == null ? null : new Date(d.newest_ms).toISOString(),
   };
 }

@@ -1,6 +1,6 @@
 // The published layout of one run (SPEC §5), in one place so writers, the endpoint and the worker agree.
 import { join } from 'node:path';
-import type { MatrixSpec } from './model.js';
+import type { MatrixSpec, RunWarning } from './model.js';
 
 export const RUN_FILES = {
   manifest: 'manifest.json',
@@ -47,7 +47,11 @@ export interface Manifest {
   idempotency_key: string | null;
   /** Range of the customers' first-payment local dates; null when the tenant has no customer. */
   first_payment_dates: { min: string; max: string } | null;
-  inputs: { path: string; format: string; rows: number; quarantined: number }[];
+  /** Newest transaction at or before the as-of time (ISO UTC); absent in older manifests. */
+  newest_transaction_at?: string | null;
+  /** e.g. a stale as-of time (src/ltv/runWarnings.ts); absent in older manifests. */
+  warnings?: RunWarning[];
+  inputs: { path: string; format: string; rows: number; quarantined: number; columns?: Record<string, string> }[];
   stats: Record<string, number>;
   timings_ms: Record<string, number>;
   /** Every file of the run but the manifest itself, by path relative to the run directory. */

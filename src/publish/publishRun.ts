@@ -20,11 +20,11 @@ export function tenantDirName(tenant: string): string {
   return `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
 }
 
-/** The run-id of an as-of time: `20260316T150000Z` (milliseconds when not zero). */
+/** The run-id of an as-of time: `20260316T150000Z`. */
 export function runIdFor(asOf: Date): string {
-  const iso = asOf.toISOString();
-  const ms = iso.slice(20, 23);
-  return `${iso.slice(0, 19).replace(/[-:]/g, '')}${ms === '000' ? '' : `.${ms}`}Z`;
+  // Whole seconds only (SPEC §5 "e.g. 20260316T150000Z"): an as-of of now carries milliseconds, which made
+  // ids like 20261202T131735.412Z; runs in the same second get the -2, -3 … suffix instead.
+  return `${asOf.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 }
 
 export interface RunSlot {
