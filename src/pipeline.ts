@@ -17,7 +17,7 @@ import { notifyRun } from './notify/notifyRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, computeTenant, setCurrentTenant } from './ltv/computeTenant.js';
 import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { staleAsOfWarning } from './ltv/runWarnings.js';
-import { RUN_FILES, snapshotComputedOnRequest } from './ltv/runFiles.js';
+import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
 import { writeCsv } from './report/writeCsv.js';
@@ -179,9 +179,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     for (const w of warnings) log.warn({ code: w.code }, w.message);
     const tenants = [...check.tenants];
     if (tenants.length === 0) tenants.push(job.tenant);
-    // Combinations the endpoint computes on request are neither stored nor computed here (runFiles.ts).
-    const storedSpecs = ADAPTY_SNAPSHOT_SPECS.filter((sp) => !snapshotComputedOnRequest(sp));
-    const specs = [...storedSpecs, ...job.matrices];
+    const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
     leave('compute', { ...stats, tenants: tenants.length });
 
     // render: each tenant is computed and written in turn (its per-tenant tables are reused).
@@ -218,7 +216,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         await wh.run(`COPY (SELECT * EXCLUDE (attr_id) FROM customers) TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
         await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
         await writeSnapshots({
-          dir, matrices: comp.matrices, adaptySpecs: storedSpecs, summary: comp.summary,
+          dir, matrices: comp.matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: comp.summary,
           currency: job.currency, asOf: asOf.toISOString(), asOfLocal: local,
         });
         report.duration_ms = Date.now() - started;

@@ -38,19 +38,6 @@ export function adaptySnapshotPath(spec: MatrixSpec): string {
  */
 export const SNAPSHOT_GZIP_SUFFIX = '.gz';
 
-/**
- * The unfiltered Adapty combinations that are not stored but computed on request from the run's
- * data/*.parquet (SPEC §6 allows it; the body is byte for byte what the file would hold): `days` with
- * both the rows (cohorts or the segmentation) and the periods by day or week, one of them by day. Two
- * years of data make 730 × 730 cells (a 20–23 MB body, 1.6–1.9 MB gzipped) or 730 × 104: three bodies
- * that were 90 % of a small run's snapshots, and the costliest matrices to compute and render.
- */
-export function snapshotComputedOnRequest(spec: MatrixSpec): boolean {
-  if (spec.period_type !== 'days') return false;
-  const rows = spec.segmentation === 'cohort' ? spec.period_unit : spec.segmentation;
-  return (spec.period_unit === 'day' && (rows === 'day' || rows === 'week')) || (spec.period_unit === 'week' && rows === 'day');
-}
-
 export interface ManifestFile {
   bytes: number;
   sha256: string;

@@ -2,14 +2,14 @@
 // unfiltered combination, as files the endpoint serves as they are. Each body is stored gzip-compressed
 // as `<name>.json.gz`; identical bodies are stored once, the other names being hard links to that file
 // (a hard link is an ordinary file to every reader: a static server serves each name, the endpoint's
-// "must resolve inside the run" rule holds, and `du` counts the bytes once). The few combinations of
-// snapshotComputedOnRequest are not stored: the endpoint computes them from the run's Parquet data.
+// "must resolve inside the run" rule holds, and `du` counts the bytes once). Every combination is stored,
+// the day-unit ones too: the §5 layout is a contract that any static server must be able to serve.
 import { createHash } from 'node:crypto';
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { SNAPSHOT_GZIP_SUFFIX, adaptySnapshotPath, snapshotComputedOnRequest, zenovaySnapshotPath } from '../ltv/runFiles.js';
+import { SNAPSHOT_GZIP_SUFFIX, adaptySnapshotPath, zenovaySnapshotPath } from '../ltv/runFiles.js';
 import type { Matrix, MatrixSpec, Summary } from '../ltv/model.js';
 import { matrixId } from '../ltv/model.js';
 import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from './apiTypes.js';
@@ -60,7 +60,6 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
   // Matrices that share their rows (computeMatrix.ts: product and store_product_id, …) are rendered once.
   const bodies = new Map<Matrix['rows'], Buffer>();
   for (const spec of input.adaptySpecs) {
-    if (snapshotComputedOnRequest(spec)) continue;
     const matrix = input.matrices.get(matrixId(spec));
     if (!matrix) throw new Error(`snapshot needs matrix ${matrixId(spec)}`);
     let body = bodies.get(matrix.rows);
