@@ -1,14 +1,15 @@
 // A tenant's published runs for the explorer (SPEC §5 layout, §10 "a list of published runs"): listed
 // from runs/<run-id>/manifest.json, newest first, and resolved by id. Run ids pass an allow-list before
 // they touch the file system, and every path is resolved with realpath and must stay inside the reports
-// directory. Published runs never change, so what is read of them is kept (bounded).
+// directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Summary } from '../ltv/model.js';
 import { RUN_FILES, type Manifest } from '../ltv/runFiles.js';
 import { DOWNLOADS, type RunListing } from '../explorer/explorerApi.js';
 import type { ResolvedRun, RunStore } from './RunStore.js';
-import { isSafeTenantId } from './tenantId.js';
+import { tenantDirName } from '../publish/publishRun.js';
+import { isValidTenantId } from './tenantId.js';
 
 const RUN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 const KEEP = 64;
@@ -33,9 +34,10 @@ export class RunCatalog {
 
   /** realpath of runs/<runId> when it is a run directory inside the reports directory, else null. */
   private runDir(tenant: string, runId: string): string | null {
-    if (!isSafeTenantId(tenant) || !RUN_ID.test(runId)) return null;
+    if (!isValidTenantId(tenant) || !RUN_ID.test(runId)) return null;
     try {
-      const dir = realpathSync.native(join(this.store.reportsDir, tenant, 'runs', runId));
+      // The tenant's published directory name, never the raw id as a path (tenantId.ts).
+      const dir = realpathSync.native(join(this.store.reportsDir, tenantDirName(tenant), 'runs', runId));
       return this.inside(dir, this.store.reportsDir) ? dir : null;
     } catch {
       return null;
@@ -56,10 +58,10 @@ export class RunCatalog {
 
   /** The tenant's runs, newest first (by as-of time, then id); [] for an unknown tenant. */
   list(tenant: string): RunListing[] {
-    if (!isSafeTenantId(tenant)) return [];
+    if (!isValidTenantId(tenant)) return [];
     let names: string[];
     try {
-      names = readdirSync(join(this.store.reportsDir, tenant, 'runs'));
+      names = readdirSync(join(this.store.reportsDir, tenantDirName(tenant), 'runs'));
     } catch {
       return [];
     }
