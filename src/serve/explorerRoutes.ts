@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { attributeValues } from '../ltv/attributeValues.js';
+import { tenantDirName } from '../publish/publishRun.js';
 import { EXPLORER_API, type RunDetail, type TenantsResponse } from '../explorer/explorerApi.js';
 import { EXPLORER_ASSETS, explorerAsset, type ExplorerAssetName } from '../explorer/explorerAssets.js';
 import { HttpError } from './HttpError.js';
@@ -151,8 +152,9 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
         ctx.res.setHeader('content-type', types[name] as string);
         ctx.res.setHeader('content-length', size);
         ctx.res.setHeader('cache-control', 'private, no-store');
-        // Tenant and run ids are allow-listed ([A-Za-z0-9._-]): safe inside the quoted filename.
-        ctx.res.setHeader('content-disposition', `attachment; filename="${run.tenant}-${runId}-${name}"`);
+        // The tenant's directory name and the run id are [A-Za-z0-9._~-]: safe inside the quoted filename
+        // (a tenant id itself may hold any character).
+        ctx.res.setHeader('content-disposition', `attachment; filename="${tenantDirName(run.tenant)}-${runId}-${name}"`);
         if (ctx.req.method === 'HEAD') {
           ctx.res.end();
           return;

@@ -1,7 +1,7 @@
 // A tenant's published runs for the explorer (SPEC §5 layout, §10 "a list of published runs"): listed
 // from runs/<run-id>/manifest.json, newest first, and resolved by id. Run ids pass an allow-list before
 // they touch the file system, and every path is resolved with realpath and must stay inside the reports
-// directory. Published runs never change, so what is read of them is kept (bounded).
+// directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Summary } from '../ltv/model.js';
@@ -36,6 +36,7 @@ export class RunCatalog {
   private runDir(tenant: string, runId: string): string | null {
     if (!isValidTenantId(tenant) || !RUN_ID.test(runId)) return null;
     try {
+      // The tenant's published directory name, never the raw id as a path (tenantId.ts).
       const dir = realpathSync.native(join(this.store.reportsDir, tenantDirName(tenant), 'runs', runId));
       return this.inside(dir, this.store.reportsDir) ? dir : null;
     } catch {

@@ -161,7 +161,8 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
     expectZenovayError(post, 405, 'METHOD_NOT_ALLOWED');
     expect(post.headers.allow).toBe('GET, HEAD');
     expectZenovayError(await get('/api/external/v1/revenue/acme/ltv/extra'), 404, 'NOT_FOUND');
-    expectZenovayError(await get('/'), 404, 'NOT_FOUND');
+    // `/` is the explorer's page (SPEC §10); any other unknown path is a 404.
+    expectZenovayError(await get('/no-such-page'), 404, 'NOT_FOUND');
   });
 
   it('413 for a body over 64 KiB, even on a GET route', async () => {
