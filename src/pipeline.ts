@@ -66,6 +66,8 @@ export interface RunEffects {
    * no failure notice yet. Non-retryable failures always do. Default true (`ltv run` tries once).
    */
   finalAttempt?: boolean;
+  /** Told of the failure notice's outcome (SPEC §11 email metrics; run emails are in RunResult.notify). */
+  onNotify?: (o: NotifyOutcome) => void;
 }
 
 export interface TenantRunResult {
@@ -293,13 +295,14 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation.
     const retryable = !isAppError(e) || e.retryable;
     if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
-      await notifyFailure(job, e, {
+      const notice = await notifyFailure(job, e, {
         ...effects.mail,
         logger: log,
         asOf,
         reportsDir,
         ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
       });
+      if (notice) effects.onNotify?.(notice);
     }
     throw e;
   } finally {

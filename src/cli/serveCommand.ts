@@ -7,6 +7,7 @@ import { AppError } from '../config/AppError.js';
 import { loadEnv } from '../config/env.js';
 import { createServer } from '../serve/createServer.js';
 import { keysFileSchema } from '../serve/KeyStore.js';
+import { mountOps } from './mountOps.js';
 import { mountRunRoutes } from './mountRunRoutes.js';
 
 export function registerServe(program: Command): void {
@@ -31,9 +32,15 @@ export function registerServe(program: Command): void {
       // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
       const env = loadEnv();
       const runs = env.LTV_ADMIN_KEY_SHA256 ? mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
+      const ops = mountOps(env, { reportsDir: o.reports, queue: runs?.queue ?? null });
       let server;
       try {
-        server = createServer({ reportsDir: o.reports, keysFile: o.keys, logger, ...(runs ? { extraRoutes: runs.routes } : {}) });
+        server = createServer({
+          reportsDir: o.reports, keysFile: o.keys, logger,
+          extraRoutes: [...ops.routes, ...(runs?.routes ?? [])],
+          mounts: runs?.mounts ?? [],
+          onRequest: ops.onRequest,
+        });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);
         throw e;

@@ -1,7 +1,9 @@
 // SPEC §3 presets: where each canonical column comes from in a known export format. A preset entry lists
 // candidate source columns (first present wins) and, where the source needs it, a text transform in SQL
 // over the quoted column (`$col`). `--map` / a job's `map` overrides any entry.
-import type { CanonicalColumn } from '../config/jobSchema.js';
+import type { CanonicalColumn, InputDef } from '../config/jobSchema.js';
+import { ROW_PRESETS } from './presets/rowPresets.js';
+import type { RowPreset } from './presets/RowPreset.js';
 
 export interface ColumnSource {
   /** Source columns to try, in order (matched case-insensitively). */
@@ -61,7 +63,20 @@ export const REVENUECAT_USD: Preset = {
   currency: { from: [], transform: `'USD'` },
 };
 
-export function presetFor(name: 'canonical' | 'revenuecat', reportCurrency: string): Preset {
+/** The row preset of that name (stripe, shopify, adapty, paddle: src/ingest/presets/), if it is one. */
+export function rowPresetFor(name: InputDef['preset']): RowPreset | undefined {
+  return ROW_PRESETS[name];
+}
+
+export function presetFor(name: InputDef['preset'], reportCurrency: string): Preset {
   if (name === 'canonical') return CANONICAL_PRESET;
+  // A row preset's statement returns each canonical column it knows as ltv__<column> (wrapRowPreset.ts).
+  const row = rowPresetFor(name);
+  if (row) {
+    return {
+      ...Object.fromEntries(Object.entries(row.passthrough ?? {}).map(([c, from]) => [c, { from }])),
+      ...Object.fromEntries(row.outputs.map((c) => [c, { from: [`ltv__${c}`] }])),
+    };
+  }
   return reportCurrency === 'USD' ? { ...REVENUECAT_PRESET, ...REVENUECAT_USD } : REVENUECAT_PRESET;
 }

@@ -2,12 +2,14 @@
 // into the `checked_rows` table (src/sql/05_check_rows.sql), seen through the view `checked`. A file that
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
 // naming the file; rows the reader cannot split are kept with their reason (quarantined later).
+import { rm } from 'node:fs/promises';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { presetFor, type ColumnSource } from './presets.js';
+import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
+import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
@@ -26,6 +28,8 @@ interface Reader {
   reader: string;
   params: Record<string, string>;
   line: string;
+  /** SQL: is `line` the physical line (default `s.line IS NOT NULL`) or a position (wrapRowPreset.ts)? */
+  lineKnown?: string;
   parseError: string;
   where: string;
   /** Source column name → SQL text expression reading it. */
@@ -82,7 +86,9 @@ export async function readInputs(
   // Every file's columns first: the table stores the union of what the inputs have.
   const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
   for (const file of files) {
-    const reader = await openReader(wh, file);
+    const opened = await openReader(wh, file);
+    const rowPreset = rowPresetFor(file.input.preset);
+    const reader = rowPreset ? await wrapRowPreset(wh, opened, rowPreset, headerLines(file)) : opened;
     mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
@@ -97,7 +103,7 @@ export async function readInputs(
     const before = fileIdx === 0 ? 0 : await count(wh);
     // checked_rows' rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
     await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
-      i: fileIdx, p: file.path, first: before, header: file.format === 'parquet' ? 0 : 1,
+      i: fileIdx, p: file.path, first: before, header: headerLines(file),
     });
     try {
       await wh.run(
@@ -105,6 +111,7 @@ export async function readInputs(
           verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked_rows AS' : 'INSERT INTO checked_rows',
           keep,
           line: reader.line,
+          line_known: reader.lineKnown ?? 's.line IS NOT NULL',
           parse_error: reader.parseError,
           columns: select.join(',\n    '),
           reader: reader.reader,
@@ -118,6 +125,7 @@ export async function readInputs(
       throw fileError(file, e);
     }
     if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
+    if (file.query) await rm(file.query.file, { force: true });
     stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before, columns: sourceColumns(reader, columns) });
   }
   const checkedView = (tenant?: string): string =>
@@ -161,13 +169,18 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: st
   };
 }
 
+/** Lines before the first row: a CSV's header; none in Parquet or a query's result (rows are numbered from 1). */
+function headerLines(file: SourceFile): number {
+  return file.format === 'parquet' || file.query ? 0 : 1;
+}
+
 async function count(wh: Warehouse): Promise<number> {
   const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM checked_rows');
   return row?.n ?? 0;
 }
 
 async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
-  const params: Record<string, string> = { path: file.path };
+  const params: Record<string, string> = { path: file.query?.file ?? file.path };
   let reader: string;
   let line = 'NULL';
   let parseError = 'NULL';

@@ -12,7 +12,7 @@ import { KeyStore, type KeyRecord } from './KeyStore.js';
 import { compileRoutes, matchRoute } from './matchRoute.js';
 import { RateLimiter } from './RateLimiter.js';
 import { bodyTooLarge, readJsonBody } from './readJsonBody.js';
-import type { AuthScheme, Route, RouteContext } from './Route.js';
+import type { AuthScheme, Mount, RequestRecord, Route, RouteContext } from './Route.js';
 import { RunStore } from './RunStore.js';
 import { zenovayRoute } from './zenovayRoute.js';
 
@@ -26,6 +26,10 @@ export interface ServerOptions {
   keysPollMs?: number;
   /** A route that has not answered by then gets a 500 (default 30 s). */
   handlerTimeoutMs?: number;
+  /** Prefixes handled as a whole by the caller (bull-board, mounted by the CLI); they authenticate themselves. */
+  mounts?: Mount[];
+  /** Called once per answered request (SPEC §11 metrics). */
+  onRequest?: (r: RequestRecord) => void;
   /** Clock of the rate limiter (tests). */
   now?: () => number;
 }
@@ -93,6 +97,12 @@ export function createServer(opts: ServerOptions): LtvServer {
     log.family = familyOfPath(path);
     const method = req.method ?? 'GET';
 
+    const mount = opts.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+    if (mount) {
+      log.route = `${mount.prefix}/*`;
+      await mount.handle(req, res, path.slice(mount.prefix.length) || '/');
+      return;
+    }
     if (!METHODS.has(method)) {
       res.setHeader('allow', 'GET, HEAD, POST');
       throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed`);
@@ -169,6 +179,8 @@ export function createServer(opts: ServerOptions): LtvServer {
     res.setHeader('x-request-id', requestId);
     const log: RequestState = { route: 'unmatched', family: 'zenovay' };
     res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      opts.onRequest?.({ route: log.route, method: req.method ?? 'GET', status: res.statusCode, seconds });
       // SPEC §6 access log: never a key, never a body.
       logger.info(
         {

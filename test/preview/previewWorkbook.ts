@@ -55,8 +55,9 @@ async function targets(): Promise<Target[]> {
   const reportsDir = join(out, 'reports');
   const runs: { name: string; job: Job; asOf?: Date }[] = [{ name: 'example', job: await loadJob('jobs/example.json') }];
   for (const r of README_RUNS) {
-    if (existsSync(r.job.inputs[0]!.path)) runs.push({ name: r.name, job: jobFromFlags(r.job, process.cwd()), asOf: new Date(r.asOf) });
-    else process.stderr.write(`preview: ${r.job.inputs[0]!.path} is missing; ${r.name} left out\n`);
+    const path = r.job.inputs[0]?.path ?? '';
+    if (existsSync(path)) runs.push({ name: r.name, job: jobFromFlags(r.job, process.cwd()), asOf: new Date(r.asOf) });
+    else process.stderr.write(`preview: ${path} is missing; ${r.name} left out\n`);
   }
   const list: Target[] = [];
   for (const r of runs) {
