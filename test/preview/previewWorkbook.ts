@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { jobFromFlags, loadJob } from '../../src/config/loadJob.js';
 import type { Job, JobInput } from '../../src/config/jobSchema.js';
@@ -50,7 +50,11 @@ const README_RUNS: { name: string; asOf: string; job: JobInput }[] = [
 async function targets(): Promise<Target[]> {
   const args = process.argv.slice(2);
   if (args.length > 0) {
-    return Promise.all(args.map(async (p) => ({ name: basename(dirname(resolve(p))), report: JSON.parse(await readFile(p, 'utf8')) as TenantReport, runDir: null, job: null })));
+    return Promise.all(args.map(async (p) => {
+      const report = JSON.parse(await readFile(p, 'utf8')) as TenantReport;
+      // Named by tenant: a published path ends in <tenant>/latest/ltv.json.
+      return { name: report.tenant.replace(/[^A-Za-z0-9._-]+/g, '_'), report, runDir: null, job: null };
+    }));
   }
   const reportsDir = join(out, 'reports');
   const runs: { name: string; job: Job; asOf?: Date }[] = [{ name: 'example', job: await loadJob('jobs/example.json') }];
