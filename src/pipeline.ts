@@ -134,7 +134,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     if (!open) return;
     open = false;
     wh.close();
-    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
+    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`, `${dbPath}.in`].map((p) => rm(p, { recursive: true, force: true })));
   };
   const slots: RunSlot[] = [];
   try {
@@ -144,9 +144,14 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
-    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant });
+    await mkdir(`${dbPath}.in`);
+    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${dbPath}.in` });
     const check = await checkRows(wh);
-    const inputs: InputStats[] = read.files.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
+    const inputs: InputStats[] = read.files.map((s, i) => ({
+      path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0,
+      ...(s.blank_lines ? { blank_lines: s.blank_lines } : {}),
+      ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
+    }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
     if (badRowShareExceeded(check, job.max_bad_row_share)) {
       const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);

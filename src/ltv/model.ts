@@ -79,6 +79,10 @@ export interface InputStats {
   format: string;
   rows: number;
   quarantined: number;
+  /** Lines with no data (empty or only spaces) and lines repeating the header: skipped, counted (SPEC §3;
+   *  present when not zero). */
+  blank_lines?: number;
+  repeated_header_lines?: number;
 }
 
 export interface RunStats {
