@@ -77,7 +77,11 @@ export interface CheckedColumns {
 export async function readInputs(
   wh: Warehouse,
   files: SourceFile[],
-  opts: { currency: string; tenant: string; /** A directory of the run's own for the splitter's clean files. */ scratchDir: string },
+  opts: {
+    currency: string; tenant: string;
+    /** A directory of the run's own for the splitter's clean files. */ scratchDir: string;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<{
   files: InputFileStats[];
   columns: CheckedColumns;
@@ -90,7 +94,7 @@ export async function readInputs(
   // Every file's columns first: the table stores the union of what the inputs have.
   const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
   for (const [fileIdx, file] of files.entries()) {
-    const reader = await openReader(wh, file, opts.scratchDir, fileIdx);
+    const reader = await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal);
     mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
@@ -195,8 +199,8 @@ function columnsStruct(names: readonly string[], prefix: readonly [string, strin
   return `{${[...prefix, ...names.map((n): [string, string] => [n, 'VARCHAR'])].map(([n, t]) => `${quoteLiteral(n)}: '${t}'`).join(', ')}}`;
 }
 
-async function openReader(wh: Warehouse, file: SourceFile, scratch: string, fileIdx: number): Promise<Reader> {
-  const src = { path: file.path, gzip: file.gzip };
+async function openReader(wh: Warehouse, file: SourceFile, scratch: string, fileIdx: number, signal: AbortSignal | undefined): Promise<Reader> {
+  const src = { path: file.path, gzip: file.gzip, signal };
   const clean = join(scratch, `input-${fileIdx}.txt`);
   const columns = new Map<string, string>();
   if (file.format === 'csv') {

@@ -53,6 +53,8 @@ export interface CsvHeader {
 export interface TextSource {
   path: string;
   gzip: boolean;
+  /** A cancelled run stops reading at the next chunk. */
+  signal?: AbortSignal | undefined;
 }
 
 function stream(src: TextSource): Readable {
@@ -78,8 +80,12 @@ function readError(src: TextSource, e: unknown): AppError {
 
 async function* chunks(src: TextSource): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of stream(src)) yield chunk as Buffer;
+    for await (const chunk of stream(src)) {
+      src.signal?.throwIfAborted();
+      yield chunk as Buffer;
+    }
   } catch (e) {
+    if (src.signal?.aborted) throw new AppError('TRANSIENT', 'INTERRUPT: the run was cancelled', { retryable: true });
     throw readError(src, e);
   }
 }
