@@ -15,15 +15,20 @@ import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, computeTenant, setCurrentTenant } from './ltv/computeTenant.js';
-import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
+import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
+import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
+import { writeReportHtml } from './report/writeReportHtml.js';
 import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
-import { loadSql, macrosSql, quoteLiteral } from './warehouse/loadSql.js';
+import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
+import { installMacros } from './warehouse/installMacros.js';
+import { asOfWall } from './ltv/asOfWall.js';
+import { revenuecatFiles } from './ingest/presets.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
 import { removeStaleScratch } from './warehouse/removeStaleScratch.js';
 
@@ -66,6 +71,8 @@ export interface RunEffects {
    * no failure notice yet. Non-retryable failures always do. Default true (`ltv run` tries once).
    */
   finalAttempt?: boolean;
+  /** Told of the failure notice's outcome (SPEC §11 email metrics; run emails are in RunResult.notify). */
+  onNotify?: (o: NotifyOutcome) => void;
 }
 
 export interface TenantRunResult {
@@ -85,6 +92,8 @@ export interface RunResult {
   timings: Partial<Record<Stage, number>>;
   /** One per published tenant run when the job emails; a failed send never fails the run. */
   notify?: NotifyOutcome[];
+  /** What the reader must know before trusting the numbers (also in each manifest and workbook). */
+  warnings: RunWarning[];
 }
 
 /** DuckDB's memory limit for a run unless the job sets `duckdb.memory_limit`: enough for the hash tables
@@ -154,7 +163,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   try {
     // ingest
     enter('ingest', 'reading inputs');
-    await wh.run(macrosSql(job.timezone));
+    await installMacros(wh, job.timezone);
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
@@ -162,7 +171,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${dbPath}.in`, signal: effects.signal });
     const check = await checkRows(wh);
     const inputs: InputStats[] = read.files.map((s, i) => ({
-      path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0,
+      path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0, columns: s.columns,
       ...(s.blank_lines ? { blank_lines: s.blank_lines } : {}),
       ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
     }));
@@ -181,11 +190,10 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
     // statements ~0.5 s faster together).
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
-    const stats = await buildFacts(wh, asOf, check, read.columns);
-    const [{ local } = { local: '' }] = await wh.json<{ local: string }>(
-      "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
-      { a: asOf.toISOString() },
-    );
+    const local = await asOfWall(wh, asOf.toISOString());
+    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files));
+    const warnings = [staleAsOfWarning(newestTransactionAt, asOf, job.matrices)].filter((w): w is RunWarning => w !== null);
+    for (const w of warnings) log.warn({ code: w.code }, w.message);
     const tenants = [...check.tenants];
     if (tenants.length === 0) tenants.push(job.tenant);
     const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
@@ -214,6 +222,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         stats,
         summary: comp.summary,
         matrices: job.matrices.map((m) => comp.matrices.get(matrixId(m))!),
+        newest_transaction_at: newestTransactionAt,
+        warnings,
       };
       if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
@@ -235,6 +245,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         if (job.formats.includes('xlsx')) {
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine });
         }
+        await writeReportHtml(report, comp.matrices.values(), join(dir, RUN_FILES.report));
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }
@@ -259,6 +270,9 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
           generated_at: r.report.generated_at,
           idempotency_key: effects.idempotencyKey ?? null,
           first_payment_dates: r.firstPaymentDates,
+          newest_transaction_at: newestTransactionAt,
+          warnings,
+          summary: r.report.summary,
           inputs,
           stats: { ...stats },
           timings_ms: { ...timings },
@@ -275,6 +289,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.report.summary })),
       stats,
       timings,
+      warnings,
     };
 
     // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in
@@ -300,13 +315,14 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation.
     const retryable = !isAppError(e) || e.retryable;
     if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
-      await notifyFailure(job, e, {
+      const notice = await notifyFailure(job, e, {
         ...effects.mail,
         logger: log,
         asOf,
         reportsDir,
         ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
       });
+      if (notice) effects.onNotify?.(notice);
     }
     throw e;
   } finally {
@@ -331,6 +347,7 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
     tenants: published.map((p) => ({ tenant: p.tenant, runId: p.runId, dir: p.dir, summary: reports.get(p.tenant)!.summary })),
     stats: reports.get(published[0]!.tenant)!.stats,
     timings: {},
+    warnings: published[0]!.manifest.warnings ?? [],
   };
   if (job.email && effects.email !== 'off') {
     effects.onProgress?.({ stage: 'notify', percent: STAGE_START.notify, message: 'emailing' });

@@ -3,13 +3,15 @@
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
 // naming the file; records the splitter (splitRecords.ts) cannot split are kept with their physical line
 // and reason (quarantined later), blank lines and repeated header lines are counted per file.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { presetFor, type ColumnSource } from './presets.js';
+import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
+import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, splitCsvToClean, splitLinesToClean, type SplitStats } from './splitRecords.js';
 
@@ -22,12 +24,16 @@ export interface InputFileStats {
   /** Empty lines (no data) and lines equal to the header (concatenated exports): skipped, counted. */
   blank_lines: number;
   repeated_header_lines: number;
+  /** The mapping used, for the About sheet: canonical column → the file's column(s), or "derived". */
+  columns: Record<string, string>;
 }
 
 interface Reader {
   reader: string;
   params: Record<string, string>;
   line: string;
+  /** SQL: is `line` the physical line (default `s.line IS NOT NULL`) or a position (wrapRowPreset.ts)? */
+  lineKnown?: string;
   parseError: string;
   where: string;
   /** Source column name → SQL text expression reading it. */
@@ -94,7 +100,7 @@ export async function readInputs(
   // Every file's columns first: the table stores the union of what the inputs have.
   const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
   for (const [fileIdx, file] of files.entries()) {
-    const reader = await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal);
+    const reader = await withRowPreset(wh, file, await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal));
     mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
@@ -118,8 +124,9 @@ export async function readInputs(
         loadSql('05_check_rows', {
           verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked_rows AS' : 'INSERT INTO checked_rows',
           keep,
-          line: reader.line,
-          parse_error: reader.parseError,
+          line: r.line,
+          line_known: r.lineKnown ?? 's.line IS NOT NULL',
+          parse_error: r.parseError,
           columns: select.join(',\n    '),
           reader: r.reader,
           where: r.where,
@@ -135,14 +142,15 @@ export async function readInputs(
         // A plain file DuckDB would not read strictly (a wrong field count, an over-long line): the
         // splitter reads it instead, quarantining what it cannot split. The failed statement added nothing.
         if (!reader.slow || isInterrupted(e)) throw e;
-        reader = await reader.slow();
+        reader = await withRowPreset(wh, file, await reader.slow());
         await check(reader);
       }
     } catch (e) {
       throw isInterrupted(e) || isAppError(e) ? e : fileError(file, e);
     }
+    if (file.query) await rm(file.query.file, { force: true });
     stats.push({
-      path: file.path, format: file.format, rows: (await count(wh)) - before,
+      path: file.path, format: file.format, rows: (await count(wh)) - before, columns: sourceColumns(reader, columns),
       blank_lines: reader.stats?.blank_lines ?? 0, repeated_header_lines: reader.stats?.repeated_header_lines ?? 0,
     });
   }
@@ -187,6 +195,17 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: st
   };
 }
 
+/** The reader with the input's row preset (if any) between it and the check statement. */
+async function withRowPreset(wh: Warehouse, file: SourceFile, opened: Reader): Promise<Reader> {
+  const rowPreset = rowPresetFor(file.input.preset);
+  return rowPreset ? wrapRowPreset(wh, opened, rowPreset, opened.headerLines) : opened;
+}
+
+/** Lines before the first row: a CSV's header; none in Parquet or a query's result (rows are numbered from 1). */
+function headerLines(file: SourceFile): number {
+  return file.format === 'parquet' || file.query ? 0 : 1;
+}
+
 async function count(wh: Warehouse): Promise<number> {
   const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM checked_rows');
   return row?.n ?? 0;
@@ -200,7 +219,7 @@ function columnsStruct(names: readonly string[], prefix: readonly [string, strin
 }
 
 async function openReader(wh: Warehouse, file: SourceFile, scratch: string, fileIdx: number, signal: AbortSignal | undefined): Promise<Reader> {
-  const src = { path: file.path, gzip: file.gzip, signal };
+  const src = { path: file.query?.file ?? file.path, gzip: file.gzip, signal };
   const clean = join(scratch, `input-${fileIdx}.txt`);
   const columns = new Map<string, string>();
   if (file.format === 'csv') {
@@ -210,11 +229,11 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     const head = await readCsvHeader(src, file.delimiter);
     const { names, duplicated, delimiter } = head.header;
     for (const name of names) columns.set(name, `src.${quoteIdent(name)}`);
-    const params = { path: file.path, delim: delimiter };
+    const params = { path: src.path, delim: delimiter };
     const fast: Reader = {
       reader: `read_csv($path, columns = ${columnsStruct(names)}, header = true, delim = $delim, ${READ_CSV_FIXED}${
         head.terminator === 'crlf' ? '' : ", new_line = '\\n'"}, max_line_size = ${MAX_RECORD_BYTES})`,
-      params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated, headerLines: 1,
+      params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated, headerLines: headerLines(file),
       stats: { records: 0, blank_lines: 0, repeated_header_lines: 0 },
     };
     const slow = async (): Promise<Reader> => {
@@ -223,7 +242,8 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
         ...fast,
         reader: `read_csv($path, columns = ${columnsStruct(names, [['__ltv_line', 'BIGINT'], ['__ltv_reason', 'VARCHAR']])}, header = false, delim = $delim, ${READ_CSV_FIXED}, new_line = '\\n', max_line_size = ${MAX_RECORD_BYTES + 4096})`,
         params: { path: clean, delim: delimiter },
-        line: 'src.__ltv_line',
+        // A query's result numbers its rows from 1 (its CSV's header is no line of the user's).
+        line: file.query ? 'src.__ltv_line - 1' : 'src.__ltv_line',
         parseError: 'src.__ltv_reason',
         stats: split.stats,
       };
@@ -283,6 +303,17 @@ function jsonPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** Which of the file's columns each canonical column reads (those its expression names), or "derived". */
+function sourceColumns(reader: Reader, columns: Map<CanonicalColumn, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [c, expr] of columns) {
+    if (expr === 'NULL') continue;
+    const names = [...reader.columns].filter(([, e]) => expr.includes(e)).map(([name]) => name);
+    out[c] = names.length ? names.join(' + ') : 'derived';
+  }
+  return out;
+}
+
 /** The SQL text for canonical column `c`: the job's map, else the preset, else the column of that name. */
 function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportCurrency: string): string {
   const byLower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
@@ -327,7 +358,14 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
   if (source.from.length === 0 && source.transform) return source.transform;
   if (present.length === 0) return undefined;
   const col = source.coalesce && present.length > 1 ? `coalesce(${present.map((e) => `nullif(trim(${e}), '')`).join(', ')})` : present[0]!;
-  return source.transform ? source.transform.replaceAll('$col', `(${col})`) : col;
+  if (!source.transform) return col;
+  let sql = source.transform.replaceAll('$col', `(${col})`);
+  // Other columns the transform reads (presets.ts `with`), longest names first so none is a prefix of another.
+  for (const [name, from] of Object.entries(source.with ?? {}).sort(([a], [b]) => b.length - a.length)) {
+    const expr = from.map(find).find((e) => e !== undefined);
+    sql = sql.replaceAll(`$${name}`, expr === undefined ? 'CAST(NULL AS VARCHAR)' : `(${expr})`);
+  }
+  return sql;
 }
 
 function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {

@@ -3,10 +3,13 @@
 import type { Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
+import { loadEnv } from '../config/env.js';
 import type { InputDef, Job } from '../config/jobSchema.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { readQuery } from './readQuery.js';
 
 export type FileFormat = 'csv' | 'whitespace' | 'jsonl' | 'parquet';
 
@@ -18,6 +21,8 @@ export interface SourceFile {
   format: FileFormat;
   /** CSV delimiter when known (given or implied by .tsv). */
   delimiter?: string;
+  /** A database query's result streamed into this temporary CSV (readQuery.ts); `path` names the input. */
+  query?: { file: string };
   /** gzip data (by its magic bytes, whatever the name): ltv inflates and verifies it while reading. */
   gzip: boolean;
 }
@@ -38,19 +43,29 @@ export function fileKind(st: Stats): string | null {
 export async function resolveInputs(job: Job, wh: Warehouse, label: string): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   for (const [i, input] of job.inputs.entries()) {
-    const pattern = isAbsolute(input.path) ? input.path : resolve(job.baseDir, input.path);
-    if (!GLOB_CHARS.test(input.path)) {
+    if (input.query !== undefined) {
+      // Beside DuckDB's spill files: removed with the run's scratch space whatever happens.
+      const [{ dir } = { dir: '' }] = await wh.json<{ dir: string }>("SELECT current_setting('temp_directory') AS dir");
+      files.push(await readQuery(input, {
+        label, inputIndex: i, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: loadEnv().LTV_CONNECT_TIMEOUT_MS,
+      }));
+      continue;
+    }
+    // The job schema guarantees a path where there is no query.
+    const path = input.path!;
+    const pattern = isAbsolute(path) ? path : resolve(job.baseDir, path);
+    if (!GLOB_CHARS.test(path)) {
       // A plain path: say what is wrong with it (missing, a directory, a FIFO…) before any reader opens it.
       const st = await stat(pattern).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${input.path}" (looked in ${job.baseDir})`);
-        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${input.path}" (${e.code ?? e.message})`);
+        if (e.code === 'ENOENT') throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
+        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}" (${e.code ?? e.message})`);
       });
       const kind = fileKind(st);
       if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: ${pattern} is ${kind}`);
     }
     const matches = await expand(pattern, wh);
     if (matches.length === 0) {
-      throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${input.path}" (looked in ${job.baseDir})`);
+      throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
     }
     for (const path of matches) {
       const st = await stat(path).catch((e: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 // The long, tidy form of every matrix (SPEC §5 csv): one row per matrix row × period × accounting
 // type. ltv.csv and the workbook's Data sheet both write exactly these rows, so their column list is
 // one contract; add columns only at the end.
+import { completeCustomers } from '../ltv/cellRuns.js';
 import { ACCOUNTING_TYPES, type AccountingType, type CellState, type TenantReport } from '../ltv/model.js';
 
 export const TIDY_COLUMNS = [
@@ -19,6 +20,7 @@ export const TIDY_COLUMNS = [
   'value',
   'customers',
   'state',
+  'complete_customers',
 ] as const;
 export type TidyColumn = (typeof TIDY_COLUMNS)[number];
 
@@ -45,10 +47,12 @@ export interface TidyRow {
   /** Customers behind this cell (differs from cohort_size on rows that span cohorts, SPEC §4). */
   customers: number;
   state: CellState;
+  /** Of `customers`, those in cohorts for which the period is complete (the share of the cell that is final). */
+  complete_customers: number;
 }
 
 /** Columns whose values are numbers; every other column is text. */
-export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers']);
+export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers', 'complete_customers']);
 
 /** Matrices in report order, rows in matrix order, periods ascending, accounting types in model order. */
 export function* tidyRows(report: TenantReport): Generator<TidyRow> {
@@ -72,6 +76,7 @@ export function* tidyRows(report: TenantReport): Generator<TidyRow> {
             value: cell[accountingType],
             customers: cell.customers,
             state: cell.state,
+            complete_customers: completeCustomers(cell),
           };
         }
       }

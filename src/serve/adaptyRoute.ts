@@ -3,6 +3,7 @@
 // valid request is computed read-only from the same run and cached with it (runs never change).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { RUN_HEADER } from '../explorer/explorerApi.js';
 import { adaptySnapshotPath } from '../ltv/runFiles.js';
 import type { Manifest } from '../ltv/runFiles.js';
 import { adaptyToCsv } from '../report/adaptyCsv.js';
@@ -12,6 +13,7 @@ import { computeAdapty } from './computeAdapty.js';
 import { HttpError } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 import type { Route } from './Route.js';
+import type { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
 import { sendBytes } from './sendBytes.js';
 
@@ -26,8 +28,17 @@ const CSV_TYPE = 'text/csv; charset=utf-8';
 
 function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string {
   if (typeof hint === 'string' && hint !== '') {
-    if (!key.tenants.includes(hint)) throw new HttpError('NOT_FOUND', 'App not found');
-    return hint;
+    // A header carries Latin-1 only: an id with other characters (or spaces, slashes…) may be sent
+    // percent-encoded, as in the Zenovay URL. The id as sent is tried first.
+    let decoded: string | null = null;
+    try {
+      decoded = decodeURIComponent(hint);
+    } catch {
+      decoded = null;
+    }
+    const found = [hint, decoded].find((t): t is string => t !== null && key.tenants.includes(t));
+    if (found === undefined) throw new HttpError('NOT_FOUND', 'App not found');
+    return found;
   }
   if (key.tenants.length === 1) return key.tenants[0] as string;
   throw new HttpError('VALIDATION_ERROR', `This key may see several apps; name one in the ${TENANT_HEADER} header`, {
@@ -43,7 +54,7 @@ export function matchesSnapshot(r: AdaptyRequest, manifest: Manifest): boolean {
   return r.filters.date[0] <= span.min && r.filters.date[1] >= span.max;
 }
 
-export function adaptyRoute(runs: RunStore): Route {
+export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
   return {
     method: 'POST',
     path: ADAPTY_PATH,
@@ -54,8 +65,10 @@ export function adaptyRoute(runs: RunStore): Route {
       const tenant = pickTenant(key, ctx.req.headers[TENANT_HEADER]);
       const request = parseAdaptyRequest(await ctx.readJson());
       ctx.setTenant(tenant);
-      const run = runs.resolve(tenant);
-      if (!run) throw new HttpError('NOT_FOUND', 'App not found');
+      // The explorer names an older run in a header (SPEC §10); without it the latest, as Adapty's clients expect.
+      const runId = ctx.req.headers[RUN_HEADER];
+      const run = typeof runId === 'string' && catalog ? catalog.resolve(tenant, runId) : runs.resolve(tenant);
+      if (!run) throw new HttpError('NOT_FOUND', typeof runId === 'string' ? 'Run not found' : 'App not found');
 
       if (matchesSnapshot(request, run.manifest)) {
         const file = runs.file(run, adaptySnapshotPath(request.spec));
