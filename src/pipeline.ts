@@ -1,6 +1,6 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -18,7 +18,7 @@ import { ADAPTY_SNAPSHOT_SPECS, computeTenant, setCurrentTenant } from './ltv/co
 import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
-import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
@@ -30,6 +30,7 @@ import { installMacros } from './warehouse/installMacros.js';
 import { asOfWall } from './ltv/asOfWall.js';
 import { revenuecatFiles } from './ingest/presets.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
+import { removeStaleScratch } from './warehouse/removeStaleScratch.js';
 
 export const STAGES = ['ingest', 'compute', 'render', 'publish', 'notify'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -123,10 +124,18 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
   };
 
+  // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
+  // straight to what is left: nothing is computed again.
+  if (effects.idempotencyKey !== undefined) {
+    const done = await resumePublished(job, effects, reportsDir, asOf, log);
+    if (done) return done;
+  }
+
   // A run works in a temporary database with a memory limit: its (TEMP) tables stay in memory up to the
   // limit and spill to the temporary directory beyond it, so larger inputs slow down instead of failing.
   const scratchDir = job.duckdb.temp_directory ? resolve(job.baseDir, job.duckdb.temp_directory) : tmpdir();
   await mkdir(scratchDir, { recursive: true });
+  await removeStaleScratch(scratchDir, log);
   const dbPath = join(scratchDir, `ltv-run-${process.pid}-${randomBytes(4).toString('hex')}.duckdb`);
   const wh = await Warehouse.open({
     timezone: job.timezone,
@@ -136,14 +145,19 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     tempDirectory: `${dbPath}.tmp`,
     ...(job.duckdb.threads ? { threads: job.duckdb.threads } : {}),
   });
+  // Cancellation reaches into a running stage: the statement in progress is interrupted and the next one
+  // refused (SIGTERM hands the run back within the grace period; a lost run lock stops it at once).
+  const cancel = (): void => wh.interrupt();
+  effects.signal?.addEventListener('abort', cancel, { once: true });
   // Released before the notify stage too: SMTP retries may take minutes and need neither DuckDB's memory
   // nor its temporary file.
   let open = true;
   const releaseWarehouse = async (): Promise<void> => {
     if (!open) return;
     open = false;
+    effects.signal?.removeEventListener('abort', cancel);
     wh.close();
-    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
+    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`, `${dbPath}.in`].map((p) => rm(p, { recursive: true, force: true })));
   };
   const slots: RunSlot[] = [];
   try {
@@ -153,10 +167,13 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
-    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant });
+    await mkdir(`${dbPath}.in`);
+    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${dbPath}.in`, signal: effects.signal });
     const check = await checkRows(wh);
     const inputs: InputStats[] = read.files.map((s, i) => ({
       path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0, columns: s.columns,
+      ...(s.blank_lines ? { blank_lines: s.blank_lines } : {}),
+      ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
     }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
     if (badRowShareExceeded(check, job.max_bad_row_share)) {
@@ -187,7 +204,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     const rendered: { tenant: string; slot: RunSlot; report: TenantReport; firstPaymentDates: { min: string; max: string } | null }[] = [];
     let computeMs = 0;
     for (const tenant of tenants) {
-      const slot = await reserveRun(reportsDir, tenant, asOf, effects.idempotencyKey ?? null);
+      const slot = await reserveRun(reportsDir, tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
       slots.push(slot);
       const t0 = Date.now();
       const comp = await computeTenant(wh, tenant, local, specs);
@@ -259,6 +276,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
           inputs,
           stats: { ...stats },
           timings_ms: { ...timings },
+          run_tenants: rendered.map((x) => x.tenant),
         },
         job.retention,
       );
@@ -310,6 +328,40 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   } finally {
     await releaseWarehouse();
   }
+}
+
+/** The published run of this idempotency key, emailed if the job emails; null when not all published. */
+async function resumePublished(job: Job, effects: RunEffects, reportsDir: string, asOf: Date, log: Logger): Promise<RunResult | null> {
+  const published = await findPublishedRun(reportsDir, job.name, asOf, effects.idempotencyKey!);
+  if (!published) return null;
+  const reports = new Map<string, TenantReport>();
+  for (const p of published) {
+    const report = await readFile(join(p.dir, RUN_FILES.json), 'utf8').then((t) => JSON.parse(t) as TenantReport, () => null);
+    if (!report) return null; // no ltv.json (formats without json): compute again
+    reports.set(p.tenant, report);
+  }
+  log.info({ runs: published.map((p) => p.runId) }, 'run already published by an earlier attempt; only what is left is done');
+  const result: RunResult = {
+    job: job.name,
+    asOf: asOf.toISOString(),
+    tenants: published.map((p) => ({ tenant: p.tenant, runId: p.runId, dir: p.dir, summary: reports.get(p.tenant)!.summary })),
+    stats: reports.get(published[0]!.tenant)!.stats,
+    timings: {},
+    warnings: published[0]!.manifest.warnings ?? [],
+  };
+  if (job.email && effects.email !== 'off') {
+    effects.onProgress?.({ stage: 'notify', percent: STAGE_START.notify, message: 'emailing' });
+    result.notify = await notifyRun(result, job, {
+      ...effects.mail,
+      logger: log,
+      reports,
+      ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
+      ...(effects.signal ? { signal: effects.signal } : {}),
+    });
+    if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
+  }
+  effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
+  return result;
 }
 
 async function copyQuarantine(wh: Warehouse, tenant: string | null, path: string): Promise<void> {

@@ -12,9 +12,15 @@ import { registerWorker } from './workerCommand.js';
 
 const program = new Command('ltv')
   .description('Cohort lifetime-value reports from transaction exports')
-  .showHelpAfterError('(run `ltv --help` for usage)')
   // src/cli/ and dist/cli/ both sit two levels below package.json.
-  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version');
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version')
+  // A usage mistake (unknown flag or command, missing argument) is one line, the hint included; the
+  // subcommands registered below inherit this.
+  .configureOutput({ outputError: (text, write) => write(`${oneLine(text)} (run \`ltv --help\` for usage)\n`) });
+
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, '; ');
+}
 
 registerRun(program);
 registerServe(program);
@@ -26,10 +32,12 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (isAppError(e)) {
-    process.stderr.write(`ltv: ${e.message}\n`);
+    process.stderr.write(`ltv: ${oneLine(e.message)}\n`);
     process.exitCode = e.code === 'INTERNAL' ? 70 : 1;
   } else {
-    process.stderr.write(`ltv: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // Not a mistake of the user's: one line still; the stack with LTV_DEBUG=1.
+    const detail = e instanceof Error ? (process.env.LTV_DEBUG ? (e.stack ?? e.message) : oneLine(e.message)) : String(e);
+    process.stderr.write(`ltv: internal error: ${detail}\n`);
     process.exitCode = 70;
   }
 }

@@ -62,7 +62,8 @@ export function registerRun(program: Command): void {
       }
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
       const logger = pino({ level: flags.verbose ? 'info' : 'warn' }, pino.destination(2));
-      const reporter = createProgressReporter(process.stderr);
+      // Progress goes to stdout: stderr carries only the one line of an error.
+      const reporter = createProgressReporter(process.stdout);
       const result = await runPipeline(job, {
         logger,
         ...(asOf ? { asOf } : {}),

@@ -1,6 +1,20 @@
 // Job definitions (SPEC §7): one JSON file per job in jobs/, validated once at load with messages that
 // name the file and the field, then frozen. `ltv run --input …` builds the same object from flags.
 import { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
+
+/** SPEC §7: the schedule is checked when the job is loaded (by `ltv run` too), with the parser BullMQ uses. */
+function isCron(text: string): boolean {
+  return cronError(text) === '';
+}
+function cronError(text: string): string {
+  try {
+    CronExpressionParser.parse(text.trim(), { tz: 'UTC' });
+    return '';
+  } catch (e) {
+    return `"${text}" is not a cron expression (${e instanceof Error ? e.message : String(e)}); e.g. "0 3 * * *" (03:00 daily)`;
+  }
+}
 import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '../ltv/model.js';
 
 export const CANONICAL_COLUMNS = [
@@ -112,7 +126,7 @@ export const JobSchema = z.strictObject({
   /** Where runs are published, relative to the job file's folder unless absolute. */
   reports_dir: z.string().min(1).optional(),
   schedule: z
-    .strictObject({ cron: z.string().min(1), timezone: ianaZone.default('UTC') })
+    .strictObject({ cron: z.string().min(1).refine(isCron, { error: (i) => cronError(String(i.input)) }), timezone: ianaZone.default('UTC') })
     .optional(),
   email: EmailSchema.optional(),
   /** SPEC §11: the worker emails `email.ops` once when no run was published for this long, and once when one is. */

@@ -8,7 +8,8 @@ import { JobSchema, type Job, type JobInput } from './jobSchema.js';
 export function formatZodIssues(file: string, error: z.ZodError): string {
   return error.issues
     .map((i) => `${file}: ${i.path.length ? i.path.join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]') : '(root)'}: ${i.message}`)
-    .join('\n');
+    // One line (every user error is one line): several issues are joined with "; ".
+    .join('; ');
 }
 
 export function parseJob(raw: unknown, name: string, baseDir: string, label: string): Job {
@@ -29,9 +30,20 @@ export async function loadJob(file: string): Promise<Job> {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new AppError('CONFIG', `${file}: not valid JSON: ${(e as Error).message}`);
+    throw new AppError('CONFIG', `${file}: ${jsonErrorWhere(text, (e as Error).message)}`);
   }
   return parseJob(raw, basename(path, extname(path)), dirname(path), file);
+}
+
+/** "line L, column C: not valid JSON (…)" from JSON.parse's message, which gives a position or none (the end). */
+function jsonErrorWhere(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  const at = m ? Number(m[1]) : text.length;
+  const before = text.slice(0, at);
+  const line = before.split(/\r\n|\r|\n/).length;
+  const column = at - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) ;
+  const why = message.replace(/\s*\n\s*/g, ' ').replace(/^JSON\.parse: /, '');
+  return `line ${line}, column ${column}: not valid JSON (${why.length > 120 ? `${why.slice(0, 117)}...` : why})`;
 }
 
 export function jobFromFlags(input: JobInput, baseDir: string): Job {

@@ -13,7 +13,7 @@ export interface CheckResult {
 
 export async function checkRows(wh: Warehouse): Promise<CheckResult> {
   // A row whose line the reader did not give lies at its position in the file (checked's rowids are in
-  // reading order); 16_quarantine.sql then corrects for rows DuckDB rejected.
+  // reading order): the file was proved to hold one record per line (splitRecords.ts checkPlainCsv).
   await wh.run(
     `CREATE OR REPLACE TABLE bad_rows AS
      SELECT c.file_idx, coalesce(c.line, c.row_id - f.first_row + f.header_lines + 1) AS line, c.line_known,

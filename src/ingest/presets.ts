@@ -77,7 +77,8 @@ export const REVENUECAT_PRESET: Preset = {
   refunded_at: { from: ['refunded_at'], with: PRICE_COLUMNS, transform: `CASE WHEN ${PARTIAL_ANY} THEN NULL ELSE ${utcTime('$col')} END` },
   renewal_number: {
     from: ['renewal_number'],
-    transform: `CAST(greatest(try_cast(trim($col) AS INTEGER) - 1, 0) AS VARCHAR)`,
+    // Whole numbers only (ltv_int): text that is none passes on as it is and the check rejects it.
+    transform: `CASE WHEN ltv_int($col) IS NULL THEN $col ELSE CAST(greatest(ltv_int($col) - 1, 0) AS VARCHAR) END`,
   },
   is_sandbox: { from: ['is_sandbox'] },
   is_trial: { from: ['is_trial_period'] },

@@ -1,25 +1,29 @@
 // SPEC §3: reads every input file, maps it onto the canonical columns and checks it, in one pass per file,
 // into the `checked_rows` table (src/sql/05_check_rows.sql), seen through the view `checked`. A file that
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
-// naming the file; rows the reader cannot split are kept with their reason (quarantined later).
+// naming the file; records the splitter (splitRecords.ts) cannot split are kept with their physical line
+// and reason (quarantined later), blank lines and repeated header lines are counted per file.
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
-import { AppError } from '../config/AppError.js';
+import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
+import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, splitCsvToClean, splitLinesToClean, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
-/** A byte that does not occur in text exports: splits nothing, so each physical line is one field. */
-const NO_DELIMITER = '\u0001';
 
 export interface InputFileStats {
   path: string;
   format: string;
   rows: number;
+  /** Empty lines (no data) and lines equal to the header (concatenated exports): skipped, counted. */
+  blank_lines: number;
+  repeated_header_lines: number;
   /** The mapping used, for the About sheet: canonical column → the file's column(s), or "derived". */
   columns: Record<string, string>;
 }
@@ -34,6 +38,13 @@ interface Reader {
   where: string;
   /** Source column name → SQL text expression reading it. */
   columns: Map<string, string>;
+  /** Lower-cased source names the file holds more than once: mapping one of them is ambiguous. */
+  duplicated: Set<string>;
+  /** Lines before the first record when {{line}} is NULL (the row's position gives its line). */
+  headerLines: number;
+  stats: SplitStats | null;
+  /** A plain CSV file DuckDB reads itself: how to read it through the splitter if DuckDB refuses it. */
+  slow?: () => Promise<Reader>;
 }
 
 /** Columns of checked_rows whatever the inputs hold. */
@@ -72,7 +83,11 @@ export interface CheckedColumns {
 export async function readInputs(
   wh: Warehouse,
   files: SourceFile[],
-  opts: { currency: string; tenant: string },
+  opts: {
+    currency: string; tenant: string;
+    /** A directory of the run's own for the splitter's clean files. */ scratchDir: string;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<{
   files: InputFileStats[];
   columns: CheckedColumns;
@@ -82,13 +97,10 @@ export async function readInputs(
 }> {
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
-  await wh.run('CREATE OR REPLACE TABLE rejects (file_idx INTEGER, line BIGINT, rank BIGINT)');
   // Every file's columns first: the table stores the union of what the inputs have.
   const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
-  for (const file of files) {
-    const opened = await openReader(wh, file);
-    const rowPreset = rowPresetFor(file.input.preset);
-    const reader = rowPreset ? await wrapRowPreset(wh, opened, rowPreset, headerLines(file)) : opened;
+  for (const [fileIdx, file] of files.entries()) {
+    const reader = await withRowPreset(wh, file, await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal));
     mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
@@ -98,35 +110,49 @@ export async function readInputs(
     .map((c) => (c === 'currency' ? 'currency_code AS currency' : quoteIdent(c))).join(', ');
   const rates = await rateLookup(wh);
   const stats: InputFileStats[] = [];
-  for (const [fileIdx, { file, reader, columns }] of mapped.entries()) {
+  for (const [fileIdx, m] of mapped.entries()) {
+    const { file, columns } = m;
+    let { reader } = m;
     const select = CANONICAL_COLUMNS.map((c) => `${columns.get(c)} AS ${quoteIdent(c)}`);
     const before = fileIdx === 0 ? 0 : await count(wh);
     // checked_rows' rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
     await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
-      i: fileIdx, p: file.path, first: before, header: headerLines(file),
+      i: fileIdx, p: file.path, first: before, header: reader.headerLines,
     });
-    try {
-      await wh.run(
+    const check = (r: Reader): Promise<void> =>
+      wh.run(
         loadSql('05_check_rows', {
           verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked_rows AS' : 'INSERT INTO checked_rows',
           keep,
-          line: reader.line,
-          line_known: reader.lineKnown ?? 's.line IS NOT NULL',
-          parse_error: reader.parseError,
+          line: r.line,
+          line_known: r.lineKnown ?? 's.line IS NOT NULL',
+          parse_error: r.parseError,
           columns: select.join(',\n    '),
-          reader: reader.reader,
-          where: reader.where,
+          reader: r.reader,
+          where: r.where,
           rate: rates.expression,
           currency_code: rates.code,
         }),
-        { ...reader.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant },
+        { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant },
       );
+    try {
+      try {
+        await check(reader);
+      } catch (e) {
+        // A plain file DuckDB would not read strictly (a wrong field count, an over-long line): the
+        // splitter reads it instead, quarantining what it cannot split. The failed statement added nothing.
+        if (!reader.slow || isInterrupted(e)) throw e;
+        reader = await withRowPreset(wh, file, await reader.slow());
+        await check(reader);
+      }
     } catch (e) {
-      throw fileError(file, e);
+      throw isInterrupted(e) || isAppError(e) ? e : fileError(file, e);
     }
-    if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
     if (file.query) await rm(file.query.file, { force: true });
-    stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before, columns: sourceColumns(reader, columns) });
+    stats.push({
+      path: file.path, format: file.format, rows: (await count(wh)) - before, columns: sourceColumns(reader, columns),
+      blank_lines: reader.stats?.blank_lines ?? 0, repeated_header_lines: reader.stats?.repeated_header_lines ?? 0,
+    });
   }
   const checkedView = (tenant?: string): string =>
     // row_id: the row's place in reading order (the rowid of checked_rows).
@@ -169,6 +195,12 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: st
   };
 }
 
+/** The reader with the input's row preset (if any) between it and the check statement. */
+async function withRowPreset(wh: Warehouse, file: SourceFile, opened: Reader): Promise<Reader> {
+  const rowPreset = rowPresetFor(file.input.preset);
+  return rowPreset ? wrapRowPreset(wh, opened, rowPreset, opened.headerLines) : opened;
+}
+
 /** Lines before the first row: a CSV's header; none in Parquet or a query's result (rows are numbered from 1). */
 function headerLines(file: SourceFile): number {
   return file.format === 'parquet' || file.query ? 0 : 1;
@@ -179,54 +211,92 @@ async function count(wh: Warehouse): Promise<number> {
   return row?.n ?? 0;
 }
 
-async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
-  const params: Record<string, string> = { path: file.query?.file ?? file.path };
-  let reader: string;
-  let line = 'NULL';
-  let parseError = 'NULL';
-  let where = '';
-  const columns = new Map<string, string>();
+/** DuckDB reads what ltv's splitter cleaned, or a plain CSV file itself (splitRecords.ts). */
+const READ_CSV_FIXED = `auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none'`;
 
+function columnsStruct(names: readonly string[], prefix: readonly [string, string][] = []): string {
+  return `{${[...prefix, ...names.map((n): [string, string] => [n, 'VARCHAR'])].map(([n, t]) => `${quoteLiteral(n)}: '${t}'`).join(', ')}}`;
+}
+
+async function openReader(wh: Warehouse, file: SourceFile, scratch: string, fileIdx: number, signal: AbortSignal | undefined): Promise<Reader> {
+  const src = { path: file.query?.file ?? file.path, gzip: file.gzip, signal };
+  const clean = join(scratch, `input-${fileIdx}.txt`);
+  const columns = new Map<string, string>();
   if (file.format === 'csv') {
-    // all_varchar: validation is ours, row by row; ignore_errors + store_rejects: a malformed row is
-    // quarantined with DuckDB's reason and line instead of failing the file.
-    params.delim = file.delimiter ?? '';
-    reader = `read_csv($path, all_varchar = true, header = true, ignore_errors = true, store_rejects = true${
-      file.delimiter ? ', delim = $delim' : ''}, null_padding = false)`;
-    if (!file.delimiter) delete params.delim;
-    for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
-      columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
+    if (file.delimiter !== undefined && Buffer.byteLength(file.delimiter) !== 1) {
+      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].delimiter: "${file.delimiter}" is not one single-byte character (use e.g. "," ";" "|" or "\\t")`);
     }
-  } else if (file.format === 'parquet') {
-    reader = 'read_parquet($path)';
-    for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
-      columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
-    }
-  } else {
-    // Line-oriented formats are read one physical line per row, so line numbers are exact.
-    params.sep = NO_DELIMITER;
-    const lines = `(SELECT text, row_number() OVER () AS n FROM read_csv($path, columns = {'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', auto_detect = false, strict_mode = false))`;
-    line = 'src.n';
-    if (file.format === 'whitespace') {
-      reader = `(SELECT n, regexp_split_to_array(trim(text), '\\s+') AS f, text FROM ${lines})`;
-      where = "WHERE src.n > 1 AND trim(src.text) <> ''";
-      const [head] = await query<{ text: string }>(wh, file, `SELECT text FROM ${lines} WHERE n = 1`, params);
-      const names = (head?.text ?? '').trim().split(/\s+/).filter(Boolean);
-      names.forEach((name, i) => columns.set(name, `src.f[${i + 1}]`));
-      parseError = `CASE WHEN len(src.f) <> ${names.length} THEN 'expected ${names.length} whitespace-separated fields, found ' || len(src.f) END`;
-    } else {
-      reader = lines;
-      where = "WHERE trim(src.text) <> ''";
-      const keys = await query<{ k: string }>(
-        wh, file,
-        `SELECT DISTINCT unnest(json_keys(text)) AS k FROM (SELECT text FROM ${lines} WHERE json_valid(text) AND trim(text) <> '' LIMIT 10000) ORDER BY k`,
-        params,
-      );
-      for (const { k } of keys) columns.set(k, `json_extract_string(src.text, ${quoteLiteral(jsonPath(k))})`);
-      parseError = `CASE WHEN NOT json_valid(src.text) THEN 'not a valid JSON line' WHEN json_type(src.text) <> 'OBJECT' THEN 'not a JSON object' END`;
-    }
+    const head = await readCsvHeader(src, file.delimiter);
+    const { names, duplicated, delimiter } = head.header;
+    for (const name of names) columns.set(name, `src.${quoteIdent(name)}`);
+    const params = { path: src.path, delim: delimiter };
+    const fast: Reader = {
+      reader: `read_csv($path, columns = ${columnsStruct(names)}, header = true, delim = $delim, ${READ_CSV_FIXED}${
+        head.terminator === 'crlf' ? '' : ", new_line = '\\n'"}, max_line_size = ${MAX_RECORD_BYTES})`,
+      params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated, headerLines: headerLines(file),
+      stats: { records: 0, blank_lines: 0, repeated_header_lines: 0 },
+    };
+    const slow = async (): Promise<Reader> => {
+      const split = await splitCsvToClean(src, head.header, clean);
+      return {
+        ...fast,
+        reader: `read_csv($path, columns = ${columnsStruct(names, [['__ltv_line', 'BIGINT'], ['__ltv_reason', 'VARCHAR']])}, header = false, delim = $delim, ${READ_CSV_FIXED}, new_line = '\\n', max_line_size = ${MAX_RECORD_BYTES + 4096})`,
+        params: { path: clean, delim: delimiter },
+        // A query's result numbers its rows from 1 (its CSV's header is no line of the user's).
+        line: file.query ? 'src.__ltv_line - 1' : 'src.__ltv_line',
+        parseError: 'src.__ltv_reason',
+        stats: split.stats,
+      };
+    };
+    if (await checkPlainCsv(src, head)) return { ...fast, slow };
+    return slow();
   }
-  return { reader, params, line, parseError, where, columns };
+  if (file.format === 'parquet') {
+    const params = { path: file.path };
+    const reader = 'read_parquet($path)';
+    for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
+      columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
+    }
+    return { reader, params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated: new Set(), headerLines: 0, stats: null };
+  }
+  // Line-oriented formats: the splitter hands on one physical line per record with its number; blank
+  // lines and repeated headers are counted there.
+  const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace' });
+  const params = { path: clean, sep: LINES_SEPARATOR };
+  const lines = `read_csv($path, columns = {'n': 'BIGINT', 'reason': 'VARCHAR', 'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES + 4096})`;
+  if (file.format === 'whitespace') {
+    const names = (split.headerLine ?? '').trim().split(/\s+/).filter(Boolean);
+    if (names.length === 0) throw new AppError('INPUT', `${file.path}: line 1 (the header) is empty: whitespace-separated text needs its column names there`);
+    names.forEach((name, i) => columns.set(name, `src.f[${i + 1}]`));
+    return {
+      reader: `(SELECT n, reason, regexp_split_to_array(trim(text), '\\s+') AS f FROM ${lines})`,
+      params,
+      line: 'src.n',
+      parseError: `coalesce(src.reason, CASE WHEN len(src.f) <> ${names.length} THEN 'expected ${names.length} whitespace-separated fields, found ' || len(src.f) END)`,
+      where: '', columns, duplicated: duplicatesOf(names), headerLines: 1, stats: split.stats,
+    };
+  }
+  // A line that is not valid JSON gives NULL (json_extract_string would fail the whole file on it). Keys
+  // come from every line: a column that first appears late in the file is still read.
+  const reader = `(SELECT n, reason, CASE WHEN reason IS NULL AND json_valid(text) THEN text END AS j FROM ${lines})`;
+  const keys = await query<{ k: string }>(
+    wh, file,
+    `SELECT DISTINCT unnest(json_keys(j)) AS k FROM ${reader} WHERE json_type(j) = 'OBJECT' ORDER BY k`,
+    params,
+  );
+  for (const { k } of keys) columns.set(k, `json_extract_string(src.j, ${quoteLiteral(jsonPath(k))})`);
+  return {
+    reader, params, line: 'src.n',
+    parseError: `coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' END)`,
+    where: '', columns, duplicated: duplicatesOf(keys.map((k) => k.k)), headerLines: 0, stats: split.stats,
+  };
+}
+
+function duplicatesOf(names: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const n of names.map((x) => x.toLowerCase())) (seen.has(n) ? dup : seen).add(n);
+  return dup;
 }
 
 function jsonPath(key: string): string {
@@ -248,6 +318,9 @@ function sourceColumns(reader: Reader, columns: Map<CanonicalColumn, string>): R
 function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportCurrency: string): string {
   const byLower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
   const find = (name: string): string | undefined => {
+    if (reader.duplicated.has(name.toLowerCase())) {
+      throw new AppError('INPUT', `${file.path}: the header has the column "${name}" more than once (names match case-insensitively): rename or remove one, so it is clear which one to read`);
+    }
     const actual = reader.columns.has(name) ? name : byLower.get(name.toLowerCase());
     return actual === undefined ? undefined : reader.columns.get(actual);
   };
@@ -324,23 +397,9 @@ async function query<T>(wh: Warehouse, file: SourceFile, sql: string, params: Re
   }
 }
 
-/** Rows DuckDB's CSV reader could not split: quarantined with its reason, at their physical line. */
-async function stageRejectedRows(wh: Warehouse, fileIdx: number, tenant: string): Promise<void> {
-  // DuckDB may report one line several times (once per surplus column): one quarantined row per line.
-  await wh.run(
-    `CREATE OR REPLACE TEMP TABLE rejected_lines AS
-     SELECT DISTINCT ON (line) line::BIGINT AS line, error_type, error_message FROM reject_errors ORDER BY line`,
-  );
-  await wh.run(
-    `INSERT INTO checked_rows BY NAME
-     SELECT CAST($f AS INTEGER) AS file_idx, line, TRUE AS line_known, CAST($t AS VARCHAR) AS tenant_id,
-            'malformed CSV row: ' || error_type || coalesce(' (' || left(error_message, 160) || ')', '') AS reason
-     FROM rejected_lines ORDER BY line`,
-    { f: fileIdx, t: tenant },
-  );
-  await wh.run('INSERT INTO rejects SELECT $f, line, row_number() OVER (ORDER BY line) FROM rejected_lines', { f: fileIdx });
-  await wh.run('DELETE FROM reject_errors');
-  await wh.run('DELETE FROM reject_scans');
+/** A statement stopped by Warehouse.interrupt() (a cancelled run): not a problem of the file. */
+export function isInterrupted(e: unknown): boolean {
+  return e instanceof Error && /INTERRUPT/i.test(e.message);
 }
 
 function fileError(file: SourceFile, e: unknown): AppError {

@@ -64,7 +64,7 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
     await rm(file, { force: true });
     throw queryError(e, driver, label, secret, raw);
   }
-  return { path: label, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', query: { file } };
+  return { path: label, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
 }
 
 /** The URL without its password (and without query parameters, which may hold key files' paths). */

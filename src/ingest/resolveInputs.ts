@@ -1,8 +1,10 @@
 // Expands each input's path or glob (relative to the job's folder) into files, and decides their format.
-import { open } from 'node:fs/promises';
+// Only regular files are read: a FIFO would block the run forever, a directory or device is no export.
+import type { Stats } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { loadEnv } from '../config/env.js';
 import type { InputDef, Job } from '../config/jobSchema.js';
@@ -21,6 +23,21 @@ export interface SourceFile {
   delimiter?: string;
   /** A database query's result streamed into this temporary CSV (readQuery.ts); `path` names the input. */
   query?: { file: string };
+  /** gzip data (by its magic bytes, whatever the name): ltv inflates and verifies it while reading. */
+  gzip: boolean;
+}
+
+const GLOB_CHARS = /[*?[{]/;
+
+/** What a path is when it is not a regular file, in words. */
+export function fileKind(st: Stats): string | null {
+  if (st.isFile()) return null;
+  if (st.isDirectory()) return 'a directory (give a file, or a glob such as dir/*.csv)';
+  if (st.isFIFO()) return 'a FIFO (named pipe), not a regular file: write the export to a file first';
+  if (st.isSocket()) return 'a socket, not a regular file';
+  if (st.isCharacterDevice()) return 'a character device, not a regular file';
+  if (st.isBlockDevice()) return 'a block device, not a regular file';
+  return 'not a regular file';
 }
 
 export async function resolveInputs(job: Job, wh: Warehouse, label: string): Promise<SourceFile[]> {
@@ -37,16 +54,78 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string): Pro
     // The job schema guarantees a path where there is no query.
     const path = input.path!;
     const pattern = isAbsolute(path) ? path : resolve(job.baseDir, path);
-    const matches = (await wh.json<{ file: string }>('SELECT file FROM glob($p) ORDER BY file', { p: pattern })).map((r) => r.file);
+    if (!GLOB_CHARS.test(path)) {
+      // A plain path: say what is wrong with it (missing, a directory, a FIFO…) before any reader opens it.
+      const st = await stat(pattern).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
+        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}" (${e.code ?? e.message})`);
+      });
+      const kind = fileKind(st);
+      if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: ${pattern} is ${kind}`);
+    }
+    const matches = await expand(pattern, wh);
     if (matches.length === 0) {
       throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
     }
-    for (const path of matches) files.push({ path, inputIndex: i, input, ...(await detectFormat(path, input)) });
+    for (const path of matches) {
+      const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read ${path} (${e.code ?? e.message})`);
+      });
+      const kind = fileKind(st);
+      if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: "${input.path}" matches ${path}, which is ${kind}`);
+      const gzip = await isGzip(path);
+      if (!gzip && /\.gz$/i.test(path) && st.size > 0) throw new AppError('INPUT', `${path}: the name ends in .gz but the file is not gzip data: rename it or compress it again`);
+      files.push({ path, inputIndex: i, input, gzip, ...(await detectFormat(path, input, gzip)) });
+    }
   }
   return files;
 }
 
-async function detectFormat(path: string, input: InputDef): Promise<{ format: FileFormat; delimiter?: string }> {
+/**
+ * The paths a pattern matches, in name order. A glob in the last path segment only is listed here, so that
+ * what it matches besides regular files (a FIFO, a directory) is seen and refused, not skipped as DuckDB's
+ * glob does; deeper globs are DuckDB's.
+ */
+async function expand(pattern: string, wh: Warehouse): Promise<string[]> {
+  if (!GLOB_CHARS.test(pattern)) return [pattern];
+  const dir = dirname(pattern);
+  if (GLOB_CHARS.test(dir)) {
+    return (await wh.json<{ file: string }>('SELECT file FROM glob($p) ORDER BY file', { p: pattern })).map((r) => r.file);
+  }
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const re = globRegExp(basename(pattern));
+  return names.filter((n) => re.test(n) && !n.startsWith('.')).map((n) => join(dir, n)).sort();
+}
+
+/** A glob segment (* ? [abc] [!abc]) as a regular expression. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) { re += '\\['; continue; }
+      const body = glob.slice(i + 1, end);
+      re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`.replace(/\\/g, '\\\\');
+      i = end;
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function detectFormat(path: string, input: InputDef, gzip: boolean): Promise<{ format: FileFormat; delimiter?: string }> {
   const lower = path.toLowerCase().replace(/\.gz$/, '');
   if (input.delimiter === 'whitespace') return { format: 'whitespace' };
   if (input.format === 'parquet' || (input.format === 'auto' && lower.endsWith('.parquet'))) return { format: 'parquet' };
@@ -54,21 +133,21 @@ async function detectFormat(path: string, input: InputDef): Promise<{ format: Fi
   if (input.format === 'tsv' || (input.format === 'auto' && /\.(tsv|tab)$/.test(lower))) return { format: 'csv', delimiter: input.delimiter ?? '\t' };
   if (input.delimiter) return { format: 'csv', delimiter: input.delimiter };
   // Sniff the header line: no comma, semicolon, tab or pipe but runs of spaces = whitespace-separated (CDNOW).
-  const head = await firstLine(path);
+  const head = await firstLine(path, gzip);
   if (!/[,;\t|]/.test(head) && /\S\s+\S/.test(head)) return { format: 'whitespace' };
   return { format: 'csv' };
 }
 
-async function firstLine(path: string): Promise<string> {
+async function firstLine(path: string, gzip: boolean): Promise<string> {
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new AppError('INPUT', `${path}: cannot open (${e.code ?? e.message})`);
   });
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
     let bytes: Buffer = Buffer.from(buffer.subarray(0, bytesRead));
-    if (path.toLowerCase().endsWith('.gz')) bytes = await gunzipPrefix(bytes);
+    if (gzip) bytes = await gunzipPrefix(bytes);
     const text = bytes.toString('utf8');
-    return text.split(/\r?\n/, 1)[0] ?? '';
+    return text.split(/\r\n|\r|\n/, 1)[0] ?? '';
   } finally {
     await fh.close();
   }

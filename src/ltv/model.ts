@@ -85,6 +85,10 @@ export interface InputStats {
   format: string;
   rows: number;
   quarantined: number;
+  /** Lines with no data (empty or only spaces) and lines repeating the header: skipped, counted (SPEC §3;
+   *  present when not zero). */
+  blank_lines?: number;
+  repeated_header_lines?: number;
   /** The column mapping used: canonical column → the file's column ("derived" when a preset computes it).
    *  Absent in reports written before it was recorded. */
   columns?: Record<string, string>;

@@ -67,4 +67,6 @@ export interface Manifest {
   timings_ms: Record<string, number>;
   /** Every file of the run but the manifest itself, by path relative to the run directory. */
   files: Record<string, ManifestFile>;
+  /** Every tenant the run published (with idempotency_key: a recovered run finds them all published). */
+  run_tenants?: string[];
 }

@@ -4,9 +4,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
+import { pidAlive } from '../warehouse/removeStaleScratch.js';
 
 /** Tenant ids become directory names: safe characters kept, anything else replaced, plus a short hash
  *  of the original when something had to change, so two different ids never share a directory. */
@@ -37,7 +39,66 @@ export interface RunSlot {
   alreadyPublished: boolean;
 }
 
-export async function reserveRun(reportsDir: string, tenant: string, asOf: Date, idempotencyKey: string | null): Promise<RunSlot> {
+/** Who writes a staging directory: written into it as `.owner`, read by removeDeadStaging. */
+interface StagingOwner {
+  job: string;
+  host: string;
+  pid: number;
+  /** Set by a worker, which holds the job's run lock for this tenant while it writes. */
+  locked: boolean;
+}
+
+/** Staging directories this process is writing now (its other ones are dead attempts). */
+const LIVE_STAGING = new Set<string>();
+
+/**
+ * Removes the staging directories of this job's attempts that can no longer publish: written on this
+ * machine by a process that is gone (or by this one, which no longer writes it), or, when this attempt holds
+ * the job's run lock, by any attempt of the job (two runs of one job and tenant never overlap, so the other
+ * is dead). Only `.staging-*` directories with an owner file of this job are touched.
+ */
+async function removeDeadStaging(runsDir: string, job: string, locked: boolean): Promise<void> {
+  const names = (await readdir(runsDir).catch(() => [] as string[])).filter((n) => n.startsWith('.staging-'));
+  for (const name of names) {
+    const dir = join(runsDir, name);
+    if (LIVE_STAGING.has(dir)) continue;
+    const owner = await readFile(join(dir, '.owner'), 'utf8').then((t) => JSON.parse(t) as StagingOwner, () => null);
+    if (!owner || owner.job !== job) continue;
+    const here = owner.host === hostname();
+    const dead = here ? owner.pid === process.pid || !pidAlive(owner.pid) : locked && owner.locked;
+    if (dead) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * A run already published under this idempotency key, every tenant of it (manifest `run_tenants`): what a
+ * recovered attempt finds when its predecessor died after publishing (before or while emailing). Null when
+ * any tenant of it is missing: the run is computed again (reserveRun keeps what is published).
+ */
+export async function findPublishedRun(
+  reportsDir: string, job: string, asOf: Date, idempotencyKey: string,
+): Promise<{ tenant: string; runId: string; dir: string; manifest: Manifest }[] | null> {
+  const base = runIdFor(asOf);
+  const found = new Map<string, { tenant: string; runId: string; dir: string; manifest: Manifest }>();
+  let tenants: string[] | undefined;
+  for (const tenantDir of await readdir(reportsDir).catch(() => [] as string[])) {
+    const runsDir = join(reportsDir, tenantDir, 'runs');
+    for (const runId of (await readdir(runsDir).catch(() => [] as string[])).filter((r) => r === base || r.startsWith(`${base}-`))) {
+      const manifest = await readManifest(join(runsDir, runId));
+      if (manifest?.idempotency_key !== idempotencyKey || manifest.job !== job || !manifest.run_tenants) continue;
+      tenants = manifest.run_tenants;
+      found.set(manifest.tenant, { tenant: manifest.tenant, runId, dir: join(runsDir, runId), manifest });
+    }
+  }
+  if (!tenants || tenants.some((t) => !found.has(t))) return null;
+  return tenants.map((t) => found.get(t)!);
+}
+
+export async function reserveRun(
+  reportsDir: string, tenant: string, asOf: Date, idempotencyKey: string | null,
+  /** The job writing (staging cleanup); `locked`: the worker holds its run lock. */
+  owner?: { job: string; locked: boolean },
+): Promise<RunSlot> {
   const tenantDir = join(reportsDir, tenantDirName(tenant));
   const runsDir = join(tenantDir, 'runs');
   try {
@@ -45,6 +106,7 @@ export async function reserveRun(reportsDir: string, tenant: string, asOf: Date,
   } catch (e) {
     throw new AppError('PUBLISH', `cannot create ${runsDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  if (owner) await removeDeadStaging(runsDir, owner.job, owner.locked);
   const base = runIdFor(asOf);
   for (let n = 1; ; n++) {
     const runId = n === 1 ? base : `${base}-${n}`;
@@ -54,6 +116,11 @@ export async function reserveRun(reportsDir: string, tenant: string, asOf: Date,
     if (!exists) {
       const stagingDir = join(runsDir, `.staging-${runId}-${randomBytes(4).toString('hex')}`);
       await mkdir(stagingDir);
+      LIVE_STAGING.add(stagingDir);
+      if (owner) {
+        const record: StagingOwner = { job: owner.job, host: hostname(), pid: process.pid, locked: owner.locked };
+        await writeFile(join(stagingDir, '.owner'), JSON.stringify(record));
+      }
       return { tenantDir, runId, stagingDir, finalDir, alreadyPublished: false };
     }
     // A retried run (same key) publishes under the same run-id: the published one is the same run.
@@ -78,6 +145,7 @@ export async function commitRun(
   retention: number,
 ): Promise<void> {
   if (!slot.alreadyPublished) {
+    await rm(join(slot.stagingDir, '.owner'), { force: true });
     const files: Record<string, ManifestFile> = {};
     // Identical snapshots are hard links to one file (writeSnapshots.ts): read and fsync each inode once.
     const byInode = new Map<number, ManifestFile>();
@@ -100,6 +168,7 @@ export async function commitRun(
     for (const dir of await listDirs(slot.stagingDir)) await fsyncPath(dir);
     await fsyncPath(slot.stagingDir);
     await rename(slot.stagingDir, slot.finalDir);
+    LIVE_STAGING.delete(slot.stagingDir);
     await fsyncPath(join(slot.tenantDir, 'runs'));
   }
   await switchLatest(slot.tenantDir, slot.runId);
@@ -108,6 +177,7 @@ export async function commitRun(
 
 export async function abandonRun(slot: RunSlot): Promise<void> {
   if (!slot.alreadyPublished) await rm(slot.stagingDir, { recursive: true, force: true });
+  LIVE_STAGING.delete(slot.stagingDir);
 }
 
 async function switchLatest(tenantDir: string, runId: string): Promise<void> {

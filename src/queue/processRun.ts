@@ -76,7 +76,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const asOf = runAsOf(job);
     log = deps.logger.child({ job: def.name, tenant: def.tenant, run: id });
 
-    const lock = await acquireRunLock(redis, runLockKey(env.LTV_QUEUE_PREFIX, RUN_QUEUE, def.name, def.tenant), id, env.LTV_LOCK_DURATION_MS, log);
+    const lock = await acquireRunLock(redis, runLockKey(env.LTV_QUEUE_PREFIX, RUN_QUEUE, def.name, def.tenant), env.LTV_LOCK_DURATION_MS, log);
     if (!lock) {
       // Another run of this job is going: wait for it without spending an attempt. Jitter spreads the
       // retries of several waiting runs.
@@ -114,6 +114,11 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         log.warn({ duration_ms: Date.now() - started }, 'shutting down: run handed back to the queue');
         await job.moveToWait(token);
         throw new WaitingError();
+      }
+      if (lock.lost.aborted) {
+        // Logged once by the lock; no stack. BullMQ retries the run if it still exists (another run of the
+        // job may hold the lock by then: it waits for it).
+        throw new Error(String((lock.lost.reason as Error | undefined)?.message ?? 'run lock lost'));
       }
       if (isAppError(e) && !e.retryable) {
         log.warn({ code: e.code, err_message: e.message }, 'run failed (not retried)');

@@ -1,12 +1,14 @@
 // SPEC §7 "two runs of one job for one tenant never execute at the same time". BullMQ's open-source edition
 // has no groups, so each run holds a Redis lock named after its job and tenant, renewed while it runs and
-// expiring on its own when the worker dies. The value is the BullMQ job id: the same run recovered from a
-// dead worker (stalled-job recovery) may take its own lock over at once instead of waiting out the TTL.
+// expiring on its own when the worker dies. Its value is a token unique to the attempt (a random UUID):
+// never the BullMQ job id, which starts again at 1 when Redis loses its data, so that a stale attempt could
+// take a new run's lock for its own (and release it). Renewal and release compare the token (Lua), so
+// only the owner extends or deletes it. A recovered run waits for its dead attempt's lock to expire.
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
-const ACQUIRE = `local v = redis.call('GET', KEYS[1])
-if (not v) or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+const ACQUIRE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
@@ -18,7 +20,12 @@ export function runLockKey(prefix: string, queue: string, jobName: string, tenan
 }
 
 export interface RunLock {
-  /** Aborted when another owner holds the lock now (it expired while Redis was unreachable). */
+  /** The attempt's own token (the lock's value). */
+  readonly token: string;
+  /**
+   * Aborted, once, when the lock is no longer ours: another owner holds it or it is gone (Redis lost its
+   * data), or Redis stayed unreachable until the lock's time ran out. The reason says which.
+   */
   readonly lost: AbortSignal;
   release(): Promise<void>;
 }
@@ -27,34 +34,55 @@ export interface RunLock {
 export async function acquireRunLock(
   redis: Redis,
   key: string,
-  owner: string,
   ttlMs: number,
   logger: Logger,
 ): Promise<RunLock | null> {
-  if ((await redis.eval(ACQUIRE, 1, key, owner, ttlMs)) !== 1) return null;
+  const token = randomUUID();
+  if ((await redis.eval(ACQUIRE, 1, key, token, ttlMs)) !== 1) return null;
   const lost = new AbortController();
+  // The last time Redis confirmed the lock: past it + ttlMs the lock has expired whatever Redis does.
+  let confirmed = Date.now();
+  let unreachableLogged = false;
+  const lose = (why: string): void => {
+    if (lost.signal.aborted) return;
+    clearInterval(timer);
+    logger.error({ lock: key }, `run lock lost (${why}); stopping this run now`);
+    lost.abort(new Error(`run lock lost: ${why}`));
+  };
   const timer = setInterval(() => {
-    redis.eval(RENEW, 1, key, owner, ttlMs).then(
+    if (Date.now() - confirmed >= ttlMs) {
+      lose(`redis unreachable for ${Math.round((Date.now() - confirmed) / 1000)} s, longer than the lock lasts`);
+      return;
+    }
+    const started = Date.now();
+    redis.eval(RENEW, 1, key, token, ttlMs).then(
       (ok) => {
-        if (ok !== 1 && !lost.signal.aborted) {
-          logger.error({ lock: key }, 'run lock taken over by another run; aborting this one');
-          lost.abort(new Error('run lock lost'));
+        if (ok === 1) {
+          confirmed = started;
+          if (unreachableLogged) logger.info({ lock: key }, 'redis answers again; run lock renewed');
+          unreachableLogged = false;
+        } else {
+          lose('it expired or redis lost its data; another run may start');
         }
       },
-      // Redis is away: keep running; the renewal after reconnection tells whether the lock survived.
-      (e: unknown) => logger.warn({ lock: key, err: e }, 'cannot renew the run lock (redis unreachable?)'),
+      // Redis is away: keep running until the lock's time is out; one line, not one per renewal.
+      (e: unknown) => {
+        if (!unreachableLogged) logger.warn({ lock: key, err_message: (e as Error).message }, 'cannot renew the run lock (redis unreachable); the run goes on while the lock lasts');
+        unreachableLogged = true;
+      },
     );
   }, Math.max(Math.floor(ttlMs / 3), 50));
   timer.unref();
   return {
+    token,
     lost: lost.signal,
     async release() {
       clearInterval(timer);
       try {
-        await redis.eval(RELEASE, 1, key, owner);
+        await redis.eval(RELEASE, 1, key, token);
       } catch (e) {
         // It expires by itself after ttlMs; a failed release only delays the next run of this job.
-        logger.warn({ lock: key, err: e }, 'cannot release the run lock; it expires by itself');
+        logger.warn({ lock: key, err_message: (e as Error).message }, 'cannot release the run lock; it expires by itself');
       }
     },
   };

@@ -2,11 +2,13 @@
 // and a heartbeat, with one close() that bounds every wait (DEPENDENCIES.md: worker.close() has no timeout
 // of its own and can wait forever while Redis is unreachable).
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
+import { removeStaleScratch } from '../warehouse/removeStaleScratch.js';
 import { closeWithin, within } from './closeWithin.js';
 import { createRunProcessor } from './processRun.js';
 import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
@@ -81,6 +83,9 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   });
   worker.on('stalled', (id) => logger.warn({ run: id }, 'run lost its worker (killed or frozen); picked up again'));
 
+  // Scratch databases and spill directories of runs whose worker was killed (each run cleans its own dir
+  // again when it starts, for jobs with their own duckdb.temp_directory).
+  void removeStaleScratch(tmpdir(), logger);
   const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
   const schedules = watchSchedules(queue, dir, env, logger);
   schedules.ready.catch((e: unknown) => logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory'));

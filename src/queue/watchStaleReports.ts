@@ -3,7 +3,6 @@
 // a run is published again, once more. Exactly once per episode with any number of workers and restarts:
 // the state is on the reports volume (the idempotency records of src/notify/notifyStale.ts, shared by all
 // workers like the runs themselves) and one worker at a time checks a job (a Redis lock per job).
-import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -109,7 +108,7 @@ export function watchStaleReports(deps: StaleWatcherDeps): StaleWatcher {
         continue;
       }
       const key = `${env.LTV_QUEUE_PREFIX}:alerts:lock:${encodeURIComponent(c.job.name)}`;
-      const lock = await acquireRunLock(deps.redis, key, randomUUID(), 60_000, logger);
+      const lock = await acquireRunLock(deps.redis, key, 60_000, logger);
       if (!lock) continue; // another worker is checking this job right now
       try {
         await checkJob(c);

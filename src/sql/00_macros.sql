@@ -50,6 +50,20 @@ CREATE OR REPLACE MACRO ltv_bool(x) AS CASE
   WHEN list_contains(['false', 'f', '0', 'no', 'n'], lower(ltv_trim(x))) THEN FALSE
 END;
 CREATE OR REPLACE MACRO ltv_text(x) AS nullif(ltv_trim(x), '');
+-- SPEC §3 numbers are read exactly or rejected (README "Input rules"): a decimal is an optional sign, digits
+-- and an optional dot with digits — no digit separators (1,000 1_000 1 000), no exponent (1e3), no hex, no
+-- locale forms; at most 14 integer digits and 4 decimals, so DECIMAL(18, 4) holds it without rounding. More
+-- decimals are taken only as trailing zeros or as binary floating-point noise written out by a spreadsheet or
+-- pandas (22.200000000000003, 2.9999999999999996: six or more 0s or 9s after at most 4 decimals, then at most
+-- three digits), which is rounded away; any other fifth decimal is rejected. DuckDB's own cast would take
+-- 1_000 and 1e3 and round 1.23456. A whole number is digits only (DuckDB's INTEGER cast rounds 1.5 to 2 and
+-- reads 0x10). NULL = absent or not such a number. The first pattern is all a valid row pays for.
+CREATE OR REPLACE MACRO ltv_dec4(x) AS CASE
+  WHEN regexp_full_match(ltv_trim(x), '[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
+  WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{0,14}\.\d{0,4}(0{6,}|9{6,})\d{1,3}') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
+END;
+CREATE OR REPLACE MACRO ltv_int(x) AS
+  CAST(CASE WHEN regexp_full_match(ltv_trim(x), '\+?\d{1,9}') THEN ltv_trim(x) END AS INTEGER);
 -- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[], one per day from
 -- `first` to the rates file's last date; a later day takes the last rate); NULL before the first rate.
 CREATE OR REPLACE MACRO ltv_rate(r10s, first, day) AS

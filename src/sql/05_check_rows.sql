@@ -36,18 +36,18 @@ typed AS (
     event_time AS raw_event_time,
     ltv_ts(event_time) AS event_time,
     amount AS raw_amount,
-    try_cast(ltv_trim(amount) AS DECIMAL(18, 4)) AS amount,
+    ltv_dec4(amount) AS amount,
     coalesce(upper(ltv_text(currency)), $currency) AS currency,
     commission_percentage AS raw_commission,
-    try_cast(ltv_trim(commission_percentage) AS DECIMAL(18, 4)) AS commission,
+    ltv_dec4(commission_percentage) AS commission,
     tax_percentage AS raw_tax,
-    try_cast(ltv_trim(tax_percentage) AS DECIMAL(18, 4)) AS tax,
+    ltv_dec4(tax_percentage) AS tax,
     proceeds AS raw_proceeds,
-    try_cast(ltv_trim(proceeds) AS DECIMAL(18, 4)) AS proceeds,
+    ltv_dec4(proceeds) AS proceeds,
     net_revenue AS raw_net_revenue,
-    try_cast(ltv_trim(net_revenue) AS DECIMAL(18, 4)) AS net_revenue,
+    ltv_dec4(net_revenue) AS net_revenue,
     renewal_number AS raw_renewal_number,
-    try_cast(ltv_trim(renewal_number) AS INTEGER) AS renewal_number,
+    ltv_int(renewal_number) AS renewal_number,
     refunded_at AS raw_refunded_at,
     ltv_ts(refunded_at) AS refunded_at,
     ltv_text(refund_of) AS refund_of,
@@ -91,13 +91,13 @@ SELECT
     WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"'
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
-    WHEN amount IS NULL THEN 'amount is not a decimal number (dot as separator, at most 14 integer digits): "' || left(raw_amount, 60) || '"'
+    WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
     WHEN r10 IS NULL AND NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
     WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
     WHEN (commission IS NULL OR commission < 0 OR commission > 100) AND ltv_text(raw_commission) IS NOT NULL THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'
     WHEN (tax IS NULL OR tax < 0 OR tax > 100) AND ltv_text(raw_tax) IS NOT NULL THEN 'tax_percentage is not a number from 0 to 100: "' || left(raw_tax, 60) || '"'
-    WHEN proceeds IS NULL AND ltv_text(raw_proceeds) IS NOT NULL THEN 'proceeds is not a decimal number: "' || left(raw_proceeds, 60) || '"'
-    WHEN net_revenue IS NULL AND ltv_text(raw_net_revenue) IS NOT NULL THEN 'net_revenue is not a decimal number: "' || left(raw_net_revenue, 60) || '"'
+    WHEN proceeds IS NULL AND ltv_text(raw_proceeds) IS NOT NULL THEN 'proceeds is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_proceeds, 60) || '"'
+    WHEN net_revenue IS NULL AND ltv_text(raw_net_revenue) IS NOT NULL THEN 'net_revenue is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_net_revenue, 60) || '"'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
     WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"'
     WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time'

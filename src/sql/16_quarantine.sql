@@ -4,10 +4,8 @@
 -- Output columns: file, line, reason, tenant_id, customer_id.
 SELECT
   ltv_safe_text(f.path) AS file,
-  -- Rows DuckDB rejected (table rejects: file_idx, line, rank from 1) took physical lines of their own:
-  -- a row counted b lines from its position lies at b + #{rejects with line − rank + 1 ≤ b}.
-  c.line + CASE WHEN c.line_known THEN 0 ELSE
-    (SELECT count(*) FROM rejects r WHERE r.file_idx = c.file_idx AND r.line - r.rank + 1 <= c.line) END AS line,
+  -- The physical line (checkRows.ts: the splitter's, or the row's position in a plain file).
+  c.line,
   ltv_safe_text(c.reason) AS reason,
   ltv_safe_text(c.tenant_id) AS tenant_id,
   ltv_safe_text(c.customer_id) AS customer_id

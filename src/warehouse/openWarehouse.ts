@@ -29,7 +29,19 @@ export class Warehouse {
     private readonly logger?: Logger,
   ) {}
 
+  private cancelled = false;
+
+  /**
+   * Cancels a run (SIGTERM, a lost run lock): stops the statement in progress (DuckDB's interrupt) and
+   * refuses every later one, so a long stage hands the run back at once instead of at its end.
+   */
+  interrupt(): void {
+    this.cancelled = true;
+    this.connection.interrupt();
+  }
+
   private async timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
+    if (this.cancelled) throw new AppError('TRANSIENT', 'INTERRUPT: the run was cancelled', { retryable: true });
     if (!this.logger?.isLevelEnabled('debug')) return work();
     const t = performance.now();
     try {

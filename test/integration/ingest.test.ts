@@ -116,7 +116,7 @@ describe('bad rows', () => {
       'c,2026-01-10,12;5,t4,', // line 5
       'd,2026-01-10,"1,5",t5,', // line 6: a comma decimal inside quotes
       'e,2026-01-10,1,t6,maybe', // line 7
-      'f,2026-01-10,1,t7,,extra,fields', // line 8: DuckDB cannot split it
+      'f,2026-01-10,1,t7,,extra,fields', // line 8: 7 fields, the header has 5
       'g,2026-01-10,=HYPERLINK("x"),t8,', // line 9
       'h,2026-01-11T08:00:00Z,20.00,t9,',
     ];
@@ -133,9 +133,9 @@ describe('bad rows', () => {
       expect(q[0]).toContain('customer_id is missing');
       expect(q[1]).toContain('event_time is not an ISO 8601 time: ""yesterday""');
       expect(q[4]).toContain('is_sandbox is not a boolean');
-      expect(q[5]).toContain('malformed CSV row');
+      expect(q[5]).toContain('expected 5 fields (as in the header), found 7');
       // Text that a spreadsheet would run as a formula is neutralised.
-      expect(q[6]).toContain(`"amount is not a decimal number (dot as separator, at most 14 integer digits): ""=HYPERLINK(""x"")"""`);
+      expect(q[6]).toContain(`"amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""=HYPERLINK(""x"")"""`);
     } finally {
       await fx.cleanup();
     }

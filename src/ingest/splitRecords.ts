@@ -1,0 +1,655 @@
+// SPEC §3 bad rows, exact lines: ltv's own record splitter for text inputs (CSV/TSV, JSON Lines,
+// whitespace-separated), so that every record keeps its physical line and a broken record never takes a
+// valid neighbour with it. DuckDB's CSV reader with ignore_errors/store_rejects could not promise that: it
+// rejected a valid quoted row near an unterminated quote, refused files with mixed line endings, and
+// counted lines from its own record numbers (one too few after an empty line or a quoted line break).
+//
+// Two ways a file reaches DuckDB:
+// - `checkPlainCsv` proves, with native scans only (memchr-speed indexOf, isUtf8), that a plain CSV file
+//   has nothing that could make DuckDB's reading differ from ours: one record per physical line, one kind
+//   of line ending, no blank line, no repeated header, quotes only as whole, closed fields, valid UTF-8, no
+//   NUL byte. DuckDB then reads the file itself, strictly (a wrong field count fails the read, and the file
+//   is read again the second way): the common case costs no more than before.
+// - `splitToClean` otherwise (and for every compressed file, JSON Lines and whitespace-separated text):
+//   a streaming RFC 4180 splitter writes a clean file of `line, reason, fields…` records that DuckDB reads
+//   with fixed options. A record it cannot split takes exactly one physical line (the one it starts on)
+//   into quarantine with its reason; splitting resumes on the next line.
+import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { AppError } from '../config/AppError.js';
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const SPACE = 32;
+const TAB = 9;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+/** Longest record (or line) read; a longer one is quarantined. DuckDB's max_line_size is set above it. */
+export const MAX_RECORD_BYTES = 1 << 20;
+/** Separator of the clean lines file: a control character that valid JSON and text exports never hold raw. */
+export const LINES_SEPARATOR = '\u0001';
+
+export interface SplitStats {
+  /** Data records handed on (valid or carrying a reason), header excluded. */
+  records: number;
+  /** Empty (or only spaces and tabs) lines: no data, counted. */
+  blank_lines: number;
+  /** Lines equal to the header (concatenated exports): skipped, counted. */
+  repeated_header_lines: number;
+}
+
+export interface CsvHeader {
+  /** Column names as DuckDB will know them (empty names become column<i>, duplicates get a suffix). */
+  names: string[];
+  /** Lower-cased names the header holds more than once (ambiguous if mapped). */
+  duplicated: Set<string>;
+  delimiter: string;
+}
+
+/** Where the bytes come from: a gzip stream is inflated (and its checksum verified) on the way. */
+export interface TextSource {
+  path: string;
+  gzip: boolean;
+  /** A cancelled run stops reading at the next chunk. */
+  signal?: AbortSignal | undefined;
+}
+
+function stream(src: TextSource): Readable {
+  const raw = createReadStream(src.path, { highWaterMark: 1 << 20 });
+  if (!src.gzip) return raw;
+  const z = createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', (e) => z.destroy(e));
+  return raw.pipe(z);
+}
+
+/** A damaged compressed file is refused with one line naming it (never read up to the damage, silently). */
+function readError(src: TextSource, e: unknown): AppError {
+  const err = e as NodeJS.ErrnoException;
+  if (src.gzip && (err.code?.startsWith('Z_') || /unexpected end|incorrect header|invalid|check/i.test(err.message))) {
+    return new AppError(
+      'INPUT',
+      `${src.path}: damaged gzip data (${err.message}): the file is truncated or corrupt; nothing of it was read — export or copy it again`,
+      { cause: e },
+    );
+  }
+  return new AppError('INPUT', `${src.path}: cannot be read (${err.code ?? err.message})`, { cause: e });
+}
+
+async function* chunks(src: TextSource): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream(src)) {
+      src.signal?.throwIfAborted();
+      yield chunk as Buffer;
+    }
+  } catch (e) {
+    if (src.signal?.aborted) throw new AppError('TRANSIENT', 'INTERRUPT: the run was cancelled', { retryable: true });
+    throw readError(src, e);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The header
+
+/** Sniffs the delimiter from the header line: the most frequent of , tab ; | outside quotes (',' if none). */
+export function sniffDelimiter(headerLine: string): string {
+  const counts = new Map<string, number>([[',', 0], ['\t', 0], [';', 0], ['|', 0]]);
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
+  return best;
+}
+
+/** The header record's field values (RFC 4180 quoting), or null when it is not one well-formed line. */
+function parseHeaderFields(line: Buffer, delim: number): string[] | null {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === QUOTE) {
+      let value = '';
+      let from = ++i;
+      for (;;) {
+        const q = line.indexOf(QUOTE, i);
+        if (q < 0) return null;
+        if (line[q + 1] === QUOTE) {
+          value += line.toString('utf8', from, q + 1);
+          i = from = q + 2;
+          continue;
+        }
+        value += line.toString('utf8', from, q);
+        i = q + 1;
+        break;
+      }
+      fields.push(value);
+      if (i >= line.length) return fields;
+      if (line[i] !== delim) return null;
+      i++;
+    } else {
+      let end = line.indexOf(delim, i);
+      if (end < 0) end = line.length;
+      const value = line.toString('utf8', i, end);
+      if (value.includes('"')) return null;
+      fields.push(value);
+      if (end >= line.length) return fields;
+      i = end + 1;
+    }
+  }
+}
+
+function headerOf(src: TextSource, line: Buffer, delimiter: string | undefined): CsvHeader {
+  const text = line.toString('utf8');
+  const delim = delimiter ?? sniffDelimiter(text);
+  const fields = parseHeaderFields(line, delim.charCodeAt(0));
+  if (!fields) throw new AppError('INPUT', `${src.path}: line 1 (the header) is not a well-formed CSV record: fix its quotes`);
+  const seen = new Map<string, number>();
+  const duplicated = new Set<string>();
+  const names = fields.map((raw, i) => {
+    const name = raw.trim() === '' ? `column${i + 1}` : raw.trim();
+    const lower = name.toLowerCase();
+    const n = (seen.get(lower) ?? 0) + 1;
+    seen.set(lower, n);
+    if (n === 1) return name;
+    duplicated.add(lower);
+    return `${name}__${n}`;
+  });
+  return { names, duplicated, delimiter: delim };
+}
+
+/** Refuses what is not a text file ltv can read, naming what it is. */
+function checkStart(src: TextSource, head: Buffer): void {
+  const is = (...bytes: number[]): boolean => bytes.every((b, i) => head[i] === b);
+  const what =
+    is(0xff, 0xfe) || is(0xfe, 0xff) ? 'UTF-16 text: save it as UTF-8'
+    : is(0x28, 0xb5, 0x2f, 0xfd) ? 'zstd-compressed: decompress it (or gzip it)'
+    : is(0x50, 0x4b, 0x03, 0x04) ? 'a zip archive: unzip it and give the file inside'
+    : is(0x42, 0x5a, 0x68) ? 'bzip2-compressed: decompress it (or gzip it)'
+    : is(0xfd, 0x37, 0x7a, 0x58, 0x5a) ? 'xz-compressed: decompress it (or gzip it)'
+    : is(0x50, 0x41, 0x52, 0x31) ? 'a Parquet file: name it .parquet or set "format": "parquet"'
+    : null;
+  if (what) throw new AppError('INPUT', `${src.path}: is ${what}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The fast check of plain CSV files
+
+/** The header line as read: its fields, raw bytes (no BOM, no line break), how it ends, and where line 2 starts. */
+export interface HeaderLine {
+  header: CsvHeader;
+  raw: Buffer;
+  terminator: 'lf' | 'crlf' | 'cr' | 'none';
+  next: number;
+}
+
+/**
+ * Whether DuckDB may read this uncompressed CSV file itself with line = row position + 2 (see the file
+ * comment). Native scans only: a few indexOf calls per MiB and per quoted line.
+ */
+export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<boolean> {
+  if (src.gzip || head.terminator === 'cr') return false;
+  const crlf = head.terminator === 'crlf';
+  const delim = head.header.delimiter.charCodeAt(0);
+  let skip = head.next;
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks(src)) {
+    let buf: Buffer = chunk;
+    if (skip > 0) {
+      const n = Math.min(skip, buf.length);
+      skip -= n;
+      buf = buf.subarray(n);
+      if (buf.length === 0) continue;
+    }
+    if (carry.length) buf = Buffer.concat([carry, buf]);
+    // Whole lines only: the partial last line waits for the next chunk.
+    const last = buf.lastIndexOf(LF);
+    if (last < 0) {
+      carry = Buffer.from(buf);
+      if (carry.length > MAX_RECORD_BYTES) return false;
+      continue;
+    }
+    carry = Buffer.from(buf.subarray(last + 1));
+    if (!linesArePlain(buf.subarray(0, last + 1), head.raw, crlf, delim)) return false;
+  }
+  return carry.length === 0 || linesArePlain(carry, head.raw, crlf, delim);
+}
+
+/** Lines (each ending in LF, except the file's last one) that DuckDB reads exactly as the splitter would. */
+function linesArePlain(body: Buffer, header: Buffer, crlf: boolean, delim: number): boolean {
+  if (body.includes(0) || !isUtf8(body)) return false;
+  // Blank lines, lines of spaces: the splitter counts them.
+  if (body[0] === LF || (crlf && body[0] === CR && body[1] === LF)) return false;
+  if (body.includes(crlf ? '\n\r\n' : '\n\n') || body.includes(crlf ? '\n \r\n' : '\n \n')) return false;
+  if (body.includes(BOM)) return false;
+  // One kind of line ending: with LF, no CR at all; with CRLF, every LF after a CR and every CR before an LF.
+  if (!crlf) {
+    if (body.includes(CR)) return false;
+  } else if (!crlfOnly(body)) return false;
+  // Repeated header lines.
+  for (let i = body.indexOf(header); i >= 0; i = body.indexOf(header, i + 1)) {
+    const end = i + header.length;
+    if ((i === 0 || body[i - 1] === LF) && (end === body.length || body[end] === LF || body[end] === CR)) return false;
+  }
+  // Quotes: each line holding one must be a single well-formed record (a quoted field may not span lines).
+  for (let q = body.indexOf(QUOTE); q >= 0; ) {
+    const from = body.lastIndexOf(LF, q) + 1;
+    let to = body.indexOf(LF, q);
+    if (to < 0) to = body.length;
+    const lineEnd = crlf && to > from && body[to - 1] === CR ? to - 1 : to;
+    if (!quotedLineIsPlain(body, from, lineEnd, delim)) return false;
+    q = body.indexOf(QUOTE, to);
+  }
+  // A line longer than MAX_RECORD_BYTES: DuckDB's max_line_size refuses it and the splitter takes over.
+  return true;
+}
+
+function crlfOnly(body: Buffer): boolean {
+  let lfs = 0;
+  for (let i = body.indexOf(LF); i >= 0; i = body.indexOf(LF, i + 1)) {
+    if (body[i - 1] !== CR) return false;
+    lfs++;
+  }
+  let crs = 0;
+  for (let i = body.indexOf(CR); i >= 0; i = body.indexOf(CR, i + 1)) crs++;
+  // The last line of a file may end without a line break (then it holds no CR either).
+  return crs === lfs;
+}
+
+/** One physical line [from, to) whose quotes all open and close whole fields on that line. */
+function quotedLineIsPlain(b: Buffer, from: number, to: number, delim: number): boolean {
+  let i = from;
+  for (;;) {
+    if (b[i] === QUOTE) {
+      i++;
+      for (;;) {
+        const q = b.indexOf(QUOTE, i);
+        if (q < 0 || q >= to) return false;
+        if (b[q + 1] === QUOTE && q + 1 < to) { i = q + 2; continue; }
+        i = q + 1;
+        break;
+      }
+      if (i === to) return true;
+      if (b[i] !== delim) return false;
+      i++;
+    } else {
+      // A quote inside a field that does not start with one is a plain character (5" screen), for DuckDB too.
+      let end = b.indexOf(delim, i);
+      if (end < 0 || end > to) end = to;
+      if (end === to) return true;
+      i = end + 1;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The splitter
+
+/** Writes clean records to a file in large blocks. */
+class Out {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private constructor(private readonly fh: import('node:fs/promises').FileHandle) {}
+  static async create(path: string): Promise<Out> {
+    return new Out(await open(path, 'w'));
+  }
+  push(b: Buffer): void {
+    this.parts.push(b);
+    this.size += b.length;
+  }
+  async flush(force = false): Promise<void> {
+    if (this.size === 0 || (!force && this.size < 1 << 20)) return;
+    const data = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    await this.fh.write(data);
+  }
+  async close(): Promise<void> {
+    await this.flush(true);
+    await this.fh.close();
+  }
+}
+
+/**
+ * Feeds the source to `consume(bytes, final)`, which returns how many bytes it used; the rest (an
+ * unfinished record) is carried into the next chunk. Output is flushed after every chunk.
+ */
+async function pump(src: TextSource, w: Out, consume: (b: Buffer, final: boolean) => number): Promise<void> {
+  let carry: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of chunks(src)) {
+      const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const used = consume(b, false);
+      carry = Buffer.from(b.subarray(used));
+      await w.flush();
+    }
+    consume(carry, true);
+  } finally {
+    await w.close();
+  }
+}
+
+function csvQuote(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+type Parsed =
+  | { kind: 'need' }
+  | { kind: 'ok'; contentEnd: number; end: number; fields: number; breaks: number }
+  | { kind: 'bad'; reason: string };
+
+/** Parses one RFC 4180 record starting at p. `final`: no more bytes will come. */
+function parseRecord(b: Buffer, p: number, delim: number, final: boolean): Parsed {
+  const n = b.length;
+  let i = p;
+  let fields = 1;
+  let breaks = 0;
+  const ending = (at: number): Parsed => {
+    if (at >= n) return final ? { kind: 'ok', contentEnd: n, end: n, fields, breaks } : { kind: 'need' };
+    if (b[at] === LF) return { kind: 'ok', contentEnd: at, end: at + 1, fields, breaks };
+    // CR: CRLF or a lone CR (old Mac), both one line break.
+    if (at + 1 >= n && !final) return { kind: 'need' };
+    return { kind: 'ok', contentEnd: at, end: b[at + 1] === LF ? at + 2 : at + 1, fields, breaks };
+  };
+  for (;;) {
+    if (i - p > MAX_RECORD_BYTES) return { kind: 'bad', reason: `record longer than ${MAX_RECORD_BYTES} bytes` };
+    if (b[i] === QUOTE && i < n) {
+      i++;
+      for (;;) {
+        if (i >= n) return final ? { kind: 'bad', reason: 'unterminated quoted field (a quote opened on this line is never closed)' } : { kind: 'need' };
+        const c = b[i]!;
+        if (c === QUOTE) {
+          if (i + 1 >= n && !final) return { kind: 'need' };
+          if (b[i + 1] === QUOTE) { i += 2; continue; }
+          i++;
+          break;
+        }
+        if (c === LF) breaks++;
+        else if (c === CR) {
+          if (i + 1 >= n && !final) return { kind: 'need' };
+          if (b[i + 1] !== LF) breaks++;
+        }
+        i++;
+        if (i - p > MAX_RECORD_BYTES) return { kind: 'bad', reason: `record longer than ${MAX_RECORD_BYTES} bytes` };
+      }
+      if (i >= n) return ending(i);
+      const c = b[i];
+      if (c === delim) { fields++; i++; continue; }
+      if (c === LF || c === CR) return ending(i);
+      return { kind: 'bad', reason: 'text after the closing quote of a field (quote the whole field and double the quotes inside)' };
+    }
+    // An unquoted field; a quote inside it is a plain character (5" screen), as DuckDB reads it too.
+    for (;;) {
+      if (i >= n) return ending(i);
+      const c = b[i]!;
+      if (c === delim) { fields++; i++; break; }
+      if (c === LF || c === CR) return ending(i);
+      i++;
+      if (i - p > MAX_RECORD_BYTES) return { kind: 'bad', reason: `line longer than ${MAX_RECORD_BYTES} bytes` };
+    }
+  }
+}
+
+type LineEnd = (p: number, final: boolean) => { contentEnd: number; end: number } | null;
+
+/**
+ * For buffer b: the end of the physical line starting at p, [contentEnd, end), or null when it needs more
+ * bytes. The next CR is remembered: most files have none, and looking for it afresh on every line would
+ * scan the rest of the buffer each time.
+ */
+function lineEnds(b: Buffer): LineEnd {
+  let cr = -2;
+  return (p, final) => {
+    if (cr !== -1 && cr < p) cr = b.indexOf(CR, p);
+    const lf = b.indexOf(LF, p);
+    const at = cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
+    if (at < 0) return final ? { contentEnd: b.length, end: b.length } : null;
+    if (b[at] === CR) {
+      if (at + 1 >= b.length && !final) return null;
+      return { contentEnd: at, end: b[at + 1] === LF ? at + 2 : at + 1 };
+    }
+    return { contentEnd: at, end: at + 1 };
+  };
+}
+
+function hasBom(b: Buffer, p: number): boolean {
+  return b[p] === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf;
+}
+
+function isBlank(b: Buffer, from: number, to: number, delim: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if ((c !== SPACE && c !== TAB) || c === delim) return false;
+  }
+  return true;
+}
+
+export interface CleanFile {
+  path: string;
+  stats: SplitStats;
+}
+
+/** What a clean record's text may not hold, else its reason. */
+function contentProblem(b: Buffer, from: number, to: number, chunkUtf8: boolean, chunkNul: boolean): string | null {
+  if (chunkNul && b.subarray(from, to).includes(0)) return 'contains a NUL byte (the file is damaged or binary)';
+  if (!chunkUtf8 && !isUtf8(b.subarray(from, to))) return 'is not valid UTF-8 text (save the export as UTF-8)';
+  return null;
+}
+
+/**
+ * Splits a CSV file (RFC 4180, any mix of LF/CRLF/CR) into `out`: one record per line, `line<d>reason<d>`
+ * then the record's fields as they were written (valid records) or empty fields (bad ones).
+ */
+export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: string): Promise<CleanFile> {
+  const delim = header.delimiter.charCodeAt(0);
+  const d = header.delimiter;
+  const width = header.names.length;
+  const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
+  const w = await Out.create(out);
+  const emptyFields = Buffer.from(d.repeat(width));
+  let headerBytes: Buffer | null = null;
+  let line = 1;
+  let skipping = false; // inside a line too long to keep: dropped up to its end
+  const bad = (at: number, reason: string): void => {
+    stats.records++;
+    w.push(Buffer.from(`${at}${d}${csvQuote(reason)}`));
+    w.push(emptyFields);
+    w.push(Buffer.from('\n'));
+  };
+  const consume = (b: Buffer, final: boolean): number => {
+    const utf8 = isUtf8(b);
+    const nul = b.includes(0);
+    const lineEnd = lineEnds(b);
+    let p = 0;
+    if (headerBytes === null) {
+      const start = hasBom(b, 0) ? 3 : 0;
+      const end = lineEnd(start, final);
+      if (!end) return 0;
+      headerBytes = Buffer.from(b.subarray(start, end.contentEnd));
+      p = end.end;
+      line = 2;
+    }
+    while (p < b.length) {
+      if (skipping) {
+        const end = lineEnd(p, final);
+        if (!end) return b.length;
+        skipping = false;
+        p = end.end;
+        line++;
+        continue;
+      }
+      const r = parseRecord(b, p, delim, final);
+      if (r.kind === 'need') {
+        if (b.length - p > MAX_RECORD_BYTES) {
+          // Nothing ends this record within the limit: its first line alone is bad, then the next line.
+          const end = lineEnd(p, false);
+          bad(line, `record longer than ${MAX_RECORD_BYTES} bytes (or a quote opened on this line is never closed)`);
+          if (!end) { skipping = true; return b.length; }
+          p = end.end;
+          line++;
+          continue;
+        }
+        return p;
+      }
+      if (r.kind === 'ok' && r.breaks === 0 && isBlank(b, p, r.contentEnd, delim)) {
+        stats.blank_lines++;
+        p = r.end;
+        line++;
+        continue;
+      }
+      if (r.kind === 'ok') {
+        const from = hasBom(b, p) ? p + 3 : p;
+        if (r.breaks === 0 && r.contentEnd - from === headerBytes.length && b.subarray(from, r.contentEnd).equals(headerBytes)) {
+          stats.repeated_header_lines++;
+          p = r.end;
+          line++;
+          continue;
+        }
+        if (r.fields === width) {
+          const problem = contentProblem(b, p, r.contentEnd, utf8, nul);
+          if (problem) bad(line, problem);
+          else {
+            // A byte order mark inside the file (concatenated exports) is no part of the first field.
+            stats.records++;
+            w.push(Buffer.from(`${line}${d}${d}`));
+            w.push(b.subarray(from, r.contentEnd));
+            w.push(Buffer.from('\n'));
+          }
+          p = r.end;
+          line += 1 + r.breaks;
+          continue;
+        }
+        if (r.breaks === 0) {
+          bad(line, `expected ${width} fields (as in the header), found ${r.fields}`);
+          p = r.end;
+          line++;
+          continue;
+        }
+        // A record spanning lines that does not fit the header: its quote opened on its first line by
+        // mistake. That line alone is bad; the next one is read afresh.
+      }
+      const end = lineEnd(p, final);
+      if (!end) {
+        if (b.length - p > MAX_RECORD_BYTES) { bad(line, r.kind === 'bad' ? r.reason : `line longer than ${MAX_RECORD_BYTES} bytes`); skipping = true; return b.length; }
+        return p;
+      }
+      // The reason is the line's own: what is wrong with it read alone (a quote it opens and never closes,
+      // its field count), not what went wrong further down when its open quote ran into later lines.
+      const alone = parseRecord(b.subarray(p, end.contentEnd), 0, delim, true);
+      bad(line, alone.kind === 'bad' ? alone.reason
+        : alone.kind === 'ok' && alone.fields !== width ? `expected ${width} fields (as in the header), found ${alone.fields}`
+        : r.kind === 'bad' ? r.reason : 'malformed record');
+      p = end.end;
+      line++;
+    }
+    return p;
+  };
+  await pump(src, w, consume);
+  return { path: out, stats };
+}
+
+/**
+ * Splits a line-oriented file (JSON Lines, whitespace-separated text) into `out`: `line␁reason␁text` per
+ * non-blank line. With `header`, line 1 is the header and lines equal to it are skipped and counted.
+ */
+export async function splitLinesToClean(src: TextSource, out: string, opts: { header: boolean }): Promise<CleanFile & { headerLine: string | null }> {
+  const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
+  const w = await Out.create(out);
+  const sep = LINES_SEPARATOR;
+  let headerLine: string | null = null;
+  let headerTrimmed = '';
+  let headerSeen = !opts.header;
+  let line = 1;
+  let skipping = false;
+  let first = true;
+  const consume = (b: Buffer, final: boolean): number => {
+    const utf8 = isUtf8(b);
+    const nul = b.includes(0);
+    const lineEnd = lineEnds(b);
+    let p = 0;
+    if (first && b.length > 0) {
+      if (b.length < 8 && !final) return 0;
+      checkStart(src, b);
+      if (hasBom(b, 0)) p = 3;
+      first = false;
+    }
+    while (p < b.length) {
+      const end = lineEnd(p, final);
+      if (!end) {
+        if (b.length - p > MAX_RECORD_BYTES) {
+          stats.records++;
+          w.push(Buffer.from(`${line}${sep}line longer than ${MAX_RECORD_BYTES} bytes${sep}\n`));
+          skipping = true;
+          return b.length;
+        }
+        return p;
+      }
+      if (skipping) {
+        skipping = false;
+        p = end.end;
+        line++;
+        continue;
+      }
+      const text = b.subarray(p, end.contentEnd);
+      const from = p;
+      p = end.end;
+      const at = line++;
+      if (!headerSeen) {
+        headerSeen = true;
+        headerLine = text.toString('utf8');
+        headerTrimmed = headerLine.trim();
+        continue;
+      }
+      if (isBlank(b, from, end.contentEnd, -1)) {
+        stats.blank_lines++;
+        continue;
+      }
+      if (headerLine !== null && text.length >= headerTrimmed.length && text.toString('utf8').trim() === headerTrimmed) {
+        stats.repeated_header_lines++;
+        continue;
+      }
+      stats.records++;
+      if (text.length > MAX_RECORD_BYTES) {
+        w.push(Buffer.from(`${at}${sep}line longer than ${MAX_RECORD_BYTES} bytes${sep}\n`));
+        continue;
+      }
+      const problem = contentProblem(b, from, end.contentEnd, utf8, nul) ?? (text.includes(1) ? 'contains the control character U+0001' : null);
+      if (problem) w.push(Buffer.from(`${at}${sep}${problem}${sep}\n`));
+      else {
+        w.push(Buffer.from(`${at}${sep}${sep}`));
+        w.push(text);
+        w.push(Buffer.from('\n'));
+      }
+    }
+    return p;
+  };
+  await pump(src, w, consume);
+  if (opts.header && headerLine === null) throw new AppError('INPUT', `${src.path}: is empty: it needs at least its header line`);
+  return { path: out, stats, headerLine };
+}
+
+/** The header line of a (maybe gzip) CSV file, its delimiter sniffed unless given. */
+export async function readCsvHeader(src: TextSource, delimiter: string | undefined): Promise<HeaderLine> {
+  let carry: Buffer = Buffer.alloc(0);
+  const make = (final: boolean): HeaderLine | null => {
+    const start = hasBom(carry, 0) ? 3 : 0;
+    const end = lineEnds(carry)(start, final);
+    if (!end) return null;
+    const raw = Buffer.from(carry.subarray(start, end.contentEnd));
+    const terminator = end.end === end.contentEnd ? 'none' : end.end - end.contentEnd === 2 ? 'crlf' : carry[end.contentEnd] === CR ? 'cr' : 'lf';
+    return { header: headerOf(src, raw, delimiter), raw, terminator, next: end.end };
+  };
+  for await (const chunk of chunks(src)) {
+    carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    if (carry.length >= 8) checkStart(src, carry);
+    const head = make(false);
+    if (head) return head;
+    if (carry.length > MAX_RECORD_BYTES) throw new AppError('INPUT', `${src.path}: line 1 (the header) is longer than ${MAX_RECORD_BYTES} bytes`);
+  }
+  if (carry.length === 0) throw new AppError('INPUT', `${src.path}: is empty: a CSV file needs at least its header line`);
+  checkStart(src, carry);
+  return make(true)!;
+}

@@ -1,0 +1,224 @@
+// SPEC §3 "never vanish silently": damaged exports, hand-made. Every row ends up in the numbers, in
+// quarantine.csv at its exact physical line with its reason, or in a named statistic (blank lines, repeated
+// header lines); damaged compressed files and non-regular files are refused with one line naming them.
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/config/AppError.js';
+import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+
+const T = '2026-02-15T00:00:00Z';
+const MONTHLY = { period_type: 'days' as const, period_unit: 'month' as const };
+const BY_PRODUCT = { ...MONTHLY, segmentation: 'product' as const };
+
+async function quarantine(dir: string): Promise<{ line: number; reason: string }[]> {
+  const text = await readFile(join(dir, 'quarantine.csv'), 'utf8');
+  // file,line,reason,tenant_id,customer_id — the reason may hold commas inside its quotes.
+  return text.trim().split('\n').slice(1).map((l) => {
+    const m = /^[^,]*,(\d+),("(?:[^"]|"")*"|[^,]*),/.exec(l)!;
+    return { line: Number(m[1]), reason: m[2]!.replace(/^"|"$/g, '').replace(/""/g, '"') };
+  });
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  const e = await p.then(() => null, (x: unknown) => x);
+  expect(isAppError(e)).toBe(true);
+  expect((e as Error).message).not.toContain('\n');
+  return e as Error;
+}
+
+describe('a damaged CSV export', () => {
+  it('keeps every valid row, quarantines each broken one at its physical line, counts blank and header lines', async () => {
+    const header = 'customer_id,event_time,amount,transaction_id,product_id,renewal_number';
+    const text = Buffer.concat([
+      Buffer.from(`${header}\n`), // line 1
+      Buffer.from('a,2026-01-10T08:00:00Z,10.00,t1,"pro, monthly",0\r\n'), // 2: CRLF among LF lines
+      Buffer.from('\n'), // 3: blank
+      Buffer.from('b,2026-01-11T08:00:00Z,20.00,t2,"multi\nline",0\n'), // 4–5: a quoted line break
+      Buffer.from(`${header}\n`), // 6: the header again (concatenated exports)
+      Buffer.from('c,2026-01-12T08:00:00Z,1.00,t3,x,1.5\n'), // 7: renewal 1.5 is no whole number
+      Buffer.from('d,2026-01-12T08:00:00Z,1_000,t4,x,0\n'), // 8: digit separator
+      Buffer.from('e,2026-01-12T08:00:00Z,5.00,t5,"unterminated,0\n'), // 9: a quote never closed on its line
+      Buffer.from('f,2026-01-13T08:00:00Z,30.00,t6,y,0\r'), // 10: old Mac line end
+      Buffer.from('g,2026-01-14T08:00:00Z,40.00,t7,"ok",0\n'), // 11: its quote is where line 9's closes
+      Buffer.from('h,2026-01-14T08:00:00Z,1e3,t8,x,0\n'), // 12: exponent
+      Buffer.from('i,2026-01-14T08:00:00Z,5.123456,t9,x,0\n'), // 13: a fifth decimal would be rounded
+      Buffer.from('j,2026-01-14T08:00:00Z,22.200000000000003,t10,x,0\n'), // 14: float noise: 22.20
+      Buffer.from('k,2026-01-14T08:00:00Z,7.00,t11,x,0x10\n'), // 15: hex
+      Buffer.from('l,2026-01-14T08:00:00Z,1.00,t12,x\u0000y,0\n'), // 16: NUL byte
+      Buffer.from([...Buffer.from('m,2026-01-14T08:00:00Z,1.00,t13,'), 0xff, 0xfe, ...Buffer.from(',0\n')]), // 17: not UTF-8
+      Buffer.from('n,2026-01-14T08:00:00Z,5.00,t14,x,+0'), // 18: no final line break
+    ]);
+    const fx = await makeFixture({ 'e.csv': text });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: [MONTHLY, BY_PRODUCT] }, T);
+      // 14 records: 6 valid (a b f g j n), 8 quarantined; 1 blank line and 1 header line counted apart.
+      expect(result.tenants.map((t) => t.tenant)).toEqual(['default']);
+      expect(result.stats).toMatchObject({ rows_read: 14, rows_quarantined: 8 });
+      const { report, dir } = await readLatest(fx);
+      expect(report.inputs[0]).toMatchObject({ rows: 14, quarantined: 8, blank_lines: 1, repeated_header_lines: 1 });
+      const q = await quarantine(dir);
+      expect(q.map((r) => r.line)).toEqual([7, 8, 9, 12, 13, 15, 16, 17]);
+      expect(q[0]!.reason).toContain('renewal_number is not a whole number ≥ 0: "1.5"');
+      expect(q[1]!.reason).toContain('amount is not a decimal number');
+      expect(q[1]!.reason).toContain('"1_000"');
+      expect(q[2]!.reason).toContain('unterminated quoted field');
+      expect(q[3]!.reason).toContain('"1e3"');
+      expect(q[4]!.reason).toContain('"5.123456"');
+      expect(q[5]!.reason).toContain('renewal_number is not a whole number ≥ 0: "0x10"');
+      expect(q[6]!.reason).toContain('NUL byte');
+      expect(q[7]!.reason).toContain('not valid UTF-8');
+      // January: a 10 + b 20 + f 30 + g 40 + j 22.20 + n 5 = 127.20 over 6 customers = 21.20.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([21.2, 21.2]);
+      const products = report.matrices[1]!.rows.map((r) => r.title);
+      expect(products).toEqual(expect.arrayContaining(['pro, monthly', 'multi\nline', 'ok', 'y', 'x']));
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('reads a plain file itself, and falls back to the splitter when a row has the wrong field count', async () => {
+    // Line 3 quotes a comma and holds a bare quote (5" screen, a plain character); line 5 has 4 fields.
+    const lines = [
+      'customer_id,event_time,amount,product_id',
+      'a,2026-01-10T08:00:00Z,10.00,x',
+      'b,2026-01-11T08:00:00Z,20.00,"pro, monthly"',
+      'c,2026-01-11T08:00:00Z,30.00,5" screen',
+      'd,2026-01-11T08:00:00Z,30.00,x,extra',
+      'e,2026-01-12T08:00:00Z,bad,x',
+    ];
+    const fx = await makeFixture({ 'e.csv': `${lines.join('\n')}\n`, 'f.csv': `${lines.filter((_, i) => i !== 4).join('\n')}\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }, { path: 'f.csv' }], max_bad_row_share: 0.9, matrices: [MONTHLY, BY_PRODUCT] }, T);
+      const { report, dir } = await readLatest(fx);
+      const text = await readFile(join(dir, 'quarantine.csv'), 'utf8');
+      // e.csv (splitter): lines 5 and 6; f.csv (read by DuckDB itself, line = position + 2): line 5.
+      expect(text.trim().split('\n').slice(1).map((l) => `${l.split(',')[0]!.split('/').pop()}:${l.split(',')[1]}`)).toEqual(['e.csv:5', 'e.csv:6', 'f.csv:5']);
+      expect(text).toContain('expected 4 fields (as in the header), found 5');
+      // a 10, b 20, c 30 twice each: 120 / 3 customers = 40.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([40, 40]);
+      expect(report.matrices[1]!.rows.map((r) => r.title)).toEqual(expect.arrayContaining(['pro, monthly', '5" screen']));
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('handles a BOM, CR-only line ends, a very long line, duplicate unused header names and header-only files', async () => {
+    const long = 'z'.repeat((1 << 20) + 10);
+    const fx = await makeFixture({
+      // Line 3 is longer than 1 MiB: quarantined; the rest read.
+      'a.csv': `\uFEFFcustomer_id,event_time,amount,note,note\r${['a,2026-01-10,10,x,y', `b,2026-01-10,10,${long},y`, 'c,2026-01-10,20,x,y'].join('\r')}\r`,
+      'h.csv': 'customer_id,event_time,amount\n',
+    });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'a.csv' }, { path: 'h.csv' }], max_bad_row_share: 0.9, matrices: [MONTHLY] }, T);
+      expect(result.stats).toMatchObject({ rows_read: 3, rows_quarantined: 1 });
+      const { report, dir } = await readLatest(fx);
+      expect(report.inputs.map((i) => i.rows)).toEqual([3, 0]);
+      expect((await quarantine(dir)).map((r) => [r.line, r.reason])).toEqual([[3, `line longer than ${1 << 20} bytes`]]);
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([15, 15]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it.each([
+    ['an empty file', 'e.csv', '', {}, /e\.csv: is empty/],
+    ['a mapped column twice in the header', 'e.csv', 'customer_id,event_time,amount,Amount\na,2026-01-10,1,2\n', {}, /e\.csv: the header has the column "amount" more than once/],
+    ['UTF-16 text', 'e.csv', Buffer.from('\uFEFFcustomer_id,event_time,amount\n', 'utf16le'), {}, /e\.csv: is UTF-16 text: save it as UTF-8/],
+    ['a .gz name on plain text', 'e.csv.gz', 'customer_id,event_time,amount\n', {}, /e\.csv\.gz: the name ends in \.gz but the file is not gzip data/],
+    ['a multi-character delimiter', 'e.csv', 'customer_id||event_time\n', { delimiter: '||' }, /is not one single-byte character/],
+  ])('refuses %s with one line naming the file', async (_name, file, content, extra, message) => {
+    const fx = await makeFixture({ [file]: content });
+    try {
+      const e = await failure(runJob(fx, { inputs: [{ path: file, ...extra }], matrices: [MONTHLY] }, T));
+      expect(e.message).toMatch(message);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('gzip', () => {
+  const rows = Array.from({ length: 3000 }, (_, i) => `c${i},2026-01-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00Z,${(i % 50) + 1}.25,t${i}`);
+  const plain = `customer_id,event_time,amount,transaction_id\n${rows.join('\n')}\n`;
+
+  it('reads concatenated gzip members (the whole file), and refuses a truncated or corrupt one', async () => {
+    const whole = gzipSync(plain, { level: 1 });
+    const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
+    const corrupt = Buffer.from(whole);
+    const mid = Math.floor(corrupt.length / 2);
+    corrupt[mid] = corrupt[mid]! ^ 0xff;
+    const twoMembers = Buffer.concat([gzipSync(`customer_id,event_time,amount,transaction_id\n${rows.slice(0, 1000).join('\n')}\n`), gzipSync(`${rows.slice(1000).join('\n')}\n`)]);
+    const fx = await makeFixture({ 'cut.csv.gz': cut, 'bad.csv.gz': corrupt, 'two.csv.gz': twoMembers, 'nameless': whole });
+    try {
+      for (const file of ['cut.csv.gz', 'bad.csv.gz']) {
+        const e = await failure(runJob(fx, { inputs: [{ path: file }], matrices: [MONTHLY] }, T));
+        expect(e.message).toMatch(new RegExp(`${file.replace(/\./g, '\\.')}: damaged gzip data \\(.+\\): the file is truncated or corrupt`));
+      }
+      // gzip is recognised by its bytes, not its name.
+      const result = await runJob(fx, { inputs: [{ path: 'two.csv.gz' }, { path: 'nameless', format: 'csv' }], matrices: [MONTHLY] }, T);
+      expect(result.stats).toMatchObject({ rows_read: 6000, rows_quarantined: 0 });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('JSON Lines', () => {
+  it('quarantines a broken line with its number and reads the rest, keys found anywhere in the file', async () => {
+    const lines = [
+      JSON.stringify({ customer_id: 'a', event_time: '2026-01-10T08:00:00Z', amount: 10 }), // 1
+      '', // 2: blank
+      '{"customer_id": "b", "event_time": "2026-01-10T08:00:00Z", "amount": ', // 3: cut off
+      JSON.stringify({ customer_id: 'c', event_time: '2026-01-11T08:00:00Z', amount: 20 }), // 4
+      '[1, 2]', // 5: not an object
+      JSON.stringify({ customer_id: 'd', event_time: '2026-01-11T08:00:00Z', amount: '1,000' }), // 6: separator
+      JSON.stringify({ customer_id: 'e', event_time: '2026-01-12T08:00:00Z', amount: 30, renewal_number: 1.5 }), // 7
+    ];
+    // 20,000 more valid lines, and then a row whose currency (a key seen nowhere before) is unknown.
+    for (let i = 0; i < 20_000; i++) lines.push(JSON.stringify({ customer_id: `x${i}`, event_time: '2026-01-12T08:00:00Z', amount: 0 }));
+    lines.push(JSON.stringify({ customer_id: 'late', event_time: '2026-01-12T08:00:00Z', amount: 5, currency: 'XYZ' })); // 20008
+    const fx = await makeFixture({ 'e.jsonl': `${lines.join('\r\n')}\r\n` });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.jsonl' }], matrices: [MONTHLY] }, T);
+      expect(result.stats).toMatchObject({ rows_read: 20_007, rows_quarantined: 5 });
+      const { report, dir } = await readLatest(fx);
+      expect(report.inputs[0]).toMatchObject({ blank_lines: 1 });
+      const q = await quarantine(dir);
+      expect(q.map((r) => r.line)).toEqual([3, 5, 6, 7, 20008]);
+      expect(q.map((r) => r.reason.split(':')[0])).toEqual([
+        'not a valid JSON line', 'not a JSON object', 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent)',
+        'renewal_number is not a whole number ≥ 0', 'no exchange rate for XYZ on or before 2026-01-12',
+      ].map((r) => r.split(':')[0]));
+      // a 10 and c 20 (e's row is quarantined): 30 / 2 = 15.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([15, 15]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('inputs that are not regular files', () => {
+  it('refuses a FIFO, a directory and a glob matching a FIFO at once, saying what they are', async () => {
+    const fx = await makeFixture({ 'in/a.csv': 'customer_id,event_time,amount\na,2026-01-10,1\n' });
+    try {
+      execFileSync('mkfifo', [join(fx.dir, 'in', 'pipe.csv')]);
+      await mkdir(join(fx.dir, 'dir.csv'));
+      const started = Date.now();
+      for (const [path, message] of [
+        ['in/pipe.csv', /in\/pipe\.csv is a FIFO \(named pipe\), not a regular file/],
+        ['dir.csv', /dir\.csv is a directory/],
+        ['in/*.csv', /"in\/\*\.csv" matches .*pipe\.csv, which is a FIFO/],
+      ] as const) {
+        const e = await failure(runJob(fx, { inputs: [{ path }], matrices: [MONTHLY] }, T));
+        expect(e.message).toMatch(message);
+      }
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});

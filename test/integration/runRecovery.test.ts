@@ -1,0 +1,111 @@
+// SPEC §7 runs and recovery: run locks owned by each attempt, scratch files of dead processes, one-line
+// errors for a job file that is not JSON or has a bad cron, and for an unknown flag. Real Redis, real files,
+// real processes.
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { loadJob } from '../../src/config/loadJob.js';
+import { acquireRunLock } from '../../src/queue/runLock.js';
+import { removeStaleScratch } from '../../src/warehouse/removeStaleScratch.js';
+import { BIN, captureLogger, ROOT, waitFor } from '../helpers/queueHarness.js';
+
+describe('run locks', () => {
+  it('are owned by each attempt: a stale attempt neither shares nor releases a new run\'s lock, and notices at once', async () => {
+    const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    const key = `ltv-test-${randomUUID()}:run-lock:job:tenant`;
+    const { log, lines } = captureLogger();
+    try {
+      const first = (await acquireRunLock(redis, key, 600, log))!;
+      expect(first).not.toBeNull();
+      // The same job and tenant again (e.g. the same BullMQ id after Redis lost its data): refused.
+      expect(await acquireRunLock(redis, key, 600, log)).toBeNull();
+      // Redis loses its data: the old attempt is told within one renewal (ttl / 3), with one log line.
+      await redis.del(key);
+      const second = (await acquireRunLock(redis, key, 600, log))!;
+      expect(second.token).not.toBe(first.token);
+      await waitFor('the stale attempt to see its lock gone', () => first.lost.aborted, 5_000);
+      expect(String((first.lost.reason as Error).message)).toMatch(/^run lock lost: it expired or redis lost its data/);
+      // Its release does not remove the new owner's lock.
+      await first.release();
+      expect(await redis.get(key)).toBe(second.token);
+      expect(second.lost.aborted).toBe(false);
+      await second.release();
+      expect(await redis.get(key)).toBeNull();
+      const lost = lines.filter((l) => String(l.msg).startsWith('run lock lost'));
+      expect(lost).toHaveLength(1);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('stop the run when redis stays away for longer than the lock lasts (one warning, no stack per renewal)', async () => {
+    // The connection dropped for good: every renewal fails.
+    const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    const key = `ltv-test-${randomUUID()}:run-lock:job:tenant`;
+    const { log, lines } = captureLogger();
+    try {
+      const lock = (await acquireRunLock(redis, key, 450, log))!;
+      redis.disconnect();
+      await waitFor('the lock to be given up', () => lock.lost.aborted, 5_000);
+      expect(String((lock.lost.reason as Error).message)).toMatch(/redis unreachable for \d+ s, longer than the lock lasts/);
+      expect(lines.filter((l) => String(l.msg).startsWith('cannot renew the run lock'))).toHaveLength(1);
+      expect(lines.every((l) => !('err' in l))).toBe(true);
+      await lock.release();
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('scratch files', () => {
+  it('of dead processes are removed; live ones, our own and other names are kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-scratch-'));
+    try {
+      // A pid that surely is dead: a process that has exited.
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+      const live = process.ppid;
+      const names = [
+        `ltv-run-${dead}-0123abcd.duckdb`, `ltv-run-${dead}-0123abcd.duckdb.wal`, `ltv-run-${dead}-0123abcd.duckdb.in`,
+        `ltv-run-${live}-0123abcd.duckdb`, `ltv-run-${process.pid}-0123abcd.duckdb`, `ltv-run-${dead}-notahex.duckdb`, 'other.duckdb',
+      ];
+      for (const n of names) await writeFile(join(dir, n), '');
+      await mkdir(join(dir, `ltv-run-${dead}-0123abcd.duckdb.tmp`));
+      const removed = await removeStaleScratch(dir);
+      expect(removed.sort()).toEqual([...names.slice(0, 3), `ltv-run-${dead}-0123abcd.duckdb.tmp`].sort());
+      expect((await readdir(dir)).sort()).toEqual(names.slice(3).sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('job files and flags', () => {
+  it('a job file that is not JSON, or whose cron is invalid, is one line naming file, place and field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-job-'));
+    try {
+      await writeFile(join(dir, 'broken.json'), '{\n  "inputs": [\n    {"path": "a.csv",}\n  ]\n}\n');
+      await writeFile(join(dir, 'cron.json'), JSON.stringify({ inputs: [{ path: 'a.csv' }], schedule: { cron: '61 * * * *' }, retention: 0 }));
+      const broken = await loadJob(join(dir, 'broken.json')).catch((e: Error) => e.message);
+      // The stray comma on line 3 (`    {"path": "a.csv",}`): the parser stops at the } in column 22.
+      expect(broken).toMatch(/broken\.json: line 3, column 22: not valid JSON \(/);
+      expect(broken).not.toContain('\n');
+      const cron = await loadJob(join(dir, 'cron.json')).catch((e: Error) => e.message);
+      // Every issue, in one line.
+      expect(cron).toMatch(/cron\.json: retention: .*; .*cron\.json: schedule\.cron: "61 \* \* \* \*" is not a cron expression \(.*expected range 0-59\)/);
+      expect(cron).not.toContain('\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ltv run: an unknown flag is one line on stderr, exit 1', () => {
+    const bad = spawnSync(process.execPath, [BIN, 'run', '--bogus'], { cwd: ROOT, encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/unknown option '--bogus'.*\(run `ltv --help` for usage\)/);
+  }, 60_000);
+});
