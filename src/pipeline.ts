@@ -10,7 +10,8 @@ import { badRowShareError, badRowShareExceeded, checkRows } from './ingest/check
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
-import { buildFacts } from './ltv/buildFacts.js';
+import { buildFacts, dropMovements } from './ltv/buildFacts.js';
+import { forecastTenant } from './forecast/forecastTenant.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
@@ -162,7 +163,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
     // statements ~0.5 s faster together).
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
-    const stats = await buildFacts(wh, asOf, check, read.columns);
+    const stats = await buildFacts(wh, asOf, check, read.columns, job.forecast.model !== 'off');
     const [{ local } = { local: '' }] = await wh.json<{ local: string }>(
       "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
       { a: asOf.toISOString() },
@@ -196,6 +197,15 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         summary: comp.summary,
         matrices: job.matrices.map((m) => comp.matrices.get(matrixId(m))!),
       };
+      // SPEC §9: predicted LTV, from this tenant's tables (src/forecast/README.md).
+      if (job.forecast.model !== 'off') {
+        const f0 = Date.now();
+        report.forecast = await forecastTenant(wh, {
+          asOf, settings: job.forecast, monthly: comp.matrices.get('days-month-cohort')!,
+          subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
+        });
+        log.info({ stage: 'forecast', ms: Date.now() - f0, model: report.forecast.model, replicates: report.forecast.bootstrap.replicates }, 'forecast done');
+      }
       if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
@@ -219,6 +229,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }
+    if (job.forecast.model !== 'off') await dropMovements(wh);
     // Matrices are computed tenant by tenant inside the render loop: count them as compute, not render.
     timings.compute = (timings.compute ?? 0) + computeMs;
     leave('render', { tenants: tenants.length, matrices_ms: computeMs });

@@ -37,38 +37,75 @@ export function bgNbdLogLikelihoodOne(p: BgNbdParams, x: number, tx: number, T: 
   return a1 + hi + Math.log(Math.exp(a2 - hi) + Math.exp(a3 - hi));
 }
 
+/** Distinct x, t_x and T of the data with each row's index into them (logs are then taken per distinct value). */
+interface Compiled {
+  xs: number[]; xi: Int32Array;
+  txs: number[]; txi: Int32Array;
+  Ts: number[]; Ti: Int32Array;
+}
+const compiledCache = new WeakMap<RfmData, Compiled>();
+
+function distinct(values: Float64Array): [number[], Int32Array] {
+  const index = new Map<number, number>();
+  const list: number[] = [];
+  const at = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let k = index.get(v);
+    if (k === undefined) {
+      index.set(v, (k = list.length));
+      list.push(v);
+    }
+    at[i] = k;
+  }
+  return [list, at];
+}
+
+function compile(d: RfmData): Compiled {
+  let c = compiledCache.get(d);
+  if (!c) {
+    const [xs, xi] = distinct(d.x);
+    const [txs, txi] = distinct(d.tx);
+    const [Ts, Ti] = distinct(d.T);
+    compiledCache.set(d, (c = { xs, xi, txs, txi, Ts, Ti }));
+  }
+  return c;
+}
+
 /**
- * Σ n·ln L over the data. The terms that depend only on x (log-gamma and log-beta) are computed once per
- * distinct x: a fit evaluates this a few hundred times over every customer.
+ * Σ n·ln L over the data. Terms that depend on one of x, t_x or T alone (log-gamma, log-beta, ln(α + T),
+ * ln(α + t_x)) are computed once per distinct value: a fit evaluates this hundreds of times over every customer.
  */
 export function bgNbdLogLikelihood(p: BgNbdParams, d: RfmData, weights: Float64Array = d.n): number {
+  const c = compile(d);
   const lbab = betaln(p.a, p.b);
   const base = -gammaln(p.r) + p.r * Math.log(p.alpha);
-  const byX = new Map<number, [number, number]>();
+  // Per x: ln A1 + ln B(a, b+x)/B(a, b), and ln B(a+1, b+x−1)/B(a, b+x) (x > 0).
+  const head = c.xs.map((x) => gammaln(p.r + x) + base + betaln(p.a, p.b + x) - lbab);
+  const ratio = c.xs.map((x) => (x > 0 ? betaln(p.a + 1, p.b + x - 1) - betaln(p.a, p.b + x) : 0));
+  const lT = c.Ts.map((T) => Math.log(p.alpha + T));
+  const ltx = c.txs.map((tx) => Math.log(p.alpha + tx));
   let ll = 0;
   for (let i = 0; i < d.x.length; i++) {
     const w = weights[i]!;
     if (w === 0) continue;
-    const x = d.x[i]!;
-    let terms = byX.get(x);
-    if (!terms) {
-      terms = [
-        gammaln(p.r + x) + base + betaln(p.a, p.b + x) - lbab,
-        x > 0 ? betaln(p.a + 1, p.b + x - 1) - betaln(p.a, p.b + x) : 0,
-      ];
-      byX.set(x, terms);
+    const k = c.xi[i]!;
+    const x = c.xs[k]!;
+    const lt = lT[c.Ti[i]!]!;
+    // ln L = head − (r+x) ln(α+T) + ln(1 + [x>0]·B(a+1, b+x−1)/B(a, b+x)·((α+T)/(α+t_x))^(r+x))
+    let v = head[k]! - (p.r + x) * lt;
+    if (x > 0) {
+      const tail = ratio[k]! + (p.r + x) * (lt - ltx[c.txi[i]!]!);
+      v += tail > 0 ? tail + Math.log1p(Math.exp(-tail)) : Math.log1p(Math.exp(tail));
     }
-    // ln L = ln A1 + ln B(a, b+x)/B(a,b) − (r+x) ln(α+T) + ln(1 + [x>0]·B(a+1, b+x−1)/B(a, b+x)·((α+T)/(α+t_x))^(r+x))
-    const head = terms[0] - (p.r + x) * Math.log(p.alpha + d.T[i]!);
-    const tail = x > 0 ? terms[1] + (p.r + x) * (Math.log(p.alpha + d.T[i]!) - Math.log(p.alpha + d.tx[i]!)) : Number.NEGATIVE_INFINITY;
-    ll += w * (head + (tail > 0 ? tail + Math.log1p(Math.exp(-tail)) : Math.log1p(Math.exp(tail))));
+    ll += w * v;
   }
   return ll;
 }
 
 const fromLog = (x: readonly number[]): BgNbdParams => ({ r: Math.exp(x[0]!), alpha: Math.exp(x[1]!), a: Math.exp(x[2]!), b: Math.exp(x[3]!) });
 
-export function fitBgNbd(d: RfmData, start: BgNbdParams = { r: 1, alpha: 1, a: 1, b: 1 }, weights: Float64Array = d.n): BgNbdFit {
+export function fitBgNbd(d: RfmData, start: BgNbdParams = { r: 1, alpha: 1, a: 1, b: 1 }, weights: Float64Array = d.n, tolerance = 1e-9): BgNbdFit {
   let customers = 0;
   let repeaters = 0;
   for (let i = 0; i < d.x.length; i++) {
@@ -78,7 +115,7 @@ export function fitBgNbd(d: RfmData, start: BgNbdParams = { r: 1, alpha: 1, a: 1
   if (customers === 0 || repeaters === 0) {
     return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has bought twice: purchase rates cannot be estimated' };
   }
-  const m = minimize((x) => -bgNbdLogLikelihood(fromLog(x), d, weights), [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)]);
+  const m = minimize((x) => -bgNbdLogLikelihood(fromLog(x), d, weights), [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)], { tolerance });
   const p = fromLog(m.x);
   let { converged, message } = m;
   if (converged && ![p.r, p.alpha, p.a, p.b].every((v) => v > 1e-6 && v < 1e6)) {
@@ -100,14 +137,20 @@ export function bgNbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: 
  * eq. (10). For t = 0 it is 0.
  */
 export function bgNbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  return bgNbdProbabilityAlive(p, x, tx, T) * bgNbdExpectedIfAlive(p, t, x, T);
+}
+
+/**
+ * The numerator of eq. (10): expected purchases in (T, T + t] of a customer with x repeat purchases who is
+ * still alive at T (it does not depend on t_x). E[Y(t) | x, t_x, T] = P(alive) × this.
+ */
+export function bgNbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
   const z = t / (alpha + T + t);
   const f = hyp2f1(r + x, b + x, a + b + x - 1, z);
   const lead = (a + b + x - 1) / (a - 1);
-  const inner = 1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * f;
-  const denom = x > 0 ? 1 + (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + tx))) : 1;
-  return (lead * inner) / denom;
+  return lead * (1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * f);
 }
 
 /** E[X(t)]: expected purchases in (0, t] of a new customer, the paper's eq. (9). */

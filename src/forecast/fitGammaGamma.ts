@@ -30,8 +30,12 @@ export function gammaGammaLogLikelihoodOne(g: GammaGammaParams, x: number, m: nu
     + (px - 1) * Math.log(m) + px * Math.log(x) - (px + g.q) * Math.log(g.gamma + m * x);
 }
 
-/** Σ n·ln f over the data; the log-gamma terms are computed once per distinct x. */
+const logsCache = new WeakMap<SpendData, { lnm: Float64Array; lnx: Float64Array }>();
+
+/** Σ n·ln f over the data; log-gamma terms once per distinct x, ln m and ln x once per data set. */
 export function gammaGammaLogLikelihood(g: GammaGammaParams, d: SpendData, weights: Float64Array = d.n): number {
+  let logs = logsCache.get(d);
+  if (!logs) logsCache.set(d, (logs = { lnm: d.m.map(Math.log), lnx: d.x.map(Math.log) }));
   const byX = new Map<number, number>();
   const head = -gammaln(g.q) + g.q * Math.log(g.gamma);
   let ll = 0;
@@ -39,23 +43,22 @@ export function gammaGammaLogLikelihood(g: GammaGammaParams, d: SpendData, weigh
     const w = weights[i]!;
     if (w === 0) continue;
     const x = d.x[i]!;
-    const m = d.m[i]!;
     const px = g.p * x;
     let lg = byX.get(x);
     if (lg === undefined) byX.set(x, (lg = gammaln(px + g.q) - gammaln(px) + head));
-    ll += w * (lg + (px - 1) * Math.log(m) + px * Math.log(x) - (px + g.q) * Math.log(g.gamma + m * x));
+    ll += w * (lg + (px - 1) * logs.lnm[i]! + px * logs.lnx[i]! - (px + g.q) * Math.log(g.gamma + d.m[i]! * x));
   }
   return ll;
 }
 
-export function fitGammaGamma(d: SpendData, start: GammaGammaParams = { p: 1, q: 1, gamma: 1 }, weights: Float64Array = d.n): GammaGammaFit {
+export function fitGammaGamma(d: SpendData, start: GammaGammaParams = { p: 1, q: 1, gamma: 1 }, weights: Float64Array = d.n, tolerance = 1e-9): GammaGammaFit {
   let customers = 0;
   for (let i = 0; i < d.x.length; i++) customers += weights[i]!;
   if (customers < 2) {
     return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'fewer than 2 repeat buyers: spend cannot be estimated' };
   }
   const from = (x: readonly number[]): GammaGammaParams => ({ p: Math.exp(x[0]!), q: Math.exp(x[1]!), gamma: Math.exp(x[2]!) });
-  const m = minimize((x) => -gammaGammaLogLikelihood(from(x), d, weights), [Math.log(start.p), Math.log(start.q), Math.log(start.gamma)]);
+  const m = minimize((x) => -gammaGammaLogLikelihood(from(x), d, weights), [Math.log(start.p), Math.log(start.q), Math.log(start.gamma)], { tolerance });
   const g = from(m.x);
   let { converged, message } = m;
   if (converged && g.q <= 1) {

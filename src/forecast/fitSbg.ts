@@ -57,14 +57,14 @@ export function sbgCustomers(d: SbgData): number {
  * The maximum-likelihood fit. Data that carries no information on churn (nobody has had a renewal due)
  * does not converge and says so.
  */
-export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }): SbgFit {
+export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }, tolerance = 1e-9): SbgFit {
   const customers = sbgCustomers(d);
   const churns = d.churned.reduce((s, n) => s + n, 0);
   const exposed = churns + d.alive.slice(1).reduce((s, n) => s + n, 0);
   if (customers === 0 || exposed === 0) {
     return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has had a renewal due yet' };
   }
-  const m = minimize((x) => -sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d), [Math.log(start.alpha), Math.log(start.beta)]);
+  const m = minimize((x) => -sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d), [Math.log(start.alpha), Math.log(start.beta)], { tolerance });
   const alpha = Math.exp(m.x[0]!);
   const beta = Math.exp(m.x[1]!);
   // Without a churn the likelihood grows without bound as β → ∞ (retention → 1): report it, do not guess.
@@ -73,9 +73,13 @@ export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }): Sb
   if (churns === 0) {
     converged = false;
     message = 'no customer has churned yet: retention cannot be estimated';
-  } else if (!(alpha < 1e6 && beta < 1e6 && alpha > 1e-6 && beta > 1e-6)) {
+  } else if (!(alpha > 1e-8 && beta > 1e-8 && Number.isFinite(alpha) && Number.isFinite(beta))) {
     converged = false;
     message = `parameters at the edge of the space (α ${alpha.toPrecision(3)}, β ${beta.toPrecision(3)})`;
+  } else if (converged && alpha > 1e4 && beta > 1e4) {
+    // α, β → ∞ at a fixed ratio is the homogeneous limit: every customer churns with θ = α/(α + β). The
+    // likelihood's maximum lies there; the fit is usable and says so.
+    message = `every customer churns alike (θ = ${(alpha / (alpha + beta)).toPrecision(3)} per renewal): a geometric model`;
   }
   return { alpha, beta, logLikelihood: -m.fx, customers, converged, message, evaluations: m.evaluations };
 }

@@ -13,6 +13,8 @@ export async function buildFacts(
   asOf: Date,
   check: { rows: number; quarantined: number },
   columns: CheckedColumns,
+  /** Keep the movements view (and its tables) for the forecast (SPEC §9); the caller drops them (dropMovements). */
+  keepMovements = false,
 ): Promise<RunStats> {
   const params = { as_of: asOf.toISOString() };
   await wh.run(loadSql('06_dup_losers'));
@@ -69,9 +71,7 @@ export async function buildFacts(
      LEFT JOIN customers_all c USING (tenant_id, customer_id)`,
   );
   // Free what the matrices never read (a large run would otherwise hold every stage at once).
-  await wh.run('DROP VIEW movements');
-  await wh.run('DROP TABLE refund_movements');
-  await wh.run('DROP TABLE payments');
+  if (!keepMovements) await dropMovements(wh);
   return {
     rows_read: check.rows,
     rows_quarantined: check.quarantined,
@@ -84,4 +84,10 @@ export async function buildFacts(
     refunds_unlinked: m?.unlinked ?? 0,
     movements_without_customer: m?.orphans ?? 0,
   };
+}
+
+export async function dropMovements(wh: Warehouse): Promise<void> {
+  await wh.run('DROP VIEW IF EXISTS movements');
+  await wh.run('DROP TABLE IF EXISTS refund_movements');
+  await wh.run('DROP TABLE IF EXISTS payments');
 }

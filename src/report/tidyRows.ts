@@ -2,6 +2,7 @@
 // type. ltv.csv and the workbook's Data sheet both write exactly these rows, so their column list is
 // one contract; add columns only at the end.
 import { ACCOUNTING_TYPES, type AccountingType, type CellState, type TenantReport } from '../ltv/model.js';
+import { forecastTidyRows } from './forecastTidyRows.js';
 
 export const TIDY_COLUMNS = [
   'tenant',
@@ -19,6 +20,9 @@ export const TIDY_COLUMNS = [
   'value',
   'customers',
   'state',
+  // SPEC §9: the interval of a predicted cell (empty on realized cells).
+  'lower',
+  'upper',
 ] as const;
 export type TidyColumn = (typeof TIDY_COLUMNS)[number];
 
@@ -44,13 +48,19 @@ export interface TidyRow {
   value: number;
   /** Customers behind this cell (differs from cohort_size on rows that span cohorts, SPEC §4). */
   customers: number;
-  state: CellState;
+  state: CellState | 'predicted';
+  /** A predicted cell's interval (SPEC §9); null on realized cells. */
+  lower: number | null;
+  upper: number | null;
 }
 
 /** Columns whose values are numbers; every other column is text. */
-export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers']);
+export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers', 'lower', 'upper']);
 
-/** Matrices in report order, rows in matrix order, periods ascending, accounting types in model order. */
+/**
+ * Matrices in report order, rows in matrix order, periods ascending, accounting types in model order; then
+ * the forecast's predicted cells (state `predicted`) in the same order.
+ */
 export function* tidyRows(report: TenantReport): Generator<TidyRow> {
   for (const matrix of report.matrices) {
     for (const row of matrix.rows) {
@@ -72,9 +82,12 @@ export function* tidyRows(report: TenantReport): Generator<TidyRow> {
             value: cell[accountingType],
             customers: cell.customers,
             state: cell.state,
+            lower: null,
+            upper: null,
           };
         }
       }
     }
   }
+  yield* forecastTidyRows(report);
 }

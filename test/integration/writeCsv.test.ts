@@ -10,7 +10,7 @@ import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
 
 // The documented header: a contract for people who script against ltv.csv. Changing it breaks them.
 const HEADER =
-  'tenant,matrix,period_type,period_unit,segmentation,row_type,row_title,cohort_date,segment,cohort_size,period,accounting_type,value,customers,state';
+  'tenant,matrix,period_type,period_unit,segmentation,row_type,row_title,cohort_date,segment,cohort_size,period,accounting_type,value,customers,state,lower,upper';
 
 let dir: string;
 beforeEach(async () => {
@@ -68,6 +68,8 @@ describe('writeCsv', () => {
         value: line.value,
         customers: String(cell.customers),
         state: cell.state,
+        lower: '',
+        upper: '',
       });
       // Plain numbers with a dot and exactly 2 decimals, equal to the model's value.
       expect(line.value).toMatch(/^-?\d+\.\d\d$/);

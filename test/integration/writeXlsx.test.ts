@@ -160,10 +160,10 @@ describe('writeXlsx', () => {
       m.rows.flatMap((row) => row.cells.flatMap((cell) => ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })))),
     );
     expect(ws.actualRowCount).toBe(1 + expected.length);
-    expect(ws.autoFilter).toBe(`A1:O${1 + expected.length}`);
+    expect(ws.autoFilter).toBe(`A1:Q${1 + expected.length}`);
     expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
       'tenant', 'matrix', 'period_type', 'period_unit', 'segmentation', 'row_type', 'row_title', 'cohort_date',
-      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state',
+      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state', 'lower', 'upper',
     ]);
     expected.forEach(({ m, row, cell, at }, i) => {
       const r = ws.getRow(2 + i);
@@ -187,7 +187,7 @@ describe('writeXlsx', () => {
     expect(wb.worksheets.at(-1)?.name).toBe('About');
     for (const ws of data) {
       expect(ws.getCell('A1').value).toBe('tenant');
-      expect(ws.autoFilter).toBe(`A1:O${ws.actualRowCount}`);
+      expect(ws.autoFilter).toBe(`A1:Q${ws.actualRowCount}`);
     }
     expect(data.reduce((n, ws) => n + ws.actualRowCount - 1, 0)).toBe(cells * 3);
     expect(data.map((ws) => ws.actualRowCount)).toEqual([80, 80, 41]);
