@@ -213,6 +213,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         await wh.run(`COPY (${loadSql('13_published_facts')}) TO ${quoteLiteral(join(dir, RUN_FILES.facts))} (FORMAT parquet, COMPRESSION zstd)`);
         await wh.run(`COPY (SELECT * EXCLUDE (attr_id) FROM customers) TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
         await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
+        if (report.forecast) await writeFile(join(dir, RUN_FILES.forecast), JSON.stringify(report.forecast));
         await writeSnapshots({
           dir, matrices: comp.matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: comp.summary,
           currency: job.currency, asOf: asOf.toISOString(), asOfLocal: local,

@@ -12,6 +12,8 @@ export const RUN_FILES = {
   /** Data the endpoint queries read-only for filtered Adapty requests (the run's own SQL runs over them). */
   facts: 'data/facts.parquet',
   customers: 'data/customers.parquet',
+  /** The forecast (SPEC §9) the endpoint adds to Adapty answers asking for `prediction_months`. */
+  forecast: 'data/forecast.json',
 } as const;
 
 /**

@@ -7,7 +7,11 @@ import { fitBgNbd } from '../../src/forecast/fitBgNbd.js';
 import { fitSbg } from '../../src/forecast/fitSbg.js';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { parseCsv } from '../helpers/parseCsv.js';
+import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
 import { csv, makeFixture, readLatest, runJob, type Fixture } from '../helpers/runFixture.js';
+import { startServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_forecast_test_key_0001';
 
 const DAY = 86_400_000;
 const addMonths = (ms: number, n: number): number => {
@@ -34,17 +38,17 @@ describe('forecast in a run', () => {
     for (const f of fixtures) await f.cleanup();
   });
 
-  async function subscriptionRun(): Promise<{ report: TenantReport; dir: string }> {
+  async function subscriptionRun(): Promise<{ report: TenantReport; dir: string; fx: Fixture }> {
     let n = 0;
     const rows = subs.flatMap((s, i) => s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, 'm', 'Monthly']));
     const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,product_id,duration', rows) });
     fixtures.push(fx);
     await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv'], forecast: { replicates: 20, horizon_months: 12 } }, new Date(T).toISOString());
-    return readLatest(fx);
+    return { ...(await readLatest(fx)), fx };
   }
 
   it('sBG: picks sBG by the data, fits the pooled churn counts, predicts S(j)/S(r) × value', async () => {
-    const { report, dir } = await subscriptionRun();
+    const { report, dir, fx } = await subscriptionRun();
     const f = report.forecast!;
     expect(f.model).toBe('sbg');
     expect(f.chosen_by).toBe('auto');
@@ -110,7 +114,39 @@ describe('forecast in a run', () => {
     const again = (await subscriptionRun()).report.forecast!;
     expect(again.rows).toEqual(f.rows);
     expect(again.backtest).toEqual(f.backtest);
-  }, 120_000);
+
+    // Adapty's opt-in prediction_months (SPEC §9), from the published run.
+    const server = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: ['default'] }] });
+    try {
+      const post = (body: unknown): Promise<RawResponse> =>
+        httpRequest(server.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers: { authorization: `Api-Key ${KEY}` }, body: JSON.stringify(body) });
+      const plain = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_type: 'days' });
+      expect(plain.text).not.toContain('predicted_values');
+      const r = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_type: 'days', prediction_months: 9 });
+      expect(r.status).toBe(200);
+      type Row = { title: string; cohort_size: number; values: { period: number; value: number }[]; predicted_values: { period: number; value: number; lower: number; upper: number }[] };
+      const data = (r.json() as { revenue: { data: Row[] }; net_revenue: { data: Row[] } });
+      const pick = (title: string) => data.revenue.data.find((x) => x.title === title)!;
+      // Jan: its predicted cells with period < 9 (5..8), as in ltv.json.
+      expect(pick('2026-01-01').predicted_values).toEqual(jan.cells.filter((c) => c.period < 9).map((c) => ({ period: c.period, value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue })));
+      const total = f.rows.find((x) => x.type === 'total')!;
+      expect(pick('Total').predicted_values).toEqual(total.cells.filter((c) => c.period < 9).map((c) => ({ period: c.period, value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue })));
+      expect(data.net_revenue.data[1]!.predicted_values[0]!.value).toBe(jan.cells[0]!.net_revenue);
+      // A narrower range: Total = customer-weighted over Jan and Feb (40 each), realized where complete.
+      const two = await post({ filters: { date: ['2026-01-01', '2026-02-28'] }, period_type: 'days', prediction_months: 9 });
+      const rows = (two.json() as { revenue: { data: Row[] } }).revenue.data;
+      const [t, j, fe] = [rows[0]!, rows.find((x) => x.title === '2026-01-01')!, rows.find((x) => x.title === '2026-02-01')!];
+      // Feb is predicted from month 4, Jan from month 5: at month 4, Jan's realized (complete) value.
+      const janAt4 = j.values.find((v) => v.period === 4)!.value;
+      const feb4 = fe.predicted_values.find((v) => v.period === 4)!;
+      expect(t.predicted_values[0]).toEqual({ period: 4, value: Math.round(((janAt4 + feb4.value) / 2) * 100) / 100, lower: Math.round(((janAt4 + feb4.lower) / 2) * 100) / 100, upper: Math.round(((janAt4 + feb4.upper) / 2) * 100) / 100 });
+      const bad = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, prediction_months: 9 });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toMatch(/prediction_months is answered for period_type/);
+    } finally {
+      await server.stop();
+    }
+  }, 180_000);
 
   it('BG/NBD: the CDNOW 1/10 sample through the pipeline fits what its positive purchases say, close to the published fit', async () => {
     // CDNOW_sample.txt → canonical csv; T = 1997-09-30 00:00 (the calibration's end, as in the paper's T).
