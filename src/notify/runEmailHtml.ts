@@ -1,6 +1,7 @@
 // The HTML part of the run email. Mail clients are not browsers: Gmail strips <style> and classes,
 // Outlook for Windows renders with Word (no flex, no max-width on divs, tables only). So the layout is
 // nested tables of fixed width, every element styled inline, and colours given as bgcolor too.
+import { forecastLine } from './forecastLine.js';
 import { escapeHtml } from './escapeHtml.js';
 import { formatBytes } from './formatBytes.js';
 import { formatCount, formatMoney } from './formatMoney.js';
@@ -84,6 +85,7 @@ export function runEmailHtml(c: RunEmailContent): string {
     `<tr><td style="padding:16px 22px 0;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${tiles.map(tile).join('')}</tr></table></td></tr>` +
     `<tr><td style="${FONT}padding:10px 28px 0;font-size:13px;color:#1a1a1a;">` +
     `Proceeds (after store commission) ${money(s.proceeds)} · net revenue (after commission and taxes) ${money(s.net_revenue)}</td></tr>` +
+    (forecastLine(r) ? `<tr><td style="${FONT}padding:10px 28px 0;font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r)!)}</td></tr>` : '') +
     `<tr><td style="${FONT}padding:4px 28px 0;font-size:12px;${MUTED}">${escapeHtml(inputLine(r))}</td></tr>` +
     heatmapSection +
     chartSection +

@@ -1,5 +1,6 @@
 // The plain-text part: what a text-only client, a screen reader or a notification preview shows. It
 // reads on its own: the figures, a narrow heatmap, and where the full report is.
+import { forecastLine } from './forecastLine.js';
 import { periodAxisTitle } from '../report/periodLabel.js';
 import { formatBytes } from './formatBytes.js';
 import { formatCount, formatMoney } from './formatMoney.js';
@@ -24,6 +25,7 @@ export function runEmailText(c: RunEmailContent): string {
     `Revenue:                 ${money(s.revenue, '')} (after refunds)`,
     `Proceeds:                ${money(s.proceeds, '')} (after store commission)`,
     `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`,
+    ...(forecastLine(r) ? [forecastLine(r)!] : []),
     '',
     inputLine(r),
   ];
