@@ -20,6 +20,7 @@ import { matrixId, type InputStats, type RunStats, type Summary, type TenantRepo
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
+import { renderForecastChart } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
 import { writeXlsx } from './report/writeXlsx.js';
@@ -224,8 +225,10 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         // The chart is published beside the workbook and embedded in it (and in the email).
         const chartPng = await renderChart(report);
         await writeFile(join(dir, RUN_FILES.chart), chartPng);
+        const forecastPng = report.forecast ? await renderForecastChart(report) : undefined;
+        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
         if (job.formats.includes('xlsx')) {
-          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine });
+          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });

@@ -8,6 +8,8 @@ export const RUN_FILES = {
   csv: 'ltv.csv',
   xlsx: 'ltv.xlsx',
   chart: 'ltv.png',
+  /** SPEC §9 fan chart: the forecast with its interval (absent when forecasts are off). */
+  forecastChart: 'forecast.png',
   quarantine: 'quarantine.csv',
   /** Data the endpoint queries read-only for filtered Adapty requests (the run's own SQL runs over them). */
   facts: 'data/facts.parquet',

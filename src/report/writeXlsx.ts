@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { SEGMENT_COLUMNS, type Matrix, type TenantReport } from '../ltv/model.js';
 import { writeAboutSheet } from './writeAboutSheet.js';
 import { EXCEL_MAX_ROWS, writeDataSheets } from './writeDataSheets.js';
+import { writeForecastSheet } from './writeForecastSheet.js';
 import { writeMatrixSheet } from './writeMatrixSheet.js';
 import { writeSummarySheet, type SheetGuide } from './writeSummarySheet.js';
 
@@ -16,6 +17,8 @@ export interface XlsxOptions {
   quarantineFile?: string;
   /** Rows per Data sheet, header included; Excel's limit unless a test wants to see the overflow. */
   dataRowsPerSheet?: number;
+  /** The fan chart of renderForecastChart, shown on the Forecast sheet (SPEC §9). */
+  forecastPng?: Buffer;
 }
 
 /** Excel refuses longer sheet names. */
@@ -34,6 +37,7 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
   const byCohort = report.matrices.filter((m) => !isAttributeSegmentation(m));
   const bySegment = report.matrices.filter(isAttributeSegmentation);
   const matrixSheets = [...byCohort, ...bySegment].map((m) => ({ matrix: m, name: names.take(matrixSheetName(m)) }));
+  const forecastName = report.forecast ? names.take('Forecast') : null;
   const dataName = (i: number): string => names.take(i === 0 ? 'Data' : `Data ${i + 1}`);
   // Names are fixed before writing so the Summary can list them; Data's continuation sheets, which
   // only a report over ~1 M cells has, are named as they come.
@@ -42,11 +46,13 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
 
   const guide: SheetGuide[] = [
     ...matrixSheets.map(({ matrix, name }) => ({ name, description: matrixDescription(matrix) })),
+    ...(forecastName ? [{ name: forecastName, description: 'Predicted LTV, interval, backtest (SPEC §9)' }] : []),
     { name: firstData, description: 'Every cell, long form (as ltv.csv)' },
     { name: aboutName, description: 'Definitions, inputs, row counts' },
   ];
   writeSummarySheet(workbook, summaryName, report, guide, opts.chartPng);
   for (const { matrix, name } of matrixSheets) await writeMatrixSheet(workbook, name, matrix, report);
+  if (forecastName) writeForecastSheet(workbook, forecastName, report, opts.forecastPng);
   await writeDataSheets(workbook, report, (i) => (i === 0 ? firstData : dataName(i)), opts.dataRowsPerSheet ?? EXCEL_MAX_ROWS);
   writeAboutSheet(workbook, aboutName, report, opts.quarantineFile);
   await workbook.commit();

@@ -40,4 +40,6 @@ console.log(`full run: ${s(full.ms)}, ${Math.round(rows / (full.ms / 1000)).toLo
 for (const [stage, ms] of Object.entries(full.timings as Record<string, number>)) console.log(`  ${stage.padEnd(8)} ${s(ms)}`);
 console.log(`  rows: read ${full.stats.rows_read}, quarantined ${full.stats.rows_quarantined}, duplicates ${full.stats.duplicates}, payments ${full.stats.transactions}`);
 console.log(`ratio full / floor: ${(full.ms / floor.ms).toFixed(2)}×`);
+const bare = run('full-noforecast');
+console.log(`full run without forecasts: ${s(bare.ms)}; forecasts add ${s(full.ms - bare.ms)} (${(((full.ms - bare.ms) / bare.ms) * 100).toFixed(1)} %)`);
 if (!values.keep) rmSync(join(dir, 'reports'), { recursive: true, force: true });

@@ -2,10 +2,12 @@
 // closed forms computed here from what the fixtures were generated with (not from the run's SQL).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fitBgNbd } from '../../src/forecast/fitBgNbd.js';
 import { fitSbg } from '../../src/forecast/fitSbg.js';
 import type { TenantReport } from '../../src/ltv/model.js';
+import { PREDICTED_FILL } from '../../src/report/writeForecastSheet.js';
 import { parseCsv } from '../helpers/parseCsv.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
 import { csv, makeFixture, readLatest, runJob, type Fixture } from '../helpers/runFixture.js';
@@ -43,7 +45,7 @@ describe('forecast in a run', () => {
     const rows = subs.flatMap((s, i) => s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, 'm', 'Monthly']));
     const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,product_id,duration', rows) });
     fixtures.push(fx);
-    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv'], forecast: { replicates: 20, horizon_months: 12 } }, new Date(T).toISOString());
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv', 'xlsx'], forecast: { replicates: 20, horizon_months: 12 } }, new Date(T).toISOString());
     return { ...(await readLatest(fx)), fx };
   }
 
@@ -110,6 +112,25 @@ describe('forecast in a run', () => {
     expect(Number(first.value)).toBe(jan.cells[0]!.revenue);
     expect(Number(first.lower)).toBe(jan.cells[0]!.lower.revenue);
     expect(Number(first.upper)).toBe(jan.cells[0]!.upper.revenue);
+    // The workbook's Forecast sheet: predicted cells styled apart from realized ones; the fan chart beside it.
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
+    const ws = wb.getWorksheet('Forecast')!;
+    let janRow: ExcelJS.Row | undefined;
+    ws.eachRow((r) => {
+      if (!janRow && r.getCell(1).value === '2026-01-01') janRow = r;
+    });
+    const month = (p: number): ExcelJS.Cell => janRow!.getCell(3 + p);
+    expect(month(5).value).toBe(jan.cells[0]!.revenue);
+    expect((month(5).fill as ExcelJS.FillPattern).fgColor?.argb).toBe(PREDICTED_FILL);
+    expect(month(5).font.italic).toBe(true);
+    // Month 4 is realized and complete: the matrix's own value, unstyled.
+    const realizedJan = report.matrices.find((m) => m.id === 'days-month-cohort')!.rows.find((r) => r.title === '2026-01-01')!;
+    expect(month(4).value).toBe(realizedJan.cells[4]!.revenue);
+    expect((month(4).fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb).not.toBe(PREDICTED_FILL);
+    expect(month(4).font.italic).toBeFalsy();
+    expect(ws.getImages()).toHaveLength(1);
+    expect((await readFile(join(dir, 'forecast.png'))).subarray(1, 4).toString('latin1')).toBe('PNG');
     // The same run computed again gives the same numbers (seeded bootstrap).
     const again = (await subscriptionRun()).report.forecast!;
     expect(again.rows).toEqual(f.rows);
