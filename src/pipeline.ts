@@ -16,16 +16,21 @@ import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, computeTenant, setCurrentTenant } from './ltv/computeTenant.js';
-import { matrixId, type InputStats, type RunStats, type Summary, type TenantReport } from './ltv/model.js';
+import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
+import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
 import { renderForecastChart } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
+import { writeReportHtml } from './report/writeReportHtml.js';
 import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
-import { loadSql, macrosSql, quoteLiteral } from './warehouse/loadSql.js';
+import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
+import { installMacros } from './warehouse/installMacros.js';
+import { asOfWall } from './ltv/asOfWall.js';
+import { revenuecatFiles } from './ingest/presets.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
 
 export const STAGES = ['ingest', 'compute', 'render', 'publish', 'notify'] as const;
@@ -67,6 +72,8 @@ export interface RunEffects {
    * no failure notice yet. Non-retryable failures always do. Default true (`ltv run` tries once).
    */
   finalAttempt?: boolean;
+  /** Told of the failure notice's outcome (SPEC §11 email metrics; run emails are in RunResult.notify). */
+  onNotify?: (o: NotifyOutcome) => void;
 }
 
 export interface TenantRunResult {
@@ -86,6 +93,8 @@ export interface RunResult {
   timings: Partial<Record<Stage, number>>;
   /** One per published tenant run when the job emails; a failed send never fails the run. */
   notify?: NotifyOutcome[];
+  /** What the reader must know before trusting the numbers (also in each manifest and workbook). */
+  warnings: RunWarning[];
 }
 
 /** DuckDB's memory limit for a run unless the job sets `duckdb.memory_limit`: enough for the hash tables
@@ -142,13 +151,15 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   try {
     // ingest
     enter('ingest', 'reading inputs');
-    await wh.run(macrosSql(job.timezone));
+    await installMacros(wh, job.timezone);
     await loadRates(wh, job.rates, job.baseDir);
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
     const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant });
     const check = await checkRows(wh);
-    const inputs: InputStats[] = read.files.map((s, i) => ({ path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0 }));
+    const inputs: InputStats[] = read.files.map((s, i) => ({
+      path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0, columns: s.columns,
+    }));
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
     if (badRowShareExceeded(check, job.max_bad_row_share)) {
       const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);
@@ -164,11 +175,10 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
     // statements ~0.5 s faster together).
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
-    const stats = await buildFacts(wh, asOf, check, read.columns, job.forecast.model !== 'off');
-    const [{ local } = { local: '' }] = await wh.json<{ local: string }>(
-      "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
-      { a: asOf.toISOString() },
-    );
+    const local = await asOfWall(wh, asOf.toISOString());
+    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files), job.forecast.model !== 'off');
+    const warnings = [staleAsOfWarning(newestTransactionAt, asOf, job.matrices)].filter((w): w is RunWarning => w !== null);
+    for (const w of warnings) log.warn({ code: w.code }, w.message);
     const tenants = [...check.tenants];
     if (tenants.length === 0) tenants.push(job.tenant);
     const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
@@ -197,6 +207,8 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         stats,
         summary: comp.summary,
         matrices: job.matrices.map((m) => comp.matrices.get(matrixId(m))!),
+        newest_transaction_at: newestTransactionAt,
+        warnings,
       };
       // SPEC §9: predicted LTV, from this tenant's tables (src/forecast/README.md).
       if (job.forecast.model !== 'off') {
@@ -230,6 +242,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         if (job.formats.includes('xlsx')) {
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
+        await writeReportHtml(report, comp.matrices.values(), join(dir, RUN_FILES.report));
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }
@@ -255,6 +268,9 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
           generated_at: r.report.generated_at,
           idempotency_key: effects.idempotencyKey ?? null,
           first_payment_dates: r.firstPaymentDates,
+          newest_transaction_at: newestTransactionAt,
+          warnings,
+          summary: r.report.summary,
           inputs,
           stats: { ...stats },
           timings_ms: { ...timings },
@@ -270,6 +286,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
       tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.report.summary })),
       stats,
       timings,
+      warnings,
     };
 
     // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in
@@ -295,13 +312,14 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation.
     const retryable = !isAppError(e) || e.retryable;
     if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
-      await notifyFailure(job, e, {
+      const notice = await notifyFailure(job, e, {
         ...effects.mail,
         logger: log,
         asOf,
         reportsDir,
         ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
       });
+      if (notice) effects.onNotify?.(notice);
     }
     throw e;
   } finally {

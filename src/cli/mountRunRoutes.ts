@@ -3,11 +3,12 @@
 // queue's plain request/response routes to the server's Route contract.
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
+import { mountBullBoard } from '../queue/mountBullBoard.js';
 import { openRunQueue, type RunQueue } from '../queue/runQueue.js';
 import { runRoutes } from '../queue/runRoutes.js';
-import type { Route } from '../serve/Route.js';
+import type { Mount, Route } from '../serve/Route.js';
 
-export function mountRunRoutes(env: Env, jobsDir: string, logger: Logger): { routes: Route[]; queue: RunQueue } {
+export function mountRunRoutes(env: Env, jobsDir: string, logger: Logger): { routes: Route[]; mounts: Mount[]; queue: RunQueue } {
   const queue = openRunQueue(env, 'producer', logger);
   const routes: Route[] = runRoutes(queue, { env, jobsDir }).map((r) => ({
     method: r.method,
@@ -27,5 +28,6 @@ export function mountRunRoutes(env: Env, jobsDir: string, logger: Logger): { rou
       ctx.res.end(text);
     },
   }));
-  return { routes, queue };
+  // SPEC §11: the queue in a browser, under the same admin key (src/queue/mountBullBoard.ts).
+  return { routes, mounts: [mountBullBoard(queue, env, logger)], queue };
 }

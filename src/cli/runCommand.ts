@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { AppError } from '../config/AppError.js';
-import { CANONICAL_COLUMNS, type CanonicalColumn, type Job, type JobInput } from '../config/jobSchema.js';
+import { CANONICAL_COLUMNS, type CanonicalColumn, type InputDef, type Job, type JobInput } from '../config/jobSchema.js';
 import { jobFromFlags, loadJob } from '../config/loadJob.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { runPipeline, type Progress } from '../pipeline.js';
@@ -11,7 +11,7 @@ import { createProgressReporter } from './progressReporter.js';
 
 interface RunFlags {
   input?: string[];
-  preset?: 'canonical' | 'revenuecat';
+  preset?: InputDef['preset'];
   map?: string[];
   tenant?: string;
   asOf?: string;
@@ -35,7 +35,7 @@ export function registerRun(program: Command): void {
     .description('run a job now, in-process (DuckDB embedded, no Redis)')
     .argument('[job-file]', 'a job definition, e.g. jobs/example.json')
     .option('--input <path>', 'an export file or glob (repeatable)', collect)
-    .addOption(new Option('--preset <name>', 'column preset').choices(['canonical', 'revenuecat']))
+    .addOption(new Option('--preset <name>', 'column preset').choices(['canonical', 'revenuecat', 'stripe', 'shopify', 'adapty', 'paddle']))
     .option('--map <col=source,…>', 'canonical column ← source column (repeatable)', collect)
     .option('--tenant <id>', 'tenant of rows without tenant_id')
     .option('--as-of <ISO time>', 'cut-off time T (default: now)')
@@ -54,6 +54,10 @@ export function registerRun(program: Command): void {
       const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags), process.cwd());
       const job = flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded;
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
+      // Otherwise the run would write nothing and say nothing about it (issue 16).
+      if (flags.emailDryRun && flags.email !== false && !job.email) {
+        throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);
+      }
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
       const logger = pino({ level: flags.verbose ? 'info' : 'warn' }, pino.destination(2));
       const reporter = createProgressReporter(process.stderr);
@@ -79,6 +83,8 @@ export function registerRun(program: Command): void {
       process.stdout.write(
         `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}\n`,
       );
+      // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
+      for (const w of result.warnings) process.stderr.write(`warning: ${w.message}\n`);
     });
 }
 
@@ -125,6 +131,11 @@ function parseAsOf(text: string): Date {
 
 function flagsToJob(flags: RunFlags): JobInput {
   if (!flags.input?.length) throw new AppError('CONFIG', 'give a job file (ltv run jobs/example.json) or at least one --input <path>');
+  // SPEC §3: credentials only from the environment. A URL on the command line would sit in the shell's
+  // history and the process list: refused without echoing it.
+  if (flags.input.some((i) => /^(postgres(ql)?|mysql|mariadb):\/\//i.test(i.trim()))) {
+    throw new AppError('CONFIG', '--input: database URLs are not accepted on the command line (they would show in the process list and shell history); put the URL in an environment variable and give a job file input {"query": "SELECT …", "connection": "env:DATABASE_URL"}');
+  }
   const map: Partial<Record<CanonicalColumn, string>> = {};
   for (const pair of (flags.map ?? []).flatMap((m) => m.split(','))) {
     const [col, source] = pair.split('=');

@@ -44,8 +44,17 @@ export const EnvSchema = z.object({
   LTV_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */
   LTV_ADMIN_KEY_SHA256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex digits').optional(),
-  /** Touched every few seconds while the worker is connected; the container HEALTHCHECK reads it. */
+  /** Touched every few seconds while the worker is connected (the image's HEALTHCHECK now asks /readyz on LTV_METRICS_PORT). */
   LTV_HEARTBEAT_FILE: z.string().min(1).optional(),
+  /** `ltv worker`: port of its /metrics, /healthz and /readyz listener (SPEC §11); unset = no listener. */
+  LTV_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LTV_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** /readyz: how long Redis may take to answer PING before the process counts as not ready. */
+  LTV_READY_TIMEOUT_MS: int(50).default(1_000),
+  /** How often the worker checks jobs with `alert_after` for a stale report. */
+  LTV_ALERT_CHECK_MS: int(50).default(60_000),
+  /** bull-board on `ltv serve`: read-only unless this is 1/true (then retries, removals, pauses). */
+  LTV_BULL_BOARD_WRITE: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = Readonly<z.infer<typeof EnvSchema>>;

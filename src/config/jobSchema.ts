@@ -27,15 +27,31 @@ const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "US
 
 export const InputSchema = z.strictObject({
   /** A local path or glob, relative to the job file's folder; `.gz` is read transparently. */
-  path: z.string().min(1),
+  path: z.string().min(1).optional(),
+  /** Instead of a file: a query on PostgreSQL or MySQL/MariaDB, read as a stream (src/ingest/readQuery.ts). */
+  query: z.string().min(1).optional(),
+  /** "env:NAME": the environment variable NAME holds the database URL; credentials never live in a job file. */
+  connection: z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'must be "env:NAME", NAME being an environment variable that holds the database URL').optional(),
+  /** TLS to the database (default: what the URL says, e.g. ?sslmode=require); `ssl_ca` a CA file. */
+  ssl: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).optional(),
+  ssl_ca: z.string().min(1).optional(),
   format: z.enum(['auto', 'csv', 'tsv', 'jsonl', 'parquet']).default('auto'),
-  preset: z.enum(['canonical', 'revenuecat']).default('canonical'),
+  preset: z.enum(['canonical', 'revenuecat', 'stripe', 'shopify', 'adapty', 'paddle']).default('canonical'),
   /** canonical column → source column (overrides the preset). */
   map: z.partialRecord(z.enum(CANONICAL_COLUMNS), z.string().min(1)).default({}),
   /** CSV delimiter; sniffed when absent. `whitespace` reads runs of spaces (e.g. CDNOW). */
   delimiter: z.string().min(1).max(10).optional(),
   /** Time format of event_time when it is not ISO 8601, in strptime syntax, e.g. "%Y%m%d". */
   time_format: z.string().min(1).optional(),
+}).superRefine((input, ctx) => {
+  // SPEC §3: an input is a file (path) or a database query (query + connection), never both.
+  if ((input.path === undefined) === (input.query === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['path'], message: 'give either "path" (a file or glob) or "query" with "connection": "env:NAME"' });
+  } else if (input.query !== undefined && input.connection === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['connection'], message: '"query" needs "connection": "env:NAME", NAME being an environment variable that holds a postgres:// or mysql:// URL' });
+  } else if (input.path !== undefined && (input.connection ?? input.ssl ?? input.ssl_ca) !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['connection'], message: '"connection", "ssl" and "ssl_ca" belong to a "query" input, not to a file' });
+  }
 });
 export type InputDef = z.infer<typeof InputSchema>;
 
@@ -119,6 +135,8 @@ export const JobSchema = z.strictObject({
     .strictObject({ cron: z.string().min(1), timezone: ianaZone.default('UTC') })
     .optional(),
   email: EmailSchema.optional(),
+  /** SPEC §11: the worker emails `email.ops` once when no run was published for this long, and once when one is. */
+  alert_after: z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, 'a duration such as "36h", "90m" or "2d"').optional(),
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),

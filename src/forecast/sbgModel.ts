@@ -174,14 +174,18 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     const last = ends[ends.length - 1]!;
     let ratio = 1;
     let e = 0;
+    // One pass over renewals and ends together: every end gets the expected revenue of the renewals due
+    // by it (a weekly plan has ~100 renewals in 24 months: no renewals × ends product).
+    let acc = 0;
     for (let j = r + 1; ; j++) {
       // S(j)/S(j−1) = (β + j − 1)/(α + β + j − 1)
       ratio *= (p.beta + j - 1) / (p.alpha + p.beta + j - 1);
       const due = renewalDue(cu.lastPaymentMs[i]!, j - r, s);
       if (due > last || ratio < 1e-9) break;
-      while (e < ends.length && ends[e]! < due) e++;
-      for (let k = e; k < ends.length; k++) out[k] = out[k]! + v * ratio;
+      for (; e < ends.length && ends[e]! < due; e++) out[e] = out[e]! + acc;
+      acc += v * ratio;
     }
+    for (; e < ends.length; e++) out[e] = out[e]! + acc;
   };
 
   // Each customer is resampled in one stratum: its own group, or (pooled-only customers) the rest.

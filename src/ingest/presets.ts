@@ -1,7 +1,10 @@
 // SPEC §3 presets: where each canonical column comes from in a known export format. A preset entry lists
 // candidate source columns (first present wins) and, where the source needs it, a text transform in SQL
 // over the quoted column (`$col`). `--map` / a job's `map` overrides any entry.
-import type { CanonicalColumn } from '../config/jobSchema.js';
+import type { CanonicalColumn, InputDef } from '../config/jobSchema.js';
+import { ROW_PRESETS } from './presets/rowPresets.js';
+import type { RowPreset } from './presets/RowPreset.js';
+import type { SourceFile } from './resolveInputs.js';
 
 export interface ColumnSource {
   /** Source columns to try, in order (matched case-insensitively). */
@@ -10,6 +13,8 @@ export interface ColumnSource {
   transform?: string;
   /** When several `from` columns exist: combine them with coalesce in this order. */
   coalesce?: boolean;
+  /** Other source columns the transform reads, as `$<name>` (first present of the list; NULL when none is). */
+  with?: Readonly<Record<string, readonly string[]>>;
 }
 
 export type Preset = Partial<Record<CanonicalColumn, ColumnSource>>;
@@ -17,23 +22,59 @@ export type Preset = Partial<Record<CanonicalColumn, ColumnSource>>;
 /** canonical: every canonical column under its own name. */
 export const CANONICAL_PRESET: Preset = {};
 
-// RevenueCat Scheduled Data Export v5 (public docs). Decisions, written down:
-// - amount: purchase_price_in_purchased_currency when present (RevenueCat zeroes price_in_purchased_currency
-//   of a refunded transaction and sets refunded_at; the purchase price keeps the gross), else the price.
-// - renewal_number: RevenueCat counts the first purchase as 1; ours counts it as 0.
-// - commission_percentage / tax_percentage: RevenueCat writes fractions (0.3 = 30 %); values ≤ 1 are
-//   read as fractions and scaled to 0..100, larger ones as percentages already.
+// RevenueCat Scheduled Data Export v5, as RevenueCat documents it (SPEC §3;
+// https://www.revenuecat.com/docs/integrations/scheduled-data-exports/data-export-version-5, and the
+// "Measuring gross revenue" note of version 4, whose price columns v5 keeps):
+// - "All dates and times are provided in UTC": start_time, refunded_at and the update time are read as UTC
+//   even without an offset (`2025-07-14 23:30:00` is 01:30 on the 15th in Berlin), never in the report zone.
+// - price_in_usd / price_in_purchased_currency are the price after refunds: 0 once a transaction is fully
+//   refunded (refunded_at set), lowered by a partial refund; purchase_price_in_* keep the price paid.
+//   So a row is read as: fully refunded (refunded_at set, price not between 0 and the purchase price) → a
+//   payment of the purchase price that refunded_at takes back in full (the customer keeps its cohort, its
+//   movements net to zero, and a run as of before refunded_at still sees the payment); otherwise → a
+//   payment of the price as it stands, a partial refund being already taken out of it, at the payment's
+//   own time and renewal (a clawback, SPEC §4), so refunded_at is not applied again.
+// - commission_percentage and tax_percentage are fractions (0.3 = 30 %) of the price: values ≤ 1 are read as
+//   fractions and scaled to 0..100, larger ones as percentages already. Both are portions of the price, so
+//   proceeds = price × (1 − commission) and net revenue = price × (1 − commission − tax) (08_payments.sql,
+//   rows of RevenueCat files), not the canonical columns' product.
+// - renewal_number counts from 1 and a free trial takes a number: ltv counts paid periods from 0, so a row's
+//   renewal is RevenueCat's number − 1 − the free trials (is_trial_period, price 0) of the same customer and
+//   product with a lower number (08_payments.sql): a conversion after a trial (RevenueCat 2) is renewal 0.
 // - duration: RevenueCat's ISO 8601 product_duration (P1M …) mapped to Adapty's names.
 const fractionToPercent = `CASE WHEN try_cast(trim($col) AS DOUBLE) <= 1 THEN CAST(try_cast(trim($col) AS DECIMAL(18, 8)) * 100 AS VARCHAR) ELSE $col END`;
+/** A naive time text (date, or date and time) gets RevenueCat's UTC offset; any other text is left as it is. */
+function utcTime(col: string): string {
+  return `CASE WHEN regexp_full_match(ltv_trim(${col}), '\\d{4}-\\d\\d-\\d\\d([T ][0-9:.]*)?') THEN ltv_trim(${col}) || CASE WHEN length(ltv_trim(${col})) = 10 THEN ' 00:00:00+00' ELSE '+00' END ELSE ${col} END`;
+}
+const decimal = (col: string): string => `try_cast(ltv_trim(${col}) AS DECIMAL(18, 4))`;
+/** A partial refund: the price after refunds is above 0 and below the purchase price. */
+const partial = (price: string, purchase: string): string =>
+  `coalesce(${decimal(price)} > 0 AND ${decimal(price)} < ${decimal(purchase)}, FALSE)`;
+const PARTIAL_ANY = `(${partial('$usd', '$purchase_usd')} OR ${partial('$cur', '$purchase_cur')})`;
+const PRICE_COLUMNS = {
+  usd: ['price_in_usd'], purchase_usd: ['purchase_price_in_usd'],
+  cur: ['price_in_purchased_currency'], purchase_cur: ['purchase_price_in_purchased_currency'],
+} as const;
+/** The amount of a row from one price pair (see above): the purchase price when fully refunded, else the price. */
+function rcAmount(price: string, purchase: string): ColumnSource {
+  return {
+    from: [price, purchase],
+    with: { price: [price], purchase: [purchase], refunded: ['refunded_at'] },
+    transform: `CASE WHEN ltv_text($refunded) IS NULL OR ${partial('$price', '$purchase')}
+      THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,
+  };
+}
 export const REVENUECAT_PRESET: Preset = {
   customer_id: { from: ['rc_original_app_user_id'] },
   transaction_id: { from: ['store_transaction_id'] },
-  event_time: { from: ['start_time'] },
-  amount: { from: ['purchase_price_in_purchased_currency', 'price_in_purchased_currency'], coalesce: true },
+  event_time: { from: ['start_time'], transform: utcTime('$col') },
+  amount: rcAmount('price_in_purchased_currency', 'purchase_price_in_purchased_currency'),
   currency: { from: ['purchased_currency'] },
   commission_percentage: { from: ['commission_percentage'], transform: fractionToPercent },
   tax_percentage: { from: ['tax_percentage'], transform: fractionToPercent },
-  refunded_at: { from: ['refunded_at'] },
+  // A partial refund is already out of the price: refunded_at would take back the rest.
+  refunded_at: { from: ['refunded_at'], with: PRICE_COLUMNS, transform: `CASE WHEN ${PARTIAL_ANY} THEN NULL ELSE ${utcTime('$col')} END` },
   renewal_number: {
     from: ['renewal_number'],
     transform: `CAST(greatest(try_cast(trim($col) AS INTEGER) - 1, 0) AS VARCHAR)`,
@@ -52,16 +93,35 @@ export const REVENUECAT_PRESET: Preset = {
   paywall: { from: ['presented_offering'] },
   offer_type: { from: ['offer_type'] },
   offer_id: { from: ['offer'] },
-  updated_at: { from: ['last_updated_at', 'updated_at'] },
+  updated_at: { from: ['last_updated_at', 'updated_at'], transform: utcTime('$col') },
 };
 
 /** RevenueCat's USD price, used directly when the report currency is USD (SPEC §3). */
 export const REVENUECAT_USD: Preset = {
-  amount: { from: ['purchase_price_in_usd', 'price_in_usd'], coalesce: true },
+  amount: rcAmount('price_in_usd', 'purchase_price_in_usd'),
   currency: { from: [], transform: `'USD'` },
 };
 
-export function presetFor(name: 'canonical' | 'revenuecat', reportCurrency: string): Preset {
+/** The indexes (file_idx) of the input files read with the revenuecat preset (08_payments.sql reads their
+ *  rows by RevenueCat's rules for net revenue and renewals). */
+export function revenuecatFiles(files: readonly SourceFile[]): number[] {
+  return files.flatMap((f, i) => (f.input.preset === 'revenuecat' ? [i] : []));
+}
+
+/** The row preset of that name (stripe, shopify, adapty, paddle: src/ingest/presets/), if it is one. */
+export function rowPresetFor(name: InputDef['preset']): RowPreset | undefined {
+  return ROW_PRESETS[name];
+}
+
+export function presetFor(name: InputDef['preset'], reportCurrency: string): Preset {
   if (name === 'canonical') return CANONICAL_PRESET;
+  // A row preset's statement returns each canonical column it knows as ltv__<column> (wrapRowPreset.ts).
+  const row = rowPresetFor(name);
+  if (row) {
+    return {
+      ...Object.fromEntries(Object.entries(row.passthrough ?? {}).map(([c, from]) => [c, { from }])),
+      ...Object.fromEntries(row.outputs.map((c) => [c, { from: [`ltv__${c}`] }])),
+    };
+  }
   return reportCurrency === 'USD' ? { ...REVENUECAT_PRESET, ...REVENUECAT_USD } : REVENUECAT_PRESET;
 }

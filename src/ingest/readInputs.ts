@@ -2,12 +2,14 @@
 // into the `checked_rows` table (src/sql/05_check_rows.sql), seen through the view `checked`. A file that
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
 // naming the file; rows the reader cannot split are kept with their reason (quarantined later).
+import { rm } from 'node:fs/promises';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { presetFor, type ColumnSource } from './presets.js';
+import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
+import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
@@ -18,12 +20,16 @@ export interface InputFileStats {
   path: string;
   format: string;
   rows: number;
+  /** The mapping used, for the About sheet: canonical column → the file's column(s), or "derived". */
+  columns: Record<string, string>;
 }
 
 interface Reader {
   reader: string;
   params: Record<string, string>;
   line: string;
+  /** SQL: is `line` the physical line (default `s.line IS NOT NULL`) or a position (wrapRowPreset.ts)? */
+  lineKnown?: string;
   parseError: string;
   where: string;
   /** Source column name → SQL text expression reading it. */
@@ -80,7 +86,9 @@ export async function readInputs(
   // Every file's columns first: the table stores the union of what the inputs have.
   const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
   for (const file of files) {
-    const reader = await openReader(wh, file);
+    const opened = await openReader(wh, file);
+    const rowPreset = rowPresetFor(file.input.preset);
+    const reader = rowPreset ? await wrapRowPreset(wh, opened, rowPreset, headerLines(file)) : opened;
     mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
@@ -95,7 +103,7 @@ export async function readInputs(
     const before = fileIdx === 0 ? 0 : await count(wh);
     // checked_rows' rowids are dense and in reading order: a row's line is its rowid − first_row + header + 1.
     await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
-      i: fileIdx, p: file.path, first: before, header: file.format === 'parquet' ? 0 : 1,
+      i: fileIdx, p: file.path, first: before, header: headerLines(file),
     });
     try {
       await wh.run(
@@ -103,6 +111,7 @@ export async function readInputs(
           verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked_rows AS' : 'INSERT INTO checked_rows',
           keep,
           line: reader.line,
+          line_known: reader.lineKnown ?? 's.line IS NOT NULL',
           parse_error: reader.parseError,
           columns: select.join(',\n    '),
           reader: reader.reader,
@@ -116,7 +125,8 @@ export async function readInputs(
       throw fileError(file, e);
     }
     if (file.format === 'csv') await stageRejectedRows(wh, fileIdx, opts.tenant);
-    stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before });
+    if (file.query) await rm(file.query.file, { force: true });
+    stats.push({ path: file.path, format: file.format, rows: (await count(wh)) - before, columns: sourceColumns(reader, columns) });
   }
   const checkedView = (tenant?: string): string =>
     // row_id: the row's place in reading order (the rowid of checked_rows).
@@ -159,13 +169,18 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: st
   };
 }
 
+/** Lines before the first row: a CSV's header; none in Parquet or a query's result (rows are numbered from 1). */
+function headerLines(file: SourceFile): number {
+  return file.format === 'parquet' || file.query ? 0 : 1;
+}
+
 async function count(wh: Warehouse): Promise<number> {
   const [row] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM checked_rows');
   return row?.n ?? 0;
 }
 
 async function openReader(wh: Warehouse, file: SourceFile): Promise<Reader> {
-  const params: Record<string, string> = { path: file.path };
+  const params: Record<string, string> = { path: file.query?.file ?? file.path };
   let reader: string;
   let line = 'NULL';
   let parseError = 'NULL';
@@ -218,6 +233,17 @@ function jsonPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** Which of the file's columns each canonical column reads (those its expression names), or "derived". */
+function sourceColumns(reader: Reader, columns: Map<CanonicalColumn, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [c, expr] of columns) {
+    if (expr === 'NULL') continue;
+    const names = [...reader.columns].filter(([, e]) => expr.includes(e)).map(([name]) => name);
+    out[c] = names.length ? names.join(' + ') : 'derived';
+  }
+  return out;
+}
+
 /** The SQL text for canonical column `c`: the job's map, else the preset, else the column of that name. */
 function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportCurrency: string): string {
   const byLower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
@@ -259,7 +285,14 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
   if (source.from.length === 0 && source.transform) return source.transform;
   if (present.length === 0) return undefined;
   const col = source.coalesce && present.length > 1 ? `coalesce(${present.map((e) => `nullif(trim(${e}), '')`).join(', ')})` : present[0]!;
-  return source.transform ? source.transform.replaceAll('$col', `(${col})`) : col;
+  if (!source.transform) return col;
+  let sql = source.transform.replaceAll('$col', `(${col})`);
+  // Other columns the transform reads (presets.ts `with`), longest names first so none is a prefix of another.
+  for (const [name, from] of Object.entries(source.with ?? {}).sort(([a], [b]) => b.length - a.length)) {
+    const expr = from.map(find).find((e) => e !== undefined);
+    sql = sql.replaceAll(`$${name}`, expr === undefined ? 'CAST(NULL AS VARCHAR)' : `(${expr})`);
+  }
+  return sql;
 }
 
 function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {

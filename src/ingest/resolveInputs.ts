@@ -1,10 +1,13 @@
 // Expands each input's path or glob (relative to the job's folder) into files, and decides their format.
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
+import { loadEnv } from '../config/env.js';
 import type { InputDef, Job } from '../config/jobSchema.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { readQuery } from './readQuery.js';
 
 export type FileFormat = 'csv' | 'whitespace' | 'jsonl' | 'parquet';
 
@@ -16,15 +19,27 @@ export interface SourceFile {
   format: FileFormat;
   /** CSV delimiter when known (given or implied by .tsv). */
   delimiter?: string;
+  /** A database query's result streamed into this temporary CSV (readQuery.ts); `path` names the input. */
+  query?: { file: string };
 }
 
 export async function resolveInputs(job: Job, wh: Warehouse, label: string): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   for (const [i, input] of job.inputs.entries()) {
-    const pattern = isAbsolute(input.path) ? input.path : resolve(job.baseDir, input.path);
+    if (input.query !== undefined) {
+      // Beside DuckDB's spill files: removed with the run's scratch space whatever happens.
+      const [{ dir } = { dir: '' }] = await wh.json<{ dir: string }>("SELECT current_setting('temp_directory') AS dir");
+      files.push(await readQuery(input, {
+        label, inputIndex: i, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: loadEnv().LTV_CONNECT_TIMEOUT_MS,
+      }));
+      continue;
+    }
+    // The job schema guarantees a path where there is no query.
+    const path = input.path!;
+    const pattern = isAbsolute(path) ? path : resolve(job.baseDir, path);
     const matches = (await wh.json<{ file: string }>('SELECT file FROM glob($p) ORDER BY file', { p: pattern })).map((r) => r.file);
     if (matches.length === 0) {
-      throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${input.path}" (looked in ${job.baseDir})`);
+      throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
     }
     for (const path of matches) files.push({ path, inputIndex: i, input, ...(await detectFormat(path, input)) });
   }

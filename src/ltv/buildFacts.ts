@@ -8,15 +8,24 @@ import type { RunStats } from './model.js';
 /** The optional columns of `checked` a payment reads (08_payments.sql). */
 const PAYMENT_OPTIONAL = ['renewal_number', 'proceeds', 'net_revenue', 'commission', 'tax', 'refunded_at'] as const;
 
+/**
+ * @param asOfLocal T on the wall clock as boundaries are compared with it (asOfWall.ts).
+ * @param revenuecatFiles file_idx of the inputs read with the revenuecat preset (presets.ts revenuecatFiles).
+ */
 export async function buildFacts(
   wh: Warehouse,
   asOf: Date,
+  asOfLocal: string,
   check: { rows: number; quarantined: number },
   columns: CheckedColumns,
+  revenuecatFiles: readonly number[] = [],
   /** Keep the movements view (and its tables) for the forecast (SPEC §9); the caller drops them (dropMovements). */
   keepMovements = false,
-): Promise<RunStats> {
+): Promise<RunStats & { newest_transaction_at: string | null }> {
   const params = { as_of: asOf.toISOString() };
+  const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
+  // RevenueCat numbers free trials like paid periods: only when some such file has trials is the join made.
+  const trials = revenuecatFiles.length > 0 && columns.stored('is_trial') && columns.stored('renewal_number');
   await wh.run(loadSql('06_dup_losers'));
   await wh.run(loadSql('07_dedup'));
   // One pass over deduped (a view: every query over it evaluates it again) for the statistics and for
@@ -26,7 +35,8 @@ export async function buildFacts(
             count(DISTINCT (tenant_id, customer_id))::INTEGER AS customer_ids,
             count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
             count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
-            count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal
+            count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal,
+            CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms
      FROM deduped`,
     params,
   );
@@ -34,13 +44,21 @@ export async function buildFacts(
   // columns no input has are named as constants (readInputs.ts), not carried through that sort.
   const derive = (d?.no_renewal ?? 0) > 0;
   const given = columns.ref('renewal_number');
+  const renewal = derive ? `coalesce(${given}, (rn - 1)::INTEGER)` : given;
   await wh.run(loadSql('08_payments', {
     carried: PAYMENT_OPTIONAL.filter((c) => columns.stored(c)).map((c) => `, ${quoteIdent(c)}`).join(''),
     ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
     rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
-    renewal: derive ? `coalesce(${given}, (rn - 1)::INTEGER)` : given,
+    renewal: trials
+      ? `(${renewal} - CASE WHEN ${rc} THEN coalesce(len(list_filter(t.numbers, lambda x: x < ${renewal})), 0) ELSE 0 END)::INTEGER`
+      : renewal,
+    rc,
+    rc_carried: revenuecatFiles.length ? ', file_idx, product_id' : '',
+    rc_trials: trials
+      ? ' LEFT JOIN rc_trials t ON t.tenant_id = p.tenant_id AND t.customer_id = p.customer_id AND t.product_id IS NOT DISTINCT FROM p.product_id'
+      : '',
   }), params);
-  await wh.run(loadSql('09_movements'), params);
+  await wh.run(loadSql('09_movements', { rc }), params);
   await wh.run(loadSql('09_movements_view'));
   // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
   const stored = DIMENSIONS.filter((d) => columns.stored(d));
@@ -53,7 +71,7 @@ export async function buildFacts(
   }));
   await wh.run(loadSql('10_customers', {
     same_attributes: stored.length ? stored.map(quoteIdent).map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
-  }), params);
+  }), { as_of: params.as_of, as_of_local: asOfLocal });
   await wh.run('DROP TABLE first_payments');
   // checked is read for the last time: its memory goes to the large aggregation that follows.
   await wh.run('DROP VIEW deduped');
@@ -83,6 +101,8 @@ export async function buildFacts(
     refunds_linked: m?.linked ?? 0,
     refunds_unlinked: m?.unlinked ?? 0,
     movements_without_customer: m?.orphans ?? 0,
+    // For the stale-as-of warning (runWarnings.ts); not a count, so the pipeline keeps it out of stats.
+    newest_transaction_at: d?.newest_ms == null ? null : new Date(d.newest_ms).toISOString(),
   };
 }
 

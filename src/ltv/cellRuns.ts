@@ -10,6 +10,7 @@ export interface CellRun {
   to: number;
   customers: number;
   state: CellState;
+  complete_customers: number;
   revenue: number;
   proceeds: number;
   net_revenue: number;
@@ -27,7 +28,10 @@ export function expandRow(row: RunRow): MatrixRow {
   const cells: Cell[] = [];
   for (const r of row.runs) {
     for (let period = r.from; period <= r.to; period++) {
-      cells.push({ period, customers: r.customers, state: r.state, revenue: r.revenue, proceeds: r.proceeds, net_revenue: r.net_revenue });
+      cells.push({
+        period, customers: r.customers, state: r.state, complete_customers: r.complete_customers,
+        revenue: r.revenue, proceeds: r.proceeds, net_revenue: r.net_revenue,
+      });
     }
   }
   return { type: row.type, title: row.title, customers: row.customers, cells };
@@ -52,7 +56,7 @@ export function expandMatrices(runs: ReadonlyMap<Segmentation, RunMatrix>): Map<
 }
 
 function sameValues(a: CellRun, c: Cell): boolean {
-  return a.customers === c.customers && a.state === c.state && Object.is(a.revenue, c.revenue) &&
+  return a.customers === c.customers && a.state === c.state && a.complete_customers === completeCustomers(c) && Object.is(a.revenue, c.revenue) &&
     Object.is(a.proceeds, c.proceeds) && Object.is(a.net_revenue, c.net_revenue);
 }
 
@@ -68,11 +72,19 @@ export function runsOf(m: Matrix): RunMatrix {
         if (last && last.to + 1 === c.period && sameValues(last, c)) {
           last.to = c.period;
         } else {
-          last = { from: c.period, to: c.period, customers: c.customers, state: c.state, revenue: c.revenue, proceeds: c.proceeds, net_revenue: c.net_revenue };
+          last = {
+            from: c.period, to: c.period, customers: c.customers, state: c.state, complete_customers: completeCustomers(c),
+            revenue: c.revenue, proceeds: c.proceeds, net_revenue: c.net_revenue,
+          };
           runs.push(last);
         }
       }
       return { type: row.type, title: row.title, customers: row.customers, runs };
     }),
   };
+}
+
+/** A cell's complete customers; a report written before they were recorded has them from its state. */
+export function completeCustomers(c: Cell): number {
+  return c.complete_customers ?? (c.state === 'complete' ? c.customers : 0);
 }

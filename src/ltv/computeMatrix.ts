@@ -180,6 +180,7 @@ interface RunRowColumns {
   proceeds: number;
   net_revenue: number;
   partial: boolean;
+  complete_customers: number | bigint;
 }
 
 /** The statement's result, column by column. */
@@ -248,6 +249,7 @@ function assembleRows(spec: MatrixSpec, cols: RunColumns, indexes: readonly numb
       to: cols.period_to[i]!,
       customers: Number(cols.customers[i]),
       state: cols.partial[i] ? 'partial' : 'complete',
+      complete_customers: Number(cols.complete_customers[i]),
       revenue: cols.revenue[i]!,
       proceeds: cols.proceeds[i]!,
       net_revenue: cols.net_revenue[i]!,

@@ -45,6 +45,12 @@ export interface Cell {
   /** Customers behind the cell: the row's customers in the cohorts where this period is shown. */
   customers: number;
   state: CellState;
+  /**
+   * Of `customers`, those in cohorts for which this period is complete (SPEC §4 censoring): all of them
+   * on a complete cohort cell, none on a partial one; on Total and segment rows, how much of the cell is
+   * final. Absent in reports written before it was recorded.
+   */
+  complete_customers?: number;
   revenue: number;
   proceeds: number;
   net_revenue: number;
@@ -79,6 +85,16 @@ export interface InputStats {
   format: string;
   rows: number;
   quarantined: number;
+  /** The column mapping used: canonical column → the file's column ("derived" when a preset computes it).
+   *  Absent in reports written before it was recorded. */
+  columns?: Record<string, string>;
+}
+
+/** Something the reader must know before trusting the numbers (manifest, About sheet, terminal, email). */
+export interface RunWarning {
+  /** `stale_as_of`: the newest transaction is more than the smallest matrix unit before the as-of time. */
+  code: 'stale_as_of';
+  message: string;
 }
 
 export interface RunStats {
@@ -122,6 +138,10 @@ export interface TenantReport {
   stats: RunStats;
   summary: Summary;
   matrices: Matrix[];
+  /** Newest non-sandbox transaction at or before the as-of time (ISO UTC); null when none. Absent in
+   *  reports written before it was recorded. */
+  newest_transaction_at?: string | null;
+  warnings?: RunWarning[];
   /** SPEC §9 predicted LTV; absent when the job turns forecasts off. */
   forecast?: Forecast;
 }

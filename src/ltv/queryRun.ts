@@ -6,7 +6,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { DIMENSIONS } from '../ingest/readInputs.js';
-import { macrosSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
+import { quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
+import { installMacros } from '../warehouse/installMacros.js';
+import { asOfWall } from './asOfWall.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix } from './cellRuns.js';
 import { computeRunMatrix } from './computeMatrix.js';
@@ -41,7 +43,7 @@ async function openRun(runDir: string): Promise<OpenRun> {
   }
   const wh = await Warehouse.open({ timezone: manifest.timezone, memoryLimit: '1GB' });
   try {
-    await wh.run(macrosSql(manifest.timezone));
+    await installMacros(wh, manifest.timezone);
     // Loaded once into memory (columnar, compressed): every later query scans RAM, not Parquet.
     // The matrix statement also reads attr_sets: the run's distinct attribute tuples, numbered here (the
     // files carry the attributes themselves); facts and customers get each row's number.
@@ -58,10 +60,7 @@ async function openRun(runDir: string): Promise<OpenRun> {
       SELECT x.* EXCLUDE (${dims.join(', ')}) REPLACE (${MONEY_COLUMNS.map((c) => `CAST(x.${c} AS HUGEINT) AS ${c}`).join(', ')}), a.attr_id
       FROM ${factsFile} x JOIN attr_sets a ON ${same}`);
     await wh.run(`CREATE TABLE customers AS SELECT x.* EXCLUDE (${dims.join(', ')}), a.attr_id FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
-    const [row] = await wh.json<{ local: string }>(
-      "SELECT strftime(CAST(CAST($a AS TIMESTAMPTZ) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS local",
-      { a: manifest.as_of },
-    );
+    const asOfLocal = await asOfWall(wh, manifest.as_of);
     const lanes: Lane[] = [];
     for (let i = 0; i < LANES; i++) {
       const lane = i === 0 ? wh : await wh.fork();
@@ -70,7 +69,7 @@ async function openRun(runDir: string): Promise<OpenRun> {
       lane.reuseStatements();
       lanes.push({ wh: lane, queue: Promise.resolve(), pending: 0 });
     }
-    return { main: wh, lanes, asOfLocal: row?.local ?? '' };
+    return { main: wh, lanes, asOfLocal };
   } catch (e) {
     wh.close();
     throw e;

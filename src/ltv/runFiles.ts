@@ -1,6 +1,6 @@
 // The published layout of one run (SPEC §5), in one place so writers, the endpoint and the worker agree.
 import { join } from 'node:path';
-import type { MatrixSpec } from './model.js';
+import type { MatrixSpec, RunWarning, Summary } from './model.js';
 
 export const RUN_FILES = {
   manifest: 'manifest.json',
@@ -8,6 +8,8 @@ export const RUN_FILES = {
   csv: 'ltv.csv',
   xlsx: 'ltv.xlsx',
   chart: 'ltv.png',
+  /** The self-contained explorer page of the run (SPEC §10, writeReportHtml.ts). */
+  report: 'report.html',
   /** SPEC §9 fan chart: the forecast with its interval (absent when forecasts are off). */
   forecastChart: 'forecast.png',
   quarantine: 'quarantine.csv',
@@ -51,7 +53,13 @@ export interface Manifest {
   idempotency_key: string | null;
   /** Range of the customers' first-payment local dates; null when the tenant has no customer. */
   first_payment_dates: { min: string; max: string } | null;
-  inputs: { path: string; format: string; rows: number; quarantined: number }[];
+  /** Newest transaction at or before the as-of time (ISO UTC); absent in older manifests. */
+  newest_transaction_at?: string | null;
+  /** The headline figures, for the next run's email (change since the previous run); absent in older manifests. */
+  summary?: Summary;
+  /** e.g. a stale as-of time (src/ltv/runWarnings.ts); absent in older manifests. */
+  warnings?: RunWarning[];
+  inputs: { path: string; format: string; rows: number; quarantined: number; columns?: Record<string, string> }[];
   stats: Record<string, number>;
   timings_ms: Record<string, number>;
   /** Every file of the run but the manifest itself, by path relative to the run directory. */

@@ -2,6 +2,7 @@
 import type { TenantReport } from '../ltv/model.js';
 import type { Headline } from './headlineLtv.js';
 import type { HeatmapView } from './heatmapView.js';
+import type { PreviousRun } from './previousRun.js';
 
 export interface ReportFile {
   name: string;
@@ -24,4 +25,8 @@ export interface RunEmailContent {
   chartCid: string | null;
   files: ReportFile[];
   maxAttachmentBytes: number;
+  /** The tenant's run before this one: the headline figures show their change since it. */
+  previous: (PreviousRun & { asOfLocal: string }) | null;
+  /** Proceeds and net revenue mean something only when the inputs had commission or tax data. */
+  feesKnown: boolean;
 }

@@ -9,10 +9,12 @@ import type { TenantReport } from '../ltv/model.js';
 import { RUN_FILES } from '../ltv/runFiles.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { localTime } from '../report/localTime.js';
+import { reportShape } from '../report/reportShape.js';
 import { formatSubject } from './formatSubject.js';
 import { formatAmount } from './formatMoney.js';
 import { headlineLtv } from './headlineLtv.js';
 import { emailMatrix, heatmapView, type HeatmapLimits } from './heatmapView.js';
+import { previousRun } from './previousRun.js';
 import type { ReportFile, RunEmailContent } from './RunEmailContent.js';
 import { runEmailHtml } from './runEmailHtml.js';
 import { runEmailText } from './runEmailText.js';
@@ -61,6 +63,7 @@ export async function composeRunEmail(report: TenantReport, job: Job, runDir: st
   const chartPath = join(runDir, RUN_FILES.chart);
   const chartCid = (await fileSize(chartPath)) === null ? null : `ltv-chart.${report.run_id}@ltv`;
   const matrix = emailMatrix(report);
+  const previous = await previousRun(runDir, report);
   const content: RunEmailContent = {
     report,
     job: job.name,
@@ -71,6 +74,8 @@ export async function composeRunEmail(report: TenantReport, job: Job, runDir: st
     chartCid,
     files,
     maxAttachmentBytes: email.max_attachment_bytes,
+    previous: previous && { ...previous, asOfLocal: localTime(previous.as_of, report.timezone) },
+    feesKnown: reportShape(report).feesKnown,
   };
 
   // A file name a person recognises in their downloads folder: "ltv-Online_Retail_UK-2011-12-10.xlsx".

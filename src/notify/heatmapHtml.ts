@@ -1,9 +1,10 @@
 // The cohort heatmap as an HTML table with inline styles only: Gmail and Outlook drop <style> sheets and
 // classes, so every cell carries its own colour, computed here on the workbook's white-to-green scale
 // (the Total row, their average, stays plain and bold, as in the workbook). Partial cells (SPEC §4
-// censoring) are italic grey with an asterisk, readable without colour.
+// censoring; on Total, under 90 % of its customers complete, as in the workbook) are italic dark grey
+// with an asterisk, readable without colour. Rows are labelled as in the workbook: "Total", "2025-03-01".
+import { isMarkedPartial, MOSTLY_COMPLETE } from '../report/completeness.js';
 import { HEATMAP_COLOURS } from '../report/writeMatrixSheet.js';
-import { cohortLabel } from '../report/renderChart.js';
 import type { MatrixRow } from '../ltv/model.js';
 import { escapeHtml } from './escapeHtml.js';
 import { formatAmount, formatCount } from './formatMoney.js';
@@ -19,10 +20,13 @@ export function shortPeriodLabel(view: Pick<HeatmapView, 'matrix'>, period: numb
   return `${m.period_type === 'renewals' ? 'R' : m.period_unit.charAt(0).toUpperCase()}${period}`;
 }
 
-/** The Total row spans every cohort, shown or not: "All cohorts" says so where "Total" reads like a sum. */
-export function rowLabel(view: Pick<HeatmapView, 'matrix'>, row: MatrixRow): string {
-  if (row.type === 'total') return 'All cohorts';
-  return row.type === 'cohort' ? cohortLabel(row.title, view.matrix) : row.title;
+/** The legend of the partial mark, shared by the HTML and text parts. */
+export const PARTIAL_NOTE =
+  `<i>Italic*</i> = partial, still growing: the cohort has not lived through the whole period yet (Total: under ${MOSTLY_COMPLETE * 100} % of its customers have).`;
+
+/** As the workbook and ltv.csv title rows (issue 16): "Total", the cohort date, the segment value. */
+export function rowLabel(_view: Pick<HeatmapView, 'matrix'>, row: MatrixRow): string {
+  return row.title;
 }
 
 /** The cell colour for a value on the view's scale, as #rrggbb. */
@@ -48,9 +52,10 @@ export function heatmapHtml(view: HeatmapView): string {
       const cell = cellAt(row, p);
       if (!cell) return `<td style="${BORDER}${PAD}background:#ffffff;${sep}"></td>`;
       const bg = isTotal ? '#ffffff' : heatColour(view, cell.revenue);
-      const partial = cell.state === 'partial';
+      const partial = isMarkedPartial(row, cell);
       const text = `${formatAmount(cell.revenue, view.decimals)}${partial ? '*' : ''}`;
-      const look = partial ? 'font-style:italic;color:#666666;' : 'color:#1a1a1a;';
+      // #333333: 5.5:1 on the darkest green (#666666 was 2.6:1, issue 16).
+      const look = partial ? 'font-style:italic;color:#333333;' : 'color:#1a1a1a;';
       return `<td align="right" bgcolor="${bg}" style="${FONT}${BORDER}${PAD}background:${bg};font-size:12px;white-space:nowrap;${look}${weight}${sep}">${text}</td>`;
     });
     return (

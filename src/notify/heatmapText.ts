@@ -1,5 +1,6 @@
 // The heatmap for the plain-text part: fixed-width columns that line up in any mail client's monospace
 // view, and few enough of them (months 0–6 by default) to stay under ~100 characters a line.
+import { isMarkedPartial } from '../report/completeness.js';
 import { formatAmount, formatCount } from './formatMoney.js';
 import { rowLabel, shortPeriodLabel } from './heatmapHtml.js';
 import { cellAt, type HeatmapView } from './heatmapView.js';
@@ -11,7 +12,7 @@ export function heatmapText(view: HeatmapView, maxPeriods = 7): string {
   const cellText = rows.map((r) =>
     periods.map((p) => {
       const c = cellAt(r, p);
-      return c ? `${formatAmount(c.revenue, view.decimals)}${c.state === 'partial' ? '*' : ' '}` : '';
+      return c ? `${formatAmount(c.revenue, view.decimals)}${isMarkedPartial(r, c) ? '*' : ' '}` : '';
     }),
   );
   const width = Math.max(6, ...cellText.flat().map((t) => t.length), ...periods.map((p) => shortPeriodLabel(view, p).length + 1));

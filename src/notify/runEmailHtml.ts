@@ -1,59 +1,94 @@
-// The HTML part of the run email. Mail clients are not browsers: Gmail strips <style> and classes,
-// Outlook for Windows renders with Word (no flex, no max-width on divs, tables only). So the layout is
-// nested tables of fixed width, every element styled inline, and colours given as bgcolor too.
+// The HTML part of the run email. Mail clients are not browsers: Gmail strips classes, Outlook for
+// Windows renders with Word (no max-width on divs, no inline-block: tables only). So the layout is
+// "hybrid": fluid blocks capped by max-width that phones narrow and wrap, every element styled inline,
+// colours given as bgcolor too, with fixed-width tables for Outlook inside conditional comments. On a
+// 400 px screen the figure cards stack two by two, the heatmap scrolls inside its own box and the chart
+// scales; the page itself never scrolls sideways (test/integration/emailBrowser.test.ts).
 import { forecastLine } from './forecastLine.js';
 import { escapeHtml } from './escapeHtml.js';
 import { formatBytes } from './formatBytes.js';
+import { formatChange } from './formatChange.js';
 import { formatCount, formatMoney } from './formatMoney.js';
-import { heatmapHtml } from './heatmapHtml.js';
+import { heatmapHtml, PARTIAL_NOTE } from './heatmapHtml.js';
 import { localTime } from '../report/localTime.js';
 import { periodAxisTitle } from '../report/periodLabel.js';
 import type { RunEmailContent } from './RunEmailContent.js';
 
 const WIDTH = 720;
+/** Four cards in a row on a desktop inbox (720 − 2 × 10 px gutter = 700 / 4), two on a phone, one below 360 px. */
+const CARD = 175;
 const FONT = 'font-family:Arial,Helvetica,sans-serif;';
 const MUTED = 'color:#5f6368;';
+/** Side padding: enough to frame the text on a desktop, little enough to leave a phone its width. */
+const SIDE = 16;
+
+interface Tile {
+  label: string;
+  value: string;
+  note: string;
+  change: string | null;
+}
 
 export function runEmailHtml(c: RunEmailContent): string {
   const r = c.report;
   const s = r.summary;
+  const before = c.previous?.summary;
   const money = (v: number | null): string => (v === null ? 'n/a' : formatMoney(v, r.currency));
-  const tiles: [string, string, string][] = [
-    ['Average LTV at 90 days', money(s.average_ltv_90d), s.average_ltv_90d === null ? 'no customer is 90 days old yet' : 'per paying customer'],
-    ['Average LTV at 30 days', money(s.average_ltv_30d), s.average_ltv_30d === null ? 'no customer is 30 days old yet' : 'per paying customer'],
-    ['Paying customers', formatCount(s.customers), `in ${formatCount(s.cohorts)} monthly cohorts`],
-    ['Revenue', money(s.revenue), 'after refunds'],
+  const tiles: Tile[] = [
+    { label: 'Average LTV at 90 days', value: money(s.average_ltv_90d), note: s.average_ltv_90d === null ? 'no customer is 90 days old yet' : 'per paying customer',
+      change: before ? formatChange(s.average_ltv_90d, before.average_ltv_90d, r.currency) : null },
+    { label: 'Average LTV at 30 days', value: money(s.average_ltv_30d), note: s.average_ltv_30d === null ? 'no customer is 30 days old yet' : 'per paying customer',
+      change: before ? formatChange(s.average_ltv_30d, before.average_ltv_30d, r.currency) : null },
+    { label: 'Paying customers', value: formatCount(s.customers), note: `in ${formatCount(s.cohorts)} monthly cohorts`,
+      change: before ? formatChange(s.customers, before.customers, null) : null },
+    { label: 'Revenue', value: money(s.revenue), note: 'after refunds', change: before ? formatChange(s.revenue, before.revenue, r.currency) : null },
   ];
-  const tile = ([label, value, note]: [string, string, string]): string =>
-    `<td width="25%" valign="top" style="padding:0 6px;">` +
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f6f8fa" style="background:#f6f8fa;border:1px solid #e3e6ea;">` +
-    `<tr><td style="${FONT}padding:10px 12px 2px;font-size:12px;${MUTED}">${label}</td></tr>` +
-    `<tr><td style="${FONT}padding:0 12px;font-size:20px;font-weight:bold;color:#1a1a1a;white-space:nowrap;">${value}</td></tr>` +
-    `<tr><td style="${FONT}padding:2px 12px 10px;font-size:11px;${MUTED}">${note}</td></tr>` +
-    `</table></td>`;
+  const tile = (t: Tile): string =>
+    `<!--[if mso]><td width="${CARD}" valign="top"><![endif]-->` +
+    `<div style="display:inline-block;vertical-align:top;width:100%;max-width:${CARD}px;">` +
+    `<div style="margin:0 6px 12px;padding:10px 12px;background:#f6f8fa;border:1px solid #e3e6ea;">` +
+    `<div style="${FONT}font-size:12px;${MUTED}">${t.label}</div>` +
+    `<div style="${FONT}font-size:20px;font-weight:bold;color:#1a1a1a;white-space:nowrap;">${t.value}</div>` +
+    `<div style="${FONT}font-size:11px;${MUTED}">${t.note}</div>` +
+    (t.change ? `<div style="${FONT}font-size:11px;color:#3c4043;margin-top:2px;">${escapeHtml(t.change)}</div>` : '') +
+    `</div></div><!--[if mso]></td><![endif]-->`;
+  const tilesBlock =
+    `<div style="font-size:0;padding:4px ${SIDE - 6}px 0;">` +
+    `<!--[if mso]><table role="presentation" width="${WIDTH - 2 * (SIDE - 6)}" cellpadding="0" cellspacing="0" border="0"><tr><![endif]-->` +
+    tiles.map(tile).join('') +
+    `<!--[if mso]></tr></table><![endif]--></div>`;
+  const changeNote = c.previous
+    ? `<div style="${FONT}padding:0 ${SIDE}px;font-size:12px;${MUTED}">Changes since the previous run, as of ${escapeHtml(c.previous.asOfLocal)} (run ${escapeHtml(c.previous.run_id)}).</div>`
+    : '';
 
+  const block = (body: string, top = 20): string => `<div style="${FONT}padding:${top}px ${SIDE}px 0;">${body}</div>`;
   const section = (title: string, body: string): string =>
-    `<tr><td style="${FONT}padding:20px 28px 0;">` +
-    `<h2 style="${FONT}margin:0 0 8px;font-size:16px;color:#1a1a1a;">${title}</h2>${body}</td></tr>`;
+    block(`<h2 style="${FONT}margin:0 0 8px;font-size:16px;color:#1a1a1a;">${title}</h2>${body}`);
+
+  const warnings = (r.warnings ?? []).map((w) =>
+    block(`<div style="${FONT}padding:10px 12px;background:#fde7e9;border:1px solid #f3b5bb;color:#8a1c24;font-size:13px;line-height:1.4;"><b>Warning:</b> ${escapeHtml(w.message)}</div>`, 12),
+  );
 
   const heatmap = c.heatmap;
   const heatmapSection = heatmap
     ? section(
         `${heatmapTitle(c)}: cumulative revenue per customer (${escapeHtml(r.currency)}${heatmap.decimals === 0 ? ', rounded' : ''})`,
         `<p style="${FONT}margin:0 0 8px;font-size:12px;${MUTED}">${escapeHtml(periodAxisTitle(heatmap.matrix))}. ` +
-          `Darker green = higher. <i>Italic grey*</i> = partial: the cohort has not lived through the whole period yet.</p>` +
-          heatmapHtml(heatmap) +
+          `Darker green = higher. ${PARTIAL_NOTE}</p>` +
+          // Its own scroll box: a wide table scrolls here instead of widening the message.
+          `<div style="overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%;">${heatmapHtml(heatmap)}</div>` +
           (heatmap.hiddenRows > 0 || heatmap.hiddenPeriods > 0
             ? `<p style="${FONT}margin:6px 0 0;font-size:12px;${MUTED}">Showing ${shownNote(c)}; the workbook has every cohort and period.</p>`
             : ''),
       )
     : '';
 
+  const imageWidth = WIDTH - 2 * SIDE;
   const chartSection = c.chartCid
     ? section(
         'LTV curves',
-        `<img src="cid:${c.chartCid}" width="${WIDTH - 56}" alt="Chart: cumulative revenue per customer of the latest cohorts and their average" ` +
-          `style="display:block;width:100%;max-width:${WIDTH - 56}px;height:auto;border:0;">`,
+        `<img src="cid:${c.chartCid}" width="${imageWidth}" alt="Chart: cumulative revenue per customer of the latest cohorts and their average" ` +
+          `style="display:block;width:100%;max-width:${imageWidth}px;height:auto;border:0;">`,
       )
     : '';
 
@@ -62,41 +97,48 @@ export function runEmailHtml(c: RunEmailContent): string {
     if (f.attached) return `<li style="margin:0 0 4px;">${name}: attached</li>`;
     const why = `too large to attach (the limit is ${formatBytes(c.maxAttachmentBytes)})`;
     return f.url
-      ? `<li style="margin:0 0 4px;">${name}: ${why}; <a href="${escapeHtml(f.url)}" style="color:#0b57d0;">download it from the report server</a></li>`
-      : `<li style="margin:0 0 4px;">${name}: ${why}; on the report server at <code style="font-size:12px;">${escapeHtml(f.path)}</code></li>`;
+      ? `<li style="margin:0 0 4px;">${name}: ${why}; <a href="${escapeHtml(f.url)}" style="color:#0b57d0;word-break:break-all;">download it from the report server</a></li>`
+      : `<li style="margin:0 0 4px;">${name}: ${why}; on the report server at <code style="font-size:12px;word-break:break-all;">${escapeHtml(f.path)}</code></li>`;
   });
   const filesSection = fileItems.length
     ? section('The full report', `<ul style="${FONT}margin:0;padding:0 0 0 18px;font-size:14px;color:#1a1a1a;">${fileItems.join('')}</ul>` +
         `<p style="${FONT}margin:8px 0 0;font-size:12px;${MUTED}">The workbook has the summary, a heatmap per cohort matrix, a sheet per segmentation, every cell as data, and the definitions.</p>`)
     : '';
 
+  const fees = c.feesKnown
+    ? `Proceeds (after store commission) ${money(s.proceeds)} · net revenue (after commission and taxes) ${money(s.net_revenue)}`
+    : 'No commission or tax data in the inputs: proceeds and net revenue equal revenue.';
+
   const title = escapeHtml(c.subject);
   return (
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${title}</title></head>` +
     `<body style="margin:0;padding:0;background:#eef0f3;">` +
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#eef0f3" style="background:#eef0f3;"><tr><td align="center" style="padding:24px 8px;">` +
-    `<table role="presentation" width="${WIDTH}" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="width:${WIDTH}px;max-width:100%;background:#ffffff;border:1px solid #dfe3e8;">` +
-    `<tr><td style="${FONT}padding:24px 28px 0;">` +
-    `<div style="${FONT}font-size:13px;${MUTED}">LTV report · job ${escapeHtml(c.job)}</div>` +
-    `<h1 style="${FONT}margin:4px 0 2px;font-size:24px;color:#1a1a1a;">${escapeHtml(r.tenant)}</h1>` +
-    `<div style="${FONT}font-size:13px;${MUTED}">As of ${escapeHtml(c.asOfLocal)} (${escapeHtml(r.timezone)}) · amounts in ${escapeHtml(r.currency)}</div>` +
-    `</td></tr>` +
-    `<tr><td style="padding:16px 22px 0;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${tiles.map(tile).join('')}</tr></table></td></tr>` +
-    `<tr><td style="${FONT}padding:10px 28px 0;font-size:13px;color:#1a1a1a;">` +
-    `Proceeds (after store commission) ${money(s.proceeds)} · net revenue (after commission and taxes) ${money(s.net_revenue)}</td></tr>` +
-    (forecastLine(r) ? `<tr><td style="${FONT}padding:10px 28px 0;font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r)!)}</td></tr>` : '') +
-    `<tr><td style="${FONT}padding:4px 28px 0;font-size:12px;${MUTED}">${escapeHtml(inputLine(r))}</td></tr>` +
+    `<div style="background:#eef0f3;padding:16px 8px;">` +
+    `<!--[if mso]><table role="presentation" width="${WIDTH}" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->` +
+    `<div style="max-width:${WIDTH}px;margin:0 auto;background:#ffffff;border:1px solid #dfe3e8;overflow-wrap:break-word;">` +
+    block(
+      `<div style="${FONT}font-size:13px;${MUTED}">LTV report · job ${escapeHtml(c.job)}</div>` +
+        `<h1 style="${FONT}margin:4px 0 2px;font-size:24px;color:#1a1a1a;">${escapeHtml(r.tenant)}</h1>` +
+        `<div style="${FONT}font-size:13px;${MUTED}">As of ${escapeHtml(c.asOfLocal)} (${escapeHtml(r.timezone)}) · amounts in ${escapeHtml(r.currency)}</div>`,
+    ) +
+    warnings.join('') +
+    tilesBlock +
+    changeNote +
+    (forecastLine(r) ? block(`<div style="font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r)!)}</div>`, 8) : '') +
+    block(`<div style="font-size:13px;color:#1a1a1a;">${fees}</div><div style="font-size:12px;${MUTED}margin-top:4px;">${escapeHtml(inputLine(r))}</div>`, 8) +
     heatmapSection +
     chartSection +
     filesSection +
-    `<tr><td style="${FONT}padding:24px 28px 24px;font-size:11px;line-height:1.5;${MUTED}">` +
-    `<hr style="border:0;border-top:1px solid #e3e6ea;margin:0 0 12px;">` +
-    `LTV here is the cumulative revenue per paying customer since their first payment, refunds deducted, averaged over every customer of the cohort. ` +
-    `A cohort is the customers whose first payment fell in the same month. ` +
-    `Run ${escapeHtml(r.run_id)}, generated ${escapeHtml(localTime(r.generated_at, r.timezone))} (${escapeHtml(r.timezone)}) by ltv; this message is sent once per run.` +
-    `</td></tr>` +
-    `</table></td></tr></table></body></html>`
+    block(
+      `<hr style="border:0;border-top:1px solid #e3e6ea;margin:0 0 12px;">` +
+        `<div style="${FONT}font-size:11px;line-height:1.5;${MUTED}padding-bottom:20px;">` +
+        `LTV here is the cumulative revenue per paying customer since their first payment, refunds deducted, averaged over every customer of the cohort. ` +
+        `A cohort is the customers whose first payment fell in the same month; Total is all of them. ` +
+        `Run ${escapeHtml(r.run_id)}, generated ${escapeHtml(localTime(r.generated_at, r.timezone))} (${escapeHtml(r.timezone)}) by ltv; this message is sent once per run.</div>`,
+      24,
+    ) +
+    `</div><!--[if mso]></td></tr></table><![endif]--></div></body></html>`
   );
 }
 

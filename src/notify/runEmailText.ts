@@ -2,7 +2,9 @@
 // reads on its own: the figures, a narrow heatmap, and where the full report is.
 import { forecastLine } from './forecastLine.js';
 import { periodAxisTitle } from '../report/periodLabel.js';
+import { MOSTLY_COMPLETE } from '../report/completeness.js';
 import { formatBytes } from './formatBytes.js';
+import { formatChange } from './formatChange.js';
 import { formatCount, formatMoney } from './formatMoney.js';
 import { heatmapText } from './heatmapText.js';
 import type { RunEmailContent } from './RunEmailContent.js';
@@ -15,16 +17,24 @@ export function runEmailText(c: RunEmailContent): string {
   const r = c.report;
   const s = r.summary;
   const money = (v: number | null, missing: string): string => (v === null ? missing : formatMoney(v, r.currency));
+  const before = c.previous?.summary;
+  const change = (now: number | null, then: number | null | undefined, currency: string | null): string => {
+    const text = before ? formatChange(now, then ?? null, currency) : null;
+    return text ? `  [${text}]` : '';
+  };
   const lines = [
     `LTV report for ${r.tenant} (job ${c.job})`,
     `As of ${c.asOfLocal} (${r.timezone}), amounts in ${r.currency}`,
+    ...(r.warnings ?? []).map((w) => `\nWARNING: ${w.message}`),
     '',
-    `Average LTV at 90 days:  ${money(s.average_ltv_90d, 'n/a (no customer is 90 days old yet)')}`,
-    `Average LTV at 30 days:  ${money(s.average_ltv_30d, 'n/a (no customer is 30 days old yet)')}`,
-    `Paying customers:        ${formatCount(s.customers)} in ${formatCount(s.cohorts)} monthly cohorts`,
-    `Revenue:                 ${money(s.revenue, '')} (after refunds)`,
-    `Proceeds:                ${money(s.proceeds, '')} (after store commission)`,
-    `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`,
+    `Average LTV at 90 days:  ${money(s.average_ltv_90d, 'n/a (no customer is 90 days old yet)')}${change(s.average_ltv_90d, before?.average_ltv_90d, r.currency)}`,
+    `Average LTV at 30 days:  ${money(s.average_ltv_30d, 'n/a (no customer is 30 days old yet)')}${change(s.average_ltv_30d, before?.average_ltv_30d, r.currency)}`,
+    `Paying customers:        ${formatCount(s.customers)} in ${formatCount(s.cohorts)} monthly cohorts${change(s.customers, before?.customers, null)}`,
+    `Revenue:                 ${money(s.revenue, '')} (after refunds)${change(s.revenue, before?.revenue, r.currency)}`,
+    ...(c.feesKnown
+      ? [`Proceeds:                ${money(s.proceeds, '')} (after store commission)`, `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`]
+      : ['Proceeds, net revenue:   equal to revenue (no commission or tax data in the inputs)']),
+    ...(c.previous ? ['', `[…]: change since the previous run, as of ${c.previous.asOfLocal} (run ${c.previous.run_id}).`] : []),
     ...(forecastLine(r) ? [forecastLine(r)!] : []),
     '',
     inputLine(r),
@@ -36,7 +46,7 @@ export function runEmailText(c: RunEmailContent): string {
     lines.push(
       '',
       `${heatmapTitle(c)}: cumulative revenue per customer (${r.currency}${h.decimals === 0 ? ', rounded' : ''})`,
-      `${periodAxisTitle(h.matrix)}; * = partial (the cohort has not lived through the whole period yet)`,
+      `${periodAxisTitle(h.matrix)}; * = partial, still growing (the cohort has not lived through the whole period yet; Total: under ${MOSTLY_COMPLETE * 100} % of its customers have)`,
       '',
       heatmapText(h, TEXT_PERIODS),
     );

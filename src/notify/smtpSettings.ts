@@ -3,14 +3,10 @@
 // the worker's loader can spread these in. Documented in src/notify/README.md.
 import { z } from 'zod';
 import { AppError } from '../config/AppError.js';
+import { parseDuration } from '../config/parseDuration.js';
 
-/** "90s", "15m", "6h", "1d", or plain milliseconds. */
-export function parseDuration(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
-  if (!m) return null;
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'];
-  return Math.round(Number(m[1]) * unit);
-}
+/** "90s", "15m", "6h", "1d", or plain milliseconds (shared with the job's alert_after). */
+export { parseDuration };
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);

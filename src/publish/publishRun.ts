@@ -11,18 +11,20 @@ import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js'
 /** Tenant ids become directory names: safe characters kept, anything else replaced, plus a short hash
  *  of the original when something had to change, so two different ids never share a directory. */
 export function tenantDirName(tenant: string): string {
-  // The endpoint looks tenants up by the same rule: an id of [A-Za-z0-9._-], 1–128 characters, not
-  // starting with a dot, is its own directory name.
-  if (/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(tenant)) return tenant;
+  // The endpoint looks tenants up by the same rule (serve/RunStore.ts): an id of [A-Za-z0-9._-], not
+  // starting with a dot (`.`, `..`, hidden names such as `.failed`), of at most 255 characters (the file
+  // name limit of ext4, xfs, btrfs: 255 bytes) is its own directory name. The safe name below never
+  // equals a plain one: it has a `~`.
+  if (/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/.test(tenant)) return tenant;
   const safe = tenant.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100) || '_';
   return `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
 }
 
-/** The run-id of an as-of time: `20260316T150000Z` (milliseconds when not zero). */
+/** The run-id of an as-of time: `20260316T150000Z`. */
 export function runIdFor(asOf: Date): string {
-  const iso = asOf.toISOString();
-  const ms = iso.slice(20, 23);
-  return `${iso.slice(0, 19).replace(/[-:]/g, '')}${ms === '000' ? '' : `.${ms}`}Z`;
+  // Whole seconds only (SPEC §5 "e.g. 20260316T150000Z"): an as-of of now carries milliseconds, which made
+  // ids like 20261202T131735.412Z; runs in the same second get the -2, -3 … suffix instead.
+  return `${asOf.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 }
 
 export interface RunSlot {

@@ -9,6 +9,7 @@ import { isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
+import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { runPipeline, type Progress, type RunResult } from '../pipeline.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
 import { RUN_QUEUE, type RunData } from './runQueue.js';
@@ -21,6 +22,8 @@ export interface RunProcessorDeps {
   logger: Logger;
   /** Aborted when the shutdown grace period is over: runs still going are cancelled and handed back. */
   shutdown: AbortSignal;
+  /** Told of each failure notice's outcome (SPEC §11 email metrics). */
+  onNotify?: (job: string, o: NotifyOutcome) => void;
 }
 
 /**
@@ -96,6 +99,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         signal,
         // A failure notice goes out only when no retry follows (a retried run that succeeds sends none).
         finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        onNotify: (o) => deps.onNotify?.(def.name, o),
         onProgress: (p: Progress) => {
           // Progress is advisory: a Redis hiccup must not fail (or stall) the run itself.
           job.updateProgress({ ...p }).catch((e: unknown) => log.debug({ err: e }, 'progress not recorded'));

@@ -11,12 +11,15 @@ import { closeWithin, within } from './closeWithin.js';
 import { createRunProcessor } from './processRun.js';
 import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { startOps, type WorkerOps } from './startOps.js';
 import { watchSchedules, type ScheduleWatcher } from './syncSchedules.js';
 
 export interface WorkerRuntime {
   readonly queue: RunQueue;
   readonly worker: Worker<RunData, RunResult>;
   readonly schedules: ScheduleWatcher;
+  /** Metrics, the LTV_METRICS_PORT listener and stale-report alerts (SPEC §11). */
+  readonly ops: WorkerOps;
   /** Resolves once Redis answered and the first schedule sync is done; waits as long as Redis is away. */
   readonly ready: Promise<void>;
   /** Cancels the runs in progress now; they publish nothing and go back to the queue. */
@@ -42,7 +45,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   const queue = openRunQueue(env, 'worker', logger);
   const worker = new Worker<RunData, RunResult>(
     RUN_QUEUE,
-    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal }),
+    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o) }),
     {
       connection: redisOptions(env, 'worker', logger, 'worker'),
       prefix: env.LTV_QUEUE_PREFIX,
@@ -78,6 +81,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   });
   worker.on('stalled', (id) => logger.warn({ run: id }, 'run lost its worker (killed or frozen); picked up again'));
 
+  const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
   const schedules = watchSchedules(queue, dir, env, logger);
   schedules.ready.catch((e: unknown) => logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory'));
 
@@ -96,6 +100,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     queue,
     worker,
     schedules,
+    ops,
     ready: Promise.all([worker.waitUntilReady(), schedules.ready]).then(() => undefined),
     abortRuns: () => shutdown.abort(new Error('worker shutting down')),
     close(graceMs) {
@@ -114,6 +119,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
             void worker.disconnect().catch(() => {});
           }
         }
+        await ops.close();
         await closeWithin(queue, DISCONNECT_MS);
         await closeWithin({ close: () => lockRedis.quit(), disconnect: () => lockRedis.disconnect() }, DISCONNECT_MS);
         logger.info('worker stopped');

@@ -31,7 +31,8 @@ export interface AdaptyValue {
 export interface AdaptyRow {
   title: string;
   type: 'total' | 'cohort' | 'segment';
-  value: number;
+  /** The value at the row's last shown period; null when it shows none (SPEC §6: an empty answer's Total). */
+  value: number | null;
   cohort_size: number;
   values: AdaptyValue[];
 }
@@ -39,7 +40,8 @@ export interface AdaptyMetric {
   title: 'LTV';
   unit: string;
   description: string;
-  value: number;
+  /** The Total row's value (null when no customer matches). */
+  value: number | null;
   data: AdaptyRow[];
 }
 export interface AdaptyResponse {

@@ -26,6 +26,8 @@ export function* forecastTidyRows(report: TenantReport): Generator<TidyRow> {
           value: cell[accountingType],
           customers: cell.customers,
           state: 'predicted',
+          // Nothing of a predicted cell is final.
+          complete_customers: 0,
           lower: cell.lower[accountingType],
           upper: cell.upper[accountingType],
         };

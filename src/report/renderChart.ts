@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
 import { SEGMENT_COLUMNS, type AccountingType, type Matrix, type MatrixRow, type TenantReport } from '../ltv/model.js';
+import { isMarkedPartial } from './completeness.js';
 import { currencySymbol } from './currencySymbol.js';
 import { localTime } from './localTime.js';
 import { periodAxisTitle } from './periodLabel.js';
@@ -28,6 +29,14 @@ const FONT_FAMILY = 'DejaVu Sans';
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#999933', '#882255'];
 const TOTAL_COLOUR = '#1A1A1A';
+/**
+ * The average (Total row) is drawn while its cohorts hold at least this share of all its customers. At
+ * period k it averages only the cohorts that reached k (SPEC §4), so its tail is the oldest cohort or two
+ * alone: on Online Retail it climbed to £5,098 at month 12 on one cohort of 885 of 4,338 customers.
+ */
+export const AVERAGE_MIN_SHARE = 0.5;
+/** Cohorts with fewer customers are drawn thin and dotted: one customer's renewal moves their curve. */
+export const SMALL_COHORT = 30;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export async function renderChart(report: TenantReport, opts: ChartOptions = {}): Promise<Buffer> {
@@ -62,6 +71,10 @@ interface Series {
   colour: string;
   width: number;
   row: MatrixRow;
+  /** The cells drawn: the average's stop where it stops standing for AVERAGE_MIN_SHARE of its customers. */
+  cells: MatrixRow['cells'];
+  /** Thin and dotted: a cohort under SMALL_COHORT customers. */
+  small: boolean;
 }
 
 /** The chart as SVG text (exported for the email, which may inline it where PNG is not wanted). */
@@ -79,20 +92,30 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     const n = opts.cohorts ?? 6;
     const picked = others[0]?.type === 'cohort' ? recentCohorts(others, n) : others.slice(0, n);
     picked.forEach((row, i) => {
+      const small = row.customers < SMALL_COHORT;
       series.push({
         label: `${row.type === 'cohort' ? cohortLabel(row.title, matrix) : shorten(row.title, 22)} (${row.customers.toLocaleString('en-US')})`,
         colour: PALETTE[i % PALETTE.length] ?? TOTAL_COLOUR,
-        width: 2,
+        width: small ? 1.5 : 2,
         row,
+        cells: row.cells,
+        small,
       });
     });
     const total = matrix.rows.find((r) => r.type === 'total');
     if (total && total.cells.length > 0) {
+      const cells: MatrixRow['cells'] = [];
+      for (const c of total.cells) {
+        if (c.customers < AVERAGE_MIN_SHARE * total.customers) break;
+        cells.push(c);
+      }
       series.push({
         label: `${bySegment ? 'All customers' : 'All cohorts, average'} (${total.customers.toLocaleString('en-US')})`,
         colour: TOTAL_COLOUR,
         width: 4.5,
         row: total,
+        cells,
+        small: false,
       });
     }
   }
@@ -116,7 +139,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     text(24, 60, subtitle, { size: 13, fill: '#595959' }),
   );
 
-  const points = series.flatMap((s) => s.row.cells);
+  const points = series.flatMap((s) => s.cells);
   if (!matrix || points.length === 0) {
     out.push(text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2, 'No cohorts yet', { size: 16, fill: '#595959', anchor: 'middle' }));
     out.push('</svg>');
@@ -153,22 +176,29 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   );
 
   // Curves: solid while complete, dashed from the last complete period on (SPEC §4 censoring: partial
-  // periods will still grow). Markers only while they stay readable.
+  // periods will still grow). The average is dashed where under 90 % of its customers are complete
+  // (completeness.ts), not merely because its newest cohort is partial. A small cohort is dotted
+  // throughout. Markers only while they stay readable. data-* attributes name what each line is (tests
+  // and screen readers of the SVG read them; the PNG ignores them).
   const markers = maxPeriod <= 36;
   for (const s of series) {
-    const cells = s.row.cells;
-    // The Total row is partial wherever its newest cohort is, which is every period: its line stays
-    // solid, as it is mostly made of complete cohorts.
-    const firstPartial = s.row.type === 'total' ? -1 : cells.findIndex((c) => c.state === 'partial');
+    const cells = s.cells;
+    const role = s.row.type === 'total' ? 'average' : 'cohort';
+    const firstPartial = cells.findIndex((c) => isMarkedPartial(s.row, c));
     const solid = firstPartial === -1 ? cells : cells.slice(0, firstPartial);
     const dashed = firstPartial === -1 ? [] : cells.slice(Math.max(0, firstPartial - 1));
     const pts = (cs: typeof cells): string => cs.map((c) => `${fmt(x(c.period))},${fmt(y(c[accountingType]))}`).join(' ');
+    const tag = (part: string): string => `data-series="${role}" data-row="${escapeXml(s.row.title)}" data-part="${part}"`;
     const style = `fill="none" stroke="${s.colour}" stroke-width="${s.width}" stroke-linejoin="round" stroke-linecap="round"`;
-    if (solid.length > 1) out.push(`<polyline points="${pts(solid)}" ${style}/>`);
-    if (dashed.length > 1) out.push(`<polyline points="${pts(dashed)}" ${style} stroke-dasharray="${s.width * 2} ${s.width * 2}"/>`);
+    if (s.small) {
+      if (cells.length > 1) out.push(`<polyline ${tag('small')} points="${pts(cells)}" ${style} stroke-dasharray="1 4"/>`);
+    } else {
+      if (solid.length > 1) out.push(`<polyline ${tag('complete')} points="${pts(solid)}" ${style}/>`);
+      if (dashed.length > 1) out.push(`<polyline ${tag('partial')} points="${pts(dashed)}" ${style} stroke-dasharray="${s.width * 2} ${s.width * 2}"/>`);
+    }
     if (markers || cells.length === 1) {
       for (const c of cells) {
-        const fill = c.state === 'partial' && s.row.type !== 'total' ? '#FFFFFF' : s.colour;
+        const fill = isMarkedPartial(s.row, c) ? '#FFFFFF' : s.colour;
         out.push(`<circle cx="${fmt(x(c.period))}" cy="${fmt(y(c[accountingType]))}" r="${s.width + 1}" fill="${fill}" stroke="${s.colour}" stroke-width="1.5"/>`);
       }
     }
@@ -180,13 +210,27 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   const average = series.filter((s) => s.row.type === 'total');
   const others = series.filter((s) => s.row.type !== 'total');
   for (const s of [...average, ...(bySegment ? others : others.reverse())]) {
-    out.push(line(lx, ly - 4, lx + 26, ly - 4, s.colour, s.width));
+    out.push(line(lx, ly - 4, lx + 26, ly - 4, s.colour, s.width, s.small ? '1 4' : undefined));
     out.push(text(lx + 34, ly, s.label, { size: 12, fill: '#262626', weight: s.row.type === 'total' ? 'bold' : 'normal' }));
     ly += 22;
+    // Where the average stops, and why: the reader must not take its end for the whole base's.
+    const cut = s.row.type === 'total' && s.cells.length < s.row.cells.length;
+    if (cut) {
+      const last = s.cells[s.cells.length - 1];
+      const upTo = last === undefined ? 'not drawn' : `drawn to ${periodWord(matrix)} ${last.period}`;
+      out.push(text(lx + 34, ly, `${upTo}: later periods hold`, { size: 11, fill: '#595959' }));
+      out.push(text(lx + 34, ly + 15, `under ${AVERAGE_MIN_SHARE * 100} % of the customers`, { size: 11, fill: '#595959' }));
+      ly += 34;
+    }
   }
   ly += 8;
-  out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 26}" y2="${ly - 4}" stroke="#595959" stroke-width="2" stroke-dasharray="4 4"/>`);
-  out.push(text(lx + 34, ly, 'partial period of a cohort', { size: 12, fill: '#595959' }));
+  out.push(line(lx, ly - 4, lx + 26, ly - 4, '#595959', 2, '4 4'));
+  out.push(text(lx + 34, ly, 'partial: still growing', { size: 12, fill: '#595959' }));
+  if (series.some((s) => s.small)) {
+    ly += 22;
+    out.push(line(lx, ly - 4, lx + 26, ly - 4, '#595959', 2, '1 4'));
+    out.push(text(lx + 34, ly, `under ${SMALL_COHORT} customers`, { size: 12, fill: '#595959' }));
+  }
   out.push(text(lx, ly + 22, '(n) = customers', { size: 12, fill: '#595959' }));
   out.push('</svg>');
   return out.join('\n');
@@ -258,8 +302,13 @@ function fmt(n: number): string {
   return n.toFixed(2);
 }
 
-function line(x1: number, y1: number, x2: number, y2: number, stroke: string, width: number): string {
-  return `<line x1="${fmt(x1)}" y1="${fmt(y1)}" x2="${fmt(x2)}" y2="${fmt(y2)}" stroke="${stroke}" stroke-width="${width}"/>`;
+function line(x1: number, y1: number, x2: number, y2: number, stroke: string, width: number, dash?: string): string {
+  return `<line x1="${fmt(x1)}" y1="${fmt(y1)}" x2="${fmt(x2)}" y2="${fmt(y2)}" stroke="${stroke}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
+}
+
+/** "month", "week", "renewal": what one period of the matrix is called. */
+function periodWord(matrix: Matrix): string {
+  return matrix.period_type === 'renewals' ? 'renewal' : matrix.period_unit;
 }
 
 interface TextStyle {

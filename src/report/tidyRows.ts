@@ -1,6 +1,7 @@
 // The long, tidy form of every matrix (SPEC §5 csv): one row per matrix row × period × accounting
 // type. ltv.csv and the workbook's Data sheet both write exactly these rows, so their column list is
 // one contract; add columns only at the end.
+import { completeCustomers } from '../ltv/cellRuns.js';
 import { ACCOUNTING_TYPES, type AccountingType, type CellState, type TenantReport } from '../ltv/model.js';
 import { forecastTidyRows } from './forecastTidyRows.js';
 
@@ -20,6 +21,7 @@ export const TIDY_COLUMNS = [
   'value',
   'customers',
   'state',
+  'complete_customers',
   // SPEC §9: the interval of a predicted cell (empty on realized cells).
   'lower',
   'upper',
@@ -49,13 +51,15 @@ export interface TidyRow {
   /** Customers behind this cell (differs from cohort_size on rows that span cohorts, SPEC §4). */
   customers: number;
   state: CellState | 'predicted';
+  /** Of `customers`, those in cohorts for which the period is complete (the share of the cell that is final). */
+  complete_customers: number;
   /** A predicted cell's interval (SPEC §9); null on realized cells. */
   lower: number | null;
   upper: number | null;
 }
 
 /** Columns whose values are numbers; every other column is text. */
-export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers', 'lower', 'upper']);
+export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers', 'complete_customers', 'lower', 'upper']);
 
 /**
  * Matrices in report order, rows in matrix order, periods ascending, accounting types in model order; then
@@ -82,6 +86,7 @@ export function* tidyRows(report: TenantReport): Generator<TidyRow> {
             value: cell[accountingType],
             customers: cell.customers,
             state: cell.state,
+            complete_customers: completeCustomers(cell),
             lower: null,
             upper: null,
           };

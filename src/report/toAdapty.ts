@@ -9,20 +9,23 @@ const DESCRIPTIONS: Record<AccountingType, string> = {
   net_revenue: 'Cumulative net revenue per paying customer (after store commission and taxes, refunds deducted) by period since the first payment.',
 };
 
+
 export function toAdaptyResponse(matrix: Matrix, currency: string): AdaptyResponse {
   const metric = (type: AccountingType): AdaptyMetric => {
-    const data = matrix.rows.map((row) => {
+    const data: AdaptyMetric['data'] = matrix.rows.map((row) => {
       const last = row.cells[row.cells.length - 1];
       return {
         title: row.title,
         type: row.type,
-        value: last ? last[type] : 0,
+        value: last ? last[type] : null,
         cohort_size: row.customers,
         values: row.cells.map((c) => ({ period: c.period, value: c[type] })),
       };
     });
+    // SPEC §6: with no matching customer the Total row is still there (no periods, a null value).
+    if (!data.some((d) => d.type === 'total')) data.unshift({ title: 'Total', type: 'total', value: null, cohort_size: 0, values: [] });
     const total = data.find((d) => d.type === 'total');
-    return { title: 'LTV', unit: currency, description: DESCRIPTIONS[type], value: total ? total.value : 0, data };
+    return { title: 'LTV', unit: currency, description: DESCRIPTIONS[type], value: total ? total.value : null, data };
   };
   return Object.fromEntries(ACCOUNTING_TYPES.map((t) => [t, metric(t)])) as unknown as AdaptyResponse;
 }
@@ -79,10 +82,12 @@ export function adaptyJson(matrix: RunMatrix, currency: string): Buffer {
   const out = new ByteWriter(ACCOUNTING_TYPES.length * (cells * 30 + matrix.rows.length * 120) + 1024);
   ACCOUNTING_TYPES.forEach((type, t) => {
     const last = total ? lastOf(total.runs) : undefined;
-    out.text(`${t ? ',' : '{'}"${type}":{"title":"LTV","unit":${JSON.stringify(currency)},"description":${JSON.stringify(DESCRIPTIONS[type])},"value":${jsonNumber(last ? last[type] : 0)},"data":[`);
+    out.text(`${t ? ',' : '{'}"${type}":{"title":"LTV","unit":${JSON.stringify(currency)},"description":${JSON.stringify(DESCRIPTIONS[type])},"value":${last ? jsonNumber(last[type]) : 'null'},"data":[`);
+    // No matching customer: the Total row all the same (SPEC §6), as toAdaptyResponse writes it.
+    if (!total) out.text(`{"title":"Total","type":"total","value":null,"cohort_size":0,"values":[]}${matrix.rows.length ? ',' : ''}`);
     matrix.rows.forEach((row, r) => {
       const end = lastOf(row.runs);
-      out.text(`${r ? ',' : ''}{"title":${JSON.stringify(row.title)},"type":${JSON.stringify(row.type)},"value":${jsonNumber(end ? end[type] : 0)},"cohort_size":${jsonNumber(row.customers)},"values":[`);
+      out.text(`${r ? ',' : ''}{"title":${JSON.stringify(row.title)},"type":${JSON.stringify(row.type)},"value":${end ? jsonNumber(end[type]) : 'null'},"cohort_size":${jsonNumber(row.customers)},"values":[`);
       let first = true;
       for (const run of row.runs) {
         const value = Buffer.from(`,"value":${jsonNumber(run[type])}}`, 'utf8');

@@ -6,11 +6,14 @@ import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
+import { matrixSheetName } from './matrixSheetName.js';
+import type { ReportShape } from './reportShape.js';
 
 export function writeAboutSheet(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   name: string,
   report: TenantReport,
+  shape: ReportShape,
   quarantineFile?: string,
 ): void {
   const sheet = workbook.addWorksheet(name, {
@@ -24,8 +27,14 @@ export function writeAboutSheet(
   addHeadingRow(sheet, `About this report: ${report.tenant}`, 16);
   sheet.addRow([]).commit();
 
+  if (report.warnings?.length) {
+    addHeadingRow(sheet, 'Warnings');
+    for (const w of report.warnings) addFactRow(sheet, w.code === 'stale_as_of' ? 'Stale as-of time' : w.code, w.message, { wrapWidth, bold: true });
+    sheet.addRow([]).commit();
+  }
+
   addHeadingRow(sheet, 'What the numbers mean');
-  for (const [term, meaning] of definitions(report.currency)) addFactRow(sheet, term, meaning, { wrapWidth });
+  for (const [term, meaning] of definitions(report.currency, shape.feesKnown)) addFactRow(sheet, term, meaning, { wrapWidth });
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'This run');
@@ -37,12 +46,23 @@ export function writeAboutSheet(
   addFactRow(sheet, 'Currency', report.currency);
   addFactRow(sheet, 'Generated at (UTC)', report.generated_at);
   addFactRow(sheet, 'Duration (seconds)', Math.round(report.duration_ms / 100) / 10, { numFmt: '0.0' });
-  addFactRow(sheet, 'Matrices', report.matrices.map((m) => m.id).join(', '));
+  addFactRow(sheet, 'Matrices', report.matrices.map((m) => m.id).join(', '), { wrapWidth });
+  if (report.newest_transaction_at !== undefined) {
+    addFactRow(sheet, 'Newest transaction (UTC)', report.newest_transaction_at ?? 'none');
+  }
+  for (const { matrix, reason } of shape.omitted) {
+    addFactRow(sheet, `Not shown: ${matrixSheetName(matrix)}`, `${reason}. Its cells are in the Data sheet and ltv.csv (matrix ${matrix.id}).`, { wrapWidth });
+  }
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'Inputs');
   for (const input of report.inputs) {
     addFactRow(sheet, input.path, `${input.format}: ${input.rows.toLocaleString('en-US')} rows read, ${input.quarantined.toLocaleString('en-US')} quarantined`);
+    // The column mapping used (canonical ← the file's column), so a wrong guess is visible.
+    if (input.columns) {
+      const mapping = Object.entries(input.columns).map(([canonical, source]) => (canonical === source ? canonical : `${canonical} ← ${source}`));
+      addFactRow(sheet, '  columns read', mapping.join(', '), { wrapWidth });
+    }
   }
   sheet.addRow([]).commit();
 
@@ -73,7 +93,7 @@ export function writeAboutSheet(
 }
 
 /** SPEC §4 in plain words, in the order a reader needs them. */
-function definitions(currency: string): [string, string][] {
+function definitions(currency: string, feesKnown: boolean): [string, string][] {
   return [
     ['LTV per customer', 'Cumulative value per customer: everything the customers of a row paid (minus refunds) from their first payment up to the end of the period, divided by the number of customers in the row. Every customer of the row counts, whether they paid again or not.'],
     ['Cohort', 'The customers whose first payment (the earliest payment above zero, sandbox excluded; free trials do not count) falls in the same day, week (from Monday), month, quarter or year in the report time zone. The cohort date is the first day of that period.'],
@@ -82,7 +102,9 @@ function definitions(currency: string): [string, string][] {
     ['Complete and partial', 'A period is shown once the cohort has started it. It is complete when every customer of the cohort has lived through it by the as-of time; otherwise it is partial (italic grey in the matrix sheets) and will still grow. Periods not reached yet are blank, never zero.'],
     ['Total and segment rows', 'Rows that span several cohorts (Total, a country, a product) are the customer-weighted average of those cohorts, using at each period only the cohorts in which that period is shown.'],
     ['Refunds', "A refund of a known payment is taken back in that payment's period (clawback, as Adapty and RevenueCat do); a refund that names no payment counts when it happened. A value can therefore go down, even below zero."],
-    ['Revenue, proceeds, net revenue', "Revenue is what customers paid, taxes included, after refunds. Proceeds: after the store's commission. Net revenue: after commission and taxes. The matrix sheets show revenue; the Data sheet has all three."],
+    feesKnown
+      ? ['Revenue, proceeds, net revenue', "Revenue is what customers paid, taxes included, after refunds. Proceeds: after the store's commission. Net revenue: after commission and taxes. The matrix sheets show revenue; the Data sheet has all three."]
+      : ['Revenue', 'What customers paid, taxes included, after refunds. The inputs have no commission, tax or proceeds column, so proceeds and net revenue (in the Data sheet) equal revenue.'],
     ['Average LTV, first 30 / 90 days', 'Over all customers whose first payment is at least 30 (90) days before the as-of time: the revenue of their first 30 (90) days divided by their number. Shown as "not yet" when no customer is that old.'],
     ['Money', `In ${currency}. Payments in other currencies are converted at the latest rate on or before their day; a refund at its payment's rate. Summed exactly and rounded half away from zero to 2 decimals only where written.`],
     ['As-of time', 'The cut-off of the run: transactions after it do not exist for this report.'],

@@ -47,6 +47,7 @@ function csvLine(row: TidyRow): string {
       row.value.toFixed(2),
       String(row.customers),
       csvText(row.state),
+      String(row.complete_customers),
       row.lower === null ? '' : row.lower.toFixed(2),
       row.upper === null ? '' : row.upper.toFixed(2),
     ].join(',') + EOL

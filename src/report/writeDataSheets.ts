@@ -15,7 +15,7 @@ export const EXCEL_MAX_ROWS = 1_048_576;
 
 const WIDTHS: Record<(typeof TIDY_COLUMNS)[number], number> = {
   tenant: 16, matrix: 24, period_type: 12, period_unit: 12, segmentation: 14, row_type: 10, row_title: 22,
-  cohort_date: 12, segment: 20, cohort_size: 12, period: 8, accounting_type: 16, value: 14, customers: 11, state: 10,
+  cohort_date: 12, segment: 20, cohort_size: 12, period: 8, accounting_type: 16, value: 14, customers: 11, state: 10, complete_customers: 19,
   lower: 14, upper: 14,
 };
 
@@ -49,7 +49,11 @@ export async function writeDataSheets(
     names.push(name);
     const s = workbook.addWorksheet(name, {
       views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }],
-      pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+      // Not for paper (issue 16: 298 of the example's 343 printed pages were this sheet): the print area
+      // is the header row, so printing the workbook prints one page of it; a reader who wants rows on
+      // paper filters them and prints the selection.
+      pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printArea: `A1:${lastCol}1` },
+      headerFooter: { oddFooter: '&LThe Data sheet prints its header only: filter it and print the selection, or use ltv.csv.' },
     });
     s.columns = TIDY_COLUMNS.map((c) => ({ width: c === 'tenant' ? Math.min(40, Math.max(WIDTHS.tenant, [...report.tenant].length + 2)) : WIDTHS[c] }));
     const header = s.addRow([...TIDY_COLUMNS]);

@@ -11,15 +11,28 @@ import { neutraliseText } from './neutraliseText.js';
 import { periodAxisTitle, periodLabel } from './periodLabel.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
+import { MOSTLY_COMPLETE, isMarkedPartial, rowCompleteShare } from './completeness.js';
 
 /** Layout shared with the tests: where the header row and the first (Total) row are. */
 export const MATRIX_HEADER_ROW = 5;
-export const MATRIX_FIRST_PERIOD_COL = 3;
+/** Columns: the row title, its customers, how much of it is complete, then the periods. */
+export const MATRIX_COMPLETE_COL = 3;
+export const MATRIX_FIRST_PERIOD_COL = 4;
+/**
+ * Periods printed side by side on one page width (landscape): more would print too small to read. A
+ * wider sheet prints ceil(periods / this) pages wide, each repeating the title columns (print titles).
+ */
+export const PERIODS_PER_PAGE_WIDTH = 30;
 
 /** The heatmap's colours: white (lowest) to green (highest), Excel's own "green - white" scale. */
 export const HEATMAP_COLOURS = ['FFFFFFFF', 'FF63BE7B'] as const;
-/** Partial cells (SPEC §4 censoring): italic grey, which reads on any heatmap fill. */
-const PARTIAL_FONT: Partial<ExcelJS.Font> = { ...BASE_FONT, italic: true, color: { argb: 'FF666666' } };
+/**
+ * Partial cells (SPEC §4 censoring): italic, dark grey and a trailing "*" (the email's mark). #333333 on
+ * the scale's darkest green (#63BE7B) has a contrast of 5.5:1 (WCAG AA); the lighter grey used before
+ * (#666666) had 2.6:1. The "*" keeps the mark on a black-and-white printout.
+ */
+const PARTIAL_FONT: Partial<ExcelJS.Font> = { ...BASE_FONT, italic: true, color: { argb: 'FF333333' } };
+const NOTE_FONT: Partial<ExcelJS.Font> = { ...BASE_FONT, italic: true, color: { argb: 'FF404040' } };
 
 export async function writeMatrixSheet(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
@@ -33,7 +46,19 @@ export async function writeMatrixSheet(
   const lastCol = MATRIX_FIRST_PERIOD_COL + Math.max(periods, 1) - 1;
   const sheet = workbook.addWorksheet(name, {
     views: [{ state: 'frozen', xSplit: MATRIX_FIRST_PERIOD_COL - 1, ySplit: MATRIX_HEADER_ROW, showGridLines: true }],
-    pageSetup: periods <= 24 ? { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } : { orientation: 'landscape' },
+    // Print-ready (issue 16): as many pages wide as the periods need (one up to PERIODS_PER_PAGE_WIDTH),
+    // as many tall as the rows need; the header row and the title columns repeat on every page.
+    pageSetup: {
+      paperSize: 9, // A4; Letter readers' printers scale it
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: Math.max(1, Math.ceil(periods / PERIODS_PER_PAGE_WIDTH)),
+      fitToHeight: 0,
+      printTitlesRow: `${MATRIX_HEADER_ROW}:${MATRIX_HEADER_ROW}`,
+      printTitlesColumn: `A:${columnLetter(MATRIX_FIRST_PERIOD_COL - 1)}`,
+      margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+    },
+    headerFooter: { oddFooter: `&L${footerText(name)}&RPage &P of &N` },
   });
 
   const money = excelMoneyFormat(report.currency);
@@ -43,24 +68,34 @@ export async function writeMatrixSheet(
   sheet.columns = [
     { width: titleWidth(rowHeader, matrix) },
     { width: 11 },
+    { width: 10 },
     ...Array.from({ length: Math.max(periods, 1) }, (_, p) => ({ width: Math.max(periodLabel(matrix, p).length, valueWidth) + 2 })),
   ];
 
-  const title = sheet.addRow([
-    neutraliseText(`${name}: cumulative revenue per customer in ${report.currency}, ${report.tenant}`),
-  ]);
-  title.font = { ...BASE_FONT, bold: true, size: 14 };
-  title.commit();
-  sheet.addRow([neutraliseText(explanation(matrix, segmented))]).commit();
-  const legend = sheet.addRow([
-    'Italic grey: partial period, the cohort has not lived through all of it yet, so the value will still grow. ' +
-      'Blank: not reached yet. Colour: white (lowest) to green (highest) across the cohorts on this sheet.',
-  ]);
-  legend.font = PARTIAL_FONT;
-  legend.commit();
+  // The three title lines wrap inside the first page's width (merged cells), so no printout cuts them.
+  const pageCols = Math.min(lastCol, MATRIX_FIRST_PERIOD_COL - 1 + PERIODS_PER_PAGE_WIDTH);
+  const pageChars = (sheet.columns ?? []).slice(0, pageCols).reduce((n, c) => n + (c.width ?? 9), 0);
+  const titleLine = (text: string, font: Partial<ExcelJS.Font>, lineHeight: number): void => {
+    const r = sheet.addRow([neutraliseText(text)]);
+    r.font = font;
+    r.getCell(1).alignment = { wrapText: true, vertical: 'top' };
+    // Rows do not grow for wrapped text on opening (LibreOffice): the height is set from the length.
+    r.height = lineHeight * Math.max(1, Math.ceil((text.length * (font.size ?? 11)) / 11 / (pageChars * 0.95)));
+    if (pageCols > 1) sheet.mergeCells(r.number, 1, r.number, pageCols);
+    r.commit();
+  };
+  titleLine(`${name}: cumulative revenue per customer in ${report.currency}, ${report.tenant}`, { ...BASE_FONT, bold: true, size: 14 }, 20);
+  titleLine(explanation(matrix, segmented), BASE_FONT, 15);
+  titleLine(
+    `Italic with *: partial, still growing (a cohort that has not lived through the whole period; on ${segmented ? 'segment rows and ' : ''}Total, ` +
+      `a cell with under ${MOSTLY_COMPLETE * 100} % of its customers in complete cohorts). Complete: the share of the row's cells that is final, ` +
+      'weighted by customers. Blank: not reached yet. Colour: white (lowest) to green (highest) across the rows below Total.',
+    NOTE_FONT,
+    15,
+  );
   sheet.addRow([]).commit();
 
-  const header = sheet.addRow([rowHeader, 'Customers', ...Array.from({ length: periods }, (_, p) => periodLabel(matrix, p))]);
+  const header = sheet.addRow([rowHeader, 'Customers', 'Complete', ...Array.from({ length: periods }, (_, p) => periodLabel(matrix, p))]);
   // Styled cell by cell: a row-level style would run on across all 16,384 columns.
   header.eachCell((cell, col) => {
     cell.font = { ...BASE_FONT, bold: true };
@@ -74,23 +109,28 @@ export async function writeMatrixSheet(
   const totalTitle: Partial<ExcelJS.Style> = { font: { ...BASE_FONT, bold: true } };
   const totalCount: Partial<ExcelJS.Style> = { numFmt: '#,##0', font: { ...BASE_FONT, bold: true } };
   const plain: Partial<ExcelJS.Style> = {};
+  const share: Partial<ExcelJS.Style> = { numFmt: '0%' };
+  const totalShare: Partial<ExcelJS.Style> = { numFmt: '0%', font: { ...BASE_FONT, bold: true } };
+  const partialMoney = `${money}"*"`;
   const complete: Partial<ExcelJS.Style> = { numFmt: money };
-  const partial: Partial<ExcelJS.Style> = { numFmt: money, font: PARTIAL_FONT };
+  const partial: Partial<ExcelJS.Style> = { numFmt: partialMoney, font: PARTIAL_FONT };
   const totalComplete: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, bold: true } };
-  const totalPartial: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, ...PARTIAL_FONT, bold: true } };
+  const totalPartial: Partial<ExcelJS.Style> = { numFmt: partialMoney, font: { ...PARTIAL_FONT, bold: true } };
   let firstCohortRow = 0;
   let lastRow = MATRIX_HEADER_ROW;
   for (const row of matrix.rows) {
     const isTotal = row.type === 'total';
-    const values: (string | number)[] = [neutraliseText(row.title), row.customers];
+    // Floored to whole percents: a row reads 100 % only when all of it is final.
+    const values: (string | number)[] = [neutraliseText(row.title), row.customers, Math.floor(rowCompleteShare(row) * 100) / 100];
     for (const cell of row.cells) values[MATRIX_FIRST_PERIOD_COL - 1 + cell.period] = cell.revenue;
     const r = sheet.addRow(values);
     lastRow = r.number;
     if (!isTotal && firstCohortRow === 0) firstCohortRow = r.number;
     r.getCell(1).style = isTotal ? totalTitle : plain;
     r.getCell(2).style = isTotal ? totalCount : count;
+    r.getCell(MATRIX_COMPLETE_COL).style = isTotal ? totalShare : share;
     for (const cell of row.cells) {
-      const style = cell.state === 'partial' ? (isTotal ? totalPartial : partial) : isTotal ? totalComplete : complete;
+      const style = isMarkedPartial(row, cell) ? (isTotal ? totalPartial : partial) : isTotal ? totalComplete : complete;
       r.getCell(MATRIX_FIRST_PERIOD_COL + cell.period).style = style;
     }
     r.commit();
@@ -121,6 +161,11 @@ function explanation(matrix: Matrix, segmented: boolean): string {
     ? `Rows: the customers whose first payment had this ${matrix.segmentation.replaceAll('_', ' ')} ("unknown" = not recorded); Total = all customers.`
     : `Rows: the customers whose first payment fell in the ${matrix.cohort_unit} starting on that date; Total = the customer-weighted average of the cohorts.`;
   return `${rows} Columns: ${periodAxisTitle(matrix).toLowerCase()}. Customers = the size of the row.`;
+}
+
+/** The footer names the sheet: a loose printed page still says what it is. */
+function footerText(name: string): string {
+  return name.replaceAll('&', '&&');
 }
 
 function titleWidth(rowHeader: string, matrix: Matrix): number {

@@ -2,6 +2,7 @@
 // the left, the LTV chart beside them, and a guide to the other sheets.
 import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
+import type { ReportShape } from './reportShape.js';
 import { addStreamingPicture } from './addStreamingPicture.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
@@ -23,6 +24,7 @@ export function writeSummarySheet(
   name: string,
   report: TenantReport,
   guide: SheetGuide[],
+  shape: ReportShape,
   chartPng?: Buffer,
 ): void {
   const sheet = workbook.addWorksheet(name, {
@@ -39,6 +41,16 @@ export function writeSummarySheet(
   const sub = sheet.addRow([neutraliseText(`As of ${asOf}, money in ${report.currency}`)]);
   sub.font = { ...BASE_FONT, color: { argb: 'FF595959' } };
   sub.commit();
+  // Warnings before the figures they put in doubt (a stale as-of time, src/ltv/runWarnings.ts).
+  for (const w of report.warnings ?? []) {
+    const row = sheet.addRow([neutraliseText(`Warning: ${w.message}`)]);
+    row.font = { ...BASE_FONT, bold: true, color: { argb: 'FF9C0006' } };
+    row.getCell(1).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFE4E1' } };
+    row.getCell(1).alignment = { wrapText: true, vertical: 'top' };
+    sheet.mergeCells(row.number, 1, row.number, 2);
+    row.height = 15 * Math.ceil((w.message.length + 9) / 68);
+    row.commit();
+  }
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'Headline');
@@ -48,8 +60,12 @@ export function writeSummarySheet(
   addFactRow(sheet, 'Paying customers', summary.customers, { numFmt: '#,##0' });
   addFactRow(sheet, 'Cohorts', summary.cohorts, { numFmt: '#,##0' });
   addFactRow(sheet, 'Revenue (paid, after refunds)', summary.revenue, { numFmt: money });
-  addFactRow(sheet, 'Proceeds (after store commission)', summary.proceeds, { numFmt: money });
-  addFactRow(sheet, 'Net revenue (after commission, taxes)', summary.net_revenue, { numFmt: money });
+  if (shape.feesKnown) {
+    addFactRow(sheet, 'Proceeds (after store commission)', summary.proceeds, { numFmt: money });
+    addFactRow(sheet, 'Net revenue (after commission, taxes)', summary.net_revenue, { numFmt: money });
+  } else {
+    addFactRow(sheet, 'Proceeds, net revenue', 'no commission or tax data: equal to revenue');
+  }
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'Run');
@@ -62,6 +78,9 @@ export function writeSummarySheet(
 
   addHeadingRow(sheet, 'In this workbook');
   for (const g of guide) addFactRow(sheet, g.name, g.description);
+  if (shape.omitted.length > 0) {
+    addFactRow(sheet, 'Not shown as sheets', `${shape.omitted.length} ${shape.omitted.length === 1 ? 'matrix' : 'matrices'} without meaning for this data (see About)`);
+  }
   sheet.addRow([]).commit();
   for (const line of [
     "Average LTV, first N days: the revenue of each customer's first N days, averaged over",

@@ -3,7 +3,9 @@
 // committed before the next starts, so memory stays bounded for a 730 × 730 daily matrix (see
 // test/bench/xlsxBench.ts). No formulas anywhere: every text cell goes through neutraliseText.
 import ExcelJS from 'exceljs';
-import { SEGMENT_COLUMNS, type Matrix, type TenantReport } from '../ltv/model.js';
+import type { Matrix, TenantReport } from '../ltv/model.js';
+import { isAttributeSegmentation, matrixSheetName } from './matrixSheetName.js';
+import { reportShape } from './reportShape.js';
 import { writeAboutSheet } from './writeAboutSheet.js';
 import { EXCEL_MAX_ROWS, writeDataSheets } from './writeDataSheets.js';
 import { writeForecastSheet } from './writeForecastSheet.js';
@@ -33,9 +35,11 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
 
   const names = new SheetNames();
   const summaryName = names.take('Summary');
+  // Only the heatmaps the data gives meaning to (reportShape.ts); the rest are named on the About sheet.
+  const shape = reportShape(report);
   // Cohort matrices (rows are cohorts) before segmentations (rows are attribute values), SPEC §5.
-  const byCohort = report.matrices.filter((m) => !isAttributeSegmentation(m));
-  const bySegment = report.matrices.filter(isAttributeSegmentation);
+  const byCohort = shape.shown.filter((m) => !isAttributeSegmentation(m));
+  const bySegment = shape.shown.filter(isAttributeSegmentation);
   const matrixSheets = [...byCohort, ...bySegment].map((m) => ({ matrix: m, name: names.take(matrixSheetName(m)) }));
   const forecastName = report.forecast ? names.take('Forecast') : null;
   const dataName = (i: number): string => names.take(i === 0 ? 'Data' : `Data ${i + 1}`);
@@ -50,33 +54,12 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
     { name: firstData, description: 'Every cell, long form (as ltv.csv)' },
     { name: aboutName, description: 'Definitions, inputs, row counts' },
   ];
-  writeSummarySheet(workbook, summaryName, report, guide, opts.chartPng);
+  writeSummarySheet(workbook, summaryName, report, guide, shape, opts.chartPng);
   for (const { matrix, name } of matrixSheets) await writeMatrixSheet(workbook, name, matrix, report);
   if (forecastName) writeForecastSheet(workbook, forecastName, report, opts.forecastPng);
   await writeDataSheets(workbook, report, (i) => (i === 0 ? firstData : dataName(i)), opts.dataRowsPerSheet ?? EXCEL_MAX_ROWS);
-  writeAboutSheet(workbook, aboutName, report, opts.quarantineFile);
+  writeAboutSheet(workbook, aboutName, report, shape, opts.quarantineFile);
   await workbook.commit();
-}
-
-/** Rows are attribute values (country, product, …) rather than cohorts (SPEC §6 segmentation). */
-function isAttributeSegmentation(m: Matrix): boolean {
-  return m.segmentation in SEGMENT_COLUMNS;
-}
-
-const ADJECTIVE = { day: 'Daily', week: 'Weekly', month: 'Monthly', quarter: 'Quarterly', year: 'Yearly' } as const;
-
-/**
- * A tab name a reader understands: "Monthly cohorts", "Monthly cohorts · renewals", "Weekly cohorts ·
- * months" (periods differ from the cohort unit), "By country", "By country · weeks".
- */
-export function matrixSheetName(m: Matrix): string {
-  const periods = m.period_type === 'renewals' ? 'renewals' : `${m.period_unit}s`;
-  if (isAttributeSegmentation(m)) {
-    const base = `By ${m.segmentation.replaceAll('_', ' ')}`;
-    return m.period_type === 'days' && m.period_unit === 'month' ? base : `${base} · ${periods}`;
-  }
-  const base = `${ADJECTIVE[m.cohort_unit]} cohorts`;
-  return m.period_type === 'days' && m.period_unit === m.cohort_unit ? base : `${base} · ${periods}`;
 }
 
 /** Short enough to sit beside the sheet name on the Summary without wrapping. */

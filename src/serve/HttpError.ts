@@ -15,7 +15,10 @@ export type ZenovayCode =
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMIT_EXCEEDED'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  /** Requests Node's HTTP parser refuses before any route sees them (createServer.ts clientError). */
+  | 'HEADERS_TOO_LARGE'
+  | 'REQUEST_TIMEOUT';
 
 const ADAPTY_CODES: Record<ZenovayCode, string> = {
   VALIDATION_ERROR: 'validation_error',
@@ -27,6 +30,8 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   PAYLOAD_TOO_LARGE: 'request_too_large',
   RATE_LIMIT_EXCEEDED: 'throttled',
   INTERNAL_ERROR: 'server_error',
+  HEADERS_TOO_LARGE: 'request_header_fields_too_large',
+  REQUEST_TIMEOUT: 'request_timeout',
 };
 
 const STATUS: Record<ZenovayCode, number> = {
@@ -39,7 +44,29 @@ const STATUS: Record<ZenovayCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
+  HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: 408,
 };
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+
+/**
+ * A whole HTTP/1.1 response as bytes, for a socket that has no ServerResponse (the parser refused the
+ * request): the error in the family's shape, a request id, and Connection: close.
+ */
+export function rawErrorResponse(family: ErrorFamily, err: HttpError, requestId: string, now: Date): string {
+  const body = errorBody(family, err, now);
+  return [
+    `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'cache-control: no-store',
+    `x-request-id: ${requestId}`,
+    'connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
 
 /** Adapty reports field errors grouped by `source` (Django REST framework style, as its docs show). */
 export interface FieldErrors {

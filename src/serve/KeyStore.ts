@@ -6,7 +6,7 @@ import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { isSafeTenantId } from './tenantId.js';
+import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
 
 export const PLANS = ['free', 'pro', 'scale'] as const;
 export type Plan = (typeof PLANS)[number];
@@ -14,7 +14,7 @@ export type Plan = (typeof PLANS)[number];
 export const keyEntrySchema = z
   .object({
     key_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
-    tenants: z.array(z.string().refine(isSafeTenantId, 'not a valid tenant id')).min(1),
+    tenants: z.array(z.string().refine(isValidTenantId, `a tenant id is 1 to ${TENANT_ID_MAX} characters`)).min(1),
     plan: z.enum(PLANS).default('pro'),
     requests_per_minute: z.number().int().positive().max(1_000_000).default(60),
     admin: z.boolean().default(false),
@@ -23,6 +23,8 @@ export const keyEntrySchema = z
   })
   .strict();
 export const keysFileSchema = z.object({ keys: z.array(keyEntrySchema) }).strict();
+/** The file's outer shape: its entries are validated one by one (a bad entry does not void the others). */
+export const keysListSchema = z.object({ keys: z.array(z.unknown()) }).strict();
 export type KeyEntry = z.infer<typeof keyEntrySchema>;
 export type KeysFile = z.infer<typeof keysFileSchema>;
 
@@ -46,6 +48,19 @@ interface LoadedKey {
 
 export function parseKeysFile(text: string): KeysFile {
   return keysFileSchema.parse(JSON.parse(text));
+}
+
+/** The valid entries of a keys file, and one message per invalid entry (its index, field and problem). */
+export function parseKeyEntries(text: string): { keys: KeyEntry[]; problems: string[] } {
+  const list = keysListSchema.parse(JSON.parse(text));
+  const keys: KeyEntry[] = [];
+  const problems: string[] = [];
+  list.keys.forEach((raw, i) => {
+    const r = keyEntrySchema.safeParse(raw);
+    if (r.success) keys.push(r.data);
+    else problems.push(r.error.issues.map((x) => `keys[${i}]${x.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${x.message}`).join('; '));
+  });
+  return { keys, problems };
 }
 
 export class KeyStore {
@@ -108,7 +123,9 @@ export class KeyStore {
       return;
     }
     try {
-      const parsed = parseKeysFile(readFileSync(this.file, 'utf8'));
+      // Entry by entry: one mistyped entry is logged and skipped, every other key keeps working.
+      const parsed = parseKeyEntries(readFileSync(this.file, 'utf8'));
+      for (const problem of parsed.problems) this.logger.error({ file: this.file, problem }, 'keys: entry is invalid and skipped');
       this.keys = parsed.keys.map((k) => ({
         digest: Buffer.from(k.key_sha256, 'hex'),
         record: Object.freeze({
@@ -119,9 +136,9 @@ export class KeyStore {
           admin: k.admin,
         }),
       }));
-      this.logger.info({ file: this.file, keys: this.keys.length }, 'keys: loaded');
+      this.logger.info({ file: this.file, keys: this.keys.length, skipped: parsed.problems.length }, 'keys: loaded');
     } catch (e) {
-      // A half-written or mistyped file must not lock everyone out (nor let anyone in).
+      // A half-written file (not JSON, or not {"keys": […]}) must not lock everyone out (nor let anyone in).
       this.logger.error({ file: this.file, err: e instanceof Error ? e.message : String(e) }, 'keys: file is invalid; keeping the previous keys');
     }
   }

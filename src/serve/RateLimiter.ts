@@ -18,15 +18,26 @@ export class RateLimiter {
   constructor(private readonly now: () => number = Date.now) {}
 
   take(keyId: string, limit: number): RateDecision {
+    return this.decide(keyId, limit, true);
+  }
+
+  /** The decision `take` would make, without counting a request. */
+  peek(keyId: string, limit: number): RateDecision {
+    return this.decide(keyId, limit, false);
+  }
+
+  private decide(keyId: string, limit: number, count: boolean): RateDecision {
     const now = this.now();
     const start = now - (now % WINDOW_MS);
     let w = this.windows.get(keyId);
     if (!w || w.start !== start) {
+      // Keyed by client address too (failed logins): windows of past minutes are dropped once many pile up.
+      if (this.windows.size >= 10_000) for (const [k, old] of this.windows) if (old.start !== start) this.windows.delete(k);
       w = { start, count: 0 };
-      this.windows.set(keyId, w);
+      if (count) this.windows.set(keyId, w);
     }
     const allowed = w.count < limit;
-    if (allowed) w.count++;
+    if (allowed && count) w.count++;
     const end = start + WINDOW_MS;
     return {
       allowed,

@@ -34,3 +34,23 @@ export interface Route {
   auth: { schemes: readonly AuthScheme[]; admin?: boolean } | null;
   handle(ctx: RouteContext): Promise<void>;
 }
+
+/**
+ * A prefix mounted as a whole (bull-board's UI and API): every method and sub-path under `prefix` goes to
+ * `handle`, which authenticates by itself; the server still adds the request id, access log and metrics.
+ */
+export interface Mount {
+  /** e.g. `/admin/queues` (no trailing slash). */
+  prefix: string;
+  /** `subPath` is the path after the prefix, starting with `/`. */
+  handle(req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void>;
+}
+
+/** What the server reports about each answered request (SPEC §11 metrics). */
+export interface RequestRecord {
+  /** The route template, `<prefix>/*` for a mount, or `unmatched`: never the raw URL. */
+  route: string;
+  method: string;
+  status: number;
+  seconds: number;
+}

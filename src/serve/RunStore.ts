@@ -7,7 +7,8 @@ import { join, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Manifest } from '../ltv/runFiles.js';
 import { RUN_FILES } from '../ltv/runFiles.js';
-import { isSafeTenantId } from './tenantId.js';
+import { tenantDirName } from '../publish/publishRun.js';
+import { isValidTenantId } from './tenantId.js';
 
 export interface SnapshotFile {
   bytes: Buffer;
@@ -52,8 +53,10 @@ export class RunStore {
    * hopping through libuv's thread pool on every request.
    */
   resolve(tenant: string): ResolvedRun | null {
-    if (!isSafeTenantId(tenant)) return null;
-    const link = join(this.root, tenant, 'latest');
+    if (!isValidTenantId(tenant)) return null;
+    // The directory the run published the tenant under (SPEC §5): the id itself only when it is a plain
+    // file name, else a safe name plus a hash; never the raw id as a path.
+    const link = join(this.root, tenantDirName(tenant), 'latest');
     let linkStat: { ino: number; mtimeMs: number };
     try {
       // One lstat per request: publishing renames a new link over `latest`, which always changes its

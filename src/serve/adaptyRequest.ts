@@ -2,6 +2,7 @@
 // MetricsFilters). Validated strictly so a typo in a filter name is a 400, not a silently wider answer.
 import { z } from 'zod';
 import { FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey, type LtvFilters, type MatrixSpec } from '../ltv/model.js';
+import { adaptyIssueMessage } from './adaptyIssueMessage.js';
 import { HttpError, type FieldErrors } from './HttpError.js';
 
 const isoDate = z
@@ -18,7 +19,7 @@ const filtersSchema = z
   .object({
     date: z
       .tuple([isoDate, isoDate])
-      .refine(([from, to]) => from <= to, 'the first date must not be after the second'),
+      .refine(([from, to]) => from <= to, 'must be [from, to] with from on or before to'),
     // Accepted for compatibility, ignored: we answer one period, never a comparison.
     compare_date: z.array(z.string().max(32)).max(2).optional(),
     ...(Object.fromEntries(Object.keys(FILTER_COLUMNS).map((k) => [k, filterValues.optional()])) as Record<FilterKey, z.ZodOptional<typeof filterValues>>),
@@ -57,17 +58,16 @@ export function parseAdaptyRequest(body: unknown): AdaptyRequest {
     for (const issue of r.error.issues) {
       // Point at the field the client wrote (`filters.date`), not at the tuple index inside it.
       const path = issue.path.filter((p) => typeof p === 'string');
-      let source = path.length > 0 ? path.join('.') : 'non_field_errors';
-      let message = issue.message;
-      if (issue.code === 'unrecognized_keys') {
-        source = path.length > 0 ? path.join('.') : 'non_field_errors';
-        message = `unknown field(s): ${issue.keys.join(', ')}`;
-      }
-      bySource.set(source, [...(bySource.get(source) ?? []), message]);
+      const source = path.length > 0 ? path.join('.') : 'non_field_errors';
+      const message = adaptyIssueMessage(issue, source);
+      const list = bySource.get(source) ?? [];
+      // A tuple reports each bad element: one sentence per field is enough.
+      if (!list.includes(message)) bySource.set(source, [...list, message]);
     }
     const fields: FieldErrors[] = [...bySource].map(([source, errors]) => ({ source, errors }));
     const first = fields[0] as FieldErrors;
-    throw new HttpError('VALIDATION_ERROR', `${first.source}: ${first.errors[0]}`, { fields });
+    // Each message names its field already (adaptyIssueMessage.ts).
+    throw new HttpError('VALIDATION_ERROR', first.errors[0] ?? first.source, { fields });
   }
   const b = r.data;
   const attributes: Partial<Record<FilterKey, readonly string[]>> = {};

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Forecast } from '../ltv/model.js';
+import { RUN_HEADER } from '../explorer/explorerApi.js';
 import { RUN_FILES, adaptySnapshotPath } from '../ltv/runFiles.js';
 import type { Manifest } from '../ltv/runFiles.js';
 import { adaptyToCsv } from '../report/adaptyCsv.js';
@@ -13,6 +14,7 @@ import { computeAdapty } from './computeAdapty.js';
 import { HttpError } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 import type { Route } from './Route.js';
+import type { RunCatalog } from './runCatalog.js';
 import { RunStore, type ResolvedRun } from './RunStore.js';
 import { addPredictions, predictionsUnsupported } from './adaptyPredictions.js';
 import { sendBytes } from './sendBytes.js';
@@ -28,8 +30,17 @@ const CSV_TYPE = 'text/csv; charset=utf-8';
 
 function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string {
   if (typeof hint === 'string' && hint !== '') {
-    if (!key.tenants.includes(hint)) throw new HttpError('NOT_FOUND', 'App not found');
-    return hint;
+    // A header carries Latin-1 only: an id with other characters (or spaces, slashes…) may be sent
+    // percent-encoded, as in the Zenovay URL. The id as sent is tried first.
+    let decoded: string | null = null;
+    try {
+      decoded = decodeURIComponent(hint);
+    } catch {
+      decoded = null;
+    }
+    const found = [hint, decoded].find((t): t is string => t !== null && key.tenants.includes(t));
+    if (found === undefined) throw new HttpError('NOT_FOUND', 'App not found');
+    return found;
   }
   if (key.tenants.length === 1) return key.tenants[0] as string;
   throw new HttpError('VALIDATION_ERROR', `This key may see several apps; name one in the ${TENANT_HEADER} header`, {
@@ -62,7 +73,7 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   return body;
 }
 
-export function adaptyRoute(runs: RunStore): Route {
+export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
   return {
     method: 'POST',
     path: ADAPTY_PATH,
@@ -73,8 +84,10 @@ export function adaptyRoute(runs: RunStore): Route {
       const tenant = pickTenant(key, ctx.req.headers[TENANT_HEADER]);
       const request = parseAdaptyRequest(await ctx.readJson());
       ctx.setTenant(tenant);
-      const run = runs.resolve(tenant);
-      if (!run) throw new HttpError('NOT_FOUND', 'App not found');
+      // The explorer names an older run in a header (SPEC §10); without it the latest, as Adapty's clients expect.
+      const runId = ctx.req.headers[RUN_HEADER];
+      const run = typeof runId === 'string' && catalog ? catalog.resolve(tenant, runId) : runs.resolve(tenant);
+      if (!run) throw new HttpError('NOT_FOUND', typeof runId === 'string' ? 'Run not found' : 'App not found');
 
       if (request.predictionMonths !== undefined) {
         const body = await adaptyWithPredictions(runs, run, request);

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../config/AppError.js';
-import { hashKey, keysFileSchema, type KeyEntry, type KeysFile, type Plan } from './KeyStore.js';
-import { isSafeTenantId } from './tenantId.js';
+import { hashKey, keysListSchema, type KeyEntry, type Plan } from './KeyStore.js';
+import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
 
 export interface AddKeyOptions {
   tenants: string[];
@@ -16,7 +16,8 @@ export interface AddKeyOptions {
   note?: string;
 }
 
-function readKeysFile(file: string): KeysFile {
+/** The file's entries as they are (an invalid entry is the server's to skip and log, not a reason to refuse a new key). */
+function readKeysFile(file: string): { keys: unknown[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -30,7 +31,7 @@ function readKeysFile(file: string): KeysFile {
   } catch (e) {
     throw new AppError('CONFIG', `${file}: not valid JSON (${(e as Error).message}); fix it before adding a key`);
   }
-  const r = keysFileSchema.safeParse(json);
+  const r = keysListSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
     throw new AppError('CONFIG', `${file}: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}; fix it before adding a key`);
@@ -64,7 +65,7 @@ export function writeFileAtomic(file: string, text: string, mode = 0o600): void 
 export function addKey(file: string, opts: AddKeyOptions): string {
   if (opts.tenants.length === 0) throw new AppError('CONFIG', 'keys add: --tenant is required');
   for (const t of opts.tenants) {
-    if (!isSafeTenantId(t)) throw new AppError('CONFIG', `keys add: tenant "${t}" is not a valid id (letters, digits, . _ -; at most 128)`);
+    if (!isValidTenantId(t)) throw new AppError('CONFIG', `keys add: --tenant "${t.slice(0, 60)}": a tenant id is 1 to ${TENANT_ID_MAX} characters`);
   }
   const current = readKeysFile(file);
   const plain = `ltv_${randomBytes(32).toString('base64url')}`;

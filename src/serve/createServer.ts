@@ -3,16 +3,18 @@
 // in the route family's shape and writes the access log.
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { closeRunQueries } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
-import { HttpError, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
+import { HttpError, rawErrorResponse, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
 import { KeyStore, type KeyRecord } from './KeyStore.js';
+import { explorerRoutes } from './explorerRoutes.js';
 import { compileRoutes, matchRoute } from './matchRoute.js';
 import { RateLimiter } from './RateLimiter.js';
-import { bodyTooLarge, readJsonBody } from './readJsonBody.js';
-import type { AuthScheme, Route, RouteContext } from './Route.js';
+import { bodyTooLarge, ClientGoneError, readJsonBody } from './readJsonBody.js';
+import type { AuthScheme, Mount, RequestRecord, Route, RouteContext } from './Route.js';
+import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
 import { zenovayRoute } from './zenovayRoute.js';
 
@@ -26,8 +28,16 @@ export interface ServerOptions {
   keysPollMs?: number;
   /** A route that has not answered by then gets a 500 (default 30 s). */
   handlerTimeoutMs?: number;
+  /** Prefixes handled as a whole by the caller (bull-board, mounted by the CLI); they authenticate themselves. */
+  mounts?: Mount[];
+  /** Called once per answered request (SPEC §11 metrics). */
+  onRequest?: (r: RequestRecord) => void;
   /** Clock of the rate limiter (tests). */
   now?: () => number;
+  /** Time a client has to send its request headers (default 10 s; SPEC §6 endpoint edges). */
+  headersTimeoutMs?: number;
+  /** Wrong keys a client address may present per minute before its auth attempts get 429 (default 10). */
+  authFailuresPerMinute?: number;
 }
 
 export interface LtvServer {
@@ -71,6 +81,10 @@ export function createServer(opts: ServerOptions): LtvServer {
   keys.start(opts.keysPollMs);
   const runs = new RunStore(opts.reportsDir);
   const limiter = new RateLimiter(opts.now);
+  // Failed authentication per client address: a flood of guessed keys is throttled (429 with Retry-After)
+  // before any key is hashed and compared.
+  const failures = new RateLimiter(opts.now);
+  const failuresPerMinute = opts.authFailuresPerMinute ?? 10;
   const handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
   // One sweeper for every in-flight route instead of a timer per request (a timer each costs
   // measurable throughput at 10k req/s); a route still running past its deadline gets a 500.
@@ -84,7 +98,8 @@ export function createServer(opts: ServerOptions): LtvServer {
     }
   }, Math.min(1000, handlerTimeoutMs));
   sweeper.unref();
-  const compiled = compileRoutes([zenovayRoute(runs), adaptyRoute(runs), ...(opts.extraRoutes ?? [])]);
+  const catalog = new RunCatalog(runs);
+  const compiled = compileRoutes([zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
 
   async function handle(req: IncomingMessage, res: ServerResponse, log: RequestState): Promise<void> {
     const url = req.url ?? '/';
@@ -93,6 +108,12 @@ export function createServer(opts: ServerOptions): LtvServer {
     log.family = familyOfPath(path);
     const method = req.method ?? 'GET';
 
+    const mount = opts.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+    if (mount) {
+      log.route = `${mount.prefix}/*`;
+      await mount.handle(req, res, path.slice(mount.prefix.length) || '/');
+      return;
+    }
     if (!METHODS.has(method)) {
       res.setHeader('allow', 'GET, HEAD, POST');
       throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed`);
@@ -121,8 +142,16 @@ export function createServer(opts: ServerOptions): LtvServer {
 
     let key: KeyRecord | null = null;
     if (route.auth) {
+      const client = req.socket.remoteAddress ?? 'unknown';
+      const guard = failures.peek(client, failuresPerMinute);
+      if (!guard.allowed) {
+        throw new HttpError('RATE_LIMIT_EXCEEDED', `Too many failed authentication attempts from this address; retry in ${guard.retryAfter} s`, {
+          headers: { 'retry-after': String(guard.retryAfter) },
+        });
+      }
       const plain = presentedKey(req, route.auth.schemes);
       key = plain === null ? null : keys.authenticate(plain);
+      if (key === null && plain !== null) failures.take(client, failuresPerMinute);
       if (key === null) {
         const how = route.auth.schemes.map((s) => (s === 'x-api-key' ? 'X-API-Key' : s === 'bearer' ? 'Authorization: Bearer' : 'Authorization: Api-Key')).join(' or ');
         const msg = plain === null ? `Authentication credentials were not provided (${how})` : 'Invalid API key';
@@ -162,13 +191,20 @@ export function createServer(opts: ServerOptions): LtvServer {
     }
   }
 
-  const server = createHttpServer((req, res) => {
+  // Header and request timeouts are enforced by Node's connection checker, which by default runs every
+  // 30 s: a socket trickling its headers would be held ~40 s instead of 10. Checked every second.
+  const server = createHttpServer({ headersTimeout: opts.headersTimeoutMs ?? 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     const started = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
+    // Every answer, page or API (SPEC §10): no MIME sniffing, no Referer carrying our URLs elsewhere.
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
     const log: RequestState = { route: 'unmatched', family: 'zenovay' };
     res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      opts.onRequest?.({ route: log.route, method: req.method ?? 'GET', status: res.statusCode, seconds });
       // SPEC §6 access log: never a key, never a body.
       logger.info(
         {
@@ -183,6 +219,12 @@ export function createServer(opts: ServerOptions): LtvServer {
       );
     });
     handle(req, res, log).catch((e: unknown) => {
+      if (e instanceof ClientGoneError) {
+        // The client went away mid-body: nothing to answer, and not a server error (any client can do it).
+        logger.info({ req_id: requestId, route: log.route }, 'client closed the connection mid-request');
+        res.destroy();
+        return;
+      }
       const err = toHttpError(e);
       if (err.status >= 500) logger.error({ req_id: requestId, err: e }, 'request failed');
       if (err.status === 413) {
@@ -193,9 +235,28 @@ export function createServer(opts: ServerOptions): LtvServer {
       sendError(res, log.family, err);
     });
   });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
+  // Requests Node's parser refuses (a NUL, CR or LF in a header, an oversized header, a bad request line,
+  // Content-Length with Transfer-Encoding) and header/request timeouts never reach a route: they are
+  // answered here, in the API's error shape and with a request id like every other response (SPEC §6).
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+    const requestId = randomUUID();
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    // The family from the request line, when the parser got that far.
+    const line = err.rawPacket?.subarray(0, 2048).toString('latin1') ?? '';
+    const target = /^[A-Z]+ (\S+)/.exec(line)?.[1] ?? '';
+    const family = familyOfPath(target);
+    const error =
+      err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new HttpError('REQUEST_TIMEOUT', 'The request was not received in time')
+      : new HttpError('VALIDATION_ERROR', `Malformed HTTP request (${err.code ?? 'parse error'})`);
+    logger.info({ req_id: requestId, status: error.status, code: err.code }, 'request refused by the HTTP parser');
+    socket.end(rawErrorResponse(family, error, requestId, new Date()));
+    socket.destroySoon();
+  });
 
   return {
     listen(port, host = '127.0.0.1') {

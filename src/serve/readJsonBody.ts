@@ -5,6 +5,14 @@ import { HttpError } from './HttpError.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** The client closed the connection before its body was complete: nobody to answer, nothing to log as an error. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('client closed the connection before the request body was complete');
+    this.name = 'ClientGoneError';
+  }
+}
+
 export function bodyTooLarge(req: IncomingMessage): boolean {
   const len = req.headers['content-length'];
   return len !== undefined && Number(len) > MAX_BODY_BYTES;
@@ -28,9 +36,15 @@ export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Prom
       }
       chunks.push(c);
     };
+    let ended = false;
     req.on('data', onData);
-    req.on('error', reject);
+    // A connection reset mid-body is the client's doing (any client can cause it at will): not a server error.
+    req.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ECONNRESET' || e.message === 'aborted' ? new ClientGoneError() : e));
+    req.on('close', () => {
+      if (!ended) reject(new ClientGoneError());
+    });
     req.on('end', () => {
+      ended = true;
       if (size > limit) return;
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.trim() === '') {

@@ -41,7 +41,11 @@ export function zenovayRoute(runs: RunStore): Route {
       const run = runs.resolve(website);
       if (!run) throw notFound();
       const file = runs.file(run, zenovaySnapshotPath(range, granularity));
-      if (!file) throw new Error(`${run.dir}: snapshot ${zenovaySnapshotPath(range, granularity)} is missing`);
+      // A missing snapshot, or one that is a symlink out of its run (never followed), is not there.
+      if (!file) {
+        ctx.logger.warn({ run: run.dir, file: zenovaySnapshotPath(range, granularity) }, 'snapshot missing or outside its run');
+        throw notFound();
+      }
       sendBytes(ctx.req, ctx.res, {
         bytes: file.bytes,
         etag: file.etag,

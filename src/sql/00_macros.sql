@@ -5,12 +5,39 @@
 -- space and is all ASCII comes back as it is.
 CREATE OR REPLACE MACRO ltv_trim(x) AS
   CASE WHEN prefix(x, ' ') OR suffix(x, ' ') OR strlen(x) <> length(x) THEN trim(x) ELSE x END;
--- ltv_ts: SPEC §3 event_time — ISO 8601 with offset, naive (read in the session
--- time zone = report time zone), a bare date (its local midnight), or YYYYMMDD (as in CDNOW).
-CREATE OR REPLACE MACRO ltv_ts(x) AS coalesce(
+-- Floor division (DuckDB's // truncates toward zero).
+CREATE OR REPLACE MACRO ltv_floordiv(a, b) AS CASE WHEN a >= 0 THEN a // b ELSE -((-a + b - 1) // b) END;
+-- A TIMESTAMPTZ on the report time zone's wall clock (the session time zone). {{local_time}}: in UTC the
+-- instant's own microseconds (no time zone library call per row), else the cast (warehouse/loadSql.ts).
+CREATE OR REPLACE MACRO ltv_local(t) AS {{local_time}};
+-- SPEC §4 "times are compared as instants": the instant of a local wall-clock TIMESTAMP w. A time that
+-- occurs twice (fall-back) is its first occurrence; one that does not exist (spring-forward) moves forward
+-- by the gap (RFC 5545, Temporal's "compatible"). DuckDB's cast gives the second occurrence and moves a gap
+-- forward; the first occurrence is w read with the offset in force 6 hours before (no zone repeats more
+-- than 6 hours), kept when it is earlier and really shows w. {{instant}}: in UTC the microseconds as they are.
+CREATE OR REPLACE MACRO ltv_instant_icu(w, x) AS CASE
+  WHEN make_timestamptz(epoch_us(w) - (epoch_us(CAST(x - INTERVAL 6 HOUR AS TIMESTAMP)) - epoch_us(x - INTERVAL 6 HOUR))) < x
+   AND CAST(make_timestamptz(epoch_us(w) - (epoch_us(CAST(x - INTERVAL 6 HOUR AS TIMESTAMP)) - epoch_us(x - INTERVAL 6 HOUR))) AS TIMESTAMP) = w
+  THEN make_timestamptz(epoch_us(w) - (epoch_us(CAST(x - INTERVAL 6 HOUR AS TIMESTAMP)) - epoch_us(x - INTERVAL 6 HOUR)))
+  ELSE x END;
+CREATE OR REPLACE MACRO ltv_instant(w) AS {{instant}};
+-- Whether instant t lies on a UTC day on which the zone changes its offset (or the day after): only there
+-- can a wall-clock comparison differ from an instant one. {{near}}: FALSE in UTC; else a test of t's UTC
+-- day against the zone's short list of such days (00_transition_days.sql, 1900-2100; every day outside
+-- it counts as near), so the time zone library is asked only for the few rows near a transition.
+CREATE OR REPLACE MACRO ltv_near_transition(t) AS {{near}};
+-- SPEC §4: a naive time that occurs twice (DST fall-back) is its first occurrence; DuckDB's cast takes the
+-- second (ICU's default), so a naive text near a transition is moved to the first occurrence of its wall
+-- time (the same instant for every other time). One that does not exist (spring-forward) is moved forward
+-- by the gap, which is what the cast does.
+-- Whether a time text carries no offset or zone: a date, then only digits, colons and dots after a T or space.
+CREATE OR REPLACE MACRO ltv_is_naive(x) AS regexp_full_match(ltv_trim(x), '\d{4}-?\d\d-?\d\d([T ][0-9:.]*)?');
+CREATE OR REPLACE MACRO ltv_first_if_naive(x, v) AS
+  CASE WHEN ltv_near_transition(v) AND ltv_is_naive(x) THEN ltv_instant(ltv_local(v)) ELSE v END;
+CREATE OR REPLACE MACRO ltv_ts(x) AS ltv_first_if_naive(x, coalesce(
   try_cast(ltv_trim(x) AS TIMESTAMPTZ),
   CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END
-);
+));
 -- Booleans as exports write them; NULL for anything else (a bad value), FALSE when absent. list_contains,
 -- not IN: DuckDB plans an IN list of five as a join against the list, for every row read.
 -- The usual spellings are tested first, as they are: CASE evaluates the later branches only for the rows
@@ -23,9 +50,6 @@ CREATE OR REPLACE MACRO ltv_bool(x) AS CASE
   WHEN list_contains(['false', 'f', '0', 'no', 'n'], lower(ltv_trim(x))) THEN FALSE
 END;
 CREATE OR REPLACE MACRO ltv_text(x) AS nullif(ltv_trim(x), '');
--- A TIMESTAMPTZ on the report time zone's wall clock (the session time zone). {{local_time}}: in UTC the
--- instant's own microseconds (no time zone library call per row), else the cast (warehouse/loadSql.ts).
-CREATE OR REPLACE MACRO ltv_local(t) AS {{local_time}};
 -- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[], one per day from
 -- `first` to the rates file's last date; a later day takes the last rate); NULL before the first rate.
 CREATE OR REPLACE MACRO ltv_rate(r10s, first, day) AS
@@ -38,8 +62,6 @@ END;
 -- Neutralises text for csv/xlsx (SPEC §5, OWASP): cells starting with = + - @ tab CR LF get a leading '.
 CREATE OR REPLACE MACRO ltv_safe_text(x) AS CASE WHEN regexp_matches(x, '^[=+\-@\t\r\n]') THEN '''' || x ELSE x END;
 -- Refund rows only, so its per-value division does not matter.
--- Floor division (DuckDB's // truncates toward zero).
-CREATE OR REPLACE MACRO ltv_floordiv(a, b) AS CASE WHEN a >= 0 THEN a // b ELSE -((-a + b - 1) // b) END;
 -- SPEC §4: the largest n with s + n days ≤ t (local wall clock, so a DST day still counts as one): on
 -- wall-clock TIMESTAMPs that is floor((t − s) / 1 day) in microseconds (whole dates apart, less one when
 -- t's time of day is earlier than s's), integer arithmetic only.
@@ -48,6 +70,20 @@ CREATE OR REPLACE MACRO ltv_days_until(s, t) AS ltv_floordiv(epoch_us(t) - epoch
 CREATE OR REPLACE MACRO ltv_months_until(s, t) AS
   ((year(t) - year(s)) * 12 + month(t) - month(s))
   - CASE WHEN CAST(s AS TIMESTAMP) + to_months((year(t) - year(s)) * 12 + month(t) - month(s)) > t THEN 1 ELSE 0 END;
+-- SPEC §4 periods compared as instants: the largest n with instant(s + n units) ≤ instant t, where s and
+-- tl are the wall clocks of t0 and t. It is the wall-clock count n, except near a transition: when t is
+-- the second occurrence of its wall time, boundary n + 1 (still ahead on the wall clock, in the repeated
+-- hour) may have passed as an instant (its first occurrence); when boundary n does not exist on the wall
+-- clock (spring-forward), its instant (moved forward by the gap) may still be ahead of t.
+CREATE OR REPLACE MACRO ltv_k_fix(b_next, b_this, t) AS CASE
+  WHEN NOT ltv_near_transition(t) THEN 0
+  WHEN ltv_instant(b_next) <= t THEN 1
+  WHEN ltv_instant(b_this) > t THEN -1
+  ELSE 0 END;
+CREATE OR REPLACE MACRO ltv_k_days(s, tl, t) AS ltv_days_until(s, tl) + ltv_k_fix(
+  s + to_days(CAST(ltv_days_until(s, tl) + 1 AS INTEGER)), s + to_days(CAST(ltv_days_until(s, tl) AS INTEGER)), t);
+CREATE OR REPLACE MACRO ltv_k_months(s, tl, t) AS ltv_months_until(s, tl) + ltv_k_fix(
+  s + to_months(CAST(ltv_months_until(s, tl) + 1 AS INTEGER)), s + to_months(CAST(ltv_months_until(s, tl) AS INTEGER)), t);
 -- Money arithmetic (SPEC §4 "summed exactly", no binary floating point). Money is carried as exact integer
 -- counts of small units in HUGEINT, each measure at its own scale so no row ever needs a division:
 --   amount a4 (10⁻⁴, from DECIMAL(18,4)), rate r10 (10⁻¹⁰), factor 1 − p/100 as f6 (10⁻⁶),
@@ -65,6 +101,9 @@ CREATE OR REPLACE MACRO ltv_net(a4, proceeds4, net4, commission, tax, r10) AS CA
   WHEN net4 IS NOT NULL THEN CAST(net4 AS HUGEINT) * 1000000000000 * r10
   WHEN proceeds4 IS NOT NULL THEN CAST(proceeds4 AS HUGEINT) * 1000000 * ltv_f6(tax) * r10
   ELSE CAST(a4 AS HUGEINT) * ltv_f6(commission) * ltv_f6(tax) * r10 END;
+-- RevenueCat's commission and tax are both portions of the price (presets.ts): net = amount × (1 − c − t).
+CREATE OR REPLACE MACRO ltv_net_portions(a4, commission, tax, r10) AS
+  CAST(a4 AS HUGEINT) * (1000000 - coalesce(ltv_u4(commission), 0) - coalesce(ltv_u4(tax), 0)) * 1000000 * r10;
 -- Units per cent of each measure (revenue 10⁻¹⁴ → 10¹², proceeds 10¹⁸, net 10²⁴).
 CREATE OR REPLACE MACRO ltv_cent_revenue() AS CAST(1000000000000 AS HUGEINT);
 CREATE OR REPLACE MACRO ltv_cent_proceeds() AS CAST(1000000000000000000 AS HUGEINT);

@@ -6,7 +6,9 @@
 -- Identifiers (readInputs.ts): {{verb}} `CREATE TABLE checked_rows AS` for the first file, else
 -- `INSERT INTO checked_rows`; {{keep}} the output columns some input has (the view `checked` adds the
 -- others as constants: a 10-column export does not store 30 columns of NULLs); {{line}} the physical line
--- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{parse_error}}; {{columns}} one text expression per canonical column
+-- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{line_known}} whether
+-- {{line}} is the physical line (`s.line IS NOT NULL`) or a position still to be corrected for rows DuckDB
+-- rejected (FALSE: a row preset that turns one row into two numbers its rows itself); {{parse_error}}; {{columns}} one text expression per canonical column
 -- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines;
 -- {{currency_code}} the currency's number: 0 the report currency, i + 1 the rates file's i-th, NULL any
 -- other; {{rate}} the r10 expression of that number (readInputs.ts). The statement has no join: checked_rows' rowids are the reading order.
@@ -26,7 +28,7 @@ typed AS (
   SELECT
     s.file_idx,
     CAST(s.line AS BIGINT) AS line,
-    s.line IS NOT NULL AS line_known,
+    {{line_known}} AS line_known,
     parse_error,
     coalesce(ltv_text(tenant_id), $tenant) AS tenant_id,
     ltv_text(customer_id) AS customer_id,

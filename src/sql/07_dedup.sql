@@ -5,7 +5,7 @@
 CREATE OR REPLACE VIEW deduped AS
 SELECT
   c.row_id AS src_row, tenant_id, customer_id, transaction_id, event_time, amount, currency, r10, commission, tax,
-  proceeds, net_revenue, renewal_number, refunded_at, refund_of, is_sandbox,
+  proceeds, net_revenue, renewal_number, refunded_at, refund_of, is_sandbox, is_trial, file_idx,
   product_id, duration, store, country, paywall, paywalls_group, audience, placement, offer_category,
   offer_type, offer_id, attribution_source, attribution_status, attribution_channel, attribution_campaign,
   attribution_adgroup, attribution_adset, attribution_creative

@@ -4,19 +4,31 @@
 --   net_revenue, commission, tax, refunded_at); {{c_<column>}} that column, or a typed NULL when no input
 --   has it — a constant is not carried through the window's sort; {{rn}} `, row_number() OVER (…) AS rn`
 --   when some payment lacks a renewal number, else empty; {{renewal}} the renewal number: the given one,
---   or derived per (customer, product) from the order of payments (rn − 1).
+--   or derived per (customer, product) from the order of payments (rn − 1); {{rc}} whether a row comes
+--   from a RevenueCat file (`file_idx IN (…)`, or FALSE), {{rc_carried}} the columns its rules read
+--   (`, file_idx, product_id` or empty), {{rc_trials}} empty, or the join to rc_trials when some RevenueCat
+--   file has free trials (presets.ts): RevenueCat rows take net revenue as price × (1 − commission − tax)
+--   and count renewals without the free trials before them.
 -- Output: table payments(src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, a4,
 --   refunded_at, renewal, revenue, proceeds, net_revenue): money in integer units (00_macros.sql).
 CREATE OR REPLACE TEMP TABLE payments AS
+WITH rc_trials AS (
+  -- RevenueCat's free trials (numbered like paid periods there), by customer and product.
+  SELECT tenant_id, customer_id, product_id, list(renewal_number) AS numbers
+  FROM deduped
+  WHERE {{rc}} AND is_trial AND amount = 0 AND NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ)
+  GROUP BY ALL
+)
 SELECT
-  src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, a4, {{c_refunded_at}} AS refunded_at,
+  src_row, p.tenant_id, p.customer_id, transaction_id, event_time, currency, r10, a4, {{c_refunded_at}} AS refunded_at,
   {{renewal}} AS renewal,
   ltv_revenue(a4, r10) AS revenue,
   -- proceeds = amount × (1 − c/100); net = proceeds × (1 − t/100); either may be given directly.
   ltv_proceeds(a4, ltv_u4({{c_proceeds}}), {{c_commission}}, r10) AS proceeds,
-  ltv_net(a4, ltv_u4({{c_proceeds}}), ltv_u4({{c_net_revenue}}), {{c_commission}}, {{c_tax}}, r10) AS net_revenue
+  CASE WHEN {{rc}} THEN ltv_net_portions(a4, {{c_commission}}, {{c_tax}}, r10)
+    ELSE ltv_net(a4, ltv_u4({{c_proceeds}}), ltv_u4({{c_net_revenue}}), {{c_commission}}, {{c_tax}}, r10) END AS net_revenue
 FROM (
-  SELECT src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, ltv_u4(amount) AS a4{{carried}}{{rn}}
+  SELECT src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, ltv_u4(amount) AS a4{{carried}}{{rn}}{{rc_carried}}
   FROM deduped
   WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount > 0
-)
+) p{{rc_trials}}

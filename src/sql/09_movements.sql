@@ -1,5 +1,5 @@
 -- SPEC §2, §3, §4 refunds. The money movements that exist at T, in the report currency, each at the time
--- and renewal number it counts at. Params: $as_of (ISO 8601 text).
+-- and renewal number it counts at. Params: $as_of (ISO 8601 text). Identifiers: {{rc}} as in 08_payments.sql.
 -- Reads payments (08). Output: table refund_movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
 --   revenue, proceeds, net_revenue (HUGEINT units, 00_macros.sql), is_payment, kind); with the payments
 --   they make the view movements (09_movements_view.sql).
@@ -9,7 +9,8 @@ WITH refund_rows AS (
     r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.refund_of,
     ltv_revenue(ltv_u4(r.amount), r.r10) AS revenue,
     ltv_proceeds(ltv_u4(r.amount), ltv_u4(r.proceeds), r.commission, r.r10) AS proceeds,
-    ltv_net(ltv_u4(r.amount), ltv_u4(r.proceeds), ltv_u4(r.net_revenue), r.commission, r.tax, r.r10) AS net_revenue
+    CASE WHEN {{rc}} THEN ltv_net_portions(ltv_u4(r.amount), r.commission, r.tax, r.r10)
+      ELSE ltv_net(ltv_u4(r.amount), ltv_u4(r.proceeds), ltv_u4(r.net_revenue), r.commission, r.tax, r.r10) END AS net_revenue
   FROM deduped r
   WHERE NOT r.is_sandbox AND r.event_time <= CAST($as_of AS TIMESTAMPTZ) AND r.amount < 0
 ),

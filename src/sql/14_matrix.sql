@@ -14,8 +14,10 @@
 --   the sums (or an empty SELECT); {{K}} / {{Kc}} last shown / last complete period of a cohort;
 --   {{max_renewal}} the highest renewal with a payment per (kind, cohort), or NULL (days type).
 -- Output: runs of equal cells, kind, is_total, row_key, period_from, period_to (inclusive), customers BIGINT,
---   revenue/proceeds/net_revenue (per customer, rounded to cents), partial BOOLEAN: the cells of periods
---   period_from..period_to all hold these values; ordered by kind, Total first, row_key, period_from.
+--   revenue/proceeds/net_revenue (per customer, rounded to cents), partial BOOLEAN, complete_customers
+--   BIGINT (the cell's customers in cohorts for which the period is complete: how much of a Total or
+--   segment cell is final): the cells of periods period_from..period_to all hold these values; ordered by
+--   kind, Total first, row_key, period_from.
 --
 -- How: a row's value at k sums, over the cohorts where k is shown (k ≤ K(c)), the movements with j ≤ k,
 -- and divides by those cohorts' customers. Each movement adds to k ∈ [j, K(c)] and each customer to
@@ -112,20 +114,20 @@ row_fx_cohort AS (
   SELECT kind, TRUE, '', cohort, sum(revenue), sum(proceeds), sum(net_revenue) FROM fxc GROUP BY kind, cohort
 ),
 events AS (
-  SELECT kind, is_total, row_key, j AS k, revenue, proceeds, net_revenue, 0::BIGINT AS dn, 0 AS dp FROM row_fx
+  SELECT kind, is_total, row_key, j AS k, revenue, proceeds, net_revenue, 0::BIGINT AS dn, 0 AS dp, 0::BIGINT AS dpn FROM row_fx
   UNION ALL
-  SELECT f.kind, f.is_total, f.row_key, c.K + 1, -f.revenue, -f.proceeds, -f.net_revenue, 0, 0
+  SELECT f.kind, f.is_total, f.row_key, c.K + 1, -f.revenue, -f.proceeds, -f.net_revenue, 0, 0, 0
   FROM row_fx_cohort f JOIN cohorts c USING (kind, cohort)
   UNION ALL
-  SELECT kind, is_total, row_key, 0, 0, 0, 0, n, 0 FROM row_cohorts
+  SELECT kind, is_total, row_key, 0, 0, 0, 0, n, 0, 0 FROM row_cohorts
   UNION ALL
-  SELECT r.kind, r.is_total, r.row_key, c.K + 1, 0, 0, 0, -r.n, 0 FROM row_cohorts r JOIN cohorts c USING (kind, cohort)
+  SELECT r.kind, r.is_total, r.row_key, c.K + 1, 0, 0, 0, -r.n, 0, 0 FROM row_cohorts r JOIN cohorts c USING (kind, cohort)
   UNION ALL
-  -- Partial cells: a cohort is partial at k ∈ [Kc+1, K].
-  SELECT r.kind, r.is_total, r.row_key, greatest(c.Kc + 1, 0), 0, 0, 0, 0, 1
+  -- Partial cells: a cohort is partial at k ∈ [Kc+1, K] (dp counts the cohorts, dpn their customers).
+  SELECT r.kind, r.is_total, r.row_key, greatest(c.Kc + 1, 0), 0, 0, 0, 0, 1, r.n
   FROM row_cohorts r JOIN cohorts c USING (kind, cohort) WHERE c.Kc < c.K
   UNION ALL
-  SELECT r.kind, r.is_total, r.row_key, c.K + 1, 0, 0, 0, 0, -1
+  SELECT r.kind, r.is_total, r.row_key, c.K + 1, 0, 0, 0, 0, -1, -r.n
   FROM row_cohorts r JOIN cohorts c USING (kind, cohort) WHERE c.Kc < c.K
 ),
 row_max AS (
@@ -136,7 +138,7 @@ row_max AS (
 agg AS (
   -- The events by row and k inside the row's cells: a row's values change only at these k.
   SELECT e.kind, e.is_total, e.row_key, e.k, m.max_k, sum(e.revenue) AS revenue, sum(e.proceeds) AS proceeds,
-         sum(e.net_revenue) AS net_revenue, sum(e.dn) AS dn, sum(e.dp) AS dp
+         sum(e.net_revenue) AS net_revenue, sum(e.dn) AS dn, sum(e.dp) AS dp, sum(e.dpn) AS dpn
   FROM events e JOIN row_max m USING (kind, is_total, row_key)
   WHERE e.k BETWEEN 0 AND m.max_k
   GROUP BY ALL
@@ -149,7 +151,8 @@ runs AS (
     sum(proceeds) OVER w AS proceeds,
     sum(net_revenue) OVER w AS net_revenue,
     sum(dn) OVER w AS customers,
-    sum(dp) OVER w AS partial_cohorts
+    sum(dp) OVER w AS partial_cohorts,
+    sum(dpn) OVER w AS partial_customers
   FROM agg
   WINDOW w AS (PARTITION BY kind, is_total, row_key ORDER BY k ROWS UNBOUNDED PRECEDING)
 )
@@ -158,7 +161,8 @@ SELECT
   ltv_money(ltv_cents(revenue, customers, ltv_cent_revenue())) AS revenue,
   ltv_money(ltv_cents(proceeds, customers, ltv_cent_proceeds())) AS proceeds,
   ltv_money(ltv_cents(net_revenue, customers, ltv_cent_net())) AS net_revenue,
-  partial_cohorts > 0 AS partial
+  partial_cohorts > 0 AS partial,
+  (customers - partial_customers)::BIGINT AS complete_customers
 FROM runs
 WHERE customers > 0
 ORDER BY kind, is_total DESC, row_key, k_from

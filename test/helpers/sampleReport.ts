@@ -13,10 +13,13 @@ export const INJECTION_SEGMENT = '=HYPERLINK("http://x","y")';
 export function cells(revenue: number[], customers: number | number[], partial: number): Cell[] {
   return revenue.map((value, period) => {
     const state: CellState = period >= revenue.length - partial ? 'partial' : 'complete';
+    const n = Array.isArray(customers) ? (customers[period] ?? 0) : customers;
     return {
       period,
-      customers: Array.isArray(customers) ? (customers[period] ?? 0) : customers,
+      customers: n,
       state,
+      // A cohort cell is complete for all of its customers or none (SPEC §4 censoring).
+      complete_customers: state === 'complete' ? n : 0,
       revenue: value,
       proceeds: round2(value * 0.7),
       net_revenue: round2(value * 0.7 * 0.8),
@@ -30,6 +33,10 @@ export function round2(x: number): number {
 
 function row(type: MatrixRow['type'], title: string, customers: number, cellList: Cell[]): MatrixRow {
   return { type, title, customers, cells: cellList };
+}
+
+function withComplete(r: MatrixRow, complete: number[]): MatrixRow {
+  return { ...r, cells: r.cells.map((c, k) => ({ ...c, complete_customers: complete[k] ?? 0 })) };
 }
 
 function matrix(spec: Omit<Matrix, 'id' | 'cohort_unit'> & { cohort_unit?: Matrix['cohort_unit'] }): Matrix {
@@ -47,7 +54,8 @@ export function sampleReport(): TenantReport {
     segmentation: 'cohort',
     rows: [
       // Total: customer-weighted average over the cohorts in which each period is shown.
-      row('total', 'Total', 1630, cells([9.87, 14.21, 17.05, 19.48, 21.02, 22.4], [1630, 1310, 1020, 760, 520, 240], 4)),
+      // Its complete customers are those of the cohorts complete at k (below): 240+280+260+290, 240+280+260, …
+      withComplete(row('total', 'Total', 1630, cells([9.87, 14.21, 17.05, 19.48, 21.02, 22.4], [1630, 1310, 1020, 760, 520, 240], 4)), [1070, 780, 520, 240, 0, 0]),
       row('cohort', '2025-10-01', 240, cells([9.5, 14.1, 17.2, 19.9, 21.35, 22.4], 240, 2)),
       row('cohort', '2025-11-01', 280, cells([10.25, 15.02, 18.4, 20.11, 21.0], 280, 2)),
       row('cohort', '2025-12-01', 260, cells([9.1, 13.5, 15.75, 17.3], 260, 2)),

@@ -69,14 +69,16 @@ describe('the run email', () => {
     expect(chart?.contentType).toBe('image/png');
     expect(sha256(chart!.content)).toBe(sha256(await readFile(join(t.dir, 'ltv.png'))));
     // Heatmap: Dec 2025 cohort (a, b): M0 = (10 + 0) / 2 = 5.00 (b's refund on Jan 5 is within its month 0),
-    // M1 = (20 + 0) / 2 = 10.00, M2 = 15.00; the partial Mar 2026 cohort (e) is marked.
-    expect(html).toMatch(/Dec 2025<\/td><td[^>]*>2<\/td><td[^>]*>5\.00<\/td><td[^>]*>10\.00<\/td><td[^>]*>15\.00\*?<\/td>/);
-    expect(html).toMatch(/Mar 2026<\/td><td[^>]*>1<\/td><td[^>]*font-style:italic[^>]*>5\.00\*<\/td>/);
+    // M1 = (20 + 0) / 2 = 10.00, M2 = 15.00; the partial Mar 2026 cohort (e) is marked. Rows are titled as
+    // in the workbook: "Total", "2025-12-01".
+    expect(html).toMatch(/>Total<\/td>/);
+    expect(html).toMatch(/2025-12-01<\/td><td[^>]*>2<\/td><td[^>]*>5\.00<\/td><td[^>]*>10\.00<\/td><td[^>]*>15\.00\*?<\/td>/);
+    expect(html).toMatch(/2026-03-01<\/td><td[^>]*>1<\/td><td[^>]*font-style:italic[^>]*>5\.00\*<\/td>/);
 
     // Plain text reads on its own.
     expect(m.text).toContain(`LTV report for ${TENANT}`);
     expect(m.text).toContain('Average LTV at 90 days:  $30.00');
-    expect(m.text).toMatch(/Dec 2025 +2 +5\.00 +10\.00 +15\.00/);
+    expect(m.text).toMatch(/2025-12-01 +2 +5\.00 +10\.00 +15\.00/);
     expect(m.text).toMatch(/ltv\.xlsx \(\d+ KB\): attached/);
 
     // The workbook, byte for byte.

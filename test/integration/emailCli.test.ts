@@ -72,4 +72,17 @@ describe('ltv run and email', () => {
     expect(r.stdout).toContain('published to');
     expect(r.stdout).toContain('email not sent: environment: SMTP_URL: an smtp:// or smtps:// URL');
   });
+
+  it('--email-dry-run on a job without an email block says so in one line and runs nothing', async () => {
+    const fx = await makeFixture({ 'e.csv': EXPORT_CSV });
+    cleanups.push(fx.cleanup);
+    const { email: _none, ...job } = emailJob();
+    const jobFile = join(fx.dir, 'quiet.json');
+    await writeFile(jobFile, JSON.stringify({ ...job, reports_dir: 'reports' }));
+    const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z', '--email-dry-run'], {});
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`--email-dry-run: ${jobFile} has no "email" block, so there is no email to write`);
+    expect(await readdir(fx.dir)).not.toContain('reports');
+  });
 });

@@ -72,10 +72,11 @@ describe('input formats', () => {
         matrices: [{ period_type: 'renewals', period_unit: 'month' }, { period_type: 'days', period_unit: 'month', segmentation: 'duration' }],
       }, '2026-03-01T00:00:00Z');
       const { report } = await readLatest(fx);
-      // USD report: price_in_usd columns. Renewals (u3's r5 is its renewal 2 → our 1): r0 u1 10 → 10/2 = 5;
-      // r1: u1 +10 −10, u3 20 → (10 + 20) / 2 = 15. proceeds: r0 7 / 2 = 3.50; r1 + 17 (20 × 0.85) → 12.
-      expect(grid(report.matrices[0]!)).toEqual({ Total: [5, 15], '2026-01-01': [5, 15] });
-      expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [3.5, 12], '2026-01-01': [3.5, 12] });
+      // USD report: price_in_usd columns. Renewals: u3's r5 (RevenueCat 2) follows its free trial (RevenueCat
+      // 1): a conversion is renewal 0. r0: u1 10, u3 20 → 30 / 2 = 15; r1: u1 +10 −10 → 15.
+      // proceeds: r0 7 + 17 (20 × 0.85) = 24 / 2 = 12; r1 12.
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
+      expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [12, 12], '2026-01-01': [12, 12] });
       expect(report.matrices[1]!.rows.map((r) => r.title)).toEqual(['Total', 'Annual', 'Monthly']);
     } finally {
       await fx.cleanup();

@@ -75,6 +75,62 @@ describe('renderChart', () => {
   });
 });
 
+/** The curves of the SVG the PNG is rendered from: which row, which part, how many points, which dash. */
+function curves(svg: string): { series: string; row: string; part: string; points: number; dash: string | null; width: string }[] {
+  return [...svg.matchAll(/<polyline data-series="(\w+)" data-row="([^"]*)" data-part="(\w+)" points="([^"]*)"([^>]*)\/>/g)].map((m) => ({
+    series: m[1]!,
+    row: m[2]!,
+    part: m[3]!,
+    points: m[4]!.split(' ').length,
+    dash: /stroke-dasharray="([^"]*)"/.exec(m[5]!)?.[1] ?? null,
+    width: /stroke-width="([^"]*)"/.exec(m[5]!)![1]!,
+  }));
+}
+
+describe('an honest average line (issue 16)', () => {
+  it('draws the average only while its cohorts hold at least half of the customers, and says so', () => {
+    const report = sampleReport();
+    const total = report.matrices[0]!.rows[0]!;
+    // Mostly complete everywhere, so only the share decides: customers 1630, 1310, 1020, 760, … of 1630:
+    // 100 %, 80 %, 62.6 %, then 46.6 % < 50 % → periods 0–2 drawn.
+    total.cells.forEach((c) => (c.complete_customers = c.customers));
+    const svg = chartSvg(report);
+    const average = curves(svg).filter((c) => c.series === 'average');
+    expect(average).toEqual([{ series: 'average', row: 'Total', part: 'complete', points: 3, dash: null, width: '4.5' }]);
+    expect(svg).toContain('drawn to month 2: later periods hold');
+    expect(svg).toContain('under 50 % of the customers');
+  });
+
+  it('dashes the average where under 90 % of its customers are complete, not merely where its newest cohort is partial', () => {
+    const report = sampleReport();
+    const total = report.matrices[0]!.rows[0]!;
+    // 1630/1630 and 1200/1310 (91.6 %) final; 900/1020 (88.2 %) partial → solid 0–1, dashed 1–2.
+    [1630, 1200, 900].forEach((n, k) => (total.cells[k]!.complete_customers = n));
+    const average = curves(chartSvg(report)).filter((c) => c.series === 'average');
+    expect(average).toEqual([
+      { series: 'average', row: 'Total', part: 'complete', points: 2, dash: null, width: '4.5' },
+      { series: 'average', row: 'Total', part: 'partial', points: 2, dash: '9 9', width: '4.5' },
+    ]);
+    // The cohorts: Oct 2025 (6 periods, the last 2 partial) solid over 0–3 and dashed over 3–5.
+    expect(curves(chartSvg(report)).filter((c) => c.row === '2025-10-01').map((c) => [c.part, c.points, c.dash])).toEqual([
+      ['complete', 4, null],
+      ['partial', 3, '4 4'],
+    ]);
+  });
+
+  it('draws a cohort under 30 customers thin and dotted, never as a full line', () => {
+    const report = sampleReport();
+    const cohort = report.matrices[0]!.rows[2]!; // Nov 2025
+    cohort.customers = 2;
+    const svg = chartSvg(report);
+    expect(curves(svg).filter((c) => c.row === '2025-11-01')).toEqual([
+      { series: 'cohort', row: '2025-11-01', part: 'small', points: 5, dash: '1 4', width: '1.5' },
+    ]);
+    expect(svg).toContain('under 30 customers');
+    expect(chartSvg(sampleReport())).not.toContain('under 30 customers');
+  });
+});
+
 describe('recentCohorts', () => {
   const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'cohort' as const, title: `c${i}`, customers: 1, cells: [] }));
   const titles = (n: number) => recentCohorts(rows(n), 6).map((r) => r.title);

@@ -1,5 +1,5 @@
 // `ltv keys add` and `ltv serve` as a user runs them: the real launcher, a real port, SIGTERM.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,23 @@ import { httpRequest } from '../helpers/httpRequest.js';
 const bin = new URL('../../src/cli/bin.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'ltv-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `ltv serve` on an ephemeral port: its port once it logs "listening", and what it wrote so far. */
+function startServe(reports: string, keysFile: string): { child: ChildProcess; port: Promise<number>; out: () => string; err: () => string } {
+  const child = spawn(process.execPath, [bin, 'serve', '--reports', reports, '--keys', keysFile, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const port = new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+  return { child, port, out: () => out, err: () => err };
+}
 
 describe('ltv keys add / ltv serve', () => {
   it('keys add prints the key once and stores its hash; serve answers with it and stops on SIGTERM', async () => {
@@ -27,22 +44,37 @@ describe('ltv keys add / ltv serve', () => {
 
     const reports = join(dir, 'reports');
     publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 3 });
-    const child = spawn(process.execPath, [bin, 'serve', '--reports', reports, '--keys', keysFile, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-    });
+    const serve = startServe(reports, keysFile);
+    const { child } = serve;
+    const port = await serve.port;
     const r = await httpRequest(port, '/api/external/v1/revenue/acme/ltv', { headers: { authorization: `Bearer ${key}` } });
     expect(r.status).toBe(200);
     expect(r.headers['x-ratelimit-limit']).toBe('7');
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
-    expect(out).not.toContain(key);
+    expect(serve.out()).not.toContain(key);
+  });
+
+  it('warns at start when no key exists, and writes its access log within a second or two, not at 4 KB', async () => {
+    const reports = join(dir, 'reports-nokeys');
+    publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 3 });
+    const keysFile = join(dir, 'none.json');
+    const serve = startServe(reports, keysFile);
+    const { child, out } = serve;
+    const port = await serve.port;
+    try {
+      const r = await httpRequest(port, '/api/external/v1/revenue/acme/ltv', { headers: { authorization: 'Bearer nope' } });
+      expect(r.status).toBe(401);
+      // One access-log line is far below 4 KB: it appears by the timed flush, the server still running.
+      const deadline = Date.now() + 10_000;
+      while (!/"status":401/.test(out()) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      expect(out()).toMatch(/"status":401/);
+      expect(serve.err()).toContain(`ltv serve: warning: no API key in ${keysFile}: every request will be answered 401 until one is added with: ltv keys add --tenant <id> --keys ${keysFile}`);
+    } finally {
+      const exit = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exit;
+    }
   });
 });

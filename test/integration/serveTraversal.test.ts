@@ -64,8 +64,11 @@ describe('traversal attempts', () => {
   });
 
   it('a snapshot that is a symlink out of its run is never followed', async () => {
+    // Refused like a missing file: 404 in Zenovay's shape, with a request id.
     const r = await httpRequest(s.port, '/api/external/v1/revenue/leaky/ltv', { headers: { 'x-api-key': KEY } });
-    expect(r.status).toBe(500);
+    expect(r.status).toBe(404);
+    expect((r.json() as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    expect(r.headers['x-request-id']).toBeTruthy();
     expect(r.text).not.toContain(String(SECRET));
   });
 
@@ -74,7 +77,7 @@ describe('traversal attempts', () => {
     expect(r.status).toBe(200);
   });
 
-  it('RunStore refuses ids that are not plain names, even for a key that lists them', () => {
+  it('RunStore finds no run for ids whose safe directory does not exist or leads out, even for a key that lists them', () => {
     const store = new RunStore(s.reportsDir);
     for (const id of ['..', '.', '../outside/secret', 'a/b', 'a\\b', 'a\0b', '', 'x'.repeat(129), 'escape', 'linked']) {
       expect(store.resolve(id), JSON.stringify(id.slice(0, 20))).toBeNull();

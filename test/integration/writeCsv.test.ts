@@ -8,9 +8,10 @@ import { dailyReport } from '../helpers/dailyReport.js';
 import { parseCsv } from '../helpers/parseCsv.js';
 import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
 
-// The documented header: a contract for people who script against ltv.csv. Changing it breaks them.
+// The documented header: a contract for people who script against ltv.csv. Changing it breaks them;
+// columns are only ever added at the end (complete_customers: issue 16).
 const HEADER =
-  'tenant,matrix,period_type,period_unit,segmentation,row_type,row_title,cohort_date,segment,cohort_size,period,accounting_type,value,customers,state,lower,upper';
+  'tenant,matrix,period_type,period_unit,segmentation,row_type,row_title,cohort_date,segment,cohort_size,period,accounting_type,value,customers,state,complete_customers,lower,upper';
 
 let dir: string;
 beforeEach(async () => {
@@ -68,6 +69,7 @@ describe('writeCsv', () => {
         value: line.value,
         customers: String(cell.customers),
         state: cell.state,
+        complete_customers: String(cell.complete_customers),
         lower: '',
         upper: '',
       });

@@ -74,8 +74,9 @@ describe('writeXlsx', () => {
       const header = ws.getRow(HEADER_ROW);
       expect(header.getCell(1).value).toBe(id === 'days-month-country' ? 'Country' : 'Cohort');
       expect(header.getCell(2).value).toBe('Customers');
+      expect(header.getCell(3).value).toBe('Complete');
       for (let p = 0; p < periods; p++) {
-        expect(header.getCell(3 + p).value).toBe(m.period_type === 'renewals' ? `Renewal ${p}` : `${m.period_unit === 'week' ? 'Week' : 'Month'} ${p}`);
+        expect(header.getCell(4 + p).value).toBe(m.period_type === 'renewals' ? `Renewal ${p}` : `${m.period_unit === 'week' ? 'Week' : 'Month'} ${p}`);
       }
       m.rows.forEach((row, i) => {
         const r = ws.getRow(HEADER_ROW + 1 + i);
@@ -83,14 +84,17 @@ describe('writeXlsx', () => {
         expect(r.getCell(2).value).toBe(row.customers);
         for (let p = 0; p < periods + 1; p++) {
           const cell = row.cells.find((c) => c.period === p);
-          const x = r.getCell(3 + p);
+          const x = r.getCell(4 + p);
           if (!cell) {
             expect(x.value, `${name} ${row.title} period ${p} is not shown`).toBeNull();
             continue;
           }
           expect(x.value).toBe(cell.revenue);
-          expect(x.numFmt).toBe(EUR);
-          expect(Boolean(x.font?.italic), `${name} ${row.title} period ${p} ${cell.state}`).toBe(cell.state === 'partial');
+          // Cohort cells by their state; Total and segment cells while under 90 % of their customers are
+          // in complete cells (the monthly Total: 1070/1630 = 66 %, …, 0/240, all marked).
+          const marked = row.type === 'cohort' ? cell.state === 'partial' : cell.complete_customers! / cell.customers < 0.9;
+          expect(x.numFmt).toBe(marked ? `${EUR}"*"` : EUR);
+          expect(Boolean(x.font?.italic), `${name} ${row.title} period ${p} ${cell.state}`).toBe(marked);
         }
         expect(Boolean(r.getCell(1).font?.bold)).toBe(row.type === 'total');
       });
@@ -100,11 +104,11 @@ describe('writeXlsx', () => {
   it('freezes the header row and the cohort column, and colours the cohort rows as a heatmap', async () => {
     const wb = await roundTrip(sampleReport(), { chartPng });
     const ws = sheet(wb, 'Monthly cohorts');
-    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 2, ySplit: HEADER_ROW, topLeftCell: 'C6' });
-    // Total on row 6, cohorts on rows 7–12, periods 0–5 in columns C–H.
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 3, ySplit: HEADER_ROW, topLeftCell: 'D6' });
+    // Total on row 6, cohorts on rows 7–12, periods 0–5 in columns D–I.
     expect(conditionalFormattings(ws)).toEqual([
       {
-        ref: 'C7:H12',
+        ref: 'D7:I12',
         rules: [
           expect.objectContaining({
             type: 'colorScale',
@@ -114,7 +118,7 @@ describe('writeXlsx', () => {
         ],
       },
     ]);
-    expect(conditionalFormattings(sheet(wb, 'By country'))[0]?.ref).toBe('C7:E11');
+    expect(conditionalFormattings(sheet(wb, 'By country'))[0]?.ref).toBe('D7:F11');
     expect(sheet(wb, 'Data').views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
   });
 
@@ -160,18 +164,18 @@ describe('writeXlsx', () => {
       m.rows.flatMap((row) => row.cells.flatMap((cell) => ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })))),
     );
     expect(ws.actualRowCount).toBe(1 + expected.length);
-    expect(ws.autoFilter).toBe(`A1:Q${1 + expected.length}`);
+    expect(ws.autoFilter).toBe(`A1:R${1 + expected.length}`);
     expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
       'tenant', 'matrix', 'period_type', 'period_unit', 'segmentation', 'row_type', 'row_title', 'cohort_date',
-      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state', 'lower', 'upper',
+      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state', 'complete_customers', 'lower', 'upper',
     ]);
     expected.forEach(({ m, row, cell, at }, i) => {
       const r = ws.getRow(2 + i);
       const title = row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title;
-      expect(Array.from({ length: 15 }, (_, j) => r.getCell(j + 1).value)).toEqual([
+      expect(Array.from({ length: 16 }, (_, j) => r.getCell(j + 1).value)).toEqual([
         report.tenant, m.id, m.period_type, m.period_unit, m.segmentation, row.type, title,
         row.type === 'cohort' ? row.title : null, row.type === 'segment' ? title : null,
-        row.customers, cell.period, at, cell[at], cell.customers, cell.state,
+        row.customers, cell.period, at, cell[at], cell.customers, cell.state, cell.complete_customers,
       ]);
       expect(r.getCell(13).numFmt).toBe(EUR);
     });
@@ -187,7 +191,7 @@ describe('writeXlsx', () => {
     expect(wb.worksheets.at(-1)?.name).toBe('About');
     for (const ws of data) {
       expect(ws.getCell('A1').value).toBe('tenant');
-      expect(ws.autoFilter).toBe(`A1:Q${ws.actualRowCount}`);
+      expect(ws.autoFilter).toBe(`A1:R${ws.actualRowCount}`);
     }
     expect(data.reduce((n, ws) => n + ws.actualRowCount - 1, 0)).toBe(cells * 3);
     expect(data.map((ws) => ws.actualRowCount)).toEqual([80, 80, 41]);
@@ -235,7 +239,7 @@ describe('writeXlsx', () => {
     expect(about.get('Tenant')).toBe(`'${report.tenant}`);
     expect(about.has("'@exports.csv")).toBe(true);
     // A negative amount stays a number.
-    expect(sheet(wb, 'Monthly cohorts').getCell('C12').value).toBe(-1.25);
+    expect(sheet(wb, 'Monthly cohorts').getCell('D12').value).toBe(-1.25);
   });
 
   it('keeps sheet names unique and within 31 characters', async () => {
@@ -259,10 +263,13 @@ describe('writeXlsx', () => {
     const report = dailyReport(40);
     const wb = await roundTrip(report);
     const ws = sheet(wb, 'Daily cohorts');
-    // 40 periods in columns C … AP; the oldest cohort (row 7) reaches the last one.
-    expect(ws.getCell('AP5').value).toBe('Day 39');
-    expect(ws.getCell('AP7').value).toBe(report.matrices[0]!.rows[1]!.cells[39]!.revenue);
+    // 40 periods in columns D … AQ; the oldest cohort (row 7) reaches the last one (partial: "*").
+    expect(ws.getCell('AQ5').value).toBe('Day 39');
+    expect(ws.getCell('AQ7').value).toBe(report.matrices[0]!.rows[1]!.cells[39]!.revenue);
+    expect(ws.getCell('AQ7').numFmt).toBe('"$"#,##0.00"*"');
     expect(ws.getCell('AP7').numFmt).toBe('"$"#,##0.00');
-    expect(conditionalFormattings(ws)[0]?.ref).toBe('C7:AP46');
+    expect(conditionalFormattings(ws)[0]?.ref).toBe('D7:AQ46');
+    // Print-ready: 40 periods print two pages wide (30 a page), header row and title columns repeating.
+    expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 2, fitToHeight: 0, printTitlesRow: '5:5', printTitlesColumn: 'A:C' });
   });
 });

@@ -99,7 +99,12 @@ describe('heatmapHtml', () => {
     const view = heatmapView(emailMatrix(r)!);
     expect(view.rows.map((x) => x.title)).toEqual(['2025-10-01', '2025-11-01', '2025-12-01', '2026-01-01', '2026-02-01', '2026-03-01']);
     expect([heatColour(view, view.min), heatColour(view, view.max)]).toEqual(['#ffffff', '#63be7b']);
-    expect(heatmapHtml(view)).toMatch(/Mar 2026<\/td><td[^>]*>320<\/td><td[^>]*font-style:italic[^>]*>-1\.25\*<\/td>/);
+    expect(heatmapHtml(view)).toMatch(/2026-03-01<\/td><td[^>]*>320<\/td><td[^>]*font-style:italic;color:#333333[^>]*>-1\.25\*<\/td>/);
+    // The Total row is marked where under 90 % of its customers are complete: all six periods of the sample
+    // (1070/1630 = 66 % at month 0, …); with 1630/1630 at month 0 it reads final there.
+    expect(heatmapHtml(view)).toMatch(/>Total<\/td><td[^>]*>1,630<\/td><td[^>]*font-style:italic[^>]*>9\.87\*<\/td>/);
+    view.total!.cells[0]!.complete_customers = 1630;
+    expect(heatmapHtml(view)).toMatch(/>Total<\/td><td[^>]*>1,630<\/td><td[^>]*color:#1a1a1a;[^>]*>9\.87<\/td>/);
   });
 
   it('keeps a two-year daily report within Gmail\'s ~102 KB before it clips a message', () => {

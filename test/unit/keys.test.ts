@@ -36,9 +36,15 @@ describe('addKey', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('refuses bad tenant ids and a broken existing file (never overwrites it)', () => {
+  it('takes any tenant id a row can carry; refuses an empty one and a broken existing file (never overwrites it)', () => {
     const file = join(tmp(), 'keys.json');
-    expect(() => addKey(file, { tenants: ['../etc'] })).toThrow(/not a valid id/);
+    expect(() => addKey(file, { tenants: [''] })).toThrow(/1 to 1024 characters/);
+    const ids = ['acme corp', 'a/b', '..', '.', 'café ☕', 'x'.repeat(200)];
+    const key = addKey(file, { tenants: ids });
+    const store = new KeyStore(file, pino({ level: 'silent' }));
+    store.reload();
+    expect(store.authenticate(key)?.tenants).toEqual(ids);
+    rmSync(file);
     writeFileSync(file, '{"keys": [');
     expect(() => addKey(file, { tenants: ['acme'] })).toThrow(/not valid JSON/);
     expect(readFileSync(file, 'utf8')).toBe('{"keys": [');
@@ -54,12 +60,39 @@ describe('KeyStore', () => {
     expect(store.authenticate(key)?.tenants).toEqual(['acme']);
     expect(store.authenticate(key + 'x')).toBeNull();
     expect(store.authenticate('')).toBeNull();
-    writeFileSync(file, JSON.stringify({ keys: [{ key_sha256: 'ABC', tenants: ['acme'] }] }));
+    writeFileSync(file, '{"keys": [');
     store.reload();
     expect(store.authenticate(key)).not.toBeNull();
     rmSync(file);
     store.reload();
     expect(store.authenticate(key)).toBeNull();
+  });
+});
+
+describe('KeyStore entry by entry', () => {
+  it('skips and logs a bad entry; every other key keeps working', () => {
+    const file = join(tmp(), 'keys.json');
+    const good = addKey(file, { tenants: ['acme corp'] });
+    const other = addKey(file, { tenants: ['beta'] });
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] };
+    parsed.keys.splice(1, 0, { key_sha256: 'ABC', tenants: ['acme'] }, { key_sha256: hashKey('x'), tenants: [] });
+    writeFileSync(file, JSON.stringify(parsed));
+    const lines: string[] = [];
+    const store = new KeyStore(file, pino({ level: 'info' }, { write: (l: string) => lines.push(l) }));
+    store.reload();
+    expect(store.size).toBe(2);
+    expect(store.authenticate(good)?.tenants).toEqual(['acme corp']);
+    expect(store.authenticate(other)?.tenants).toEqual(['beta']);
+    const errors = lines.map((l) => JSON.parse(l) as { level: number; problem?: string }).filter((l) => l.level === 50);
+    expect(errors.map((e) => e.problem)).toEqual([
+      'keys[1].key_sha256: must be 64 lowercase hex digits',
+      'keys[2].tenants: Too small: expected array to have >=1 items',
+    ]);
+    // ltv keys add still appends to such a file, keeping the entries it has as they are.
+    const third = addKey(file, { tenants: ['gamma'] });
+    store.reload();
+    expect(store.authenticate(third)?.tenants).toEqual(['gamma']);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(5);
   });
 });
 

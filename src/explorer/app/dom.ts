@@ -1,0 +1,34 @@
+// Builds DOM nodes from data without ever parsing markup: every data text (segment titles, tenant
+// names, values) becomes a text node (SPEC §10: "text, never markup"). No innerHTML anywhere.
+
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | null | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, v] of Object.entries(attrs)) {
+    // Event handlers are attached with addEventListener; an `on…` attribute would be inline script.
+    if (/^on/i.test(name)) throw new Error(`h(): refusing attribute ${name}`);
+    if (v === null || v === undefined || v === false) continue;
+    el.setAttribute(name, v === true ? '' : String(v));
+  }
+  append(el, ...children);
+  return el;
+}
+
+export function append(parent: Node, ...children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    parent.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+  }
+}
+
+export function clear(el: Element): void {
+  el.replaceChildren();
+}
+
+export function option(value: string, label: string, selected: boolean): HTMLOptionElement {
+  const o = h('option', { value }, label);
+  o.selected = selected;
+  return o;
+}

@@ -1,0 +1,379 @@
+// The explorer served by `ltv serve` (SPEC §10): sign-in, then the tenant's report. Every number comes
+// from the server's own API: the matrix from Adapty's route (§6), the run list, headline and filter
+// values from the explorer's routes. The key lives in sessionStorage (one browser session) and travels
+// only in the Authorization header, never in a URL; the view's state lives in the URL's fragment.
+import { FILTER_COLUMNS, type FilterKey } from '../../ltv/model.js';
+import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type Download, type RunDetail, type RunListing, type TenantListing, type TenantsResponse } from '../explorerApi.js';
+import { localWallClock, markPartial } from './cellState.js';
+import { clear, h, option } from './dom.js';
+import { buildReport, commonControls, DEFAULT_CHOICE, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
+import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
+
+const KEY_STORAGE = 'ltv.apiKey';
+const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
+
+class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function errorText(res: Response): Promise<string> {
+  try {
+    const b = (await res.json()) as { errors?: { source: string; errors: string[] }[]; error?: { message?: string } };
+    const first = b.errors?.[0];
+    if (first) return `${first.source}: ${first.errors.join('; ')}`;
+    if (b.error?.message) return b.error.message;
+  } catch {
+    // not JSON
+  }
+  return `HTTP ${res.status}`;
+}
+
+async function call(key: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(path, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Api-Key ${key}` },
+    cache: 'no-store',
+    credentials: 'omit',
+  });
+  if (!res.ok) throw new ApiError(res.status, await errorText(res));
+  return res;
+}
+
+interface State extends Choice {
+  tenant: string;
+  run: string;
+  from: string;
+  to: string;
+  filters: Partial<Record<FilterKey, string[]>>;
+}
+
+function readHash(): Partial<State> {
+  const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const s: Partial<State> = {};
+  for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) {
+    const v = p.get(k);
+    if (v) (s as Record<string, string>)[k] = v;
+  }
+  const filters: Partial<Record<FilterKey, string[]>> = {};
+  for (const k of Object.keys(FILTER_COLUMNS) as FilterKey[]) {
+    const v = p.getAll(`f.${k}`);
+    if (v.length) filters[k] = v;
+  }
+  s.filters = filters;
+  return s;
+}
+
+function writeHash(s: State): void {
+  const p = new URLSearchParams();
+  for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) p.set(k, s[k]);
+  for (const [k, vs] of Object.entries(s.filters)) for (const v of vs ?? []) p.append(`f.${k}`, v);
+  history.replaceState(null, '', `#${p.toString()}`);
+}
+
+export function startServed(host: HTMLElement): void {
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  if (key) void openSession(host, key, null);
+  else showSignIn(host, null);
+}
+
+function showSignIn(host: HTMLElement, message: string | null): void {
+  clear(host);
+  // No `name` on the input: even if this script failed and the form were submitted natively, the key
+  // would not be sent, let alone put in a URL.
+  const input = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'key-help' });
+  const form = h('form', { class: 'signin', method: 'post', action: '#', 'aria-label': 'Sign in' },
+    h('h1', {}, 'ltv explorer'),
+    h('label', { for: 'api-key' }, 'API key'),
+    input,
+    h('p', { id: 'key-help', class: 'help' }, 'The key of `ltv keys add`. It is kept in this browser tab until you sign out or close it.'),
+    message ? h('p', { class: 'error', role: 'alert' }, message) : null,
+    h('button', { type: 'submit' }, 'Sign in'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const k = input.value.trim();
+    if (k) void openSession(host, k, input);
+  });
+  host.appendChild(h('main', { class: 'signin-page' }, form));
+  input.focus();
+}
+
+async function openSession(host: HTMLElement, key: string, input: HTMLInputElement | null): Promise<void> {
+  let tenants: TenantListing[];
+  try {
+    tenants = ((await (await call(key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
+  } catch (e) {
+    sessionStorage.removeItem(KEY_STORAGE);
+    const msg = e instanceof ApiError && e.status === 401 ? 'This key was not accepted. Check it and try again.' : `Could not sign in: ${(e as Error).message}`;
+    showSignIn(host, msg);
+    return;
+  }
+  if (input) input.value = '';
+  sessionStorage.setItem(KEY_STORAGE, key);
+  if (tenants.length === 0) {
+    clear(host);
+    host.append(h('main', { class: 'signin-page' }, h('p', { class: 'error', role: 'alert' }, 'This key may see no tenant.')));
+    return;
+  }
+  new ServedReport(host, key, tenants).start();
+}
+
+class ServedReport {
+  private state!: State;
+  private parts!: ReportParts;
+  private matrix: ViewMatrix | null = null;
+  private seq = 0;
+  private timer: number | undefined;
+
+  constructor(private readonly host: HTMLElement, private readonly key: string, private readonly tenants: TenantListing[]) {}
+
+  start(): void {
+    const hash = readHash();
+    const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? (this.tenants[0] as TenantListing);
+    const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
+    this.state = {
+      ...DEFAULT_CHOICE,
+      ...pick(hash),
+      tenant: tenant.id,
+      run: run?.run_id ?? '',
+      from: hash.from ?? run?.first_payment_dates?.min ?? '',
+      to: hash.to ?? run?.first_payment_dates?.max ?? '',
+      filters: hash.filters ?? {},
+    };
+    this.render();
+  }
+
+  private tenant(): TenantListing {
+    return this.tenants.find((t) => t.id === this.state.tenant) as TenantListing;
+  }
+
+  private run(): RunListing | undefined {
+    return this.tenant().runs.find((r) => r.run_id === this.state.run);
+  }
+
+  private render(): void {
+    const tenant = this.tenant();
+    const run = this.run();
+    const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
+    signOut.addEventListener('click', () => {
+      sessionStorage.removeItem(KEY_STORAGE);
+      history.replaceState(null, '', location.pathname);
+      showSignIn(this.host, null);
+    });
+    const toolbar = h('div', { class: 'toolbar' }, this.downloads(), signOut);
+    this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
+    if (!run) {
+      this.parts.status.textContent = 'This tenant has no published run yet.';
+      return;
+    }
+    const form = this.parts.controls;
+    if (this.tenants.length > 1) form.append(this.select('Tenant', 'tenant', this.tenants.map((t) => [t.id, t.id]), tenant.id));
+    form.append(
+      this.select('Run', 'run', tenant.runs.map((r) => [r.run_id, `${r.run_id}${r.latest ? ' (latest)' : ''}`]), run.run_id),
+      ...commonControls(this.state),
+      this.dateField('From', 'from', this.state.from, run),
+      this.dateField('To', 'to', this.state.to, run),
+    );
+    form.addEventListener('change', (e) => this.onChange(e));
+    form.addEventListener('submit', (e) => e.preventDefault());
+    this.parts.extraControls.append(h('details', { class: 'filters' }, h('summary', {}, 'Filters'), h('p', { class: 'note' }, 'Loading values…')));
+    void this.loadDetail();
+    void this.load();
+  }
+
+  private select(label: string, name: string, values: [string, string][], selected: string): HTMLElement {
+    const id = `ctl-${name}`;
+    const sel = h('select', { id, name });
+    for (const [v, l] of values) sel.appendChild(option(v, l, v === selected));
+    return h('div', { class: 'field' }, h('label', { for: id }, label), sel);
+  }
+
+  private dateField(label: string, name: string, value: string, run: RunListing): HTMLElement {
+    const id = `ctl-${name}`;
+    const range = run.first_payment_dates;
+    return h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name, type: 'date', value, min: range?.min, max: range?.max }));
+  }
+
+  private downloads(): HTMLElement {
+    const run = this.run();
+    const box = h('div', { class: 'downloads', role: 'group', 'aria-label': 'Downloads' });
+    for (const file of DOWNLOADS) {
+      if (!run?.downloads.includes(file)) continue;
+      const b = h('button', { type: 'button', class: 'secondary', 'data-download': file }, file);
+      b.addEventListener('click', () => void this.download(file, b));
+      box.appendChild(b);
+    }
+    return box;
+  }
+
+  private async download(file: Download, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    try {
+      const res = await call(this.key, `${EXPLORER_API}/tenants/${encodeURIComponent(this.state.tenant)}/runs/${encodeURIComponent(this.state.run)}/files/${file}`);
+      // The key cannot ride on a link (never in a URL): fetch with the header, hand the bytes over.
+      const url = URL.createObjectURL(await res.blob());
+      const a = h('a', { href: url, download: `${this.state.tenant}-${this.state.run}-${file}` });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      this.parts.status.textContent = `Download failed: ${(e as Error).message}`;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  private onChange(e: Event): void {
+    const target = e.target as HTMLInputElement | HTMLSelectElement;
+    const name = target.name;
+    if (name === 'tenant' || name === 'run') {
+      const tenantId = name === 'tenant' ? target.value : this.state.tenant;
+      const tenant = this.tenants.find((t) => t.id === tenantId) as TenantListing;
+      const run = name === 'run' ? tenant.runs.find((r) => r.run_id === target.value) : tenant.runs[0];
+      this.state = { ...this.state, tenant: tenantId, run: run?.run_id ?? '', from: run?.first_payment_dates?.min ?? '', to: run?.first_payment_dates?.max ?? '', filters: {} };
+      this.render();
+      // The form was rebuilt: keep the keyboard where it was.
+      document.getElementById(`ctl-${name}`)?.focus();
+      return;
+    }
+    if (target.type === 'checkbox') {
+      this.state.filters = this.readFilters();
+    } else if (name === 'from' || name === 'to') {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(target.value)) return;
+      this.state[name] = target.value;
+    } else {
+      this.state = { ...this.state, ...readChoice(this.parts.controls) };
+    }
+    if (name === 'accounting' && this.matrix) {
+      // Every Adapty body carries all three accounting types: no request needed.
+      writeHash(this.state);
+      renderMatrix(this.parts, this.matrix, this.state.accounting);
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => void this.load(), target.type === 'checkbox' ? 300 : 0);
+  }
+
+  private readFilters(): Partial<Record<FilterKey, string[]>> {
+    const out: Partial<Record<FilterKey, string[]>> = {};
+    for (const box of this.parts.extraControls.querySelectorAll<HTMLInputElement>('input[type=checkbox][data-filter]')) {
+      if (!box.checked) continue;
+      const k = box.dataset.filter as FilterKey;
+      (out[k] ??= []).push(box.value);
+    }
+    return out;
+  }
+
+  private async loadDetail(): Promise<void> {
+    const { tenant, run } = this.state;
+    try {
+      const res = await call(this.key, `${EXPLORER_API}/tenants/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(run)}`);
+      const detail = (await res.json()) as RunDetail;
+      if (this.state.tenant !== tenant || this.state.run !== run) return;
+      renderHeadline(this.parts.headline, detail.summary, detail.currency);
+      this.renderFilters(detail);
+    } catch (e) {
+      this.parts.status.textContent = `Could not read the run: ${(e as Error).message}`;
+    }
+  }
+
+  private renderFilters(detail: RunDetail): void {
+    const box = h('details', { class: 'filters' });
+    const active = Object.values(this.state.filters).reduce((n, v) => n + (v?.length ?? 0), 0);
+    if (active > 0) box.open = true;
+    box.appendChild(h('summary', {}, active ? `Filters (${active} selected)` : 'Filters'));
+    const grid = h('div', { class: 'filter-grid' });
+    for (const k of Object.keys(FILTER_COLUMNS) as FilterKey[]) {
+      const values = detail.attributes[k] ?? [];
+      // A key whose every customer lacks the attribute offers nothing to choose.
+      if (values.length === 0 || (values.length === 1 && values[0]?.value === 'unknown')) continue;
+      const chosen = new Set(this.state.filters[k] ?? []);
+      const fs = h('fieldset', {}, h('legend', {}, k.replace(/_/g, ' ')));
+      const list = h('div', { class: 'values' });
+      values.slice(0, 500).forEach((v, i) => {
+        const id = `f-${k}-${i}`;
+        const cb = h('input', { type: 'checkbox', id, value: v.value, 'data-filter': k });
+        cb.checked = chosen.has(v.value);
+        list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
+      });
+      fs.appendChild(list);
+      grid.appendChild(fs);
+    }
+    if (!grid.firstChild) grid.appendChild(h('p', { class: 'note' }, 'The run has no attribute to filter by.'));
+    box.appendChild(grid);
+    const clearBtn = h('button', { type: 'button', class: 'secondary' }, 'Clear filters');
+    clearBtn.addEventListener('click', () => {
+      for (const cb of box.querySelectorAll<HTMLInputElement>('input[type=checkbox]')) cb.checked = false;
+      this.state.filters = {};
+      void this.load();
+    });
+    box.appendChild(clearBtn);
+    box.addEventListener('change', (e) => this.onChange(e));
+    clear(this.parts.extraControls);
+    this.parts.extraControls.appendChild(box);
+  }
+
+  private requestBody(): Record<string, unknown> {
+    const filters: Record<string, unknown> = { date: [this.state.from, this.state.to] };
+    for (const [k, v] of Object.entries(this.state.filters)) if (v && v.length) filters[k] = v;
+    const body: Record<string, unknown> = { filters, period_type: this.state.period_type, period_unit: this.state.period_unit };
+    if (this.state.segmentation !== 'cohort') body.segmentation = this.state.segmentation;
+    return body;
+  }
+
+  private async load(): Promise<void> {
+    const seq = ++this.seq;
+    writeHash(this.state);
+    const run = this.run();
+    if (!run) return;
+    this.parts.status.textContent = 'Loading…';
+    this.parts.root.setAttribute('aria-busy', 'true');
+    try {
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': this.state.tenant };
+      if (!run.latest) headers[RUN_HEADER] = run.run_id;
+      const res = await call(this.key, ADAPTY_PATH, { method: 'POST', headers, body: JSON.stringify(this.requestBody()) });
+      const body = (await res.json()) as AdaptyBody;
+      if (seq !== this.seq) return;
+      const { period_type, period_unit, segmentation } = this.state;
+      this.matrix = viewFromAdapty(body, { period_type, period_unit, segmentation });
+      this.remark();
+      this.parts.status.textContent = '';
+      this.parts.root.dataset.loaded = String(seq);
+    } catch (e) {
+      if (seq !== this.seq) return;
+      if (e instanceof ApiError && e.status === 401) {
+        sessionStorage.removeItem(KEY_STORAGE);
+        showSignIn(this.host, 'The key is no longer accepted. Sign in again.');
+        return;
+      }
+      this.parts.status.textContent = `Could not load the report: ${(e as Error).message}`;
+    } finally {
+      if (seq === this.seq) this.parts.root.removeAttribute('aria-busy');
+    }
+  }
+
+  /** Partial marks need T and the time zone (the run listing has both); then draw. */
+  private remark(): void {
+    const run = this.run();
+    if (!this.matrix || !run) return;
+    const range = run.first_payment_dates;
+    markPartial(this.matrix, {
+      tLocal: localWallClock(run.as_of, run.timezone),
+      from: range && this.state.from < range.min ? range.min : this.state.from,
+      to: range && this.state.to > range.max ? range.max : this.state.to,
+    });
+    renderMatrix(this.parts, this.matrix, this.state.accounting);
+  }
+}
+
+function pick(s: Partial<State>): Partial<Choice> {
+  const out: Partial<Choice> = {};
+  if (s.period_type) out.period_type = s.period_type;
+  if (s.period_unit) out.period_unit = s.period_unit;
+  if (s.segmentation) out.segmentation = s.segmentation;
+  if (s.accounting) out.accounting = s.accounting;
+  return out;
+}

@@ -1,0 +1,48 @@
+// The explorer's own JSON routes (SPEC §10), shared by the server (src/serve/explorerRoutes.ts) and the
+// page (src/explorer/app/): what they answer, typed once. The numbers of the report itself come from the
+// §6 Adapty route; these only list what there is to choose from.
+import type { FilterKey, Summary } from '../ltv/model.js';
+
+export const EXPLORER_API = '/api/v1/explorer';
+/** Picks a published run on the Adapty route (absent or `latest`: the tenant's latest run, SPEC §6). */
+export const RUN_HEADER = 'x-ltv-run';
+/** The files of a run the explorer offers for download (a closed list: never a path from the request). */
+export const DOWNLOADS = ['ltv.xlsx', 'ltv.csv', 'ltv.json'] as const;
+export type Download = (typeof DOWNLOADS)[number];
+
+export interface RunListing {
+  run_id: string;
+  /** T, ISO 8601 UTC. */
+  as_of: string;
+  generated_at: string;
+  timezone: string;
+  currency: string;
+  latest: boolean;
+  /** Local dates of the first and last first payment; null when the tenant had no customer. */
+  first_payment_dates: { min: string; max: string } | null;
+  downloads: Download[];
+}
+
+export interface TenantListing {
+  id: string;
+  /** Newest first. */
+  runs: RunListing[];
+}
+
+export interface TenantsResponse {
+  tenants: TenantListing[];
+}
+
+export interface AttributeValue {
+  /** The attribute as stored; `unknown` stands for a missing one (it matches missing values, SPEC §6). */
+  value: string;
+  customers: number;
+}
+
+export interface RunDetail extends RunListing {
+  tenant: string;
+  /** The run's headline (ltv.json's summary); null when the run published no ltv.json. */
+  summary: Summary | null;
+  /** Every §6 filter key with the values the run's customers have, most customers first. */
+  attributes: Partial<Record<FilterKey, AttributeValue[]>>;
+}

@@ -1,0 +1,22 @@
+// SPEC §3 presets for exports whose rows are not one money movement each: a Stripe charge carries its
+// refunded amount, a Shopify order is spread over its line items, an Adapty or Paddle row means money only
+// for some event types or statuses. Such a preset is one fixed SQL statement (src/sql/presets/<name>.sql)
+// over the file's rows; it may turn one row into a payment and a linked refund. Values are bound, the
+// only identifiers are the file's own columns, found among each input's candidate names.
+import type { CanonicalColumn } from '../../config/jobSchema.js';
+
+export interface RowPreset {
+  /** The name used in a job's `preset`. */
+  name: string;
+  /** The vendor's public documentation of the export's columns (cited in the README). */
+  documentation: readonly string[];
+  /**
+   * The columns the statement reads, each as `ltv__in_<input>` (text, NULL when the file lacks it): the
+   * candidate header names in order, matched case-insensitively; the first present wins.
+   */
+  inputs: Readonly<Record<string, readonly string[]>>;
+  /** The canonical columns the statement returns, each as `ltv__<column>` (text). */
+  outputs: readonly CanonicalColumn[];
+  /** Canonical columns taken as they are from the first present of these source columns (dimensions). */
+  passthrough?: Readonly<Partial<Record<CanonicalColumn, readonly string[]>>>;
+}

@@ -1,0 +1,39 @@
+// Puts a row preset's statement (src/sql/presets/<name>.sql) between a file's reader and the check
+// statement (05_check_rows.sql). The rows are numbered before the preset may turn one into two, so every
+// row it returns keeps its source line: the reader's physical line where it knows it, else the row's
+// position (corrected later for rows DuckDB rejected, as for any CSV).
+import { loadSql, quoteIdent } from '../../warehouse/loadSql.js';
+import type { Warehouse } from '../../warehouse/openWarehouse.js';
+import type { RowPreset } from './RowPreset.js';
+
+/** What readInputs.ts knows of a file's reader (the subset a preset needs). */
+export interface PresetReader {
+  reader: string;
+  line: string;
+  lineKnown?: string;
+  where: string;
+  columns: Map<string, string>;
+}
+
+export async function wrapRowPreset<R extends PresetReader>(wh: Warehouse, base: R, preset: RowPreset, headerLines: number): Promise<R> {
+  await wh.run(loadSql('presets/00_preset_macros'));
+  const byLower = new Map([...base.columns.keys()].map((k) => [k.toLowerCase(), k]));
+  const inputs = Object.entries(preset.inputs).map(([input, candidates]) => {
+    const found = candidates.map((c) => byLower.get(c.toLowerCase())).find((c) => c !== undefined);
+    const expr = found === undefined ? 'CAST(NULL AS VARCHAR)' : `nullif(trim(${base.columns.get(found)!}), '')`;
+    return `${expr} AS ${quoteIdent(`ltv__in_${input}`)}`;
+  });
+  const positional = base.line === 'NULL';
+  const line = positional ? `row_number() OVER () + ${headerLines}` : base.line;
+  const rows = `(SELECT src.*, ${line} AS ltv__line, ${inputs.join(', ')} FROM ${base.reader} AS src ${base.where})`;
+  const columns = new Map(base.columns);
+  for (const c of preset.outputs) columns.set(`ltv__${c}`, `src.${quoteIdent(`ltv__${c}`)}`);
+  return {
+    ...base,
+    reader: `(${loadSql(`presets/${preset.name}`, { rows })})`,
+    line: 'src.ltv__line',
+    lineKnown: positional ? 'FALSE' : 'TRUE',
+    where: '',
+    columns,
+  };
+}

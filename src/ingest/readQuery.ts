@@ -1,0 +1,245 @@
+// SPEC §3 database inputs: `{"query": "SELECT …", "connection": "env:NAME"}` on PostgreSQL or MySQL/MariaDB
+// (the URL scheme in NAME picks the driver). The result streams into a temporary CSV file beside DuckDB's
+// spill files (its temp_directory), which the ordinary CSV reader then maps, presets and checks like any
+// file; the file is deleted once read (readInputs.ts) and with the run's scratch space in any case. Memory
+// stays flat: PostgreSQL writes the CSV itself (`COPY (query) TO STDOUT`, streamed by pg-copy-streams);
+// MySQL rows stream through mysql2 with backpressure and are written as CSV as they come.
+// Credentials come only from the environment; no message or log line shows the URL's password (maskUrl).
+// Both run the query in a READ ONLY transaction: ltv never writes to the user's database.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import mysql from 'mysql2';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { AppError } from '../config/AppError.js';
+import type { InputDef } from '../config/jobSchema.js';
+import type { SourceFile } from './resolveInputs.js';
+
+type Driver = 'PostgreSQL' | 'MySQL';
+
+export interface QueryContext {
+  /** The job file (or "command line") for messages. */
+  label: string;
+  inputIndex: number;
+  /** Folder of the temporary CSV. */
+  dir: string;
+  /** Folder `ssl_ca` is relative to. */
+  baseDir: string;
+  connectTimeoutMs: number;
+}
+
+/** Streams the query's result into a temporary CSV and returns it as a source file whose lines are the result's row numbers. */
+export async function readQuery(input: InputDef, ctx: QueryContext): Promise<SourceFile> {
+  const name = (input.connection ?? '').slice('env:'.length);
+  const where = `${ctx.label}: inputs[${ctx.inputIndex}]`;
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') {
+    throw new AppError('CONFIG', `${where}.connection: the environment variable ${name} is not set; it must hold the database URL (postgres://user:password@host:5432/db or mysql://…)`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new AppError('CONFIG', `${where}.connection: ${name} does not hold a URL (expected postgres://user:password@host:5432/db or mysql://user:password@host:3306/db)`);
+  }
+  const driver: Driver | undefined = /^postgres(ql)?:$/i.test(url.protocol) ? 'PostgreSQL' : /^(mysql|mariadb):$/i.test(url.protocol) ? 'MySQL' : undefined;
+  if (!driver) {
+    throw new AppError('CONFIG', `${where}.connection: ${name} holds a ${url.protocol.replace(/:$/, '')}:// URL; ltv reads postgres://, postgresql://, mysql:// or mariadb://`);
+  }
+  const secret = decodeURIComponent(url.password);
+  const masked = maskUrl(url);
+  const label = `${where} (${driver} query on ${masked})`;
+  const ca = input.ssl_ca === undefined ? undefined : await readCa(input.ssl_ca, ctx, where);
+  await mkdir(ctx.dir, { recursive: true });
+  const file = join(ctx.dir, `ltv-query-${ctx.inputIndex}-${randomBytes(4).toString('hex')}.csv`);
+  try {
+    if (driver === 'PostgreSQL') await exportPostgres(url, input, ca, file, ctx);
+    else await exportMysql(url, input, ca, file, ctx);
+  } catch (e) {
+    await rm(file, { force: true });
+    throw queryError(e, driver, label, secret, raw);
+  }
+  return { path: label, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', query: { file } };
+}
+
+/** The URL without its password (and without query parameters, which may hold key files' paths). */
+export function maskUrl(url: URL): string {
+  const user = url.username ? `${decodeURIComponent(url.username)}${url.password ? ':***' : ''}@` : '';
+  return `${url.protocol}//${user}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
+async function readCa(path: string, ctx: QueryContext, where: string): Promise<string> {
+  const abs = isAbsolute(path) ? path : resolve(ctx.baseDir, path);
+  try {
+    return await readFile(abs, 'utf8');
+  } catch (e) {
+    throw new AppError('CONFIG', `${where}.ssl_ca: cannot read ${abs} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** The job's `ssl` as Node TLS options (libpq's meanings); undefined = what the URL says. */
+function tlsOptions(mode: InputDef['ssl'], ca: string | undefined): TlsOptions | false | undefined {
+  switch (mode) {
+    case undefined:
+      return ca === undefined ? undefined : { ca, rejectUnauthorized: true };
+    case 'disable':
+      return false;
+    case 'require':
+      // Encrypted, certificate not checked (libpq's `require`); with a CA it is checked (libpq: verify-ca).
+      return ca === undefined ? { rejectUnauthorized: false } : { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-ca':
+      return { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: true };
+  }
+}
+
+async function exportPostgres(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext): Promise<void> {
+  const tls = tlsOptions(input.ssl, ca);
+  const target = new URL(url.href);
+  // The job's `ssl` replaces the URL's TLS parameters (pg lets the URL win over its own options).
+  if (tls !== undefined) for (const p of ['sslmode', 'ssl', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat']) target.searchParams.delete(p);
+  const client = new pg.Client({
+    connectionString: target.href,
+    ...(tls === undefined ? {} : { ssl: tls }),
+    connectionTimeoutMillis: ctx.connectTimeoutMs,
+    application_name: 'ltv',
+  });
+  // A connection lost mid-stream also fails the COPY stream, which is what reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('BEGIN TRANSACTION READ ONLY');
+    // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
+    await client.query("SET LOCAL TimeZone = 'UTC'");
+    await client.query("SET LOCAL DateStyle = 'ISO, YMD'");
+    const sql = input.query!.trim().replace(/;\s*$/, '');
+    const copy = client.query(copyTo(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+    await pipeline(copy, createWriteStream(file));
+    await client.query('COMMIT');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function exportMysql(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext): Promise<void> {
+  const target = new URL(url.href);
+  target.protocol = 'mysql:';
+  // MySQL's own client spells TLS `ssl-mode`: read it here (mysql2 would take it for a session variable).
+  const urlMode = target.searchParams.get('ssl-mode') ?? target.searchParams.get('sslmode');
+  target.searchParams.delete('ssl-mode');
+  target.searchParams.delete('sslmode');
+  const mode = input.ssl ?? mysqlMode(urlMode);
+  const tls = tlsOptions(mode, ca);
+  const conn = mysql.createConnection({
+    uri: target.href,
+    // mysql2 hands these to tls.connect; its typings know fewer of them.
+    ...(tls ? { ssl: tls as unknown as mysql.SslOptions } : {}),
+    connectTimeout: ctx.connectTimeoutMs,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    // Every value as the server's text; a TIMESTAMP is an instant, written in UTC (time_zone below) with
+    // its offset, while DATETIME has none and is read in the report time zone like any naive time.
+    typeCast: (field: { type: string; string(): string | null }, next: () => unknown) => {
+      if (field.type === 'TIMESTAMP') {
+        const v = field.string();
+        return v === null ? null : `${v}+00:00`;
+      }
+      if (field.type === 'BLOB' || field.type === 'GEOMETRY' || field.type === 'BIT') return next();
+      return field.string();
+    },
+  });
+  conn.on('error', () => undefined);
+  const run = (sql: string): Promise<void> => new Promise((ok, fail) => conn.query(sql, (e) => (e ? fail(e) : ok())));
+  let connected = false;
+  try {
+    await new Promise<void>((ok, fail) => conn.connect((e) => (e ? fail(e) : ok())));
+    connected = true;
+    await run("SET time_zone = '+00:00'");
+    await run('START TRANSACTION READ ONLY');
+    let header: string[] = [];
+    const query = conn.query({ sql: input.query!.trim().replace(/;\s*$/, ''), rowsAsArray: true });
+    query.on('fields', (fields: { name: string }[]) => {
+      header = fields.map((f) => f.name);
+    });
+    let wroteHeader = false;
+    const toCsv = new Transform({
+      writableObjectMode: true,
+      transform(row: unknown[], _enc, done) {
+        const head = wroteHeader ? '' : csvLine(header);
+        wroteHeader = true;
+        done(null, head + csvLine(row));
+      },
+      flush(done) {
+        done(null, wroteHeader ? '' : csvLine(header));
+      },
+    });
+    await pipeline(query.stream({ highWaterMark: 1024 }), toCsv, createWriteStream(file));
+    await run('COMMIT');
+  } finally {
+    // A connection that never opened (or broke) has nothing to end politely: end() would wait forever.
+    // One that broke mid-stream may not answer either: destroyed after a grace period.
+    if (connected) {
+      await new Promise<void>((ok) => {
+        const timer = setTimeout(() => ok(), 2_000);
+        conn.end(() => {
+          clearTimeout(timer);
+          ok();
+        });
+      });
+    }
+    conn.destroy();
+  }
+}
+
+function mysqlMode(value: string | null): InputDef['ssl'] {
+  switch (value?.toUpperCase()) {
+    case undefined:
+      return undefined;
+    case 'DISABLED':
+      return 'disable';
+    case 'VERIFY_CA':
+      return 'verify-ca';
+    case 'VERIFY_IDENTITY':
+      return 'verify-full';
+    default:
+      // PREFERRED and REQUIRED: encrypted (mysql2 cannot fall back to plain text).
+      return 'require';
+  }
+}
+
+/** One CSV line (RFC 4180): NULL is an empty field, text is quoted when it has to be. */
+function csvLine(values: readonly unknown[]): string {
+  return `${values.map((v) => {
+    if (v === null || v === undefined) return '';
+    const s = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    return s === '' || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  }).join(',')}\n`;
+}
+
+/**
+ * One line naming the job, the input and what the server said; never the password. Connection problems
+ * are retryable (the server may be restarting), a refused login or a bad query is not.
+ */
+function queryError(e: unknown, driver: Driver, label: string, secret: string, raw: string): AppError {
+  const err = e as { code?: string; errno?: number; message?: string; sqlMessage?: string };
+  let text = (err.sqlMessage ?? err.message ?? String(e)).split('\n')[0]!;
+  for (const s of [raw, raw.trim(), secret]) if (s) text = text.split(s).join('***');
+  const code = err.code ?? '';
+  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST'].includes(code)
+    || /timeout|terminated unexpectedly/i.test(text);
+  if (code === 'ENOTFOUND') return new AppError('CONFIG', `${label}: cannot connect: host not found (${text})`, { cause: e });
+  if (network) return new AppError('TRANSIENT', `${label}: cannot connect to ${driver}: ${code === 'ECONNREFUSED' ? 'connection refused' : text} (is the server running and reachable?)`, { cause: e });
+  const auth = driver === 'PostgreSQL' ? /^28/.test(code) : ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE'].includes(code);
+  if (auth) return new AppError('CONFIG', `${label}: authentication failed: ${text}`, { cause: e });
+  const noDatabase = driver === 'PostgreSQL' ? code === '3D000' : code === 'ER_BAD_DB_ERROR';
+  if (noDatabase) return new AppError('CONFIG', `${label}: ${text}`, { cause: e });
+  if (/ssl|tls|certificate/i.test(text)) return new AppError('CONFIG', `${label}: TLS: ${text} (see "ssl" in the job file or the URL's sslmode)`, { cause: e });
+  return new AppError('INPUT', `${label}: the query failed: ${text}${code && !/^E[A-Z]+$/.test(code) ? ` (${code})` : ''}`, { cause: e });
+}

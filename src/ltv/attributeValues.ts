@@ -1,0 +1,51 @@
+// The values each §6 filter can take in a published run, with their customers (SPEC §10: the explorer
+// offers the run's own values). Read-only from the run's data/customers.parquet; a run never changes once
+// published, so each answer is kept (a few runs).
+import { join } from 'node:path';
+import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
+import { Warehouse } from '../warehouse/openWarehouse.js';
+import { FILTER_COLUMNS, type FilterKey } from './model.js';
+import { RUN_FILES } from './runFiles.js';
+
+export interface AttributeCount {
+  value: string;
+  customers: number;
+}
+export type AttributeValues = Partial<Record<FilterKey, AttributeCount[]>>;
+
+const KEEP = 16;
+const kept = new Map<string, Promise<AttributeValues>>();
+
+async function read(runDir: string, timezone: string): Promise<AttributeValues> {
+  const columns = [...new Set(Object.values(FILTER_COLUMNS))];
+  const wh = await Warehouse.open({ timezone, memoryLimit: '256MB', threads: 1 });
+  try {
+    const rows = await wh.json<{ name: string; value: string; customers: number }>(
+      loadSql('17_attribute_values', { columns: columns.map(quoteIdent).join(', ') }),
+      { customers: join(runDir, RUN_FILES.customers) },
+    );
+    const byColumn = new Map<string, AttributeCount[]>();
+    for (const r of rows) {
+      let list = byColumn.get(r.name);
+      if (!list) byColumn.set(r.name, (list = []));
+      list.push({ value: r.value, customers: Number(r.customers) });
+    }
+    const out: AttributeValues = {};
+    for (const [key, column] of Object.entries(FILTER_COLUMNS) as [FilterKey, string][]) out[key] = byColumn.get(column) ?? [];
+    return out;
+  } finally {
+    wh.close();
+  }
+}
+
+/** `runDir` must be a resolved run directory inside the reports directory (the caller checks). */
+export function attributeValues(runDir: string, timezone: string): Promise<AttributeValues> {
+  let p = kept.get(runDir);
+  if (!p) {
+    p = read(runDir, timezone);
+    kept.set(runDir, p);
+    p.catch(() => kept.delete(runDir));
+    while (kept.size > KEEP) kept.delete(kept.keys().next().value as string);
+  }
+  return p;
+}

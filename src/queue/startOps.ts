@@ -1,0 +1,201 @@
+// The worker's operations side (SPEC §11): its Prometheus metrics, fed by the BullMQ worker's events and
+// read from Redis and the reports directory at scrape time; a small node:http listener on LTV_METRICS_PORT
+// with /metrics, /healthz and /readyz; and the stale-report alerts of jobs with `alert_after`.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.js';
+import { answerMetrics, answerReadyz, reportsReadable, sendHealth, type ReadinessCheck } from '../metrics/checkReadiness.js';
+import { createMetrics, QUEUE_STATES, type JobFreshness, type Metrics } from '../metrics/createMetrics.js';
+import type { NotifyOutcome } from '../notify/deliverOnce.js';
+import { STAGES, type RunResult } from '../pipeline.js';
+import { LatestRuns } from '../publish/LatestRuns.js';
+import { within } from './closeWithin.js';
+import { JOB_NAME } from './enqueueRun.js';
+import { JobCatalog } from './JobCatalog.js';
+import type { RunData, RunQueue } from './runQueue.js';
+import { watchStaleReports, type StaleWatcher } from './watchStaleReports.js';
+
+export interface WorkerOps {
+  metrics: Metrics;
+  /** The listener's address once listening; null without LTV_METRICS_PORT. */
+  address: Promise<AddressInfo | null>;
+  staleReports: StaleWatcher;
+  /** For createRunProcessor: counts failure notices. */
+  onNotify(job: string, o: NotifyOutcome): void;
+  close(): Promise<void>;
+}
+
+/** Redis hash of job → unix ms of its last final failure, shared by every worker and read at scrape. */
+export function lastFailureKey(env: Env): string {
+  return `${env.LTV_QUEUE_PREFIX}:ltv-ops:last-failure`;
+}
+
+/** `p`, or null when it has not settled within `ms` (the command stays queued; its answer is dropped). */
+async function orNull<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p.catch(() => null), new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function emailOutcome(o: NotifyOutcome): string {
+  return o.previously ? 'already_sent' : o.status.replace('-', '_');
+}
+
+export function startOps(deps: {
+  env: Env;
+  jobsDir: string;
+  worker: Worker<RunData, RunResult>;
+  queue: RunQueue;
+  /** A plain ioredis client of the worker (the run-lock connection). */
+  redis: Redis;
+  logger: Logger;
+}): WorkerOps {
+  const { env, worker, queue, redis, logger } = deps;
+  const timeoutMs = env.LTV_READY_TIMEOUT_MS;
+  const catalog = new JobCatalog(deps.jobsDir, env);
+  const scanners = new Map<string, LatestRuns>();
+  const latestRuns = (dir: string): LatestRuns => {
+    let s = scanners.get(dir);
+    if (!s) scanners.set(dir, (s = new LatestRuns(dir)));
+    return s;
+  };
+  const failures = new Map<string, number>();
+  const redisReady = (): boolean => redis.status === 'ready';
+
+  const jobs = async (): Promise<JobFreshness[]> => {
+    const list = await catalog.list();
+    const published = new Map<string, number>();
+    for (const dir of new Set(list.map((c) => c.reportsDir))) {
+      const byJob = await latestRuns(dir).lastPublishedByJob().catch(() => new Map<string, number>());
+      for (const [job, ms] of byJob) published.set(job, Math.max(published.get(job) ?? 0, ms));
+    }
+    // Other workers' failures, and ours from before a restart, are in Redis.
+    const shared = redisReady() ? ((await orNull(redis.hgetall(lastFailureKey(env)), timeoutMs)) ?? {}) : {};
+    return list.map((c) => {
+      const name = c.job.name;
+      const failed = Math.max(Number(shared[name] ?? 0) || 0, failures.get(name) ?? 0);
+      return {
+        job: name,
+        lastPublishedMs: published.get(name) ?? null,
+        lastFailureMs: failed > 0 ? failed : null,
+        scheduleIntervalSeconds: c.scheduleIntervalSeconds,
+        maxBadRowShare: c.job.max_bad_row_share,
+        alertAfterSeconds: c.alertAfterMs === null ? null : c.alertAfterMs / 1000,
+      };
+    });
+  };
+  const metrics = createMetrics({
+    jobs,
+    queueDepth: async () => {
+      const counts = await orNull(queue.getJobCounts(...QUEUE_STATES), timeoutMs);
+      return counts as Record<string, number> | null;
+    },
+  });
+
+  // Run outcomes, from the worker that processed the run. Labels: the job name (a job file name, bounded).
+  const jobLabel = (name: string | undefined): string => (name !== undefined && JOB_NAME.test(name) ? name : 'unknown');
+  worker.on('completed', (job, result) => {
+    const name = jobLabel(result?.job ?? job.name);
+    const seconds = ((job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now())) / 1000;
+    metrics.runs.inc({ ltv_job: name, outcome: 'published' });
+    metrics.runDuration.observe({ ltv_job: name, outcome: 'published' }, Math.max(0, seconds));
+    if (!result) return;
+    metrics.rowsRead.inc({ ltv_job: name }, result.stats.rows_read);
+    metrics.rowsQuarantined.inc({ ltv_job: name }, result.stats.rows_quarantined);
+    metrics.rowsDuplicate.inc({ ltv_job: name }, result.stats.duplicates);
+    for (const stage of STAGES) {
+      const ms = result.timings[stage];
+      if (ms !== undefined) metrics.stageDuration.observe({ stage }, Math.max(0, ms) / 1000);
+    }
+    for (const o of result.notify ?? []) metrics.emails.inc({ ltv_job: name, kind: 'run', outcome: emailOutcome(o) });
+  });
+  worker.on('failed', (job, e) => {
+    if (!job) return;
+    const name = jobLabel(job.name);
+    const final = job.finishedOn !== undefined || e.name === 'UnrecoverableError';
+    const outcome = final ? 'failed' : 'retrying';
+    const seconds = ((job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now())) / 1000;
+    metrics.runs.inc({ ltv_job: name, outcome });
+    metrics.runDuration.observe({ ltv_job: name, outcome }, Math.max(0, seconds));
+    if (!final) return;
+    const at = job.finishedOn ?? Date.now();
+    failures.set(name, Math.max(failures.get(name) ?? 0, at));
+    // Only ever moves forward, whichever worker writes last.
+    redis
+      .eval("local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') if tonumber(ARGV[2]) > v then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 1", 1, lastFailureKey(env), name, String(at))
+      .catch((err: unknown) => logger.warn({ err, job: name }, 'cannot record the failure time in redis'));
+  });
+
+  const checks: ReadinessCheck[] = [
+    {
+      name: 'redis',
+      async check() {
+        if (!redisReady()) throw new Error(`redis connection is ${redis.status}`);
+        await redis.ping();
+      },
+    },
+  ];
+  const readiness = async (): Promise<ReadinessCheck[]> => {
+    const dirs = env.LTV_REPORTS_DIR ? [resolve(env.LTV_REPORTS_DIR)] : [...new Set((await catalog.list()).map((c) => c.reportsDir))];
+    return [...checks, ...dirs.map(reportsReadable)];
+  };
+
+  let server: Server | null = null;
+  let address: Promise<AddressInfo | null> = Promise.resolve(null);
+  if (env.LTV_METRICS_PORT !== undefined) {
+    const srv = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const head = req.method === 'HEAD';
+      const answer = async (): Promise<void> => {
+        if (req.method !== 'GET' && !head) return sendHealth(res, 405, { error: 'GET only' }, false);
+        if (path === '/metrics') return answerMetrics(res, metrics, head);
+        if (path === '/healthz') return sendHealth(res, 200, { status: 'ok' }, head);
+        if (path === '/readyz') return void (await answerReadyz(res, await readiness(), timeoutMs, head));
+        sendHealth(res, 404, { error: 'not found: /metrics, /healthz and /readyz are served here' }, head);
+      };
+      answer().catch((e: unknown) => {
+        logger.error({ err: e, path }, 'metrics listener: request failed');
+        if (!res.headersSent) sendHealth(res, 500, { error: 'internal error' }, head);
+        else res.destroy();
+      });
+    });
+    srv.keepAliveTimeout = 5_000;
+    server = srv;
+    address = new Promise((resolveAddr, reject) => {
+      srv.once('error', reject);
+      srv.listen(env.LTV_METRICS_PORT, env.LTV_METRICS_HOST, () => {
+        srv.off('error', reject);
+        const a = srv.address() as AddressInfo;
+        logger.info({ address: a.address, port: a.port }, 'metrics and health listening (/metrics, /healthz, /readyz)');
+        resolveAddr(a);
+      });
+    });
+    address.catch((e: unknown) => logger.error({ err: e, port: env.LTV_METRICS_PORT }, 'cannot listen for metrics'));
+  }
+
+  const staleReports = watchStaleReports({ env, catalog, latestRuns, redis, logger, metrics });
+
+  return {
+    metrics,
+    address,
+    staleReports,
+    onNotify: (job, o) => metrics.emails.inc({ ltv_job: jobLabel(job), kind: 'failure', outcome: emailOutcome(o) }),
+    async close() {
+      await within(staleReports.close(), 2_000);
+      if (server) {
+        const s = server;
+        await new Promise<void>((r) => {
+          s.close(() => r());
+          s.closeAllConnections();
+        });
+      }
+    },
+  };
+}

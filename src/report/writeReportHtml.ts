@@ -1,0 +1,103 @@
+// report.html (SPEC §10): the explorer's report as one self-contained file in every published run: no
+// server, opens from file:// or any static host. The explorer bundle and styles are inlined, allowed by
+// a meta Content-Security-Policy that names their sha256 (no other script can run); the data is a JSON
+// block, never markup, and every text in it is rendered as text by the bundle.
+//
+// What is inlined (size matters: a run is kept 30 times): every matrix the run computed (the 140 Adapty
+// combinations and the job's matrices) except those by day (period unit `day`, or day cohorts), which
+// reach hundreds of thousands of cells on two years of data and cannot be read as a table anyway; they
+// are served by `ltv serve` and are in ltv.csv/xlsx. Each matrix is stored as runs of equal cells
+// (cellRuns.ts), and the whole set as gzip in base64 (the browser inflates it with DecompressionStream):
+// a few hundred kB for a run of a million transactions.
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { explorerText } from '../explorer/explorerAssets.js';
+import { runsOf } from '../ltv/cellRuns.js';
+import type { Matrix, TenantReport } from '../ltv/model.js';
+
+/** Matrices left out of the file (see above). */
+export function inlinedInReport(m: Pick<Matrix, 'period_unit' | 'segmentation'>): boolean {
+  return m.period_unit !== 'day' && m.segmentation !== 'day';
+}
+
+const STATE_CODE = { complete: 0, partial: 1, predicted: 2 } as const;
+
+type InlineRun = [number, number, number, number, number, number];
+
+function inlineRows(m: Matrix): [string, string, number, InlineRun[]][] {
+  return runsOf(m).rows.map((r) => [
+    r.type,
+    r.title,
+    r.customers,
+    r.runs.map((c): InlineRun => [c.from, c.to, STATE_CODE[c.state as keyof typeof STATE_CODE] ?? 0, c.revenue, c.proceeds, c.net_revenue]),
+  ]);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function sha256(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/** The page's text; exported for the tests, which open it in a browser. */
+export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'timezone' | 'currency' | 'summary'>, matrices: Iterable<Matrix>): string {
+  const inlined: Record<string, ReturnType<typeof inlineRows>> = {};
+  const omitted: string[] = [];
+  for (const m of matrices) {
+    if (inlinedInReport(m)) inlined[m.id] = inlineRows(m);
+    else omitted.push(m.id);
+  }
+  const data = {
+    tenant: report.tenant,
+    run_id: report.run_id,
+    as_of: report.as_of,
+    timezone: report.timezone,
+    currency: report.currency,
+    summary: report.summary,
+    omitted: {
+      ids: omitted.sort(),
+      reason: omitted.length ? 'Matrices by day are left out of this file to keep it small: ltv.csv, ltv.xlsx and the explorer have them.' : '',
+    },
+    matrices_gz: gzipSync(Buffer.from(JSON.stringify(inlined), 'utf8'), { level: 9 }).toString('base64'),
+  };
+  // `<` escaped: the block cannot end early or open a comment, whatever a title holds.
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  const js = explorerText('explorer.js');
+  const css = explorerText('explorer.css');
+  if (/<\/script|<!--/i.test(js) || /<\/style/i.test(css)) throw new Error('explorer bundle cannot be inlined: it contains a closing tag');
+  const csp = [
+    "default-src 'none'",
+    `script-src ${sha256(js)}`,
+    `style-src ${sha256(css)}`,
+    "img-src data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "require-trusted-types-for 'script'",
+    'trusted-types',
+  ].join('; ');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
+<title>LTV report: ${escapeHtml(report.tenant)} · ${escapeHtml(report.run_id)}</title>
+<style>${css}</style>
+</head>
+<body>
+<div id="app"><noscript>This report needs JavaScript to draw its tables; ltv.csv and ltv.xlsx beside it hold the same numbers.</noscript></div>
+<script type="application/json" id="ltv-data">${json}</script>
+<script>${js}</script>
+</body>
+</html>
+`;
+}
+
+export async function writeReportHtml(report: TenantReport, matrices: Iterable<Matrix>, path: string): Promise<void> {
+  await writeFile(path, reportHtml(report, matrices), 'utf8');
+}

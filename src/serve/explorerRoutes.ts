@@ -1,0 +1,169 @@
+// SPEC §10: the explorer's page and assets, `/openapi.json`, and the explorer's small JSON routes (the
+// tenants and runs a key may see, a run's headline and filter values, downloads). The report's numbers
+// themselves come from the §6 Adapty route; a chosen older run is named there in the `x-ltv-run` header
+// (adaptyRoute.ts), so the body stays exactly Adapty's.
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { attributeValues } from '../ltv/attributeValues.js';
+import { EXPLORER_API, type RunDetail, type TenantsResponse } from '../explorer/explorerApi.js';
+import { EXPLORER_ASSETS, explorerAsset, type ExplorerAssetName } from '../explorer/explorerAssets.js';
+import { HttpError } from './HttpError.js';
+import type { KeyRecord } from './KeyStore.js';
+import type { Route, RouteContext } from './Route.js';
+import type { RunCatalog } from './runCatalog.js';
+import { sendBytes } from './sendBytes.js';
+
+/**
+ * The page's policy: scripts and styles only from this origin (no inline script, no eval), requests only
+ * to this origin, never framed. Trusted Types make any markup sink (innerHTML…) throw in browsers that
+ * enforce them: data is only ever text.
+ */
+export const EXPLORER_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  'trusted-types',
+].join('; ');
+
+const AUTH = { schemes: ['api-key', 'bearer', 'x-api-key'] as const };
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const OPENAPI = (() => {
+  const bytes = readFileSync(new URL('./openapi.json', import.meta.url));
+  return { bytes, etag: `"${createHash('sha256').update(bytes).digest('hex')}"`, gzipped: gzipSync(bytes, { level: 9 }) };
+})();
+
+function pageHeaders(res: ServerResponse): void {
+  res.setHeader('content-security-policy', EXPLORER_CSP);
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  res.setHeader('cross-origin-resource-policy', 'same-origin');
+}
+
+function staticRoute(path: string, name: ExplorerAssetName): Route {
+  return {
+    method: 'GET',
+    path,
+    family: 'zenovay',
+    auth: null,
+    async handle(ctx) {
+      const a = explorerAsset(name);
+      pageHeaders(ctx.res);
+      sendBytes(ctx.req, ctx.res, { bytes: a.bytes, etag: a.etag, contentType: a.contentType, gzip: () => a.gzipped });
+    },
+  };
+}
+
+/** Authenticated JSON: never stored by any cache (SPEC §10). */
+function sendJson(res: ServerResponse, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  res.statusCode = 200;
+  res.setHeader('content-type', JSON_TYPE);
+  res.setHeader('cache-control', 'private, no-store');
+  res.setHeader('content-length', body.length);
+  res.end(body);
+}
+
+function visibleTenant(ctx: RouteContext): string {
+  const key = ctx.key as KeyRecord;
+  const tenant = ctx.params.tenant ?? '';
+  // Unknown and not-yours look the same (as on the §6 routes).
+  if (!key.tenants.includes(tenant)) throw new HttpError('NOT_FOUND', 'Tenant not found');
+  ctx.setTenant(tenant);
+  return tenant;
+}
+
+export function explorerRoutes(catalog: RunCatalog): Route[] {
+  const resolveRun = (ctx: RouteContext) => {
+    const tenant = visibleTenant(ctx);
+    const run = catalog.resolve(tenant, ctx.params.run ?? '');
+    if (!run) throw new HttpError('NOT_FOUND', 'Run not found');
+    return run;
+  };
+  return [
+    staticRoute('/', 'index.html'),
+    ...(Object.keys(EXPLORER_ASSETS) as ExplorerAssetName[]).filter((n) => n !== 'index.html').map((n) => staticRoute(`/assets/${n}`, n)),
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      family: 'zenovay',
+      auth: null,
+      async handle(ctx) {
+        ctx.res.setHeader('access-control-allow-origin', '*');
+        sendBytes(ctx.req, ctx.res, { bytes: OPENAPI.bytes, etag: OPENAPI.etag, contentType: JSON_TYPE, gzip: () => OPENAPI.gzipped });
+      },
+    },
+    {
+      method: 'GET',
+      path: `${EXPLORER_API}/tenants`,
+      family: 'adapty',
+      auth: AUTH,
+      async handle(ctx) {
+        const key = ctx.key as KeyRecord;
+        const body: TenantsResponse = { tenants: key.tenants.map((id) => ({ id, runs: catalog.list(id) })) };
+        sendJson(ctx.res, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${EXPLORER_API}/tenants/:tenant/runs/:run`,
+      family: 'adapty',
+      auth: AUTH,
+      async handle(ctx) {
+        const run = resolveRun(ctx);
+        const listing = catalog.list(run.tenant).find((r) => r.run_id === run.dir.split(/[\\/]/).pop());
+        if (!listing) throw new HttpError('NOT_FOUND', 'Run not found');
+        const body: RunDetail = {
+          ...listing,
+          tenant: run.tenant,
+          summary: catalog.summary(run),
+          attributes: await attributeValues(run.dir, run.manifest.timezone),
+        };
+        sendJson(ctx.res, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${EXPLORER_API}/tenants/:tenant/runs/:run/files/:file`,
+      family: 'adapty',
+      auth: AUTH,
+      async handle(ctx) {
+        const run = resolveRun(ctx);
+        const name = ctx.params.file ?? '';
+        const path = catalog.download(run, name);
+        if (!path) throw new HttpError('NOT_FOUND', 'File not found');
+        const size = statSync(path).size;
+        const runId = run.dir.split(/[\\/]/).pop() as string;
+        const types: Record<string, string> = {
+          'ltv.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          'ltv.csv': 'text/csv; charset=utf-8',
+          'ltv.json': JSON_TYPE,
+        };
+        ctx.res.statusCode = 200;
+        ctx.res.setHeader('content-type', types[name] as string);
+        ctx.res.setHeader('content-length', size);
+        ctx.res.setHeader('cache-control', 'private, no-store');
+        // Tenant and run ids are allow-listed ([A-Za-z0-9._-]): safe inside the quoted filename.
+        ctx.res.setHeader('content-disposition', `attachment; filename="${run.tenant}-${runId}-${name}"`);
+        if (ctx.req.method === 'HEAD') {
+          ctx.res.end();
+          return;
+        }
+        await new Promise<void>((resolve, reject) => {
+          const s = createReadStream(path);
+          s.on('error', reject);
+          ctx.res.on('close', resolve);
+          s.pipe(ctx.res);
+        });
+      },
+    },
+  ];
+}

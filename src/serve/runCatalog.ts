@@ -1,0 +1,127 @@
+// A tenant's published runs for the explorer (SPEC §5 layout, §10 "a list of published runs"): listed
+// from runs/<run-id>/manifest.json, newest first, and resolved by id. Run ids pass an allow-list before
+// they touch the file system, and every path is resolved with realpath and must stay inside the reports
+// directory. Published runs never change, so what is read of them is kept (bounded).
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { Summary } from '../ltv/model.js';
+import { RUN_FILES, type Manifest } from '../ltv/runFiles.js';
+import { DOWNLOADS, type RunListing } from '../explorer/explorerApi.js';
+import type { ResolvedRun, RunStore } from './RunStore.js';
+import { tenantDirName } from '../publish/publishRun.js';
+import { isValidTenantId } from './tenantId.js';
+
+const RUN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+const KEEP = 64;
+
+/** Bounded memo: the oldest entry goes first. */
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  map.set(key, value);
+  while (map.size > KEEP) map.delete(map.keys().next().value as string);
+  return value;
+}
+
+export class RunCatalog {
+  private readonly manifests = new Map<string, Manifest>();
+  private readonly resolved = new Map<string, ResolvedRun>();
+  private readonly summaries = new Map<string, Summary | null>();
+
+  constructor(private readonly store: RunStore) {}
+
+  private inside(path: string, dir: string): boolean {
+    return path.startsWith(dir + sep);
+  }
+
+  /** realpath of runs/<runId> when it is a run directory inside the reports directory, else null. */
+  private runDir(tenant: string, runId: string): string | null {
+    if (!isValidTenantId(tenant) || !RUN_ID.test(runId)) return null;
+    try {
+      const dir = realpathSync.native(join(this.store.reportsDir, tenantDirName(tenant), 'runs', runId));
+      return this.inside(dir, this.store.reportsDir) ? dir : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private manifest(dir: string): Manifest | null {
+    const hit = this.manifests.get(dir);
+    if (hit) return hit;
+    try {
+      const path = realpathSync.native(join(dir, RUN_FILES.manifest));
+      if (!this.inside(path, dir)) return null;
+      return remember(this.manifests, dir, JSON.parse(readFileSync(path, 'utf8')) as Manifest);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The tenant's runs, newest first (by as-of time, then id); [] for an unknown tenant. */
+  list(tenant: string): RunListing[] {
+    if (!isValidTenantId(tenant)) return [];
+    let names: string[];
+    try {
+      names = readdirSync(join(this.store.reportsDir, tenantDirName(tenant), 'runs'));
+    } catch {
+      return [];
+    }
+    const latest = this.store.resolve(tenant)?.dir ?? null;
+    const out: RunListing[] = [];
+    for (const name of names) {
+      const dir = this.runDir(tenant, name);
+      const m = dir === null ? null : this.manifest(dir);
+      if (dir === null || m === null) continue;
+      out.push({
+        run_id: name,
+        as_of: m.as_of,
+        generated_at: m.generated_at,
+        timezone: m.timezone,
+        currency: m.currency,
+        latest: dir === latest,
+        first_payment_dates: m.first_payment_dates ?? null,
+        downloads: DOWNLOADS.filter((f) => m.files?.[f] !== undefined),
+      });
+    }
+    return out.sort((a, b) => (a.as_of === b.as_of ? (a.run_id < b.run_id ? 1 : -1) : a.as_of < b.as_of ? 1 : -1));
+  }
+
+  /**
+   * A run by id (`latest`: the tenant's latest, as every §6 route reads it), or null. Resolutions are
+   * kept, so an older run's files and computed answers are cached as the latest's are.
+   */
+  resolve(tenant: string, runId: string): ResolvedRun | null {
+    if (runId === 'latest') return this.store.resolve(tenant);
+    const dir = this.runDir(tenant, runId);
+    if (dir === null) return null;
+    const latest = this.store.resolve(tenant);
+    if (latest?.dir === dir) return latest;
+    const hit = this.resolved.get(dir);
+    if (hit) return hit;
+    const manifest = this.manifest(dir);
+    if (!manifest) return null;
+    return remember(this.resolved, dir, { tenant, dir, manifest, files: new Map(), computed: new Map() });
+  }
+
+  /** The run's headline (ltv.json's summary, SPEC §5), or null when it published no ltv.json. */
+  summary(run: ResolvedRun): Summary | null {
+    if (this.summaries.has(run.dir)) return this.summaries.get(run.dir) ?? null;
+    let summary: Summary | null = null;
+    try {
+      const path = realpathSync.native(join(run.dir, RUN_FILES.json));
+      if (this.inside(path, run.dir)) summary = (JSON.parse(readFileSync(path, 'utf8')) as { summary?: Summary }).summary ?? null;
+    } catch {
+      summary = null;
+    }
+    return remember(this.summaries, run.dir, summary);
+  }
+
+  /** Absolute path of one of the run's downloadable files, or null when absent or leading outside it. */
+  download(run: ResolvedRun, name: string): string | null {
+    if (!(DOWNLOADS as readonly string[]).includes(name)) return null;
+    try {
+      const path = realpathSync.native(join(run.dir, name));
+      return this.inside(path, run.dir) ? path : null;
+    } catch {
+      return null;
+    }
+  }
+}

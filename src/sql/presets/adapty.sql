@@ -1,0 +1,52 @@
+-- SPEC §3 preset `adapty` (src/ingest/presets/adapty.ts): Adapty's event export to S3/GCS, one row per
+-- event. Params: $currency (the report currency). Identifiers: {{rows}} the file's rows with ltv__line and
+-- ltv__in_<input> (wrapRowPreset.ts).
+-- Rules (README "Sources"):
+-- - payments are the events that charge: subscription_started, subscription_renewed, trial_converted,
+--   non_subscription_purchase; refunds are subscription_refunded and non_subscription_purchase_refunded,
+--   whose amounts count negative (whatever their sign in the file) and refer to the refunded transaction
+--   (transaction_id); trial_started is a trial (amount 0); every other event (cancellations, expiries,
+--   billing issues, access level updates, …) carries amount 0 and no transaction id, so it never competes
+--   with the payment of the same transaction in deduplication;
+-- - money: revenue/proceeds/net_revenue in USD when the report currency is USD, else the local ones in
+--   `currency`; a payment or refund event without revenue is quarantined (amount is missing);
+-- - the customer is Adapty's profile_id (else customer_user_id); environment Sandbox is sandbox; the
+--   country is store_country, else profile_country; a refund's id is its profile_event_id, else
+--   `<transaction>/refund`.
+-- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
+WITH r AS (
+  SELECT *,
+    CASE
+      WHEN lower(ltv__in_event_type) IN ('subscription_started', 'subscription_renewed', 'trial_converted', 'non_subscription_purchase') THEN 'payment'
+      WHEN lower(ltv__in_event_type) IN ('subscription_refunded', 'non_subscription_purchase_refunded') THEN 'refund'
+      WHEN lower(ltv__in_event_type) = 'trial_started' THEN 'trial'
+      ELSE 'other'
+    END AS ltv__kind,
+    $currency = 'USD' AND ltv__in_revenue_usd IS NOT NULL AS ltv__usd
+  FROM {{rows}}
+),
+m AS (
+  SELECT *,
+    CASE WHEN ltv__usd THEN ltv__in_revenue_usd ELSE ltv__in_revenue_local END AS ltv__rev,
+    CASE WHEN ltv__usd THEN ltv__in_proceeds_usd ELSE ltv__in_proceeds_local END AS ltv__proc,
+    CASE WHEN ltv__usd THEN ltv__in_net_revenue_usd ELSE ltv__in_net_revenue_local END AS ltv__net
+  FROM r
+)
+SELECT *,
+  coalesce(ltv__in_profile_id, ltv__in_customer_user_id) AS ltv__customer_id,
+  CASE ltv__kind WHEN 'payment' THEN ltv__in_transaction_id
+    WHEN 'refund' THEN coalesce(ltv__in_profile_event_id, ltv__in_transaction_id || '/refund') END AS ltv__transaction_id,
+  ltv__in_event_datetime AS ltv__event_time,
+  CASE ltv__kind WHEN 'payment' THEN ltv__rev
+    WHEN 'refund' THEN coalesce(CAST(-abs(try_cast(ltv__rev AS DECIMAL(18, 4))) AS VARCHAR), ltv__rev)
+    ELSE '0' END AS ltv__amount,
+  CASE WHEN ltv__usd THEN 'USD' ELSE ltv__in_currency END AS ltv__currency,
+  CASE ltv__kind WHEN 'payment' THEN ltv__proc
+    WHEN 'refund' THEN coalesce(CAST(-abs(try_cast(ltv__proc AS DECIMAL(18, 4))) AS VARCHAR), ltv__proc) END AS ltv__proceeds,
+  CASE ltv__kind WHEN 'payment' THEN ltv__net
+    WHEN 'refund' THEN coalesce(CAST(-abs(try_cast(ltv__net AS DECIMAL(18, 4))) AS VARCHAR), ltv__net) END AS ltv__net_revenue,
+  CASE WHEN ltv__kind = 'refund' THEN ltv__in_transaction_id END AS ltv__refund_of,
+  CASE WHEN lower(ltv__in_environment) = 'sandbox' THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
+  CASE WHEN ltv__kind = 'trial' THEN 'true' ELSE 'false' END AS ltv__is_trial,
+  coalesce(ltv__in_store_country, ltv__in_profile_country) AS ltv__country
+FROM m

@@ -1,0 +1,52 @@
+-- SPEC §3 preset `paddle` (src/ingest/presets/paddle.ts): Paddle Billing's transactions report, and its
+-- adjustments report (a row with an `action`). Params: $currency (unused: Paddle writes each row's
+-- currency_code). Identifiers: {{rows}} the file's rows with ltv__line and ltv__in_<input> (wrapRowPreset.ts).
+-- Rules (README "Sources"):
+-- - a transaction is a payment when its status is completed or paid (money collected); draft, ready,
+--   billed (an issued invoice not yet paid), past_due and canceled carry amount 0;
+-- - amounts: the grand total (totals.grand_total, else total); written without a decimal point they are the
+--   currency's lowest denomination, as in Paddle's API ("1000" = 10.00 USD; JPY has none), with one they are
+--   major units (ltv_minor_amount); proceeds = total − fee (Paddle's fee), net revenue = earnings (what
+--   Paddle pays out: total − tax − fee), else total − fee − tax;
+-- - time: billed_at (when the transaction was billed or completed), else created_at; updated_at decides
+--   between two versions of one transaction (reports filter by updated date, so they overlap);
+-- - an approved adjustment whose action is refund or chargeback is a refund of −total that refers to its
+--   transaction_id, at the adjustment's created_at; credits, pending or rejected adjustments carry 0;
+-- - the customer is customer_id, else the email; the product is the first price id.
+-- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
+WITH r AS (
+  SELECT *,
+    ltv__in_action IS NOT NULL AS ltv__adjustment,
+    ltv_minor_amount(ltv__in_total, ltv__in_currency) AS ltv__total,
+    ltv_minor_amount(ltv__in_fee, ltv__in_currency) AS ltv__fee,
+    ltv_minor_amount(ltv__in_tax, ltv__in_currency) AS ltv__tax,
+    ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings
+  FROM {{rows}}
+),
+k AS (
+  SELECT *,
+    CASE WHEN ltv__adjustment
+      THEN lower(ltv__in_action) IN ('refund', 'chargeback') AND coalesce(lower(ltv__in_status), 'approved') = 'approved'
+      ELSE coalesce(lower(ltv__in_status) IN ('completed', 'paid'), TRUE) END AS ltv__counts
+  FROM r
+)
+SELECT *,
+  coalesce(ltv__in_customer_id, lower(ltv__in_email)) AS ltv__customer_id,
+  ltv__in_id AS ltv__transaction_id,
+  CASE WHEN ltv__adjustment THEN ltv__in_created_at ELSE coalesce(ltv__in_billed_at, ltv__in_created_at) END AS ltv__event_time,
+  ltv__in_updated_at AS ltv__updated_at,
+  CASE
+    WHEN ltv__total IS NULL THEN ltv__in_total
+    WHEN NOT ltv__counts THEN '0'
+    WHEN ltv__adjustment THEN CAST(-abs(ltv__total) AS VARCHAR)
+    ELSE CAST(ltv__total AS VARCHAR)
+  END AS ltv__amount,
+  ltv__in_currency AS ltv__currency,
+  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__fee IS NOT NULL THEN CAST(ltv__total - ltv__fee AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__earnings IS NOT NULL THEN CAST(ltv__earnings AS VARCHAR)
+    WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN CAST(ltv__total - ltv__fee - ltv__tax AS VARCHAR) END AS ltv__net_revenue,
+  CASE WHEN ltv__adjustment THEN ltv__in_transaction_ref END AS ltv__refund_of,
+  nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
+  'paddle' AS ltv__store
+FROM k

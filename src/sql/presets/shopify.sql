@@ -1,0 +1,73 @@
+-- SPEC §3 preset `shopify` (src/ingest/presets/shopify.ts): the admin's Orders export, one line per line
+-- item. Params: $currency (unused: Shopify writes each order's currency). Identifiers: {{rows}} the file's
+-- rows with ltv__line and ltv__in_<input> (wrapRowPreset.ts).
+-- Rules (README "Sources"):
+-- - an order's fields (Email, Financial Status, Created at, Currency, Total, Taxes, Refunded Amount, …) are
+--   on its first line only: every line of the order (same Name) gets them, so no line is a bad row;
+-- - the order's money is on its first line: Total when the financial status is paid, partially_refunded or
+--   refunded; Total − Outstanding Balance when partially_paid; 0 when pending, authorized, voided or
+--   expired. Its other lines carry amount 0 and no transaction id (they are read, counted, and add nothing);
+-- - Refunded Amount > 0 becomes a refund of −Refunded Amount that refers to the order (transaction id
+--   `<order>/refund`), at the order's time: the export has no refund time (a linked refund counts at its
+--   payment's time anyway, SPEC §4);
+-- - the transaction id is the order's Id, else its Name; the customer is the Email (lower-cased: one
+--   person whether a guest or signed in), else a Customer ID column where the export has one, else the
+--   Phone; times carry their offset ("2026-01-05 10:00:00 -0500"); net revenue = Total − Taxes
+--   (Shopify's payment fees are not in the export: proceeds = amount).
+-- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs), in the file's order.
+WITH r AS (
+  SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order FROM {{rows}}
+),
+o AS (
+  SELECT *,
+    ltv__line = min(ltv__line) OVER w AS ltv__first,
+    first_value(ltv__in_id IGNORE NULLS) OVER w AS ltv__o_id,
+    first_value(ltv__in_email IGNORE NULLS) OVER w AS ltv__o_email,
+    first_value(ltv__in_phone IGNORE NULLS) OVER w AS ltv__o_phone,
+    first_value(ltv__in_customer IGNORE NULLS) OVER w AS ltv__o_customer,
+    replace(lower(first_value(ltv__in_financial_status IGNORE NULLS) OVER w), ' ', '_') AS ltv__o_status,
+    first_value(ltv__in_created_at IGNORE NULLS) OVER w AS ltv__o_created,
+    first_value(ltv__in_currency IGNORE NULLS) OVER w AS ltv__o_currency,
+    first_value(ltv__in_total IGNORE NULLS) OVER w AS ltv__o_total,
+    first_value(ltv__in_taxes IGNORE NULLS) OVER w AS ltv__o_taxes,
+    first_value(ltv__in_refunded IGNORE NULLS) OVER w AS ltv__o_refunded,
+    first_value(ltv__in_outstanding IGNORE NULLS) OVER w AS ltv__o_outstanding,
+    first_value(coalesce(ltv__in_billing_country, ltv__in_shipping_country) IGNORE NULLS) OVER w AS ltv__o_country,
+    first_value(coalesce(ltv__in_sku, ltv__in_item) IGNORE NULLS) OVER w AS ltv__o_product,
+    first_value(ltv__in_discount_code IGNORE NULLS) OVER w AS ltv__o_discount
+  FROM r
+  WINDOW w AS (PARTITION BY ltv__order ORDER BY ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+),
+paid AS (
+  SELECT *,
+    ltv__first AND ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid') AS ltv__paid,
+    CASE WHEN ltv__o_status = 'partially_paid'
+      THEN CAST(try_cast(ltv__o_total AS DECIMAL(18, 4)) - coalesce(try_cast(ltv__o_outstanding AS DECIMAL(18, 4)), 0) AS VARCHAR)
+      ELSE ltv__o_total END AS ltv__paid_amount
+  FROM o
+),
+parts AS (
+  SELECT *,
+    unnest(CASE WHEN ltv__paid AND try_cast(ltv__o_refunded AS DECIMAL(18, 4)) > 0 THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+  FROM paid
+)
+SELECT *,
+  coalesce(lower(ltv__o_email), ltv__o_customer, ltv__o_phone) AS ltv__customer_id,
+  CASE WHEN NOT ltv__first THEN NULL WHEN ltv__part = 'payment' THEN coalesce(ltv__o_id, ltv__order) ELSE coalesce(ltv__o_id, ltv__order) || '/refund' END AS ltv__transaction_id,
+  -- "2026-01-05 10:00:00 -0500": DuckDB reads the offset when it follows the time directly, as -05:00.
+  regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time,
+  CASE
+    WHEN NOT ltv__paid THEN '0'
+    WHEN ltv__part = 'payment' THEN ltv__paid_amount
+    ELSE coalesce(CAST(-CAST(ltv__o_refunded AS DECIMAL(18, 4)) AS VARCHAR), ltv__o_refunded)
+  END AS ltv__amount,
+  ltv__o_currency AS ltv__currency,
+  CASE WHEN ltv__paid AND ltv__part = 'payment' AND ltv__o_status <> 'partially_paid' AND try_cast(ltv__o_taxes AS DECIMAL(18, 4)) IS NOT NULL
+    THEN CAST(try_cast(ltv__o_total AS DECIMAL(18, 4)) - CAST(ltv__o_taxes AS DECIMAL(18, 4)) AS VARCHAR) END AS ltv__net_revenue,
+  CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__o_id, ltv__order) END AS ltv__refund_of,
+  ltv__o_country AS ltv__country,
+  ltv__o_product AS ltv__product_id,
+  ltv__o_discount AS ltv__offer_id,
+  'shopify' AS ltv__store
+FROM parts
+ORDER BY ltv__line, ltv__part

@@ -1,0 +1,80 @@
+-- SPEC §3 preset `stripe` (src/ingest/presets/stripe.ts): the Dashboard's Payments export, one row per
+-- charge. Params: $currency (the report currency). Identifiers: {{rows}} the file's rows, each with
+-- ltv__line and the inputs ltv__in_<input> (wrapRowPreset.ts).
+-- Rules (the vendor's meaning, README "Sources"):
+-- - a payment is a charge whose status is paid/succeeded (or refunded, partially refunded, disputed: it
+--   was paid first) and that was captured; failed, pending, canceled or uncaptured charges carry amount 0
+--   (read and counted, no money, no cohort);
+-- - Amount Refunded > 0 on a payment becomes a second row: a refund of −refunded that refers to the charge
+--   (transaction id `<charge>/refund`), at the refund time when the export has one, else at the charge's time
+--   (a linked refund counts at its payment's time anyway, SPEC §4);
+-- - amounts: the Dashboard export writes major units (10.00 USD, 1000 JPY); a row whose created time is Unix
+--   seconds is the API/Sigma shape, whose amounts count the currency's minor unit (1000 = 10.00 USD, JPY
+--   has none: ltv_minor_unit);
+-- - Converted Amount / Converted Currency (the settlement currency) are used when that is the report
+--   currency: no exchange rate needed; Fee is in the settlement currency, so it gives proceeds there
+--   (Converted Amount − Fee), and otherwise the commission as a share of the converted amount;
+-- - times are UTC ("Created date (UTC)"): a time without an offset is read as UTC, not in the report zone;
+-- - the customer is Customer ID, else Customer Email, else the card's fingerprint (guest charges).
+-- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
+WITH r AS (
+  SELECT *,
+    regexp_full_match(coalesce(ltv__in_created, ''), '\d{9,11}') AS ltv__api_shape,
+    coalesce(lower(ltv__in_status) IN ('paid', 'succeeded', 'refunded', 'partially refunded', 'partially_refunded', 'disputed'), TRUE)
+      -- ltv_bool(NULL) is FALSE: an export without the Captured column means captured.
+      AND (ltv__in_captured IS NULL OR coalesce(ltv_bool(ltv__in_captured), TRUE)) AS ltv__paid,
+    upper(ltv__in_converted_currency) = $currency AND ltv__in_converted_amount IS NOT NULL AS ltv__converted
+  FROM {{rows}}
+),
+amounts AS (
+  SELECT *,
+    CASE WHEN ltv__api_shape THEN ltv_minor_unit(CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END)
+         ELSE CAST(1 AS DECIMAL(4, 3)) END AS ltv__unit,
+    CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END AS ltv__gross,
+    CASE
+      WHEN NOT ltv__converted THEN ltv__in_amount_refunded
+      WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
+      -- No converted refunded amount in the export: the refunded share of the converted amount.
+      WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
+        * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
+    END AS ltv__refunded
+  FROM (
+    -- "1,234.56": thousands separators, as a spreadsheet may save them, are dropped.
+    SELECT * REPLACE (
+      CASE WHEN regexp_full_match(ltv__in_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount, ',', '') ELSE ltv__in_amount END AS ltv__in_amount,
+      CASE WHEN regexp_full_match(ltv__in_amount_refunded, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount_refunded, ',', '') ELSE ltv__in_amount_refunded END AS ltv__in_amount_refunded,
+      CASE WHEN regexp_full_match(ltv__in_converted_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_converted_amount, ',', '') ELSE ltv__in_converted_amount END AS ltv__in_converted_amount)
+    FROM r
+  )
+),
+parts AS (
+  SELECT *,
+    unnest(CASE WHEN ltv__paid AND try_cast(ltv__refunded AS DECIMAL(18, 4)) > 0 THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+  FROM amounts
+)
+SELECT *,
+  coalesce(ltv__in_customer, lower(ltv__in_email), ltv__in_fingerprint) AS ltv__customer_id,
+  CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/refund' END AS ltv__transaction_id,
+  CASE
+    WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
+    WHEN regexp_matches(ltv__t, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN ltv__t
+    ELSE coalesce(strftime(try_cast(ltv__t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f') || 'Z', ltv__t)
+  END AS ltv__event_time,
+  CASE
+    -- Text that is no number stays as it is: the check quarantines it with its reason.
+    WHEN try_cast(ltv__gross AS DECIMAL(18, 4)) IS NULL THEN ltv__gross
+    WHEN NOT ltv__paid THEN '0'
+    WHEN ltv__part = 'payment' THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR)
+    ELSE coalesce(CAST(-try_cast(ltv__refunded AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR), ltv__refunded)
+  END AS ltv__amount,
+  CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END AS ltv__currency,
+  CASE WHEN ltv__part = 'payment' AND ltv__paid AND ltv__converted AND NOT ltv__api_shape AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) IS NOT NULL
+    THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) - CAST(ltv__in_fee AS DECIMAL(18, 4)) AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN ltv__part = 'payment' AND ltv__paid AND NOT ltv__converted AND NOT ltv__api_shape
+         AND try_cast(ltv__in_converted_amount AS DECIMAL(18, 4)) > 0 AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) >= 0
+    THEN CAST(round(100 * CAST(ltv__in_fee AS DECIMAL(18, 4)) / CAST(ltv__in_converted_amount AS DECIMAL(18, 4)), 4) AS VARCHAR) END AS ltv__commission_percentage,
+  CASE WHEN ltv__part = 'refund' THEN ltv__in_id END AS ltv__refund_of,
+  CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
+  ltv__in_country AS ltv__country,
+  'stripe' AS ltv__store
+FROM (SELECT *, CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)

@@ -1,0 +1,49 @@
+// `npx tsx test/bench/explorerBench.ts <reports dir> [tenant]`: the explorer in Debian's chromium over a
+// published run (e.g. the 1 M-transaction run `npm run bench -- --rows 1000000 --keep` leaves in
+// /tmp/ltv-bench/reports): times sign-in → first heatmap, then a unit change, a segmentation and a
+// filter (computed answers), each until the heatmap is drawn. Prints the figures; asserts nothing.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { createServer } from '../../src/serve/createServer.js';
+import { hashKey } from '../../src/serve/KeyStore.js';
+import { launchBrowser } from '../helpers/browser.js';
+
+const reportsDir = resolve(process.argv[2] ?? join(tmpdir(), 'ltv-bench', 'reports'));
+const tenant = process.argv[3] ?? (readdirSync(reportsDir).find((d) => !d.startsWith('.')) as string);
+const key = 'ltv_explorer_bench_key_000000001';
+const tmp = mkdtempSync(join(tmpdir(), 'ltv-explorer-bench-'));
+const keysFile = join(tmp, 'keys.json');
+writeFileSync(keysFile, JSON.stringify({ keys: [{ key_sha256: hashKey(key), tenants: [tenant], plan: 'pro', requests_per_minute: 1000 }] }));
+const server = createServer({ reportsDir, keysFile, logger: pino({ level: 'warn' }) });
+const { port } = await server.listen(0);
+const browser = await launchBrowser();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/`);
+  const drawn = async (label: string, act: () => Promise<unknown>): Promise<void> => {
+    const before = await page.getAttribute('.report', 'data-loaded').catch(() => null);
+    const t = performance.now();
+    await act();
+    await page.waitForFunction((b) => {
+      const el = document.querySelector('.report');
+      const now = el?.getAttribute('data-loaded') ?? null;
+      return el !== null && now !== null && now !== b && !el.hasAttribute('aria-busy') && el.querySelector('table.heatmap') !== null;
+    }, before, { timeout: 120_000 });
+    const cells = await page.$$eval('table.heatmap td.cell', (tds) => tds.length);
+    console.log(`${label.padEnd(44)} ${Math.round(performance.now() - t)} ms (${cells} cells drawn)`);
+  };
+  await page.fill('#api-key', key);
+  await drawn('sign-in → first heatmap (days × month)', () => page.click('button[type=submit]'));
+  await drawn('unit week (snapshot)', () => page.selectOption('#ctl-period_unit', 'week'));
+  await drawn('segmentation country (snapshot)', () => page.selectOption('#ctl-segmentation', 'country'));
+  await page.click('details.filters summary');
+  await page.waitForSelector('input[data-filter=country]', { timeout: 120_000 });
+  const first = await page.getAttribute('input[data-filter=country]', 'value');
+  await drawn(`filter country ${first} (computed)`, () => page.check(`input[data-filter=country][value="${first}"]`));
+} finally {
+  await browser.close();
+  await server.close(1000);
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,208 @@
+// SPEC §3 database inputs against the real PostgreSQL (127.0.0.1:5432, postgres, trust) and MariaDB
+// (127.0.0.1:3306, root, no password) of this machine (.ci/run starts them). Each test works in a database
+// of its own, created and dropped by the test. Credentials reach ltv only through an environment variable.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/config/AppError.js';
+import type { JobInput } from '../../src/config/jobSchema.js';
+import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+
+const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+const MY_ADMIN = 'mysql://root@127.0.0.1:3306';
+const T = '2026-02-15T00:00:00Z';
+const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }];
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A fresh PostgreSQL database with `setup` run in it; dropped after the test. Returns its URL. */
+async function pgDatabase(setup: string): Promise<string> {
+  const name = `ltv_test_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const a = new pg.Client({ connectionString: PG_ADMIN });
+    await a.connect();
+    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await a.end();
+  });
+  const db = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${name}` });
+  await db.connect();
+  await db.query(setup);
+  await db.end();
+  return `postgres://postgres:pw-never-shown-7Q@127.0.0.1:5432/${name}`;
+}
+
+/** A fresh MariaDB database with `setup` run in it (several statements); dropped after the test. */
+async function mysqlDatabase(setup: string): Promise<string> {
+  const name = `ltv_test_${randomBytes(5).toString('hex')}`;
+  const admin = await mysql.createConnection({ uri: MY_ADMIN, multipleStatements: true });
+  await admin.query(`CREATE DATABASE ${name}; USE ${name}; ${setup}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const a = await mysql.createConnection(MY_ADMIN);
+    await a.query(`DROP DATABASE IF EXISTS ${name}`);
+    await a.end();
+  });
+  return `mysql://root@127.0.0.1:3306/${name}`;
+}
+
+/** Sets an environment variable for the test only. */
+function setEnv(name: string, value: string): string {
+  process.env[name] = value;
+  cleanups.push(async () => {
+    delete process.env[name];
+  });
+  return name;
+}
+
+async function run(inputs: JobInput['inputs'], extra: Partial<JobInput> = {}) {
+  const fx = await makeFixture({});
+  cleanups.push(() => fx.cleanup());
+  const result = await runJob(fx, { inputs, matrices: MONTHLY, formats: ['json'], max_bad_row_share: 0.5, ...extra }, T);
+  const { report, dir } = await readLatest(fx);
+  const quarantine = (await readFile(`${dir}/quarantine.csv`, 'utf8')).trim().split('\n').slice(1);
+  return { result, report, quarantine };
+}
+
+async function runError(inputs: JobInput['inputs']): Promise<string> {
+  const fx = await makeFixture({});
+  cleanups.push(() => fx.cleanup());
+  const e = await runJob(fx, { inputs, matrices: MONTHLY, formats: ['json'] }, T).then(() => undefined, (err: unknown) => err);
+  expect(isAppError(e)).toBe(true);
+  return (e as Error).message;
+}
+
+// Three customers in January, T = Feb 15: p0 (10 + 20 + 30) / 3 = 20; a pays 6 more on Feb 12 → p1 22.
+// Result row 3 has no customer: quarantined as row 3 of the result.
+const ORDERS = `
+  (1, 'a', '2026-01-10 08:00:00+00', 10.00, 'USD'),
+  (2, 'b', '2026-01-11 08:00:00+00', 20.00, 'USD'),
+  (3, NULL, '2026-01-11 09:00:00+00', 5.00, 'USD'),
+  (4, 'c, "the third"', '2026-01-12 08:00:00+00', 30.00, 'USD'),
+  (5, 'a', '2026-02-12 08:00:00+00', 6.00, 'USD')`;
+const EXPECTED = { Total: [20, 22], '2026-01-01': [20, 22] };
+
+describe('PostgreSQL inputs', () => {
+  it('streams a query into the run: mapping, quarantine by result row number, quoted text, timestamptz', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE orders (id int, buyer text, paid_at timestamptz, total numeric(12, 2), cur char(3));
+      INSERT INTO orders VALUES ${ORDERS};`);
+    const env = setEnv('LTV_TEST_PG_ORDERS', url);
+    const { result, report, quarantine } = await run([{
+      query: 'SELECT id::text AS transaction_id, buyer, paid_at, total, cur AS currency FROM orders ORDER BY id;',
+      connection: `env:${env}`,
+      map: { customer_id: 'buyer', event_time: 'paid_at', amount: 'total' },
+    }]);
+    expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 1]);
+    // The input is named by job, index and masked URL; the line is the result's row number.
+    expect(quarantine).toEqual([expect.stringMatching(/^"?command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\)"?,3,customer_id is missing,default,$/)]);
+    expect(JSON.stringify(report)).not.toContain('pw-never-shown');
+  });
+
+  it('applies a preset to a query as to a file (stripe, API shape: Unix times, minor units)', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE charges (id text, created bigint, amount bigint, amount_refunded bigint, currency text, customer text, status text, captured boolean);
+      INSERT INTO charges VALUES
+        ('ch_1', 1768032000, 1000, 0, 'usd', 'cus_a', 'succeeded', true),
+        ('ch_2', 1768118400, 2000, 500, 'usd', 'cus_b', 'succeeded', true),
+        ('ch_3', 1768204800, 900, 0, 'usd', 'cus_c', 'failed', false);`);
+    const env = setEnv('LTV_TEST_PG_CHARGES', url);
+    const { report } = await run([{ query: 'SELECT * FROM charges ORDER BY id', connection: `env:${env}`, preset: 'stripe' }]);
+    // 2026-01-10/11/12 UTC: cus_a 10.00, cus_b 20.00 − 5.00 refunded (linked), cus_c failed (no cohort):
+    // January p0 = (10 + 15) / 2 = 12.50 (the Feb 10 boundary: p1 shown, nothing more) → [12.5, 12.5].
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [12.5, 12.5], '2026-01-01': [12.5, 12.5] });
+  });
+
+  it('fails with one line naming the input and the server\'s message, never the password', async () => {
+    const url = await pgDatabase('CREATE TABLE t (x int);');
+    setEnv('LTV_TEST_PG_BAD', url);
+    const badQuery = await runError([{ query: 'SELECT * FROM no_such_table', connection: 'env:LTV_TEST_PG_BAD' }]);
+    expect(badQuery).toMatch(/^command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\): the query failed: relation "no_such_table" does not exist \(42P01\)$/);
+
+    setEnv('LTV_TEST_PG_ROLE', url.replace('postgres:pw-never-shown-7Q@', 'nobody_ltv:pw-never-shown-7Q@'));
+    const auth = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_ROLE' }]);
+    expect(auth).toMatch(/authentication failed: role "nobody_ltv" does not exist$/);
+
+    const port = await closedPort();
+    setEnv('LTV_TEST_PG_DOWN', `postgres://postgres:pw-never-shown-7Q@127.0.0.1:${port}/x`);
+    const refused = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_DOWN' }]);
+    expect(refused).toBe(`command line: inputs[0] (PostgreSQL query on postgres://postgres:***@127.0.0.1:${port}/x): cannot connect to PostgreSQL: connection refused (is the server running and reachable?)`);
+
+    const missing = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_NOT_SET' }]);
+    expect(missing).toBe('command line: inputs[0].connection: the environment variable LTV_TEST_PG_NOT_SET is not set; it must hold the database URL (postgres://user:password@host:5432/db or mysql://…)');
+
+    for (const m of [badQuery, auth, refused]) expect(m).not.toContain('pw-never-shown');
+  });
+});
+
+describe('MySQL/MariaDB inputs', () => {
+  it('streams a query: DATETIME read in the report zone, TIMESTAMP as UTC, DECIMAL exact, quarantine by row number', async () => {
+    const url = await mysqlDatabase(`
+      CREATE TABLE orders (id INT, buyer VARCHAR(40), paid_at TIMESTAMP NULL, total DECIMAL(12, 2), cur CHAR(3));
+      SET time_zone = '+00:00';
+      INSERT INTO orders VALUES ${ORDERS.replaceAll('+00\'', '\'')};
+      CREATE TABLE local_orders (buyer VARCHAR(40), at DATETIME, total DECIMAL(12, 2));
+      INSERT INTO local_orders VALUES ('z', '2026-01-31 23:30:00', 7.25);`);
+    const env = setEnv('LTV_TEST_MY_ORDERS', url);
+    const { result, report, quarantine } = await run([{
+      query: 'SELECT CAST(id AS CHAR) AS transaction_id, buyer AS customer_id, paid_at AS event_time, total AS amount, cur AS currency FROM orders ORDER BY id',
+      connection: `env:${env}`,
+    }]);
+    expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 1]);
+    expect(quarantine).toEqual([expect.stringMatching(/^"?command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\)"?,3,customer_id is missing,default,$/)]);
+
+    // A DATETIME has no zone: 2026-01-31 23:30 is read in the report zone (Europe/Berlin: still January),
+    // so the customer is in the January cohort; read as UTC it would be February 1 00:30 in Berlin.
+    const local = await run(
+      [{ query: 'SELECT buyer AS customer_id, at AS event_time, total AS amount FROM local_orders', connection: `env:${env}` }],
+      { timezone: 'Europe/Berlin' },
+    );
+    expect(grid(local.report.matrices[0]!)).toEqual({ Total: [7.25, 7.25], '2026-01-01': [7.25, 7.25] });
+  });
+
+  it('fails with one line for a refused login and a bad query', async () => {
+    const url = await mysqlDatabase('CREATE TABLE t (x INT);');
+    setEnv('LTV_TEST_MY_BAD', url);
+    const badQuery = await runError([{ query: 'SELECT * FROM no_such_table', connection: 'env:LTV_TEST_MY_BAD' }]);
+    expect(badQuery).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\): the query failed: Table 'ltv_test_\w+\.no_such_table' doesn't exist \(ER_NO_SUCH_TABLE\)$/);
+
+    setEnv('LTV_TEST_MY_AUTH', url.replace('root@', 'nobody_ltv:pw-never-shown-7Q@'));
+    const auth = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_MY_AUTH' }]);
+    expect(auth).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/nobody_ltv:\*\*\*@127\.0\.0\.1:3306\/ltv_test_\w+\): authentication failed: Access denied for user 'nobody_ltv'@'[^']+' \(using password: YES\)$/);
+    expect(auth).not.toContain('pw-never-shown');
+  });
+});
+
+describe('command line', () => {
+  it('refuses a database URL as --input and points at the environment-variable form', async () => {
+    const e = await promisify(execFile)(process.execPath, ['src/cli/bin.mjs', 'run', '--input', 'postgres://u:pw-never-shown-7Q@db/x'], { encoding: 'utf8' })
+      .then(() => undefined, (err: { code: number; stderr: string }) => err);
+    expect(e?.code).toBe(1);
+    expect(e?.stderr.trim().split('\n')).toEqual([
+      'ltv: --input: database URLs are not accepted on the command line (they would show in the process list and shell history); put the URL in an environment variable and give a job file input {"query": "SELECT …", "connection": "env:DATABASE_URL"}',
+    ]);
+  });
+});
+
+/** A port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}

@@ -1,0 +1,237 @@
+// The explorer in a real browser (SPEC §10; Debian chromium + playwright-core): sign in, change unit,
+// segmentation, filters, accounting type and run, and check every heatmap cell against the answer of
+// the server's own Adapty route (§6) to the same request; markup in data shows as text; no request
+// leaves the server's origin; the page's CSP; report.html from file://.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdaptyResponse } from '../../src/report/apiTypes.js';
+import type { TenantReport } from '../../src/ltv/model.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { NEW_AS_OF, OLD_AS_OF, publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { adaptyGrid, type Fixture } from '../helpers/runFixture.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_explorer_browser_key_0001';
+const OLD_RUN = '20260215T000000Z';
+const NEW_RUN = '20260316T120000Z';
+let fx: Fixture;
+let s: TestServer;
+let browser: Browser;
+let page: Page;
+let origin: string;
+const requests: string[] = [];
+const consoleErrors: string[] = [];
+let dialogs = 0;
+
+type Grid = Record<string, number[]>;
+type Marks = Record<string, string[]>;
+
+async function api(body: object, run?: string): Promise<AdaptyResponse> {
+  const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+    method: 'POST',
+    headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', ...(run ? { 'x-ltv-run': run } : {}) },
+    body: JSON.stringify(body),
+  });
+  expect(r.status).toBe(200);
+  return r.json() as AdaptyResponse;
+}
+
+/** The heatmap as { row title: values by period } and its marks, read from the DOM. */
+async function heatmap(): Promise<{ grid: Grid; marks: Marks }> {
+  return page.$$eval('table.heatmap tbody tr', (trs) => {
+    const grid: Record<string, number[]> = {};
+    const marks: Record<string, string[]> = {};
+    for (const tr of trs) {
+      const title = tr.querySelector('th')?.textContent ?? '';
+      const cells = [...tr.querySelectorAll<HTMLElement>('td.cell')];
+      grid[title] = cells.map((td) => Number(td.dataset.value));
+      marks[title] = cells.map((td) => td.dataset.mark ?? '');
+    }
+    return { grid, marks };
+  });
+}
+
+/** Changes a control and waits for the page to draw the answer to the new request. */
+async function change(selector: string, value: string): Promise<void> {
+  const before = await page.getAttribute('.report', 'data-loaded');
+  await page.selectOption(selector, value);
+  await page.waitForFunction((b) => {
+    const el = document.querySelector('.report');
+    const now = el?.getAttribute('data-loaded') ?? null;
+    return el !== null && now !== null && now !== b && !el.hasAttribute('aria-busy');
+  }, before);
+}
+
+beforeAll(async () => {
+  fx = await publishExplorerRuns();
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }] });
+  origin = `http://127.0.0.1:${s.port}`;
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+  await fx?.cleanup();
+});
+
+describe('the explorer served by ltv serve', () => {
+  it('serves the page under a strict CSP, then signs in with the key kept out of every URL', async () => {
+    const res = await page.goto(`${origin}/`);
+    const h = res?.headers() ?? {};
+    const csp = h['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(h['x-content-type-options']).toBe('nosniff');
+    expect(h['referrer-policy']).toBe('no-referrer');
+    // An injected inline script does not run: the policy allows no inline script (and Trusted Types
+    // refuse the text assignment outright).
+    expect(await page.evaluate(() => {
+      try {
+        const el = document.createElement('script');
+        el.textContent = 'window.__injected = 1';
+        document.head.appendChild(el);
+      } catch {
+        return 'blocked';
+      }
+      return (window as unknown as { __injected?: number }).__injected === 1 ? 'ran' : 'blocked';
+    })).toBe('blocked');
+
+    await page.fill('#api-key', 'ltv_wrong_key');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.signin .error');
+    expect(await page.textContent('.signin .error')).toContain('not accepted');
+
+    const t0 = Date.now();
+    await page.fill('#api-key', KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.report[data-loaded] table.heatmap');
+    // Not an assertion: this machine is shared; the 1 M-row figure is in the README.
+    console.info(`explorer: sign-in to first heatmap ${Date.now() - t0} ms (small run)`);
+    expect(await page.evaluate(() => sessionStorage.getItem('ltv.apiKey'))).toBe(KEY);
+    expect(requests.some((u) => u.includes(KEY))).toBe(false);
+    expect(page.url()).not.toContain(KEY);
+  });
+
+  it('shows the run headline of ltv.json and the default heatmap equal to the API', async () => {
+    const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'latest', 'ltv.json'), 'utf8')) as TenantReport;
+    // 7 customers (c1…c7), first payments 2025-12-15 … 2026-03-01.
+    expect(await page.textContent('[data-figure=customers] .value')).toBe('7');
+    expect(report.summary.customers).toBe(7);
+    const body = await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'month' });
+    const { grid, marks } = await heatmap();
+    expect(grid).toEqual(adaptyGrid(body, 'revenue'));
+    // Partial marks computed in the page equal the run's own cell states (ltv.json, days × month).
+    const m = report.matrices.find((x) => x.id === 'days-month-cohort');
+    expect(m).toBeDefined();
+    expect(marks).toEqual(Object.fromEntries(m!.rows.map((r) => [r.title, r.cells.map((c) => c.state)])));
+    expect(Object.values(marks).flat()).toContain('partial');
+  });
+
+  it('follows unit, segmentation, accounting type and filters, cell for cell', async () => {
+    await change('#ctl-period_unit', 'week');
+    let body = await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'week' });
+    expect((await heatmap()).grid).toEqual(adaptyGrid(body, 'revenue'));
+
+    await change('#ctl-period_type', 'renewals');
+    await change('#ctl-segmentation', 'country');
+    body = await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'renewals', period_unit: 'week', segmentation: 'country' });
+    expect((await heatmap()).grid).toEqual(adaptyGrid(body, 'revenue'));
+
+    await page.selectOption('#ctl-accounting', 'net_revenue');
+    await page.waitForFunction(() => document.querySelector('#ctl-accounting') !== null);
+    expect((await heatmap()).grid).toEqual(adaptyGrid(body, 'net_revenue'));
+
+    // Filters: the values offered are the run's own (with their customers); DE only.
+    await page.click('details.filters summary');
+    const labels = await page.$$eval('fieldset', (fs) => fs.map((f) => f.querySelector('legend')?.textContent));
+    expect(labels).toEqual(expect.arrayContaining(['country', 'store', 'product']));
+    const before = await page.getAttribute('.report', 'data-loaded');
+    await page.check('input[data-filter=country][value=DE]');
+    await page.waitForFunction((b) => document.querySelector('.report')?.getAttribute('data-loaded') !== b, before);
+    body = await api({ filters: { date: ['2025-12-15', '2026-03-01'], country: ['DE'] }, period_type: 'renewals', period_unit: 'week', segmentation: 'country' });
+    const { grid } = await heatmap();
+    expect(grid).toEqual(adaptyGrid(body, 'net_revenue'));
+    expect(Object.keys(grid)).toEqual(['Total', 'DE']);
+  });
+
+  it('renders markup in data as text', async () => {
+    await page.uncheck('input[data-filter=country][value=DE]');
+    await change('#ctl-segmentation', 'product');
+    expect(await page.$$eval('table.heatmap th', (ths, x) => ths.some((th) => th.textContent === x), XSS)).toBe(true);
+    expect(await page.$$eval('.report img', (imgs) => imgs.length)).toBe(0);
+    const label = await page.$$eval('.check label', (ls, x) => ls.map((l) => l.textContent ?? '').find((t) => t.startsWith(x)), XSS);
+    expect(label).toBe(`${XSS} 1`);
+    // The curves' key (uPlot) shows it as text too.
+    expect(await page.$$eval('.u-legend .u-label', (ls, x) => ls.some((l) => l.textContent === x), XSS)).toBe(true);
+    expect(dialogs).toBe(0);
+  });
+
+  it('switches to an older run and answers from it', async () => {
+    await change('#ctl-run', OLD_RUN);
+    // Choosing a run resets the view's range to that run's first payments: 2025-12-15 … 2026-02-14.
+    const request = { filters: { date: ['2025-12-15', '2026-02-14'] }, period_type: 'renewals', period_unit: 'week', segmentation: 'product' };
+    const body = await api(request, OLD_RUN);
+    const latest = await api(request);
+    const { grid } = await heatmap();
+    expect(grid).toEqual(adaptyGrid(body, 'net_revenue'));
+    expect(grid).not.toEqual(adaptyGrid(latest, 'net_revenue'));
+    expect(await page.textContent('.sub')).toContain(OLD_RUN);
+    expect(new Date(OLD_AS_OF) < new Date(NEW_AS_OF)).toBe(true);
+  });
+
+  it('downloads the run files with the key in a header, not a link', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-download="ltv.csv"]')]);
+    expect(download.suggestedFilename()).toBe(`${TENANT}-${OLD_RUN}-ltv.csv`);
+    const got = await readFile((await download.path()) as string);
+    expect(got.equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, 'ltv.csv')))).toBe(true);
+  });
+
+  it('never asked another origin for anything and broke no policy', () => {
+    expect(requests.length).toBeGreaterThan(5);
+    const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
+    expect(foreign).toEqual([]);
+    expect(consoleErrors.filter((e) => /Content Security Policy|Trusted Type/i.test(e))).toEqual([]);
+  });
+});
+
+describe('report.html', () => {
+  it('opens from file:// with its data inlined, no request, and follows its controls', async () => {
+    const p = await browser.newPage({ viewport: { width: 400, height: 800 } });
+    const seen: string[] = [];
+    const errors: string[] = [];
+    p.on('request', (r) => seen.push(r.url()));
+    p.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const file = join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'report.html');
+    await p.goto(`file://${file}`);
+    await p.waitForSelector('.report[data-loaded] table.heatmap');
+    const read = (): Promise<Grid> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+    const snapshot = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-cohort.json'), 'utf8')) as AdaptyResponse;
+    expect(await read()).toEqual(adaptyGrid(snapshot, 'revenue'));
+    await p.selectOption('#ctl-segmentation', 'product');
+    await p.selectOption('#ctl-accounting', 'proceeds');
+    const byProduct = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-product.json'), 'utf8')) as AdaptyResponse;
+    expect(await read()).toEqual(adaptyGrid(byProduct, 'proceeds'));
+    expect(await p.$$eval('table.heatmap th', (ths, x) => ths.some((th) => th.textContent === x), XSS)).toBe(true);
+    expect(await p.$$eval('img', (i) => i.length)).toBe(0);
+    expect(seen).toEqual([`file://${file}`]);
+    expect(errors).toEqual([]);
+    await p.close();
+  });
+});

@@ -1,0 +1,182 @@
+// The explorer's routes over HTTP (SPEC §10): /openapi.json (linted with @readme/openapi-parser, and the
+// new routes' answers validated against it), the page and assets from the package with their security
+// headers, the tenants/runs/filter-values routes against hand counts, downloads, the Adapty route's
+// `x-ltv-run`, and the paths that must not resolve. Plus: the committed bundle matches its sources.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { validate } from '@readme/openapi-parser';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunDetail, TenantsResponse } from '../../src/explorer/explorerApi.js';
+import { publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
+import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import type { Fixture } from '../helpers/runFixture.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_explorer_routes_key_0001';
+const OTHER = 'ltv_explorer_routes_other_02';
+const OLD_RUN = '20260215T000000Z';
+const NEW_RUN = '20260316T120000Z';
+const openapiText = readFileSync(new URL('../../src/serve/openapi.json', import.meta.url), 'utf8');
+const doc = JSON.parse(openapiText) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: unknown };
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
+ajv.addFormat('date-time', (x: string) => !Number.isNaN(Date.parse(x)));
+ajv.addSchema({ $id: 'doc', components: doc.components }, 'doc');
+
+/** The answer is documented for its operation and status, and its JSON body validates. */
+function conforms(path: string, r: RawResponse): void {
+  const resp = doc.paths[path]?.get?.responses[String(r.status)];
+  expect(resp, `GET ${path} documents ${r.status}`).toBeDefined();
+  const ct = String(r.headers['content-type'] ?? '').split(';')[0] as string;
+  const media = resp?.content?.[ct];
+  expect(media, `${path} ${r.status} documents ${ct}`).toBeDefined();
+  if (ct !== 'application/json') return;
+  const validateBody = ajv.compile(JSON.parse(JSON.stringify(media?.schema).replaceAll('"#/components/', '"doc#/components/')) as object);
+  expect(validateBody(r.json()), `${path} ${r.status}: ${ajv.errorsText(validateBody.errors)}`).toBe(true);
+}
+
+let fx: Fixture;
+let s: TestServer;
+const get = (path: string, key: string | null = KEY, headers: Record<string, string> = {}): Promise<RawResponse> =>
+  httpRequest(s.port, path, { headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } });
+const T = '/api/v1/explorer/tenants';
+const R = '/api/v1/explorer/tenants/{tenant}/runs/{run}';
+const F = '/api/v1/explorer/tenants/{tenant}/runs/{run}/files/{file}';
+
+beforeAll(async () => {
+  fx = await publishExplorerRuns();
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: OTHER, tenants: ['someone-else'] }] });
+}, 180_000);
+afterAll(async () => {
+  await s?.stop();
+  await fx?.cleanup();
+});
+
+describe('the OpenAPI document', () => {
+  it('is served at /openapi.json as the file, and lints clean', async () => {
+    const r = await get('/openapi.json', null);
+    expect(r.status).toBe(200);
+    expect(r.text).toBe(openapiText);
+    const result = await validate(JSON.parse(openapiText));
+    expect(result.valid ? [] : result.errors).toEqual([]);
+    // The linter is not a formality: a response without a description is refused.
+    const broken = JSON.parse(openapiText) as typeof doc;
+    delete (broken.paths['/api/v1/explorer/tenants']?.get?.responses['200'] as { description?: string }).description;
+    expect((await validate(broken as unknown as Parameters<typeof validate>[0])).valid).toBe(false);
+  });
+});
+
+describe('page and assets', () => {
+  it('come from the package with a strict policy and the security headers on every answer', async () => {
+    const page = await get('/', null);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self';/);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    // Every script and style of the page is a same-origin path; no inline script.
+    expect([...page.text.matchAll(/<script([^>]*)>/g)].map((m) => m[1])).toEqual([' src="/assets/explorer.js" defer']);
+    const js = await get('/assets/explorer.js', null);
+    expect(js.body.equals(readFileSync(new URL('../../src/explorer/assets/explorer.js', import.meta.url)))).toBe(true);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    for (const r of [page, js, await get(T), await get(T, null)]) {
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+    }
+    expect((await get('/assets/package.json', null)).status).toBe(404);
+    expect((await get('/assets/..%2F..%2Fpackage.json', null)).status).toBe(404);
+  });
+
+  it('the committed bundle is the build of its sources', () => {
+    // Exits 1 and names the file when src/explorer/app changed without `npm run build:explorer`.
+    execFileSync(process.execPath, [new URL('../../src/explorer/buildExplorer.mjs', import.meta.url).pathname, '--check'], { stdio: 'pipe' });
+  });
+});
+
+describe('explorer JSON routes', () => {
+  it('lists the key\'s tenants with their runs, newest first, never cached', async () => {
+    const r = await get(T);
+    conforms(T, r);
+    expect(r.headers['cache-control']).toBe('private, no-store');
+    const body = r.json() as TenantsResponse;
+    expect(body.tenants.map((t) => t.id)).toEqual([TENANT]);
+    const runs = body.tenants[0]?.runs ?? [];
+    expect(runs.map((x) => [x.run_id, x.latest, x.downloads])).toEqual([
+      [NEW_RUN, true, ['ltv.csv', 'ltv.json']],
+      [OLD_RUN, false, ['ltv.csv', 'ltv.json']],
+    ]);
+    // First payments: c7 2025-12-15 … c6 2026-03-01 (latest); c5 2026-02-14 is the last before 02-15.
+    expect(runs.map((x) => x.first_payment_dates)).toEqual([{ min: '2025-12-15', max: '2026-03-01' }, { min: '2025-12-15', max: '2026-02-14' }]);
+    conforms(T, await get(T, null));
+    expect((await get(T, 'ltv_not_a_key_at_all_0000')).status).toBe(401);
+  });
+
+  it('gives a run\'s headline and the values every filter can take, counted by hand', async () => {
+    const r = await get(`/api/v1/explorer/tenants/${TENANT}/runs/latest`);
+    conforms(R, r);
+    const d = r.json() as RunDetail;
+    expect(d.run_id).toBe(NEW_RUN);
+    const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'ltv.json'), 'utf8')) as { summary: unknown };
+    expect(d.summary).toEqual(report.summary);
+    // Customers by country: c1 c2 c7 US, c3 c4 DE, c5 GB, c6 FR; most customers first, then by value.
+    expect(d.attributes.country).toEqual([{ value: 'US', customers: 3 }, { value: 'DE', customers: 2 }, { value: 'FR', customers: 1 }, { value: 'GB', customers: 1 }]);
+    // c1 c3 c6 monthly, c2 c7 annual, c4 weekly, c5 the markup ('<' sorts before 'p').
+    expect(d.attributes.product).toEqual([{ value: 'pro_monthly', customers: 3 }, { value: 'pro_annual', customers: 2 }, { value: XSS, customers: 1 }, { value: 'pro_weekly', customers: 1 }]);
+    expect(d.attributes.store_product_id).toEqual(d.attributes.product);
+    // No input column: every customer lacks it, which `unknown` matches (SPEC §6).
+    expect(d.attributes.paywall).toEqual([{ value: 'unknown', customers: 7 }]);
+    // The older run: c6 (2026-03-01) had not paid yet.
+    const old = (await get(`/api/v1/explorer/tenants/${TENANT}/runs/${OLD_RUN}`)).json() as RunDetail;
+    expect(old.attributes.country).toEqual([{ value: 'US', customers: 3 }, { value: 'DE', customers: 2 }, { value: 'GB', customers: 1 }]);
+    expect(old.summary?.customers).toBe(6);
+  });
+
+  it('answers 404 for runs and tenants that are not there or not the key\'s, whatever the path says', async () => {
+    for (const path of [
+      `/api/v1/explorer/tenants/${TENANT}/runs/20990101T000000Z`,
+      `/api/v1/explorer/tenants/${TENANT}/runs/..`,
+      `/api/v1/explorer/tenants/${TENANT}/runs/%2e%2e`,
+      `/api/v1/explorer/tenants/${TENANT}/runs/..%2F..%2F${TENANT}`,
+      `/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}/files/manifest.json`,
+      `/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}/files/ltv.xlsx`,
+      `/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}/files/..%2Fltv.csv`,
+    ]) {
+      const r = await get(path);
+      expect(r.status, path).toBe(404);
+      conforms(path.includes('/files/') ? F : R, r);
+    }
+    expect((await get(`/api/v1/explorer/tenants/${TENANT}/runs/latest`, OTHER)).status).toBe(404);
+    expect((await get(`/api/v1/explorer/tenants/${TENANT}/runs/latest/files/ltv.csv`, OTHER)).status).toBe(404);
+  });
+
+  it('downloads a run\'s file as published, as an attachment, never cached', async () => {
+    const r = await get(`/api/v1/explorer/tenants/${TENANT}/runs/${OLD_RUN}/files/ltv.csv`);
+    conforms(F, r);
+    expect(r.body.equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, 'ltv.csv')))).toBe(true);
+    expect(r.headers['content-disposition']).toBe(`attachment; filename="${TENANT}-${OLD_RUN}-ltv.csv"`);
+    expect(r.headers['cache-control']).toBe('private, no-store');
+  });
+});
+
+describe('the Adapty route with x-ltv-run', () => {
+  const post = (run?: string): Promise<RawResponse> =>
+    httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+      method: 'POST',
+      headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', ...(run ? { 'x-ltv-run': run } : {}) },
+      body: JSON.stringify({ filters: { date: ['2000-01-01', '2100-01-01'] }, period_type: 'days', period_unit: 'month', segmentation: 'country' }),
+    });
+
+  it('answers from the named run, byte for byte its snapshot; without the header from the latest', async () => {
+    const snapshot = (run: string): Promise<Buffer> => readFile(join(fx.reportsDir, TENANT, 'runs', run, 'api', 'adapty', 'days-month-country.json'));
+    expect((await post(OLD_RUN)).body.equals(await snapshot(OLD_RUN))).toBe(true);
+    expect((await post()).body.equals(await snapshot(NEW_RUN))).toBe(true);
+    expect((await post('latest')).body.equals(await snapshot(NEW_RUN))).toBe(true);
+    expect((await snapshot(OLD_RUN)).equals(await snapshot(NEW_RUN))).toBe(false);
+    const missing = await post('20990101T000000Z');
+    expect(missing.status).toBe(404);
+    expect(missing.json()).toMatchObject({ error_code: 'not_found' });
+    expect((await post('../acme')).status).toBe(404);
+  });
+});

@@ -1,0 +1,149 @@
+// SPEC §3 presets stripe, shopify, adapty, paddle on small exports written by hand from each vendor's
+// documentation (test/fixtures/presets/), with the expected cohorts computed by hand in the comments.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import type { JobInput } from '../../src/config/jobSchema.js';
+import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+
+const FIXTURES = new URL('../fixtures/presets/', import.meta.url);
+const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }];
+
+async function runPreset(files: Record<string, string>, job: Omit<JobInput, 'inputs'> & { inputs: JobInput['inputs'] }, asOf: string) {
+  const contents: Record<string, string> = {};
+  for (const [name, fixture] of Object.entries(files)) contents[name] = await readFile(new URL(fixture, FIXTURES), 'utf8');
+  const fx = await makeFixture(contents);
+  try {
+    // json only: the presets are checked on the numbers; the writers have tests of their own.
+    const result = await runJob(fx, { formats: ['json'], ...job }, asOf);
+    const { report, dir } = await readLatest(fx);
+    // quarantine.csv's data lines: file, line, reason, tenant, customer.
+    const quarantine = (await readFile(`${dir}/quarantine.csv`, 'utf8')).trim().split('\n').slice(1);
+    return { result, report, quarantine };
+  } finally {
+    await fx.cleanup();
+  }
+}
+
+describe('stripe preset', () => {
+  it('reads the Dashboard payments export: paid and captured charges, refunds linked, converted USD, fees, UTC times', async () => {
+    const { result, report } = await runPreset(
+      { 'unified_payments.csv': 'stripe_unified_payments.csv' },
+      { inputs: [{ path: 'unified_payments.csv', preset: 'stripe' }], timezone: 'America/New_York', matrices: MONTHLY },
+      '2026-03-01T00:00:00Z', // Feb 28 19:00 in New York
+    );
+    // Times are UTC: ch_..A2B at 2026-02-01 03:00 UTC is Jan 31 22:00 in New York → cus_A is in January.
+    // January: cus_A 20 (+ ch_..A3C 20 refunded in full: −20 linked, at its payment's time) = 20;
+    //   cus_B 3000 JPY converted 19.50 USD (the settlement currency is the report's: no rate needed);
+    //   cus_C 50 EUR → 54.00 USD, 10 EUR refunded → −10.80 USD: 43.20. cus_D's charge failed (amount 0,
+    //   no cohort); cus_B's uncaptured charge of Feb 25 carries nothing.
+    //   p0 = (20 + 19.50 + 43.20) / 3 = 82.70 / 3 = 27.5667 → 27.57; p1 (Feb 1 ≤ T) the same; p2 not shown.
+    // February: the guest (no Customer ID: Customer Email, lower-cased) 30.00 → p0 30; p1 (Mar 1 > T) not shown.
+    // Total p0 = (82.70 + 30) / 4 = 28.175 → 28.18; p1 only January: 27.57.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [28.18, 27.57], '2026-01-01': [27.57, 27.57], '2026-02-01': [30] });
+    // Proceeds = Converted Amount − Fee: A 19.12 (+19.12 −19.12), B 18.63, C 52.13 − 10.80/54 × 52.13 (= 10.426)
+    //   = 41.704 → January (19.12 + 18.63 + 41.704) / 3 = 79.454 / 3 = 26.4847 → 26.48; February 30 − 1.17 = 28.83;
+    //   Total p0 (79.454 + 28.83) / 4 = 27.071 → 27.07.
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [27.07, 26.48], '2026-01-01': [26.48, 26.48], '2026-02-01': [28.83] });
+    // 7 charges + 2 refund rows (ch_..A3C, ch_..C5E); nothing quarantined.
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([9, 0]);
+  });
+
+  it('reads an export with fewer columns: no Captured, no Converted Amount Refunded, thousands separators', async () => {
+    const { result, report } = await runPreset(
+      { 'payments.csv': 'stripe_payments_few_columns.csv' },
+      { inputs: [{ path: 'payments.csv', preset: 'stripe' }], matrices: MONTHLY },
+      '2026-01-20T00:00:00Z',
+    );
+    // a@x.com: 50 EUR → 54.00 USD, 10 EUR refunded → the refunded share of the converted amount 10 × 54 / 50
+    // = 10.80 → 43.20; b@x.com "1,250.00" → 1250. January p0 = (43.20 + 1250) / 2 = 646.60.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [646.6], '2026-01-01': [646.6] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 0]);
+  });
+
+  it('reads the API shape (Unix times, minor units): zero-decimal JPY and KRW, failed and test-mode charges', async () => {
+    const { report } = await runPreset(
+      { 'charges.csv': 'stripe_charges_api.csv', 'rates.csv': 'rates.csv' },
+      { inputs: [{ path: 'charges.csv', preset: 'stripe' }], rates: 'rates.csv', matrices: MONTHLY },
+      '2026-01-20T00:00:00Z',
+    );
+    // cus_X 1000 usd cents = 10.00; cus_Y 1500 JPY (no minor unit) × 0.0066 = 9.90; cus_Z 50000 KRW refunded in
+    // full: 37.50 − 37.50 = 0. ch_d failed (0), ch_e is test mode (livemode false: sandbox, excluded).
+    // January p0 = (10 + 9.90 + 0) / 3 = 19.90 / 3 = 6.633 → 6.63.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [6.63], '2026-01-01': [6.63] });
+  });
+});
+
+describe('shopify preset', () => {
+  it('reads the orders export: order fields filled per order, financial status, refunds, offsets, currencies', async () => {
+    const { result, report, quarantine } = await runPreset(
+      { 'orders_export.csv': 'shopify_orders_export.csv', 'rates.csv': 'rates.csv' },
+      { inputs: [{ path: 'orders_export.csv', preset: 'shopify' }], rates: 'rates.csv', matrices: MONTHLY },
+      '2026-02-28T12:00:00Z',
+    );
+    // January (UTC): ann #1001 Jan 5 15:00 (10:00 −05:00) 60.00, and #1003 Feb 10 14:00 = period 1: 25.00;
+    //   bob (#1002, Email lower-cased) 40.00 partially refunded 15.00 → 25.00 in period 0. #1004 voided and
+    //   #1006 pending carry 0 (cy and eve are in no cohort).
+    //   p0 = (60 + 25) / 2 = 42.50; p1 = (60 + 25 + 25) / 2 = 55.00; p2 (Mar 1 > T) not shown.
+    // February: dee #1005 at 2026-01-31 22:30 −05:00 = Feb 1 03:30 UTC, refunded in full → 0; fay #1007
+    //   50.00 EUR × 1.08 = 54.00 (three line items, one payment) → p0 (0 + 54) / 2 = 27.00.
+    // Total p0 = (85 + 54) / 4 = 34.75; p1 only January: 55.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [34.75, 55], '2026-01-01': [42.5, 55], '2026-02-01': [27] });
+    // Net = Total − Taxes: ann 55 then 23; bob 40 − 15 (the refund takes net back in proportion, 15/40 × 40) = 25;
+    //   January p0 (55 + 25) / 2 = 40, p1 (55 + 23 + 25) / 2 = 51.50; dee 0, fay 42 EUR × 1.08 = 45.36 →
+    //   February 22.68; Total p0 (80 + 45.36) / 4 = 31.34.
+    expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [31.34, 51.5], '2026-01-01': [40, 51.5], '2026-02-01': [22.68] });
+    // 10 lines (the 3 continuation lines filled, not quarantined) + 2 refund rows (#1002, #1005).
+    expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([12, 0, []]);
+  });
+});
+
+describe('adapty preset', () => {
+  it('reads the S3/GCS event export: payment, refund, trial and other events, sandbox, USD columns', async () => {
+    const { result, report, quarantine } = await runPreset(
+      { 'events.csv': 'adapty_events.csv' },
+      { inputs: [{ path: 'events.csv', preset: 'adapty' }], matrices: MONTHLY, max_bad_row_share: 0.2 },
+      '2026-02-28T12:00:00Z',
+    );
+    // January: prof-1 trial_started (0) then trial_converted Jan 10 10:00 9.99 (access_level_updated of the
+    //   same transaction carries nothing and does not replace it), subscription_renewed Feb 10 10:00 = t0 + 1
+    //   month → period 1: 9.99; prof-2 subscription_started 49.99 refunded (positive in the file) → 0.
+    //   p0 = (9.99 + 0) / 2 = 4.995 → 5.00 (half away from zero); p1 = (19.98 + 0) / 2 = 9.99.
+    // February: prof-4 12.00 USD (revenue_usd: the report is in USD). prof-3 is Sandbox, prof-5 only cancelled.
+    // Total p0 = (9.99 + 12) / 3 = 7.33; p1 January only 9.99.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [7.33, 9.99], '2026-01-01': [5, 9.99], '2026-02-01': [12] });
+    // proceeds: January p0 (6.99 + 34.99 − 34.99) / 2 = 3.495 → 3.50, p1 13.98 / 2 = 6.99; February 8.40;
+    //   Total p0 (6.99 + 8.40) / 3 = 5.13.
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [5.13, 6.99], '2026-01-01': [3.5, 6.99], '2026-02-01': [8.4] });
+    // prof-6's subscription_started has no revenue at all: quarantined at its line (header = line 1).
+    expect(result.stats.rows_quarantined).toBe(1);
+    expect(quarantine).toEqual([expect.stringMatching(/events\.csv,11,amount is missing,default,prof-6$/)]);
+  });
+});
+
+describe('paddle preset', () => {
+  it('reads the transactions and adjustments reports: completed only, lowest denomination, refunds linked', async () => {
+    const { result, report } = await runPreset(
+      { 'transactions.csv': 'paddle_transactions.csv', 'adjustments.csv': 'paddle_adjustments.csv', 'rates.csv': 'rates.csv' },
+      {
+        inputs: [{ path: 'transactions.csv', preset: 'paddle' }, { path: 'adjustments.csv', preset: 'paddle' }],
+        rates: 'rates.csv', matrices: MONTHLY,
+      },
+      '2026-02-28T12:00:00Z',
+    );
+    // Amounts in the lowest denomination: 1100 = 11.00 USD; JPY has none: 1650 JPY × 0.0066 = 10.89 USD.
+    // January: ctm_01ha 11.00 (billed Jan 5 10:00:05); its renewal billed Feb 5 10:00:05 = t0 + 1 month →
+    //   period 1: 11.00, refunded by an approved adjustment (−11.00 linked) → 0; ctm_01hb 10.89. past_due
+    //   and canceled transactions carry 0; the credit adjustment carries 0.
+    //   p0 = (11 + 10.89) / 2 = 10.945 → 10.95; p1 the same.
+    // February: ctm_01he 2400 GBP pennies = 24.00 × 1.25 = 30.00 (its refund is pending_approval: 0).
+    // Total p0 = (21.89 + 30) / 3 = 17.2967 → 17.30; p1 January only 10.95.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [17.3, 10.95], '2026-01-01': [10.95, 10.95], '2026-02-01': [30] });
+    // proceeds = total − fee: 9.95 (+ 9.95 − 9.95), 1490 JPY × 0.0066 = 9.834 → January (19.784) / 2 = 9.892 → 9.89;
+    //   February 22.50 GBP × 1.25 = 28.125 → 28.13; Total (19.784 + 28.125) / 3 = 15.9697 → 15.97.
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [15.97, 9.89], '2026-01-01': [9.89, 9.89], '2026-02-01': [28.13] });
+    // net = earnings: 8.95, 1340 JPY × 0.0066 = 8.844 → January 17.794 / 2 = 8.897 → 8.90; February 18.50 × 1.25
+    //   = 23.125 → 23.13; Total (17.794 + 23.125) / 3 = 13.6397 → 13.64.
+    expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [13.64, 8.9], '2026-01-01': [8.9, 8.9], '2026-02-01': [23.13] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([9, 0]);
+  });
+});

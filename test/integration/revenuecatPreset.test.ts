@@ -1,0 +1,62 @@
+// SPEC §3: the revenuecat preset reads RevenueCat's Scheduled Data Export v5 as RevenueCat documents it:
+// times in UTC (naive ones too), prices after full and partial refunds, commission and tax as portions of
+// the price, renewal numbers that count free trials. Values computed by hand in the comments.
+import { describe, expect, it } from 'vitest';
+import { adaptyGrid, csv, makeFixture, readAdapty, runJob } from '../helpers/runFixture.js';
+
+const HEADER = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,price_in_purchased_currency,purchase_price_in_purchased_currency,purchased_currency,commission_percentage,tax_percentage,refunded_at,renewal_number,is_trial_period,is_sandbox,product_identifier';
+// a: first payment at 23:30 UTC, naive (01:30 on the 15th in Berlin, 19:30 on the 14th in New York); its
+//    renewal partially refunded without refunded_at: price 25.4189 of a purchase price 63.5473.
+// b: a free trial (RevenueCat 1), its conversion (RevenueCat 2 → renewal 0) and a renewal (3 → 1).
+// c: fully refunded: price 0, purchase price 20, refunded_at → in the cohort, nets to 0.
+// d: partially refunded with refunded_at: price 5 of 20 → 5 stays (refunded_at does not take it back again).
+//    Its purchased currency is GBP (rates: 1 GBP = 1.2 EUR).
+const ROWS = [
+  ['a', 'a1', '2025-07-14 23:30:00', '10', '10', '10', '10', 'EUR', '0.15', '0.1597', '', '1', 'false', 'false', 'm'],
+  ['a', 'a2', '2025-08-14 23:30:00', '25.4189', '63.5473', '25.4189', '63.5473', 'EUR', '0.15', '0.1597', '', '2', 'false', 'false', 'm'],
+  ['b', 'b1', '2025-07-20 10:00:00', '0', '0', '0', '0', 'EUR', '0.15', '0.1597', '', '1', 'true', 'false', 'm'],
+  ['b', 'b2', '2025-07-27 10:00:00', '10.8322', '10.8322', '10.8322', '10.8322', 'EUR', '0.15', '0.1597', '', '2', 'false', 'false', 'm'],
+  ['b', 'b3', '2025-08-27 10:00:00', '10.8322', '10.8322', '10.8322', '10.8322', 'EUR', '0.15', '0.1597', '', '3', 'false', 'false', 'm'],
+  ['c', 'c1', '2025-07-21 08:00:00', '0', '20', '0', '20', 'EUR', '0.3', '0', '2025-07-22 00:00:00', '1', 'false', 'false', 'm'],
+  ['d', 'd1', '2025-07-25 08:00:00', '5', '20', '5', '20', 'GBP', '0.3', '0', '2025-07-26 00:00:00', '1', 'false', 'false', 'm'],
+];
+
+describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () => {
+  it('USD from price_in_usd, Europe/Berlin: UTC times, prices after refunds, portions, trials', async () => {
+    const fx = await makeFixture({ 'rc.csv': csv(HEADER, ROWS) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], timezone: 'Europe/Berlin', currency: 'USD' }, '2025-10-01T00:00:00Z');
+      const body = await readAdapty(fx, 'renewals-month-cohort.json');
+      // One cohort (July 2025), 4 customers. Renewal 0: a 10, b 10.8322, c 20 − 20, d 5 = 25.8322 / 4 = 6.46;
+      // renewal 1: + a 25.4189 + b 10.8322 = 62.0833 / 4 = 15.520825 → 15.52.
+      expect(adaptyGrid(body)).toEqual({ Total: [6.46, 15.52], '2025-07-01': [6.46, 15.52] });
+      // proceeds = price × (1 − c): r0 8.5 + 9.20737 + 0 + 3.5 = 21.20737 / 4 = 5.30;
+      // r1 + 21.606065 + 9.20737 = 52.020805 / 4 = 13.005… → 13.01.
+      expect(adaptyGrid(body, 'proceeds').Total).toEqual([5.3, 13.01]);
+      // net = price × (1 − c − t) (0.6903 for a and b): r0 6.903 + 7.47746766 + 0 + 3.5 = 17.88046766 / 4 = 4.47;
+      // r1 + 17.54666667 + 7.47746766 = 42.90460199 / 4 = 10.726… → 10.73.
+      expect(adaptyGrid(body, 'net_revenue').Total).toEqual([4.47, 10.73]);
+      // a's first payment is 01:30 on 15 July in Berlin: the day cohort is the 15th, not the 14th.
+      const days = await readAdapty(fx, 'days-day-cohort.json');
+      expect(days.revenue.data.map((r) => r.title)).toEqual(['Total', '2025-07-15', '2025-07-21', '2025-07-25', '2025-07-27']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('EUR from the purchased currency, America/New_York: the same rules, GBP converted', async () => {
+    const fx = await makeFixture({ 'rc.csv': csv(HEADER, ROWS), 'rates.csv': 'date,currency,rate\n2025-01-01,GBP,1.2\n' });
+    try {
+      await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], timezone: 'America/New_York', currency: 'EUR', rates: 'rates.csv' }, '2025-10-01T00:00:00Z');
+      const body = await readAdapty(fx, 'renewals-month-cohort.json');
+      // As in USD, but d's 5 GBP is 6 EUR: r0 10 + 10.8322 + 0 + 6 = 26.8322 / 4 = 6.70805 → 6.71;
+      // r1 + 25.4189 + 10.8322 = 63.0833 / 4 = 15.770825 → 15.77.
+      expect(adaptyGrid(body)).toEqual({ Total: [6.71, 15.77], '2025-07-01': [6.71, 15.77] });
+      // a's 23:30 UTC is 19:30 on the 14th in New York.
+      const days = await readAdapty(fx, 'days-day-cohort.json');
+      expect(days.revenue.data.map((r) => r.title)).toEqual(['Total', '2025-07-14', '2025-07-21', '2025-07-25', '2025-07-27']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});

@@ -1,0 +1,181 @@
+// SPEC §11 on `ltv serve`, wired as the CLI wires it (mountOps, mountRunRoutes): /metrics counts requests
+// by route template and status, /readyz follows the reports directory and Redis, bull-board answers only
+// with the admin key and is read-only unless LTV_BULL_BOARD_WRITE allows.
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, expect, test } from 'vitest';
+import { mountOps } from '../../src/cli/mountOps.js';
+import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
+import { loadEnv } from '../../src/config/env.js';
+import { publishFixtureRun } from '../helpers/fixtureRun.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { parseExposition, sampleValue } from '../helpers/parseExposition.js';
+import { logger, privateRedis, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { startServer } from '../helpers/startServer.js';
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+
+const KEY = 'ltv_pro_key_for_ops_tests_01';
+const ADMIN = 'admin-key-for-the-ops-tests-0123456789';
+const ADMIN_SHA = createHash('sha256').update(ADMIN).digest('hex');
+const ROUTE = '/api/external/v1/revenue/:websiteId/ltv';
+
+test('serve /metrics counts requests by route template and status, never by URL; /readyz follows the reports directory', async () => {
+  const reportsDir = join(h.dir, 'served');
+  mkdirSync(reportsDir);
+  publishFixtureRun(reportsDir, { tenant: 'acme', runId: '20260316T150000Z', marker: 7 });
+  const ops = mountOps(h.env, { reportsDir, queue: null });
+  const s = await startServer({ reportsDir, keys: [{ key: KEY, tenants: ['acme', 'nope'] }], extraRoutes: ops.routes, onRequest: ops.onRequest });
+  try {
+    const get = (path: string, headers: Record<string, string> = { 'x-api-key': KEY }) => httpRequest(s.port, path, { headers });
+    expect((await get('/api/external/v1/revenue/acme/ltv')).status).toBe(200);
+    expect((await get('/api/external/v1/revenue/acme/ltv?range=7d')).status).toBe(200);
+    expect((await get('/api/external/v1/revenue/nope/ltv')).status).toBe(404); // a key for it, but no report
+    expect((await get('/api/external/v1/revenue/acme/ltv', {})).status).toBe(401);
+    expect((await get('/no/such/path')).status).toBe(404);
+    expect((await get('/healthz', {})).status).toBe(200);
+
+    const scrape = await get('/metrics', {});
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const m = parseExposition(scrape.text);
+    // Six requests before the scrape: 2×200, 404, 401 on the Zenovay route; 404 unmatched; /healthz.
+    expect(sampleValue(m, 'ltv_http_requests_total', { route: ROUTE, method: 'GET', status: '200' })).toBe(2);
+    expect(sampleValue(m, 'ltv_http_requests_total', { route: ROUTE, method: 'GET', status: '404' })).toBe(1);
+    expect(sampleValue(m, 'ltv_http_requests_total', { route: ROUTE, method: 'GET', status: '401' })).toBe(1);
+    expect(sampleValue(m, 'ltv_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' })).toBe(1);
+    expect(sampleValue(m, 'ltv_http_requests_total', { route: '/healthz', method: 'GET', status: '200' })).toBe(1);
+    expect(sampleValue(m, 'ltv_http_request_duration_seconds_count', { route: ROUTE, method: 'GET' })).toBe(4);
+    const all = m.get('ltv_http_requests_total')!.samples;
+    expect(all.reduce((n, x) => n + x.value, 0)).toBe(6);
+    // Neither tenant nor raw path ever becomes a label value.
+    for (const f of m.values()) for (const x of f.samples) for (const v of Object.values(x.labels)) expect(v).not.toMatch(/acme|nope|no\/such/);
+    // The scrape itself is counted once it has been answered.
+    const again = parseExposition((await get('/metrics', {})).text);
+    expect(sampleValue(again, 'ltv_http_requests_total', { route: '/metrics', method: 'GET', status: '200' })).toBe(1);
+    // An odd method is one label value, not one per method a client invents.
+    await httpRequest(s.port, '/x', { method: 'PROPFIND' });
+    const odd = parseExposition((await get('/metrics', {})).text);
+    expect(sampleValue(odd, 'ltv_http_requests_total', { route: 'unmatched', method: 'other', status: '405' })).toBe(1);
+
+    expect((await get('/readyz', {})).json()).toEqual({ status: 'ready', checks: { [`reports ${reportsDir}`]: 'ok' } });
+    renameSync(reportsDir, `${reportsDir}.away`);
+    const away = await get('/readyz', {});
+    expect(away.status).toBe(503);
+    expect((away.json() as { checks: Record<string, string> }).checks[`reports ${reportsDir}`]).toMatch(/not readable \(ENOENT\)/);
+    renameSync(`${reportsDir}.away`, reportsDir);
+    expect((await get('/readyz', {})).status).toBe(200);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('serve /readyz turns unready when Redis stops and ready again when it is back', async () => {
+  const redis = await privateRedis(h.dir);
+  await redis.start();
+  const env = loadEnv({ ...h.vars, REDIS_URL: redis.url, LTV_ADMIN_KEY_SHA256: ADMIN_SHA, LTV_READY_TIMEOUT_MS: '300' });
+  const runs = mountRunRoutes(env, h.jobsDir, logger);
+  const reportsDir = join(h.dir, 'served');
+  mkdirSync(reportsDir);
+  const ops = mountOps(env, { reportsDir, queue: runs.queue });
+  const s = await startServer({ reportsDir, extraRoutes: [...ops.routes, ...runs.routes], mounts: runs.mounts, onRequest: ops.onRequest });
+  try {
+    await waitFor('ready', async () => (await httpRequest(s.port, '/readyz')).status === 200);
+    await redis.stop();
+    const down = await waitFor('unready', async () => {
+      const r = await httpRequest(s.port, '/readyz');
+      return r.status === 503 ? r : undefined;
+    });
+    const checks = (down.json() as { checks: Record<string, string> }).checks;
+    expect(checks.redis).not.toBe('ok');
+    expect(checks[`reports ${reportsDir}`]).toBe('ok');
+    expect((await httpRequest(s.port, '/healthz')).status).toBe(200);
+    await redis.start();
+    await waitFor('ready again', async () => (await httpRequest(s.port, '/readyz')).status === 200, 20_000);
+  } finally {
+    await s.stop();
+    await runs.queue.close();
+    await redis.stop();
+  }
+});
+
+test('bull-board answers only with the admin key (header or sign-in cookie), read-only unless LTV_BULL_BOARD_WRITE', async () => {
+  const env = loadEnv({ ...h.vars, LTV_ADMIN_KEY_SHA256: ADMIN_SHA });
+  const runs = mountRunRoutes(env, h.jobsDir, logger);
+  const s = await startServer({ extraRoutes: runs.routes, mounts: runs.mounts });
+  const req = (path: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}) => httpRequest(s.port, `/admin/queues${path}`, o);
+  const bearer = { authorization: `Bearer ${ADMIN}` };
+  try {
+    const waiting = await runs.queue.add('example', { file: 'example.json', source: 'cli' });
+
+    // Without the key: a browser is sent to the sign-in form, a script gets 401; a wrong key is a 401 too.
+    const page = await req('/', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.location).toBe('/admin/queues/login');
+    expect((await req('/api/queues')).status).toBe(401);
+    expect((await req('/api/queues', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await req('/static/images/logo.svg')).status).toBe(401);
+    expect((await req('/api/queues', { headers: { 'x-admin-key': ADMIN } })).status).toBe(200);
+
+    // With it: the board's page (its base is the mount), its assets and its API.
+    const html = await req('/', { headers: bearer });
+    expect(html.status).toBe(200);
+    expect(html.text).toContain('<base href="/admin/queues/" />');
+    expect(html.text).not.toContain('<%');
+    const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html.text)?.[1];
+    expect(script).toBeDefined();
+    const js = await req(`/${script}`, { headers: bearer });
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await req('/static/../../package.json', { headers: bearer })).status).toBe(404);
+    const list = await req('/api/queues?activeQueue=runs&status=waiting&page=1', { headers: bearer });
+    expect(list.status).toBe(200);
+    const queues = (list.json() as { queues: { name: string; readOnlyMode: boolean; counts: Record<string, number>; jobs: { id: string }[] }[] }).queues;
+    expect(queues.map((q) => [q.name, q.readOnlyMode, q.counts.waiting])).toEqual([['runs', true, 1]]);
+    expect(queues[0]!.jobs.map((j) => j.id)).toEqual([waiting.id]);
+
+    // Read-only: no removal, no retry.
+    expect((await req(`/api/queues/runs/${waiting.id}/clean`, { method: 'PUT', headers: bearer })).status).toBe(405);
+    expect((await req('/api/queues/runs/retry/failed', { method: 'PUT', headers: bearer })).status).toBe(405);
+    expect(await runs.queue.getJobState(waiting.id!)).toBe('waiting');
+
+    // A browser signs in once; the cookie holds a session token, never the key.
+    const wrong = await req('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=nope' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    const signIn = await req('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `key=${encodeURIComponent(ADMIN)}` });
+    expect(signIn.status).toBe(303);
+    const setCookie = String(signIn.headers['set-cookie']);
+    expect(setCookie).toMatch(/^ltv_admin=[A-Za-z0-9_-]{43}; Path=\/admin\/queues; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain(ADMIN);
+    const cookie = { cookie: setCookie.split(';')[0]! };
+    expect((await req('/api/queues', { headers: cookie })).status).toBe(200);
+    // A write carried by the cookie from another site is refused before anything else.
+    expect((await req(`/api/queues/runs/${waiting.id}/clean`, { method: 'PUT', headers: { ...cookie, 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    const out = await req('/logout', { method: 'POST', headers: cookie });
+    expect(out.status).toBe(303);
+    expect(String(out.headers['set-cookie'])).toMatch(/^ltv_admin=; Path=\/admin\/queues; Max-Age=0/);
+    expect((await req('/api/queues', { headers: cookie })).status).toBe(401);
+  } finally {
+    await s.stop();
+    await runs.queue.close();
+  }
+
+  // With LTV_BULL_BOARD_WRITE=1 the same call removes the run.
+  const writable = mountRunRoutes(loadEnv({ ...h.vars, LTV_ADMIN_KEY_SHA256: ADMIN_SHA, LTV_BULL_BOARD_WRITE: '1' }), h.jobsDir, logger);
+  const s2 = await startServer({ extraRoutes: writable.routes, mounts: writable.mounts });
+  try {
+    const job = await writable.queue.add('example', { file: 'example.json', source: 'cli' });
+    const del = await httpRequest(s2.port, `/admin/queues/api/queues/runs/${job.id}/clean`, { method: 'PUT', headers: bearer });
+    expect(del.status).toBe(204);
+    expect(await writable.queue.getJobState(job.id!)).toBe('unknown');
+  } finally {
+    await s2.stop();
+    await writable.queue.close();
+  }
+});

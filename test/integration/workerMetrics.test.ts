@@ -1,0 +1,145 @@
+// SPEC §11 on the worker: /metrics, /healthz and /readyz on LTV_METRICS_PORT after real runs, parsed with a
+// strict exposition parser; a fresh worker learns the last publication from the reports directory and the
+// last failure from Redis; /readyz follows a (private) Redis going away and coming back.
+import { lstat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeEach, expect, test } from 'vitest';
+import { enqueueRun } from '../../src/queue/enqueueRun.js';
+import type { WorkerRuntime } from '../../src/queue/startWorker.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { parseExposition, sampleValue, type Family } from '../helpers/parseExposition.js';
+import { privateRedis, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+
+const OPS = { LTV_METRICS_PORT: '0', LTV_METRICS_HOST: '127.0.0.1', LTV_READY_TIMEOUT_MS: '300' };
+
+async function scrape(w: WorkerRuntime): Promise<Map<string, Family>> {
+  const addr = await w.ops.address;
+  const r = await httpRequest(addr!.port, '/metrics');
+  expect(r.status).toBe(200);
+  expect(r.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parseExposition(r.text);
+}
+
+// Five data lines: t1 twice (the later one is a duplicate), one amount that is not a number (quarantined).
+// rows read 5, quarantined 1, duplicates 1.
+const CSV = [
+  'customer_id,event_time,amount,transaction_id',
+  'c1,2026-01-05T10:00:00Z,9.99,t1',
+  'c2,2026-01-06T10:00:00Z,19.99,t2',
+  'c1,2026-01-05T10:00:00Z,9.99,t1',
+  'c3,2026-01-07T10:00:00Z,not-a-number,t3',
+  'c1,2026-02-05T10:00:00Z,9.99,t4',
+  '',
+].join('\n');
+
+test('worker /metrics after a published and a failed run; a restarted worker still knows both times', async () => {
+  await h.writeJob('nightly', { schedule: { cron: '0 6 * * 1-5', timezone: 'UTC' }, max_bad_row_share: 0.5 }, CSV);
+  // Every row lacks an amount: the share of bad rows (1.0) fails the run for good (a data error).
+  await h.writeJob('broken', {}, 'customer_id,event_time,amount\nc1,2026-01-05T10:00:00Z,x\n');
+  const w = h.worker(OPS);
+  await w.ready;
+  const q = h.queue();
+  const events = await h.events();
+
+  const before = Date.now();
+  const ok = await enqueueRun(q, h.jobsDir, 'nightly', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
+  await ok.queued.waitUntilFinished(events);
+  const bad = await enqueueRun(q, h.jobsDir, 'broken', { source: 'cli' });
+  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/rows \(100\.00 %\) are bad/);
+  const failedJob = await q.getJob(bad.id);
+  // The worker's own 'failed' listener may run after QueueEvents told the test: wait until it counted.
+  let m = await waitFor('both runs counted', async () => {
+    const f = await scrape(w);
+    return sampleValue(f, 'ltv_runs_total', { ltv_job: 'broken', outcome: 'failed' }) === 1 ? f : undefined;
+  });
+
+  expect(sampleValue(m, 'ltv_runs_total', { ltv_job: 'nightly', outcome: 'published' })).toBe(1);
+  expect(sampleValue(m, 'ltv_input_rows_total', { ltv_job: 'nightly' })).toBe(5);
+  expect(sampleValue(m, 'ltv_quarantined_rows_total', { ltv_job: 'nightly' })).toBe(1);
+  expect(sampleValue(m, 'ltv_duplicate_rows_total', { ltv_job: 'nightly' })).toBe(1);
+  expect(sampleValue(m, 'ltv_run_duration_seconds_count', { ltv_job: 'nightly', outcome: 'published' })).toBe(1);
+  for (const stage of ['ingest', 'compute', 'render', 'publish']) {
+    expect(sampleValue(m, 'ltv_run_stage_duration_seconds_count', { stage }), stage).toBe(1);
+  }
+  // The job has no email block: no notify stage, no email counted.
+  expect(sampleValue(m, 'ltv_run_stage_duration_seconds_count', { stage: 'notify' })).toBeUndefined();
+  expect(m.get('ltv_emails_total')?.samples).toEqual([]);
+
+  // Published: the moment `latest` was switched, read here from the file system directly.
+  const publishedS = (await lstat(join(h.reportsDir, 'nightly', 'latest'))).mtimeMs / 1000;
+  expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 3);
+  expect(publishedS * 1000).toBeGreaterThanOrEqual(before - 1000);
+  expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'broken' })).toBeUndefined();
+  expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'broken' })).toBe(failedJob!.finishedOn! / 1000);
+  expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' })).toBeUndefined();
+  // Mon-Fri at 06:00: the longest gap is Friday to Monday, 3 days.
+  expect(sampleValue(m, 'ltv_job_schedule_interval_seconds', { ltv_job: 'nightly' })).toBe(3 * 86_400);
+  expect(sampleValue(m, 'ltv_job_schedule_interval_seconds', { ltv_job: 'broken' })).toBeUndefined();
+  expect(sampleValue(m, 'ltv_job_max_bad_row_share', { ltv_job: 'nightly' })).toBe(0.5);
+  expect(sampleValue(m, 'ltv_job_max_bad_row_share', { ltv_job: 'broken' })).toBe(0.01);
+  // The queue: two finished runs, one failed, the scheduler's next firing delayed.
+  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'completed' })).toBe(1);
+  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'failed' })).toBe(1);
+  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'delayed' })).toBe(1);
+  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'active' })).toBe(0);
+  // No tenant id anywhere in the labels (the tenants are named after the jobs here, so check the values).
+  for (const f of m.values()) for (const s of f.samples) expect(Object.keys(s.labels)).not.toContain('tenant');
+
+  const port = (await w.ops.address)!.port;
+  expect((await httpRequest(port, '/healthz')).status).toBe(200);
+  const ready = await httpRequest(port, '/readyz');
+  expect(ready.status).toBe(200);
+  expect(ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', [`reports ${h.reportsDir}`]: 'ok' } });
+  expect((await httpRequest(port, '/nope')).status).toBe(404);
+  expect((await httpRequest(port, '/metrics', { method: 'POST' })).status).toBe(405);
+  await w.close(1_000);
+
+  // A fresh worker: counters start at zero, but both times are known again (reports directory, Redis).
+  const w2 = h.worker(OPS);
+  await w2.ready;
+  m = await scrape(w2);
+  expect(sampleValue(m, 'ltv_runs_total', { ltv_job: 'nightly', outcome: 'published' })).toBeUndefined();
+  expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 3);
+  expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'broken' })).toBe(failedJob!.finishedOn! / 1000);
+  await w2.close(1_000);
+  await q.close();
+  await events.close();
+});
+
+test('/readyz turns unready when Redis stops and ready again when it is back', async () => {
+  await mkdir(h.reportsDir, { recursive: true });
+  const redis = await privateRedis(h.dir);
+  await redis.start();
+  const w = h.worker({ ...OPS, REDIS_URL: redis.url });
+  try {
+    await w.ready;
+    const port = (await w.ops.address)!.port;
+    expect((await httpRequest(port, '/readyz')).status).toBe(200);
+
+    await redis.stop();
+    const down = await waitFor('unready', async () => {
+      const r = await httpRequest(port, '/readyz');
+      return r.status === 503 ? r : undefined;
+    });
+    const body = down.json() as { status: string; checks: Record<string, string> };
+    expect(body.status).toBe('not ready');
+    expect(body.checks.redis).not.toBe('ok');
+    expect(body.checks[`reports ${h.reportsDir}`]).toBe('ok');
+    // Alive all the same, and the scrape still answers (without the queue depth it cannot read).
+    expect((await httpRequest(port, '/healthz')).status).toBe(200);
+    const m = parseExposition((await httpRequest(port, '/metrics')).text);
+    expect(sampleValue(m, 'ltv_queue_jobs', { state: 'waiting' })).toBeUndefined();
+
+    await redis.start();
+    await waitFor('ready again', async () => (await httpRequest(port, '/readyz')).status === 200, 20_000);
+  } finally {
+    await w.close(1_000);
+    await redis.stop();
+  }
+});

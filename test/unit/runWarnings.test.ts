@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import type { MatrixSpec } from '../../src/ltv/model.js';
+import { addUnit, staleAsOfWarning } from '../../src/ltv/runWarnings.js';
+
+const spec = (period_unit: MatrixSpec['period_unit'], period_type: MatrixSpec['period_type'] = 'days'): MatrixSpec => ({ period_type, period_unit, segmentation: 'cohort' });
+
+describe('staleAsOfWarning', () => {
+  it('warns once T is more than one smallest matrix unit after the newest transaction', () => {
+    const newest = '2026-02-10T10:00:00.000Z';
+    // Weekly and monthly matrices: the week counts. Feb 10 10:00 + 7 days = Feb 17 10:00.
+    const both = [spec('month'), spec('week')];
+    expect(staleAsOfWarning(newest, new Date('2026-02-17T10:00:00Z'), both)).toBeNull();
+    expect(staleAsOfWarning(newest, new Date('2026-02-17T10:00:01Z'), both)?.message).toContain('more than one week');
+    // Monthly (and renewals by month) only: Feb 10 + 1 month = Mar 10.
+    const monthly = [spec('month'), spec('month', 'renewals')];
+    expect(staleAsOfWarning(newest, new Date('2026-03-10T10:00:00Z'), monthly)).toBeNull();
+    const w = staleAsOfWarning(newest, new Date('2041-03-16T00:00:00Z'), monthly);
+    expect(w?.code).toBe('stale_as_of');
+    // Feb 10 2026 → Mar 16 2041: 15 years (5513 days / 365.25 = 15.09).
+    expect(w?.message).toMatch(/^the newest transaction \(2026-02-10\) is 15 years before the as-of time \(2041-03-16\), more than one month: .* --as-of 2026-02-11T00:00:00Z/);
+    expect(staleAsOfWarning(null, new Date('2041-03-16T00:00:00Z'), monthly)).toBeNull();
+  });
+
+  it('adds months on the calendar, month ends clamped', () => {
+    expect(addUnit(new Date('2026-01-31T10:00:00Z'), 'month').toISOString()).toBe('2026-02-28T10:00:00.000Z');
+    expect(addUnit(new Date('2025-11-30T00:00:00Z'), 'quarter').toISOString()).toBe('2026-02-28T00:00:00.000Z');
+    expect(addUnit(new Date('2024-02-29T00:00:00Z'), 'year').toISOString()).toBe('2025-02-28T00:00:00.000Z');
+  });
+});
