@@ -10,7 +10,8 @@ import { badRowShareError, badRowShareExceeded, checkRows } from './ingest/check
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
-import { buildFacts } from './ltv/buildFacts.js';
+import { buildFacts, dropMovements } from './ltv/buildFacts.js';
+import { forecastTenant } from './forecast/forecastTenant.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
@@ -20,6 +21,7 @@ import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
+import { renderForecastChart } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
 import { writeReportHtml } from './report/writeReportHtml.js';
@@ -191,7 +193,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     // statements ~0.5 s faster together).
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
     const local = await asOfWall(wh, asOf.toISOString());
-    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files));
+    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files), job.forecast.model !== 'off');
     const warnings = [staleAsOfWarning(newestTransactionAt, asOf, job.matrices)].filter((w): w is RunWarning => w !== null);
     for (const w of warnings) log.warn({ code: w.code }, w.message);
     const tenants = [...check.tenants];
@@ -225,6 +227,15 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         newest_transaction_at: newestTransactionAt,
         warnings,
       };
+      // SPEC §9: predicted LTV, from this tenant's tables (src/forecast/README.md).
+      if (job.forecast.model !== 'off') {
+        const f0 = Date.now();
+        report.forecast = await forecastTenant(wh, {
+          asOf, settings: job.forecast, monthly: comp.matrices.get('days-month-cohort')!,
+          subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
+        });
+        log.info({ stage: 'forecast', ms: Date.now() - f0, model: report.forecast.model, replicates: report.forecast.bootstrap.replicates }, 'forecast done');
+      }
       if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
@@ -232,6 +243,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         await wh.run(`COPY (${loadSql('13_published_facts')}) TO ${quoteLiteral(join(dir, RUN_FILES.facts))} (FORMAT parquet, COMPRESSION zstd)`);
         await wh.run(`COPY (SELECT * EXCLUDE (attr_id) FROM customers) TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
         await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
+        if (report.forecast) await writeFile(join(dir, RUN_FILES.forecast), JSON.stringify(report.forecast));
         await writeSnapshots({
           dir, matrices: comp.matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: comp.summary,
           currency: job.currency, asOf: asOf.toISOString(), asOfLocal: local,
@@ -242,13 +254,16 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         // The chart is published beside the workbook and embedded in it (and in the email).
         const chartPng = await renderChart(report);
         await writeFile(join(dir, RUN_FILES.chart), chartPng);
+        const forecastPng = report.forecast ? await renderForecastChart(report) : undefined;
+        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
         if (job.formats.includes('xlsx')) {
-          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine });
+          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
         await writeReportHtml(report, comp.matrices.values(), join(dir, RUN_FILES.report));
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
     }
+    if (job.forecast.model !== 'off') await dropMovements(wh);
     // Matrices are computed tenant by tenant inside the render loop: count them as compute, not render.
     timings.compute = (timings.compute ?? 0) + computeMs;
     leave('render', { tenants: tenants.length, matrices_ms: computeMs });

@@ -43,6 +43,15 @@ const DESCRIPTIONS: Record<string, string> = {
   'duckdb.threads': 'DuckDB threads per run.',
   'duckdb.memory_limit': 'DuckDB memory limit per run, e.g. "2GB" or "50%"; DuckDB advises 50-60 % of RAM.',
   'duckdb.temp_directory': 'Where DuckDB spills when the memory limit is reached.',
+  forecast: 'Predicted LTV (SPEC §9): model, horizon, interval and backtest of the forecast; model "off" turns it off.',
+  'forecast.model': '"auto" (sBG when renewal numbers or durations are present, else BG/NBD + Gamma-Gamma), "sbg", "bgnbd" or "off".',
+  'forecast.horizon_months': 'Months of life to predict cumulative LTV for (1..120).',
+  'forecast.interval': 'Central probability of the bootstrap interval, e.g. 0.8 for 10 %..90 %.',
+  'forecast.replicates': 'Bootstrap replicates wanted; fits that cost too much use fewer and the report says so. 0: no interval.',
+  'forecast.seed': 'Seed of the bootstrap\'s random numbers: the same run gives the same intervals.',
+  'forecast.holdout_days': 'Backtest holdout in days: refit on the data up to T minus this and compare with T. Default: the newest quarter of the history.',
+  'forecast.min_cohort_customers': 'A monthly cohort with fewer customers gets no forecast.',
+  'forecast.min_group_customers': 'An sBG group (cohort, or cohort and duration) with fewer customers uses the pooled fit.',
 };
 
 type Node = { description?: string; properties?: Record<string, Node>; items?: Node; [k: string]: unknown };

@@ -106,6 +106,26 @@ export const EmailSchema = z.strictObject({
   link_base_url: z.string().url().optional(),
 });
 
+/** SPEC §9 forecasts (src/forecast/README.md). */
+export const ForecastSchema = z.strictObject({
+  /** `auto`: sBG when the inputs carry renewal numbers or durations, else BG/NBD + Gamma-Gamma. */
+  model: z.enum(['auto', 'sbg', 'bgnbd', 'off']).default('auto'),
+  horizon_months: z.number().int().min(1).max(120).default(24),
+  /** Central probability of the bootstrap interval. */
+  interval: z.number().gt(0).lt(1).default(0.8),
+  /** Bootstrap replicates wanted (fewer when a fit costs too much; the report says so). 0: no interval. */
+  replicates: z.number().int().min(0).max(1000).default(100),
+  /** Seed of the bootstrap's Mersenne Twister: the same run gives the same intervals. */
+  seed: z.number().int().min(0).max(4294967295).default(17),
+  /** The backtest's holdout h in days (default: the newest quarter of the observed history). */
+  holdout_days: z.number().int().min(1).optional(),
+  /** A cohort with fewer customers gets no forecast. */
+  min_cohort_customers: z.number().int().min(1).default(20),
+  /** An sBG group (cohort, cohort × duration) with fewer customers uses the pooled fit. */
+  min_group_customers: z.number().int().min(1).default(100),
+});
+export type ForecastSettings = z.infer<typeof ForecastSchema>;
+
 export const JobSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
@@ -138,6 +158,7 @@ export const JobSchema = z.strictObject({
       temp_directory: z.string().optional(),
     })
     .default({}),
+  forecast: ForecastSchema.prefault({}),
 });
 export type JobInput = z.input<typeof JobSchema>;
 export type Job = z.infer<typeof JobSchema> & {

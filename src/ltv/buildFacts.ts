@@ -19,6 +19,8 @@ export async function buildFacts(
   check: { rows: number; quarantined: number },
   columns: CheckedColumns,
   revenuecatFiles: readonly number[] = [],
+  /** Keep the movements view (and its tables) for the forecast (SPEC §9); the caller drops them (dropMovements). */
+  keepMovements = false,
 ): Promise<RunStats & { newest_transaction_at: string | null }> {
   const params = { as_of: asOf.toISOString() };
   const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
@@ -87,9 +89,7 @@ export async function buildFacts(
      LEFT JOIN customers_all c USING (tenant_id, customer_id)`,
   );
   // Free what the matrices never read (a large run would otherwise hold every stage at once).
-  await wh.run('DROP VIEW movements');
-  await wh.run('DROP TABLE refund_movements');
-  await wh.run('DROP TABLE payments');
+  if (!keepMovements) await dropMovements(wh);
   return {
     rows_read: check.rows,
     rows_quarantined: check.quarantined,
@@ -104,4 +104,10 @@ export async function buildFacts(
     // For the stale-as-of warning (runWarnings.ts); not a count, so the pipeline keeps it out of stats.
     newest_transaction_at: d?.newest_ms == null ? null : new Date(d.newest_ms).toISOString(),
   };
+}
+
+export async function dropMovements(wh: Warehouse): Promise<void> {
+  await wh.run('DROP VIEW IF EXISTS movements');
+  await wh.run('DROP TABLE IF EXISTS refund_movements');
+  await wh.run('DROP TABLE IF EXISTS payments');
 }

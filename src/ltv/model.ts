@@ -146,6 +146,8 @@ export interface TenantReport {
    *  reports written before it was recorded. */
   newest_transaction_at?: string | null;
   warnings?: RunWarning[];
+  /** SPEC §9 predicted LTV; absent when the job turns forecasts off. */
+  forecast?: Forecast;
 }
 
 export function matrixId(spec: MatrixSpec): string {
@@ -184,4 +186,92 @@ export interface LtvFilters {
   /** Inclusive local dates (report time zone) of the customers' first payment, YYYY-MM-DD. */
   date?: readonly [string, string];
   attributes?: Partial<Record<FilterKey, readonly string[]>>;
+}
+
+// SPEC §9 forecasts (src/forecast/README.md). Predicted cells live beside the realized matrices, never in
+// them: a realized cell is never mixed up with a predicted one.
+export type ForecastModel = 'sbg' | 'bgnbd';
+
+export interface MoneyTriple {
+  revenue: number;
+  proceeds: number;
+  net_revenue: number;
+}
+
+/** A predicted cumulative LTV per customer at `period` (months of life, `days-month-cohort`), with its interval. */
+export interface PredictedCell extends MoneyTriple {
+  period: number;
+  state: 'predicted';
+  /** The row's customers (every customer of the cohort: the denominator). */
+  customers: number;
+  lower: MoneyTriple;
+  upper: MoneyTriple;
+}
+
+export interface ForecastRow {
+  type: 'total' | 'cohort';
+  /** "Total" or the monthly cohort's first day (YYYY-MM-DD), as in the `days-month-cohort` matrix. */
+  title: string;
+  customers: number;
+  /** Which fit predicts this cohort (a ForecastFit.group); null when there is no forecast. */
+  fit: string | null;
+  /** Periods after the last complete one, up to the horizon. Empty when there is no forecast. */
+  cells: PredictedCell[];
+  /** Why this cohort has no forecast (or why it uses the pooled fit); absent otherwise. */
+  note?: string;
+}
+
+export interface ForecastFit {
+  /** `pooled`, `cohort <date>`, `cohort <date> × duration <d>`, `bgnbd`, `gamma-gamma`. */
+  group: string;
+  model: ForecastModel | 'gamma-gamma';
+  params: Record<string, number>;
+  log_likelihood: number | null;
+  customers: number;
+  converged: boolean;
+  message: string;
+  evaluations: number;
+}
+
+export interface BacktestCohort {
+  title: string;
+  customers: number;
+  /** Predicted (from the data up to the cutoff) and realized cumulative LTV per customer (revenue) at T. */
+  predicted: number;
+  realized: number;
+  /** (predicted − realized) / realized; null when realized is 0. */
+  error: number | null;
+}
+
+export interface Backtest {
+  /** T − h, ISO 8601 UTC. */
+  cutoff: string;
+  holdout_days: number;
+  model: ForecastModel;
+  cohorts: BacktestCohort[];
+  /** Customer-weighted mean of |error| and of error over the cohorts; null without a comparable cohort. */
+  mape: number | null;
+  bias: number | null;
+  /** Why there is no backtest, or what limits it. */
+  note?: string;
+}
+
+export interface Forecast {
+  /** The model used; null when none could be fitted (see `reason`). */
+  model: ForecastModel | null;
+  chosen_by: 'job' | 'auto';
+  /** Why this model (auto), or why no forecast. */
+  reason: string;
+  /** The matrix whose cohorts are predicted. */
+  matrix: 'days-month-cohort';
+  horizon_months: number;
+  interval: number;
+  bootstrap: { replicates: number; requested: number; seed: number; note?: string };
+  thresholds: { min_cohort_customers: number; min_group_customers: number };
+  fits: ForecastFit[];
+  /** Total first, then cohorts oldest first (every cohort of the matrix, with or without a forecast). */
+  rows: ForecastRow[];
+  backtest: Backtest | null;
+  /** The Total row's predicted LTV at 12 months (period 11), or at the horizon when month 12 is realized everywhere. */
+  headline: PredictedCell | null;
 }

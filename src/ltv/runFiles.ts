@@ -10,10 +10,14 @@ export const RUN_FILES = {
   chart: 'ltv.png',
   /** The self-contained explorer page of the run (SPEC §10, writeReportHtml.ts). */
   report: 'report.html',
+  /** SPEC §9 fan chart: the forecast with its interval (absent when forecasts are off). */
+  forecastChart: 'forecast.png',
   quarantine: 'quarantine.csv',
   /** Data the endpoint queries read-only for filtered Adapty requests (the run's own SQL runs over them). */
   facts: 'data/facts.parquet',
   customers: 'data/customers.parquet',
+  /** The forecast (SPEC §9) the endpoint adds to Adapty answers asking for `prediction_months`. */
+  forecast: 'data/forecast.json',
 } as const;
 
 /**

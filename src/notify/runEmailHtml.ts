@@ -4,6 +4,7 @@
 // colours given as bgcolor too, with fixed-width tables for Outlook inside conditional comments. On a
 // 400 px screen the figure cards stack two by two, the heatmap scrolls inside its own box and the chart
 // scales; the page itself never scrolls sideways (test/integration/emailBrowser.test.ts).
+import { forecastLine } from './forecastLine.js';
 import { escapeHtml } from './escapeHtml.js';
 import { formatBytes } from './formatBytes.js';
 import { formatChange } from './formatChange.js';
@@ -124,6 +125,7 @@ export function runEmailHtml(c: RunEmailContent): string {
     warnings.join('') +
     tilesBlock +
     changeNote +
+    (forecastLine(r) ? block(`<div style="font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r)!)}</div>`, 8) : '') +
     block(`<div style="font-size:13px;color:#1a1a1a;">${fees}</div><div style="font-size:12px;${MUTED}margin-top:4px;">${escapeHtml(inputLine(r))}</div>`, 8) +
     heatmapSection +
     chartSection +

@@ -1,5 +1,6 @@
 // The plain-text part: what a text-only client, a screen reader or a notification preview shows. It
 // reads on its own: the figures, a narrow heatmap, and where the full report is.
+import { forecastLine } from './forecastLine.js';
 import { periodAxisTitle } from '../report/periodLabel.js';
 import { MOSTLY_COMPLETE } from '../report/completeness.js';
 import { formatBytes } from './formatBytes.js';
@@ -34,6 +35,7 @@ export function runEmailText(c: RunEmailContent): string {
       ? [`Proceeds:                ${money(s.proceeds, '')} (after store commission)`, `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`]
       : ['Proceeds, net revenue:   equal to revenue (no commission or tax data in the inputs)']),
     ...(c.previous ? ['', `[…]: change since the previous run, as of ${c.previous.asOfLocal} (run ${c.previous.run_id}).`] : []),
+    ...(forecastLine(r) ? [forecastLine(r)!] : []),
     '',
     inputLine(r),
   ];

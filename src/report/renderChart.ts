@@ -339,7 +339,7 @@ function escapeXml(s: string): string {
 let renderer: Promise<Uint8Array[]> | undefined;
 
 /** The wasm module may be initialised only once per process; fonts are read once with it. */
-function loadRenderer(): Promise<Uint8Array[]> {
+export function loadRenderer(): Promise<Uint8Array[]> {
   renderer ??= (async () => {
     const require = createRequire(import.meta.url);
     await initWasm(await readFile(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));

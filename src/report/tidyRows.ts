@@ -3,6 +3,7 @@
 // one contract; add columns only at the end.
 import { completeCustomers } from '../ltv/cellRuns.js';
 import { ACCOUNTING_TYPES, type AccountingType, type CellState, type TenantReport } from '../ltv/model.js';
+import { forecastTidyRows } from './forecastTidyRows.js';
 
 export const TIDY_COLUMNS = [
   'tenant',
@@ -21,6 +22,9 @@ export const TIDY_COLUMNS = [
   'customers',
   'state',
   'complete_customers',
+  // SPEC §9: the interval of a predicted cell (empty on realized cells).
+  'lower',
+  'upper',
 ] as const;
 export type TidyColumn = (typeof TIDY_COLUMNS)[number];
 
@@ -46,15 +50,21 @@ export interface TidyRow {
   value: number;
   /** Customers behind this cell (differs from cohort_size on rows that span cohorts, SPEC §4). */
   customers: number;
-  state: CellState;
+  state: CellState | 'predicted';
   /** Of `customers`, those in cohorts for which the period is complete (the share of the cell that is final). */
   complete_customers: number;
+  /** A predicted cell's interval (SPEC §9); null on realized cells. */
+  lower: number | null;
+  upper: number | null;
 }
 
 /** Columns whose values are numbers; every other column is text. */
-export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers', 'complete_customers']);
+export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers', 'complete_customers', 'lower', 'upper']);
 
-/** Matrices in report order, rows in matrix order, periods ascending, accounting types in model order. */
+/**
+ * Matrices in report order, rows in matrix order, periods ascending, accounting types in model order; then
+ * the forecast's predicted cells (state `predicted`) in the same order.
+ */
 export function* tidyRows(report: TenantReport): Generator<TidyRow> {
   for (const matrix of report.matrices) {
     for (const row of matrix.rows) {
@@ -77,9 +87,12 @@ export function* tidyRows(report: TenantReport): Generator<TidyRow> {
             customers: cell.customers,
             state: cell.state,
             complete_customers: completeCustomers(cell),
+            lower: null,
+            upper: null,
           };
         }
       }
     }
   }
+  yield* forecastTidyRows(report);
 }

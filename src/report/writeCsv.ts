@@ -48,6 +48,8 @@ function csvLine(row: TidyRow): string {
       String(row.customers),
       csvText(row.state),
       String(row.complete_customers),
+      row.lower === null ? '' : row.lower.toFixed(2),
+      row.upper === null ? '' : row.upper.toFixed(2),
     ].join(',') + EOL
   );
 }

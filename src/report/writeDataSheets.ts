@@ -16,6 +16,7 @@ export const EXCEL_MAX_ROWS = 1_048_576;
 const WIDTHS: Record<(typeof TIDY_COLUMNS)[number], number> = {
   tenant: 16, matrix: 24, period_type: 12, period_unit: 12, segmentation: 14, row_type: 10, row_title: 22,
   cohort_date: 12, segment: 20, cohort_size: 12, period: 8, accounting_type: 16, value: 14, customers: 11, state: 10, complete_customers: 19,
+  lower: 14, upper: 14,
 };
 
 /**
@@ -34,7 +35,7 @@ export async function writeDataSheets(
   // a fresh object per cell costs it a render each time (a third of the time of a 730 × 730 report).
   const plain: Partial<ExcelJS.Style> = {};
   const money: Partial<ExcelJS.Style> = { numFmt: excelMoneyFormat(report.currency) };
-  const styles = TIDY_COLUMNS.map((c) => (c === 'value' ? money : plain));
+  const styles = TIDY_COLUMNS.map((c) => (c === 'value' || c === 'lower' || c === 'upper' ? money : plain));
   let sheet: ExcelJS.Worksheet | undefined;
   let rows = 0;
 

@@ -8,6 +8,7 @@ import { isAttributeSegmentation, matrixSheetName } from './matrixSheetName.js';
 import { reportShape } from './reportShape.js';
 import { writeAboutSheet } from './writeAboutSheet.js';
 import { EXCEL_MAX_ROWS, writeDataSheets } from './writeDataSheets.js';
+import { writeForecastSheet } from './writeForecastSheet.js';
 import { writeMatrixSheet } from './writeMatrixSheet.js';
 import { writeSummarySheet, type SheetGuide } from './writeSummarySheet.js';
 
@@ -18,6 +19,8 @@ export interface XlsxOptions {
   quarantineFile?: string;
   /** Rows per Data sheet, header included; Excel's limit unless a test wants to see the overflow. */
   dataRowsPerSheet?: number;
+  /** The fan chart of renderForecastChart, shown on the Forecast sheet (SPEC §9). */
+  forecastPng?: Buffer;
 }
 
 /** Excel refuses longer sheet names. */
@@ -38,6 +41,7 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
   const byCohort = shape.shown.filter((m) => !isAttributeSegmentation(m));
   const bySegment = shape.shown.filter(isAttributeSegmentation);
   const matrixSheets = [...byCohort, ...bySegment].map((m) => ({ matrix: m, name: names.take(matrixSheetName(m)) }));
+  const forecastName = report.forecast ? names.take('Forecast') : null;
   const dataName = (i: number): string => names.take(i === 0 ? 'Data' : `Data ${i + 1}`);
   // Names are fixed before writing so the Summary can list them; Data's continuation sheets, which
   // only a report over ~1 M cells has, are named as they come.
@@ -46,11 +50,13 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
 
   const guide: SheetGuide[] = [
     ...matrixSheets.map(({ matrix, name }) => ({ name, description: matrixDescription(matrix) })),
+    ...(forecastName ? [{ name: forecastName, description: 'Predicted LTV, interval, backtest (SPEC §9)' }] : []),
     { name: firstData, description: 'Every cell, long form (as ltv.csv)' },
     { name: aboutName, description: 'Definitions, inputs, row counts' },
   ];
   writeSummarySheet(workbook, summaryName, report, guide, shape, opts.chartPng);
   for (const { matrix, name } of matrixSheets) await writeMatrixSheet(workbook, name, matrix, report);
+  if (forecastName) writeForecastSheet(workbook, forecastName, report, opts.forecastPng);
   await writeDataSheets(workbook, report, (i) => (i === 0 ? firstData : dataName(i)), opts.dataRowsPerSheet ?? EXCEL_MAX_ROWS);
   writeAboutSheet(workbook, aboutName, report, shape, opts.quarantineFile);
   await workbook.commit();

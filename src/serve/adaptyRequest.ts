@@ -36,6 +36,8 @@ export const adaptyRequestSchema = z
     period_type: z.enum(PERIOD_TYPES).default('renewals'),
     segmentation: z.enum(ADAPTY_SEGMENTATIONS).nullish(),
     format: z.enum(['json', 'csv']).default('json'),
+    // SPEC §9: adds predicted_values to each row (adaptyPredictions.ts).
+    prediction_months: z.number().int().min(1).max(120).optional(),
   })
   .strict();
 
@@ -45,6 +47,8 @@ export interface AdaptyRequest {
   format: 'json' | 'csv';
   /** True when only `date` (and the ignored compare_date) filters. */
   dateOnly: boolean;
+  /** SPEC §9 `prediction_months`: predicted values up to this many months of life. */
+  predictionMonths?: number;
 }
 
 export function parseAdaptyRequest(body: unknown): AdaptyRequest {
@@ -82,5 +86,6 @@ export function parseAdaptyRequest(body: unknown): AdaptyRequest {
     filters: dateOnly ? { date: b.filters.date } : { date: b.filters.date, attributes },
     format: b.format,
     dateOnly,
+    ...(b.prediction_months !== undefined ? { predictionMonths: b.prediction_months } : {}),
   };
 }

@@ -3,8 +3,9 @@
 // valid request is computed read-only from the same run and cached with it (runs never change).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Forecast } from '../ltv/model.js';
 import { RUN_HEADER } from '../explorer/explorerApi.js';
-import { adaptySnapshotPath } from '../ltv/runFiles.js';
+import { RUN_FILES, adaptySnapshotPath } from '../ltv/runFiles.js';
 import type { Manifest } from '../ltv/runFiles.js';
 import { adaptyToCsv } from '../report/adaptyCsv.js';
 import type { AdaptyResponse } from '../report/apiTypes.js';
@@ -14,7 +15,8 @@ import { HttpError } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 import type { Route } from './Route.js';
 import type { RunCatalog } from './runCatalog.js';
-import { RunStore } from './RunStore.js';
+import { RunStore, type ResolvedRun } from './RunStore.js';
+import { addPredictions, predictionsUnsupported } from './adaptyPredictions.js';
 import { sendBytes } from './sendBytes.js';
 
 export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
@@ -54,6 +56,23 @@ export function matchesSnapshot(r: AdaptyRequest, manifest: Manifest): boolean {
   return r.filters.date[0] <= span.min && r.filters.date[1] >= span.max;
 }
 
+/** SPEC §9: the answer with `predicted_values` on each row (adaptyPredictions.ts), cached with the run. */
+async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest): Promise<Buffer> {
+  const why = predictionsUnsupported(request) ?? (request.format === 'csv' ? 'prediction_months is answered in json only' : null);
+  if (why) throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
+  const key = JSON.stringify(['predictions', request.spec, request.filters, request.predictionMonths]);
+  const hit = run.computed.get(key);
+  if (hit) return hit;
+  const whole = matchesSnapshot(request, run.manifest);
+  const snapshot = whole ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
+  const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency, 'json');
+  const forecastFile = runs.file(run, RUN_FILES.forecast);
+  const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
+  const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, forecast, request.predictionMonths!, whole)), 'utf8');
+  RunStore.remember(run, key, body);
+  return body;
+}
+
 export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
   return {
     method: 'POST',
@@ -70,6 +89,12 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       const run = typeof runId === 'string' && catalog ? catalog.resolve(tenant, runId) : runs.resolve(tenant);
       if (!run) throw new HttpError('NOT_FOUND', typeof runId === 'string' ? 'Run not found' : 'App not found');
 
+      if (request.predictionMonths !== undefined) {
+        const body = await adaptyWithPredictions(runs, run, request);
+        const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${JSON.stringify(request)}`).digest('hex')}"`;
+        sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: JSON_TYPE });
+        return;
+      }
       if (matchesSnapshot(request, run.manifest)) {
         const file = runs.file(run, adaptySnapshotPath(request.spec));
         if (file) {

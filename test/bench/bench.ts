@@ -49,4 +49,6 @@ for (const [stage, ms] of Object.entries(full.timings as Record<string, number>)
 console.log(`  rows: read ${full.stats.rows_read}, quarantined ${full.stats.rows_quarantined}, duplicates ${full.stats.duplicates}, payments ${full.stats.transactions}`);
 console.log(`  published: ${full.tenants} tenant run(s), ${(Number(execFileSync('du', ['-sb', join(dir, 'reports')], { encoding: 'utf8' }).split('\t')[0]) / 1e6).toFixed(1)} MB on disk (du -sb)`);
 console.log(`ratio full / floor: ${(full.ms / floor.ms).toFixed(2)}×`);
+const bare = run('full-noforecast');
+console.log(`full run without forecasts: ${s(bare.ms)}; forecasts add ${s(full.ms - bare.ms)} (${(((full.ms - bare.ms) / bare.ms) * 100).toFixed(1)} %)`);
 if (!values.keep) rmSync(join(dir, 'reports'), { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
 // The documented header: a contract for people who script against ltv.csv. Changing it breaks them;
 // columns are only ever added at the end (complete_customers: issue 16).
 const HEADER =
-  'tenant,matrix,period_type,period_unit,segmentation,row_type,row_title,cohort_date,segment,cohort_size,period,accounting_type,value,customers,state,complete_customers';
+  'tenant,matrix,period_type,period_unit,segmentation,row_type,row_title,cohort_date,segment,cohort_size,period,accounting_type,value,customers,state,complete_customers,lower,upper';
 
 let dir: string;
 beforeEach(async () => {
@@ -70,6 +70,8 @@ describe('writeCsv', () => {
         customers: String(cell.customers),
         state: cell.state,
         complete_customers: String(cell.complete_customers),
+        lower: '',
+        upper: '',
       });
       // Plain numbers with a dot and exactly 2 decimals, equal to the model's value.
       expect(line.value).toMatch(/^-?\d+\.\d\d$/);

@@ -164,10 +164,10 @@ describe('writeXlsx', () => {
       m.rows.flatMap((row) => row.cells.flatMap((cell) => ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })))),
     );
     expect(ws.actualRowCount).toBe(1 + expected.length);
-    expect(ws.autoFilter).toBe(`A1:P${1 + expected.length}`);
+    expect(ws.autoFilter).toBe(`A1:R${1 + expected.length}`);
     expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
       'tenant', 'matrix', 'period_type', 'period_unit', 'segmentation', 'row_type', 'row_title', 'cohort_date',
-      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state', 'complete_customers',
+      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state', 'complete_customers', 'lower', 'upper',
     ]);
     expected.forEach(({ m, row, cell, at }, i) => {
       const r = ws.getRow(2 + i);
@@ -191,7 +191,7 @@ describe('writeXlsx', () => {
     expect(wb.worksheets.at(-1)?.name).toBe('About');
     for (const ws of data) {
       expect(ws.getCell('A1').value).toBe('tenant');
-      expect(ws.autoFilter).toBe(`A1:P${ws.actualRowCount}`);
+      expect(ws.autoFilter).toBe(`A1:R${ws.actualRowCount}`);
     }
     expect(data.reduce((n, ws) => n + ws.actualRowCount - 1, 0)).toBe(cells * 3);
     expect(data.map((ws) => ws.actualRowCount)).toEqual([80, 80, 41]);

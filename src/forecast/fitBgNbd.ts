@@ -1,0 +1,159 @@
+// BG/NBD (Fader, Hardie & Lee 2005, "'Counting your customers' the easy way", Marketing Science 24(2)):
+// while alive a customer buys at Poisson rate λ ~ Gamma(r, α), and after each purchase drops out with
+// probability p ~ Beta(a, b). A customer is summarised by x (repeat purchases), t_x (time of the last
+// one since the first purchase) and T (time from the first purchase to the end of observation). SPEC §9
+// repeat purchases. Fitted on log-parameters (positivity) by maximum likelihood.
+import betaln from '@stdlib/math-base-special-betaln';
+import gammaln from '@stdlib/math-base-special-gammaln';
+import { hyp2f1 } from './hyp2f1.js';
+import { minimize } from './minimize.js';
+
+export interface BgNbdParams { r: number; alpha: number; a: number; b: number }
+
+/** Customers with equal (x, t_x, T), counted in `n` (a bootstrap replicate reweights them). */
+export interface RfmData {
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  n: Float64Array;
+}
+
+export interface BgNbdFit extends BgNbdParams {
+  logLikelihood: number;
+  customers: number;
+  converged: boolean;
+  message: string;
+  evaluations: number;
+}
+
+/** The paper's eq. (6), in logs: ln L(r, α, a, b | x, t_x, T). */
+export function bgNbdLogLikelihoodOne(p: BgNbdParams, x: number, tx: number, T: number): number {
+  const a1 = gammaln(p.r + x) - gammaln(p.r) + p.r * Math.log(p.alpha);
+  const lbab = betaln(p.a, p.b);
+  const a2 = betaln(p.a, p.b + x) - lbab - (p.r + x) * Math.log(p.alpha + T);
+  if (x === 0) return a1 + a2;
+  const a3 = betaln(p.a + 1, p.b + x - 1) - lbab - (p.r + x) * Math.log(p.alpha + tx);
+  const hi = Math.max(a2, a3);
+  return a1 + hi + Math.log(Math.exp(a2 - hi) + Math.exp(a3 - hi));
+}
+
+/** Distinct x, t_x and T of the data with each row's index into them (logs are then taken per distinct value). */
+interface Compiled {
+  xs: number[]; xi: Int32Array;
+  txs: number[]; txi: Int32Array;
+  Ts: number[]; Ti: Int32Array;
+}
+const compiledCache = new WeakMap<RfmData, Compiled>();
+
+function distinct(values: Float64Array): [number[], Int32Array] {
+  const index = new Map<number, number>();
+  const list: number[] = [];
+  const at = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let k = index.get(v);
+    if (k === undefined) {
+      index.set(v, (k = list.length));
+      list.push(v);
+    }
+    at[i] = k;
+  }
+  return [list, at];
+}
+
+function compile(d: RfmData): Compiled {
+  let c = compiledCache.get(d);
+  if (!c) {
+    const [xs, xi] = distinct(d.x);
+    const [txs, txi] = distinct(d.tx);
+    const [Ts, Ti] = distinct(d.T);
+    compiledCache.set(d, (c = { xs, xi, txs, txi, Ts, Ti }));
+  }
+  return c;
+}
+
+/**
+ * Σ n·ln L over the data. Terms that depend on one of x, t_x or T alone (log-gamma, log-beta, ln(α + T),
+ * ln(α + t_x)) are computed once per distinct value: a fit evaluates this hundreds of times over every customer.
+ */
+export function bgNbdLogLikelihood(p: BgNbdParams, d: RfmData, weights: Float64Array = d.n): number {
+  const c = compile(d);
+  const lbab = betaln(p.a, p.b);
+  const base = -gammaln(p.r) + p.r * Math.log(p.alpha);
+  // Per x: ln A1 + ln B(a, b+x)/B(a, b), and ln B(a+1, b+x−1)/B(a, b+x) (x > 0).
+  const head = c.xs.map((x) => gammaln(p.r + x) + base + betaln(p.a, p.b + x) - lbab);
+  const ratio = c.xs.map((x) => (x > 0 ? betaln(p.a + 1, p.b + x - 1) - betaln(p.a, p.b + x) : 0));
+  const lT = c.Ts.map((T) => Math.log(p.alpha + T));
+  const ltx = c.txs.map((tx) => Math.log(p.alpha + tx));
+  let ll = 0;
+  for (let i = 0; i < d.x.length; i++) {
+    const w = weights[i]!;
+    if (w === 0) continue;
+    const k = c.xi[i]!;
+    const x = c.xs[k]!;
+    const lt = lT[c.Ti[i]!]!;
+    // ln L = head − (r+x) ln(α+T) + ln(1 + [x>0]·B(a+1, b+x−1)/B(a, b+x)·((α+T)/(α+t_x))^(r+x))
+    let v = head[k]! - (p.r + x) * lt;
+    if (x > 0) {
+      const tail = ratio[k]! + (p.r + x) * (lt - ltx[c.txi[i]!]!);
+      v += tail > 0 ? tail + Math.log1p(Math.exp(-tail)) : Math.log1p(Math.exp(tail));
+    }
+    ll += w * v;
+  }
+  return ll;
+}
+
+const fromLog = (x: readonly number[]): BgNbdParams => ({ r: Math.exp(x[0]!), alpha: Math.exp(x[1]!), a: Math.exp(x[2]!), b: Math.exp(x[3]!) });
+
+export function fitBgNbd(d: RfmData, start: BgNbdParams = { r: 1, alpha: 1, a: 1, b: 1 }, weights: Float64Array = d.n, tolerance = 1e-9): BgNbdFit {
+  let customers = 0;
+  let repeaters = 0;
+  for (let i = 0; i < d.x.length; i++) {
+    customers += weights[i]!;
+    if (d.x[i]! > 0) repeaters += weights[i]!;
+  }
+  if (customers === 0 || repeaters === 0) {
+    return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has bought twice: purchase rates cannot be estimated' };
+  }
+  const m = minimize((x) => -bgNbdLogLikelihood(fromLog(x), d, weights), [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)], { tolerance });
+  const p = fromLog(m.x);
+  let { converged, message } = m;
+  if (converged && ![p.r, p.alpha, p.a, p.b].every((v) => v > 1e-6 && v < 1e6)) {
+    converged = false;
+    message = `parameters at the edge of the space (r ${p.r.toPrecision(3)}, α ${p.alpha.toPrecision(3)}, a ${p.a.toPrecision(3)}, b ${p.b.toPrecision(3)})`;
+  }
+  return { ...p, logLikelihood: -m.fx, customers, converged, message, evaluations: m.evaluations };
+}
+
+/** P(alive | x, t_x, T), the paper's eq. (11). */
+export function bgNbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x === 0) return 1;
+  const ratio = (p.a / (p.b + x - 1)) * Math.exp((p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + tx)));
+  return 1 / (1 + ratio);
+}
+
+/**
+ * E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] of a customer with that history, the paper's
+ * eq. (10). For t = 0 it is 0.
+ */
+export function bgNbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  return bgNbdProbabilityAlive(p, x, tx, T) * bgNbdExpectedIfAlive(p, t, x, T);
+}
+
+/**
+ * The numerator of eq. (10): expected purchases in (T, T + t] of a customer with x repeat purchases who is
+ * still alive at T (it does not depend on t_x). E[Y(t) | x, t_x, T] = P(alive) × this.
+ */
+export function bgNbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
+  if (t <= 0) return 0;
+  const { r, alpha, a, b } = p;
+  const z = t / (alpha + T + t);
+  const f = hyp2f1(r + x, b + x, a + b + x - 1, z);
+  const lead = (a + b + x - 1) / (a - 1);
+  return lead * (1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * f);
+}
+
+/** E[X(t)]: expected purchases in (0, t] of a new customer, the paper's eq. (9). */
+export function bgNbdExpected(p: BgNbdParams, t: number): number {
+  return bgNbdConditionalExpected(p, t, 0, 0, 0);
+}

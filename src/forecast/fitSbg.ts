@@ -1,0 +1,85 @@
+// The shifted-beta-geometric model (Fader & Hardie 2007, "How to project customer retention", J. Interactive
+// Marketing 21(1)): each customer renews at every renewal with a probability 1 − θ of churning, θ ~ Beta(α, β)
+// across customers. SPEC §9 subscriptions.
+//   P(T = t) = B(α + 1, β + t − 1) / B(α, β)     churn at renewal t (t = 1, 2, …: missed renewal t)
+//   S(t)     = B(α, β + t) / B(α, β)             still subscribed after renewal t
+// Fitted on log α, log β (positivity) by maximum likelihood with right censoring: a customer who churned
+// after renewal r contributes P(T = r + 1), one still subscribed at renewal r contributes S(r).
+import betaln from '@stdlib/math-base-special-betaln';
+import { minimize } from './minimize.js';
+
+export interface SbgParams { alpha: number; beta: number }
+
+/** Customers aggregated by their last renewal: `churned[r]` churned after renewal r, `alive[r]` still subscribed at r. */
+export interface SbgData {
+  churned: readonly number[];
+  alive: readonly number[];
+}
+
+export interface SbgFit extends SbgParams {
+  logLikelihood: number;
+  customers: number;
+  converged: boolean;
+  message: string;
+  evaluations: number;
+}
+
+/** ln P(T = t), t ≥ 1. */
+export function sbgLogChurn(p: SbgParams, t: number): number {
+  return betaln(p.alpha + 1, p.beta + t - 1) - betaln(p.alpha, p.beta);
+}
+
+/** ln S(t), t ≥ 0. */
+export function sbgLogSurvival(p: SbgParams, t: number): number {
+  return betaln(p.alpha, p.beta + t) - betaln(p.alpha, p.beta);
+}
+
+export function sbgSurvival(p: SbgParams, t: number): number {
+  return Math.exp(sbgLogSurvival(p, t));
+}
+
+export function sbgLogLikelihood(p: SbgParams, d: SbgData): number {
+  let ll = 0;
+  d.churned.forEach((n, r) => {
+    if (n > 0) ll += n * sbgLogChurn(p, r + 1);
+  });
+  d.alive.forEach((n, r) => {
+    if (n > 0) ll += n * sbgLogSurvival(p, r);
+  });
+  return ll;
+}
+
+export function sbgCustomers(d: SbgData): number {
+  return d.churned.reduce((s, n) => s + n, 0) + d.alive.reduce((s, n) => s + n, 0);
+}
+
+/**
+ * The maximum-likelihood fit. Data that carries no information on churn (nobody has had a renewal due)
+ * does not converge and says so.
+ */
+export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }, tolerance = 1e-9): SbgFit {
+  const customers = sbgCustomers(d);
+  const churns = d.churned.reduce((s, n) => s + n, 0);
+  const exposed = churns + d.alive.slice(1).reduce((s, n) => s + n, 0);
+  if (customers === 0 || exposed === 0) {
+    return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has had a renewal due yet' };
+  }
+  const m = minimize((x) => -sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d), [Math.log(start.alpha), Math.log(start.beta)], { tolerance });
+  const alpha = Math.exp(m.x[0]!);
+  const beta = Math.exp(m.x[1]!);
+  // Without a churn the likelihood grows without bound as β → ∞ (retention → 1): report it, do not guess.
+  let message = m.message;
+  let converged = m.converged;
+  if (churns === 0) {
+    converged = false;
+    message = 'no customer has churned yet: retention cannot be estimated';
+  } else if (!(alpha > 1e-8 && beta > 1e-8 && Number.isFinite(alpha) && Number.isFinite(beta))) {
+    converged = false;
+    message = `parameters at the edge of the space (α ${alpha.toPrecision(3)}, β ${beta.toPrecision(3)})`;
+  } else if (converged && alpha > 1e4 && beta > 1e4) {
+    // α, β → ∞ at a fixed ratio is the homogeneous limit: every customer churns with θ = α/(α + β). The
+    // likelihood's maximum lies there; the fit is usable and says so.
+    message = `every customer churns alike (θ = ${(alpha / (alpha + beta)).toPrecision(3)} per renewal): a geometric model`;
+  }
+  return { alpha, beta, logLikelihood: -m.fx, customers, converged, message, evaluations: m.evaluations };
+}

@@ -1,0 +1,308 @@
+// SPEC §9: predicted cumulative LTV of the monthly cohorts (`days-month-cohort`) up to the horizon, with a
+// seeded bootstrap interval and a backtest, for one tenant of a run (its per-tenant tables are in place:
+// computeTenant.ts prepareTenant). src/forecast/README.md describes the models and thresholds.
+//
+// A cohort's predicted value at month m = (what its customers realized in months ≤ m up to the cutoff +
+// each customer's expected revenue from the cutoff to the end of its month m) ÷ its customers. The interval
+// refits the model on customers resampled with replacement (within each fit group or cohort) and predicts
+// the actual customers with each replicate's parameters: it is the parameters' uncertainty, not the
+// scatter of individual customers' futures.
+import type { ForecastSettings } from '../config/jobSchema.js';
+import type {
+  Backtest, BacktestCohort, Forecast, ForecastModel, ForecastRow, Matrix, MoneyTriple, PredictedCell,
+} from '../ltv/model.js';
+import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { DAY_MS, addMonthsMs, dayMs } from './addMonthsMs.js';
+import { prepareBgNbd } from './bgNbdModel.js';
+import { readForecastData, type ForecastData } from './forecastData.js';
+import type { Fitted, PreparedModel } from './PreparedModel.js';
+import { prepareSbg } from './sbgModel.js';
+import { replicateRandom, resampleInto } from './seededRandom.js';
+
+/** The bootstrap's cost rule: at most this many customer-fits (BG/NBD) or group fits (sBG) in all. */
+const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
+/** Fewer replicates than this give no interval worth the name. */
+const MIN_REPLICATES = 10;
+
+export interface ForecastInputs {
+  asOf: Date;
+  settings: ForecastSettings;
+  /** The inputs carry renewal numbers or durations (auto picks sBG). */
+  subscription: boolean;
+  /** The run's `days-month-cohort` matrix: its cohorts, sizes and complete periods. */
+  monthly: Matrix;
+}
+
+export function chooseModel(settings: ForecastSettings, subscription: boolean): { model: ForecastModel; chosen_by: 'job' | 'auto'; reason: string } {
+  if (settings.model === 'sbg' || settings.model === 'bgnbd') {
+    return { model: settings.model, chosen_by: 'job', reason: `the job sets forecast.model = ${settings.model}` };
+  }
+  return subscription
+    ? { model: 'sbg', chosen_by: 'auto', reason: 'the inputs carry renewal numbers or durations: subscriptions, so sBG (retention per renewal × revenue per renewal)' }
+    : { model: 'bgnbd', chosen_by: 'auto', reason: 'the inputs carry neither renewal numbers nor durations: repeat purchases, so BG/NBD (purchases) × Gamma-Gamma (their value)' };
+}
+
+interface CohortInfo {
+  title: string;
+  customers: number;
+  /** Last complete period of the realized matrix (−1: none). */
+  lastComplete: number;
+  members: number[];
+}
+
+function prepare(model: ForecastModel, data: ForecastData, eligible: ReadonlySet<string>, settings: ForecastSettings): PreparedModel & { notes?: Map<string, string>; spacingNotes?: string[] } {
+  return model === 'sbg'
+    ? prepareSbg(data, { eligible, minGroupCustomers: settings.min_group_customers })
+    : prepareBgNbd(data);
+}
+
+/** Cumulative sums of a cohort's realized money up to month m (m beyond the list: the total). */
+function cumulative(list: readonly number[] | undefined, upTo: number): number {
+  let s = 0;
+  if (!list) return 0;
+  for (let k = 0; k <= upTo && k < list.length; k++) s += list[k]!;
+  return s;
+}
+
+/** Linear-interpolated quantile (type 7) of sorted values. */
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+const round2 = (v: number): number => Math.round((v + Number.EPSILON * Math.sign(v)) * 100) / 100;
+
+/** Expected revenue after the cutoff, summed per cohort and period, for one fitted state. */
+function futureByCohort(prepared: PreparedModel, fitted: Fitted, cohorts: readonly CohortInfo[], periods: readonly number[][]): Float64Array[] {
+  return cohorts.map((c, ci) => {
+    const ms = periods[ci]!;
+    const out = new Float64Array(ms.length);
+    if (ms.length === 0) return out;
+    for (const i of c.members) {
+      const anchor = prepared.anchorMs[i]!;
+      prepared.future(fitted, i, ms.map((m) => addMonthsMs(anchor, m + 1)), out);
+    }
+    return out;
+  });
+}
+
+export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Promise<Forecast> {
+  const { settings } = inputs;
+  const choice = chooseModel(settings, inputs.subscription);
+  const data = await readForecastData(wh, inputs.asOf.toISOString());
+  const H = settings.horizon_months;
+  const base: Forecast = {
+    model: choice.model, chosen_by: choice.chosen_by, reason: choice.reason, matrix: 'days-month-cohort',
+    horizon_months: H, interval: settings.interval,
+    bootstrap: { replicates: 0, requested: settings.replicates, seed: settings.seed },
+    thresholds: { min_cohort_customers: settings.min_cohort_customers, min_group_customers: settings.min_group_customers },
+    fits: [], rows: [], backtest: null, headline: null,
+  };
+
+  // Cohorts: every cohort row of the realized matrix, with its members among the forecast's customers.
+  const members = new Map<string, number[]>();
+  data.customers.cohort.forEach((c, i) => {
+    let l = members.get(c);
+    if (!l) members.set(c, (l = []));
+    l.push(i);
+  });
+  const cohorts: CohortInfo[] = inputs.monthly.rows.filter((r) => r.type === 'cohort').map((r) => ({
+    title: r.title,
+    customers: r.customers,
+    lastComplete: r.cells.reduce((k, c) => (c.state === 'complete' ? Math.max(k, c.period) : k), -1),
+    members: members.get(r.title) ?? [],
+  }));
+  // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
+  const why = new Map<string, string>();
+  for (const c of cohorts) {
+    if (c.customers < settings.min_cohort_customers) why.set(c.title, `too few customers: ${c.customers} < ${settings.min_cohort_customers}`);
+    else if (c.lastComplete < 0) why.set(c.title, 'too little history: its first month of life is not complete yet');
+    else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
+  }
+  const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
+  const predicted = cohorts.filter((c) => !why.has(c.title));
+
+  const prepared = prepare(choice.model, data, eligible, settings);
+  const main = prepared.fit(null, null);
+  base.fits = main.fits;
+  if (!main.usable) {
+    return {
+      ...base, model: null, reason: `no forecast: ${main.message}`,
+      rows: cohorts.map((c) => ({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], note: `no forecast: ${main.message}` })),
+    };
+  }
+  if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
+
+  const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
+  const central = futureByCohort(prepared, main, cohorts, periods);
+
+  // Bootstrap (SPEC §9): seeded, stratified, warm-started refits; fewer replicates when fits are costly.
+  const budget = BOOTSTRAP_BUDGET[prepared.model];
+  const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
+  const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
+  base.bootstrap.replicates = replicates;
+  if (replicates < settings.replicates) {
+    base.bootstrap.note = `${replicates} of ${settings.replicates} replicates: one replicate costs ${prepared.replicateCost.toLocaleString('en-US')} ${prepared.model === 'sbg' ? 'group fits' : 'customer-fits'}, the budget is ${budget.toLocaleString('en-US')}`;
+  }
+  const draws: Float64Array[][] = [];
+  const failed: number[] = [];
+  for (let b = 0; b < replicates; b++) {
+    const weights = new Float64Array(data.customers.n);
+    const draw = replicateRandom(settings.seed, b);
+    for (const s of prepared.strata) resampleInto(weights, s, draw);
+    const fitted = prepared.fit(weights, main);
+    if (!fitted.usable) {
+      failed.push(b);
+      continue;
+    }
+    draws.push(futureByCohort(prepared, fitted, cohorts, periods));
+  }
+  if (failed.length) base.bootstrap.note = `${base.bootstrap.note ? `${base.bootstrap.note}; ` : ''}${failed.length} replicate(s) did not converge and are left out`;
+
+  const lowQ = (1 - settings.interval) / 2;
+  const ratios = (title: string): { proceeds: number; net_revenue: number } => {
+    const r = data.realized.get(title);
+    const rev = cumulative(r?.revenue, Infinity);
+    return rev > 0
+      ? { proceeds: cumulative(r?.proceeds, Infinity) / rev, net_revenue: cumulative(r?.net_revenue, Infinity) / rev }
+      : { proceeds: 1, net_revenue: 1 };
+  };
+  const triple = (realized: MoneyTriple, fut: number, n: number, ratio: { proceeds: number; net_revenue: number }): MoneyTriple => ({
+    revenue: round2((realized.revenue + fut) / n),
+    proceeds: round2((realized.proceeds + fut * ratio.proceeds) / n),
+    net_revenue: round2((realized.net_revenue + fut * ratio.net_revenue) / n),
+  });
+  // Per cohort and period: realized sums, central future, replicate futures (for the Total row too).
+  const rows: ForecastRow[] = [];
+  const totalAt = new Map<number, { n: number; realized: MoneyTriple; fut: number; futProceeds: number; futNet: number; reps: Float64Array }>();
+  cohorts.forEach((c, ci) => {
+    const note = why.get(c.title) ?? (prepared.notes?.get(c.title));
+    if (!predicted.includes(c)) {
+      rows.push({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], ...(note ? { note: `no forecast: ${note}` } : {}) });
+      return;
+    }
+    const r = data.realized.get(c.title);
+    const ratio = ratios(c.title);
+    const n = c.customers;
+    const cells: PredictedCell[] = periods[ci]!.map((m, j) => {
+      const realized = { revenue: cumulative(r?.revenue, m), proceeds: cumulative(r?.proceeds, m), net_revenue: cumulative(r?.net_revenue, m) };
+      const fut = central[ci]![j]!;
+      const reps = Float64Array.from(draws, (d) => d[ci]![j]!).sort();
+      const lo = reps.length ? quantile(reps, lowQ) : fut;
+      const hi = reps.length ? quantile(reps, 1 - lowQ) : fut;
+      return {
+        period: m, state: 'predicted', customers: n, ...triple(realized, fut, n, ratio),
+        lower: triple(realized, Math.min(lo, fut), n, ratio), upper: triple(realized, Math.max(hi, fut), n, ratio),
+      };
+    });
+    rows.push({ type: 'cohort', title: c.title, customers: n, fit: main.groupOf(c.members[0] ?? 0), cells, ...(note ? { note } : {}) });
+  });
+  // Total: customer-weighted over the eligible cohorts, each at its realized (complete) or predicted value.
+  const reps = draws.length;
+  for (let m = 0; m < H; m++) {
+    let any = false;
+    const t = { n: 0, realized: { revenue: 0, proceeds: 0, net_revenue: 0 }, fut: 0, futProceeds: 0, futNet: 0, reps: new Float64Array(reps) };
+    cohorts.forEach((c, ci) => {
+      if (!eligible.has(c.title)) return;
+      const r = data.realized.get(c.title);
+      t.n += c.customers;
+      t.realized.revenue += cumulative(r?.revenue, m);
+      t.realized.proceeds += cumulative(r?.proceeds, m);
+      t.realized.net_revenue += cumulative(r?.net_revenue, m);
+      const j = periods[ci]!.indexOf(m);
+      if (j < 0) return;
+      any = true;
+      const ratio = ratios(c.title);
+      t.fut += central[ci]![j]!;
+      t.futProceeds += central[ci]![j]! * ratio.proceeds;
+      t.futNet += central[ci]![j]! * ratio.net_revenue;
+      for (let b = 0; b < reps; b++) t.reps[b] = t.reps[b]! + draws[b]![ci]![j]!;
+    });
+    if (any) totalAt.set(m, t);
+  }
+  const totalCells: PredictedCell[] = [...totalAt].map(([m, t]) => {
+    const ratio = { proceeds: t.fut > 0 ? t.futProceeds / t.fut : 1, net_revenue: t.fut > 0 ? t.futNet / t.fut : 1 };
+    const sorted = t.reps.sort();
+    const lo = reps ? quantile(sorted, lowQ) : t.fut;
+    const hi = reps ? quantile(sorted, 1 - lowQ) : t.fut;
+    return {
+      period: m, state: 'predicted', customers: t.n, ...triple(t.realized, t.fut, t.n, ratio),
+      lower: triple(t.realized, Math.min(lo, t.fut), t.n, ratio), upper: triple(t.realized, Math.max(hi, t.fut), t.n, ratio),
+    };
+  });
+  const covered = cohorts.filter((c) => eligible.has(c.title));
+  rows.unshift({
+    type: 'total', title: 'Total', customers: covered.reduce((s, c) => s + c.customers, 0), fit: null, cells: totalCells,
+    note: `customer-weighted over the ${covered.length} cohort(s) with a forecast or fully realized horizon, each at its complete value where realized and predicted where not`,
+  });
+  base.rows = rows;
+  // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
+  base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
+  base.backtest = await backtest(wh, inputs, choice.model, data, cohorts);
+  return base;
+}
+
+/**
+ * SPEC §9 backtest: refit on the data up to C = T − h and predict each cohort's cumulative LTV (revenue) at
+ * T, against what its customers (those who had started by C) realized by T.
+ */
+async function backtest(wh: Warehouse, inputs: ForecastInputs, model: ForecastModel, atT: ForecastData, cohorts: readonly CohortInfo[]): Promise<Backtest | null> {
+  const { settings } = inputs;
+  const T = inputs.asOf.getTime();
+  let first = Infinity;
+  for (const t of atT.customers.t0Ms) first = Math.min(first, t);
+  // t0Ms is local; the offset from UTC is irrelevant to the length of the history.
+  const historyDays = Number.isFinite(first) ? (atT.cutoffMs - first) / DAY_MS : 0;
+  const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
+  const cutoff = new Date(T - holdout * DAY_MS);
+  const empty = (note: string): Backtest => ({ cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: [], mape: null, bias: null, note });
+  if (holdout < 1 || historyDays - holdout < 30) return empty(`too little history for a backtest: ${Math.floor(historyDays)} days observed, holdout ${holdout}`);
+  const atC = await readForecastData(wh, cutoff.toISOString());
+  const byCohort = new Map<string, number[]>();
+  atC.customers.cohort.forEach((c, i) => {
+    let l = byCohort.get(c);
+    if (!l) byCohort.set(c, (l = []));
+    l.push(i);
+  });
+  // Cohorts at C as the forecast sees them: enough customers and a complete first month by C.
+  const eligible = new Set<string>();
+  for (const [title, l] of byCohort) {
+    if (l.length >= settings.min_cohort_customers && addMonthsMs(dayMs(title), 2) <= atC.cutoffMs) eligible.add(title);
+  }
+  const prepared = prepare(model, atC, eligible, settings);
+  const fitted = prepared.fit(null, null);
+  if (!fitted.usable) return empty(`the refit on the data up to the cutoff failed: ${fitted.message}`);
+  // Realized at T by the customers who had started by C (matched by first payment time).
+  const realizedAtT = new Map<string, number>();
+  atT.customers.cohort.forEach((c, i) => {
+    if (atT.customers.t0Ms[i]! <= atC.cutoffMs) realizedAtT.set(c, (realizedAtT.get(c) ?? 0) + atT.customers.revenue[i]!);
+  });
+  const out: BacktestCohort[] = [];
+  const one = new Float64Array(1);
+  for (const title of [...eligible].sort()) {
+    if (!cohorts.some((c) => c.title === title)) continue;
+    const l = byCohort.get(title)!;
+    let fut = 0;
+    for (const i of l) {
+      one[0] = 0;
+      prepared.future(fitted, i, [atT.cutoffMs], one);
+      fut += one[0];
+    }
+    let realizedC = 0;
+    for (const i of l) realizedC += atC.customers.revenue[i]!;
+    const predicted = (realizedC + fut) / l.length;
+    const realized = (realizedAtT.get(title) ?? 0) / l.length;
+    out.push({ title, customers: l.length, predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / realized : null });
+  }
+  const withError = out.filter((c) => c.error !== null);
+  const weight = withError.reduce((s, c) => s + c.customers, 0);
+  return {
+    cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: out,
+    mape: weight ? withError.reduce((s, c) => s + c.customers * Math.abs(c.error!), 0) / weight : null,
+    bias: weight ? withError.reduce((s, c) => s + c.customers * c.error!, 0) / weight : null,
+    ...(out.length === 0 ? { note: `no cohort had ${settings.min_cohort_customers} customers and a complete first month by the cutoff` } : {}),
+  };
+}

@@ -1,0 +1,22 @@
+// SPEC §9 in the run email: the predicted LTV (12 months, or the horizon when month 12 is realized) beside
+// the realized headline, with its interval and how far the backtest's predictions were off.
+import type { TenantReport } from '../ltv/model.js';
+import { formatMoney } from './formatMoney.js';
+
+const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+
+/** One line of plain text; null when the run has no forecast. */
+export function forecastLine(r: TenantReport): string | null {
+  const f = r.forecast;
+  if (!f) return null;
+  if (!f.model || !f.headline) return `Predicted LTV: none (${f.model ? 'no cohort has a forecast' : f.reason})`;
+  const h = f.headline;
+  const months = h.period + 1;
+  const bt = f.backtest;
+  const backtest = bt && bt.mape !== null && bt.bias !== null
+    ? `backtest (refit ${bt.holdout_days} days back): error ${pct(bt.mape)}, bias ${bt.bias >= 0 ? '+' : ''}${pct(bt.bias)}`
+    : `no backtest${bt?.note ? ` (${bt.note})` : ''}`;
+  return `Predicted LTV at ${months} months: ${formatMoney(h.revenue, r.currency)} ` +
+    `(${Math.round(f.interval * 100)} % interval ${formatMoney(h.lower.revenue, r.currency)}–${formatMoney(h.upper.revenue, r.currency)}; ` +
+    `${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'}; ${backtest})`;
+}

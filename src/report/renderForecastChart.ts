@@ -1,0 +1,90 @@
+// SPEC §9 fan chart: the Total row's realized cumulative revenue per customer (solid), its projection to
+// the horizon (dashed) inside the bootstrap interval (a shaded band), and the same for the newest
+// forecast cohorts. Drawn as SVG and rasterised like ltv.png (renderChart.ts: resvg-wasm, DejaVu Sans), so
+// the bytes are the same for the same report. Published as forecast.png and shown on the Forecast sheet.
+import { Resvg } from '@resvg/resvg-wasm';
+import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
+import { currencySymbol } from './currencySymbol.js';
+import { loadRenderer, niceTicks } from './renderChart.js';
+
+const W = 960;
+const H = 540;
+const PALETTE = ['#0072B2', '#E69F00', '#009E73'];
+const esc = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+interface Line { label: string; colour: string; width: number; realized: MatrixRow | undefined; predicted: ForecastRow }
+
+export function forecastChartSvg(report: TenantReport): string {
+  const f = report.forecast;
+  const monthly = report.matrices.find((m) => m.id === 'days-month-cohort');
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans">`,
+    `<rect width="${W}" height="${H}" fill="#FFFFFF"/>`,
+    `<text x="24" y="36" font-size="20" font-weight="bold" fill="#1A1A1A">${esc(`Predicted cumulative revenue per customer — ${report.tenant}`)}</text>`,
+  ];
+  const rows = (f?.rows ?? []).filter((r) => r.cells.length > 0);
+  if (!f || !f.model || rows.length === 0) {
+    out.push(`<text x="${W / 2}" y="${H / 2}" font-size="16" fill="#595959" text-anchor="middle">${esc(f ? `No forecast: ${f.reason}` : 'Forecasts are off')}</text></svg>`);
+    return out.join('\n');
+  }
+  out.push(`<text x="24" y="60" font-size="13" fill="#595959">${esc(`${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'} · dashed = predicted · band = ${Math.round(f.interval * 100)} % interval · ${report.currency}`)}</text>`);
+  const cohorts = rows.filter((r) => r.type === 'cohort').slice(-PALETTE.length);
+  const lines: Line[] = [
+    ...cohorts.map((r, i) => ({ label: `${r.title.slice(0, 7)} (${r.customers})`, colour: PALETTE[i]!, width: 2, realized: monthly?.rows.find((m) => m.title === r.title), predicted: r })),
+    ...rows.filter((r) => r.type === 'total').map((r) => ({ label: `Total (${r.customers})`, colour: '#1A1A1A', width: 4, realized: undefined, predicted: r })),
+  ];
+  const plot = { left: 84, top: 86, right: W - 230, bottom: H - 64 };
+  const values = lines.flatMap((l) => [...l.predicted.cells.flatMap((c) => [c.lower.revenue, c.upper.revenue]), ...(l.realized?.cells.map((c) => c.revenue) ?? [])]);
+  const ticks = niceTicks(Math.min(0, ...values), Math.max(...values), 6);
+  const y0 = ticks[0] ?? 0;
+  const y1 = ticks[ticks.length - 1] ?? 1;
+  const xMax = Math.max(1, f.horizon_months - 1);
+  const x = (p: number): number => plot.left + ((plot.right - plot.left) * p) / xMax;
+  const y = (v: number): number => plot.bottom - ((plot.bottom - plot.top) * (v - y0)) / (y1 - y0 || 1);
+  const sym = currencySymbol(report.currency);
+  for (const t of ticks) {
+    out.push(`<line x1="${plot.left}" y1="${y(t).toFixed(1)}" x2="${plot.right}" y2="${y(t).toFixed(1)}" stroke="#E5E5E5" stroke-width="1"/>`);
+    out.push(`<text x="${plot.left - 8}" y="${(y(t) + 4).toFixed(1)}" font-size="12" fill="#595959" text-anchor="end">${esc(`${sym}${t}`)}</text>`);
+  }
+  for (let p = 0; p <= xMax; p += Math.max(1, Math.ceil(xMax / 12))) {
+    out.push(`<text x="${x(p).toFixed(1)}" y="${plot.bottom + 20}" font-size="12" fill="#595959" text-anchor="middle">${p}</text>`);
+  }
+  out.push(`<text x="${(plot.left + plot.right) / 2}" y="${H - 18}" font-size="13" fill="#595959" text-anchor="middle">Month of life (0 = the month of the first payment)</text>`);
+  const path = (pts: [number, number][]): string => pts.map(([p, v], i) => `${i ? 'L' : 'M'}${x(p).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  lines.forEach((l, i) => {
+    const cells = l.predicted.cells;
+    const first = cells[0]!;
+    // The band: upper bounds left to right, lower bounds back.
+    const band = [...cells.map((c) => [c.period, c.upper.revenue] as [number, number]), ...[...cells].reverse().map((c) => [c.period, c.lower.revenue] as [number, number])];
+    out.push(`<path d="${path(band)} Z" fill="${l.colour}" fill-opacity="0.15" stroke="none"/>`);
+    const realized = (l.realized?.cells ?? []).filter((c) => c.state === 'complete').map((c) => [c.period, c.revenue] as [number, number]);
+    if (realized.length) out.push(`<path d="${path(realized)}" fill="none" stroke="${l.colour}" stroke-width="${l.width}"/>`);
+    const lastReal = realized.at(-1);
+    const projection = [...(lastReal && lastReal[0] === first.period - 1 ? [lastReal] : []), ...cells.map((c) => [c.period, c.revenue] as [number, number])];
+    out.push(`<path d="${path(projection)}" fill="none" stroke="${l.colour}" stroke-width="${l.width}" stroke-dasharray="8 6"/>`);
+    const ly = plot.top + 8 + i * 24;
+    out.push(`<line x1="${plot.right + 20}" y1="${ly}" x2="${plot.right + 50}" y2="${ly}" stroke="${l.colour}" stroke-width="${l.width}" stroke-dasharray="8 6"/>`);
+    out.push(`<text x="${plot.right + 58}" y="${ly + 4}" font-size="12" fill="#1A1A1A">${esc(l.label)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+export async function renderForecastChart(report: TenantReport): Promise<Buffer> {
+  const fonts = await loadRenderer();
+  const resvg = new Resvg(forecastChartSvg(report), {
+    font: { fontBuffers: fonts, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    fitTo: { mode: 'zoom', value: 2 },
+    background: '#FFFFFF',
+  });
+  try {
+    const image = resvg.render();
+    try {
+      return Buffer.from(image.asPng());
+    } finally {
+      image.free();
+    }
+  } finally {
+    resvg.free();
+  }
+}

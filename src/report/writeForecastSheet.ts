@@ -1,0 +1,103 @@
+// The workbook's Forecast sheet (SPEC §9): the monthly cohorts' cumulative revenue per customer up to the
+// horizon, realized cells as on the "Monthly cohorts" sheet (partial ones italic grey) and predicted cells
+// styled apart (blue italic on a light blue fill), then the predicted cells' lower and upper bounds, the
+// model and its fits, the backtest, and the fan chart (forecast.png).
+import type ExcelJS from 'exceljs';
+import type { TenantReport } from '../ltv/model.js';
+import { addStreamingPicture } from './addStreamingPicture.js';
+import { BASE_FONT } from './baseFont.js';
+import { excelMoneyFormat } from './excelMoneyFormat.js';
+import { neutraliseText } from './neutraliseText.js';
+import { pngSize } from './writeSummarySheet.js';
+
+/** The style of a predicted cell (exported for the tests that read it back). */
+export const PREDICTED_FILL = 'FFDDEBF7';
+export const PREDICTED_FONT = 'FF1F4E79';
+
+export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, report: TenantReport, chartPng?: Buffer): void {
+  const f = report.forecast!;
+  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', xSplit: 2, ySplit: 0 }] });
+  const money = excelMoneyFormat(report.currency);
+  const H = f.horizon_months;
+  sheet.columns = [{ width: 14 }, { width: 11 }, ...Array.from({ length: H }, () => ({ width: 10 }))];
+  const text = (values: (string | number | null)[], font: Partial<ExcelJS.Font> = {}): void => {
+    const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? neutraliseText(v) : v)));
+    r.font = { ...BASE_FONT, ...font };
+    r.commit();
+  };
+  text(['Forecast: predicted cumulative revenue per customer, monthly cohorts'], { bold: true, size: 14 });
+  text([f.model ? `Model: ${f.model === 'sbg' ? 'sBG (shifted-beta-geometric)' : 'BG/NBD + Gamma-Gamma'} (${f.chosen_by}): ${f.reason}` : `No forecast: ${f.reason}`]);
+  text([`Interval: ${Math.round(f.interval * 100)} %, seeded bootstrap over customers, ${f.bootstrap.replicates} replicates (seed ${f.bootstrap.seed})${f.bootstrap.note ? `; ${f.bootstrap.note}` : ''}`]);
+  const bt = f.backtest;
+  text([bt ? (bt.mape !== null ? `Backtest: refit on the data up to ${bt.cutoff.slice(0, 10)} (${bt.holdout_days} days back), predicted vs realized LTV at the as-of time: MAPE ${(bt.mape * 100).toFixed(1)} %, bias ${(bt.bias! * 100).toFixed(1)} %` : `Backtest: none (${bt.note ?? ''})`) : 'Backtest: none']);
+  text(['Plain: realized, complete · italic grey: realized, partial · blue italic on blue: predicted'], { italic: true, color: { argb: 'FF595959' } });
+  text([]);
+  const header = ['Cohort', 'Customers', ...Array.from({ length: H }, (_, p) => `Month ${p}`)];
+  text(header, { bold: true });
+  const monthly = report.matrices.find((m) => m.id === 'days-month-cohort');
+  const predictedStyle: Partial<ExcelJS.Style> = {
+    numFmt: money, font: { ...BASE_FONT, italic: true, color: { argb: PREDICTED_FONT } },
+    fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: PREDICTED_FILL } },
+  };
+  const partialStyle: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, italic: true, color: { argb: 'FF808080' } } };
+  const completeStyle: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT } };
+  for (const row of f.rows) {
+    const realized = monthly?.rows.find((r) => r.title === row.title);
+    const values: (string | number | null)[] = [row.title, row.customers];
+    const styles: (Partial<ExcelJS.Style> | null)[] = [null, null];
+    for (let p = 0; p < H; p++) {
+      const pc = row.cells.find((c) => c.period === p);
+      const rc = realized?.cells.find((c) => c.period === p);
+      if (pc) {
+        values.push(pc.revenue);
+        styles.push(predictedStyle);
+      } else if (rc) {
+        values.push(rc.revenue);
+        styles.push(rc.state === 'complete' ? completeStyle : partialStyle);
+      } else {
+        values.push(null);
+        styles.push(null);
+      }
+    }
+    if (row.note) values.push(row.note);
+    const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? neutraliseText(v) : v)));
+    r.font = { ...BASE_FONT, ...(row.type === 'total' ? { bold: true } : {}) };
+    styles.forEach((s, i) => {
+      if (s) r.getCell(i + 1).style = row.type === 'total' ? { ...s, font: { ...s.font, bold: true } } : s;
+    });
+    r.commit();
+  }
+  for (const bound of ['lower', 'upper'] as const) {
+    text([]);
+    text([`${bound === 'lower' ? 'Lower' : 'Upper'} bound of the ${Math.round(f.interval * 100)} % interval (predicted cells)`], { bold: true });
+    for (const row of f.rows) {
+      if (row.cells.length === 0) continue;
+      const values: (string | number | null)[] = [row.title, row.customers, ...Array.from({ length: H }, (_, p) => row.cells.find((c) => c.period === p)?.[bound].revenue ?? null)];
+      const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? neutraliseText(v) : v)));
+      r.font = { ...BASE_FONT };
+      row.cells.forEach((c) => {
+        r.getCell(3 + c.period).style = predictedStyle;
+      });
+      r.commit();
+    }
+  }
+  text([]);
+  text(['Fits'], { bold: true });
+  text(['Group', 'Model', 'Customers', 'Converged', 'Log-likelihood', 'Parameters', 'Message'], { bold: true });
+  for (const fit of f.fits) {
+    text([fit.group, fit.model, fit.customers, fit.converged ? 'yes' : 'no', fit.log_likelihood, Object.entries(fit.params).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(', '), fit.message]);
+  }
+  if (bt && bt.cohorts.length) {
+    text([]);
+    text(['Backtest by cohort', 'Customers', 'Predicted', 'Realized', 'Error'], { bold: true });
+    for (const c of bt.cohorts) text([c.title, c.customers, c.predicted, c.realized, c.error === null ? null : Number((c.error * 100).toFixed(1))]);
+  }
+  if (chartPng) {
+    const { width, height } = pngSize(chartPng);
+    addStreamingPicture(workbook, sheet, chartPng, {
+      col: Math.min(H + 3, 16), row: 0, width: 720, height: Math.round((720 * height) / width),
+      description: `Fan chart: predicted cumulative revenue per customer of ${report.tenant} with its interval`,
+    });
+  }
+  sheet.commit();
+}

@@ -1,0 +1,37 @@
+// SPEC §9 in the email: the predicted headline beside the realized one, with interval and backtest error.
+import { expect, it } from 'vitest';
+import type { Forecast, PredictedCell } from '../../src/ltv/model.js';
+import { forecastLine } from '../../src/notify/forecastLine.js';
+import { sampleReport } from '../helpers/sampleReport.js';
+
+const cell = (period: number, v: number, lo: number, hi: number): PredictedCell => ({
+  period, state: 'predicted', customers: 100, revenue: v, proceeds: v, net_revenue: v,
+  lower: { revenue: lo, proceeds: lo, net_revenue: lo }, upper: { revenue: hi, proceeds: hi, net_revenue: hi },
+});
+
+const forecast = (over: Partial<Forecast>): Forecast => ({
+  model: 'sbg', chosen_by: 'auto', reason: 'r', matrix: 'days-month-cohort', horizon_months: 24, interval: 0.8,
+  bootstrap: { replicates: 100, requested: 100, seed: 17 }, thresholds: { min_cohort_customers: 20, min_group_customers: 100 },
+  fits: [], rows: [], backtest: {
+    cutoff: '2026-01-01T00:00:00.000Z', holdout_days: 90, model: 'sbg', cohorts: [], mape: 0.0531, bias: -0.0212,
+  },
+  headline: cell(11, 64.21, 60.5, 68.04), ...over,
+});
+
+it('says the predicted 12-month LTV with its interval and the backtest error', () => {
+  const r = { ...sampleReport(), forecast: forecast({}) };
+  const line = forecastLine(r)!;
+  expect(line).toContain('Predicted LTV at 12 months:');
+  expect(line).toContain('64.21');
+  expect(line).toMatch(/80 % interval .*60\.50.*68\.04/);
+  // 0.0531 → 5.3 %, −0.0212 → −2.1 %
+  expect(line).toContain('error 5.3 %, bias -2.1 %');
+  expect(line).toContain('refit 90 days back');
+});
+
+it('says why there is none', () => {
+  expect(forecastLine(sampleReport())).toBeNull();
+  expect(forecastLine({ ...sampleReport(), forecast: forecast({ model: null, headline: null, reason: 'no forecast: no customer has churned yet' }) }))
+    .toBe('Predicted LTV: none (no forecast: no customer has churned yet)');
+  expect(forecastLine({ ...sampleReport(), forecast: forecast({ backtest: null, headline: cell(23, 80, 79, 81) }) })).toMatch(/at 24 months: .*no backtest\)$/);
+});
