@@ -61,7 +61,8 @@ export function registerRun(program: Command): void {
         throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);
       }
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
-      const logger = pino({ level: flags.verbose ? 'info' : 'warn' }, pino.destination(2));
+      // Without --verbose only errors are logged: warnings reach the user once, as the plain lines below.
+      const logger = pino({ level: flags.verbose ? 'info' : 'error' }, pino.destination(2));
       // Progress goes to stdout: stderr carries only the one line of an error.
       const reporter = createProgressReporter(process.stdout);
       const result = await runPipeline(job, {

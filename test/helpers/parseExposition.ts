@@ -18,11 +18,13 @@ export interface Family {
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function parseValue(text: string, line: number): number {
+function parseValue(text: string, line: number, raw = ''): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`line ${line}: "${text}" is not a sample value`);
+  // Prometheus reads values with Go's ParseFloat, which takes NaN in any case; prom-client writes `Nan`
+  // (e.g. nodejs_eventloop_lag_mean_seconds before the first event-loop sample).
+  if (/^nan$/i.test(text)) return NaN;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`line ${line}: "${text}" is not a sample value: ${raw}`);
   return Number(text);
 }
 
@@ -108,7 +110,7 @@ export function parseExposition(text: string): Map<string, Family> {
     const id = `${name}{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
     if (seen.has(id)) throw new Error(`line ${line}: series ${id} repeated`);
     seen.add(id);
-    f.samples.push({ name, labels, value: parseValue(valueText, line) });
+    f.samples.push({ name, labels, value: parseValue(valueText, line, raw) });
   });
   // Histograms: cumulative buckets ending in le="+Inf", equal to _count.
   for (const f of families.values()) {

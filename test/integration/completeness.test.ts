@@ -42,9 +42,11 @@ describe('complete customers and the stale-as-of warning (issue 16)', () => {
       // ltv.csv: the column added at the end carries the same counts.
       const records = parseCsv(await readFile(join(dir, 'ltv.csv'), 'utf8'));
       const header = records[0]!;
-      expect(header.slice(-2)).toEqual(['state', 'complete_customers']);
-      const totalRevenue = records.filter((r) => r[1] === 'days-month-cohort' && r[5] === 'total' && r[11] === 'revenue');
-      expect(totalRevenue.map((r) => r[header.length - 1])).toEqual(['3', '2', '0', '0']);
+      // state, complete_customers, then the forecast's lower and upper (src/report/README.md).
+      expect(header.slice(-4)).toEqual(['state', 'complete_customers', 'lower', 'upper']);
+      const col = header.indexOf('complete_customers');
+      const totalRevenue = records.filter((r) => r[1] === 'days-month-cohort' && r[5] === 'total' && r[11] === 'revenue' && r[header.indexOf('state')] !== 'predicted');
+      expect(totalRevenue.map((r) => r[col])).toEqual(['3', '2', '0', '0']);
 
       // The newest transaction (Feb 10) + one month (the smallest unit) = Mar 10 < T: warned everywhere.
       expect(result.warnings.map((w) => w.code)).toEqual(['stale_as_of']);

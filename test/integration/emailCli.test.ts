@@ -42,7 +42,7 @@ describe('ltv run and email', () => {
     const env = { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '20ms' };
 
     const dry = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z', '--email-dry-run'], env);
-    expect(dry.stderr).toContain('notify: done');
+    expect(dry.stdout).toContain('notify: done');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`email written to ${join(notifyDir, '20260316T150000Z.eml')} (dry run, not sent)`);
 

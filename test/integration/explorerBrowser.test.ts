@@ -3,6 +3,7 @@
 // the server's own Adapty route (§6) to the same request; markup in data shows as text; no request
 // leaves the server's origin; the page's CSP; report.html from file://.
 import { readFile } from 'node:fs/promises';
+import { readSnapshot } from '../helpers/runFixture.js';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -222,11 +223,11 @@ describe('report.html', () => {
     await p.goto(`file://${file}`);
     await p.waitForSelector('.report[data-loaded] table.heatmap');
     const read = (): Promise<Grid> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
-    const snapshot = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-cohort.json'), 'utf8')) as AdaptyResponse;
+    const snapshot = JSON.parse(await readSnapshot(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-cohort.json'))) as AdaptyResponse;
     expect(await read()).toEqual(adaptyGrid(snapshot, 'revenue'));
     await p.selectOption('#ctl-segmentation', 'product');
     await p.selectOption('#ctl-accounting', 'proceeds');
-    const byProduct = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-product.json'), 'utf8')) as AdaptyResponse;
+    const byProduct = JSON.parse(await readSnapshot(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-product.json'))) as AdaptyResponse;
     expect(await read()).toEqual(adaptyGrid(byProduct, 'proceeds'));
     expect(await p.$$eval('table.heatmap th', (ths, x) => ths.some((th) => th.textContent === x), XSS)).toBe(true);
     expect(await p.$$eval('img', (i) => i.length)).toBe(0);

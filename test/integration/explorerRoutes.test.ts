@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { readSnapshot } from '../helpers/runFixture.js';
 import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -169,7 +170,7 @@ describe('the Adapty route with x-ltv-run', () => {
     });
 
   it('answers from the named run, byte for byte its snapshot; without the header from the latest', async () => {
-    const snapshot = (run: string): Promise<Buffer> => readFile(join(fx.reportsDir, TENANT, 'runs', run, 'api', 'adapty', 'days-month-country.json'));
+    const snapshot = async (run: string): Promise<Buffer> => Buffer.from(await readSnapshot(join(fx.reportsDir, TENANT, 'runs', run, 'api', 'adapty', 'days-month-country.json')));
     expect((await post(OLD_RUN)).body.equals(await snapshot(OLD_RUN))).toBe(true);
     expect((await post()).body.equals(await snapshot(NEW_RUN))).toBe(true);
     expect((await post('latest')).body.equals(await snapshot(NEW_RUN))).toBe(true);

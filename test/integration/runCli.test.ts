@@ -25,7 +25,7 @@ describe('ltv run (command line)', () => {
     try {
       const r = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=CustomerID,event_time=When,amount=Paid',
         '--tenant', 'shop', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out'], fx.dir);
-      expect(r.stderr).toMatch(/ingest: reading inputs/);
+      expect(r.stdout).toMatch(/ingest: reading inputs/); // progress on stdout, stderr only for errors and warnings
       expect(r.code).toBe(0);
       // (10 + 30 + 5) / 2 customers = 22.50 revenue; both paid by Jan 11: 30-day LTV (10 + 30) / 2 = 20.00.
       expect(r.stdout).toMatch(/^shop: run 20260301T000000Z published to .*out\/shop\/runs\/20260301T000000Z$/m);

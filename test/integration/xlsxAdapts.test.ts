@@ -113,6 +113,7 @@ describe('print setup (issue 16)', () => {
     const merges = (matrixSheet.model as unknown as { merges: string[] }).merges;
     expect(merges).toEqual(expect.arrayContaining(['A1:I1', 'A2:I2', 'A3:I3']));
     expect(matrixSheet.getCell('A3').alignment).toMatchObject({ wrapText: true });
-    expect(wb.getWorksheet('Data')!.pageSetup.printArea).toBe('A1:P1');
+    // The Data sheet prints its header row only: its 18 columns (complete_customers, lower, upper last).
+    expect(wb.getWorksheet('Data')!.pageSetup.printArea).toBe('A1:R1');
   });
 });
