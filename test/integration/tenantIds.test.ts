@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantDirName } from '../../src/publish/publishRun.js';
+import type { RunDetail, TenantsResponse } from '../../src/explorer/explorerApi.js';
 import type { AdaptyResponse, ZenovayResponse } from '../../src/report/apiTypes.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { csv, makeFixture, readSnapshot, runJob, type Fixture } from '../helpers/runFixture.js';
@@ -66,6 +67,20 @@ describe('tenant ids of any form', () => {
     const computed = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers, body: JSON.stringify({ filters: { date: ['2026-01-01', '2026-01-31'], country: ['unknown'] } }) });
     expect(computed.status).toBe(200);
     expect((computed.json() as AdaptyResponse).revenue.value).toBe(amount);
+  });
+
+  it.each(IDS.map((id, i) => [id, i + 1] as const))('the explorer lists %j with its run and opens it (percent-encoded in the path)', async (id, amount) => {
+    const headers = { authorization: `Bearer ${key}` };
+    const list = await httpRequest(s.port, '/api/v1/explorer/tenants', { headers });
+    expect(list.status).toBe(200);
+    const listed = (list.json() as TenantsResponse).tenants.find((t) => t.id === id);
+    expect(listed?.runs.map((r) => r.run_id)).toEqual(['20260301T000000Z']);
+    const r = await httpRequest(s.port, `/api/v1/explorer/tenants/${encodeURIComponent(id).replace(/\./g, '%2E')}/runs/latest`, { headers });
+    expect(r.status).toBe(200);
+    const detail = r.json() as RunDetail;
+    expect(detail.tenant).toBe(id);
+    // One customer who paid `amount`: that is the run's revenue.
+    expect(detail.summary?.revenue).toBe(amount);
   });
 
   it('an id the key does not list stays unknown (404), whatever its form', async () => {
