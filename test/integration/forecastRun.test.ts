@@ -45,7 +45,7 @@ describe('forecast in a run', () => {
     const rows = subs.flatMap((s, i) => s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, 'm', 'Monthly']));
     const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,product_id,duration', rows) });
     fixtures.push(fx);
-    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv', 'xlsx'], forecast: { replicates: 20, horizon_months: 12 } }, new Date(T).toISOString());
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv', 'xlsx'], forecast: { model: 'auto', replicates: 20, horizon_months: 12 } }, new Date(T).toISOString());
     return { ...(await readLatest(fx)), fx };
   }
 
@@ -175,7 +175,7 @@ describe('forecast in a run', () => {
     const rows: string[][] = sample.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([, id, d, , v]) => [id!, `${d!.slice(0, 4)}-${d!.slice(4, 6)}-${d!.slice(6)}`, v!]);
     const fx = await makeFixture({ 'cdnow.csv': csv('customer_id,event_time,amount', rows) });
     fixtures.push(fx);
-    await runJob(fx, { inputs: [{ path: 'cdnow.csv' }], formats: ['json'], forecast: { replicates: 3 } }, '1997-09-30T00:00:00Z');
+    await runJob(fx, { inputs: [{ path: 'cdnow.csv' }], formats: ['json'], forecast: { model: 'auto', replicates: 3 } }, '1997-09-30T00:00:00Z');
     const f = (await readLatest(fx)).report.forecast!;
     expect(f.model).toBe('bgnbd');
     expect(f.reason).toMatch(/repeat purchases/);
