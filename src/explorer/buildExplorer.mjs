@@ -30,7 +30,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ({ build } = await import('esbuild'));
   } catch {
     // A production install (`npm ci --omit=dev`) has no esbuild: the committed bundle is what it serves.
-    console.log('build:explorer: esbuild is not installed (production install); keeping the committed bundle');
+    process.stdout.write('build:explorer: esbuild is not installed (production install); keeping the committed bundle\n');
     process.exit(0);
   }
   // --check: build in memory and compare with the committed files (the test suite runs this).
@@ -41,6 +41,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     for (const f of stale) console.error(`${f.path} is older than src/explorer/app: run npm run build:explorer and commit it`);
     process.exitCode = stale.length ? 1 : 0;
   } else {
-    for (const [file, out] of Object.entries(r.metafile.outputs)) console.log(`${file}: ${out.bytes} bytes`);
+    for (const [file, out] of Object.entries(r.metafile.outputs)) process.stdout.write(`${file}: ${out.bytes} bytes\n`);
   }
 }

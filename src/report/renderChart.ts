@@ -40,9 +40,13 @@ export const SMALL_COHORT = 30;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export async function renderChart(report: TenantReport, opts: ChartOptions = {}): Promise<Buffer> {
-  const scale = opts.scale ?? 2;
+  return svgToPng(chartSvg(report, opts), opts.scale ?? 2);
+}
+
+/** Renders an SVG of ours to PNG with the bundled DejaVu fonts, at `scale` device pixels per CSS pixel. */
+export async function svgToPng(svg: string, scale: number): Promise<Buffer> {
   const fonts = await loadRenderer();
-  const resvg = new Resvg(chartSvg(report, opts), {
+  const resvg = new Resvg(svg, {
     font: { fontBuffers: fonts, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: scale },
     background: '#FFFFFF',

@@ -2,10 +2,9 @@
 // the horizon (dashed) inside the bootstrap interval (a shaded band), and the same for the newest
 // forecast cohorts. Drawn as SVG and rasterised like ltv.png (renderChart.ts: resvg-wasm, DejaVu Sans), so
 // the bytes are the same for the same report. Published as forecast.png and shown on the Forecast sheet.
-import { Resvg } from '@resvg/resvg-wasm';
 import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
 import { currencySymbol } from './currencySymbol.js';
-import { loadRenderer, niceTicks } from './renderChart.js';
+import { niceTicks, svgToPng } from './renderChart.js';
 
 const W = 960;
 const H = 540;
@@ -71,20 +70,5 @@ export function forecastChartSvg(report: TenantReport): string {
 }
 
 export async function renderForecastChart(report: TenantReport): Promise<Buffer> {
-  const fonts = await loadRenderer();
-  const resvg = new Resvg(forecastChartSvg(report), {
-    font: { fontBuffers: fonts, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
-    fitTo: { mode: 'zoom', value: 2 },
-    background: '#FFFFFF',
-  });
-  try {
-    const image = resvg.render();
-    try {
-      return Buffer.from(image.asPng());
-    } finally {
-      image.free();
-    }
-  } finally {
-    resvg.free();
-  }
+  return svgToPng(forecastChartSvg(report), 2);
 }
