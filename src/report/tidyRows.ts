@@ -69,30 +69,48 @@ export function* tidyRows(report: TenantReport): Generator<TidyRow> {
   for (const matrix of report.matrices) {
     for (const row of matrix.rows) {
       for (const cell of row.cells) {
-        for (const accountingType of ACCOUNTING_TYPES) {
-          yield {
-            tenant: report.tenant,
-            matrix: matrix.id,
-            period_type: matrix.period_type,
-            period_unit: matrix.period_unit,
-            segmentation: matrix.segmentation,
-            row_type: row.type,
-            row_title: row.title,
-            cohort_date: row.type === 'cohort' ? row.title : '',
-            segment: row.type === 'segment' ? row.title : '',
-            cohort_size: row.customers,
-            period: cell.period,
-            accounting_type: accountingType,
-            value: cell[accountingType],
-            customers: cell.customers,
-            state: cell.state,
-            complete_customers: completeCustomers(cell),
-            lower: null,
-            upper: null,
-          };
-        }
+        yield* cellTidyRows(report.tenant, { ...matrix, matrix: matrix.id }, row, cell, () => ({
+          state: cell.state, complete_customers: completeCustomers(cell), lower: null, upper: null,
+        }));
       }
     }
   }
   yield* forecastTidyRows(report);
+}
+
+/** What places a tidy row in the report: its matrix and how that matrix is cut. */
+export interface TidyMatrix {
+  matrix: string;
+  period_type: string;
+  period_unit: string;
+  segmentation: string;
+}
+
+/** One cell's rows, one per accounting type in model order; `mark` gives its state and interval columns. */
+export function* cellTidyRows(
+  tenant: string,
+  m: TidyMatrix,
+  row: { type: TidyRow['row_type']; title: string; customers: number },
+  cell: { period: number; customers: number } & Record<AccountingType, number>,
+  mark: (t: AccountingType) => Pick<TidyRow, 'state' | 'complete_customers' | 'lower' | 'upper'>,
+): Generator<TidyRow> {
+  for (const accountingType of ACCOUNTING_TYPES) {
+    yield {
+      tenant,
+      matrix: m.matrix,
+      period_type: m.period_type,
+      period_unit: m.period_unit,
+      segmentation: m.segmentation,
+      row_type: row.type,
+      row_title: row.title,
+      cohort_date: row.type === 'cohort' ? row.title : '',
+      segment: row.type === 'segment' ? row.title : '',
+      cohort_size: row.customers,
+      period: cell.period,
+      accounting_type: accountingType,
+      value: cell[accountingType],
+      customers: cell.customers,
+      ...mark(accountingType),
+    };
+  }
 }
