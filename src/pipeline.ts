@@ -112,6 +112,12 @@ export function reportsDirOf(job: Job, override?: string): string {
 export async function runPipeline(job: Job, effects: RunEffects): Promise<RunResult> {
   const started = Date.now();
   const asOf = effects.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
+  // LTV is measured up to a time that has passed. An as-of far in the future (a typo such as 9999 or 2062)
+  // would also stretch every matrix to that time: thousands of censored periods in every snapshot. A day of
+  // slack covers clocks that differ.
+  if (asOf.getTime() > Date.now() + 86_400_000) {
+    throw new AppError('CONFIG', `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date().toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`);
+  }
   const reportsDir = reportsDirOf(job, effects.reportsDir);
   const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });
   const timings: Partial<Record<Stage, number>> = {};
@@ -170,7 +176,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
     const files = await resolveInputs(job, wh, label);
     await mkdir(`${dbPath}.in`);
-    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${dbPath}.in`, signal: effects.signal });
+    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time });
     const check = await checkRows(wh);
     const inputs: InputStats[] = read.files.map((s, i) => ({
       path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0, columns: s.columns,

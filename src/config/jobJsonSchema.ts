@@ -24,6 +24,7 @@ const DESCRIPTIONS: Record<string, string> = {
   as_of: 'Fixed as-of time (ISO 8601 with offset). Normally absent: the run\'s start, or its scheduled slot.',
   matrices: 'The LTV matrices published in ltv.json, ltv.csv and ltv.xlsx.',
   formats: 'Report formats written besides the API snapshots.',
+  min_event_time: 'Payments before this ISO 8601 time are quarantined as placeholder or damaged dates (default 1990-01-01T00:00:00Z).',
   max_bad_row_share: 'A run whose share of quarantined rows exceeds this (0..1) fails without publishing.',
   retention: 'Published runs kept per tenant.',
   reports_dir: 'Where runs are published, relative to this file\'s folder; LTV_REPORTS_DIR overrides it.',

@@ -5,7 +5,7 @@
 // and reason (quarantined later), blank lines and repeated header lines are counted per file.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CANONICAL_COLUMNS, type CanonicalColumn } from '../config/jobSchema.js';
+import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
@@ -87,6 +87,8 @@ export async function readInputs(
     currency: string; tenant: string;
     /** A directory of the run's own for the splitter's clean files. */ scratchDir: string;
     signal?: AbortSignal | undefined;
+    /** The job's `min_event_time` (ISO 8601): earlier payments are bad rows. */
+    minEventTime?: string;
   },
 ): Promise<{
   files: InputFileStats[];
@@ -133,7 +135,8 @@ export async function readInputs(
           rate: rates.expression,
           currency_code: rates.code,
         }),
-        { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant },
+        { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant,
+          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME },
       );
     try {
       try {

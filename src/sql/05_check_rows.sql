@@ -90,6 +90,7 @@ SELECT
     WHEN customer_id IS NULL THEN 'customer_id is missing'
     WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"'
+    WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
     WHEN r10 IS NULL AND NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'

@@ -222,3 +222,46 @@ describe('inputs that are not regular files', () => {
     }
   });
 });
+
+describe('times that cannot be real', () => {
+  it('quarantines placeholder payment dates before min_event_time at their lines, and keeps the matrices short', async () => {
+    const text = [
+      'customer_id,event_time,amount,transaction_id', // 1
+      'a,2026-01-10T08:00:00Z,10.00,t1', // 2
+      'b,0001-01-01T00:00:00Z,99.00,t2', // 3: a placeholder date
+      'c,1970-01-01T00:00:00Z,99.00,t3', // 4: the epoch of a NULL turned into 0
+      'd,2026-01-20T08:00:00Z,20.00,t4', // 5
+      'e,1999-12-31T23:59:59Z,7.00,t5', // 6: before the job's own min_event_time below
+    ].join('\n');
+    const fx = await makeFixture({ 'p.csv': `${text}\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'p.csv' }], max_bad_row_share: 0.9, matrices: [MONTHLY] }, T);
+      const first = await readLatest(fx);
+      // The default floor (1990-01-01) keeps e's 1999 payment.
+      expect((await quarantine(first.dir)).map((r) => r.line)).toEqual([3, 4]);
+      expect((await quarantine(first.dir))[0]!.reason).toBe(
+        'event_time "0001-01-01T00:00:00Z" is before min_event_time 1990-01-01T00:00:00Z: a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job',
+      );
+      // The monthly matrix starts with e's cohort (1999-12), not in year 1: 26 cohorts up to 2026-01.
+      expect(Object.keys(grid(first.report.matrices[0]!)).filter((t) => t !== 'Total')[0]).toBe('1999-12-01');
+
+      await runJob(fx, { inputs: [{ path: 'p.csv' }], max_bad_row_share: 0.9, matrices: [MONTHLY], min_event_time: '2000-01-01T00:00:00+00:00' }, T);
+      const second = await readLatest(fx);
+      expect((await quarantine(second.dir)).map((r) => r.line)).toEqual([3, 4, 6]);
+      // a 10 and d 20 in January 2026: 30 / 2 = 15.
+      expect(grid(second.report.matrices[0]!)).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses an as-of time in the future with one line, before reading anything', async () => {
+    const fx = await makeFixture({ 'p.csv': 'customer_id,event_time,amount\na,2026-01-10T08:00:00Z,10.00\n' });
+    try {
+      const e = await failure(runJob(fx, { inputs: [{ path: 'p.csv' }], matrices: [MONTHLY] }, '9999-12-31T00:00:00Z'));
+      expect(e.message).toMatch(/^as-of 9999-12-31T00:00:00\.000Z is more than a day after the current time \(.*\): LTV is measured up to a time that has passed/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
