@@ -62,28 +62,17 @@ function isCohortKind(kind: Segmentation): boolean {
 }
 
 /**
- * The SELECT of one kind's customers (from = 'c', for cust), of a cohort kind's summed movements by cohort
- * and period ('f', for fx), or of an attribute kind's summed movements by period ('fj') or by cohort ('fc').
+ * The SELECT of a cohort or time kind's customers (from = 'c', for cust) or of its summed movements by
+ * cohort and period ('f', for fx): the day sums regrouped by the row's time unit. Attribute kinds are not
+ * SQL: 14_matrix.sql computes them from the bound list $attr_kinds.
  */
-function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f' | 'fj' | 'fc'): string {
-  if (isCohortKind(kind)) {
-    // Cohort rows: the day sums regrouped by the row's time unit.
-    const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
-    const cohort = COHORT_START[unit];
-    const inner = `SELECT ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from === 'c' ? 'c' : 'f'}_day`;
-    return from === 'c'
-      ? `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, sum(n)::BIGINT AS n FROM (${inner}) GROUP BY cohort`
-      : `SELECT '${kind}' AS kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM (${inner}) GROUP BY cohort, j`;
-  }
-  const column = quoteIdent(SEGMENT_COLUMNS[kind as AttributeSegmentation]);
-  const flag = quoteIdent(`g_${SEGMENT_COLUMNS[kind as AttributeSegmentation]}`);
-  const seg = `coalesce(${column}, 'unknown')`;
-  switch (from) {
-    case 'c': return `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[periodUnit]} AS DATE) AS cohort_end, ${seg} AS seg, n FROM attr_c WHERE ${flag} = 0`;
-    case 'fj': return `SELECT '${kind}' AS kind, ${seg} AS seg, j, revenue, proceeds, net_revenue FROM attr_fj WHERE ${flag} = 0`;
-    case 'fc': return `SELECT '${kind}' AS kind, ${seg} AS seg, cohort, revenue, proceeds, net_revenue FROM attr_fc WHERE ${flag} = 0`;
-    case 'f': throw new Error(`kind ${kind} has no cohort-by-period sums`);
-  }
+function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f'): string {
+  const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
+  const cohort = COHORT_START[unit];
+  const inner = `SELECT ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from === 'c' ? 'c' : 'f'}_day`;
+  return from === 'c'
+    ? `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, sum(n)::BIGINT AS n FROM (${inner}) GROUP BY cohort`
+    : `SELECT '${kind}' AS kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM (${inner}) GROUP BY cohort, j`;
 }
 
 /** UNION ALL of the kinds' SELECTs, or a typed empty relation when no kind contributes. */
@@ -93,20 +82,11 @@ function unionOf(selects: string[], empty: string): string {
 
 const NO_SUMS = 'CAST(NULL AS HUGEINT) AS revenue, CAST(NULL AS HUGEINT) AS proceeds, CAST(NULL AS HUGEINT) AS net_revenue';
 
-/** The attribute columns the kinds segment by, and the grouping-set fragments of 14_matrix.sql. */
-function attributeGroups(attributeKinds: readonly Segmentation[]): Record<'attr_cols' | 'attr_flags' | 'attr_sets_c' | 'attr_sets_j', string> {
-  const columns = [...new Set(attributeKinds.map((k) => SEGMENT_COLUMNS[k as AttributeSegmentation]))].map(quoteIdent);
-  // Without attribute kinds the CTEs are never read, but must still bind.
-  if (columns.length === 0) {
-    return { attr_cols: 'CAST(NULL AS VARCHAR) AS g', attr_flags: '0 AS g_g', attr_sets_c: '(cohort)', attr_sets_j: '(j)' };
-  }
-  return {
-    attr_cols: columns.join(', '),
-    attr_flags: columns.map((c) => `GROUPING(${c}) AS ${quoteIdent(`g_${c.slice(1, -1)}`)}`).join(', '),
-    attr_sets_c: columns.map((c) => `(cohort, ${c})`).join(', '),
-    attr_sets_j: columns.map((c) => `(j, ${c})`).join(', '),
-  };
-}
+/** The attribute kinds 14_matrix.sql's attr_long knows, in its order: one per canonical dimension column. */
+export const ATTRIBUTE_KINDS = ['country', 'product', 'paywall', 'paywalls_group', 'audience', 'placement', 'duration', 'store'] as const satisfies readonly AttributeSegmentation[];
+
+/** The canonical column of each kind of ATTRIBUTE_KINDS, as attr_long reads it. */
+export const ATTRIBUTE_KIND_COLUMNS = ATTRIBUTE_KINDS.map((k) => SEGMENT_COLUMNS[k]);
 
 function isTimeSegmentation(seg: Segmentation): boolean {
   return (TIME_SEGMENTATIONS as readonly string[]).includes(seg);
@@ -144,19 +124,17 @@ export function matrixQuery(
   }
   if (matches.length) where.push(`attr_id IN (SELECT attr_id FROM attr_sets WHERE ${matches.join(' AND ')})`);
   const cohortKinds = kinds.filter(isCohortKind);
-  const attributeKinds = kinds.filter((k) => !isCohortKind(k));
+  // Comma-separated (kinds are identifiers): an empty list has no type to bind as a list.
+  params.attr_kinds = kinds.filter((k) => !isCohortKind(k)).join(',');
   const sql = loadSql('14_matrix', {
     where: where.join(' AND '),
     j,
     unit_cohort: COHORT_START[periodUnit],
-    ...attributeGroups(attributeKinds),
-    cust_kinds: kinds.map((k) => kindSelect(k, periodUnit, 'c')).join('\n  UNION ALL\n  '),
+    unit_interval: UNIT_INTERVAL[periodUnit],
+    cust_kinds: unionOf(cohortKinds.map((k) => kindSelect(k, periodUnit, 'c')),
+      'SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS DATE) AS cohort_end, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS BIGINT) AS n'),
     fx_kinds: unionOf(cohortKinds.map((k) => kindSelect(k, periodUnit, 'f')),
       `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}, CAST(NULL AS HUGEINT) AS payments`),
-    fxj_kinds: unionOf(attributeKinds.map((k) => kindSelect(k, periodUnit, 'fj')),
-      `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}`),
-    fxc_kinds: unionOf(attributeKinds.map((k) => kindSelect(k, periodUnit, 'fc')),
-      `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS DATE) AS cohort, ${NO_SUMS}`),
     K,
     Kc,
     max_renewal: periodType === 'renewals'
