@@ -1,6 +1,7 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -20,6 +21,7 @@ import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary
 import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { makeDirs } from './publish/makeDirs.js';
 import { renderChart } from './report/renderChart.js';
 import { renderForecastChart } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
@@ -119,6 +121,10 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     throw new AppError('CONFIG', `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date().toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`);
   }
   const reportsDir = reportsDirOf(job, effects.reportsDir);
+  // A run that cannot publish fails before it reads anything, not after computing.
+  await makeDirs(reportsDir).then(() => access(reportsDir, constants.W_OK)).catch((e: NodeJS.ErrnoException) => {
+    throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${e.code ?? e.message}): give a writable --out (or "reports_dir" in the job file)`);
+  });
   const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });
   const timings: Partial<Record<Stage, number>> = {};
   let stageStarted = Date.now();
@@ -142,7 +148,9 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   // A run works in a temporary database with a memory limit: its (TEMP) tables stay in memory up to the
   // limit and spill to the temporary directory beyond it, so larger inputs slow down instead of failing.
   const scratchDir = job.duckdb.temp_directory ? resolve(job.baseDir, job.duckdb.temp_directory) : tmpdir();
-  await mkdir(scratchDir, { recursive: true });
+  await makeDirs(scratchDir).catch((e: NodeJS.ErrnoException) => {
+    throw new AppError('CONFIG', `duckdb.temp_directory: cannot create ${scratchDir} (${e.code ?? e.message}): give a writable directory`);
+  });
   await removeStaleScratch(scratchDir, log);
   const dbPath = join(scratchDir, `ltv-run-${process.pid}-${randomBytes(4).toString('hex')}.duckdb`);
   const wh = await Warehouse.open({
@@ -186,7 +194,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
     leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
     if (badRowShareExceeded(check, job.max_bad_row_share)) {
       const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const path = join(dir, RUN_FILES.quarantine);
       await copyQuarantine(wh, null, path);
       throw badRowShareError(check, job.max_bad_row_share, path);

@@ -2,12 +2,13 @@
 // renamed over the target, the folder fsynced. A reader (or a crashed writer's successor) sees the old
 // record or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
+import { makeDirs } from '../publish/makeDirs.js';
 import { basename, dirname, join } from 'node:path';
 
 export async function writeAtomically(path: string, data: string | Buffer): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fh = await open(tmp, 'w');

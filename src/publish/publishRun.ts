@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
+import { makeDirs } from './makeDirs.js';
 
 /** Tenant ids become directory names: safe characters kept, anything else replaced, plus a short hash
  *  of the original when something had to change, so two different ids never share a directory. */
@@ -102,7 +103,7 @@ export async function reserveRun(
   const tenantDir = join(reportsDir, tenantDirName(tenant));
   const runsDir = join(tenantDir, 'runs');
   try {
-    await mkdir(runsDir, { recursive: true });
+    await makeDirs(runsDir);
   } catch (e) {
     throw new AppError('PUBLISH', `cannot create ${runsDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
