@@ -1,5 +1,7 @@
 // `ltv worker [--jobs <dir>]` (SPEC §7, §8): runs scheduled and on-demand runs until SIGTERM/SIGINT.
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { AppError } from '../config/AppError.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -7,6 +9,13 @@ export function registerWorker(program: Command): void {
     .description('process scheduled and on-demand runs from Redis (BullMQ) until SIGTERM')
     .option('--jobs <dir>', 'folder of job files whose schedules to register (default: $LTV_JOBS_DIR or jobs)')
     .action(async (opts: { jobs?: string }) => {
+      // A folder named by the operator must be there: a typo would otherwise leave a worker up that never
+      // runs a schedule, logging a stack trace at start. (The default, ./jobs, may be absent: on-demand only.)
+      const named = opts.jobs ?? process.env.LTV_JOBS_DIR;
+      if (named !== undefined) {
+        const isDir = await stat(named).then((s) => s.isDirectory(), () => false);
+        if (!isDir) throw new AppError('CONFIG', `${opts.jobs !== undefined ? '--jobs' : 'LTV_JOBS_DIR'}: ${named} is not a directory of job files: give the folder holding your jobs/*.json`);
+      }
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ or DuckDB.
       const [{ pino }, { loadEnv }, { startWorker }] = await Promise.all([import('pino'), import('../config/env.js'), import('../queue/startWorker.js')]);
       const env = loadEnv();

@@ -44,6 +44,15 @@ describe('ltv starts light', () => {
     expect(results[0]?.stdout).toMatch(/-v, --version/);
   });
 
+  it('worker --jobs naming no folder exits at once with one line, before loading BullMQ', async () => {
+    const r = await ltv(['worker', '--jobs', '/nonexistent-ltv-jobs']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => !l.startsWith('package ')).join('\n')).toBe(
+      'ltv: --jobs: /nonexistent-ltv-jobs is not a directory of job files: give the folder holding your jobs/*.json\n',
+    );
+    expect(packages(r.stderr)).toEqual(['commander']);
+  });
+
   it('keys add --help lists the plans KeyStore accepts', () => {
     expect([...PLAN_NAMES]).toEqual([...PLANS]);
   });
