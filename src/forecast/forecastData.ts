@@ -95,13 +95,15 @@ export async function readHistory(wh: Warehouse, cutoffIso: string): Promise<{ c
 /**
  * The data at T (`cutoffIso`) and at the backtest's cutoff C (`backtestIso` ≤ T), read in one pass over
  * the movements. At C only the customers are read (the backtest compares them with what they realized by T).
+ * `byDay`: purchases counted by local day (BG/NBD); without it one summary per customer (sBG, which reads
+ * no day counts: firstDayRevenue is then every payment's revenue, repeatRevenue 0).
  */
-export async function readForecastData(wh: Warehouse, cutoffIso: string, backtestIso: string): Promise<{ atT: ForecastData; atC: ForecastData }> {
+export async function readForecastData(wh: Warehouse, cutoffIso: string, backtestIso: string, byDay: boolean): Promise<{ atT: ForecastData; atC: ForecastData }> {
   const [{ ms, msC } = { ms: 0, msC: 0 }] = await wh.all<{ ms: number; msC: number }>(
     'SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms, CAST(epoch_ms(ltv_local(CAST($backtest AS TIMESTAMPTZ))) AS DOUBLE) AS "msC"',
     { cutoff: cutoffIso, backtest: backtestIso },
   );
-  const c = await readColumns(wh, loadSql('17_forecast_customers'), { cutoff: cutoffIso, backtest: backtestIso },
+  const c = await readColumns(wh, loadSql('17_forecast_customers', { day: byDay ? 'CAST(tl AS DATE)' : 'CAST(NULL AS DATE)' }), { cutoff: cutoffIso, backtest: backtestIso },
     new Set(CUSTOMER_NUMBERS.flatMap((name) => [name, `${name}_c`])));
   const n = c.n;
   const cohortDay = c.numbers.get('cohort_day_ms')!;

@@ -100,7 +100,7 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
   const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
   const cutoff = new Date(T - holdout * DAY_MS);
   const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
-  const { atT: data, atC } = await readForecastData(wh, inputs.asOf.toISOString(), (backtestPossible ? cutoff : inputs.asOf).toISOString());
+  const { atT: data, atC } = await readForecastData(wh, inputs.asOf.toISOString(), (backtestPossible ? cutoff : inputs.asOf).toISOString(), choice.model === 'bgnbd');
   const H = settings.horizon_months;
   const base: Forecast = {
     model: choice.model, chosen_by: choice.chosen_by, reason: choice.reason, matrix: 'days-month-cohort',

@@ -65,7 +65,8 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     spacing.set(key, s);
     spacingNotes.push(`duration ${key}: renewals every ${describeSpacing(s)} (${gaps.length ? 'median observed' : 'assumed, none observed'})`);
   }
-  // Value of a renewal per duration: mean renewal payment, else mean first payment; net of refunds.
+  // Value of a renewal per duration: mean renewal payment, else (no renewal paid yet) the customers' mean
+  // payment without a renewal number ≥ 1, their first; net of refunds.
   let payRevenue = 0;
   let allRevenue = 0;
   const valueSums = new Map<string, [number, number, number, number]>();
@@ -76,7 +77,8 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     v[0] += cu.renewalRevenue[i]!;
     v[1] += cu.renewalPayments[i]!;
     if (cu.payments[i]! > 0) {
-      v[2] += cu.firstDayRevenue[i]! / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
+      const firstRevenue = cu.firstDayRevenue[i]! + cu.repeatRevenue[i]! - cu.renewalRevenue[i]!;
+      v[2] += firstRevenue / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
       v[3] += 1;
     }
     valueSums.set(durKey[i]!, v);

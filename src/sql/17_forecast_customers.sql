@@ -4,7 +4,9 @@
 -- Params: $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all (10_customers.sql),
 -- movements (09_movements_view.sql), current_tenant(t).
 -- Purchases are counted by local day (several payments on one day are one transaction, as in Fader,
--- Hardie & Lee's CDNOW summary). Times are local wall-clock milliseconds since 1970 (a naive TIMESTAMP's
+-- Hardie & Lee's CDNOW summary). Identifiers: {{day}} the grouping of a customer's movements: the local
+-- day (BG/NBD), or one group per customer (`NULL`, sBG, which counts renewals, not days: then
+-- purchase_days is 1, last_day_ms NULL, first_day_revenue every payment's revenue and repeat_revenue 0). Times are local wall-clock milliseconds since 1970 (a naive TIMESTAMP's
 -- epoch): month arithmetic happens on the local calendar, as SPEC §4 periods do.
 -- Output: cohort_day_ms DOUBLE (the local cohort day's midnight), t0_ms DOUBLE, attr_id DOUBLE (attr_sets'
 --   row: the duration is read from there, not once per customer), started_c BOOLEAN, and at T (at C):
@@ -24,9 +26,9 @@ m AS (
   FROM movements mv
   WHERE mv.tenant_id = (SELECT t FROM current_tenant) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
 ),
--- Per customer and local day; a day's part before C counted apart (C may fall within a day).
+-- Per customer and local day (or per customer); a day's part before C counted apart (C may fall within a day).
 d AS (
-  SELECT customer_id, CAST(tl AS DATE) AS day,
+  SELECT customer_id, {{day}} AS day,
     count(*) FILTER (WHERE is_payment) AS pay, count(*) FILTER (WHERE is_payment AND pre) AS pay_c,
     sum(revenue) FILTER (WHERE is_payment) AS pay_revenue, sum(revenue) FILTER (WHERE is_payment AND pre) AS pay_revenue_c,
     max(renewal) FILTER (WHERE is_payment) AS max_renewal, max(renewal) FILTER (WHERE is_payment AND pre) AS max_renewal_c,
