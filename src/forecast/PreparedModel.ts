@@ -1,6 +1,10 @@
 // The common shape of a forecast model prepared on one cutoff's data (sbgModel.ts, bgNbdModel.ts): fitted
-// on resampling weights for the bootstrap, and asked for each customer's expected revenue after the cutoff.
+// on the data or on a bootstrap replicate of it, and asked for its customers' expected revenue after the
+// cutoff. Both work on sufficient statistics, not on customers: a fit reads counts of customers with equal
+// summaries (sBG: last renewal and churned or not per group; BG/NBD: equal (x, t_x, T), and repeat buyers
+// with equal (x, m_x) for Gamma-Gamma), and a projection reads counts of customers with equal futures.
 import type { ForecastFit, ForecastModel } from '../ltv/model.js';
+import type { UniformInt } from './seededRandom.js';
 
 export interface Fitted {
   /** False when no usable fit came out (then `message` says why). */
@@ -11,19 +15,34 @@ export interface Fitted {
   groupOf(i: number): string;
 }
 
+/** Customers whose expected revenue after the cutoff is added up, to each of their period ends. */
+export interface FutureQuery {
+  members: readonly number[];
+  /** How many ends `ends` gives (the length of the query's output, members or not). */
+  periods: number;
+  /**
+   * The period ends (naive local ms, ascending) of a customer whose months of life count from `anchorMs`:
+   * a function of the anchor alone (customers with equal anchors share their ends).
+   */
+  ends(anchorMs: number): readonly number[];
+}
+
 export interface PreparedModel<F extends Fitted = Fitted> {
   model: ForecastModel;
-  /** Customers are resampled within these strata (the fit groups, or the cohorts). */
-  strata: Int32Array[];
-  /**
-   * Per customer, the time its months of life are counted from (naive local ms): its first payment, or for
-   * BG/NBD that day's midnight (customers of one day then share their period ends, and their predictions).
-   */
-  anchorMs: Float64Array;
   /** How many fits one replicate costs, in customer-fits (the bootstrap's cost rule). */
   replicateCost: number;
-  /** Fits on resampling weights (null: every customer once), starting from `warm` when given. */
-  fit(weights: Float64Array | null, warm: F | null): F;
-  /** Adds customer i's expected revenue in (cutoff, ends[j]] to out[j]; ends ascending, naive local ms. */
-  future(f: F, i: number, ends: readonly number[], out: Float64Array): void;
+  /**
+   * Fits on the data (draw null) or on a bootstrap replicate: customers drawn with replacement within their
+   * stratum (sBG: the fit group; BG/NBD: the monthly cohort) with `draw`, in a fixed order, each draw
+   * adding one to the count of its customer's summary row (a multinomial over the rows, as resampling
+   * customers is). Starts from `warm` when given.
+   */
+  fit(draw: UniformInt | null, warm: F | null): F;
+  /** Summarises the queries' customers once: what does not depend on the parameters. */
+  project(queries: readonly FutureQuery[]): Projection<F>;
+}
+
+export interface Projection<F extends Fitted = Fitted> {
+  /** For a fitted state: out[q][j] = Σ over query q's members of the expected revenue in (cutoff, end j]. */
+  of(f: F): Float64Array[];
 }

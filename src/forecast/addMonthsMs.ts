@@ -4,14 +4,35 @@
 export const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysInMonth = (y: number, m: number): number =>
+  m === 1 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : DAYS_IN_MONTH[m]!;
+
+/**
+ * n ↦ `ms` + n months, with `ms` taken apart into its calendar fields once: a forecast adds months to one
+ * time many times over (every month of life of a customer, every renewal of a subscription).
+ */
+export function monthAdder(ms: number): (n: number) => number {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  const m0 = d.getUTCMonth();
+  const day = d.getUTCDate();
+  const timeOfDay = ms - Date.UTC(y, m0, day);
+  return (n: number): number => shifted(y, m0 + n, day, timeOfDay);
+}
+
+function shifted(y: number, m: number, day: number, timeOfDay: number): number {
+  const ty = y + Math.floor(m / 12);
+  const tm = ((m % 12) + 12) % 12;
+  return Date.UTC(ty, tm, Math.min(day, daysInMonth(ty, tm))) + timeOfDay;
+}
+
 export function addMonthsMs(ms: number, n: number): number {
   const d = new Date(ms);
   const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + n;
-  const ty = y + Math.floor(m / 12);
-  const tm = ((m % 12) + 12) % 12;
-  const last = new Date(Date.UTC(ty, tm + 1, 0)).getUTCDate();
-  return Date.UTC(ty, tm, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  const m0 = d.getUTCMonth();
+  const day = d.getUTCDate();
+  return shifted(y, m0 + n, day, ms - Date.UTC(y, m0, day));
 }
 
 /** Naive milliseconds of a local date (YYYY-MM-DD) at midnight. */

@@ -4,19 +4,18 @@
 // cutoff is E[Y(τ) | x, t_x, T] × E[Z | x, m_x], the latter from the Gamma-Gamma fit on repeat buyers
 // (pγ/(q − 1) for a customer without a repeat purchase), net of refunds as the tenant's payments were.
 import type { ForecastFit } from '../ltv/model.js';
-import { WEEK_MS, dayMs } from './addMonthsMs.js';
+import { WEEK_MS } from './addMonthsMs.js';
 import type { ForecastData } from './forecastData.js';
 import { bgNbdExpectedIfAlive, bgNbdProbabilityAlive, fitBgNbd, type BgNbdFit, type RfmData } from './fitBgNbd.js';
-import { fitGammaGamma, gammaGammaConditionalMean, gammaGammaMean, type GammaGammaFit, type SpendData } from './fitGammaGamma.js';
-import type { Fitted, PreparedModel } from './PreparedModel.js';
+import { fitGammaGamma, gammaGammaMean, type GammaGammaFit, type SpendData } from './fitGammaGamma.js';
+import type { Fitted, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
+import type { UniformInt } from './seededRandom.js';
 
 export interface BgNbdFitted extends Fitted {
   bg: BgNbdFit;
   gg: GammaGammaFit | null;
   /** Mean repeat-transaction value when the Gamma-Gamma fit is not usable. */
   meanValue: number;
-  /** E[Y]/P(alive) by (x, cohort day, end): customers of one day share T and their ends. */
-  cache: Map<string, number>;
 }
 
 const MIN_REPEAT_BUYERS = 20;
@@ -30,7 +29,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   let payRevenue = 0;
   let allRevenue = 0;
   for (let i = 0; i < n; i++) {
-    t0Day[i] = dayMs(cu.cohortDay[i]!);
+    t0Day[i] = cu.cohortDayMs[i]!;
     const x = Math.max(0, cu.purchaseDays[i]! - 1);
     rfm.x[i] = x;
     rfm.tx[i] = x > 0 ? (cu.lastDayMs[i]! - t0Day[i]!) / WEEK_MS : 0;
@@ -59,12 +58,29 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     rowOf[i] = k;
   }
   const rows: RfmData = { x: Float64Array.from(ux), tx: Float64Array.from(utx), T: Float64Array.from(uT), n: new Float64Array(ux.length) };
-  for (let i = 0; i < n; i++) rows.n[rowOf[i]!]! += 1;
-  const spend: SpendData = {
-    x: Float64Array.from(repeaters, (i) => rfm.x[i]!),
-    m: Float64Array.from(repeaters, (i) => cu.repeatRevenue[i]! / rfm.x[i]!),
-    n: new Float64Array(repeaters.length).fill(1),
-  };
+  const rowAnchor = new Float64Array(ux.length);
+  for (let i = 0; i < n; i++) {
+    rows.n[rowOf[i]!]! += 1;
+    rowAnchor[rowOf[i]!] = t0Day[i]!;
+  }
+  // Repeat buyers with equal (x, m_x) are one row of the Gamma-Gamma fit, likewise.
+  const spendRowOf = new Int32Array(n).fill(-1);
+  const spendIndex = new Map<string, number>();
+  const sx: number[] = [];
+  const sm: number[] = [];
+  for (const i of repeaters) {
+    const m = cu.repeatRevenue[i]! / rfm.x[i]!;
+    const key = `${rfm.x[i]}|${m}`;
+    let k = spendIndex.get(key);
+    if (k === undefined) {
+      spendIndex.set(key, (k = sx.length));
+      sx.push(rfm.x[i]!);
+      sm.push(m);
+    }
+    spendRowOf[i] = k;
+  }
+  const spend: SpendData = { x: Float64Array.from(sx), m: Float64Array.from(sm), n: new Float64Array(sx.length) };
+  for (const i of repeaters) spend.n[spendRowOf[i]!]! += 1;
   // Strata: the monthly cohorts.
   const byCohort = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
@@ -72,17 +88,26 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     if (!l) byCohort.set(cu.cohort[i]!, (l = []));
     l.push(i);
   }
+  const strata = [...byCohort.values()].map((l) => Int32Array.from(l));
 
-  const fit = (weights: Float64Array | null, warm: BgNbdFitted | null): BgNbdFitted => {
+  const fit = (draw: UniformInt | null, warm: BgNbdFitted | null): BgNbdFitted => {
     let rowWeights = rows.n;
-    if (weights) {
+    let spendWeights = spend.n;
+    if (draw) {
       rowWeights = new Float64Array(rows.x.length);
-      for (let i = 0; i < n; i++) rowWeights[rowOf[i]!]! += weights[i]!;
+      spendWeights = new Float64Array(spend.x.length);
+      for (const s of strata) {
+        const size = s.length;
+        for (let k = 0; k < size; k++) {
+          const i = s[draw(size)]!;
+          rowWeights[rowOf[i]!]! += 1;
+          if (spendRowOf[i]! >= 0) spendWeights[spendRowOf[i]!]! += 1;
+        }
+      }
     }
     // A replicate's fit starts at the main fit: a looser tolerance is plenty for percentiles.
     const tolerance = warm ? 1e-7 : 1e-9;
     const bg = fitBgNbd(rows, warm ? warm.bg : { r: 1, alpha: 1, a: 1, b: 1 }, rowWeights, tolerance);
-    const spendWeights = weights ? Float64Array.from(repeaters, (i) => weights[i]!) : spend.n;
     let buyers = 0;
     let valueSum = 0;
     spendWeights.forEach((w, k) => {
@@ -91,7 +116,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     });
     const gg = buyers >= MIN_REPEAT_BUYERS ? fitGammaGamma(spend, warm?.gg ?? { p: 1, q: 1, gamma: 1 }, spendWeights, tolerance) : null;
     const fits: ForecastFit[] = [];
-    if (!weights) {
+    if (!draw) {
       fits.push({
         group: 'bgnbd', model: 'bgnbd', params: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b },
         log_likelihood: Number.isFinite(bg.logLikelihood) ? bg.logLikelihood : null, customers: bg.customers,
@@ -111,34 +136,69 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     return {
       usable: bg.converged,
       message: bg.converged ? '' : `the BG/NBD fit did not converge: ${bg.message}`,
-      fits, bg, gg: gg?.converged ? gg : null, meanValue: buyers > 0 ? valueSum / buyers : 0, cache: new Map(),
+      fits, bg, gg: gg?.converged ? gg : null, meanValue: buyers > 0 ? valueSum / buyers : 0,
       groupOf: () => 'bgnbd',
     };
   };
 
-  const future = (f: BgNbdFitted, i: number, ends: readonly number[], out: Float64Array): void => {
-    const x = rfm.x[i]!;
-    const T = rfm.T[i]!;
-    const alive = bgNbdProbabilityAlive(f.bg, x, rfm.tx[i]!, T);
-    const value = (f.gg
-      ? x > 0 && cu.repeatRevenue[i]! > 0 ? gammaGammaConditionalMean(f.gg, x, cu.repeatRevenue[i]! / x) : gammaGammaMean(f.gg)
-      : f.meanValue) * refundFactor;
-    for (let j = 0; j < ends.length; j++) {
-      const tau = (ends[j]! - data.cutoffMs) / WEEK_MS;
-      if (tau <= 0) continue;
-      const key = `${x}|${T}|${ends[j]}`;
-      let e = f.cache.get(key);
-      if (e === undefined) f.cache.set(key, (e = bgNbdExpectedIfAlive(f.bg, tau, x, T)));
-      out[j] = out[j]! + alive * e * value;
-    }
+  // Projection: customers of one fit row (x, t_x, T) share P(alive) and, as T fixes their first day, their
+  // period ends; E[Z | x, m_x] = p(γ + x·m_x)/(px + q − 1) is linear in m_x, so a row's customers with a
+  // repeat value add up to their count and Σ m_x. E[Y(τ) | alive] is computed once per distinct (x, T, end).
+  const project = (queries: readonly FutureQuery[]): Projection<BgNbdFitted> => {
+    const eyIndex = new Map<string, number>();
+    const eyArgs: { x: number; T: number; tau: number }[] = [];
+    const tallies = queries.map((q) => {
+      // Per (row, has a repeat value): customers and Σ m_x.
+      const byClass = new Map<number, { count: number; sumM: number }>();
+      for (const i of q.members) {
+        const valued = spendRowOf[i]! >= 0;
+        const key = rowOf[i]! * 2 + (valued ? 1 : 0);
+        let t = byClass.get(key);
+        if (!t) byClass.set(key, (t = { count: 0, sumM: 0 }));
+        t.count += 1;
+        if (valued) t.sumM += spend.m[spendRowOf[i]!]!;
+      }
+      const periods = q.periods;
+      const entries = [...byClass].map(([key, t]) => {
+        const row = key >> 1;
+        const ends = q.ends(rowAnchor[row]!);
+        const ey = Int32Array.from(ends, (end) => {
+          const tau = (end - data.cutoffMs) / WEEK_MS;
+          if (!(tau > 0)) return -1;
+          const k = `${rows.x[row]}|${rows.T[row]}|${tau}`;
+          let e = eyIndex.get(k);
+          if (e === undefined) {
+            eyIndex.set(k, (e = eyArgs.length));
+            eyArgs.push({ x: rows.x[row]!, T: rows.T[row]!, tau });
+          }
+          return e;
+        });
+        return { row, valued: (key & 1) === 1, count: t.count, sumM: t.sumM, ey };
+      });
+      return { entries, periods };
+    });
+    const of = (f: BgNbdFitted): Float64Array[] => {
+      const ey = Float64Array.from(eyArgs, (a) => bgNbdExpectedIfAlive(f.bg, a.tau, a.x, a.T));
+      return tallies.map(({ entries, periods }) => {
+        const out = new Float64Array(periods);
+        for (const e of entries) {
+          const x = rows.x[e.row]!;
+          const alive = bgNbdProbabilityAlive(f.bg, x, rows.tx[e.row]!, rows.T[e.row]!);
+          const value = (f.gg
+            ? e.valued ? (f.gg.p * (f.gg.gamma * e.count + x * e.sumM)) / (f.gg.p * x + f.gg.q - 1) : e.count * gammaGammaMean(f.gg)
+            : e.count * f.meanValue) * refundFactor;
+          for (let j = 0; j < e.ey.length; j++) if (e.ey[j]! >= 0) out[j] = out[j]! + alive * ey[e.ey[j]!]! * value;
+        }
+        return out;
+      });
+    };
+    return { of };
   };
 
   return {
     model: 'bgnbd',
-    strata: [...byCohort.values()].map((l) => Int32Array.from(l)),
-    anchorMs: t0Day,
-    replicateCost: rows.x.length + repeaters.length,
+    replicateCost: rows.x.length + spend.x.length,
     fit,
-    future,
+    project,
   };
 }

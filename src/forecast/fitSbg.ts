@@ -4,7 +4,10 @@
 //   P(T = t) = B(α + 1, β + t − 1) / B(α, β)     churn at renewal t (t = 1, 2, …: missed renewal t)
 //   S(t)     = B(α, β + t) / B(α, β)             still subscribed after renewal t
 // Fitted on log α, log β (positivity) by maximum likelihood with right censoring: a customer who churned
-// after renewal r contributes P(T = r + 1), one still subscribed at renewal r contributes S(r).
+// after renewal r contributes P(T = r + 1), one still subscribed at renewal r contributes S(r). The
+// likelihood sums them by the paper's recursions S(t) = S(t − 1)·(β + t − 1)/(α + β + t − 1) and
+// P(T = t) = S(t − 1)·α/(α + β + t − 1) (two logarithms per renewal, where the beta functions cost a few
+// log-gammas each; a bootstrap refits a group hundreds of times).
 import betaln from '@stdlib/math-base-special-betaln';
 import { minimize } from './minimize.js';
 
@@ -12,8 +15,8 @@ export interface SbgParams { alpha: number; beta: number }
 
 /** Customers aggregated by their last renewal: `churned[r]` churned after renewal r, `alive[r]` still subscribed at r. */
 export interface SbgData {
-  churned: readonly number[];
-  alive: readonly number[];
+  churned: ArrayLike<number>;
+  alive: ArrayLike<number>;
 }
 
 export interface SbgFit extends SbgParams {
@@ -22,11 +25,6 @@ export interface SbgFit extends SbgParams {
   converged: boolean;
   message: string;
   evaluations: number;
-}
-
-/** ln P(T = t), t ≥ 1. */
-export function sbgLogChurn(p: SbgParams, t: number): number {
-  return betaln(p.alpha + 1, p.beta + t - 1) - betaln(p.alpha, p.beta);
 }
 
 /** ln S(t), t ≥ 0. */
@@ -39,18 +37,29 @@ export function sbgSurvival(p: SbgParams, t: number): number {
 }
 
 export function sbgLogLikelihood(p: SbgParams, d: SbgData): number {
+  const R = Math.max(d.churned.length, d.alive.length);
+  const lnAlpha = Math.log(p.alpha);
+  let lnS = 0;
   let ll = 0;
-  d.churned.forEach((n, r) => {
-    if (n > 0) ll += n * sbgLogChurn(p, r + 1);
-  });
-  d.alive.forEach((n, r) => {
-    if (n > 0) ll += n * sbgLogSurvival(p, r);
-  });
+  for (let r = 0; r < R; r++) {
+    const alive = r < d.alive.length ? d.alive[r]! : 0;
+    const churned = r < d.churned.length ? d.churned[r]! : 0;
+    const lnNext = Math.log(p.alpha + p.beta + r);
+    if (alive > 0) ll += alive * lnS;
+    if (churned > 0) ll += churned * (lnS + lnAlpha - lnNext);
+    lnS += Math.log(p.beta + r) - lnNext;
+  }
   return ll;
 }
 
+const total = (a: ArrayLike<number>, from = 0): number => {
+  let s = 0;
+  for (let i = from; i < a.length; i++) s += a[i]!;
+  return s;
+};
+
 export function sbgCustomers(d: SbgData): number {
-  return d.churned.reduce((s, n) => s + n, 0) + d.alive.reduce((s, n) => s + n, 0);
+  return total(d.churned) + total(d.alive);
 }
 
 /**
@@ -59,8 +68,8 @@ export function sbgCustomers(d: SbgData): number {
  */
 export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }, tolerance = 1e-9): SbgFit {
   const customers = sbgCustomers(d);
-  const churns = d.churned.reduce((s, n) => s + n, 0);
-  const exposed = churns + d.alive.slice(1).reduce((s, n) => s + n, 0);
+  const churns = total(d.churned);
+  const exposed = churns + total(d.alive, 1);
   if (customers === 0 || exposed === 0) {
     return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has had a renewal due yet' };
   }

@@ -1,12 +1,15 @@
 // What the forecast reads from a run's warehouse (SPEC §9): per customer, the summary of its movements up
-// to a cutoff (17_forecast_customers.sql), and per monthly cohort what it had realized by then, by month of
-// life (18_forecast_realized.sql). Read by column into typed arrays: one row per customer.
+// to T and up to the backtest's cutoff C, in one statement (17_forecast_customers.sql), and per monthly
+// cohort what it had realized by T, by month of life (18_forecast_realized.sql). Read by column into typed
+// arrays: one row per customer.
 import { loadSql } from '../warehouse/loadSql.js';
+import { msDay } from './addMonthsMs.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 
 export interface CustomerTable {
   n: number;
-  cohortDay: string[];
+  /** The local day of the first payment, at midnight (naive ms). */
+  cohortDayMs: Float64Array;
   /** The monthly cohort (its first day) the customer belongs to in `days-month-cohort`. */
   cohort: string[];
   t0Ms: Float64Array;
@@ -21,8 +24,6 @@ export interface CustomerTable {
   renewalRevenue: Float64Array;
   renewalPayments: Float64Array;
   revenue: Float64Array;
-  proceeds: Float64Array;
-  netRevenue: Float64Array;
 }
 
 /** A monthly cohort's realized money by month of life k (not cumulative). */
@@ -36,38 +37,112 @@ export interface ForecastData {
   /** The cutoff's local wall-clock time in naive milliseconds. */
   cutoffMs: number;
   customers: CustomerTable;
+  /** By monthly cohort (read at T only; empty at the backtest's cutoff). */
   realized: Map<string, RealizedByMonth>;
 }
 
 type Columns = Record<string, unknown[]>;
 
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
-const floats = (col: unknown[] | undefined): Float64Array => Float64Array.from(col ?? [], num);
 
-export async function readForecastData(wh: Warehouse, cutoffIso: string): Promise<ForecastData> {
-  const [{ ms } = { ms: 0 }] = await wh.all<{ ms: number }>(
-    'SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms', { cutoff: cutoffIso },
+/**
+ * A result read chunk by chunk straight from DuckDB's vectors: numbers into Float64Arrays (NULL → NaN),
+ * anything else into arrays. The driver's column conversion (`Warehouse.columns`) visits every value
+ * through a generic converter: for a forecast's ~24 columns × 250,000 customers it cost most of the
+ * forecast's time.
+ */
+async function readColumns(wh: Warehouse, sql: string, params: Record<string, string>, numeric: ReadonlySet<string>): Promise<{ n: number; numbers: Map<string, Float64Array>; values: Map<string, unknown[]> }> {
+  const result = await wh.connection.run(sql, params);
+  const names = Array.from({ length: result.columnCount }, (_, i) => result.columnName(i));
+  const n = Number(result.rowCount);
+  const numbers = new Map<string, Float64Array>();
+  const values = new Map<string, unknown[]>();
+  for (const name of names) {
+    if (numeric.has(name)) numbers.set(name, new Float64Array(n));
+    else values.set(name, new Array<unknown>(n));
+  }
+  let row = 0;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const rows = chunk.rowCount;
+    names.forEach((name, c) => {
+      const vector = chunk.getColumnVector(c);
+      const nums = numbers.get(name);
+      if (nums) {
+        for (let j = 0; j < rows; j++) nums[row + j] = num(vector.getItem(j));
+      } else {
+        const list = values.get(name)!;
+        for (let j = 0; j < rows; j++) list[row + j] = vector.getItem(j);
+      }
+    });
+    row += rows;
+  }
+  return { n, numbers, values };
+}
+
+const CUSTOMER_NUMBERS = ['cohort_day_ms', 't0_ms', 'attr_id', 'purchase_days', 'last_day_ms', 'first_day_revenue', 'repeat_revenue', 'payments', 'max_renewal', 'last_payment_ms', 'renewal_revenue', 'renewal_payments', 'revenue'] as const;
+
+/** T on the local wall clock, and the first payment of the tenant's customers up to T (null: none). */
+export async function readHistory(wh: Warehouse, cutoffIso: string): Promise<{ cutoffMs: number; firstMs: number | null }> {
+  const [row] = await wh.all<{ ms: number; first: number | null }>(
+    `SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms,
+       (SELECT CAST(min(epoch_ms(t0_local)) AS DOUBLE) FROM customers_all
+        WHERE tenant_id = (SELECT t FROM current_tenant) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)) AS first`,
+    { cutoff: cutoffIso },
   );
-  const c = await wh.columns<Columns>(loadSql('17_forecast_customers', { dims: 'a.duration, ' }), { cutoff: cutoffIso });
-  const cohortDay = (c.cohort_day ?? []) as string[];
-  const customers: CustomerTable = {
-    n: cohortDay.length,
-    cohortDay,
-    cohort: cohortDay.map((d) => `${d.slice(0, 8)}01`),
-    t0Ms: floats(c.t0_ms),
-    duration: (c.duration ?? []) as (string | null)[],
-    purchaseDays: floats(c.purchase_days),
-    lastDayMs: floats(c.last_day_ms),
-    firstDayRevenue: floats(c.first_day_revenue),
-    repeatRevenue: floats(c.repeat_revenue),
-    payments: floats(c.payments),
-    maxRenewal: floats(c.max_renewal),
-    lastPaymentMs: floats(c.last_payment_ms),
-    renewalRevenue: floats(c.renewal_revenue),
-    renewalPayments: floats(c.renewal_payments),
-    revenue: floats(c.revenue),
-    proceeds: floats(c.proceeds),
-    netRevenue: floats(c.net_revenue),
+  return { cutoffMs: Number(row?.ms ?? 0), firstMs: row?.first === null || row?.first === undefined ? null : Number(row.first) };
+}
+
+/**
+ * The data at T (`cutoffIso`) and at the backtest's cutoff C (`backtestIso` ≤ T), read in one pass over
+ * the movements. At C only the customers are read (the backtest compares them with what they realized by T).
+ * `byDay`: purchases counted by local day (BG/NBD); without it one summary per customer (sBG, which reads
+ * no day counts: firstDayRevenue is then every payment's revenue, repeatRevenue 0).
+ */
+export async function readForecastData(wh: Warehouse, cutoffIso: string, backtestIso: string, byDay: boolean): Promise<{ atT: ForecastData; atC: ForecastData }> {
+  const [{ ms, msC } = { ms: 0, msC: 0 }] = await wh.all<{ ms: number; msC: number }>(
+    'SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms, CAST(epoch_ms(ltv_local(CAST($backtest AS TIMESTAMPTZ))) AS DOUBLE) AS "msC"',
+    { cutoff: cutoffIso, backtest: backtestIso },
+  );
+  const c = await readColumns(wh, loadSql('17_forecast_customers', { day: byDay ? 'CAST(tl AS DATE)' : 'CAST(NULL AS DATE)' }), { cutoff: cutoffIso, backtest: backtestIso },
+    new Set(CUSTOMER_NUMBERS.flatMap((name) => [name, `${name}_c`])));
+  const n = c.n;
+  const cohortDay = c.numbers.get('cohort_day_ms')!;
+  const titles = new Map<number, string>();
+  const cohort = Array.from(cohortDay, (d) => {
+    let m = titles.get(d);
+    if (m === undefined) titles.set(d, (m = `${msDay(d).slice(0, 8)}01`));
+    return m;
+  });
+  const attrs = await wh.all<{ id: number; duration: string | null }>('SELECT CAST(attr_id AS DOUBLE) AS id, duration FROM attr_sets');
+  const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
+  const attrId = c.numbers.get('attr_id')!;
+  const duration = Array.from(attrId, (id) => durationOf.get(id) ?? null);
+  const started = c.values.get('started_c') as boolean[];
+  const pick = (at: 'T' | 'C'): CustomerTable => {
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) if (at === 'T' || started[i]) rows.push(i);
+    const all = rows.length === n;
+    const col = (name: (typeof CUSTOMER_NUMBERS)[number]): Float64Array => {
+      const v = c.numbers.get(at === 'T' || name === 't0_ms' || name === 'cohort_day_ms' ? name : `${name}_c`)!;
+      return all ? v : Float64Array.from(rows, (i) => v[i]!);
+    };
+    return {
+      n: rows.length,
+      cohortDayMs: col('cohort_day_ms'),
+      cohort: all ? cohort : rows.map((i) => cohort[i]!),
+      t0Ms: col('t0_ms'),
+      duration: all ? duration : rows.map((i) => duration[i] ?? null),
+      purchaseDays: col('purchase_days'),
+      lastDayMs: col('last_day_ms'),
+      firstDayRevenue: col('first_day_revenue'),
+      repeatRevenue: col('repeat_revenue'),
+      payments: col('payments'),
+      maxRenewal: col('max_renewal'),
+      lastPaymentMs: col('last_payment_ms'),
+      renewalRevenue: col('renewal_revenue'),
+      renewalPayments: col('renewal_payments'),
+      revenue: col('revenue'),
+    };
   };
   const r = await wh.columns<Columns>(loadSql('18_forecast_realized'), { cutoff: cutoffIso });
   const realized = new Map<string, RealizedByMonth>();
@@ -81,5 +156,8 @@ export async function readForecastData(wh: Warehouse, cutoffIso: string): Promis
       list[k] = (list[k] ?? 0) + num(r[key]?.[i]);
     }
   });
-  return { cutoffMs: Number(ms), customers, realized };
+  return {
+    atT: { cutoffMs: Number(ms), customers: pick('T'), realized },
+    atC: { cutoffMs: Number(msC), customers: pick('C'), realized: new Map() },
+  };
 }

@@ -12,12 +12,12 @@ import type {
   Backtest, BacktestCohort, Forecast, ForecastModel, ForecastRow, Matrix, MoneyTriple, PredictedCell,
 } from '../ltv/model.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { DAY_MS, addMonthsMs, dayMs } from './addMonthsMs.js';
+import { DAY_MS, addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
 import { prepareBgNbd } from './bgNbdModel.js';
-import { readForecastData, type ForecastData } from './forecastData.js';
-import type { Fitted, PreparedModel } from './PreparedModel.js';
+import { readForecastData, readHistory, type ForecastData } from './forecastData.js';
+import type { FutureQuery, PreparedModel } from './PreparedModel.js';
 import { prepareSbg } from './sbgModel.js';
-import { replicateRandom, resampleInto } from './seededRandom.js';
+import { replicateRandom } from './seededRandom.js';
 
 /** The bootstrap's cost rule: at most this many customer-fits (BG/NBD) or group fits (sBG) in all. */
 const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
@@ -75,24 +75,32 @@ function quantile(sorted: Float64Array, q: number): number {
 
 const round2 = (v: number): number => Math.round((v + Number.EPSILON * Math.sign(v)) * 100) / 100;
 
-/** Expected revenue after the cutoff, summed per cohort and period, for one fitted state. */
-function futureByCohort(prepared: PreparedModel, fitted: Fitted, cohorts: readonly CohortInfo[], periods: readonly number[][]): Float64Array[] {
+/** The cohorts' customers, each with the ends of its months of life `periods[ci]` (m ↦ anchor + m + 1 months). */
+function cohortQueries(cohorts: readonly CohortInfo[], periods: readonly number[][]): FutureQuery[] {
   return cohorts.map((c, ci) => {
-    const ms = periods[ci]!;
-    const out = new Float64Array(ms.length);
-    if (ms.length === 0) return out;
-    for (const i of c.members) {
-      const anchor = prepared.anchorMs[i]!;
-      prepared.future(fitted, i, ms.map((m) => addMonthsMs(anchor, m + 1)), out);
-    }
-    return out;
+    const months = periods[ci]!;
+    return {
+      members: months.length ? c.members : [],
+      periods: months.length,
+      ends: (anchor: number) => {
+        const add = monthAdder(anchor);
+        return months.map((m) => add(m + 1));
+      },
+    };
   });
 }
 
 export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Promise<Forecast> {
   const { settings } = inputs;
   const choice = chooseModel(settings, inputs.subscription);
-  const data = await readForecastData(wh, inputs.asOf.toISOString());
+  // The backtest's cutoff C = T − h, h by default the newest quarter of the history (first payment to T).
+  const T = inputs.asOf.getTime();
+  const history = await readHistory(wh, inputs.asOf.toISOString());
+  const historyDays = history.firstMs === null ? 0 : (history.cutoffMs - history.firstMs) / DAY_MS;
+  const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
+  const cutoff = new Date(T - holdout * DAY_MS);
+  const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
+  const { atT: data, atC } = await readForecastData(wh, inputs.asOf.toISOString(), (backtestPossible ? cutoff : inputs.asOf).toISOString(), choice.model === 'bgnbd');
   const H = settings.horizon_months;
   const base: Forecast = {
     model: choice.model, chosen_by: choice.chosen_by, reason: choice.reason, matrix: 'days-month-cohort',
@@ -137,7 +145,8 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
 
   const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
-  const central = futureByCohort(prepared, main, cohorts, periods);
+  const futureByCohort = prepared.project(cohortQueries(cohorts, periods));
+  const central = futureByCohort.of(main);
 
   // Bootstrap (SPEC §9): seeded, stratified, warm-started refits; fewer replicates when fits are costly.
   const budget = BOOTSTRAP_BUDGET[prepared.model];
@@ -150,15 +159,12 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
   const draws: Float64Array[][] = [];
   const failed: number[] = [];
   for (let b = 0; b < replicates; b++) {
-    const weights = new Float64Array(data.customers.n);
-    const draw = replicateRandom(settings.seed, b);
-    for (const s of prepared.strata) resampleInto(weights, s, draw);
-    const fitted = prepared.fit(weights, main);
+    const fitted = prepared.fit(replicateRandom(settings.seed, b), main);
     if (!fitted.usable) {
       failed.push(b);
       continue;
     }
-    draws.push(futureByCohort(prepared, fitted, cohorts, periods));
+    draws.push(futureByCohort.of(fitted));
   }
   if (failed.length) base.bootstrap.note = `${base.bootstrap.note ? `${base.bootstrap.note}; ` : ''}${failed.length} replicate(s) did not converge and are left out`;
 
@@ -241,26 +247,23 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
   base.rows = rows;
   // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
   base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
-  base.backtest = await backtest(wh, inputs, choice.model, data, cohorts);
+  base.backtest = backtestPossible
+    ? backtest(settings, { cutoff, holdout }, choice.model, data, atC, cohorts)
+    : emptyBacktest({ cutoff, holdout }, choice.model, `too little history for a backtest: ${Math.floor(historyDays)} days observed, holdout ${holdout}`);
   return base;
+}
+
+function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastModel, note: string): Backtest {
+  return { cutoff: at.cutoff.toISOString(), holdout_days: at.holdout, model, cohorts: [], mape: null, bias: null, note };
 }
 
 /**
  * SPEC §9 backtest: refit on the data up to C = T − h and predict each cohort's cumulative LTV (revenue) at
  * T, against what its customers (those who had started by C) realized by T.
  */
-async function backtest(wh: Warehouse, inputs: ForecastInputs, model: ForecastModel, atT: ForecastData, cohorts: readonly CohortInfo[]): Promise<Backtest | null> {
-  const { settings } = inputs;
-  const T = inputs.asOf.getTime();
-  let first = Infinity;
-  for (const t of atT.customers.t0Ms) first = Math.min(first, t);
-  // t0Ms is local; the offset from UTC is irrelevant to the length of the history.
-  const historyDays = Number.isFinite(first) ? (atT.cutoffMs - first) / DAY_MS : 0;
-  const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
-  const cutoff = new Date(T - holdout * DAY_MS);
-  const empty = (note: string): Backtest => ({ cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: [], mape: null, bias: null, note });
-  if (holdout < 1 || historyDays - holdout < 30) return empty(`too little history for a backtest: ${Math.floor(historyDays)} days observed, holdout ${holdout}`);
-  const atC = await readForecastData(wh, cutoff.toISOString());
+function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData, cohorts: readonly CohortInfo[]): Backtest {
+  const { cutoff, holdout } = at;
+  const empty = (note: string): Backtest => emptyBacktest(at, model, note);
   const byCohort = new Map<string, number[]>();
   atC.customers.cohort.forEach((c, i) => {
     let l = byCohort.get(c);
@@ -281,16 +284,12 @@ async function backtest(wh: Warehouse, inputs: ForecastInputs, model: ForecastMo
     if (atT.customers.t0Ms[i]! <= atC.cutoffMs) realizedAtT.set(c, (realizedAtT.get(c) ?? 0) + atT.customers.revenue[i]!);
   });
   const out: BacktestCohort[] = [];
-  const one = new Float64Array(1);
-  for (const title of [...eligible].sort()) {
-    if (!cohorts.some((c) => c.title === title)) continue;
+  const titles = [...eligible].sort().filter((title) => cohorts.some((c) => c.title === title));
+  const atEnd = [atT.cutoffMs];
+  const futures = prepared.project(titles.map((title) => ({ members: byCohort.get(title)!, periods: 1, ends: () => atEnd }))).of(fitted);
+  for (const [q, title] of titles.entries()) {
     const l = byCohort.get(title)!;
-    let fut = 0;
-    for (const i of l) {
-      one[0] = 0;
-      prepared.future(fitted, i, [atT.cutoffMs], one);
-      fut += one[0];
-    }
+    const fut = futures[q]![0]!;
     let realizedC = 0;
     for (const i of l) realizedC += atC.customers.revenue[i]!;
     const predicted = (realizedC + fut) / l.length;

@@ -8,8 +8,10 @@
 import type { ForecastFit } from '../ltv/model.js';
 import type { ForecastData } from './forecastData.js';
 import { fitSbg, type SbgData, type SbgFit, type SbgParams } from './fitSbg.js';
-import type { Fitted, PreparedModel } from './PreparedModel.js';
+import { DAY_MS, monthAdder } from './addMonthsMs.js';
+import type { Fitted, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
 import { describeSpacing, renewalDue, spacingMs, spacingOfDuration, type Spacing } from './renewalSpacing.js';
+import type { UniformInt } from './seededRandom.js';
 
 interface Group {
   key: string;
@@ -24,19 +26,8 @@ export interface SbgFitted extends Fitted {
 
 const NONE = '(none)';
 
-function sbgData(members: Int32Array, churned: Uint8Array, renewal: Float64Array, weights: Float64Array | null): SbgData {
-  const c: number[] = [];
-  const a: number[] = [];
-  for (const i of members) {
-    const w = weights ? weights[i]! : 1;
-    if (w === 0) continue;
-    const r = renewal[i]!;
-    const list = churned[i] ? c : a;
-    while (list.length <= r) list.push(0);
-    list[r] = list[r]! + w;
-  }
-  return { churned: c, alive: a };
-}
+/** Renewals counted per customer and period end at most (a daily plan over 120 months has 3,653). */
+const MAX_RENEWALS = 100_000;
 
 function describe(group: string, f: SbgFit): ForecastFit {
   return {
@@ -74,7 +65,8 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     spacing.set(key, s);
     spacingNotes.push(`duration ${key}: renewals every ${describeSpacing(s)} (${gaps.length ? 'median observed' : 'assumed, none observed'})`);
   }
-  // Value of a renewal per duration: mean renewal payment, else mean first payment; net of refunds.
+  // Value of a renewal per duration: mean renewal payment, else (no renewal paid yet) the customers' mean
+  // payment without a renewal number ≥ 1, their first; net of refunds.
   let payRevenue = 0;
   let allRevenue = 0;
   const valueSums = new Map<string, [number, number, number, number]>();
@@ -85,7 +77,8 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     v[0] += cu.renewalRevenue[i]!;
     v[1] += cu.renewalPayments[i]!;
     if (cu.payments[i]! > 0) {
-      v[2] += cu.firstDayRevenue[i]! / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
+      const firstRevenue = cu.firstDayRevenue[i]! + cu.repeatRevenue[i]! - cu.renewalRevenue[i]!;
+      v[2] += firstRevenue / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
       v[3] += 1;
     }
     valueSums.set(durKey[i]!, v);
@@ -139,17 +132,43 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     }
   }
   const renewal = cu.maxRenewal;
+  let maxRenewal = 0;
+  for (const i of pooledMembers) maxRenewal = Math.max(maxRenewal, renewal[i]!);
+  // Each customer is resampled in one stratum: its own group, or (pooled-only customers) the rest.
+  const strata = [Int32Array.from(pooledMembers.filter((i) => groupIndex[i] === 0)), ...groups.slice(1).map((g) => g.members)];
 
-  const fit = (weights: Float64Array | null, warm: SbgFitted | null): SbgFitted => {
+  /** The fit's sufficient statistics: per group, customers by last renewal, still subscribed or churned. */
+  const width = maxRenewal + 1;
+  const cell = Int32Array.from({ length: n }, (_, i) => (churned[i] ? width : 0) + renewal[i]!);
+  const counts = (draw: UniformInt | null): SbgData[] => {
+    // One array per group: [alive at r = 0..R, churned after r = 0..R].
+    const tallies = groups.map(() => new Float64Array(2 * width));
+    const pooled = tallies[0]!;
+    const add = (i: number): void => {
+      const k = cell[i]!;
+      pooled[k]! += 1;
+      const g = groupIndex[i]!;
+      if (g > 0) tallies[g]![k]! += 1;
+    };
+    for (const s of strata) {
+      const size = s.length;
+      if (draw) for (let k = 0; k < size; k++) add(s[draw(size)]!);
+      else for (let k = 0; k < size; k++) add(s[k]!);
+    }
+    return tallies.map((t) => ({ alive: t.subarray(0, width), churned: t.subarray(width) }));
+  };
+
+  const fit = (draw: UniformInt | null, warm: SbgFitted | null): SbgFitted => {
     const fits: ForecastFit[] = [];
     const params: (SbgParams | null)[] = [];
     let pooled: SbgParams = { alpha: 1, beta: 1 };
     let usable = true;
     let message = '';
+    const data = counts(draw);
     groups.forEach((g, k) => {
       const start = warm ? (warm.params[k] ?? warm.pooled) : { alpha: 1, beta: 1 };
-      const f = fitSbg(sbgData(g.members, churned, renewal, weights), start, warm ? 1e-7 : 1e-9);
-      if (!weights) fits.push(describe(g.key, f));
+      const f = fitSbg(data[k]!, start, warm ? 1e-7 : 1e-9);
+      if (!draw) fits.push(describe(g.key, f));
       if (k === 0) {
         pooled = { alpha: f.alpha, beta: f.beta };
         usable = f.converged;
@@ -165,38 +184,82 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     };
   };
 
-  const future = (f: SbgFitted, i: number, ends: readonly number[], out: Float64Array): void => {
-    if (!renewable[i] || churned[i]) return;
-    const s = spacing.get(durKey[i]!)!;
-    const p = f.params[groupIndex[i]!] ?? f.pooled;
-    const v = value.get(durKey[i]!)!;
-    const r = renewal[i]!;
-    const last = ends[ends.length - 1]!;
-    let ratio = 1;
-    let e = 0;
-    // One pass over renewals and ends together: every end gets the expected revenue of the renewals due
-    // by it (a weekly plan has ~100 renewals in 24 months: no renewals × ends product).
-    let acc = 0;
-    for (let j = r + 1; ; j++) {
-      // S(j)/S(j−1) = (β + j − 1)/(α + β + j − 1)
-      ratio *= (p.beta + j - 1) / (p.alpha + p.beta + j - 1);
-      const due = renewalDue(cu.lastPaymentMs[i]!, j - r, s);
-      if (due > last || ratio < 1e-9) break;
-      for (; e < ends.length && ends[e]! < due; e++) out[e] = out[e]! + acc;
-      acc += v * ratio;
-    }
-    for (; e < ends.length; e++) out[e] = out[e]! + acc;
+  // Projection. A subscribed customer's expected revenue by an end E is v · Σ_{k=1..K} S(r + k)/S(r), K the
+  // renewals falling due by E: customers are counted once by (group, duration, r) and K per period end,
+  // and each fitted state sums those counts against its partial sums of S(r + k)/S(r).
+  const durations = [...spacing.keys()];
+  const durIndex = new Map(durations.map((d, k) => [d, k]));
+  const project = (queries: readonly FutureQuery[]): Projection<SbgFitted> => {
+    const classIndex = new Map<number, number>();
+    const classes: { g: number; v: number; r: number; kmax: number }[] = [];
+    const tallies = queries.map((q) => {
+      const byEnd = Array.from({ length: q.periods }, () => new Map<number, number>());
+      for (const i of q.members) {
+        if (!renewable[i] || churned[i]) continue;
+        const ends = q.ends(cu.t0Ms[i]!);
+        const s = spacing.get(durKey[i]!)!;
+        const r = renewal[i]!;
+        const id = (groupIndex[i]! * durations.length + durIndex.get(durKey[i]!)!) * (maxRenewal + 1) + r;
+        let c = classIndex.get(id);
+        if (c === undefined) {
+          classIndex.set(id, (c = classes.length));
+          classes.push({ g: groupIndex[i]!, v: value.get(durKey[i]!)!, r, kmax: 0 });
+        }
+        const due = 'months' in s ? monthAdder(cu.lastPaymentMs[i]!) : null;
+        const last = cu.lastPaymentMs[i]!;
+        const step = 'months' in s ? s.months : s.days * DAY_MS;
+        // K for each end: the renewals k ≥ 1 due at or before it.
+        let k = 0;
+        let next = due ? due(step) : 0;
+        for (let e = 0; e < ends.length; e++) {
+          const end = ends[e]!;
+          if (due) {
+            while (next <= end && k < MAX_RENEWALS) next = due(++k * step + step);
+          } else {
+            k = Math.min(MAX_RENEWALS, Math.max(k, Math.floor((end - last) / step)));
+          }
+          const key = c * (MAX_RENEWALS + 1) + k;
+          byEnd[e]!.set(key, (byEnd[e]!.get(key) ?? 0) + 1);
+        }
+        classes[c]!.kmax = Math.max(classes[c]!.kmax, k);
+      }
+      return byEnd.map((m) => {
+        const keys = [...m.keys()];
+        return {
+          cls: Int32Array.from(keys, (key) => Math.floor(key / (MAX_RENEWALS + 1))),
+          k: Int32Array.from(keys, (key) => key % (MAX_RENEWALS + 1)),
+          n: Float64Array.from(keys, (key) => m.get(key)!),
+        };
+      });
+    });
+    const of = (f: SbgFitted): Float64Array[] => {
+      // Per class: cum[K] = v · Σ_{k=1..K} S(r + k)/S(r), S(j)/S(j − 1) = (β + j − 1)/(α + β + j − 1); terms
+      // below 1e-9 of S(r) are left out (every customer churns alike at a high rate: they vanish).
+      const cum = classes.map((c) => {
+        const p = f.params[c.g] ?? f.pooled;
+        const out = new Float64Array(c.kmax + 1);
+        let ratio = 1;
+        for (let k = 1; k <= c.kmax; k++) {
+          const j = c.r + k;
+          ratio *= (p.beta + j - 1) / (p.alpha + p.beta + j - 1);
+          out[k] = out[k - 1]! + (ratio < 1e-9 ? 0 : c.v * ratio);
+        }
+        return out;
+      });
+      return tallies.map((byEnd) => Float64Array.from(byEnd, (t) => {
+        let sum = 0;
+        for (let x = 0; x < t.n.length; x++) sum += t.n[x]! * cum[t.cls[x]!]![t.k[x]!]!;
+        return sum;
+      }));
+    };
+    return { of };
   };
 
-  // Each customer is resampled in one stratum: its own group, or (pooled-only customers) the rest.
-  const rest = pooledMembers.filter((i) => groupIndex[i] === 0);
   return {
     model: 'sbg',
-    strata: [Int32Array.from(rest), ...groups.slice(1).map((g) => g.members)],
-    anchorMs: cu.t0Ms,
     replicateCost: groups.length,
     fit,
-    future,
+    project,
     notes,
     spacingNotes,
   };

@@ -13,12 +13,3 @@ export function replicateRandom(seed: number, replicate: number): UniformInt {
   // scaling bias is below n/2³².
   return (n: number) => Math.floor((rand() / 4294967296) * n);
 }
-
-/**
- * Resampling weights of a bootstrap replicate: `indexes.length` draws with replacement among `indexes`
- * (one stratum), added to `weights`.
- */
-export function resampleInto(weights: Float64Array, indexes: readonly number[] | Int32Array, draw: UniformInt): void {
-  const n = indexes.length;
-  for (let k = 0; k < n; k++) weights[indexes[draw(n)]!]! += 1;
-}

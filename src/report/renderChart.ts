@@ -29,6 +29,8 @@ const FONT_FAMILY = 'DejaVu Sans';
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#999933', '#882255'];
 const TOTAL_COLOUR = '#1A1A1A';
+/** The forecast's projection: longer dashes than a partial curve's. */
+const PROJECTION_DASH = '10 6';
 /**
  * The average (Total row) is drawn while its cohorts hold at least this share of all its customers. At
  * period k it averages only the cohorts that reached k (SPEC §4), so its tail is the oldest cohort or two
@@ -143,7 +145,12 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     text(24, 60, subtitle, { size: 13, fill: '#595959' }),
   );
 
-  const points = series.flatMap((s) => s.cells);
+  // SPEC §9: the forecast's projected average (its Total row) with its interval, when the chart draws the
+  // forecast's matrix: dashed, over a shaded band, from its first predicted month to the horizon.
+  const projection = matrix?.id === report.forecast?.matrix
+    ? (report.forecast?.rows.find((r) => r.type === 'total')?.cells ?? [])
+    : [];
+  const points = [...series.flatMap((s) => s.cells), ...projection];
   if (!matrix || points.length === 0) {
     out.push(text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2, 'No cohorts yet', { size: 16, fill: '#595959', anchor: 'middle' }));
     out.push('</svg>');
@@ -151,7 +158,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   }
 
   const maxPeriod = points.reduce((m, c) => Math.max(m, c.period), 1);
-  const values = points.map((c) => c[accountingType]);
+  const values = [...points.map((c) => c[accountingType]), ...projection.flatMap((c) => [c.lower[accountingType], c.upper[accountingType]])];
   const yTicks = niceTicks(values.reduce((m, v) => Math.min(m, v), 0), values.reduce((m, v) => Math.max(m, v), 0), 6);
   const yMin = yTicks[0] ?? 0;
   const yMax = yTicks[yTicks.length - 1] ?? 1;
@@ -208,6 +215,13 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     }
   }
 
+  if (projection.length > 0) {
+    const at = (c: (typeof projection)[number], v: number): string => `${fmt(x(c.period))},${fmt(y(v))}`;
+    const band = [...projection.map((c) => at(c, c.upper[accountingType])), ...[...projection].reverse().map((c) => at(c, c.lower[accountingType]))];
+    out.push(`<polygon data-series="projection" data-part="band" points="${band.join(' ')}" fill="${TOTAL_COLOUR}" fill-opacity="0.12" stroke="none"/>`);
+    out.push(`<polyline data-series="projection" data-part="predicted" points="${projection.map((c) => at(c, c[accountingType])).join(' ')}" fill="none" stroke="${TOTAL_COLOUR}" stroke-width="3" stroke-linejoin="round" stroke-dasharray="${PROJECTION_DASH}"/>`);
+  }
+
   const lx = width - legendWidth;
   let ly = plot.top + 4;
   // Legend: the average first, as it is the line to read; then the newest cohort, or the largest segment.
@@ -226,6 +240,14 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
       out.push(text(lx + 34, ly + 15, `under ${AVERAGE_MIN_SHARE * 100} % of the customers`, { size: 11, fill: '#595959' }));
       ly += 34;
     }
+  }
+  if (projection.length > 0) {
+    const f = report.forecast!;
+    out.push(`<rect x="${fmt(lx)}" y="${fmt(ly - 11)}" width="26" height="14" fill="${TOTAL_COLOUR}" fill-opacity="0.12"/>`);
+    out.push(line(lx, ly - 4, lx + 26, ly - 4, TOTAL_COLOUR, 3, PROJECTION_DASH));
+    out.push(text(lx + 34, ly, `Projected average (${f.model === 'sbg' ? 'sBG' : 'BG/NBD'})`, { size: 12, fill: '#262626', weight: 'bold' }));
+    out.push(text(lx + 34, ly + 15, `band: ${Math.round(f.interval * 100)} % interval`, { size: 11, fill: '#595959' }));
+    ly += 37;
   }
   ly += 8;
   out.push(line(lx, ly - 4, lx + 26, ly - 4, '#595959', 2, '4 4'));

@@ -68,7 +68,7 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency, 'json');
   const forecastFile = runs.file(run, RUN_FILES.forecast);
   const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
-  const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, forecast, request.predictionMonths!, whole)), 'utf8');
+  const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, forecast, request.predictionMonths!, whole, request.spec.period_unit)), 'utf8');
   RunStore.remember(run, key, body);
   return body;
 }

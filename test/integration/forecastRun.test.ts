@@ -161,9 +161,35 @@ describe('forecast in a run', () => {
       const janAt4 = j.values.find((v) => v.period === 4)!.value;
       const feb4 = fe.predicted_values.find((v) => v.period === 4)!;
       expect(t.predicted_values[0]).toEqual({ period: 4, value: Math.round(((janAt4 + feb4.value) / 2) * 100) / 100, lower: Math.round(((janAt4 + feb4.lower) / 2) * 100) / 100, upper: Math.round(((janAt4 + feb4.upper) / 2) * 100) / 100 });
-      const bad = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, prediction_months: 9 });
-      expect(bad.status).toBe(400);
-      expect(bad.text).toMatch(/prediction_months is answered for period_type/);
+      // Periods of whole quarters or years over monthly cohorts: period p's value is the cell of its last
+      // month of life, (p + 1)·3 − 1 or (p + 1)·12 − 1. Jan is predicted at months 5..11: quarters 1, 2, 3, year 0.
+      const janAt = (m: number) => { const c = jan.cells.find((x) => x.period === m)!; return { value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue }; };
+      const quarters = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_type: 'days', period_unit: 'quarter', segmentation: 'month', prediction_months: 12 });
+      expect(quarters.status).toBe(200);
+      const qJan = (quarters.json() as { revenue: { data: Row[] } }).revenue.data.find((x) => x.title === '2026-01-01')!;
+      expect(qJan.predicted_values).toEqual([1, 2, 3].map((p) => ({ period: p, ...janAt(p * 3 + 2) })));
+      const years = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_type: 'days', period_unit: 'year', segmentation: 'month', prediction_months: 12 });
+      const yRows = (years.json() as { revenue: { data: Row[] } }).revenue.data;
+      expect(yRows.find((x) => x.title === '2026-01-01')!.predicted_values).toEqual([{ period: 0, ...janAt(11) }]);
+      expect(yRows.find((x) => x.title === 'Total')!.predicted_values).toEqual(total.cells.filter((c) => c.period === 11).map((c) => ({ period: 0, value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue })));
+      // prediction_months 11 leaves out month 11, so no year ends before it.
+      const short = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_type: 'days', period_unit: 'year', segmentation: 'month', prediction_months: 11 });
+      expect((short.json() as { revenue: { data: Row[] } }).revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values).toEqual([]);
+      // Every combination the forecast cannot answer: a 400 with one sentence naming what is missing.
+      const refused: [Record<string, unknown>, RegExp][] = [
+        [{ period_type: 'renewals' }, /^prediction_months is answered for period_type "days" only: the forecast predicts months of life, not renewals$/],
+        [{ period_type: 'days', period_unit: 'week', segmentation: 'month' }, /^prediction_months is answered for period_unit "month", "quarter" or "year", not "week"/],
+        [{ period_type: 'days', period_unit: 'day' }, /not "day": a forecast month of life does not divide into days$/],
+        [{ period_type: 'days', period_unit: 'quarter' }, /^prediction_months needs rows by monthly cohort .*, not cohorts by quarter: the forecast predicts monthly cohorts$/],
+        [{ period_type: 'days', segmentation: 'year' }, /not segmentation "year"/],
+        [{ period_type: 'days', segmentation: 'country' }, /not segmentation "country"/],
+        [{ period_type: 'days', filters: { date: ['2026-01-01', '2026-12-31'], country: ['US'] } }, /^prediction_months is answered with the date filter only/],
+      ];
+      for (const [body, message] of refused) {
+        const res = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, ...body, prediction_months: 9 });
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        expect((res.json() as { errors: { source: string; errors: string[] }[] }).errors[0]!.errors[0]).toMatch(message);
+      }
     } finally {
       await server.stop();
     }

@@ -144,4 +144,50 @@ describe('recentCohorts', () => {
     expect(titles(12)).toEqual(['c1', 'c3', 'c5', 'c7', 'c9', 'c11']);
     expect(titles(730)).toEqual(['c124', 'c245', 'c366', 'c487', 'c608', 'c729']);
   });
+
+  it('draws the forecast\'s projected average dashed over its interval band (SPEC §9), on the forecast\'s matrix only', () => {
+    const report = sampleReport();
+    const money = (v: number): { revenue: number; proceeds: number; net_revenue: number } => ({ revenue: v, proceeds: v * 0.7, net_revenue: v * 0.6 });
+    // Predicted Total at months 4..11: 21.5, 22.5, … with a band of ±(0.5 + 0.25 per month ahead).
+    const predicted = Array.from({ length: 8 }, (_, j) => ({
+      period: 4 + j, state: 'predicted' as const, customers: 1630, ...money(21.5 + j),
+      lower: money(21.5 + j - 0.5 - 0.25 * j), upper: money(21.5 + j + 0.5 + 0.25 * j),
+    }));
+    report.forecast = {
+      model: 'sbg', chosen_by: 'auto', reason: 'test', matrix: 'days-month-cohort', horizon_months: 12, interval: 0.8,
+      bootstrap: { replicates: 10, requested: 10, seed: 17 }, thresholds: { min_cohort_customers: 20, min_group_customers: 100 },
+      fits: [], rows: [{ type: 'total', title: 'Total', customers: 1630, fit: null, cells: predicted }], backtest: null, headline: null,
+    };
+    const svg = chartSvg(report);
+    const line = /<polyline data-series="projection" data-part="predicted" points="([^"]+)"[^>]*stroke-dasharray="10 6"/.exec(svg);
+    const band = /<polygon data-series="projection" data-part="band" points="([^"]+)"/.exec(svg);
+    expect(line).not.toBeNull();
+    expect(band).not.toBeNull();
+    const pts = (s: string): number[][] => s.split(' ').map((p) => p.split(',').map(Number));
+    const mid = pts(line![1]!);
+    const edge = pts(band![1]!);
+    expect(mid).toHaveLength(8);
+    expect(edge).toHaveLength(16);
+    // The x axis now reaches month 11 (the plot's right edge, 960 − 250 − 24), and months are evenly spaced.
+    expect(mid[7]![0]).toBeCloseTo(686, 1);
+    const step = mid[1]![0]! - mid[0]![0]!;
+    expect(mid[0]![0]).toBeCloseTo(84 + 4 * step, 1);
+    // y: money grows upwards. Each predicted point lies between its upper (first half of the band, left to right)
+    // and lower bound (second half, right to left), and their distances are the band's half-widths in scale.
+    const perUnit = (mid[0]![1]! - mid[1]![1]!) / 1; // pixels per 1.00 of revenue (consecutive months differ by 1)
+    mid.forEach(([x, y], j) => {
+      const upper = edge[j]!;
+      const lower = edge[15 - j]!;
+      expect(upper[0]).toBeCloseTo(x!, 2);
+      expect(lower[0]).toBeCloseTo(x!, 2);
+      expect(y! - upper[1]!).toBeCloseTo((0.5 + 0.25 * j) * perUnit, 1);
+      expect(lower[1]! - y!).toBeCloseTo((0.5 + 0.25 * j) * perUnit, 1);
+    });
+    expect(svg).toContain('Projected average (sBG)');
+    expect(svg).toContain('band: 80 % interval');
+    // Another matrix drawn (weeks): no projection, the forecast is by month.
+    expect(chartSvg(report, { matrixId: 'days-week-cohort' })).not.toContain('data-series="projection"');
+    report.forecast = undefined;
+    expect(chartSvg(report)).not.toContain('data-series="projection"');
+  });
 });

@@ -1,0 +1,161 @@
+// The forecast works on sufficient statistics (src/forecast/PreparedModel.ts): customers with equal
+// summaries are counted once in a fit and in a projection. Checked here against the per-customer sums of
+// the models' closed forms, computed customer by customer with other code (the beta functions of @stdlib
+// for sBG, eq. (10)/(11) and the Gamma-Gamma mean per customer for BG/NBD), on a made-up customer table.
+import betaln from '@stdlib/math-base-special-betaln';
+import { describe, expect, it } from 'vitest';
+import { prepareBgNbd } from '../../src/forecast/bgNbdModel.js';
+import type { CustomerTable, ForecastData } from '../../src/forecast/forecastData.js';
+import { bgNbdConditionalExpected } from '../../src/forecast/fitBgNbd.js';
+import { gammaGammaConditionalMean, gammaGammaMean } from '../../src/forecast/fitGammaGamma.js';
+import { sbgLogLikelihood } from '../../src/forecast/fitSbg.js';
+import { prepareSbg } from '../../src/forecast/sbgModel.js';
+import { replicateRandom } from '../../src/forecast/seededRandom.js';
+
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+const day = (s: string): number => Date.parse(`${s}T00:00:00Z`);
+
+/** A small generator (not the bootstrap's) so the table is the same every time. */
+function lcg(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+/** ms + k calendar months, the day clamped to the month's last (Jan 31 + 1 month = Feb 28). */
+function monthsLater(ms: number, k: number): number {
+  const d = new Date(ms);
+  const first = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  return Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d.getUTCDate(), last)) + (ms % DAY);
+}
+
+function table(rows: Partial<Record<keyof CustomerTable, number | string | null>>[]): CustomerTable {
+  const f = (k: keyof CustomerTable): Float64Array => Float64Array.from(rows, (r) => Number(r[k] ?? 0));
+  return {
+    n: rows.length,
+    cohortDayMs: f('cohortDayMs'),
+    cohort: rows.map((r) => `${new Date(Number(r.cohortDayMs)).toISOString().slice(0, 8)}01`),
+    t0Ms: f('t0Ms'),
+    duration: rows.map((r) => (r.duration ?? null) as string | null),
+    purchaseDays: f('purchaseDays'),
+    lastDayMs: f('lastDayMs'),
+    firstDayRevenue: f('firstDayRevenue'),
+    repeatRevenue: f('repeatRevenue'),
+    payments: f('payments'),
+    maxRenewal: f('maxRenewal'),
+    lastPaymentMs: f('lastPaymentMs'),
+    renewalRevenue: f('renewalRevenue'),
+    renewalPayments: f('renewalPayments'),
+    revenue: f('revenue'),
+  };
+}
+
+describe('sBG on counts', () => {
+  it('the likelihood by recursion equals the sum of the beta-function forms', () => {
+    const d = { churned: [5, 3, 0, 2, 1], alive: [4, 0, 7, 0, 0, 3] };
+    for (const p of [{ alpha: 0.668, beta: 3.806 }, { alpha: 2.5, beta: 0.4 }, { alpha: 1e3, beta: 5e3 }]) {
+      let ll = 0;
+      d.churned.forEach((n, r) => { ll += n * (betaln(p.alpha + 1, p.beta + r) - betaln(p.alpha, p.beta)); });
+      d.alive.forEach((n, r) => { ll += n * (betaln(p.alpha, p.beta + r) - betaln(p.alpha, p.beta)); });
+      expect(sbgLogLikelihood(p, d)).toBeCloseTo(ll, 8);
+    }
+  });
+
+  it('projects each subscribed customer: Σ v·S(j)/S(r) over renewals due by each end, customer by customer', () => {
+    const rand = lcg(7);
+    const T = day('2026-07-01');
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const t0 = day('2026-01-01') + Math.floor(rand() * 120) * DAY + 36e5 * 9;
+      const weekly = i % 3 === 0;
+      const spacing = weekly ? 7 * DAY : 0;
+      const add = (ms: number, k: number): number => (weekly ? ms + k * spacing : monthsLater(ms, k));
+      // Each customer churns at each renewal with its own probability θ (sBG's heterogeneity).
+      const theta = 0.05 + 0.5 * rand();
+      let r = 0;
+      while (rand() > theta && add(t0, r + 1) <= T) r++;
+      const last = add(t0, r);
+      return { cohortDayMs: day(new Date(t0).toISOString().slice(0, 10)), t0Ms: t0, duration: weekly ? 'Weekly' : 'Monthly', payments: r + 1, maxRenewal: r, lastPaymentMs: last, renewalRevenue: r * (weekly ? 3 : 10), renewalPayments: r, firstDayRevenue: weekly ? 3 : 10, repeatRevenue: r * (weekly ? 3 : 10), revenue: (r + 1) * (weekly ? 3 : 10), add };
+    });
+    const data: ForecastData = { cutoffMs: T, customers: table(rows), realized: new Map() };
+    const prepared = prepareSbg(data, { eligible: new Set(), minGroupCustomers: 100 });
+    const fitted = prepared.fit(null, null);
+    expect(fitted.usable).toBe(true);
+    const members = rows.map((_, i) => i);
+    const ends = (anchor: number): number[] => [1, 3, 8].map((m) => monthsLater(anchor, m));
+    expect(fitted.pooled.alpha).toBeLessThan(100);
+    const [got] = prepared.project([{ members, periods: 3, ends }]).of(fitted);
+    // A query of churned customers only: nothing more to come, at every end.
+    const gone = rows.findIndex((c) => T > c.add(c.lastPaymentMs, 1) + 8 * DAY);
+    expect(prepared.project([{ members: [gone], periods: 3, ends }]).of(fitted)).toEqual([new Float64Array(3)]);
+    const { alpha, beta } = fitted.pooled;
+    const lnS = (t: number): number => betaln(alpha, beta + t) - betaln(alpha, beta);
+    const want = [0, 0, 0];
+    rows.forEach((c) => {
+      const grace = (c.duration === 'Weekly' ? 7 : 30.4375) * DAY / 4;
+      if (T > c.add(c.lastPaymentMs, 1) + grace) return; // churned
+      const v = c.duration === 'Weekly' ? 3 : 10;
+      ends(c.t0Ms).forEach((end, e) => {
+        for (let k = 1; c.add(c.lastPaymentMs, k) <= end; k++) want[e]! += v * Math.exp(lnS(c.maxRenewal + k) - lnS(c.maxRenewal));
+      });
+    });
+    expect(want[2]).toBeGreaterThan(0);
+    for (let e = 0; e < 3; e++) expect(got![e]).toBeCloseTo(want[e]!, 6);
+  });
+});
+
+describe('BG/NBD + Gamma-Gamma on counts', () => {
+  const rand = lcg(11);
+  const T = day('1997-10-01');
+  // Purchases as BG/NBD has them: a weekly rate λ and a drop-out probability p after each, both varying.
+  const rows = Array.from({ length: 600 }, () => {
+    const first = day('1997-01-01') + Math.floor(rand() * 90) * DAY;
+    const lambda = (-Math.log(rand() + 1e-12) * rand()) / 2;
+    const p = rand() * rand();
+    let t = first;
+    let x = 0;
+    let lastDay = first;
+    for (;;) {
+      t += Math.ceil((-Math.log(rand() + 1e-12) / lambda) * 7) * DAY;
+      if (t > T) break;
+      x++;
+      lastDay = t;
+      if (rand() < p) break;
+    }
+    const repeat = x ? x * (5 + Math.floor(rand() * 4) * 5) : 0;
+    return { cohortDayMs: first, t0Ms: first + 36e5, purchaseDays: x + 1, lastDayMs: lastDay, firstDayRevenue: 20, repeatRevenue: repeat, revenue: 20 + repeat, payments: x + 1 };
+  });
+  const data: ForecastData = { cutoffMs: T, customers: table(rows), realized: new Map() };
+  const prepared = prepareBgNbd(data);
+
+  it('projects E[Y(τ) | x, t_x, T] × E[Z | x, m_x] summed customer by customer', () => {
+    const fitted = prepared.fit(null, null);
+    expect(fitted.message).toBe('');
+    expect(fitted.gg).not.toBeNull();
+    const endsOf = (anchor: number): number[] => [T + 30 * DAY, anchor + 400 * DAY];
+    const members = rows.map((_, i) => i);
+    const [got] = prepared.project([{ members, periods: 2, ends: endsOf }]).of(fitted);
+    const want = [0, 0];
+    for (const c of rows) {
+      const x = c.purchaseDays - 1;
+      const tx = (c.lastDayMs - c.cohortDayMs) / WEEK;
+      const Tw = (T - c.cohortDayMs) / WEEK;
+      const value = x > 0 ? gammaGammaConditionalMean(fitted.gg!, x, c.repeatRevenue / x) : gammaGammaMean(fitted.gg!);
+      endsOf(c.cohortDayMs).forEach((end, e) => {
+        want[e]! += bgNbdConditionalExpected(fitted.bg, (end - T) / WEEK, x, tx, Tw) * value;
+      });
+    }
+    expect(got![0]).toBeCloseTo(want[0]!, 6);
+    expect(got![1]).toBeCloseTo(want[1]!, 6);
+  });
+
+  it('a replicate resamples customers within their cohorts: as many customers as the data, the same seed the same fit', () => {
+    const main = prepared.fit(null, null);
+    const a = prepared.fit(replicateRandom(17, 3), main);
+    const b = prepared.fit(replicateRandom(17, 3), main);
+    const c = prepared.fit(replicateRandom(17, 4), main);
+    expect(a.bg.customers).toBe(rows.length);
+    expect(a.bg).toEqual(b.bg);
+    expect(c.bg.r).not.toBe(a.bg.r);
+  });
+});
