@@ -21,6 +21,8 @@ export interface RunListing {
   /** Local dates of the first and last first payment; null when the tenant had no customer. */
   first_payment_dates: { min: string; max: string } | null;
   downloads: Download[];
+  /** The headline figures as the manifest keeps them (ltv.json's summary); null in runs published before it did. */
+  summary: Summary | null;
   /** The run's forecast (SPEC §9, data/forecast.json) in brief; null when the job had forecasts off. */
   forecast: ForecastBrief | null;
 }

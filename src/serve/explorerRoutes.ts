@@ -88,17 +88,13 @@ function visibleTenant(ctx: RouteContext): string {
   return tenant;
 }
 
-/** Tenants whose latest run is opened ahead at sign-in (a key may see many; the first few are warmed). */
-const WARM_TENANTS = 4;
-
 /**
- * What the page asks for after sign-in, started before it asks: the run opened for filtered queries
- * (about a second at 1 M transactions) and its filter values. Failures surface on the request itself.
+ * Opens the run for filtered queries ahead of the first one (about a second at 1 M transactions). The
+ * page asks for a run's detail once its first heatmap's answer is in, so this never competes with it.
+ * A failure surfaces on the query itself.
  */
 function warm(run: ResolvedRun, ctx: RouteContext): void {
-  const failed = (e: unknown): void => ctx.logger.warn({ err: e, run: run.dir }, 'explorer: warming the run failed');
-  prepareRunQueries(run.dir).catch(failed);
-  attributeValues(run.dir, run.manifest.timezone).catch(failed);
+  prepareRunQueries(run.dir).catch((e: unknown) => ctx.logger.warn({ err: e, run: run.dir }, 'explorer: opening the run for queries failed'));
 }
 
 /** SPEC §4 states of the rows of an Adapty request, from the run's own SQL (cached with the run). */
@@ -154,10 +150,6 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
         const key = ctx.key as KeyRecord;
         const body: TenantsResponse = { tenants: key.tenants.map((id) => ({ id, runs: catalog.list(id) })) };
         sendJson(ctx.res, body);
-        for (const t of body.tenants.slice(0, WARM_TENANTS)) {
-          const run = t.runs.length > 0 ? catalog.resolve(t.id, 'latest') : null;
-          if (run) warm(run, ctx);
-        }
       },
     },
     {
@@ -176,6 +168,7 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
           attributes: await attributeValues(run.dir, run.manifest.timezone),
         };
         sendJson(ctx.res, body);
+        warm(run, ctx);
       },
     },
     {

@@ -81,6 +81,7 @@ export class RunCatalog {
         latest: dir === latest,
         first_payment_dates: m.first_payment_dates ?? null,
         downloads: DOWNLOADS.filter((f) => m.files?.[f] !== undefined),
+        summary: m.summary ?? null,
         forecast: this.forecast(dir, m),
       });
     }

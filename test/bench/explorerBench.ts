@@ -28,6 +28,7 @@ try {
   await page.goto(`http://127.0.0.1:${port}/`);
   const drawn = async (label: string, act: () => Promise<unknown>): Promise<void> => {
     const before = await page.getAttribute('.report', 'data-loaded').catch(() => null);
+    const pageT0 = await page.evaluate(() => performance.now());
     const t = performance.now();
     await act();
     await page.waitForFunction((b) => {
@@ -35,8 +36,13 @@ try {
       const now = el?.getAttribute('data-loaded') ?? null;
       return el !== null && now !== null && now !== b && !el.hasAttribute('aria-busy') && el.querySelector('table.heatmap') !== null;
     }, before, { timeout: 120_000 });
+    const ms = Math.round(performance.now() - t);
     const [cells, predicted] = await page.$$eval('table.heatmap td.cell', (tds) => [tds.length, tds.filter((td) => td.dataset.mark === 'predicted').length]);
-    console.log(`${label.padEnd(44)} ${Math.round(performance.now() - t)} ms (${cells} cells drawn, ${predicted} predicted)`);
+    console.log(`${label.padEnd(44)} ${ms} ms (${cells} cells drawn, ${predicted} predicted)`);
+    // Where the time went: the requests the step made (resource timing, ms from the step's start).
+    const spans = await page.evaluate((t0) => performance.getEntriesByType('resource').filter((e) => e.startTime >= t0)
+      .map((e) => ({ name: new URL(e.name).pathname, start: e.startTime - t0, end: (e as PerformanceResourceTiming).responseEnd - t0 })), pageT0);
+    for (const x of spans) console.log(`    ${x.name.padEnd(60)} ${Math.round(x.start)} → ${Math.round(x.end)} ms`);
   };
   await page.fill('#api-key', key);
   await drawn('sign-in → first heatmap (days × month)', () => page.click('button[type=submit]'));

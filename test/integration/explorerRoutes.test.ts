@@ -111,6 +111,11 @@ describe('explorer JSON routes', () => {
     ]);
     // The job has forecasts off (the default).
     expect(runs.map((x) => x.forecast)).toEqual([null, null]);
+    // Each run's headline as its ltv.json has it (the manifest's copy), for the page to show at once.
+    for (const x of runs) {
+      const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', x.run_id, 'ltv.json'), 'utf8')) as { summary: unknown };
+      expect(x.summary).toEqual(report.summary);
+    }
     // First payments: c7 2025-12-15 … c6 2026-03-01 (latest); c5 2026-02-14 is the last before 02-15.
     expect(runs.map((x) => x.first_payment_dates)).toEqual([{ min: '2025-12-15', max: '2026-03-01' }, { min: '2025-12-15', max: '2026-02-14' }]);
     conforms(T, await get(T, null));

@@ -63,24 +63,30 @@ export function rowsAreCohorts(segmentation: string): boolean {
   return segmentation === 'cohort' || TIME_SEGS.has(segmentation);
 }
 
-/** Marks the partial cells of a matrix of cohort rows built from an Adapty body (in place). */
+/**
+ * Marks the partial cells of a matrix of cohort rows built from an Adapty body (in place). A cohort's
+ * periods end later as k grows, so its partial cells are its last ones: each row is walked from its end
+ * until a complete period, and the marks, alike in the three accounting types, are worked out once.
+ */
 export function markPartial(m: ViewMatrix, ctx: StateContext): void {
   const cohortUnit: PeriodUnit = TIME_SEGS.has(m.segmentation) ? (m.segmentation as PeriodUnit) : m.period_unit;
-  for (const rows of Object.values(m.rows) as ViewRow[][]) {
-    const partialAt = new Set<number>();
-    for (const row of rows) {
-      if (row.type === 'total') continue;
-      const last = row.cells.at(-1)?.period ?? -1;
-      for (const c of row.cells) {
-        const partial = m.period_type === 'renewals' ? c.period === last : !completeDays(row.title, cohortUnit, m.period_unit, c.period, ctx.tLocal);
-        c.mark = partial ? 'partial' : 'complete';
-        if (partial) partialAt.add(c.period);
-      }
-    }
-    for (const row of rows) {
-      if (row.type !== 'total') continue;
-      for (const c of row.cells) c.mark = partialAt.has(c.period) ? 'partial' : 'complete';
-    }
+  const rows = m.rows.revenue;
+  const partialAt = new Set<number>();
+  const firstPartial = rows.map((row) => {
+    if (row.type === 'total') return Infinity;
+    let i = row.cells.length;
+    if (m.period_type === 'renewals') i = Math.max(0, i - 1);
+    else while (i > 0 && !completeDays(row.title, cohortUnit, m.period_unit, (row.cells[i - 1] as ViewRow['cells'][number]).period, ctx.tLocal)) i--;
+    for (const c of row.cells.slice(i)) partialAt.add(c.period);
+    return i;
+  });
+  for (const list of Object.values(m.rows) as ViewRow[][]) {
+    list.forEach((row, r) => {
+      const from = firstPartial[r] ?? Infinity;
+      row.cells.forEach((c, i) => {
+        c.mark = (row.type === 'total' ? partialAt.has(c.period) : i >= from) ? 'partial' : 'complete';
+      });
+    });
   }
 }
 

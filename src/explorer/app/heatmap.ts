@@ -67,7 +67,11 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
       const td = h('td', {
         class: `num cell ${c.mark}`, 'data-period': k, 'data-value': c.value, 'data-mark': c.mark,
         'data-realized': s.realized?.value, 'data-predicted': s.predicted?.value,
-      }, c.mark === 'predicted' ? `≈${formatCell(c.value)}` : formatCell(c.value), h('span', { class: 'visually-hidden' }, ` (${cellText(s, m.currency)})`));
+      },
+      c.mark === 'predicted' ? `≈${formatCell(c.value)}` : formatCell(c.value),
+      // Said in words where a cell is not simply complete (the caption says cells are complete unless
+      // marked): a text per cell of a large matrix costs seconds of layout.
+      c.mark === 'complete' ? null : h('span', { class: 'visually-hidden' }, ` (${cellText(s, m.currency)})`));
       td.title = `${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency)}`;
       if (r.type !== 'total') {
         const col = viridis((c.value - lo) / span);
@@ -91,7 +95,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
     m.forecastNote ? h('p', { class: 'note forecast-note', role: 'note' }, m.forecastNote) : null,
     cut ? h('p', { class: 'note', role: 'note' }, `Showing ${shownRows.length} of ${rows.length} rows and ${periods} of ${maxPeriod + 1} periods; the downloads hold every cell.`) : null,
     h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Cohort heatmap' },
-      h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period`), h('thead', {}, head), body)),
+      h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period; cells are complete unless marked partial or predicted`), h('thead', {}, head), body)),
   );
   if (rows.length === 0) host.append(h('p', { class: 'note' }, 'No customer matches.'));
 }
