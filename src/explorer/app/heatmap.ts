@@ -57,8 +57,14 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
   shownRows.forEach((r, i) => {
     const tr = h('tr', { class: r.type, 'data-title': r.title }, h('th', { scope: 'row', class: 'rowhead' }, r.title), h('td', { class: 'num customers' }, formatCount(r.customers)));
     const byPeriod = new Map((cellsOf[i] ?? []).map((s) => [s.period, s]));
+    const last = Math.min(periods - 1, cellsOf[i]?.at(-1)?.period ?? -1);
     for (let k = 0; k < periods; k++) {
       const s = byPeriod.get(k);
+      if (k > last) {
+        // The periods not shown yet: one cell (a triangular matrix of 11,000 cells is half empty).
+        tr.appendChild(h('td', { class: 'empty', colspan: periods - k }));
+        break;
+      }
       if (!s) {
         tr.appendChild(h('td', { class: 'empty' }));
         continue;
