@@ -48,6 +48,12 @@ try {
   await drawn('sign-in → first heatmap (days × month)', () => page.click('button[type=submit]'));
   const measure = await page.evaluate(() => performance.getEntriesByName('ltv:sign-in→first-heatmap', 'measure')[0]?.duration ?? null);
   console.log(`${'  the page\'s own measure (user timing)'.padEnd(44)} ${measure === null ? 'absent' : `${Math.round(measure)} ms`}`);
+  // The page's marks on the way (ms after sign-in): the heatmap's answer parsed, its DOM made.
+  const marks = await page.evaluate(() => {
+    const t0 = performance.getEntriesByName('ltv:sign-in', 'mark')[0]?.startTime ?? 0;
+    return ['ltv:answer', 'ltv:drawn'].map((n) => `${n} ${Math.round((performance.getEntriesByName(n, 'mark')[0]?.startTime ?? NaN) - t0)} ms`).join(', ');
+  });
+  console.log(`    ${marks}`);
   await drawn('unit week (snapshot)', () => page.selectOption('#ctl-period_unit', 'week'));
   await drawn('segmentation country (snapshot)', () => page.selectOption('#ctl-segmentation', 'country'));
   await page.click('details.filters summary');

@@ -359,6 +359,7 @@ class ServedReport {
           .then(async (r) => (await r.json()) as StatesResponse);
       states?.catch(() => undefined);
       const { body, note } = await this.adapty(headers, request, run.forecast);
+      performance.mark('ltv:answer');
       if (!this.detailAsked) {
         this.detailAsked = true;
         void this.loadDetail();
@@ -421,6 +422,7 @@ class ServedReport {
   private draw(): void {
     if (!this.matrix) return;
     renderMatrix(this.parts, this.matrix, this.state.accounting);
+    performance.mark('ltv:drawn');
     if (performance.getEntriesByName(SIGN_IN_MARK, 'mark').length > 0 && !this.measuring && performance.getEntriesByName(FIRST_HEATMAP_MEASURE, 'measure').length === 0) {
       this.measuring = true;
       // The frame that shows the table: its animation-frame callback runs before style, layout and
