@@ -1,7 +1,7 @@
 // The explorer's own JSON routes (SPEC §10), shared by the server (src/serve/explorerRoutes.ts) and the
 // page (src/explorer/app/): what they answer, typed once. The numbers of the report itself come from the
 // §6 Adapty route; these only list what there is to choose from.
-import type { FilterKey, Summary } from '../ltv/model.js';
+import type { FilterKey, Forecast, Summary } from '../ltv/model.js';
 
 export const EXPLORER_API = '/api/v1/explorer';
 /** Picks a published run on the Adapty route (absent or `latest`: the tenant's latest run, SPEC §6). */
@@ -21,6 +21,38 @@ export interface RunListing {
   /** Local dates of the first and last first payment; null when the tenant had no customer. */
   first_payment_dates: { min: string; max: string } | null;
   downloads: Download[];
+  /** The headline figures as the manifest keeps them (ltv.json's summary); null in runs published before it did. */
+  summary: Summary | null;
+  /** The run's forecast (SPEC §9, data/forecast.json) in brief; null when the job had forecasts off. */
+  forecast: ForecastBrief | null;
+}
+
+/** What the page needs to ask for predictions and to say where they come from. */
+export interface ForecastBrief {
+  /** null: no model could be fitted (`reason` says why). */
+  model: Forecast['model'];
+  chosen_by: Forecast['chosen_by'];
+  reason: string;
+  /** The matrix whose rows are predicted (e.g. `days-month-cohort`). */
+  matrix: string;
+  horizon_months: number;
+  /** Two-sided interval of the bounds, e.g. 0.8. */
+  interval: number;
+  /** The forecast's own backtest error (MAPE and bias of cumulative LTV); null without one. */
+  backtest: { mape: number | null; bias: number | null; cutoff: string } | null;
+}
+
+/** The brief of a forecast file. */
+export function forecastBrief(f: Forecast): ForecastBrief {
+  return {
+    model: f.model,
+    chosen_by: f.chosen_by,
+    reason: f.reason,
+    matrix: f.matrix,
+    horizon_months: f.horizon_months,
+    interval: f.interval,
+    backtest: f.backtest ? { mape: f.backtest.mape, bias: f.backtest.bias, cutoff: f.backtest.cutoff } : null,
+  };
 }
 
 export interface TenantListing {
@@ -45,4 +77,17 @@ export interface RunDetail extends RunListing {
   summary: Summary | null;
   /** Every §6 filter key with the values the run's customers have, most customers first. */
   attributes: Partial<Record<FilterKey, AttributeValue[]>>;
+}
+
+/**
+ * `POST …/runs/:run/states` (body: the Adapty request): each row's partial periods (SPEC §4) as the run's
+ * own SQL decides them, for rows Adapty's body cannot mark (segments: their cohorts are not in it).
+ */
+export interface StatesResponse {
+  rows: {
+    type: 'total' | 'cohort' | 'segment';
+    title: string;
+    /** Inclusive ranges [from, to] of the row's partial periods; every other shown period is complete. */
+    partial: [number, number][];
+  }[];
 }

@@ -76,11 +76,8 @@ async function openRun(runDir: string): Promise<OpenRun> {
   }
 }
 
-/**
- * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `runDir` must be a
- * resolved run directory (the caller resolves `latest` and checks it lies inside the reports directory).
- */
-export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+/** The run opened for queries (kept in a small LRU; opened once however many ask at the same time). */
+function openedRun(runDir: string): Promise<OpenRun> {
   let entry = open.get(runDir);
   if (!entry) {
     entry = openRun(runDir);
@@ -98,7 +95,37 @@ export async function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: 
     open.delete(runDir);
     open.set(runDir, entry);
   }
-  const run = await entry;
+  return entry;
+}
+
+/**
+ * Opens a published run for queries ahead of its first one (the explorer does it at sign-in: opening a
+ * run of 1 M transactions takes about a second). Same contract as queryRunMatrix's `runDir`.
+ */
+export async function prepareRunQueries(runDir: string): Promise<void> {
+  await openedRun(runDir);
+}
+
+/**
+ * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `runDir` must be a
+ * resolved run directory (the caller resolves `latest` and checks it lies inside the reports directory).
+ */
+export function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+  // The same question asked twice at once (the explorer asks Adapty's route for a segmentation's values
+  // and its own states route for their states) is computed once.
+  const key = JSON.stringify([runDir, spec, filters]);
+  let p = inFlight.get(key);
+  if (!p) {
+    p = computeOn(runDir, spec, filters).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return p;
+}
+
+const inFlight = new Map<string, Promise<RunMatrix>>();
+
+async function computeOn(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+  const run = await openedRun(runDir);
   const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
   lane.pending++;
   const result = lane.queue.then(() => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters)).finally(() => {

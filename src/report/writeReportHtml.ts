@@ -8,30 +8,42 @@
 // reach hundreds of thousands of cells on two years of data and cannot be read as a table anyway; they
 // are served by `ltv serve` and are in ltv.csv/xlsx. Each matrix is stored as runs of equal cells
 // (cellRuns.ts), and the whole set as gzip in base64 (the browser inflates it with DecompressionStream):
-// a few hundred kB for a run of a million transactions.
+// a few hundred kB for a run of a million transactions. With them, the run's predicted cells (ltv.json's
+// `forecast`, SPEC §9) and the brief of its forecast.
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
+import { forecastBrief } from '../explorer/explorerApi.js';
 import { explorerText } from '../explorer/explorerAssets.js';
+import type { InlinePayload, InlinePredicted, InlineRow, InlineRun } from '../explorer/app/view.js';
 import { runsOf } from '../ltv/cellRuns.js';
-import type { Matrix, TenantReport } from '../ltv/model.js';
+import type { Forecast, Matrix, TenantReport } from '../ltv/model.js';
 
 /** Matrices left out of the file (see above). */
 export function inlinedInReport(m: Pick<Matrix, 'period_unit' | 'segmentation'>): boolean {
   return m.period_unit !== 'day' && m.segmentation !== 'day';
 }
 
-const STATE_CODE = { complete: 0, partial: 1, predicted: 2 } as const;
+const STATE_CODE = { complete: 0, partial: 1 } as const;
 
-type InlineRun = [number, number, number, number, number, number];
-
-function inlineRows(m: Matrix): [string, string, number, InlineRun[]][] {
+function inlineRows(m: Matrix): InlineRow[] {
   return runsOf(m).rows.map((r) => [
     r.type,
     r.title,
     r.customers,
-    r.runs.map((c): InlineRun => [c.from, c.to, STATE_CODE[c.state as keyof typeof STATE_CODE] ?? 0, c.revenue, c.proceeds, c.net_revenue]),
+    r.runs.map((c): InlineRun => [c.from, c.to, STATE_CODE[c.state] ?? 0, c.revenue, c.proceeds, c.net_revenue]),
   ]);
+}
+
+/** The forecast's predicted cells, by row title, compact (view.ts InlinePredicted). */
+function inlineForecast(f: Forecast | undefined): InlinePayload['forecast'] {
+  if (!f) return null;
+  return {
+    brief: forecastBrief(f),
+    rows: f.rows.filter((r) => r.cells.length > 0).map((r) => [r.title, r.cells.map((c): InlinePredicted => [
+      c.period, c.revenue, c.proceeds, c.net_revenue, c.lower.revenue, c.lower.proceeds, c.lower.net_revenue, c.upper.revenue, c.upper.proceeds, c.upper.net_revenue,
+    ])]),
+  };
 }
 
 function escapeHtml(s: string): string {
@@ -43,8 +55,8 @@ function sha256(text: string): string {
 }
 
 /** The page's text; exported for the tests, which open it in a browser. */
-export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'timezone' | 'currency' | 'summary'>, matrices: Iterable<Matrix>): string {
-  const inlined: Record<string, ReturnType<typeof inlineRows>> = {};
+export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'timezone' | 'currency' | 'summary' | 'forecast'>, matrices: Iterable<Matrix>): string {
+  const inlined: InlinePayload['matrices'] = {};
   const omitted: string[] = [];
   for (const m of matrices) {
     if (inlinedInReport(m)) inlined[m.id] = inlineRows(m);
@@ -61,7 +73,7 @@ export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_
       ids: omitted.sort(),
       reason: omitted.length ? 'Matrices by day are left out of this file to keep it small: ltv.csv, ltv.xlsx and the explorer have them.' : '',
     },
-    matrices_gz: gzipSync(Buffer.from(JSON.stringify(inlined), 'utf8'), { level: 9 }).toString('base64'),
+    matrices_gz: gzipSync(Buffer.from(JSON.stringify({ matrices: inlined, forecast: inlineForecast(report.forecast) } satisfies InlinePayload), 'utf8'), { level: 9 }).toString('base64'),
   };
   // `<` escaped: the block cannot end early or open a comment, whatever a title holds.
   const json = JSON.stringify(data).replace(/</g, '\\u003c');

@@ -1,19 +1,22 @@
 // SPEC §10: the explorer's page and assets, `/openapi.json`, and the explorer's small JSON routes (the
-// tenants and runs a key may see, a run's headline and filter values, downloads). The report's numbers
-// themselves come from the §6 Adapty route; a chosen older run is named there in the `x-ltv-run` header
-// (adaptyRoute.ts), so the body stays exactly Adapty's.
+// tenants and runs a key may see, a run's headline and filter values, segment rows' partial periods,
+// downloads). The report's numbers themselves come from the §6 Adapty route; a chosen older run is named
+// there in the `x-ltv-run` header (adaptyRoute.ts), so the body stays exactly Adapty's.
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { attributeValues } from '../ltv/attributeValues.js';
+import { prepareRunQueries, queryRunMatrix } from '../ltv/queryRun.js';
 import { tenantDirName } from '../publish/publishRun.js';
-import { EXPLORER_API, type RunDetail, type TenantsResponse } from '../explorer/explorerApi.js';
+import { EXPLORER_API, type RunDetail, type StatesResponse, type TenantsResponse } from '../explorer/explorerApi.js';
 import { EXPLORER_ASSETS, explorerAsset, type ExplorerAssetName } from '../explorer/explorerAssets.js';
+import { parseAdaptyRequest } from './adaptyRequest.js';
 import { HttpError } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 import type { Route, RouteContext } from './Route.js';
 import type { RunCatalog } from './runCatalog.js';
+import { RunStore, type ResolvedRun } from './RunStore.js';
 import { sendBytes } from './sendBytes.js';
 
 /**
@@ -65,7 +68,10 @@ function staticRoute(path: string, name: ExplorerAssetName): Route {
 
 /** Authenticated JSON: never stored by any cache (SPEC §10). */
 function sendJson(res: ServerResponse, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  sendJsonBytes(res, Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+function sendJsonBytes(res: ServerResponse, body: Buffer): void {
   res.statusCode = 200;
   res.setHeader('content-type', JSON_TYPE);
   res.setHeader('cache-control', 'private, no-store');
@@ -80,6 +86,39 @@ function visibleTenant(ctx: RouteContext): string {
   if (!key.tenants.includes(tenant)) throw new HttpError('NOT_FOUND', 'Tenant not found');
   ctx.setTenant(tenant);
   return tenant;
+}
+
+/**
+ * Opens the run for filtered queries ahead of the first one (about a second at 1 M transactions). The
+ * page asks for a run's detail once its first heatmap's answer is in, so this never competes with it.
+ * A failure surfaces on the query itself.
+ */
+function warm(run: ResolvedRun, ctx: RouteContext): void {
+  prepareRunQueries(run.dir).catch((e: unknown) => ctx.logger.warn({ err: e, run: run.dir }, 'explorer: opening the run for queries failed'));
+}
+
+/** SPEC §4 states of the rows of an Adapty request, from the run's own SQL (cached with the run). */
+async function states(run: ResolvedRun, body: unknown): Promise<Buffer> {
+  const request = parseAdaptyRequest(body);
+  const key = JSON.stringify(['explorer-states', request.spec, request.filters]);
+  const hit = run.computed.get(key);
+  if (hit) return hit;
+  const matrix = await queryRunMatrix(run.dir, request.spec, request.filters);
+  const out: StatesResponse = {
+    rows: matrix.rows.map((r) => {
+      const partial: [number, number][] = [];
+      for (const c of r.runs) {
+        if (c.state !== 'partial') continue;
+        const last = partial[partial.length - 1];
+        if (last && last[1] + 1 === c.from) last[1] = c.to;
+        else partial.push([c.from, c.to]);
+      }
+      return { type: r.type, title: r.title, partial };
+    }),
+  };
+  const bytes = Buffer.from(JSON.stringify(out), 'utf8');
+  RunStore.remember(run, key, bytes);
+  return bytes;
 }
 
 export function explorerRoutes(catalog: RunCatalog): Route[] {
@@ -129,6 +168,17 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
           attributes: await attributeValues(run.dir, run.manifest.timezone),
         };
         sendJson(ctx.res, body);
+        warm(run, ctx);
+      },
+    },
+    {
+      method: 'POST',
+      path: `${EXPLORER_API}/tenants/:tenant/runs/:run/states`,
+      family: 'adapty',
+      auth: AUTH,
+      async handle(ctx) {
+        const run = resolveRun(ctx);
+        sendJsonBytes(ctx.res, await states(run, await ctx.readJson()));
       },
     },
     {

@@ -4,9 +4,9 @@
 // directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { Summary } from '../ltv/model.js';
+import type { Forecast, Summary } from '../ltv/model.js';
 import { RUN_FILES, type Manifest } from '../ltv/runFiles.js';
-import { DOWNLOADS, type RunListing } from '../explorer/explorerApi.js';
+import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '../explorer/explorerApi.js';
 import type { ResolvedRun, RunStore } from './RunStore.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { isValidTenantId } from './tenantId.js';
@@ -25,6 +25,7 @@ export class RunCatalog {
   private readonly manifests = new Map<string, Manifest>();
   private readonly resolved = new Map<string, ResolvedRun>();
   private readonly summaries = new Map<string, Summary | null>();
+  private readonly forecasts = new Map<string, ForecastBrief | null>();
 
   constructor(private readonly store: RunStore) {}
 
@@ -80,6 +81,8 @@ export class RunCatalog {
         latest: dir === latest,
         first_payment_dates: m.first_payment_dates ?? null,
         downloads: DOWNLOADS.filter((f) => m.files?.[f] !== undefined),
+        summary: m.summary ?? null,
+        forecast: this.forecast(dir, m),
       });
     }
     return out.sort((a, b) => (a.as_of === b.as_of ? (a.run_id < b.run_id ? 1 : -1) : a.as_of < b.as_of ? 1 : -1));
@@ -113,6 +116,21 @@ export class RunCatalog {
       summary = null;
     }
     return remember(this.summaries, run.dir, summary);
+  }
+
+  /** The run's forecast in brief (data/forecast.json, SPEC §9), or null when it published none. */
+  private forecast(dir: string, m: Manifest): ForecastBrief | null {
+    if (this.forecasts.has(dir)) return this.forecasts.get(dir) ?? null;
+    let brief: ForecastBrief | null = null;
+    if (m.files?.[RUN_FILES.forecast] !== undefined) {
+      try {
+        const path = realpathSync.native(join(dir, RUN_FILES.forecast));
+        if (this.inside(path, dir)) brief = forecastBrief(JSON.parse(readFileSync(path, 'utf8')) as Forecast);
+      } catch {
+        brief = null;
+      }
+    }
+    return remember(this.forecasts, dir, brief);
   }
 
   /** Absolute path of one of the run's downloadable files, or null when absent or leading outside it. */

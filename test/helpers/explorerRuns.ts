@@ -1,8 +1,12 @@
 // Two real runs of one small export for the explorer's tests: an older one (as of 2026-02-15) and the
 // latest (2026-03-16), published by the real pipeline. One customer's product is markup, to show that
-// data is rendered as text (not the country: ingest upper-cases country codes).
+// data is rendered as text (not the country: ingest upper-cases country codes). And the example job's run
+// (forecasts on) for the tests of predicted cells.
+import { fileURLToPath } from 'node:url';
+import { loadJob } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
 import type { Fixture } from './runFixture.js';
-import { csv, makeFixture, runJob } from './runFixture.js';
+import { csv, makeFixture, runJob, silentLogger } from './runFixture.js';
 
 export const XSS = '<img src=x onerror=alert(1)>';
 export const TENANT = 'acme';
@@ -31,4 +35,12 @@ export async function publishExplorerRuns(): Promise<Fixture> {
   await runJob(fx, job, OLD_AS_OF);
   await runJob(fx, job, NEW_AS_OF);
   return fx;
+}
+
+/** The example job's tenant: a run with forecasts (`forecast.model: auto`, SPEC §9). */
+export const EXAMPLE_TENANT = 'demo-app';
+
+/** Publishes the example job (jobs/example.json: 6,000 transactions, forecasts on) into the fixture's reports. */
+export async function publishExampleRun(fx: Fixture): Promise<void> {
+  await runPipeline(await loadJob(fileURLToPath(new URL('../../jobs/example.json', import.meta.url))), { logger: silentLogger, reportsDir: fx.reportsDir });
 }

@@ -1,7 +1,9 @@
 // The explorer in a real browser (SPEC §10; Debian chromium + playwright-core): sign in, change unit,
 // segmentation, filters, accounting type and run, and check every heatmap cell against the answer of
-// the server's own Adapty route (§6) to the same request; markup in data shows as text; no request
-// leaves the server's origin; the page's CSP; report.html from file://.
+// the server's own Adapty route (§6) to the same request, and its partial marks against the run's own
+// states (ltv.json, and by hand for a filtered segmentation); markup in data shows as text; keyboard
+// use; the colour scale; no request leaves the server's origin; the page's CSP; report.html from
+// file://. Predicted cells: explorerPredictions.test.ts.
 import { readFile } from 'node:fs/promises';
 import { readSnapshot } from '../helpers/runFixture.js';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { change as changeOn, redrawn } from '../helpers/explorerPage.js';
 import { NEW_AS_OF, OLD_AS_OF, publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { adaptyGrid, type Fixture } from '../helpers/runFixture.js';
@@ -56,15 +59,7 @@ async function heatmap(): Promise<{ grid: Grid; marks: Marks }> {
 }
 
 /** Changes a control and waits for the page to draw the answer to the new request. */
-async function change(selector: string, value: string): Promise<void> {
-  const before = await page.getAttribute('.report', 'data-loaded');
-  await page.selectOption(selector, value);
-  await page.waitForFunction((b) => {
-    const el = document.querySelector('.report');
-    const now = el?.getAttribute('data-loaded') ?? null;
-    return el !== null && now !== null && now !== b && !el.hasAttribute('aria-busy');
-  }, before);
-}
+const change = (selector: string, value: string): Promise<void> => changeOn(page, selector, value);
 
 beforeAll(async () => {
   fx = await publishExplorerRuns();
@@ -117,12 +112,14 @@ describe('the explorer served by ltv serve', () => {
     await page.waitForSelector('.signin .error');
     expect(await page.textContent('.signin .error')).toContain('not accepted');
 
-    const t0 = Date.now();
     await page.fill('#api-key', KEY);
     await page.click('button[type=submit]');
     await page.waitForSelector('.report[data-loaded] table.heatmap');
-    // Not an assertion: this machine is shared; the 1 M-row figure is in the README.
-    console.info(`explorer: sign-in to first heatmap ${Date.now() - t0} ms (small run)`);
+    // The page's own user-timing measure, sign-in to first heatmap (the browser's trace). Not an
+    // assertion: this machine is shared; the 1 M-row figure (test/bench/explorerBench.ts) is in the README.
+    const ms = await page.evaluate(() => performance.getEntriesByName('ltv:sign-in→first-heatmap', 'measure')[0]?.duration ?? null);
+    expect(ms).not.toBeNull();
+    console.info(`explorer: sign-in to first heatmap ${Math.round(ms as number)} ms (small run, user timing)`);
     expect(await page.evaluate(() => sessionStorage.getItem('ltv.apiKey'))).toBe(KEY);
     expect(requests.some((u) => u.includes(KEY))).toBe(false);
     expect(page.url()).not.toContain(KEY);
@@ -143,6 +140,34 @@ describe('the explorer served by ltv serve', () => {
     expect(Object.values(marks).flat()).toContain('partial');
   });
 
+  it('marks segment rows partial exactly as the run does (ltv.json), and by hand under a filter', async () => {
+    const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'latest', 'ltv.json'), 'utf8')) as TenantReport;
+    await change('#ctl-segmentation', 'country');
+    const m = report.matrices.find((x) => x.id === 'days-month-country');
+    expect(m).toBeDefined();
+    const { grid, marks } = await heatmap();
+    expect(grid).toEqual(Object.fromEntries(m!.rows.map((r) => [r.title, r.cells.map((c) => c.revenue)])));
+    expect(marks).toEqual(Object.fromEntries(m!.rows.map((r) => [r.title, r.cells.map((c) => c.state)])));
+    // What an upper bound got wrong: US customers are in the Dec and Jan cohorts, whose month 0 is over
+    // (Feb 1 and Mar 1 ≤ T = Mar 16); only the March cohort (FR) is still in its month 0.
+    expect(marks.US?.[0]).toBe('complete');
+    expect(marks.FR).toEqual(['partial']);
+
+    // Filtered (store app_store): US is c7 (Dec 15) and c1 (Jan 5). Dec: shown to month 3 (Mar 1 ≤ T),
+    // complete while Jan 1 + (k+1) months ≤ T, so k ≤ 1; Jan: shown to 2, complete at 0 only. US: M0
+    // complete, M1 (Jan's), M2 and M3 partial. FR: c6 (Mar 1), M0 partial.
+    await page.click('details.filters summary');
+    await redrawn(page, () => page.check('input[data-filter=store][value=app_store]'));
+    const body = await api({ filters: { date: ['2025-12-15', '2026-03-01'], store: ['app_store'] }, period_type: 'days', period_unit: 'month', segmentation: 'country' });
+    const filtered = await heatmap();
+    expect(filtered.grid).toEqual(adaptyGrid(body, 'revenue'));
+    expect(filtered.marks.US).toEqual(['complete', 'partial', 'partial', 'partial']);
+    expect(filtered.marks.FR).toEqual(['partial']);
+    await page.uncheck('input[data-filter=store][value=app_store]');
+    await page.click('details.filters summary');
+    await change('#ctl-segmentation', 'cohort');
+  });
+
   it('follows unit, segmentation, accounting type and filters, cell for cell', async () => {
     await change('#ctl-period_unit', 'week');
     let body = await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'week' });
@@ -161,9 +186,7 @@ describe('the explorer served by ltv serve', () => {
     await page.click('details.filters summary');
     const labels = await page.$$eval('fieldset', (fs) => fs.map((f) => f.querySelector('legend')?.textContent));
     expect(labels).toEqual(expect.arrayContaining(['country', 'store', 'product']));
-    const before = await page.getAttribute('.report', 'data-loaded');
-    await page.check('input[data-filter=country][value=DE]');
-    await page.waitForFunction((b) => document.querySelector('.report')?.getAttribute('data-loaded') !== b, before);
+    await redrawn(page, () => page.check('input[data-filter=country][value=DE]'));
     body = await api({ filters: { date: ['2025-12-15', '2026-03-01'], country: ['DE'] }, period_type: 'renewals', period_unit: 'week', segmentation: 'country' });
     const { grid } = await heatmap();
     expect(grid).toEqual(adaptyGrid(body, 'net_revenue'));
@@ -200,6 +223,66 @@ describe('the explorer served by ltv serve', () => {
     expect(download.suggestedFilename()).toBe(`${TENANT}-${OLD_RUN}-ltv.csv`);
     const got = await readFile((await download.path()) as string);
     expect(got.equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, 'ltv.csv')))).toBe(true);
+  });
+
+  it('is usable by keyboard alone, every stop with a visible focus ring', async () => {
+    // A fresh page from the top: the key stays in the tab's session and the view in the URL's fragment.
+    await page.reload();
+    await page.waitForSelector('.report[data-loaded] table.heatmap');
+    expect(await page.inputValue('#ctl-run')).toBe(OLD_RUN);
+    const stops: string[] = [];
+    for (let i = 0; i < 40 && !stops.includes('ctl-period_unit'); i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const st = getComputedStyle(el);
+        return { id: el.id || el.dataset.download || el.textContent || el.tagName, ring: st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2 };
+      });
+      expect(f.ring, `focus ring on ${f.id}`).toBe(true);
+      stops.push(f.id);
+    }
+    // The downloads and sign-out first (the header), then the controls in reading order.
+    expect(stops).toEqual(['ltv.csv', 'ltv.json', 'Sign out', 'ctl-run', 'ctl-period_type', 'ctl-period_unit']);
+    // Arrow keys change a focused select: week → month, and the heatmap follows.
+    expect(await page.inputValue('#ctl-period_unit')).toBe('week');
+    await redrawn(page, () => page.keyboard.press('ArrowDown'));
+    const body = await api({ filters: { date: ['2025-12-15', '2026-02-14'] }, period_type: 'renewals', period_unit: 'month', segmentation: 'product' }, OLD_RUN);
+    expect((await heatmap()).grid).toEqual(adaptyGrid(body, 'net_revenue'));
+    // The heatmap's scrolling panel is a tab stop too (wide matrices scroll by keyboard).
+    let reached = false;
+    for (let i = 0; i < 30 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.classList.contains('table-scroll') ?? false);
+    }
+    expect(reached).toBe(true);
+  });
+
+  it('colours the heatmap on a scale that reads in lightness alone, with legible text in every cell', async () => {
+    await change('#ctl-period_type', 'days');
+    await change('#ctl-segmentation', 'cohort');
+    await change('#ctl-period_unit', 'week');
+    const cells = await page.$$eval('table.heatmap tbody tr:not(.total) td.cell', (tds) => tds.map((td) => ({
+      value: Number(td.dataset.value), bg: getComputedStyle(td).backgroundColor, fg: getComputedStyle(td).color,
+    })));
+    expect(cells.length).toBeGreaterThan(10);
+    // WCAG relative luminance and contrast, computed here from the colours the browser applied.
+    const lum = (css: string): number => {
+      const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((x) => {
+        const c = Number(x) / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      }) as [number, number, number];
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const sorted = [...cells].sort((a, b) => a.value - b.value);
+    for (let i = 1; i < sorted.length; i++) {
+      // Higher value, lighter cell: the order survives any colour vision, and grey-scale printing.
+      if (sorted[i]!.value > sorted[i - 1]!.value) expect(lum(sorted[i]!.bg)).toBeGreaterThanOrEqual(lum(sorted[i - 1]!.bg) - 1e-9);
+    }
+    expect(lum(sorted.at(-1)!.bg) - lum(sorted[0]!.bg)).toBeGreaterThan(0.5);
+    for (const c of cells) {
+      const [a, b] = [lum(c.bg), lum(c.fg)].sort((x, y) => y - x) as [number, number];
+      expect((a + 0.05) / (b + 0.05), `contrast of ${c.fg} on ${c.bg}`).toBeGreaterThanOrEqual(4.5);
+    }
   });
 
   it('never asked another origin for anything and broke no policy', () => {

@@ -28,9 +28,9 @@ ajv.addFormat('date-time', (x: string) => !Number.isNaN(Date.parse(x)));
 ajv.addSchema({ $id: 'doc', components: doc.components }, 'doc');
 
 /** The answer is documented for its operation and status, and its JSON body validates. */
-function conforms(path: string, r: RawResponse): void {
-  const resp = doc.paths[path]?.get?.responses[String(r.status)];
-  expect(resp, `GET ${path} documents ${r.status}`).toBeDefined();
+function conforms(path: string, r: RawResponse, method: 'get' | 'post' = 'get'): void {
+  const resp = doc.paths[path]?.[method]?.responses[String(r.status)];
+  expect(resp, `${method.toUpperCase()} ${path} documents ${r.status}`).toBeDefined();
   const ct = String(r.headers['content-type'] ?? '').split(';')[0] as string;
   const media = resp?.content?.[ct];
   expect(media, `${path} ${r.status} documents ${ct}`).toBeDefined();
@@ -46,6 +46,7 @@ const get = (path: string, key: string | null = KEY, headers: Record<string, str
 const T = '/api/v1/explorer/tenants';
 const R = '/api/v1/explorer/tenants/{tenant}/runs/{run}';
 const F = '/api/v1/explorer/tenants/{tenant}/runs/{run}/files/{file}';
+const S = '/api/v1/explorer/tenants/{tenant}/runs/{run}/states';
 
 beforeAll(async () => {
   fx = await publishExplorerRuns();
@@ -108,6 +109,13 @@ describe('explorer JSON routes', () => {
       [NEW_RUN, true, ['ltv.csv', 'ltv.json']],
       [OLD_RUN, false, ['ltv.csv', 'ltv.json']],
     ]);
+    // The job has forecasts off (the default).
+    expect(runs.map((x) => x.forecast)).toEqual([null, null]);
+    // Each run's headline as its ltv.json has it (the manifest's copy), for the page to show at once.
+    for (const x of runs) {
+      const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', x.run_id, 'ltv.json'), 'utf8')) as { summary: unknown };
+      expect(x.summary).toEqual(report.summary);
+    }
     // First payments: c7 2025-12-15 … c6 2026-03-01 (latest); c5 2026-02-14 is the last before 02-15.
     expect(runs.map((x) => x.first_payment_dates)).toEqual([{ min: '2025-12-15', max: '2026-03-01' }, { min: '2025-12-15', max: '2026-02-14' }]);
     conforms(T, await get(T, null));
@@ -158,6 +166,59 @@ describe('explorer JSON routes', () => {
     expect(r.body.equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, 'ltv.csv')))).toBe(true);
     expect(r.headers['content-disposition']).toBe(`attachment; filename="${TENANT}-${OLD_RUN}-ltv.csv"`);
     expect(r.headers['cache-control']).toBe('private, no-store');
+  });
+});
+
+describe('the states route', () => {
+  const post = (body: unknown, run = 'latest', key = KEY): Promise<RawResponse> =>
+    httpRequest(s.port, `/api/v1/explorer/tenants/${TENANT}/runs/${run}/states`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const ranges = (states: string[]): [number, number][] => {
+    const out: [number, number][] = [];
+    states.forEach((st, k) => {
+      if (st !== 'partial') return;
+      const last = out[out.length - 1];
+      if (last && last[1] === k - 1) last[1] = k;
+      else out.push([k, k]);
+    });
+    return out;
+  };
+
+  it('gives each row\'s partial periods as the run\'s own ltv.json has them', async () => {
+    const r = await post({ filters: { date: ['2000-01-01', '2100-01-01'] }, period_type: 'days', period_unit: 'month', segmentation: 'country' });
+    expect(r.status).toBe(200);
+    conforms(S, r, 'post');
+    expect(r.headers['cache-control']).toBe('private, no-store');
+    const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'ltv.json'), 'utf8')) as { matrices: { id: string; rows: { type: string; title: string; cells: { state: string }[] }[] }[] };
+    const m = report.matrices.find((x) => x.id === 'days-month-country');
+    expect(r.json()).toEqual({ rows: m!.rows.map((row) => ({ type: row.type, title: row.title, partial: ranges(row.cells.map((c) => c.state)) })) });
+  });
+
+  it('answers a filtered request, counted by hand, from the named run', async () => {
+    // store app_store: US is c7 (Dec 15) and c1 (Jan 5); as of Mar 16 the Dec cohort is complete to
+    // month 1 and shown to 3, the Jan cohort complete at 0 and shown to 2: US partial at 1..3. FR: c6
+    // (Mar 1), month 0 partial.
+    const body = { filters: { date: ['2025-12-15', '2026-03-01'], store: ['app_store'] }, period_type: 'days', period_unit: 'month', segmentation: 'country' };
+    const rows = (await post(body)).json() as { rows: { title: string; partial: number[][] }[] };
+    expect(rows.rows.find((x) => x.title === 'US')?.partial).toEqual([[1, 3]]);
+    expect(rows.rows.find((x) => x.title === 'FR')?.partial).toEqual([[0, 0]]);
+    // As of Feb 15 (the older run) FR has no customer yet, and the Jan cohort's month 0 is not over
+    // (its end Feb 1 + 1 month = Mar 1 > Feb 15): US is partial from 0; Dec is shown to month 2
+    // (Dec 1 + 2 months ≤ Feb 15), complete at 0 only (Jan 1 + 2 months > Feb 15): US partial at 0..2.
+    const old = (await post(body, OLD_RUN)).json() as { rows: { title: string; partial: number[][] }[] };
+    expect(old.rows.map((x) => x.title)).not.toContain('FR');
+    expect(old.rows.find((x) => x.title === 'US')?.partial).toEqual([[0, 2]]);
+  });
+
+  it('refuses a bad body, an unknown run and a key that may not see the tenant', async () => {
+    const bad = await post({ filters: { date: ['2026-01-01'] } });
+    expect(bad.status).toBe(400);
+    conforms(S, bad, 'post');
+    expect((await post({ filters: { date: ['2025-12-15', '2026-03-01'] } }, '20990101T000000Z')).status).toBe(404);
+    expect((await post({ filters: { date: ['2025-12-15', '2026-03-01'] } }, 'latest', OTHER)).status).toBe(404);
   });
 });
 

@@ -1,11 +1,12 @@
-// SPEC §4 censoring, in the browser: Adapty's body carries values, not states, so the served page marks
-// partial cells itself from the run's as-of time T (its local wall clock in the report time zone):
-// a `days` period k of a cohort starting at s is complete when (s + 1 cohort unit) + (k+1)·unit ≤ T;
-// a cohort's highest renewal is partial (renewals). Exact for cohort rows and for the Total row over
-// them. Segment rows (and the Total row beside them) have no cohorts in the body: they are marked
-// partial at k when some calendar cohort of the requested date range could be (an upper bound: a
-// segment without customers in the newest cohorts may be marked although it is complete).
+// SPEC §4 censoring on the served page. Adapty's body carries values, not states. Where the rows are
+// cohorts (no segmentation, or a time segmentation), the page marks partial cells itself from the run's
+// as-of time T (its local wall clock in the report time zone): a `days` period k of a cohort starting at
+// s is complete when (s + 1 cohort unit) + (k+1)·unit ≤ T; a cohort's highest renewal is partial
+// (renewals); the Total row is partial at k when a cohort shown at k is. Segment rows cannot be marked
+// from the body (their cohorts are not in it): their states come from the explorer's states route, the
+// run's own SQL (applyStates).
 import type { PeriodUnit } from '../../ltv/model.js';
+import type { StatesResponse } from '../explorerApi.js';
 import type { ViewMatrix, ViewRow } from './view.js';
 
 /** Local wall clock "YYYY-MM-DD HH:MM:SS" of an instant in an IANA zone. */
@@ -53,57 +54,49 @@ function completeDays(start: string, cohortUnit: PeriodUnit, unit: PeriodUnit, k
 export interface StateContext {
   /** T on the report time zone's wall clock. */
   tLocal: string;
-  /** The request's first-payment date range, clipped to the run's. */
-  from: string;
-  to: string;
 }
 
 const TIME_SEGS = new Set(['day', 'week', 'month', 'year']);
 
-/** Marks the partial cells of a matrix built from an Adapty body (in place). */
+/** Whether the page can mark the rows itself: they are cohorts. */
+export function rowsAreCohorts(segmentation: string): boolean {
+  return segmentation === 'cohort' || TIME_SEGS.has(segmentation);
+}
+
+/**
+ * Marks the partial cells of a matrix of cohort rows built from an Adapty body (in place). A cohort's
+ * periods end later as k grows, so its partial cells are its last ones: each row is walked from its end
+ * until a complete period, and the marks, alike in the three accounting types, are worked out once.
+ */
 export function markPartial(m: ViewMatrix, ctx: StateContext): void {
-  const cohortRows = m.segmentation === 'cohort' || TIME_SEGS.has(m.segmentation);
   const cohortUnit: PeriodUnit = TIME_SEGS.has(m.segmentation) ? (m.segmentation as PeriodUnit) : m.period_unit;
-  // Calendar cohorts of the range (segment rows): only the newest few can be partial at any k.
-  const calendar: string[] = [];
-  if (!cohortRows) {
-    for (let s = cohortStart(ctx.to, cohortUnit); s >= cohortStart(ctx.from, cohortUnit) && calendar.length < 400; s = addUnits(s, cohortUnit, -1)) calendar.push(s);
+  const rows = m.rows.revenue;
+  const partialAt = new Set<number>();
+  const firstPartial = rows.map((row) => {
+    if (row.type === 'total') return Infinity;
+    let i = row.cells.length;
+    if (m.period_type === 'renewals') i = Math.max(0, i - 1);
+    else while (i > 0 && !completeDays(row.title, cohortUnit, m.period_unit, (row.cells[i - 1] as ViewRow['cells'][number]).period, ctx.tLocal)) i--;
+    for (const c of row.cells.slice(i)) partialAt.add(c.period);
+    return i;
+  });
+  for (const list of Object.values(m.rows) as ViewRow[][]) {
+    list.forEach((row, r) => {
+      const from = firstPartial[r] ?? Infinity;
+      row.cells.forEach((c, i) => {
+        c.mark = (row.type === 'total' ? partialAt.has(c.period) : i >= from) ? 'partial' : 'complete';
+      });
+    });
   }
-  const calendarPartial = new Map<number, boolean>();
+}
+
+/** Marks the cells of any matrix from the states route's answer to the same request (in place). */
+export function applyStates(m: ViewMatrix, states: StatesResponse): void {
+  const byRow = new Map(states.rows.map((r) => [`${r.type}\0${r.title}`, r.partial]));
   for (const rows of Object.values(m.rows) as ViewRow[][]) {
-    const partialAt = new Set<number>();
     for (const row of rows) {
-      if (row.type === 'total') continue;
-      const realized = row.cells.filter((c) => c.mark !== 'predicted');
-      const last = realized.length ? (realized[realized.length - 1] as { period: number }).period : -1;
-      for (const c of realized) {
-        let partial: boolean;
-        if (m.period_type === 'renewals') {
-          partial = c.period === last;
-        } else if (cohortRows) {
-          partial = !completeDays(row.title, cohortUnit, m.period_unit, c.period, ctx.tLocal);
-        } else {
-          // The same for every segment row: computed once per period.
-          let p = calendarPartial.get(c.period);
-          if (p === undefined) {
-            p = calendar.some((s) => `${addUnits(s, m.period_unit, c.period)} 00:00:00` <= ctx.tLocal && !completeDays(s, cohortUnit, m.period_unit, c.period, ctx.tLocal));
-            calendarPartial.set(c.period, p);
-          }
-          partial = p;
-        }
-        if (partial) {
-          c.mark = 'partial';
-          partialAt.add(c.period);
-        }
-      }
-    }
-    const total = rows.find((r) => r.type === 'total');
-    if (!total) continue;
-    const last = total.cells.filter((x) => x.mark !== 'predicted').at(-1)?.period ?? -1;
-    for (const c of total.cells) {
-      if (c.mark === 'predicted') continue;
-      // Renewals with segment rows: the Total's last renewal at least is still filling.
-      if (partialAt.has(c.period) || (m.period_type === 'renewals' && !cohortRows && c.period === last)) c.mark = 'partial';
+      const ranges = byRow.get(`${row.type}\0${row.title}`) ?? [];
+      for (const c of row.cells) c.mark = ranges.some(([a, b]) => a <= c.period && c.period <= b) ? 'partial' : 'complete';
     }
   }
 }

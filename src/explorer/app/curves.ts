@@ -1,10 +1,12 @@
-// The LTV curves (uPlot, bundled): the Total row and the largest rows, value by period.
+// The LTV curves (uPlot, bundled): the Total row and the largest rows, value by period; where the view has
+// predictions (SPEC §9), each drawn row's projection dashed in its colour, and the Total's interval as a
+// shaded band.
 import uPlot from 'uplot';
 import type { AccountingType } from '../../ltv/model.js';
 import { clear, h } from './dom.js';
 import { formatCell, periodLabel } from './format.js';
-import { CURVE_COLOURS, TOTAL_COLOUR } from './palette.js';
-import type { ViewMatrix, ViewRow } from './view.js';
+import { BAND_EDGE, BAND_FILL, CURVE_COLOURS, TOTAL_COLOUR } from './palette.js';
+import type { ViewCell, ViewMatrix, ViewRow } from './view.js';
 
 const MAX_CURVES = CURVE_COLOURS.length;
 let plot: uPlot | null = null;
@@ -17,22 +19,44 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
   clear(host);
   const rows = m.rows[acc];
   const total = rows.find((r) => r.type === 'total');
-  const others = rows.filter((r) => r.type !== 'total' && r.cells.length > 0);
+  const others = rows.filter((r) => r.type !== 'total' && r.cells.length + r.predicted.length > 0);
   // The largest rows: the curves a reader compares first.
   const picked: ViewRow[] = [...others].sort((a, b) => b.customers - a.customers).slice(0, MAX_CURVES);
-  const series = total && total.cells.length > 0 ? [total, ...picked] : picked;
+  const series = total && total.cells.length + total.predicted.length > 0 ? [total, ...picked] : picked;
   if (series.length === 0) {
     host.append(h('p', { class: 'note' }, 'No curve to draw.'));
     return;
   }
   let maxPeriod = 0;
-  for (const r of series) for (const c of r.cells) maxPeriod = Math.max(maxPeriod, c.period);
+  for (const r of series) for (const c of [...r.cells, ...r.predicted]) maxPeriod = Math.max(maxPeriod, c.period);
   const xs = Array.from({ length: maxPeriod + 1 }, (_, k) => k);
   const data: (number | null)[][] = [xs];
-  for (const r of series) {
+  const line = (cells: readonly ViewCell[], pick: (c: ViewCell) => number | undefined): (number | null)[] => {
     const ys: (number | null)[] = xs.map(() => null);
-    for (const c of r.cells) ys[c.period] = c.value;
-    data.push(ys);
+    for (const c of cells) ys[c.period] = pick(c) ?? null;
+    return ys;
+  };
+  const colour = (r: ViewRow, i: number): string => (r.type === 'total' ? TOTAL_COLOUR : (CURVE_COLOURS[(total ? i - 1 : i) % CURVE_COLOURS.length] as string));
+  const label = (r: ViewRow): string => (r.type === 'total' ? 'Total' : r.title);
+  const value = (_u: uPlot, v: number | null): string => (v === null ? '—' : formatCell(v));
+  const seriesOpts: uPlot.Series[] = [{ label: 'Period' }];
+  for (const [i, r] of series.entries()) {
+    data.push(line(r.cells, (c) => c.value));
+    seriesOpts.push({ label: label(r), stroke: colour(r, i), width: r.type === 'total' ? 3 : 1.5, spanGaps: false, value });
+  }
+  // Projections after the realized curves, so the realized ones keep the first colours of the key.
+  const bands: uPlot.Band[] = [];
+  for (const [i, r] of series.entries()) {
+    if (r.predicted.length === 0) continue;
+    data.push(line(r.predicted, (c) => c.value));
+    // Kept out of the key (class `projection`): the key lists each row once, the note below says dashed is predicted.
+    seriesOpts.push({ label: `${label(r)} (predicted)`, class: 'projection', stroke: colour(r, i), width: r.type === 'total' ? 2.5 : 1.5, dash: [8, 5], spanGaps: false, value });
+    if (r.type !== 'total') continue;
+    // The interval: two unlabelled edges and the band between them (uPlot fills from the first to the second).
+    data.push(line(r.predicted, (c) => c.upper), line(r.predicted, (c) => c.lower));
+    const up = seriesOpts.length;
+    for (const edge of ['high', 'low']) seriesOpts.push({ label: `Total interval (${edge})`, class: 'band-edge', stroke: BAND_EDGE, width: 1, spanGaps: false, value });
+    bands.push({ series: [up, up + 1], fill: BAND_FILL });
   }
   const width = Math.max(280, host.clientWidth || 600);
   const height = Math.round(Math.min(420, Math.max(220, width * 0.4)));
@@ -47,18 +71,13 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
       { label: m.period_type === 'renewals' ? 'Renewal' : `Period (${m.period_unit}s)`, values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? periodLabel(m.period_type, m.period_unit, t) : '')) },
       { values: (_u, ticks) => ticks.map((t) => formatCell(t)), size: 70 },
     ],
-    series: [
-      { label: 'Period' },
-      ...series.map((r, i) => ({
-        label: r.type === 'total' ? 'Total' : r.title,
-        stroke: r.type === 'total' ? TOTAL_COLOUR : (CURVE_COLOURS[(total ? i - 1 : i) % CURVE_COLOURS.length] as string),
-        width: r.type === 'total' ? 3 : 1.5,
-        spanGaps: false,
-        value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatCell(v)),
-      })),
-    ],
+    series: seriesOpts,
+    bands,
   };
   plot = new uPlot(opts, data as uPlot.AlignedData, host);
+  if (bands.length > 0 || series.some((r) => r.predicted.length > 0)) {
+    host.append(h('p', { class: 'note chart-key' }, `Dashed: predicted${bands.length ? '; shaded: the Total’s interval' : ''}. Solid: realized (the last periods of a curve may be partial).`));
+  }
   observer = new ResizeObserver(() => {
     const w = Math.max(280, host.clientWidth);
     if (plot && Math.abs(plot.width - w) > 4) plot.setSize({ width: w, height: Math.round(Math.min(420, Math.max(220, w * 0.4))) });

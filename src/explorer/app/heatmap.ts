@@ -1,30 +1,48 @@
-// The cohort heatmap: a table (rows × periods) coloured on viridis, partial cells hatched and predicted
-// cells outlined, each cell's value as text. Large matrices (day units: hundreds of thousands of cells)
-// are cut to MAX_CELLS, periods first, and say so: the full matrix is in the downloads.
+// The cohort heatmap: a table (rows × periods) coloured on viridis, each cell's value as text. Partial
+// cells carry a corner mark, predicted cells (SPEC §9) a dashed outline, stripes and a "≈" before the
+// value, and both say what they are in text (for screen readers, not by colour alone). A predicted cell
+// takes the place of a partial one (the prediction is of the whole period; the realized value so far is
+// in its text). Large matrices (day units: hundreds of thousands of cells) are cut to MAX_CELLS, periods
+// first, and say so: the full matrix is in the downloads.
 import type { AccountingType } from '../../ltv/model.js';
 import { append, clear, h } from './dom.js';
 import { formatCell, formatCount, periodLabel } from './format.js';
 import { viridis, viridisGradient } from './palette.js';
-import type { ViewMatrix } from './view.js';
+import { shownCells, type ShownCell, type ViewMatrix } from './view.js';
 
 const MAX_CELLS = 40_000;
 const MAX_ROWS = 1_000;
 
+function cellText(s: ShownCell, currency: string): string {
+  const c = s.shown;
+  if (c.mark === 'predicted') {
+    const band = c.lower !== undefined && c.upper !== undefined ? `, interval ${formatCell(c.lower)} to ${formatCell(c.upper)}` : '';
+    const so_far = s.realized ? `; realized so far ${formatCell(s.realized.value)} (partial)` : '';
+    return `predicted${band}${so_far}`;
+  }
+  const pred = s.predicted ? `; predicted ${formatCell(s.predicted.value)} ${currency}` : '';
+  return c.mark === 'partial' ? `partial: the period is not over for every cohort${pred}` : `complete${pred}`;
+}
+
 export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingType): void {
   clear(host);
   const rows = m.rows[acc];
+  const cellsOf = rows.slice(0, MAX_ROWS).map(shownCells);
   let maxPeriod = -1;
   let lo = Infinity;
   let hi = -Infinity;
-  for (const r of rows) {
-    for (const c of r.cells) {
-      if (c.period > maxPeriod) maxPeriod = c.period;
-      if (r.type !== 'total') {
-        if (c.value < lo) lo = c.value;
-        if (c.value > hi) hi = c.value;
+  let predicted = 0;
+  cellsOf.forEach((cells, i) => {
+    for (const s of cells) {
+      if (s.period > maxPeriod) maxPeriod = s.period;
+      if (s.shown.mark === 'predicted') predicted++;
+      if (rows[i]?.type !== 'total') {
+        if (s.shown.value < lo) lo = s.shown.value;
+        if (s.shown.value > hi) hi = s.shown.value;
       }
     }
-  }
+  });
+  for (const r of rows.slice(MAX_ROWS)) for (const c of r.cells) maxPeriod = Math.max(maxPeriod, c.period);
   if (lo === Infinity) {
     lo = 0;
     hi = 0;
@@ -36,18 +54,31 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
   const head = h('tr', {}, h('th', { scope: 'col', class: 'rowhead' }, m.segmentation === 'cohort' ? 'Cohort' : 'Row'), h('th', { scope: 'col', class: 'num' }, 'Customers'));
   for (let k = 0; k < periods; k++) head.appendChild(h('th', { scope: 'col', class: 'num' }, periodLabel(m.period_type, m.period_unit, k)));
   const body = h('tbody');
-  for (const r of shownRows) {
+  shownRows.forEach((r, i) => {
     const tr = h('tr', { class: r.type, 'data-title': r.title }, h('th', { scope: 'row', class: 'rowhead' }, r.title), h('td', { class: 'num customers' }, formatCount(r.customers)));
-    const byPeriod = new Map(r.cells.map((c) => [c.period, c]));
+    const byPeriod = new Map((cellsOf[i] ?? []).map((s) => [s.period, s]));
+    const last = Math.min(periods - 1, cellsOf[i]?.at(-1)?.period ?? -1);
     for (let k = 0; k < periods; k++) {
-      const c = byPeriod.get(k);
-      if (!c) {
+      const s = byPeriod.get(k);
+      if (k > last) {
+        // The periods not shown yet: one cell (a triangular matrix of 11,000 cells is half empty).
+        tr.appendChild(h('td', { class: 'empty', colspan: periods - k }));
+        break;
+      }
+      if (!s) {
         tr.appendChild(h('td', { class: 'empty' }));
         continue;
       }
-      const td = h('td', { class: `num cell ${c.mark}`, 'data-period': k, 'data-value': c.value, 'data-mark': c.mark }, formatCell(c.value));
-      const note = c.mark === 'partial' ? ' (partial: the period is not over for every cohort)' : c.mark === 'predicted' ? ` (predicted${c.lower !== undefined && c.upper !== undefined ? `, ${formatCell(c.lower)}–${formatCell(c.upper)}` : ''})` : '';
-      td.title = `${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}${note}`;
+      const c = s.shown;
+      const td = h('td', {
+        class: `num cell ${c.mark}`, 'data-period': k, 'data-value': c.value, 'data-mark': c.mark,
+        'data-realized': s.realized?.value, 'data-predicted': s.predicted?.value,
+      },
+      c.mark === 'predicted' ? `≈${formatCell(c.value)}` : formatCell(c.value),
+      // Said in words where a cell is not simply complete (the caption says cells are complete unless
+      // marked): a text per cell of a large matrix costs seconds of layout.
+      c.mark === 'complete' ? null : h('span', { class: 'visually-hidden' }, ` (${cellText(s, m.currency)})`));
+      td.title = `${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency)}`;
       if (r.type !== 'total') {
         const col = viridis((c.value - lo) / span);
         // CSSOM, not a style attribute: allowed under a CSP without 'unsafe-inline'.
@@ -57,19 +88,20 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
       tr.appendChild(td);
     }
     body.appendChild(tr);
-  }
+  });
   const cut = shownRows.length < rows.length || periods < maxPeriod + 1;
   const bar = h('span', { class: 'scale-bar' });
   bar.style.setProperty('background-image', viridisGradient());
   append(host,
     h('div', { class: 'legend' },
       h('span', { class: 'scale' }, h('span', {}, formatCell(lo)), bar, h('span', {}, formatCell(hi)), ` ${m.currency} per customer`),
-      h('span', { class: 'key partial' }, 'partial'),
-      h('span', { class: 'key predicted' }, 'predicted'),
+      h('span', { class: 'key partial' }, 'partial (period not over)'),
+      predicted > 0 ? h('span', { class: 'key predicted', 'data-predicted-cells': predicted }, '≈ predicted') : null,
     ),
+    m.forecastNote ? h('p', { class: 'note forecast-note', role: 'note' }, m.forecastNote) : null,
     cut ? h('p', { class: 'note', role: 'note' }, `Showing ${shownRows.length} of ${rows.length} rows and ${periods} of ${maxPeriod + 1} periods; the downloads hold every cell.`) : null,
     h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Cohort heatmap' },
-      h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period`), h('thead', {}, head), body)),
+      h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period; cells are complete unless marked partial or predicted`), h('thead', {}, head), body)),
   );
   if (rows.length === 0) host.append(h('p', { class: 'note' }, 'No customer matches.'));
 }

@@ -5,6 +5,7 @@ import { renderCurves } from './curves.js';
 import { clear, h, option } from './dom.js';
 import { formatCell, formatCount, formatMoney } from './format.js';
 import { renderHeatmap } from './heatmap.js';
+import type { ForecastBrief } from '../explorerApi.js';
 import type { ViewMatrix } from './view.js';
 
 export interface Choice {
@@ -118,4 +119,12 @@ export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingT
   );
   renderCurves(parts.chart, m, acc);
   renderHeatmap(parts.heatmap, m, acc);
+}
+
+/** Where the predictions come from, in one line. */
+export function forecastNote(f: ForecastBrief): string {
+  const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+  const model = f.model === 'sbg' ? 'shifted-beta-geometric (sBG)' : f.model === 'bgnbd' ? 'BG/NBD + Gamma-Gamma' : String(f.model);
+  const backtest = f.backtest && f.backtest.mape !== null ? ` Backtest (refitted on the data up to ${f.backtest.cutoff.slice(0, 10)}): MAPE ${pct(f.backtest.mape)}, bias ${f.backtest.bias === null ? '—' : `${f.backtest.bias > 0 ? '+' : ''}${pct(f.backtest.bias)}`}.` : '';
+  return `Predicted cells (≈): ${model} forecast to ${f.horizon_months} months, ${Math.round(f.interval * 100)} % interval.${backtest}`;
 }

@@ -1,11 +1,11 @@
 // report.html (SPEC §10): the same report with the data inlined by the render stage, no server. The
-// matrices come gzip-compressed (base64) in a JSON block; the browser inflates them with
-// DecompressionStream. Only the controls that need no server: period type, unit, segmentation,
-// accounting type.
+// matrices (and the run's predicted cells, SPEC §9) come gzip-compressed (base64) in a JSON block; the
+// browser inflates them with DecompressionStream. Only the controls that need no server: period type,
+// unit, segmentation, accounting type.
 import { matrixId, SEGMENTATIONS, type Summary } from '../../ltv/model.js';
 import { h } from './dom.js';
-import { buildReport, commonControls, DEFAULT_CHOICE, readChoice, renderHeadline, renderMatrix, type Choice } from './report.js';
-import { viewFromInline, type InlineRow } from './view.js';
+import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, readChoice, renderHeadline, renderMatrix, type Choice } from './report.js';
+import { viewFromInline, type InlinePayload } from './view.js';
 
 /** The JSON block report.html carries (writeReportHtml.ts). */
 export interface InlineReport {
@@ -17,21 +17,22 @@ export interface InlineReport {
   summary: Summary;
   /** Matrix ids left out (too large to inline), with the reason shown to the reader. */
   omitted: { ids: string[]; reason: string };
-  /** base64 of gzip of JSON: Record<matrix id, InlineRow[]>. */
+  /** base64 of gzip of JSON: InlinePayload. */
   matrices_gz: string;
 }
 
-async function inflate(b64: string): Promise<Record<string, InlineRow[]>> {
+async function inflate(b64: string): Promise<InlinePayload> {
   const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return JSON.parse(await new Response(stream).text()) as Record<string, InlineRow[]>;
+  return JSON.parse(await new Response(stream).text()) as InlinePayload;
 }
 
 export async function startStatic(host: HTMLElement, block: HTMLElement): Promise<void> {
   const data = JSON.parse(block.textContent ?? '{}') as InlineReport;
-  const matrices = await inflate(data.matrices_gz);
+  const { matrices, forecast } = await inflate(data.matrices_gz);
+  const predicted = forecast ? new Map(forecast.rows) : null;
   const omitted = new Set(data.omitted.ids);
   const units = new Set(['day', 'week', 'month', 'quarter', 'year'].filter((u) => !Object.keys(matrices).some((id) => id.split('-')[1] === u)));
   const segs = new Set(SEGMENTATIONS.filter((s) => !Object.keys(matrices).some((id) => id.split('-')[2] === s)));
@@ -48,7 +49,12 @@ export async function startStatic(host: HTMLElement, block: HTMLElement): Promis
       return;
     }
     parts.status.textContent = '';
-    renderMatrix(parts, viewFromInline(rows, choice, data.currency), choice.accounting);
+    // The forecast predicts the rows of one matrix (forecast.brief.matrix): the others say so.
+    const own = forecast !== null && forecast.brief.model !== null && id === forecast.brief.matrix;
+    const note = !forecast ? null
+      : forecast.brief.model === null ? `This run has no forecast: ${forecast.brief.reason}`
+        : own ? forecastNote(forecast.brief) : `No predictions for this selection: the run's forecast predicts ${forecast.brief.matrix} (period type, unit and segmentation).`;
+    renderMatrix(parts, viewFromInline(rows, choice, data.currency, own ? predicted : null, note), choice.accounting);
     parts.root.dataset.loaded = id;
   };
   parts.controls.addEventListener('change', () => {

@@ -1,0 +1,224 @@
+// Predicted cells in the explorer (SPEC §9, §10), in Debian's chromium: on the example job's run
+// (forecasts on), the served page asks the server's own Adapty route for `prediction_months` and its
+// heatmap's predicted cells equal the route's `predicted_values` for the same request, for every row and
+// accounting type; a predicted cell takes the place of a partial one and keeps the realized value in its
+// text; the curves draw the projection and the Total's band; a selection without predictions says why.
+// report.html shows the run's ltv.json predicted cells.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TenantReport } from '../../src/ltv/model.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { change as changeOn } from '../helpers/explorerPage.js';
+import { EXAMPLE_TENANT, publishExampleRun } from '../helpers/explorerRuns.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { makeFixture, type Fixture } from '../helpers/runFixture.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_explorer_predictions_key_01';
+type Acc = 'revenue' | 'proceeds' | 'net_revenue';
+interface Row {
+  title: string;
+  type: string;
+  values: { period: number; value: number }[];
+  predicted_values?: { period: number; value: number; lower: number; upper: number }[];
+}
+type Body = Record<Acc, { data: Row[] }>;
+interface Cell {
+  period: number;
+  mark: string;
+  value: number;
+  realized: number | null;
+  predicted: number | null;
+  text: string;
+}
+
+let fx: Fixture;
+let s: TestServer;
+let browser: Browser;
+let page: Page;
+let report: TenantReport;
+/** The run's first payments (manifest): the page's default date range. */
+let dates: [string, string];
+const requests: string[] = [];
+
+async function api(body: object): Promise<{ status: number; json: Body & { errors?: { source: string; errors: string[] }[] } }> {
+  const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+    method: 'POST',
+    headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: r.json() as Body & { errors?: { source: string; errors: string[] }[] } };
+}
+
+async function cells(p: Page): Promise<Record<string, Cell[]>> {
+  return p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [
+    tr.querySelector('th')?.textContent ?? '',
+    [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => ({
+      period: Number(td.dataset.period),
+      mark: td.dataset.mark ?? '',
+      value: Number(td.dataset.value),
+      realized: td.dataset.realized === undefined ? null : Number(td.dataset.realized),
+      predicted: td.dataset.predicted === undefined ? null : Number(td.dataset.predicted),
+      text: td.textContent ?? '',
+    })),
+  ])));
+}
+
+/** Checks the drawn cells against an Adapty body with predicted_values, row by row. */
+function expectCellsMatch(drawn: Record<string, Cell[]>, body: Body, acc: Acc): number {
+  let predictedShown = 0;
+  for (const row of body[acc].data) {
+    const got = drawn[row.title] ?? [];
+    const byPeriod = new Map(got.map((c) => [c.period, c]));
+    const realized = new Map(row.values.map((v) => [v.period, v.value]));
+    const predicted = new Map((row.predicted_values ?? []).map((v) => [v.period, v]));
+    // Every period of the row, realized or predicted, has its cell, and no other.
+    expect([...byPeriod.keys()].sort((a, b) => a - b), row.title).toEqual([...new Set([...realized.keys(), ...predicted.keys()])].sort((a, b) => a - b));
+    for (const c of got) {
+      expect(c.realized, `${row.title} ${c.period} realized`).toBe(realized.get(c.period) ?? null);
+      expect(c.predicted, `${row.title} ${c.period} predicted`).toBe(predicted.get(c.period)?.value ?? null);
+      if (c.mark === 'predicted') {
+        predictedShown++;
+        // A predicted cell shows the prediction, never a realized value, and says so in words.
+        expect(c.value).toBe(predicted.get(c.period)?.value);
+        expect(c.text).toMatch(/^≈/);
+        expect(c.text).toContain('predicted');
+        // It stands where the period is not over (a partial realized cell) or not reached yet.
+        expect(c.realized === null || c.text.includes('realized so far')).toBe(true);
+      } else {
+        expect(c.value).toBe(realized.get(c.period));
+        // A partial cell says so in words; a complete one is the table's default (its caption says so).
+        expect(c.text.includes('(partial')).toBe(c.mark === 'partial');
+      }
+    }
+  }
+  return predictedShown;
+}
+
+beforeAll(async () => {
+  fx = await makeFixture({});
+  await publishExampleRun(fx);
+  report = JSON.parse(await readFile(join(fx.reportsDir, EXAMPLE_TENANT, 'latest', 'ltv.json'), 'utf8')) as TenantReport;
+  const manifest = JSON.parse(await readFile(join(fx.reportsDir, EXAMPLE_TENANT, 'latest', 'manifest.json'), 'utf8')) as { first_payment_dates: { min: string; max: string } };
+  dates = [manifest.first_payment_dates.min, manifest.first_payment_dates.max];
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [EXAMPLE_TENANT] }] });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('request', (r) => requests.push(r.url()));
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+  await fx?.cleanup();
+});
+
+const change = (selector: string, value: string): Promise<void> => changeOn(page, selector, value);
+
+describe('predicted cells on the served page', () => {
+  it('equal the API\'s predicted_values for the same request, in every accounting type', async () => {
+    const f = report.forecast;
+    expect(f?.model).toBe('sbg');
+    await page.goto(`http://127.0.0.1:${s.port}/`);
+    await page.fill('#api-key', KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.report[data-loaded] table.heatmap');
+    // The page asked with the forecast's horizon.
+    const request = { filters: { date: dates }, period_type: 'days', period_unit: 'month', prediction_months: f!.horizon_months };
+    const { status, json } = await api(request);
+    expect(status).toBe(200);
+    const predictedRows = json.revenue.data.filter((r) => (r.predicted_values?.length ?? 0) > 0);
+    expect(predictedRows.length).toBeGreaterThan(10);
+    let shown = expectCellsMatch(await cells(page), json, 'revenue');
+    expect(shown).toBeGreaterThan(50);
+    expect(await page.getAttribute('.key.predicted', 'data-predicted-cells')).toBe(String(shown));
+    for (const acc of ['proceeds', 'net_revenue'] as const) {
+      await page.selectOption('#ctl-accounting', acc);
+      shown = expectCellsMatch(await cells(page), json, acc);
+      expect(shown).toBeGreaterThan(50);
+    }
+    await page.selectOption('#ctl-accounting', 'revenue');
+    // Where the predictions come from, in words, with the backtest's error.
+    const note = await page.textContent('.forecast-note');
+    expect(note).toContain('sBG');
+    expect(note).toContain(`${Math.round(f!.interval * 100)} % interval`);
+    expect(note).toContain(`MAPE ${(f!.backtest!.mape! * 100).toFixed(1)} %`);
+  });
+
+  it('draws the projection dashed beside the realized curves, and the Total\'s band', async () => {
+    const labels = await page.$$eval('.chart .u-legend .u-series', (trs) => trs.map((tr) => ({ text: tr.textContent ?? '', shown: getComputedStyle(tr).display !== 'none' })));
+    const shown = labels.filter((l) => l.shown).map((l) => l.text);
+    expect(shown[0]).toBe('Total');
+    // Each drawn row has its projection, and the Total its band's two edges: series of the chart, kept
+    // out of its key (which lists each row once).
+    const hidden = labels.filter((l) => !l.shown).map((l) => l.text);
+    expect([...hidden].sort()).toEqual([...shown.map((t) => `${t} (predicted)`), 'Total interval (high)', 'Total interval (low)'].sort());
+    expect(await page.textContent('.chart-key')).toContain('Dashed: predicted; shaded: the Total’s interval');
+  });
+
+  it('says so when a selection has no predictions, and shows none', async () => {
+    for (const [selector, value, body] of [
+      ['#ctl-segmentation', 'country', { segmentation: 'country', period_type: 'days', period_unit: 'month' }],
+      ['#ctl-period_type', 'renewals', { segmentation: 'country', period_type: 'renewals', period_unit: 'month' }],
+    ] as const) {
+      await change(selector, value);
+      const request = { filters: { date: dates }, ...body };
+      const asked = await api({ ...request, prediction_months: report.forecast!.horizon_months });
+      const drawn = await cells(page);
+      if (asked.status === 400) {
+        // The server predicts nothing for this combination: the page says why, in the server's words.
+        const why = asked.json.errors?.find((e) => e.source === 'prediction_months')?.errors[0] ?? '';
+        expect(why).not.toBe('');
+        expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
+        expect(Object.values(drawn).flat().filter((c) => c.mark === 'predicted' || c.predicted !== null)).toEqual([]);
+        const plain = await api(request);
+        expect(Object.fromEntries(Object.entries(drawn).map(([t, cs]) => [t, cs.map((c) => c.value)]))).toEqual(Object.fromEntries(plain.json.revenue.data.map((r) => [r.title, r.values.map((v) => v.value)])));
+      } else {
+        // Once the server predicts it (issue 17 generalises the forecast), the page shows its cells.
+        expect(asked.status).toBe(200);
+        expectCellsMatch(drawn, asked.json, 'revenue');
+      }
+    }
+  });
+
+  it('asked nothing of another origin', () => {
+    const origin = `http://127.0.0.1:${s.port}/`;
+    expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+  });
+});
+
+describe('report.html', () => {
+  it('shows the run\'s predicted cells (ltv.json) in the forecast\'s matrix, and says so elsewhere', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await p.goto(`file://${join(fx.reportsDir, EXAMPLE_TENANT, 'latest', 'report.html')}`);
+    await p.waitForSelector('.report[data-loaded] table.heatmap');
+    const f = report.forecast!;
+    const matrix = report.matrices.find((m) => m.id === f.matrix)!;
+    // The same comparison as the served page's, against a body built from ltv.json.
+    const body = Object.fromEntries((['revenue', 'proceeds', 'net_revenue'] as const).map((acc) => [acc, {
+      data: matrix.rows.map((r) => ({
+        title: r.title,
+        type: r.type,
+        values: r.cells.map((c) => ({ period: c.period, value: c[acc] })),
+        predicted_values: (f.rows.find((x) => x.title === r.title)?.cells ?? []).map((c) => ({ period: c.period, value: c[acc], lower: c.lower[acc], upper: c.upper[acc] })),
+      })),
+    }])) as unknown as Body;
+    expect(expectCellsMatch(await cells(p), body, 'revenue')).toBeGreaterThan(50);
+    // Partial marks are the run's own states where no prediction stands in.
+    const all = await cells(p);
+    for (const r of matrix.rows) {
+      const drawn = all[r.title] ?? [];
+      for (const c of r.cells) {
+        const d = drawn.find((x) => x.period === c.period);
+        if (d?.mark !== 'predicted') expect(d?.mark, `${r.title} ${c.period}`).toBe(c.state);
+      }
+    }
+    expect(await p.textContent('.forecast-note')).toContain('sBG');
+    await p.selectOption('#ctl-period_unit', 'week');
+    expect(await p.$$eval('td.cell.predicted', (tds) => tds.length)).toBe(0);
+    expect(await p.textContent('.forecast-note')).toContain(`No predictions for this selection: the run's forecast predicts ${f.matrix}`);
+    await p.close();
+  });
+});
