@@ -35,14 +35,16 @@ async function runsOf(tenant: string): Promise<string[]> {
 }
 
 test('SIGTERM in a long stage: the run is handed back and the worker gone within the grace period; a second worker publishes it once', async () => {
-  await h.writeJob('term', {}, LONG);
+  // A million payments: compute alone lasts several seconds (6 s on 2 idle cores in the bench).
+  await h.writeJob('term', {}, bigCsv(1_000_000));
   const q = h.queue();
   const events = await h.events();
   const grace = 4_000;
   const first = h.childWorker({ LTV_SHUTDOWN_GRACE_MS: String(grace) });
   const run = await enqueueRun(q, h.jobsDir, 'term', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
-  // Render (matrices and files) is the long stage here: SIGTERM as it starts.
-  await first.waitForLog('compute done', (l) => l.msg === 'compute done', 90_000);
+  // SIGTERM as compute starts; the run is aborted 2 s later (the last half of the grace period is kept
+  // for handing back), in the middle of it.
+  await first.waitForLog('ingest done', (l) => l.msg === 'ingest done', 120_000);
   const t0 = Date.now();
   first.proc.kill('SIGTERM');
   const { code } = await first.exited;
@@ -50,14 +52,15 @@ test('SIGTERM in a long stage: the run is handed back and the worker gone within
   expect(code).toBe(0);
   // Gone within the grace period (plus a little for a loaded machine), not after a stage finished by itself.
   expect(exitMs).toBeLessThan(grace + 1_500);
-  expect(msgs(first.logs)).not.toContain('render done');
+  expect(msgs(first.logs)).not.toContain('compute done');
   const aborted = first.logs.find((l) => String(l.msg).startsWith('grace period ending'));
   const handed = first.logs.find((l) => l.msg === 'shutting down: run handed back to the queue');
   expect(aborted, msgs(first.logs).join('\n')).toBeDefined();
   expect(handed).toBeDefined();
-  // The abort reached into the stage: handed back within the part of the grace period kept for it (2 s).
+  // The abort reached into the stage: handed back within the part of the grace period kept for it (2 s),
+  // so within the grace period (give or take a loaded machine's scheduling).
   expect((handed!.time as number) - (aborted!.time as number)).toBeLessThan(2_000);
-  expect((handed!.time as number) - t0).toBeLessThan(grace);
+  expect((handed!.time as number) - t0).toBeLessThan(grace + 500);
   expect(first.logs.filter((l) => 'err' in l)).toEqual([]);
   // Back in the queue, no attempt spent, nothing published or left staged.
   const job = await q.getJob(run.id);
@@ -71,7 +74,7 @@ test('SIGTERM in a long stage: the run is handed back and the worker gone within
   expect(await runsOf('term')).toEqual(['20260301T000000Z']);
   expect(second.logs.filter((l) => l.msg === 'run started' && l.run === run.id)).toHaveLength(1);
   const manifest = JSON.parse(await readFile(join(h.reportsDir, 'term', 'runs', '20260301T000000Z', 'manifest.json'), 'utf8')) as { stats: { rows_read: number } };
-  expect(manifest.stats.rows_read).toBe(300_000);
+  expect(manifest.stats.rows_read).toBe(1_000_000);
   second.proc.kill('SIGTERM');
   expect((await second.exited).code).toBe(0);
   await events.close();
