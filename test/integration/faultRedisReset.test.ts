@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { RunResult } from '../../src/pipeline.js';
 import { enqueueRun, type EnqueuedRun } from '../../src/queue/enqueueRun.js';
+import { runKey } from '../../src/queue/processRun.js';
 import { runLockKey } from '../../src/queue/runLock.js';
 import { RUN_QUEUE } from '../../src/queue/runQueue.js';
 import { bigCsv, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
@@ -53,6 +54,13 @@ async function manifestKeys(tenant: string): Promise<Record<string, string>> {
   }
   return out;
 }
+
+test('the idempotency key of each kind of run: its own random key, else its job and slot, else its id and the time it was added', () => {
+  const data = { file: 'nightly.json', source: 'cli' as const };
+  expect(runKey({ id: '1', data: { ...data, key: 'k-1' }, repeatJobKey: undefined, timestamp: 1_773_673_200_123 })).toBe('k-1');
+  expect(runKey({ id: 'repeat:nightly:1773673200000', data: { ...data, source: 'schedule' }, repeatJobKey: 'nightly', timestamp: 1_773_673_200_004 })).toBe('repeat:nightly:1773673200000');
+  expect(runKey({ id: '1', data, repeatJobKey: undefined, timestamp: 1_773_673_200_123 })).toBe('1@1773673200123');
+});
 
 test('a new run after Redis lost its data gets BullMQ id 1 again, yet never passes for the old run: it is computed and published on its own', async () => {
   const vars = { REDIS_URL: redis.url };
