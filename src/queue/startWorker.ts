@@ -43,6 +43,8 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   const shutdown = new AbortController();
   const lockRedis = createRedis(env, 'worker', logger, 'run-lock');
   lockRedis.connect().catch(() => {}); // keeps retrying by itself; the strategy logs each attempt
+  // Each run's lock listens for reconnections (runLock.ts).
+  lockRedis.setMaxListeners(env.LTV_CONCURRENCY + 10);
 
   const queue = openRunQueue(env, 'worker', logger);
   const worker = new Worker<RunData, RunResult>(
