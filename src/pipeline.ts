@@ -56,12 +56,15 @@ export interface RunEffects {
   reportsDir?: string;
   onProgress?: (p: Progress) => void;
   /**
-   * Identifies one logical run across retries (the BullMQ job id). A retry with the same key republishes
-   * under the same run-id instead of adding a suffixed one.
+   * Identifies one logical run across retries and recoveries (the worker's run key, never a BullMQ id that
+   * Redis may hand out again). A retry with the same key republishes under the same run-id instead of
+   * adding a suffixed one.
    */
   idempotencyKey?: string;
   /** Cancels between stages (SIGTERM); a cancelled run publishes nothing. */
   signal?: AbortSignal;
+  /** Awaited right before publishing; throws when the run may no longer publish (the worker's lock is gone). */
+  beforePublish?: () => Promise<void>;
   /**
    * The notify stage (src/notify/README.md): `send` (default; LTV_EMAIL_DRY_RUN may still make it a dry
    * run), `dry-run` (write .eml files in the notify folder), `off` (`ltv run --no-email`). Only jobs with
@@ -285,6 +288,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 
     // publish
     enter('publish', 'publishing');
+    await effects.beforePublish?.();
     for (const r of rendered) {
       await commitRun(
         r.slot,

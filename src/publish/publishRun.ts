@@ -53,22 +53,38 @@ interface StagingOwner {
 const LIVE_STAGING = new Set<string>();
 
 /**
- * Removes the staging directories of this job's attempts that can no longer publish: written on this
- * machine by a process that is gone (or by this one, which no longer writes it), or, when this attempt holds
- * the job's run lock, by any attempt of the job (two runs of one job and tenant never overlap, so the other
- * is dead). Only `.staging-*` directories with an owner file of this job are touched.
+ * Removes the staging directories of attempts that can no longer publish: written on this machine by a
+ * process that is gone (or by this one, which no longer writes it), or, when this attempt holds the job's
+ * run lock, by any attempt of the job (two runs of one job and tenant never overlap, so the other is dead).
+ * `job` null (a worker starting, holding no lock): this machine's dead processes' attempts of any job.
+ * Only `.staging-*` directories with an owner file are touched. Returns the directories removed.
  */
-async function removeDeadStaging(runsDir: string, job: string, locked: boolean): Promise<void> {
+async function removeDeadStaging(runsDir: string, job: string | null, locked: boolean): Promise<string[]> {
   const names = (await readdir(runsDir).catch(() => [] as string[])).filter((n) => n.startsWith('.staging-'));
+  const removed: string[] = [];
   for (const name of names) {
     const dir = join(runsDir, name);
     if (LIVE_STAGING.has(dir)) continue;
     const owner = await readFile(join(dir, '.owner'), 'utf8').then((t) => JSON.parse(t) as StagingOwner, () => null);
-    if (!owner || owner.job !== job) continue;
+    if (!owner || (job !== null && owner.job !== job)) continue;
     const here = owner.host === hostname();
     const dead = here ? owner.pid === process.pid || !pidAlive(owner.pid) : locked && owner.locked;
-    if (dead) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (dead && (await rm(dir, { recursive: true, force: true }).then(() => true, () => false))) removed.push(dir);
   }
+  return removed;
+}
+
+/**
+ * Every tenant's dead staging directories under `reportsDir`: of `job` when its run starts holding the run
+ * lock (a recovered run cleans what its dead attempts left, whether or not it publishes again), or of any
+ * job of this machine's dead processes (`job` null: a worker starting).
+ */
+export async function removeDeadStagingIn(reportsDir: string, job: string | null): Promise<string[]> {
+  const removed: string[] = [];
+  for (const tenantDir of await readdir(reportsDir).catch(() => [] as string[])) {
+    if (!tenantDir.startsWith('.')) removed.push(...(await removeDeadStaging(join(reportsDir, tenantDir, 'runs'), job, job !== null)));
+  }
+  return removed;
 }
 
 /**

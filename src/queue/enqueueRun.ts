@@ -1,5 +1,6 @@
 // On-demand runs (SPEC §7): `ltv enqueue` and the HTTP route add the same job a schedule fires, with the
 // as-of time fixed now, so every retry of the run computes the same numbers. The run id is the BullMQ job id.
+import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { QueueEvents, type Job as QueuedJob } from 'bullmq';
@@ -69,7 +70,7 @@ export async function enqueueRun(
   // Validated here too, so a typo is reported to whoever enqueued it rather than only in the worker's log.
   const job = await loadJob(path);
   const asOf = opts.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
-  const queued = await queue.add(job.name, { file, asOf: asOf.toISOString(), source: opts.source });
+  const queued = await queue.add(job.name, { file, asOf: asOf.toISOString(), source: opts.source, key: randomUUID() });
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };
 }

@@ -10,7 +10,8 @@ import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
-import { runPipeline, type Progress, type RunResult } from '../pipeline.js';
+import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pipeline.js';
+import { removeDeadStagingIn } from '../publish/publishRun.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
 import { RUN_QUEUE, type RunData } from './runQueue.js';
 
@@ -36,6 +37,18 @@ export function runAsOf(job: Pick<QueuedJob<RunData>, 'data' | 'opts' | 'repeatJ
   if (typeof slot === 'number' && slot > 0) return new Date(slot);
   if (job.data.asOf) return new Date(job.data.asOf);
   return new Date(job.timestamp);
+}
+
+/**
+ * The run's idempotency key (manifest `idempotency_key`): what a retried or recovered attempt finds its
+ * published report by. Never the bare BullMQ id, which starts again at 1 when Redis loses its data: an
+ * on-demand run carries a random key in its data (enqueueRun); a scheduled run is its job and slot
+ * (`repeat:<job>:<slot>`); a run added without a key is its id and the time it was added.
+ */
+export function runKey(job: Pick<QueuedJob<RunData>, 'id' | 'data' | 'repeatJobKey' | 'timestamp'>): string {
+  if (job.data.key) return job.data.key;
+  if (job.repeatJobKey && job.id?.startsWith('repeat:')) return job.id;
+  return `${job.id ?? '?'}@${job.timestamp}`;
 }
 
 export function resolveJobFile(jobsDir: string, file: string): string {
@@ -74,7 +87,9 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       throw isAppError(e) && !e.retryable ? unrecoverable(e.message) : e;
     }
     const asOf = runAsOf(job);
-    log = deps.logger.child({ job: def.name, tenant: def.tenant, run: id });
+    const key = runKey(job);
+    // The key tells attempts apart where the id does not (ids start again at 1 when Redis loses its data).
+    log = deps.logger.child({ job: def.name, tenant: def.tenant, run: id, key });
 
     const lock = await acquireRunLock(redis, runLockKey(env.LTV_QUEUE_PREFIX, RUN_QUEUE, def.name, def.tenant), env.LTV_LOCK_DURATION_MS, log);
     if (!lock) {
@@ -86,21 +101,37 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       throw new DelayedError();
     }
 
+    // BullMQ's cancel: the attempt lost its queue lock (startWorker). One line, whichever lock is found
+    // gone first, however often BullMQ says so.
+    cancel?.addEventListener('abort', () => {
+      if (lock.lost.aborted) return;
+      lock.stop();
+      log.error({ reason: String(cancel.reason) }, 'run lost its queue lock; stopping this run now');
+    }, { once: true });
     const signals = [shutdown, lock.lost, ...(cancel ? [cancel] : [])];
     const signal = AbortSignal.any(signals);
     const started = Date.now();
+    const reportsDir = env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined;
     log.info({ as_of: asOf.toISOString(), attempt: job.attemptsMade + 1, source: job.data.source, file }, 'run started');
     try {
+      // Holding the lock, no other attempt of this job can publish: what dead ones left is removed now,
+      // whether or not this attempt gets as far as publishing.
+      const stale = await removeDeadStagingIn(reportsDirOf(def, reportsDir), def.name);
+      if (stale.length) log.info({ removed: stale }, 'removed staging directories of attempts that can no longer publish');
       const result = await runPipeline(def, {
         logger: log,
         asOf,
-        ...(env.LTV_REPORTS_DIR ? { reportsDir: resolve(env.LTV_REPORTS_DIR) } : {}),
-        idempotencyKey: id,
+        ...(reportsDir ? { reportsDir } : {}),
+        idempotencyKey: key,
         signal,
+        // Published only while the lock is confirmed ours: a stale attempt never publishes beside a new run.
+        beforePublish: () => lock.confirm(),
         // A failure notice goes out only when no retry follows (a retried run that succeeds sends none).
         finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
         onNotify: (o) => deps.onNotify?.(def.name, o),
         onProgress: (p: Progress) => {
+          // A stopped attempt's job id may be a new run's by now (Redis lost its data): leave it alone.
+          if (signal.aborted) return;
           // Progress is advisory: a Redis hiccup must not fail (or stall) the run itself.
           job.updateProgress({ ...p }).catch((e: unknown) => log.debug({ err: e }, 'progress not recorded'));
         },
@@ -119,6 +150,10 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         // Logged once by the lock; no stack. BullMQ retries the run if it still exists (another run of the
         // job may hold the lock by then: it waits for it).
         throw new Error(String((lock.lost.reason as Error | undefined)?.message ?? 'run lock lost'));
+      }
+      if (cancel?.aborted) {
+        // Logged once above; the run is another attempt's now (BullMQ refuses this one's outcome).
+        throw new Error(`run stopped: ${String(cancel.reason)}`);
       }
       if (isAppError(e) && !e.retryable) {
         log.warn({ code: e.code, err_message: e.message }, 'run failed (not retried)');

@@ -4,6 +4,8 @@
 // never the BullMQ job id, which starts again at 1 when Redis loses its data, so that a stale attempt could
 // take a new run's lock for its own (and release it). Renewal and release compare the token (Lua), so
 // only the owner extends or deletes it. A recovered run waits for its dead attempt's lock to expire.
+// The lock is checked again the moment Redis answers after an outage (a Redis that restarted empty stops
+// the run at once, not one renewal later) and before anything is published (`confirm`).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -27,6 +29,13 @@ export interface RunLock {
    * data), or Redis stayed unreachable until the lock's time ran out. The reason says which.
    */
   readonly lost: AbortSignal;
+  /**
+   * Resolves once Redis confirms the lock is still ours; rejects (and aborts `lost`) when it is not, or
+   * when Redis stays away until the lock's time is out. Publishing waits for it.
+   */
+  confirm(): Promise<void>;
+  /** Stops watching the lock (the run is stopping for another reason, already logged); release still deletes it. */
+  stop(): void;
   release(): Promise<void>;
 }
 
@@ -43,41 +52,76 @@ export async function acquireRunLock(
   // The last time Redis confirmed the lock: past it + ttlMs the lock has expired whatever Redis does.
   let confirmed = Date.now();
   let unreachableLogged = false;
+  // Set by stop(): the run is stopping for a reason already logged; a renewal in flight says nothing more.
+  let stopped = false;
   const lose = (why: string): void => {
     if (lost.signal.aborted) return;
     clearInterval(timer);
-    logger.error({ lock: key }, `run lock lost (${why}); stopping this run now`);
+    redis.off('ready', onReady);
+    if (!stopped) logger.error({ lock: key }, `run lock lost (${why}); stopping this run now`);
     lost.abort(new Error(`run lock lost: ${why}`));
   };
-  const timer = setInterval(() => {
-    if (Date.now() - confirmed >= ttlMs) {
+  // A renewal Redis has not answered yet (the worker's commands wait through an outage instead of failing).
+  let pending = false;
+  /** One renewal: the lock is ours (confirmed now), lost, or unknown (Redis did not answer). */
+  const renew = async (): Promise<'ours' | 'lost' | 'unknown'> => {
+    if (lost.signal.aborted) return 'lost';
+    // Only an unanswered renewal means Redis is away. A late timer (the event loop was busy) just asks:
+    // the lock is still ours unless it expired meanwhile, and then Redis says so.
+    if ((pending || unreachableLogged) && Date.now() - confirmed >= ttlMs) {
       lose(`redis unreachable for ${Math.round((Date.now() - confirmed) / 1000)} s, longer than the lock lasts`);
-      return;
+      return 'lost';
     }
     const started = Date.now();
-    redis.eval(RENEW, 1, key, token, ttlMs).then(
-      (ok) => {
-        if (ok === 1) {
-          confirmed = started;
-          if (unreachableLogged) logger.info({ lock: key }, 'redis answers again; run lock renewed');
-          unreachableLogged = false;
-        } else {
-          lose('it expired or redis lost its data; another run may start');
-        }
-      },
+    pending = true;
+    try {
+      const answer = await redis.eval(RENEW, 1, key, token, ttlMs);
+      pending = false;
+      if (answer === 1) {
+        confirmed = started;
+        if (unreachableLogged) logger.info({ lock: key }, 'redis answers again; run lock renewed');
+        unreachableLogged = false;
+        return 'ours';
+      }
+      lose('it expired or redis lost its data; another run may start');
+      return 'lost';
+    } catch (e) {
+      pending = false;
       // Redis is away: keep running until the lock's time is out; one line, not one per renewal.
-      (e: unknown) => {
-        if (!unreachableLogged) logger.warn({ lock: key, err_message: (e as Error).message }, 'cannot renew the run lock (redis unreachable); the run goes on while the lock lasts');
-        unreachableLogged = true;
-      },
-    );
-  }, Math.max(Math.floor(ttlMs / 3), 50));
+      if (!unreachableLogged) logger.warn({ lock: key, err_message: (e as Error).message }, 'cannot renew the run lock (redis unreachable); the run goes on while the lock lasts');
+      unreachableLogged = true;
+      return lost.signal.aborted ? 'lost' : 'unknown';
+    }
+  };
+  const timer = setInterval(() => void renew(), Math.max(Math.floor(ttlMs / 3), 50));
+  // After a reconnection, at once: a Redis that restarted empty no longer has the lock.
+  const onReady = (): void => void renew();
+  redis.on('ready', onReady);
   timer.unref();
   return {
     token,
     lost: lost.signal,
+    async confirm() {
+      // While Redis is away, asks again until it answers or the lock's time is out (then `lost` aborts).
+      const gone = new Promise<'lost'>((r) => {
+        if (lost.signal.aborted) r('lost');
+        lost.signal.addEventListener('abort', () => r('lost'), { once: true });
+      });
+      for (;;) {
+        const state = await Promise.race([renew(), gone]);
+        if (state === 'ours') return;
+        if (state === 'lost') throw lost.signal.reason ?? new Error('run lock lost');
+        await Promise.race([new Promise((r) => setTimeout(r, Math.min(1_000, ttlMs / 3))), gone]);
+      }
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      redis.off('ready', onReady);
+    },
     async release() {
       clearInterval(timer);
+      redis.off('ready', onReady);
       try {
         await redis.eval(RELEASE, 1, key, token);
       } catch (e) {

@@ -1,5 +1,6 @@
 // The one BullMQ queue every run goes through: scheduled firings, `ltv enqueue` and the HTTP route all add
-// the same job shape, so the worker has one code path and a run's id is always its BullMQ job id.
+// the same job shape, so the worker has one code path and a run's id is always its BullMQ job id (what
+// users see; the run's idempotency key is another, never reused: processRun.runKey).
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
@@ -14,6 +15,11 @@ export interface RunData {
   /** As-of time of an on-demand run, fixed when it is enqueued; scheduled runs use their slot instead. */
   asOf?: string;
   source: 'schedule' | 'cli' | 'http';
+  /**
+   * On-demand runs: a random key fixed when the run is enqueued, its idempotency key (processRun.runKey);
+   * unlike the BullMQ id it is never handed out again after Redis lost its data.
+   */
+  key?: string;
   /** Scheduled runs: fingerprint of the scheduler definition, to tell whether a sync must update it. */
   schedule?: string;
 }

@@ -2,16 +2,15 @@
 // and a heartbeat, with one close() that bounds every wait (DEPENDENCIES.md: worker.close() has no timeout
 // of its own and can wait forever while Redis is unreachable).
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
-import { removeStaleScratch } from '../warehouse/removeStaleScratch.js';
 import { closeWithin, within } from './closeWithin.js';
 import { createRunProcessor } from './processRun.js';
 import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
+import { removeLeftovers } from './removeLeftovers.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { startOps, type WorkerOps } from './startOps.js';
 import { watchSchedules, type ScheduleWatcher } from './syncSchedules.js';
@@ -27,13 +26,14 @@ export interface WorkerRuntime {
   /** Cancels the runs in progress now; they publish nothing and go back to the queue. */
   abortRuns(): void;
   /**
-   * Stops taking runs, lets the current ones finish for up to graceMs, then aborts and hands them back,
-   * and closes every connection. Never takes much longer than graceMs, whatever Redis does.
+   * Stops taking runs, lets the current ones finish while most of graceMs lasts, then aborts and hands
+   * them back (the last min(5 s, graceMs / 2)), and closes every connection. Never takes much longer than
+   * graceMs, whatever Redis does.
    */
   close(graceMs: number): Promise<void>;
 }
 
-/** After the grace period, how long aborted runs get to hand themselves back before we stop waiting. */
+/** The last part of the grace period (at most half of it): aborted runs hand themselves back meanwhile. */
 const HANDBACK_MS = 5_000;
 /** How long closing a connection may take once the runs are done. */
 const DISCONNECT_MS = 2_000;
@@ -43,6 +43,8 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   const shutdown = new AbortController();
   const lockRedis = createRedis(env, 'worker', logger, 'run-lock');
   lockRedis.connect().catch(() => {}); // keeps retrying by itself; the strategy logs each attempt
+  // Each run's lock listens for reconnections (runLock.ts).
+  lockRedis.setMaxListeners(env.LTV_CONCURRENCY + 10);
 
   const queue = openRunQueue(env, 'worker', logger);
   const worker = new Worker<RunData, RunResult>(
@@ -66,7 +68,18 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     if (!connected) logger.info({ redis: where, prefix: env.LTV_QUEUE_PREFIX, concurrency: env.LTV_CONCURRENCY, jobs: dir }, 'worker connected to redis, taking runs');
     connected = true;
   });
+  // The attempt's queue lock is gone (Redis lost its data, or the run was recovered as stalled elsewhere):
+  // the run is cancelled at once and logs it once (processRun); BullMQ repeats this on every renewal.
+  worker.on('lockRenewalFailed', (ids) => {
+    for (const id of ids) worker.cancelJob(id, 'its queue lock is gone (redis lost its data, or another worker took the run over as stalled)');
+  });
   worker.on('error', (e) => {
+    // Lost queue locks: handled above; the stopped attempt's own bookkeeping (moving its job to failed,
+    // delayed or waiting) is then refused by BullMQ for the same reason.
+    if (/^(could not renew lock for job|Missing (lock|key) for job|Lock mismatch for job|Job \S+ is not in the \S+ state)/.test(e.message)) {
+      logger.debug({ err_message: e.message }, 'queue lock gone');
+      return;
+    }
     // Connection errors repeat on every reconnection attempt; the retry strategy already reports those.
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || /Connection is closed/.test(e.message)) {
@@ -83,9 +96,8 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   });
   worker.on('stalled', (id) => logger.warn({ run: id }, 'run lost its worker (killed or frozen); picked up again'));
 
-  // Scratch databases and spill directories of runs whose worker was killed (each run cleans its own dir
-  // again when it starts, for jobs with their own duckdb.temp_directory).
-  void removeStaleScratch(tmpdir(), logger);
+  // Staging directories, scratch databases and spill directories of runs whose process was killed.
+  void removeLeftovers(env, dir, logger);
   const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
   const schedules = watchSchedules(queue, dir, env, logger);
   schedules.ready.catch((e: unknown) => logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory'));
@@ -113,12 +125,14 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
         clearInterval(heartbeat);
         schedules.close();
         logger.info({ grace_ms: graceMs }, 'shutting down: no new runs; waiting for the current ones');
-        // close() stops fetching at once and resolves when the runs in progress are done.
+        // close() stops fetching at once and resolves when the runs in progress are done. The end of the
+        // grace period is kept for handing back, so that the worker is gone within it.
+        const handback = Math.min(HANDBACK_MS, Math.floor(graceMs / 2));
         const closed = worker.close();
-        if (!(await within(closed, graceMs))) {
-          logger.warn('grace period over: aborting the runs in progress and handing them back');
+        if (!(await within(closed, graceMs - handback))) {
+          logger.warn({ handback_ms: handback }, 'grace period ending: aborting the runs in progress and handing them back');
           shutdown.abort(new Error('worker shutting down'));
-          if (!(await within(closed, HANDBACK_MS))) {
+          if (!(await within(closed, handback))) {
             // Redis is away or a stage ignores the signal: other workers recover the runs as stalled.
             logger.warn('runs did not hand back in time; other workers will recover them as stalled');
             void worker.disconnect().catch(() => {});

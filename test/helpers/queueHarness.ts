@@ -229,8 +229,14 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
   return h;
 }
 
-/** A private redis-server that a test may stop and start again; data survives through its append-only file. */
-export async function privateRedis(dir: string): Promise<{ port: number; url: string; start(): Promise<void>; stop(): Promise<void> }> {
+/**
+ * A private redis-server that a test may stop and start again; data survives through its append-only file,
+ * or, with `persist: false` (no append-only file, no snapshots), every start is empty.
+ */
+export async function privateRedis(
+  dir: string,
+  { persist = true }: { persist?: boolean } = {},
+): Promise<{ port: number; url: string; start(): Promise<void>; stop(signal?: NodeJS.Signals): Promise<void> }> {
   const port = await freePort();
   const data = join(dir, `redis-${port}`);
   await mkdir(data, { recursive: true });
@@ -251,15 +257,16 @@ export async function privateRedis(dir: string): Promise<{ port: number; url: st
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+      const durability = persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', data, ...durability, '--save', ''], { stdio: 'ignore' });
       await waitFor('redis-server to answer', ping, 5_000);
     },
-    async stop() {
+    async stop(signal = 'SIGTERM') {
       if (!proc) return;
       const p = proc;
       proc = null;
       const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM'); // redis-server shuts down cleanly on SIGTERM, flushing the append-only file
+      p.kill(signal); // redis-server shuts down cleanly on SIGTERM, flushing the append-only file
       await exited;
     },
   };
