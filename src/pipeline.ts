@@ -43,6 +43,8 @@ export interface Progress {
   percent: number;
   rows?: number;
   message?: string;
+  /** A sharded run (SPEC §12): shards finished (completed or failed for good) of all. */
+  shards?: { done: number; total: number; failed: number };
 }
 
 /** Side effects a run needs, injected (STYLE habit 7). */

@@ -2,7 +2,7 @@
 // pipeline with the run's fixed as-of time, and translate the outcome into BullMQ's terms (retry, fail
 // for good, wait for the lock, hand back on shutdown).
 import { isAbsolute, resolve } from 'node:path';
-import { DelayedError, UnrecoverableError, WaitingError, type Job as QueuedJob } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, type Job as QueuedJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isAppError } from '../config/AppError.js';
@@ -12,6 +12,7 @@ import { loadJob } from '../config/loadJob.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { runPipeline, type Progress, type RunResult } from '../pipeline.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
+import type { ShardRuntime } from './shardFlow.js';
 import { RUN_QUEUE, type RunData } from './runQueue.js';
 
 export interface RunProcessorDeps {
@@ -24,6 +25,8 @@ export interface RunProcessorDeps {
   shutdown: AbortSignal;
   /** Told of each failure notice's outcome (SPEC §11 email metrics). */
   onNotify?: (job: string, o: NotifyOutcome) => void;
+  /** Sharded runs (SPEC §12, shardFlow.ts). */
+  sharded?: ShardRuntime;
 }
 
 /**
@@ -43,7 +46,7 @@ export function resolveJobFile(jobsDir: string, file: string): string {
 }
 
 /** The job's `duckdb` block wins; the environment fills what it leaves out. */
-function withDuckdbDefaults(job: Job, env: Env): Job {
+export function withDuckdbDefaults(job: Job, env: Env): Job {
   const threads = job.duckdb.threads ?? env.LTV_DUCKDB_THREADS;
   const memory_limit = job.duckdb.memory_limit ?? env.LTV_DUCKDB_MEMORY_LIMIT;
   if (threads === job.duckdb.threads && memory_limit === job.duckdb.memory_limit) return job;
@@ -91,7 +94,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const started = Date.now();
     log.info({ as_of: asOf.toISOString(), attempt: job.attemptsMade + 1, source: job.data.source, file }, 'run started');
     try {
-      const result = await runPipeline(def, {
+      const result = await (deps.sharded?.pipelineFor(job, token) ?? runPipeline)(def, {
         logger: log,
         asOf,
         ...(env.LTV_REPORTS_DIR ? { reportsDir: resolve(env.LTV_REPORTS_DIR) } : {}),
@@ -108,6 +111,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       log.info({ duration_ms: Date.now() - started, tenants: result.tenants.map((t) => t.runId) }, 'run completed');
       return result;
     } catch (e) {
+      if (e instanceof WaitingChildrenError) throw e; // a sharded run waits for its shards (shardFlow.ts)
       if (shutdown.aborted && !lock.lost.aborted) {
         // Hand the run back without spending an attempt: the next worker starts it again from scratch,
         // and the pipeline published nothing (SPEC §7 "finishes or hands back the current run").

@@ -13,6 +13,7 @@ import { closeWithin, within } from './closeWithin.js';
 import { createRunProcessor } from './processRun.js';
 import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { startShardRuntime } from './shardFlow.js';
 import { startOps, type WorkerOps } from './startOps.js';
 import { watchSchedules, type ScheduleWatcher } from './syncSchedules.js';
 
@@ -45,9 +46,10 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   lockRedis.connect().catch(() => {}); // keeps retrying by itself; the strategy logs each attempt
 
   const queue = openRunQueue(env, 'worker', logger);
+  const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal);
   const worker = new Worker<RunData, RunResult>(
     RUN_QUEUE,
-    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o) }),
+    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), sharded }),
     {
       connection: redisOptions(env, 'worker', logger, 'worker'),
       prefix: env.LTV_QUEUE_PREFIX,
@@ -114,6 +116,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
         schedules.close();
         logger.info({ grace_ms: graceMs }, 'shutting down: no new runs; waiting for the current ones');
         // close() stops fetching at once and resolves when the runs in progress are done.
+        const shardsClosed = sharded.close(graceMs);
         const closed = worker.close();
         if (!(await within(closed, graceMs))) {
           logger.warn('grace period over: aborting the runs in progress and handing them back');
@@ -124,6 +127,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
             void worker.disconnect().catch(() => {});
           }
         }
+        await shardsClosed;
         await ops.close();
         await closeWithin(queue, DISCONNECT_MS);
         await closeWithin({ close: () => lockRedis.quit(), disconnect: () => lockRedis.disconnect() }, DISCONNECT_MS);

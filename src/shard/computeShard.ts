@@ -49,7 +49,8 @@ export async function computeShard(
   try {
     await access(paths.part(k));
   } catch {
-    throw new AppError('DATA', `${label}: its part ${paths.part(k)} is missing (the split wrote ${expected} rows there); was the shared volume cleaned?`);
+    // Retried (bounded): shared storage may show a file late or fail a read once.
+    throw new AppError('DATA', `${label}: its part ${paths.part(k)} is missing (the split wrote ${expected} rows there); was the shared volume cleaned?`, { retryable: true });
   }
   const rw = await openRunWarehouse(job, o.logger, o.signal);
   const { wh } = rw;
@@ -59,10 +60,10 @@ export async function computeShard(
     try {
       await wh.run(`CREATE TEMP TABLE part AS SELECT * FROM read_parquet(${quoteLiteral(files)}, hive_partitioning = false)`);
     } catch (e) {
-      throw new AppError('DATA', `${label}: cannot read its part ${paths.part(k)}: ${(e as Error).message.split('\n')[0]}`);
+      throw new AppError('DATA', `${label}: cannot read its part ${paths.part(k)}: ${(e as Error).message.split('\n')[0]}`, { retryable: true });
     }
     const [{ n } = { n: 0 }] = await wh.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM part');
-    if (n !== expected) throw new AppError('DATA', `${label}: its part ${paths.part(k)} holds ${n} rows, the split wrote ${expected}`);
+    if (n !== expected) throw new AppError('DATA', `${label}: its part ${paths.part(k)} holds ${n} rows, the split wrote ${expected}`, { retryable: true });
     await wh.run(`CREATE TEMP VIEW deduped AS SELECT *${constants} FROM part`);
     await wh.run('CREATE TEMP VIEW checked AS SELECT src_row AS row_id, * FROM deduped');
     const local = await asOfWall(wh, o.asOf.toISOString());
