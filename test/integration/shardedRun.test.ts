@@ -56,6 +56,12 @@ async function expectSameAsReference(): Promise<void> {
   expect(await readdir(join(h.reportsDir, '.shards', 'shop')).catch(() => [])).toEqual([]);
 }
 
+/** SIGTERM and wait: a clean exit, so the harness finds nothing left open. */
+async function stop(workers: { proc: { kill(s: NodeJS.Signals): boolean }; exited: Promise<unknown> }[]): Promise<void> {
+  for (const w of workers) w.proc.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.exited));
+}
+
 function shardsDone(w: { logs: Record<string, unknown>[] }): number {
   return w.logs.filter((l) => l.msg === 'shard done').length;
 }
@@ -72,15 +78,15 @@ describe('a sharded run', () => {
     expect(r.stderr).toMatch(/published demo-app 20260316T150000Z/);
     expect(workers.reduce((n, w) => n + shardsDone(w), 0)).toBe(SHARDS);
     await expectSameAsReference();
-    for (const w of workers) w.proc.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.exited));
+    await stop(workers);
   }, 420_000);
 
   it('still publishes the same files when a worker is SIGKILLed in the middle of a shard', async () => {
     await h.writeJob('shop', SHOP, null);
-    const fast = { LTV_CONCURRENCY: '1', LTV_LOCK_DURATION_MS: '2000', LTV_STALLED_INTERVAL_MS: '500' };
-    // The first worker splits the run and takes a shard; it is killed as soon as it has started one.
-    const victim = h.childWorker(fast);
+    // The first worker splits the run and takes a shard; it is killed as soon as it has started one. Its
+    // short lock lets the others see the shard stalled within seconds (their own locks stay long: a merge
+    // under load must not look stalled).
+    const victim = h.childWorker({ LTV_CONCURRENCY: '1', LTV_LOCK_DURATION_MS: '3000' });
     await victim.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
     const enqueued = await h.cli(['enqueue', 'shop']);
     expect(enqueued.code, enqueued.stderr).toBe(0);
@@ -89,7 +95,7 @@ describe('a sharded run', () => {
     victim.proc.kill('SIGKILL');
     await victim.exited;
     expect(victim.logs.some((l) => l.msg === 'shard done' && l.shard === started.shard)).toBe(false);
-    const rescuers = [1, 2].map(() => h.childWorker(fast));
+    const rescuers = [1, 2].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
     const q = new Queue(SHARD_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.prefix });
     const runs = h.queue();
     try {
@@ -109,8 +115,7 @@ describe('a sharded run', () => {
       await runs.close();
     }
     await expectSameAsReference();
-    for (const w of rescuers) w.proc.kill('SIGTERM');
-    await Promise.all(rescuers.map((w) => w.exited));
+    await stop(rescuers);
   }, 420_000);
 
   it('fails as a whole, publishing nothing, when one shard fails for good; the message names the shard', async () => {
@@ -140,8 +145,7 @@ describe('a sharded run', () => {
       // Nothing published; the run's intermediate files removed.
       expect(await readdir(h.reportsDir)).toEqual(['.shards']);
       expect(await readdir(shards)).toEqual([]);
-      for (const w of [splitter, shardWorker]) w.proc.kill('SIGTERM');
-      await Promise.all([splitter.exited, shardWorker.exited]);
+      await stop([splitter, shardWorker]);
     } finally {
       await runs.close();
     }
