@@ -32,22 +32,6 @@ const SHOP = {
   formats: ['json', 'csv', 'xlsx'] as ('json' | 'csv' | 'xlsx')[], forecast: { model: 'off' as const }, shards: SHARDS,
 };
 
-// The single-process run of the same job (`ltv run` ignores `shards`), once for the tests that compare with it.
-let refDir: string;
-let ref: string;
-beforeAll(async () => {
-  refDir = await mkdtemp(join(tmpdir(), 'ltv-shard-ref-'));
-  const file = join(refDir, 'shop.json');
-  await writeFile(file, JSON.stringify(SHOP));
-  const r = spawnSync(process.execPath, [BIN, 'run', file, '--out', join(refDir, 'reports'), '--no-email'], { encoding: 'utf8' });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  ref = join(refDir, 'reports', 'demo-app', 'latest');
-}, 240_000);
-afterAll(async () => {
-  await rm(refDir, { recursive: true, force: true });
-});
-
 async function expectSameAsReference(): Promise<void> {
   const { files, differences } = await compareRunDirs(ref, join(h.reportsDir, 'demo-app', 'latest'));
   expect(files).toEqual(expect.arrayContaining(['ltv.json', 'ltv.csv', 'ltv.xlsx', 'quarantine.csv', 'manifest.json', 'data/facts.parquet', 'api/zenovay/90d-monthly.json.gz']));
@@ -66,7 +50,25 @@ function shardsDone(w: { logs: Record<string, unknown>[] }): number {
   return w.logs.filter((l) => l.msg === 'shard done').length;
 }
 
+// The single-process reference run (set by the first describe's beforeAll).
+let refDir: string;
+let ref: string;
+
 describe('a sharded run', () => {
+  // The single-process run of the same job (`ltv run` ignores `shards`), once for the tests that compare with it.
+  beforeAll(async () => {
+    refDir = await mkdtemp(join(tmpdir(), 'ltv-shard-ref-'));
+    const file = join(refDir, 'shop.json');
+    await writeFile(file, JSON.stringify(SHOP));
+    const r = spawnSync(process.execPath, [BIN, 'run', file, '--out', join(refDir, 'reports'), '--no-email'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    ref = join(refDir, 'reports', 'demo-app', 'latest');
+  }, 240_000);
+  afterAll(async () => {
+    await rm(refDir, { recursive: true, force: true });
+  });
+
   it('publishes the same files as a single-process run: 4 shards over 3 worker processes', async () => {
     await h.writeJob('shop', SHOP, null);
     const workers = [1, 2, 3].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
@@ -150,4 +152,21 @@ describe('a sharded run', () => {
       await runs.close();
     }
   }, 180_000);
+});
+
+describe('the --shards flag', () => {
+  it('is refused by ltv run (no Redis there) and checked by ltv enqueue, each with one line', async () => {
+    const file = await h.writeJob('shop', SHOP, null);
+    const run = await h.cli(['run', file, '--shards', '4']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`ltv: --shards needs Redis and running workers: ltv run computes in this process; use ltv enqueue ${file} --shards 4 --wait\n`);
+    const enqueue = await h.cli(['enqueue', 'shop', '--shards', '65']);
+    expect(enqueue.code).toBe(1);
+    expect(enqueue.stderr).toBe('ltv: --shards: "65" is not a whole number from 1 to 64\n');
+    // The job file's own field is checked when it is loaded.
+    await h.writeJob('bad', { ...SHOP, shards: 0 }, null);
+    const bad = await h.cli(['enqueue', 'bad']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^ltv: .*bad\.json: shards: .*\n$/);
+  }, 60_000);
 });
