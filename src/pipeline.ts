@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
+import { makeDirs } from './publish/makeDirs.js';
 import type { Job } from './config/jobSchema.js';
-import { badRowShareError, badRowShareExceeded, checkRows } from './ingest/checkRows.js';
+import { badRowShareError, badRowShareExceeded, checkRows, type CheckResult } from './ingest/checkRows.js';
 import { loadRates } from './ingest/loadRates.js';
-import { resolveInputs } from './ingest/resolveInputs.js';
+import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
 import { buildFacts, dropMovements } from './ltv/buildFacts.js';
 import { forecastTenant } from './forecast/forecastTenant.js';
@@ -21,7 +22,6 @@ import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary
 import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
-import { makeDirs } from './publish/makeDirs.js';
 import { renderChart } from './report/renderChart.js';
 import { renderForecastChart } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
@@ -45,6 +45,8 @@ export interface Progress {
   percent: number;
   rows?: number;
   message?: string;
+  /** A sharded run (SPEC §12): shards finished (completed or failed for good) of all. */
+  shards?: { done: number; total: number; failed: number };
 }
 
 /** Side effects a run needs, injected (STYLE habit 7). */
@@ -114,8 +116,22 @@ export function reportsDirOf(job: Job, override?: string): string {
   return isAbsolute(dir) ? dir : resolve(job.reports_dir ? job.baseDir : process.cwd(), dir);
 }
 
-export async function runPipeline(job: Job, effects: RunEffects): Promise<RunResult> {
-  const started = Date.now();
+/** A run's clock, place and stage reporting (shared by runPipeline and the sharded run's steps, src/shard/). */
+export interface RunContext {
+  job: Job;
+  effects: RunEffects;
+  asOf: Date;
+  reportsDir: string;
+  log: Logger;
+  started: number;
+  timings: Partial<Record<Stage, number>>;
+  /** Starts a stage: refuses after a cancellation, reports progress. */
+  enter(stage: Stage, message?: string, rows?: number): void;
+  /** Ends a stage: its duration into timings, one log line. */
+  leave(stage: Stage, fields?: Record<string, unknown>): void;
+}
+
+export function startRun(job: Job, effects: RunEffects): RunContext {
   const asOf = effects.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
   // LTV is measured up to a time that has passed. An as-of far in the future (a typo such as 9999 or 2062)
   // would also stretch every matrix to that time: thousands of censored periods in every snapshot. A day of
@@ -123,33 +139,44 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   if (asOf.getTime() > Date.now() + 86_400_000) {
     throw new AppError('CONFIG', `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date().toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`);
   }
-  const reportsDir = reportsDirOf(job, effects.reportsDir);
-  // A run that cannot publish fails before it reads anything, not after computing.
-  await makeDirs(reportsDir).then(() => access(reportsDir, constants.W_OK)).catch((e: NodeJS.ErrnoException) => {
-    throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${e.code ?? e.message}): give a writable --out (or "reports_dir" in the job file)`);
-  });
   const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });
   const timings: Partial<Record<Stage, number>> = {};
   let stageStarted = Date.now();
-  const enter = (stage: Stage, message?: string, rows?: number): void => {
-    if (effects.signal?.aborted) throw new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true });
-    stageStarted = Date.now();
-    effects.onProgress?.({ stage, percent: STAGE_START[stage], ...(message ? { message } : {}), ...(rows !== undefined ? { rows } : {}) });
+  return {
+    job, effects, asOf, log, timings,
+    reportsDir: reportsDirOf(job, effects.reportsDir),
+    started: Date.now(),
+    enter(stage, message, rows) {
+      if (effects.signal?.aborted) throw new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true });
+      stageStarted = Date.now();
+      effects.onProgress?.({ stage, percent: STAGE_START[stage], ...(message ? { message } : {}), ...(rows !== undefined ? { rows } : {}) });
+    },
+    leave(stage, fields = {}) {
+      timings[stage] = Date.now() - stageStarted;
+      log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
+    },
   };
-  const leave = (stage: Stage, fields: Record<string, unknown> = {}): void => {
-    timings[stage] = Date.now() - stageStarted;
-    log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
-  };
+}
 
-  // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
-  // straight to what is left: nothing is computed again.
-  if (effects.idempotencyKey !== undefined) {
-    const done = await resumePublished(job, effects, reportsDir, asOf, log);
-    if (done) return done;
-  }
+/** A run that cannot publish fails before it reads anything, not after computing. */
+export async function checkReportsDir(reportsDir: string): Promise<void> {
+  await makeDirs(reportsDir).then(() => access(reportsDir, constants.W_OK)).catch((e: NodeJS.ErrnoException) => {
+    throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${e.code ?? e.message}): give a writable --out (or "reports_dir" in the job file)`);
+  });
+}
 
-  // A run works in a temporary database with a memory limit: its (TEMP) tables stay in memory up to the
-  // limit and spill to the temporary directory beyond it, so larger inputs slow down instead of failing.
+export interface RunWarehouse {
+  wh: Warehouse;
+  dbPath: string;
+  /** Closes the database and removes its files; idempotent. */
+  release(): Promise<void>;
+}
+
+/**
+ * A run works in a temporary database with a memory limit: its (TEMP) tables stay in memory up to the
+ * limit and spill to the temporary directory beyond it, so larger inputs slow down instead of failing.
+ */
+export async function openRunWarehouse(job: Job, log: Logger, signal?: AbortSignal): Promise<RunWarehouse> {
   const scratchDir = job.duckdb.temp_directory ? resolve(job.baseDir, job.duckdb.temp_directory) : tmpdir();
   await makeDirs(scratchDir).catch((e: NodeJS.ErrnoException) => {
     throw new AppError('CONFIG', `duckdb.temp_directory: cannot create ${scratchDir} (${e.code ?? e.message}): give a writable directory`);
@@ -167,53 +194,123 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
   // Cancellation reaches into a running stage: the statement in progress is interrupted and the next one
   // refused (SIGTERM hands the run back within the grace period; a lost run lock stops it at once).
   const cancel = (): void => wh.interrupt();
-  effects.signal?.addEventListener('abort', cancel, { once: true });
-  // Released before the notify stage too: SMTP retries may take minutes and need neither DuckDB's memory
-  // nor its temporary file.
+  signal?.addEventListener('abort', cancel, { once: true });
   let open = true;
-  const releaseWarehouse = async (): Promise<void> => {
-    if (!open) return;
-    open = false;
-    effects.signal?.removeEventListener('abort', cancel);
-    wh.close();
-    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`, `${dbPath}.in`].map((p) => rm(p, { recursive: true, force: true })));
+  return {
+    wh,
+    dbPath,
+    async release() {
+      if (!open) return;
+      open = false;
+      signal?.removeEventListener('abort', cancel);
+      wh.close();
+      await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`, `${dbPath}.in`].map((p) => rm(p, { recursive: true, force: true })));
+    },
   };
-  const slots: RunSlot[] = [];
-  try {
-    // ingest
-    enter('ingest', 'reading inputs');
-    await installMacros(wh, job.timezone);
-    await loadRates(wh, job.rates, job.baseDir);
-    const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
-    const files = await resolveInputs(job, wh, label);
-    await mkdir(`${dbPath}.in`);
-    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time });
-    const check = await checkRows(wh);
-    const inputs: InputStats[] = read.files.map((s, i) => ({
-      path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0, columns: s.columns,
-      ...(s.blank_lines ? { blank_lines: s.blank_lines } : {}),
-      ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
-    }));
-    leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
-    if (badRowShareExceeded(check, job.max_bad_row_share)) {
-      const dir = join(reportsDir, '.failed', `${job.name}-${runIdFor(asOf)}`);
-      await makeDirs(dir);
-      const path = join(dir, RUN_FILES.quarantine);
-      await copyQuarantine(wh, null, path);
-      throw badRowShareError(check, job.max_bad_row_share, path);
-    }
+}
 
+export interface Ingested {
+  files: SourceFile[];
+  read: Awaited<ReturnType<typeof readInputs>>;
+  check: CheckResult;
+  inputs: InputStats[];
+}
+
+/** The ingest stage: every input read and checked into checked_rows, bad rows counted (SPEC §3). */
+export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<Ingested> {
+  const { job, effects, wh } = { ...run, wh: rw.wh };
+  run.enter('ingest', 'reading inputs');
+  await installMacros(wh, job.timezone);
+  await loadRates(wh, job.rates, job.baseDir);
+  const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
+  const files = await resolveInputs(job, wh, label);
+  await mkdir(`${rw.dbPath}.in`);
+  const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time });
+  const check = await checkRows(wh);
+  const inputs: InputStats[] = read.files.map((s, i) => ({
+    path: s.path, format: s.format, rows: s.rows, quarantined: check.perFile.get(i) ?? 0, columns: s.columns,
+    ...(s.blank_lines ? { blank_lines: s.blank_lines } : {}),
+    ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
+  }));
+  run.leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
+  if (badRowShareExceeded(check, job.max_bad_row_share)) {
+    const dir = join(run.reportsDir, '.failed', `${job.name}-${runIdFor(run.asOf)}`);
+    await makeDirs(dir);
+    const path = join(dir, RUN_FILES.quarantine);
+    await copyQuarantine(wh, null, path);
+    throw badRowShareError(check, job.max_bad_row_share, path);
+  }
+  return { files, read, check, inputs };
+}
+
+/**
+ * What the render stage reads besides the warehouse's tables (customers_all, facts_all, attr_sets,
+ * bad_rows, input_files; with forecasts also movements).
+ */
+export interface RunFacts {
+  inputs: InputStats[];
+  stats: RunStats;
+  newestTransactionAt: string | null;
+  /** Every tenant id of the inputs (checkRows), sorted. */
+  tenants: string[];
+  /** T on the wall clock (asOfWall.ts). */
+  local: string;
+  /** Whether renewal numbers or durations are given (the forecast's model choice). */
+  subscription: boolean;
+}
+
+export async function runPipeline(job: Job, effects: RunEffects): Promise<RunResult> {
+  return runStages(job, effects, async (run, rw) => {
+    const { wh } = rw;
+    const { files, read, check, inputs } = await ingestStage(run, rw);
     // compute
-    enter('compute', 'computing LTV', check.rows);
+    run.enter('compute', 'computing LTV', check.rows);
     // One tenant (the usual case): the view gives tenant_id as a constant, so the hash tables and sorts
     // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
     // statements ~0.5 s faster together).
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
-    const local = await asOfWall(wh, asOf.toISOString());
-    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, asOf, local, check, read.columns, revenuecatFiles(files), job.forecast.model !== 'off');
+    const local = await asOfWall(wh, run.asOf.toISOString());
+    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, run.asOf, local, check, read.columns, revenuecatFiles(files), job.forecast.model !== 'off');
+    return {
+      inputs, stats, newestTransactionAt, tenants: check.tenants, local,
+      subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
+    };
+  });
+}
+
+/**
+ * A run around its data stages: `build` fills the warehouse (ingest and compute, or a sharded run's
+ * merge) and leaves the compute stage open; then every tenant is computed, rendered, published and
+ * emailed. On failure nothing is published and the failure notice goes out (SPEC §7).
+ */
+export async function runStages(
+  job: Job,
+  effects: RunEffects,
+  build: (run: RunContext, rw: RunWarehouse) => Promise<RunFacts>,
+): Promise<RunResult> {
+  const run = startRun(job, effects);
+  const { asOf, reportsDir, log, timings, started } = run;
+  const { enter, leave } = run;
+  await checkReportsDir(reportsDir);
+
+  // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
+  // straight to what is left: nothing is computed again.
+  if (effects.idempotencyKey !== undefined) {
+    const done = await resumePublished(job, effects, reportsDir, asOf, log);
+    if (done) return done;
+  }
+
+  const rw = await openRunWarehouse(job, log, effects.signal);
+  const { wh } = rw;
+  // Released before the notify stage too: SMTP retries may take minutes and need neither DuckDB's memory
+  // nor its temporary file.
+  const releaseWarehouse = rw.release;
+  const slots: RunSlot[] = [];
+  try {
+    const { inputs, stats, newestTransactionAt, tenants: inputTenants, local, subscription } = await build(run, rw);
     const warnings = [staleAsOfWarning(newestTransactionAt, asOf, job.matrices)].filter((w): w is RunWarning => w !== null);
     for (const w of warnings) log.warn({ code: w.code }, w.message);
-    const tenants = [...check.tenants];
+    const tenants = [...inputTenants];
     if (tenants.length === 0) tenants.push(job.tenant);
     const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
     leave('compute', { ...stats, tenants: tenants.length });
@@ -249,7 +346,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
         const f0 = Date.now();
         report.forecast = await forecastTenant(wh, {
           asOf, settings: job.forecast, monthly: comp.matrices.get('days-month-cohort')!,
-          subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
+          subscription,
         });
         log.info({ stage: 'forecast', ms: Date.now() - f0, model: report.forecast.model, replicates: report.forecast.bootstrap.replicates }, 'forecast done');
       }

@@ -11,20 +11,30 @@ function parseAsOf(text: string): Date {
   return d;
 }
 
+/** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
+export function parseShards(text: string, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > max) throw new AppError('VALIDATION', `--shards: "${text}" is not a whole number from 1 to ${max}`);
+  return n;
+}
+
 export function registerEnqueue(program: Command): void {
   program
     .command('enqueue <job>')
     .description('add a run of a job (a name in the jobs folder, or a path) to the queue and print its id')
     .option('--as-of <time>', 'as-of time of the run (ISO 8601); default: now')
     .option('--wait', 'follow the run: show its stages, exit non-zero if it fails')
+    .option('--shards <n>', "split the run over this many shards taken by any workers (overrides the job's shards)")
     .option('--jobs <dir>', 'folder job names are looked up in (default: $LTV_JOBS_DIR or jobs)')
-    .action(async (ref: string, opts: { asOf?: string; wait?: boolean; jobs?: string }) => {
+    .action(async (ref: string, opts: { asOf?: string; wait?: boolean; jobs?: string; shards?: string }) => {
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ.
       const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
       ]);
       const env = loadEnv();
       const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
+      const { MAX_SHARDS } = await import('../config/jobSchema.js');
+      const shards = opts.shards === undefined ? undefined : parseShards(opts.shards, MAX_SHARDS);
       // Connection trouble is reported as one line by waitForRedis; the log only carries debug detail.
       const logger = pino({ level: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'silent' }, pino.destination(2));
       const queue = openRunQueue(env, 'producer', logger);
@@ -32,15 +42,17 @@ export function registerEnqueue(program: Command): void {
       try {
         await waitForRedis(queue, env);
         if (opts.wait) events = await openRunEvents(env, logger);
-        const run = await enqueueRun(queue, opts.jobs ?? env.LTV_JOBS_DIR, ref, { ...(asOf ? { asOf } : {}), source: 'cli' });
+        const run = await enqueueRun(queue, opts.jobs ?? env.LTV_JOBS_DIR, ref, { ...(asOf ? { asOf } : {}), ...(shards ? { shards } : {}), source: 'cli' });
         process.stdout.write(`${run.id}\n`);
         if (!events) return;
         process.stderr.write(`run ${run.id}: ${run.job.name} as of ${run.asOf.toISOString()}, queued\n`);
         let last = '';
         const result = await waitForRun(events, run.queued, (p) => {
-          if (p.stage === last) return;
-          last = p.stage;
-          process.stderr.write(`run ${run.id}: ${p.stage} (${Math.round(p.percent)}%)${p.rows === undefined ? '' : `, ${p.rows} rows`}\n`);
+          // A sharded run (SPEC §12) reports each shard that ends: "compute, shards 3 of 4 done".
+          const step = p.shards ? `${p.stage}, shards ${p.shards.done} of ${p.shards.total} done${p.shards.failed ? ` (${p.shards.failed} failed)` : ''}` : p.stage;
+          if (step === last) return;
+          last = step;
+          process.stderr.write(`run ${run.id}: ${step} (${Math.round(p.percent)}%)${p.rows === undefined ? '' : `, ${p.rows} rows`}\n`);
         });
         for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${t.tenant} ${t.runId} at ${t.dir}\n`);
       } finally {

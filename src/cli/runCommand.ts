@@ -26,6 +26,7 @@ interface RunFlags {
   /** false with --no-email */
   email?: boolean;
   emailDryRun?: boolean;
+  shards?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -47,9 +48,15 @@ export function registerRun(program: Command): void {
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core)')
     .option('--verbose', 'log every stage as JSON on stderr')
+    .option('--shards <n>', 'not here: sharded runs need Redis and workers (ltv enqueue <job> --shards <n> --wait)')
     .option('--no-email', "do not send the job's email (nor a failure notice)")
     .option('--email-dry-run', 'write the email as an .eml file in <reports>/<tenant>/notify/ instead of sending it')
     .action(async (jobFile: string | undefined, flags: RunFlags) => {
+      // SPEC §12: shards are jobs for workers sharing Redis; an embedded run is one process (and a job's
+      // own `shards` is ignored here: the numbers are the same either way).
+      if (flags.shards !== undefined) {
+        throw new AppError('CONFIG', `--shards needs Redis and running workers: ltv run computes in this process; use ltv enqueue ${jobFile ?? '<job>'} --shards ${flags.shards} --wait`);
+      }
       const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }] = await Promise.all([
         import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),
       ]);

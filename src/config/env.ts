@@ -12,6 +12,11 @@ export const EnvSchema = z.object({
   LTV_QUEUE_PREFIX: z.string().min(1).regex(/^[^\s{}]+$/, 'no spaces or braces').default('ltv'),
   /** Runs one worker process executes at once (different jobs; one job never runs twice at once). */
   LTV_CONCURRENCY: int(1).default(2),
+  /**
+   * Shards of sharded runs (SPEC §12) one worker process computes at once; default LTV_CONCURRENCY. 0: this
+   * worker takes no shards (it still splits and merges the runs it takes).
+   */
+  LTV_SHARD_CONCURRENCY: int(0).optional(),
   /** The job definitions (one JSON file per job). */
   LTV_JOBS_DIR: z.string().min(1).default('jobs'),
   /** Overrides every job's `reports_dir` (one shared volume in production). */

@@ -45,6 +45,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'duckdb.memory_limit': 'DuckDB memory limit per run, e.g. "2GB" or "50%"; DuckDB advises 50-60 % of RAM.',
   'duckdb.temp_directory': 'Where DuckDB spills when the memory limit is reached.',
   forecast: 'Predicted LTV (SPEC §9): model, horizon, interval and backtest of the forecast; model "off" turns it off.',
+  shards: 'Split each worker run into this many shards (1..64), computed by any workers sharing Redis and the reports volume (SPEC §12); `ltv run` ignores it.',
   'forecast.model': '"auto" (sBG when renewal numbers or durations are present, else BG/NBD + Gamma-Gamma), "sbg", "bgnbd" or "off".',
   'forecast.horizon_months': 'Months of life to predict cumulative LTV for (1..120).',
   'forecast.interval': 'Central probability of the bootstrap interval, e.g. 0.8 for 10 %..90 %.',

@@ -133,6 +133,9 @@ export type ForecastSettings = z.infer<typeof ForecastSchema>;
 /** The default of `min_event_time`: before any digital transaction export a report could be asked for. */
 export const DEFAULT_MIN_EVENT_TIME = '1990-01-01T00:00:00Z';
 
+/** Shards of one run at most: each is a Parquet part and a BullMQ job, and the merge reads them all. */
+export const MAX_SHARDS = 64;
+
 export const JobSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
@@ -172,6 +175,11 @@ export const JobSchema = z.strictObject({
     })
     .default({}),
   forecast: ForecastSchema.prefault({}),
+  /**
+   * SPEC §12: a worker's run of this job is split into this many shards (a BullMQ flow: any worker takes
+   * any shard). 1 = one process. `ltv run` (no Redis) always runs in one process.
+   */
+  shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
 });
 export type JobInput = z.input<typeof JobSchema>;
 export type Job = z.infer<typeof JobSchema> & {

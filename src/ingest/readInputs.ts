@@ -80,6 +80,23 @@ export interface CheckedColumns {
   ref(column: string): string;
 }
 
+/** The optional columns of checked_rows some input stores (a sharded run's parts carry only these, src/shard/). */
+export function storedColumns(columns: CheckedColumns): string[] {
+  return OPTIONAL.map(([column]) => column).filter((c) => columns.stored(c));
+}
+
+/**
+ * CheckedColumns of a run whose inputs store these optional columns, and the select list of constants
+ * that gives the other ones (as the view `checked` does): a sharded run rebuilds its view from a part file.
+ */
+export function columnsOfStored(stored: readonly string[]): { columns: CheckedColumns; constants: string } {
+  const constants = new Map(OPTIONAL.filter(([column]) => !stored.includes(column)).map(([column, , value]) => [column, value]));
+  return {
+    columns: { stored: (name) => !constants.has(name), ref: (name) => constants.get(name) ?? quoteIdent(name) },
+    constants: [...constants].map(([column, value]) => `, ${value} AS ${quoteIdent(column)}`).join(''),
+  };
+}
+
 export async function readInputs(
   wh: Warehouse,
   files: SourceFile[],

@@ -8,6 +8,17 @@ import type { RunStats } from './model.js';
 /** The optional columns of `checked` a payment reads (08_payments.sql). */
 const PAYMENT_OPTIONAL = ['renewal_number', 'proceeds', 'net_revenue', 'commission', 'tax', 'refunded_at'] as const;
 
+/** The statistics of the deduplicated rows (SPEC §3), over every tenant and customer of the run. */
+export interface DedupStats {
+  deduped: number;
+  customer_ids: number;
+  sandbox: number;
+  after_as_of: number;
+  /** Payments without a renewal number: renewal numbers are then derived (08_payments.sql). */
+  no_renewal: number;
+  newest_ms: number | null;
+}
+
 /**
  * @param asOfLocal T on the wall clock as boundaries are compared with it (asOfWall.ts).
  * @param revenuecatFiles file_idx of the inputs read with the revenuecat preset (presets.ts revenuecatFiles).
@@ -22,15 +33,18 @@ export async function buildFacts(
   /** Keep the movements view (and its tables) for the forecast (SPEC §9); the caller drops them (dropMovements). */
   keepMovements = false,
 ): Promise<RunStats & { newest_transaction_at: string | null }> {
-  const params = { as_of: asOf.toISOString() };
-  const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
-  // RevenueCat numbers free trials like paid periods: only when some such file has trials is the join made.
-  const trials = revenuecatFiles.length > 0 && columns.stored('is_trial') && columns.stored('renewal_number');
+  const d = await dedup(wh, asOf);
+  const m = await factsFromDeduped(wh, { asOf, asOfLocal, columns, revenuecatFiles, keepMovements, derive: d.no_renewal > 0 });
+  return runStats(check, d, m);
+}
+
+/** Rows with the same (tenant_id, transaction_id) made one (06, 07: the view deduped), and their statistics. */
+export async function dedup(wh: Warehouse, asOf: Date): Promise<DedupStats> {
   await wh.run(loadSql('06_dup_losers'));
   await wh.run(loadSql('07_dedup'));
   // One pass over deduped (a view: every query over it evaluates it again) for the statistics and for
   // whether some payment lacks a renewal number.
-  const [d] = await wh.all<Record<string, number>>(
+  const [d] = await wh.all<DedupStats>(
     `SELECT count(*)::INTEGER AS deduped,
             count(DISTINCT (tenant_id, customer_id))::INTEGER AS customer_ids,
             count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
@@ -38,11 +52,38 @@ export async function buildFacts(
             count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal,
             CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms
      FROM deduped`,
-    params,
+    { as_of: asOf.toISOString() },
   );
+  return d ?? { deduped: 0, customer_ids: 0, sandbox: 0, after_as_of: 0, no_renewal: 0, newest_ms: null };
+}
+
+/** Counts of the movements (additive over customers: a sharded run sums its shards'). */
+export interface MovementStats {
+  payments: number;
+  linked: number;
+  unlinked: number;
+  orphans: number;
+}
+
+/**
+ * From the view deduped (and checked, for the first payments' attributes) to customers_all, attr_sets and
+ * facts_all. Drops deduped, checked and what they read (checked_rows, dup_losers) once read for the last time.
+ */
+export async function factsFromDeduped(
+  wh: Warehouse,
+  o: {
+    asOf: Date; asOfLocal: string; columns: CheckedColumns; revenuecatFiles: readonly number[]; keepMovements: boolean;
+    /** Some payment of the run lacks a renewal number (DedupStats.no_renewal > 0). */
+    derive: boolean;
+  },
+): Promise<MovementStats> {
+  const { columns, revenuecatFiles, derive } = o;
+  const params = { as_of: o.asOf.toISOString() };
+  const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
+  // RevenueCat numbers free trials like paid periods: only when some such file has trials is the join made.
+  const trials = revenuecatFiles.length > 0 && columns.stored('is_trial') && columns.stored('renewal_number');
   // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one. Optional
   // columns no input has are named as constants (readInputs.ts), not carried through that sort.
-  const derive = (d?.no_renewal ?? 0) > 0;
   const given = columns.ref('renewal_number');
   const renewal = derive ? `coalesce(${given}, (rn - 1)::INTEGER)` : given;
   await wh.run(loadSql('08_payments', {
@@ -71,16 +112,16 @@ export async function buildFacts(
   }));
   await wh.run(loadSql('10_customers', {
     same_attributes: stored.length ? stored.map(quoteIdent).map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
-  }), { as_of: params.as_of, as_of_local: asOfLocal });
+  }), { as_of: params.as_of, as_of_local: o.asOfLocal });
   await wh.run('DROP TABLE first_payments');
   // checked is read for the last time: its memory goes to the large aggregation that follows.
   await wh.run('DROP VIEW deduped');
   await wh.run('DROP VIEW checked');
-  await wh.run('DROP TABLE checked_rows');
-  await wh.run('DROP TABLE dup_losers');
+  await wh.run('DROP TABLE IF EXISTS checked_rows');
+  await wh.run('DROP TABLE IF EXISTS dup_losers');
   await wh.run(loadSql('11_facts_all'));
   // Every payment's customer has a first payment: only refunds can lack a customer.
-  const [m] = await wh.all<Record<string, number>>(
+  const [m] = await wh.all<MovementStats>(
     `SELECT (SELECT count(*) FROM payments)::INTEGER AS payments,
             count(*) FILTER (WHERE kind = 'refund_linked')::INTEGER AS linked,
             count(*) FILTER (WHERE kind = 'refund_unlinked')::INTEGER AS unlinked,
@@ -89,20 +130,28 @@ export async function buildFacts(
      LEFT JOIN customers_all c USING (tenant_id, customer_id)`,
   );
   // Free what the matrices never read (a large run would otherwise hold every stage at once).
-  if (!keepMovements) await dropMovements(wh);
+  if (!o.keepMovements) await dropMovements(wh);
+  return m ?? { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
+}
+
+export function runStats(
+  check: { rows: number; quarantined: number },
+  d: DedupStats,
+  m: MovementStats,
+): RunStats & { newest_transaction_at: string | null } {
   return {
     rows_read: check.rows,
     rows_quarantined: check.quarantined,
-    duplicates: check.rows - check.quarantined - (d?.deduped ?? 0),
-    sandbox_rows: d?.sandbox ?? 0,
-    after_as_of_rows: d?.after_as_of ?? 0,
-    transactions: m?.payments ?? 0,
-    customer_ids: d?.customer_ids ?? 0,
-    refunds_linked: m?.linked ?? 0,
-    refunds_unlinked: m?.unlinked ?? 0,
-    movements_without_customer: m?.orphans ?? 0,
+    duplicates: check.rows - check.quarantined - d.deduped,
+    sandbox_rows: d.sandbox,
+    after_as_of_rows: d.after_as_of,
+    transactions: m.payments,
+    customer_ids: d.customer_ids,
+    refunds_linked: m.linked,
+    refunds_unlinked: m.unlinked,
+    movements_without_customer: m.orphans,
     // For the stale-as-of warning (runWarnings.ts); not a count, so the pipeline keeps it out of stats.
-    newest_transaction_at: d?.newest_ms == null ? null : new Date(d.newest_ms).toISOString(),
+    newest_transaction_at: d.newest_ms == null ? null : new Date(d.newest_ms).toISOString(),
   };
 }
 

@@ -260,7 +260,7 @@ function checksum(path: string): Promise<ManifestFile> {
   });
 }
 
-async function fsyncPath(path: string): Promise<void> {
+export async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');
   try {
     await fh.sync();

@@ -64,13 +64,13 @@ export async function enqueueRun(
   queue: RunQueue,
   jobsDir: string,
   ref: string,
-  opts: { asOf?: Date; source: 'cli' | 'http' },
+  opts: { asOf?: Date; source: 'cli' | 'http'; /** SPEC §12: overrides the job's `shards`. */ shards?: number },
 ): Promise<EnqueuedRun> {
   const { path, file } = await resolveJobRef(jobsDir, ref);
   // Validated here too, so a typo is reported to whoever enqueued it rather than only in the worker's log.
   const job = await loadJob(path);
   const asOf = opts.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
-  const queued = await queue.add(job.name, { file, asOf: asOf.toISOString(), source: opts.source, key: randomUUID() });
+  const queued = await queue.add(job.name, { file, asOf: asOf.toISOString(), source: opts.source, key: randomUUID(), ...(opts.shards ? { shards: opts.shards } : {}) });
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };
 }

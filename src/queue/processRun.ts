@@ -2,7 +2,7 @@
 // pipeline with the run's fixed as-of time, and translate the outcome into BullMQ's terms (retry, fail
 // for good, wait for the lock, hand back on shutdown).
 import { isAbsolute, resolve } from 'node:path';
-import { DelayedError, UnrecoverableError, WaitingError, type Job as QueuedJob } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, type Job as QueuedJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isAppError } from '../config/AppError.js';
@@ -13,6 +13,7 @@ import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pipeline.js';
 import { removeDeadStagingIn } from '../publish/publishRun.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
+import type { ShardRuntime } from './shardFlow.js';
 import { RUN_QUEUE, type RunData } from './runQueue.js';
 
 export interface RunProcessorDeps {
@@ -25,6 +26,8 @@ export interface RunProcessorDeps {
   shutdown: AbortSignal;
   /** Told of each failure notice's outcome (SPEC §11 email metrics). */
   onNotify?: (job: string, o: NotifyOutcome) => void;
+  /** Sharded runs (SPEC §12, shardFlow.ts). */
+  sharded?: ShardRuntime;
 }
 
 /**
@@ -56,7 +59,7 @@ export function resolveJobFile(jobsDir: string, file: string): string {
 }
 
 /** The job's `duckdb` block wins; the environment fills what it leaves out. */
-function withDuckdbDefaults(job: Job, env: Env): Job {
+export function withDuckdbDefaults(job: Job, env: Env): Job {
   const threads = job.duckdb.threads ?? env.LTV_DUCKDB_THREADS;
   const memory_limit = job.duckdb.memory_limit ?? env.LTV_DUCKDB_MEMORY_LIMIT;
   if (threads === job.duckdb.threads && memory_limit === job.duckdb.memory_limit) return job;
@@ -118,7 +121,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // whether or not this attempt gets as far as publishing.
       const stale = await removeDeadStagingIn(reportsDirOf(def, reportsDir), def.name);
       if (stale.length) log.info({ removed: stale }, 'removed staging directories of attempts that can no longer publish');
-      const result = await runPipeline(def, {
+      const result = await (deps.sharded?.pipelineFor(job, token) ?? runPipeline)(def, {
         logger: log,
         asOf,
         ...(reportsDir ? { reportsDir } : {}),
@@ -139,6 +142,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       log.info({ duration_ms: Date.now() - started, tenants: result.tenants.map((t) => t.runId) }, 'run completed');
       return result;
     } catch (e) {
+      if (e instanceof WaitingChildrenError) throw e; // a sharded run waits for its shards (shardFlow.ts)
       if (shutdown.aborted && !lock.lost.aborted) {
         // Hand the run back without spending an attempt: the next worker starts it again from scratch,
         // and the pipeline published nothing (SPEC §7 "finishes or hands back the current run").

@@ -5,6 +5,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
+import type { ShardedState } from './shardFlow.js';
 import { redisOptions, type RedisRole } from './redisConnection.js';
 
 export const RUN_QUEUE = 'runs';
@@ -22,6 +23,10 @@ export interface RunData {
   key?: string;
   /** Scheduled runs: fingerprint of the scheduler definition, to tell whether a sync must update it. */
   schedule?: string;
+  /** `ltv enqueue --shards N`: overrides the job's `shards` for this run (SPEC §12). */
+  shards?: number;
+  /** A sharded run's progress through its steps (shardFlow.ts), set by the worker. */
+  sharded?: ShardedState;
 }
 
 export type RunQueue = Queue<RunData, RunResult>;

@@ -12,6 +12,7 @@ import { createRunProcessor } from './processRun.js';
 import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { startShardRuntime } from './shardFlow.js';
 import { startOps, type WorkerOps } from './startOps.js';
 import { watchSchedules, type ScheduleWatcher } from './syncSchedules.js';
 
@@ -47,9 +48,10 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   lockRedis.setMaxListeners(env.LTV_CONCURRENCY + 10);
 
   const queue = openRunQueue(env, 'worker', logger);
+  const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal);
   const worker = new Worker<RunData, RunResult>(
     RUN_QUEUE,
-    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o) }),
+    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), sharded }),
     {
       connection: redisOptions(env, 'worker', logger, 'worker'),
       prefix: env.LTV_QUEUE_PREFIX,
@@ -128,6 +130,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
         // close() stops fetching at once and resolves when the runs in progress are done. The end of the
         // grace period is kept for handing back, so that the worker is gone within it.
         const handback = Math.min(HANDBACK_MS, Math.floor(graceMs / 2));
+        const shardsClosed = sharded.close(graceMs);
         const closed = worker.close();
         if (!(await within(closed, graceMs - handback))) {
           logger.warn({ handback_ms: handback }, 'grace period ending: aborting the runs in progress and handing them back');
@@ -138,6 +141,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
             void worker.disconnect().catch(() => {});
           }
         }
+        await shardsClosed;
         await ops.close();
         await closeWithin(queue, DISCONNECT_MS);
         await closeWithin({ close: () => lockRedis.quit(), disconnect: () => lockRedis.disconnect() }, DISCONNECT_MS);

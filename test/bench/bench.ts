@@ -15,6 +15,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string' }, dimensions: { type: 'string', default: '4' }, tenants: { type: 'string', default: '1' },
     'memory-limit': { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' },
+    shards: { type: 'string' }, workers: { type: 'string', default: '2' },
   },
 });
 const tenants = Number(values.tenants);
@@ -39,6 +40,21 @@ const run = (mode: string): Record<string, any> => {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'benchRun.ts'), mode, csvPath, ratesPath, reportsDir, asOf, values['memory-limit'] ?? ''], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').pop()!);
 };
+if (values.shards) {
+  // SPEC §12: `--shards S --workers W` compares the single-process run with the sharded one (forecasts off in both).
+  const { shardedRun } = await import('./shardBench.js');
+  const single = run('full-noforecast');
+  const sh = await shardedRun({ csvPath, ratesPath, dir, asOf, shards: Number(values.shards), workers: Number(values.workers), ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}) });
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  console.log(`\ninput: ${rows.toLocaleString('en')} rows, ${sizeMiB.toFixed(0)} MiB CSV; forecasts off`);
+  console.log(`single process: ${s(single.ms)} (${Object.entries(single.timings as Record<string, number>).map(([k, v]) => `${k} ${s(v)}`).join(', ')})`);
+  console.log(`sharded, ${values.shards} shards over ${values.workers} worker processes: ${s(sh.ms)} = ${(sh.ms / single.ms).toFixed(2)}× the single process`);
+  console.log(`  split  ${s(sh.splitMs)} (enqueue to the shards added: read, check, dedup, write the parts)`);
+  console.log(`  shards ${s(sh.shardsMs)} (split's end to the last shard's; each: ${sh.shardMs.map(s).join(', ')}; on ${sh.shardWorkers} workers)`);
+  console.log(`  merge  ${s(sh.mergeMs)} (last shard to published: ${Object.entries(sh.stages).filter(([k]) => k !== 'ingest').map(([k, v]) => `${k} ${s(v)}`).join(', ')})`);
+  rmSync(join(dir, 'reports'), { recursive: true, force: true });
+  process.exit(0);
+}
 const floor = run('floor');
 const full = run('full');
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;

@@ -1,0 +1,245 @@
+// SPEC §12 on BullMQ: a run with `shards: N` is a parent job with N child jobs (a flow). The run's own job
+// splits the inputs (src/shard/splitRun.ts), adds one child per part to the shard queue through a
+// FlowProducer (all N atomically), and waits in BullMQ's waiting-children state, holding no worker and no
+// lock. Any worker on any host takes any shard; BullMQ moves the parent back to the queue when every child
+// is finished (completed, or failed for good), and the worker that takes it merges, renders, publishes and
+// emails once, through the single-process code (pipeline.ts runStages). Progress: the parent's progress
+// carries `shards: {done, total, failed}`, updated as each shard ends.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FlowProducer, Job as BullJob, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job as QueuedJob } from 'bullmq';
+import type { Logger } from 'pino';
+import { AppError, isAppError } from '../config/AppError.js';
+import type { Env } from '../config/env.js';
+import type { Job } from '../config/jobSchema.js';
+import { loadJob } from '../config/loadJob.js';
+import { checkReportsDir, reportsDirOf, runPipeline, runStages, startRun, type RunEffects, type RunResult } from '../pipeline.js';
+import { makeDirs } from '../publish/makeDirs.js';
+import { computeShard, shardLabel, type ShardResult } from '../shard/computeShard.js';
+import { mergeShards } from '../shard/mergeShards.js';
+import { SHARDS_DIR, shardPaths } from '../shard/shardPaths.js';
+import { splitRun, type SplitManifest } from '../shard/splitRun.js';
+import { closeWithin, within } from './closeWithin.js';
+import { resolveJobFile, withDuckdbDefaults } from './processRun.js';
+import { redisOptions } from './redisConnection.js';
+import { runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+
+/** The queue of shard jobs (children of runs in the run queue). */
+export const SHARD_QUEUE = 'run-shards';
+
+/** A sharded run's state, kept in its job's data so that a retaken or resumed run goes on where it was. */
+export interface ShardedState {
+  /** Random: names the run's folder under .shards/ and its children's ids. */
+  id: string;
+  split: SplitManifest;
+  /** The children are in the shard queue. */
+  added: boolean;
+}
+
+export interface ShardData {
+  /** The job file, as in RunData. */
+  file: string;
+  asOf: string;
+  /** The parent run's id (progress) and its sharded state's id (files). */
+  run: string;
+  split: string;
+  shard: number;
+  manifest: SplitManifest;
+}
+
+/** The owner record of a run's folder under .shards/ (superseded folders are found by it). */
+const OWNER = 'owner.json';
+
+export interface ShardRuntime {
+  /**
+   * What processRun runs in place of runPipeline for this run: its sharded steps (split and wait, or
+   * merge) when the run has more than one shard (`ltv enqueue --shards`, else the job's `shards`), else undefined.
+   */
+  pipelineFor(job: QueuedJob<RunData, RunResult>, token: string | undefined): ((def: Job, effects: RunEffects) => Promise<RunResult>) | undefined;
+  runSharded(def: Job, effects: RunEffects, job: QueuedJob<RunData, RunResult>, token: string | undefined, shards: number): Promise<RunResult>;
+  close(graceMs: number): Promise<void>;
+}
+
+export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue, logger: Logger, workerShutdown: AbortSignal): ShardRuntime {
+  // Shards are aborted (and handed back) when the worker's runs are, or when their own grace period is over.
+  const graceOver = new AbortController();
+  const shutdown = AbortSignal.any([workerShutdown, graceOver.signal]);
+  const flow = new FlowProducer({ connection: redisOptions(env, 'worker', logger, 'shard-flow'), prefix: env.LTV_QUEUE_PREFIX });
+  flow.on('error', (e) => logger.debug({ err: e }, 'flow producer connection error'));
+  const reportsDir = (def: Job) => reportsDirOf(def, env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined);
+  const loadDef = async (file: string): Promise<Job> => {
+    try {
+      return withDuckdbDefaults(await loadJob(resolveJobFile(jobsDir, file)), env);
+    } catch (e) {
+      throw isAppError(e) && !e.retryable ? new UnrecoverableError(e.message) : e;
+    }
+  };
+
+  // The shard worker: absent with LTV_SHARD_CONCURRENCY=0 (a host that only splits and merges).
+  const concurrency = env.LTV_SHARD_CONCURRENCY ?? env.LTV_CONCURRENCY;
+  const worker = concurrency === 0 ? null : new Worker<ShardData, ShardResult>(
+    SHARD_QUEUE,
+    async (job, token) => {
+      const d = job.data;
+      const label = shardLabel(d.shard, d.manifest.shards);
+      const log = logger.child({ run: d.run, shard: d.shard });
+      if (job.stalledCounter > env.LTV_MAX_STALLED) {
+        throw new UnrecoverableError(`${label}: interrupted ${job.stalledCounter} times (its worker died or froze); giving up`);
+      }
+      const def = await loadDef(d.file);
+      log.info({ attempt: job.attemptsMade + 1, rows: d.manifest.partRows[d.shard] }, 'shard started');
+      try {
+        const result = await computeShard(def, {
+          asOf: new Date(d.asOf), paths: shardPaths(reportsDir(def), def.name, d.split), shard: d.shard, split: d.manifest,
+          logger: log, signal: shutdown,
+        });
+        log.info({ ms: result.ms, rows: result.rows }, 'shard done');
+        return result;
+      } catch (e) {
+        if (shutdown.aborted) {
+          log.warn('shutting down: shard handed back to the queue');
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+        const message = (e as Error).message.startsWith(label) ? (e as Error).message : `${label}: ${(e as Error).message}`;
+        if (isAppError(e) && !e.retryable) throw new UnrecoverableError(message);
+        throw new Error(message);
+      }
+    },
+    {
+      connection: redisOptions(env, 'worker', logger, 'shard-worker'),
+      prefix: env.LTV_QUEUE_PREFIX,
+      concurrency,
+      lockDuration: env.LTV_LOCK_DURATION_MS,
+      stalledInterval: env.LTV_STALLED_INTERVAL_MS,
+      maxStalledCount: env.LTV_MAX_STALLED,
+    },
+  );
+  // Progress of the parent: shards finished of all, read back from BullMQ's own dependency counts.
+  const report = async (job: QueuedJob<ShardData, ShardResult> | undefined): Promise<void> => {
+    if (!job) return;
+    const parent = await BullJob.fromId<RunData, RunResult>(runQueue, job.data.run);
+    if (!parent) return;
+    const c = await parent.getDependenciesCount();
+    const total = job.data.manifest.shards;
+    const failed = (c.failed ?? 0) + (c.ignored ?? 0);
+    const done = (c.processed ?? 0) + failed;
+    await parent.updateProgress({
+      stage: 'compute', percent: 35 + Math.round((30 * done) / total), rows: job.data.manifest.check.rows,
+      message: `shards ${done} of ${total} done${failed ? `, ${failed} failed` : ''}`, shards: { done, total, failed },
+    });
+  };
+  worker?.on('completed', (job) => void report(job).catch(() => {}));
+  worker?.on('failed', (job, e) => {
+    const final = job !== undefined && (job.finishedOn !== undefined || e.name === 'UnrecoverableError');
+    logger.warn({ run: job?.data.run, shard: job?.data.shard, final }, `shard failed${final ? '' : ', will retry'}: ${e.message}`);
+    if (final) void report(job).catch(() => {});
+  });
+  worker?.on('stalled', (id) => logger.warn({ shard_job: id }, 'shard lost its worker (killed or frozen); picked up again'));
+  worker?.on('error', (e) => logger.debug({ err: e }, 'shard worker error'));
+
+  return {
+    pipelineFor(job, token) {
+      return (def, effects) => {
+        const shards = job.data.shards ?? def.shards;
+        return shards > 1 ? this.runSharded(def, effects, job, token, shards) : runPipeline(def, effects);
+      };
+    },
+    async runSharded(def, effects, job, token, shards) {
+      const log = effects.logger;
+      const dir = reportsDir(def);
+      let state = job.data.sharded;
+      if (!state) {
+        const id = randomBytes(6).toString('hex');
+        const paths = shardPaths(dir, def.name, id);
+        await checkReportsDir(dir);
+        await makeDirs(paths.root);
+        await writeFile(join(paths.root, OWNER), JSON.stringify({ run: job.id }));
+        await removeSuperseded(dir, def.name, id, runQueue, log);
+        try {
+          const split = await splitRun(startRun(def, { ...effects, reportsDir: dir }), shards, paths);
+          state = { id, split, added: false };
+          await job.updateData({ ...job.data, sharded: state });
+        } catch (e) {
+          // The next attempt splits again into a folder of its own.
+          await rm(paths.root, { recursive: true, force: true });
+          throw e;
+        }
+      }
+      const paths = shardPaths(dir, def.name, state.id);
+      if (!state.added) {
+        const keep = runJobOptions(env);
+        await flow.addBulk(Array.from({ length: shards }, (_, k) => ({
+          name: 'shard',
+          queueName: SHARD_QUEUE,
+          data: { file: job.data.file, asOf: effects.asOf!.toISOString(), run: job.id!, split: state!.id, shard: k, manifest: state!.split } satisfies ShardData,
+          opts: {
+            jobId: `${state!.id}-${k}`,
+            parent: { id: job.id!, queue: job.queueQualifiedName },
+            // A shard failing for good does not fail the run at once: the run is resumed and fails with the
+            // shard's own message, and removes the run's files (BullMQ's own parent failure would not).
+            ignoreDependencyOnFailure: true,
+            attempts: keep.attempts ?? 1,
+            ...(keep.backoff ? { backoff: keep.backoff } : {}),
+            ...(keep.removeOnComplete !== undefined ? { removeOnComplete: keep.removeOnComplete } : {}),
+            ...(keep.removeOnFail !== undefined ? { removeOnFail: keep.removeOnFail } : {}),
+          },
+        })));
+        state = { ...state, added: true };
+        await job.updateData({ ...job.data, sharded: state });
+        await job.updateProgress({
+          stage: 'compute', percent: 35, rows: state.split.check.rows, message: `shards 0 of ${shards} done`, shards: { done: 0, total: shards, failed: 0 },
+        });
+        log.info({ shards, split: state.id, part_rows: state.split.partRows }, 'split done; waiting for the shards');
+      }
+      if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
+
+      // Every shard is finished: merge, or fail with the failed shard's own message.
+      try {
+        const failures = Object.values(await job.getIgnoredChildrenFailures());
+        if (failures.length) throw new AppError('DATA', `run failed: ${failures.sort()[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more shards)` : ''}; nothing was published`);
+        const results = Object.values(await job.getChildrenValues<ShardResult>()).sort((a, b) => a.shard - b.shard);
+        if (results.length !== state.split.shards) throw new AppError('INTERNAL', `${results.length} of ${state.split.shards} shards reported a result`);
+        const split = state.split;
+        const result = await runStages(def, effects, (run, rw) => mergeShards(run, rw, { paths, split, results }));
+        await rm(paths.root, { recursive: true, force: true });
+        return result;
+      } catch (e) {
+        // Kept for a retry of the merge; removed when the run has failed for good.
+        const final = (isAppError(e) && !e.retryable) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (final && !effects.signal?.aborted) await rm(paths.root, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    async close(graceMs) {
+      if (worker) {
+        // As the run worker: stop taking shards at once, let the current ones finish within the grace
+        // period, then hand them back (another worker takes them), never waiting on Redis for long.
+        const closed = worker.close();
+        if (!(await within(closed, graceMs))) {
+          graceOver.abort(new Error('worker shutting down'));
+          if (!(await within(closed, 5_000))) void worker.disconnect().catch(() => {});
+        }
+      }
+      await closeWithin(flow, 2_000);
+    },
+  };
+}
+
+/**
+ * Folders under .shards/<job>/ of runs that ended without removing them (a run failed by BullMQ itself, say
+ * after its worker died too often) or that a new split superseded: removed when a run of the job splits.
+ */
+async function removeSuperseded(reportsDir: string, jobName: string, current: string, queue: RunQueue, log: Logger): Promise<void> {
+  const base = join(reportsDir, SHARDS_DIR, encodeURIComponent(jobName));
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    if (name === current) continue;
+    const owner = await readFile(join(base, name, OWNER), 'utf8').then((t) => (JSON.parse(t) as { run?: string }).run, () => undefined);
+    const run = owner ? await queue.getJob(owner) : undefined;
+    const state = run ? await run.getState() : 'unknown';
+    if (run?.data.sharded?.id === name && ['active', 'waiting', 'waiting-children', 'delayed', 'prioritized'].includes(state)) continue;
+    await rm(join(base, name), { recursive: true, force: true });
+    log.info({ folder: join(base, name), run: owner ?? null, state }, 'removed the files of a superseded sharded run');
+  }
+}

@@ -1,0 +1,67 @@
+// SPEC §12 merge: the shards' partial results become the tables a single-process run's compute stage leaves
+// (customers_all, attr_sets, facts_all, bad_rows, input_files; movements with forecasts), so the render,
+// publish and notify stages run unchanged over them (pipeline.ts runStages) and the numbers are the same by
+// construction: a customer is whole in one shard, and facts are sums, summed again.
+import { join } from 'node:path';
+import { DIMENSIONS } from '../ingest/readInputs.js';
+import { asOfWall } from '../ltv/asOfWall.js';
+import { runStats, type MovementStats } from '../ltv/buildFacts.js';
+import type { RunContext, RunFacts, RunWarehouse } from '../pipeline.js';
+import { installMacros } from '../warehouse/installMacros.js';
+import { quoteIdent } from '../warehouse/loadSql.js';
+import { SHARD_FILES, type ShardResult } from './computeShard.js';
+import type { ShardPaths } from './shardPaths.js';
+import type { SplitManifest } from './splitRun.js';
+
+const MONEY = ['revenue', 'proceeds', 'net_revenue'] as const;
+
+export async function mergeShards(
+  run: RunContext,
+  rw: RunWarehouse,
+  o: { paths: ShardPaths; split: SplitManifest; results: ShardResult[] },
+): Promise<RunFacts> {
+  const { wh } = rw;
+  const { paths, split } = o;
+  run.enter('compute', `merging ${split.shards} shards`, split.check.rows);
+  await installMacros(wh, run.job.timezone);
+  await wh.run('CREATE TEMP TABLE bad_rows AS SELECT * FROM read_parquet($p)', { p: join(paths.split, 'bad_rows.parquet') });
+  await wh.run('CREATE TEMP TABLE input_files AS SELECT * FROM read_parquet($p)', { p: join(paths.split, 'input_files.parquet') });
+  const forecast = run.job.forecast.model !== 'off';
+  for (let k = 0; k < split.shards; k++) {
+    const verb = k === 0 ? 'CREATE TEMP TABLE $t AS' : 'INSERT INTO $t';
+    const load = (table: string, file: string, select = '*') =>
+      wh.run(`${verb.replace('$t', table)} SELECT CAST($k AS INTEGER) AS shard, ${select} FROM read_parquet($p)`, { k, p: join(paths.out(k), file) });
+    await load('shard_attrs', SHARD_FILES.attrs);
+    await load('shard_customers', SHARD_FILES.customers);
+    await load('shard_facts', SHARD_FILES.facts);
+    // Customers are whole in one shard: their movements need no shard number.
+    if (forecast) await load('shard_movements', SHARD_FILES.movements, `* REPLACE (${MONEY.map((c) => `CAST(${c} AS HUGEINT) AS ${c}`).join(', ')})`);
+  }
+  // The run's attribute tuples, numbered once (10_first_payments.sql numbers them per run; the number is
+  // the run's own and never published), and each shard's numbers mapped to them.
+  await wh.run('CREATE TEMP TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id FROM (SELECT DISTINCT * EXCLUDE (shard, attr_id) FROM shard_attrs)');
+  const same = DIMENSIONS.map(quoteIdent).map((d) => `s.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');
+  await wh.run(`CREATE TEMP TABLE attr_map AS SELECT s.shard, s.attr_id AS local_id, a.attr_id FROM shard_attrs s JOIN attr_sets a ON ${same}`);
+  await wh.run(
+    `CREATE TEMP TABLE customers_all AS
+     SELECT c.tenant_id, c.customer_id, c.t0, c.t0_local, c.cohort_day, c.age_class, m.attr_id
+     FROM shard_customers c JOIN attr_map m ON m.shard = c.shard AND m.local_id = c.attr_id`,
+  );
+  // Facts of one (cohort day, attributes, age class, periods) from several shards add up (exact HUGEINT sums).
+  await wh.run(
+    `CREATE TEMP TABLE facts_all AS
+     SELECT f.tenant_id, f.cohort_day, m.attr_id, f.age_class, f.k_day, f.k_month, f.renewal,
+            ${MONEY.map((c) => `sum(CAST(f.${c} AS HUGEINT)) AS ${c}`).join(', ')}, sum(f.payments)::BIGINT AS payments
+     FROM shard_facts f JOIN attr_map m ON m.shard = f.shard AND m.local_id = f.attr_id
+     GROUP BY ALL`,
+  );
+  if (forecast) await wh.run('CREATE TEMP VIEW movements AS SELECT * EXCLUDE (shard) FROM shard_movements');
+  for (const t of ['shard_facts', 'shard_customers', 'attr_map', 'shard_attrs']) await wh.run(`DROP TABLE ${t}`);
+  const m: MovementStats = { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
+  for (const r of o.results) for (const key of Object.keys(m) as (keyof MovementStats)[]) m[key] += r.stats[key];
+  const { newest_transaction_at: newestTransactionAt, ...stats } = runStats(split.check, split.dedup, m);
+  return {
+    inputs: split.inputs, stats, newestTransactionAt, tenants: split.check.tenants,
+    local: await asOfWall(wh, run.asOf.toISOString()), subscription: split.subscription,
+  };
+}

@@ -1,0 +1,172 @@
+// SPEC §12: one run over many workers. Real Redis (a prefix of its own), real worker processes started
+// through the CLI, real files: the published files of a sharded run equal a single-process run's, also when
+// a worker is SIGKILLed in the middle of a shard; a shard that fails for good fails the run with its message
+// and publishes nothing. Input: the example export (6,000 rows: EUR with rates, refunds, duplicates, bad
+// rows, Europe/Berlin), so every path of the numbers goes through the shards. Shards of it take about a
+// second each: long enough to kill a worker in the middle of one.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SHARD_QUEUE } from '../../src/queue/shardFlow.js';
+import { compareRunDirs } from '../helpers/compareRunDirs.js';
+import { BIN, createHarness, ROOT, waitFor, type Harness } from '../helpers/queueHarness.js';
+
+let h: Harness;
+beforeEach(async () => {
+  // One DuckDB thread per worker: three workers on a small machine would otherwise fight for its cores.
+  h = await createHarness({ LTV_DUCKDB_THREADS: '1' });
+});
+afterEach(async () => {
+  expect(await h.close()).toEqual([]);
+});
+
+const SHARDS = 4;
+
+/** The example job with all formats, forecasts off (they take most of a run's time and do not shard differently). */
+const SHOP = {
+  tenant: 'demo-app', timezone: 'Europe/Berlin', currency: 'USD', as_of: '2026-03-16T15:00:00Z',
+  inputs: [{ path: join(ROOT, 'jobs/example/transactions.csv') }], rates: join(ROOT, 'jobs/example/rates.csv'),
+  formats: ['json', 'csv', 'xlsx'] as ('json' | 'csv' | 'xlsx')[], forecast: { model: 'off' as const }, shards: SHARDS,
+};
+
+async function expectSameAsReference(): Promise<void> {
+  const { files, differences } = await compareRunDirs(ref, join(h.reportsDir, 'demo-app', 'latest'));
+  expect(files).toEqual(expect.arrayContaining(['ltv.json', 'ltv.csv', 'ltv.xlsx', 'quarantine.csv', 'manifest.json', 'data/facts.parquet', 'api/zenovay/90d-monthly.json.gz']));
+  expect(differences).toEqual([]);
+  // The run's intermediate files are gone.
+  expect(await readdir(join(h.reportsDir, '.shards', 'shop')).catch(() => [])).toEqual([]);
+}
+
+/** SIGTERM and wait: a clean exit, so the harness finds nothing left open. */
+async function stop(workers: { proc: { kill(s: NodeJS.Signals): boolean }; exited: Promise<unknown> }[]): Promise<void> {
+  for (const w of workers) w.proc.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.exited));
+}
+
+function shardsDone(w: { logs: Record<string, unknown>[] }): number {
+  return w.logs.filter((l) => l.msg === 'shard done').length;
+}
+
+// The single-process reference run (set by the first describe's beforeAll).
+let refDir: string;
+let ref: string;
+
+describe('a sharded run', () => {
+  // The single-process run of the same job (`ltv run` ignores `shards`), once for the tests that compare with it.
+  beforeAll(async () => {
+    refDir = await mkdtemp(join(tmpdir(), 'ltv-shard-ref-'));
+    const file = join(refDir, 'shop.json');
+    await writeFile(file, JSON.stringify(SHOP));
+    const r = spawnSync(process.execPath, [BIN, 'run', file, '--out', join(refDir, 'reports'), '--no-email'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    ref = join(refDir, 'reports', 'demo-app', 'latest');
+  }, 240_000);
+  afterAll(async () => {
+    await rm(refDir, { recursive: true, force: true });
+  });
+
+  it('publishes the same files as a single-process run: 4 shards over 3 worker processes', async () => {
+    await h.writeJob('shop', SHOP, null);
+    const workers = [1, 2, 3].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
+    for (const w of workers) await w.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
+    const r = await h.cli(['enqueue', 'shop', '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    // Progress on the way: shards done of all, with the rows read.
+    expect(r.stderr).toMatch(/compute, shards 4 of 4 done \(\d+%\), 6000 rows/);
+    expect(r.stderr).toMatch(/published demo-app 20260316T150000Z/);
+    expect(workers.reduce((n, w) => n + shardsDone(w), 0)).toBe(SHARDS);
+    await expectSameAsReference();
+    await stop(workers);
+  }, 420_000);
+
+  it('still publishes the same files when a worker is SIGKILLed in the middle of a shard', async () => {
+    await h.writeJob('shop', SHOP, null);
+    // The first worker splits the run and takes a shard; it is killed as soon as it has started one. Its
+    // short lock lets the others see the shard stalled within seconds (their own locks stay long: a merge
+    // under load must not look stalled).
+    const victim = h.childWorker({ LTV_CONCURRENCY: '1', LTV_LOCK_DURATION_MS: '3000' });
+    await victim.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
+    const enqueued = await h.cli(['enqueue', 'shop']);
+    expect(enqueued.code, enqueued.stderr).toBe(0);
+    const runId = enqueued.stdout.trim();
+    const started = await victim.waitForLog('a shard started', (l) => l.msg === 'shard started', 60_000);
+    victim.proc.kill('SIGKILL');
+    await victim.exited;
+    expect(victim.logs.some((l) => l.msg === 'shard done' && l.shard === started.shard)).toBe(false);
+    const rescuers = [1, 2].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
+    const q = new Queue(SHARD_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.prefix });
+    const runs = h.queue();
+    try {
+      await waitFor('the run to complete', async () => {
+        const state = await runs.getJobState(runId);
+        if (state === 'failed') throw new Error(`run failed: ${(await runs.getJob(runId))?.failedReason}`);
+        return state === 'completed';
+      }, 360_000);
+      // The killed shard was taken again as a stalled job, and only it: the others ran once.
+      const children = await q.getJobs(['completed']);
+      expect(children).toHaveLength(SHARDS);
+      const killed = children.find((c) => c.data.shard === started.shard)!;
+      expect(killed.stalledCounter).toBeGreaterThanOrEqual(1);
+      expect(children.filter((c) => c.stalledCounter > 0)).toHaveLength(1);
+    } finally {
+      await q.close();
+      await runs.close();
+    }
+    await expectSameAsReference();
+    await stop(rescuers);
+  }, 420_000);
+
+  it('fails as a whole, publishing nothing, when one shard fails for good; the message names the shard', async () => {
+    await h.writeJob('shop', SHOP, null);
+    // This worker splits and merges but takes no shard, so the part files can be damaged before any shard reads them.
+    // The shards' attempts are set by the worker that adds them (the splitter).
+    const retries = { LTV_ATTEMPTS: '2', LTV_BACKOFF_MS: '100' };
+    const splitter = h.childWorker({ ...retries, LTV_SHARD_CONCURRENCY: '0' });
+    await splitter.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
+    const runs = h.queue();
+    try {
+      const enqueued = await h.cli(['enqueue', 'shop']);
+      const runId = enqueued.stdout.trim();
+      await waitFor('the run to wait for its shards', async () => (await runs.getJobState(runId)) === 'waiting-children', 60_000);
+      // A real fault: part 1's Parquet file is truncated garbage on the shared volume.
+      const shards = join(h.reportsDir, '.shards', 'shop');
+      const [split] = await readdir(shards);
+      const partDir = join(shards, split!, 'split', 'parts', 'part=1');
+      for (const f of await readdir(partDir)) await writeFile(join(partDir, f), 'not parquet');
+      const shardWorker = h.childWorker(retries);
+      await waitFor('the run to fail', async () => (await runs.getJobState(runId)) === 'failed', 120_000);
+      const failed = (await runs.getJob(runId))!;
+      expect(failed.failedReason).toMatch(/^run failed: shard 1 of 4: cannot read its part .*part=1.*; nothing was published$/);
+      // Retried alone, then failed for good: the other shards completed once each.
+      expect(shardWorker.logs.filter((l) => l.msg === 'shard started' && l.shard === 1)).toHaveLength(2);
+      expect(shardsDone(shardWorker)).toBe(SHARDS - 1);
+      // Nothing published; the run's intermediate files removed.
+      expect(await readdir(h.reportsDir)).toEqual(['.shards']);
+      expect(await readdir(shards)).toEqual([]);
+      await stop([splitter, shardWorker]);
+    } finally {
+      await runs.close();
+    }
+  }, 180_000);
+});
+
+describe('the --shards flag', () => {
+  it('is refused by ltv run (no Redis there) and checked by ltv enqueue, each with one line', async () => {
+    const file = await h.writeJob('shop', SHOP, null);
+    const run = await h.cli(['run', file, '--shards', '4']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`ltv: --shards needs Redis and running workers: ltv run computes in this process; use ltv enqueue ${file} --shards 4 --wait\n`);
+    const enqueue = await h.cli(['enqueue', 'shop', '--shards', '65']);
+    expect(enqueue.code).toBe(1);
+    expect(enqueue.stderr).toBe('ltv: --shards: "65" is not a whole number from 1 to 64\n');
+    // The job file's own field is checked when it is loaded.
+    await h.writeJob('bad', { ...SHOP, shards: 0 }, null);
+    const bad = await h.cli(['enqueue', 'bad']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^ltv: .*bad\.json: shards: .*\n$/);
+  }, 60_000);
+});
