@@ -6,7 +6,7 @@
 // emails once, through the single-process code (pipeline.ts runStages). Progress: the parent's progress
 // carries `shards: {done, total, failed}`, updated as each shard ends.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FlowProducer, Job as BullJob, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job as QueuedJob } from 'bullmq';
 import type { Logger } from 'pino';
