@@ -372,14 +372,22 @@ class ServedReport {
         // (the page stays busy and says so).
         this.draw();
         this.parts.status.textContent = 'Marking partial cells…';
-        const answer = await states;
+        let unmarked: string | null = null;
+        try {
+          applyStates(matrix, await states);
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 401) throw e;
+          // The values stand (they are Adapty's answer); only their marks are missing, and the page says so.
+          unmarked = `Partial cells could not be marked: ${(e as Error).message}`;
+        }
         if (seq !== this.seq) return;
-        applyStates(matrix, answer);
+        this.draw();
+        this.parts.status.textContent = unmarked ?? '';
       } else {
         markPartial(matrix, { tLocal: localWallClock(run.as_of, run.timezone) });
+        this.draw();
+        this.parts.status.textContent = '';
       }
-      this.draw();
-      this.parts.status.textContent = '';
       this.parts.root.dataset.loaded = String(seq);
     } catch (e) {
       if (!this.detailAsked) {
