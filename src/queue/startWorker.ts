@@ -28,14 +28,19 @@ export interface WorkerRuntime {
   abortRuns(): void;
   /**
    * Stops taking runs, lets the current ones finish while most of graceMs lasts, then aborts and hands
-   * them back (the last min(5 s, graceMs / 2)), and closes every connection. Never takes much longer than
-   * graceMs, whatever Redis does.
+   * them back (the last half of graceMs, from 1 s to 5 s), and closes every connection. Never takes much
+   * longer than graceMs, whatever Redis does.
    */
   close(graceMs: number): Promise<void>;
 }
 
-/** The last part of the grace period (at most half of it): aborted runs hand themselves back meanwhile. */
+/**
+ * The last part of the grace period (half of it, from 1 s to 5 s): aborted runs hand themselves back
+ * meanwhile. Interrupting a statement and telling Redis take a moment on a busy machine, so a grace period
+ * under 2 s is exceeded by up to 1 s rather than leaving the run to stall detection.
+ */
 const HANDBACK_MS = 5_000;
+const MIN_HANDBACK_MS = 1_000;
 /** How long closing a connection may take once the runs are done. */
 const DISCONNECT_MS = 2_000;
 
@@ -129,10 +134,10 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
         logger.info({ grace_ms: graceMs }, 'shutting down: no new runs; waiting for the current ones');
         // close() stops fetching at once and resolves when the runs in progress are done. The end of the
         // grace period is kept for handing back, so that the worker is gone within it.
-        const handback = Math.min(HANDBACK_MS, Math.floor(graceMs / 2));
+        const handback = Math.min(HANDBACK_MS, Math.max(Math.floor(graceMs / 2), MIN_HANDBACK_MS));
         const shardsClosed = sharded.close(graceMs);
         const closed = worker.close();
-        if (!(await within(closed, graceMs - handback))) {
+        if (!(await within(closed, Math.max(graceMs - handback, 0)))) {
           logger.warn({ handback_ms: handback }, 'grace period ending: aborting the runs in progress and handing them back');
           shutdown.abort(new Error('worker shutting down'));
           if (!(await within(closed, handback))) {

@@ -91,12 +91,12 @@ test('a new run after Redis lost its data gets BullMQ id 1 again, yet never pass
 
 test('Redis restarting empty mid-run: the stale attempt stops at once with one log line, never publishes beside the new run of the job, never touches its lock', async () => {
   const vars = { REDIS_URL: redis.url, LTV_LOCK_DURATION_MS: '10000' };
-  // About 10 s of render on 2 idle cores.
-  await h.writeJob('reset', {}, bigCsv(300_000));
+  // A million payments: compute lasts several seconds (6 s on 2 idle cores in the bench).
+  await h.writeJob('reset', {}, bigCsv(1_000_000));
   const q = h.queue(vars);
   const staleWorker = h.childWorker(vars);
   const stale = await enqueue(q, 'reset', '2026-03-01T00:00:00Z');
-  await staleWorker.waitForLog('compute done', (l) => l.msg === 'compute done', 90_000);
+  await staleWorker.waitForLog('ingest done', (l) => l.msg === 'ingest done', 120_000);
 
   // Watch the run lock from the restart on: who holds it, and when.
   const admin = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 100 });

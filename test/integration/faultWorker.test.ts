@@ -12,8 +12,8 @@ import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import { bigCsv, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 import { startSmtpSink } from '../helpers/smtpSink.js';
 
-/** About 10 s of render on 2 idle cores (300,000 payments, 20,000 customers): long enough to interrupt. */
-const LONG = bigCsv(300_000);
+/** A million payments (20,000 customers): seconds in every stage, long enough to interrupt whatever the load. */
+const MILLION = bigCsv(1_000_000);
 
 const harness = useHarness();
 let h: Harness;
@@ -36,7 +36,7 @@ async function runsOf(tenant: string): Promise<string[]> {
 
 test('SIGTERM in a long stage: the run is handed back and the worker gone within the grace period; a second worker publishes it once', async () => {
   // A million payments: compute alone lasts several seconds (6 s on 2 idle cores in the bench).
-  await h.writeJob('term', {}, bigCsv(1_000_000));
+  await h.writeJob('term', {}, MILLION);
   const q = h.queue();
   const events = await h.events();
   const grace = 4_000;
@@ -161,7 +161,8 @@ test('a worker SIGKILLed after publishing, before the email: the recovered run f
 }, 240_000);
 
 test('staging directories of a killed attempt are removed as soon as its run is recovered, even when the recovered run then fails', async () => {
-  await h.writeJob('staged', {}, LONG);
+  // A million payments: the attempt stays in render (its staging directory exists) for seconds.
+  await h.writeJob('staged', {}, MILLION);
   const q = h.queue();
   const events = await h.events();
   const vars = { LTV_LOCK_DURATION_MS: '10000' };
@@ -201,7 +202,7 @@ test('at start a worker removes dead processes\' scratch files and staging direc
   const jobScratch = join(h.jobsDir, 'scratch');
   await mkdir(tmp);
   await mkdir(jobScratch);
-  await h.writeJob('shared', {}, LONG);
+  await h.writeJob('shared', {}, MILLION);
   // A second job with its own scratch directory (jobs/scratch).
   await h.writeJob('own', { duckdb: { temp_directory: 'scratch' } });
   const vars = { TMPDIR: tmp };
