@@ -442,21 +442,26 @@ export async function runStages(
   } catch (e) {
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
     await releaseWarehouse();
-    // SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation.
-    const retryable = !isAppError(e) || e.retryable;
-    if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
-      const notice = await notifyFailure(job, e, {
-        ...effects.mail,
-        logger: log,
-        asOf,
-        reportsDir,
-        ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
-      });
-      if (notice) effects.onNotify?.(notice);
-    }
+    await noticeFailure(run, e);
     throw e;
   } finally {
     await releaseWarehouse();
+  }
+}
+
+/** SPEC §7 failure notice: on the attempt that ends the run, never on a cancellation (also a sharded run's, shardFlow.ts). */
+export async function noticeFailure(run: RunContext, e: unknown): Promise<void> {
+  const { job, effects } = run;
+  const retryable = !isAppError(e) || e.retryable;
+  if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
+    const notice = await notifyFailure(job, e, {
+      ...effects.mail,
+      logger: run.log,
+      asOf: run.asOf,
+      reportsDir: run.reportsDir,
+      ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
+    });
+    if (notice) effects.onNotify?.(notice);
   }
 }
 

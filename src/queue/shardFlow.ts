@@ -14,7 +14,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
-import { checkReportsDir, reportsDirOf, runPipeline, runStages, startRun, type RunEffects, type RunResult } from '../pipeline.js';
+import { checkReportsDir, noticeFailure, reportsDirOf, runPipeline, runStages, startRun, type RunEffects, type RunResult } from '../pipeline.js';
 import { makeDirs } from '../publish/makeDirs.js';
 import { computeShard, shardLabel, type ShardResult } from '../shard/computeShard.js';
 import { mergeShards } from '../shard/mergeShards.js';
@@ -157,13 +157,15 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         await makeDirs(paths.root);
         await writeFile(join(paths.root, OWNER), JSON.stringify({ run: job.id }));
         await removeSuperseded(dir, def.name, id, runQueue, log);
+        const run = startRun(def, { ...effects, reportsDir: dir });
         try {
-          const split = await splitRun(startRun(def, { ...effects, reportsDir: dir }), shards, paths);
+          const split = await splitRun(run, shards, paths);
           state = { id, split, added: false };
           await job.updateData({ ...job.data, sharded: state });
         } catch (e) {
           // The next attempt splits again into a folder of its own.
           await rm(paths.root, { recursive: true, force: true });
+          await noticeFailure(run, e);
           throw e;
         }
       }
@@ -198,7 +200,11 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       // Every shard is finished: merge, or fail with the failed shard's own message.
       try {
         const failures = Object.values(await job.getIgnoredChildrenFailures());
-        if (failures.length) throw new AppError('DATA', `run failed: ${failures.sort()[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more shards)` : ''}; nothing was published`);
+        if (failures.length) {
+          const failed = new AppError('DATA', `run failed: ${failures.sort()[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more shards)` : ''}; nothing was published`);
+          await noticeFailure(startRun(def, { ...effects, reportsDir: dir }), failed);
+          throw failed;
+        }
         const results = Object.values(await job.getChildrenValues<ShardResult>()).sort((a, b) => a.shard - b.shard);
         if (results.length !== state.split.shards) throw new AppError('INTERNAL', `${results.length} of ${state.split.shards} shards reported a result`);
         const split = state.split;

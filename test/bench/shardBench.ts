@@ -66,8 +66,9 @@ export async function shardedRun(o: { csvPath: string; ratesPath: string; dir: s
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
-    await queue.obliterate({ force: true }).catch(() => {});
-    await Promise.all([queue.close(), events.close()]);
+    const shards = new Queue('run-shards', { connection, prefix });
+    for (const q of [queue, shards]) await q.obliterate({ force: true }).catch(() => {});
+    await Promise.all([queue.close(), shards.close(), events.close()]);
     rmSync(reportsDir, { recursive: true, force: true });
   }
 }

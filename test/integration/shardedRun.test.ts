@@ -5,7 +5,7 @@
 // rows, Europe/Berlin), so every path of the numbers goes through the shards. Shards of it take about a
 // second each: long enough to kill a worker in the middle of one.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -121,10 +121,11 @@ describe('a sharded run', () => {
   }, 420_000);
 
   it('fails as a whole, publishing nothing, when one shard fails for good; the message names the shard', async () => {
-    await h.writeJob('shop', SHOP, null);
+    // With ops recipients: the run's failure notice goes out once (written as an .eml file here).
+    await h.writeJob('shop', { ...SHOP, email: { to: ['finance@example.com'], ops: ['ops@example.com'] } }, null);
     // This worker splits and merges but takes no shard, so the part files can be damaged before any shard reads them.
     // The shards' attempts are set by the worker that adds them (the splitter).
-    const retries = { LTV_ATTEMPTS: '2', LTV_BACKOFF_MS: '100' };
+    const retries = { LTV_ATTEMPTS: '2', LTV_BACKOFF_MS: '100', LTV_EMAIL_DRY_RUN: '1' };
     const splitter = h.childWorker({ ...retries, LTV_SHARD_CONCURRENCY: '0' });
     await splitter.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
     const runs = h.queue();
@@ -145,8 +146,13 @@ describe('a sharded run', () => {
       expect(shardWorker.logs.filter((l) => l.msg === 'shard started' && l.shard === 1)).toHaveLength(2);
       expect(shardsDone(shardWorker)).toBe(SHARDS - 1);
       // Nothing published; the run's intermediate files removed.
-      expect(await readdir(h.reportsDir)).toEqual(['.shards']);
+      expect((await readdir(h.reportsDir)).sort()).toEqual(['.failed', '.shards']);
       expect(await readdir(shards)).toEqual([]);
+      const notices = (await readdir(join(h.reportsDir, '.failed', 'notices'), { recursive: true })).filter((f) => f.endsWith('.eml'));
+      expect(notices).toHaveLength(1);
+      const eml = await readFile(join(h.reportsDir, '.failed', 'notices', notices[0]!), 'utf8');
+      expect(eml).toMatch(/To: ops@example\.com/);
+      expect(eml.replace(/=\r?\n/g, '')).toMatch(/shard 1 of 4: cannot read its part/);
       await stop([splitter, shardWorker]);
     } finally {
       await runs.close();
