@@ -1,7 +1,7 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -158,11 +158,20 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
   };
 }
 
-/** A run that cannot publish fails before it reads anything, not after computing. */
+/**
+ * A run that cannot publish fails before it reads anything, not after computing. The probe leaves nothing
+ * behind: the directories it had to make are removed again (a failed run writes nothing), unless another
+ * run has filled them meanwhile.
+ */
 export async function checkReportsDir(reportsDir: string): Promise<void> {
-  await makeDirs(reportsDir).then(() => access(reportsDir, constants.W_OK)).catch((e: NodeJS.ErrnoException) => {
-    throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${e.code ?? e.message}): give a writable --out (or "reports_dir" in the job file)`);
-  });
+  try {
+    const made = await makeDirs(reportsDir);
+    await access(reportsDir, constants.W_OK);
+    for (const dir of made.reverse()) await rmdir(dir).catch(() => undefined);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}): give a writable --out (or "reports_dir" in the job file)`);
+  }
 }
 
 export interface RunWarehouse {

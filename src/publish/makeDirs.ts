@@ -4,7 +4,8 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
-export async function makeDirs(path: string): Promise<void> {
+/** Makes `path` and its missing parents; returns the directories it made, outermost first. */
+export async function makeDirs(path: string): Promise<string[]> {
   const missing: string[] = [];
   for (let p = resolve(path); ; p = dirname(p)) {
     try {
@@ -15,11 +16,14 @@ export async function makeDirs(path: string): Promise<void> {
       missing.push(p);
     }
   }
+  const made: string[] = [];
   for (const dir of missing.reverse()) {
     try {
       await mkdir(dir);
+      made.push(dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+  return made;
 }
