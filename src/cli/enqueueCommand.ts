@@ -26,7 +26,13 @@ export function registerEnqueue(program: Command): void {
     .option('--wait', 'follow the run: show its stages, exit non-zero if it fails')
     .option('--shards <n>', "split the run over this many shards taken by any workers (overrides the job's shards)")
     .option('--jobs <dir>', 'folder job names are looked up in (default: $LTV_JOBS_DIR or jobs)')
-    .action(async (ref: string, opts: { asOf?: string; wait?: boolean; jobs?: string; shards?: string }) => {
+    .action(enqueueAction);
+}
+
+export interface EnqueueOptions { asOf?: string; wait?: boolean; jobs?: string; shards?: string }
+
+/** Adds a run of `ref` (a job name or file) and, with `wait`, follows it to its end (also `ltv run --shards`). */
+export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<void> {
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ.
       const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
@@ -58,5 +64,4 @@ export function registerEnqueue(program: Command): void {
       } finally {
         await Promise.all([events && closeWithin(events, 1_000), closeWithin(queue, 1_000)]);
       }
-    });
 }

@@ -48,14 +48,21 @@ export function registerRun(program: Command): void {
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core)')
     .option('--verbose', 'log every stage as JSON on stderr')
-    .option('--shards <n>', 'not here: sharded runs need Redis and workers (ltv enqueue <job> --shards <n> --wait)')
+    .option('--shards <n>', 'run the job file on the workers sharing Redis, split into n shards, and follow it (as ltv enqueue <job> --shards <n> --wait)')
     .option('--no-email', "do not send the job's email (nor a failure notice)")
     .option('--email-dry-run', 'write the email as an .eml file in <reports>/<tenant>/notify/ instead of sending it')
     .action(async (jobFile: string | undefined, flags: RunFlags) => {
-      // SPEC §12: shards are jobs for workers sharing Redis; an embedded run is one process (and a job's
-      // own `shards` is ignored here: the numbers are the same either way).
+      // SPEC §12: shards are jobs for workers sharing Redis. Without --shards a run is one process here (and a
+      // job's own `shards` is ignored: the numbers are the same either way); with it, the job file's run goes
+      // to the workers exactly as `ltv enqueue <job> --shards N --wait` sends it, and is followed to its end.
       if (flags.shards !== undefined) {
-        throw new AppError('CONFIG', `--shards needs Redis and running workers: ltv run computes in this process; use ltv enqueue ${jobFile ?? '<job>'} --shards ${flags.shards} --wait`);
+        const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'memoryLimit', 'threads'] as const)
+          .filter((k) => flags[k] !== undefined);
+        if (!jobFile || local.length) {
+          throw new AppError('CONFIG', `--shards runs a job file on the workers, which read everything from it: give a job file${local.length ? ` and put ${local.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} in it` : ''} (ltv run jobs/<job>.json --shards ${flags.shards})`);
+        }
+        const { enqueueAction } = await import('./enqueueCommand.js');
+        return enqueueAction(resolve(jobFile), { wait: true, shards: flags.shards, ...(flags.asOf ? { asOf: flags.asOf } : {}) });
       }
       const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }] = await Promise.all([
         import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),

@@ -69,11 +69,12 @@ describe('a sharded run', () => {
     await rm(refDir, { recursive: true, force: true });
   });
 
-  it('publishes the same files as a single-process run: 4 shards over 3 worker processes', async () => {
-    await h.writeJob('shop', SHOP, null);
+  it('publishes the same files as a single-process run: 4 shards over 3 worker processes (ltv run --shards)', async () => {
+    const file = await h.writeJob('shop', SHOP, null);
     const workers = [1, 2, 3].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
     for (const w of workers) await w.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
-    const r = await h.cli(['enqueue', 'shop', '--wait']);
+    // `ltv run <job> --shards N` sends the job file's run to the workers and follows it, as enqueue --wait.
+    const r = await h.cli(['run', file, '--shards', String(SHARDS)]);
     expect(r.code, r.stderr).toBe(0);
     // Progress on the way: shards done of all, with the rows read.
     expect(r.stderr).toMatch(/compute, shards 4 of 4 done \(\d+%\), 6000 rows/);
@@ -161,11 +162,14 @@ describe('a sharded run', () => {
 });
 
 describe('the --shards flag', () => {
-  it('is refused by ltv run (no Redis there) and checked by ltv enqueue, each with one line', async () => {
+  it('is refused by ltv run without a job file and checked by ltv run and ltv enqueue, each with one line', async () => {
     const file = await h.writeJob('shop', SHOP, null);
-    const run = await h.cli(['run', file, '--shards', '4']);
+    const run = await h.cli(['run', '--input', 'e.csv', '--shards', '4']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`ltv: --shards needs Redis and running workers: ltv run computes in this process; use ltv enqueue ${file} --shards 4 --wait\n`);
+    expect(run.stderr).toBe('ltv: --shards runs a job file on the workers, which read everything from it: give a job file and put --input in it (ltv run jobs/<job>.json --shards 4)\n');
+    const range = await h.cli(['run', file, '--shards', '0']);
+    expect(range.code).toBe(1);
+    expect(range.stderr).toBe('ltv: --shards: "0" is not a whole number from 1 to 64\n');
     const enqueue = await h.cli(['enqueue', 'shop', '--shards', '65']);
     expect(enqueue.code).toBe(1);
     expect(enqueue.stderr).toBe('ltv: --shards: "65" is not a whole number from 1 to 64\n');
