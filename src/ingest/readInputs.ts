@@ -10,6 +10,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '../warehouse/tables.js';
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
@@ -47,28 +48,21 @@ interface Reader {
   slow?: () => Promise<Reader>;
 }
 
-/** Columns of checked_rows whatever the inputs hold. */
-const ALWAYS = ['file_idx', 'line', 'line_known', 'tenant_id', 'customer_id', 'event_time', 'amount', 'currency', 'r10'];
-/** The attribute columns (SPEC §3 dimensions), in canonical order. */
-export const DIMENSIONS = CANONICAL_COLUMNS.slice(CANONICAL_COLUMNS.indexOf('product_id'));
+export { DIMENSIONS };
+/** The source column of a stored column whose name differs from it. */
+const CHECKED_SOURCE: Record<string, CanonicalColumn> = { commission: 'commission_percentage', tax: 'tax_percentage' };
 /**
- * Output columns stored only when some input has their source column: [column, source, value otherwise].
- * The view `checked` supplies the value otherwise, so the statements after ingest see every column.
+ * The relation the ingest stage hands on (src/warehouse/tables.ts declares it): the columns checked_rows
+ * stores whatever the inputs hold, and the optional ones it stores only when some input has their source
+ * column: [column, source, type]. The view `checked` gives an absent one as a typed NULL (FALSE for the
+ * two flags), so the statements after ingest see every column.
  */
-const OPTIONAL: readonly [string, CanonicalColumn, string][] = [
-  ['transaction_id', 'transaction_id', 'CAST(NULL AS VARCHAR)'],
-  ['commission', 'commission_percentage', 'CAST(NULL AS DECIMAL(18, 4))'],
-  ['tax', 'tax_percentage', 'CAST(NULL AS DECIMAL(18, 4))'],
-  ['proceeds', 'proceeds', 'CAST(NULL AS DECIMAL(18, 4))'],
-  ['net_revenue', 'net_revenue', 'CAST(NULL AS DECIMAL(18, 4))'],
-  ['renewal_number', 'renewal_number', 'CAST(NULL AS INTEGER)'],
-  ['refunded_at', 'refunded_at', 'CAST(NULL AS TIMESTAMPTZ)'],
-  ['refund_of', 'refund_of', 'CAST(NULL AS VARCHAR)'],
-  ['is_sandbox', 'is_sandbox', 'FALSE'],
-  ['is_trial', 'is_trial', 'FALSE'],
-  ['updated_at', 'updated_at', 'CAST(NULL AS TIMESTAMPTZ)'],
-  ...DIMENSIONS.map((d): [string, CanonicalColumn, string] => [d, d, 'CAST(NULL AS VARCHAR)']),
-];
+const ALWAYS = CHECKED_ROWS.always.map(([name]) => name);
+const OPTIONAL: readonly [string, CanonicalColumn, string][] = CHECKED_ROWS.optional.map(([column, type]) => [column, CHECKED_SOURCE[column] ?? (column as CanonicalColumn), type]);
+/** The value of an optional column no input has. */
+function absentValue(type: string): string {
+  return type === 'BOOLEAN' ? 'FALSE' : `CAST(NULL AS ${type})`;
+}
 
 /**
  * Which columns of `checked` checked_rows stores, and how a later statement names one: the column, or
@@ -90,7 +84,7 @@ export function storedColumns(columns: CheckedColumns): string[] {
  * that gives the other ones (as the view `checked` does): a sharded run rebuilds its view from a part file.
  */
 export function columnsOfStored(stored: readonly string[]): { columns: CheckedColumns; constants: string } {
-  const constants = new Map(OPTIONAL.filter(([column]) => !stored.includes(column)).map(([column, , value]) => [column, value]));
+  const constants = new Map(OPTIONAL.filter(([column]) => !stored.includes(column)).map(([column, , type]) => [column, absentValue(type)]));
   return {
     columns: { stored: (name) => !constants.has(name), ref: (name) => constants.get(name) ?? quoteIdent(name) },
     constants: [...constants].map(([column, value]) => `, ${value} AS ${quoteIdent(column)}`).join(''),
@@ -113,6 +107,9 @@ export async function readInputs(
   /** The statement (re)creating the view `checked`; with `tenant`, the view gives every row that tenant as a
    *  constant (pipeline.ts: when every row has the same one). */
   checkedView: (tenant?: string) => string;
+  /** Each file's check statement as run: the text put into 05_check_rows.sql's placeholders (its reader
+   *  variant; test/unit/readerSql.test.ts keeps them as golden files). */
+  statements: Record<string, string>[];
 }> {
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
@@ -128,7 +125,9 @@ export async function readInputs(
   const keep = [...ALWAYS, ...present.map(([column]) => column)]
     .map((c) => (c === 'currency' ? 'currency_code AS currency' : quoteIdent(c))).join(', ');
   const rates = await rateLookup(wh);
+  await wh.run(createTableSql(CHECKED_ROWS.name, checkedRowsColumns(present.map(([column]) => column))));
   const stats: InputFileStats[] = [];
+  const statements: Record<string, string>[] = [];
   for (const [fileIdx, m] of mapped.entries()) {
     const { file, columns } = m;
     let { reader } = m;
@@ -138,10 +137,8 @@ export async function readInputs(
     await wh.run('INSERT INTO input_files VALUES ($i, $p, $first, $header)', {
       i: fileIdx, p: file.path, first: before, header: reader.headerLines,
     });
-    const check = (r: Reader): Promise<void> =>
-      wh.run(
-        loadSql('05_check_rows', {
-          verb: fileIdx === 0 ? 'CREATE OR REPLACE TEMP TABLE checked_rows AS' : 'INSERT INTO checked_rows',
+    const check = (r: Reader): Promise<void> => {
+      const identifiers = {
           keep,
           line: r.line,
           line_known: r.lineKnown ?? 's.line IS NOT NULL',
@@ -151,10 +148,14 @@ export async function readInputs(
           where: r.where,
           rate: rates.expression,
           currency_code: rates.code,
-        }),
+        };
+      statements[fileIdx] = identifiers;
+      return wh.run(
+        loadSql('05_check_rows', identifiers),
         { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant,
           min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME },
       );
+    };
     try {
       try {
         await check(reader);
@@ -178,13 +179,14 @@ export async function readInputs(
     // row_id: the row's place in reading order (the rowid of checked_rows).
     `CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS row_id, *${
       tenant === undefined ? '' : ` REPLACE (CAST(${quoteLiteral(tenant)} AS VARCHAR) AS tenant_id)`}${
-      absent.map(([column, , value]) => `, ${value} AS ${quoteIdent(column)}`).join('')} FROM checked_rows`;
+      absent.map(([column, , type]) => `, ${absentValue(type)} AS ${quoteIdent(column)}`).join('')} FROM checked_rows`;
   await wh.run(checkedView());
-  const constants = new Map(absent.map(([column, , value]) => [column, value]));
+  const constants = new Map(absent.map(([column, , type]) => [column, absentValue(type)]));
   return {
     files: stats,
     columns: { stored: (name) => !constants.has(name), ref: (name) => constants.get(name) ?? quoteIdent(name) },
     checkedView,
+    statements,
   };
 }
 

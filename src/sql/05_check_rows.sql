@@ -3,8 +3,9 @@
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
 -- tenant_id), the rate lists' ($rate_currency_<i>, $rate_first_<i>, $rate_r10_<i>) and the
 -- reader's own ($path, …).
--- Identifiers (readInputs.ts): {{verb}} `CREATE TABLE checked_rows AS` for the first file, else
--- `INSERT INTO checked_rows`; {{keep}} the output columns some input has (the view `checked` adds the
+-- The table is created empty beforehand from its declaration (src/warehouse/tables.ts CHECKED_ROWS); each
+-- file's rows are appended in reading order. Identifiers (readInputs.ts, one reader variant each, kept as
+-- golden files in test/golden/check_rows/): {{keep}} the output columns some input has (the view `checked` adds the
 -- others as constants: a 10-column export does not store 30 columns of NULLs); {{line}} the physical line
 -- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{line_known}} whether
 -- {{line}} is the physical line (`s.line IS NOT NULL`) or a position still to be corrected for rows DuckDB
@@ -18,7 +19,7 @@
 --   transaction_id, commission, tax,
 --   proceeds, net_revenue, renewal_number, refunded_at, refund_of, is_sandbox, is_trial, updated_at,
 --   dimensions… those in {{keep}}).
-{{verb}}
+INSERT INTO checked_rows BY NAME
 WITH s AS (
   SELECT CAST($file_idx AS INTEGER) AS file_idx, {{line}} AS line, {{parse_error}} AS parse_error, {{columns}}
   FROM {{reader}} AS src

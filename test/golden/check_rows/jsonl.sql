@@ -1,0 +1,51 @@
+-- file 0: {{keep}}
+"file_idx", "line", "line_known", "tenant_id", "customer_id", "event_time", "amount", currency_code AS currency, "r10"
+-- file 0: {{line}}
+src.n
+-- file 0: {{line_known}}
+s.line IS NOT NULL
+-- file 0: {{parse_error}}
+coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' END)
+-- file 0: {{columns}}
+json_extract_string(src.j, '$."customer_id"') AS "customer_id",
+    json_extract_string(src.j, '$."event_time"') AS "event_time",
+    json_extract_string(src.j, '$."amount"') AS "amount",
+    NULL AS "transaction_id",
+    NULL AS "currency",
+    NULL AS "tenant_id",
+    NULL AS "commission_percentage",
+    NULL AS "tax_percentage",
+    NULL AS "proceeds",
+    NULL AS "net_revenue",
+    NULL AS "renewal_number",
+    NULL AS "refunded_at",
+    NULL AS "refund_of",
+    NULL AS "is_sandbox",
+    NULL AS "is_trial",
+    NULL AS "updated_at",
+    NULL AS "product_id",
+    NULL AS "duration",
+    NULL AS "store",
+    NULL AS "country",
+    NULL AS "paywall",
+    NULL AS "paywalls_group",
+    NULL AS "audience",
+    NULL AS "placement",
+    NULL AS "offer_category",
+    NULL AS "offer_type",
+    NULL AS "offer_id",
+    NULL AS "attribution_source",
+    NULL AS "attribution_status",
+    NULL AS "attribution_channel",
+    NULL AS "attribution_campaign",
+    NULL AS "attribution_adgroup",
+    NULL AS "attribution_adset",
+    NULL AS "attribution_creative"
+-- file 0: {{reader}}
+(SELECT n, reason, CASE WHEN reason IS NULL AND json_valid(text) THEN text END AS j FROM read_csv($path, columns = {'n': 'BIGINT', 'reason': 'VARCHAR', 'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', new_line = '\n', auto_detect = false, strict_mode = true, null_padding = false, max_line_size = 1052672))
+-- file 0: {{where}}
+
+-- file 0: {{rate}}
+CASE c.currency_code WHEN 0 THEN CAST(10000000000 AS BIGINT)  END
+-- file 0: {{currency_code}}
+CAST(CASE WHEN t.currency = $currency THEN 0  END AS SMALLINT)

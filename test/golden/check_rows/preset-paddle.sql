@@ -1,0 +1,87 @@
+-- file 0: {{keep}}
+"file_idx", "line", "line_known", "tenant_id", "customer_id", "event_time", "amount", currency_code AS currency, "r10", "transaction_id", "proceeds", "net_revenue", "refund_of", "updated_at", "product_id", "store", "country"
+-- file 0: {{line}}
+src.ltv__line
+-- file 0: {{line_known}}
+FALSE
+-- file 0: {{parse_error}}
+NULL
+-- file 0: {{columns}}
+src."ltv__customer_id" AS "customer_id",
+    src."ltv__event_time" AS "event_time",
+    src."ltv__amount" AS "amount",
+    src."ltv__transaction_id" AS "transaction_id",
+    src."ltv__currency" AS "currency",
+    NULL AS "tenant_id",
+    NULL AS "commission_percentage",
+    NULL AS "tax_percentage",
+    src."ltv__proceeds" AS "proceeds",
+    src."ltv__net_revenue" AS "net_revenue",
+    NULL AS "renewal_number",
+    NULL AS "refunded_at",
+    src."ltv__refund_of" AS "refund_of",
+    NULL AS "is_sandbox",
+    NULL AS "is_trial",
+    src."ltv__updated_at" AS "updated_at",
+    src."ltv__product_id" AS "product_id",
+    NULL AS "duration",
+    src."ltv__store" AS "store",
+    src."address_country_code" AS "country",
+    NULL AS "paywall",
+    NULL AS "paywalls_group",
+    NULL AS "audience",
+    NULL AS "placement",
+    NULL AS "offer_category",
+    NULL AS "offer_type",
+    NULL AS "offer_id",
+    NULL AS "attribution_source",
+    NULL AS "attribution_status",
+    NULL AS "attribution_channel",
+    NULL AS "attribution_campaign",
+    NULL AS "attribution_adgroup",
+    NULL AS "attribution_adset",
+    NULL AS "attribution_creative"
+-- file 0: {{reader}}
+(WITH r AS (
+  SELECT *,
+    ltv__in_action IS NOT NULL AS ltv__adjustment,
+    ltv_minor_amount(ltv__in_total, ltv__in_currency) AS ltv__total,
+    ltv_minor_amount(ltv__in_fee, ltv__in_currency) AS ltv__fee,
+    ltv_minor_amount(ltv__in_tax, ltv__in_currency) AS ltv__tax,
+    ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings
+  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(trim(src."id"), '') AS "ltv__in_id", CAST(NULL AS VARCHAR) AS "ltv__in_transaction_ref", CAST(NULL AS VARCHAR) AS "ltv__in_action", nullif(trim(src."status"), '') AS "ltv__in_status", nullif(trim(src."customer_id"), '') AS "ltv__in_customer_id", nullif(trim(src."customer_email"), '') AS "ltv__in_email", nullif(trim(src."billed_at"), '') AS "ltv__in_billed_at", nullif(trim(src."created_at"), '') AS "ltv__in_created_at", nullif(trim(src."updated_at"), '') AS "ltv__in_updated_at", nullif(trim(src."currency_code"), '') AS "ltv__in_currency", nullif(trim(src."grand_total"), '') AS "ltv__in_total", nullif(trim(src."tax"), '') AS "ltv__in_tax", nullif(trim(src."fee"), '') AS "ltv__in_fee", nullif(trim(src."earnings"), '') AS "ltv__in_earnings", nullif(trim(src."price_ids"), '') AS "ltv__in_price_ids" FROM read_csv($path, columns = {'id': 'VARCHAR', 'status': 'VARCHAR', 'invoice_number': 'VARCHAR', 'customer_id': 'VARCHAR', 'customer_email': 'VARCHAR', 'address_id': 'VARCHAR', 'address_country_code': 'VARCHAR', 'business_id': 'VARCHAR', 'business_name': 'VARCHAR', 'price_ids': 'VARCHAR', 'discount_ids': 'VARCHAR', 'subscription_id': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR', 'billed_at': 'VARCHAR', 'origin': 'VARCHAR', 'collection_mode': 'VARCHAR', 'currency_code': 'VARCHAR', 'subtotal': 'VARCHAR', 'discount': 'VARCHAR', 'tax': 'VARCHAR', 'total': 'VARCHAR', 'grand_total': 'VARCHAR', 'fee': 'VARCHAR', 'earnings': 'VARCHAR', 'credit': 'VARCHAR', 'balance': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
+),
+k AS (
+  SELECT *,
+    CASE WHEN ltv__adjustment
+      THEN lower(ltv__in_action) IN ('refund', 'chargeback') AND coalesce(lower(ltv__in_status), 'approved') = 'approved'
+      ELSE coalesce(lower(ltv__in_status) IN ('completed', 'paid'), TRUE) END AS ltv__counts
+  FROM r
+)
+SELECT *,
+  coalesce(ltv__in_customer_id, lower(ltv__in_email)) AS ltv__customer_id,
+  ltv__in_id AS ltv__transaction_id,
+  CASE WHEN ltv__adjustment THEN ltv__in_created_at ELSE coalesce(ltv__in_billed_at, ltv__in_created_at) END AS ltv__event_time,
+  ltv__in_updated_at AS ltv__updated_at,
+  CASE
+    WHEN ltv__total IS NULL THEN ltv__in_total
+    WHEN NOT ltv__counts THEN '0'
+    WHEN ltv__adjustment THEN CAST(-abs(ltv__total) AS VARCHAR)
+    ELSE CAST(ltv__total AS VARCHAR)
+  END AS ltv__amount,
+  ltv__in_currency AS ltv__currency,
+  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__fee IS NOT NULL THEN CAST(ltv__total - ltv__fee AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__earnings IS NOT NULL THEN CAST(ltv__earnings AS VARCHAR)
+    WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN CAST(ltv__total - ltv__fee - ltv__tax AS VARCHAR) END AS ltv__net_revenue,
+  CASE WHEN ltv__adjustment THEN ltv__in_transaction_ref END AS ltv__refund_of,
+  nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
+  'paddle' AS ltv__store
+FROM k
+)
+-- file 0: {{where}}
+
+-- file 0: {{rate}}
+CASE c.currency_code WHEN 0 THEN CAST(10000000000 AS BIGINT) WHEN 1 THEN ltv_rate(CAST($rate_r10_0 AS BIGINT[]), CAST($rate_first_0 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) WHEN 2 THEN ltv_rate(CAST($rate_r10_1 AS BIGINT[]), CAST($rate_first_1 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) WHEN 3 THEN ltv_rate(CAST($rate_r10_2 AS BIGINT[]), CAST($rate_first_2 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) WHEN 4 THEN ltv_rate(CAST($rate_r10_3 AS BIGINT[]), CAST($rate_first_3 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) END
+-- file 0: {{currency_code}}
+CAST(CASE WHEN t.currency = $currency THEN 0 WHEN t.currency = $rate_currency_0 THEN 1 WHEN t.currency = $rate_currency_1 THEN 2 WHEN t.currency = $rate_currency_2 THEN 3 WHEN t.currency = $rate_currency_3 THEN 4 END AS SMALLINT)

@@ -1,0 +1,108 @@
+-- file 0: {{keep}}
+"file_idx", "line", "line_known", "tenant_id", "customer_id", "event_time", "amount", currency_code AS currency, "r10", "transaction_id", "commission", "proceeds", "refund_of", "is_sandbox", "store", "country"
+-- file 0: {{line}}
+src.ltv__line
+-- file 0: {{line_known}}
+FALSE
+-- file 0: {{parse_error}}
+NULL
+-- file 0: {{columns}}
+src."ltv__customer_id" AS "customer_id",
+    src."ltv__event_time" AS "event_time",
+    src."ltv__amount" AS "amount",
+    src."ltv__transaction_id" AS "transaction_id",
+    src."ltv__currency" AS "currency",
+    NULL AS "tenant_id",
+    src."ltv__commission_percentage" AS "commission_percentage",
+    NULL AS "tax_percentage",
+    src."ltv__proceeds" AS "proceeds",
+    NULL AS "net_revenue",
+    NULL AS "renewal_number",
+    NULL AS "refunded_at",
+    src."ltv__refund_of" AS "refund_of",
+    src."ltv__is_sandbox" AS "is_sandbox",
+    NULL AS "is_trial",
+    NULL AS "updated_at",
+    NULL AS "product_id",
+    NULL AS "duration",
+    src."ltv__store" AS "store",
+    src."ltv__country" AS "country",
+    NULL AS "paywall",
+    NULL AS "paywalls_group",
+    NULL AS "audience",
+    NULL AS "placement",
+    NULL AS "offer_category",
+    NULL AS "offer_type",
+    NULL AS "offer_id",
+    NULL AS "attribution_source",
+    NULL AS "attribution_status",
+    NULL AS "attribution_channel",
+    NULL AS "attribution_campaign",
+    NULL AS "attribution_adgroup",
+    NULL AS "attribution_adset",
+    NULL AS "attribution_creative"
+-- file 0: {{reader}}
+(WITH r AS (
+  SELECT *,
+    regexp_full_match(coalesce(ltv__in_created, ''), '\d{9,11}') AS ltv__api_shape,
+    coalesce(lower(ltv__in_status) IN ('paid', 'succeeded', 'refunded', 'partially refunded', 'partially_refunded', 'disputed'), TRUE)
+      AND (ltv__in_captured IS NULL OR coalesce(ltv_bool(ltv__in_captured), TRUE)) AS ltv__paid,
+    upper(ltv__in_converted_currency) = $currency AND ltv__in_converted_amount IS NOT NULL AS ltv__converted
+  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(trim(src."id"), '') AS "ltv__in_id", nullif(trim(src."Created date (UTC)"), '') AS "ltv__in_created", nullif(trim(src."Amount"), '') AS "ltv__in_amount", nullif(trim(src."Amount Refunded"), '') AS "ltv__in_amount_refunded", CAST(NULL AS VARCHAR) AS "ltv__in_refunded_at", nullif(trim(src."Currency"), '') AS "ltv__in_currency", nullif(trim(src."Converted Amount"), '') AS "ltv__in_converted_amount", nullif(trim(src."Converted Amount Refunded"), '') AS "ltv__in_converted_amount_refunded", nullif(trim(src."Converted Currency"), '') AS "ltv__in_converted_currency", nullif(trim(src."Fee"), '') AS "ltv__in_fee", nullif(trim(src."Status"), '') AS "ltv__in_status", nullif(trim(src."Captured"), '') AS "ltv__in_captured", nullif(trim(src."Customer ID"), '') AS "ltv__in_customer", nullif(trim(src."Customer Email"), '') AS "ltv__in_email", nullif(trim(src."Card Fingerprint"), '') AS "ltv__in_fingerprint", nullif(trim(src."Mode"), '') AS "ltv__in_mode", nullif(trim(src."Card Issue Country"), '') AS "ltv__in_country", nullif(trim(src."Description"), '') AS "ltv__in_description" FROM read_csv($path, columns = {'id': 'VARCHAR', 'Description': 'VARCHAR', 'Seller Message': 'VARCHAR', 'Created date (UTC)': 'VARCHAR', 'Amount': 'VARCHAR', 'Amount Refunded': 'VARCHAR', 'Currency': 'VARCHAR', 'Converted Amount': 'VARCHAR', 'Converted Amount Refunded': 'VARCHAR', 'Fee': 'VARCHAR', 'Tax': 'VARCHAR', 'Converted Currency': 'VARCHAR', 'Status': 'VARCHAR', 'Statement Descriptor': 'VARCHAR', 'Customer ID': 'VARCHAR', 'Customer Description': 'VARCHAR', 'Customer Email': 'VARCHAR', 'Captured': 'VARCHAR', 'Card ID': 'VARCHAR', 'Card Last4': 'VARCHAR', 'Card Brand': 'VARCHAR', 'Card Funding': 'VARCHAR', 'Card Exp Month': 'VARCHAR', 'Card Exp Year': 'VARCHAR', 'Card Name': 'VARCHAR', 'Card Issue Country': 'VARCHAR', 'Card Fingerprint': 'VARCHAR', 'Invoice ID': 'VARCHAR', 'Transfer': 'VARCHAR', 'Mode': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
+),
+amounts AS (
+  SELECT *,
+    CASE WHEN ltv__api_shape THEN ltv_minor_unit(CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END)
+         ELSE CAST(1 AS DECIMAL(4, 3)) END AS ltv__unit,
+    CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END AS ltv__gross,
+    CASE
+      WHEN NOT ltv__converted THEN ltv__in_amount_refunded
+      WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
+      WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
+        * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
+    END AS ltv__refunded
+  FROM (
+    SELECT * REPLACE (
+      CASE WHEN regexp_full_match(ltv__in_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount, ',', '') ELSE ltv__in_amount END AS ltv__in_amount,
+      CASE WHEN regexp_full_match(ltv__in_amount_refunded, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount_refunded, ',', '') ELSE ltv__in_amount_refunded END AS ltv__in_amount_refunded,
+      CASE WHEN regexp_full_match(ltv__in_converted_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_converted_amount, ',', '') ELSE ltv__in_converted_amount END AS ltv__in_converted_amount)
+    FROM r
+  )
+),
+parts AS (
+  SELECT *,
+    unnest(CASE WHEN ltv__paid AND try_cast(ltv__refunded AS DECIMAL(18, 4)) > 0 THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+  FROM amounts
+)
+SELECT *,
+  coalesce(ltv__in_customer, lower(ltv__in_email), ltv__in_fingerprint) AS ltv__customer_id,
+  CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/refund' END AS ltv__transaction_id,
+  CASE
+    WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
+    WHEN regexp_matches(ltv__t, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN ltv__t
+    ELSE coalesce(strftime(try_cast(ltv__t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f') || 'Z', ltv__t)
+  END AS ltv__event_time,
+  CASE
+    WHEN try_cast(ltv__gross AS DECIMAL(18, 4)) IS NULL THEN ltv__gross
+    WHEN NOT ltv__paid THEN '0'
+    WHEN ltv__part = 'payment' THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR)
+    ELSE coalesce(CAST(-try_cast(ltv__refunded AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR), ltv__refunded)
+  END AS ltv__amount,
+  CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END AS ltv__currency,
+  CASE WHEN ltv__part = 'payment' AND ltv__paid AND ltv__converted AND NOT ltv__api_shape AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) IS NOT NULL
+    THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) - CAST(ltv__in_fee AS DECIMAL(18, 4)) AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN ltv__part = 'payment' AND ltv__paid AND NOT ltv__converted AND NOT ltv__api_shape
+         AND try_cast(ltv__in_converted_amount AS DECIMAL(18, 4)) > 0 AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) >= 0
+    THEN CAST(round(100 * CAST(ltv__in_fee AS DECIMAL(18, 4)) / CAST(ltv__in_converted_amount AS DECIMAL(18, 4)), 4) AS VARCHAR) END AS ltv__commission_percentage,
+  CASE WHEN ltv__part = 'refund' THEN ltv__in_id END AS ltv__refund_of,
+  CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
+  ltv__in_country AS ltv__country,
+  'stripe' AS ltv__store
+FROM (SELECT *, CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
+)
+-- file 0: {{where}}
+
+-- file 0: {{rate}}
+CASE c.currency_code WHEN 0 THEN CAST(10000000000 AS BIGINT) WHEN 1 THEN ltv_rate(CAST($rate_r10_0 AS BIGINT[]), CAST($rate_first_0 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) WHEN 2 THEN ltv_rate(CAST($rate_r10_1 AS BIGINT[]), CAST($rate_first_1 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) WHEN 3 THEN ltv_rate(CAST($rate_r10_2 AS BIGINT[]), CAST($rate_first_2 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) WHEN 4 THEN ltv_rate(CAST($rate_r10_3 AS BIGINT[]), CAST($rate_first_3 AS DATE), CAST(ltv_local(c.event_time) AS DATE)) END
+-- file 0: {{currency_code}}
+CAST(CASE WHEN t.currency = $currency THEN 0 WHEN t.currency = $rate_currency_0 THEN 1 WHEN t.currency = $rate_currency_1 THEN 2 WHEN t.currency = $rate_currency_2 THEN 3 WHEN t.currency = $rate_currency_3 THEN 4 END AS SMALLINT)
