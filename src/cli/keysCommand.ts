@@ -22,7 +22,7 @@ export function registerKeys(program: Command): void {
       if (!(PLANS as readonly string[]).includes(o.plan)) throw new AppError('CONFIG', `--plan must be one of ${PLANS.join(', ')}`);
       const rpm = Number(o.rpm);
       if (!Number.isInteger(rpm) || rpm < 1) throw new AppError('CONFIG', '--rpm must be a positive integer');
-      const key = addKey(o.keys, { tenants: o.tenant, plan: o.plan as Plan, requestsPerMinute: rpm, admin: o.admin, note: o.note });
+      const key = await addKey(o.keys, { tenants: o.tenant, plan: o.plan as Plan, requestsPerMinute: rpm, admin: o.admin, note: o.note });
       process.stdout.write(`${key}\n`);
       process.stderr.write(`ltv: key added to ${o.keys} (only its SHA-256 is stored; this is the only time the key is shown)\n`);
     });

@@ -2,7 +2,7 @@
 // a failed run publishes nothing), which is the first thing an operator wants to know.
 import type { SendMailOptions } from 'nodemailer';
 import { localTime } from '../report/localTime.js';
-import { escapeHtml } from './escapeHtml.js';
+import { escapeHtml } from '../format/text.js';
 import { formatSubject } from './formatSubject.js';
 
 export interface RunFailure {

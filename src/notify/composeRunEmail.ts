@@ -11,7 +11,7 @@ import { tenantDirName } from '../publish/publishRun.js';
 import { localTime } from '../report/localTime.js';
 import { reportShape } from '../report/reportShape.js';
 import { formatSubject } from './formatSubject.js';
-import { formatAmount } from './formatMoney.js';
+import { formatAmount } from '../format/money.js';
 import { headlineLtv } from './headlineLtv.js';
 import { emailMatrix, heatmapView, type HeatmapLimits } from './heatmapView.js';
 import { previousRun } from './previousRun.js';

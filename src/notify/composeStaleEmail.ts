@@ -2,7 +2,7 @@
 // failure notice. What an operator needs: which job, since when nothing was published, what is served now.
 import type { SendMailOptions } from 'nodemailer';
 import { localTime } from '../report/localTime.js';
-import { escapeHtml } from './escapeHtml.js';
+import { escapeHtml } from '../format/text.js';
 
 export interface StaleReport {
   kind: 'stale' | 'recovered';

@@ -8,7 +8,7 @@ import { createMailTransport, type MailTransport } from './createMailTransport.j
 import { FINAL_STATUSES, readRecord, writeRecord, type NotifyRecord, type SmtpErrorInfo } from './notifyRecord.js';
 import { sendWithRetry } from './sendWithRetry.js';
 import { loadSmtpSettings, redactUrl, type SmtpSettings } from './smtpSettings.js';
-import { writeAtomically } from './writeAtomically.js';
+import { writeAtomically } from '../publish/writeAtomically.js';
 
 /** Side effects of the notify step, injected (STYLE habit 7). */
 export interface NotifyEffects {

@@ -1,7 +1,7 @@
 // SPEC §9 in the run email: the predicted LTV (12 months, or the horizon when month 12 is realized) beside
 // the realized headline, with its interval and how far the backtest's predictions were off.
 import type { TenantReport } from '../ltv/model.js';
-import { formatMoney } from './formatMoney.js';
+import { formatMoney } from '../format/money.js';
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 

@@ -1,5 +1,5 @@
 // The change of a headline figure since the previous run, in words a reader scans: "▲ $2.31 (+5.2 %)".
-import { formatCount, formatMoney } from './formatMoney.js';
+import { formatCount, formatMoney } from '../format/money.js';
 
 /** null when either value is missing (a figure that did not exist before says nothing about change). */
 export function formatChange(now: number | null, before: number | null, currency: string | null): string | null {

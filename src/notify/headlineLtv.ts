@@ -2,7 +2,7 @@
 // LTV at 90 days (SPEC §4 summary); while no customer is 90 days old, at 30 days; while none is 30 days
 // old either, the latest value of the heatmap's Total row, so a young tenant still gets a number.
 import type { TenantReport } from '../ltv/model.js';
-import { periodLabel } from '../report/periodLabel.js';
+import { periodLabel } from '../format/labels.js';
 import { emailMatrix } from './heatmapView.js';
 
 export interface Headline {

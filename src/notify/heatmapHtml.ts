@@ -6,8 +6,8 @@
 import { isMarkedPartial, MOSTLY_COMPLETE } from '../report/completeness.js';
 import { HEATMAP_COLOURS } from '../report/writeMatrixSheet.js';
 import type { MatrixRow } from '../ltv/model.js';
-import { escapeHtml } from './escapeHtml.js';
-import { formatAmount, formatCount } from './formatMoney.js';
+import { escapeHtml } from '../format/text.js';
+import { formatAmount, formatCount } from '../format/money.js';
 import { cellAt, type HeatmapView } from './heatmapView.js';
 
 const FONT = 'font-family:Arial,Helvetica,sans-serif;';

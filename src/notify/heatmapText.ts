@@ -1,7 +1,7 @@
 // The heatmap for the plain-text part: fixed-width columns that line up in any mail client's monospace
 // view, and few enough of them (months 0–6 by default) to stay under ~100 characters a line.
 import { isMarkedPartial } from '../report/completeness.js';
-import { formatAmount, formatCount } from './formatMoney.js';
+import { formatAmount, formatCount } from '../format/money.js';
 import { rowLabel, shortPeriodLabel } from './heatmapHtml.js';
 import { cellAt, type HeatmapView } from './heatmapView.js';
 

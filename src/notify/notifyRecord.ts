@@ -4,7 +4,7 @@
 // process stopped; `failed` means the last attempt gave up (deadline, configuration, cancelled): both
 // are tried again by the next notify of the same key.
 import { readFile } from 'node:fs/promises';
-import { writeAtomically } from './writeAtomically.js';
+import { writeAtomically } from '../publish/writeAtomically.js';
 
 export type RecordStatus = 'sending' | 'sent' | 'rejected' | 'failed';
 

@@ -5,13 +5,12 @@
 // 400 px screen the figure cards stack two by two, the heatmap scrolls inside its own box and the chart
 // scales; the page itself never scrolls sideways (test/integration/emailBrowser.test.ts).
 import { forecastLine } from './forecastLine.js';
-import { escapeHtml } from './escapeHtml.js';
-import { formatBytes } from './formatBytes.js';
+import { escapeHtml } from '../format/text.js';
+import { formatBytes, formatCount, formatMoney } from '../format/money.js';
 import { formatChange } from './formatChange.js';
-import { formatCount, formatMoney } from './formatMoney.js';
 import { heatmapHtml, PARTIAL_NOTE } from './heatmapHtml.js';
 import { localTime } from '../report/localTime.js';
-import { periodAxisTitle } from '../report/periodLabel.js';
+import { periodAxisTitle } from '../format/labels.js';
 import type { RunEmailContent } from './RunEmailContent.js';
 
 const WIDTH = 720;

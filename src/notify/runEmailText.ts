@@ -1,11 +1,10 @@
 // The plain-text part: what a text-only client, a screen reader or a notification preview shows. It
 // reads on its own: the figures, a narrow heatmap, and where the full report is.
 import { forecastLine } from './forecastLine.js';
-import { periodAxisTitle } from '../report/periodLabel.js';
+import { periodAxisTitle } from '../format/labels.js';
 import { MOSTLY_COMPLETE } from '../report/completeness.js';
-import { formatBytes } from './formatBytes.js';
+import { formatBytes, formatCount, formatMoney } from '../format/money.js';
 import { formatChange } from './formatChange.js';
-import { formatCount, formatMoney } from './formatMoney.js';
 import { heatmapText } from './heatmapText.js';
 import type { RunEmailContent } from './RunEmailContent.js';
 import { heatmapTitle, inputLine, shownNote } from './runEmailHtml.js';

@@ -21,6 +21,7 @@ import { readJsonBody } from '../serve/readJsonBody.js';
 import type { Mount } from '../serve/Route.js';
 import { AdminAuth } from './AdminAuth.js';
 import type { RunQueue } from './runQueue.js';
+import { escapeHtml } from '../format/text.js';
 
 export const BULL_BOARD_PREFIX = '/admin/queues';
 
@@ -101,9 +102,6 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** index.ejs uses `<%= name %>` (escaped) and `<%- name %>` (raw, already JSON-escaped by bull-board) only. */
 function renderTemplate(template: string, params: Record<string, string>): string {

@@ -4,13 +4,7 @@
 // neutralised with a leading `'` (SPEC §5, OWASP); numbers stay numbers.
 import { ACCOUNTING_TYPES } from '../ltv/model.js';
 import type { AdaptyResponse } from './apiTypes.js';
-
-const FORMULA_START = /^[=+\-@\t\r\n]/;
-
-function textCell(s: string): string {
-  const safe = FORMULA_START.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
+import { csvField } from '../format/text.js';
 
 function numberCell(n: number): string {
   return Number.isFinite(n) ? String(n) : '';
@@ -28,7 +22,7 @@ export function adaptyToCsv(resp: AdaptyResponse): string {
     for (const row of resp[t].data) {
       const cells = new Array<string>(maxPeriod + 1).fill('');
       for (const v of row.values) if (v.period >= 0) cells[v.period] = numberCell(v.value);
-      lines.push([textCell(t), textCell(row.title), textCell(row.type), numberCell(row.cohort_size), ...cells].join(','));
+      lines.push([csvField(t), csvField(row.title), csvField(row.type), numberCell(row.cohort_size), ...cells].join(','));
     }
   }
   return lines.join('\r\n') + '\r\n';

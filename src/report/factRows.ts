@@ -2,7 +2,7 @@
 // file paths and segment values come from user data.
 import type ExcelJS from 'exceljs';
 import { BASE_FONT } from './baseFont.js';
-import { neutraliseText } from './neutraliseText.js';
+import { neutraliseText } from '../format/text.js';
 
 export type Fact = string | number | null;
 

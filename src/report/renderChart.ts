@@ -8,9 +8,10 @@ import { createRequire } from 'node:module';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
 import { SEGMENT_COLUMNS, type AccountingType, type Matrix, type MatrixRow, type TenantReport } from '../ltv/model.js';
 import { isMarkedPartial } from './completeness.js';
-import { currencySymbol } from './currencySymbol.js';
+import { currencySymbol } from '../format/money.js';
 import { localTime } from './localTime.js';
-import { periodAxisTitle } from './periodLabel.js';
+import { periodAxisTitle } from '../format/labels.js';
+import { escapeHtml } from '../format/text.js';
 
 export interface ChartOptions {
   /** Size in CSS pixels; the PNG is `scale` times larger. Default 960 × 540. */
@@ -199,7 +200,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     const solid = firstPartial === -1 ? cells : cells.slice(0, firstPartial);
     const dashed = firstPartial === -1 ? [] : cells.slice(Math.max(0, firstPartial - 1));
     const pts = (cs: typeof cells): string => cs.map((c) => `${fmt(x(c.period))},${fmt(y(c[accountingType]))}`).join(' ');
-    const tag = (part: string): string => `data-series="${role}" data-row="${escapeXml(s.row.title)}" data-part="${part}"`;
+    const tag = (part: string): string => `data-series="${role}" data-row="${escapeHtml(s.row.title)}" data-part="${part}"`;
     const style = `fill="none" stroke="${s.colour}" stroke-width="${s.width}" stroke-linejoin="round" stroke-linecap="round"`;
     if (s.small) {
       if (cells.length > 1) out.push(`<polyline ${tag('small')} points="${pts(cells)}" ${style} stroke-dasharray="1 4"/>`);
@@ -355,12 +356,9 @@ function text(x: number, y: number, content: string, s: TextStyle): string {
     s.anchor && s.anchor !== 'start' ? `text-anchor="${s.anchor}"` : '',
     s.transform ? `transform="${s.transform}"` : '',
   ].filter((a) => a !== '');
-  return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
+  return `<text ${attrs.join(' ')}>${escapeHtml(content)}</text>`;
 }
 
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
-}
 
 let renderer: Promise<Uint8Array[]> | undefined;
 

@@ -3,7 +3,7 @@
 // forecast cohorts. Drawn as SVG and rasterised like ltv.png (renderChart.ts: resvg-wasm, DejaVu Sans), so
 // the bytes are the same for the same report. Published as forecast.png and shown on the Forecast sheet.
 import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
-import { currencySymbol } from './currencySymbol.js';
+import { currencySymbol } from '../format/money.js';
 import { niceTicks, svgToPng } from './renderChart.js';
 
 const W = 960;

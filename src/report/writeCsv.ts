@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { TenantReport } from '../ltv/model.js';
-import { neutraliseText } from './neutraliseText.js';
+import { csvField } from '../format/text.js';
 import { TIDY_COLUMNS, tidyRows, type TidyRow } from './tidyRows.js';
 
 const EOL = '\r\n';
@@ -31,22 +31,22 @@ function* csvChunks(report: TenantReport): Generator<string> {
 function csvLine(row: TidyRow): string {
   return (
     [
-      csvText(row.tenant),
-      csvText(row.matrix),
-      csvText(row.period_type),
-      csvText(row.period_unit),
-      csvText(row.segmentation),
-      csvText(row.row_type),
-      csvText(row.row_title),
-      csvText(row.cohort_date),
-      csvText(row.segment),
+      csvField(row.tenant),
+      csvField(row.matrix),
+      csvField(row.period_type),
+      csvField(row.period_unit),
+      csvField(row.segmentation),
+      csvField(row.row_type),
+      csvField(row.row_title),
+      csvField(row.cohort_date),
+      csvField(row.segment),
       String(row.cohort_size),
       String(row.period),
-      csvText(row.accounting_type),
+      csvField(row.accounting_type),
       // Values arrive rounded to 2 decimals, so toFixed only pads ("12.3" → "12.30"), never rounds.
       row.value.toFixed(2),
       String(row.customers),
-      csvText(row.state),
+      csvField(row.state),
       String(row.complete_customers),
       row.lower === null ? '' : row.lower.toFixed(2),
       row.upper === null ? '' : row.upper.toFixed(2),
@@ -54,8 +54,3 @@ function csvLine(row: TidyRow): string {
   );
 }
 
-/** RFC 4180 §2.6–2.7: quote a field holding a comma, quote or line break, doubling inner quotes. */
-function csvText(text: string): string {
-  const safe = neutraliseText(text);
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}

@@ -5,7 +5,7 @@ import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
 import { columnLetter } from './columnLetter.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { neutraliseText } from './neutraliseText.js';
+import { neutraliseText } from '../format/text.js';
 import { TIDY_COLUMNS, TIDY_NUMBER_COLUMNS, tidyRows } from './tidyRows.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';

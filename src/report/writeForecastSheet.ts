@@ -7,7 +7,7 @@ import type { TenantReport } from '../ltv/model.js';
 import { addStreamingPicture } from './addStreamingPicture.js';
 import { BASE_FONT } from './baseFont.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { neutraliseText } from './neutraliseText.js';
+import { neutraliseText } from '../format/text.js';
 import { pngSize } from './writeSummarySheet.js';
 
 /** The style of a predicted cell (exported for the tests that read it back). */

@@ -5,10 +5,10 @@
 import type ExcelJS from 'exceljs';
 import { SEGMENT_COLUMNS, type Matrix, type TenantReport } from '../ltv/model.js';
 import { columnLetter } from './columnLetter.js';
-import { currencySymbol } from './currencySymbol.js';
+import { currencySymbol } from '../format/money.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { neutraliseText } from './neutraliseText.js';
-import { periodAxisTitle, periodLabel } from './periodLabel.js';
+import { neutraliseText } from '../format/text.js';
+import { periodAxisTitle, periodLabel } from '../format/labels.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
 import { MOSTLY_COMPLETE, isMarkedPartial, rowCompleteShare } from './completeness.js';

@@ -18,6 +18,7 @@ import { explorerText } from '../explorer/explorerAssets.js';
 import type { InlinePayload, InlinePredicted, InlineRow, InlineRun } from '../explorer/app/view.js';
 import { runsOf } from '../ltv/cellRuns.js';
 import type { Forecast, Matrix, TenantReport } from '../ltv/model.js';
+import { escapeHtml } from '../format/text.js';
 
 /** Matrices left out of the file (see above). */
 export function inlinedInReport(m: Pick<Matrix, 'period_unit' | 'segmentation'>): boolean {
@@ -46,9 +47,6 @@ function inlineForecast(f: Forecast | undefined): InlinePayload['forecast'] {
   };
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;

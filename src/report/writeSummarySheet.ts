@@ -7,7 +7,7 @@ import { addStreamingPicture } from './addStreamingPicture.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
-import { neutraliseText } from './neutraliseText.js';
+import { neutraliseText } from '../format/text.js';
 import { BASE_FONT } from './baseFont.js';
 
 /** The chart's place (zero-based D3) and displayed width: right of the headline figures, so the first

@@ -2,8 +2,8 @@
 // replaced atomically (temp file, fsync, rename) with mode 0600, so the server, which rereads it on
 // change, never sees half a file.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeAtomically } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { hashKey, keysListSchema, type KeyEntry, type Plan } from './KeyStore.js';
 import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
@@ -39,30 +39,8 @@ function readKeysFile(file: string): { keys: unknown[] } {
   return r.data;
 }
 
-export function writeFileAtomic(file: string, text: string, mode = 0o600): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-  // The rename itself is durable only once the directory is synced.
-  const dfd = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
-}
-
 /** Appends a new key to the keys file and returns the plain key (the only time it exists). */
-export function addKey(file: string, opts: AddKeyOptions): string {
+export async function addKey(file: string, opts: AddKeyOptions): Promise<string> {
   if (opts.tenants.length === 0) throw new AppError('CONFIG', 'keys add: --tenant is required');
   for (const t of opts.tenants) {
     if (!isValidTenantId(t)) throw new AppError('CONFIG', `keys add: --tenant "${t.slice(0, 60)}": a tenant id is 1 to ${TENANT_ID_MAX} characters`);
@@ -77,6 +55,6 @@ export function addKey(file: string, opts: AddKeyOptions): string {
     admin: opts.admin ?? false,
     ...(opts.note === undefined ? {} : { note: opts.note }),
   };
-  writeFileAtomic(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n');
+  await writeAtomically(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', { mode: 0o600 });
   return plain;
 }

@@ -50,7 +50,7 @@ const reports = args.filtered ?? join(dir, 'reports');
 const tenant = args.tenant as string;
 if (!args.filtered) publishFixtureRun(reports, { tenant, runId: 'bench', marker: 1 });
 const keysFile = join(dir, 'keys.json');
-const key = addKey(keysFile, { tenants: [tenant], requestsPerMinute: 1_000_000 });
+const key = await addKey(keysFile, { tenants: [tenant], requestsPerMinute: 1_000_000 });
 const port = await freePort();
 const bin = new URL('../../src/cli/bin.mjs', import.meta.url).pathname;
 const child = spawn(process.execPath, [bin, 'serve', '--reports', reports, '--keys', keysFile, '--port', String(port), '--host', '127.0.0.1'], {

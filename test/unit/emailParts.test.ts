@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { formatSubject } from '../../src/notify/formatSubject.js';
-import { formatAmount, formatMoney } from '../../src/notify/formatMoney.js';
+import { formatAmount, formatMoney } from '../../src/format/money.js';
 import { headlineLtv } from '../../src/notify/headlineLtv.js';
 import { heatColour, heatmapHtml } from '../../src/notify/heatmapHtml.js';
 import { emailMatrix, heatmapView } from '../../src/notify/heatmapView.js';

@@ -18,10 +18,10 @@ afterEach(() => {
 });
 
 describe('addKey', () => {
-  it('stores only the SHA-256, mode 0600, appending to the existing keys', () => {
+  it('stores only the SHA-256, mode 0600, appending to the existing keys', async () => {
     const file = join(tmp(), 'keys.json');
-    const k1 = addKey(file, { tenants: ['acme'] });
-    const k2 = addKey(file, { tenants: ['acme', 'beta'], plan: 'free', requestsPerMinute: 5, admin: true });
+    const k1 = await addKey(file, { tenants: ['acme'] });
+    const k2 = await addKey(file, { tenants: ['acme', 'beta'], plan: 'free', requestsPerMinute: 5, admin: true });
     expect(k1).toMatch(/^ltv_[A-Za-z0-9_-]{43}$/);
     expect(k1).not.toBe(k2);
     const text = readFileSync(file, 'utf8');
@@ -36,25 +36,25 @@ describe('addKey', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('takes any tenant id a row can carry; refuses an empty one and a broken existing file (never overwrites it)', () => {
+  it('takes any tenant id a row can carry; refuses an empty one and a broken existing file (never overwrites it)', async () => {
     const file = join(tmp(), 'keys.json');
-    expect(() => addKey(file, { tenants: [''] })).toThrow(/1 to 1024 characters/);
+    await expect(addKey(file, { tenants: [''] })).rejects.toThrow(/1 to 1024 characters/);
     const ids = ['acme corp', 'a/b', '..', '.', 'café ☕', 'x'.repeat(200)];
-    const key = addKey(file, { tenants: ids });
+    const key = await addKey(file, { tenants: ids });
     const store = new KeyStore(file, pino({ level: 'silent' }));
     store.reload();
     expect(store.authenticate(key)?.tenants).toEqual(ids);
     rmSync(file);
     writeFileSync(file, '{"keys": [');
-    expect(() => addKey(file, { tenants: ['acme'] })).toThrow(/not valid JSON/);
+    await expect(addKey(file, { tenants: ['acme'] })).rejects.toThrow(/not valid JSON/);
     expect(readFileSync(file, 'utf8')).toBe('{"keys": [');
   });
 });
 
 describe('KeyStore', () => {
-  it('authenticates by hash, keeps the last good file when the new one is bad', () => {
+  it('authenticates by hash, keeps the last good file when the new one is bad', async () => {
     const file = join(tmp(), 'keys.json');
-    const key = addKey(file, { tenants: ['acme'] });
+    const key = await addKey(file, { tenants: ['acme'] });
     const store = new KeyStore(file, pino({ level: 'silent' }));
     store.reload();
     expect(store.authenticate(key)?.tenants).toEqual(['acme']);
@@ -70,10 +70,10 @@ describe('KeyStore', () => {
 });
 
 describe('KeyStore entry by entry', () => {
-  it('skips and logs a bad entry; every other key keeps working', () => {
+  it('skips and logs a bad entry; every other key keeps working', async () => {
     const file = join(tmp(), 'keys.json');
-    const good = addKey(file, { tenants: ['acme corp'] });
-    const other = addKey(file, { tenants: ['beta'] });
+    const good = await addKey(file, { tenants: ['acme corp'] });
+    const other = await addKey(file, { tenants: ['beta'] });
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] };
     parsed.keys.splice(1, 0, { key_sha256: 'ABC', tenants: ['acme'] }, { key_sha256: hashKey('x'), tenants: [] });
     writeFileSync(file, JSON.stringify(parsed));
@@ -89,7 +89,7 @@ describe('KeyStore entry by entry', () => {
       'keys[2].tenants: Too small: expected array to have >=1 items',
     ]);
     // ltv keys add still appends to such a file, keeping the entries it has as they are.
-    const third = addKey(file, { tenants: ['gamma'] });
+    const third = await addKey(file, { tenants: ['gamma'] });
     store.reload();
     expect(store.authenticate(third)?.tenants).toEqual(['gamma']);
     expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(5);

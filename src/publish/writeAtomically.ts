@@ -1,4 +1,4 @@
-// Records and .eml files are written like a run is published (STYLE habit 8): a temporary file, fsynced,
+// The one way a single file is replaced (notify records, .eml files, the keys file): like a run is published (STYLE habit 8): a temporary file, fsynced,
 // renamed over the target, the folder fsynced. A reader (or a crashed writer's successor) sees the old
 // record or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
@@ -6,12 +6,13 @@ import { open, rename, rm } from 'node:fs/promises';
 import { makeDirs } from '../publish/makeDirs.js';
 import { basename, dirname, join } from 'node:path';
 
-export async function writeAtomically(path: string, data: string | Buffer): Promise<void> {
+/** `mode`: the new file's permissions (the keys file: 0600, its hashes are nobody else's to read). */
+export async function writeAtomically(path: string, data: string | Buffer, opts: { mode?: number } = {}): Promise<void> {
   const dir = dirname(path);
   await makeDirs(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'wx', opts.mode ?? 0o666);
     try {
       await fh.writeFile(data);
       await fh.sync();
