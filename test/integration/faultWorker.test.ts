@@ -52,10 +52,15 @@ test('SIGTERM in a long stage: the run is handed back and the worker gone within
   expect(code).toBe(0);
   // Gone within the grace period (plus a little for a loaded machine), not after a stage finished by itself.
   expect(exitMs).toBeLessThan(grace + 1_500);
-  expect(msgs(first.logs)).not.toContain('compute done');
   const aborted = first.logs.find((l) => String(l.msg).startsWith('grace period ending'));
   const handed = first.logs.find((l) => l.msg === 'shutting down: run handed back to the queue');
   expect(aborted, msgs(first.logs).join('\n')).toBeDefined();
+  // The abort stopped the stage in progress: no stage finished later than the moment of the abort. (Which
+  // stage that is depends on the machine: on idle cores compute ends within the 2 s before the abort, and
+  // render is cut; a stage that ends by itself as the abort arrives is let be.)
+  const lateStages = first.logs.filter((l) => / done$/.test(String(l.msg)) && (l.time as number) > (aborted!.time as number) + 100);
+  expect(lateStages.map((l) => l.msg)).toEqual([]);
+  expect(msgs(first.logs)).not.toContain('publish done');
   expect(handed).toBeDefined();
   // The abort reached into the stage: handed back within the part of the grace period kept for it (2 s),
   // so within the grace period (give or take a loaded machine's scheduling).
