@@ -129,6 +129,8 @@ export interface RunContext {
   enter(stage: Stage, message?: string, rows?: number): void;
   /** Ends a stage: its duration into timings, one log line. */
   leave(stage: Stage, fields?: Record<string, unknown>): void;
+  /** Throws when the run was cancelled: called between the writers of a stage that DuckDB does not run. */
+  checkCancelled(stage: Stage): void;
 }
 
 export function startRun(job: Job, effects: RunEffects): RunContext {
@@ -154,6 +156,9 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
     leave(stage, fields = {}) {
       timings[stage] = Date.now() - stageStarted;
       log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
+    },
+    checkCancelled(stage) {
+      if (effects.signal?.aborted) throw new AppError('TRANSIENT', `run cancelled during ${stage}`, { retryable: true });
     },
   };
 }
@@ -299,7 +304,7 @@ export async function runStages(
 ): Promise<RunResult> {
   const run = startRun(job, effects);
   const { asOf, reportsDir, log, timings, started } = run;
-  const { enter, leave } = run;
+  const { enter, leave, checkCancelled } = run;
   await checkReportsDir(reportsDir);
 
   // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
@@ -367,21 +372,28 @@ export async function runStages(
         await wh.run(`COPY (SELECT * EXCLUDE (attr_id) FROM customers) TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
         await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
         if (report.forecast) await writeFile(join(dir, RUN_FILES.forecast), JSON.stringify(report.forecast));
+        // Writing files is not DuckDB's work, so an abort cannot interrupt it: it is looked for between
+        // the writers instead (SIGTERM hands the run back within the grace period).
+        checkCancelled('render');
         await writeSnapshots({
           dir, matrices: comp.matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: comp.summary,
           currency: job.currency, asOf: asOf.toISOString(), asOfLocal: local,
         });
+        checkCancelled('render');
         report.duration_ms = Date.now() - started;
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
         if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
+        checkCancelled('render');
         // The chart is published beside the workbook and embedded in it (and in the email).
         const chartPng = await renderChart(report);
         await writeFile(join(dir, RUN_FILES.chart), chartPng);
         const forecastPng = report.forecast ? await renderForecastChart(report) : undefined;
         if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
+        checkCancelled('render');
         if (job.formats.includes('xlsx')) {
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
+        checkCancelled('render');
         await writeReportHtml(report, comp.matrices.values(), join(dir, RUN_FILES.report));
       }
       rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
