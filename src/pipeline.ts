@@ -1,7 +1,7 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -12,14 +12,14 @@ import { badRowShareError, badRowShareExceeded, checkRows, type CheckResult } fr
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
-import { buildFacts, dropMovements } from './ltv/buildFacts.js';
+import { buildFacts } from './ltv/buildFacts.js';
 import { forecastTenant } from './forecast/forecastTenant.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
-import { ADAPTY_SNAPSHOT_SPECS, computeTenant, setCurrentTenant } from './ltv/computeTenant.js';
-import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
-import { staleAsOfWarning } from './ltv/runWarnings.js';
+import { expandMatrices, expandRuns } from './ltv/cellRuns.js';
+import { computeRun, configuredMatrices, copyQuarantine, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
+import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
@@ -29,7 +29,6 @@ import { writeJson } from './report/writeJson.js';
 import { writeReportHtml } from './report/writeReportHtml.js';
 import { writeXlsx } from './report/writeXlsx.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
-import { loadSql, quoteLiteral } from './warehouse/loadSql.js';
 import { installMacros } from './warehouse/installMacros.js';
 import { asOfWall } from './ltv/asOfWall.js';
 import { revenuecatFiles } from './ingest/presets.js';
@@ -257,21 +256,7 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   return { files, read, check, inputs };
 }
 
-/**
- * What the render stage reads besides the warehouse's tables (customers_all, facts_all, attr_sets,
- * bad_rows, input_files; with forecasts also movements).
- */
-export interface RunFacts {
-  inputs: InputStats[];
-  stats: RunStats;
-  newestTransactionAt: string | null;
-  /** Every tenant id of the inputs (checkRows), sorted. */
-  tenants: string[];
-  /** T on the wall clock (asOfWall.ts). */
-  local: string;
-  /** Whether renewal numbers or durations are given (the forecast's model choice). */
-  subscription: boolean;
-}
+export type { RunFacts } from './ltv/computeRun.js';
 
 export async function runPipeline(job: Job, effects: RunEffects): Promise<RunResult> {
   return runStages(job, effects, async (run, rw) => {
@@ -294,8 +279,9 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 
 /**
  * A run around its data stages: `build` fills the warehouse (ingest and compute, or a sharded run's
- * merge) and leaves the compute stage open; then every tenant is computed, rendered, published and
- * emailed. On failure nothing is published and the failure notice goes out (SPEC §7).
+ * merge) and leaves the compute stage open; computeRun turns it into the run model of every tenant, and
+ * DuckDB is closed. Render, publish and notify only read the model. On failure nothing is published and
+ * the failure notice goes out (SPEC §7).
  */
 export async function runStages(
   job: Job,
@@ -303,7 +289,7 @@ export async function runStages(
   build: (run: RunContext, rw: RunWarehouse) => Promise<RunFacts>,
 ): Promise<RunResult> {
   const run = startRun(job, effects);
-  const { asOf, reportsDir, log, timings, started } = run;
+  const { asOf, reportsDir, log, timings } = run;
   const { enter, leave, checkCancelled } = run;
   await checkReportsDir(reportsDir);
 
@@ -315,72 +301,38 @@ export async function runStages(
   }
 
   const rw = await openRunWarehouse(job, log, effects.signal);
-  const { wh } = rw;
-  // Released before the notify stage too: SMTP retries may take minutes and need neither DuckDB's memory
-  // nor its temporary file.
-  const releaseWarehouse = rw.release;
+  // The tenants' data files, written by compute beside the database and moved into their runs by render.
+  const filesDir = `${rw.dbPath}.out`;
   const slots: RunSlot[] = [];
   try {
-    const { inputs, stats, newestTransactionAt, tenants: inputTenants, local, subscription } = await build(run, rw);
-    const warnings = [staleAsOfWarning(newestTransactionAt, asOf, job.matrices)].filter((w): w is RunWarning => w !== null);
-    for (const w of warnings) log.warn({ code: w.code }, w.message);
-    const tenants = [...inputTenants];
-    if (tenants.length === 0) tenants.push(job.tenant);
-    const specs = [...ADAPTY_SNAPSHOT_SPECS, ...job.matrices];
-    leave('compute', { ...stats, tenants: tenants.length });
+    const model = await computeStage(run, rw, await build(run, rw), filesDir);
+    // DuckDB is done: the model holds everything the stages below read.
+    await rw.release();
+    const emails = Boolean(job.email && effects.email !== 'off');
 
-    // render: each tenant is computed and written in turn (its per-tenant tables are reused).
     enter('render', 'writing reports');
-    const rendered: { tenant: string; slot: RunSlot; report: TenantReport; firstPaymentDates: { min: string; max: string } | null }[] = [];
-    let computeMs = 0;
-    for (const tenant of tenants) {
-      const slot = await reserveRun(reportsDir, tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
+    const rendered: Rendered[] = [];
+    for (const t of model.tenants) {
+      const slot = await reserveRun(reportsDir, t.tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
       slots.push(slot);
-      const t0 = Date.now();
-      const comp = await computeTenant(wh, tenant, local, specs);
-      computeMs += Date.now() - t0;
-      const report: TenantReport = {
-        schema_version: 1,
-        tenant,
-        run_id: slot.runId,
-        as_of: asOf.toISOString(),
-        timezone: job.timezone,
-        currency: job.currency,
-        generated_at: new Date().toISOString(),
-        duration_ms: 0,
-        inputs,
-        stats,
-        summary: comp.summary,
-        matrices: job.matrices.map((m) => comp.matrices.get(matrixId(m))!),
-        newest_transaction_at: newestTransactionAt,
-        warnings,
-      };
-      // SPEC §9: predicted LTV, from this tenant's tables (src/forecast/README.md).
-      if (job.forecast.model !== 'off') {
-        const f0 = Date.now();
-        report.forecast = await forecastTenant(wh, {
-          asOf, settings: job.forecast, monthly: comp.matrices.get('days-month-cohort')!,
-          subscription,
-        });
-        log.info({ stage: 'forecast', ms: Date.now() - f0, model: report.forecast.model, replicates: report.forecast.bootstrap.replicates }, 'forecast done');
-      }
+      const matrices = expandMatrices(t.matrices());
+      const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, matrices));
       if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
-        // attr_id is the run's own numbering: the published files carry the attributes themselves.
-        await wh.run(`COPY (${loadSql('13_published_facts')}) TO ${quoteLiteral(join(dir, RUN_FILES.facts))} (FORMAT parquet, COMPRESSION zstd)`);
-        await wh.run(`COPY (SELECT * EXCLUDE (attr_id) FROM customers) TO ${quoteLiteral(join(dir, RUN_FILES.customers))} (FORMAT parquet, COMPRESSION zstd)`);
-        await copyQuarantine(wh, tenant, join(dir, RUN_FILES.quarantine));
+        await moveFile(t.files.facts, join(dir, RUN_FILES.facts));
+        await moveFile(t.files.customers, join(dir, RUN_FILES.customers));
+        await moveFile(t.files.quarantine, join(dir, RUN_FILES.quarantine));
         if (report.forecast) await writeFile(join(dir, RUN_FILES.forecast), JSON.stringify(report.forecast));
         // Writing files is not DuckDB's work, so an abort cannot interrupt it: it is looked for between
         // the writers instead (SIGTERM hands the run back within the grace period).
         checkCancelled('render');
         await writeSnapshots({
-          dir, matrices: comp.matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: comp.summary,
-          currency: job.currency, asOf: asOf.toISOString(), asOfLocal: local,
+          dir, matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
+          currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
         });
         checkCancelled('render');
-        report.duration_ms = Date.now() - started;
+        report.duration_ms = Date.now() - run.started;
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
         if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
         checkCancelled('render');
@@ -394,15 +346,12 @@ export async function runStages(
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
         checkCancelled('render');
-        await writeReportHtml(report, comp.matrices.values(), join(dir, RUN_FILES.report));
+        await writeReportHtml(report, matrices.values(), join(dir, RUN_FILES.report));
       }
-      rendered.push({ tenant, slot, report, firstPaymentDates: comp.firstPaymentDates });
+      // Only the email reads a tenant's report again: without one, its cells are not kept for 200 tenants.
+      rendered.push({ tenant: t.tenant, slot, summary: t.summary, generatedAt: report.generated_at, firstPaymentDates: t.firstPaymentDates, ...(emails ? { report } : {}) });
     }
-    if (job.forecast.model !== 'off') await dropMovements(wh);
-    // Matrices are computed tenant by tenant inside the render loop: count them as compute, not render.
-    timings.compute = (timings.compute ?? 0) + computeMs;
-    leave('render', { tenants: tenants.length, matrices_ms: computeMs });
-    timings.render = (timings.render ?? 0) - computeMs;
+    leave('render', { tenants: rendered.length });
 
     // publish
     enter('publish', 'publishing');
@@ -415,17 +364,17 @@ export async function runStages(
           tenant: r.tenant,
           run_id: r.slot.runId,
           job: job.name,
-          as_of: asOf.toISOString(),
+          as_of: model.asOf,
           timezone: job.timezone,
           currency: job.currency,
-          generated_at: r.report.generated_at,
+          generated_at: r.generatedAt,
           idempotency_key: effects.idempotencyKey ?? null,
           first_payment_dates: r.firstPaymentDates,
-          newest_transaction_at: newestTransactionAt,
-          warnings,
-          summary: r.report.summary,
-          inputs,
-          stats: { ...stats },
+          newest_transaction_at: model.newestTransactionAt,
+          warnings: model.warnings,
+          summary: r.summary,
+          inputs: model.inputs,
+          stats: { ...model.stats },
           timings_ms: { ...timings },
           run_tenants: rendered.map((x) => x.tenant),
         },
@@ -433,25 +382,24 @@ export async function runStages(
       );
     }
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
-    await releaseWarehouse();
     const result: RunResult = {
       job: job.name,
-      asOf: asOf.toISOString(),
-      tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.report.summary })),
-      stats,
+      asOf: model.asOf,
+      tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.summary })),
+      stats: model.stats,
       timings,
-      warnings,
+      warnings: model.warnings,
     };
 
     // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in
     // <reports>/<tenant>/notify/ and returned; only a cancellation (SIGTERM) propagates, so that the
     // worker hands the run back and its next attempt, finding the run published, sends what is unsent.
-    if (job.email && effects.email !== 'off') {
+    if (emails) {
       enter('notify', 'emailing');
       result.notify = await notifyRun(result, job, {
         ...effects.mail,
         logger: log,
-        reports: new Map(rendered.map((r) => [r.tenant, r.report])),
+        reports: new Map(rendered.map((r) => [r.tenant, r.report!])),
         ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
         ...(effects.signal ? { signal: effects.signal } : {}),
       });
@@ -462,11 +410,79 @@ export async function runStages(
     return result;
   } catch (e) {
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
-    await releaseWarehouse();
+    await rw.release();
     await noticeFailure(run, e);
     throw e;
   } finally {
-    await releaseWarehouse();
+    await rw.release();
+    await rm(filesDir, { recursive: true, force: true });
+  }
+}
+
+interface Rendered {
+  tenant: string;
+  slot: RunSlot;
+  summary: Summary;
+  generatedAt: string;
+  firstPaymentDates: { min: string; max: string } | null;
+  /** Kept for the email only. */
+  report?: TenantReport;
+}
+
+/**
+ * The rest of the compute stage after `build`: every tenant's matrices, summary and files (computeRun.ts)
+ * and, when the job forecasts, their forecasts (SPEC §9); ends the stage.
+ */
+async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, filesDir: string): Promise<RunModel> {
+  const { job, log } = run;
+  const model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
+  for (const w of model.warnings) log.warn({ code: w.code }, w.message);
+  if (job.forecast.model !== 'off') {
+    for (const t of model.tenants) {
+      // The forecast's statements (17_forecast_customers.sql, 18_forecast_realized.sql) still read their
+      // tenant from table current_tenant: set just before each tenant's forecast.
+      await rw.wh.run('CREATE OR REPLACE TEMP TABLE current_tenant AS SELECT CAST($tenant AS VARCHAR) AS t', { tenant: t.tenant });
+      const f0 = Date.now();
+      t.forecast = await forecastTenant(rw.wh, {
+        asOf: run.asOf, settings: job.forecast, monthly: expandRuns(t.matrix('days-month-cohort')), subscription: model.subscription,
+      });
+      log.info({ stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, model: t.forecast.model, replicates: t.forecast.bootstrap.replicates }, 'forecast done');
+    }
+  }
+  run.leave('compute', { ...model.stats, tenants: model.tenants.length });
+  return model;
+}
+
+/** One tenant's report (SPEC §5 json): what every writer renders. */
+function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: string, matrices: TenantReport['matrices']): TenantReport {
+  const { job } = run;
+  return {
+    schema_version: 1,
+    tenant: t.tenant,
+    run_id: runId,
+    as_of: model.asOf,
+    timezone: job.timezone,
+    currency: job.currency,
+    generated_at: new Date().toISOString(),
+    duration_ms: 0,
+    inputs: model.inputs,
+    stats: model.stats,
+    summary: t.summary,
+    matrices,
+    newest_transaction_at: model.newestTransactionAt,
+    warnings: model.warnings,
+    ...(t.forecast ? { forecast: t.forecast } : {}),
+  };
+}
+
+/** Moves a file compute wrote into a run (a copy when the scratch directory is on another file system). */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    await copyFile(from, to);
+    await rm(from, { force: true });
   }
 }
 
@@ -518,9 +534,4 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
   }
   effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
   return result;
-}
-
-async function copyQuarantine(wh: Warehouse, tenant: string | null, path: string): Promise<void> {
-  await setCurrentTenant(wh, tenant);
-  await wh.run(`COPY (${loadSql('16_quarantine')}) TO ${quoteLiteral(path)} (HEADER, DELIMITER ',')`);
 }

@@ -2,7 +2,7 @@
 // period where it changes, and holds until the next change). A day-unit matrix has about twelve times
 // more cells than runs, so the endpoint writes its Adapty body straight from the runs; the run's writers
 // get the cells (expandRuns).
-import type { Cell, CellState, Matrix, MatrixRow, Segmentation } from './model.js';
+import type { Cell, CellState, Matrix, MatrixRow } from './model.js';
 
 /** The cells of periods `from`..`to` (inclusive) all hold these values. */
 export interface CellRun {
@@ -44,13 +44,13 @@ export function expandRuns(m: RunMatrix): Matrix {
 }
 
 /** Several matrices cell by cell; matrices that share their rows (computeRunMatrices) still share them. */
-export function expandMatrices(runs: ReadonlyMap<Segmentation, RunMatrix>): Map<Segmentation, Matrix> {
+export function expandMatrices<K>(runs: ReadonlyMap<K, RunMatrix>): Map<K, Matrix> {
   const expanded = new Map<RunRow[], MatrixRow[]>();
-  const out = new Map<Segmentation, Matrix>();
-  for (const [seg, m] of runs) {
+  const out = new Map<K, Matrix>();
+  for (const [key, m] of runs) {
     let rows = expanded.get(m.rows);
     if (!rows) expanded.set(m.rows, (rows = m.rows.map(expandRow)));
-    out.set(seg, { ...m, rows });
+    out.set(key, { ...m, rows });
   }
   return out;
 }

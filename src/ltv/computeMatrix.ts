@@ -69,10 +69,10 @@ function isCohortKind(kind: Segmentation): boolean {
 function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f'): string {
   const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
   const cohort = COHORT_START[unit];
-  const inner = `SELECT ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from === 'c' ? 'c' : 'f'}_day`;
+  const inner = `SELECT tenant_id, ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from === 'c' ? 'c' : 'f'}_day`;
   return from === 'c'
-    ? `SELECT '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, sum(n)::BIGINT AS n FROM (${inner}) GROUP BY cohort`
-    : `SELECT '${kind}' AS kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM (${inner}) GROUP BY cohort, j`;
+    ? `SELECT tenant_id, '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, sum(n)::BIGINT AS n FROM (${inner}) GROUP BY tenant_id, cohort`
+    : `SELECT tenant_id, '${kind}' AS kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM (${inner}) GROUP BY tenant_id, cohort, j`;
 }
 
 /** UNION ALL of the kinds' SELECTs, or a typed empty relation when no kind contributes. */
@@ -132,14 +132,14 @@ export function matrixQuery(
     unit_cohort: COHORT_START[periodUnit],
     unit_interval: UNIT_INTERVAL[periodUnit],
     cust_kinds: unionOf(cohortKinds.map((k) => kindSelect(k, periodUnit, 'c')),
-      'SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS DATE) AS cohort_end, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS BIGINT) AS n'),
+      'SELECT CAST(NULL AS VARCHAR) AS tenant_id, CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS DATE) AS cohort_end, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS BIGINT) AS n'),
     fx_kinds: unionOf(cohortKinds.map((k) => kindSelect(k, periodUnit, 'f')),
-      `SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}, CAST(NULL AS HUGEINT) AS payments`),
+      `SELECT CAST(NULL AS VARCHAR) AS tenant_id, CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}, CAST(NULL AS HUGEINT) AS payments`),
     K,
     Kc,
     max_renewal: periodType === 'renewals'
       // A cohort kind's own payments; an attribute kind's cohort is a cohort by the period unit (unit_max).
-      ? 'coalesce((SELECT max(f.j) FROM fx f WHERE f.kind = c.kind AND f.cohort = c.cohort AND f.payments > 0), (SELECT u.max_j FROM unit_max u WHERE u.cohort = c.cohort))'
+      ? 'coalesce((SELECT max(f.j) FROM fx f WHERE f.tenant_id = c.tenant_id AND f.kind = c.kind AND f.cohort = c.cohort AND f.payments > 0), (SELECT u.max_j FROM unit_max u WHERE u.tenant_id = c.tenant_id AND u.cohort = c.cohort))'
       : 'NULL',
   });
   // DuckDB refuses a bound parameter the statement does not use (renewals never reads $as_of_local).
@@ -147,26 +147,45 @@ export function matrixQuery(
   return { sql, params: used };
 }
 
-interface RunRowColumns {
-  kind: Segmentation;
-  is_total: boolean;
-  row_key: string;
-  period_from: number;
-  period_to: number;
-  customers: number | bigint;
-  revenue: number;
-  proceeds: number;
-  net_revenue: number;
-  partial: boolean;
-  complete_customers: number | bigint;
+/**
+ * 14_matrix.sql's result (or part of it) column by column: as read, or packed into typed arrays (the run
+ * model, computeRun.ts). Booleans may be 0/1, counts BIGINT.
+ */
+export interface RunColumns {
+  is_total: ArrayLike<boolean | number>;
+  row_key: ArrayLike<string>;
+  period_from: ArrayLike<number>;
+  period_to: ArrayLike<number>;
+  customers: ArrayLike<number | bigint>;
+  revenue: ArrayLike<number>;
+  proceeds: ArrayLike<number>;
+  net_revenue: ArrayLike<number>;
+  partial: ArrayLike<boolean | number>;
+  complete_customers: ArrayLike<number | bigint>;
 }
 
-/** The statement's result, column by column. */
-type RunColumns = { [K in keyof RunRowColumns]: RunRowColumns[K][] };
+/** 14_matrix.sql's result as read (Warehouse.columns). */
+export type ReadRunColumns = Record<'tenant_id' | 'kind' | 'row_key', string[]> & Record<'is_total' | 'partial', boolean[]>
+  & Record<'period_from' | 'period_to' | 'revenue' | 'proceeds' | 'net_revenue', number[]>
+  & Record<'customers' | 'complete_customers', bigint[]>;
+
+/** Where each kind's result rows lie: [start, end) (the statement orders by tenant, then kind). */
+export type KindRanges = ReadonlyMap<string, readonly [start: number, end: number]>;
+
+/** The kinds' ranges of rows [start, end) of a result ordered by kind. */
+export function kindRanges(kinds: ArrayLike<string>, start = 0, end = kinds.length): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (let i = start; i < end; i++) {
+    const range = out.get(kinds[i]!);
+    if (range) range[1] = i + 1;
+    else out.set(kinds[i]!, [i, i + 1]);
+  }
+  return out;
+}
 
 /**
  * Every matrix of one period type and unit for the given segmentations, in one statement, as runs of
- * equal cells (cellRuns.ts).
+ * equal cells (cellRuns.ts). For one tenant: the endpoint's (a published run holds one).
  */
 export async function computeRunMatrices(
   wh: Warehouse,
@@ -178,25 +197,8 @@ export async function computeRunMatrices(
 ): Promise<Map<Segmentation, RunMatrix>> {
   const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters);
   // Read by column: a day-unit matrix has tens of thousands of runs.
-  const cols = await wh.columns<RunColumns>(sql, params);
-  const byKind = new Map<Segmentation, number[]>();
-  cols.kind.forEach((kind, i) => {
-    let list = byKind.get(kind);
-    if (!list) byKind.set(kind, (list = []));
-    list.push(i);
-  });
-  const out = new Map<Segmentation, RunMatrix>();
-  // Segmentations of one kind (product and store_product_id; a time segmentation equal to the unit and
-  // none) share their rows: assembled once, and the snapshot writer serialises them once.
-  const rowsOfKind = new Map<Segmentation, RunRow[]>();
-  for (const seg of segmentations) {
-    const kind = kindOf(seg, periodUnit);
-    const spec: MatrixSpec = { period_type: periodType, period_unit: periodUnit, segmentation: seg };
-    const rows = rowsOfKind.get(kind) ?? assembleRows(spec, cols, byKind.get(kind) ?? []);
-    rowsOfKind.set(kind, rows);
-    out.set(seg, { ...spec, id: matrixId(spec), cohort_unit: cohortUnitOf(spec), rows });
-  }
-  return out;
+  const cols = await wh.columns<ReadRunColumns>(sql, params);
+  return assembleMatrices(periodType, periodUnit, segmentations, cols, kindRanges(cols.kind));
 }
 
 export async function computeRunMatrix(wh: Warehouse, spec: MatrixSpec, asOfLocal: string, filters: LtvFilters = {}): Promise<RunMatrix> {
@@ -204,11 +206,33 @@ export async function computeRunMatrix(wh: Warehouse, spec: MatrixSpec, asOfLoca
   return m.get(spec.segmentation)!;
 }
 
-function assembleRows(spec: MatrixSpec, cols: RunColumns, indexes: readonly number[]): RunRow[] {
+/** The segmentations' matrices from one tenant's result rows (`kinds`: where each kind's rows lie in `cols`). */
+export function assembleMatrices(
+  periodType: PeriodType,
+  periodUnit: PeriodUnit,
+  segmentations: readonly Segmentation[],
+  cols: RunColumns,
+  kinds: KindRanges,
+): Map<Segmentation, RunMatrix> {
+  const out = new Map<Segmentation, RunMatrix>();
+  // Segmentations of one kind (product and store_product_id; a time segmentation equal to the unit and
+  // none) share their rows: assembled once, and the snapshot writer serialises them once.
+  const rowsOfKind = new Map<Segmentation, RunRow[]>();
+  for (const seg of segmentations) {
+    const kind = kindOf(seg, periodUnit);
+    const spec: MatrixSpec = { period_type: periodType, period_unit: periodUnit, segmentation: seg };
+    const rows = rowsOfKind.get(kind) ?? assembleRows(spec, cols, kinds.get(kind) ?? [0, 0]);
+    rowsOfKind.set(kind, rows);
+    out.set(seg, { ...spec, id: matrixId(spec), cohort_unit: cohortUnitOf(spec), rows });
+  }
+  return out;
+}
+
+function assembleRows(spec: MatrixSpec, cols: RunColumns, [start, end]: readonly [number, number]): RunRow[] {
   const isCohortRows = isCohortKind(spec.segmentation);
   const byRow = new Map<string, RunRow>();
-  for (const i of indexes) {
-    const isTotal = cols.is_total[i]!;
+  for (let i = start; i < end; i++) {
+    const isTotal = Boolean(cols.is_total[i]);
     const rowKey = cols.row_key[i]!;
     const key = isTotal ? '\u0000total' : rowKey;
     let row = byRow.get(key);

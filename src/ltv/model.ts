@@ -37,6 +37,11 @@ export const SEGMENTATIONS: readonly Segmentation[] = [
   ...(Object.keys(SEGMENT_COLUMNS) as AttributeSegmentation[]),
 ];
 
+/** SPEC §5: Adapty's response for every unfiltered combination (140 files). */
+export const ADAPTY_SNAPSHOT_SPECS: readonly MatrixSpec[] = PERIOD_TYPES.flatMap((period_type) =>
+  PERIOD_UNITS.flatMap((period_unit) => SEGMENTATIONS.map((segmentation) => ({ period_type, period_unit, segmentation }))),
+);
+
 /** SPEC §4 censoring: `complete` when the whole cohort has lived through the period, else `partial`. */
 export type CellState = 'complete' | 'partial';
 

@@ -55,11 +55,12 @@ async function openRun(runDir: string): Promise<OpenRun> {
       FROM (SELECT ${dims.join(', ')} FROM ${customersFile} UNION SELECT ${dims.join(', ')} FROM ${factsFile})`);
     // Money back to HUGEINT units: the matrix statement's exact arithmetic expects them (runFiles.ts).
     // The rows keep only their tuple's number: the matrix statement reads attributes from attr_sets, and
-    // filters test the tuples, not the rows.
+    // filters test the tuples, not the rows. A published run is one tenant's: tenant_id, by which the
+    // statement groups a run's tenants, is one constant here.
     await wh.run(`CREATE TABLE facts AS
-      SELECT x.* EXCLUDE (${dims.join(', ')}) REPLACE (${MONEY_COLUMNS.map((c) => `CAST(x.${c} AS HUGEINT) AS ${c}`).join(', ')}), a.attr_id
+      SELECT '' AS tenant_id, x.* EXCLUDE (${dims.join(', ')}) REPLACE (${MONEY_COLUMNS.map((c) => `CAST(x.${c} AS HUGEINT) AS ${c}`).join(', ')}), a.attr_id
       FROM ${factsFile} x JOIN attr_sets a ON ${same}`);
-    await wh.run(`CREATE TABLE customers AS SELECT x.* EXCLUDE (${dims.join(', ')}), a.attr_id FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
+    await wh.run(`CREATE TABLE customers AS SELECT '' AS tenant_id, x.* EXCLUDE (${dims.join(', ')}), a.attr_id FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
     const asOfLocal = await asOfWall(wh, manifest.as_of);
     const lanes: Lane[] = [];
     for (let i = 0; i < LANES; i++) {

@@ -1,6 +1,6 @@
--- SPEC §3 quarantine.csv: every bad row with its source file, physical line and reason. Reads the tenant
--- from table current_tenant(t) (NULL = every tenant, for a run that failed before publishing): COPY
--- takes no bound parameters. Text is neutralised against formula injection (SPEC §5).
+-- SPEC §3 quarantine.csv: every bad row with its source file, physical line and reason. Params: $tenant
+-- (NULL = every tenant, for a run that failed before publishing). Text is neutralised against formula
+-- injection (SPEC §5).
 -- Output columns: file, line, reason, tenant_id, customer_id.
 SELECT
   ltv_safe_text(f.path) AS file,
@@ -11,5 +11,5 @@ SELECT
   ltv_safe_text(c.customer_id) AS customer_id
 FROM bad_rows c
 JOIN input_files f USING (file_idx)
-WHERE ((SELECT t FROM current_tenant) IS NULL OR c.tenant_id = (SELECT t FROM current_tenant))
+WHERE CAST($tenant AS VARCHAR) IS NULL OR c.tenant_id = CAST($tenant AS VARCHAR)
 ORDER BY c.file_idx, 2

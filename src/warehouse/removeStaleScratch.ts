@@ -1,5 +1,5 @@
-// A run's scratch database (`ltv-run-<pid>-<hex>.duckdb`, its `.wal`, its spill directory `.tmp` and the
-// splitter's clean inputs `.in`) is removed when the run ends; a process killed mid-run (SIGKILL, out of
+// A run's scratch database (`ltv-run-<pid>-<hex>.duckdb`, its `.wal`, its spill directory `.tmp`, the
+// splitter's clean inputs `.in` and the tenants' data files `.out`) is removed when the run ends; a process killed mid-run (SIGKILL, out of
 // memory) leaves them behind, gigabytes each at 10 M rows. At the start of every run and worker, the
 // leftovers of dead processes are removed: only names this program makes, only when their process is gone
 // (so workers sharing the directory never remove each other's live files).
@@ -7,7 +7,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
-const SCRATCH = /^ltv-run-(\d+)-[0-9a-f]{8}\.duckdb(\.wal|\.tmp|\.in)?$/;
+const SCRATCH = /^ltv-run-(\d+)-[0-9a-f]{8}\.duckdb(\.wal|\.tmp|\.in|\.out)?$/;
 
 /** Whether a process of this id exists on this machine (EPERM: it exists, owned by another user). */
 export function pidAlive(pid: number): boolean {

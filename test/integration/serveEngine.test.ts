@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
-import { ADAPTY_SNAPSHOT_SPECS } from '../../src/ltv/computeTenant.js';
+import { ADAPTY_SNAPSHOT_SPECS } from '../../src/ltv/model.js';
 import { adaptySnapshotPath, type Manifest } from '../../src/ltv/runFiles.js';
 import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';

@@ -1,7 +1,7 @@
--- data/facts.parquet (SPEC §5, README "Outputs and layout"): the tenant's facts (13_tenant_facts.sql) with
--- their attributes instead of the run's own attr_id, money as DECIMAL(38, 0) (runFiles.ts MONEY_COLUMNS:
--- Parquet has no 128-bit integer, and a DOUBLE would round the units). The endpoint reads it back
--- (queryRun.ts). Output: cohort_day, <dimensions>, age_class, k_day, k_month, renewal, revenue, proceeds,
+-- data/facts.parquet (SPEC §5, README "Outputs and layout"): one tenant's facts (13_facts.sql) with their
+-- attributes instead of the run's own attr_id, money as DECIMAL(38, 0) (runFiles.ts MONEY_COLUMNS: Parquet
+-- has no 128-bit integer, and a DOUBLE would round the units). The endpoint reads it back (queryRun.ts).
+-- Params: $tenant. Output: cohort_day, <dimensions>, age_class, k_day, k_month, renewal, revenue, proceeds,
 --   net_revenue, payments.
 SELECT
   f.cohort_day, a.product_id, a.duration, a.store, a.country, a.paywall, a.paywalls_group, a.audience,
@@ -12,3 +12,4 @@ SELECT
   CAST(f.net_revenue AS DECIMAL(38, 0)) AS net_revenue, f.payments
 FROM facts f
 JOIN attr_sets a USING (attr_id)
+WHERE f.tenant_id = CAST($tenant AS VARCHAR)
