@@ -259,22 +259,24 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
 export type { RunFacts } from './ltv/computeRun.js';
 
 export async function runPipeline(job: Job, effects: RunEffects): Promise<RunResult> {
-  return runStages(job, effects, async (run, rw) => {
-    const { wh } = rw;
-    const { files, read, check, inputs } = await ingestStage(run, rw);
-    // compute
-    run.enter('compute', 'computing LTV', check.rows);
-    // One tenant (the usual case): the view gives tenant_id as a constant, so the hash tables and sorts
-    // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
-    // statements ~0.5 s faster together).
-    if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
-    const local = await asOfWall(wh, run.asOf.toISOString());
-    const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, run.asOf, local, check, read.columns, revenuecatFiles(files), job.forecast.model !== 'off');
-    return {
-      inputs, stats, newestTransactionAt, tenants: check.tenants, local,
-      subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
-    };
-  });
+  return runStages(job, effects, buildRun);
+}
+
+/** Ingest, then the warehouse's tables every tenant's numbers come from (buildFacts.ts); leaves the compute stage open. */
+export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFacts> {
+  const { wh } = rw;
+  const { files, read, check, inputs } = await ingestStage(run, rw);
+  run.enter('compute', 'computing LTV', check.rows);
+  // One tenant (the usual case): the view gives tenant_id as a constant, so the hash tables and sorts
+  // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
+  // statements ~0.5 s faster together).
+  if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
+  const local = await asOfWall(wh, run.asOf.toISOString());
+  const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, run.asOf, local, check, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
+  return {
+    inputs, stats, newestTransactionAt, tenants: check.tenants, local,
+    subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
+  };
 }
 
 /**
