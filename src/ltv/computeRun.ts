@@ -8,7 +8,7 @@ import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix } from './cellRuns.js';
 import {
-  assembleMatrices, kindRanges, matrixQuery, type KindRanges, type ReadRunColumns, type RunColumns,
+  assembleMatrices, matrixQuery, type KindRanges, type ReadRunColumns, type RunColumns,
 } from './computeMatrix.js';
 import {
   ADAPTY_SNAPSHOT_SPECS, matrixId,
@@ -82,46 +82,83 @@ export interface ComputeOptions {
 
 /**
  * One statement's result (every tenant's matrices of one period type and unit) packed by column into
- * typed arrays: ~50 bytes a run instead of an object of ~200 (200 tenants hold about a million runs).
+ * typed arrays as it streams in: ~50 bytes a run instead of an object of ~200 (200 small tenants have
+ * about 2.7 million runs), and never the whole result as JS values at once.
  */
 class PackedGroup {
-  private readonly cols: RunColumns;
+  private cols: RunColumns | undefined;
   /** Per tenant, where each kind's runs lie. */
   private readonly tenants = new Map<string, KindRanges>();
 
-  constructor(
+  private constructor(
     readonly periodType: PeriodType,
     readonly periodUnit: PeriodUnit,
     readonly segmentations: readonly Segmentation[],
-    read: ReadRunColumns,
-  ) {
+  ) {}
+
+  static async read(wh: Warehouse, periodType: PeriodType, periodUnit: PeriodUnit, segmentations: readonly Segmentation[], asOfLocal: string): Promise<PackedGroup> {
+    const group = new PackedGroup(periodType, periodUnit, segmentations);
+    const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal);
+    const parts: { [K in Exclude<keyof RunColumns, 'row_key'>]: (Uint8Array | Int32Array | Float64Array)[] } = {
+      is_total: [], period_from: [], period_to: [], customers: [], revenue: [], proceeds: [], net_revenue: [], partial: [], complete_customers: [],
+    };
+    const rowKeys: string[] = [];
     // Row titles repeat run after run (a cohort date, a country): one string each.
     const titles = new Map<string, string>();
-    this.cols = {
-      is_total: Uint8Array.from(read.is_total, Number),
-      row_key: read.row_key.map((k) => titles.get(k) ?? (titles.set(k, k), k)),
-      period_from: Int32Array.from(read.period_from),
-      period_to: Int32Array.from(read.period_to),
-      customers: Float64Array.from(read.customers, Number),
-      revenue: Float64Array.from(read.revenue),
-      proceeds: Float64Array.from(read.proceeds),
-      net_revenue: Float64Array.from(read.net_revenue),
-      partial: Uint8Array.from(read.partial, Number),
-      complete_customers: Float64Array.from(read.complete_customers, Number),
-    };
-    // The statement orders by tenant: each tenant's runs are one stretch.
-    const ids = read.tenant_id;
-    for (let start = 0; start < ids.length;) {
-      let end = start + 1;
-      while (end < ids.length && ids[end] === ids[start]) end++;
-      this.tenants.set(ids[start]!, kindRanges(read.kind, start, end));
-      start = end;
+    let tenant: string | undefined;
+    let kinds = new Map<string, [number, number]>();
+    let n = 0;
+    for await (const c of wh.chunks<ReadRunColumns>(sql, params)) {
+      parts.is_total.push(Uint8Array.from(c.is_total, Number));
+      parts.period_from.push(Int32Array.from(c.period_from));
+      parts.period_to.push(Int32Array.from(c.period_to));
+      parts.customers.push(Float64Array.from(c.customers, Number));
+      parts.revenue.push(Float64Array.from(c.revenue));
+      parts.proceeds.push(Float64Array.from(c.proceeds));
+      parts.net_revenue.push(Float64Array.from(c.net_revenue));
+      parts.partial.push(Uint8Array.from(c.partial, Number));
+      parts.complete_customers.push(Float64Array.from(c.complete_customers, Number));
+      for (let i = 0; i < c.row_key.length; i++, n++) {
+        const key = c.row_key[i]!;
+        rowKeys.push(titles.get(key) ?? (titles.set(key, key), key));
+        // The statement orders by tenant, then kind: each is one stretch of runs.
+        if (c.tenant_id[i] !== tenant) {
+          tenant = c.tenant_id[i]!;
+          group.tenants.set(tenant, (kinds = new Map()));
+        }
+        const range = kinds.get(c.kind[i]!);
+        if (range) range[1] = n + 1;
+        else kinds.set(c.kind[i]!, [n, n + 1]);
+      }
     }
+    group.cols = {
+      is_total: concat(Uint8Array, parts.is_total, n),
+      row_key: rowKeys,
+      period_from: concat(Int32Array, parts.period_from, n),
+      period_to: concat(Int32Array, parts.period_to, n),
+      customers: concat(Float64Array, parts.customers, n),
+      revenue: concat(Float64Array, parts.revenue, n),
+      proceeds: concat(Float64Array, parts.proceeds, n),
+      net_revenue: concat(Float64Array, parts.net_revenue, n),
+      partial: concat(Uint8Array, parts.partial, n),
+      complete_customers: concat(Float64Array, parts.complete_customers, n),
+    };
+    return group;
   }
 
   matrices(tenant: string, segmentations = this.segmentations): Map<Segmentation, RunMatrix> {
-    return assembleMatrices(this.periodType, this.periodUnit, segmentations, this.cols, this.tenants.get(tenant) ?? new Map());
+    return assembleMatrices(this.periodType, this.periodUnit, segmentations, this.cols!, this.tenants.get(tenant) ?? new Map());
   }
+}
+
+function concat<A extends Uint8Array | Int32Array | Float64Array>(make: new (n: number) => A, parts: readonly ArrayLike<number>[], n: number): A {
+  const out = new make(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** The matrix specs by statement: one per period type and unit computes all of its segmentations. */
@@ -147,10 +184,7 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
   await wh.run(loadSql('12_customers'));
   await wh.run(loadSql('13_facts'));
   const groups: PackedGroup[] = [];
-  for (const g of groupSpecs([...ADAPTY_SNAPSHOT_SPECS, ...o.matrices])) {
-    const { sql, params } = matrixQuery(g.type, g.unit, g.segs, facts.local);
-    groups.push(new PackedGroup(g.type, g.unit, g.segs, await wh.columns<ReadRunColumns>(sql, params)));
-  }
+  for (const g of groupSpecs([...ADAPTY_SNAPSHOT_SPECS, ...o.matrices])) groups.push(await PackedGroup.read(wh, g.type, g.unit, g.segs, facts.local));
   const summaries = new Map((await wh.all<SummaryRow>(loadSql('15_summary'))).map((s) => [s.tenant_id, s]));
 
   const tenants: TenantModel[] = [];

@@ -89,6 +89,18 @@ export class Warehouse {
   }
 
   /**
+   * The result chunk by chunk (DuckDB's vectors of ~2,048 rows), each as columns of plain values (BIGINT →
+   * bigint): a large result is held whole neither by DuckDB nor as JS arrays.
+   */
+  async *chunks<T extends Record<string, unknown[]>>(sql: string, params?: Params): AsyncGenerator<T> {
+    const result = await this.timed(sql, () => this.connection.stream(sql, params as never));
+    const names = result.columnNames();
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      yield chunk.getColumnsObject(names) as unknown as T;
+    }
+  }
+
+  /**
    * Statements prepared once and rerun with new parameters (`columns` only), the most recently used
    * STATEMENT_CACHE kept: for a server that runs the same few statements again and again, binding and
    * planning a long statement is a good part of its time. Off by default; the caller must not run two
