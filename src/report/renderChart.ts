@@ -12,6 +12,7 @@ import { currencySymbol } from '../format/money.js';
 import { localTime } from './localTime.js';
 import { periodAxisTitle } from '../format/labels.js';
 import { escapeHtml } from '../format/text.js';
+import { encodePalettePng } from './encodePalettePng.js';
 
 export interface ChartOptions {
   /** Size in CSS pixels; the PNG is `scale` times larger. Default 960 × 540. */
@@ -57,7 +58,7 @@ export async function svgToPng(svg: string, scale: number): Promise<Buffer> {
   try {
     const image = resvg.render();
     try {
-      return Buffer.from(image.asPng());
+      return encodePalettePng(image.pixels, image.width, image.height);
     } finally {
       image.free();
     }
