@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
+import { settlePendingWrites } from '../report/pendingWrites.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
 import { makeDirs } from './makeDirs.js';
 
@@ -155,13 +156,17 @@ async function readManifest(dir: string): Promise<Manifest | null> {
   }
 }
 
-/** Checksums every file, writes manifest.json last, fsyncs, renames into place and switches `latest`. */
+/**
+ * Waits for the writes still going on in the background (pendingWrites.ts), checksums every file, writes
+ * manifest.json last, fsyncs, renames into place and switches `latest`.
+ */
 export async function commitRun(
   slot: RunSlot,
   manifest: Omit<Manifest, 'files'>,
   retention: number,
 ): Promise<void> {
   if (!slot.alreadyPublished) {
+    await settlePendingWrites(slot.stagingDir);
     await rm(join(slot.stagingDir, '.owner'), { force: true });
     const files: Record<string, ManifestFile> = {};
     // Identical snapshots are hard links to one file (writeSnapshots.ts): read and fsync each inode once.
@@ -193,6 +198,8 @@ export async function commitRun(
 }
 
 export async function abandonRun(slot: RunSlot): Promise<void> {
+  // A background write would otherwise recreate files in the removed directory.
+  await settlePendingWrites(slot.stagingDir).catch(() => undefined);
   if (!slot.alreadyPublished) await rm(slot.stagingDir, { recursive: true, force: true });
   LIVE_STAGING.delete(slot.stagingDir);
 }
