@@ -362,6 +362,18 @@ function text(x: number, y: number, content: string, s: TextStyle): string {
 
 
 let renderer: Promise<Uint8Array[]> | undefined;
+let warmed: Promise<void> | undefined;
+
+/**
+ * Called at a run's start: compiles the wasm, reads the fonts and rasterises a line of text while DuckDB
+ * computes (the first chart otherwise waits ~0.3 s for them: the fonts are parsed, the code tiered up).
+ * A failure here is left to the chart itself to report.
+ */
+export function warmUpRenderer(): void {
+  warmed ??= loadRenderer()
+    .then(() => svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="40" height="12"><text x="0" y="10" font-size="10">0 €</text></svg>`, 1))
+    .then(() => undefined, () => undefined);
+}
 
 /** The wasm module may be initialised only once per process; fonts are read once with it. */
 export function loadRenderer(): Promise<Uint8Array[]> {
