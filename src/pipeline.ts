@@ -22,7 +22,8 @@ import { matrixId, type InputStats, type RunStats, type RunWarning, type Summary
 import { staleAsOfWarning } from './ltv/runWarnings.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
-import { renderChart, warmUpRenderer } from './report/renderChart.js';
+import { renderChart } from './report/renderChart.js';
+import { warmUpWriters } from './report/warmUpWriters.js';
 import { renderForecastChart } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
@@ -306,7 +307,7 @@ export async function runStages(
   const { asOf, reportsDir, log, timings, started } = run;
   const { enter, leave, checkCancelled } = run;
   await checkReportsDir(reportsDir);
-  warmUpRenderer();
+  warmUpWriters();
 
   // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
   // straight to what is left: nothing is computed again.

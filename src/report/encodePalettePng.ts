@@ -59,8 +59,10 @@ export function encodePalettePng(rgba: Uint8Array, width: number, height: number
     counts.set(key, (counts.get(key) ?? 0) + i - start);
   }
   // Ties: the smaller key, so the palette never depends on the Map's insertion order.
-  const palette = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, MAX_COLOURS).map(([key]) => rgbOf(key));
-  const index = new Map<number, number>([...counts.keys()].map((key) => [key, nearest(palette, rgbOf(key))]));
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const palette = ranked.slice(0, MAX_COLOURS).map(([key]) => rgbOf(key));
+  const index = new Map<number, number>(ranked.slice(0, MAX_COLOURS).map(([key], i) => [key, i]));
+  for (const [key] of ranked.slice(MAX_COLOURS)) index.set(key, nearest(palette, rgbOf(key)));
   // Each scanline: filter type 0 (none), then one palette index per pixel (filters rarely help palettes).
   const raw = Buffer.alloc(height * (width + 1));
   for (let y = 0; y < height; y++) {

@@ -7,7 +7,7 @@
 // cell in the next column). The addresses were 4 of the example Data sheet's 12 MB of XML and, being all
 // different, most of its compressed size (xlsx 1.76 → 0.6 MB), and the text is made in a fraction of
 // exceljs's time.
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
 import { columnLetter } from './columnLetter.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
@@ -69,7 +69,8 @@ export async function writeDataSheets(
     return s;
   };
 
-  const xml = new DataRowXml(workbook, styles);
+  const { default: excel } = await import('exceljs');
+  const xml = new DataRowXml(workbook, styles, excel.ValueType);
   sheet = open();
   let pending: string[] = [];
   const flush = (): void => {
@@ -115,11 +116,11 @@ class DataRowXml {
   private readonly styleAttrs: string[];
   private readonly letters = TIDY_COLUMNS.map((_, i) => columnLetter(i + 1));
 
-  constructor(workbook: ExcelJS.stream.xlsx.WorkbookWriter, styles: Partial<ExcelJS.Style>[]) {
+  constructor(workbook: ExcelJS.stream.xlsx.WorkbookWriter, styles: Partial<ExcelJS.Style>[], valueType: typeof ExcelJS.ValueType) {
     const internals = workbook as unknown as WorkbookInternals;
     this.strings = internals.sharedStrings;
     this.styleAttrs = TIDY_COLUMNS.map((c, i) => {
-      const id = internals.styles.addStyleModel(styles[i]!, TIDY_NUMBER_COLUMNS.has(c) ? ExcelJS.ValueType.Number : ExcelJS.ValueType.String);
+      const id = internals.styles.addStyleModel(styles[i]!, TIDY_NUMBER_COLUMNS.has(c) ? valueType.Number : valueType.String);
       return id ? ` s="${id}"` : '';
     });
   }
