@@ -23,6 +23,7 @@ import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning,
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { renderChart } from './report/renderChart.js';
+import { warmUpWriters } from './report/warmUpWriters.js';
 import { renderForecastChart } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
@@ -294,6 +295,7 @@ export async function runStages(
   const { asOf, reportsDir, log, timings } = run;
   const { enter, leave, checkCancelled } = run;
   await checkReportsDir(reportsDir);
+  warmUpWriters();
 
   // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
   // straight to what is left: nothing is computed again.

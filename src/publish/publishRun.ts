@@ -3,11 +3,12 @@
 // unlink-then-link. Readers see the old run or the new one; a crash at any point leaves the old one served.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
+import { settlePendingWrites } from '../report/pendingWrites.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
 import { makeDirs } from './makeDirs.js';
 
@@ -155,28 +156,36 @@ async function readManifest(dir: string): Promise<Manifest | null> {
   }
 }
 
-/** Checksums every file, writes manifest.json last, fsyncs, renames into place and switches `latest`. */
+/**
+ * Waits for the writes still going on in the background (pendingWrites.ts), checksums every file (a file
+ * identical to the previous run's becomes a hard link to it), writes manifest.json last, fsyncs, renames
+ * into place and switches `latest`.
+ */
 export async function commitRun(
   slot: RunSlot,
   manifest: Omit<Manifest, 'files'>,
   retention: number,
 ): Promise<void> {
   if (!slot.alreadyPublished) {
+    await settlePendingWrites(slot.stagingDir);
     await rm(join(slot.stagingDir, '.owner'), { force: true });
     const files: Record<string, ManifestFile> = {};
+    const previous = await previousRun(slot.tenantDir);
     // Identical snapshots are hard links to one file (writeSnapshots.ts): read and fsync each inode once.
-    const byInode = new Map<number, ManifestFile>();
+    const byInode = new Map<number, { file: ManifestFile; reused: string | null }>();
     for (const path of await listFiles(slot.stagingDir)) {
       const rel = relative(slot.stagingDir, path).split('\\').join('/');
       const { ino } = await stat(path);
-      const seen = byInode.get(ino);
-      if (seen) {
-        files[rel] = seen;
-        continue;
+      let seen = byInode.get(ino);
+      if (!seen) {
+        const file = await checksum(path);
+        const reused = previous ? await sameFileIn(previous, rel, file) : null;
+        seen = { file, reused };
+        byInode.set(ino, seen);
+        if (!reused) await fsyncPath(path);
       }
-      files[rel] = await checksum(path);
-      byInode.set(ino, files[rel]);
-      await fsyncPath(path);
+      files[rel] = seen.file;
+      if (seen.reused) await linkOver(seen.reused, path);
     }
     const full: Manifest = { ...manifest, files };
     const manifestPath = join(slot.stagingDir, RUN_FILES.manifest);
@@ -192,7 +201,44 @@ export async function commitRun(
   await applyRetention(slot.tenantDir, retention);
 }
 
+/** The run `latest` points to, with its manifest; null when there is none (the tenant's first run). */
+async function previousRun(tenantDir: string): Promise<{ dir: string; manifest: Manifest } | null> {
+  const target = await readlink(join(tenantDir, 'latest')).catch(() => null);
+  if (target === null) return null;
+  const dir = join(tenantDir, target);
+  const manifest = await readManifest(dir);
+  return manifest ? { dir, manifest } : null;
+}
+
+/**
+ * The previous run's file at `rel` when it holds the same bytes (by its manifest, then by its own
+ * checksum: a run is never changed after publishing, but a file the manifest vouches for is read before
+ * it is shared). A run over unchanged data then costs only the files that really changed (timestamps:
+ * ltv.json, the workbook, report.html); 30 kept runs share the rest.
+ */
+async function sameFileIn(previous: { dir: string; manifest: Manifest }, rel: string, file: ManifestFile): Promise<string | null> {
+  const listed = previous.manifest.files[rel];
+  if (!listed || listed.sha256 !== file.sha256 || listed.bytes !== file.bytes) return null;
+  const path = join(previous.dir, ...rel.split('/'));
+  const actual = await checksum(path).catch(() => null);
+  return actual?.sha256 === file.sha256 && actual.bytes === file.bytes ? path : null;
+}
+
+/** Replaces `path` by a hard link to `target` (a new name renamed over it); keeps `path` when the file
+ *  system refuses links (EXDEV, EPERM, EMLINK): sharing is a saving, never a condition of publishing. */
+async function linkOver(target: string, path: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.link`;
+  try {
+    await link(target, tmp);
+    await rename(tmp, path);
+  } catch {
+    await rm(tmp, { force: true });
+  }
+}
+
 export async function abandonRun(slot: RunSlot): Promise<void> {
+  // A background write would otherwise recreate files in the removed directory.
+  await settlePendingWrites(slot.stagingDir).catch(() => undefined);
   if (!slot.alreadyPublished) await rm(slot.stagingDir, { recursive: true, force: true });
   LIVE_STAGING.delete(slot.stagingDir);
 }

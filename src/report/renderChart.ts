@@ -12,6 +12,7 @@ import { currencySymbol } from '../format/money.js';
 import { localTime } from './localTime.js';
 import { periodAxisTitle } from '../format/labels.js';
 import { escapeHtml } from '../format/text.js';
+import { encodePalettePng } from './encodePalettePng.js';
 
 export interface ChartOptions {
   /** Size in CSS pixels; the PNG is `scale` times larger. Default 960 × 540. */
@@ -57,7 +58,7 @@ export async function svgToPng(svg: string, scale: number): Promise<Buffer> {
   try {
     const image = resvg.render();
     try {
-      return Buffer.from(image.asPng());
+      return encodePalettePng(image.pixels, image.width, image.height);
     } finally {
       image.free();
     }
@@ -361,6 +362,18 @@ function text(x: number, y: number, content: string, s: TextStyle): string {
 
 
 let renderer: Promise<Uint8Array[]> | undefined;
+let warmed: Promise<void> | undefined;
+
+/**
+ * Called at a run's start: compiles the wasm, reads the fonts and rasterises a line of text while DuckDB
+ * computes (the first chart otherwise waits ~0.3 s for them: the fonts are parsed, the code tiered up).
+ * A failure here is left to the chart itself to report.
+ */
+export function warmUpRenderer(): void {
+  warmed ??= loadRenderer()
+    .then(() => svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="40" height="12"><text x="0" y="10" font-size="10">0 €</text></svg>`, 1))
+    .then(() => undefined, () => undefined);
+}
 
 /** The wasm module may be initialised only once per process; fonts are read once with it. */
 export function loadRenderer(): Promise<Uint8Array[]> {

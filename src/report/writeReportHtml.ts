@@ -7,7 +7,7 @@
 // combinations and the job's matrices) except those by day (period unit `day`, or day cohorts), which
 // reach hundreds of thousands of cells on two years of data and cannot be read as a table anyway; they
 // are served by `ltv serve` and are in ltv.csv/xlsx. Each matrix is stored as runs of equal cells
-// (cellRuns.ts), and the whole set as gzip in base64 (the browser inflates it with DecompressionStream):
+// (cellRuns.ts), matrices with the same rows once (view.ts InlinePayload), and the whole set as gzip in base64 (the browser inflates it with DecompressionStream):
 // a few hundred kB for a run of a million transactions. With them, the run's predicted cells (ltv.json's
 // `forecast`, SPEC §9) and the brief of its forecast.
 import { createHash } from 'node:crypto';
@@ -56,9 +56,18 @@ function sha256(text: string): string {
 export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'timezone' | 'currency' | 'summary' | 'forecast'>, matrices: Iterable<Matrix>): string {
   const inlined: InlinePayload['matrices'] = {};
   const omitted: string[] = [];
+  // The rows' text → the first matrix id holding them.
+  const stored = new Map<string, string>();
   for (const m of matrices) {
-    if (inlinedInReport(m)) inlined[m.id] = inlineRows(m);
-    else omitted.push(m.id);
+    if (!inlinedInReport(m)) {
+      omitted.push(m.id);
+      continue;
+    }
+    const rows = inlineRows(m);
+    const text = JSON.stringify(rows);
+    const first = stored.get(text);
+    if (first === undefined) stored.set(text, m.id);
+    inlined[m.id] = first ?? rows;
   }
   const data = {
     tenant: report.tenant,

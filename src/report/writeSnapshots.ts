@@ -4,6 +4,8 @@
 // (a hard link is an ordinary file to every reader: a static server serves each name, the endpoint's
 // "must resolve inside the run" rule holds, and `du` counts the bytes once). Every combination is stored,
 // the day-unit ones too: the §5 layout is a contract that any static server must be able to serve.
+// The bodies are made here; their compression and writing go on in the background (pendingWrites.ts)
+// while the other writers run, and publishing waits for them.
 import { createHash } from 'node:crypto';
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,8 +18,12 @@ import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from './apiTypes.js';
 import { adaptyJson } from './toAdapty.js';
 import { runsOf } from '../ltv/cellRuns.js';
 import { GRANULARITY_MATRIX, toZenovayResponse } from './toZenovay.js';
+import { addPendingWrite } from './pendingWrites.js';
 
 const gzipAsync = promisify(gzip);
+/** Measured on the example's 98 distinct bodies (34.6 MB): level 5 gives 3.08 MB in 0.32 s, the default 6
+ *  3.05 MB in 0.60 s, 7 3.00 MB in 0.9–1.1 s, 4 3.57 MB. */
+const GZIP_LEVEL = 5;
 
 export interface SnapshotInput {
   dir: string;
@@ -29,7 +35,10 @@ export interface SnapshotInput {
   asOfLocal: string;
 }
 
-/** Writes the snapshots; returns how many names were published (files and hard links). */
+/**
+ * Makes the snapshot bodies and starts writing them; returns how many names will be published (files and
+ * hard links). The writes finish in the background: settlePendingWrites(dir) waits for them.
+ */
 export async function writeSnapshots(input: SnapshotInput): Promise<number> {
   await mkdir(join(input.dir, 'api', 'zenovay'), { recursive: true });
   await mkdir(join(input.dir, 'api', 'adapty'), { recursive: true });
@@ -45,7 +54,7 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
       return;
     }
     // zlib's gzip header carries no time or name, so the same body always gives the same file.
-    const written = gzipAsync(body).then((gz) => writeFile(path, gz)).then(() => path);
+    const written = gzipAsync(body, { level: GZIP_LEVEL }).then((gz) => writeFile(path, gz)).then(() => path);
     stored.set(sha, written);
     writes.push(written.then(() => undefined));
   };
@@ -66,6 +75,6 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
     if (body === undefined) bodies.set(matrix.rows, (body = adaptyJson(runsOf(matrix), input.currency)));
     store(adaptySnapshotPath(spec), body);
   }
-  await Promise.all(writes);
+  addPendingWrite(input.dir, Promise.all(writes));
   return writes.length;
 }

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { readSnapshot } from '../helpers/runFixture.js';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdaptyResponse } from '../../src/report/apiTypes.js';
@@ -313,6 +314,15 @@ describe('report.html', () => {
     const byProduct = JSON.parse(await readSnapshot(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-product.json'))) as AdaptyResponse;
     expect(await read()).toEqual(adaptyGrid(byProduct, 'proceeds'));
     expect(await p.$$eval('table.heatmap th', (ths, x) => ths.some((th) => th.textContent === x), XSS)).toBe(true);
+    // Matrices with the same rows are stored once (the file says which one holds them), and shown all the same.
+    const block = JSON.parse((await readFile(file, 'utf8')).match(/<script type="application\/json" id="ltv-data">(.*?)<\/script>/s)![1]!) as { matrices_gz: string };
+    const payload = JSON.parse(gunzipSync(Buffer.from(block.matrices_gz, 'base64')).toString('utf8')) as { matrices: Record<string, unknown> };
+    expect(payload.matrices['days-month-store_product_id']).toBe('days-month-product');
+    expect(payload.matrices['days-month-month']).toBe('days-month-cohort');
+    await p.selectOption('#ctl-segmentation', 'store_product_id');
+    await p.waitForSelector('.report[data-loaded="days-month-store_product_id"]');
+    const byStoreProduct = JSON.parse(await readSnapshot(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-store_product_id.json'))) as AdaptyResponse;
+    expect(await read()).toEqual(adaptyGrid(byStoreProduct, 'proceeds'));
     expect(await p.$$eval('img', (i) => i.length)).toBe(0);
     expect(seen).toEqual([`file://${file}`]);
     expect(errors).toEqual([]);

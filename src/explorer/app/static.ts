@@ -5,7 +5,7 @@
 import { matrixId, SEGMENTATIONS, type Summary } from '../../ltv/model.js';
 import { h } from './dom.js';
 import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, readChoice, renderHeadline, renderMatrix, type Choice } from './report.js';
-import { viewFromInline, type InlinePayload } from './view.js';
+import { inlineRowsOf, viewFromInline, type InlinePayload } from './view.js';
 
 /** The JSON block report.html carries (writeReportHtml.ts). */
 export interface InlineReport {
@@ -43,7 +43,7 @@ export async function startStatic(host: HTMLElement, block: HTMLElement): Promis
   parts.extraControls.append(h('p', { class: 'note' }, `A static copy of the report: date range and filters need the explorer of \`ltv serve\`. ${data.omitted.reason}`));
   const draw = (): void => {
     const id = matrixId(choice);
-    const rows = matrices[id];
+    const rows = inlineRowsOf(matrices, id);
     if (!rows) {
       parts.status.textContent = omitted.has(id) ? `${id} is not in this file: ${data.omitted.reason}` : `${id} is not in this file.`;
       return;

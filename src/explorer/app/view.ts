@@ -94,9 +94,20 @@ export type InlinePredicted = [number, number, number, number, number, number, n
 
 /** What matrices_gz holds. */
 export interface InlinePayload {
-  matrices: Record<string, InlineRow[]>;
+  /**
+   * By matrix id: its rows, or the id of the matrix whose rows are the same (stored once: product and
+   * store_product_id, week and cohort segmentations by week, … are equal, half of the example's matrices).
+   */
+  matrices: Record<string, InlineRow[] | string>;
   /** The run's forecast (ltv.json): its brief and the predicted cells of its matrix's rows, by title; null without one. */
   forecast: { brief: ForecastBrief; rows: [string, InlinePredicted[]][] } | null;
+}
+
+/** A matrix's rows from the payload, following a reference to the matrix that holds them. */
+export function inlineRowsOf(matrices: InlinePayload['matrices'], id: string): InlineRow[] | undefined {
+  const stored = matrices[id];
+  const rows = typeof stored === 'string' ? matrices[stored] : stored;
+  return typeof rows === 'string' ? undefined : rows;
 }
 
 const MARKS: readonly CellMark[] = ['complete', 'partial'];

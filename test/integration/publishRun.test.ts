@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/ltv/runFiles.js';
+import { abandonRun, commitRun, reserveRun } from '../../src/publish/publishRun.js';
+import { addPendingWrite } from '../../src/report/pendingWrites.js';
+import { csv, makeFixture, runJob } from '../helpers/runFixture.js';
+
+const AS_OF = new Date('2026-03-16T15:00:00Z');
+
+function manifestOf(tenant: string, runId: string): Omit<Manifest, 'files'> {
+  return {
+    schema_version: 1, tenant, run_id: runId, job: 'test', as_of: AS_OF.toISOString(), timezone: 'UTC', currency: 'USD',
+    generated_at: AS_OF.toISOString(), idempotency_key: null, first_payment_dates: null, inputs: [], stats: {}, timings_ms: {},
+  };
+}
+
+/** A write that lands `ms` later, as a background gzip does. */
+async function lateWrite(path: string, text: string, ms: number): Promise<void> {
+  await sleep(ms);
+  await writeFile(path, text);
+}
+
+let reports: string;
+beforeEach(async () => {
+  reports = await mkdtemp(join(tmpdir(), 'ltv-publish-'));
+});
+afterEach(async () => {
+  await rm(reports, { recursive: true, force: true });
+});
+
+describe('publishing waits for the writes still going on', () => {
+  it('commitRun checksums a file written after it was called', async () => {
+    const slot = await reserveRun(reports, 'acme', AS_OF, null);
+    addPendingWrite(slot.stagingDir, lateWrite(join(slot.stagingDir, 'late.json'), '{"late":true}', 200));
+    await commitRun(slot, manifestOf('acme', slot.runId), 30);
+    const manifest = JSON.parse(await readFile(join(reports, 'acme', 'latest', 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.files['late.json']).toEqual({ bytes: 13, sha256: createHash('sha256').update('{"late":true}').digest('hex') });
+  });
+
+  it('a failed background write fails the publication: nothing is published', async () => {
+    const slot = await reserveRun(reports, 'acme', AS_OF, null);
+    addPendingWrite(slot.stagingDir, sleep(50).then(() => Promise.reject(new Error('disk full'))));
+    await expect(commitRun(slot, manifestOf('acme', slot.runId), 30)).rejects.toThrow('disk full');
+    await expect(stat(join(reports, 'acme', 'latest'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await abandonRun(slot);
+    expect(await readdir(join(reports, 'acme', 'runs'))).toEqual([]);
+  });
+
+  it('abandonRun removes the staging directory only after the writes into it ended', async () => {
+    // Removing a directory while a file is created in it can fail (ENOTEMPTY) or leave the file behind.
+    const slot = await reserveRun(reports, 'acme', AS_OF, null);
+    let ended = false;
+    addPendingWrite(slot.stagingDir, lateWrite(join(slot.stagingDir, 'late.json'), 'x', 200).finally(() => (ended = true)));
+    await abandonRun(slot);
+    expect(ended).toBe(true);
+    expect(await readdir(join(reports, 'acme', 'runs'))).toEqual([]);
+  });
+});
+
+describe('a run shares the files it has in common with the previous run', () => {
+  it('hard-links every file identical to the previous published run, and only those', async () => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,transaction_id', [
+        ['a', '2026-01-10T10:00:00Z', '10', 't1'],
+        ['b', '2026-02-20T10:00:00Z', '20', 't2'],
+        ['a', '2026-03-01T10:00:00Z', '5', 't3'],
+      ]),
+    });
+    try {
+      const job = { inputs: [{ path: 'e.csv' }] };
+      // The same data and as-of twice: the second run is published as <run-id>-2 beside the first.
+      const first = await runJob(fx, job, '2026-04-15T00:00:00Z');
+      const second = await runJob(fx, job, '2026-04-15T00:00:00Z');
+      const [a, b] = [first.tenants[0]!.dir, second.tenants[0]!.dir];
+      expect(b).toBe(`${a}-2`);
+      const ma = JSON.parse(await readFile(join(a, 'manifest.json'), 'utf8')) as Manifest;
+      const mb = JSON.parse(await readFile(join(b, 'manifest.json'), 'utf8')) as Manifest;
+      expect(Object.keys(mb.files)).toEqual(Object.keys(ma.files));
+      const shared: string[] = [];
+      for (const [rel, file] of Object.entries(mb.files)) {
+        const [sa, sb] = [await stat(join(a, rel)), await stat(join(b, rel))];
+        // Each published file still holds what the manifest says, linked or not.
+        const bytes = await readFile(join(b, rel));
+        expect({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual(file);
+        if (sa.ino === sb.ino) shared.push(rel);
+        expect(sa.ino === sb.ino, rel).toBe(ma.files[rel]!.sha256 === file.sha256);
+      }
+      // The files that carry the run's own time (generated_at, the workbook's dates) differ; the numbers do not.
+      expect(shared).toEqual(expect.arrayContaining(['ltv.csv', 'quarantine.csv', 'ltv.png', 'api/zenovay/90d-monthly.json.gz', 'data/facts.parquet']));
+      expect(shared).not.toContain('ltv.json');
+      // Removing the first run (retention) leaves the second whole.
+      await rm(a, { recursive: true });
+      expect((await readFile(join(b, 'ltv.csv'))).length).toBe(mb.files['ltv.csv']!.bytes);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
