@@ -48,8 +48,9 @@ p AS (
   SELECT customer_id,
     count(*) FILTER (WHERE pay > 0)::INTEGER AS purchase_days, count(*) FILTER (WHERE pay_c > 0)::INTEGER AS purchase_days_c,
     max(day) FILTER (WHERE pay > 0) AS last_day, max(day) FILTER (WHERE pay_c > 0) AS last_day_c,
-    arg_min(pay_revenue, day) FILTER (WHERE pay > 0) AS first_day_revenue,
-    arg_min(pay_revenue_c, day) FILTER (WHERE pay_c > 0) AS first_day_revenue_c,
+    -- sBG's day is NULL (one group per customer), which arg_min would skip: its first day is its only one.
+    arg_min(pay_revenue, coalesce(day, DATE '1970-01-01')) FILTER (WHERE pay > 0) AS first_day_revenue,
+    arg_min(pay_revenue_c, coalesce(day, DATE '1970-01-01')) FILTER (WHERE pay_c > 0) AS first_day_revenue_c,
     sum(pay_revenue) AS pay_revenue, sum(pay_revenue_c) AS pay_revenue_c,
     sum(pay)::INTEGER AS payments, sum(pay_c)::INTEGER AS payments_c,
     max(max_renewal)::INTEGER AS max_renewal, max(max_renewal_c)::INTEGER AS max_renewal_c,
