@@ -8,6 +8,9 @@
 -- day (BG/NBD), or one group per customer (`NULL`, sBG, which counts renewals, not days: then
 -- purchase_days is 1, last_day_ms NULL, first_day_revenue every payment's revenue and repeat_revenue 0). Times are local wall-clock milliseconds since 1970 (a naive TIMESTAMP's
 -- epoch): month arithmetic happens on the local calendar, as SPEC §4 periods do.
+-- Money is summed exactly in the movements' HUGEINT units (00_macros.sql) and turned into DOUBLE once, per
+-- customer: DOUBLE sums depend on the order DuckDB's threads add them in, which made the same run give
+-- different fits (SPEC §9: the same run gives the same numbers).
 -- Output: cohort_day_ms DOUBLE (the local cohort day's midnight), t0_ms DOUBLE, attr_id DOUBLE (attr_sets'
 --   row: the duration is read from there, not once per customer), started_c BOOLEAN, and at T (at C):
 --   purchase_days INTEGER (distinct local days with a payment), last_day_ms DOUBLE (the last such day's
@@ -22,7 +25,7 @@ WITH c AS (
 ),
 m AS (
   SELECT mv.customer_id, ltv_local(mv.t) AS tl, mv.renewal, mv.is_payment,
-    mv.t <= CAST($backtest AS TIMESTAMPTZ) AS pre, CAST(mv.revenue AS DOUBLE) / 1e14 AS revenue
+    mv.t <= CAST($backtest AS TIMESTAMPTZ) AS pre, mv.revenue
   FROM movements mv
   WHERE mv.tenant_id = (SELECT t FROM current_tenant) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
 ),
@@ -45,8 +48,9 @@ p AS (
   SELECT customer_id,
     count(*) FILTER (WHERE pay > 0)::INTEGER AS purchase_days, count(*) FILTER (WHERE pay_c > 0)::INTEGER AS purchase_days_c,
     max(day) FILTER (WHERE pay > 0) AS last_day, max(day) FILTER (WHERE pay_c > 0) AS last_day_c,
-    arg_min(pay_revenue, day) FILTER (WHERE pay > 0) AS first_day_revenue,
-    arg_min(pay_revenue_c, day) FILTER (WHERE pay_c > 0) AS first_day_revenue_c,
+    -- sBG's day is NULL (one group per customer), which arg_min would skip: its first day is its only one.
+    arg_min(pay_revenue, coalesce(day, DATE '1970-01-01')) FILTER (WHERE pay > 0) AS first_day_revenue,
+    arg_min(pay_revenue_c, coalesce(day, DATE '1970-01-01')) FILTER (WHERE pay_c > 0) AS first_day_revenue_c,
     sum(pay_revenue) AS pay_revenue, sum(pay_revenue_c) AS pay_revenue_c,
     sum(pay)::INTEGER AS payments, sum(pay_c)::INTEGER AS payments_c,
     max(max_renewal)::INTEGER AS max_renewal, max(max_renewal_c)::INTEGER AS max_renewal_c,
@@ -63,15 +67,17 @@ SELECT
   coalesce(p.purchase_days, 0) AS purchase_days, coalesce(p.purchase_days_c, 0) AS purchase_days_c,
   CAST(epoch_ms(CAST(p.last_day AS TIMESTAMP)) AS DOUBLE) AS last_day_ms,
   CAST(epoch_ms(CAST(p.last_day_c AS TIMESTAMP)) AS DOUBLE) AS last_day_ms_c,
-  coalesce(p.first_day_revenue, 0) AS first_day_revenue, coalesce(p.first_day_revenue_c, 0) AS first_day_revenue_c,
-  coalesce(p.pay_revenue - p.first_day_revenue, 0) AS repeat_revenue,
-  coalesce(p.pay_revenue_c - p.first_day_revenue_c, 0) AS repeat_revenue_c,
+  coalesce(CAST(p.first_day_revenue AS DOUBLE) / 1e14, 0) AS first_day_revenue,
+  coalesce(CAST(p.first_day_revenue_c AS DOUBLE) / 1e14, 0) AS first_day_revenue_c,
+  coalesce(CAST(p.pay_revenue - p.first_day_revenue AS DOUBLE) / 1e14, 0) AS repeat_revenue,
+  coalesce(CAST(p.pay_revenue_c - p.first_day_revenue_c AS DOUBLE) / 1e14, 0) AS repeat_revenue_c,
   coalesce(p.payments, 0) AS payments, coalesce(p.payments_c, 0) AS payments_c,
   coalesce(p.max_renewal, 0) AS max_renewal, coalesce(p.max_renewal_c, 0) AS max_renewal_c,
   CAST(epoch_ms(p.last_payment) AS DOUBLE) AS last_payment_ms, CAST(epoch_ms(p.last_payment_c) AS DOUBLE) AS last_payment_ms_c,
-  coalesce(p.renewal_revenue, 0) AS renewal_revenue, coalesce(p.renewal_revenue_c, 0) AS renewal_revenue_c,
+  coalesce(CAST(p.renewal_revenue AS DOUBLE) / 1e14, 0) AS renewal_revenue,
+  coalesce(CAST(p.renewal_revenue_c AS DOUBLE) / 1e14, 0) AS renewal_revenue_c,
   coalesce(p.renewal_payments, 0) AS renewal_payments, coalesce(p.renewal_payments_c, 0) AS renewal_payments_c,
-  coalesce(p.revenue, 0) AS revenue, coalesce(p.revenue_c, 0) AS revenue_c
+  coalesce(CAST(p.revenue AS DOUBLE) / 1e14, 0) AS revenue, coalesce(CAST(p.revenue_c AS DOUBLE) / 1e14, 0) AS revenue_c
 FROM c
 LEFT JOIN p USING (customer_id)
 ORDER BY c.cohort_day, t0_ms, c.customer_id

@@ -195,6 +195,60 @@ describe('forecast in a run', () => {
     }
   }, 180_000);
 
+  it('sBG: a renewal is worth its duration\'s payment net of the tenant\'s refunds, a duration never renewed yet its first payment', async () => {
+    // Jan 2026: the 40 monthly customers above (10.00, lives [0, 1, 2, 3, ∞][k % 5]) and 20 annual ones who
+    // paid 120.00 on Jan 1 (renewal 0, the next due Jan 2027: none renewed yet). Refunds, linked: 10.00 of
+    // the first payment of monthly customers 0, 5, 10, 15 and 60.00 of annual customer 0's. src/forecast/README.md:
+    // v = the duration's mean renewal payment (else its mean first payment) × the tenant's refund ratio.
+    const t0 = Date.parse('2026-01-01T10:00:00Z');
+    const rows: (string | number)[][] = [];
+    const state: { last: number; r: number; months: number; value: number; alive: boolean }[] = [];
+    let paid = 0;
+    for (let k = 0; k < 40; k++) {
+      const lives = LIVES[k % 5]!;
+      let r = -1;
+      for (let j = 0; j <= lives && addMonths(t0, j) <= T; j++) {
+        rows.push([`m${k}`, new Date(addMonths(t0, j)).toISOString(), '10.00', `m${k}-${j}`, j, '', 'Monthly']);
+        paid += 10;
+        r = j;
+      }
+      const last = addMonths(t0, r);
+      state.push({ last, r, months: 1, value: 10, alive: !(addMonths(last, 1) + 0.25 * 30.4375 * DAY < T) });
+    }
+    for (let k = 0; k < 20; k++) {
+      rows.push([`a${k}`, new Date(t0).toISOString(), '120.00', `a${k}-0`, 0, '', 'Annual']);
+      paid += 120;
+      state.push({ last: t0, r: 0, months: 12, value: 120, alive: true });
+    }
+    for (const k of [0, 5, 10, 15]) rows.push([`m${k}`, '2026-01-05T10:00:00Z', '-10.00', `rm${k}`, '', `m${k}-0`, '']);
+    rows.push(['a0', '2026-01-05T10:00:00Z', '-60.00', 'ra0', '', 'a0-0', '']);
+    const refunded = 4 * 10 + 60;
+    // 128 monthly payments (1,280.00) and 2,400.00 annual ones: 3,680.00 paid, 3,580.00 kept.
+    expect(paid).toBe(3680);
+    const ratio = (paid - refunded) / paid;
+    const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,refund_of,duration', rows) });
+    fixtures.push(fx);
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, horizon_months: 24 } }, new Date(T).toISOString());
+    const f = (await readLatest(fx)).report.forecast!;
+    const { alpha, beta } = f.fits.find((x) => x.group === 'pooled')!.params as { alpha: number; beta: number };
+    const jan = f.rows.find((r) => r.title === '2026-01-01')!;
+    expect(jan.customers).toBe(60);
+    expect(jan.cells.map((c) => c.period)).toEqual(Array.from({ length: 19 }, (_, k) => 5 + k));
+    for (const cell of jan.cells) {
+      // Everything was paid (and refunded) by month 5; after T, renewals falling due by the month's end.
+      const end = addMonths(t0, cell.period + 1);
+      let total = paid - refunded;
+      for (const s of state.filter((x) => x.alive)) {
+        let survival = 1;
+        for (let k = 1; addMonths(s.last, k * s.months) <= end; k++) {
+          survival *= (beta + s.r + k - 1) / (alpha + beta + s.r + k - 1);
+          total += s.value * ratio * survival;
+        }
+      }
+      expect(cell.revenue, `month ${cell.period}`).toBeCloseTo(total / 60, 2);
+    }
+  }, 120_000);
+
   it('BG/NBD: the CDNOW 1/10 sample through the pipeline fits what its positive purchases say, close to the published fit', async () => {
     // CDNOW_sample.txt → canonical csv; T = 1997-09-30 00:00 (the calibration's end, as in the paper's T).
     const sample = await readFile(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
@@ -240,4 +294,26 @@ describe('forecast in a run', () => {
     expect(gg.customers).toBe(x.filter((v) => v > 0).length);
     expect(f.bootstrap.replicates).toBe(3);
   }, 120_000);
+
+  it('BG/NBD: the same CDNOW run gives the same forecast to the last digit, however DuckDB\'s threads add up', async () => {
+    // SPEC §9 "the same run gives the same numbers". Money summed as DOUBLE came out in whatever order the
+    // threads added it (about one CDNOW run in 7 had other Gamma-Gamma parameters and backtest errors in
+    // their last digits); summed exactly, every run agrees. Four threads even on fewer cores: what matters
+    // is how the rows are split between them. No replicates: the main fits and the backtest carry it.
+    const fx = await makeFixture({});
+    fixtures.push(fx);
+    const job = {
+      inputs: [{ path: new URL('../fixtures/datasets/CDNOW_master.txt', import.meta.url).pathname, map: { amount: 'dollar_value', event_time: 'date' } }],
+      formats: ['json' as const], duckdb: { threads: 4 }, forecast: { model: 'auto' as const, replicates: 0, holdout_days: 273 },
+    };
+    const runs: string[] = [];
+    for (let k = 0; k < 6; k++) {
+      await runJob(fx, job, '1998-07-01T00:00:00Z');
+      const f = (await readLatest(fx)).report.forecast!;
+      expect(f.model).toBe('bgnbd');
+      expect(f.fits.find((x) => x.model === 'gamma-gamma')!.converged).toBe(true);
+      runs.push(JSON.stringify(f));
+    }
+    for (const [k, r] of runs.entries()) expect(r, `run ${k + 1}`).toBe(runs[0]);
+  }, 240_000);
 });
