@@ -1,6 +1,7 @@
 // The relations one stage hands to the next, declared once (name, columns, DuckDB types). The statements
-// that make them are checked against these declarations (test/unit/readerSql.test.ts, tableContract.test.ts); the DDL that
-// creates an empty one comes from here (createTableSql), so a column is added or retyped in one place.
+// that make them are checked against these declarations (test/unit/readerSql.test.ts and
+// tableContract.test.ts); the DDL that creates an empty one comes from here (createTableSql), so a column
+// is added or retyped in one place.
 import { CANONICAL_COLUMNS } from '../config/jobSchema.js';
 
 export type Column = readonly [name: string, type: string];
