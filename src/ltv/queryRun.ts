@@ -13,7 +13,8 @@ import { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix } from './cellRuns.js';
 import { computeRunMatrix } from './computeMatrix.js';
 import type { LtvFilters, MatrixSpec } from './model.js';
-import { MONEY_COLUMNS, RUN_FILES, type Manifest } from './runFiles.js';
+import { RUN_FILES, type Manifest } from './runFiles.js';
+import { MATRIX_CUSTOMERS, MATRIX_FACTS, type Column } from '../warehouse/tables.js';
 
 interface Lane {
   wh: Warehouse;
@@ -44,23 +45,7 @@ async function openRun(runDir: string): Promise<OpenRun> {
   const wh = await Warehouse.open({ timezone: manifest.timezone, memoryLimit: '1GB' });
   try {
     await installMacros(wh, manifest.timezone);
-    // Loaded once into memory (columnar, compressed): every later query scans RAM, not Parquet.
-    // The matrix statement also reads attr_sets: the run's distinct attribute tuples, numbered here (the
-    // files carry the attributes themselves); facts and customers get each row's number.
-    const factsFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`;
-    const customersFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`;
-    const dims = DIMENSIONS.map(quoteIdent);
-    const same = dims.map((d) => `x.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');
-    await wh.run(`CREATE TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id
-      FROM (SELECT ${dims.join(', ')} FROM ${customersFile} UNION SELECT ${dims.join(', ')} FROM ${factsFile})`);
-    // Money back to HUGEINT units: the matrix statement's exact arithmetic expects them (runFiles.ts).
-    // The rows keep only their tuple's number: the matrix statement reads attributes from attr_sets, and
-    // filters test the tuples, not the rows. A published run is one tenant's: tenant_id, by which the
-    // statement groups a run's tenants, is one constant here.
-    await wh.run(`CREATE TABLE facts AS
-      SELECT '' AS tenant_id, x.* EXCLUDE (${dims.join(', ')}) REPLACE (${MONEY_COLUMNS.map((c) => `CAST(x.${c} AS HUGEINT) AS ${c}`).join(', ')}), a.attr_id
-      FROM ${factsFile} x JOIN attr_sets a ON ${same}`);
-    await wh.run(`CREATE TABLE customers AS SELECT '' AS tenant_id, x.* EXCLUDE (${dims.join(', ')}), a.attr_id FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
+    await loadRunTables(wh, runDir);
     const asOfLocal = await asOfWall(wh, manifest.as_of);
     const lanes: Lane[] = [];
     for (let i = 0; i < LANES; i++) {
@@ -75,6 +60,27 @@ async function openRun(runDir: string): Promise<OpenRun> {
     wh.close();
     throw e;
   }
+}
+
+/**
+ * The matrix statement's relations (tables.ts MATRIX_FACTS, MATRIX_CUSTOMERS, and attr_sets) over a
+ * published run's Parquet files, loaded once into memory (columnar, compressed): every later query scans
+ * RAM, not Parquet. The statement also reads attr_sets: the run's distinct attribute tuples, numbered here
+ * (the files carry the attributes themselves); facts and customers get each row's number.
+ */
+export async function loadRunTables(wh: Warehouse, runDir: string): Promise<void> {
+  const factsFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`;
+  const customersFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`;
+  const dims = DIMENSIONS.map(quoteIdent);
+  const same = dims.map((d) => `x.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');
+  await wh.run(`CREATE TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id
+    FROM (SELECT ${dims.join(', ')} FROM ${customersFile} UNION SELECT ${dims.join(', ')} FROM ${factsFile})`);
+  // The declared columns, in their order. A published run is one tenant's: tenant_id, by which the
+  // statement groups a run's tenants, is one constant here; money back to HUGEINT units (runFiles.ts).
+  const select = (columns: readonly Column[]): string => columns.map(([c, t]) =>
+    c === 'tenant_id' ? `CAST('' AS VARCHAR) AS tenant_id` : c === 'attr_id' ? 'a.attr_id' : `CAST(x.${quoteIdent(c)} AS ${t}) AS ${quoteIdent(c)}`).join(', ');
+  await wh.run(`CREATE TABLE ${MATRIX_FACTS.name} AS SELECT ${select(MATRIX_FACTS.columns)} FROM ${factsFile} x JOIN attr_sets a ON ${same}`);
+  await wh.run(`CREATE TABLE ${MATRIX_CUSTOMERS.name} AS SELECT ${select(MATRIX_CUSTOMERS.columns)} FROM ${customersFile} x JOIN attr_sets a ON ${same}`);
 }
 
 /** The run opened for queries (kept in a small LRU; opened once however many ask at the same time). */

@@ -1,6 +1,7 @@
 // The relations one stage hands to the next, declared once (name, columns, DuckDB types). The statements
-// that make them are checked against these declarations by test/unit/tableContract.test.ts; the DDL that
-// creates an empty one comes from here (createTableSql), so a column is added or retyped in one place.
+// that make them are checked against these declarations (test/unit/readerSql.test.ts and
+// tableContract.test.ts); the DDL that creates an empty one comes from here (createTableSql), so a column
+// is added or retyped in one place.
 import { CANONICAL_COLUMNS } from '../config/jobSchema.js';
 
 export type Column = readonly [name: string, type: string];
@@ -43,3 +44,23 @@ export function checkedRowsColumns(stored: readonly string[]): Column[] {
 export function createTableSql(name: string, columns: readonly Column[]): string {
   return `CREATE OR REPLACE TEMP TABLE ${name} (${columns.map(([c, t]) => `"${c}" ${t}`).join(', ')})`;
 }
+
+/**
+ * compute's inputs to the matrix statement (14_matrix.sql), every tenant's rows in one relation (tenant_id,
+ * no per-tenant table): made by a run (12_customers.sql, 13_facts.sql over facts_all) and by the endpoint
+ * from a published run's Parquet files (queryRun.ts, one tenant). Money in exact integer units (00_macros.sql).
+ */
+export const MATRIX_FACTS = {
+  name: 'facts',
+  columns: [
+    ['tenant_id', 'VARCHAR'], ['cohort_day', 'DATE'], ['attr_id', 'BIGINT'], ['age_class', 'INTEGER'], ['k_day', 'INTEGER'],
+    ['k_month', 'INTEGER'], ['renewal', 'INTEGER'], ['revenue', 'HUGEINT'], ['proceeds', 'HUGEINT'], ['net_revenue', 'HUGEINT'],
+    ['payments', 'BIGINT'],
+  ],
+} as const satisfies { name: string; columns: readonly Column[] };
+
+/** The matrix statement's customers: counted by tenant, cohort day and attribute tuple (attr_sets' attr_id). */
+export const MATRIX_CUSTOMERS = {
+  name: 'customers',
+  columns: [['tenant_id', 'VARCHAR'], ['cohort_day', 'DATE'], ['attr_id', 'BIGINT'], ['n', 'BIGINT']],
+} as const satisfies { name: string; columns: readonly Column[] };

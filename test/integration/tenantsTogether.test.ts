@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
 import { computeRun, type RunModel } from '../../src/ltv/computeRun.js';
-import { buildRun, openRunWarehouse, startRun } from '../../src/pipeline.js';
+import { pino } from 'pino';
+import { buildRun, openRunWarehouse, runPipeline, startRun } from '../../src/pipeline.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
 import { compareRunDirs } from '../helpers/compareRunDirs.js';
 import { csv, makeFixture, runJob, silentLogger, type Fixture } from '../helpers/runFixture.js';
@@ -90,6 +91,21 @@ describe('the run model of a small input with two tenants', () => {
     const quarantineB = (await readFile(b!.files.quarantine, 'utf8')).trim().split('\n');
     expect(quarantineB).toHaveLength(2);
     expect(quarantineB[1]).toMatch(/,6,.*,B,b2$/);
+  });
+
+  it('times each stage once: the log, the manifest and the result say the same', async () => {
+    const lines: { msg: string; stage?: string; ms?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const job = jobFromFlags({ inputs: [{ path: 'tx.csv' }], tenant: 'default', max_bad_row_share: 0.5 }, fx.dir);
+    const result = await runPipeline(job, { logger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir });
+    const logged = Object.fromEntries(lines.filter((l) => l.msg === `${l.stage} done` && l.stage !== 'forecast').map((l) => [l.stage, l.ms]));
+    expect(logged).toEqual(result.timings);
+    expect(Object.keys(logged)).toEqual(['ingest', 'compute', 'render', 'publish']);
+    for (const t of result.tenants) {
+      const manifest = JSON.parse(await readFile(join(t.dir, 'manifest.json'), 'utf8')) as { timings_ms: Record<string, number> };
+      // Written while publishing: every stage before it.
+      expect(manifest.timings_ms).toEqual({ ingest: logged.ingest, compute: logged.compute, render: logged.render });
+    }
   });
 });
 
