@@ -172,20 +172,25 @@ export async function commitRun(
     const files: Record<string, ManifestFile> = {};
     const previous = await previousRun(slot.tenantDir);
     // Identical snapshots are hard links to one file (writeSnapshots.ts): read and fsync each inode once.
+    const entries = await Promise.all((await listFiles(slot.stagingDir)).map(async (path) => ({
+      path, rel: relative(slot.stagingDir, path).split('\\').join('/'), ino: (await stat(path)).ino,
+    })));
+    const firstOfInode = new Map<number, string>();
+    for (const e of entries) if (!firstOfInode.has(e.ino)) firstOfInode.set(e.ino, e.rel);
     const byInode = new Map<number, { file: ManifestFile; reused: string | null }>();
-    for (const path of await listFiles(slot.stagingDir)) {
-      const rel = relative(slot.stagingDir, path).split('\\').join('/');
-      const { ino } = await stat(path);
-      let seen = byInode.get(ino);
-      if (!seen) {
-        const file = await checksum(path);
-        const reused = previous ? await sameFileIn(previous, rel, file) : null;
-        seen = { file, reused };
-        byInode.set(ino, seen);
-        if (!reused) await fsyncPath(path);
-      }
-      files[rel] = seen.file;
-      if (seen.reused) await linkOver(seen.reused, path);
+    // A few files at a time: a run has about a hundred, and one fsync after another waited on the disk
+    // for each (0.45 s of the example's publish stage on a busy machine).
+    await eachLimited([...firstOfInode], PUBLISH_IO, async ([ino, rel]) => {
+      const path = join(slot.stagingDir, ...rel.split('/'));
+      const file = await checksum(path);
+      const reused = previous ? await sameFileIn(previous, rel, file) : null;
+      if (!reused) await fsyncPath(path);
+      byInode.set(ino, { file, reused });
+    });
+    for (const { path, rel, ino } of entries) {
+      const { file, reused } = byInode.get(ino)!;
+      files[rel] = file;
+      if (reused) await linkOver(reused, path);
     }
     const full: Manifest = { ...manifest, files };
     const manifestPath = join(slot.stagingDir, RUN_FILES.manifest);
@@ -199,6 +204,18 @@ export async function commitRun(
   }
   await switchLatest(slot.tenantDir, slot.runId);
   await applyRetention(slot.tenantDir, retention);
+}
+
+/** Files checksummed and fsynced at the same time when a run is published. */
+const PUBLISH_IO = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** The run `latest` points to, with its manifest; null when there is none (the tenant's first run). */

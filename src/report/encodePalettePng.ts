@@ -50,30 +50,44 @@ export function encodePalettePng(rgba: Uint8Array, width: number, height: number
   const mask = little ? 0x00ffffff : 0xffffff00;
   const rgbOf = (key: number): [number, number, number] =>
     little ? [key & 255, (key >>> 8) & 255, (key >>> 16) & 255] : [key >>> 24, (key >>> 16) & 255, (key >>> 8) & 255];
-  // Runs of one colour are the common case (background, flat lines): counted and looked up once a run.
-  const counts = new Map<number, number>();
-  for (let i = 0; i < pixels; ) {
+  // One pass numbers the colours in order of appearance and counts them; the palette's order is known
+  // only then, so a table maps those numbers to palette indices. Plain loops over typed arrays: this runs
+  // once or twice a run, mostly before V8 has optimised it.
+  const seen = new Map<number, number>();
+  const keys: number[] = [];
+  const counts: number[] = [];
+  const numbered = new Uint32Array(pixels);
+  let last = -1;
+  let lastNumber = 0;
+  for (let i = 0; i < pixels; i++) {
     const key = (words[i]! & mask) >>> 0;
-    const start = i;
-    for (i++; i < pixels && ((words[i]! & mask) >>> 0) === key; i++);
-    counts.set(key, (counts.get(key) ?? 0) + i - start);
+    if (key !== last) {
+      last = key;
+      let n = seen.get(key);
+      if (n === undefined) {
+        n = keys.length;
+        seen.set(key, n);
+        keys.push(key);
+        counts.push(0);
+      }
+      lastNumber = n;
+    }
+    numbered[i] = lastNumber;
+    counts[lastNumber]!++;
   }
-  // Ties: the smaller key, so the palette never depends on the Map's insertion order.
-  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  const palette = ranked.slice(0, MAX_COLOURS).map(([key]) => rgbOf(key));
-  const index = new Map<number, number>(ranked.slice(0, MAX_COLOURS).map(([key], i) => [key, i]));
-  for (const [key] of ranked.slice(MAX_COLOURS)) index.set(key, nearest(palette, rgbOf(key)));
+  // Most frequent first; ties: the smaller key, so the palette depends on the pixels alone.
+  const ranked = keys.map((_, n) => n).sort((a, b) => counts[b]! - counts[a]! || keys[a]! - keys[b]!);
+  const palette = ranked.slice(0, MAX_COLOURS).map((n) => rgbOf(keys[n]!));
+  const flat = Int32Array.from(palette.flat());
+  const paletteIndex = new Uint8Array(keys.length);
+  ranked.forEach((n, rank) => {
+    paletteIndex[n] = rank < MAX_COLOURS ? rank : nearest(flat, rgbOf(keys[n]!));
+  });
   // Each scanline: filter type 0 (none), then one palette index per pixel (filters rarely help palettes).
   const raw = Buffer.alloc(height * (width + 1));
-  for (let y = 0; y < height; y++) {
-    let o = y * (width + 1) + 1;
-    let last = -1;
-    let lastIndex = 0;
-    for (let i = y * width, end = i + width; i < end; i++) {
-      const key = (words[i]! & mask) >>> 0;
-      if (key !== last) [last, lastIndex] = [key, index.get(key)!];
-      raw[o++] = lastIndex;
-    }
+  for (let y = 0, i = 0, o = 0; y < height; y++) {
+    raw[o++] = 0;
+    for (let x = 0; x < width; x++) raw[o++] = paletteIndex[numbered[i++]!]!;
   }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
@@ -88,12 +102,19 @@ export function encodePalettePng(rgba: Uint8Array, width: number, height: number
   ]);
 }
 
-function nearest(palette: readonly [number, number, number][], [r, g, b]: [number, number, number]): number {
+/** The palette index nearest to `rgb` (squared RGB distance; ties: the lower index). `palette`: r, g, b, … */
+function nearest(palette: Int32Array, [r, g, b]: [number, number, number]): number {
   let best = Infinity;
   let at = 0;
-  palette.forEach(([pr, pg, pb], p) => {
-    const d = (pr - r) ** 2 + (pg - g) ** 2 + (pb - b) ** 2;
-    if (d < best) [best, at] = [d, p];
-  });
+  for (let p = 0, o = 0; o < palette.length; p++, o += 3) {
+    const dr = palette[o]! - r;
+    const dg = palette[o + 1]! - g;
+    const db = palette[o + 2]! - b;
+    const d = dr * dr + dg * dg + db * db;
+    if (d < best) {
+      best = d;
+      at = p;
+    }
+  }
   return at;
 }

@@ -21,10 +21,7 @@ export async function settlePendingWrites(dir: string): Promise<void> {
     PENDING.delete(key);
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      // The rest is still waited for (above): the caller may remove the directory next.
-      PENDING.delete(key);
-      throw failed.reason;
-    }
+    // Every write of the batch has ended (allSettled): the caller may remove the directory next.
+    if (failed) throw failed.reason;
   }
 }
