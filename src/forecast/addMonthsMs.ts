@@ -21,7 +21,23 @@ export function monthAdder(ms: number): (n: number) => number {
   return (n: number): number => shifted(y, m0 + n, day, timeOfDay);
 }
 
+// The first day of every month of years FIRST_YEAR .. FIRST_YEAR + 399 (naive ms) and its length, by the
+// month's number y·12 + m − FIRST_YEAR·12: a forecast shifts hundreds of thousands of times by months
+// (every month end of every customer, every renewal), and Date.UTC was most of that. The same integers as
+// Date.UTC(y, m, day): the day's midnight is the month's first plus whole days.
+const FIRST_YEAR = 1900;
+const MONTHS = 400 * 12;
+const MONTH_START = new Float64Array(MONTHS);
+const MONTH_DAYS = new Uint8Array(MONTHS);
+for (let k = 0; k < MONTHS; k++) {
+  const y = FIRST_YEAR + Math.floor(k / 12);
+  MONTH_START[k] = Date.UTC(y, k % 12, 1);
+  MONTH_DAYS[k] = daysInMonth(y, k % 12);
+}
+
 function shifted(y: number, m: number, day: number, timeOfDay: number): number {
+  const k = (y - FIRST_YEAR) * 12 + m;
+  if (k >= 0 && k < MONTHS) return MONTH_START[k]! + (Math.min(day, MONTH_DAYS[k]!) - 1) * DAY_MS + timeOfDay;
   const ty = y + Math.floor(m / 12);
   const tm = ((m % 12) + 12) % 12;
   return Date.UTC(ty, tm, Math.min(day, daysInMonth(ty, tm))) + timeOfDay;

@@ -36,8 +36,14 @@ export function sbgSurvival(p: SbgParams, t: number): number {
   return Math.exp(sbgLogSurvival(p, t));
 }
 
-export function sbgLogLikelihood(p: SbgParams, d: SbgData): number {
-  const R = Math.max(d.churned.length, d.alive.length);
+/** One past the last renewal with a customer: the recursion stops there (a young group's counts end early). */
+function extent(d: SbgData): number {
+  let R = Math.max(d.churned.length, d.alive.length);
+  while (R > 0 && !((d.alive[R - 1] ?? 0) > 0) && !((d.churned[R - 1] ?? 0) > 0)) R--;
+  return R;
+}
+
+export function sbgLogLikelihood(p: SbgParams, d: SbgData, R = extent(d)): number {
   const lnAlpha = Math.log(p.alpha);
   let lnS = 0;
   let ll = 0;
@@ -73,7 +79,8 @@ export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }, tol
   if (customers === 0 || exposed === 0) {
     return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has had a renewal due yet' };
   }
-  const m = minimize((x) => -sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d), [Math.log(start.alpha), Math.log(start.beta)], { tolerance });
+  const R = extent(d);
+  const m = minimize((x) => -sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d, R), [Math.log(start.alpha), Math.log(start.beta)], { tolerance });
   const alpha = Math.exp(m.x[0]!);
   const beta = Math.exp(m.x[1]!);
   // Without a churn the likelihood grows without bound as β → ∞ (retention → 1): report it, do not guess.

@@ -46,6 +46,18 @@ type Columns = Record<string, unknown[]>;
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
 /**
+ * A DOUBLE or INTEGER vector's values as they lie in DuckDB's memory, when none is NULL; otherwise
+ * undefined (then read value by value). getItem tests every value's validity bit with BigInt arithmetic:
+ * a third of the forecast's read time. The fields are the client's own (@duckdb/node-api, pinned in
+ * package.json); anything else about them, in another version, falls back to getItem.
+ */
+function doubles(vector: unknown, rows: number): Float64Array | Int32Array | undefined {
+  const { items, validity } = vector as { items?: unknown; validity?: { data?: unknown } };
+  if (!(items instanceof Float64Array || items instanceof Int32Array)) return undefined;
+  return items.length === rows && validity?.data === null ? items : undefined;
+}
+
+/**
  * A result read chunk by chunk straight from DuckDB's vectors: numbers into Float64Arrays (NULL → NaN),
  * anything else into arrays. The driver's column conversion (`Warehouse.columns`) visits every value
  * through a generic converter: for a forecast's ~24 columns × 250,000 customers it cost most of the
@@ -68,7 +80,9 @@ async function readColumns(wh: Warehouse, sql: string, params: Record<string, st
       const vector = chunk.getColumnVector(c);
       const nums = numbers.get(name);
       if (nums) {
-        for (let j = 0; j < rows; j++) nums[row + j] = num(vector.getItem(j));
+        const bulk = doubles(vector, rows);
+        if (bulk) nums.set(bulk, row);
+        else for (let j = 0; j < rows; j++) nums[row + j] = num(vector.getItem(j));
       } else {
         const list = values.get(name)!;
         for (let j = 0; j < rows; j++) list[row + j] = vector.getItem(j);
