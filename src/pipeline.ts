@@ -443,7 +443,7 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   for (const w of model.warnings) log.warn({ code: w.code }, w.message);
   if (job.forecast.model !== 'off') {
     for (const t of model.tenants) {
-      // The forecast's statements (17_forecast_customers.sql, 18_forecast_realized.sql) still read their
+      // The forecast's statements (23_forecast_customers.sql, 24_forecast_realized.sql) still read their
       // tenant from table current_tenant: set just before each tenant's forecast.
       await rw.wh.run('CREATE OR REPLACE TEMP TABLE current_tenant AS SELECT CAST($tenant AS VARCHAR) AS t', { tenant: t.tenant });
       const f0 = Date.now();

@@ -1,6 +1,6 @@
 // What the forecast reads from a run's warehouse (SPEC §9): per customer, the summary of its movements up
-// to T and up to the backtest's cutoff C, in one statement (17_forecast_customers.sql), and per monthly
-// cohort what it had realized by T, by month of life (18_forecast_realized.sql). Read by column into typed
+// to T and up to the backtest's cutoff C, in one statement (23_forecast_customers.sql), and per monthly
+// cohort what it had realized by T, by month of life (24_forecast_realized.sql). Read by column into typed
 // arrays: one row per customer.
 import { loadSql } from '../warehouse/loadSql.js';
 import { msDay } from './addMonthsMs.js';
@@ -117,7 +117,7 @@ export async function readForecastData(wh: Warehouse, cutoffIso: string, backtes
     'SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms, CAST(epoch_ms(ltv_local(CAST($backtest AS TIMESTAMPTZ))) AS DOUBLE) AS "msC"',
     { cutoff: cutoffIso, backtest: backtestIso },
   );
-  const c = await readColumns(wh, loadSql('17_forecast_customers', { day: byDay ? 'CAST(tl AS DATE)' : 'CAST(NULL AS DATE)' }), { cutoff: cutoffIso, backtest: backtestIso },
+  const c = await readColumns(wh, loadSql('23_forecast_customers', { day: byDay ? 'CAST(tl AS DATE)' : 'CAST(NULL AS DATE)' }), { cutoff: cutoffIso, backtest: backtestIso },
     new Set(CUSTOMER_NUMBERS.flatMap((name) => [name, `${name}_c`])));
   const n = c.n;
   const cohortDay = c.numbers.get('cohort_day_ms')!;
@@ -158,7 +158,7 @@ export async function readForecastData(wh: Warehouse, cutoffIso: string, backtes
       revenue: col('revenue'),
     };
   };
-  const r = await wh.columns<Columns>(loadSql('18_forecast_realized'), { cutoff: cutoffIso });
+  const r = await wh.columns<Columns>(loadSql('24_forecast_realized'), { cutoff: cutoffIso });
   const realized = new Map<string, RealizedByMonth>();
   (r.cohort ?? []).forEach((cohort, i) => {
     const k = num(r.k?.[i]);

@@ -7,7 +7,7 @@
 
 /**
  * `=`, `+`, `-`, `@`, tab, carriage return, line feed: what Excel, LibreOffice and Sheets treat as a formula
- * start. The SQL version (ltv_safe_text in src/sql/00_macros.sql, for quarantine.csv written by DuckDB)
+ * start. The SQL version (ltv_safe_text in src/sql/02_macros.sql, for quarantine.csv written by DuckDB)
  * tests the same characters; test/unit/neutraliseText.test.ts runs one table of cases through both.
  */
 export const FORMULA_START_CHARS = ['=', '+', '-', '@', '\t', '\r', '\n'] as const;

@@ -20,7 +20,7 @@ async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): P
   });
   let rows: { line: number; currency: string | null; date: string | null; rate: string | null; raw_date: string | null; raw_rate: string | null }[];
   try {
-    rows = await wh.json(loadSql('04_load_rates'), { path });
+    rows = await wh.json(loadSql('05_load_rates'), { path });
   } catch (e) {
     throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -29,6 +29,6 @@ async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): P
     if (!r.date) throw new AppError('CONFIG', `${path}: line ${r.line}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
     if (!r.rate || Number(r.rate) <= 0) throw new AppError('CONFIG', `${path}: line ${r.line}: rate "${r.raw_rate ?? ''}" is not a positive decimal`);
   }
-  await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${loadSql('04_load_rates')})`, { path });
+  await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${loadSql('05_load_rates')})`, { path });
   return rows.length;
 }

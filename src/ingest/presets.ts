@@ -36,11 +36,11 @@ export const CANONICAL_PRESET: Preset = {};
 //   own time and renewal (a clawback, SPEC §4), so refunded_at is not applied again.
 // - commission_percentage and tax_percentage are fractions (0.3 = 30 %) of the price: values ≤ 1 are read as
 //   fractions and scaled to 0..100, larger ones as percentages already. Both are portions of the price, so
-//   proceeds = price × (1 − commission) and net revenue = price × (1 − commission − tax) (08_payments.sql,
+//   proceeds = price × (1 − commission) and net revenue = price × (1 − commission − tax) (10_payments.sql,
 //   rows of RevenueCat files), not the canonical columns' product.
 // - renewal_number counts from 1 and a free trial takes a number: ltv counts paid periods from 0, so a row's
 //   renewal is RevenueCat's number − 1 − the free trials (is_trial_period, price 0) of the same customer and
-//   product with a lower number (08_payments.sql): a conversion after a trial (RevenueCat 2) is renewal 0.
+//   product with a lower number (10_payments.sql): a conversion after a trial (RevenueCat 2) is renewal 0.
 // - duration: RevenueCat's ISO 8601 product_duration (P1M …) mapped to Adapty's names.
 const fractionToPercent = `CASE WHEN try_cast(trim($col) AS DOUBLE) <= 1 THEN CAST(try_cast(trim($col) AS DECIMAL(18, 8)) * 100 AS VARCHAR) ELSE $col END`;
 /** A naive time text (date, or date and time) gets RevenueCat's UTC offset; any other text is left as it is. */
@@ -103,7 +103,7 @@ export const REVENUECAT_USD: Preset = {
   currency: { from: [], transform: `'USD'` },
 };
 
-/** The indexes (file_idx) of the input files read with the revenuecat preset (08_payments.sql reads their
+/** The indexes (file_idx) of the input files read with the revenuecat preset (10_payments.sql reads their
  *  rows by RevenueCat's rules for net revenue and renewals). */
 export function revenuecatFiles(files: readonly SourceFile[]): number[] {
   return files.flatMap((f, i) => (f.input.preset === 'revenuecat' ? [i] : []));

@@ -1,5 +1,5 @@
 // SPEC §3: reads every input file, maps it onto the canonical columns and checks it, in one pass per file,
-// into the `checked_rows` table (src/sql/05_check_rows.sql), seen through the view `checked`. A file that
+// into the `checked_rows` table (src/sql/06_check_rows.sql), seen through the view `checked`. A file that
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
 // naming the file; records the splitter (splitRecords.ts) cannot split are kept with their physical line
 // and reason (quarantined later), blank lines and repeated header lines are counted per file.
@@ -107,7 +107,7 @@ export async function readInputs(
   /** The statement (re)creating the view `checked`; with `tenant`, the view gives every row that tenant as a
    *  constant (pipeline.ts: when every row has the same one). */
   checkedView: (tenant?: string) => string;
-  /** Each file's check statement as run: the text put into 05_check_rows.sql's placeholders (its reader
+  /** Each file's check statement as run: the text put into 06_check_rows.sql's placeholders (its reader
    *  variant; test/unit/readerSql.test.ts keeps them as golden files). */
   statements: Record<string, string>[];
 }> {
@@ -121,7 +121,7 @@ export async function readInputs(
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
   const absent = OPTIONAL.filter((o) => !present.includes(o));
-  // The currency is stored as its number (currency_code, 05_check_rows.sql): 2 bytes a row instead of 16.
+  // The currency is stored as its number (currency_code, 06_check_rows.sql): 2 bytes a row instead of 16.
   const keep = [...ALWAYS, ...present.map(([column]) => column)]
     .map((c) => (c === 'currency' ? 'currency_code AS currency' : quoteIdent(c))).join(', ');
   const rates = await rateLookup(wh);
@@ -151,7 +151,7 @@ export async function readInputs(
         };
       statements[fileIdx] = identifiers;
       return wh.run(
-        loadSql('05_check_rows', identifiers),
+        loadSql('06_check_rows', identifiers),
         { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant,
           min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME },
       );
@@ -191,7 +191,7 @@ export async function readInputs(
 }
 
 /**
- * The currency's number of a typed row (05_check_rows.sql): 0 the report currency, i + 1 the rates file's
+ * The currency's number of a typed row (06_check_rows.sql): 0 the report currency, i + 1 the rates file's
  * i-th currency, NULL any other; and its r10, by that number: 10¹⁰ in the report currency, else the
  * currency's rate of the local date from its daily rates (04_rate_days.sql), bound as one list per
  * currency. A lookup without a join keeps the check statement in reading order.

@@ -21,7 +21,7 @@ async function read(runDir: string, timezone: string): Promise<AttributeValues> 
   const wh = await Warehouse.open({ timezone, memoryLimit: '256MB', threads: 1 });
   try {
     const rows = await wh.json<{ name: string; value: string; customers: number }>(
-      loadSql('17_attribute_values', { columns: columns.map(quoteIdent).join(', ') }),
+      loadSql('30_attribute_values', { columns: columns.map(quoteIdent).join(', ') }),
       { customers: join(runDir, RUN_FILES.customers) },
     );
     const byColumn = new Map<string, AttributeCount[]>();

@@ -5,7 +5,7 @@ import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunStats } from './model.js';
 
-/** The optional columns of `checked` a payment reads (08_payments.sql). */
+/** The optional columns of `checked` a payment reads (10_payments.sql). */
 const PAYMENT_OPTIONAL = ['renewal_number', 'proceeds', 'net_revenue', 'commission', 'tax', 'refunded_at'] as const;
 
 /** The statistics of the deduplicated rows (SPEC §3), over every tenant and customer of the run. */
@@ -14,7 +14,7 @@ export interface DedupStats {
   customer_ids: number;
   sandbox: number;
   after_as_of: number;
-  /** Payments without a renewal number: renewal numbers are then derived (08_payments.sql). */
+  /** Payments without a renewal number: renewal numbers are then derived (10_payments.sql). */
   no_renewal: number;
   newest_ms: number | null;
 }
@@ -40,8 +40,8 @@ export async function buildFacts(
 
 /** Rows with the same (tenant_id, transaction_id) made one (06, 07: the view deduped), and their statistics. */
 export async function dedup(wh: Warehouse, asOf: Date): Promise<DedupStats> {
-  await wh.run(loadSql('06_dup_losers'));
-  await wh.run(loadSql('07_dedup'));
+  await wh.run(loadSql('08_dup_losers'));
+  await wh.run(loadSql('09_dedup'));
   // One pass over deduped (a view: every query over it evaluates it again) for the statistics and for
   // whether some payment lacks a renewal number.
   const [d] = await wh.all<DedupStats>(
@@ -86,7 +86,7 @@ export async function factsFromDeduped(
   // columns no input has are named as constants (readInputs.ts), not carried through that sort.
   const given = columns.ref('renewal_number');
   const renewal = derive ? `coalesce(${given}, (rn - 1)::INTEGER)` : given;
-  await wh.run(loadSql('08_payments', {
+  await wh.run(loadSql('10_payments', {
     carried: PAYMENT_OPTIONAL.filter((c) => columns.stored(c)).map((c) => `, ${quoteIdent(c)}`).join(''),
     ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
     rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
@@ -99,18 +99,18 @@ export async function factsFromDeduped(
       ? ' LEFT JOIN rc_trials t ON t.tenant_id = p.tenant_id AND t.customer_id = p.customer_id AND t.product_id IS NOT DISTINCT FROM p.product_id'
       : '',
   }), params);
-  await wh.run(loadSql('09_movements', { rc }), params);
-  await wh.run(loadSql('09_movements_view'));
+  await wh.run(loadSql('11_movements', { rc }), params);
+  await wh.run(loadSql('12_movements_view'));
   // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
   const stored = DIMENSIONS.filter((d) => columns.stored(d));
-  await wh.run(loadSql('10_first_payments', {
+  await wh.run(loadSql('13_first_payments', {
     stored: stored.length ? stored.map((d) => `c.${quoteIdent(d)}`).join(', ') : 'NULL AS no_dimension',
     distinct: stored.length ? stored.map(quoteIdent).join(', ') : 'NULL AS no_dimension',
     absent: DIMENSIONS.filter((d) => !columns.stored(d)).map((d) => `, ${columns.ref(d)} AS ${quoteIdent(d)}`).join(''),
     // Every renewal number derived: only a product's first payment (renewal 0) can be the customer's first.
     candidates: derive && !columns.stored('renewal_number') ? 'WHERE renewal = 0' : '',
   }));
-  await wh.run(loadSql('10_customers', {
+  await wh.run(loadSql('14_customers_all', {
     same_attributes: stored.length ? stored.map(quoteIdent).map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
   }), { as_of: params.as_of, as_of_local: o.asOfLocal });
   await wh.run('DROP TABLE first_payments');
@@ -119,7 +119,7 @@ export async function factsFromDeduped(
   await wh.run('DROP VIEW checked');
   await wh.run('DROP TABLE IF EXISTS checked_rows');
   await wh.run('DROP TABLE IF EXISTS dup_losers');
-  await wh.run(loadSql('11_facts_all'));
+  await wh.run(loadSql('15_facts_all'));
   // Every payment's customer has a first payment: only refunds can lack a customer.
   const [m] = await wh.all<MovementStats>(
     `SELECT (SELECT count(*) FROM payments)::INTEGER AS payments,

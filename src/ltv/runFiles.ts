@@ -22,7 +22,7 @@ export const RUN_FILES = {
 
 /**
  * The money sums of data/facts.parquet: exact integer units (revenue 10⁻¹⁴, proceeds 10⁻²⁰, net 10⁻²⁶ of
- * the report currency; 00_macros.sql), stored as DECIMAL(38, 0) because a DOUBLE would round them (a
+ * the report currency; 02_macros.sql), stored as DECIMAL(38, 0) because a DOUBLE would round them (a
  * half cent would then round the wrong way).
  */
 export const MONEY_COLUMNS = ['revenue', 'proceeds', 'net_revenue'] as const;

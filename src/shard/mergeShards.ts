@@ -37,7 +37,7 @@ export async function mergeShards(
     // Customers are whole in one shard: their movements need no shard number.
     if (forecast) await load('shard_movements', SHARD_FILES.movements, `* REPLACE (${MONEY.map((c) => `CAST(${c} AS HUGEINT) AS ${c}`).join(', ')})`);
   }
-  // The run's attribute tuples, numbered once (10_first_payments.sql numbers them per run; the number is
+  // The run's attribute tuples, numbered once (13_first_payments.sql numbers them per run; the number is
   // the run's own and never published), and each shard's numbers mapped to them.
   await wh.run('CREATE TEMP TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id FROM (SELECT DISTINCT * EXCLUDE (shard, attr_id) FROM shard_attrs)');
   const same = DIMENSIONS.map(quoteIdent).map((d) => `s.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');

@@ -31,7 +31,7 @@ export interface SplitManifest {
   ms: number;
 }
 
-/** The columns of the view deduped (07_dedup.sql) a part carries besides the optional ones. */
+/** The columns of the view deduped (09_dedup.sql) a part carries besides the optional ones. */
 const ALWAYS = ['src_row', 'tenant_id', 'customer_id', 'event_time', 'amount', 'currency', 'r10', 'file_idx'];
 
 export async function splitRun(run: RunContext, shards: number, paths: ShardPaths): Promise<SplitManifest> {
@@ -43,7 +43,7 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
     run.enter('compute', `splitting into ${shards} shards`, check.rows);
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
     const d = await dedup(wh, run.asOf);
-    // A refund counts with the payment it refers to when that payment exists at T (09_movements.sql):
+    // A refund counts with the payment it refers to when that payment exists at T (11_movements.sql):
     // it is routed to that payment's customer. Any other row goes with its own customer.
     await wh.run(
       `CREATE OR REPLACE TEMP TABLE shard_links AS

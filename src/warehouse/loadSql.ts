@@ -36,7 +36,7 @@ export function quoteLiteral(text: string): string {
 /** Time zones that are UTC under another name: their wall clock is the instant itself. */
 const UTC_ZONES = new Set(['utc', 'etc/utc', 'uct', 'etc/uct', 'gmt', 'etc/gmt', 'zulu', 'etc/zulu', 'universal', 'etc/universal', 'greenwich', 'etc/greenwich']);
 
-/** Days since 1970 (UTC) of the range 00_transition_days.sql covers; rows outside it always take the exact path. */
+/** Days since 1970 (UTC) of the range 01_transition_days.sql covers; rows outside it always take the exact path. */
 const TRANSITION_RANGE = { first: -25567, end: 47482 };
 
 export function isUtcZone(timezone: string): boolean {
@@ -44,16 +44,16 @@ export function isUtcZone(timezone: string): boolean {
 }
 
 /**
- * 00_macros.sql for a warehouse whose session time zone is `timezone`. `transitionDays`: the UTC days on
- * which the zone changes its offset (00_transition_days.sql; unused in UTC).
+ * 02_macros.sql for a warehouse whose session time zone is `timezone`. `transitionDays`: the UTC days on
+ * which the zone changes its offset (01_transition_days.sql; unused in UTC).
  */
 export function macrosSql(timezone: string, transitionDays: readonly bigint[] | readonly number[] = []): string {
   if (isUtcZone(timezone)) {
-    return loadSql('00_macros', { local_time: 'make_timestamp(epoch_us(t))', instant: 'make_timestamptz(epoch_us(w))', near: 'FALSE' });
+    return loadSql('02_macros', { local_time: 'make_timestamp(epoch_us(t))', instant: 'make_timestamptz(epoch_us(w))', near: 'FALSE' });
   }
   const day = 'ltv_floordiv(epoch_us(t), 86400000000)';
   const list = `[${transitionDays.map(String).join(', ')}]::BIGINT[]`;
-  return loadSql('00_macros', {
+  return loadSql('02_macros', {
     local_time: 'CAST(t AS TIMESTAMP)',
     instant: 'ltv_instant_icu(w, CAST(w AS TIMESTAMPTZ))',
     near: `(list_contains(${list}, ${day}) OR ${day} < ${TRANSITION_RANGE.first} OR ${day} >= ${TRANSITION_RANGE.end})`,

@@ -10,7 +10,7 @@ export type Column = readonly [name: string, type: string];
 export const DIMENSIONS = CANONICAL_COLUMNS.slice(CANONICAL_COLUMNS.indexOf('product_id'));
 
 /**
- * ingest → compute: every input row, typed and checked (src/sql/05_check_rows.sql), in reading order (its
+ * ingest → compute: every input row, typed and checked (src/sql/06_check_rows.sql), in reading order (its
  * rowid is the row's place; a row's line comes from it when the reader does not know it). `optional`
  * columns are stored only when some input has their source column (a 10-column export does not store 30
  * columns of NULLs); `reason` (NULL = a valid row) comes last.
@@ -46,9 +46,9 @@ export function createTableSql(name: string, columns: readonly Column[]): string
 }
 
 /**
- * compute's inputs to the matrix statement (14_matrix.sql), every tenant's rows in one relation (tenant_id,
- * no per-tenant table): made by a run (12_customers.sql, 13_facts.sql over facts_all) and by the endpoint
- * from a published run's Parquet files (queryRun.ts, one tenant). Money in exact integer units (00_macros.sql).
+ * compute's inputs to the matrix statement (18_matrix.sql), every tenant's rows in one relation (tenant_id,
+ * no per-tenant table): made by a run (16_customers.sql, 17_facts.sql over facts_all) and by the endpoint
+ * from a published run's Parquet files (queryRun.ts, one tenant). Money in exact integer units (02_macros.sql).
  */
 export const MATRIX_FACTS = {
   name: 'facts',

@@ -1,5 +1,5 @@
 // SPEC §5 formula neutralisation has two implementations: TypeScript for the files ltv writes itself (csv,
-// xlsx) and SQL (ltv_safe_text, 00_macros.sql) for quarantine.csv, which DuckDB writes. One table of cases
+// xlsx) and SQL (ltv_safe_text, 02_macros.sql) for quarantine.csv, which DuckDB writes. One table of cases
 // runs through both, so the two cannot drift apart.
 import { listValue } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // STYLE: SQL whose text varies is enumerated and kept. Each reader variant of the check statement
-// (src/ingest/readInputs.ts openReader × presets × mappings; src/sql/05_check_rows.sql) is run here on a real
-// file, and the text put into the statement's placeholders (the rest of it is 05_check_rows.sql as it
+// (src/ingest/readInputs.ts openReader × presets × mappings; src/sql/06_check_rows.sql) is run here on a real
+// file, and the text put into the statement's placeholders (the rest of it is 06_check_rows.sql as it
 // stands) is compared with its golden file in test/golden/check_rows/. A
 // deliberate change regenerates them: `UPDATE_GOLDEN=1 npx vitest run --config test/vitest.config.ts
 // test/unit/readerSql.test.ts`, and the diff is reviewed like code.

@@ -1,4 +1,4 @@
-// The check statement's text macros (src/sql/00_macros.sql) take shortcuts for the usual values: ltv_trim
+// The check statement's text macros (src/sql/02_macros.sql) take shortcuts for the usual values: ltv_trim
 // skips trim() for an ASCII value with no space at either end, ltv_bool tests 'true'/'false' as they are.
 // Both must give what the plain forms give, for every value; DuckDB's own trim() is the reference.
 import { listValue } from '@duckdb/node-api';

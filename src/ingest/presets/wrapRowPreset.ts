@@ -1,5 +1,5 @@
 // Puts a row preset's statement (src/sql/presets/<name>.sql) between a file's reader and the check
-// statement (05_check_rows.sql). The rows are numbered before the preset may turn one into two, so every
+// statement (06_check_rows.sql). The rows are numbered before the preset may turn one into two, so every
 // row it returns keeps its source line: the reader's physical line where it knows it, else the row's
 // position (corrected later for rows DuckDB rejected, as for any CSV).
 import { loadSql, quoteIdent } from '../../warehouse/loadSql.js';

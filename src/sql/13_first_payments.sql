@@ -11,7 +11,7 @@
 --   same order numbered 0; else empty.
 -- Output: table first_payments(tenant_id, customer_id, t0 TIMESTAMPTZ, <stored dimensions>); table
 --   attr_sets(<dimensions>, attr_id BIGINT): the distinct attribute tuples, numbered so that the large
---   aggregation of 11_facts_all.sql groups by one integer instead of eighteen text columns.
+--   aggregation of 15_facts_all.sql groups by one integer instead of eighteen text columns.
 CREATE OR REPLACE TEMP TABLE first_payments AS
 WITH first AS (
   SELECT tenant_id, customer_id, arg_min(src_row, (event_time, transaction_id, src_row)) AS src_row, min(event_time) AS t0

@@ -23,7 +23,7 @@ CREATE OR REPLACE MACRO ltv_instant_icu(w, x) AS CASE
 CREATE OR REPLACE MACRO ltv_instant(w) AS {{instant}};
 -- Whether instant t lies on a UTC day on which the zone changes its offset (or the day after): only there
 -- can a wall-clock comparison differ from an instant one. {{near}}: FALSE in UTC; else a test of t's UTC
--- day against the zone's short list of such days (00_transition_days.sql, 1900-2100; every day outside
+-- day against the zone's short list of such days (01_transition_days.sql, 1900-2100; every day outside
 -- it counts as near), so the time zone library is asked only for the few rows near a transition.
 CREATE OR REPLACE MACRO ltv_near_transition(t) AS {{near}};
 -- SPEC §4: a naive time that occurs twice (DST fall-back) is its first occurrence; DuckDB's cast takes the

@@ -1,6 +1,6 @@
--- data/customers.parquet (SPEC §5): one tenant's customers by cohort day and attributes (12_customers.sql),
+-- data/customers.parquet (SPEC §5): one tenant's customers by cohort day and attributes (16_customers.sql),
 -- with the attributes instead of the run's own attr_id. The endpoint reads it back (queryRun.ts,
--- 17_attribute_values.sql). Params: $tenant. Output: cohort_day, <dimensions>, n BIGINT; by cohort day.
+-- 30_attribute_values.sql). Params: $tenant. Output: cohort_day, <dimensions>, n BIGINT; by cohort day.
 SELECT
   c.cohort_day, a.product_id, a.duration, a.store, a.country, a.paywall, a.paywalls_group, a.audience,
   a.placement, a.offer_category, a.offer_type, a.offer_id, a.attribution_source, a.attribution_status,

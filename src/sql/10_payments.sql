@@ -10,7 +10,7 @@
 --   file has free trials (presets.ts): RevenueCat rows take net revenue as price × (1 − commission − tax)
 --   and count renewals without the free trials before them.
 -- Output: table payments(src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, a4,
---   refunded_at, renewal, revenue, proceeds, net_revenue): money in integer units (00_macros.sql).
+--   refunded_at, renewal, revenue, proceeds, net_revenue): money in integer units (02_macros.sql).
 CREATE OR REPLACE TEMP TABLE payments AS
 WITH rc_trials AS (
   -- RevenueCat's free trials (numbered like paid periods there), by customer and product.

@@ -2,12 +2,12 @@
 -- period k when t0 + k·unit ≤ t < t0 + (k+1)·unit, unit added in local wall-clock time (DST-exact, month
 -- ends clamped). k_day serves units day and week (k_week = k_day // 7, since t0 + 7k days = t0 + k weeks);
 -- k_month serves month, quarter, year (t0 + n months is monotone in n, so k_quarter = k_month // 3).
--- Boundaries are compared with t as instants (ltv_k_days/ltv_k_months, 00_macros.sql: a boundary in a
+-- Boundaries are compared with t as instants (ltv_k_days/ltv_k_months, 02_macros.sql: a boundary in a
 -- repeated hour is its first occurrence). Movements before t0 (an unlinked refund) count in every period:
 -- clamped to 0.
 -- Every tenant's movements, joined once to their customer and summed by cohort day, attributes, age class
--- and period indexes (13_tenant_facts.sql takes one tenant's part). The sums group by the attribute
--- tuple's number (attr_sets, 10_first_payments.sql): the table stays narrow, and the matrices join the
+-- and period indexes (17_facts.sql makes the matrices' view of it). The sums group by the attribute
+-- tuple's number (attr_sets, 13_first_payments.sql): the table stays narrow, and the matrices join the
 -- attributes (a few hundred rows) as they read it.
 -- Output: table facts_all(tenant_id, cohort_day, attr_id, age_class, k_day, k_month, renewal, revenue,
 --   proceeds, net_revenue (exact sums), payments BIGINT (renewals-type censoring looks only at payments)).

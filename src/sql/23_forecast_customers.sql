@@ -1,14 +1,14 @@
 -- SPEC §9 forecasts: one row per customer of the current tenant whose first payment is at or before T,
 -- summarised from its movements up to T and, in the columns ending in _c, up to the backtest's cutoff C
 -- (customers who started after C have started_c FALSE): one pass over the movements for both.
--- Params: $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all (10_customers.sql),
--- movements (09_movements_view.sql), current_tenant(t).
+-- Params: $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all (14_customers_all.sql),
+-- movements (12_movements_view.sql), current_tenant(t).
 -- Purchases are counted by local day (several payments on one day are one transaction, as in Fader,
 -- Hardie & Lee's CDNOW summary). Identifiers: {{day}} the grouping of a customer's movements: the local
 -- day (BG/NBD), or one group per customer (`NULL`, sBG, which counts renewals, not days: then
 -- purchase_days is 1, last_day_ms NULL, first_day_revenue every payment's revenue and repeat_revenue 0). Times are local wall-clock milliseconds since 1970 (a naive TIMESTAMP's
 -- epoch): month arithmetic happens on the local calendar, as SPEC §4 periods do.
--- Money is summed exactly in the movements' HUGEINT units (00_macros.sql) and turned into DOUBLE once, per
+-- Money is summed exactly in the movements' HUGEINT units (02_macros.sql) and turned into DOUBLE once, per
 -- customer: DOUBLE sums depend on the order DuckDB's threads add them in, which made the same run give
 -- different fits (SPEC §9: the same run gives the same numbers).
 -- Output: cohort_day_ms DOUBLE (the local cohort day's midnight), t0_ms DOUBLE, attr_id DOUBLE (attr_sets'

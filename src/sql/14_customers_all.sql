@@ -1,11 +1,11 @@
 -- SPEC §2 cohort of each customer. Params: $as_of (ISO 8601), $as_of_local (T on the wall clock as the
--- boundaries are compared with it, 01_as_of_wall.sql). Reads first_payments and attr_sets
--- (10_first_payments.sql). Identifiers: {{same_attributes}} first_payments' stored dimensions equal to
+-- boundaries are compared with it, 07_as_of_wall.sql). Reads first_payments and attr_sets
+-- (13_first_payments.sql). Identifiers: {{same_attributes}} first_payments' stored dimensions equal to
 -- attr_sets' (NULL is an attribute value like any other here), or TRUE when there are none.
 -- Output: table customers_all(tenant_id, customer_id, t0 TIMESTAMPTZ, t0_local TIMESTAMP, cohort_day DATE,
 --   age_class INTEGER, attr_id BIGINT): the attributes are attr_sets' row attr_id. age_class (0, 30 or 90)
 --   says whether t0 + 30 (90) days ≤ T, as instants (SPEC §4) (the Zenovay summary's
---   averages, 15_summary.sql).
+--   averages, 19_summary.sql).
 CREATE OR REPLACE TEMP TABLE customers_all AS
 WITH f AS (
   SELECT *, ltv_local(t0) AS t0_local,

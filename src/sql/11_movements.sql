@@ -1,8 +1,8 @@
 -- SPEC §2, §3, §4 refunds. The money movements that exist at T, in the report currency, each at the time
--- and renewal number it counts at. Params: $as_of (ISO 8601 text). Identifiers: {{rc}} as in 08_payments.sql.
+-- and renewal number it counts at. Params: $as_of (ISO 8601 text). Identifiers: {{rc}} as in 10_payments.sql.
 -- Reads payments (08). Output: table refund_movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
---   revenue, proceeds, net_revenue (HUGEINT units, 00_macros.sql), is_payment, kind); with the payments
---   they make the view movements (09_movements_view.sql).
+--   revenue, proceeds, net_revenue (HUGEINT units, 02_macros.sql), is_payment, kind); with the payments
+--   they make the view movements (12_movements_view.sql).
 CREATE OR REPLACE TEMP TABLE refund_movements AS
 WITH refund_rows AS (
   SELECT

@@ -1,7 +1,7 @@
 -- SPEC §4 Zenovay summary of every tenant at once. No params.
 -- average_ltv_Nd = over customers with t0 + N days ≤ T: their revenue with t < t0 + N days ÷ their number
 -- (linked refunds at their payment's time). A customer's age in whole local days at T (wall clock, as §4
--- adds units) is kept as age_class by 10_customers.sql, so the sums come from facts (period k_day < N of
+-- adds units) is kept as age_class by 14_customers_all.sql, so the sums come from facts (period k_day < N of
 -- the customers of age class ≥ N). Also the headline totals. Output: one row per tenant with customers:
 -- tenant_id, customers, cohort_days, revenue, proceeds, net_revenue, n30, average_ltv_30d,
 -- average_ltv_90d, first_day, last_day (local dates of the first payments, YYYY-MM-DD).
