@@ -443,12 +443,9 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   for (const w of model.warnings) log.warn({ code: w.code }, w.message);
   if (job.forecast.model !== 'off') {
     for (const t of model.tenants) {
-      // The forecast's statements (23_forecast_customers.sql, 24_forecast_realized.sql) still read their
-      // tenant from table current_tenant: set just before each tenant's forecast.
-      await rw.wh.run('CREATE OR REPLACE TEMP TABLE current_tenant AS SELECT CAST($tenant AS VARCHAR) AS t', { tenant: t.tenant });
       const f0 = Date.now();
       t.forecast = await forecastTenant(rw.wh, {
-        asOf: run.asOf, settings: job.forecast, monthly: expandRuns(t.matrix('days-month-cohort')), subscription: model.subscription,
+        tenant: t.tenant, asOf: run.asOf, settings: job.forecast, monthly: expandRuns(t.matrix('days-month-cohort')), subscription: model.subscription,
       });
       log.info({ stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, model: t.forecast.model, replicates: t.forecast.bootstrap.replicates }, 'forecast done');
     }

@@ -96,12 +96,12 @@ async function readColumns(wh: Warehouse, sql: string, params: Record<string, st
 const CUSTOMER_NUMBERS = ['cohort_day_ms', 't0_ms', 'attr_id', 'purchase_days', 'last_day_ms', 'first_day_revenue', 'repeat_revenue', 'payments', 'max_renewal', 'last_payment_ms', 'renewal_revenue', 'renewal_payments', 'revenue'] as const;
 
 /** T on the local wall clock, and the first payment of the tenant's customers up to T (null: none). */
-export async function readHistory(wh: Warehouse, cutoffIso: string): Promise<{ cutoffMs: number; firstMs: number | null }> {
+export async function readHistory(wh: Warehouse, tenant: string, cutoffIso: string): Promise<{ cutoffMs: number; firstMs: number | null }> {
   const [row] = await wh.all<{ ms: number; first: number | null }>(
     `SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms,
        (SELECT CAST(min(epoch_ms(t0_local)) AS DOUBLE) FROM customers_all
-        WHERE tenant_id = (SELECT t FROM current_tenant) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)) AS first`,
-    { cutoff: cutoffIso },
+        WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)) AS first`,
+    { tenant, cutoff: cutoffIso },
   );
   return { cutoffMs: Number(row?.ms ?? 0), firstMs: row?.first === null || row?.first === undefined ? null : Number(row.first) };
 }
@@ -112,12 +112,12 @@ export async function readHistory(wh: Warehouse, cutoffIso: string): Promise<{ c
  * `byDay`: purchases counted by local day (BG/NBD); without it one summary per customer (sBG, which reads
  * no day counts: firstDayRevenue is then every payment's revenue, repeatRevenue 0).
  */
-export async function readForecastData(wh: Warehouse, cutoffIso: string, backtestIso: string, byDay: boolean): Promise<{ atT: ForecastData; atC: ForecastData }> {
+export async function readForecastData(wh: Warehouse, tenant: string, cutoffIso: string, backtestIso: string, byDay: boolean): Promise<{ atT: ForecastData; atC: ForecastData }> {
   const [{ ms, msC } = { ms: 0, msC: 0 }] = await wh.all<{ ms: number; msC: number }>(
     'SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms, CAST(epoch_ms(ltv_local(CAST($backtest AS TIMESTAMPTZ))) AS DOUBLE) AS "msC"',
     { cutoff: cutoffIso, backtest: backtestIso },
   );
-  const c = await readColumns(wh, loadSql('23_forecast_customers', { day: byDay ? 'CAST(tl AS DATE)' : 'CAST(NULL AS DATE)' }), { cutoff: cutoffIso, backtest: backtestIso },
+  const c = await readColumns(wh, loadSql('23_forecast_customers', { day: byDay ? 'CAST(tl AS DATE)' : 'CAST(NULL AS DATE)' }), { tenant, cutoff: cutoffIso, backtest: backtestIso },
     new Set(CUSTOMER_NUMBERS.flatMap((name) => [name, `${name}_c`])));
   const n = c.n;
   const cohortDay = c.numbers.get('cohort_day_ms')!;
@@ -158,7 +158,7 @@ export async function readForecastData(wh: Warehouse, cutoffIso: string, backtes
       revenue: col('revenue'),
     };
   };
-  const r = await wh.columns<Columns>(loadSql('24_forecast_realized'), { cutoff: cutoffIso });
+  const r = await wh.columns<Columns>(loadSql('24_forecast_realized'), { tenant, cutoff: cutoffIso });
   const realized = new Map<string, RealizedByMonth>();
   (r.cohort ?? []).forEach((cohort, i) => {
     const k = num(r.k?.[i]);

@@ -1,6 +1,6 @@
 // SPEC §9: predicted cumulative LTV of the monthly cohorts (`days-month-cohort`) up to the horizon, with a
-// seeded bootstrap interval and a backtest, for one tenant of a run (its per-tenant tables are in place:
-// computeTenant.ts prepareTenant). src/forecast/README.md describes the models and thresholds.
+// seeded bootstrap interval and a backtest, for one tenant of a run (its statements take the tenant as a bound
+// parameter). src/forecast/README.md describes the models and thresholds.
 //
 // A cohort's predicted value at month m = (what its customers realized in months ≤ m up to the cutoff +
 // each customer's expected revenue from the cutoff to the end of its month m) ÷ its customers. The interval
@@ -25,6 +25,8 @@ const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
 const MIN_REPLICATES = 10;
 
 export interface ForecastInputs {
+  /** The tenant forecast: the run's tables hold every tenant. */
+  tenant: string;
   asOf: Date;
   settings: ForecastSettings;
   /** The inputs carry renewal numbers or durations (auto picks sBG). */
@@ -95,12 +97,12 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
   const choice = chooseModel(settings, inputs.subscription);
   // The backtest's cutoff C = T − h, h by default the newest quarter of the history (first payment to T).
   const T = inputs.asOf.getTime();
-  const history = await readHistory(wh, inputs.asOf.toISOString());
+  const history = await readHistory(wh, inputs.tenant, inputs.asOf.toISOString());
   const historyDays = history.firstMs === null ? 0 : (history.cutoffMs - history.firstMs) / DAY_MS;
   const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
   const cutoff = new Date(T - holdout * DAY_MS);
   const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
-  const { atT: data, atC } = await readForecastData(wh, inputs.asOf.toISOString(), (backtestPossible ? cutoff : inputs.asOf).toISOString(), choice.model === 'bgnbd');
+  const { atT: data, atC } = await readForecastData(wh, inputs.tenant, inputs.asOf.toISOString(), (backtestPossible ? cutoff : inputs.asOf).toISOString(), choice.model === 'bgnbd');
   const H = settings.horizon_months;
   const base: Forecast = {
     model: choice.model, chosen_by: choice.chosen_by, reason: choice.reason, matrix: 'days-month-cohort',

@@ -1,8 +1,8 @@
 -- SPEC §9 forecasts: one row per customer of the current tenant whose first payment is at or before T,
 -- summarised from its movements up to T and, in the columns ending in _c, up to the backtest's cutoff C
 -- (customers who started after C have started_c FALSE): one pass over the movements for both.
--- Params: $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all (14_customers_all.sql),
--- movements (12_movements_view.sql), current_tenant(t).
+-- Params: $tenant, $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all
+-- (14_customers_all.sql), movements (12_movements_view.sql).
 -- Purchases are counted by local day (several payments on one day are one transaction, as in Fader,
 -- Hardie & Lee's CDNOW summary). Identifiers: {{day}} the grouping of a customer's movements: the local
 -- day (BG/NBD), or one group per customer (`NULL`, sBG, which counts renewals, not days: then
@@ -21,13 +21,13 @@
 WITH c AS (
   SELECT customer_id, t0_local, cohort_day, attr_id, t0 <= CAST($backtest AS TIMESTAMPTZ) AS started_c
   FROM customers_all
-  WHERE tenant_id = (SELECT t FROM current_tenant) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)
+  WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)
 ),
 m AS (
   SELECT mv.customer_id, ltv_local(mv.t) AS tl, mv.renewal, mv.is_payment,
     mv.t <= CAST($backtest AS TIMESTAMPTZ) AS pre, mv.revenue
   FROM movements mv
-  WHERE mv.tenant_id = (SELECT t FROM current_tenant) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
+  WHERE mv.tenant_id = CAST($tenant AS VARCHAR) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
 ),
 -- Per customer and local day (or per customer); a day's part before C counted apart (C may fall within a day).
 d AS (

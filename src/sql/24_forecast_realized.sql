@@ -1,7 +1,7 @@
 -- SPEC §9 forecasts: what each monthly cohort (of customers whose first payment is at or before the cutoff
 -- C) had realized by C, by month of life k (SPEC §4 `days` periods, unit month: k = the whole local months
--- from t0 to the movement, movements before t0 in period 0). Params: $cutoff (ISO 8601 text). Reads
--- customers_all, movements, current_tenant(t).
+-- from t0 to the movement, movements before t0 in period 0). Params: $tenant, $cutoff (ISO 8601 text). Reads
+-- customers_all, movements.
 -- Output: cohort VARCHAR (the cohort month's first day, YYYY-MM-DD), k INTEGER, revenue, proceeds, net_revenue DOUBLE
 --   (sums in report-currency units, not cumulative; summed exactly in HUGEINT units, then DOUBLE: a DOUBLE sum
 --   depends on the order DuckDB's threads add in).
@@ -13,7 +13,7 @@ SELECT
   CAST(sum(mv.net_revenue) AS DOUBLE) / 1e26 AS net_revenue
 FROM movements mv
 JOIN customers_all c USING (tenant_id, customer_id)
-WHERE mv.tenant_id = (SELECT t FROM current_tenant) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
+WHERE mv.tenant_id = CAST($tenant AS VARCHAR) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
   AND c.t0 <= CAST($cutoff AS TIMESTAMPTZ)
 GROUP BY ALL
 ORDER BY cohort, k
