@@ -1,12 +1,11 @@
--- SPEC §9 forecasts: one row per customer of the current tenant whose first payment is at or before T,
--- summarised from its movements up to T and, in the columns ending in _c, up to the backtest's cutoff C
--- (customers who started after C have started_c FALSE): one pass over the movements for both.
+-- SPEC §9 forecasts, BG/NBD (repeat purchases): one row per customer of the tenant whose first payment is
+-- at or before T, summarised from its movements up to T and, in the columns ending in _c, up to the
+-- backtest's cutoff C (customers who started after C have started_c FALSE): one pass over the movements
+-- for both. An sBG forecast reads 24_forecast_subscribers.sql instead (the same columns, one group per customer).
 -- Params: $tenant, $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all
 -- (14_customers_all.sql), movements (12_movements_view.sql).
 -- Purchases are counted by local day (several payments on one day are one transaction, as in Fader,
--- Hardie & Lee's CDNOW summary). Identifiers: {{day}} the grouping of a customer's movements: the local
--- day (BG/NBD), or one group per customer (`NULL`, sBG, which counts renewals, not days: then
--- purchase_days is 1, last_day_ms NULL, first_day_revenue every payment's revenue and repeat_revenue 0). Times are local wall-clock milliseconds since 1970 (a naive TIMESTAMP's
+-- Hardie & Lee's CDNOW summary). Times are local wall-clock milliseconds since 1970 (a naive TIMESTAMP's
 -- epoch): month arithmetic happens on the local calendar, as SPEC §4 periods do.
 -- Money is summed exactly in the movements' HUGEINT units (02_macros.sql) and turned into DOUBLE once, per
 -- customer: DOUBLE sums depend on the order DuckDB's threads add them in, which made the same run give
@@ -29,9 +28,9 @@ m AS (
   FROM movements mv
   WHERE mv.tenant_id = CAST($tenant AS VARCHAR) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
 ),
--- Per customer and local day (or per customer); a day's part before C counted apart (C may fall within a day).
+-- Per customer and local day; a day's part before C counted apart (C may fall within a day).
 d AS (
-  SELECT customer_id, {{day}} AS day,
+  SELECT customer_id, CAST(tl AS DATE) AS day,
     count(*) FILTER (WHERE is_payment) AS pay, count(*) FILTER (WHERE is_payment AND pre) AS pay_c,
     sum(revenue) FILTER (WHERE is_payment) AS pay_revenue, sum(revenue) FILTER (WHERE is_payment AND pre) AS pay_revenue_c,
     max(renewal) FILTER (WHERE is_payment) AS max_renewal, max(renewal) FILTER (WHERE is_payment AND pre) AS max_renewal_c,
@@ -48,9 +47,8 @@ p AS (
   SELECT customer_id,
     count(*) FILTER (WHERE pay > 0)::INTEGER AS purchase_days, count(*) FILTER (WHERE pay_c > 0)::INTEGER AS purchase_days_c,
     max(day) FILTER (WHERE pay > 0) AS last_day, max(day) FILTER (WHERE pay_c > 0) AS last_day_c,
-    -- sBG's day is NULL (one group per customer), which arg_min would skip: its first day is its only one.
-    arg_min(pay_revenue, coalesce(day, DATE '1970-01-01')) FILTER (WHERE pay > 0) AS first_day_revenue,
-    arg_min(pay_revenue_c, coalesce(day, DATE '1970-01-01')) FILTER (WHERE pay_c > 0) AS first_day_revenue_c,
+    arg_min(pay_revenue, day) FILTER (WHERE pay > 0) AS first_day_revenue,
+    arg_min(pay_revenue_c, day) FILTER (WHERE pay_c > 0) AS first_day_revenue_c,
     sum(pay_revenue) AS pay_revenue, sum(pay_revenue_c) AS pay_revenue_c,
     sum(pay)::INTEGER AS payments, sum(pay_c)::INTEGER AS payments_c,
     max(max_renewal)::INTEGER AS max_renewal, max(max_renewal_c)::INTEGER AS max_renewal_c,
