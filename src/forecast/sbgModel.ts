@@ -65,15 +65,21 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     spacing.set(key, s);
     spacingNotes.push(`duration ${key}: renewals every ${describeSpacing(s)} (${gaps.length ? 'median observed' : 'assumed, none observed'})`);
   }
+  // Durations by index, in the order first seen (the spacing map's): per-customer loops read arrays.
+  const durations = [...spacing.keys()];
+  const durIndex = new Map(durations.map((d, k) => [d, k]));
+  const durOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) durOf[i] = durIndex.get(durKey[i]!)!;
+  const spacingOf = durations.map((d) => spacing.get(d)!);
   // Value of a renewal per duration: mean renewal payment, else (no renewal paid yet) the customers' mean
   // payment without a renewal number ≥ 1, their first; net of refunds.
   let payRevenue = 0;
   let allRevenue = 0;
-  const valueSums = new Map<string, [number, number, number, number]>();
+  const valueSums = durations.map(() => [0, 0, 0, 0] as [number, number, number, number]);
   for (let i = 0; i < n; i++) {
     payRevenue += cu.firstDayRevenue[i]! + cu.repeatRevenue[i]!;
     allRevenue += cu.revenue[i]!;
-    const v = valueSums.get(durKey[i]!) ?? [0, 0, 0, 0];
+    const v = valueSums[durOf[i]!]!;
     v[0] += cu.renewalRevenue[i]!;
     v[1] += cu.renewalPayments[i]!;
     if (cu.payments[i]! > 0) {
@@ -81,19 +87,18 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
       v[2] += firstRevenue / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
       v[3] += 1;
     }
-    valueSums.set(durKey[i]!, v);
   }
   const refundFactor = payRevenue > 0 ? Math.max(0, allRevenue / payRevenue) : 1;
-  const value = new Map<string, number>();
-  for (const [k, v] of valueSums) value.set(k, (v[1] > 0 ? v[0] / v[1] : v[3] > 0 ? v[2] / v[3] : 0) * refundFactor);
+  const valueOf = valueSums.map((v) => (v[1] > 0 ? v[0] / v[1] : v[3] > 0 ? v[2] / v[3] : 0) * refundFactor);
 
   const churned = new Uint8Array(n);
   const renewable = new Uint8Array(n);
+  const grace = spacingOf.map((s) => (s ? spacingMs(s) / 4 : 0));
   for (let i = 0; i < n; i++) {
-    const s = spacing.get(durKey[i]!);
+    const s = spacingOf[durOf[i]!];
     if (!s || !(cu.payments[i]! > 0)) continue;
     renewable[i] = 1;
-    churned[i] = data.cutoffMs > renewalDue(cu.lastPaymentMs[i]!, 1, s) + spacingMs(s) / 4 ? 1 : 0;
+    churned[i] = data.cutoffMs > renewalDue(cu.lastPaymentMs[i]!, 1, s) + grace[durOf[i]!]! ? 1 : 0;
   }
 
   // Groups: pooled (index 0), then per eligible cohort one group or one per duration.
@@ -142,8 +147,12 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   // adds one to its cell of the pooled group (`cell`) and of its own (`own`, −1: pooled only); a replicate
   // draws 250,000 customers at 1 M rows, so each draw is two increments of one array.
   const width = maxRenewal + 1;
-  const cell = Int32Array.from({ length: n }, (_, i) => (churned[i] ? width : 0) + renewal[i]!);
-  const own = Int32Array.from({ length: n }, (_, i) => (groupIndex[i]! > 0 ? groupIndex[i]! * 2 * width + cell[i]! : -1));
+  const cell = new Int32Array(n);
+  const own = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    cell[i] = (churned[i] ? width : 0) + renewal[i]!;
+    own[i] = groupIndex[i]! > 0 ? groupIndex[i]! * 2 * width + cell[i]! : -1;
+  }
   const counts = (draw: UniformInt | null): SbgData[] => {
     const table = new Float64Array(groups.length * 2 * width);
     for (const s of strata) {
@@ -187,11 +196,6 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   // Projection. A subscribed customer's expected revenue by an end E is v · Σ_{k=1..K} S(r + k)/S(r), K the
   // renewals falling due by E: customers are counted once by (group, duration, r) and K per period end,
   // and each fitted state sums those counts against its partial sums of S(r + k)/S(r).
-  const durations = [...spacing.keys()];
-  const durIndex = new Map(durations.map((d, k) => [d, k]));
-  const durOf = Int32Array.from(durKey, (d) => durIndex.get(d)!);
-  const spacingOf = durations.map((d) => spacing.get(d)!);
-  const valueOf = durations.map((d) => value.get(d)!);
   const project = (queries: readonly FutureQuery[]): Projection<SbgFitted> => {
     const classIndex = new Map<number, number>();
     const classes: { g: number; v: number; r: number; kmax: number }[] = [];
