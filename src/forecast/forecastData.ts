@@ -47,15 +47,27 @@ type Columns = Record<string, unknown[]>;
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
 /**
- * A DOUBLE or INTEGER vector's values as they lie in DuckDB's memory, when none is NULL; otherwise
- * undefined (then read value by value). getItem tests every value's validity bit with BigInt arithmetic:
- * a third of the forecast's read time. The fields are the client's own (@duckdb/node-api, pinned in
- * package.json); anything else about them, in another version, falls back to getItem.
+ * A DOUBLE or INTEGER vector's values as they lie in DuckDB's memory, NULL as NaN; undefined when the
+ * vector is not laid out as expected (then read value by value). getItem tests every value's validity bit
+ * with BigInt arithmetic: a third of the forecast's read time, more where a column has NULLs (sBG's day
+ * columns, every value at C of a customer who had not started by then). The fields are the client's own
+ * (@duckdb/node-api, pinned in package.json: items, and validity.data, a BigUint64Array of validity bits,
+ * least significant first, or null when every value is valid); anything else, in another version, falls
+ * back to getItem.
  */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function doubles(vector: unknown, rows: number): Float64Array | Int32Array | undefined {
-  const { items, validity } = vector as { items?: unknown; validity?: { data?: unknown } };
-  if (!(items instanceof Float64Array || items instanceof Int32Array)) return undefined;
-  return items.length === rows && validity?.data === null ? items : undefined;
+  const { items, validity } = vector as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
+  if (!(items instanceof Float64Array || items instanceof Int32Array) || items.length !== rows) return undefined;
+  const bits = validity?.data;
+  if (bits === null) return items;
+  if (!LITTLE_ENDIAN || !(bits instanceof BigUint64Array) || validity?.offset !== 0 || bits.length * 64 < rows) return undefined;
+  // The same bits as 32-bit words, the low word first (on a little-endian machine).
+  const words = new Uint32Array(bits.buffer, bits.byteOffset, bits.length * 2);
+  const out = Float64Array.from(items);
+  for (let j = 0; j < rows; j++) if (!((words[j >>> 5]! >>> (j & 31)) & 1)) out[j] = Number.NaN;
+  return out;
 }
 
 /**
@@ -119,7 +131,7 @@ export async function readForecastData(wh: Warehouse, tenant: string, cutoffIso:
     { cutoff: cutoffIso, backtest: backtestIso },
   );
   const c = await readColumns(wh, loadSql(byDay ? '23_forecast_customers' : '24_forecast_subscribers'), { tenant, cutoff: cutoffIso, backtest: backtestIso },
-    new Set(CUSTOMER_NUMBERS.flatMap((name) => [name, `${name}_c`])));
+    new Set(['started_c', ...CUSTOMER_NUMBERS.flatMap((name) => [name, `${name}_c`])]));
   const n = c.n;
   const cohortDay = c.numbers.get('cohort_day_ms')!;
   const titles = new Map<number, string>();
@@ -132,11 +144,11 @@ export async function readForecastData(wh: Warehouse, tenant: string, cutoffIso:
   const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
   const attrId = c.numbers.get('attr_id')!;
   const duration = Array.from(attrId, (id) => durationOf.get(id) ?? null);
-  const started = c.values.get('started_c') as boolean[];
+  const started = c.numbers.get('started_c')!;
   // At C the customers who had started by then: plain loops (Float64Array.from with a mapping function
   // goes through the iterator protocol, ~10× slower over 13 columns × 250,000 customers).
   const rowsAtC: number[] = [];
-  for (let i = 0; i < n; i++) if (started[i]) rowsAtC.push(i);
+  for (let i = 0; i < n; i++) if (started[i] === 1) rowsAtC.push(i);
   const pick = (at: 'T' | 'C'): CustomerTable => {
     const all = at === 'T' || rowsAtC.length === n;
     const col = (name: (typeof CUSTOMER_NUMBERS)[number]): Float64Array => {

@@ -1,6 +1,6 @@
 -- SPEC §9 forecasts, BG/NBD (repeat purchases): one row per customer of the tenant whose first payment is
 -- at or before T, summarised from its movements up to T and, in the columns ending in _c, up to the
--- backtest's cutoff C (customers who started after C have started_c FALSE): one pass over the movements
+-- backtest's cutoff C (customers who started after C have started_c 0): one pass over the movements
 -- for both. An sBG forecast reads 24_forecast_subscribers.sql instead (the same columns, one group per customer).
 -- Params: $tenant, $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all
 -- (14_customers_all.sql), movements (12_movements_view.sql).
@@ -11,14 +11,14 @@
 -- customer: DOUBLE sums depend on the order DuckDB's threads add them in, which made the same run give
 -- different fits (SPEC §9: the same run gives the same numbers).
 -- Output: cohort_day_ms DOUBLE (the local cohort day's midnight), t0_ms DOUBLE, attr_id DOUBLE (attr_sets'
---   row: the duration is read from there, not once per customer), started_c BOOLEAN, and at T (at C):
+--   row: the duration is read from there, not once per customer), started_c INTEGER (1: yes), and at T (at C):
 --   purchase_days INTEGER (distinct local days with a payment), last_day_ms DOUBLE (the last such day's
 --   local midnight), first_day_revenue DOUBLE, repeat_revenue DOUBLE (payments after the first day),
 --   payments INTEGER, max_renewal INTEGER, last_payment_ms DOUBLE, renewal_revenue DOUBLE (payments with
 --   renewal ≥ 1), renewal_payments INTEGER, revenue DOUBLE (every movement, refunds included, in
 --   report-currency units).
 WITH c AS (
-  SELECT customer_id, t0_local, cohort_day, attr_id, t0 <= CAST($backtest AS TIMESTAMPTZ) AS started_c
+  SELECT customer_id, t0_local, cohort_day, attr_id, CAST(t0 <= CAST($backtest AS TIMESTAMPTZ) AS INTEGER) AS started_c
   FROM customers_all
   WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)
 ),

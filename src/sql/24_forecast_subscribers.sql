@@ -1,6 +1,6 @@
 -- SPEC §9 forecasts, sBG (subscriptions): one row per customer of the tenant whose first payment is at or
 -- before T, summarised from its movements up to T and, in the columns ending in _c, up to the backtest's
--- cutoff C (customers who started after C have started_c FALSE). The same columns as
+-- cutoff C (customers who started after C have started_c 0). The same columns as
 -- 23_forecast_customers.sql, which a BG/NBD forecast reads instead; sBG counts renewals, not days, so
 -- one group per customer: purchase_days is 1 when the customer has a payment (else 0), last_day_ms NULL,
 -- first_day_revenue every payment's revenue and repeat_revenue 0. One aggregation, not 23's two (by day,
@@ -10,7 +10,7 @@
 -- HUGEINT units (02_macros.sql) and turned into DOUBLE once per customer (23_forecast_customers.sql says why).
 -- Output: as 23_forecast_customers.sql.
 WITH c AS (
-  SELECT customer_id, t0_local, cohort_day, attr_id, t0 <= CAST($backtest AS TIMESTAMPTZ) AS started_c
+  SELECT customer_id, t0_local, cohort_day, attr_id, CAST(t0 <= CAST($backtest AS TIMESTAMPTZ) AS INTEGER) AS started_c
   FROM customers_all
   WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)
 ),
