@@ -19,6 +19,7 @@ export interface CustomerTable {
   lastDayMs: Float64Array;
   firstDayRevenue: Float64Array;
   repeatRevenue: Float64Array;
+  /** This and the next four only sBG reads: 0 (lastPaymentMs NaN) when read for BG/NBD. */
   payments: Float64Array;
   maxRenewal: Float64Array;
   lastPaymentMs: Float64Array;

@@ -15,16 +15,15 @@
 --   purchase_days INTEGER (distinct local days with a payment), last_day_ms DOUBLE (the last such day's
 --   local midnight), first_day_revenue DOUBLE, repeat_revenue DOUBLE (payments after the first day),
 --   payments INTEGER, max_renewal INTEGER, last_payment_ms DOUBLE, renewal_revenue DOUBLE (payments with
---   renewal ≥ 1), renewal_payments INTEGER, revenue DOUBLE (every movement, refunds included, in
---   report-currency units).
+--   renewal ≥ 1), renewal_payments INTEGER (these five only sBG reads: 24_forecast_subscribers.sql; here 0
+--   and NULL), revenue DOUBLE (every movement, refunds included, in report-currency units).
 WITH c AS (
   SELECT customer_id, t0_local, cohort_day, attr_id, CAST(t0 <= CAST($backtest AS TIMESTAMPTZ) AS INTEGER) AS started_c
   FROM customers_all
   WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)
 ),
 m AS (
-  SELECT mv.customer_id, ltv_local(mv.t) AS tl, mv.renewal, mv.is_payment,
-    mv.t <= CAST($backtest AS TIMESTAMPTZ) AS pre, mv.revenue
+  SELECT mv.customer_id, ltv_local(mv.t) AS tl, mv.is_payment, mv.t <= CAST($backtest AS TIMESTAMPTZ) AS pre, mv.revenue
   FROM movements mv
   WHERE mv.tenant_id = CAST($tenant AS VARCHAR) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
 ),
@@ -33,12 +32,6 @@ d AS (
   SELECT customer_id, CAST(tl AS DATE) AS day,
     count(*) FILTER (WHERE is_payment) AS pay, count(*) FILTER (WHERE is_payment AND pre) AS pay_c,
     sum(revenue) FILTER (WHERE is_payment) AS pay_revenue, sum(revenue) FILTER (WHERE is_payment AND pre) AS pay_revenue_c,
-    max(renewal) FILTER (WHERE is_payment) AS max_renewal, max(renewal) FILTER (WHERE is_payment AND pre) AS max_renewal_c,
-    max(tl) FILTER (WHERE is_payment) AS last_payment, max(tl) FILTER (WHERE is_payment AND pre) AS last_payment_c,
-    sum(revenue) FILTER (WHERE is_payment AND renewal >= 1) AS renewal_revenue,
-    sum(revenue) FILTER (WHERE is_payment AND renewal >= 1 AND pre) AS renewal_revenue_c,
-    count(*) FILTER (WHERE is_payment AND renewal >= 1) AS renewal_payments,
-    count(*) FILTER (WHERE is_payment AND renewal >= 1 AND pre) AS renewal_payments_c,
     sum(revenue) AS revenue, sum(revenue) FILTER (WHERE pre) AS revenue_c
   FROM m
   GROUP BY ALL
@@ -50,11 +43,6 @@ p AS (
     arg_min(pay_revenue, day) FILTER (WHERE pay > 0) AS first_day_revenue,
     arg_min(pay_revenue_c, day) FILTER (WHERE pay_c > 0) AS first_day_revenue_c,
     sum(pay_revenue) AS pay_revenue, sum(pay_revenue_c) AS pay_revenue_c,
-    sum(pay)::INTEGER AS payments, sum(pay_c)::INTEGER AS payments_c,
-    max(max_renewal)::INTEGER AS max_renewal, max(max_renewal_c)::INTEGER AS max_renewal_c,
-    max(last_payment) AS last_payment, max(last_payment_c) AS last_payment_c,
-    sum(renewal_revenue) AS renewal_revenue, sum(renewal_revenue_c) AS renewal_revenue_c,
-    sum(renewal_payments)::INTEGER AS renewal_payments, sum(renewal_payments_c)::INTEGER AS renewal_payments_c,
     sum(revenue) AS revenue, sum(revenue_c) AS revenue_c
   FROM d
   GROUP BY customer_id
@@ -69,12 +57,10 @@ SELECT
   coalesce(CAST(p.first_day_revenue_c AS DOUBLE) / 1e14, 0) AS first_day_revenue_c,
   coalesce(CAST(p.pay_revenue - p.first_day_revenue AS DOUBLE) / 1e14, 0) AS repeat_revenue,
   coalesce(CAST(p.pay_revenue_c - p.first_day_revenue_c AS DOUBLE) / 1e14, 0) AS repeat_revenue_c,
-  coalesce(p.payments, 0) AS payments, coalesce(p.payments_c, 0) AS payments_c,
-  coalesce(p.max_renewal, 0) AS max_renewal, coalesce(p.max_renewal_c, 0) AS max_renewal_c,
-  CAST(epoch_ms(p.last_payment) AS DOUBLE) AS last_payment_ms, CAST(epoch_ms(p.last_payment_c) AS DOUBLE) AS last_payment_ms_c,
-  coalesce(CAST(p.renewal_revenue AS DOUBLE) / 1e14, 0) AS renewal_revenue,
-  coalesce(CAST(p.renewal_revenue_c AS DOUBLE) / 1e14, 0) AS renewal_revenue_c,
-  coalesce(p.renewal_payments, 0) AS renewal_payments, coalesce(p.renewal_payments_c, 0) AS renewal_payments_c,
+  -- What only sBG reads (renewals), not summed here: 0 and NULL.
+  0 AS payments, 0 AS payments_c, 0 AS max_renewal, 0 AS max_renewal_c,
+  CAST(NULL AS DOUBLE) AS last_payment_ms, CAST(NULL AS DOUBLE) AS last_payment_ms_c,
+  CAST(0 AS DOUBLE) AS renewal_revenue, CAST(0 AS DOUBLE) AS renewal_revenue_c, 0 AS renewal_payments, 0 AS renewal_payments_c,
   coalesce(CAST(p.revenue AS DOUBLE) / 1e14, 0) AS revenue, coalesce(CAST(p.revenue_c AS DOUBLE) / 1e14, 0) AS revenue_c
 FROM c
 LEFT JOIN p USING (customer_id)
