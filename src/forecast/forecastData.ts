@@ -47,6 +47,8 @@ type Columns = Record<string, unknown[]>;
 
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * A DOUBLE or INTEGER vector's values as they lie in DuckDB's memory, NULL as NaN; undefined when the
  * vector is not laid out as expected (then read value by value). getItem tests every value's validity bit
@@ -56,8 +58,6 @@ const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN 
  * least significant first, or null when every value is valid); anything else, in another version, falls
  * back to getItem.
  */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 function doubles(vector: unknown, rows: number): Float64Array | Int32Array | undefined {
   const { items, validity } = vector as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
   if (!(items instanceof Float64Array || items instanceof Int32Array) || items.length !== rows) return undefined;
@@ -121,8 +121,8 @@ export async function readHistory(wh: Warehouse, tenant: string, cutoffIso: stri
 }
 
 /**
- * The data at T (`cutoffIso`) and at the backtest's cutoff C (`backtestIso` ≤ T), read in one pass over
- * the movements. At C only the customers are read (the backtest compares them with what they realized by T).
+ * The data at T (`cutoffIso`, the run's as-of: the realized sums are the run's facts_all) and at the
+ * backtest's cutoff C (`backtestIso` ≤ T), read in one pass over the movements. At C only the customers are read (the backtest compares them with what they realized by T).
  * `byDay`: purchases counted by local day (BG/NBD); without it one summary per customer (sBG, which reads
  * no day counts: firstDayRevenue is then every payment's revenue, repeatRevenue 0).
  */
