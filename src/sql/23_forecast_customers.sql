@@ -64,4 +64,6 @@ SELECT
   coalesce(CAST(p.revenue AS DOUBLE) / 1e14, 0) AS revenue, coalesce(CAST(p.revenue_c AS DOUBLE) / 1e14, 0) AS revenue_c
 FROM c
 LEFT JOIN p USING (customer_id)
-ORDER BY c.cohort_day, t0_ms, c.customer_id
+-- By cohort day, first payment and customer (the bootstrap's draws index this order): t0_ms alone orders the
+-- days too, the cohort day being t0's local date.
+ORDER BY t0_ms, c.customer_id

@@ -49,4 +49,6 @@ SELECT
   CAST(c.attr_id AS DOUBLE) AS attr_id, c.started_c, p.* EXCLUDE (customer_id)
 FROM c
 JOIN p USING (customer_id)
-ORDER BY c.cohort_day, t0_ms, c.customer_id
+-- By cohort day, first payment and customer (the bootstrap's draws index this order): t0_ms alone orders the
+-- days too, the cohort day being t0's local date.
+ORDER BY t0_ms, c.customer_id
