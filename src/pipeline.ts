@@ -17,7 +17,7 @@ import { forecastTenant } from './forecast/forecastTenant.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
-import { expandMatrices, expandRuns } from './ltv/cellRuns.js';
+import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
@@ -319,8 +319,10 @@ export async function runStages(
     for (const t of model.tenants) {
       const slot = await reserveRun(reportsDir, t.tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
       slots.push(slot);
-      const matrices = expandMatrices(t.matrices());
-      const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, matrices));
+      // Compute returns every matrix as runs of equal cells; only the report's own (json, csv, workbook,
+      // chart) are expanded cell by cell: the snapshots and report.html are written from the runs.
+      const runMatrices = t.matrices();
+      const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, expandMatrices(configuredRuns(model, runMatrices))));
       if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
@@ -332,7 +334,7 @@ export async function runStages(
         // the writers instead (SIGTERM hands the run back within the grace period).
         checkCancelled('render');
         await writeSnapshots({
-          dir, matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
+          dir, matrices: runMatrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
           currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
         });
         checkCancelled('render');
@@ -350,7 +352,7 @@ export async function runStages(
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
         checkCancelled('render');
-        await writeReportHtml(report, matrices.values(), join(dir, RUN_FILES.report));
+        await writeReportHtml(report, runMatrices.values(), join(dir, RUN_FILES.report));
       }
       // Only the email reads a tenant's report again: without one, its cells are not kept for 200 tenants.
       rendered.push({ tenant: t.tenant, slot, summary: t.summary, generatedAt: report.generated_at, firstPaymentDates: t.firstPaymentDates, ...(emails ? { report } : {}) });
@@ -452,6 +454,11 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   }
   run.leave('compute', { ...model.stats, tenants: model.tenants.length });
   return model;
+}
+
+/** The job's configured matrices of `all`, by id (expandMatrices keeps the rows they share shared). */
+function configuredRuns(model: RunModel, all: ReadonlyMap<string, RunMatrix>): Map<string, RunMatrix> {
+  return new Map(configuredMatrices(model, all).map((m) => [m.id, m]));
 }
 
 /** One tenant's report (SPEC §5 json): what every writer renders. */
