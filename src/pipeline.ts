@@ -22,9 +22,10 @@ import { computeRun, configuredMatrices, copyQuarantine, type RunFacts, type Run
 import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
-import { renderChart } from './report/renderChart.js';
+import { CHART_SCALE, chartSvg } from './report/renderChart.js';
+import { svgToPngOffThread } from './report/svgToPngOffThread.js';
 import { warmUpWriters } from './report/warmUpWriters.js';
-import { renderForecastChart } from './report/renderForecastChart.js';
+import { forecastChartSvg } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
 import { writeReportHtml } from './report/writeReportHtml.js';
@@ -333,6 +334,13 @@ export async function runStages(
         // Writing files is not DuckDB's work, so an abort cannot interrupt it: it is looked for between
         // the writers instead (SIGTERM hands the run back within the grace period).
         checkCancelled('render');
+        // The charts are drawn on their own thread (svgToPngOffThread.ts) while the files that do not
+        // show them are written; the workbook, which embeds them, comes last. Published beside it and in
+        // the email too.
+        const chartPng = svgToPngOffThread(chartSvg(report), CHART_SCALE);
+        const forecastPng = report.forecast ? svgToPngOffThread(forecastChartSvg(report), CHART_SCALE) : undefined;
+        // Awaited below; a failure meanwhile is not an unhandled rejection.
+        for (const png of [chartPng, forecastPng]) png?.catch(() => undefined);
         await writeSnapshots({
           dir, matrices: runMatrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
           currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
@@ -342,17 +350,13 @@ export async function runStages(
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
         if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
         checkCancelled('render');
-        // The chart is published beside the workbook and embedded in it (and in the email).
-        const chartPng = await renderChart(report);
-        await writeFile(join(dir, RUN_FILES.chart), chartPng);
-        const forecastPng = report.forecast ? await renderForecastChart(report) : undefined;
-        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
-        checkCancelled('render');
-        if (job.formats.includes('xlsx')) {
-          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
-        }
-        checkCancelled('render');
         await writeReportHtml(report, runMatrices.values(), join(dir, RUN_FILES.report));
+        checkCancelled('render');
+        await writeFile(join(dir, RUN_FILES.chart), await chartPng);
+        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), await forecastPng);
+        if (job.formats.includes('xlsx')) {
+          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng: await chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng: await forecastPng } : {}) });
+        }
       }
       // Only the email reads a tenant's report again: without one, its cells are not kept for 200 tenants.
       rendered.push({ tenant: t.tenant, slot, summary: t.summary, generatedAt: report.generated_at, firstPaymentDates: t.firstPaymentDates, ...(emails ? { report } : {}) });
@@ -462,6 +466,7 @@ function configuredRuns(model: RunModel, all: ReadonlyMap<string, RunMatrix>): M
 }
 
 /** One tenant's report (SPEC §5 json): what every writer renders. */
+
 function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: string, matrices: TenantReport['matrices']): TenantReport {
   const { job } = run;
   return {
