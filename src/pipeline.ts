@@ -317,14 +317,28 @@ export async function runStages(
 
     enter('render', 'writing reports');
     const rendered: Rendered[] = [];
-    for (const t of model.tenants) {
+    const { tenants } = model;
+    /** A tenant's run reserved and its report made, with its charts asked for (svgToPngOffThread.ts). */
+    const prepare = async (t: TenantModel): Promise<Prepared> => {
       const slot = await reserveRun(reportsDir, t.tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
       slots.push(slot);
       // Compute returns every matrix as runs of equal cells; only the report's own (json, csv, workbook,
       // chart) are expanded cell by cell: the snapshots and report.html are written from the runs.
       const runMatrices = t.matrices();
       const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, expandMatrices(configuredRuns(model, runMatrices))));
-      if (!slot.alreadyPublished) {
+      if (slot.alreadyPublished) return { t, slot, runMatrices, report };
+      // Drawn on their own thread while the files that do not show them are written; awaited where they
+      // are written, so a failure meanwhile is not an unhandled rejection.
+      const chartPng = svgToPngOffThread(chartSvg(report), CHART_SCALE);
+      const forecastPng = report.forecast ? svgToPngOffThread(forecastChartSvg(report), CHART_SCALE) : undefined;
+      for (const png of [chartPng, forecastPng]) png?.catch(() => undefined);
+      return { t, slot, runMatrices, report, charts: { chartPng, forecastPng } };
+    };
+    let next = tenants[0] ? await prepare(tenants[0]) : undefined;
+    for (let i = 0; next; i++) {
+      const { t, slot, runMatrices, report, charts } = next;
+      const following = tenants[i + 1];
+      if (charts) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
         await moveFile(t.files.facts, join(dir, RUN_FILES.facts));
@@ -334,13 +348,6 @@ export async function runStages(
         // Writing files is not DuckDB's work, so an abort cannot interrupt it: it is looked for between
         // the writers instead (SIGTERM hands the run back within the grace period).
         checkCancelled('render');
-        // The charts are drawn on their own thread (svgToPngOffThread.ts) while the files that do not
-        // show them are written; the workbook, which embeds them, comes last. Published beside it and in
-        // the email too.
-        const chartPng = svgToPngOffThread(chartSvg(report), CHART_SCALE);
-        const forecastPng = report.forecast ? svgToPngOffThread(forecastChartSvg(report), CHART_SCALE) : undefined;
-        // Awaited below; a failure meanwhile is not an unhandled rejection.
-        for (const png of [chartPng, forecastPng]) png?.catch(() => undefined);
         await writeSnapshots({
           dir, matrices: runMatrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
           currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
@@ -352,11 +359,18 @@ export async function runStages(
         checkCancelled('render');
         await writeReportHtml(report, runMatrices.values(), join(dir, RUN_FILES.report));
         checkCancelled('render');
-        await writeFile(join(dir, RUN_FILES.chart), await chartPng);
-        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), await forecastPng);
+        // The next tenant's charts are drawn while this one's charts and workbook, which embeds them, are
+        // written (the charts are published beside it and in the email too).
+        next = following ? await prepare(following) : undefined;
+        const chartPng = await charts.chartPng;
+        const forecastPng = await charts.forecastPng;
+        await writeFile(join(dir, RUN_FILES.chart), chartPng);
+        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
         if (job.formats.includes('xlsx')) {
-          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng: await chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng: await forecastPng } : {}) });
+          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
+      } else {
+        next = following ? await prepare(following) : undefined;
       }
       // Only the email reads a tenant's report again: without one, its cells are not kept for 200 tenants.
       rendered.push({ tenant: t.tenant, slot, summary: t.summary, generatedAt: report.generated_at, firstPaymentDates: t.firstPaymentDates, ...(emails ? { report } : {}) });
@@ -427,6 +441,15 @@ export async function runStages(
     await rw.release();
     await rm(filesDir, { recursive: true, force: true });
   }
+}
+
+/** A tenant about to be written: its charts are being drawn (absent when its run is already published). */
+interface Prepared {
+  t: TenantModel;
+  slot: RunSlot;
+  runMatrices: Map<string, RunMatrix>;
+  report: TenantReport;
+  charts?: { chartPng: Promise<Buffer>; forecastPng: Promise<Buffer> | undefined };
 }
 
 interface Rendered {
