@@ -17,14 +17,15 @@ import { forecastTenant } from './forecast/forecastTenant.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { notifyFailure } from './notify/notifyFailure.js';
 import { notifyRun } from './notify/notifyRun.js';
-import { expandMatrices, expandRuns } from './ltv/cellRuns.js';
+import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
-import { renderChart } from './report/renderChart.js';
+import { CHART_SCALE, chartSvg } from './report/renderChart.js';
+import { svgToPngOffThread } from './report/svgToPngOffThread.js';
 import { warmUpWriters } from './report/warmUpWriters.js';
-import { renderForecastChart } from './report/renderForecastChart.js';
+import { forecastChartSvg } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
 import { writeReportHtml } from './report/writeReportHtml.js';
@@ -316,12 +317,28 @@ export async function runStages(
 
     enter('render', 'writing reports');
     const rendered: Rendered[] = [];
-    for (const t of model.tenants) {
+    const { tenants } = model;
+    /** A tenant's run reserved and its report made, with its charts asked for (svgToPngOffThread.ts). */
+    const prepare = async (t: TenantModel): Promise<Prepared> => {
       const slot = await reserveRun(reportsDir, t.tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
       slots.push(slot);
-      const matrices = expandMatrices(t.matrices());
-      const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, matrices));
-      if (!slot.alreadyPublished) {
+      // Compute returns every matrix as runs of equal cells; only the report's own (json, csv, workbook,
+      // chart) are expanded cell by cell: the snapshots and report.html are written from the runs.
+      const runMatrices = t.matrices();
+      const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, expandMatrices(configuredRuns(model, runMatrices))));
+      if (slot.alreadyPublished) return { t, slot, runMatrices, report };
+      // Drawn on their own thread while the files that do not show them are written; awaited where they
+      // are written, so a failure meanwhile is not an unhandled rejection.
+      const chartPng = svgToPngOffThread(chartSvg(report), CHART_SCALE);
+      const forecastPng = report.forecast ? svgToPngOffThread(forecastChartSvg(report), CHART_SCALE) : undefined;
+      for (const png of [chartPng, forecastPng]) png?.catch(() => undefined);
+      return { t, slot, runMatrices, report, charts: { chartPng, forecastPng } };
+    };
+    let next = tenants[0] ? await prepare(tenants[0]) : undefined;
+    for (let i = 0; next; i++) {
+      const { t, slot, runMatrices, report, charts } = next;
+      const following = tenants[i + 1];
+      if (charts) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
         await moveFile(t.files.facts, join(dir, RUN_FILES.facts));
@@ -332,7 +349,7 @@ export async function runStages(
         // the writers instead (SIGTERM hands the run back within the grace period).
         checkCancelled('render');
         await writeSnapshots({
-          dir, matrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
+          dir, matrices: runMatrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
           currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
         });
         checkCancelled('render');
@@ -340,17 +357,20 @@ export async function runStages(
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
         if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
         checkCancelled('render');
-        // The chart is published beside the workbook and embedded in it (and in the email).
-        const chartPng = await renderChart(report);
-        await writeFile(join(dir, RUN_FILES.chart), chartPng);
-        const forecastPng = report.forecast ? await renderForecastChart(report) : undefined;
-        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
+        await writeReportHtml(report, runMatrices.values(), join(dir, RUN_FILES.report));
         checkCancelled('render');
+        // The next tenant's charts are drawn while this one's charts and workbook, which embeds them, are
+        // written (the charts are published beside it and in the email too).
+        next = following ? await prepare(following) : undefined;
+        const chartPng = await charts.chartPng;
+        const forecastPng = await charts.forecastPng;
+        await writeFile(join(dir, RUN_FILES.chart), chartPng);
+        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
         if (job.formats.includes('xlsx')) {
           await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
         }
-        checkCancelled('render');
-        await writeReportHtml(report, matrices.values(), join(dir, RUN_FILES.report));
+      } else {
+        next = following ? await prepare(following) : undefined;
       }
       // Only the email reads a tenant's report again: without one, its cells are not kept for 200 tenants.
       rendered.push({ tenant: t.tenant, slot, summary: t.summary, generatedAt: report.generated_at, firstPaymentDates: t.firstPaymentDates, ...(emails ? { report } : {}) });
@@ -423,6 +443,15 @@ export async function runStages(
   }
 }
 
+/** A tenant about to be written: its charts are being drawn (absent when its run is already published). */
+interface Prepared {
+  t: TenantModel;
+  slot: RunSlot;
+  runMatrices: Map<string, RunMatrix>;
+  report: TenantReport;
+  charts?: { chartPng: Promise<Buffer>; forecastPng: Promise<Buffer> | undefined };
+}
+
 interface Rendered {
   tenant: string;
   slot: RunSlot;
@@ -454,7 +483,13 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   return model;
 }
 
+/** The job's configured matrices of `all`, by id (expandMatrices keeps the rows they share shared). */
+function configuredRuns(model: RunModel, all: ReadonlyMap<string, RunMatrix>): Map<string, RunMatrix> {
+  return new Map(configuredMatrices(model, all).map((m) => [m.id, m]));
+}
+
 /** One tenant's report (SPEC §5 json): what every writer renders. */
+
 function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: string, matrices: TenantReport['matrices']): TenantReport {
   const { job } = run;
   return {

@@ -43,8 +43,11 @@ export const AVERAGE_MIN_SHARE = 0.5;
 export const SMALL_COHORT = 30;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** The charts' pixel density unless told otherwise (ChartOptions.scale). */
+export const CHART_SCALE = 2;
+
 export async function renderChart(report: TenantReport, opts: ChartOptions = {}): Promise<Buffer> {
-  return svgToPng(chartSvg(report, opts), opts.scale ?? 2);
+  return svgToPng(chartSvg(report, opts), opts.scale ?? CHART_SCALE);
 }
 
 /** Renders an SVG of ours to PNG with the bundled DejaVu fonts, at `scale` device pixels per CSS pixel. */

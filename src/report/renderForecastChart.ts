@@ -4,7 +4,7 @@
 // the bytes are the same for the same report. Published as forecast.png and shown on the Forecast sheet.
 import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
 import { currencySymbol } from '../format/money.js';
-import { niceTicks, svgToPng } from './renderChart.js';
+import { CHART_SCALE, niceTicks, svgToPng } from './renderChart.js';
 
 const W = 960;
 const H = 540;
@@ -70,5 +70,5 @@ export function forecastChartSvg(report: TenantReport): string {
 }
 
 export async function renderForecastChart(report: TenantReport): Promise<Buffer> {
-  return svgToPng(forecastChartSvg(report), 2);
+  return svgToPng(forecastChartSvg(report), CHART_SCALE);
 }

@@ -1,10 +1,10 @@
-// Called at a run's start: what the render stage needs and takes long to load (the chart renderer's wasm
+// Called at a run's start: what the render stage needs and takes long to load (the chart thread with its wasm
 // and fonts, exceljs) is loaded while ingest and compute keep DuckDB's threads busy and this one waits,
 // instead of at process start or when the first chart or workbook is written. A failure is left to the
 // writer itself to report.
-import { warmUpRenderer } from './renderChart.js';
+import { warmUpChartThread } from './svgToPngOffThread.js';
 
 export function warmUpWriters(): void {
-  warmUpRenderer();
+  warmUpChartThread();
   void import('exceljs').catch(() => undefined);
 }

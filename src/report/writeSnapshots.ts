@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { SNAPSHOT_GZIP_SUFFIX, adaptySnapshotPath, zenovaySnapshotPath } from '../ltv/runFiles.js';
-import type { Matrix, MatrixSpec, Summary } from '../ltv/model.js';
+import type { MatrixSpec, Summary } from '../ltv/model.js';
 import { matrixId } from '../ltv/model.js';
 import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from './apiTypes.js';
 import { adaptyJson } from './toAdapty.js';
-import { runsOf } from '../ltv/cellRuns.js';
+import { expandRuns, type RunMatrix } from '../ltv/cellRuns.js';
 import { GRANULARITY_MATRIX, toZenovayResponse } from './toZenovay.js';
 import { addPendingWrite } from './pendingWrites.js';
 
@@ -27,7 +27,9 @@ const GZIP_LEVEL = 5;
 
 export interface SnapshotInput {
   dir: string;
-  matrices: ReadonlyMap<string, Matrix>;
+  /** As compute returns them (runs of equal cells): the Adapty bodies are written from the runs, and only
+   *  the two Zenovay matrices (cohorts by week and month) are expanded cell by cell. */
+  matrices: ReadonlyMap<string, RunMatrix>;
   adaptySpecs: readonly MatrixSpec[];
   summary: Summary;
   currency: string;
@@ -59,20 +61,21 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
     writes.push(written.then(() => undefined));
   };
   for (const granularity of ZENOVAY_GRANULARITIES) {
-    const matrix = input.matrices.get(GRANULARITY_MATRIX[granularity]);
-    if (!matrix) throw new Error(`snapshot needs matrix ${GRANULARITY_MATRIX[granularity]}`);
+    const runs = input.matrices.get(GRANULARITY_MATRIX[granularity]);
+    if (!runs) throw new Error(`snapshot needs matrix ${GRANULARITY_MATRIX[granularity]}`);
+    const matrix = expandRuns(runs);
     for (const range of ZENOVAY_RANGES) {
       const body = toZenovayResponse(matrix, range, input.summary, input.asOf, input.asOfLocal);
       store(zenovaySnapshotPath(range, granularity), Buffer.from(JSON.stringify(body)));
     }
   }
   // Matrices that share their rows (computeMatrix.ts: product and store_product_id, …) are rendered once.
-  const bodies = new Map<Matrix['rows'], Buffer>();
+  const bodies = new Map<RunMatrix['rows'], Buffer>();
   for (const spec of input.adaptySpecs) {
     const matrix = input.matrices.get(matrixId(spec));
     if (!matrix) throw new Error(`snapshot needs matrix ${matrixId(spec)}`);
     let body = bodies.get(matrix.rows);
-    if (body === undefined) bodies.set(matrix.rows, (body = adaptyJson(runsOf(matrix), input.currency)));
+    if (body === undefined) bodies.set(matrix.rows, (body = adaptyJson(matrix, input.currency)));
     store(adaptySnapshotPath(spec), body);
   }
   addPendingWrite(input.dir, Promise.all(writes));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartMatrix, chartSvg, niceTicks, recentCohorts, renderChart } from '../../src/report/renderChart.js';
+import { CHART_SCALE, chartMatrix, chartSvg, niceTicks, recentCohorts, renderChart, svgToPng } from '../../src/report/renderChart.js';
 import { dailyReport } from '../helpers/dailyReport.js';
 import { sampleReport } from '../helpers/sampleReport.js';
 
@@ -189,5 +189,27 @@ describe('recentCohorts', () => {
     expect(chartSvg(report, { matrixId: 'days-week-cohort' })).not.toContain('data-series="projection"');
     report.forecast = undefined;
     expect(chartSvg(report)).not.toContain('data-series="projection"');
+  });
+});
+
+describe('svgToPngOffThread', () => {
+  it('draws on the chart thread the same bytes as in process, several charts at once', async () => {
+    const { chartThreadRunning, svgToPngOffThread } = await import('../../src/report/svgToPngOffThread.js');
+    const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');
+    const report = sampleReport();
+    const svgs = [chartSvg(report), forecastChartSvg(report), chartSvg(report, { width: 640, height: 360 })];
+    const offThread = await Promise.all(svgs.map((svg) => svgToPngOffThread(svg, CHART_SCALE)));
+    const inProcess = await Promise.all(svgs.map((svg) => svgToPng(svg, CHART_SCALE)));
+    // Drawn on the thread, not by the in-process fallback.
+    expect(chartThreadRunning()).toBe(true);
+    offThread.forEach((png, i) => expect(png.equals(inProcess[i]!)).toBe(true));
+    expect(ihdr(offThread[2]!)).toEqual({ width: 1280, height: 720 });
+  });
+
+  it('reports a chart the renderer refuses as the in-process renderer does', async () => {
+    const { svgToPngOffThread } = await import('../../src/report/svgToPngOffThread.js');
+    const inProcess = await svgToPng('not svg', 2).then(() => null, (e: unknown) => e);
+    expect(inProcess).toBeInstanceOf(Error);
+    await expect(svgToPngOffThread('not svg', 2)).rejects.toThrow((inProcess as Error).message);
   });
 });
