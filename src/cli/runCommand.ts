@@ -22,6 +22,7 @@ interface RunFlags {
   timeFormat?: string;
   memoryLimit?: string;
   threads?: string;
+  forecast?: string;
   verbose?: boolean;
   /** false with --no-email */
   email?: boolean;
@@ -47,6 +48,7 @@ export function registerRun(program: Command): void {
     .option('--time-format <strptime>', 'event_time format when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core)')
+    .option('--forecast <model>', "forecasts (SPEC §9): auto, sbg, bgnbd or off (default: the job's forecast.model, off)")
     .option('--verbose', 'log every stage as JSON on stderr')
     .option('--shards <n>', 'run the job file on the workers sharing Redis, split into n shards, and follow it (as ltv enqueue <job> --shards <n> --wait)')
     .option('--no-email', "do not send the job's email (nor a failure notice)")
@@ -56,7 +58,7 @@ export function registerRun(program: Command): void {
       // job's own `shards` is ignored: the numbers are the same either way); with it, the job file's run goes
       // to the workers exactly as `ltv enqueue <job> --shards N --wait` sends it, and is followed to its end.
       if (flags.shards !== undefined) {
-        const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'memoryLimit', 'threads'] as const)
+        const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'memoryLimit', 'threads', 'forecast'] as const)
           .filter((k) => flags[k] !== undefined);
         if (!jobFile || local.length) {
           throw new AppError('CONFIG', `--shards runs a job file on the workers, which read everything from it: give a job file${local.length ? ` and put ${local.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} in it` : ''} (ltv run jobs/<job>.json --shards ${flags.shards})`);
@@ -68,7 +70,7 @@ export function registerRun(program: Command): void {
         import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),
       ]);
       const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags, CANONICAL_COLUMNS), process.cwd());
-      const job = flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded;
+      const job = withForecastFlag(flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded, flags);
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       // Otherwise the run would write nothing and say nothing about it (issue 16).
       if (flags.emailDryRun && flags.email !== false && !job.email) {
@@ -104,6 +106,16 @@ export function registerRun(program: Command): void {
       // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
       for (const w of result.warnings) process.stderr.write(`warning: ${w.message}\n`);
     });
+}
+
+const FORECAST_MODELS = ['auto', 'sbg', 'bgnbd', 'off'] as const;
+
+/** `--forecast <model>`: this run's forecast model, over the job's (its other forecast settings stay). */
+function withForecastFlag(job: Job, flags: RunFlags): Job {
+  if (flags.forecast === undefined) return job;
+  const model = FORECAST_MODELS.find((m) => m === flags.forecast);
+  if (!model) throw new AppError('CONFIG', `--forecast: "${flags.forecast}" is not a forecast model; use ${FORECAST_MODELS.join(', ')}`);
+  return { ...job, forecast: { ...job.forecast, model } };
 }
 
 function withDuckdbFlags(job: Job, flags: RunFlags): Job {

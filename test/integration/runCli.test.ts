@@ -1,7 +1,7 @@
 // `ltv run` as a user runs it: the real launcher in a child process, plain progress lines off a terminal,
 // a one-line error and exit 1 for a mistake (never a stack trace), the published run on disk.
 import { execFile } from 'node:child_process';
-import { readlink } from 'node:fs/promises';
+import { access, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,33 @@ describe('ltv run (command line)', () => {
       // Progress lines may precede it; the error is the last line, and there is no stack trace.
       expect(r.stderr.split('\n').filter(Boolean).pop()! + '\n').toMatch(message);
       expect(r.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('--forecast sets this run\'s forecast model over the job\'s (off by default), and a model it does not know is one line', async () => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['a', '2026-02-12T10:00:00Z', '5']]),
+    });
+    const run = (out: string, extra: string[]) => ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', out, ...extra], fx.dir);
+    const published = (out: string) => join(fx.dir, out, 'default', 'latest');
+    try {
+      expect((await run('on', ['--forecast', 'auto'])).code).toBe(0);
+      const on = JSON.parse(await readFile(join(published('on'), 'ltv.json'), 'utf8')) as { forecast?: { chosen_by: string; reason: string } };
+      // Two customers: no model can be fitted, and the report says so rather than leaving it out.
+      expect(on.forecast?.chosen_by).toBe('auto');
+      expect(on.forecast?.reason).toMatch(/^no forecast: /);
+      await access(join(published('on'), 'data', 'forecast.json'));
+
+      expect((await run('off', [])).code).toBe(0);
+      const off = JSON.parse(await readFile(join(published('off'), 'ltv.json'), 'utf8')) as { forecast?: unknown };
+      expect(off.forecast).toBeUndefined();
+      await expect(access(join(published('off'), 'data', 'forecast.json'))).rejects.toThrow(/ENOENT/);
+
+      const bad = await run('bad', ['--forecast', 'weekly']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('ltv: --forecast: "weekly" is not a forecast model; use auto, sbg, bgnbd, off\n');
     } finally {
       await fx.cleanup();
     }
