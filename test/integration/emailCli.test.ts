@@ -36,7 +36,8 @@ async function setup(): Promise<{ fx: Fixture; sink: SmtpSink; jobFile: string }
 }
 
 describe('ltv run and email', () => {
-  it('--email-dry-run writes the .eml; --no-email sends nothing; plain run sends once per run', async () => {
+  // Three whole runs, each its own process: over the 60 s default at load 15 (a deadline, not a timing).
+  it('--email-dry-run writes the .eml; --no-email sends nothing; plain run sends once per run', { timeout: 180_000 }, async () => {
     const { fx, sink, jobFile } = await setup();
     const notifyDir = join(fx.reportsDir, tenantDirName(TENANT), 'notify');
     const env = { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '20ms' };

@@ -14,6 +14,12 @@ import { startSmtpSink } from '../helpers/smtpSink.js';
 
 /** A million payments (20,000 customers): seconds in every stage, long enough to interrupt whatever the load. */
 const MILLION = bigCsv(1_000_000);
+/**
+ * A quarter of that over the same 400 days: as many daily cohorts, so render (where the staging directory
+ * exists) is about as long, for a quarter of the ingest and less compute. For the tests that need a run
+ * caught in render, not a long ingest or compute.
+ */
+const QUARTER = bigCsv(250_000);
 
 const harness = useHarness();
 let h: Harness;
@@ -115,9 +121,10 @@ test('a worker SIGKILLed after publishing, before the email: the recovered run f
     await h.writeJob('mail', { email: { to: ['finance@example.com'] } }, bigCsv(60_000));
     const q = h.queue();
     const events = await h.events();
-    // Short locks: the dead worker's run is recovered in seconds.
+    // Short locks: the dead worker's run is recovered in seconds (the first worker runs alone until it is
+    // killed, so its lock can be shorter still: nobody else could take its run if it lapsed under load).
     const vars = { LTV_LOCK_DURATION_MS: '10000', SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '20ms', LTV_EMAIL_DRY_RUN: 'false' };
-    const first = h.childWorker({ ...vars, SMTP_URL: silent.url });
+    const first = h.childWorker({ ...vars, SMTP_URL: silent.url, LTV_LOCK_DURATION_MS: '5000' });
     const run = await enqueueRun(q, h.jobsDir, 'mail', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
     await first.waitForLog('publish done', (l) => l.msg === 'publish done', 90_000);
     await waitFor('the first worker to be sending', () => silent.connections() > 0);
@@ -150,13 +157,14 @@ test('a worker SIGKILLed after publishing, before the email: the recovered run f
     expect(await readFile(manifestPath, 'utf8')).toBe(published);
     expect((await stat(manifestPath)).mtimeMs).toBe(publishedAt);
     expect(await runsOf('mail')).toEqual(['20260301T000000Z']);
-    // Exactly one email, to the job's recipient, about this run.
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(sink.messages).toHaveLength(1);
-    expect(sink.envelopes[0]).toEqual(['finance@example.com']);
-    expect(sink.messages[0]!.messageId).toMatch(/^<ltv\.run\.20260301T000000Z\./);
+    // Exactly one email, to the job's recipient, about this run: counted once the only worker left that
+    // could send has exited, rather than after waiting a while for a second one.
     second.proc.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.dataCommands).toBe(1);
+    expect(sink.envelopes[0]).toEqual(['finance@example.com']);
+    expect(sink.messages[0]!.messageId).toMatch(/^<ltv\.run\.20260301T000000Z\./);
     await events.close();
     await q.close();
   } finally {
@@ -166,8 +174,8 @@ test('a worker SIGKILLed after publishing, before the email: the recovered run f
 }, 240_000);
 
 test('staging directories of a killed attempt are removed as soon as its run is recovered, even when the recovered run then fails', async () => {
-  // A million payments: the attempt stays in render (its staging directory exists) for seconds.
-  await h.writeJob('staged', {}, MILLION);
+  // The attempt stays in render (its staging directory exists) long enough to be seen there.
+  await h.writeJob('staged', {}, QUARTER);
   const q = h.queue();
   const events = await h.events();
   const vars = { LTV_LOCK_DURATION_MS: '10000' };
@@ -175,7 +183,8 @@ test('staging directories of a killed attempt are removed as soon as its run is 
   const rescuer = h.childWorker(vars);
   await rescuer.waitForLog('start cleanup', (l) => l.msg === 'removed the leftovers of killed runs');
   await rescuer.proc.kill('SIGSTOP'); // not taking the run: the doomed worker must
-  const doomed = h.childWorker(vars);
+  // A shorter lock for the doomed worker, which runs alone until it is killed: recovered seconds sooner.
+  const doomed = h.childWorker({ ...vars, LTV_LOCK_DURATION_MS: '5000' });
   const run = await enqueueRun(q, h.jobsDir, 'staged', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await doomed.waitForLog('compute done', (l) => l.msg === 'compute done', 90_000);
   const staging = await waitFor('the doomed attempt to stage its run', async () => {
@@ -207,15 +216,17 @@ test('at start a worker removes dead processes\' scratch files and staging direc
   const jobScratch = join(h.jobsDir, 'scratch');
   await mkdir(tmp);
   await mkdir(jobScratch);
-  await h.writeJob('shared', {}, MILLION);
+  await h.writeJob('shared', {}, QUARTER);
   // A second job with its own scratch directory (jobs/scratch).
   await h.writeJob('own', { duckdb: { temp_directory: 'scratch' } });
   const vars = { TMPDIR: tmp };
   const q = h.queue();
   const events = await h.events();
 
-  // A live worker, mid-run: its scratch database and staging directory exist while the other starts.
-  const busy = h.childWorker(vars);
+  // A live worker, mid-run: its scratch database and staging directory exist while the other starts. It is
+  // stopped (SIGSTOP) in render until the other has cleaned up, so it is surely alive and mid-run then,
+  // whatever the load; its long lock keeps its run from looking stalled to the other meanwhile.
+  const busy = h.childWorker({ ...vars, LTV_LOCK_DURATION_MS: '120000' });
   const run = await enqueueRun(q, h.jobsDir, 'shared', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await busy.waitForLog('compute done', (l) => l.msg === 'compute done', 90_000);
   const pid = busy.proc.pid!;
@@ -223,6 +234,7 @@ test('at start a worker removes dead processes\' scratch files and staging direc
     const s = (await runsOf('shared')).filter((n) => n.startsWith('.staging-'));
     return s.length ? s : undefined;
   });
+  busy.proc.kill('SIGSTOP');
   const liveScratch = (await readdir(tmp)).filter((n) => n.startsWith(`ltv-run-${pid}-`)).sort();
   // DuckDB is closed once compute is done; the tenants' data files (.out) stay until the run ends.
   expect(liveScratch.filter((n) => n.endsWith('.duckdb.out'))).toHaveLength(1);
@@ -267,12 +279,13 @@ test('at start a worker removes dead processes\' scratch files and staging direc
   const left = (await readdir(tmp)).sort();
   expect(left.filter((n) => n.includes(`-${dead}-0123abcd`))).toEqual([]);
   for (const n of keptScratch) expect(left).toContain(n);
-  // The busy worker's own files are not among those removed (the exact list above); they may be gone by
-  // now because its run ended and removed them itself.
+  // The busy worker's own files are not among those removed (the exact list above), and still there.
   for (const n of liveScratch) expect(line.scratch as string[]).not.toContain(join(tmp, n));
+  for (const n of liveScratch) expect(left).toContain(n);
   for (const d of kept) expect((await stat(d)).isDirectory()).toBe(true);
 
   // The busy worker's run was not disturbed: it publishes what it staged.
+  busy.proc.kill('SIGCONT');
   const result = (await run.queued.waitUntilFinished(events, 120_000)) as RunResult;
   expect(result.tenants.map((t) => t.runId)).toEqual(['20260301T000000Z']);
   expect(liveStaging).toHaveLength(1);

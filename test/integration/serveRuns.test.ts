@@ -36,7 +36,8 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
     const done = await waitFor('run completed', async () => {
       const r = await httpRequest(server.port, `/api/v1/runs/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${key}` } });
       return (r.json() as { state: string }).state === 'completed' ? r : undefined;
-    });
+      // A whole run, the worker's first (cold imports): seconds on a loaded machine, not the 15 s default.
+    }, 60_000);
     expect(done.status).toBe(200);
     expect(done.json()).toMatchObject({ id, job: 'web', state: 'completed', result: { asOf: '2026-02-01T00:00:00.000Z' } });
   } finally {

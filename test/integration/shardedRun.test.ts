@@ -4,15 +4,18 @@
 // and publishes nothing. Input: the example export (6,000 rows: EUR with rates, refunds, duplicates, bad
 // rows, Europe/Berlin), so every path of the numbers goes through the shards. Shards of it take about a
 // second each: long enough to kill a worker in the middle of one.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadJob } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import { SHARD_QUEUE } from '../../src/queue/shardFlow.js';
 import { compareRunDirs } from '../helpers/compareRunDirs.js';
-import { BIN, createHarness, ROOT, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { createHarness, ROOT, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { silentLogger } from '../helpers/runFixture.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -55,14 +58,14 @@ let refDir: string;
 let ref: string;
 
 describe('a sharded run', () => {
-  // The single-process run of the same job (`ltv run` ignores `shards`), once for the tests that compare with it.
+  // The single-process run of the same job (the pipeline `ltv run` calls, which ignores `shards`), once for
+  // the tests that compare with it; in this process, which has its imports loaded already.
   beforeAll(async () => {
     refDir = await mkdtemp(join(tmpdir(), 'ltv-shard-ref-'));
     const file = join(refDir, 'shop.json');
     await writeFile(file, JSON.stringify(SHOP));
-    const r = spawnSync(process.execPath, [BIN, 'run', file, '--out', join(refDir, 'reports'), '--no-email'], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    const r = await runPipeline(await loadJob(file), { logger: silentLogger, reportsDir: join(refDir, 'reports'), email: 'off' });
+    expect(r.warnings).toEqual([]);
     ref = join(refDir, 'reports', 'demo-app', 'latest');
   }, 240_000);
   afterAll(async () => {
@@ -91,16 +94,15 @@ describe('a sharded run', () => {
     // under load must not look stalled).
     const victim = h.childWorker({ LTV_CONCURRENCY: '1', LTV_LOCK_DURATION_MS: '3000' });
     await victim.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
-    const enqueued = await h.cli(['enqueue', 'shop']);
-    expect(enqueued.code, enqueued.stderr).toBe(0);
-    const runId = enqueued.stdout.trim();
+    // Enqueued as `ltv enqueue shop` does (the first test runs the CLI), without starting a process for it.
+    const runs = h.queue();
+    const runId = (await enqueueRun(runs, h.jobsDir, 'shop', { source: 'cli' })).id;
     const started = await victim.waitForLog('a shard started', (l) => l.msg === 'shard started', 60_000);
     victim.proc.kill('SIGKILL');
     await victim.exited;
     expect(victim.logs.some((l) => l.msg === 'shard done' && l.shard === started.shard)).toBe(false);
     const rescuers = [1, 2].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
     const q = new Queue(SHARD_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.prefix });
-    const runs = h.queue();
     try {
       await waitFor('the run to complete', async () => {
         const state = await runs.getJobState(runId);
@@ -131,8 +133,7 @@ describe('a sharded run', () => {
     await splitter.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
     const runs = h.queue();
     try {
-      const enqueued = await h.cli(['enqueue', 'shop']);
-      const runId = enqueued.stdout.trim();
+      const runId = (await enqueueRun(runs, h.jobsDir, 'shop', { source: 'cli' })).id;
       await waitFor('the run to wait for its shards', async () => (await runs.getJobState(runId)) === 'waiting-children', 60_000);
       // A real fault: part 1's Parquet file is truncated garbage on the shared volume.
       const shards = join(h.reportsDir, '.shards', 'shop');
@@ -164,18 +165,21 @@ describe('a sharded run', () => {
 describe('the --shards flag', () => {
   it('is refused by ltv run without a job file and checked by ltv run and ltv enqueue, each with one line', async () => {
     const file = await h.writeJob('shop', SHOP, null);
-    const run = await h.cli(['run', '--input', 'e.csv', '--shards', '4']);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe('ltv: --shards runs a job file on the workers, which read everything from it: give a job file and put --input in it (ltv run jobs/<job>.json --shards 4)\n');
-    const range = await h.cli(['run', file, '--shards', '0']);
-    expect(range.code).toBe(1);
-    expect(range.stderr).toBe('ltv: --shards: "0" is not a whole number from 1 to 64\n');
-    const enqueue = await h.cli(['enqueue', 'shop', '--shards', '65']);
-    expect(enqueue.code).toBe(1);
-    expect(enqueue.stderr).toBe('ltv: --shards: "65" is not a whole number from 1 to 64\n');
     // The job file's own field is checked when it is loaded.
     await h.writeJob('bad', { ...SHOP, shards: 0 }, null);
-    const bad = await h.cli(['enqueue', 'bad']);
+    // Four independent commands: started together rather than one after another.
+    const [run, range, enqueue, bad] = await Promise.all([
+      h.cli(['run', '--input', 'e.csv', '--shards', '4']),
+      h.cli(['run', file, '--shards', '0']),
+      h.cli(['enqueue', 'shop', '--shards', '65']),
+      h.cli(['enqueue', 'bad']),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('ltv: --shards runs a job file on the workers, which read everything from it: give a job file and put --input in it (ltv run jobs/<job>.json --shards 4)\n');
+    expect(range.code).toBe(1);
+    expect(range.stderr).toBe('ltv: --shards: "0" is not a whole number from 1 to 64\n');
+    expect(enqueue.code).toBe(1);
+    expect(enqueue.stderr).toBe('ltv: --shards: "65" is not a whole number from 1 to 64\n');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^ltv: .*bad\.json: shards: .*\n$/);
   }, 60_000);

@@ -125,7 +125,8 @@ test('two runs of one job never overlap, and neither is lost, while another job 
   await w.close(1_000);
 });
 
-test('a transient failure is retried with backoff and the run then publishes under the same run id', async () => {
+// Two whole runs of 60,000 payments: over a minute at load 15, hence the longer limits (deadlines, not timings).
+test('a transient failure is retried with backoff and the run then publishes under the same run id', { timeout: 180_000 }, async () => {
   // The transient failure: the run's lock expired while Redis was away and another holder took it. The
   // run notices at its next renewal, cancels (the pipeline publishes nothing), and is retried once the
   // other holder is gone.
@@ -148,7 +149,7 @@ test('a transient failure is retried with backoff and the run then publishes und
   expect(err.message).toMatch(/run lock lost/);
   const done = await waitFor('retried run completed', async () => {
     return (await q.getJobState(run.id)) === 'completed' ? q.getJob(run.id) : undefined;
-  }, 30_000);
+  }, 150_000);
   expect(done.attemptsMade).toBeGreaterThanOrEqual(1);
   const result = await completed;
   expect(result.asOf).toBe('2026-03-01T00:00:00.000Z');
@@ -195,7 +196,8 @@ test('HTTP routes: an admin key enqueues a run (202) whose state, progress and r
   const done = await waitFor('run completed', async () => {
     const r = await get.handle({ params: { id }, headers: auth, body: undefined });
     return (r.body as { state: string }).state === 'completed' ? r : undefined;
-  });
+    // A whole run, the worker's first (cold imports): seconds on a loaded machine, not the 15 s default.
+  }, 60_000);
   expect(done.body).toMatchObject({ id, job: 'web', state: 'completed', progress: { stage: 'publish', percent: 100 }, result: { asOf: '2026-02-01T00:00:00.000Z' } });
   expect((await get.handle({ params: { id: 'nope' }, headers: auth, body: undefined })).status).toBe(404);
   await q.close();
