@@ -489,7 +489,6 @@ function configuredRuns(model: RunModel, all: ReadonlyMap<string, RunMatrix>): M
 }
 
 /** One tenant's report (SPEC §5 json): what every writer renders. */
-
 function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: string, matrices: TenantReport['matrices']): TenantReport {
   const { job } = run;
   return {
