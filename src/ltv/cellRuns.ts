@@ -55,9 +55,30 @@ export function expandMatrices<K>(runs: ReadonlyMap<K, RunMatrix>): Map<K, Matri
   return out;
 }
 
-function sameValues(a: CellRun, c: Cell): boolean {
+type CellValues = Pick<Cell, 'customers' | 'state' | 'complete_customers' | 'revenue' | 'proceeds' | 'net_revenue'>;
+
+function sameValues(a: CellRun, c: CellValues): boolean {
   return a.customers === c.customers && a.state === c.state && a.complete_customers === completeCustomers(c) && Object.is(a.revenue, c.revenue) &&
     Object.is(a.proceeds, c.proceeds) && Object.is(a.net_revenue, c.net_revenue);
+}
+
+/**
+ * Runs with neighbouring equal ones joined and empty ones dropped: what runsOf(expandRuns(m)) gives a row,
+ * without making its cells (the SQL may end a run where nothing visible changes).
+ */
+export function joinRuns(runs: readonly CellRun[]): CellRun[] {
+  const out: CellRun[] = [];
+  let last: CellRun | undefined;
+  for (const r of runs) {
+    if (r.to < r.from) continue;
+    if (last && last.to + 1 === r.from && sameValues(last, r)) {
+      last.to = r.to;
+    } else {
+      last = { ...r, complete_customers: completeCustomers(r) };
+      out.push(last);
+    }
+  }
+  return out;
 }
 
 /** Runs of a cell-by-cell matrix: neighbouring periods with equal cells joined. */
@@ -85,6 +106,6 @@ export function runsOf(m: Matrix): RunMatrix {
 }
 
 /** A cell's complete customers; a report written before they were recorded has them from its state. */
-export function completeCustomers(c: Cell): number {
+export function completeCustomers(c: Pick<Cell, 'complete_customers' | 'state' | 'customers'>): number {
   return c.complete_customers ?? (c.state === 'complete' ? c.customers : 0);
 }

@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { forecastBrief } from '../explorer/explorerApi.js';
 import { explorerText } from '../explorer/explorerAssets.js';
 import type { InlinePayload, InlinePredicted, InlineRow, InlineRun } from '../explorer/app/view.js';
-import type { CellRun, RunMatrix } from '../ltv/cellRuns.js';
+import { joinRuns, type RunMatrix } from '../ltv/cellRuns.js';
 import type { Forecast, Matrix, TenantReport } from '../ltv/model.js';
 import { escapeHtml } from '../format/text.js';
 
@@ -32,35 +32,8 @@ function inlineRows(m: RunMatrix): InlineRow[] {
     r.type,
     r.title,
     r.customers,
-    joinedRuns(r.runs).map((c): InlineRun => [c.from, c.to, STATE_CODE[c.state] ?? 0, c.revenue, c.proceeds, c.net_revenue]),
+    joinRuns(r.runs).map((c): InlineRun => [c.from, c.to, STATE_CODE[c.state] ?? 0, c.revenue, c.proceeds, c.net_revenue]),
   ]);
-}
-
-/** A run's complete customers as cellRuns.ts completeCustomers reads a cell's. */
-function completeOf(r: CellRun): number {
-  return r.complete_customers ?? (r.state === 'complete' ? r.customers : 0);
-}
-
-/**
- * The runs as runsOf(expandRuns(m)) would give them, without the cells: neighbouring runs with equal values
- * joined (the SQL may end a run where nothing visible changes), empty ones dropped.
- */
-function joinedRuns(runs: readonly CellRun[]): CellRun[] {
-  const out: CellRun[] = [];
-  let last: CellRun | undefined;
-  for (const r of runs) {
-    if (r.to < r.from) continue;
-    if (
-      last && last.to + 1 === r.from && last.customers === r.customers && last.state === r.state && completeOf(last) === completeOf(r) &&
-      Object.is(last.revenue, r.revenue) && Object.is(last.proceeds, r.proceeds) && Object.is(last.net_revenue, r.net_revenue)
-    ) {
-      last.to = r.to;
-    } else {
-      last = { ...r, complete_customers: completeOf(r) };
-      out.push(last);
-    }
-  }
-  return out;
 }
 
 /** The forecast's predicted cells, by row title, compact (view.ts InlinePredicted). */
