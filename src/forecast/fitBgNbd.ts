@@ -4,9 +4,10 @@
 // one since the first purchase) and T (time from the first purchase to the end of observation). SPEC §9
 // repeat purchases. Fitted on log-parameters (positivity) by maximum likelihood.
 import betaln from '@stdlib/math-base-special-betaln';
+import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { hyp2f1 } from './hyp2f1.js';
-import { minimize } from './minimize.js';
+import { minimizeWithGradient } from './minimize.js';
 
 export interface BgNbdParams { r: number; alpha: number; a: number; b: number }
 
@@ -24,6 +25,8 @@ export interface BgNbdFit extends BgNbdParams {
   converged: boolean;
   message: string;
   evaluations: number;
+  /** The optimiser's inverse Hessian in the log-parameters: where a fit of resampled data starts. */
+  inverseHessian: number[];
 }
 
 /** The paper's eq. (6), in logs: ln L(r, α, a, b | x, t_x, T). */
@@ -73,39 +76,93 @@ function compile(d: RfmData): Compiled {
 }
 
 /**
- * Σ n·ln L over the data. Terms that depend on one of x, t_x or T alone (log-gamma, log-beta, ln(α + T),
- * ln(α + t_x)) are computed once per distinct value: a fit evaluates this hundreds of times over every customer.
+ * Σ n·ln L over the data and, when `gradient` is given, its gradient in (ln r, ln α, ln a, ln b) written
+ * into it. Terms that depend on one of x, t_x or T alone (log-gamma, log-beta and their digammas,
+ * ln(α + T), ln(α + t_x)) are computed once per distinct value: a fit evaluates this many times over every
+ * customer.
+ *
+ * Per row, with tail = ln(a/(b+x−1)) + (r+x)(ln(α+T) − ln(α+t_x)) and s = σ(tail) (x > 0; s = 0 for x = 0):
+ *   ln L = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b) − (r+x) ln(α+T) + [x>0] ln(1 + e^tail)
+ *   ∂/∂r = ψ(r+x) − ψ(r) + ln α − ln(α+T) + s (ln(α+T) − ln(α+t_x))
+ *   ∂/∂α = r/α − (r+x)/(α+T) + s (r+x) (1/(α+T) − 1/(α+t_x))
+ *   ∂/∂a = ψ(a+b) − ψ(a+b+x) + s/a
+ *   ∂/∂b = ψ(b+x) − ψ(a+b+x) − ψ(b) + ψ(a+b) − s/(b+x−1)
  */
-export function bgNbdLogLikelihood(p: BgNbdParams, d: RfmData, weights: Float64Array = d.n): number {
+export function bgNbdLogLikelihood(p: BgNbdParams, d: RfmData, weights: Float64Array = d.n, gradient?: number[]): number {
   const c = compile(d);
-  const lbab = betaln(p.a, p.b);
-  const base = -gammaln(p.r) + p.r * Math.log(p.alpha);
-  // Per x: ln A1 + ln B(a, b+x)/B(a, b), and ln B(a+1, b+x−1)/B(a, b+x) (x > 0).
-  const head = c.xs.map((x) => gammaln(p.r + x) + base + betaln(p.a, p.b + x) - lbab);
-  const ratio = c.xs.map((x) => (x > 0 ? betaln(p.a + 1, p.b + x - 1) - betaln(p.a, p.b + x) : 0));
-  const lT = c.Ts.map((T) => Math.log(p.alpha + T));
-  const ltx = c.txs.map((tx) => Math.log(p.alpha + tx));
+  const { r, alpha, a, b } = p;
+  const lbab = betaln(a, b);
+  const base = -gammaln(r) + r * Math.log(alpha);
+  // Per x: ln A1 + ln B(a, b+x)/B(a, b), and ln B(a+1, b+x−1)/B(a, b+x) = ln(a/(b+x−1)) (x > 0).
+  const head = c.xs.map((x) => gammaln(r + x) + base + betaln(a, b + x) - lbab);
+  const ratio = c.xs.map((x) => (x > 0 ? betaln(a + 1, b + x - 1) - betaln(a, b + x) : 0));
+  const lT = c.Ts.map((T) => Math.log(alpha + T));
+  const ltx = c.txs.map((tx) => Math.log(alpha + tx));
+  const want = gradient !== undefined;
+  const iT = want ? c.Ts.map((T) => 1 / (alpha + T)) : lT;
+  const itx = want ? c.txs.map((tx) => 1 / (alpha + tx)) : ltx;
+  // Per x: Σ w and Σ w·s; over rows: Σ w·∂/∂r and Σ w·∂/∂α of the terms that vary by row.
+  const wx = new Float64Array(c.xs.length);
+  const sx = new Float64Array(c.xs.length);
+  let gr = 0;
+  let ga = 0;
   let ll = 0;
   for (let i = 0; i < d.x.length; i++) {
     const w = weights[i]!;
     if (w === 0) continue;
     const k = c.xi[i]!;
     const x = c.xs[k]!;
-    const lt = lT[c.Ti[i]!]!;
-    // ln L = head − (r+x) ln(α+T) + ln(1 + [x>0]·B(a+1, b+x−1)/B(a, b+x)·((α+T)/(α+t_x))^(r+x))
-    let v = head[k]! - (p.r + x) * lt;
+    const ti = c.Ti[i]!;
+    const lt = lT[ti]!;
+    let v = head[k]! - (r + x) * lt;
     if (x > 0) {
-      const tail = ratio[k]! + (p.r + x) * (lt - ltx[c.txi[i]!]!);
-      v += tail > 0 ? tail + Math.log1p(Math.exp(-tail)) : Math.log1p(Math.exp(tail));
+      const txi = c.txi[i]!;
+      const dl = lt - ltx[txi]!;
+      const tail = ratio[k]! + (r + x) * dl;
+      const e = Math.exp(-Math.abs(tail));
+      v += tail > 0 ? tail + Math.log1p(e) : Math.log1p(e);
+      if (want) {
+        const s = tail > 0 ? 1 / (1 + e) : e / (1 + e);
+        sx[k] = sx[k]! + w * s;
+        gr += w * (s * dl - lt);
+        ga += w * (r + x) * (s * (iT[ti]! - itx[txi]!) - iT[ti]!);
+      }
+    } else if (want) {
+      gr -= w * lt;
+      ga -= w * (r + x) * iT[ti]!;
     }
+    if (want) wx[k] = wx[k]! + w;
     ll += w * v;
+  }
+  if (gradient) {
+    const psiR = digamma(r);
+    const psiAB = digamma(a + b);
+    const psiB = digamma(b);
+    let total = 0;
+    let gA = 0;
+    let gB = 0;
+    c.xs.forEach((x, k) => {
+      const n = wx[k]!;
+      if (n === 0 && sx[k] === 0) return;
+      total += n;
+      gr += n * (digamma(r + x) - psiR);
+      const psiABX = digamma(a + b + x);
+      gA += n * (psiAB - psiABX) + sx[k]! / a;
+      gB += n * (digamma(b + x) - psiABX - psiB + psiAB) - (x > 0 ? sx[k]! / (b + x - 1) : 0);
+    });
+    gr += total * Math.log(alpha);
+    ga += total * r / alpha;
+    gradient[0] = r * gr;
+    gradient[1] = alpha * ga;
+    gradient[2] = a * gA;
+    gradient[3] = b * gB;
   }
   return ll;
 }
 
 const fromLog = (x: readonly number[]): BgNbdParams => ({ r: Math.exp(x[0]!), alpha: Math.exp(x[1]!), a: Math.exp(x[2]!), b: Math.exp(x[3]!) });
 
-export function fitBgNbd(d: RfmData, start: BgNbdParams = { r: 1, alpha: 1, a: 1, b: 1 }, weights: Float64Array = d.n, tolerance = 1e-9): BgNbdFit {
+export function fitBgNbd(d: RfmData, start: BgNbdParams & { inverseHessian?: readonly number[] } = { r: 1, alpha: 1, a: 1, b: 1 }, weights: Float64Array = d.n, tolerance = 1e-9): BgNbdFit {
   let customers = 0;
   let repeaters = 0;
   for (let i = 0; i < d.x.length; i++) {
@@ -113,16 +170,20 @@ export function fitBgNbd(d: RfmData, start: BgNbdParams = { r: 1, alpha: 1, a: 1
     if (d.x[i]! > 0) repeaters += weights[i]!;
   }
   if (customers === 0 || repeaters === 0) {
-    return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has bought twice: purchase rates cannot be estimated' };
+    return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, inverseHessian: [], message: 'no customer has bought twice: purchase rates cannot be estimated' };
   }
-  const m = minimize((x) => -bgNbdLogLikelihood(fromLog(x), d, weights), [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)], { tolerance });
+  const m = minimizeWithGradient((x, g) => {
+    const ll = bgNbdLogLikelihood(fromLog(x), d, weights, g);
+    for (let j = 0; j < g.length; j++) g[j] = -g[j]!;
+    return -ll;
+  }, [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)], { tolerance, ...(start.inverseHessian ? { inverseHessian: start.inverseHessian } : {}) });
   const p = fromLog(m.x);
   let { converged, message } = m;
   if (converged && ![p.r, p.alpha, p.a, p.b].every((v) => v > 1e-6 && v < 1e6)) {
     converged = false;
     message = `parameters at the edge of the space (r ${p.r.toPrecision(3)}, α ${p.alpha.toPrecision(3)}, a ${p.a.toPrecision(3)}, b ${p.b.toPrecision(3)})`;
   }
-  return { ...p, logLikelihood: -m.fx, customers, converged, message, evaluations: m.evaluations };
+  return { ...p, logLikelihood: -m.fx, customers, converged, message, evaluations: m.evaluations, inverseHessian: m.inverseHessian };
 }
 
 /** P(alive | x, t_x, T), the paper's eq. (11). */

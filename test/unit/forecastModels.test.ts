@@ -2,8 +2,8 @@
 // their definitions computed by another path (product recursions, numerical integration).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bgNbdConditionalExpected, bgNbdExpected, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
-import { fitGammaGamma, gammaGammaConditionalMean, type SpendData } from '../../src/forecast/fitGammaGamma.js';
+import { bgNbdConditionalExpected, bgNbdExpected, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
+import { fitGammaGamma, gammaGammaConditionalMean, gammaGammaLogLikelihood, gammaGammaLogLikelihoodOne, type GammaGammaParams, type SpendData } from '../../src/forecast/fitGammaGamma.js';
 import { fitSbg, sbgLogLikelihood, sbgSurvival } from '../../src/forecast/fitSbg.js';
 import { hyp2f1 } from '../../src/forecast/hyp2f1.js';
 
@@ -99,6 +99,42 @@ describe('BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW 1/10 sample', () => {
     expect(fit.b).toBeCloseTo(2.426, 2);
     // The paper's maximised log-likelihood: −9582.4
     expect(fit.logLikelihood).toBeCloseTo(-9582.4, 0);
+    // BFGS on the analytic gradient: tens of evaluations (the restarted simplex took about 600).
+    expect(fit.evaluations).toBeLessThan(100);
+  });
+
+  it('the likelihood\'s gradient equals central differences of Σ ln L summed customer by customer', () => {
+    // Another path: the paper's eq. (6) per customer (bgNbdLogLikelihoodOne), differenced in ln r, ln α, ln a, ln b.
+    const sumOne = (q: BgNbdParams): number => {
+      let s = 0;
+      for (let i = 0; i < data.x.length; i++) s += bgNbdLogLikelihoodOne(q, data.x[i]!, data.tx[i]!, data.T[i]!);
+      return s;
+    };
+    for (const q of [{ r: 0.3, alpha: 5, a: 0.7, b: 2.2 }, { r: 2, alpha: 0.5, a: 3, b: 0.9 }]) {
+      const gradient = [0, 0, 0, 0];
+      expect(bgNbdLogLikelihood(q, data, data.n, gradient)).toBeCloseTo(sumOne(q), 6);
+      (['r', 'alpha', 'a', 'b'] as const).forEach((k, j) => {
+        const h = 1e-5;
+        const numeric = (sumOne({ ...q, [k]: q[k] * Math.exp(h) }) - sumOne({ ...q, [k]: q[k] * Math.exp(-h) })) / (2 * h);
+        expect(Math.abs(gradient[j]! - numeric)).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
+      });
+    }
+  });
+
+  it('a bootstrap-like reweighting fits the same as the data with customers repeated', () => {
+    // Weights 2 on every third customer = those customers listed twice.
+    const weights = Float64Array.from(data.n, (_, i) => (i % 3 === 0 ? 2 : 1));
+    const idx = [...data.x.keys()].flatMap((i) => (i % 3 === 0 ? [i, i] : [i]));
+    const repeated: RfmData = {
+      x: Float64Array.from(idx, (i) => data.x[i]!), tx: Float64Array.from(idx, (i) => data.tx[i]!),
+      T: Float64Array.from(idx, (i) => data.T[i]!), n: new Float64Array(idx.length).fill(1),
+    };
+    const warm = fitBgNbd(data, fit, weights, 1e-9);
+    const cold = fitBgNbd(repeated);
+    expect(warm.converged && cold.converged).toBe(true);
+    for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(warm[k] / cold[k]).toBeCloseTo(1, 4);
+    // Started at the main fit with its inverse Hessian, a replicate needs few evaluations.
+    expect(warm.evaluations).toBeLessThan(cold.evaluations);
   });
 
   const p: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
@@ -159,6 +195,23 @@ describe('Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV")', () => {
     expect(fit.converged).toBe(true);
     expect([sig3(fit.p), sig3(fit.q), sig3(fit.gamma)]).toEqual([6.25, 3.74, 15.4]);
     expect(fit.gamma).toBeCloseTo(15.44, 1);
+  });
+
+  it('the likelihood\'s gradient equals central differences of Σ ln f summed customer by customer', () => {
+    const sumOne = (g: GammaGammaParams): number => {
+      let s = 0;
+      for (let i = 0; i < data.x.length; i++) s += gammaGammaLogLikelihoodOne(g, data.x[i]!, data.m[i]!);
+      return s;
+    };
+    for (const g of [{ p: 6, q: 3.5, gamma: 15 }, { p: 0.8, q: 12, gamma: 300 }]) {
+      const gradient = [0, 0, 0];
+      expect(gammaGammaLogLikelihood(g, data, data.n, gradient)).toBeCloseTo(sumOne(g), 6);
+      (['p', 'q', 'gamma'] as const).forEach((k, j) => {
+        const h = 1e-5;
+        const numeric = (sumOne({ ...g, [k]: g[k] * Math.exp(h) }) - sumOne({ ...g, [k]: g[k] * Math.exp(-h) })) / (2 * h);
+        expect(Math.abs(gradient[j]! - numeric)).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
+      });
+    }
   });
 
   it('E[Z | x, m_x] matches the posterior mean computed by integration over ν', () => {
