@@ -10,6 +10,7 @@ import { bgNbdExpectedIfAlive, bgNbdProbabilityAlive, fitBgNbd, type BgNbdFit, t
 import { fitGammaGamma, gammaGammaMean, type GammaGammaFit, type SpendData } from './fitGammaGamma.js';
 import type { Fitted, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
 import type { UniformInt } from './seededRandom.js';
+import { TupleIndex } from './tupleIndex.js';
 
 export interface BgNbdFitted extends Fitted {
   bg: BgNbdFit;
@@ -42,15 +43,13 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   // Customers with equal (x, t_x, T) are one row of the fit, weighted by their count: most customers of a
   // purchase history have bought once (x = 0) on one of a few hundred days.
   const rowOf = new Int32Array(n);
-  const rowIndex = new Map<string, number>();
+  const rowIndex = new TupleIndex();
   const ux: number[] = [];
   const utx: number[] = [];
   const uT: number[] = [];
   for (let i = 0; i < n; i++) {
-    const key = `${rfm.x[i]}|${rfm.tx[i]}|${rfm.T[i]}`;
-    let k = rowIndex.get(key);
-    if (k === undefined) {
-      rowIndex.set(key, (k = ux.length));
+    const k = rowIndex.of(rfm.x[i]!, rfm.tx[i]!, rfm.T[i]!);
+    if (k === ux.length) {
       ux.push(rfm.x[i]!);
       utx.push(rfm.tx[i]!);
       uT.push(rfm.T[i]!);
@@ -65,15 +64,13 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   }
   // Repeat buyers with equal (x, m_x) are one row of the Gamma-Gamma fit, likewise.
   const spendRowOf = new Int32Array(n).fill(-1);
-  const spendIndex = new Map<string, number>();
+  const spendIndex = new TupleIndex();
   const sx: number[] = [];
   const sm: number[] = [];
   for (const i of repeaters) {
     const m = cu.repeatRevenue[i]! / rfm.x[i]!;
-    const key = `${rfm.x[i]}|${m}`;
-    let k = spendIndex.get(key);
-    if (k === undefined) {
-      spendIndex.set(key, (k = sx.length));
+    const k = spendIndex.of(rfm.x[i]!, m, 0);
+    if (k === sx.length) {
       sx.push(rfm.x[i]!);
       sm.push(m);
     }
@@ -145,7 +142,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   // period ends; E[Z | x, m_x] = p(γ + x·m_x)/(px + q − 1) is linear in m_x, so a row's customers with a
   // repeat value add up to their count and Σ m_x. E[Y(τ) | alive] is computed once per distinct (x, T, end).
   const project = (queries: readonly FutureQuery[]): Projection<BgNbdFitted> => {
-    const eyIndex = new Map<string, number>();
+    const eyIndex = new TupleIndex();
     const eyArgs: { x: number; T: number; tau: number }[] = [];
     const tallies = queries.map((q) => {
       // Per (row, has a repeat value): customers and Σ m_x.
@@ -159,20 +156,24 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
         if (valued) t.sumM += spend.m[spendRowOf[i]!]!;
       }
       const periods = q.periods;
+      // A query's period ends depend on the first day alone: once per day, not per row.
+      const endsOf = new Map<number, readonly number[]>();
       const entries = [...byClass].map(([key, t]) => {
         const row = key >> 1;
-        const ends = q.ends(rowAnchor[row]!);
-        const ey = Int32Array.from(ends, (end) => {
-          const tau = (end - data.cutoffMs) / WEEK_MS;
-          if (!(tau > 0)) return -1;
-          const k = `${rows.x[row]}|${rows.T[row]}|${tau}`;
-          let e = eyIndex.get(k);
-          if (e === undefined) {
-            eyIndex.set(k, (e = eyArgs.length));
-            eyArgs.push({ x: rows.x[row]!, T: rows.T[row]!, tau });
+        const anchor = rowAnchor[row]!;
+        let ends = endsOf.get(anchor);
+        if (!ends) endsOf.set(anchor, (ends = q.ends(anchor)));
+        const ey = new Int32Array(ends.length);
+        for (let j = 0; j < ends.length; j++) {
+          const tau = (ends[j]! - data.cutoffMs) / WEEK_MS;
+          if (!(tau > 0)) {
+            ey[j] = -1;
+            continue;
           }
-          return e;
-        });
+          const e = eyIndex.of(rows.x[row]!, rows.T[row]!, tau);
+          if (e === eyArgs.length) eyArgs.push({ x: rows.x[row]!, T: rows.T[row]!, tau });
+          ey[j] = e;
+        }
         return { row, valued: (key & 1) === 1, count: t.count, sumM: t.sumM, ey };
       });
       return { entries, periods };
