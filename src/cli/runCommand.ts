@@ -48,7 +48,7 @@ export function registerRun(program: Command): void {
     .option('--time-format <strptime>', 'event_time format when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core)')
-    .option('--forecast <model>', "forecasts (SPEC §9): auto, sbg, bgnbd or off (default: the job's forecast.model, off)")
+    .option('--forecast <model>', "forecasts (SPEC §9): auto, sbg, bgnbd or off (default: the job's forecast.model, auto)")
     .option('--verbose', 'log every stage as JSON on stderr')
     .option('--shards <n>', 'run the job file on the workers sharing Redis, split into n shards, and follow it (as ltv enqueue <job> --shards <n> --wait)')
     .option('--no-email', "do not send the job's email (nor a failure notice)")

@@ -109,11 +109,10 @@ export const EmailSchema = z.strictObject({
 /** SPEC §9 forecasts (src/forecast/README.md). */
 export const ForecastSchema = z.strictObject({
   /**
-   * `auto`: sBG when the inputs carry renewal numbers or durations, else BG/NBD + Gamma-Gamma. Off unless a
-   * job asks: at 1 M rows forecasts still add 3.6× the run's time (README, Forecasts), far over their 20 %
-   * budget, and a run's numbers must not wait for them.
+   * `auto` (the default): sBG when the inputs carry renewal numbers or durations, else BG/NBD + Gamma-Gamma.
+   * `off` turns forecasts off (README, Forecasts, has what they cost).
    */
-  model: z.enum(['auto', 'sbg', 'bgnbd', 'off']).default('off'),
+  model: z.enum(['auto', 'sbg', 'bgnbd', 'off']).default('auto'),
   horizon_months: z.number().int().min(1).max(120).default(24),
   /** Central probability of the bootstrap interval. */
   interval: z.number().gt(0).lt(1).default(0.8),

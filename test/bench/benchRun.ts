@@ -27,7 +27,7 @@ if (mode === 'floor') {
   const job = jobFromFlags({
     inputs: [{ path: csvPath }], rates: ratesPath, tenant: 'bench', max_bad_row_share: 0.05,
     ...(memoryLimit ? { duckdb: { memory_limit: memoryLimit } } : {}),
-    // SPEC §9 cost: the full run with forecasts on (they are opt-in), and the same run without them.
+    // SPEC §9 cost: the full default run (forecasts on: auto), and the same run without them.
     forecast: { model: mode === 'full-noforecast' ? ('off' as const) : ('auto' as const) },
   }, process.cwd());
   const result = await runPipeline(job, { logger: pino({ level: 'silent' }), asOf: new Date(asOf), reportsDir });

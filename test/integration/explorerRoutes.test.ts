@@ -109,8 +109,13 @@ describe('explorer JSON routes', () => {
       [NEW_RUN, true, ['ltv.csv', 'ltv.json']],
       [OLD_RUN, false, ['ltv.csv', 'ltv.json']],
     ]);
-    // The job has forecasts off (the default).
-    expect(runs.map((x) => x.forecast)).toEqual([null, null]);
+    // The job leaves forecasts at their default (auto): seven customers are too few for a fit, and each
+    // run's brief says so in the words of its data/forecast.json.
+    for (const x of runs) {
+      const f = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', x.run_id, 'data', 'forecast.json'), 'utf8')) as { reason: string };
+      expect(f.reason).toMatch(/^no forecast: /);
+      expect(x.forecast).toEqual({ model: null, chosen_by: 'auto', reason: f.reason, matrix: 'days-month-cohort', horizon_months: 24, interval: 0.8, backtest: null });
+    }
     // Each run's headline as its ltv.json has it (the manifest's copy), for the page to show at once.
     for (const x of runs) {
       const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', x.run_id, 'ltv.json'), 'utf8')) as { summary: unknown };

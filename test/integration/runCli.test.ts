@@ -57,7 +57,7 @@ describe('ltv run (command line)', () => {
     }
   });
 
-  it('--forecast sets this run\'s forecast model over the job\'s (off by default), and a model it does not know is one line', async () => {
+  it('--forecast sets this run\'s forecast model over the job\'s (auto by default), and a model it does not know is one line', async () => {
     const fx = await makeFixture({
       'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['a', '2026-02-12T10:00:00Z', '5']]),
     });
@@ -71,7 +71,12 @@ describe('ltv run (command line)', () => {
       expect(on.forecast?.reason).toMatch(/^no forecast: /);
       await access(join(published('on'), 'data', 'forecast.json'));
 
-      expect((await run('off', [])).code).toBe(0);
+      // Without the flag: the default, auto.
+      expect((await run('default', [])).code).toBe(0);
+      const byDefault = JSON.parse(await readFile(join(published('default'), 'ltv.json'), 'utf8')) as { forecast?: { chosen_by: string; reason: string } };
+      expect(byDefault.forecast).toEqual(on.forecast);
+
+      expect((await run('off', ['--forecast', 'off'])).code).toBe(0);
       const off = JSON.parse(await readFile(join(published('off'), 'ltv.json'), 'utf8')) as { forecast?: unknown };
       expect(off.forecast).toBeUndefined();
       await expect(access(join(published('off'), 'data', 'forecast.json'))).rejects.toThrow(/ENOENT/);
