@@ -473,10 +473,15 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   if (job.forecast.model !== 'off') {
     for (const t of model.tenants) {
       const f0 = Date.now();
-      t.forecast = await forecastTenant(rw.wh, {
+      const { forecast, error } = await forecastTenant(rw.wh, {
         tenant: t.tenant, asOf: run.asOf, settings: job.forecast, monthly: expandRuns(t.matrix('days-month-cohort')), subscription: model.subscription,
       });
-      log.info({ stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, model: t.forecast.model, replicates: t.forecast.bootstrap.replicates }, 'forecast done');
+      t.forecast = forecast;
+      // A statement interrupted by cancellation fails the forecast like any error: the run stops here.
+      run.checkCancelled('compute');
+      const fields = { stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, model: forecast.model, replicates: forecast.bootstrap.replicates };
+      if (error) log.warn({ ...fields, err_message: error }, `tenant ${t.tenant}: the forecast failed, the run publishes without it: ${error}`);
+      else log.info(fields, 'forecast done');
     }
   }
   run.leave('compute', { ...model.stats, tenants: model.tenants.length });

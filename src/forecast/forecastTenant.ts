@@ -92,7 +92,37 @@ function cohortQueries(cohorts: readonly CohortInfo[], periods: readonly number[
   });
 }
 
-export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Promise<Forecast> {
+/**
+ * A tenant's forecast. A forecast adds to the realized report, which is the run's product: when it fails on
+ * the data with an error (a series that does not converge, a read that runs out of memory, a defect), the
+ * run still publishes, and the forecast says why it is missing (SPEC §9: the report says why) in its
+ * `reason` and every cohort's note; `error` is that error's first line for the run's log. A cancelled run
+ * is not one of these: its next stage stops it.
+ */
+export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Promise<{ forecast: Forecast; error: string | null }> {
+  try {
+    return { forecast: await forecastOrThrow(wh, inputs), error: null };
+  } catch (err) {
+    const error = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    return { forecast: failedForecast(inputs, error), error };
+  }
+}
+
+function failedForecast(inputs: ForecastInputs, message: string): Forecast {
+  const { settings } = inputs;
+  const choice = chooseModel(settings, inputs.subscription);
+  const reason = `no forecast: the ${choice.model === 'sbg' ? 'sBG' : 'BG/NBD'} forecast failed: ${message}`;
+  return {
+    model: null, chosen_by: choice.chosen_by, reason, matrix: 'days-month-cohort',
+    horizon_months: settings.horizon_months, interval: settings.interval,
+    bootstrap: { replicates: 0, requested: settings.replicates, seed: settings.seed },
+    thresholds: { min_cohort_customers: settings.min_cohort_customers, min_group_customers: settings.min_group_customers },
+    fits: [], backtest: null, headline: null,
+    rows: inputs.monthly.rows.filter((r) => r.type === 'cohort').map((r) => ({ type: 'cohort', title: r.title, customers: r.customers, fit: null, cells: [], note: reason })),
+  };
+}
+
+async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<Forecast> {
   const { settings } = inputs;
   const choice = chooseModel(settings, inputs.subscription);
   // The backtest's cutoff C = T − h, h by default the newest quarter of the history (first payment to T).
