@@ -78,6 +78,11 @@ export function minimize(f: (x: readonly number[]) => number, x0: readonly numbe
 }
 
 export interface GradientOptions extends MinimizeOptions {
+  /**
+   * Stop, not converged, when a coordinate's magnitude passes this: for log-parameters, a fit running off to
+   * where its model degenerates (BG/NBD's a → 0: nobody drops out), which no restart brings back.
+   */
+  edge?: number;
   /** An inverse Hessian to start from (row-major), e.g. the main fit's for a bootstrap replicate. */
   inverseHessian?: readonly number[];
 }
@@ -149,6 +154,15 @@ export function minimizeWithGradient(f: (x: readonly number[], gradient: number[
       found = f1 <= fx + 1e-4 * step * slope;
       if (!found) step /= 2;
     }
+    // At the objective's rounding floor the line search finds no decrease, or only one from a step cut a
+    // thousandfold (rounding, not the function's shape). Converged there if the quasi-Newton step promised
+    // no more than `tolerance` (relative) anyway: along a flat direction max |Hg| can stay above its bound
+    // while the objective cannot show any gain (the simplex stops there too, after thousands of evaluations).
+    if ((!found || step < 1e-3) && !guess && slope > -2 * tolerance * Math.max(1, Math.abs(fx))) {
+      return found && f1 < fx
+        ? { x: x1, fx: f1, converged: true, evaluations, restarts: 0, message: '', inverseHessian: H }
+        : { x, fx, converged: true, evaluations, restarts: 0, message: '', inverseHessian: H };
+    }
     if (!found) {
       message = 'the line search found no decrease';
       break;
@@ -172,6 +186,10 @@ export function minimizeWithGradient(f: (x: readonly number[], gradient: number[
     x = x1;
     g = g1;
     fx = f1;
+    if (options.edge !== undefined && x.some((v) => Math.abs(v) > options.edge!)) {
+      // Run off towards the edge of the space: the simplex would only follow it further.
+      return { x, fx, converged: false, evaluations, restarts: 0, message: `a coordinate passed ±${options.edge}`, inverseHessian: H };
+    }
   }
   const simplex = minimize((v) => f(v, new Array<number>(n).fill(0)), x, options);
   return { ...simplex, evaluations: evaluations + simplex.evaluations, inverseHessian: H };

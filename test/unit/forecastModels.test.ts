@@ -121,6 +121,24 @@ describe('BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW 1/10 sample', () => {
     }
   });
 
+  it('says a fit is at the edge of the space when nobody drops out, and stops there in tens of evaluations', () => {
+    // Every customer's last purchase is within 1 week of T: no sign of dropping out, so the likelihood grows
+    // as p ~ Beta(a, b) goes to 0 (a → 0, b → ∞: BG/NBD degenerates into the NBD).
+    const x: number[] = [];
+    const tx: number[] = [];
+    const T: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      T.push(20 + (i % 40));
+      x.push(1 + (i % 7));
+      tx.push(T[i]! - (i % 3) * 0.5);
+    }
+    const edge = fitBgNbd({ x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(T), n: new Float64Array(300).fill(1) });
+    expect(edge.converged).toBe(false);
+    expect(edge.message).toMatch(/^parameters at the edge of the space \(r [0-9.]+, α [0-9.]+, a [0-9.]+e-[0-9]+, b [0-9.]+e\+[0-9]+\)$/);
+    expect(edge.a < 1e-6 || edge.b > 1e6).toBe(true);
+    expect(edge.evaluations).toBeLessThan(200);
+  });
+
   it('a bootstrap-like reweighting fits the same as the data with customers repeated', () => {
     // Weights 2 on every third customer = those customers listed twice.
     const weights = Float64Array.from(data.n, (_, i) => (i % 3 === 0 ? 2 : 1));
