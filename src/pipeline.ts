@@ -475,10 +475,13 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
       const f0 = Date.now();
       const { forecast, error } = await forecastTenant(rw.wh, {
         tenant: t.tenant, asOf: run.asOf, settings: job.forecast, monthly: expandRuns(t.matrix('days-month-cohort')), subscription: model.subscription,
+        ...(run.effects.signal ? { signal: run.effects.signal } : {}),
+      }).catch((err: unknown) => {
+        // Cancelled while forecasting (between fits, or a statement interrupted): stopped as in any stage.
+        run.checkCancelled('compute');
+        throw err;
       });
       t.forecast = forecast;
-      // A statement interrupted by cancellation fails the forecast like any error: the run stops here.
-      run.checkCancelled('compute');
       const fields = { stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, model: forecast.model, replicates: forecast.bootstrap.replicates };
       if (error) log.warn({ ...fields, err_message: error }, `tenant ${t.tenant}: the forecast failed, the run publishes without it: ${error}`);
       else log.info(fields, 'forecast done');

@@ -33,6 +33,8 @@ export interface ForecastInputs {
   subscription: boolean;
   /** The run's `days-month-cohort` matrix: its cohorts, sizes and complete periods. */
   monthly: Matrix;
+  /** The run's cancellation: looked for between fits, so a worker shutting down hands its run back in time. */
+  signal?: AbortSignal;
 }
 
 export function chooseModel(settings: ForecastSettings, subscription: boolean): { model: ForecastModel; chosen_by: 'job' | 'auto'; reason: string } {
@@ -97,12 +99,13 @@ function cohortQueries(cohorts: readonly CohortInfo[], periods: readonly number[
  * the data with an error (a series that does not converge, a read that runs out of memory, a defect), the
  * run still publishes, and the forecast says why it is missing (SPEC §9: the report says why) in its
  * `reason` and every cohort's note; `error` is that error's first line for the run's log. A cancelled run
- * is not one of these: its next stage stops it.
+ * is not one of these: its error goes on.
  */
 export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Promise<{ forecast: Forecast; error: string | null }> {
   try {
     return { forecast: await forecastOrThrow(wh, inputs), error: null };
   } catch (err) {
+    if (inputs.signal?.aborted) throw err;
     const error = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     return { forecast: failedForecast(inputs, error), error };
   }
@@ -165,6 +168,8 @@ async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<F
   const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
   const predicted = cohorts.filter((c) => !why.has(c.title));
 
+  const cancelled = (): void => inputs.signal?.throwIfAborted();
+  cancelled();
   const prepared = prepare(choice.model, data, eligible, settings);
   const main = prepared.fit(null, null);
   base.fits = main.fits;
@@ -191,6 +196,7 @@ async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<F
   const draws: Float64Array[][] = [];
   const failed: number[] = [];
   for (let b = 0; b < replicates; b++) {
+    cancelled();
     const fitted = prepared.fit(replicateRandom(settings.seed, b), main);
     if (!fitted.usable) {
       failed.push(b);
@@ -279,6 +285,7 @@ async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<F
   base.rows = rows;
   // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
   base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
+  cancelled();
   base.backtest = backtestPossible
     ? backtest(settings, { cutoff, holdout }, choice.model, data, atC, cohorts)
     : emptyBacktest({ cutoff, holdout }, choice.model, `too little history for a backtest: ${Math.floor(historyDays)} days observed, holdout ${holdout}`);

@@ -40,4 +40,15 @@ describe('a forecast that fails', () => {
       wh.close();
     }
   });
+
+  it('is not made into a report when the run was cancelled: the error goes on and stops the run', async () => {
+    const wh = await Warehouse.open({ timezone: 'UTC', memoryLimit: '256MB', threads: 1 });
+    try {
+      const signal = AbortSignal.abort(new Error('worker shutting down'));
+      await expect(forecastTenant(wh, { tenant: 'default', asOf: new Date('2026-03-01T00:00:00Z'), settings: ForecastSchema.parse({}), subscription: false, monthly, signal }))
+        .rejects.toThrow('Catalog Error: Scalar Function with name ltv_local does not exist!');
+    } finally {
+      wh.close();
+    }
+  });
 });
