@@ -1,6 +1,7 @@
-// Maximum-likelihood fits minimise a negative log-likelihood: by BFGS where the likelihood gives its gradient
-// (`minimizeWithGradient`, below: BG/NBD and Gamma-Gamma), otherwise, and as BFGS's fallback, with fmin's
-// Nelder-Mead (fmin 0.0.4, the downhill simplex of D3's author). Two defects of that release are worked around here, in one place:
+// Maximum-likelihood fits minimise a negative log-likelihood: by BFGS where the likelihood gives its
+// gradient (`minimizeWithGradient`, below: BG/NBD and Gamma-Gamma), otherwise, and as BFGS's fallback,
+// with fmin's Nelder-Mead (fmin 0.0.4, the downhill simplex of D3's author). Two defects of that release
+// are worked around here, in one place:
 // - its package says "type": "module" but its build is a UMD script, so an ESM import exports nothing; the
 //   script then registers itself as `globalThis.fmin`, which is what we read;
 // - its shrink step assigns an undeclared variable (`for (i = 1; …)`), a ReferenceError in strict mode. We
@@ -104,9 +105,10 @@ const dot = (u: readonly number[], v: readonly number[]): number => u.reduce((s,
  *
  * Converged when the objective cannot improve by more than `tolerance` (relative) and no coordinate is
  * more than √tolerance / 30 from the minimum (1e-6 for the default), both as the quasi-Newton step says:
- * ½ gᵀHg and max |Hg|. (A bound on the gradient alone is not scale-free: a likelihood summed over 350,000 customers
- * stops resolving a decrease of its value long before its gradient is 1e-8 per customer.) Otherwise the
- * restarted simplex carries on from the best point, so a fit never does worse than with the simplex alone.
+ * ½ gᵀHg and max |Hg|. (A bound on the gradient alone is not scale-free: a likelihood summed over
+ * 350,000 customers stops resolving a decrease of its value long before its gradient is 1e-8 per
+ * customer.) Otherwise the restarted simplex carries on from the best point, so a fit never does worse
+ * than with the simplex alone.
  */
 export function minimizeWithGradient(f: (x: readonly number[], gradient: number[]) => number, x0: readonly number[], options: GradientOptions = {}): GradientMinimum {
   const n = x0.length;
