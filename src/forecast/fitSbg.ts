@@ -9,7 +9,7 @@
 // P(T = t) = S(t − 1)·α/(α + β + t − 1) (two logarithms per renewal, where the beta functions cost a few
 // log-gammas each; a bootstrap refits a group hundreds of times).
 import betaln from '@stdlib/math-base-special-betaln';
-import { minimize } from './minimize.js';
+import { minimizeWithGradient } from './minimize.js';
 
 export interface SbgParams { alpha: number; beta: number }
 
@@ -43,17 +43,42 @@ function extent(d: SbgData): number {
   return R;
 }
 
-export function sbgLogLikelihood(p: SbgParams, d: SbgData, R = extent(d)): number {
+/**
+ * Σ ln L and, when `gradient` is given, its gradient in (ln α, ln β) written into it. With
+ * ln S(r) = Σ_{i<r} ln((β + i)/(α + β + i)):
+ *   ∂ ln S(r)/∂α = −Σ_{i<r} 1/(α + β + i),  ∂ ln S(r)/∂β = Σ_{i<r} (1/(β + i) − 1/(α + β + i)),
+ * and ln P(T = r + 1) = ln S(r) + ln α − ln(α + β + r).
+ */
+export function sbgLogLikelihood(p: SbgParams, d: SbgData, R = extent(d), gradient?: number[]): number {
   const lnAlpha = Math.log(p.alpha);
   let lnS = 0;
+  let dSa = 0;
+  let dSb = 0;
   let ll = 0;
+  let ga = 0;
+  let gb = 0;
   for (let r = 0; r < R; r++) {
     const alive = r < d.alive.length ? d.alive[r]! : 0;
     const churned = r < d.churned.length ? d.churned[r]! : 0;
     const lnNext = Math.log(p.alpha + p.beta + r);
-    if (alive > 0) ll += alive * lnS;
-    if (churned > 0) ll += churned * (lnS + lnAlpha - lnNext);
+    const iNext = 1 / (p.alpha + p.beta + r);
+    if (alive > 0) {
+      ll += alive * lnS;
+      ga += alive * dSa;
+      gb += alive * dSb;
+    }
+    if (churned > 0) {
+      ll += churned * (lnS + lnAlpha - lnNext);
+      ga += churned * (dSa + 1 / p.alpha - iNext);
+      gb += churned * (dSb - iNext);
+    }
     lnS += Math.log(p.beta + r) - lnNext;
+    dSa -= iNext;
+    dSb += 1 / (p.beta + r) - iNext;
+  }
+  if (gradient) {
+    gradient[0] = p.alpha * ga;
+    gradient[1] = p.beta * gb;
   }
   return ll;
 }
@@ -80,7 +105,12 @@ export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }, tol
     return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, message: 'no customer has had a renewal due yet' };
   }
   const R = extent(d);
-  const m = minimize((x) => -sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d, R), [Math.log(start.alpha), Math.log(start.beta)], { tolerance });
+  const m = minimizeWithGradient((x, g) => {
+    const ll = sbgLogLikelihood({ alpha: Math.exp(x[0]!), beta: Math.exp(x[1]!) }, d, R, g);
+    g[0] = -g[0]!;
+    g[1] = -g[1]!;
+    return -ll;
+  }, [Math.log(start.alpha), Math.log(start.beta)], { tolerance });
   const alpha = Math.exp(m.x[0]!);
   const beta = Math.exp(m.x[1]!);
   // Without a churn the likelihood grows without bound as β → ∞ (retention → 1): report it, do not guess.

@@ -1,10 +1,11 @@
 // SPEC §9 reference fits, reproduced to 3 significant digits, and the models' predictions checked against
 // their definitions computed by another path (product recursions, numerical integration).
 import { readFileSync } from 'node:fs';
+import betaln from '@stdlib/math-base-special-betaln';
 import { describe, expect, it } from 'vitest';
 import { bgNbdConditionalExpected, bgNbdExpected, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
 import { fitGammaGamma, gammaGammaConditionalMean, gammaGammaLogLikelihood, gammaGammaLogLikelihoodOne, type GammaGammaParams, type SpendData } from '../../src/forecast/fitGammaGamma.js';
-import { fitSbg, sbgLogLikelihood, sbgSurvival } from '../../src/forecast/fitSbg.js';
+import { fitSbg, sbgLogLikelihood, sbgLogSurvival, sbgSurvival } from '../../src/forecast/fitSbg.js';
 import { hyp2f1 } from '../../src/forecast/hyp2f1.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/cdnow/${name}`, import.meta.url), 'utf8');
@@ -60,6 +61,34 @@ describe('sBG (Fader & Hardie 2007)', () => {
       s *= (p.beta + t - 1) / (p.alpha + p.beta + t - 1);
       expect(sbgSurvival(p, t)).toBeCloseTo(s, 12);
     }
+  });
+
+  it('the likelihood\'s gradient equals central differences of the beta-function likelihood', () => {
+    // Another path: ln P(T = r + 1) = ln B(α + 1, β + r) − ln B(α, β) and ln S(r) from @stdlib's betaln,
+    // differenced in ln α and ln β.
+    const byBeta = (q: { alpha: number; beta: number }): number => {
+      let ll = 0;
+      highEnd.churned.forEach((c, r) => (ll += c * (betaln(q.alpha + 1, q.beta + r) - betaln(q.alpha, q.beta))));
+      highEnd.alive.forEach((a, r) => (ll += a * sbgLogSurvival(q, r)));
+      return ll;
+    };
+    for (const q of [{ alpha: 0.668, beta: 3.806 }, { alpha: 3, beta: 0.4 }]) {
+      const gradient = [0, 0];
+      expect(sbgLogLikelihood(q, highEnd, undefined, gradient)).toBeCloseTo(byBeta(q), 9);
+      (['alpha', 'beta'] as const).forEach((k, j) => {
+        const h = 1e-5;
+        const numeric = (byBeta({ ...q, [k]: q[k] * Math.exp(h) }) - byBeta({ ...q, [k]: q[k] * Math.exp(-h) })) / (2 * h);
+        expect(Math.abs(gradient[j]! - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+      });
+    }
+  });
+
+  it('reaches the homogeneous limit when every customer churns alike, and says so', () => {
+    // Half of every group churns at each renewal whatever its history: θ = 0.5 for everyone, α, β → ∞.
+    const churned = [512, 256, 128, 64, 32, 16, 8, 4, 2, 1];
+    const fit = fitSbg({ churned, alive: [...churned.map(() => 0), 1] });
+    expect(fit.converged).toBe(true);
+    expect(fit.message).toMatch(/^every customer churns alike \(θ = 0\.500 per renewal\): a geometric model$/);
   });
 
   it('says it did not converge when nobody has churned', () => {
