@@ -302,9 +302,6 @@ export async function runStages(
   }
 
   const rw = await openRunWarehouse(job, log, effects.signal);
-  // Once DuckDB is open: the writers load while its first statements run (the time zone's transitions alone
-  // take ~0.3 s), not before them.
-  warmUpWriters();
   // The tenants' data files, written by compute beside the database and moved into their runs by render.
   const filesDir = `${rw.dbPath}.out`;
   const slots: RunSlot[] = [];
@@ -468,7 +465,9 @@ interface Rendered {
  */
 async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, filesDir: string): Promise<RunModel> {
   const { job, log } = run;
-  // Loaded while DuckDB computes the matrices (@stdlib's modules take ~0.15 s); a run without forecasts never loads it.
+  // What render needs is loaded while DuckDB computes the matrices, statements that leave a core idle
+  // (ingest's keep both busy); the forecast too (@stdlib's modules take ~0.15 s), if the run forecasts.
+  warmUpWriters();
   const forecasting = job.forecast.model !== 'off' ? import('./forecast/forecastTenant.js') : undefined;
   forecasting?.catch(() => undefined);
   const model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
