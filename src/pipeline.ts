@@ -13,10 +13,7 @@ import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
 import { buildFacts } from './ltv/buildFacts.js';
-import { forecastTenant } from './forecast/forecastTenant.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
-import { notifyFailure } from './notify/notifyFailure.js';
-import { notifyRun } from './notify/notifyRun.js';
 import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
@@ -296,7 +293,6 @@ export async function runStages(
   const { asOf, reportsDir, log, timings } = run;
   const { enter, leave, checkCancelled } = run;
   await checkReportsDir(reportsDir);
-  warmUpWriters();
 
   // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
   // straight to what is left: nothing is computed again.
@@ -420,6 +416,7 @@ export async function runStages(
     // worker hands the run back and its next attempt, finding the run published, sends what is unsent.
     if (emails) {
       enter('notify', 'emailing');
+      const { notifyRun } = await import('./notify/notifyRun.js');
       result.notify = await notifyRun(result, job, {
         ...effects.mail,
         logger: log,
@@ -468,9 +465,15 @@ interface Rendered {
  */
 async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, filesDir: string): Promise<RunModel> {
   const { job, log } = run;
+  // What render needs is loaded while DuckDB computes the matrices, statements that leave a core idle
+  // (ingest's keep both busy); the forecast too (@stdlib's modules take ~0.15 s), if the run forecasts.
+  warmUpWriters();
+  const forecasting = job.forecast.model !== 'off' ? import('./forecast/forecastTenant.js') : undefined;
+  forecasting?.catch(() => undefined);
   const model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
   for (const w of model.warnings) log.warn({ code: w.code }, w.message);
-  if (job.forecast.model !== 'off') {
+  if (forecasting) {
+    const { forecastTenant } = await forecasting;
     for (const t of model.tenants) {
       const f0 = Date.now();
       const { forecast, error } = await forecastTenant(rw.wh, {
@@ -534,6 +537,7 @@ export async function noticeFailure(run: RunContext, e: unknown): Promise<void> 
   const { job, effects } = run;
   const retryable = !isAppError(e) || e.retryable;
   if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
+    const { notifyFailure } = await import('./notify/notifyFailure.js');
     const notice = await notifyFailure(job, e, {
       ...effects.mail,
       logger: run.log,
@@ -566,6 +570,7 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
   };
   if (job.email && effects.email !== 'off') {
     effects.onProgress?.({ stage: 'notify', percent: STAGE_START.notify, message: 'emailing' });
+    const { notifyRun } = await import('./notify/notifyRun.js');
     result.notify = await notifyRun(result, job, {
       ...effects.mail,
       logger: log,

@@ -55,17 +55,31 @@ class ByteWriter {
     this.room(Buffer.byteLength(s, 'utf8'));
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
+
+  /** A short ASCII string, copied one character at a time: for a few bytes, faster than `write` (after room()). */
+  ascii(s: string): void {
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** A non-negative safe integer in decimal, as String(k) writes it (after room()). */
+  digits(k: number): void {
+    const buf = this.buf;
+    let end = this.pos + (k === 0 ? 1 : Math.floor(Math.log10(k)) + 1);
+    this.pos = end;
+    do {
+      buf[--end] = 48 + (k % 10);
+      k = Math.floor(k / 10);
+    } while (k > 0);
+  }
 }
 
-/** `{"period":<k>` and `,{"period":<k>` as bytes, made once per period number. */
-const PERIOD_BYTES: Uint8Array[][] = [[], []];
-function periodBytes(k: number, comma: 0 | 1): Uint8Array {
-  const made = Number.isInteger(k) && k >= 0 && k < 1_000_000 ? PERIOD_BYTES[comma]![k] : undefined;
-  if (made) return made;
-  const b = Buffer.from(`${comma ? ',' : ''}{"period":${jsonNumber(k)}`, 'utf8');
-  if (Number.isInteger(k) && k >= 0 && k < 1_000_000) PERIOD_BYTES[comma]![k] = b;
-  return b;
-}
+const PERIOD = '{"period":';
+const NEXT_PERIOD = ',{"period":';
+/** Room for a period number written by ByteWriter.digits (below 10^15). */
+const PERIOD_DIGITS = 16;
 
 /**
  * `JSON.stringify(toAdaptyResponse(expandRuns(matrix), currency))` as UTF-8 bytes, written straight from
@@ -90,20 +104,16 @@ export function adaptyJson(matrix: RunMatrix, currency: string): Buffer {
       out.text(`${r ? ',' : ''}{"title":${JSON.stringify(row.title)},"type":${JSON.stringify(row.type)},"value":${end ? jsonNumber(end[type]) : 'null'},"cohort_size":${jsonNumber(row.customers)},"values":[`);
       let first = true;
       for (const run of row.runs) {
-        const value = Buffer.from(`,"value":${jsonNumber(run[type])}}`, 'utf8');
-        // Room for the whole run at once; the periods' bytes are at most those of the last one.
-        out.room((run.to - run.from + 1) * (periodBytes(run.to, 1).length + value.length));
-        const buf = out.buf;
-        let p = out.pos;
+        const value = `,"value":${jsonNumber(run[type])}}`;
+        // Room for the whole run at once.
+        out.room((run.to - run.from + 1) * (NEXT_PERIOD.length + PERIOD_DIGITS + value.length));
         for (let k = run.from; k <= run.to; k++) {
-          const period = periodBytes(k, first ? 0 : 1);
-          buf.set(period, p);
-          p += period.length;
-          buf.set(value, p);
-          p += value.length;
+          out.ascii(first ? PERIOD : NEXT_PERIOD);
+          if (Number.isSafeInteger(k) && k >= 0 && k < 1e15) out.digits(k);
+          else out.text(jsonNumber(k));
+          out.ascii(value);
           first = false;
         }
-        out.pos = p;
       }
       out.text(']}');
     });
