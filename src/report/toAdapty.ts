@@ -78,7 +78,7 @@ class ByteWriter {
 
 const PERIOD = '{"period":';
 const NEXT_PERIOD = ',{"period":';
-/** Room for a period number written by ByteWriter.digits (below 10^15). */
+/** Room for a period number written by ByteWriter.digits (below 10^12). */
 const PERIOD_DIGITS = 16;
 
 /**
@@ -109,7 +109,8 @@ export function adaptyJson(matrix: RunMatrix, currency: string): Buffer {
         out.room((run.to - run.from + 1) * (NEXT_PERIOD.length + PERIOD_DIGITS + value.length));
         for (let k = run.from; k <= run.to; k++) {
           out.ascii(first ? PERIOD : NEXT_PERIOD);
-          if (Number.isSafeInteger(k) && k >= 0 && k < 1e15) out.digits(k);
+          // Math.log10 (in digits) rounds 999,999,999,999,999 up to 15: numbers that long take the other path.
+          if (Number.isSafeInteger(k) && k >= 0 && k < 1e12) out.digits(k);
           else out.text(jsonNumber(k));
           out.ascii(value);
           first = false;
