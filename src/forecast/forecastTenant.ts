@@ -112,17 +112,25 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
 }
 
 function failedForecast(inputs: ForecastInputs, message: string): Forecast {
-  const { settings } = inputs;
-  const choice = chooseModel(settings, inputs.subscription);
+  const choice = chooseModel(inputs.settings, inputs.subscription);
   const reason = `no forecast: the ${choice.model === 'sbg' ? 'sBG' : 'BG/NBD'} forecast failed: ${message}`;
+  return withoutForecast(forecastBase(inputs.settings, choice), reason, inputs.monthly.rows.filter((r) => r.type === 'cohort'));
+}
+
+/** What every forecast states, whatever comes of it: the settings, and the model chosen and why. */
+function forecastBase(settings: ForecastSettings, choice: ReturnType<typeof chooseModel>): Forecast {
   return {
-    model: null, chosen_by: choice.chosen_by, reason, matrix: 'days-month-cohort',
+    model: choice.model, chosen_by: choice.chosen_by, reason: choice.reason, matrix: 'days-month-cohort',
     horizon_months: settings.horizon_months, interval: settings.interval,
     bootstrap: { replicates: 0, requested: settings.replicates, seed: settings.seed },
     thresholds: { min_cohort_customers: settings.min_cohort_customers, min_group_customers: settings.min_group_customers },
-    fits: [], backtest: null, headline: null,
-    rows: inputs.monthly.rows.filter((r) => r.type === 'cohort').map((r) => ({ type: 'cohort', title: r.title, customers: r.customers, fit: null, cells: [], note: reason })),
+    fits: [], rows: [], backtest: null, headline: null,
   };
+}
+
+/** A forecast without a model: `reason` says why, on the forecast and on every cohort's row. */
+function withoutForecast(base: Forecast, reason: string, cohorts: readonly { title: string; customers: number }[]): Forecast {
+  return { ...base, model: null, reason, rows: cohorts.map((c) => ({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], note: reason })) };
 }
 
 async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<Forecast> {
@@ -137,13 +145,7 @@ async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<F
   const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
   const { atT: data, atC } = await readForecastData(wh, inputs.tenant, inputs.asOf.toISOString(), (backtestPossible ? cutoff : inputs.asOf).toISOString(), choice.model === 'bgnbd');
   const H = settings.horizon_months;
-  const base: Forecast = {
-    model: choice.model, chosen_by: choice.chosen_by, reason: choice.reason, matrix: 'days-month-cohort',
-    horizon_months: H, interval: settings.interval,
-    bootstrap: { replicates: 0, requested: settings.replicates, seed: settings.seed },
-    thresholds: { min_cohort_customers: settings.min_cohort_customers, min_group_customers: settings.min_group_customers },
-    fits: [], rows: [], backtest: null, headline: null,
-  };
+  const base = forecastBase(settings, choice);
 
   // Cohorts: every cohort row of the realized matrix, with its members among the forecast's customers.
   const members = new Map<string, number[]>();
@@ -173,12 +175,7 @@ async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<F
   const prepared = prepare(choice.model, data, eligible, settings);
   const main = prepared.fit(null, null);
   base.fits = main.fits;
-  if (!main.usable) {
-    return {
-      ...base, model: null, reason: `no forecast: ${main.message}`,
-      rows: cohorts.map((c) => ({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], note: `no forecast: ${main.message}` })),
-    };
-  }
+  if (!main.usable) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
 
   const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));

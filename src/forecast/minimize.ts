@@ -129,15 +129,16 @@ export function minimizeWithGradient(f: (x: readonly number[], gradient: number[
   let H = warm ? [...options.inverseHessian!] : identity(1);
   // Whether H is still a guess: the identity (scaled at the first step) rather than built from updates.
   let guess = !warm;
+  const converged = (at: number[], value: number): GradientMinimum => ({ x: at, fx: value, converged: true, evaluations, restarts: 0, message: '', inverseHessian: H });
   let message = Number.isFinite(fx) ? '' : 'the objective is not finite at the start';
   for (let iteration = 0; iteration < maxIterations && !message; iteration++) {
     let p = times(H, g).map((v) => -v);
     let slope = dot(p, g);
     if (!guess && slope > -2 * tolerance * Math.max(1, Math.abs(fx)) && Math.max(...p.map(Math.abs)) <= Math.sqrt(tolerance) / 30) {
-      return { x, fx, converged: true, evaluations, restarts: 0, message: '', inverseHessian: H };
+      return converged(x, fx);
     }
     if (!(slope < 0)) {
-      if (g.every((v) => v === 0)) return { x, fx, converged: true, evaluations, restarts: 0, message: '', inverseHessian: H };
+      if (g.every((v) => v === 0)) return converged(x, fx);
       // Not a descent direction (rounding in H): steepest descent, H reset.
       H = identity(1);
       guess = true;
@@ -161,9 +162,7 @@ export function minimizeWithGradient(f: (x: readonly number[], gradient: number[
     // no more than `tolerance` (relative) anyway: along a flat direction max |Hg| can stay above its bound
     // while the objective cannot show any gain (the simplex stops there too, after thousands of evaluations).
     if ((!found || step < 1e-3) && !guess && slope > -2 * tolerance * Math.max(1, Math.abs(fx))) {
-      return found && f1 < fx
-        ? { x: x1, fx: f1, converged: true, evaluations, restarts: 0, message: '', inverseHessian: H }
-        : { x, fx, converged: true, evaluations, restarts: 0, message: '', inverseHessian: H };
+      return found && f1 < fx ? converged(x1, f1) : converged(x, fx);
     }
     if (!found) {
       message = 'the line search found no decrease';

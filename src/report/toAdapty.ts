@@ -79,7 +79,7 @@ class ByteWriter {
 const PERIOD = '{"period":';
 const NEXT_PERIOD = ',{"period":';
 /** Room for a period number written by ByteWriter.digits (below 10^12). */
-const PERIOD_DIGITS = 16;
+const PERIOD_DIGITS = 12;
 
 /**
  * `JSON.stringify(toAdaptyResponse(expandRuns(matrix), currency))` as UTF-8 bytes, written straight from
@@ -105,13 +105,16 @@ export function adaptyJson(matrix: RunMatrix, currency: string): Buffer {
       let first = true;
       for (const run of row.runs) {
         const value = `,"value":${jsonNumber(run[type])}}`;
+        if (!(Number.isSafeInteger(run.from) && run.from >= 0 && run.to < 1e12)) {
+          // Not a period number digits() writes (Math.log10 rounds 999,999,999,999,999 up to 15): as text.
+          for (let k = run.from; k <= run.to; k++, first = false) out.text(`${first ? PERIOD : NEXT_PERIOD}${jsonNumber(k)}${value}`);
+          continue;
+        }
         // Room for the whole run at once.
         out.room((run.to - run.from + 1) * (NEXT_PERIOD.length + PERIOD_DIGITS + value.length));
         for (let k = run.from; k <= run.to; k++) {
           out.ascii(first ? PERIOD : NEXT_PERIOD);
-          // Math.log10 (in digits) rounds 999,999,999,999,999 up to 15: numbers that long take the other path.
-          if (Number.isSafeInteger(k) && k >= 0 && k < 1e12) out.digits(k);
-          else out.text(jsonNumber(k));
+          out.digits(k);
           out.ascii(value);
           first = false;
         }
