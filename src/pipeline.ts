@@ -15,7 +15,7 @@ import { readInputs } from './ingest/readInputs.js';
 import { buildFacts } from './ltv/buildFacts.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
-import { computeRun, configuredMatrices, copyQuarantine, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
+import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
@@ -31,6 +31,8 @@ import { writeSnapshots } from './report/writeSnapshots.js';
 import { installMacros } from './warehouse/installMacros.js';
 import { asOfWall } from './ltv/asOfWall.js';
 import { revenuecatFiles } from './ingest/presets.js';
+import { monthlyCohorts } from './forecast/forecastData.js';
+import type { TenantForecast } from './forecast/forecastThread.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
 import { removeStaleScratch } from './warehouse/removeStaleScratch.js';
 
@@ -463,32 +465,47 @@ interface Rendered {
  * The rest of the compute stage after `build`: every tenant's matrices, summary and files (computeRun.ts)
  * and, when the job forecasts, their forecasts (SPEC §9); ends the stage.
  */
+/** A forecast's error: the run's, if it was cancelled (stopped as in any stage), else the error itself. */
+function cancelledOr(run: RunContext): (err: unknown) => never {
+  return (err) => {
+    run.checkCancelled('compute');
+    throw err;
+  };
+}
+
 async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, filesDir: string): Promise<RunModel> {
   const { job, log } = run;
   // What render needs is loaded while DuckDB computes the matrices, statements that leave a core idle
-  // (ingest's keep both busy); the forecast too (@stdlib's modules take ~0.15 s), if the run forecasts.
+  // (ingest's keep both busy).
   warmUpWriters();
-  const forecasting = job.forecast.model !== 'off' ? import('./forecast/forecastTenant.js') : undefined;
-  forecasting?.catch(() => undefined);
-  const model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
-  for (const w of model.warnings) log.warn({ code: w.code }, w.message);
-  if (forecasting) {
-    const { forecastTenant } = await forecasting;
-    for (const t of model.tenants) {
+  // Forecasts (SPEC §9): each tenant's data is read first, then its model runs on the forecast thread
+  // while the matrices are computed (src/forecast/forecastThread.ts); the report's cohorts complete it.
+  const signal = run.effects.signal;
+  const forecasts: { tenant: string; f0: number; forecast: TenantForecast }[] = [];
+  if (job.forecast.model !== 'off') {
+    const { startForecast, warmUpForecastThread } = await import('./forecast/forecastThread.js');
+    warmUpForecastThread();
+    for (const tenant of runTenantIds(facts, job.tenant)) {
       const f0 = Date.now();
-      const { forecast, error } = await forecastTenant(rw.wh, {
-        tenant: t.tenant, asOf: run.asOf, settings: job.forecast, monthly: expandRuns(t.matrix('days-month-cohort')), subscription: model.subscription,
-        ...(run.effects.signal ? { signal: run.effects.signal } : {}),
-      }).catch((err: unknown) => {
-        // Cancelled while forecasting (between fits, or a statement interrupted): stopped as in any stage.
-        run.checkCancelled('compute');
-        throw err;
-      });
-      t.forecast = forecast;
-      const fields = { stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, model: forecast.model, replicates: forecast.bootstrap.replicates };
-      if (error) log.warn({ ...fields, err_message: error }, `tenant ${t.tenant}: the forecast failed, the run publishes without it: ${error}`);
-      else log.info(fields, 'forecast done');
+      const request = { tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscription };
+      forecasts.push({ tenant, f0, forecast: await startForecast(rw.wh, request, signal).catch(cancelledOr(run)) });
     }
+  }
+  let model: RunModel;
+  try {
+    model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
+  } catch (err) {
+    for (const f of forecasts) f.forecast.abandon();
+    throw err;
+  }
+  for (const w of model.warnings) log.warn({ code: w.code }, w.message);
+  for (const { tenant, f0, forecast: started } of forecasts) {
+    const t = model.tenants.find((x) => x.tenant === tenant)!;
+    const { forecast, error } = await started.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort')))).catch(cancelledOr(run));
+    t.forecast = forecast;
+    const fields = { stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, model: forecast.model, replicates: forecast.bootstrap.replicates };
+    if (error) log.warn({ ...fields, err_message: error }, `tenant ${t.tenant}: the forecast failed, the run publishes without it: ${error}`);
+    else log.info(fields, 'forecast done');
   }
   run.leave('compute', { ...model.stats, tenants: model.tenants.length });
   return model;

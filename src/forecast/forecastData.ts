@@ -3,9 +3,12 @@
 // BG/NBD, 24_forecast_subscribers.sql per customer for sBG), and per monthly cohort what it had realized
 // by T, by month of life (25_forecast_realized.sql, from facts_all). Read by column into typed arrays: one
 // row per customer.
+import type { ForecastSettings } from '../config/jobSchema.js';
+import type { Matrix } from '../ltv/model.js';
 import { loadSql } from '../warehouse/loadSql.js';
-import { msDay } from './addMonthsMs.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { DAY_MS, msDay } from './addMonthsMs.js';
+import { chooseModel } from './chooseModel.js';
 
 export interface CustomerTable {
   n: number;
@@ -199,4 +202,61 @@ export async function readForecastData(wh: Warehouse, tenant: string, cutoffIso:
     atT: { cutoffMs: Number(ms), customers: pick('T'), realized },
     atC: { cutoffMs: Number(msC), customers: pick('C'), realized: new Map() },
   };
+}
+
+/** Whose forecast, at which T, with which settings. */
+export interface ForecastRequest {
+  /** The tenant forecast: the run's tables hold every tenant. */
+  tenant: string;
+  asOf: Date;
+  settings: ForecastSettings;
+  /** The inputs carry renewal numbers or durations (auto picks sBG). */
+  subscription: boolean;
+}
+
+/** A monthly cohort of the realized report (`days-month-cohort`) as the forecast sees it. */
+export interface CohortRow {
+  title: string;
+  customers: number;
+  /** Last complete period of the realized matrix (−1: none). */
+  lastComplete: number;
+}
+
+/** The monthly matrix's cohorts: what the forecast needs of the realized report. */
+export function monthlyCohorts(monthly: Matrix): CohortRow[] {
+  return monthly.rows.filter((r) => r.type === 'cohort').map((r) => ({
+    title: r.title,
+    customers: r.customers,
+    lastComplete: r.cells.reduce((k, c) => (c.state === 'complete' ? Math.max(k, c.period) : k), -1),
+  }));
+}
+
+/**
+ * What a forecast reads from the warehouse (readForecast): the data at T and at the backtest's cutoff C,
+ * and the choices made on it. Plain data (numbers, typed arrays, strings, Maps): it can be handed to
+ * another thread (forecastThread.ts).
+ */
+export interface ForecastRead {
+  choice: ReturnType<typeof chooseModel>;
+  /** The backtest's cutoff C = T − holdout days, as epoch ms. */
+  cutoffMs: number;
+  holdout: number;
+  historyDays: number;
+  backtestPossible: boolean;
+  atT: ForecastData;
+  atC: ForecastData;
+}
+
+/** The forecast's reads of the warehouse (the tenant's statements; the matrices are not needed for them). */
+export async function readForecast(wh: Warehouse, inputs: ForecastRequest): Promise<ForecastRead> {
+  const choice = chooseModel(inputs.settings, inputs.subscription);
+  // The backtest's cutoff C = T − h, h by default the newest quarter of the history (first payment to T).
+  const T = inputs.asOf.getTime();
+  const history = await readHistory(wh, inputs.tenant, inputs.asOf.toISOString());
+  const historyDays = history.firstMs === null ? 0 : (history.cutoffMs - history.firstMs) / DAY_MS;
+  const holdout = inputs.settings.holdout_days ?? Math.floor(historyDays / 4);
+  const cutoffMs = T - holdout * DAY_MS;
+  const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
+  const { atT, atC } = await readForecastData(wh, inputs.tenant, inputs.asOf.toISOString(), new Date(backtestPossible ? cutoffMs : T).toISOString(), choice.model === 'bgnbd');
+  return { choice, cutoffMs, holdout, historyDays, backtestPossible, atT, atC };
 }

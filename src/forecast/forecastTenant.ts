@@ -12,9 +12,10 @@ import type {
   Backtest, BacktestCohort, Forecast, ForecastModel, ForecastRow, Matrix, MoneyTriple, PredictedCell,
 } from '../ltv/model.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
-import { DAY_MS, addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
+import { addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
 import { prepareBgNbd } from './bgNbdModel.js';
-import { readForecastData, readHistory, type ForecastData } from './forecastData.js';
+import { failedForecast, forecastBase, withoutForecast } from './failedForecast.js';
+import { monthlyCohorts, readForecast, type CohortRow, type ForecastData, type ForecastRead, type ForecastRequest } from './forecastData.js';
 import type { FutureQuery, PreparedModel } from './PreparedModel.js';
 import { prepareSbg } from './sbgModel.js';
 import { replicateRandom } from './seededRandom.js';
@@ -24,33 +25,14 @@ const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
 /** Fewer replicates than this give no interval worth the name. */
 const MIN_REPLICATES = 10;
 
-export interface ForecastInputs {
-  /** The tenant forecast: the run's tables hold every tenant. */
-  tenant: string;
-  asOf: Date;
-  settings: ForecastSettings;
-  /** The inputs carry renewal numbers or durations (auto picks sBG). */
-  subscription: boolean;
+export interface ForecastInputs extends ForecastRequest {
   /** The run's `days-month-cohort` matrix: its cohorts, sizes and complete periods. */
   monthly: Matrix;
   /** The run's cancellation: looked for between fits, so a worker shutting down hands its run back in time. */
   signal?: AbortSignal;
 }
 
-export function chooseModel(settings: ForecastSettings, subscription: boolean): { model: ForecastModel; chosen_by: 'job' | 'auto'; reason: string } {
-  if (settings.model === 'sbg' || settings.model === 'bgnbd') {
-    return { model: settings.model, chosen_by: 'job', reason: `the job sets forecast.model = ${settings.model}` };
-  }
-  return subscription
-    ? { model: 'sbg', chosen_by: 'auto', reason: 'the inputs carry renewal numbers or durations: subscriptions, so sBG (retention per renewal × revenue per renewal)' }
-    : { model: 'bgnbd', chosen_by: 'auto', reason: 'the inputs carry neither renewal numbers nor durations: repeat purchases, so BG/NBD (purchases) × Gamma-Gamma (their value)' };
-}
-
-interface CohortInfo {
-  title: string;
-  customers: number;
-  /** Last complete period of the realized matrix (−1: none). */
-  lastComplete: number;
+interface CohortInfo extends CohortRow {
   members: number[];
 }
 
@@ -80,7 +62,7 @@ function quantile(sorted: Float64Array, q: number): number {
 const round2 = (v: number): number => Math.round((v + Number.EPSILON * Math.sign(v)) * 100) / 100;
 
 /** The cohorts' customers, each with the ends of its months of life `periods[ci]` (m ↦ anchor + m + 1 months). */
-function cohortQueries(cohorts: readonly CohortInfo[], periods: readonly number[][]): FutureQuery[] {
+function cohortQueries(cohorts: readonly { members: number[] }[], periods: readonly number[][]): FutureQuery[] {
   return cohorts.map((c, ci) => {
     const months = periods[ci]!;
     return {
@@ -95,57 +77,41 @@ function cohortQueries(cohorts: readonly CohortInfo[], periods: readonly number[
 }
 
 /**
- * A tenant's forecast. A forecast adds to the realized report, which is the run's product: when it fails on
- * the data with an error (a series that does not converge, a read that runs out of memory, a defect), the
- * run still publishes, and the forecast says why it is missing (SPEC §9: the report says why) in its
- * `reason` and every cohort's note; `error` is that error's first line for the run's log. A cancelled run
- * is not one of these: its error goes on.
+ * A tenant's forecast, in process. A forecast adds to the realized report, which is the run's product: when
+ * it fails on the data with an error (a series that does not converge, a read that runs out of memory, a
+ * defect), the run still publishes, and the forecast says why it is missing (SPEC §9: the report says why)
+ * in its `reason` and every cohort's note; `error` is that error's first line for the run's log. A
+ * cancelled run is not one of these: its error goes on. The pipeline reads the data before the matrices are
+ * computed and fits on the forecast thread meanwhile (forecastThread.ts); both ways run the same code.
  */
 export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Promise<{ forecast: Forecast; error: string | null }> {
+  const cohorts = monthlyCohorts(inputs.monthly);
+  const cancelled = (): void => inputs.signal?.throwIfAborted();
   try {
-    return { forecast: await forecastOrThrow(wh, inputs), error: null };
+    const read = await readForecast(wh, inputs);
+    return { forecast: await forecastFromRead(read, inputs.settings, Promise.resolve(cohorts), cancelled), error: null };
   } catch (err) {
     if (inputs.signal?.aborted) throw err;
-    const error = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    return { forecast: failedForecast(inputs, error), error };
+    return failedForecast(inputs, cohorts, err);
   }
 }
 
-function failedForecast(inputs: ForecastInputs, message: string): Forecast {
-  const choice = chooseModel(inputs.settings, inputs.subscription);
-  const reason = `no forecast: the ${choice.model === 'sbg' ? 'sBG' : 'BG/NBD'} forecast failed: ${message}`;
-  return withoutForecast(forecastBase(inputs.settings, choice), reason, inputs.monthly.rows.filter((r) => r.type === 'cohort'));
-}
 
-/** What every forecast states, whatever comes of it: the settings, and the model chosen and why. */
-function forecastBase(settings: ForecastSettings, choice: ReturnType<typeof chooseModel>): Forecast {
-  return {
-    model: choice.model, chosen_by: choice.chosen_by, reason: choice.reason, matrix: 'days-month-cohort',
-    horizon_months: settings.horizon_months, interval: settings.interval,
-    bootstrap: { replicates: 0, requested: settings.replicates, seed: settings.seed },
-    thresholds: { min_cohort_customers: settings.min_cohort_customers, min_group_customers: settings.min_group_customers },
-    fits: [], rows: [], backtest: null, headline: null,
-  };
-}
 
-/** A forecast without a model: `reason` says why, on the forecast and on every cohort's row. */
-function withoutForecast(base: Forecast, reason: string, cohorts: readonly { title: string; customers: number }[]): Forecast {
-  return { ...base, model: null, reason, rows: cohorts.map((c) => ({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], note: reason })) };
-}
 
-async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<Forecast> {
-  const { settings } = inputs;
-  const choice = chooseModel(settings, inputs.subscription);
-  // The backtest's cutoff C = T − h, h by default the newest quarter of the history (first payment to T).
-  const T = inputs.asOf.getTime();
-  const history = await readHistory(wh, inputs.tenant, inputs.asOf.toISOString());
-  const historyDays = history.firstMs === null ? 0 : (history.cutoffMs - history.firstMs) / DAY_MS;
-  const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
-  const cutoff = new Date(T - holdout * DAY_MS);
-  const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
-  const { atT: data, atC } = await readForecastData(wh, inputs.tenant, inputs.asOf.toISOString(), (backtestPossible ? cutoff : inputs.asOf).toISOString(), choice.model === 'bgnbd');
+
+/**
+ * The forecast from what readForecast read: fits, bootstrap, projections and backtest, no warehouse. The
+ * report's monthly cohorts come as a promise: a BG/NBD model (one pooled fit, strata by the data's own
+ * cohorts) is fitted, refitted on every replicate and backtested before it needs them, so the matrices can
+ * be computed meanwhile; sBG groups by the eligible cohorts and waits for them first. `cancelled` throws
+ * when the run was cancelled (looked at between fits).
+ */
+export async function forecastFromRead(read: ForecastRead, settings: ForecastSettings, cohortRows: Promise<readonly CohortRow[]>, cancelled: () => void): Promise<Forecast> {
+  const { choice, atT: data, atC } = read;
   const H = settings.horizon_months;
   const base = forecastBase(settings, choice);
+  const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
 
   // Cohorts: every cohort row of the realized matrix, with its members among the forecast's customers.
   const members = new Map<string, number[]>();
@@ -154,52 +120,90 @@ async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<F
     if (!l) members.set(c, (l = []));
     l.push(i);
   });
-  const cohorts: CohortInfo[] = inputs.monthly.rows.filter((r) => r.type === 'cohort').map((r) => ({
-    title: r.title,
-    customers: r.customers,
-    lastComplete: r.cells.reduce((k, c) => (c.state === 'complete' ? Math.max(k, c.period) : k), -1),
-    members: members.get(r.title) ?? [],
-  }));
+  let cohorts: CohortInfo[] = [];
   // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
   const why = new Map<string, string>();
-  for (const c of cohorts) {
-    if (c.customers < settings.min_cohort_customers) why.set(c.title, `too few customers: ${c.customers} < ${settings.min_cohort_customers}`);
-    else if (c.lastComplete < 0) why.set(c.title, 'too little history: its first month of life is not complete yet');
-    else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
-  }
-  const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
-  const predicted = cohorts.filter((c) => !why.has(c.title));
+  let eligible = new Set<string>();
+  const learnCohorts = async (): Promise<void> => {
+    cohorts = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? [] }));
+    for (const c of cohorts) {
+      if (c.customers < settings.min_cohort_customers) why.set(c.title, `too few customers: ${c.customers} < ${settings.min_cohort_customers}`);
+      else if (c.lastComplete < 0) why.set(c.title, 'too little history: its first month of life is not complete yet');
+      else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
+    }
+    eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
+  };
+  if (choice.model === 'sbg') await learnCohorts();
 
-  const cancelled = (): void => inputs.signal?.throwIfAborted();
   cancelled();
   const prepared = prepare(choice.model, data, eligible, settings);
   const main = prepared.fit(null, null);
   base.fits = main.fits;
-  if (!main.usable) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
-  if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
-
-  const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
-  const futureByCohort = prepared.project(cohortQueries(cohorts, periods));
-  const central = futureByCohort.of(main);
-
   // Bootstrap (SPEC §9): seeded, stratified, warm-started refits; fewer replicates when fits are costly.
   const budget = BOOTSTRAP_BUDGET[prepared.model];
   const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
   const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
+  const fitted: (typeof main)[] = [];
+  const failed: number[] = [];
+  let backtested: ((titles: ReadonlySet<string>) => Backtest) | undefined;
+  if (main.usable) {
+    for (let b = 0; b < replicates; b++) {
+      cancelled();
+      const f = prepared.fit(replicateRandom(settings.seed, b), main);
+      if (f.usable) fitted.push(f);
+      else failed.push(b);
+    }
+    cancelled();
+    backtested = read.backtestPossible
+      ? backtest(settings, at, choice.model, data, atC)
+      : () => emptyBacktest(at, choice.model, `too little history for a backtest: ${Math.floor(read.historyDays)} days observed, holdout ${read.holdout}`);
+  }
+  // BG/NBD projects before the report's cohorts are known too (while the matrices are computed): every
+  // cohort of the data, over every month up to the horizon; each report cohort then takes its predicted
+  // months. A month the report has complete ended before T for each of the cohort's customers, so it
+  // costs no projection, and a month's sum does not depend on which other months are asked for.
+  let early: { index: Map<string, number>; central: Float64Array[]; draws: Float64Array[][] } | undefined;
+  if (choice.model !== 'sbg' && main.usable) {
+    const titles = [...members.keys()];
+    const months = Array.from({ length: H }, (_, m) => m);
+    const projection = prepared.project(cohortQueries(titles.map((title) => ({ members: members.get(title)! })), titles.map(() => months)));
+    early = { index: new Map(titles.map((title, k) => [title, k])), central: projection.of(main), draws: [] };
+    for (const f of fitted) {
+      cancelled();
+      early.draws.push(projection.of(f));
+    }
+  }
+  if (choice.model !== 'sbg') await learnCohorts();
+  cancelled();
+  if (!main.usable) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
+  if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
+  const predicted = cohorts.filter((c) => !why.has(c.title));
+
+  const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
   base.bootstrap.replicates = replicates;
   if (replicates < settings.replicates) {
     base.bootstrap.note = `${replicates} of ${settings.replicates} replicates: one replicate costs ${prepared.replicateCost.toLocaleString('en-US')} ${prepared.model === 'sbg' ? 'group fits' : 'customer-fits'}, the budget is ${budget.toLocaleString('en-US')}`;
   }
-  const draws: Float64Array[][] = [];
-  const failed: number[] = [];
-  for (let b = 0; b < replicates; b++) {
-    cancelled();
-    const fitted = prepared.fit(replicateRandom(settings.seed, b), main);
-    if (!fitted.usable) {
-      failed.push(b);
-      continue;
+  let central: Float64Array[];
+  let draws: Float64Array[][];
+  if (early) {
+    // Each report cohort's predicted months, from its data cohort's (none: no customer to project, 0).
+    const { index } = early;
+    const pick = (byTitle: Float64Array[]): Float64Array[] => cohorts.map((c, ci) => {
+      const k = index.get(c.title);
+      const all = k === undefined ? undefined : byTitle[k]!;
+      return Float64Array.from(periods[ci]!, (m) => (all ? all[m]! : 0));
+    });
+    central = pick(early.central);
+    draws = early.draws.map(pick);
+  } else {
+    const futureByCohort = prepared.project(cohortQueries(cohorts, periods));
+    central = futureByCohort.of(main);
+    draws = [];
+    for (const f of fitted) {
+      cancelled();
+      draws.push(futureByCohort.of(f));
     }
-    draws.push(futureByCohort.of(fitted));
   }
   if (failed.length) base.bootstrap.note = `${base.bootstrap.note ? `${base.bootstrap.note}; ` : ''}${failed.length} replicate(s) did not converge and are left out`;
 
@@ -282,10 +286,7 @@ async function forecastOrThrow(wh: Warehouse, inputs: ForecastInputs): Promise<F
   base.rows = rows;
   // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
   base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
-  cancelled();
-  base.backtest = backtestPossible
-    ? backtest(settings, { cutoff, holdout }, choice.model, data, atC, cohorts)
-    : emptyBacktest({ cutoff, holdout }, choice.model, `too little history for a backtest: ${Math.floor(historyDays)} days observed, holdout ${holdout}`);
+  base.backtest = backtested!(new Set(cohorts.map((c) => c.title)));
   return base;
 }
 
@@ -297,9 +298,9 @@ function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastMod
  * SPEC §9 backtest: refit on the data up to C = T − h and predict each cohort's cumulative LTV (revenue) at
  * T, against what its customers (those who had started by C) realized by T.
  */
-function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData, cohorts: readonly CohortInfo[]): Backtest {
+function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData): (reported: ReadonlySet<string>) => Backtest {
   const { cutoff, holdout } = at;
-  const empty = (note: string): Backtest => emptyBacktest(at, model, note);
+  const empty = (note: string) => (): Backtest => emptyBacktest(at, model, note);
   const byCohort = new Map<string, number[]>();
   atC.customers.cohort.forEach((c, i) => {
     let l = byCohort.get(c);
@@ -319,25 +320,29 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
   atT.customers.cohort.forEach((c, i) => {
     if (atT.customers.t0Ms[i]! <= atC.cutoffMs) realizedAtT.set(c, (realizedAtT.get(c) ?? 0) + atT.customers.revenue[i]!);
   });
-  const out: BacktestCohort[] = [];
-  const titles = [...eligible].sort().filter((title) => cohorts.some((c) => c.title === title));
+  // Every cohort eligible at C is projected; the report's cohorts (known later) pick theirs.
+  const titles = [...eligible].sort();
   const atEnd = [atT.cutoffMs];
   const futures = prepared.project(titles.map((title) => ({ members: byCohort.get(title)!, periods: 1, ends: () => atEnd }))).of(fitted);
-  for (const [q, title] of titles.entries()) {
-    const l = byCohort.get(title)!;
-    const fut = futures[q]![0]!;
-    let realizedC = 0;
-    for (const i of l) realizedC += atC.customers.revenue[i]!;
-    const predicted = (realizedC + fut) / l.length;
-    const realized = (realizedAtT.get(title) ?? 0) / l.length;
-    out.push({ title, customers: l.length, predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / realized : null });
-  }
-  const withError = out.filter((c) => c.error !== null);
-  const weight = withError.reduce((s, c) => s + c.customers, 0);
-  return {
-    cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: out,
-    mape: weight ? withError.reduce((s, c) => s + c.customers * Math.abs(c.error!), 0) / weight : null,
-    bias: weight ? withError.reduce((s, c) => s + c.customers * c.error!, 0) / weight : null,
-    ...(out.length === 0 ? { note: `no cohort had ${settings.min_cohort_customers} customers and a complete first month by the cutoff` } : {}),
+  return (reported) => {
+    const out: BacktestCohort[] = [];
+    for (const [q, title] of titles.entries()) {
+      if (!reported.has(title)) continue;
+      const l = byCohort.get(title)!;
+      const fut = futures[q]![0]!;
+      let realizedC = 0;
+      for (const i of l) realizedC += atC.customers.revenue[i]!;
+      const predicted = (realizedC + fut) / l.length;
+      const realized = (realizedAtT.get(title) ?? 0) / l.length;
+      out.push({ title, customers: l.length, predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / realized : null });
+    }
+    const withError = out.filter((c) => c.error !== null);
+    const weight = withError.reduce((s, c) => s + c.customers, 0);
+    return {
+      cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: out,
+      mape: weight ? withError.reduce((s, c) => s + c.customers * Math.abs(c.error!), 0) / weight : null,
+      bias: weight ? withError.reduce((s, c) => s + c.customers * c.error!, 0) / weight : null,
+      ...(out.length === 0 ? { note: `no cohort had ${settings.min_cohort_customers} customers and a complete first month by the cutoff` } : {}),
+    };
   };
 }

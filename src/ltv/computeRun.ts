@@ -178,9 +178,14 @@ interface SummaryRow {
   average_ltv_30d: number | null; average_ltv_90d: number | null; first_day: string | null; last_day: string | null;
 }
 
+/** The run's tenants: those the inputs name, or the job's tenant when they name none. */
+export function runTenantIds(facts: RunFacts, defaultTenant: string): string[] {
+  return facts.tenants.length ? [...facts.tenants] : [defaultTenant];
+}
+
 /** SPEC §4 and §5 for every tenant of the run: the run model. */
 export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptions): Promise<RunModel> {
-  const tenantIds = facts.tenants.length ? [...facts.tenants] : [o.defaultTenant];
+  const tenantIds = runTenantIds(facts, o.defaultTenant);
   await wh.run(loadSql('16_customers'));
   await wh.run(loadSql('17_facts'));
   const groups: PackedGroup[] = [];

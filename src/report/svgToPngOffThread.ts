@@ -5,7 +5,8 @@
 // Same renderer, same bytes (chartThreadMain.ts calls svgToPng). One thread per process, started by
 // warmUpChartThread while DuckDB computes; it keeps the process alive only while it has work. Where the
 // thread cannot start or dies, the charts are drawn in process as before.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../config/startModuleThread.js';
 import type { ChartReply, ChartRequest } from './chartThreadMain.js';
 import { svgToPng, warmUpRenderer } from './renderChart.js';
 
@@ -20,24 +21,10 @@ let thread: Worker | null | undefined;
 const pending = new Map<number, Pending>();
 let nextId = 1;
 
-/**
- * The worker's start: its entry is TypeScript when this module is (tsx, vitest), and then the thread
- * registers tsx itself (a worker sees neither vitest's transform nor a loader registered through the API).
- */
+/** The thread (src/config/startModuleThread.ts) with its replies and failures handled. */
 function startThread(): Worker | null {
-  const self = import.meta.url;
-  const ts = self.endsWith('.ts');
-  const entry = new URL(`./chartThreadMain.${ts ? 'ts' : 'js'}`, self).href;
-  const load = `import(${JSON.stringify(entry)})`;
-  const code = ts
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return ${load}; })`
-    : load;
-  let w: Worker;
-  try {
-    w = new Worker(code, { eval: true });
-  } catch {
-    return null;
-  }
+  const w = startModuleThread(import.meta.url, 'chartThreadMain');
+  if (!w) return null;
   w.on('message', (reply: ChartReply) => {
     const p = pending.get(reply.id);
     if (!p) return;

@@ -1,0 +1,152 @@
+// A run's forecasts computed on a thread of their own while the run's thread computes the matrices (SPEC §9,
+// issue 17: a forecast may add at most 20 % to a run). A forecast is a few DuckDB reads, then seconds of
+// arithmetic (fits, bootstrap, projections, backtest) on one core; the matrices are DuckDB statements
+// that leave a core partly idle. So the pipeline reads each tenant's forecast data before the matrices
+// (startForecast; the reads need only the tables ingest built), hands it to this thread, computes the
+// matrices, then gives each tenant its report cohorts (finish), which the projections need. A BG/NBD
+// forecast (one pooled fit) fits, bootstraps and backtests before that; sBG groups by the report's
+// cohorts and waits for them (its fits are cheap).
+//
+// One thread per process, started by warmUpForecastThread when a run that forecasts begins computing; it
+// keeps the process alive only while it has work. The data is moved to it (its typed arrays are
+// transferred, not copied). Where the thread cannot start, forecasts are computed in process after the
+// matrices, as before. A thread that dies fails the forecasts it held (they publish without a model and
+// say why); the next run starts a new one. Cancellation: each request has a flag in shared memory that
+// the thread looks at between fits.
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../config/startModuleThread.js';
+import type { Forecast } from '../ltv/model.js';
+import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { failedForecast } from './failedForecast.js';
+import { readForecast, type CohortRow, type ForecastRead, type ForecastRequest } from './forecastData.js';
+import type { ForecastReply, ForecastRequestMessage } from './forecastThreadMain.js';
+
+/** A tenant's forecast under way: its data is read; the report's cohorts complete it. */
+export interface TenantForecast {
+  /** The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's. */
+  finish(cohorts: readonly CohortRow[]): Promise<{ forecast: Forecast; error: string | null }>;
+  /** The run stopped before its matrices: the thread lets the forecast go. */
+  abandon(): void;
+}
+
+interface Pending {
+  resolve: (f: Forecast) => void;
+  reject: (e: Error) => void;
+}
+
+let thread: Worker | null | undefined;
+const pending = new Map<number, Pending>();
+let nextId = 1;
+
+/** The thread (src/config/startModuleThread.ts) with its replies and failures handled. */
+function startThread(): Worker | null {
+  const w = startModuleThread(import.meta.url, 'forecastThreadMain');
+  if (!w) return null;
+  w.on('message', (reply: ForecastReply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) w.unref();
+    if ('error' in reply) p.reject(new Error(reply.error));
+    else p.resolve(reply.forecast);
+  });
+  const fail = (why: string): void => {
+    if (thread === w) thread = undefined;
+    const left = [...pending.values()];
+    pending.clear();
+    for (const p of left) p.reject(new Error(`the forecast thread stopped: ${why}`));
+  };
+  w.on('error', (e) => fail(e.message.split('\n')[0]!));
+  w.on('exit', (code) => fail(`exit code ${code}`));
+  // After the listeners: adding a 'message' listener refs the thread again.
+  w.unref();
+  return w;
+}
+
+/** Starts the forecast thread (it loads the models meanwhile) if it is not running. */
+export function warmUpForecastThread(): void {
+  if (thread === undefined) thread = startThread();
+}
+
+/** The typed arrays' buffers of a read, each once: moved to the thread, not copied. */
+function buffers(read: ForecastRead): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const data of [read.atT, read.atC]) {
+    for (const v of Object.values(data.customers)) {
+      if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Reads a tenant's forecast data (the warehouse's connection is busy until this resolves) and starts its
+ * model on the forecast thread. A read that fails makes a forecast without a model, as forecastTenant's
+ * failures do; a cancelled run's error goes on.
+ */
+export async function startForecast(wh: Warehouse, request: ForecastRequest, signal?: AbortSignal): Promise<TenantForecast> {
+  const failed = (err: unknown): TenantForecast => ({
+    finish: async (cohorts) => {
+      if (signal?.aborted) throw err;
+      return failedForecast(request, cohorts, err);
+    },
+    abandon: () => undefined,
+  });
+  let read: ForecastRead;
+  try {
+    read = await readForecast(wh, request);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return failed(err);
+  }
+  warmUpForecastThread();
+  const w = thread;
+  if (!w) {
+    // In process, once the cohorts are known: the model's arithmetic would otherwise hold up the run's thread.
+    return {
+      finish: async (cohorts) => {
+        const { forecastFromRead } = await import('./forecastTenant.js');
+        try {
+          return { forecast: await forecastFromRead(read, request.settings, Promise.resolve(cohorts), () => signal?.throwIfAborted()), error: null };
+        } catch (err) {
+          if (signal?.aborted) throw err;
+          return failedForecast(request, cohorts, err);
+        }
+      },
+      abandon: () => undefined,
+    };
+  }
+  const id = nextId++;
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = (): void => void Atomics.store(cancel, 0, 1);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  const result = new Promise<Forecast>((resolve, reject) => pending.set(id, { resolve, reject }));
+  result.catch(() => undefined);
+  w.ref();
+  try {
+    w.postMessage({ type: 'start', id, read, settings: request.settings, cancel } satisfies ForecastRequestMessage, buffers(read));
+  } catch (err) {
+    pending.delete(id);
+    if (pending.size === 0) w.unref();
+    return failed(err);
+  }
+  const done = (): void => signal?.removeEventListener('abort', onAbort);
+  return {
+    finish: async (cohorts) => {
+      w.postMessage({ type: 'cohorts', id, cohorts: [...cohorts] } satisfies ForecastRequestMessage);
+      try {
+        return { forecast: await result, error: null };
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        return failedForecast(request, cohorts, err);
+      } finally {
+        done();
+      }
+    },
+    abandon: () => {
+      done();
+      w.postMessage({ type: 'drop', id } satisfies ForecastRequestMessage);
+    },
+  };
+}

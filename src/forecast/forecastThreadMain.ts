@@ -1,0 +1,39 @@
+// The forecast thread (forecastThread.ts): fits, bootstraps, backtests and projects the forecasts a run's
+// thread hands it, with the same code as in process (forecastFromRead), so the numbers are the same wherever
+// they are computed. A tenant's report cohorts arrive in a second message, once the run has computed its
+// matrices; a BG/NBD model does its fits before it needs them.
+import { parentPort } from 'node:worker_threads';
+import type { ForecastSettings } from '../config/jobSchema.js';
+import type { Forecast } from '../ltv/model.js';
+import type { CohortRow, ForecastRead } from './forecastData.js';
+import { forecastFromRead } from './forecastTenant.js';
+
+export type ForecastRequestMessage =
+  | { type: 'start'; id: number; read: ForecastRead; settings: ForecastSettings; cancel: Int32Array }
+  | { type: 'cohorts'; id: number; cohorts: CohortRow[] }
+  | { type: 'drop'; id: number };
+
+export type ForecastReply = { id: number; forecast: Forecast } | { id: number; error: string };
+
+/** The run was cancelled: thrown between fits, when the run's thread has set the request's flag. */
+const CANCELLED = 'the run was cancelled';
+
+const waiting = new Map<number, { resolve: (c: CohortRow[]) => void; reject: (e: Error) => void }>();
+
+parentPort!.on('message', (m: ForecastRequestMessage) => {
+  if (m.type === 'start') {
+    const cohorts = new Promise<CohortRow[]>((resolve, reject) => waiting.set(m.id, { resolve, reject }));
+    const cancelled = (): void => {
+      if (Atomics.load(m.cancel, 0) !== 0) throw new Error(CANCELLED);
+    };
+    forecastFromRead(m.read, m.settings, cohorts, cancelled).then(
+      (forecast) => parentPort!.postMessage({ id: m.id, forecast } satisfies ForecastReply),
+      (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies ForecastReply),
+    ).finally(() => waiting.delete(m.id));
+  } else {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.type === 'cohorts') w?.resolve(m.cohorts);
+    else w?.reject(new Error('dropped: the run stopped before its matrices were computed'));
+  }
+});

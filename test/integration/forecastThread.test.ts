@@ -1,0 +1,141 @@
+// The forecast thread (src/forecast/forecastThread.ts): a run reads each tenant's forecast data before its
+// matrices and fits on the thread meanwhile. Here against the forecast computed in process
+// (forecastTenant), from one warehouse whose tables are written by hand below (the shapes
+// 12_movements_view.sql, 14_customers_all.sql and 15_facts_all.sql produce): the same forecast to the
+// last digit, whichever model; a cancelled run stops the thread's forecast; a read that fails publishes a
+// forecast without a model, as in process.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ForecastSchema } from '../../src/config/jobSchema.js';
+import { monthlyCohorts } from '../../src/forecast/forecastData.js';
+import { startForecast } from '../../src/forecast/forecastThread.js';
+import { forecastTenant } from '../../src/forecast/forecastTenant.js';
+import type { Matrix } from '../../src/ltv/model.js';
+import { installMacros } from '../../src/warehouse/installMacros.js';
+import { Warehouse } from '../../src/warehouse/openWarehouse.js';
+
+const T = new Date('2026-07-01T00:00:00Z');
+const DAY = 86_400_000;
+const COHORTS = ['2026-01-01', '2026-02-01', '2026-03-01'];
+
+// 3 monthly cohorts × 60 customers, first purchase on day k % 20 of the month, then as BG/NBD has it:
+// purchases at rate λ = 0.02–0.2 a day while alive, and after each one a drop-out with probability
+// 0.1–0.5; the draws from a fixed linear congruential generator. Amounts 10 + k % 7.
+function purchases(): { id: string; t: number; amount: number }[] {
+  let seed = 12345;
+  const uniform = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed + 0.5) / 4294967296;
+  };
+  const out: { id: string; t: number; amount: number }[] = [];
+  COHORTS.forEach((c, ci) => {
+    for (let k = 0; k < 60; k++) {
+      const rate = [0.02, 0.05, 0.1, 0.2][k % 4]!;
+      const drop = [0.1, 0.3, 0.5][k % 3]!;
+      let t = Date.parse(`${c}T12:00:00Z`) + (k % 20) * DAY;
+      for (;;) {
+        out.push({ id: `c${ci}-${k}`, t, amount: 10 + (k % 7) });
+        if (uniform() < drop) break;
+        t += Math.ceil((-Math.log(uniform()) / rate) * DAY);
+        if (t > T.getTime()) break;
+      }
+    }
+  });
+  return out;
+}
+
+/** The report's monthly matrix as far as the forecast reads it: cohorts, sizes, complete periods. */
+const monthly: Matrix = {
+  id: 'days-month-cohort', period_type: 'days', period_unit: 'month', segmentation: 'cohort', cohort_unit: 'month',
+  rows: [
+    { type: 'total', title: 'Total', customers: 180, cells: [] },
+    ...COHORTS.map((title, ci) => ({
+      type: 'cohort', title, customers: 60,
+      // Month m is complete when the cohort's last customer (day 19) has lived m + 1 months by T.
+      cells: Array.from({ length: 6 - ci }, (_, period) => ({ period, state: period <= 4 - ci ? 'complete' : 'partial' })),
+    })),
+  ],
+} as unknown as Matrix;
+
+describe('the forecast thread', () => {
+  let wh: Warehouse;
+  beforeAll(async () => {
+    wh = await Warehouse.open({ timezone: 'UTC', memoryLimit: '256MB', threads: 2 });
+    await installMacros(wh, 'UTC');
+    await wh.run(`CREATE TEMP TABLE movements (tenant_id VARCHAR, customer_id VARCHAR, t TIMESTAMPTZ, renewal INTEGER,
+      revenue HUGEINT, proceeds HUGEINT, net_revenue HUGEINT, is_payment BOOLEAN, kind VARCHAR)`);
+    for (const p of purchases()) {
+      // Money in the movements' integer units (02_macros.sql): revenue 10^14, proceeds 10^20, net revenue 10^26 per unit.
+      await wh.run(`INSERT INTO movements VALUES ('default', $id, make_timestamptz(CAST($us AS BIGINT)), NULL,
+        CAST($a AS HUGEINT) * 100000000000000, CAST($a AS HUGEINT) * 100000000000000000000, CAST($a AS HUGEINT) * 100000000000000000000000000, TRUE, 'payment')`,
+      { id: p.id, us: String(p.t * 1000), a: String(p.amount) });
+    }
+    await wh.run(`CREATE TEMP TABLE attr_sets AS SELECT CAST(1 AS BIGINT) AS attr_id, CAST(NULL AS VARCHAR) AS duration`);
+    await wh.run(`CREATE TEMP TABLE customers_all AS
+      SELECT tenant_id, customer_id, min(t) AS t0, CAST(min(t) AS TIMESTAMP) AS t0_local, CAST(min(t) AS DATE) AS cohort_day,
+        90 AS age_class, CAST(1 AS BIGINT) AS attr_id
+      FROM movements GROUP BY ALL`);
+    await wh.run(`CREATE TEMP TABLE facts_all AS
+      SELECT m.tenant_id, c.cohort_day, c.attr_id, c.age_class, date_diff('month', c.t0_local, CAST(m.t AS TIMESTAMP)) AS k_month,
+        sum(m.revenue) AS revenue, sum(m.proceeds) AS proceeds, sum(m.net_revenue) AS net_revenue
+      FROM movements m JOIN customers_all c USING (tenant_id, customer_id) GROUP BY ALL`);
+  });
+  afterAll(() => wh?.close());
+
+  for (const model of ['bgnbd', 'sbg'] as const) {
+    it(`gives the forecast computed in process to the last digit (${model})`, async () => {
+      const settings = ForecastSchema.parse({ model, replicates: 12, horizon_months: 12 });
+      const request = { tenant: 'default', asOf: T, settings, subscription: false };
+      const inProcess = await forecastTenant(wh, { ...request, monthly });
+      const started = await startForecast(wh, request);
+      const onThread = await started.finish(monthlyCohorts(monthly));
+      expect(onThread.error).toBeNull();
+      expect(JSON.stringify(onThread.forecast)).toBe(JSON.stringify(inProcess.forecast));
+      if (model === 'bgnbd') {
+        // A forecast with a model, a bootstrap and a backtest: what the thread computes before the cohorts come.
+        const f = onThread.forecast;
+        expect(f.model).toBe('bgnbd');
+        expect(f.fits.find((x) => x.model === 'bgnbd')!.converged).toBe(true);
+        expect(f.bootstrap.replicates).toBe(12);
+        expect(f.rows.filter((r) => r.cells.length > 0).map((r) => r.title)).toEqual(['Total', ...COHORTS]);
+        // Cohort 2026-03-01 has months 0–2 complete: predicted from month 3 to the horizon's last (11).
+        expect(f.rows.find((r) => r.title === '2026-03-01')!.cells.map((c) => c.period)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        expect(f.backtest!.cohorts.map((c) => c.title)).toEqual(COHORTS);
+      }
+    }, 60_000);
+  }
+
+  it('stops a cancelled run\'s forecast: the error goes on, no forecast is made of it', async () => {
+    const controller = new AbortController();
+    const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 12 });
+    const started = await startForecast(wh, { tenant: 'default', asOf: T, settings, subscription: false }, controller.signal);
+    controller.abort(new Error('worker shutting down'));
+    await expect(started.finish(monthlyCohorts(monthly))).rejects.toThrow('the run was cancelled');
+    // The thread goes on serving the next run.
+    const next = await startForecast(wh, { tenant: 'default', asOf: T, settings, subscription: false });
+    expect((await next.finish(monthlyCohorts(monthly))).forecast.model).toBe('bgnbd');
+  }, 60_000);
+
+  it('lets an abandoned forecast go and serves the next one', async () => {
+    const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 3 });
+    const dropped = await startForecast(wh, { tenant: 'default', asOf: T, settings, subscription: false });
+    dropped.abandon();
+    const next = await startForecast(wh, { tenant: 'default', asOf: T, settings, subscription: false });
+    expect((await next.finish(monthlyCohorts(monthly))).forecast.bootstrap.replicates).toBe(3);
+  }, 60_000);
+
+  it('makes a read that fails a forecast without a model, as in process', async () => {
+    const bare = await Warehouse.open({ timezone: 'UTC', memoryLimit: '256MB', threads: 1 });
+    try {
+      const settings = ForecastSchema.parse({});
+      const request = { tenant: 'default', asOf: T, settings, subscription: false };
+      const started = await startForecast(bare, request);
+      const { forecast, error } = await started.finish(monthlyCohorts(monthly));
+      expect(error).toBe('Catalog Error: Scalar Function with name ltv_local does not exist!');
+      expect(forecast).toEqual((await forecastTenant(bare, { ...request, monthly })).forecast);
+      expect(forecast.model).toBeNull();
+      expect(forecast.rows.map((r) => r.note)).toEqual(COHORTS.map(() => `no forecast: the BG/NBD forecast failed: ${error}`));
+    } finally {
+      bare.close();
+    }
+  }, 60_000);
+});
