@@ -4,7 +4,7 @@
 // cutoff is E[Y(τ) | x, t_x, T] × E[Z | x, m_x], the latter from the Gamma-Gamma fit on repeat buyers
 // (pγ/(q − 1) for a customer without a repeat purchase), net of refunds as the tenant's payments were.
 import type { ForecastFit } from '../ltv/model.js';
-import { WEEK_MS } from './addMonthsMs.js';
+import { DAY_MS, WEEK_MS } from './addMonthsMs.js';
 import type { ForecastData } from './forecastData.js';
 import { bgNbdExpectedIfAlive, bgNbdProbabilityAlive, fitBgNbd, type BgNbdFit, type RfmData } from './fitBgNbd.js';
 import { fitGammaGamma, gammaGammaMean, type GammaGammaFit, type SpendData } from './fitGammaGamma.js';
@@ -41,27 +41,47 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   }
   const refundFactor = payRevenue > 0 ? Math.max(0, allRevenue / payRevenue) : 1;
   // Customers with equal (x, t_x, T) are one row of the fit, weighted by their count: most customers of a
-  // purchase history have bought once (x = 0) on one of a few hundred days.
+  // purchase history have bought once (x = 0) on one of a few hundred days. All three are whole numbers
+  // in disguise: x a count, t_x whole days, and T a function of the first day (the anchor), of which there
+  // are a few hundred; so a row's key is one number, (x · (days + 1) + t_x days) · anchors + anchor, and
+  // the index one Map (a Map per distinct pair, as a general tuple index has, cost more in garbage
+  // collection than the fit itself over 350,000 customers).
+  const anchorOf = new Map<number, number>();
+  const anchorIdx = new Int32Array(n);
+  const txDays = new Float64Array(n);
+  let maxX = 0;
+  let maxTxDays = 0;
+  for (let i = 0; i < n; i++) {
+    let a = anchorOf.get(t0Day[i]!);
+    if (a === undefined) anchorOf.set(t0Day[i]!, (a = anchorOf.size));
+    anchorIdx[i] = a;
+    txDays[i] = rfm.x[i]! > 0 ? Math.round((cu.lastDayMs[i]! - t0Day[i]!) / DAY_MS) : 0;
+    if (rfm.x[i]! > maxX) maxX = rfm.x[i]!;
+    if (txDays[i]! > maxTxDays) maxTxDays = txDays[i]!;
+  }
+  const anchors = anchorOf.size;
   const rowOf = new Int32Array(n);
-  const rowIndex = new TupleIndex();
+  const rowIndex = new Map<number, number>();
   const ux: number[] = [];
   const utx: number[] = [];
   const uT: number[] = [];
+  const rowAnchor: number[] = [];
+  const rowAnchorIdx: number[] = [];
   for (let i = 0; i < n; i++) {
-    const k = rowIndex.of(rfm.x[i]!, rfm.tx[i]!, rfm.T[i]!);
-    if (k === ux.length) {
+    const key = (rfm.x[i]! * (maxTxDays + 1) + txDays[i]!) * anchors + anchorIdx[i]!;
+    let k = rowIndex.get(key);
+    if (k === undefined) {
+      rowIndex.set(key, (k = ux.length));
       ux.push(rfm.x[i]!);
       utx.push(rfm.tx[i]!);
       uT.push(rfm.T[i]!);
+      rowAnchor.push(t0Day[i]!);
+      rowAnchorIdx.push(anchorIdx[i]!);
     }
     rowOf[i] = k;
   }
   const rows: RfmData = { x: Float64Array.from(ux), tx: Float64Array.from(utx), T: Float64Array.from(uT), n: new Float64Array(ux.length) };
-  const rowAnchor = new Float64Array(ux.length);
-  for (let i = 0; i < n; i++) {
-    rows.n[rowOf[i]!]! += 1;
-    rowAnchor[rowOf[i]!] = t0Day[i]!;
-  }
+  for (let i = 0; i < n; i++) rows.n[rowOf[i]!]! += 1;
   // Repeat buyers with equal (x, m_x) are one row of the Gamma-Gamma fit, likewise.
   const spendRowOf = new Int32Array(n).fill(-1);
   const spendIndex = new TupleIndex();
@@ -142,53 +162,75 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   // period ends; E[Z | x, m_x] = p(γ + x·m_x)/(px + q − 1) is linear in m_x, so a row's customers with a
   // repeat value add up to their count and Σ m_x. E[Y(τ) | alive] is computed once per distinct (x, T, end).
   const project = (queries: readonly FutureQuery[]): Projection<BgNbdFitted> => {
-    const eyIndex = new TupleIndex();
+    // E[Y(τ) | alive] by (x, anchor, τ): T is the anchor's, and τ one of the few distinct period ends
+    // after the cutoff (numbered in `taus`); keyed by one number, as the rows are.
+    const eyIndex = new Map<number, number>();
+    const taus = new Map<number, number>();
     const eyArgs: { x: number; T: number; tau: number }[] = [];
     const tallies = queries.map((q) => {
-      // Per (row, has a repeat value): customers and Σ m_x.
-      const byClass = new Map<number, { count: number; sumM: number }>();
+      // Per (row, has a repeat value), in the order first met: customers and Σ m_x.
+      const entryOf = new Map<number, number>();
+      const eRow: number[] = [];
+      const eCount: number[] = [];
+      const eSumM: number[] = [];
       for (const i of q.members) {
-        const valued = spendRowOf[i]! >= 0;
-        const key = rowOf[i]! * 2 + (valued ? 1 : 0);
-        let t = byClass.get(key);
-        if (!t) byClass.set(key, (t = { count: 0, sumM: 0 }));
-        t.count += 1;
-        if (valued) t.sumM += spend.m[spendRowOf[i]!]!;
+        const s = spendRowOf[i]!;
+        const key = rowOf[i]! * 2 + (s >= 0 ? 1 : 0);
+        let e = entryOf.get(key);
+        if (e === undefined) {
+          entryOf.set(key, (e = eRow.length));
+          eRow.push(key);
+          eCount.push(0);
+          eSumM.push(0);
+        }
+        eCount[e]! += 1;
+        if (s >= 0) eSumM[e]! += spend.m[s]!;
       }
       const periods = q.periods;
       // A query's period ends depend on the first day alone: once per day, not per row.
       const endsOf = new Map<number, readonly number[]>();
-      const entries = [...byClass].map(([key, t]) => {
-        const row = key >> 1;
+      const ey = new Int32Array(eRow.length * periods).fill(-1);
+      for (let e = 0; e < eRow.length; e++) {
+        const row = eRow[e]! >> 1;
         const anchor = rowAnchor[row]!;
         let ends = endsOf.get(anchor);
         if (!ends) endsOf.set(anchor, (ends = q.ends(anchor)));
-        const ey = new Int32Array(ends.length);
         for (let j = 0; j < ends.length; j++) {
           const tau = (ends[j]! - data.cutoffMs) / WEEK_MS;
           if (!(tau > 0)) {
-            ey[j] = -1;
+            ey[e * periods + j] = -1;
             continue;
           }
-          const e = eyIndex.of(rows.x[row]!, rows.T[row]!, tau);
-          if (e === eyArgs.length) eyArgs.push({ x: rows.x[row]!, T: rows.T[row]!, tau });
-          ey[j] = e;
+          let ti = taus.get(tau);
+          if (ti === undefined) taus.set(tau, (ti = taus.size));
+          const key = (ti * (maxX + 1) + rows.x[row]!) * anchors + rowAnchorIdx[row]!;
+          let k = eyIndex.get(key);
+          if (k === undefined) {
+            eyIndex.set(key, (k = eyArgs.length));
+            eyArgs.push({ x: rows.x[row]!, T: rows.T[row]!, tau });
+          }
+          ey[e * periods + j] = k;
         }
-        return { row, valued: (key & 1) === 1, count: t.count, sumM: t.sumM, ey };
-      });
-      return { entries, periods };
+      }
+      return { eRow, eCount, eSumM, ey, periods };
     });
     const of = (f: BgNbdFitted): Float64Array[] => {
       const ey = Float64Array.from(eyArgs, (a) => bgNbdExpectedIfAlive(f.bg, a.tau, a.x, a.T));
-      return tallies.map(({ entries, periods }) => {
+      return tallies.map(({ eRow, eCount, eSumM, ey: eyAt, periods }) => {
         const out = new Float64Array(periods);
-        for (const e of entries) {
-          const x = rows.x[e.row]!;
-          const alive = bgNbdProbabilityAlive(f.bg, x, rows.tx[e.row]!, rows.T[e.row]!);
+        for (let e = 0; e < eRow.length; e++) {
+          const row = eRow[e]! >> 1;
+          const valued = (eRow[e]! & 1) === 1;
+          const count = eCount[e]!;
+          const x = rows.x[row]!;
+          const alive = bgNbdProbabilityAlive(f.bg, x, rows.tx[row]!, rows.T[row]!);
           const value = (f.gg
-            ? e.valued ? (f.gg.p * (f.gg.gamma * e.count + x * e.sumM)) / (f.gg.p * x + f.gg.q - 1) : e.count * gammaGammaMean(f.gg)
-            : e.count * f.meanValue) * refundFactor;
-          for (let j = 0; j < e.ey.length; j++) if (e.ey[j]! >= 0) out[j] = out[j]! + alive * ey[e.ey[j]!]! * value;
+            ? valued ? (f.gg.p * (f.gg.gamma * count + x * eSumM[e]!)) / (f.gg.p * x + f.gg.q - 1) : count * gammaGammaMean(f.gg)
+            : count * f.meanValue) * refundFactor;
+          for (let j = 0; j < periods; j++) {
+            const k = eyAt[e * periods + j]!;
+            if (k >= 0) out[j] = out[j]! + alive * ey[k]! * value;
+          }
         }
         return out;
       });
