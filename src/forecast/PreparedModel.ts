@@ -35,9 +35,11 @@ export interface PreparedModel<F extends Fitted = Fitted> {
    * Fits on the data (draw null) or on a bootstrap replicate: customers drawn with replacement within their
    * stratum (sBG: the fit group; BG/NBD: the monthly cohort) with `draw`, in a fixed order, each draw
    * adding one to the count of its customer's summary row (a multinomial over the rows, as resampling
-   * customers is). Starts from `warm` when given.
+   * customers is). Starts from `warm` when given, and then stops at a looser tolerance (a replicate). `from`:
+   * a fit of the same model on other data to start from, fitted to the full tolerance (the backtest's refit
+   * starts at the forecast's fit; BG/NBD only: sBG's groups at another cutoff are not the same groups).
    */
-  fit(draw: UniformInt | null, warm: F | null): F;
+  fit(draw: UniformInt | null, warm: F | null, from?: F): F;
   /** Summarises the queries' customers once: what does not depend on the parameters. */
   project(queries: readonly FutureQuery[]): Projection<F>;
 }

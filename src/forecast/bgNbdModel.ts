@@ -107,7 +107,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   }
   const strata = [...byCohort.values()].map((l) => Int32Array.from(l));
 
-  const fit = (draw: UniformInt | null, warm: BgNbdFitted | null): BgNbdFitted => {
+  const fit = (draw: UniformInt | null, warm: BgNbdFitted | null, from?: BgNbdFitted): BgNbdFitted => {
     let rowWeights = rows.n;
     let spendWeights = spend.n;
     if (draw) {
@@ -124,14 +124,15 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     }
     // A replicate's fit starts at the main fit: a looser tolerance is plenty for percentiles.
     const tolerance = warm ? 1e-7 : 1e-9;
-    const bg = fitBgNbd(rows, warm ? warm.bg : { r: 1, alpha: 1, a: 1, b: 1 }, rowWeights, tolerance);
+    const start = warm ?? from;
+    const bg = fitBgNbd(rows, start ? start.bg : { r: 1, alpha: 1, a: 1, b: 1 }, rowWeights, tolerance);
     let buyers = 0;
     let valueSum = 0;
     spendWeights.forEach((w, k) => {
       buyers += w;
       valueSum += w * spend.m[k]!;
     });
-    const gg = buyers >= MIN_REPEAT_BUYERS ? fitGammaGamma(spend, warm?.gg ?? { p: 1, q: 1, gamma: 1 }, spendWeights, tolerance) : null;
+    const gg = buyers >= MIN_REPEAT_BUYERS ? fitGammaGamma(spend, start?.gg ?? { p: 1, q: 1, gamma: 1 }, spendWeights, tolerance) : null;
     const fits: ForecastFit[] = [];
     if (!draw) {
       fits.push({

@@ -16,7 +16,7 @@ import { addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
 import { prepareBgNbd } from './bgNbdModel.js';
 import { failedForecast, forecastBase, withoutForecast } from './failedForecast.js';
 import { monthlyCohorts, readForecast, type CohortRow, type ForecastData, type ForecastRead, type ForecastRequest } from './forecastData.js';
-import type { FutureQuery, PreparedModel } from './PreparedModel.js';
+import type { Fitted, FutureQuery, PreparedModel } from './PreparedModel.js';
 import { prepareSbg } from './sbgModel.js';
 import { replicateRandom } from './seededRandom.js';
 
@@ -155,7 +155,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
     }
     cancelled();
     backtested = read.backtestPossible
-      ? backtest(settings, at, choice.model, data, atC)
+      ? backtest(settings, at, choice.model, data, atC, main)
       : () => emptyBacktest(at, choice.model, `too little history for a backtest: ${Math.floor(read.historyDays)} days observed, holdout ${read.holdout}`);
   }
   // BG/NBD projects before the report's cohorts are known too (while the matrices are computed): every
@@ -298,7 +298,7 @@ function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastMod
  * SPEC §9 backtest: refit on the data up to C = T − h and predict each cohort's cumulative LTV (revenue) at
  * T, against what its customers (those who had started by C) realized by T.
  */
-function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData): (reported: ReadonlySet<string>) => Backtest {
+function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData, forecastFit: Fitted): (reported: ReadonlySet<string>) => Backtest {
   const { cutoff, holdout } = at;
   const empty = (note: string) => (): Backtest => emptyBacktest(at, model, note);
   const byCohort = new Map<string, number[]>();
@@ -313,7 +313,8 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
     if (l.length >= settings.min_cohort_customers && addMonthsMs(dayMs(title), 2) <= atC.cutoffMs) eligible.add(title);
   }
   const prepared = prepare(model, atC, eligible, settings);
-  const fitted = prepared.fit(null, null);
+  // From the forecast's fit: the data up to C are most of the data up to T, so its optimum is near.
+  const fitted = prepared.fit(null, null, forecastFit);
   if (!fitted.usable) return empty(`the refit on the data up to the cutoff failed: ${fitted.message}`);
   // Realized at T by the customers who had started by C (matched by first payment time).
   const realizedAtT = new Map<string, number>();

@@ -23,6 +23,8 @@ import type { ForecastReply, ForecastRequestMessage } from './forecastThreadMain
 
 /** A tenant's forecast under way: its data is read; the report's cohorts complete it. */
 export interface TenantForecast {
+  /** How long its reads took (the rest runs beside the matrices). */
+  readMs: number;
   /** The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's. */
   finish(cohorts: readonly CohortRow[]): Promise<{ forecast: Forecast; error: string | null }>;
   /** The run stopped before its matrices: the thread lets the forecast go. */
@@ -85,7 +87,10 @@ function buffers(read: ForecastRead): ArrayBuffer[] {
  * failures do; a cancelled run's error goes on.
  */
 export async function startForecast(wh: Warehouse, request: ForecastRequest, signal?: AbortSignal): Promise<TenantForecast> {
+  const r0 = Date.now();
+  let readMs = 0;
   const failed = (err: unknown): TenantForecast => ({
+    readMs,
     finish: async (cohorts) => {
       if (signal?.aborted) throw err;
       return failedForecast(request, cohorts, err);
@@ -97,13 +102,16 @@ export async function startForecast(wh: Warehouse, request: ForecastRequest, sig
     read = await readForecast(wh, request);
   } catch (err) {
     if (signal?.aborted) throw err;
+    readMs = Date.now() - r0;
     return failed(err);
   }
+  readMs = Date.now() - r0;
   warmUpForecastThread();
   const w = thread;
   if (!w) {
     // In process, once the cohorts are known: the model's arithmetic would otherwise hold up the run's thread.
     return {
+      readMs,
       finish: async (cohorts) => {
         const { forecastFromRead } = await import('./forecastTenant.js');
         try {
@@ -133,6 +141,7 @@ export async function startForecast(wh: Warehouse, request: ForecastRequest, sig
   }
   const done = (): void => signal?.removeEventListener('abort', onAbort);
   return {
+    readMs,
     finish: async (cohorts) => {
       w.postMessage({ type: 'cohorts', id, cohorts: [...cohorts] } satisfies ForecastRequestMessage);
       try {
