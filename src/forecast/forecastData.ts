@@ -22,7 +22,7 @@ export interface CustomerTable {
   lastDayMs: Float64Array;
   firstDayRevenue: Float64Array;
   repeatRevenue: Float64Array;
-  /** This and the next four only sBG reads: 0 (lastPaymentMs NaN) when read for BG/NBD. */
+  /** This and the next four only sBG reads: empty when read for BG/NBD (as purchaseDays and lastDayMs for sBG). */
   payments: Float64Array;
   maxRenewal: Float64Array;
   lastPaymentMs: Float64Array;
@@ -75,42 +75,48 @@ function doubles(vector: unknown, rows: number): Float64Array | Int32Array | und
 }
 
 /**
- * A result read chunk by chunk straight from DuckDB's vectors: numbers into Float64Arrays (NULL → NaN),
- * anything else into arrays. The driver's column conversion (`Warehouse.columns`) visits every value
- * through a generic converter: for a forecast's ~24 columns × 250,000 customers it cost most of the
- * forecast's time.
+ * The `wanted` columns of a result, numbers read chunk by chunk straight from DuckDB's vectors into
+ * Float64Arrays (NULL → NaN); the others are not read. The driver's column conversion (`Warehouse.columns`)
+ * visits every value through a generic converter: for a forecast's ~24 columns × 250,000 customers it cost
+ * most of the forecast's time.
  */
-async function readColumns(wh: Warehouse, sql: string, params: Record<string, string>, numeric: ReadonlySet<string>): Promise<{ n: number; numbers: Map<string, Float64Array>; values: Map<string, unknown[]> }> {
+async function readColumns(wh: Warehouse, sql: string, params: Record<string, string>, wanted: ReadonlySet<string>): Promise<{ n: number; numbers: Map<string, Float64Array> }> {
   const result = await wh.connection.run(sql, params);
-  const names = Array.from({ length: result.columnCount }, (_, i) => result.columnName(i));
   const n = Number(result.rowCount);
   const numbers = new Map<string, Float64Array>();
-  const values = new Map<string, unknown[]>();
-  for (const name of names) {
-    if (numeric.has(name)) numbers.set(name, new Float64Array(n));
-    else values.set(name, new Array<unknown>(n));
+  const read: [number, Float64Array][] = [];
+  for (let c = 0; c < result.columnCount; c++) {
+    const name = result.columnName(c);
+    if (!wanted.has(name)) continue;
+    const nums = new Float64Array(n);
+    numbers.set(name, nums);
+    read.push([c, nums]);
   }
   let row = 0;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const rows = chunk.rowCount;
-    names.forEach((name, c) => {
+    for (const [c, nums] of read) {
       const vector = chunk.getColumnVector(c);
-      const nums = numbers.get(name);
-      if (nums) {
-        const bulk = doubles(vector, rows);
-        if (bulk) nums.set(bulk, row);
-        else for (let j = 0; j < rows; j++) nums[row + j] = num(vector.getItem(j));
-      } else {
-        const list = values.get(name)!;
-        for (let j = 0; j < rows; j++) list[row + j] = vector.getItem(j);
-      }
-    });
+      const bulk = doubles(vector, rows);
+      if (bulk) nums.set(bulk, row);
+      else for (let j = 0; j < rows; j++) nums[row + j] = num(vector.getItem(j));
+    }
     row += rows;
   }
-  return { n, numbers, values };
+  return { n, numbers };
 }
 
 const CUSTOMER_NUMBERS = ['cohort_day_ms', 't0_ms', 'attr_id', 'purchase_days', 'last_day_ms', 'first_day_revenue', 'repeat_revenue', 'payments', 'max_renewal', 'last_payment_ms', 'renewal_revenue', 'renewal_payments', 'revenue'] as const;
+/**
+ * The columns one model never reads (the statements give them as constants): not held, an empty array in
+ * their place. A forecast's data lives while the matrices are computed (forecastThread.ts): at 3 million
+ * customers each column is 24 MB, at T and at C.
+ */
+const UNREAD: Record<'bgnbd' | 'sbg', ReadonlySet<string>> = {
+  bgnbd: new Set(['payments', 'max_renewal', 'last_payment_ms', 'renewal_revenue', 'renewal_payments']),
+  sbg: new Set(['purchase_days', 'last_day_ms']),
+};
+const NONE = new Float64Array(0);
 
 /** T on the local wall clock, and the first payment of the tenant's customers up to T (null: none). */
 export async function readHistory(wh: Warehouse, tenant: string, cutoffIso: string): Promise<{ cutoffMs: number; firstMs: number | null }> {
@@ -134,8 +140,9 @@ export async function readForecastData(wh: Warehouse, tenant: string, cutoffIso:
     'SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms, CAST(epoch_ms(ltv_local(CAST($backtest AS TIMESTAMPTZ))) AS DOUBLE) AS "msC"',
     { cutoff: cutoffIso, backtest: backtestIso },
   );
+  const unread = UNREAD[byDay ? 'bgnbd' : 'sbg'];
   const c = await readColumns(wh, loadSql(byDay ? '23_forecast_customers' : '24_forecast_subscribers'), { tenant, cutoff: cutoffIso, backtest: backtestIso },
-    new Set(['started_c', ...CUSTOMER_NUMBERS.flatMap((name) => [name, `${name}_c`])]));
+    new Set(['started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]));
   const n = c.n;
   const cohortDay = c.numbers.get('cohort_day_ms')!;
   const titles = new Map<number, string>();
@@ -156,6 +163,7 @@ export async function readForecastData(wh: Warehouse, tenant: string, cutoffIso:
   const pick = (at: 'T' | 'C'): CustomerTable => {
     const all = at === 'T' || rowsAtC.length === n;
     const col = (name: (typeof CUSTOMER_NUMBERS)[number]): Float64Array => {
+      if (unread.has(name)) return NONE;
       const v = c.numbers.get(at === 'T' || name === 't0_ms' || name === 'cohort_day_ms' ? name : `${name}_c`)!;
       if (all) return v;
       const out = new Float64Array(rowsAtC.length);
