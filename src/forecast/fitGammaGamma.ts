@@ -83,6 +83,9 @@ export function gammaGammaLogLikelihood(g: GammaGammaParams, d: SpendData, weigh
   return ll;
 }
 
+/** A shape parameter outside e^±SHAPE_EDGE (1e-6 … 1e6) is at the edge of the space, as fitBgNbd's EDGE. */
+const SHAPE_EDGE = Math.log(1e6);
+
 export function fitGammaGamma(d: SpendData, start: GammaGammaParams & { inverseHessian?: readonly number[] } = { p: 1, q: 1, gamma: 1 }, weights: Float64Array = d.n, tolerance = 1e-9): GammaGammaFit {
   let customers = 0;
   for (let i = 0; i < d.x.length; i++) customers += weights[i]!;
@@ -97,7 +100,12 @@ export function fitGammaGamma(d: SpendData, start: GammaGammaParams & { inverseH
   }, [Math.log(start.p), Math.log(start.q), Math.log(start.gamma)], { tolerance, ...(start.inverseHessian ? { inverseHessian: start.inverseHessian } : {}) });
   const g = from(m.x);
   let { converged, message } = m;
-  if (converged && g.q <= 1) {
+  if (converged && ![g.p, g.q].every((v) => Math.abs(Math.log(v)) < SHAPE_EDGE)) {
+    // Shapes beyond 10^±6: no spread left to fit (e.g. every repeat buyer spends the same), the model has
+    // degenerated into a constant. γ is a scale in the report's currency and may be large.
+    converged = false;
+    message = `shapes at the edge of the space (p ${g.p.toPrecision(3)}, q ${g.q.toPrecision(3)}): the repeat buyers' mean spends hardly vary`;
+  } else if (converged && g.q <= 1) {
     // E[value] = pγ/(q − 1) exists only for q > 1.
     converged = false;
     message = `q = ${g.q.toPrecision(3)} ≤ 1: the mean spend is not finite under this fit`;

@@ -244,6 +244,18 @@ describe('Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV")', () => {
     expect(fit.gamma).toBeCloseTo(15.44, 1);
   });
 
+  it('says a fit is at the edge of the space when every repeat buyer spends the same on average', () => {
+    // m_x = 20 for all, x = 1–6: the likelihood keeps growing as the shapes go to ∞ (no spread to explain).
+    const equal: SpendData = { x: Float64Array.from([1, 2, 3, 4, 5, 6]), m: new Float64Array(6).fill(20), n: Float64Array.from([30, 20, 10, 5, 3, 2]) };
+    const fit = fitGammaGamma(equal);
+    expect(fit.converged).toBe(false);
+    expect(fit.message).toMatch(/^shapes at the edge of the space \(p [0-9.e+]+, q [0-9.e+]+\): the repeat buyers' mean spends hardly vary$/);
+    expect(fit.p > 1e6 || fit.q > 1e6).toBe(true);
+    // Why it must not be used (the forecast takes the mean repeat value instead): its E[Z | x = 3, m = 20]
+    // is nowhere near the 20 every buyer spent. Before this check such a fit passed as converged.
+    expect(Math.abs(gammaGammaConditionalMean(fit, 3, 20) - 20)).toBeGreaterThan(1);
+  });
+
   it('the likelihood\'s gradient equals central differences of Σ ln f summed customer by customer', () => {
     const sumOne = (g: GammaGammaParams): number => {
       let s = 0;
