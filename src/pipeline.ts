@@ -482,31 +482,34 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   // while the matrices are computed (src/forecast/forecastThread.ts); the report's cohorts complete it.
   const signal = run.effects.signal;
   const forecasts: { tenant: string; f0: number; forecast: TenantForecast }[] = [];
-  if (job.forecast.model !== 'off') {
-    const { startForecast, warmUpForecastThread } = await import('./forecast/forecastThread.js');
-    warmUpForecastThread();
-    for (const tenant of runTenantIds(facts, job.tenant)) {
-      const f0 = Date.now();
-      const request = { tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscription };
-      forecasts.push({ tenant, f0, forecast: await startForecast(rw.wh, request, signal).catch(cancelledOr(run)) });
-    }
-  }
   let model: RunModel;
   try {
+    if (job.forecast.model !== 'off') {
+      const { startForecast, warmUpForecastThread } = await import('./forecast/forecastThread.js');
+      warmUpForecastThread();
+      for (const tenant of runTenantIds(facts, job.tenant)) {
+        const f0 = Date.now();
+        const request = { tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscription };
+        forecasts.push({ tenant, f0, forecast: await startForecast(rw.wh, request, signal).catch(cancelledOr(run)) });
+      }
+    }
     model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
-  } catch (err) {
+    for (const w of model.warnings) log.warn({ code: w.code }, w.message);
+    const tenants = new Map(model.tenants.map((t) => [t.tenant, t]));
+    while (forecasts.length) {
+      const { tenant, f0, forecast: started } = forecasts[0]!;
+      const t = tenants.get(tenant)!;
+      const { forecast, error } = await started.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort')))).catch(cancelledOr(run));
+      forecasts.shift();
+      t.forecast = forecast;
+      // ms: from its first read to its end, the matrices computed meanwhile; read_ms: the reads alone.
+      const fields = { stage: 'forecast', tenant, ms: Date.now() - f0, read_ms: started.readMs, model: forecast.model, replicates: forecast.bootstrap.replicates };
+      if (error) log.warn({ ...fields, err_message: error }, `tenant ${tenant}: the forecast failed, the run publishes without it: ${error}`);
+      else log.info(fields, 'forecast done');
+    }
+  } finally {
+    // A run that stops here lets the forecasts it started go (the thread would wait for their cohorts).
     for (const f of forecasts) f.forecast.abandon();
-    throw err;
-  }
-  for (const w of model.warnings) log.warn({ code: w.code }, w.message);
-  for (const { tenant, f0, forecast: started } of forecasts) {
-    const t = model.tenants.find((x) => x.tenant === tenant)!;
-    const { forecast, error } = await started.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort')))).catch(cancelledOr(run));
-    t.forecast = forecast;
-    // ms: from its first read to its end, the matrices computed meanwhile; read_ms: the reads alone.
-    const fields = { stage: 'forecast', tenant: t.tenant, ms: Date.now() - f0, read_ms: started.readMs, model: forecast.model, replicates: forecast.bootstrap.replicates };
-    if (error) log.warn({ ...fields, err_message: error }, `tenant ${t.tenant}: the forecast failed, the run publishes without it: ${error}`);
-    else log.info(fields, 'forecast done');
   }
   run.leave('compute', { ...model.stats, tenants: model.tenants.length });
   return model;
