@@ -70,12 +70,15 @@ export function warmUpForecastThread(): void {
   if (thread === undefined) thread = startThread();
 }
 
-/** The typed arrays' buffers of a read, each once: moved to the thread, not copied. */
+/**
+ * The typed arrays' buffers of a read, each once: moved to the thread, not copied. Empty ones stay (a
+ * column the model does not read is one shared empty array, forecastData.ts).
+ */
 function buffers(read: ForecastRead): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const data of [read.atT, read.atC]) {
     for (const v of Object.values(data.customers)) {
-      if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+      if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.buffer.byteLength > 0) out.add(v.buffer);
     }
   }
   return [...out];
