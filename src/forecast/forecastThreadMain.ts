@@ -2,6 +2,8 @@
 // thread hands it, with the same code as in process (forecastFromRead), so the numbers are the same wherever
 // they are computed. A tenant's report cohorts arrive in a second message, once the run has computed its
 // matrices; a BG/NBD model does its fits before it needs them.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import type { Forecast } from '../ltv/model.js';
@@ -17,6 +19,16 @@ export type ForecastReply = { id: number; forecast: Forecast } | { id: number; e
 
 /** The run was cancelled: thrown between fits, when the run's thread has set the request's flag. */
 const CANCELLED = 'the run was cancelled';
+
+// The thread yields to the run's own work: nice +10 for this thread alone (Linux: setpriority on a thread
+// id affects that thread; /proc/thread-self names it). The run's matrices are what it waits for, while
+// the forecast, started earlier, has time to spare; where this is not possible the thread runs as is.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+} catch {
+  // not Linux, or not allowed: same priority as the run.
+}
 
 const waiting = new Map<number, { resolve: (c: CohortRow[]) => void; reject: (e: Error) => void }>();
 
