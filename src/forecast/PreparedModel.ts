@@ -9,6 +9,12 @@ import type { UniformInt } from './seededRandom.js';
 export interface Fitted {
   /** False when no usable fit came out (then `message` says why). */
   usable: boolean;
+  /**
+   * Not usable as a forecast of its own, but a limit of the model that the data pushed it to (BG/NBD at the
+   * edge of its space, fitBgNbd's `atEdge`): a bootstrap replicate that ends there is one of the draws, and
+   * projects as the limit.
+   */
+  limit?: boolean;
   message: string;
   fits: ForecastFit[];
   /** Per customer: which fit predicts it (ForecastFit.group) and, for sBG, why not its own group's. */

@@ -153,6 +153,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     }
     return {
       usable: bg.converged,
+      limit: bg.atEdge && Number.isFinite(bg.logLikelihood),
       message: bg.converged ? '' : `the BG/NBD fit did not converge: ${bg.message}`,
       fits, bg, gg: gg?.converged ? gg : null, meanValue: buyers > 0 ? valueSum / buyers : 0,
       groupOf: () => 'bgnbd',

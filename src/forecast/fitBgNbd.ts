@@ -27,6 +27,12 @@ export interface BgNbdFit extends BgNbdParams {
   evaluations: number;
   /** The optimiser's inverse Hessian in the log-parameters: where a fit of resampled data starts. */
   inverseHessian: number[];
+  /**
+   * It stopped at the edge of the space (then not converged): the likelihood keeps rising towards a limit
+   * of the model (a → 0: nobody drops out; r, α → ∞: one purchase rate for all), which these parameters
+   * approximate.
+   */
+  atEdge: boolean;
 }
 
 /** The paper's eq. (6), in logs: ln L(r, α, a, b | x, t_x, T). */
@@ -175,7 +181,7 @@ export function fitBgNbd(d: RfmData, start: BgNbdParams & { inverseHessian?: rea
     if (d.x[i]! > 0) repeaters += weights[i]!;
   }
   if (customers === 0 || repeaters === 0) {
-    return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, inverseHessian: [], message: 'no customer has bought twice: purchase rates cannot be estimated' };
+    return { ...start, logLikelihood: Number.NaN, customers, converged: false, evaluations: 0, inverseHessian: [], atEdge: false, message: 'no customer has bought twice: purchase rates cannot be estimated' };
   }
   const m = minimizeWithGradient((x, g) => {
     const ll = bgNbdLogLikelihood(fromLog(x), d, weights, g);
@@ -184,11 +190,12 @@ export function fitBgNbd(d: RfmData, start: BgNbdParams & { inverseHessian?: rea
   }, [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)], { tolerance, edge: EDGE + 2, ...(start.inverseHessian ? { inverseHessian: start.inverseHessian } : {}) });
   const p = fromLog(m.x);
   let { converged, message } = m;
-  if (![p.r, p.alpha, p.a, p.b].every((v) => Math.abs(Math.log(v)) < EDGE)) {
+  const atEdge = ![p.r, p.alpha, p.a, p.b].every((v) => Math.abs(Math.log(v)) < EDGE);
+  if (atEdge) {
     converged = false;
     message = `parameters at the edge of the space (r ${p.r.toPrecision(3)}, α ${p.alpha.toPrecision(3)}, a ${p.a.toPrecision(3)}, b ${p.b.toPrecision(3)})`;
   }
-  return { ...p, logLikelihood: -m.fx, customers, converged, message, evaluations: m.evaluations, inverseHessian: m.inverseHessian };
+  return { ...p, logLikelihood: -m.fx, customers, converged, message, evaluations: m.evaluations, inverseHessian: m.inverseHessian, atEdge };
 }
 
 /** P(alive | x, t_x, T), the paper's eq. (11). */

@@ -145,13 +145,17 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
   const fitted: (typeof main)[] = [];
   const failed: number[] = [];
+  let atLimit = 0;
   let backtested: ((titles: ReadonlySet<string>) => Backtest) | undefined;
   if (main.usable) {
     for (let b = 0; b < replicates; b++) {
       cancelled();
       const f = prepared.fit(replicateRandom(settings.seed, b), main);
-      if (f.usable) fitted.push(f);
+      // A replicate the data pushed to a limit of the model is a draw like any other: leaving it out would
+      // narrow the interval to the draws that did not go there.
+      if (f.usable || f.limit) fitted.push(f);
       else failed.push(b);
+      if (!f.usable && f.limit) atLimit++;
     }
     cancelled();
     backtested = read.backtestPossible
@@ -205,7 +209,12 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
       draws.push(futureByCohort.of(f));
     }
   }
-  if (failed.length) base.bootstrap.note = `${base.bootstrap.note ? `${base.bootstrap.note}; ` : ''}${failed.length} replicate(s) did not converge and are left out`;
+  const notes = [
+    ...(base.bootstrap.note ? [base.bootstrap.note] : []),
+    ...(atLimit ? [`${atLimit} replicate(s) went to the edge of the parameter space (the model's limit: nobody drops out, or one purchase rate for all) and count as that limit`] : []),
+    ...(failed.length ? [`${failed.length} replicate(s) did not converge and are left out`] : []),
+  ];
+  if (notes.length) base.bootstrap.note = notes.join('; ');
 
   const lowQ = (1 - settings.interval) / 2;
   const ratios = (title: string): { proceeds: number; net_revenue: number } => {

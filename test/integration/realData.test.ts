@@ -76,5 +76,21 @@ describe('UCI Online Retail (mapped with --map, GBP)', () => {
     expect(report.summary.customers).toBe(customers);
     expect(customers).toBe(4_338);
     expect(report.summary.revenue).toBe(toCents(expectedUnits));
+    // SPEC §9 on a web shop: BG/NBD, fitted near its limit a → 0 (hardly anybody drops out), so many of
+    // the bootstrap's replicates end at that edge of the space; they count as that limit (leaving them
+    // out would narrow the interval to the draws that did not go there), and the note says how many.
+    const f = report.forecast!;
+    expect(f.model).toBe('bgnbd');
+    expect(f.fits.find((x) => x.model === 'bgnbd')!.params.a).toBeLessThan(0.01);
+    const [, atEdge] = /(\d+) replicate\(s\) went to the edge of the parameter space \(the model's limit: nobody drops out, or one purchase rate for all\) and count as that limit/.exec(f.bootstrap.note ?? '') ?? [];
+    expect(Number(atEdge)).toBeGreaterThan(0);
+    expect(f.bootstrap.note).not.toMatch(/left out/);
+    const total = f.rows.find((r) => r.type === 'total')!;
+    expect(total.cells.length).toBeGreaterThan(0);
+    for (const c of total.cells) {
+      expect(Number.isFinite(c.upper.revenue)).toBe(true);
+      expect(c.lower.revenue).toBeLessThanOrEqual(c.revenue);
+      expect(c.upper.revenue).toBeGreaterThanOrEqual(c.revenue);
+    }
   });
 });
