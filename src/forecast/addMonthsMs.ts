@@ -1,5 +1,5 @@
 // Calendar arithmetic on local wall-clock times held as "naive" milliseconds (a local TIMESTAMP's epoch, as
-// 23_forecast_customers.sql returns them): SPEC §4's one addition of n months, month ends clamped
+// 17_forecast_customers.sql returns them): SPEC §4's one addition of n months, month ends clamped
 // (Jan 31 + 1 month = Feb 28).
 export const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;

@@ -1,7 +1,7 @@
 // What the forecast reads from a run's warehouse (SPEC §9): per customer, the summary of its movements up
-// to T and up to the backtest's cutoff C, in one statement (23_forecast_customers.sql by local day for
-// BG/NBD, 24_forecast_subscribers.sql per customer for sBG), and per monthly cohort what it had realized
-// by T, by month of life (25_forecast_realized.sql, from facts_all). Read by column into typed arrays: one
+// to T and up to the backtest's cutoff C, in one statement (17_forecast_customers.sql by local day for
+// BG/NBD, 18_forecast_subscribers.sql per customer for sBG), and per monthly cohort what it had realized
+// by T, by month of life (19_forecast_realized.sql, from facts_all). Read by column into typed arrays: one
 // row per customer.
 import type { ForecastSettings } from '../config/jobSchema.js';
 import type { Matrix } from '../ltv/model.js';
@@ -118,100 +118,6 @@ const UNREAD: Record<'bgnbd' | 'sbg', ReadonlySet<string>> = {
 };
 const NONE = new Float64Array(0);
 
-/** T on the local wall clock, and the first payment of the tenant's customers up to T (null: none). */
-export async function readHistory(wh: Warehouse, tenant: string, cutoffIso: string): Promise<{ cutoffMs: number; firstMs: number | null }> {
-  const [row] = await wh.all<{ ms: number; first: number | null }>(
-    `SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms,
-       (SELECT CAST(min(epoch_ms(t0_local)) AS DOUBLE) FROM customers_all
-        WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)) AS first`,
-    { tenant, cutoff: cutoffIso },
-  );
-  return { cutoffMs: Number(row?.ms ?? 0), firstMs: row?.first === null || row?.first === undefined ? null : Number(row.first) };
-}
-
-/**
- * The data at T (`cutoffIso`, the run's as-of: the realized sums are the run's facts_all) and at the
- * backtest's cutoff C (`backtestIso` ≤ T), read in one pass over the movements. At C only the customers are read (the backtest compares them with what they realized by T).
- * `byDay`: purchases counted by local day (BG/NBD); without it one summary per customer (sBG, which reads
- * no day counts: firstDayRevenue is then every payment's revenue, repeatRevenue 0).
- */
-export async function readForecastData(wh: Warehouse, tenant: string, cutoffIso: string, backtestIso: string, byDay: boolean): Promise<{ atT: ForecastData; atC: ForecastData }> {
-  const [{ ms, msC } = { ms: 0, msC: 0 }] = await wh.all<{ ms: number; msC: number }>(
-    'SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms, CAST(epoch_ms(ltv_local(CAST($backtest AS TIMESTAMPTZ))) AS DOUBLE) AS "msC"',
-    { cutoff: cutoffIso, backtest: backtestIso },
-  );
-  const unread = UNREAD[byDay ? 'bgnbd' : 'sbg'];
-  const c = await readColumns(wh, loadSql(byDay ? '23_forecast_customers' : '24_forecast_subscribers'), { tenant, cutoff: cutoffIso, backtest: backtestIso },
-    new Set(['started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]));
-  const n = c.n;
-  const cohortDay = c.numbers.get('cohort_day_ms')!;
-  const titles = new Map<number, string>();
-  const cohort = Array.from(cohortDay, (d) => {
-    let m = titles.get(d);
-    if (m === undefined) titles.set(d, (m = `${msDay(d).slice(0, 8)}01`));
-    return m;
-  });
-  const attrs = await wh.all<{ id: number; duration: string | null }>('SELECT CAST(attr_id AS DOUBLE) AS id, duration FROM attr_sets');
-  const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
-  const attrId = c.numbers.get('attr_id')!;
-  const duration = Array.from(attrId, (id) => durationOf.get(id) ?? null);
-  const started = c.numbers.get('started_c')!;
-  // At C the customers who had started by then: plain loops (Float64Array.from with a mapping function
-  // goes through the iterator protocol, ~10× slower over 13 columns × 250,000 customers).
-  const rowsAtC: number[] = [];
-  for (let i = 0; i < n; i++) if (started[i] === 1) rowsAtC.push(i);
-  const pick = (at: 'T' | 'C'): CustomerTable => {
-    const all = at === 'T' || rowsAtC.length === n;
-    const col = (name: (typeof CUSTOMER_NUMBERS)[number]): Float64Array => {
-      if (unread.has(name)) return NONE;
-      const v = c.numbers.get(at === 'T' || name === 't0_ms' || name === 'cohort_day_ms' ? name : `${name}_c`)!;
-      if (all) return v;
-      const out = new Float64Array(rowsAtC.length);
-      for (let j = 0; j < rowsAtC.length; j++) out[j] = v[rowsAtC[j]!]!;
-      return out;
-    };
-    const list = <T>(v: T[]): T[] => {
-      if (all) return v;
-      const out = new Array<T>(rowsAtC.length);
-      for (let j = 0; j < rowsAtC.length; j++) out[j] = v[rowsAtC[j]!]!;
-      return out;
-    };
-    return {
-      n: all ? n : rowsAtC.length,
-      cohortDayMs: col('cohort_day_ms'),
-      cohort: list(cohort),
-      t0Ms: col('t0_ms'),
-      duration: list(duration),
-      purchaseDays: col('purchase_days'),
-      lastDayMs: col('last_day_ms'),
-      firstDayRevenue: col('first_day_revenue'),
-      repeatRevenue: col('repeat_revenue'),
-      payments: col('payments'),
-      maxRenewal: col('max_renewal'),
-      lastPaymentMs: col('last_payment_ms'),
-      renewalRevenue: col('renewal_revenue'),
-      renewalPayments: col('renewal_payments'),
-      revenue: col('revenue'),
-    };
-  };
-  const r = await wh.columns<Columns>(loadSql('25_forecast_realized'), { tenant });
-  const realized = new Map<string, RealizedByMonth>();
-  (r.cohort ?? []).forEach((cohort, i) => {
-    const k = num(r.k?.[i]);
-    let row = realized.get(cohort as string);
-    if (!row) realized.set(cohort as string, (row = { revenue: [], proceeds: [], net_revenue: [] }));
-    for (const key of ['revenue', 'proceeds', 'net_revenue'] as const) {
-      const list = row[key];
-      while (list.length <= k) list.push(0);
-      list[k] = (list[k] ?? 0) + num(r[key]?.[i]);
-    }
-  });
-  return {
-    atT: { cutoffMs: Number(ms), customers: pick('T'), realized },
-    atC: { cutoffMs: Number(msC), customers: pick('C'), realized: new Map() },
-  };
-}
-
 /** Whose forecast, at which T, with which settings. */
 export interface ForecastRequest {
   /** The tenant forecast: the run's tables hold every tenant. */
@@ -255,16 +161,150 @@ export interface ForecastRead {
   atC: ForecastData;
 }
 
-/** The forecast's reads of the warehouse (the tenant's statements; the matrices are not needed for them). */
-export async function readForecast(wh: Warehouse, inputs: ForecastRequest): Promise<ForecastRead> {
-  const choice = chooseModel(inputs.settings, inputs.subscription);
-  // The backtest's cutoff C = T − h, h by default the newest quarter of the history (first payment to T).
-  const T = inputs.asOf.getTime();
-  const history = await readHistory(wh, inputs.tenant, inputs.asOf.toISOString());
-  const historyDays = history.firstMs === null ? 0 : (history.cutoffMs - history.firstMs) / DAY_MS;
-  const holdout = inputs.settings.holdout_days ?? Math.floor(historyDays / 4);
-  const cutoffMs = T - holdout * DAY_MS;
-  const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
-  const { atT, atC } = await readForecastData(wh, inputs.tenant, inputs.asOf.toISOString(), new Date(backtestPossible ? cutoffMs : T).toISOString(), choice.model === 'bgnbd');
-  return { choice, cutoffMs, holdout, historyDays, backtestPossible, atT, atC };
+/** One tenant's forecast reads (readForecasts). */
+export async function readForecast(wh: Warehouse, request: ForecastRequest): Promise<ForecastRead> {
+  return (await readForecasts(wh, [request])).get(request.tenant)!;
+}
+
+/**
+ * The forecast reads of a run's tenants (one request each, the same T, settings and data kind), every
+ * tenant in one pass per statement: 16_forecast_tenants.sql lists them with their backtest cutoffs, then
+ * one statement reads every forecast customer (17 or 18, at T and at each tenant's C) and one what each
+ * monthly cohort realized (19). They need only the tables ingest built, not the matrices.
+ */
+export async function readForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<Map<string, ForecastRead>> {
+  const out = new Map<string, ForecastRead>();
+  const first = requests[0];
+  if (!first) return out;
+  const { asOf, settings, subscription } = first;
+  const choice = chooseModel(settings, subscription);
+  const byDay = choice.model === 'bgnbd';
+  const T = asOf.getTime();
+  const cutoff = asOf.toISOString();
+  // T on the local wall clock, and each tenant's first payment up to T.
+  const [{ ms } = { ms: 0 }] = await wh.all<{ ms: number }>('SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms', { cutoff });
+  const firsts = new Map((await wh.all<{ tenant_id: string; first: number }>(
+    'SELECT tenant_id, CAST(min(epoch_ms(t0_local)) AS DOUBLE) AS first FROM customers_all WHERE t0 <= CAST($cutoff AS TIMESTAMPTZ) GROUP BY tenant_id',
+    { cutoff },
+  )).map((r) => [r.tenant_id, Number(r.first)]));
+  // Each tenant's backtest cutoff C = T − h, h by default the newest quarter of its history (first payment to T).
+  const plans = requests.map((req) => {
+    const firstMs = firsts.get(req.tenant);
+    const historyDays = firstMs === undefined ? 0 : (Number(ms) - firstMs) / DAY_MS;
+    const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
+    const cutoffMs = T - holdout * DAY_MS;
+    const backtestPossible = holdout >= 1 && historyDays - holdout >= 30;
+    return { tenant: req.tenant, historyDays, holdout, cutoffMs, backtestPossible, backtestIso: new Date(backtestPossible ? cutoffMs : T).toISOString() };
+  });
+  await wh.run(loadSql('16_forecast_tenants'));
+  for (const [no, p] of plans.entries()) {
+    await wh.run('INSERT INTO forecast_tenants VALUES (CAST($no AS INTEGER), CAST($tenant AS VARCHAR), CAST($backtest AS TIMESTAMPTZ))', { no: String(no), tenant: p.tenant, backtest: p.backtestIso });
+  }
+  const localC = new Map((await wh.all<{ no: number; ms: number }>(
+    'SELECT tenant_no AS no, CAST(epoch_ms(ltv_local(backtest)) AS DOUBLE) AS ms FROM forecast_tenants',
+  )).map((r) => [Number(r.no), Number(r.ms)]));
+
+  const unread = UNREAD[byDay ? 'bgnbd' : 'sbg'];
+  const c = await readColumns(wh, loadSql(byDay ? '17_forecast_customers' : '18_forecast_subscribers'), { cutoff },
+    new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]));
+  const attrs = await wh.all<{ id: number; duration: string | null }>('SELECT CAST(attr_id AS DOUBLE) AS id, duration FROM attr_sets');
+  const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
+  const titles = new Map<number, string>();
+  // What each tenant's monthly cohorts realized by T.
+  const r = await wh.columns<Columns>(loadSql('19_forecast_realized'));
+  const realizedOf = new Map<number, Map<string, RealizedByMonth>>();
+  (r.cohort ?? []).forEach((cohort, i) => {
+    const no = num(r.tenant_no?.[i]);
+    const k = num(r.k?.[i]);
+    let byCohort = realizedOf.get(no);
+    if (!byCohort) realizedOf.set(no, (byCohort = new Map()));
+    let row = byCohort.get(cohort as string);
+    if (!row) byCohort.set(cohort as string, (row = { revenue: [], proceeds: [], net_revenue: [] }));
+    for (const key of ['revenue', 'proceeds', 'net_revenue'] as const) {
+      const list = row[key];
+      while (list.length <= k) list.push(0);
+      list[k] = (list[k] ?? 0) + num(r[key]?.[i]);
+    }
+  });
+
+  // The rows are by tenant number: each tenant's stretch, its own arrays (moved to the forecast thread
+  // apart), the whole arrays when the run has one tenant.
+  const tenantNo = c.numbers.get('tenant_no')!;
+  let from = 0;
+  for (const [no, p] of plans.entries()) {
+    let to = from;
+    while (to < c.n && tenantNo[to] === no) to++;
+    const whole = from === 0 && to === c.n;
+    const sliced = new Map<string, Float64Array>();
+    const column = (name: string): Float64Array => {
+      const v = c.numbers.get(name);
+      if (!v) return NONE;
+      if (whole) return v;
+      let part = sliced.get(name);
+      if (!part) sliced.set(name, (part = v.slice(from, to)));
+      return part;
+    };
+    const atT = tenantCustomers(column, to - from, unread, durationOf, titles);
+    out.set(p.tenant, {
+      choice, cutoffMs: p.cutoffMs, holdout: p.holdout, historyDays: p.historyDays, backtestPossible: p.backtestPossible,
+      atT: { cutoffMs: Number(ms), customers: atT.T, realized: realizedOf.get(no) ?? new Map() },
+      atC: { cutoffMs: localC.get(no) ?? Number(ms), customers: atT.C, realized: new Map() },
+    });
+    from = to;
+  }
+  return out;
+}
+
+/**
+ * One tenant's customers at T and at C (those who had started by then), from its columns as read: the
+ * cohort (its first day's month) and the duration (from attr_sets) per customer.
+ */
+function tenantCustomers(column: (name: string) => Float64Array, n: number, unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, titles: Map<number, string>): { T: CustomerTable; C: CustomerTable } {
+  const cohortDay = column('cohort_day_ms');
+  const cohort = Array.from(cohortDay, (d) => {
+    let m = titles.get(d);
+    if (m === undefined) titles.set(d, (m = `${msDay(d).slice(0, 8)}01`));
+    return m;
+  });
+  const duration = Array.from(column('attr_id'), (id) => durationOf.get(id) ?? null);
+  const started = column('started_c');
+  // At C the customers who had started by then: plain loops (Float64Array.from with a mapping function
+  // goes through the iterator protocol, ~10× slower over 13 columns × 250,000 customers).
+  const rowsAtC: number[] = [];
+  for (let i = 0; i < n; i++) if (started[i] === 1) rowsAtC.push(i);
+  const pick = (at: 'T' | 'C'): CustomerTable => {
+    const all = at === 'T' || rowsAtC.length === n;
+    const col = (name: (typeof CUSTOMER_NUMBERS)[number]): Float64Array => {
+      if (unread.has(name)) return NONE;
+      const v = column(at === 'T' || name === 't0_ms' || name === 'cohort_day_ms' ? name : `${name}_c`);
+      if (all) return v;
+      const out = new Float64Array(rowsAtC.length);
+      for (let j = 0; j < rowsAtC.length; j++) out[j] = v[rowsAtC[j]!]!;
+      return out;
+    };
+    const list = <T>(v: T[]): T[] => {
+      if (all) return v;
+      const out = new Array<T>(rowsAtC.length);
+      for (let j = 0; j < rowsAtC.length; j++) out[j] = v[rowsAtC[j]!]!;
+      return out;
+    };
+    return {
+      n: all ? n : rowsAtC.length,
+      cohortDayMs: col('cohort_day_ms'),
+      cohort: list(cohort),
+      t0Ms: col('t0_ms'),
+      duration: list(duration),
+      purchaseDays: col('purchase_days'),
+      lastDayMs: col('last_day_ms'),
+      firstDayRevenue: col('first_day_revenue'),
+      repeatRevenue: col('repeat_revenue'),
+      payments: col('payments'),
+      maxRenewal: col('max_renewal'),
+      lastPaymentMs: col('last_payment_ms'),
+      renewalRevenue: col('renewal_revenue'),
+      renewalPayments: col('renewal_payments'),
+      revenue: col('revenue'),
+    };
+  };
+  return { T: pick('T'), C: pick('C') };
 }

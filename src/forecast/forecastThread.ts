@@ -18,12 +18,12 @@ import { startModuleThread } from '../config/startModuleThread.js';
 import type { Forecast } from '../ltv/model.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { failedForecast } from './failedForecast.js';
-import { readForecast, type CohortRow, type ForecastRead, type ForecastRequest } from './forecastData.js';
+import { readForecasts, type CohortRow, type ForecastRead, type ForecastRequest } from './forecastData.js';
 import type { ForecastReply, ForecastRequestMessage } from './forecastThreadMain.js';
 
 /** A tenant's forecast under way: its data is read; the report's cohorts complete it. */
 export interface TenantForecast {
-  /** How long its reads took (the rest runs beside the matrices). */
+  /** How long the run's forecast reads took, every tenant's together (the rest runs beside the matrices). */
   readMs: number;
   /** The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's. */
   finish(cohorts: readonly CohortRow[]): Promise<{ forecast: Forecast; error: string | null }>;
@@ -85,13 +85,31 @@ function buffers(read: ForecastRead): ArrayBuffer[] {
 }
 
 /**
- * Reads a tenant's forecast data (the warehouse's connection is busy until this resolves) and starts its
- * model on the forecast thread. A read that fails makes a forecast without a model, as forecastTenant's
- * failures do; a cancelled run's error goes on.
+ * Reads the forecast data of a run's tenants, every tenant in one pass per statement (readForecasts; the
+ * warehouse's connection is busy until this resolves), and starts each tenant's model on the forecast
+ * thread. Reads that fail make every tenant's forecast one without a model, as forecastTenant's failures
+ * do; a cancelled run's error goes on.
  */
-export async function startForecast(wh: Warehouse, request: ForecastRequest, signal?: AbortSignal): Promise<TenantForecast> {
+export async function startForecasts(wh: Warehouse, requests: readonly ForecastRequest[], signal?: AbortSignal): Promise<TenantForecast[]> {
   const r0 = Date.now();
-  let readMs = 0;
+  let reads: Map<string, ForecastRead>;
+  try {
+    reads = await readForecasts(wh, requests);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const readMs = Date.now() - r0;
+    return requests.map((request) => ({
+      readMs,
+      finish: async (cohorts) => failedForecast(request, cohorts, err),
+      abandon: () => undefined,
+    }));
+  }
+  const readMs = Date.now() - r0;
+  return requests.map((request) => startModel(reads.get(request.tenant)!, request, readMs, signal));
+}
+
+/** A tenant's model from its read: on the forecast thread, or in process where the thread cannot start. */
+function startModel(read: ForecastRead, request: ForecastRequest, readMs: number, signal?: AbortSignal): TenantForecast {
   const failed = (err: unknown): TenantForecast => ({
     readMs,
     finish: async (cohorts) => {
@@ -100,15 +118,6 @@ export async function startForecast(wh: Warehouse, request: ForecastRequest, sig
     },
     abandon: () => undefined,
   });
-  let read: ForecastRead;
-  try {
-    read = await readForecast(wh, request);
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    readMs = Date.now() - r0;
-    return failed(err);
-  }
-  readMs = Date.now() - r0;
   warmUpForecastThread();
   const w = thread;
   if (!w) {

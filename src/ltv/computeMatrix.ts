@@ -1,4 +1,4 @@
-// Builds LTV matrices with src/sql/18_matrix.sql (SPEC §4), as runs of equal cells (cellRuns.ts). The
+// Builds LTV matrices with src/sql/22_matrix.sql (SPEC §4), as runs of equal cells (cellRuns.ts). The
 // same function answers a run's configured matrices, its API snapshots and, over a published run's Parquet
 // files, the endpoint's filtered Adapty requests: one SQL path for every number.
 import type { DuckDBValue } from '@duckdb/node-api';
@@ -64,7 +64,7 @@ function isCohortKind(kind: Segmentation): boolean {
 /**
  * The SELECT of a cohort or time kind's customers (from = 'c', for cust) or of its summed movements by
  * cohort and period ('f', for fx): the day sums regrouped by the row's time unit. Attribute kinds are not
- * SQL: 18_matrix.sql computes them from the bound list $attr_kinds.
+ * SQL: 22_matrix.sql computes them from the bound list $attr_kinds.
  */
 function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f'): string {
   const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
@@ -82,7 +82,7 @@ function unionOf(selects: string[], empty: string): string {
 
 const NO_SUMS = 'CAST(NULL AS HUGEINT) AS revenue, CAST(NULL AS HUGEINT) AS proceeds, CAST(NULL AS HUGEINT) AS net_revenue';
 
-/** The attribute kinds 18_matrix.sql's attr_long knows, in its order: one per canonical dimension column. */
+/** The attribute kinds 22_matrix.sql's attr_long knows, in its order: one per canonical dimension column. */
 export const ATTRIBUTE_KINDS = ['country', 'product', 'paywall', 'paywalls_group', 'audience', 'placement', 'duration', 'store'] as const satisfies readonly AttributeSegmentation[];
 
 /** The canonical column of each kind of ATTRIBUTE_KINDS, as attr_long reads it. */
@@ -126,7 +126,7 @@ export function matrixQuery(
   const cohortKinds = kinds.filter(isCohortKind);
   // Comma-separated (kinds are identifiers): an empty list has no type to bind as a list.
   params.attr_kinds = kinds.filter((k) => !isCohortKind(k)).join(',');
-  const sql = loadSql('18_matrix', {
+  const sql = loadSql('22_matrix', {
     where: where.join(' AND '),
     j,
     unit_cohort: COHORT_START[periodUnit],
@@ -148,7 +148,7 @@ export function matrixQuery(
 }
 
 /**
- * 18_matrix.sql's result (or part of it) column by column: as read, or packed into typed arrays (the run
+ * 22_matrix.sql's result (or part of it) column by column: as read, or packed into typed arrays (the run
  * model, computeRun.ts). Booleans may be 0/1, counts BIGINT.
  */
 export interface RunColumns {
@@ -164,7 +164,7 @@ export interface RunColumns {
   complete_customers: ArrayLike<number | bigint>;
 }
 
-/** 18_matrix.sql's result as read (Warehouse.columns). */
+/** 22_matrix.sql's result as read (Warehouse.columns). */
 export type ReadRunColumns = Record<'tenant_id' | 'kind' | 'row_key', string[]> & Record<'is_total' | 'partial', boolean[]>
   & Record<'period_from' | 'period_to' | 'revenue' | 'proceeds' | 'net_revenue', number[]>
   & Record<'customers' | 'complete_customers', bigint[]>;

@@ -186,11 +186,11 @@ export function runTenantIds(facts: RunFacts, defaultTenant: string): string[] {
 /** SPEC §4 and §5 for every tenant of the run: the run model. */
 export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptions): Promise<RunModel> {
   const tenantIds = runTenantIds(facts, o.defaultTenant);
-  await wh.run(loadSql('16_customers'));
-  await wh.run(loadSql('17_facts'));
+  await wh.run(loadSql('20_customers'));
+  await wh.run(loadSql('21_facts'));
   const groups: PackedGroup[] = [];
   for (const g of groupSpecs([...ADAPTY_SNAPSHOT_SPECS, ...o.matrices])) groups.push(await PackedGroup.read(wh, g.type, g.unit, g.segs, facts.local));
-  const summaries = new Map((await wh.all<SummaryRow>(loadSql('19_summary'))).map((s) => [s.tenant_id, s]));
+  const summaries = new Map((await wh.all<SummaryRow>(loadSql('23_summary'))).map((s) => [s.tenant_id, s]));
 
   const tenants: TenantModel[] = [];
   for (const [i, tenant] of tenantIds.entries()) {
@@ -198,8 +198,8 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
     await mkdir(dir, { recursive: true });
     const files: TenantFiles = { facts: join(dir, 'facts.parquet'), customers: join(dir, 'customers.parquet'), quarantine: join(dir, 'quarantine.csv') };
     // attr_id is the run's own numbering: the published files carry the attributes themselves.
-    await wh.run(`COPY (${loadSql('20_published_facts')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.facts });
-    await wh.run(`COPY (${loadSql('21_published_customers')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.customers });
+    await wh.run(`COPY (${loadSql('24_published_facts')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.facts });
+    await wh.run(`COPY (${loadSql('25_published_customers')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.customers });
     await copyQuarantine(wh, tenant, files.quarantine);
     const s = summaries.get(tenant);
     const matrix = (id: string): RunMatrix => {
@@ -247,7 +247,7 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
 
 /** SPEC §3 quarantine.csv of one tenant, or of every tenant (null: a run that fails before publishing). */
 export async function copyQuarantine(wh: Warehouse, tenant: string | null, path: string): Promise<void> {
-  await wh.run(`COPY (${loadSql('22_quarantine')}) TO $path (HEADER, DELIMITER ',')`, { tenant, path });
+  await wh.run(`COPY (${loadSql('26_quarantine')}) TO $path (HEADER, DELIMITER ',')`, { tenant, path });
 }
 
 /** The report's configured matrices of a tenant, in the job's order. */

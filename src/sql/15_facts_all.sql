@@ -6,7 +6,7 @@
 -- repeated hour is its first occurrence). Movements before t0 (an unlinked refund) count in every period:
 -- clamped to 0.
 -- Every tenant's movements, joined once to their customer and summed by cohort day, attributes, age class
--- and period indexes (17_facts.sql makes the matrices' view of it). The sums group by the attribute
+-- and period indexes (21_facts.sql makes the matrices' view of it). The sums group by the attribute
 -- tuple's number (attr_sets, 13_first_payments.sql): the table stays narrow, and the matrices join the
 -- attributes (a few hundred rows) as they read it.
 -- Output: table facts_all(tenant_id, cohort_day, attr_id, age_class, k_day, k_month, renewal, revenue,

@@ -6,8 +6,8 @@
 // forecast without a model, as in process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForecastSchema } from '../../src/config/jobSchema.js';
-import { monthlyCohorts } from '../../src/forecast/forecastData.js';
-import { startForecast } from '../../src/forecast/forecastThread.js';
+import { monthlyCohorts, type ForecastRequest } from '../../src/forecast/forecastData.js';
+import { startForecasts, type TenantForecast } from '../../src/forecast/forecastThread.js';
 import { forecastTenant } from '../../src/forecast/forecastTenant.js';
 import type { Matrix } from '../../src/ltv/model.js';
 import { installMacros } from '../../src/warehouse/installMacros.js';
@@ -43,6 +43,8 @@ function purchases(): { id: string; t: number; amount: number }[] {
   return out;
 }
 
+const startForecast = async (wh: Warehouse, request: ForecastRequest, signal?: AbortSignal): Promise<TenantForecast> => (await startForecasts(wh, [request], signal))[0]!;
+
 /** The report's monthly matrix as far as the forecast reads it: cohorts, sizes, complete periods. */
 const monthly: Matrix = {
   id: 'days-month-cohort', period_type: 'days', period_unit: 'month', segmentation: 'cohort', cohort_unit: 'month',
@@ -63,11 +65,14 @@ describe('the forecast thread', () => {
     await installMacros(wh, 'UTC');
     await wh.run(`CREATE TEMP TABLE movements (tenant_id VARCHAR, customer_id VARCHAR, t TIMESTAMPTZ, renewal INTEGER,
       revenue HUGEINT, proceeds HUGEINT, net_revenue HUGEINT, is_payment BOOLEAN, kind VARCHAR)`);
-    for (const p of purchases()) {
-      // Money in the movements' integer units (02_macros.sql): revenue 10^14, proceeds 10^20, net revenue 10^26 per unit.
-      await wh.run(`INSERT INTO movements VALUES ('default', $id, make_timestamptz(CAST($us AS BIGINT)), NULL,
-        CAST($a AS HUGEINT) * 100000000000000, CAST($a AS HUGEINT) * 100000000000000000000, CAST($a AS HUGEINT) * 100000000000000000000000000, TRUE, 'payment')`,
-      { id: p.id, us: String(p.t * 1000), a: String(p.amount) });
+    // Tenant `other` made the same purchases, with the same customer ids, at twice the price.
+    for (const [tenant, factor] of [['default', 1], ['other', 2]] as const) {
+      for (const p of purchases()) {
+        // Money in the movements' integer units (02_macros.sql): revenue 10^14, proceeds 10^20, net revenue 10^26 per unit.
+        await wh.run(`INSERT INTO movements VALUES ($tenant, $id, make_timestamptz(CAST($us AS BIGINT)), NULL,
+          CAST($a AS HUGEINT) * 100000000000000, CAST($a AS HUGEINT) * 100000000000000000000, CAST($a AS HUGEINT) * 100000000000000000000000000, TRUE, 'payment')`,
+        { tenant, id: p.id, us: String(p.t * 1000), a: String(p.amount * factor) });
+      }
     }
     await wh.run(`CREATE TEMP TABLE attr_sets AS SELECT CAST(1 AS BIGINT) AS attr_id, CAST(NULL AS VARCHAR) AS duration`);
     await wh.run(`CREATE TEMP TABLE customers_all AS
@@ -103,6 +108,25 @@ describe('the forecast thread', () => {
       }
     }, 60_000);
   }
+
+  it('reads every tenant in one pass, and each tenant gets the forecast it gets alone', async () => {
+    const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 5, horizon_months: 12 });
+    const requests = ['default', 'other'].map((tenant) => ({ tenant, asOf: T, settings, subscription: false }));
+    const started = await startForecasts(wh, requests);
+    const together = await Promise.all(started.map((f) => f.finish(monthlyCohorts(monthly))));
+    for (const [i, request] of requests.entries()) {
+      const alone = await forecastTenant(wh, { ...request, monthly });
+      expect(JSON.stringify(together[i]!.forecast), request.tenant).toBe(JSON.stringify(alone.forecast));
+    }
+    // The same purchases at twice the price: the same purchase model, twice the money (Gamma-Gamma's γ is a
+    // scale), so every predicted cell is twice the other tenant's, to the cent's rounding.
+    const [one, two] = together.map((t) => t.forecast);
+    const bg = (f: typeof one) => f!.fits.find((x) => x.model === 'bgnbd')!.params;
+    expect(bg(two)).toEqual(bg(one));
+    const total = (f: typeof one) => f!.rows.find((r) => r.type === 'total')!.cells;
+    expect(total(two).length).toBe(total(one).length);
+    total(one).forEach((c, j) => expect(total(two)[j]!.revenue).toBeCloseTo(2 * c.revenue, 1));
+  }, 60_000);
 
   it('stops a cancelled run\'s forecast: the error goes on, no forecast is made of it', async () => {
     const controller = new AbortController();

@@ -1,5 +1,5 @@
 // The relations one stage hands to the next are declared once (src/warehouse/tables.ts). The matrix
-// statement's inputs have two producers, a run (16_customers.sql, 17_facts.sql) and the endpoint over a
+// statement's inputs have two producers, a run (20_customers.sql, 21_facts.sql) and the endpoint over a
 // published run's files (queryRun.ts loadRunTables): both must give exactly the declared columns and types.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
--- data/customers.parquet (SPEC §5): one tenant's customers by cohort day and attributes (16_customers.sql),
+-- data/customers.parquet (SPEC §5): one tenant's customers by cohort day and attributes (20_customers.sql),
 -- with the attributes instead of the run's own attr_id. The endpoint reads it back (queryRun.ts,
 -- 30_attribute_values.sql). Params: $tenant. Output: cohort_day, <dimensions>, n BIGINT; by cohort day.
 SELECT

@@ -1,4 +1,4 @@
--- data/facts.parquet (SPEC §5, README "Outputs and layout"): one tenant's facts (17_facts.sql) with their
+-- data/facts.parquet (SPEC §5, README "Outputs and layout"): one tenant's facts (21_facts.sql) with their
 -- attributes instead of the run's own attr_id, money as DECIMAL(38, 0) (runFiles.ts MONEY_COLUMNS: Parquet
 -- has no 128-bit integer, and a DOUBLE would round the units). The endpoint reads it back (queryRun.ts).
 -- Params: $tenant. Output: cohort_day, <dimensions>, age_class, k_day, k_month, renewal, revenue, proceeds,

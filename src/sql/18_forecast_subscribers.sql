@@ -1,28 +1,31 @@
--- SPEC §9 forecasts, sBG (subscriptions): one row per customer of the tenant whose first payment is at or
--- before T, summarised from its movements up to T and, in the columns ending in _c, up to the backtest's
--- cutoff C (customers who started after C have started_c 0). The same columns as
--- 23_forecast_customers.sql, which a BG/NBD forecast reads instead; sBG counts renewals, not days, so
+-- SPEC §9 forecasts, sBG (subscriptions): one row per customer of each forecast tenant whose first payment
+-- is at or before T, summarised from its movements up to T and, in the columns ending in _c, up to its
+-- tenant's backtest cutoff C (customers who started after C have started_c 0). The same columns as
+-- 17_forecast_customers.sql, which a BG/NBD forecast reads instead; sBG counts renewals, not days, so
 -- one group per customer: purchase_days is 1 when the customer has a payment (else 0), last_day_ms NULL,
 -- first_day_revenue every payment's revenue and repeat_revenue 0. One aggregation, not 23's two (by day,
 -- then by customer): about a third of the forecast's read time at 1 M rows.
--- Params: $tenant, $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all
--- (14_customers_all.sql), movements (12_movements_view.sql). Money is summed exactly in the movements'
--- HUGEINT units (02_macros.sql) and turned into DOUBLE once per customer (23_forecast_customers.sql says why).
--- Output: as 23_forecast_customers.sql.
+-- Params: $cutoff (T), ISO 8601 text. Reads forecast_tenants (16_forecast_tenants.sql: which tenants, and
+-- each one's C), customers_all (14_customers_all.sql), movements (12_movements_view.sql). Money is summed
+-- exactly in the movements' HUGEINT units (02_macros.sql) and turned into DOUBLE once per customer
+-- (17_forecast_customers.sql says why).
+-- Output: as 17_forecast_customers.sql (tenant_no first).
 WITH c AS (
-  SELECT customer_id, t0_local, cohort_day, attr_id, CAST(t0 <= CAST($backtest AS TIMESTAMPTZ) AS INTEGER) AS started_c
-  FROM customers_all
-  WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)
+  SELECT f.tenant_no, ca.tenant_id, ca.customer_id, ca.t0_local, ca.cohort_day, ca.attr_id, CAST(ca.t0 <= f.backtest AS INTEGER) AS started_c
+  FROM customers_all ca
+  JOIN forecast_tenants f USING (tenant_id)
+  WHERE ca.t0 <= CAST($cutoff AS TIMESTAMPTZ)
 ),
 m AS (
-  SELECT mv.customer_id, ltv_local(mv.t) AS tl, mv.renewal, mv.is_payment, mv.t <= CAST($backtest AS TIMESTAMPTZ) AS pre, mv.revenue
+  SELECT mv.tenant_id, mv.customer_id, ltv_local(mv.t) AS tl, mv.renewal, mv.is_payment, mv.t <= f.backtest AS pre, mv.revenue
   FROM movements mv
-  WHERE mv.tenant_id = CAST($tenant AS VARCHAR) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ)
+  JOIN forecast_tenants f USING (tenant_id)
+  WHERE mv.t <= CAST($cutoff AS TIMESTAMPTZ)
 ),
 p AS (
   -- Each column as the output has it: every customer has its first payment among the movements, so each
   -- has a row here; a sum over no movement (before C) is 0.
-  SELECT customer_id,
+  SELECT tenant_id, customer_id,
     CAST(count(*) FILTER (WHERE is_payment) > 0 AS INTEGER) AS purchase_days,
     CAST(count(*) FILTER (WHERE is_payment AND pre) > 0 AS INTEGER) AS purchase_days_c,
     CAST(NULL AS DOUBLE) AS last_day_ms, CAST(NULL AS DOUBLE) AS last_day_ms_c,
@@ -42,13 +45,14 @@ p AS (
     coalesce(CAST(sum(revenue) AS DOUBLE) / 1e14, 0) AS revenue,
     coalesce(CAST(sum(revenue) FILTER (WHERE pre) AS DOUBLE) / 1e14, 0) AS revenue_c
   FROM m
-  GROUP BY customer_id
+  GROUP BY tenant_id, customer_id
 )
 SELECT
+  c.tenant_no,
   CAST(epoch_ms(CAST(c.cohort_day AS TIMESTAMP)) AS DOUBLE) AS cohort_day_ms, CAST(epoch_ms(c.t0_local) AS DOUBLE) AS t0_ms,
-  CAST(c.attr_id AS DOUBLE) AS attr_id, c.started_c, p.* EXCLUDE (customer_id)
+  CAST(c.attr_id AS DOUBLE) AS attr_id, c.started_c, p.* EXCLUDE (tenant_id, customer_id)
 FROM c
-JOIN p USING (customer_id)
--- By cohort day, first payment and customer (the bootstrap's draws index this order): t0_ms alone orders the
--- days too, the cohort day being t0's local date.
-ORDER BY t0_ms, c.customer_id
+JOIN p USING (tenant_id, customer_id)
+-- By tenant, then cohort day, first payment and customer (the bootstrap's draws index this order): t0_ms
+-- alone orders the days too, the cohort day being t0's local date.
+ORDER BY c.tenant_no, t0_ms, c.customer_id

@@ -1,7 +1,7 @@
 -- SPEC §4 cells, censoring, Total and segment rows: LTV matrices of one period type and unit, for one or
 -- more segmentations ("kinds") at once and for every tenant at once (each tenant's rows apart: tenant_id
--- is part of every grouping and join), over `facts` and `customers` (a run's relations, 16_customers.sql
--- and 17_facts.sql, or a published run's Parquet files with one tenant: the endpoint runs this same statement).
+-- is part of every grouping and join), over `facts` and `customers` (a run's relations, 20_customers.sql
+-- and 21_facts.sql, or a published run's Parquet files with one tenant: the endpoint runs this same statement).
 -- Params: $as_of_local (T on the report time zone's wall clock, text), $date_from/$date_to (first-payment
 --   local dates, inclusive), $f_<key> VARCHAR[] (lower-cased filter values); each only when used;
 --   $attr_kinds: the attribute segmentations computed (kinds), comma-separated, '' for none; always.

@@ -1,9 +1,10 @@
--- SPEC §9 forecasts, BG/NBD (repeat purchases): one row per customer of the tenant whose first payment is
--- at or before T, summarised from its movements up to T and, in the columns ending in _c, up to the
--- backtest's cutoff C (customers who started after C have started_c 0): one pass over the movements
--- for both. An sBG forecast reads 24_forecast_subscribers.sql instead (the same columns, one group per customer).
--- Params: $tenant, $cutoff (T) and $backtest (C ≤ T), ISO 8601 text. Reads customers_all
--- (14_customers_all.sql), movements (12_movements_view.sql).
+-- SPEC §9 forecasts, BG/NBD (repeat purchases): one row per customer of each forecast tenant whose first
+-- payment is at or before T, summarised from its movements up to T and, in the columns ending in _c, up to
+-- its tenant's backtest cutoff C (customers who started after C have started_c 0): one pass over the
+-- movements for every tenant and both times. An sBG forecast reads 18_forecast_subscribers.sql instead
+-- (the same columns, one group per customer).
+-- Params: $cutoff (T), ISO 8601 text. Reads forecast_tenants (16_forecast_tenants.sql: which tenants, and
+-- each one's C), customers_all (14_customers_all.sql), movements (12_movements_view.sql).
 -- Purchases are counted by local day (several payments on one day are one transaction, as in Fader,
 -- Hardie & Lee's CDNOW summary). Times are local wall-clock milliseconds since 1970 (a naive TIMESTAMP's
 -- epoch): month arithmetic happens on the local calendar, as SPEC §4 periods do.
@@ -14,23 +15,25 @@
 -- customer's row number in customers_all (k), not its text id, and carries only the payments' two sums;
 -- the refunds, few, are summed apart by customer (r). A fifth less CPU than grouping every movement by
 -- (customer_id, day) with four sums, and the same output to the bit.
--- Output: cohort_day_ms DOUBLE (the local cohort day's midnight), t0_ms DOUBLE, attr_id DOUBLE (attr_sets'
+-- Output: tenant_no INTEGER (forecast_tenants'), cohort_day_ms DOUBLE (the local cohort day's midnight), t0_ms DOUBLE, attr_id DOUBLE (attr_sets'
 --   row: the duration is read from there, not once per customer), started_c INTEGER (1: yes), and at T (at C):
 --   purchase_days INTEGER (distinct local days with a payment), last_day_ms DOUBLE (the last such day's
 --   local midnight), first_day_revenue DOUBLE, repeat_revenue DOUBLE (payments after the first day),
 --   payments INTEGER, max_renewal INTEGER, last_payment_ms DOUBLE, renewal_revenue DOUBLE (payments with
---   renewal ≥ 1), renewal_payments INTEGER (these five only sBG reads: 24_forecast_subscribers.sql; here 0
+--   renewal ≥ 1), renewal_payments INTEGER (these five only sBG reads: 18_forecast_subscribers.sql; here 0
 --   and NULL), revenue DOUBLE (every movement, refunds included, in report-currency units).
 WITH c AS (
-  SELECT rowid AS k, customer_id, t0_local, cohort_day, attr_id, CAST(t0 <= CAST($backtest AS TIMESTAMPTZ) AS INTEGER) AS started_c
-  FROM customers_all
-  WHERE tenant_id = CAST($tenant AS VARCHAR) AND t0 <= CAST($cutoff AS TIMESTAMPTZ)
+  SELECT ca.rowid AS k, f.tenant_no, ca.tenant_id, ca.customer_id, ca.t0_local, ca.cohort_day, ca.attr_id, f.backtest,
+    CAST(ca.t0 <= f.backtest AS INTEGER) AS started_c
+  FROM customers_all ca
+  JOIN forecast_tenants f USING (tenant_id)
+  WHERE ca.t0 <= CAST($cutoff AS TIMESTAMPTZ)
 ),
 m AS (
-  SELECT c.k, CAST(ltv_local(mv.t) AS DATE) AS day, mv.t <= CAST($backtest AS TIMESTAMPTZ) AS pre, mv.revenue
+  SELECT c.k, CAST(ltv_local(mv.t) AS DATE) AS day, mv.t <= c.backtest AS pre, mv.revenue
   FROM movements mv
-  JOIN c USING (customer_id)
-  WHERE mv.tenant_id = CAST($tenant AS VARCHAR) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ) AND mv.is_payment
+  JOIN c USING (tenant_id, customer_id)
+  WHERE mv.t <= CAST($cutoff AS TIMESTAMPTZ) AND mv.is_payment
 ),
 -- Per customer and local day; a day's part before C counted apart (C may fall within a day).
 d AS (
@@ -40,9 +43,10 @@ d AS (
   GROUP BY ALL
 ),
 r AS (
-  SELECT mv.customer_id, sum(mv.revenue) AS refunds, sum(mv.revenue) FILTER (WHERE mv.t <= CAST($backtest AS TIMESTAMPTZ)) AS refunds_c
+  SELECT mv.tenant_id, mv.customer_id, sum(mv.revenue) AS refunds, sum(mv.revenue) FILTER (WHERE mv.t <= f.backtest) AS refunds_c
   FROM movements mv
-  WHERE mv.tenant_id = CAST($tenant AS VARCHAR) AND mv.t <= CAST($cutoff AS TIMESTAMPTZ) AND NOT mv.is_payment
+  JOIN forecast_tenants f USING (tenant_id)
+  WHERE mv.t <= CAST($cutoff AS TIMESTAMPTZ) AND NOT mv.is_payment
   GROUP BY ALL
 ),
 p AS (
@@ -56,6 +60,7 @@ p AS (
   GROUP BY k
 )
 SELECT
+  c.tenant_no,
   CAST(epoch_ms(CAST(c.cohort_day AS TIMESTAMP)) AS DOUBLE) AS cohort_day_ms, CAST(epoch_ms(c.t0_local) AS DOUBLE) AS t0_ms,
   CAST(c.attr_id AS DOUBLE) AS attr_id, c.started_c,
   coalesce(p.purchase_days, 0) AS purchase_days, coalesce(p.purchase_days_c, 0) AS purchase_days_c,
@@ -73,7 +78,7 @@ SELECT
   coalesce(CAST(coalesce(p.pay_revenue_c, 0) + coalesce(r.refunds_c, 0) AS DOUBLE) / 1e14, 0) AS revenue_c
 FROM c
 LEFT JOIN p USING (k)
-LEFT JOIN r USING (customer_id)
--- By cohort day, first payment and customer (the bootstrap's draws index this order): t0_ms alone orders the
--- days too, the cohort day being t0's local date.
-ORDER BY t0_ms, c.customer_id
+LEFT JOIN r USING (tenant_id, customer_id)
+-- By tenant, then cohort day, first payment and customer (the bootstrap's draws index this order): t0_ms
+-- alone orders the days too, the cohort day being t0's local date.
+ORDER BY c.tenant_no, t0_ms, c.customer_id
