@@ -22,7 +22,13 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   const w = h.worker();
   await w.ready;
 
-  const ok = await h.cli(['enqueue', 'cli', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
+  // Four independent commands (the worker takes two runs at once): started together rather than one after another.
+  const [ok, bad, unknown, noRedis] = await Promise.all([
+    h.cli(['enqueue', 'cli', '--wait', '--as-of', '2026-03-16T15:00:00Z']),
+    h.cli(['enqueue', 'broken', '--wait']),
+    h.cli(['enqueue', 'nope']),
+    h.cli(['enqueue', 'cli'], { REDIS_URL: 'redis://127.0.0.1:1', LTV_CONNECT_TIMEOUT_MS: '500' }),
+  ]);
   expect(ok.stderr).toMatch(/ingest/);
   expect(ok.stderr).toMatch(/publish/);
   expect(ok.code).toBe(0);
@@ -31,15 +37,12 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   const job = await w.queue.getJob(id);
   expect((job?.returnvalue as RunResult).asOf).toBe('2026-03-16T15:00:00.000Z');
 
-  const bad = await h.cli(['enqueue', 'broken', '--wait']);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toMatch(/^ltv: run \S+ failed: .*amount/m);
 
-  const unknown = await h.cli(['enqueue', 'nope']);
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toMatch(/no job "nope"/);
 
-  const noRedis = await h.cli(['enqueue', 'cli'], { REDIS_URL: 'redis://127.0.0.1:1', LTV_CONNECT_TIMEOUT_MS: '500' });
   expect(noRedis.code).toBe(1);
   expect(noRedis.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
   await w.close(1_000);
