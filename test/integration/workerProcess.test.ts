@@ -53,18 +53,15 @@ test('a worker SIGKILLed mid-run: the next worker completes the run under the sa
   const q = h.queue();
   const events = await h.events();
 
-  // A first, finished run: the report that must stay served.
-  const first = h.childWorker();
+  // A short lock: the rescuer sees the dead worker's run stalled within seconds, not the harness's 15 s.
+  // No other worker runs until it is killed, so a lock lost under load cannot hand its run elsewhere.
+  const doomed = h.childWorker({ LTV_LOCK_DURATION_MS: '3000' });
+  // A first, finished run (by the same worker, one start fewer): the report that must stay served.
   const old = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-02-01T00:00:00Z') });
   const oldResult = (await old.queued.waitUntilFinished(events)) as RunResult;
   const latest = join(h.reportsDir, 'crash', 'latest');
   expect(await readlink(latest)).toBe(join('runs', oldResult.tenants[0]!.runId));
-  first.proc.kill('SIGTERM');
-  expect((await first.exited).code).toBe(0);
 
-  // A short lock: the rescuer sees the dead worker's run stalled within seconds, not the harness's 15 s.
-  // No other worker runs until it is killed, so a lock lost under load cannot hand its run elsewhere.
-  const doomed = h.childWorker({ LTV_LOCK_DURATION_MS: '5000' });
   const run = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await doomed.waitForLog('run started', (l) => l.msg === 'run started' && l.run === run.id);
   await waitFor('run in a middle stage', async () => {
