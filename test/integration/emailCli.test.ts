@@ -35,27 +35,33 @@ async function setup({ onTestFinished }: TestContext): Promise<{ fx: Fixture; si
 // Each test is its own processes, directories and SMTP server: they run concurrently, and so assert with
 // their own `expect`.
 describe.concurrent('ltv run and email', () => {
-  // Three whole runs, each its own process: over the 60 s default at load 15 (a deadline, not a timing).
+  // Three whole runs, each its own process and reports directory, started together: over the 60 s default
+  // at load 15 (a deadline, not a timing).
   it('--email-dry-run writes the .eml; --no-email sends nothing; plain run sends once per run', { timeout: 180_000 }, async (ctx) => {
     const { expect } = ctx;
     const { fx, sink, jobFile } = await setup(ctx);
-    const notifyDir = join(fx.reportsDir, tenantDirName(TENANT), 'notify');
+    const notifyDir = (out: string) => join(fx.dir, out, tenantDirName(TENANT), 'notify');
     const env = { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '20ms' };
 
-    const dry = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z', '--email-dry-run'], env);
+    const [dry, off, sent] = await Promise.all([
+      ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z', '--out', join(fx.dir, 'dry'), '--email-dry-run'], env),
+      ltv(['run', jobFile, '--as-of', '2026-03-17T15:00:00Z', '--out', join(fx.dir, 'off'), '--no-email'], env),
+      ltv(['run', jobFile, '--as-of', '2026-03-18T15:00:00Z', '--out', join(fx.dir, 'sent')], env),
+    ]);
     expect(dry.stdout).toContain('notify: done');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain(`email written to ${join(notifyDir, '20260316T150000Z.eml')} (dry run, not sent)`);
+    expect(dry.stdout).toContain(`email written to ${join(notifyDir('dry'), '20260316T150000Z.eml')} (dry run, not sent)`);
 
-    const off = await ltv(['run', jobFile, '--as-of', '2026-03-17T15:00:00Z', '--no-email'], env);
     expect(off.code).toBe(0);
     expect(off.stdout).not.toContain('email');
 
-    const sent = await ltv(['run', jobFile, '--as-of', '2026-03-18T15:00:00Z'], env);
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/email sent \(<ltv\.run\.20260318T150000Z\.[0-9a-f]+@example\.com>, 1 attempt\)/);
     expect(sink.messages).toHaveLength(1);
-    expect((await readdir(notifyDir)).sort()).toEqual(['20260316T150000Z.eml', '20260318T150000Z.json']);
+    // What each run left in its notify folder: the .eml, nothing, the sent record.
+    expect(await readdir(notifyDir('dry'))).toEqual(['20260316T150000Z.eml']);
+    expect(await readdir(notifyDir('off')).catch(() => [])).toEqual([]);
+    expect(await readdir(notifyDir('sent'))).toEqual(['20260318T150000Z.json']);
   });
 
   it('without SMTP_URL the run still publishes and says why nothing was sent', async (ctx) => {
