@@ -124,7 +124,7 @@ test('a worker SIGKILLed after publishing, before the email: the recovered run f
     // Short locks: the dead worker's run is recovered in seconds (the first worker runs alone until it is
     // killed, so its lock can be shorter still: nobody else could take its run if it lapsed under load).
     const vars = { LTV_LOCK_DURATION_MS: '10000', SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '20ms', LTV_EMAIL_DRY_RUN: 'false' };
-    const first = h.childWorker({ ...vars, SMTP_URL: silent.url, LTV_LOCK_DURATION_MS: '3000' });
+    const first = h.childWorker({ ...vars, SMTP_URL: silent.url, LTV_LOCK_DURATION_MS: '5000' });
     const run = await enqueueRun(q, h.jobsDir, 'mail', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
     await first.waitForLog('publish done', (l) => l.msg === 'publish done', 90_000);
     await waitFor('the first worker to be sending', () => silent.connections() > 0);
@@ -185,7 +185,7 @@ test('staging directories of a killed attempt are removed as soon as its run is 
   await rescuer.waitForLog('start cleanup', (l) => l.msg === 'removed the leftovers of killed runs');
   await rescuer.proc.kill('SIGSTOP'); // not taking the run: the doomed worker must
   // A shorter lock for the doomed worker, which runs alone until it is killed: recovered seconds sooner.
-  const doomed = h.childWorker({ ...vars, LTV_LOCK_DURATION_MS: '3000' });
+  const doomed = h.childWorker({ ...vars, LTV_LOCK_DURATION_MS: '5000' });
   const run = await enqueueRun(q, h.jobsDir, 'staged', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await doomed.waitForLog('compute done', (l) => l.msg === 'compute done', 90_000);
   const staging = await waitFor('the doomed attempt to stage its run', async () => {

@@ -55,7 +55,7 @@ test('a worker SIGKILLed mid-run: the next worker completes the run under the sa
 
   // A short lock: the rescuer sees the dead worker's run stalled within seconds, not the harness's 15 s.
   // No other worker runs until it is killed, so a lock lost under load cannot hand its run elsewhere.
-  const doomed = h.childWorker({ LTV_LOCK_DURATION_MS: '3000' });
+  const doomed = h.childWorker({ LTV_LOCK_DURATION_MS: '5000' });
   // A first, finished run (by the same worker, one start fewer): the report that must stay served.
   const old = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-02-01T00:00:00Z') });
   const oldResult = (await old.queued.waitUntilFinished(events)) as RunResult;
