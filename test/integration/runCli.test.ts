@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { access, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { csv, makeFixture } from '../helpers/runFixture.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
@@ -17,8 +17,9 @@ function ltv(args: string[], cwd: string): Promise<{ code: number; stdout: strin
   });
 }
 
-describe('ltv run (command line)', () => {
-  it('publishes a run from --input flags and reports it', async () => {
+// Every test is its own processes and directories: they run concurrently, and so assert with their own `expect`.
+describe.concurrent('ltv run (command line)', () => {
+  it('publishes a run from --input flags and reports it', async ({ expect }) => {
     const fx = await makeFixture({
       'e.csv': csv('CustomerID,When,Paid', [['a', '20260110', '10'], ['b', '20260111', '30'], ['a', '20260212', '5']]),
     });
@@ -36,7 +37,7 @@ describe('ltv run (command line)', () => {
     }
   });
 
-  it.each([
+  it.for([
     [['run'], /^ltv: give a job file \(ltv run jobs\/example\.json\) or at least one --input <path>\n$/],
     [['run', '--input', 'nope.csv'], /^ltv: command line: inputs\[0\]\.path: no file matches "nope\.csv" \(looked in .*\)\n$/],
     [['run', '--input', 'e.csv', '--as-of', 'yesterday'], /^ltv: --as-of: "yesterday" is not an ISO 8601 time \(e\.g\. 2026-03-16T15:00:00Z\)\n$/],
@@ -44,7 +45,7 @@ describe('ltv run (command line)', () => {
     // Node's recursive mkdir never returns under /proc (it hung a run at full CPU): refused before reading.
     [['run', '--input', 'e.csv', '--out', '/proc/ltv-nope'], /^ltv: cannot write the reports directory \/proc\/ltv-nope \(ENOENT\): give a writable --out/],
     [['run', '--input', 'e.csv', '--out', 'e.csv/out'], /^ltv: cannot write the reports directory .*\/e\.csv\/out \(ENOTDIR\): give a writable --out/],
-  ])('answers a mistake with one line and exit 1: %j', async (args, message) => {
+  ] as [string[], RegExp][])('answers a mistake with one line and exit 1: %j', async ([args, message], { expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
     try {
       const r = await ltv(args, fx.dir);
@@ -57,14 +58,16 @@ describe('ltv run (command line)', () => {
     }
   });
 
-  it('--forecast sets this run\'s forecast model over the job\'s (auto by default), and a model it does not know is one line', async () => {
+  it('--forecast sets this run\'s forecast model over the job\'s (auto by default), and a model it does not know is one line', async ({ expect }) => {
     const fx = await makeFixture({
       'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['a', '2026-02-12T10:00:00Z', '5']]),
     });
     const run = (out: string, extra: string[]) => ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', out, ...extra], fx.dir);
     const published = (out: string) => join(fx.dir, out, 'default', 'latest');
     try {
-      expect((await run('on', ['--forecast', 'auto'])).code).toBe(0);
+      // Four independent runs (each its own output directory): started together rather than one after another.
+      const [onRun, defaultRun, offRun, bad] = await Promise.all([run('on', ['--forecast', 'auto']), run('default', []), run('off', ['--forecast', 'off']), run('bad', ['--forecast', 'weekly'])]);
+      expect(onRun.code).toBe(0);
       const on = JSON.parse(await readFile(join(published('on'), 'ltv.json'), 'utf8')) as { forecast?: { chosen_by: string; reason: string } };
       // Two customers: no model can be fitted, and the report says so rather than leaving it out.
       expect(on.forecast?.chosen_by).toBe('auto');
@@ -72,16 +75,15 @@ describe('ltv run (command line)', () => {
       await access(join(published('on'), 'data', 'forecast.json'));
 
       // Without the flag: the default, auto.
-      expect((await run('default', [])).code).toBe(0);
+      expect(defaultRun.code).toBe(0);
       const byDefault = JSON.parse(await readFile(join(published('default'), 'ltv.json'), 'utf8')) as { forecast?: { chosen_by: string; reason: string } };
       expect(byDefault.forecast).toEqual(on.forecast);
 
-      expect((await run('off', ['--forecast', 'off'])).code).toBe(0);
+      expect(offRun.code).toBe(0);
       const off = JSON.parse(await readFile(join(published('off'), 'ltv.json'), 'utf8')) as { forecast?: unknown };
       expect(off.forecast).toBeUndefined();
       await expect(access(join(published('off'), 'data', 'forecast.json'))).rejects.toThrow(/ENOENT/);
 
-      const bad = await run('bad', ['--forecast', 'weekly']);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toBe('ltv: --forecast: "weekly" is not a forecast model; use auto, sbg, bgnbd, off\n');
     } finally {

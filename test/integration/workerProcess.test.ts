@@ -22,7 +22,13 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   const w = h.worker();
   await w.ready;
 
-  const ok = await h.cli(['enqueue', 'cli', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
+  // Four independent commands (the worker takes two runs at once): started together rather than one after another.
+  const [ok, bad, unknown, noRedis] = await Promise.all([
+    h.cli(['enqueue', 'cli', '--wait', '--as-of', '2026-03-16T15:00:00Z']),
+    h.cli(['enqueue', 'broken', '--wait']),
+    h.cli(['enqueue', 'nope']),
+    h.cli(['enqueue', 'cli'], { REDIS_URL: 'redis://127.0.0.1:1', LTV_CONNECT_TIMEOUT_MS: '500' }),
+  ]);
   expect(ok.stderr).toMatch(/ingest/);
   expect(ok.stderr).toMatch(/publish/);
   expect(ok.code).toBe(0);
@@ -31,15 +37,12 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   const job = await w.queue.getJob(id);
   expect((job?.returnvalue as RunResult).asOf).toBe('2026-03-16T15:00:00.000Z');
 
-  const bad = await h.cli(['enqueue', 'broken', '--wait']);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toMatch(/^ltv: run \S+ failed: .*amount/m);
 
-  const unknown = await h.cli(['enqueue', 'nope']);
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toMatch(/no job "nope"/);
 
-  const noRedis = await h.cli(['enqueue', 'cli'], { REDIS_URL: 'redis://127.0.0.1:1', LTV_CONNECT_TIMEOUT_MS: '500' });
   expect(noRedis.code).toBe(1);
   expect(noRedis.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
   await w.close(1_000);
@@ -50,18 +53,15 @@ test('a worker SIGKILLed mid-run: the next worker completes the run under the sa
   const q = h.queue();
   const events = await h.events();
 
-  // A first, finished run: the report that must stay served.
-  const first = h.childWorker();
+  // A short lock: the rescuer sees the dead worker's run stalled within seconds, not the harness's 15 s.
+  // No other worker runs until it is killed, so a lock lost under load cannot hand its run elsewhere.
+  const doomed = h.childWorker({ LTV_LOCK_DURATION_MS: '5000' });
+  // A first, finished run (by the same worker, one start fewer): the report that must stay served.
   const old = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-02-01T00:00:00Z') });
   const oldResult = (await old.queued.waitUntilFinished(events)) as RunResult;
   const latest = join(h.reportsDir, 'crash', 'latest');
   expect(await readlink(latest)).toBe(join('runs', oldResult.tenants[0]!.runId));
-  first.proc.kill('SIGTERM');
-  expect((await first.exited).code).toBe(0);
 
-  // A short lock: the rescuer sees the dead worker's run stalled within seconds, not the harness's 15 s.
-  // No other worker runs until it is killed, so a lock lost under load cannot hand its run elsewhere.
-  const doomed = h.childWorker({ LTV_LOCK_DURATION_MS: '5000' });
   const run = await enqueueRun(q, h.jobsDir, 'crash', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await doomed.waitForLog('run started', (l) => l.msg === 'run started' && l.run === run.id);
   await waitFor('run in a middle stage', async () => {
