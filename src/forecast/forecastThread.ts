@@ -149,6 +149,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
   } catch (err) {
     pending.delete(id);
     if (pending.size === 0) w.unref();
+    signal?.removeEventListener('abort', onAbort);
     return failed(err);
   }
   const done = (): void => signal?.removeEventListener('abort', onAbort);
