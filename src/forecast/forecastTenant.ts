@@ -81,8 +81,8 @@ function cohortQueries(cohorts: readonly { members: number[] }[], periods: reado
  * it fails on the data with an error (a series that does not converge, a read that runs out of memory, a
  * defect), the run still publishes, and the forecast says why it is missing (SPEC §9: the report says why)
  * in its `reason` and every cohort's note; `error` is that error's first line for the run's log. A
- * cancelled run is not one of these: its error goes on. The pipeline reads the data before the matrices are
- * computed and fits on the forecast thread meanwhile (forecastThread.ts); both ways run the same code.
+ * cancelled run is not one of these: its error goes on. The pipeline runs the same code through
+ * forecastThread.ts (a BG/NBD forecast fits beside the matrices there).
  */
 export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Promise<{ forecast: Forecast; error: string | null }> {
   const cohorts = monthlyCohorts(inputs.monthly);
@@ -95,10 +95,6 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
     return failedForecast(inputs, cohorts, err);
   }
 }
-
-
-
-
 
 /**
  * The forecast from what readForecast read: fits, bootstrap, projections and backtest, no warehouse. The

@@ -1,11 +1,11 @@
-// A run's forecasts computed on a thread of their own while the run's thread computes the matrices (SPEC §9,
-// issue 17: a forecast may add at most 20 % to a run). A forecast is a few DuckDB reads, then seconds of
-// arithmetic (fits, bootstrap, projections, backtest) on one core; the matrices are DuckDB statements
-// that leave a core partly idle. So the pipeline reads each tenant's forecast data before the matrices
-// (startForecast; the reads need only the tables ingest built), hands it to this thread, computes the
-// matrices, then gives each tenant its report cohorts (finish), which the projections need. A BG/NBD
-// forecast (one pooled fit) fits, bootstraps and backtests before that; sBG groups by the report's
-// cohorts and waits for them (its fits are cheap).
+// A run's forecasts computed on a thread of their own (SPEC §9, issue 17: a forecast may add at most 20 %
+// to a run). A forecast is a few DuckDB reads, then seconds of arithmetic (fits, bootstrap, projections,
+// backtest) on one core; the matrices are DuckDB statements that leave a core partly idle. The pipeline
+// reads every tenant's forecast data (startForecasts; one pass per statement), hands each to this thread
+// and later gives it the report's cohorts (finish), which the projections need. For BG/NBD (one pooled
+// fit, which fits, bootstraps and backtests before it needs the cohorts) the reads come before the
+// matrices and the thread works while they are computed; sBG groups by the report's cohorts, so its data
+// is read after the matrices (its fits are cheap).
 //
 // One thread per process, started by warmUpForecastThread when a run that forecasts begins computing; it
 // keeps the process alive only while it has work. The data is moved to it (its typed arrays are
@@ -98,26 +98,26 @@ export async function startForecasts(wh: Warehouse, requests: readonly ForecastR
   } catch (err) {
     if (signal?.aborted) throw err;
     const readMs = Date.now() - r0;
-    return requests.map((request) => ({
-      readMs,
-      finish: async (cohorts) => failedForecast(request, cohorts, err),
-      abandon: () => undefined,
-    }));
+    return requests.map((request) => failedStart(request, readMs, err, signal));
   }
   const readMs = Date.now() - r0;
   return requests.map((request) => startModel(reads.get(request.tenant)!, request, readMs, signal));
 }
 
-/** A tenant's model from its read: on the forecast thread, or in process where the thread cannot start. */
-function startModel(read: ForecastRead, request: ForecastRequest, readMs: number, signal?: AbortSignal): TenantForecast {
-  const failed = (err: unknown): TenantForecast => ({
+/** A forecast that could not start: its finish gives the forecast without a model (or the run's cancellation). */
+function failedStart(request: ForecastRequest, readMs: number, err: unknown, signal?: AbortSignal): TenantForecast {
+  return {
     readMs,
     finish: async (cohorts) => {
       if (signal?.aborted) throw err;
       return failedForecast(request, cohorts, err);
     },
     abandon: () => undefined,
-  });
+  };
+}
+
+/** A tenant's model from its read: on the forecast thread, or in process where the thread cannot start. */
+function startModel(read: ForecastRead, request: ForecastRequest, readMs: number, signal?: AbortSignal): TenantForecast {
   warmUpForecastThread();
   const w = thread;
   if (!w) {
@@ -150,7 +150,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
     pending.delete(id);
     if (pending.size === 0) w.unref();
     signal?.removeEventListener('abort', onAbort);
-    return failed(err);
+    return failedStart(request, readMs, err, signal);
   }
   const done = (): void => signal?.removeEventListener('abort', onAbort);
   return {
