@@ -10,7 +10,7 @@ import { bgNbdExpectedIfAlive, bgNbdProbabilityAlive, fitBgNbd, type BgNbdFit, t
 import { fitGammaGamma, gammaGammaMean, type GammaGammaFit, type SpendData } from './fitGammaGamma.js';
 import type { Fitted, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
 import type { UniformInt } from './seededRandom.js';
-import { TupleIndex } from './tupleIndex.js';
+import { PairIndex } from './pairIndex.js';
 
 export interface BgNbdFitted extends Fitted {
   bg: BgNbdFit;
@@ -21,75 +21,95 @@ export interface BgNbdFitted extends Fitted {
 
 const MIN_REPEAT_BUYERS = 20;
 
-export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
-  const cu = data.customers;
-  const n = cu.n;
-  const rfm: RfmData = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), n: new Float64Array(n).fill(1) };
-  const t0Day = new Float64Array(n);
-  const repeaters: number[] = [];
+/**
+ * The customers as the fits see them: x, t_x and T in weeks (purchases counted by local day), t_x also in
+ * whole days, the repeat buyers, and the factor that nets the tenant's refunds out of its payments.
+ * (Each preparation step is a small function of its own: V8 optimises a long loop inside a large function
+ * late, and over 350,000 customers the unoptimised loops cost more than the fit.)
+ */
+function customerSummaries(data: ForecastData): { rfm: RfmData; txDays: Float64Array; repeaters: Int32Array; refundFactor: number } {
+  // Columns into locals first: the table came from another thread as a plain object, whose property loads
+  // an optimised loop cannot hoist.
+  const { n, cohortDayMs, purchaseDays, lastDayMs, firstDayRevenue, repeatRevenue, revenue } = data.customers;
+  const { cutoffMs } = data;
+  const x = new Float64Array(n);
+  const tx = new Float64Array(n);
+  const T = new Float64Array(n);
+  const txDays = new Float64Array(n);
+  const repeaters = new Int32Array(n);
+  let nRepeaters = 0;
   let payRevenue = 0;
   let allRevenue = 0;
   for (let i = 0; i < n; i++) {
-    t0Day[i] = cu.cohortDayMs[i]!;
-    const x = Math.max(0, cu.purchaseDays[i]! - 1);
-    rfm.x[i] = x;
-    rfm.tx[i] = x > 0 ? (cu.lastDayMs[i]! - t0Day[i]!) / WEEK_MS : 0;
-    rfm.T[i] = Math.max(0, (data.cutoffMs - t0Day[i]!) / WEEK_MS);
-    if (x > 0 && cu.repeatRevenue[i]! > 0) repeaters.push(i);
-    payRevenue += cu.firstDayRevenue[i]! + cu.repeatRevenue[i]!;
-    allRevenue += cu.revenue[i]!;
+    const t0Day = cohortDayMs[i]!;
+    const xi = Math.max(0, purchaseDays[i]! - 1);
+    x[i] = xi;
+    tx[i] = xi > 0 ? (lastDayMs[i]! - t0Day) / WEEK_MS : 0;
+    T[i] = Math.max(0, (cutoffMs - t0Day) / WEEK_MS);
+    txDays[i] = xi > 0 ? Math.round((lastDayMs[i]! - t0Day) / DAY_MS) : 0;
+    if (xi > 0 && repeatRevenue[i]! > 0) repeaters[nRepeaters++] = i;
+    payRevenue += firstDayRevenue[i]! + repeatRevenue[i]!;
+    allRevenue += revenue[i]!;
   }
   const refundFactor = payRevenue > 0 ? Math.max(0, allRevenue / payRevenue) : 1;
-  // Customers with equal (x, t_x, T) are one row of the fit, weighted by their count: most customers of a
-  // purchase history have bought once (x = 0) on one of a few hundred days. All three are whole numbers
-  // in disguise: x a count, t_x whole days, and T a function of the first day (the anchor), of which there
-  // are a few hundred; so a row's key is one number, (x · (days + 1) + t_x days) · anchors + anchor, and
-  // the index one Map (a Map per distinct pair, as a general tuple index has, cost more in garbage
-  // collection than the fit itself over 350,000 customers).
-  const anchorOf = new Map<number, number>();
+  return { rfm: { x, tx, T, n: new Float64Array(n).fill(1) }, txDays, repeaters: repeaters.subarray(0, nRepeaters), refundFactor };
+}
+
+/** Each customer's first day (the anchor of its T and its period ends) numbered in order of first appearance. */
+function anchorsOf(t0Day: Float64Array, n: number): Int32Array {
+  const index = new PairIndex(1024);
   const anchorIdx = new Int32Array(n);
-  const txDays = new Float64Array(n);
+  for (let i = 0; i < n; i++) anchorIdx[i] = index.of(t0Day[i]!, 0);
+  return anchorIdx;
+}
+
+/**
+ * Customers with equal (x, t_x, T) are one row of the fit, weighted by their count: most customers of a
+ * purchase history have bought once (x = 0) on one of a few hundred days. All three are whole numbers in
+ * disguise: x a count, t_x whole days, and T a function of the first day (the anchor); so a row is the
+ * pair (x · (days + 1) + t_x days, anchor). Rows are numbered in order of first appearance.
+ */
+function fitRowsOf(rfm: RfmData, txDays: Float64Array, t0Day: Float64Array, anchorIdx: Int32Array): { rows: RfmData; rowOf: Int32Array; rowAnchor: Float64Array; rowAnchorIdx: Int32Array; maxX: number } {
+  const n = rfm.x.length;
   let maxX = 0;
   let maxTxDays = 0;
   for (let i = 0; i < n; i++) {
-    let a = anchorOf.get(t0Day[i]!);
-    if (a === undefined) anchorOf.set(t0Day[i]!, (a = anchorOf.size));
-    anchorIdx[i] = a;
-    txDays[i] = rfm.x[i]! > 0 ? Math.round((cu.lastDayMs[i]! - t0Day[i]!) / DAY_MS) : 0;
     if (rfm.x[i]! > maxX) maxX = rfm.x[i]!;
     if (txDays[i]! > maxTxDays) maxTxDays = txDays[i]!;
   }
-  const anchors = anchorOf.size;
+  const index = new PairIndex(Math.min(n, 1 << 16));
   const rowOf = new Int32Array(n);
-  const rowIndex = new Map<number, number>();
-  const ux: number[] = [];
-  const utx: number[] = [];
-  const uT: number[] = [];
-  const rowAnchor: number[] = [];
-  const rowAnchorIdx: number[] = [];
+  const first: number[] = [];
   for (let i = 0; i < n; i++) {
-    const key = (rfm.x[i]! * (maxTxDays + 1) + txDays[i]!) * anchors + anchorIdx[i]!;
-    let k = rowIndex.get(key);
-    if (k === undefined) {
-      rowIndex.set(key, (k = ux.length));
-      ux.push(rfm.x[i]!);
-      utx.push(rfm.tx[i]!);
-      uT.push(rfm.T[i]!);
-      rowAnchor.push(t0Day[i]!);
-      rowAnchorIdx.push(anchorIdx[i]!);
-    }
+    const k = index.of(rfm.x[i]! * (maxTxDays + 1) + txDays[i]!, anchorIdx[i]!);
+    if (k === first.length) first.push(i);
     rowOf[i] = k;
   }
-  const rows: RfmData = { x: Float64Array.from(ux), tx: Float64Array.from(utx), T: Float64Array.from(uT), n: new Float64Array(ux.length) };
+  const m = first.length;
+  const rows: RfmData = { x: new Float64Array(m), tx: new Float64Array(m), T: new Float64Array(m), n: new Float64Array(m) };
+  const rowAnchor = new Float64Array(m);
+  const rowAnchorIdx = new Int32Array(m);
+  for (let k = 0; k < m; k++) {
+    const i = first[k]!;
+    rows.x[k] = rfm.x[i]!;
+    rows.tx[k] = rfm.tx[i]!;
+    rows.T[k] = rfm.T[i]!;
+    rowAnchor[k] = t0Day[i]!;
+    rowAnchorIdx[k] = anchorIdx[i]!;
+  }
   for (let i = 0; i < n; i++) rows.n[rowOf[i]!]! += 1;
-  // Repeat buyers with equal (x, m_x) are one row of the Gamma-Gamma fit, likewise.
-  const spendRowOf = new Int32Array(n).fill(-1);
-  const spendIndex = new TupleIndex();
+  return { rows, rowOf, rowAnchor, rowAnchorIdx, maxX };
+}
+
+/** Repeat buyers with equal (x, m_x) are one row of the Gamma-Gamma fit, likewise (−1: not a repeat buyer). */
+function spendRowsOf(rfm: RfmData, repeatRevenue: Float64Array, repeaters: Int32Array): { spend: SpendData; spendRowOf: Int32Array } {
+  const spendRowOf = new Int32Array(rfm.x.length).fill(-1);
+  const index = new PairIndex(1024);
   const sx: number[] = [];
   const sm: number[] = [];
   for (const i of repeaters) {
-    const m = cu.repeatRevenue[i]! / rfm.x[i]!;
-    const k = spendIndex.of(rfm.x[i]!, m, 0);
+    const m = repeatRevenue[i]! / rfm.x[i]!;
+    const k = index.of(rfm.x[i]!, m);
     if (k === sx.length) {
       sx.push(rfm.x[i]!);
       sm.push(m);
@@ -98,14 +118,45 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   }
   const spend: SpendData = { x: Float64Array.from(sx), m: Float64Array.from(sm), n: new Float64Array(sx.length) };
   for (const i of repeaters) spend.n[spendRowOf[i]!]! += 1;
-  // Strata: the monthly cohorts.
-  const byCohort = new Map<string, number[]>();
+  return { spend, spendRowOf };
+}
+
+/**
+ * The bootstrap's strata, the monthly cohorts, in order of first appearance, each its customers in order:
+ * as fit rows and spend rows (what a draw adds to), not customer numbers.
+ */
+function strataOf(cohort: readonly string[], rowOf: Int32Array, spendRowOf: Int32Array): { rows: Int32Array; spend: Int32Array }[] {
+  const n = rowOf.length;
+  const numberOf = new Map<string, number>();
+  const stratum = new Int32Array(n);
+  const sizes: number[] = [];
   for (let i = 0; i < n; i++) {
-    let l = byCohort.get(cu.cohort[i]!);
-    if (!l) byCohort.set(cu.cohort[i]!, (l = []));
-    l.push(i);
+    let s = numberOf.get(cohort[i]!);
+    if (s === undefined) {
+      numberOf.set(cohort[i]!, (s = sizes.length));
+      sizes.push(0);
+    }
+    stratum[i] = s;
+    sizes[s]! += 1;
   }
-  const strata = [...byCohort.values()].map((l) => Int32Array.from(l));
+  const strata = sizes.map((size) => ({ rows: new Int32Array(size), spend: new Int32Array(size) }));
+  const filled = new Int32Array(sizes.length);
+  for (let i = 0; i < n; i++) {
+    const s = stratum[i]!;
+    const k = filled[s]!++;
+    strata[s]!.rows[k] = rowOf[i]!;
+    strata[s]!.spend[k] = spendRowOf[i]!;
+  }
+  return strata;
+}
+
+export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
+  const cu = data.customers;
+  const { rfm, txDays, repeaters, refundFactor } = customerSummaries(data);
+  const anchorIdx = anchorsOf(cu.cohortDayMs, cu.n);
+  const { rows, rowOf, rowAnchor, rowAnchorIdx, maxX } = fitRowsOf(rfm, txDays, cu.cohortDayMs, anchorIdx);
+  const { spend, spendRowOf } = spendRowsOf(rfm, cu.repeatRevenue, repeaters);
+  const strata = strataOf(cu.cohort, rowOf, spendRowOf);
 
   const fit = (draw: UniformInt | null, warm: BgNbdFitted | null, from?: BgNbdFitted): BgNbdFitted => {
     let rowWeights = rows.n;
@@ -114,11 +165,12 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
       rowWeights = new Float64Array(rows.x.length);
       spendWeights = new Float64Array(spend.x.length);
       for (const s of strata) {
-        const size = s.length;
+        const size = s.rows.length;
         for (let k = 0; k < size; k++) {
-          const i = s[draw(size)]!;
-          rowWeights[rowOf[i]!]! += 1;
-          if (spendRowOf[i]! >= 0) spendWeights[spendRowOf[i]!]! += 1;
+          const j = draw(size);
+          rowWeights[s.rows[j]!]! += 1;
+          const sp = s.spend[j]!;
+          if (sp >= 0) spendWeights[sp]! += 1;
         }
       }
     }
@@ -165,22 +217,25 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   // repeat value add up to their count and Σ m_x. E[Y(τ) | alive] is computed once per distinct (x, T, end).
   const project = (queries: readonly FutureQuery[]): Projection<BgNbdFitted> => {
     // E[Y(τ) | alive] by (x, anchor, τ): T is the anchor's, and τ one of the few distinct period ends
-    // after the cutoff (numbered in `taus`); keyed by one number, as the rows are.
-    const eyIndex = new Map<number, number>();
+    // after the cutoff (numbered in `taus`).
+    const eyIndex = new PairIndex(1024);
     const taus = new Map<number, number>();
-    const eyArgs: { x: number; T: number; tau: number }[] = [];
+    const eyX: number[] = [];
+    const eyT: number[] = [];
+    const eyTau: number[] = [];
+    // Per (row, has a repeat value): its entry in the query being tallied (−1: none yet); reset after each.
+    const entryOf = new Int32Array(rows.x.length * 2).fill(-1);
     const tallies = queries.map((q) => {
       // Per (row, has a repeat value), in the order first met: customers and Σ m_x.
-      const entryOf = new Map<number, number>();
       const eRow: number[] = [];
       const eCount: number[] = [];
       const eSumM: number[] = [];
       for (const i of q.members) {
         const s = spendRowOf[i]!;
         const key = rowOf[i]! * 2 + (s >= 0 ? 1 : 0);
-        let e = entryOf.get(key);
-        if (e === undefined) {
-          entryOf.set(key, (e = eRow.length));
+        let e = entryOf[key]!;
+        if (e < 0) {
+          entryOf[key] = e = eRow.length;
           eRow.push(key);
           eCount.push(0);
           eSumM.push(0);
@@ -188,38 +243,44 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
         eCount[e]! += 1;
         if (s >= 0) eSumM[e]! += spend.m[s]!;
       }
-      const periods = q.periods;
-      // A query's period ends depend on the first day alone: once per day, not per row.
-      const endsOf = new Map<number, readonly number[]>();
-      const ey = new Int32Array(eRow.length * periods).fill(-1);
+      for (const key of eRow) entryOf[key] = -1;
+      // Entries of equal (x, anchor) share E[Y(τ) | alive] at every period end: a group, whose entries'
+      // P(alive) × E[Z] are summed before they meet the periods.
+      const groupIndex = new PairIndex(256);
+      const eGroup = new Int32Array(eRow.length);
+      const gRow: number[] = [];
       for (let e = 0; e < eRow.length; e++) {
         const row = eRow[e]! >> 1;
-        const anchor = rowAnchor[row]!;
-        let ends = endsOf.get(anchor);
-        if (!ends) endsOf.set(anchor, (ends = q.ends(anchor)));
+        const g = groupIndex.of(rows.x[row]!, rowAnchorIdx[row]!);
+        if (g === gRow.length) gRow.push(row);
+        eGroup[e] = g;
+      }
+      const periods = q.periods;
+      // A query's period ends depend on the first day alone: once per group, not per row.
+      const ey = new Int32Array(gRow.length * periods).fill(-1);
+      for (let g = 0; g < gRow.length; g++) {
+        const row = gRow[g]!;
+        const ends = q.ends(rowAnchor[row]!);
         for (let j = 0; j < ends.length; j++) {
           const tau = (ends[j]! - data.cutoffMs) / WEEK_MS;
-          if (!(tau > 0)) {
-            ey[e * periods + j] = -1;
-            continue;
-          }
+          if (!(tau > 0)) continue;
           let ti = taus.get(tau);
           if (ti === undefined) taus.set(tau, (ti = taus.size));
-          const key = (ti * (maxX + 1) + rows.x[row]!) * anchors + rowAnchorIdx[row]!;
-          let k = eyIndex.get(key);
-          if (k === undefined) {
-            eyIndex.set(key, (k = eyArgs.length));
-            eyArgs.push({ x: rows.x[row]!, T: rows.T[row]!, tau });
+          const k = eyIndex.of(ti * (maxX + 1) + rows.x[row]!, rowAnchorIdx[row]!);
+          if (k === eyX.length) {
+            eyX.push(rows.x[row]!);
+            eyT.push(rows.T[row]!);
+            eyTau.push(tau);
           }
-          ey[e * periods + j] = k;
+          ey[g * periods + j] = k;
         }
       }
-      return { eRow, eCount, eSumM, ey, periods };
+      return { eRow, eCount, eSumM, eGroup, groups: gRow.length, ey, periods };
     });
     const of = (f: BgNbdFitted): Float64Array[] => {
-      const ey = Float64Array.from(eyArgs, (a) => bgNbdExpectedIfAlive(f.bg, a.tau, a.x, a.T));
-      return tallies.map(({ eRow, eCount, eSumM, ey: eyAt, periods }) => {
-        const out = new Float64Array(periods);
+      const ey = Float64Array.from(eyX, (x, k) => bgNbdExpectedIfAlive(f.bg, eyTau[k]!, x, eyT[k]!));
+      return tallies.map(({ eRow, eCount, eSumM, eGroup, groups, ey: eyAt, periods }) => {
+        const worth = new Float64Array(groups);
         for (let e = 0; e < eRow.length; e++) {
           const row = eRow[e]! >> 1;
           const valued = (eRow[e]! & 1) === 1;
@@ -229,9 +290,13 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
           const value = (f.gg
             ? valued ? (f.gg.p * (f.gg.gamma * count + x * eSumM[e]!)) / (f.gg.p * x + f.gg.q - 1) : count * gammaGammaMean(f.gg)
             : count * f.meanValue) * refundFactor;
+          worth[eGroup[e]!]! += alive * value;
+        }
+        const out = new Float64Array(periods);
+        for (let g = 0; g < groups; g++) {
           for (let j = 0; j < periods; j++) {
-            const k = eyAt[e * periods + j]!;
-            if (k >= 0) out[j] = out[j]! + alive * ey[k]! * value;
+            const k = eyAt[g * periods + j]!;
+            if (k >= 0) out[j] = out[j]! + worth[g]! * ey[k]!;
           }
         }
         return out;
