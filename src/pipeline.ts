@@ -31,7 +31,6 @@ import { writeSnapshots } from './report/writeSnapshots.js';
 import { installMacros } from './warehouse/installMacros.js';
 import { asOfWall } from './ltv/asOfWall.js';
 import { revenuecatFiles } from './ingest/presets.js';
-import { chooseModel } from './forecast/chooseModel.js';
 import { monthlyCohorts } from './forecast/forecastData.js';
 import type { TenantForecast } from './forecast/forecastThread.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
@@ -487,19 +486,17 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   try {
     const forecasting = job.forecast.model !== 'off' ? await import('./forecast/forecastThread.js') : undefined;
     forecasting?.warmUpForecastThread();
-    const start = async (): Promise<void> => {
+    if (forecasting) {
       const f0 = Date.now();
       const requests = runTenantIds(facts, job.tenant).map((tenant) => ({ tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscription }));
-      const started = await forecasting!.startForecasts(rw.wh, requests, signal).catch(cancelledOr(run));
+      const started = await forecasting.startForecasts(rw.wh, requests, signal).catch(cancelledOr(run));
       forecasts.push(...requests.map((r, i) => ({ tenant: r.tenant, f0, forecast: started[i]! })));
-    };
-    // BG/NBD fits, bootstraps and backtests before it needs the report, so its data is read first and it
-    // works beside the matrices. sBG needs the report's cohorts before it fits: its data is read after
-    // the matrices, so that it is not held while they are computed (100–150 MiB more peak at 1 M rows).
-    const early = forecasting && chooseModel(job.forecast, facts.subscription).model === 'bgnbd';
-    if (early) await start();
+    }
+    // Both models fit, bootstrap, backtest and project before they need the report (sBG takes its fit
+    // groups from its data and checks them against the report's cohorts), so they work beside the matrices.
+    // The data is held on the forecast thread meanwhile: 100–150 MiB more peak at 1 M rows for sBG, whose
+    // fits would otherwise wait for the matrices and leave a core idle.
     model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
-    if (forecasting && !early) await start();
     for (const w of model.warnings) log.warn({ code: w.code }, w.message);
     const tenants = new Map(model.tenants.map((t) => [t.tenant, t]));
     while (forecasts.length) {

@@ -96,18 +96,95 @@ export async function forecastTenant(wh: Warehouse, inputs: ForecastInputs): Pro
   }
 }
 
+/** A model fitted, bootstrapped, backtested and projected over every cohort of its data and every month. */
+interface ModelRun {
+  prepared: ReturnType<typeof prepare>;
+  main: Fitted;
+  replicates: number;
+  budget: number;
+  /** Usable replicates (and those at the model's limit), in order. */
+  fitted: Fitted[];
+  failed: number;
+  atLimit: number;
+  backtested: ((titles: ReadonlySet<string>) => Backtest) | undefined;
+  /** By data cohort (`index`), months 0 … H−1: the central future and each replicate's. */
+  early: { index: Map<string, number>; central: Float64Array[]; draws: Float64Array[][] } | undefined;
+}
+
+/**
+ * The model on a tenant's data, with the cohorts `eligible` for their own fit groups (sBG; BG/NBD fits
+ * one pooled model and ignores them): the main fit, the seeded bootstrap, the backtest, and the projection
+ * of every cohort of the data over every month up to the horizon (each report cohort later takes its
+ * predicted months; a month's sum does not depend on which other months are asked for).
+ */
+function runModel(read: ForecastRead, settings: ForecastSettings, eligible: ReadonlySet<string>, members: Map<string, number[]>, cancelled: () => void): ModelRun {
+  const { choice, atT: data, atC } = read;
+  const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
+  cancelled();
+  const prepared = prepare(choice.model, data, eligible, settings);
+  const main = prepared.fit(null, null);
+  // Bootstrap (SPEC §9): seeded, stratified, warm-started refits; fewer replicates when fits are costly.
+  const budget = BOOTSTRAP_BUDGET[prepared.model];
+  const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
+  const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
+  const run: ModelRun = { prepared, main, replicates, budget, fitted: [], failed: 0, atLimit: 0, backtested: undefined, early: undefined };
+  if (!main.usable) return run;
+  for (let b = 0; b < replicates; b++) {
+    cancelled();
+    const f = prepared.fit(replicateRandom(settings.seed, b), main);
+    // A replicate the data pushed to a limit of the model is a draw like any other: leaving it out would
+    // narrow the interval to the draws that did not go there.
+    if (f.usable || f.limit) run.fitted.push(f);
+    else run.failed++;
+    if (!f.usable && f.limit) run.atLimit++;
+  }
+  cancelled();
+  run.backtested = read.backtestPossible
+    ? backtest(settings, at, choice.model, data, atC, main)
+    : () => emptyBacktest(at, choice.model, `too little history for a backtest: ${Math.floor(read.historyDays)} days observed, holdout ${read.holdout}`);
+  const titles = [...members.keys()];
+  const months = Array.from({ length: settings.horizon_months }, (_, m) => m);
+  const projection = prepared.project(cohortQueries(titles.map((title) => ({ members: members.get(title)! })), titles.map(() => months)));
+  run.early = { index: new Map(titles.map((title, k) => [title, k])), central: projection.of(main), draws: [] };
+  for (const f of run.fitted) {
+    cancelled();
+    run.early.draws.push(projection.of(f));
+  }
+  return run;
+}
+
+/**
+ * The cohorts the report will find eligible for a forecast, as the forecast's own data shows them: enough
+ * customers, and a first month of life complete for the newest (its first payment + 1 month ≤ T). The
+ * report's cohorts decide; this lets sBG fit its groups before they come, and fit again if they differ.
+ */
+function expectedEligible(data: ForecastData, members: Map<string, number[]>, settings: ForecastSettings): Set<string> {
+  const out = new Set<string>();
+  const t0 = data.customers.t0Ms;
+  for (const [title, l] of members) {
+    if (l.length < settings.min_cohort_customers) continue;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const i of l) if (t0[i]! > newest) newest = t0[i]!;
+    if (addMonthsMs(newest, 1) <= data.cutoffMs) out.add(title);
+  }
+  return out;
+}
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
+
 /**
  * The forecast from what readForecast read: fits, bootstrap, projections and backtest, no warehouse. The
- * report's monthly cohorts come as a promise: a BG/NBD model (one pooled fit, strata by the data's own
- * cohorts) is fitted, refitted on every replicate and backtested before it needs them, so the matrices can
- * be computed meanwhile; sBG groups by the eligible cohorts and waits for them first. `cancelled` throws
- * when the run was cancelled (looked at between fits).
+ * report's monthly cohorts come as a promise, and the model runs before it needs them, so the matrices
+ * can be computed meanwhile: it projects every cohort of its data over every month up to the horizon, and
+ * each report cohort then takes its predicted months. BG/NBD fits one pooled model; sBG fits a group per
+ * eligible cohort, which it takes from its data (expectedEligible) and, in the rare case the report's
+ * cohorts say otherwise, fits again with theirs. `cancelled` throws when the run was cancelled (looked
+ * at between fits).
  */
 export async function forecastFromRead(read: ForecastRead, settings: ForecastSettings, cohortRows: Promise<readonly CohortRow[]>, cancelled: () => void): Promise<Forecast> {
-  const { choice, atT: data, atC } = read;
+  const { choice, atT: data } = read;
   const H = settings.horizon_months;
   const base = forecastBase(settings, choice);
-  const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
 
   // Cohorts: every cohort row of the realized matrix, with its members among the forecast's customers.
   const members = new Map<string, number[]>();
@@ -116,66 +193,23 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
     if (!l) members.set(c, (l = []));
     l.push(i);
   });
-  let cohorts: CohortInfo[] = [];
+  const expected = choice.model === 'sbg' ? expectedEligible(data, members, settings) : new Set<string>();
+  let model = runModel(read, settings, expected, members, cancelled);
+
+  const cohorts: CohortInfo[] = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? [] }));
   // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
   const why = new Map<string, string>();
-  let eligible = new Set<string>();
-  const learnCohorts = async (): Promise<void> => {
-    cohorts = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? [] }));
-    for (const c of cohorts) {
-      if (c.customers < settings.min_cohort_customers) why.set(c.title, `too few customers: ${c.customers} < ${settings.min_cohort_customers}`);
-      else if (c.lastComplete < 0) why.set(c.title, 'too little history: its first month of life is not complete yet');
-      else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
-    }
-    eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
-  };
-  if (choice.model === 'sbg') await learnCohorts();
-
+  for (const c of cohorts) {
+    if (c.customers < settings.min_cohort_customers) why.set(c.title, `too few customers: ${c.customers} < ${settings.min_cohort_customers}`);
+    else if (c.lastComplete < 0) why.set(c.title, 'too little history: its first month of life is not complete yet');
+    else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
+  }
+  const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
+  if (choice.model === 'sbg' && !sameSet(eligible, expected)) model = runModel(read, settings, eligible, members, cancelled);
   cancelled();
-  const prepared = prepare(choice.model, data, eligible, settings);
-  const main = prepared.fit(null, null);
+  const { prepared, main, replicates, budget, failed, atLimit, backtested, early } = model;
   base.fits = main.fits;
-  // Bootstrap (SPEC §9): seeded, stratified, warm-started refits; fewer replicates when fits are costly.
-  const budget = BOOTSTRAP_BUDGET[prepared.model];
-  const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
-  const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
-  const fitted: (typeof main)[] = [];
-  const failed: number[] = [];
-  let atLimit = 0;
-  let backtested: ((titles: ReadonlySet<string>) => Backtest) | undefined;
-  if (main.usable) {
-    for (let b = 0; b < replicates; b++) {
-      cancelled();
-      const f = prepared.fit(replicateRandom(settings.seed, b), main);
-      // A replicate the data pushed to a limit of the model is a draw like any other: leaving it out would
-      // narrow the interval to the draws that did not go there.
-      if (f.usable || f.limit) fitted.push(f);
-      else failed.push(b);
-      if (!f.usable && f.limit) atLimit++;
-    }
-    cancelled();
-    backtested = read.backtestPossible
-      ? backtest(settings, at, choice.model, data, atC, main)
-      : () => emptyBacktest(at, choice.model, `too little history for a backtest: ${Math.floor(read.historyDays)} days observed, holdout ${read.holdout}`);
-  }
-  // BG/NBD projects before the report's cohorts are known too (while the matrices are computed): every
-  // cohort of the data, over every month up to the horizon; each report cohort then takes its predicted
-  // months. A month the report has complete ended before T for each of the cohort's customers, so it
-  // costs no projection, and a month's sum does not depend on which other months are asked for.
-  let early: { index: Map<string, number>; central: Float64Array[]; draws: Float64Array[][] } | undefined;
-  if (choice.model !== 'sbg' && main.usable) {
-    const titles = [...members.keys()];
-    const months = Array.from({ length: H }, (_, m) => m);
-    const projection = prepared.project(cohortQueries(titles.map((title) => ({ members: members.get(title)! })), titles.map(() => months)));
-    early = { index: new Map(titles.map((title, k) => [title, k])), central: projection.of(main), draws: [] };
-    for (const f of fitted) {
-      cancelled();
-      early.draws.push(projection.of(f));
-    }
-  }
-  if (choice.model !== 'sbg') await learnCohorts();
-  cancelled();
-  if (!main.usable) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
+  if (!main.usable || !early) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
   const predicted = cohorts.filter((c) => !why.has(c.title));
 
@@ -184,31 +218,18 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   if (replicates < settings.replicates) {
     base.bootstrap.note = `${replicates} of ${settings.replicates} replicates: one replicate costs ${prepared.replicateCost.toLocaleString('en-US')} ${prepared.model === 'sbg' ? 'group fits' : 'customer-fits'}, the budget is ${budget.toLocaleString('en-US')}`;
   }
-  let central: Float64Array[];
-  let draws: Float64Array[][];
-  if (early) {
-    // Each report cohort's predicted months, from its data cohort's (none: no customer to project, 0).
-    const { index } = early;
-    const pick = (byTitle: Float64Array[]): Float64Array[] => cohorts.map((c, ci) => {
-      const k = index.get(c.title);
-      const all = k === undefined ? undefined : byTitle[k]!;
-      return Float64Array.from(periods[ci]!, (m) => (all ? all[m]! : 0));
-    });
-    central = pick(early.central);
-    draws = early.draws.map(pick);
-  } else {
-    const futureByCohort = prepared.project(cohortQueries(cohorts, periods));
-    central = futureByCohort.of(main);
-    draws = [];
-    for (const f of fitted) {
-      cancelled();
-      draws.push(futureByCohort.of(f));
-    }
-  }
+  // Each report cohort's predicted months, from its data cohort's (none: no customer to project, 0).
+  const pick = (byTitle: Float64Array[]): Float64Array[] => cohorts.map((c, ci) => {
+    const k = early.index.get(c.title);
+    const all = k === undefined ? undefined : byTitle[k]!;
+    return Float64Array.from(periods[ci]!, (m) => (all ? all[m]! : 0));
+  });
+  const central = pick(early.central);
+  const draws = early.draws.map(pick);
   const notes = [
     ...(base.bootstrap.note ? [base.bootstrap.note] : []),
     ...(atLimit ? [`${atLimit} replicate(s) went to the edge of the parameter space (the model's limit: nobody drops out, or one purchase rate for all) and count as that limit`] : []),
-    ...(failed.length ? [`${failed.length} replicate(s) did not converge and are left out`] : []),
+    ...(failed ? [`${failed} replicate(s) did not converge and are left out`] : []),
   ];
   if (notes.length) base.bootstrap.note = notes.join('; ');
 

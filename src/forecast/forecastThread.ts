@@ -2,10 +2,10 @@
 // to a run). A forecast is a few DuckDB reads, then seconds of arithmetic (fits, bootstrap, projections,
 // backtest) on one core; the matrices are DuckDB statements that leave a core partly idle. The pipeline
 // reads every tenant's forecast data (startForecasts; one pass per statement), hands each to this thread
-// and later gives it the report's cohorts (finish), which the projections need. For BG/NBD (one pooled
-// fit, which fits, bootstraps and backtests before it needs the cohorts) the reads come before the
-// matrices and the thread works while they are computed; sBG groups by the report's cohorts, so its data
-// is read after the matrices (its fits are cheap).
+// and later gives it the report's cohorts (finish), from which each cohort takes its predicted months.
+// The reads come before the matrices and the thread fits, bootstraps, backtests and projects while they
+// are computed (sBG takes its fit groups from its data and fits again in the rare case the report's
+// cohorts differ: forecastFromRead).
 //
 // One thread per process, started by warmUpForecastThread when a run that forecasts begins computing; it
 // keeps the process alive only while it has work. The data is moved to it (its typed arrays are

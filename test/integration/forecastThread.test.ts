@@ -109,6 +109,27 @@ describe('the forecast thread', () => {
     }, 60_000);
   }
 
+  it('fits sBG\'s groups as the report\'s cohorts say, where they differ from what its data showed', async () => {
+    // The thread fits sBG before the report's cohorts come, a group per cohort its data shows eligible;
+    // here the report says cohort 2026-03-01 has no complete month yet, so it gets no group of its own and
+    // no forecast, and the other cohorts' fits are the ones they get in the usual case.
+    const settings = ForecastSchema.parse({ model: 'sbg', replicates: 6, horizon_months: 12, min_group_customers: 30 });
+    const request = { tenant: 'default', asOf: T, settings, subscription: false };
+    const usual = (await (await startForecast(wh, request)).finish(monthlyCohorts(monthly))).forecast;
+    const young = monthlyCohorts(monthly).map((c) => (c.title === '2026-03-01' ? { ...c, lastComplete: -1 } : c));
+    const refitted = (await (await startForecast(wh, request)).finish(young)).forecast;
+    const groups = (f: typeof usual) => f.fits.map((x) => x.group);
+    expect(groups(usual)).toEqual(['pooled', ...COHORTS.map((c) => `cohort ${c}`)]);
+    expect(groups(refitted)).toEqual(['pooled', 'cohort 2026-01-01', 'cohort 2026-02-01']);
+    for (const g of ['cohort 2026-01-01', 'cohort 2026-02-01']) {
+      expect(refitted.fits.find((x) => x.group === g)).toEqual(usual.fits.find((x) => x.group === g));
+    }
+    const row = (f: typeof usual, title: string) => f.rows.find((r) => r.title === title)!;
+    expect(row(refitted, '2026-03-01').cells).toEqual([]);
+    expect(row(refitted, '2026-03-01').note).toBe('no forecast: too little history: its first month of life is not complete yet');
+    expect(row(refitted, '2026-01-01').cells).toEqual(row(usual, '2026-01-01').cells);
+  }, 60_000);
+
   it('reads every tenant in one pass, and each tenant gets the forecast it gets alone', async () => {
     const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 5, horizon_months: 12 });
     const requests = ['default', 'other'].map((tenant) => ({ tenant, asOf: T, settings, subscription: false }));
