@@ -512,8 +512,9 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
       else log.info(fields, 'forecast done');
     }
   } finally {
-    // A run that stops here lets the forecasts it started go (the thread would wait for their cohorts).
-    for (const f of forecasts) f.forecast.abandon();
+    // A run that stops here lets the forecasts it started go (the thread would wait for their cohorts),
+    // and waits until none reads the warehouse any more: it is closed next.
+    await Promise.all(forecasts.map((f) => f.forecast.abandon()));
   }
   run.leave('compute', { ...model.stats, tenants: model.tenants.length });
   return model;

@@ -3,6 +3,7 @@
 // BG/NBD, 18_forecast_subscribers.sql per customer for sBG), and per monthly cohort what it had realized
 // by T, by month of life (19_forecast_realized.sql, from facts_all). Read by column into typed arrays: one
 // row per customer.
+import type { DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import type { Matrix } from '../ltv/model.js';
 import { loadSql } from '../warehouse/loadSql.js';
@@ -48,6 +49,16 @@ export interface ForecastData {
 
 type Columns = Record<string, unknown[]>;
 
+/** A tenant's forecast as planned before its reads: its history, holdout and backtest cutoff C. */
+interface Plan {
+  tenant: string;
+  historyDays: number;
+  holdout: number;
+  cutoffMs: number;
+  backtestPossible: boolean;
+  backtestIso: string;
+}
+
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -80,8 +91,7 @@ function doubles(vector: unknown, rows: number): Float64Array | Int32Array | und
  * visits every value through a generic converter: for a forecast's ~24 columns × 250,000 customers it cost
  * most of the forecast's time.
  */
-async function readColumns(wh: Warehouse, sql: string, params: Record<string, string>, wanted: ReadonlySet<string>): Promise<{ n: number; numbers: Map<string, Float64Array> }> {
-  const result = await wh.connection.run(sql, params);
+async function readColumns(result: DuckDBMaterializedResult, wanted: ReadonlySet<string>): Promise<{ n: number; numbers: Map<string, Float64Array> }> {
   const n = Number(result.rowCount);
   const numbers = new Map<string, Float64Array>();
   const read: [number, Float64Array][] = [];
@@ -93,7 +103,11 @@ async function readColumns(wh: Warehouse, sql: string, params: Record<string, st
     read.push([c, nums]);
   }
   let row = 0;
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+  for (let k = 0; k < result.chunkCount; k++) {
+    // A materialized result is read while the connection runs the matrices' statements: now and then the
+    // run's own callbacks go first.
+    if (k % 16 === 15) await new Promise<void>((resolve) => setImmediate(resolve));
+    const chunk = result.getChunk(k);
     const rows = chunk.rowCount;
     for (const [c, nums] of read) {
       const vector = chunk.getColumnVector(c);
@@ -173,9 +187,19 @@ export async function readForecast(wh: Warehouse, request: ForecastRequest): Pro
  * monthly cohort realized (19). They need only the tables ingest built, not the matrices.
  */
 export async function readForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<Map<string, ForecastRead>> {
+  return (await queryForecasts(wh, requests))();
+}
+
+/**
+ * readForecasts in two steps: the statements (DuckDB's work; their results stay in DuckDB's memory), then,
+ * from the function this returns, the customers' columns read into typed arrays (the JavaScript's: a third
+ * of a 1 M-row read, on one core). A run calls that second step without awaiting it before its matrices,
+ * whose statements the connection runs meanwhile (forecastThread.ts).
+ */
+export async function queryForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<() => Promise<Map<string, ForecastRead>>> {
   const out = new Map<string, ForecastRead>();
   const first = requests[0];
-  if (!first) return out;
+  if (!first) return async () => out;
   const { asOf, settings, subscription } = first;
   const choice = chooseModel(settings, subscription);
   const byDay = choice.model === 'bgnbd';
@@ -188,7 +212,7 @@ export async function readForecasts(wh: Warehouse, requests: readonly ForecastRe
     { cutoff },
   )).map((r) => [r.tenant_id, Number(r.first)]));
   // Each tenant's backtest cutoff C = T − h, h by default the newest quarter of its history (first payment to T).
-  const plans = requests.map((req) => {
+  const plans = requests.map((req): Plan => {
     const firstMs = firsts.get(req.tenant);
     const historyDays = firstMs === undefined ? 0 : (Number(ms) - firstMs) / DAY_MS;
     const holdout = settings.holdout_days ?? Math.floor(historyDays / 4);
@@ -205,11 +229,9 @@ export async function readForecasts(wh: Warehouse, requests: readonly ForecastRe
   )).map((r) => [Number(r.no), Number(r.ms)]));
 
   const unread = UNREAD[byDay ? 'bgnbd' : 'sbg'];
-  const c = await readColumns(wh, loadSql(byDay ? '17_forecast_customers' : '18_forecast_subscribers'), { cutoff },
-    new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]));
+  const customers = await wh.connection.run(loadSql(byDay ? '17_forecast_customers' : '18_forecast_subscribers'), { cutoff });
   const attrs = await wh.all<{ id: number; duration: string | null }>('SELECT CAST(attr_id AS DOUBLE) AS id, duration FROM attr_sets');
   const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
-  const titles = new Map<number, string>();
   // What each tenant's monthly cohorts realized by T.
   const r = await wh.columns<Columns>(loadSql('19_forecast_realized'));
   const realizedOf = new Map<number, Map<string, RealizedByMonth>>();
@@ -227,8 +249,20 @@ export async function readForecasts(wh: Warehouse, requests: readonly ForecastRe
     }
   });
 
-  // The rows are by tenant number: each tenant's stretch, its own arrays (moved to the forecast thread
-  // apart), the whole arrays when the run has one tenant.
+  return async () => {
+    const c = await readColumns(customers, new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]));
+    split(c, plans, unread, durationOf, Number(ms), localC, realizedOf, choice, out);
+    return out;
+  };
+}
+
+/**
+ * The customers' columns split by tenant: the rows are by tenant number, each tenant's stretch its own
+ * arrays (moved to the forecast thread apart), the whole arrays when the run has one tenant.
+ */
+function split(c: { n: number; numbers: Map<string, Float64Array> }, plans: readonly Plan[], unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, ms: number,
+  localC: ReadonlyMap<number, number>, realizedOf: ReadonlyMap<number, Map<string, RealizedByMonth>>, choice: ForecastRead['choice'], out: Map<string, ForecastRead>): void {
+  const titles = new Map<number, string>();
   const tenantNo = c.numbers.get('tenant_no')!;
   let from = 0;
   for (const [no, p] of plans.entries()) {
@@ -252,7 +286,6 @@ export async function readForecasts(wh: Warehouse, requests: readonly ForecastRe
     });
     from = to;
   }
-  return out;
 }
 
 /**

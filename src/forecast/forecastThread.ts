@@ -18,17 +18,23 @@ import { startModuleThread } from '../config/startModuleThread.js';
 import type { Forecast } from '../ltv/model.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { failedForecast } from './failedForecast.js';
-import { readForecasts, type CohortRow, type ForecastRead, type ForecastRequest } from './forecastData.js';
+import { queryForecasts, type CohortRow, type ForecastRead, type ForecastRequest } from './forecastData.js';
 import type { ForecastReply, ForecastRequestMessage } from './forecastThreadMain.js';
 
 /** A tenant's forecast under way: its data is read; the report's cohorts complete it. */
 export interface TenantForecast {
-  /** How long the run's forecast reads took, every tenant's together (the rest runs beside the matrices). */
+  /**
+   * How long the run's forecast reads took, every tenant's together (the statements, then their results
+   * read into typed arrays beside the matrices), once finish has resolved.
+   */
   readMs: number;
   /** The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's. */
   finish(cohorts: readonly CohortRow[]): Promise<{ forecast: Forecast; error: string | null }>;
-  /** The run stopped before its matrices: the thread lets the forecast go. */
-  abandon(): void;
+  /**
+   * The run stopped before its matrices: the thread lets the forecast go. Resolves once nothing reads the
+   * run's warehouse for it any more (it may be closed then).
+   */
+  abandon(): Promise<void>;
 }
 
 interface Pending {
@@ -92,16 +98,38 @@ function buffers(read: ForecastRead): ArrayBuffer[] {
  */
 export async function startForecasts(wh: Warehouse, requests: readonly ForecastRequest[], signal?: AbortSignal): Promise<TenantForecast[]> {
   const r0 = Date.now();
-  let reads: Map<string, ForecastRead>;
+  let convert: () => Promise<Map<string, ForecastRead>>;
   try {
-    reads = await readForecasts(wh, requests);
+    convert = await queryForecasts(wh, requests);
   } catch (err) {
     if (signal?.aborted) throw err;
     const readMs = Date.now() - r0;
     return requests.map((request) => failedStart(request, readMs, err, signal));
   }
-  const readMs = Date.now() - r0;
-  return requests.map((request) => startModel(reads.get(request.tenant)!, request, readMs, signal));
+  // The statements are done; their results are read into typed arrays and handed to the thread while the
+  // run goes on to its matrices (the connection runs their statements meanwhile).
+  const handed = convert().then((reads) => {
+    const readMs = Date.now() - r0;
+    return requests.map((request) => startModel(reads.get(request.tenant)!, request, readMs, signal));
+  }, (err: unknown) => {
+    const readMs = Date.now() - r0;
+    return requests.map((request) => failedStart(request, readMs, err, signal));
+  });
+  return requests.map((_, i) => later(handed.then((list) => list[i]!)));
+}
+
+/** A forecast whose start is still under way (its data being read): finish and abandon wait for it. */
+function later(started: Promise<TenantForecast>): TenantForecast {
+  const f: TenantForecast = {
+    readMs: 0,
+    finish: async (cohorts) => {
+      const s = await started;
+      f.readMs = s.readMs;
+      return s.finish(cohorts);
+    },
+    abandon: () => started.then((s) => s.abandon()),
+  };
+  return f;
 }
 
 /** A forecast that could not start: its finish gives the forecast without a model (or the run's cancellation). */
@@ -112,7 +140,7 @@ function failedStart(request: ForecastRequest, readMs: number, err: unknown, sig
       if (signal?.aborted) throw err;
       return failedForecast(request, cohorts, err);
     },
-    abandon: () => undefined,
+    abandon: async () => undefined,
   };
 }
 
@@ -133,7 +161,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
           return failedForecast(request, cohorts, err);
         }
       },
-      abandon: () => undefined,
+      abandon: async () => undefined,
     };
   }
   const id = nextId++;
@@ -166,7 +194,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
         done();
       }
     },
-    abandon: () => {
+    abandon: async () => {
       done();
       w.postMessage({ type: 'drop', id } satisfies ForecastRequestMessage);
     },

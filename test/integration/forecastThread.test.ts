@@ -109,6 +109,27 @@ describe('the forecast thread', () => {
     }, 60_000);
   }
 
+  it('reads its results while the connection runs the run\'s next statements, and closes nothing early', async () => {
+    // startForecasts returns once its statements ran; their results are read into typed arrays while the
+    // run's matrices use the connection. Statements issued meanwhile do not disturb the read, and a run
+    // that stops there (abandon) resolves once the warehouse may be closed.
+    const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 4, horizon_months: 12 });
+    const request = { tenant: 'default', asOf: T, settings, subscription: false };
+    const alone = await forecastTenant(wh, { ...request, monthly });
+    const started = await startForecast(wh, request);
+    const busy = Array.from({ length: 5 }, (_, k) => wh.run(`CREATE OR REPLACE TEMP TABLE busy_${k} AS
+      SELECT customer_id, count(*) AS n, sum(revenue) AS s FROM movements, range(40) GROUP BY customer_id`));
+    await Promise.all(busy);
+    const { forecast, error } = await started.finish(monthlyCohorts(monthly));
+    expect(error).toBeNull();
+    expect(JSON.stringify(forecast)).toBe(JSON.stringify(alone.forecast));
+    expect(started.readMs).toBeGreaterThan(0);
+    const dropped = await startForecast(wh, request);
+    await dropped.abandon();
+    const next = await startForecast(wh, request);
+    expect((await next.finish(monthlyCohorts(monthly))).forecast.model).toBe('bgnbd');
+  }, 60_000);
+
   it('fits sBG\'s groups as the report\'s cohorts say, where they differ from what its data showed', async () => {
     // The thread fits sBG before the report's cohorts come, a group per cohort its data shows eligible;
     // here the report says cohort 2026-03-01 has no complete month yet, so it gets no group of its own and
