@@ -48,13 +48,13 @@ export function bgNbdLogLikelihoodOne(p: BgNbdParams, x: number, tx: number, T: 
 
 /** Distinct x, t_x and T of the data with each row's index into them (logs are then taken per distinct value). */
 interface Compiled {
-  xs: number[]; xi: Int32Array;
-  txs: number[]; txi: Int32Array;
-  Ts: number[]; Ti: Int32Array;
+  xs: Float64Array; xi: Int32Array;
+  txs: Float64Array; txi: Int32Array;
+  Ts: Float64Array; Ti: Int32Array;
 }
 const compiledCache = new WeakMap<RfmData, Compiled>();
 
-function distinct(values: Float64Array): [number[], Int32Array] {
+function distinct(values: Float64Array): [Float64Array, Int32Array] {
   const index = new Map<number, number>();
   const list: number[] = [];
   const at = new Int32Array(values.length);
@@ -67,7 +67,7 @@ function distinct(values: Float64Array): [number[], Int32Array] {
     }
     at[i] = k;
   }
-  return [list, at];
+  return [Float64Array.from(list), at];
 }
 
 function compile(d: RfmData): Compiled {
@@ -100,13 +100,29 @@ export function bgNbdLogLikelihood(p: BgNbdParams, d: RfmData, weights: Float64A
   const lbab = betaln(a, b);
   const base = -gammaln(r) + r * Math.log(alpha);
   // Per x: ln A1 + ln B(a, b+x)/B(a, b), and ln B(a+1, b+x−1)/B(a, b+x) = ln(a/(b+x−1)) (x > 0).
-  const head = c.xs.map((x) => gammaln(r + x) + base + betaln(a, b + x) - lbab);
-  const ratio = c.xs.map((x) => (x > 0 ? betaln(a + 1, b + x - 1) - betaln(a, b + x) : 0));
-  const lT = c.Ts.map((T) => Math.log(alpha + T));
-  const ltx = c.txs.map((tx) => Math.log(alpha + tx));
+  // Float64Arrays filled by loops: arrays from .map() changed elements kind between calls (a value that
+  // fits a small integer, then one that does not), and each change threw the optimised loop below away.
+  const nx = c.xs.length;
+  const head = new Float64Array(nx);
+  const ratio = new Float64Array(nx);
+  for (let k = 0; k < nx; k++) {
+    const x = c.xs[k]!;
+    head[k] = gammaln(r + x) + base + betaln(a, b + x) - lbab;
+    ratio[k] = x > 0 ? betaln(a + 1, b + x - 1) - betaln(a, b + x) : 0;
+  }
   const want = gradient !== undefined;
-  const iT = want ? c.Ts.map((T) => 1 / (alpha + T)) : lT;
-  const itx = want ? c.txs.map((tx) => 1 / (alpha + tx)) : ltx;
+  const lT = new Float64Array(c.Ts.length);
+  const iT = new Float64Array(c.Ts.length);
+  for (let k = 0; k < c.Ts.length; k++) {
+    lT[k] = Math.log(alpha + c.Ts[k]!);
+    if (want) iT[k] = 1 / (alpha + c.Ts[k]!);
+  }
+  const ltx = new Float64Array(c.txs.length);
+  const itx = new Float64Array(c.txs.length);
+  for (let k = 0; k < c.txs.length; k++) {
+    ltx[k] = Math.log(alpha + c.txs[k]!);
+    if (want) itx[k] = 1 / (alpha + c.txs[k]!);
+  }
   // Per x: Σ w and Σ w·s; over rows: Σ w·∂/∂r and Σ w·∂/∂α of the terms that vary by row.
   const wx = new Float64Array(c.xs.length);
   const sx = new Float64Array(c.xs.length);
@@ -149,15 +165,16 @@ export function bgNbdLogLikelihood(p: BgNbdParams, d: RfmData, weights: Float64A
     let total = 0;
     let gA = 0;
     let gB = 0;
-    c.xs.forEach((x, k) => {
+    for (let k = 0; k < nx; k++) {
+      const x = c.xs[k]!;
       const n = wx[k]!;
-      if (n === 0 && sx[k] === 0) return;
+      if (n === 0 && sx[k] === 0) continue;
       total += n;
       gr += n * (digamma(r + x) - psiR);
       const psiABX = digamma(a + b + x);
       gA += n * (psiAB - psiABX) + sx[k]! / a;
       gB += n * (digamma(b + x) - psiABX - psiB + psiAB) - (x > 0 ? sx[k]! / (b + x - 1) : 0);
-    });
+    }
     gr += total * Math.log(alpha);
     ga += total * r / alpha;
     gradient[0] = r * gr;
