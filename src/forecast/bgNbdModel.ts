@@ -24,12 +24,11 @@ const MIN_REPEAT_BUYERS = 20;
 /**
  * The customers as the fits see them: x, t_x and T in weeks (purchases counted by local day), t_x also in
  * whole days, the repeat buyers, and the factor that nets the tenant's refunds out of its payments.
- * (Each preparation step is a small function of its own: V8 optimises a long loop inside a large function
- * late, and over 350,000 customers the unoptimised loops cost more than the fit.)
+ * (Each preparation step is a small function of its own, each loop short and over locals.)
  */
 function customerSummaries(data: ForecastData): { rfm: RfmData; txDays: Float64Array; repeaters: Int32Array; refundFactor: number } {
-  // Columns into locals first: the table came from another thread as a plain object, whose property loads
-  // an optimised loop cannot hoist.
+  // Columns into locals first: loading each column from the table object per customer made this loop
+  // 3× slower (350,000 customers, warm: 30–42 ms against 9–15).
   const { n, cohortDayMs, purchaseDays, lastDayMs, firstDayRevenue, repeatRevenue, revenue } = data.customers;
   const { cutoffMs } = data;
   const x = new Float64Array(n);
