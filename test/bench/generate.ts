@@ -1,7 +1,7 @@
 // Generates N canonical transactions shaped like a subscription app's export: monthly/annual renewals
 // decaying over a year, two currencies, commission and tax, linked and unlinked refunds, duplicates
 // (later updated_at), sandbox rows and a few bad rows. Deterministic for a given N and seed.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 
 const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'JP', 'BR', 'IN', 'CA', 'AU', 'ES', 'IT', 'NL', 'SE', 'MX', 'KR', 'PL', 'TR', 'CH', 'AT', 'BE'];
@@ -112,3 +112,31 @@ export async function generate(opts: GenerateOptions): Promise<{ rows: number; b
 }
 
 export const RATES = 'date,currency,rate\n2020-01-01,EUR,1.0850\n2025-01-01,EUR,1.0420\n2025-07-01,EUR,1.1610\n2026-01-01,EUR,1.1720\n';
+
+/**
+ * A web shop of CDNOW's shape at scale (`npm run bench -- --cdnow K`): the CDNOW purchases this repository
+ * carries (test/fixtures/datasets/CDNOW_master.txt: id, date YYYYMMDD, quantity, dollar value), K times
+ * over, copy k with its own customers `c{k}-{id}` and every date k weeks later, at noon UTC. Returns the
+ * rows written.
+ */
+export function cdnowTimes(copies: number, path: string): number {
+  const source = readFileSync(new URL('../fixtures/datasets/CDNOW_master.txt', import.meta.url), 'utf8');
+  const purchases = source.split('\n').filter((l) => /^\s*\d/.test(l)).map((l) => l.trim().split(/\s+/));
+  const out = ['customer_id,event_time,amount'];
+  for (let k = 0; k < copies; k++) {
+    for (const [id, date, , amount] of purchases) {
+      const day = Date.UTC(Number(date!.slice(0, 4)), Number(date!.slice(4, 6)) - 1, Number(date!.slice(6, 8))) + k * 7 * 86_400_000;
+      out.push(`c${k}-${id},${new Date(day).toISOString().slice(0, 10)}T12:00:00Z,${amount}`);
+    }
+  }
+  writeFileSync(path, `${out.join('\n')}\n`);
+  return out.length - 1;
+}
+
+/** Lines in a text file. */
+export function lineCount(path: string): number {
+  const text = readFileSync(path, 'utf8');
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
