@@ -108,7 +108,7 @@ interface ModelRun {
   atLimit: number;
   backtested: ((titles: ReadonlySet<string>) => Backtest) | undefined;
   /** By data cohort (`index`), months 0 … H−1: the central future and each replicate's. */
-  early: { index: Map<string, number>; central: Float64Array[]; draws: Float64Array[][] } | undefined;
+  projected: { index: Map<string, number>; central: Float64Array[]; draws: Float64Array[][] } | undefined;
 }
 
 /**
@@ -127,7 +127,7 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
   const budget = BOOTSTRAP_BUDGET[prepared.model];
   const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
   const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
-  const run: ModelRun = { prepared, main, replicates, budget, fitted: [], failed: 0, atLimit: 0, backtested: undefined, early: undefined };
+  const run: ModelRun = { prepared, main, replicates, budget, fitted: [], failed: 0, atLimit: 0, backtested: undefined, projected: undefined };
   if (!main.usable) return run;
   for (let b = 0; b < replicates; b++) {
     cancelled();
@@ -145,10 +145,10 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
   const titles = [...members.keys()];
   const months = Array.from({ length: settings.horizon_months }, (_, m) => m);
   const projection = prepared.project(cohortQueries(titles.map((title) => ({ members: members.get(title)! })), titles.map(() => months)));
-  run.early = { index: new Map(titles.map((title, k) => [title, k])), central: projection.of(main), draws: [] };
+  run.projected = { index: new Map(titles.map((title, k) => [title, k])), central: projection.of(main), draws: [] };
   for (const f of run.fitted) {
     cancelled();
-    run.early.draws.push(projection.of(f));
+    run.projected.draws.push(projection.of(f));
   }
   return run;
 }
@@ -207,9 +207,9 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
   if (choice.model === 'sbg' && !sameSet(eligible, expected)) model = runModel(read, settings, eligible, members, cancelled);
   cancelled();
-  const { prepared, main, replicates, budget, failed, atLimit, backtested, early } = model;
+  const { prepared, main, replicates, budget, failed, atLimit, backtested, projected } = model;
   base.fits = main.fits;
-  if (!main.usable || !early) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
+  if (!main.usable || !projected) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
   const predicted = cohorts.filter((c) => !why.has(c.title));
 
@@ -220,12 +220,12 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   }
   // Each report cohort's predicted months, from its data cohort's (none: no customer to project, 0).
   const pick = (byTitle: Float64Array[]): Float64Array[] => cohorts.map((c, ci) => {
-    const k = early.index.get(c.title);
+    const k = projected.index.get(c.title);
     const all = k === undefined ? undefined : byTitle[k]!;
     return Float64Array.from(periods[ci]!, (m) => (all ? all[m]! : 0));
   });
-  const central = pick(early.central);
-  const draws = early.draws.map(pick);
+  const central = pick(projected.central);
+  const draws = projected.draws.map(pick);
   const notes = [
     ...(base.bootstrap.note ? [base.bootstrap.note] : []),
     ...(atLimit ? [`${atLimit} replicate(s) went to the edge of the parameter space (the model's limit: nobody drops out, or one purchase rate for all) and count as that limit`] : []),
