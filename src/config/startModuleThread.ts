@@ -24,3 +24,61 @@ export function startModuleThread(callerUrl: string, name: string): Worker | nul
     return null;
   }
 }
+
+/** A request waiting for its reply. */
+export interface Waiting<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The requests of a module thread (startModuleThread), each answered by one reply `{id, error}` or
+ * `{id, …value}`: their ids, the ones waiting, the thread referenced only while one waits (it never keeps
+ * the process alive on its own), and, when the thread fails to start or dies, the ones left handed to
+ * `onStop` (which then decides: fail them, or do them in process).
+ */
+export class RequestThread<T, W extends Waiting<T> = Waiting<T>> {
+  private readonly waiting = new Map<number, W>();
+  private nextId = 1;
+
+  private constructor(readonly worker: Worker) {}
+
+  /** The thread, or null when none can start. `valueOf` turns a reply into its request's value. */
+  static start<T, R extends { id: number }, W extends Waiting<T> = Waiting<T>>(callerUrl: string, name: string,
+    valueOf: (reply: Exclude<R, { error: string }>) => T, onStop: (why: string, left: W[]) => void): RequestThread<T, W> | null {
+    const w = startModuleThread(callerUrl, name);
+    if (!w) return null;
+    const t = new RequestThread<T, W>(w);
+    w.on('message', (reply: R) => {
+      const p = t.waiting.get(reply.id);
+      if (!p) return;
+      t.forget(reply.id);
+      if ('error' in reply) p.reject(new Error(String(reply.error)));
+      else p.resolve(valueOf(reply as Exclude<R, { error: string }>));
+    });
+    const stop = (why: string): void => {
+      const left = [...t.waiting.values()];
+      t.waiting.clear();
+      onStop(why, left);
+    };
+    w.on('error', (e) => stop(e.message.split('\n')[0]!));
+    w.on('exit', (code) => stop(`exit code ${code}`));
+    // After the listeners: adding a 'message' listener refs the thread again.
+    w.unref();
+    return t;
+  }
+
+  /** Registers a request (the thread is referenced until it is answered or forgotten) and gives its id. */
+  add(waiting: W): number {
+    const id = this.nextId++;
+    this.waiting.set(id, waiting);
+    this.worker.ref();
+    return id;
+  }
+
+  /** A request that will get no reply (it could not be posted). */
+  forget(id: number): void {
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.worker.unref();
+  }
+}

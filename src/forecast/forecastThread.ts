@@ -13,8 +13,7 @@
 // matrices, as before. A thread that dies fails the forecasts it held (they publish without a model and
 // say why); the next run starts a new one. Cancellation: each request has a flag in shared memory that
 // the thread looks at between fits.
-import type { Worker } from 'node:worker_threads';
-import { startModuleThread } from '../config/startModuleThread.js';
+import { RequestThread } from '../config/startModuleThread.js';
 import type { Forecast } from '../ltv/model.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { failedForecast } from './failedForecast.js';
@@ -37,38 +36,15 @@ export interface TenantForecast {
   abandon(): Promise<void>;
 }
 
-interface Pending {
-  resolve: (f: Forecast) => void;
-  reject: (e: Error) => void;
-}
+let thread: RequestThread<Forecast> | null | undefined;
 
-let thread: Worker | null | undefined;
-const pending = new Map<number, Pending>();
-let nextId = 1;
-
-/** The thread (src/config/startModuleThread.ts) with its replies and failures handled. */
-function startThread(): Worker | null {
-  const w = startModuleThread(import.meta.url, 'forecastThreadMain');
-  if (!w) return null;
-  w.on('message', (reply: ForecastReply) => {
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    if (pending.size === 0) w.unref();
-    if ('error' in reply) p.reject(new Error(reply.error));
-    else p.resolve(reply.forecast);
-  });
-  const fail = (why: string): void => {
-    if (thread === w) thread = undefined;
-    const left = [...pending.values()];
-    pending.clear();
+/** The thread with its replies handled; one that dies fails the forecasts it held. */
+function startThread(): RequestThread<Forecast> | null {
+  const t: RequestThread<Forecast> | null = RequestThread.start<Forecast, ForecastReply>(import.meta.url, 'forecastThreadMain', (reply) => reply.forecast, (why, left) => {
+    if (thread === t) thread = undefined;
     for (const p of left) p.reject(new Error(`the forecast thread stopped: ${why}`));
-  };
-  w.on('error', (e) => fail(e.message.split('\n')[0]!));
-  w.on('exit', (code) => fail(`exit code ${code}`));
-  // After the listeners: adding a 'message' listener refs the thread again.
-  w.unref();
-  return w;
+  });
+  return t;
 }
 
 /** Starts the forecast thread (it loads the models meanwhile) if it is not running. */
@@ -91,9 +67,9 @@ function buffers(read: ForecastRead): ArrayBuffer[] {
 }
 
 /**
- * Reads the forecast data of a run's tenants, every tenant in one pass per statement (readForecasts; the
- * warehouse's connection is busy until this resolves), and starts each tenant's model on the forecast
- * thread. Reads that fail make every tenant's forecast one without a model, as forecastTenant's failures
+ * Runs the forecast statements of a run's tenants, every tenant in one pass per statement (queryForecasts;
+ * the warehouse's connection is busy until this resolves); their results are then read and each tenant's
+ * model started on the forecast thread while the run goes on. Reads that fail make every tenant's forecast one without a model, as forecastTenant's failures
  * do; a cancelled run's error goes on.
  */
 export async function startForecasts(wh: Warehouse, requests: readonly ForecastRequest[], signal?: AbortSignal): Promise<TenantForecast[]> {
@@ -147,8 +123,8 @@ function failedStart(request: ForecastRequest, readMs: number, err: unknown, sig
 /** A tenant's model from its read: on the forecast thread, or in process where the thread cannot start. */
 function startModel(read: ForecastRead, request: ForecastRequest, readMs: number, signal?: AbortSignal): TenantForecast {
   warmUpForecastThread();
-  const w = thread;
-  if (!w) {
+  const t = thread;
+  if (!t) {
     // In process, once the cohorts are known: the model's arithmetic would otherwise hold up the run's thread.
     return {
       readMs,
@@ -164,19 +140,20 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
       abandon: async () => undefined,
     };
   }
-  const id = nextId++;
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const onAbort = (): void => void Atomics.store(cancel, 0, 1);
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
-  const result = new Promise<Forecast>((resolve, reject) => pending.set(id, { resolve, reject }));
+  let id = 0;
+  const result = new Promise<Forecast>((resolve, reject) => {
+    id = t.add({ resolve, reject });
+  });
   result.catch(() => undefined);
-  w.ref();
+  const w = t.worker;
   try {
     w.postMessage({ type: 'start', id, read, settings: request.settings, cancel } satisfies ForecastRequestMessage, buffers(read));
   } catch (err) {
-    pending.delete(id);
-    if (pending.size === 0) w.unref();
+    t.forget(id);
     signal?.removeEventListener('abort', onAbort);
     return failedStart(request, readMs, err, signal);
   }
