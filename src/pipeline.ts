@@ -478,15 +478,15 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
   // What render needs is loaded while DuckDB computes the matrices, statements that leave a core idle
   // (ingest's keep both busy).
   warmUpWriters();
-  // Forecasts (SPEC §9): each tenant's data is read first, then its model runs on the forecast thread
-  // while the matrices are computed (src/forecast/forecastThread.ts); the report's cohorts complete it.
+  // Forecasts (SPEC §9): each tenant's forecast statements run first, then its model runs on the forecast
+  // thread while the matrices are computed (src/forecast/forecastThread.ts); the report's cohorts complete it.
   const signal = run.effects.signal;
   const forecasts: { tenant: string; f0: number; forecast: TenantForecast }[] = [];
   let model: RunModel;
   try {
-    const forecasting = job.forecast.model !== 'off' ? await import('./forecast/forecastThread.js') : undefined;
-    forecasting?.warmUpForecastThread();
-    if (forecasting) {
+    if (job.forecast.model !== 'off') {
+      const forecasting = await import('./forecast/forecastThread.js');
+      forecasting.warmUpForecastThread();
       const f0 = Date.now();
       const requests = runTenantIds(facts, job.tenant).map((tenant) => ({ tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscription }));
       const started = await forecasting.startForecasts(rw.wh, requests, signal).catch(cancelledOr(run));

@@ -197,9 +197,8 @@ export async function readForecasts(wh: Warehouse, requests: readonly ForecastRe
  * whose statements the connection runs meanwhile (forecastThread.ts).
  */
 export async function queryForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<() => Promise<Map<string, ForecastRead>>> {
-  const out = new Map<string, ForecastRead>();
   const first = requests[0];
-  if (!first) return async () => out;
+  if (!first) return async () => new Map();
   const { asOf, settings, subscription } = first;
   const choice = chooseModel(settings, subscription);
   const byDay = choice.model === 'bgnbd';
@@ -249,19 +248,30 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
     }
   });
 
-  return async () => {
-    const c = await readColumns(customers, new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]));
-    split(c, plans, unread, durationOf, Number(ms), localC, realizedOf, choice, out);
-    return out;
-  };
+  const wanted = new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]);
+  const read = { choice, plans, unread, durationOf, ms: Number(ms), localC, realizedOf };
+  return async () => byTenant(await readColumns(customers, wanted), read);
+}
+
+/** What every tenant's ForecastRead shares, from queryForecasts' statements. */
+interface ReadContext {
+  choice: ForecastRead['choice'];
+  plans: readonly Plan[];
+  unread: ReadonlySet<string>;
+  durationOf: ReadonlyMap<number, string | null>;
+  /** T on the local wall clock. */
+  ms: number;
+  /** Each tenant's C on the local wall clock, by tenant number. */
+  localC: ReadonlyMap<number, number>;
+  realizedOf: ReadonlyMap<number, Map<string, RealizedByMonth>>;
 }
 
 /**
  * The customers' columns split by tenant: the rows are by tenant number, each tenant's stretch its own
  * arrays (moved to the forecast thread apart), the whole arrays when the run has one tenant.
  */
-function split(c: { n: number; numbers: Map<string, Float64Array> }, plans: readonly Plan[], unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, ms: number,
-  localC: ReadonlyMap<number, number>, realizedOf: ReadonlyMap<number, Map<string, RealizedByMonth>>, choice: ForecastRead['choice'], out: Map<string, ForecastRead>): void {
+function byTenant(c: { n: number; numbers: Map<string, Float64Array> }, { choice, plans, unread, durationOf, ms, localC, realizedOf }: ReadContext): Map<string, ForecastRead> {
+  const out = new Map<string, ForecastRead>();
   const titles = new Map<number, string>();
   const tenantNo = c.numbers.get('tenant_no')!;
   let from = 0;
@@ -281,11 +291,12 @@ function split(c: { n: number; numbers: Map<string, Float64Array> }, plans: read
     const atT = tenantCustomers(column, to - from, unread, durationOf, titles);
     out.set(p.tenant, {
       choice, cutoffMs: p.cutoffMs, holdout: p.holdout, historyDays: p.historyDays, backtestPossible: p.backtestPossible,
-      atT: { cutoffMs: Number(ms), customers: atT.T, realized: realizedOf.get(no) ?? new Map() },
-      atC: { cutoffMs: localC.get(no) ?? Number(ms), customers: atT.C, realized: new Map() },
+      atT: { cutoffMs: ms, customers: atT.T, realized: realizedOf.get(no) ?? new Map() },
+      atC: { cutoffMs: localC.get(no) ?? ms, customers: atT.C, realized: new Map() },
     });
     from = to;
   }
+  return out;
 }
 
 /**

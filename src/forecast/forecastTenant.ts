@@ -106,20 +106,18 @@ interface ModelRun {
   fitted: Fitted[];
   failed: number;
   atLimit: number;
-  backtested: ((titles: ReadonlySet<string>) => Backtest) | undefined;
   /** By data cohort (`index`), months 0 … H−1: the central future and each replicate's. */
   projected: { index: Map<string, number>; central: Float64Array[]; draws: Float64Array[][] } | undefined;
 }
 
 /**
  * The model on a tenant's data, with the cohorts `eligible` for their own fit groups (sBG; BG/NBD fits
- * one pooled model and ignores them): the main fit, the seeded bootstrap, the backtest, and the projection
- * of every cohort of the data over every month up to the horizon (each report cohort later takes its
- * predicted months; a month's sum does not depend on which other months are asked for).
+ * one pooled model and ignores them): the main fit, the seeded bootstrap, and the projection of every
+ * cohort of the data over every month up to the horizon (each report cohort later takes its predicted
+ * months; a month's sum does not depend on which other months are asked for).
  */
 function runModel(read: ForecastRead, settings: ForecastSettings, eligible: ReadonlySet<string>, members: Map<string, number[]>, cancelled: () => void): ModelRun {
-  const { choice, atT: data, atC } = read;
-  const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
+  const { choice, atT: data } = read;
   cancelled();
   const prepared = prepare(choice.model, data, eligible, settings);
   const main = prepared.fit(null, null);
@@ -127,7 +125,7 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
   const budget = BOOTSTRAP_BUDGET[prepared.model];
   const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
   const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
-  const run: ModelRun = { prepared, main, replicates, budget, fitted: [], failed: 0, atLimit: 0, backtested: undefined, projected: undefined };
+  const run: ModelRun = { prepared, main, replicates, budget, fitted: [], failed: 0, atLimit: 0, projected: undefined };
   if (!main.usable) return run;
   for (let b = 0; b < replicates; b++) {
     cancelled();
@@ -138,10 +136,6 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
     else run.failed++;
     if (!f.usable && f.limit) run.atLimit++;
   }
-  cancelled();
-  run.backtested = read.backtestPossible
-    ? backtest(settings, at, choice.model, data, atC, main)
-    : () => emptyBacktest(at, choice.model, `too little history for a backtest: ${Math.floor(read.historyDays)} days observed, holdout ${read.holdout}`);
   const titles = [...members.keys()];
   const months = Array.from({ length: settings.horizon_months }, (_, m) => m);
   const projection = prepared.project(cohortQueries(titles.map((title) => ({ members: members.get(title)! })), titles.map(() => months)));
@@ -195,6 +189,16 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   });
   const expected = choice.model === 'sbg' ? expectedEligible(data, members, settings) : new Set<string>();
   let model = runModel(read, settings, expected, members, cancelled);
+  // The backtest has its own cohorts (eligible at C) and starts from the forecast's fit (BG/NBD; sBG's
+  // groups at C are other groups): once, whatever the report's cohorts say.
+  const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
+  const backtestOf = (main: Fitted): ((titles: ReadonlySet<string>) => Backtest) => {
+    cancelled();
+    return read.backtestPossible
+      ? backtest(settings, at, choice.model, data, read.atC, main)
+      : () => emptyBacktest(at, choice.model, `too little history for a backtest: ${Math.floor(read.historyDays)} days observed, holdout ${read.holdout}`);
+  };
+  let backtested = model.main.usable ? backtestOf(model.main) : undefined;
 
   const cohorts: CohortInfo[] = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? [] }));
   // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
@@ -205,11 +209,14 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
     else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
   }
   const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
-  if (choice.model === 'sbg' && !sameSet(eligible, expected)) model = runModel(read, settings, eligible, members, cancelled);
+  if (choice.model === 'sbg' && !sameSet(eligible, expected)) {
+    model = runModel(read, settings, eligible, members, cancelled);
+    if (!backtested && model.main.usable) backtested = backtestOf(model.main);
+  }
   cancelled();
-  const { prepared, main, replicates, budget, failed, atLimit, backtested, projected } = model;
+  const { prepared, main, replicates, budget, failed, atLimit, projected } = model;
   base.fits = main.fits;
-  if (!main.usable || !projected) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
+  if (!main.usable || !projected || !backtested) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
   const predicted = cohorts.filter((c) => !why.has(c.title));
 
@@ -312,7 +319,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   base.rows = rows;
   // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
   base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
-  base.backtest = backtested!(new Set(cohorts.map((c) => c.title)));
+  base.backtest = backtested(new Set(cohorts.map((c) => c.title)));
   return base;
 }
 

@@ -1,11 +1,10 @@
 // A run's forecasts computed on a thread of their own (SPEC §9, issue 17: a forecast may add at most 20 %
-// to a run). A forecast is a few DuckDB reads, then seconds of arithmetic (fits, bootstrap, projections,
-// backtest) on one core; the matrices are DuckDB statements that leave a core partly idle. The pipeline
-// reads every tenant's forecast data (startForecasts; one pass per statement), hands each to this thread
-// and later gives it the report's cohorts (finish), from which each cohort takes its predicted months.
-// The reads come before the matrices and the thread fits, bootstraps, backtests and projects while they
-// are computed (sBG takes its fit groups from its data and fits again in the rare case the report's
-// cohorts differ: forecastFromRead).
+// to a run). A forecast is a few DuckDB statements, then seconds of arithmetic (fits, bootstrap,
+// projections, backtest) on one core. The pipeline runs every tenant's forecast statements before the
+// matrices (startForecasts; one pass per statement); their results are read into typed arrays while the
+// matrices are computed and handed to this thread, which fits, bootstraps, backtests and projects
+// meanwhile; the report's cohorts (finish) then pick their predicted months (sBG takes its fit groups from
+// its data and fits again in the rare case the report's cohorts differ: forecastFromRead).
 //
 // One thread per process, started by warmUpForecastThread when a run that forecasts begins computing; it
 // keeps the process alive only while it has work. The data is moved to it (its typed arrays are
@@ -69,8 +68,8 @@ function buffers(read: ForecastRead): ArrayBuffer[] {
 /**
  * Runs the forecast statements of a run's tenants, every tenant in one pass per statement (queryForecasts;
  * the warehouse's connection is busy until this resolves); their results are then read and each tenant's
- * model started on the forecast thread while the run goes on. Reads that fail make every tenant's forecast one without a model, as forecastTenant's failures
- * do; a cancelled run's error goes on.
+ * model started on the forecast thread while the run goes on. Reads that fail make every tenant's forecast
+ * one without a model, as forecastTenant's failures do; a cancelled run's error goes on.
  */
 export async function startForecasts(wh: Warehouse, requests: readonly ForecastRequest[], signal?: AbortSignal): Promise<TenantForecast[]> {
   const r0 = Date.now();
