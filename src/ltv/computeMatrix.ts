@@ -3,7 +3,7 @@
 // files, the endpoint's filtered Adapty requests: one SQL path for every number.
 import type { DuckDBValue } from '@duckdb/node-api';
 import { listValue } from '@duckdb/node-api';
-import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
+import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix, RunRow } from './cellRuns.js';
 import {
@@ -11,32 +11,6 @@ import {
   type AttributeSegmentation, type FilterKey, type LtvFilters,
   type MatrixSpec, type PeriodType, type PeriodUnit, type Segmentation,
 } from './model.js';
-
-const COHORT_START: Record<PeriodUnit, string> = {
-  day: 'cohort_day',
-  week: "CAST(date_trunc('week', cohort_day) AS DATE)",
-  month: "CAST(date_trunc('month', cohort_day) AS DATE)",
-  quarter: "CAST(date_trunc('quarter', cohort_day) AS DATE)",
-  year: "CAST(date_trunc('year', cohort_day) AS DATE)",
-};
-const UNIT_INTERVAL: Record<PeriodUnit, string> = {
-  day: 'INTERVAL 1 DAY', week: 'INTERVAL 7 DAY', month: 'INTERVAL 1 MONTH', quarter: 'INTERVAL 3 MONTH', year: 'INTERVAL 1 YEAR',
-};
-const DAYS_PERIOD_INDEX: Record<PeriodUnit, string> = {
-  day: 'k_day', week: 'k_day // 7', month: 'k_month', quarter: 'k_month // 3', year: 'k_month // 12',
-};
-
-/** SPEC §4 censoring, `days`: the largest k with start + k·unit ≤ T, for a cohort boundary `s` (DATE). */
-function lastPeriodFrom(s: string, unit: PeriodUnit): string {
-  const days = `date_diff('day', ${s}, CAST(CAST($as_of_local AS TIMESTAMP) AS DATE))`;
-  switch (unit) {
-    case 'day': return days;
-    case 'week': return `ltv_floordiv(${days}, 7)`;
-    case 'month': return `ltv_months_until(${s}, CAST($as_of_local AS TIMESTAMP))`;
-    case 'quarter': return `ltv_floordiv(ltv_months_until(${s}, CAST($as_of_local AS TIMESTAMP)), 3)`;
-    case 'year': return `ltv_floordiv(ltv_months_until(${s}, CAST($as_of_local AS TIMESTAMP)), 12)`;
-  }
-}
 
 export function cohortUnitOf(spec: MatrixSpec): PeriodUnit {
   return (TIME_SEGMENTATIONS as readonly string[]).includes(spec.segmentation) ? (spec.segmentation as PeriodUnit) : spec.period_unit;
@@ -54,33 +28,10 @@ function kindOf(seg: Segmentation, periodUnit: PeriodUnit): Segmentation {
   return seg === periodUnit ? 'cohort' : seg;
 }
 
-const SUMS = 'revenue, proceeds, net_revenue, payments';
-
 /** Whether a kind's rows are cohorts (no segmentation, or a time segmentation), not attribute values. */
 function isCohortKind(kind: Segmentation): boolean {
   return kind === 'cohort' || isTimeSegmentation(kind);
 }
-
-/**
- * The SELECT of a cohort or time kind's customers (from = 'c', for cust) or of its summed movements by
- * cohort and period ('f', for fx): the day sums regrouped by the row's time unit. Attribute kinds are not
- * SQL: 22_matrix.sql computes them from the bound list $attr_kinds.
- */
-function kindSelect(kind: Segmentation, periodUnit: PeriodUnit, from: 'c' | 'f'): string {
-  const unit = kind === 'cohort' ? periodUnit : (kind as PeriodUnit);
-  const cohort = COHORT_START[unit];
-  const inner = `SELECT tenant_id, ${cohort} AS cohort, ${from === 'c' ? 'n' : `j, ${SUMS}`} FROM base_${from === 'c' ? 'c' : 'f'}_day`;
-  return from === 'c'
-    ? `SELECT tenant_id, '${kind}' AS kind, cohort, CAST(cohort + ${UNIT_INTERVAL[unit]} AS DATE) AS cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, sum(n)::BIGINT AS n FROM (${inner}) GROUP BY tenant_id, cohort`
-    : `SELECT tenant_id, '${kind}' AS kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue, sum(payments) AS payments FROM (${inner}) GROUP BY tenant_id, cohort, j`;
-}
-
-/** UNION ALL of the kinds' SELECTs, or a typed empty relation when no kind contributes. */
-function unionOf(selects: string[], empty: string): string {
-  return selects.length ? selects.join('\n  UNION ALL\n  ') : `${empty} WHERE FALSE`;
-}
-
-const NO_SUMS = 'CAST(NULL AS HUGEINT) AS revenue, CAST(NULL AS HUGEINT) AS proceeds, CAST(NULL AS HUGEINT) AS net_revenue';
 
 /** The attribute kinds 22_matrix.sql's attr_long knows, in its order: one per canonical dimension column. */
 export const ATTRIBUTE_KINDS = ['country', 'product', 'paywall', 'paywalls_group', 'audience', 'placement', 'duration', 'store'] as const satisfies readonly AttributeSegmentation[];
@@ -100,51 +51,27 @@ export function matrixQuery(
   filters: LtvFilters = {},
 ): MatrixQuery {
   const kinds = [...new Set(segmentations.map((s) => kindOf(s, periodUnit)))];
-  const j = periodType === 'renewals' ? 'renewal' : DAYS_PERIOD_INDEX[periodUnit];
-  // Complete (SPEC §4): the cohort's end e (exclusive) + (k+1)·unit ≤ T  ⇔  k ≤ lastPeriodFrom(e) − 1.
-  // `renewals` has no calendar end: every shown cell but the highest renewal (still filling) is complete.
-  const K = periodType === 'renewals' ? 'max_renewal' : lastPeriodFrom('cohort', periodUnit);
-  const Kc = periodType === 'renewals' ? 'max_renewal - 1' : `${lastPeriodFrom('cohort_end', periodUnit)} - 1`;
-
-  const params: Record<string, DuckDBValue> = { as_of_local: asOfLocal };
-  const where: string[] = ['TRUE'];
-  if (filters.date) {
-    where.push('cohort_day BETWEEN CAST($date_from AS DATE) AND CAST($date_to AS DATE)');
-    params.date_from = filters.date[0];
-    params.date_to = filters.date[1];
+  const columns: string[] = [];
+  const values: DuckDBValue[] = [];
+  for (const [key, list] of Object.entries(filters.attributes ?? {}) as [FilterKey, readonly string[]][]) {
+    if (!list || list.length === 0) continue;
+    columns.push(FILTER_COLUMNS[key]);
+    values.push(listValue(list.map((v) => v.toLowerCase())));
   }
-  // Attribute filters test the run's distinct attribute tuples (a few thousand at most), not every row:
-  // rows keep the tuples whose number passes.
-  const matches: string[] = [];
-  for (const [key, values] of Object.entries(filters.attributes ?? {}) as [FilterKey, readonly string[]][]) {
-    if (!values || values.length === 0) continue;
-    const name = `f_${key}`;
-    params[name] = listValue(values.map((v) => v.toLowerCase()));
-    matches.push(`list_contains(CAST($${name} AS VARCHAR[]), lower(coalesce(${quoteIdent(FILTER_COLUMNS[key])}, 'unknown')))`);
-  }
-  if (matches.length) where.push(`attr_id IN (SELECT attr_id FROM attr_sets WHERE ${matches.join(' AND ')})`);
-  const cohortKinds = kinds.filter(isCohortKind);
-  // Comma-separated (kinds are identifiers): an empty list has no type to bind as a list.
-  params.attr_kinds = kinds.filter((k) => !isCohortKind(k)).join(',');
-  const sql = loadSql('22_matrix', {
-    where: where.join(' AND '),
-    j,
-    unit_cohort: COHORT_START[periodUnit],
-    unit_interval: UNIT_INTERVAL[periodUnit],
-    cust_kinds: unionOf(cohortKinds.map((k) => kindSelect(k, periodUnit, 'c')),
-      'SELECT CAST(NULL AS VARCHAR) AS tenant_id, CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS DATE) AS cohort_end, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS BIGINT) AS n'),
-    fx_kinds: unionOf(cohortKinds.map((k) => kindSelect(k, periodUnit, 'f')),
-      `SELECT CAST(NULL AS VARCHAR) AS tenant_id, CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS DATE) AS cohort, CAST(NULL AS VARCHAR) AS seg, CAST(NULL AS INTEGER) AS j, ${NO_SUMS}, CAST(NULL AS HUGEINT) AS payments`),
-    K,
-    Kc,
-    max_renewal: periodType === 'renewals'
-      // A cohort kind's own payments; an attribute kind's cohort is a cohort by the period unit (unit_max).
-      ? 'coalesce((SELECT max(f.j) FROM fx f WHERE f.tenant_id = c.tenant_id AND f.kind = c.kind AND f.cohort = c.cohort AND f.payments > 0), (SELECT u.max_j FROM unit_max u WHERE u.tenant_id = c.tenant_id AND u.cohort = c.cohort))'
-      : 'NULL',
-  });
-  // DuckDB refuses a bound parameter the statement does not use (renewals never reads $as_of_local).
-  const used = Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`\\$${name}\\b`).test(sql)));
-  return { sql, params: used };
+  // Lists are comma-separated where their items are identifiers, and NULL where empty (an empty list has
+  // no type to bind as a list).
+  const params: Record<string, DuckDBValue> = {
+    period_type: periodType,
+    unit: periodUnit,
+    as_of_local: asOfLocal,
+    time_kinds: kinds.filter(isCohortKind).join(','),
+    attr_kinds: kinds.filter((k) => !isCohortKind(k)).join(','),
+    date_from: filters.date?.[0] ?? null,
+    date_to: filters.date?.[1] ?? null,
+    filter_columns: columns.length ? listValue(columns) : null,
+    filter_values: values.length ? listValue(values) : null,
+  };
+  return { sql: loadSql('22_matrix'), params };
 }
 
 /**

@@ -98,6 +98,24 @@ CREATE OR REPLACE MACRO ltv_k_days(s, tl, t) AS ltv_days_until(s, tl) + ltv_k_fi
   s + to_days(CAST(ltv_days_until(s, tl) + 1 AS INTEGER)), s + to_days(CAST(ltv_days_until(s, tl) AS INTEGER)), t);
 CREATE OR REPLACE MACRO ltv_k_months(s, tl, t) AS ltv_months_until(s, tl) + ltv_k_fix(
   s + to_months(CAST(ltv_months_until(s, tl) + 1 AS INTEGER)), s + to_months(CAST(ltv_months_until(s, tl) AS INTEGER)), t);
+-- SPEC §4 period units as data (22_matrix.sql binds the unit, 'day' … 'year'; a bound unit is a constant
+-- to DuckDB's optimiser, so only its own branch runs): the unit's start of a date (weeks start on Monday),
+-- the next unit's start, a facts row's `days` period index (k_day and k_month: 15_facts_all.sql), and the
+-- last period shown at T for a cohort starting at s (the largest k with s + k·unit ≤ T, T a local
+-- TIMESTAMP; censoring).
+CREATE OR REPLACE MACRO ltv_unit_start(unit, d) AS CAST(date_trunc(unit, d) AS DATE);
+CREATE OR REPLACE MACRO ltv_unit_next(unit, d) AS CAST(d + CASE unit
+  WHEN 'day' THEN INTERVAL 1 DAY WHEN 'week' THEN INTERVAL 7 DAY WHEN 'month' THEN INTERVAL 1 MONTH
+  WHEN 'quarter' THEN INTERVAL 3 MONTH WHEN 'year' THEN INTERVAL 1 YEAR END AS DATE);
+CREATE OR REPLACE MACRO ltv_period_index(unit, k_day, k_month) AS CASE unit
+  WHEN 'day' THEN k_day WHEN 'week' THEN k_day // 7 WHEN 'month' THEN k_month
+  WHEN 'quarter' THEN k_month // 3 WHEN 'year' THEN k_month // 12 END;
+CREATE OR REPLACE MACRO ltv_last_period(unit, s, t) AS CASE unit
+  WHEN 'day' THEN date_diff('day', s, CAST(t AS DATE))
+  WHEN 'week' THEN ltv_floordiv(date_diff('day', s, CAST(t AS DATE)), 7)
+  WHEN 'month' THEN ltv_months_until(s, t)
+  WHEN 'quarter' THEN ltv_floordiv(ltv_months_until(s, t), 3)
+  WHEN 'year' THEN ltv_floordiv(ltv_months_until(s, t), 12) END;
 -- Money arithmetic (SPEC §4 "summed exactly", no binary floating point). Money is carried as exact integer
 -- counts of small units in HUGEINT, each measure at its own scale so no row ever needs a division:
 --   amount a4 (10⁻⁴, from DECIMAL(18,4)), rate r10 (10⁻¹⁰), factor 1 − p/100 as f6 (10⁻⁶),

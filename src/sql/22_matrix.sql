@@ -2,17 +2,18 @@
 -- more segmentations ("kinds") at once and for every tenant at once (each tenant's rows apart: tenant_id
 -- is part of every grouping and join), over `facts` and `customers` (a run's relations, 20_customers.sql
 -- and 21_facts.sql, or a published run's Parquet files with one tenant: the endpoint runs this same statement).
--- Params: $as_of_local (T on the report time zone's wall clock, text), $date_from/$date_to (first-payment
---   local dates, inclusive), $f_<key> VARCHAR[] (lower-cased filter values); each only when used;
---   $attr_kinds: the attribute segmentations computed (kinds), comma-separated, '' for none; always.
+-- Fixed text: the period type and unit, the segmentations and the filters are bound values (DuckDB plans
+-- a statement with its values, so a bound unit is a constant there and only its own branch runs).
+-- Params: $period_type 'days' | 'renewals'; $unit the period unit, 'day' … 'year'; $as_of_local T on the
+--   report time zone's wall clock (text); $time_kinds / $attr_kinds the segmentations ("kinds") computed,
+--   comma-separated, '' for none: cohort and time kinds ('cohort': rows are cohorts by $unit; 'day' … 'year':
+--   cohorts by that unit) and attribute kinds (SEGMENT_COLUMNS in model.ts; product reads product_id);
+--   $date_from/$date_to the first payments' local dates kept (inclusive), or NULL for every date;
+--   $filter_columns VARCHAR[] and $filter_values VARCHAR[][] (parallel; NULL or empty for none): the
+--   attribute filters, a canonical dimension column and its lower-cased values each (OR within a filter's
+--   values, AND across filters; a missing value matches 'unknown').
 -- Also reads attr_sets(attr_id, <dimensions>): the attribute tuples that facts' and customers' attr_id
 -- number (13_first_payments.sql in a run; rebuilt from the Parquet files by queryRun.ts).
--- Identifiers (closed lists, see computeMatrix.ts): {{where}} filters; {{j}} period index of a movement;
---   {{unit_cohort}} the cohort start by the period unit; {{unit_interval}} the period unit as an INTERVAL;
---   {{cust_kinds}} one SELECT per cohort or time kind giving tenant_id, kind, cohort (start DATE), cohort_end,
---   seg, n (or an empty SELECT); {{fx_kinds}} one per cohort or time kind giving tenant_id, kind, cohort,
---   seg, j and the sums (or an empty SELECT); {{K}} / {{Kc}} last shown / last complete period of a cohort;
---   {{max_renewal}} the highest renewal with a payment per (tenant, kind, cohort), or NULL (days type).
 -- Output: runs of equal cells, tenant_id, kind, is_total, row_key, period_from, period_to (inclusive), customers BIGINT,
 --   revenue/proceeds/net_revenue (per customer, rounded to cents), partial BOOLEAN, complete_customers
 --   BIGINT (the cell's customers in cohorts for which the period is complete: how much of a Total or
@@ -30,14 +31,56 @@
 -- to sums by attribute tuple (an integer) rather than to facts' text columns, and summed in one GROUP BY
 -- for every kind at once (8 GROUPING SETS cost ~0.6 s of fixed set-up per statement even on a tiny tenant).
 WITH
+filters AS (
+  SELECT unnest(CAST($filter_columns AS VARCHAR[])) AS name, unnest(CAST($filter_values AS VARCHAR[][])) AS vals
+),
+attr_kept AS (
+  -- The attribute tuples that pass every attribute filter (read only when there are filters: kept()).
+  SELECT a.attr_id
+  FROM attr_sets a JOIN filters f ON list_contains(f.vals, lower(coalesce(CASE f.name
+    WHEN 'product_id' THEN a.product_id WHEN 'duration' THEN a.duration WHEN 'store' THEN a.store
+    WHEN 'country' THEN a.country WHEN 'paywall' THEN a.paywall WHEN 'paywalls_group' THEN a.paywalls_group
+    WHEN 'audience' THEN a.audience WHEN 'placement' THEN a.placement WHEN 'offer_category' THEN a.offer_category
+    WHEN 'offer_type' THEN a.offer_type WHEN 'offer_id' THEN a.offer_id WHEN 'attribution_source' THEN a.attribution_source
+    WHEN 'attribution_status' THEN a.attribution_status WHEN 'attribution_channel' THEN a.attribution_channel
+    WHEN 'attribution_campaign' THEN a.attribution_campaign WHEN 'attribution_adgroup' THEN a.attribution_adgroup
+    WHEN 'attribution_adset' THEN a.attribution_adset WHEN 'attribution_creative' THEN a.attribution_creative END, 'unknown')))
+  GROUP BY a.attr_id
+  HAVING count(*) = (SELECT count(*) FROM filters)
+),
+-- The rows the filters keep. NOT MATERIALIZED: each reader scans and groups them itself (DuckDB would
+-- otherwise store a relation read more than once, a copy of every facts row).
+customers_kept AS NOT MATERIALIZED (
+  SELECT * FROM customers
+  WHERE (CAST($date_from AS DATE) IS NULL OR cohort_day BETWEEN CAST($date_from AS DATE) AND CAST($date_to AS DATE))
+    AND (coalesce(len(CAST($filter_columns AS VARCHAR[])), 0) = 0 OR attr_id IN (SELECT attr_id FROM attr_kept))
+),
+facts_kept AS NOT MATERIALIZED (
+  SELECT tenant_id, cohort_day, attr_id, CASE WHEN $period_type = 'renewals' THEN renewal ELSE ltv_period_index($unit, k_day, k_month) END AS j,
+    revenue, proceeds, net_revenue, payments
+  FROM facts
+  WHERE (CAST($date_from AS DATE) IS NULL OR cohort_day BETWEEN CAST($date_from AS DATE) AND CAST($date_to AS DATE))
+    AND (coalesce(len(CAST($filter_columns AS VARCHAR[])), 0) = 0 OR attr_id IN (SELECT attr_id FROM attr_kept))
+),
 base_c_day AS (
   -- Rows that are cohorts (no segmentation, or a time segmentation) need no attributes.
-  SELECT tenant_id, cohort_day, sum(n)::BIGINT AS n FROM customers WHERE {{where}} GROUP BY ALL
+  SELECT tenant_id, cohort_day, sum(n)::BIGINT AS n FROM customers_kept GROUP BY ALL
 ),
 base_f_day AS (
-  SELECT tenant_id, cohort_day, {{j}} AS j, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+  SELECT tenant_id, cohort_day, j, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
          sum(net_revenue) AS net_revenue, sum(payments) AS payments
-  FROM facts WHERE {{where}} GROUP BY ALL
+  FROM facts_kept GROUP BY ALL
+),
+time_kinds AS (
+  -- The cohort and time kinds computed, each with the unit its rows' cohorts are made by.
+  SELECT kind, CASE kind WHEN 'cohort' THEN CAST($unit AS VARCHAR) ELSE kind END AS unit
+  FROM (SELECT unnest(string_split(CAST($time_kinds AS VARCHAR), ',')) AS kind)
+  WHERE kind <> ''
+),
+kind_days AS (
+  -- Each cohort day's cohort under each time kind (a few thousand rows, so the unit is read once a day).
+  SELECT k.kind, d.cohort_day, ltv_unit_start(k.unit, d.cohort_day) AS cohort, ltv_unit_next(k.unit, ltv_unit_start(k.unit, d.cohort_day)) AS cohort_end
+  FROM (SELECT DISTINCT cohort_day FROM base_c_day) d CROSS JOIN time_kinds k
 ),
 attr_long AS (
   -- Each attribute tuple once per attribute kind computed, with its value there (`unknown` when absent).
@@ -55,40 +98,42 @@ attr_c AS (
   -- Segment rows use cohorts by the period unit. The customers are first counted by attribute tuple (an
   -- integer), then joined to its values.
   SELECT c.tenant_id, l.kind, c.cohort, l.seg, sum(c.n)::BIGINT AS n
-  FROM (SELECT tenant_id, {{unit_cohort}} AS cohort, attr_id, sum(n) AS n FROM customers WHERE {{where}} GROUP BY ALL) c
+  FROM (SELECT tenant_id, ltv_unit_start($unit, cohort_day) AS cohort, attr_id, sum(n) AS n FROM customers_kept GROUP BY ALL) c
   JOIN attr_long l USING (attr_id)
   GROUP BY ALL
 ),
 attr_fj AS (
   -- A segment row's movements by period over all its cohorts (its +x events) ...
   SELECT f.tenant_id, l.kind, l.seg, f.j, sum(f.revenue) AS revenue, sum(f.proceeds) AS proceeds, sum(f.net_revenue) AS net_revenue
-  FROM (SELECT tenant_id, {{j}} AS j, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue
-        FROM facts WHERE {{where}} GROUP BY ALL) f
+  FROM (SELECT tenant_id, j, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds, sum(net_revenue) AS net_revenue
+        FROM facts_kept GROUP BY ALL) f
   JOIN attr_long l USING (attr_id)
   GROUP BY ALL
 ),
 attr_fc AS (
   -- ... and by cohort over all periods (its −x closing events): never by cohort and period at once.
   SELECT f.tenant_id, l.kind, l.seg, f.cohort, sum(f.revenue) AS revenue, sum(f.proceeds) AS proceeds, sum(f.net_revenue) AS net_revenue
-  FROM (SELECT tenant_id, {{unit_cohort}} AS cohort, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
+  FROM (SELECT tenant_id, ltv_unit_start($unit, cohort_day) AS cohort, attr_id, sum(revenue) AS revenue, sum(proceeds) AS proceeds,
                sum(net_revenue) AS net_revenue
-        FROM facts WHERE {{where}} GROUP BY ALL) f
+        FROM facts_kept GROUP BY ALL) f
   JOIN attr_long l USING (attr_id)
   GROUP BY ALL
 ),
-unit_max AS (
-  -- renewals: the highest renewal with a payment per cohort by the period unit (a segment row's cohort
-  -- shows what the whole cohort shows).
-  SELECT tenant_id, {{unit_cohort}} AS cohort, max(j) FILTER (WHERE payments > 0) AS max_j FROM base_f_day GROUP BY ALL
-),
 cust AS (
-  {{cust_kinds}}
+  -- Cohort and time kinds (a row is a cohort) ...
+  SELECT tenant_id, kind, cohort, cohort_end, strftime(cohort, '%Y-%m-%d') AS seg, n
+  FROM (SELECT b.tenant_id, d.kind, d.cohort, d.cohort_end, sum(b.n)::BIGINT AS n
+        FROM base_c_day b JOIN kind_days d USING (cohort_day) GROUP BY ALL)
   UNION ALL
-  SELECT tenant_id, kind, cohort, CAST(cohort + {{unit_interval}} AS DATE) AS cohort_end, seg, n FROM attr_c
+  -- ... and attribute kinds (a row is an attribute value).
+  SELECT tenant_id, kind, cohort, ltv_unit_next($unit, cohort) AS cohort_end, seg, n FROM attr_c
 ),
 fx AS (
-  -- Cohort and time kinds (a row is a cohort): tenant_id, kind, cohort, seg, j, sums.
-  {{fx_kinds}}
+  -- Cohort and time kinds: tenant_id, kind, cohort, seg, j, sums.
+  SELECT tenant_id, kind, cohort, strftime(cohort, '%Y-%m-%d') AS seg, j, revenue, proceeds, net_revenue, payments
+  FROM (SELECT b.tenant_id, d.kind, d.cohort, b.j, sum(b.revenue) AS revenue, sum(b.proceeds) AS proceeds,
+               sum(b.net_revenue) AS net_revenue, sum(b.payments) AS payments
+        FROM base_f_day b JOIN kind_days d USING (cohort_day) GROUP BY b.tenant_id, d.kind, d.cohort, b.j)
 ),
 fxj AS (
   SELECT tenant_id, kind, seg, j, revenue, proceeds, net_revenue FROM fx
@@ -101,13 +146,29 @@ fxc AS (
   UNION ALL
   SELECT tenant_id, kind, seg, cohort, revenue, proceeds, net_revenue FROM attr_fc
 ),
+fx_max AS (
+  -- renewals: the highest renewal with a payment per cohort of a cohort or time kind ...
+  SELECT tenant_id, kind, cohort, max(j) FILTER (WHERE payments > 0) AS max_j
+  FROM fx WHERE $period_type = 'renewals' GROUP BY ALL
+),
+unit_max AS (
+  -- ... and per cohort by the period unit (a segment row's cohort shows what the whole cohort shows).
+  SELECT tenant_id, ltv_unit_start($unit, cohort_day) AS cohort, max(j) FILTER (WHERE payments > 0) AS max_j
+  FROM base_f_day WHERE $period_type = 'renewals' GROUP BY ALL
+),
 cohorts AS (
-  -- Shown is decided on the whole cohort after filters, before segmentation.
-  SELECT tenant_id, kind, cohort, {{K}} AS K, {{Kc}} AS Kc
-  FROM (
-    SELECT c.tenant_id, c.kind, c.cohort, c.cohort_end, {{max_renewal}} AS max_renewal
-    FROM (SELECT DISTINCT tenant_id, kind, cohort, cohort_end FROM cust) c
-  )
+  -- Shown is decided on the whole cohort after filters, before segmentation: K, the last period shown,
+  -- and Kc, the last complete one. Complete (SPEC §4): the cohort's end e (exclusive) + (k+1)·unit ≤ T,
+  -- i.e. k ≤ last period from e − 1. `renewals` has no calendar end: every shown cell but the highest
+  -- renewal (still filling) is complete.
+  SELECT c.tenant_id, c.kind, c.cohort,
+    CASE WHEN $period_type = 'renewals' THEN coalesce(fm.max_j, um.max_j)
+      ELSE ltv_last_period($unit, c.cohort, CAST($as_of_local AS TIMESTAMP)) END AS K,
+    CASE WHEN $period_type = 'renewals' THEN coalesce(fm.max_j, um.max_j) - 1
+      ELSE ltv_last_period($unit, c.cohort_end, CAST($as_of_local AS TIMESTAMP)) - 1 END AS Kc
+  FROM (SELECT DISTINCT tenant_id, kind, cohort, cohort_end FROM cust) c
+  LEFT JOIN fx_max fm USING (tenant_id, kind, cohort)
+  LEFT JOIN unit_max um USING (tenant_id, cohort)
 ),
 row_cohorts AS (
   SELECT tenant_id, kind, FALSE AS is_total, seg AS row_key, cohort, n FROM cust

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ATTRIBUTE_KIND_COLUMNS, ATTRIBUTE_KINDS } from '../../src/ltv/computeMatrix.js';
-import { SEGMENT_COLUMNS, SEGMENTATIONS, TIME_SEGMENTATIONS } from '../../src/ltv/model.js';
+import { FILTER_COLUMNS, SEGMENT_COLUMNS, SEGMENTATIONS, TIME_SEGMENTATIONS } from '../../src/ltv/model.js';
 
 const sql = readFileSync(new URL('../../src/sql/22_matrix.sql', import.meta.url), 'utf8');
 
@@ -19,5 +19,13 @@ describe('the matrix statement’s attribute kinds', () => {
     const [kinds, columns] = [...sql.matchAll(/unnest\(\[([^\]]*)\]\)/g)].map((m) => m[1]!.split(',').map((s) => s.trim()));
     expect(kinds).toEqual(ATTRIBUTE_KINDS.map((k) => `'${k}'`));
     expect(columns).toEqual(ATTRIBUTE_KIND_COLUMNS);
+  });
+
+  it('is fixed text: no placeholder, and attr_kept reads every filter column by name', () => {
+    const body = sql.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n');
+    expect(body).not.toMatch(/\{\{/);
+    const named = [...body.matchAll(/WHEN '(\w+)' THEN a\.(\w+)/g)].map((m) => [m[1], m[2]]);
+    expect(named.every(([name, column]) => name === column)).toBe(true);
+    expect(named.map(([name]) => name).sort()).toEqual([...new Set(Object.values(FILTER_COLUMNS))].sort());
   });
 });
