@@ -77,42 +77,13 @@ export async function factsFromDeduped(
     derive: boolean;
   },
 ): Promise<MovementStats> {
-  const { columns, revenuecatFiles, derive } = o;
   const params = { as_of: o.asOf.toISOString() };
-  const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
-  // RevenueCat numbers free trials like paid periods: only when some such file has trials is the join made.
-  const trials = revenuecatFiles.length > 0 && columns.stored('is_trial') && columns.stored('renewal_number');
-  // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one. Optional
-  // columns no input has are named as constants (readInputs.ts), not carried through that sort.
-  const given = columns.ref('renewal_number');
-  const renewal = derive ? `coalesce(${given}, (rn - 1)::INTEGER)` : given;
-  await wh.run(loadSql('10_payments', {
-    carried: PAYMENT_OPTIONAL.filter((c) => columns.stored(c)).map((c) => `, ${quoteIdent(c)}`).join(''),
-    ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
-    rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
-    renewal: trials
-      ? `(${renewal} - CASE WHEN ${rc} THEN coalesce(len(list_filter(t.numbers, lambda x: x < ${renewal})), 0) ELSE 0 END)::INTEGER`
-      : renewal,
-    rc,
-    rc_carried: revenuecatFiles.length ? ', file_idx, product_id' : '',
-    rc_trials: trials
-      ? ' LEFT JOIN rc_trials t ON t.tenant_id = p.tenant_id AND t.customer_id = p.customer_id AND t.product_id IS NOT DISTINCT FROM p.product_id'
-      : '',
-  }), params);
-  await wh.run(loadSql('11_movements', { rc }), params);
+  const sql = factsStatements(o);
+  await wh.run(sql.payments, params);
+  await wh.run(sql.movements, params);
   await wh.run(loadSql('12_movements_view'));
-  // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
-  const stored = DIMENSIONS.filter((d) => columns.stored(d));
-  await wh.run(loadSql('13_first_payments', {
-    stored: stored.length ? stored.map((d) => `c.${quoteIdent(d)}`).join(', ') : 'NULL AS no_dimension',
-    distinct: stored.length ? stored.map(quoteIdent).join(', ') : 'NULL AS no_dimension',
-    absent: DIMENSIONS.filter((d) => !columns.stored(d)).map((d) => `, ${columns.ref(d)} AS ${quoteIdent(d)}`).join(''),
-    // Every renewal number derived: only a product's first payment (renewal 0) can be the customer's first.
-    candidates: derive && !columns.stored('renewal_number') ? 'WHERE renewal = 0' : '',
-  }));
-  await wh.run(loadSql('14_customers_all', {
-    same_attributes: stored.length ? stored.map(quoteIdent).map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
-  }), { as_of: params.as_of, as_of_local: o.asOfLocal });
+  await wh.run(sql.firstPayments);
+  await wh.run(sql.customersAll, { as_of: params.as_of, as_of_local: o.asOfLocal });
   await wh.run('DROP TABLE first_payments');
   // checked is read for the last time: its memory goes to the large aggregation that follows.
   await wh.run('DROP VIEW deduped');
@@ -132,6 +103,53 @@ export async function factsFromDeduped(
   // Free what the matrices never read (a large run would otherwise hold every stage at once).
   if (!o.keepMovements) await dropMovements(wh);
   return m ?? { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
+}
+
+/**
+ * The text of the statements whose columns follow the run's inputs (10, 11, 13, 14): which optional
+ * columns some input stores, whether some input is a RevenueCat export, whether renewal numbers are
+ * derived. Everything else in them is fixed; these variants are enumerated and kept in test/golden/facts/
+ * (test/unit/factsSql.test.ts).
+ */
+export function factsStatements(o: { columns: CheckedColumns; revenuecatFiles: readonly number[]; derive: boolean }): {
+  payments: string; movements: string; firstPayments: string; customersAll: string;
+} {
+  const { columns, revenuecatFiles, derive } = o;
+  const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
+  // RevenueCat numbers free trials like paid periods: only when some such file has trials is the join made.
+  const trials = revenuecatFiles.length > 0 && columns.stored('is_trial') && columns.stored('renewal_number');
+  // Deriving renewal numbers needs a sort of every payment: only when some payment lacks one. Optional
+  // columns no input has are named as constants (readInputs.ts), not carried through that sort.
+  const given = columns.ref('renewal_number');
+  const renewal = derive ? `coalesce(${given}, (rn - 1)::INTEGER)` : given;
+  // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
+  const stored = DIMENSIONS.filter((d) => columns.stored(d));
+  return {
+    payments: loadSql('10_payments', {
+      carried: PAYMENT_OPTIONAL.filter((c) => columns.stored(c)).map((c) => `, ${quoteIdent(c)}`).join(''),
+      ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
+      rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
+      renewal: trials
+        ? `(${renewal} - CASE WHEN ${rc} THEN coalesce(len(list_filter(t.numbers, lambda x: x < ${renewal})), 0) ELSE 0 END)::INTEGER`
+        : renewal,
+      rc,
+      rc_carried: revenuecatFiles.length ? ', file_idx, product_id' : '',
+      rc_trials: trials
+        ? ' LEFT JOIN rc_trials t ON t.tenant_id = p.tenant_id AND t.customer_id = p.customer_id AND t.product_id IS NOT DISTINCT FROM p.product_id'
+        : '',
+    }),
+    movements: loadSql('11_movements', { rc }),
+    firstPayments: loadSql('13_first_payments', {
+      stored: stored.length ? stored.map((d) => `c.${quoteIdent(d)}`).join(', ') : 'NULL AS no_dimension',
+      distinct: stored.length ? stored.map(quoteIdent).join(', ') : 'NULL AS no_dimension',
+      absent: DIMENSIONS.filter((d) => !columns.stored(d)).map((d) => `, ${columns.ref(d)} AS ${quoteIdent(d)}`).join(''),
+      // Every renewal number derived: only a product's first payment (renewal 0) can be the customer's first.
+      candidates: derive && !columns.stored('renewal_number') ? 'WHERE renewal = 0' : '',
+    }),
+    customersAll: loadSql('14_customers_all', {
+      same_attributes: stored.length ? stored.map(quoteIdent).map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
+    }),
+  };
 }
 
 export function runStats(

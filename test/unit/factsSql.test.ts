@@ -1,0 +1,58 @@
+// STYLE: SQL whose text varies is enumerated and kept. The statements from the checked rows to the facts
+// (10_payments, 11_movements, 13_first_payments, 14_customers_all) follow the run's inputs: which optional
+// columns some input stores (a column no input has is a constant, not carried through a sort), whether some
+// input is a RevenueCat export, whether renewal numbers are derived. Each variant's text
+// (src/ltv/buildFacts.ts factsStatements) is compared with its golden file in test/golden/facts/. A
+// deliberate change regenerates them: `UPDATE_GOLDEN=1 npx vitest run --config test/vitest.config.ts
+// test/unit/factsSql.test.ts`, and the diff is reviewed like code. The statements themselves run in every
+// run the integration tests make (ltvRules, revenuecatPreset, presets, realData).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { columnsOfStored } from '../../src/ingest/readInputs.js';
+import { factsStatements } from '../../src/ltv/buildFacts.js';
+
+const GOLDEN = new URL('../golden/facts/', import.meta.url);
+
+const VARIANTS: Record<string, { stored: string[]; revenuecatFiles: number[]; derive: boolean }> = {
+  // customer_id, event_time and amount only: every renewal number derived, no dimension.
+  minimal: { stored: [], revenuecatFiles: [], derive: true },
+  // An export that numbers its renewals and carries a few dimensions (the bench's shape).
+  'given-renewals': { stored: ['transaction_id', 'renewal_number', 'product_id', 'store', 'country'], revenuecatFiles: [], derive: false },
+  // Some renewal numbers given, the rest derived; the seller's own proceeds and fees.
+  'partly-derived': { stored: ['renewal_number', 'proceeds', 'commission', 'tax', 'product_id'], revenuecatFiles: [], derive: true },
+  // RevenueCat's export (presets.ts): trials numbered like paid periods, refunds by time, portions.
+  revenuecat: {
+    stored: ['transaction_id', 'commission', 'tax', 'proceeds', 'renewal_number', 'refunded_at', 'is_sandbox', 'is_trial', 'updated_at', 'product_id', 'store', 'country'],
+    revenuecatFiles: [0], derive: false,
+  },
+  // A RevenueCat file beside a canonical one, neither with trials: the rules apply to file 1 only.
+  'revenuecat-mixed': { stored: ['transaction_id', 'renewal_number', 'refunded_at', 'product_id'], revenuecatFiles: [1], derive: true },
+};
+
+function textOf(v: (typeof VARIANTS)[string]): string {
+  const sql = factsStatements({ columns: columnsOfStored(v.stored).columns, revenuecatFiles: v.revenuecatFiles, derive: v.derive });
+  return Object.entries(sql).map(([name, text]) => `-- ${name}\n${text.trim()}\n`).join('\n');
+}
+
+describe('the facts statements’ variants', () => {
+  for (const [name, v] of Object.entries(VARIANTS)) {
+    it(`${name}: the text is its golden file's`, () => {
+      const text = textOf(v);
+      expect(text).not.toMatch(/\{\{/);
+      const file = new URL(`${name}.sql`, GOLDEN);
+      if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+      expect(text).toBe(readFileSync(file, 'utf8'));
+    });
+  }
+
+  it('the variants differ where the inputs do, and only there', () => {
+    const texts = Object.values(VARIANTS).map(textOf);
+    expect(new Set(texts).size).toBe(texts.length);
+    // Without RevenueCat no statement names file_idx; with it, its files are listed.
+    expect(textOf(VARIANTS.minimal!)).not.toMatch(/file_idx/);
+    expect(textOf(VARIANTS['revenuecat-mixed']!)).toMatch(/file_idx IN \(1\)/);
+    // A derived renewal number sorts the payments; given ones do not.
+    expect(textOf(VARIANTS['given-renewals']!)).not.toMatch(/row_number\(\) OVER \(PARTITION BY tenant_id, customer_id, product_id/);
+    expect(textOf(VARIANTS['partly-derived']!)).toMatch(/row_number\(\) OVER \(PARTITION BY tenant_id, customer_id, product_id/);
+  });
+});
