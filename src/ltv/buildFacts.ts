@@ -105,15 +105,25 @@ export async function factsFromDeduped(
   return m ?? { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
 }
 
+const FACTS_STATEMENTS = { payments: '10_payments', movements: '11_movements', firstPayments: '13_first_payments', customersAll: '14_customers_all' } as const;
+type FactsStatement = keyof typeof FACTS_STATEMENTS;
+
 /**
- * The text of the statements whose columns follow the run's inputs (10, 11, 13, 14): which optional
- * columns some input stores, whether some input is a RevenueCat export, whether renewal numbers are
- * derived. Everything else in them is fixed; these variants are enumerated and kept in test/golden/facts/
- * (test/unit/factsSql.test.ts).
+ * The statements whose text follows the run's inputs (10, 11, 13, 14): which optional columns some input
+ * stores, whether some input is a RevenueCat export, whether renewal numbers are derived.
  */
-export function factsStatements(o: { columns: CheckedColumns; revenuecatFiles: readonly number[]; derive: boolean }): {
-  payments: string; movements: string; firstPayments: string; customersAll: string;
-} {
+export function factsStatements(o: FactsVariant): Record<FactsStatement, string> {
+  const ids = factsIdentifiers(o);
+  return Object.fromEntries(Object.entries(FACTS_STATEMENTS).map(([k, file]) => [k, loadSql(file, ids[k as FactsStatement])])) as Record<FactsStatement, string>;
+}
+
+interface FactsVariant { columns: CheckedColumns; revenuecatFiles: readonly number[]; derive: boolean }
+
+/**
+ * What each variant puts into those statements' placeholders; the rest of them is fixed. The variants are
+ * enumerated and kept in test/golden/facts/ (test/unit/factsSql.test.ts).
+ */
+export function factsIdentifiers(o: FactsVariant): Record<FactsStatement, Record<string, string>> {
   const { columns, revenuecatFiles, derive } = o;
   const rc = revenuecatFiles.length ? `file_idx IN (${revenuecatFiles.map((i) => String(Math.trunc(i))).join(', ')})` : 'FALSE';
   // RevenueCat numbers free trials like paid periods: only when some such file has trials is the join made.
@@ -125,7 +135,7 @@ export function factsStatements(o: { columns: CheckedColumns; revenuecatFiles: r
   // Only the dimensions some input has travel with the first payments (the rest are NULL constants).
   const stored = DIMENSIONS.filter((d) => columns.stored(d));
   return {
-    payments: loadSql('10_payments', {
+    payments: {
       carried: PAYMENT_OPTIONAL.filter((c) => columns.stored(c)).map((c) => `, ${quoteIdent(c)}`).join(''),
       ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
       rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
@@ -137,18 +147,18 @@ export function factsStatements(o: { columns: CheckedColumns; revenuecatFiles: r
       rc_trials: trials
         ? ' LEFT JOIN rc_trials t ON t.tenant_id = p.tenant_id AND t.customer_id = p.customer_id AND t.product_id IS NOT DISTINCT FROM p.product_id'
         : '',
-    }),
-    movements: loadSql('11_movements', { rc }),
-    firstPayments: loadSql('13_first_payments', {
+    },
+    movements: { rc },
+    firstPayments: {
       stored: stored.length ? stored.map((d) => `c.${quoteIdent(d)}`).join(', ') : 'NULL AS no_dimension',
       distinct: stored.length ? stored.map(quoteIdent).join(', ') : 'NULL AS no_dimension',
       absent: DIMENSIONS.filter((d) => !columns.stored(d)).map((d) => `, ${columns.ref(d)} AS ${quoteIdent(d)}`).join(''),
       // Every renewal number derived: only a product's first payment (renewal 0) can be the customer's first.
       candidates: derive && !columns.stored('renewal_number') ? 'WHERE renewal = 0' : '',
-    }),
-    customersAll: loadSql('14_customers_all', {
+    },
+    customersAll: {
       same_attributes: stored.length ? stored.map(quoteIdent).map((d) => `f.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ') : 'TRUE',
-    }),
+    },
   };
 }
 
