@@ -2,7 +2,7 @@
 // offers the run's own values). Read-only from the run's data/customers.parquet; a run never changes once
 // published, so each answer is kept (a few runs).
 import { join } from 'node:path';
-import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
+import { loadSql } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import { FILTER_COLUMNS, type FilterKey } from './model.js';
 import { RUN_FILES } from './runFiles.js';
@@ -17,11 +17,10 @@ const KEEP = 16;
 const kept = new Map<string, Promise<AttributeValues>>();
 
 async function read(runDir: string, timezone: string): Promise<AttributeValues> {
-  const columns = [...new Set(Object.values(FILTER_COLUMNS))];
   const wh = await Warehouse.open({ timezone, memoryLimit: '256MB', threads: 1 });
   try {
     const rows = await wh.json<{ name: string; value: string; customers: number }>(
-      loadSql('30_attribute_values', { columns: columns.map(quoteIdent).join(', ') }),
+      loadSql('30_attribute_values'),
       { customers: join(runDir, RUN_FILES.customers) },
     );
     const byColumn = new Map<string, AttributeCount[]>();

@@ -28,4 +28,10 @@ describe('the matrix statement’s attribute kinds', () => {
     expect(named.every(([name, column]) => name === column)).toBe(true);
     expect(named.map(([name]) => name).sort()).toEqual([...new Set(Object.values(FILTER_COLUMNS))].sort());
   });
+
+  it('the explorer’s attribute values (30_attribute_values.sql) read every filter column', () => {
+    const values = readFileSync(new URL('../../src/sql/30_attribute_values.sql', import.meta.url), 'utf8');
+    const list = /FOR name IN \(([^)]*)\)/.exec(values)![1]!.split(',').map((c) => c.trim());
+    expect([...list].sort()).toEqual([...new Set(Object.values(FILTER_COLUMNS))].sort());
+  });
 });
