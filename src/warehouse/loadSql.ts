@@ -48,14 +48,22 @@ export function isUtcZone(timezone: string): boolean {
  * which the zone changes its offset (01_transition_days.sql; unused in UTC).
  */
 export function macrosSql(timezone: string, transitionDays: readonly bigint[] | readonly number[] = []): string {
+  return loadSql('02_macros', macroIdentifiers(timezone, transitionDays));
+}
+
+/**
+ * What 02_macros.sql's placeholders hold: two variants, UTC and any other zone (with its transition days,
+ * numbers DuckDB computed). Kept in test/golden/macros/ (test/unit/macrosSql.test.ts).
+ */
+export function macroIdentifiers(timezone: string, transitionDays: readonly bigint[] | readonly number[] = []): Record<string, string> {
   if (isUtcZone(timezone)) {
-    return loadSql('02_macros', { local_time: 'make_timestamp(epoch_us(t))', instant: 'make_timestamptz(epoch_us(w))', near: 'FALSE' });
+    return { local_time: 'make_timestamp(epoch_us(t))', instant: 'make_timestamptz(epoch_us(w))', near: 'FALSE' };
   }
   const day = 'ltv_floordiv(epoch_us(t), 86400000000)';
   const list = `[${transitionDays.map(String).join(', ')}]::BIGINT[]`;
-  return loadSql('02_macros', {
+  return {
     local_time: 'CAST(t AS TIMESTAMP)',
     instant: 'ltv_instant_icu(w, CAST(w AS TIMESTAMPTZ))',
     near: `(list_contains(${list}, ${day}) OR ${day} < ${TRANSITION_RANGE.first} OR ${day} >= ${TRANSITION_RANGE.end})`,
-  });
+  };
 }
