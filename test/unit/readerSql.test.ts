@@ -62,6 +62,9 @@ const VARIANTS: Record<string, Variant> = {
   },
   // A column preset (Stripe's Dashboard export) and a row preset (Paddle: transactions and adjustments).
   'preset-stripe': { files: { 's.csv': readFileSync(new URL('stripe_unified_payments.csv', PRESETS), 'utf8') }, inputs: [{ path: 's.csv', preset: 'stripe' }], rates: true, rows: -1, bad: -1 },
+  // Row presets that make one payment of several export rows: Adapty's event export, Shopify's orders.
+  'preset-adapty': { files: { 'a.csv': readFileSync(new URL('adapty_events.csv', PRESETS), 'utf8') }, inputs: [{ path: 'a.csv', preset: 'adapty' }], rates: true, rows: -1, bad: -1 },
+  'preset-shopify': { files: { 'o.csv': readFileSync(new URL('shopify_orders_export.csv', PRESETS), 'utf8') }, inputs: [{ path: 'o.csv', preset: 'shopify' }], rates: true, rows: -1, bad: -1 },
   'preset-paddle': {
     files: { 'p.csv': readFileSync(new URL('paddle_transactions.csv', PRESETS), 'utf8') },
     inputs: [{ path: 'p.csv', preset: 'paddle' }], rates: true, rows: -1, bad: -1,
