@@ -78,8 +78,53 @@ class ByteWriter {
 
 const PERIOD = '{"period":';
 const NEXT_PERIOD = ',{"period":';
+const NEXT_PERIOD_BYTES = Buffer.from(NEXT_PERIOD, 'latin1');
 /** Room for a period number written by ByteWriter.digits (below 10^12). */
 const PERIOD_DIGITS = 12;
+
+/**
+ * The decimal digits of the periods 0 … DIGIT_TABLE − 1, packed: period k's are bytes DIGIT_AT[k] up to
+ * DIGIT_AT[k + 1]. A day-unit matrix writes each of a few thousand period numbers hundreds of times;
+ * copying its digits costs less than computing them (larger periods are computed).
+ */
+const DIGIT_TABLE = 100_000;
+let digitBytes: Uint8Array | undefined;
+let digitAt: Uint32Array | undefined;
+function digitTable(): [Uint8Array, Uint32Array] {
+  if (!digitBytes || !digitAt) {
+    digitAt = new Uint32Array(DIGIT_TABLE + 1);
+    const text: string[] = [];
+    for (let k = 0, at = 0; k < DIGIT_TABLE; k++) {
+      const d = String(k);
+      text.push(d);
+      digitAt[k] = at;
+      at += d.length;
+      digitAt[k + 1] = at;
+    }
+    digitBytes = Buffer.from(text.join(''), 'latin1');
+  }
+  return [digitBytes, digitAt];
+}
+
+/**
+ * One run's cells of one accounting type, after its first: `,{"period":k` then `value` (the run's
+ * `,"value":…}`, ASCII), for k = from … to, all below DIGIT_TABLE (after room()). A function of its own,
+ * with no call in its loop: most of a day-unit body's bytes are written here (the example's 37 MB of
+ * bodies in about half the time of a method call per piece).
+ */
+function writeCells(out: ByteWriter, from: number, to: number, value: string): void {
+  const [digits, at] = digitTable();
+  const buf = out.buf;
+  const prefix = NEXT_PERIOD_BYTES;
+  const length = value.length;
+  let p = out.pos;
+  for (let k = from; k <= to; k++) {
+    for (let i = 0; i < prefix.length; i++) buf[p++] = prefix[i]!;
+    for (let i = at[k]!, end = at[k + 1]!; i < end; i++) buf[p++] = digits[i]!;
+    for (let i = 0; i < length; i++) buf[p++] = value.charCodeAt(i);
+  }
+  out.pos = p;
+}
 
 /**
  * `JSON.stringify(toAdaptyResponse(expandRuns(matrix), currency))` as UTF-8 bytes, written straight from
@@ -112,11 +157,22 @@ export function adaptyJson(matrix: RunMatrix, currency: string): Buffer {
         }
         // Room for the whole run at once.
         out.room((run.to - run.from + 1) * (NEXT_PERIOD.length + PERIOD_DIGITS + value.length));
-        for (let k = run.from; k <= run.to; k++) {
-          out.ascii(first ? PERIOD : NEXT_PERIOD);
-          out.digits(k);
+        let from = run.from;
+        if (first) {
+          out.ascii(PERIOD);
+          out.digits(from);
           out.ascii(value);
           first = false;
+          from++;
+        }
+        if (run.to < DIGIT_TABLE) {
+          if (from <= run.to) writeCells(out, from, run.to, value);
+          continue;
+        }
+        for (let k = from; k <= run.to; k++) {
+          out.ascii(NEXT_PERIOD);
+          out.digits(k);
+          out.ascii(value);
         }
       }
       out.text(']}');

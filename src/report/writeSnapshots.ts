@@ -6,7 +6,6 @@
 // the day-unit ones too: the §5 layout is a contract that any static server must be able to serve.
 // The bodies are made here; their compression and writing go on in the background (pendingWrites.ts)
 // while the other writers run, and publishing waits for them.
-import { createHash } from 'node:crypto';
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,21 +43,24 @@ export interface SnapshotInput {
 export async function writeSnapshots(input: SnapshotInput): Promise<number> {
   await mkdir(join(input.dir, 'api', 'zenovay'), { recursive: true });
   await mkdir(join(input.dir, 'api', 'adapty'), { recursive: true });
-  // sha256 of the body → the first file written with it (a promise, so its links wait for it).
-  const stored = new Map<string, Promise<string>>();
+  // The bodies stored so far by length, each with its first file (a promise, so its links wait for it).
+  // Bodies of one length are compared byte for byte (memcmp): cheaper than hashing every body, since most
+  // lengths occur once.
+  const stored = new Map<number, { body: Buffer; file: Promise<string> }[]>();
   const writes: Promise<void>[] = [];
   const store = (rel: string, body: Buffer): void => {
     const path = join(input.dir, rel + SNAPSHOT_GZIP_SUFFIX);
-    const sha = createHash('sha256').update(body).digest('hex');
-    const first = stored.get(sha);
+    const same = stored.get(body.length);
+    const first = same?.find((s) => s.body === body || s.body.equals(body));
     if (first) {
-      writes.push(first.then((target) => link(target, path)));
+      writes.push(first.file.then((target) => link(target, path)));
       return;
     }
     // zlib's gzip header carries no time or name, so the same body always gives the same file.
-    const written = gzipAsync(body, { level: GZIP_LEVEL }).then((gz) => writeFile(path, gz)).then(() => path);
-    stored.set(sha, written);
-    writes.push(written.then(() => undefined));
+    const file = gzipAsync(body, { level: GZIP_LEVEL }).then((gz) => writeFile(path, gz)).then(() => path);
+    if (same) same.push({ body, file });
+    else stored.set(body.length, [{ body, file }]);
+    writes.push(file.then(() => undefined));
   };
   for (const granularity of ZENOVAY_GRANULARITIES) {
     const runs = input.matrices.get(GRANULARITY_MATRIX[granularity]);

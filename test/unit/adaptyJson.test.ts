@@ -41,4 +41,12 @@ describe('adaptyJson', () => {
     same({ ...m, rows: [] }, 'USD');
     same({ ...m, rows: [{ type: 'total', title: 'Total', customers: 4, cells: cells([5, 5, 6], 4, 1) }, ...rows] }, 'JP"Y');
   });
+
+  it('writes periods from a table below 100,000 and computes them beyond, the same bytes either way', () => {
+    // A day-unit row 100,004 periods long whose value changes at 9, 99, 99,998 and 100,001: runs inside
+    // the table, one that crosses its end, and one wholly beyond it.
+    const values = Array.from({ length: 100_004 }, (_, k) => (k < 9 ? 1 : k < 99 ? 2.5 : k < 99_998 ? 3 : k < 100_001 ? 4 : 5));
+    const spec = { period_type: 'days', period_unit: 'day', segmentation: 'cohort' } as const;
+    same({ ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [{ type: 'cohort', title: '1990-01-01', customers: 1, cells: cells(values, 1, 1) }] }, 'USD');
+  });
 });
