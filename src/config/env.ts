@@ -45,6 +45,12 @@ export const EnvSchema = z.object({
   /** Defaults for jobs whose `duckdb` block leaves them out. */
   LTV_DUCKDB_THREADS: int(1).optional(),
   LTV_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i, 'e.g. "2GB" or "50%"').optional(),
+  /**
+   * The forecast thread's JavaScript heap (V8's old generation), MiB; unset = V8's own limit. A thread
+   * that reaches it stops: the forecasts it held publish without a model, saying why, and the run goes
+   * on (the next forecast starts another thread). Bounds what one huge tenant's forecast can take.
+   */
+  LTV_FORECAST_HEAP_MB: int(1).optional(),
   /** How long `ltv enqueue` and the HTTP route wait for Redis before giving up. */
   LTV_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */

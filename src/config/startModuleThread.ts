@@ -9,9 +9,9 @@ import { Worker } from 'node:worker_threads';
 /**
  * Starts `./<name>.ts` or `./<name>.js` beside the module at `callerUrl` (its import.meta.url) on a new
  * thread (the caller unrefs it once its listeners are on, and refs it while it has work); null when no
- * thread can start.
+ * thread can start. `limits.heapMb` caps its heap: a thread that reaches it stops ('exit').
  */
-export function startModuleThread(callerUrl: string, name: string): Worker | null {
+export function startModuleThread(callerUrl: string, name: string, limits: { heapMb?: number | undefined } = {}): Worker | null {
   const ts = callerUrl.endsWith('.ts');
   const entry = new URL(`./${name}.${ts ? 'ts' : 'js'}`, callerUrl).href;
   const load = `import(${JSON.stringify(entry)})`;
@@ -19,7 +19,7 @@ export function startModuleThread(callerUrl: string, name: string): Worker | nul
     ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return ${load}; })`
     : load}`;
   try {
-    return new Worker(code, { eval: true });
+    return new Worker(code, { eval: true, ...(limits.heapMb ? { resourceLimits: { maxOldGenerationSizeMb: limits.heapMb } } : {}) });
   } catch {
     return null;
   }
@@ -45,8 +45,9 @@ export class RequestThread<T, W extends Waiting<T> = Waiting<T>> {
 
   /** The thread, or null when none can start. `valueOf` turns a reply into its request's value. */
   static start<T, R extends { id: number }, W extends Waiting<T> = Waiting<T>>(callerUrl: string, name: string,
-    valueOf: (reply: Exclude<R, { error: string }>) => T, onStop: (why: string, left: W[]) => void): RequestThread<T, W> | null {
-    const w = startModuleThread(callerUrl, name);
+    valueOf: (reply: Exclude<R, { error: string }>) => T, onStop: (why: string, left: W[]) => void,
+    limits: { heapMb?: number | undefined } = {}): RequestThread<T, W> | null {
+    const w = startModuleThread(callerUrl, name, limits);
     if (!w) return null;
     const t = new RequestThread<T, W>(w);
     w.on('message', (reply: R) => {
