@@ -4,6 +4,7 @@
 // by T, by month of life (19_forecast_realized.sql, from facts_all). Read by column into typed arrays: one
 // row per customer.
 import type { DuckDBMaterializedResult } from '@duckdb/node-api';
+import { listValue } from '@duckdb/node-api';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import type { Matrix } from '../ltv/model.js';
 import { loadSql } from '../warehouse/loadSql.js';
@@ -220,9 +221,12 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
     return { tenant: req.tenant, historyDays, holdout, cutoffMs, backtestPossible, backtestIso: new Date(backtestPossible ? cutoffMs : T).toISOString() };
   });
   await wh.run(loadSql('16_forecast_tenants'));
-  for (const [no, p] of plans.entries()) {
-    await wh.run('INSERT INTO forecast_tenants VALUES (CAST($no AS INTEGER), CAST($tenant AS VARCHAR), CAST($backtest AS TIMESTAMPTZ))', { no: String(no), tenant: p.tenant, backtest: p.backtestIso });
-  }
+  // Every tenant in one statement, its values bound as lists (200 tenants made 200 statements).
+  await wh.run(
+    `INSERT INTO forecast_tenants SELECT unnest(range(len(CAST($tenants AS VARCHAR[]))))::INTEGER,
+       unnest(CAST($tenants AS VARCHAR[])), unnest(CAST($backtests AS VARCHAR[]))::TIMESTAMPTZ`,
+    { tenants: listValue(plans.map((p) => p.tenant)), backtests: listValue(plans.map((p) => p.backtestIso)) },
+  );
   const localC = new Map((await wh.all<{ no: number; ms: number }>(
     'SELECT tenant_no AS no, CAST(epoch_ms(ltv_local(backtest)) AS DOUBLE) AS ms FROM forecast_tenants',
   )).map((r) => [Number(r.no), Number(r.ms)]));
