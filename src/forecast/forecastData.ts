@@ -6,6 +6,7 @@
 import type { DuckDBMaterializedResult } from '@duckdb/node-api';
 import { listValue } from '@duckdb/node-api';
 import type { ForecastSettings } from '../config/jobSchema.js';
+import { formatBytes } from '../format/money.js';
 import type { Matrix } from '../ltv/model.js';
 import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
@@ -207,10 +208,13 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
   const cutoff = asOf.toISOString();
   // T on the local wall clock, and each tenant's first payment up to T.
   const [{ ms } = { ms: 0 }] = await wh.all<{ ms: number }>('SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms', { cutoff });
-  const firsts = new Map((await wh.all<{ tenant_id: string; first: number }>(
-    'SELECT tenant_id, CAST(min(epoch_ms(t0_local)) AS DOUBLE) AS first FROM customers_all WHERE t0 <= CAST($cutoff AS TIMESTAMPTZ) GROUP BY tenant_id',
+  const tenants = await wh.all<{ tenant_id: string; first: number; customers: number }>(
+    'SELECT tenant_id, CAST(min(epoch_ms(t0_local)) AS DOUBLE) AS first, CAST(count(*) AS DOUBLE) AS customers FROM customers_all WHERE t0 <= CAST($cutoff AS TIMESTAMPTZ) GROUP BY tenant_id',
     { cutoff },
-  )).map((r) => [r.tenant_id, Number(r.first)]));
+  );
+  const firsts = new Map(tenants.map((r) => [r.tenant_id, Number(r.first)]));
+  const asked = new Set(requests.map((r) => r.tenant));
+  await checkForecastMemory(wh, tenants.filter((t) => asked.has(t.tenant_id)).reduce((n, t) => n + Number(t.customers), 0));
   // Each tenant's backtest cutoff C = T − h, h by default the newest quarter of its history (first payment to T).
   const plans = requests.map((req): Plan => {
     const firstMs = firsts.get(req.tenant);
@@ -255,6 +259,33 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
   const wanted = new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]);
   const read = { choice, plans, unread, durationOf, ms: Number(ms), localC, realizedOf };
   return async () => byTenant(await readColumns(customers, wanted), read);
+}
+
+/** What the customers' statement (17, 18) gives per customer: every number at T and at C, and two more. */
+const RESULT_BYTES_PER_CUSTOMER = (2 * CUSTOMER_NUMBERS.length + 2) * 8;
+
+/** DuckDB's `memory_limit` setting as it states it ("3.7 GiB") and in bytes. */
+async function memoryLimit(wh: Warehouse): Promise<{ text: string; bytes: number }> {
+  const [row] = await wh.all<{ m: string }>("SELECT current_setting('memory_limit') AS m");
+  const text = String(row?.m ?? '');
+  const m = /^([\d.]+)\s*(bytes|KiB|MiB|GiB|TiB|PiB|KB|MB|GB|TB|PB)?$/i.exec(text.trim());
+  if (!m) return { text, bytes: Infinity };
+  const unit = (m[2] ?? 'bytes').toLowerCase();
+  const scale: Record<string, number> = { bytes: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, pib: 2 ** 50, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, pb: 1e15 };
+  return { text, bytes: Number(m[1]) * (scale[unit] ?? 1) };
+}
+
+/**
+ * The customers' result stays in DuckDB's memory, which cannot spill it, until it is read, and the
+ * model's typed arrays are about as large: a forecast of more customers than the memory limit holds is
+ * not started, and says why (a 100 M-row run, 24.5 M customers, needs about 5.5 GB), instead of failing
+ * with DuckDB's "failed to pin block" after half a minute of reading.
+ */
+async function checkForecastMemory(wh: Warehouse, customers: number): Promise<void> {
+  const need = customers * RESULT_BYTES_PER_CUSTOMER;
+  const limit = await memoryLimit(wh);
+  if (need <= limit.bytes) return;
+  throw new Error(`its data for ${customers.toLocaleString('en-US')} customers takes about ${formatBytes(need)} of memory, more than DuckDB's memory limit (${limit.text}): raise duckdb.memory_limit (--memory-limit) to forecast them`);
 }
 
 /** What every tenant's ForecastRead shares, from queryForecasts' statements. */

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ForecastSchema } from '../../src/config/jobSchema.js';
 import { forecastTenant } from '../../src/forecast/forecastTenant.js';
+import { installMacros } from '../../src/warehouse/installMacros.js';
 import type { Matrix } from '../../src/ltv/model.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
 
@@ -47,6 +48,25 @@ describe('a forecast that fails', () => {
       const signal = AbortSignal.abort(new Error('worker shutting down'));
       await expect(forecastTenant(wh, { tenant: 'default', asOf: new Date('2026-03-01T00:00:00Z'), settings: ForecastSchema.parse({}), subscription: false, monthly, signal }))
         .rejects.toThrow('Catalog Error: Scalar Function with name ltv_local does not exist!');
+    } finally {
+      wh.close();
+    }
+  });
+
+  it('is not started when its data would not fit DuckDB\'s memory limit, and says so', async () => {
+    // 100,000 customers × 28 numbers × 8 bytes = 22.4 MB of result, more than a 16 MB limit (15.2 MiB as
+    // DuckDB states it): refused before the customers' statement runs (it would fail to pin its blocks).
+    const wh = await Warehouse.open({ timezone: 'UTC', memoryLimit: '16MB', threads: 1 });
+    try {
+      await installMacros(wh, 'UTC');
+      await wh.run(`CREATE TEMP TABLE customers_all AS
+        SELECT 'default' AS tenant_id, 'c' || i AS customer_id, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds(i * 30) AS t0
+        FROM range(100000) t(i)`);
+      await wh.run('ALTER TABLE customers_all ADD COLUMN t0_local TIMESTAMP; UPDATE customers_all SET t0_local = CAST(t0 AS TIMESTAMP)');
+      const { forecast, error } = await forecastTenant(wh, { tenant: 'default', asOf: new Date('2026-03-01T00:00:00Z'), settings: ForecastSchema.parse({}), subscription: false, monthly });
+      expect(error).toBe('its data for 100,000 customers takes about 22.4 MB of memory, more than DuckDB\'s memory limit (15.2 MiB): raise duckdb.memory_limit (--memory-limit) to forecast them');
+      expect(forecast.model).toBeNull();
+      expect(forecast.reason).toBe(`no forecast: the BG/NBD forecast failed: ${error}`);
     } finally {
       wh.close();
     }
