@@ -43,23 +43,20 @@ function isTimeSegmentation(seg: Segmentation): boolean {
   return (TIME_SEGMENTATIONS as readonly string[]).includes(seg);
 }
 
+/**
+ * 22_matrix.sql with its values. `kept`: which attribute tuples the attribute filters keep (keptTuples),
+ * null when there are none.
+ */
 export function matrixQuery(
   periodType: PeriodType,
   periodUnit: PeriodUnit,
   segmentations: readonly Segmentation[],
   asOfLocal: string,
   filters: LtvFilters = {},
+  kept: readonly boolean[] | null = null,
 ): MatrixQuery {
   const kinds = [...new Set(segmentations.map((s) => kindOf(s, periodUnit)))];
-  const columns: string[] = [];
-  const values: DuckDBValue[] = [];
-  for (const [key, list] of Object.entries(filters.attributes ?? {}) as [FilterKey, readonly string[]][]) {
-    if (!list || list.length === 0) continue;
-    columns.push(FILTER_COLUMNS[key]);
-    values.push(listValue(list.map((v) => v.toLowerCase())));
-  }
-  // Lists are comma-separated where their items are identifiers, and NULL where empty (an empty list has
-  // no type to bind as a list).
+  // Lists are comma-separated where their items are identifiers.
   const params: Record<string, DuckDBValue> = {
     period_type: periodType,
     unit: periodUnit,
@@ -68,10 +65,28 @@ export function matrixQuery(
     attr_kinds: kinds.filter((k) => !isCohortKind(k)).join(','),
     date_from: filters.date?.[0] ?? null,
     date_to: filters.date?.[1] ?? null,
-    filter_columns: columns.length ? listValue(columns) : null,
-    filter_values: values.length ? listValue(values) : null,
+    // An empty list has no type to bind: no tuple at all keeps nothing, as [false] does.
+    kept: kept ? listValue(kept.length ? [...kept] : [false]) : null,
   };
   return { sql: loadSql('22_matrix'), params };
+}
+
+/**
+ * Which attribute tuples (attr_sets, by attr_id from 1) the attribute filters keep (31_attr_kept.sql);
+ * null when there are no attribute filters. A few thousand tuples at most: the matrix statement then tests
+ * each row by its tuple's number, and a request without filters pays nothing for them.
+ */
+export async function keptTuples(wh: Warehouse, filters: LtvFilters): Promise<boolean[] | null> {
+  const columns: string[] = [];
+  const values: DuckDBValue[] = [];
+  for (const [key, list] of Object.entries(filters.attributes ?? {}) as [FilterKey, readonly string[]][]) {
+    if (!list || list.length === 0) continue;
+    columns.push(FILTER_COLUMNS[key]);
+    values.push(listValue(list.map((v) => v.toLowerCase())));
+  }
+  if (!columns.length) return null;
+  const [row] = await wh.all<{ kept: boolean[] }>(loadSql('31_attr_kept'), { filter_columns: listValue(columns), filter_values: listValue(values) });
+  return row?.kept ?? [];
 }
 
 /**
@@ -122,7 +137,7 @@ export async function computeRunMatrices(
   asOfLocal: string,
   filters: LtvFilters = {},
 ): Promise<Map<Segmentation, RunMatrix>> {
-  const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters);
+  const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters, await keptTuples(wh, filters));
   // Read by column: a day-unit matrix has tens of thousands of runs.
   const cols = await wh.columns<ReadRunColumns>(sql, params);
   return assembleMatrices(periodType, periodUnit, segmentations, cols, kindRanges(cols.kind));

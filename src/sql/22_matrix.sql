@@ -9,9 +9,8 @@
 --   comma-separated, '' for none: cohort and time kinds ('cohort': rows are cohorts by $unit; 'day' … 'year':
 --   cohorts by that unit) and attribute kinds (SEGMENT_COLUMNS in model.ts; product reads product_id);
 --   $date_from/$date_to the first payments' local dates kept (inclusive), or NULL for every date;
---   $filter_columns VARCHAR[] and $filter_values VARCHAR[][] (parallel; NULL or empty for none): the
---   attribute filters, a canonical dimension column and its lower-cased values each (OR within a filter's
---   values, AND across filters; a missing value matches 'unknown').
+--   $kept BOOLEAN[]: whether the attribute filters (SPEC §6) keep attribute tuple i (attr_id i, from 1),
+--   31_attr_kept.sql's answer, or NULL when there are none (then no row pays for them).
 -- Also reads attr_sets(attr_id, <dimensions>): the attribute tuples that facts' and customers' attr_id
 -- number (13_first_payments.sql in a run; rebuilt from the Parquet files by queryRun.ts).
 -- Output: runs of equal cells, tenant_id, kind, is_total, row_key, period_from, period_to (inclusive), customers BIGINT,
@@ -31,36 +30,19 @@
 -- to sums by attribute tuple (an integer) rather than to facts' text columns, and summed in one GROUP BY
 -- for every kind at once (8 GROUPING SETS cost ~0.6 s of fixed set-up per statement even on a tiny tenant).
 WITH
-filters AS (
-  SELECT unnest(CAST($filter_columns AS VARCHAR[])) AS name, unnest(CAST($filter_values AS VARCHAR[][])) AS vals
-),
-attr_kept AS (
-  -- The attribute tuples that pass every attribute filter (read only when there are filters: kept()).
-  SELECT a.attr_id
-  FROM attr_sets a JOIN filters f ON list_contains(f.vals, lower(coalesce(CASE f.name
-    WHEN 'product_id' THEN a.product_id WHEN 'duration' THEN a.duration WHEN 'store' THEN a.store
-    WHEN 'country' THEN a.country WHEN 'paywall' THEN a.paywall WHEN 'paywalls_group' THEN a.paywalls_group
-    WHEN 'audience' THEN a.audience WHEN 'placement' THEN a.placement WHEN 'offer_category' THEN a.offer_category
-    WHEN 'offer_type' THEN a.offer_type WHEN 'offer_id' THEN a.offer_id WHEN 'attribution_source' THEN a.attribution_source
-    WHEN 'attribution_status' THEN a.attribution_status WHEN 'attribution_channel' THEN a.attribution_channel
-    WHEN 'attribution_campaign' THEN a.attribution_campaign WHEN 'attribution_adgroup' THEN a.attribution_adgroup
-    WHEN 'attribution_adset' THEN a.attribution_adset WHEN 'attribution_creative' THEN a.attribution_creative END, 'unknown')))
-  GROUP BY a.attr_id
-  HAVING count(*) = (SELECT count(*) FROM filters)
-),
 -- The rows the filters keep. NOT MATERIALIZED: each reader scans and groups them itself (DuckDB would
 -- otherwise store a relation read more than once, a copy of every facts row).
 customers_kept AS NOT MATERIALIZED (
   SELECT * FROM customers
   WHERE (CAST($date_from AS DATE) IS NULL OR cohort_day BETWEEN CAST($date_from AS DATE) AND CAST($date_to AS DATE))
-    AND (coalesce(len(CAST($filter_columns AS VARCHAR[])), 0) = 0 OR attr_id IN (SELECT attr_id FROM attr_kept))
+    AND (CAST($kept AS BOOLEAN[]) IS NULL OR list_extract(CAST($kept AS BOOLEAN[]), attr_id))
 ),
 facts_kept AS NOT MATERIALIZED (
   SELECT tenant_id, cohort_day, attr_id, CASE WHEN $period_type = 'renewals' THEN renewal ELSE ltv_period_index($unit, k_day, k_month) END AS j,
     revenue, proceeds, net_revenue, payments
   FROM facts
   WHERE (CAST($date_from AS DATE) IS NULL OR cohort_day BETWEEN CAST($date_from AS DATE) AND CAST($date_to AS DATE))
-    AND (coalesce(len(CAST($filter_columns AS VARCHAR[])), 0) = 0 OR attr_id IN (SELECT attr_id FROM attr_kept))
+    AND (CAST($kept AS BOOLEAN[]) IS NULL OR list_extract(CAST($kept AS BOOLEAN[]), attr_id))
 ),
 base_c_day AS (
   -- Rows that are cohorts (no segmentation, or a time segmentation) need no attributes.

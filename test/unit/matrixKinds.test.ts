@@ -21,10 +21,11 @@ describe('the matrix statement’s attribute kinds', () => {
     expect(columns).toEqual(ATTRIBUTE_KIND_COLUMNS);
   });
 
-  it('is fixed text: no placeholder, and attr_kept reads every filter column by name', () => {
+  it('is fixed text: no placeholder; the attribute filters (31_attr_kept.sql) read every filter column by name', () => {
     const body = sql.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n');
     expect(body).not.toMatch(/\{\{/);
-    const named = [...body.matchAll(/WHEN '(\w+)' THEN a\.(\w+)/g)].map((m) => [m[1], m[2]]);
+    const kept = readFileSync(new URL('../../src/sql/31_attr_kept.sql', import.meta.url), 'utf8');
+    const named = [...kept.matchAll(/WHEN '(\w+)' THEN a\.(\w+)/g)].map((m) => [m[1], m[2]]);
     expect(named.every(([name, column]) => name === column)).toBe(true);
     expect(named.map(([name]) => name).sort()).toEqual([...new Set(Object.values(FILTER_COLUMNS))].sort());
   });
