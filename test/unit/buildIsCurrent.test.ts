@@ -1,0 +1,40 @@
+// src/cli/bin.mjs runs dist/ when the build is current (buildIsCurrent.mjs), the TypeScript through tsx
+// when some source was modified after it. Documentation does not count: a README edit made every command
+// start through tsx until the next build. Here on a tree of its own, times set by hand.
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a JavaScript module of the launcher, without types
+import { buildIsCurrent } from '../../src/cli/buildIsCurrent.mjs';
+
+const root = `${mkdtempSync(join(tmpdir(), 'ltv-build-'))}/`;
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const at = (path: string, seconds: number): void => {
+  mkdirSync(join(root, path, '..'), { recursive: true });
+  writeFileSync(join(root, path), '');
+  utimesSync(join(root, path), seconds, seconds);
+};
+
+describe('whether the build is current', () => {
+  it('is not without a build, is when every source is older, and is not once a source is newer', () => {
+    at('src/cli/main.ts', 1000);
+    at('src/sql/22_matrix.sql', 1000);
+    expect(buildIsCurrent(root)).toBe(false);
+    at('dist/cli/main.js', 2000);
+    expect(buildIsCurrent(root)).toBe(true);
+    at('src/sql/22_matrix.sql', 3000);
+    expect(buildIsCurrent(root)).toBe(false);
+    at('dist/cli/main.js', 4000);
+    at('src/forecast/deep/x.ts', 4001);
+    expect(buildIsCurrent(root)).toBe(false);
+  });
+
+  it('does not count documentation', () => {
+    at('dist/cli/main.js', 5000);
+    at('src/README.md', 6000);
+    at('src/forecast/README.md', 6000);
+    expect(buildIsCurrent(root)).toBe(true);
+  });
+});
