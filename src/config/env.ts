@@ -79,3 +79,16 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   return Object.freeze(parsed.data);
 }
+
+/**
+ * One variable of the environment, checked as loadEnv checks it: for code that needs only it (`ltv run`
+ * reads LTV_FORECAST_HEAP_MB), so that a variable it does not use cannot stop it.
+ */
+export function envValue<K extends keyof Env>(key: K, source: NodeJS.ProcessEnv = process.env): Env[K] {
+  const raw = source[key];
+  const parsed = EnvSchema.shape[key].safeParse(raw === '' ? undefined : raw);
+  if (!parsed.success) {
+    throw new AppError('CONFIG', parsed.error.issues.map((i) => `environment: ${key}: ${i.message}`).join('\n'));
+  }
+  return parsed.data as Env[K];
+}

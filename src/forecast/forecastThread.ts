@@ -13,7 +13,7 @@
 // say why); the next run starts a new one. Cancellation: each request has a flag in shared memory that
 // the thread looks at between fits.
 import { RequestThread } from '../config/startModuleThread.js';
-import { loadEnv } from '../config/env.js';
+import { envValue } from '../config/env.js';
 import type { Forecast } from '../ltv/model.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { failedForecast } from './failedForecast.js';
@@ -46,7 +46,7 @@ function startThread(): RequestThread<Forecast> | null {
   const t: RequestThread<Forecast> | null = RequestThread.start<Forecast, ForecastReply>(import.meta.url, 'forecastThreadMain', (reply) => reply.forecast, (why, left) => {
     if (thread === t) thread = undefined;
     for (const p of left) p.reject(new Error(`the forecast thread stopped: ${why}`));
-  }, { heapMb: loadEnv().LTV_FORECAST_HEAP_MB });
+  }, { heapMb: envValue('LTV_FORECAST_HEAP_MB') });
   return t;
 }
 
