@@ -166,18 +166,26 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
 /**
  * A run that cannot publish fails before it reads anything, not after computing. The probe leaves nothing
  * behind: the directories it had to make are removed again (a failed run writes nothing), unless another
- * run has filled them meanwhile.
+ * run has filled them meanwhile. Two runs probing one new directory at once (a worker takes two runs at
+ * a time) can remove it under each other: a probe that finds its directory gone tries again.
  */
 export async function checkReportsDir(reportsDir: string): Promise<void> {
-  try {
-    const made = await makeDirs(reportsDir);
-    await access(reportsDir, constants.W_OK);
-    for (const dir of made.reverse()) await rmdir(dir).catch(() => undefined);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}): give a writable --out (or "reports_dir" in the job file)`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const made = await makeDirs(reportsDir);
+      await access(reportsDir, constants.W_OK);
+      for (const dir of made.reverse()) await rmdir(dir).catch(() => undefined);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (code === 'ENOENT' && attempt < PROBE_ATTEMPTS) continue;
+      throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}): give a writable --out (or "reports_dir" in the job file)`);
+    }
   }
 }
+
+/** Tries of checkReportsDir when its directory vanishes meanwhile (each one a few system calls). */
+const PROBE_ATTEMPTS = 20;
 
 export interface RunWarehouse {
   wh: Warehouse;
