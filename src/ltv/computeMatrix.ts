@@ -44,17 +44,17 @@ function isTimeSegmentation(seg: Segmentation): boolean {
 }
 
 /**
- * 22_matrix.sql with its values. `kept`: which attribute tuples the attribute filters keep (keptTuples),
- * null when there are none.
+ * 22_matrix.sql with its values. `keep`: the first payments' local dates kept, and which attribute tuples
+ * the attribute filters keep (keptTuples: a filter's values are not the statement's, only this answer).
  */
 export function matrixQuery(
   periodType: PeriodType,
   periodUnit: PeriodUnit,
   segmentations: readonly Segmentation[],
   asOfLocal: string,
-  filters: LtvFilters = {},
-  kept: readonly boolean[] | null = null,
+  keep: { date?: LtvFilters['date']; kept?: readonly boolean[] | null } = {},
 ): MatrixQuery {
+  const { date, kept } = keep;
   const kinds = [...new Set(segmentations.map((s) => kindOf(s, periodUnit)))];
   // Lists are comma-separated where their items are identifiers.
   const params: Record<string, DuckDBValue> = {
@@ -63,8 +63,8 @@ export function matrixQuery(
     as_of_local: asOfLocal,
     time_kinds: kinds.filter(isCohortKind).join(','),
     attr_kinds: kinds.filter((k) => !isCohortKind(k)).join(','),
-    date_from: filters.date?.[0] ?? null,
-    date_to: filters.date?.[1] ?? null,
+    date_from: date?.[0] ?? null,
+    date_to: date?.[1] ?? null,
     // An empty list has no type to bind: no tuple at all keeps nothing, as [false] does.
     kept: kept ? listValue(kept.length ? [...kept] : [false]) : null,
   };
@@ -137,7 +137,7 @@ export async function computeRunMatrices(
   asOfLocal: string,
   filters: LtvFilters = {},
 ): Promise<Map<Segmentation, RunMatrix>> {
-  const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, filters, await keptTuples(wh, filters));
+  const { sql, params } = matrixQuery(periodType, periodUnit, segmentations, asOfLocal, { date: filters.date, kept: await keptTuples(wh, filters) });
   // Read by column: a day-unit matrix has tens of thousands of runs.
   const cols = await wh.columns<ReadRunColumns>(sql, params);
   return assembleMatrices(periodType, periodUnit, segmentations, cols, kindRanges(cols.kind));

@@ -83,27 +83,24 @@ const NEXT_PERIOD_BYTES = Buffer.from(NEXT_PERIOD, 'latin1');
 const PERIOD_DIGITS = 12;
 
 /**
- * The decimal digits of the periods 0 … DIGIT_TABLE − 1, packed: period k's are bytes DIGIT_AT[k] up to
- * DIGIT_AT[k + 1]. A day-unit matrix writes each of a few thousand period numbers hundreds of times;
- * copying its digits costs less than computing them (larger periods are computed).
+ * The decimal digits of the periods 0 … DIGIT_TABLE − 1, packed: period k's are bytes at[k] up to
+ * at[k + 1] of `bytes`. A day-unit matrix writes each of a few thousand period numbers hundreds of times;
+ * copying its digits costs less than computing them (larger periods are computed). Made at first use.
  */
 const DIGIT_TABLE = 100_000;
-let digitBytes: Uint8Array | undefined;
-let digitAt: Uint32Array | undefined;
-function digitTable(): [Uint8Array, Uint32Array] {
-  if (!digitBytes || !digitAt) {
-    digitAt = new Uint32Array(DIGIT_TABLE + 1);
+let digits: { bytes: Uint8Array; at: Uint32Array } | undefined;
+function digitTable(): { bytes: Uint8Array; at: Uint32Array } {
+  if (!digits) {
+    const at = new Uint32Array(DIGIT_TABLE + 1);
     const text: string[] = [];
-    for (let k = 0, at = 0; k < DIGIT_TABLE; k++) {
+    for (let k = 0; k < DIGIT_TABLE; k++) {
       const d = String(k);
       text.push(d);
-      digitAt[k] = at;
-      at += d.length;
-      digitAt[k + 1] = at;
+      at[k + 1] = at[k]! + d.length;
     }
-    digitBytes = Buffer.from(text.join(''), 'latin1');
+    digits = { bytes: Buffer.from(text.join(''), 'latin1'), at };
   }
-  return [digitBytes, digitAt];
+  return digits;
 }
 
 /**
@@ -113,14 +110,14 @@ function digitTable(): [Uint8Array, Uint32Array] {
  * bodies in about half the time of a method call per piece).
  */
 function writeCells(out: ByteWriter, from: number, to: number, value: string): void {
-  const [digits, at] = digitTable();
+  const { bytes, at } = digitTable();
   const buf = out.buf;
   const prefix = NEXT_PERIOD_BYTES;
   const length = value.length;
   let p = out.pos;
   for (let k = from; k <= to; k++) {
     for (let i = 0; i < prefix.length; i++) buf[p++] = prefix[i]!;
-    for (let i = at[k]!, end = at[k + 1]!; i < end; i++) buf[p++] = digits[i]!;
+    for (let i = at[k]!, end = at[k + 1]!; i < end; i++) buf[p++] = bytes[i]!;
     for (let i = 0; i < length; i++) buf[p++] = value.charCodeAt(i);
   }
   out.pos = p;
