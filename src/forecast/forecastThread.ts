@@ -132,7 +132,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
     return {
       readMs,
       finish: async (cohorts) => {
-        const { forecastFromRead } = await import('./forecastTenant.js');
+        const { forecastFromRead } = await import('./forecastFromRead.js');
         try {
           return { forecast: await forecastFromRead(read, request.settings, Promise.resolve(cohorts), () => signal?.throwIfAborted()), error: null };
         } catch (err) {

@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import type { Forecast } from '../ltv/model.js';
 import type { CohortRow, ForecastRead } from './forecastData.js';
-import { forecastFromRead } from './forecastTenant.js';
+import { forecastFromRead } from './forecastFromRead.js';
 
 export type ForecastRequestMessage =
   | { type: 'start'; id: number; read: ForecastRead; settings: ForecastSettings; cancel: Int32Array }

@@ -4,9 +4,15 @@
 // the shapes 12_movements_view.sql, 14_customers_all.sql and 15_facts_all.sql produce): the same forecast to the
 // last digit, whichever model; a cancelled run stops the thread's forecast; a read that fails publishes a
 // forecast without a model, as in process.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForecastSchema } from '../../src/config/jobSchema.js';
-import { monthlyCohorts, type ForecastRequest } from '../../src/forecast/forecastData.js';
+import { monthlyCohorts, readForecast, type ForecastRequest } from '../../src/forecast/forecastData.js';
 import { startForecasts, type TenantForecast } from '../../src/forecast/forecastThread.js';
 import { forecastTenant } from '../../src/forecast/forecastTenant.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
@@ -43,6 +49,43 @@ describe('the forecast thread', () => {
       }
     }, 60_000);
   }
+
+  it('gives the same forecasts from the one-file bundle `npm run build` makes of the thread\'s entry', async () => {
+    // The build bundles dist/forecast/forecastThreadMain.js with these options (src/config/bundleThreadEntries.mjs);
+    // here the same options bundle the TypeScript entry, and the bundle runs as the thread's entry does.
+    const { build } = await import('esbuild');
+    const script: string = new URL('../../src/config/bundleThreadEntries.mjs', import.meta.url).href;
+    const { THREAD_BUNDLE } = (await import(script)) as { THREAD_BUNDLE: BuildOptions };
+    const dir = mkdtempSync(join(tmpdir(), 'ltv-thread-bundle-'));
+    const worker = { current: null as Worker | null };
+    try {
+      const outfile = join(dir, 'forecastThreadMain.mjs');
+      await build({ ...THREAD_BUNDLE, entryPoints: [fileURLToPath(new URL('../../src/forecast/forecastThreadMain.ts', import.meta.url))], outfile });
+      // One file: no npm package is loaded at run time, and DuckDB's client is not in it.
+      const text = readFileSync(outfile, 'utf8');
+      expect(text.match(/(?:from |import\(|require\()["'][^"'.][^"']*["']/g)?.filter((m) => !/["']node:/.test(m)) ?? []).toEqual([]);
+      expect(text).not.toContain('DuckDBInstance');
+      worker.current = new Worker(outfile);
+      const w = worker.current;
+      for (const model of ['bgnbd', 'sbg'] as const) {
+        const settings = ForecastSchema.parse({ model, replicates: 8, horizon_months: 12 });
+        const request = { tenant: 'default', asOf: T, settings, subscription: false };
+        const inProcess = await forecastTenant(wh, { ...request, monthly });
+        const read = await readForecast(wh, request);
+        const id = model === 'bgnbd' ? 1 : 2;
+        const reply = new Promise<{ id: number; forecast?: unknown; error?: string }>((resolve) => w.once('message', resolve));
+        w.postMessage({ type: 'start', id, read, settings, cancel: new Int32Array(new SharedArrayBuffer(4)) });
+        w.postMessage({ type: 'cohorts', id, cohorts: monthlyCohorts(monthly) });
+        const answer = await reply;
+        expect(answer.error).toBeUndefined();
+        expect(answer.id).toBe(id);
+        expect(JSON.stringify(answer.forecast)).toBe(JSON.stringify(inProcess.forecast));
+      }
+    } finally {
+      await worker.current?.terminate();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('reads its results while the connection runs the run\'s next statements, and closes nothing early', async () => {
     // startForecasts returns once its statements ran; their results are read into typed arrays while the

@@ -1,0 +1,359 @@
+// SPEC §9: predicted cumulative LTV of the monthly cohorts (`days-month-cohort`) up to the horizon, with a
+// seeded bootstrap interval and a backtest, for one tenant of a run (its statements take the tenant as a bound
+// parameter). src/forecast/README.md describes the models and thresholds.
+//
+// A cohort's predicted value at month m = (what its customers realized in months ≤ m up to the cutoff +
+// each customer's expected revenue from the cutoff to the end of its month m) ÷ its customers. The interval
+// refits the model on customers resampled with replacement (within each fit group or cohort) and predicts
+// the actual customers with each replicate's parameters: it is the parameters' uncertainty, not the
+// scatter of individual customers' futures.
+//
+// The model's arithmetic alone, from what forecastData.ts read: no warehouse, so the forecast thread
+// (forecastThreadMain.ts) loads neither DuckDB's client nor its native addon (forecastTenant.ts reads and
+// calls this in process).
+import type { ForecastSettings } from '../config/jobSchema.js';
+import type {
+  Backtest, BacktestCohort, Forecast, ForecastModel, ForecastRow, MoneyTriple, PredictedCell,
+} from '../ltv/model.js';
+import { addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
+import { prepareBgNbd } from './bgNbdModel.js';
+import { forecastBase, withoutForecast } from './failedForecast.js';
+import type { CohortRow, ForecastData, ForecastRead } from './forecastData.js';
+import type { Fitted, FutureQuery, PreparedModel } from './PreparedModel.js';
+import { prepareSbg } from './sbgModel.js';
+import { replicateRandom } from './seededRandom.js';
+
+/** The bootstrap's cost rule: at most this many customer-fits (BG/NBD) or group fits (sBG) in all. */
+const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
+/** Fewer replicates than this give no interval worth the name. */
+const MIN_REPLICATES = 10;
+
+
+interface CohortInfo extends CohortRow {
+  members: number[];
+}
+
+function prepare(model: ForecastModel, data: ForecastData, eligible: ReadonlySet<string>, settings: ForecastSettings): PreparedModel & { notes?: Map<string, string>; spacingNotes?: string[] } {
+  return model === 'sbg'
+    ? prepareSbg(data, { eligible, minGroupCustomers: settings.min_group_customers })
+    : prepareBgNbd(data);
+}
+
+/** Cumulative sums of a cohort's realized money up to month m (m beyond the list: the total). */
+function cumulative(list: readonly number[] | undefined, upTo: number): number {
+  let s = 0;
+  if (!list) return 0;
+  for (let k = 0; k <= upTo && k < list.length; k++) s += list[k]!;
+  return s;
+}
+
+/** Linear-interpolated quantile (type 7) of sorted values. */
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+const round2 = (v: number): number => Math.round((v + Number.EPSILON * Math.sign(v)) * 100) / 100;
+
+/** The cohorts' customers, each with the ends of its months of life `periods[ci]` (m ↦ anchor + m + 1 months). */
+function cohortQueries(cohorts: readonly { members: number[] }[], periods: readonly number[][]): FutureQuery[] {
+  return cohorts.map((c, ci) => {
+    const months = periods[ci]!;
+    return {
+      members: months.length ? c.members : [],
+      periods: months.length,
+      ends: (anchor: number) => {
+        const add = monthAdder(anchor);
+        return months.map((m) => add(m + 1));
+      },
+    };
+  });
+}
+
+/** A model fitted, bootstrapped, backtested and projected over every cohort of its data and every month. */
+interface ModelRun {
+  prepared: ReturnType<typeof prepare>;
+  main: Fitted;
+  replicates: number;
+  budget: number;
+  /** Usable replicates (and those at the model's limit), in order. */
+  fitted: Fitted[];
+  failed: number;
+  atLimit: number;
+  /** By data cohort (`index`), months 0 … H−1: the central future and each replicate's. */
+  projected: { index: Map<string, number>; central: Float64Array[]; draws: Float64Array[][] } | undefined;
+}
+
+/**
+ * The model on a tenant's data, with the cohorts `eligible` for their own fit groups (sBG; BG/NBD fits
+ * one pooled model and ignores them): the main fit, the seeded bootstrap, and the projection of every
+ * cohort of the data over every month up to the horizon (each report cohort later takes its predicted
+ * months; a month's sum does not depend on which other months are asked for).
+ */
+function runModel(read: ForecastRead, settings: ForecastSettings, eligible: ReadonlySet<string>, members: Map<string, number[]>, cancelled: () => void): ModelRun {
+  const { choice, atT: data } = read;
+  cancelled();
+  const prepared = prepare(choice.model, data, eligible, settings);
+  const main = prepared.fit(null, null);
+  // Bootstrap (SPEC §9): seeded, stratified, warm-started refits; fewer replicates when fits are costly.
+  const budget = BOOTSTRAP_BUDGET[prepared.model];
+  const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
+  const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
+  const run: ModelRun = { prepared, main, replicates, budget, fitted: [], failed: 0, atLimit: 0, projected: undefined };
+  if (!main.usable) return run;
+  for (let b = 0; b < replicates; b++) {
+    cancelled();
+    const f = prepared.fit(replicateRandom(settings.seed, b), main);
+    // A replicate the data pushed to a limit of the model is a draw like any other: leaving it out would
+    // narrow the interval to the draws that did not go there.
+    if (f.usable || f.limit) run.fitted.push(f);
+    else run.failed++;
+    if (!f.usable && f.limit) run.atLimit++;
+  }
+  const titles = [...members.keys()];
+  const months = Array.from({ length: settings.horizon_months }, (_, m) => m);
+  const projection = prepared.project(cohortQueries(titles.map((title) => ({ members: members.get(title)! })), titles.map(() => months)));
+  run.projected = { index: new Map(titles.map((title, k) => [title, k])), central: projection.of(main), draws: [] };
+  for (const f of run.fitted) {
+    cancelled();
+    run.projected.draws.push(projection.of(f));
+  }
+  return run;
+}
+
+/**
+ * The cohorts the report will find eligible for a forecast, as the forecast's own data shows them: enough
+ * customers, and a first month of life complete for the newest (its first payment + 1 month ≤ T). The
+ * report's cohorts decide; this lets sBG fit its groups before they come, and fit again if they differ.
+ */
+function expectedEligible(data: ForecastData, members: Map<string, number[]>, settings: ForecastSettings): Set<string> {
+  const out = new Set<string>();
+  const t0 = data.customers.t0Ms;
+  for (const [title, l] of members) {
+    if (l.length < settings.min_cohort_customers) continue;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const i of l) if (t0[i]! > newest) newest = t0[i]!;
+    if (addMonthsMs(newest, 1) <= data.cutoffMs) out.add(title);
+  }
+  return out;
+}
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
+
+/**
+ * The forecast from what readForecast read: fits, bootstrap, projections and backtest, no warehouse. The
+ * report's monthly cohorts come as a promise, and the model runs before it needs them, so the matrices
+ * can be computed meanwhile: it projects every cohort of its data over every month up to the horizon, and
+ * each report cohort then takes its predicted months. BG/NBD fits one pooled model; sBG fits a group per
+ * eligible cohort, which it takes from its data (expectedEligible) and, in the rare case the report's
+ * cohorts say otherwise, fits again with theirs. `cancelled` throws when the run was cancelled (looked
+ * at between fits).
+ */
+export async function forecastFromRead(read: ForecastRead, settings: ForecastSettings, cohortRows: Promise<readonly CohortRow[]>, cancelled: () => void): Promise<Forecast> {
+  const { choice, atT: data } = read;
+  const H = settings.horizon_months;
+  const base = forecastBase(settings, choice);
+
+  // Cohorts: every cohort row of the realized matrix, with its members among the forecast's customers.
+  const members = new Map<string, number[]>();
+  data.customers.cohort.forEach((c, i) => {
+    let l = members.get(c);
+    if (!l) members.set(c, (l = []));
+    l.push(i);
+  });
+  const expected = choice.model === 'sbg' ? expectedEligible(data, members, settings) : new Set<string>();
+  let model = runModel(read, settings, expected, members, cancelled);
+  // The backtest has its own cohorts (eligible at C) and starts from the forecast's fit (BG/NBD; sBG's
+  // groups at C are other groups): once, whatever the report's cohorts say.
+  const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
+  const backtestOf = (main: Fitted): ((titles: ReadonlySet<string>) => Backtest) => {
+    cancelled();
+    return read.backtestPossible
+      ? backtest(settings, at, choice.model, data, read.atC, main)
+      : () => emptyBacktest(at, choice.model, `too little history for a backtest: ${Math.floor(read.historyDays)} days observed, holdout ${read.holdout}`);
+  };
+  let backtested = model.main.usable ? backtestOf(model.main) : undefined;
+
+  const cohorts: CohortInfo[] = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? [] }));
+  // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
+  const why = new Map<string, string>();
+  for (const c of cohorts) {
+    if (c.customers < settings.min_cohort_customers) why.set(c.title, `too few customers: ${c.customers} < ${settings.min_cohort_customers}`);
+    else if (c.lastComplete < 0) why.set(c.title, 'too little history: its first month of life is not complete yet');
+    else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
+  }
+  const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
+  if (choice.model === 'sbg' && !sameSet(eligible, expected)) {
+    model = runModel(read, settings, eligible, members, cancelled);
+    if (!backtested && model.main.usable) backtested = backtestOf(model.main);
+  }
+  cancelled();
+  const { prepared, main, replicates, budget, failed, atLimit, projected } = model;
+  base.fits = main.fits;
+  if (!main.usable || !projected || !backtested) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
+  if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
+  const predicted = cohorts.filter((c) => !why.has(c.title));
+
+  const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
+  base.bootstrap.replicates = replicates;
+  if (replicates < settings.replicates) {
+    base.bootstrap.note = `${replicates} of ${settings.replicates} replicates: one replicate costs ${prepared.replicateCost.toLocaleString('en-US')} ${prepared.model === 'sbg' ? 'group fits' : 'customer-fits'}, the budget is ${budget.toLocaleString('en-US')}`;
+  }
+  // Each report cohort's predicted months, from its data cohort's (none: no customer to project, 0).
+  const pick = (byTitle: Float64Array[]): Float64Array[] => cohorts.map((c, ci) => {
+    const k = projected.index.get(c.title);
+    const all = k === undefined ? undefined : byTitle[k]!;
+    return Float64Array.from(periods[ci]!, (m) => (all ? all[m]! : 0));
+  });
+  const central = pick(projected.central);
+  const draws = projected.draws.map(pick);
+  const notes = [
+    ...(base.bootstrap.note ? [base.bootstrap.note] : []),
+    ...(atLimit ? [`${atLimit} replicate(s) went to the edge of the parameter space (the model's limit: nobody drops out, or one purchase rate for all) and count as that limit`] : []),
+    ...(failed ? [`${failed} replicate(s) did not converge and are left out`] : []),
+  ];
+  if (notes.length) base.bootstrap.note = notes.join('; ');
+
+  const lowQ = (1 - settings.interval) / 2;
+  const ratios = (title: string): { proceeds: number; net_revenue: number } => {
+    const r = data.realized.get(title);
+    const rev = cumulative(r?.revenue, Infinity);
+    return rev > 0
+      ? { proceeds: cumulative(r?.proceeds, Infinity) / rev, net_revenue: cumulative(r?.net_revenue, Infinity) / rev }
+      : { proceeds: 1, net_revenue: 1 };
+  };
+  const triple = (realized: MoneyTriple, fut: number, n: number, ratio: { proceeds: number; net_revenue: number }): MoneyTriple => ({
+    revenue: round2((realized.revenue + fut) / n),
+    proceeds: round2((realized.proceeds + fut * ratio.proceeds) / n),
+    net_revenue: round2((realized.net_revenue + fut * ratio.net_revenue) / n),
+  });
+  // Per cohort and period: realized sums, central future, replicate futures (for the Total row too).
+  const rows: ForecastRow[] = [];
+  const totalAt = new Map<number, { n: number; realized: MoneyTriple; fut: number; futProceeds: number; futNet: number; reps: Float64Array }>();
+  cohorts.forEach((c, ci) => {
+    const note = why.get(c.title) ?? (prepared.notes?.get(c.title));
+    if (!predicted.includes(c)) {
+      rows.push({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], ...(note ? { note: `no forecast: ${note}` } : {}) });
+      return;
+    }
+    const r = data.realized.get(c.title);
+    const ratio = ratios(c.title);
+    const n = c.customers;
+    const cells: PredictedCell[] = periods[ci]!.map((m, j) => {
+      const realized = { revenue: cumulative(r?.revenue, m), proceeds: cumulative(r?.proceeds, m), net_revenue: cumulative(r?.net_revenue, m) };
+      const fut = central[ci]![j]!;
+      const reps = Float64Array.from(draws, (d) => d[ci]![j]!).sort();
+      const lo = reps.length ? quantile(reps, lowQ) : fut;
+      const hi = reps.length ? quantile(reps, 1 - lowQ) : fut;
+      return {
+        period: m, state: 'predicted', customers: n, ...triple(realized, fut, n, ratio),
+        lower: triple(realized, Math.min(lo, fut), n, ratio), upper: triple(realized, Math.max(hi, fut), n, ratio),
+      };
+    });
+    rows.push({ type: 'cohort', title: c.title, customers: n, fit: main.groupOf(c.members[0] ?? 0), cells, ...(note ? { note } : {}) });
+  });
+  // Total: customer-weighted over the eligible cohorts, each at its realized (complete) or predicted value.
+  const reps = draws.length;
+  for (let m = 0; m < H; m++) {
+    let any = false;
+    const t = { n: 0, realized: { revenue: 0, proceeds: 0, net_revenue: 0 }, fut: 0, futProceeds: 0, futNet: 0, reps: new Float64Array(reps) };
+    cohorts.forEach((c, ci) => {
+      if (!eligible.has(c.title)) return;
+      const r = data.realized.get(c.title);
+      t.n += c.customers;
+      t.realized.revenue += cumulative(r?.revenue, m);
+      t.realized.proceeds += cumulative(r?.proceeds, m);
+      t.realized.net_revenue += cumulative(r?.net_revenue, m);
+      const j = periods[ci]!.indexOf(m);
+      if (j < 0) return;
+      any = true;
+      const ratio = ratios(c.title);
+      t.fut += central[ci]![j]!;
+      t.futProceeds += central[ci]![j]! * ratio.proceeds;
+      t.futNet += central[ci]![j]! * ratio.net_revenue;
+      for (let b = 0; b < reps; b++) t.reps[b] = t.reps[b]! + draws[b]![ci]![j]!;
+    });
+    if (any) totalAt.set(m, t);
+  }
+  const totalCells: PredictedCell[] = [...totalAt].map(([m, t]) => {
+    const ratio = { proceeds: t.fut > 0 ? t.futProceeds / t.fut : 1, net_revenue: t.fut > 0 ? t.futNet / t.fut : 1 };
+    const sorted = t.reps.sort();
+    const lo = reps ? quantile(sorted, lowQ) : t.fut;
+    const hi = reps ? quantile(sorted, 1 - lowQ) : t.fut;
+    return {
+      period: m, state: 'predicted', customers: t.n, ...triple(t.realized, t.fut, t.n, ratio),
+      lower: triple(t.realized, Math.min(lo, t.fut), t.n, ratio), upper: triple(t.realized, Math.max(hi, t.fut), t.n, ratio),
+    };
+  });
+  const covered = cohorts.filter((c) => eligible.has(c.title));
+  rows.unshift({
+    type: 'total', title: 'Total', customers: covered.reduce((s, c) => s + c.customers, 0), fit: null, cells: totalCells,
+    note: `customer-weighted over the ${covered.length} cohort(s) with a forecast or fully realized horizon, each at its complete value where realized and predicted where not`,
+  });
+  base.rows = rows;
+  // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
+  base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
+  base.backtest = backtested(new Set(cohorts.map((c) => c.title)));
+  return base;
+}
+
+function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastModel, note: string): Backtest {
+  return { cutoff: at.cutoff.toISOString(), holdout_days: at.holdout, model, cohorts: [], mape: null, bias: null, note };
+}
+
+/**
+ * SPEC §9 backtest: refit on the data up to C = T − h and predict each cohort's cumulative LTV (revenue) at
+ * T, against what its customers (those who had started by C) realized by T.
+ */
+function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData, forecastFit: Fitted): (reported: ReadonlySet<string>) => Backtest {
+  const { cutoff, holdout } = at;
+  const empty = (note: string) => (): Backtest => emptyBacktest(at, model, note);
+  const byCohort = new Map<string, number[]>();
+  atC.customers.cohort.forEach((c, i) => {
+    let l = byCohort.get(c);
+    if (!l) byCohort.set(c, (l = []));
+    l.push(i);
+  });
+  // Cohorts at C as the forecast sees them: enough customers and a complete first month by C.
+  const eligible = new Set<string>();
+  for (const [title, l] of byCohort) {
+    if (l.length >= settings.min_cohort_customers && addMonthsMs(dayMs(title), 2) <= atC.cutoffMs) eligible.add(title);
+  }
+  const prepared = prepare(model, atC, eligible, settings);
+  // From the forecast's fit: the data up to C are most of the data up to T, so its optimum is near.
+  const fitted = prepared.fit(null, null, forecastFit);
+  if (!fitted.usable) return empty(`the refit on the data up to the cutoff failed: ${fitted.message}`);
+  // Realized at T by the customers who had started by C (matched by first payment time).
+  const realizedAtT = new Map<string, number>();
+  atT.customers.cohort.forEach((c, i) => {
+    if (atT.customers.t0Ms[i]! <= atC.cutoffMs) realizedAtT.set(c, (realizedAtT.get(c) ?? 0) + atT.customers.revenue[i]!);
+  });
+  // Every cohort eligible at C is projected; the report's cohorts (known later) pick theirs.
+  const titles = [...eligible].sort();
+  const atEnd = [atT.cutoffMs];
+  const futures = prepared.project(titles.map((title) => ({ members: byCohort.get(title)!, periods: 1, ends: () => atEnd }))).of(fitted);
+  return (reported) => {
+    const out: BacktestCohort[] = [];
+    for (const [q, title] of titles.entries()) {
+      if (!reported.has(title)) continue;
+      const l = byCohort.get(title)!;
+      const fut = futures[q]![0]!;
+      let realizedC = 0;
+      for (const i of l) realizedC += atC.customers.revenue[i]!;
+      const predicted = (realizedC + fut) / l.length;
+      const realized = (realizedAtT.get(title) ?? 0) / l.length;
+      out.push({ title, customers: l.length, predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / realized : null });
+    }
+    const withError = out.filter((c) => c.error !== null);
+    const weight = withError.reduce((s, c) => s + c.customers, 0);
+    return {
+      cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: out,
+      mape: weight ? withError.reduce((s, c) => s + c.customers * Math.abs(c.error!), 0) / weight : null,
+      bias: weight ? withError.reduce((s, c) => s + c.customers * c.error!, 0) / weight : null,
+      ...(out.length === 0 ? { note: `no cohort had ${settings.min_cohort_customers} customers and a complete first month by the cutoff` } : {}),
+    };
+  };
+}
