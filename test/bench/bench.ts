@@ -74,7 +74,7 @@ const full = run('full');
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 console.log(`\ninput: ${rows.toLocaleString('en')} rows, ${sizeMiB.toFixed(0)} MiB CSV`);
 console.log(`floor (one statement, monthly matrix only): ${s(floor.ms)}, ${Math.round(rows / (floor.ms / 1000)).toLocaleString('en')} rows/s, peak RSS ${floor.maxRssMiB} MiB`);
-console.log(`full run: ${s(full.ms)}, ${Math.round(rows / (full.ms / 1000)).toLocaleString('en')} rows/s, peak RSS ${full.maxRssMiB} MiB`);
+console.log(`full run (${full.code === 'dist' ? 'the build in dist/' : 'src/ through tsx: dist/ is missing or older than src/'}): ${s(full.ms)}, ${Math.round(rows / (full.ms / 1000)).toLocaleString('en')} rows/s, peak RSS ${full.maxRssMiB} MiB`);
 for (const [stage, ms] of Object.entries(full.timings as Record<string, number>)) console.log(`  ${stage.padEnd(8)} ${s(ms)}`);
 console.log(`  rows: read ${full.stats.rows_read}, quarantined ${full.stats.rows_quarantined}, duplicates ${full.stats.duplicates}, payments ${full.stats.transactions}`);
 console.log(`  published: ${full.tenants} tenant run(s), ${(Number(execFileSync('du', ['-sb', join(dir, 'reports')], { encoding: 'utf8' }).split('\t')[0]) / 1e6).toFixed(1)} MB on disk (du -sb)`);

@@ -1,9 +1,17 @@
-// One measured run in its own process (so peak RSS is the run's own): `floor` or `full`.
+// One measured run in its own process (so peak RSS is the run's own): `floor` or `full`. A full run runs
+// what `npx ltv` runs: the build in dist/ when it is current (src/cli/buildIsCurrent.mjs), else the
+// TypeScript (through tsx, slower to start its threads); `code` in the output says which.
 import { resourceUsage } from 'node:process';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { jobFromFlags } from '../../src/config/loadJob.js';
-import { runPipeline } from '../../src/pipeline.js';
+// @ts-expect-error: a JavaScript module of the launcher, without types
+import { buildIsCurrent } from '../../src/cli/buildIsCurrent.mjs';
+
+const built: boolean = buildIsCurrent(fileURLToPath(new URL('../../', import.meta.url)));
+const code = built ? 'dist' : 'src';
+type Pipeline = typeof import('../../src/pipeline.js');
+type LoadJob = typeof import('../../src/config/loadJob.js');
 
 const [mode, csvPath, ratesPath, reportsDir, asOf, memoryLimit] = process.argv.slice(2) as [string, string, string, string, string, string?];
 const started = performance.now();
@@ -24,6 +32,8 @@ if (mode === 'floor') {
   db.closeSync();
   report({ cells });
 } else {
+  const { runPipeline } = (await import(built ? '../../dist/pipeline.js' : '../../src/pipeline.js')) as Pipeline;
+  const { jobFromFlags } = (await import(built ? '../../dist/config/loadJob.js' : '../../src/config/loadJob.js')) as LoadJob;
   const job = jobFromFlags({
     inputs: [{ path: csvPath }], rates: ratesPath, tenant: 'bench', max_bad_row_share: 0.05,
     ...(memoryLimit ? { duckdb: { memory_limit: memoryLimit } } : {}),
@@ -31,7 +41,7 @@ if (mode === 'floor') {
     forecast: { model: mode === 'full-noforecast' ? ('off' as const) : ('auto' as const) },
   }, process.cwd());
   const result = await runPipeline(job, { logger: pino({ level: 'silent' }), asOf: new Date(asOf), reportsDir });
-  report({ timings: result.timings, stats: result.stats, tenants: result.tenants.length });
+  report({ timings: result.timings, stats: result.stats, tenants: result.tenants.length, code });
 }
 
 function report(extra: Record<string, unknown>): void {
