@@ -83,22 +83,27 @@ const NEXT_PERIOD_BYTES = Buffer.from(NEXT_PERIOD, 'latin1');
 const PERIOD_DIGITS = 12;
 
 /**
- * The decimal digits of the periods 0 … DIGIT_TABLE − 1, packed: period k's are bytes at[k] up to
- * at[k + 1] of `bytes`. A day-unit matrix writes each of a few thousand period numbers hundreds of times;
- * copying its digits costs less than computing them (larger periods are computed). Made at first use.
+ * The decimal digits of the periods 0 … size − 1, packed: period k's are bytes at[k] up to at[k + 1] of
+ * `bytes`. A day-unit matrix writes each of a few thousand period numbers hundreds of times; copying its
+ * digits costs less than computing them (periods of DIGIT_TABLE and above are computed). Made at first use
+ * as large as the periods asked for (a power of two, at least 1,024): all of 0–99,999 took ~0.06 s of a
+ * run that writes periods below 1,000.
  */
 const DIGIT_TABLE = 100_000;
-let digits: { bytes: Uint8Array; at: Uint32Array } | undefined;
-function digitTable(): { bytes: Uint8Array; at: Uint32Array } {
-  if (!digits) {
-    const at = new Uint32Array(DIGIT_TABLE + 1);
+let digits: { bytes: Uint8Array; at: Uint32Array; size: number } | undefined;
+function digitTable(upTo: number): { bytes: Uint8Array; at: Uint32Array } {
+  if (!digits || digits.size <= upTo) {
+    let size = 1024;
+    while (size <= upTo) size *= 2;
+    size = Math.min(size, DIGIT_TABLE);
+    const at = new Uint32Array(size + 1);
     const text: string[] = [];
-    for (let k = 0; k < DIGIT_TABLE; k++) {
+    for (let k = 0; k < size; k++) {
       const d = String(k);
       text.push(d);
       at[k + 1] = at[k]! + d.length;
     }
-    digits = { bytes: Buffer.from(text.join(''), 'latin1'), at };
+    digits = { bytes: Buffer.from(text.join(''), 'latin1'), at, size };
   }
   return digits;
 }
@@ -110,7 +115,7 @@ function digitTable(): { bytes: Uint8Array; at: Uint32Array } {
  * bodies in about half the time of a method call per piece).
  */
 function writeCells(out: ByteWriter, from: number, to: number, value: string): void {
-  const { bytes, at } = digitTable();
+  const { bytes, at } = digitTable(to);
   const buf = out.buf;
   const prefix = NEXT_PERIOD_BYTES;
   const length = value.length;

@@ -49,4 +49,18 @@ describe('adaptyJson', () => {
     const spec = { period_type: 'days', period_unit: 'day', segmentation: 'cohort' } as const;
     same({ ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [{ type: 'cohort', title: '1990-01-01', customers: 1, cells: cells(values, 1, 1) }] }, 'USD');
   });
+
+  it('grows its digit table as longer rows come, the same bytes at every size', async () => {
+    // The table is made as large as the periods asked for (1,024, then doubled): a module instance of its
+    // own starts it empty, and rows of growing length cross its ends (1,023/1,024, 2,047/2,048, …).
+    type ToAdapty = typeof import('../../src/report/toAdapty.js');
+    const ownInstance = '../../src/report/toAdapty.ts?digit-table';
+    const own = (await import(/* @vite-ignore */ ownInstance)) as ToAdapty;
+    const spec = { period_type: 'days', period_unit: 'day', segmentation: 'cohort' } as const;
+    for (const length of [700, 1_030, 2_050, 5_000, 12]) {
+      const values = Array.from({ length }, (_, k) => (k < 5 ? 1 : k < 1_022 ? 2 : k < 1_025 ? 3 : k < 2_046 ? 4.5 : 6));
+      const m: Matrix = { ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [{ type: 'cohort', title: '1990-01-01', customers: 1, cells: cells(values, 1, 1) }] };
+      expect(own.adaptyJson(runsOf(m), 'USD').toString('utf8'), `${length} periods`).toBe(JSON.stringify(own.toAdaptyResponse(m, 'USD')));
+    }
+  });
 });
