@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
+import { envValue } from './config/env.js';
 import { makeDirs } from './publish/makeDirs.js';
 import type { Job } from './config/jobSchema.js';
 import { badRowShareError, badRowShareExceeded, checkRows, type CheckResult } from './ingest/checkRows.js';
@@ -141,6 +142,8 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
   if (asOf.getTime() > Date.now() + 86_400_000) {
     throw new AppError('CONFIG', `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date().toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`);
   }
+  // What the forecast thread reads of the environment is checked now, not after ingest and compute.
+  if (job.forecast.model !== 'off') envValue('LTV_FORECAST_HEAP_MB');
   const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });
   const timings: Partial<Record<Stage, number>> = {};
   let stageStarted = Date.now();

@@ -9,9 +9,9 @@ import { csv, makeFixture } from '../helpers/runFixture.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 
-function ltv(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function ltv(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -86,6 +86,24 @@ describe.concurrent('ltv run (command line)', () => {
 
       expect(bad.code).toBe(1);
       expect(bad.stderr).toBe('ltv: --forecast: "weekly" is not a forecast model; use auto, sbg, bgnbd, off\n');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('checks LTV_FORECAST_HEAP_MB before reading anything when the run forecasts, and ignores it when it does not', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
+    const run = (out: string, extra: string[]) => ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', out, ...extra], fx.dir, { LTV_FORECAST_HEAP_MB: 'lots' });
+    try {
+      const [bad, off] = await Promise.all([run('bad', []), run('off', ['--forecast', 'off'])]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('ltv: environment: LTV_FORECAST_HEAP_MB: Invalid input: expected number, received NaN\n');
+      // Refused at the start: no stage began, nothing was published.
+      expect(bad.stdout).not.toMatch(/ingest/);
+      await expect(access(join(fx.dir, 'bad'))).rejects.toThrow(/ENOENT/);
+      // A run without forecasts does not read the variable.
+      expect(off.code).toBe(0);
+      await access(join(fx.dir, 'off', 'default', 'latest', 'ltv.json'));
     } finally {
       await fx.cleanup();
     }
