@@ -30,12 +30,13 @@ export function captureLogger(): { log: Logger; lines: Record<string, unknown>[]
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
+/** `what` may be a function: then it is made when the wait times out (a child's output as it is then). */
+export async function waitFor<T>(what: string | (() => string), check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -169,8 +170,9 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
         proc,
         logs,
         exited,
+        // On a timeout the message shows what the child had written by then: its last log lines and stderr.
         waitForLog: (what, match, ms) =>
-          waitFor(`worker log: ${what} (stderr: ${stderr.slice(-500)})`, () => logs.find(match), ms),
+          waitFor(() => `worker log: ${what} (pid ${proc.pid}, exit ${proc.exitCode ?? proc.signalCode ?? 'none yet'}; last log lines: ${logs.slice(-8).map((l) => JSON.stringify(l)).join(' | ').slice(-2_000)}; stderr: ${stderr.slice(-500)})`, () => logs.find(match), ms),
       };
       children.push(child);
       return child;
