@@ -277,7 +277,9 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
       return { eRow, eCount, eSumM, eGroup, groups: gRow.length, ey, periods };
     });
     const of = (f: BgNbdFitted): Float64Array[] => {
-      const ey = Float64Array.from(eyX, (x, k) => bgNbdExpectedIfAlive(f.bg, eyTau[k]!, x, eyT[k]!));
+      // A plain loop: Float64Array.from with a mapping function goes through the iterator protocol.
+      const ey = new Float64Array(eyX.length);
+      for (let k = 0; k < eyX.length; k++) ey[k] = bgNbdExpectedIfAlive(f.bg, eyTau[k]!, eyX[k]!, eyT[k]!);
       return tallies.map(({ eRow, eCount, eSumM, eGroup, groups, ey: eyAt, periods }) => {
         const worth = new Float64Array(groups);
         for (let e = 0; e < eRow.length; e++) {
