@@ -53,6 +53,15 @@ interface StagingOwner {
 /** Staging directories this process is writing now (its other ones are dead attempts). */
 const LIVE_STAGING = new Set<string>();
 
+function parseOwner(text: string): StagingOwner | null {
+  try {
+    const o = JSON.parse(text) as Partial<StagingOwner> | null;
+    return o && typeof o === 'object' && typeof o.host === 'string' && typeof o.pid === 'number' ? (o as StagingOwner) : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Removes the staging directories of attempts that can no longer publish: written on this machine by a
  * process that is gone (or by this one, which no longer writes it), or, when this attempt holds the job's
@@ -66,7 +75,11 @@ async function removeDeadStaging(runsDir: string, job: string | null, locked: bo
   for (const name of names) {
     const dir = join(runsDir, name);
     if (LIVE_STAGING.has(dir)) continue;
-    const owner = await readFile(join(dir, '.owner'), 'utf8').then((t) => JSON.parse(t) as StagingOwner, () => null);
+    // An owner file that does not parse is one being written (reserveRun creates it, then writes it): its
+    // attempt is alive, or was killed in that instant. Either way it is not known to be dead: left alone,
+    // as one without an owner file (retention removes it after a day). A worker that started beside
+    // another one reserving a run crashed here on `JSON.parse('')`.
+    const owner = await readFile(join(dir, '.owner'), 'utf8').then(parseOwner, () => null);
     if (!owner || (job !== null && owner.job !== job)) continue;
     const here = owner.host === hostname();
     const dead = here ? owner.pid === process.pid || !pidAlive(owner.pid) : locked && owner.locked;

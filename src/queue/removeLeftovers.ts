@@ -14,6 +14,14 @@ import { removeStaleScratch } from '../warehouse/removeStaleScratch.js';
 import { listJobFiles } from './syncSchedules.js';
 
 export async function removeLeftovers(env: Env, jobsDir: string, logger: Logger): Promise<void> {
+  // Called without waiting (startWorker.ts): a failure here must be a warning, never an unhandled
+  // rejection that ends the worker.
+  await removeAll(env, jobsDir, logger).catch((e: unknown) => {
+    logger.warn({ err_message: e instanceof Error ? e.message : String(e) }, 'could not remove the leftovers of killed runs; the worker goes on');
+  });
+}
+
+async function removeAll(env: Env, jobsDir: string, logger: Logger): Promise<void> {
   const override = env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined;
   const reports = new Set<string>(override ? [override] : []);
   const scratch = new Set<string>([tmpdir()]);

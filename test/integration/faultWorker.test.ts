@@ -251,11 +251,11 @@ test('at start a worker removes dead processes\' scratch files and staging direc
   await writeFile(join(jobScratch, `ltv-run-${dead}-89abcdef.duckdb`), 'x');
   const keptScratch = [`ltv-run-${process.pid}-0123abcd.duckdb`, `ltv-run-${dead}-notahex.duckdb`, `other-${dead}.duckdb`];
   for (const n of keptScratch) await writeFile(join(tmp, n), 'x');
-  const staging = async (tenant: string, name: string, owner: object | null): Promise<string> => {
+  const staging = async (tenant: string, name: string, owner: object | string | null): Promise<string> => {
     const dir = join(h.reportsDir, tenant, 'runs', name);
     await mkdir(join(dir, 'data'), { recursive: true });
     await writeFile(join(dir, 'data', 'facts.parquet'), 'x');
-    if (owner) await writeFile(join(dir, '.owner'), JSON.stringify(owner));
+    if (owner !== null) await writeFile(join(dir, '.owner'), typeof owner === 'string' ? owner : JSON.stringify(owner));
     return dir;
   };
   const gone = [
@@ -268,6 +268,10 @@ test('at start a worker removes dead processes\' scratch files and staging direc
     await staging('own', '.staging-20260201T000000Z-3333e15e', { job: 'own', host: `not-${hostname()}`, pid: dead, locked: true }),
     // No owner file: not known to be ours (retention removes it after a day).
     await staging('own', '.staging-20260201T000000Z-4444beef', null),
+    // An owner file still being written (reserveRun creates it, then writes it): empty, or cut short. A
+    // worker starting at that instant crashed on it (found by this test, 1 run in ~7): it is left alone.
+    await staging('own', '.staging-20260201T000000Z-5555fade', ''),
+    await staging('own', '.staging-20260201T000000Z-6666fade', '{"job":"own","ho'),
   ];
 
   const starting = h.childWorker(vars);
