@@ -78,6 +78,8 @@ interface ModelRun {
   prepared: ReturnType<typeof prepare>;
   main: Fitted;
   replicates: number;
+  /** Whether the bootstrap ran: it is left out while no cohort is expected to be predicted. */
+  drawn: boolean;
   budget: number;
   /** Usable replicates (and those at the model's limit), in order. */
   fitted: Fitted[];
@@ -91,9 +93,11 @@ interface ModelRun {
  * The model on a tenant's data, with the cohorts `eligible` for their own fit groups (sBG; BG/NBD fits
  * one pooled model and ignores them): the main fit, the seeded bootstrap, and the projection of every
  * cohort of the data over every month up to the horizon (each report cohort later takes its predicted
- * months; a month's sum does not depend on which other months are asked for).
+ * months; a month's sum does not depend on which other months are asked for). Without `draw`, no
+ * bootstrap: its replicates serve only the intervals of predicted cells, and a tenant whose cohorts are
+ * all too small or too young has none (a run of 200 small shops drew 20,000 replicates for no cell).
  */
-function runModel(read: ForecastRead, settings: ForecastSettings, eligible: ReadonlySet<string>, members: Map<string, number[]>, cancelled: () => void): ModelRun {
+function runModel(read: ForecastRead, settings: ForecastSettings, eligible: ReadonlySet<string>, members: Map<string, number[]>, cancelled: () => void, draw: boolean): ModelRun {
   const { choice, atT: data } = read;
   cancelled();
   const prepared = prepare(choice.model, data, eligible, settings);
@@ -101,8 +105,8 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
   // Bootstrap (SPEC §9): seeded, stratified, warm-started refits; fewer replicates when fits are costly.
   const budget = BOOTSTRAP_BUDGET[prepared.model];
   const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
-  const replicates = settings.replicates === 0 ? 0 : Math.min(settings.replicates, affordable);
-  const run: ModelRun = { prepared, main, replicates, budget, fitted: [], failed: 0, atLimit: 0, projected: undefined };
+  const replicates = settings.replicates === 0 || !draw ? 0 : Math.min(settings.replicates, affordable);
+  const run: ModelRun = { prepared, main, replicates, drawn: draw, budget, fitted: [], failed: 0, atLimit: 0, projected: undefined };
   if (!main.usable) return run;
   for (let b = 0; b < replicates; b++) {
     cancelled();
@@ -164,8 +168,11 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
     if (!l) members.set(c, (l = []));
     l.push(i);
   });
-  const expected = choice.model === 'sbg' ? expectedEligible(data, members, settings) : new Set<string>();
-  let model = runModel(read, settings, expected, members, cancelled);
+  // sBG fits a group per expected cohort; BG/NBD one pooled model. Either draws its bootstrap now only if
+  // some cohort is expected to be predicted (and again below if the report's cohorts say otherwise).
+  const expected = expectedEligible(data, members, settings);
+  const groups = choice.model === 'sbg' ? expected : new Set<string>();
+  let model = runModel(read, settings, groups, members, cancelled, expected.size > 0);
   // The backtest has its own cohorts (eligible at C) and starts from the forecast's fit (BG/NBD; sBG's
   // groups at C are other groups): once, whatever the report's cohorts say.
   const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
@@ -186,20 +193,25 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
     else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
   }
   const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
-  if (choice.model === 'sbg' && !sameSet(eligible, expected)) {
-    model = runModel(read, settings, eligible, members, cancelled);
+  const predicted = cohorts.filter((c) => !why.has(c.title));
+  if (choice.model === 'sbg' && !sameSet(eligible, groups)) {
+    model = runModel(read, settings, eligible, members, cancelled, predicted.length > 0);
     if (!backtested && model.main.usable) backtested = backtestOf(model.main);
+  } else if (!model.drawn && predicted.length > 0) {
+    // The same fit, with its bootstrap this time (seeded: the draws are those an eager bootstrap makes).
+    model = runModel(read, settings, groups, members, cancelled, true);
   }
   cancelled();
   const { prepared, main, replicates, budget, failed, atLimit, projected } = model;
   base.fits = main.fits;
   if (!main.usable || !projected || !backtested) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
-  const predicted = cohorts.filter((c) => !why.has(c.title));
 
   const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
   base.bootstrap.replicates = replicates;
-  if (replicates < settings.replicates) {
+  if (!model.drawn && settings.replicates > 0) {
+    base.bootstrap.note = 'none drawn: no cohort has a forecast, so there is no interval to draw';
+  } else if (replicates < settings.replicates) {
     base.bootstrap.note = `${replicates} of ${settings.replicates} replicates: one replicate costs ${prepared.replicateCost.toLocaleString('en-US')} ${prepared.model === 'sbg' ? 'group fits' : 'customer-fits'}, the budget is ${budget.toLocaleString('en-US')}`;
   }
   // Each report cohort's predicted months, from its data cohort's (none: no customer to project, 0).

@@ -150,6 +150,34 @@ describe('the forecast thread', () => {
     total(one).forEach((c, j) => expect(total(two)[j]!.revenue).toBeCloseTo(2 * c.revenue, 1));
   }, 60_000);
 
+  it('draws no bootstrap when no cohort gets a forecast, and says so; the fit is the one it reports otherwise', async () => {
+    // Every cohort has 60 customers: with 61 required, none is predicted, so no interval needs a replicate.
+    const settings = (min: number) => ForecastSchema.parse({ model: 'bgnbd', replicates: 12, horizon_months: 12, min_cohort_customers: min });
+    const usual = (await (await startForecast(wh, { tenant: 'default', asOf: T, settings: settings(20), subscription: false })).finish(monthlyCohorts(monthly))).forecast;
+    const none = (await (await startForecast(wh, { tenant: 'default', asOf: T, settings: settings(61), subscription: false })).finish(monthlyCohorts(monthly))).forecast;
+    expect(usual.bootstrap.replicates).toBe(12);
+    expect(none.bootstrap).toEqual({ replicates: 0, requested: 12, seed: 17, note: 'none drawn: no cohort has a forecast, so there is no interval to draw' });
+    expect(none.fits).toEqual(usual.fits);
+    expect(none.rows.map((r) => r.cells.length)).toEqual([0, 0, 0, 0]);
+    expect(none.rows.slice(1).map((r) => r.note)).toEqual(COHORTS.map(() => 'no forecast: too few customers: 60 < 61'));
+  }, 60_000);
+
+  it('draws the bootstrap after all when the report\'s cohorts get a forecast its data did not promise: the same intervals', async () => {
+    // The thread decides from its own data (60 customers a cohort) whether to bootstrap before the report's
+    // cohorts come. Here the report counts 100 a cohort: with 61 required, the data promised no forecast
+    // and the report has three. Their cells, bounds included, are those of a run that bootstrapped at once
+    // (50 required: the data promised them); only the backtest, whose cohorts the threshold picks at C, differs.
+    const report = monthlyCohorts(monthly).map((c) => ({ ...c, customers: 100 }));
+    const settings = (min: number) => ForecastSchema.parse({ model: 'bgnbd', replicates: 12, horizon_months: 12, min_cohort_customers: min });
+    const eager = (await (await startForecast(wh, { tenant: 'default', asOf: T, settings: settings(50), subscription: false })).finish(report)).forecast;
+    const late = (await (await startForecast(wh, { tenant: 'default', asOf: T, settings: settings(61), subscription: false })).finish(report)).forecast;
+    expect(late.bootstrap).toEqual(eager.bootstrap);
+    expect(late.bootstrap.replicates).toBe(12);
+    expect(late.rows.filter((r) => r.cells.length > 0).map((r) => r.title)).toEqual(['Total', ...COHORTS]);
+    expect(JSON.stringify(late.rows)).toBe(JSON.stringify(eager.rows));
+    expect(late.rows[1]!.cells.some((c) => c.lower.revenue < c.revenue && c.upper.revenue > c.revenue)).toBe(true);
+  }, 60_000);
+
   it('stops a cancelled run\'s forecast: the error goes on, no forecast is made of it', async () => {
     const controller = new AbortController();
     const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 12 });
