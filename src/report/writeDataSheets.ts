@@ -8,6 +8,7 @@
 // different, most of its compressed size (xlsx 1.76 → 0.6 MB), and the text is made in a fraction of
 // exceljs's time.
 import type ExcelJS from 'exceljs';
+import { excelWriter } from './excelWriter.js';
 import type { TenantReport } from '../ltv/model.js';
 import { columnLetter } from './columnLetter.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
@@ -69,8 +70,8 @@ export async function writeDataSheets(
     return s;
   };
 
-  const { default: excel } = await import('exceljs');
-  const xml = new DataRowXml(workbook, styles, excel.ValueType);
+  const { ValueType } = await excelWriter();
+  const xml = new DataRowXml(workbook, styles, ValueType);
   sheet = open();
   let pending: string[] = [];
   const flush = (): void => {

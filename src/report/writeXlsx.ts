@@ -5,6 +5,7 @@
 // exceljs (0.15–0.3 s to load) is imported when a workbook is written, or early by warmUpWriters while
 // DuckDB computes; the sheet writers import only its types.
 import type ExcelJS from 'exceljs';
+import { excelWriter } from './excelWriter.js';
 import type { Matrix, TenantReport } from '../ltv/model.js';
 import { isAttributeSegmentation, matrixSheetName } from './matrixSheetName.js';
 import { reportShape } from './reportShape.js';
@@ -35,8 +36,8 @@ const ZIP_LEVEL = 6;
 const MAX_SHEET_NAME = 31;
 
 export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOptions = {}): Promise<void> {
-  const { default: excel } = await import('exceljs');
-  const workbook: ExcelJS.stream.xlsx.WorkbookWriter = new excel.stream.xlsx.WorkbookWriter({
+  const { WorkbookWriter } = await excelWriter();
+  const workbook: ExcelJS.stream.xlsx.WorkbookWriter = new WorkbookWriter({
     filename: path, useStyles: true, useSharedStrings: true,
     zip: { zlib: { level: ZIP_LEVEL } },
   });
