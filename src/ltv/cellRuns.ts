@@ -1,4 +1,4 @@
-// A matrix row as runs of equal cells: how 22_matrix.sql returns it (each value is computed once, at the
+// A matrix row as runs of equal cells: how 23_matrix.sql returns it (each value is computed once, at the
 // period where it changes, and holds until the next change). A day-unit matrix has about twelve times
 // more cells than runs, so the endpoint writes its Adapty body straight from the runs; the run's writers
 // get the cells (expandRuns).

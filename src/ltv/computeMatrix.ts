@@ -1,4 +1,4 @@
-// Builds LTV matrices with src/sql/22_matrix.sql (SPEC §4), as runs of equal cells (cellRuns.ts). The
+// Builds LTV matrices with src/sql/23_matrix.sql (SPEC §4), as runs of equal cells (cellRuns.ts). The
 // same function answers a run's configured matrices, its API snapshots and, over a published run's Parquet
 // files, the endpoint's filtered Adapty requests: one SQL path for every number.
 import type { DuckDBValue } from '@duckdb/node-api';
@@ -33,7 +33,7 @@ function isCohortKind(kind: Segmentation): boolean {
   return kind === 'cohort' || isTimeSegmentation(kind);
 }
 
-/** The attribute kinds 22_matrix.sql's attr_long knows, in its order: one per canonical dimension column. */
+/** The attribute kinds 23_matrix.sql's attr_long knows, in its order: one per canonical dimension column. */
 export const ATTRIBUTE_KINDS = ['country', 'product', 'paywall', 'paywalls_group', 'audience', 'placement', 'duration', 'store'] as const satisfies readonly AttributeSegmentation[];
 
 /** The canonical column of each kind of ATTRIBUTE_KINDS, as attr_long reads it. */
@@ -44,7 +44,7 @@ function isTimeSegmentation(seg: Segmentation): boolean {
 }
 
 /**
- * 22_matrix.sql with its values. `keep`: the first payments' local dates kept, and which attribute tuples
+ * 23_matrix.sql with its values. `keep`: the first payments' local dates kept, and which attribute tuples
  * the attribute filters keep (keptTuples: a filter's values are not the statement's, only this answer).
  */
 export function matrixQuery(
@@ -68,7 +68,7 @@ export function matrixQuery(
     // An empty list has no type to bind: no tuple at all keeps nothing, as [false] does.
     kept: kept ? listValue(kept.length ? [...kept] : [false]) : null,
   };
-  return { sql: loadSql('22_matrix'), params };
+  return { sql: loadSql('23_matrix'), params };
 }
 
 /**
@@ -90,7 +90,7 @@ export async function keptTuples(wh: Warehouse, filters: LtvFilters): Promise<bo
 }
 
 /**
- * 22_matrix.sql's result (or part of it) column by column: as read, or packed into typed arrays (the run
+ * 23_matrix.sql's result (or part of it) column by column: as read, or packed into typed arrays (the run
  * model, computeRun.ts). Booleans may be 0/1, counts BIGINT.
  */
 export interface RunColumns {
@@ -106,7 +106,7 @@ export interface RunColumns {
   complete_customers: ArrayLike<number | bigint>;
 }
 
-/** 22_matrix.sql's result as read (Warehouse.columns). */
+/** 23_matrix.sql's result as read (Warehouse.columns). */
 export type ReadRunColumns = Record<'tenant_id' | 'kind' | 'row_key', string[]> & Record<'is_total' | 'partial', boolean[]>
   & Record<'period_from' | 'period_to' | 'revenue' | 'proceeds' | 'net_revenue', number[]>
   & Record<'customers' | 'complete_customers', bigint[]>;

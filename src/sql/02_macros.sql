@@ -98,7 +98,7 @@ CREATE OR REPLACE MACRO ltv_k_days(s, tl, t) AS ltv_days_until(s, tl) + ltv_k_fi
   s + to_days(CAST(ltv_days_until(s, tl) + 1 AS INTEGER)), s + to_days(CAST(ltv_days_until(s, tl) AS INTEGER)), t);
 CREATE OR REPLACE MACRO ltv_k_months(s, tl, t) AS ltv_months_until(s, tl) + ltv_k_fix(
   s + to_months(CAST(ltv_months_until(s, tl) + 1 AS INTEGER)), s + to_months(CAST(ltv_months_until(s, tl) AS INTEGER)), t);
--- SPEC §4 period units as data (22_matrix.sql binds the unit, 'day' … 'year'; a bound unit is a constant
+-- SPEC §4 period units as data (23_matrix.sql binds the unit, 'day' … 'year'; a bound unit is a constant
 -- to DuckDB's optimiser, so only its own branch runs): the unit's start of a date (weeks start on Monday),
 -- the next unit's start, a facts row's `days` period index (k_day and k_month: 15_facts_all.sql), and the
 -- last period shown at T for a cohort starting at s (the largest k with s + k·unit ≤ T, T a local

@@ -5,7 +5,7 @@
 -- Output: table customers_all(tenant_id, customer_id, t0 TIMESTAMPTZ, t0_local TIMESTAMP, cohort_day DATE,
 --   age_class INTEGER, attr_id BIGINT): the attributes are attr_sets' row attr_id. age_class (0, 30 or 90)
 --   says whether t0 + 30 (90) days ≤ T, as instants (SPEC §4) (the Zenovay summary's
---   averages, 23_summary.sql).
+--   averages, 24_summary.sql).
 CREATE OR REPLACE TEMP TABLE customers_all AS
 WITH f AS (
   SELECT *, ltv_local(t0) AS t0_local,

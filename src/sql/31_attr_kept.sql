@@ -1,5 +1,5 @@
 -- SPEC §6 attribute filters (the endpoint's filtered requests; a run has none): which of a published run's
--- attribute tuples they keep, as 22_matrix.sql binds it ($kept). OR within a filter's values, AND across
+-- attribute tuples they keep, as 23_matrix.sql binds it ($kept). OR within a filter's values, AND across
 -- filters, case-insensitively; a missing value matches 'unknown'.
 -- Params: $filter_columns VARCHAR[] and $filter_values VARCHAR[][] (parallel, not empty): a canonical
 --   dimension column (FILTER_COLUMNS' in model.ts) and its lower-cased values each.

@@ -26,18 +26,24 @@ export class Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly timezone: string,
     private readonly logger?: Logger,
   ) {}
 
   private cancelled = false;
+  /** The connections fork() made and close() has not closed yet: an interrupt stops them too. */
+  private readonly forks = new Set<Warehouse>();
+  private parent: Warehouse | undefined;
 
   /**
    * Cancels a run (SIGTERM, a lost run lock): stops the statement in progress (DuckDB's interrupt) and
-   * refuses every later one, so a long stage hands the run back at once instead of at its end.
+   * refuses every later one, so a long stage hands the run back at once instead of at its end. The
+   * connections forked from this one are cancelled with it.
    */
   interrupt(): void {
     this.cancelled = true;
     this.connection.interrupt();
+    for (const fork of this.forks) fork.interrupt();
   }
 
   private async timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
@@ -60,7 +66,7 @@ export class Warehouse {
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);
     const connection = await instance.connect();
-    const wh = new Warehouse(instance, connection, opts.logger);
+    const wh = new Warehouse(instance, connection, opts.timezone, opts.logger);
     try {
       await wh.run('SET TimeZone = $tz', { tz: opts.timezone });
     } catch (e) {
@@ -134,11 +140,24 @@ export class Warehouse {
     return reader.getRowObjectsJson() as T[];
   }
 
-  /** Another connection to the same database: DuckDB runs statements of different connections in parallel. */
+  /**
+   * Another connection to the same database, in the same time zone: DuckDB runs statements of different
+   * connections in parallel. It sees the database's tables, not this connection's TEMP ones; interrupting
+   * this connection interrupts it too. Closed by the caller (close()).
+   */
   async fork(): Promise<Warehouse> {
     const connection = await this.instance.connect();
-    const wh = new Warehouse(this.instance, connection, this.logger);
+    const wh = new Warehouse(this.instance, connection, this.timezone, this.logger);
     wh.owner = false;
+    try {
+      await wh.run('SET TimeZone = $tz', { tz: this.timezone });
+    } catch (e) {
+      connection.closeSync();
+      throw e;
+    }
+    wh.parent = this;
+    this.forks.add(wh);
+    if (this.cancelled) wh.interrupt();
     return wh;
   }
 
@@ -148,6 +167,7 @@ export class Warehouse {
     for (const statement of this.statements?.values() ?? []) statement.destroySync();
     this.statements?.clear();
     this.connection.closeSync();
+    this.parent?.forks.delete(this);
     if (this.owner) this.instance.closeSync();
   }
 }

@@ -46,7 +46,7 @@ export function createTableSql(name: string, columns: readonly Column[]): string
 }
 
 /**
- * compute's inputs to the matrix statement (22_matrix.sql), every tenant's rows in one relation (tenant_id,
+ * compute's inputs to the matrix statement (23_matrix.sql), every tenant's rows in one relation (tenant_id,
  * no per-tenant table): made by a run (20_customers.sql, 21_facts.sql over facts_all) and by the endpoint
  * from a published run's Parquet files (queryRun.ts, one tenant). Money in exact integer units (02_macros.sql).
  */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
-import { computeRun, type RunModel } from '../../src/ltv/computeRun.js';
+import { TWO_LANES_MAX_TRANSACTIONS, computeRun, matrixLanes, type RunModel } from '../../src/ltv/computeRun.js';
 import { pino } from 'pino';
 import { buildRun, openRunWarehouse, runPipeline, startRun } from '../../src/pipeline.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
@@ -22,6 +22,8 @@ const HEADER = 'tenant_id,customer_id,event_time,amount,transaction_id,refund_of
 describe('the run model of a small input with two tenants', () => {
   let fx: Fixture;
   let model: RunModel;
+  /** The same run computed with its matrix statements one after another on the run's one connection. */
+  let oneLane: RunModel;
 
   beforeAll(async () => {
     fx = await makeFixture({
@@ -40,7 +42,9 @@ describe('the run model of a small input with two tenants', () => {
     const run = startRun(job, { logger: silentLogger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir });
     const rw = await openRunWarehouse(job, silentLogger);
     try {
-      model = await computeRun(rw.wh, await buildRun(run, rw), { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir: join(fx.dir, 'files') });
+      const facts = await buildRun(run, rw);
+      model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir: join(fx.dir, 'files') });
+      oneLane = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir: join(fx.dir, 'files-1'), lanes: 1 });
     } finally {
       // Closed before the model is read: it holds everything the later stages need.
       await rw.release();
@@ -82,6 +86,21 @@ describe('the run model of a small input with two tenants', () => {
     // Every configured matrix and every Adapty combination, for each tenant.
     expect(a!.matrices().size).toBe(b!.matrices().size);
     expect(a!.matrices().get('renewals-month-product')?.rows.map((r) => r.title)).toEqual(['Total', 'p']);
+  });
+
+  it('computes the same matrices on two connections at once (a small run) as on one, every statement on its own', () => {
+    expect(matrixLanes(model.stats.transactions)).toBe(2);
+    expect(matrixLanes(TWO_LANES_MAX_TRANSACTIONS + 1)).toBe(1);
+    for (const [i, t] of model.tenants.entries()) {
+      const one = oneLane.tenants[i]!;
+      expect(t.tenant).toBe(one.tenant);
+      const both = [...t.matrices()];
+      // Every matrix of each kind the statements compute (10 statements: 2 period types × 5 units).
+      expect(both.length).toBeGreaterThan(100);
+      expect(both.map(([id]) => id)).toEqual([...one.matrices().keys()]);
+      for (const [id, m] of both) expect(JSON.stringify(m), `${t.tenant} ${id}`).toBe(JSON.stringify(one.matrix(id)));
+      expect(t.summary).toEqual(one.summary);
+    }
   });
 
   it('has written each tenant\'s data files, its quarantine holding its own bad rows only', async () => {

@@ -20,11 +20,11 @@ const at = (path: string, seconds: number): void => {
 describe('whether the build is current', () => {
   it('is not without a build, is when every source is older, and is not once a source is newer', () => {
     at('src/cli/main.ts', 1000);
-    at('src/sql/22_matrix.sql', 1000);
+    at('src/sql/23_matrix.sql', 1000);
     expect(buildIsCurrent(root)).toBe(false);
     at('dist/cli/main.js', 2000);
     expect(buildIsCurrent(root)).toBe(true);
-    at('src/sql/22_matrix.sql', 3000);
+    at('src/sql/23_matrix.sql', 3000);
     expect(buildIsCurrent(root)).toBe(false);
     at('dist/cli/main.js', 4000);
     at('src/forecast/deep/x.ts', 4001);

@@ -1,11 +1,11 @@
-// 22_matrix.sql computes attribute segmentations from a bound list of kinds over a fixed long form of the
+// 23_matrix.sql computes attribute segmentations from a bound list of kinds over a fixed long form of the
 // attribute tuples (attr_long): its two lists, kinds and the columns they read, must be model.ts's.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ATTRIBUTE_KIND_COLUMNS, ATTRIBUTE_KINDS } from '../../src/ltv/computeMatrix.js';
 import { FILTER_COLUMNS, SEGMENT_COLUMNS, SEGMENTATIONS, TIME_SEGMENTATIONS } from '../../src/ltv/model.js';
 
-const sql = readFileSync(new URL('../../src/sql/22_matrix.sql', import.meta.url), 'utf8');
+const sql = readFileSync(new URL('../../src/sql/23_matrix.sql', import.meta.url), 'utf8');
 
 describe('the matrix statement’s attribute kinds', () => {
   it('lists every attribute segmentation once (store_product_id reads product), each with its column', () => {
