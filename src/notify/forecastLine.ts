@@ -2,6 +2,7 @@
 // the realized headline, with its interval and how far the backtest's predictions were off.
 import type { TenantReport } from '../ltv/model.js';
 import { formatMoney } from '../format/money.js';
+import { noForecastReason } from '../report/noForecastReason.js';
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 
@@ -9,7 +10,7 @@ const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 export function forecastLine(r: TenantReport): string | null {
   const f = r.forecast;
   if (!f) return null;
-  if (!f.model || !f.headline) return `Predicted LTV: none (${f.model ? 'no cohort has a forecast' : f.reason})`;
+  if (!f.model || !f.headline) return `Predicted LTV: none (${noForecastReason(f) ?? 'no forecast at 12 months or at the horizon'})`;
   const h = f.headline;
   const months = h.period + 1;
   const bt = f.backtest;

@@ -5,11 +5,23 @@
 import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
 import { currencySymbol } from '../format/money.js';
 import { CHART_SCALE, niceTicks, svgToPng } from './renderChart.js';
+import { noForecastReason } from './noForecastReason.js';
 
 const W = 960;
 const H = 540;
 const PALETTE = ['#0072B2', '#E69F00', '#009E73'];
 const esc = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Words into lines of at most `max` characters (a longer word gets a line of its own). */
+function wrap(text: string, max: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= max) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
 
 interface Line { label: string; colour: string; width: number; realized: MatrixRow | undefined; predicted: ForecastRow }
 
@@ -23,7 +35,12 @@ export function forecastChartSvg(report: TenantReport): string {
   ];
   const rows = (f?.rows ?? []).filter((r) => r.cells.length > 0);
   if (!f || !f.model || rows.length === 0) {
-    out.push(`<text x="${W / 2}" y="${H / 2}" font-size="16" fill="#595959" text-anchor="middle">${esc(f ? `No forecast: ${f.reason}` : 'Forecasts are off')}</text></svg>`);
+    // Why, in lines that fit the chart's width (DejaVu Sans at 16 px: ~9 px a character on average).
+    const why = f ? noForecastReason(f) ?? 'no forecast' : 'forecasts are off';
+    const lines = wrap(why.charAt(0).toUpperCase() + why.slice(1), 90);
+    const top = H / 2 - ((lines.length - 1) * 22) / 2;
+    lines.forEach((line, i) => out.push(`<text x="${W / 2}" y="${top + i * 22}" font-size="16" fill="#595959" text-anchor="middle">${esc(line)}</text>`));
+    out.push('</svg>');
     return out.join('\n');
   }
   out.push(`<text x="24" y="60" font-size="13" fill="#595959">${esc(`${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'} · dashed = predicted · band = ${Math.round(f.interval * 100)} % interval · ${report.currency}`)}</text>`);

@@ -193,6 +193,30 @@ describe('recentCohorts', () => {
 });
 
 describe('svgToPngOffThread', () => {
+  it('says why a forecast predicts nothing, in lines that fit the chart, instead of a fan', async () => {
+    const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');
+    const report = sampleReport();
+    const few = Array.from({ length: 25 }, (_, i) => ({ type: 'cohort' as const, title: `2024-${String((i % 12) + 1).padStart(2, '0')}-01`, customers: 3, fit: null, cells: [], note: 'no forecast: too few customers: 3 < 20' }));
+    report.forecast = {
+      model: 'sbg', chosen_by: 'auto', reason: 'the inputs carry renewal numbers or durations: subscriptions, so sBG (retention per renewal × revenue per renewal)',
+      matrix: 'days-month-cohort', horizon_months: 24, interval: 0.8, bootstrap: { replicates: 0, requested: 100, seed: 17 },
+      thresholds: { min_cohort_customers: 20, min_group_customers: 100 }, fits: [], backtest: null, headline: null,
+      rows: [{ type: 'total', title: 'Total', customers: 0, fit: null, cells: [] }, ...few],
+    };
+    const texts = [...forecastChartSvg(report).matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    // The title, then the reason: the cohorts counted by why, not the model's choice.
+    expect(texts.slice(1).join(' ')).toBe('No cohort has a forecast: 25 cohorts have fewer than 20 customers');
+    expect(forecastChartSvg(report)).not.toContain('<path');
+    // A longer reason is wrapped: no line wider than the chart at ~9 px a character.
+    report.forecast.rows = [report.forecast.rows[0]!, ...few.map((r, i) => (i % 2 ? r : { ...r, note: 'no forecast: too little history: its first month of life is not complete yet' }))];
+    report.forecast.rows.push({ type: 'cohort', title: '2026-01-01', customers: 30, fit: null, cells: [], note: 'no forecast: the sBG forecast failed: boom' });
+    const lines = [...forecastChartSvg(report).matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!).slice(1);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(90);
+    expect(lines.join(' ')).toBe('No cohort has a forecast: 12 cohorts have fewer than 20 customers, 13 cohorts have no complete month of life yet, '
+      + '1 cohort has no forecast for another reason (see forecast.json)');
+  });
+
   it('draws on the chart thread the same bytes as in process, several charts at once', async () => {
     const { chartThreadRunning, svgToPngOffThread } = await import('../../src/report/svgToPngOffThread.js');
     const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');

@@ -35,3 +35,19 @@ it('says why there is none', () => {
     .toBe('Predicted LTV: none (no forecast: no customer has churned yet)');
   expect(forecastLine({ ...sampleReport(), forecast: forecast({ backtest: null, headline: cell(23, 80, 79, 81) }) })).toMatch(/at 24 months: .*no backtest\)$/);
 });
+
+it('says why no cohort has a forecast, counting the cohorts by their reason', () => {
+  const row = (title: string, note: string) => ({ type: 'cohort' as const, title, customers: 5, fit: null, cells: [], note: `no forecast: ${note}` });
+  const total = { type: 'total' as const, title: 'Total', customers: 0, fit: null, cells: [] };
+  const none = (rows: Forecast['rows']) => forecastLine({ ...sampleReport(), forecast: forecast({ headline: null, rows: [total, ...rows] }) });
+  expect(none([row('2026-01-01', 'too few customers: 5 < 20'), row('2026-02-01', 'too few customers: 3 < 20')]))
+    .toBe('Predicted LTV: none (no cohort has a forecast: 2 cohorts have fewer than 20 customers)');
+  expect(none([
+    row('2024-01-01', 'fully realized: every month up to the horizon (24) is complete'),
+    row('2026-01-01', 'too few customers: 5 < 20'),
+    row('2026-03-01', 'too little history: its first month of life is not complete yet'),
+    row('2026-02-01', 'the sBG forecast failed: boom'),
+  ])).toBe('Predicted LTV: none (no cohort has a forecast: 1 cohort has fewer than 20 customers, 1 cohort has no complete month of life yet, '
+    + '1 cohort is realized to the horizon (24 months), 1 cohort has no forecast for another reason (see forecast.json))');
+  expect(none([])).toBe('Predicted LTV: none (no cohort has a forecast: the report has no cohort)');
+});
