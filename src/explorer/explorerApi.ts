@@ -2,6 +2,7 @@
 // page (src/explorer/app/): what they answer, typed once. The numbers of the report itself come from the
 // §6 Adapty route; these only list what there is to choose from.
 import type { FilterKey, Forecast, Summary } from '../ltv/model.js';
+import { noForecastReason } from '../report/noForecastReason.js';
 
 export const EXPLORER_API = '/api/v1/explorer';
 /** Picks a published run on the Adapty route (absent or `latest`: the tenant's latest run, SPEC §6). */
@@ -40,6 +41,8 @@ export interface ForecastBrief {
   interval: number;
   /** The forecast's own backtest error (MAPE and bias of cumulative LTV); null without one. */
   backtest: { mape: number | null; bias: number | null; cutoff: string } | null;
+  /** Why a fitted model predicts no row at all (noForecastReason.ts: no cohort qualifies); null when some row is predicted. */
+  none: string | null;
 }
 
 /** The brief of a forecast file. */
@@ -52,6 +55,7 @@ export function forecastBrief(f: Forecast): ForecastBrief {
     horizon_months: f.horizon_months,
     interval: f.interval,
     backtest: f.backtest ? { mape: f.backtest.mape, bias: f.backtest.bias, cutoff: f.backtest.cutoff } : null,
+    none: f.model ? noForecastReason(f) : null,
   };
 }
 

@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { change as changeOn } from '../helpers/explorerPage.js';
+import { fileURLToPath } from 'node:url';
+import { loadJob } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
 import { EXAMPLE_TENANT, publishExampleRun } from '../helpers/explorerRuns.js';
 import { httpRequest } from '../helpers/httpRequest.js';
-import { makeFixture, type Fixture } from '../helpers/runFixture.js';
+import { makeFixture, silentLogger, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
 const KEY = 'ltv_explorer_predictions_key_01';
@@ -220,5 +223,27 @@ describe('report.html', () => {
     expect(await p.$$eval('td.cell.predicted', (tds) => tds.length)).toBe(0);
     expect(await p.textContent('.forecast-note')).toContain(`No predictions for this selection: the run's forecast predicts ${f.matrix}`);
     await p.close();
+  });
+
+  it('says why nothing is predicted when the model is fitted but no cohort qualifies, and marks no cell predicted', async () => {
+    // The example's 25 monthly cohorts, each under the 5,000 customers this job asks of a cohort: sBG is
+    // fitted (its pooled fit), no cohort is predicted, and the page says why instead of announcing predictions.
+    const other = await makeFixture({});
+    try {
+      const job = await loadJob(fileURLToPath(new URL('../../jobs/example.json', import.meta.url)));
+      await runPipeline({ ...job, forecast: { ...job.forecast, min_cohort_customers: 5000 } }, { logger: silentLogger, reportsDir: other.reportsDir });
+      const dir = join(other.reportsDir, EXAMPLE_TENANT, 'latest');
+      const forecast = JSON.parse(await readFile(join(dir, 'data', 'forecast.json'), 'utf8')) as NonNullable<TenantReport['forecast']>;
+      expect(forecast.model).toBe('sbg');
+      expect(forecast.rows.filter((r) => r.cells.length > 0)).toEqual([]);
+      const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await p.goto(`file://${join(dir, 'report.html')}`);
+      await p.waitForSelector('.report[data-loaded] table.heatmap');
+      expect(await p.textContent('.forecast-note')).toBe('No predicted cell: no cohort has a forecast: 25 cohorts have fewer than 5000 customers.');
+      expect(await p.$$eval('td.cell.predicted', (tds) => tds.length)).toBe(0);
+      await p.close();
+    } finally {
+      await other.cleanup();
+    }
   });
 });

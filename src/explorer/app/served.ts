@@ -419,7 +419,8 @@ class ServedReport {
     try {
       const body = await post({ ...request, prediction_months: forecast.horizon_months });
       const predicted = body.revenue.data.some((r) => (r.predicted_values?.length ?? 0) > 0);
-      return { body, note: predicted ? forecastNote(forecast) : 'No predicted cell for this selection: the forecast predicts none of its rows.' };
+      const none = forecast.none === null ? 'the forecast predicts none of its rows' : forecast.none;
+      return { body, note: predicted ? forecastNote(forecast) : `No predicted cell for this selection: ${none}.` };
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 400 && e.source === 'prediction_months')) throw e;
       return { body: await post(request), note: `No predictions for this selection: ${e.detail}.` };

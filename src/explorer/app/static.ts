@@ -53,7 +53,7 @@ export async function startStatic(host: HTMLElement, block: HTMLElement): Promis
     const own = forecast !== null && forecast.brief.model !== null && id === forecast.brief.matrix;
     const note = !forecast ? null
       : forecast.brief.model === null ? `This run has no forecast: ${forecast.brief.reason}`
-        : own ? forecastNote(forecast.brief) : `No predictions for this selection: the run's forecast predicts ${forecast.brief.matrix} (period type, unit and segmentation).`;
+        : own ? (forecast.brief.none === null ? forecastNote(forecast.brief) : `No predicted cell: ${forecast.brief.none}.`) : `No predictions for this selection: the run's forecast predicts ${forecast.brief.matrix} (period type, unit and segmentation).`;
     renderMatrix(parts, viewFromInline(rows, choice, data.currency, own ? predicted : null, note), choice.accounting);
     parts.root.dataset.loaded = id;
   };
