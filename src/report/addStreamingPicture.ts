@@ -5,6 +5,7 @@
 // that anchors the image, and its content type. Internals are touched here and only here; the
 // writeXlsx tests read the picture back, so an exceljs upgrade that breaks this fails loudly.
 import type ExcelJS from 'exceljs';
+import { escapeHtml } from '../format/text.js';
 
 const DRAWING_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing';
 const IMAGE_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/image';
@@ -79,7 +80,7 @@ export function addStreamingPicture(
 function drawingXml(a: PictureAnchor): string {
   const cx = Math.round(a.width * EMU_PER_PIXEL);
   const cy = Math.round(a.height * EMU_PER_PIXEL);
-  const descr = a.description.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const descr = escapeHtml(a.description);
   return (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
     '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" ' +

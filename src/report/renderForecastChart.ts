@@ -4,13 +4,13 @@
 // the bytes are the same for the same report. Published as forecast.png and shown on the Forecast sheet.
 import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
 import { currencySymbol } from '../format/money.js';
+import { escapeHtml } from '../format/text.js';
 import { CHART_SCALE, niceTicks, svgToPng } from './renderChart.js';
 import { noForecastReason } from './noForecastReason.js';
 
 const W = 960;
 const H = 540;
 const PALETTE = ['#0072B2', '#E69F00', '#009E73'];
-const esc = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Words into lines of at most `max` characters (a longer word gets a line of its own). */
 function wrap(text: string, max: number): string[] {
@@ -31,7 +31,7 @@ export function forecastChartSvg(report: TenantReport): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans">`,
     `<rect width="${W}" height="${H}" fill="#FFFFFF"/>`,
-    `<text x="24" y="36" font-size="20" font-weight="bold" fill="#1A1A1A">${esc(`Predicted cumulative revenue per customer — ${report.tenant}`)}</text>`,
+    `<text x="24" y="36" font-size="20" font-weight="bold" fill="#1A1A1A">${escapeHtml(`Predicted cumulative revenue per customer — ${report.tenant}`)}</text>`,
   ];
   const rows = (f?.rows ?? []).filter((r) => r.cells.length > 0);
   if (!f || !f.model || rows.length === 0) {
@@ -39,11 +39,11 @@ export function forecastChartSvg(report: TenantReport): string {
     const why = f ? noForecastReason(f) ?? 'no forecast' : 'forecasts are off';
     const lines = wrap(why.charAt(0).toUpperCase() + why.slice(1), 90);
     const top = H / 2 - ((lines.length - 1) * 22) / 2;
-    lines.forEach((line, i) => out.push(`<text x="${W / 2}" y="${top + i * 22}" font-size="16" fill="#595959" text-anchor="middle">${esc(line)}</text>`));
+    lines.forEach((line, i) => out.push(`<text x="${W / 2}" y="${top + i * 22}" font-size="16" fill="#595959" text-anchor="middle">${escapeHtml(line)}</text>`));
     out.push('</svg>');
     return out.join('\n');
   }
-  out.push(`<text x="24" y="60" font-size="13" fill="#595959">${esc(`${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'} · dashed = predicted · band = ${Math.round(f.interval * 100)} % interval · ${report.currency}`)}</text>`);
+  out.push(`<text x="24" y="60" font-size="13" fill="#595959">${escapeHtml(`${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'} · dashed = predicted · band = ${Math.round(f.interval * 100)} % interval · ${report.currency}`)}</text>`);
   const cohorts = rows.filter((r) => r.type === 'cohort').slice(-PALETTE.length);
   const lines: Line[] = [
     ...cohorts.map((r, i) => ({ label: `${r.title.slice(0, 7)} (${r.customers})`, colour: PALETTE[i]!, width: 2, realized: monthly?.rows.find((m) => m.title === r.title), predicted: r })),
@@ -60,7 +60,7 @@ export function forecastChartSvg(report: TenantReport): string {
   const sym = currencySymbol(report.currency);
   for (const t of ticks) {
     out.push(`<line x1="${plot.left}" y1="${y(t).toFixed(1)}" x2="${plot.right}" y2="${y(t).toFixed(1)}" stroke="#E5E5E5" stroke-width="1"/>`);
-    out.push(`<text x="${plot.left - 8}" y="${(y(t) + 4).toFixed(1)}" font-size="12" fill="#595959" text-anchor="end">${esc(`${sym}${t}`)}</text>`);
+    out.push(`<text x="${plot.left - 8}" y="${(y(t) + 4).toFixed(1)}" font-size="12" fill="#595959" text-anchor="end">${escapeHtml(`${sym}${t}`)}</text>`);
   }
   for (let p = 0; p <= xMax; p += Math.max(1, Math.ceil(xMax / 12))) {
     out.push(`<text x="${x(p).toFixed(1)}" y="${plot.bottom + 20}" font-size="12" fill="#595959" text-anchor="middle">${p}</text>`);
@@ -80,7 +80,7 @@ export function forecastChartSvg(report: TenantReport): string {
     out.push(`<path d="${path(projection)}" fill="none" stroke="${l.colour}" stroke-width="${l.width}" stroke-dasharray="8 6"/>`);
     const ly = plot.top + 8 + i * 24;
     out.push(`<line x1="${plot.right + 20}" y1="${ly}" x2="${plot.right + 50}" y2="${ly}" stroke="${l.colour}" stroke-width="${l.width}" stroke-dasharray="8 6"/>`);
-    out.push(`<text x="${plot.right + 58}" y="${ly + 4}" font-size="12" fill="#1A1A1A">${esc(l.label)}</text>`);
+    out.push(`<text x="${plot.right + 58}" y="${ly + 4}" font-size="12" fill="#1A1A1A">${escapeHtml(l.label)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

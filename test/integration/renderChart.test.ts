@@ -207,6 +207,10 @@ describe('svgToPngOffThread', () => {
     // The title, then the reason: the cohorts counted by why, not the model's choice.
     expect(texts.slice(1).join(' ')).toBe('No cohort has a forecast: 25 cohorts have fewer than 20 customers');
     expect(forecastChartSvg(report)).not.toContain('<path');
+    // Text from data is escaped as everywhere else (format/text.ts escapeHtml).
+    const hostile = forecastChartSvg({ ...report, tenant: '<img src=x onerror="a(1)">&\'' });
+    expect(hostile).toContain('Predicted cumulative revenue per customer — &lt;img src=x onerror=&quot;a(1)&quot;&gt;&amp;&#39;</text>');
+    expect(hostile).not.toContain('<img');
     // A longer reason is wrapped: no line wider than the chart at ~9 px a character.
     report.forecast.rows = [report.forecast.rows[0]!, ...few.map((r, i) => (i % 2 ? r : { ...r, note: 'no forecast: too little history: its first month of life is not complete yet' }))];
     report.forecast.rows.push({ type: 'cohort', title: '2026-01-01', customers: 30, fit: null, cells: [], note: 'no forecast: the sBG forecast failed: boom' });
