@@ -242,6 +242,14 @@ describe('report.html', () => {
       expect(await p.textContent('.forecast-note')).toBe('No predicted cell: no cohort has a forecast: 25 cohorts have fewer than 5000 customers.');
       expect(await p.$$eval('td.cell.predicted', (tds) => tds.length)).toBe(0);
       await p.close();
+      // The workbook's Forecast sheet says it under the model's line.
+      const { default: ExcelJS } = await import('exceljs');
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
+      const firstCells: unknown[] = [];
+      wb.getWorksheet('Forecast')!.eachRow((r) => firstCells.push(r.getCell(1).value));
+      expect(firstCells[1]).toMatch(/^Model: sBG/);
+      expect(firstCells[2]).toBe('No cohort has a forecast: 25 cohorts have fewer than 5000 customers');
     } finally {
       await other.cleanup();
     }
