@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
 import { SEGMENT_COLUMNS, type AccountingType, type Matrix, type MatrixRow, type TenantReport } from '../ltv/model.js';
 import { isMarkedPartial } from './completeness.js';
-import { currencySymbol } from '../format/money.js';
+import { currencySymbol, formatCount } from '../format/money.js';
 import { localTime } from './localTime.js';
 import { periodAxisTitle } from '../format/labels.js';
 import { escapeHtml } from '../format/text.js';
@@ -105,7 +105,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     picked.forEach((row, i) => {
       const small = row.customers < SMALL_COHORT;
       series.push({
-        label: `${row.type === 'cohort' ? cohortLabel(row.title, matrix) : shorten(row.title, 22)} (${row.customers.toLocaleString('en-US')})`,
+        label: `${row.type === 'cohort' ? cohortLabel(row.title, matrix) : shorten(row.title, 22)} (${formatCount(row.customers)})`,
         colour: PALETTE[i % PALETTE.length] ?? TOTAL_COLOUR,
         width: small ? 1.5 : 2,
         row,
@@ -121,7 +121,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
         cells.push(c);
       }
       series.push({
-        label: `${bySegment ? 'All customers' : 'All cohorts, average'} (${total.customers.toLocaleString('en-US')})`,
+        label: `${bySegment ? 'All customers' : 'All cohorts, average'} (${formatCount(total.customers)})`,
         colour: TOTAL_COLOUR,
         width: 4.5,
         row: total,

@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
+import { formatCount } from '../format/money.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
 import { matrixSheetName } from './matrixSheetName.js';
@@ -57,7 +58,7 @@ export function writeAboutSheet(
 
   addHeadingRow(sheet, 'Inputs');
   for (const input of report.inputs) {
-    addFactRow(sheet, input.path, `${input.format}: ${input.rows.toLocaleString('en-US')} rows read, ${input.quarantined.toLocaleString('en-US')} quarantined`);
+    addFactRow(sheet, input.path, `${input.format}: ${formatCount(input.rows)} rows read, ${formatCount(input.quarantined)} quarantined`);
     // The column mapping used (canonical ← the file's column), so a wrong guess is visible.
     if (input.columns) {
       const mapping = Object.entries(input.columns).map(([canonical, source]) => (canonical === source ? canonical : `${canonical} ← ${source}`));
@@ -85,7 +86,7 @@ export function writeAboutSheet(
     'Quarantined rows',
     stats.rows_quarantined === 0
       ? 'None: every input row could be read.'
-      : `${stats.rows_quarantined.toLocaleString('en-US')} rows could not be read and were set aside, each with its file, line number and reason, in ${file} (published next to this workbook). They are not in any number of this report.`,
+      : `${formatCount(stats.rows_quarantined)} rows could not be read and were set aside, each with its file, line number and reason, in ${file} (published next to this workbook). They are not in any number of this report.`,
     { wrapWidth },
   );
   if (quarantineFile !== undefined) addFactRow(sheet, 'Quarantine file', basename(quarantineFile));
