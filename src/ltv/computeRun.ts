@@ -216,12 +216,22 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
   const groups: PackedGroup[] = new Array(specs.length);
   const lanes = (o.lanes ?? matrixLanes(facts.stats.transactions)) === 2 && specs.length > 1 ? [wh, await secondLane(wh)] : [wh];
   try {
-    await Promise.all(lanes.map(async (lane, l) => {
-      for (let i = l; i < specs.length; i += lanes.length) {
+    // A lane that fails stops the other before its next statement, and the error goes on once neither
+    // has one running (the warehouse is closed next).
+    let failed = false;
+    const settled = await Promise.allSettled(lanes.map(async (lane, l) => {
+      for (let i = l; i < specs.length && !failed; i += lanes.length) {
         const g = specs[i]!;
-        groups[i] = await PackedGroup.read(lane, g.type, g.unit, g.segs, facts.local);
+        try {
+          groups[i] = await PackedGroup.read(lane, g.type, g.unit, g.segs, facts.local);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
       }
     }));
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   } finally {
     for (const lane of lanes.slice(1)) lane.close();
   }
