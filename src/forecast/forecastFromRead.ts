@@ -22,6 +22,7 @@ import type { CohortRow, ForecastData, ForecastRead } from './forecastData.js';
 import type { Fitted, FutureQuery, PreparedModel } from './PreparedModel.js';
 import { prepareSbg } from './sbgModel.js';
 import { replicateRandom } from './seededRandom.js';
+import { NO_FORECAST, whyNot, whyNotOf } from './cohortNotes.js';
 
 /** The bootstrap's cost rule: at most this many customer-fits (BG/NBD) or group fits (sBG) in all. */
 const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
@@ -188,11 +189,11 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
   const why = new Map<string, string>();
   for (const c of cohorts) {
-    if (c.customers < settings.min_cohort_customers) why.set(c.title, `too few customers: ${c.customers} < ${settings.min_cohort_customers}`);
-    else if (c.lastComplete < 0) why.set(c.title, 'too little history: its first month of life is not complete yet');
-    else if (c.lastComplete >= H - 1) why.set(c.title, `fully realized: every month up to the horizon (${H}) is complete`);
+    if (c.customers < settings.min_cohort_customers) why.set(c.title, whyNot('tooFew', `${c.customers} < ${settings.min_cohort_customers}`));
+    else if (c.lastComplete < 0) why.set(c.title, whyNot('tooYoung', 'its first month of life is not complete yet'));
+    else if (c.lastComplete >= H - 1) why.set(c.title, whyNot('realized', `every month up to the horizon (${H}) is complete`));
   }
-  const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || why.get(c.title)!.startsWith('fully')).map((c) => c.title));
+  const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || whyNotOf(why.get(c.title)) === 'realized').map((c) => c.title));
   const predicted = cohorts.filter((c) => !why.has(c.title));
   if (choice.model === 'sbg' && !sameSet(eligible, groups)) {
     model = runModel(read, settings, eligible, members, cancelled, predicted.length > 0);
@@ -248,7 +249,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   cohorts.forEach((c, ci) => {
     const note = why.get(c.title) ?? (prepared.notes?.get(c.title));
     if (!predicted.includes(c)) {
-      rows.push({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], ...(note ? { note: `no forecast: ${note}` } : {}) });
+      rows.push({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], ...(note ? { note: `${NO_FORECAST}${note}` } : {}) });
       return;
     }
     const r = data.realized.get(c.title);

@@ -6,7 +6,7 @@ import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
 import { currencySymbol } from '../format/money.js';
 import { escapeHtml } from '../format/text.js';
 import { CHART_SCALE, niceTicks, svgToPng } from './renderChart.js';
-import { noForecastReason } from './noForecastReason.js';
+import { noForecastSentence } from './noForecastReason.js';
 
 const W = 960;
 const H = 540;
@@ -36,8 +36,7 @@ export function forecastChartSvg(report: TenantReport): string {
   const rows = (f?.rows ?? []).filter((r) => r.cells.length > 0);
   if (!f || !f.model || rows.length === 0) {
     // Why, in lines that fit the chart's width (DejaVu Sans at 16 px: ~9 px a character on average).
-    const why = f ? noForecastReason(f) ?? 'no forecast' : 'forecasts are off';
-    const lines = wrap(why.charAt(0).toUpperCase() + why.slice(1), 90);
+    const lines = wrap((f ? noForecastSentence(f) : null) ?? 'Forecasts are off', 90);
     const top = H / 2 - ((lines.length - 1) * 22) / 2;
     lines.forEach((line, i) => out.push(`<text x="${W / 2}" y="${top + i * 22}" font-size="16" fill="#595959" text-anchor="middle">${escapeHtml(line)}</text>`));
     out.push('</svg>');

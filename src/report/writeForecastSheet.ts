@@ -9,7 +9,7 @@ import { BASE_FONT } from './baseFont.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { neutraliseText } from '../format/text.js';
 import { pngSize } from './writeSummarySheet.js';
-import { noForecastReason } from './noForecastReason.js';
+import { noForecastSentence } from './noForecastReason.js';
 
 /** The style of a predicted cell (exported for the tests that read it back). */
 export const PREDICTED_FILL = 'FFDDEBF7';
@@ -29,8 +29,8 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   text(['Forecast: predicted cumulative revenue per customer, monthly cohorts'], { bold: true, size: 14 });
   text([f.model ? `Model: ${f.model === 'sbg' ? 'sBG (shifted-beta-geometric)' : 'BG/NBD + Gamma-Gamma'} (${f.chosen_by}): ${f.reason}` : `No forecast: ${f.reason}`]);
   // A fitted model that predicts no cohort says why (each cohort's row below has no predicted cell).
-  const none = f.model ? noForecastReason(f) : null;
-  if (none) text([`${none.charAt(0).toUpperCase()}${none.slice(1)}`]);
+  const none = f.model ? noForecastSentence(f) : null;
+  if (none) text([none]);
   text([`Interval: ${Math.round(f.interval * 100)} %, seeded bootstrap over customers, ${f.bootstrap.replicates} replicates (seed ${f.bootstrap.seed})${f.bootstrap.note ? `; ${f.bootstrap.note}` : ''}`]);
   const bt = f.backtest;
   text([bt ? (bt.mape !== null ? `Backtest: refit on the data up to ${bt.cutoff.slice(0, 10)} (${bt.holdout_days} days back), predicted vs realized LTV at the as-of time: MAPE ${(bt.mape * 100).toFixed(1)} %, bias ${(bt.bias! * 100).toFixed(1)} %` : `Backtest: none (${bt.note ?? ''})`) : 'Backtest: none']);
