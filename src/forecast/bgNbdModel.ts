@@ -121,27 +121,17 @@ function spendRowsOf(rfm: RfmData, repeatRevenue: Float64Array, repeaters: Int32
 }
 
 /**
- * The bootstrap's strata, the monthly cohorts, in order of first appearance, each its customers in order:
- * as fit rows and spend rows (what a draw adds to), not customer numbers.
+ * The bootstrap's strata, the monthly cohorts (numbered in order of first appearance: forecastData.ts),
+ * each its customers in order: as fit rows and spend rows (what a draw adds to), not customer numbers.
  */
-function strataOf(cohort: readonly string[], rowOf: Int32Array, spendRowOf: Int32Array): { rows: Int32Array; spend: Int32Array }[] {
+function strataOf(cohortOf: Int32Array, cohorts: number, rowOf: Int32Array, spendRowOf: Int32Array): { rows: Int32Array; spend: Int32Array }[] {
   const n = rowOf.length;
-  const numberOf = new Map<string, number>();
-  const stratum = new Int32Array(n);
-  const sizes: number[] = [];
+  const sizes = new Int32Array(cohorts);
+  for (let i = 0; i < n; i++) sizes[cohortOf[i]!]! += 1;
+  const strata = Array.from(sizes, (size) => ({ rows: new Int32Array(size), spend: new Int32Array(size) }));
+  const filled = new Int32Array(cohorts);
   for (let i = 0; i < n; i++) {
-    let s = numberOf.get(cohort[i]!);
-    if (s === undefined) {
-      numberOf.set(cohort[i]!, (s = sizes.length));
-      sizes.push(0);
-    }
-    stratum[i] = s;
-    sizes[s]! += 1;
-  }
-  const strata = sizes.map((size) => ({ rows: new Int32Array(size), spend: new Int32Array(size) }));
-  const filled = new Int32Array(sizes.length);
-  for (let i = 0; i < n; i++) {
-    const s = stratum[i]!;
+    const s = cohortOf[i]!;
     const k = filled[s]!++;
     strata[s]!.rows[k] = rowOf[i]!;
     strata[s]!.spend[k] = spendRowOf[i]!;
@@ -155,7 +145,8 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
   const anchorIdx = anchorsOf(cu.cohortDayMs, cu.n);
   const { rows, rowOf, rowAnchor, rowAnchorIdx, maxX } = fitRowsOf(rfm, txDays, cu.cohortDayMs, anchorIdx);
   const { spend, spendRowOf } = spendRowsOf(rfm, cu.repeatRevenue, repeaters);
-  const strata = strataOf(cu.cohort, rowOf, spendRowOf);
+  // Made at the first draw: a backtest's refit draws none.
+  let strata: ReturnType<typeof strataOf> | undefined;
 
   const fit = (draw: UniformInt | null, warm: BgNbdFitted | null, from?: BgNbdFitted): BgNbdFitted => {
     let rowWeights = rows.n;
@@ -163,6 +154,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     if (draw) {
       rowWeights = new Float64Array(rows.x.length);
       spendWeights = new Float64Array(spend.x.length);
+      strata ??= strataOf(cu.cohortOf, cu.cohorts.length, rowOf, spendRowOf);
       for (const s of strata) {
         const size = s.rows.length;
         for (let k = 0; k < size; k++) {

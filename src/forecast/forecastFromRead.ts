@@ -18,7 +18,7 @@ import type {
 import { addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
 import { prepareBgNbd } from './bgNbdModel.js';
 import { forecastBase, withoutForecast } from './failedForecast.js';
-import type { CohortRow, ForecastData, ForecastRead } from './forecastData.js';
+import type { CohortRow, CustomerTable, ForecastData, ForecastRead } from './forecastData.js';
 import type { Fitted, FutureQuery, PreparedModel } from './PreparedModel.js';
 import { prepareSbg } from './sbgModel.js';
 import { replicateRandom } from './seededRandom.js';
@@ -29,6 +29,13 @@ const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
 /** Fewer replicates than this give no interval worth the name. */
 const MIN_REPLICATES = 10;
 
+
+/** Each cohort's customers (their row numbers, in order), by title in order of first appearance. */
+function membersByCohort(cu: CustomerTable): Map<string, number[]> {
+  const lists = cu.cohorts.map((): number[] => []);
+  for (let i = 0; i < cu.n; i++) lists[cu.cohortOf[i]!]!.push(i);
+  return new Map(cu.cohorts.map((title, k) => [title, lists[k]!]));
+}
 
 interface CohortInfo extends CohortRow {
   members: number[];
@@ -163,12 +170,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   const base = forecastBase(settings, choice);
 
   // Cohorts: every cohort row of the realized matrix, with its members among the forecast's customers.
-  const members = new Map<string, number[]>();
-  data.customers.cohort.forEach((c, i) => {
-    let l = members.get(c);
-    if (!l) members.set(c, (l = []));
-    l.push(i);
-  });
+  const members = membersByCohort(data.customers);
   // sBG fits a group per expected cohort; BG/NBD one pooled model. Either draws its bootstrap now only if
   // some cohort is expected to be predicted (and again below if the report's cohorts say otherwise).
   const expected = expectedEligible(data, members, settings);
@@ -324,12 +326,7 @@ function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastMod
 function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData, forecastFit: Fitted): (reported: ReadonlySet<string>) => Backtest {
   const { cutoff, holdout } = at;
   const empty = (note: string) => (): Backtest => emptyBacktest(at, model, note);
-  const byCohort = new Map<string, number[]>();
-  atC.customers.cohort.forEach((c, i) => {
-    let l = byCohort.get(c);
-    if (!l) byCohort.set(c, (l = []));
-    l.push(i);
-  });
+  const byCohort = membersByCohort(atC.customers);
   // Cohorts at C as the forecast sees them: enough customers and a complete first month by C.
   const eligible = new Set<string>();
   for (const [title, l] of byCohort) {
@@ -341,9 +338,12 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
   if (!fitted.usable) return empty(`the refit on the data up to the cutoff failed: ${fitted.message}`);
   // Realized at T by the customers who had started by C (matched by first payment time).
   const realizedAtT = new Map<string, number>();
-  atT.customers.cohort.forEach((c, i) => {
-    if (atT.customers.t0Ms[i]! <= atC.cutoffMs) realizedAtT.set(c, (realizedAtT.get(c) ?? 0) + atT.customers.revenue[i]!);
-  });
+  const cu = atT.customers;
+  for (let i = 0; i < cu.n; i++) {
+    if (cu.t0Ms[i]! > atC.cutoffMs) continue;
+    const c = cu.cohorts[cu.cohortOf[i]!]!;
+    realizedAtT.set(c, (realizedAtT.get(c) ?? 0) + cu.revenue[i]!);
+  }
   // Every cohort eligible at C is projected; the report's cohorts (known later) pick theirs.
   const titles = [...eligible].sort();
   const atEnd = [atT.cutoffMs];

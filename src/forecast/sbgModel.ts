@@ -45,7 +45,8 @@ export interface SbgOptions {
 export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedModel<SbgFitted> & { notes: Map<string, string>; spacingNotes: string[] } {
   const cu = data.customers;
   const n = cu.n;
-  const durKey = cu.duration.map((d) => d ?? NONE);
+  // Durations as keys (none: NONE), in the order first seen; a customer's is durKey[cu.durationOf[i]].
+  const durKey = cu.durations.map((d) => d ?? NONE);
   // Spacing per duration: named, else the median observed time per renewal.
   const spacing = new Map<string, Spacing | null>();
   const spacingNotes: string[] = [];
@@ -57,7 +58,7 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     }
     const gaps: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (durKey[i] === key && cu.maxRenewal[i]! >= 1) gaps.push((cu.lastPaymentMs[i]! - cu.t0Ms[i]!) / cu.maxRenewal[i]! / 86_400_000);
+      if (durKey[cu.durationOf[i]!] === key && cu.maxRenewal[i]! >= 1) gaps.push((cu.lastPaymentMs[i]! - cu.t0Ms[i]!) / cu.maxRenewal[i]! / 86_400_000);
     }
     gaps.sort((a, b) => a - b);
     const median = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 0;
@@ -69,7 +70,7 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   const durations = [...spacing.keys()];
   const durIndex = new Map(durations.map((d, k) => [d, k]));
   const durOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) durOf[i] = durIndex.get(durKey[i]!)!;
+  for (let i = 0; i < n; i++) durOf[i] = durIndex.get(durKey[cu.durationOf[i]!]!)!;
   const spacingOf = durations.map((d) => spacing.get(d)!);
   // Value of a renewal per duration: mean renewal payment, else (no renewal paid yet) the customers' mean
   // payment without a renewal number ≥ 1, their first; net of refunds.
@@ -107,9 +108,10 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   for (let i = 0; i < n; i++) {
     if (!renewable[i]) continue;
     pooledMembers.push(i);
-    if (!options.eligible.has(cu.cohort[i]!)) continue;
-    let list = byCohort.get(cu.cohort[i]!);
-    if (!list) byCohort.set(cu.cohort[i]!, (list = []));
+    const cohort = cu.cohorts[cu.cohortOf[i]!]!;
+    if (!options.eligible.has(cohort)) continue;
+    let list = byCohort.get(cohort);
+    if (!list) byCohort.set(cohort, (list = []));
     list.push(i);
   }
   const groups: Group[] = [{ key: 'pooled', members: Int32Array.from(pooledMembers) }];
@@ -118,8 +120,9 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   for (const [cohort, members] of byCohort) {
     const byDur = new Map<string, number[]>();
     for (const i of members) {
-      let l = byDur.get(durKey[i]!);
-      if (!l) byDur.set(durKey[i]!, (l = []));
+      const d = durKey[cu.durationOf[i]!]!;
+      let l = byDur.get(d);
+      if (!l) byDur.set(d, (l = []));
       l.push(i);
     }
     const split = byDur.size > 1 && [...byDur.values()].every((l) => l.length >= options.minGroupCustomers);

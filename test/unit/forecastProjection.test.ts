@@ -5,7 +5,7 @@
 import betaln from '@stdlib/math-base-special-betaln';
 import { describe, expect, it } from 'vitest';
 import { prepareBgNbd } from '../../src/forecast/bgNbdModel.js';
-import type { CustomerTable, ForecastData } from '../../src/forecast/forecastData.js';
+import { indexed, type CustomerTable, type ForecastData } from '../../src/forecast/forecastData.js';
 import { bgNbdConditionalExpected } from '../../src/forecast/fitBgNbd.js';
 import { gammaGammaConditionalMean, gammaGammaMean } from '../../src/forecast/fitGammaGamma.js';
 import { sbgLogLikelihood } from '../../src/forecast/fitSbg.js';
@@ -30,14 +30,18 @@ function monthsLater(ms: number, k: number): number {
   return Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d.getUTCDate(), last)) + (ms % DAY);
 }
 
-function table(rows: Partial<Record<keyof CustomerTable, number | string | null>>[]): CustomerTable {
+function table(rows: Partial<Record<keyof CustomerTable | 'duration', number | string | null>>[]): CustomerTable {
   const f = (k: keyof CustomerTable): Float64Array => Float64Array.from(rows, (r) => Number(r[k] ?? 0));
+  const cohorts = indexed(rows.length, (i) => `${new Date(Number(rows[i]!.cohortDayMs)).toISOString().slice(0, 8)}01`);
+  const durations = indexed(rows.length, (i) => (rows[i]!.duration ?? null) as string | null);
   return {
     n: rows.length,
     cohortDayMs: f('cohortDayMs'),
-    cohort: rows.map((r) => `${new Date(Number(r.cohortDayMs)).toISOString().slice(0, 8)}01`),
+    cohortOf: cohorts.of,
+    cohorts: cohorts.values,
     t0Ms: f('t0Ms'),
-    duration: rows.map((r) => (r.duration ?? null) as string | null),
+    durationOf: durations.of,
+    durations: durations.values,
     purchaseDays: f('purchaseDays'),
     lastDayMs: f('lastDayMs'),
     firstDayRevenue: f('firstDayRevenue'),
