@@ -259,13 +259,31 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   }));
   run.leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
   if (badRowShareExceeded(check, job.max_bad_row_share)) {
-    const dir = join(run.reportsDir, '.failed', `${job.name}-${runIdFor(run.asOf)}`);
-    await makeDirs(dir);
+    const dir = await failedRunDir(join(run.reportsDir, '.failed'), `${job.name}-${runIdFor(run.asOf)}`);
     const path = join(dir, RUN_FILES.quarantine);
     await copyQuarantine(wh, null, path);
     throw badRowShareError(check, job.max_bad_row_share, path);
   }
   return { files, read, check, inputs };
+}
+
+/**
+ * A new directory for a failed run's evidence: `<job>-<run-id>`, or `<job>-<run-id>-2`, `-3`, … when an
+ * earlier attempt at the same as-of time failed too, so a retry never overwrites the quarantine the first
+ * failure's message pointed to. (Made with mkdir, which fails on an existing name: two runs at once cannot
+ * take the same one.)
+ */
+async function failedRunDir(parent: string, name: string): Promise<string> {
+  await makeDirs(parent);
+  for (let n = 1; ; n++) {
+    const dir = join(parent, n === 1 ? name : `${name}-${n}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 export type { RunFacts } from './ltv/computeRun.js';

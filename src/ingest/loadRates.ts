@@ -18,11 +18,21 @@ async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): P
   await access(path).catch(() => {
     throw new AppError('CONFIG', `rates: no file at ${path}`);
   });
+  let header: string[];
+  try {
+    header = (await wh.connection.runAndReadAll('SELECT * FROM read_csv($path, all_varchar = true, header = true) LIMIT 0', { path })).columnNames();
+  } catch (e) {
+    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '')}`);
+  }
+  const missing = ['date', 'currency', 'rate'].filter((c) => !header.some((h) => h.trim().toLowerCase() === c));
+  if (missing.length) {
+    throw new AppError('CONFIG', `${path}: line 1 (the header) has no column ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${header.join(', ')}); a rates file has the header date,currency,rate`);
+  }
   let rows: { line: number; currency: string | null; date: string | null; rate: string | null; raw_date: string | null; raw_rate: string | null }[];
   try {
     rows = await wh.json(loadSql('05_load_rates'), { path });
   } catch (e) {
-    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]}`);
+    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '')}`);
   }
   for (const r of rows) {
     if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${path}: line ${r.line}: currency is not an ISO 4217 code`);

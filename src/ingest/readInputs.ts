@@ -283,7 +283,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   }
   // Line-oriented formats: the splitter hands on one physical line per record with its number; blank
   // lines and repeated headers are counted there.
-  const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace' });
+  const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace', quoteJsonNumbers: file.format === 'jsonl' });
   const params = { path: clean, sep: LINES_SEPARATOR };
   const lines = `read_csv($path, columns = {'n': 'BIGINT', 'reason': 'VARCHAR', 'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES + 4096})`;
   if (file.format === 'whitespace') {
@@ -306,12 +306,48 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     `SELECT DISTINCT unnest(json_keys(j)) AS k FROM ${reader} WHERE json_type(j) = 'OBJECT' ORDER BY k`,
     params,
   );
-  for (const { k } of keys) columns.set(k, `json_extract_string(src.j, ${quoteLiteral(jsonPath(k))})`);
+  const first = split.firstRecord;
+  if (keys.length === 0 && first) {
+    throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: "${
+      [...first.text.replace(/[\x00-\x1f]/g, ' ')].slice(0, 60).join('')}"): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
+  }
+  // A file of no records (blank lines at most) is an export of no transactions: zero rows, not an error.
+  if (!first) for (const c of REQUIRED) columns.set(c, 'CAST(NULL AS VARCHAR)');
+  // Keys match case-insensitively, as a CSV header's names do. JSON Lines may spell one key differently
+  // on different lines (an export that changed its casing): each line's own spelling is read. A line that
+  // holds two spellings of a key the job reads is ambiguous and is quarantined, naming them.
+  const groups = new Map<string, string[]>();
+  for (const { k } of keys) groups.set(k.toLowerCase(), [...(groups.get(k.toLowerCase()) ?? []), k]);
+  const read = namesRead(file);
+  const ambiguous: string[] = [];
+  for (const [lower, names] of groups) {
+    const extracts = names.map((k) => `json_extract_string(src.j, ${quoteLiteral(jsonPath(k))})`);
+    const expr = extracts.length === 1 ? extracts[0]! : `coalesce(${extracts.join(', ')})`;
+    for (const k of names) columns.set(k, expr);
+    if (names.length > 1 && read.has(lower)) {
+      const count = names.map((k) => `CAST(json_exists(src.j, ${quoteLiteral(jsonPath(k))}) AS INTEGER)`).join(' + ');
+      const listed = names.map((k) => `"${k}"`).join(', ');
+      ambiguous.push(`WHEN ${count} > 1 THEN ${quoteLiteral(`has the key "${lower}" twice, in different cases (keys match case-insensitively; the file spells it ${listed}): keep one`)}`);
+    }
+  }
   return {
     reader, params, line: 'src.n',
-    parseError: `coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' END)`,
-    where: '', columns, duplicated: duplicatesOf(keys.map((k) => k.k)), headerLines: 0, stats: split.stats,
+    parseError: `coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' ${ambiguous.map((w) => `${w} `).join('')}END)`,
+    where: '', columns, duplicated: new Set(), headerLines: 0, stats: split.stats,
   };
+}
+
+/** Lower-cased source names a file's columns may be read from: the canonical names, its map, its preset's. */
+function namesRead(file: SourceFile): Set<string> {
+  const names: string[] = [...CANONICAL_COLUMNS, ...Object.values(file.input.map)];
+  for (const currency of ['USD', 'XXX']) {
+    for (const source of Object.values(presetFor(file.input.preset, currency))) {
+      names.push(...source.from, ...Object.values(source.with ?? {}).flat());
+    }
+  }
+  const row = rowPresetFor(file.input.preset);
+  if (row) names.push(...Object.values(row.inputs).flat(), ...Object.values(row.passthrough ?? {}).flat());
+  return new Set(names.map((n) => n.toLowerCase()));
 }
 
 function duplicatesOf(names: readonly string[]): Set<string> {

@@ -40,9 +40,22 @@ export function fileKind(st: Stats): string | null {
   return 'not a regular file';
 }
 
+/** A `time_format` DuckDB's strptime cannot use fails the run as the job's mistake, before any file is read. */
+async function checkTimeFormat(wh: Warehouse, format: string, where: string): Promise<void> {
+  try {
+    await wh.run('SELECT try_strptime($s, $f)', { s: '2000-01-01', f: format });
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0]!.replace(/^.*Error: /, '').replace(/^Failed to parse format specifier [^:]*: /, '');
+    throw new AppError('CONFIG', `${where}: "${format}" is not a strptime format: ${why}; use specifiers such as %Y-%m-%d %H:%M:%S, %d/%m/%Y or %m/%d/%Y %I:%M %p`);
+  }
+}
+
 export async function resolveInputs(job: Job, wh: Warehouse, label: string): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   for (const [i, input] of job.inputs.entries()) {
+    if (input.time_format !== undefined) {
+      await checkTimeFormat(wh, input.time_format, label === 'command line' ? '--time-format' : `${label}: inputs[${i}].time_format`);
+    }
     if (input.query !== undefined) {
       // Beside DuckDB's spill files: removed with the run's scratch space whatever happens.
       const [{ dir } = { dir: '' }] = await wh.json<{ dir: string }>("SELECT current_setting('temp_directory') AS dir");

@@ -555,8 +555,11 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
  * Splits a line-oriented file (JSON Lines, whitespace-separated text) into `out`: `line␁reason␁text` per
  * non-blank line. With `header`, line 1 is the header and lines equal to it are skipped and counted.
  */
-export async function splitLinesToClean(src: TextSource, out: string, opts: { header: boolean }): Promise<CleanFile & { headerLine: string | null }> {
+export async function splitLinesToClean(
+  src: TextSource, out: string, opts: { header: boolean; quoteJsonNumbers?: boolean },
+): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null }> {
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
+  let firstRecord: { line: number; text: string } | null = null;
   const w = await Out.create(out);
   const sep = LINES_SEPARATOR;
   let headerLine: string | null = null;
@@ -612,6 +615,7 @@ export async function splitLinesToClean(src: TextSource, out: string, opts: { he
         continue;
       }
       stats.records++;
+      firstRecord ??= { line: at, text: text.subarray(0, 240).toString('utf8') };
       if (text.length > MAX_RECORD_BYTES) {
         w.push(Buffer.from(`${at}${sep}line longer than ${MAX_RECORD_BYTES} bytes${sep}\n`));
         continue;
@@ -620,7 +624,7 @@ export async function splitLinesToClean(src: TextSource, out: string, opts: { he
       if (problem) w.push(Buffer.from(`${at}${sep}${problem}${sep}\n`));
       else {
         w.push(Buffer.from(`${at}${sep}${sep}`));
-        w.push(text);
+        w.push(opts.quoteJsonNumbers ? quoteJsonNumbers(text) : text);
         w.push(Buffer.from('\n'));
       }
     }
@@ -628,8 +632,52 @@ export async function splitLinesToClean(src: TextSource, out: string, opts: { he
   };
   await pump(src, w, consume);
   if (opts.header && headerLine === null) throw new AppError('INPUT', `${src.path}: is empty: it needs at least its header line`);
-  return { path: out, stats, headerLine };
+  return { path: out, stats, headerLine, firstRecord };
 }
+
+const BACKSLASH = 92;
+const MINUS = 45;
+
+function isNumberByte(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46 || c === 43 || c === MINUS || c === 69 || c === 101; // 0-9 . + - E e
+}
+
+/**
+ * A JSON line with every number outside a string written as a string of its own text: `{"amount": 10.50}`
+ * → `{"amount": "10.50"}`. DuckDB's JSON functions parse numbers into doubles (12345678901234.5678 comes
+ * back as 12345678901234.568, 10.50 as 10.5, 1e3 as 1000.0), so without this a JSON number would reach
+ * the SPEC §3 decimal rules already rounded, or with its exponent hidden. With it, a number is read from
+ * the text the export wrote, exactly like a CSV field or a quoted JSON string. Outside strings, valid JSON
+ * has a digit or a minus only in a number; quoting a token never makes an invalid line valid.
+ */
+export function quoteJsonNumbers(line: Buffer): Buffer {
+  let inString = false;
+  let copied = 0;
+  const parts: Buffer[] = [];
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+      continue;
+    }
+    if (c === QUOTE) {
+      inString = true;
+      continue;
+    }
+    if (c !== MINUS && (c < 48 || c > 57)) continue;
+    let end = i + 1;
+    while (end < line.length && isNumberByte(line[end]!)) end++;
+    parts.push(line.subarray(copied, i), QUOTE_BYTE, line.subarray(i, end), QUOTE_BYTE);
+    copied = end;
+    i = end - 1;
+  }
+  if (copied === 0) return line;
+  parts.push(line.subarray(copied));
+  return Buffer.concat(parts);
+}
+
+const QUOTE_BYTE = Buffer.from('"');
 
 /** The header line of a (maybe gzip) CSV file, its delimiter sniffed unless given. */
 export async function readCsvHeader(src: TextSource, delimiter: string | undefined): Promise<HeaderLine> {

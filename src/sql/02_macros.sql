@@ -34,10 +34,19 @@ CREATE OR REPLACE MACRO ltv_near_transition(t) AS {{near}};
 CREATE OR REPLACE MACRO ltv_is_naive(x) AS regexp_full_match(ltv_trim(x), '\d{4}-?\d\d-?\d\d([T ][0-9:.]*)?');
 CREATE OR REPLACE MACRO ltv_first_if_naive(x, v) AS
   CASE WHEN ltv_near_transition(v) AND ltv_is_naive(x) THEN ltv_instant(ltv_local(v)) ELSE v END;
-CREATE OR REPLACE MACRO ltv_ts(x) AS ltv_first_if_naive(x, coalesce(
+-- A numeric UTC offset out of RFC 3339's range (hours 00-23, minutes and seconds 00-59) after a time:
+-- DuckDB's cast takes +99:99 as 100 h 39 min and moves the time by days. Such a time is no time (NULL).
+CREATE OR REPLACE MACRO ltv_bad_offset(x) AS NOT suffix(x, 'Z') AND regexp_matches(ltv_trim(x),
+  ':\d\d(\.\d*)?[+-](([2][4-9]|[3-9]\d)(:?\d\d){0,2}|\d\d:?[6-9]\d(:?\d\d)?|\d\d:?\d\d:?[6-9]\d)$');
+CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) THEN ltv_first_if_naive(x, coalesce(
   try_cast(ltv_trim(x) AS TIMESTAMPTZ),
-  CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END
-));
+  CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END,
+  -- ISO 8601 hh:mm with Z or an offset (seconds left out), which DuckDB's cast refuses.
+  try_cast(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*)$', '\1:00\2') AS TIMESTAMPTZ)
+)) END;
+-- The reason's tail for a time text that ltv_ts gave NULL because of its offset.
+CREATE OR REPLACE MACRO ltv_offset_note(x) AS
+  CASE WHEN ltv_bad_offset(x) THEN ' (its UTC offset is out of range: hours 00-23, minutes 00-59)' ELSE '' END;
 -- Booleans as exports write them; NULL for anything else (a bad value), FALSE when absent. list_contains,
 -- not IN: DuckDB plans an IN list of five as a join against the list, for every row read.
 -- The usual spellings are tested first, as they are: CASE evaluates the later branches only for the rows
@@ -123,7 +132,8 @@ CREATE OR REPLACE MACRO ltv_last_period(unit, s, t) AS CASE unit
 -- Sums stay exact; the only rounding is ltv_cents, where a value is written out. (DuckDB divides 128-bit
 -- numbers slowly — about 1.5 µs — so multiplying per row and dividing per output cell is what keeps a
 -- run fast.) A net-revenue sum must stay below 1.7 × 10¹² report-currency units per tenant.
-CREATE OR REPLACE MACRO ltv_u4(x) AS CAST(x * 10000 AS BIGINT);
+-- (ltv_u4 widens first: DuckDB keeps DECIMAL(18,4) × 10000 at width 18, which overflows from 10¹⁰ on.)
+CREATE OR REPLACE MACRO ltv_u4(x) AS CAST(CAST(x AS DECIMAL(38, 4)) * 10000 AS BIGINT);
 CREATE OR REPLACE MACRO ltv_f6(pct) AS 1000000 - coalesce(ltv_u4(pct), 0);
 CREATE OR REPLACE MACRO ltv_revenue(a4, r10) AS CAST(a4 AS HUGEINT) * r10;
 CREATE OR REPLACE MACRO ltv_proceeds(a4, given4, commission, r10) AS CASE

@@ -90,7 +90,7 @@ SELECT
     WHEN parse_error IS NOT NULL THEN parse_error
     WHEN customer_id IS NULL THEN 'customer_id is missing'
     WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
-    WHEN event_time IS NULL OR NOT isfinite(event_time) THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"'
+    WHEN event_time IS NULL OR NOT isfinite(event_time) THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_offset_note(raw_event_time)
     WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
@@ -101,10 +101,10 @@ SELECT
     WHEN proceeds IS NULL AND ltv_text(raw_proceeds) IS NOT NULL THEN 'proceeds is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_proceeds, 60) || '"'
     WHEN net_revenue IS NULL AND ltv_text(raw_net_revenue) IS NOT NULL THEN 'net_revenue is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_net_revenue, 60) || '"'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
-    WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"'
+    WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_offset_note(raw_refunded_at)
     WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time'
     WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
     WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
-    WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"'
+    WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"' || ltv_offset_note(raw_updated_at)
   END AS reason
 FROM with_rate

@@ -22,6 +22,21 @@ const STATEMENT_CACHE = 32;
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 
+/**
+ * Money is summed exactly in 128-bit integers of small units (02_macros.sql), which bounds it: net revenue
+ * at 10⁻²⁶ holds 1.7 × 10¹² report-currency units, per row and per tenant's sum. DuckDB's overflow
+ * error there is the data's size, not a fault of ltv: it becomes one line saying so and what to do.
+ */
+function moneyOverflow(e: unknown): AppError | undefined {
+  const message = (e as Error | undefined)?.message ?? '';
+  if (!/Overflow in (multiplication|addition|subtraction|negation) of (HUGEINT|INT128|DECIMAL)|Overflow in HUGEINT/i.test(message)) return undefined;
+  return new AppError('DATA',
+    'the money is too large to sum exactly: ltv sums each tenant\'s money to the 10⁻²⁶ of a unit and holds at most '
+    + '1.7 × 10¹² report-currency units of net revenue per row and per tenant (README "Money is exact"); check the '
+    + 'amount column for cents read as units or a wrong rate, or report in a currency with a larger unit',
+    { cause: e });
+}
+
 export class Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -48,13 +63,16 @@ export class Warehouse {
 
   private async timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
     if (this.cancelled) throw new AppError('TRANSIENT', 'INTERRUPT: the run was cancelled', { retryable: true });
-    if (!this.logger?.isLevelEnabled('debug')) return work();
     const t = performance.now();
     try {
       return await work();
+    } catch (e) {
+      throw moneyOverflow(e) ?? e;
     } finally {
-      const head = sql.replace(/\s+/g, ' ').trim().slice(0, 100);
-      this.logger.debug({ ms: Math.round(performance.now() - t), sql: head }, 'statement');
+      if (this.logger?.isLevelEnabled('debug')) {
+        const head = sql.replace(/\s+/g, ' ').trim().slice(0, 100);
+        this.logger.debug({ ms: Math.round(performance.now() - t), sql: head }, 'statement');
+      }
     }
   }
 

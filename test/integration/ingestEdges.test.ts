@@ -1,0 +1,179 @@
+// SPEC §3 input rules at their edges: the largest amounts the rules allow, numbers and keys in JSON Lines,
+// impossible UTC offsets, inputs of the wrong format, and a failed run's evidence kept per attempt.
+import { readFile, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/config/AppError.js';
+import { csv, grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+
+const T = '2026-02-15T00:00:00Z';
+const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }];
+
+async function quarantine(dir: string): Promise<string[]> {
+  return (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
+}
+
+describe('large amounts', () => {
+  it('sums amounts of 11 integer digits exactly, with commission and tax', async () => {
+    // a: 10,000,000,000.0001 at commission 30 %, tax 10 %; b: 5. Revenue 10,000,000,005.0001 → 10000000005.00;
+    // proceeds 7,000,000,000.00007 + 5; net 6,300,000,000.000063 + 5. Month 0 per customer: ÷ 2.
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,commission_percentage,tax_percentage', [
+        ['a', '2026-01-10T08:00:00Z', '10000000000.0001', '30', '10'],
+        ['b', '2026-01-11T08:00:00Z', '5', '', ''],
+      ]),
+    });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T);
+      const { report } = await readLatest(fx);
+      expect(report.summary).toMatchObject({ revenue: 10000000005, proceeds: 7000000005, net_revenue: 6300000005 });
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([5000000002.5, 5000000002.5]);
+      expect(grid(report.matrices[0]!, 'net_revenue')['2026-01-01']).toEqual([3150000002.5, 3150000002.5]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('fails with one line naming the limit when a tenant\'s money is beyond what is summed exactly, keeping the last run', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T);
+      const before = await readlink(join(fx.reportsDir, 'default', 'latest'));
+      // 14 integer digits are a valid amount, but 2 × 10¹³ of net revenue is beyond 1.7 × 10¹².
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', '2026-01-11', '20000000000000']]));
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('DATA');
+      expect((err as Error).message).toMatch(/^the money is too large to sum exactly: .*1\.7 × 10¹² report-currency units of net revenue per row and per tenant/);
+      expect((err as Error).message).not.toMatch(/\n|Out of Range|HUGEINT/);
+      expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(before);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('JSON Lines', () => {
+  it('reads a number as the text the export wrote: exact decimals, and an exponent quarantined like quoted text', async () => {
+    const lines = [
+      '{"customer_id":"a","event_time":"2026-01-10T08:00:00Z","amount":12345678901.5678}',
+      '{"customer_id":"b","event_time":"2026-01-10T08:00:00Z","amount":1e3}', // line 2
+      '{"customer_id":"c","event_time":"2026-01-10T08:00:00Z","amount":1.5E+1}', // line 3
+      '{"customer_id":"d","event_time":"2026-01-10T08:00:00Z","amount":"1e3"}', // line 4
+      '{"customer_id":17,"event_time":"2026-01-11T08:00:00Z","amount":10.50,"tags":[1,{"x":"a\\"1"}]}',
+    ];
+    const fx = await makeFixture({ 'e.jsonl': `${lines.join('\n')}\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.jsonl' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { report, dir } = await readLatest(fx);
+      // A double would read 12345678901.5678 as 12345678901.567799…; exact: (12345678901.5678 + 10.50) / 2.
+      expect(report.summary).toMatchObject({ customers: 2, revenue: 12345678912.07 });
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([6172839456.03, 6172839456.03]);
+      const q = await quarantine(dir);
+      expect(q.map((l) => l.split(',')[1])).toEqual(['2', '3', '4']);
+      expect(q[0]).toContain('amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""1e3""');
+      expect(q[1]).toContain('""1.5E+1""');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('matches keys case-insensitively line by line, and quarantines a line that holds one key twice', async () => {
+    const lines = [
+      '{"customer_id":"a","event_time":"2026-01-10T08:00:00Z","amount":"10"}',
+      '{"Customer_ID":"b","EVENT_TIME":"2026-01-10T08:00:00Z","Amount":"20"}',
+      '{"customer_id":"c","event_time":"2026-01-10T08:00:00Z","amount":"5","AMOUNT":"6"}', // line 3
+      '{"customer_id":"d","event_time":"2026-01-10T08:00:00Z","amount":"30","note":"x","Note":"y"}', // unread key: fine
+    ];
+    const fx = await makeFixture({ 'e.jsonl': `${lines.join('\n')}\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.jsonl' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { report, dir } = await readLatest(fx);
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([20, 20]); // (10 + 20 + 30) / 3
+      const q = await quarantine(dir);
+      expect(q).toHaveLength(1);
+      expect(q[0]).toMatch(/^.*e\.jsonl,3,"has the key ""amount"" twice, in different cases \(keys match case-insensitively; the file spells it ""AMOUNT"", ""Amount"", ""amount""\): keep one"/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('says a CSV file named .jsonl is no JSON Lines, and reads an empty one as no rows', async () => {
+    const fx = await makeFixture({
+      'e.jsonl': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]),
+      'empty.jsonl': '\n\n',
+    });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.jsonl' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('INPUT');
+      expect((err as Error).message).toMatch(/e\.jsonl: is read as JSON Lines .*but no line is a JSON object \(line 1: "customer_id,event_time,amount"\): give a CSV file "format": "csv"/);
+      const result = await runJob(fx, { inputs: [{ path: 'empty.jsonl' }], matrices: MONTHLY }, T);
+      expect(result.stats).toMatchObject({ rows_read: 0, rows_quarantined: 0 });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('times and configuration', () => {
+  it('quarantines a time whose UTC offset is out of range, and reads hh:mm with an offset', async () => {
+    const rows = [
+      ['a', '2026-01-10T08:00:00+99:99', '1'], // line 2
+      ['b', '2026-01-10T08:00:00-25:00', '1'], // line 3
+      ['c', '2026-01-10T08:00:00+05:60', '1'], // line 4
+      // 2026-01-31T23:30 at −01:00 is Feb 1, 00:30 UTC: February's cohort. 2026-02-01T00:30+01:00 is January's.
+      ['d', '2026-01-31T23:30-01:00', '10'],
+      ['e', '2026-02-01T00:30:00+01:00', '20'],
+    ];
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', rows) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { report, dir } = await readLatest(fx);
+      expect(grid(report.matrices[0]!)).toMatchObject({ '2026-01-01': [20, 20], '2026-02-01': [10] });
+      const q = await quarantine(dir);
+      expect(q.map((l) => l.split(',')[1])).toEqual(['2', '3', '4']);
+      expect(q[0]).toContain('event_time is not an ISO 8601 time: ""2026-01-10T08:00:00+99:99"" (its UTC offset is out of range: hours 00-23, minutes 00-59)');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it.each([
+    [{ rates: 'rates.csv' }, /rates\.csv: line 1 \(the header\) has no column "rate" \(it has: date, currency, price\); a rates file has the header date,currency,rate$/],
+    [{ inputs: [{ path: 'e.csv', time_format: '%Q' }] }, /^--time-format: "%Q" is not a strptime format: Unrecognized format for strftime\/strptime: %Q; use specifiers such as/],
+  ])('names the setting when a rates file or a time format cannot be used (%#)', async (job, message) => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]),
+      'rates.csv': csv('date,currency,price', [['2026-01-01', 'EUR', '1.1']]),
+    });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, ...job }, T).catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('CONFIG');
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toMatch(/Binder Error|Invalid Input Error|\n/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('keeps each failed attempt\'s quarantine: a retry at the same as-of time writes beside it', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', 'never', '1']]) });
+    try {
+      const paths: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T).catch((e: unknown) => e as Error);
+        paths.push(/see (\S+quarantine\.csv)/.exec((err as Error).message)![1]!);
+        if (i === 0) {
+          const { writeFile } = await import('node:fs/promises');
+          await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['c', 'later', '1']]));
+        }
+      }
+      expect(paths.map((p) => p.split('/').slice(-2, -1)[0])).toEqual(['adhoc-20260215T000000Z', 'adhoc-20260215T000000Z-2']);
+      expect(await readFile(paths[0]!, 'utf8')).toContain('""never""');
+      expect(await readFile(paths[1]!, 'utf8')).toContain('""later""');
+      expect((await readdir(join(fx.reportsDir, '.failed'))).sort()).toEqual(['adhoc-20260215T000000Z', 'adhoc-20260215T000000Z-2']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
