@@ -648,7 +648,8 @@ function isNumberByte(c: number): boolean {
  * back as 12345678901234.568, 10.50 as 10.5, 1e3 as 1000.0), so without this a JSON number would reach
  * the SPEC §3 decimal rules already rounded, or with its exponent hidden. With it, a number is read from
  * the text the export wrote, exactly like a CSV field or a quoted JSON string. Outside strings, valid JSON
- * has a digit or a minus only in a number; quoting a token never makes an invalid line valid.
+ * has a digit or a minus only in a number; only a token of JSON's number grammar is quoted, so an invalid
+ * line stays invalid.
  */
 export function quoteJsonNumbers(line: Buffer): Buffer {
   let inString = false;
@@ -668,8 +669,11 @@ export function quoteJsonNumbers(line: Buffer): Buffer {
     if (c !== MINUS && (c < 48 || c > 57)) continue;
     let end = i + 1;
     while (end < line.length && isNumberByte(line[end]!)) end++;
-    parts.push(line.subarray(copied, i), QUOTE_BYTE, line.subarray(i, end), QUOTE_BYTE);
-    copied = end;
+    // Only a token of JSON's number grammar: `01`, `1.`, `-` stay as they are (and the line invalid).
+    if (JSON_NUMBER.test(line.toString('latin1', i, end))) {
+      parts.push(line.subarray(copied, i), QUOTE_BYTE, line.subarray(i, end), QUOTE_BYTE);
+      copied = end;
+    }
     i = end - 1;
   }
   if (copied === 0) return line;
@@ -678,6 +682,7 @@ export function quoteJsonNumbers(line: Buffer): Buffer {
 }
 
 const QUOTE_BYTE = Buffer.from('"');
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /** The header line of a (maybe gzip) CSV file, its delimiter sniffed unless given. */
 export async function readCsvHeader(src: TextSource, delimiter: string | undefined): Promise<HeaderLine> {

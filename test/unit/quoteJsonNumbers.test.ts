@@ -1,0 +1,27 @@
+// JSON Lines numbers are handed to DuckDB as the text the export wrote (splitRecords.ts quoteJsonNumbers).
+import { describe, expect, it } from 'vitest';
+import { quoteJsonNumbers } from '../../src/ingest/splitRecords.js';
+
+const q = (line: string): string => quoteJsonNumbers(Buffer.from(line)).toString('utf8');
+
+describe('quoteJsonNumbers', () => {
+  it.each([
+    ['{"a":10.50,"b":-0.0,"c":1e3,"d":-1.5E+10}', '{"a":"10.50","b":"-0.0","c":"1e3","d":"-1.5E+10"}'],
+    ['{"a": 12345678901234.5678 , "n": null, "t": true}', '{"a": "12345678901234.5678" , "n": null, "t": true}'],
+    // Digits inside strings, escaped quotes and keys stay as they are; nested values are quoted too.
+    ['{"id 7":"x\\"9","v":[1,{"w":2}]}', '{"id 7":"x\\"9","v":["1",{"w":"2"}]}'],
+    ['{"s":"a\\\\","n":5}', '{"s":"a\\\\","n":"5"}'],
+    ['{"s":"é 5","n":5}', '{"s":"é 5","n":"5"}'],
+  ])('%s', (line, expected) => {
+    expect(q(line)).toBe(expected);
+    expect(JSON.parse(q(line))).toBeTypeOf('object');
+  });
+
+  it('returns a line without numbers as it is, and never makes an invalid line valid', () => {
+    const plain = Buffer.from('{"a":"1","b":false}');
+    expect(quoteJsonNumbers(plain)).toBe(plain);
+    for (const bad of ['{"a":01}', '{"a":1 2}', '{"a":1.}', '{"a":.5}', '{"a":-}', '{"a":+1}']) {
+      expect(() => JSON.parse(q(bad)), bad).toThrow();
+    }
+  });
+});
