@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
 import { envValue } from './config/env.js';
@@ -185,6 +185,30 @@ export async function checkReportsDir(reportsDir: string): Promise<void> {
       throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}): give a writable --out (or "reports_dir" in the job file)`);
     }
   }
+}
+
+/**
+ * A full or read-only disk met while the run writes (its scratch database and spill files, or the reports)
+ * is the machine's state, not a fault of ltv: one line saying where and what to do, instead of an internal
+ * error. A full disk is worth retrying (TRANSIENT: the worker retries later; space may be freed); a
+ * refused write is not. The run's own files are already removed, and the last published run is untouched.
+ */
+export function storageError(e: unknown, reportsDir: string, dbPath: string): AppError | undefined {
+  if (isAppError(e)) return undefined;
+  const err = e as NodeJS.ErrnoException | undefined;
+  const message = err?.message ?? '';
+  const where = `the reports directory ${reportsDir} or the scratch space ${dirname(dbPath)}`;
+  if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT' || /No space left on device|Disk quota exceeded/i.test(message)) {
+    return new AppError('TRANSIENT',
+      `no space left on the disk of ${err?.path ?? where}; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk`,
+      { cause: e, retryable: true });
+  }
+  if (err?.code === 'EROFS' || err?.code === 'EACCES' || err?.code === 'EPERM') {
+    return new AppError('PUBLISH',
+      `cannot write ${err.path ?? where} (${err.code}); nothing was published: make it writable, or give another --out (or "reports_dir" in the job file)`,
+      { cause: e });
+  }
+  return undefined;
 }
 
 /** Tries of checkReportsDir when its directory vanishes meanwhile (each one a few system calls). */
@@ -460,9 +484,10 @@ export async function runStages(
     }
     effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
     return result;
-  } catch (e) {
+  } catch (caught) {
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
     await rw.release();
+    const e = storageError(caught, reportsDir, rw.dbPath) ?? caught;
     await noticeFailure(run, e);
     throw e;
   } finally {

@@ -1,0 +1,48 @@
+// A full disk while a run writes (SPEC §7: a failed run never damages the last good report): a real
+// 2 MiB tmpfs holds the reports, filled up; the run fails with one line, leaves nothing, and the last run stays.
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readlink, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/config/AppError.js';
+import { storageError } from '../../src/pipeline.js';
+import { csv, makeFixture, runJob } from '../helpers/runFixture.js';
+
+const T = '2026-02-15T00:00:00Z';
+
+describe('a full disk', () => {
+  it('turns the errno of a real full device into one retryable line', async () => {
+    const err = await writeFile('/dev/full', 'x').catch((e: unknown) => e);
+    const mapped = storageError(err, '/srv/reports', '/tmp/ltv-run-1.duckdb');
+    expect(mapped?.code).toBe('TRANSIENT');
+    expect(mapped?.retryable).toBe(true);
+    expect(mapped?.message).toBe('no space left on the disk of the reports directory /srv/reports or the scratch space /tmp; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk');
+  });
+
+  it('fails a run whose reports do not fit, removing what it wrote and keeping the last run', async () => {
+    // The tests run as root on CI (.ci/run installs packages): a tmpfs can be mounted.
+    const fx = await makeFixture({});
+    const mnt = join(fx.dir, 'small');
+    await mkdir(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
+    try {
+      const rows = (n: number): string[][] => Array.from({ length: n }, (_, i) => [`c${i}`, `2026-01-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00Z`, '10']);
+      await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', rows(20)));
+      const job = { inputs: [{ path: 'e.csv' }], reports_dir: mnt, formats: ['json' as const] };
+      await runJob({ ...fx, reportsDir: mnt }, job, T);
+      const before = await readlink(join(mnt, 'default', 'latest'));
+      // The disk filled up to 64 KiB short: less than the next run's files need.
+      const { bavail, bsize } = await statfs(mnt);
+      await writeFile(join(mnt, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - 65536)));
+      await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', rows(300)));
+      const err = await runJob({ ...fx, reportsDir: mnt }, job, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('TRANSIENT');
+      expect((err as Error).message).toMatch(/^no space left on the disk of .*nothing was published \(the last published run stays\)/);
+      expect(await readlink(join(mnt, 'default', 'latest'))).toBe(before);
+      expect(await readdir(join(mnt, 'default', 'runs'))).toEqual([before.split('/')[1]]);
+    } finally {
+      execFileSync('umount', [mnt]);
+      await fx.cleanup();
+    }
+  });
+});
