@@ -1,6 +1,6 @@
 // One error type for the HTTP layer. Each carries both APIs' vocabulary so a route can throw it and the
 // server renders it in the shape of the route's family (Zenovay or Adapty) in one place.
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { isAppError } from '../config/AppError.js';
 
 export type ErrorFamily = 'zenovay' | 'adapty';
@@ -14,6 +14,7 @@ export type ZenovayCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMIT_EXCEEDED'
   | 'INTERNAL_ERROR'
   /** Requests Node's HTTP parser refuses before any route sees them (createServer.ts clientError). */
@@ -28,6 +29,7 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   NOT_FOUND: 'not_found',
   METHOD_NOT_ALLOWED: 'method_not_allowed',
   PAYLOAD_TOO_LARGE: 'request_too_large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
   RATE_LIMIT_EXCEEDED: 'throttled',
   INTERNAL_ERROR: 'server_error',
   HEADERS_TOO_LARGE: 'request_header_fields_too_large',
@@ -42,25 +44,25 @@ const STATUS: Record<ZenovayCode, number> = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   HEADERS_TOO_LARGE: 431,
   REQUEST_TIMEOUT: 408,
 };
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
-
 /**
  * A whole HTTP/1.1 response as bytes, for a socket that has no ServerResponse (the parser refused the
- * request): the error in the family's shape, a request id, and Connection: close.
+ * request, or a CONNECT): the error in the family's shape, its headers, a request id, and Connection: close.
  */
 export function rawErrorResponse(family: ErrorFamily, err: HttpError, requestId: string, now: Date): string {
   const body = errorBody(family, err, now);
   return [
-    `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}`,
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}`,
     'content-type: application/json; charset=utf-8',
     `content-length: ${Buffer.byteLength(body)}`,
     'cache-control: no-store',
+    ...Object.entries(err.headers).map(([k, v]) => `${k}: ${v}`),
     `x-request-id: ${requestId}`,
     'connection: close',
     '',
@@ -112,6 +114,8 @@ export function errorBody(family: ErrorFamily, err: HttpError, now: Date): strin
 }
 
 export function sendError(res: ServerResponse, family: ErrorFamily, err: HttpError): void {
+  // Answered already (a timeout answered it while the route ran): one answer per request.
+  if (res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
     return;

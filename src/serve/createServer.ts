@@ -7,12 +7,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { closeRunQueries } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
+import { Connections } from './Connections.js';
 import { HttpError, rawErrorResponse, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
 import { KeyStore, type KeyRecord } from './KeyStore.js';
 import { explorerRoutes } from './explorerRoutes.js';
 import { compileRoutes, matchRoute } from './matchRoute.js';
 import { RateLimiter } from './RateLimiter.js';
-import { bodyTooLarge, ClientGoneError, readJsonBody } from './readJsonBody.js';
+import { bodyTooLarge, checkJsonContent, ClientGoneError, readJsonBody } from './readJsonBody.js';
+import { parserErrorMessage } from './parserErrorMessage.js';
+import { familyOfPath, originForm, refusedTarget } from './requestTarget.js';
 import type { AuthScheme, Mount, RequestRecord, Route, RouteContext } from './Route.js';
 import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
@@ -36,6 +39,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Time a client has to send its request headers (default 10 s; SPEC §6 endpoint edges). */
   headersTimeoutMs?: number;
+  /** Time a client has to send its whole request, body included (default 30 s). */
+  requestTimeoutMs?: number;
   /** Wrong keys a client address may present per minute before its auth attempts get 429 (default 10). */
   authFailuresPerMinute?: number;
 }
@@ -53,12 +58,28 @@ interface RequestState {
   tenant?: string;
 }
 
-const METHODS = new Set(['GET', 'HEAD', 'POST']);
+/** The methods any route here answers; a 405 for a path no route has lists these. */
+const METHODS = ['GET', 'HEAD', 'POST'];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function familyOfPath(path: string): ErrorFamily {
-  return path.startsWith('/api/v1/') ? 'adapty' : 'zenovay';
+function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
+
+const healthRoute: Route = {
+  method: 'GET',
+  path: '/healthz',
+  family: 'zenovay',
+  auth: null,
+  async handle({ res }) {
+    const body = '{"status":"ok"}';
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', body.length);
+    res.setHeader('cache-control', 'no-store');
+    res.end(body);
+  },
+};
 
 function presentedKey(req: IncomingMessage, schemes: readonly AuthScheme[]): string | null {
   if (schemes.includes('x-api-key')) {
@@ -86,20 +107,27 @@ export function createServer(opts: ServerOptions): LtvServer {
   const failures = new RateLimiter(opts.now);
   const failuresPerMinute = opts.authFailuresPerMinute ?? 10;
   const handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
+  const headersTimeoutMs = opts.headersTimeoutMs ?? 10_000;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const connections = new Connections();
+  // A body still arriving when a deadline passes is the client's delay, not the route's: 408.
+  const bodyTimeout = (): HttpError =>
+    new HttpError('REQUEST_TIMEOUT', `The request body was not received in time (within ${Math.min(handlerTimeoutMs, requestTimeoutMs) / 1000} s)`);
   // One sweeper for every in-flight route instead of a timer per request (a timer each costs
   // measurable throughput at 10k req/s); a route still running past its deadline gets a 500.
-  const inFlight = new Set<{ res: ServerResponse; family: ErrorFamily; deadline: number }>();
+  const inFlight = new Set<{ req: IncomingMessage; res: ServerResponse; family: ErrorFamily; deadline: number }>();
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const e of inFlight) {
       if (e.deadline > now) continue;
       inFlight.delete(e);
-      if (!e.res.headersSent) sendError(e.res, e.family, new HttpError('INTERNAL_ERROR', 'Request timed out'));
+      if (!e.req.complete) connections.endRequest(e.req, e.res, e.family, bodyTimeout());
+      else if (!e.res.headersSent) sendError(e.res, e.family, new HttpError('INTERNAL_ERROR', 'Request timed out'));
     }
   }, Math.min(1000, handlerTimeoutMs));
   sweeper.unref();
   const catalog = new RunCatalog(runs);
-  const compiled = compileRoutes([zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
+  const compiled = compileRoutes([healthRoute, zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
 
   async function handle(req: IncomingMessage, res: ServerResponse, log: RequestState): Promise<void> {
     const url = req.url ?? '/';
@@ -114,24 +142,17 @@ export function createServer(opts: ServerOptions): LtvServer {
       await mount.handle(req, res, path.slice(mount.prefix.length) || '/');
       return;
     }
-    if (!METHODS.has(method)) {
-      res.setHeader('allow', 'GET, HEAD, POST');
+    const match = matchRoute(compiled, method, path);
+    if (match.kind === 'none' && !METHODS.includes(method)) {
+      res.setHeader('allow', METHODS.join(', '));
       throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed`);
     }
-    if (path === '/healthz' && method !== 'POST') {
-      log.route = '/healthz';
-      const body = '{"status":"ok"}';
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.setHeader('content-length', body.length);
-      res.setHeader('cache-control', 'no-store');
-      res.end(body);
-      return;
-    }
-    const match = matchRoute(compiled, method, path);
     if (match.kind === 'none') throw new HttpError('NOT_FOUND', 'Not found');
     if (match.kind === 'method') {
+      // Exactly the methods of the routes at this path, whatever method was asked.
+      log.family = match.family;
       res.setHeader('allow', match.allow.join(', '));
-      throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`);
+      throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here; allowed: ${match.allow.join(', ')}`);
     }
     const route = match.route;
     log.family = route.family;
@@ -145,8 +166,9 @@ export function createServer(opts: ServerOptions): LtvServer {
       const client = req.socket.remoteAddress ?? 'unknown';
       const guard = failures.peek(client, failuresPerMinute);
       if (!guard.allowed) {
+        // The same headers as the per-key limit's 429, for this address's budget of failed attempts.
         throw new HttpError('RATE_LIMIT_EXCEEDED', `Too many failed authentication attempts from this address; retry in ${guard.retryAfter} s`, {
-          headers: { 'retry-after': String(guard.retryAfter) },
+          headers: { ...RateLimiter.headers(guard), 'retry-after': String(guard.retryAfter) },
         });
       }
       const plain = presentedKey(req, route.auth.schemes);
@@ -177,12 +199,15 @@ export function createServer(opts: ServerOptions): LtvServer {
       key,
       requestId: res.getHeader('x-request-id') as string,
       logger,
-      readJson: () => readJsonBody(req),
+      readJson: () => {
+        checkJsonContent(req);
+        return readJsonBody(req);
+      },
       setTenant: (t) => {
         log.tenant = t;
       },
     };
-    const entry = { res, family: route.family, deadline: Date.now() + handlerTimeoutMs };
+    const entry = { req, res, family: route.family, deadline: Date.now() + handlerTimeoutMs };
     inFlight.add(entry);
     try {
       await route.handle(ctx);
@@ -193,33 +218,22 @@ export function createServer(opts: ServerOptions): LtvServer {
 
   // Header and request timeouts are enforced by Node's connection checker, which by default runs every
   // 30 s: a socket trickling its headers would be held ~40 s instead of 10. Checked every second.
-  const server = createHttpServer({ headersTimeout: opts.headersTimeoutMs ?? 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     // Every answer, page or API (SPEC §10): no MIME sniffing, no Referer carrying our URLs elsewhere.
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
-    const log: RequestState = { route: 'unmatched', family: 'zenovay' };
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      opts.onRequest?.({ route: log.route, method: req.method ?? 'GET', status: res.statusCode, seconds });
-      // SPEC §6 access log: never a key, never a body.
-      logger.info(
-        {
-          req_id: requestId,
-          method: req.method,
-          route: log.route,
-          tenant: log.tenant,
-          status: res.statusCode,
-          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request',
-      );
-    });
+    // An absolute-form target (`GET http://host/path`) is routed by its path, for the routes and mounts alike.
+    if (req.url !== undefined && !req.url.startsWith('/')) req.url = originForm(req.url);
+    const log: RequestState = { route: 'unmatched', family: familyOfPath(req.url ?? '/') };
+    connections.track(req, res, log);
+    res.on('finish', () => accessLog(requestId, req.method, log, res.statusCode, started));
     handle(req, res, log).catch((e: unknown) => {
       if (e instanceof ClientGoneError) {
+        // Answered already (a body timeout, then the connection closed): nothing more to say.
+        if (res.writableEnded) return;
         // The client went away mid-body: nothing to answer, and not a server error (any client can do it).
         logger.info({ req_id: requestId, route: log.route }, 'client closed the connection mid-request');
         res.destroy();
@@ -236,26 +250,47 @@ export function createServer(opts: ServerOptions): LtvServer {
     });
   });
   server.keepAliveTimeout = 5_000;
+
+  /** SPEC §6 access log (never a key, never a body) and the metrics hook, once per answered request. */
+  function accessLog(requestId: string, method: string | undefined, log: RequestState, status: number, started: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    opts.onRequest?.({ route: log.route, method: method ?? 'GET', status, seconds });
+    logger.info({ req_id: requestId, method, route: log.route, tenant: log.tenant, status, duration_ms: seconds * 1e3 }, 'request');
+  }
+
   // Requests Node's parser refuses (a NUL, CR or LF in a header, an oversized header, a bad request line,
   // Content-Length with Transfer-Encoding) and header/request timeouts never reach a route: they are
-  // answered here, in the API's error shape and with a request id like every other response (SPEC §6).
-  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+  // answered here, in the API's error shape and with a request id like every other response (SPEC §6),
+  // after the answers still owed on the connection, and only once (Connections.ts).
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }, socket: Socket) => {
     const requestId = randomUUID();
-    if (!socket.writable || err.code === 'ECONNRESET') {
+    // The client reset the connection or ended its side mid-request: nobody is waiting for an answer.
+    if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE') {
       socket.destroy();
       return;
     }
-    // The family from the request line, when the parser got that far.
-    const line = err.rawPacket?.subarray(0, 2048).toString('latin1') ?? '';
-    const target = /^[A-Z]+ (\S+)/.exec(line)?.[1] ?? '';
-    const family = familyOfPath(target);
-    const error =
-      err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large')
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new HttpError('REQUEST_TIMEOUT', 'The request was not received in time')
-      : new HttpError('VALIDATION_ERROR', `Malformed HTTP request (${err.code ?? 'parse error'})`);
-    logger.info({ req_id: requestId, status: error.status, code: err.code }, 'request refused by the HTTP parser');
-    socket.end(rawErrorResponse(family, error, requestId, new Date()));
+    // The family from the refused request's line, when the parser got that far.
+    const family = familyOfPath(refusedTarget(err.rawPacket, err.bytesParsed));
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    logger.info({ req_id: requestId, code: err.code }, 'request refused by the HTTP parser');
+    connections.answerSocketError(socket, family, requestId, (bodyArriving) =>
+      timeout && bodyArriving ? bodyTimeout()
+      : timeout ? new HttpError('REQUEST_TIMEOUT', `The request headers were not received in time (within ${headersTimeoutMs / 1000} s)`)
+      : err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large (at most 16 KiB)')
+      : new HttpError('VALIDATION_ERROR', parserErrorMessage(err.code)));
+  });
+
+  // CONNECT (a proxy's method) never reaches the request handler: without an answer Node would drop the
+  // socket silently. 405 in the path's shape, with the methods this server answers, then close.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(req);
+    const log: RequestState = { route: 'unmatched', family: familyOfPath(originForm(req.url ?? '')) };
+    const error = new HttpError('METHOD_NOT_ALLOWED', 'Method CONNECT is not allowed: this server is not a proxy', { headers: { allow: METHODS.join(', ') } });
+    socket.on('error', () => undefined);
+    socket.end(rawErrorResponse(log.family, error, requestId, new Date()));
     socket.destroySoon();
+    accessLog(requestId, req.method, log, error.status, started);
   });
 
   return {

@@ -1,6 +1,7 @@
 // A tiny router: routes are templates of literal segments and `:params`, matched against the raw
 // (still percent-encoded) path segment by segment, so an encoded `/` can never create or remove a
 // segment. Parameters are percent-decoded once, after matching.
+import type { ErrorFamily } from './HttpError.js';
 import type { Route } from './Route.js';
 
 export interface CompiledRoute {
@@ -20,13 +21,16 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
 
 export type Match =
   | { kind: 'route'; route: Route; params: Record<string, string> }
-  /** The path exists for other methods. */
-  | { kind: 'method'; allow: string[] }
+  /** The path exists for other methods: exactly those (HEAD with GET), in one order whatever was asked. */
+  | { kind: 'method'; allow: string[]; family: ErrorFamily }
   | { kind: 'none' };
+
+const METHOD_ORDER = ['GET', 'HEAD', 'POST'];
 
 export function matchRoute(compiled: readonly CompiledRoute[], method: string, rawPath: string): Match {
   const parts = segmentsOf(rawPath);
   const allow = new Set<string>();
+  let family: ErrorFamily = 'zenovay';
   for (const c of compiled) {
     if (c.segments.length !== parts.length) continue;
     const params: Record<string, string> = {};
@@ -48,8 +52,9 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
     if (!ok) continue;
     const m = method === 'HEAD' ? 'GET' : method;
     if (c.route.method === m) return { kind: 'route', route: c.route, params };
+    if (allow.size === 0) family = c.route.family;
     allow.add(c.route.method);
     if (c.route.method === 'GET') allow.add('HEAD');
   }
-  return allow.size > 0 ? { kind: 'method', allow: [...allow] } : { kind: 'none' };
+  return allow.size > 0 ? { kind: 'method', allow: METHOD_ORDER.filter((m) => allow.has(m)), family } : { kind: 'none' };
 }

@@ -18,6 +18,28 @@ export function bodyTooLarge(req: IncomingMessage): boolean {
   return len !== undefined && Number(len) > MAX_BODY_BYTES;
 }
 
+/**
+ * A body the routes read as JSON must say so or say nothing (clients such as curl without -H often send
+ * none): any other media type, a charset other than UTF-8, or a Content-Encoding we do not decode gets
+ * 415 rather than being parsed as something it is not.
+ */
+export function checkJsonContent(req: IncomingMessage): void {
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported: send the body uncompressed (no Content-Encoding)`);
+  }
+  const type = req.headers['content-type'];
+  if (type === undefined) return;
+  const [media = '', ...params] = type.split(';').map((p) => p.trim().toLowerCase());
+  if (media !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(media)) {
+    throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${media || '(empty)'} is not supported: send the body as application/json`);
+  }
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/^"|"$/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported: send the body as application/json in UTF-8`);
+  }
+}
+
 export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   return new Promise((resolve, reject) => {
     if (bodyTooLarge(req)) {

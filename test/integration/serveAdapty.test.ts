@@ -133,11 +133,37 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     expectAdaptyError(await httpRequest(s.port, '/api/v1/client-api/metrics/cohort/', { method: 'POST', body: '{}' }), 404, 'not_found');
   });
 
-  it('405 method_not_allowed for GET and DELETE', async () => {
+  it('405 method_not_allowed for GET, DELETE, PUT, with the same Allow: POST', async () => {
     const g = await httpRequest(s.port, URL, { headers: { authorization: `Api-Key ${KEY}` } });
     expectAdaptyError(g, 405, 'method_not_allowed');
     expect(g.headers.allow).toBe('POST');
-    expectAdaptyError(await httpRequest(s.port, URL, { method: 'DELETE' }), 405, 'method_not_allowed');
+    for (const method of ['DELETE', 'PUT', 'PATCH', 'OPTIONS']) {
+      const r = await httpRequest(s.port, URL, { method });
+      expectAdaptyError(r, 405, 'method_not_allowed');
+      expect(r.headers.allow, method).toBe('POST');
+    }
+  });
+
+  it('415 unsupported_media_type for a body sent as another type, charset or encoding', async () => {
+    const body = { filters: { date: ALL } };
+    const auth = { authorization: `Api-Key ${KEY}` };
+    const refused: [Record<string, string>, string][] = [
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'Content-Type application/x-www-form-urlencoded is not supported: send the body as application/json'],
+      [{ 'content-type': 'text/plain' }, 'Content-Type text/plain is not supported: send the body as application/json'],
+      [{ 'content-type': 'application/json; charset=iso-8859-1' }, 'charset iso-8859-1 is not supported: send the body as application/json in UTF-8'],
+      [{ 'content-encoding': 'gzip' }, 'Content-Encoding gzip is not supported: send the body uncompressed (no Content-Encoding)'],
+      [{ 'content-encoding': 'br' }, 'Content-Encoding br is not supported: send the body uncompressed (no Content-Encoding)'],
+    ];
+    for (const [headers, message] of refused) {
+      const errs = expectAdaptyError(await post(body, { ...auth, ...headers }), 415, 'unsupported_media_type');
+      expect(errs).toEqual([{ source: 'non_field_errors', errors: [message] }]);
+    }
+    // JSON by any of its names, or no Content-Type at all (curl -d without -H), is read.
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset="UTF-8"', 'application/vnd.api+json']) {
+      expect((await post(body, { ...auth, 'content-type': type })).status, type).toBe(200);
+    }
+    expect((await httpRequest(s.port, URL, { method: 'POST', headers: auth, body: JSON.stringify(body) })).status).toBe(200);
+    expect((await post(body, { ...auth, 'content-encoding': 'identity' })).status).toBe(200);
   });
 
   it('413 request_too_large by Content-Length and for a chunked body that grows past 64 KiB', async () => {

@@ -156,10 +156,19 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
   it('405 for other methods, 404 for unknown routes, both in Zenovay shape', async () => {
     const put = await httpRequest(s.port, path('acme'), { method: 'PUT', headers: { 'x-api-key': PRO } });
     expectZenovayError(put, 405, 'METHOD_NOT_ALLOWED');
-    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    // Exactly the route's methods, whichever method was refused.
+    expect(put.headers.allow).toBe('GET, HEAD');
     const post = await httpRequest(s.port, path('acme'), { method: 'POST', headers: { 'x-api-key': PRO }, body: '{}' });
     expectZenovayError(post, 405, 'METHOD_NOT_ALLOWED');
     expect(post.headers.allow).toBe('GET, HEAD');
+    const del = await httpRequest(s.port, path('acme'), { method: 'DELETE' });
+    expectZenovayError(del, 405, 'METHOD_NOT_ALLOWED');
+    expect(del.headers.allow).toBe('GET, HEAD');
+    // A method no route here has, on a path no route has: the server's methods.
+    expect((await httpRequest(s.port, '/no-such-page', { method: 'PROPFIND' })).headers.allow).toBe('GET, HEAD, POST');
+    const health = await httpRequest(s.port, '/healthz', { method: 'POST', body: '{}' });
+    expectZenovayError(health, 405, 'METHOD_NOT_ALLOWED');
+    expect(health.headers.allow).toBe('GET, HEAD');
     expectZenovayError(await get('/api/external/v1/revenue/acme/ltv/extra'), 404, 'NOT_FOUND');
     // `/` is the explorer's page (SPEC §10); any other unknown path is a 404.
     expectZenovayError(await get('/no-such-page'), 404, 'NOT_FOUND');

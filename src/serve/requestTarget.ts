@@ -1,0 +1,34 @@
+// A request target as the routes see it, and which API's error shape a path answers in (SPEC §6: each
+// API's errors in its own shape). Shared by the request pipeline and the answers written to raw sockets.
+import type { ErrorFamily } from './HttpError.js';
+
+/** `/api/v1/…` is Adapty's (and the explorer's); everything else answers in Zenovay's shape. */
+export function familyOfPath(path: string): ErrorFamily {
+  return path.startsWith('/api/v1/') ? 'adapty' : 'zenovay';
+}
+
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The origin-form of a target: an absolute-form one (`GET http://host/api/… HTTP/1.1`, which RFC 9112
+ * §3.2.2 says a server must accept) is routed by its path and query.
+ */
+export function originForm(target: string): string {
+  const origin = ABSOLUTE_FORM.exec(target);
+  if (!origin) return target;
+  const rest = target.slice(origin[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+/**
+ * The target of the request the parser refused, when it got that far: the last request line begun before
+ * the error in the bytes it was parsing (a pipelined packet holds the requests before it too); '' if none.
+ */
+export function refusedTarget(packet: Buffer | undefined, bytesParsed: number | undefined): string {
+  if (!packet) return '';
+  const lines = (text: string): RegExpMatchArray[] => [...text.matchAll(/(?:^|\n)[A-Z]+ (\S+)/g)];
+  const before = lines(packet.subarray(0, bytesParsed ?? packet.length).toString('latin1'));
+  // An error inside the request line itself may be reported before its target: then the first line.
+  const line = before.at(-1) ?? lines(packet.toString('latin1'))[0];
+  return originForm(line?.[1] ?? '');
+}
