@@ -59,10 +59,9 @@ export function parseAdaptyRequest(body: unknown): AdaptyRequest {
       // Point at the field the client wrote (`filters.date`), not at the tuple index inside it.
       const path = issue.path.filter((p) => typeof p === 'string');
       const source = path.length > 0 ? path.join('.') : 'non_field_errors';
-      const message = adaptyIssueMessage(issue, source);
-      const list = bySource.get(source) ?? [];
-      // A tuple reports each bad element: one sentence per field is enough.
-      if (!list.includes(message)) bySource.set(source, [...list, message]);
+      // One sentence per field (the first): a bad date would also fail the calendar and the order checks,
+      // and the client needs only what to send.
+      if (!bySource.has(source)) bySource.set(source, [adaptyIssueMessage(issue, source)]);
     }
     const fields: FieldErrors[] = [...bySource].map(([source, errors]) => ({ source, errors }));
     const first = fields[0] as FieldErrors;

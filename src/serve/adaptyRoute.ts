@@ -68,6 +68,12 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency, 'json');
   const forecastFile = runs.file(run, RUN_FILES.forecast);
   const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
+  // Beyond the horizon the forecast has no cell: answering would silently cut the request short.
+  const horizon = forecast?.horizon_months;
+  if (horizon !== undefined && request.predictionMonths! > horizon) {
+    const message = `prediction_months must be a whole number of months from 1 to ${horizon}: this run's forecast covers ${horizon} months of life`;
+    throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
+  }
   const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, forecast, request.predictionMonths!, whole, request.spec.period_unit)), 'utf8');
   RunStore.remember(run, key, body);
   return body;

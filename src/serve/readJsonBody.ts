@@ -5,6 +5,7 @@ import { HttpError } from './HttpError.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+
 /** The client closed the connection before its body was complete: nobody to answer, nothing to log as an error. */
 export class ClientGoneError extends Error {
   constructor() {
@@ -70,13 +71,13 @@ export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Prom
       if (size > limit) return;
       const text = Buffer.concat(chunks).toString('utf8');
       if (text.trim() === '') {
-        reject(new HttpError('VALIDATION_ERROR', 'Request body is empty; a JSON object is required'));
+        reject(new HttpError('VALIDATION_ERROR', 'the body is empty: send a JSON object'));
         return;
       }
       try {
         resolve(JSON.parse(text));
       } catch (e) {
-        reject(new HttpError('VALIDATION_ERROR', `JSON parse error - ${e instanceof Error ? e.message : String(e)}`));
+        reject(new HttpError('VALIDATION_ERROR', `the body is not valid JSON (${e instanceof Error ? e.message : String(e)}): send a JSON object`));
       }
     });
   });

@@ -1,8 +1,11 @@
 // Adapty's LTV route over real HTTP (SPEC §6, seeds/000): snapshot matching, csv, every field's
 // validation, auth, tenant choice, 413, and each status code in Adapty's error body.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Forecast } from '../../src/ltv/model.js';
+import type { Manifest } from '../../src/ltv/runFiles.js';
 import { adaptyToCsv } from '../../src/report/adaptyCsv.js';
 import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
@@ -38,6 +41,21 @@ function expectAdaptyError(r: RawResponse, status: number, code: string): { sour
 }
 const sources = (errs: { source: string }[]): string[] => errs.map((e) => e.source);
 
+/** Publishes `data/forecast.json` (no cohort predicted) with the run, listed in its manifest as a run lists it. */
+function addForecast(dir: string, horizonMonths: number): void {
+  const forecast: Forecast = {
+    model: null, chosen_by: 'auto', reason: 'fixture', matrix: 'days-month-cohort', horizon_months: horizonMonths, interval: 0.8,
+    bootstrap: { replicates: 0, requested: 0, seed: 1 }, thresholds: { min_cohort_customers: 1, min_group_customers: 1 },
+    fits: [], rows: [], backtest: null, headline: null,
+  };
+  const body = JSON.stringify(forecast);
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(join(dir, 'data/forecast.json'), body);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  manifest.files['data/forecast.json'] = { bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}
+
 beforeAll(async () => {
   s = await startServer({
     keys: [
@@ -48,7 +66,8 @@ beforeAll(async () => {
     ],
   });
   runDir = publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 11 });
-  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r1', marker: 22 });
+  addForecast(runDir, 6);
+  addForecast(publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r1', marker: 22 }), 24);
 });
 afterAll(async () => {
   await s.stop();
@@ -108,6 +127,38 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     expect(sources(expectAdaptyError(await post('[1,2]'), 400, 'validation_error'))).toEqual(['non_field_errors']);
     const both = expectAdaptyError(await post({ filters: { date: ALL }, period_unit: 'x', format: 'y' }), 400, 'validation_error');
     expect(sources(both).sort()).toEqual(['format', 'period_unit']);
+  });
+
+  it('400 messages: plain words naming the field and what it accepts, never the validator\'s', async () => {
+    const message = async (body: unknown): Promise<Record<string, string[]>> =>
+      Object.fromEntries(expectAdaptyError(await post(body), 400, 'validation_error').map((e) => [e.source, e.errors]));
+    const months = "prediction_months must be a whole number of months from 1 to the run's forecast horizon (24 unless its job sets another)";
+    for (const n of [0, 1.5, 1e20, '6']) {
+      expect(await message({ filters: { date: ALL }, period_type: 'days', prediction_months: n })).toEqual({ prediction_months: [months] });
+    }
+    expect(await message({ filters: { date: ALL, compare_date: 'garbage' } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD (accepted and ignored)'] });
+    const notObject = 'the body must be a JSON object, e.g. {"filters": {"date": ["2026-01-01", "2026-03-31"]}}';
+    for (const body of ['[]', 'null', '5', '"x"']) expect(await message(body), body).toEqual({ non_field_errors: [notObject] });
+    expect(await message('{"filters":')).toEqual({ non_field_errors: ['the body is not valid JSON (Unexpected end of JSON input): send a JSON object'] });
+    expect(await message('')).toEqual({ non_field_errors: ['the body is empty: send a JSON object'] });
+  });
+
+  it('prediction_months above the run\'s forecast horizon (its data/forecast.json) → 400 naming the range', async () => {
+    const body = (n: number): object => ({ filters: { date: ALL }, period_type: 'days', prediction_months: n });
+    // acme's run forecasts 6 months of life: 1..6.
+    expect((await post(body(6))).status).toBe(200);
+    expect((await post(body(1))).status).toBe(200);
+    for (const n of [7, 24, 120]) {
+      expect(expectAdaptyError(await post(body(n)), 400, 'validation_error'), String(n)).toEqual([
+        { source: 'prediction_months', errors: ["prediction_months must be a whole number of months from 1 to 6: this run's forecast covers 6 months of life"] },
+      ]);
+    }
+    // beta's run has the default horizon, 24.
+    const beta = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta' };
+    expect((await post(body(24), beta)).status).toBe(200);
+    expect(expectAdaptyError(await post(body(25), beta), 400, 'validation_error')[0]?.errors).toEqual([
+      "prediction_months must be a whole number of months from 1 to 24: this run's forecast covers 24 months of life",
+    ]);
   });
 
   it('auth is Authorization: Api-Key only; 401 not_authenticated otherwise', async () => {

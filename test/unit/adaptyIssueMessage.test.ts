@@ -29,4 +29,41 @@ describe('Adapty validation errors in words (issue 16)', () => {
     const all = JSON.stringify([errors({}), errors({ filters: { date: 5 } }), errors({ filters: { date: ALL, store: [null] } }), errors({ filters: { date: ALL }, format: 'xml' })]);
     expect(all).not.toMatch(/Invalid input|expected \w+, received/);
   });
+
+  it('prediction_months: one sentence naming the field and the whole numbers allowed, whatever is wrong', () => {
+    const allowed = "prediction_months must be a whole number of months from 1 to the run's forecast horizon (24 unless its job sets another)";
+    for (const bad of [0, -3, 1.5, 1e20, 121, '3', null, true, [6], {}]) {
+      expect(errors({ filters: { date: ALL }, prediction_months: bad }), JSON.stringify(bad)).toEqual({ prediction_months: [allowed] });
+    }
+  });
+
+  it('a body that is not a JSON object says so, with an example', () => {
+    const notObject = 'the body must be a JSON object, e.g. {"filters": {"date": ["2026-01-01", "2026-03-31"]}}';
+    for (const body of [[], null, 5, 'x', true, [{ filters: { date: ALL } }]]) {
+      expect(errors(body), JSON.stringify(body)).toEqual({ non_field_errors: [notObject] });
+    }
+  });
+
+  it('one sentence per field, in plain words, for lists, dates and compare_date', () => {
+    expect(errors({ filters: { date: ALL, compare_date: 'garbage' } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD (accepted and ignored)'] });
+    expect(errors({ filters: { date: ALL, compare_date: ['a', 'b', 'c'] } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD (accepted and ignored)'] });
+    expect(errors({ filters: { date: ['2026-1-1', '2026-01-01'] } })).toEqual({ 'filters.date': ['filters.date must be [from, to] as YYYY-MM-DD'] });
+    expect(errors({ filters: { date: ['2026-01-01', '2026-01-01', '2026-01-02'] } })).toEqual({ 'filters.date': ['filters.date must be [from, to] as YYYY-MM-DD'] });
+    expect(errors({ filters: { date: ALL, country: ['x'.repeat(300)] } })).toEqual({ 'filters.country': ['filters.country: each value must have at most 256 characters'] });
+    expect(errors({ filters: { date: ALL, country: Array.from({ length: 1001 }, () => 'us') } })).toEqual({ 'filters.country': ['filters.country must be a list of at most 1000 values'] });
+    expect(errors({ filters: null })).toEqual({ filters: ['filters must be an object with date: [from, to] as YYYY-MM-DD, and optional filter lists such as country: ["US"]'] });
+    expect(errors({ filters: { date: ALL }, segmentation: 5 })).toEqual({ segmentation: ['segmentation must be one of: day, week, month, year, country, product, store_product_id, paywall, paywalls_group, audience, placement, duration, store'] });
+  });
+
+  it('no message anywhere carries zod\'s words, a bare type name or a number bound', () => {
+    const bodies: unknown[] = [
+      [], null, {}, { filters: 1 }, { filters: { date: [1, 2] } }, { filters: { date: ALL, compare_date: 5 } }, { filters: { date: ALL, compare_date: [7] } },
+      { filters: { date: ALL }, prediction_months: 'x' }, { filters: { date: ALL }, period_type: 1 }, { filters: { date: ALL, product: [['a']] } },
+      { filters: { date: ALL }, format: null }, { filters: { date: ALL }, segmentation: [] },
+    ];
+    for (const b of bodies) {
+      const text = JSON.stringify(errors(b));
+      expect(text, JSON.stringify(b)).not.toMatch(/Invalid|expected|received|must be (int|number|string|object|array|tuple)"|9007199254740991|non_field_errors must|takes at/);
+    }
+  });
 });
