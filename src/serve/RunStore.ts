@@ -103,7 +103,11 @@ export class RunStore {
     return f;
   }
 
-  /** A file inside the run, checked against the manifest's sha256; undefined when absent or outside. */
+  /**
+   * A file inside the run, checked against the manifest's sha256 under its own name; undefined when absent
+   * or outside. A file the manifest does not list is refused like one that differs: a plain `<name>.json`
+   * planted where a run lists only `<name>.json.gz` must not be served unverified.
+   */
   private read(run: ResolvedRun, rel: string): { bytes: Buffer; sha: string } | undefined {
     let real: string;
     try {
@@ -115,9 +119,8 @@ export class RunStore {
     const bytes = readFileSync(real);
     const sha = createHash('sha256').update(bytes).digest('hex');
     const listed = run.manifest.files?.[rel.split(sep).join('/')]?.sha256;
-    if (listed !== undefined && listed !== sha) {
-      throw new Error(`${join(run.dir, rel)}: sha256 ${sha} differs from the manifest's ${listed}`);
-    }
+    if (listed === undefined) throw new Error(`${join(run.dir, rel)}: not listed in the run's manifest`);
+    if (listed !== sha) throw new Error(`${join(run.dir, rel)}: sha256 ${sha} differs from the manifest's ${listed}`);
     return { bytes, sha };
   }
 
