@@ -43,9 +43,8 @@ function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string
     return found;
   }
   if (key.tenants.length === 1) return key.tenants[0] as string;
-  throw new HttpError('VALIDATION_ERROR', `This key may see several apps; name one in the ${TENANT_HEADER} header`, {
-    fields: [{ source: TENANT_HEADER, errors: ['required when the key may see several apps'] }],
-  });
+  const message = `the ${TENANT_HEADER} header is required: this key may see several apps, name one of them (percent-encoded if it has characters other than Latin-1)`;
+  throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: TENANT_HEADER, errors: [message] }] });
 }
 
 /** SPEC §6: the unfiltered snapshot answers a date range that covers every customer's first payment. */

@@ -171,7 +171,9 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
 
   it('a key with several tenants names one in x-ltv-tenant; one it may not see is 404', async () => {
     const body = { filters: { date: ALL } };
-    expect(sources(expectAdaptyError(await post(body, { authorization: `Api-Key ${MULTI}` }), 400, 'validation_error'))).toEqual(['x-ltv-tenant']);
+    expect(expectAdaptyError(await post(body, { authorization: `Api-Key ${MULTI}` }), 400, 'validation_error')).toEqual([
+      { source: 'x-ltv-tenant', errors: ['the x-ltv-tenant header is required: this key may see several apps, name one of them (percent-encoded if it has characters other than Latin-1)'] },
+    ]);
     const beta = await post(body, { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta' });
     expect(beta.status).toBe(200);
     expect((JSON.parse(beta.text) as AdaptyResponse).revenue.data[1]?.value).toBe(22);

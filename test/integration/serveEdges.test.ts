@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest } from '../helpers/httpRequest.js';
+import type { Route } from '../../src/serve/Route.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
 const KEY = 'k-edges';
@@ -176,7 +177,15 @@ describe('stalled bodies get exactly one answer: 408 in the shape of the path, t
   });
 
   it('Adapty, Node\'s request timeout first (1.5 s, the route\'s deadline 30 s): the same single 408', async () => {
-    const t = await startServer({ keys: [{ key: KEY, tenants: ['acme'] }], headersTimeoutMs: 1000, requestTimeoutMs: 1500 });
+    // A mounted route under /api/v1/ that answers in Zenovay's shape (as the CLI's run routes do).
+    const zenovayPost: Route = {
+      method: 'POST', path: '/api/v1/things', family: 'zenovay', auth: null,
+      async handle(ctx) {
+        await ctx.readJson();
+        ctx.res.end('{}');
+      },
+    };
+    const t = await startServer({ keys: [{ key: KEY, tenants: ['acme'] }], headersTimeoutMs: 1000, requestTimeoutMs: 1500, extraRoutes: [zenovayPost] });
     try {
       publishFixtureRun(t.reportsDir, { tenant: 'acme', runId: 'r1', marker: 1 });
       const w = await wire(ADAPTY_STALLED, 300, undefined, t.port);
@@ -185,6 +194,9 @@ describe('stalled bodies get exactly one answer: 408 in the shape of the path, t
       expect(JSON.parse(rs[0]!.body)).toMatchObject({ error_code: 'request_timeout', status_code: 408 });
       expect(rs[0]!.headers.connection).toBe('close');
       expect(w.closedAfterMs).toBeLessThan(5_000);
+      const z = responses((await wire(['POST /api/v1/things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{'], 0, undefined, t.port)).bytes);
+      expect(z.map((r) => r.status)).toEqual([408]);
+      expect(JSON.parse(z[0]!.body)).toMatchObject({ success: false, error: { code: 'REQUEST_TIMEOUT', message: 'The request body was not received in time (within 1.5 s)' } });
       expect(t.logLines.filter((l) => (l.level as number) >= 50)).toEqual([]);
     } finally {
       await t.stop();
