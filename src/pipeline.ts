@@ -282,11 +282,12 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
     ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
   }));
   run.leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
-  if (badRowShareExceeded(check, job.max_bad_row_share)) {
+  const over = badRowShareExceeded(check, job.max_bad_row_share);
+  if (over) {
     const dir = await failedRunDir(join(run.reportsDir, '.failed'), `${job.name}-${runIdFor(run.asOf)}`);
     const path = join(dir, RUN_FILES.quarantine);
     await copyQuarantine(wh, null, path);
-    throw badRowShareError(check, job.max_bad_row_share, path);
+    throw badRowShareError(over, job.max_bad_row_share, path);
   }
   return { files, read, check, inputs };
 }
@@ -327,6 +328,12 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
   const local = await asOfWall(wh, run.asOf.toISOString());
   const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, run.asOf, local, check, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
+  // Every row after T (a mistyped --as-of, a year off): the run would publish empty reports over good ones.
+  if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
+    throw new AppError('DATA',
+      `every one of the ${stats.after_as_of_rows} rows is after the as-of time ${run.asOf.toISOString()}: nothing was published (the report would be empty); ` +
+      `check ${run.job.name === 'adhoc' ? '--as-of' : `"as_of" in jobs/${run.job.name}.json or the run's --as-of`}: the data starts later`);
+  }
   return {
     inputs, stats, newestTransactionAt, tenants: check.tenants, local,
     subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),

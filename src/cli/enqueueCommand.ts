@@ -2,14 +2,7 @@
 // stderr and the run's own error (exit 1) when it fails.
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
-
-function parseAsOf(text: string): Date {
-  const d = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
-    throw new AppError('VALIDATION', `--as-of: "${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`);
-  }
-  return d;
-}
+import { parseAsOf } from '../config/parseAsOf.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 export function parseShards(text: string, max: number): number {
@@ -38,7 +31,7 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
       ]);
       const env = loadEnv();
-      const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf);
+      const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf, 'VALIDATION');
       const { MAX_SHARDS } = await import('../config/jobSchema.js');
       const shards = opts.shards === undefined ? undefined : parseShards(opts.shards, MAX_SHARDS);
       // Connection trouble is reported as one line by waitForRedis; the log only carries debug detail.

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { AppError } from '../config/AppError.js';
+import { parseAsOf } from '../config/parseAsOf.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
@@ -149,14 +150,6 @@ function fmt(v: number | null): string {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-function parseAsOf(text: string): Date {
-  const d = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
-    throw new AppError('CONFIG', `--as-of: "${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`);
-  }
-  return d;
 }
 
 function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn[]): JobInput {

@@ -8,6 +8,11 @@ function isCron(text: string): boolean {
   return cronError(text) === '';
 }
 function cronError(text: string): string {
+  // cron-parser right-aligns fewer fields ("0 3 * *" would fire every minute of 00:xx on the 3rd): refused.
+  const fields = text.trim().split(/\s+/).length;
+  if (!text.trim().startsWith('@') && fields !== 5 && fields !== 6) {
+    return `"${text}" is not a cron expression: it has ${fields} field${fields === 1 ? '' : 's'}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); e.g. "0 3 * * *" (03:00 daily)`;
+  }
   try {
     CronExpressionParser.parse(text.trim(), { tz: 'UTC' });
     return '';

@@ -9,6 +9,8 @@ export interface CheckResult {
   perFile: Map<number, number>;
   /** Every tenant id of the inputs' rows, bad rows included, sorted. */
   tenants: string[];
+  /** Rows and bad rows of each tenant. */
+  perTenant: Map<string, { rows: number; bad: number }>;
 }
 
 export async function checkRows(wh: Warehouse): Promise<CheckResult> {
@@ -26,24 +28,40 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
     'SELECT file_idx, tenant_id, count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked GROUP BY ALL',
   );
   const perFile = new Map<number, number>();
-  for (const r of rows) perFile.set(r.file_idx, (perFile.get(r.file_idx) ?? 0) + r.bad);
+  const perTenant = new Map<string, { rows: number; bad: number }>();
+  for (const r of rows) {
+    perFile.set(r.file_idx, (perFile.get(r.file_idx) ?? 0) + r.bad);
+    const t = perTenant.get(r.tenant_id) ?? { rows: 0, bad: 0 };
+    perTenant.set(r.tenant_id, { rows: t.rows + r.rows, bad: t.bad + r.bad });
+  }
   return {
     rows: rows.reduce((a, r) => a + r.rows, 0),
     quarantined: rows.reduce((a, r) => a + r.bad, 0),
     perFile,
-    tenants: [...new Set(rows.map((r) => r.tenant_id))].sort(),
+    tenants: [...perTenant.keys()].sort(),
+    perTenant,
   };
 }
 
-export function badRowShareExceeded(check: CheckResult, maxShare: number): boolean {
-  return check.rows > 0 && check.quarantined / check.rows > maxShare;
+/**
+ * Where the bad-row share is over the limit: the run's rows, else the tenant with the largest share over it
+ * (each tenant has its own published report: in an input of many shops, one shop whose rows are all bad
+ * would otherwise get a report built from none of them, replacing its last good one); null when none is.
+ */
+export function badRowShareExceeded(check: CheckResult, maxShare: number): { tenant: string | null; rows: number; bad: number } | null {
+  if (check.rows > 0 && check.quarantined / check.rows > maxShare) return { tenant: null, rows: check.rows, bad: check.quarantined };
+  let worst: { tenant: string; rows: number; bad: number } | null = null;
+  for (const [tenant, t] of check.perTenant) {
+    if (t.rows > 0 && t.bad / t.rows > maxShare && (!worst || t.bad / t.rows > worst.bad / worst.rows)) worst = { tenant, ...t };
+  }
+  return worst;
 }
 
-export function badRowShareError(check: CheckResult, maxShare: number, quarantinePath: string): AppError {
-  const share = check.quarantined / check.rows;
+export function badRowShareError(over: { tenant: string | null; rows: number; bad: number }, maxShare: number, quarantinePath: string): AppError {
+  const share = over.bad / over.rows;
   return new AppError(
     'DATA',
-    `${check.quarantined} of ${check.rows} rows (${(share * 100).toFixed(2)} %) are bad, above the ${(maxShare * 100).toFixed(2)} % limit: ` +
+    `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.bad} of ${over.rows} rows (${(share * 100).toFixed(2)} %) are bad, above the ${(maxShare * 100).toFixed(2)} % limit: ` +
       `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share)`,
   );
 }

@@ -9,7 +9,7 @@ import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, type CanonicalColumn } from 
 import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { resourceError, type Warehouse } from '../warehouse/openWarehouse.js';
 import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '../warehouse/tables.js';
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
@@ -461,6 +461,9 @@ export function isInterrupted(e: unknown): boolean {
 }
 
 function fileError(file: SourceFile, e: unknown): AppError {
+  if (isAppError(e)) return e;
+  const resource = resourceError(e, undefined);
+  if (resource) return resource;
   const msg = (e as Error).message.split('\n')[0] ?? String(e);
   return new AppError('INPUT', `${file.path}: cannot be read as ${file.format === 'whitespace' ? 'whitespace-separated text' : file.format}: ${msg}`, { cause: e });
 }

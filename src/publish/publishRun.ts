@@ -3,7 +3,7 @@
 // unlink-then-link. Readers see the old run or the new one; a crash at any point leaves the old one served.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
@@ -138,6 +138,7 @@ export async function reserveRun(
     throw new AppError('PUBLISH', `cannot create ${runsDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   if (owner) await removeDeadStaging(runsDir, owner.job, owner.locked);
+  await checkLatestLink(tenantDir);
   const base = runIdFor(asOf);
   for (let n = 1; ; n++) {
     const runId = n === 1 ? base : `${base}-${n}`;
@@ -158,6 +159,20 @@ export async function reserveRun(
     if (idempotencyKey !== null && existing?.idempotency_key === idempotencyKey) {
       return { tenantDir, runId, stagingDir: finalDir, finalDir, alreadyPublished: true };
     }
+  }
+}
+
+/**
+ * `latest` must be the symlink ltv replaces atomically (or absent). A directory or file in its place (a
+ * copy made with `cp -rL` or `rsync -L`) cannot be replaced by a rename: refused before the run is written,
+ * naming it, instead of failing at the last step with EISDIR and leaving the run half-published.
+ */
+async function checkLatestLink(tenantDir: string): Promise<void> {
+  const latest = join(tenantDir, 'latest');
+  const st = await lstat(latest).catch(() => null);
+  if (st && !st.isSymbolicLink()) {
+    throw new AppError('PUBLISH',
+      `${latest} is ${st.isDirectory() ? 'a directory' : 'a file'}, not the symlink ltv keeps pointing at the last run (copied with cp -rL or rsync -L?): move it away, and the next run makes the link again`);
   }
 }
 

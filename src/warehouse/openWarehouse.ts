@@ -23,12 +23,19 @@ const STATEMENT_CACHE = 32;
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 
 /**
- * Money is summed exactly in 128-bit integers of small units (02_macros.sql), which bounds it: net revenue
- * at 10⁻²⁶ holds 1.7 × 10¹² report-currency units, per row and per tenant's sum. DuckDB's overflow
- * error there is the data's size, not a fault of ltv: it becomes one line saying so and what to do.
+ * DuckDB errors that are the run's resources or the data's size, not a fault of ltv: each becomes one line
+ * saying so and what to do. Out of memory: the run's memory limit is too small for the statement. Overflow:
+ * money is summed exactly in 128-bit integers of small units (02_macros.sql), which bounds it: net revenue
+ * at 10⁻²⁶ holds 1.7 × 10¹² report-currency units, per row and per tenant's sum.
  */
-function moneyOverflow(e: unknown): AppError | undefined {
+export function resourceError(e: unknown, memoryLimit: string | undefined): AppError | undefined {
   const message = (e as Error | undefined)?.message ?? '';
+  // DuckDB's own advice (SET threads=X, PRAGMA …) speaks SQL; what the user sets is the run's limit.
+  if (/^Out of Memory Error/.test(message)) {
+    return new AppError('CONFIG',
+      `DuckDB ran out of the run's memory limit${memoryLimit ? ` (${memoryLimit})` : ''} (${message.split('\n')[0]!.replace(/^Out of Memory Error: /, '').replace(/\.? *Possible solutions:.*$/, '')}): raise --memory-limit (or "duckdb.memory_limit" in the job file; default 1GB), or give fewer --threads`,
+      { cause: e });
+  }
   if (!/Overflow in (multiplication|addition|subtraction|negation) of (HUGEINT|INT128|DECIMAL)|Overflow in HUGEINT/i.test(message)) return undefined;
   return new AppError('DATA',
     'the money is too large to sum exactly: ltv sums each tenant\'s money to the 10⁻²⁶ of a unit and holds at most '
@@ -43,6 +50,8 @@ export class Warehouse {
     readonly connection: DuckDBConnection,
     private readonly timezone: string,
     private readonly logger?: Logger,
+    /** The memory limit it was opened with (for the message when DuckDB runs out of it). */
+    private readonly memoryLimit?: string,
   ) {}
 
   private cancelled = false;
@@ -67,7 +76,7 @@ export class Warehouse {
     try {
       return await work();
     } catch (e) {
-      throw moneyOverflow(e) ?? e;
+      throw resourceError(e, this.memoryLimit) ?? e;
     } finally {
       if (this.logger?.isLevelEnabled('debug')) {
         const head = sql.replace(/\s+/g, ' ').trim().slice(0, 100);
@@ -84,7 +93,7 @@ export class Warehouse {
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);
     const connection = await instance.connect();
-    const wh = new Warehouse(instance, connection, opts.timezone, opts.logger);
+    const wh = new Warehouse(instance, connection, opts.timezone, opts.logger, opts.memoryLimit);
     try {
       await wh.run('SET TimeZone = $tz', { tz: opts.timezone });
     } catch (e) {
@@ -165,7 +174,7 @@ export class Warehouse {
    */
   async fork(): Promise<Warehouse> {
     const connection = await this.instance.connect();
-    const wh = new Warehouse(this.instance, connection, this.timezone, this.logger);
+    const wh = new Warehouse(this.instance, connection, this.timezone, this.logger, this.memoryLimit);
     wh.owner = false;
     try {
       await wh.run('SET TimeZone = $tz', { tz: this.timezone });

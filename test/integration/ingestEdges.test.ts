@@ -177,3 +177,63 @@ describe('times and configuration', () => {
     }
   });
 });
+
+describe('runs that would publish a wrong report', () => {
+  it('applies the bad-row limit to each tenant: a shop whose rows are all bad fails the run, its last report stays', async () => {
+    const good = Array.from({ length: 200 }, (_, i) => ['A', `a${i}`, '2026-01-05T10:00:00Z', '10']);
+    const fx = await makeFixture({ 'e.csv': csv('tenant_id,customer_id,event_time,amount', [...good, ['B', 'b1', '2026-01-05T10:00:00Z', '10']]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T);
+      const before = await readlink(join(fx.reportsDir, 'B', 'latest'));
+      const { writeFile } = await import('node:fs/promises');
+      // 1 bad row of 201 (0.5 %) is under the run's 1 % limit, but it is all of B's rows.
+      await writeFile(join(fx.dir, 'e.csv'), csv('tenant_id,customer_id,event_time,amount', [...good, ['B', 'b1', '05/01/2026', '10']]));
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('DATA');
+      expect((err as Error).message).toMatch(/^tenant B: 1 of 1 rows \(100\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see \S+quarantine\.csv/);
+      expect(await readlink(join(fx.reportsDir, 'B', 'latest'))).toBe(before);
+      expect(await readdir(join(fx.reportsDir, 'A', 'runs'))).toHaveLength(1);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses an as-of time before every row instead of publishing an empty report', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05T10:00:00Z', '10'], ['b', '2026-02-10T10:00:00Z', '20']]) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2025-03-01T00:00:00Z').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('DATA');
+      expect((err as Error).message).toBe('every one of the 2 rows is after the as-of time 2025-03-01T00:00:00.000Z: nothing was published (the report would be empty); check --as-of: the data starts later');
+      await expect(readdir(fx.reportsDir)).rejects.toThrow(/ENOENT/); // nothing written, not even the directory
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('says the memory limit is too small, naming the setting, instead of blaming the input', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05T10:00:00Z', '10']]) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, duckdb: { memory_limit: '1MB' } }, T).catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('CONFIG');
+      expect((err as Error).message).toMatch(/^DuckDB ran out of the run's memory limit \(1MB\) \(.*\): raise --memory-limit \(or "duckdb\.memory_limit" in the job file; default 1GB\), or give fewer --threads$/);
+      expect((err as Error).message).not.toMatch(/e\.csv|SET threads|\n/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses to publish where latest is a directory (a copy made with cp -rL), leaving no run behind', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05T10:00:00Z', '10']]) });
+    try {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(join(fx.reportsDir, 'default', 'latest'), { recursive: true });
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('PUBLISH');
+      expect((err as Error).message).toBe(`${join(fx.reportsDir, 'default', 'latest')} is a directory, not the symlink ltv keeps pointing at the last run (copied with cp -rL or rsync -L?): move it away, and the next run makes the link again`);
+      expect(await readdir(join(fx.reportsDir, 'default', 'runs'))).toEqual([]);
+      expect(await readdir(join(fx.reportsDir, 'default'))).toEqual(['latest', 'runs']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
