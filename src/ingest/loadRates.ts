@@ -34,10 +34,22 @@ async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): P
   } catch (e) {
     throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '')}`);
   }
+  // Rates are read exactly or refused, as amounts are: to 10 decimals, one rate per currency and day.
+  const seen = new Map<string, { line: number; rate: string; raw: string }>();
   for (const r of rows) {
     if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${path}: line ${r.line}: currency is not an ISO 4217 code`);
     if (!r.date) throw new AppError('CONFIG', `${path}: line ${r.line}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
     if (!r.rate || Number(r.rate) <= 0) throw new AppError('CONFIG', `${path}: line ${r.line}: rate "${r.raw_rate ?? ''}" is not a positive decimal`);
+    const decimals = /\.(\d*?)0*\s*$/.exec(r.raw_rate ?? '')?.[1]?.length ?? 0;
+    if (decimals > 10) {
+      throw new AppError('CONFIG', `${path}: line ${r.line}: rate "${r.raw_rate ?? ''}" has ${decimals} decimals: ltv reads rates to 10 decimals exactly and rounds none; round it to 10 in the file`);
+    }
+    const key = `${r.currency} ${r.date}`;
+    const earlier = seen.get(key);
+    if (earlier && earlier.rate !== r.rate) {
+      throw new AppError('CONFIG', `${path}: line ${r.line}: a second rate for ${r.currency} on ${r.date} (${(r.raw_rate ?? '').trim()}; line ${earlier.line} gives ${earlier.raw}): keep one`);
+    }
+    if (!earlier) seen.set(key, { line: r.line, rate: r.rate, raw: (r.raw_rate ?? '').trim() });
   }
   await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${loadSql('05_load_rates')})`, { path });
   return rows.length;

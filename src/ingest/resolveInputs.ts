@@ -52,6 +52,7 @@ async function checkTimeFormat(wh: Warehouse, format: string, where: string): Pr
 
 export async function resolveInputs(job: Job, wh: Warehouse, label: string): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
+  const seen = new Map<string, { i: number; path: string }>();
   for (const [i, input] of job.inputs.entries()) {
     if (input.time_format !== undefined) {
       await checkTimeFormat(wh, input.time_format, label === 'command line' ? '--time-format' : `${label}: inputs[${i}].time_format`);
@@ -86,6 +87,13 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string): Pro
       });
       const kind = fileKind(st);
       if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: "${input.path}" matches ${path}, which is ${kind}`);
+      // The same file through two inputs (a path and a glob, a symlink or hard link): its rows would count twice.
+      const id = `${st.dev}:${st.ino}`;
+      const earlier = seen.get(id);
+      if (earlier) {
+        throw new AppError('INPUT', `${label}: inputs[${i}].path: "${input.path}" matches ${path}, which is the file inputs[${earlier.i}] reads already as ${earlier.path}: each file is read once (its rows would count twice); remove the overlap`);
+      }
+      seen.set(id, { i, path });
       const gzip = await isGzip(path);
       if (!gzip && /\.gz$/i.test(path) && st.size > 0) throw new AppError('INPUT', `${path}: the name ends in .gz but the file is not gzip data: rename it or compress it again`);
       files.push({ path, inputIndex: i, input, gzip, ...(await detectFormat(path, input, gzip)) });

@@ -556,7 +556,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
  * non-blank line. With `header`, line 1 is the header and lines equal to it are skipped and counted.
  */
 export async function splitLinesToClean(
-  src: TextSource, out: string, opts: { header: boolean; quoteJsonNumbers?: boolean },
+  src: TextSource, out: string, opts: { header: boolean; json?: boolean },
 ): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null }> {
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
   let firstRecord: { line: number; text: string } | null = null;
@@ -621,10 +621,11 @@ export async function splitLinesToClean(
         continue;
       }
       const problem = contentProblem(b, from, end.contentEnd, utf8, nul) ?? (text.includes(1) ? 'contains the control character U+0001' : null);
-      if (problem) w.push(Buffer.from(`${at}${sep}${problem}${sep}\n`));
+      const json = problem || !opts.json ? null : readJsonLine(text);
+      if (problem || (json && 'problem' in json)) w.push(Buffer.from(`${at}${sep}${problem ?? (json as { problem: string }).problem}${sep}\n`));
       else {
         w.push(Buffer.from(`${at}${sep}${sep}`));
-        w.push(opts.quoteJsonNumbers ? quoteJsonNumbers(text) : text);
+        w.push(json ? (json as { text: Buffer }).text : text);
         w.push(Buffer.from('\n'));
       }
     }
@@ -643,29 +644,53 @@ function isNumberByte(c: number): boolean {
 }
 
 /**
- * A JSON line with every number outside a string written as a string of its own text: `{"amount": 10.50}`
- * → `{"amount": "10.50"}`. DuckDB's JSON functions parse numbers into doubles (12345678901234.5678 comes
- * back as 12345678901234.568, 10.50 as 10.5, 1e3 as 1000.0), so without this a JSON number would reach
- * the SPEC §3 decimal rules already rounded, or with its exponent hidden. With it, a number is read from
- * the text the export wrote, exactly like a CSV field or a quoted JSON string. Outside strings, valid JSON
- * has a digit or a minus only in a number; only a token of JSON's number grammar is quoted, so an invalid
- * line stays invalid.
+ * A JSON line made ready for DuckDB, or the reason it is a bad row.
+ *
+ * Every number outside a string is written as a string of its own text: `{"amount": 10.50}` →
+ * `{"amount": "10.50"}`. DuckDB's JSON functions parse numbers into doubles (12345678901234.5678 comes back
+ * as 12345678901234.568, 10.50 as 10.5, 1e3 as 1000.0), so without this a JSON number would reach the
+ * SPEC §3 decimal rules already rounded, or with its exponent hidden. With it, a number is read from the
+ * text the export wrote, exactly like a CSV field or a quoted JSON string. Outside strings, valid JSON has
+ * a digit or a minus only in a number; only a token of JSON's number grammar is quoted, so an invalid line
+ * stays invalid.
+ *
+ * An object that names one key twice (`{"amount": 10, "amount": 99}`) is a bad row: DuckDB would read the
+ * first, JSON.parse and most tools the last (RFC 8259 leaves it open; I-JSON, RFC 7493, forbids it).
  */
-export function quoteJsonNumbers(line: Buffer): Buffer {
+export function readJsonLine(line: Buffer): { text: Buffer } | { problem: string } {
   let inString = false;
+  let stringStart = 0;
+  let depth = 0;
   let copied = 0;
+  let keys: Set<string> | null = null;
   const parts: Buffer[] = [];
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (inString) {
       if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
+      else if (c === QUOTE) {
+        inString = false;
+        // A string of the top-level object followed by a colon is one of its keys.
+        if (depth === 1) {
+          let j = i + 1;
+          while (j < line.length && (line[j] === SPACE || line[j] === TAB)) j++;
+          if (line[j] === COLON) {
+            const key = line.toString('utf8', stringStart, i);
+            keys ??= new Set();
+            if (keys.has(key)) return { problem: `has the key "${key.slice(0, 60)}" twice (a JSON object names each key once): keep one` };
+            keys.add(key);
+          }
+        }
+      }
       continue;
     }
     if (c === QUOTE) {
       inString = true;
+      stringStart = i + 1;
       continue;
     }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
     if (c !== MINUS && (c < 48 || c > 57)) continue;
     let end = i + 1;
     while (end < line.length && isNumberByte(line[end]!)) end++;
@@ -676,11 +701,16 @@ export function quoteJsonNumbers(line: Buffer): Buffer {
     }
     i = end - 1;
   }
-  if (copied === 0) return line;
+  if (copied === 0) return { text: line };
   parts.push(line.subarray(copied));
-  return Buffer.concat(parts);
+  return { text: Buffer.concat(parts) };
 }
 
+const COLON = 58;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
 const QUOTE_BYTE = Buffer.from('"');
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 

@@ -84,6 +84,7 @@ describe('JSON Lines', () => {
       '{"Customer_ID":"b","EVENT_TIME":"2026-01-10T08:00:00Z","Amount":"20"}',
       '{"customer_id":"c","event_time":"2026-01-10T08:00:00Z","amount":"5","AMOUNT":"6"}', // line 3
       '{"customer_id":"d","event_time":"2026-01-10T08:00:00Z","amount":"30","note":"x","Note":"y"}', // unread key: fine
+      '{"customer_id":"e","event_time":"2026-01-10T08:00:00Z","amount":"10","amount":"99"}', // line 5: a key twice
     ];
     const fx = await makeFixture({ 'e.jsonl': `${lines.join('\n')}\n` });
     try {
@@ -91,8 +92,9 @@ describe('JSON Lines', () => {
       const { report, dir } = await readLatest(fx);
       expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([20, 20]); // (10 + 20 + 30) / 3
       const q = await quarantine(dir);
-      expect(q).toHaveLength(1);
+      expect(q).toHaveLength(2);
       expect(q[0]).toMatch(/^.*e\.jsonl,3,"has the key ""amount"" twice, in different cases \(keys match case-insensitively; the file spells it ""AMOUNT"", ""Amount"", ""amount""\): keep one"/);
+      expect(q[1]).toMatch(/^.*e\.jsonl,5,"has the key ""amount"" twice \(a JSON object names each key once\): keep one"/);
     } finally {
       await fx.cleanup();
     }
@@ -141,16 +143,32 @@ describe('times and configuration', () => {
   it.each([
     [{ rates: 'rates.csv' }, /rates\.csv: line 1 \(the header\) has no column "rate" \(it has: date, currency, price\); a rates file has the header date,currency,rate$/],
     [{ inputs: [{ path: 'e.csv', time_format: '%Q' }] }, /^--time-format: "%Q" is not a strptime format: Unrecognized format for strftime\/strptime: %Q; use specifiers such as/],
+    [{ rates: 'conflict.csv' }, /conflict\.csv: line 4: a second rate for EUR on 2026-01-02 \(1\.25; line 2 gives 1\.2\): keep one$/],
+    [{ rates: 'fine.csv' }, /fine\.csv: line 2: rate "1\.00000000005" has 11 decimals: ltv reads rates to 10 decimals exactly and rounds none; round it to 10 in the file$/],
   ])('names the setting when a rates file or a time format cannot be used (%#)', async (job, message) => {
     const fx = await makeFixture({
       'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]),
       'rates.csv': csv('date,currency,price', [['2026-01-01', 'EUR', '1.1']]),
+      // The same rate twice is one rate; two different ones for a day are refused.
+      'conflict.csv': csv('date,currency,rate', [['2026-01-02', 'EUR', '1.2'], ['2026-01-02', 'EUR', '1.20'], ['2026-01-02', 'EUR', '1.25']]),
+      'fine.csv': csv('date,currency,rate', [['2026-01-02', 'EUR', '1.00000000005'], ['2026-01-03', 'EUR', '1.1000000000000']]),
     });
     try {
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, ...job }, T).catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('CONFIG');
       expect((err as Error).message).toMatch(message);
       expect((err as Error).message).not.toMatch(/Binder Error|Invalid Input Error|\n/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses a file that two inputs both read, whose rows would count twice', async () => {
+    const fx = await makeFixture({ 'ex/one.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'ex/one.csv' }, { path: 'ex/*.csv' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('INPUT');
+      expect((err as Error).message).toBe(`command line: inputs[1].path: "ex/*.csv" matches ${join(fx.dir, 'ex/one.csv')}, which is the file inputs[0] reads already as ${join(fx.dir, 'ex/one.csv')}: each file is read once (its rows would count twice); remove the overlap`);
     } finally {
       await fx.cleanup();
     }

@@ -1,0 +1,44 @@
+// JSON Lines numbers are handed to DuckDB as the text the export wrote, and an object naming a key twice
+// is a bad row (splitRecords.ts readJsonLine).
+import { describe, expect, it } from 'vitest';
+import { readJsonLine } from '../../src/ingest/splitRecords.js';
+
+const read = (line: Buffer): Buffer => {
+  const r = readJsonLine(line);
+  if ('problem' in r) throw new Error(r.problem);
+  return r.text;
+};
+const q = (line: string): string => read(Buffer.from(line)).toString('utf8');
+
+describe('readJsonLine', () => {
+  it.each([
+    ['{"a":10.50,"b":-0.0,"c":1e3,"d":-1.5E+10}', '{"a":"10.50","b":"-0.0","c":"1e3","d":"-1.5E+10"}'],
+    ['{"a": 12345678901234.5678 , "n": null, "t": true}', '{"a": "12345678901234.5678" , "n": null, "t": true}'],
+    // Digits inside strings, escaped quotes and keys stay as they are; nested values are quoted too.
+    ['{"id 7":"x\\"9","v":[1,{"w":2}]}', '{"id 7":"x\\"9","v":["1",{"w":"2"}]}'],
+    ['{"s":"a\\\\","n":5}', '{"s":"a\\\\","n":"5"}'],
+    ['{"s":"é 5","n":5}', '{"s":"é 5","n":"5"}'],
+  ])('%s', (line, expected) => {
+    expect(q(line)).toBe(expected);
+    expect(JSON.parse(q(line))).toBeTypeOf('object');
+  });
+
+  it('returns a line without numbers as it is, and never makes an invalid line valid', () => {
+    const plain = Buffer.from('{"a":"1","b":false}');
+    expect(read(plain)).toBe(plain);
+    for (const bad of ['{"a":01}', '{"a":1 2}', '{"a":1.}', '{"a":.5}', '{"a":-}', '{"a":+1}']) {
+      expect(() => JSON.parse(q(bad)), bad).toThrow();
+    }
+  });
+
+  it.each([
+    ['{"amount":10,"amount":99}', 'amount'],
+    ['{"a":{"x":1},"b":[{"a":2}], "a" :3}', 'a'],
+  ])('calls %s a bad row: a key twice', (line, key) => {
+    expect(readJsonLine(Buffer.from(line))).toEqual({ problem: `has the key "${key}" twice (a JSON object names each key once): keep one` });
+  });
+
+  it('takes the same key in nested objects and in string values', () => {
+    expect(q('{"a":{"a":1,"b":{"a":2}},"b":"a:","c":["a","a"]}')).toBe('{"a":{"a":"1","b":{"a":"2"}},"b":"a:","c":["a","a"]}');
+  });
+});
