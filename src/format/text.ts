@@ -17,6 +17,25 @@ export function neutraliseText(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
+/** Excel's limit of characters in a cell: a longer text makes Excel "repair" the workbook. */
+export const EXCEL_CELL_CHARS = 32_767;
+// C0 controls but tab and line breaks, and DEL: XML 1.0 cannot hold most of them (the workbook writers would
+// drop them, so that "U\u0001S" and "US" looked the same). Shown as their Unicode control pictures (␁, ␡).
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/**
+ * A text for a workbook cell: neutralised, control characters shown as their pictures, and cut to Excel's
+ * limit with a note saying how long it was (ltv.csv and ltv.json keep the whole text).
+ */
+export function cellText(text: string): string {
+  const safe = neutraliseText(text).replace(CONTROL, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  if (safe.length <= EXCEL_CELL_CHARS) return safe;
+  const note = ` … [cut to Excel's limit of 32,767 characters from ${text.length.toLocaleString('en')}]`;
+  let head = safe.slice(0, EXCEL_CELL_CHARS - note.length);
+  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1); // never half a surrogate pair
+  return head + note;
+}
+
 /** A CSV text field (RFC 4180 §2.6–2.7), neutralised: quoted when it holds a comma, quote or line break, inner quotes doubled. */
 export function csvField(text: string): string {
   const safe = neutraliseText(text);

@@ -2,7 +2,7 @@
 // file paths and segment values come from user data.
 import type ExcelJS from 'exceljs';
 import { BASE_FONT } from './baseFont.js';
-import { neutraliseText } from '../format/text.js';
+import { cellText } from '../format/text.js';
 
 export type Fact = string | number | null;
 
@@ -17,7 +17,7 @@ export interface FactOptions {
 }
 
 export function addFactRow(sheet: ExcelJS.Worksheet, label: string, value: Fact, opts: FactOptions = {}): ExcelJS.Row {
-  const row = sheet.addRow([neutraliseText(label), typeof value === 'string' ? neutraliseText(value) : value]);
+  const row = sheet.addRow([cellText(label), typeof value === 'string' ? cellText(value) : value]);
   row.getCell(1).font = { ...BASE_FONT, bold: opts.bold ?? false, color: { argb: 'FF404040' } };
   if (opts.numFmt !== undefined) row.getCell(2).numFmt = opts.numFmt;
   if (opts.bold) row.getCell(2).font = { ...BASE_FONT, bold: true };
@@ -33,7 +33,7 @@ export function addFactRow(sheet: ExcelJS.Worksheet, label: string, value: Fact,
 
 /** A section heading line. */
 export function addHeadingRow(sheet: ExcelJS.Worksheet, text: string, size = 12): void {
-  const row = sheet.addRow([neutraliseText(text)]);
+  const row = sheet.addRow([cellText(text)]);
   row.font = { ...BASE_FONT, bold: true, size };
   row.commit();
 }

@@ -12,7 +12,7 @@ import { excelWriter } from './excelWriter.js';
 import type { TenantReport } from '../ltv/model.js';
 import { columnLetter } from './columnLetter.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { neutraliseText } from '../format/text.js';
+import { cellText } from '../format/text.js';
 import { TIDY_COLUMNS, TIDY_NUMBER_COLUMNS, tidyRows, type TidyRow } from './tidyRows.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
@@ -137,7 +137,7 @@ class DataRowXml {
       previous = i;
       out += typeof v === 'number'
         ? `<c${at}${this.styleAttrs[i]}><v>${v}</v></c>`
-        : `<c${at}${this.styleAttrs[i]} t="s"><v>${this.strings.add(neutraliseText(v))}</v></c>`;
+        : `<c${at}${this.styleAttrs[i]} t="s"><v>${this.strings.add(cellText(v))}</v></c>`;
     });
     return `${out}</row>`;
   }

@@ -7,7 +7,7 @@ import type { TenantReport } from '../ltv/model.js';
 import { addStreamingPicture } from './addStreamingPicture.js';
 import { BASE_FONT } from './baseFont.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { neutraliseText } from '../format/text.js';
+import { cellText } from '../format/text.js';
 import { pngSize } from './writeSummarySheet.js';
 import { noForecastSentence } from './noForecastReason.js';
 
@@ -22,7 +22,7 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   const H = f.horizon_months;
   sheet.columns = [{ width: 14 }, { width: 11 }, ...Array.from({ length: H }, () => ({ width: 10 }))];
   const text = (values: (string | number | null)[], font: Partial<ExcelJS.Font> = {}): void => {
-    const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? neutraliseText(v) : v)));
+    const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? cellText(v) : v)));
     r.font = { ...BASE_FONT, ...font };
     r.commit();
   };
@@ -64,7 +64,7 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
       }
     }
     if (row.note) values.push(row.note);
-    const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? neutraliseText(v) : v)));
+    const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? cellText(v) : v)));
     r.font = { ...BASE_FONT, ...(row.type === 'total' ? { bold: true } : {}) };
     styles.forEach((s, i) => {
       if (s) r.getCell(i + 1).style = row.type === 'total' ? { ...s, font: { ...s.font, bold: true } } : s;
@@ -77,7 +77,7 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
     for (const row of f.rows) {
       if (row.cells.length === 0) continue;
       const values: (string | number | null)[] = [row.title, row.customers, ...Array.from({ length: H }, (_, p) => row.cells.find((c) => c.period === p)?.[bound].revenue ?? null)];
-      const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? neutraliseText(v) : v)));
+      const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? cellText(v) : v)));
       r.font = { ...BASE_FONT };
       row.cells.forEach((c) => {
         r.getCell(3 + c.period).style = predictedStyle;

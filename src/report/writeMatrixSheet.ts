@@ -7,7 +7,7 @@ import { SEGMENT_COLUMNS, type Matrix, type TenantReport } from '../ltv/model.js
 import { columnLetter } from './columnLetter.js';
 import { currencySymbol } from '../format/money.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { neutraliseText } from '../format/text.js';
+import { cellText } from '../format/text.js';
 import { periodAxisTitle, periodLabel } from '../format/labels.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
@@ -76,7 +76,7 @@ export async function writeMatrixSheet(
   const pageCols = Math.min(lastCol, MATRIX_FIRST_PERIOD_COL - 1 + PERIODS_PER_PAGE_WIDTH);
   const pageChars = (sheet.columns ?? []).slice(0, pageCols).reduce((n, c) => n + (c.width ?? 9), 0);
   const titleLine = (text: string, font: Partial<ExcelJS.Font>, lineHeight: number): void => {
-    const r = sheet.addRow([neutraliseText(text)]);
+    const r = sheet.addRow([cellText(text)]);
     r.font = font;
     r.getCell(1).alignment = { wrapText: true, vertical: 'top' };
     // Rows do not grow for wrapped text on opening (LibreOffice): the height is set from the length.
@@ -121,7 +121,7 @@ export async function writeMatrixSheet(
   for (const row of matrix.rows) {
     const isTotal = row.type === 'total';
     // Floored to whole percents: a row reads 100 % only when all of it is final.
-    const values: (string | number)[] = [neutraliseText(row.title), row.customers, Math.floor(rowCompleteShare(row) * 100) / 100];
+    const values: (string | number)[] = [cellText(row.title), row.customers, Math.floor(rowCompleteShare(row) * 100) / 100];
     for (const cell of row.cells) values[MATRIX_FIRST_PERIOD_COL - 1 + cell.period] = cell.revenue;
     const r = sheet.addRow(values);
     lastRow = r.number;

@@ -7,7 +7,7 @@ import { addStreamingPicture } from './addStreamingPicture.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
-import { neutraliseText } from '../format/text.js';
+import { cellText } from '../format/text.js';
 import { BASE_FONT } from './baseFont.js';
 
 /** The chart's place (zero-based D3) and displayed width: right of the headline figures, so the first
@@ -38,12 +38,12 @@ export function writeSummarySheet(
   const asOf = `${localTime(report.as_of, report.timezone)} (${report.timezone})`;
 
   addHeadingRow(sheet, `LTV report: ${report.tenant}`, 16);
-  const sub = sheet.addRow([neutraliseText(`As of ${asOf}, money in ${report.currency}`)]);
+  const sub = sheet.addRow([cellText(`As of ${asOf}, money in ${report.currency}`)]);
   sub.font = { ...BASE_FONT, color: { argb: 'FF595959' } };
   sub.commit();
   // Warnings before the figures they put in doubt (a stale as-of time, src/ltv/runWarnings.ts).
   for (const w of report.warnings ?? []) {
-    const row = sheet.addRow([neutraliseText(`Warning: ${w.message}`)]);
+    const row = sheet.addRow([cellText(`Warning: ${w.message}`)]);
     row.font = { ...BASE_FONT, bold: true, color: { argb: 'FF9C0006' } };
     row.getCell(1).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFE4E1' } };
     row.getCell(1).alignment = { wrapText: true, vertical: 'top' };

@@ -1,7 +1,7 @@
 // ltv.xlsx (SPEC §5): Summary, one heatmap sheet per cohort matrix, one per segmentation matrix, the
 // Data sheet(s) and About, in that order. Written with exceljs's streaming WorkbookWriter, each sheet
 // committed before the next starts, so memory stays bounded for a 730 × 730 daily matrix (see
-// test/bench/xlsxBench.ts). No formulas anywhere: every text cell goes through neutraliseText.
+// test/bench/xlsxBench.ts). No formulas anywhere: every text cell goes through cellText (neutralised, controls shown, cut to 32,767 characters).
 // exceljs (0.15–0.3 s to load) is imported when a workbook is written, or early by warmUpWriters while
 // DuckDB computes; the sheet writers import only its types.
 import type ExcelJS from 'exceljs';

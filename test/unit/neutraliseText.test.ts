@@ -3,7 +3,7 @@
 // runs through both, so the two cannot drift apart.
 import { listValue } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvField, escapeHtml, FORMULA_START_CHARS, neutraliseText } from '../../src/format/text.js';
+import { cellText, csvField, escapeHtml, FORMULA_START_CHARS, neutraliseText } from '../../src/format/text.js';
 import { installMacros } from '../../src/warehouse/installMacros.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
 
@@ -49,5 +49,20 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
 
   it('escapeHtml leaves no markup', () => {
     expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
+  });
+
+  it('cellText neutralises, shows control characters as their pictures and keeps within Excel\'s 32,767 characters', () => {
+    expect(cellText('=SUM(A1)')).toBe("'=SUM(A1)");
+    expect(cellText('U\u0001S')).toBe('U\u2401S');
+    expect(cellText('\u0000US\u007f')).toBe('\u2400US\u2421');
+    expect(cellText('a\tb\nc')).toBe('a\tb\nc');
+    const long = cellText('p'.repeat(40_000));
+    expect(long).toHaveLength(32_767);
+    expect(long.endsWith(" … [cut to Excel's limit of 32,767 characters from 40,000]")).toBe(true);
+    expect(cellText('p'.repeat(32_767))).toBe('p'.repeat(32_767));
+    // A cut never leaves half of a surrogate pair (😀 is two UTF-16 units).
+    const emoji = cellText('😀'.repeat(20_000));
+    expect(emoji.length).toBeLessThanOrEqual(32_767);
+    expect(() => encodeURIComponent(emoji)).not.toThrow();
   });
 });
