@@ -22,6 +22,9 @@ function cronError(text: string): string {
 }
 import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '../ltv/model.js';
 
+/** The placeholders of `email.subject` (src/notify/formatSubject.ts). */
+const SUBJECT_PLACEHOLDERS = ['{tenant}', '{date}', '{ltv}', '{currency}', '{horizon}', '{job}'];
+
 export const CANONICAL_COLUMNS = [
   'customer_id', 'event_time', 'amount', 'transaction_id', 'currency', 'tenant_id',
   'commission_percentage', 'tax_percentage', 'proceeds', 'net_revenue', 'renewal_number',
@@ -100,7 +103,11 @@ export const EmailSchema = z.strictObject({
    * days, else the latest Total value), {horizon} (what {ltv} is: "90 days", "30 days", "month 2"),
    * {currency}, {job}. src/notify/README.md.
    */
-  subject: z.string().min(1).default('LTV report {tenant} {date}: {ltv} {currency} at {horizon}'),
+  // An unknown placeholder is refused at load (a typo would otherwise reach every inbox as written).
+  subject: z.string().min(1).superRefine((text, ctx) => {
+    const unknown = [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[0]).filter((p) => !SUBJECT_PLACEHOLDERS.includes(p));
+    if (unknown.length) ctx.addIssue({ code: 'custom', message: `${unknown.join(', ')} ${unknown.length === 1 ? 'is no placeholder' : 'are no placeholders'}: use ${SUBJECT_PLACEHOLDERS.join(' ')}` });
+  }).default('LTV report {tenant} {date}: {ltv} {currency} at {horizon}'),
   attach_csv: z.boolean().default(false),
   /** Attachments (ltv.xlsx, then ltv.csv) are attached while their total stays within this; the rest is linked. */
   max_attachment_bytes: z.number().int().positive().default(10 * 1024 * 1024),

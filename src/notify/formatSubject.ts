@@ -1,5 +1,5 @@
 // The job's subject template (jobSchema `email.subject`): {tenant} {date} {ltv} {currency} {horizon} {job}.
-// Unknown placeholders stay as written, so a typo shows in the inbox instead of vanishing.
+// The job schema refuses unknown placeholders at load; one here would stay as written.
 
 export type SubjectVars = Record<'tenant' | 'date' | 'ltv' | 'currency' | 'horizon' | 'job', string>;
 

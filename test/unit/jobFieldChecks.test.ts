@@ -1,0 +1,33 @@
+// Job fields checked when the job is loaded (SPEC §7), so that a mistake fails at once with one line:
+// schedule.cron with fields missing (cron-parser would right-align them: "0 3 * *" would fire every
+// minute of 00:xx on the 3rd), an email.subject placeholder that does not exist.
+import { describe, expect, it } from 'vitest';
+import { jobFromFlags } from '../../src/config/loadJob.js';
+
+const load = (cron: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], schedule: { cron } }, '/tmp');
+
+describe('schedule.cron', () => {
+  it.each(['0 3 * * *', '*/10 0 3 * * *', '@daily'])('takes %s', (cron) => {
+    expect(() => load(cron)).not.toThrow();
+  });
+
+  it.each([
+    ['0 3 * *', 4],
+    ['0', 1],
+    ['0 3 * * * * *', 7],
+  ])('refuses %s, which has %i fields', (cron, n) => {
+    expect(() => load(cron)).toThrow(`command line: schedule.cron: "${cron}" is not a cron expression: it has ${n} field${n === 1 ? '' : 's'}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); e.g. "0 3 * * *" (03:00 daily)`);
+  });
+});
+
+describe('email.subject', () => {
+  const withSubject = (subject: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], email: { to: ['ops@example.com'], subject } }, '/tmp');
+
+  it('takes the documented placeholders', () => {
+    expect(() => withSubject('LTV {tenant} {date}: {ltv} {currency} at {horizon} ({job})')).not.toThrow();
+  });
+
+  it('refuses an unknown one, naming it and the known ones', () => {
+    expect(() => withSubject('{foo} {tenant} {Date}')).toThrow('command line: email.subject: {foo}, {Date} are no placeholders: use {tenant} {date} {ltv} {currency} {horizon} {job}');
+  });
+});
