@@ -153,7 +153,7 @@ export async function readInputs(
       return wh.run(
         loadSql('06_check_rows', identifiers),
         { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant,
-          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME },
+          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null },
       );
     };
     try {

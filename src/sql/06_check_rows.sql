@@ -1,8 +1,9 @@
 -- SPEC §3 mapping and validation, one pass per input file: the file's rows, mapped onto the canonical
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
--- tenant_id), the rate lists' ($rate_currency_<i>, $rate_first_<i>, $rate_r10_<i>) and the
--- reader's own ($path, …).
+-- tenant_id), $min_event_time, $time_format (the input's, NULL when its times are ISO 8601: for the
+-- reason only), the rate lists' ($rate_currency_<i>, $rate_first_<i>, $rate_r10_<i>) and the reader's own
+-- ($path, …).
 -- The table is created empty beforehand from its declaration (src/warehouse/tables.ts CHECKED_ROWS); each
 -- file's rows are appended in reading order. Identifiers (readInputs.ts, one reader variant each, kept as
 -- golden files in test/golden/check_rows/): {{keep}} the output columns some input has (the view `checked` adds the
@@ -90,7 +91,9 @@ SELECT
     WHEN parse_error IS NOT NULL THEN parse_error
     WHEN customer_id IS NULL THEN 'customer_id is missing'
     WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
-    WHEN event_time IS NULL OR NOT isfinite(event_time) THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_offset_note(raw_event_time)
+    WHEN event_time IS NULL OR NOT isfinite(event_time) THEN CASE
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_offset_note(raw_event_time)
+      ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'

@@ -140,6 +140,18 @@ describe('times and configuration', () => {
     }
   });
 
+  it('says a time matches neither the input\'s time_format nor ISO 8601', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '31/02/2026', '5'], ['b', '01/02/2026', '5']]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv', time_format: '%d/%m/%Y' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { report, dir } = await readLatest(fx);
+      expect(grid(report.matrices[0]!)['2026-02-01']).toEqual([5]);
+      expect(await quarantine(dir)).toEqual([`${join(fx.dir, 'e.csv')},2,"event_time ""31/02/2026"" matches neither the time_format %d/%m/%Y (or is no real date in it) nor ISO 8601",default,a`]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it.each([
     [{ rates: 'rates.csv' }, /rates\.csv: line 1 \(the header\) has no column "rate" \(it has: date, currency, price\); a rates file has the header date,currency,rate$/],
     [{ inputs: [{ path: 'e.csv', time_format: '%Q' }] }, /^--time-format: "%Q" is not a strptime format: Unrecognized format for strftime\/strptime: %Q; use specifiers such as/],
