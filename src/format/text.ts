@@ -28,12 +28,22 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
  * limit with a note saying how long it was (ltv.csv and ltv.json keep the whole text).
  */
 export function cellText(text: string): string {
-  const safe = neutraliseText(text).replace(CONTROL, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  let safe = neutraliseText(text);
+  // A loop over the codes, not the regular expression: a workbook's Data sheets pass a million cells here.
+  if (hasControl(safe)) safe = safe.replace(CONTROL, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
   if (safe.length <= EXCEL_CELL_CHARS) return safe;
   const note = ` … [cut to Excel's limit of 32,767 characters from ${text.length.toLocaleString('en')}]`;
   let head = safe.slice(0, EXCEL_CELL_CHARS - note.length);
   if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1); // never half a surrogate pair
   return head + note;
+}
+
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 127) return true;
+  }
+  return false;
 }
 
 /** A CSV text field (RFC 4180 §2.6–2.7), neutralised: quoted when it holds a comma, quote or line break, inner quotes doubled. */
