@@ -6,7 +6,7 @@
 CREATE OR REPLACE TEMP TABLE refund_movements AS
 WITH refund_rows AS (
   SELECT
-    r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.refund_of,
+    r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.r10, r.refund_of,
     ltv_revenue(ltv_u4(r.amount), r.r10) AS revenue,
     ltv_proceeds(ltv_u4(r.amount), ltv_u4(r.proceeds), r.commission, r.r10) AS proceeds,
     CASE WHEN {{rc}} THEN ltv_net_portions(ltv_u4(r.amount), r.commission, r.tax, r.r10)
@@ -27,11 +27,15 @@ matched AS (
 linked AS (
   -- A refund that refers to a payment counts at that payment's time and renewal number ("clawback"),
   -- converts at that payment's rate, and takes back proceeds and net in the amount's proportion.
+  -- One in another currency converts at its own rate (README "Decisions"); the proportion is then of the
+  -- converted amounts, a4·r10 ÷ p_a4·p_r10. Every payment's proceeds and net are an integer times p_r10
+  -- (02_macros.sql), so that part ÷ p_r10 × r10 (the payment's proceeds at the refund's rate) in the
+  -- proportion a4 ÷ p_a4 is the same number, exactly, with products no larger than the same-currency ones.
   SELECT
     tenant_id, p_customer AS customer_id, p_time AS t, p_renewal AS renewal,
     CASE WHEN currency = p_currency THEN ltv_revenue(a4, p_r10) ELSE revenue END AS revenue,
-    ltv_prop(p_proceeds, a4, p_a4) AS proceeds,
-    ltv_prop(p_net, a4, p_a4) AS net_revenue
+    CASE WHEN currency = p_currency THEN ltv_prop(p_proceeds, a4, p_a4) ELSE ltv_prop(p_proceeds // p_r10 * r10, a4, p_a4) END AS proceeds,
+    CASE WHEN currency = p_currency THEN ltv_prop(p_net, a4, p_a4) ELSE ltv_prop(p_net // p_r10 * r10, a4, p_a4) END AS net_revenue
   FROM matched
   WHERE p_time IS NOT NULL
 ),
