@@ -17,6 +17,8 @@ export interface DedupStats {
   /** Payments without a renewal number: renewal numbers are then derived (10_payments.sql). */
   no_renewal: number;
   newest_ms: number | null;
+  /** Linked refunds quarantined by the refund rules (09_refund_checks.sql), beside the check's bad rows. */
+  refunds_quarantined: number;
 }
 
 /**
@@ -38,23 +40,68 @@ export async function buildFacts(
   return runStats(check, d, m);
 }
 
-/** Rows with the same (tenant_id, transaction_id) made one (06, 07: the view deduped), and their statistics. */
+/**
+ * Rows with the same (tenant_id, transaction_id) made one (08, 09: the view deduped), linked refunds that
+ * cannot be applied set aside (09_refund_checks.sql), and their statistics.
+ */
 export async function dedup(wh: Warehouse, asOf: Date): Promise<DedupStats> {
+  const params = { as_of: asOf.toISOString() };
   await wh.run(loadSql('08_dup_losers'));
   await wh.run(loadSql('09_dedup'));
-  // One pass over deduped (a view: every query over it evaluates it again) for the statistics and for
-  // whether some payment lacks a renewal number.
-  const [d] = await wh.all<DedupStats>(
+  let d = await dedupStats(wh, params);
+  let refundsQuarantined = 0;
+  // Only a run with linked refunds reads them again (most rows are payments, and most exports link nothing).
+  if (d.linked_refunds > 0) {
+    await wh.run(loadSql('09_refund_checks'), params);
+    const [n = { quarantined: 0, sandbox: 0 }] = await wh.all<{ quarantined: number; sandbox: number }>(
+      'SELECT count(reason)::INTEGER AS quarantined, count(*) FILTER (WHERE sandbox)::INTEGER AS sandbox FROM refund_checks',
+    );
+    if (n.quarantined > 0 || n.sandbox > 0) {
+      await setRefundsAside(wh, n);
+      d = await dedupStats(wh, params);
+      refundsQuarantined = n.quarantined;
+    }
+    await wh.run('DROP TABLE refund_checks');
+  }
+  const { linked_refunds: _, ...stats } = d;
+  return { ...stats, refunds_quarantined: refundsQuarantined };
+}
+
+/**
+ * The refund rules' verdicts written where every later reader looks: a quarantined refund gets its reason in
+ * checked_rows (so deduped leaves it out) and a line in bad_rows, its physical line computed as checkRows.ts
+ * does; a refund of a sandbox payment becomes sandbox itself. Updates keep the rowids (reading order).
+ */
+async function setRefundsAside(wh: Warehouse, n: { quarantined: number; sandbox: number }): Promise<void> {
+  if (n.quarantined > 0) {
+    await wh.run(
+      `INSERT INTO bad_rows BY NAME
+       SELECT c.file_idx, coalesce(c.line, c.row_id - f.first_row + f.header_lines + 1) AS line, c.line_known,
+              r.reason, c.tenant_id, c.customer_id
+       FROM refund_checks r JOIN checked c ON c.row_id = r.row_id JOIN input_files f USING (file_idx)
+       WHERE r.reason IS NOT NULL`,
+    );
+    await wh.run('UPDATE checked_rows SET reason = r.reason FROM refund_checks r WHERE checked_rows.rowid = r.row_id AND r.reason IS NOT NULL');
+  }
+  // Only a stored is_sandbox can mark a payment sandbox, so the column exists when some refund names one.
+  if (n.sandbox > 0) await wh.run('UPDATE checked_rows SET is_sandbox = TRUE FROM refund_checks r WHERE checked_rows.rowid = r.row_id AND r.sandbox');
+}
+
+/** One pass over deduped (a view: every query over it evaluates it again) for the statistics, whether some
+ * payment lacks a renewal number, and whether some refund names a payment. */
+async function dedupStats(wh: Warehouse, params: { as_of: string }): Promise<Omit<DedupStats, 'refunds_quarantined'> & { linked_refunds: number }> {
+  const [d] = await wh.all<Omit<DedupStats, 'refunds_quarantined'> & { linked_refunds: number }>(
     `SELECT count(*)::INTEGER AS deduped,
             count(DISTINCT (tenant_id, customer_id))::INTEGER AS customer_ids,
             count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
             count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
             count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal,
-            CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms
+            CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms,
+            count(*) FILTER (WHERE refund_of IS NOT NULL AND amount < 0)::INTEGER AS linked_refunds
      FROM deduped`,
-    { as_of: asOf.toISOString() },
+    params,
   );
-  return d ?? { deduped: 0, customer_ids: 0, sandbox: 0, after_as_of: 0, no_renewal: 0, newest_ms: null };
+  return d ?? { deduped: 0, customer_ids: 0, sandbox: 0, after_as_of: 0, no_renewal: 0, newest_ms: null, linked_refunds: 0 };
 }
 
 /** Counts of the movements (additive over customers: a sharded run sums its shards'). */
@@ -169,8 +216,9 @@ export function runStats(
 ): RunStats & { newest_transaction_at: string | null } {
   return {
     rows_read: check.rows,
-    rows_quarantined: check.quarantined,
-    duplicates: check.rows - check.quarantined - d.deduped,
+    // A split written before the refund rules has no refunds_quarantined.
+    rows_quarantined: check.quarantined + (d.refunds_quarantined ?? 0),
+    duplicates: check.rows - check.quarantined - (d.refunds_quarantined ?? 0) - d.deduped,
     sandbox_rows: d.sandbox,
     after_as_of_rows: d.after_as_of,
     transactions: m.payments,

@@ -167,3 +167,7 @@ CREATE OR REPLACE MACRO ltv_money(cents) AS CAST(cents AS DOUBLE) / 100;
 -- away from zero to the part's unit; split so no product overflows. Refund rows only.
 CREATE OR REPLACE MACRO ltv_prop(part, refund, payment) AS
   (part // payment) * refund + ltv_div_round_exact((part % payment) * refund, payment);
+-- Reasons only (09_refund_checks.sql): report-currency units (10⁻¹⁴) as a plain number in the currency of
+-- rate r10 (its payment's), to 4 decimals without trailing zeros (text, never summed).
+CREATE OR REPLACE MACRO ltv_refund_text(units, r10) AS
+  rtrim(rtrim(printf('%.4f', CAST(units AS DOUBLE) / CAST(r10 AS DOUBLE) / 10000), '0'), '.');

@@ -1,5 +1,6 @@
-// SPEC §4 refunds: linked refunds in another currency than their payment, on tiny exports with the arithmetic
-// in comments (README "Decisions").
+// SPEC §3 bad rows and §4 refunds: linked refunds in another currency, refunds that cannot be applied as they
+// stand (another customer's payment, more than the payment, refunded twice) and refunds of sandbox payments,
+// each on a tiny export with the arithmetic in comments (README "Decisions").
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +63,93 @@ describe('a linked refund in another currency than its payment', () => {
     const rows = [['a', '2026-01-15T10:00:00Z', '10', 'GBP', 't1', '', '30', '10'], ['a', '2026-02-02T10:00:00Z', '-4', 'GBP', 'r1', 't1', '', '']];
     expect(await outcome({ 'e.csv': csv(HEADER, rows), 'rates.csv': `${RATES}2026-02-01,GBP,1.5\n` }, { rates: 'rates.csv' })).toMatchObject({
       summary: { revenue: 7.8, proceeds: 5.46, net_revenue: 4.91 },
+    });
+  });
+
+  it('is quarantined when, converted, it takes back more than the payment', async () => {
+    // t1 10 GBP × 1.3 = 13 USD; r1 −11 EUR × 1.2 = 13.20 USD > 13 → quarantined (13.20 ÷ 1.3 = 10.1538… GBP).
+    const rows = [['a', '2026-01-15T10:00:00Z', '10', 'GBP', 't1', '', '', ''], ['a', '2026-01-16T10:00:00Z', '-11', 'EUR', 'r1', 't1', '', '']];
+    expect(await outcome({ 'e.csv': csv(HEADER, rows), 'rates.csv': RATES }, { rates: 'rates.csv' }, JAN_20)).toMatchObject({
+      summary: { revenue: 13 },
+      quarantine: [['e.csv', '3', 'refund_of "t1": this refund takes back 10.1538, more than the 10 that remains of that payment of 10 (in the payment\'s currency)', 'default', 'a']],
+    });
+  });
+});
+
+describe('refunds that cannot be applied as they stand are quarantined', () => {
+  const HEADER = 'customer_id,event_time,amount,transaction_id,refund_of,refunded_at';
+  const more = (id: string, take: string, remains: string, paid: string): string =>
+    `refund_of "${id}": this refund takes back ${take}, more than the ${remains} that remains of that payment of ${paid} (in the payment's currency)`;
+
+  it('a refund whose refund_of is another customer\'s payment', async () => {
+    // a: t1 10 (Feb 5); c: t2 30 (Feb 1), r1 −10 refund_of t1 (line 4) → quarantined: a keeps its 10.
+    // February cohort p0 (10 + 30) / 2 = 20 (it was (0 + 30) / 2 = 15 with a's money taken).
+    const rows = [['a', '2026-02-05T10:00:00Z', '10', 't1', '', ''], ['c', '2026-02-01T10:00:00Z', '30', 't2', '', ''], ['c', '2026-02-06T10:00:00Z', '-10', 'r1', 't1', '']];
+    expect(await outcome({ 'e.csv': csv(HEADER, rows) })).toMatchObject({
+      grid: { Total: [20, 20], '2026-02-01': [20, 20] },
+      stats: { rows_read: 3, rows_quarantined: 1, duplicates: 0, refunds_linked: 0, refunds_unlinked: 0 },
+      quarantine: [['e.csv', '4', 'refund_of "t1" is a payment of another customer ("a"): a refund can take back only its own customer\'s payment', 'default', 'c']],
+    });
+  });
+
+  it('a refund of more than its payment, and the later of several refunds that exceeds what remains', async () => {
+    // a: t1 20, r1 −50 refund_of t1 (line 3) → quarantined: a's revenue 20, not −30.
+    // b: t2 20, r2 −15 (remains 5), r3 −10 (line 6: more than 5 → quarantined), r4 −5 (remains 5: kept) → 0.
+    // February p0 (20 + 0) / 2 = 10.
+    const rows = [
+      ['a', '2026-02-05T10:00:00Z', '20', 't1', '', ''], ['a', '2026-02-06T10:00:00Z', '-50', 'r1', 't1', ''],
+      ['b', '2026-02-05T10:00:00Z', '20', 't2', '', ''], ['b', '2026-02-06T10:00:00Z', '-15', 'r2', 't2', ''],
+      ['b', '2026-02-07T10:00:00Z', '-10', 'r3', 't2', ''], ['b', '2026-02-08T10:00:00Z', '-5', 'r4', 't2', ''],
+    ];
+    expect(await outcome({ 'e.csv': csv(HEADER, rows) })).toMatchObject({
+      grid: { Total: [10, 10], '2026-02-01': [10, 10] },
+      stats: { rows_read: 6, rows_quarantined: 2, duplicates: 0, refunds_linked: 2 },
+      quarantine: [['e.csv', '3', more('t1', '50', '20', '20'), 'default', 'a'], ['e.csv', '6', more('t2', '10', '5', '20'), 'default', 'b']],
+    });
+  });
+
+  it('a Stripe charge with more refunded than its amount', async () => {
+    // ch_1: 20.00 paid, 50.00 refunded → the refund row (line 2, beside its charge) is quarantined: 20 stays.
+    // ch_2: 30.00 paid, 10.00 refunded → 20. January p0 (20 + 20) / 2 = 20.
+    const stripe = 'id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID\n'
+      + 'ch_1,2026-01-05 10:00,20.00,50.00,usd,Paid,cus_a\nch_2,2026-01-06 10:00,30.00,10.00,usd,Paid,cus_b\n';
+    expect(await outcome({ 'e.csv': stripe }, { inputs: [{ path: 'e.csv', preset: 'stripe' }] })).toMatchObject({
+      grid: { Total: [20, 20, 20], '2026-01-01': [20, 20, 20] },
+      stats: { rows_read: 4, rows_quarantined: 1, refunds_linked: 1 },
+      quarantine: [['e.csv', '2', more('ch_1', '50', '20', '20'), 'default', 'cus_a']],
+    });
+  });
+
+  it('a refund row of a payment that its refunded_at already refunds', async () => {
+    // a: t1 10 refunded_at Feb 10 (−10 at t1's time) and r1 −10 refund_of t1 (line 3) → r1 quarantined:
+    // a's revenue 10 − 10 = 0, not −10. b: t2 10. February p0 (0 + 10) / 2 = 5.
+    const rows = [['a', '2026-02-05T10:00:00Z', '10', 't1', '', '2026-02-10T00:00:00Z'], ['a', '2026-02-10T00:00:00Z', '-10', 'r1', 't1', ''], ['b', '2026-02-05T10:00:00Z', '10', 't2', '', '']];
+    expect(await outcome({ 'e.csv': csv(HEADER, rows) })).toMatchObject({
+      grid: { Total: [5, 5], '2026-02-01': [5, 5] },
+      stats: { rows_quarantined: 1, refunds_linked: 1 },
+      quarantine: [['e.csv', '3', 'refund_of "t1": that payment is already refunded in full by its refunded_at; this row would refund it twice', 'default', 'a']],
+    });
+  });
+
+  it('a refund row before a refunded_at that lies after T is applied: at T the payment is not refunded yet', async () => {
+    // As of Feb 12: t1 10 (refunded_at Feb 20, after T), r1 −4 refund_of t1 on Feb 10 → 6. February p0 6.
+    const rows = [['a', '2026-02-05T10:00:00Z', '10', 't1', '', '2026-02-20T00:00:00Z'], ['a', '2026-02-10T00:00:00Z', '-4', 'r1', 't1', '']];
+    expect(await outcome({ 'e.csv': csv(HEADER, rows) }, {}, '2026-02-12T00:00:00Z')).toMatchObject({
+      grid: { Total: [6], '2026-02-01': [6] },
+      stats: { rows_quarantined: 0, refunds_linked: 1 },
+      quarantine: [],
+    });
+  });
+});
+
+describe('a refund of a sandbox payment', () => {
+  it('is excluded with its payment, counted as sandbox', async () => {
+    // t1 10 sandbox (excluded), t2 20, r1 −10 refund_of t1 → excluded with t1: revenue 20 (not 20 − 10).
+    const rows = [['a', '2026-02-05T10:00:00Z', '10', 't1', '', 'true'], ['a', '2026-02-06T10:00:00Z', '20', 't2', '', 'false'], ['a', '2026-02-07T10:00:00Z', '-10', 'r1', 't1', 'false']];
+    expect(await outcome({ 'e.csv': csv('customer_id,event_time,amount,transaction_id,refund_of,is_sandbox', rows) })).toMatchObject({
+      grid: { Total: [20, 20], '2026-02-01': [20, 20] },
+      stats: { rows_read: 3, rows_quarantined: 0, duplicates: 0, sandbox_rows: 2, refunds_linked: 0, refunds_unlinked: 0, transactions: 1 },
+      quarantine: [],
     });
   });
 });
