@@ -9,7 +9,7 @@ import { AppError, isAppError } from './config/AppError.js';
 import { envValue } from './config/env.js';
 import { makeDirs } from './publish/makeDirs.js';
 import type { Job } from './config/jobSchema.js';
-import { badRowShareError, badRowShareExceeded, checkRows, type CheckResult } from './ingest/checkRows.js';
+import { badRowShareError, badRowShareExceeded, checkRows, recountBadRows, type CheckResult } from './ingest/checkRows.js';
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
@@ -282,14 +282,28 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
     ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
   }));
   run.leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
-  const over = badRowShareExceeded(check, job.max_bad_row_share);
-  if (over) {
-    const dir = await failedRunDir(join(run.reportsDir, '.failed'), `${job.name}-${runIdFor(run.asOf)}`);
-    const path = join(dir, RUN_FILES.quarantine);
-    await copyQuarantine(wh, null, path);
-    throw badRowShareError(over, job.max_bad_row_share, path);
-  }
+  await refuseBadShare(run, wh, check);
   return { files, read, check, inputs };
+}
+
+/**
+ * Rows the rules after ingest set aside (linked refunds that cannot be applied, 09_refund_checks.sql)
+ * count like any bad row: toward the limit, and in their file's count. Also a sharded run's split.
+ */
+export async function countSetAside(run: RunContext, wh: Warehouse, check: CheckResult, inputs: InputStats[]): Promise<InputStats[]> {
+  const after = await recountBadRows(wh, check);
+  await refuseBadShare(run, wh, after);
+  return inputs.map((s, i) => ({ ...s, quarantined: after.perFile.get(i) ?? 0 }));
+}
+
+/** SPEC §3: a run over the bad-row limit (the run's or a tenant's) fails, its quarantine kept under .failed/. */
+async function refuseBadShare(run: RunContext, wh: Warehouse, check: CheckResult): Promise<void> {
+  const over = badRowShareExceeded(check, run.job.max_bad_row_share);
+  if (!over) return;
+  const dir = await failedRunDir(join(run.reportsDir, '.failed'), `${run.job.name}-${runIdFor(run.asOf)}`);
+  const path = join(dir, RUN_FILES.quarantine);
+  await copyQuarantine(wh, null, path);
+  throw badRowShareError(over, run.job.max_bad_row_share, path);
 }
 
 /**
@@ -328,6 +342,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
   const local = await asOfWall(wh, run.asOf.toISOString());
   const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, run.asOf, local, check, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
+  const counted = stats.rows_quarantined === check.quarantined ? inputs : await countSetAside(run, wh, check, inputs);
   // Every row after T (a mistyped --as-of, a year off): the run would publish empty reports over good ones.
   if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
     throw new AppError('DATA',
@@ -335,7 +350,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
       `check ${run.job.name === 'adhoc' ? '--as-of' : `"as_of" in jobs/${run.job.name}.json or the run's --as-of`}: the data starts later`);
   }
   return {
-    inputs, stats, newestTransactionAt, tenants: check.tenants, local,
+    inputs: counted, stats, newestTransactionAt, tenants: check.tenants, local,
     subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
   };
 }

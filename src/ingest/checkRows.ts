@@ -44,6 +44,24 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
 }
 
 /**
+ * The bad-row counts again from bad_rows, after a later rule set more rows aside (linked refunds that
+ * cannot be applied, 09_refund_checks.sql): the limit and the per-file counts take them in.
+ */
+export async function recountBadRows(wh: Warehouse, check: CheckResult): Promise<CheckResult> {
+  const rows = await wh.all<{ file_idx: number; tenant_id: string; bad: number }>(
+    'SELECT file_idx, tenant_id, count(*)::INTEGER AS bad FROM bad_rows GROUP BY ALL',
+  );
+  const perFile = new Map<number, number>();
+  const perTenant = new Map([...check.perTenant].map(([t, c]) => [t, { rows: c.rows, bad: 0 }]));
+  for (const r of rows) {
+    perFile.set(r.file_idx, (perFile.get(r.file_idx) ?? 0) + r.bad);
+    const t = perTenant.get(r.tenant_id);
+    if (t) t.bad += r.bad;
+  }
+  return { ...check, quarantined: rows.reduce((a, r) => a + r.bad, 0), perFile, perTenant };
+}
+
+/**
  * Where the bad-row share is over the limit: the run's rows, else the tenant with the largest share over it
  * (each tenant has its own published report: in an input of many shops, one shop whose rows are all bad
  * would otherwise get a report built from none of them, replacing its last good one); null when none is.

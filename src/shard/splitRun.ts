@@ -9,7 +9,7 @@ import { revenuecatFiles } from '../ingest/presets.js';
 import { storedColumns } from '../ingest/readInputs.js';
 import { dedup, type DedupStats } from '../ltv/buildFacts.js';
 import type { InputStats } from '../ltv/model.js';
-import { ingestStage, openRunWarehouse, type RunContext } from '../pipeline.js';
+import { countSetAside, ingestStage, openRunWarehouse, type RunContext } from '../pipeline.js';
 import { quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { renameIntoPlace, stagingDirFor } from './renameIntoPlace.js';
 import type { ShardPaths } from './shardPaths.js';
@@ -39,10 +39,11 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
   const rw = await openRunWarehouse(run.job, run.log, run.effects.signal);
   const { wh } = rw;
   try {
-    const { files, read, check, inputs } = await ingestStage(run, rw);
+    const { files, read, check, inputs: ingested } = await ingestStage(run, rw);
     run.enter('compute', `splitting into ${shards} shards`, check.rows);
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
     const d = await dedup(wh, run.asOf);
+    const inputs = d.refunds_quarantined > 0 ? await countSetAside(run, wh, check, ingested) : ingested;
     // A refund counts with the payment it refers to when that payment exists at T (11_movements.sql):
     // it is routed to that payment's customer. Any other row goes with its own customer.
     await wh.run(

@@ -228,6 +228,25 @@ describe('runs that would publish a wrong report', () => {
     }
   });
 
+  it('counts a linked refund set aside after ingest (09_refund_checks.sql) toward the limit and in its file\'s count', async () => {
+    // b pays 20 and a refund of 50 is linked to it: that refund is quarantined (line 3), 1 of 2 rows.
+    const rows = [['b', '2026-01-05T10:00:00Z', '20', 't2', ''], ['b', '2026-01-06T10:00:00Z', '-50', 'r1', 't2']];
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,transaction_id,refund_of', rows) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/^1 of 2 rows \(50\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see (\S+quarantine\.csv)/);
+      const path = /see (\S+quarantine\.csv)/.exec((err as Error).message)![1]!;
+      expect((await readFile(path, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',')[1])).toEqual(['3']);
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { report } = await readLatest(fx);
+      expect(report.inputs[0]).toMatchObject({ rows: 2, quarantined: 1 });
+      expect(report.stats).toMatchObject({ rows_read: 2, rows_quarantined: 1 });
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([20, 20]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('refuses an as-of time before every row instead of publishing an empty report', async () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05T10:00:00Z', '10'], ['b', '2026-02-10T10:00:00Z', '20']]) });
     try {
