@@ -621,11 +621,11 @@ export async function splitLinesToClean(
         continue;
       }
       const problem = contentProblem(b, from, end.contentEnd, utf8, nul) ?? (text.includes(1) ? 'contains the control character U+0001' : null);
-      const json = problem || !opts.json ? null : readJsonLine(text);
-      if (problem || (json && 'problem' in json)) w.push(Buffer.from(`${at}${sep}${problem ?? (json as { problem: string }).problem}${sep}\n`));
+      const json = problem || !opts.json ? [text] : readJsonLine(text);
+      if (problem || typeof json === 'string') w.push(Buffer.from(`${at}${sep}${problem ?? (json as string)}${sep}\n`));
       else {
         w.push(Buffer.from(`${at}${sep}${sep}`));
-        w.push(json ? (json as { text: Buffer }).text : text);
+        for (const piece of json) w.push(piece);
         w.push(Buffer.from('\n'));
       }
     }
@@ -644,7 +644,8 @@ function isNumberByte(c: number): boolean {
 }
 
 /**
- * A JSON line made ready for DuckDB, or the reason it is a bad row.
+ * A JSON line made ready for DuckDB (its pieces, written one after the other), or (a string) the reason it
+ * is a bad row.
  *
  * Every number outside a string is written as a string of its own text: `{"amount": 10.50}` →
  * `{"amount": "10.50"}`. DuckDB's JSON functions parse numbers into doubles (12345678901234.5678 comes back
@@ -657,13 +658,15 @@ function isNumberByte(c: number): boolean {
  * An object that names one key twice (`{"amount": 10, "amount": 99}`) is a bad row: DuckDB would read the
  * first, JSON.parse and most tools the last (RFC 8259 leaves it open; I-JSON, RFC 7493, forbids it).
  */
-export function readJsonLine(line: Buffer): { text: Buffer } | { problem: string } {
+export function readJsonLine(line: Buffer): Buffer[] | string {
   let inString = false;
   let stringStart = 0;
   let depth = 0;
   let copied = 0;
-  let keys: Set<string> | null = null;
-  const parts: Buffer[] = [];
+  let keyCount = 0;
+  let parts: Buffer[] | null = null;
+  // A loop over the bytes in JavaScript: an export's strings are short, and a native search per string
+  // (indexOf) or a JavaScript string per key (a Set of them) cost more than the loop itself.
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (inString) {
@@ -675,10 +678,13 @@ export function readJsonLine(line: Buffer): { text: Buffer } | { problem: string
           let j = i + 1;
           while (j < line.length && (line[j] === SPACE || line[j] === TAB)) j++;
           if (line[j] === COLON) {
-            const key = line.toString('utf8', stringStart, i);
-            keys ??= new Set();
-            if (keys.has(key)) return { problem: `has the key "${key.slice(0, 60)}" twice (a JSON object names each key once): keep one` };
-            keys.add(key);
+            if (sameKeyBefore(line, stringStart, i, keyCount)) {
+              return `has the key "${line.toString('utf8', stringStart, i).slice(0, 60)}" twice (a JSON object names each key once): keep one`;
+            }
+            if (keyCount * 2 + 2 > keyRanges.length) keyRanges = growKeys(keyRanges);
+            keyRanges[2 * keyCount] = stringStart;
+            keyRanges[2 * keyCount + 1] = i;
+            keyCount++;
           }
         }
       }
@@ -696,14 +702,36 @@ export function readJsonLine(line: Buffer): { text: Buffer } | { problem: string
     while (end < line.length && isNumberByte(line[end]!)) end++;
     // Only a token of JSON's number grammar: `01`, `1.`, `-` stay as they are (and the line invalid).
     if (JSON_NUMBER.test(line.toString('latin1', i, end))) {
-      parts.push(line.subarray(copied, i), QUOTE_BYTE, line.subarray(i, end), QUOTE_BYTE);
+      (parts ??= []).push(line.subarray(copied, i), QUOTE_BYTE, line.subarray(i, end), QUOTE_BYTE);
       copied = end;
     }
     i = end - 1;
   }
-  if (copied === 0) return { text: line };
+  if (!parts) return [line];
   parts.push(line.subarray(copied));
-  return { text: Buffer.concat(parts) };
+  return parts;
+}
+
+/** Whether the key line[start, end) is one of the line's first `count` keys (keyRanges), byte for byte. */
+function sameKeyBefore(line: Buffer, start: number, end: number, count: number): boolean {
+  const length = end - start;
+  for (let k = 0; k < count; k++) {
+    const s = keyRanges[2 * k]!;
+    if (keyRanges[2 * k + 1]! - s !== length) continue;
+    let i = 0;
+    while (i < length && line[s + i] === line[start + i]) i++;
+    if (i === length) return true;
+  }
+  return false;
+}
+
+/** Start and end of each top-level key of the line being read (readJsonLine), reused from line to line. */
+let keyRanges: Int32Array = new Int32Array(64);
+
+function growKeys(ranges: Int32Array): Int32Array {
+  const grown = new Int32Array(ranges.length * 2);
+  grown.set(ranges);
+  return grown;
 }
 
 const COLON = 58;
