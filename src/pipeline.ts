@@ -13,7 +13,9 @@ import { badRowShareError, badRowShareExceeded, checkRows, recountBadRows, type 
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
-import { buildFacts } from './ltv/buildFacts.js';
+import { buildFacts, runStats, sumMovements } from './ltv/buildFacts.js';
+import { tenantFacts } from './ltv/tenantFacts.js';
+import { runLevelWarnings } from './ltv/runWarnings.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
@@ -290,10 +292,10 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
  * Rows the rules after ingest set aside (linked refunds that cannot be applied, 09_refund_checks.sql)
  * count like any bad row: toward the limit, and in their file's count. Also a sharded run's split.
  */
-export async function countSetAside(run: RunContext, wh: Warehouse, check: CheckResult, inputs: InputStats[]): Promise<InputStats[]> {
+export async function countSetAside(run: RunContext, wh: Warehouse, check: CheckResult, inputs: InputStats[]): Promise<{ check: CheckResult; inputs: InputStats[] }> {
   const after = await recountBadRows(wh, check);
   await refuseBadShare(run, wh, after);
-  return inputs.map((s, i) => ({ ...s, quarantined: after.perFile.get(i) ?? 0 }));
+  return { check: after, inputs: inputs.map((s, i) => ({ ...s, quarantined: after.perFile.get(i) ?? 0 })) };
 }
 
 /** SPEC §3: a run over the bad-row limit (the run's or a tenant's) fails, its quarantine kept under .failed/. */
@@ -341,8 +343,9 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   // statements ~0.5 s faster together).
   if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
   const local = await asOfWall(wh, run.asOf.toISOString());
-  const { newest_transaction_at: newestTransactionAt, ...stats } = await buildFacts(wh, run.asOf, local, check, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
-  const counted = stats.rows_quarantined === check.quarantined ? inputs : await countSetAside(run, wh, check, inputs);
+  const { d, m } = await buildFacts(wh, run.asOf, local, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
+  const counted = d.refunds_quarantined > 0 ? await countSetAside(run, wh, check, inputs) : { check, inputs };
+  const { newest_transaction_at: _, ...stats } = runStats(check, d, sumMovements(m));
   // Every row after T (a mistyped --as-of, a year off): the run would publish empty reports over good ones.
   if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
     throw new AppError('DATA',
@@ -350,7 +353,8 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
       `check ${run.job.name === 'adhoc' ? '--as-of' : `"as_of" in jobs/${run.job.name}.json or the run's --as-of`}: the data starts later`);
   }
   return {
-    inputs: counted, stats, newestTransactionAt, tenants: check.tenants, local,
+    stats, tenants: check.tenants, local,
+    tenantFacts: tenantFacts({ counts: counted.check.counts, inputs: counted.inputs, tenants: d.tenants ?? [], movements: m }),
     subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
   };
 }
@@ -446,7 +450,11 @@ export async function runStages(
         next = following ? await prepare(following) : undefined;
       }
       // Only the email reads a tenant's report again: without one, its cells are not kept for 200 tenants.
-      rendered.push({ tenant: t.tenant, slot, summary: t.summary, generatedAt: report.generated_at, firstPaymentDates: t.firstPaymentDates, ...(emails ? { report } : {}) });
+      rendered.push({
+        tenant: t.tenant, slot, summary: t.summary, generatedAt: report.generated_at, firstPaymentDates: t.firstPaymentDates,
+        own: { stats: t.stats, inputs: t.inputs, newestTransactionAt: t.newestTransactionAt, warnings: t.warnings },
+        ...(emails ? { report } : {}),
+      });
     }
     leave('render', { tenants: rendered.length });
 
@@ -467,11 +475,11 @@ export async function runStages(
           generated_at: r.generatedAt,
           idempotency_key: effects.idempotencyKey ?? null,
           first_payment_dates: r.firstPaymentDates,
-          newest_transaction_at: model.newestTransactionAt,
-          warnings: model.warnings,
+          newest_transaction_at: r.own.newestTransactionAt,
+          warnings: r.own.warnings,
           summary: r.summary,
-          inputs: model.inputs,
-          stats: { ...model.stats },
+          inputs: r.own.inputs,
+          stats: { ...r.own.stats },
           timings_ms: { ...timings },
           run_tenants: rendered.map((x) => x.tenant),
         },
@@ -531,6 +539,8 @@ interface Rendered {
   tenant: string;
   slot: RunSlot;
   summary: Summary;
+  /** The tenant's own statistics for its manifest. */
+  own: Pick<TenantModel, 'stats' | 'inputs' | 'newestTransactionAt' | 'warnings'>;
   generatedAt: string;
   firstPaymentDates: { min: string; max: string } | null;
   /** Kept for the email only. */
@@ -613,12 +623,12 @@ function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: s
     currency: job.currency,
     generated_at: new Date().toISOString(),
     duration_ms: 0,
-    inputs: model.inputs,
-    stats: model.stats,
+    inputs: t.inputs,
+    stats: t.stats,
     summary: t.summary,
     matrices,
-    newest_transaction_at: model.newestTransactionAt,
-    warnings: model.warnings,
+    newest_transaction_at: t.newestTransactionAt,
+    warnings: t.warnings,
     ...(t.forecast ? { forecast: t.forecast } : {}),
   };
 }
@@ -666,9 +676,10 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
     job: job.name,
     asOf: asOf.toISOString(),
     tenants: published.map((p) => ({ tenant: p.tenant, runId: p.runId, dir: p.dir, summary: reports.get(p.tenant)!.summary })),
-    stats: reports.get(published[0]!.tenant)!.stats,
+    // Each report counts its tenant's rows only: the run's totals are their sum.
+    stats: sumStats(published.map((p) => reports.get(p.tenant)!.stats)),
     timings: {},
-    warnings: published[0]!.manifest.warnings ?? [],
+    warnings: published.flatMap((p) => runLevelWarnings(p.tenant, p.manifest.warnings ?? [], published.length)),
   };
   if (job.email && effects.email !== 'off') {
     effects.onProgress?.({ stage: 'notify', percent: STAGE_START.notify, message: 'emailing' });
@@ -684,4 +695,11 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
   }
   effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
   return result;
+}
+
+/** The run's statistics from its tenants' (every count is of rows, and each row has one tenant). */
+function sumStats(list: readonly RunStats[]): RunStats {
+  const out = { ...list[0]! };
+  for (const st of list.slice(1)) for (const k of Object.keys(out) as (keyof RunStats)[]) out[k] += st[k];
+  return out;
 }

@@ -11,7 +11,11 @@ export interface CheckResult {
   tenants: string[];
   /** Rows and bad rows of each tenant. */
   perTenant: Map<string, { rows: number; bad: number }>;
+  /** Rows and bad rows of each tenant in each file it has rows in: a tenant's own inputs[] counts. */
+  counts: FileTenantCount[];
 }
+
+export interface FileTenantCount { file_idx: number; tenant_id: string; rows: number; bad: number }
 
 export async function checkRows(wh: Warehouse): Promise<CheckResult> {
   // A row whose line the reader did not give lies at its position in the file (checked's rowids are in
@@ -24,7 +28,7 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
      WHERE c.reason IS NOT NULL`,
   );
   // One pass for the counts per file and the tenants the inputs hold.
-  const rows = await wh.all<{ file_idx: number; tenant_id: string; rows: number; bad: number }>(
+  const rows = await wh.all<FileTenantCount>(
     'SELECT file_idx, tenant_id, count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked GROUP BY ALL',
   );
   const perFile = new Map<number, number>();
@@ -40,6 +44,7 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
     perFile,
     tenants: [...perTenant.keys()].sort(),
     perTenant,
+    counts: rows,
   };
 }
 
@@ -53,12 +58,19 @@ export async function recountBadRows(wh: Warehouse, check: CheckResult): Promise
   );
   const perFile = new Map<number, number>();
   const perTenant = new Map([...check.perTenant].map(([t, c]) => [t, { rows: c.rows, bad: 0 }]));
+  const counts = new Map(check.counts.map((c) => [countKey(c), { ...c, bad: 0 }]));
   for (const r of rows) {
     perFile.set(r.file_idx, (perFile.get(r.file_idx) ?? 0) + r.bad);
     const t = perTenant.get(r.tenant_id);
     if (t) t.bad += r.bad;
+    const c = counts.get(countKey(r));
+    if (c) c.bad += r.bad;
   }
-  return { ...check, quarantined: rows.reduce((a, r) => a + r.bad, 0), perFile, perTenant };
+  return { ...check, quarantined: rows.reduce((a, r) => a + r.bad, 0), perFile, perTenant, counts: [...counts.values()] };
+}
+
+function countKey(c: { file_idx: number; tenant_id: string }): string {
+  return `${c.file_idx}\u0000${c.tenant_id}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 // From checked rows to the tables every matrix reads (SPEC §3 duplicates, §2/§4 refunds and cohorts):
-// deduped → payments → movements → customers_all → facts_all. Returns the run's statistics.
+// deduped → payments → movements → customers_all → facts_all. Returns the statistics, the run's and each tenant's.
 import { DIMENSIONS, type CheckedColumns } from '../ingest/readInputs.js';
 import { loadSql, quoteIdent } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
@@ -19,6 +19,17 @@ export interface DedupStats {
   newest_ms: number | null;
   /** Linked refunds quarantined by the refund rules (09_refund_checks.sql), beside the check's bad rows. */
   refunds_quarantined: number;
+  /** The same counts of each tenant with valid rows (its report's statistics); absent in a split written before them. */
+  tenants?: TenantDedupStats[];
+}
+
+export interface TenantDedupStats {
+  tenant_id: string;
+  deduped: number;
+  customer_ids: number;
+  sandbox: number;
+  after_as_of: number;
+  newest_ms: number | null;
 }
 
 /**
@@ -29,15 +40,14 @@ export async function buildFacts(
   wh: Warehouse,
   asOf: Date,
   asOfLocal: string,
-  check: { rows: number; quarantined: number },
   columns: CheckedColumns,
   revenuecatFiles: readonly number[] = [],
   /** Keep the movements view (and its tables) for the forecast (SPEC §9); the caller drops them (dropMovements). */
   keepMovements = false,
-): Promise<RunStats & { newest_transaction_at: string | null }> {
+): Promise<{ d: DedupStats; m: TenantMovementStats[] }> {
   const d = await dedup(wh, asOf);
   const m = await factsFromDeduped(wh, { asOf, asOfLocal, columns, revenuecatFiles, keepMovements, derive: d.no_renewal > 0 });
-  return runStats(check, d, m);
+  return { d, m };
 }
 
 /**
@@ -87,21 +97,30 @@ async function setRefundsAside(wh: Warehouse, n: { quarantined: number; sandbox:
   if (n.sandbox > 0) await wh.run('UPDATE checked_rows SET is_sandbox = TRUE FROM refund_checks r WHERE checked_rows.rowid = r.row_id AND r.sandbox');
 }
 
-/** One pass over deduped (a view: every query over it evaluates it again) for the statistics, whether some
- * payment lacks a renewal number, and whether some refund names a payment. */
+/** One pass over deduped (a view: every query over it evaluates it again) for the statistics of each tenant,
+ * whether some payment lacks a renewal number, and whether some refund names a payment. */
 async function dedupStats(wh: Warehouse, params: { as_of: string }): Promise<Omit<DedupStats, 'refunds_quarantined'> & { linked_refunds: number }> {
-  const [d] = await wh.all<Omit<DedupStats, 'refunds_quarantined'> & { linked_refunds: number }>(
-    `SELECT count(*)::INTEGER AS deduped,
-            count(DISTINCT (tenant_id, customer_id))::INTEGER AS customer_ids,
+  const rows = await wh.all<TenantDedupStats & { no_renewal: number; linked_refunds: number }>(
+    `SELECT tenant_id,
+            count(*)::INTEGER AS deduped,
+            count(DISTINCT customer_id)::INTEGER AS customer_ids,
             count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
             count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
             count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal,
             CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms,
             count(*) FILTER (WHERE refund_of IS NOT NULL AND amount < 0)::INTEGER AS linked_refunds
-     FROM deduped`,
+     FROM deduped
+     GROUP BY tenant_id`,
     params,
   );
-  return d ?? { deduped: 0, customer_ids: 0, sandbox: 0, after_as_of: 0, no_renewal: 0, newest_ms: null, linked_refunds: 0 };
+  // A customer id is one per tenant: the run's distinct (tenant, customer) pairs are the tenants' sum.
+  const sum = (k: 'deduped' | 'customer_ids' | 'sandbox' | 'after_as_of' | 'no_renewal' | 'linked_refunds'): number => rows.reduce((a, r) => a + r[k], 0);
+  const newest = rows.map((r) => r.newest_ms).filter((x): x is number => x !== null);
+  return {
+    deduped: sum('deduped'), customer_ids: sum('customer_ids'), sandbox: sum('sandbox'), after_as_of: sum('after_as_of'),
+    no_renewal: sum('no_renewal'), newest_ms: newest.length ? Math.max(...newest) : null, linked_refunds: sum('linked_refunds'),
+    tenants: rows.map(({ tenant_id, deduped, customer_ids, sandbox, after_as_of, newest_ms }) => ({ tenant_id, deduped, customer_ids, sandbox, after_as_of, newest_ms })),
+  };
 }
 
 /** Counts of the movements (additive over customers: a sharded run sums its shards'). */
@@ -110,6 +129,16 @@ export interface MovementStats {
   linked: number;
   unlinked: number;
   orphans: number;
+}
+
+/** A tenant's MovementStats (tenants without payments or refunds have none). */
+export type TenantMovementStats = MovementStats & { tenant_id: string };
+
+/** The run's MovementStats: its tenants' summed. */
+export function sumMovements(list: readonly MovementStats[]): MovementStats {
+  const m: MovementStats = { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
+  for (const x of list) for (const key of Object.keys(m) as (keyof MovementStats)[]) m[key] += x[key];
+  return m;
 }
 
 /**
@@ -123,7 +152,7 @@ export async function factsFromDeduped(
     /** Some payment of the run lacks a renewal number (DedupStats.no_renewal > 0). */
     derive: boolean;
   },
-): Promise<MovementStats> {
+): Promise<TenantMovementStats[]> {
   const params = { as_of: o.asOf.toISOString() };
   const sql = factsStatements(o);
   await wh.run(sql.payments, params);
@@ -139,17 +168,23 @@ export async function factsFromDeduped(
   await wh.run('DROP TABLE IF EXISTS dup_losers');
   await wh.run(loadSql('15_facts_all'));
   // Every payment's customer has a first payment: only refunds can lack a customer.
-  const [m] = await wh.all<MovementStats>(
-    `SELECT (SELECT count(*) FROM payments)::INTEGER AS payments,
-            count(*) FILTER (WHERE kind = 'refund_linked')::INTEGER AS linked,
-            count(*) FILTER (WHERE kind = 'refund_unlinked')::INTEGER AS unlinked,
-            count(*) FILTER (WHERE c.customer_id IS NULL)::INTEGER AS orphans
-     FROM refund_movements r
-     LEFT JOIN customers_all c USING (tenant_id, customer_id)`,
+  const m = await wh.all<TenantMovementStats>(
+    `SELECT tenant_id, sum(payments)::INTEGER AS payments, sum(linked)::INTEGER AS linked,
+            sum(unlinked)::INTEGER AS unlinked, sum(orphans)::INTEGER AS orphans
+     FROM (SELECT tenant_id, count(*) AS payments, 0 AS linked, 0 AS unlinked, 0 AS orphans FROM payments GROUP BY tenant_id
+           UNION ALL
+           SELECT r.tenant_id, 0,
+                  count(*) FILTER (WHERE kind = 'refund_linked'),
+                  count(*) FILTER (WHERE kind = 'refund_unlinked'),
+                  count(*) FILTER (WHERE c.customer_id IS NULL)
+           FROM refund_movements r
+           LEFT JOIN customers_all c USING (tenant_id, customer_id)
+           GROUP BY r.tenant_id)
+     GROUP BY tenant_id`,
   );
   // Free what the matrices never read (a large run would otherwise hold every stage at once).
   if (!o.keepMovements) await dropMovements(wh);
-  return m ?? { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
+  return m;
 }
 
 const FACTS_STATEMENTS = { payments: '10_payments', movements: '11_movements', firstPayments: '13_first_payments', customersAll: '14_customers_all' } as const;

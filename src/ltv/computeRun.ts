@@ -15,13 +15,15 @@ import {
   type Forecast, type InputStats, type MatrixSpec, type PeriodType, type PeriodUnit, type RunStats, type RunWarning,
   type Segmentation, type Summary,
 } from './model.js';
-import { staleAsOfWarning } from './runWarnings.js';
+import { runLevelWarnings, staleAsOfWarning } from './runWarnings.js';
+import type { TenantFacts } from './tenantFacts.js';
 
 /** What the stages before compute leave besides the warehouse's tables (customers_all, facts_all, attr_sets, bad_rows, input_files). */
 export interface RunFacts {
-  inputs: InputStats[];
+  /** The run's totals (the CLI's summary, the worker's metrics); each tenant's report shows its own. */
   stats: RunStats;
-  newestTransactionAt: string | null;
+  /** A tenant's statistics, inputs[] counts and newest transaction (tenantFacts.ts); zeros for a tenant without rows. */
+  tenantFacts: (tenant: string) => TenantFacts;
   /** Every tenant id of the inputs (checkRows), sorted. */
   tenants: string[];
   /** T on the wall clock (asOfWall.ts). */
@@ -40,6 +42,11 @@ export interface TenantFiles {
 export interface TenantModel {
   tenant: string;
   summary: Summary;
+  /** Of this tenant's rows only: its report's statistics, inputs[] counts, newest transaction and warnings. */
+  stats: RunStats;
+  inputs: InputStats[];
+  newestTransactionAt: string | null;
+  warnings: RunWarning[];
   /** First/last first-payment local dates; null without customers. */
   firstPaymentDates: { min: string; max: string } | null;
   /**
@@ -58,11 +65,10 @@ export interface RunModel {
   asOf: string;
   /** T on the report time zone's wall clock. */
   asOfLocal: string;
-  inputs: InputStats[];
+  /** The run's totals, every tenant's rows (RunFacts.stats). */
   stats: RunStats;
-  newestTransactionAt: string | null;
   subscription: boolean;
-  /** What the reader must know before trusting the numbers (runWarnings.ts). */
+  /** Every tenant's warnings (runWarnings.ts), named by tenant when the run has several: for the terminal and the log. */
   warnings: RunWarning[];
   /** The job's configured matrices, in its order (the report's matrices). */
   configured: readonly MatrixSpec[];
@@ -254,8 +260,12 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
       if (!m) throw new Error(`the run computed no matrix ${id}`);
       return m;
     };
+    const own = facts.tenantFacts(tenant);
+    const stale = staleAsOfWarning(own.newestTransactionAt, o.asOf, o.matrices);
     tenants.push({
       tenant,
+      ...own,
+      warnings: stale ? [stale] : [],
       summary: {
         customers: Number(s?.customers ?? 0),
         // Every run computes the monthly matrix (an Adapty snapshot): its cohorts are the headline's.
@@ -276,15 +286,12 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
       files,
     });
   }
-  const stale = staleAsOfWarning(facts.newestTransactionAt, o.asOf, o.matrices);
   return {
     asOf: o.asOf.toISOString(),
     asOfLocal: facts.local,
-    inputs: facts.inputs,
     stats: facts.stats,
-    newestTransactionAt: facts.newestTransactionAt,
     subscription: facts.subscription,
-    warnings: stale ? [stale] : [],
+    warnings: tenants.flatMap((t) => runLevelWarnings(t.tenant, t.warnings, tenants.length)),
     configured: o.matrices,
     tenants,
   };

@@ -61,3 +61,8 @@ function howLong(from: Date, to: Date): string {
   if (days >= 14) return plural(Math.floor(days / 7), 'week');
   return plural(Math.max(days, 1), 'day');
 }
+
+/** A tenant's warnings among a run's (the terminal, the log): named by tenant when the run has several. */
+export function runLevelWarnings(tenant: string, warnings: readonly RunWarning[], tenants: number): RunWarning[] {
+  return warnings.map((w) => (tenants > 1 ? { ...w, message: `tenant ${tenant}: ${w.message}` } : w));
+}

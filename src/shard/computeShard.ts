@@ -9,7 +9,7 @@ import { AppError } from '../config/AppError.js';
 import type { Job } from '../config/jobSchema.js';
 import { columnsOfStored } from '../ingest/readInputs.js';
 import { asOfWall } from '../ltv/asOfWall.js';
-import { factsFromDeduped, type MovementStats } from '../ltv/buildFacts.js';
+import { factsFromDeduped, sumMovements, type MovementStats, type TenantMovementStats } from '../ltv/buildFacts.js';
 import { openRunWarehouse } from '../pipeline.js';
 import { installMacros } from '../warehouse/installMacros.js';
 import { quoteLiteral } from '../warehouse/loadSql.js';
@@ -28,7 +28,10 @@ export const SHARD_FILES = {
 export interface ShardResult {
   shard: number;
   rows: number;
+  /** The shard's totals. */
   stats: MovementStats;
+  /** Each tenant's (absent in a result written before them). */
+  tenants?: TenantMovementStats[];
   ms: number;
 }
 
@@ -68,7 +71,7 @@ export async function computeShard(
     await wh.run('CREATE TEMP VIEW checked AS SELECT src_row AS row_id, * FROM deduped');
     const local = await asOfWall(wh, o.asOf.toISOString());
     const forecast = job.forecast.model !== 'off';
-    const stats = await factsFromDeduped(wh, {
+    const tenants = await factsFromDeduped(wh, {
       asOf: o.asOf, asOfLocal: local, columns, revenuecatFiles: split.revenuecatFiles, keepMovements: forecast,
       derive: split.dedup.no_renewal > 0,
     });
@@ -85,7 +88,7 @@ export async function computeShard(
         CAST(net_revenue AS DECIMAL(38, 0)) AS net_revenue) FROM movements) TO ${to(SHARD_FILES.movements)} (FORMAT parquet)`);
     }
     await renameIntoPlace(staging, paths.out(k));
-    return { shard: k, rows: n, stats, ms: Date.now() - started };
+    return { shard: k, rows: n, stats: sumMovements(tenants), tenants, ms: Date.now() - started };
   } finally {
     await rw.release();
   }

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { DIMENSIONS } from '../ingest/readInputs.js';
 import { asOfWall } from '../ltv/asOfWall.js';
-import { runStats, type MovementStats } from '../ltv/buildFacts.js';
+import { runStats, sumMovements, type TenantMovementStats } from '../ltv/buildFacts.js';
+import { tenantFacts } from '../ltv/tenantFacts.js';
 import type { RunContext, RunFacts, RunWarehouse } from '../pipeline.js';
 import { installMacros } from '../warehouse/installMacros.js';
 import { quoteIdent } from '../warehouse/loadSql.js';
@@ -57,11 +58,22 @@ export async function mergeShards(
   );
   if (forecast) await wh.run('CREATE TEMP VIEW movements AS SELECT * EXCLUDE (shard) FROM shard_movements');
   for (const t of ['shard_facts', 'shard_customers', 'attr_map', 'shard_attrs']) await wh.run(`DROP TABLE ${t}`);
-  const m: MovementStats = { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
-  for (const r of o.results) for (const key of Object.keys(m) as (keyof MovementStats)[]) m[key] += r.stats[key];
-  const { newest_transaction_at: newestTransactionAt, ...stats } = runStats(split.check, split.dedup, m);
+  const { newest_transaction_at: newestTransactionAt, ...stats } = runStats(split.check, split.dedup, sumMovements(o.results.map((r) => r.stats)));
+  // A tenant's customers may lie in every shard: its movements are summed over them.
+  const movements = new Map<string, TenantMovementStats>();
+  for (const t of o.results.flatMap((r) => r.tenants ?? [])) {
+    const sum = movements.get(t.tenant_id);
+    movements.set(t.tenant_id, sum ? { ...sumMovements([sum, t]), tenant_id: t.tenant_id } : t);
+  }
+  const { counts } = split.check;
+  const { tenants } = split.dedup;
   return {
-    inputs: split.inputs, stats, newestTransactionAt, tenants: split.check.tenants,
+    stats, tenants: split.check.tenants,
+    tenantFacts: counts && tenants && o.results.every((r) => r.tenants)
+      ? tenantFacts({ counts, inputs: split.inputs, tenants, movements: [...movements.values()] })
+      // A split or shard of the version before tenants had statistics of their own (a run in flight across an
+      // upgrade): its tenants get the run's, as they did then.
+      : () => ({ stats, inputs: split.inputs, newestTransactionAt }),
     local: await asOfWall(wh, run.asOf.toISOString()), subscription: split.subscription,
   };
 }

@@ -5,6 +5,7 @@
 // refers to a payment goes with that payment's customer (SPEC §4 clawback), so shards are independent.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FileTenantCount } from '../ingest/checkRows.js';
 import { revenuecatFiles } from '../ingest/presets.js';
 import { storedColumns } from '../ingest/readInputs.js';
 import { dedup, type DedupStats } from '../ltv/buildFacts.js';
@@ -20,7 +21,8 @@ export interface SplitManifest {
   /** Rows of each part. */
   partRows: number[];
   inputs: InputStats[];
-  check: { rows: number; quarantined: number; tenants: string[] };
+  /** counts: each tenant's rows and bad rows per file, set-aside refunds included (absent in a split written before them). */
+  check: { rows: number; quarantined: number; tenants: string[]; counts?: FileTenantCount[] };
   dedup: DedupStats;
   /** Optional columns some input stores (readInputs.ts storedColumns). */
   stored: string[];
@@ -43,7 +45,7 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
     run.enter('compute', `splitting into ${shards} shards`, check.rows);
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
     const d = await dedup(wh, run.asOf);
-    const inputs = d.refunds_quarantined > 0 ? await countSetAside(run, wh, check, ingested) : ingested;
+    const counted = d.refunds_quarantined > 0 ? await countSetAside(run, wh, check, ingested) : { check, inputs: ingested };
     // A refund counts with the payment it refers to when that payment exists at T (11_movements.sql):
     // it is routed to that payment's customer. Any other row goes with its own customer.
     await wh.run(
@@ -83,8 +85,8 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
     await renameIntoPlace(staging, paths.split);
     run.log.info({ shards, part_rows: partRows, ms: Date.now() - started }, 'split done');
     return {
-      shards, partRows, inputs,
-      check: { rows: check.rows, quarantined: check.quarantined, tenants: check.tenants },
+      shards, partRows, inputs: counted.inputs,
+      check: { rows: check.rows, quarantined: check.quarantined, tenants: check.tenants, counts: counted.check.counts },
       dedup: d, stored, revenuecatFiles: revenuecatFiles(files),
       subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
       ms: Date.now() - started,

@@ -12,6 +12,7 @@ import type { JobInput } from '../../src/config/jobSchema.js';
 import { TWO_LANES_MAX_TRANSACTIONS, computeRun, matrixLanes, type RunModel } from '../../src/ltv/computeRun.js';
 import { pino } from 'pino';
 import { buildRun, openRunWarehouse, runPipeline, startRun } from '../../src/pipeline.js';
+import type { TenantReport } from '../../src/ltv/model.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
 import { compareRunDirs } from '../helpers/compareRunDirs.js';
 import { csv, makeFixture, runJob, silentLogger, type Fixture } from '../helpers/runFixture.js';
@@ -172,13 +173,16 @@ describe('one input with several tenants', () => {
     expect(files).toContain('quarantine.csv');
     expect(files).toContain('data/facts.parquet');
     expect(files.filter((f) => f.startsWith('api/')).length).toBeGreaterThan(100);
-    // What describes the whole run (rows read, duplicates, the input's lines) differs by construction;
-    // every number of the tenant is the same.
+    // What describes the input file (its blank lines: here the other tenants' rows) differs by construction;
+    // every number of the tenant is the same, its statistics and its rows of the file too.
     expect(differences.filter((f) => !['manifest.json', 'ltv.json', 'ltv.xlsx', 'report.html'].includes(f))).toEqual([]);
-    const json = async (dir: string) => JSON.parse(await readFile(join(dir, 'ltv.json'), 'utf8')) as Record<string, unknown>;
+    const json = async (dir: string) => JSON.parse(await readFile(join(dir, 'ltv.json'), 'utf8')) as TenantReport;
     const [ja, jb] = [await json(a), await json(b)];
     expect(ja.summary).toEqual(jb.summary);
     expect(ja.matrices).toEqual(jb.matrices);
+    expect(ja.stats).toEqual(jb.stats);
+    expect(ja.inputs.map((i) => [i.rows, i.quarantined])).toEqual(jb.inputs.map((i) => [i.rows, i.quarantined]));
+    expect(ja.newest_transaction_at).toEqual(jb.newest_transaction_at);
     const manifest = async (dir: string) => JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     expect((await manifest(a)).first_payment_dates).toEqual((await manifest(b)).first_payment_dates);
     // The tenant's own bad row, and only it.
