@@ -481,7 +481,7 @@ export async function runStages(
           inputs: r.own.inputs,
           stats: { ...r.own.stats },
           timings_ms: { ...timings },
-          run_tenants: rendered.map((x) => x.tenant),
+          run_tenant_count: rendered.length,
         },
         job.retention,
       );

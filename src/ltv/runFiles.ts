@@ -71,6 +71,11 @@ export interface Manifest {
   timings_ms: Record<string, number>;
   /** Every file of the run but the manifest itself, by path relative to the run directory. */
   files: Record<string, ManifestFile>;
-  /** Every tenant the run published (with idempotency_key: a recovered run finds them all published). */
+  /**
+   * How many tenants the run publishes (with idempotency_key: a recovered run finds them all published). A
+   * count, not their names: a tenant's files name no other tenant of the input (README, the worker).
+   */
+  run_tenant_count?: number;
+  /** The same as the tenants' names, in manifests written before run_tenant_count (still read by a recovery). */
   run_tenants?: string[];
 }

@@ -102,27 +102,33 @@ export async function removeDeadStagingIn(reportsDir: string, job: string | null
 }
 
 /**
- * A run already published under this idempotency key, every tenant of it (manifest `run_tenants`): what a
- * recovered attempt finds when its predecessor died after publishing (before or while emailing). Null when
- * any tenant of it is missing: the run is computed again (reserveRun keeps what is published).
+ * A run already published under this idempotency key, every tenant of it (as many as manifest
+ * `run_tenant_count` says; `run_tenants` names them in older manifests): what a recovered attempt finds when
+ * its predecessor died after publishing (before or while emailing). Only that run's attempts write its key.
+ * Null when any tenant of it is missing: the run is computed again (reserveRun keeps what is published).
  */
 export async function findPublishedRun(
   reportsDir: string, job: string, asOf: Date, idempotencyKey: string,
 ): Promise<{ tenant: string; runId: string; dir: string; manifest: Manifest }[] | null> {
   const base = runIdFor(asOf);
   const found = new Map<string, { tenant: string; runId: string; dir: string; manifest: Manifest }>();
+  let count: number | undefined;
   let tenants: string[] | undefined;
   for (const tenantDir of await readdir(reportsDir).catch(() => [] as string[])) {
     const runsDir = join(reportsDir, tenantDir, 'runs');
     for (const runId of (await readdir(runsDir).catch(() => [] as string[])).filter((r) => r === base || r.startsWith(`${base}-`))) {
       const manifest = await readManifest(join(runsDir, runId));
-      if (manifest?.idempotency_key !== idempotencyKey || manifest.job !== job || !manifest.run_tenants) continue;
-      tenants = manifest.run_tenants;
+      if (manifest?.idempotency_key !== idempotencyKey || manifest.job !== job) continue;
+      if (manifest.run_tenant_count !== undefined) count = manifest.run_tenant_count;
+      else if (manifest.run_tenants) tenants = manifest.run_tenants;
+      else continue;
       found.set(manifest.tenant, { tenant: manifest.tenant, runId, dir: join(runsDir, runId), manifest });
     }
   }
-  if (!tenants || tenants.some((t) => !found.has(t))) return null;
-  return tenants.map((t) => found.get(t)!);
+  if (tenants) return tenants.every((t) => found.has(t)) ? tenants.map((t) => found.get(t)!) : null;
+  // The tenants in the order the run publishes them (sorted, runTenantIds).
+  if (count === undefined || found.size !== count) return null;
+  return [...found.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
 }
 
 export async function reserveRun(

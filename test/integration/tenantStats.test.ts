@@ -2,7 +2,7 @@
 // About sheet, the email), its inputs[] counts and its stale-as-of warning count its own rows only; the run's
 // totals (RunResult.stats: the CLI's summary line, the worker's metrics) stay the run's. Single-process and
 // sharded runs (SPEC §12, split, shards and merge run in this process) alike. Expected numbers by hand.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { simpleParser } from 'mailparser';
@@ -12,6 +12,7 @@ import type { JobInput } from '../../src/config/jobSchema.js';
 import type { RunStats, TenantReport } from '../../src/ltv/model.js';
 import type { Manifest } from '../../src/ltv/runFiles.js';
 import { runPipeline, runStages, startRun, type RunEffects, type RunResult } from '../../src/pipeline.js';
+import { findPublishedRun } from '../../src/publish/publishRun.js';
 import { computeShard, type ShardResult } from '../../src/shard/computeShard.js';
 import { mergeShards } from '../../src/shard/mergeShards.js';
 import { shardPaths } from '../../src/shard/shardPaths.js';
@@ -57,10 +58,13 @@ describe('200 rows of tenant A and 2 of tenant B in one file (the tester\'s case
     expect(result.stats).toEqual({ ...NO_STATS, rows_read: 202, rows_quarantined: 1, transactions: 201, customer_ids: 201 });
   });
 
-  it('writes the tenant\'s own numbers to its manifest', async () => {
+  it('writes the tenant\'s own numbers to its manifest, which names no other tenant', async () => {
     const b = await manifestOf(fx, 'B');
     expect(b.stats).toEqual((await readLatest(fx, 'B')).report.stats);
     expect(b.inputs.map((i) => [i.rows, i.quarantined])).toEqual([[2, 1]]);
+    expect(b.run_tenant_count).toBe(2);
+    expect(b.run_tenants).toBeUndefined();
+    expect(JSON.stringify(b)).not.toContain('"A"');
   });
 });
 
@@ -149,6 +153,7 @@ describe('two tenants over two files, every statistic', () => {
       expect(m.inputs).toEqual(report.inputs);
       expect(m.newest_transaction_at).toBe(report.newest_transaction_at);
       expect(m.warnings).toEqual(report.warnings);
+      expect(m.run_tenant_count).toBe(2);
     }
   });
 
@@ -187,6 +192,28 @@ describe('two tenants over two files, every statistic', () => {
     expect(again.timings).toEqual({});
     expect(again.stats).toEqual(RUN_STATS);
     expect(again.warnings).toEqual(result.warnings);
+  });
+
+  it('knows a whole publication by the manifests\' tenant count: with one tenant\'s run missing it computes again', async () => {
+    const find = () => findPublishedRun(fx.reportsDir, 'adhoc', new Date(T), 'k-tenant-stats');
+    expect((await find())?.map((p) => p.tenant)).toEqual(['A', 'B']);
+    const b = result.tenants[1]!.dir;
+    await rename(b, `${b}.away`);
+    try {
+      expect(await find()).toBeNull();
+    } finally {
+      await rename(`${b}.away`, b);
+    }
+    // A manifest written before the count names the run's tenants instead: still read.
+    const path = join(result.tenants[0]!.dir, 'manifest.json');
+    const written = await readFile(path, 'utf8');
+    const { run_tenant_count: _, ...older } = JSON.parse(written) as Manifest;
+    await writeFile(path, JSON.stringify({ ...older, run_tenants: ['A', 'B', 'C'] }));
+    try {
+      expect(await find()).toBeNull();
+    } finally {
+      await writeFile(path, written);
+    }
   });
 
   it('computes the same in a sharded run: split, 2 shards, merge', async () => {
