@@ -247,6 +247,22 @@ describe('runs that would publish a wrong report', () => {
     }
   });
 
+  it('allows a tenant the few bad rows a small shop has by chance, but not an export mostly bad', async () => {
+    // C: 2 bad of 199 rows (1.01 %) is within 1 % × 199 + 5; D: 7 bad of 20 (35 %) is beyond 1 % × 20 + 5.
+    const ok = (t: string, n: number): string[][] => Array.from({ length: n }, (_, i) => [t, `${t}${i}`, '2026-01-05T10:00:00Z', '10']);
+    const bad = (t: string, n: number): string[][] => Array.from({ length: n }, (_, i) => [t, `${t}x${i}`, 'never', '10']);
+    const header = 'tenant_id,customer_id,event_time,amount';
+    const fx = await makeFixture({ 'small.csv': csv(header, [...ok('C', 197), ...bad('C', 2), ...ok('E', 800)]), 'broken.csv': csv(header, [...ok('C', 197), ...ok('E', 800), ...ok('D', 13), ...bad('D', 7)]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'small.csv' }], matrices: MONTHLY }, T);
+      expect((await readLatest(fx, 'C')).report.stats).toMatchObject({ rows_read: 199, rows_quarantined: 2 });
+      const err = await runJob(fx, { inputs: [{ path: 'broken.csv' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/^tenant D: 7 of 20 rows \(35\.00 %\) are bad, above the 1\.00 % limit by more than the 5 rows a tenant may have besides: nothing was published/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('refuses an as-of time before every row instead of publishing an empty report', async () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05T10:00:00Z', '10'], ['b', '2026-02-10T10:00:00Z', '20']]) });
     try {
