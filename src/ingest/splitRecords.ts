@@ -659,6 +659,8 @@ function isNumberByte(c: number): boolean {
  * first, JSON.parse and most tools the last (RFC 8259 leaves it open; I-JSON, RFC 7493, forbids it).
  */
 export function readJsonLine(line: Buffer): Buffer[] | string {
+  // The escaped NUL: raw NUL bytes are refused in every text file; escaped, it would reach ltv.csv raw.
+  if (line.includes(ESCAPED_NUL)) return 'holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it';
   let inString = false;
   let stringStart = 0;
   let depth = 0;
@@ -734,6 +736,7 @@ function growKeys(ranges: Int32Array): Int32Array {
   return grown;
 }
 
+const ESCAPED_NUL = Buffer.from('\\u0000');
 const COLON = 58;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;

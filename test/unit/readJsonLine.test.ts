@@ -41,4 +41,8 @@ describe('readJsonLine', () => {
   it('takes the same key in nested objects and in string values', () => {
     expect(q('{"a":{"a":1,"b":{"a":2}},"b":"a:","c":["a","a"]}')).toBe('{"a":{"a":"1","b":{"a":"2"}},"b":"a:","c":["a","a"]}');
   });
+
+  it('calls a line with an escaped NUL character a bad row', () => {
+    expect(readJsonLine(Buffer.from('{"country":"\\u0000US"}'))).toBe('holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it');
+  });
 });
