@@ -157,7 +157,12 @@ export async function reserveRun(
       LIVE_STAGING.add(stagingDir);
       if (owner) {
         const record: StagingOwner = { job: owner.job, host: hostname(), pid: process.pid, locked: owner.locked };
-        await writeFile(join(stagingDir, '.owner'), JSON.stringify(record));
+        await writeFile(join(stagingDir, '.owner'), JSON.stringify(record)).catch(async (e: unknown) => {
+          // A full disk: the directory would stay behind with an empty .owner that no cleanup trusts.
+          LIVE_STAGING.delete(stagingDir);
+          await rm(stagingDir, { recursive: true, force: true });
+          throw e;
+        });
       }
       return { tenantDir, runId, stagingDir, finalDir, alreadyPublished: false };
     }

@@ -14,14 +14,20 @@ export function addPendingWrite(dir: string, write: Promise<unknown>): void {
   PENDING.set(key, [...(PENDING.get(key) ?? []), write]);
 }
 
-/** Waits for every pending write into `dir`; throws the first failure. The directory is then settled. */
+/**
+ * Waits for every pending write into `dir`, those registered meanwhile included; then throws the first
+ * failure. The directory is then settled: nothing writes into it any more, so the caller may remove it (a
+ * failure thrown at the first failed batch let later writes recreate files in a removed staging directory:
+ * a full disk left 2 MB of snapshots behind, and every retry failed on them).
+ */
 export async function settlePendingWrites(dir: string): Promise<void> {
   const key = resolve(dir);
+  let failure: { reason: unknown } | null = null;
   for (let writes = PENDING.get(key); writes; writes = PENDING.get(key)) {
     PENDING.delete(key);
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    // Every write of the batch has ended (allSettled): the caller may remove the directory next.
-    if (failed) throw failed.reason;
+    if (failed && !failure) failure = { reason: failed.reason };
   }
+  if (failure) throw failure.reason;
 }

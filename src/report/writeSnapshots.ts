@@ -62,6 +62,22 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
     else stored.set(body.length, [{ body, file }]);
     writes.push(file.then(() => undefined));
   };
+  try {
+    storeAll(input, store);
+  } finally {
+    // Registered even when making a body failed: every write started is waited for before the directory is
+    // removed. allSettled, not all: Promise.all would settle at the first failure (a full disk) while the
+    // other writes still go on, and they would recreate files in the removed staging directory.
+    addPendingWrite(input.dir, Promise.allSettled(writes).then((results) => {
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }));
+  }
+  return writes.length;
+}
+
+/** Every snapshot body of the run, handed to `store` with its path. */
+function storeAll(input: SnapshotInput, store: (rel: string, body: Buffer) => void): void {
   for (const granularity of ZENOVAY_GRANULARITIES) {
     const runs = input.matrices.get(GRANULARITY_MATRIX[granularity]);
     if (!runs) throw new Error(`snapshot needs matrix ${GRANULARITY_MATRIX[granularity]}`);
@@ -80,6 +96,4 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
     if (body === undefined) bodies.set(matrix.rows, (body = adaptyJson(matrix, input.currency)));
     store(adaptySnapshotPath(spec), body);
   }
-  addPendingWrite(input.dir, Promise.all(writes));
-  return writes.length;
 }
