@@ -4,10 +4,10 @@
 // that fell due while everything was down would be lost instead of running once, late.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { isAppError } from '../config/AppError.js';
+import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
@@ -22,13 +22,28 @@ export interface ScheduleSyncResult {
   invalid: { file: string; message: string }[];
 }
 
-/** Job files are the `*.json` files of the folder, except the JSON Schema that documents them. */
+/**
+ * Job files are the `*.json` files of the folder, except the JSON Schema that documents them. Symbolic
+ * links count too, whatever they point at (a Kubernetes ConfigMap volume is made of links into `..data/`):
+ * a link to no file is reported by the schedule sync like any other broken job file (checkJobLink).
+ */
 export async function listJobFiles(jobsDir: string): Promise<string[]> {
   const entries = await readdir(jobsDir, { withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && extname(e.name) === '.json' && !e.name.startsWith('.') && !e.name.endsWith('.schema.json'))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && extname(e.name) === '.json' && !e.name.startsWith('.') && !e.name.endsWith('.schema.json'))
     .map((e) => e.name)
     .sort();
+}
+
+/** Null when `path` is a file or a link to one; else why not, in one line naming the link and its target. */
+export async function checkJobLink(path: string): Promise<string | null> {
+  const own = await lstat(path).catch(() => null);
+  if (!own?.isSymbolicLink()) return null;
+  const target = await readlink(path).catch(() => '?');
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => e.code ?? String(e));
+  if (typeof st === 'string') return `${path}: symbolic link to ${target}, which cannot be read (${st}): point it at a job file`;
+  if (!st.isFile()) return `${path}: symbolic link to ${target}, which is not a file: point it at a job file`;
+  return null;
 }
 
 interface Desired {
@@ -57,6 +72,8 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
     const label = join(jobsDir, fileName);
     let job: Job;
     try {
+      const broken = await checkJobLink(label);
+      if (broken) throw new AppError('CONFIG', broken);
       job = await loadJob(label);
     } catch (e) {
       const message = isAppError(e) ? e.message : String(e);

@@ -1,5 +1,5 @@
 // Schedules, the run lock, retries and the HTTP routes, against the real Redis with an in-process worker.
-import { readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Job as QueuedJob } from 'bullmq';
@@ -82,6 +82,45 @@ test('schedule sync: idempotent across starts, follows edits, removes deleted jo
   expect((await q.getJobSchedulers()).map((s) => s.key)).toEqual(['weekly']);
   expect((await q.getDelayed()).map((j) => j.id)).toEqual([expect.stringMatching(/^repeat:weekly:/)]);
   await q.close();
+});
+
+test('symlinked job files (a ConfigMap volume\'s layout) get their schedules; a dangling link or a link to a folder is one error line', async () => {
+  await h.writeJob('plain', { schedule: { cron: '0 1 * * *', timezone: 'UTC' } });
+  const data = join(h.dir, 'data');
+  const job = (name: string, cron: string) => JSON.stringify({ tenant: name, inputs: [{ path: `../${name}.csv` }], formats: ['json'], schedule: { cron, timezone: 'UTC' } });
+  await mkdir(data);
+  await writeFile(join(data, 'symjob.json'), job('symjob', '0 2 * * *'));
+  await symlink('../data/symjob.json', join(h.jobsDir, 'symjob.json'));
+  // Kubernetes: the files are links into `..data/`, itself a link to a timestamped folder.
+  await mkdir(join(h.jobsDir, '..2026_12_04_06_00_00.1'));
+  await writeFile(join(h.jobsDir, '..2026_12_04_06_00_00.1', 'cm.json'), job('cm', '0 3 * * *'));
+  await symlink('..2026_12_04_06_00_00.1', join(h.jobsDir, '..data'));
+  await symlink('..data/cm.json', join(h.jobsDir, 'cm.json'));
+  await symlink('../data/gone.json', join(h.jobsDir, 'dangling.json'));
+  await symlink('../data', join(h.jobsDir, 'folder.json'));
+
+  const { log, lines } = captureLogger();
+  const w = h.worker({}, log);
+  await w.ready;
+  expect((await w.queue.getJobSchedulers()).map((s) => [s.key, s.pattern]).sort()).toEqual([
+    ['cm', '0 3 * * *'],
+    ['plain', '0 1 * * *'],
+    ['symjob', '0 2 * * *'],
+  ]);
+  const errors = lines.filter((l) => l.level === 50).map((l) => l.msg);
+  expect(errors).toEqual([
+    `invalid job file, its schedule is left unchanged: ${join(h.jobsDir, 'dangling.json')}: symbolic link to ../data/gone.json, which cannot be read (ENOENT): point it at a job file`,
+    `invalid job file, its schedule is left unchanged: ${join(h.jobsDir, 'folder.json')}: symbolic link to ../data, which is not a file: point it at a job file`,
+  ]);
+  // A rescan finds the same: nothing changes in Redis, the same two errors.
+  const again = await w.schedules.sync();
+  expect(again).toMatchObject({ upserted: [], unchanged: ['cm', 'plain', 'symjob'], removed: [] });
+  expect(again.invalid.map((i) => i.file)).toEqual([join(h.jobsDir, 'dangling.json'), join(h.jobsDir, 'folder.json')]);
+  // The link's target changes (a ConfigMap update): the schedule follows.
+  await writeFile(join(data, 'symjob.json'), job('symjob', '0 4 * * *'));
+  expect((await w.schedules.sync()).upserted).toEqual(['symjob']);
+  expect((await w.queue.getJobScheduler('symjob'))?.pattern).toBe('0 4 * * *');
+  await w.close(1_000);
 });
 
 test('the running worker picks up a new job file and drops a deleted one without a restart', async () => {
