@@ -93,6 +93,8 @@ export interface TenantRunResult {
   /** Absolute path of runs/<run-id>. */
   dir: string;
   summary: Summary;
+  /** Set when `latest` stays at a run of a later as-of time (a backfill): that run's id. */
+  latestStays?: string;
 }
 
 export interface RunResult {
@@ -461,8 +463,9 @@ export async function runStages(
     // publish
     enter('publish', 'publishing');
     await effects.beforePublish?.();
+    const latestStays = new Map<string, string>();
     for (const r of rendered) {
-      await commitRun(
+      const { latest } = await commitRun(
         r.slot,
         {
           schema_version: 1,
@@ -485,12 +488,19 @@ export async function runStages(
         },
         job.retention,
       );
+      if (latest !== r.slot.runId) {
+        latestStays.set(r.tenant, latest);
+        log.warn({ tenant: r.tenant, run_id: r.slot.runId, latest }, `tenant ${r.tenant}: run ${r.slot.runId} is published beside the later run ${latest}, which latest keeps pointing at`);
+      }
     }
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
     const result: RunResult = {
       job: job.name,
       asOf: model.asOf,
-      tenants: rendered.map((r) => ({ tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.summary })),
+      tenants: rendered.map((r) => ({
+        tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.summary,
+        ...(latestStays.has(r.tenant) ? { latestStays: latestStays.get(r.tenant)! } : {}),
+      })),
       stats: model.stats,
       timings,
       warnings: model.warnings,

@@ -92,7 +92,7 @@ export function registerRun(program: Command): void {
       for (const t of result.tenants) {
         const s = t.summary;
         process.stdout.write(
-          `${t.tenant}: run ${t.runId} published to ${t.dir}\n` +
+          `${t.tenant}: run ${t.runId} published to ${t.dir}${t.latestStays ? ` (latest stays at the later run ${t.latestStays})` : ''}\n` +
             `  ${s.customers} customers in ${s.cohorts} monthly cohorts, revenue ${s.revenue.toFixed(2)} ${job.currency}, ` +
             `LTV 30d ${fmt(s.average_ltv_30d)}, 90d ${fmt(s.average_ltv_90d)}\n`,
         );

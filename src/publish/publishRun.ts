@@ -204,7 +204,7 @@ export async function commitRun(
   slot: RunSlot,
   manifest: Omit<Manifest, 'files'>,
   retention: number,
-): Promise<void> {
+): Promise<{ latest: string }> {
   if (!slot.alreadyPublished) {
     await settlePendingWrites(slot.stagingDir);
     await rm(join(slot.stagingDir, '.owner'), { force: true });
@@ -241,8 +241,9 @@ export async function commitRun(
     LIVE_STAGING.delete(slot.stagingDir);
     await fsyncPath(join(slot.tenantDir, 'runs'));
   }
-  await switchLatest(slot.tenantDir, slot.runId);
-  await applyRetention(slot.tenantDir, retention);
+  const newer = await switchLatest(slot.tenantDir, slot.runId);
+  await applyRetention(slot.tenantDir, retention, slot.runId);
+  return newer === null ? { latest: slot.runId } : { latest: newer };
 }
 
 /** Files checksummed and fsynced at the same time when a run is published. */
@@ -299,24 +300,43 @@ export async function abandonRun(slot: RunSlot): Promise<void> {
   LIVE_STAGING.delete(slot.stagingDir);
 }
 
-async function switchLatest(tenantDir: string, runId: string): Promise<void> {
+/**
+ * Points `latest` at the run, unless it points at a run of a later as-of time already (a backfill, or a
+ * retried older slot finishing after a newer one: the served report must not go back in time). Returns the
+ * run-id latest keeps pointing at instead, or null when it points at this run.
+ */
+async function switchLatest(tenantDir: string, runId: string): Promise<string | null> {
   const target = join('runs', runId);
   const latest = join(tenantDir, 'latest');
-  if ((await readlink(latest).catch(() => null)) === target) return;
+  const current = await readlink(latest).catch(() => null);
+  if (current === target) return null;
+  // Run-ids begin with their as-of time in a fixed-width form (20260316T150000Z): compared as text.
+  const currentId = current?.startsWith('runs/') ? current.slice('runs/'.length) : null;
+  if (currentId && currentId.slice(0, AS_OF_ID_LENGTH) > runId.slice(0, AS_OF_ID_LENGTH)
+    && (await stat(join(tenantDir, current!)).then(() => true, () => false))) {
+    return currentId;
+  }
   const tmp = join(tenantDir, `.latest-${randomBytes(4).toString('hex')}`);
   await symlink(target, tmp);
   await rename(tmp, latest);
   await fsyncPath(tenantDir);
+  return null;
 }
 
-/** Keeps the `retention` newest runs (by run-id, i.e. as-of time) and always the one `latest` points to. */
-async function applyRetention(tenantDir: string, retention: number): Promise<void> {
+/** Length of a run-id's as-of part (runIdFor: `20260316T150000Z`). */
+const AS_OF_ID_LENGTH = 16;
+
+/**
+ * Keeps the `retention` newest runs (by run-id, i.e. as-of time), always the one `latest` points to, and
+ * the run just published (a backfill older than the kept ones stays until the next run's retention).
+ */
+async function applyRetention(tenantDir: string, retention: number, published: string): Promise<void> {
   const runsDir = join(tenantDir, 'runs');
   const current = await readlink(join(tenantDir, 'latest')).catch(() => null);
   const entries = await readdir(runsDir);
   const runs = entries.filter((e) => !e.startsWith('.')).sort().reverse();
   for (const old of runs.slice(retention)) {
-    if (current === join('runs', old)) continue;
+    if (current === join('runs', old) || old === published) continue;
     await rm(join(runsDir, old), { recursive: true, force: true });
   }
   // Staging directories older than a day are leftovers of killed runs.

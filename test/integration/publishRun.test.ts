@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -96,6 +96,30 @@ describe('a run shares the files it has in common with the previous run', () => 
       // Removing the first run (retention) leaves the second whole.
       await rm(a, { recursive: true });
       expect((await readFile(join(b, 'ltv.csv'))).length).toBe(mb.files['ltv.csv']!.bytes);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('latest never goes back in time', () => {
+  it('publishes a backfill beside the later run and keeps latest there; a rerun at the same as-of moves it', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
+    try {
+      const job = { inputs: [{ path: 'e.csv' }], retention: 1 };
+      const latest = (): Promise<string> => readlink(join(fx.reportsDir, 'default', 'latest'));
+      await runJob(fx, job, '2026-03-01T00:00:00Z');
+      // An older as-of (a backfill, or a retried older slot finishing late): published, latest stays, and
+      // retention (1) keeps the run it just published as well as latest's.
+      const backfill = await runJob(fx, job, '2026-02-01T00:00:00Z');
+      expect(backfill.tenants[0]).toMatchObject({ runId: '20260201T000000Z', latestStays: '20260301T000000Z' });
+      expect(await latest()).toBe('runs/20260301T000000Z');
+      expect((await readdir(join(fx.reportsDir, 'default', 'runs'))).sort()).toEqual(['20260201T000000Z', '20260301T000000Z']);
+      // A rerun at latest's as-of is a correction: latest moves to it; retention then drops the backfill.
+      const rerun = await runJob(fx, job, '2026-03-01T00:00:00Z');
+      expect(rerun.tenants[0]!.latestStays).toBeUndefined();
+      expect(await latest()).toBe('runs/20260301T000000Z-2');
+      expect((await readdir(join(fx.reportsDir, 'default', 'runs'))).sort()).toEqual(['20260301T000000Z-2']);
     } finally {
       await fx.cleanup();
     }
