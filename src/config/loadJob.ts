@@ -22,7 +22,8 @@ export async function loadJob(file: string): Promise<Job> {
   const path = resolve(file);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A byte order mark (Windows editors write one) is no part of the JSON.
+    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
   } catch (e) {
     throw new AppError('CONFIG', `${file}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }

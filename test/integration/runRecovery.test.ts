@@ -97,6 +97,9 @@ describe('job files and flags', () => {
       // Every issue, in one line.
       expect(cron).toMatch(/cron\.json: retention: .*; .*cron\.json: schedule\.cron: "61 \* \* \* \*" is not a cron expression \(.*expected range 0-59\)/);
       expect(cron).not.toContain('\n');
+      // A byte order mark (as Windows editors write) is no part of the JSON: the job loads.
+      await writeFile(join(dir, 'bom.json'), `\uFEFF${JSON.stringify({ inputs: [{ path: 'a.csv' }], tenant: 'bom' })}`);
+      expect((await loadJob(join(dir, 'bom.json'))).tenant).toBe('bom');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
