@@ -20,7 +20,7 @@ import { computeShard, shardLabel, type ShardResult } from '../shard/computeShar
 import { mergeShards } from '../shard/mergeShards.js';
 import { SHARDS_DIR, shardPaths } from '../shard/shardPaths.js';
 import { splitRun, type SplitManifest } from '../shard/splitRun.js';
-import { closeWithin, within } from './closeWithin.js';
+import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { resolveJobFile, withDuckdbDefaults } from './processRun.js';
 import { redisOptions } from './redisConnection.js';
 import { runJobOptions, type RunData, type RunQueue } from './runQueue.js';
@@ -58,7 +58,8 @@ export interface ShardRuntime {
    */
   pipelineFor(job: QueuedJob<RunData, RunResult>, token: string | undefined): ((def: Job, effects: RunEffects) => Promise<RunResult>) | undefined;
   runSharded(def: Job, effects: RunEffects, job: QueuedJob<RunData, RunResult>, token: string | undefined, shards: number): Promise<RunResult>;
-  close(graceMs: number): Promise<void>;
+  /** `away`: whether Redis is unreachable now (then a close with nothing to hand back waits for nothing). */
+  close(graceMs: number, away?: () => boolean): Promise<void>;
 }
 
 export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue, logger: Logger, workerShutdown: AbortSignal): ShardRuntime {
@@ -76,35 +77,45 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     }
   };
 
+  // Shards whose processor has not returned yet (closing with none and Redis away waits for nothing).
+  let activeShards = 0;
+  const processShard = async (job: QueuedJob<ShardData, ShardResult>, token: string | undefined): Promise<ShardResult> => {
+    const d = job.data;
+    const label = shardLabel(d.shard, d.manifest.shards);
+    const log = logger.child({ run: d.run, shard: d.shard });
+    if (job.stalledCounter > env.LTV_MAX_STALLED) {
+      throw new UnrecoverableError(`${label}: interrupted ${job.stalledCounter} times (its worker died or froze); giving up`);
+    }
+    const def = await loadDef(d.file);
+    log.info({ attempt: job.attemptsMade + 1, rows: d.manifest.partRows[d.shard] }, 'shard started');
+    try {
+      const result = await computeShard(def, {
+        asOf: new Date(d.asOf), paths: shardPaths(reportsDir(def), def.name, d.split), shard: d.shard, split: d.manifest,
+        logger: log, signal: shutdown,
+      });
+      log.info({ ms: result.ms, rows: result.rows }, 'shard done');
+      return result;
+    } catch (e) {
+      if (shutdown.aborted) {
+        log.warn('shutting down: shard handed back to the queue');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const message = (e as Error).message.startsWith(label) ? (e as Error).message : `${label}: ${(e as Error).message}`;
+      if (isAppError(e) && !e.retryable) throw new UnrecoverableError(message);
+      throw new Error(message);
+    }
+  };
   // The shard worker: absent with LTV_SHARD_CONCURRENCY=0 (a host that only splits and merges).
   const concurrency = env.LTV_SHARD_CONCURRENCY ?? env.LTV_CONCURRENCY;
   const worker = concurrency === 0 ? null : new Worker<ShardData, ShardResult>(
     SHARD_QUEUE,
     async (job, token) => {
-      const d = job.data;
-      const label = shardLabel(d.shard, d.manifest.shards);
-      const log = logger.child({ run: d.run, shard: d.shard });
-      if (job.stalledCounter > env.LTV_MAX_STALLED) {
-        throw new UnrecoverableError(`${label}: interrupted ${job.stalledCounter} times (its worker died or froze); giving up`);
-      }
-      const def = await loadDef(d.file);
-      log.info({ attempt: job.attemptsMade + 1, rows: d.manifest.partRows[d.shard] }, 'shard started');
+      activeShards++;
       try {
-        const result = await computeShard(def, {
-          asOf: new Date(d.asOf), paths: shardPaths(reportsDir(def), def.name, d.split), shard: d.shard, split: d.manifest,
-          logger: log, signal: shutdown,
-        });
-        log.info({ ms: result.ms, rows: result.rows }, 'shard done');
-        return result;
-      } catch (e) {
-        if (shutdown.aborted) {
-          log.warn('shutting down: shard handed back to the queue');
-          await job.moveToWait(token);
-          throw new WaitingError();
-        }
-        const message = (e as Error).message.startsWith(label) ? (e as Error).message : `${label}: ${(e as Error).message}`;
-        if (isAppError(e) && !e.retryable) throw new UnrecoverableError(message);
-        throw new Error(message);
+        return await processShard(job, token);
+      } finally {
+        activeShards--;
       }
     },
     {
@@ -218,17 +229,22 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         throw e;
       }
     },
-    async close(graceMs) {
+    async close(graceMs, away = () => false) {
       if (worker) {
-        // As the run worker: stop taking shards at once, let the current ones finish within the grace
-        // period, then hand them back (another worker takes them), never waiting on Redis for long.
+        // As the run worker: stop taking shards at once, let the current ones finish while most of the
+        // grace period lasts, then hand them back (another worker takes them), never waiting on Redis for
+        // long, and not at all with no shard in progress and Redis away.
         const closed = worker.close();
-        if (!(await within(closed, graceMs))) {
+        const handback = handbackMs(graceMs);
+        const idleAway = () => activeShards === 0 && away();
+        let outcome = await settleWithin(closed, Math.max(graceMs - handback, 0), idleAway);
+        if (outcome === 'timeout') {
           graceOver.abort(new Error('worker shutting down'));
-          if (!(await within(closed, 5_000))) void worker.disconnect().catch(() => {});
+          outcome = await settleWithin(closed, handback, idleAway);
         }
+        if (outcome !== 'settled') void worker.disconnect().catch(() => {});
       }
-      await closeWithin(flow, 2_000);
+      await closeWithin(flow, 2_000, away);
     },
   };
 }

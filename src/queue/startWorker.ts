@@ -7,7 +7,7 @@ import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
-import { closeWithin, within } from './closeWithin.js';
+import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { createRunProcessor } from './processRun.js';
 import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
@@ -34,13 +34,6 @@ export interface WorkerRuntime {
   close(graceMs: number): Promise<void>;
 }
 
-/**
- * The last part of the grace period (half of it, from 1 s to 5 s): aborted runs hand themselves back
- * meanwhile. Interrupting a statement and telling Redis take a moment on a busy machine, so a grace period
- * under 2 s is exceeded by up to 1 s rather than leaving the run to stall detection.
- */
-const HANDBACK_MS = 5_000;
-const MIN_HANDBACK_MS = 1_000;
 /** How long closing a connection may take once the runs are done. */
 const DISCONNECT_MS = 2_000;
 
@@ -54,9 +47,20 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
 
   const queue = openRunQueue(env, 'worker', logger);
   const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal);
+  const processor = createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), sharded });
+  // Runs whose processor has not returned yet: with none and Redis away, closing has nothing to wait for.
+  let active = 0;
+  const redisAway = () => lockRedis.status !== 'ready';
   const worker = new Worker<RunData, RunResult>(
     RUN_QUEUE,
-    createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), sharded }),
+    async (job, token, cancel) => {
+      active++;
+      try {
+        return await processor(job, token, cancel);
+      } finally {
+        active--;
+      }
+    },
     {
       connection: redisOptions(env, 'worker', logger, 'worker'),
       prefix: env.LTV_QUEUE_PREFIX,
@@ -134,22 +138,25 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
         logger.info({ grace_ms: graceMs }, 'shutting down: no new runs; waiting for the current ones');
         // close() stops fetching at once and resolves when the runs in progress are done. The end of the
         // grace period is kept for handing back, so that the worker is gone within it.
-        const handback = Math.min(HANDBACK_MS, Math.max(Math.floor(graceMs / 2), MIN_HANDBACK_MS));
-        const shardsClosed = sharded.close(graceMs);
+        const handback = handbackMs(graceMs);
+        const shardsClosed = sharded.close(graceMs, redisAway);
         const closed = worker.close();
-        if (!(await within(closed, Math.max(graceMs - handback, 0)))) {
+        // worker.close() waits for Redis even with no run in progress: with none and Redis away, stop at once.
+        const idleAway = () => active === 0 && redisAway();
+        let outcome = await settleWithin(closed, Math.max(graceMs - handback, 0), idleAway);
+        if (outcome === 'timeout') {
           logger.warn({ handback_ms: handback }, 'grace period ending: aborting the runs in progress and handing them back');
           shutdown.abort(new Error('worker shutting down'));
-          if (!(await within(closed, handback))) {
-            // Redis is away or a stage ignores the signal: other workers recover the runs as stalled.
-            logger.warn('runs did not hand back in time; other workers will recover them as stalled');
-            void worker.disconnect().catch(() => {});
-          }
+          outcome = await settleWithin(closed, handback, idleAway);
+          // Redis is away or a stage ignores the signal: other workers recover the runs as stalled.
+          if (outcome === 'timeout') logger.warn('runs did not hand back in time; other workers will recover them as stalled');
         }
+        if (outcome === 'gave-up') logger.info('redis unreachable and no run in progress: closing without waiting for redis');
+        if (outcome !== 'settled') void worker.disconnect().catch(() => {});
         await shardsClosed;
         await ops.close();
-        await closeWithin(queue, DISCONNECT_MS);
-        await closeWithin({ close: () => lockRedis.quit(), disconnect: () => lockRedis.disconnect() }, DISCONNECT_MS);
+        await closeWithin(queue, DISCONNECT_MS, redisAway);
+        await closeWithin({ close: () => lockRedis.quit(), disconnect: () => lockRedis.disconnect() }, DISCONNECT_MS, redisAway);
         logger.info('worker stopped');
       })();
       return closing;

@@ -61,3 +61,40 @@ test('Redis down at start, then lost mid-run: the worker waits, reconnects, fini
   await q.close();
   await w.close(2_000);
 }, 90_000);
+
+test('SIGTERM with Redis unreachable and no run in progress: the worker exits 0 at once, not after the grace period', async () => {
+  // The private redis-server is not started: its port is closed.
+  const child = h.childWorker({ REDIS_URL: redis.url, LTV_SHUTDOWN_GRACE_MS: '10000' });
+  await child.waitForLog('reconnecting', (l) => l.msg === 'redis unreachable, reconnecting');
+  const t0 = Date.now();
+  child.proc.kill('SIGTERM');
+  const { code } = await child.exited;
+  const took = Date.now() - t0;
+  expect(code).toBe(0);
+  expect(took).toBeLessThan(1_500);
+  const msgs = child.logs.map((l) => l.msg);
+  expect(msgs).toContain('redis unreachable and no run in progress: closing without waiting for redis');
+  expect(msgs).toContain('worker stopped');
+  expect(msgs).not.toContain('grace period ending: aborting the runs in progress and handing them back');
+});
+
+test('SIGTERM with Redis lost during a run: the worker exits 0 within the grace period', async () => {
+  await redis.start();
+  const vars = { REDIS_URL: redis.url };
+  await h.writeJob('cut', {}, bigCsv(60_000));
+  const child = h.childWorker({ ...vars, LTV_SHUTDOWN_GRACE_MS: '4000' });
+  const q = h.queue(vars);
+  await q.waitUntilReady();
+  const run = await enqueueRun(q, h.jobsDir, 'cut', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
+  await q.close();
+  await child.waitForLog('run started', (l) => l.msg === 'run started' && l.run === run.id, 30_000);
+  await redis.stop();
+  const t0 = Date.now();
+  child.proc.kill('SIGTERM');
+  const { code } = await child.exited;
+  const took = Date.now() - t0;
+  expect(code).toBe(0);
+  // The run was still going: it was aborted when the grace period ended (its hand-back needs Redis).
+  expect(child.logs.map((l) => l.msg)).toContain('grace period ending: aborting the runs in progress and handing them back');
+  expect(took).toBeLessThan(4_000 + 1_000);
+}, 60_000);
