@@ -27,11 +27,14 @@ export interface EnqueueOptions { asOf?: string; wait?: boolean; jobs?: string; 
 /** Adds a run of `ref` (a job name or file) and, with `wait`, follows it to its end (also `ltv run --shards`). */
 export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<void> {
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ.
-      const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
+      const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, futureAsOfError, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
       ]);
       const env = loadEnv();
       const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf, 'VALIDATION');
+      // Refused before Redis is asked: a run as of a future time would only fail in the worker.
+      const future = asOf && futureAsOfError(asOf);
+      if (future) throw new AppError('VALIDATION', future);
       const { MAX_SHARDS } = await import('../config/jobSchema.js');
       const shards = opts.shards === undefined ? undefined : parseShards(opts.shards, MAX_SHARDS);
       // Connection trouble is reported as one line by waitForRedis; the log only carries debug detail.

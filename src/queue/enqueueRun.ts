@@ -53,6 +53,16 @@ export async function waitForRedis(queue: { waitUntilReady(): Promise<void> }, e
   }
 }
 
+/**
+ * Why an as-of time cannot be run, or null: more than a day after now (a typo such as 9999), which the run
+ * would refuse in the worker (startRun, with this same line). Checked when the run is added, so whoever
+ * asked gets the message instead of an id of a run bound to fail.
+ */
+export function futureAsOfError(asOf: Date, now = Date.now()): string | null {
+  if (asOf.getTime() <= now + 86_400_000) return null;
+  return `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date(now).toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`;
+}
+
 export interface EnqueuedRun {
   id: string;
   job: Job;
@@ -70,6 +80,8 @@ export async function enqueueRun(
   // Validated here too, so a typo is reported to whoever enqueued it rather than only in the worker's log.
   const job = await loadJob(path);
   const asOf = opts.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
+  const future = futureAsOfError(asOf);
+  if (future) throw new AppError('VALIDATION', future);
   const queued = await queue.add(job.name, { file, asOf: asOf.toISOString(), source: opts.source, key: randomUUID(), ...(opts.shards ? { shards: opts.shards } : {}) });
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };

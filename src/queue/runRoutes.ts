@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
-import { enqueueRun, JOB_NAME, waitForRedis } from './enqueueRun.js';
+import { enqueueRun, futureAsOfError, JOB_NAME, waitForRedis } from './enqueueRun.js';
 import type { RunQueue } from './runQueue.js';
 
 export interface RouteRequest {
@@ -81,6 +81,8 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string }):
           return error(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
         }
         const { job, as_of } = parsed.data;
+        const future = as_of ? futureAsOfError(new Date(as_of)) : null;
+        if (future) return error(400, 'VALIDATION_ERROR', future);
         const run = await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http' });
         return {
           status: 202,

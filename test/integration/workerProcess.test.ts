@@ -48,6 +48,32 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   await w.close(1_000);
 });
 
+test('ltv enqueue --as-of a far future time is refused with ltv run\'s own line, exit 1, and queues nothing', async () => {
+  const file = await h.writeJob('future', {});
+  await h.writeJob('infile', { as_of: '9999-01-01T00:00:00Z' });
+  const q = h.queue();
+  const [enq, run, inFile] = await Promise.all([
+    h.cli(['enqueue', 'future', '--as-of', '9999-01-01T00:00:00Z']),
+    h.cli(['run', file, '--as-of', '9999-01-01T00:00:00Z', '--out', `${h.dir}/out`]),
+    h.cli(['enqueue', 'infile']),
+  ]);
+  // The same line but for the current time it names.
+  const now = /\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g;
+  expect(enq.stderr.replace(now, '(now)')).toBe(run.stderr.replace(now, '(now)'));
+  expect(enq.stderr).toMatch(/^ltv: as-of 9999-01-01T00:00:00\.000Z is more than a day after the current time \(.+\): .*give an earlier --as-of/);
+  expect(enq.stderr.trim().split('\n')).toHaveLength(1);
+  // The job file's own as_of is held to the same rule.
+  expect(inFile.stderr.replace(now, '(now)')).toBe(run.stderr.replace(now, '(now)'));
+  expect([enq.code, run.code, inFile.code]).toEqual([1, 1, 1]);
+  expect(enq.stdout).toBe('');
+  expect(await q.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0, failed: 0 });
+  // A day of slack, as in ltv run: tomorrow is accepted.
+  const soon = await h.cli(['enqueue', 'future', '--as-of', new Date(Date.now() + 12 * 3_600_000).toISOString()]);
+  expect(soon.code).toBe(0);
+  expect(await q.getJobCounts()).toMatchObject({ waiting: 1 });
+  await q.close();
+});
+
 test('a worker SIGKILLed mid-run: the next worker completes the run under the same run id; the old report is served meanwhile', async () => {
   await h.writeJob('crash', {}, BIG);
   const q = h.queue();

@@ -228,6 +228,11 @@ test('HTTP routes: an admin key enqueues a run (202) whose state, progress and r
   expect((await post.handle({ params: {}, headers: { authorization: 'Bearer nope' }, body: { job: 'web' } })).status).toBe(401);
   expect((await post.handle({ params: {}, headers: auth, body: { job: '../etc/passwd' } })).status).toBe(400);
   expect((await post.handle({ params: {}, headers: auth, body: { job: 'missing' } })).status).toBe(404);
+  // An as-of more than a day ahead: refused up front with ltv run's line, nothing queued.
+  const future = await post.handle({ params: {}, headers: auth, body: { job: 'web', as_of: '9999-01-01T00:00:00Z' } });
+  expect(future.status).toBe(400);
+  expect(future.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/^as-of 9999-01-01T00:00:00\.000Z is more than a day after the current time \(.+\): LTV is measured up to a time that has passed/) } });
+  expect(await q.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
 
   const accepted = await post.handle({ params: {}, headers: auth, body: { job: 'web', as_of: '2026-02-01T00:00:00Z' } });
   expect(accepted.status).toBe(202);
