@@ -375,7 +375,11 @@ export async function runStages(
   const run = startRun(job, effects);
   const { asOf, reportsDir, log, timings } = run;
   const { enter, leave, checkCancelled } = run;
-  await checkReportsDir(reportsDir);
+  // Ops hear of a reports directory that cannot be written too (the notice's record may not be written).
+  await checkReportsDir(reportsDir).catch(async (e: unknown) => {
+    await noticeFailure(run, e);
+    throw e;
+  });
 
   // A recovered attempt whose predecessor published every tenant (and died before or while emailing) goes
   // straight to what is left: nothing is computed again.

@@ -51,6 +51,12 @@ export interface Delivery {
   messageId: (from: string | null) => string;
   /** Composed only when something is to be sent: a run already sent reads no files. */
   compose: (from: string, messageId: string) => Promise<SendMailOptions>;
+  /**
+   * A record that cannot be written (a full or read-only reports disk: often the very failure a notice is
+   * about) does not stop the message: it is logged and the message sent, at the risk of a second copy on a
+   * retry. For failure notices; a run's email keeps its exactly-once record.
+   */
+  recordBestEffort?: boolean;
 }
 
 export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<NotifyOutcome> {
@@ -81,8 +87,16 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     first_attempt_at: existing?.first_attempt_at ?? null,
     updated_at: now(),
   };
+  const write = async (r: NotifyRecord): Promise<void> => {
+    try {
+      await writeRecord(d.recordPath, r);
+    } catch (e) {
+      if (!d.recordBestEffort) throw e;
+      log.warn({ record: d.recordPath, err: e instanceof Error ? e.message : String(e) }, 'email: its record cannot be written; sending all the same');
+    }
+  };
   const fail = async (error: SmtpErrorInfo, attempts = 0): Promise<NotifyOutcome> => {
-    await writeRecord(d.recordPath, { ...record, status: 'failed', error, updated_at: now() });
+    await write({ ...record, status: 'failed', error, updated_at: now() });
     log.error({ error }, 'email: not sent');
     return { ...base, status: 'failed', previously: false, messageId, attempts, error };
   };
@@ -123,13 +137,13 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
         record.attempts += 1;
         record.first_attempt_at ??= now();
         record.updated_at = now();
-        await writeRecord(d.recordPath, record);
+        await write(record);
       },
     });
     const done: NotifyRecord = { ...record, status: outcome.status, updated_at: now() };
     if (outcome.status === 'sent') Object.assign(done, { response: outcome.response, accepted: outcome.accepted, rejected: outcome.rejected });
     else done.error = outcome.error;
-    await writeRecord(d.recordPath, done);
+    await write(done);
     if (outcome.status === 'sent') log.info({ message_id: messageId, attempts: outcome.attempts, response: outcome.response }, 'email: sent');
     return { ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts, ...(outcome.status !== 'sent' ? { error: outcome.error } : {}) };
   } finally {

@@ -1,7 +1,8 @@
 // SPEC §7 Email over real runs of the pipeline and a real SMTP server (smtp-server), every message parsed
 // back with mailparser. Nothing of ours is mocked; backoff delays are milliseconds so retries are quick.
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -214,6 +215,25 @@ describe('failure notice', () => {
     expect(sink.messages).toHaveLength(0);
     await expect(run(fx, job, { finalAttempt: false, mail: { settings: testSettings(sink.url) } })).rejects.toMatchObject({ code: 'INPUT' });
     expect(sink.messages).toHaveLength(1);
+  });
+});
+
+describe('failure notice when the reports disk cannot be written', () => {
+  it('is sent though its record cannot be written (a read-only reports directory, as root sees one: a read-only mount)', async () => {
+    const { fx, sink } = await setup();
+    const ro = join(fx.dir, 'ro');
+    await mkdir(ro);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]);
+    try {
+      const err = await run({ ...fx, reportsDir: join(ro, 'reports') }, emailJob(), { mail: { settings: testSettings(sink.url) } }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'PUBLISH' });
+      expect((err as Error).message).toMatch(/cannot write the reports directory .*ro\/reports \(EROFS\)/);
+      expect(sink.messages).toHaveLength(1);
+      expect(addresses(sink.messages[0]!.to)).toEqual(['ops@example.com']);
+      expect(sink.messages[0]!.text).toMatch(/EROFS/);
+    } finally {
+      execFileSync('umount', [ro]);
+    }
   });
 });
 
