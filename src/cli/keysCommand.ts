@@ -15,7 +15,7 @@ export function registerKeys(program: Command): void {
     .option('--plan <plan>', `plan: ${PLAN_NAMES.join('|')}`, 'pro')
     .option('--keys <file>', 'keys file', './keys.json')
     .option('--rpm <n>', 'requests per minute', '60')
-    .option('--admin', 'may call the admin routes (on-demand runs)', false)
+    .option('--admin', 'an admin key: may call the admin routes (POST /api/v1/runs, GET /api/v1/runs/:id) and sign in to /admin/queues', false)
     .option('--note <text>', 'a label for operators')
     .action(async (o: { tenant: string[]; plan: string; keys: string; rpm: string; admin: boolean; note?: string }) => {
       const [{ addKey }, { PLANS }] = await Promise.all([import('../serve/addKey.js'), import('../serve/KeyStore.js')]);

@@ -10,12 +10,13 @@ import type { Mount, Route } from '../serve/Route.js';
 
 export function mountRunRoutes(env: Env, jobsDir: string, logger: Logger): { routes: Route[]; mounts: Mount[]; queue: RunQueue } {
   const queue = openRunQueue(env, 'producer', logger);
-  const routes: Route[] = runRoutes(queue, { env, jobsDir }).map((r) => ({
+  // The server checks the key, under its failed-authentication throttle (SPEC §6): the operator's key
+  // (LTV_ADMIN_KEY_SHA256) or a keys-file key made with `ltv keys add --admin`; any other valid key is a 403.
+  const routes: Route[] = runRoutes(queue, { env, jobsDir, authenticated: true }).map((r) => ({
     method: r.method,
     path: r.path,
     family: 'zenovay',
-    // The admin key is checked by the route itself (LTV_ADMIN_KEY_SHA256), not by the API keys file.
-    auth: null,
+    auth: { schemes: ['bearer', 'x-admin-key'], admin: true, adminKeySha256: env.LTV_ADMIN_KEY_SHA256 },
     async handle(ctx) {
       const body = r.method === 'POST' ? await ctx.readJson() : undefined;
       const out = await r.handle({ params: ctx.params, headers: ctx.req.headers, body });

@@ -18,7 +18,7 @@ import type { AppControllerRoute, AppViewRoute, BullBoardQueues, ControllerHandl
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import { readJsonBody } from '../serve/readJsonBody.js';
-import type { Mount } from '../serve/Route.js';
+import type { Mount, MountAuth } from '../serve/Route.js';
 import { AdminAuth } from './AdminAuth.js';
 import type { RunQueue } from './runQueue.js';
 import { escapeHtml } from '../format/text.js';
@@ -140,8 +140,9 @@ function loginPage(prefix: string, message: string | null): string {
     `<label for="key">Admin key</label><br>` +
     `<input id="key" name="key" type="password" autocomplete="current-password" required style="width:100%;padding:.4rem;margin:.3rem 0 1rem">` +
     `<button type="submit">Sign in</button></form>` +
-    `<p style="color:#5f6368;font-size:.85rem">The key whose SHA-256 is LTV_ADMIN_KEY_SHA256. It is not stored in the browser: ` +
-    `signing in sets an HttpOnly session cookie for this path, valid 12 hours.</p></body></html>`;
+    `<p style="color:#5f6368;font-size:.85rem">The key whose SHA-256 is LTV_ADMIN_KEY_SHA256, ` +
+    `or a key made with ltv keys add --admin. ` +
+    `It is not stored in the browser: signing in sets an HttpOnly session cookie for this path, valid 12 hours.</p></body></html>`;
 }
 
 function readForm(req: IncomingMessage, limit = 4096): Promise<URLSearchParams> {
@@ -184,8 +185,37 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/**
+ * Sessions as AdminAuth keeps them, but the key itself is checked by the server (MountAuth: the operator's
+ * LTV_ADMIN_KEY_SHA256 or a keys-file admin key, under the failed-authentication throttle); a session is
+ * issued only for the key the server has just accepted as an admin key.
+ */
+class BoardSessions extends AdminAuth {
+  private accepted: string | null = null;
+
+  override validKey(key: string): boolean {
+    return this.accepted !== null && key === this.accepted;
+  }
+
+  signInAccepted(key: string): string | null {
+    this.accepted = key;
+    try {
+      return this.signIn(key);
+    } finally {
+      this.accepted = null;
+    }
+  }
+}
+
+/** `Authorization: Bearer <key>` or `X-Admin-Key`, as AdminAuth reads them. */
+function headerKey(req: IncomingMessage): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+  const header = req.headers['x-admin-key'];
+  return bearer ?? (typeof header === 'string' ? header : undefined);
+}
+
 export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix = BULL_BOARD_PREFIX): Mount {
-  const auth = new AdminAuth(env.LTV_ADMIN_KEY_SHA256);
+  const auth = new BoardSessions(undefined);
   const write = env.LTV_BULL_BOARD_WRITE;
   const adapter = new NodeHttpAdapter();
   createBullBoard({
@@ -201,9 +231,20 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
   let template: Promise<string> | null = null;
   const log = logger.child({ component: 'bull-board' });
 
+  /** How the request authenticated, or the answer it gets (401, 403; the 429 is thrown by the server's check). */
+  function authenticate(req: IncomingMessage, serverAuth: MountAuth): 'header' | 'cookie' | null | 'forbidden' {
+    serverAuth.guard();
+    const key = headerKey(req);
+    if (key === undefined) return auth.check(req);
+    const record = serverAuth.authenticate(key);
+    if (record === null) return null;
+    return record.admin ? 'header' : 'forbidden';
+  }
+
   return {
     prefix,
-    async handle(req, res, subPath) {
+    adminKeySha256: env.LTV_ADMIN_KEY_SHA256,
+    async handle(req, res, subPath, serverAuth) {
       const method = req.method ?? 'GET';
       const url = req.url ?? '/';
       const q = url.indexOf('?');
@@ -213,8 +254,15 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
         if (method === 'GET' || method === 'HEAD') return send(res, 200, 'text/html; charset=utf-8', loginPage(prefix, null));
         if (method !== 'POST') return sendJson(res, 405, { error: 'GET or POST' }, { allow: 'GET, POST' });
         if (!sameOrigin(req)) return sendJson(res, 403, { error: 'cross-site sign-in refused' });
+        serverAuth.guard();
         const form = await readForm(req).catch(() => new URLSearchParams());
-        const token = auth.signIn(form.get('key') ?? '');
+        const key = form.get('key') ?? '';
+        const record = key === '' ? null : serverAuth.authenticate(key);
+        if (record !== null && !record.admin) {
+          log.warn({ ip: req.socket.remoteAddress }, 'admin sign-in with a key that is not an admin key');
+          return send(res, 403, 'text/html; charset=utf-8', loginPage(prefix, 'That key is not an admin key.'));
+        }
+        const token = record === null ? null : auth.signInAccepted(key);
         if (token === null) {
           log.warn({ ip: req.socket.remoteAddress }, 'admin sign-in with a wrong key');
           return send(res, 401, 'text/html; charset=utf-8', loginPage(prefix, 'That is not the admin key.'));
@@ -224,7 +272,8 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
         return void res.end();
       }
 
-      const how = auth.check(req);
+      const how = authenticate(req, serverAuth);
+      if (how === 'forbidden') return sendJson(res, 403, { error: 'an admin key is required: this key is not one' });
       if (how === null) {
         if (!env.LTV_ADMIN_KEY_SHA256) return sendJson(res, 401, { error: 'admin pages are off: set LTV_ADMIN_KEY_SHA256' });
         const wantsHtml = (method === 'GET' || method === 'HEAD') && /text\/html/.test(req.headers.accept ?? '');

@@ -59,10 +59,15 @@ function fromAppError(e: unknown): RouteResponse {
   return error(e.status, e.code, e.message);
 }
 
-export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string }): Route[] {
+/**
+ * `authenticated`: the caller (`ltv serve`'s pipeline, src/cli/mountRunRoutes.ts) has already checked the
+ * admin key, with its failed-authentication throttle and the keys file's admin keys; else the routes check
+ * LTV_ADMIN_KEY_SHA256 themselves.
+ */
+export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; authenticated?: boolean }): Route[] {
   const { env, jobsDir } = opts;
   const guard = (handle: Route['handle']): Route['handle'] => async (req) => {
-    if (!authorized(req.headers, env.LTV_ADMIN_KEY_SHA256)) return error(401, 'UNAUTHORIZED', 'an admin key is required (Authorization: Bearer <key>)');
+    if (!opts.authenticated && !authorized(req.headers, env.LTV_ADMIN_KEY_SHA256)) return error(401, 'UNAUTHORIZED', 'an admin key is required (Authorization: Bearer <key>)');
     try {
       await waitForRedis(queue, env);
       return await handle(req);

@@ -6,7 +6,7 @@ import type { ErrorFamily } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 
 /** Where a route accepts its key from. */
-export type AuthScheme = 'x-api-key' | 'bearer' | 'api-key';
+export type AuthScheme = 'x-api-key' | 'bearer' | 'api-key' | 'x-admin-key';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -30,8 +30,11 @@ export interface Route {
   path: string;
   /** Which API's error body this route answers with. */
   family: ErrorFamily;
-  /** null: no key needed. Otherwise the accepted schemes; `admin` requires an admin key (else 403). */
-  auth: { schemes: readonly AuthScheme[]; admin?: boolean } | null;
+  /**
+   * null: no key needed. Otherwise the accepted schemes; `admin` requires an admin key (else 403): a keys-file
+   * key with `admin: true`, or the key whose SHA-256 is `adminKeySha256` (the operator's LTV_ADMIN_KEY_SHA256).
+   */
+  auth: { schemes: readonly AuthScheme[]; admin?: boolean; adminKeySha256?: string } | null;
   handle(ctx: RouteContext): Promise<void>;
 }
 
@@ -42,8 +45,21 @@ export interface Route {
 export interface Mount {
   /** e.g. `/admin/queues` (no trailing slash). */
   prefix: string;
+  /** A key whose SHA-256 is this is an admin key under this prefix (besides keys-file keys with `admin: true`). */
+  adminKeySha256?: string;
   /** `subPath` is the path after the prefix, starting with `/`. */
-  handle(req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse, subPath: string, auth: MountAuth): Promise<void>;
+}
+
+/**
+ * The server's key check for a mount, under the same failed-authentication throttle as every route: both
+ * throw the 429 (HttpError, rendered by the server) while the client's address is throttled.
+ */
+export interface MountAuth {
+  /** Throws the 429 when this address has used up its failed attempts; else nothing. */
+  guard(): void;
+  /** The presented key's record (null: wrong key, counted against the address). Guards first. */
+  authenticate(plain: string): KeyRecord | null;
 }
 
 /** What the server reports about each answered request (SPEC §11 metrics). */

@@ -1,7 +1,7 @@
 // The endpoint (SPEC §6): node:http only. One request pipeline for every route: request id, method and
 // route check, body limit, authentication, rate limit, the route, and one place that renders errors
 // in the route family's shape and writes the access log.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -16,7 +16,7 @@ import { RateLimiter } from './RateLimiter.js';
 import { bodyTooLarge, checkJsonContent, ClientGoneError, readJsonBody } from './readJsonBody.js';
 import { parserErrorMessage } from './parserErrorMessage.js';
 import { familyOfPath, originForm, refusedTarget } from './requestTarget.js';
-import type { AuthScheme, Mount, RequestRecord, Route, RouteContext } from './Route.js';
+import type { AuthScheme, Mount, MountAuth, RequestRecord, Route, RouteContext } from './Route.js';
 import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
 import { zenovayRoute } from './zenovayRoute.js';
@@ -82,8 +82,9 @@ const healthRoute: Route = {
 };
 
 function presentedKey(req: IncomingMessage, schemes: readonly AuthScheme[]): string | null {
-  if (schemes.includes('x-api-key')) {
-    const k = req.headers['x-api-key'];
+  for (const header of ['x-api-key', 'x-admin-key'] as const) {
+    if (!schemes.includes(header)) continue;
+    const k = req.headers[header];
     if (typeof k === 'string' && k.trim() !== '') return k.trim();
   }
   const auth = req.headers.authorization;
@@ -94,6 +95,14 @@ function presentedKey(req: IncomingMessage, schemes: readonly AuthScheme[]): str
   if (scheme === 'bearer' && schemes.includes('bearer')) return m[2] as string;
   if (scheme === 'api-key' && schemes.includes('api-key')) return m[2] as string;
   return null;
+}
+
+/** The operator's admin key (LTV_ADMIN_KEY_SHA256) as a key record: admin only, no tenant. */
+function operatorKey(plain: string, sha256Hex: string | undefined): KeyRecord | null {
+  if (!sha256Hex || !/^[0-9a-fA-F]{64}$/.test(sha256Hex)) return null;
+  const digest = createHash('sha256').update(plain, 'utf8').digest();
+  if (!timingSafeEqual(digest, Buffer.from(sha256Hex, 'hex'))) return null;
+  return { id: `admin:${sha256Hex.slice(0, 12).toLowerCase()}`, tenants: [], plan: 'scale', requestsPerMinute: 600, admin: true };
 }
 
 export function createServer(opts: ServerOptions): LtvServer {
@@ -126,6 +135,26 @@ export function createServer(opts: ServerOptions): LtvServer {
     }
   }, Math.min(1000, handlerTimeoutMs));
   sweeper.unref();
+  /** 429 while the address has used up its failed attempts: before any key is compared. */
+  function guardAddress(client: string): void {
+    const guard = failures.peek(client, failuresPerMinute);
+    if (!guard.allowed) {
+      // The same headers as the per-key limit's 429, for this address's budget of failed attempts.
+      throw new HttpError('RATE_LIMIT_EXCEEDED', `Too many failed authentication attempts from this address; retry in ${guard.retryAfter} s`, {
+        headers: { ...RateLimiter.headers(guard), 'retry-after': String(guard.retryAfter) },
+      });
+    }
+  }
+  /** The key's record (keys file, else the operator's admin key); a wrong key counts against the address. */
+  function authenticate(client: string, plain: string, adminKeySha256: string | undefined): KeyRecord | null {
+    // Both compared every time: which one matched does not show in the response time.
+    const fromFile = keys.authenticate(plain);
+    const operator = operatorKey(plain, adminKeySha256);
+    const key = fromFile ?? operator;
+    if (key === null) failures.take(client, failuresPerMinute);
+    return key;
+  }
+  const clientOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
   const catalog = new RunCatalog(runs);
   const compiled = compileRoutes([healthRoute, zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
 
@@ -139,7 +168,15 @@ export function createServer(opts: ServerOptions): LtvServer {
     const mount = opts.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (mount) {
       log.route = `${mount.prefix}/*`;
-      await mount.handle(req, res, path.slice(mount.prefix.length) || '/');
+      const client = clientOf(req);
+      const auth: MountAuth = {
+        guard: () => guardAddress(client),
+        authenticate: (plain) => {
+          guardAddress(client);
+          return authenticate(client, plain, mount.adminKeySha256);
+        },
+      };
+      await mount.handle(req, res, path.slice(mount.prefix.length) || '/', auth);
       return;
     }
     const match = matchRoute(compiled, method, path);
@@ -163,19 +200,12 @@ export function createServer(opts: ServerOptions): LtvServer {
 
     let key: KeyRecord | null = null;
     if (route.auth) {
-      const client = req.socket.remoteAddress ?? 'unknown';
-      const guard = failures.peek(client, failuresPerMinute);
-      if (!guard.allowed) {
-        // The same headers as the per-key limit's 429, for this address's budget of failed attempts.
-        throw new HttpError('RATE_LIMIT_EXCEEDED', `Too many failed authentication attempts from this address; retry in ${guard.retryAfter} s`, {
-          headers: { ...RateLimiter.headers(guard), 'retry-after': String(guard.retryAfter) },
-        });
-      }
+      const client = clientOf(req);
+      guardAddress(client);
       const plain = presentedKey(req, route.auth.schemes);
-      key = plain === null ? null : keys.authenticate(plain);
-      if (key === null && plain !== null) failures.take(client, failuresPerMinute);
+      key = plain === null ? null : authenticate(client, plain, route.auth.adminKeySha256);
       if (key === null) {
-        const how = route.auth.schemes.map((s) => (s === 'x-api-key' ? 'X-API-Key' : s === 'bearer' ? 'Authorization: Bearer' : 'Authorization: Api-Key')).join(' or ');
+        const how = route.auth.schemes.map((s) => (s === 'x-api-key' ? 'X-API-Key' : s === 'x-admin-key' ? 'X-Admin-Key' : s === 'bearer' ? 'Authorization: Bearer' : 'Authorization: Api-Key')).join(' or ');
         const msg = plain === null ? `Authentication credentials were not provided (${how})` : 'Invalid API key';
         throw new HttpError('UNAUTHORIZED', msg);
       }

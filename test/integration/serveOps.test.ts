@@ -8,6 +8,7 @@ import { beforeEach, expect, test } from 'vitest';
 import { mountOps } from '../../src/cli/mountOps.js';
 import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
 import { loadEnv } from '../../src/config/env.js';
+import { addKey } from '../../src/serve/addKey.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { parseExposition, sampleValue } from '../helpers/parseExposition.js';
@@ -177,5 +178,82 @@ test('bull-board answers only with the admin key (header or sign-in cookie), rea
   } finally {
     await s2.stop();
     await writable.queue.close();
+  }
+});
+
+test('wrong keys on the run routes and the board sign-in count in the failed-authentication throttle: 429 with its headers, then for every authenticated route', async () => {
+  const env = loadEnv({ ...h.vars, LTV_ADMIN_KEY_SHA256: ADMIN_SHA });
+  const runs = mountRunRoutes(env, h.jobsDir, logger);
+  const s = await startServer({ extraRoutes: runs.routes, mounts: runs.mounts, keys: [{ key: KEY, tenants: ['acme'] }] });
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const json = { 'content-type': 'application/json' };
+  try {
+    // A missing key does not count.
+    for (let i = 0; i < 3; i++) expect((await httpRequest(s.port, '/api/v1/runs/x')).status).toBe(401);
+    // Ten wrong keys from one address, on three kinds of admin check: each a 401.
+    for (let i = 0; i < 4; i++) {
+      const r = await httpRequest(s.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer wrong-${i}` }, body: '{"job":"web"}' });
+      expect(r.status).toBe(401);
+    }
+    for (let i = 0; i < 3; i++) expect((await httpRequest(s.port, '/api/v1/runs/x', { headers: { authorization: `Bearer wrong-get-${i}` } })).status).toBe(401);
+    for (let i = 0; i < 3; i++) expect((await httpRequest(s.port, '/admin/queues/login', { method: 'POST', headers: form, body: `key=wrong-${i}` })).status).toBe(401);
+    // The eleventh attempt, and then every authenticated route, the right keys included: 429 before any compare.
+    const expect429 = (r: Awaited<ReturnType<typeof httpRequest>>) => {
+      expect(r.status).toBe(429);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(r.headers['x-ratelimit-limit']).toBe('10');
+      expect(r.headers['x-ratelimit-remaining']).toBe('0');
+      expect(Number(r.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
+    };
+    const login = await httpRequest(s.port, '/admin/queues/login', { method: 'POST', headers: form, body: `key=${encodeURIComponent(ADMIN)}` });
+    expect429(login);
+    expect(login.headers['set-cookie']).toBeUndefined();
+    expect((login.json() as { error: { code: string } }).error.code).toBe('RATE_LIMIT_EXCEEDED');
+    expect429(await httpRequest(s.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${ADMIN}` }, body: '{"job":"web"}' }));
+    expect429(await httpRequest(s.port, '/api/v1/runs/x', { headers: { authorization: `Bearer ${ADMIN}` } }));
+    expect429(await httpRequest(s.port, '/admin/queues/api/queues', { headers: { 'x-admin-key': ADMIN } }));
+    expect429(await httpRequest(s.port, '/api/v1/explorer/tenants', { headers: { 'x-api-key': KEY } }));
+  } finally {
+    await s.stop();
+    await runs.queue.close();
+  }
+});
+
+test('a key made with `ltv keys add --admin` is an admin key on the run routes and the board; a valid tenant key there is a 403', async () => {
+  const env = loadEnv({ ...h.vars, LTV_ADMIN_KEY_SHA256: ADMIN_SHA });
+  const runs = mountRunRoutes(env, h.jobsDir, logger);
+  const s = await startServer({ extraRoutes: runs.routes, mounts: runs.mounts });
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  try {
+    const admin = await addKey(s.keysFile, { tenants: ['acme'], admin: true });
+    const tenant = await addKey(s.keysFile, { tenants: ['acme'] });
+    await waitFor('keys reloaded', async () => (await httpRequest(s.port, '/api/v1/explorer/tenants', { headers: { 'x-api-key': tenant } })).status === 200 || undefined);
+
+    // The --admin key: the run routes answer (404 for an unknown run, not 401), the board answers, and signs in.
+    const missing = await httpRequest(s.port, '/api/v1/runs/no-such-run', { headers: { authorization: `Bearer ${admin}` } });
+    expect(missing.status).toBe(404);
+    expect((await httpRequest(s.port, '/api/v1/runs/no-such-run', { headers: { 'x-admin-key': admin } })).status).toBe(404);
+    expect((await httpRequest(s.port, '/admin/queues/api/queues', { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+    const signIn = await httpRequest(s.port, '/admin/queues/login', { method: 'POST', headers: form, body: `key=${encodeURIComponent(admin)}` });
+    expect(signIn.status).toBe(303);
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+    expect((await httpRequest(s.port, '/admin/queues/api/queues', { headers: { cookie } })).status).toBe(200);
+    // The operator's key still works.
+    expect((await httpRequest(s.port, '/api/v1/runs/no-such-run', { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
+
+    // A valid key without admin: 403 on every admin route (not 401), and no session.
+    const forbidden = await httpRequest(s.port, '/api/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant}` }, body: '{"job":"web"}' });
+    expect(forbidden.status).toBe(403);
+    expect((forbidden.json() as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    expect((await httpRequest(s.port, '/api/v1/runs/no-such-run', { headers: { authorization: `Bearer ${tenant}` } })).status).toBe(403);
+    expect((await httpRequest(s.port, '/admin/queues/api/queues', { headers: { 'x-admin-key': tenant } })).status).toBe(403);
+    const refused = await httpRequest(s.port, '/admin/queues/login', { method: 'POST', headers: form, body: `key=${encodeURIComponent(tenant)}` });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    // The admin key reads no tenant: it is not a tenant key.
+    expect((await httpRequest(s.port, '/api/external/v1/revenue/acme/ltv', { headers: { 'x-api-key': ADMIN } })).status).toBe(401);
+  } finally {
+    await s.stop();
+    await runs.queue.close();
   }
 });
