@@ -25,8 +25,8 @@ export interface JobFreshness {
   lastFailureMs: number | null;
   /** Seconds between two firings of its schedule (null: on demand only). */
   scheduleIntervalSeconds: number | null;
-  /** The job's `max_bad_row_share`, for the quarantine-share alert. */
-  maxBadRowShare: number;
+  /** The job's `max_bad_row_share`, for the quarantine-share alert (null: its file never validated here). */
+  maxBadRowShare: number | null;
   /** The job's `alert_after` in seconds (null: not set). */
   alertAfterSeconds: number | null;
 }

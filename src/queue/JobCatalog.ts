@@ -1,9 +1,10 @@
 // The jobs of the jobs folder as operations see them (SPEC §11): name, where it publishes, how often it is
 // scheduled and its alert_after. Read on every metrics scrape and stale-report check, so files are parsed
-// again only when their modification time or size changed. Invalid files are left out (the schedule sync
-// already reports them with file and field).
+// again only when their modification time or size changed. Invalid files are left out of list() (the
+// schedule sync already reports them with file and field); known() keeps them, with their last valid
+// definition when this worker saw one, so that a job's gauges do not vanish while its file is broken.
 import { stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
@@ -39,30 +40,50 @@ export function scheduleIntervalSeconds(cron: string, tz: string, from = new Dat
   }
 }
 
+/** A job file of the folder, valid or not. */
+export interface KnownJob {
+  /** The job's name: its file name without `.json`, as loadJob names it. */
+  name: string;
+  /** Its definition now, or, while the file is invalid, the last valid one this catalog read (else null). */
+  entry: CatalogJob | null;
+  /** The file does not validate (or cannot be read) now. */
+  invalid: boolean;
+}
+
 export class JobCatalog {
   private readonly cache = new Map<string, { key: string; entry: CatalogJob | null }>();
+  /** File name → its last valid definition, kept while the file is invalid; dropped with the file. */
+  private readonly lastValid = new Map<string, CatalogJob>();
 
   constructor(
     private readonly jobsDir: string,
     private readonly env: Env,
   ) {}
 
+  /** The valid jobs. */
   async list(): Promise<CatalogJob[]> {
+    return (await this.known()).flatMap((k) => (k.invalid || !k.entry ? [] : [k.entry]));
+  }
+
+  /** Every job file, valid or not (SPEC §11: an invalid file's job keeps its gauges). */
+  async known(): Promise<KnownJob[]> {
     const files = await listJobFiles(this.jobsDir).catch(() => [] as string[]);
-    const out: CatalogJob[] = [];
+    const out: KnownJob[] = [];
     for (const name of files) {
       const file = join(this.jobsDir, name);
       const st = await stat(file).catch(() => null);
-      if (!st) continue;
-      const key = `${st.mtimeMs}:${st.size}`;
+      // A link to nothing: as invalid as a file that does not parse.
+      const key = st ? `${st.mtimeMs}:${st.size}` : 'unreadable';
       let hit = this.cache.get(name);
       if (hit?.key !== key) {
-        hit = { key, entry: await this.load(file) };
+        hit = { key, entry: st ? await this.load(file) : null };
         this.cache.set(name, hit);
+        if (hit.entry) this.lastValid.set(name, hit.entry);
       }
-      if (hit.entry) out.push(hit.entry);
+      out.push({ name: basename(name, extname(name)), entry: hit.entry ?? this.lastValid.get(name) ?? null, invalid: !hit.entry });
     }
     for (const name of this.cache.keys()) if (!files.includes(name)) this.cache.delete(name);
+    for (const name of this.lastValid.keys()) if (!files.includes(name)) this.lastValid.delete(name);
     return out;
   }
 

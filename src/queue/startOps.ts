@@ -66,24 +66,29 @@ export function startOps(deps: {
   const redisReady = (): boolean => redis.status === 'ready';
 
   const jobs = async (): Promise<JobFreshness[]> => {
-    const list = await catalog.list();
+    // Invalid files too: the last publish and failure are still known (reports directory, Redis), and the
+    // alerts on them must be able to fire exactly while the nightly job is broken.
+    const list = await catalog.known();
     const published = new Map<string, number>();
-    for (const dir of new Set(list.map((c) => c.reportsDir))) {
+    const dirs = list.flatMap((k) => (k.entry ? [k.entry.reportsDir] : []));
+    if (env.LTV_REPORTS_DIR) dirs.push(resolve(env.LTV_REPORTS_DIR));
+    for (const dir of new Set(dirs)) {
       const byJob = await latestRuns(dir).lastPublishedByJob().catch(() => new Map<string, number>());
       for (const [job, ms] of byJob) published.set(job, Math.max(published.get(job) ?? 0, ms));
     }
     // Other workers' failures, and ours from before a restart, are in Redis.
     const shared = redisReady() ? ((await orNull(redis.hgetall(lastFailureKey(env)), timeoutMs)) ?? {}) : {};
-    return list.map((c) => {
-      const name = c.job.name;
+    return list.map(({ name: fileName, entry: c }) => {
+      // The settings come from the last valid definition; a file never valid here has none of them.
+      const name = c?.job.name ?? fileName;
       const failed = Math.max(Number(shared[name] ?? 0) || 0, failures.get(name) ?? 0);
       return {
         job: name,
         lastPublishedMs: published.get(name) ?? null,
         lastFailureMs: failed > 0 ? failed : null,
-        scheduleIntervalSeconds: c.scheduleIntervalSeconds,
-        maxBadRowShare: c.job.max_bad_row_share,
-        alertAfterSeconds: c.alertAfterMs === null ? null : c.alertAfterMs / 1000,
+        scheduleIntervalSeconds: c?.scheduleIntervalSeconds ?? null,
+        maxBadRowShare: c?.job.max_bad_row_share ?? null,
+        alertAfterSeconds: c?.alertAfterMs == null ? null : c.alertAfterMs / 1000,
       };
     });
   };

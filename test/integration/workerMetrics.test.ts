@@ -1,7 +1,7 @@
 // SPEC §11 on the worker: /metrics, /healthz and /readyz on LTV_METRICS_PORT after real runs, parsed with a
 // strict exposition parser; a fresh worker learns the last publication from the reports directory and the
 // last failure from Redis; /readyz follows a (private) Redis going away and coming back.
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
@@ -111,6 +111,51 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   await q.close();
   await events.close();
 }, 120_000); // two real runs and two worker starts: seconds on an idle machine, far more on a shared one
+
+test('a job whose file became invalid keeps its last publish, last failure and schedule gauges; a worker started meanwhile exports the first two', async () => {
+  await h.writeJob('nightly', { schedule: { cron: '0 6 * * *', timezone: 'UTC' }, max_bad_row_share: 0.5 }, CSV);
+  await h.writeJob('other', {});
+  const w = h.worker(OPS);
+  await w.ready;
+  const q = h.queue();
+  const events = await h.events();
+  const ok = await enqueueRun(q, h.jobsDir, 'nightly', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
+  await ok.queued.waitUntilFinished(events);
+  // The next night's input is all bad rows: the run fails for good.
+  await writeFile(join(h.dir, 'nightly.csv'), 'customer_id,event_time,amount\nc1,2026-01-05T10:00:00Z,x\n');
+  const bad = await enqueueRun(q, h.jobsDir, 'nightly', { source: 'cli' });
+  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/are bad/);
+  const failedS = (await q.getJob(bad.id))!.finishedOn! / 1000;
+  const publishedS = (await lstat(join(h.reportsDir, 'nightly', 'latest'))).mtimeMs / 1000;
+  await waitFor('failure counted', async () => sampleValue(await scrape(w), 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' }) === failedS);
+
+  // Then a half-saved edit breaks the job file.
+  await writeFile(join(h.jobsDir, 'nightly.json'), '{"tenant": "nightly", "inputs": [');
+  let m = await scrape(w);
+  expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
+  expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' })).toBe(failedS);
+  expect(sampleValue(m, 'ltv_job_schedule_interval_seconds', { ltv_job: 'nightly' })).toBe(86_400);
+  expect(sampleValue(m, 'ltv_job_max_bad_row_share', { ltv_job: 'nightly' })).toBe(0.5);
+  expect(sampleValue(m, 'ltv_job_max_bad_row_share', { ltv_job: 'other' })).toBe(0.01);
+  await w.close(1_000);
+
+  // A worker started while the file is invalid never saw its schedule: that gauge alone is absent.
+  const w2 = h.worker(OPS);
+  await w2.ready;
+  m = await scrape(w2);
+  expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
+  expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' })).toBe(failedS);
+  expect(sampleValue(m, 'ltv_job_schedule_interval_seconds', { ltv_job: 'nightly' })).toBeUndefined();
+  expect(sampleValue(m, 'ltv_job_max_bad_row_share', { ltv_job: 'nightly' })).toBeUndefined();
+  // Fixed: every gauge is back, from the file.
+  await h.writeJob('nightly', { schedule: { cron: '0 6 * * *', timezone: 'UTC' }, max_bad_row_share: 0.5 }, null);
+  m = await scrape(w2);
+  expect(sampleValue(m, 'ltv_job_schedule_interval_seconds', { ltv_job: 'nightly' })).toBe(86_400);
+  expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' })).toBe(failedS);
+  await w2.close(1_000);
+  await q.close();
+  await events.close();
+}, 120_000);
 
 test('/readyz turns unready when Redis stops and ready again when it is back', async () => {
   await mkdir(h.reportsDir, { recursive: true });
