@@ -4,7 +4,7 @@
 // states (ltv.json, and by hand for a filtered segmentation); markup in data shows as text; keyboard
 // use; the colour scale; no request leaves the server's origin; the page's CSP; report.html from
 // file://. Predicted cells: explorerPredictions.test.ts.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { readSnapshot } from '../helpers/runFixture.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -14,9 +14,9 @@ import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { change as changeOn, redrawn } from '../helpers/explorerPage.js';
-import { NEW_AS_OF, OLD_AS_OF, publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
+import { EXPORT, NEW_AS_OF, OLD_AS_OF, publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
 import { httpRequest } from '../helpers/httpRequest.js';
-import { adaptyGrid, type Fixture } from '../helpers/runFixture.js';
+import { adaptyGrid, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
 const KEY = 'ltv_explorer_browser_key_0001';
@@ -34,10 +34,10 @@ let dialogs = 0;
 type Grid = Record<string, number[]>;
 type Marks = Record<string, string[]>;
 
-async function api(body: object, run?: string): Promise<AdaptyResponse> {
-  const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+async function api(body: object, run?: string, on: { port: number; key: string } = { port: s.port, key: KEY }): Promise<AdaptyResponse> {
+  const r = await httpRequest(on.port, '/api/v1/client-api/metrics/ltv/', {
     method: 'POST',
-    headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', ...(run ? { 'x-ltv-run': run } : {}) },
+    headers: { authorization: `Api-Key ${on.key}`, 'content-type': 'application/json', ...(run ? { 'x-ltv-run': run } : {}) },
     body: JSON.stringify(body),
   });
   expect(r.status).toBe(200);
@@ -327,5 +327,59 @@ describe('report.html', () => {
     expect(seen).toEqual([`file://${file}`]);
     expect(errors).toEqual([]);
     await p.close();
+  });
+});
+
+describe('the explorer pins its run', () => {
+  const PIN_KEY = 'ltv_explorer_pinned_run_key_01';
+  let pfx: Fixture;
+  let ps: TestServer;
+  let ppage: Page;
+  /** Every Adapty request of the page: its x-ltv-run header and body. */
+  const sent: { run: string | undefined; body: string }[] = [];
+  const job = { tenant: TENANT, inputs: [{ path: 'tx.csv' }], formats: ['json'] as 'json'[] };
+
+  beforeAll(async () => {
+    pfx = await makeFixture({ 'tx.csv': EXPORT });
+    await runJob(pfx, job, OLD_AS_OF);
+    ps = await startServer({ reportsDir: pfx.reportsDir, keys: [{ key: PIN_KEY, tenants: [TENANT] }] });
+    ppage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    ppage.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push({ run: r.headers()['x-ltv-run'], body: r.postData() ?? '' });
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await ppage?.close();
+    await ps?.stop();
+    await pfx?.cleanup();
+  });
+
+  it('keeps answering from the run it shows after a newer one is published mid-session', async () => {
+    await ppage.goto(`http://127.0.0.1:${ps.port}/`);
+    await ppage.fill('#api-key', PIN_KEY);
+    await ppage.click('button[type=submit]');
+    await ppage.waitForSelector('.report[data-loaded] table.heatmap');
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((r) => r.run === OLD_RUN)).toBe(true);
+
+    // A newer run, with other amounts (every payment doubled), becomes latest while the page is open.
+    await writeFile(join(pfx.dir, 'tx.csv'), EXPORT.replace(/,(\d+\.\d+),USD,/g, (_m, a: string) => `,${(Number(a) * 2).toFixed(2)},USD,`));
+    await runJob(pfx, job, NEW_AS_OF);
+    const before = sent.length;
+    await changeOn(ppage, '#ctl-period_unit', 'week');
+
+    const asked = sent.slice(before);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.map((r) => r.run)).toEqual(asked.map(() => OLD_RUN));
+    const request = JSON.parse(asked.at(-1)!.body) as object;
+    const on = { port: ps.port, key: PIN_KEY };
+    const pinned = await api(request, OLD_RUN, on);
+    const latest = await api(request, undefined, on);
+    const grid = await ppage.$$eval('table.heatmap tbody tr', (trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+    expect(grid).toEqual(adaptyGrid(pinned, 'revenue'));
+    expect(grid).not.toEqual(adaptyGrid(latest, 'revenue'));
+    expect(await ppage.textContent('.sub')).toContain(OLD_RUN);
   });
 });

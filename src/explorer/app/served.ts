@@ -348,8 +348,9 @@ class ServedReport {
     this.parts.status.textContent = 'Loading…';
     this.parts.root.setAttribute('aria-busy', 'true');
     try {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': this.state.tenant };
-      if (!run.latest) headers[RUN_HEADER] = run.run_id;
+      // Always the pinned run, the latest too: a run published mid-session must not answer this screen's
+      // curves and heatmap while its header, headline and states come from the run the page shows.
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': this.state.tenant, [RUN_HEADER]: run.run_id };
       const request = this.requestBody();
       const { period_type, period_unit, segmentation } = this.state;
       // Segment rows' states come from the run's own SQL (the body cannot tell them); asked at once.
