@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
+import { futureAsOfError } from './config/parseAsOf.js';
 import { envValue } from './config/env.js';
 import { makeDirs } from './publish/makeDirs.js';
 import type { Job } from './config/jobSchema.js';
@@ -143,9 +144,8 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
   // LTV is measured up to a time that has passed. An as-of far in the future (a typo such as 9999 or 2062)
   // would also stretch every matrix to that time: thousands of censored periods in every snapshot. A day of
   // slack covers clocks that differ.
-  if (asOf.getTime() > Date.now() + 86_400_000) {
-    throw new AppError('CONFIG', `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date().toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`);
-  }
+  const future = futureAsOfError(asOf);
+  if (future) throw new AppError('CONFIG', future);
   // What the forecast thread reads of the environment is checked now, not after ingest and compute.
   if (job.forecast.model !== 'off') envValue('LTV_FORECAST_HEAP_MB');
   const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });

@@ -2,7 +2,7 @@
 // stderr and the run's own error (exit 1) when it fails.
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
-import { parseAsOf } from '../config/parseAsOf.js';
+import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 export function parseShards(text: string, max: number): number {
@@ -27,7 +27,7 @@ export interface EnqueueOptions { asOf?: string; wait?: boolean; jobs?: string; 
 /** Adds a run of `ref` (a job name or file) and, with `wait`, follows it to its end (also `ltv run --shards`). */
 export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<void> {
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ.
-      const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, futureAsOfError, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
+      const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
       ]);
       const env = loadEnv();

@@ -1,6 +1,7 @@
-// `--as-of` of `ltv run` and `ltv enqueue`: an ISO 8601 instant, as a job file's "as_of" must be. A date or
-// a time without a UTC offset is refused rather than guessed: JavaScript would read it as UTC, not in the
-// report time zone, and move T by hours.
+// The as-of time T a run is asked for. `--as-of` of `ltv run` and `ltv enqueue`: an ISO 8601 instant, as a
+// job file's "as_of" must be. A date or a time without a UTC offset is refused rather than guessed:
+// JavaScript would read it as UTC, not in the report time zone, and move T by hours. And T may not be more
+// than a day ahead (futureAsOfError), checked by the run and wherever a run is added.
 import { AppError, type ErrorCode } from './AppError.js';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -15,4 +16,14 @@ export function parseAsOf(text: string, code: ErrorCode = 'CONFIG'): Date {
       `--as-of: "${text}" has no UTC offset: give one, e.g. ${text.slice(0, 10)}T00:00:00Z or ${text.slice(0, 10)}T00:00:00+01:00 (without it the time would be read in UTC, not in the report time zone)`);
   }
   return d;
+}
+
+/**
+ * Why an as-of time cannot be run, or null: more than a day after now (a typo such as 9999), which the run
+ * would refuse in the worker (startRun, with this same line). Checked when the run is added, so whoever
+ * asked gets the message instead of an id of a run bound to fail.
+ */
+export function futureAsOfError(asOf: Date, now = Date.now()): string | null {
+  if (asOf.getTime() <= now + 86_400_000) return null;
+  return `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date(now).toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`;
 }

@@ -9,6 +9,7 @@ import { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
+import { futureAsOfError } from '../config/parseAsOf.js';
 import type { Progress, RunResult } from '../pipeline.js';
 import { closeWithin } from './closeWithin.js';
 import { redisLabel, redisOptions } from './redisConnection.js';
@@ -51,16 +52,6 @@ export async function waitForRedis(queue: { waitUntilReady(): Promise<void> }, e
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Why an as-of time cannot be run, or null: more than a day after now (a typo such as 9999), which the run
- * would refuse in the worker (startRun, with this same line). Checked when the run is added, so whoever
- * asked gets the message instead of an id of a run bound to fail.
- */
-export function futureAsOfError(asOf: Date, now = Date.now()): string | null {
-  if (asOf.getTime() <= now + 86_400_000) return null;
-  return `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date(now).toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`;
 }
 
 export interface EnqueuedRun {

@@ -5,7 +5,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
-import { enqueueRun, futureAsOfError, JOB_NAME, waitForRedis } from './enqueueRun.js';
+import { futureAsOfError } from '../config/parseAsOf.js';
+import { enqueueRun, JOB_NAME, waitForRedis } from './enqueueRun.js';
 import type { RunQueue } from './runQueue.js';
 
 export interface RouteRequest {
