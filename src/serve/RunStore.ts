@@ -2,7 +2,7 @@
 // link again, so a run switched in by rename is served from the next request on; everything read is
 // then taken from that one resolved run directory, so no request ever mixes two runs.
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Manifest } from '../ltv/runFiles.js';
@@ -36,8 +36,8 @@ const COMPUTED_CACHE_BYTES = 128 * 2 ** 20;
 
 export class RunStore {
   private readonly root: string;
-  /** One entry per tenant: the run its `latest` pointed at last time, with its cached files. */
-  private readonly current = new Map<string, { key: string; run: ResolvedRun }>();
+  /** One entry per tenant: the run its `latest` pointed at last time (and its directory's inode), with its cached files. */
+  private readonly current = new Map<string, { key: string; ino: number; run: ResolvedRun }>();
 
   constructor(reportsDir: string) {
     // Resolved once: the reports directory itself may be a symlink (e.g. a mounted volume).
@@ -68,12 +68,17 @@ export class RunStore {
     }
     const key = `${linkStat.ino}\0${linkStat.mtimeMs}`;
     const cached = this.current.get(tenant);
-    if (cached && cached.key === key) return cached.run;
+    // The link alone does not tell: `latest` still points at a run directory moved or deleted since (it
+    // dangles then). One stat of the directory: a run no longer on disk is never answered from the cache.
+    if (cached && cached.key === key && RunStore.stillThere(cached.run.dir, cached.ino)) return cached.run;
+    if (cached) this.current.delete(tenant);
     let dir: string;
     let manifestPath: string;
+    let ino: number;
     try {
       dir = realpathSync.native(link);
       if (!dir.startsWith(this.root + sep)) return null;
+      ino = statSync(dir).ino;
       manifestPath = realpathSync.native(join(dir, RUN_FILES.manifest));
       if (!manifestPath.startsWith(dir + sep)) return null;
     } catch {
@@ -81,8 +86,17 @@ export class RunStore {
     }
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
     const run: ResolvedRun = { tenant, dir, manifest, files: new Map(), computed: new Map() };
-    this.current.set(tenant, { key, run });
+    this.current.set(tenant, { key, ino, run });
     return run;
+  }
+
+  /** Whether the run directory `dir` is still the directory of inode `ino` (not moved, deleted or replaced). */
+  static stillThere(dir: string, ino: number): boolean {
+    try {
+      return statSync(dir).ino === ino;
+    } catch {
+      return false;
+    }
   }
 
   /**

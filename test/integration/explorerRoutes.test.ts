@@ -4,7 +4,7 @@
 // `x-ltv-run`, and the paths that must not resolve. Plus: the committed bundle matches its sources.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { readSnapshot } from '../helpers/runFixture.js';
 import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
@@ -245,5 +245,46 @@ describe('the Adapty route with x-ltv-run', () => {
     expect(missing.status).toBe(404);
     expect(missing.json()).toMatchObject({ error_code: 'not_found' });
     expect((await post('../acme')).status).toBe(404);
+  });
+});
+
+// Last: it moves the latest run out of the reports directory.
+describe('a latest run no longer on disk', () => {
+  it('answers 404 everywhere, on the routes that had answered from it (cached) before', async () => {
+    const adapty = (body: object, run?: string): Promise<RawResponse> =>
+      httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+        method: 'POST',
+        headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', ...(run ? { 'x-ltv-run': run } : {}) },
+        body: JSON.stringify(body),
+      });
+    const whole = { filters: { date: ['2000-01-01', '2100-01-01'] }, period_type: 'days', period_unit: 'month', segmentation: 'country' };
+    const filtered = { filters: { date: ['2000-01-01', '2100-01-01'], country: ['US'] }, period_type: 'days', period_unit: 'month' };
+    const statesPath = `/api/v1/explorer/tenants/${TENANT}/runs/latest/states`;
+    const asks: [string, () => Promise<RawResponse>][] = [
+      ['zenovay snapshot', () => get(`/api/external/v1/revenue/${TENANT}/ltv?range=all&granularity=monthly`, null, { 'x-api-key': KEY })],
+      ['adapty snapshot', () => adapty(whole)],
+      ['adapty filtered', () => adapty(filtered)],
+      ['adapty, the run named', () => adapty(filtered, NEW_RUN)],
+      ['explorer run latest', () => get(`/api/v1/explorer/tenants/${TENANT}/runs/latest`)],
+      ['explorer run by id', () => get(`/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}`)],
+      ['states', () => httpRequest(s.port, statesPath, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(filtered) })],
+    ];
+    // Asked twice before: the second answer comes from the caches.
+    for (const [what, ask] of asks) {
+      expect((await ask()).status, what).toBe(200);
+      expect((await ask()).status, what).toBe(200);
+    }
+    const moved = join(fx.dir, 'moved-away');
+    await rename(join(fx.reportsDir, TENANT, 'runs', NEW_RUN), moved);
+    try {
+      for (const [what, ask] of asks) expect((await ask()).status, what).toBe(404);
+      // The older run is still there, and still answers.
+      expect((await adapty(filtered, OLD_RUN)).status).toBe(200);
+      // Back in place: served again.
+      await rename(moved, join(fx.reportsDir, TENANT, 'runs', NEW_RUN));
+      for (const [what, ask] of asks) expect((await ask()).status, what).toBe(200);
+    } finally {
+      await rename(moved, join(fx.reportsDir, TENANT, 'runs', NEW_RUN)).catch(() => undefined);
+    }
   });
 });
