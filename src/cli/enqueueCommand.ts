@@ -55,7 +55,7 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
           if (step === last) return;
           last = step;
           process.stderr.write(`run ${run.id}: ${step} (${Math.round(p.percent)}%)${p.rows === undefined ? '' : `, ${p.rows} rows`}\n`);
-        });
+        }, queue);
         for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${t.tenant} ${t.runId} at ${t.dir}\n`);
       } finally {
         await Promise.all([events && closeWithin(events, 1_000), closeWithin(queue, 1_000)]);

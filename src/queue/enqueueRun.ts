@@ -92,20 +92,60 @@ export async function openRunEvents(env: Env, logger: Logger): Promise<QueueEven
 }
 
 /** Resolves with the run's result, or rejects with AppError carrying the run's own failure message. */
+/** How often a waiter checks that its run is still the one under its id (waitForRun). */
+const RUN_CHECK_MS = 2_000;
+
+/**
+ * Follows a run to its end. BullMQ follows the bare id, which Redis hands out again after it lost its data
+ * (a restart without persistence): the waiter would hang for ever, or report the success of another run
+ * that got the same id. So the run is checked by its key (RunData.key, never handed out again) every
+ * RUN_CHECK_MS and once it has finished: gone, or another run under its id, is an error saying so.
+ */
 export async function waitForRun(
   events: QueueEvents,
   run: QueuedJob<RunData, RunResult>,
   onProgress: (p: Progress) => void,
+  queue?: RunQueue,
 ): Promise<RunResult> {
   const listener = ({ jobId, data }: { jobId: string; data: unknown }) => {
     if (jobId === run.id && data && typeof data === 'object' && 'stage' in data) onProgress(data as Progress);
   };
+  const lost = (now: QueuedJob<RunData, RunResult> | undefined): AppError | null => {
+    if (now && now.data.key === run.data.key) return null;
+    return new AppError('TRANSIENT',
+      `run ${run.id}: ${now ? 'its id now names another run' : 'it is no longer in Redis'} (Redis lost its data, e.g. a restart without persistence): its outcome is unknown; see the reports directory, or enqueue it again`);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const watched = queue && run.data.key !== undefined
+    ? new Promise<never>((_, reject) => {
+      const check = (): void => {
+        queue.getJob(run.id!).then((now) => {
+          const e = lost(now);
+          if (e) reject(e);
+          else timer = setTimeout(check, RUN_CHECK_MS);
+        }, () => { timer = setTimeout(check, RUN_CHECK_MS); });
+      };
+      timer = setTimeout(check, RUN_CHECK_MS);
+    })
+    : null;
+  // A check still on its way when the run has finished must not end as an unhandled rejection.
+  watched?.catch(() => undefined);
   events.on('progress', listener);
   try {
-    return await run.waitUntilFinished(events);
-  } catch (e) {
-    throw new AppError('DATA', `run ${run.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+    let result: RunResult;
+    try {
+      result = await (watched ? Promise.race([run.waitUntilFinished(events), watched]) : run.waitUntilFinished(events));
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      const gone = queue && run.data.key !== undefined ? lost(await queue.getJob(run.id!)) : null;
+      throw gone ?? new AppError('DATA', `run ${run.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // Finished: the run under the id must still be ours (a completed run stays in Redis for a while).
+    const now = queue && run.data.key !== undefined ? await queue.getJob(run.id!) : undefined;
+    if (now && now.data.key !== run.data.key) throw lost(now)!;
+    return result;
   } finally {
+    clearTimeout(timer);
     events.off('progress', listener);
   }
 }

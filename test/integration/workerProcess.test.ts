@@ -133,3 +133,22 @@ test('SIGTERM: the worker hands back a run that outlasts the grace period, close
   expect(names).toEqual([]);
   await q.close();
 });
+
+test('ltv enqueue --wait says so when Redis loses its run (a restart without persistence), instead of waiting for ever or reporting another run', async () => {
+  await h.writeJob('lost', {});
+  await h.writeJob('other', {});
+  // No worker: the run waits in the queue until Redis loses it.
+  const waiting = h.cli(['enqueue', 'lost', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
+  const redis = h.redis();
+  const q = h.queue();
+  const job = await waitFor('the run queued', async () => (await q.getJobs(['waiting'])).find((j) => j.name === 'lost'));
+  // Redis loses every key of the queue; the next run added gets the same id.
+  const keys = await redis.keys(`${h.prefix}:*`);
+  await redis.del(...keys);
+  const other = await enqueueRun(q, h.jobsDir, 'other', { asOf: new Date('2026-03-17T15:00:00Z'), source: 'cli' });
+  expect(other.id).toBe(job.id);
+  const lost = await waiting;
+  await q.close();
+  expect(lost.code).toBe(1);
+  expect(lost.stderr).toMatch(new RegExp(`^ltv: run ${job.id}: its id now names another run \\(Redis lost its data, e\\.g\\. a restart without persistence\\): its outcome is unknown; see the reports directory, or enqueue it again$`, 'm'));
+});
