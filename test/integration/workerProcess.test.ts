@@ -150,5 +150,6 @@ test('ltv enqueue --wait says so when Redis loses its run (a restart without per
   const lost = await waiting;
   await q.close();
   expect(lost.code).toBe(1);
-  expect(lost.stderr).toMatch(new RegExp(`^ltv: run ${job.id}: its id now names another run \\(Redis lost its data, e\\.g\\. a restart without persistence\\): its outcome is unknown; see the reports directory, or enqueue it again$`, 'm'));
+  // Which of the two it sees depends on when its check falls: between the loss and the next run, or after.
+  expect(lost.stderr).toMatch(new RegExp(`^ltv: run ${job.id}: (its id now names another run|it is no longer in Redis) \\(Redis lost its data, e\\.g\\. a restart without persistence\\): its outcome is unknown; see the reports directory, or enqueue it again$`, 'm'));
 });
