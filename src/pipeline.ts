@@ -467,7 +467,6 @@ export async function runStages(
     // publish
     enter('publish', 'publishing');
     await effects.beforePublish?.();
-    const latestStays = new Map<string, string>();
     for (const r of rendered) {
       const { latest } = await commitRun(
         r.slot,
@@ -493,7 +492,7 @@ export async function runStages(
         job.retention,
       );
       if (latest !== r.slot.runId) {
-        latestStays.set(r.tenant, latest);
+        r.latestStays = latest;
         log.warn({ tenant: r.tenant, run_id: r.slot.runId, latest }, `tenant ${r.tenant}: run ${r.slot.runId} is published beside the later run ${latest}, which latest keeps pointing at`);
       }
     }
@@ -503,7 +502,7 @@ export async function runStages(
       asOf: model.asOf,
       tenants: rendered.map((r) => ({
         tenant: r.tenant, runId: r.slot.runId, dir: r.slot.finalDir, summary: r.summary,
-        ...(latestStays.has(r.tenant) ? { latestStays: latestStays.get(r.tenant)! } : {}),
+        ...(r.latestStays ? { latestStays: r.latestStays } : {}),
       })),
       stats: model.stats,
       timings,
@@ -553,6 +552,8 @@ interface Rendered {
   tenant: string;
   slot: RunSlot;
   summary: Summary;
+  /** Set by publish when `latest` stays at a later run (TenantRunResult.latestStays). */
+  latestStays?: string;
   /** The tenant's own statistics for its manifest. */
   own: Pick<TenantModel, 'stats' | 'inputs' | 'newestTransactionAt' | 'warnings'>;
   generatedAt: string;

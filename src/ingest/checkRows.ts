@@ -27,24 +27,28 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
      FROM checked c JOIN input_files f USING (file_idx)
      WHERE c.reason IS NOT NULL`,
   );
-  // One pass for the counts per file and the tenants the inputs hold.
-  const rows = await wh.all<FileTenantCount>(
+  // One pass for the counts per file and tenant; the run's, each file's and each tenant's are their sums.
+  return summarise(await wh.all<FileTenantCount>(
     'SELECT file_idx, tenant_id, count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked GROUP BY ALL',
-  );
+  ));
+}
+
+/** A CheckResult from its counts per (file, tenant). */
+function summarise(counts: FileTenantCount[]): CheckResult {
   const perFile = new Map<number, number>();
   const perTenant = new Map<string, { rows: number; bad: number }>();
-  for (const r of rows) {
-    perFile.set(r.file_idx, (perFile.get(r.file_idx) ?? 0) + r.bad);
-    const t = perTenant.get(r.tenant_id) ?? { rows: 0, bad: 0 };
-    perTenant.set(r.tenant_id, { rows: t.rows + r.rows, bad: t.bad + r.bad });
+  for (const c of counts) {
+    perFile.set(c.file_idx, (perFile.get(c.file_idx) ?? 0) + c.bad);
+    const t = perTenant.get(c.tenant_id) ?? { rows: 0, bad: 0 };
+    perTenant.set(c.tenant_id, { rows: t.rows + c.rows, bad: t.bad + c.bad });
   }
   return {
-    rows: rows.reduce((a, r) => a + r.rows, 0),
-    quarantined: rows.reduce((a, r) => a + r.bad, 0),
+    rows: counts.reduce((a, c) => a + c.rows, 0),
+    quarantined: counts.reduce((a, c) => a + c.bad, 0),
     perFile,
     tenants: [...perTenant.keys()].sort(),
     perTenant,
-    counts: rows,
+    counts,
   };
 }
 
@@ -53,20 +57,10 @@ export async function checkRows(wh: Warehouse): Promise<CheckResult> {
  * cannot be applied, 09_refund_checks.sql): the limit and the per-file counts take them in.
  */
 export async function recountBadRows(wh: Warehouse, check: CheckResult): Promise<CheckResult> {
-  const rows = await wh.all<{ file_idx: number; tenant_id: string; bad: number }>(
+  const bad = new Map((await wh.all<{ file_idx: number; tenant_id: string; bad: number }>(
     'SELECT file_idx, tenant_id, count(*)::INTEGER AS bad FROM bad_rows GROUP BY ALL',
-  );
-  const perFile = new Map<number, number>();
-  const perTenant = new Map([...check.perTenant].map(([t, c]) => [t, { rows: c.rows, bad: 0 }]));
-  const counts = new Map(check.counts.map((c) => [countKey(c), { ...c, bad: 0 }]));
-  for (const r of rows) {
-    perFile.set(r.file_idx, (perFile.get(r.file_idx) ?? 0) + r.bad);
-    const t = perTenant.get(r.tenant_id);
-    if (t) t.bad += r.bad;
-    const c = counts.get(countKey(r));
-    if (c) c.bad += r.bad;
-  }
-  return { ...check, quarantined: rows.reduce((a, r) => a + r.bad, 0), perFile, perTenant, counts: [...counts.values()] };
+  )).map((r) => [countKey(r), r.bad]));
+  return summarise(check.counts.map((c) => ({ ...c, bad: bad.get(countKey(c)) ?? 0 })));
 }
 
 function countKey(c: { file_idx: number; tenant_id: string }): string {

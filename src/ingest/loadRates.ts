@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
 import { AppError } from '../config/AppError.js';
 import { loadSql } from '../warehouse/loadSql.js';
-import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
 
 export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string): Promise<number> {
   await wh.run(loadSql('03_create_rates'));
@@ -22,7 +22,7 @@ async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): P
   try {
     header = (await wh.connection.runAndReadAll('SELECT * FROM read_csv($path, all_varchar = true, header = true) LIMIT 0', { path })).columnNames();
   } catch (e) {
-    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '')}`);
+    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${duckdbReason(e)}`);
   }
   const missing = ['date', 'currency', 'rate'].filter((c) => !header.some((h) => h.trim().toLowerCase() === c));
   if (missing.length) {
@@ -32,7 +32,7 @@ async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): P
   try {
     rows = await wh.json(loadSql('05_load_rates'), { path });
   } catch (e) {
-    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${(e as Error).message.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '')}`);
+    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${duckdbReason(e)}`);
   }
   // Rates are read exactly or refused, as amounts are: to 10 decimals, one rate per currency and day.
   const seen = new Map<string, { line: number; rate: string; raw: string }>();

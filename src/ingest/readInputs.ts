@@ -340,6 +340,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
 /** Lower-cased source names a file's columns may be read from: the canonical names, its map, its preset's. */
 function namesRead(file: SourceFile): Set<string> {
   const names: string[] = [...CANONICAL_COLUMNS, ...Object.values(file.input.map)];
+  // The revenuecat preset reads other columns when the report currency is USD: both sets.
   for (const currency of ['USD', 'XXX']) {
     for (const source of Object.values(presetFor(file.input.preset, currency))) {
       names.push(...source.from, ...Object.values(source.with ?? {}).flat());

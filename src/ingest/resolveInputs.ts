@@ -8,7 +8,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { loadEnv } from '../config/env.js';
 import type { InputDef, Job } from '../config/jobSchema.js';
-import type { Warehouse } from '../warehouse/openWarehouse.js';
+import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
 import { readQuery } from './readQuery.js';
 
 export type FileFormat = 'csv' | 'whitespace' | 'jsonl' | 'parquet';
@@ -45,7 +45,7 @@ async function checkTimeFormat(wh: Warehouse, format: string, where: string): Pr
   try {
     await wh.run('SELECT try_strptime($s, $f)', { s: '2000-01-01', f: format });
   } catch (e) {
-    const why = (e as Error).message.split('\n')[0]!.replace(/^.*Error: /, '').replace(/^Failed to parse format specifier [^:]*: /, '');
+    const why = duckdbReason(e).replace(/^Failed to parse format specifier [^:]*: /, '');
     throw new AppError('CONFIG', `${where}: "${format}" is not a strptime format: ${why}; use specifiers such as %Y-%m-%d %H:%M:%S, %d/%m/%Y or %m/%d/%Y %I:%M %p`);
   }
 }

@@ -621,11 +621,12 @@ export async function splitLinesToClean(
         continue;
       }
       const problem = contentProblem(b, from, end.contentEnd, utf8, nul) ?? (text.includes(1) ? 'contains the control character U+0001' : null);
-      const json = problem || !opts.json ? [text] : readJsonLine(text);
-      if (problem || typeof json === 'string') w.push(Buffer.from(`${at}${sep}${problem ?? (json as string)}${sep}\n`));
+      const pieces = problem || !opts.json ? [text] : readJsonLine(text);
+      const reason = problem ?? (typeof pieces === 'string' ? pieces : null);
+      if (reason) w.push(Buffer.from(`${at}${sep}${reason}${sep}\n`));
       else {
         w.push(Buffer.from(`${at}${sep}${sep}`));
-        for (const piece of json) w.push(piece);
+        for (const piece of pieces as Buffer[]) w.push(piece);
         w.push(Buffer.from('\n'));
       }
     }

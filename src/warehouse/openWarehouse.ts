@@ -22,6 +22,11 @@ const STATEMENT_CACHE = 32;
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 
+/** A DuckDB error's first line without its kind (`Binder Error: `, `Out of Memory Error: `): for one-line messages. */
+export function duckdbReason(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '');
+}
+
 /**
  * DuckDB errors that are the run's resources or the data's size, not a fault of ltv: each becomes one line
  * saying so and what to do. Out of memory: the run's memory limit is too small for the statement. Overflow:
@@ -33,7 +38,7 @@ export function resourceError(e: unknown, memoryLimit: string | undefined): AppE
   // DuckDB's own advice (SET threads=X, PRAGMA …) speaks SQL; what the user sets is the run's limit.
   if (/^Out of Memory Error/.test(message)) {
     return new AppError('CONFIG',
-      `DuckDB ran out of the run's memory limit${memoryLimit ? ` (${memoryLimit})` : ''} (${message.split('\n')[0]!.replace(/^Out of Memory Error: /, '').replace(/\.? *Possible solutions:.*$/, '')}): raise --memory-limit (or "duckdb.memory_limit" in the job file; default 1GB), or give fewer --threads`,
+      `DuckDB ran out of the run's memory limit${memoryLimit ? ` (${memoryLimit})` : ''} (${duckdbReason(e).replace(/\.? *Possible solutions:.*$/, '')}): raise --memory-limit (or "duckdb.memory_limit" in the job file; default 1GB), or give fewer --threads`,
       { cause: e });
   }
   if (!/Overflow in (multiplication|addition|subtraction|negation) of (HUGEINT|INT128|DECIMAL)|Overflow in HUGEINT/i.test(message)) return undefined;
