@@ -150,10 +150,26 @@ export async function reserveRun(
     const runId = n === 1 ? base : `${base}-${n}`;
     const finalDir = join(runsDir, runId);
     const existing = await readManifest(finalDir);
-    const exists = existing !== null || (await stat(finalDir).then(() => true, () => false));
+    const exists = existing !== null || (await pathExists(finalDir));
     if (!exists) {
-      const stagingDir = join(runsDir, `.staging-${runId}-${randomBytes(4).toString('hex')}`);
-      await mkdir(stagingDir);
+      // The staging directory's name is the run-id's claim: creating it is atomic, so two runs reserving
+      // at the same time (two `ltv run`s of one job, two jobs publishing one tenant) never stage the same
+      // run-id; the second takes the next one. Two runs each with a random name both renamed onto one
+      // run-id, and the second failed at the very end with ENOTEMPTY. A directory left by an attempt not
+      // known to be dead (another machine's, or one without an owner file) keeps its run-id taken.
+      const stagingDir = join(runsDir, `.staging-${runId}`);
+      try {
+        await mkdir(stagingDir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw e;
+      }
+      // Published between the look above and the claim (its staging directory renamed away): look again.
+      if (await pathExists(finalDir)) {
+        await rm(stagingDir, { recursive: true, force: true });
+        n--;
+        continue;
+      }
       LIVE_STAGING.add(stagingDir);
       if (owner) {
         const record: StagingOwner = { job: owner.job, host: hostname(), pid: process.pid, locked: owner.locked };
@@ -185,6 +201,10 @@ async function checkLatestLink(tenantDir: string): Promise<void> {
     throw new AppError('PUBLISH',
       `${latest} is ${st.isDirectory() ? 'a directory' : 'a file'}, not the symlink ltv keeps pointing at the last run (copied with cp -rL or rsync -L?): move it away, and the next run makes the link again`);
   }
+}
+
+function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
 async function readManifest(dir: string): Promise<Manifest | null> {
@@ -237,7 +257,13 @@ export async function commitRun(
     await fsyncPath(manifestPath);
     for (const dir of await listDirs(slot.stagingDir)) await fsyncPath(dir);
     await fsyncPath(slot.stagingDir);
-    await rename(slot.stagingDir, slot.finalDir);
+    await rename(slot.stagingDir, slot.finalDir).catch((e: NodeJS.ErrnoException) => {
+      // Only a writer that does not claim run-ids as reserveRun does (an older ltv) gets here.
+      if (e.code === 'ENOTEMPTY' || e.code === 'EEXIST') {
+        throw new AppError('PUBLISH', `${slot.finalDir} was published by another run while this one was written: run it again (it takes the next run-id)`);
+      }
+      throw e;
+    });
     LIVE_STAGING.delete(slot.stagingDir);
     await fsyncPath(join(slot.tenantDir, 'runs'));
   }

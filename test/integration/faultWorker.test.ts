@@ -189,7 +189,7 @@ test('staging directories of a killed attempt are removed as soon as its run is 
   const run = await enqueueRun(q, h.jobsDir, 'staged', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await doomed.waitForLog('compute done', (l) => l.msg === 'compute done', 90_000);
   const staging = await waitFor('the doomed attempt to stage its run', async () => {
-    const s = (await runsOf('staged')).filter((n) => n.startsWith('.staging-20260301T000000Z-'));
+    const s = (await runsOf('staged')).filter((n) => n === '.staging-20260301T000000Z');
     // Its owner file written (reserveRun writes it right after creating the directory).
     const owned = await Promise.all(s.map((n) => stat(join(h.reportsDir, 'staged', 'runs', n, '.owner')).then(() => true, () => false)));
     return s.length && owned.every(Boolean) ? s : undefined;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,6 +58,42 @@ describe('publishing waits for the writes still going on', () => {
     await abandonRun(slot);
     expect(ended).toBe(true);
     expect(await readdir(join(reports, 'acme', 'runs'))).toEqual([]);
+  });
+});
+
+describe('runs publishing one tenant at the same time take one run-id each', () => {
+  it('two reservations at once: the run-id and the next one, both published whole', async () => {
+    const slots = await Promise.all([reserveRun(reports, 'acme', AS_OF, null), reserveRun(reports, 'acme', AS_OF, null)]);
+    expect(slots.map((s) => s.runId).sort()).toEqual(['20260316T150000Z', '20260316T150000Z-2']);
+    for (const slot of slots) await writeFile(join(slot.stagingDir, 'ltv.json'), slot.runId);
+    await Promise.all(slots.map((slot) => commitRun(slot, manifestOf('acme', slot.runId), 30)));
+    for (const runId of ['20260316T150000Z', '20260316T150000Z-2']) {
+      expect(await readFile(join(reports, 'acme', 'runs', runId, 'ltv.json'), 'utf8')).toBe(runId);
+    }
+  });
+
+  it('a run-id another machine is staging is left to it; one a dead process of this machine left is taken again', async () => {
+    const runs = join(reports, 'acme', 'runs');
+    const staging = async (host: string, pid: number) => {
+      await mkdir(join(runs, '.staging-20260316T150000Z'), { recursive: true });
+      await writeFile(join(runs, '.staging-20260316T150000Z', '.owner'), JSON.stringify({ job: 'test', host, pid, locked: false }));
+    };
+    await staging('another-host', 1);
+    expect((await reserveRun(reports, 'acme', AS_OF, null, { job: 'test', locked: false })).runId).toBe('20260316T150000Z-2');
+    await rm(join(runs, '.staging-20260316T150000Z-2'), { recursive: true });
+    // A pid no process has (above the kernel's pid_max).
+    await staging(hostname(), 2 ** 22 + 1);
+    expect((await reserveRun(reports, 'acme', AS_OF, null, { job: 'test', locked: false })).runId).toBe('20260316T150000Z');
+  });
+
+  it('two runs of one job into one reports folder at once both publish (the second under the next run-id)', async () => {
+    const fx = await makeFixture({ 'pay.csv': csv('customer_id,event_time,amount', [['c1', '2026-01-05T10:00:00Z', '9.99'], ['c2', '2026-02-01T10:00:00Z', '19.99']]) });
+    const job = { tenant: 'acme', inputs: [{ path: 'pay.csv' }], forecast: { model: 'off' as const } };
+    const results = await Promise.all([runJob(fx, job, '2026-03-16T15:00:00Z'), runJob(fx, job, '2026-03-16T15:00:00Z')]);
+    expect(results.map((r) => r.tenants[0]!.runId).sort()).toEqual(['20260316T150000Z', '20260316T150000Z-2']);
+    expect(results.map((r) => r.tenants[0]!.summary.revenue)).toEqual([29.98, 29.98]);
+    expect((await readdir(join(fx.reportsDir, 'acme', 'runs'))).sort()).toEqual(['20260316T150000Z', '20260316T150000Z-2']);
+    await fx.cleanup();
   });
 });
 
