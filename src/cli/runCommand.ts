@@ -3,8 +3,9 @@
 // `ltv --help` and the other commands never load it.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { AppError } from '../config/AppError.js';
+import { AppError, isAppError } from '../config/AppError.js';
 import { parseAsOf } from '../config/parseAsOf.js';
+import { visibleText } from '../format/text.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
@@ -82,32 +83,87 @@ export function registerRun(program: Command): void {
       const logger = pino({ level: flags.verbose ? 'info' : 'error' }, pino.destination(2));
       // Progress goes to stdout: stderr carries only the one line of an error.
       const reporter = createProgressReporter(process.stdout);
-      const result = await runPipeline(job, {
-        logger,
-        ...(asOf ? { asOf } : {}),
-        ...(flags.out ? { reportsDir: resolve(flags.out) } : {}),
-        onProgress: (p: Progress) => reporter.update(p),
-        ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
-      }).finally(() => reporter.stop());
+      const interrupt = stopOnSignals();
+      let result: Awaited<ReturnType<typeof runPipeline>>;
+      try {
+        result = await runPipeline(job, {
+          logger,
+          ...(asOf ? { asOf } : {}),
+          ...(flags.out ? { reportsDir: resolve(flags.out) } : {}),
+          onProgress: (p: Progress) => reporter.update(p),
+          ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
+          signal: interrupt.signal,
+        }).finally(() => reporter.stop());
+      } catch (e) {
+        if (!interrupt.signal.aborted) throw e;
+        const sig = String((interrupt.signal.reason as Error).message);
+        const what = isAppError(e) && /while emailing/.test(e.message) ? 'the run is published, its email was not sent'
+          : 'nothing was published; the last published run is unchanged';
+        interrupt.stopped(`ltv: interrupted (${sig}): ${what}\n`);
+        return;
+      } finally {
+        interrupt.dispose();
+      }
       for (const t of result.tenants) {
         const s = t.summary;
         process.stdout.write(
-          `${t.tenant}: run ${t.runId} published to ${t.dir}${t.latestStays ? ` (latest stays at the later run ${t.latestStays})` : ''}\n` +
+          `${visibleText(t.tenant)}: run ${t.runId} published to ${t.dir}${t.latestStays ? ` (latest stays at the later run ${t.latestStays})` : ''}\n` +
             `  ${s.customers} customers in ${s.cohorts} monthly cohorts, revenue ${s.revenue.toFixed(2)} ${job.currency}, ` +
             `LTV 30d ${fmt(s.average_ltv_30d)}, 90d ${fmt(s.average_ltv_90d)}\n`,
         );
       }
       for (const n of result.notify ?? []) {
-        process.stdout.write(`${n.key.tenant}: ${emailLine(n)}\n`);
+        process.stdout.write(`${visibleText(String(n.key.tenant))}: ${emailLine(n)}\n`);
       }
       const st = result.stats;
       process.stdout.write(
         `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}\n`,
       );
       // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
-      for (const w of result.warnings) process.stderr.write(`warning: ${w.message}\n`);
+      for (const w of result.warnings) process.stderr.write(`warning: ${visibleText(w.message)}\n`);
     });
 }
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM stops the run as the worker's shutdown does: the statement in progress is
+ * interrupted, the staging directory and the scratch database (possibly gigabytes in the temporary
+ * directory) are removed, and the command exits 130 (143) with one line. A second signal, or cleanup that
+ * takes longer than STOP_GRACE_MS, exits at once; what is left is removed by the next run's start.
+ */
+function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; dispose(): void } {
+  const stop = new AbortController();
+  let exitCode = 130;
+  const quit = (line: string): never => {
+    process.stderr.write(line);
+    process.exit(exitCode);
+  };
+  const on = (sig: NodeJS.Signals): void => {
+    if (stop.signal.aborted) quit(`ltv: interrupted (${sig} again): stopped at once; nothing was published (the next run removes the scratch files)\n`);
+    exitCode = sig === 'SIGINT' ? 130 : 143;
+    stop.abort(new Error(sig));
+    setTimeout(() => quit(`ltv: interrupted (${sig}): the run did not stop within ${STOP_GRACE_MS / 1000} s; stopped at once (the next run removes the scratch files)\n`), STOP_GRACE_MS).unref();
+  };
+  const onInt = (): void => on('SIGINT');
+  const onTerm = (): void => on('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    signal: stop.signal,
+    stopped(line) {
+      process.stderr.write(line);
+      process.exitCode = exitCode;
+    },
+    dispose() {
+      // After an interrupt the handlers stay: a second signal while the process winds down exits at once.
+      if (stop.signal.aborted) return;
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
+
+/** How long an interrupted run may take to stop and clean up before the command exits regardless. */
+const STOP_GRACE_MS = 10_000;
 
 const FORECAST_MODELS = ['auto', 'sbg', 'bgnbd', 'off'] as const;
 

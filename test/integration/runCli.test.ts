@@ -1,7 +1,7 @@
 // `ltv run` as a user runs it: the real launcher in a child process, plain progress lines off a terminal,
 // a one-line error and exit 1 for a mistake (never a stack trace), the published run on disk.
-import { execFile } from 'node:child_process';
-import { access, readFile, readlink } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { access, mkdir, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
@@ -104,6 +104,35 @@ describe.concurrent('ltv run (command line)', () => {
       // A run without forecasts does not read the variable.
       expect(off.code).toBe(0);
       await access(join(fx.dir, 'off', 'default', 'latest', 'ltv.json'));
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it.for(['SIGINT', 'SIGTERM'] as const)('%s during the run stops it with one line and exit 130/143, and leaves no staging directory and no scratch database', async (sig, { expect }) => {
+    const fx = await makeFixture({});
+    const tmp = join(fx.dir, 'tmp');
+    await mkdir(tmp);
+    try {
+      // The example job (6,000 rows; its compute stage lasts a second or more), its reports under the fixture.
+      const child = spawn(process.execPath, [BIN, 'run', fileURLToPath(new URL('../../jobs/example.json', import.meta.url)), '--out', join(fx.dir, 'out'), '--no-email'],
+        { cwd: fx.dir, env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      await new Promise<void>((r) => child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/compute: computing/.test(stdout)) r();
+      }));
+      // The scratch database exists by now (ingest wrote it).
+      expect((await readdir(tmp)).filter((n) => n.startsWith('ltv-run-')).length).toBeGreaterThan(0);
+      child.kill(sig);
+      expect(await exited).toBe(sig === 'SIGINT' ? 130 : 143);
+      expect(stderr).toBe(`ltv: interrupted (${sig}): nothing was published; the last published run is unchanged\n`);
+      expect(await readdir(tmp).then((n) => n.filter((x) => x.startsWith('ltv-run-')))).toEqual([]);
+      expect(await readdir(join(fx.dir, 'out', 'demo-app', 'runs')).catch(() => [])).toEqual([]);
+      await expect(access(join(fx.dir, 'out', 'demo-app', 'latest'))).rejects.toThrow(/ENOENT/);
     } finally {
       await fx.cleanup();
     }
