@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isAppError } from '../config/AppError.js';
+import { visibleText } from '../format/text.js';
 import { registerEnqueue } from './enqueueCommand.js';
 import { registerKeys } from './keysCommand.js';
 import { registerRun } from './runCommand.js';
@@ -18,8 +19,9 @@ const program = new Command('ltv')
   // subcommands registered below inherit this.
   .configureOutput({ outputError: (text, write) => write(`${oneLine(text)} (run \`ltv --help\` for usage)\n`) });
 
+/** One terminal line: a line break (a lone CR too) becomes "; ", and a control character from data (ESC) its picture. */
 function oneLine(text: string): string {
-  return text.trim().replace(/\s*\n\s*/g, '; ');
+  return visibleText(text).trim().replace(/\s*[\r\n]+\s*/g, '; ');
 }
 
 registerRun(program);

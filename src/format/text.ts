@@ -19,18 +19,38 @@ export function neutraliseText(text: string): string {
 
 /** Excel's limit of characters in a cell: a longer text makes Excel "repair" the workbook. */
 export const EXCEL_CELL_CHARS = 32_767;
-// C0 controls but tab and line breaks, and DEL: XML 1.0 cannot hold most of them (the workbook writers would
-// drop them, so that "U\u0001S" and "US" looked the same). Shown as their Unicode control pictures (␁, ␡).
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+// The display rule for text from data in every file a person opens (ltv.csv, the workbook, quarantine.csv,
+// HTML, SVG, the terminal); ltv.json and the API bodies keep the exact text (JSON escapes what it must).
+// - C0 controls but tab and line breaks, and DEL, become their Unicode control pictures (U+0001 → ␁, DEL →
+//   ␡): XML 1.0 cannot hold most of them (the chart's SVG refused the run, workbook writers dropped them,
+//   so "U\u0001S" and "US" looked the same), and ESC in ltv.csv or on a terminal is an escape sequence.
+// - The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) become
+//   [U+202E]…: invisible, they reorder what follows, so "\u202eSU" reads as "US" (Trojan Source,
+//   CVE-2021-42574) and, in a CSV line, can make the fields after it look swapped.
+// src/sql/02_macros.sql ltv_visible_text is the same rule for quarantine.csv (test/unit/neutraliseText.test.ts).
+const SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
+const HAS_SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+
+function picture(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code < 32) return String.fromCharCode(0x2400 + code);
+  if (code === 0x7f) return '\u2421';
+  return `[U+${code.toString(16).toUpperCase()}]`;
+}
+
+/** A text with its control characters made visible (the rule above); tab, LF and CR are kept. */
+export function visibleText(text: string): string {
+  return HAS_SHOWN.test(text) ? text.replace(SHOWN, picture) : text;
+}
 
 /**
- * A text for a workbook cell: neutralised, control characters shown as their pictures, and cut to Excel's
- * limit with a note saying how long it was (ltv.csv and ltv.json keep the whole text).
+ * A text for a workbook cell: neutralised, control characters made visible (visibleText), and cut to
+ * Excel's limit with a note saying how long it was (ltv.csv and ltv.json keep the whole text).
  */
 export function cellText(text: string): string {
-  let safe = neutraliseText(text);
-  // A loop over the codes, not the regular expression: a workbook's Data sheets pass a million cells here.
-  if (hasControl(safe)) safe = safe.replace(CONTROL, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  // A loop over the codes first, not the regular expression: a workbook's Data sheets pass a million cells here.
+  const safe = neutraliseText(hasControl(text) ? visibleText(text) : text);
   if (safe.length <= EXCEL_CELL_CHARS) return safe;
   const note = ` … [cut to Excel's limit of 32,767 characters from ${text.length.toLocaleString('en')}]`;
   let head = safe.slice(0, EXCEL_CELL_CHARS - note.length);
@@ -41,14 +61,17 @@ export function cellText(text: string): string {
 function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 127) return true;
+    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 127 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
   }
   return false;
 }
 
-/** A CSV text field (RFC 4180 §2.6–2.7), neutralised: quoted when it holds a comma, quote or line break, inner quotes doubled. */
+/**
+ * A CSV text field (RFC 4180 §2.6–2.7): control characters made visible as in the workbook, neutralised,
+ * quoted when it holds a comma, quote or line break, inner quotes doubled.
+ */
 export function csvField(text: string): string {
-  const safe = neutraliseText(text);
+  const safe = neutraliseText(hasControl(text) ? visibleText(text) : text);
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
@@ -56,7 +79,7 @@ export function csvField(text: string): string {
 // here before it is put into HTML or SVG: a tenant named `<img src=x onerror=…>` is shown, never run.
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text for HTML or XML content and quoted attribute values. */
+/** Text for HTML or XML content and quoted attribute values, control characters made visible (visibleText). */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return visibleText(text).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }

@@ -3,7 +3,7 @@
 // runs through both, so the two cannot drift apart.
 import { listValue } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText, csvField, escapeHtml, FORMULA_START_CHARS, neutraliseText } from '../../src/format/text.js';
+import { cellText, csvField, escapeHtml, FORMULA_START_CHARS, neutraliseText, visibleText } from '../../src/format/text.js';
 import { installMacros } from '../../src/warehouse/installMacros.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
 
@@ -13,6 +13,14 @@ const CASES: [string, string][] = [
   ['\tx', "'\tx"], ['\rx', "'\rx"], ['\nx', "'\nx"], ['=HYPERLINK("http://x","y")', `'=HYPERLINK("http://x","y")`],
   ['Total', 'Total'], ['2026-01-01', '2026-01-01'], ['US', 'US'], ['Österreich — 日本', 'Österreich — 日本'], ['', ''],
   ["'already", "'already"], [' =space first', ' =space first'], ['a=b', 'a=b'], ['x\n=y', 'x\n=y'],
+];
+
+/** [text, as shown in ltv.csv, the workbook, quarantine.csv and HTML] (visibleText, ltv_visible_text). */
+const CONTROLS: [string, string][] = [
+  ['U\u0001S', 'U\u2401S'], ['\u0000US\u007f', '\u2400US\u2421'], ['\u001b[31mred', '\u241b[31mred'], ['a\fb\vc', 'a\u240cb\u240bc'],
+  ['a\tb\nc\r\n', 'a\tb\nc\r\n'], ['\u202eSU', '[U+202E]SU'], ['x\u2066y\u2069', 'x[U+2066]y[U+2069]'], ['\u202a\u202b\u202c\u202d', '[U+202A][U+202B][U+202C][U+202D]'],
+  // Kept: marks that reorder nothing (LRM), joiners of emoji, C1 controls (XML holds them), other scripts.
+  ['a\u200eb', 'a\u200eb'], ['👨‍👩‍👧', '👨‍👩‍👧'], ['x\u0085y', 'x\u0085y'], ['日本 — Österreich', '日本 — Österreich'], ['', ''],
 ];
 
 let wh: Warehouse;
@@ -37,6 +45,30 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
       { texts: listValue(CASES.map(([text]) => text)) },
     );
     expect(rows.map((r) => r.safe)).toEqual(CASES.map(([, safe]) => safe));
+  });
+
+  it.each(CONTROLS)('visibleText: %j → %j', (text, shown) => {
+    expect(visibleText(text)).toBe(shown);
+  });
+
+  it('SQL (ltv_visible_text, and ltv_safe_text after it) gives the same for every case', async () => {
+    const texts = [...CONTROLS.map(([text]) => text), '\u0001=cmd', '=\u0001'];
+    const rows = await wh.all<{ i: number; shown: string; safe: string }>(
+      'SELECT i::INTEGER AS i, ltv_visible_text(t) AS shown, ltv_safe_text(t) AS safe FROM (SELECT unnest($texts::VARCHAR[]) AS t, generate_subscripts($texts::VARCHAR[], 1) AS i) ORDER BY i',
+      { texts: listValue(texts) },
+    );
+    expect(rows.map((r) => r.shown)).toEqual(texts.map(visibleText));
+    expect(rows.map((r) => r.safe)).toEqual(texts.map((t) => neutraliseText(visibleText(t))));
+    expect(rows.map((r) => r.safe).slice(-2)).toEqual(['\u2401=cmd', "'=\u2401"]);
+  });
+
+  it('csvField and escapeHtml make controls visible as cellText does: ltv.csv, the workbook and HTML agree', () => {
+    for (const [text, shown] of CONTROLS) {
+      expect(cellText(text)).toBe(neutraliseText(shown));
+      expect(csvField(text)).toBe(/[",\r\n]/.test(shown) ? `"${neutraliseText(shown).replaceAll('"', '""')}"` : neutraliseText(shown));
+    }
+    expect(csvField('p\u0001,x')).toBe('"p\u2401,x"');
+    expect(escapeHtml('<b>\u0002\u202e')).toBe('&lt;b&gt;\u2402[U+202E]');
   });
 
   it('csvField quotes what RFC 4180 needs quoted, after neutralising', () => {

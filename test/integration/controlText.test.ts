@@ -1,0 +1,72 @@
+// SPEC §5 "outputs are always valid files": control characters in text values (product, country, tenant,
+// customer ids) are kept exactly in ltv.json and shown the same visible way in every file a person opens
+// (src/format/text.ts visibleText): C0 controls and DEL as their Unicode pictures, bidi overrides and
+// isolates as [U+202E]. Before, ltv.csv carried ESC and U+202E raw, the workbook showed pictures, and a
+// tenant id holding U+0002 stopped the run in the chart's SVG ("internal error").
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { tenantDirName } from '../../src/publish/publishRun.js';
+import { parseCsv } from '../helpers/parseCsv.js';
+import { makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+
+const T = '2026-02-15T00:00:00Z';
+
+describe('control characters in text values', () => {
+  it('are exact in ltv.json and shown alike in ltv.csv, the workbook, quarantine.csv, and the HTML page', async () => {
+    const text = [
+      'tenant_id,customer_id,event_time,amount,product_id', // line 1
+      'shop,a,2026-01-10T08:00:00Z,10.00,U\u0001S', // 2
+      'shop,b,2026-01-11T08:00:00Z,20.00,\u202eSU', // 3: displays as "US"
+      'shop,c,2026-01-12T08:00:00Z,30.00,=x\u001b[2J', // 4: ESC [2J clears a terminal
+      'shop\u0002,d,2026-01-12T08:00:00Z,40.00,p', // 5: a tenant of its own
+      'shop,e\u001b,2026-01-12T08:00:00Z,bad,p', // 6: quarantined
+      '',
+    ].join('\n');
+    const fx = await makeFixture({ 'e.csv': text });
+    try {
+      const result = await runJob(fx, {
+        inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.5,
+        matrices: [{ period_type: 'days', period_unit: 'month', segmentation: 'product' }],
+      }, T);
+      expect(result.tenants.map((t) => t.tenant).sort()).toEqual(['shop', 'shop\u0002']);
+      const { report, dir } = await readLatest(fx, 'shop');
+      // ltv.json: the exact text; one customer per product: 10, 20, 30 at period 0.
+      const segments = report.matrices[0]!.rows.filter((r) => r.type === 'segment');
+      expect(Object.fromEntries(segments.map((r) => [r.title, r.cells[0]!.revenue]))).toEqual({ 'U\u0001S': 10, '\u202eSU': 20, '=x\u001b[2J': 30 });
+
+      // ltv.csv: a strict RFC 4180 parse; the titles visible, neutralised after.
+      const csvText = await readFile(join(dir, 'ltv.csv'), 'utf8');
+      expect(csvText).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+      const records = parseCsv(csvText);
+      const titles = new Set(records.slice(1).filter((r) => r[5] === 'segment').map((r) => r[6]));
+      expect([...titles].sort()).toEqual(["'=x\u241b[2J", 'U\u2401S', '[U+202E]SU'].sort());
+
+      // The workbook's Data sheet holds the same text cells as ltv.csv, row for row.
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
+      const data = wb.getWorksheet('Data')!;
+      expect(data.actualRowCount).toBe(records.length);
+      records.forEach((record, i) => {
+        const cells = Array.from({ length: 9 }, (_, j) => data.getRow(i + 1).getCell(j + 1).value ?? '');
+        expect(cells).toEqual(record.slice(0, 9));
+      });
+
+      // quarantine.csv (written by DuckDB): the customer id visible too.
+      const quarantine = parseCsv((await readFile(join(dir, 'quarantine.csv'), 'utf8')).replace(/\n/g, '\r\n'));
+      expect(quarantine.slice(1).map((r) => [r[1], r[3], r[4]])).toEqual([['6', 'shop', 'e\u241b']]);
+
+      // The other tenant: published (its chart rendered), named visibly in its files.
+      const other = await readLatest(fx, tenantDirName('shop\u0002'));
+      expect(other.report.tenant).toBe('shop\u0002');
+      const otherCsv = parseCsv(await readFile(join(other.dir, 'ltv.csv'), 'utf8'));
+      expect(new Set(otherCsv.slice(1).map((r) => r[0]))).toEqual(new Set(['shop\u2402']));
+      const html = await readFile(join(other.dir, 'report.html'), 'utf8');
+      expect(html).toContain('shop\u2402');
+      expect(html).not.toContain('\u0002');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
