@@ -1,8 +1,10 @@
 // `ltv keys add` (SPEC §6): a new random key, of which only the SHA-256 is stored. The file is
 // replaced atomically (temp file, fsync, rename) with mode 0600, so the server, which rereads it on
-// change, never sees half a file.
+// change, never sees half a file, and under `<file>.lock` (withFileLock.ts), so that no two writers lose
+// each other's key.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { hashKey, keysListSchema, type KeyEntry, type Plan } from './KeyStore.js';
@@ -45,7 +47,6 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
   for (const t of opts.tenants) {
     if (!isValidTenantId(t)) throw new AppError('CONFIG', `keys add: --tenant "${t.slice(0, 60)}": a tenant id is 1 to ${TENANT_ID_MAX} characters`);
   }
-  const current = readKeysFile(file);
   const plain = `ltv_${randomBytes(32).toString('base64url')}`;
   const entry: KeyEntry = {
     key_sha256: hashKey(plain),
@@ -55,6 +56,10 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
     admin: opts.admin ?? false,
     ...(opts.note === undefined ? {} : { note: opts.note }),
   };
-  await writeAtomically(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', { mode: 0o600 });
+  // Read and replaced under the file's lock: two `keys add` at once both keep their key.
+  await withFileLock(file, async () => {
+    const current = readKeysFile(file);
+    await writeAtomically(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', { mode: 0o600 });
+  });
   return plain;
 }

@@ -1,5 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +50,32 @@ describe('addKey', () => {
     writeFileSync(file, '{"keys": [');
     await expect(addKey(file, { tenants: ['acme'] })).rejects.toThrow(/not valid JSON/);
     expect(readFileSync(file, 'utf8')).toBe('{"keys": [');
+  });
+});
+
+describe('addKey by several processes at once', () => {
+  const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+  const keysAdd = (file: string, tenant: string): Promise<string> => new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, 'keys', 'add', '--tenant', tenant, '--keys', file], (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+  });
+
+  it('six `ltv keys add` at the same time: every printed key is in the file (none lost to another writer)', async () => {
+    const file = join(tmp(), 'keys.json');
+    const tenants = ['t1', 't2', 't3', 't4', 't5', 't6'];
+    const printed = await Promise.all(tenants.map((t) => keysAdd(file, t)));
+    const stored = (JSON.parse(readFileSync(file, 'utf8')) as { keys: { key_sha256: string; tenants: string[] }[] }).keys;
+    expect(stored.map((k) => k.key_sha256).sort()).toEqual(printed.map(hashKey).sort());
+    expect(stored.map((k) => k.tenants[0]).sort()).toEqual(tenants);
+  }, 60_000);
+
+  it('takes over a lock its dead owner left, and removes it after writing', async () => {
+    const dir = tmp();
+    const file = join(dir, 'keys.json');
+    // A pid no process has (above the kernel's largest pid_max).
+    writeFileSync(`${file}.lock`, JSON.stringify({ host: hostname(), pid: 2 ** 22 + 1 }));
+    const key = await addKey(file, { tenants: ['acme'] });
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: { key_sha256: string }[] }).keys.map((k) => k.key_sha256)).toEqual([hashKey(key)]);
+    expect(() => statSync(`${file}.lock`)).toThrow(/ENOENT/);
   });
 });
 

@@ -1,0 +1,63 @@
+// A read-modify-write of one small file by several processes at once (`ltv keys add` run by two
+// operators, or by a provisioning script in parallel): without it, both read the same file and the second
+// rename drops the first one's change, though both said they succeeded. The lock is `<file>.lock`, created
+// exclusively (O_EXCL) and holding its owner's host and pid; a lock whose process is gone (this machine),
+// or that is older than STALE_MS (any machine), is taken over.
+import { hostname } from 'node:os';
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../config/AppError.js';
+import { pidAlive } from '../warehouse/removeStaleScratch.js';
+
+/** A lock held this long is a leftover whatever its owner says: the writes it guards take milliseconds. */
+const STALE_MS = 30_000;
+/** How long a writer waits for the lock before giving up with one line. */
+const WAIT_MS = 10_000;
+
+export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + WAIT_MS;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const fh = await open(lock, 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EEXIST') return null;
+      throw new AppError('CONFIG', `${lock}: cannot create the lock file (${e.code ?? e.message}): give a writable folder`);
+    });
+    if (fh) {
+      try {
+        await fh.writeFile(JSON.stringify({ host: hostname(), pid: process.pid }));
+      } finally {
+        await fh.close();
+      }
+      try {
+        return await fn();
+      } finally {
+        await rm(lock, { force: true });
+      }
+    }
+    const owner = await readOwner(lock);
+    if (owner === 'gone') continue;
+    if (owner.stale) {
+      // Only the lock judged stale: another waiter may have taken it over meanwhile.
+      if ((await stat(lock).catch(() => null))?.ino === owner.ino) await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new AppError('CONFIG', `${file} is locked by ${owner.text} for more than ${WAIT_MS / 1000} s; try again, or remove ${lock} if that process is not running`);
+    }
+    await sleep(delay);
+  }
+}
+
+async function readOwner(lock: string): Promise<'gone' | { stale: boolean; text: string; ino: number }> {
+  const [text, st] = await Promise.all([readFile(lock, 'utf8').catch(() => null), stat(lock).catch(() => null)]);
+  if (text === null || st === null) return 'gone';
+  let owner: { host?: unknown; pid?: unknown } = {};
+  try {
+    owner = JSON.parse(text) as typeof owner;
+  } catch {
+    // Being written this instant (created, not yet filled), or a leftover: the age decides.
+  }
+  const here = owner.host === hostname() && typeof owner.pid === 'number';
+  const stale = Date.now() - st.mtimeMs > STALE_MS || (here && !pidAlive(owner.pid as number));
+  return { stale, ino: st.ino, text: typeof owner.pid === 'number' ? `process ${owner.pid} on ${String(owner.host)}` : 'another process' };
+}
