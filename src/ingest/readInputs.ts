@@ -255,7 +255,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     const fast: Reader = {
       reader: `read_csv($path, columns = ${columnsStruct(names)}, header = true, delim = $delim, ${READ_CSV_FIXED}${
         head.terminator === 'crlf' ? '' : ", new_line = '\\n'"}, max_line_size = ${MAX_RECORD_BYTES})`,
-      params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated, headerLines: headerLines(file),
+      params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated, headerLines: headerLines(file) && head.lines,
       stats: { records: 0, blank_lines: 0, repeated_header_lines: 0 },
     };
     const slow = async (): Promise<Reader> => {
@@ -378,16 +378,26 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   const byLower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
   const find = (name: string): string | undefined => {
     if (reader.duplicated.has(name.toLowerCase())) {
-      throw new AppError('INPUT', `${file.path}: the header has the column "${name}" more than once (names match case-insensitively): rename or remove one, so it is clear which one to read`);
+      throw new AppError('INPUT', `${file.path}: the header has the column ${shownName(name)} more than once (names match case-insensitively): rename or remove one, so it is clear which one to read`);
     }
-    const actual = reader.columns.has(name) ? name : byLower.get(name.toLowerCase());
+    const actual = reader.columns.has(name) ? name : byLower.get(name.toLowerCase()) ?? spacedAlike(name);
     return actual === undefined ? undefined : reader.columns.get(actual);
+  };
+  // A header name with a line break (a spreadsheet's wrapped cell, "Amount\n(USD)") is also found by the
+  // name as it reads, with a space ("Amount (USD)"): the one name that differs only in its white space.
+  const spacedAlike = (name: string): string | undefined => {
+    const key = spacedKey(name);
+    const alike = [...reader.columns.keys()].filter((k) => spacedKey(k) === key);
+    if (alike.length > 1) {
+      throw new AppError('INPUT', `${file.path}: the header has ${alike.map(shownName).join(' and ')}, which differ only in case or white space: map one of them as written, so it is clear which one to read`);
+    }
+    return alike[0];
   };
   const mapped = file.input.map[c];
   if (mapped !== undefined) {
     const expr = find(mapped);
     if (expr === undefined) {
-      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the file has no column "${mapped}" (it has: ${listColumns(reader)})`);
+      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the file has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
     return maybeTimeFormat(file, c, expr);
   }
@@ -436,7 +446,17 @@ function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): st
 
 function listColumns(reader: Reader): string {
   const names = [...reader.columns.keys()];
-  return names.length ? names.slice(0, 40).join(', ') : '(no columns)';
+  return names.length ? names.slice(0, 40).map((n) => (/^[^\s",\u0000-\u001f\u007f]([^",\u0000-\u001f\u007f]*[^\s",\u0000-\u001f\u007f])?$/.test(n) ? n : shownName(n))).join(', ') : '(no columns)';
+}
+
+/** A column name in a message: in double quotes, a line break or control character JSON-escaped (as a job file writes it), so the message stays one line. */
+function shownName(name: string): string {
+  return JSON.stringify(name);
+}
+
+/** A name compared by how it reads: case and runs of white space (line breaks included) ignored. */
+function spacedKey(name: string): string {
+  return name.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 async function describe(wh: Warehouse, file: SourceFile, sql: string, params: Record<string, string>): Promise<string[]> {

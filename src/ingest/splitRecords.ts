@@ -184,6 +184,8 @@ export interface HeaderLine {
   raw: Buffer;
   terminator: 'lf' | 'crlf' | 'cr' | 'none';
   next: number;
+  /** Physical lines the header takes: more than 1 when a quoted name holds a line break ("Amount\n(USD)"). */
+  lines: number;
 }
 
 /**
@@ -191,7 +193,8 @@ export interface HeaderLine {
  * comment). Native scans only: a few indexOf calls per MiB and per quoted line.
  */
 export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<boolean> {
-  if (src.gzip || head.terminator === 'cr') return false;
+  // A header over several lines: the splitter numbers the lines after it (DuckDB's row positions would not).
+  if (src.gzip || head.terminator === 'cr' || head.lines > 1) return false;
   const crlf = head.terminator === 'crlf';
   const delim = head.header.delimiter.charCodeAt(0);
   let skip = head.next;
@@ -466,11 +469,11 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
     let p = 0;
     if (headerBytes === null) {
       const start = hasBom(b, 0) ? 3 : 0;
-      const end = lineEnd(start, final);
+      const end = headerRecordEnd(b, start, final);
       if (!end) return 0;
       headerBytes = Buffer.from(b.subarray(start, end.contentEnd));
       p = end.end;
-      line = 2;
+      line = 1 + end.lines;
     }
     while (p < b.length) {
       if (skipping) {
@@ -502,10 +505,10 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       }
       if (r.kind === 'ok') {
         const from = hasBom(b, p) ? p + 3 : p;
-        if (r.breaks === 0 && r.contentEnd - from === headerBytes.length && b.subarray(from, r.contentEnd).equals(headerBytes)) {
+        if (r.contentEnd - from === headerBytes.length && b.subarray(from, r.contentEnd).equals(headerBytes)) {
           stats.repeated_header_lines++;
           p = r.end;
-          line++;
+          line += 1 + r.breaks;
           continue;
         }
         if (r.fields === width) {
@@ -746,23 +749,49 @@ const CLOSE_BRACKET = 93;
 const QUOTE_BYTE = Buffer.from('"');
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
-/** The header line of a (maybe gzip) CSV file, its delimiter sniffed unless given. */
+/**
+ * The end of the header record starting at p: its first line break outside quotes (RFC 4180 lets a quoted
+ * name hold one, as a spreadsheet's wrapped header cell does), with the physical lines it takes; null when
+ * it needs more bytes. Every quote toggles, whatever the delimiter (not yet known): a well-formed header's
+ * quotes come in pairs, and a header with a stray one is refused by headerOf anyway.
+ */
+function headerRecordEnd(b: Buffer, p: number, final: boolean): { contentEnd: number; end: number; lines: number } | null {
+  const lineEnd = lineEnds(b);
+  let lines = 1;
+  let from = p;
+  let quotes = 0;
+  for (;;) {
+    const end = lineEnd(from, final);
+    if (!end) return null;
+    for (let q = b.indexOf(QUOTE, from); q >= 0 && q < end.contentEnd; q = b.indexOf(QUOTE, q + 1)) quotes++;
+    // Balanced up to this line break: the header ends here; at the end of the file, whatever it holds.
+    if (quotes % 2 === 0 || (final && end.end >= b.length)) return { contentEnd: end.contentEnd, end: end.end, lines };
+    if (end.end >= b.length) return null;
+    from = end.end;
+    lines++;
+  }
+}
+
+/** The header record of a (maybe gzip) CSV file (its first line, or more when a quoted name holds a line break), its delimiter sniffed unless given. */
 export async function readCsvHeader(src: TextSource, delimiter: string | undefined): Promise<HeaderLine> {
   let carry: Buffer = Buffer.alloc(0);
   const make = (final: boolean): HeaderLine | null => {
     const start = hasBom(carry, 0) ? 3 : 0;
-    const end = lineEnds(carry)(start, final);
+    const end = headerRecordEnd(carry, start, final);
     if (!end) return null;
     const raw = Buffer.from(carry.subarray(start, end.contentEnd));
     const terminator = end.end === end.contentEnd ? 'none' : end.end - end.contentEnd === 2 ? 'crlf' : carry[end.contentEnd] === CR ? 'cr' : 'lf';
-    return { header: headerOf(src, raw, delimiter), raw, terminator, next: end.end };
+    return { header: headerOf(src, raw, delimiter), raw, terminator, next: end.end, lines: end.lines };
   };
   for await (const chunk of chunks(src)) {
     carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     if (carry.length >= 8) checkStart(src, carry);
     const head = make(false);
     if (head) return head;
-    if (carry.length > MAX_RECORD_BYTES) throw new AppError('INPUT', `${src.path}: line 1 (the header) is longer than ${MAX_RECORD_BYTES} bytes`);
+    if (carry.length > MAX_RECORD_BYTES) {
+      throw new AppError('INPUT', `${src.path}: line 1 (the header) is longer than ${MAX_RECORD_BYTES} bytes${
+        lineEnds(carry)(hasBom(carry, 0) ? 3 : 0, false) ? ', or a quote it opens is never closed: fix its quotes' : ''}`);
+    }
   }
   if (carry.length === 0) throw new AppError('INPUT', `${src.path}: is empty: a CSV file needs at least its header line`);
   checkStart(src, carry);

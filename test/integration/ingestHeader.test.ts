@@ -1,0 +1,68 @@
+// SPEC §3 "a whole file that cannot be read … fails the run with an error that names the file and what is
+// wrong": CSV headers as exports and spreadsheets really write them. A header is an RFC 4180 record: a
+// quoted name may hold a line break (a wrapped header cell in Excel), and the lines after it are numbered
+// physically; a header that is no header is refused with one line saying what it is.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/config/AppError.js';
+import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+
+const T = '2026-02-15T00:00:00Z';
+const MONTHLY = { period_type: 'days' as const, period_unit: 'month' as const };
+
+async function quarantined(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, 'quarantine.csv'), 'utf8');
+  return text.trim().split('\n').slice(1).map((l) => `${l.split(',')[0]!.split('/').pop()}:${l.split(',')[1]}`);
+}
+
+async function failure(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(() => null, (x: unknown) => x);
+  expect(isAppError(e)).toBe(true);
+  expect((e as Error).message).not.toMatch(/[\n\r\u0000]/);
+  return (e as Error).message;
+}
+
+describe('a header whose quoted names hold line breaks', () => {
+  // Lines 1–3: the header ("customer⏎id" ends on line 2, "event⏎time" on line 3); 4: a; 5–7: the header
+  // again (a concatenated export); 8: b, whose amount is bad; 9: c.
+  const text = [
+    '"customer\r\nid","event\ntime",amount\r\n',
+    'a,2026-01-10T08:00:00Z,10.00\r\n',
+    '"customer\r\nid","event\ntime",amount\r\n',
+    'b,2026-01-11T08:00:00Z,x\r\n',
+    'c,2026-01-12T08:00:00Z,30.00\r\n',
+  ].join('');
+
+  it('is read, mapped by the name as written or as it reads, and the lines after it keep their physical numbers', async () => {
+    const fx = await makeFixture({ 'h.csv': text, 'h.csv.gz': gzipSync(text) });
+    try {
+      const map = { customer_id: 'Customer ID', event_time: 'event\ntime' };
+      const result = await runJob(fx, { inputs: [{ path: 'h.csv', map }, { path: 'h.csv.gz', map }], max_bad_row_share: 0.5, matrices: [MONTHLY] }, T);
+      expect(result.stats).toMatchObject({ rows_read: 6, rows_quarantined: 2 });
+      const { report, dir } = await readLatest(fx);
+      expect(await quarantined(dir)).toEqual(['h.csv:8', 'h.csv.gz:8']);
+      expect(report.inputs.map((i) => [i.rows, i.repeated_header_lines])).toEqual([[3, 1], [3, 1]]);
+      expect(report.inputs[0]!.columns).toMatchObject({ customer_id: 'customer\r\nid', event_time: 'event\ntime', amount: 'amount' });
+      // a 10 and c 30, in both files (the same transactions twice: no transaction_id, nothing deduplicated): 80 / 2.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([40, 40]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('is named in one line, escaped as a job file writes it, when it is not mapped', async () => {
+    const fx = await makeFixture({ 'h.csv': text, 'two.csv': '"customer\nid","Customer  ID",event_time,amount\n' });
+    try {
+      expect(await failure(runJob(fx, { inputs: [{ path: 'h.csv' }], matrices: [MONTHLY] }, T))).toBe(
+        `${join(fx.dir, 'h.csv')}: no column for the required "customer_id" (the file has: "customer\\r\\nid", "event\\ntime", amount); map one with --map customer_id=<column> or "map" in the job file`,
+      );
+      // Two names that read alike: the map names one exactly.
+      expect(await failure(runJob(fx, { inputs: [{ path: 'two.csv', map: { customer_id: 'customer id' } }], matrices: [MONTHLY] }, T)))
+        .toContain('the header has "customer\\nid" and "Customer  ID", which differ only in case or white space');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
