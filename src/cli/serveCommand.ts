@@ -1,6 +1,6 @@
 // `ltv serve [--reports <dir>] [--port <n>] [--keys <file>] [--host <addr>]` (SPEC §8): the endpoint
 // of SPEC §6 until SIGTERM/SIGINT, which stop accepting and let in-flight requests finish.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 
@@ -32,6 +32,19 @@ export function registerServe(program: Command): void {
       ]);
       const runs = runRoutes ? runRoutes.mountRunRoutes(env, o.jobs ?? env.LTV_JOBS_DIR, logger) : null;
       const ops = mountOps(env, { reportsDir: o.reports, queue: runs?.queue ?? null });
+      // Refused before anything starts, in one line each: a server that came up on a wrong folder or an
+      // unreadable keys file would answer every request 404 or 401.
+      const reportsStat = (() => {
+        try {
+          return statSync(o.reports);
+        } catch (e) {
+          throw new AppError('CONFIG', `--reports: ${o.reports} ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`}`);
+        }
+      })();
+      if (!reportsStat.isDirectory()) throw new AppError('CONFIG', `--reports: ${o.reports} is not a directory (give the folder ltv run publishes to)`);
+      const { parseKeyEntries } = await import('../serve/KeyStore.js');
+      const keys = keyCount(o.keys, parseKeyEntries);
+      if (typeof keys === 'string') throw new AppError('CONFIG', `--keys: ${o.keys} ${keys}; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)`);
       let server;
       try {
         server = createServer({
@@ -44,10 +57,14 @@ export function registerServe(program: Command): void {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);
         throw e;
       }
-      const addr = await server.listen(port, o.host);
+      const started = server;
+      const addr = await started.listen(port, o.host).catch(async (e: NodeJS.ErrnoException) => {
+        await started.close(0);
+        await runs?.queue.close().catch(() => undefined);
+        throw listenError(e, o.host, port) ?? e;
+      });
       logger.info({ address: addr.address, port: addr.port, reports: o.reports, keys: o.keys }, 'listening');
       // Without a key every request is a 401: say so at start, not after the first puzzled client.
-      const keys = keyCount(o.keys, (await import('../serve/KeyStore.js')).keysFileSchema);
       if (keys === 0) {
         const hint = `no API key in ${o.keys}: every request will be answered 401 until one is added with: ltv keys add --tenant <id> --keys ${o.keys}`;
         logger.warn({ keys: o.keys }, hint);
@@ -70,17 +87,43 @@ export function registerServe(program: Command): void {
     });
 }
 
-/** Keys in the file; 0 when it is missing, null when it cannot be read as a keys file (KeyStore logs that). */
-function keyCount(file: string, schema: { parse(v: unknown): { keys: unknown[] } }): number | null {
+/**
+ * Valid keys in the file (an invalid entry is skipped, and logged by KeyStore); 0 when it is missing; what
+ * is wrong with it when it cannot be read as a keys file at all.
+ */
+function keyCount(file: string, parse: (text: string) => { keys: unknown[] }): number | string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return 0;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 0;
+    return code === 'EISDIR' ? 'is a directory, not a keys file' : `cannot be read (${code ?? String(e)})`;
   }
   try {
-    return schema.parse(JSON.parse(text)).keys.length;
+    JSON.parse(text);
+  } catch (e) {
+    return `is not JSON (${(e as Error).message})`;
+  }
+  try {
+    return parse(text).keys.length;
   } catch {
-    return null;
+    return 'is not a keys file ({"keys": [...]})';
+  }
+}
+
+/** The port cannot be had: one line saying why and what to do (Node's own message names no option). */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): AppError | null {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new AppError('CONFIG', `--port ${port}: ${host}:${port} is in use (another ltv serve?): stop it, or give another --port (or PORT)`);
+    case 'EACCES':
+      return new AppError('CONFIG', `--port ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges): give --port 8080`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new AppError('CONFIG', `--host ${host}: not an address of this machine: give 127.0.0.1, 0.0.0.0 (every interface) or one of its addresses`);
+    default:
+      return null;
   }
 }

@@ -1,6 +1,7 @@
 // `ltv keys add` and `ltv serve` as a user runs them: the real launcher, a real port, SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,4 +78,39 @@ describe('ltv keys add / ltv serve', () => {
       await exit;
     }
   });
+
+  it('refuses at start, in one line and exit 1, what would leave it answering 401 or 404 to everyone: a port in use, a keys file that is no keys file, a reports path that is no folder', async () => {
+    const reports = join(dir, 'reports-refused');
+    publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 3 });
+    const notJson = join(dir, 'keys-broken.json');
+    writeFileSync(notJson, '{"keys": [');
+    const notKeys = join(dir, 'keys-other.json');
+    writeFileSync(notKeys, '{"users": []}');
+    const keysDir = join(dir, 'keys-dir');
+    mkdirSync(keysDir);
+    // A port held by another listener.
+    const holder: Server = createServer();
+    const taken = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+    const serve = (...args: string[]) => spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], { encoding: 'utf8', timeout: 30_000 });
+    try {
+      const cases: [string[], string][] = [
+        [['--reports', reports, '--port', String(taken)], `ltv: --port ${taken}: 127.0.0.1:${taken} is in use (another ltv serve?): stop it, or give another --port (or PORT)\n`],
+        [['--reports', reports, '--keys', notJson], `ltv: --keys: ${notJson} is not JSON (`],
+        [['--reports', reports, '--keys', notKeys], `ltv: --keys: ${notKeys} is not a keys file ({"keys": [...]}); fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
+        [['--reports', reports, '--keys', keysDir], `ltv: --keys: ${keysDir} is a directory, not a keys file; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
+        [['--reports', notJson], `ltv: --reports: ${notJson} is not a directory (give the folder ltv run publishes to)\n`],
+        [['--reports', join(dir, 'nowhere')], `ltv: --reports: ${join(dir, 'nowhere')} does not exist\n`],
+      ];
+      for (const [args, message] of cases) {
+        const r = serve(...args);
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr.startsWith(message), r.stderr).toBe(true);
+        // One line, nothing logged before it (no server came up).
+        expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+        expect(r.stdout).toBe('');
+      }
+    } finally {
+      holder.close();
+    }
+  }, 120_000);
 });
