@@ -143,6 +143,16 @@ function parseHeaderFields(line: Buffer, delim: number): string[] | null {
 }
 
 function headerOf(src: TextSource, line: Buffer, delimiter: string | undefined): CsvHeader {
+  if (line.includes(0)) {
+    // UTF-16 without a byte order mark: every other byte of ASCII names is 0.
+    const zeros = (odd: number): boolean => line.every((b, i) => i % 2 !== odd || b === 0);
+    throw new AppError('INPUT', zeros(1) || zeros(0)
+      ? `${src.path}: is UTF-16 text (without a byte order mark): save it as UTF-8`
+      : `${src.path}: line 1 (the header) holds a NUL byte: the file is binary or damaged, not CSV text`);
+  }
+  if (isBlank(line, 0, line.length, -1)) {
+    throw new AppError('INPUT', `${src.path}: line 1 (the header) is empty: the first line must name the columns (customer_id,event_time,amount, …); remove the empty lines above it`);
+  }
   const text = line.toString('utf8');
   const delim = delimiter ?? sniffDelimiter(text);
   const fields = parseHeaderFields(line, delim.charCodeAt(0));
@@ -167,12 +177,29 @@ function checkStart(src: TextSource, head: Buffer): void {
   const what =
     is(0xff, 0xfe) || is(0xfe, 0xff) ? 'UTF-16 text: save it as UTF-8'
     : is(0x28, 0xb5, 0x2f, 0xfd) ? 'zstd-compressed: decompress it (or gzip it)'
-    : is(0x50, 0x4b, 0x03, 0x04) ? 'a zip archive: unzip it and give the file inside'
+    : is(0x50, 0x4b, 0x03, 0x04) ? zipKind(head)
+    : is(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1) ? 'an Excel 97-2003 workbook (.xls) or another OLE2 document: save the sheet as CSV UTF-8 and give that file'
     : is(0x42, 0x5a, 0x68) ? 'bzip2-compressed: decompress it (or gzip it)'
     : is(0xfd, 0x37, 0x7a, 0x58, 0x5a) ? 'xz-compressed: decompress it (or gzip it)'
     : is(0x50, 0x41, 0x52, 0x31) ? 'a Parquet file: name it .parquet or set "format": "parquet"'
     : null;
   if (what) throw new AppError('INPUT', `${src.path}: is ${what}`);
+}
+
+/**
+ * What a zip file is, from its entries' names (each entry's local header holds its name; Excel writes
+ * [Content_Types].xml first, then _rels/, docProps/, xl/…): a spreadsheet renamed .csv is the usual one.
+ */
+function zipKind(head: Buffer): string {
+  const nameLength = head.length >= 30 ? head.readUInt16LE(26) : 0;
+  const first = head.length >= 30 + nameLength ? head.toString('latin1', 30, 30 + nameLength) : '';
+  const names = head.subarray(0, 1 << 16);
+  if (first.startsWith('xl/') || names.includes('xl/workbook.xml') || names.includes('xl/_rels/')) return 'an Excel workbook (.xlsx), not CSV text: save the sheet as CSV UTF-8 and give that file';
+  if (first === 'mimetype' && head.includes('opendocument.spreadsheet')) return 'an OpenDocument spreadsheet (.ods), not CSV text: save the sheet as CSV UTF-8 and give that file';
+  if (first === '[Content_Types].xml' || first.startsWith('_rels/') || first.startsWith('docProps/')) {
+    return 'an Office document (.xlsx, .docx …), not CSV text: if it is a workbook, save the sheet as CSV UTF-8 and give that file';
+  }
+  return 'a zip archive: unzip it and give the file inside';
 }
 
 // ---------------------------------------------------------------------------------------------------------

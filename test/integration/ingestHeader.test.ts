@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
@@ -61,6 +62,36 @@ describe('a header whose quoted names hold line breaks', () => {
       // Two names that read alike: the map names one exactly.
       expect(await failure(runJob(fx, { inputs: [{ path: 'two.csv', map: { customer_id: 'customer id' } }], matrices: [MONTHLY] }, T)))
         .toContain('the header has "customer\\nid" and "Customer  ID", which differ only in case or white space');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('a first line that is no CSV header', () => {
+  const csvText = 'customer_id,event_time,amount\na,2026-01-10T08:00:00Z,10.00\n';
+  async function workbook(): Promise<Buffer> {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Sheet1').addRows([['customer_id', 'event_time', 'amount'], ['a', '2026-01-10T08:00:00Z', 10]]);
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  }
+
+  it.each([
+    // Before: "is a zip archive: unzip it and give the file inside", which leads nowhere for a workbook.
+    ['an Excel workbook renamed .csv', 'e.csv', workbook, /e\.csv: is an Excel workbook \(\.xlsx\), not CSV text: save the sheet as CSV UTF-8/],
+    ['an Excel workbook named .jsonl', 'e.jsonl', workbook, /e\.jsonl: is an Excel workbook \(\.xlsx\)/],
+    ['an Excel 97-2003 workbook', 'e.csv', () => Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(504)]), /e\.csv: is an Excel 97-2003 workbook \(\.xls\)/],
+    // Before: "no column for the required customer_id (the file has: c\0u\0s\0…)", NUL bytes in the message.
+    ['UTF-16LE without a byte order mark', 'e.csv', () => Buffer.from(csvText, 'utf16le'), /e\.csv: is UTF-16 text \(without a byte order mark\): save it as UTF-8$/],
+    ['UTF-16BE without a byte order mark', 'e.csv', () => Buffer.from(csvText, 'utf16le').swap16(), /e\.csv: is UTF-16 text \(without a byte order mark\)/],
+    ['a NUL byte in the header', 'e.csv', () => Buffer.from('customer_id,event\u0000_time,amount\na,2026-01-10,1\n'), /e\.csv: line 1 \(the header\) holds a NUL byte/],
+    // Before: "no column for the required customer_id (the file has: column1)".
+    ['an empty first line', 'e.csv', () => Buffer.from(`\r\n${csvText}`), /e\.csv: line 1 \(the header\) is empty: the first line must name the columns/],
+    ['a first line of spaces', 'e.csv', () => Buffer.from(`  \t\n${csvText}`), /e\.csv: line 1 \(the header\) is empty/],
+  ])('refuses %s with one line saying what it is', async (_name, file, content, message) => {
+    const fx = await makeFixture({ [file]: await content() });
+    try {
+      expect(await failure(runJob(fx, { inputs: [{ path: file }], matrices: [MONTHLY] }, T))).toMatch(message);
     } finally {
       await fx.cleanup();
     }
