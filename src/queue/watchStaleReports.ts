@@ -99,8 +99,17 @@ export function watchStaleReports(deps: StaleWatcherDeps): StaleWatcher {
   }
 
   async function checkAll(): Promise<void> {
-    for (const c of await deps.catalog.list()) {
+    // Invalid job files too, by their last valid definition: a file broken by an edit stops its runs, which
+    // is exactly when its report goes stale (list() left it out, and the alert never came).
+    for (const k of await deps.catalog.known()) {
       if (closed) return;
+      const c = k.entry;
+      if (!c) {
+        if (k.invalid && !warned.has(`invalid:${k.name}`)) logger.error({ job: k.name }, `job file of ${k.name} is invalid and this worker never read a valid one: its stale-report alerts cannot be checked until it is fixed`);
+        warned.add(`invalid:${k.name}`);
+        continue;
+      }
+      if (!k.invalid) warned.delete(`invalid:${k.name}`);
       if (c.alertAfterMs === null) continue;
       if (!c.job.email || c.job.email.ops.length === 0) {
         if (!warned.has(c.job.name)) logger.error({ job: c.job.name }, `${c.file}: alert_after: email.ops is empty, so no stale-report notice can be sent; add recipients`);

@@ -1,7 +1,7 @@
 // SPEC §11 stale-report alerts (job `alert_after`) on a real SMTP server: exactly one notice per episode
 // with two workers checking every 100 ms and one of them replaced midway, one notice when the job
 // publishes again, and a new episode after that.
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { loadJob } from '../../src/config/loadJob.js';
@@ -100,3 +100,26 @@ test('alert_after: one stale notice per episode with several workers and a resta
   expect(sent).toBe(3);
   await Promise.all([b.close(1_000), c.close(1_000)]);
 }, 120_000); // two real runs: about 2 s on an idle machine, far more when eight suites share two cores
+
+test('alert_after still fires when the job file is broken after the worker read it: the broken file is why nothing publishes', async () => {
+  const file = await h.writeJob('edited', {
+    alert_after: '2s',
+    email: { to: ['finance@example.com'], ops: ['oncall@example.com'] },
+  });
+  await runPipeline(await loadJob(file), { logger, reportsDir: h.reportsDir, asOf: new Date('2026-03-16T15:00:00Z'), email: 'off' });
+  const published = Math.floor((await lstat(join(h.reportsDir, 'edited', 'latest'))).mtimeMs);
+  const before = sink.messages.length;
+  const w = h.worker(ALERTS);
+  await w.ready;
+  // The worker has read the valid file (it checks every 100 ms); then an edit breaks it.
+  await sleep(500);
+  await writeFile(file, '{"tenant": "edited", "inputs": [');
+  await sink.waitFor(before + 1);
+  const notice = sink.messages[before]!;
+  expect(notice.subject).toBe('LTV report stale: job edited, nothing published for over 2s');
+  expect(sink.envelopes[before]).toEqual(['oncall@example.com']);
+  expect(Date.now()).toBeGreaterThanOrEqual(published + 2000);
+  await sleep(500);
+  expect(sink.messages).toHaveLength(before + 1);
+  await w.close(1_000);
+}, 60_000);
