@@ -283,7 +283,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   }
   // Line-oriented formats: the splitter hands on one physical line per record with its number; blank
   // lines and repeated headers are counted there.
-  const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace', json: file.format === 'jsonl' });
+  const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace', json: file.format === 'jsonl', valueKeys: namesRead(file) });
   const params = { path: clean, sep: LINES_SEPARATOR };
   const lines = `read_csv($path, columns = {'n': 'BIGINT', 'reason': 'VARCHAR', 'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES + 4096})`;
   if (file.format === 'whitespace') {

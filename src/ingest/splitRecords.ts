@@ -586,7 +586,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
  * non-blank line. With `header`, line 1 is the header and lines equal to it are skipped and counted.
  */
 export async function splitLinesToClean(
-  src: TextSource, out: string, opts: { header: boolean; json?: boolean },
+  src: TextSource, out: string, opts: { header: boolean; json?: boolean; /** JSON keys the job reads, lower-cased (readJsonLine). */ valueKeys?: ReadonlySet<string> },
 ): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null }> {
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
   let firstRecord: { line: number; text: string } | null = null;
@@ -651,7 +651,7 @@ export async function splitLinesToClean(
         continue;
       }
       const problem = contentProblem(b, from, end.contentEnd, utf8, nul) ?? (text.includes(1) ? 'contains the control character U+0001' : null);
-      const pieces = problem || !opts.json ? [text] : readJsonLine(text);
+      const pieces = problem || !opts.json ? [text] : readJsonLine(text, opts.valueKeys);
       const reason = problem ?? (typeof pieces === 'string' ? pieces : null);
       if (reason) w.push(Buffer.from(`${at}${sep}${reason}${sep}\n`));
       else {
@@ -688,8 +688,12 @@ function isNumberByte(c: number): boolean {
  *
  * An object that names one key twice (`{"amount": 10, "amount": 99}`) is a bad row: DuckDB would read the
  * first, JSON.parse and most tools the last (RFC 8259 leaves it open; I-JSON, RFC 7493, forbids it).
+ *
+ * So is an object whose key the job reads (`valueKeys`, lower-cased) holds an object or an array
+ * (`"customer_id": {"id": 5}`, `"product_id": ["a", "b"]`): read as text, its JSON would become a customer
+ * id or a segment title. Other keys may hold anything (an export's nested metadata is not read).
  */
-export function readJsonLine(line: Buffer): Buffer[] | string {
+export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buffer[] | string {
   // The escaped NUL: raw NUL bytes are refused in every text file; escaped, it would reach ltv.csv raw.
   if (line.includes(ESCAPED_NUL)) return 'holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it';
   let inString = false;
@@ -713,6 +717,17 @@ export function readJsonLine(line: Buffer): Buffer[] | string {
           if (line[j] === COLON) {
             if (sameKeyBefore(line, stringStart, i, keyCount)) {
               return `has the key "${line.toString('utf8', stringStart, i).slice(0, 60)}" twice (a JSON object names each key once): keep one`;
+            }
+            if (valueKeys) {
+              j++;
+              while (j < line.length && (line[j] === SPACE || line[j] === TAB)) j++;
+              const open = line[j];
+              if (open === OPEN_BRACE || open === OPEN_BRACKET) {
+                const key = line.toString('utf8', stringStart, i);
+                if (valueKeys.has(key.toLowerCase())) {
+                  return `the value of "${key.slice(0, 60)}" is a JSON ${open === OPEN_BRACE ? 'object' : 'array'}, not one value (text, number or boolean): write the value itself`;
+                }
+              }
             }
             if (keyCount * 2 + 2 > keyRanges.length) keyRanges = growKeys(keyRanges);
             keyRanges[2 * keyCount] = stringStart;
