@@ -150,6 +150,10 @@ function headerOf(src: TextSource, line: Buffer, delimiter: string | undefined):
       ? `${src.path}: is UTF-16 text (without a byte order mark): save it as UTF-8`
       : `${src.path}: line 1 (the header) holds a NUL byte: the file is binary or damaged, not CSV text`);
   }
+  if (!isUtf8(line)) {
+    // Read anyway, its names would hold U+FFFD and match no name of the job's ("pa�s" for "país").
+    throw new AppError('INPUT', `${src.path}: line 1 (the header) is not valid UTF-8 text (Latin-1 or Windows-1252?): save the export as UTF-8`);
+  }
   if (isBlank(line, 0, line.length, -1)) {
     throw new AppError('INPUT', `${src.path}: line 1 (the header) is empty: the first line must name the columns (customer_id,event_time,amount, …); remove the empty lines above it`);
   }

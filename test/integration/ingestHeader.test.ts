@@ -85,6 +85,8 @@ describe('a first line that is no CSV header', () => {
     ['UTF-16LE without a byte order mark', 'e.csv', () => Buffer.from(csvText, 'utf16le'), /e\.csv: is UTF-16 text \(without a byte order mark\): save it as UTF-8$/],
     ['UTF-16BE without a byte order mark', 'e.csv', () => Buffer.from(csvText, 'utf16le').swap16(), /e\.csv: is UTF-16 text \(without a byte order mark\)/],
     ['a NUL byte in the header', 'e.csv', () => Buffer.from('customer_id,event\u0000_time,amount\na,2026-01-10,1\n'), /e\.csv: line 1 \(the header\) holds a NUL byte/],
+    // Before: "the file has no column "país" (it has: …, pa�s)" when the job maps país.
+    ['a header in Latin-1', 'e.csv', () => Buffer.concat([Buffer.from('customer_id,event_time,amount,pa'), Buffer.from([0xef]), Buffer.from('s\na,2026-01-10,1,x\n')]), /e\.csv: line 1 \(the header\) is not valid UTF-8 text \(Latin-1 or Windows-1252\?\): save the export as UTF-8$/],
     // Before: "no column for the required customer_id (the file has: column1)".
     ['an empty first line', 'e.csv', () => Buffer.from(`\r\n${csvText}`), /e\.csv: line 1 \(the header\) is empty: the first line must name the columns/],
     ['a first line of spaces', 'e.csv', () => Buffer.from(`  \t\n${csvText}`), /e\.csv: line 1 \(the header\) is empty/],
