@@ -14,7 +14,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
-import { checkReportsDir, noticeFailure, reportsDirOf, runPipeline, runStages, startRun, type RunEffects, type RunResult } from '../pipeline.js';
+import { checkReportsDir, noticeFailure, reportsDirOf, runPipeline, runStages, startRun, type Progress, type RunEffects, type RunResult } from '../pipeline.js';
 import { makeDirs } from '../publish/makeDirs.js';
 import { computeShard, shardLabel, type ShardResult } from '../shard/computeShard.js';
 import { mergeShards } from '../shard/mergeShards.js';
@@ -50,6 +50,9 @@ export interface ShardData {
 
 /** The owner record of a run's folder under .shards/ (superseded folders are found by it). */
 const OWNER = 'owner.json';
+/** The parent run's progress while its shards compute: from the compute stage's start to this, by shards done. */
+const SHARDS_START_PERCENT = 35;
+const SHARDS_DONE_PERCENT = 65;
 
 export interface ShardRuntime {
   /**
@@ -137,7 +140,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     const failed = (c.failed ?? 0) + (c.ignored ?? 0);
     const done = (c.processed ?? 0) + failed;
     await parent.updateProgress({
-      stage: 'compute', percent: 35 + Math.round((30 * done) / total), rows: job.data.manifest.check.rows,
+      stage: 'compute', percent: SHARDS_START_PERCENT + Math.round(((SHARDS_DONE_PERCENT - SHARDS_START_PERCENT) * done) / total), rows: job.data.manifest.check.rows,
       message: `shards ${done} of ${total} done${failed ? `, ${failed} failed` : ''}`, shards: { done, total, failed },
     });
   };
@@ -202,7 +205,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         state = { ...state, added: true };
         await job.updateData({ ...job.data, sharded: state });
         await job.updateProgress({
-          stage: 'compute', percent: 35, rows: state.split.check.rows, message: `shards 0 of ${shards} done`, shards: { done: 0, total: shards, failed: 0 },
+          stage: 'compute', percent: SHARDS_START_PERCENT, rows: state.split.check.rows, message: `shards 0 of ${shards} done`, shards: { done: 0, total: shards, failed: 0 },
         });
         log.info({ shards, split: state.id, part_rows: state.split.partRows }, 'split done; waiting for the shards');
       }
@@ -219,7 +222,11 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         const results = Object.values(await job.getChildrenValues<ShardResult>()).sort((a, b) => a.shard - b.shard);
         if (results.length !== state.split.shards) throw new AppError('INTERNAL', `${results.length} of ${state.split.shards} shards reported a result`);
         const split = state.split;
-        const result = await runStages(def, effects, (run, rw) => mergeShards(run, rw, { paths, split, results }));
+        // The merge goes through the stages from ingest (0 %) again: its progress never falls below where
+        // the shards left the run's, or a watcher (enqueue --wait, the admin route) saw it go backwards.
+        const onProgress = effects.onProgress;
+        const merging = onProgress ? { ...effects, onProgress: (p: Progress) => onProgress({ ...p, percent: Math.max(p.percent, SHARDS_DONE_PERCENT) }) } : effects;
+        const result = await runStages(def, merging, (run, rw) => mergeShards(run, rw, { paths, split, results }));
         await rm(paths.root, { recursive: true, force: true });
         return result;
       } catch (e) {

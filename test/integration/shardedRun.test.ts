@@ -77,8 +77,16 @@ describe('a sharded run', () => {
     const workers = [1, 2, 3].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
     for (const w of workers) await w.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
     // `ltv run <job> --shards N` sends the job file's run to the workers and follows it, as enqueue --wait.
+    // The run's progress as BullMQ publishes it: never going back (the merge's stages start at ingest again).
+    const events = await h.events();
+    const percents: number[] = [];
+    events.on('progress', ({ data }) => percents.push((data as { percent: number }).percent));
     const r = await h.cli(['run', file, '--shards', String(SHARDS)]);
     expect(r.code, r.stderr).toBe(0);
+    expect(percents.length).toBeGreaterThan(4);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents).toContain(65); // every shard done, before the merge's render (70 %)
+    await events.close();
     // Progress on the way: shards done of all, with the rows read.
     expect(r.stderr).toMatch(/compute, shards 4 of 4 done \(\d+%\), 6000 rows/);
     expect(r.stderr).toMatch(/published demo-app 20260316T150000Z/);
