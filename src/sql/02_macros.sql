@@ -71,6 +71,8 @@ CREATE OR REPLACE MACRO ltv_dec4(x) AS CASE
   WHEN regexp_full_match(ltv_trim(x), '[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
   WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{0,14}\.\d{0,4}(0{6,}|9{6,})\d{1,3}') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
 END;
+-- A decimal ltv_dec4 refuses only for its length: more than 14 integer digits (the reason says so).
+CREATE OR REPLACE MACRO ltv_over_14_digits(x) AS regexp_full_match(ltv_trim(x), '[+-]?\d{15,}(\.\d*)?');
 CREATE OR REPLACE MACRO ltv_int(x) AS
   CAST(CASE WHEN regexp_full_match(ltv_trim(x), '\+?\d{1,9}') THEN ltv_trim(x) END AS INTEGER);
 -- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[], one per day from

@@ -96,12 +96,15 @@ SELECT
       ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
+    WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
     WHEN r10 IS NULL AND NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
     WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
     WHEN (commission IS NULL OR commission < 0 OR commission > 100) AND ltv_text(raw_commission) IS NOT NULL THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'
     WHEN (tax IS NULL OR tax < 0 OR tax > 100) AND ltv_text(raw_tax) IS NOT NULL THEN 'tax_percentage is not a number from 0 to 100: "' || left(raw_tax, 60) || '"'
+    WHEN proceeds IS NULL AND ltv_over_14_digits(raw_proceeds) THEN 'proceeds has more than 14 digits before the decimal point, more than ltv reads exactly: "' || left(raw_proceeds, 60) || '"'
     WHEN proceeds IS NULL AND ltv_text(raw_proceeds) IS NOT NULL THEN 'proceeds is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_proceeds, 60) || '"'
+    WHEN net_revenue IS NULL AND ltv_over_14_digits(raw_net_revenue) THEN 'net_revenue has more than 14 digits before the decimal point, more than ltv reads exactly: "' || left(raw_net_revenue, 60) || '"'
     WHEN net_revenue IS NULL AND ltv_text(raw_net_revenue) IS NOT NULL THEN 'net_revenue is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_net_revenue, 60) || '"'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
     WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_offset_note(raw_refunded_at)
