@@ -355,7 +355,7 @@ describe('the explorer pins its run', () => {
     await pfx?.cleanup();
   });
 
-  it('keeps answering from the run it shows after a newer one is published mid-session', async () => {
+  it('keeps answering from the run it shows after a newer one is published mid-session, offers the newer one and shows it on request', async () => {
     await ppage.goto(`http://127.0.0.1:${ps.port}/`);
     await ppage.fill('#api-key', PIN_KEY);
     await ppage.click('button[type=submit]');
@@ -381,5 +381,24 @@ describe('the explorer pins its run', () => {
     expect(grid).toEqual(adaptyGrid(pinned, 'revenue'));
     expect(grid).not.toEqual(adaptyGrid(latest, 'revenue'));
     expect(await ppage.textContent('.sub')).toContain(OLD_RUN);
+
+    // It offers the newer run (checked every minute and when the tab is shown again, as now), and shows it on request.
+    await ppage.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    const notice = await ppage.waitForSelector('.newer-run');
+    expect(await notice.textContent()).toBe(`A newer run was published: ${NEW_RUN} (as of ${NEW_AS_OF.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')}). This page still shows run ${OLD_RUN}. Show it`);
+    // Still the old run's numbers until asked.
+    expect(await ppage.textContent('.sub')).toContain(OLD_RUN);
+    const shown = sent.length;
+    await ppage.click('.newer-run button');
+    await ppage.waitForFunction((run) => document.querySelector('.sub')?.textContent?.includes(run), NEW_RUN);
+    await ppage.waitForSelector('.report[data-loaded] table.heatmap');
+    expect(await ppage.$('.newer-run')).toBeNull();
+    const after = sent.slice(shown);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.map((r) => r.run)).toEqual(after.map(() => NEW_RUN));
+    const now = await ppage.$$eval('table.heatmap tbody tr', (trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+    expect(now).toEqual(adaptyGrid(await api(JSON.parse(after.at(-1)!.body) as object, NEW_RUN, on), 'revenue'));
+    expect(await ppage.inputValue('#ctl-run')).toBe(NEW_RUN);
   });
 });

@@ -15,6 +15,8 @@ const SIGN_IN_MARK = 'ltv:sign-in';
 /** The user-timing measure from sign-in to the first heatmap (read by the browser tests and the bench). */
 export const FIRST_HEATMAP_MEASURE = 'ltv:sign-in→first-heatmap';
 const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
+/** How often the page asks whether a newer run was published (and whenever the tab is shown again). */
+const NEWER_RUN_CHECK_MS = 60_000;
 
 class ApiError extends Error {
   /** The field an Adapty error names (`errors[0].source`), when it names one. */
@@ -139,7 +141,10 @@ class ServedReport {
   /** Whether the shown run's detail was asked for (after its first answer). */
   private detailAsked = false;
 
-  constructor(private readonly host: HTMLElement, private readonly key: string, private readonly tenants: TenantListing[]) {}
+  /** The run list as the server gave it last, when its tenant's latest run is one the page does not list yet. */
+  private newer: { tenant: string; tenants: TenantListing[]; run: RunListing } | null = null;
+
+  constructor(private readonly host: HTMLElement, private readonly key: string, private tenants: TenantListing[]) {}
 
   start(): void {
     const hash = readHash();
@@ -155,6 +160,42 @@ class ServedReport {
       filters: hash.filters ?? {},
     };
     this.render();
+    // The page stays on the run it shows (its requests name it), but says when a newer one is published.
+    window.setInterval(() => void this.checkNewer(), NEWER_RUN_CHECK_MS);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') void this.checkNewer();
+    });
+  }
+
+  /** Asks for the run list; a latest run the page does not know is offered above the report. */
+  private async checkNewer(): Promise<void> {
+    let tenants: TenantListing[];
+    try {
+      tenants = ((await (await call(this.key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
+    } catch {
+      return; // asked again at the next check
+    }
+    const latestOf = (t: TenantListing | undefined): RunListing | undefined => t?.runs.find((r) => r.latest) ?? t?.runs[0];
+    const latest = latestOf(tenants.find((t) => t.id === this.state.tenant));
+    if (!latest || this.tenant().runs.some((r) => r.run_id === latest.run_id)) return;
+    this.newer = { tenant: this.state.tenant, tenants, run: latest };
+    this.showNewer();
+  }
+
+  private showNewer(): void {
+    this.parts.root.querySelector('.newer-run')?.remove();
+    if (this.newer?.tenant !== this.state.tenant) return;
+    const { tenants, run } = this.newer;
+    const show = h('button', { type: 'button' }, 'Show it');
+    show.addEventListener('click', () => {
+      this.tenants = tenants;
+      this.newer = null;
+      this.state = { ...this.state, run: run.run_id, from: run.first_payment_dates?.min ?? '', to: run.first_payment_dates?.max ?? '', filters: {} };
+      this.render();
+    });
+    const notice = h('p', { class: 'newer-run', role: 'status' },
+      `A newer run was published: ${run.run_id} (as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}). ${this.state.run ? `This page still shows run ${this.state.run}. ` : ''}`, show);
+    this.parts.root.insertBefore(notice, this.parts.headline);
   }
 
   private tenant(): TenantListing {
@@ -176,6 +217,7 @@ class ServedReport {
     });
     const toolbar = h('div', { class: 'toolbar' }, this.downloads(), signOut);
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
+    this.showNewer();
     if (!run) {
       this.parts.status.textContent = 'This tenant has no published run yet.';
       return;
