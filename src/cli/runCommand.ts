@@ -117,7 +117,9 @@ export function registerRun(program: Command): void {
       }
       const st = result.stats;
       process.stdout.write(
-        `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}\n`,
+        `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}` +
+          // Read, not quarantined, yet in no cohort: said where the counts are read (README "The numbers").
+          `${st.movements_without_customer ? `, customers with refunds but no payment ${st.movements_without_customer} (in no cohort)` : ''}\n`,
       );
       // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
       for (const w of result.warnings) process.stderr.write(`warning: ${visibleText(w.message)}\n`);

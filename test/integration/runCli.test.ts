@@ -37,6 +37,21 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('counts a customer whose only rows are refunds in its summary line: read, not quarantined, in no cohort', async ({ expect }) => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['z', '2026-01-12T10:00:00Z', '-5']]),
+    });
+    try {
+      const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-01-13T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
+      expect(r.code, r.stderr).toBe(0);
+      // 10 + 30 over a and b; z's refund of 5 takes nothing from them.
+      expect(r.stdout).toMatch(/2 customers in 1 monthly cohorts, revenue 40\.00 USD/);
+      expect(r.stdout).toMatch(/^rows read 3, quarantined 0, duplicates 0, sandbox 0, after as-of 0, customers with refunds but no payment 1 \(in no cohort\)$/m);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it.for([
     [['run'], /^ltv: give a job file \(ltv run jobs\/example\.json\) or at least one --input <path>\n$/],
     [['run', '--input', 'nope.csv'], /^ltv: command line: inputs\[0\]\.path: no file matches "nope\.csv" \(looked in .*\)\n$/],
