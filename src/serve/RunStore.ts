@@ -77,7 +77,9 @@ export class RunStore {
     let ino: number;
     try {
       dir = realpathSync.native(link);
-      if (!dir.startsWith(this.root + sep)) return null;
+      // Inside this tenant's own runs directory, not merely inside the reports directory: a tenant
+      // directory or `latest` that is a symlink to another tenant's would serve that tenant's data.
+      if (!this.isRunOf(tenant, dir)) return null;
       ino = statSync(dir).ino;
       manifestPath = realpathSync.native(join(dir, RUN_FILES.manifest));
       if (!manifestPath.startsWith(dir + sep)) return null;
@@ -88,6 +90,16 @@ export class RunStore {
     const run: ResolvedRun = { tenant, dir, manifest, files: new Map(), computed: new Map() };
     this.current.set(tenant, { key, ino, run });
     return run;
+  }
+
+  /**
+   * Whether `dir` (a realpath) is a run directory of `tenant`: `<reports>/<tenant's directory>/runs/<run-id>`
+   * exactly, with no symlink on the way (SPEC §5 layout). A run of another tenant reached through a
+   * symlink (a tenant directory, `latest` or `runs/<id>` pointing at another tenant's) is not its run.
+   */
+  isRunOf(tenant: string, dir: string): boolean {
+    const runs = join(this.root, tenantDirName(tenant), 'runs') + sep;
+    return dir.startsWith(runs) && !dir.slice(runs.length).includes(sep);
   }
 
   /** Whether the run directory `dir` is still the directory of inode `ino` (not moved, deleted or replaced). */

@@ -1,7 +1,7 @@
 // A tenant's published runs for the explorer (SPEC §5 layout, §10 "a list of published runs"): listed
 // from runs/<run-id>/manifest.json, newest first, and resolved by id. Run ids pass an allow-list before
-// they touch the file system, and every path is resolved with realpath and must stay inside the reports
-// directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
+// they touch the file system, and every path is resolved with realpath and must stay inside the tenant's
+// own runs directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Forecast, Summary } from '../ltv/model.js';
@@ -39,7 +39,8 @@ export class RunCatalog {
     try {
       // The tenant's published directory name, never the raw id as a path (tenantId.ts).
       const dir = realpathSync.native(join(this.store.reportsDir, tenantDirName(tenant), 'runs', runId));
-      return this.inside(dir, this.store.reportsDir) ? dir : null;
+      // This tenant's own run: a `runs/<id>` symlink to another tenant's run is not one (RunStore.isRunOf).
+      return this.store.isRunOf(tenant, dir) ? dir : null;
     } catch {
       return null;
     }

@@ -1,0 +1,68 @@
+// A black-box tester's requests against the endpoint (SPEC §6, §10), each one found answered wrongly
+// once: real HTTP on an ephemeral port, real files.
+import { renameSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishFixtureRun } from '../helpers/fixtureRun.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_hostile_tests_key_0001';
+const VICTIM = 777777.77;
+let s: TestServer;
+
+beforeAll(async () => {
+  // The key sees alias, pointer and mallory, never victim.
+  s = await startServer({ keys: [{ key: KEY, tenants: ['alias', 'pointer', 'mallory'] }] });
+  publishFixtureRun(s.reportsDir, { tenant: 'victim', runId: 'r1', marker: VICTIM });
+  publishFixtureRun(s.reportsDir, { tenant: 'mallory', runId: 'r2', marker: 2 });
+  // Symlinks that stay inside the reports directory but lead to another tenant's run: a tenant
+  // directory, a `latest`, and a `runs/<id>`.
+  symlinkSync('victim', join(s.reportsDir, 'alias'));
+  publishFixtureRun(s.reportsDir, { tenant: 'pointer', runId: 'r3', marker: 3 });
+  symlinkSync('../../victim/runs/r1', join(s.reportsDir, 'pointer', 'latest.tmp'));
+  renameSync(join(s.reportsDir, 'pointer', 'latest.tmp'), join(s.reportsDir, 'pointer', 'latest'));
+  symlinkSync('../../victim/runs/r1', join(s.reportsDir, 'mallory', 'runs', 'r0'));
+});
+afterAll(async () => {
+  await s.stop();
+});
+
+describe("another tenant's run reached through a symlink inside the reports directory", () => {
+  const adapty = (tenant: string, run?: string) =>
+    httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+      method: 'POST',
+      headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', 'x-ltv-tenant': tenant, ...(run ? { 'x-ltv-run': run } : {}) },
+      body: JSON.stringify({ filters: { date: ['2020-01-01', '2030-12-31'] } }),
+    });
+  const explorer = (path: string) => httpRequest(s.port, `/api/v1/explorer/tenants/${path}`, { headers: { 'x-api-key': KEY } });
+
+  it('is not the tenant\'s: 404 on every route, and never listed', async () => {
+    const answers = [
+      await httpRequest(s.port, '/api/external/v1/revenue/alias/ltv', { headers: { 'x-api-key': KEY } }),
+      await httpRequest(s.port, '/api/external/v1/revenue/pointer/ltv', { headers: { 'x-api-key': KEY } }),
+      await adapty('alias'),
+      await adapty('pointer'),
+      await adapty('mallory', 'r0'),
+      await explorer('mallory/runs/r0'),
+      await explorer('mallory/runs/r0/files/ltv.json'),
+      await explorer('alias/runs/latest'),
+      await explorer('alias/runs/r1'),
+    ];
+    for (const r of answers) {
+      expect(r.status).toBe(404);
+      expect(r.text).not.toContain(String(VICTIM));
+    }
+    const list = await httpRequest(s.port, '/api/v1/explorer/tenants', { headers: { 'x-api-key': KEY } });
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain(String(VICTIM));
+    const runs = (list.json() as { tenants: { id: string; runs: { run_id: string }[] }[] }).tenants.map((t) => [t.id, t.runs.map((r) => r.run_id)]);
+    expect(runs).toEqual([['alias', []], ['pointer', ['r3']], ['mallory', ['r2']]]);
+  });
+
+  it("the tenant's own runs still answer", async () => {
+    expect((await adapty('mallory')).status).toBe(200);
+    expect((await adapty('mallory', 'r2')).status).toBe(200);
+    expect((await adapty('pointer', 'r3')).status).toBe(200);
+  });
+});
