@@ -259,7 +259,13 @@ export function createServer(opts: ServerOptions): LtvServer {
     if (req.url !== undefined && !req.url.startsWith('/')) req.url = originForm(req.url);
     const log: RequestState = { route: 'unmatched', family: familyOfPath(req.url ?? '/') };
     connections.track(req, res, log);
-    res.on('finish', () => accessLog(requestId, req.method, log, res.statusCode, started));
+    res.on('finish', () => {
+      accessLog(requestId, req.method, log, res.statusCode, started);
+      // Answered before its body has all arrived (a 401 or 415 before reading it, a GET sent with a body):
+      // Node would read and discard the rest until the request timeout, 30 s of whatever the client sends.
+      // The connection carries nothing more until that body ends, so it is closed after the answer.
+      if (!req.complete) req.socket.destroySoon();
+    });
     handle(req, res, log).catch((e: unknown) => {
       if (e instanceof ClientGoneError) {
         // Answered already (a body timeout, then the connection closed): nothing more to say.
@@ -271,11 +277,9 @@ export function createServer(opts: ServerOptions): LtvServer {
       }
       const err = toHttpError(e);
       if (err.status >= 500) logger.error({ req_id: requestId, err: e }, 'request failed');
-      if (err.status === 413) {
-        // Stop reading the oversized body: close the connection after the answer instead of draining it.
-        res.setHeader('connection', 'close');
-        res.on('finish', () => req.socket.destroySoon());
-      }
+      // Stop reading a body the answer does not need (an oversized one above all): the connection is closed
+      // after the answer (the 'finish' handler above) instead of draining it, and the answer says so.
+      if (err.status === 413 || !req.complete) res.setHeader('connection', 'close');
       sendError(res, log.family, err);
     });
   });

@@ -1,6 +1,8 @@
 // A black-box tester's requests against the endpoint (SPEC §6, §10), each one found answered wrongly
 // once: real HTTP on an ephemeral port, real files.
 import { renameSync, symlinkSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
@@ -64,5 +66,48 @@ describe("another tenant's run reached through a symlink inside the reports dire
     expect((await adapty('mallory')).status).toBe(200);
     expect((await adapty('mallory', 'r2')).status).toBe(200);
     expect((await adapty('pointer', 'r3')).status).toBe(200);
+  });
+});
+
+/**
+ * Sends `head`, then a chunk of `chunk` bytes every 20 ms for as long as the connection stays open (at most
+ * `maxMs`): what the server answered, and how long it kept reading.
+ */
+function streamBody(head: string, maxMs: number): Promise<{ answer: string; openMs: number }> {
+  return new Promise((resolve) => {
+    const socket = connect(s.port, '127.0.0.1');
+    const started = Date.now();
+    let answer = '';
+    const chunk = Buffer.alloc(16_384, 0x20);
+    const timer = setInterval(() => {
+      if (Date.now() - started > maxMs) socket.destroy();
+      else if (socket.writable) socket.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    }, 20);
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve({ answer, openMs: Date.now() - started });
+    });
+    socket.write(head);
+  });
+}
+
+describe('an answer sent before the body has arrived', () => {
+  const POST = 'POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n';
+
+  it.each([
+    ['415, a body in an encoding not read', `${POST}Authorization: Api-Key ${KEY}\r\nX-Ltv-Tenant: mallory\r\nContent-Encoding: gzip\r\n\r\n`, 415],
+    ['401, a wrong key', `${POST}Authorization: Api-Key wrong\r\n\r\n`, 401],
+    ['200, a GET sent with a body', `GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`, 200],
+  ])('%s: the connection is closed after the answer, not read for the 30 s of the request timeout', async (_name, head, status) => {
+    const r = await streamBody(head, 10_000);
+    expect(r.answer.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${STATUS_CODES[status]}`);
+    expect(r.openMs).toBeLessThan(3_000);
+  });
+
+  it('a keep-alive connection whose requests arrived whole still carries the next one', async () => {
+    const r = await streamBody('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 10_000);
+    expect(r.answer.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
   });
 });
