@@ -97,6 +97,18 @@ function presentedKey(req: IncomingMessage, schemes: readonly AuthScheme[]): str
   return null;
 }
 
+/**
+ * RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a Host header, and to any request
+ * with more than one (Node keeps the first of several silently). null when the request is fine.
+ */
+function hostProblem(req: IncomingMessage): string | null {
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] as string).toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return 'Send one Host header, not several';
+  if (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'The Host header is required (HTTP/1.1)';
+  return null;
+}
+
 /** The operator's admin key (LTV_ADMIN_KEY_SHA256) as a key record: admin only, no tenant. */
 function operatorKey(plain: string, sha256Hex: string | undefined): KeyRecord | null {
   if (!sha256Hex || !/^[0-9a-fA-F]{64}$/.test(sha256Hex)) return null;
@@ -164,6 +176,11 @@ export function createServer(opts: ServerOptions): LtvServer {
     const path = q === -1 ? url : url.slice(0, q);
     log.family = familyOfPath(path);
     const method = req.method ?? 'GET';
+    const host = hostProblem(req);
+    if (host) {
+      res.setHeader('connection', 'close');
+      throw new HttpError('VALIDATION_ERROR', host);
+    }
 
     const mount = opts.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (mount) {
@@ -248,7 +265,8 @@ export function createServer(opts: ServerOptions): LtvServer {
 
   // Header and request timeouts are enforced by Node's connection checker, which by default runs every
   // 30 s: a socket trickling its headers would be held ~40 s instead of 10. Checked every second.
-  const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  // The Host rule is checked in the pipeline (hostProblem), not by Node: its 400 has no body and no request id.
+  const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);

@@ -111,3 +111,47 @@ describe('an answer sent before the body has arrived', () => {
     expect(r.answer.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
   });
 });
+
+/** Sends `bytes` as they are and collects everything until the server closes (or 5 s pass). */
+function wire(bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(s.port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => socket.destroy(), 5_000);
+    socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    socket.write(bytes);
+  });
+}
+
+/** The status line, headers and body of the one response in `raw`. */
+function response(raw: string): { status: string; headers: Map<string, string>; body: unknown } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const [status = '', ...lines] = head.split('\r\n');
+  const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { status, headers, body: body === '' ? null : (JSON.parse(body) as unknown) };
+}
+
+describe('the Host header', () => {
+  it.each([
+    ['none, HTTP/1.1, Zenovay path', 'GET /api/external/v1/revenue/mallory/ltv HTTP/1.1\r\n\r\n', 'zenovay', 'The Host header is required (HTTP/1.1)'],
+    ['none, HTTP/1.1, Adapty path', 'POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nContent-Length: 0\r\n\r\n', 'adapty', 'The Host header is required (HTTP/1.1)'],
+    ['two of them', 'GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 'zenovay', 'Send one Host header, not several'],
+  ])('%s → 400 in the path\'s error shape, with a request id, then close', async (_name, bytes, family, message) => {
+    const r = response(await wire(bytes));
+    expect(r.status).toBe('HTTP/1.1 400 Bad Request');
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.headers.get('connection')).toBe('close');
+    if (family === 'adapty') expect(r.body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'validation_error', status_code: 400 });
+    else expect(r.body).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', message } });
+  });
+
+  it('HTTP/1.0 needs none; one Host is fine', async () => {
+    expect(response(await wire('GET /healthz HTTP/1.0\r\n\r\n')).status).toBe('HTTP/1.1 200 OK');
+    expect(response(await wire('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).status).toBe('HTTP/1.1 200 OK');
+  });
+});
