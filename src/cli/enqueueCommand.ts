@@ -5,6 +5,9 @@ import { AppError } from '../config/AppError.js';
 import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
+/** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */
+const NO_WORKER_NOTICE_MS = 5_000;
+
 export function parseShards(text: string, max: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > max) throw new AppError('VALIDATION', `--shards: "${text}" is not a whole number from 1 to ${max}`);
@@ -27,8 +30,9 @@ export interface EnqueueOptions { asOf?: string; wait?: boolean; jobs?: string; 
 /** Adds a run of `ref` (a job name or file) and, with `wait`, follows it to its end (also `ltv run --shards`). */
 export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<void> {
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ.
-      const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }] = await Promise.all([
+      const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }, { redisLabel }] = await Promise.all([
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
+        import('../queue/redisConnection.js'),
       ]);
       const env = loadEnv();
       const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf, 'VALIDATION');
@@ -49,13 +53,25 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
         if (!events) return;
         process.stderr.write(`run ${run.id}: ${run.job.name} as of ${run.asOf.toISOString()}, queued\n`);
         let last = '';
+        // A run nobody takes would be waited for in silence: say once that no worker is connected (the
+        // usual first-day mistake: no `ltv worker`, or one on another REDIS_URL or LTV_QUEUE_PREFIX).
+        let started = false;
+        const noWorker = setInterval(() => {
+          void queue.getWorkersCount().then((n) => {
+            if (started || n !== 0) return;
+            clearInterval(noWorker);
+            process.stderr.write(`run ${run.id}: no worker is taking runs from this queue (LTV_QUEUE_PREFIX ${env.LTV_QUEUE_PREFIX} at ${redisLabel(env.REDIS_URL)}); still waiting: it starts when \`ltv worker\` runs with the same REDIS_URL and LTV_QUEUE_PREFIX\n`);
+          }, () => undefined);
+        }, NO_WORKER_NOTICE_MS);
+        noWorker.unref();
         const result = await waitForRun(events, run.queued, (p) => {
+          started = true;
           // A sharded run (SPEC §12) reports each shard that ends: "compute, shards 3 of 4 done".
           const step = p.shards ? `${p.stage}, shards ${p.shards.done} of ${p.shards.total} done${p.shards.failed ? ` (${p.shards.failed} failed)` : ''}` : p.stage;
           if (step === last) return;
           last = step;
           process.stderr.write(`run ${run.id}: ${step} (${Math.round(p.percent)}%)${p.rows === undefined ? '' : `, ${p.rows} rows`}\n`);
-        }, queue);
+        }, queue).finally(() => clearInterval(noWorker));
         for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${t.tenant} ${t.runId} at ${t.dir}\n`);
       } finally {
         await Promise.all([events && closeWithin(events, 1_000), closeWithin(queue, 1_000)]);

@@ -48,6 +48,27 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   await w.close(1_000);
 });
 
+test('ltv enqueue --wait with no worker says so once, keeps waiting, and follows the run when a worker starts', async () => {
+  await h.writeJob('alone', {});
+  const q = h.queue();
+  const waiting = h.cli(['enqueue', 'alone', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
+  // Queued, and nobody takes it: after 5 s the command looks for a worker. One starts at 7 s.
+  await waitFor('the run queued', async () => ((await q.getJobCounts('waiting')).waiting > 0 ? true : undefined), 20_000);
+  await new Promise((r) => setTimeout(r, 7_000));
+  const w = h.worker();
+  await w.ready;
+  const r = await waiting;
+  expect(r.code, r.stderr).toBe(0);
+  const lines = r.stderr.split('\n');
+  const notice = lines.filter((l) => /no worker is taking runs/.test(l));
+  expect(notice).toEqual([expect.stringMatching(/^run \S+: no worker is taking runs from this queue \(LTV_QUEUE_PREFIX \S+ at redis:\/\/127\.0\.0\.1:6379\); still waiting: it starts when `ltv worker` runs with the same REDIS_URL and LTV_QUEUE_PREFIX$/)]);
+  // Said before the run started, which it then followed to its end.
+  expect(lines.indexOf(notice[0]!)).toBeLessThan(lines.findIndex((l) => /ingest/.test(l)));
+  expect(r.stderr).toMatch(/published alone 20260316T150000Z/);
+  await w.close(1_000);
+  await q.close();
+}, 90_000);
+
 test('ltv enqueue --as-of a far future time is refused with ltv run\'s own line, exit 1, and queues nothing', async () => {
   const file = await h.writeJob('future', {});
   await h.writeJob('infile', { as_of: '9999-01-01T00:00:00Z' });
