@@ -19,7 +19,9 @@ export type ZenovayCode =
   | 'INTERNAL_ERROR'
   /** Requests Node's HTTP parser refuses before any route sees them (createServer.ts clientError). */
   | 'HEADERS_TOO_LARGE'
-  | 'REQUEST_TIMEOUT';
+  | 'REQUEST_TIMEOUT'
+  /** An Expect header other than 100-continue (createServer.ts checkExpectation). */
+  | 'EXPECTATION_FAILED';
 
 const ADAPTY_CODES: Record<ZenovayCode, string> = {
   VALIDATION_ERROR: 'validation_error',
@@ -34,6 +36,7 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   INTERNAL_ERROR: 'server_error',
   HEADERS_TOO_LARGE: 'request_header_fields_too_large',
   REQUEST_TIMEOUT: 'request_timeout',
+  EXPECTATION_FAILED: 'expectation_failed',
 };
 
 const STATUS: Record<ZenovayCode, number> = {
@@ -49,6 +52,7 @@ const STATUS: Record<ZenovayCode, number> = {
   INTERNAL_ERROR: 500,
   HEADERS_TOO_LARGE: 431,
   REQUEST_TIMEOUT: 408,
+  EXPECTATION_FAILED: 417,
 };
 
 /**

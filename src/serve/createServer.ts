@@ -266,7 +266,11 @@ export function createServer(opts: ServerOptions): LtvServer {
   // Header and request timeouts are enforced by Node's connection checker, which by default runs every
   // 30 s: a socket trickling its headers would be held ~40 s instead of 10. Checked every second.
   // The Host rule is checked in the pipeline (hostProblem), not by Node: its 400 has no body and no request id.
-  const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => {
+  const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => answer(req, res, false));
+  // An Expect other than 100-continue: Node's own 417 had no body and no request id. Answered by the pipeline.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => answer(req, res, true));
+
+  function answer(req: IncomingMessage, res: ServerResponse, expectationFailed: boolean): void {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
@@ -284,7 +288,10 @@ export function createServer(opts: ServerOptions): LtvServer {
       // The connection carries nothing more until that body ends, so it is closed after the answer.
       if (!req.complete) req.socket.destroySoon();
     });
-    handle(req, res, log).catch((e: unknown) => {
+    const pipeline = expectationFailed
+      ? Promise.reject(new HttpError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported: send the request without this Expect header'))
+      : handle(req, res, log);
+    pipeline.catch((e: unknown) => {
       if (e instanceof ClientGoneError) {
         // Answered already (a body timeout, then the connection closed): nothing more to say.
         if (res.writableEnded) return;
@@ -300,7 +307,7 @@ export function createServer(opts: ServerOptions): LtvServer {
       if (err.status === 413 || !req.complete) res.setHeader('connection', 'close');
       sendError(res, log.family, err);
     });
-  });
+  }
   server.keepAliveTimeout = 5_000;
 
   /** SPEC §6 access log (never a key, never a body) and the metrics hook, once per answered request. */

@@ -155,3 +155,22 @@ describe('the Host header', () => {
     expect(response(await wire('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).status).toBe('HTTP/1.1 200 OK');
   });
 });
+
+describe('an Expect header other than 100-continue', () => {
+  it.each([
+    ['Adapty', 'POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}', 'adapty'],
+    ['Zenovay', 'GET /api/external/v1/revenue/mallory/ltv HTTP/1.1\r\nHost: x\r\nExpect: something\r\nConnection: close\r\n\r\n', 'zenovay'],
+  ])('%s path → 417 in its error shape, with a request id', async (_name, bytes, family) => {
+    const r = response(await wire(bytes));
+    expect(r.status).toBe('HTTP/1.1 417 Expectation Failed');
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const message = 'Only Expect: 100-continue is supported: send the request without this Expect header';
+    if (family === 'adapty') expect(r.body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'expectation_failed', status_code: 417 });
+    else expect(r.body).toMatchObject({ success: false, error: { code: 'EXPECTATION_FAILED', message } });
+  });
+
+  it('100-continue is answered as before', async () => {
+    const raw = await wire(`GET /api/external/v1/revenue/mallory/ltv HTTP/1.1\r\nHost: x\r\nX-API-Key: ${KEY}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+    expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
+  });
+});

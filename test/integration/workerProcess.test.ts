@@ -53,7 +53,7 @@ test('ltv enqueue --wait with no worker says so once, keeps waiting, and follows
   const q = h.queue();
   const waiting = h.cli(['enqueue', 'alone', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
   // Queued, and nobody takes it: after 5 s the command looks for a worker. One starts at 7 s.
-  await waitFor('the run queued', async () => ((await q.getJobCounts('waiting')).waiting > 0 ? true : undefined), 20_000);
+  await waitFor('the run queued', async () => (((await q.getJobCounts('waiting')).waiting ?? 0) > 0 ? true : undefined), 20_000);
   await new Promise((r) => setTimeout(r, 7_000));
   const w = h.worker();
   await w.ready;
