@@ -81,20 +81,26 @@ const healthRoute: Route = {
   },
 };
 
+/**
+ * The key the request presents in the route's schemes, or null. Every copy of each header is read (Node keeps
+ * only the first Authorization, and joins repeated X-API-Key values): a request carrying two different keys
+ * is refused rather than answered with whichever one a header order or a proxy favoured.
+ */
 function presentedKey(req: IncomingMessage, schemes: readonly AuthScheme[]): string | null {
-  for (const header of ['x-api-key', 'x-admin-key'] as const) {
-    if (!schemes.includes(header)) continue;
-    const k = req.headers[header];
-    if (typeof k === 'string' && k.trim() !== '') return k.trim();
+  const keys = new Set<string>();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] as string).toLowerCase();
+    const value = req.rawHeaders[i + 1] as string;
+    if (name === 'x-api-key' || name === 'x-admin-key') {
+      if (schemes.includes(name) && value.trim() !== '') keys.add(value.trim());
+    } else if (name === 'authorization') {
+      const m = /^\s*([A-Za-z-]+)\s+(\S+)\s*$/.exec(value);
+      const scheme = m?.[1]?.toLowerCase();
+      if (m && (scheme === 'bearer' || scheme === 'api-key') && schemes.includes(scheme)) keys.add(m[2] as string);
+    }
   }
-  const auth = req.headers.authorization;
-  if (typeof auth !== 'string') return null;
-  const m = /^\s*([A-Za-z-]+)\s+(\S+)\s*$/.exec(auth);
-  if (!m) return null;
-  const scheme = (m[1] as string).toLowerCase();
-  if (scheme === 'bearer' && schemes.includes('bearer')) return m[2] as string;
-  if (scheme === 'api-key' && schemes.includes('api-key')) return m[2] as string;
-  return null;
+  if (keys.size > 1) throw new HttpError('VALIDATION_ERROR', 'Send one API key: this request carries several different ones');
+  return keys.values().next().value ?? null;
 }
 
 /**

@@ -174,3 +174,30 @@ describe('an Expect header other than 100-continue', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
   });
 });
+
+describe('several keys in one request', () => {
+  const zen = (headers: [string, string][]) =>
+    wire(`GET /api/external/v1/revenue/mallory/ltv HTTP/1.1\r\nHost: x\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`).then(response);
+  const message = 'Send one API key: this request carries several different ones';
+
+  it.each([
+    ['two Authorization headers, the right key first', [['Authorization', `Bearer ${KEY}`], ['Authorization', 'Bearer other']]],
+    ['two Authorization headers, the right key last', [['Authorization', 'Bearer other'], ['Authorization', `Bearer ${KEY}`]]],
+    ['X-API-Key and Authorization with different keys', [['X-API-Key', KEY], ['Authorization', 'Bearer other']]],
+    ['two X-API-Key headers', [['X-API-Key', 'other'], ['X-API-Key', KEY]]],
+  ] as [string, [string, string][]][])('%s → 400 naming the problem, whichever order', async (_name, headers) => {
+    const r = await zen(headers);
+    expect(r.status).toBe('HTTP/1.1 400 Bad Request');
+    expect(r.body).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', message } });
+  });
+
+  it('the same key twice, or with trailing spaces, is one key', async () => {
+    expect((await zen([['X-API-Key', KEY], ['Authorization', `Bearer ${KEY}`]])).status).toBe('HTTP/1.1 200 OK');
+    expect((await zen([['X-API-Key', `${KEY}  `]])).status).toBe('HTTP/1.1 200 OK');
+  });
+
+  it('on an Adapty path the 400 is in Adapty\'s shape', async () => {
+    const raw = await wire(`POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nAuthorization: Api-Key ${KEY}\r\nAuthorization: Api-Key other\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    expect(response(raw).body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'validation_error', status_code: 400 });
+  });
+});
