@@ -1,5 +1,6 @@
 // On-demand runs (SPEC §7): `ltv enqueue` and the HTTP route add the same job a schedule fires, with the
-// as-of time fixed now, so every retry of the run computes the same numbers. The run id is the BullMQ job id.
+// as-of time fixed now, so every retry of the run computes the same numbers. The run id is the BullMQ job id:
+// for a run added over HTTP its key (a UUID, never handed out again), else BullMQ's counter.
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -73,7 +74,12 @@ export async function enqueueRun(
   const asOf = opts.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
   const future = futureAsOfError(asOf);
   if (future) throw new AppError('VALIDATION', future);
-  const queued = await queue.add(job.name, { file, asOf: asOf.toISOString(), source: opts.source, key: randomUUID(), ...(opts.shards ? { shards: opts.shards } : {}) });
+  const key = randomUUID();
+  // A run added over HTTP is known by its key: the id a client keeps must never name another run, and
+  // BullMQ's own ids start again at 1 after Redis lost its data. (`ltv enqueue --wait` follows its run by key.)
+  const jobId = opts.source === 'http' ? key : undefined;
+  const data: RunData = { file, asOf: asOf.toISOString(), source: opts.source, key, ...(opts.shards ? { shards: opts.shards } : {}) };
+  const queued = await queue.add(job.name, data, jobId ? { jobId } : {});
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };
 }

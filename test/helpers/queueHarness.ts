@@ -231,14 +231,26 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
   return h;
 }
 
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  start(): Promise<void>;
+  /** Ends the server (a SIGSTOPped one is continued first, so that it can end). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP: the server is frozen, its connections stay open and accept bytes, nothing is answered. */
+  freeze(): void;
+  /** SIGCONT: the server reads and runs whatever it was sent while frozen. */
+  thaw(): void;
+}
+
 /**
- * A private redis-server that a test may stop and start again; data survives through its append-only file,
+ * A private redis-server that a test may stop, freeze and start again; data survives through its append-only file,
  * or, with `persist: false` (no append-only file, no snapshots), every start is empty.
  */
 export async function privateRedis(
   dir: string,
   { persist = true }: { persist?: boolean } = {},
-): Promise<{ port: number; url: string; start(): Promise<void>; stop(signal?: NodeJS.Signals): Promise<void> }> {
+): Promise<PrivateRedis> {
   const port = await freePort();
   const data = join(dir, `redis-${port}`);
   await mkdir(data, { recursive: true });
@@ -268,10 +280,34 @@ export async function privateRedis(
       const p = proc;
       proc = null;
       const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGCONT');
       p.kill(signal); // redis-server shuts down cleanly on SIGTERM, flushing the append-only file
       await exited;
     },
+    freeze() {
+      proc?.kill('SIGSTOP');
+    },
+    thaw() {
+      proc?.kill('SIGCONT');
+    },
   };
+}
+
+/** useHarness with a private redis-server of its own (privateRedis), started before each test and stopped after it. */
+export function useHarnessAndRedis(opts: { persist?: boolean } = {}): () => { h: Harness; redis: PrivateRedis } {
+  let h: Harness | undefined;
+  let redis: PrivateRedis | undefined;
+  beforeEach(async () => {
+    h = await createHarness();
+    redis = await privateRedis(h.dir, opts);
+    await redis.start();
+  });
+  afterEach(async () => {
+    const leaks = await h!.close();
+    await redis!.stop();
+    expect(leaks, 'the test left these open').toEqual([]);
+  });
+  return () => ({ h: h!, redis: redis! });
 }
 
 /** A fresh harness per test; afterEach fails the test that left a worker, queue, process or connection open. */
