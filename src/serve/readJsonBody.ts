@@ -20,9 +20,9 @@ export function bodyTooLarge(req: IncomingMessage): boolean {
 }
 
 /**
- * A body the routes read as JSON must say so or say nothing (clients such as curl without -H often send
- * none): any other media type, a charset other than UTF-8, or a Content-Encoding we do not decode gets
- * 415 rather than being parsed as something it is not.
+ * A body the routes read as JSON must say so or say nothing (a bare http.request sends none; curl -d sends
+ * application/x-www-form-urlencoded, refused like any other type): any other media type, a charset other
+ * than UTF-8, or a Content-Encoding we do not decode gets 415 rather than being parsed as something it is not.
  */
 export function checkJsonContent(req: IncomingMessage): void {
   const encoding = req.headers['content-encoding']?.trim().toLowerCase();
