@@ -23,11 +23,32 @@ export const NOT_AN_OBJECT = 'the body must be a JSON object, e.g. {"filters": {
 
 const LIST = 'a list of strings, e.g. ["US", "DE"]';
 
+/** Unknown field names a message shows: the rest are counted. A 64 KiB body holds thousands of them. */
+const SHOWN_NAMES = 5;
+const NAME_CHARS = 32;
+
+/**
+ * Unknown names as the client sent them, on one line of bounded length: a plain name bare, any other
+ * (spaces, commas, line breaks, control characters) JSON-quoted and cut to NAME_CHARS characters; past
+ * SHOWN_NAMES names, "and N more".
+ */
+export function unknownNames(names: readonly string[]): string {
+  const shown = names.slice(0, SHOWN_NAMES).map((n) => {
+    if (/^[A-Za-z0-9_.$-]+$/.test(n) && n.length <= NAME_CHARS) return n;
+    const chars = Array.from(n);
+    const cut = chars.length > NAME_CHARS ? `${chars.slice(0, NAME_CHARS).join('')}…` : n;
+    // JSON escapes every control character; U+2028/2029 end a line in some readers too.
+    return JSON.stringify(cut).replace(/\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  });
+  const more = names.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+}
+
 /** One sentence naming the field (`source`) and what to send. */
 export function adaptyIssueMessage(issue: z.core.$ZodIssue, source: string): string {
   if (source === 'non_field_errors' && issue.code === 'invalid_type') return NOT_AN_OBJECT;
   if (issue.code === 'unrecognized_keys') {
-    return `${source === 'non_field_errors' ? 'the body' : source} has unknown field(s): ${issue.keys.join(', ')}${source === 'filters' ? ' (filters: date and the MetricsFilters keys such as country, store, product)' : ''}`;
+    return `${source === 'non_field_errors' ? 'the body' : source} has unknown field(s): ${unknownNames(issue.keys)}${source === 'filters' ? ' (filters: date and the MetricsFilters keys such as country, store, product)' : ''}`;
   }
   // Our own refinements of a date ("is not a calendar date", "must be [from, to] with from on or before to")
   // read after the field name; a date not written YYYY-MM-DD falls to the field's shape below.

@@ -201,3 +201,21 @@ describe('several keys in one request', () => {
     expect(response(raw).body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'validation_error', status_code: 400 });
   });
 });
+
+describe('a body with thousands of unknown fields', () => {
+  it('is a 400 naming the first five and counting the rest, on one line, however many the 64 KiB hold', async () => {
+    const body: Record<string, unknown> = { filters: { date: ['2020-01-01', '2030-12-31'] }, 'a\nb': 1 };
+    for (let i = 0; i < 5000; i++) body[`f${String(i).padStart(4, '0')}`] = 1;
+    const text = JSON.stringify(body);
+    expect(text.length).toBeLessThan(64 * 1024);
+    const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+      method: 'POST',
+      headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', 'x-ltv-tenant': 'mallory' },
+      body: text,
+    });
+    expect(r.status).toBe(400);
+    // 5001 unknown names: "a\nb" (quoted, its line break escaped), f0000 to f0003, then 4996 more.
+    const message = 'the body has unknown field(s): "a\\nb", f0000, f0001, f0002, f0003 and 4996 more';
+    expect(r.json()).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'validation_error', status_code: 400 });
+  });
+});

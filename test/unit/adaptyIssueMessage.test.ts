@@ -26,6 +26,10 @@ describe('Adapty validation errors in words (issue 16)', () => {
     expect(errors({ filters: { date: ALL, country: [1] } })).toEqual({ 'filters.country': ['filters.country must hold strings only, e.g. ["US", "DE"]'] });
     expect(errors({ filters: { date: ALL }, period_unit: 'fortnight' })).toEqual({ period_unit: ['period_unit must be one of: day, week, month, quarter, year'] });
     expect(errors({ filters: { date: ALL }, x: 1 })).toEqual({ non_field_errors: ['the body has unknown field(s): x'] });
+    // Names other than plain ones are quoted (a comma or a line break cannot blur the list) and cut to 32 characters.
+    expect(errors({ filters: { date: ALL, 'a, b': [], ['x'.repeat(40)]: [], 'l\u2028s': [] } })).toEqual({
+      filters: [`filters has unknown field(s): "a, b", "${'x'.repeat(32)}…", "l\\u2028s" (filters: date and the MetricsFilters keys such as country, store, product)`],
+    });
     const all = JSON.stringify([errors({}), errors({ filters: { date: 5 } }), errors({ filters: { date: ALL, store: [null] } }), errors({ filters: { date: ALL }, format: 'xml' })]);
     expect(all).not.toMatch(/Invalid input|expected \w+, received/);
   });
