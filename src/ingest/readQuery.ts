@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type mysql from 'mysql2';
@@ -30,6 +30,11 @@ export interface QueryContext {
   /** Folder `ssl_ca` is relative to. */
   baseDir: string;
   connectTimeoutMs: number;
+}
+
+/** How far an export got: says whether a lost connection was one that never opened or one lost mid-result. */
+interface Progress {
+  connected: boolean;
 }
 
 /** Streams the query's result into a temporary CSV and returns it as a source file whose lines are the result's row numbers. */
@@ -56,12 +61,13 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   const ca = input.ssl_ca === undefined ? undefined : await readCa(input.ssl_ca, ctx, where);
   await mkdir(ctx.dir, { recursive: true });
   const file = join(ctx.dir, `ltv-query-${ctx.inputIndex}-${randomBytes(4).toString('hex')}.csv`);
+  const progress: Progress = { connected: false };
   try {
-    if (driver === 'PostgreSQL') await exportPostgres(url, input, ca, file, ctx);
-    else await exportMysql(url, input, ca, file, ctx);
+    if (driver === 'PostgreSQL') await exportPostgres(url, input, ca, file, ctx, progress);
+    else await exportMysql(url, input, ca, file, ctx, progress);
   } catch (e) {
     await rm(file, { force: true });
-    throw queryError(e, driver, label, secret, raw);
+    throw queryError(e, driver, label, secret, raw, progress);
   }
   return { path: label, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
 }
@@ -98,7 +104,7 @@ function tlsOptions(mode: InputDef['ssl'], ca: string | undefined): TlsOptions |
   }
 }
 
-async function exportPostgres(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext): Promise<void> {
+async function exportPostgres(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<void> {
   const tls = tlsOptions(input.ssl, ca);
   const target = new URL(url.href);
   // The job's `ssl` replaces the URL's TLS parameters (pg lets the URL win over its own options).
@@ -115,6 +121,7 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
   client.on('error', () => undefined);
   try {
     await client.connect();
+    progress.connected = true;
     await client.query('BEGIN TRANSACTION READ ONLY');
     // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
     await client.query("SET LOCAL TimeZone = 'UTC'");
@@ -124,11 +131,13 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
     await pipeline(copy, createWriteStream(file));
     await client.query('COMMIT');
   } finally {
-    await client.end().catch(() => undefined);
+    // A connection that broke or went silent may never answer a polite goodbye.
+    await Promise.race([client.end().catch(() => undefined), new Promise((ok) => setTimeout(ok, 2_000).unref())]);
+    client.connection.stream.destroy();
   }
 }
 
-async function exportMysql(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext): Promise<void> {
+async function exportMysql(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<void> {
   const target = new URL(url.href);
   target.protocol = 'mysql:';
   // MySQL's own client spells TLS `ssl-mode`: read it here (mysql2 would take it for a session variable).
@@ -157,12 +166,21 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
       return field.string();
     },
   });
-  conn.on('error', () => undefined);
+  // A query streamed without a callback is not told when the connection is lost (a KILL, a server
+  // restart, a dropped network): mysql2 tells the connection only, and the stream would wait forever
+  // (the run hung; `ltv run` exited 13 with no word). The connection's error ends the stream with it.
+  let rows: Readable | undefined;
+  let lost: Error | undefined;
+  conn.on('error', (e: Error) => {
+    lost ??= e;
+    rows?.destroy(e);
+  });
   const run = (sql: string): Promise<void> => new Promise((ok, fail) => conn.query(sql, (e) => (e ? fail(e) : ok())));
   let connected = false;
   try {
     await new Promise<void>((ok, fail) => conn.connect((e) => (e ? fail(e) : ok())));
     connected = true;
+    progress.connected = true;
     await run("SET time_zone = '+00:00'");
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
@@ -182,7 +200,9 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
         done(null, wroteHeader ? '' : csvLine(header));
       },
     });
-    await pipeline(query.stream({ highWaterMark: 1024 }), toCsv, createWriteStream(file));
+    rows = query.stream({ highWaterMark: 1024 });
+    if (lost) rows.destroy(lost);
+    await pipeline(rows, toCsv, createWriteStream(file));
     await run('COMMIT');
   } finally {
     // A connection that never opened (or broke) has nothing to end politely: end() would wait forever.
@@ -225,19 +245,38 @@ function csvLine(values: readonly unknown[]): string {
   }).join(',')}\n`;
 }
 
+/** PostgreSQL SQLSTATEs worth retrying: the connection or the server, not the query (Appendix A of its manual). */
+const PG_TRANSIENT = /^(08|53|57P0[1235]|40001|40P01|58000|58030)/;
+/** mysql2's names of MySQL/MariaDB errors worth retrying: the server or the connection, not the query. */
+const MYSQL_TRANSIENT = new Set([
+  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED',
+  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_NET_READ_INTERRUPTED', 'ER_NET_WRITE_INTERRUPTED', 'ER_NET_READ_ERROR',
+]);
+
 /**
  * One line naming the job, the input and what the server said; never the password. Connection problems
- * are retryable (the server may be restarting), a refused login or a bad query is not.
+ * are retryable (the server may be restarting), a refused login or a bad query is not. A connection
+ * lost after it opened (the server restarted, an operator ended the session, the network dropped) is
+ * said as such, and retried like one that could not open.
  */
-function queryError(e: unknown, driver: Driver, label: string, secret: string, raw: string): AppError {
+function queryError(e: unknown, driver: Driver, label: string, secret: string, raw: string, progress: Progress): AppError {
   const err = e as { code?: string; errno?: number; message?: string; sqlMessage?: string };
-  let text = (err.sqlMessage ?? err.message ?? String(e)).split('\n')[0]!;
+  let text = (err.sqlMessage ?? err.message ?? String(e)).split('\n')[0]!.trim();
   for (const s of [raw, raw.trim(), secret]) if (s) text = text.split(s).join('***');
   const code = err.code ?? '';
-  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST'].includes(code)
-    || /timeout|terminated unexpectedly/i.test(text);
+  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'PROTOCOL_CONNECTION_LOST'].includes(code)
+    // node-postgres says these without a code (a server's own "statement timeout" has one: 57014).
+    || (code === '' && /timeout|terminated unexpectedly/i.test(text));
   if (code === 'ENOTFOUND') return new AppError('CONFIG', `${label}: cannot connect: host not found (${text})`, { cause: e });
-  if (network) return new AppError('TRANSIENT', `${label}: cannot connect to ${driver}: ${code === 'ECONNREFUSED' ? 'connection refused' : text} (is the server running and reachable?)`, { cause: e });
+  const serverSide = driver === 'PostgreSQL' ? PG_TRANSIENT.test(code) : MYSQL_TRANSIENT.has(code);
+  if (progress.connected && (network || serverSide)) {
+    const reason = `${text}${code && !/^E[A-Z]+$/.test(code) && code !== 'PROTOCOL_CONNECTION_LOST' ? ` (${code})` : ''}`;
+    return new AppError('TRANSIENT', `${label}: the connection to ${driver} was lost during the query: ${reason} (transient: a worker retries the run)`, { cause: e });
+  }
+  if (network || serverSide) {
+    const reason = code === 'ECONNREFUSED' ? 'connection refused' : `${text}${serverSide && !network ? ` (${code})` : ''}`;
+    return new AppError('TRANSIENT', `${label}: cannot connect to ${driver}: ${reason} (is the server running and reachable?)`, { cause: e });
+  }
   const auth = driver === 'PostgreSQL' ? /^28/.test(code) : ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE'].includes(code);
   if (auth) return new AppError('CONFIG', `${label}: authentication failed: ${text}`, { cause: e });
   const noDatabase = driver === 'PostgreSQL' ? code === '3D000' : code === 'ER_BAD_DB_ERROR';

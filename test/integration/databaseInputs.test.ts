@@ -3,13 +3,14 @@
 // of its own, created and dropped by the test. Credentials reach ltv only through an environment variable.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/config/AppError.js';
+import { isAppError, type AppError } from '../../src/config/AppError.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
 import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
 
@@ -186,6 +187,90 @@ describe('MySQL/MariaDB inputs', () => {
   });
 });
 
+// A connection lost mid-result (an operator ending the session, a server restart, a network drop) is a
+// transient failure: one line saying so, retryable, the temporary CSV removed, the published report kept.
+describe('lost connections', () => {
+  /** A fixture with a published run (a = 10 on Jan 10), whose scratch space is its own `tmp` folder. */
+  async function publishedFixture() {
+    const fx = await makeFixture({ 'ok.csv': 'customer_id,event_time,amount\na,2026-01-10T08:00:00Z,10\n' });
+    cleanups.push(() => fx.cleanup());
+    await runJob(fx, { inputs: [{ path: 'ok.csv' }], matrices: MONTHLY, formats: ['json'] }, T);
+    const before = await readFile(join(fx.reportsDir, 'default', 'latest', 'ltv.json'));
+    const scratch = join(fx.dir, 'tmp');
+    const fail = (input: JobInput['inputs'][number]) =>
+      runJob(fx, { inputs: [input], matrices: MONTHLY, formats: ['json'], duckdb: { temp_directory: scratch } }, '2026-02-16T00:00:00Z')
+        .then(() => { throw new Error('the run succeeded'); }, (e: unknown) => e as AppError);
+    /** Temporary CSVs of queries, in the run's DuckDB temp folder inside `scratch`. */
+    const queryFiles = async (): Promise<string[]> =>
+      (await readdir(scratch, { recursive: true }).catch(() => [] as string[])).filter((x) => basename(x).startsWith('ltv-query-'));
+    /** The temporary CSV while it grows: resolves once it holds more than `bytes`. */
+    const growing = async (bytes: number): Promise<void> => {
+      for (let i = 0; i < 400; i++) {
+        for (const n of await queryFiles()) if ((await stat(join(scratch, n)).catch(() => ({ size: 0 }))).size > bytes) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the query never streamed');
+    };
+    const after = async () => ({
+      latest: await readFile(join(fx.reportsDir, 'default', 'latest', 'ltv.json')),
+      leftovers: await queryFiles(),
+    });
+    return { fail, growing, after, before };
+  }
+
+  it('PostgreSQL: a session ended by pg_terminate_backend mid-result is a retryable one-line error', async () => {
+    const url = await pgDatabase('SELECT 1');
+    const name = url.split('/').pop()!;
+    setEnv('LTV_TEST_PG_TERM', url);
+    const fx = await publishedFixture();
+    // 19,999 rows stream at once, then the query sleeps: terminated while the CSV holds them.
+    const sql = "SELECT 'c' || g AS customer_id, '2026-01-10T00:00:00Z' AS event_time, CASE WHEN g = 20000 THEN pg_sleep(60)::text || '1' ELSE '1' END AS amount FROM generate_series(1, 40000) g";
+    const failing = fx.fail({ query: sql, connection: 'env:LTV_TEST_PG_TERM' });
+    await fx.growing(100_000);
+    const admin = new pg.Client({ connectionString: PG_ADMIN });
+    await admin.connect();
+    const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ltv'", [name]);
+    await admin.end();
+    expect(rowCount).toBe(1);
+    const e = await failing;
+    expect(e.message).toBe(`command line: inputs[0] (PostgreSQL query on postgres://postgres:***@127.0.0.1:5432/${name}): the connection to PostgreSQL was lost during the query: terminating connection due to administrator command (57P01) (transient: a worker retries the run)`);
+    expect([e.code, e.retryable]).toEqual(['TRANSIENT', true]);
+    expect(await fx.after()).toEqual({ latest: fx.before, leftovers: [] });
+  });
+
+  it('MariaDB: KILL of the connection mid-result ends the run with a retryable error instead of hanging it', async () => {
+    const url = await mysqlDatabase('SELECT 1');
+    const name = url.split('/').pop()!;
+    setEnv('LTV_TEST_MY_KILL', url);
+    const fx = await publishedFixture();
+    const sql = `SELECT CONCAT('c', seq) AS customer_id, '2026-01-10' AS event_time, IF(seq = 20000, SLEEP(60) + 1, 1) AS amount FROM seq_1_to_40000 /* ${name} */`;
+    const failing = fx.fail({ query: sql, connection: 'env:LTV_TEST_MY_KILL' });
+    await fx.growing(100_000);
+    const admin = await mysql.createConnection(MY_ADMIN);
+    const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT id FROM information_schema.processlist WHERE db = ? AND info LIKE ?', [name, '%seq_1_to_40000%']);
+    expect(rows).toHaveLength(1);
+    await admin.query(`KILL ${Number(rows[0]!.id)}`);
+    await admin.end();
+    // It hung here: mysql2 told the connection, not the streaming query, and the run waited forever.
+    const e = await failing;
+    expect(e.message).toBe(`command line: inputs[0] (MySQL query on mysql://root@127.0.0.1:3306/${name}): the connection to MySQL was lost during the query: Connection lost: The server closed the connection. (transient: a worker retries the run)`);
+    expect([e.code, e.retryable]).toEqual(['TRANSIENT', true]);
+    expect(await fx.after()).toEqual({ latest: fx.before, leftovers: [] });
+  });
+
+  it('MariaDB: a network that drops mid-result (the server vanishes) is retryable too', async () => {
+    const url = await mysqlDatabase('SELECT 1');
+    const relay = await cuttingRelay(3306, 300_000);
+    cleanups.push(relay.close);
+    setEnv('LTV_TEST_MY_DROP', url.replace(':3306/', `:${relay.port}/`));
+    const fx = await publishedFixture();
+    const e = await fx.fail({ query: "SELECT CONCAT('c', seq) AS customer_id, '2026-01-10' AS event_time, 1 AS amount FROM seq_1_to_200000", connection: 'env:LTV_TEST_MY_DROP' });
+    expect(e.message).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:\d+\/ltv_test_\w+\): the connection to MySQL was lost during the query: Connection lost: The server closed the connection\. \(transient: a worker retries the run\)$/);
+    expect([e.code, e.retryable]).toEqual(['TRANSIENT', true]);
+    expect(await fx.after()).toEqual({ latest: fx.before, leftovers: [] });
+  });
+});
+
 describe('command line', () => {
   it('refuses a database URL as --input and points at the environment-variable form', async () => {
     const e = await promisify(execFile)(process.execPath, ['src/cli/bin.mjs', 'run', '--input', 'postgres://u:pw-never-shown-7Q@db/x'], { encoding: 'utf8' })
@@ -196,6 +281,46 @@ describe('command line', () => {
     ]);
   });
 });
+
+/**
+ * A TCP relay to a local server that, once `bytes` have come from the server, closes the client's side
+ * (`cut`: the server vanished) or stops passing anything on while keeping both sockets open (`freeze`: a
+ * network gone silent).
+ */
+async function cuttingRelay(target: number, bytes: number, mode: 'cut' | 'freeze' = 'cut'): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    let seen = 0;
+    upstream.on('data', (chunk: Buffer) => {
+      if (seen > bytes) return;
+      seen += chunk.length;
+      client.write(chunk);
+      if (seen <= bytes) return;
+      if (mode === 'cut') {
+        client.end();
+        upstream.destroy();
+      } else {
+        upstream.pause();
+      }
+    });
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((ok) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => ok());
+    }),
+  };
+}
 
 /** A port nothing listens on (bound, then released). */
 function closedPort(): Promise<number> {
