@@ -22,12 +22,19 @@ export function bodyTooLarge(req: IncomingMessage): boolean {
 /**
  * A body the routes read as JSON must say so or say nothing (a bare http.request sends none; curl -d sends
  * application/x-www-form-urlencoded, refused like any other type): any other media type, a charset other
- * than UTF-8, or a Content-Encoding we do not decode gets 415 rather than being parsed as something it is not.
+ * than UTF-8, or a Content-Encoding or transfer coding (other than chunked) we do not decode gets 415 rather
+ * than being parsed as something it is not.
  */
 export function checkJsonContent(req: IncomingMessage): void {
   const encoding = req.headers['content-encoding']?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
     throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported: send the body uncompressed (no Content-Encoding)`);
+  }
+  // Node's parser takes the chunked framing off `Transfer-Encoding: gzip, chunked` and passes the gzip layer
+  // on as the body: another coding is refused like a Content-Encoding, not parsed as JSON.
+  const transfer = req.headers['transfer-encoding']?.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'chunked');
+  if (transfer !== undefined && transfer.length > 0) {
+    throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Transfer-Encoding ${transfer.join(', ')} is not supported: send the body uncompressed (Transfer-Encoding: chunked alone, or Content-Length)`);
   }
   const type = req.headers['content-type'];
   if (type === undefined) return;
