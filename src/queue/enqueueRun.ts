@@ -37,22 +37,29 @@ export async function resolveJobRef(jobsDir: string, ref: string): Promise<{ pat
   return { path, file: rel.startsWith('..') || isAbsolute(rel) ? path : rel };
 }
 
-/** Fails fast with a one-line reason instead of hanging while Redis is unreachable. */
-export async function waitForRedis(queue: { waitUntilReady(): Promise<void> }, env: Env): Promise<void> {
+/** `p`, or `late()` thrown once `ms` have passed without it settling (p itself goes on). */
+async function settleWithin<T>(p: Promise<T>, ms: number, late: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      queue.waitUntilReady(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new AppError('TRANSIENT', `cannot reach Redis at ${redisLabel(env.REDIS_URL)} within ${env.LTV_CONNECT_TIMEOUT_MS} ms (is it running? REDIS_URL)`, { status: 503 })),
-          env.LTV_CONNECT_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(late()), ms)))]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Fails fast with a one-line reason instead of hanging while Redis is unreachable. */
+export async function waitForRedis(queue: { waitUntilReady(): Promise<void> }, env: Env): Promise<void> {
+  await settleWithin(queue.waitUntilReady(), env.LTV_CONNECT_TIMEOUT_MS, () =>
+    new AppError('TRANSIENT', `cannot reach Redis at ${redisLabel(env.REDIS_URL)} within ${env.LTV_CONNECT_TIMEOUT_MS} ms (is it running? REDIS_URL)`, { status: 503 }));
+}
+
+/**
+ * Redis commands of a caller that must answer (the HTTP route), bounded by LTV_CONNECT_TIMEOUT_MS: a connected
+ * Redis that answers nothing (frozen, swapping, a dead peer TCP has not noticed) would hold them for ever.
+ */
+export async function answerWithin<T>(p: Promise<T>, env: Env, outcome: string): Promise<T> {
+  return settleWithin(p, env.LTV_CONNECT_TIMEOUT_MS, () =>
+    new AppError('TRANSIENT', `Redis at ${redisLabel(env.REDIS_URL)} did not answer within ${env.LTV_CONNECT_TIMEOUT_MS} ms (LTV_CONNECT_TIMEOUT_MS): ${outcome}; try again in a few seconds`, { status: 503 }));
 }
 
 export interface EnqueuedRun {
@@ -66,7 +73,14 @@ export async function enqueueRun(
   queue: RunQueue,
   jobsDir: string,
   ref: string,
-  opts: { asOf?: Date; source: 'cli' | 'http'; /** SPEC §12: overrides the job's `shards`. */ shards?: number },
+  opts: {
+    asOf?: Date;
+    source: 'cli' | 'http';
+    /** SPEC §12: overrides the job's `shards`. */
+    shards?: number;
+    /** A run added over HTTP: the add waits at most LTV_CONNECT_TIMEOUT_MS, then is withdrawn (addWithin). */
+    env?: Env;
+  },
 ): Promise<EnqueuedRun> {
   const { path, file } = await resolveJobRef(jobsDir, ref);
   // Validated here too, so a typo is reported to whoever enqueued it rather than only in the worker's log.
@@ -79,9 +93,29 @@ export async function enqueueRun(
   // BullMQ's own ids start again at 1 after Redis lost its data. (`ltv enqueue --wait` follows its run by key.)
   const jobId = opts.source === 'http' ? key : undefined;
   const data: RunData = { file, asOf: asOf.toISOString(), source: opts.source, key, ...(opts.shards ? { shards: opts.shards } : {}) };
-  const queued = await queue.add(job.name, data, jobId ? { jobId } : {});
+  const queued = jobId && opts.env ? await addWithin(queue, job.name, data, jobId, opts.env) : await queue.add(job.name, data, jobId ? { jobId } : {});
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };
+}
+
+/**
+ * Adds a run whose id is known beforehand, answering within LTV_CONNECT_TIMEOUT_MS. An add Redis has not
+ * answered by then is already on the connection's socket: a frozen Redis runs it when it resumes, however the
+ * caller gave up. So it is withdrawn: its removal is sent on the same connection, right behind it, and Redis
+ * runs a connection's commands in order, the removal straight after the add, before any worker can take the
+ * run. The caller's "not added" then stays true. (Removed again when the add's late answer comes, in case the
+ * removal ever ran first.)
+ */
+async function addWithin(queue: RunQueue, name: string, data: RunData, jobId: string, env: Env): Promise<QueuedJob<RunData, RunResult>> {
+  const adding = queue.add(name, data, { jobId });
+  try {
+    return await answerWithin(adding, env, 'the run was not added');
+  } catch (e) {
+    const withdraw = (): Promise<unknown> => queue.remove(jobId).catch(() => undefined);
+    void withdraw();
+    adding.then(withdraw, () => undefined);
+    throw e;
+  }
 }
 
 /** Listens for a run's progress and outcome; open it before adding the run, or early events are missed. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
-import { enqueueRun, JOB_NAME, waitForRedis } from './enqueueRun.js';
+import { answerWithin, enqueueRun, JOB_NAME, waitForRedis } from './enqueueRun.js';
 import type { RunQueue } from './runQueue.js';
 
 export interface RouteRequest {
@@ -89,7 +89,7 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; au
         const { job, as_of } = parsed.data;
         const future = as_of ? futureAsOfError(new Date(as_of)) : null;
         if (future) return error(400, 'VALIDATION_ERROR', future);
-        const run = await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http' });
+        const run = await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http', env });
         return {
           status: 202,
           headers: { location: `/api/v1/runs/${encodeURIComponent(run.id)}` },
@@ -104,8 +104,9 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; au
         const id = req.params.id ?? '';
         // State first, then the job: read the other way round, a run finishing in between would show as
         // completed without its result.
-        const state = id ? await queue.getJobState(id) : 'unknown';
-        const run = state === 'unknown' ? undefined : await queue.getJob(id);
+        const unread = "the run's state cannot be read now";
+        const state = id ? await answerWithin(queue.getJobState(id), env, unread) : 'unknown';
+        const run = state === 'unknown' ? undefined : await answerWithin(queue.getJob(id), env, unread);
         if (!run) throw new AppError('NOT_FOUND', `no run "${id}" (finished runs are kept for ${env.LTV_KEEP_DAYS} days)`);
         const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
         return {
