@@ -51,6 +51,12 @@ export const EnvSchema = z.object({
    * on (the next forecast starts another thread). Bounds what one huge tenant's forecast can take.
    */
   LTV_FORECAST_HEAP_MB: int(1).optional(),
+  /**
+   * The longest a database input's query may take, from connecting to its last row; 0 = no limit. A query
+   * that exceeds it fails the run (not retried) naming this variable; PostgreSQL also cancels it on the
+   * server (statement_timeout, unless the role's own is shorter).
+   */
+  LTV_QUERY_TIMEOUT_MS: int(0).default(3_600_000),
   /** How long `ltv enqueue` and the HTTP route wait for Redis before giving up. */
   LTV_CONNECT_TIMEOUT_MS: int(100).default(5_000),
   /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */

@@ -30,11 +30,14 @@ export interface QueryContext {
   /** Folder `ssl_ca` is relative to. */
   baseDir: string;
   connectTimeoutMs: number;
+  /** LTV_QUERY_TIMEOUT_MS: the longest a query may take from connecting to its last row; 0 = no limit. */
+  queryTimeoutMs: number;
 }
 
 /** How far an export got: says whether a lost connection was one that never opened or one lost mid-result. */
 interface Progress {
   connected: boolean;
+  timedOut: boolean;
 }
 
 /** Streams the query's result into a temporary CSV and returns it as a source file whose lines are the result's row numbers. */
@@ -61,15 +64,39 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   const ca = input.ssl_ca === undefined ? undefined : await readCa(input.ssl_ca, ctx, where);
   await mkdir(ctx.dir, { recursive: true });
   const file = join(ctx.dir, `ltv-query-${ctx.inputIndex}-${randomBytes(4).toString('hex')}.csv`);
-  const progress: Progress = { connected: false };
+  const progress: Progress = { connected: false, timedOut: false };
   try {
     if (driver === 'PostgreSQL') await exportPostgres(url, input, ca, file, ctx, progress);
     else await exportMysql(url, input, ca, file, ctx, progress);
   } catch (e) {
     await rm(file, { force: true });
+    if (progress.timedOut) {
+      throw new AppError('INPUT', `${label}: the query did not finish within ${duration(ctx.queryTimeoutMs)} (LTV_QUERY_TIMEOUT_MS=${ctx.queryTimeoutMs}); make it faster (an index, a narrower WHERE) or raise LTV_QUERY_TIMEOUT_MS (0 = no limit)`, { cause: e });
+    }
     throw queryError(e, driver, label, secret, raw, progress);
   }
   return { path: label, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
+}
+
+/** 3600000 → "1 h", 90000 → "90 s", 1500 → "1.5 s". */
+function duration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
+}
+
+/**
+ * Ends an export that outlives LTV_QUERY_TIMEOUT_MS by destroying its connection (a server that stopped
+ * answering, or a network that went silent, never says so: without this the run waited forever). `grace`
+ * leaves the server's own statement timeout, where there is one, the first word.
+ */
+function watchdog(ctx: QueryContext, progress: Progress, kill: () => void, graceMs = 0): () => void {
+  if (ctx.queryTimeoutMs <= 0) return () => undefined;
+  const timer = setTimeout(() => {
+    progress.timedOut = true;
+    kill();
+  }, ctx.queryTimeoutMs + graceMs);
+  return () => clearTimeout(timer);
 }
 
 /** The URL without its password (and without query parameters, which may hold key files' paths). */
@@ -119,6 +146,8 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
   });
   // A connection lost mid-stream also fails the COPY stream, which is what reports it.
   client.on('error', () => undefined);
+  const stop = watchdog(ctx, progress, () => client.connection.stream.destroy(new Error('query timeout')), 5_000);
+  let ownTimeout = false;
   try {
     await client.connect();
     progress.connected = true;
@@ -126,11 +155,26 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
     // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
     await client.query("SET LOCAL TimeZone = 'UTC'");
     await client.query("SET LOCAL DateStyle = 'ISO, YMD'");
+    if (ctx.queryTimeoutMs > 0) {
+      // The server cancels the query itself (nothing keeps running there after ltv gave up), unless the
+      // role's own statement_timeout is already shorter: a DBA's limit is never raised.
+      const { rows } = await client.query<{ ms: string }>("SELECT setting AS ms FROM pg_settings WHERE name = 'statement_timeout'");
+      const current = Number(rows[0]?.ms ?? 0);
+      if (current === 0 || current > ctx.queryTimeoutMs) {
+        await client.query(`SET LOCAL statement_timeout = ${Math.floor(ctx.queryTimeoutMs)}`);
+        ownTimeout = true;
+      }
+    }
     const sql = input.query!.trim().replace(/;\s*$/, '');
     const copy = client.query(copyTo(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER true)`));
     await pipeline(copy, createWriteStream(file));
     await client.query('COMMIT');
+  } catch (e) {
+    // 57014 is also an operator's pg_cancel_backend: only the statement timeout is ours.
+    if (ownTimeout && (e as { code?: string }).code === '57014' && /statement timeout/.test((e as Error).message)) progress.timedOut = true;
+    throw e;
   } finally {
+    stop();
     // A connection that broke or went silent may never answer a polite goodbye.
     await Promise.race([client.end().catch(() => undefined), new Promise((ok) => setTimeout(ok, 2_000).unref())]);
     client.connection.stream.destroy();
@@ -177,10 +221,18 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
   });
   const run = (sql: string): Promise<void> => new Promise((ok, fail) => conn.query(sql, (e) => (e ? fail(e) : ok())));
   let connected = false;
+  let stop = (): void => undefined;
   try {
     await new Promise<void>((ok, fail) => conn.connect((e) => (e ? fail(e) : ok())));
     connected = true;
     progress.connected = true;
+    // From here (connecting has its own timeout). Destroying the connection ends the stream through its error.
+    stop = watchdog(ctx, progress, () => {
+      const e = new Error('query timeout');
+      lost ??= e;
+      rows?.destroy(e);
+      conn.destroy();
+    });
     await run("SET time_zone = '+00:00'");
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
@@ -205,6 +257,7 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     await pipeline(rows, toCsv, createWriteStream(file));
     await run('COMMIT');
   } finally {
+    stop();
     // A connection that never opened (or broke) has nothing to end politely: end() would wait forever.
     // One that broke mid-stream may not answer either: destroyed after a grace period.
     if (connected) {
@@ -282,5 +335,7 @@ function queryError(e: unknown, driver: Driver, label: string, secret: string, r
   const noDatabase = driver === 'PostgreSQL' ? code === '3D000' : code === 'ER_BAD_DB_ERROR';
   if (noDatabase) return new AppError('CONFIG', `${label}: ${text}`, { cause: e });
   if (/ssl|tls|certificate/i.test(text)) return new AppError('CONFIG', `${label}: TLS: ${text} (see "ssl" in the job file or the URL's sslmode)`, { cause: e });
-  return new AppError('INPUT', `${label}: the query failed: ${text}${code && !/^E[A-Z]+$/.test(code) ? ` (${code})` : ''}`, { cause: e });
+  // Not ltv's limit (that one is said by readQuery): the role's or the database's own, which ltv never raises.
+  const serverLimit = code === '57014' && /statement timeout/.test(text) ? '; the statement_timeout of this role or database on the server stopped it' : '';
+  return new AppError('INPUT', `${label}: the query failed: ${text}${code && !/^E[A-Z]+$/.test(code) ? ` (${code})` : ''}${serverLimit}`, { cause: e });
 }

@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
-import { loadEnv } from '../config/env.js';
+import { envValue } from '../config/env.js';
 import type { InputDef, Job } from '../config/jobSchema.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
 import { readQuery } from './readQuery.js';
@@ -61,7 +61,7 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string): Pro
       // Beside DuckDB's spill files: removed with the run's scratch space whatever happens.
       const [{ dir } = { dir: '' }] = await wh.json<{ dir: string }>("SELECT current_setting('temp_directory') AS dir");
       files.push(await readQuery(input, {
-        label, inputIndex: i, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: loadEnv().LTV_CONNECT_TIMEOUT_MS,
+        label, inputIndex: i, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: envValue('LTV_CONNECT_TIMEOUT_MS'), queryTimeoutMs: envValue('LTV_QUERY_TIMEOUT_MS'),
       }));
       continue;
     }

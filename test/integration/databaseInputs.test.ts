@@ -189,7 +189,8 @@ describe('MySQL/MariaDB inputs', () => {
 
 // A connection lost mid-result (an operator ending the session, a server restart, a network drop) is a
 // transient failure: one line saying so, retryable, the temporary CSV removed, the published report kept.
-describe('lost connections', () => {
+// A query that takes too long fails at LTV_QUERY_TIMEOUT_MS instead of holding the run forever.
+describe('lost connections and slow queries', () => {
   /** A fixture with a published run (a = 10 on Jan 10), whose scratch space is its own `tmp` folder. */
   async function publishedFixture() {
     const fx = await makeFixture({ 'ok.csv': 'customer_id,event_time,amount\na,2026-01-10T08:00:00Z,10\n' });
@@ -267,6 +268,44 @@ describe('lost connections', () => {
     const e = await fx.fail({ query: "SELECT CONCAT('c', seq) AS customer_id, '2026-01-10' AS event_time, 1 AS amount FROM seq_1_to_200000", connection: 'env:LTV_TEST_MY_DROP' });
     expect(e.message).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:\d+\/ltv_test_\w+\): the connection to MySQL was lost during the query: Connection lost: The server closed the connection\. \(transient: a worker retries the run\)$/);
     expect([e.code, e.retryable]).toEqual(['TRANSIENT', true]);
+    expect(await fx.after()).toEqual({ latest: fx.before, leftovers: [] });
+  });
+
+  it('a query slower than LTV_QUERY_TIMEOUT_MS fails saying so, not retried, and PostgreSQL cancels it on the server', async () => {
+    setEnv('LTV_QUERY_TIMEOUT_MS', '1500');
+    const pgUrl = await pgDatabase('SELECT 1');
+    const pgName = pgUrl.split('/').pop()!;
+    setEnv('LTV_TEST_PG_SLOW', pgUrl);
+    const fx = await publishedFixture();
+    const started = Date.now();
+    const slow = await fx.fail({ query: 'SELECT pg_sleep(60)', connection: 'env:LTV_TEST_PG_SLOW' });
+    expect(slow.message).toBe(`command line: inputs[0] (PostgreSQL query on postgres://postgres:***@127.0.0.1:5432/${pgName}): the query did not finish within 1.5 s (LTV_QUERY_TIMEOUT_MS=1500); make it faster (an index, a narrower WHERE) or raise LTV_QUERY_TIMEOUT_MS (0 = no limit)`);
+    expect([slow.code, slow.retryable]).toEqual(['INPUT', false]);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const admin = new pg.Client({ connectionString: PG_ADMIN });
+    await admin.connect();
+    const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()", [pgName]);
+    await admin.end();
+    expect(rows[0].n).toBe(0);
+
+    // A shorter limit the DBA set on the database is kept (never raised to ltv's), and named when it stops the query.
+    const strictUrl = await pgDatabase('SELECT 1');
+    const strictName = strictUrl.split('/').pop()!;
+    const a2 = new pg.Client({ connectionString: PG_ADMIN });
+    await a2.connect();
+    await a2.query(`ALTER DATABASE ${strictName} SET statement_timeout = 300`);
+    await a2.end();
+    setEnv('LTV_TEST_PG_STRICT', strictUrl);
+    const strict = await fx.fail({ query: 'SELECT pg_sleep(1)', connection: 'env:LTV_TEST_PG_STRICT' });
+    expect(strict.message).toBe(`command line: inputs[0] (PostgreSQL query on postgres://postgres:***@127.0.0.1:5432/${strictName}): the query failed: canceling statement due to statement timeout (57014); the statement_timeout of this role or database on the server stopped it`);
+
+    // A network gone silent mid-result (no reset, no close) is caught by the same limit.
+    const myUrl = await mysqlDatabase('SELECT 1');
+    const relay = await cuttingRelay(3306, 300_000, 'freeze');
+    cleanups.push(relay.close);
+    setEnv('LTV_TEST_MY_SILENT', myUrl.replace(':3306/', `:${relay.port}/`));
+    const silent = await fx.fail({ query: "SELECT CONCAT('c', seq) AS customer_id, '2026-01-10' AS event_time, 1 AS amount FROM seq_1_to_200000", connection: 'env:LTV_TEST_MY_SILENT' });
+    expect(silent.message).toMatch(/: the query did not finish within 1\.5 s \(LTV_QUERY_TIMEOUT_MS=1500\);/);
     expect(await fx.after()).toEqual({ latest: fx.before, leftovers: [] });
   });
 });
