@@ -275,7 +275,7 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   run.enter('ingest', 'reading inputs');
   await installMacros(wh, job.timezone);
   await loadRates(wh, job.rates, job.baseDir);
-  const label = job.name === 'adhoc' ? 'command line' : `jobs/${job.name}.json`;
+  const label = job.file;
   const files = await resolveInputs(job, wh, label);
   await mkdir(`${rw.dbPath}.in`);
   const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time });
@@ -352,7 +352,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
     throw new AppError('DATA',
       `every one of the ${stats.after_as_of_rows} rows is after the as-of time ${run.asOf.toISOString()}: nothing was published (the report would be empty); ` +
-      `check ${run.job.name === 'adhoc' ? '--as-of' : `"as_of" in jobs/${run.job.name}.json or the run's --as-of`}: the data starts later`);
+      `check ${run.job.name === 'adhoc' ? '--as-of' : `"as_of" in ${run.job.file} or the run's --as-of`}: the data starts later`);
   }
   return {
     stats, tenants: check.tenants, local,

@@ -198,4 +198,6 @@ export type Job = z.infer<typeof JobSchema> & {
   name: string;
   /** Folder relative paths in the job resolve against. */
   baseDir: string;
+  /** How messages name the job: its file as given (`jobs/nightly.json`), or "command line". */
+  file: string;
 };

@@ -15,7 +15,7 @@ export function formatZodIssues(file: string, error: z.ZodError): string {
 export function parseJob(raw: unknown, name: string, baseDir: string, label: string): Job {
   const parsed = JobSchema.safeParse(raw);
   if (!parsed.success) throw new AppError('CONFIG', formatZodIssues(label, parsed.error));
-  return deepFreeze({ ...parsed.data, name, baseDir });
+  return deepFreeze({ ...parsed.data, name, baseDir, file: label });
 }
 
 export async function loadJob(file: string): Promise<Job> {

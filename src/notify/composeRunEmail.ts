@@ -34,7 +34,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export async function composeRunEmail(report: TenantReport, job: Job, runDir: string, opts: ComposeOptions): Promise<SendMailOptions> {
   const email = job.email;
-  if (!email) throw new AppError('CONFIG', `jobs/${job.name}.json: email: the job has no email block`);
+  if (!email) throw new AppError('CONFIG', `${job.file}: email: the job has no email block`);
   const asOfLocal = localTime(report.as_of, report.timezone);
   const date = asOfLocal.slice(0, 10);
   const headline = headlineLtv(report);

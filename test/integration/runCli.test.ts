@@ -37,6 +37,21 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('names the job file as it was given in a message about its fields, wherever it lives', async ({ expect }) => {
+    const fx = await makeFixture({
+      'conf/shop.json': JSON.stringify({ tenant: 'shop', inputs: [{ path: '../exports' }] }),
+      'exports/e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]),
+    });
+    try {
+      const r = await ltv(['run', 'conf/shop.json', '--out', 'out'], fx.dir);
+      expect(r.code).toBe(1);
+      // It said jobs/shop.json, a file that does not exist.
+      expect(r.stderr).toBe(`ltv: conf/shop.json: inputs[0].path: ${join(fx.dir, 'exports')} is a directory (give a file, or a glob such as dir/*.csv)\n`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('counts a customer whose only rows are refunds in its summary line: read, not quarantined, in no cohort', async ({ expect }) => {
     const fx = await makeFixture({
       'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['z', '2026-01-12T10:00:00Z', '-5']]),
