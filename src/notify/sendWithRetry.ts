@@ -1,7 +1,9 @@
 // nodemailer sends once and reports why it failed (DEPENDENCIES.md); this decides what to do about it.
 // RFC 5321: a 4xx reply is transient (retry), 5xx permanent (do not). A connection refused, a timeout
 // or a dropped connection has no reply at all: transient too (the server may be restarting). Wrong
-// credentials or settings will not fix themselves within a deadline: not retried, but not final either.
+// credentials or settings (a login refused or required, an untrusted certificate, TLS on the wrong port,
+// no STARTTLS where it is required) will not fix themselves within a deadline: not retried, and not final
+// either, so the next notify of the same run sends once the settings are corrected.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SendMailOptions } from 'nodemailer';
@@ -24,21 +26,62 @@ export type SendOutcome =
 export type ErrorKind = 'transient' | 'permanent' | 'config';
 
 const CONFIG_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ECONFIG', 'EFILEACCESS', 'EURLACCESS']);
+/**
+ * Replies about our settings, not the message (RFC 4954, RFC 3207): 530 authentication (or STARTTLS)
+ * required, 534 mechanism too weak, 538 encryption required. Recording them as `rejected` (final) meant the
+ * run's email was never sent, even after SMTP_URL was corrected.
+ */
+const CONFIG_REPLIES = new Set([530, 534, 538]);
+/** Node's TLS errors (nodemailer keeps them as originalCode): a certificate or a port that will not change by waiting. */
+const TLS_SETUP = /^(CERT_|ERR_TLS_CERT|ERR_SSL_WRONG_VERSION_NUMBER|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|HOSTNAME_MISMATCH)/;
+
+interface SmtpError {
+  code?: unknown;
+  originalCode?: unknown;
+  responseCode?: unknown;
+  message?: unknown;
+}
 
 export function classifySmtpError(err: unknown): ErrorKind {
-  const e = err as { code?: unknown; responseCode?: unknown };
+  const e = err as SmtpError;
+  const reply = typeof e.responseCode === 'number' ? e.responseCode : null;
   if (typeof e.code === 'string' && CONFIG_CODES.has(e.code)) return 'config';
-  if (typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600) return 'permanent';
+  if (typeof e.originalCode === 'string' && TLS_SETUP.test(e.originalCode)) return 'config';
+  // STARTTLS refused or not offered while SMTP_REQUIRE_TLS is set; a 454 "TLS not available now" is transient.
+  if (e.code === 'ETLS' && !(reply !== null && reply >= 400 && reply < 500)) return 'config';
+  if (reply !== null && CONFIG_REPLIES.has(reply)) return 'config';
+  if (reply !== null && reply >= 500 && reply < 600) return 'permanent';
   return 'transient';
 }
 
 export function smtpErrorInfo(err: unknown): SmtpErrorInfo {
-  const e = err as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const e = err as SmtpError;
+  // One line: OpenSSL's errors end in a line break and carry its source file ("…:ssl3_record.c:350:").
+  const first = (typeof e.message === 'string' ? e.message : String(err)).split('\n')[0]!.trim();
+  // "80FC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/…:350:" → its reason.
+  const openssl = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(first);
+  const raw = openssl ? `TLS handshake failed: ${openssl[1]}` : first;
   return {
     code: typeof e.code === 'string' ? e.code : null,
     response_code: typeof e.responseCode === 'number' ? e.responseCode : null,
-    message: typeof e.message === 'string' ? e.message : String(err),
+    message: `${raw}${settingsHint(e)}`,
   };
+}
+
+/** What to change, for the failures that are about the settings rather than the message. */
+function settingsHint(e: SmtpError): string {
+  const original = typeof e.originalCode === 'string' ? e.originalCode : '';
+  if (original === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return ' (the server does not speak TLS from the start on this port: use smtp:// for STARTTLS, usually port 587, and smtps:// for port 465)';
+  }
+  if (TLS_SETUP.test(original)) {
+    return ` (${original}: the server's certificate is not trusted; give its CA in SMTP_TLS_CA_FILE, or for an internal relay set SMTP_TLS_REJECT_UNAUTHORIZED=false)`;
+  }
+  if (e.code === 'ETLS') return ' (the server offers no usable STARTTLS while SMTP_REQUIRE_TLS is true: use an smtps:// URL, or a relay that offers STARTTLS)';
+  if (e.code === 'EAUTH' || e.responseCode === 530 || e.responseCode === 534 || e.responseCode === 538) {
+    return ' (check the user and password in SMTP_URL, URL-encoded, and that the server allows this login over this connection)';
+  }
+  return '';
 }
 
 export interface SendEffects {

@@ -1,11 +1,11 @@
 // A real SMTP server for the email tests (STYLE habit 10): smtp-server on an ephemeral port, every
 // accepted message kept raw and parsed back with mailparser. Replies can be scripted: the next n
-// RCPT TO or DATA commands answered with a given code, as a real relay under load or policy would.
+// MAIL FROM, RCPT TO or DATA commands answered with a given code, as a real relay under load or policy would.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface Scripted {
-  at: 'rcpt' | 'data';
+  at: 'mail' | 'rcpt' | 'data';
   code: number;
   times: number;
 }
@@ -19,6 +19,7 @@ export interface SmtpSink {
   envelopes: string[][];
   /** Every DATA command seen, accepted or not. */
   dataCommands: number;
+  mailCommands: number;
   rcptCommands: number;
   reply(script: Scripted): void;
   /** Resolves when `n` messages have been accepted. */
@@ -43,6 +44,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     raw: [],
     envelopes: [],
     dataCommands: 0,
+    mailCommands: 0,
     rcptCommands: 0,
     reply: (s) => void scripts.push({ ...s }),
     waitFor: (n) => (sink.messages.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
@@ -52,6 +54,11 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onMailFrom(_address, _session, callback) {
+      sink.mailCommands += 1;
+      const code = take('mail');
+      callback(code === null ? null : fail(code));
+    },
     onRcptTo(_address, _session, callback) {
       sink.rcptCommands += 1;
       const code = take('rcpt');

@@ -4,7 +4,11 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { pino, type Logger } from 'pino';
+import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
@@ -185,6 +189,79 @@ describe('exactly once', () => {
     expect(outcome).toMatchObject({ status: 'sent', messageId: failed.message_id });
     expect(back.messages[0]!.messageId).toBe(failed.message_id);
     expect((await recordOf(result)).attempts).toBe(failed.attempts + 1);
+  });
+});
+
+// Failures of the settings, not of the message: not retried until the deadline (they will not fix
+// themselves), not recorded as final `rejected` either, so the run's email goes out once they are corrected.
+// One line each, saying what to change, and never the password of SMTP_URL.
+describe('settings the server refuses', () => {
+  const PASSWORD = 'pw-never-shown-5K';
+  /** A logger whose lines the test reads. */
+  function capture(): { logger: Logger; text: () => string } {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    return { logger, text: () => lines.join('') };
+  }
+
+  it('TLS required but no STARTTLS offered: failed (not rejected) after one attempt; sent once the setting is corrected', async () => {
+    const { fx, sink } = await setup();
+    const job = jobFromFlags(emailJob(), fx.dir);
+    const log = capture();
+    const url = `smtp://reports:${PASSWORD}@127.0.0.1:${sink.port}`;
+    const result = await runPipeline(job, { logger: log.logger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir, mail: { settings: testSettings(url, { requireTls: true }) } });
+    expect(result.notify).toMatchObject([{ status: 'failed', attempts: 1, error: { code: 'ETLS' } }]);
+    const message = result.notify![0]!.error!.message;
+    expect(message).toBe('Error upgrading connection with STARTTLS: 500 Error: command not recognized (the server offers no usable STARTTLS while SMTP_REQUIRE_TLS is true: use an smtps:// URL, or a relay that offers STARTTLS)');
+    expect(sink.dataCommands).toBe(0);
+    expect(await recordOf(result)).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'ETLS', message } });
+    expect(log.text()).toContain('SMTP settings are wrong');
+    expect(log.text()).not.toContain(PASSWORD);
+    // It was recorded `rejected`, final: the run's email was never sent, even after the setting was fixed.
+    const [fixed] = await notifyRun(result, job, { logger: silentLogger, settings: testSettings(sink.url) });
+    expect(fixed).toMatchObject({ status: 'sent', previously: false });
+    const [again] = await notifyRun(result, job, { logger: silentLogger, settings: testSettings(sink.url) });
+    expect(again).toMatchObject({ status: 'sent', previously: true });
+    expect(sink.messages).toHaveLength(1);
+  });
+
+  it('530 authentication required is a settings failure, not a final rejection', async () => {
+    const { fx, sink } = await setup();
+    sink.reply({ at: 'mail', code: 530, times: 1 });
+    const result = await run(fx, emailJob(), { mail: { settings: testSettings(sink.url) } });
+    expect(result.notify).toMatchObject([{ status: 'failed', attempts: 1, error: { response_code: 530 } }]);
+    expect(result.notify![0]!.error!.message).toBe('Mail command failed: 530 Rejected by policy (check the user and password in SMTP_URL, URL-encoded, and that the server allows this login over this connection)');
+    expect(sink.mailCommands).toBe(1);
+    const [later] = await notifyRun(result, jobFromFlags(emailJob(), fx.dir), { logger: silentLogger, settings: testSettings(sink.url) });
+    expect(later).toMatchObject({ status: 'sent' });
+    expect(sink.messages).toHaveLength(1);
+  });
+
+  it('smtps:// to a port without TLS, and an untrusted certificate: one attempt, one line saying what to change', async () => {
+    const { fx, sink } = await setup();
+    const job = jobFromFlags(emailJob(), fx.dir);
+    const log = capture();
+    // The deadline would allow many attempts: a wrong port or certificate does not get better by waiting.
+    const slow = { deadlineMs: 60_000, backoffMs: 20, backoffMaxMs: 20 };
+    const wrongPort = await runPipeline(job, {
+      logger: log.logger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir,
+      mail: { settings: testSettings(`smtps://reports:${PASSWORD}@127.0.0.1:${sink.port}`, slow) },
+    });
+    expect(wrongPort.notify).toMatchObject([{ status: 'failed', attempts: 1, error: { code: 'ESOCKET' } }]);
+    expect(wrongPort.notify![0]!.error!.message).toBe('TLS handshake failed: wrong version number (the server does not speak TLS from the start on this port: use smtp:// for STARTTLS, usually port 587, and smtps:// for port 465)');
+
+    // smtp-server's own certificate, which no CA signed.
+    const tls = new SMTPServer({ secure: true, authOptional: true, logger: false });
+    tls.on('error', () => undefined);
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => tls.close(() => resolve())));
+    const tlsPort = (tls.server.address() as AddressInfo).port;
+    const [untrusted] = await notifyRun(wrongPort, job, { logger: log.logger, settings: testSettings(`smtps://reports:${PASSWORD}@127.0.0.1:${tlsPort}`, slow) });
+    expect(untrusted).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'ESOCKET' } });
+    expect(untrusted!.error!.message).toMatch(/ \([A-Z_]+: the server's certificate is not trusted; give its CA in SMTP_TLS_CA_FILE, or for an internal relay set SMTP_TLS_REJECT_UNAUTHORIZED=false\)$/);
+    expect(log.text()).not.toContain('transient SMTP failure');
+    expect(log.text()).not.toContain(PASSWORD);
+    expect((await recordOf(wrongPort)).attempts).toBe(2);
   });
 });
 
