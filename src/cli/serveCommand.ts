@@ -52,6 +52,7 @@ export function registerServe(program: Command): void {
           extraRoutes: [...ops.routes, ...(runs?.routes ?? [])],
           mounts: runs?.mounts ?? [],
           onRequest: ops.onRequest,
+          answerCacheBytes: env.LTV_SERVE_CACHE_MB * 2 ** 20,
         });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);

@@ -59,6 +59,8 @@ export const EnvSchema = z.object({
   LTV_QUERY_TIMEOUT_MS: int(0).default(3_600_000),
   /** How long `ltv enqueue` and the HTTP route wait for Redis before giving up. */
   LTV_CONNECT_TIMEOUT_MS: int(100).default(5_000),
+  /** `ltv serve`: MiB of computed answers kept for reuse, every run's together (least recently used dropped first); 0 = none. */
+  LTV_SERVE_CACHE_MB: int(0).default(256),
   /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */
   LTV_ADMIN_KEY_SHA256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex digits').optional(),
   /** Touched every few seconds while the worker is connected (the image's HEALTHCHECK now asks /readyz on LTV_METRICS_PORT). */

@@ -8,6 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Manifest } from '../ltv/runFiles.js';
 import { RUN_FILES, SNAPSHOT_GZIP_SUFFIX } from '../ltv/runFiles.js';
 import { tenantDirName } from '../publish/publishRun.js';
+import { AnswerCache, type RunAnswers } from './AnswerCache.js';
 import { isValidTenantId } from './tenantId.js';
 
 export interface SnapshotFile {
@@ -27,21 +28,23 @@ export interface ResolvedRun {
   dir: string;
   manifest: Manifest;
   files: Map<string, SnapshotFile>;
-  /** Results computed from this run (immutable once published), keyed by request. */
-  computed: Map<string, Buffer>;
+  /** Results computed from this run (immutable once published), keyed by request: in the server's one budget. */
+  computed: RunAnswers;
 }
-
-const COMPUTED_CACHE_MAX = 200;
-const COMPUTED_CACHE_BYTES = 128 * 2 ** 20;
 
 export class RunStore {
   private readonly root: string;
   /** One entry per tenant: the run its `latest` pointed at last time (and its directory's inode), with its cached files. */
   private readonly current = new Map<string, { key: string; ino: number; run: ResolvedRun }>();
 
-  constructor(reportsDir: string) {
+  constructor(reportsDir: string, readonly answers = new AnswerCache()) {
     // Resolved once: the reports directory itself may be a symlink (e.g. a mounted volume).
     this.root = realpathSync.native(reportsDir);
+  }
+
+  /** A run resolved afresh: nothing of it read yet, its computed answers kept in the shared budget. */
+  resolution(tenant: string, dir: string, manifest: Manifest): ResolvedRun {
+    return { tenant, dir, manifest, files: new Map(), computed: this.answers.forRun() };
   }
 
   get reportsDir(): string {
@@ -87,7 +90,7 @@ export class RunStore {
       return null;
     }
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    const run: ResolvedRun = { tenant, dir, manifest, files: new Map(), computed: new Map() };
+    const run = this.resolution(tenant, dir, manifest);
     this.current.set(tenant, { key, ino, run });
     return run;
   }
@@ -158,21 +161,5 @@ export class RunStore {
   /** The body itself, decompressed when stored gzipped (not kept: callers cache what they derive). */
   static body(f: SnapshotFile): Buffer {
     return f.bytes ?? gunzipSync(f.gzipped ?? Buffer.alloc(0));
-  }
-
-  /**
-   * Keeps a computed body with its run, the oldest dropped first: at most COMPUTED_CACHE_MAX bodies and
-   * COMPUTED_CACHE_BYTES in all (a day-unit body can be tens of MB); a larger body is not kept.
-   */
-  static remember(run: ResolvedRun, key: string, body: Buffer): void {
-    if (body.length > COMPUTED_CACHE_BYTES / 4) return;
-    let bytes = body.length;
-    for (const b of run.computed.values()) bytes += b.length;
-    for (const [oldKey, old] of run.computed) {
-      if (run.computed.size < COMPUTED_CACHE_MAX && bytes <= COMPUTED_CACHE_BYTES) break;
-      run.computed.delete(oldKey);
-      bytes -= old.length;
-    }
-    run.computed.set(key, body);
   }
 }

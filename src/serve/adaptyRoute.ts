@@ -74,7 +74,7 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
   const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, forecast, request.predictionMonths!, whole, request.spec.period_unit)), 'utf8');
-  RunStore.remember(run, key, body);
+  run.computed.set(key, body);
   return body;
 }
 
@@ -122,7 +122,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       let body = run.computed.get(cacheKey);
       if (!body) {
         body = await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency, request.format);
-        RunStore.remember(run, cacheKey, body);
+        run.computed.set(cacheKey, body);
       }
       // The body is a function of the run (never changed once published), the request and this code:
       // the tag hashes those instead of tens of MB of body.

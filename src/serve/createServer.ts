@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { closeRunQueries } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
+import { AnswerCache, type AnswerCacheStats } from './AnswerCache.js';
 import { Connections } from './Connections.js';
 import { HttpError, rawErrorResponse, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
 import { KeyStore, type KeyRecord } from './KeyStore.js';
@@ -43,12 +44,16 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Wrong keys a client address may present per minute before its auth attempts get 429 (default 10). */
   authFailuresPerMinute?: number;
+  /** Bytes of computed answers kept, all runs together (default 256 MiB; LTV_SERVE_CACHE_MB). */
+  answerCacheBytes?: number;
 }
 
 export interface LtvServer {
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes everything. */
   close(graceMs?: number): Promise<void>;
+  /** What the server holds now (tests, diagnostics). */
+  stats(): { answerCache: AnswerCacheStats };
 }
 
 /** What the pipeline learns about a request as it goes: for the access log and the error shape. */
@@ -127,7 +132,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   const logger = opts.logger;
   const keys = new KeyStore(opts.keysFile, logger.child({ component: 'keys' }));
   keys.start(opts.keysPollMs);
-  const runs = new RunStore(opts.reportsDir);
+  const runs = new RunStore(opts.reportsDir, new AnswerCache(opts.answerCacheBytes));
   const limiter = new RateLimiter(opts.now);
   // Failed authentication per client address: a flood of guessed keys is throttled (429 with Retry-After)
   // before any key is hashed and compared.
@@ -359,6 +364,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   });
 
   return {
+    stats: () => ({ answerCache: runs.answers.stats() }),
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -16,7 +16,7 @@ import { HttpError } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 import type { Route, RouteContext } from './Route.js';
 import type { RunCatalog } from './runCatalog.js';
-import { RunStore, type ResolvedRun } from './RunStore.js';
+import type { ResolvedRun } from './RunStore.js';
 import { sendBytes } from './sendBytes.js';
 
 /**
@@ -117,7 +117,7 @@ async function states(run: ResolvedRun, body: unknown): Promise<Buffer> {
     }),
   };
   const bytes = Buffer.from(JSON.stringify(out), 'utf8');
-  RunStore.remember(run, key, bytes);
+  run.computed.set(key, bytes);
   return bytes;
 }
 

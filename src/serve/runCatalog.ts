@@ -103,7 +103,7 @@ export class RunCatalog {
     if (hit) return hit;
     const manifest = this.manifest(dir);
     if (!manifest) return null;
-    return remember(this.resolved, dir, { tenant, dir, manifest, files: new Map(), computed: new Map() });
+    return remember(this.resolved, dir, this.store.resolution(tenant, dir, manifest));
   }
 
   /** The run's headline (ltv.json's summary, SPEC §5), or null when it published no ltv.json. */

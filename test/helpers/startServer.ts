@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { createServer, type ServerOptions } from '../../src/serve/createServer.js';
+import { createServer, type LtvServer, type ServerOptions } from '../../src/serve/createServer.js';
 import { hashKey, type KeyEntry } from '../../src/serve/KeyStore.js';
 
 export interface TestServer {
@@ -16,6 +16,7 @@ export interface TestServer {
   logLines: Record<string, unknown>[];
   rawLog: () => string;
   writeKeys: (keys: (Partial<KeyEntry> & { key: string; tenants: string[] })[]) => void;
+  stats: LtvServer['stats'];
   stop: () => Promise<void>;
 }
 
@@ -54,6 +55,7 @@ export async function startServer(opts: Partial<ServerOptions> & { keys?: (Parti
     logLines,
     rawLog: () => raw,
     writeKeys,
+    stats: () => server.stats(),
     stop: async () => {
       await server.close(1000);
       rmSync(root, { recursive: true, force: true });
