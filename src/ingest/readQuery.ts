@@ -58,6 +58,11 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   if (!driver) {
     throw new AppError('CONFIG', `${where}.connection: ${name} holds a ${url.protocol.replace(/:$/, '')}:// URL; ltv reads postgres://, postgresql://, mysql:// or mariadb://`);
   }
+  // node-postgres and mysql2 decode the user and password too, and fail on a lone "%" ("URI malformed",
+  // which reached the user as an internal error): said here without showing either.
+  if (!decodable(url.username) || !decodable(url.password)) {
+    throw new AppError('CONFIG', `${where}.connection: the URL in ${name} has a "%" in its user or password that is not followed by two hex digits; percent-encode special characters there (% as %25, @ as %40, : as %3A, / as %2F, # as %23)`);
+  }
   const secret = decodeURIComponent(url.password);
   const masked = maskUrl(url);
   const label = `${where} (${driver} query on ${masked})`;
@@ -97,6 +102,15 @@ function watchdog(ctx: QueryContext, progress: Progress, kill: () => void, grace
     kill();
   }, ctx.queryTimeoutMs + graceMs);
   return () => clearTimeout(timer);
+}
+
+function decodable(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The URL without its password (and without query parameters, which may hold key files' paths). */

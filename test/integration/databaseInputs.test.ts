@@ -144,7 +144,12 @@ describe('PostgreSQL inputs', () => {
     const missing = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_NOT_SET' }]);
     expect(missing).toBe('command line: inputs[0].connection: the environment variable LTV_TEST_PG_NOT_SET is not set; it must hold the database URL (postgres://user:password@host:5432/db or mysql://…)');
 
-    for (const m of [badQuery, auth, refused]) expect(m).not.toContain('pw-never-shown');
+    // A lone "%" in the password (unencoded): it was "internal error: URI malformed", exit 70.
+    setEnv('LTV_TEST_PG_PERCENT', 'postgres://postgres:pw-never-shown-7Q%zz@127.0.0.1:5432/x');
+    const percent = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_PERCENT' }]);
+    expect(percent).toBe('command line: inputs[0].connection: the URL in LTV_TEST_PG_PERCENT has a "%" in its user or password that is not followed by two hex digits; percent-encode special characters there (% as %25, @ as %40, : as %3A, / as %2F, # as %23)');
+
+    for (const m of [badQuery, auth, refused, percent]) expect(m).not.toContain('pw-never-shown');
   });
 });
 
