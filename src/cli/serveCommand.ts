@@ -53,6 +53,8 @@ export function registerServe(program: Command): void {
           mounts: runs?.mounts ?? [],
           onRequest: ops.onRequest,
           answerCacheBytes: env.LTV_SERVE_CACHE_MB * 2 ** 20,
+          maxConnections: env.LTV_SERVE_MAX_CONNECTIONS,
+          maxConnectionsPerClient: env.LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT,
         });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);

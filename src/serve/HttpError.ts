@@ -21,7 +21,9 @@ export type ZenovayCode =
   | 'HEADERS_TOO_LARGE'
   | 'REQUEST_TIMEOUT'
   /** An Expect header other than 100-continue (createServer.ts checkExpectation). */
-  | 'EXPECTATION_FAILED';
+  | 'EXPECTATION_FAILED'
+  /** A connection over the server's or the client's connection cap (ConnectionLimit.ts); as the runs routes' 503. */
+  | 'UNAVAILABLE';
 
 const ADAPTY_CODES: Record<ZenovayCode, string> = {
   VALIDATION_ERROR: 'validation_error',
@@ -37,6 +39,7 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   HEADERS_TOO_LARGE: 'request_header_fields_too_large',
   REQUEST_TIMEOUT: 'request_timeout',
   EXPECTATION_FAILED: 'expectation_failed',
+  UNAVAILABLE: 'service_unavailable',
 };
 
 const STATUS: Record<ZenovayCode, number> = {
@@ -53,6 +56,7 @@ const STATUS: Record<ZenovayCode, number> = {
   HEADERS_TOO_LARGE: 431,
   REQUEST_TIMEOUT: 408,
   EXPECTATION_FAILED: 417,
+  UNAVAILABLE: 503,
 };
 
 /**

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { closeRunQueries } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
 import { AnswerCache, type AnswerCacheStats } from './AnswerCache.js';
+import { ConnectionLimit } from './ConnectionLimit.js';
 import { Connections } from './Connections.js';
 import { HttpError, rawErrorResponse, sendError, toHttpError, type ErrorFamily } from './HttpError.js';
 import { KeyStore, type KeyRecord } from './KeyStore.js';
@@ -46,6 +47,10 @@ export interface ServerOptions {
   authFailuresPerMinute?: number;
   /** Bytes of computed answers kept, all runs together (default 256 MiB; LTV_SERVE_CACHE_MB). */
   answerCacheBytes?: number;
+  /** Open connections served at once (default 1024; LTV_SERVE_MAX_CONNECTIONS); more get 503 or are closed. */
+  maxConnections?: number;
+  /** Open connections served at once per client address (default 64; 0 = no cap; LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT). */
+  maxConnectionsPerClient?: number;
 }
 
 export interface LtvServer {
@@ -142,6 +147,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   const headersTimeoutMs = opts.headersTimeoutMs ?? 10_000;
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
   const connections = new Connections();
+  const limit = new ConnectionLimit(opts.maxConnections, opts.maxConnectionsPerClient);
   // A body still arriving when a deadline passes is the client's delay, not the route's: 408.
   const bodyTimeout = (): HttpError =>
     new HttpError('REQUEST_TIMEOUT', `The request body was not received in time (within ${Math.min(handlerTimeoutMs, requestTimeoutMs) / 1000} s)`);
@@ -280,6 +286,8 @@ export function createServer(opts: ServerOptions): LtvServer {
   const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => answer(req, res, false));
   // An Expect other than 100-continue: Node's own 417 had no body and no request id. Answered by the pipeline.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => answer(req, res, true));
+  // Runs after Node's own listener has attached its parser: a connection over a cap is marked, or closed.
+  server.on('connection', (socket: Socket) => limit.admit(socket));
 
   function answer(req: IncomingMessage, res: ServerResponse, expectationFailed: boolean): void {
     const started = process.hrtime.bigint();
@@ -299,8 +307,11 @@ export function createServer(opts: ServerOptions): LtvServer {
       // The connection carries nothing more until that body ends, so it is closed after the answer.
       if (!req.complete) req.socket.destroySoon();
     });
-    const pipeline = expectationFailed
-      ? Promise.reject(new HttpError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported: send the request without this Expect header'))
+    const refusal = limit.refusal(req.socket);
+    if (refusal !== null) res.setHeader('connection', 'close');
+    const pipeline =
+      refusal !== null ? Promise.reject(new HttpError('UNAVAILABLE', refusal, { headers: { 'retry-after': '1' } }))
+      : expectationFailed ? Promise.reject(new HttpError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported: send the request without this Expect header'))
       : handle(req, res, log);
     pipeline.catch((e: unknown) => {
       if (e instanceof ClientGoneError) {

@@ -2,7 +2,7 @@
 // once: real HTTP on an ephemeral port, real files.
 import { renameSync, symlinkSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,21 +113,24 @@ describe('an answer sent before the body has arrived', () => {
   });
 });
 
-/** Sends `bytes` as they are and collects everything until the server closes (or 5 s pass). */
-function wire(bytes: string | Buffer): Promise<string> {
+/** Sends `bytes` on `socket`; everything until the server closes it (or 5 s pass), and how long that took. */
+function collect(socket: Socket, bytes: string | Buffer): Promise<{ raw: string; ms: number }> {
   return new Promise((resolve) => {
-    const socket = connect(s.port, '127.0.0.1');
-    let out = '';
+    const started = Date.now();
+    let raw = '';
     const timer = setTimeout(() => socket.destroy(), 5_000);
-    socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(out);
+      resolve({ raw, ms: Date.now() - started });
     });
-    socket.write(bytes);
+    if (bytes.length > 0) socket.write(bytes);
   });
 }
+
+/** Sends `bytes` as they are on a new connection and collects everything until the server closes (or 5 s pass). */
+const wire = (bytes: string | Buffer): Promise<string> => collect(connect(s.port, '127.0.0.1'), bytes).then((r) => r.raw);
 
 /** The status line, headers and body of the one response in `raw`. */
 function response(raw: string): { status: string; headers: Map<string, string>; body: unknown } {
@@ -237,5 +240,66 @@ describe('Transfer-Encoding: gzip, chunked', () => {
     const json = JSON.stringify({ filters: { date: ['2020-01-01', '2030-12-31'] } });
     const raw = await wire(`POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nAuthorization: Api-Key ${KEY}\r\nX-Ltv-Tenant: mallory\r\nContent-Type: application/json\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`);
     expect(response(raw).status).toBe('HTTP/1.1 200 OK');
+  });
+});
+
+describe('more connections than the per-client cap', () => {
+  let c: TestServer;
+  const held: Socket[] = [];
+  beforeAll(async () => {
+    c = await startServer({ maxConnectionsPerClient: 3, maxConnections: 100 });
+  });
+  afterAll(async () => {
+    for (const h of held) h.destroy();
+    await c.stop();
+  });
+
+  /** A connection from `localAddress`, once connected. */
+  const open = (localAddress: string): Promise<Socket> =>
+    new Promise((resolve, reject) => {
+      const socket = connect({ port: c.port, host: '127.0.0.1', localAddress }, () => resolve(socket));
+      socket.on('error', reject);
+    });
+  it('a fourth from the same address is answered 503 in its path\'s shape, with Retry-After, then closed; another address is served', async () => {
+    // Three slow clients from 127.0.0.1, each holding a socket with half a request head.
+    for (let i = 0; i < 3; i++) {
+      const h = await open('127.0.0.1');
+      h.on('error', () => undefined);
+      h.write('GET /healthz HTTP/1.1\r\n');
+      held.push(h);
+    }
+    const message = 'Too many open connections from this address (at most 3): close some, or retry in a second';
+    const zen = response((await collect(await open('127.0.0.1'), 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')).raw);
+    expect(zen.status).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(zen.headers.get('retry-after')).toBe('1');
+    expect(zen.headers.get('connection')).toBe('close');
+    expect(zen.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(zen.body).toMatchObject({ success: false, error: { code: 'UNAVAILABLE', message } });
+    const adapty = response((await collect(await open('127.0.0.1'), 'POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}')).raw);
+    expect(adapty.status).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(adapty.body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'service_unavailable', status_code: 503 });
+    // One that sends nothing is closed after a second, with no answer (not held for the 10 s header timeout).
+    const silent = await collect(await open('127.0.0.1'), '');
+    expect(silent.raw).toBe('');
+    expect(silent.ms).toBeLessThan(2_500);
+    // Another client address (the whole of 127/8 is this machine) is served meanwhile.
+    const other = response((await collect(await open('127.0.0.2'), 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).raw);
+    expect(other.status).toBe('HTTP/1.1 200 OK');
+    expect(other.body).toEqual({ status: 'ok' });
+  });
+
+  it('once one of the three closes, the address is served again', async () => {
+    const h = held.pop() as Socket;
+    await new Promise<void>((resolve) => {
+      h.on('close', () => resolve());
+      h.destroy();
+    });
+    // The server sees the close a moment later.
+    for (let i = 0; i < 50; i++) {
+      const r = response((await collect(await open('127.0.0.1'), 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).raw);
+      if (r.status === 'HTTP/1.1 200 OK') return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('never served again');
   });
 });
