@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
-export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 64;
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
 /** How long a refused connection has to send its request head before it is closed without an answer. */
 export const REFUSED_WITHIN_MS = 1_000;
 /** Refused connections waiting for their request at once; more are closed at once. */

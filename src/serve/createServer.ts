@@ -49,7 +49,7 @@ export interface ServerOptions {
   answerCacheBytes?: number;
   /** Open connections served at once (default 1024; LTV_SERVE_MAX_CONNECTIONS); more get 503 or are closed. */
   maxConnections?: number;
-  /** Open connections served at once per client address (default 64; 0 = no cap; LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT). */
+  /** Open connections served at once per client address (default 256; 0 = no cap; LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT). */
   maxConnectionsPerClient?: number;
 }
 

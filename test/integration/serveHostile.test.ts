@@ -303,3 +303,29 @@ describe('more connections than the per-client cap', () => {
     throw new Error('never served again');
   });
 });
+
+describe('the default caps', () => {
+  it('serve 200 connections open at once from one address (a load test or a busy dashboard), none refused', async () => {
+    const d = await startServer();
+    const sockets: Socket[] = [];
+    try {
+      // All 200 connected before any request is sent, so they are open together.
+      for (let i = 0; i < 200; i++) {
+        sockets.push(await new Promise<Socket>((resolve, reject) => {
+          const s = connect({ port: d.port, host: '127.0.0.1' }, () => resolve(s));
+          s.on('error', reject);
+        }));
+      }
+      const statuses = await Promise.all(sockets.map((s) => new Promise<string>((resolve) => {
+        let raw = '';
+        s.on('data', (b: Buffer) => (raw += b.toString('latin1')));
+        s.on('close', () => resolve(raw.split('\r\n', 1)[0]!));
+        s.end('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      })));
+      expect(statuses).toEqual(sockets.map(() => 'HTTP/1.1 200 OK'));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await d.stop();
+    }
+  });
+});
