@@ -276,7 +276,7 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   await installMacros(wh, job.timezone);
   await loadRates(wh, job.rates, job.baseDir);
   const label = job.file;
-  const files = await resolveInputs(job, wh, label);
+  const files = await resolveInputs(job, wh, label, effects.signal);
   await mkdir(`${rw.dbPath}.in`);
   const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time });
   const check = await checkRows(wh);

@@ -32,12 +32,15 @@ export interface QueryContext {
   connectTimeoutMs: number;
   /** LTV_QUERY_TIMEOUT_MS: the longest a query may take from connecting to its last row; 0 = no limit. */
   queryTimeoutMs: number;
+  /** The run's cancellation (SIGTERM, Ctrl-C, a lost run lock): stops the query on the server and here. */
+  signal?: AbortSignal | undefined;
 }
 
 /** How far an export got: says whether a lost connection was one that never opened or one lost mid-result. */
 interface Progress {
   connected: boolean;
   timedOut: boolean;
+  cancelled: boolean;
 }
 
 /** Streams the query's result into a temporary CSV and returns it as a source file whose lines are the result's row numbers. */
@@ -69,12 +72,13 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   const ca = input.ssl_ca === undefined ? undefined : await readCa(input.ssl_ca, ctx, where);
   await mkdir(ctx.dir, { recursive: true });
   const file = join(ctx.dir, `ltv-query-${ctx.inputIndex}-${randomBytes(4).toString('hex')}.csv`);
-  const progress: Progress = { connected: false, timedOut: false };
+  const progress: Progress = { connected: false, timedOut: false, cancelled: false };
   try {
     if (driver === 'PostgreSQL') await exportPostgres(url, input, ca, file, ctx, progress);
     else await exportMysql(url, input, ca, file, ctx, progress);
   } catch (e) {
     await rm(file, { force: true });
+    if (progress.cancelled) throw new AppError('TRANSIENT', `run cancelled during ingest (${label}: the query was stopped)`, { retryable: true, cause: e });
     if (progress.timedOut) {
       throw new AppError('INPUT', `${label}: the query did not finish within ${duration(ctx.queryTimeoutMs)} (LTV_QUERY_TIMEOUT_MS=${ctx.queryTimeoutMs}); make it faster (an index, a narrower WHERE) or raise LTV_QUERY_TIMEOUT_MS (0 = no limit)`, { cause: e });
     }
@@ -102,6 +106,30 @@ function watchdog(ctx: QueryContext, progress: Progress, kill: () => void, grace
     kill();
   }, ctx.queryTimeoutMs + graceMs);
   return () => clearTimeout(timer);
+}
+
+/**
+ * Stops the export when the run is cancelled: `cancel` asks the server to stop the statement (over a
+ * connection of its own: a query busy on the server, pg_sleep or a long sort, does not notice its client
+ * going away and would run on for up to LTV_QUERY_TIMEOUT_MS), then `kill` drops the connection if the
+ * server has not ended the statement within 2 s. Without this a cancelled run waited for its query:
+ * Ctrl-C gave up after 10 s and SIGTERM did not hand the run back.
+ */
+function onCancel(ctx: QueryContext, progress: Progress, cancel: () => Promise<unknown>, kill: () => void): () => void {
+  const signal = ctx.signal;
+  if (!signal) return () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    progress.cancelled = true;
+    cancel().catch(() => undefined);
+    timer = setTimeout(kill, 2_000);
+  };
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  return () => {
+    signal.removeEventListener('abort', stop);
+    clearTimeout(timer);
+  };
 }
 
 function decodable(text: string): boolean {
@@ -162,9 +190,23 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
   client.on('error', () => undefined);
   const stop = watchdog(ctx, progress, () => client.connection.stream.destroy(new Error('query timeout')), 5_000);
   let ownTimeout = false;
+  let pid: number | null = null;
+  const stopOnCancel = onCancel(ctx, progress, async () => {
+    if (pid === null) return;
+    const side = new pg.Client({ connectionString: target.href, ...(tls === undefined ? {} : { ssl: tls }), connectionTimeoutMillis: ctx.connectTimeoutMs, application_name: 'ltv' });
+    side.on('error', () => undefined);
+    try {
+      await side.connect();
+      await side.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await side.end().catch(() => undefined);
+    }
+  }, () => client.connection.stream.destroy(new Error('run cancelled')));
   try {
     await client.connect();
     progress.connected = true;
+    pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    if (progress.cancelled) throw new Error('run cancelled');
     await client.query('BEGIN TRANSACTION READ ONLY');
     // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
     await client.query("SET LOCAL TimeZone = 'UTC'");
@@ -189,6 +231,7 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
     throw e;
   } finally {
     stop();
+    stopOnCancel();
     // A connection that broke or went silent may never answer a polite goodbye.
     await Promise.race([client.end().catch(() => undefined), new Promise((ok) => setTimeout(ok, 2_000).unref())]);
     client.connection.stream.destroy();
@@ -236,17 +279,28 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
   const run = (sql: string): Promise<void> => new Promise((ok, fail) => conn.query(sql, (e) => (e ? fail(e) : ok())));
   let connected = false;
   let stop = (): void => undefined;
+  const drop = (e: Error): void => {
+    lost ??= e;
+    rows?.destroy(e);
+    conn.destroy();
+  };
+  // Before the connection is open there is nothing to stop on the server, and destroying a handshake in
+  // progress leaves mysql2's connect callback uncalled: connecting ends by itself (connectTimeout).
+  const stopOnCancel = onCancel(ctx, progress, async () => {
+    if (!connected) return;
+    const side = createConnection({ uri: target.href, ...(tls ? { ssl: tls as unknown as mysql.SslOptions } : {}), connectTimeout: ctx.connectTimeoutMs });
+    side.on('error', () => undefined);
+    await new Promise<void>((ok, fail) => side.query(`KILL QUERY ${Number(conn.threadId)}`, (e) => (e ? fail(e) : ok()))).finally(() => side.destroy());
+  }, () => {
+    if (connected) drop(new Error('run cancelled'));
+  });
   try {
     await new Promise<void>((ok, fail) => conn.connect((e) => (e ? fail(e) : ok())));
     connected = true;
     progress.connected = true;
+    if (progress.cancelled) throw new Error('run cancelled');
     // From here (connecting has its own timeout). Destroying the connection ends the stream through its error.
-    stop = watchdog(ctx, progress, () => {
-      const e = new Error('query timeout');
-      lost ??= e;
-      rows?.destroy(e);
-      conn.destroy();
-    });
+    stop = watchdog(ctx, progress, () => drop(new Error('query timeout')));
     await run("SET time_zone = '+00:00'");
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
@@ -272,6 +326,7 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     await run('COMMIT');
   } finally {
     stop();
+    stopOnCancel();
     // A connection that never opened (or broke) has nothing to end politely: end() would wait forever.
     // One that broke mid-stream may not answer either: destroyed after a grace period.
     if (connected) {

@@ -50,7 +50,7 @@ async function checkTimeFormat(wh: Warehouse, format: string, where: string): Pr
   }
 }
 
-export async function resolveInputs(job: Job, wh: Warehouse, label: string): Promise<SourceFile[]> {
+export async function resolveInputs(job: Job, wh: Warehouse, label: string, signal?: AbortSignal): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   const seen = new Map<string, { i: number; path: string }>();
   for (const [i, input] of job.inputs.entries()) {
@@ -61,7 +61,7 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string): Pro
       // Beside DuckDB's spill files: removed with the run's scratch space whatever happens.
       const [{ dir } = { dir: '' }] = await wh.json<{ dir: string }>("SELECT current_setting('temp_directory') AS dir");
       files.push(await readQuery(input, {
-        label, inputIndex: i, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: envValue('LTV_CONNECT_TIMEOUT_MS'), queryTimeoutMs: envValue('LTV_QUERY_TIMEOUT_MS'),
+        label, inputIndex: i, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: envValue('LTV_CONNECT_TIMEOUT_MS'), queryTimeoutMs: envValue('LTV_QUERY_TIMEOUT_MS'), signal,
       }));
       continue;
     }

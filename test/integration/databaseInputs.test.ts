@@ -12,7 +12,9 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAppError, type AppError } from '../../src/config/AppError.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
-import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+import { jobFromFlags } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { grid, makeFixture, readLatest, runJob, silentLogger } from '../helpers/runFixture.js';
 
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 const MY_ADMIN = 'mysql://root@127.0.0.1:3306';
@@ -203,9 +205,10 @@ describe('lost connections and slow queries', () => {
     await runJob(fx, { inputs: [{ path: 'ok.csv' }], matrices: MONTHLY, formats: ['json'] }, T);
     const before = await readFile(join(fx.reportsDir, 'default', 'latest', 'ltv.json'));
     const scratch = join(fx.dir, 'tmp');
-    const fail = (input: JobInput['inputs'][number]) =>
-      runJob(fx, { inputs: [input], matrices: MONTHLY, formats: ['json'], duckdb: { temp_directory: scratch } }, '2026-02-16T00:00:00Z')
-        .then(() => { throw new Error('the run succeeded'); }, (e: unknown) => e as AppError);
+    const fail = (input: JobInput['inputs'][number], signal?: AbortSignal) =>
+      runPipeline(jobFromFlags({ inputs: [input], matrices: MONTHLY, formats: ['json'], duckdb: { temp_directory: scratch } }, fx.dir), {
+        logger: silentLogger, asOf: new Date('2026-02-16T00:00:00Z'), reportsDir: fx.reportsDir, ...(signal ? { signal } : {}),
+      }).then(() => { throw new Error('the run succeeded'); }, (e: unknown) => e as AppError);
     /** Temporary CSVs of queries, in the run's DuckDB temp folder inside `scratch`. */
     const queryFiles = async (): Promise<string[]> =>
       (await readdir(scratch, { recursive: true }).catch(() => [] as string[])).filter((x) => basename(x).startsWith('ltv-query-'));
@@ -312,6 +315,62 @@ describe('lost connections and slow queries', () => {
     const silent = await fx.fail({ query: "SELECT CONCAT('c', seq) AS customer_id, '2026-01-10' AS event_time, 1 AS amount FROM seq_1_to_200000", connection: 'env:LTV_TEST_MY_SILENT' });
     expect(silent.message).toMatch(/: the query did not finish within 1\.5 s \(LTV_QUERY_TIMEOUT_MS=1500\);/);
     expect(await fx.after()).toEqual({ latest: fx.before, leftovers: [] });
+  });
+});
+
+describe('a cancelled run (SIGTERM, Ctrl-C, a lost run lock)', () => {
+  /** Polls until `count()` says the query runs on the server; returns how long that took. */
+  async function untilRunning(count: () => Promise<number>): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      if ((await count()) > 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the query never started');
+  }
+
+  it('stops the query on the server at once, PostgreSQL and MariaDB, and hands the run back as retryable', async () => {
+    const pgUrl = await pgDatabase('SELECT 1');
+    const pgName = pgUrl.split('/').pop()!;
+    setEnv('LTV_TEST_PG_CANCEL', pgUrl);
+    const myUrl = await mysqlDatabase('SELECT 1');
+    const myName = myUrl.split('/').pop()!;
+    setEnv('LTV_TEST_MY_CANCEL', myUrl);
+    const pgCount = async (): Promise<number> => {
+      const a = new pg.Client({ connectionString: PG_ADMIN });
+      await a.connect();
+      const { rows } = await a.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()", [pgName]);
+      await a.end();
+      return rows[0].n as number;
+    };
+    const myCount = async (): Promise<number> => {
+      const a = await mysql.createConnection(MY_ADMIN);
+      const [rows] = await a.query<mysql.RowDataPacket[]>("SELECT count(*) AS n FROM information_schema.processlist WHERE db = ? AND info LIKE '%SLEEP(120)%'", [myName]);
+      await a.end();
+      return Number(rows[0]!.n);
+    };
+    for (const [driver, input, count, name] of [
+      ['PostgreSQL', { query: "SELECT 'a' AS customer_id, now() AS event_time, 1 AS amount FROM pg_sleep(120)", connection: 'env:LTV_TEST_PG_CANCEL' }, pgCount, `postgres://postgres:***@127.0.0.1:5432/${pgName}`],
+      ['MySQL', { query: "SELECT 'a' AS customer_id, NOW() AS event_time, SLEEP(120) + 1 AS amount", connection: 'env:LTV_TEST_MY_CANCEL' }, myCount, `mysql://root@127.0.0.1:3306/${myName}`],
+    ] as const) {
+      const fx = await (async () => {
+        const f = await makeFixture({});
+        cleanups.push(() => f.cleanup());
+        return f;
+      })();
+      const stop = new AbortController();
+      const failing = runPipeline(jobFromFlags({ inputs: [input], matrices: MONTHLY, formats: ['json'] }, fx.dir), {
+        logger: silentLogger, asOf: new Date(T), reportsDir: fx.reportsDir, signal: stop.signal,
+      }).then(() => { throw new Error('the run succeeded'); }, (e: unknown) => e as AppError);
+      await untilRunning(count);
+      const aborted = Date.now();
+      stop.abort(new Error('SIGTERM'));
+      const e = await failing;
+      // It waited for the query: up to LTV_QUERY_TIMEOUT_MS (1 h), the query running on after ltv exited.
+      expect(Date.now() - aborted).toBeLessThan(5_000);
+      expect(e.message).toBe(`run cancelled during ingest (command line: inputs[0] (${driver} query on ${name}): the query was stopped)`);
+      expect([e.code, e.retryable]).toEqual(['TRANSIENT', true]);
+      expect(await count()).toBe(0);
+    }
   });
 });
 
