@@ -403,7 +403,12 @@ function queryError(e: unknown, driver: Driver, label: string, secret: string, r
   if (auth) return new AppError('CONFIG', `${label}: authentication failed: ${text}`, { cause: e });
   const noDatabase = driver === 'PostgreSQL' ? code === '3D000' : code === 'ER_BAD_DB_ERROR';
   if (noDatabase) return new AppError('CONFIG', `${label}: ${text}`, { cause: e });
-  if (/ssl|tls|certificate/i.test(text)) return new AppError('CONFIG', `${label}: TLS: ${text} (see "ssl" in the job file or the URL's sslmode)`, { cause: e });
+  // mysql2's HANDSHAKE_NO_SSL_SUPPORT says "Server does not support secure connection": TLS too, not the query.
+  if (/ssl|tls|certificate/i.test(text) || /SSL/.test(code)) return new AppError('CONFIG', `${label}: TLS: ${text} (see "ssl" in the job file or the URL's sslmode)`, { cause: e });
+  // A file the URL names (sslrootcert, sslcert, sslkey) that cannot be read: before connecting, not the query.
+  if (!progress.connected && ['ENOENT', 'EACCES', 'EISDIR'].includes(code)) {
+    return new AppError('CONFIG', `${label}: a file the URL names (sslrootcert, sslcert or sslkey) cannot be read: ${text}`, { cause: e });
+  }
   // Not ltv's limit (that one is said by readQuery): the role's or the database's own, which ltv never raises.
   const serverLimit = code === '57014' && /statement timeout/.test(text) ? '; the statement_timeout of this role or database on the server stopped it' : '';
   return new AppError('INPUT', `${label}: the query failed: ${text}${code && !/^E[A-Z]+$/.test(code) ? ` (${code})` : ''}${serverLimit}`, { cause: e });

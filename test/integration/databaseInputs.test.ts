@@ -151,7 +151,12 @@ describe('PostgreSQL inputs', () => {
     const percent = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_PERCENT' }]);
     expect(percent).toBe('command line: inputs[0].connection: the URL in LTV_TEST_PG_PERCENT has a "%" in its user or password that is not followed by two hex digits; percent-encode special characters there (% as %25, @ as %40, : as %3A, / as %2F, # as %23)');
 
-    for (const m of [badQuery, auth, refused, percent]) expect(m).not.toContain('pw-never-shown');
+    // A CA file the URL names that is not there: it was "the query failed: ENOENT …", an INPUT error.
+    setEnv('LTV_TEST_PG_CA', `${url}?sslmode=verify-full&sslrootcert=/nonexistent/ltv-ca.pem`);
+    const ca = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_CA' }]);
+    expect(ca).toMatch(/^command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\): a file the URL names \(sslrootcert, sslcert or sslkey\) cannot be read: ENOENT: no such file or directory, open '\/nonexistent\/ltv-ca\.pem'$/);
+
+    for (const m of [badQuery, auth, refused, percent, ca]) expect(m).not.toContain('pw-never-shown');
   });
 });
 
@@ -191,6 +196,16 @@ describe('MySQL/MariaDB inputs', () => {
     const auth = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_MY_AUTH' }]);
     expect(auth).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/nobody_ltv:\*\*\*@127\.0\.0\.1:3306\/ltv_test_\w+\): authentication failed: Access denied for user 'nobody_ltv'@'[^']+' \(using password: YES\)$/);
     expect(auth).not.toContain('pw-never-shown');
+
+    // TLS required of a server without it (this machine's MariaDB has none): it was "the query failed: … (HANDSHAKE_NO_SSL_SUPPORT)".
+    const admin = await mysql.createConnection(MY_ADMIN);
+    const [ssl] = await admin.query<mysql.RowDataPacket[]>("SHOW VARIABLES LIKE 'have_ssl'");
+    await admin.end();
+    if (ssl[0]?.Value !== 'YES') {
+      setEnv('LTV_TEST_MY_TLS', `${url}?ssl-mode=REQUIRED`);
+      const tls = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_MY_TLS' }]);
+      expect(tls).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\): TLS: Server does not support secure connection \(see "ssl" in the job file or the URL's sslmode\)$/);
+    }
   });
 });
 
