@@ -38,6 +38,8 @@ export interface NotifyOutcome {
   eml?: string;
   attempts: number;
   error?: SmtpErrorInfo;
+  /** Not sent because SMTP kept failing transiently until the deadline: worth retrying the run (the worker does). */
+  retryable?: boolean;
 }
 
 /** From address for dry runs without SMTP_FROM: the .eml is for looking, not sending. */
@@ -145,7 +147,11 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     else done.error = outcome.error;
     await write(done);
     if (outcome.status === 'sent') log.info({ message_id: messageId, attempts: outcome.attempts, response: outcome.response }, 'email: sent');
-    return { ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts, ...(outcome.status !== 'sent' ? { error: outcome.error } : {}) };
+    return {
+      ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts,
+      ...(outcome.status !== 'sent' ? { error: outcome.error } : {}),
+      ...(outcome.status === 'failed' && outcome.reason === 'deadline' ? { retryable: true } : {}),
+    };
   } finally {
     if (!effects.transport) transport.close();
   }

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, type Job as QueuedJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { isAppError } from '../config/AppError.js';
+import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
@@ -139,6 +139,16 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           job.updateProgress({ ...p }).catch((e: unknown) => log.debug({ err: e }, 'progress not recorded'));
         },
       });
+      // SPEC §7: SMTP is a transient failure like Redis. An email still failing at LTV_EMAIL_DEADLINE was
+      // given up for good (nothing retries a completed run): the attempt fails instead, and the retry
+      // finds the run published and only sends (its record says `failed`, never `sent`: no second copy).
+      // The last attempt completes the run without it, as before.
+      const unsent = (result.notify ?? []).filter((n) => n.retryable);
+      if (unsent.length > 0 && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+        const why = unsent.map((n) => `${String(n.key.tenant)}: ${n.error?.message ?? 'not sent'}`).join('; ');
+        log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, 'run published; its email is not sent yet (SMTP still failing): retried with backoff');
+        throw new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`);
+      }
       log.info({ duration_ms: Date.now() - started, tenants: result.tenants.map((t) => t.runId) }, 'run completed');
       return result;
     } catch (e) {
