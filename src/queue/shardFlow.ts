@@ -61,6 +61,8 @@ export interface ShardRuntime {
    */
   pipelineFor(job: QueuedJob<RunData, RunResult>, token: string | undefined): ((def: Job, effects: RunEffects) => Promise<RunResult>) | undefined;
   runSharded(def: Job, effects: RunEffects, job: QueuedJob<RunData, RunResult>, token: string | undefined, shards: number): Promise<RunResult>;
+  /** Starts taking shards (startWorker calls it once the worker's metrics listener is up). */
+  start(): void;
   /** `away`: whether Redis is unreachable now (then a close with nothing to hand back waits for nothing). */
   close(graceMs: number, away?: () => boolean): Promise<void>;
 }
@@ -124,6 +126,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     {
       connection: redisOptions(env, 'worker', logger, 'shard-worker'),
       prefix: env.LTV_QUEUE_PREFIX,
+      autorun: false,
       concurrency,
       lockDuration: env.LTV_LOCK_DURATION_MS,
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
@@ -154,6 +157,9 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
   worker?.on('error', (e) => logger.debug({ err: e }, 'shard worker error'));
 
   return {
+    start() {
+      if (worker && !worker.closing) worker.run().catch((e: unknown) => worker.emit('error', e as Error));
+    },
     pipelineFor(job, token) {
       return (def, effects) => {
         const shards = job.data.shards ?? def.shards;

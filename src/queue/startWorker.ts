@@ -64,6 +64,8 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     {
       connection: redisOptions(env, 'worker', logger, 'worker'),
       prefix: env.LTV_QUEUE_PREFIX,
+      // Started below, once the metrics listener is up.
+      autorun: false,
       concurrency: env.LTV_CONCURRENCY,
       lockDuration: env.LTV_LOCK_DURATION_MS,
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
@@ -110,6 +112,13 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // Staging directories, scratch databases and spill directories of runs whose process was killed.
   void removeLeftovers(env, dir, logger);
   const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
+  // Runs and shards are taken only once the LTV_METRICS_PORT listener (if any) is listening: a worker that
+  // cannot listen exits (workerCommand.ts) without having taken a run it would then leave to stall.
+  ops.address.then(() => {
+    if (worker.closing) return;
+    worker.run().catch((e: unknown) => worker.emit('error', e as Error));
+    sharded.start();
+  }, () => {});
   const schedules = watchSchedules(queue, dir, env, logger);
   schedules.ready.catch((e: unknown) => logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory'));
 
