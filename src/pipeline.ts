@@ -286,6 +286,13 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
     ...(s.repeated_header_lines ? { repeated_header_lines: s.repeated_header_lines } : {}),
   }));
   run.leave('ingest', { rows: check.rows, quarantined: check.quarantined, files: files.length });
+  // Not one row (a header-only export, a query that returned nothing): far more often an export that failed
+  // upstream than a business without a sale, and published it would replace the last good report with an
+  // empty one. Refused like a run whose rows all lie after the as-of time.
+  if (check.rows === 0) {
+    const what = read.files.length === 1 ? `${read.files[0]!.path} holds no row` : `none of the ${read.files.length} inputs holds a row`;
+    throw new AppError('DATA', `${what}: nothing was published (the report would be empty, and the last published run stays); check the export`);
+  }
   await refuseBadShare(run, wh, check);
   return { files, read, check, inputs };
 }

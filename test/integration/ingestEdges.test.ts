@@ -1,6 +1,6 @@
 // SPEC §3 input rules at their edges: the largest amounts the rules allow, numbers and keys in JSON Lines,
 // impossible UTC offsets, inputs of the wrong format, and a failed run's evidence kept per attempt.
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
@@ -109,8 +109,27 @@ describe('JSON Lines', () => {
       const err = await runJob(fx, { inputs: [{ path: 'e.jsonl' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('INPUT');
       expect((err as Error).message).toMatch(/e\.jsonl: is read as JSON Lines .*but no line is a JSON object \(line 1: "customer_id,event_time,amount"\): give a CSV file "format": "csv"/);
-      const result = await runJob(fx, { inputs: [{ path: 'empty.jsonl' }], matrices: MONTHLY }, T);
-      expect(result.stats).toMatchObject({ rows_read: 0, rows_quarantined: 0 });
+      // Read as no rows, which a run refuses to publish (the last good report stays).
+      const empty = await runJob(fx, { inputs: [{ path: 'empty.jsonl' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
+      expect(isAppError(empty) && empty.code).toBe('DATA');
+      expect((empty as Error).message).toBe(`${join(fx.dir, 'empty.jsonl')} holds no row: nothing was published (the report would be empty, and the last published run stays); check the export`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('an export without a row', () => {
+  it('fails the run in one line and leaves the last published report in place (a header-only CSV, as an export that failed upstream writes)', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    try {
+      const first = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T);
+      await writeFile(join(fx.dir, 'e.csv'), 'customer_id,event_time,amount\n');
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-03-02T00:00:00Z').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('DATA');
+      expect((err as Error).message).toBe(`${join(fx.dir, 'e.csv')} holds no row: nothing was published (the report would be empty, and the last published run stays); check the export`);
+      expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(`runs/${first.tenants[0]!.runId}`);
+      expect(await readdir(join(fx.reportsDir, 'default', 'runs'))).toEqual([first.tenants[0]!.runId]);
     } finally {
       await fx.cleanup();
     }
