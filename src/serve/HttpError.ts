@@ -42,7 +42,8 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   UNAVAILABLE: 'service_unavailable',
 };
 
-const STATUS: Record<ZenovayCode, number> = {
+/** Every error code, with its HTTP status (openapi.json lists the same codes: a test checks). */
+export const STATUS: Record<ZenovayCode, number> = {
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATUS } from '../../src/serve/HttpError.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
@@ -56,6 +57,11 @@ afterAll(async () => {
 });
 
 describe('OpenAPI document matches real responses', () => {
+  it('lists every error code the server can answer (EXPECTATION_FAILED was missing)', () => {
+    const schemas = doc.components.schemas as Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }>;
+    expect([...schemas.ZenovayError!.properties.error.properties.code.enum].sort()).toEqual(Object.keys(STATUS).sort());
+  });
+
   it('the document is OpenAPI 3.1 and its schemas compile', () => {
     expect((doc as unknown as { openapi: string }).openapi).toBe('3.1.0');
     for (const name of Object.keys(doc.components.schemas)) expect(() => ajv.getSchema(`doc#/components/schemas/${name}`)).not.toThrow();
