@@ -47,7 +47,10 @@ refunded_at AS (
 ),
 unlinked AS (
   -- A refund that refers to nothing counts at its own time, with the renewal number of the customer's
-  -- latest payment before it (0 when there is none).
+  -- latest payment before it (0 when there is none). Payments are in the order renewal numbers are derived
+  -- in (10_payments.sql: time, transaction_id, reading order), so of several payments at the latest instant
+  -- the last in that order is the latest: one per instant goes into the ASOF join, which would otherwise
+  -- take any of them (the renewal then followed the order of the file's lines).
   SELECT u.tenant_id, u.customer_id, u.event_time AS t, coalesce(p.renewal, 0) AS renewal,
          u.revenue, u.proceeds, u.net_revenue
   FROM (SELECT * FROM matched WHERE p_time IS NULL) u
@@ -55,6 +58,7 @@ unlinked AS (
     -- Only the payments of customers with such a refund go into the ASOF join's sort.
     SELECT p.tenant_id, p.customer_id, p.event_time, p.renewal
     FROM payments p SEMI JOIN matched m ON m.p_time IS NULL AND p.tenant_id = m.tenant_id AND p.customer_id = m.customer_id
+    QUALIFY row_number() OVER (PARTITION BY p.tenant_id, p.customer_id, p.event_time ORDER BY p.transaction_id DESC NULLS FIRST, p.src_row DESC) = 1
   ) p ON p.tenant_id = u.tenant_id AND p.customer_id = u.customer_id AND u.event_time > p.event_time
 )
 SELECT *, FALSE AS is_payment, 'refund_linked' AS kind FROM linked
