@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
+import { listenError } from './listenError.js';
 
 export function registerServe(program: Command): void {
   program
@@ -64,7 +65,7 @@ export function registerServe(program: Command): void {
       const addr = await started.listen(port, o.host).catch(async (e: NodeJS.ErrnoException) => {
         await started.close(0);
         await runs?.queue.close().catch(() => undefined);
-        throw listenError(e, o.host, port) ?? e;
+        throw listenError(e, { host: o.host, port, portSetting: '--port', hostSetting: '--host', inUse: '(another ltv serve?): stop it, or give another --port (or PORT)' }) ?? e;
       });
       logger.info({ address: addr.address, port: addr.port, reports: o.reports, keys: o.keys }, 'listening');
       // Without a key every request is a 401: say so at start, not after the first puzzled client.
@@ -112,21 +113,5 @@ function keyCount(file: string, parse: (text: string) => { keys: unknown[] }): n
     return parse(text).keys.length;
   } catch {
     return 'is not a keys file ({"keys": [...]})';
-  }
-}
-
-/** The port cannot be had: one line saying why and what to do (Node's own message names no option). */
-function listenError(e: NodeJS.ErrnoException, host: string, port: number): AppError | null {
-  switch (e.code) {
-    case 'EADDRINUSE':
-      return new AppError('CONFIG', `--port ${port}: ${host}:${port} is in use (another ltv serve?): stop it, or give another --port (or PORT)`);
-    case 'EACCES':
-      return new AppError('CONFIG', `--port ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges): give --port 8080`);
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new AppError('CONFIG', `--host ${host}: not an address of this machine: give 127.0.0.1, 0.0.0.0 (every interface) or one of its addresses`);
-    default:
-      return null;
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { AppError } from '../config/AppError.js';
+import { listenError } from './listenError.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -27,7 +28,11 @@ export function registerWorker(program: Command): void {
       const listening = await runtime.ops.address.then(() => null, (e: NodeJS.ErrnoException) => e);
       if (listening) {
         await runtime.close(0);
-        throw metricsListenError(listening, env.LTV_METRICS_HOST, env.LTV_METRICS_PORT ?? 0);
+        const port = env.LTV_METRICS_PORT ?? 0;
+        throw listenError(listening, {
+          host: env.LTV_METRICS_HOST, port, portSetting: 'LTV_METRICS_PORT', hostSetting: 'LTV_METRICS_HOST',
+          inUse: '(another ltv worker?), and this worker would run without /metrics, /healthz and /readyz: stop what listens there, or give each worker on this machine its own LTV_METRICS_PORT',
+        }) ?? new AppError('CONFIG', `LTV_METRICS_PORT ${port}: cannot listen on ${env.LTV_METRICS_HOST}:${port} (${listening.message}): give a free port, or unset LTV_METRICS_PORT for no listener`);
       }
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
@@ -54,20 +59,4 @@ export function registerWorker(program: Command): void {
       // The action returns; the worker's connections keep the process alive until a signal closes them.
       await new Promise<never>(() => {});
     });
-}
-
-/** One line saying why the metrics listener could not start and what to change (the worker then exits 1). */
-function metricsListenError(e: NodeJS.ErrnoException, host: string, port: number): AppError {
-  switch (e.code) {
-    case 'EADDRINUSE':
-      return new AppError('CONFIG', `LTV_METRICS_PORT ${port}: ${host}:${port} is in use (another ltv worker?), and this worker would run without /metrics, /healthz and /readyz: stop what listens there, or give each worker on this machine its own LTV_METRICS_PORT`);
-    case 'EACCES':
-      return new AppError('CONFIG', `LTV_METRICS_PORT ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges): give a port from 1024 up, e.g. 9464`);
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new AppError('CONFIG', `LTV_METRICS_HOST ${host}: not an address of this machine: give 0.0.0.0 (every interface), 127.0.0.1 or one of its addresses`);
-    default:
-      return new AppError('CONFIG', `LTV_METRICS_PORT ${port}: cannot listen on ${host}:${port} (${e.message}): give a free port, or unset LTV_METRICS_PORT for no listener`);
-  }
 }
