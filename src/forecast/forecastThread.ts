@@ -85,12 +85,16 @@ export async function startForecasts(wh: Warehouse, requests: readonly ForecastR
     const readMs = Date.now() - r0;
     return requests.map((request) => failedStart(request, readMs, err, signal));
   }
+  // One cancellation flag and one abort listener for the run's tenants, not one each: 200 tenants' listeners
+  // on one signal made Node print a MaxListenersExceededWarning (a "memory leak") on the user's terminal.
+  const cancel = runCancel(requests.length, signal);
   // The statements are done; their results are read into typed arrays and handed to the thread while the
   // run goes on to its matrices (the connection runs their statements meanwhile).
   const handed = convert().then((reads) => {
     const readMs = Date.now() - r0;
-    return requests.map((request) => startModel(reads.get(request.tenant)!, request, readMs, signal));
+    return requests.map((request) => startModel(reads.get(request.tenant)!, request, readMs, cancel, signal));
   }, (err: unknown) => {
+    cancel.releaseAll();
     const readMs = Date.now() - r0;
     return requests.map((request) => failedStart(request, readMs, err, signal));
   });
@@ -123,11 +127,45 @@ function failedStart(request: ForecastRequest, readMs: number, err: unknown, sig
   };
 }
 
+/** The flag the thread's models poll, set when the run is cancelled; its listener goes once every model let go of it. */
+interface RunCancel {
+  flag: Int32Array;
+  /** Returns a function that lets go once (a second call does nothing). */
+  hold(): () => void;
+  releaseAll(): void;
+}
+
+function runCancel(models: number, signal?: AbortSignal): RunCancel {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = (): void => void Atomics.store(flag, 0, 1);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  let open = models;
+  const releaseAll = (): void => {
+    open = 0;
+    signal?.removeEventListener('abort', onAbort);
+  };
+  return {
+    flag,
+    hold: () => {
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        if (--open <= 0) releaseAll();
+      };
+    },
+    releaseAll,
+  };
+}
+
 /** A tenant's model from its read: on the forecast thread, or in process where the thread cannot start. */
-function startModel(read: ForecastRead, request: ForecastRequest, readMs: number, signal?: AbortSignal): TenantForecast {
+function startModel(read: ForecastRead, request: ForecastRequest, readMs: number, runCancel: RunCancel, signal?: AbortSignal): TenantForecast {
   warmUpForecastThread();
   const t = thread;
+  const release = runCancel.hold();
   if (!t) {
+    release();
     // In process, once the cohorts are known: the model's arithmetic would otherwise hold up the run's thread.
     return {
       readMs,
@@ -143,10 +181,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
       abandon: async () => undefined,
     };
   }
-  const cancel = new Int32Array(new SharedArrayBuffer(4));
-  const onAbort = (): void => void Atomics.store(cancel, 0, 1);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort();
+  const cancel = runCancel.flag;
   let id = 0;
   const result = new Promise<Forecast>((resolve, reject) => {
     id = t.add({ resolve, reject });
@@ -157,10 +192,10 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
     w.postMessage({ type: 'start', id, read, settings: request.settings, cancel } satisfies ForecastRequestMessage, buffers(read));
   } catch (err) {
     t.forget(id);
-    signal?.removeEventListener('abort', onAbort);
+    release();
     return failedStart(request, readMs, err, signal);
   }
-  const done = (): void => signal?.removeEventListener('abort', onAbort);
+  const done = release;
   return {
     readMs,
     finish: async (cohorts) => {

@@ -17,7 +17,7 @@ export type ForecastRequestMessage =
 
 export type ForecastReply = { id: number; forecast: Forecast } | { id: number; error: string };
 
-/** The run was cancelled: thrown between fits, when the run's thread has set the request's flag. */
+/** The run was cancelled: thrown between fits, when the run's thread has set the run's flag (one for all its tenants). */
 const CANCELLED = 'the run was cancelled';
 
 // The thread yields to the run's own work: nice +10 for this thread alone (Linux: setpriority on a thread

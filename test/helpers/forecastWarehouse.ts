@@ -48,8 +48,11 @@ export const monthly: Matrix = {
   ],
 } as unknown as Matrix;
 
-/** The warehouse: tenants `default` and `other` (the same purchases, at twice the price). */
-export async function forecastWarehouse(): Promise<Warehouse> {
+/**
+ * The warehouse: tenants `default` and `other` (the same purchases, at twice the price), and `copies`
+ * more, `copy0`, `copy1`, …, each with `default`'s purchases.
+ */
+export async function forecastWarehouse(copies = 0): Promise<Warehouse> {
   const wh = await Warehouse.open({ timezone: 'UTC', memoryLimit: '256MB', threads: 2 });
   await installMacros(wh, 'UTC');
   await wh.run(`CREATE TEMP TABLE movements (tenant_id VARCHAR, customer_id VARCHAR, t TIMESTAMPTZ, renewal INTEGER,
@@ -63,6 +66,8 @@ export async function forecastWarehouse(): Promise<Warehouse> {
       { tenant, id: p.id, us: String(p.t * 1000), a: String(p.amount * factor) });
     }
   }
+  await wh.run(`INSERT INTO movements SELECT 'copy' || i, customer_id, t, renewal, revenue, proceeds, net_revenue, is_payment, kind
+    FROM movements, range(CAST($copies AS BIGINT)) AS r(i) WHERE tenant_id = 'default'`, { copies: String(copies) });
   await wh.run(`CREATE TEMP TABLE attr_sets AS SELECT CAST(1 AS BIGINT) AS attr_id, CAST(NULL AS VARCHAR) AS duration`);
   await wh.run(`CREATE TEMP TABLE customers_all AS
     SELECT tenant_id, customer_id, min(t) AS t0, CAST(min(t) AS TIMESTAMP) AS t0_local, CAST(min(t) AS DATE) AS cohort_day,

@@ -4,6 +4,7 @@
 // the shapes 12_movements_view.sql, 14_customers_all.sql and 15_facts_all.sql produce): the same forecast to the
 // last digit, whichever model; a cancelled run stops the thread's forecast; a read that fails publishes a
 // forecast without a model, as in process.
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +188,37 @@ describe('the forecast thread', () => {
     // The thread goes on serving the next run.
     const next = await startForecast(wh, { tenant: 'default', asOf: T, settings, subscription: false });
     expect((await next.finish(monthlyCohorts(monthly))).forecast.model).toBe('bgnbd');
+  }, 60_000);
+
+  it('listens to a run\'s signal once for all its tenants, and lets go when their forecasts are done', async () => {
+    // One listener per tenant made Node warn of a memory leak (MaxListenersExceededWarning) on the
+    // terminal of every run of more than ten tenants.
+    const many = await forecastWarehouse(11);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 0, horizon_months: 12 });
+      const tenants = ['default', 'other', ...Array.from({ length: 11 }, (_, i) => `copy${i}`)];
+      const started = await startForecasts(many, tenants.map((tenant) => ({ tenant, asOf: T, settings, subscription: false })), controller.signal);
+      const results = await Promise.all(started.map((f) => f.finish(monthlyCohorts(monthly))));
+      expect(results.map((r) => r.error)).toEqual(tenants.map(() => null));
+      // Each copy made default's purchases: its forecast is default's.
+      expect(JSON.stringify(results[12]!.forecast.rows)).toBe(JSON.stringify(results[0]!.forecast.rows));
+      expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+      // A cancelled run of many tenants still stops every one of them.
+      const cancelled = await startForecasts(many, tenants.map((tenant) => ({ tenant, asOf: T, settings: ForecastSchema.parse({ model: 'bgnbd', replicates: 12 }), subscription: false })), controller.signal);
+      const finishing = cancelled.map((f) => f.finish(monthlyCohorts(monthly)));
+      controller.abort(new Error('worker shutting down'));
+      for (const f of finishing) await expect(f).rejects.toThrow('the run was cancelled');
+      expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      many.close();
+    }
   }, 60_000);
 
   it('lets an abandoned forecast go and serves the next one', async () => {
