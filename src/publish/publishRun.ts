@@ -359,17 +359,30 @@ const AS_OF_ID_LENGTH = 16;
 async function applyRetention(tenantDir: string, retention: number, published: string): Promise<void> {
   const runsDir = join(tenantDir, 'runs');
   const current = await readlink(join(tenantDir, 'latest')).catch(() => null);
-  const entries = await readdir(runsDir);
-  const runs = entries.filter((e) => !e.startsWith('.')).sort().reverse();
+  const entries = await readdir(runsDir, { withFileTypes: true });
+  // Only run directories count and go: a folder or file an operator put there (`2019-archive`, notes) is
+  // theirs; it neither takes a kept run's place nor is removed.
+  const runs = entries.filter((e) => e.isDirectory() && RUN_DIR.test(e.name)).map((e) => e.name).sort(newestRunFirst);
   for (const old of runs.slice(retention)) {
     if (current === join('runs', old) || old === published) continue;
     await rm(join(runsDir, old), { recursive: true, force: true });
   }
   // Staging directories older than a day are leftovers of killed runs.
-  for (const e of entries.filter((x) => x.startsWith('.staging-'))) {
-    const st = await stat(join(runsDir, e)).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > 86_400_000) await rm(join(runsDir, e), { recursive: true, force: true });
+  for (const e of entries.filter((x) => x.name.startsWith('.staging-'))) {
+    const st = await stat(join(runsDir, e.name)).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > 86_400_000) await rm(join(runsDir, e.name), { recursive: true, force: true });
   }
+}
+
+/** A published run's directory name: runIdFor's as-of (milliseconds in runs of older versions), `-2`, `-3` … when repeated. */
+const RUN_DIR = /^\d{8}T\d{6}(\.\d{3})?Z(-[1-9]\d*)?$/;
+
+/** Newest first: by as-of, then by repeat number (`-10` is newer than `-9`, which a string sort inverts). */
+function newestRunFirst(a: string, b: string): number {
+  const [aBase = '', aRepeat] = a.split('-');
+  const [bBase = '', bRepeat] = b.split('-');
+  if (aBase !== bBase) return aBase < bBase ? 1 : -1;
+  return Number(bRepeat ?? 1) - Number(aRepeat ?? 1);
 }
 
 async function listFiles(dir: string): Promise<string[]> {

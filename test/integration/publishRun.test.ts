@@ -138,6 +138,24 @@ describe('a run shares the files it has in common with the previous run', () => 
   });
 });
 
+describe('retention', () => {
+  it('keeps the newest runs by as-of and repeat number, and never counts or removes what an operator put in runs/', async () => {
+    const runs = join(reports, 'acme', 'runs');
+    await mkdir(join(runs, '2019-archive'), { recursive: true });
+    await writeFile(join(runs, '2019-archive', 'important.txt'), 'keep');
+    await mkdir(join(runs, 'notes'));
+    await writeFile(join(runs, 'README.txt'), 'hand-written');
+    // Runs of earlier days: an id with milliseconds (older versions), the 1st to the 10th run at one as-of.
+    const older = ['20260101T000000.123Z', '20260301T000000Z', ...Array.from({ length: 9 }, (_, i) => `20260301T000000Z-${i + 2}`)];
+    for (const id of older) await mkdir(join(runs, id));
+    const slot = await reserveRun(reports, 'acme', new Date('2026-03-02T00:00:00Z'), null);
+    await commitRun(slot, manifestOf('acme', slot.runId), 3);
+    // Kept: the run just published and the two newest before it, -10 and -9 (a string sort puts -10 before -2).
+    expect((await readdir(runs)).sort()).toEqual(['2019-archive', '20260301T000000Z-10', '20260301T000000Z-9', '20260302T000000Z', 'README.txt', 'notes']);
+    expect(await readFile(join(runs, '2019-archive', 'important.txt'), 'utf8')).toBe('keep');
+  });
+});
+
 describe('latest never goes back in time', () => {
   it('publishes a backfill beside the later run and keeps latest there; a rerun at the same as-of moves it', async () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
