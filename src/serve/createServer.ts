@@ -22,6 +22,7 @@ import type { AuthScheme, Mount, MountAuth, RequestRecord, Route, RouteContext }
 import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
 import { zenovayRoute } from './zenovayRoute.js';
+import { clientOf } from './clientAddress.js';
 
 export interface ServerOptions {
   reportsDir: string;
@@ -114,6 +115,16 @@ function presentedKey(req: IncomingMessage, schemes: readonly AuthScheme[]): str
 }
 
 /**
+ * RFC 9110 §11.6.1: a 401 must carry WWW-Authenticate with a challenge for each scheme the route takes
+ * (Java's HttpURLConnection, for one, fails on a 401 without it: "No authentication challenges found").
+ * X-API-Key and X-Admin-Key are headers, not schemes (every route taking one takes Bearer too).
+ */
+function authChallenge(schemes: readonly AuthScheme[]): string {
+  const named = schemes.filter((s) => s === 'bearer' || s === 'api-key').map((s) => (s === 'bearer' ? 'Bearer realm="ltv"' : 'Api-Key realm="ltv"'));
+  return named.length > 0 ? named.join(', ') : 'Bearer realm="ltv"';
+}
+
+/**
  * RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a Host header, and to any request
  * with more than one (Node keeps the first of several silently). null when the request is fine.
  */
@@ -183,7 +194,8 @@ export function createServer(opts: ServerOptions): LtvServer {
     if (key === null) failures.take(client, failuresPerMinute);
     return key;
   }
-  const clientOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+  // Failed logins are counted per client: an IPv4 address or an IPv6 /64 (clientAddress.ts).
+  const clientOfRequest = (req: IncomingMessage): string => clientOf(req.socket.remoteAddress);
   const catalog = new RunCatalog(runs);
   const compiled = compileRoutes([healthRoute, zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
 
@@ -202,7 +214,7 @@ export function createServer(opts: ServerOptions): LtvServer {
     const mount = opts.mounts?.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
     if (mount) {
       log.route = `${mount.prefix}/*`;
-      const client = clientOf(req);
+      const client = clientOfRequest(req);
       const auth: MountAuth = {
         guard: () => guardAddress(client),
         authenticate: (plain) => {
@@ -234,14 +246,14 @@ export function createServer(opts: ServerOptions): LtvServer {
 
     let key: KeyRecord | null = null;
     if (route.auth) {
-      const client = clientOf(req);
+      const client = clientOfRequest(req);
       guardAddress(client);
       const plain = presentedKey(req, route.auth.schemes);
       key = plain === null ? null : authenticate(client, plain, route.auth.adminKeySha256);
       if (key === null) {
         const how = route.auth.schemes.map((s) => (s === 'x-api-key' ? 'X-API-Key' : s === 'x-admin-key' ? 'X-Admin-Key' : s === 'bearer' ? 'Authorization: Bearer' : 'Authorization: Api-Key')).join(' or ');
         const msg = plain === null ? `Authentication credentials were not provided (${how})` : 'Invalid API key';
-        throw new HttpError('UNAUTHORIZED', msg);
+        throw new HttpError('UNAUTHORIZED', msg, { headers: { 'www-authenticate': authChallenge(route.auth.schemes) } });
       }
       const decision = limiter.take(key.id, key.requestsPerMinute);
       for (const [k, v] of Object.entries(RateLimiter.headers(decision))) res.setHeader(k, v);

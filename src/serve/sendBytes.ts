@@ -17,16 +17,24 @@ export interface Cacheable {
 
 const MIN_GZIP_BYTES = 256;
 
+/**
+ * RFC 9110 §12.5.3: gzip's own entry (or x-gzip's) decides; `*` only speaks for codings not listed, so
+ * `gzip;q=0, *` refuses gzip. The q parameter's name is case-insensitive (`gzip;Q=0` refuses too).
+ */
 function acceptsGzip(req: IncomingMessage): boolean {
   const ae = req.headers['accept-encoding'];
   if (typeof ae !== 'string') return false;
-  // `gzip;q=0` is an explicit refusal.
-  return ae.split(',').some((part) => {
-    const [name, ...params] = part.trim().split(';');
-    if (name?.trim().toLowerCase() !== 'gzip' && name?.trim() !== '*') return false;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
+  let own: number | undefined;
+  let star: number | undefined;
+  for (const part of ae.split(',')) {
+    const [name, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => /^q\s*=/.test(p));
+    const weight = q === undefined ? 1 : Number(q.slice(q.indexOf('=') + 1).trim());
+    const w = Number.isNaN(weight) ? 0 : weight;
+    if (name === 'gzip' || name === 'x-gzip') own = Math.max(own ?? 0, w);
+    else if (name === '*') star = w;
+  }
+  return (own ?? star ?? 0) > 0;
 }
 
 function etagMatches(header: string | undefined, etag: string, gzEtag: string): boolean {

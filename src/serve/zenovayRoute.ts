@@ -12,8 +12,13 @@ export const ZENOVAY_PATH = '/api/external/v1/revenue/:websiteId/ltv';
 function oneOf<T extends string>(query: URLSearchParams, name: string, allowed: readonly T[], fallback: T): T {
   const all = query.getAll(name);
   if (all.length === 0) return fallback;
+  if (all.length > 1) {
+    // Which of several values counts differs between servers and proxies: none is guessed.
+    const message = `Send ${name} once: it is given ${all.length} times`;
+    throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: name, errors: [message] }] });
+  }
   const v = all[0] as string;
-  if (all.length > 1 || !(allowed as readonly string[]).includes(v)) {
+  if (!(allowed as readonly string[]).includes(v)) {
     throw new HttpError('VALIDATION_ERROR', `Invalid ${name}: expected one of ${allowed.join(', ')}`, {
       fields: [{ source: name, errors: [`must be one of ${allowed.join(', ')}`] }],
     });
