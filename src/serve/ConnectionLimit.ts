@@ -1,10 +1,11 @@
-// Open connections, capped server-wide and per client address: without a cap, slow clients could each hold a
+// Open connections, capped server-wide and per client (an IPv4 address, an IPv6 /64: clientAddress.ts): without a cap, slow clients could each hold a
 // socket for the 10 s header timeout until the process ran out of file descriptors, and one address could
 // take every socket the server has. A connection over a cap is not served: it may send one request within
 // REFUSED_WITHIN_MS, answered 503 in its path's error shape with Retry-After (createServer.ts), then closed;
 // while REFUSING_MAX such connections are already waiting, or when it sends nothing in time, it is closed at
 // once with no answer (a flood must not cost more than closing it).
 import type { Socket } from 'node:net';
+import { clientOf } from './clientAddress.js';
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
@@ -28,7 +29,8 @@ export class ConnectionLimit {
 
   /** Node's 'connection': counts the socket, or marks it refused, or closes it at once. */
   admit(socket: Socket): void {
-    const client = socket.remoteAddress ?? 'unknown';
+    // An IPv6 client is its /64 (clientAddress.ts): it could otherwise use a new address per connection.
+    const client = clientOf(socket.remoteAddress);
     const mine = this.byClient.get(client) ?? 0;
     const why =
       this.open >= this.max ? `The server has too many open connections (at most ${this.max}): retry in a second`
