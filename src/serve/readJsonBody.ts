@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './HttpError.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 
 /** The client closed the connection before its body was complete: nobody to answer, nothing to log as an error. */
@@ -76,7 +77,15 @@ export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Prom
     req.on('end', () => {
       ended = true;
       if (size > limit) return;
-      const text = Buffer.concat(chunks).toString('utf8');
+      let text: string;
+      try {
+        // Fatal: a byte that is not UTF-8 (a Latin-1 `é` from a client that ignored the charset) must not
+        // become U+FFFD and silently match nothing. A leading BOM is dropped (RFC 8259 §8.1 allows that).
+        text = UTF8.decode(Buffer.concat(chunks));
+      } catch {
+        reject(new HttpError('VALIDATION_ERROR', 'the body is not valid UTF-8: send the JSON object encoded in UTF-8'));
+        return;
+      }
       if (text.trim() === '') {
         reject(new HttpError('VALIDATION_ERROR', 'the body is empty: send a JSON object'));
         return;

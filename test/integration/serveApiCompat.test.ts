@@ -91,4 +91,25 @@ describe('what HTTP clients need beyond the bodies', () => {
       expect(r.headers.etag, ae).toBe(gzipped ? String(plain.headers.etag).replace(/"$/, '-gzip"') : plain.headers.etag);
     }
   });
+
+  it('a body is read as UTF-8: a leading BOM is dropped, bytes that are not UTF-8 are a 400 rather than U+FFFD', async () => {
+    const post = (body: Buffer): Promise<RawResponse> =>
+      httpRequest(s.port, A, { method: 'POST', headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json' }, body });
+    const plain = await post(Buffer.from(ADAPTY_BODY, 'utf8'));
+    expect(plain.status).toBe(200);
+    // A file saved by Notepad or PowerShell starts with EF BB BF (RFC 8259 §8.1: a parser may ignore it).
+    const bom = await post(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(ADAPTY_BODY, 'utf8')]));
+    expect(bom.status).toBe(200);
+    expect(bom.body.equals(plain.body)).toBe(true);
+    // seeds/000's filter `"store": ["app_store"]`, its value written in Latin-1 with an é: no longer a silent
+    // filter on "app_stor\uFFFD" that matches no one.
+    const latin1 = Buffer.from('{"filters":{"date":["2020-01-01","2030-12-31"],"store":["app_stor\xe9"]}}', 'latin1');
+    const bad = await post(latin1);
+    expect(bad.status).toBe(400);
+    expect(bad.json()).toEqual({
+      errors: [{ source: 'non_field_errors', errors: ['the body is not valid UTF-8: send the JSON object encoded in UTF-8'] }],
+      error_code: 'validation_error',
+      status_code: 400,
+    });
+  });
 });
