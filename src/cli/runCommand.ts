@@ -68,12 +68,13 @@ export function registerRun(program: Command): void {
         const { enqueueAction } = await import('./enqueueCommand.js');
         return enqueueAction(resolve(jobFile), { wait: true, shards: flags.shards, ...(flags.asOf ? { asOf: flags.asOf } : {}) });
       }
+      if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
+      if (jobFile) refuseInputOnlyFlags(jobFile, flags);
       const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }] = await Promise.all([
         import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),
       ]);
       const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags, CANONICAL_COLUMNS), process.cwd());
       const job = withForecastFlag(flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded, flags);
-      if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       // Otherwise the run would write nothing and say nothing about it (issue 16).
       if (flags.emailDryRun && flags.email !== false && !job.email) {
         throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);
@@ -167,6 +168,24 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; di
 /** How long an interrupted run may take to stop and clean up before the command exits regardless. */
 const STOP_GRACE_MS = 10_000;
 
+/** The flags that describe a run from --input, and the job file field each stands for. */
+const INPUT_RUN_FLAGS = {
+  preset: 'inputs[].preset', map: 'inputs[].map', tenant: 'tenant', timezone: 'timezone', currency: 'currency',
+  rates: 'rates', delimiter: 'inputs[].delimiter', timeFormat: 'inputs[].time_format',
+} as const;
+
+/**
+ * A job file carries its own inputs, tenant, zone, currency and rates: such a flag beside it was ignored
+ * without a word (`ltv run jobs/x.json --currency EUR` published in the job's USD). Refused, naming the
+ * job file field to set instead.
+ */
+function refuseInputOnlyFlags(jobFile: string, flags: RunFlags): void {
+  const given = (Object.keys(INPUT_RUN_FLAGS) as (keyof typeof INPUT_RUN_FLAGS)[]).filter((k) => flags[k] !== undefined);
+  if (!given.length) return;
+  const names = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw new AppError('CONFIG', `${names.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to a run from --input only, and a job file sets ${given.length === 1 ? 'it' : 'them'} itself: put ${given.map((k) => `"${INPUT_RUN_FLAGS[k]}"`).join(', ')} in ${jobFile} (or run with --input instead of the job file)`);
+}
+
 const FORECAST_MODELS = ['auto', 'sbg', 'bgnbd', 'off'] as const;
 
 /** `--forecast <model>`: this run's forecast model, over the job's (its other forecast settings stay). */
@@ -219,11 +238,17 @@ function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn
   }
   const map: Partial<Record<CanonicalColumn, string>> = {};
   for (const pair of (flags.map ?? []).flatMap((m) => m.split(','))) {
-    const [col, source] = pair.split('=');
-    if (!col || !source || !(CANONICAL_COLUMNS as readonly string[]).includes(col.trim())) {
+    // Split at the first '=': the source column is the rest, whatever it holds ("a=b=c" read "a=b" before).
+    const eq = pair.indexOf('=');
+    const col = eq < 0 ? '' : pair.slice(0, eq).trim().toLowerCase();
+    const source = eq < 0 ? '' : pair.slice(eq + 1).trim();
+    if (!col || !source || !(CANONICAL_COLUMNS as readonly string[]).includes(col)) {
       throw new AppError('CONFIG', `--map: "${pair}" is not <canonical column>=<source column>; columns: ${CANONICAL_COLUMNS.join(', ')}`);
     }
-    map[col.trim() as CanonicalColumn] = source.trim();
+    const earlier = map[col as CanonicalColumn];
+    // The later one silently won before: which column the user meant is theirs to say.
+    if (earlier !== undefined) throw new AppError('CONFIG', `--map: ${col} is mapped twice ("${earlier}" and "${source}"); keep one`);
+    map[col as CanonicalColumn] = source;
   }
   return {
     inputs: flags.input.map((path) => ({

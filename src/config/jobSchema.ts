@@ -61,8 +61,11 @@ export const InputSchema = z.strictObject({
   preset: z.enum(['canonical', 'revenuecat', 'stripe', 'shopify', 'adapty', 'paddle']).default('canonical'),
   /** canonical column → source column (overrides the preset). */
   map: z.partialRecord(z.enum(CANONICAL_COLUMNS), z.string().min(1)).default({}),
-  /** CSV delimiter; sniffed when absent. `whitespace` reads runs of spaces (e.g. CDNOW). */
-  delimiter: z.string().min(1).max(10).optional(),
+  /**
+   * CSV delimiter; sniffed when absent. `whitespace` reads runs of spaces (e.g. CDNOW). A tab cannot be typed
+   * on a command line: `\t` (backslash, t) and `tab` mean one.
+   */
+  delimiter: z.string().min(1).max(10).transform((d) => (/^(\\t|tab)$/i.test(d) ? '\t' : d)).optional(),
   /** Time format of event_time when it is not ISO 8601, in strptime syntax, e.g. "%Y%m%d". */
   time_format: z.string().min(1).optional(),
 }).superRefine((input, ctx) => {

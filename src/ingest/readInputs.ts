@@ -245,8 +245,9 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   const clean = join(scratch, `input-${fileIdx}.txt`);
   const columns = new Map<string, string>();
   if (file.format === 'csv') {
-    if (file.delimiter !== undefined && Buffer.byteLength(file.delimiter) !== 1) {
-      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].delimiter: "${file.delimiter}" is not one single-byte character (use e.g. "," ";" "|" or "\\t")`);
+    if (file.delimiter !== undefined && (Buffer.byteLength(file.delimiter) !== 1 || /["\r\n]/.test(file.delimiter))) {
+      const why = Buffer.byteLength(file.delimiter) !== 1 ? 'is not one single-byte character' : 'quotes fields or ends lines, it cannot separate them';
+      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].delimiter: ${JSON.stringify(file.delimiter)} ${why} (use e.g. "," ";" "|", or tab)`);
     }
     const head = await readCsvHeader(src, file.delimiter);
     const { names, duplicated, delimiter } = head.header;

@@ -1,0 +1,79 @@
+// `ltv run`'s input flags as a user types them: beside a job file (which sets them itself), --map pairs,
+// and a tab delimiter on a command line. The real launcher in a child process.
+import { execFile } from 'node:child_process';
+import { readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
+import { csv, makeFixture } from '../helpers/runFixture.js';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+
+function ltv(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe.concurrent('ltv run input flags', () => {
+  it('refuses --currency, --timezone, --time-format … beside a job file, naming the fields to set: they were ignored without a word', async ({ expect }) => {
+    const fx = await makeFixture({
+      'job.json': JSON.stringify({ inputs: [{ path: 'e.csv' }], reports_dir: 'out' }),
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]),
+    });
+    try {
+      const r = await ltv(['run', 'job.json', '--currency', 'EUR', '--timezone', 'Asia/Tokyo', '--time-format', '%d/%m/%Y', '--as-of', '2026-02-01T00:00:00Z'], fx.dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('ltv: --timezone, --currency, --time-format apply to a run from --input only, and a job file sets them itself: '
+        + 'put "timezone", "currency", "inputs[].time_format" in job.json (or run with --input instead of the job file)\n');
+      // Nothing ran: no report in the job's own currency was published in the user's name.
+      await expect(readlink(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
+      const one = await ltv(['run', 'job.json', '--tenant', 'shop'], fx.dir);
+      expect(one.stderr).toBe('ltv: --tenant applies to a run from --input only, and a job file sets it itself: put "tenant" in job.json (or run with --input instead of the job file)\n');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('--map takes the source after the first "=", and refuses a column mapped twice (the later one won silently)', async ({ expect }) => {
+    const fx = await makeFixture({
+      'e.csv': csv('cust,when,paid', [['a', '2026-01-10T10:00:00Z', '10']]),
+    });
+    try {
+      // "customer_id=cust=x" mapped customer_id to "cust" and dropped "=x".
+      const eq = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=cust=x,event_time=when,amount=paid', '--out', 'out'], fx.dir);
+      expect(eq.code).toBe(1);
+      expect(eq.stderr.trim().split('\n').pop()).toBe(`ltv: ${join(fx.dir, 'e.csv')}: inputs[0].map.customer_id: the file has no column "cust=x" (it has: cust, when, paid)`);
+      const twice = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=cust,event_time=when', '--map', 'amount=paid,Customer_ID=when'], fx.dir);
+      expect(twice.code).toBe(1);
+      expect(twice.stderr).toBe('ltv: --map: customer_id is mapped twice ("cust" and "when"); keep one\n');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('--delimiter \'\\t\' and --delimiter tab read a tab-separated file; a quote as delimiter is one line', async ({ expect }) => {
+    const fx = await makeFixture({
+      'e.txt': 'customer_id\tevent_time\tamount\na\t2026-01-10T10:00:00Z\t10\nb\t2026-01-11T10:00:00Z\t30\n',
+    });
+    try {
+      const [escaped, named, quote] = await Promise.all([
+        ltv(['run', '--input', 'e.txt', '--delimiter', '\\t', '--as-of', '2026-03-01T00:00:00Z', '--out', 'o1', '--forecast', 'off'], fx.dir),
+        ltv(['run', '--input', 'e.txt', '--delimiter', 'tab', '--as-of', '2026-03-01T00:00:00Z', '--out', 'o2', '--forecast', 'off'], fx.dir),
+        ltv(['run', '--input', 'e.txt', '--delimiter', '"', '--out', 'o3'], fx.dir),
+      ]);
+      // Refused before with 'is not one single-byte character (use … or "\t")', the very thing typed.
+      for (const r of [escaped, named]) {
+        expect(r.code, r.stderr).toBe(0);
+        // (10 + 30) / 2 customers.
+        expect(r.stdout).toMatch(/2 customers in 1 monthly cohorts, revenue 40\.00 USD, LTV 30d 20\.00/);
+      }
+      expect(quote.code).toBe(1);
+      expect(quote.stderr.trim().split('\n').pop()).toBe(`ltv: ${join(fx.dir, 'e.txt')}: inputs[0].delimiter: "\\"" quotes fields or ends lines, it cannot separate them (use e.g. "," ";" "|", or tab)`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
