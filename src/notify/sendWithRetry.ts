@@ -91,25 +91,78 @@ export interface SendEffects {
   onAttempt?: (attempt: number) => Promise<void> | void;
 }
 
+/** What nodemailer's SMTP transport resolves with. */
+interface SentInfo {
+  response?: string;
+  accepted?: unknown[];
+  rejected?: unknown[];
+  /** One error per refused recipient, its reply code in responseCode. */
+  rejectedErrors?: unknown[];
+  envelope?: { from?: unknown; to?: unknown[] };
+}
+
 export async function sendWithRetry(transport: MailTransport, message: SendMailOptions, policy: RetryPolicy, effects: SendEffects): Promise<SendOutcome> {
   const started = Date.now();
   const log = effects.logger;
+  // Once the message is accepted for some recipients, a later attempt goes to the others only, those the
+  // server refused for now (4xx: a full mailbox, greylisting, too many recipients): never twice to anyone.
+  let sent: { accepted: string[]; response: string; from: string; retry: string[] } | undefined;
+  const finalRejected: string[] = [];
+  const outcome = (attempts: number): SendOutcome => {
+    const rejected = [...finalRejected, ...sent!.retry];
+    if (rejected.length) log.warn({ rejected, accepted: sent!.accepted }, 'email: the server refused some recipients and accepted the others');
+    return { status: 'sent', attempts, response: sent!.response, accepted: sent!.accepted, rejected };
+  };
   for (let attempt = 1; ; attempt++) {
     if (effects.signal?.aborted) {
+      if (sent) return outcome(attempt - 1);
       return { status: 'failed', attempts: attempt - 1, reason: 'aborted', error: { code: 'EABORT', response_code: null, message: 'cancelled before sending' } };
     }
     await effects.onAttempt?.(attempt);
     try {
-      const info = (await transport.sendMail({ ...message, ...(effects.signal ? { signal: effects.signal } : {}) })) as {
-        response?: string;
-        accepted?: unknown[];
-        rejected?: unknown[];
-      };
+      const envelope = sent ? { envelope: { from: sent.from, to: sent.retry } } : {};
+      const info = (await transport.sendMail({ ...message, ...envelope, ...(effects.signal ? { signal: effects.signal } : {}) })) as SentInfo;
       const accepted = (info.accepted ?? []).map(addressText);
-      const rejected = (info.rejected ?? []).map(addressText);
-      if (rejected.length) log.warn({ rejected, accepted }, 'email: the server refused some recipients and accepted the others');
-      return { status: 'sent', attempts: attempt, response: String(info.response ?? ''), accepted, rejected };
+      const refused = (info.rejected ?? []).map(addressText);
+      const errors = info.rejectedErrors ?? [];
+      // A refused recipient is tried again when its reply was transient (as a whole message's is).
+      const later = refused.filter((_, i) => errors[i] !== undefined && classifySmtpError(errors[i]) === 'transient');
+      finalRejected.push(...refused.filter((a) => !later.includes(a)));
+      sent = {
+        accepted: [...(sent?.accepted ?? []), ...accepted],
+        response: sent?.response ?? String(info.response ?? ''),
+        from: sent?.from ?? addressText(info.envelope?.from ?? ''),
+        retry: later,
+      };
+      if (later.length === 0) return outcome(attempt);
+      const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
+      const elapsed = Date.now() - started;
+      if (elapsed + delay > policy.deadlineMs) {
+        log.error({ attempt, deferred: later, elapsed_ms: elapsed }, 'email: some recipients still refused for now at the deadline; the others have it');
+        return outcome(attempt);
+      }
+      log.warn({ attempt, deferred: later, retry_in_ms: delay }, 'email: the server refused some recipients for now; retrying them alone');
+      try {
+        await sleep(delay, undefined, effects.signal ? { signal: effects.signal } : {});
+      } catch {
+        return outcome(attempt);
+      }
     } catch (err) {
+      // A retry to the deferred recipients failed as a whole: the message stays sent to the others.
+      if (sent) {
+        const kind = classifySmtpError(err);
+        const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
+        if (kind !== 'transient' || effects.signal?.aborted || Date.now() - started + delay > policy.deadlineMs) {
+          log.error({ attempt, deferred: sent.retry, error: smtpErrorInfo(err) }, 'email: the deferred recipients could not be sent to; the others have it');
+          return outcome(attempt);
+        }
+        try {
+          await sleep(delay, undefined, effects.signal ? { signal: effects.signal } : {});
+        } catch {
+          return outcome(attempt);
+        }
+        continue;
+      }
       const error = smtpErrorInfo(err);
       if (effects.signal?.aborted) return { status: 'failed', attempts: attempt, reason: 'aborted', error };
       const kind = classifySmtpError(err);

@@ -139,6 +139,20 @@ describe('exactly once', () => {
     expect(await recordOf(result)).toMatchObject({ status: 'sent', attempts: 3 });
   });
 
+  it('sends again to a recipient refused for now (4xx) alone, never twice to the one that accepted', async () => {
+    const { fx, sink } = await setup();
+    // finance@ (To, the first RCPT) is greylisted once; ceo@ (Cc) is accepted at once.
+    sink.reply({ at: 'rcpt', code: 450, times: 1 });
+    const result = await run(fx, emailJob(), { mail: { settings: testSettings(sink.url) } });
+    expect(result.notify).toMatchObject([{ status: 'sent', attempts: 2 }]);
+    // Before: recorded sent with finance@ among `rejected`, and finance@ never had the report.
+    expect(sink.envelopes).toEqual([['ceo@example.com'], ['finance@example.com']]);
+    // The same message both times: its headers name both recipients, its Message-ID is the run's.
+    expect(sink.messages.map((m) => m.messageId)).toEqual([result.notify![0]!.messageId, result.notify![0]!.messageId].map((id) => `<${id.replace(/^<|>$/g, '')}>`));
+    expect(sink.messages.map((m) => [addresses(m.to), addresses(m.cc)])).toEqual([[['finance@example.com'], ['ceo@example.com']], [['finance@example.com'], ['ceo@example.com']]]);
+    expect(await recordOf(result)).toMatchObject({ status: 'sent', attempts: 2, accepted: ['ceo@example.com', 'finance@example.com'], rejected: [] });
+  });
+
   it('records a permanent 5xx, does not retry it, and keeps the run published', async () => {
     const { fx, sink } = await setup();
     sink.reply({ at: 'rcpt', code: 550, times: 10 });
