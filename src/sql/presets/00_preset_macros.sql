@@ -1,4 +1,4 @@
--- Macros of the row presets (src/ingest/presets/), two statements run as one. No parameters.
+-- Macros of the row presets (src/ingest/presets/), four statements run as one. No parameters.
 -- ltv_minor_unit(currency): the major units in one minor unit, as exact DECIMAL: Stripe's API amounts and
 -- Paddle's totals count minor units (cents). Zero-decimal and three-decimal currencies as Stripe lists them
 -- (docs.stripe.com/currencies#zero-decimal, #three-decimal); every other currency has two decimals.
@@ -15,3 +15,12 @@ CREATE OR REPLACE MACRO ltv_minor_amount(x, currency) AS CASE
   WHEN contains(x, '.') THEN CAST(x AS DECIMAL(18, 4))
   ELSE CAST(x AS DECIMAL(18, 4)) * ltv_minor_unit(currency)
 END;
+-- ltv_no_thousands(x): "1,234.56" (thousands separators, as a spreadsheet may save an amount) as 1234.56;
+-- any other text as it is (the check quarantines what is no number).
+CREATE OR REPLACE MACRO ltv_no_thousands(x) AS
+  CASE WHEN regexp_full_match(x, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(x, ',', '') ELSE x END;
+-- ltv_refund_part(x): whether a refunded-amount text makes a refund row: a positive number, or text that
+-- is there but no number (the refund row then carries it, and the check quarantines it with its line:
+-- skipped, the refund vanished and the payment counted in full).
+CREATE OR REPLACE MACRO ltv_refund_part(x) AS
+  nullif(trim(x), '') IS NOT NULL AND coalesce(try_cast(x AS DECIMAL(18, 4)) > 0, TRUE);
