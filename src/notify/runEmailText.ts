@@ -9,6 +9,7 @@ import { heatmapText } from './heatmapText.js';
 import type { RunEmailContent } from './RunEmailContent.js';
 import { heatmapTitle, inputLine, shownNote } from './runEmailHtml.js';
 import { localTime } from '../report/localTime.js';
+import { visibleText } from '../format/text.js';
 
 const TEXT_PERIODS = 7;
 
@@ -65,5 +66,7 @@ export function runEmailText(c: RunEmailContent): string {
     'LTV = cumulative revenue per paying customer since the first payment, refunds deducted, over every customer of the cohort.',
     `Run ${r.run_id}, generated ${localTime(r.generated_at, r.timezone)} (${r.timezone}) by ltv; this message is sent once per run.`,
   );
-  return `${lines.join('\n')}\n`;
+  // Text from the data (the tenant id, file names, warnings) shown as the HTML part and the other files show
+  // it: an ESC or a bidi override would otherwise act in a terminal mail reader or reorder the line.
+  return `${visibleText(lines.join('\n'))}\n`;
 }

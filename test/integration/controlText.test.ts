@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { jobFromFlags } from '../../src/config/loadJob.js';
+import { composeRunEmail } from '../../src/notify/composeRunEmail.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
 import { parseCsv } from '../helpers/parseCsv.js';
 import { makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
@@ -65,6 +67,12 @@ describe('control characters in text values', () => {
       const html = await readFile(join(other.dir, 'report.html'), 'utf8');
       expect(html).toContain('shop\u2402');
       expect(html).not.toContain('\u0002');
+      // The run email's both parts, likewise (the text part carried the raw U+0002).
+      const mail = await composeRunEmail(other.report, jobFromFlags({ inputs: [{ path: 'e.csv' }], email: { to: ['a@example.com'] } }, fx.dir), other.dir, { from: 'r@example.com', messageId: '<x@example.com>' });
+      for (const part of [mail.text as string, mail.html as string]) {
+        expect(part).toContain('shop\u2402');
+        expect(part).not.toContain('\u0002');
+      }
     } finally {
       await fx.cleanup();
     }
