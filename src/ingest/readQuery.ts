@@ -178,6 +178,13 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
   const target = new URL(url.href);
   // The job's `ssl` replaces the URL's TLS parameters (pg lets the URL win over its own options).
   if (tls !== undefined) for (const p of ['sslmode', 'ssl', 'sslrootcert', 'sslcert', 'sslkey', 'uselibpqcompat']) target.searchParams.delete(p);
+  // node-postgres takes sslmode prefer, require and verify-ca as verify-full (README) and says so in a
+  // ten-line SECURITY WARNING on the user's terminal at every run: asked for verify-full, it does the same
+  // without one.
+  const urlMode = target.searchParams.get('sslmode');
+  if (tls === undefined && urlMode !== null && ['prefer', 'require', 'verify-ca'].includes(urlMode) && target.searchParams.get('uselibpqcompat') !== 'true') {
+    target.searchParams.set('sslmode', 'verify-full');
+  }
   const { default: pg } = await import('pg');
   const { to: copyTo } = await import('pg-copy-streams');
   const client = new pg.Client({
