@@ -51,8 +51,29 @@ export interface AdaptyRequest {
   predictionMonths?: number;
 }
 
+/** The fields a body may leave out; `filters` and `filters.date` are required. */
+const REQUIRED = new Set(['filters', 'date']);
+
+/** A plain JSON object (not an array, not null). */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * An optional field sent as null is a field not sent: clients generated from Adapty's OpenAPI document
+ * write every unset optional property as null (.NET's System.Text.Json, Jackson, pydantic without
+ * exclude_none), and `segmentation: null` already meant none. Required fields keep their null (a 400).
+ */
+function withoutNulls(body: unknown): unknown {
+  if (!isObject(body)) return body;
+  const drop = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== null || REQUIRED.has(k)));
+  const top = drop(body);
+  return isObject(top.filters) ? { ...top, filters: drop(top.filters) } : top;
+}
+
 export function parseAdaptyRequest(body: unknown): AdaptyRequest {
-  const r = adaptyRequestSchema.safeParse(body);
+  const r = adaptyRequestSchema.safeParse(withoutNulls(body));
   if (!r.success) {
     const bySource = new Map<string, string[]>();
     for (const issue of r.error.issues) {

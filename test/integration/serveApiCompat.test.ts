@@ -112,4 +112,46 @@ describe('what HTTP clients need beyond the bodies', () => {
       status_code: 400,
     });
   });
+
+  it('an optional field sent as null is one not sent, as a client generated from the document writes it', async () => {
+    const post = (body: unknown): Promise<RawResponse> =>
+      httpRequest(s.port, A, { method: 'POST', headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const plain = await post({ filters: { date: ['2020-01-01', '2030-12-31'] } });
+    expect(plain.status).toBe(200);
+    // seeds/000's parameters, every optional one left unset the way .NET's System.Text.Json or Jackson write it.
+    const nulls = await post({
+      filters: {
+        date: ['2020-01-01', '2030-12-31'],
+        compare_date: null,
+        store: null,
+        country: null,
+        store_product_id: null,
+        attribution_source: null,
+        attribution_status: null,
+        attribution_channel: null,
+      },
+      period_unit: null,
+      period_type: null,
+      segmentation: null,
+      format: null,
+      prediction_months: null,
+    });
+    expect(nulls.status).toBe(200);
+    expect(nulls.body.equals(plain.body)).toBe(true);
+    // The defaults still apply: period_unit month, period_type renewals, json.
+    expect(nulls.headers['content-type']).toBe('application/json; charset=utf-8');
+    // A required field is still required.
+    const noFilters = await post({ filters: null });
+    expect(noFilters.status).toBe(400);
+    expect((noFilters.json() as { errors: { source: string }[] }).errors[0]?.source).toBe('filters');
+    const noDate = await post({ filters: { date: null, country: ['us'] } });
+    expect(noDate.status).toBe(400);
+    expect(noDate.json()).toEqual({
+      errors: [{ source: 'filters.date', errors: ['filters.date must be [from, to] as YYYY-MM-DD'] }],
+      error_code: 'validation_error',
+      status_code: 400,
+    });
+    // A wrong value is still wrong.
+    expect((await post({ filters: { date: ['2020-01-01', '2030-12-31'] }, period_unit: 'Month' })).status).toBe(400);
+  });
 });

@@ -36,7 +36,8 @@ describe('Adapty validation errors in words (issue 16)', () => {
 
   it('prediction_months: one sentence naming the field and the whole numbers allowed, whatever is wrong', () => {
     const allowed = "prediction_months must be a whole number of months from 1 to the run's forecast horizon (24 unless its job sets another)";
-    for (const bad of [0, -3, 1.5, 1e20, 121, '3', null, true, [6], {}]) {
+    // null is no prediction_months at all (an optional field sent as null is one not sent).
+    for (const bad of [0, -3, 1.5, 1e20, 121, '3', true, [6], {}]) {
       expect(errors({ filters: { date: ALL }, prediction_months: bad }), JSON.stringify(bad)).toEqual({ prediction_months: [allowed] });
     }
   });
@@ -63,7 +64,7 @@ describe('Adapty validation errors in words (issue 16)', () => {
     const bodies: unknown[] = [
       [], null, {}, { filters: 1 }, { filters: { date: [1, 2] } }, { filters: { date: ALL, compare_date: 5 } }, { filters: { date: ALL, compare_date: [7] } },
       { filters: { date: ALL }, prediction_months: 'x' }, { filters: { date: ALL }, period_type: 1 }, { filters: { date: ALL, product: [['a']] } },
-      { filters: { date: ALL }, format: null }, { filters: { date: ALL }, segmentation: [] },
+      { filters: { date: ALL }, format: 5 }, { filters: { date: ALL }, segmentation: [] }, { filters: { date: null } },
     ];
     for (const b of bodies) {
       const text = JSON.stringify(errors(b));
