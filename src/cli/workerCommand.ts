@@ -54,8 +54,16 @@ export function registerWorker(program: Command): void {
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
-      // Waits as long as Redis is away (the retry strategy logs why); the process stays up meanwhile.
-      await runtime.ready.catch(() => {});
+      // Waits as long as Redis is away (the retry strategy logs why); the process stays up meanwhile. A refused
+      // login is no outage: one line saying what to fix, exit 1 (with no run taken: none can be without Redis).
+      const refused = await Promise.race([runtime.ready.then(() => null, () => null), runtime.loginRefused]);
+      if (refused && !stopping) {
+        await runtime.close(0);
+        // BullMQ cannot drop a connection that never got past its login (its disconnect waits for the client
+        // to be ready), and it would keep the process alive: exit once main has printed the line.
+        setTimeout(() => process.exit(), 100).unref();
+        throw refused;
+      }
       // The action returns; the worker's connections keep the process alive until a signal closes them.
       await new Promise<never>(() => {});
     });

@@ -13,7 +13,7 @@ import { loadJob } from '../config/loadJob.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
 import type { Progress, RunResult } from '../pipeline.js';
 import { closeWithin } from './closeWithin.js';
-import { redisLabel, redisOptions } from './redisConnection.js';
+import { redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 
 /** A job name as the HTTP route accepts it: a file name in the jobs directory, never a path. */
@@ -47,10 +47,33 @@ async function settleWithin<T>(p: Promise<T>, ms: number, late: () => Error): Pr
   }
 }
 
-/** Fails fast with a one-line reason instead of hanging while Redis is unreachable. */
-export async function waitForRedis(queue: { waitUntilReady(): Promise<void> }, env: Env): Promise<void> {
-  await settleWithin(queue.waitUntilReady(), env.LTV_CONNECT_TIMEOUT_MS, () =>
-    new AppError('TRANSIENT', `cannot reach Redis at ${redisLabel(env.REDIS_URL)} within ${env.LTV_CONNECT_TIMEOUT_MS} ms (is it running? REDIS_URL)`, { status: 503 }));
+/** A queue or its events: ready once connected, and the connection's errors (a refused login among them). */
+interface RedisClientOf {
+  waitUntilReady(): Promise<unknown>;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  off(event: 'error', listener: (e: Error) => void): unknown;
+}
+
+/**
+ * Fails fast with a one-line reason instead of hanging while Redis is unreachable; at once, saying so, when
+ * Redis refuses REDIS_URL's login (that is no outage to wait out: "is it running?" sent users the wrong way).
+ */
+export async function waitForRedis(queue: RedisClientOf, env: Env): Promise<void> {
+  let onError: ((e: Error) => void) | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    onError = (e) => {
+      const login = redisLoginRefused(e, env.REDIS_URL);
+      if (login) reject(login);
+    };
+    queue.on('error', onError);
+  });
+  try {
+    await settleWithin(Promise.race([queue.waitUntilReady().catch((e: unknown) => { throw redisLoginRefused(e, env.REDIS_URL) ?? e; }), refused]),
+      env.LTV_CONNECT_TIMEOUT_MS, () =>
+        new AppError('TRANSIENT', `cannot reach Redis at ${redisLabel(env.REDIS_URL)} within ${env.LTV_CONNECT_TIMEOUT_MS} ms (is it running? REDIS_URL)`, { status: 503 }));
+  } finally {
+    queue.off('error', onError!);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 
 export type RedisRole = 'worker' | 'producer';
@@ -32,6 +33,20 @@ function fromUrl(url: string): RedisOptions {
 export function redisLabel(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.host}${u.pathname.length > 1 ? u.pathname : ''}`;
+}
+
+/**
+ * Redis refused REDIS_URL's login (a wrong or missing password, an unknown user): ioredis reconnects for ever
+ * and each attempt fails the same way, which callers otherwise report as "cannot reach Redis". Null for any
+ * other error. The message says what to change; it is the same for `ltv enqueue`, the routes and the worker.
+ */
+export function redisLoginRefused(e: unknown, url: string): AppError | null {
+  const message = e instanceof Error ? e.message : '';
+  if (!/^(WRONGPASS|NOAUTH)\b|^ERR (invalid (username-)?password|AUTH .*without any password configured|Client sent AUTH, but no password is set)/i.test(message)) return null;
+  // NOAUTH's own text is a paragraph about HELLO; what it means is that a password is required.
+  const reason = /^NOAUTH/i.test(message) ? 'NOAUTH: it requires a password' : message.split('\n')[0]!.replace(/\.$/, '');
+  return new AppError('TRANSIENT', `Redis at ${redisLabel(url)} refused the login (${reason}): put the right user and password in REDIS_URL (redis://user:password@host:port; a password alone: redis://:password@host:port)`,
+    { status: 503, retryable: false });
 }
 
 /**

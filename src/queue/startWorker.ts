@@ -5,11 +5,12 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import type { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { createRunProcessor } from './processRun.js';
-import { createRedis, redisLabel, redisOptions } from './redisConnection.js';
+import { createRedis, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { startShardRuntime } from './shardFlow.js';
@@ -24,6 +25,11 @@ export interface WorkerRuntime {
   readonly ops: WorkerOps;
   /** Resolves once Redis answered and the first schedule sync is done; waits as long as Redis is away. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves, never rejects, when Redis refuses REDIS_URL's login before the worker was first ready: no
+   * outage to wait out, so `ltv worker` exits saying what to fix. (Pending for ever otherwise.)
+   */
+  readonly loginRefused: Promise<AppError>;
   /** Cancels the runs in progress now; they publish nothing and go back to the queue. */
   abortRuns(): void;
   /**
@@ -77,10 +83,33 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   );
   const where = redisLabel(env.REDIS_URL);
   let connected = false;
+  let everConnected = false;
   worker.on('ready', () => {
     if (!connected) logger.info({ redis: where, prefix: env.LTV_QUEUE_PREFIX, concurrency: env.LTV_CONCURRENCY, jobs: dir }, 'worker connected to redis, taking runs');
     connected = true;
+    everConnected = true;
   });
+  // Redis refusing the login fails every reconnection the same way: at start the worker exits (workerCommand);
+  // later (the password changed under a running worker) one error line per outage, not a stack per attempt.
+  let refuseLogin: (e: AppError) => void = () => {};
+  const loginRefused = new Promise<AppError>((r) => (refuseLogin = r));
+  const onLoginRefused = (e: Error): boolean => {
+    const login = redisLoginRefused(e, env.REDIS_URL);
+    if (!login) return false;
+    if (!everConnected) refuseLogin(login);
+    else if (connected) logger.error({ redis: where }, login.message);
+    connected = false;
+    return true;
+  };
+  lockRedis.on('error', onLoginRefused);
+  // BullMQ's worker says 'ready' once: Redis answering again after an outage is known from our own client,
+  // or `connected` stayed false for good and the heartbeat file (LTV_HEARTBEAT_FILE) was never touched again.
+  lockRedis.on('ready', () => {
+    if (!everConnected || connected) return;
+    connected = true;
+    logger.info({ redis: where }, 'redis answers again, taking runs');
+  });
+  queue.on('error', onLoginRefused);
   // The attempt's queue lock is gone (Redis lost its data, or the run was recovered as stalled elsewhere):
   // the run is cancelled at once and logs it once (processRun); BullMQ repeats this on every renewal.
   worker.on('lockRenewalFailed', (ids) => {
@@ -93,6 +122,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       logger.debug({ err_message: e.message }, 'queue lock gone');
       return;
     }
+    if (onLoginRefused(e)) return;
     // Connection errors repeat on every reconnection attempt; the retry strategy already reports those.
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || /Connection is closed/.test(e.message)) {
@@ -139,6 +169,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     schedules,
     ops,
     ready: Promise.all([worker.waitUntilReady(), schedules.ready]).then(() => undefined),
+    loginRefused,
     abortRuns: () => shutdown.abort(new Error('worker shutting down')),
     close(graceMs) {
       closing ??= (async () => {

@@ -1,0 +1,56 @@
+// Redis refusing REDIS_URL's login, and a Redis that comes back after an outage, as the operator meets them:
+// `ltv enqueue` and `ltv worker` processes, and an in-process worker's heartbeat file.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { captureLogger, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await createHarness();
+});
+afterEach(async () => {
+  const leaks = await h.close();
+  expect(leaks, 'the test left these open').toEqual([]);
+});
+
+test('a login Redis refuses: ltv enqueue and ltv worker say so in one line naming REDIS_URL and exit 1 at once, not "is it running?"', async () => {
+  await h.writeJob('login', {});
+  // A user this Redis does not know: it answers WRONGPASS to every connection, as to a wrong password.
+  const vars = { REDIS_URL: 'redis://no-such-user:wrong@127.0.0.1:6379', LTV_CONNECT_TIMEOUT_MS: '20000' };
+  const t0 = Date.now();
+  const [enq, worker] = await Promise.all([h.cli(['enqueue', 'login'], vars), h.cli(['worker'], vars)]);
+  const line = /^ltv: Redis at redis:\/\/127\.0\.0\.1:6379 refused the login \(WRONGPASS invalid username-password pair or user is disabled\): put the right user and password in REDIS_URL \(redis:\/\/user:password@host:port; a password alone: redis:\/\/:password@host:port\)\n$/;
+  expect(enq.code).toBe(1);
+  expect(enq.stderr).toMatch(line);
+  expect(enq.stdout).toBe('');
+  expect(worker.code).toBe(1);
+  expect(worker.stderr).toMatch(line);
+  // At once: not after LTV_CONNECT_TIMEOUT_MS (20 s), nor never (the worker waited for ever, logging stacks).
+  expect(Date.now() - t0).toBeLessThan(15_000);
+  // The password is never printed.
+  expect(enq.stderr + worker.stderr + worker.stdout).not.toContain('wrong@');
+}, 30_000);
+
+test('after a Redis restart the worker says it answers again and touches its heartbeat file again', async () => {
+  const redis = await privateRedis(h.dir, { persist: false });
+  await redis.start();
+  const heartbeat = join(h.dir, 'heartbeat');
+  const { log, lines } = captureLogger();
+  const w = h.worker({ REDIS_URL: redis.url, LTV_HEARTBEAT_FILE: heartbeat }, log);
+  try {
+    await w.ready;
+    await waitFor('a first heartbeat', () => readFile(heartbeat, 'utf8').catch(() => undefined), 8_000);
+    await redis.stop();
+    await waitFor('the outage noticed', () => lines.some((l) => l.msg === 'lost the connection to redis; runs in progress continue, reconnecting'), 5_000);
+    await redis.start();
+    await waitFor('the reconnection logged', () => lines.some((l) => l.msg === 'redis answers again, taking runs'), 8_000);
+    // Removed after the reconnection: only a beat from now on brings it back (one every 5 s).
+    await rm(heartbeat);
+    const beat = await waitFor('a heartbeat after the outage', () => readFile(heartbeat, 'utf8').catch(() => undefined), 7_000);
+    expect(Date.parse(beat)).toBeGreaterThan(Date.now() - 7_000);
+  } finally {
+    await w.close(1_000);
+    await redis.stop();
+  }
+}, 40_000);
