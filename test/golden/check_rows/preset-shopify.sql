@@ -75,7 +75,7 @@ paid AS (
 ),
 parts AS (
   SELECT *,
-    unnest(CASE WHEN ltv__paid AND try_cast(ltv__o_refunded AS DECIMAL(18, 4)) > 0 THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__o_refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
   FROM paid
 )
 SELECT *,
@@ -85,7 +85,7 @@ SELECT *,
   CASE
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN ltv__paid_amount
-    ELSE coalesce(CAST(-CAST(ltv__o_refunded AS DECIMAL(18, 4)) AS VARCHAR), ltv__o_refunded)
+    ELSE coalesce(CAST(-try_cast(ltv__o_refunded AS DECIMAL(18, 4)) AS VARCHAR), ltv__o_refunded)
   END AS ltv__amount,
   ltv__o_currency AS ltv__currency,
   CASE WHEN ltv__paid AND ltv__part = 'payment' AND ltv__o_status <> 'partially_paid' AND try_cast(ltv__o_taxes AS DECIMAL(18, 4)) IS NOT NULL

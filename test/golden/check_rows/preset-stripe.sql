@@ -58,20 +58,23 @@ amounts AS (
     CASE
       WHEN NOT ltv__converted THEN ltv__in_amount_refunded
       WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
+      WHEN try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4)) IS NULL THEN ltv__in_amount_refunded
       WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
         * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
     END AS ltv__refunded
   FROM (
     SELECT * REPLACE (
-      CASE WHEN regexp_full_match(ltv__in_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount, ',', '') ELSE ltv__in_amount END AS ltv__in_amount,
-      CASE WHEN regexp_full_match(ltv__in_amount_refunded, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_amount_refunded, ',', '') ELSE ltv__in_amount_refunded END AS ltv__in_amount_refunded,
-      CASE WHEN regexp_full_match(ltv__in_converted_amount, '-?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(ltv__in_converted_amount, ',', '') ELSE ltv__in_converted_amount END AS ltv__in_converted_amount)
+      ltv_no_thousands(ltv__in_amount) AS ltv__in_amount,
+      ltv_no_thousands(ltv__in_amount_refunded) AS ltv__in_amount_refunded,
+      ltv_no_thousands(ltv__in_converted_amount) AS ltv__in_converted_amount,
+      ltv_no_thousands(ltv__in_converted_amount_refunded) AS ltv__in_converted_amount_refunded,
+      ltv_no_thousands(ltv__in_fee) AS ltv__in_fee)
     FROM r
   )
 ),
 parts AS (
   SELECT *,
-    unnest(CASE WHEN ltv__paid AND try_cast(ltv__refunded AS DECIMAL(18, 4)) > 0 THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
   FROM amounts
 )
 SELECT *,
