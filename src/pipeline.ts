@@ -274,10 +274,10 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   const { job, effects, wh } = { ...run, wh: rw.wh };
   run.enter('ingest', 'reading inputs');
   await installMacros(wh, job.timezone);
-  await loadRates(wh, job.rates, job.baseDir);
+  await mkdir(`${rw.dbPath}.in`);
+  await loadRates(wh, job.rates, job.baseDir, { currency: job.currency, scratchDir: `${rw.dbPath}.in` });
   const label = job.file;
   const files = await resolveInputs(job, wh, label, effects.signal);
-  await mkdir(`${rw.dbPath}.in`);
   const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time });
   const check = await checkRows(wh);
   const inputs: InputStats[] = read.files.map((s, i) => ({

@@ -1,56 +1,103 @@
 // SPEC §3 currency: the rates file `date,currency,rate` (one unit of currency = rate units of the report
 // currency). It is configuration, not data: a bad line fails the run with the file and line named.
-import { isAbsolute, resolve } from 'node:path';
-import { access } from 'node:fs/promises';
+// It is split by ltv's own CSV splitter (splitRecords.ts), as inputs are: DuckDB's reader, given the file
+// itself, counted lines without the blank ones, blamed the header for a data line with a field too many or
+// too few (its sniffer took that line for the header), and read a directory's or a glob's files.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
-import { loadSql } from '../warehouse/loadSql.js';
+import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
+import { fileKind, isGzip } from './resolveInputs.js';
+import { MAX_RECORD_BYTES, readCsvHeader, splitCsvToClean } from './splitRecords.js';
 
-export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string): Promise<number> {
+export interface RatesOptions {
+  /** The report currency: a line for it must give 1. */
+  currency?: string;
+  /** Where the splitter's clean copy goes (the run's scratch directory); the system's temp folder otherwise. */
+  scratchDir?: string;
+}
+
+export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string, opts: RatesOptions = {}): Promise<number> {
   await wh.run(loadSql('03_create_rates'));
-  const n = ratesPath ? await insertRates(wh, ratesPath, baseDir) : 0;
+  const n = ratesPath ? await insertRates(wh, isAbsolute(ratesPath) ? ratesPath : resolve(baseDir, ratesPath), opts) : 0;
   await wh.run(loadSql('04_rate_days'));
   return n;
 }
 
-async function insertRates(wh: Warehouse, ratesPath: string, baseDir: string): Promise<number> {
-  const path = isAbsolute(ratesPath) ? ratesPath : resolve(baseDir, ratesPath);
-  await access(path).catch(() => {
-    throw new AppError('CONFIG', `rates: no file at ${path}`);
+/** A rate as written: digits and a dot (no sign but +, no exponent, no separators), read exactly. */
+const RATE_TEXT = /^\s*\+?(\d+(\.\d*)?|\.\d+)\s*$/;
+
+async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Promise<number> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new AppError('CONFIG', e.code === 'ENOENT' ? `rates: no file at ${path}` : `rates: cannot read ${path} (${e.code ?? e.message})`);
   });
-  let header: string[];
-  try {
-    header = (await wh.connection.runAndReadAll('SELECT * FROM read_csv($path, all_varchar = true, header = true) LIMIT 0', { path })).columnNames();
-  } catch (e) {
-    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${duckdbReason(e)}`);
-  }
-  const missing = ['date', 'currency', 'rate'].filter((c) => !header.some((h) => h.trim().toLowerCase() === c));
+  const kind = st.isDirectory() ? 'a directory: give the rates CSV file itself' : fileKind(st);
+  if (kind) throw new AppError('CONFIG', `rates: ${path} is ${kind}`);
+  const src = { path, gzip: await isGzip(path) };
+  const head = await readCsvHeader(src, undefined);
+  const { names, duplicated, delimiter } = head.header;
+  const wanted = ['date', 'currency', 'rate'] as const;
+  const at = (c: string): number => names.findIndex((h) => h.trim().toLowerCase() === c);
+  const missing = wanted.filter((c) => at(c) < 0);
   if (missing.length) {
-    throw new AppError('CONFIG', `${path}: line 1 (the header) has no column ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${header.join(', ')}); a rates file has the header date,currency,rate`);
+    throw new AppError('CONFIG', `${path}: line 1 (the header) has no column ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${names.join(', ')}); a rates file has the header date,currency,rate`);
   }
-  let rows: { line: number; currency: string | null; date: string | null; rate: string | null; raw_date: string | null; raw_rate: string | null }[];
+  const twice = wanted.filter((c) => duplicated.has(c));
+  if (twice.length) throw new AppError('CONFIG', `${path}: line 1 (the header) names ${twice.map((c) => `"${c}"`).join(', ')} twice: keep one`);
+  const scratch = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'rates-'));
   try {
-    rows = await wh.json(loadSql('05_load_rates'), { path });
-  } catch (e) {
-    throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${duckdbReason(e)}`);
+    const clean = await splitCsvToClean(src, head.header, join(scratch, 'rates.txt'));
+    const field = (i: number): string => quoteIdent(`f${i}`);
+    const columns = `{'line': 'BIGINT', 'reason': 'VARCHAR', ${names.map((_, i) => `${quoteLiteral(`f${i}`)}: 'VARCHAR'`).join(', ')}}`;
+    const sql = loadSql('05_load_rates', {
+      columns, date: field(at('date')), currency: field(at('currency')), rate: field(at('rate')), max_line: String(MAX_RECORD_BYTES + 4096),
+    });
+    const params = { path: clean.path, delim: delimiter };
+    let rows: { line: number; reason: string | null; currency: string | null; date: string | null; rate: string | null; raw_date: string | null; raw_rate: string | null; raw_currency: string | null }[];
+    try {
+      rows = await wh.json(sql, params);
+    } catch (e) {
+      throw new AppError('CONFIG', `${path}: cannot be read as a rates CSV with columns date,currency,rate: ${duckdbReason(e)}`);
+    }
+    checkRates(path, rows, opts.currency);
+    await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${sql}) WHERE currency <> $report`, { ...params, report: opts.currency ?? '' });
+    return rows.length;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
-  // Rates are read exactly or refused, as amounts are: to 10 decimals, one rate per currency and day.
+}
+
+/** Rates are read exactly or refused, as amounts are: to 10 decimals, one rate per currency and day. */
+function checkRates(
+  path: string,
+  rows: readonly { line: number; reason: string | null; currency: string | null; date: string | null; rate: string | null; raw_date: string | null; raw_rate: string | null; raw_currency: string | null }[],
+  report: string | undefined,
+): void {
   const seen = new Map<string, { line: number; rate: string; raw: string }>();
   for (const r of rows) {
-    if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${path}: line ${r.line}: currency is not an ISO 4217 code`);
-    if (!r.date) throw new AppError('CONFIG', `${path}: line ${r.line}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
-    if (!r.rate || Number(r.rate) <= 0) throw new AppError('CONFIG', `${path}: line ${r.line}: rate "${r.raw_rate ?? ''}" is not a positive decimal`);
-    const decimals = /\.(\d*?)0*\s*$/.exec(r.raw_rate ?? '')?.[1]?.length ?? 0;
+    const where = `${path}: line ${r.line}`;
+    if (r.reason) throw new AppError('CONFIG', `${where}: ${r.reason}`);
+    if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${where}: currency "${(r.raw_currency ?? '').trim()}" is not an ISO 4217 code`);
+    if (!r.date) throw new AppError('CONFIG', `${where}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
+    const raw = (r.raw_rate ?? '').trim();
+    if (!RATE_TEXT.test(raw)) throw new AppError('CONFIG', `${where}: rate "${raw}" is not a positive decimal (digits and a dot: no sign, separator or exponent)`);
+    const decimals = /\.(\d*?)0*$/.exec(raw)?.[1]?.length ?? 0;
     if (decimals > 10) {
-      throw new AppError('CONFIG', `${path}: line ${r.line}: rate "${r.raw_rate ?? ''}" has ${decimals} decimals: ltv reads rates to 10 decimals exactly and rounds none; round it to 10 in the file`);
+      throw new AppError('CONFIG', `${where}: rate "${raw}" has ${decimals} decimals: ltv reads rates to 10 decimals exactly and rounds none; round it to 10 in the file`);
+    }
+    if (!r.rate || Number(r.rate) <= 0) throw new AppError('CONFIG', `${where}: rate "${raw}" is not a positive decimal`);
+    // One unit of the report currency is 1 of itself: another rate for it says the file runs the other way
+    // (ECB's reference rates are units of each currency per euro). It was ignored without a word.
+    if (r.currency === report && Number(r.rate) !== 1) {
+      throw new AppError('CONFIG', `${where}: ${report} is the report currency, so its rate is 1, not ${raw}: a rate is how many ${report} one unit of the line's currency is worth; if the file gives the opposite (units per ${report}, as ECB's per-euro rates do), write 1/rate`);
     }
     const key = `${r.currency} ${r.date}`;
     const earlier = seen.get(key);
     if (earlier && earlier.rate !== r.rate) {
-      throw new AppError('CONFIG', `${path}: line ${r.line}: a second rate for ${r.currency} on ${r.date} (${(r.raw_rate ?? '').trim()}; line ${earlier.line} gives ${earlier.raw}): keep one`);
+      throw new AppError('CONFIG', `${where}: a second rate for ${r.currency} on ${r.date} (${raw}; line ${earlier.line} gives ${earlier.raw}): keep one`);
     }
-    if (!earlier) seen.set(key, { line: r.line, rate: r.rate, raw: (r.raw_rate ?? '').trim() });
+    if (!earlier) seen.set(key, { line: r.line, rate: r.rate, raw });
   }
-  await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${loadSql('05_load_rates')})`, { path });
-  return rows.length;
 }

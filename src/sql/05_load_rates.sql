@@ -1,8 +1,13 @@
--- Params: $path (the rates CSV). Output: rows of rates plus a reason for each bad line (header = line 1).
+-- Params: $path (ltv's clean copy of the rates CSV, splitRecords.ts: line, reason, then the fields), $delim.
+-- Identifiers: {{columns}} the clean file's column struct, {{date}} {{currency}} {{rate}} the fields that hold
+-- them, {{max_line}} the longest line read. Output: one row per record with its physical line (header = 1),
+-- the splitter's reason (NULL when the record is whole), the values typed (NULL when they are not) and raw.
 SELECT
-  row_number() OVER () + 1 AS line,
-  upper(trim("currency")) AS currency,
-  try_cast(trim("date") AS DATE) AS date,
-  try_cast(trim("rate") AS DECIMAL(18, 10)) AS rate,
-  "date" AS raw_date, "rate" AS raw_rate, "currency" AS raw_currency
-FROM read_csv($path, all_varchar = true, header = true)
+  line,
+  reason,
+  upper(trim({{currency}})) AS currency,
+  try_cast(trim({{date}}) AS DATE) AS date,
+  try_cast(trim({{rate}}) AS DECIMAL(18, 10)) AS rate,
+  {{date}} AS raw_date, {{rate}} AS raw_rate, {{currency}} AS raw_currency
+FROM read_csv($path, columns = {{columns}}, header = false, delim = $delim, auto_detect = false, strict_mode = true,
+  null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = {{max_line}})

@@ -1,0 +1,49 @@
+// SPEC §3 currency: the rates file as users write it (blank lines, a line with a field too many, ECB's
+// per-euro direction, a directory given by mistake), each mistake one line naming the file and the line.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { csv, makeFixture, runJob } from '../helpers/runFixture.js';
+
+const EXPORT = csv('customer_id,event_time,amount,currency', [
+  ['a', '2026-01-05T10:00:00Z', '10.00', 'USD'],
+  ['b', '2026-01-06T10:00:00Z', '20.00', 'EUR'],
+]);
+
+async function outcome(rates: string | null, asOf = '2026-01-31T00:00:00Z'): Promise<string> {
+  const fx = await makeFixture({ 'e.csv': EXPORT, ...(rates === null ? {} : { 'rates.csv': rates }) });
+  try {
+    if (rates === null) await mkdir(join(fx.dir, 'rates.csv'));
+    const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], rates: 'rates.csv', formats: ['json'], forecast: { model: 'off' } }, asOf);
+    return `revenue ${result.tenants[0]!.summary.revenue.toFixed(2)}`;
+  } catch (e) {
+    return (e as Error).message.replace(fx.dir, '<dir>');
+  } finally {
+    await fx.cleanup();
+  }
+}
+
+describe.concurrent('rates file', () => {
+  it('names the physical line of a bad rate after a blank line (it named line 3, DuckDB skipping the blank one)', async ({ expect }) => {
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1.1\n\n2026-01-02,EUR,abc\n'))
+      .toBe('<dir>/rates.csv: line 4: rate "abc" is not a positive decimal (digits and a dot: no sign, separator or exponent)');
+  });
+
+  it('names a data line with a field too many or too few (the header was blamed: "has no column date")', async ({ expect }) => {
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1.1,ECB\n')).toBe('<dir>/rates.csv: line 2: expected 3 fields (as in the header), found 4');
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1.1\n2026-01-02,EUR\n')).toBe('<dir>/rates.csv: line 3: expected 3 fields (as in the header), found 2');
+  });
+
+  it('refuses a rate for the report currency other than 1 (a file the other way round was read without a word), and an exponent', async ({ expect }) => {
+    expect(await outcome('date,currency,rate\n2026-01-01,USD,0.92\n2026-01-01,EUR,1.1\n')).toBe(
+      '<dir>/rates.csv: line 2: USD is the report currency, so its rate is 1, not 0.92: a rate is how many USD one unit of the line\'s currency is worth; '
+      + 'if the file gives the opposite (units per USD, as ECB\'s per-euro rates do), write 1/rate');
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1e1\n')).toBe('<dir>/rates.csv: line 2: rate "1e1" is not a positive decimal (digits and a dot: no sign, separator or exponent)');
+    // USD at 1, a BOM, CRLF and a blank line are fine: 10 USD + 20 EUR × 1.1 = 32.00.
+    expect(await outcome('\uFEFFdate,currency,rate\r\n2026-01-01,USD,1\r\n\r\n2026-01-01,EUR,1.1\r\n')).toBe('revenue 32.00');
+  });
+
+  it('refuses a directory (DuckDB read the files inside it)', async ({ expect }) => {
+    expect(await outcome(null)).toBe('rates: <dir>/rates.csv is a directory: give the rates CSV file itself');
+  });
+});
