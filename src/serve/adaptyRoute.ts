@@ -17,7 +17,7 @@ import type { Route } from './Route.js';
 import type { RunCatalog } from './runCatalog.js';
 import { RunStore, type ResolvedRun } from './RunStore.js';
 import { addPredictions, predictionsUnsupported } from './adaptyPredictions.js';
-import { sendBytes } from './sendBytes.js';
+import { gzipOnce, sendBytes } from './sendBytes.js';
 
 export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
 /** Names the app when a key may see several (Adapty keys belong to one app, ours may not). */
@@ -96,8 +96,9 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
 
       if (request.predictionMonths !== undefined) {
         const body = await adaptyWithPredictions(runs, run, request);
-        const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${JSON.stringify(request)}`).digest('hex')}"`;
-        sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: JSON_TYPE });
+        const key = JSON.stringify(request);
+        const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${key}`).digest('hex')}"`;
+        sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: JSON_TYPE, ...(await gzipOnce(ctx.req, body, run.computed, `gzip\0predictions\0${key}`)) });
         return;
       }
       if (matchesSnapshot(request, run.manifest)) {
@@ -112,7 +113,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
             csv = Buffer.from(adaptyToCsv(JSON.parse(RunStore.body(file).toString('utf8')) as AdaptyResponse), 'utf8');
             file.derived.set('csv', csv);
           }
-          sendBytes(ctx.req, ctx.res, { bytes: csv, etag: file.etag.replace(/"$/, '-csv"'), contentType: CSV_TYPE });
+          sendBytes(ctx.req, ctx.res, { bytes: csv, etag: file.etag.replace(/"$/, '-csv"'), contentType: CSV_TYPE, ...(await gzipOnce(ctx.req, csv, file.derived, 'csv.gz')) });
           return;
         }
         // No snapshot for this combination: fall through and compute it.
@@ -127,7 +128,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       // The body is a function of the run (never changed once published), the request and this code:
       // the tag hashes those instead of tens of MB of body.
       const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${cacheKey}`).digest('hex')}"`;
-      sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: request.format === 'csv' ? CSV_TYPE : JSON_TYPE });
+      sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: request.format === 'csv' ? CSV_TYPE : JSON_TYPE, ...(await gzipOnce(ctx.req, body, run.computed, `gzip\0${cacheKey}`)) });
     },
   };
 }

@@ -2,8 +2,10 @@
 // the answers: the 401 challenge, a repeated query parameter, and content coding as RFC 9110 words it.
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import { adaptyGrid, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
 const KEY = 'ltv_api_compat_key_00001';
@@ -155,3 +157,64 @@ describe('what HTTP clients need beyond the bodies', () => {
     expect((await post({ filters: { date: ['2020-01-01', '2030-12-31'] }, period_unit: 'Month' })).status).toBe(400);
   });
 });
+
+describe('gzip of answers computed per request', () => {
+  // An engine-published run (a computed answer needs the run's data), as of 2026-03-16T15:00Z, UTC: u1 (US)
+  // pays 12.00 on Jan 5 and 6.00 on Feb 6 (renewal 1), d1 (DE) 8.00 on Jan 10, u2 (US) 4.00 on Feb 3.
+  let fx: Fixture;
+  let e: TestServer;
+  beforeAll(async () => {
+    const rows = ['u1,2026-01-05T10:00:00Z,12.00,p1,US', 'u1,2026-02-06T10:00:00Z,6.00,p2,US', 'd1,2026-01-10T10:00:00Z,8.00,p3,DE', 'u2,2026-02-03T10:00:00Z,4.00,p4,US'];
+    fx = await makeFixture({ 'payments.csv': ['customer_id,event_time,amount,transaction_id,country', ...rows, ''].join('\n') });
+    // Nothing but the snapshots and the data a computed answer reads: the test stays fast.
+    await runJob(fx, { inputs: [{ path: 'payments.csv' }], formats: ['json'], forecast: { model: 'off' } }, '2026-03-16T15:00:00Z');
+    e = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: ['default'] }] });
+  });
+  afterAll(async () => {
+    await e.stop();
+    await fx.cleanup();
+  });
+  const post = (body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> =>
+    httpRequest(e.port, A, { method: 'POST', headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('is compressed once and kept with the answer, not made again on every request that accepts gzip', async () => {
+    // seeds/000's request example: filters.country ["us"], period_unit month, period_type renewals.
+    const body = { filters: { date: ['2026-01-01', '2026-12-31'], country: ['us'] }, period_unit: 'month', period_type: 'renewals' };
+    const plain = await post(body);
+    expect(plain.status).toBe(200);
+    // country=us: Jan {u1}: 12, 18; Feb {u2}: 4; Total p0 (12+4)/2 = 8, p1 only Jan shows it: 18.
+    expect(adaptyGrid(plain.json() as AdaptyResponse)).toEqual({ Total: [8, 18], '2026-01-01': [12, 18], '2026-02-01': [4] });
+    const kept = e.stats().answerCache.entries;
+    const gz = await post(body, { 'accept-encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.etag).toBe(String(plain.headers.etag).replace(/"$/, '-gzip"'));
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+    // The gzipped bytes are kept beside the answer (one more entry in the server's one budget) …
+    expect(e.stats().answerCache.entries).toBe(kept + 1);
+    // … and sent as they are the next time.
+    const again = await post(body, { 'accept-encoding': 'gzip' });
+    expect(again.body.equals(gz.body)).toBe(true);
+    expect(e.stats().answerCache.entries).toBe(kept + 1);
+    // A client that does not accept gzip still gets the answer itself.
+    expect((await post(body)).body.equals(plain.body)).toBe(true);
+  });
+
+  it("a snapshot's csv and its gzip are the same bytes on every request", async () => {
+    const body = { filters: { date: ['2026-01-01', '2026-12-31'] }, format: 'csv' };
+    const plain = await post(body);
+    expect(plain.headers['content-type']).toBe('text/csv; charset=utf-8');
+    // Unfiltered renewals × month: Jan {u1, d1}: (12+8)/2 = 10, (18+8)/2 = 13; Feb {u2}: 4;
+    // Total p0 (20+4)/3 = 8, p1 only Jan shows it: 13.
+    expect(plain.text.split('\r\n').slice(0, 4)).toEqual([
+      'accounting_type,title,type,cohort_size,period_0,period_1',
+      'revenue,Total,total,3,8,13',
+      'revenue,2026-01-01,cohort,2,10,13',
+      'revenue,2026-02-01,cohort,1,4,',
+    ]);
+    const gz = await post(body, { 'accept-encoding': 'gzip' });
+    const again = await post(body, { 'accept-encoding': 'gzip' });
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+    expect(again.body.equals(gz.body)).toBe(true);
+  });
+});
+
