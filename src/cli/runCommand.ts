@@ -128,9 +128,9 @@ export function registerRun(program: Command): void {
 }
 
 /**
- * Ctrl-C (SIGINT) or SIGTERM stops the run as the worker's shutdown does: the statement in progress is
+ * Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the run as the worker's shutdown does: the statement in progress is
  * interrupted, the staging directory and the scratch database (possibly gigabytes in the temporary
- * directory) are removed, and the command exits 130 (143) with one line. A second signal, or cleanup that
+ * directory) are removed, and the command exits 130 (143, 129) with one line. A second signal, or cleanup that
  * takes longer than STOP_GRACE_MS, exits at once; what is left is removed by the next run's start.
  */
 function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; dispose(): void } {
@@ -141,15 +141,21 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; di
     process.exit(exitCode);
   };
   const on = (sig: NodeJS.Signals): void => {
+    // The terminal is gone (SIGHUP): a write to it would fail, and an unhandled stream error end the cleanup.
+    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
     if (stop.signal.aborted) quit(`ltv: interrupted (${sig} again): stopped at once; nothing was published (the next run removes the scratch files)\n`);
-    exitCode = sig === 'SIGINT' ? 130 : 143;
+    exitCode = 128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15);
     stop.abort(new Error(sig));
     setTimeout(() => quit(`ltv: interrupted (${sig}): the run did not stop within ${STOP_GRACE_MS / 1000} s; stopped at once (the next run removes the scratch files)\n`), STOP_GRACE_MS).unref();
   };
   const onInt = (): void => on('SIGINT');
   const onTerm = (): void => on('SIGTERM');
+  // A closed terminal or SSH session: Node's default ended the process on the spot, leaving the staging
+  // directory and the scratch database (gigabytes) behind until the next run.
+  const onHup = (): void => on('SIGHUP');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   return {
     signal: stop.signal,
     stopped(line) {
@@ -161,6 +167,7 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; di
       if (stop.signal.aborted) return;
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
     },
   };
 }

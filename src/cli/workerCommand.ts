@@ -54,6 +54,9 @@ export function registerWorker(program: Command): void {
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      // A worker started from a shell that then closed: hand the runs back as for SIGTERM, rather than die
+      // mid-run (Node's default) and leave them to stall detection.
+      process.on('SIGHUP', stop);
       // Waits as long as Redis is away (the retry strategy logs why); the process stays up meanwhile. A refused
       // login is no outage: one line saying what to fix, exit 1 (with no run taken: none can be without Redis).
       const refused = await Promise.race([runtime.ready.then(() => null, () => null), runtime.loginRefused]);

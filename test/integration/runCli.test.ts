@@ -139,7 +139,7 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
-  it.for(['SIGINT', 'SIGTERM'] as const)('%s during the run stops it with one line and exit 130/143, and leaves no staging directory and no scratch database', async (sig, { expect }) => {
+  it.for(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during the run stops it with one line and exit 130/143/129, and leaves no staging directory and no scratch database', async (sig, { expect }) => {
     const fx = await makeFixture({});
     const tmp = join(fx.dir, 'tmp');
     await mkdir(tmp);
@@ -158,7 +158,7 @@ describe.concurrent('ltv run (command line)', () => {
       // The scratch database exists by now (ingest wrote it).
       expect((await readdir(tmp)).filter((n) => n.startsWith('ltv-run-')).length).toBeGreaterThan(0);
       child.kill(sig);
-      expect(await exited).toBe(sig === 'SIGINT' ? 130 : 143);
+      expect(await exited).toBe({ SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[sig]);
       expect(stderr).toBe(`ltv: interrupted (${sig}): nothing was published; the last published run is unchanged\n`);
       expect(await readdir(tmp).then((n) => n.filter((x) => x.startsWith('ltv-run-')))).toEqual([]);
       expect(await readdir(join(fx.dir, 'out', 'demo-app', 'runs')).catch(() => [])).toEqual([]);

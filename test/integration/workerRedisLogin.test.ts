@@ -54,3 +54,13 @@ test('after a Redis restart the worker says it answers again and touches its hea
     await redis.stop();
   }
 }, 40_000);
+
+test('SIGHUP (the shell that started it closed) stops the worker as SIGTERM does: exit 0, "worker stopped"', async () => {
+  const child = h.childWorker();
+  await child.waitForLog('connected', (l) => l.msg === 'worker connected to redis, taking runs', 20_000);
+  child.proc.kill('SIGHUP');
+  // Node's default for SIGHUP ended the process on the spot (signal SIGHUP, no exit code), mid-run if one was going.
+  expect(await child.exited).toEqual({ code: 0, signal: null });
+  expect(child.logs.find((l) => l.msg === 'signal received')).toMatchObject({ signal: 'SIGHUP' });
+  expect(child.logs.map((l) => l.msg)).toContain('worker stopped');
+}, 30_000);
