@@ -47,7 +47,7 @@ export function registerRun(program: Command): void {
     .option('--rates <file>', 'exchange rates CSV: date,currency,rate')
     .option('--out <dir>', 'reports directory (default ./reports)')
     .option('--delimiter <char>', 'CSV delimiter, or "whitespace" (default: sniffed)')
-    .option('--time-format <strptime>', 'event_time format when not ISO 8601, e.g. %d/%m/%Y')
+    .option('--time-format <strptime>', 'format of the times (event_time, refunded_at, updated_at) when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core)')
     .option('--forecast <model>', "forecasts (SPEC §9): auto, sbg, bgnbd or off (default: the job's forecast.model, auto)")

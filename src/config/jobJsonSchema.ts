@@ -17,7 +17,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'inputs.preset': 'Column names and meaning of a known export: "canonical" (ltv\'s own), "revenuecat" (Scheduled Data Export v5), "stripe" (Dashboard payments export), "shopify" (orders export), "adapty" (event export to S3/GCS), "paddle" (Paddle Billing transactions or adjustments report).',
   'inputs.map': 'Canonical column -> column of this file, overriding the preset.',
   'inputs.delimiter': 'CSV delimiter; sniffed when absent. "whitespace" reads runs of spaces.',
-  'inputs.time_format': 'strptime format of event_time when it is not ISO 8601, e.g. "%Y%m%d".',
+  'inputs.time_format': 'strptime format of the times (event_time, refunded_at, updated_at) when they are not ISO 8601, e.g. "%Y%m%d"; ISO 8601 times are still read.',
   timezone: 'IANA time zone of cohorts and periods; times without an offset are read in it.',
   currency: 'ISO 4217 currency of the report.',
   rates: 'CSV file date,currency,rate converting other currencies into the report currency.',

@@ -66,7 +66,7 @@ export const InputSchema = z.strictObject({
    * on a command line: `\t` (backslash, t) and `tab` mean one.
    */
   delimiter: z.string().min(1).max(10).transform((d) => (/^(\\t|tab)$/i.test(d) ? '\t' : d)).optional(),
-  /** Time format of event_time when it is not ISO 8601, in strptime syntax, e.g. "%Y%m%d". */
+  /** Time format of the times (event_time, refunded_at, updated_at) when not ISO 8601, in strptime syntax, e.g. "%Y%m%d". */
   time_format: z.string().min(1).optional(),
 }).superRefine((input, ctx) => {
   // SPEC §3: an input is a file (path) or a database query (query + connection), never both.

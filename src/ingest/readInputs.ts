@@ -438,8 +438,11 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
   return sql;
 }
 
+/** The columns `time_format` reads: every time of the export, not only event_time (a refunded_at in the same format was quarantined). */
+const TIME_COLUMNS: readonly CanonicalColumn[] = ['event_time', 'refunded_at', 'updated_at'];
+
 function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {
-  if (c !== 'event_time' || !file.input.time_format) return expr;
+  if (!TIME_COLUMNS.includes(c) || !file.input.time_format) return expr;
   // A custom format is turned into ISO text; text it does not parse stays as it was (and is quarantined).
   const fmt = quoteLiteral(file.input.time_format);
   return `coalesce(strftime(try_strptime(${expr}, ${fmt}), '%Y-%m-%dT%H:%M:%S.%f'), ${expr})`;

@@ -2,8 +2,8 @@
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
 -- tenant_id), $min_event_time, $time_format (the input's, NULL when its times are ISO 8601: for the
--- reason only), the rate lists' ($rate_currency_<i>, $rate_first_<i>, $rate_r10_<i>) and the reader's own
--- ($path, …).
+-- reasons of event_time, refunded_at and updated_at only), the rate lists' ($rate_currency_<i>,
+-- $rate_first_<i>, $rate_r10_<i>) and the reader's own ($path, …).
 -- The table is created empty beforehand from its declaration (src/warehouse/tables.ts CHECKED_ROWS); each
 -- file's rows are appended in reading order. Identifiers (readInputs.ts, one reader variant each, kept as
 -- golden files in test/golden/check_rows/): {{keep}} the output columns some input has (the view `checked` adds the
@@ -107,10 +107,14 @@ SELECT
     WHEN net_revenue IS NULL AND ltv_over_14_digits(raw_net_revenue) THEN 'net_revenue has more than 14 digits before the decimal point, more than ltv reads exactly: "' || left(raw_net_revenue, 60) || '"'
     WHEN net_revenue IS NULL AND ltv_text(raw_net_revenue) IS NOT NULL THEN 'net_revenue is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_net_revenue, 60) || '"'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
-    WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_offset_note(raw_refunded_at)
+    WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN CASE
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_offset_note(raw_refunded_at)
+      ELSE 'refunded_at "' || left(raw_refunded_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time'
     WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
     WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
-    WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"' || ltv_offset_note(raw_updated_at)
+    WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN CASE
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"' || ltv_offset_note(raw_updated_at)
+      ELSE 'updated_at "' || left(raw_updated_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
   END AS reason
 FROM with_rate
