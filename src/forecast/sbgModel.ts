@@ -3,7 +3,7 @@
 // than a quarter of the spacing (a grace for billing retries) has churned. Fits per cohort, per cohort ×
 // duration when every duration group has enough customers, otherwise the pooled fit; a group whose own fit
 // does not converge uses the pooled one too. The expected revenue of a subscribed customer after the cutoff
-// is Σ_j v · S(j)/S(r) over its renewals j > r falling due by then (S(j)/S(r) = P(renews j | renewed r)),
+// is Σ_j v · S(j)/S(r) over its renewals j > r falling due before then (S(j)/S(r) = P(renews j | renewed r)),
 // with v the duration's mean renewal payment net of refunds.
 import type { ForecastFit } from '../ltv/model.js';
 import type { ForecastData } from './forecastData.js';
@@ -197,7 +197,7 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   };
 
   // Projection. A subscribed customer's expected revenue by an end E is v · Σ_{k=1..K} S(r + k)/S(r), K the
-  // renewals falling due by E: customers are counted once by (group, duration, r) and K per period end,
+  // renewals falling due before E: customers are counted once by (group, duration, r) and K per period end,
   // and each fitted state sums those counts against its partial sums of S(r + k)/S(r).
   const project = (queries: readonly FutureQuery[]): Projection<SbgFitted> => {
     const classIndex = new Map<number, number>();
@@ -219,15 +219,17 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
         const due = 'months' in s ? monthAdder(cu.lastPaymentMs[i]!) : null;
         const last = cu.lastPaymentMs[i]!;
         const step = 'months' in s ? s.months : s.days * DAY_MS;
-        // K for each end: the renewals k ≥ 1 due at or before it.
+        // K for each end: the renewals k ≥ 1 due before it. An end is the start of the next month of life
+        // (t0 + m + 1 months), and a renewal due then lies in that month (SPEC §4: t0 + k·unit ≤ t), not in
+        // month m: a monthly plan's renewals fall on those very instants.
         let k = 0;
         let next = due ? due(step) : 0;
         for (let e = 0; e < ends.length; e++) {
           const end = ends[e]!;
           if (due) {
-            while (next <= end && k < MAX_RENEWALS) next = due(++k * step + step);
+            while (next < end && k < MAX_RENEWALS) next = due(++k * step + step);
           } else {
-            k = Math.min(MAX_RENEWALS, Math.max(k, Math.floor((end - last) / step)));
+            k = Math.min(MAX_RENEWALS, Math.max(k, Math.ceil((end - last) / step) - 1));
           }
           const key = c * (MAX_RENEWALS + 1) + k;
           byEnd[e]!.set(key, (byEnd[e]!.get(key) ?? 0) + 1);

@@ -89,9 +89,10 @@ describe('forecast in a run', () => {
           total += 10 * s.payments.filter((t) => t < end).length;
           const { r, gone } = state[ci * 40 + k]!;
           if (gone) return;
-          // S(j)/S(r) by the product recursion, for renewals j > r falling due before the end of the month.
+          // S(j)/S(r) by the product recursion, for renewals j > r falling due before the end of the month
+          // (one due at the end lies in the next month, as the payments counted above with t < end).
           let ratio = 1;
-          for (let j = r + 1; addMonths(s.payments[r]!, j - r) <= end; j++) {
+          for (let j = r + 1; addMonths(s.payments[r]!, j - r) < end; j++) {
             ratio *= (beta + j - 1) / (alpha + beta + j - 1);
             total += 10 * ratio;
           }
@@ -235,12 +236,13 @@ describe('forecast in a run', () => {
     expect(jan.customers).toBe(60);
     expect(jan.cells.map((c) => c.period)).toEqual(Array.from({ length: 19 }, (_, k) => 5 + k));
     for (const cell of jan.cells) {
-      // Everything was paid (and refunded) by month 5; after T, renewals falling due by the month's end.
+      // Everything was paid (and refunded) by month 5; after T, renewals falling due before the month's
+      // end (one due at the end, t0 + period + 1 months, lies in the next month).
       const end = addMonths(t0, cell.period + 1);
       let total = paid - refunded;
       for (const s of state.filter((x) => x.alive)) {
         let survival = 1;
-        for (let k = 1; addMonths(s.last, k * s.months) <= end; k++) {
+        for (let k = 1; addMonths(s.last, k * s.months) < end; k++) {
           survival *= (beta + s.r + k - 1) / (alpha + beta + s.r + k - 1);
           total += s.value * ratio * survival;
         }

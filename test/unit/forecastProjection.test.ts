@@ -100,11 +100,49 @@ describe('sBG on counts', () => {
       if (T > c.add(c.lastPaymentMs, 1) + grace) return; // churned
       const v = c.duration === 'Weekly' ? 3 : 10;
       ends(c.t0Ms).forEach((end, e) => {
-        for (let k = 1; c.add(c.lastPaymentMs, k) <= end; k++) want[e]! += v * Math.exp(lnS(c.maxRenewal + k) - lnS(c.maxRenewal));
+        for (let k = 1; c.add(c.lastPaymentMs, k) < end; k++) want[e]! += v * Math.exp(lnS(c.maxRenewal + k) - lnS(c.maxRenewal));
       });
     });
     expect(want[2]).toBeGreaterThan(0);
     for (let e = 0; e < 3; e++) expect(got![e]).toBeCloseTo(want[e]!, 6);
+  });
+
+  it('a renewal due at the very end of a month of life lies in the next month, as the matrix counts it', () => {
+    // Months of life are [t0 + m months, t0 + m + 1 months) (SPEC §4): a monthly plan bought on Dec 1 10:00
+    // renews on Mar 1 10:00, which is month 3 of its life, not month 2. T = 2026-02-05.
+    const T = Date.parse('2026-02-05T00:00:00Z');
+    const at = (s: string): number => Date.parse(`${s}T10:00:00Z`);
+    const monthly = (t0: string, r: number, last: string) => ({
+      cohortDayMs: day(t0), t0Ms: at(t0), duration: 'Monthly', payments: r + 1, maxRenewal: r, lastPaymentMs: at(last),
+      renewalRevenue: 10 * r, renewalPayments: r, firstDayRevenue: 10, repeatRevenue: 10 * r, revenue: 10 * (r + 1),
+    });
+    const rows = [
+      ...Array.from({ length: 10 }, () => monthly('2025-10-01', 0, '2025-10-01')), // churned after 0
+      ...Array.from({ length: 10 }, () => monthly('2025-10-01', 1, '2025-11-01')), // churned after 1
+      ...Array.from({ length: 10 }, () => monthly('2025-10-01', 4, '2026-02-01')), // subscribed at 4
+      monthly('2025-12-01', 2, '2026-02-01'), // the subject: subscribed at 2, renewal 3 due 2026-03-01 10:00
+      // Weekly from Sun 2026-02-01 10:00: renewal 4 falls on Mar 1 10:00, the end of its month 0.
+      { cohortDayMs: day('2026-02-01'), t0Ms: at('2026-02-01'), duration: 'Weekly', payments: 1, maxRenewal: 0, lastPaymentMs: at('2026-02-01'), renewalRevenue: 0, renewalPayments: 0, firstDayRevenue: 3, repeatRevenue: 0, revenue: 3 },
+    ];
+    const prepared = prepareSbg({ cutoffMs: T, customers: table(rows), realized: new Map() }, { eligible: new Set(), minGroupCustomers: 100 });
+    const fitted = prepared.fit(null, null);
+    expect(fitted.usable).toBe(true);
+    const { alpha: a, beta: b } = fitted.pooled;
+    const ends = (months: number[]) => (anchor: number): number[] => months.map((m) => monthsLater(anchor, m + 1));
+    const [subject, weekly] = prepared.project([
+      { members: [30], periods: 3, ends: ends([1, 2, 3]) },
+      { members: [31], periods: 1, ends: ends([0]) },
+    ]).of(fitted);
+    // Month 1 ends Feb 1 10:00 and month 2 Mar 1 10:00: renewal 3 is in neither; month 3 (to Apr 1 10:00)
+    // has it, worth 10 · S(3)/S(2) = 10 (β + 2)/(α + β + 2).
+    expect(subject![0]).toBe(0);
+    expect(subject![1]).toBe(0);
+    expect(subject![2]).toBeCloseTo(10 * (b + 2) / (a + b + 2), 10);
+    // The weekly plan's month 0 (Feb 1 10:00 to Mar 1 10:00) has renewals 1–3 (Feb 8, 15, 22), not 4 (Mar 1).
+    const s1 = b / (a + b);
+    const s2 = s1 * (b + 1) / (a + b + 1);
+    const s3 = s2 * (b + 2) / (a + b + 2);
+    expect(weekly![0]).toBeCloseTo(3 * (s1 + s2 + s3), 10);
   });
 });
 
