@@ -150,6 +150,13 @@ export function parseTime(text: string, zone: string): number {
 
 // ---------- inputs ----------
 
+/** SPEC §3 dimensions besides product_id and country. */
+export const EXTRA_DIMS = ['duration', 'store', 'paywall', 'paywalls_group', 'audience', 'placement', 'offer_category', 'offer_type', 'offer_id',
+  'attribution_source', 'attribution_status', 'attribution_channel', 'attribution_campaign', 'attribution_adgroup', 'attribution_adset',
+  'attribution_creative'] as const;
+export type ExtraDim = (typeof EXTRA_DIMS)[number];
+export type Dim = 'product_id' | 'country' | ExtraDim;
+
 /** One canonical input row (empty text = absent). */
 export interface ORow {
   tenant: string;
@@ -167,6 +174,8 @@ export interface ORow {
   updated_at: string;
   product_id: string;
   country: string;
+  /** The other dimensions (absent or empty text = absent). */
+  dims?: Partial<Record<ExtraDim, string>>;
   /** Input file index and line: later wins among duplicates without a later updated_at. */
   file: number;
   line: number;
@@ -180,10 +189,34 @@ export interface OJob {
   rates: { date: string; currency: string; rate: string }[];
 }
 
+/** SPEC §6 time segmentations (rows are cohorts by that unit) and attribute segmentations (their dimension). */
+export const TIME_SEGMENTATIONS = ['day', 'week', 'month', 'year'] as const;
+export const SEGMENT_DIMS = {
+  country: 'country', product: 'product_id', store_product_id: 'product_id', paywall: 'paywall', paywalls_group: 'paywalls_group',
+  audience: 'audience', placement: 'placement', duration: 'duration', store: 'store',
+} as const satisfies Record<string, Dim>;
+/** SPEC §6 filter keys (MetricsFilters) and the dimension each matches. */
+export const FILTER_DIMS = {
+  ...SEGMENT_DIMS, offer_category: 'offer_category', offer_type: 'offer_type', offer_id: 'offer_id',
+  attribution_source: 'attribution_source', attribution_status: 'attribution_status', attribution_channel: 'attribution_channel',
+  attribution_campaign: 'attribution_campaign', attribution_adgroup: 'attribution_adgroup', attribution_adset: 'attribution_adset',
+  attribution_creative: 'attribution_creative',
+} as const satisfies Record<string, Dim>;
+export type OSegmentation = 'cohort' | (typeof TIME_SEGMENTATIONS)[number] | keyof typeof SEGMENT_DIMS;
+
 export interface OMatrixSpec {
   period_type: 'days' | 'renewals';
   period_unit: Unit;
-  segmentation: 'cohort' | 'country';
+  /** `cohort`: none (rows are the cohorts by period_unit). */
+  segmentation: OSegmentation;
+}
+
+/** An Adapty request (SPEC §6): a matrix of the customers whose first payment's local date lies in `date`
+ *  (inclusive) and whose attributes pass every filter (OR within a key, AND across keys, case-insensitive,
+ *  `unknown` = missing; an empty list filters nothing). */
+export interface OQuery extends OMatrixSpec {
+  date?: readonly [string, string];
+  filters?: Partial<Record<keyof typeof FILTER_DIMS, readonly string[]>>;
 }
 
 export interface OCell {
@@ -205,7 +238,16 @@ export interface ORowOut {
 interface Money { revenue: Q; proceeds: Q; net_revenue: Q }
 interface Movement extends Money { t: number; renewal: number }
 interface Payment extends Money { row: ORow; t: number; renewal: number; rate: Q }
-interface Customer { id: string; t0: number; country: string; movements: Movement[]; renewals: number[] }
+interface Customer {
+  id: string;
+  t0: number;
+  /** The local date of t0 (what the date filter compares). */
+  day: string;
+  /** SPEC §2: the first payment's dimension values, trimmed, country upper-cased, `unknown` when missing. */
+  attrs: Record<Dim, string>;
+  movements: Movement[];
+  renewals: number[];
+}
 
 const TYPES = ['revenue', 'proceeds', 'net_revenue'] as const;
 
@@ -298,8 +340,14 @@ export class Oracle {
     const first = new Map<string, Payment>();
     for (const p of [...payments].sort(order)) if (!first.has(p.row.customer_id)) first.set(p.row.customer_id, p);
     for (const [id, p] of first) {
-      const country = p.row.country.trim() === '' ? 'unknown' : p.row.country.trim().toUpperCase();
-      this.customers.push({ id, t0: p.t, country, movements: movements.get(id) ?? [], renewals: payments.filter((x) => x.row.customer_id === id).map((x) => x.renewal) });
+      const value = (text: string | undefined): string => (text ?? '').trim() || 'unknown';
+      const attrs = Object.fromEntries(EXTRA_DIMS.map((d) => [d, value(p.row.dims?.[d])])) as Record<Dim, string>;
+      attrs.product_id = value(p.row.product_id);
+      attrs.country = value(p.row.country.toUpperCase());
+      this.customers.push({
+        id, t0: p.t, day: isoDate(wall(p.t, zone)), attrs, movements: movements.get(id) ?? [],
+        renewals: payments.filter((x) => x.row.customer_id === id).map((x) => x.renewal),
+      });
     }
   }
 
@@ -309,12 +357,34 @@ export class Oracle {
     return lastStart(c.t0, m.t, spec.period_unit, this.job.zone);
   }
 
+  /** SPEC §6 date range and attribute filters. */
+  private keeps(c: Customer, q: OQuery): boolean {
+    if (q.date && (c.day < q.date[0] || c.day > q.date[1])) return false;
+    for (const [key, values] of Object.entries(q.filters ?? {}) as [keyof typeof FILTER_DIMS, readonly string[]][]) {
+      if (values.length === 0) continue;
+      const have = c.attrs[FILTER_DIMS[key]].toLowerCase();
+      if (!values.some((v) => v.toLowerCase() === have)) return false;
+    }
+    return true;
+  }
+
+  /** A published matrix (SPEC §4/§5): every customer. */
   matrix(spec: OMatrixSpec): ORowOut[] {
+    return this.query(spec);
+  }
+
+  /** SPEC §4 cells and censoring, §6 rows: the matrix of the customers the query keeps. Cohorts are by the
+   *  time segmentation when there is one, else by period_unit; shown and complete are decided per cohort
+   *  of the kept customers (after filters, before segmentation). */
+  query(q: OQuery): ORowOut[] {
     const { zone, asOf: T } = this.job;
-    const unit = spec.period_unit;
+    const unit = q.period_unit;
+    const timeSeg = (TIME_SEGMENTATIONS as readonly string[]).includes(q.segmentation);
+    const cohortUnit: Unit = timeSeg ? (q.segmentation as Unit) : unit;
     const cohorts = new Map<string, Customer[]>();
     for (const c of this.customers) {
-      const k = isoDate(unitStart(wall(c.t0, zone), unit));
+      if (!this.keeps(c, q)) continue;
+      const k = isoDate(unitStart(wall(c.t0, zone), cohortUnit));
       cohorts.set(k, [...(cohorts.get(k) ?? []), c]);
     }
     interface CohortCells { title: string; shown: number; complete: (k: number) => boolean; members: Customer[]; sums: Map<Customer, Money[]> }
@@ -323,9 +393,9 @@ export class Oracle {
       const s = Date.parse(`${title}T00:00:00Z`);
       let shown: number;
       let complete: (k: number) => boolean;
-      if (spec.period_type === 'days') {
+      if (q.period_type === 'days') {
         shown = instant(s, zone) > T ? -1 : lastStart(instant(s, zone), T, unit, zone);
-        const e = addWall(s, 1, unit);
+        const e = addWall(s, 1, cohortUnit);
         complete = (k) => instant(addWall(e, k + 1, unit), zone) <= T;
       } else {
         shown = Math.max(...members.flatMap((c) => c.renewals));
@@ -334,7 +404,7 @@ export class Oracle {
       }
       const sums = new Map<Customer, Money[]>();
       for (const c of members) {
-        const periods = c.movements.map((m) => this.periodOf(c, m, spec));
+        const periods = c.movements.map((m) => this.periodOf(c, m, q));
         const cum: Money[] = [];
         for (let k = 0; k <= shown; k++) {
           const acc: Money = { ...(cum[k - 1] ?? { revenue: Q.ZERO, proceeds: Q.ZERO, net_revenue: Q.ZERO }) };
@@ -367,18 +437,33 @@ export class Oracle {
           revenue: acc.revenue.div(size).cents(), proceeds: acc.proceeds.div(size).cents(), net_revenue: acc.net_revenue.div(size).cents(),
         });
       }
-      return { type, title, customers: this.customers.filter(pick).length, cells };
+      return { type, title, customers: built.reduce((n, co) => n + co.members.filter(pick).length, 0), cells };
     };
     const out = [row('total', 'Total', () => true)];
-    if (spec.segmentation === 'cohort') {
+    if (q.segmentation === 'cohort' || timeSeg) {
       for (const co of built) out.push(row('cohort', co.title, (c) => co.members.includes(c)));
     } else {
-      const values = [...new Set(this.customers.map((c) => c.country))];
-      const segs = values.map((v) => row('segment', v, (c) => c.country === v));
+      const dim = SEGMENT_DIMS[q.segmentation as keyof typeof SEGMENT_DIMS];
+      const values = [...new Set(built.flatMap((co) => co.members.map((c) => c.attrs[dim])))];
+      const segs = values.map((v) => row('segment', v, (c) => c.attrs[dim] === v));
       segs.sort((a, b) => b.customers - a.customers || (a.title < b.title ? -1 : 1));
       out.push(...segs);
     }
     return out;
+  }
+
+  /** Zenovay's response data (SPEC §6): the `days` cohorts by week or month whose cohort_date lies in
+   *  (T − range, T] (on the report zone's wall clock, as the cohort dates are), and the summary. */
+  zenovay(range: string, granularity: 'weekly' | 'monthly'): { cohorts: { cohort_date: string; customers: number; periods: { period: number; cumulative_revenue_per_customer: number }[] }[]; summary: { average_ltv_30d: number | null; average_ltv_90d: number | null } } {
+    const days: Record<string, number | null> = { '24h': 1, '7d': 7, '30d': 30, '90d': 90, '180d': 180, '365d': 365, all: null };
+    const d = days[range];
+    if (d === undefined) throw new Error(`oracle: no range ${range}`);
+    const t = wall(this.job.asOf, this.job.zone);
+    const lower = d === null ? -Infinity : addWall(t, -d, 'day');
+    const rows = this.query({ period_type: 'days', period_unit: granularity === 'weekly' ? 'week' : 'month', segmentation: 'cohort' });
+    const cohorts = rows.filter((r) => r.type === 'cohort' && Date.parse(`${r.title}T00:00:00Z`) > lower && Date.parse(`${r.title}T00:00:00Z`) <= t)
+      .map((r) => ({ cohort_date: r.title, customers: r.customers, periods: r.cells.map((c) => ({ period: c.period, cumulative_revenue_per_customer: c.revenue })) }));
+    return { cohorts, summary: { average_ltv_30d: this.summary(30), average_ltv_90d: this.summary(90) } };
   }
 
   /** Zenovay's average_ltv_<days>d: customers with t0 + days ≤ T, their revenue with t < t0 + days. */
@@ -393,4 +478,13 @@ export class Oracle {
     }
     return n === 0 ? null : sum.div(new Q(BigInt(n))).cents();
   }
+}
+
+/** Adapty's rows of one accounting type (SPEC §6): Total first (kept with no customer: cohort_size 0, no
+ *  values, value null), a row's value at its last shown period. */
+export function adaptyData(rows: ORowOut[], type: 'revenue' | 'proceeds' | 'net_revenue'): { title: string; type: string; value: number | null; cohort_size: number; values: { period: number; value: number }[] }[] {
+  return rows.map((r) => ({
+    title: r.title, type: r.type, value: r.cells.length ? r.cells[r.cells.length - 1]![type] : null, cohort_size: r.customers,
+    values: r.cells.map((c) => ({ period: c.period, value: c[type] })),
+  }));
 }
