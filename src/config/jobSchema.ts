@@ -144,6 +144,9 @@ export const ForecastSchema = z.strictObject({
 });
 export type ForecastSettings = z.infer<typeof ForecastSchema>;
 
+/** What a job's fixed times must be (zod said only "Invalid ISO datetime"). */
+const ISO_TIME = 'not an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z" or "2026-03-16T16:00:00+01:00"';
+
 /** The default of `min_event_time`: before any digital transaction export a report could be asked for. */
 export const DEFAULT_MIN_EVENT_TIME = '1990-01-01T00:00:00Z';
 
@@ -161,13 +164,13 @@ export const JobSchema = z.strictObject({
   /** CSV `date,currency,rate`: one unit of `currency` is `rate` units of the report currency. */
   rates: z.string().min(1).optional(),
   /** Fixed as-of time (ISO 8601); normally the run's start or its scheduled slot. */
-  as_of: z.string().datetime({ offset: true }).optional(),
+  as_of: z.string().datetime({ offset: true, error: ISO_TIME }).optional(),
   /**
    * Payments before this time are bad rows (quarantined with the reason), not history: a placeholder date
    * (0001-01-01, the 1970 epoch of a NULL turned into 0) would otherwise open a cohort decades before the
    * data and make every day-unit matrix, snapshot and workbook thousands of periods long.
    */
-  min_event_time: z.string().datetime({ offset: true }).default(DEFAULT_MIN_EVENT_TIME),
+  min_event_time: z.string().datetime({ offset: true, error: ISO_TIME }).default(DEFAULT_MIN_EVENT_TIME),
   matrices: z.array(MatrixSpecSchema).min(1).default(DEFAULT_MATRICES.map((m) => ({ ...m }))),
   formats: z.array(z.enum(['json', 'csv', 'xlsx'])).default(['json', 'csv', 'xlsx']),
   /** A run whose share of bad rows exceeds this fails without publishing (SPEC §3). */

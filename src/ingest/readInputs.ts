@@ -14,7 +14,7 @@ import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '..
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
-import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, splitCsvToClean, splitLinesToClean, type SplitStats } from './splitRecords.js';
+import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, splitCsvToClean, splitLinesToClean, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
 
@@ -398,6 +398,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   if (mapped !== undefined) {
     const expr = find(mapped);
     if (expr === undefined) {
+      wrongDelimiter(file, reader);
       throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the file has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
     return maybeTimeFormat(file, c, expr);
@@ -415,12 +416,26 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   const own = find(c);
   if (own !== undefined) return maybeTimeFormat(file, c, own);
   if (REQUIRED.includes(c)) {
+    wrongDelimiter(file, reader);
     throw new AppError(
       'INPUT',
       `${file.path}: no column for the required "${c}" (the file has: ${listColumns(reader)}); map one with --map ${c}=<column> or "map" in the job file`,
     );
   }
   return 'NULL';
+}
+
+/**
+ * A header read as one column that holds another delimiter: the delimiter given (or implied by "format":
+ * "tsv" or a .tsv name) is not the file's. Said so, instead of "no column customer_id … map one with --map".
+ */
+function wrongDelimiter(file: SourceFile, reader: Reader): void {
+  const names = [...reader.columns.keys()];
+  if (file.format !== 'csv' || file.delimiter === undefined || names.length !== 1) return;
+  const seems = sniffDelimiter(names[0]!);
+  if (seems === file.delimiter || !names[0]!.includes(seems)) return;
+  const shown = (d: string): string => (d === '\t' ? 'tab' : JSON.stringify(d));
+  throw new AppError('INPUT', `${file.path}: line 1 (the header) is one column, ${shownName(names[0]!)}, split at ${shown(file.delimiter)}, the delimiter inputs[${file.inputIndex}] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); the file looks separated by ${shown(seems)}: give that one ("delimiter" in the input, --delimiter)`);
 }
 
 function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): string | undefined {

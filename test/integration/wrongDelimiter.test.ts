@@ -1,0 +1,39 @@
+// A delimiter given that is not the file's (a ";" for a comma export, "format": "tsv" or a .tsv name on a
+// CSV file) is named as such: the message said "no column for the required customer_id … map one with --map".
+import { describe, it } from 'vitest';
+import { isAppError } from '../../src/config/AppError.js';
+import type { JobInput } from '../../src/config/jobSchema.js';
+import { csv, makeFixture, runJob } from '../helpers/runFixture.js';
+
+const EXPORT = csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]);
+
+async function failure(name: string, input: JobInput['inputs'][number]): Promise<string> {
+  const fx = await makeFixture({ [name]: EXPORT });
+  try {
+    const err = await runJob(fx, { inputs: [input], formats: ['json'], forecast: { model: 'off' } }, '2026-02-01T00:00:00Z').catch((e: unknown) => e);
+    return isAppError(err) ? `${err.code}: ${err.message.replace(fx.dir, '<dir>')}` : `no error: ${String(err)}`;
+  } finally {
+    await fx.cleanup();
+  }
+}
+
+describe.concurrent('a delimiter that is not the file\'s', () => {
+  it('names the delimiter given and the one the header shows, whether a column is mapped or required', async ({ expect }) => {
+    expect(await failure('e.csv', { path: 'e.csv', delimiter: ';' })).toBe('INPUT: <dir>/e.csv: line 1 (the header) is one column, '
+      + '"customer_id,event_time,amount", split at ";", the delimiter inputs[0] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); '
+      + 'the file looks separated by ",": give that one ("delimiter" in the input, --delimiter)');
+    expect(await failure('e.tsv', { path: 'e.tsv', map: { amount: 'amount' } })).toBe('INPUT: <dir>/e.tsv: line 1 (the header) is one column, '
+      + '"customer_id,event_time,amount", split at tab, the delimiter inputs[0] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); '
+      + 'the file looks separated by ",": give that one ("delimiter" in the input, --delimiter)');
+  });
+
+  it('a job\'s as_of without an offset says what it needs (zod said "Invalid ISO datetime")', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': EXPORT });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], as_of: '2026-02-01' }, '2026-02-01T00:00:00Z').catch((e: unknown) => e);
+      expect((err as Error).message).toBe('command line: as_of: not an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z" or "2026-03-16T16:00:00+01:00"');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
