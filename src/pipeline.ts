@@ -207,6 +207,13 @@ export function storageError(e: unknown, reportsDir: string, dbPath: string): Ap
       `no space left on the disk of ${err?.path ?? where}; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk`,
       { cause: e, retryable: true });
   }
+  // A file-size limit (`ulimit -f`, a service's LimitFSIZE) or a file system's largest file (FAT32's 4 GiB):
+  // no wait frees it, so it is not retried. It was an internal error (exit 70) quoting "EFBIG: file too large".
+  if (err?.code === 'EFBIG' || /File too large/i.test(message)) {
+    return new AppError('PUBLISH',
+      `a file the run wrote in ${err?.path ?? where} grew past the largest file allowed (EFBIG: the process's file-size limit, ulimit -f, or the file system's); nothing was published (the last published run stays): raise the limit (ulimit -f unlimited), or put the reports or "duckdb.temp_directory" on a file system that allows larger files`,
+      { cause: e });
+  }
   if (err?.code === 'EROFS' || err?.code === 'EACCES' || err?.code === 'EPERM') {
     return new AppError('PUBLISH',
       `cannot write ${err.path ?? where} (${err.code}); nothing was published: make it writable, or give another --out (or "reports_dir" in the job file)`,
@@ -225,12 +232,17 @@ export interface RunWarehouse {
   release(): Promise<void>;
 }
 
+/** Where a run's scratch database and spill files go: the job's duckdb.temp_directory, else the system's. */
+function scratchDirOf(job: Job): string {
+  return job.duckdb.temp_directory ? resolve(job.baseDir, job.duckdb.temp_directory) : tmpdir();
+}
+
 /**
  * A run works in a temporary database with a memory limit: its (TEMP) tables stay in memory up to the
  * limit and spill to the temporary directory beyond it, so larger inputs slow down instead of failing.
  */
 export async function openRunWarehouse(job: Job, log: Logger, signal?: AbortSignal): Promise<RunWarehouse> {
-  const scratchDir = job.duckdb.temp_directory ? resolve(job.baseDir, job.duckdb.temp_directory) : tmpdir();
+  const scratchDir = scratchDirOf(job);
   await makeDirs(scratchDir).catch((e: NodeJS.ErrnoException) => {
     throw new AppError('CONFIG', `duckdb.temp_directory: cannot create ${scratchDir} (${e.code ?? e.message}): give a writable directory`);
   });
@@ -243,6 +255,10 @@ export async function openRunWarehouse(job: Job, log: Logger, signal?: AbortSign
     memoryLimit: job.duckdb.memory_limit ?? DEFAULT_MEMORY_LIMIT,
     tempDirectory: `${dbPath}.tmp`,
     ...(job.duckdb.threads ? { threads: job.duckdb.threads } : {}),
+  }).catch(async (e: unknown) => {
+    // What it began to write (a full disk, a file-size limit) is removed, as after any failed run.
+    await Promise.all([dbPath, `${dbPath}.wal`, `${dbPath}.tmp`].map((p) => rm(p, { recursive: true, force: true })));
+    throw e;
   });
   // Cancellation reaches into a running stage: the statement in progress is interrupted and the next one
   // refused (SIGTERM hands the run back within the grace period; a lost run lock stops it at once).
@@ -395,7 +411,13 @@ export async function runStages(
     if (done) return done;
   }
 
-  const rw = await openRunWarehouse(job, log, effects.signal);
+  // The scratch database is written from its first statement: a full disk or a file-size limit can stop it
+  // here already, and says so as it does in any later stage (not an internal error).
+  const rw = await openRunWarehouse(job, log, effects.signal).catch(async (caught: unknown) => {
+    const e = storageError(caught, reportsDir, join(scratchDirOf(job), 'ltv-run')) ?? caught;
+    await noticeFailure(run, e);
+    throw e;
+  });
   // The tenants' data files, written by compute beside the database and moved into their runs by render.
   const filesDir = `${rw.dbPath}.out`;
   const slots: RunSlot[] = [];

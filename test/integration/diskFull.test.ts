@@ -1,7 +1,9 @@
 // A full disk while a run writes (SPEC §7: a failed run never damages the last good report): a real
 // 2 MiB tmpfs holds the reports, filled up; the run fails with one line, leaves nothing, and the last run stays.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdir, readdir, readlink, statfs, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
@@ -45,4 +47,30 @@ describe('a full disk', () => {
       await fx.cleanup();
     }
   });
+
+  it('a file-size limit (ulimit -f) met while a run writes: one line saying so, exit 1, nothing published, the last run kept', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', Array.from({ length: 40 }, (_, i) => [`c${i}`, '2026-01-05T08:00:00Z', '10'])) });
+    try {
+      const job = join(fx.dir, 'job.json');
+      await writeFile(job, JSON.stringify({ inputs: [{ path: 'e.csv' }], reports_dir: 'reports', forecast: { model: 'off' } }));
+      const bin = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+      const run = (limit: string, asOf: string) => new Promise<{ code: number; stderr: string }>((resolve) => {
+        // sh's ulimit -f counts 512-byte blocks: 16 is 8 KiB, less than report.html alone.
+        execFile('sh', ['-c', `ulimit -f ${limit}; exec "$0" "$@"`, process.execPath, bin, 'run', job, '--as-of', asOf, '--no-email'],
+          { cwd: fx.dir, env: { ...process.env, NO_COLOR: '1' } },
+          (err, _out, stderr) => resolve({ code: typeof err?.code === 'number' ? err.code : 0, stderr }));
+      });
+      expect((await run('unlimited', '2026-02-15T00:00:00Z')).code).toBe(0);
+      const latest = join(fx.dir, 'reports', 'default', 'latest');
+      const before = await readlink(latest);
+      const r = await run('16', '2026-02-16T00:00:00Z');
+      // It was `ltv: internal error: EFBIG: file too large, write`, exit 70.
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`ltv: a file the run wrote in the reports directory ${join(fx.dir, 'reports')} or the scratch space ${tmpdir()} grew past the largest file allowed (EFBIG: the process's file-size limit, ulimit -f, or the file system's); nothing was published (the last published run stays): raise the limit (ulimit -f unlimited), or put the reports or "duckdb.temp_directory" on a file system that allows larger files\n`);
+      expect(await readlink(latest)).toBe(before);
+      expect(await readdir(join(fx.dir, 'reports', 'default', 'runs'))).toEqual([before.split('/')[1]]);
+    } finally {
+      await fx.cleanup();
+    }
+  }, 60_000);
 });
