@@ -236,6 +236,19 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/**
+ * The pairs of one --map value: split at commas outside double quotes, so that a column whose name holds a
+ * comma can be mapped (--map 'amount="Amount, USD"'); it could not be before.
+ */
+function mapPairs(value: string): string[] {
+  return value.match(/(?:"(?:[^"]|"")*"|[^,"]+|")+/g) ?? [];
+}
+
+/** A source column written in double quotes ("Amount, USD", "" for a quote inside) is the text inside. */
+function unquote(source: string): string {
+  return /^"(?:[^"]|"")*"$/.test(source) ? source.slice(1, -1).replace(/""/g, '"') : source;
+}
+
 function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn[]): JobInput {
   if (!flags.input?.length) throw new AppError('CONFIG', 'give a job file (ltv run jobs/example.json) or at least one --input <path>');
   // SPEC §3: credentials only from the environment. A URL on the command line would sit in the shell's
@@ -244,11 +257,11 @@ function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn
     throw new AppError('CONFIG', '--input: database URLs are not accepted on the command line (they would show in the process list and shell history); put the URL in an environment variable and give a job file input {"query": "SELECT …", "connection": "env:DATABASE_URL"}');
   }
   const map: Partial<Record<CanonicalColumn, string>> = {};
-  for (const pair of (flags.map ?? []).flatMap((m) => m.split(','))) {
+  for (const pair of (flags.map ?? []).flatMap(mapPairs)) {
     // Split at the first '=': the source column is the rest, whatever it holds ("a=b=c" read "a=b" before).
     const eq = pair.indexOf('=');
     const col = eq < 0 ? '' : pair.slice(0, eq).trim().toLowerCase();
-    const source = eq < 0 ? '' : pair.slice(eq + 1).trim();
+    const source = eq < 0 ? '' : unquote(pair.slice(eq + 1).trim());
     if (!col || !source || !(CANONICAL_COLUMNS as readonly string[]).includes(col)) {
       throw new AppError('CONFIG', `--map: "${pair}" is not <canonical column>=<source column>; columns: ${CANONICAL_COLUMNS.join(', ')}`);
     }

@@ -37,9 +37,10 @@ describe.concurrent('ltv run input flags', () => {
     }
   });
 
-  it('--map takes the source after the first "=", and refuses a column mapped twice (the later one won silently)', async ({ expect }) => {
+  it('--map takes the source after the first "=", refuses a column mapped twice (the later one won silently), reads a quoted name with a comma', async ({ expect }) => {
     const fx = await makeFixture({
       'e.csv': csv('cust,when,paid', [['a', '2026-01-10T10:00:00Z', '10']]),
+      'c.csv': 'cust,when,"Paid, USD"\na,2026-01-10T10:00:00Z,12.50\n',
     });
     try {
       // "customer_id=cust=x" mapped customer_id to "cust" and dropped "=x".
@@ -49,6 +50,10 @@ describe.concurrent('ltv run input flags', () => {
       const twice = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=cust,event_time=when', '--map', 'amount=paid,Customer_ID=when'], fx.dir);
       expect(twice.code).toBe(1);
       expect(twice.stderr).toBe('ltv: --map: customer_id is mapped twice ("cust" and "when"); keep one\n');
+      // A column whose name holds a comma, in double quotes: it could not be mapped (split at its comma).
+      const comma = await ltv(['run', '--input', 'c.csv', '--map', 'customer_id=cust,event_time=when,amount="Paid, USD"', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
+      expect(comma.code, comma.stderr).toBe(0);
+      expect(comma.stdout).toMatch(/1 customers in 1 monthly cohorts, revenue 12\.50 USD/);
     } finally {
       await fx.cleanup();
     }
