@@ -59,7 +59,7 @@ export function resolveJobFile(jobsDir: string, file: string): string {
 }
 
 /** The job's `duckdb` block wins; the environment fills what it leaves out. */
-export function withDuckdbDefaults(job: Job, env: Env): Job {
+export function withDuckdbDefaults(job: Job, env: Pick<Env, 'LTV_DUCKDB_THREADS' | 'LTV_DUCKDB_MEMORY_LIMIT'>): Job {
   const threads = job.duckdb.threads ?? env.LTV_DUCKDB_THREADS;
   const memory_limit = job.duckdb.memory_limit ?? env.LTV_DUCKDB_MEMORY_LIMIT;
   if (threads === job.duckdb.threads && memory_limit === job.duckdb.memory_limit) return job;
@@ -87,7 +87,11 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     try {
       def = withDuckdbDefaults(await loadJob(file), env);
     } catch (e) {
-      throw isAppError(e) && !e.retryable ? unrecoverable(e.message) : e;
+      // A job file this worker lacks: deleted since the run was queued, or a worker whose jobs folder is
+      // not the one the others read (each must read the same).
+      const missing = isAppError(e) && /\(ENOENT\)$/.test(e.message)
+        ? `${e.message}: the job file was removed, or this worker's jobs folder (${jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)` : null;
+      throw isAppError(e) && !e.retryable ? unrecoverable(missing ?? e.message) : e;
     }
     const asOf = runAsOf(job);
     const key = runKey(job);

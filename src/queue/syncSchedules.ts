@@ -62,7 +62,18 @@ function desiredScheduler(job: Job, fileName: string, env: Env): Desired | null 
   return { pattern, tz, data: { file: fileName, source: 'schedule', schedule: fingerprint } };
 }
 
-export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger): Promise<ScheduleSyncResult> {
+/**
+ * What one worker's syncs remember: the schedulers it removed, and those it found back afterwards. A
+ * scheduler that comes back after this worker removed it was registered again by another worker whose jobs
+ * folder holds that job: two folders fighting, each sync removing the other's schedules (and so their pending
+ * firings: those jobs never ran). This worker then says so once and leaves that scheduler alone.
+ */
+export interface SyncMemory {
+  removed: Set<string>;
+  conflicts: Set<string>;
+}
+
+export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, memory?: SyncMemory): Promise<ScheduleSyncResult> {
   const result: ScheduleSyncResult = { upserted: [], unchanged: [], removed: [], invalid: [] };
   const keep = new Set<string>();
   const existing = new Map((await queue.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
@@ -105,9 +116,20 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
     logger.info({ job: name, cron: want.pattern, tz: want.tz }, have ? 'schedule updated' : 'schedule registered');
   }
 
+  for (const name of keep) {
+    memory?.removed.delete(name);
+    memory?.conflicts.delete(name);
+  }
   for (const name of existing.keys()) {
-    if (keep.has(name)) continue;
+    if (keep.has(name) || memory?.conflicts.has(name)) continue;
+    if (memory?.removed.has(name)) {
+      memory.conflicts.add(name);
+      logger.error({ job: name, jobs: jobsDir },
+        `the schedule of job "${name}" was registered again after this worker removed it: another worker of this queue (LTV_QUEUE_PREFIX ${env.LTV_QUEUE_PREFIX}) reads a jobs folder with ${name}.json, and this one's (${jobsDir}) has none. Every worker of a queue must read the same jobs folder: until they do, this worker leaves that schedule alone and fails the runs of "${name}" it takes`);
+      continue;
+    }
     await queue.removeJobScheduler(name);
+    memory?.removed.add(name);
     result.removed.push(name);
     logger.info({ job: name }, 'job file gone: schedule removed');
   }
@@ -130,8 +152,9 @@ export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logge
   // Syncs run one after another: two at once would race on the same schedulers.
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
+  const memory: SyncMemory = { removed: new Set(), conflicts: new Set() };
   const run = (): Promise<ScheduleSyncResult> => {
-    const next = chain.then(() => syncSchedules(queue, jobsDir, env, logger));
+    const next = chain.then(() => syncSchedules(queue, jobsDir, env, logger, memory));
     chain = next.catch(() => {});
     return next;
   };

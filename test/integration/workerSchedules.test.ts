@@ -84,6 +84,39 @@ test('schedule sync: idempotent across starts, follows edits, removes deleted jo
   await q.close();
 });
 
+test('two workers whose jobs folders differ: each removes the other\'s schedule once, then says so and leaves it, so both jobs keep firing', async () => {
+  // Worker A reads h.jobsDir (job "alpha"), worker B another folder (job "beta"): a misconfiguration.
+  await h.writeJob('alpha', { schedule: { cron: '0 6 * * *', timezone: 'UTC' } });
+  const otherDir = join(h.dir, 'other-jobs');
+  await mkdir(otherDir);
+  await writeFile(join(otherDir, 'beta.json'), JSON.stringify({ tenant: 'beta', inputs: [{ path: '../beta.csv' }], schedule: { cron: '0 7 * * *', timezone: 'UTC' } }));
+  const q = h.queue();
+  const a = { ...captureLogger(), memory: { removed: new Set<string>(), conflicts: new Set<string>() } };
+  const b = { ...captureLogger(), memory: { removed: new Set<string>(), conflicts: new Set<string>() } };
+  const syncA = () => syncSchedules(q, h.jobsDir, h.env, a.log, a.memory);
+  const syncB = () => syncSchedules(q, otherDir, h.env, b.log, b.memory);
+  await syncA();
+  expect((await syncB()).removed).toEqual(['alpha']); // it cannot know yet
+  expect((await syncA()).removed).toEqual(['beta']);
+  // Each finds the schedule it removed back: it was another folder's; from now on both are left alone.
+  expect((await syncB()).removed).toEqual([]);
+  expect((await syncA()).removed).toEqual([]);
+  for (let i = 0; i < 3; i++) expect([...(await syncA()).removed, ...(await syncB()).removed]).toEqual([]);
+  expect((await q.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['alpha', 'beta']);
+  // Once each, naming the job, the queue and its own folder. (Before, they removed each other's schedule at
+  // every sync, and with it the pending firing: neither job ran.)
+  expect(a.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
+    `the schedule of job "beta" was registered again after this worker removed it: another worker of this queue (LTV_QUEUE_PREFIX ${h.prefix}) reads a jobs folder with beta.json, and this one's (${h.jobsDir}) has none. Every worker of a queue must read the same jobs folder: until they do, this worker leaves that schedule alone and fails the runs of "beta" it takes`,
+  ]);
+  expect(b.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([expect.stringContaining(`job "alpha" was registered again after this worker removed it`)]);
+  // A job file that then appears in A's folder is A's again; removing it later removes its schedule as before.
+  await writeFile(join(h.jobsDir, 'beta.json'), await readFile(join(otherDir, 'beta.json')));
+  await syncA();
+  await rm(join(h.jobsDir, 'beta.json'));
+  expect((await syncA()).removed).toEqual(['beta']);
+  await q.close();
+});
+
 test('symlinked job files (a ConfigMap volume\'s layout) get their schedules; a dangling link or a link to a folder is one error line', async () => {
   await h.writeJob('plain', { schedule: { cron: '0 1 * * *', timezone: 'UTC' } });
   const data = join(h.dir, 'data');
@@ -208,6 +241,20 @@ test('a data error fails at once with the message the user needs', async () => {
   });
   expect(failed.attemptsStarted).toBe(1);
   expect(failed.failedReason).toMatch(/bad\.csv.*amount|amount.*bad\.csv/);
+  await q.close();
+  await w.close(1_000);
+});
+
+test('a run whose job file is gone by the time a worker takes it fails at once, saying why it may be missing', async () => {
+  await h.writeJob('gone', {});
+  const q = h.queue();
+  const run = await enqueueRun(q, h.jobsDir, 'gone', { source: 'cli' });
+  await rm(join(h.jobsDir, 'gone.json'));
+  const w = h.worker({ LTV_ATTEMPTS: '5' });
+  await w.ready;
+  const failed = await waitFor('run failed', async () => ((await q.getJobState(run.id)) === 'failed' ? q.getJob(run.id) : undefined));
+  expect(failed.attemptsStarted).toBe(1);
+  expect(failed.failedReason).toBe(`${join(h.jobsDir, 'gone.json')}: cannot read the job file (ENOENT): the job file was removed, or this worker's jobs folder (${h.jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)`);
   await q.close();
   await w.close(1_000);
 });
