@@ -19,6 +19,8 @@ export interface Fitted {
   fits: ForecastFit[];
   /** Per customer: which fit predicts it (ForecastFit.group) and, for sBG, why not its own group's. */
   groupOf(i: number): string;
+  /** Why a cohort is predicted by another fit than its own group's, when it is (sBG: its fit did not converge). */
+  noteOf?(cohort: string): string | undefined;
 }
 
 /** Customers whose expected revenue after the cutoff is added up, to each of their period ends. */
@@ -51,6 +53,6 @@ export interface PreparedModel<F extends Fitted = Fitted> {
 }
 
 export interface Projection<F extends Fitted = Fitted> {
-  /** For a fitted state: out[q][j] = Σ over query q's members of the expected revenue in (cutoff, end j]. */
+  /** For a fitted state: out[q][j] = Σ over query q's members of the expected revenue after the cutoff and before end j. */
   of(f: F): Float64Array[];
 }

@@ -94,8 +94,8 @@ export function sbgCustomers(d: SbgData): number {
 }
 
 /**
- * The maximum-likelihood fit. Data that carries no information on churn (nobody has had a renewal due)
- * does not converge and says so.
+ * The maximum-likelihood fit. Data that carries no information on churn (nobody has had a renewal due, or
+ * nobody has churned) or on its decline (only renewal 1 has fallen due) does not converge and says so.
  */
 export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }, tolerance = 1e-9): SbgFit {
   const customers = sbgCustomers(d);
@@ -116,9 +116,23 @@ export function fitSbg(d: SbgData, start: SbgParams = { alpha: 1, beta: 1 }, tol
   // Without a churn the likelihood grows without bound as β → ∞ (retention → 1): report it, do not guess.
   let message = m.message;
   let converged = m.converged;
+  const churnedFirst = d.churned.length > 0 ? d.churned[0]! : 0;
+  const renewedOnce = d.alive.length > 1 ? d.alive[1]! : 0;
+  const beyondFirst = total(d.churned, 1) + total(d.alive, 2);
   if (churns === 0) {
     converged = false;
     message = 'no customer has churned yet: retention cannot be estimated';
+  } else if (beyondFirst === 0 && renewedOnce === 0) {
+    // Every customer whose first renewal fell due churned there: retention is 0 at its maximum (β/α → 0),
+    // whatever the optimizer's last step; nothing is left to project.
+    converged = true;
+    message = `nobody has renewed: every customer whose first renewal fell due (${churns}) churned there (retention 0)`;
+  } else if (beyondFirst === 0) {
+    // Only renewal 1 has fallen due: the likelihood depends on α/(α + β) alone (churned·ln θ̄ + renewed·ln(1 − θ̄)),
+    // flat along a ridge of every (α, β) with that ratio, so the optimizer's stopping point on it would decide
+    // how retention declines after (a young cohort's 24 months came out 40 % above its own pooled fit).
+    converged = false;
+    message = `only the first renewal has fallen due (${churnedFirst} churned there, ${renewedOnce} renewed): that fixes the first step of retention, not how it declines after`;
   } else if (!(alpha > 1e-8 && beta > 1e-8 && Number.isFinite(alpha) && Number.isFinite(beta))) {
     converged = false;
     message = `parameters at the edge of the space (α ${alpha.toPrecision(3)}, β ${beta.toPrecision(3)})`;

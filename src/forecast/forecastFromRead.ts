@@ -249,7 +249,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   const rows: ForecastRow[] = [];
   const totalAt = new Map<number, { n: number; realized: MoneyTriple; fut: number; futProceeds: number; futNet: number; reps: Float64Array }>();
   cohorts.forEach((c, ci) => {
-    const note = why.get(c.title) ?? (prepared.notes?.get(c.title));
+    const note = why.get(c.title) ?? main.noteOf?.(c.title) ?? prepared.notes?.get(c.title);
     if (!predicted.includes(c)) {
       rows.push({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], ...(note ? { note: `${NO_FORECAST}${note}` } : {}) });
       return;

@@ -16,12 +16,17 @@ import type { UniformInt } from './seededRandom.js';
 interface Group {
   key: string;
   members: Int32Array;
+  /** The cohort it fits (null: the pooled group) and, split by duration, the duration. */
+  cohort: string | null;
+  duration?: string;
 }
 
 export interface SbgFitted extends Fitted {
   /** The fit of each group (by Group index); null: the group uses the pooled fit. */
   params: (SbgParams | null)[];
   pooled: SbgParams;
+  /** Why a cohort with a group of its own is predicted by the pooled fit (its own fit did not converge). */
+  noteOf(cohort: string): string | undefined;
 }
 
 const NONE = '(none)';
@@ -114,7 +119,7 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     if (!list) byCohort.set(cohort, (list = []));
     list.push(i);
   }
-  const groups: Group[] = [{ key: 'pooled', members: Int32Array.from(pooledMembers) }];
+  const groups: Group[] = [{ key: 'pooled', members: Int32Array.from(pooledMembers), cohort: null }];
   const groupIndex = new Int32Array(n).fill(0);
   const notes = new Map<string, string>();
   for (const [cohort, members] of byCohort) {
@@ -128,11 +133,11 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     const split = byDur.size > 1 && [...byDur.values()].every((l) => l.length >= options.minGroupCustomers);
     if (split) {
       for (const [d, l] of byDur) {
-        const g = groups.push({ key: `cohort ${cohort} × duration ${d}`, members: Int32Array.from(l) }) - 1;
+        const g = groups.push({ key: `cohort ${cohort} × duration ${d}`, members: Int32Array.from(l), cohort, duration: d }) - 1;
         for (const i of l) groupIndex[i] = g;
       }
     } else if (members.length >= options.minGroupCustomers) {
-      const g = groups.push({ key: `cohort ${cohort}`, members: Int32Array.from(members) }) - 1;
+      const g = groups.push({ key: `cohort ${cohort}`, members: Int32Array.from(members), cohort }) - 1;
       for (const i of members) groupIndex[i] = g;
       if (byDur.size > 1) notes.set(cohort, `one fit for the cohort: some duration has fewer than ${options.minGroupCustomers} customers`);
     } else {
@@ -176,6 +181,8 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     let pooled: SbgParams = { alpha: 1, beta: 1 };
     let usable = true;
     let message = '';
+    // Per cohort, its groups whose own fit did not converge (they use the pooled fit): the row says so.
+    const ownFailed = new Map<string, string[]>();
     const data = counts(draw);
     groups.forEach((g, k) => {
       const start = warm ? (warm.params[k] ?? warm.pooled) : { alpha: 1, beta: 1 };
@@ -188,10 +195,16 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
         params.push(f.converged ? pooled : null);
       } else {
         params.push(f.converged ? { alpha: f.alpha, beta: f.beta } : null);
+        if (!f.converged && !draw) {
+          const list = ownFailed.get(g.cohort!) ?? [];
+          list.push(`${g.duration === undefined ? 'its own fit' : `the fit of duration ${g.duration}`} did not converge (${f.message})`);
+          ownFailed.set(g.cohort!, list);
+        }
       }
     });
     return {
       usable, message, fits, params, pooled,
+      noteOf: (cohort) => (ownFailed.has(cohort) ? `pooled fit: ${ownFailed.get(cohort)!.join('; ')}` : undefined),
       groupOf: (i) => (params[groupIndex[i]!] ? groups[groupIndex[i]!]!.key : 'pooled'),
     };
   };

@@ -91,6 +91,27 @@ describe('sBG (Fader & Hardie 2007)', () => {
     expect(fit.message).toMatch(/^every customer churns alike \(θ = 0\.500 per renewal\): a geometric model$/);
   });
 
+  it('does not pretend to know how retention declines when only the first renewal has fallen due', () => {
+    // 30 churned at renewal 1, 70 renewed, 5 not due yet: ln L = 30 ln(α/(α + β)) + 70 ln(β/(α + β)), the
+    // same for every (α, β) with α/(α + β) = 0.3: (0.3, 0.7) and (3, 7) are equally likely, and they differ
+    // on everything after (S(2)/S(1) = 1.7/2 = 0.85 against 8/11 = 0.727).
+    const d = { churned: [30], alive: [5, 70] };
+    expect(sbgLogLikelihood({ alpha: 0.3, beta: 0.7 }, d)).toBeCloseTo(30 * Math.log(0.3) + 70 * Math.log(0.7), 12);
+    expect(sbgLogLikelihood({ alpha: 3, beta: 7 }, d)).toBeCloseTo(30 * Math.log(0.3) + 70 * Math.log(0.7), 12);
+    const fit = fitSbg(d);
+    expect(fit.converged).toBe(false);
+    expect(fit.message).toBe('only the first renewal has fallen due (30 churned there, 70 renewed): that fixes the first step of retention, not how it declines after');
+    // One churn at renewal 2 is information on the decline: a fit again (here the geometric limit).
+    expect(fitSbg({ churned: [30, 1], alive: [5, 70] }).converged).toBe(true);
+  });
+
+  it('reports retention 0 when every customer whose first renewal fell due churned there', () => {
+    const fit = fitSbg({ churned: [60], alive: [12] });
+    expect(fit.converged).toBe(true);
+    expect(fit.message).toBe('nobody has renewed: every customer whose first renewal fell due (60) churned there (retention 0)');
+    expect(fit.beta / (fit.alpha + fit.beta)).toBeLessThan(1e-9);
+  });
+
   it('says it did not converge when nobody has churned', () => {
     const fit = fitSbg({ churned: [0, 0], alive: [0, 0, 50] });
     expect(fit.converged).toBe(false);

@@ -8,7 +8,7 @@ import { prepareBgNbd } from '../../src/forecast/bgNbdModel.js';
 import { indexed, type CustomerTable, type ForecastData } from '../../src/forecast/forecastData.js';
 import { bgNbdConditionalExpected } from '../../src/forecast/fitBgNbd.js';
 import { gammaGammaConditionalMean, gammaGammaMean } from '../../src/forecast/fitGammaGamma.js';
-import { sbgLogLikelihood } from '../../src/forecast/fitSbg.js';
+import { fitSbg, sbgLogLikelihood } from '../../src/forecast/fitSbg.js';
 import { prepareSbg } from '../../src/forecast/sbgModel.js';
 import { replicateRandom } from '../../src/forecast/seededRandom.js';
 
@@ -143,6 +143,42 @@ describe('sBG on counts', () => {
     const s2 = s1 * (b + 1) / (a + b + 1);
     const s3 = s2 * (b + 2) / (a + b + 2);
     expect(weekly![0]).toBeCloseTo(3 * (s1 + s2 + s3), 10);
+  });
+
+  it('a cohort whose own group has seen only its first renewal is predicted by the pooled fit, and its row says why', () => {
+    // T = 2026-07-01. January: 60 customers whose lives (renewals) are 0, 1, 2, 3, 5 (12 each), pooled only.
+    // May: 120 customers (≥ min_group_customers 100, eligible): 36 churned at renewal 1 (due Jun 1), 84
+    // renewed on Jun 1 and are subscribed (renewal 2 due Jul 1 10:00, after T). Their group's likelihood is
+    // flat along α/(α + β) = 0.3: no fit of its own.
+    const T = Date.parse('2026-07-01T00:00:00Z');
+    const monthly = (t0: string, r: number) => ({
+      cohortDayMs: day(t0), t0Ms: Date.parse(`${t0}T10:00:00Z`), duration: 'Monthly', payments: r + 1, maxRenewal: r,
+      lastPaymentMs: monthsLater(Date.parse(`${t0}T10:00:00Z`), r), renewalRevenue: 10 * r, renewalPayments: r,
+      firstDayRevenue: 10, repeatRevenue: 10 * r, revenue: 10 * (r + 1),
+    });
+    const rows = [
+      ...[0, 1, 2, 3, 5].flatMap((r) => Array.from({ length: 12 }, () => monthly('2026-01-01', r))),
+      ...Array.from({ length: 36 }, () => monthly('2026-05-01', 0)),
+      ...Array.from({ length: 84 }, () => monthly('2026-05-01', 1)),
+    ];
+    const prepared = prepareSbg({ cutoffMs: T, customers: table(rows), realized: new Map() }, { eligible: new Set(['2026-05-01']), minGroupCustomers: 100 });
+    const fitted = prepared.fit(null, null);
+    expect(fitted.usable).toBe(true);
+    expect(fitted.fits.map((f) => [f.group, f.converged])).toEqual([['pooled', true], ['cohort 2026-05-01', false]]);
+    const young = 60 + 36;
+    expect(fitted.groupOf(young)).toBe('pooled');
+    expect(fitted.noteOf('2026-05-01')).toBe('pooled fit: its own fit did not converge (only the first renewal has fallen due (36 churned there, 84 renewed): that fixes the first step of retention, not how it declines after)');
+    expect(fitted.noteOf('2026-01-01')).toBeUndefined();
+    // Month 2 of a May customer ends Aug 1 10:00: renewal 2 (Jul 1) is in it, worth 10 · (β + 1)/(α + β + 1)
+    // at the pooled fit (the January cohort's churn and the May counts together).
+    const { alpha: a, beta: b } = fitted.pooled;
+    const [got] = prepared.project([{ members: [young], periods: 1, ends: (anchor) => [monthsLater(anchor, 3)] }]).of(fitted);
+    expect(got![0]).toBeCloseTo(10 * (b + 1) / (a + b + 1), 10);
+    // The pooled counts by hand: churned after r = 0: 12 + 36, 1: 12, 2: 12, 3: 12 (renewal 4 due Jun 1 + grace
+    // < T); alive at 1: 84, at 5: 12 (renewal 6 due Jul 1 10:00).
+    const byHand = fitSbg({ churned: [48, 12, 12, 12], alive: [0, 84, 0, 0, 0, 12] });
+    expect(a).toBeCloseTo(byHand.alpha, 6);
+    expect(b).toBeCloseTo(byHand.beta, 6);
   });
 });
 
