@@ -70,11 +70,15 @@ export function registerRun(program: Command): void {
       }
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       if (jobFile) refuseInputOnlyFlags(jobFile, flags);
-      const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }] = await Promise.all([
+      const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }, { envValue }, { withDuckdbDefaults }] = await Promise.all([
         import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),
+        import('../config/env.js'), import('../queue/processRun.js'),
       ]);
       const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags, CANONICAL_COLUMNS), process.cwd());
-      const job = withForecastFlag(flags.memoryLimit || flags.threads ? withDuckdbFlags(loaded, flags) : loaded, flags);
+      // As the worker does: LTV_DUCKDB_THREADS / LTV_DUCKDB_MEMORY_LIMIT fill what the job leaves out (they were
+      // ignored by ltv run, even malformed); the flags win over both.
+      const withEnv = withDuckdbDefaults(loaded, { LTV_DUCKDB_THREADS: envValue('LTV_DUCKDB_THREADS'), LTV_DUCKDB_MEMORY_LIMIT: envValue('LTV_DUCKDB_MEMORY_LIMIT') });
+      const job = withForecastFlag(flags.memoryLimit || flags.threads ? withDuckdbFlags(withEnv, flags) : withEnv, flags);
       // Otherwise the run would write nothing and say nothing about it (issue 16).
       if (flags.emailDryRun && flags.email !== false && !job.email) {
         throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);

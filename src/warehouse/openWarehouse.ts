@@ -38,7 +38,7 @@ export function resourceError(e: unknown, memoryLimit: string | undefined): AppE
   // DuckDB's own advice (SET threads=X, PRAGMA …) speaks SQL; what the user sets is the run's limit.
   if (/^Out of Memory Error/.test(message)) {
     return new AppError('CONFIG',
-      `DuckDB ran out of the run's memory limit${memoryLimit ? ` (${memoryLimit})` : ''} (${duckdbReason(e).replace(/\.? *Possible solutions:.*$/, '')}): raise --memory-limit (or "duckdb.memory_limit" in the job file; default 1GB), or give fewer --threads`,
+      `DuckDB ran out of the run's memory limit${memoryLimit ? ` (${memoryLimit})` : ''} (${duckdbReason(e).replace(/\.? *Possible solutions:.*$/, '')}): raise --memory-limit (or "duckdb.memory_limit" in the job file, or LTV_DUCKDB_MEMORY_LIMIT; default 1GB), or give fewer --threads`,
       { cause: e });
   }
   if (!/Overflow in (multiplication|addition|subtraction|negation) of (HUGEINT|INT128|DECIMAL)|Overflow in HUGEINT/i.test(message)) return undefined;

@@ -299,7 +299,7 @@ describe('runs that would publish a wrong report', () => {
     try {
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, duckdb: { memory_limit: '1MB' } }, T).catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('CONFIG');
-      expect((err as Error).message).toMatch(/^DuckDB ran out of the run's memory limit \(1MB\) \(.*\): raise --memory-limit \(or "duckdb\.memory_limit" in the job file; default 1GB\), or give fewer --threads$/);
+      expect((err as Error).message).toMatch(/^DuckDB ran out of the run's memory limit \(1MB\) \(.*\): raise --memory-limit \(or "duckdb\.memory_limit" in the job file, or LTV_DUCKDB_MEMORY_LIMIT; default 1GB\), or give fewer --threads$/);
       expect((err as Error).message).not.toMatch(/e\.csv|SET threads|\n/);
     } finally {
       await fx.cleanup();

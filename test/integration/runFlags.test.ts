@@ -9,9 +9,9 @@ import { csv, makeFixture } from '../helpers/runFixture.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 
-function ltv(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function ltv(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -77,6 +77,24 @@ describe.concurrent('ltv run input flags', () => {
       }
       expect(quote.code).toBe(1);
       expect(quote.stderr.trim().split('\n').pop()).toBe(`ltv: ${join(fx.dir, 'e.txt')}: inputs[0].delimiter: "\\"" quotes fields or ends lines, it cannot separate them (use e.g. "," ";" "|", or tab)`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('takes LTV_DUCKDB_MEMORY_LIMIT and LTV_DUCKDB_THREADS as the worker does, below the flags (ltv run ignored them, even malformed)', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
+    const run = (env: NodeJS.ProcessEnv, extra: string[] = []) =>
+      ltv(['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off', ...extra], fx.dir, env);
+    try {
+      const [bad, tiny, flag] = await Promise.all([run({ LTV_DUCKDB_THREADS: 'two' }), run({ LTV_DUCKDB_MEMORY_LIMIT: '1MB' }), run({ LTV_DUCKDB_MEMORY_LIMIT: '1MB' }, ['--memory-limit', '1GB'])]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('ltv: environment: LTV_DUCKDB_THREADS: Invalid input: expected number, received NaN\n');
+      // 1 MB is too small for any statement: the run fails naming the limit it was given from the environment.
+      expect(tiny.code).toBe(1);
+      expect(tiny.stderr.trim().split('\n').pop()).toMatch(/^ltv: DuckDB ran out of the run's memory limit \(1MB\) .*or LTV_DUCKDB_MEMORY_LIMIT; default 1GB\), or give fewer --threads$/);
+      // The flag wins over the environment.
+      expect(flag.code, flag.stderr).toBe(0);
     } finally {
       await fx.cleanup();
     }
