@@ -6,8 +6,11 @@ import { open, rename, rm } from 'node:fs/promises';
 import { makeDirs } from '../publish/makeDirs.js';
 import { basename, dirname, join } from 'node:path';
 
-/** `mode`: the new file's permissions (the keys file: 0600, its hashes are nobody else's to read). */
-export async function writeAtomically(path: string, data: string | Buffer, opts: { mode?: number } = {}): Promise<void> {
+/**
+ * `mode`: the new file's permissions (the keys file: 0600, its hashes are nobody else's to read), set as
+ * given (the umask does not narrow it). `owner`: its owner and group (the one it replaces, when root writes it).
+ */
+export async function writeAtomically(path: string, data: string | Buffer, opts: { mode?: number; owner?: { uid: number; gid: number } } = {}): Promise<void> {
   const dir = dirname(path);
   await makeDirs(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
@@ -15,6 +18,8 @@ export async function writeAtomically(path: string, data: string | Buffer, opts:
     const fh = await open(tmp, 'wx', opts.mode ?? 0o666);
     try {
       await fh.writeFile(data);
+      if (opts.mode !== undefined) await fh.chmod(opts.mode);
+      if (opts.owner) await fh.chown(opts.owner.uid, opts.owner.gid);
       await fh.sync();
     } finally {
       await fh.close();

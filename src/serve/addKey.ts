@@ -4,6 +4,7 @@
 // each other's key.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
@@ -41,6 +42,19 @@ function readKeysFile(file: string): { keys: unknown[] } {
   return r.data;
 }
 
+/**
+ * A new keys file is 0600; one that is replaced keeps its mode, and its owner when root replaces it: `ltv
+ * keys add` run as root (docker exec, sudo) on the file of a server running as another user (or one the
+ * operator made group-readable for it) turned it into root's 0600 file, and the server could no longer read
+ * any key: the new key never worked, and every key was gone at its next start.
+ */
+async function keepAccess(file: string): Promise<{ mode: number; owner?: { uid: number; gid: number } }> {
+  const st = await stat(file).catch(() => null);
+  if (!st) return { mode: 0o600 };
+  const root = process.getuid?.() === 0;
+  return { mode: st.mode & 0o777, ...(root && (st.uid !== 0 || st.gid !== 0) ? { owner: { uid: st.uid, gid: st.gid } } : {}) };
+}
+
 /** Appends a new key to the keys file and returns the plain key (the only time it exists). */
 export async function addKey(file: string, opts: AddKeyOptions): Promise<string> {
   if (opts.tenants.length === 0) throw new AppError('CONFIG', 'keys add: --tenant is required');
@@ -59,7 +73,7 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
   // Read and replaced under the file's lock: two `keys add` at once both keep their key.
   await withFileLock(file, async () => {
     const current = readKeysFile(file);
-    await writeAtomically(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', { mode: 0o600 });
+    await writeAtomically(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', await keepAccess(file));
   });
   return plain;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,19 @@ describe('addKey', () => {
       ],
     });
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('replacing a keys file keeps its mode, and its owner when root replaces it, so the server can still read it', async () => {
+    const file = join(tmp(), 'keys.json');
+    await addKey(file, { tenants: ['acme'] });
+    // The operator made it readable by the server's group, and owned by the server's user (uid/gid 1000).
+    chmodSync(file, 0o640);
+    if (process.getuid?.() === 0) chownSync(file, 1000, 1000);
+    await addKey(file, { tenants: ['beta'] });
+    const st = statSync(file);
+    expect(st.mode & 0o777).toBe(0o640);
+    if (process.getuid?.() === 0) expect([st.uid, st.gid]).toEqual([1000, 1000]);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(2);
   });
 
   it('takes any tenant id a row can carry; refuses an empty one and a broken existing file (never overwrites it)', async () => {
