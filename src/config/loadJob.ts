@@ -1,5 +1,5 @@
 // Reads and validates a job file; every message names the file and the field (STYLE habit 6).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { AppError } from './AppError.js';
@@ -22,9 +22,16 @@ export async function loadJob(file: string): Promise<Job> {
   const path = resolve(file);
   let text: string;
   try {
+    // Only a regular file: reading a FIFO would wait for a writer forever (ltv run hung, saying nothing).
+    const st = await stat(path);
+    if (!st.isFile()) {
+      const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a regular file';
+      throw new AppError('CONFIG', `${file}: is ${kind}, not a job file: give a job's .json file, e.g. jobs/example.json`);
+    }
     // A byte order mark (Windows editors write one) is no part of the JSON.
     text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
   } catch (e) {
+    if (e instanceof AppError) throw e;
     throw new AppError('CONFIG', `${file}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   let raw: unknown;
