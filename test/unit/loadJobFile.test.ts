@@ -1,7 +1,7 @@
 // A job file that is no regular file is refused at once: reading a FIFO waited for a writer forever
 // (`ltv run pipe.json` hung without a word), and a directory said only "(EISDIR)".
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,4 +20,20 @@ describe('loadJob', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 5000);
+
+  it('refuses a key given twice, naming its field and both lines (JSON.parse kept the last without a word)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-jobfile-'));
+    try {
+      const file = join(dir, 'nightly.json');
+      await writeFile(file, '{\n  "timezone": "Europe/Berlin",\n  "inputs": [{"path": "a.csv"}, {"path": "b.csv",\n    "map": {"amount": "Total", "customer_id": "Email", "amount": "Net"}}],\n  "description": "a \\"timezone\\": in text"\n}\n');
+      await expect(loadJob(file)).rejects.toThrow(`${file}: inputs[1].map.amount: given twice (line 4 and line 4); JSON would keep the last one without a word: keep one`);
+      await writeFile(file, '{\n  "timezone": "Europe/Berlin",\n  "inputs": [{"path": "a.csv"}],\n  "timezone": "UTC"\n}\n');
+      await expect(loadJob(file)).rejects.toThrow(`${file}: timezone: given twice (line 2 and line 4); JSON would keep the last one without a word: keep one`);
+      // The same key in different objects, and a key's name inside a string, are no duplicates.
+      await writeFile(file, '{"inputs": [{"path": "a.csv", "map": {"amount": "x"}}, {"path": "b.csv", "map": {"amount": "y"}}], "description": "\\"inputs\\": twice"}');
+      expect((await loadJob(file)).inputs.map((i) => i.map.amount)).toEqual(['x', 'y']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
