@@ -82,7 +82,9 @@ export async function keptTuples(wh: Warehouse, filters: LtvFilters): Promise<bo
   for (const [key, list] of Object.entries(filters.attributes ?? {}) as [FilterKey, readonly string[]][]) {
     if (!list || list.length === 0) continue;
     columns.push(FILTER_COLUMNS[key]);
-    values.push(listValue(list.map((v) => v.toLowerCase())));
+    // As sent: 31_attr_kept.sql folds the case of both sides with one function. JS's toLowerCase and
+    // DuckDB's lower differ (final sigma, dotted İ), so 'İNDİRİM' did not match itself.
+    values.push(listValue([...list]));
   }
   if (!columns.length) return null;
   const [row] = await wh.all<{ kept: boolean[] }>(loadSql('31_attr_kept'), { filter_columns: listValue(columns), filter_values: listValue(values) });

@@ -150,6 +150,19 @@ export function parseTime(text: string, zone: string): number {
 
 // ---------- inputs ----------
 
+/** Case-insensitive comparison (SPEC §6 filters): Unicode's simple case mapping, one character to one, each
+ *  character upper-cased then lower-cased (so final and medial sigma fold alike, and İ to i; ß, whose upper
+ *  case is two characters, stays). JS's toLowerCase alone maps by context and to several characters. */
+export function foldCase(text: string): string {
+  let out = '';
+  for (const c of text) {
+    let u = c.toUpperCase();
+    if ([...u].length !== 1) u = c;
+    out += [...u.toLowerCase()][0]!; // several only for İ: 'i' + a combining dot, whose simple mapping is 'i'
+  }
+  return out;
+}
+
 /** SPEC §3 dimensions besides product_id and country. */
 export const EXTRA_DIMS = ['duration', 'store', 'paywall', 'paywalls_group', 'audience', 'placement', 'offer_category', 'offer_type', 'offer_id',
   'attribution_source', 'attribution_status', 'attribution_channel', 'attribution_campaign', 'attribution_adgroup', 'attribution_adset',
@@ -362,8 +375,8 @@ export class Oracle {
     if (q.date && (c.day < q.date[0] || c.day > q.date[1])) return false;
     for (const [key, values] of Object.entries(q.filters ?? {}) as [keyof typeof FILTER_DIMS, readonly string[]][]) {
       if (values.length === 0) continue;
-      const have = c.attrs[FILTER_DIMS[key]].toLowerCase();
-      if (!values.some((v) => v.toLowerCase() === have)) return false;
+      const have = foldCase(c.attrs[FILTER_DIMS[key]]);
+      if (!values.some((v) => foldCase(v) === have)) return false;
     }
     return true;
   }

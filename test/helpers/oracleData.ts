@@ -54,9 +54,10 @@ export interface RunConfig {
 }
 
 /** Values of the dimensions: two spellings of one value (filters match case-insensitively, segments keep
- *  the spelling; non-ASCII letters too), a literal `unknown` (it and a missing value are one segment and one
- *  filter value), text a spreadsheet would run as a formula (neutralised in csv, exact in json). */
-const DIM_VALUES = ['a', 'A', 'b', '', 'unknown', 'b', 'Ärger', 'ärger', '-1', '@home'];
+ *  the spelling; non-ASCII letters too, Greek final sigma and Turkish İ among them), a literal `unknown` (it
+ *  and a missing value are one segment and one filter value), text a spreadsheet would run as a formula
+ *  (neutralised in csv, exact in json). */
+const DIM_VALUES = ['a', 'A', 'b', '', 'unknown', 'b', 'Ärger', 'ärger', '-1', '@home', 'ΟΔΟΣ', 'οδος', 'İNDİRİM', 'indirim'];
 const COUNTRIES = ['us', 'US', 'De', '', 'fr'];
 const PRODUCTS = ['p1', 'p2', ''];
 
