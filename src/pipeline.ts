@@ -1,7 +1,7 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -22,7 +22,7 @@ import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
-import { abandonRun, commitRun, findPublishedRun, reserveRun, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { abandonRun, commitRun, findPublishedRun, newestRunFirst, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
 import { svgToPngOffThread } from './report/svgToPngOffThread.js';
 import { warmUpWriters } from './report/warmUpWriters.js';
@@ -330,7 +330,25 @@ async function refuseBadShare(run: RunContext, wh: Warehouse, check: CheckResult
   const dir = await failedRunDir(join(run.reportsDir, '.failed'), `${run.job.name}-${runIdFor(run.asOf)}`);
   const path = join(dir, RUN_FILES.quarantine);
   await copyQuarantine(wh, null, path);
+  await pruneFailedRuns(join(run.reportsDir, '.failed'), run.job.name, run.job.retention, dir);
   throw badRowShareError(over, run.job.max_bad_row_share, path);
+}
+
+/**
+ * A failed run's evidence is kept like published runs: the job's `retention` newest failures (by as-of, then
+ * repeat), the one just written always. Each holds a quarantine as big as the bad rows: a nightly run failing
+ * for weeks filled `.failed/` without end. Only `<job>-<run-id>` folders of this job are touched.
+ */
+async function pruneFailedRuns(parent: string, jobName: string, retention: number, just: string): Promise<void> {
+  const prefix = `${jobName}-`;
+  const ids = (await readdir(parent, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && e.name.startsWith(prefix) && RUN_DIR.test(e.name.slice(prefix.length)))
+    .map((e) => e.name.slice(prefix.length))
+    .sort(newestRunFirst);
+  for (const id of ids.slice(retention)) {
+    const dir = join(parent, prefix + id);
+    if (dir !== just) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**

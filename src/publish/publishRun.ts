@@ -375,10 +375,10 @@ async function applyRetention(tenantDir: string, retention: number, published: s
 }
 
 /** A published run's directory name: runIdFor's as-of (milliseconds in runs of older versions), `-2`, `-3` … when repeated. */
-const RUN_DIR = /^\d{8}T\d{6}(\.\d{3})?Z(-[1-9]\d*)?$/;
+export const RUN_DIR = /^\d{8}T\d{6}(\.\d{3})?Z(-[1-9]\d*)?$/;
 
 /** Newest first: by as-of, then by repeat number (`-10` is newer than `-9`, which a string sort inverts). */
-function newestRunFirst(a: string, b: string): number {
+export function newestRunFirst(a: string, b: string): number {
   const [aBase = '', aRepeat] = a.split('-');
   const [bBase = '', bRepeat] = b.split('-');
   if (aBase !== bBase) return aBase < bBase ? 1 : -1;

@@ -227,6 +227,24 @@ describe('times and configuration', () => {
   });
 });
 
+describe('failed runs\' evidence', () => {
+  it('keeps the job\'s retention newest failures in .failed/, never another job\'s or a folder an operator made', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', 'never', '1']]) });
+    try {
+      const failed = join(fx.reportsDir, '.failed');
+      const { mkdir } = await import('node:fs/promises');
+      // Earlier failures of this job and of another ("adhoc-x" shares the prefix), and an operator's folder.
+      for (const d of ['adhoc-20260101T000000Z', 'adhoc-20260201T000000Z', 'adhoc-20260201T000000Z-2', 'adhoc-x-20260101T000000Z', 'adhoc-notes']) await mkdir(join(failed, d), { recursive: true });
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, retention: 2 }, T).catch((e: unknown) => e as Error);
+      expect((err as Error).message).toMatch(/adhoc-20260215T000000Z\/quarantine\.csv/);
+      // Kept: this failure and the newest before it (-2); gone: the two older ones of this job.
+      expect((await readdir(failed)).sort()).toEqual(['adhoc-20260201T000000Z-2', 'adhoc-20260215T000000Z', 'adhoc-notes', 'adhoc-x-20260101T000000Z']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
 describe('runs that would publish a wrong report', () => {
   it('applies the bad-row limit to each tenant: a shop whose rows are all bad fails the run, its last report stays', async () => {
     const good = Array.from({ length: 200 }, (_, i) => ['A', `a${i}`, '2026-01-05T10:00:00Z', '10']);
