@@ -175,7 +175,10 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   // some cohort is expected to be predicted (and again below if the report's cohorts say otherwise).
   const expected = expectedEligible(data, members, settings);
   const groups = choice.model === 'sbg' ? expected : new Set<string>();
-  let model = runModel(read, settings, groups, members, cancelled, expected.size > 0);
+  // A cohort realized to the horizon (its month H − 1 complete: cohort end + H months ≤ T) has no
+  // predicted cell: a short horizon needs no replicate.
+  const toPredict = [...expected].some((title) => addMonthsMs(dayMs(title), 1 + H) > data.cutoffMs);
+  let model = runModel(read, settings, groups, members, cancelled, toPredict);
   // The backtest has its own cohorts (eligible at C) and starts from the forecast's fit (BG/NBD; sBG's
   // groups at C are other groups): once, whatever the report's cohorts say.
   const at = { cutoff: new Date(read.cutoffMs), holdout: read.holdout };
@@ -362,11 +365,18 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
     }
     const withError = out.filter((c) => c.error !== null);
     const weight = withError.reduce((s, c) => s + c.customers, 0);
+    // A cohort that realized nothing by T has no relative error: say so, or MAPE null says nothing.
+    const noError = out.length - withError.length;
+    const note = out.length === 0
+      ? `no cohort had ${settings.min_cohort_customers} customers and a complete first month by the cutoff`
+      : noError > 0
+        ? `${noError} of ${out.length} cohort(s) realized no revenue by the as-of time, so no relative error${withError.length ? ': MAPE and bias are over the others' : ''}`
+        : undefined;
     return {
       cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: out,
       mape: weight ? withError.reduce((s, c) => s + c.customers * Math.abs(c.error!), 0) / weight : null,
       bias: weight ? withError.reduce((s, c) => s + c.customers * c.error!, 0) / weight : null,
-      ...(out.length === 0 ? { note: `no cohort had ${settings.min_cohort_customers} customers and a complete first month by the cutoff` } : {}),
+      ...(note ? { note } : {}),
     };
   };
 }

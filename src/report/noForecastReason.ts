@@ -9,7 +9,7 @@ import type { Forecast } from '../ltv/model.js';
 const SAY: Record<WhyNot, (n: number, f: Forecast) => string> = {
   tooFew: (n, f) => `${n === 1 ? 'has' : 'have'} fewer than ${f.thresholds.min_cohort_customers} customers`,
   tooYoung: (n) => `${n === 1 ? 'has' : 'have'} no complete month of life yet`,
-  realized: (n, f) => `${n === 1 ? 'is' : 'are'} realized to the horizon (${f.horizon_months} months)`,
+  realized: (n, f) => `${n === 1 ? 'is' : 'are'} realized to the horizon (${f.horizon_months} ${f.horizon_months === 1 ? 'month' : 'months'})`,
 };
 
 /** Null when some row has predicted cells. */

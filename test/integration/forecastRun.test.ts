@@ -251,6 +251,25 @@ describe('forecast in a run', () => {
     }
   }, 120_000);
 
+  it('backtest: says why it has no error when every payment was refunded', async () => {
+    // The subscriptions above, each payment refunded (linked) four days later: every cohort realized 0 by
+    // T, and (predicted − realized)/realized is undefined for all three, so MAPE and bias are null; the
+    // note says why instead of leaving a bare null.
+    let n = 0;
+    const rows = subs.flatMap((s, i) => s.payments.flatMap((t, j) => {
+      const id = `t${n++}`;
+      return [[`c${i}`, new Date(t).toISOString(), '10.00', id, j, '', 'Monthly'], [`c${i}`, new Date(t + 4 * DAY).toISOString(), '-10.00', `r${id}`, '', id, '']];
+    }).filter((r) => Date.parse(String(r[1])) <= T));
+    const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,refund_of,duration', rows) });
+    fixtures.push(fx);
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, horizon_months: 12 } }, new Date(T).toISOString());
+    const bt = (await readLatest(fx)).report.forecast!.backtest!;
+    expect(bt.cohorts).toEqual(COHORTS.map((title) => ({ title, customers: 40, predicted: 0, realized: 0, error: null })));
+    expect(bt.mape).toBeNull();
+    expect(bt.bias).toBeNull();
+    expect(bt.note).toBe('3 of 3 cohort(s) realized no revenue by the as-of time, so no relative error');
+  }, 120_000);
+
   it('BG/NBD: the CDNOW 1/10 sample through the pipeline fits what its positive purchases say, close to the published fit', async () => {
     // CDNOW_sample.txt → canonical csv; T = 1997-09-30 00:00 (the calibration's end, as in the paper's T).
     const sample = await readFile(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');

@@ -163,6 +163,20 @@ describe('the forecast thread', () => {
     expect(none.rows.slice(1).map((r) => r.note)).toEqual(COHORTS.map(() => 'no forecast: too few customers: 60 < 61'));
   }, 60_000);
 
+  it('draws no bootstrap when every cohort is realized to the horizon', async () => {
+    // T = 2026-07-01: the March cohort (ends Apr 1) has months 0–2 complete (Apr 1 + 3 months ≤ T), January
+    // and February more. A 3-month horizon is realized everywhere; a 4-month one predicts March's month 3.
+    const settings = (horizon: number) => ForecastSchema.parse({ model: 'bgnbd', replicates: 12, horizon_months: horizon });
+    const realized = (await (await startForecast(wh, { tenant: 'default', asOf: T, settings: settings(3), subscription: false })).finish(monthlyCohorts(monthly))).forecast;
+    expect(realized.model).toBe('bgnbd');
+    expect(realized.bootstrap).toEqual({ replicates: 0, requested: 12, seed: 17, note: 'none drawn: no cohort has a forecast, so there is no interval to draw' });
+    expect(realized.rows.slice(1).map((r) => r.note)).toEqual(COHORTS.map(() => 'no forecast: fully realized: every month up to the horizon (3) is complete'));
+    expect(realized.headline).toBeNull();
+    const four = (await (await startForecast(wh, { tenant: 'default', asOf: T, settings: settings(4), subscription: false })).finish(monthlyCohorts(monthly))).forecast;
+    expect(four.bootstrap.replicates).toBe(12);
+    expect(four.rows.filter((r) => r.cells.length > 0).map((r) => [r.title, r.cells.map((c) => c.period)])).toEqual([['Total', [3]], ['2026-03-01', [3]]]);
+  }, 60_000);
+
   it('draws the bootstrap after all when the report\'s cohorts get a forecast its data did not promise: the same intervals', async () => {
     // The thread decides from its own data (60 customers a cohort) whether to bootstrap before the report's
     // cohorts come. Here the report counts 100 a cohort: with 61 required, the data promised no forecast

@@ -50,4 +50,7 @@ it('says why no cohort has a forecast, counting the cohorts by their reason', ()
   ])).toBe('Predicted LTV: none (no cohort has a forecast: 1 cohort has fewer than 20 customers, 1 cohort has no complete month of life yet, '
     + '1 cohort is realized to the horizon (24 months), 1 cohort has no forecast for another reason (see forecast.json))');
   expect(none([])).toBe('Predicted LTV: none (no cohort has a forecast: the report has no cohort)');
+  // A one-month horizon is one month, not "1 months".
+  const oneMonth = forecastLine({ ...sampleReport(), forecast: forecast({ headline: null, horizon_months: 1, rows: [total, row('2024-01-01', 'fully realized: every month up to the horizon (1) is complete')] }) });
+  expect(oneMonth).toBe('Predicted LTV: none (no cohort has a forecast: 1 cohort is realized to the horizon (1 month))');
 });
