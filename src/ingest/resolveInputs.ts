@@ -77,7 +77,11 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
       const kind = fileKind(st);
       if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: ${pattern} is ${kind}`);
     }
-    const matches = await expand(pattern, wh);
+    let matches = await expand(pattern, wh);
+    // A file whose own name holds a glob character ("orders[1].csv", a download's copy number) and that the
+    // glob does not match: the name itself, as a shell leaves a glob that matches nothing (it was "no file
+    // matches" for a file that is there).
+    if (matches.length === 0 && GLOB_CHARS.test(path) && (await stat(pattern).catch(() => null))?.isFile()) matches = [pattern];
     if (matches.length === 0) {
       throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
     }
