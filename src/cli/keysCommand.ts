@@ -26,4 +26,35 @@ export function registerKeys(program: Command): void {
       process.stdout.write(`${key}\n`);
       process.stderr.write(`ltv: key added to ${o.keys} (only its SHA-256 is stored; this is the only time the key is shown)\n`);
     });
+  keys
+    .command('list')
+    .description('list the keys of the file by id (the start of their SHA-256; the keys themselves are never stored)')
+    .option('--keys <file>', 'keys file', './keys.json')
+    .action(async (o: { keys: string }) => {
+      const [{ listKeys }, { visibleText }] = await Promise.all([import('../serve/editKeys.js'), import('../format/text.js')]);
+      const rows = listKeys(o.keys);
+      const lines = rows.map((k) => [k.id, k.plan, String(k.requests_per_minute ?? '-'), k.admin ? 'admin' : '-', k.tenants.map((t) => JSON.stringify(t)).join(','), k.note ?? '']
+        .map((c) => visibleText(c)).join('\t'));
+      process.stdout.write(['id\tplan\trpm\tadmin\ttenants\tnote', ...lines].map((l) => `${l}\n`).join(''));
+      if (rows.length === 0) process.stderr.write(`ltv: no keys in ${o.keys} (\`ltv keys add --tenant <id> --keys ${o.keys}\` makes one)\n`);
+    });
+  keys
+    .command('remove <id>')
+    .description('remove a key (revoke it): id as `ltv keys list` shows it; the server drops it within seconds')
+    .option('--keys <file>', 'keys file', './keys.json')
+    .action(async (id: string, o: { keys: string }) => {
+      const { removeKey } = await import('../serve/editKeys.js');
+      const was = await removeKey(o.keys, id);
+      process.stderr.write(`ltv: key ${was.id} (${was.tenants.join(', ')}) removed from ${o.keys}\n`);
+    });
+  keys
+    .command('rotate <id>')
+    .description('replace a key by a new random one with the same tenants, plan and limits; prints the new key once')
+    .option('--keys <file>', 'keys file', './keys.json')
+    .action(async (id: string, o: { keys: string }) => {
+      const { rotateKey } = await import('../serve/editKeys.js');
+      const r = await rotateKey(o.keys, id);
+      process.stdout.write(`${r.key}\n`);
+      process.stderr.write(`ltv: key ${r.was.id} replaced by ${r.id} in ${o.keys}: the old key stops working within seconds; this is the only time the new key is shown\n`);
+    });
 }

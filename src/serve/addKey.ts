@@ -20,7 +20,7 @@ export interface AddKeyOptions {
 }
 
 /** The file's entries as they are (an invalid entry is the server's to skip and log, not a reason to refuse a new key). */
-function readKeysFile(file: string): { keys: unknown[] } {
+export function readKeysFile(file: string): { keys: unknown[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -48,11 +48,16 @@ function readKeysFile(file: string): { keys: unknown[] } {
  * operator made group-readable for it) turned it into root's 0600 file, and the server could no longer read
  * any key: the new key never worked, and every key was gone at its next start.
  */
-async function keepAccess(file: string): Promise<{ mode: number; owner?: { uid: number; gid: number } }> {
+export async function keepAccess(file: string): Promise<{ mode: number; owner?: { uid: number; gid: number } }> {
   const st = await stat(file).catch(() => null);
   if (!st) return { mode: 0o600 };
   const root = process.getuid?.() === 0;
   return { mode: st.mode & 0o777, ...(root && (st.uid !== 0 || st.gid !== 0) ? { owner: { uid: st.uid, gid: st.gid } } : {}) };
+}
+
+/** A new random key: 256 bits, printed once, never stored. */
+export function newPlainKey(): string {
+  return `ltv_${randomBytes(32).toString('base64url')}`;
 }
 
 /** Appends a new key to the keys file and returns the plain key (the only time it exists). */
@@ -61,7 +66,7 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
   for (const t of opts.tenants) {
     if (!isValidTenantId(t)) throw new AppError('CONFIG', `keys add: --tenant "${t.slice(0, 60)}": a tenant id is 1 to ${TENANT_ID_MAX} characters`);
   }
-  const plain = `ltv_${randomBytes(32).toString('base64url')}`;
+  const plain = newPlainKey();
   const entry: KeyEntry = {
     key_sha256: hashKey(plain),
     tenants: opts.tenants,

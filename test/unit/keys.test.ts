@@ -66,6 +66,47 @@ describe('addKey', () => {
   });
 });
 
+describe('ltv keys list, remove, rotate', () => {
+  const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+  const ltv = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'keys', ...args], (err, stdout, stderr) => resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr }));
+  });
+  const store = (file: string): KeyStore => {
+    const s = new KeyStore(file, pino({ level: 'silent' }));
+    s.reload();
+    return s;
+  };
+
+  it('lists keys by the start of their hash, revokes one, and rotates one keeping its tenants, plan and limits', async () => {
+    const file = join(tmp(), 'keys.json');
+    const k1 = await addKey(file, { tenants: ['acme'] });
+    const k2 = await addKey(file, { tenants: ['b c'], plan: 'scale', requestsPerMinute: 5, admin: true, note: 'ops laptop' });
+    const id1 = hashKey(k1).slice(0, 12);
+    const id2 = hashKey(k2).slice(0, 12);
+    const list = await ltv('list', '--keys', file);
+    expect(list).toEqual({ code: 0, stderr: '', stdout: `id\tplan\trpm\tadmin\ttenants\tnote\n${id1}\tpro\t60\t-\t"acme"\t\n${id2}\tscale\t5\tadmin\t"b c"\tops laptop\n` });
+    expect(list.stdout).not.toContain(k1);
+
+    // Rotation: a new key, printed once, with the old one's settings; the old one no longer authenticates.
+    const rotated = await ltv('rotate', id2, '--keys', file);
+    expect(rotated.code).toBe(0);
+    const k3 = rotated.stdout.trim();
+    expect(k3).toMatch(/^ltv_[A-Za-z0-9_-]{43}$/);
+    expect(rotated.stderr).toBe(`ltv: key ${id2} replaced by ${hashKey(k3).slice(0, 12)} in ${file}: the old key stops working within seconds; this is the only time the new key is shown\n`);
+    expect(store(file).authenticate(k2)).toBeNull();
+    expect(store(file).authenticate(k3)).toMatchObject({ tenants: ['b c'], plan: 'scale', requestsPerMinute: 5, admin: true });
+
+    // Removal by a unique prefix; unknown and malformed ids are one line each, exit 1, the file untouched.
+    chmodSync(file, 0o640);
+    expect(await ltv('remove', 'abcdef12', '--keys', file)).toMatchObject({ code: 1, stderr: `ltv: keys: no key abcdef12 in ${file}: \`ltv keys list --keys ${file}\` shows the ids\n` });
+    expect(await ltv('remove', 'k1', '--keys', file)).toMatchObject({ code: 1, stderr: `ltv: keys: "k1" is no key id: give the id \`ltv keys list --keys ${file}\` shows (6 to 64 hex digits)\n` });
+    expect(await ltv('remove', id1.slice(0, 8), '--keys', file)).toEqual({ code: 0, stdout: '', stderr: `ltv: key ${id1} (acme) removed from ${file}\n` });
+    expect(store(file).authenticate(k1)).toBeNull();
+    expect(store(file).authenticate(k3)).not.toBeNull();
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+  }, 30_000);
+});
+
 describe('addKey by several processes at once', () => {
   const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
   const keysAdd = (file: string, tenant: string): Promise<string> => new Promise((resolve, reject) => {
