@@ -361,7 +361,9 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
       for (const i of l) realizedC += atC.customers.revenue[i]!;
       const predicted = (realizedC + fut) / l.length;
       const realized = (realizedAtT.get(title) ?? 0) / l.length;
-      out.push({ title, customers: l.length, predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / realized : null });
+      // Relative to |realized|: a cohort whose refunds exceed its payments (realized < 0) still has a
+      // positive error where the prediction is too high, or bias would read the other way round.
+      out.push({ title, customers: l.length, predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / Math.abs(realized) : null });
     }
     const withError = out.filter((c) => c.error !== null);
     const weight = withError.reduce((s, c) => s + c.customers, 0);

@@ -244,7 +244,7 @@ export interface BacktestCohort {
   /** Predicted (from the data up to the cutoff) and realized cumulative LTV per customer (revenue) at T. */
   predicted: number;
   realized: number;
-  /** (predicted − realized) / realized; null when realized is 0. */
+  /** (predicted − realized) / |realized| (positive: predicted too high); null when realized is 0. */
   error: number | null;
 }
 

@@ -270,6 +270,40 @@ describe('forecast in a run', () => {
     expect(bt.note).toBe('3 of 3 cohort(s) realized no revenue by the as-of time, so no relative error');
   }, 120_000);
 
+  it('backtest: a cohort whose refunds exceed its payments has a negative error where the prediction is too low', async () => {
+    // The subscriptions above, and each customer refunded 200.00 (refers to nothing: counted the day after its
+    // first payment): every cohort's revenue is negative. The refund ratio is then 0, so a renewal is worth
+    // nothing and the backtest predicts at T what each cohort had by C: it misses the renewals paid between
+    // C and T, a prediction too low, so a negative error: (predicted − realized)/|realized|.
+    let n = 0;
+    const rows = subs.flatMap((s, i) => [
+      ...s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, 'Monthly']),
+      [`c${i}`, new Date(s.t0 + DAY).toISOString(), '-200.00', `r${i}`, '', ''],
+    ]);
+    const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,duration', rows) });
+    fixtures.push(fx);
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, horizon_months: 12 } }, new Date(T).toISOString());
+    const bt = (await readLatest(fx)).report.forecast!.backtest!;
+    const C = Date.parse(bt.cutoff);
+    const paidBy = (ci: number, t: number): number => subs.slice(ci * 40, ci * 40 + 40).reduce((s, x) => s + 10 * x.payments.filter((p) => p <= t).length, 0);
+    expect(bt.cohorts.map((c) => c.title)).toEqual(COHORTS);
+    let weighted = 0;
+    COHORTS.forEach((_, ci) => {
+      const predicted = (paidBy(ci, C) - 40 * 200) / 40;
+      const realized = (paidBy(ci, T) - 40 * 200) / 40;
+      expect(realized).toBeLessThan(0);
+      expect(predicted).toBeLessThan(realized);
+      const c = bt.cohorts[ci]!;
+      expect(c.predicted).toBeCloseTo(predicted, 2);
+      expect(c.realized).toBeCloseTo(realized, 2);
+      expect(c.error).toBeCloseTo((predicted - realized) / Math.abs(realized), 9);
+      expect(c.error).toBeLessThan(0);
+      weighted += c.error!;
+    });
+    expect(bt.bias).toBeCloseTo(weighted / 3, 9);
+    expect(bt.mape).toBeCloseTo(-weighted / 3, 9);
+  }, 120_000);
+
   it('BG/NBD: the CDNOW 1/10 sample through the pipeline fits what its positive purchases say, close to the published fit', async () => {
     // CDNOW_sample.txt → canonical csv; T = 1997-09-30 00:00 (the calibration's end, as in the paper's T).
     const sample = await readFile(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
