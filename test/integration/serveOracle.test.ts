@@ -13,9 +13,10 @@ import { httpRequest } from '../helpers/httpRequest.js';
 import { makeFixture, runJob } from '../helpers/runFixture.js';
 import { startServer } from '../helpers/startServer.js';
 
-const SEED = 20261204;
+const SEED = Number(process.env.ORACLE_SERVE_SEED ?? 20261204);
 // ~15 s on 2 cores (most of it the engine: each run publishes 140 Adapty snapshots a tenant, each computed
-// request costs it ~50 ms). ORACLE_SERVE_RUNS=12 searches further (every zone and kind of T, ~2 min idle).
+// request costs it ~50 ms). ORACLE_SERVE_RUNS=12 searches further (every zone and kind of T, ~2 min idle);
+// ORACLE_SERVE_SEED elsewhere.
 const RUNS = Number(process.env.ORACLE_SERVE_RUNS ?? 2);
 const TENANTS_PER_RUN = 4;
 const REQUESTS_PER_TENANT = 20;
