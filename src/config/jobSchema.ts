@@ -43,7 +43,16 @@ const ianaZone = z.string().refine((tz) => {
   } catch {
     return false;
   }
-}, { message: 'not an IANA time zone (e.g. "UTC", "Europe/Berlin")' });
+}, { message: 'not an IANA time zone (e.g. "UTC", "Europe/Berlin")' }).overwrite((tz) => {
+  // Names match case-insensitively ("europe/berlin"): the report says the zone's own spelling, not the typed one.
+  // (Checks run on after a failed refine: a name that is no zone stays as it is, refused above.)
+  try {
+    const own = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    return own.toLowerCase() === tz.toLowerCase() ? own : tz;
+  } catch {
+    return tz;
+  }
+});
 
 const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "USD"').transform((s) => s.toUpperCase());
 

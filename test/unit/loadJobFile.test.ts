@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadJob } from '../../src/config/loadJob.js';
+import { jobFromFlags, loadJob } from '../../src/config/loadJob.js';
 
 describe('loadJob', () => {
   it('refuses a FIFO or a directory in one line naming it', async () => {
@@ -35,5 +35,13 @@ describe('loadJob', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('spells a time zone typed in another case as the zone does ("europe/berlin" was published as typed), keeping aliases', () => {
+    const job = jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'europe/berlin', schedule: { cron: '0 6 * * *', timezone: 'utc' } }, '/tmp');
+    expect([job.timezone, job.schedule?.timezone]).toEqual(['Europe/Berlin', 'UTC']);
+    // A link is the user's choice of name: kept.
+    expect(jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'US/Eastern' }, '/tmp').timezone).toBe('US/Eastern');
+    expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'Mars/Olympus' }, '/tmp')).toThrow('command line: timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")');
   });
 });
