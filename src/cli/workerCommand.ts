@@ -20,6 +20,9 @@ export function registerWorker(program: Command): void {
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ or DuckDB.
       const [{ pino }, { loadEnv }, { startWorker }] = await Promise.all([import('pino'), import('../config/env.js'), import('../queue/startWorker.js')]);
       const env = loadEnv();
+      // The email settings (SMTP_URL, LTV_EMAIL_DEADLINE, …) are read when a run emails: a typo there let the
+      // worker start and take runs that published and then failed at their email, one by one. Refused now.
+      (await import('../notify/smtpSettings.js')).loadSmtpSettings();
       const logger = pino({ level: env.LOG_LEVEL, base: { service: 'ltv-worker', pid: process.pid } });
       const runtime = startWorker(env, opts.jobs ?? env.LTV_JOBS_DIR, logger);
       // An operator who set LTV_METRICS_PORT believes this worker is monitored: without its listener it must

@@ -1,5 +1,6 @@
 // Redis refusing REDIS_URL's login, and a Redis that comes back after an outage, as the operator meets them:
-// `ltv enqueue` and `ltv worker` processes, and an in-process worker's heartbeat file.
+// `ltv enqueue` and `ltv worker` processes, and an in-process worker's heartbeat file. Also the other settings
+// a worker refuses at start, and the signals it stops on.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -63,4 +64,18 @@ test('SIGHUP (the shell that started it closed) stops the worker as SIGTERM does
   expect(await child.exited).toEqual({ code: 0, signal: null });
   expect(child.logs.find((l) => l.msg === 'signal received')).toMatchObject({ signal: 'SIGHUP' });
   expect(child.logs.map((l) => l.msg)).toContain('worker stopped');
+}, 30_000);
+
+// An email setting the worker would otherwise meet only when a run emails (after publishing), run after run.
+test('a bad SMTP_URL or LTV_EMAIL_DEADLINE stops ltv worker at start: one line naming each variable, exit 1', async () => {
+  const started = Date.now();
+  const r = await Promise.race([
+    h.cli(['worker'], { SMTP_URL: 'smtp.example.com:587', LTV_EMAIL_DEADLINE: 'ten minutes' }),
+    // Before, the worker started and took runs: it would still be running here.
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('ltv worker did not refuse its settings')), 20_000)),
+  ]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe('ltv: environment: SMTP_URL: an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.com:465; environment: LTV_EMAIL_DEADLINE: "ten minutes" is not a duration (e.g. "90s", "15m", "6h" or milliseconds)\n');
+  expect(r.stdout).toBe('');
+  expect(Date.now() - started).toBeLessThan(20_000);
 }, 30_000);
