@@ -15,11 +15,13 @@ import { PairIndex } from './pairIndex.js';
 export interface BgNbdFitted extends Fitted {
   bg: BgNbdFit;
   gg: GammaGammaFit | null;
-  /** Mean repeat-transaction value when the Gamma-Gamma fit is not usable. */
+  /** Without a usable Gamma-Gamma fit, the value of a customer without a repeat purchase: the repeat buyers' mean m_x. */
   meanValue: number;
 }
 
 const MIN_REPEAT_BUYERS = 20;
+/** What values purchases when the Gamma-Gamma fit is not used (the fit's message ends with it). */
+const FALLBACK = 'a repeat buyer\'s purchases are valued at its own mean repeat value instead, the others\' at the mean over repeat buyers';
 
 /**
  * The customers as the fits see them: x, t_x and T in weeks (purchases counted by local day), t_x also in
@@ -187,11 +189,11 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
         ? {
           group: 'gamma-gamma', model: 'gamma-gamma', params: { p: gg.p, q: gg.q, gamma: gg.gamma },
           log_likelihood: Number.isFinite(gg.logLikelihood) ? gg.logLikelihood : null, customers: gg.customers,
-          converged: gg.converged, message: gg.converged ? '' : `${gg.message}; the mean repeat value is used instead`, evaluations: gg.evaluations,
+          converged: gg.converged, message: gg.converged ? '' : `${gg.message}; ${FALLBACK}`, evaluations: gg.evaluations,
         }
         : {
           group: 'gamma-gamma', model: 'gamma-gamma', params: {}, log_likelihood: null, customers: buyers, converged: false,
-          message: `${buyers} repeat buyers < ${MIN_REPEAT_BUYERS}: the mean repeat value is used instead`, evaluations: 0,
+          message: `${buyers} repeat buyers < ${MIN_REPEAT_BUYERS}: ${FALLBACK}`, evaluations: 0,
         });
     }
     return {
@@ -280,9 +282,12 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
           const count = eCount[e]!;
           const x = rows.x[row]!;
           const alive = bgNbdProbabilityAlive(f.bg, x, rows.tx[row]!, rows.T[row]!);
+          // Without a usable Gamma-Gamma fit, a repeat buyer's purchases are worth its own mean repeat value
+          // (E[Z | x, m_x] tends to it as x grows), the others the mean over repeat buyers: one whale's mean
+          // spread over every buyer (a shop with a customer 1000× the others) tripled other cohorts' forecasts.
           const value = (f.gg
             ? valued ? (f.gg.p * (f.gg.gamma * count + x * eSumM[e]!)) / (f.gg.p * x + f.gg.q - 1) : count * gammaGammaMean(f.gg)
-            : count * f.meanValue) * refundFactor;
+            : valued ? eSumM[e]! : count * f.meanValue) * refundFactor;
           worth[eGroup[e]!]! += alive * value;
         }
         const out = new Float64Array(periods);

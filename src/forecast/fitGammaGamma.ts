@@ -104,7 +104,12 @@ export function fitGammaGamma(d: SpendData, start: GammaGammaParams & { inverseH
     // Shapes beyond 10^±6: no spread left to fit (e.g. every repeat buyer spends the same), the model has
     // degenerated into a constant. γ is a scale in the report's currency and may be large.
     converged = false;
-    message = `shapes at the edge of the space (p ${g.p.toPrecision(3)}, q ${g.q.toPrecision(3)}): the repeat buyers' mean spends hardly vary`;
+    // q → ∞: ν the same for all, so are the buyers' means; p → ∞ with q finite: each buyer's purchases are
+    // its mean, however far apart the buyers are (a few whales among small buyers ends there).
+    const why = g.q > 1 && Math.log(g.q) < SHAPE_EDGE && g.p > 1
+      ? 'a buyer\'s purchases hardly vary around its own mean'
+      : 'the repeat buyers\' mean spends hardly vary';
+    message = `shapes at the edge of the space (p ${g.p.toPrecision(3)}, q ${g.q.toPrecision(3)}): ${why}`;
   } else if (converged && g.q <= 1) {
     // E[value] = pγ/(q − 1) exists only for q > 1.
     converged = false;

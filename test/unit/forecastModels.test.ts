@@ -277,6 +277,27 @@ describe('Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV")', () => {
     expect(Math.abs(gammaGammaConditionalMean(fit, 3, 20) - 20)).toBeGreaterThan(1);
   });
 
+  it('says which edge: three whales among 200 small buyers drive p (the spread within a buyer) to ∞, not q', () => {
+    // m_x 20–44 for 200 buyers (x 1–6), and three buyers of 30 purchases averaging 25,000–60,000: the
+    // likelihood explains the whales by a wide spread of ν across buyers (q stays finite) and wants none
+    // within a buyer. The buyers' means do vary, by 3,000×: the message must not say they hardly vary.
+    const x: number[] = [];
+    const m: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      x.push(1 + (i % 6));
+      m.push(20 + ((i * 7) % 25));
+    }
+    for (const w of [25_000, 42_000, 60_000]) {
+      x.push(30);
+      m.push(w);
+    }
+    const fit = fitGammaGamma({ x: Float64Array.from(x), m: Float64Array.from(m), n: new Float64Array(x.length).fill(1) });
+    expect(fit.converged).toBe(false);
+    expect(fit.p).toBeGreaterThan(1e6);
+    expect(fit.q).toBeLessThan(1e6);
+    expect(fit.message).toMatch(/^shapes at the edge of the space \(p [0-9.e+]+, q [0-9.]+\): a buyer's purchases hardly vary around its own mean$/);
+  });
+
   it('the likelihood\'s gradient equals central differences of Σ ln f summed customer by customer', () => {
     const sumOne = (g: GammaGammaParams): number => {
       let s = 0;

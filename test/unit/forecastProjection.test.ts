@@ -227,6 +227,29 @@ describe('BG/NBD + Gamma-Gamma on counts', () => {
     expect(got![1]).toBeCloseTo(want[1]!, 6);
   });
 
+  it('without a usable Gamma-Gamma fit, values a repeat buyer at its own mean repeat value and the others at the buyers\' mean', () => {
+    // One whale (first customer with a repeat purchase: m_x 1000× the others) must not raise everyone's value:
+    // per customer, E[Y(τ)] × (x > 0 ? m_x : the mean of m_x over repeat buyers).
+    const whale = rows.findIndex((c) => c.purchaseDays > 1);
+    const spend = rows.map((c, i) => (i === whale ? c.repeatRevenue * 1000 : c.repeatRevenue));
+    const whaled = prepareBgNbd({ cutoffMs: T, customers: table(rows.map((c, i) => ({ ...c, repeatRevenue: spend[i]!, revenue: 20 + spend[i]! }))), realized: new Map() });
+    const fitted = whaled.fit(null, null);
+    const noGg = { ...fitted, gg: null };
+    const buyers = rows.flatMap((c, i) => (c.purchaseDays > 1 ? [spend[i]! / (c.purchaseDays - 1)] : []));
+    const meanValue = buyers.reduce((s, m) => s + m, 0) / buyers.length;
+    expect(fitted.meanValue).toBeCloseTo(meanValue, 9);
+    const ends = (): number[] => [T + 90 * DAY];
+    const [got] = whaled.project([{ members: rows.map((_, i) => i), periods: 1, ends }]).of(noGg);
+    let want = 0;
+    rows.forEach((c, i) => {
+      const x = c.purchaseDays - 1;
+      const tx = (c.lastDayMs - c.cohortDayMs) / WEEK;
+      // The refund factor is 1 here (revenue = payments).
+      want += bgNbdConditionalExpected(fitted.bg, 90 / 7, x, tx, (T - c.cohortDayMs) / WEEK) * (x > 0 ? spend[i]! / x : meanValue);
+    });
+    expect(got![0]).toBeCloseTo(want, 6);
+  });
+
   it('a replicate resamples customers within their cohorts: as many customers as the data, the same seed the same fit', () => {
     const main = prepared.fit(null, null);
     const a = prepared.fit(replicateRandom(17, 3), main);
