@@ -27,13 +27,14 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
     r.commit();
   };
   text(['Forecast: predicted cumulative revenue per customer, monthly cohorts'], { bold: true, size: 14 });
-  text([f.model ? `Model: ${f.model === 'sbg' ? 'sBG (shifted-beta-geometric)' : 'BG/NBD + Gamma-Gamma'} (${f.chosen_by}): ${f.reason}` : `No forecast: ${f.reason}`]);
+  // Without a model the reason says "no forecast: …" itself (noForecastSentence capitalises it).
+  text([f.model ? `Model: ${f.model === 'sbg' ? 'sBG (shifted-beta-geometric)' : 'BG/NBD + Gamma-Gamma'} (${f.chosen_by}): ${f.reason}` : noForecastSentence(f)]);
   // A fitted model that predicts no cohort says why (each cohort's row below has no predicted cell).
   const none = f.model ? noForecastSentence(f) : null;
   if (none) text([none]);
   text([`Interval: ${Math.round(f.interval * 100)} %, seeded bootstrap over customers, ${f.bootstrap.replicates} replicates (seed ${f.bootstrap.seed})${f.bootstrap.note ? `; ${f.bootstrap.note}` : ''}`]);
   const bt = f.backtest;
-  text([bt ? (bt.mape !== null ? `Backtest: refit on the data up to ${bt.cutoff.slice(0, 10)} (${bt.holdout_days} days back), predicted vs realized LTV at the as-of time: MAPE ${(bt.mape * 100).toFixed(1)} %, bias ${(bt.bias! * 100).toFixed(1)} %` : `Backtest: none (${bt.note ?? ''})`) : 'Backtest: none']);
+  text([bt ? (bt.mape !== null ? `Backtest: refit on the data up to ${bt.cutoff.slice(0, 10)} (${bt.holdout_days} days back), predicted vs realized LTV at the as-of time: MAPE ${(bt.mape * 100).toFixed(1)} %, bias ${(bt.bias! * 100).toFixed(1)} %` : `Backtest: none${bt.note ? ` (${bt.note})` : ''}`) : 'Backtest: none']);
   text(['Plain: realized, complete · italic grey: realized, partial · blue italic on blue: predicted'], { italic: true, color: { argb: 'FF595959' } });
   text([]);
   const header = ['Cohort', 'Customers', ...Array.from({ length: H }, (_, p) => `Month ${p}`)];

@@ -304,6 +304,23 @@ describe('forecast in a run', () => {
     expect(bt.mape).toBeCloseTo(-weighted / 3, 9);
   }, 120_000);
 
+  it('a shop where everybody bought once: no forecast, and the Forecast sheet says why once, in one line', async () => {
+    // 3 monthly cohorts × 30 customers, one purchase each: BG/NBD has no repeat purchase to fit.
+    const rows = COHORTS.flatMap((c, ci) => Array.from({ length: 30 }, (_, k) => [`b${ci}-${k}`, `${c.slice(0, 8)}${String(1 + (k % 28)).padStart(2, '0')}T12:00:00Z`, '25.00']));
+    const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount', rows) });
+    fixtures.push(fx);
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'xlsx'], forecast: { replicates: 0 } }, new Date(T).toISOString());
+    const { report, dir } = await readLatest(fx);
+    const reason = 'no forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated';
+    expect(report.forecast!.model).toBeNull();
+    expect(report.forecast!.reason).toBe(reason);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
+    const ws = wb.getWorksheet('Forecast')!;
+    expect(ws.getRow(2).getCell(1).value).toBe('No forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated');
+    expect(ws.getRow(4).getCell(1).value).toBe('Backtest: none');
+  }, 120_000);
+
   it('BG/NBD: the CDNOW 1/10 sample through the pipeline fits what its positive purchases say, close to the published fit', async () => {
     // CDNOW_sample.txt → canonical csv; T = 1997-09-30 00:00 (the calibration's end, as in the paper's T).
     const sample = await readFile(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
