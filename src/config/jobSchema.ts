@@ -144,8 +144,11 @@ export const ForecastSchema = z.strictObject({
   replicates: z.number().int().min(0).max(1000).default(100),
   /** Seed of the bootstrap's Mersenne Twister: the same run gives the same intervals. */
   seed: z.number().int().min(0).max(4294967295).default(17),
-  /** The backtest's holdout h in days (default: the newest quarter of the observed history). */
-  holdout_days: z.number().int().min(1).optional(),
+  /**
+   * The backtest's holdout h in days (default: the newest quarter of the observed history). At most a
+   * century: T − h must stay a date (a billion days failed the whole forecast with "Invalid time value").
+   */
+  holdout_days: z.number().int().min(1).max(36_525).optional(),
   /** A cohort with fewer customers gets no forecast. */
   min_cohort_customers: z.number().int().min(1).default(20),
   /** An sBG group (cohort, cohort × duration) with fewer customers uses the pooled fit. */

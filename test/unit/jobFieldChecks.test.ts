@@ -31,3 +31,12 @@ describe('email.subject', () => {
     expect(() => withSubject('{foo} {tenant} {Date}')).toThrow('command line: email.subject: {foo}, {Date} are no placeholders: use {tenant} {date} {ltv} {currency} {horizon} {job}');
   });
 });
+
+describe('forecast.holdout_days', () => {
+  const withHoldout = (holdout_days: number): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], forecast: { holdout_days } }, '/tmp');
+
+  it('takes up to a century, and refuses more in one line at load (a billion days failed the forecast with "Invalid time value")', () => {
+    expect(() => withHoldout(36_525)).not.toThrow();
+    expect(() => withHoldout(1_000_000_000)).toThrow('command line: forecast.holdout_days: Too big: expected number to be <=36525');
+  });
+});
