@@ -72,7 +72,7 @@ export function registerRun(program: Command): void {
       if (jobFile) refuseInputOnlyFlags(jobFile, flags);
       const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }, { envValue }, { withDuckdbDefaults }] = await Promise.all([
         import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),
-        import('../config/env.js'), import('../queue/processRun.js'),
+        import('../config/env.js'), import('../config/withDuckdbDefaults.js'),
       ]);
       const loaded = jobFile ? await loadJob(jobFile) : jobFromFlags(flagsToJob(flags, CANONICAL_COLUMNS), process.cwd());
       // As the worker does: LTV_DUCKDB_THREADS / LTV_DUCKDB_MEMORY_LIMIT fill what the job leaves out (they were

@@ -9,6 +9,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
+import { withDuckdbDefaults } from '../config/withDuckdbDefaults.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pipeline.js';
 import { removeDeadStagingIn } from '../publish/publishRun.js';
@@ -58,14 +59,7 @@ export function resolveJobFile(jobsDir: string, file: string): string {
   return isAbsolute(file) ? file : resolve(jobsDir, file);
 }
 
-/** The job's `duckdb` block wins; the environment fills what it leaves out. */
-export function withDuckdbDefaults(job: Job, env: Pick<Env, 'LTV_DUCKDB_THREADS' | 'LTV_DUCKDB_MEMORY_LIMIT'>): Job {
-  const threads = job.duckdb.threads ?? env.LTV_DUCKDB_THREADS;
-  const memory_limit = job.duckdb.memory_limit ?? env.LTV_DUCKDB_MEMORY_LIMIT;
-  if (threads === job.duckdb.threads && memory_limit === job.duckdb.memory_limit) return job;
-  const duckdb = { ...job.duckdb, ...(threads ? { threads } : {}), ...(memory_limit ? { memory_limit } : {}) };
-  return Object.freeze({ ...job, duckdb: Object.freeze(duckdb) });
-}
+export { withDuckdbDefaults };
 
 function unrecoverable(message: string): UnrecoverableError {
   return new UnrecoverableError(message);
