@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Env } from '../config/env.js';
 import { reportsReadable, type ReadinessCheck } from '../metrics/checkReadiness.js';
 import { createMetrics, recordRequest, type Metrics } from '../metrics/createMetrics.js';
+import { watchLoginRefusal } from '../queue/redisConnection.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import { opsRoutes } from '../serve/opsRoutes.js';
 import type { RequestRecord, Route } from '../serve/Route.js';
@@ -15,9 +16,12 @@ export function mountOps(env: Env, opts: { reportsDir: string; queue: RunQueue |
   const checks: ReadinessCheck[] = [reportsReadable(resolve(opts.reportsDir))];
   const queue = opts.queue;
   if (queue) {
+    const refused = watchLoginRefusal(queue, env.REDIS_URL);
     checks.unshift({
       name: 'redis',
       async check() {
+        const login = refused();
+        if (login) throw login;
         // One round trip through the queue's own connection (BullMQ 6 keeps the raw client behind its backend).
         await queue.getJobCounts('waiting');
       },

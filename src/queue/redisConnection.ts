@@ -50,6 +50,20 @@ export function redisLoginRefused(e: unknown, url: string): AppError | null {
 }
 
 /**
+ * Remembers a login refusal seen on `client`'s connection errors: ioredis repeats it at every reconnection
+ * (at least every MAX_RECONNECT_DELAY_MS), so one seen within twice that is still going on. For /readyz,
+ * which otherwise reported only "no answer within 1000 ms".
+ */
+export function watchLoginRefusal(client: { on(event: 'error', listener: (e: Error) => void): unknown }, url: string): () => AppError | null {
+  let last: { error: AppError; at: number } | null = null;
+  client.on('error', (e) => {
+    const refused = redisLoginRefused(e, url);
+    if (refused) last = { error: refused, at: Date.now() };
+  });
+  return () => (last && Date.now() - last.at < 2 * MAX_RECONNECT_DELAY_MS ? last.error : null);
+}
+
+/**
  * Options for BullMQ's Queue/Worker/QueueEvents and for our own clients. BullMQ duplicates them into
  * each connection it owns, so every connection logs its own reconnection attempts under `name`.
  */

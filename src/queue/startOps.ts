@@ -16,6 +16,7 @@ import { LatestRuns } from '../publish/LatestRuns.js';
 import { within } from './closeWithin.js';
 import { JOB_NAME } from './enqueueRun.js';
 import { JobCatalog } from './JobCatalog.js';
+import { watchLoginRefusal } from './redisConnection.js';
 import type { RunData, RunQueue } from './runQueue.js';
 import { watchStaleReports, type StaleWatcher } from './watchStaleReports.js';
 
@@ -134,10 +135,13 @@ export function startOps(deps: {
       .catch((err: unknown) => logger.warn({ err, job: name }, 'cannot record the failure time in redis'));
   });
 
+  const refused = watchLoginRefusal(redis, env.REDIS_URL);
   const checks: ReadinessCheck[] = [
     {
       name: 'redis',
       async check() {
+        const login = refused();
+        if (login) throw login;
         if (!redisReady()) throw new Error(`redis connection is ${redis.status}`);
         await redis.ping();
       },

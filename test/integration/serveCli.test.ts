@@ -1,5 +1,6 @@
 // `ltv keys add` and `ltv serve` as a user runs them: the real launcher, a real port, SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -113,4 +114,42 @@ describe('ltv keys add / ltv serve', () => {
       holder.close();
     }
   }, 120_000);
+
+  it('/readyz says Redis refused the login (not "no answer within 1000 ms") when REDIS_URL\'s password is wrong', async () => {
+    const reports = join(dir, 'reports-login');
+    mkdirSync(reports);
+    const admin = createHash('sha256').update('an-admin-key').digest('hex');
+    const child = spawn(process.execPath, [bin, 'serve', '--reports', reports, '--keys', join(dir, 'none.json'), '--port', '0', '--host', '127.0.0.1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, REDIS_URL: 'redis://no-such-user:wrong@127.0.0.1:6379', LTV_ADMIN_KEY_SHA256: admin, LTV_QUEUE_PREFIX: `ltvtest-login-${process.pid}` },
+    });
+    try {
+      let out = '';
+      const port = await new Promise<number>((resolve) => child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+        if (m) resolve(Number(m[1]));
+      }));
+      const ready = await waitUntil(async () => {
+        const r = await httpRequest(port, '/readyz');
+        const redis = (r.json() as { checks: Record<string, string> }).checks.redis ?? '';
+        return redis.includes('refused') ? { status: r.status, redis } : undefined;
+      });
+      expect(ready).toEqual({ status: 503, redis: 'Redis at redis://127.0.0.1:6379 refused the login (WRONGPASS invalid username-password pair or user is disabled): put the right user and password in REDIS_URL (redis://user:password@host:port; a password alone: redis://:password@host:port)' });
+    } finally {
+      const exit = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exit;
+    }
+  }, 30_000);
 });
+
+/** Polls `check` every 100 ms until it gives a value, for up to 10 s. */
+async function waitUntil<T>(check: () => Promise<T | undefined>): Promise<T> {
+  for (const deadline = Date.now() + 10_000; ;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

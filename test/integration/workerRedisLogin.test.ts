@@ -3,7 +3,9 @@
 // a worker refuses at start, and the signals it stops on.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { httpRequest } from '../helpers/httpRequest.js';
 import { captureLogger, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
 
 let h: Harness;
@@ -51,6 +53,38 @@ test('after a Redis restart the worker says it answers again and touches its hea
     const beat = await waitFor('a heartbeat after the outage', () => readFile(heartbeat, 'utf8').catch(() => undefined), 7_000);
     expect(Date.parse(beat)).toBeGreaterThan(Date.now() - 7_000);
   } finally {
+    await w.close(1_000);
+    await redis.stop();
+  }
+}, 40_000);
+
+test('a running worker whose Redis starts refusing its login says so on /readyz, and is ready again once the password is back', async () => {
+  const redis = await privateRedis(h.dir, { persist: false });
+  await redis.start();
+  const w = h.worker({ REDIS_URL: redis.url, LTV_METRICS_PORT: '0', LTV_METRICS_HOST: '127.0.0.1', LTV_READY_TIMEOUT_MS: '300' });
+  const admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
+  try {
+    await w.ready;
+    const port = (await w.ops.address)!.port;
+    const readyz = async () => {
+      const r = await httpRequest(port, '/readyz');
+      return { status: r.status, redis: (r.json() as { checks: Record<string, string> }).checks.redis };
+    };
+    // (No job has published yet, so the reports check keeps the status 503: the redis check is the one to read.)
+    expect((await readyz()).redis).toBe('ok');
+    // The operator sets a password on Redis; every connection the worker makes again is refused.
+    await admin.connect();
+    await admin.config('SET', 'requirepass', 'rotated');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    const refused = await waitFor('readyz naming the refusal', async () => {
+      const r = await readyz();
+      return r.redis?.includes('refused') ? r : undefined;
+    }, 10_000);
+    expect(refused.redis).toBe(`Redis at ${redis.url} refused the login (NOAUTH: it requires a password): put the right user and password in REDIS_URL (redis://user:password@host:port; a password alone: redis://:password@host:port)`);
+    await admin.config('SET', 'requirepass', '');
+    await waitFor('redis ready again', async () => ((await readyz()).redis === 'ok' ? true : undefined), 20_000);
+  } finally {
+    admin.disconnect();
     await w.close(1_000);
     await redis.stop();
   }
