@@ -38,6 +38,18 @@ describe.concurrent('preset refunds', () => {
     expect(quarantine).toEqual(['<dir>/unified_payments.csv,4,"amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""abc""",default,cus_C']);
   });
 
+  it('stripe: Status Refunded in an export without Amount Refunded takes the whole charge back (it counted as paid)', async ({ expect }) => {
+    const text = [
+      'id,Created date (UTC),Amount,Currency,Status,Customer ID',
+      'ch_1,2026-01-05 10:00:00,20.00,usd,Refunded,cus_A',
+      'ch_2,2026-01-06 10:00:00,30.00,usd,Paid,cus_B',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('unified_payments.csv', text, 'stripe', '2026-01-31T00:00:00Z');
+    // cus_A 20 − 20 = 0, cus_B 30: p0 = 30 / 2 = 15 (before: 50 / 2 = 25).
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [15], '2026-01-01': [15] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([3, 0, []]);
+  });
+
   it('shopify: a Refunded Amount that is no number ("12,50") is quarantined, not dropped', async ({ expect }) => {
     const text = [
       'Name,Email,Financial Status,Currency,Total,Taxes,Created at,Refunded Amount,Id',

@@ -5,7 +5,8 @@
 -- - a payment is a charge whose status is paid/succeeded (or refunded, partially refunded, disputed: it
 --   was paid first) and that was captured; failed, pending, canceled or uncaptured charges carry amount 0
 --   (read and counted, no money, no cohort);
--- - Amount Refunded > 0 on a payment becomes a second row: a refund of −refunded that refers to the charge
+-- - Amount Refunded > 0 on a payment (Status Refunded without it: the whole amount) becomes a second row:
+--   a refund of −refunded that refers to the charge
 --   (transaction id `<charge>/refund`), at the refund time when the export has one, else at the charge's time
 --   (a linked refund counts at its payment's time anyway, SPEC §4);
 -- - amounts: the Dashboard export writes major units (10.00 USD, 1000 JPY); a row whose created time is Unix
@@ -31,7 +32,9 @@ amounts AS (
     CASE WHEN ltv__api_shape THEN ltv_minor_unit(CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END)
          ELSE CAST(1 AS DECIMAL(4, 3)) END AS ltv__unit,
     CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END AS ltv__gross,
-    CASE
+    -- Status Refunded is a full refund: without an amount refunded (a column left out of the export) the
+    -- whole charge is taken back, not counted as paid.
+    coalesce(CASE
       WHEN NOT ltv__converted THEN ltv__in_amount_refunded
       WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
       -- No converted refunded amount in the export: the refunded share of the converted amount.
@@ -39,7 +42,7 @@ amounts AS (
       WHEN try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4)) IS NULL THEN ltv__in_amount_refunded
       WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
         * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
-    END AS ltv__refunded
+    END, CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded
   FROM (
     -- "1,234.56": thousands separators, as a spreadsheet may save them, are dropped from every amount (a
     -- converted refund or a fee so written was read as no number: the refund vanished, the fee was 0).

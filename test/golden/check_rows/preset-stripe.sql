@@ -55,13 +55,13 @@ amounts AS (
     CASE WHEN ltv__api_shape THEN ltv_minor_unit(CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END)
          ELSE CAST(1 AS DECIMAL(4, 3)) END AS ltv__unit,
     CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END AS ltv__gross,
-    CASE
+    coalesce(CASE
       WHEN NOT ltv__converted THEN ltv__in_amount_refunded
       WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
       WHEN try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4)) IS NULL THEN ltv__in_amount_refunded
       WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
         * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
-    END AS ltv__refunded
+    END, CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded
   FROM (
     SELECT * REPLACE (
       ltv_no_thousands(ltv__in_amount) AS ltv__in_amount,
