@@ -197,14 +197,16 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
         params.push(f.converged ? { alpha: f.alpha, beta: f.beta } : null);
         if (!f.converged && !draw) {
           const list = ownFailed.get(g.cohort!) ?? [];
-          list.push(`${g.duration === undefined ? 'its own fit' : `the fit of duration ${g.duration}`} did not converge (${f.message})`);
+          list.push(g.duration === undefined
+            ? `pooled fit: its own fit did not converge (${f.message})`
+            : `duration ${g.duration} by the pooled fit: its own did not converge (${f.message})`);
           ownFailed.set(g.cohort!, list);
         }
       }
     });
     return {
       usable, message, fits, params, pooled,
-      noteOf: (cohort) => (ownFailed.has(cohort) ? `pooled fit: ${ownFailed.get(cohort)!.join('; ')}` : undefined),
+      noteOf: (cohort) => ownFailed.get(cohort)?.join('; '),
       groupOf: (i) => (params[groupIndex[i]!] ? groups[groupIndex[i]!]!.key : 'pooled'),
     };
   };

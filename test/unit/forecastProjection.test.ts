@@ -179,6 +179,28 @@ describe('sBG on counts', () => {
     const byHand = fitSbg({ churned: [48, 12, 12, 12], alive: [0, 84, 0, 0, 0, 12] });
     expect(a).toBeCloseTo(byHand.alpha, 6);
     expect(b).toBeCloseTo(byHand.beta, 6);
+
+    // The same May cohort split by duration (min_group_customers 20): its 20 monthly customers (6 churned at
+    // renewal 1, 14 renewed) have seen one renewal, its 20 weekly ones nine (5 churned after renewal 0, 5
+    // after 2, 10 subscribed at 8, renewal 9 due Jul 3): the weekly group keeps its fit, the monthly one
+    // goes to the pooled fit, and the note names the duration.
+    const weekly = (r: number) => ({
+      cohortDayMs: day('2026-05-01'), t0Ms: Date.parse('2026-05-01T10:00:00Z'), duration: 'Weekly', payments: r + 1, maxRenewal: r,
+      lastPaymentMs: Date.parse('2026-05-01T10:00:00Z') + r * 7 * DAY, renewalRevenue: 3 * r, renewalPayments: r,
+      firstDayRevenue: 3, repeatRevenue: 3 * r, revenue: 3 * (r + 1),
+    });
+    const split = [
+      ...[0, 1, 2, 3, 5].flatMap((r) => Array.from({ length: 12 }, () => monthly('2026-01-01', r))),
+      ...Array.from({ length: 6 }, () => monthly('2026-05-01', 0)),
+      ...Array.from({ length: 14 }, () => monthly('2026-05-01', 1)),
+      ...[0, 2].flatMap((r) => Array.from({ length: 5 }, () => weekly(r))),
+      ...Array.from({ length: 10 }, () => weekly(8)),
+    ];
+    const bySplit = prepareSbg({ cutoffMs: T, customers: table(split), realized: new Map() }, { eligible: new Set(['2026-05-01']), minGroupCustomers: 20 }).fit(null, null);
+    expect(bySplit.fits.map((f) => [f.group, f.converged])).toEqual([['pooled', true], ['cohort 2026-05-01 × duration Monthly', false], ['cohort 2026-05-01 × duration Weekly', true]]);
+    expect(bySplit.groupOf(60)).toBe('pooled');
+    expect(bySplit.groupOf(80)).toBe('cohort 2026-05-01 × duration Weekly');
+    expect(bySplit.noteOf('2026-05-01')).toBe('duration Monthly by the pooled fit: its own did not converge (only the first renewal has fallen due (6 churned there, 14 renewed): that fixes the first step of retention, not how it declines after)');
   });
 });
 
