@@ -286,6 +286,57 @@ describe('the explorer served by ltv serve', () => {
     }
   });
 
+  it('ignores a fragment naming choices it does not offer, and Back/Forward restore the views the reader chose', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    try {
+      // A bookmark edited by hand (or of another version): an unknown period type, unit, segmentation,
+      // accounting type (`constructor` once broke the drawing) and date fall back to the defaults.
+      await p.goto(`${origin}/#tenant=${TENANT}&period_type=weekly&period_unit=fortnight&segmentation=bogus&accounting=constructor&from=yesterday`);
+      await p.fill('#api-key', KEY);
+      await p.click('button[type=submit]');
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy]) table.heatmap');
+      expect(await p.textContent('.status')).toBe('');
+      expect(await Promise.all(['period_type', 'period_unit', 'segmentation', 'accounting'].map((n) => p.inputValue(`#ctl-${n}`)))).toEqual(['days', 'month', 'cohort', 'revenue']);
+      const params = new URLSearchParams(new URL(p.url()).hash.slice(1));
+      expect([params.get('period_type'), params.get('period_unit'), params.get('segmentation'), params.get('accounting'), params.get('from'), params.get('to')])
+        .toEqual(['days', 'month', 'cohort', 'revenue', '2025-12-15', '2026-03-01']);
+      const grid = async (): Promise<Grid> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+      const byCohort = await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'month' });
+      expect(await grid()).toEqual(adaptyGrid(byCohort, 'revenue'));
+      // Its run's own note: the forecast's reason is not prefixed twice.
+      const note = (await p.textContent('.forecast-note')) ?? '';
+      expect(note.startsWith('This run has no forecast: ')).toBe(true);
+      expect(note).not.toMatch(/no forecast: no forecast/i);
+
+      // Two choices of the reader, two history entries: Back undoes one at a time, Forward redoes.
+      await changeOn(p, '#ctl-segmentation', 'country');
+      await p.selectOption('#ctl-accounting', 'proceeds');
+      await p.waitForFunction(() => location.hash.includes('accounting=proceeds'));
+      const byCountry = await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'month', segmentation: 'country' });
+      expect(await grid()).toEqual(adaptyGrid(byCountry, 'proceeds'));
+      await p.goBack();
+      await p.waitForFunction(() => (document.querySelector('#ctl-accounting') as HTMLSelectElement | null)?.value === 'revenue');
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy])');
+      expect(await p.inputValue('#ctl-segmentation')).toBe('country');
+      expect(await grid()).toEqual(adaptyGrid(byCountry, 'revenue'));
+      await p.goBack();
+      await p.waitForFunction(() => (document.querySelector('#ctl-segmentation') as HTMLSelectElement | null)?.value === 'cohort');
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy])');
+      await p.waitForFunction(() => document.querySelectorAll('table.heatmap tbody tr').length === 5);
+      expect(await grid()).toEqual(adaptyGrid(byCohort, 'revenue'));
+      await p.goForward();
+      await p.waitForFunction(() => (document.querySelector('#ctl-segmentation') as HTMLSelectElement | null)?.value === 'country');
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy])');
+      await p.waitForFunction(() => [...document.querySelectorAll('table.heatmap tbody th')].some((th) => th.textContent === 'DE'));
+      expect(await grid()).toEqual(adaptyGrid(byCountry, 'revenue'));
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('never asked another origin for anything and broke no policy', () => {
     expect(requests.length).toBeGreaterThan(5);
     const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));

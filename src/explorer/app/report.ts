@@ -128,3 +128,8 @@ export function forecastNote(f: ForecastBrief): string {
   const backtest = f.backtest && f.backtest.mape !== null ? ` Backtest (refitted on the data up to ${f.backtest.cutoff.slice(0, 10)}): MAPE ${pct(f.backtest.mape)}, bias ${f.backtest.bias === null ? '—' : `${f.backtest.bias > 0 ? '+' : ''}${pct(f.backtest.bias)}`}.` : '';
   return `Predicted cells (≈): ${model} forecast to ${f.horizon_months} months, ${Math.round(f.interval * 100)} % interval.${backtest}`;
 }
+
+/** Why a run has no predictions; the forecast's reason (`no forecast: …`) is not prefixed a second time. */
+export function noForecastNote(reason: string): string {
+  return `This run has no forecast: ${reason.replace(/^no forecast:\s*/i, '')}`;
+}

@@ -3,11 +3,11 @@
 // has a forecast (§9), the run list, headline, filter values and segment rows' states from the
 // explorer's routes. The key lives in sessionStorage (one browser session) and travels
 // only in the Authorization header, never in a URL; the view's state lives in the URL's fragment.
-import { FILTER_COLUMNS, type FilterKey } from '../../ltv/model.js';
+import { ACCOUNTING_TYPES, FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { clear, h, option } from './dom.js';
-import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
+import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
 
 const KEY_STORAGE = 'ltv.apiKey';
@@ -56,12 +56,26 @@ interface State extends Choice {
   filters: Partial<Record<FilterKey, string[]>>;
 }
 
+// The fragment's choices, each only when it is one the page offers: a bookmark edited by hand or
+// made by another version must not reach the server (or the drawing) as an unknown period type,
+// unit, segmentation, accounting type or date (those fall back to the defaults).
+const HASH_CHOICES: Record<keyof Choice, readonly string[]> = { period_type: PERIOD_TYPES, period_unit: PERIOD_UNITS, segmentation: SEGMENTATIONS, accounting: ACCOUNTING_TYPES };
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 function readHash(): Partial<State> {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
   const s: Partial<State> = {};
-  for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) {
+  for (const k of ['tenant', 'run'] as const) {
     const v = p.get(k);
-    if (v) (s as Record<string, string>)[k] = v;
+    if (v) s[k] = v;
+  }
+  for (const k of Object.keys(HASH_CHOICES) as (keyof Choice)[]) {
+    const v = p.get(k);
+    if (v && HASH_CHOICES[k].includes(v)) (s as Record<string, string>)[k] = v;
+  }
+  for (const k of ['from', 'to'] as const) {
+    const v = p.get(k);
+    if (v && ISO_DATE.test(v)) s[k] = v;
   }
   const filters: Partial<Record<FilterKey, string[]>> = {};
   for (const k of Object.keys(FILTER_COLUMNS) as FilterKey[]) {
@@ -72,11 +86,18 @@ function readHash(): Partial<State> {
   return s;
 }
 
-function writeHash(s: State): void {
+/**
+ * Puts the view in the URL's fragment: a change of the reader's adds a history entry (Back returns to
+ * the view before it), the page's own settling of the opened view replaces the current one.
+ */
+function writeHash(s: State, push: boolean): void {
   const p = new URLSearchParams();
   for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) p.set(k, s[k]);
   for (const [k, vs] of Object.entries(s.filters)) for (const v of vs ?? []) p.append(`f.${k}`, v);
-  history.replaceState(null, '', `#${p.toString()}`);
+  const hash = `#${p.toString()}`;
+  if (hash === location.hash) return;
+  if (push) history.pushState(null, '', hash);
+  else history.replaceState(null, '', hash);
 }
 
 export function startServed(host: HTMLElement): void {
@@ -146,20 +167,35 @@ class ServedReport {
 
   constructor(private readonly host: HTMLElement, private readonly key: string, private tenants: TenantListing[]) {}
 
-  start(): void {
+  /** The view the URL's fragment names (what it leaves out, or names wrongly, from the defaults). */
+  private stateFromHash(): State {
     const hash = readHash();
     const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? (this.tenants[0] as TenantListing);
     const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
-    this.state = {
+    // Dates of another run (the fragment's run is gone) are not this run's range.
+    const sameRun = run !== undefined && run.run_id === hash.run;
+    return {
       ...DEFAULT_CHOICE,
       ...pick(hash),
       tenant: tenant.id,
       run: run?.run_id ?? '',
-      from: hash.from ?? run?.first_payment_dates?.min ?? '',
-      to: hash.to ?? run?.first_payment_dates?.max ?? '',
+      from: (sameRun ? hash.from : undefined) ?? run?.first_payment_dates?.min ?? '',
+      to: (sameRun ? hash.to : undefined) ?? run?.first_payment_dates?.max ?? '',
       filters: hash.filters ?? {},
     };
+  }
+
+  start(): void {
+    this.state = this.stateFromHash();
     this.render();
+    // Back and Forward (entries of writeHash), or a fragment edited by hand, show the view they name.
+    window.addEventListener('hashchange', () => {
+      if (!this.host.contains(this.parts.root)) return; // signed out
+      const next = this.stateFromHash();
+      if (JSON.stringify(next) === JSON.stringify(this.state)) return;
+      this.state = next;
+      this.render();
+    });
     // The page stays on the run it shows (its requests name it), but says when a newer one is published.
     window.setInterval(() => void this.checkNewer(), NEWER_RUN_CHECK_MS);
     document.addEventListener('visibilitychange', () => {
@@ -190,6 +226,7 @@ class ServedReport {
     show.addEventListener('click', () => {
       this.tenants = tenants;
       this.newer = null;
+      this.pushView = true;
       this.state = { ...this.state, run: run.run_id, from: run.first_payment_dates?.min ?? '', to: run.first_payment_dates?.max ?? '', filters: {} };
       this.render();
     });
@@ -287,6 +324,8 @@ class ServedReport {
   private onChange(e: Event): void {
     const target = e.target as HTMLInputElement | HTMLSelectElement;
     const name = target.name;
+    // The reader's change: the view it makes gets its own history entry.
+    this.pushView = true;
     if (name === 'tenant' || name === 'run') {
       const tenantId = name === 'tenant' ? target.value : this.state.tenant;
       const tenant = this.tenants.find((t) => t.id === tenantId) as TenantListing;
@@ -307,7 +346,7 @@ class ServedReport {
     }
     if (name === 'accounting' && this.matrix) {
       // Every Adapty body carries all three accounting types: no request needed.
-      writeHash(this.state);
+      writeHash(this.state, true);
       this.draw();
       return;
     }
@@ -366,6 +405,7 @@ class ServedReport {
     clearBtn.addEventListener('click', () => {
       for (const cb of box.querySelectorAll<HTMLInputElement>('input[type=checkbox]')) cb.checked = false;
       this.state.filters = {};
+      this.pushView = true;
       void this.load();
     });
     box.appendChild(clearBtn);
@@ -384,7 +424,8 @@ class ServedReport {
 
   private async load(): Promise<void> {
     const seq = ++this.seq;
-    writeHash(this.state);
+    writeHash(this.state, this.pushView);
+    this.pushView = false;
     const run = this.run();
     if (!run) return;
     this.parts.status.textContent = 'Loading…';
@@ -458,7 +499,7 @@ class ServedReport {
   private async adapty(headers: Record<string, string>, request: Record<string, unknown>, forecast: ForecastBrief | null): Promise<{ body: AdaptyBody; note: string | null }> {
     const post = async (body: Record<string, unknown>): Promise<AdaptyBody> => (await (await call(this.key, ADAPTY_PATH, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as AdaptyBody;
     if (!forecast) return { body: await post(request), note: null };
-    if (forecast.model === null) return { body: await post(request), note: `This run has no forecast: ${forecast.reason}` };
+    if (forecast.model === null) return { body: await post(request), note: noForecastNote(forecast.reason) };
     try {
       const body = await post({ ...request, prediction_months: forecast.horizon_months });
       const predicted = body.revenue.data.some((r) => (r.predicted_values?.length ?? 0) > 0);
@@ -484,6 +525,8 @@ class ServedReport {
   }
 
   private measuring = false;
+  /** Whether the next view written to the URL is the reader's (a new history entry) or the page's own. */
+  private pushView = false;
 }
 
 function pick(s: Partial<State>): Partial<Choice> {

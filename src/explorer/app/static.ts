@@ -4,7 +4,7 @@
 // unit, segmentation, accounting type.
 import { matrixId, SEGMENTATIONS, type Summary } from '../../ltv/model.js';
 import { h } from './dom.js';
-import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, readChoice, renderHeadline, renderMatrix, type Choice } from './report.js';
+import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice } from './report.js';
 import { inlineRowsOf, viewFromInline, type InlinePayload } from './view.js';
 
 /** The JSON block report.html carries (writeReportHtml.ts). */
@@ -52,7 +52,7 @@ export async function startStatic(host: HTMLElement, block: HTMLElement): Promis
     // The forecast predicts the rows of one matrix (forecast.brief.matrix): the others say so.
     const own = forecast !== null && forecast.brief.model !== null && id === forecast.brief.matrix;
     const note = !forecast ? null
-      : forecast.brief.model === null ? `This run has no forecast: ${forecast.brief.reason}`
+      : forecast.brief.model === null ? noForecastNote(forecast.brief.reason)
         : own ? (forecast.brief.none === null ? forecastNote(forecast.brief) : `No predicted cell: ${forecast.brief.none}.`) : `No predictions for this selection: the run's forecast predicts ${forecast.brief.matrix} (period type, unit and segmentation).`;
     renderMatrix(parts, viewFromInline(rows, choice, data.currency, own ? predicted : null, note), choice.accounting);
     parts.root.dataset.loaded = id;
