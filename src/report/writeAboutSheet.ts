@@ -19,7 +19,7 @@ export function writeAboutSheet(
 ): void {
   const sheet = workbook.addWorksheet(name, {
     views: [{ state: 'normal', showGridLines: false }],
-    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
   });
   const wrapWidth = 100;
   sheet.columns = [{ width: 34 }, { width: wrapWidth }];

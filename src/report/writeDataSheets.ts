@@ -59,7 +59,7 @@ export async function writeDataSheets(
       // Not for paper (issue 16: 298 of the example's 343 printed pages were this sheet): the print area
       // is the header row, so printing the workbook prints one page of it; a reader who wants rows on
       // paper filters them and prints the selection.
-      pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printArea: `A$1:${lastCol}$1` },
+      pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printArea: `A$1:${lastCol}$1` },
       headerFooter: { oddFooter: '&LThe Data sheet prints its header only: filter it and print the selection, or use ltv.csv.' },
     });
     s.columns = TIDY_COLUMNS.map((c) => ({ width: c === 'tenant' ? Math.min(40, Math.max(WIDTHS.tenant, [...report.tenant].length + 2)) : WIDTHS[c] }));

@@ -1,7 +1,7 @@
-// The workbook's Forecast sheet (SPEC §9): the monthly cohorts' cumulative revenue per customer up to the
-// horizon, realized cells as on the "Monthly cohorts" sheet (partial ones italic grey) and predicted cells
-// styled apart (blue italic on a light blue fill), then the predicted cells' lower and upper bounds, the
-// model and its fits, the backtest, and the fan chart (forecast.png).
+// The workbook's Forecast sheet (SPEC §9): the fan chart (forecast.png), then the monthly cohorts' cumulative
+// revenue per customer up to the horizon, realized cells as on the "Monthly cohorts" sheet (partial ones
+// italic grey) and predicted cells styled apart (blue italic on a light blue fill), then the predicted cells'
+// lower and upper bounds, the model and its fits, and the backtest.
 import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
 import { addStreamingPicture } from './addStreamingPicture.js';
@@ -10,6 +10,7 @@ import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { cellText } from '../format/text.js';
 import { pngSize } from './writeSummarySheet.js';
 import { noForecastSentence } from './noForecastReason.js';
+import { PERIODS_PER_PAGE_WIDTH } from './writeMatrixSheet.js';
 
 /** The style of a predicted cell (exported for the tests that read it back). */
 export const PREDICTED_FILL = 'FFDDEBF7';
@@ -17,10 +18,30 @@ export const PREDICTED_FONT = 'FF1F4E79';
 
 export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, report: TenantReport, chartPng?: Buffer): void {
   const f = report.forecast!;
-  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', xSplit: 2, ySplit: 0 }] });
-  const money = excelMoneyFormat(report.currency);
   const H = f.horizon_months;
-  sheet.columns = [{ width: 14 }, { width: 11 }, ...Array.from({ length: H }, () => ({ width: 10 }))];
+  // A fitted model that predicts no cohort says why (each cohort's row below has no predicted cell).
+  const none = f.model ? noForecastSentence(f) : null;
+  // The fan chart goes above the table, in a row of its own height: at column Q (min(H + 3, 16)) it
+  // covered months 14 to 23 of the first twenty rows of a 24-month horizon, and it widened the printout.
+  const chart = chartPng ? chartBox(chartPng) : null;
+  // The title, model, [why none], interval, backtest and legend lines, a blank row, [the chart], the header.
+  const headerRow = (none ? 8 : 7) + (chart ? 1 : 0);
+  const hasNotes = f.rows.some((r) => r.note);
+  const sheet = workbook.addWorksheet(name, {
+    views: [{ state: 'frozen', xSplit: 2, ySplit: 0 }],
+    // Printed as the matrix sheets are (README "Printing"): it printed portrait, 11 pages cut after
+    // Month 3, the cohort column on the first page only.
+    pageSetup: {
+      paperSize: 9, orientation: 'landscape', fitToPage: true,
+      fitToWidth: Math.max(1, Math.ceil(H / PERIODS_PER_PAGE_WIDTH)), fitToHeight: 0,
+      printTitlesRow: `${headerRow}:${headerRow}`, printTitlesColumn: 'A:B',
+      margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+    },
+    headerFooter: { oddFooter: `&L${name.replaceAll('&', '&&')}&RPage &P of &N` },
+  });
+  const money = excelMoneyFormat(report.currency);
+  // The row notes ("no forecast: too few customers: 3 < 20") get a column wide enough to read.
+  sheet.columns = [{ width: 14 }, { width: 11 }, ...Array.from({ length: H }, () => ({ width: 10 })), ...(hasNotes ? [{ width: 48 }] : [])];
   const text = (values: (string | number | null)[], font: Partial<ExcelJS.Font> = {}): void => {
     const r = sheet.addRow(values.map((v) => (typeof v === 'string' ? cellText(v) : v)));
     r.font = { ...BASE_FONT, ...font };
@@ -29,14 +50,21 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   text(['Forecast: predicted cumulative revenue per customer, monthly cohorts'], { bold: true, size: 14 });
   // Without a model the reason says "no forecast: …" itself (noForecastSentence capitalises it).
   text([f.model ? `Model: ${f.model === 'sbg' ? 'sBG (shifted-beta-geometric)' : 'BG/NBD + Gamma-Gamma'} (${f.chosen_by}): ${f.reason}` : noForecastSentence(f)]);
-  // A fitted model that predicts no cohort says why (each cohort's row below has no predicted cell).
-  const none = f.model ? noForecastSentence(f) : null;
   if (none) text([none]);
   text([`Interval: ${Math.round(f.interval * 100)} %, seeded bootstrap over customers, ${f.bootstrap.replicates} replicates (seed ${f.bootstrap.seed})${f.bootstrap.note ? `; ${f.bootstrap.note}` : ''}`]);
   const bt = f.backtest;
   text([bt ? (bt.mape !== null ? `Backtest: refit on the data up to ${bt.cutoff.slice(0, 10)} (${bt.holdout_days} days back), predicted vs realized LTV at the as-of time: MAPE ${(bt.mape * 100).toFixed(1)} %, bias ${(bt.bias! * 100).toFixed(1)} %` : `Backtest: none${bt.note ? ` (${bt.note})` : ''}`) : 'Backtest: none']);
   text(['Plain: realized, complete · italic grey: realized, partial · blue italic on blue: predicted'], { italic: true, color: { argb: 'FF595959' } });
   text([]);
+  if (chart) {
+    const r = sheet.addRow([]);
+    r.height = chart.height * 0.75; // points
+    r.commit();
+    addStreamingPicture(workbook, sheet, chartPng!, {
+      col: 0, row: r.number - 1, ...chart,
+      description: `Fan chart: predicted cumulative revenue per customer of ${report.tenant} with its interval`,
+    });
+  }
   const header = ['Cohort', 'Customers', ...Array.from({ length: H }, (_, p) => `Month ${p}`)];
   text(header, { bold: true });
   const monthly = report.matrices.find((m) => m.id === 'days-month-cohort');
@@ -97,12 +125,12 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
     text(['Backtest by cohort', 'Customers', 'Predicted', 'Realized', 'Error'], { bold: true });
     for (const c of bt.cohorts) text([c.title, c.customers, c.predicted, c.realized, c.error === null ? null : Number((c.error * 100).toFixed(1))]);
   }
-  if (chartPng) {
-    const { width, height } = pngSize(chartPng);
-    addStreamingPicture(workbook, sheet, chartPng, {
-      col: Math.min(H + 3, 16), row: 0, width: 720, height: Math.round((720 * height) / width),
-      description: `Fan chart: predicted cumulative revenue per customer of ${report.tenant} with its interval`,
-    });
-  }
   sheet.commit();
+}
+
+/** 720 px wide, or narrower so that its row stays within Excel's 409 points (545 px). */
+function chartBox(png: Buffer): { width: number; height: number } {
+  const { width, height } = pngSize(png);
+  const w = Math.min(720, Math.floor((540 * width) / height));
+  return { width: w, height: Math.round((w * height) / width) };
 }

@@ -29,7 +29,7 @@ export function writeSummarySheet(
 ): void {
   const sheet = workbook.addWorksheet(name, {
     views: [{ state: 'normal', showGridLines: false }],
-    pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
   });
   // Nothing wraps: LibreOffice does not grow row heights for wrapped text it did not write itself.
   sheet.columns = [{ width: 38 }, { width: 36 }, { width: 2 }];

@@ -117,3 +117,46 @@ describe('print setup (issue 16)', () => {
     expect(wb.getWorksheet('Data')!.pageSetup.printArea).toBe('A1:R1');
   });
 });
+
+describe('the Forecast sheet on screen and on paper', () => {
+  it('prints landscape on A4 one page wide with its titles repeated, and its fan chart sits above the table, not over it', async () => {
+    const report = sampleReport();
+    const money = (v: number): { revenue: number; proceeds: number; net_revenue: number } => ({ revenue: v, proceeds: v, net_revenue: v });
+    const predicted = Array.from({ length: 18 }, (_, j) => ({
+      period: 6 + j, state: 'predicted' as const, customers: 1630, ...money(20 + j), lower: money(19 + j), upper: money(21 + j),
+    }));
+    report.forecast = {
+      model: 'sbg', chosen_by: 'auto', reason: 'test', matrix: 'days-month-cohort', horizon_months: 24, interval: 0.8,
+      bootstrap: { replicates: 10, requested: 10, seed: 17 }, thresholds: { min_cohort_customers: 20, min_group_customers: 100 },
+      fits: [], backtest: null, headline: null,
+      rows: [
+        { type: 'total', title: 'Total', customers: 1630, fit: null, cells: predicted },
+        { type: 'cohort', title: '2026-03-01', customers: 12, fit: null, cells: [], note: 'no forecast: too few customers: 12 < 20' },
+      ],
+    };
+    // A 1 × 1 PNG: shown 540 × 540 px, the tallest a row holds (Excel: 409 pt).
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+    const path = join(dir, 'ltv.xlsx');
+    await writeXlsx(report, path, { forecastPng: png });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path);
+    const ws = wb.getWorksheet('Forecast')!;
+    // Title, model, interval, backtest, legend, blank, the chart's row: the header is row 8 (A Cohort, B
+    // Customers, C..Z Month 0..23).
+    expect(ws.getCell('A8').value).toBe('Cohort');
+    expect(ws.getCell('Z8').value).toBe('Month 23');
+    expect(ws.pageSetup).toMatchObject({ paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '8:8', printTitlesColumn: 'A:B' });
+    expect(ws.headerFooter.oddFooter).toBe('&LForecast&RPage &P of &N');
+    // The cohort without a forecast: its note in column AA (after Month 23), which is 48 wide.
+    expect(ws.getCell('AA10').value).toBe('no forecast: too few customers: 12 < 20');
+    expect(ws.getColumn(27).width).toBe(48);
+    // The chart is in row 7 (zero-based 6) from column A, the row as tall as the picture: 540 px = 405 pt.
+    const images = ws.getImages();
+    expect(images).toHaveLength(1);
+    expect(images[0]!.range.tl.nativeCol).toBe(0);
+    expect(images[0]!.range.tl.nativeRow).toBe(6);
+    expect(ws.getRow(7).height).toBe(405);
+    // Every other sheet is on A4 too.
+    for (const other of wb.worksheets) expect(other.pageSetup.paperSize, other.name).toBe(9);
+  });
+});
