@@ -183,7 +183,17 @@ export const JobSchema = z.strictObject({
    * data and make every day-unit matrix, snapshot and workbook thousands of periods long.
    */
   min_event_time: z.string().datetime({ offset: true, error: ISO_TIME }).default(DEFAULT_MIN_EVENT_TIME),
-  matrices: z.array(MatrixSpecSchema).min(1).default(DEFAULT_MATRICES.map((m) => ({ ...m }))),
+  // A matrix listed twice was published twice: twice its lines in ltv.csv (a script summing them doubled
+  // them), two entries with one id in ltv.json, and sheets "Monthly cohorts" and "Monthly cohorts (2)".
+  matrices: z.array(MatrixSpecSchema).min(1).superRefine((list, ctx) => {
+    const first = new Map<string, number>();
+    list.forEach((m, i) => {
+      const id = `${m.period_type}-${m.period_unit}-${m.segmentation}`;
+      const earlier = first.get(id);
+      if (earlier === undefined) first.set(id, i);
+      else ctx.addIssue({ code: 'custom', path: [i], message: `repeats matrices[${earlier}] (${id}): list each matrix once` });
+    });
+  }).default(DEFAULT_MATRICES.map((m) => ({ ...m }))),
   formats: z.array(z.enum(['json', 'csv', 'xlsx'])).default(['json', 'csv', 'xlsx']),
   /** A run whose share of bad rows exceeds this fails without publishing (SPEC §3). */
   max_bad_row_share: z.number().min(0).max(1).default(0.01),

@@ -40,3 +40,23 @@ describe('forecast.holdout_days', () => {
     expect(() => withHoldout(1_000_000_000)).toThrow('command line: forecast.holdout_days: Too big: expected number to be <=36525');
   });
 });
+
+describe('matrices', () => {
+  const withMatrices = (matrices: unknown[]): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], matrices }, '/tmp');
+
+  it('refuses a matrix listed twice (it was published twice: doubled lines in ltv.csv, one id twice in ltv.json)', () => {
+    expect(() => withMatrices([
+      { period_type: 'days', period_unit: 'month' },
+      { period_type: 'days', period_unit: 'week', segmentation: 'country' },
+      { period_type: 'days', period_unit: 'month', segmentation: 'cohort' },
+    ])).toThrow('command line: matrices[2]: repeats matrices[0] (days-month-cohort): list each matrix once');
+  });
+
+  it('takes the same units with another segmentation or period type', () => {
+    expect(() => withMatrices([
+      { period_type: 'days', period_unit: 'month' },
+      { period_type: 'days', period_unit: 'month', segmentation: 'month' },
+      { period_type: 'renewals', period_unit: 'month' },
+    ])).not.toThrow();
+  });
+});
