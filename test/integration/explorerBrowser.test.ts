@@ -4,7 +4,7 @@
 // states (ltv.json, and by hand for a filtered segmentation); markup in data shows as text; keyboard
 // use; the colour scale; no request leaves the server's origin; the page's CSP; report.html from
 // file://. Predicted cells: explorerPredictions.test.ts.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { readSnapshot } from '../helpers/runFixture.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -451,5 +451,33 @@ describe('the explorer pins its run', () => {
       Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
     expect(now).toEqual(adaptyGrid(await api(JSON.parse(after.at(-1)!.body) as object, NEW_RUN, on), 'revenue'));
     expect(await ppage.inputValue('#ctl-run')).toBe(NEW_RUN);
+  });
+
+  it('says when the server does not answer, and when the run it shows was removed, offering the latest run', async () => {
+    const on = { port: ps.port, key: PIN_KEY };
+    // The server down or restarting (the connection refused): the page says so in words.
+    await ppage.route('**/api/**', (r) => r.abort('connectionrefused'));
+    await ppage.selectOption('#ctl-period_unit', 'month');
+    await ppage.waitForFunction(() => document.querySelector('.status')?.textContent?.startsWith('Could not load the report:'));
+    expect(await ppage.textContent('.status')).toBe('Could not load the report: the server did not answer (ltv serve stopped or is restarting); try again in a moment');
+    await ppage.unroute('**/api/**');
+
+    // The older run, shown, then removed (retention) while the page is open.
+    await changeOn(ppage, '#ctl-run', OLD_RUN);
+    expect(await ppage.textContent('.sub')).toContain(OLD_RUN);
+    await rm(join(pfx.reportsDir, TENANT, 'runs', OLD_RUN), { recursive: true });
+    await ppage.selectOption('#ctl-period_unit', 'week');
+    await ppage.waitForFunction(() => document.querySelector('.status button') !== null);
+    expect(await ppage.textContent('.status')).toBe(`Run ${OLD_RUN} is no longer published (removed since this page opened, e.g. by the retention of old runs). Show run ${NEW_RUN}`);
+    await ppage.click('.status button');
+    await ppage.waitForFunction((run) => document.querySelector('.sub')?.textContent?.includes(run), NEW_RUN);
+    await ppage.waitForSelector('.report[data-loaded]:not([aria-busy]) table.heatmap');
+    // The run list is the server's now: the removed run is no longer offered.
+    expect(await ppage.$$eval('#ctl-run option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([NEW_RUN]);
+    expect(await ppage.textContent('.status')).toBe('');
+    const grid = await ppage.$$eval('table.heatmap tbody tr', (trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+    // The view's unit (week) stays; the range is the latest run's first payments, 2025-12-15 … 2026-03-01.
+    expect(grid).toEqual(adaptyGrid(await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'week' }, NEW_RUN, on), 'revenue'));
   });
 });

@@ -38,12 +38,18 @@ async function apiError(res: Response): Promise<ApiError> {
 }
 
 async function call(key: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const res = await fetch(path, {
-    ...init,
-    headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Api-Key ${key}` },
-    cache: 'no-store',
-    credentials: 'omit',
-  });
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Api-Key ${key}` },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    // fetch's own words ("Failed to fetch") say nothing to a reader: the server is down or restarting.
+    throw new ApiError(0, 'the server did not answer (ltv serve stopped or is restarting); try again in a moment');
+  }
   if (!res.ok) throw await apiError(res);
   return res;
 }
@@ -222,7 +228,42 @@ class ServedReport {
     this.parts.root.querySelector('.newer-run')?.remove();
     if (this.newer?.tenant !== this.state.tenant) return;
     const { tenants, run } = this.newer;
-    const show = h('button', { type: 'button' }, 'Show it');
+    const show = this.showRunButton('Show it', tenants, run);
+    const notice = h('p', { class: 'newer-run', role: 'status' },
+      `A newer run was published: ${run.run_id} (as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}). ${this.state.run ? `This page still shows run ${this.state.run}. ` : ''}`, show);
+    this.parts.root.insertBefore(notice, this.parts.headline);
+  }
+
+  /**
+   * The server no longer has the run the page shows (removed by retention, or its tenant's reports
+   * removed since the page opened): says so and offers the tenant's latest run, instead of "Run not
+   * found" under every later change.
+   */
+  private async runGone(): Promise<void> {
+    const gone = this.state.run;
+    let tenants: TenantListing[];
+    try {
+      tenants = ((await (await call(this.key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
+    } catch (e) {
+      this.parts.status.textContent = `Could not load the report: ${(e as Error).message}`;
+      return;
+    }
+    if (this.state.run !== gone) return;
+    const tenant = tenants.find((t) => t.id === this.state.tenant);
+    const latest = tenant?.runs.find((r) => r.latest) ?? tenant?.runs[0];
+    const status = this.parts.status;
+    clear(status);
+    status.append(`Run ${gone} is no longer published (removed since this page opened, e.g. by the retention of old runs). `);
+    if (!tenant || !latest) {
+      status.append('This tenant has no published run now.');
+      return;
+    }
+    status.append(this.showRunButton(`Show run ${latest.run_id}`, tenants, latest));
+  }
+
+  /** A button that shows `run` (of the run list `tenants`, the server's latest), its whole range, no filter. */
+  private showRunButton(label: string, tenants: TenantListing[], run: RunListing): HTMLButtonElement {
+    const show = h('button', { type: 'button' }, label);
     show.addEventListener('click', () => {
       this.tenants = tenants;
       this.newer = null;
@@ -230,9 +271,7 @@ class ServedReport {
       this.state = { ...this.state, run: run.run_id, from: run.first_payment_dates?.min ?? '', to: run.first_payment_dates?.max ?? '', filters: {} };
       this.render();
     });
-    const notice = h('p', { class: 'newer-run', role: 'status' },
-      `A newer run was published: ${run.run_id} (as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}). ${this.state.run ? `This page still shows run ${this.state.run}. ` : ''}`, show);
-    this.parts.root.insertBefore(notice, this.parts.headline);
+    return show;
   }
 
   private tenant(): TenantListing {
@@ -315,6 +354,10 @@ class ServedReport {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        void this.runGone();
+        return;
+      }
       this.parts.status.textContent = `Download failed: ${(e as Error).message}`;
     } finally {
       button.disabled = false;
@@ -373,6 +416,7 @@ class ServedReport {
       renderHeadline(this.parts.headline, detail.summary, detail.currency);
       this.renderFilters(detail);
     } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return; // the heatmap's request says so (runGone)
       this.parts.status.textContent = `Could not read the run: ${(e as Error).message}`;
     }
   }
@@ -482,6 +526,10 @@ class ServedReport {
       if (e instanceof ApiError && e.status === 401) {
         sessionStorage.removeItem(KEY_STORAGE);
         showSignIn(this.host, 'The key is no longer accepted. Sign in again.');
+        return;
+      }
+      if (e instanceof ApiError && e.status === 404) {
+        void this.runGone();
         return;
       }
       this.parts.status.textContent = `Could not load the report: ${(e as Error).message}`;
