@@ -480,4 +480,13 @@ describe('the explorer pins its run', () => {
     // The view's unit (week) stays; the range is the latest run's first payments, 2025-12-15 … 2026-03-01.
     expect(grid).toEqual(adaptyGrid(await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'week' }, NEW_RUN, on), 'revenue'));
   });
+
+  it('says the rate limit in the server\'s sentence, without the name of an Adapty error field', async () => {
+    ps.writeKeys([{ key: PIN_KEY, tenants: [TENANT], requests_per_minute: 1 }]);
+    await new Promise((r) => setTimeout(r, 300)); // the server reads the keys file again (every 50 ms here)
+    await ppage.selectOption('#ctl-period_unit', 'month');
+    await ppage.selectOption('#ctl-period_unit', 'week');
+    await ppage.waitForFunction(() => document.querySelector('.status')?.textContent?.includes('Rate limit'));
+    expect(await ppage.textContent('.status')).toMatch(/^Could not load the report: Rate limit of 1 requests per minute exceeded; retry in \d+ s$/);
+  });
 });

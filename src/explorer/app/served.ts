@@ -29,7 +29,8 @@ async function apiError(res: Response): Promise<ApiError> {
   try {
     const b = (await res.json()) as { errors?: { source: string; errors: string[] }[]; error?: { message?: string } };
     const first = b.errors?.[0];
-    if (first) return new ApiError(res.status, `${first.source}: ${first.errors.join('; ')}`, first.source, first.errors.join('; '));
+    // Adapty's `non_field_errors` names no field: the reader gets the sentence alone.
+    if (first) return new ApiError(res.status, first.source === 'non_field_errors' ? first.errors.join('; ') : `${first.source}: ${first.errors.join('; ')}`, first.source, first.errors.join('; '));
     if (b.error?.message) return new ApiError(res.status, b.error.message);
   } catch {
     // not JSON
