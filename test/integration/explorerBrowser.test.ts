@@ -305,6 +305,8 @@ describe('the explorer served by ltv serve', () => {
       const grid = async (): Promise<Grid> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
       const byCohort = await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'month' });
       expect(await grid()).toEqual(adaptyGrid(byCohort, 'revenue'));
+      // The tab names the tenant and the run it shows.
+      expect(await p.title()).toBe(`${TENANT} · ${NEW_RUN} · ltv explorer`);
       // Its run's own note: the forecast's reason is not prefixed twice.
       const note = (await p.textContent('.forecast-note')) ?? '';
       expect(note.startsWith('This run has no forecast: ')).toBe(true);

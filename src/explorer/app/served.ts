@@ -115,6 +115,7 @@ export function startServed(host: HTMLElement): void {
 
 function showSignIn(host: HTMLElement, message: string | null): void {
   clear(host);
+  document.title = 'ltv explorer';
   // No `name` on the input: even if this script failed and the form were submitted natively, the key
   // would not be sent, let alone put in a URL.
   const input = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, 'aria-describedby': 'key-help' });
@@ -293,6 +294,8 @@ class ServedReport {
       showSignIn(this.host, null);
     });
     const toolbar = h('div', { class: 'toolbar' }, this.downloads(), signOut);
+    // The tab says which tenant and run it shows (several tabs, history, bookmarks); a text, never markup.
+    document.title = `${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`;
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
     this.showNewer();
     if (!run) {
