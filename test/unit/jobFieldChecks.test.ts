@@ -2,6 +2,7 @@
 // schedule.cron with fields missing (cron-parser would right-align them: "0 3 * *" would fire every
 // minute of 00:xx on the 3rd), an email.subject placeholder that does not exist.
 import { describe, expect, it } from 'vitest';
+import type { JobInput } from '../../src/config/jobSchema.js';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 
 const load = (cron: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], schedule: { cron } }, '/tmp');
@@ -42,7 +43,7 @@ describe('forecast.holdout_days', () => {
 });
 
 describe('matrices', () => {
-  const withMatrices = (matrices: unknown[]): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], matrices }, '/tmp');
+  const withMatrices = (matrices: NonNullable<JobInput['matrices']>): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], matrices }, '/tmp');
 
   it('refuses a matrix listed twice (it was published twice: doubled lines in ltv.csv, one id twice in ltv.json)', () => {
     expect(() => withMatrices([
