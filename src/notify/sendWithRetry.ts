@@ -108,6 +108,14 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
   // server refused for now (4xx: a full mailbox, greylisting, too many recipients): never twice to anyone.
   let sent: { accepted: string[]; response: string; from: string; retry: string[] } | undefined;
   const finalRejected: string[] = [];
+  /** The wait before the next attempt, or null when it would end past the deadline. */
+  const delayAfter = (attempt: number): number | null => {
+    const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
+    return Date.now() - started + delay > policy.deadlineMs ? null : delay;
+  };
+  /** Waits `delay` ms; false when the run is cancelled meanwhile. */
+  const pause = (delay: number): Promise<boolean> =>
+    sleep(delay, undefined, effects.signal ? { signal: effects.signal } : {}).then(() => true, () => false);
   const outcome = (attempts: number): SendOutcome => {
     const rejected = [...finalRejected, ...sent!.retry];
     if (rejected.length) log.warn({ rejected, accepted: sent!.accepted }, 'email: the server refused some recipients and accepted the others');
@@ -135,32 +143,22 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
         retry: later,
       };
       if (later.length === 0) return outcome(attempt);
-      const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
-      const elapsed = Date.now() - started;
-      if (elapsed + delay > policy.deadlineMs) {
-        log.error({ attempt, deferred: later, elapsed_ms: elapsed }, 'email: some recipients still refused for now at the deadline; the others have it');
+      const delay = delayAfter(attempt);
+      if (delay === null) {
+        log.error({ attempt, deferred: later, elapsed_ms: Date.now() - started }, 'email: some recipients still refused for now at the deadline; the others have it');
         return outcome(attempt);
       }
       log.warn({ attempt, deferred: later, retry_in_ms: delay }, 'email: the server refused some recipients for now; retrying them alone');
-      try {
-        await sleep(delay, undefined, effects.signal ? { signal: effects.signal } : {});
-      } catch {
-        return outcome(attempt);
-      }
+      if (!(await pause(delay))) return outcome(attempt);
     } catch (err) {
       // A retry to the deferred recipients failed as a whole: the message stays sent to the others.
       if (sent) {
-        const kind = classifySmtpError(err);
-        const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
-        if (kind !== 'transient' || effects.signal?.aborted || Date.now() - started + delay > policy.deadlineMs) {
+        const delay = classifySmtpError(err) === 'transient' && !effects.signal?.aborted ? delayAfter(attempt) : null;
+        if (delay === null) {
           log.error({ attempt, deferred: sent.retry, error: smtpErrorInfo(err) }, 'email: the deferred recipients could not be sent to; the others have it');
           return outcome(attempt);
         }
-        try {
-          await sleep(delay, undefined, effects.signal ? { signal: effects.signal } : {});
-        } catch {
-          return outcome(attempt);
-        }
+        if (!(await pause(delay))) return outcome(attempt);
         continue;
       }
       const error = smtpErrorInfo(err);
@@ -174,18 +172,13 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
         log.error({ attempt, error }, 'email: SMTP settings are wrong (authentication or configuration); not retried');
         return { status: 'failed', attempts: attempt, reason: 'config', error };
       }
-      const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
-      const elapsed = Date.now() - started;
-      if (elapsed + delay > policy.deadlineMs) {
-        log.error({ attempt, error, elapsed_ms: elapsed }, 'email: SMTP still failing at the deadline; giving up for now');
+      const delay = delayAfter(attempt);
+      if (delay === null) {
+        log.error({ attempt, error, elapsed_ms: Date.now() - started }, 'email: SMTP still failing at the deadline; giving up for now');
         return { status: 'failed', attempts: attempt, reason: 'deadline', error };
       }
       log.warn({ attempt, error, retry_in_ms: delay }, 'email: transient SMTP failure; retrying');
-      try {
-        await sleep(delay, undefined, effects.signal ? { signal: effects.signal } : {});
-      } catch {
-        return { status: 'failed', attempts: attempt, reason: 'aborted', error };
-      }
+      if (!(await pause(delay))) return { status: 'failed', attempts: attempt, reason: 'aborted', error };
     }
   }
 }
