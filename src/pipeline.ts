@@ -30,7 +30,8 @@ import { forecastChartSvg } from './report/renderForecastChart.js';
 import { writeCsv } from './report/writeCsv.js';
 import { writeJson } from './report/writeJson.js';
 import { writeReportHtml } from './report/writeReportHtml.js';
-import { writeXlsx } from './report/writeXlsx.js';
+import { writeXlsxOffThread } from './report/writeXlsxOffThread.js';
+import { addPendingWrite, settlePendingWrites } from './report/pendingWrites.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
 import { installMacros } from './warehouse/installMacros.js';
 import { asOfWall } from './ltv/asOfWall.js';
@@ -464,6 +465,7 @@ export async function runStages(
       for (const png of [chartPng, forecastPng]) png?.catch(() => undefined);
       return { t, slot, runMatrices, report, charts: { chartPng, forecastPng } };
     };
+    const workbooks: Promise<void>[] = [];
     let next = tenants[0] ? await prepare(tenants[0]) : undefined;
     for (let i = 0; next; i++) {
       const { t, slot, runMatrices, report, charts } = next;
@@ -497,7 +499,12 @@ export async function runStages(
         await writeFile(join(dir, RUN_FILES.chart), chartPng);
         if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
         if (job.formats.includes('xlsx')) {
-          await writeXlsx(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
+          // On the workbook thread while this one goes on to the next tenant (writeXlsxOffThread.ts), a
+          // pending write of the run's directory; at most two at a time, so the reports do not queue there.
+          const workbook = writeXlsxOffThread(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
+          addPendingWrite(dir, workbook);
+          workbooks.push(workbook);
+          if (workbooks.length > 2) await workbooks.shift();
         }
       } else {
         next = following ? await prepare(following) : undefined;
@@ -509,6 +516,9 @@ export async function runStages(
         ...(emails ? { report } : {}),
       });
     }
+    // Every file written before any tenant is published: a write that failed in the background (a full
+    // disk under a workbook or a snapshot) fails the run here, not after some tenants' runs went live.
+    for (const r of rendered) await settlePendingWrites(r.slot.stagingDir);
     leave('render', { tenants: rendered.length });
 
     // publish

@@ -25,6 +25,16 @@ export function startModuleThread(callerUrl: string, name: string, limits: { hea
   }
 }
 
+/**
+ * A reply's error as an Error: a message, or a message with the error code, path and system call a
+ * thread kept (a full disk met on a thread reads as one met here: the pipeline's storageError reads them).
+ */
+function replyError(e: unknown): Error {
+  if (typeof e !== 'object' || e === null) return new Error(String(e));
+  const { message, ...rest } = e as { message?: unknown };
+  return Object.assign(new Error(String(message)), rest);
+}
+
 /** A request waiting for its reply. */
 export interface Waiting<T> {
   resolve(value: T): void;
@@ -54,7 +64,7 @@ export class RequestThread<T, W extends Waiting<T> = Waiting<T>> {
       const p = t.waiting.get(reply.id);
       if (!p) return;
       t.forget(reply.id);
-      if ('error' in reply) p.reject(new Error(String(reply.error)));
+      if ('error' in reply) p.reject(replyError(reply.error));
       else p.resolve(valueOf(reply as Exclude<R, { error: string }>));
     });
     const stop = (why: string): void => {

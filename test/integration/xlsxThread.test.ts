@@ -1,0 +1,62 @@
+// ltv.xlsx written on the workbook thread (src/report/writeXlsxOffThread.ts), as the render stage does:
+// the same workbook as writeXlsx in process (every cell and both pictures), and a failure met on the thread
+// reads as one met here (its error code and path reach the run's storageError).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageError } from '../../src/pipeline.js';
+import { chartSvg, svgToPng } from '../../src/report/renderChart.js';
+import { writeXlsx } from '../../src/report/writeXlsx.js';
+import { writeXlsxOffThread, xlsxThreadRunning } from '../../src/report/writeXlsxOffThread.js';
+import { sampleReport } from '../helpers/sampleReport.js';
+
+async function contents(path: string): Promise<{ cells: string[]; media: string[] }> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  const cells: string[] = [];
+  wb.eachSheet((ws) => ws.eachRow((row, r) => row.eachCell((cell, c) => {
+    cells.push(`${ws.name}!${r}:${c}=${JSON.stringify(cell.value)}/${cell.numFmt ?? ''}/${JSON.stringify(cell.font ?? null)}`);
+  })));
+  const media = (wb.model as unknown as { media: { buffer: Buffer }[] }).media.map((m) => m.buffer.toString('base64'));
+  return { cells, media };
+}
+
+describe('the workbook thread', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ltv-xlsx-thread-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the workbook writeXlsx writes in process: every cell, its format, and the pictures', async () => {
+    const report = sampleReport();
+    const chartPng = await svgToPng(chartSvg(report), 1);
+    const opts = { chartPng, quarantineFile: 'quarantine.csv' };
+    await writeXlsx(report, join(dir, 'here.xlsx'), opts);
+    await writeXlsxOffThread(report, join(dir, 'there.xlsx'), opts);
+    expect(xlsxThreadRunning()).toBe(true);
+    const [here, there] = [await contents(join(dir, 'here.xlsx')), await contents(join(dir, 'there.xlsx'))];
+    expect(here.cells.length).toBeGreaterThan(100);
+    expect(there.cells).toEqual(here.cells);
+    // The chart as drawn, not re-encoded on the way.
+    expect(there.media).toEqual(here.media);
+    expect(there.media).toContain(chartPng.toString('base64'));
+  });
+
+  it('a failure on the thread keeps its code and path: a missing directory, and a full disk as one retryable line', async () => {
+    const missing = join(dir, 'gone', 'ltv.xlsx');
+    const err = await writeXlsxOffThread(sampleReport(), missing).catch((e: unknown) => e as NodeJS.ErrnoException);
+    expect(err).toBeInstanceOf(Error);
+    expect(err?.code).toBe('ENOENT');
+    expect(err?.path).toBe(missing);
+    const full = await writeXlsxOffThread(sampleReport(), '/dev/full').catch((e: unknown) => e as NodeJS.ErrnoException);
+    expect(full?.code).toBe('ENOSPC');
+    const mapped = storageError(full, '/srv/reports', '/tmp/ltv-run-1.duckdb');
+    expect(mapped?.retryable).toBe(true);
+    expect(mapped?.message).toMatch(/^no space left on the disk of the reports directory \/srv\/reports or the scratch space \/tmp; nothing was published/);
+  });
+});
