@@ -22,7 +22,7 @@ import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
-import { abandonRun, commitRun, findPublishedRun, newestRunFirst, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { abandonRun, commitRun, eachLimited, PUBLISH_TENANTS, findPublishedRun, newestRunFirst, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
 import { svgToPngOffThread } from './report/svgToPngOffThread.js';
 import { warmUpWriters } from './report/warmUpWriters.js';
@@ -524,7 +524,9 @@ export async function runStages(
     // publish
     enter('publish', 'publishing');
     await effects.beforePublish?.();
-    for (const r of rendered) {
+    // A few tenants at a time: each commit waits on the disk (fsyncs) far more than it computes, and 200
+    // small tenants one after another spent 7 s there. Each tenant's run is still switched atomically.
+    await eachLimited(rendered, PUBLISH_TENANTS, async (r) => {
       const { latest } = await commitRun(
         r.slot,
         {
@@ -552,7 +554,7 @@ export async function runStages(
         r.latestStays = latest;
         log.warn({ tenant: r.tenant, run_id: r.slot.runId, latest }, `tenant ${r.tenant}: run ${r.slot.runId} is published beside the later run ${latest}, which latest keeps pointing at`);
       }
-    }
+    });
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
     const result: RunResult = {
       job: job.name,
