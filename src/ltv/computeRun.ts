@@ -2,8 +2,8 @@
 // to the run model, every tenant at once: each statement groups by tenant_id, so a run of 200 small shops
 // costs a dozen statements, not 200 dozens. The model holds all the render, publish and notify stages
 // read: afterwards DuckDB may be closed (the forecast, src/forecast/, still reads the warehouse).
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix } from './cellRuns.js';
@@ -254,37 +254,33 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
   // Each lane takes every other statement in turn; the groups keep the statements' order.
   const groups: PackedGroup[] = new Array(specs.length);
   const lanes = (o.lanes ?? matrixLanes(facts.stats.transactions)) === 2 && specs.length > 1 ? [wh, await secondLane(wh)] : [wh];
+  // Each tenant's data files (the endpoint's Parquet, 25_ and 26_published_*.sql; SPEC §6), in a directory of its own.
+  const tenantFiles: TenantFiles[] = tenantIds.map((_, i) => {
+    const dir = join(o.filesDir, String(i));
+    return { facts: join(dir, 'facts.parquet'), customers: join(dir, 'customers.parquet'), quarantine: join(dir, 'quarantine.csv') };
+  });
   try {
-    // A lane that fails stops the other before its next statement, and the error goes on once neither
-    // has one running (the warehouse is closed next).
-    let failed = false;
-    const settled = await Promise.allSettled(lanes.map(async (lane, l) => {
-      for (let i = l; i < specs.length && !failed; i += lanes.length) {
-        const g = specs[i]!;
-        try {
-          groups[i] = await PackedGroup.read(lane, g.type, g.unit, g.segs, facts.local);
-        } catch (e) {
-          failed = true;
-          throw e;
-        }
-      }
-    }));
-    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
+    await onLanes(lanes, specs.length, async (lane, i) => {
+      const g = specs[i]!;
+      groups[i] = await PackedGroup.read(lane, g.type, g.unit, g.segs, facts.local);
+    });
+    // Spread over the lanes too: a small tenant's COPY is mostly DuckDB's fixed cost, on one core (200
+    // small shops made 400 of them). attr_id is the run's own numbering: the files carry the attributes.
+    await onLanes(lanes, tenantIds.length, async (lane, i) => {
+      const [tenant, files] = [tenantIds[i]!, tenantFiles[i]!];
+      await mkdir(dirname(files.facts), { recursive: true });
+      await lane.run(`COPY (${loadSql('25_published_facts')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.facts });
+      await lane.run(`COPY (${loadSql('26_published_customers')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.customers });
+    });
   } finally {
     for (const lane of lanes.slice(1)) lane.close();
   }
+  await writeQuarantines(wh, tenantIds, tenantFiles);
   const summaries = new Map((await wh.all<SummaryRow>(loadSql('24_summary'))).map((s) => [s.tenant_id, s]));
 
   const tenants: TenantModel[] = [];
   for (const [i, tenant] of tenantIds.entries()) {
-    const dir = join(o.filesDir, String(i));
-    await mkdir(dir, { recursive: true });
-    const files: TenantFiles = { facts: join(dir, 'facts.parquet'), customers: join(dir, 'customers.parquet'), quarantine: join(dir, 'quarantine.csv') };
-    // attr_id is the run's own numbering: the published files carry the attributes themselves.
-    await wh.run(`COPY (${loadSql('25_published_facts')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.facts });
-    await wh.run(`COPY (${loadSql('26_published_customers')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.customers });
-    await copyQuarantine(wh, tenant, files.quarantine);
+    const files = tenantFiles[i]!;
     const s = summaries.get(tenant);
     // A matrix from the statement that computed its rows (sourceOf), named and described as itself.
     const fromStatement = (type: PeriodType, unit: PeriodUnit, seg: Segmentation, done: Map<string, Map<Segmentation, RunMatrix>>): RunMatrix | undefined => {
@@ -349,6 +345,47 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
     configured: o.matrices,
     tenants,
   };
+}
+
+/**
+ * `fn(lane, i)` for i in [0, n), each lane taking every other i in turn. A lane that fails stops the others
+ * before their next item, and the error goes on once none has one running (the warehouse may be closed next).
+ */
+async function onLanes(lanes: readonly Warehouse[], n: number, fn: (lane: Warehouse, i: number) => Promise<void>): Promise<void> {
+  let failed = false;
+  const settled = await Promise.allSettled(lanes.map(async (lane, l) => {
+    for (let i = l; i < n && !failed; i += lanes.length) {
+      try {
+        await fn(lane, i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  }));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
+/**
+ * Each tenant's quarantine.csv (SPEC §3). DuckDB writes those of the tenants with bad rows and the first
+ * one without; every other tenant without bad rows gets a copy of that file (its header alone): 200 small
+ * shops made 200 statements of DuckDB's fixed cost for the same line.
+ */
+async function writeQuarantines(wh: Warehouse, tenants: readonly string[], files: readonly TenantFiles[]): Promise<void> {
+  const withBadRows = new Set((await wh.all<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM bad_rows WHERE tenant_id IS NOT NULL')).map((r) => r.tenant_id));
+  let headerOnly: string | undefined;
+  for (const [i, tenant] of tenants.entries()) {
+    const path = files[i]!.quarantine;
+    if (withBadRows.has(tenant)) {
+      await copyQuarantine(wh, tenant, path);
+    } else if (headerOnly === undefined) {
+      await copyQuarantine(wh, tenant, path);
+      headerOnly = path;
+    } else {
+      await copyFile(headerOnly, path);
+    }
+  }
 }
 
 /** SPEC §3 quarantine.csv of one tenant, or of every tenant (null: a run that fails before publishing). */
