@@ -4,6 +4,7 @@
 // read: afterwards DuckDB may be closed (the forecast, src/forecast/, still reads the warehouse).
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { eachOnWorkers } from '../config/eachLimited.js';
 import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix } from './cellRuns.js';
@@ -251,7 +252,7 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
   // The matrices a run has (the snapshots' and the job's), in their order, and the statements computing them.
   const wanted = groupSpecs([...ADAPTY_SNAPSHOT_SPECS, ...o.matrices]);
   const specs = statementGroups(wanted);
-  // Each lane takes every other statement in turn; the groups keep the statements' order.
+  // The groups keep the statements' order, whichever connection computed each.
   const groups: PackedGroup[] = new Array(specs.length);
   const lanes = (o.lanes ?? matrixLanes(facts.stats.transactions)) === 2 && specs.length > 1 ? [wh, await secondLane(wh)] : [wh];
   // Each tenant's data files (the endpoint's Parquet, 25_ and 26_published_*.sql; SPEC §6), in a directory of its own.
@@ -260,14 +261,15 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
     return { facts: join(dir, 'facts.parquet'), customers: join(dir, 'customers.parquet'), quarantine: join(dir, 'quarantine.csv') };
   });
   try {
-    await onLanes(lanes, specs.length, async (lane, i) => {
-      const g = specs[i]!;
+    // Each connection takes the next statement when free; one that fails stops the other before its next
+    // one, and the error goes on once neither has one running (the warehouse is closed next).
+    await eachOnWorkers(lanes, specs, async (lane, g, i) => {
       groups[i] = await PackedGroup.read(lane, g.type, g.unit, g.segs, facts.local);
     });
     // Spread over the lanes too: a small tenant's COPY is mostly DuckDB's fixed cost, on one core (200
     // small shops made 400 of them). attr_id is the run's own numbering: the files carry the attributes.
-    await onLanes(lanes, tenantIds.length, async (lane, i) => {
-      const [tenant, files] = [tenantIds[i]!, tenantFiles[i]!];
+    await eachOnWorkers(lanes, tenantIds, async (lane, tenant, i) => {
+      const files = tenantFiles[i]!;
       await mkdir(dirname(files.facts), { recursive: true });
       await lane.run(`COPY (${loadSql('25_published_facts')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.facts });
       await lane.run(`COPY (${loadSql('26_published_customers')}) TO $path (FORMAT parquet, COMPRESSION zstd)`, { tenant, path: files.customers });
@@ -345,26 +347,6 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
     configured: o.matrices,
     tenants,
   };
-}
-
-/**
- * `fn(lane, i)` for i in [0, n), each lane taking every other i in turn. A lane that fails stops the others
- * before their next item, and the error goes on once none has one running (the warehouse may be closed next).
- */
-async function onLanes(lanes: readonly Warehouse[], n: number, fn: (lane: Warehouse, i: number) => Promise<void>): Promise<void> {
-  let failed = false;
-  const settled = await Promise.allSettled(lanes.map(async (lane, l) => {
-    for (let i = l; i < n && !failed; i += lanes.length) {
-      try {
-        await fn(lane, i);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  }));
-  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
 }
 
 /**

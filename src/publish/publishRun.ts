@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
 import { settlePendingWrites } from '../report/pendingWrites.js';
+import { eachLimited } from '../config/eachLimited.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
 import { makeDirs } from './makeDirs.js';
 
@@ -277,26 +278,6 @@ const PUBLISH_IO = 8;
 
 /** Tenants' runs committed at the same time when a run of several tenants is published (commitRun). */
 export const PUBLISH_TENANTS = 4;
-
-/**
- * Runs `fn` over `items`, at most `limit` at a time. After a failure no item is started; the ones under way
- * finish (nothing is left writing behind the caller, which may then clean up), and the first failure is thrown.
- */
-export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { reason: unknown } | null = null;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && !failure) {
-      try {
-        await fn(items[next++]!);
-      } catch (e) {
-        failure ??= { reason: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure) throw (failure as { reason: unknown }).reason;
-}
 
 /** The run `latest` points to, with its manifest; null when there is none (the tenant's first run). */
 async function previousRun(tenantDir: string): Promise<{ dir: string; manifest: Manifest } | null> {

@@ -1,9 +1,10 @@
-// eachLimited (src/publish/publishRun.ts): the commits of a run's tenants and the files of one commit, a few
-// at a time. After a failure nothing new starts, what is under way finishes before the caller hears of it
-// (it then removes the runs not published), and the first failure is the one thrown.
+// eachLimited (src/config/eachLimited.ts): the commits of a run's tenants and the files of one commit, a few
+// at a time (as eachOnWorkers, the matrix statements on a run's connections). After a failure nothing new
+// starts, what is under way finishes before the caller hears of it (it then removes the runs not
+// published), and the first failure is the one thrown.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { eachLimited } from '../../src/publish/publishRun.js';
+import { eachLimited } from '../../src/config/eachLimited.js';
 
 describe('eachLimited', () => {
   it('runs every item, never more than the limit at once', async () => {
