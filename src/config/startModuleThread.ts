@@ -1,4 +1,4 @@
-// A module of ours on a thread of its own (the chart thread, src/report/svgToPngOffThread.ts; the forecast
+// A module of ours on a thread of its own (the chart and workbook threads, OffThread below; the forecast
 // thread, src/forecast/forecastThread.ts). The entry is TypeScript when the caller is (tsx, vitest), and
 // then the thread registers tsx itself: a worker sees neither vitest's transform nor a loader registered
 // through the API. An eval'd worker script runs as CommonJS and leaves `exports` and `module` on the
@@ -25,10 +25,26 @@ export function startModuleThread(callerUrl: string, name: string, limits: { hea
   }
 }
 
-/**
- * A reply's error as an Error: a message, or a message with the error code, path and system call a
- * thread kept (a full disk met on a thread reads as one met here: the pipeline's storageError reads them).
- */
+/** An error as a thread sends it: its message, and what the run's error handling reads of it (a full
+ *  disk's code and path: the pipeline's storageError). */
+export interface ThreadError {
+  message: string;
+  code?: string;
+  path?: string;
+  syscall?: string;
+}
+
+/** A thread's side: an error as a reply carries it (replyError turns it back into an Error). */
+export function threadError(e: unknown): ThreadError {
+  const err = e as NodeJS.ErrnoException | undefined;
+  const out: ThreadError = { message: e instanceof Error ? e.message : String(e) };
+  if (typeof err?.code === 'string') out.code = err.code;
+  if (typeof err?.path === 'string') out.path = err.path;
+  if (typeof err?.syscall === 'string') out.syscall = err.syscall;
+  return out;
+}
+
+/** A reply's error as an Error: a message (a string), or a ThreadError with its code, path and system call. */
 function replyError(e: unknown): Error {
   if (typeof e !== 'object' || e === null) return new Error(String(e));
   const { message, ...rest } = e as { message?: unknown };
@@ -55,7 +71,7 @@ export class RequestThread<T, W extends Waiting<T> = Waiting<T>> {
 
   /** The thread, or null when none can start. `valueOf` turns a reply into its request's value. */
   static start<T, R extends { id: number }, W extends Waiting<T> = Waiting<T>>(callerUrl: string, name: string,
-    valueOf: (reply: Exclude<R, { error: string }>) => T, onStop: (why: string, left: W[]) => void,
+    valueOf: (reply: Exclude<R, { error: unknown }>) => T, onStop: (why: string, left: W[]) => void,
     limits: { heapMb?: number | undefined } = {}): RequestThread<T, W> | null {
     const w = startModuleThread(callerUrl, name, limits);
     if (!w) return null;
@@ -65,7 +81,7 @@ export class RequestThread<T, W extends Waiting<T> = Waiting<T>> {
       if (!p) return;
       t.forget(reply.id);
       if ('error' in reply) p.reject(replyError(reply.error));
-      else p.resolve(valueOf(reply as Exclude<R, { error: string }>));
+      else p.resolve(valueOf(reply as Exclude<R, { error: unknown }>));
     });
     const stop = (why: string): void => {
       const left = [...t.waiting.values()];
@@ -91,5 +107,60 @@ export class RequestThread<T, W extends Waiting<T> = Waiting<T>> {
   forget(id: number): void {
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.worker.unref();
+  }
+}
+
+/**
+ * A function of ours on a thread of its own, with the result it has in process (the chart thread,
+ * src/report/svgToPngOffThread.ts; the workbook thread, src/report/writeXlsxOffThread.ts): each request
+ * is posted to the thread, started at the first warmUp or request. Where the thread cannot start or dies,
+ * what it had not answered and every later request are done in process (`inProcess`), after `onNoThread`
+ * (which loads what that needs). One thread per process; it keeps the process alive only while it has work.
+ */
+export class OffThread<Req extends object, T, R extends { id: number }> {
+  private thread: RequestThread<T, Waiting<T> & { req: Req }> | null | undefined;
+
+  constructor(
+    private readonly callerUrl: string,
+    private readonly name: string,
+    private readonly valueOf: (reply: Exclude<R, { error: unknown }>) => T,
+    private readonly inProcess: (req: Req) => Promise<T>,
+    private readonly onNoThread: () => void,
+  ) {}
+
+  /** Starts the thread (it loads its modules meanwhile) if it is not running; `onNoThread` when none can. */
+  warmUp(): void {
+    if (this.thread === undefined) this.thread = this.start();
+    if (this.thread === null) this.onNoThread();
+  }
+
+  run(req: Req): Promise<T> {
+    this.warmUp();
+    const t = this.thread;
+    if (!t) return this.inProcess(req);
+    return new Promise<T>((resolve, reject) => {
+      const id = t.add({ resolve, reject, req });
+      try {
+        t.worker.postMessage({ id, ...req });
+      } catch {
+        // Something in the request a thread cannot be sent: done here.
+        t.forget(id);
+        this.inProcess(req).then(resolve, reject);
+      }
+    });
+  }
+
+  /** Whether the thread is running (requests are done in process otherwise). */
+  running(): boolean {
+    return Boolean(this.thread);
+  }
+
+  private start(): RequestThread<T, Waiting<T> & { req: Req }> | null {
+    const t: RequestThread<T, Waiting<T> & { req: Req }> | null = RequestThread.start<T, R, Waiting<T> & { req: Req }>(this.callerUrl, this.name, this.valueOf, (_why, left) => {
+      if (this.thread === t) this.thread = null;
+      this.onNoThread();
+      for (const p of left) this.inProcess(p.req).then(p.resolve, p.reject);
+    });
+    return t;
   }
 }

@@ -1,6 +1,7 @@
 // The chart thread (svgToPngOffThread.ts): rasterises the SVGs the run's thread sends, with the same
 // renderer and encoder as in process (svgToPng), so the PNG bytes are the same wherever they are drawn.
 import { parentPort } from 'node:worker_threads';
+import { threadError, type ThreadError } from '../config/startModuleThread.js';
 import { svgToPng, warmUpRenderer } from './renderChart.js';
 
 export interface ChartRequest {
@@ -9,12 +10,12 @@ export interface ChartRequest {
   scale: number;
 }
 
-export type ChartReply = { id: number; png: Uint8Array } | { id: number; error: string };
+export type ChartReply = { id: number; png: Uint8Array } | { id: number; error: ThreadError };
 
 warmUpRenderer();
 parentPort!.on('message', (req: ChartRequest) => {
   svgToPng(req.svg, req.scale).then(
     (png) => parentPort!.postMessage({ id: req.id, png } satisfies ChartReply),
-    (e: unknown) => parentPort!.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e) } satisfies ChartReply),
+    (e: unknown) => parentPort!.postMessage({ id: req.id, error: threadError(e) } satisfies ChartReply),
   );
 });
