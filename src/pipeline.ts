@@ -478,6 +478,22 @@ export async function runStages(
         await moveFile(t.files.customers, join(dir, RUN_FILES.customers));
         await moveFile(t.files.quarantine, join(dir, RUN_FILES.quarantine));
         if (report.forecast) await writeFile(join(dir, RUN_FILES.forecast), JSON.stringify(report.forecast));
+        // The run's time until this tenant's files are written: the json and the workbook's About sheet
+        // give the same figure, whichever of them is written first.
+        report.duration_ms = Date.now() - run.started;
+        // The charts and the workbook, which embeds them, are written as soon as the charts are drawn (on
+        // the workbook thread, writeXlsxOffThread.ts) while this thread writes the files that do not show
+        // them: in a run of one tenant the workbook used to wait for the snapshots, json, csv and html. A
+        // pending write of the run's directory; at most two at a time, so the reports do not queue there.
+        const drawn = Promise.all([charts.chartPng, charts.forecastPng]).then(async ([chartPng, forecastPng]) => {
+          await writeFile(join(dir, RUN_FILES.chart), chartPng);
+          if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
+          if (job.formats.includes('xlsx')) {
+            await writeXlsxOffThread(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
+          }
+        });
+        addPendingWrite(dir, drawn);
+        workbooks.push(drawn);
         // Writing files is not DuckDB's work, so an abort cannot interrupt it: it is looked for between
         // the writers instead (SIGTERM hands the run back within the grace period).
         checkCancelled('render');
@@ -486,27 +502,14 @@ export async function runStages(
           currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
         });
         checkCancelled('render');
-        report.duration_ms = Date.now() - run.started;
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
         if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
         checkCancelled('render');
         await writeReportHtml(report, runMatrices.values(), join(dir, RUN_FILES.report));
         checkCancelled('render');
-        // The next tenant's charts are drawn while this one's charts and workbook, which embeds them, are
-        // written (the charts are published beside it and in the email too).
+        // The next tenant's charts are drawn while this one's workbook is written.
         next = following ? await prepare(following) : undefined;
-        const chartPng = await charts.chartPng;
-        const forecastPng = await charts.forecastPng;
-        await writeFile(join(dir, RUN_FILES.chart), chartPng);
-        if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
-        if (job.formats.includes('xlsx')) {
-          // On the workbook thread while this one goes on to the next tenant (writeXlsxOffThread.ts), a
-          // pending write of the run's directory; at most two at a time, so the reports do not queue there.
-          const workbook = writeXlsxOffThread(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) });
-          addPendingWrite(dir, workbook);
-          workbooks.push(workbook);
-          if (workbooks.length > 2) await workbooks.shift();
-        }
+        if (workbooks.length > 2) await workbooks.shift();
       } else {
         next = following ? await prepare(following) : undefined;
       }
