@@ -486,6 +486,8 @@ export async function runStages(
         // them: in a run of one tenant the workbook used to wait for the snapshots, json, csv and html. A
         // pending write of the run's directory; at most two at a time, so the reports do not queue there.
         const drawn = Promise.all([charts.chartPng, charts.forecastPng]).then(async ([chartPng, forecastPng]) => {
+          // A run cancelled meanwhile starts no workbook: its removal waits for what is being written.
+          checkCancelled('render');
           await writeFile(join(dir, RUN_FILES.chart), chartPng);
           if (forecastPng) await writeFile(join(dir, RUN_FILES.forecastChart), forecastPng);
           if (job.formats.includes('xlsx')) {
