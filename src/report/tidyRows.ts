@@ -58,6 +58,19 @@ export interface TidyRow {
   upper: number | null;
 }
 
+/** How many columns lead a tidy row and are the same for every cell of a matrix row: tenant … cohort_size. */
+export const TIDY_HEAD_COLUMNS = TIDY_COLUMNS.indexOf('cohort_size') + 1;
+
+/**
+ * Whether two tidy rows agree in their first TIDY_HEAD_COLUMNS columns: consecutive rows of one matrix
+ * row do, and the writers format those columns once for all of them.
+ */
+export function sameHead(a: TidyRow, b: TidyRow): boolean {
+  return a.cohort_size === b.cohort_size && a.row_title === b.row_title && a.matrix === b.matrix && a.row_type === b.row_type
+    && a.tenant === b.tenant && a.period_type === b.period_type && a.period_unit === b.period_unit
+    && a.segmentation === b.segmentation && a.cohort_date === b.cohort_date && a.segment === b.segment;
+}
+
 /** Columns whose values are numbers; every other column is text. */
 export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_size', 'period', 'value', 'customers', 'complete_customers', 'lower', 'upper']);
 
@@ -67,11 +80,12 @@ export const TIDY_NUMBER_COLUMNS: ReadonlySet<TidyColumn> = new Set(['cohort_siz
  */
 export function* tidyRows(report: TenantReport): Generator<TidyRow> {
   for (const matrix of report.matrices) {
+    // Once per matrix (a copy of the whole matrix per cell was most of ltv.csv's time).
+    const m: TidyMatrix = { matrix: matrix.id, period_type: matrix.period_type, period_unit: matrix.period_unit, segmentation: matrix.segmentation };
     for (const row of matrix.rows) {
       for (const cell of row.cells) {
-        yield* cellTidyRows(report.tenant, { ...matrix, matrix: matrix.id }, row, cell, () => ({
-          state: cell.state, complete_customers: completeCustomers(cell), lower: null, upper: null,
-        }));
+        const marks = { state: cell.state, complete_customers: completeCustomers(cell), lower: null, upper: null };
+        yield* cellTidyRows(report.tenant, m, row, cell, () => marks);
       }
     }
   }
@@ -95,6 +109,8 @@ export function* cellTidyRows(
   mark: (t: AccountingType) => Pick<TidyRow, 'state' | 'complete_customers' | 'lower' | 'upper'>,
 ): Generator<TidyRow> {
   for (const accountingType of ACCOUNTING_TYPES) {
+    // Named, not spread: an object of one fixed shape per line.
+    const { state, complete_customers, lower, upper } = mark(accountingType);
     yield {
       tenant,
       matrix: m.matrix,
@@ -110,7 +126,10 @@ export function* cellTidyRows(
       accounting_type: accountingType,
       value: cell[accountingType],
       customers: cell.customers,
-      ...mark(accountingType),
+      state,
+      complete_customers,
+      lower,
+      upper,
     };
   }
 }

@@ -13,7 +13,7 @@ import type { TenantReport } from '../ltv/model.js';
 import { columnLetter } from './columnLetter.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { cellText } from '../format/text.js';
-import { TIDY_COLUMNS, TIDY_NUMBER_COLUMNS, tidyRows, type TidyRow } from './tidyRows.js';
+import { TIDY_COLUMNS, TIDY_HEAD_COLUMNS, TIDY_NUMBER_COLUMNS, sameHead, tidyRows, type TidyRow } from './tidyRows.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
 
@@ -126,19 +126,47 @@ class DataRowXml {
     });
   }
 
+  /** The head columns (TIDY_HEAD_COLUMNS) of the rows of one matrix row, made once for all of them. */
+  private head: { of: TidyRow; parts: string[]; strings: string[]; previous: number } | undefined;
+
   row(n: number, tidy: TidyRow): string {
-    let out = `<row r="${n}">`;
-    let previous = -1;
-    TIDY_COLUMNS.forEach((c, i) => {
-      const v = tidy[c];
+    let head = this.head;
+    if (head === undefined || !sameHead(tidy, head.of)) {
+      // Made with a mark where the row number goes (cellText leaves no control character in a text).
+      const strings: string[] = [];
+      const { xml, previous } = this.cells(ROW_MARK, tidy, 0, TIDY_HEAD_COLUMNS, -1, strings);
+      this.head = head = { of: tidy, parts: xml.split(ROW_MARK), strings, previous };
+    } else {
+      // The same shared strings again, so their count of references is what writing each cell gives.
+      for (const text of head.strings) this.strings.add(text);
+    }
+    const number = String(n);
+    return `<row r="${number}">${head.parts.join(number)}${this.cells(number, tidy, TIDY_HEAD_COLUMNS, TIDY_COLUMNS.length, head.previous).xml}</row>`;
+  }
+
+  /**
+   * Columns from … to − 1 of row `n` as cells; `previous` is the column of the cell before them (−1: none),
+   * `strings` gets each shared string added.
+   */
+  private cells(n: string, tidy: TidyRow, from: number, to: number, previous: number, strings?: string[]): { xml: string; previous: number } {
+    let xml = '';
+    for (let i = from; i < to; i++) {
+      const v = tidy[TIDY_COLUMNS[i]!];
       // An empty field (cohort_date on a segment row, …) is no cell, not an empty string.
-      if (v === null || v === '') return;
+      if (v === null || v === '') continue;
       const at = i === previous + 1 && previous >= 0 ? '' : ` r="${this.letters[i]}${n}"`;
       previous = i;
-      out += typeof v === 'number'
-        ? `<c${at}${this.styleAttrs[i]}><v>${v}</v></c>`
-        : `<c${at}${this.styleAttrs[i]} t="s"><v>${this.strings.add(cellText(v))}</v></c>`;
-    });
-    return `${out}</row>`;
+      if (typeof v === 'number') {
+        xml += `<c${at}${this.styleAttrs[i]}><v>${v}</v></c>`;
+      } else {
+        const text = cellText(v);
+        strings?.push(text);
+        xml += `<c${at}${this.styleAttrs[i]} t="s"><v>${this.strings.add(text)}</v></c>`;
+      }
+    }
+    return { xml, previous };
   }
 }
+
+/** Where a head's cells carry the row number (cellText makes every control character visible). */
+const ROW_MARK = '\u0001';

@@ -136,3 +136,18 @@ export function sampleReport(): TenantReport {
     matrices: [daysMonth, daysWeek, renewalsMonth, byCountry],
   };
 }
+
+/**
+ * sampleReport with consecutive tidy rows that differ in one leading column only (ltv.csv and the Data
+ * sheet format those columns once per matrix row): the first matrix's rows again under another id and
+ * unit, a row equal to the one before it but for its customers, and a segment row with a cohort's title
+ * (no cohort_date cell, so the Data sheet's next cell carries its address).
+ */
+export function leadingColumnsReport(): TenantReport {
+  const report = sampleReport();
+  const [first] = report.matrices;
+  const [total, cohort] = first!.rows;
+  first!.rows.splice(2, 0, { ...cohort!, customers: cohort!.customers + 1 }, { ...cohort!, type: 'segment' });
+  report.matrices.splice(1, 0, { ...first!, id: 'days-year-cohort', period_unit: 'year', rows: [total!, cohort!] });
+  return report;
+}

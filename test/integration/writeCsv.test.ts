@@ -6,7 +6,7 @@ import { ACCOUNTING_TYPES, type TenantReport } from '../../src/ltv/model.js';
 import { writeCsv } from '../../src/report/writeCsv.js';
 import { dailyReport } from '../helpers/dailyReport.js';
 import { parseCsv } from '../helpers/parseCsv.js';
-import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
+import { INJECTION_SEGMENT, leadingColumnsReport, sampleReport } from '../helpers/sampleReport.js';
 
 // The documented header: a contract for people who script against ltv.csv. Changing it breaks them;
 // columns are only ever added at the end (complete_customers: issue 16).
@@ -40,43 +40,13 @@ describe('writeCsv', () => {
   it('has one line per matrix row × period × accounting type, equal to the model', async () => {
     const report = sampleReport();
     const { records } = await written(report);
-    const header = records[0] ?? [];
-    const lines = records.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
-    const expected = report.matrices.flatMap((m) =>
-      m.rows.flatMap((row) =>
-        row.cells.flatMap((cell) =>
-          ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })),
-        ),
-      ),
-    );
-    expect(lines).toHaveLength(expected.length);
-    expected.forEach(({ m, row, cell, at }, i) => {
-      const line = lines[i] ?? {};
-      const title = row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title;
-      expect(line).toEqual({
-        tenant: report.tenant,
-        matrix: m.id,
-        period_type: m.period_type,
-        period_unit: m.period_unit,
-        segmentation: m.segmentation,
-        row_type: row.type,
-        row_title: title,
-        cohort_date: row.type === 'cohort' ? row.title : '',
-        segment: row.type === 'segment' ? title : '',
-        cohort_size: String(row.customers),
-        period: String(cell.period),
-        accounting_type: at,
-        value: line.value,
-        customers: String(cell.customers),
-        state: cell.state,
-        complete_customers: String(cell.complete_customers),
-        lower: '',
-        upper: '',
-      });
-      // Plain numbers with a dot and exactly 2 decimals, equal to the model's value.
-      expect(line.value).toMatch(/^-?\d+\.\d\d$/);
-      expect(Number(line.value)).toBe(cell[at]);
-    });
+    expectModelLines(report, records);
+  });
+
+  it('writes each line whole where consecutive rows differ in one leading column only (the writer formats those once per row)', async () => {
+    const report = leadingColumnsReport();
+    const { records } = await written(report);
+    expectModelLines(report, records);
   });
 
   it('neutralises formula-like text but keeps negative numbers as numbers', async () => {
@@ -107,3 +77,44 @@ describe('writeCsv', () => {
     expect(records.at(-1)?.[6]).toBe('2026-03-16');
   });
 });
+
+/** Every line of `records` (header first) against the report's model, column by column. */
+function expectModelLines(report: TenantReport, records: string[][]): void {
+  const header = records[0] ?? [];
+  const lines = records.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+  const expected = report.matrices.flatMap((m) =>
+    m.rows.flatMap((row) =>
+      row.cells.flatMap((cell) =>
+        ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })),
+      ),
+    ),
+  );
+  expect(lines).toHaveLength(expected.length);
+  expected.forEach(({ m, row, cell, at }, i) => {
+    const line = lines[i] ?? {};
+    const title = row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title;
+    expect(line).toEqual({
+      tenant: report.tenant,
+      matrix: m.id,
+      period_type: m.period_type,
+      period_unit: m.period_unit,
+      segmentation: m.segmentation,
+      row_type: row.type,
+      row_title: title,
+      cohort_date: row.type === 'cohort' ? row.title : '',
+      segment: row.type === 'segment' ? title : '',
+      cohort_size: String(row.customers),
+      period: String(cell.period),
+      accounting_type: at,
+      value: line.value,
+      customers: String(cell.customers),
+      state: cell.state,
+      complete_customers: String(cell.complete_customers),
+      lower: '',
+      upper: '',
+    });
+    // Plain numbers with a dot and exactly 2 decimals, equal to the model's value.
+    expect(line.value).toMatch(/^-?\d+\.\d\d$/);
+    expect(Number(line.value)).toBe(cell[at]);
+  });
+}

@@ -7,7 +7,7 @@ import { ACCOUNTING_TYPES, type Matrix, type TenantReport } from '../../src/ltv/
 import { renderChart } from '../../src/report/renderChart.js';
 import { writeXlsx, type XlsxOptions } from '../../src/report/writeXlsx.js';
 import { dailyReport } from '../helpers/dailyReport.js';
-import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
+import { INJECTION_SEGMENT, leadingColumnsReport, sampleReport } from '../helpers/sampleReport.js';
 
 const EUR = '"€"#,##0.00';
 const HEADER_ROW = 5;
@@ -158,27 +158,12 @@ describe('writeXlsx', () => {
 
   it('writes the Data sheet as the long form, typed, with an autofilter', async () => {
     const report = sampleReport();
-    const wb = await roundTrip(report);
-    const ws = sheet(wb, 'Data');
-    const expected = report.matrices.flatMap((m) =>
-      m.rows.flatMap((row) => row.cells.flatMap((cell) => ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })))),
-    );
-    expect(ws.actualRowCount).toBe(1 + expected.length);
-    expect(ws.autoFilter).toBe(`A1:R${1 + expected.length}`);
-    expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
-      'tenant', 'matrix', 'period_type', 'period_unit', 'segmentation', 'row_type', 'row_title', 'cohort_date',
-      'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state', 'complete_customers', 'lower', 'upper',
-    ]);
-    expected.forEach(({ m, row, cell, at }, i) => {
-      const r = ws.getRow(2 + i);
-      const title = row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title;
-      expect(Array.from({ length: 16 }, (_, j) => r.getCell(j + 1).value)).toEqual([
-        report.tenant, m.id, m.period_type, m.period_unit, m.segmentation, row.type, title,
-        row.type === 'cohort' ? row.title : null, row.type === 'segment' ? title : null,
-        row.customers, cell.period, at, cell[at], cell.customers, cell.state, cell.complete_customers,
-      ]);
-      expect(r.getCell(13).numFmt).toBe(EUR);
-    });
+    expectDataRows(sheet(await roundTrip(report), 'Data'), report);
+  });
+
+  it('writes each Data row whole where consecutive rows differ in one leading column only (made once per matrix row)', async () => {
+    const report = leadingColumnsReport();
+    expectDataRows(sheet(await roundTrip(report), 'Data'), report);
   });
 
   it('continues the Data sheet on "Data 2", "Data 3" past the row limit', async () => {
@@ -273,3 +258,26 @@ describe('writeXlsx', () => {
     expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 2, fitToHeight: 0, printTitlesRow: '5:5', printTitlesColumn: 'A:C' });
   });
 });
+
+/** The Data sheet `ws` against the report's model, row by row and column by column. */
+function expectDataRows(ws: ExcelJS.Worksheet, report: TenantReport): void {
+  const expected = report.matrices.flatMap((m) =>
+    m.rows.flatMap((row) => row.cells.flatMap((cell) => ACCOUNTING_TYPES.map((at) => ({ m, row, cell, at })))),
+  );
+  expect(ws.actualRowCount).toBe(1 + expected.length);
+  expect(ws.autoFilter).toBe(`A1:R${1 + expected.length}`);
+  expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
+    'tenant', 'matrix', 'period_type', 'period_unit', 'segmentation', 'row_type', 'row_title', 'cohort_date',
+    'segment', 'cohort_size', 'period', 'accounting_type', 'value', 'customers', 'state', 'complete_customers', 'lower', 'upper',
+  ]);
+  expected.forEach(({ m, row, cell, at }, i) => {
+    const r = ws.getRow(2 + i);
+    const title = row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title;
+    expect(Array.from({ length: 16 }, (_, j) => r.getCell(j + 1).value)).toEqual([
+      report.tenant, m.id, m.period_type, m.period_unit, m.segmentation, row.type, title,
+      row.type === 'cohort' ? row.title : null, row.type === 'segment' ? title : null,
+      row.customers, cell.period, at, cell[at], cell.customers, cell.state, cell.complete_customers,
+    ]);
+    expect(r.getCell(13).numFmt).toBe(EUR);
+  });
+}
