@@ -42,6 +42,20 @@ describe('adaptyJson', () => {
     same({ ...m, rows: [{ type: 'total', title: 'Total', customers: 4, cells: cells([5, 5, 6], 4, 1) }, ...rows] }, 'JP"Y');
   });
 
+  it('writes values it has written before and more distinct values than it keeps made (its cache is cleared), the same bytes', () => {
+    // 70,000 distinct values (more than the 65,536 kept), then the first ones again, in three rows whose
+    // values repeat each other's: every value's text is made, reused and, past the limit, made again.
+    const distinct = Array.from({ length: 70_000 }, (_, k) => Math.round(k * 1.37 * 100) / 100 + 0.01);
+    const spec = { period_type: 'days', period_unit: 'day', segmentation: 'cohort' } as const;
+    same({
+      ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [
+        { type: 'cohort', title: '1990-01-01', customers: 1, cells: cells(distinct, 1, 1) },
+        { type: 'cohort', title: '1990-01-02', customers: 1, cells: cells(distinct.slice(0, 500), 1, 1) },
+        { type: 'cohort', title: '1990-01-03', customers: 1, cells: cells([...distinct.slice(69_000), -0, 0, 0.1 + 0.2], 1, 1) },
+      ],
+    }, 'USD');
+  });
+
   it('writes periods from a table below 100,000 and computes them beyond, the same bytes either way', () => {
     // A day-unit row 100,004 periods long whose value changes at 9, 99, 99,998 and 100,001: runs inside
     // the table, one that crosses its end, and one wholly beyond it.
