@@ -50,31 +50,37 @@ export function encodePalettePng(rgba: Uint8Array, width: number, height: number
   const mask = little ? 0x00ffffff : 0xffffff00;
   const rgbOf = (key: number): [number, number, number] =>
     little ? [key & 255, (key >>> 8) & 255, (key >>> 16) & 255] : [key >>> 24, (key >>> 16) & 255, (key >>> 8) & 255];
-  // One pass numbers the colours in order of appearance and counts them; the palette's order is known
-  // only then, so a table maps those numbers to palette indices. Plain loops over typed arrays: this runs
-  // once or twice a run, mostly before V8 has optimised it.
+  // Two passes over the pixels, each looking a colour up only where it differs from the pixel before (a
+  // chart is long runs of one colour): the first numbers the colours in order of appearance and counts
+  // them by runs; the palette's order is known only then, so the second maps each pixel's number to its
+  // palette index while it writes the scanlines. Plain loops over typed arrays: this runs once or twice a
+  // run, mostly before V8 has optimised it. (A table of every pixel's number between the passes, 8 MB for
+  // a chart, cost more than the second pass's lookups.)
   const seen = new Map<number, number>();
   const keys: number[] = [];
   const counts: number[] = [];
-  const numbered = new Uint32Array(pixels);
   let last = -1;
   let lastNumber = 0;
+  let run = 0;
   for (let i = 0; i < pixels; i++) {
     const key = (words[i]! & mask) >>> 0;
-    if (key !== last) {
-      last = key;
-      let n = seen.get(key);
-      if (n === undefined) {
-        n = keys.length;
-        seen.set(key, n);
-        keys.push(key);
-        counts.push(0);
-      }
-      lastNumber = n;
+    if (key === last) {
+      run++;
+      continue;
     }
-    numbered[i] = lastNumber;
-    counts[lastNumber]!++;
+    if (run > 0) counts[lastNumber]! += run;
+    last = key;
+    let n = seen.get(key);
+    if (n === undefined) {
+      n = keys.length;
+      seen.set(key, n);
+      keys.push(key);
+      counts.push(0);
+    }
+    lastNumber = n;
+    run = 1;
   }
+  if (run > 0) counts[lastNumber]! += run;
   // Most frequent first; ties: the smaller key, so the palette depends on the pixels alone.
   const ranked = keys.map((_, n) => n).sort((a, b) => counts[b]! - counts[a]! || keys[a]! - keys[b]!);
   const palette = ranked.slice(0, MAX_COLOURS).map((n) => rgbOf(keys[n]!));
@@ -85,9 +91,18 @@ export function encodePalettePng(rgba: Uint8Array, width: number, height: number
   });
   // Each scanline: filter type 0 (none), then one palette index per pixel (filters rarely help palettes).
   const raw = Buffer.alloc(height * (width + 1));
+  last = -1;
+  let index = 0;
   for (let y = 0, i = 0, o = 0; y < height; y++) {
     raw[o++] = 0;
-    for (let x = 0; x < width; x++) raw[o++] = paletteIndex[numbered[i++]!]!;
+    for (let x = 0; x < width; x++, i++) {
+      const key = (words[i]! & mask) >>> 0;
+      if (key !== last) {
+        last = key;
+        index = paletteIndex[seen.get(key)!]!;
+      }
+      raw[o++] = index;
+    }
   }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
