@@ -11,7 +11,9 @@ export function addPendingWrite(dir: string, write: Promise<unknown>): void {
   const key = resolve(dir);
   // Handled here so a failure waits for settlePendingWrites instead of crashing the process.
   write.catch(() => undefined);
-  PENDING.set(key, [...(PENDING.get(key) ?? []), write]);
+  const writes = PENDING.get(key);
+  if (writes) writes.push(write);
+  else PENDING.set(key, [write]);
 }
 
 /**

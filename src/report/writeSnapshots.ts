@@ -8,6 +8,7 @@
 // while the other writers run, and publishing waits for them.
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { SNAPSHOT_GZIP_SUFFIX, adaptySnapshotPath, zenovaySnapshotPath } from '../ltv/runFiles.js';
@@ -47,39 +48,27 @@ export async function writeSnapshots(input: SnapshotInput): Promise<number> {
   // Bodies of one length are compared byte for byte (memcmp): cheaper than hashing every body, since most
   // lengths occur once.
   const stored = new Map<number, { body: Buffer; file: Promise<string> }[]>();
-  const writes: Promise<void>[] = [];
-  // Handled at once: storeAll lets the event loop run between bodies, so a write can fail (a full disk)
-  // before the pending write below is registered; its failure still reaches allSettled there.
-  const track = (write: Promise<void>): void => {
-    write.catch(() => undefined);
-    writes.push(write);
-  };
+  let names = 0;
+  // Each write is a pending write of the run's directory as soon as it starts (pendingWrites.ts: its
+  // failure is held for settlePendingWrites, which waits for every write before the directory is published
+  // or removed), also while storeAll lets the event loop run between bodies.
   const store = (rel: string, body: Buffer): void => {
     const path = join(input.dir, rel + SNAPSHOT_GZIP_SUFFIX);
+    names++;
     const same = stored.get(body.length);
     const first = same?.find((s) => s.body === body || s.body.equals(body));
     if (first) {
-      track(first.file.then((target) => link(target, path)));
+      addPendingWrite(input.dir, first.file.then((target) => link(target, path)));
       return;
     }
     // zlib's gzip header carries no time or name, so the same body always gives the same file.
     const file = gzipAsync(body, { level: GZIP_LEVEL }).then((gz) => writeFile(path, gz)).then(() => path);
     if (same) same.push({ body, file });
     else stored.set(body.length, [{ body, file }]);
-    track(file.then(() => undefined));
+    addPendingWrite(input.dir, file);
   };
-  try {
-    await storeAll(input, store);
-  } finally {
-    // Registered even when making a body failed: every write started is waited for before the directory is
-    // removed. allSettled, not all: Promise.all would settle at the first failure (a full disk) while the
-    // other writes still go on, and they would recreate files in the removed staging directory.
-    addPendingWrite(input.dir, Promise.allSettled(writes).then((results) => {
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    }));
-  }
-  return writes.length;
+  await storeAll(input, store);
+  return names;
 }
 
 /**
@@ -107,7 +96,7 @@ async function storeAll(input: SnapshotInput, store: (rel: string, body: Buffer)
     if (body === undefined) {
       bodies.set(matrix.rows, (body = adaptyJson(matrix, input.currency)));
       store(adaptySnapshotPath(spec), body);
-      await new Promise((resolve) => setImmediate(resolve));
+      await setImmediate();
     } else {
       store(adaptySnapshotPath(spec), body);
     }
