@@ -394,7 +394,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   // Every row after T (a mistyped --as-of, a year off): the run would publish empty reports over good ones.
   if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
     throw new AppError('DATA',
-      `every one of the ${stats.after_as_of_rows} rows is after the as-of time ${run.asOf.toISOString()}: nothing was published (the report would be empty); ` +
+      `${stats.after_as_of_rows === 1 ? 'the only row' : `every one of the ${stats.after_as_of_rows} rows`} is after the as-of time ${run.asOf.toISOString()}: nothing was published (the report would be empty); ` +
       `check ${run.job.name === 'adhoc' ? '--as-of' : `"as_of" in ${run.job.file} or the run's --as-of`}: the data starts later`);
   }
   return {

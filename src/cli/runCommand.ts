@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { parseAsOf } from '../config/parseAsOf.js';
+import { formatCountOf } from '../format/money.js';
 import { visibleText } from '../format/text.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
@@ -113,7 +114,7 @@ export function registerRun(program: Command): void {
         const s = t.summary;
         process.stdout.write(
           `${visibleText(t.tenant)}: run ${t.runId} published to ${t.dir}${t.latestStays ? ` (latest stays at the later run ${t.latestStays})` : ''}\n` +
-            `  ${s.customers} customers in ${s.cohorts} monthly cohorts, revenue ${s.revenue.toFixed(2)} ${job.currency}, ` +
+            `  ${formatCountOf(s.customers, 'customer')} in ${formatCountOf(s.cohorts, 'monthly cohort')}, revenue ${s.revenue.toFixed(2)} ${job.currency}, ` +
             `LTV 30d ${fmt(s.average_ltv_30d)}, 90d ${fmt(s.average_ltv_90d)}\n`,
         );
       }

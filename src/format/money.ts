@@ -25,6 +25,11 @@ export function formatCount(value: number): string {
   return COUNT.format(value);
 }
 
+/** "1 customer", "0 customers", "1,234 customers": a count with its noun (`plural`: when adding "s" is wrong). */
+export function formatCountOf(value: number, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(value)} ${value === 1 ? noun : plural}`;
+}
+
 // The symbol a reader expects for the report currency (SPEC §2), from the ICU data Node ships, so no
 // table of currencies to maintain: USD → "$", EUR → "€", CAD → "CA$"; codes without a symbol ("CHF",
 // "SEK", "XXX") come back as the code itself.

@@ -30,7 +30,7 @@ describe.concurrent('ltv run (command line)', () => {
       expect(r.code).toBe(0);
       // (10 + 30 + 5) / 2 customers = 22.50 revenue; both paid by Jan 11: 30-day LTV (10 + 30) / 2 = 20.00.
       expect(r.stdout).toMatch(/^shop: run 20260301T000000Z published to .*out\/shop\/runs\/20260301T000000Z$/m);
-      expect(r.stdout).toMatch(/2 customers in 1 monthly cohorts, revenue 45\.00 USD, LTV 30d 20\.00, 90d n\/a/);
+      expect(r.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 45\.00 USD, LTV 30d 20\.00, 90d n\/a/);
       expect(await readlink(join(fx.dir, 'out', 'shop', 'latest'))).toBe('runs/20260301T000000Z');
     } finally {
       await fx.cleanup();
@@ -60,7 +60,7 @@ describe.concurrent('ltv run (command line)', () => {
       const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-01-13T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
       expect(r.code, r.stderr).toBe(0);
       // 10 + 30 over a and b; z's refund of 5 takes nothing from them.
-      expect(r.stdout).toMatch(/2 customers in 1 monthly cohorts, revenue 40\.00 USD/);
+      expect(r.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 40\.00 USD/);
       expect(r.stdout).toMatch(/^rows read 3, quarantined 0, duplicates 0, sandbox 0, after as-of 0, customers with refunds but no payment 1 \(in no cohort\)$/m);
     } finally {
       await fx.cleanup();

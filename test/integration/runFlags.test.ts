@@ -53,7 +53,7 @@ describe.concurrent('ltv run input flags', () => {
       // A column whose name holds a comma, in double quotes: it could not be mapped (split at its comma).
       const comma = await ltv(['run', '--input', 'c.csv', '--map', 'customer_id=cust,event_time=when,amount="Paid, USD"', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
       expect(comma.code, comma.stderr).toBe(0);
-      expect(comma.stdout).toMatch(/1 customers in 1 monthly cohorts, revenue 12\.50 USD/);
+      expect(comma.stdout).toMatch(/1 customer in 1 monthly cohort, revenue 12\.50 USD/);
     } finally {
       await fx.cleanup();
     }
@@ -73,7 +73,7 @@ describe.concurrent('ltv run input flags', () => {
       for (const r of [escaped, named]) {
         expect(r.code, r.stderr).toBe(0);
         // (10 + 30) / 2 customers.
-        expect(r.stdout).toMatch(/2 customers in 1 monthly cohorts, revenue 40\.00 USD, LTV 30d 20\.00/);
+        expect(r.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 40\.00 USD, LTV 30d 20\.00/);
       }
       expect(quote.code).toBe(1);
       expect(quote.stderr.trim().split('\n').pop()).toBe(`ltv: ${join(fx.dir, 'e.txt')}: inputs[0].delimiter: "\\"" quotes fields or ends lines, it cannot separate them (use e.g. "," ";" "|", or tab)`);
