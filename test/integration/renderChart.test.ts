@@ -207,6 +207,9 @@ describe('svgToPngOffThread', () => {
     // The title, then the reason: the cohorts counted by why, not the model's choice.
     expect(texts.slice(1).join(' ')).toBe('No cohort has a forecast: 25 cohorts have fewer than 20 customers');
     expect(forecastChartSvg(report)).not.toContain('<path');
+    // Nothing to plot: a strip as tall as its text (title, one line: 64 + 22), not a blank 960 × 540 chart.
+    expect(forecastChartSvg(report)).toContain('<svg xmlns="http://www.w3.org/2000/svg" width="960" height="86" viewBox="0 0 960 86"');
+    expect(ihdr(await svgToPng(forecastChartSvg(report), CHART_SCALE))).toEqual({ width: 1920, height: 172 });
     // Text from data is escaped as everywhere else (format/text.ts escapeHtml).
     const hostile = forecastChartSvg({ ...report, tenant: '<img src=x onerror="a(1)">&\'' });
     expect(hostile).toContain('Predicted cumulative revenue per customer — &lt;img src=x onerror=&quot;a(1)&quot;&gt;&amp;&#39;</text>');
@@ -217,6 +220,7 @@ describe('svgToPngOffThread', () => {
     const lines = [...forecastChartSvg(report).matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!).slice(1);
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(90);
+    expect(forecastChartSvg(report)).toContain(`height="${64 + 22 * lines.length}"`);
     expect(lines.join(' ')).toBe('No cohort has a forecast: 12 cohorts have fewer than 20 customers, 13 cohorts have no complete month of life yet, '
       + '1 cohort has no forecast for another reason (see forecast.json)');
   });
