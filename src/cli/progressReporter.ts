@@ -1,5 +1,6 @@
 // Progress for `ltv run`: a bar with stage, rows and elapsed time on a terminal, plain lines otherwise.
 import cliProgress from 'cli-progress';
+import { formatCountOf } from '../format/money.js';
 import type { Progress } from '../pipeline.js';
 
 export interface ProgressReporter {
@@ -16,7 +17,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream): ProgressRepo
       update(p) {
         if (p.stage === last && p.percent !== 100) return;
         last = p.stage;
-        stream.write(`[${elapsed()}] ${p.stage}: ${p.message ?? ''}${p.rows !== undefined ? ` (${p.rows} rows)` : ''}\n`);
+        stream.write(`[${elapsed()}] ${p.stage}: ${p.message ?? ''}${p.rows !== undefined ? ` (${formatCountOf(p.rows, 'row')})` : ''}\n`);
       },
       stop() {},
     };

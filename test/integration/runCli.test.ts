@@ -27,6 +27,7 @@ describe.concurrent('ltv run (command line)', () => {
       const r = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=CustomerID,event_time=When,amount=Paid',
         '--tenant', 'shop', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out'], fx.dir);
       expect(r.stdout).toMatch(/ingest: reading inputs/); // progress on stdout, stderr only for errors and warnings
+      expect(r.stdout).toMatch(/compute: computing LTV \(3 rows\)/);
       expect(r.code).toBe(0);
       // (10 + 30 + 5) / 2 customers = 22.50 revenue; both paid by Jan 11: 30-day LTV (10 + 30) / 2 = 20.00.
       expect(r.stdout).toMatch(/^shop: run 20260301T000000Z published to .*out\/shop\/runs\/20260301T000000Z$/m);
