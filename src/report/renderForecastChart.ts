@@ -40,9 +40,9 @@ export function forecastChartSvg(report: TenantReport): string {
   const rows = (f?.rows ?? []).filter((r) => r.cells.length > 0);
   if (!f || !f.model || rows.length === 0) {
     // Nothing to plot: the title and why, as a strip as tall as its lines (DejaVu Sans at 16 px: ~9 px a
-    // character on average, so 90 to a line), not a blank 960 × 540 chart. Half the tenants of a run of
-    // small shops have no forecast; the full-size blank took ~26 ms of the chart thread to draw and encode
-    // (1920 × 1080 pixels), the strip ~5 ms, and the Forecast sheet shows the strip at its own size.
+    // character on average, so 90 to a line), not a blank 960 × 540 chart. No tenant of the bench's 200
+    // small shops has a forecast; a full-size blank took ~22 ms of the chart thread once warm (1920 × 1080
+    // pixels drawn, copied and encoded), the strip ~7 ms. The Forecast sheet shows it at its own size.
     const lines = wrap((f ? noForecastSentence(f) : null) ?? 'Forecasts are off', 90);
     const out = head(report, 64 + lines.length * 22);
     lines.forEach((line, i) => out.push(`<text x="24" y="${70 + i * 22}" font-size="16" fill="#595959">${escapeHtml(line)}</text>`));

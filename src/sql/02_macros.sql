@@ -104,11 +104,11 @@ CREATE OR REPLACE MACRO ltv_safe_text(x) AS CASE WHEN regexp_matches(ltv_visible
 -- t's time of day is earlier than s's), integer arithmetic only.
 CREATE OR REPLACE MACRO ltv_days_until(s, t) AS ltv_floordiv(epoch_us(t) - epoch_us(s), 86400000000);
 -- SPEC §4: the largest n with s + n months ≤ t (local wall clock; one addition, month ends clamped).
--- date_diff('month') is (year(t) − year(s)) · 12 + month(t) − month(s), the months whose start lies in
--- (s, t]. Not year() and month(): each of those builds a table of the years (or months) of some 30,000
--- days per thread for every place it appears, and this macro appears 6 times in the matrix statement (3
--- more in the facts), most of which has a few hundred cohort rows to read: 10 matrix statements on the
--- example took 0.99–1.03 s of CPU with them and 0.84–0.93 s without, to the same result bit for bit.
+-- date_diff('month', s, t) is (year(t) − year(s)) · 12 + month(t) − month(s). Not year() and month():
+-- each place one of them appears builds, per thread, a table of the years (months) of some 30,000 days,
+-- and this macro appears 6 times in every matrix statement (3 more in the facts), whose rows there are a
+-- few hundred cohorts: the example's 10 matrix statements took 0.99–1.03 s of CPU with them and 0.84–0.93 s
+-- without, with the same result bit for bit.
 CREATE OR REPLACE MACRO ltv_months_until(s, t) AS
   date_diff('month', s, t) - CASE WHEN CAST(s AS TIMESTAMP) + to_months(date_diff('month', s, t)) > t THEN 1 ELSE 0 END;
 -- SPEC §4 periods compared as instants: the largest n with instant(s + n units) ≤ instant t, where s and
