@@ -205,7 +205,7 @@ describe('bad rows', () => {
       await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', 'never', '1']]));
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('DATA');
-      expect((err as Error).message).toMatch(/1 of 2 rows \(50\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see .*quarantine\.csv/);
+      expect((err as Error).message).toMatch(/1 of 2 rows \(50\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see .*quarantine\.csv/);
       expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(before);
       expect((await readdir(join(fx.reportsDir, 'default', 'runs'))).filter((d) => !d.startsWith('.'))).toEqual([before.split('/')[1]]);
     } finally {

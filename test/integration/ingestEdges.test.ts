@@ -257,7 +257,7 @@ describe('runs that would publish a wrong report', () => {
       await writeFile(join(fx.dir, 'e.csv'), csv('tenant_id,customer_id,event_time,amount', [...good, ['B', 'b1', '05/01/2026', '10']]));
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('DATA');
-      expect((err as Error).message).toMatch(/^tenant B: 1 of 1 rows \(100\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see \S+quarantine\.csv/);
+      expect((err as Error).message).toMatch(/^tenant B: 1 of 1 row \(100\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see \S+quarantine\.csv/);
       expect(await readlink(join(fx.reportsDir, 'B', 'latest'))).toBe(before);
       expect(await readdir(join(fx.reportsDir, 'A', 'runs'))).toHaveLength(1);
     } finally {
@@ -271,7 +271,7 @@ describe('runs that would publish a wrong report', () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,transaction_id,refund_of', rows) });
     try {
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
-      expect((err as Error).message).toMatch(/^1 of 2 rows \(50\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see (\S+quarantine\.csv)/);
+      expect((err as Error).message).toMatch(/^1 of 2 rows \(50\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see (\S+quarantine\.csv)/);
       const path = /see (\S+quarantine\.csv)/.exec((err as Error).message)![1]!;
       expect((await readFile(path, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',')[1])).toEqual(['3']);
       await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
