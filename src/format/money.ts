@@ -25,9 +25,12 @@ export function formatCount(value: number): string {
   return COUNT.format(value);
 }
 
-/** "1 customer", "0 customers", "1,234 customers": a count with its noun (`plural`: when adding "s" is wrong). */
+/**
+ * "1 customer", "0 customers", "1234 customers": a count with its noun (`plural`: when adding "s" is
+ * wrong), for the command line's lines and messages, whose numbers stay plain digits (scripts read them).
+ */
 export function formatCountOf(value: number, noun: string, plural = `${noun}s`): string {
-  return `${formatCount(value)} ${value === 1 ? noun : plural}`;
+  return `${value} ${value === 1 ? noun : plural}`;
 }
 
 // The symbol a reader expects for the report currency (SPEC §2), from the ICU data Node ships, so no

@@ -1,7 +1,7 @@
 // SPEC §3 bad rows: every row was typed and checked while read; the bad ones are counted per file and kept for
 // quarantine.csv; a run whose bad-row share exceeds the threshold fails before anything is published.
 import { AppError } from '../config/AppError.js';
-import { formatCount, formatCountOf } from '../format/money.js';
+import { formatCountOf } from '../format/money.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 
 export interface CheckResult {
@@ -95,7 +95,7 @@ export function badRowShareError(over: { tenant: string | null; rows: number; ba
   const share = over.bad / over.rows;
   return new AppError(
     'DATA',
-    `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${formatCount(over.bad)} of ${formatCountOf(over.rows, 'row')} (${(share * 100).toFixed(2)} %) ${over.bad === 1 ? 'is' : 'are'} bad, above the ${(maxShare * 100).toFixed(2)} % limit` +
+    `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.bad} of ${formatCountOf(over.rows, 'row')} (${(share * 100).toFixed(2)} %) ${over.bad === 1 ? 'is' : 'are'} bad, above the ${(maxShare * 100).toFixed(2)} % limit` +
       `${over.tenant === null || over.bad === over.rows ? '' : ` by more than the ${TENANT_BAD_ROW_ALLOWANCE} rows a tenant may have besides`}: ` +
       `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share)`,
   );

@@ -1,13 +1,13 @@
-// Counts with their noun, as the command line's summary writes them ("1 customer in 1 monthly cohort").
+// Counts with their noun, as the command line writes them ("1 customer in 1 monthly cohort", "1 of 1 row").
 import { describe, expect, it } from 'vitest';
 import { formatCountOf } from '../../src/format/money.js';
 
 describe('formatCountOf', () => {
-  it('uses the singular for exactly one and the plural otherwise, with thousands separators', () => {
+  it('uses the singular for exactly one and the plural otherwise; the number as plain digits', () => {
     expect(formatCountOf(1, 'customer')).toBe('1 customer');
     expect(formatCountOf(0, 'customer')).toBe('0 customers');
     expect(formatCountOf(2, 'monthly cohort')).toBe('2 monthly cohorts');
-    expect(formatCountOf(1450, 'customer')).toBe('1,450 customers');
+    expect(formatCountOf(1450, 'customer')).toBe('1450 customers');
   });
 
   it('takes an irregular plural', () => {
