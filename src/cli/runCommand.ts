@@ -225,7 +225,7 @@ function emailLine(n: NotifyOutcome): string {
     case 'dry-run':
       return `email written to ${n.eml} (dry run, not sent)`;
     case 'sent':
-      return n.previously ? `email already sent for run ${n.key.run_id}; not sent again` : `email sent (${n.messageId}, ${n.attempts} attempt${n.attempts === 1 ? '' : 's'})`;
+      return n.previously ? `email already sent for run ${n.key.run_id}; not sent again` : `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})`;
     case 'rejected':
       return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
     case 'failed':

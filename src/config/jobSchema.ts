@@ -2,6 +2,7 @@
 // name the file and the field, then frozen. `ltv run --input …` builds the same object from flags.
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
+import { formatCountOf } from '../format/money.js';
 
 /** SPEC §7: the schedule is checked when the job is loaded (by `ltv run` too), with the parser BullMQ uses. */
 function isCron(text: string): boolean {
@@ -11,7 +12,7 @@ function cronError(text: string): string {
   // cron-parser right-aligns fewer fields ("0 3 * *" would fire every minute of 00:xx on the 3rd): refused.
   const fields = text.trim().split(/\s+/).length;
   if (!text.trim().startsWith('@') && fields !== 5 && fields !== 6) {
-    return `"${text}" is not a cron expression: it has ${fields} field${fields === 1 ? '' : 's'}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); e.g. "0 3 * * *" (03:00 daily)`;
+    return `"${text}" is not a cron expression: it has ${formatCountOf(fields, 'field')}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); e.g. "0 3 * * *" (03:00 daily)`;
   }
   try {
     CronExpressionParser.parse(text.trim(), { tz: 'UTC' });

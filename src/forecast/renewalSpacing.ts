@@ -2,6 +2,7 @@
 // P1M …, "3 months"): SPEC §9 maps sBG's renewal count onto months of life with it. `null`: the product
 // never renews (lifetime, consumable).
 import { DAY_MS, addMonthsMs } from './addMonthsMs.js';
+import { formatCountOf } from '../format/money.js';
 
 export type Spacing = { months: number } | { days: number };
 
@@ -42,5 +43,5 @@ export function spacingMs(s: Spacing): number {
 
 export function describeSpacing(s: Spacing | null): string {
   if (s === null) return 'never renews';
-  return 'months' in s ? `${s.months} month${s.months === 1 ? '' : 's'}` : `${Number(s.days.toFixed(1))} days`;
+  return 'months' in s ? formatCountOf(s.months, 'month') : `${Number(s.days.toFixed(1))} days`;
 }

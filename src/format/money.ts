@@ -27,7 +27,7 @@ export function formatCount(value: number): string {
 
 /**
  * "1 customer", "0 customers", "1234 customers": a count with its noun (`plural`: when adding "s" is
- * wrong), for the command line's lines and messages, whose numbers stay plain digits (scripts read them).
+ * wrong), the number as plain digits: messages, warnings and the command line's lines (which scripts read).
  */
 export function formatCountOf(value: number, noun: string, plural = `${noun}s`): string {
   return `${value} ${value === 1 ? noun : plural}`;

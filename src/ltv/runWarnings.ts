@@ -1,6 +1,7 @@
 // Warnings that prevent wrong numbers (issue 16): shown on the terminal, written to the manifest, the
 // About sheet, the Summary sheet and the email.
 import { PERIOD_UNITS, type MatrixSpec, type PeriodUnit, type RunWarning } from './model.js';
+import { formatCountOf } from '../format/money.js';
 
 const UNIT_MONTHS: Partial<Record<PeriodUnit, number>> = { month: 1, quarter: 3, year: 12 };
 const UNIT_DAYS: Partial<Record<PeriodUnit, number>> = { day: 1, week: 7 };
@@ -55,11 +56,10 @@ export function staleAsOfWarning(newestTransactionAt: string | null, asOf: Date,
 /** "15 years", "3 months", "12 days": the largest whole unit. */
 function howLong(from: Date, to: Date): string {
   const days = Math.floor((to.getTime() - from.getTime()) / 86_400_000);
-  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  if (days >= 365) return plural(Math.floor(days / 365.25) || 1, 'year');
-  if (days >= 60) return plural(Math.floor(days / 30.44), 'month');
-  if (days >= 14) return plural(Math.floor(days / 7), 'week');
-  return plural(Math.max(days, 1), 'day');
+  if (days >= 365) return formatCountOf(Math.floor(days / 365.25) || 1, 'year');
+  if (days >= 60) return formatCountOf(Math.floor(days / 30.44), 'month');
+  if (days >= 14) return formatCountOf(Math.floor(days / 7), 'week');
+  return formatCountOf(Math.max(days, 1), 'day');
 }
 
 /** A tenant's warnings among a run's (the terminal, the log): named by tenant when the run has several. */

@@ -5,11 +5,12 @@
 // of 200 customers over two years has none of 20.
 import { whyNotOf, type WhyNot } from '../forecast/cohortNotes.js';
 import type { Forecast } from '../ltv/model.js';
+import { formatCountOf } from '../format/money.js';
 
 const SAY: Record<WhyNot, (n: number, f: Forecast) => string> = {
   tooFew: (n, f) => `${n === 1 ? 'has' : 'have'} fewer than ${f.thresholds.min_cohort_customers} customers`,
   tooYoung: (n) => `${n === 1 ? 'has' : 'have'} no complete month of life yet`,
-  realized: (n, f) => `${n === 1 ? 'is' : 'are'} realized to the horizon (${f.horizon_months} ${f.horizon_months === 1 ? 'month' : 'months'})`,
+  realized: (n, f) => `${n === 1 ? 'is' : 'are'} realized to the horizon (${formatCountOf(f.horizon_months, 'month')})`,
 };
 
 /** Null when some row has predicted cells. */
@@ -23,13 +24,12 @@ export function noForecastReason(f: Forecast): string | null {
     const why = whyNotOf(r.note);
     counts.set(why, (counts.get(why) ?? 0) + 1);
   }
-  const cohortsOf = (n: number): string => `${n} ${n === 1 ? 'cohort' : 'cohorts'}`;
   const parts = (Object.keys(SAY) as WhyNot[]).flatMap((why) => {
     const n = counts.get(why);
-    return n ? [`${cohortsOf(n)} ${SAY[why](n, f)}`] : [];
+    return n ? [`${formatCountOf(n, 'cohort')} ${SAY[why](n, f)}`] : [];
   });
   const other = counts.get(null);
-  if (other) parts.push(`${cohortsOf(other)} ${other === 1 ? 'has' : 'have'} no forecast for another reason (see forecast.json)`);
+  if (other) parts.push(`${formatCountOf(other, 'cohort')} ${other === 1 ? 'has' : 'have'} no forecast for another reason (see forecast.json)`);
   return `no cohort has a forecast: ${parts.join(', ')}`;
 }
 

@@ -7,6 +7,7 @@ import { addStreamingPicture } from './addStreamingPicture.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
+import { formatCountOf } from '../format/money.js';
 import { cellText } from '../format/text.js';
 import { BASE_FONT } from './baseFont.js';
 
@@ -79,7 +80,7 @@ export function writeSummarySheet(
   addHeadingRow(sheet, 'In this workbook');
   for (const g of guide) addFactRow(sheet, g.name, g.description);
   if (shape.omitted.length > 0) {
-    addFactRow(sheet, 'Not shown as sheets', `${shape.omitted.length} ${shape.omitted.length === 1 ? 'matrix' : 'matrices'} without meaning for this data (see About)`);
+    addFactRow(sheet, 'Not shown as sheets', `${formatCountOf(shape.omitted.length, 'matrix', 'matrices')} without meaning for this data (see About)`);
   }
   sheet.addRow([]).commit();
   for (const line of [
