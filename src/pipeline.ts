@@ -20,7 +20,7 @@ import { runLevelWarnings } from './ltv/runWarnings.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
-import { ADAPTY_SNAPSHOT_SPECS, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
+import { ADAPTY_SNAPSHOT_SPECS, type Forecast, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, commitRun, PUBLISH_TENANTS, findPublishedRun, newestRunFirst, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
@@ -441,42 +441,66 @@ export async function runStages(
   // The tenants' data files, written by compute beside the database and moved into their runs by render.
   const filesDir = `${rw.dbPath}.out`;
   const slots: RunSlot[] = [];
+  let pending: PendingForecasts | undefined;
   try {
-    const model = await computeStage(run, rw, await build(run, rw), filesDir);
-    // DuckDB is done: the model holds everything the stages below read.
+    const { model, forecasts } = await computeStage(run, rw, await build(run, rw), filesDir);
+    pending = forecasts;
+    // DuckDB is done: the model (and the forecast thread, for forecasts still computing) holds everything
+    // the stages below read.
     await rw.release();
     const emails = Boolean(job.email && effects.email !== 'off');
 
     enter('render', 'writing reports');
     const rendered: Rendered[] = [];
     const { tenants } = model;
-    /** A tenant's run reserved and its report made, with its charts asked for (svgToPngOffThread.ts). */
+    /**
+     * A tenant's run reserved, and its report made once its forecast is (the report shows it), with its
+     * charts asked for then (svgToPngOffThread.ts).
+     */
     const prepare = async (t: TenantModel): Promise<Prepared> => {
       const slot = await reserveRun(reportsDir, t.tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
       slots.push(slot);
       // Compute returns every matrix as runs of equal cells; only the report's own (json, csv, workbook,
       // chart) are expanded cell by cell: the snapshots and report.html are written from the runs.
       const runMatrices = t.matrices();
-      const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, expandMatrices(configuredRuns(model, runMatrices))));
-      if (slot.alreadyPublished) return { t, slot, runMatrices, report };
-      // Drawn on their own thread while the files that do not show them are written; awaited where they
-      // are written, so a failure meanwhile is not an unhandled rejection.
-      const chartPng = svgToPngOffThread(chartSvg(report), CHART_SCALE);
-      const forecastPng = report.forecast ? svgToPngOffThread(forecastChartSvg(report), CHART_SCALE) : undefined;
-      for (const png of [chartPng, forecastPng]) png?.catch(() => undefined);
-      return { t, slot, runMatrices, report, charts: { chartPng, forecastPng } };
+      const reported = forecasts.of(t.tenant).then((forecast): Reported => {
+        const report = tenantReport(run, model, t, slot.runId, configuredMatrices(model, expandMatrices(configuredRuns(model, runMatrices))), forecast);
+        if (slot.alreadyPublished) return { report };
+        // Drawn on their own thread while the files that do not show them are written; awaited where they
+        // are written, so a failure meanwhile is not an unhandled rejection.
+        const chartPng = svgToPngOffThread(chartSvg(report), CHART_SCALE);
+        const forecastPng = report.forecast ? svgToPngOffThread(forecastChartSvg(report), CHART_SCALE) : undefined;
+        for (const png of [chartPng, forecastPng]) png?.catch(() => undefined);
+        return { report, charts: { chartPng, forecastPng } };
+      });
+      reported.catch(() => undefined);
+      return { t, slot, runMatrices, reported };
     };
     const workbooks: Promise<void>[] = [];
     let next = tenants[0] ? await prepare(tenants[0]) : undefined;
     for (let i = 0; next; i++) {
-      const { t, slot, runMatrices, report, charts } = next;
+      const { t, slot, runMatrices, reported } = next;
       const following = tenants[i + 1];
-      if (charts) {
+      let report: TenantReport;
+      if (!slot.alreadyPublished) {
         const dir = slot.stagingDir;
         await mkdir(join(dir, 'data'), { recursive: true });
         await moveFile(t.files.facts, join(dir, RUN_FILES.facts));
         await moveFile(t.files.customers, join(dir, RUN_FILES.customers));
         await moveFile(t.files.quarantine, join(dir, RUN_FILES.quarantine));
+        // Writing files is not DuckDB's work, so an abort cannot interrupt it: it is looked for between
+        // the writers instead (SIGTERM hands the run back within the grace period).
+        checkCancelled('render');
+        // The snapshots do not show the forecast: they are written while the forecast thread finishes it
+        // (a pending write of the run, so a failure meanwhile waits for them before removing the directory).
+        const snapshots = writeSnapshots({
+          dir, matrices: runMatrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
+          currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
+        });
+        addPendingWrite(dir, snapshots);
+        const made = await reported;
+        report = made.report;
+        const charts = made.charts!;
         if (report.forecast) await writeFile(join(dir, RUN_FILES.forecast), JSON.stringify(report.forecast));
         // The run's time until this tenant's files are written: the json and the workbook's About sheet
         // give the same figure, whichever of them is written first.
@@ -496,13 +520,7 @@ export async function runStages(
         });
         addPendingWrite(dir, drawn);
         workbooks.push(drawn);
-        // Writing files is not DuckDB's work, so an abort cannot interrupt it: it is looked for between
-        // the writers instead (SIGTERM hands the run back within the grace period).
-        checkCancelled('render');
-        await writeSnapshots({
-          dir, matrices: runMatrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
-          currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
-        });
+        await snapshots;
         checkCancelled('render');
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
         if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
@@ -513,6 +531,7 @@ export async function runStages(
         next = following ? await prepare(following) : undefined;
         if (workbooks.length > 2) await workbooks.shift();
       } else {
+        report = (await reported).report;
         next = following ? await prepare(following) : undefined;
       }
       // Only the email reads a tenant's report again: without one, its cells are not kept for 200 tenants.
@@ -593,6 +612,8 @@ export async function runStages(
     effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
     return result;
   } catch (caught) {
+    // Forecasts still computing for this run are stopped; its staging directories removed.
+    await pending?.abandon();
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
     await rw.release();
     const e = storageError(caught, reportsDir, rw.dbPath) ?? caught;
@@ -604,11 +625,16 @@ export async function runStages(
   }
 }
 
-/** A tenant about to be written: its charts are being drawn (absent when its run is already published). */
+/** A tenant about to be written: its report once its forecast is done. */
 interface Prepared {
   t: TenantModel;
   slot: RunSlot;
   runMatrices: Map<string, RunMatrix>;
+  reported: Promise<Reported>;
+}
+
+/** A tenant's report, its charts being drawn (absent when its run is already published). */
+interface Reported {
   report: TenantReport;
   charts?: { chartPng: Promise<Buffer>; forecastPng: Promise<Buffer> | undefined };
 }
@@ -628,62 +654,89 @@ interface Rendered {
 }
 
 /** A forecast's error: the run's, if it was cancelled (stopped as in any stage), else the error itself. */
-function cancelledOr(run: RunContext): (err: unknown) => never {
+function cancelledOr(run: RunContext, stage: Stage = 'compute'): (err: unknown) => never {
   return (err) => {
-    run.checkCancelled('compute');
+    run.checkCancelled(stage);
     throw err;
   };
 }
 
 /**
  * The rest of the compute stage after `build`: every tenant's matrices, summary and files (computeRun.ts)
- * and, when the job forecasts, their forecasts (SPEC §9); ends the stage.
+ * and, when the job forecasts, their forecasts under way (SPEC §9); ends the stage once DuckDB's part is
+ * done. A forecast whose fits are still running on the forecast thread is awaited by the render stage
+ * (PendingForecasts), which writes the files that do not show it meanwhile: on CDNOW ×15 the thread went on
+ * for a second after the matrices, with the run's own thread and a core idle.
  */
-async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, filesDir: string): Promise<RunModel> {
-  const { job, log } = run;
+async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, filesDir: string): Promise<{ model: RunModel; forecasts: PendingForecasts }> {
+  const { job } = run;
   // What render needs is loaded while DuckDB computes the matrices, statements that leave a core idle
   // (ingest's keep both busy).
   warmUpWriters();
   // Forecasts (SPEC §9): each tenant's forecast statements run first, then its model runs on the forecast
   // thread while the matrices are computed (src/forecast/forecastThread.ts); the report's cohorts complete it.
   const signal = run.effects.signal;
-  const forecasts: { tenant: string; f0: number; forecast: TenantForecast }[] = [];
-  let model: RunModel;
+  let started: { tenant: string; forecast: TenantForecast }[] = [];
+  let f0 = 0;
   try {
     if (job.forecast.model !== 'off') {
       const forecasting = await import('./forecast/forecastThread.js');
       forecasting.warmUpForecastThread();
-      const f0 = Date.now();
+      f0 = Date.now();
       const requests = runTenantIds(facts, job.tenant).map((tenant) => ({ tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscription }));
-      const started = await forecasting.startForecasts(rw.wh, requests, signal).catch(cancelledOr(run));
-      forecasts.push(...requests.map((r, i) => ({ tenant: r.tenant, f0, forecast: started[i]! })));
+      const list = await forecasting.startForecasts(rw.wh, requests, signal).catch(cancelledOr(run));
+      started = requests.map((r, i) => ({ tenant: r.tenant, forecast: list[i]! }));
     }
     // Both models fit, bootstrap, backtest and project before they need the report (sBG takes its fit
     // groups from its data and checks them against the report's cohorts), so they work beside the matrices.
     // The data is held on the forecast thread meanwhile: 100–150 MiB more peak at 1 M rows for sBG, whose
     // fits would otherwise wait for the matrices and leave a core idle.
-    model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
-    for (const w of model.warnings) log.warn({ code: w.code }, w.message);
-    const tenants = new Map(model.tenants.map((t) => [t.tenant, t]));
-    while (forecasts.length) {
-      const { tenant, f0, forecast: started } = forecasts[0]!;
-      const t = tenants.get(tenant)!;
-      const { forecast, error } = await started.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort')))).catch(cancelledOr(run));
-      forecasts.shift();
-      t.forecast = forecast;
-      // ms: from the forecast reads to this tenant's end, the matrices computed meanwhile; read_ms: the
-      // reads alone, every tenant's together (one pass per statement).
-      const fields = { stage: 'forecast', tenant, ms: Date.now() - f0, read_ms: started.readMs, model: forecast.model, replicates: forecast.bootstrap.replicates };
-      if (error) log.warn({ ...fields, err_message: error }, `tenant ${tenant}: the forecast failed, the run publishes without it: ${error}`);
-      else log.info(fields, 'forecast done');
-    }
+    const model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
+    for (const w of model.warnings) run.log.warn({ code: w.code }, w.message);
+    const forecasts = pendingForecasts(run, model, started, f0);
+    // Every forecast's data is out of the warehouse before it is closed.
+    await Promise.all(started.map((f) => f.forecast.loaded));
+    started = [];
+    run.leave('compute', { ...model.stats, tenants: model.tenants.length });
+    return { model, forecasts };
   } finally {
     // A run that stops here lets the forecasts it started go (the thread would wait for their cohorts),
     // and waits until none reads the warehouse any more: it is closed next.
-    await Promise.all(forecasts.map((f) => f.forecast.abandon()));
+    await Promise.all(started.map((f) => f.forecast.abandon()));
   }
-  run.leave('compute', { ...model.stats, tenants: model.tenants.length });
-  return model;
+}
+
+/**
+ * The run's forecasts being completed on the forecast thread, each with its tenant's report cohorts:
+ * `of` gives a tenant's (undefined when the job does not forecast) and logs it once done; `abandon` lets
+ * every one still computing go (a run that fails or is cancelled after compute).
+ */
+interface PendingForecasts {
+  of(tenant: string): Promise<Forecast | undefined>;
+  abandon(): Promise<void>;
+}
+
+function pendingForecasts(run: RunContext, model: RunModel, started: readonly { tenant: string; forecast: TenantForecast }[], f0: number): PendingForecasts {
+  const tenants = new Map(model.tenants.map((t) => [t.tenant, t]));
+  const byTenant = new Map<string, Promise<Forecast>>();
+  for (const { tenant, forecast: pending } of started) {
+    const t = tenants.get(tenant)!;
+    const done = pending.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort')))).then(({ forecast, error }) => {
+      // ms: from the forecast reads to this tenant's end, the matrices computed meanwhile; read_ms: the
+      // reads alone, every tenant's together (one pass per statement).
+      const fields = { stage: 'forecast', tenant, ms: Date.now() - f0, read_ms: pending.readMs, model: forecast.model, replicates: forecast.bootstrap.replicates };
+      if (error) run.log.warn({ ...fields, err_message: error }, `tenant ${tenant}: the forecast failed, the run publishes without it: ${error}`);
+      else run.log.info(fields, 'forecast done');
+      return forecast;
+    }, cancelledOr(run, 'render'));
+    // Awaited by render; a run that fails before then must not crash the process with its rejection.
+    done.catch(() => undefined);
+    byTenant.set(tenant, done);
+  }
+  return {
+    of: async (tenant) => byTenant.get(tenant),
+    abandon: async () => void (await Promise.all(started.map((f) => f.forecast.abandon()))),
+  };
 }
 
 /** The job's configured matrices of `all`, by id (expandMatrices keeps the rows they share shared). */
@@ -692,7 +745,7 @@ function configuredRuns(model: RunModel, all: ReadonlyMap<string, RunMatrix>): M
 }
 
 /** One tenant's report (SPEC §5 json): what every writer renders. */
-function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: string, matrices: TenantReport['matrices']): TenantReport {
+function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: string, matrices: TenantReport['matrices'], forecast: Forecast | undefined): TenantReport {
   const { job } = run;
   return {
     schema_version: 1,
@@ -709,7 +762,7 @@ function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: s
     matrices,
     newest_transaction_at: t.newestTransactionAt,
     warnings: t.warnings,
-    ...(t.forecast ? { forecast: t.forecast } : {}),
+    ...(forecast ? { forecast } : {}),
   };
 }
 

@@ -27,11 +27,18 @@ export interface TenantForecast {
    * read into typed arrays beside the matrices), once finish has resolved.
    */
   readMs: number;
+  /**
+   * Resolves once the forecast's data is read out of the warehouse (which may be closed then); it never
+   * rejects (a failed read is a forecast without a model, given by finish).
+   */
+  loaded: Promise<void>;
   /** The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's. */
   finish(cohorts: readonly CohortRow[]): Promise<{ forecast: Forecast; error: string | null }>;
   /**
-   * The run stopped before its matrices: the thread lets the forecast go. Resolves once nothing reads the
-   * run's warehouse for it any more (it may be closed then).
+   * The run stopped (before its matrices, or while its report was written): the thread lets the forecast
+   * go, and stops the run's forecasts it is still computing at their next fit (one flag for the run's
+   * tenants: a run abandons all of them). Resolves once nothing reads the run's warehouse for it any more
+   * (it may be closed then).
    */
   abandon(): Promise<void>;
 }
@@ -105,6 +112,7 @@ export async function startForecasts(wh: Warehouse, requests: readonly ForecastR
 function later(started: Promise<TenantForecast>): TenantForecast {
   const f: TenantForecast = {
     readMs: 0,
+    loaded: started.then(() => undefined),
     finish: async (cohorts) => {
       const s = await started;
       f.readMs = s.readMs;
@@ -119,6 +127,7 @@ function later(started: Promise<TenantForecast>): TenantForecast {
 function failedStart(request: ForecastRequest, readMs: number, err: unknown, signal?: AbortSignal): TenantForecast {
   return {
     readMs,
+    loaded: Promise.resolve(),
     finish: async (cohorts) => {
       if (signal?.aborted) throw err;
       return failedForecast(request, cohorts, err);
@@ -133,6 +142,8 @@ interface RunCancel {
   /** Returns a function that lets go once (a second call does nothing). */
   hold(): () => void;
   releaseAll(): void;
+  /** Sets the flag: the thread stops the run's forecasts at their next fit (the run was abandoned). */
+  stop(): void;
 }
 
 function runCancel(models: number, signal?: AbortSignal): RunCancel {
@@ -156,6 +167,7 @@ function runCancel(models: number, signal?: AbortSignal): RunCancel {
       };
     },
     releaseAll,
+    stop: onAbort,
   };
 }
 
@@ -169,6 +181,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
     // In process, once the cohorts are known: the model's arithmetic would otherwise hold up the run's thread.
     return {
       readMs,
+      loaded: Promise.resolve(),
       finish: async (cohorts) => {
         const { forecastFromRead } = await import('./forecastFromRead.js');
         try {
@@ -198,6 +211,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
   const done = release;
   return {
     readMs,
+    loaded: Promise.resolve(),
     finish: async (cohorts) => {
       w.postMessage({ type: 'cohorts', id, cohorts: [...cohorts] } satisfies ForecastRequestMessage);
       try {
@@ -210,6 +224,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
       }
     },
     abandon: async () => {
+      runCancel.stop();
       done();
       w.postMessage({ type: 'drop', id } satisfies ForecastRequestMessage);
     },

@@ -1,7 +1,8 @@
 // The compute stage (SPEC §4, §5): from the warehouse's tables (buildFacts.ts, or a sharded run's merge)
 // to the run model, every tenant at once: each statement groups by tenant_id, so a run of 200 small shops
 // costs a dozen statements, not 200 dozens. The model holds all the render, publish and notify stages
-// read: afterwards DuckDB may be closed (the forecast, src/forecast/, still reads the warehouse).
+// read but the forecast (src/forecast/), whose data is read from the warehouse before it is closed and which
+// the pipeline completes with each tenant's monthly cohorts.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { eachOnWorkers } from '../config/eachLimited.js';
@@ -13,7 +14,7 @@ import {
 } from './computeMatrix.js';
 import {
   ADAPTY_SNAPSHOT_SPECS, TIME_SEGMENTATIONS, matrixId,
-  type Forecast, type InputStats, type MatrixSpec, type PeriodType, type PeriodUnit, type RunStats, type RunWarning,
+  type InputStats, type MatrixSpec, type PeriodType, type PeriodUnit, type RunStats, type RunWarning,
   type Segmentation, type Summary,
 } from './model.js';
 import { runLevelWarnings, staleAsOfWarning } from './runWarnings.js';
@@ -58,8 +59,6 @@ export interface TenantModel {
   /** One matrix by id (e.g. `days-month-cohort`); throws when the run did not compute it. */
   matrix(id: string): RunMatrix;
   files: TenantFiles;
-  /** SPEC §9; set by the pipeline when the job forecasts. */
-  forecast?: Forecast;
 }
 
 export interface RunModel {

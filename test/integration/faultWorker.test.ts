@@ -141,9 +141,10 @@ test('a worker SIGKILLed after publishing, before the email: the recovered run f
     expect(manifest.idempotency_key).toBe(run.queued.data.key);
     expect(manifest.idempotency_key).toMatch(/^[0-9a-f-]{36}$/);
     expect(manifest.idempotency_key).not.toBe(run.id);
-    // The forecast (on by default) logs its own stage inside compute's.
+    // The forecast (on by default) logs its own stage once done: the render stage awaits it, writing the
+    // snapshots meanwhile.
     const firstStages = first.logs.filter((l) => typeof l.stage === 'string').map((l) => l.stage);
-    expect(firstStages, JSON.stringify(first.logs.map(({ msg, stage, run, err_message, reason, err }) => ({ msg, stage, run, err_message, reason, err: (err as { message?: string } | undefined)?.message })))).toEqual(['ingest', 'forecast', 'compute', 'render', 'publish']);
+    expect(firstStages, JSON.stringify(first.logs.map(({ msg, stage, run, err_message, reason, err }) => ({ msg, stage, run, err_message, reason, err: (err as { message?: string } | undefined)?.message })))).toEqual(['ingest', 'compute', 'forecast', 'render', 'publish']);
     expect(sink.messages).toHaveLength(0);
 
     const second = h.childWorker({ ...vars, SMTP_URL: sink.url });

@@ -243,6 +243,28 @@ describe('the forecast thread', () => {
     expect((await next.finish(monthlyCohorts(monthly))).forecast.bootstrap.replicates).toBe(3);
   }, 60_000);
 
+  it('stops a run\'s forecasts abandoned while its report is written, and not the next run\'s', async () => {
+    // The pipeline hands every tenant's cohorts over when its matrices are done and awaits the forecasts
+    // while it writes the reports; a run that fails there abandons them: the thread stops at its next fit
+    // (or has finished), and the next run, with a flag of its own, is served in full.
+    const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 100 });
+    const request = { tenant: 'default', asOf: T, settings, subscription: false };
+    const started = await startForecast(wh, request);
+    await started.loaded;
+    const finishing = started.finish(monthlyCohorts(monthly));
+    await started.abandon();
+    const { forecast, error } = await finishing;
+    if (error !== null) {
+      expect(error).toBe('the run was cancelled');
+      expect(forecast.model).toBeNull();
+    }
+    const next = await startForecast(wh, request);
+    const served = await next.finish(monthlyCohorts(monthly));
+    expect(served.error).toBeNull();
+    expect(served.forecast.model).toBe('bgnbd');
+    expect(JSON.stringify(served.forecast)).toBe(JSON.stringify((await forecastTenant(wh, { ...request, monthly })).forecast));
+  }, 60_000);
+
   it('makes a read that fails a forecast without a model, as in process', async () => {
     const bare = await Warehouse.open({ timezone: 'UTC', memoryLimit: '256MB', threads: 1 });
     try {
