@@ -20,7 +20,7 @@ afterEach(async () => {
 test('a login Redis refuses: ltv enqueue and ltv worker say so in one line naming REDIS_URL and exit 1 at once, not "is it running?"', async () => {
   await h.writeJob('login', {});
   // A user this Redis does not know: it answers WRONGPASS to every connection, as to a wrong password.
-  const vars = { REDIS_URL: 'redis://no-such-user:wrong@127.0.0.1:6379', LTV_CONNECT_TIMEOUT_MS: '20000' };
+  const vars = { REDIS_URL: 'redis://no-such-user:wrong@127.0.0.1:6379', LTV_CONNECT_TIMEOUT_MS: '90000' };
   const t0 = Date.now();
   const [enq, worker] = await Promise.all([h.cli(['enqueue', 'login'], vars), h.cli(['worker'], vars)]);
   const line = /^ltv: Redis at redis:\/\/127\.0\.0\.1:6379 refused the login \(WRONGPASS invalid username-password pair or user is disabled\): put the right user and password in REDIS_URL \(redis:\/\/user:password@host:port; a password alone: redis:\/\/:password@host:port\)\n$/;
@@ -29,11 +29,13 @@ test('a login Redis refuses: ltv enqueue and ltv worker say so in one line namin
   expect(enq.stdout).toBe('');
   expect(worker.code).toBe(1);
   expect(worker.stderr).toMatch(line);
-  // At once: not after LTV_CONNECT_TIMEOUT_MS (20 s), nor never (the worker waited for ever, logging stacks).
-  expect(Date.now() - t0).toBeLessThan(15_000);
+  // At once: not after LTV_CONNECT_TIMEOUT_MS (90 s), nor never (the worker waited for ever, logging stacks).
+  // The bound leaves room for two processes starting on a loaded 2-core machine (15.6 s once, beside a
+  // forecast benchmark), and still cannot be met by waiting for the timeout.
+  expect(Date.now() - t0).toBeLessThan(45_000);
   // The password is never printed.
   expect(enq.stderr + worker.stderr + worker.stdout).not.toContain('wrong@');
-}, 30_000);
+}, 60_000);
 
 test('after a Redis restart the worker says it answers again and touches its heartbeat file again', async () => {
   const redis = await privateRedis(h.dir, { persist: false });
