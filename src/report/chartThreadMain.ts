@@ -12,6 +12,13 @@ export interface ChartRequest {
 
 export type ChartReply = { id: number; png: Uint8Array } | { id: number; error: ThreadError };
 
+// resvg's loader asks whether the wasm it is given is a fetch Request or Response (`typeof Request`,
+// `instanceof Response`); in Node, the first read of either global loads and compiles undici, ~0.1 s of
+// this thread's CPU in every run (`perf` of a 2-row run). This thread never fetches: here they are plain
+// undefined, and resvg takes the bytes it is given.
+for (const name of ['Request', 'Response']) {
+  Object.defineProperty(globalThis, name, { value: undefined, configurable: true, writable: true });
+}
 warmUpRenderer();
 parentPort!.on('message', (req: ChartRequest) => {
   svgToPng(req.svg, req.scale).then(
