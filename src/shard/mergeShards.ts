@@ -38,9 +38,10 @@ export async function mergeShards(
     // Customers are whole in one shard: their movements need no shard number.
     if (forecast) await load('shard_movements', SHARD_FILES.movements, `* REPLACE (${MONEY.map((c) => `CAST(${c} AS HUGEINT) AS ${c}`).join(', ')})`);
   }
-  // The run's attribute tuples, numbered once (13_first_payments.sql numbers them per run; the number is
-  // the run's own and never published), and each shard's numbers mapped to them.
-  await wh.run('CREATE TEMP TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id FROM (SELECT DISTINCT * EXCLUDE (shard, attr_id) FROM shard_attrs)');
+  // The run's attribute tuples, numbered once as 13_first_payments.sql numbers them (in the order of the
+  // dimension columns, which 25_published_facts.sql sorts by; the number itself is never published), and
+  // each shard's numbers mapped to them.
+  await wh.run(`CREATE TEMP TABLE attr_sets AS SELECT *, row_number() OVER (ORDER BY ${DIMENSIONS.map(quoteIdent).join(', ')}) AS attr_id FROM (SELECT DISTINCT * EXCLUDE (shard, attr_id) FROM shard_attrs)`);
   const same = DIMENSIONS.map(quoteIdent).map((d) => `s.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');
   await wh.run(`CREATE TEMP TABLE attr_map AS SELECT s.shard, s.attr_id AS local_id, a.attr_id FROM shard_attrs s JOIN attr_sets a ON ${same}`);
   await wh.run(
