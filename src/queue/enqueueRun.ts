@@ -163,6 +163,10 @@ const RUN_CHECK_MS = 2_000;
  * (a restart without persistence): the waiter would hang for ever, or report the success of another run
  * that got the same id. So the run is checked by its key (RunData.key, never handed out again) every
  * RUN_CHECK_MS and once it has finished: gone, or another run under its id, is an error saying so.
+ * The same check settles a run that has finished when its event was never seen: QueueEvents reads the
+ * event stream from the moment its first XREAD is sent, which BullMQ issues only after a round trip of its
+ * own once the connection is ready, so an event written in between is lost to it (a waiter once hung
+ * until its test's timeout).
  */
 export async function waitForRun(
   events: QueueEvents,
@@ -180,13 +184,17 @@ export async function waitForRun(
   };
   let timer: NodeJS.Timeout | undefined;
   const watched = queue && run.data.key !== undefined
-    ? new Promise<never>((_, reject) => {
+    ? new Promise<RunResult>((resolve, reject) => {
       const check = (): void => {
-        queue.getJob(run.id!).then((now) => {
+        queue.getJob(run.id!).then(async (now) => {
           const e = lost(now);
-          if (e) reject(e);
+          if (e) return reject(e);
+          // Finished for good (a failed attempt with retries left is not): its outcome, as its event says it.
+          const state = now!.finishedOn ? await now!.getState() : undefined;
+          if (state === 'completed') resolve(now!.returnvalue);
+          else if (state === 'failed') reject(new Error(now!.failedReason));
           else timer = setTimeout(check, RUN_CHECK_MS);
-        }, () => { timer = setTimeout(check, RUN_CHECK_MS); });
+        }).catch(() => { timer = setTimeout(check, RUN_CHECK_MS); });
       };
       timer = setTimeout(check, RUN_CHECK_MS);
     })

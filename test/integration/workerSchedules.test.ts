@@ -2,10 +2,10 @@
 import { mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Job as QueuedJob } from 'bullmq';
+import { QueueEvents, type Job as QueuedJob } from 'bullmq';
 import { beforeEach, expect, test } from 'vitest';
 import { syncSchedules } from '../../src/queue/syncSchedules.js';
-import { enqueueRun } from '../../src/queue/enqueueRun.js';
+import { enqueueRun, waitForRun } from '../../src/queue/enqueueRun.js';
 import { runRoutes } from '../../src/queue/runRoutes.js';
 import type { RunData } from '../../src/queue/runQueue.js';
 import type { RunResult } from '../../src/pipeline.js';
@@ -243,6 +243,31 @@ test('a data error fails at once with the message the user needs', async () => {
   expect(failed.failedReason).toMatch(/bad\.csv.*amount|amount.*bad\.csv/);
   await q.close();
   await w.close(1_000);
+});
+
+test('a waiter whose events never arrive still ends with the run: its result, or its failure in one line', async () => {
+  // A QueueEvents that never reads the stream (autorun off) stands for one that missed the run's event (its
+  // first XREAD comes a round trip after it is ready): the waiter's own check of the run settles it.
+  await h.writeJob('seen', {});
+  await h.writeJob('bad', {}, 'customer_id,event_time\nc1,2026-01-05T10:00:00Z\n');
+  const w = h.worker();
+  await w.ready;
+  const q = h.queue();
+  const deaf = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.env.LTV_QUEUE_PREFIX, autorun: false });
+  try {
+    const good = await enqueueRun(q, h.jobsDir, 'seen', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
+    const bad = await enqueueRun(q, h.jobsDir, 'bad', { source: 'cli' });
+    const [ok, failed] = await Promise.allSettled([waitForRun(deaf, good.queued, () => {}, q), waitForRun(deaf, bad.queued, () => {}, q)]);
+    expect(ok.status).toBe('fulfilled');
+    expect((ok as PromiseFulfilledResult<RunResult>).value.asOf).toBe('2026-03-16T15:00:00.000Z');
+    expect((ok as PromiseFulfilledResult<RunResult>).value.tenants.map((t) => t.runId)).toEqual(['20260316T150000Z']);
+    expect(failed.status).toBe('rejected');
+    expect(String((failed as PromiseRejectedResult).reason.message)).toMatch(new RegExp(`^run ${bad.id} failed: .*bad\\.csv.*amount`));
+  } finally {
+    await deaf.close();
+    await q.close();
+    await w.close(1_000);
+  }
 });
 
 test('a run whose job file is gone by the time a worker takes it fails at once, saying why it may be missing', async () => {
