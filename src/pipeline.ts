@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
+import { parseDuration } from './config/parseDuration.js';
 import { futureAsOfError } from './config/parseAsOf.js';
 import { envValue } from './config/env.js';
 import { makeDirs } from './publish/makeDirs.js';
@@ -139,6 +140,37 @@ export interface RunContext {
   leave(stage: Stage, fields?: Record<string, unknown>): void;
   /** Throws when the run was cancelled: called between the writers of a stage that DuckDB does not run. */
   checkCancelled(stage: Stage): void;
+  /**
+   * The job's `max_run_time`: once it has run out, the run's signal (effects.signal) is aborted and this
+   * is the error the run fails with, whatever the interrupted statement or writer threw; `disarm` ends the
+   * limit (publishing and email are not cut short).
+   */
+  deadline: { expired(): AppError | undefined; disarm(): void };
+}
+
+/**
+ * The job's `max_run_time` as an abort of the run's signal, joined with the caller's (SIGTERM, a lost lock):
+ * cancellation already stops every stage (a statement in progress is interrupted, the writers check between
+ * files), so a run out of time stops the same way and only its error differs. It is not retryable: the
+ * next attempt would take as long.
+ */
+function runDeadline(job: Job, effects: RunEffects, stageOf: () => Stage): { signal: AbortSignal | undefined; deadline: RunContext['deadline'] } {
+  const limit = job.max_run_time;
+  const ms = limit ? parseDuration(limit) : null;
+  if (!limit || ms === null) return { signal: effects.signal, deadline: { expired: () => undefined, disarm: () => undefined } };
+  const stop = new AbortController();
+  let error: AppError | undefined;
+  const timer = setTimeout(() => {
+    error = new AppError('DATA',
+      `run stopped in its ${stageOf()} stage: it ran longer than max_run_time (${limit.trim()})${job.name === 'adhoc' ? '' : ` in ${job.file}`}; nothing was published (the last report stays): ` +
+      'raise max_run_time, give the run more DuckDB threads or memory, or split the job');
+    stop.abort(error);
+  }, ms);
+  timer.unref();
+  return {
+    signal: effects.signal ? AbortSignal.any([effects.signal, stop.signal]) : stop.signal,
+    deadline: { expired: () => error, disarm: () => clearTimeout(timer) },
+  };
 }
 
 export function startRun(job: Job, effects: RunEffects): RunContext {
@@ -153,12 +185,16 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
   const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });
   const timings: Partial<Record<Stage, number>> = {};
   let stageStarted = Date.now();
+  let current: Stage = 'ingest';
+  const { signal, deadline } = runDeadline(job, effects, () => current);
+  if (signal !== effects.signal) effects = { ...effects, signal };
   return {
-    job, effects, asOf, log, timings,
+    job, effects, asOf, log, timings, deadline,
     reportsDir: reportsDirOf(job, effects.reportsDir),
     started: Date.now(),
     enter(stage, message, rows) {
-      if (effects.signal?.aborted) throw new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true });
+      if (effects.signal?.aborted) throw deadline.expired() ?? new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true });
+      current = stage;
       stageStarted = Date.now();
       effects.onProgress?.({ stage, percent: STAGE_START[stage], ...(message ? { message } : {}), ...(rows !== undefined ? { rows } : {}) });
     },
@@ -167,7 +203,7 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
       log.info({ stage, ms: timings[stage], ...fields }, `${stage} done`);
     },
     checkCancelled(stage) {
-      if (effects.signal?.aborted) throw new AppError('TRANSIENT', `run cancelled during ${stage}`, { retryable: true });
+      if (effects.signal?.aborted) throw deadline.expired() ?? new AppError('TRANSIENT', `run cancelled during ${stage}`, { retryable: true });
     },
   };
 }
@@ -265,7 +301,9 @@ export async function openRunWarehouse(job: Job, log: Logger, signal?: AbortSign
   // Cancellation reaches into a running stage: the statement in progress is interrupted and the next one
   // refused (SIGTERM hands the run back within the grace period; a lost run lock stops it at once).
   const cancel = (): void => wh.interrupt();
-  signal?.addEventListener('abort', cancel, { once: true });
+  // Already aborted (a run's max_run_time that ran out before its database was open): no event will come.
+  if (signal?.aborted) cancel();
+  else signal?.addEventListener('abort', cancel, { once: true });
   let open = true;
   return {
     wh,
@@ -433,8 +471,8 @@ export async function runStages(
 
   // The scratch database is written from its first statement: a full disk or a file-size limit can stop it
   // here already, and says so as it does in any later stage (not an internal error).
-  const rw = await openRunWarehouse(job, log, effects.signal).catch(async (caught: unknown) => {
-    const e = storageError(caught, reportsDir, join(scratchDirOf(job), 'ltv-run')) ?? caught;
+  const rw = await openRunWarehouse(job, log, run.effects.signal).catch(async (caught: unknown) => {
+    const e = run.deadline.expired() ?? storageError(caught, reportsDir, join(scratchDirOf(job), 'ltv-run')) ?? caught;
     await noticeFailure(run, e);
     throw e;
   });
@@ -548,6 +586,8 @@ export async function runStages(
 
     // publish
     enter('publish', 'publishing');
+    // Everything is written: publishing (a few renames and fsyncs a tenant) and the email are not cut short.
+    run.deadline.disarm();
     await effects.beforePublish?.();
     // A few tenants at a time: each commit waits on the disk (fsyncs) far more than it computes, and 200
     // small tenants one after another spent 7 s there. Each tenant's run is still switched atomically.
@@ -616,10 +656,11 @@ export async function runStages(
     await pending?.abandon();
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
     await rw.release();
-    const e = storageError(caught, reportsDir, rw.dbPath) ?? caught;
+    const e = run.deadline.expired() ?? storageError(caught, reportsDir, rw.dbPath) ?? caught;
     await noticeFailure(run, e);
     throw e;
   } finally {
+    run.deadline.disarm();
     await rw.release();
     await rm(filesDir, { recursive: true, force: true });
   }

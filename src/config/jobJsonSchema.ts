@@ -40,6 +40,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'email.max_attachment_bytes': 'Files are attached while their total stays within this; the rest is linked.',
   'email.link_base_url': 'Base URL where the reports directory is served statically; links are <base>/<tenant>/runs/<run-id>/ltv.xlsx.',
   alert_after: 'Stale-report alert: when no run was published for this long (e.g. "36h"), the worker emails email.ops once, and once more when a run is published again.',
+  max_run_time: 'A run still going after this long (e.g. "2h") is stopped before it publishes: nothing is published, the last report stays, and it is not retried. Absent: no limit.',
   duckdb: 'Resources of each run; LTV_DUCKDB_THREADS and LTV_DUCKDB_MEMORY_LIMIT fill what is left out.',
   'duckdb.threads': 'DuckDB threads per run.',
   'duckdb.memory_limit': 'DuckDB memory limit per run, e.g. "2GB" or "50%"; DuckDB advises 50-60 % of RAM.',

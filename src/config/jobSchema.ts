@@ -207,6 +207,11 @@ export const JobSchema = z.strictObject({
   email: EmailSchema.optional(),
   /** SPEC §11: the worker emails `email.ops` once when no run was published for this long, and once when one is. */
   alert_after: z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, 'a duration such as "36h", "90m" or "2d"').optional(),
+  /**
+   * A run still going after this long (from its start to publishing) is stopped: nothing is published, the
+   * last report stays, and the failure is not retried (a retry would take as long). Absent: no limit.
+   */
+  max_run_time: z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, 'a duration such as "2h", "90m" or "45s"').optional(),
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),

@@ -187,6 +187,8 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
           await rm(paths.root, { recursive: true, force: true });
           await noticeFailure(run, e);
           throw e;
+        } finally {
+          run.deadline.disarm();
         }
       }
       const paths = shardPaths(dir, def.name, state.id);
