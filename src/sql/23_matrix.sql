@@ -187,22 +187,26 @@ events AS (
   FROM row_cohorts r JOIN cohorts c USING (tenant_id, kind, cohort) WHERE c.Kc < c.K
 ),
 row_max AS (
-  -- A row's cells are k ∈ [0, max K of its cohorts] where it has customers.
-  SELECT r.tenant_id, r.kind, r.is_total, r.row_key, max(c.K) AS max_k
-  FROM row_cohorts r JOIN cohorts c USING (tenant_id, kind, cohort) GROUP BY ALL
+  -- A row's cells are k ∈ [0, max K of its cohorts] where it has customers; rid numbers the rows in the
+  -- output's order, so the large grouping, window and sort below key on integers, not text.
+  SELECT *, row_number() OVER (ORDER BY tenant_id, kind, is_total DESC, row_key) AS rid
+  FROM (
+    SELECT r.tenant_id, r.kind, r.is_total, r.row_key, max(c.K) AS max_k
+    FROM row_cohorts r JOIN cohorts c USING (tenant_id, kind, cohort) GROUP BY ALL
+  )
 ),
 agg AS (
   -- The events by row and k inside the row's cells: a row's values change only at these k.
-  SELECT e.tenant_id, e.kind, e.is_total, e.row_key, e.k, m.max_k, sum(e.revenue) AS revenue, sum(e.proceeds) AS proceeds,
+  SELECT m.rid, e.k, sum(e.revenue) AS revenue, sum(e.proceeds) AS proceeds,
          sum(e.net_revenue) AS net_revenue, sum(e.dn) AS dn, sum(e.dp) AS dp, sum(e.dpn) AS dpn
   FROM events e JOIN row_max m USING (tenant_id, kind, is_total, row_key)
   WHERE e.k BETWEEN 0 AND m.max_k
-  GROUP BY ALL
+  GROUP BY m.rid, e.k
 ),
 runs AS (
   -- Running sums at the change points only: each holds from its k to the next change point (or the
   -- row's last period). Every row has an event at k = 0 (its customers), so its first run starts there.
-  SELECT tenant_id, kind, is_total, row_key, k AS k_from, coalesce(lead(k) OVER w - 1, max_k) AS k_to,
+  SELECT rid, k AS k_from, lead(k) OVER w - 1 AS k_next,
     sum(revenue) OVER w AS revenue,
     sum(proceeds) OVER w AS proceeds,
     sum(net_revenue) OVER w AS net_revenue,
@@ -210,15 +214,15 @@ runs AS (
     sum(dp) OVER w AS partial_cohorts,
     sum(dpn) OVER w AS partial_customers
   FROM agg
-  WINDOW w AS (PARTITION BY tenant_id, kind, is_total, row_key ORDER BY k ROWS UNBOUNDED PRECEDING)
+  WINDOW w AS (PARTITION BY rid ORDER BY k ROWS UNBOUNDED PRECEDING)
 )
 SELECT
-  tenant_id, kind, is_total, row_key, k_from::INTEGER AS period_from, k_to::INTEGER AS period_to, customers::BIGINT AS customers,
-  ltv_money(ltv_cents(revenue, customers, ltv_cent_revenue())) AS revenue,
-  ltv_money(ltv_cents(proceeds, customers, ltv_cent_proceeds())) AS proceeds,
-  ltv_money(ltv_cents(net_revenue, customers, ltv_cent_net())) AS net_revenue,
-  partial_cohorts > 0 AS partial,
-  (customers - partial_customers)::BIGINT AS complete_customers
-FROM runs
-WHERE customers > 0
-ORDER BY tenant_id, kind, is_total DESC, row_key, k_from
+  m.tenant_id, m.kind, m.is_total, m.row_key, r.k_from::INTEGER AS period_from, coalesce(r.k_next, m.max_k)::INTEGER AS period_to, r.customers::BIGINT AS customers,
+  ltv_money(ltv_cents(r.revenue, r.customers, ltv_cent_revenue())) AS revenue,
+  ltv_money(ltv_cents(r.proceeds, r.customers, ltv_cent_proceeds())) AS proceeds,
+  ltv_money(ltv_cents(r.net_revenue, r.customers, ltv_cent_net())) AS net_revenue,
+  r.partial_cohorts > 0 AS partial,
+  (r.customers - r.partial_customers)::BIGINT AS complete_customers
+FROM runs r JOIN row_max m USING (rid)
+WHERE r.customers > 0
+ORDER BY r.rid, r.k_from
