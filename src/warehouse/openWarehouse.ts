@@ -1,6 +1,6 @@
 // The one place that opens DuckDB (STYLE habit 4): one instance per run or per served run, time zone,
 // threads and memory limit set on connect, connections closed by the caller in `finally`.
-import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
 
@@ -127,14 +127,23 @@ export class Warehouse {
   }
 
   /**
-   * The result chunk by chunk (DuckDB's vectors of ~2,048 rows), each as columns of plain values (BIGINT →
-   * bigint): a large result is held whole neither by DuckDB nor as JS arrays.
+   * The result chunk by chunk (DuckDB's vectors of ~2,048 rows), each column as its vector, by name: a
+   * large result is held whole neither by DuckDB nor as JS arrays, and a reader copies each value where it
+   * keeps it (a typed array) without a JS array per column and chunk between (getColumnsObject).
    */
-  async *chunks<T extends Record<string, unknown[]>>(sql: string, params?: Params): AsyncGenerator<T> {
+  async *chunks(sql: string, params?: Params): AsyncGenerator<{ rows: number; column(name: string): DuckDBVector }> {
     const result = await this.timed(sql, () => this.connection.stream(sql, params as never));
-    const names = result.columnNames();
+    const at = new Map(result.columnNames().map((name, i) => [name, i]));
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      yield chunk.getColumnsObject(names) as unknown as T;
+      const c = chunk;
+      yield {
+        rows: c.rowCount,
+        column(name) {
+          const i = at.get(name);
+          if (i === undefined) throw new Error(`the statement returned no column ${name}`);
+          return c.getColumnVector(i);
+        },
+      };
     }
   }
 
