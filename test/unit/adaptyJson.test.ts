@@ -22,6 +22,15 @@ describe('adaptyJson', () => {
     ]);
   });
 
+  it('writes values that share a slot of its value cache, 0 and −0, and non-finite values exactly as JSON.stringify', () => {
+    // The cache of value bytes has one slot per value in cents modulo 65,536: 1 and 656.36 share one, as
+    // 0.004 and 0 (by rounding) do; each must still be written as itself, whichever came last.
+    const spec = { period_type: 'days', period_unit: 'day', segmentation: 'cohort' } as const;
+    const values = [1, 656.36, 1, 656.36, 0.004, 0, -0, 1311.72, 1, Number.NaN, 2.5, Number.POSITIVE_INFINITY, 2.5, 1e21, 0.1 + 0.2];
+    const m: Matrix = { ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [{ type: 'cohort', title: '2026-01-01', customers: 3, cells: cells(values, 3, 1) }] };
+    same(m, 'USD');
+  });
+
   it('writes every matrix of the sample report exactly as JSON.stringify of toAdaptyResponse', () => {
     const report = sampleReport();
     expect(report.matrices.length).toBeGreaterThan(3);
