@@ -141,9 +141,9 @@ export interface RunContext {
   /** Throws when the run was cancelled: called between the writers of a stage that DuckDB does not run. */
   checkCancelled(stage: Stage): void;
   /**
-   * The job's `max_run_time`: once it has run out, the run's signal (effects.signal) is aborted and this
-   * is the error the run fails with, whatever the interrupted statement or writer threw; `disarm` ends the
-   * limit (publishing and email are not cut short).
+   * The job's `max_run_time`, counted from the run's first stage: once it has run out, the run's signal
+   * (effects.signal) is aborted and this is the error the run fails with, whatever the interrupted statement
+   * or writer threw; `disarm` ends the limit (publishing and email are not cut short).
    */
   deadline: { expired(): AppError | undefined; disarm(): void };
 }
@@ -154,22 +154,28 @@ export interface RunContext {
  * files), so a run out of time stops the same way and only its error differs. It is not retryable: the
  * next attempt would take as long.
  */
-function runDeadline(job: Job, effects: RunEffects, stageOf: () => Stage): { signal: AbortSignal | undefined; deadline: RunContext['deadline'] } {
+function runDeadline(job: Job, effects: RunEffects, stageOf: () => Stage): { signal: AbortSignal | undefined; deadline: RunContext['deadline'] & { start(): void } } {
   const limit = job.max_run_time;
   const ms = limit ? parseDuration(limit) : null;
-  if (!limit || ms === null) return { signal: effects.signal, deadline: { expired: () => undefined, disarm: () => undefined } };
+  if (!limit || ms === null) return { signal: effects.signal, deadline: { expired: () => undefined, disarm: () => undefined, start: () => undefined } };
   const stop = new AbortController();
   let error: AppError | undefined;
-  const timer = setTimeout(() => {
-    error = new AppError('DATA',
-      `run stopped in its ${stageOf()} stage: it ran longer than max_run_time (${limit.trim()})${job.name === 'adhoc' ? '' : ` in ${job.file}`}; nothing was published (the last report stays): ` +
-      'raise max_run_time, give the run more DuckDB threads or memory, or split the job');
-    stop.abort(error);
-  }, ms);
-  timer.unref();
+  // Armed by the first stage: a context made only to send a failure notice never starts one.
+  let timer: NodeJS.Timeout | undefined;
+  let done = false;
+  const start = (): void => {
+    if (timer || done) return;
+    timer = setTimeout(() => {
+      error = new AppError('DATA',
+        `run stopped in its ${stageOf()} stage: it ran longer than max_run_time (${limit.trim()})${job.name === 'adhoc' ? '' : ` in ${job.file}`}; nothing was published (the last report stays): ` +
+        'raise max_run_time, give the run more DuckDB threads or memory, or split the job');
+      stop.abort(error);
+    }, ms);
+    timer.unref();
+  };
   return {
     signal: effects.signal ? AbortSignal.any([effects.signal, stop.signal]) : stop.signal,
-    deadline: { expired: () => error, disarm: () => clearTimeout(timer) },
+    deadline: { expired: () => error, disarm: () => { done = true; clearTimeout(timer); }, start },
   };
 }
 
@@ -195,6 +201,7 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
     enter(stage, message, rows) {
       if (effects.signal?.aborted) throw deadline.expired() ?? new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true });
       current = stage;
+      deadline.start();
       stageStarted = Date.now();
       effects.onProgress?.({ stage, percent: STAGE_START[stage], ...(message ? { message } : {}), ...(rows !== undefined ? { rows } : {}) });
     },

@@ -188,7 +188,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
           await noticeFailure(run, e);
           throw e;
         } finally {
-          run.deadline.disarm();
+          run.deadline.disarm(); // the split's own limit; the merge's runs in runStages
         }
       }
       const paths = shardPaths(dir, def.name, state.id);
