@@ -308,7 +308,7 @@ export async function openRunWarehouse(job: Job, log: Logger, signal?: AbortSign
   // Cancellation reaches into a running stage: the statement in progress is interrupted and the next one
   // refused (SIGTERM hands the run back within the grace period; a lost run lock stops it at once).
   const cancel = (): void => wh.interrupt();
-  // Already aborted (a run's max_run_time that ran out before its database was open): no event will come.
+  // Already aborted (SIGTERM or a lost lock before the database was open): no event will come.
   if (signal?.aborted) cancel();
   else signal?.addEventListener('abort', cancel, { once: true });
   let open = true;

@@ -166,6 +166,9 @@ export const DEFAULT_MIN_EVENT_TIME = '1990-01-01T00:00:00Z';
 /** Shards of one run at most: each is a Parquet part and a BullMQ job, and the merge reads them all. */
 export const MAX_SHARDS = 64;
 
+/** A duration as a job file writes it (seconds to days, parseDuration reads it), with examples for the message. */
+const duration = (examples: string) => z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, `a duration such as ${examples}`);
+
 export const JobSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
@@ -206,12 +209,12 @@ export const JobSchema = z.strictObject({
     .optional(),
   email: EmailSchema.optional(),
   /** SPEC §11: the worker emails `email.ops` once when no run was published for this long, and once when one is. */
-  alert_after: z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, 'a duration such as "36h", "90m" or "2d"').optional(),
+  alert_after: duration('"36h", "90m" or "2d"').optional(),
   /**
    * A run still going after this long (from its start to publishing) is stopped: nothing is published, the
    * last report stays, and the failure is not retried (a retry would take as long). Absent: no limit.
    */
-  max_run_time: z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, 'a duration such as "2h", "90m" or "45s"').optional(),
+  max_run_time: duration('"2h", "90m" or "45s"').optional(),
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { columnsOfStored } from '../../src/ingest/readInputs.js';
 import { factsIdentifiers, factsStatements } from '../../src/ltv/buildFacts.js';
+import { DIMENSIONS } from '../../src/warehouse/tables.js';
 
 const GOLDEN = new URL('../golden/facts/', import.meta.url);
 
@@ -65,4 +66,13 @@ describe('the facts statements’ variants', () => {
     expect(textOf(VARIANTS['given-renewals']!)).not.toMatch(/row_number\(\) OVER \(PARTITION BY tenant_id, customer_id, product_id/);
     expect(textOf(VARIANTS['partly-derived']!)).toMatch(/row_number\(\) OVER \(PARTITION BY tenant_id, customer_id, product_id/);
   });
+});
+
+// attr_id numbers the attribute tuples in the order of the dimension columns, and 25_published_facts.sql
+// sorts by it as ORDER BY ALL would: the fixed text must list every dimension, in DIMENSIONS' order (a
+// sharded run's merge numbers them from DIMENSIONS itself).
+it('numbers the attribute tuples in the order of every dimension column (13_first_payments.sql)', () => {
+  const sql = readFileSync(new URL('../../src/sql/13_first_payments.sql', import.meta.url), 'utf8');
+  const order = /row_number\(\) OVER \(\s*ORDER BY ([^)]*)\)/.exec(sql)?.[1];
+  expect(order?.split(',').map((c) => c.trim())).toEqual([...DIMENSIONS]);
 });
