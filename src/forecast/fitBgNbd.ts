@@ -8,6 +8,7 @@ import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { hyp2f1 } from './hyp2f1.js';
 import { minimizeWithGradient } from './minimize.js';
+import { PairIndex } from './pairIndex.js';
 
 export interface BgNbdParams { r: number; alpha: number; a: number; b: number }
 
@@ -202,8 +203,9 @@ export const COARSE_MIN_ROWS = 20_000;
 export function coarsened(d: RfmData, weights: Float64Array): RfmData | null {
   let maxWeeks = 0;
   for (let i = 0; i < d.T.length; i++) maxWeeks = Math.max(maxWeeks, Math.round(d.T[i]!));
+  // t_x ≤ T, so x · (maxWeeks + 1) + t_x tells (x, t_x) apart.
   const side = maxWeeks + 1;
-  const index = new Map<number, number>();
+  const index = new PairIndex(1024);
   const x: number[] = [];
   const tx: number[] = [];
   const T: number[] = [];
@@ -213,10 +215,8 @@ export function coarsened(d: RfmData, weights: Float64Array): RfmData | null {
     if (w === 0) continue;
     const txw = Math.round(d.tx[i]!);
     const Tw = Math.round(d.T[i]!);
-    const key = (d.x[i]! * side + txw) * side + Tw;
-    let k = index.get(key);
-    if (k === undefined) {
-      index.set(key, (k = x.length));
+    const k = index.of(d.x[i]! * side + txw, Tw);
+    if (k === x.length) {
       x.push(d.x[i]!);
       tx.push(txw);
       T.push(Tw);
