@@ -95,6 +95,19 @@ describe('encodePalettePng', () => {
     expect(worst).toBeLessThanOrEqual(64);
   });
 
+  it('keeps every pixel where runs of one colour cross scanlines, long runs and single pixels alike', () => {
+    // 40 × 6: 60 pixels of a (rows 0 and 1), 3 of b, 57 of c (rows 1 to 2), 40 alternating d and e (row 3),
+    // then 80 of a (rows 4 and 5). a, the most frequent, is palette index 0.
+    const [a, b, c, d, e] = [[10, 20, 30], [200, 0, 0], [0, 200, 0], [0, 0, 200], [90, 90, 90]];
+    const pixels = [
+      ...Array.from({ length: 60 }, () => a!), ...Array.from({ length: 3 }, () => b!), ...Array.from({ length: 57 }, () => c!),
+      ...Array.from({ length: 40 }, (_, i) => (i % 2 ? d! : e!)), ...Array.from({ length: 80 }, () => a!),
+    ];
+    const png = encodePalettePng(image(pixels), 40, 6);
+    expect(decode(png).rgb).toEqual(pixels);
+    expect([...png.subarray(41, 44)]).toEqual(a);
+  });
+
   it('refuses pixels that do not match the size', () => {
     expect(() => encodePalettePng(new Uint8Array(12), 2, 2)).toThrow(/12 bytes for 2 × 2/);
   });
