@@ -9,6 +9,7 @@ import type { ForecastSettings } from '../config/jobSchema.js';
 import { formatBytes } from '../format/money.js';
 import type { Matrix } from '../ltv/model.js';
 import { loadSql } from '../warehouse/loadSql.js';
+import { vectorNumbers } from '../warehouse/vectorNumbers.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { DAY_MS, msDay } from './addMonthsMs.js';
 import { chooseModel } from './chooseModel.js';
@@ -71,30 +72,6 @@ interface Plan {
 
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * A DOUBLE or INTEGER vector's values as they lie in DuckDB's memory, NULL as NaN; undefined when the
- * vector is not laid out as expected (then read value by value). getItem tests every value's validity bit
- * with BigInt arithmetic: a third of the forecast's read time, more where a column has NULLs (sBG's day
- * columns, every value at C of a customer who had not started by then). The fields are the client's own
- * (@duckdb/node-api, pinned in package.json: items, and validity.data, a BigUint64Array of validity bits,
- * least significant first, or null when every value is valid); anything else, in another version, falls
- * back to getItem.
- */
-function doubles(vector: unknown, rows: number): Float64Array | Int32Array | undefined {
-  const { items, validity } = vector as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
-  if (!(items instanceof Float64Array || items instanceof Int32Array) || items.length !== rows) return undefined;
-  const bits = validity?.data;
-  if (bits === null) return items;
-  if (!LITTLE_ENDIAN || !(bits instanceof BigUint64Array) || validity?.offset !== 0 || bits.length * 64 < rows) return undefined;
-  // The same bits as 32-bit words, the low word first (on a little-endian machine).
-  const words = new Uint32Array(bits.buffer, bits.byteOffset, bits.length * 2);
-  const out = Float64Array.from(items);
-  for (let j = 0; j < rows; j++) if (!((words[j >>> 5]! >>> (j & 31)) & 1)) out[j] = Number.NaN;
-  return out;
-}
-
 /**
  * The `wanted` columns of a result, numbers read chunk by chunk straight from DuckDB's vectors into
  * Float64Arrays (NULL → NaN); the others are not read. The driver's column conversion (`Warehouse.columns`)
@@ -121,7 +98,9 @@ async function readColumns(result: DuckDBMaterializedResult, wanted: ReadonlySet
     const rows = chunk.rowCount;
     for (const [c, nums] of read) {
       const vector = chunk.getColumnVector(c);
-      const bulk = doubles(vector, rows);
+      // getItem: a third of the forecast's read time, more where a column has NULLs (sBG's day columns,
+      // every value at C of a customer who had not started by then).
+      const bulk = vectorNumbers(vector, rows, Number.NaN);
       if (bulk) nums.set(bulk, row);
       else for (let j = 0; j < rows; j++) nums[row + j] = num(vector.getItem(j));
     }
