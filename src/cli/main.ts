@@ -1,6 +1,8 @@
 // The `ltv` command line (SPEC §8). Each command lives in its own file and registers itself here; the
 // commands are thin: they parse flags and call a stage. A user mistake is one line on stderr and exit 1.
 // Each command imports what it needs when it runs: `ltv --help` and `--version` load only commander.
+// DuckDB's allocator settings first, before any command loads DuckDB (duckdbAllocator.ts says why).
+import '../warehouse/duckdbAllocator.js';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isAppError } from '../config/AppError.js';
