@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { parseAsOf } from '../config/parseAsOf.js';
+import { tierUpLater } from '../config/shortRunTiering.js';
 import { formatCountOf } from '../format/money.js';
 import { visibleText } from '../format/text.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
@@ -50,7 +51,7 @@ export function registerRun(program: Command): void {
     .option('--delimiter <char>', 'CSV delimiter, or "whitespace" (default: sniffed)')
     .option('--time-format <strptime>', 'format of the times (event_time, refunded_at, updated_at) when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
-    .option('--threads <n>', 'DuckDB threads (default: every core)')
+    .option('--threads <n>', 'DuckDB threads (default: every core; one below 100,000 rows)')
     .option('--forecast <model>', "forecasts (SPEC §9): auto, sbg, bgnbd or off (default: the job's forecast.model, auto)")
     .option('--verbose', 'log every stage as JSON on stderr')
     .option('--shards <n>', 'run the job file on the workers sharing Redis, split into n shards, and follow it (as ltv enqueue <job> --shards <n> --wait)')
@@ -69,6 +70,8 @@ export function registerRun(program: Command): void {
         const { enqueueAction } = await import('./enqueueCommand.js');
         return enqueueAction(resolve(jobFile), { wait: true, shards: flags.shards, ...(flags.asOf ? { asOf: flags.asOf } : {}) });
       }
+      // One run in this process: V8 optimises later until ingest shows the run is not small (shortRunTiering.ts).
+      tierUpLater();
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       if (jobFile) refuseInputOnlyFlags(jobFile, flags);
       const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }, { envValue }, { withDuckdbDefaults }] = await Promise.all([
