@@ -308,12 +308,16 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     params,
   );
   const first = split.firstRecord;
-  if (keys.length === 0 && first) {
+  // No key on any line read whole, and no line braced as one object: the file is not JSON Lines. When
+  // some line is (set aside for a value the job reads that is an object, or a key given twice), every
+  // line is a bad row of a JSON Lines file, each quarantined with its reason.
+  if (keys.length === 0 && first && split.objectLines === 0) {
     throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: "${
       [...first.text.replace(/[\x00-\x1f]/g, ' ')].slice(0, 60).join('')}"): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
   }
-  // A file of no records (blank lines at most) is an export of no transactions: zero rows, not an error.
-  if (!first) for (const c of REQUIRED) columns.set(c, 'CAST(NULL AS VARCHAR)');
+  // A file of no records (blank lines at most) is an export of no transactions: zero rows, not an error;
+  // one of bad lines alone has no keys, and every line is quarantined with its reason.
+  if (keys.length === 0) for (const c of REQUIRED) columns.set(c, 'CAST(NULL AS VARCHAR)');
   // Keys match case-insensitively, as a CSV header's names do. JSON Lines may spell one key differently
   // on different lines (an export that changed its casing): each line's own spelling is read. A line that
   // holds two spellings of a key the job reads is ambiguous and is quarantined, naming them.

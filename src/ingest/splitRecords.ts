@@ -591,9 +591,11 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
  */
 export async function splitLinesToClean(
   src: TextSource, out: string, opts: { header: boolean; json?: boolean; /** JSON keys the job reads, lower-cased (readJsonLine). */ valueKeys?: ReadonlySet<string> },
-): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null }> {
+): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null; objectLines: number }> {
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
   let firstRecord: { line: number; text: string } | null = null;
+  /** JSON: records that are one object each (`{…}`), whether read whole or set aside with a reason. */
+  let objectLines = 0;
   const w = await Out.create(out);
   const sep = LINES_SEPARATOR;
   let headerLine: string | null = null;
@@ -650,6 +652,7 @@ export async function splitLinesToClean(
       }
       stats.records++;
       firstRecord ??= { line: at, text: text.subarray(0, 240).toString('utf8') };
+      if (opts.json && isObjectLine(text)) objectLines++;
       if (text.length > MAX_RECORD_BYTES) {
         w.push(Buffer.from(`${at}${sep}line longer than ${MAX_RECORD_BYTES} bytes${sep}\n`));
         continue;
@@ -668,7 +671,19 @@ export async function splitLinesToClean(
   };
   await pump(src, w, consume);
   if (opts.header && headerLine === null) throw new AppError('INPUT', `${src.path}: is empty: it needs at least its header line`);
-  return { path: out, stats, headerLine, firstRecord };
+  return { path: out, stats, headerLine, firstRecord, objectLines };
+}
+
+/**
+ * Whether a line is braced as one JSON object: `{` first and `}` last, spaces and tabs aside (not `  {` of
+ * a pretty-printed document, whose object spans lines).
+ */
+function isObjectLine(text: Buffer): boolean {
+  let from = 0;
+  let to = text.length - 1;
+  while (from <= to && (text[from] === SPACE || text[from] === TAB)) from++;
+  while (to >= from && (text[to] === SPACE || text[to] === TAB || text[to] === CR)) to--;
+  return to > from && text[from] === OPEN_BRACE && text[to] === CLOSE_BRACE;
 }
 
 const BACKSLASH = 92;
