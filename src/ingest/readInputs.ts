@@ -311,7 +311,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   // No key on any line read whole, and no line braced as one object: the file is not JSON Lines. When
   // some line is (set aside for a value the job reads that is an object, or a key given twice), every
   // line is a bad row of a JSON Lines file, each quarantined with its reason.
-  if (keys.length === 0 && first && split.objectLines === 0) {
+  if (keys.length === 0 && first && !split.anyObjectLine) {
     throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: "${
       [...first.text.replace(/[\x00-\x1f]/g, ' ')].slice(0, 60).join('')}"): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
   }

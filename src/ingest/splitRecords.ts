@@ -591,11 +591,11 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
  */
 export async function splitLinesToClean(
   src: TextSource, out: string, opts: { header: boolean; json?: boolean; /** JSON keys the job reads, lower-cased (readJsonLine). */ valueKeys?: ReadonlySet<string> },
-): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null; objectLines: number }> {
+): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null; anyObjectLine: boolean }> {
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
   let firstRecord: { line: number; text: string } | null = null;
-  /** JSON: records that are one object each (`{…}`), whether read whole or set aside with a reason. */
-  let objectLines = 0;
+  /** JSON: whether some record is one object (`{…}`), read whole or set aside with a reason. */
+  let anyObjectLine = false;
   const w = await Out.create(out);
   const sep = LINES_SEPARATOR;
   let headerLine: string | null = null;
@@ -652,7 +652,7 @@ export async function splitLinesToClean(
       }
       stats.records++;
       firstRecord ??= { line: at, text: text.subarray(0, 240).toString('utf8') };
-      if (opts.json && isObjectLine(text)) objectLines++;
+      if (opts.json && !anyObjectLine) anyObjectLine = isObjectLine(text);
       if (text.length > MAX_RECORD_BYTES) {
         w.push(Buffer.from(`${at}${sep}line longer than ${MAX_RECORD_BYTES} bytes${sep}\n`));
         continue;
@@ -671,7 +671,7 @@ export async function splitLinesToClean(
   };
   await pump(src, w, consume);
   if (opts.header && headerLine === null) throw new AppError('INPUT', `${src.path}: is empty: it needs at least its header line`);
-  return { path: out, stats, headerLine, firstRecord, objectLines };
+  return { path: out, stats, headerLine, firstRecord, anyObjectLine };
 }
 
 /**
