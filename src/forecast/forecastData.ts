@@ -4,7 +4,7 @@
 // by T, by month of life (19_forecast_realized.sql, from facts_all). Read by column into typed arrays: one
 // row per customer.
 import type { DuckDBMaterializedResult } from '@duckdb/node-api';
-import { listValue } from '@duckdb/node-api';
+import { listValue } from '../warehouse/duckdb.js';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import { formatBytes } from '../format/money.js';
 import type { Matrix } from '../ltv/model.js';

@@ -2,7 +2,7 @@
 // same function answers a run's configured matrices, its API snapshots and, over a published run's Parquet
 // files, the endpoint's filtered Adapty requests: one SQL path for every number.
 import type { DuckDBValue } from '@duckdb/node-api';
-import { listValue } from '@duckdb/node-api';
+import { listValue } from '../warehouse/duckdb.js';
 import { loadSql } from '../warehouse/loadSql.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix, RunRow } from './cellRuns.js';

@@ -1,6 +1,7 @@
 // The one place that opens DuckDB (STYLE habit 4): one instance per run or per served run, time zone,
 // threads and memory limit set on connect, connections closed by the caller in `finally`.
-import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBPreparedStatement, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from './duckdb.js';
 import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
 

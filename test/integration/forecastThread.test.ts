@@ -8,9 +8,7 @@ import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForecastSchema } from '../../src/config/jobSchema.js';
 import { monthlyCohorts, readForecast, type ForecastRequest } from '../../src/forecast/forecastData.js';
@@ -18,6 +16,7 @@ import { startForecasts, type TenantForecast } from '../../src/forecast/forecast
 import { forecastTenant } from '../../src/forecast/forecastTenant.js';
 import type { ForecastReply, ForecastRequestMessage } from '../../src/forecast/forecastThreadMain.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
+import { bundleEntry } from '../helpers/bundleEntry.js';
 import { COHORTS, T, forecastWarehouse, monthly } from '../helpers/forecastWarehouse.js';
 
 const startForecast = async (wh: Warehouse, request: ForecastRequest, signal?: AbortSignal): Promise<TenantForecast> => (await startForecasts(wh, [request], signal))[0]!;
@@ -53,19 +52,15 @@ describe('the forecast thread', () => {
   }
 
   it('gives the same forecasts from the one-file bundle `npm run build` makes of the thread\'s entry', async () => {
-    // The build bundles dist/forecast/forecastThreadMain.js with these options (src/config/bundleThreadEntries.mjs);
+    // The build bundles dist/forecast/forecastThreadMain.js with its options (src/config/bundleEntries.mjs);
     // here the same options bundle the TypeScript entry, and the bundle runs as the thread's entry does.
-    const { build } = await import('esbuild');
-    const script: string = new URL('../../src/config/bundleThreadEntries.mjs', import.meta.url).href;
-    const { THREAD_BUNDLE } = (await import(script)) as { THREAD_BUNDLE: BuildOptions };
     const dir = mkdtempSync(join(tmpdir(), 'ltv-thread-bundle-'));
     const worker = { current: null as Worker | null };
     try {
-      const outfile = join(dir, 'forecastThreadMain.mjs');
-      await build({ ...THREAD_BUNDLE, entryPoints: [fileURLToPath(new URL('../../src/forecast/forecastThreadMain.ts', import.meta.url))], outfile });
+      const { file: outfile, packages } = await bundleEntry('forecast/forecastThreadMain.js', dir);
       // One file: no npm package is loaded at run time, and DuckDB's client is not in it.
+      expect(packages).toEqual([]);
       const text = readFileSync(outfile, 'utf8');
-      expect(text.match(/(?:from |import\(|require\()["'][^"'.][^"']*["']/g)?.filter((m) => !/["']node:/.test(m)) ?? []).toEqual([]);
       expect(text).not.toContain('DuckDBInstance');
       worker.current = new Worker(outfile);
       const w = worker.current;

@@ -4,12 +4,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageError } from '../../src/pipeline.js';
 import { chartSvg, svgToPng } from '../../src/report/renderChart.js';
 import { writeXlsx } from '../../src/report/writeXlsx.js';
 import { writeXlsxOffThread, xlsxThreadRunning } from '../../src/report/writeXlsxOffThread.js';
+import type { XlsxReply, XlsxRequest } from '../../src/report/xlsxThreadMain.js';
+import { bundleEntry } from '../helpers/bundleEntry.js';
 import { sampleReport } from '../helpers/sampleReport.js';
 
 async function contents(path: string): Promise<{ cells: string[]; media: string[] }> {
@@ -58,5 +61,27 @@ describe('the workbook thread', () => {
     const mapped = storageError(full, '/srv/reports', '/tmp/ltv-run-1.duckdb');
     expect(mapped?.retryable).toBe(true);
     expect(mapped?.message).toMatch(/^no space left on the disk of the reports directory \/srv\/reports or the scratch space \/tmp; nothing was published/);
+  });
+
+  it('the one-file bundle `npm run build` makes of the thread\'s entry writes the same workbook', async () => {
+    // The build bundles dist/report/xlsxThreadMain.js with exceljs inside (src/config/bundleEntries.mjs);
+    // here the same options bundle the TypeScript entry, and the bundle runs as the thread does.
+    const { file, packages } = await bundleEntry('report/xlsxThreadMain.js', dir);
+    expect(packages).toEqual([]);
+    const report = sampleReport();
+    const chartPng = await svgToPng(chartSvg(report), 1);
+    await writeXlsx(report, join(dir, 'in-process.xlsx'), { chartPng, quarantineFile: 'quarantine.csv' });
+    const worker = new Worker(file);
+    try {
+      const reply = new Promise<XlsxReply>((resolve) => worker.once('message', resolve));
+      worker.postMessage({ id: 7, report, path: join(dir, 'bundled.xlsx'), options: { chartPng, quarantineFile: 'quarantine.csv' } } satisfies XlsxRequest);
+      expect(await reply).toEqual({ id: 7 });
+    } finally {
+      await worker.terminate();
+    }
+    const [here, there] = [await contents(join(dir, 'in-process.xlsx')), await contents(join(dir, 'bundled.xlsx'))];
+    expect(here.cells.length).toBeGreaterThan(100);
+    expect(there.cells).toEqual(here.cells);
+    expect(there.media).toEqual(here.media);
   });
 });
