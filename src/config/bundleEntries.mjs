@@ -25,6 +25,8 @@ export const BUNDLE = {
   banner: { js: "import { createRequire as __ltvCreateRequire } from 'node:module'; const require = __ltvCreateRequire(import.meta.url);" },
   legalComments: 'eof',
   logLevel: 'warning',
+  // The deprecated `new Buffer(…)` made as Buffer.alloc/from, so Node does not warn (legacyBuffer.mjs).
+  inject: [fileURLToPath(new URL('./legacyBuffer.mjs', import.meta.url))],
 };
 
 /** The modules bundled in dist/, relative to it, each with the packages left outside it (native code). */
