@@ -113,18 +113,21 @@ export class RequestThread<T, W extends Waiting<T> = Waiting<T>> {
 /**
  * A function of ours on a thread of its own, with the result it has in process (the chart thread,
  * src/report/svgToPngOffThread.ts; the workbook thread, src/report/writeXlsxOffThread.ts): each request
- * is posted to the thread, started at the first warmUp or request. Where the thread cannot start or dies,
- * what it had not answered and every later request are done in process (`inProcess`), after `onNoThread`
- * (which loads what that needs). One thread per process; it keeps the process alive only while it has work.
+ * is posted to the thread, started at the first warmUp or request. A request may come with `later`, what
+ * its work needs only towards its end and this thread is still making (a workbook's charts): posted as
+ * `{id, ...value}` once it is there, or `{id, laterError}` if it fails. Where the thread cannot start or
+ * dies, what it had not answered and every later request are done in process (`inProcess`, given the
+ * same `later`), after `onNoThread` (which loads what that needs). One thread per process; it keeps the
+ * process alive only while it has work.
  */
-export class OffThread<Req extends object, T, R extends { id: number }> {
-  private thread: RequestThread<T, Waiting<T> & { req: Req }> | null | undefined;
+export class OffThread<Req extends object, T, R extends { id: number }, L extends object = never> {
+  private thread: RequestThread<T, Waiting<T> & { req: Req; later: Promise<L> | undefined }> | null | undefined;
 
   constructor(
     private readonly callerUrl: string,
     private readonly name: string,
     private readonly valueOf: (reply: Exclude<R, { error: unknown }>) => T,
-    private readonly inProcess: (req: Req) => Promise<T>,
+    private readonly inProcess: (req: Req, later: Promise<L> | undefined) => Promise<T>,
     private readonly onNoThread: () => void,
   ) {}
 
@@ -134,19 +137,35 @@ export class OffThread<Req extends object, T, R extends { id: number }> {
     if (this.thread === null) this.onNoThread();
   }
 
-  run(req: Req): Promise<T> {
+  run(req: Req, later?: Promise<L>): Promise<T> {
     this.warmUp();
     const t = this.thread;
-    if (!t) return this.inProcess(req);
+    if (!t) return this.inProcess(req, later);
     return new Promise<T>((resolve, reject) => {
-      const id = t.add({ resolve, reject, req });
+      const id = t.add({ resolve, reject, req, later });
       try {
         t.worker.postMessage({ id, ...req });
       } catch {
         // Something in the request a thread cannot be sent: done here.
         t.forget(id);
-        this.inProcess(req).then(resolve, reject);
+        this.inProcess(req, later).then(resolve, reject);
+        return;
       }
+      // A thread that died meanwhile drops the message; its requests are done in process (start's onStop).
+      const failed = (e: unknown): void => {
+        try {
+          t.worker.postMessage({ id, laterError: e instanceof Error ? e.message : String(e) });
+        } catch {
+          // Not sent: the thread is gone, and its requests are done here.
+        }
+      };
+      later?.then((value) => {
+        try {
+          t.worker.postMessage({ id, ...value });
+        } catch (e) {
+          failed(e);
+        }
+      }, failed);
     });
   }
 
@@ -155,11 +174,12 @@ export class OffThread<Req extends object, T, R extends { id: number }> {
     return Boolean(this.thread);
   }
 
-  private start(): RequestThread<T, Waiting<T> & { req: Req }> | null {
-    const t: RequestThread<T, Waiting<T> & { req: Req }> | null = RequestThread.start<T, R, Waiting<T> & { req: Req }>(this.callerUrl, this.name, this.valueOf, (_why, left) => {
+  private start(): RequestThread<T, Waiting<T> & { req: Req; later: Promise<L> | undefined }> | null {
+    type Left = Waiting<T> & { req: Req; later: Promise<L> | undefined };
+    const t: RequestThread<T, Left> | null = RequestThread.start<T, R, Left>(this.callerUrl, this.name, this.valueOf, (_why, left) => {
       if (this.thread === t) this.thread = null;
       this.onNoThread();
-      for (const p of left) this.inProcess(p.req).then(p.resolve, p.reject);
+      for (const p of left) this.inProcess(p.req, p.later).then(p.resolve, p.reject);
     });
     return t;
   }

@@ -14,9 +14,12 @@ const EMU_PER_PIXEL = 9525;
 
 /** The parts of exceljs 4.4.0's stream writers this file relies on. */
 interface WorkbookWriterInternals {
-  zip: { append(data: string | Buffer, opts: { name: string }): unknown };
+  zip: { append(data: string | Buffer, opts: { name: string }): unknown; abort(): unknown };
+  /** The file the zip is piped to. */
+  stream: { destroy(): unknown };
   addImage(image: { buffer: Buffer; extension: 'png' }): number;
-  getImage(id: number): { name: string };
+  /** The medium addImage made: its buffer is read when the workbook is committed (addMedia). */
+  getImage(id: number): { name: string; buffer: Buffer };
 }
 interface WorksheetWriterInternals {
   id: number;
@@ -36,16 +39,74 @@ export interface PictureAnchor {
   description: string;
 }
 
+/**
+ * A PNG still being drawn (on the chart thread): its size in pixels now, which the sheet's layout needs,
+ * and its bytes by the time the workbook is committed, the only moment exceljs reads them. A workbook so
+ * starts while its charts are drawn instead of after (pipeline.ts).
+ */
+export interface LatePng {
+  width: number;
+  height: number;
+  png: Promise<Buffer>;
+}
+
+export type Picture = Buffer | LatePng;
+
+/** Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian). */
+export function pngSize(png: Buffer): { width: number; height: number } {
+  if (png.length < 24 || png.toString('latin1', 12, 16) !== 'IHDR') throw new Error('chartPng is not a PNG');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+/** A picture's size in pixels: a PNG's own, or the one a late PNG was announced with. */
+export function pictureSize(p: Picture): { width: number; height: number } {
+  return Buffer.isBuffer(p) ? pngSize(p) : { width: p.width, height: p.height };
+}
+
+/** The late pictures of each workbook, set into its media as they come (picturesDrawn awaits them). */
+const lateMedia = new WeakMap<object, Promise<void>[]>();
+
+/**
+ * Waits until every late picture of the workbook is in its media: call before workbook.commit(). Fails
+ * with the first picture that failed to draw, or that came in another size than announced (the layout
+ * was made for that size).
+ */
+export async function picturesDrawn(workbook: ExcelJS.stream.xlsx.WorkbookWriter): Promise<void> {
+  try {
+    await Promise.all(lateMedia.get(workbook) ?? []);
+  } catch (e) {
+    // No workbook without its charts: the zip stops and its file is closed (the run fails, and its
+    // staging directory goes), not left open in a worker that runs on.
+    const wb = workbook as unknown as WorkbookWriterInternals;
+    wb.zip.abort();
+    wb.stream.destroy();
+    throw e;
+  }
+}
+
 /** Call before the sheet is committed and before the workbook is. */
 export function addStreamingPicture(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   sheet: ExcelJS.Worksheet,
-  png: Buffer,
+  picture: Picture,
   anchor: PictureAnchor,
 ): void {
   const wb = workbook as unknown as WorkbookWriterInternals;
   const ws = sheet as unknown as WorksheetWriterInternals;
-  const media = wb.getImage(wb.addImage({ buffer: png, extension: 'png' }));
+  const late = Buffer.isBuffer(picture) ? null : picture;
+  const media = wb.getImage(wb.addImage({ buffer: late ? Buffer.alloc(0) : (picture as Buffer), extension: 'png' }));
+  if (late) {
+    const filled = late.png.then((png) => {
+      const { width, height } = pngSize(png);
+      if (width !== late.width || height !== late.height) {
+        throw new Error(`a chart came ${width} × ${height} pixels, announced as ${late.width} × ${late.height}`);
+      }
+      media.buffer = png;
+    });
+    // Awaited by picturesDrawn; a failure meanwhile is not an unhandled rejection.
+    filled.catch(() => undefined);
+    lateMedia.set(workbook, [...(lateMedia.get(workbook) ?? []), filled]);
+  }
   const drawing = `drawing${ws.id}`;
 
   const rId = ws._sheetRelsWriter.addRelationship({ Type: DRAWING_REL, Target: `../drawings/${drawing}.xml` });

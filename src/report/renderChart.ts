@@ -51,6 +51,21 @@ export async function renderChart(report: TenantReport, opts: ChartOptions = {})
   return svgToPng(chartSvg(report, opts), opts.scale ?? CHART_SCALE);
 }
 
+/**
+ * The size in pixels of the PNG svgToPng makes of an SVG of ours at `scale`, from its root element's
+ * width and height (whole CSS pixels in every chart ltv draws: resvg scales them and rounds up). Known
+ * before the chart is drawn, so a workbook can be laid out meanwhile (addStreamingPicture.ts, LatePng).
+ */
+export function svgPixelSize(svg: string, scale: number): { width: number; height: number } {
+  const root = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
+  const size = (name: string): number => {
+    const v = Number(new RegExp(`\\s${name}="([0-9.]+)"`).exec(root)?.[1]);
+    if (!(v > 0)) throw new Error(`svgPixelSize: the SVG's root element has no ${name}`);
+    return Math.ceil(v * scale);
+  };
+  return { width: size('width'), height: size('height') };
+}
+
 /** Renders an SVG of ours to PNG with the bundled DejaVu fonts, at `scale` device pixels per CSS pixel. */
 export async function svgToPng(svg: string, scale: number): Promise<Buffer> {
   const fonts = await loadRenderer();

@@ -4,11 +4,10 @@
 // lower and upper bounds, the model and its fits, and the backtest.
 import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
-import { addStreamingPicture } from './addStreamingPicture.js';
+import { addStreamingPicture, pictureSize, type Picture } from './addStreamingPicture.js';
 import { BASE_FONT } from './baseFont.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { cellText } from '../format/text.js';
-import { pngSize } from './writeSummarySheet.js';
 import { noForecastSentence } from './noForecastReason.js';
 import { PERIODS_PER_PAGE_WIDTH } from './writeMatrixSheet.js';
 
@@ -16,7 +15,7 @@ import { PERIODS_PER_PAGE_WIDTH } from './writeMatrixSheet.js';
 export const PREDICTED_FILL = 'FFDDEBF7';
 export const PREDICTED_FONT = 'FF1F4E79';
 
-export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, report: TenantReport, chartPng?: Buffer): void {
+export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, report: TenantReport, chartPng?: Picture): void {
   const f = report.forecast!;
   const H = f.horizon_months;
   // A fitted model that predicts no cohort says why (each cohort's row below has no predicted cell).
@@ -129,8 +128,8 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
 }
 
 /** 720 px wide, or narrower so that its row stays within Excel's 409 points (545 px). */
-function chartBox(png: Buffer): { width: number; height: number } {
-  const { width, height } = pngSize(png);
+function chartBox(png: Picture): { width: number; height: number } {
+  const { width, height } = pictureSize(png);
   const w = Math.min(720, Math.floor((540 * width) / height));
   return { width: w, height: Math.round((w * height) / width) };
 }

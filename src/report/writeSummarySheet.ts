@@ -3,7 +3,7 @@
 import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
 import type { ReportShape } from './reportShape.js';
-import { addStreamingPicture } from './addStreamingPicture.js';
+import { addStreamingPicture, pictureSize, type Picture } from './addStreamingPicture.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
@@ -26,7 +26,7 @@ export function writeSummarySheet(
   report: TenantReport,
   guide: SheetGuide[],
   shape: ReportShape,
-  chartPng?: Buffer,
+  chartPng?: Picture,
 ): void {
   const sheet = workbook.addWorksheet(name, {
     views: [{ state: 'normal', showGridLines: false }],
@@ -94,7 +94,7 @@ export function writeSummarySheet(
   }
 
   if (chartPng) {
-    const { width, height } = pngSize(chartPng);
+    const { width, height } = pictureSize(chartPng);
     addStreamingPicture(workbook, sheet, chartPng, {
       ...CHART_ANCHOR,
       height: Math.round((CHART_ANCHOR.width * height) / width),
@@ -104,8 +104,3 @@ export function writeSummarySheet(
   sheet.commit();
 }
 
-/** Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian). */
-export function pngSize(png: Buffer): { width: number; height: number } {
-  if (png.length < 24 || png.toString('latin1', 12, 16) !== 'IHDR') throw new Error('chartPng is not a PNG');
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}

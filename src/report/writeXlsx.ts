@@ -5,6 +5,7 @@
 // exceljs (0.15–0.3 s to load) is imported when a workbook is written, or early by warmUpWriters while
 // DuckDB computes; the sheet writers import only its types.
 import type ExcelJS from 'exceljs';
+import { picturesDrawn, type Picture } from './addStreamingPicture.js';
 import { excelWriter } from './excelWriter.js';
 import type { Matrix, TenantReport } from '../ltv/model.js';
 import { isAttributeSegmentation, matrixSheetName } from './matrixSheetName.js';
@@ -16,14 +17,15 @@ import { writeMatrixSheet } from './writeMatrixSheet.js';
 import { writeSummarySheet, type SheetGuide } from './writeSummarySheet.js';
 
 export interface XlsxOptions {
-  /** The chart of renderChart, shown on the Summary sheet. */
-  chartPng?: Buffer;
+  /** The chart of renderChart, shown on the Summary sheet; a late one (still being drawn) is awaited only
+   *  when the workbook is zipped up, after every sheet is written. */
+  chartPng?: Picture;
   /** The run's quarantine file, named on the About sheet. */
   quarantineFile?: string;
   /** Rows per Data sheet, header included; Excel's limit unless a test wants to see the overflow. */
   dataRowsPerSheet?: number;
-  /** The fan chart of renderForecastChart, shown on the Forecast sheet (SPEC §9). */
-  forecastPng?: Buffer;
+  /** The fan chart of renderForecastChart, shown on the Forecast sheet (SPEC §9); may be late too. */
+  forecastPng?: Picture;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
   if (forecastName) writeForecastSheet(workbook, forecastName, report, opts.forecastPng);
   await writeDataSheets(workbook, report, (i) => (i === 0 ? firstData : dataName(i)), opts.dataRowsPerSheet ?? EXCEL_MAX_ROWS);
   writeAboutSheet(workbook, aboutName, report, shape, opts.quarantineFile);
+  await picturesDrawn(workbook);
   await workbook.commit();
 }
 

@@ -10,12 +10,24 @@
 import { OffThread } from '../config/startModuleThread.js';
 import type { TenantReport } from '../ltv/model.js';
 import { excelWriter } from './excelWriter.js';
+import { lateCharts, postedChart, receivedChart, type LateCharts } from './lateCharts.js';
 import { writeXlsx, type XlsxOptions } from './writeXlsx.js';
-import type { XlsxReply } from './xlsxThreadMain.js';
+import type { XlsxReply, XlsxRequest } from './xlsxThreadMain.js';
 
-const workbooks = new OffThread<{ report: TenantReport; path: string; options: XlsxOptions }, void, XlsxReply>(import.meta.url, 'xlsxThreadMain',
+type Posted = Omit<XlsxRequest, 'id'>;
+
+/** A request done here (no thread runs): its charts turned back as the thread turns them. */
+function inProcess(req: Posted, later: Promise<LateCharts> | undefined): Promise<void> {
+  const { chartPng, forecastPng, ...rest } = req.options;
+  const second = (): Promise<LateCharts> => later ?? Promise.reject(new Error('a late chart without its second message'));
+  const chart = receivedChart(chartPng, 'chartPng', second);
+  const forecast = receivedChart(forecastPng, 'forecastPng', second);
+  return writeXlsx(req.report, req.path, { ...rest, ...(chart ? { chartPng: chart } : {}), ...(forecast ? { forecastPng: forecast } : {}) });
+}
+
+const workbooks = new OffThread<Posted, void, XlsxReply, LateCharts>(import.meta.url, 'xlsxThreadMain',
   () => undefined,
-  (req) => writeXlsx(req.report, req.path, req.options),
+  inProcess,
   () => void excelWriter().catch(() => undefined));
 
 /** Starts the workbook thread (it loads exceljs meanwhile) if it is not running; exceljs here otherwise. */
@@ -23,9 +35,17 @@ export function warmUpXlsxThread(): void {
   workbooks.warmUp();
 }
 
-/** writeXlsx on the workbook thread: the same workbook, written while this thread does other work. */
+/**
+ * writeXlsx on the workbook thread: the same workbook, written while this thread does other work. Its
+ * charts may be late (LatePng, still being drawn): the thread gets their sizes now and their bytes once
+ * drawn, and writes the sheets meanwhile.
+ */
 export function writeXlsxOffThread(report: TenantReport, path: string, options: XlsxOptions = {}): Promise<void> {
-  return workbooks.run({ report, path, options });
+  const { chartPng, forecastPng, ...rest } = options;
+  const chart = postedChart(chartPng);
+  const forecast = postedChart(forecastPng);
+  const req: Posted = { report, path, options: { ...rest, ...(chart ? { chartPng: chart } : {}), ...(forecast ? { forecastPng: forecast } : {}) } };
+  return workbooks.run(req, lateCharts({ ...(chartPng ? { chartPng } : {}), ...(forecastPng ? { forecastPng } : {}) }));
 }
 
 /** Whether the workbook thread is running (workbooks are written in process otherwise). */

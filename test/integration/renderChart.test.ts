@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHART_SCALE, chartMatrix, chartSvg, niceTicks, recentCohorts, renderChart, svgToPng } from '../../src/report/renderChart.js';
+import { CHART_SCALE, chartMatrix, chartSvg, niceTicks, recentCohorts, renderChart, svgPixelSize, svgToPng } from '../../src/report/renderChart.js';
 import { dailyReport } from '../helpers/dailyReport.js';
 import { sampleReport } from '../helpers/sampleReport.js';
 
@@ -243,5 +243,33 @@ describe('svgToPngOffThread', () => {
     const inProcess = await svgToPng('not svg', 2).then(() => null, (e: unknown) => e);
     expect(inProcess).toBeInstanceOf(Error);
     await expect(svgToPngOffThread('not svg', 2)).rejects.toThrow((inProcess as Error).message);
+  });
+
+  it('knows the size of a chart\'s PNG from its SVG, before it is drawn', async () => {
+    // What a workbook is laid out with while its charts are drawn (addStreamingPicture.ts, LatePng).
+    const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');
+    const report = sampleReport();
+    const money = (v: number): { revenue: number; proceeds: number; net_revenue: number } => ({ revenue: v, proceeds: v * 0.7, net_revenue: v * 0.6 });
+    const predicted = Array.from({ length: 8 }, (_, j) => ({
+      period: 4 + j, state: 'predicted' as const, customers: 1630, ...money(21.5 + j), lower: money(21 + j), upper: money(22 + j),
+    }));
+    report.forecast = {
+      model: 'sbg', chosen_by: 'auto', reason: 'test', matrix: 'days-month-cohort', horizon_months: 12, interval: 0.8,
+      bootstrap: { replicates: 10, requested: 10, seed: 17 }, thresholds: { min_cohort_customers: 20, min_group_customers: 100 },
+      fits: [], rows: [{ type: 'total', title: 'Total', customers: 1630, fit: null, cells: predicted }], backtest: null, headline: null,
+    };
+    // A forecast that predicts nothing: a strip as tall as its reason.
+    const strip = sampleReport();
+    strip.forecast = { ...report.forecast, model: null, rows: [{ type: 'total', title: 'Total', customers: 0, fit: null, cells: [] }] };
+    const cases: [string, number][] = [
+      [chartSvg(report), CHART_SCALE], [chartSvg(report, { width: 640, height: 360 }), 1.5], [forecastChartSvg(report), CHART_SCALE],
+      [forecastChartSvg(strip), CHART_SCALE], [forecastChartSvg(strip), 1.25],
+    ];
+    const drawn = await Promise.all(cases.map(([svg, scale]) => svgToPng(svg, scale)));
+    expect(ihdr(drawn[1]!)).toEqual({ width: 960, height: 540 });
+    cases.forEach(([svg, scale], i) => expect(svgPixelSize(svg, scale)).toEqual(ihdr(drawn[i]!)));
+    // 86 CSS pixels at 1.25 are 107.5: resvg rounds up, as svgPixelSize does.
+    expect(svgPixelSize(forecastChartSvg(strip), 1.25).height).toBe(108);
+    expect(() => svgPixelSize('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"></svg>', 2)).toThrow(/has no width/);
   });
 });

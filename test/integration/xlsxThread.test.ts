@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageError } from '../../src/pipeline.js';
 import { chartSvg, svgToPng } from '../../src/report/renderChart.js';
+import { pngSize } from '../../src/report/addStreamingPicture.js';
 import { writeXlsx } from '../../src/report/writeXlsx.js';
 import { writeXlsxOffThread, xlsxThreadRunning } from '../../src/report/writeXlsxOffThread.js';
 import type { XlsxReply, XlsxRequest } from '../../src/report/xlsxThreadMain.js';
@@ -89,5 +90,43 @@ describe('the workbook thread', () => {
     expect(here.cells.length).toBeGreaterThan(100);
     expect(there.cells).toEqual(here.cells);
     expect(there.media).toEqual(here.media);
+  });
+
+  it('starts a workbook before its charts are drawn: laid out with their sizes, the same workbook once they come', async () => {
+    // The render stage hands the workbook its charts as they are being drawn (LatePng); on the thread and,
+    // where none runs, in process (writeXlsx itself), the workbook is the one written with the bytes.
+    const report = sampleReport();
+    const chartPng = await svgToPng(chartSvg(report), 1);
+    const opts = { quarantineFile: 'quarantine.csv' };
+    await writeXlsx(report, join(dir, 'drawn.xlsx'), { chartPng, ...opts });
+    let draw!: (png: Buffer) => void;
+    const late = { ...pngSize(chartPng), png: new Promise<Buffer>((resolve) => { draw = resolve; }) };
+    const onThread = writeXlsxOffThread(report, join(dir, 'late-thread.xlsx'), { chartPng: late, ...opts });
+    const inProcess = writeXlsx(report, join(dir, 'late-here.xlsx'), { chartPng: late, ...opts });
+    // Neither finishes without its chart: each waits to zip it up.
+    const settled = await Promise.race([Promise.all([onThread, inProcess]).then(() => 'done'), new Promise((resolve) => setTimeout(resolve, 500, 'waiting'))]);
+    expect(settled).toBe('waiting');
+    draw(chartPng);
+    await Promise.all([onThread, inProcess]);
+    const drawn = await contents(join(dir, 'drawn.xlsx'));
+    for (const name of ['late-thread.xlsx', 'late-here.xlsx']) {
+      const got = await contents(join(dir, name));
+      expect(got.cells).toEqual(drawn.cells);
+      expect(got.media).toEqual(drawn.media);
+    }
+  });
+
+  it('a chart that cannot be drawn, or comes in another size, fails its workbook with why; the thread writes the next', async () => {
+    const report = sampleReport();
+    const chartPng = await svgToPng(chartSvg(report), 1);
+    const failing = { ...pngSize(chartPng), png: Promise.reject(new Error('resvg: the chart could not be drawn')) };
+    await expect(writeXlsxOffThread(report, join(dir, 'no-chart.xlsx'), { chartPng: failing })).rejects.toThrow('resvg: the chart could not be drawn');
+    await expect(writeXlsx(report, join(dir, 'no-chart-here.xlsx'), { chartPng: failing })).rejects.toThrow('resvg: the chart could not be drawn');
+    const wrong = { width: 100, height: 50, png: Promise.resolve(chartPng) };
+    const { width, height } = pngSize(chartPng);
+    await expect(writeXlsxOffThread(report, join(dir, 'wrong.xlsx'), { chartPng: wrong })).rejects.toThrow(`a chart came ${width} × ${height} pixels, announced as 100 × 50`);
+    await writeXlsxOffThread(report, join(dir, 'next.xlsx'), { chartPng: { width, height, png: Promise.resolve(chartPng) } });
+    expect(xlsxThreadRunning()).toBe(true);
+    expect((await contents(join(dir, 'next.xlsx'))).media).toEqual([chartPng.toString('base64')]);
   });
 });

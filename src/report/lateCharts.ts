@@ -1,0 +1,48 @@
+// A workbook's charts as the workbook thread gets them (writeXlsxOffThread.ts, xlsxThreadMain.ts): a chart
+// already drawn as its bytes, in the request; a chart still being drawn (LatePng) as its size in the
+// request, and its bytes in a second message once drawn (OffThread's `later`: `{id, pictures}`, or
+// `{id, laterError}` when it could not be drawn). The same turning back serves the thread and, where no
+// thread runs, this process.
+import type { LatePng, Picture } from './addStreamingPicture.js';
+
+/** A chart's size in pixels, its PNG to come later. */
+export interface PngSize {
+  width: number;
+  height: number;
+}
+
+/** The charts of a workbook. */
+export type ChartName = 'chartPng' | 'forecastPng';
+
+/** The late charts' bytes, as the second message carries them (a Buffer arrives as a Uint8Array). */
+export interface LateCharts {
+  pictures: Partial<Record<ChartName, Uint8Array>>;
+}
+
+export const isLate = (p: Picture | undefined): p is LatePng => p !== undefined && !Buffer.isBuffer(p);
+
+/** A chart as posted: its bytes, or a late one's size. */
+export function postedChart(p: Picture | undefined): Uint8Array | PngSize | undefined {
+  return isLate(p) ? { width: p.width, height: p.height } : p;
+}
+
+/** The late charts' bytes once every one is drawn, or undefined when none is late. */
+export function lateCharts(charts: Partial<Record<ChartName, Picture>>): Promise<LateCharts> | undefined {
+  const late = (Object.entries(charts) as [ChartName, Picture | undefined][]).filter((e): e is [ChartName, LatePng] => isLate(e[1]));
+  if (late.length === 0) return undefined;
+  const all = Promise.all(late.map(async ([name, p]) => [name, await p.png] as const)).then((drawn) => ({ pictures: Object.fromEntries(drawn) }));
+  all.catch(() => undefined);
+  return all;
+}
+
+/** A posted chart turned back into a Picture; a late one's bytes from `later` (the second message). */
+export function receivedChart(posted: Uint8Array | PngSize | undefined, name: ChartName, later: () => Promise<LateCharts>): Picture | undefined {
+  if (posted === undefined) return undefined;
+  if (posted instanceof Uint8Array) return Buffer.from(posted.buffer, posted.byteOffset, posted.byteLength);
+  const png = later().then(({ pictures }) => {
+    const b = pictures[name];
+    if (!b) throw new Error(`${name}: a chart announced by its size did not come`);
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  });
+  return { width: posted.width, height: posted.height, png };
+}
