@@ -625,9 +625,10 @@ export async function runStages(
         ...(emails ? { report } : {}),
       });
     }
+    // A small run's DuckDB, closed while this thread waits for the background writes anyway.
+    if (closeLater) await rw.release();
     // Every file written before any tenant is published: a write that failed in the background (a full
     // disk under a workbook or a snapshot) fails the run here, not after some tenants' runs went live.
-    if (closeLater) await rw.release();
     for (const r of rendered) await settlePendingWrites(r.slot.stagingDir);
     leave('render', { tenants: rendered.length });
 
