@@ -9,8 +9,8 @@
 // - DuckDB's client (warehouse/duckdb.js, through which ltv imports it): ~180 files, ~0.14 s on the run's
 //   own thread before its first statement, ~0.05 s bundled; its native binding stays a package.
 // It is the same code (esbuild, not minified), so the numbers and files are the same; src/ (tsx, vitest)
-// runs the modules as they are. test/integration/forecastThread.test.ts and bundledEntries.test.ts bundle
-// the entries with these options and check what they do. Without esbuild (a production install) the
+// runs the modules as they are. forecastThread.test.ts, xlsxThread.test.ts and duckdbBundle.test.ts (in
+// test/integration/) bundle each entry with these options and check what it does. Without esbuild (a production install) the
 // modules stay as tsc wrote them and work the same, only slower to start.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -4,6 +4,8 @@
 // `{id, laterError}` when it could not be drawn). The same turning back serves the thread and, where no
 // thread runs, this process.
 import type { LatePng, Picture } from './addStreamingPicture.js';
+import { writeXlsx, type XlsxOptions } from './writeXlsx.js';
+import type { XlsxRequest } from './xlsxThreadMain.js';
 
 /** A chart's size in pixels, its PNG to come later. */
 export interface PngSize {
@@ -22,8 +24,16 @@ export interface LateCharts {
 export const isLate = (p: Picture | undefined): p is LatePng => p !== undefined && !Buffer.isBuffer(p);
 
 /** A chart as posted: its bytes, or a late one's size. */
-export function postedChart(p: Picture | undefined): Uint8Array | PngSize | undefined {
+function postedChart(p: Picture | undefined): Uint8Array | PngSize | undefined {
   return isLate(p) ? { width: p.width, height: p.height } : p;
+}
+
+/** A workbook's request as posted to the thread: its late charts as their sizes. */
+export function postedRequest(report: XlsxRequest['report'], path: string, options: XlsxOptions): Omit<XlsxRequest, 'id'> {
+  const { chartPng, forecastPng, ...rest } = options;
+  const chart = postedChart(chartPng);
+  const forecast = postedChart(forecastPng);
+  return { report, path, options: { ...rest, ...(chart ? { chartPng: chart } : {}), ...(forecast ? { forecastPng: forecast } : {}) } };
 }
 
 /** The late charts' bytes once every one is drawn, or undefined when none is late. */
@@ -35,8 +45,16 @@ export function lateCharts(charts: Partial<Record<ChartName, Picture>>): Promise
   return all;
 }
 
+/** A posted request written, on the thread or here: its late charts' bytes from `later` (the second message). */
+export function writePostedRequest(req: Omit<XlsxRequest, 'id'>, later: () => Promise<LateCharts>): Promise<void> {
+  const { chartPng, forecastPng, ...rest } = req.options;
+  const chart = receivedChart(chartPng, 'chartPng', later);
+  const forecast = receivedChart(forecastPng, 'forecastPng', later);
+  return writeXlsx(req.report, req.path, { ...rest, ...(chart ? { chartPng: chart } : {}), ...(forecast ? { forecastPng: forecast } : {}) });
+}
+
 /** A posted chart turned back into a Picture; a late one's bytes from `later` (the second message). */
-export function receivedChart(posted: Uint8Array | PngSize | undefined, name: ChartName, later: () => Promise<LateCharts>): Picture | undefined {
+function receivedChart(posted: Uint8Array | PngSize | undefined, name: ChartName, later: () => Promise<LateCharts>): Picture | undefined {
   if (posted === undefined) return undefined;
   if (posted instanceof Uint8Array) return Buffer.from(posted.buffer, posted.byteOffset, posted.byteLength);
   const png = later().then(({ pictures }) => {

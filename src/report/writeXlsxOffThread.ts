@@ -10,19 +10,15 @@
 import { OffThread } from '../config/startModuleThread.js';
 import type { TenantReport } from '../ltv/model.js';
 import { excelWriter } from './excelWriter.js';
-import { lateCharts, postedChart, receivedChart, type LateCharts } from './lateCharts.js';
-import { writeXlsx, type XlsxOptions } from './writeXlsx.js';
+import { lateCharts, postedRequest, writePostedRequest, type LateCharts } from './lateCharts.js';
+import type { XlsxOptions } from './writeXlsx.js';
 import type { XlsxReply, XlsxRequest } from './xlsxThreadMain.js';
 
 type Posted = Omit<XlsxRequest, 'id'>;
 
 /** A request done here (no thread runs): its charts turned back as the thread turns them. */
 function inProcess(req: Posted, later: Promise<LateCharts> | undefined): Promise<void> {
-  const { chartPng, forecastPng, ...rest } = req.options;
-  const second = (): Promise<LateCharts> => later ?? Promise.reject(new Error('a late chart without its second message'));
-  const chart = receivedChart(chartPng, 'chartPng', second);
-  const forecast = receivedChart(forecastPng, 'forecastPng', second);
-  return writeXlsx(req.report, req.path, { ...rest, ...(chart ? { chartPng: chart } : {}), ...(forecast ? { forecastPng: forecast } : {}) });
+  return writePostedRequest(req, () => later ?? Promise.reject(new Error('a late chart without its second message')));
 }
 
 const workbooks = new OffThread<Posted, void, XlsxReply, LateCharts>(import.meta.url, 'xlsxThreadMain',
@@ -41,11 +37,8 @@ export function warmUpXlsxThread(): void {
  * drawn, and writes the sheets meanwhile.
  */
 export function writeXlsxOffThread(report: TenantReport, path: string, options: XlsxOptions = {}): Promise<void> {
-  const { chartPng, forecastPng, ...rest } = options;
-  const chart = postedChart(chartPng);
-  const forecast = postedChart(forecastPng);
-  const req: Posted = { report, path, options: { ...rest, ...(chart ? { chartPng: chart } : {}), ...(forecast ? { forecastPng: forecast } : {}) } };
-  return workbooks.run(req, lateCharts({ ...(chartPng ? { chartPng } : {}), ...(forecastPng ? { forecastPng } : {}) }));
+  const { chartPng, forecastPng } = options;
+  return workbooks.run(postedRequest(report, path, options), lateCharts({ ...(chartPng ? { chartPng } : {}), ...(forecastPng ? { forecastPng } : {}) }));
 }
 
 /** Whether the workbook thread is running (workbooks are written in process otherwise). */

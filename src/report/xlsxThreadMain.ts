@@ -6,8 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import { threadError, type ThreadError } from '../config/startModuleThread.js';
 import type { TenantReport } from '../ltv/model.js';
 import { excelWriter } from './excelWriter.js';
-import { receivedChart, type LateCharts, type PngSize } from './lateCharts.js';
-import { writeXlsx, type XlsxOptions } from './writeXlsx.js';
+import { writePostedRequest, type LateCharts, type PngSize } from './lateCharts.js';
+import type { XlsxOptions } from './writeXlsx.js';
 
 /** XlsxOptions as posted: a Buffer arrives as a Uint8Array (structured clone); a late chart as its size. */
 export interface XlsxRequest {
@@ -37,10 +37,7 @@ parentPort!.on('message', (m: XlsxRequest | XlsxLater) => {
     if ('laterError' in l) throw new Error(l.laterError);
     return l;
   }));
-  const { chartPng, forecastPng, ...rest } = m.options;
-  const chart = receivedChart(chartPng, 'chartPng', second);
-  const forecast = receivedChart(forecastPng, 'forecastPng', second);
-  writeXlsx(m.report, m.path, { ...rest, ...(chart ? { chartPng: chart } : {}), ...(forecast ? { forecastPng: forecast } : {}) }).then(
+  writePostedRequest(m, second).then(
     () => parentPort!.postMessage({ id: m.id } satisfies XlsxReply),
     (e: unknown) => parentPort!.postMessage({ id: m.id, error: threadError(e) } satisfies XlsxReply),
   ).finally(() => waiting.delete(m.id));
