@@ -7,11 +7,13 @@
 //   modules under it, ~0.25 s of the thread's CPU at every run's start (beside DuckDB's statements on a
 //   2-core machine), ~0.13 s bundled;
 // - DuckDB's client (warehouse/duckdb.js, through which ltv imports it): ~180 files, ~0.14 s on the run's
-//   own thread before its first statement, ~0.05 s bundled; its native binding stays a package.
+//   own thread before its first statement, ~0.05 s bundled; its native binding stays a package;
+// - zod (config/zod.js, through which ltv imports it): ~95 ES modules at the start of every command that
+//   reads a job or a request (importing the pipeline and the job loader: ~0.05 s less).
 // It is the same code (esbuild, not minified), so the numbers and files are the same; src/ (tsx, vitest)
-// runs the modules as they are. forecastThread.test.ts, xlsxThread.test.ts and duckdbBundle.test.ts (in
-// test/integration/) bundle each entry with these options and check what it does. Without esbuild (a production install) the
-// modules stay as tsc wrote them and work the same, only slower to start.
+// runs the modules as they are. forecastThread.test.ts, xlsxThread.test.ts and bundledModules.test.ts (in
+// test/integration/) bundle each entry with these options and check what it does. Without esbuild (a
+// production install) the modules stay as tsc wrote them and work the same, only slower to start.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +36,7 @@ export const BUNDLED_ENTRIES = [
   { entry: 'forecast/forecastThreadMain.js', external: [] },
   { entry: 'report/xlsxThreadMain.js', external: [] },
   { entry: 'warehouse/duckdb.js', external: ['@duckdb/node-bindings'] },
+  { entry: 'config/zod.js', external: [] },
 ];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

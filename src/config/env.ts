@@ -1,6 +1,6 @@
 // The environment, parsed once (STYLE habit 6). Every variable the worker, `ltv enqueue` and the on-demand
 // route read is listed here with its default; jobs/README.md and the production notes document them.
-import { z } from 'zod';
+import { z } from './zod.js';
 import { AppError } from './AppError.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);

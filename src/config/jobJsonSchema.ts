@@ -1,6 +1,6 @@
 // jobs/job.schema.json, for editors: generated from the zod schema (one source of truth) with the field
 // descriptions editors show on hover. test/unit/jobJsonSchema.test.ts keeps the committed file equal to it.
-import { z } from 'zod';
+import { z } from './zod.js';
 import { JobSchema } from './jobSchema.js';
 
 const DESCRIPTIONS: Record<string, string> = {

@@ -1,6 +1,6 @@
 // Job definitions (SPEC §7): one JSON file per job in jobs/, validated once at load with messages that
 // name the file and the field, then frozen. `ltv run --input …` builds the same object from flags.
-import { z } from 'zod';
+import { z } from './zod.js';
 import { CronExpressionParser } from 'cron-parser';
 import { formatCountOf } from '../format/money.js';
 

@@ -1,7 +1,7 @@
 // SMTP and email settings from the environment, parsed once (STYLE habit 6). Kept apart from
 // src/config/env.ts (the worker's) so `ltv run` can send mail without any queue setting; when both exist
 // the worker's loader can spread these in. Documented in src/notify/README.md.
-import { z } from 'zod';
+import { z } from '../config/zod.js';
 import { AppError } from '../config/AppError.js';
 import { parseDuration } from '../config/parseDuration.js';
 

@@ -2,7 +2,7 @@
 // of BullMQ). The Route type is deliberately minimal until serve's own lands; the adapter is one function.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { z } from 'zod';
+import { z } from '../config/zod.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { futureAsOfError } from '../config/parseAsOf.js';

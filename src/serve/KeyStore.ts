@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { z } from '../config/zod.js';
 import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
 
 export const PLANS = ['free', 'pro', 'scale'] as const;

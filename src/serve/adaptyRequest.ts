@@ -1,6 +1,6 @@
 // The body of Adapty's `POST /api/v1/client-api/metrics/ltv/` (SPEC §6; seeds/000 and Adapty's
 // MetricsFilters). Validated strictly so a typo in a filter name is a 400, not a silently wider answer.
-import { z } from 'zod';
+import { z } from '../config/zod.js';
 import { FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey, type LtvFilters, type MatrixSpec } from '../ltv/model.js';
 import { adaptyIssueMessage } from './adaptyIssueMessage.js';
 import { HttpError, type FieldErrors } from './HttpError.js';
