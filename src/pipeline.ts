@@ -371,8 +371,13 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   return { files, read, check, inputs };
 }
 
-/** Below this many rows a run computes on one DuckDB thread unless told otherwise (fitRunToSize). */
+/**
+ * Below this many rows a run is small: it computes on one DuckDB thread unless told otherwise
+ * (fitRunToSize) and closes DuckDB once render's writers are under way (runStages).
+ */
 export const ONE_THREAD_ROWS = 100_000;
+
+const isSmallRun = (rows: number): boolean => rows < ONE_THREAD_ROWS;
 
 /**
  * Settings that depend on the run's size, known once ingest has read the rows (reading a large file still
@@ -388,7 +393,7 @@ export const ONE_THREAD_ROWS = 100_000;
  * (shortRunTiering.ts).
  */
 export async function fitRunToSize(threads: number | undefined, wh: Warehouse, check: Pick<CheckResult, 'rows' | 'tenants'>): Promise<void> {
-  const small = check.rows < ONE_THREAD_ROWS;
+  const small = isSmallRun(check.rows);
   if (threads === undefined && small) await wh.run('SET threads = 1');
   if (!small || check.tenants.length > 1) tierUpAsUsual();
 }
@@ -527,7 +532,7 @@ export async function runStages(
     // the stages below read. Closing it frees its memory before render allocates; it also blocks this
     // thread (~45–60 ms for the example), so a small run, whose DuckDB holds little, closes it once render's
     // writers are under way and this thread only waits for them.
-    const closeLater = model.stats.rows_read < ONE_THREAD_ROWS;
+    const closeLater = isSmallRun(model.stats.rows_read);
     if (!closeLater) await rw.release();
     const emails = Boolean(job.email && effects.email !== 'off');
 

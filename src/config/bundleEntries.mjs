@@ -27,16 +27,25 @@ export const BUNDLE = {
   banner: { js: "import { createRequire as __ltvCreateRequire } from 'node:module'; const require = __ltvCreateRequire(import.meta.url);" },
   legalComments: 'eof',
   logLevel: 'warning',
-  // The deprecated `new Buffer(…)` made as Buffer.alloc/from, so Node does not warn (legacyBuffer.mjs).
-  inject: [fileURLToPath(new URL('./legacyBuffer.mjs', import.meta.url))],
 };
 
-/** The modules bundled in dist/, relative to it, each with the packages left outside it (native code). */
+/**
+ * The deprecated `new Buffer(…)` made as Buffer.alloc/from, so Node does not warn (legacyBuffer.mjs): only
+ * in a bundle whose packages call it, since every other use of Buffer there goes through a Proxy too
+ * (DuckDB's client reads string bytes through Buffer.from).
+ */
+const LEGACY_BUFFER = [fileURLToPath(new URL('./legacyBuffer.mjs', import.meta.url))];
+
+/**
+ * The modules bundled in dist/, relative to it, each with the packages left outside it (native code) and
+ * what is injected into it.
+ */
 export const BUNDLED_ENTRIES = [
-  { entry: 'forecast/forecastThreadMain.js', external: [] },
-  { entry: 'report/xlsxThreadMain.js', external: [] },
-  { entry: 'warehouse/duckdb.js', external: ['@duckdb/node-bindings'] },
-  { entry: 'config/zod.js', external: [] },
+  { entry: 'forecast/forecastThreadMain.js', external: [], inject: [] },
+  // archiver-utils, under exceljs's zip writer, calls `new Buffer()`.
+  { entry: 'report/xlsxThreadMain.js', external: [], inject: LEGACY_BUFFER },
+  { entry: 'warehouse/duckdb.js', external: ['@duckdb/node-bindings'], inject: [] },
+  { entry: 'config/zod.js', external: [], inject: [] },
 ];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -48,9 +57,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(0);
   }
   const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
-  for (const { entry, external } of BUNDLED_ENTRIES) {
+  for (const { entry, external, inject } of BUNDLED_ENTRIES) {
     const file = dist + entry;
     if (!existsSync(file)) throw new Error(`build: ${file} is missing: run tsc first`);
-    await build({ ...BUNDLE, entryPoints: [file], outfile: file, allowOverwrite: true, sourcemap: true, external });
+    await build({ ...BUNDLE, entryPoints: [file], outfile: file, allowOverwrite: true, sourcemap: true, external, inject });
   }
 }

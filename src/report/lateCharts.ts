@@ -21,7 +21,7 @@ export interface LateCharts {
   pictures: Partial<Record<ChartName, Uint8Array>>;
 }
 
-export const isLate = (p: Picture | undefined): p is LatePng => p !== undefined && !Buffer.isBuffer(p);
+const isLate = (p: Picture | undefined): p is LatePng => p !== undefined && !Buffer.isBuffer(p);
 
 /** A chart as posted: its bytes, or a late one's size. */
 function postedChart(p: Picture | undefined): Uint8Array | PngSize | undefined {
@@ -37,8 +37,9 @@ export function postedRequest(report: XlsxRequest['report'], path: string, optio
 }
 
 /** The late charts' bytes once every one is drawn, or undefined when none is late. */
-export function lateCharts(charts: Partial<Record<ChartName, Picture>>): Promise<LateCharts> | undefined {
-  const late = (Object.entries(charts) as [ChartName, Picture | undefined][]).filter((e): e is [ChartName, LatePng] => isLate(e[1]));
+export function lateCharts(options: Pick<XlsxOptions, ChartName>): Promise<LateCharts> | undefined {
+  const late = (['chartPng', 'forecastPng'] as const).map((name) => [name, options[name]] as const)
+    .filter((e): e is readonly [ChartName, LatePng] => isLate(e[1]));
   if (late.length === 0) return undefined;
   const all = Promise.all(late.map(async ([name, p]) => [name, await p.png] as const)).then((drawn) => ({ pictures: Object.fromEntries(drawn) }));
   all.catch(() => undefined);

@@ -37,8 +37,7 @@ export function warmUpXlsxThread(): void {
  * drawn, and writes the sheets meanwhile.
  */
 export function writeXlsxOffThread(report: TenantReport, path: string, options: XlsxOptions = {}): Promise<void> {
-  const { chartPng, forecastPng } = options;
-  return workbooks.run(postedRequest(report, path, options), lateCharts({ ...(chartPng ? { chartPng } : {}), ...(forecastPng ? { forecastPng } : {}) }));
+  return workbooks.run(postedRequest(report, path, options), lateCharts(options));
 }
 
 /** Whether the workbook thread is running (workbooks are written in process otherwise). */

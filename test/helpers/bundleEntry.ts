@@ -1,5 +1,5 @@
 // One of the modules `npm run build` bundles in place (src/config/bundleEntries.mjs), bundled here from its
-// TypeScript with the build's own options and externals, into `outDir`; and the packages the bundle still
+// TypeScript with the build's own options, externals and injected modules, into `outDir`; and the packages the bundle still
 // loads at run time (Node's own modules aside).
 import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -9,7 +9,7 @@ import type { BuildOptions } from 'esbuild';
 
 interface BundleScript {
   BUNDLE: BuildOptions;
-  BUNDLED_ENTRIES: { entry: string; external: string[] }[];
+  BUNDLED_ENTRIES: { entry: string; external: string[]; inject: string[] }[];
 }
 
 /** Bundles `src/<entry>` (e.g. 'warehouse/duckdb.js', as BUNDLED_ENTRIES names it) into outDir. */
@@ -20,7 +20,7 @@ export async function bundleEntry(entry: string, outDir: string): Promise<{ file
   const listed = BUNDLED_ENTRIES.find((e) => e.entry === entry);
   if (!listed) throw new Error(`${entry} is not one of the build's bundled entries`);
   const file = join(outDir, basename(entry).replace(/\.js$/, '.mjs'));
-  await build({ ...BUNDLE, entryPoints: [fileURLToPath(new URL(`../../src/${entry.replace(/\.js$/, '.ts')}`, import.meta.url))], outfile: file, external: listed.external });
+  await build({ ...BUNDLE, entryPoints: [fileURLToPath(new URL(`../../src/${entry.replace(/\.js$/, '.ts')}`, import.meta.url))], outfile: file, external: listed.external, inject: listed.inject });
   const text = readFileSync(file, 'utf8');
   const packages = [...text.matchAll(/(?:from |import\(|require\()["']([^"'.][^"']*)["']/g)].map((m) => m[1]!).filter((p) => !isBuiltin(p));
   return { file, packages: [...new Set(packages)] };
