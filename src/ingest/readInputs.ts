@@ -15,7 +15,7 @@ import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '..
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
-import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, splitCsvToClean, splitLinesToClean, type SplitStats } from './splitRecords.js';
+import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
 
@@ -300,6 +300,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       where: '', columns, duplicated: duplicatesOf(names), headerLines: 1, stats: split.stats,
     };
   }
+  if (file.format === 'jsonl') refuseJsonDocument(file.path, split.firstRecord, split.stats.records);
   // A line that is not valid JSON gives NULL (json_extract_string would fail the whole file on it). Keys
   // come from every line: a column that first appears late in the file is still read.
   const reader = `(SELECT n, reason, CASE WHEN reason IS NULL AND json_valid(text) THEN text END AS j FROM ${lines})`;
@@ -313,6 +314,9 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   // some line is (set aside for a value the job reads that is an object, or a key given twice), every
   // line is a bad row of a JSON Lines file, each quarantined with its reason.
   if (keys.length === 0 && first && !split.anyObjectLine) {
+    if (first.opens === '{') {
+      throw new AppError('INPUT', `${file.path}: line ${first.line} opens a JSON object that goes on over the next lines (${quoteStart(first.text)}), but the file is read as JSON Lines, each object on one line of its own: write it so, e.g. jq -c . ${shellWord(file.path)} > ${shellWord(jsonlName(file.path))}`);
+    }
     throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: "${
       [...first.text.replace(/[\x00-\x1f]/g, ' ')].slice(0, 60).join('')}"): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
   }
@@ -341,6 +345,34 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     parseError: `coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' ${ambiguous.map((w) => `${w} `).join('')}END)`,
     where: '', columns, duplicated: new Set(), headerLines: 0, stats: split.stats,
   };
+}
+
+/** A record's start as a message quotes it: control characters as spaces, at most 60 characters. */
+function quoteStart(text: string): string {
+  return `"${[...text.replace(/[\x00-\x1f]/g, ' ')].slice(0, 60).join('')}"`;
+}
+
+/** A path as one shell word, for a command a message suggests. */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The JSON Lines file a converted document would be written to: its name with `.jsonl` for its extension. */
+function jsonlName(path: string): string {
+  const m = /^(.*?)(\.[^./]*)?$/.exec(path)!;
+  return `${m[1]}${m[2] === '.jsonl' ? '.converted' : ''}.jsonl`;
+}
+
+/**
+ * A file read as JSON Lines that holds a JSON array (`[` opening its first record and closing lines later,
+ * or the whole file one line `[{…}, {…}]`) is refused as a whole, naming the array: its lines, read one by
+ * one as JSON Lines, would be brackets and objects with commas after them, each quarantined as "not a valid
+ * JSON line". A first line that is a complete array followed by object lines is a bad row of a JSON Lines
+ * file, quarantined as "not a JSON object".
+ */
+function refuseJsonDocument(path: string, first: FirstRecord | null, records: number): void {
+  if (!first || first.opens !== '[' || (first.closes === ']' && records > 1)) return;
+  throw new AppError('INPUT', `${path}: line ${first.line} opens a JSON array (${quoteStart(first.text)}), but the file is read as JSON Lines, one object per line with no enclosing [ ]: write its elements one per line, e.g. jq -c '.[]' ${shellWord(path)} > ${shellWord(jsonlName(path))}`);
 }
 
 /** Lower-cased source names a file's columns may be read from: the canonical names, its map, its preset's. */

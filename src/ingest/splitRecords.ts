@@ -591,9 +591,9 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
  */
 export async function splitLinesToClean(
   src: TextSource, out: string, opts: { header: boolean; json?: boolean; /** JSON keys the job reads, lower-cased (readJsonLine). */ valueKeys?: ReadonlySet<string> },
-): Promise<CleanFile & { headerLine: string | null; firstRecord: { line: number; text: string } | null; anyObjectLine: boolean }> {
+): Promise<CleanFile & { headerLine: string | null; firstRecord: FirstRecord | null; anyObjectLine: boolean }> {
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
-  let firstRecord: { line: number; text: string } | null = null;
+  let firstRecord: FirstRecord | null = null;
   /** JSON: whether some record is one object (`{…}`), read whole or set aside with a reason. */
   let anyObjectLine = false;
   const w = await Out.create(out);
@@ -651,7 +651,7 @@ export async function splitLinesToClean(
         continue;
       }
       stats.records++;
-      firstRecord ??= { line: at, text: text.subarray(0, 240).toString('utf8') };
+      firstRecord ??= { line: at, text: text.subarray(0, 240).toString('utf8'), ...outerBrackets(text) };
       if (opts.json && !anyObjectLine) anyObjectLine = isObjectLine(text);
       if (text.length > MAX_RECORD_BYTES) {
         w.push(Buffer.from(`${at}${sep}line longer than ${MAX_RECORD_BYTES} bytes${sep}\n`));
@@ -672,6 +672,25 @@ export async function splitLinesToClean(
   await pump(src, w, consume);
   if (opts.header && headerLine === null) throw new AppError('INPUT', `${src.path}: is empty: it needs at least its header line`);
   return { path: out, stats, headerLine, firstRecord, anyObjectLine };
+}
+
+/** A line-oriented file's first record: its number, its first 240 bytes, and how it opens and closes. */
+export interface FirstRecord {
+  line: number;
+  text: string;
+  /** Its first byte other than a space or tab. */
+  opens: string;
+  /** Its last byte other than a space, tab or CR. */
+  closes: string;
+}
+
+/** A line's first and last bytes that are not white space (`[` and `,` for a JSON array's `[{…},`). */
+function outerBrackets(text: Buffer): { opens: string; closes: string } {
+  let from = 0;
+  let to = text.length - 1;
+  while (from <= to && (text[from] === SPACE || text[from] === TAB)) from++;
+  while (to >= from && (text[to] === SPACE || text[to] === TAB || text[to] === CR)) to--;
+  return to < from ? { opens: '', closes: '' } : { opens: String.fromCharCode(text[from]!), closes: String.fromCharCode(text[to]!) };
 }
 
 /**

@@ -58,12 +58,43 @@ describe('JSON Lines values', () => {
     }
   });
 
-  it('still refuses a pretty-printed JSON document as a whole, in one line, rather than as bad rows', async () => {
-    // Its "  {" lines open objects that close lines later: no line is one object.
-    const doc = '[\n  {\n    "customer_id": "a",\n    "event_time": "2026-01-10T08:00:00Z",\n    "amount": 5\n  }\n]\n';
+  // A JSON document where JSON Lines is expected: refused as a whole, in one line that names what the
+  // file holds and the command that converts it, rather than as bad rows (brackets, objects with commas).
+  const OBJ = (id: string, amount: number): string => `{"customer_id": "${id}", "event_time": "2026-01-10T08:00:00Z", "amount": ${amount}}`;
+  it.each([
+    ['pretty-printed', '[\n  {\n    "customer_id": "a",\n    "event_time": "2026-01-10T08:00:00Z",\n    "amount": 5\n  }\n]\n', 1, '"\\["'],
+    ['one element per line', `[\n${OBJ('a', 5)},\n${OBJ('b', 7)}\n]\n`, 1, '"\\["'],
+    ['opening on its first element', `\n[${OBJ('a', 5)},\n ${OBJ('b', 7)}]\n`, 2, '"\\[\\{"customer_id'],
+    ['on one line', `[${OBJ('a', 5)}, ${OBJ('b', 7)}]`, 1, '"\\[\\{"customer_id'],
+  ])('refuses a JSON array (%s), naming it and the conversion', async (_, doc, line, start) => {
     const fx = await makeFixture({ 'e.json': doc });
     try {
-      await expect(runJob(fx, { inputs: [{ path: 'e.json' }] }, T)).rejects.toThrow(/e\.json: is read as JSON Lines .*but no line is a JSON object \(line 1: "\["\)/);
+      const err = await runJob(fx, { inputs: [{ path: 'e.json' }] }, T).then(() => null, (e: Error) => e);
+      expect(err?.message).toMatch(new RegExp(`e\\.json: line ${line} opens a JSON array \\(${start}.*\\), but the file is read as JSON Lines, one object per line with no enclosing \\[ \\]: write its elements one per line, e\\.g\\. jq -c '\\.\\[\\]' \\S*e\\.json > \\S*e\\.jsonl$`));
+      expect(err?.message).not.toContain('\n');
+      expect(await readdir(fx.reportsDir).catch(() => [])).not.toContain('default');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses a pretty-printed JSON object, naming it and the conversion', async () => {
+    const fx = await makeFixture({ 'e.jsonl': '{\n  "customer_id": "a",\n  "event_time": "2026-01-10T08:00:00Z",\n  "amount": 5\n}\n' });
+    try {
+      await expect(runJob(fx, { inputs: [{ path: 'e.jsonl' }] }, T)).rejects.toThrow(/e\.jsonl: line 1 opens a JSON object that goes on over the next lines \("\{"\), but the file is read as JSON Lines, each object on one line of its own: write it so, e\.g\. jq -c \. \S*e\.jsonl > \S*e\.converted\.jsonl$/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('reads a JSON Lines file whose first line is a whole array as bad row 1, not as an array document', async () => {
+    const fx = await makeFixture({ 'e.jsonl': `[1, 2]\n${OBJ('a', 5)}\n` });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.jsonl' }] }, T).then(() => null, (e: Error) => e);
+      expect(err?.message).toMatch(/^1 of 2 rows \(50\.00 %\) is bad/);
+      const [failed] = await readdir(join(fx.reportsDir, '.failed'));
+      const q = (await readFile(join(fx.reportsDir, '.failed', failed!, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
+      expect(q.map((l) => l.split(',').slice(1, 3).join(','))).toEqual(['1,not a JSON object']);
     } finally {
       await fx.cleanup();
     }
