@@ -81,7 +81,7 @@ console.log(`  published: ${full.tenants} tenant run(s), ${(Number(execFileSync(
 console.log(`ratio full / floor: ${(full.ms / floor.ms).toFixed(2)}×`);
 const bare = run('full-noforecast');
 const added = (on: number, off: number): number => ((on - off) / off) * 100;
-console.log(`full run without forecasts: ${s(bare.ms)}; forecasts add ${s(full.ms - bare.ms)} (${added(full.ms, bare.ms).toFixed(1)} %)`);
+console.log(`full run without forecasts: ${s(bare.ms)}, peak RSS ${bare.maxRssMiB} MiB; forecasts add ${s(full.ms - bare.ms)} (${added(full.ms, bare.ms).toFixed(1)} %)`);
 if (repeat > 1) {
   // More pairs, alternated (off first, then on: the first pair ran on first), and the median of all.
   const pairs = [added(full.ms, bare.ms)];
