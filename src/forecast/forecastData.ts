@@ -4,7 +4,7 @@
 // by T, by month of life (19_forecast_realized.sql, from facts_all). Read by column into typed arrays: one
 // row per customer.
 import type { DuckDBMaterializedResult } from '@duckdb/node-api';
-import { listValue } from '../warehouse/duckdb.js';
+import { DuckDBTypeId, listValue } from '../warehouse/duckdb.js';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import { formatBytes } from '../format/money.js';
 import type { Matrix } from '../ltv/model.js';
@@ -13,6 +13,9 @@ import { vectorNumbers } from '../warehouse/vectorNumbers.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { DAY_MS, msDay } from './addMonthsMs.js';
 import { chooseModel } from './chooseModel.js';
+
+/** A count per customer (DuckDB's INTEGER columns, never NULL): 4 bytes a customer, not 8. */
+export type Counts = Int32Array;
 
 export interface CustomerTable {
   n: number;
@@ -30,16 +33,18 @@ export interface CustomerTable {
   /** The customer's duration (attr_sets'), as an index into `durations`. */
   durationOf: Int32Array;
   durations: (string | null)[];
-  purchaseDays: Float64Array;
+  /** This, the next and repeatRevenue only BG/NBD reads: empty when read for sBG. */
+  purchaseDays: Counts;
   lastDayMs: Float64Array;
+  /** BG/NBD: the first day's payments; sBG: every payment's (18_forecast_subscribers.sql). */
   firstDayRevenue: Float64Array;
   repeatRevenue: Float64Array;
-  /** This and the next four only sBG reads: empty when read for BG/NBD (as purchaseDays and lastDayMs for sBG). */
-  payments: Float64Array;
-  maxRenewal: Float64Array;
+  /** This and the next four only sBG reads: empty when read for BG/NBD. */
+  payments: Counts;
+  maxRenewal: Counts;
   lastPaymentMs: Float64Array;
   renewalRevenue: Float64Array;
-  renewalPayments: Float64Array;
+  renewalPayments: Counts;
   revenue: Float64Array;
 }
 
@@ -72,22 +77,25 @@ interface Plan {
 
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 
+/** A column as read: DOUBLE into a Float64Array (NULL → NaN), INTEGER into an Int32Array (never NULL). */
+type Column = Float64Array | Int32Array;
+
 /**
  * The `wanted` columns of a result, numbers read chunk by chunk straight from DuckDB's vectors into
- * Float64Arrays (NULL → NaN); the others are not read. The driver's column conversion (`Warehouse.columns`)
+ * typed arrays (Column); the others are not read. The driver's column conversion (`Warehouse.columns`)
  * visits every value through a generic converter: for a forecast's ~24 columns × 250,000 customers it cost
  * most of the forecast's time.
  */
-async function readColumns(result: DuckDBMaterializedResult, wanted: ReadonlySet<string>): Promise<{ n: number; numbers: Map<string, Float64Array> }> {
+async function readColumns(result: DuckDBMaterializedResult, wanted: ReadonlySet<string>): Promise<{ n: number; numbers: Map<string, Column> }> {
   const n = Number(result.rowCount);
-  const numbers = new Map<string, Float64Array>();
-  const read: [number, Float64Array][] = [];
+  const numbers = new Map<string, Column>();
+  const read: [number, Column, string][] = [];
   for (let c = 0; c < result.columnCount; c++) {
     const name = result.columnName(c);
     if (!wanted.has(name)) continue;
-    const nums = new Float64Array(n);
+    const nums = result.columnTypeId(c) === DuckDBTypeId.INTEGER ? new Int32Array(n) : new Float64Array(n);
     numbers.set(name, nums);
-    read.push([c, nums]);
+    read.push([c, nums, name]);
   }
   let row = 0;
   for (let k = 0; k < result.chunkCount; k++) {
@@ -96,13 +104,22 @@ async function readColumns(result: DuckDBMaterializedResult, wanted: ReadonlySet
     if (k % 16 === 15) await new Promise<void>((resolve) => setImmediate(resolve));
     const chunk = result.getChunk(k);
     const rows = chunk.rowCount;
-    for (const [c, nums] of read) {
+    for (const [c, nums, name] of read) {
       const vector = chunk.getColumnVector(c);
-      // getItem: a third of the forecast's read time, more where a column has NULLs (sBG's day columns,
-      // every value at C of a customer who had not started by then).
+      // getItem: a third of the forecast's read time, more where a column has NULLs (BG/NBD's last days at
+      // C of a customer who had not started by then).
       const bulk = vectorNumbers(vector, rows, Number.NaN);
-      if (bulk) nums.set(bulk, row);
-      else for (let j = 0; j < rows; j++) nums[row + j] = num(vector.getItem(j));
+      if (bulk) {
+        // An INTEGER column comes as Float64Array only when it holds a NULL, which an Int32Array cannot.
+        if (nums instanceof Int32Array && bulk instanceof Float64Array && bulk.some(Number.isNaN)) throw new Error(`the forecast's column ${name} holds a NULL: a count is never NULL`);
+        nums.set(bulk, row);
+      } else {
+        for (let j = 0; j < rows; j++) {
+          const v = num(vector.getItem(j));
+          if (nums instanceof Int32Array && Number.isNaN(v)) throw new Error(`the forecast's column ${name} holds a NULL: a count is never NULL`);
+          nums[row + j] = v;
+        }
+      }
     }
     row += rows;
   }
@@ -111,15 +128,16 @@ async function readColumns(result: DuckDBMaterializedResult, wanted: ReadonlySet
 
 const CUSTOMER_NUMBERS = ['cohort_day_ms', 't0_ms', 'attr_id', 'purchase_days', 'last_day_ms', 'first_day_revenue', 'repeat_revenue', 'payments', 'max_renewal', 'last_payment_ms', 'renewal_revenue', 'renewal_payments', 'revenue'] as const;
 /**
- * The columns one model never reads (the statements give them as constants): not held, an empty array in
- * their place. A forecast's data lives while the matrices are computed (forecastThread.ts): at 3 million
- * customers each column is 24 MB, at T and at C.
+ * The columns one model never reads, which its statement does not give: an empty array in their place. A
+ * forecast's data lives while the matrices are computed (forecastThread.ts): at 2.5 million customers (10 M
+ * rows) a DOUBLE column is 20 MB, at T and at C.
  */
 const UNREAD: Record<'bgnbd' | 'sbg', ReadonlySet<string>> = {
   bgnbd: new Set(['payments', 'max_renewal', 'last_payment_ms', 'renewal_revenue', 'renewal_payments']),
-  sbg: new Set(['purchase_days', 'last_day_ms']),
+  sbg: new Set(['purchase_days', 'last_day_ms', 'repeat_revenue']),
 };
 const NONE = new Float64Array(0);
+const NO_COUNTS = new Int32Array(0);
 
 /** Whose forecast, at which T, with which settings. */
 export interface ForecastRequest {
@@ -201,7 +219,8 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
   );
   const firsts = new Map(tenants.map((r) => [r.tenant_id, Number(r.first)]));
   const asked = new Set(requests.map((r) => r.tenant));
-  await checkForecastMemory(wh, tenants.filter((t) => asked.has(t.tenant_id)).reduce((n, t) => n + Number(t.customers), 0));
+  const unread = UNREAD[byDay ? 'bgnbd' : 'sbg'];
+  await checkForecastMemory(wh, tenants.filter((t) => asked.has(t.tenant_id)).reduce((n, t) => n + Number(t.customers), 0), unread);
   // Each tenant's backtest cutoff C = T − h, h by default the newest quarter of its history (first payment to T).
   const plans = requests.map((req): Plan => {
     const firstMs = firsts.get(req.tenant);
@@ -222,7 +241,6 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
     'SELECT tenant_no AS no, CAST(epoch_ms(ltv_local(backtest)) AS DOUBLE) AS ms FROM forecast_tenants',
   )).map((r) => [Number(r.no), Number(r.ms)]));
 
-  const unread = UNREAD[byDay ? 'bgnbd' : 'sbg'];
   const customers = await wh.connection.run(loadSql(byDay ? '17_forecast_customers' : '18_forecast_subscribers'), { cutoff });
   const attrs = await wh.all<{ id: number; duration: string | null }>('SELECT CAST(attr_id AS DOUBLE) AS id, duration FROM attr_sets');
   const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
@@ -248,8 +266,13 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
   return async () => byTenant(await readColumns(customers, wanted), read);
 }
 
-/** What the customers' statement (17, 18) gives per customer: every number at T and at C, and two more. */
-const RESULT_BYTES_PER_CUSTOMER = (2 * CUSTOMER_NUMBERS.length + 2) * 8;
+/**
+ * What the customers' statement (17, 18) gives per customer, at most: every number its model reads at T and
+ * at C, and two more, 8 bytes each.
+ */
+function resultBytesPerCustomer(unread: ReadonlySet<string>): number {
+  return (2 * (CUSTOMER_NUMBERS.length - unread.size) + 2) * 8;
+}
 
 /** DuckDB's `memory_limit` setting as it states it ("3.7 GiB") and in bytes. */
 async function memoryLimit(wh: Warehouse): Promise<{ text: string; bytes: number }> {
@@ -268,8 +291,8 @@ async function memoryLimit(wh: Warehouse): Promise<{ text: string; bytes: number
  * not started, and says why (a 100 M-row run, 24.5 M customers, needs about 5.5 GB), instead of failing
  * with DuckDB's "failed to pin block" after half a minute of reading.
  */
-async function checkForecastMemory(wh: Warehouse, customers: number): Promise<void> {
-  const need = customers * RESULT_BYTES_PER_CUSTOMER;
+async function checkForecastMemory(wh: Warehouse, customers: number, unread: ReadonlySet<string>): Promise<void> {
+  const need = customers * resultBytesPerCustomer(unread);
   const limit = await memoryLimit(wh);
   if (need <= limit.bytes) return;
   throw new Error(`its data for ${customers.toLocaleString('en-US')} customers takes about ${formatBytes(need)} of memory, more than DuckDB's memory limit (${limit.text}): raise duckdb.memory_limit (--memory-limit) to forecast them`);
@@ -292,7 +315,7 @@ interface ReadContext {
  * The customers' columns split by tenant: the rows are by tenant number, each tenant's stretch its own
  * arrays (moved to the forecast thread apart), the whole arrays when the run has one tenant.
  */
-function byTenant(c: { n: number; numbers: Map<string, Float64Array> }, { choice, plans, unread, durationOf, ms, localC, realizedOf }: ReadContext): Map<string, ForecastRead> {
+function byTenant(c: { n: number; numbers: Map<string, Column> }, { choice, plans, unread, durationOf, ms, localC, realizedOf }: ReadContext): Map<string, ForecastRead> {
   const out = new Map<string, ForecastRead>();
   const titles = new Map<number, string>();
   const tenantNo = c.numbers.get('tenant_no')!;
@@ -301,8 +324,8 @@ function byTenant(c: { n: number; numbers: Map<string, Float64Array> }, { choice
     let to = from;
     while (to < c.n && tenantNo[to] === no) to++;
     const whole = from === 0 && to === c.n;
-    const sliced = new Map<string, Float64Array>();
-    const column = (name: string): Float64Array => {
+    const sliced = new Map<string, Column>();
+    const column = (name: string): Column => {
       const v = c.numbers.get(name);
       if (!v) return NONE;
       if (whole) return v;
@@ -342,7 +365,7 @@ export function indexed<T>(n: number, valueAt: (i: number) => T): { of: Int32Arr
  * One tenant's customers at T and at C (those who had started by then), from its columns as read: the
  * cohort (its first day's month) and the duration (from attr_sets) per customer.
  */
-function tenantCustomers(column: (name: string) => Float64Array, n: number, unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, titles: Map<number, string>): { T: CustomerTable; C: CustomerTable } {
+function tenantCustomers(column: (name: string) => Column, n: number, unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, titles: Map<number, string>): { T: CustomerTable; C: CustomerTable } {
   const cohortDay = column('cohort_day_ms');
   const titleOf = (d: number): string => {
     let m = titles.get(d);
@@ -355,6 +378,10 @@ function tenantCustomers(column: (name: string) => Float64Array, n: number, unre
   // goes through the iterator protocol, ~10× slower over 13 columns × 250,000 customers).
   const rowsAtC: number[] = [];
   for (let i = 0; i < n; i++) if (started[i] === 1) rowsAtC.push(i);
+  // The rows are ordered by first payment, so those started by C are nearly always the first ones: then C's
+  // columns are views of the rows' first part, not copies (at 2.5 million customers ~10 columns of 20 MB).
+  // Not always: the order is by local wall clock, which repeats an hour when clocks go back.
+  const prefix = rowsAtC.every((i, j) => i === j);
   // Each customer's cohort and duration, numbered: T's, which C shares when every customer had started by then.
   type Keys = Pick<CustomerTable, 'cohortOf' | 'cohorts' | 'durationOf' | 'durations'>;
   const keysOf = (m: number, row: (j: number) => number): Keys => {
@@ -366,28 +393,39 @@ function tenantCustomers(column: (name: string) => Float64Array, n: number, unre
   const pick = (at: 'T' | 'C'): CustomerTable => {
     const all = at === 'T' || rowsAtC.length === n;
     const m = all ? n : rowsAtC.length;
-    const col = (name: (typeof CUSTOMER_NUMBERS)[number]): Float64Array => {
-      if (unread.has(name)) return NONE;
+    const read = (name: (typeof CUSTOMER_NUMBERS)[number]): Column | null => {
+      if (unread.has(name)) return null;
       const v = column(at === 'T' || name === 't0_ms' || name === 'cohort_day_ms' ? name : `${name}_c`);
       if (all) return v;
-      const out = new Float64Array(m);
+      if (prefix) return v.subarray(0, m);
+      const out = v instanceof Int32Array ? new Int32Array(m) : new Float64Array(m);
       for (let j = 0; j < m; j++) out[j] = v[rowsAtC[j]!]!;
       return out;
+    };
+    const col = (name: (typeof CUSTOMER_NUMBERS)[number]): Float64Array => {
+      const v = read(name) ?? NONE;
+      if (!(v instanceof Float64Array)) throw new Error(`the forecast's column ${name} is not DOUBLE`);
+      return v;
+    };
+    const counts = (name: (typeof CUSTOMER_NUMBERS)[number]): Counts => {
+      const v = read(name) ?? NO_COUNTS;
+      if (!(v instanceof Int32Array)) throw new Error(`the forecast's column ${name} is not INTEGER`);
+      return v;
     };
     return {
       n: m,
       cohortDayMs: col('cohort_day_ms'),
       ...(all ? (keysAtT ??= keysOf(n, (j) => j)) : keysOf(m, (j) => rowsAtC[j]!)),
       t0Ms: col('t0_ms'),
-      purchaseDays: col('purchase_days'),
+      purchaseDays: counts('purchase_days'),
       lastDayMs: col('last_day_ms'),
       firstDayRevenue: col('first_day_revenue'),
       repeatRevenue: col('repeat_revenue'),
-      payments: col('payments'),
-      maxRenewal: col('max_renewal'),
+      payments: counts('payments'),
+      maxRenewal: counts('max_renewal'),
       lastPaymentMs: col('last_payment_ms'),
       renewalRevenue: col('renewal_revenue'),
-      renewalPayments: col('renewal_payments'),
+      renewalPayments: counts('renewal_payments'),
       revenue: col('revenue'),
     };
   };

@@ -82,14 +82,15 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   let payRevenue = 0;
   let allRevenue = 0;
   const valueSums = durations.map(() => [0, 0, 0, 0] as [number, number, number, number]);
+  // An sBG read's firstDayRevenue is every payment's revenue (18_forecast_subscribers.sql).
   for (let i = 0; i < n; i++) {
-    payRevenue += cu.firstDayRevenue[i]! + cu.repeatRevenue[i]!;
+    payRevenue += cu.firstDayRevenue[i]!;
     allRevenue += cu.revenue[i]!;
     const v = valueSums[durOf[i]!]!;
     v[0] += cu.renewalRevenue[i]!;
     v[1] += cu.renewalPayments[i]!;
     if (cu.payments[i]! > 0) {
-      const firstRevenue = cu.firstDayRevenue[i]! + cu.repeatRevenue[i]! - cu.renewalRevenue[i]!;
+      const firstRevenue = cu.firstDayRevenue[i]! - cu.renewalRevenue[i]!;
       v[2] += firstRevenue / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
       v[3] += 1;
     }

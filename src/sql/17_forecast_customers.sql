@@ -2,7 +2,9 @@
 -- payment is at or before T, summarised from its movements up to T and, in the columns ending in _c, up to
 -- its tenant's backtest cutoff C (customers who started after C have started_c 0): one pass over the
 -- movements for every tenant and both times. An sBG forecast reads 18_forecast_subscribers.sql instead
--- (the same columns, one group per customer).
+-- (its own columns, one group per customer). Each statement gives only the columns its model reads: the
+-- result stays in DuckDB's memory, counted against its limit, while the matrices are computed, and is read
+-- into typed arrays held through them (src/forecast/forecastData.ts).
 -- Params: $cutoff (T), ISO 8601 text. Reads forecast_tenants (16_forecast_tenants.sql: which tenants, and
 -- each one's C), customers_all (14_customers_all.sql), movements (12_movements_view.sql).
 -- Purchases are counted by local day (several payments on one day are one transaction, as in Fader,
@@ -21,9 +23,7 @@
 --   row: the duration is read from there, not once per customer), started_c INTEGER (1: yes), and at T (at C):
 --   purchase_days INTEGER (distinct local days with a payment), last_day_ms DOUBLE (the last such day's
 --   local midnight), first_day_revenue DOUBLE, repeat_revenue DOUBLE (payments after the first day),
---   payments INTEGER, max_renewal INTEGER, last_payment_ms DOUBLE, renewal_revenue DOUBLE (payments with
---   renewal ≥ 1), renewal_payments INTEGER (these five only sBG reads: 18_forecast_subscribers.sql; here 0
---   and NULL), revenue DOUBLE (every movement, refunds included, in report-currency units).
+--   revenue DOUBLE (every movement, refunds included, in report-currency units).
 WITH c AS (
   SELECT ca.rowid AS k, f.tenant_no, ca.tenant_id, ca.customer_id, ca.t0_local, ca.cohort_day, ca.attr_id, f.backtest,
     CAST(ca.t0 <= f.backtest AS INTEGER) AS started_c
@@ -81,10 +81,6 @@ SELECT
   coalesce(CAST(p.first_day_revenue_c AS DOUBLE) / 1e14, 0) AS first_day_revenue_c,
   coalesce(CAST(p.pay_revenue - p.first_day_revenue AS DOUBLE) / 1e14, 0) AS repeat_revenue,
   coalesce(CAST(p.pay_revenue_c - p.first_day_revenue_c AS DOUBLE) / 1e14, 0) AS repeat_revenue_c,
-  -- What only sBG reads (renewals), not summed here: 0 and NULL.
-  0 AS payments, 0 AS payments_c, 0 AS max_renewal, 0 AS max_renewal_c,
-  CAST(NULL AS DOUBLE) AS last_payment_ms, CAST(NULL AS DOUBLE) AS last_payment_ms_c,
-  CAST(0 AS DOUBLE) AS renewal_revenue, CAST(0 AS DOUBLE) AS renewal_revenue_c, 0 AS renewal_payments, 0 AS renewal_payments_c,
   coalesce(CAST(coalesce(p.pay_revenue, 0) + coalesce(r.refunds, 0) AS DOUBLE) / 1e14, 0) AS revenue,
   coalesce(CAST(coalesce(p.pay_revenue_c, 0) + coalesce(r.refunds_c, 0) AS DOUBLE) / 1e14, 0) AS revenue_c
 FROM c

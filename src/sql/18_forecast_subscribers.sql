@@ -1,15 +1,20 @@
 -- SPEC §9 forecasts, sBG (subscriptions): one row per customer of each forecast tenant whose first payment
 -- is at or before T, summarised from its movements up to T and, in the columns ending in _c, up to its
--- tenant's backtest cutoff C (customers who started after C have started_c 0). The same columns as
--- 17_forecast_customers.sql, which a BG/NBD forecast reads instead; sBG counts renewals, not days, so
--- one group per customer: purchase_days is 1 when the customer has a payment (else 0), last_day_ms NULL,
--- first_day_revenue every payment's revenue and repeat_revenue 0. One aggregation, not 23's two (by day,
--- then by customer): about a third of the forecast's read time at 1 M rows.
+-- tenant's backtest cutoff C (customers who started after C have started_c 0). A BG/NBD forecast reads
+-- 17_forecast_customers.sql instead; sBG counts renewals, not days, so one group per customer, and of 17's
+-- columns only those sBG reads (the result is held while the matrices are computed: at 10 M rows, 2.5
+-- million customers): first_day_revenue is every payment's revenue here, and there is no purchase_days,
+-- last_day_ms or repeat_revenue. One aggregation, not 17's two (by day, then by customer): about a third of
+-- the forecast's read time at 1 M rows.
 -- Params: $cutoff (T), ISO 8601 text. Reads forecast_tenants (16_forecast_tenants.sql: which tenants, and
 -- each one's C), customers_all (14_customers_all.sql), movements (12_movements_view.sql). Money is summed
 -- exactly in the movements' HUGEINT units (02_macros.sql) and turned into DOUBLE once per customer
 -- (17_forecast_customers.sql says why).
--- Output: as 17_forecast_customers.sql (tenant_no first).
+-- Output: tenant_no INTEGER, cohort_day_ms DOUBLE, t0_ms DOUBLE, attr_id DOUBLE, started_c INTEGER (as in
+--   17_forecast_customers.sql), and at T (at C): first_day_revenue DOUBLE (every payment's revenue),
+--   payments INTEGER, max_renewal INTEGER (the highest renewal number among its payments), last_payment_ms
+--   DOUBLE (the latest payment's local wall clock), renewal_revenue DOUBLE and renewal_payments INTEGER
+--   (payments with renewal ≥ 1), revenue DOUBLE (every movement, refunds included).
 WITH c AS (
   SELECT f.tenant_no, ca.tenant_id, ca.customer_id, ca.t0_local, ca.cohort_day, ca.attr_id, CAST(ca.t0 <= f.backtest AS INTEGER) AS started_c
   FROM customers_all ca
@@ -26,12 +31,8 @@ p AS (
   -- Each column as the output has it: every customer has its first payment among the movements, so each
   -- has a row here; a sum over no movement (before C) is 0.
   SELECT tenant_id, customer_id,
-    CAST(count(*) FILTER (WHERE is_payment) > 0 AS INTEGER) AS purchase_days,
-    CAST(count(*) FILTER (WHERE is_payment AND pre) > 0 AS INTEGER) AS purchase_days_c,
-    CAST(NULL AS DOUBLE) AS last_day_ms, CAST(NULL AS DOUBLE) AS last_day_ms_c,
     coalesce(CAST(sum(revenue) FILTER (WHERE is_payment) AS DOUBLE) / 1e14, 0) AS first_day_revenue,
     coalesce(CAST(sum(revenue) FILTER (WHERE is_payment AND pre) AS DOUBLE) / 1e14, 0) AS first_day_revenue_c,
-    CAST(0 AS DOUBLE) AS repeat_revenue, CAST(0 AS DOUBLE) AS repeat_revenue_c,
     count(*) FILTER (WHERE is_payment)::INTEGER AS payments, count(*) FILTER (WHERE is_payment AND pre)::INTEGER AS payments_c,
     coalesce(max(renewal) FILTER (WHERE is_payment), 0)::INTEGER AS max_renewal,
     coalesce(max(renewal) FILTER (WHERE is_payment AND pre), 0)::INTEGER AS max_renewal_c,

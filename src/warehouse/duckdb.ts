@@ -4,4 +4,4 @@
 // compiling them took ~0.14 s at the start of every run, before DuckDB had any work; the bundle loads in
 // ~0.05 s beside the native binding (`@duckdb/node-bindings`, left outside it). One copy of the client's
 // classes either way, so its own `instanceof` checks hold.
-export { DuckDBConnection, DuckDBInstance, listValue } from '@duckdb/node-api';
+export { DuckDBConnection, DuckDBInstance, DuckDBTypeId, listValue } from '@duckdb/node-api';

@@ -54,9 +54,10 @@ describe('a forecast that fails', () => {
   });
 
   it('is not started when its data would not fit DuckDB\'s memory limit, and says so', async () => {
-    // 100,000 customers × 28 numbers × 8 bytes = 22.4 MB of result, more than a 16 MB limit (15.2 MiB as
-    // DuckDB states it): refused before the customers' statement runs (it would fail to pin its blocks).
-    const wh = await Warehouse.open({ timezone: 'UTC', memoryLimit: '16MB', threads: 1 });
+    // 100,000 customers × 18 numbers (BG/NBD's 8 at T and at C, and 2 more) × 8 bytes = 14.4 MB of result,
+    // more than a 12 MB limit (11.4 MiB as DuckDB states it): refused before the customers' statement runs
+    // (it would fail to pin its blocks).
+    const wh = await Warehouse.open({ timezone: 'UTC', memoryLimit: '12MB', threads: 1 });
     try {
       await installMacros(wh, 'UTC');
       await wh.run(`CREATE TEMP TABLE customers_all AS
@@ -64,7 +65,7 @@ describe('a forecast that fails', () => {
         FROM range(100000) t(i)`);
       await wh.run('ALTER TABLE customers_all ADD COLUMN t0_local TIMESTAMP; UPDATE customers_all SET t0_local = CAST(t0 AS TIMESTAMP)');
       const { forecast, error } = await forecastTenant(wh, { tenant: 'default', asOf: new Date('2026-03-01T00:00:00Z'), settings: ForecastSchema.parse({}), subscription: false, monthly });
-      expect(error).toBe('its data for 100,000 customers takes about 22.4 MB of memory, more than DuckDB\'s memory limit (15.2 MiB): raise duckdb.memory_limit (--memory-limit) to forecast them');
+      expect(error).toBe('its data for 100,000 customers takes about 14.4 MB of memory, more than DuckDB\'s memory limit (11.4 MiB): raise duckdb.memory_limit (--memory-limit) to forecast them');
       expect(forecast.model).toBeNull();
       expect(forecast.reason).toBe(`no forecast: the BG/NBD forecast failed: ${error}`);
     } finally {

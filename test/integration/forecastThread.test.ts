@@ -127,6 +127,47 @@ describe('the forecast thread', () => {
     expect(row(refitted, '2026-01-01').cells).toEqual(row(usual, '2026-01-01').cells);
   }, 60_000);
 
+  it('holds the customers started by C as views of the first rows, or as copies when the local order is not the instants\' order', async () => {
+    // A fresh warehouse: one customer's local first payment is moved below. C 130 days before T (2026-02-21):
+    // the March cohort and part of February start after it.
+    const own = await forecastWarehouse();
+    try {
+      const settings = ForecastSchema.parse({ model: 'sbg', replicates: 4, horizon_months: 12, holdout_days: 130 });
+      const request = { tenant: 'default', asOf: T, settings, subscription: true };
+      // By hand: the customers who started by C, in the rows' order (local first payment, then id), with
+      // their first payments and the payments they made by C.
+      const byHand = async (C: number) => own.all<{ t0: number; payments: number }>(`SELECT CAST(epoch_ms(c.t0_local) AS DOUBLE) AS t0,
+          CAST(count(*) FILTER (WHERE m.is_payment AND m.t <= CAST($c AS TIMESTAMPTZ)) AS DOUBLE) AS payments
+        FROM customers_all c JOIN movements m USING (tenant_id, customer_id)
+        WHERE c.tenant_id = 'default' AND c.t0 <= CAST($c AS TIMESTAMPTZ)
+        GROUP BY c.customer_id, c.t0_local ORDER BY c.t0_local, c.customer_id`, { c: new Date(C).toISOString() });
+      const first = await readForecast(own, request);
+      const atC = first.atC.customers;
+      const want = await byHand(first.cutoffMs);
+      expect(want.length).toBeGreaterThan(60);
+      expect(want.length).toBeLessThan(first.atT.customers.n);
+      expect([...atC.t0Ms]).toEqual(want.map((r) => Number(r.t0)));
+      expect([...atC.payments]).toEqual(want.map((r) => Number(r.payments)));
+      expect(atC.payments).toBeInstanceOf(Int32Array);
+      // In UTC they are the first rows: views of the columns read for every customer, not copies.
+      expect(atC.t0Ms.buffer).toBe(first.atT.customers.t0Ms.buffer);
+      expect(atC.payments.buffer.byteLength).toBe(first.atT.customers.n * 4);
+      // A first payment whose local time sorts after customers who started after C (as the repeated hour of
+      // a fall-back transition can): copies of the rows that started, in the rows' order.
+      await own.run(`UPDATE customers_all SET t0_local = t0_local + INTERVAL 60 DAY WHERE tenant_id = 'default' AND customer_id = 'c0-0'`);
+      const moved = await readForecast(own, request);
+      const again = await byHand(moved.cutoffMs);
+      expect(again.length).toBe(want.length);
+      expect([...moved.atC.customers.t0Ms]).toEqual(again.map((r) => Number(r.t0)));
+      expect([...moved.atC.customers.payments]).toEqual(again.map((r) => Number(r.payments)));
+      expect(moved.atC.customers.payments).toBeInstanceOf(Int32Array);
+      expect(moved.atC.customers.t0Ms.buffer).not.toBe(moved.atT.customers.t0Ms.buffer);
+      expect(moved.atC.customers.payments.buffer.byteLength).toBe(again.length * 4);
+    } finally {
+      own.close();
+    }
+  });
+
   it('reads every tenant in one pass, and each tenant gets the forecast it gets alone', async () => {
     const settings = ForecastSchema.parse({ model: 'bgnbd', replicates: 5, horizon_months: 12 });
     const requests = ['default', 'other'].map((tenant) => ({ tenant, asOf: T, settings, subscription: false }));

@@ -32,6 +32,7 @@ function monthsLater(ms: number, k: number): number {
 
 function table(rows: Partial<Record<keyof CustomerTable | 'duration', number | string | null>>[]): CustomerTable {
   const f = (k: keyof CustomerTable): Float64Array => Float64Array.from(rows, (r) => Number(r[k] ?? 0));
+  const counts = (k: keyof CustomerTable): Int32Array => Int32Array.from(rows, (r) => Number(r[k] ?? 0));
   const cohorts = indexed(rows.length, (i) => `${new Date(Number(rows[i]!.cohortDayMs)).toISOString().slice(0, 8)}01`);
   const durations = indexed(rows.length, (i) => (rows[i]!.duration ?? null) as string | null);
   return {
@@ -42,15 +43,15 @@ function table(rows: Partial<Record<keyof CustomerTable | 'duration', number | s
     t0Ms: f('t0Ms'),
     durationOf: durations.of,
     durations: durations.values,
-    purchaseDays: f('purchaseDays'),
+    purchaseDays: counts('purchaseDays'),
     lastDayMs: f('lastDayMs'),
     firstDayRevenue: f('firstDayRevenue'),
     repeatRevenue: f('repeatRevenue'),
-    payments: f('payments'),
-    maxRenewal: f('maxRenewal'),
+    payments: counts('payments'),
+    maxRenewal: counts('maxRenewal'),
     lastPaymentMs: f('lastPaymentMs'),
     renewalRevenue: f('renewalRevenue'),
-    renewalPayments: f('renewalPayments'),
+    renewalPayments: counts('renewalPayments'),
     revenue: f('revenue'),
   };
 }
@@ -79,7 +80,7 @@ describe('sBG on counts', () => {
       let r = 0;
       while (rand() > theta && add(t0, r + 1) <= T) r++;
       const last = add(t0, r);
-      return { cohortDayMs: day(new Date(t0).toISOString().slice(0, 10)), t0Ms: t0, duration: weekly ? 'Weekly' : 'Monthly', payments: r + 1, maxRenewal: r, lastPaymentMs: last, renewalRevenue: r * (weekly ? 3 : 10), renewalPayments: r, firstDayRevenue: weekly ? 3 : 10, repeatRevenue: r * (weekly ? 3 : 10), revenue: (r + 1) * (weekly ? 3 : 10), add };
+      return { cohortDayMs: day(new Date(t0).toISOString().slice(0, 10)), t0Ms: t0, duration: weekly ? 'Weekly' : 'Monthly', payments: r + 1, maxRenewal: r, lastPaymentMs: last, renewalRevenue: r * (weekly ? 3 : 10), renewalPayments: r, firstDayRevenue: (r + 1) * (weekly ? 3 : 10), revenue: (r + 1) * (weekly ? 3 : 10), add };
     });
     const data: ForecastData = { cutoffMs: T, customers: table(rows), realized: new Map() };
     const prepared = prepareSbg(data, { eligible: new Set(), minGroupCustomers: 100 });
@@ -114,7 +115,7 @@ describe('sBG on counts', () => {
     const at = (s: string): number => Date.parse(`${s}T10:00:00Z`);
     const monthly = (t0: string, r: number, last: string) => ({
       cohortDayMs: day(t0), t0Ms: at(t0), duration: 'Monthly', payments: r + 1, maxRenewal: r, lastPaymentMs: at(last),
-      renewalRevenue: 10 * r, renewalPayments: r, firstDayRevenue: 10, repeatRevenue: 10 * r, revenue: 10 * (r + 1),
+      renewalRevenue: 10 * r, renewalPayments: r, firstDayRevenue: 10 * (r + 1), revenue: 10 * (r + 1),
     });
     const rows = [
       ...Array.from({ length: 10 }, () => monthly('2025-10-01', 0, '2025-10-01')), // churned after 0
@@ -122,7 +123,7 @@ describe('sBG on counts', () => {
       ...Array.from({ length: 10 }, () => monthly('2025-10-01', 4, '2026-02-01')), // subscribed at 4
       monthly('2025-12-01', 2, '2026-02-01'), // the subject: subscribed at 2, renewal 3 due 2026-03-01 10:00
       // Weekly from Sun 2026-02-01 10:00: renewal 4 falls on Mar 1 10:00, the end of its month 0.
-      { cohortDayMs: day('2026-02-01'), t0Ms: at('2026-02-01'), duration: 'Weekly', payments: 1, maxRenewal: 0, lastPaymentMs: at('2026-02-01'), renewalRevenue: 0, renewalPayments: 0, firstDayRevenue: 3, repeatRevenue: 0, revenue: 3 },
+      { cohortDayMs: day('2026-02-01'), t0Ms: at('2026-02-01'), duration: 'Weekly', payments: 1, maxRenewal: 0, lastPaymentMs: at('2026-02-01'), renewalRevenue: 0, renewalPayments: 0, firstDayRevenue: 3, revenue: 3 },
     ];
     const prepared = prepareSbg({ cutoffMs: T, customers: table(rows), realized: new Map() }, { eligible: new Set(), minGroupCustomers: 100 });
     const fitted = prepared.fit(null, null);
@@ -154,7 +155,7 @@ describe('sBG on counts', () => {
     const monthly = (t0: string, r: number) => ({
       cohortDayMs: day(t0), t0Ms: Date.parse(`${t0}T10:00:00Z`), duration: 'Monthly', payments: r + 1, maxRenewal: r,
       lastPaymentMs: monthsLater(Date.parse(`${t0}T10:00:00Z`), r), renewalRevenue: 10 * r, renewalPayments: r,
-      firstDayRevenue: 10, repeatRevenue: 10 * r, revenue: 10 * (r + 1),
+      firstDayRevenue: 10 * (r + 1), revenue: 10 * (r + 1),
     });
     const rows = [
       ...[0, 1, 2, 3, 5].flatMap((r) => Array.from({ length: 12 }, () => monthly('2026-01-01', r))),
@@ -187,7 +188,7 @@ describe('sBG on counts', () => {
     const weekly = (r: number) => ({
       cohortDayMs: day('2026-05-01'), t0Ms: Date.parse('2026-05-01T10:00:00Z'), duration: 'Weekly', payments: r + 1, maxRenewal: r,
       lastPaymentMs: Date.parse('2026-05-01T10:00:00Z') + r * 7 * DAY, renewalRevenue: 3 * r, renewalPayments: r,
-      firstDayRevenue: 3, repeatRevenue: 3 * r, revenue: 3 * (r + 1),
+      firstDayRevenue: 3 * (r + 1), revenue: 3 * (r + 1),
     });
     const split = [
       ...[0, 1, 2, 3, 5].flatMap((r) => Array.from({ length: 12 }, () => monthly('2026-01-01', r))),
