@@ -288,8 +288,8 @@ async function memoryLimit(wh: Warehouse): Promise<{ text: string; bytes: number
 /**
  * The customers' result stays in DuckDB's memory, which cannot spill it, until it is read, and the
  * model's typed arrays are about as large: a forecast of more customers than the memory limit holds is
- * not started, and says why (a 100 M-row run, 24.5 M customers, needs about 5.5 GB), instead of failing
- * with DuckDB's "failed to pin block" after half a minute of reading.
+ * not started, and says why (a 100 M-row run, 24.4 M customers, needs about 4.3 GB for sBG), instead of
+ * failing with DuckDB's "failed to pin block" after half a minute of reading.
  */
 async function checkForecastMemory(wh: Warehouse, customers: number, unread: ReadonlySet<string>): Promise<void> {
   const need = customers * resultBytesPerCustomer(unread);

@@ -317,8 +317,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     if (first.opens === '{') {
       throw new AppError('INPUT', `${file.path}: line ${first.line} opens a JSON object that goes on over the next lines (${quoteStart(first.text)}), but the file is read as JSON Lines, each object on one line of its own: write it so, e.g. jq -c . ${shellWord(file.path)} > ${shellWord(jsonlName(file.path))}`);
     }
-    throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: "${
-      [...first.text.replace(/[\x00-\x1f]/g, ' ')].slice(0, 60).join('')}"): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
+    throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: ${quoteStart(first.text)}): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
   }
   // A file of no records (blank lines at most) is an export of no transactions: zero rows, not an error;
   // one of bad lines alone has no keys, and every line is quarantined with its reason.

@@ -680,17 +680,21 @@ export interface FirstRecord {
   text: string;
   /** Its first byte other than a space or tab. */
   opens: string;
-  /** Its last byte other than a space, tab or CR. */
+  /** Its last byte other than a space, tab or CR ('' when it has one such byte only). */
   closes: string;
 }
 
-/** A line's first and last bytes that are not white space (`[` and `,` for a JSON array's `[{…},`). */
+/**
+ * A line's first byte other than a space or tab, and its last other than a space, tab or CR (`[` and `,` for
+ * a JSON array's `[{…},`); the last is '' when the line has one such byte only.
+ */
 function outerBrackets(text: Buffer): { opens: string; closes: string } {
   let from = 0;
   let to = text.length - 1;
   while (from <= to && (text[from] === SPACE || text[from] === TAB)) from++;
   while (to >= from && (text[to] === SPACE || text[to] === TAB || text[to] === CR)) to--;
-  return to < from ? { opens: '', closes: '' } : { opens: String.fromCharCode(text[from]!), closes: String.fromCharCode(text[to]!) };
+  if (to < from) return { opens: '', closes: '' };
+  return { opens: String.fromCharCode(text[from]!), closes: to > from ? String.fromCharCode(text[to]!) : '' };
 }
 
 /**
@@ -698,11 +702,8 @@ function outerBrackets(text: Buffer): { opens: string; closes: string } {
  * a pretty-printed document, whose object spans lines).
  */
 function isObjectLine(text: Buffer): boolean {
-  let from = 0;
-  let to = text.length - 1;
-  while (from <= to && (text[from] === SPACE || text[from] === TAB)) from++;
-  while (to >= from && (text[to] === SPACE || text[to] === TAB || text[to] === CR)) to--;
-  return to > from && text[from] === OPEN_BRACE && text[to] === CLOSE_BRACE;
+  const { opens, closes } = outerBrackets(text);
+  return opens === '{' && closes === '}';
 }
 
 const BACKSLASH = 92;
