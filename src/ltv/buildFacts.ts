@@ -56,13 +56,13 @@ export async function buildFacts(
  */
 export async function dedup(wh: Warehouse, asOf: Date): Promise<DedupStats> {
   const params = { as_of: asOf.toISOString() };
-  await wh.run(loadSql('08_dup_losers'));
+  await wh.runOrRetryOnOneThread(loadSql('08_dup_losers'));
   await wh.run(loadSql('09_dedup'));
   let d = await dedupStats(wh, params);
   let refundsQuarantined = 0;
   // Only a run with linked refunds reads them again (most rows are payments, and most exports link nothing).
   if (d.linked_refunds > 0) {
-    await wh.run(loadSql('09_refund_checks'), params);
+    await wh.runOrRetryOnOneThread(loadSql('09_refund_checks'), params);
     const [n = { quarantined: 0, sandbox: 0 }] = await wh.all<{ quarantined: number; sandbox: number }>(
       'SELECT count(reason)::INTEGER AS quarantined, count(*) FILTER (WHERE sandbox)::INTEGER AS sandbox FROM refund_checks',
     );
@@ -155,18 +155,19 @@ export async function factsFromDeduped(
 ): Promise<TenantMovementStats[]> {
   const params = { as_of: o.asOf.toISOString() };
   const sql = factsStatements(o);
-  await wh.run(sql.payments, params);
-  await wh.run(sql.movements, params);
+  // The large statements of a run, each a CREATE OR REPLACE: tried again on one thread if one runs out of memory.
+  await wh.runOrRetryOnOneThread(sql.payments, params);
+  await wh.runOrRetryOnOneThread(sql.movements, params);
   await wh.run(loadSql('12_movements_view'));
-  await wh.run(sql.firstPayments);
-  await wh.run(sql.customersAll, { as_of: params.as_of, as_of_local: o.asOfLocal });
+  await wh.runOrRetryOnOneThread(sql.firstPayments);
+  await wh.runOrRetryOnOneThread(sql.customersAll, { as_of: params.as_of, as_of_local: o.asOfLocal });
   await wh.run('DROP TABLE first_payments');
   // checked is read for the last time: its memory goes to the large aggregation that follows.
   await wh.run('DROP VIEW deduped');
   await wh.run('DROP VIEW checked');
   await wh.run('DROP TABLE IF EXISTS checked_rows');
   await wh.run('DROP TABLE IF EXISTS dup_losers');
-  await wh.run(loadSql('15_facts_all'));
+  await wh.runOrRetryOnOneThread(loadSql('15_facts_all'));
   // Every payment's customer has a first payment: only refunds can lack a customer.
   const m = await wh.all<TenantMovementStats>(
     `SELECT tenant_id, sum(payments)::INTEGER AS payments, sum(linked)::INTEGER AS linked,

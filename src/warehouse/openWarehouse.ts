@@ -50,6 +50,11 @@ export function resourceError(e: unknown, memoryLimit: string | undefined): AppE
     { cause: e });
 }
 
+/** An error of timed() that is DuckDB running out of its memory limit (resourceError's first case). */
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof AppError && /^Out of Memory Error/.test(((e.cause as Error | undefined)?.message) ?? '');
+}
+
 export class Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -111,6 +116,32 @@ export class Warehouse {
 
   async run(sql: string, params?: Params): Promise<void> {
     await this.timed(sql, () => this.connection.run(sql, params as never));
+  }
+
+  /**
+   * An idempotent statement (CREATE OR REPLACE … AS SELECT: a failed one leaves nothing behind) that, when
+   * DuckDB runs out of its memory limit, runs once more on one DuckDB thread, then with the threads as they
+   * were. A statement's peak depends on how its threads' work interleaves (each holds hash tables and
+   * buffers of its own): at 10 M rows under the default 1 GB limit, 15_facts_all.sql failed in 3 of about 17
+   * runs, allocating a hash join's 64 MiB pointer table with 945 of 954 MiB in use, and passed in the others
+   * (docs/performance.md, stop 46). The retry is logged; if it runs out too, its error is the run's.
+   */
+  async runOrRetryOnOneThread(sql: string, params?: Params): Promise<void> {
+    try {
+      await this.run(sql, params);
+      return;
+    } catch (e) {
+      if (!isOutOfMemory(e)) throw e;
+      const [{ threads } = { threads: 1 }] = await this.all<{ threads: number }>("SELECT CAST(current_setting('threads') AS INTEGER) AS threads");
+      if (!(Number(threads) > 1)) throw e;
+      this.logger?.warn({ sql: sql.replace(/\s+/g, ' ').trim().slice(0, 100), reason: duckdbReason((e as AppError).cause) }, 'DuckDB ran out of memory: the statement runs again on one thread');
+      await this.run('SET threads = 1');
+      try {
+        await this.run(sql, params);
+      } finally {
+        await this.run(`SET threads = ${Number(threads)}`);
+      }
+    }
   }
 
   /** Rows as plain JS values (BIGINT → bigint, DECIMAL → number, DATE → DuckDB date value). Cast counts in SQL. */
