@@ -50,6 +50,11 @@ export function resourceError(e: unknown, memoryLimit: string | undefined): AppE
     { cause: e });
 }
 
+/** A statement as the log names it: its first 100 characters, white space run together. */
+function statementHead(sql: string): string {
+  return sql.replace(/\s+/g, ' ').trim().slice(0, 100);
+}
+
 /** An error of timed() that is DuckDB running out of its memory limit (resourceError's first case). */
 function isOutOfMemory(e: unknown): boolean {
   return e instanceof AppError && /^Out of Memory Error/.test(((e.cause as Error | undefined)?.message) ?? '');
@@ -90,8 +95,7 @@ export class Warehouse {
       throw resourceError(e, this.memoryLimit) ?? e;
     } finally {
       if (this.logger?.isLevelEnabled('debug')) {
-        const head = sql.replace(/\s+/g, ' ').trim().slice(0, 100);
-        this.logger.debug({ ms: Math.round(performance.now() - t), sql: head }, 'statement');
+        this.logger.debug({ ms: Math.round(performance.now() - t), sql: statementHead(sql) }, 'statement');
       }
     }
   }
@@ -134,7 +138,7 @@ export class Warehouse {
       if (!isOutOfMemory(e)) throw e;
       const [{ threads } = { threads: 1 }] = await this.all<{ threads: number }>("SELECT CAST(current_setting('threads') AS INTEGER) AS threads");
       if (!(Number(threads) > 1)) throw e;
-      this.logger?.warn({ sql: sql.replace(/\s+/g, ' ').trim().slice(0, 100), reason: duckdbReason((e as AppError).cause) }, 'DuckDB ran out of memory: the statement runs again on one thread');
+      this.logger?.warn({ sql: statementHead(sql), reason: duckdbReason((e as AppError).cause) }, 'DuckDB ran out of memory: the statement runs again on one thread');
       await this.run('SET threads = 1');
       try {
         await this.run(sql, params);
