@@ -126,7 +126,7 @@ export class Warehouse {
    * An idempotent statement (CREATE OR REPLACE … AS SELECT: a failed one leaves nothing behind) that, when
    * DuckDB runs out of its memory limit, runs once more on one DuckDB thread, then with the threads as they
    * were. A statement's peak depends on how its threads' work interleaves (each holds hash tables and
-   * buffers of its own): at 10 M rows under the default 1 GB limit, 15_facts_all.sql failed in 3 of about 17
+   * buffers of its own): at 10 M rows under the default 1 GB limit, 15_facts_all.sql failed in 3 of 19
    * runs, allocating a hash join's 64 MiB pointer table with 945 of 954 MiB in use, and passed in the others
    * (docs/performance.md, stop 46). The retry is logged; if it runs out too, its error is the run's.
    */
