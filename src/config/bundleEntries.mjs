@@ -16,6 +16,7 @@
 // production install) the modules stay as tsc wrote them and work the same, only slower to start.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { esbuildOrExit } from './optionalEsbuild.mjs';
 
 /** esbuild's options for an entry (an ES module for Node 20, its npm dependencies inside). */
 export const BUNDLE = {
@@ -49,13 +50,7 @@ export const BUNDLED_ENTRIES = [
 ];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  let build;
-  try {
-    ({ build } = await import('esbuild'));
-  } catch {
-    process.stdout.write('build: esbuild is not installed (production install); entries stay unbundled\n');
-    process.exit(0);
-  }
+  const build = await esbuildOrExit('build: esbuild is not installed (production install); entries stay unbundled');
   const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
   for (const { entry, external, inject } of BUNDLED_ENTRIES) {
     const file = dist + entry;

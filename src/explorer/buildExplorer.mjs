@@ -4,6 +4,7 @@
 // esbuild); test/integration/explorerRoutes.test.ts fails when it is older than its sources.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { esbuildOrExit } from '../config/optionalEsbuild.mjs';
 
 export const EXPLORER_BUILD = {
   absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
@@ -25,14 +26,8 @@ export const EXPLORER_BUILD = {
 const outdir = fileURLToPath(new URL('./assets/', import.meta.url));
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  let build;
-  try {
-    ({ build } = await import('esbuild'));
-  } catch {
-    // A production install (`npm ci --omit=dev`) has no esbuild: the committed bundle is what it serves.
-    process.stdout.write('build:explorer: esbuild is not installed (production install); keeping the committed bundle\n');
-    process.exit(0);
-  }
+  // A production install has no esbuild: the committed bundle is what it serves.
+  const build = await esbuildOrExit('build:explorer: esbuild is not installed (production install); keeping the committed bundle');
   // --check: build in memory and compare with the committed files (the test suite runs this).
   const check = process.argv.includes('--check');
   const r = await build({ ...EXPLORER_BUILD, outdir, entryNames: '[name]', metafile: true, write: !check });
