@@ -12,6 +12,7 @@ import { settlePendingWrites } from '../report/pendingWrites.js';
 import { eachLimited } from '../config/eachLimited.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
 import { makeDirs } from './makeDirs.js';
+import { writeAtomically } from './writeAtomically.js';
 
 /** Tenant ids become directory names: safe characters kept, anything else replaced, plus a short hash
  *  of the original when something had to change, so two different ids never share a directory. */
@@ -76,7 +77,7 @@ async function removeDeadStaging(runsDir: string, job: string | null, locked: bo
   for (const name of names) {
     const dir = join(runsDir, name);
     if (LIVE_STAGING.has(dir)) continue;
-    // An owner file that does not parse is one being written (reserveRun creates it, then writes it): its
+    // An owner file that does not parse (written by an older release, which created it, then wrote it): its
     // attempt is alive, or was killed in that instant. Either way it is not known to be dead: left alone,
     // as one without an owner file (retention removes it after a day). A worker that started beside
     // another one reserving a run crashed here on `JSON.parse('')`.
@@ -174,8 +175,10 @@ export async function reserveRun(
       LIVE_STAGING.add(stagingDir);
       if (owner) {
         const record: StagingOwner = { job: owner.job, host: hostname(), pid: process.pid, locked: owner.locked };
-        await writeFile(join(stagingDir, '.owner'), JSON.stringify(record)).catch(async (e: unknown) => {
-          // A full disk: the directory would stay behind with an empty .owner that no cleanup trusts.
+        // Whole or absent (renamed into place): an attempt killed while writing it leaves no half-written
+        // owner file, and a cleanup or a test that sees the file can read it.
+        await writeAtomically(join(stagingDir, '.owner'), JSON.stringify(record), { sync: false }).catch(async (e: unknown) => {
+          // A full disk: the directory would stay behind without an owner file, which no cleanup trusts.
           LIVE_STAGING.delete(stagingDir);
           await rm(stagingDir, { recursive: true, force: true });
           throw e;

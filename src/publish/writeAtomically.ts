@@ -9,8 +9,11 @@ import { basename, dirname, join } from 'node:path';
 /**
  * `mode`: the new file's permissions (the keys file: 0600, its hashes are nobody else's to read), set as
  * given (the umask does not narrow it). `owner`: its owner and group (the one it replaces, when root writes it).
+ * `sync: false`: whole or absent to a reader, but not flushed to the disk (a marker that needs no
+ * durability, such as a staging directory's owner file: two fsyncs per tenant of a run for nothing).
  */
-export async function writeAtomically(path: string, data: string | Buffer, opts: { mode?: number; owner?: { uid: number; gid: number } } = {}): Promise<void> {
+export async function writeAtomically(path: string, data: string | Buffer, opts: { mode?: number; owner?: { uid: number; gid: number }; sync?: boolean } = {}): Promise<void> {
+  const sync = opts.sync ?? true;
   const dir = dirname(path);
   await makeDirs(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
@@ -20,7 +23,7 @@ export async function writeAtomically(path: string, data: string | Buffer, opts:
       await fh.writeFile(data);
       if (opts.mode !== undefined) await fh.chmod(opts.mode);
       if (opts.owner) await fh.chown(opts.owner.uid, opts.owner.gid);
-      await fh.sync();
+      if (sync) await fh.sync();
     } finally {
       await fh.close();
     }
@@ -29,6 +32,7 @@ export async function writeAtomically(path: string, data: string | Buffer, opts:
     await rm(tmp, { force: true });
     throw e;
   }
+  if (!sync) return;
   const d = await open(dir, 'r');
   try {
     await d.sync();
