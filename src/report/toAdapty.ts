@@ -128,13 +128,45 @@ function writeCells(out: ByteWriter, from: number, to: number, value: Uint8Array
   const prefix = NEXT_PERIOD_BYTES;
   const length = value.length;
   let p = out.pos;
-  for (let k = from; k <= to; k++) {
+  let k = from;
+  while (k <= to) {
+    // The cells whose periods have as many digits as k's are one length: the first is written, copied
+    // over the others by doubling (memmove), and then each gets its own digits. Most of a cell's bytes
+    // (its `,{"period":` and value) are copied natively, not one at a time: the bodies of a 200-tenant run's
+    // tenant, written 100 times, took 1.73–1.80 CPU-s against 2.23–2.53 cell by cell (the same bytes).
+    const digits = at[k + 1]! - at[k]!;
+    const last = Math.min(to, DIGIT_LIMIT[digits]!);
+    const count = last - k + 1;
+    const size = prefix.length + digits + length;
+    if (count < REPLICATE_FROM) {
+      for (; k <= last; k++) {
+        for (let i = 0; i < prefix.length; i++) buf[p++] = prefix[i]!;
+        for (let i = at[k]!, end = at[k + 1]!; i < end; i++) buf[p++] = bytes[i]!;
+        for (let i = 0; i < length; i++) buf[p++] = value[i]!;
+      }
+      continue;
+    }
+    const start = p;
     for (let i = 0; i < prefix.length; i++) buf[p++] = prefix[i]!;
-    for (let i = at[k]!, end = at[k + 1]!; i < end; i++) buf[p++] = bytes[i]!;
+    p += digits;
     for (let i = 0; i < length; i++) buf[p++] = value[i]!;
+    for (let have = 1; have < count;) {
+      const more = Math.min(have, count - have);
+      buf.copyWithin(start + have * size, start, start + more * size);
+      have += more;
+    }
+    for (let q = start + prefix.length; k <= last; k++, q += size) {
+      for (let i = at[k]!, j = q; j < q + digits; i++, j++) buf[j] = bytes[i]!;
+    }
+    p = start + count * size;
   }
   out.pos = p;
 }
+
+/** The last period with as many digits as the index says (1 digit: 9, …); past DIGIT_TABLE never reached. */
+const DIGIT_LIMIT = [0, 9, 99, 999, 9_999, 99_999, 999_999];
+/** Runs of this many cells of one digit count or more are copied by doubling; shorter ones byte by byte. */
+const REPLICATE_FROM = 4;
 
 /**
  * `,"value":…}` for a value, as ASCII bytes, each made once: a small shop's day-unit matrices are mostly

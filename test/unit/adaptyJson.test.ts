@@ -73,6 +73,21 @@ describe('adaptyJson', () => {
     same({ ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [{ type: 'cohort', title: '1990-01-01', customers: 1, cells: cells(values, 1, 1) }] }, 'USD');
   });
 
+  it('writes runs of every length from 1 to 13 across the periods\' 1/2, 2/3 and 3/4-digit boundaries, the same bytes', () => {
+    // Runs of four cells or more of one digit count are written once and copied by doubling, shorter ones
+    // cell by cell: run lengths 1, 2, …, 13, 1, 2, … over 1,200 periods start at every offset from a
+    // boundary (9/10, 99/100, 999/1,000), so each boundary splits some run at every place, with values of
+    // one to nine characters (a run's value bytes are what the copies carry).
+    const values: number[] = [];
+    const texts = [0, 7, 12.5, -3.25, 1234.56, 0.01, 98765.43, 5];
+    for (let length = 1, v = 0; values.length < 1_200; length = (length % 13) + 1, v++) {
+      for (let k = 0; k < length; k++) values.push(texts[v % texts.length]!);
+    }
+    const spec = { period_type: 'days', period_unit: 'day', segmentation: 'cohort' } as const;
+    const row = (title: string, from: number): MatrixRow => ({ type: 'cohort', title, customers: 1, cells: cells(values.slice(from), 1, 1) });
+    same({ ...spec, id: matrixId(spec), cohort_unit: 'day', rows: [row('1990-01-01', 0), row('1990-01-02', 5), row('1990-01-03', 11)] }, 'USD');
+  });
+
   it('grows its digit table as longer rows come, the same bytes at every size', async () => {
     // The table is made as large as the periods asked for (1,024, then doubled): a module instance of its
     // own starts it empty, and rows of growing length cross its ends (1,023/1,024, 2,047/2,048, …).
