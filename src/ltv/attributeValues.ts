@@ -1,11 +1,11 @@
 // The values each §6 filter can take in a published run, with their customers (SPEC §10: the explorer
 // offers the run's own values). Read-only from the run's data/customers.parquet; a run never changes once
 // published, so each answer is kept (a few runs).
-import { join } from 'node:path';
 import { loadSql } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import { FILTER_COLUMNS, type FilterKey } from './model.js';
-import { RUN_FILES } from './runFiles.js';
+import { publishedFile } from './publishedFile.js';
+import { RUN_FILES, type Manifest } from './runFiles.js';
 
 export interface AttributeCount {
   value: string;
@@ -16,13 +16,11 @@ export type AttributeValues = Partial<Record<FilterKey, AttributeCount[]>>;
 const KEEP = 16;
 const kept = new Map<string, Promise<AttributeValues>>();
 
-async function read(runDir: string, timezone: string): Promise<AttributeValues> {
-  const wh = await Warehouse.open({ timezone, memoryLimit: '256MB', threads: 1 });
+async function read(runDir: string, manifest: Manifest): Promise<AttributeValues> {
+  const customers = await publishedFile(runDir, RUN_FILES.customers, manifest);
+  const wh = await Warehouse.open({ timezone: manifest.timezone, memoryLimit: '256MB', threads: 1 });
   try {
-    const rows = await wh.json<{ name: string; value: string; customers: number }>(
-      loadSql('30_attribute_values'),
-      { customers: join(runDir, RUN_FILES.customers) },
-    );
+    const rows = await wh.json<{ name: string; value: string; customers: number }>(loadSql('30_attribute_values'), { customers });
     const byColumn = new Map<string, AttributeCount[]>();
     for (const r of rows) {
       let list = byColumn.get(r.name);
@@ -37,11 +35,14 @@ async function read(runDir: string, timezone: string): Promise<AttributeValues> 
   }
 }
 
-/** `runDir` must be a resolved run directory inside the reports directory (the caller checks). */
-export function attributeValues(runDir: string, timezone: string): Promise<AttributeValues> {
+/**
+ * `runDir` must be a resolved run directory inside the reports directory (the caller checks), `manifest`
+ * its manifest: its data/customers.parquet is read only as the manifest lists it (publishedFile.ts).
+ */
+export function attributeValues(runDir: string, manifest: Manifest): Promise<AttributeValues> {
   let p = kept.get(runDir);
   if (!p) {
-    p = read(runDir, timezone);
+    p = read(runDir, manifest);
     kept.set(runDir, p);
     p.catch(() => kept.delete(runDir));
     while (kept.size > KEEP) kept.delete(kept.keys().next().value as string);

@@ -13,6 +13,7 @@ import { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix } from './cellRuns.js';
 import { computeRunMatrix } from './computeMatrix.js';
 import type { LtvFilters, MatrixSpec } from './model.js';
+import { publishedFile } from './publishedFile.js';
 import { RUN_FILES, type Manifest } from './runFiles.js';
 import { MATRIX_CUSTOMERS, MATRIX_FACTS, type Column } from '../warehouse/tables.js';
 
@@ -39,13 +40,15 @@ async function openRun(runDir: string): Promise<OpenRun> {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(join(runDir, RUN_FILES.manifest), 'utf8')) as Manifest;
-  } catch {
-    throw new AppError('NOT_FOUND', `no published run at ${runDir}`);
+  } catch (e) {
+    // A client sees a NOT_FOUND's message (src/serve/HttpError.ts): no path in it.
+    throw new AppError('NOT_FOUND', 'Run not found', { cause: new Error(`no published run at ${runDir}`, { cause: e }) });
   }
+  const files = await runDataFiles(runDir, manifest);
   const wh = await Warehouse.open({ timezone: manifest.timezone, memoryLimit: '1GB' });
   try {
     await installMacros(wh, manifest.timezone);
-    await loadRunTables(wh, runDir);
+    await loadRunTables(wh, files);
     const asOfLocal = await asOfWall(wh, manifest.as_of);
     const lanes: Lane[] = [];
     for (let i = 0; i < LANES; i++) {
@@ -62,15 +65,20 @@ async function openRun(runDir: string): Promise<OpenRun> {
   }
 }
 
+/** A published run's two Parquet files, each checked to be the run's own as its manifest lists it (publishedFile.ts). */
+export async function runDataFiles(runDir: string, manifest: Manifest): Promise<{ facts: string; customers: string }> {
+  return { facts: await publishedFile(runDir, RUN_FILES.facts, manifest), customers: await publishedFile(runDir, RUN_FILES.customers, manifest) };
+}
+
 /**
  * The matrix statement's relations (tables.ts MATRIX_FACTS, MATRIX_CUSTOMERS, and attr_sets) over a
- * published run's Parquet files, loaded once into memory (columnar, compressed): every later query scans
- * RAM, not Parquet. The statement also reads attr_sets: the run's distinct attribute tuples, numbered here
- * (the files carry the attributes themselves); facts and customers get each row's number.
+ * published run's Parquet files (runDataFiles), loaded once into memory (columnar, compressed): every later
+ * query scans RAM, not Parquet. The statement also reads attr_sets: the run's distinct attribute tuples,
+ * numbered here (the files carry the attributes themselves); facts and customers get each row's number.
  */
-export async function loadRunTables(wh: Warehouse, runDir: string): Promise<void> {
-  const factsFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.facts))})`;
-  const customersFile = `read_parquet(${quoteLiteral(join(runDir, RUN_FILES.customers))})`;
+export async function loadRunTables(wh: Warehouse, files: { facts: string; customers: string }): Promise<void> {
+  const factsFile = `read_parquet(${quoteLiteral(files.facts)})`;
+  const customersFile = `read_parquet(${quoteLiteral(files.customers)})`;
   const dims = DIMENSIONS.map(quoteIdent);
   const same = dims.map((d) => `x.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');
   await wh.run(`CREATE TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id

@@ -165,7 +165,7 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
           ...listing,
           tenant: run.tenant,
           summary: catalog.summary(run),
-          attributes: await attributeValues(run.dir, run.manifest.timezone),
+          attributes: await attributeValues(run.dir, run.manifest),
         };
         sendJson(ctx.res, body);
         warm(run, ctx);

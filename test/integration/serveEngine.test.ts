@@ -4,12 +4,13 @@
 // b1 (US) pays 30.00 on Feb 3. As of 2026-03-16T15:00Z, UTC. Renewals × month:
 //   country=us: Jan {a1}: 10, 15; Feb {b1}: 30; Total p0 (10+30)/2 = 20, p1 only Jan shows it: 15.
 //   date Jan only: Jan {a1,a2}: (10+20)/2 = 15, (15+20)/2 = 17.5.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import { attributeValues } from '../../src/ltv/attributeValues.js';
 import { ADAPTY_SNAPSHOT_SPECS } from '../../src/ltv/model.js';
 import { adaptySnapshotPath, type Manifest } from '../../src/ltv/runFiles.js';
 import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
@@ -163,5 +164,78 @@ describe('filtered answers from the published Parquet are exact to the cent', ()
     // proceeds = 1.00 × 0.85 = 0.85; net = 0.765 → 0.77.
     expect(adaptyGrid(body, 'proceeds')).toEqual({ Total: [0.85], '2026-01-01': [0.85] });
     expect(adaptyGrid(body, 'net_revenue')).toEqual({ Total: [0.77], '2026-01-01': [0.77] });
+  });
+});
+
+// SPEC §6 "nothing outside the reports directory is ever read": a filtered request reads the run's
+// data/*.parquet by path, so those files are checked as the snapshots are (src/ltv/publishedFile.ts). Two
+// tenants hold copies of `default`'s run whose Parquet files were swapped for another tenant's (5 US
+// customers where `default` has 2): `linked` by symlinks leading out of the reports directory, `swapped`
+// by plain copies the manifest does not vouch for. Neither answer may carry the other tenant's numbers.
+describe('a run whose data files were swapped after it was published', () => {
+  const KEY2 = 'ltv_engine_run_key_000002';
+  let fx3: Fixture;
+  let s3: TestServer;
+  beforeAll(async () => {
+    fx3 = await makeFixture({
+      'a.csv': csv('customer_id,event_time,amount,transaction_id,country', [
+        ['a1', '2026-01-05T10:00:00Z', '10.00', 't1', 'US'],
+        ['a2', '2026-01-10T10:00:00Z', '20.00', 't2', 'DE'],
+        ['b1', '2026-02-03T10:00:00Z', '30.00', 't3', 'US'],
+      ]),
+      'other.csv': csv('customer_id,event_time,amount,transaction_id,country', ['o1', 'o2', 'o3', 'o4', 'o5'].map((c, i) => [c, `2026-01-0${i + 1}T10:00:00Z`, '7.00', `x${i}`, 'US'])),
+    });
+    await runJob(fx3, { inputs: [{ path: 'a.csv' }] }, '2026-03-16T15:00:00Z');
+    await runJob(fx3, { inputs: [{ path: 'other.csv' }], tenant: 'other' }, '2026-03-16T15:00:00Z');
+    const run = realpathSync(join(fx3.reportsDir, 'default', 'latest'));
+    const otherData = join(realpathSync(join(fx3.reportsDir, 'other', 'latest')), 'data');
+    const outside = join(fx3.dir, 'outside');
+    cpSync(otherData, outside, { recursive: true });
+    for (const tenant of ['linked', 'swapped']) {
+      const copy = join(fx3.reportsDir, tenant, 'runs', basename(run));
+      cpSync(run, copy, { recursive: true });
+      symlinkSync(join('runs', basename(run)), join(fx3.reportsDir, tenant, 'latest'));
+      for (const f of ['facts.parquet', 'customers.parquet']) {
+        rmSync(join(copy, 'data', f));
+        if (tenant === 'linked') symlinkSync(join(outside, f), join(copy, 'data', f));
+        else copyFileSync(join(outside, f), join(copy, 'data', f));
+      }
+    }
+    s3 = await startServer({ reportsDir: fx3.reportsDir, keys: [{ key: KEY, tenants: ['default'] }, { key: KEY2, tenants: ['linked'] }, { key: 'ltv_engine_run_key_000003', tenants: ['swapped'] }] });
+  });
+  afterAll(async () => {
+    await s3.stop();
+    await fx3.cleanup();
+  });
+  const us = (key: string): Promise<RawResponse> => httpRequest(s3.port, '/api/v1/client-api/metrics/ltv/', {
+    method: 'POST', headers: { authorization: `Api-Key ${key}` },
+    body: JSON.stringify({ filters: { date: ['2026-01-01', '2026-12-31'], country: ['US'] }, period_unit: 'year' }),
+  });
+
+  it('the genuine run answers a filtered request from its own files', async () => {
+    const r = await us(KEY);
+    expect(r.status).toBe(200);
+    expect((r.json() as AdaptyResponse).revenue.data.find((d) => d.type === 'total')?.cohort_size).toBe(2);
+  });
+
+  it('Parquet files that are symlinks out of the run are never read: 404 in Adapty\'s shape', async () => {
+    const r = await us(KEY2);
+    expect(r.status).toBe(404);
+    expect(r.json()).toEqual({ errors: [{ source: 'non_field_errors', errors: ['Run data not found'] }], error_code: 'not_found', status_code: 404 });
+  });
+
+  it('Parquet files that differ from the manifest\'s sha256 are never read: 500, no numbers', async () => {
+    const r = await us('ltv_engine_run_key_000003');
+    expect(r.status).toBe(500);
+    expect(r.json()).toMatchObject({ error_code: 'server_error', status_code: 500 });
+    expect(r.text).not.toMatch(/cohort_size/);
+  });
+
+  it('the explorer\'s attribute values read data/customers.parquet only as the manifest lists it', async () => {
+    const dir = (tenant: string): string => realpathSync(join(fx3.reportsDir, tenant, 'latest'));
+    const manifest = (tenant: string): Manifest => JSON.parse(readFileSync(join(dir(tenant), 'manifest.json'), 'utf8')) as Manifest;
+    expect((await attributeValues(dir('default'), manifest('default'))).country).toEqual([{ value: 'US', customers: 2 }, { value: 'DE', customers: 1 }]);
+    await expect(attributeValues(dir('linked'), manifest('linked'))).rejects.toMatchObject({ code: 'NOT_FOUND', cause: { message: expect.stringMatching(/customers\.parquet: a symlink \(to .*outside/) } });
+    await expect(attributeValues(dir('swapped'), manifest('swapped'))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/customers\.parquet: sha256 [0-9a-f]{64} differs from the manifest's/) });
   });
 });

@@ -1,11 +1,13 @@
 // The relations one stage hands to the next are declared once (src/warehouse/tables.ts). The matrix
 // statement's inputs have two producers, a run (20_customers.sql, 21_facts.sql) and the endpoint over a
 // published run's files (queryRun.ts loadRunTables): both must give exactly the declared columns and types.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 import { computeRun } from '../../src/ltv/computeRun.js';
-import { loadRunTables } from '../../src/ltv/queryRun.js';
+import { loadRunTables, runDataFiles } from '../../src/ltv/queryRun.js';
+import type { Manifest } from '../../src/ltv/runFiles.js';
 import { buildRun, openRunWarehouse, startRun } from '../../src/pipeline.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
 import { MATRIX_CUSTOMERS, MATRIX_FACTS } from '../../src/warehouse/tables.js';
@@ -48,7 +50,8 @@ it('the endpoint makes them as declared from a published run\'s files', async ()
   await runJob(fx, { inputs: [{ path: 'tx.csv' }], tenant: 'default' }, AS_OF);
   const wh = await Warehouse.open({ timezone: 'UTC' });
   try {
-    await loadRunTables(wh, join(fx.reportsDir, 'A', 'latest'));
+    const runDir = join(fx.reportsDir, 'A', 'latest');
+    await loadRunTables(wh, await runDataFiles(runDir, JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as Manifest));
     expect(await columnsOf(wh, MATRIX_FACTS.name)).toEqual(MATRIX_FACTS.columns);
     expect(await columnsOf(wh, MATRIX_CUSTOMERS.name)).toEqual(MATRIX_CUSTOMERS.columns);
   } finally {
