@@ -82,10 +82,12 @@ export const TENANT_BAD_ROW_ALLOWANCE = 5;
  * Null when nothing is over.
  */
 export function badRowShareExceeded(check: CheckResult, maxShare: number): { tenant: string | null; rows: number; bad: number } | null {
-  if (check.rows > 0 && check.quarantined / check.rows > maxShare) return { tenant: null, rows: check.rows, bad: check.quarantined };
+  // Every row bad fails whatever the limit (max_bad_row_share 1 too): the report would be built from no row
+  // and replace the last good one.
+  if (check.rows > 0 && (check.quarantined / check.rows > maxShare || check.quarantined === check.rows)) return { tenant: null, rows: check.rows, bad: check.quarantined };
   let worst: { tenant: string; rows: number; bad: number } | null = null;
   for (const [tenant, t] of check.perTenant) {
-    const over = t.rows > 0 && t.bad / t.rows > maxShare && (t.bad === t.rows || t.bad > maxShare * t.rows + TENANT_BAD_ROW_ALLOWANCE);
+    const over = t.rows > 0 && (t.bad === t.rows || (t.bad / t.rows > maxShare && t.bad > maxShare * t.rows + TENANT_BAD_ROW_ALLOWANCE));
     if (over && (!worst || t.bad / t.rows > worst.bad / worst.rows)) worst = { tenant, ...t };
   }
   return worst;
@@ -93,6 +95,14 @@ export function badRowShareExceeded(check: CheckResult, maxShare: number): { ten
 
 export function badRowShareError(over: { tenant: string | null; rows: number; bad: number }, maxShare: number, quarantinePath: string): AppError {
   const share = over.bad / over.rows;
+  if (share <= maxShare) {
+    // Within the limit, but no row is good (max_bad_row_share 1).
+    return new AppError(
+      'DATA',
+      `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.rows === 1 ? 'its only row is' : `all ${formatCountOf(over.rows, 'row')} are`} bad: ` +
+        `nothing was published (a report of no rows would replace the last good one); see ${quarantinePath} for each row's file, line and reason`,
+    );
+  }
   return new AppError(
     'DATA',
     `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.bad} of ${formatCountOf(over.rows, 'row')} (${(share * 100).toFixed(2)} %) ${over.bad === 1 ? 'is' : 'are'} bad, above the ${(maxShare * 100).toFixed(2)} % limit` +

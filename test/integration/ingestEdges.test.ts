@@ -265,6 +265,30 @@ describe('runs that would publish a wrong report', () => {
     }
   });
 
+  it('fails a run whose rows are all bad under max_bad_row_share 1 too, the whole run\'s or one tenant\'s: the last report stays', async () => {
+    const header = 'tenant_id,customer_id,event_time,amount';
+    const fx = await makeFixture({ 'e.csv': csv(header, [['A', 'a1', '2026-01-05T10:00:00Z', '10'], ['B', 'b1', '2026-01-05T10:00:00Z', '10']]) });
+    const job = { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, max_bad_row_share: 1 };
+    try {
+      await runJob(fx, job, T);
+      const before = { A: await readlink(join(fx.reportsDir, 'A', 'latest')), B: await readlink(join(fx.reportsDir, 'B', 'latest')) };
+      const { writeFile } = await import('node:fs/promises');
+      const later = '2026-03-02T00:00:00Z';
+      // Every row bad (amounts that are no numbers): 2 of 2, within a limit of 100 %, but no row is good.
+      await writeFile(join(fx.dir, 'e.csv'), csv(header, [['A', 'a1', '2026-01-05T10:00:00Z', 'abc'], ['B', 'b1', '2026-01-05T10:00:00Z', 'abc']]));
+      const all = await runJob(fx, job, later).catch((e: unknown) => e);
+      expect(isAppError(all) && all.code).toBe('DATA');
+      expect((all as Error).message).toMatch(/^all 2 rows are bad: nothing was published \(a report of no rows would replace the last good one\); see \S+quarantine\.csv for each row's file, line and reason$/);
+      // B's only row bad, A's good: B fails the run.
+      await writeFile(join(fx.dir, 'e.csv'), csv(header, [['A', 'a1', '2026-01-05T10:00:00Z', '10'], ['B', 'b1', '2026-01-05T10:00:00Z', 'abc']]));
+      const one = await runJob(fx, job, later).catch((e: unknown) => e);
+      expect((one as Error).message).toMatch(/^tenant B: its only row is bad: nothing was published/);
+      expect({ A: await readlink(join(fx.reportsDir, 'A', 'latest')), B: await readlink(join(fx.reportsDir, 'B', 'latest')) }).toEqual(before);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('counts a linked refund set aside after ingest (09_refund_checks.sql) toward the limit and in its file\'s count', async () => {
     // b pays 20 and a refund of 50 is linked to it: that refund is quarantined (line 3), 1 of 2 rows.
     const rows = [['b', '2026-01-05T10:00:00Z', '20', 't2', ''], ['b', '2026-01-06T10:00:00Z', '-50', 'r1', 't2']];
