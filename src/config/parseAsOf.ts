@@ -15,7 +15,23 @@ export function parseAsOf(text: string, code: ErrorCode = 'CONFIG'): Date {
     throw new AppError(code,
       `--as-of: "${text}" has no UTC offset: give one, e.g. ${text.slice(0, 10)}T00:00:00Z or ${text.slice(0, 10)}T00:00:00+01:00 (without it the time would be read in UTC, not in the report time zone)`);
   }
+  const wrong = notOnTheCalendar(text);
+  if (wrong) throw new AppError(code, `--as-of: "${text}" is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`);
   return d;
+}
+
+/** What of an INSTANT-shaped text no clock or calendar shows (2026-02-30, 24:00, an offset of +25:00), or null. */
+function notOnTheCalendar(text: string): string | null {
+  const n = (from: number, to: number): number => Number(text.slice(from, to));
+  const [year, month, day, hour, minute] = [n(0, 4), n(5, 7), n(8, 10), n(11, 13), n(14, 16)];
+  const second = text[16] === ':' ? n(17, 19) : 0;
+  if (month < 1 || month > 12) return `month ${text.slice(5, 7)} does not exist`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) return `${text.slice(0, 7)} has days 01 to ${days}`;
+  if (hour > 23 || minute > 59 || second > 59) return 'hours run 00 to 23, minutes and seconds 00 to 59';
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  if (offset && (Number(offset[2]) > 23 || Number(offset[3]) > 59)) return `the UTC offset ${offset[0]} does not exist`;
+  return null;
 }
 
 /**

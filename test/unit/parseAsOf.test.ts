@@ -15,7 +15,20 @@ describe('parseAsOf', () => {
     expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" has no UTC offset: give one, e.g. 2026-03-01T00:00:00Z or 2026-03-01T00:00:00+01:00 (without it the time would be read in UTC, not in the report time zone)`);
   });
 
-  it.each(['yesterday', '2026-13-01T00:00:00Z', '1772323200'])('refuses %s, which is no ISO 8601 time', (text) => {
+  it.each([
+    ['2026-02-29T00:00:00Z', '2026-02 has days 01 to 28'],
+    ['2026-02-30T00:00:00Z', '2026-02 has days 01 to 28'],
+    ['2026-04-31T00:00:00+02:00', '2026-04 has days 01 to 30'],
+    ['2026-01-01T24:00:00Z', 'hours run 00 to 23, minutes and seconds 00 to 59'],
+  ])('refuses %s, which no calendar or clock shows (JavaScript would roll it over)', (text, why) => {
+    expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" is no calendar time: ${why} (JavaScript would roll it over into the next month or day)`);
+  });
+
+  it('reads the 29th of February of a leap year', () => {
+    expect(parseAsOf('2024-02-29T23:59:59Z').toISOString()).toBe('2024-02-29T23:59:59.000Z');
+  });
+
+  it.each(['yesterday', '2026-13-01T00:00:00Z', '1772323200', '2026-01-01T23:59:60Z', '2026-01-01T10:00+24:00'])('refuses %s, which is no ISO 8601 time', (text) => {
     expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`);
   });
 });
