@@ -80,7 +80,9 @@ function checkRates(
     const where = `${path}: line ${r.line}`;
     if (r.reason) throw new AppError('CONFIG', `${where}: ${r.reason}`);
     if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${where}: currency "${(r.raw_currency ?? '').trim()}" is not an ISO 4217 code`);
-    if (!r.date) throw new AppError('CONFIG', `${where}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
+    // DuckDB's cast reads a date from the text's start and ignores what follows ("2026-01-01garbage", a time
+    // and offset): the whole field must be the date.
+    if (!r.date || !/^\d{4}-\d{2}-\d{2}$/.test((r.raw_date ?? '').trim())) throw new AppError('CONFIG', `${where}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
     const raw = (r.raw_rate ?? '').trim();
     if (!RATE_TEXT.test(raw)) throw new AppError('CONFIG', `${where}: rate "${raw}" is not a positive decimal (digits and a dot: no sign, separator or exponent)`);
     const decimals = /\.(\d*?)0*$/.exec(raw)?.[1]?.length ?? 0;

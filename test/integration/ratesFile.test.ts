@@ -43,6 +43,14 @@ describe.concurrent('rates file', () => {
     expect(await outcome('\uFEFFdate,currency,rate\r\n2026-01-01,USD,1\r\n\r\n2026-01-01,EUR,1.1\r\n')).toBe('revenue 32.00');
   });
 
+  it('refuses a date with anything after it (DuckDB\'s cast read 2026-01-01garbage as 2026-01-01), or a time and offset', async ({ expect }) => {
+    expect(await outcome('date,currency,rate\n2026-01-01garbage,EUR,1.1\n')).toBe('<dir>/rates.csv: line 2: date "2026-01-01garbage" is not YYYY-MM-DD');
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1.1\n2026-01-05T23:00:00-05:00,EUR,1.2\n')).toBe('<dir>/rates.csv: line 3: date "2026-01-05T23:00:00-05:00" is not YYYY-MM-DD');
+    expect(await outcome('date,currency,rate\n2026-02-30,EUR,1.1\n')).toBe('<dir>/rates.csv: line 2: date "2026-02-30" is not YYYY-MM-DD');
+    // Spaces around the date are fine (fields are trimmed): 10 USD + 20 EUR × 1.1 = 32.00.
+    expect(await outcome('date,currency,rate\n 2026-01-01 ,EUR,1.1\n')).toBe('revenue 32.00');
+  });
+
   it('refuses a directory (DuckDB read the files inside it)', async ({ expect }) => {
     expect(await outcome(null)).toBe('rates: <dir>/rates.csv is a directory: give the rates CSV file itself');
   });
