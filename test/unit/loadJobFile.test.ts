@@ -21,6 +21,28 @@ describe('loadJob', () => {
     }
   }, 5000);
 
+  it('names the line and column of a JSON mistake V8 reports without a position (it blamed the end of the file)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-jobfile-'));
+    try {
+      const file = join(dir, 'typo.json');
+      const at = async (text: string): Promise<string> => {
+        await writeFile(file, text);
+        return ((await loadJob(file).catch((e: unknown) => e)) as Error).message.replace(`${file}: `, '').replace(/ \(.*/, '');
+      };
+      // An unquoted word (line 6, column 15: the U of USD), single quotes (line 3, column 14: four spaces, {"path": and a space before it), a word alone.
+      expect(await at('{\n  "tenant": "shop",\n  "inputs": [{"path": "a.csv"}],\n  "timezone": "UTC",\n  "formats": ["json"],\n  "currency": USD,\n  "retention": 3,\n  "max_bad_row_share": 0.05\n}\n'))
+        .toBe('line 6, column 15: not valid JSON');
+      expect(await at('{\n  "inputs": [\n    {"path": \'a.csv\'}\n  ]\n}\n')).toBe('line 3, column 14: not valid JSON');
+      expect(await at('x')).toBe('line 1, column 1: not valid JSON');
+      // Near the start of the file (V8 quotes it from its first character): the comma after tru, where V8 stops.
+      expect(await at('{"a": tru, "inputs": [{"path": "a.csv"}]}')).toBe('line 1, column 10: not valid JSON');
+      // V8's own position, as before: a trailing comma.
+      expect(await at('{\n  "inputs": [{"path": "a.csv"}],\n}\n')).toBe('line 3, column 1: not valid JSON');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a key given twice, naming its field and both lines (JSON.parse kept the last without a word)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ltv-jobfile-'));
     try {
