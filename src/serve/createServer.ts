@@ -355,7 +355,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   // Content-Length with Transfer-Encoding) and header/request timeouts never reach a route: they are
   // answered here, in the API's error shape and with a request id like every other response (SPEC §6),
   // after the answers still owed on the connection, and only once (Connections.ts).
-  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }, socket: Socket) => {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number; reason?: string }, socket: Socket) => {
     const requestId = randomUUID();
     // The client reset the connection or ended its side mid-request: nobody is waiting for an answer.
     if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE') {
@@ -370,7 +370,7 @@ export function createServer(opts: ServerOptions): LtvServer {
       timeout && bodyArriving ? bodyTimeout()
       : timeout ? new HttpError('REQUEST_TIMEOUT', `The request headers were not received in time (within ${headersTimeoutMs / 1000} s)`)
       : err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large (at most 16 KiB)')
-      : new HttpError('VALIDATION_ERROR', parserErrorMessage(err.code)));
+      : new HttpError('VALIDATION_ERROR', parserErrorMessage(err.code, err.reason)));
   });
 
   // CONNECT (a proxy's method) never reaches the request handler: without an answer Node would drop the

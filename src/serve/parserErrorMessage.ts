@@ -6,7 +6,7 @@ const WHY: Record<string, string> = {
   HPE_INVALID_URL: 'the request target is not a valid path',
   HPE_INVALID_VERSION: 'the version must be HTTP/1.0 or HTTP/1.1',
   HPE_INVALID_CONSTANT: 'the request line must be "METHOD /path HTTP/1.1"',
-  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length and Transfer-Encoding must not be sent together',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length must be sent once, and not with Transfer-Encoding',
   HPE_INVALID_TRANSFER_ENCODING: 'Transfer-Encoding must end with chunked, and not come with Content-Length',
   HPE_INVALID_CONTENT_LENGTH: 'Content-Length must be one whole number',
   HPE_INVALID_CHUNK_SIZE: 'the chunked body is malformed (a chunk size must be hexadecimal digits)',
@@ -15,7 +15,20 @@ const WHY: Record<string, string> = {
   HPE_STRICT: 'every line must end with CRLF',
 };
 
-export function parserErrorMessage(code: string | undefined): string {
-  const why = (code && WHY[code]) ?? 'it is not valid HTTP/1.1';
+/**
+ * llhttp's reason where one code covers several mistakes: a bare LF after the version is HPE_INVALID_VERSION,
+ * a Content-Length given twice HPE_UNEXPECTED_CONTENT_LENGTH, as with Transfer-Encoding.
+ */
+const BY_REASON: Record<string, string> = {
+  'Expected CRLF after version': 'every line must end with CRLF (the request line does not)',
+  'Duplicate Content-Length': 'Content-Length is given twice: send it once',
+  'Content-Length can\'t be present with Transfer-Encoding': 'Content-Length and Transfer-Encoding must not be sent together',
+  'Transfer-Encoding can\'t be present with Content-Length': 'Content-Length and Transfer-Encoding must not be sent together',
+  'Missing expected LF after header value': 'a header value holds a bare CR, or its line does not end with CRLF',
+};
+
+/** The message for a request llhttp refused with `code` and, where Node gives it, llhttp's `reason`. */
+export function parserErrorMessage(code: string | undefined, reason?: string): string {
+  const why = (reason !== undefined ? BY_REASON[reason] : undefined) ?? (code && WHY[code]) ?? 'it is not valid HTTP/1.1';
   return `Malformed HTTP request: ${why}${code ? ` (${code})` : ''}`;
 }

@@ -115,6 +115,16 @@ describe('requests the HTTP parser refuses get the API error shape and a request
     expect(r.body).not.toContain('not valid HTTP/1.1');
   });
 
+  it.each([
+    ['Content-Length given twice', `${ZEN}Content-Length: 2\r\nContent-Length: 2\r\n\r\nab`, 'Content-Length is given twice: send it once (HPE_UNEXPECTED_CONTENT_LENGTH)'],
+    ['lines ending in a bare LF', 'GET /api/external/v1/revenue/acme/ltv HTTP/1.1\nHost: x\n\n', 'every line must end with CRLF (the request line does not) (HPE_INVALID_VERSION)'],
+    ['Content-Length with Transfer-Encoding', `${ZEN}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 'Content-Length and Transfer-Encoding must not be sent together (HPE_INVALID_TRANSFER_ENCODING)'],
+  ])('%s → the message names that mistake (one parser code covers several)', async (_name, request, message) => {
+    const r = await raw([request]);
+    expectZenovayError(r, 400, 'VALIDATION_ERROR');
+    expect((JSON.parse(r.body) as { error: { message: string } }).error.message).toBe(`Malformed HTTP request: ${message}`);
+  });
+
   it('an oversized header → 431, Zenovay shape', async () => {
     expectZenovayError(await raw([`${ZEN}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`]), 431, 'HEADERS_TOO_LARGE');
   });
