@@ -130,6 +130,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
 }
 
+const ERROR_CODES: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED' };
+
+/** The board's own refusals in the shape of ltv's other non-Adapty routes (src/serve/README "Error shapes"). */
+function sendError(res: ServerResponse, status: 401 | 403 | 404 | 405, message: string, extra: Record<string, string> = {}): void {
+  sendJson(res, status, { success: false, error: { message, code: ERROR_CODES[status], timestamp: new Date().toISOString() } }, extra);
+}
+
 function loginPage(prefix: string, message: string | null): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>ltv admin: sign in</title></head>` +
@@ -252,8 +259,8 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
 
       if (subPath === '/login') {
         if (method === 'GET' || method === 'HEAD') return send(res, 200, 'text/html; charset=utf-8', loginPage(prefix, null));
-        if (method !== 'POST') return sendJson(res, 405, { error: 'GET or POST' }, { allow: 'GET, POST' });
-        if (!sameOrigin(req)) return sendJson(res, 403, { error: 'cross-site sign-in refused' });
+        if (method !== 'POST') return sendError(res, 405, 'Method not allowed: use GET or POST', { allow: 'GET, POST' });
+        if (!sameOrigin(req)) return sendError(res, 403, 'cross-site sign-in refused');
         serverAuth.guard();
         const form = await readForm(req).catch(() => new URLSearchParams());
         const key = form.get('key') ?? '';
@@ -273,41 +280,41 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
       }
 
       const how = authenticate(req, serverAuth);
-      if (how === 'forbidden') return sendJson(res, 403, { error: 'an admin key is required: this key is not one' });
+      if (how === 'forbidden') return sendError(res, 403, 'an admin key is required: this key is not one');
       if (how === null) {
-        if (!env.LTV_ADMIN_KEY_SHA256) return sendJson(res, 401, { error: 'admin pages are off: set LTV_ADMIN_KEY_SHA256' });
+        if (!env.LTV_ADMIN_KEY_SHA256) return sendError(res, 401, 'admin pages are off: set LTV_ADMIN_KEY_SHA256');
         const wantsHtml = (method === 'GET' || method === 'HEAD') && /text\/html/.test(req.headers.accept ?? '');
         if (wantsHtml) {
           res.writeHead(303, { location: `${prefix}/login`, 'cache-control': 'no-store', 'content-length': 0 });
           return void res.end();
         }
-        return sendJson(res, 401, { error: 'an admin key is required (Authorization: Bearer <key>, or sign in at ' + `${prefix}/login)` }, { 'www-authenticate': 'Bearer' });
+        return sendError(res, 401, 'an admin key is required (Authorization: Bearer <key>, or sign in at ' + `${prefix}/login)`, { 'www-authenticate': 'Bearer' });
       }
 
       if (subPath === '/logout') {
-        if (method !== 'POST') return sendJson(res, 405, { error: 'POST' }, { allow: 'POST' });
+        if (method !== 'POST') return sendError(res, 405, 'Method not allowed: use POST', { allow: 'POST' });
         auth.signOut(req);
         res.writeHead(303, { location: `${prefix}/login`, 'set-cookie': auth.clearCookie(prefix, req), 'cache-control': 'no-store', 'content-length': 0 });
         return void res.end();
       }
 
       if (subPath.startsWith('/static/')) {
-        if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { error: 'GET' }, { allow: 'GET' });
+        if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'Method not allowed: use GET', { allow: 'GET' });
         let rel: string;
         try {
           rel = decodeURIComponent(subPath.slice('/static/'.length));
         } catch {
-          return sendJson(res, 404, { error: 'not found' });
+          return sendError(res, 404, 'not found');
         }
         const file = resolve(adapter.staticPath, rel);
-        if (!file.startsWith(adapter.staticPath + sep)) return sendJson(res, 404, { error: 'not found' });
+        if (!file.startsWith(adapter.staticPath + sep)) return sendError(res, 404, 'not found');
         const body = await readFile(file).catch(() => null);
-        if (body === null) return sendJson(res, 404, { error: 'not found' });
+        if (body === null) return sendError(res, 404, 'not found');
         return send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', body, { 'cache-control': 'private, max-age=86400' });
       }
 
       if (subPath.startsWith('/api/')) {
-        if (method !== 'GET' && how === 'cookie' && !sameOrigin(req)) return sendJson(res, 403, { error: 'cross-site request refused' });
+        if (method !== 'GET' && how === 'cookie' && !sameOrigin(req)) return sendError(res, 403, 'cross-site request refused');
         let route: CompiledApiRoute | undefined;
         let m: RegExpExecArray | null = null;
         for (const r of adapter.api) {
@@ -318,7 +325,7 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
             break;
           }
         }
-        if (!route || !m) return sendJson(res, 404, { error: 'not found' });
+        if (!route || !m) return sendError(res, 404, 'not found');
         const params: Record<string, string> = {};
         route.names.forEach((n, i) => (params[n] = decodeURIComponent(m![i + 1] ?? '')));
         const body = method === 'GET' || method === 'HEAD' || req.headers['content-length'] === '0' || !req.headers['content-type']
@@ -347,7 +354,7 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
         const view = adapter.entry.route.handler({ basePath: `${prefix}/`, uiConfig: adapter.uiConfig });
         return send(res, 200, 'text/html; charset=utf-8', renderTemplate(await template, view.params));
       }
-      return sendJson(res, 404, { error: 'not found' });
+      return sendError(res, 404, 'not found');
     },
   };
 }

@@ -30,10 +30,13 @@ export interface Route {
   handle(req: RouteRequest): Promise<RouteResponse>;
 }
 
+const JOB_NAME_TEXT = 'a job name: a file name in the jobs folder without .json, e.g. "nightly"';
 const EnqueueBody = z.strictObject({
-  job: z.string().regex(JOB_NAME, 'a job name: a file name in the jobs folder without .json'),
-  as_of: z.string().datetime({ offset: true }).optional(),
-});
+  // Messages of their own for a wrong type too (zod said "Invalid input: expected string, received number").
+  job: z.string({ error: JOB_NAME_TEXT }).regex(JOB_NAME, JOB_NAME_TEXT),
+  as_of: z.string({ error: 'an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"' })
+    .datetime({ offset: true, error: 'an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"' }).optional(),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: the body is {"job": …, "as_of": …}` : undefined) });
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();

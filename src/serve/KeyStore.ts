@@ -55,10 +55,16 @@ export function parseKeyEntries(text: string): { keys: KeyEntry[]; problems: str
   const list = keysListSchema.parse(JSON.parse(text));
   const keys: KeyEntry[] = [];
   const problems: string[] = [];
+  const firstOf = new Map<string, number>();
   list.keys.forEach((raw, i) => {
     const r = keyEntrySchema.safeParse(raw);
-    if (r.success) keys.push(r.data);
-    else problems.push(r.error.issues.map((x) => `keys[${i}]${x.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${x.message}`).join('; '));
+    const first = r.success ? firstOf.get(r.data.key_sha256) : undefined;
+    // The same key twice (a hand edit) with other tenants or plans: which one counts must not be a surprise.
+    if (first !== undefined) problems.push(`keys[${i}].key_sha256: the same key as keys[${first}], which counts: remove one of them`);
+    else if (r.success) {
+      firstOf.set(r.data.key_sha256, i);
+      keys.push(r.data);
+    } else problems.push(r.error.issues.map((x) => `keys[${i}]${x.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${x.message}`).join('; '));
   });
   return { keys, problems };
 }

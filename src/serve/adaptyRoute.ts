@@ -3,6 +3,7 @@
 // valid request is computed read-only from the same run and cached with it (runs never change).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { Forecast } from '../ltv/model.js';
 import { RUN_HEADER } from '../explorer/explorerApi.js';
 import { RUN_FILES, adaptySnapshotPath } from '../ltv/runFiles.js';
@@ -47,6 +48,21 @@ function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string
   throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: TENANT_HEADER, errors: [message] }] });
 }
 
+/**
+ * A header of ltv's own (x-ltv-tenant, x-ltv-run) as sent, or undefined: Node joins a repeated one with ", "
+ * (a 404 for a tenant "a, b"), so one given twice is a 400, as a repeated query parameter is on Zenovay's route.
+ */
+function onceHeader(req: IncomingMessage, name: string): string | undefined {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] as string).toLowerCase() === name) count++;
+  if (count > 1) {
+    const message = `Send ${name} once: it is given ${count} times`;
+    throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: name, errors: [message] }] });
+  }
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** SPEC §6: the unfiltered snapshot answers a date range that covers every customer's first payment. */
 export function matchesSnapshot(r: AdaptyRequest, manifest: Manifest): boolean {
   if (!r.dateOnly) return false;
@@ -86,11 +102,11 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
     auth: { schemes: ['api-key'] },
     async handle(ctx) {
       const key = ctx.key as KeyRecord;
-      const tenant = pickTenant(key, ctx.req.headers[TENANT_HEADER]);
+      const tenant = pickTenant(key, onceHeader(ctx.req, TENANT_HEADER));
       const request = parseAdaptyRequest(await ctx.readJson());
       ctx.setTenant(tenant);
       // The explorer names an older run in a header (SPEC §10); without it the latest, as Adapty's clients expect.
-      const runId = ctx.req.headers[RUN_HEADER];
+      const runId = onceHeader(ctx.req, RUN_HEADER);
       const run = typeof runId === 'string' && catalog ? catalog.resolve(tenant, runId) : runs.resolve(tenant);
       if (!run) throw new HttpError('NOT_FOUND', typeof runId === 'string' ? 'Run not found' : 'App not found');
 

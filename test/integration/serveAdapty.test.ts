@@ -179,6 +179,10 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     expect((JSON.parse(beta.text) as AdaptyResponse).revenue.data[1]?.value).toBe(22);
     expectAdaptyError(await post(body, { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'other' }), 404, 'not_found');
     expectAdaptyError(await post(body, { authorization: `Api-Key ${KEY}`, 'x-ltv-tenant': 'beta' }), 404, 'not_found');
+    // Given twice (Node joined them into "beta, beta": a 404), as a repeated query parameter: a 400.
+    const twice = (name: string): Record<string, string> => ({ authorization: `Api-Key ${MULTI}`, [name]: ['beta', 'beta'] as unknown as string });
+    expect(expectAdaptyError(await post(body, twice('x-ltv-tenant')), 400, 'validation_error')).toEqual([{ source: 'x-ltv-tenant', errors: ['Send x-ltv-tenant once: it is given 2 times'] }]);
+    expect(expectAdaptyError(await post(body, { ...twice('x-ltv-run'), 'x-ltv-tenant': 'beta' }), 400, 'validation_error')).toEqual([{ source: 'x-ltv-run', errors: ['Send x-ltv-run once: it is given 2 times'] }]);
   });
 
   it('404 not_found when the tenant has no published run; unknown /api/v1 routes 404 in Adapty shape', async () => {

@@ -30,6 +30,18 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
     expect(denied.status).toBe(401);
     expect(denied.headers['x-request-id']).toBeTruthy();
 
+    // A body of the wrong shape: 400 in words, per field (zod's "Invalid input: expected string, received number" before).
+    const refusedBody = async (b: unknown): Promise<string> => {
+      const r = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify(b) });
+      expect(r.status).toBe(400);
+      return (r.json() as { error: { code: string; message: string } }).error.message;
+    };
+    expect(await refusedBody({ job: 7 })).toBe('job: a job name: a file name in the jobs folder without .json, e.g. "nightly"');
+    expect(await refusedBody({ job: '../web' })).toBe('job: a job name: a file name in the jobs folder without .json, e.g. "nightly"');
+    expect(await refusedBody({ job: 'web', as_of: 20260201 })).toBe('as_of: an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"');
+    expect(await refusedBody({ job: 'web', as_of: '2026-02-30T00:00:00Z' })).toBe('as_of: an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"');
+    expect(await refusedBody({ job: 'web', asOf: '2026-02-01T00:00:00Z' })).toBe('body: unknown field(s) "asOf": the body is {"job": …, "as_of": …}');
+
     const accepted = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body });
     expect(accepted.status).toBe(202);
     const { id } = accepted.json() as { id: string };

@@ -176,6 +176,21 @@ describe('KeyStore entry by entry', () => {
     expect(store.authenticate(third)?.tenants).toEqual(['gamma']);
     expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(5);
   });
+
+  it('counts the first of two entries with the same key, and logs the second as skipped (it was skipped without a word)', async () => {
+    const file = join(tmp(), 'keys.json');
+    const key = await addKey(file, { tenants: ['acme'], plan: 'free' });
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys: { key_sha256: string }[] };
+    parsed.keys.push({ ...parsed.keys[0]!, tenants: ['beta'], plan: 'scale' } as never);
+    writeFileSync(file, JSON.stringify(parsed));
+    const lines: string[] = [];
+    const store = new KeyStore(file, pino({ level: 'info' }, { write: (l: string) => lines.push(l) }));
+    store.reload();
+    expect(store.size).toBe(1);
+    expect(store.authenticate(key)).toMatchObject({ tenants: ['acme'], plan: 'free' });
+    const errors = lines.map((l) => JSON.parse(l) as { level: number; problem?: string }).filter((l) => l.level === 50);
+    expect(errors.map((e) => e.problem)).toEqual(['keys[1].key_sha256: the same key as keys[0], which counts: remove one of them']);
+  });
 });
 
 describe('RateLimiter', () => {
