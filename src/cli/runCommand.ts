@@ -286,9 +286,10 @@ function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn
       ...(flags.delimiter ? { delimiter: flags.delimiter } : {}),
       ...(flags.timeFormat ? { time_format: flags.timeFormat } : {}),
     })),
-    ...(flags.tenant ? { tenant: flags.tenant } : {}),
-    ...(flags.timezone ? { timezone: flags.timezone } : {}),
-    ...(flags.currency ? { currency: flags.currency } : {}),
+    // Given empty (--tenant ''), a flag is checked like the job file's field, not dropped for the default.
+    ...(flags.tenant !== undefined ? { tenant: flags.tenant } : {}),
+    ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+    ...(flags.currency !== undefined ? { currency: flags.currency } : {}),
     ...(flags.rates ? { rates: resolve(flags.rates) } : {}),
   };
 }

@@ -173,7 +173,7 @@ export const JobSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
   /** Rows without tenant_id belong to this tenant. */
-  tenant: z.string().min(1).max(128).default('default'),
+  tenant: z.string().min(1, 'a tenant id is 1 to 128 characters: give one, or leave the field out for "default"').max(128, 'a tenant id is 1 to 128 characters').default('default'),
   inputs: z.array(InputSchema).min(1),
   timezone: ianaZone.default('UTC'),
   currency: currency.default('USD'),
