@@ -111,6 +111,8 @@ SELECT
       WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_offset_note(raw_refunded_at)
       ELSE 'refunded_at "' || left(raw_refunded_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time'
+    -- SPEC §2: a refund's amount is negative; a refund exported as a positive number would count as a payment.
+    WHEN refund_of IS NOT NULL AND amount >= 0 THEN 'refund_of is set but amount "' || left(raw_amount, 60) || '" is not negative: a refund row takes money back (give its amount as negative); a payment has no refund_of'
     WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
     WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
     WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN CASE

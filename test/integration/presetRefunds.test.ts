@@ -1,15 +1,17 @@
 // SPEC §3 presets: a refunded amount written with thousands separators, or that is no number, never makes
-// the refund vanish (the payment then counted in full, nothing quarantined). Hand-computed cohorts below.
+// the refund vanish (the payment then counted in full, nothing quarantined); a fee, tax, earnings or
+// outstanding balance that is no number makes its row a bad row instead of being read as none; converted
+// refunds and commission shares are exact (SPEC §4). Hand-computed cohorts below.
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'vitest';
 import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
 
 const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }];
 
-async function run(name: string, text: string, preset: 'stripe' | 'shopify', asOf: string) {
+async function run(name: string, text: string, preset: 'stripe' | 'shopify' | 'paddle', asOf: string, maxBadRowShare = 0.5) {
   const fx = await makeFixture({ [name]: text });
   try {
-    const result = await runJob(fx, { inputs: [{ path: name, preset }], formats: ['json'], matrices: MONTHLY, max_bad_row_share: 0.5, forecast: { model: 'off' } }, asOf);
+    const result = await runJob(fx, { inputs: [{ path: name, preset }], formats: ['json'], matrices: MONTHLY, max_bad_row_share: maxBadRowShare, forecast: { model: 'off' } }, asOf);
     const { report, dir } = await readLatest(fx);
     const quarantine = (await readFile(`${dir}/quarantine.csv`, 'utf8')).trim().split('\n').slice(1).map((l) => l.replace(fx.dir, '<dir>'));
     return { result, report, quarantine };
@@ -62,5 +64,116 @@ describe.concurrent('preset refunds', () => {
     // 2 orders + 1 refund row, which is quarantined (before: 2 rows read, 0 quarantined).
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 1]);
     expect(quarantine).toEqual(['<dir>/orders_export.csv,3,"amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""12,50""",default,bob@example.com']);
+  });
+});
+
+/** quarantine.csv's line for a value the check rejects as no decimal (06_check_rows.sql's reasons). */
+function notDecimal(file: string, line: number, column: 'amount' | 'proceeds' | 'net_revenue', value: string, customer: string): string {
+  const rule = column === 'amount' ? 'digits, a dot, at most 4 decimals; no separators or exponent' : 'digits, a dot, at most 4 decimals';
+  return `<dir>/${file},${line},"${column} is not a decimal number (${rule}): ""${value}""",default,${customer}`;
+}
+
+describe.concurrent('preset fees, taxes and balances that are no number are bad rows, not "none"', () => {
+  it('stripe: a Fee that is no number quarantines the charge (its refund too); an empty Fee is no fee; a failed charge is not read', async ({ expect }) => {
+    const text = [
+      'id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Currency,Fee,Status,Customer ID',
+      'ch_1,2026-01-05 10:00:00,10.00,0.00,usd,10.00,usd,0.50,Paid,cus_1',
+      'ch_2,2026-01-05 10:00:00,10.00,0.00,usd,10.00,usd,abc,Paid,cus_2',
+      'ch_3,2026-01-05 10:00:00,10.00,0.00,usd,10.00,usd,"0,50",Paid,cus_3',
+      'ch_4,2026-01-06 10:00:00,20.00,5.00,usd,20.00,usd,xyz,Paid,cus_4',
+      'ch_5,2026-01-06 10:00:00,20.00,0.00,usd,20.00,usd,,Paid,cus_5',
+      'ch_6,2026-01-07 10:00:00,15.00,0.00,usd,15.00,usd,abc,Failed,cus_6',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('unified_payments.csv', text, 'stripe', '2026-01-31T00:00:00Z', 0.9);
+    // In the cohort: cus_1 10 and cus_5 20 (cus_6 failed: amount 0, no cohort, its Fee not read).
+    // p0 = 30 / 2 = 15. Before: cus_2..cus_4 counted too, (10 + 10 + 10 + (20 − 5) + 20) / 5 = 13.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [15], '2026-01-01': [15] });
+    // Proceeds: cus_1 10 − 0.50 = 9.50; cus_5 (empty Fee: no fee) 20. (9.50 + 20) / 2 = 14.75.
+    // Before: "abc", "0,50" and "xyz" read as no fee: (9.50 + 10 + 10 + 15 + 20) / 5 = 12.90.
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [14.75], '2026-01-01': [14.75] });
+    // 6 charges + 1 refund row (ch_4); ch_2, ch_3 and both rows of ch_4 (line 5) quarantined.
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([7, 4]);
+    expect(quarantine).toEqual([
+      notDecimal('unified_payments.csv', 3, 'proceeds', 'abc', 'cus_2'),
+      notDecimal('unified_payments.csv', 4, 'proceeds', '0,50', 'cus_3'),
+      notDecimal('unified_payments.csv', 5, 'proceeds', 'xyz', 'cus_4'),
+      notDecimal('unified_payments.csv', 5, 'proceeds', 'xyz', 'cus_4'),
+    ]);
+  });
+
+  it('paddle: a fee, earnings or tax that is no number quarantines the transaction; empty ones are none', async ({ expect }) => {
+    const text = [
+      'id,status,customer_id,billed_at,currency_code,tax,grand_total,fee,earnings',
+      'txn_1,completed,ctm_1,2026-01-05T10:00:00Z,USD,100,1100,105,895',
+      'txn_2,completed,ctm_2,2026-01-06T10:00:00Z,USD,100,1100,abc,895',
+      'txn_3,completed,ctm_3,2026-01-07T10:00:00Z,USD,100,1100,105,xyz',
+      'txn_4,completed,ctm_4,2026-01-08T10:00:00Z,USD,1.0.0,1100,105,',
+      'txn_5,completed,ctm_5,2026-01-09T10:00:00Z,USD,,2200,,',
+      'txn_6,past_due,ctm_6,2026-01-10T10:00:00Z,USD,100,1100,abc,xyz',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('transactions.csv', text, 'paddle', '2026-01-31T00:00:00Z', 0.9);
+    // Lowest denomination: 1100 = 11.00 USD. In the cohort: ctm_1 11.00 and ctm_5 22.00 (txn_6 past_due: 0).
+    // p0 = 33 / 2 = 16.50. Before: ctm_2..ctm_4 counted too, (11 × 4 + 22) / 5 = 13.20.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [16.5], '2026-01-01': [16.5] });
+    // Proceeds: ctm_1 11.00 − 1.05 = 9.95; ctm_5 (no fee) 22. (9.95 + 22) / 2 = 15.975 → 15.98.
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [15.98], '2026-01-01': [15.98] });
+    // Net: ctm_1 earnings 8.95; ctm_5 (no earnings, fee or tax) 22. (8.95 + 22) / 2 = 15.475 → 15.48.
+    // Before: ctm_2 proceeds 11 (fee "abc" as none), ctm_3 net 11 − 1.05 − 1 = 8.95 ("xyz" as none), ctm_4
+    // net = its proceeds 9.95 (tax "1.0.0" as none).
+    expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [15.48], '2026-01-01': [15.48] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([6, 3]);
+    expect(quarantine).toEqual([
+      notDecimal('transactions.csv', 3, 'proceeds', 'abc', 'ctm_2'),
+      notDecimal('transactions.csv', 4, 'net_revenue', 'xyz', 'ctm_3'),
+      notDecimal('transactions.csv', 5, 'net_revenue', '1.0.0', 'ctm_4'),
+    ]);
+  });
+
+  it('shopify: an Outstanding Balance or Taxes that is no number quarantines the order (its refund too); empty ones keep their meaning', async ({ expect }) => {
+    const text = [
+      'Name,Email,Financial Status,Currency,Total,Taxes,Created at,Refunded Amount,Outstanding Balance,Id',
+      '#1001,ann@example.com,partially_paid,USD,100.00,0.00,2026-01-05 10:00:00 -0500,0.00,40.00,5001',
+      '#1002,bob@example.com,partially_paid,USD,100.00,0.00,2026-01-06 10:00:00 -0500,0.00,xyz,5002',
+      '#1003,cy@example.com,paid,USD,50.00,abc,2026-01-07 10:00:00 -0500,10.00,0.00,5003',
+      '#1004,dee@example.com,paid,USD,30.00,3.00,2026-01-08 10:00:00 -0500,0.00,,5004',
+      '#1005,eve@example.com,partially_paid,USD,80.00,8.00,2026-01-09 10:00:00 -0500,0.00,,5005',
+      '#1006,fay@example.com,paid,USD,20.00,,2026-01-10 10:00:00 -0500,0.00,,5006',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('orders_export.csv', text, 'shopify', '2026-01-31T00:00:00Z');
+    // In the cohort: ann 100 − 40 = 60; dee 30; eve 80 − 0 (empty Outstanding Balance: 0) = 80; fay 20.
+    // p0 = 190 / 4 = 47.50. Before: bob 100 ("xyz" as 0) and cy 50 − 10 = 40 too: 330 / 6 = 55.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [47.5], '2026-01-01': [47.5] });
+    // Net: ann 60 and eve 80 (partially_paid: no net revenue, so net = amount), dee 30 − 3 = 27, fay 20 (empty
+    // Taxes: no net revenue, so net = amount). (60 + 27 + 80 + 20) / 4 = 46.75.
+    expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [46.75], '2026-01-01': [46.75] });
+    // 6 orders + 1 refund row (#1003); bob's order and both rows of cy's (line 4) quarantined.
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([7, 3]);
+    expect(quarantine).toEqual([
+      notDecimal('orders_export.csv', 3, 'amount', 'xyz', 'bob@example.com'),
+      notDecimal('orders_export.csv', 4, 'net_revenue', 'abc', 'cy@example.com'),
+      notDecimal('orders_export.csv', 4, 'net_revenue', 'abc', 'cy@example.com'),
+    ]);
+  });
+});
+
+describe('stripe: converted refunds and commission shares are exact (SPEC §4: no binary floating point)', () => {
+  it('rounds refunded × converted ÷ amount and 100 × fee ÷ converted half away from zero to 4 decimals', async ({ expect }) => {
+    const text = [
+      'id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Currency,Fee,Status,Customer ID',
+      'ch_1,2026-01-05 10:00:00,20.00,4.17,eur,5.30,usd,,Paid,cus_1',
+      'ch_2,2026-02-05 10:00:00,80.00,0.00,usd,70.40,eur,2.09,Paid,cus_2',
+    ].join('\n') + '\n';
+    const { result, report } = await run('unified_payments.csv', text, 'stripe', '2026-02-28T12:00:00Z');
+    // ch_1 (converted to USD, the report currency): refund 4.17 × 5.30 ÷ 20.00 = 1.10505 exactly → 1.1051;
+    //   revenue 5.30 − 1.1051 = 4.1949 → 4.19 (in DOUBLE the quotient fell just below 1.10505: 1.1050, 4.1950
+    //   → 4.20). ch_2 (settled in EUR: 80.00 USD, the fee as a share): commission 100 × 2.09 ÷ 70.40 = 2.96875
+    //   exactly → 2.9688. January p0 = p1 = 4.1949 → 4.19; February p0 80; Total p0 (4.1949 + 80) / 2 =
+    //   42.09745 → 42.10, p1 (January only) 4.19.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [42.1, 4.19], '2026-01-01': [4.19, 4.19], '2026-02-01': [80] });
+    // Proceeds: ch_1 has no fee: 5.30, the refund takes back 1.1051 of it → 4.1949 → 4.19; ch_2 80 × (1 −
+    //   0.029688) = 77.62496 → 77.62 (in DOUBLE 2.9687: 77.62504 → 77.63). Total p0 (4.1949 + 77.62496) / 2
+    //   = 40.90993 → 40.91.
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [40.91, 4.19], '2026-01-01': [4.19, 4.19], '2026-02-01': [77.62] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 0]);
   });
 });

@@ -108,6 +108,22 @@ describe('refunds that cannot be applied as they stand are quarantined', () => {
     });
   });
 
+  it('a refund row whose amount is positive or zero (a refund exported without its sign)', async () => {
+    // a: t1 10 (Feb 5), r1 +10 refund_of t1 (line 3) → quarantined, not a second payment of 10: a's 10 stays.
+    // b: t2 30 (Feb 1), r2 0 refund_of t2 (line 5) → quarantined likewise. February p0 (10 + 30) / 2 = 20
+    // (with r1 counted as a payment it was (20 + 30) / 2 = 25).
+    const rows = [
+      ['a', '2026-02-05T10:00:00Z', '10', 't1', '', ''], ['a', '2026-02-20T10:00:00Z', '10.00', 'r1', 't1', ''],
+      ['b', '2026-02-01T10:00:00Z', '30', 't2', '', ''], ['b', '2026-02-02T10:00:00Z', '0', 'r2', 't2', ''],
+    ];
+    const not = (amount: string): string => `refund_of is set but amount "${amount}" is not negative: a refund row takes money back (give its amount as negative); a payment has no refund_of`;
+    expect(await outcome({ 'e.csv': csv(HEADER, rows) })).toMatchObject({
+      grid: { Total: [20, 20], '2026-02-01': [20, 20] },
+      stats: { rows_read: 4, rows_quarantined: 2, duplicates: 0, refunds_linked: 0 },
+      quarantine: [['e.csv', '3', not('10.00'), 'default', 'a'], ['e.csv', '5', not('0'), 'default', 'b']],
+    });
+  });
+
   it('a Stripe charge with more refunded than its amount', async () => {
     // ch_1: 20.00 paid, 50.00 refunded → the refund row (line 2, beside its charge) is quarantined: 20 stays.
     // ch_2: 30.00 paid, 10.00 refunded → 20. January p0 (20 + 20) / 2 = 20.

@@ -1,4 +1,5 @@
--- Macros of the row presets (src/ingest/presets/), four statements run as one. No parameters.
+-- Macros of the row presets (src/ingest/presets/), six statements run as one. No parameters. Numbers are
+-- read with ltv_dec4 (02_macros.sql), as the check reads them: exactly, or not at all (never rounded).
 -- ltv_minor_unit(currency): the major units in one minor unit, as exact DECIMAL: Stripe's API amounts and
 -- Paddle's totals count minor units (cents). Zero-decimal and three-decimal currencies as Stripe lists them
 -- (docs.stripe.com/currencies#zero-decimal, #three-decimal); every other currency has two decimals.
@@ -11,9 +12,9 @@ END;
 -- ltv_minor_amount(x, currency): Paddle's totals as text: lowest denomination (its API's "1000" = 10.00 USD)
 -- when written without a decimal point, major units when written with one; NULL when x is no number.
 CREATE OR REPLACE MACRO ltv_minor_amount(x, currency) AS CASE
-  WHEN try_cast(x AS DECIMAL(18, 4)) IS NULL THEN NULL
-  WHEN contains(x, '.') THEN CAST(x AS DECIMAL(18, 4))
-  ELSE CAST(x AS DECIMAL(18, 4)) * ltv_minor_unit(currency)
+  WHEN ltv_dec4(x) IS NULL THEN NULL
+  WHEN contains(x, '.') THEN ltv_dec4(x)
+  ELSE ltv_dec4(x) * ltv_minor_unit(currency)
 END;
 -- ltv_no_thousands(x): "1,234.56" (thousands separators, as a spreadsheet may save an amount) as 1234.56;
 -- any other text as it is (the check quarantines what is no number).
@@ -23,4 +24,10 @@ CREATE OR REPLACE MACRO ltv_no_thousands(x) AS
 -- is there but no number (the refund row then carries it, and the check quarantines it with its line:
 -- skipped, the refund vanished and the payment counted in full).
 CREATE OR REPLACE MACRO ltv_refund_part(x) AS
-  nullif(trim(x), '') IS NOT NULL AND coalesce(try_cast(x AS DECIMAL(18, 4)) > 0, TRUE);
+  nullif(trim(x), '') IS NOT NULL AND coalesce(ltv_dec4(x) > 0, TRUE);
+-- ltv_units4(d): a DECIMAL as an exact count of 10⁻⁴ units (HUGEINT), for exact products and quotients.
+CREATE OR REPLACE MACRO ltv_units4(d) AS CAST(d * 10000 AS HUGEINT);
+-- ltv_units4_text(u): a count of 10⁻⁴ units as decimal text with 4 decimals (-34688 → "-3.4688"), exact for
+-- any count (one too large to read is then quarantined by the check as more than 14 digits).
+CREATE OR REPLACE MACRO ltv_units4_text(u) AS
+  CASE WHEN u < 0 THEN '-' ELSE '' END || CAST(abs(u) // 10000 AS VARCHAR) || '.' || lpad(CAST(abs(u) % 10000 AS VARCHAR), 4, '0');

@@ -7,7 +7,8 @@
 -- - amounts: the grand total (totals.grand_total, else total); written without a decimal point they are the
 --   currency's lowest denomination, as in Paddle's API ("1000" = 10.00 USD; JPY has none), with one they are
 --   major units (ltv_minor_amount); proceeds = total − fee (Paddle's fee), net revenue = earnings (what
---   Paddle pays out: total − tax − fee), else total − fee − tax;
+--   Paddle pays out: total − tax − fee), else total − fee − tax; an empty fee, tax or earnings is none, one
+--   that is no number (read exactly, ltv_dec4) makes the transaction a bad row, naming the value;
 -- - time: billed_at (when the transaction was billed or completed), else created_at; updated_at decides
 --   between two versions of one transaction (reports filter by updated date, so they overlap);
 -- - an approved adjustment whose action is refund or chargeback is a refund of −total that refers to its
@@ -42,11 +43,18 @@ SELECT *,
     ELSE CAST(ltv__total AS VARCHAR)
   END AS ltv__amount,
   ltv__in_currency AS ltv__currency,
-  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__fee IS NOT NULL THEN CAST(ltv__total - ltv__fee AS VARCHAR) END AS ltv__proceeds,
+  -- A fee, earnings or tax that is there but no number is passed on as it is: the check quarantines the row
+  -- with the value (proceeds or net would otherwise be the total, overstated without a trace).
   CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__in_fee IS NOT NULL AND ltv__fee IS NULL THEN ltv__in_fee
+    ELSE CAST(ltv__total - ltv__fee AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__in_earnings IS NOT NULL AND ltv__earnings IS NULL THEN ltv__in_earnings
+    WHEN ltv__in_tax IS NOT NULL AND ltv__tax IS NULL THEN ltv__in_tax
     WHEN ltv__earnings IS NOT NULL THEN CAST(ltv__earnings AS VARCHAR)
     WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN CAST(ltv__total - ltv__fee - ltv__tax AS VARCHAR) END AS ltv__net_revenue,
-  CASE WHEN ltv__adjustment THEN ltv__in_transaction_ref END AS ltv__refund_of,
+  -- Only an adjustment that takes money back refers to its transaction (a credit or pending one carries 0).
+  CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
   nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store
 FROM k

@@ -13,7 +13,10 @@
 -- - the transaction id is the order's Id, else its Name; the customer is the Email (lower-cased: one
 --   person whether a guest or signed in), else a Customer ID column where the export has one, else the
 --   Phone; times carry their offset ("2026-01-05 10:00:00 -0500"); net revenue = Total − Taxes
---   (Shopify's payment fees are not in the export: proceeds = amount).
+--   (Shopify's payment fees are not in the export: proceeds = amount);
+-- - numbers are read exactly (ltv_dec4): a Total, Taxes or Outstanding Balance that is there but no number
+--   is passed on as it is, so the check quarantines the order's paying line (and its refund) with the value;
+--   an empty Taxes is no net revenue, an empty Outstanding Balance is 0.
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs), in the file's order.
 WITH r AS (
   SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order FROM {{rows}}
@@ -41,9 +44,12 @@ o AS (
 paid AS (
   SELECT *,
     ltv__first AND ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid') AS ltv__paid,
-    CASE WHEN ltv__o_status = 'partially_paid'
-      THEN CAST(try_cast(ltv__o_total AS DECIMAL(18, 4)) - coalesce(try_cast(ltv__o_outstanding AS DECIMAL(18, 4)), 0) AS VARCHAR)
-      ELSE ltv__o_total END AS ltv__paid_amount
+    -- Total or Outstanding Balance that is no number: passed on as it is, the check quarantines it with the
+    -- value (an empty Outstanding Balance is 0).
+    CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
+      WHEN ltv__o_outstanding IS NOT NULL AND ltv_dec4(ltv__o_outstanding) IS NULL THEN ltv__o_outstanding
+      ELSE CAST(ltv_dec4(ltv__o_total) - coalesce(ltv_dec4(ltv__o_outstanding), 0) AS VARCHAR) END AS ltv__paid_amount,
+    ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes
   FROM o
 ),
 parts AS (
@@ -59,11 +65,16 @@ SELECT *,
   CASE
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN ltv__paid_amount
-    ELSE coalesce(CAST(-try_cast(ltv__o_refunded AS DECIMAL(18, 4)) AS VARCHAR), ltv__o_refunded)
+    -- The refund of an order whose paid amount is bad text is bad with it (alone it would count unlinked).
+    WHEN ltv_dec4(ltv__paid_amount) IS NULL AND ltv__paid_amount IS NOT NULL THEN ltv__paid_amount
+    ELSE coalesce(CAST(-ltv_dec4(ltv__o_refunded) AS VARCHAR), ltv__o_refunded)
   END AS ltv__amount,
   ltv__o_currency AS ltv__currency,
-  CASE WHEN ltv__paid AND ltv__part = 'payment' AND ltv__o_status <> 'partially_paid' AND try_cast(ltv__o_taxes AS DECIMAL(18, 4)) IS NOT NULL
-    THEN CAST(try_cast(ltv__o_total AS DECIMAL(18, 4)) - CAST(ltv__o_taxes AS DECIMAL(18, 4)) AS VARCHAR) END AS ltv__net_revenue,
+  -- Taxes that are no number: the order's rows (payment and refund) are bad, with the value.
+  CASE WHEN NOT ltv__paid THEN NULL
+    WHEN ltv__bad_taxes THEN ltv__o_taxes
+    WHEN ltv__part = 'payment' AND ltv__o_status <> 'partially_paid'
+      THEN CAST(ltv_dec4(ltv__o_total) - ltv_dec4(ltv__o_taxes) AS VARCHAR) END AS ltv__net_revenue,
   CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__o_id, ltv__order) END AS ltv__refund_of,
   ltv__o_country AS ltv__country,
   ltv__o_product AS ltv__product_id,

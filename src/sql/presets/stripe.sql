@@ -14,7 +14,13 @@
 --   has none: ltv_minor_unit);
 -- - Converted Amount / Converted Currency (the settlement currency) are used when that is the report
 --   currency: no exchange rate needed; Fee is in the settlement currency, so it gives proceeds there
---   (Converted Amount − Fee), and otherwise the commission as a share of the converted amount;
+--   (Converted Amount − Fee), and otherwise the commission as a share of the converted amount (an export
+--   without Converted Amount does not say which currency Fee is in: it is not used);
+-- - numbers are read as the check reads them (ltv_dec4: exactly, or not at all): a paid charge whose Fee is
+--   there but no number passes that text on as the proceeds of its rows (payment and refund), so the check
+--   quarantines them with the value (an empty Fee is no fee); a converted refund or commission share is
+--   computed in exact integers (10⁻⁴ units) and rounded half away from zero to the 4 decimals the check
+--   reads (SPEC §4: no binary floating point along the way);
 -- - times are UTC ("Created date (UTC)"): a time without an offset is read as UTC, not in the report zone;
 -- - the customer is Customer ID, else Customer Email, else the card's fingerprint (guest charges).
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
@@ -39,9 +45,11 @@ amounts AS (
       WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
       -- No converted refunded amount in the export: the refunded share of the converted amount.
       -- (An amount refunded that is no number stays as it is: its refund row is quarantined.)
-      WHEN try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4)) IS NULL THEN ltv__in_amount_refunded
-      WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
-        * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
+      WHEN ltv_dec4(ltv__in_amount_refunded) IS NULL THEN ltv__in_amount_refunded
+      WHEN ltv_dec4(ltv__in_converted_amount) IS NULL THEN ltv__in_converted_amount
+      -- refunded × converted ÷ amount in 10⁻⁴ units: R·C/A of the three as 10⁻⁴ units, exactly (no DOUBLE).
+      WHEN ltv_dec4(ltv__in_amount) > 0 THEN ltv_units4_text(ltv_div_round_exact(
+        ltv_units4(ltv_dec4(ltv__in_amount_refunded)) * ltv_units4(ltv_dec4(ltv__in_converted_amount)), ltv_units4(ltv_dec4(ltv__in_amount))))
     END, CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded
   FROM (
     -- "1,234.56": thousands separators, as a spreadsheet may save them, are dropped from every amount (a
@@ -70,17 +78,23 @@ SELECT *,
   END AS ltv__event_time,
   CASE
     -- Text that is no number stays as it is: the check quarantines it with its reason.
-    WHEN try_cast(ltv__gross AS DECIMAL(18, 4)) IS NULL THEN ltv__gross
+    WHEN ltv_dec4(ltv__gross) IS NULL THEN ltv__gross
     WHEN NOT ltv__paid THEN '0'
-    WHEN ltv__part = 'payment' THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR)
-    ELSE coalesce(CAST(-try_cast(ltv__refunded AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR), ltv__refunded)
+    WHEN ltv__part = 'payment' THEN CAST(ltv_dec4(ltv__gross) * ltv__unit AS VARCHAR)
+    ELSE coalesce(CAST(-ltv_dec4(ltv__refunded) * ltv__unit AS VARCHAR), ltv__refunded)
   END AS ltv__amount,
   CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END AS ltv__currency,
-  CASE WHEN ltv__part = 'payment' AND ltv__paid AND ltv__converted AND NOT ltv__api_shape AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) IS NOT NULL
-    THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) - CAST(ltv__in_fee AS DECIMAL(18, 4)) AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN NOT ltv__paid THEN NULL
+    -- A Fee that is no number ("abc", "0,50"): the charge is a bad row, not one without a fee; its refund
+    -- row too (alone it would count as an unlinked refund of a payment that was quarantined).
+    WHEN ltv__in_fee IS NOT NULL AND ltv_dec4(ltv__in_fee) IS NULL THEN ltv__in_fee
+    WHEN ltv__part = 'payment' AND ltv__converted AND NOT ltv__api_shape THEN CAST(ltv_dec4(ltv__gross) - ltv_dec4(ltv__in_fee) AS VARCHAR)
+  END AS ltv__proceeds,
+  -- 100 × fee ÷ converted amount in 10⁻⁴ percent: 10⁶·F/C of the two as 10⁻⁴ units, exactly.
   CASE WHEN ltv__part = 'payment' AND ltv__paid AND NOT ltv__converted AND NOT ltv__api_shape
-         AND try_cast(ltv__in_converted_amount AS DECIMAL(18, 4)) > 0 AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) >= 0
-    THEN CAST(round(100 * CAST(ltv__in_fee AS DECIMAL(18, 4)) / CAST(ltv__in_converted_amount AS DECIMAL(18, 4)), 4) AS VARCHAR) END AS ltv__commission_percentage,
+         AND ltv_dec4(ltv__in_converted_amount) > 0 AND ltv_dec4(ltv__in_fee) >= 0
+    THEN ltv_units4_text(ltv_div_round_exact(ltv_units4(ltv_dec4(ltv__in_fee)) * 1000000, ltv_units4(ltv_dec4(ltv__in_converted_amount))))
+  END AS ltv__commission_percentage,
   CASE WHEN ltv__part = 'refund' THEN ltv__in_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   ltv__in_country AS ltv__country,

@@ -66,13 +66,13 @@ SELECT *,
     WHEN 'refund' THEN coalesce(ltv__in_profile_event_id, ltv__in_transaction_id || '/refund') END AS ltv__transaction_id,
   ltv__in_event_datetime AS ltv__event_time,
   CASE ltv__kind WHEN 'payment' THEN ltv__rev
-    WHEN 'refund' THEN coalesce(CAST(-abs(try_cast(ltv__rev AS DECIMAL(18, 4))) AS VARCHAR), ltv__rev)
+    WHEN 'refund' THEN coalesce(CAST(-abs(ltv_dec4(ltv__rev)) AS VARCHAR), ltv__rev)
     ELSE '0' END AS ltv__amount,
   CASE WHEN ltv__usd THEN 'USD' ELSE ltv__in_currency END AS ltv__currency,
   CASE ltv__kind WHEN 'payment' THEN ltv__proc
-    WHEN 'refund' THEN coalesce(CAST(-abs(try_cast(ltv__proc AS DECIMAL(18, 4))) AS VARCHAR), ltv__proc) END AS ltv__proceeds,
+    WHEN 'refund' THEN coalesce(CAST(-abs(ltv_dec4(ltv__proc)) AS VARCHAR), ltv__proc) END AS ltv__proceeds,
   CASE ltv__kind WHEN 'payment' THEN ltv__net
-    WHEN 'refund' THEN coalesce(CAST(-abs(try_cast(ltv__net AS DECIMAL(18, 4))) AS VARCHAR), ltv__net) END AS ltv__net_revenue,
+    WHEN 'refund' THEN coalesce(CAST(-abs(ltv_dec4(ltv__net)) AS VARCHAR), ltv__net) END AS ltv__net_revenue,
   CASE WHEN ltv__kind = 'refund' THEN ltv__in_transaction_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_environment) = 'sandbox' THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   CASE WHEN ltv__kind = 'trial' THEN 'true' ELSE 'false' END AS ltv__is_trial,

@@ -70,11 +70,15 @@ SELECT *,
     ELSE CAST(ltv__total AS VARCHAR)
   END AS ltv__amount,
   ltv__in_currency AS ltv__currency,
-  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__fee IS NOT NULL THEN CAST(ltv__total - ltv__fee AS VARCHAR) END AS ltv__proceeds,
   CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__in_fee IS NOT NULL AND ltv__fee IS NULL THEN ltv__in_fee
+    ELSE CAST(ltv__total - ltv__fee AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__in_earnings IS NOT NULL AND ltv__earnings IS NULL THEN ltv__in_earnings
+    WHEN ltv__in_tax IS NOT NULL AND ltv__tax IS NULL THEN ltv__in_tax
     WHEN ltv__earnings IS NOT NULL THEN CAST(ltv__earnings AS VARCHAR)
     WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN CAST(ltv__total - ltv__fee - ltv__tax AS VARCHAR) END AS ltv__net_revenue,
-  CASE WHEN ltv__adjustment THEN ltv__in_transaction_ref END AS ltv__refund_of,
+  CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
   nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store
 FROM k

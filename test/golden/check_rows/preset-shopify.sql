@@ -68,9 +68,10 @@ o AS (
 paid AS (
   SELECT *,
     ltv__first AND ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid') AS ltv__paid,
-    CASE WHEN ltv__o_status = 'partially_paid'
-      THEN CAST(try_cast(ltv__o_total AS DECIMAL(18, 4)) - coalesce(try_cast(ltv__o_outstanding AS DECIMAL(18, 4)), 0) AS VARCHAR)
-      ELSE ltv__o_total END AS ltv__paid_amount
+    CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
+      WHEN ltv__o_outstanding IS NOT NULL AND ltv_dec4(ltv__o_outstanding) IS NULL THEN ltv__o_outstanding
+      ELSE CAST(ltv_dec4(ltv__o_total) - coalesce(ltv_dec4(ltv__o_outstanding), 0) AS VARCHAR) END AS ltv__paid_amount,
+    ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes
   FROM o
 ),
 parts AS (
@@ -85,11 +86,14 @@ SELECT *,
   CASE
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN ltv__paid_amount
-    ELSE coalesce(CAST(-try_cast(ltv__o_refunded AS DECIMAL(18, 4)) AS VARCHAR), ltv__o_refunded)
+    WHEN ltv_dec4(ltv__paid_amount) IS NULL AND ltv__paid_amount IS NOT NULL THEN ltv__paid_amount
+    ELSE coalesce(CAST(-ltv_dec4(ltv__o_refunded) AS VARCHAR), ltv__o_refunded)
   END AS ltv__amount,
   ltv__o_currency AS ltv__currency,
-  CASE WHEN ltv__paid AND ltv__part = 'payment' AND ltv__o_status <> 'partially_paid' AND try_cast(ltv__o_taxes AS DECIMAL(18, 4)) IS NOT NULL
-    THEN CAST(try_cast(ltv__o_total AS DECIMAL(18, 4)) - CAST(ltv__o_taxes AS DECIMAL(18, 4)) AS VARCHAR) END AS ltv__net_revenue,
+  CASE WHEN NOT ltv__paid THEN NULL
+    WHEN ltv__bad_taxes THEN ltv__o_taxes
+    WHEN ltv__part = 'payment' AND ltv__o_status <> 'partially_paid'
+      THEN CAST(ltv_dec4(ltv__o_total) - ltv_dec4(ltv__o_taxes) AS VARCHAR) END AS ltv__net_revenue,
   CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__o_id, ltv__order) END AS ltv__refund_of,
   ltv__o_country AS ltv__country,
   ltv__o_product AS ltv__product_id,

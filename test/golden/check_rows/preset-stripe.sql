@@ -58,9 +58,10 @@ amounts AS (
     coalesce(CASE
       WHEN NOT ltv__converted THEN ltv__in_amount_refunded
       WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
-      WHEN try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4)) IS NULL THEN ltv__in_amount_refunded
-      WHEN try_cast(ltv__in_amount AS DECIMAL(18, 4)) > 0 THEN CAST(round(CAST(try_cast(ltv__in_amount_refunded AS DECIMAL(18, 4))
-        * CAST(ltv__in_converted_amount AS DECIMAL(18, 4)) AS DOUBLE) / CAST(ltv__in_amount AS DECIMAL(18, 4)), 4) AS VARCHAR)
+      WHEN ltv_dec4(ltv__in_amount_refunded) IS NULL THEN ltv__in_amount_refunded
+      WHEN ltv_dec4(ltv__in_converted_amount) IS NULL THEN ltv__in_converted_amount
+      WHEN ltv_dec4(ltv__in_amount) > 0 THEN ltv_units4_text(ltv_div_round_exact(
+        ltv_units4(ltv_dec4(ltv__in_amount_refunded)) * ltv_units4(ltv_dec4(ltv__in_converted_amount)), ltv_units4(ltv_dec4(ltv__in_amount))))
     END, CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded
   FROM (
     SELECT * REPLACE (
@@ -86,17 +87,20 @@ SELECT *,
     ELSE coalesce(strftime(try_cast(ltv__t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f') || 'Z', ltv__t)
   END AS ltv__event_time,
   CASE
-    WHEN try_cast(ltv__gross AS DECIMAL(18, 4)) IS NULL THEN ltv__gross
+    WHEN ltv_dec4(ltv__gross) IS NULL THEN ltv__gross
     WHEN NOT ltv__paid THEN '0'
-    WHEN ltv__part = 'payment' THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR)
-    ELSE coalesce(CAST(-try_cast(ltv__refunded AS DECIMAL(18, 4)) * ltv__unit AS VARCHAR), ltv__refunded)
+    WHEN ltv__part = 'payment' THEN CAST(ltv_dec4(ltv__gross) * ltv__unit AS VARCHAR)
+    ELSE coalesce(CAST(-ltv_dec4(ltv__refunded) * ltv__unit AS VARCHAR), ltv__refunded)
   END AS ltv__amount,
   CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END AS ltv__currency,
-  CASE WHEN ltv__part = 'payment' AND ltv__paid AND ltv__converted AND NOT ltv__api_shape AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) IS NOT NULL
-    THEN CAST(CAST(ltv__gross AS DECIMAL(18, 4)) - CAST(ltv__in_fee AS DECIMAL(18, 4)) AS VARCHAR) END AS ltv__proceeds,
+  CASE WHEN NOT ltv__paid THEN NULL
+    WHEN ltv__in_fee IS NOT NULL AND ltv_dec4(ltv__in_fee) IS NULL THEN ltv__in_fee
+    WHEN ltv__part = 'payment' AND ltv__converted AND NOT ltv__api_shape THEN CAST(ltv_dec4(ltv__gross) - ltv_dec4(ltv__in_fee) AS VARCHAR)
+  END AS ltv__proceeds,
   CASE WHEN ltv__part = 'payment' AND ltv__paid AND NOT ltv__converted AND NOT ltv__api_shape
-         AND try_cast(ltv__in_converted_amount AS DECIMAL(18, 4)) > 0 AND try_cast(ltv__in_fee AS DECIMAL(18, 4)) >= 0
-    THEN CAST(round(100 * CAST(ltv__in_fee AS DECIMAL(18, 4)) / CAST(ltv__in_converted_amount AS DECIMAL(18, 4)), 4) AS VARCHAR) END AS ltv__commission_percentage,
+         AND ltv_dec4(ltv__in_converted_amount) > 0 AND ltv_dec4(ltv__in_fee) >= 0
+    THEN ltv_units4_text(ltv_div_round_exact(ltv_units4(ltv_dec4(ltv__in_fee)) * 1000000, ltv_units4(ltv_dec4(ltv__in_converted_amount))))
+  END AS ltv__commission_percentage,
   CASE WHEN ltv__part = 'refund' THEN ltv__in_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   ltv__in_country AS ltv__country,
