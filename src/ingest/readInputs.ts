@@ -221,7 +221,18 @@ async function rateLookup(wh: Warehouse): Promise<{ expression: string; code: st
 /** The reader with the input's row preset (if any) between it and the check statement. */
 async function withRowPreset(wh: Warehouse, file: SourceFile, opened: Reader): Promise<Reader> {
   const rowPreset = rowPresetFor(file.input.preset);
-  return rowPreset ? wrapRowPreset(wh, opened, rowPreset, opened.headerLines) : opened;
+  if (!rowPreset) return opened;
+  // Another kind of file read with the preset (a canonical CSV with --preset stripe) is refused as a whole,
+  // not a "missing" bad row per line.
+  const has = new Set([...opened.columns.keys()].map((c) => c.toLowerCase()));
+  const missing = rowPreset.required.filter((group) => !group.some((input) => rowPreset.inputs[input]!.some((c) => has.has(c.toLowerCase()))));
+  if (missing.length > 0) {
+    const names = missing.map((group) => group.flatMap((input) => rowPreset.inputs[input]!).map((c) => `"${c}"`).join(' or ')).join('; ');
+    const columns = [...opened.columns.keys()];
+    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}] is read with preset "${rowPreset.name}", but the file has no column ${names} `
+      + `(its columns: ${columns.slice(0, 12).join(', ')}${columns.length > 12 ? ', …' : ''}): give that vendor's export, or another preset (or none) for this file`);
+  }
+  return wrapRowPreset(wh, opened, rowPreset, opened.headerLines);
 }
 
 /** Lines before the first row: a CSV's header; none in Parquet or a query's result (rows are numbered from 1). */

@@ -147,3 +147,25 @@ describe('paddle preset', () => {
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([9, 0]);
   });
 });
+
+describe('a file of another kind read with a row preset', () => {
+  it('is refused as a whole, naming the columns the preset needs and the file has (it gave a "missing" bad row per line)', async () => {
+    const fx = await makeFixture({
+      'canonical.csv': 'customer_id,event_time,amount\na1,2026-01-05T10:00:00Z,10.00\n',
+      'adapty.csv': 'profile_id,event_type,event_datetime\np1,subscription_started,2026-01-05T10:00:00Z\n',
+    });
+    try {
+      const refused = async (path: string, preset: 'stripe' | 'shopify' | 'paddle' | 'adapty'): Promise<string> =>
+        ((await runJob(fx, { inputs: [{ path, preset }], formats: ['json'] }, '2026-02-01T00:00:00Z').catch((e: unknown) => e)) as Error).message;
+      const tail = (columns: string): string => `(its columns: ${columns}): give that vendor's export, or another preset (or none) for this file`;
+      expect(await refused('canonical.csv', 'stripe')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "stripe", but the file has no column "Created date (UTC)" or "Created (UTC)" or "Created" or "created" ${tail('customer_id, event_time, amount')}`);
+      expect(await refused('canonical.csv', 'shopify')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "shopify", but the file has no column "Created at"; "Total"; "Financial Status" ${tail('customer_id, event_time, amount')}`);
+      expect(await refused('canonical.csv', 'paddle')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "paddle", but the file has no column "status"; `
+        + `"grand_total" or "details.totals.grand_total" or "totals.grand_total" or "total" or "details.totals.total" or "totals.total"; "billed_at" or "created_at" ${tail('customer_id, event_time, amount')}`);
+      // One group missing of three: the revenue columns.
+      expect(await refused('adapty.csv', 'adapty')).toBe(`${fx.dir}/adapty.csv: inputs[0] is read with preset "adapty", but the file has no column "revenue_usd" or "price_usd" or "revenue_local" or "price_local" ${tail('profile_id, event_type, event_datetime')}`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});

@@ -15,6 +15,12 @@ export interface RowPreset {
    * candidate header names in order, matched case-insensitively; the first present wins.
    */
   inputs: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The inputs without which no row of the export can be read (each a group: one of its inputs is enough). A
+   * file lacking one is refused as a whole, naming the columns: another kind of file read with the preset gave
+   * a "missing" bad row per line.
+   */
+  required: readonly (readonly string[])[];
   /** The canonical columns the statement returns, each as `ltv__<column>` (text). */
   outputs: readonly CanonicalColumn[];
   /** Canonical columns taken as they are from the first present of these source columns (dimensions). */

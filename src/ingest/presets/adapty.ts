@@ -26,6 +26,7 @@ export const ADAPTY_PRESET: RowPreset = {
     store_country: ['store_country'],
     profile_country: ['profile_country'],
   },
+  required: [['event_type'], ['event_datetime'], ['revenue_usd', 'revenue_local']],
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'net_revenue', 'refund_of',
     'is_sandbox', 'is_trial', 'country',

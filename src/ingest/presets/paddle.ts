@@ -30,6 +30,7 @@ export const PADDLE_PRESET: RowPreset = {
     earnings: ['earnings', 'details.totals.earnings', 'totals.earnings'],
     price_ids: ['price_ids', 'price_id'],
   },
+  required: [['status'], ['total'], ['billed_at', 'created_at']],
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'updated_at', 'amount', 'currency', 'proceeds', 'net_revenue',
     'refund_of', 'product_id', 'store',

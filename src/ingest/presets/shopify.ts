@@ -30,6 +30,7 @@ export const SHOPIFY_PRESET: RowPreset = {
     item: ['Lineitem name'],
     discount_code: ['Discount Code'],
   },
+  required: [['created_at'], ['total'], ['financial_status']],
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'net_revenue', 'refund_of',
     'country', 'product_id', 'offer_id', 'store',

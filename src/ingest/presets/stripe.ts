@@ -34,6 +34,7 @@ export const STRIPE_PRESET: RowPreset = {
     country: ['Card Issue Country', 'Card Country', 'Card Address Country', 'card_country'],
     description: ['Description', 'description'],
   },
+  required: [['created'], ['amount']],
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'commission_percentage',
     'refund_of', 'is_sandbox', 'country', 'store',
