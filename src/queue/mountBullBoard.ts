@@ -17,6 +17,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { AppControllerRoute, AppViewRoute, BullBoardQueues, ControllerHandlerReturnType, IServerAdapter, UIConfig } from '@bull-board/api/dist/types.js';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
+import { HttpError, errorBody } from '../serve/HttpError.js';
 import { readJsonBody } from '../serve/readJsonBody.js';
 import type { Mount, MountAuth } from '../serve/Route.js';
 import { AdminAuth } from './AdminAuth.js';
@@ -130,11 +131,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
 }
 
-const ERROR_CODES: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED' };
+const ERROR_CODES = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED' } as const;
 
 /** The board's own refusals in the shape of ltv's other non-Adapty routes (src/serve/README "Error shapes"). */
-function sendError(res: ServerResponse, status: 401 | 403 | 404 | 405, message: string, extra: Record<string, string> = {}): void {
-  sendJson(res, status, { success: false, error: { message, code: ERROR_CODES[status], timestamp: new Date().toISOString() } }, extra);
+function sendError(res: ServerResponse, status: keyof typeof ERROR_CODES, message: string, extra: Record<string, string> = {}): void {
+  send(res, status, 'application/json; charset=utf-8', errorBody('zenovay', new HttpError(ERROR_CODES[status], message), new Date()), extra);
 }
 
 function loginPage(prefix: string, message: string | null): string {

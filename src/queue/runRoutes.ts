@@ -31,11 +31,11 @@ export interface Route {
 }
 
 const JOB_NAME_TEXT = 'a job name: a file name in the jobs folder without .json, e.g. "nightly"';
+const AS_OF_TEXT = 'an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"';
 const EnqueueBody = z.strictObject({
   // Messages of their own for a wrong type too (zod said "Invalid input: expected string, received number").
   job: z.string({ error: JOB_NAME_TEXT }).regex(JOB_NAME, JOB_NAME_TEXT),
-  as_of: z.string({ error: 'an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"' })
-    .datetime({ offset: true, error: 'an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"' }).optional(),
+  as_of: z.string({ error: AS_OF_TEXT }).datetime({ offset: true, error: AS_OF_TEXT }).optional(),
 }, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: the body is {"job": …, "as_of": …}` : undefined) });
 
 function sha256(text: string): Buffer {
