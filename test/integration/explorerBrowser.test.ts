@@ -383,6 +383,35 @@ describe('report.html', () => {
   });
 });
 
+describe('report.html shows control characters in data as ltv.csv does', () => {
+  it('draws a bidi override and a control character visibly, so a segment or tenant cannot pass for another', async () => {
+    // "\u202eSU" reads "US" when its override acts, "U\u0001S" shows as "US" or a box: beside the real US,
+    // two rows read alike. ltv.csv writes [U+202E]SU and U␁S (src/format/text.ts); the page must too.
+    const tenant = '\u202eppa-omed\u0001';
+    const rows = [['c1', '2026-01-05T10:00:00Z', '10', '\u202eSU'], ['c2', '2026-01-06T10:00:00Z', '20', 'U\u0001S'], ['c3', '2026-01-07T10:00:00Z', '30', 'US']];
+    const pfx = await makeFixture({ 'e.csv': `customer_id,event_time,amount,product_id\n${rows.map((r) => r.join(',')).join('\n')}\n` });
+    const p = await browser.newPage();
+    try {
+      const result = await runJob(pfx, { inputs: [{ path: 'e.csv' }], tenant, formats: ['json', 'csv'], forecast: { model: 'off' } }, '2026-02-01T00:00:00Z');
+      await p.goto(`file://${join(result.tenants[0]!.dir, 'report.html')}`);
+      await p.waitForSelector('.report[data-loaded] table.heatmap');
+      await p.selectOption('#ctl-segmentation', 'product');
+      await p.waitForSelector('.report[data-loaded="days-month-product"]');
+      const heads = await p.$$eval('table.heatmap tbody th', (ths) => ths.map((th) => th.textContent));
+      expect(heads.sort()).toEqual(['Total', 'US', 'U\u2401S', '[U+202E]SU'].sort());
+      expect(await p.$eval('h1', (e) => e.textContent)).toBe('[U+202E]ppa-omed\u2401');
+      const legend = await p.$$eval('.u-legend .u-label', (ls) => ls.map((l) => l.textContent));
+      expect(legend).toContain('[U+202E]SU');
+      // The data itself keeps the exact text (the page asks the API with it): only what is shown changes.
+      const csvText = await readFile(join(result.tenants[0]!.dir, 'ltv.csv'), 'utf8');
+      expect(csvText).toContain(',[U+202E]SU,');
+    } finally {
+      await p.close();
+      await pfx.cleanup();
+    }
+  });
+});
+
 describe('the explorer pins its run', () => {
   const PIN_KEY = 'ltv_explorer_pinned_run_key_01';
   let pfx: Fixture;

@@ -1,8 +1,15 @@
 // Builds DOM nodes from data without ever parsing markup: every data text (segment titles, tenant
-// names, values) becomes a text node (SPEC §10: "text, never markup"). No innerHTML anywhere.
+// names, values) becomes a text node (SPEC §10: "text, never markup"). No innerHTML anywhere. What the page
+// shows, text and tooltips, has its control characters made visible as in every file a person opens
+// (visibleText, src/format/text.ts): "\u202eSU" would read "US" beside the real US. Attribute values the
+// page reads back (value, data-*) stay exact.
+import { visibleText } from '../../format/text.js';
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined>;
+
+/** Attributes a person reads (tooltips, labels read aloud). */
+const SHOWN_ATTRIBUTES = new Set(['title', 'aria-label', 'alt', 'placeholder']);
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
@@ -10,7 +17,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
     // Event handlers are attached with addEventListener; an `on…` attribute would be inline script.
     if (/^on/i.test(name)) throw new Error(`h(): refusing attribute ${name}`);
     if (v === null || v === undefined || v === false) continue;
-    el.setAttribute(name, v === true ? '' : String(v));
+    el.setAttribute(name, v === true ? '' : SHOWN_ATTRIBUTES.has(name) ? visibleText(String(v)) : String(v));
   }
   append(el, ...children);
   return el;
@@ -19,7 +26,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 export function append(parent: Node, ...children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    parent.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    parent.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(visibleText(String(c))) : c);
   }
 }
 

@@ -5,6 +5,7 @@
 // in its text). Large matrices (day units: hundreds of thousands of cells) are cut to MAX_CELLS, periods
 // first, and say so: the full matrix is in the downloads.
 import type { AccountingType } from '../../ltv/model.js';
+import { visibleText } from '../../format/text.js';
 import { append, clear, h } from './dom.js';
 import { formatCell, formatCount, periodLabel } from './format.js';
 import { viridis, viridisGradient } from './palette.js';
@@ -78,7 +79,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
       // Said in words where a cell is not simply complete (the caption says cells are complete unless
       // marked): a text per cell of a large matrix costs seconds of layout.
       c.mark === 'complete' ? null : h('span', { class: 'visually-hidden' }, ` (${cellText(s, m.currency)})`));
-      td.title = `${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency)}`;
+      td.title = visibleText(`${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency)}`);
       if (r.type !== 'total') {
         const col = viridis((c.value - lo) / span);
         // CSSOM, not a style attribute: allowed under a CSP without 'unsafe-inline'.

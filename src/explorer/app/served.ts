@@ -6,6 +6,7 @@
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
+import { visibleText } from '../../format/text.js';
 import { clear, h, option } from './dom.js';
 import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
@@ -295,7 +296,7 @@ class ServedReport {
     });
     const toolbar = h('div', { class: 'toolbar' }, this.downloads(), signOut);
     // The tab says which tenant and run it shows (several tabs, history, bookmarks); a text, never markup.
-    document.title = `${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`;
+    document.title = visibleText(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
     this.showNewer();
     if (!run) {
