@@ -149,7 +149,8 @@ CREATE OR REPLACE MACRO ltv_last_period(unit, s, t) AS CASE unit
 --   revenue = a4·r10 (10⁻¹⁴), proceeds = a4·f6·r10 (10⁻²⁰), net = a4·f6·f6·r10 (10⁻²⁶).
 -- Sums stay exact; the only rounding is ltv_cents, where a value is written out. (DuckDB divides 128-bit
 -- numbers slowly — about 1.5 µs — so multiplying per row and dividing per output cell is what keeps a
--- run fast.) A net-revenue sum must stay below 1.7 × 10¹² report-currency units per tenant.
+-- run fast.) A net-revenue sum must stay below 1.7 × 10¹² report-currency units; the matrix statement sums
+-- four times a tenant's total, so a tenant's must stay below about 4.2 × 10¹¹ (README "Money is exact").
 -- (DuckDB keeps DECIMAL(18,4) × 10000 at width 18, which overflows from 10¹⁰ on; widening to DECIMAL(38,4)
 -- costs about 600 ns a value, so only amounts of 10⁹ and more take that way.)
 CREATE OR REPLACE MACRO ltv_u4(x) AS CASE WHEN x > -1000000000 AND x < 1000000000 THEN CAST(x * 10000 AS BIGINT)

@@ -32,7 +32,8 @@ export function duckdbReason(e: unknown): string {
  * DuckDB errors that are the run's resources or the data's size, not a fault of ltv: each becomes one line
  * saying so and what to do. Out of memory: the run's memory limit is too small for the statement. Overflow:
  * money is summed exactly in 128-bit integers of small units (02_macros.sql), which bounds it: net revenue
- * at 10⁻²⁶ holds 1.7 × 10¹² report-currency units, per row and per tenant's sum.
+ * at 10⁻²⁶ holds 1.7 × 10¹² report-currency units; a sum of the matrix statement holds four times a tenant's
+ * total (3 × total + total overflowed), so a tenant's net revenue must stay below about 4.2 × 10¹¹.
  */
 export function resourceError(e: unknown, memoryLimit: string | undefined): AppError | undefined {
   const message = (e as Error | undefined)?.message ?? '';
@@ -45,7 +46,7 @@ export function resourceError(e: unknown, memoryLimit: string | undefined): AppE
   if (!/Overflow in (multiplication|addition|subtraction|negation) of (HUGEINT|INT128|DECIMAL)|Overflow in HUGEINT/i.test(message)) return undefined;
   return new AppError('DATA',
     'the money is too large to sum exactly: ltv sums each tenant\'s money to the 10⁻²⁶ of a unit and holds at most '
-    + '1.7 × 10¹² report-currency units of net revenue per row and per tenant (README "Money is exact"); check the '
+    + 'about 4.2 × 10¹¹ report-currency units of net revenue per tenant (README "Money is exact"); check the '
     + 'amount column for cents read as units or a wrong rate, or report in a currency with a larger unit',
     { cause: e });
 }

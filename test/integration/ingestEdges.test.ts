@@ -39,12 +39,12 @@ describe('large amounts', () => {
     try {
       await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T);
       const before = await readlink(join(fx.reportsDir, 'default', 'latest'));
-      // 14 integer digits are a valid amount, but 2 × 10¹³ of net revenue is beyond 1.7 × 10¹².
+      // 14 integer digits are a valid amount, but 2 × 10¹³ of net revenue is beyond the limit (about 4.2 × 10¹¹).
       const { writeFile } = await import('node:fs/promises');
       await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', '2026-01-11', '20000000000000']]));
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('DATA');
-      expect((err as Error).message).toMatch(/^the money is too large to sum exactly: .*1\.7 × 10¹² report-currency units of net revenue per row and per tenant/);
+      expect((err as Error).message).toMatch(/^the money is too large to sum exactly: .*about 4\.2 × 10¹¹ report-currency units of net revenue per tenant/);
       expect((err as Error).message).not.toMatch(/\n|Out of Range|HUGEINT/);
       expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(before);
     } finally {
@@ -54,6 +54,20 @@ describe('large amounts', () => {
 });
 
 describe('JSON Lines', () => {
+  it('holds the limit the README gives: 425,300,000,000 of net revenue is read, 425,400,000,000 fails', async () => {
+    // The README said 1.7 × 10¹² (what 128 bits hold at 10⁻²⁶); a sum of the matrix statement holds four times
+    // a tenant's total, so the limit is a quarter of that. Monthly matrix, one payment on the as-of day.
+    const fx = await makeFixture({ 'ok.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '425300000000']]), 'over.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '425400000000']]) });
+    try {
+      const ok = await runJob(fx, { inputs: [{ path: 'ok.csv' }], matrices: MONTHLY, forecast: { model: 'off' } }, '2026-01-11T00:00:00Z');
+      expect(ok.tenants[0]!.summary.net_revenue).toBe(425300000000);
+      const over = await runJob(fx, { inputs: [{ path: 'over.csv' }], matrices: MONTHLY, forecast: { model: 'off' } }, '2026-01-11T00:00:00Z').catch((e: unknown) => e);
+      expect((over as Error).message).toMatch(/^the money is too large to sum exactly: .*about 4\.2 × 10¹¹ report-currency units/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('reads a number as the text the export wrote: exact decimals, and an exponent quarantined like quoted text', async () => {
     const lines = [
       '{"customer_id":"a","event_time":"2026-01-10T08:00:00Z","amount":12345678901.5678}',
