@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Job } from '../config/jobSchema.js';
 import type { TenantReport } from '../ltv/model.js';
-import { RUN_FILES } from '../ltv/runFiles.js';
+import { RUN_FILES, type Manifest } from '../ltv/runFiles.js';
 import { composeRunEmail } from './composeRunEmail.js';
 import { deliverOnce, type NotifyEffects, type NotifyOutcome } from './deliverOnce.js';
 import type { HeatmapLimits } from './heatmapView.js';
@@ -46,6 +46,9 @@ export async function notifyRun(result: PublishedRuns, job: Job, effects: Notify
     const key = { tenant: t.tenant, run_id: t.runId };
     const recordPath = join(dir, `${t.runId}.json`);
     try {
+      // The publication's own time is part of the Message-ID: a run-id taken again after its run was removed
+      // (publishRun.ts reserveRun) is another message, which mail servers must not drop as a duplicate.
+      const published = (JSON.parse(await readFile(join(t.dir, RUN_FILES.manifest), 'utf8')) as Manifest).generated_at;
       outcomes.push(
         await deliverOnce(
           {
@@ -53,7 +56,7 @@ export async function notifyRun(result: PublishedRuns, job: Job, effects: Notify
             key,
             recordPath,
             emlPath: join(dir, `${t.runId}.eml`),
-            messageId: (from) => messageId('run', t.runId, [job.name, t.tenant, t.runId], from),
+            messageId: (from) => messageId('run', t.runId, [job.name, t.tenant, t.runId, published], from),
             compose: async (from, id) => {
               const report = effects.reports?.get(t.tenant) ?? (JSON.parse(await readFile(join(t.dir, RUN_FILES.json), 'utf8')) as TenantReport);
               return composeRunEmail(report, job, t.dir, { from, messageId: id, ...(effects.heatmap ? { heatmap: effects.heatmap } : {}) });

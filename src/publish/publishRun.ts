@@ -184,6 +184,10 @@ export async function reserveRun(
           throw e;
         });
       }
+      // A run-id taken anew was published before only if that run was removed since (retention, or by
+      // hand): its email record (notify/<run-id>.json, src/notify/deliverOnce.ts) is of that removed run,
+      // and left there it made this one's email "already sent" (a backfill of a slot older than retention).
+      await rm(join(tenantDir, 'notify', `${runId}.json`), { force: true });
       return { tenantDir, runId, stagingDir, finalDir, alreadyPublished: false };
     }
     // A retried run (same key) publishes under the same run-id: the published one is the same run.

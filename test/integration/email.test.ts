@@ -129,6 +129,21 @@ describe('exactly once', () => {
     expect(sink.dataCommands).toBe(1);
   });
 
+  it('a run that takes anew the run-id of a run removed since (retention 1, a backfill of that slot) is emailed', async () => {
+    // It found the removed run's record (notify/<run-id>.json, sent) and sent nothing for the new run.
+    const { fx, sink } = await setup();
+    const effects = { mail: { settings: testSettings(sink.url) } };
+    const at = (asOf: string): Promise<RunResult> => runPipeline(jobFromFlags({ ...emailJob(), retention: 1 }, fx.dir), { logger: silentLogger, asOf: new Date(asOf), reportsDir: fx.reportsDir, ...effects });
+    const first = await at(AS_OF);
+    await at(new Date(Date.parse(AS_OF) + 86_400_000).toISOString());
+    const backfill = await at(AS_OF);
+    expect(backfill.tenants[0]!.runId).toBe(first.tenants[0]!.runId);
+    expect(backfill.notify).toMatchObject([{ status: 'sent', previously: false }]);
+    expect(sink.messages).toHaveLength(3);
+    // Another publication, another Message-ID: a mail server would drop a second message with the first's.
+    expect(backfill.notify![0]!.messageId).not.toBe(first.notify![0]!.messageId);
+  });
+
   it('retries a transient 4xx with backoff until the server accepts', async () => {
     const { fx, sink } = await setup();
     sink.reply({ at: 'data', code: 451, times: 2 });
