@@ -47,8 +47,10 @@ export async function notifyRun(result: PublishedRuns, job: Job, effects: Notify
     const recordPath = join(dir, `${t.runId}.json`);
     try {
       // The publication's own time is part of the Message-ID: a run-id taken again after its run was removed
-      // (publishRun.ts reserveRun) is another message, which mail servers must not drop as a duplicate.
-      const published = (JSON.parse(await readFile(join(t.dir, RUN_FILES.manifest), 'utf8')) as Manifest).generated_at;
+      // (publishRun.ts reserveRun) is another message, which mail servers must not drop as a duplicate. The
+      // report in memory carries it (the manifest's generated_at is the report's); a resend reads the manifest.
+      const published = effects.reports?.get(t.tenant)?.generated_at
+        ?? (JSON.parse(await readFile(join(t.dir, RUN_FILES.manifest), 'utf8')) as Manifest).generated_at;
       outcomes.push(
         await deliverOnce(
           {
