@@ -235,11 +235,15 @@ export async function commitRun(
 ): Promise<{ latest: string }> {
   if (!slot.alreadyPublished) {
     await settlePendingWrites(slot.stagingDir);
-    await rm(join(slot.stagingDir, '.owner'), { force: true });
     const files: Record<string, ManifestFile> = {};
     const previous = await previousRun(slot.tenantDir);
+    // The owner file stays until the rename below: a worker killed while this checksums, fsyncs and writes
+    // the manifest (seconds for a large run) leaves a staging directory a recovered attempt knows to be dead
+    // and removes, and the recovered run takes the same run-id. Removed first, it left an ownerless
+    // directory no cleanup trusts for a day, and the recovered run published as <run-id>-2.
+    const ownerFile = join(slot.stagingDir, '.owner');
     // Identical snapshots are hard links to one file (writeSnapshots.ts): read and fsync each inode once.
-    const entries = await Promise.all((await listFiles(slot.stagingDir)).map(async (path) => ({
+    const entries = await Promise.all((await listFiles(slot.stagingDir)).filter((path) => path !== ownerFile).map(async (path) => ({
       path, rel: relative(slot.stagingDir, path).split('\\').join('/'), ino: (await stat(path)).ino,
     })));
     const firstOfInode = new Map<number, string>();
@@ -264,6 +268,7 @@ export async function commitRun(
     await writeFile(manifestPath, `${JSON.stringify(full, null, 2)}\n`);
     await fsyncPath(manifestPath);
     for (const dir of await listDirs(slot.stagingDir)) await fsyncPath(dir);
+    await rm(ownerFile, { force: true });
     await fsyncPath(slot.stagingDir);
     await rename(slot.stagingDir, slot.finalDir).catch((e: NodeJS.ErrnoException) => {
       // Only a writer that does not claim run-ids as reserveRun does (an older ltv) gets here.

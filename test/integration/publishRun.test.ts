@@ -86,6 +86,23 @@ describe('runs publishing one tenant at the same time take one run-id each', () 
     expect((await reserveRun(reports, 'acme', AS_OF, null, { job: 'test', locked: false })).runId).toBe('20260316T150000Z');
   });
 
+  it('the owner file stays while the run is committed, so an attempt killed then is known to be dead; it is not published', async () => {
+    const owner = { job: 'test', locked: true };
+    const slot = await reserveRun(reports, 'acme', AS_OF, null, owner);
+    await writeFile(join(slot.stagingDir, 'ltv.json'), '{}');
+    // The commit fails at its last writes (the manifest cannot be written where a directory is): what an
+    // attempt killed there leaves.
+    await mkdir(join(slot.stagingDir, 'manifest.json'));
+    await expect(commitRun(slot, manifestOf('acme', slot.runId), 30)).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(JSON.parse(await readFile(join(slot.stagingDir, '.owner'), 'utf8'))).toEqual({ job: 'test', host: hostname(), pid: process.pid, locked: true });
+    await rm(join(slot.stagingDir, 'manifest.json'), { recursive: true });
+    await commitRun(slot, manifestOf('acme', slot.runId), 30);
+    const published = join(reports, 'acme', 'runs', slot.runId);
+    expect((await readdir(published)).sort()).toEqual(['ltv.json', 'manifest.json']);
+    const manifest = JSON.parse(await readFile(join(published, 'manifest.json'), 'utf8')) as Manifest;
+    expect(Object.keys(manifest.files)).toEqual(['ltv.json']);
+  });
+
   it('two runs of one job into one reports folder at once both publish (the second under the next run-id)', async () => {
     const fx = await makeFixture({ 'pay.csv': csv('customer_id,event_time,amount', [['c1', '2026-01-05T10:00:00Z', '9.99'], ['c2', '2026-02-01T10:00:00Z', '19.99']]) });
     const job = { tenant: 'acme', inputs: [{ path: 'pay.csv' }], forecast: { model: 'off' as const } };
