@@ -48,7 +48,7 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
       try {
         await waitForRedis(queue, env);
         if (opts.wait) events = await openRunEvents(env, logger);
-        const run = await enqueueRun(queue, opts.jobs ?? env.LTV_JOBS_DIR, ref, { ...(asOf ? { asOf } : {}), ...(shards ? { shards } : {}), source: 'cli' });
+        const run = await enqueueRun(queue, opts.jobs ?? env.LTV_JOBS_DIR, ref, { ...(asOf ? { asOf } : {}), ...(shards ? { shards } : {}), source: 'cli', env });
         process.stdout.write(`${run.id}\n`);
         if (!events) return;
         process.stderr.write(`run ${run.id}: ${run.job.name} as of ${run.asOf.toISOString()}, queued\n`);

@@ -1,6 +1,6 @@
 // On-demand runs (SPEC §7): `ltv enqueue` and the HTTP route add the same job a schedule fires, with the
 // as-of time fixed now, so every retry of the run computes the same numbers. The run id is the BullMQ job id:
-// for a run added over HTTP its key (a UUID, never handed out again), else BullMQ's counter.
+// its key, a UUID never handed out again.
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -101,7 +101,7 @@ export async function enqueueRun(
     source: 'cli' | 'http';
     /** SPEC §12: overrides the job's `shards`. */
     shards?: number;
-    /** A run added over HTTP: the add waits at most LTV_CONNECT_TIMEOUT_MS, then is withdrawn (addWithin). */
+    /** Given, the add waits at most LTV_CONNECT_TIMEOUT_MS, then is withdrawn (addWithin): `ltv enqueue`, the HTTP route. */
     env?: Env;
   },
 ): Promise<EnqueuedRun> {
@@ -112,11 +112,12 @@ export async function enqueueRun(
   const future = futureAsOfError(asOf);
   if (future) throw new AppError('VALIDATION', future);
   const key = randomUUID();
-  // A run added over HTTP is known by its key: the id a client keeps must never name another run, and
-  // BullMQ's own ids start again at 1 after Redis lost its data. (`ltv enqueue --wait` follows its run by key.)
-  const jobId = opts.source === 'http' ? key : undefined;
+  // A run added on demand is known by its key: the id a client keeps must never name another run (BullMQ's
+  // own ids start again at 1 after Redis lost its data), and an add that Redis does not answer can be
+  // withdrawn by it (addWithin). With BullMQ's counter id, `ltv enqueue` against a frozen Redis hung, and
+  // its add, run when Redis resumed, was a second run beside the one the user enqueued again.
   const data: RunData = { file, asOf: asOf.toISOString(), source: opts.source, key, ...(opts.shards ? { shards: opts.shards } : {}) };
-  const queued = jobId && opts.env ? await addWithin(queue, job.name, data, jobId, opts.env) : await queue.add(job.name, data, jobId ? { jobId } : {});
+  const queued = opts.env ? await addWithin(queue, job.name, data, key, opts.env) : await queue.add(job.name, data, { jobId: key });
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };
 }

@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { expect, test } from 'vitest';
 import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
 import { loadEnv } from '../../src/config/env.js';
+import { enqueueRun, waitForRedis } from '../../src/queue/enqueueRun.js';
+import { openRunQueue } from '../../src/queue/runQueue.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
 import { useHarnessAndRedis, waitFor } from '../helpers/queueHarness.js';
 import { startServer } from '../helpers/startServer.js';
@@ -87,3 +89,36 @@ test('Redis frozen: POST and GET /api/v1/runs answer 503 with Retry-After within
     await w.close(1_000);
   }
 }, 90_000);
+
+test('Redis frozen after `ltv enqueue` connected: the add fails within LTV_CONNECT_TIMEOUT_MS and never becomes a run', async () => {
+  const { h, redis } = setup();
+  const env = loadEnv({ ...h.vars, REDIS_URL: redis.url });
+  await h.writeJob('cli', {});
+  // As enqueueCommand opens and uses them: a producer's queue, ready before the run is added.
+  const queue = openRunQueue(env, 'producer', pino({ level: 'silent' }));
+  const w = h.worker({ REDIS_URL: redis.url });
+  try {
+    await w.ready;
+    await waitForRedis(queue, env);
+    redis.freeze();
+    const t0 = Date.now();
+    const failed = await enqueueRun(queue, h.jobsDir, 'cli', { source: 'cli', asOf: new Date('2026-02-01T00:00:00Z'), env }).then(() => null, (e: Error) => e.message);
+    const ms = Date.now() - t0;
+    expect(failed).toBe(`Redis at redis://127.0.0.1:${redis.port} did not answer within 2000 ms (LTV_CONNECT_TIMEOUT_MS): the run was not added; try again in a few seconds`);
+    expect(ms).toBeGreaterThanOrEqual(2_000);
+    expect(ms).toBeLessThan(3_500);
+    redis.thaw();
+    // Long enough for the worker to have taken the run, had the add been run when Redis resumed.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'waiting-children'])).toEqual([]);
+    // Enqueued again once Redis answers: one run, known by a UUID (never a counter a lost Redis hands out again).
+    const run = await enqueueRun(queue, h.jobsDir, 'cli', { source: 'cli', asOf: new Date('2026-02-01T00:00:00Z'), env });
+    expect(run.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(run.id).toBe(run.queued.data.key);
+    expect((await queue.getJobs(['waiting', 'active', 'completed'])).map((j) => j.id)).toEqual([run.id]);
+  } finally {
+    redis.thaw();
+    await queue.close();
+    await w.close(1_000);
+  }
+}, 60_000);
