@@ -55,7 +55,14 @@ const ianaZone = z.string().refine((tz) => {
   }
 });
 
-const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "USD"').transform((s) => s.toUpperCase());
+/**
+ * The codes the report may be in: ISO 4217's current ones as ICU knows them (162 in Node 20's, among them
+ * ZWG of 2024; not metals, funds or test codes such as XAU, XXX, XTS). Three letters alone let a typo (`USX`)
+ * through, to be printed on every figure of the report.
+ */
+const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
+const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "USD"').transform((s) => s.toUpperCase())
+  .refine((s) => ISO_4217.has(s), { error: (issue) => `"${String(issue.input)}" is not an ISO 4217 currency code (e.g. "USD", "EUR", "GBP")` });
 
 export const InputSchema = z.strictObject({
   /** A local path or glob, relative to the job file's folder; `.gz` is read transparently. */

@@ -61,3 +61,19 @@ describe('matrices', () => {
     ])).not.toThrow();
   });
 });
+
+describe('currency', () => {
+  const withCurrency = (currency: string): { currency: string } => jobFromFlags({ inputs: [{ path: 'x.csv' }], currency }, '/tmp') as { currency: string };
+
+  it.each([['usd', 'USD'], ['EUR', 'EUR'], ['jpy', 'JPY'], ['ZWG', 'ZWG'], ['XOF', 'XOF']])('takes %s as %s', (given, code) => {
+    expect(withCurrency(given).currency).toBe(code);
+  });
+
+  it.each(['XYZ', 'usx', 'ABC', 'XXX', 'XTS'])('refuses %s, three letters that are no currency', (given) => {
+    expect(() => withCurrency(given)).toThrow(`command line: currency: "${given.toUpperCase()}" is not an ISO 4217 currency code (e.g. "USD", "EUR", "GBP")`);
+  });
+
+  it('refuses what is not three letters as before', () => {
+    expect(() => withCurrency('US')).toThrow('command line: currency: an ISO 4217 code such as "USD"');
+  });
+});
