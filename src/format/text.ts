@@ -51,11 +51,22 @@ export function visibleText(text: string): string {
 export function cellText(text: string): string {
   // A loop over the codes first, not the regular expression: a workbook's Data sheets pass a million cells here.
   const safe = neutraliseText(hasControl(text) ? visibleText(text) : text);
-  if (safe.length <= EXCEL_CELL_CHARS) return safe;
+  if (safe.length <= EXCEL_CELL_CHARS) return ooxmlText(safe);
   const note = ` … [cut to Excel's limit of 32,767 characters from ${text.length.toLocaleString('en')}]`;
   let head = safe.slice(0, EXCEL_CELL_CHARS - note.length);
   if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1); // never half a surrogate pair
-  return head + note;
+  return ooxmlText(head + note);
+}
+
+/**
+ * A workbook's text as the file must hold it (ECMA-376 part 1, 22.4.2.4 ST_Xstring): a reader turns
+ * `_xHHHH_` into the character HHHH, and XML turns a carriage return into a line feed. exceljs writes text
+ * as it is, so a product named `x_x0041_y` opened as `xAy`, and `a\rb` as `a\nb`. A `_x` that begins such an
+ * escape has its underscore escaped (`_x005F_`), and CR is written `_x000D_`, as Excel itself writes them.
+ */
+function ooxmlText(text: string): string {
+  if (!text.includes('\r') && !text.includes('_x')) return text;
+  return text.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_').replaceAll('\r', '_x000D_');
 }
 
 function hasControl(text: string): boolean {

@@ -1,7 +1,11 @@
 // SPEC §5 formula neutralisation has two implementations: TypeScript for the files ltv writes itself (csv,
 // xlsx) and SQL (ltv_safe_text, 02_macros.sql) for quarantine.csv, which DuckDB writes. One table of cases
 // runs through both, so the two cannot drift apart.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellText, csvField, escapeHtml, FORMULA_START_CHARS, neutraliseText, visibleText } from '../../src/format/text.js';
 import { installMacros } from '../../src/warehouse/installMacros.js';
@@ -64,7 +68,8 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
 
   it('csvField and escapeHtml make controls visible as cellText does: ltv.csv, the workbook and HTML agree', () => {
     for (const [text, shown] of CONTROLS) {
-      expect(cellText(text)).toBe(neutraliseText(shown));
+      // The workbook's file holds a carriage return as _x000D_ (ECMA-376 ST_Xstring; below).
+      expect(cellText(text)).toBe(neutraliseText(shown).replaceAll('\r', '_x000D_'));
       expect(csvField(text)).toBe(/[",\r\n]/.test(shown) ? `"${neutraliseText(shown).replaceAll('"', '""')}"` : neutraliseText(shown));
     }
     expect(csvField('p\u0001,x')).toBe('"p\u2401,x"');
@@ -81,6 +86,28 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
 
   it('escapeHtml leaves no markup', () => {
     expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
+  });
+
+  it('cellText escapes what a workbook reader would decode: a reader gets the exact text back (real exceljs, real file)', async () => {
+    expect(cellText('a\rb')).toBe('a_x000D_b');
+    expect(cellText('x_x0041_y')).toBe('x_x005F_x0041_y');
+    expect(cellText('_x000D_')).toBe('_x005F_x000D_');
+    expect(cellText('\r=1')).toBe("'_x000D_=1");
+    // Not an escape: left as it is.
+    expect(cellText('my_xmas_plan _x12_ _xGGGG_')).toBe('my_xmas_plan _x12_ _xGGGG_');
+    const texts = ['a\rb', 'c\r\nd', 'x_x0041_y', '_x000D_', 'my_xmas_plan', '_x005F_x0041_'];
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('S');
+    texts.forEach((t, i) => (ws.getCell(i + 1, 1).value = cellText(t)));
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-celltext-'));
+    try {
+      await wb.xlsx.writeFile(join(dir, 't.xlsx'));
+      const back = new ExcelJS.Workbook();
+      await back.xlsx.readFile(join(dir, 't.xlsx'));
+      expect(texts.map((_, i) => back.getWorksheet('S')!.getCell(i + 1, 1).value)).toEqual(texts);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('cellText neutralises, shows control characters as their pictures and keeps within Excel\'s 32,767 characters', () => {
