@@ -8,17 +8,25 @@ import { formatCountOf } from '../format/money.js';
 function isCron(text: string): boolean {
   return cronError(text) === '';
 }
+/** cron-parser's aliases (its PredefinedExpressions, not exported), lower case only, as it reads them. */
+export const CRON_ALIASES = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@minutely', '@secondly', '@weekdays', '@weekends'];
+const EXAMPLE = 'e.g. "0 3 * * *" (03:00 daily)';
 function cronError(text: string): string {
+  if (text.trim() === '') return `empty: give a cron expression, ${EXAMPLE}, or leave "schedule" out (no scheduled runs)`;
+  // cron-parser read "@Daily" and "@foo" as a month alias ("cannot resolve alias \"dai\""): said plainly.
+  if (text.trim().startsWith('@') && !CRON_ALIASES.includes(text.trim())) {
+    return `"${text}" is not a cron alias: use one of ${CRON_ALIASES.join(' ')} (lower case), or a cron expression, ${EXAMPLE}`;
+  }
   // cron-parser right-aligns fewer fields ("0 3 * *" would fire every minute of 00:xx on the 3rd): refused.
   const fields = text.trim().split(/\s+/).length;
   if (!text.trim().startsWith('@') && fields !== 5 && fields !== 6) {
-    return `"${text}" is not a cron expression: it has ${formatCountOf(fields, 'field')}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); e.g. "0 3 * * *" (03:00 daily)`;
+    return `"${text}" is not a cron expression: it has ${formatCountOf(fields, 'field')}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); ${EXAMPLE}`;
   }
   try {
     CronExpressionParser.parse(text.trim(), { tz: 'UTC' });
     return '';
   } catch (e) {
-    return `"${text}" is not a cron expression (${e instanceof Error ? e.message : String(e)}); e.g. "0 3 * * *" (03:00 daily)`;
+    return `"${text}" is not a cron expression (${e instanceof Error ? e.message : String(e)}); ${EXAMPLE}`;
   }
 }
 import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '../ltv/model.js';
@@ -212,7 +220,7 @@ export const JobSchema = z.strictObject({
   /** Where runs are published, relative to the job file's folder unless absolute. */
   reports_dir: z.string().min(1).optional(),
   schedule: z
-    .strictObject({ cron: z.string().min(1).refine(isCron, { error: (i) => cronError(String(i.input)) }), timezone: ianaZone.default('UTC') })
+    .strictObject({ cron: z.string().refine(isCron, { error: (i) => cronError(String(i.input)) }), timezone: ianaZone.default('UTC') })
     .optional(),
   email: EmailSchema.optional(),
   /** SPEC §11: the worker emails `email.ops` once when no run was published for this long, and once when one is. */

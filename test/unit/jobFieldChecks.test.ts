@@ -2,7 +2,7 @@
 // schedule.cron with fields missing (cron-parser would right-align them: "0 3 * *" would fire every
 // minute of 00:xx on the 3rd), an email.subject placeholder that does not exist.
 import { describe, expect, it } from 'vitest';
-import type { JobInput } from '../../src/config/jobSchema.js';
+import { CRON_ALIASES, type JobInput } from '../../src/config/jobSchema.js';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 
 const load = (cron: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], schedule: { cron } }, '/tmp');
@@ -18,6 +18,20 @@ describe('schedule.cron', () => {
     ['0 3 * * * * *', 7],
   ])('refuses %s, which has %i fields', (cron, n) => {
     expect(() => load(cron)).toThrow(`command line: schedule.cron: "${cron}" is not a cron expression: it has ${n} field${n === 1 ? '' : 's'}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); e.g. "0 3 * * *" (03:00 daily)`);
+  });
+});
+
+describe('schedule.cron, empty or an alias', () => {
+  it.each(CRON_ALIASES)('takes the alias %s (each one cron-parser, and so BullMQ, reads)', (alias) => {
+    expect(() => load(alias)).not.toThrow();
+  });
+
+  it.each(['', '   '])('refuses %j in one message that says what to give', (cron) => {
+    expect(() => load(cron)).toThrow(/^command line: schedule\.cron: empty: give a cron expression, e\.g\. "0 3 \* \* \*" \(03:00 daily\), or leave "schedule" out \(no scheduled runs\)$/);
+  });
+
+  it.each(['@foo', '@Daily', '@every 5m', '@'])('refuses %s, naming the aliases (cron-parser said "cannot resolve alias \"dai\"")', (cron) => {
+    expect(() => load(cron)).toThrow(`command line: schedule.cron: "${cron}" is not a cron alias: use one of @yearly @annually @monthly @weekly @daily @hourly @minutely @secondly @weekdays @weekends (lower case), or a cron expression, e.g. "0 3 * * *" (03:00 daily)`);
   });
 });
 
