@@ -459,6 +459,14 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
       const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find);
       if (fallback !== undefined) return fallback;
     }
+    // A required column the preset reads from a column the file does not have: the file is not the export
+    // the preset is for (a canonical file given `--preset revenuecat` was read by its canonical names, with
+    // RevenueCat's rules, such as UTC times and its proceeds, applied to rows that are not RevenueCat's).
+    if (REQUIRED.includes(c)) {
+      wrongDelimiter(file, reader);
+      throw new AppError('INPUT',
+        `${file.path}: inputs[${file.inputIndex}] is read with the ${file.input.preset} preset, but the file has no ${preset.from.map(shownName).join(' or ')} for "${c}" (it has: ${listColumns(reader)}): is it a ${file.input.preset} export? Read it with the canonical preset, or map ${c} with --map ${c}=<column> or "map" in the job file`);
+    }
   }
   const own = find(c);
   if (own !== undefined) return maybeTimeFormat(file, c, own);

@@ -44,6 +44,24 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     }
   });
 
+  it('refuses a file that is not RevenueCat\'s (its canonical columns were read with RevenueCat\'s rules), and takes it once mapped', async () => {
+    const canonical = csv('customer_id,event_time,amount', [['a', '2025-07-14 23:30:00', '10']]);
+    const fx = await makeFixture({ 'plain.csv': canonical });
+    try {
+      await expect(runJob(fx, { inputs: [{ path: 'plain.csv', preset: 'revenuecat' }] }, '2025-10-01T00:00:00Z')).rejects.toThrow(
+        `${fx.dir}/plain.csv: inputs[0] is read with the revenuecat preset, but the file has no "rc_original_app_user_id" for "customer_id" (it has: customer_id, event_time, amount): is it a revenuecat export? Read it with the canonical preset, or map customer_id with --map customer_id=<column> or "map" in the job file`);
+      // Mapped, the user says where each required column is and what it holds: a mapped column is read as
+      // the canonical one (a map overrides the preset's entry, transform and all), so 23:30 naive is 23:30
+      // in Berlin, on the 14th.
+      const map = { customer_id: 'customer_id', event_time: 'event_time', amount: 'amount' };
+      await runJob(fx, { inputs: [{ path: 'plain.csv', preset: 'revenuecat', map }], timezone: 'Europe/Berlin' }, '2025-10-01T00:00:00Z');
+      const days = await readAdapty(fx, 'days-day-cohort.json');
+      expect(days.revenue.data.map((r) => r.title)).toEqual(['Total', '2025-07-14']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('EUR from the purchased currency, America/New_York: the same rules, GBP converted', async () => {
     const fx = await makeFixture({ 'rc.csv': csv(HEADER, ROWS), 'rates.csv': 'date,currency,rate\n2025-01-01,GBP,1.2\n' });
     try {
