@@ -2,6 +2,7 @@
 -- A refund row at or before T whose refund_of names a payment at or before T (as 11_movements.sql links them):
 -- - the payment belongs to another customer: quarantined (its money would leave the other customer's cohort);
 -- - the payment is sandbox: excluded with it, as sandbox (it refunds no real money);
+-- - the payment is quarantined (the same customer's row, no valid one with its transaction_id): quarantined;
 -- - it takes back more than remains of the payment (refunded_at, when set at T, takes it all back first; then
 --   the payment's refunds in time order, a quarantined one taking nothing): quarantined.
 -- Amounts compare as 11_movements.sql counts them, in report-currency units: a refund in its payment's
@@ -23,6 +24,28 @@ paid AS (
   FROM deduped d
   SEMI JOIN refunds r ON d.tenant_id = r.tenant_id AND d.transaction_id = r.refund_of
   WHERE d.amount > 0 AND d.event_time <= CAST($as_of AS TIMESTAMPTZ)
+),
+-- Quarantined rows that refunds name, where no valid row has that transaction_id: such a refund is set
+-- aside with its payment (whoever's it was: a payment without a customer is quarantined too). Counted as a
+-- refund of nothing, it took money back at its own time (before the customer's first valid payment, even)
+-- for a payment the run does not count. (A sharded run checks refunds before it splits: splitRun.ts.)
+quarantined_paid AS (
+  SELECT c.tenant_id, c.transaction_id,
+    arg_min(f.path, c.row_id) AS path, min(coalesce(c.line, c.row_id - f.first_row + f.header_lines + 1)) AS line
+  FROM checked c
+  JOIN input_files f USING (file_idx)
+  SEMI JOIN refunds r ON c.tenant_id = r.tenant_id AND c.transaction_id = r.refund_of
+  WHERE c.reason IS NOT NULL
+  GROUP BY ALL
+),
+orphaned AS (
+  SELECT r.src_row AS row_id,
+    'refund_of "' || r.refund_of || '" names a quarantined row (' || q.path || ' line ' || q.line
+      || '): this refund is set aside with it; fix that row and both count' AS reason,
+    FALSE AS sandbox
+  FROM refunds r
+  JOIN quarantined_paid q ON q.tenant_id = r.tenant_id AND q.transaction_id = r.refund_of
+  ANTI JOIN deduped g ON g.tenant_id = r.tenant_id AND g.transaction_id = r.refund_of
 ),
 matched AS (
   SELECT r.*, p.customer_id AS p_customer, p.a4 AS p_a4, p.r10 AS p_r10, p.is_sandbox AS p_sandbox, p.refunded,
@@ -66,3 +89,5 @@ SELECT m.src_row AS row_id,
 FROM matched m
 LEFT JOIN walk w ON w.src_row = m.src_row
 WHERE m.customer_id <> m.p_customer OR m.p_sandbox OR w.over
+UNION ALL
+SELECT * FROM orphaned

@@ -92,6 +92,31 @@ describe('refunds that cannot be applied as they stand are quarantined', () => {
     });
   });
 
+  it('a refund of a quarantined payment is set aside with it, not counted as a refund of nothing', async () => {
+    // a: t1 "abc" (line 2, quarantined), r1 −5 refund_of t1 (line 3) → quarantined with it; t3 10 (Feb 7).
+    // b: t4 30 (Feb 1), r2 −10 refund_of t5 (line 6): t5 is nowhere → a refund of nothing, at its own time.
+    // c: t6 with no customer (line 7, quarantined), r3 −5 refund_of t6 (line 8, customer c) → quarantined.
+    // February p0 (10 + 20) / 2 = 15 (with r1 counted, a's −5 on Feb 6 came before its cohort: (5 + 20) / 2).
+    const rows = [
+      ['a', '2026-02-05T10:00:00Z', 'abc', 't1', '', ''], ['a', '2026-02-06T10:00:00Z', '-5', 'r1', 't1', ''],
+      ['a', '2026-02-07T10:00:00Z', '10', 't3', '', ''],
+      ['b', '2026-02-01T10:00:00Z', '30', 't4', '', ''], ['b', '2026-02-02T10:00:00Z', '-10', 'r2', 't5', ''],
+      ['', '2026-02-03T10:00:00Z', '8', 't6', '', ''], ['c', '2026-02-04T10:00:00Z', '-5', 'r3', 't6', ''],
+    ];
+    const { quarantine, ...rest } = await outcome({ 'e.csv': csv(HEADER, rows) }, { max_bad_row_share: 0.6 });
+    expect(rest).toMatchObject({
+      grid: { Total: [15, 15], '2026-02-01': [15, 15] },
+      stats: { rows_read: 7, rows_quarantined: 4, duplicates: 0, refunds_linked: 0, refunds_unlinked: 1 },
+    });
+    expect(quarantine.map(([file, line, , tenant, customer]) => [file, line, tenant, customer])).toEqual([
+      ['e.csv', '2', 'default', 'a'], ['e.csv', '3', 'default', 'a'], ['e.csv', '7', 'default', ''], ['e.csv', '8', 'default', 'c'],
+    ]);
+    const orphan = (id: string, line: number): RegExp =>
+      new RegExp(`^refund_of "${id}" names a quarantined row \\(.*/e\\.csv line ${line}\\): this refund is set aside with it; fix that row and both count$`);
+    expect(quarantine[1]![2]).toMatch(orphan('t1', 2));
+    expect(quarantine[3]![2]).toMatch(orphan('t6', 7));
+  });
+
   it('a refund of more than its payment, and the later of several refunds that exceeds what remains', async () => {
     // a: t1 20, r1 −50 refund_of t1 (line 3) → quarantined: a's revenue 20, not −30.
     // b: t2 20, r2 −15 (remains 5), r3 −10 (line 6: more than 5 → quarantined), r4 −5 (remains 5: kept) → 0.
