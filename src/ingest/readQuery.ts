@@ -66,6 +66,12 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   if (!decodable(url.username) || !decodable(url.password)) {
     throw new AppError('CONFIG', `${where}.connection: the URL in ${name} has a "%" in its user or password that is not followed by two hex digits; percent-encode special characters there (% as %25, @ as %40, : as %3A, / as %2F, # as %23)`);
   }
+  // A "/" in the password ends the URL's host part early: `postgres://u:9911/4455@db:5432/x` is user u at
+  // host "u", port 9911, path "/4455@db:5432/x", and no password to mask, so every message showed it. An "@"
+  // after the host is that, or a "?" or "#" in the password: refused without showing any of it.
+  if (/@/.test(url.pathname + url.search + url.hash)) {
+    throw new AppError('CONFIG', `${where}.connection: the URL in ${name} has an "@" after its host: a "/", "?" or "#" in the password ends the host part early; percent-encode them in the user and password (/ as %2F, ? as %3F, # as %23, @ as %40)`);
+  }
   const secret = decodeURIComponent(url.password);
   const masked = maskUrl(url);
   const label = `${where} (${driver} query on ${masked})`;
@@ -86,6 +92,9 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   }
   return { path: label, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
 }
+
+/** A query input's text that is more than one statement (a ";" between two). */
+const ONE_STATEMENT = 'the query is more than one statement (a ";" between two): give one SELECT (a WITH … SELECT, VALUES or TABLE is fine); ltv runs it read-only and runs nothing else';
 
 /** 3600000 → "1 h", 90000 → "90 s", 1500 → "1.5 s". */
 function duration(ms: number): string {
@@ -229,6 +238,17 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
       }
     }
     const sql = input.query!.trim().replace(/;\s*$/, '');
+    // The COPY below goes through the simple query protocol, which runs every statement of a text: a query
+    // that closed COPY's parenthesis ran its own statements after it (a COMMIT, then writes, outside the
+    // READ ONLY transaction). The query is planned first with the extended protocol (a named statement
+    // makes pg send Parse; an empty `values` does not), which takes one statement only, and EXPLAIN executes
+    // nothing; the text up to the query's end is lexed alike in both, so a query that is one statement there
+    // is one inside COPY too.
+    await client.query({ name: 'ltv_one_statement', text: `EXPLAIN SELECT * FROM (${sql}\n) AS ltv_query` }).catch((e: unknown) => {
+      // Several statements parse as such, or fail at the ";" where the query's own statement ended early.
+      if ((e as { code?: string }).code === '42601' && /multiple commands|at or near ";"/.test((e as Error).message)) throw new AppError('INPUT', ONE_STATEMENT);
+      throw e;
+    });
     const copy = client.query(copyTo(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER true)`));
     await pipeline(copy, createWriteStream(file));
     await client.query('COMMIT');
@@ -389,6 +409,7 @@ const MYSQL_TRANSIENT = new Set([
  * said as such, and retried like one that could not open.
  */
 function queryError(e: unknown, driver: Driver, label: string, secret: string, raw: string, progress: Progress): AppError {
+  if (e instanceof AppError && e.message === ONE_STATEMENT) return new AppError('INPUT', `${label}: ${ONE_STATEMENT}`);
   const err = e as { code?: string; errno?: number; message?: string; sqlMessage?: string };
   let text = (err.sqlMessage ?? err.message ?? String(e)).split('\n')[0]!.trim();
   for (const s of [raw, raw.trim(), secret]) if (s) text = text.split(s).join('***');

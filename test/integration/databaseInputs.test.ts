@@ -166,7 +166,40 @@ describe('PostgreSQL inputs', () => {
     expect(required).toMatch(/^command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\): TLS: The server does not support SSL connections \(see "ssl" in the job file or the URL's sslmode\)$/);
     expect(warnings.map((w) => w.message)).toEqual([]);
 
-    for (const m of [badQuery, auth, refused, percent, ca, required]) expect(m).not.toContain('pw-never-shown');
+    // A "/" in the password ends the URL's host early (host "postgres", port 9911, path "/pw…@127.0.0.1…"),
+    // and with no password to mask, the message showed it: "cannot connect: host not found".
+    setEnv('LTV_TEST_PG_SLASH', 'postgres://postgres:9911/pw-never-shown-7Q@127.0.0.1:5432/x');
+    const slash = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_PG_SLASH' }]);
+    expect(slash).toBe('command line: inputs[0].connection: the URL in LTV_TEST_PG_SLASH has an "@" after its host: a "/", "?" or "#" in the password ends the host part early; percent-encode them in the user and password (/ as %2F, ? as %3F, # as %23, @ as %40)');
+
+    for (const m of [badQuery, auth, refused, percent, ca, required, slash]) expect(m).not.toContain('pw-never-shown');
+  });
+
+  it('runs one statement only: a query that closes COPY\'s parenthesis to run statements of its own is refused and writes nothing', async () => {
+    const url = await pgDatabase('CREATE TABLE t (x int); INSERT INTO t VALUES (1);');
+    setEnv('LTV_TEST_PG_ONE', url);
+    const check = new pg.Client({ connectionString: url.replace(':pw-never-shown-7Q', '') });
+    await check.connect();
+    cleanups.push(() => check.end());
+    const tables = async (): Promise<string[]> =>
+      (await check.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t);
+    // Run through COPY's simple query protocol as it stood, this ended the READ ONLY transaction and created
+    // a table (and crashed ltv with a stack trace from pg's COPY handling).
+    const escape = "SELECT 'c1' AS customer_id, '2026-01-05T10:00:00Z' AS event_time, 10 AS amount) TO STDOUT; COMMIT; CREATE TABLE written_by_ltv (x int); COPY (SELECT 1";
+    const escaped = await runError([{ query: escape, connection: 'env:LTV_TEST_PG_ONE' }]);
+    expect(escaped).toMatch(/^command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\): the query failed: [^\n]+ \(42601\)$/);
+    expect(await tables()).toEqual(['t']);
+    // The same, valid as statements of their own after the check's wrapper: said as what it is.
+    const twice = "SELECT 1) AS x; COMMIT; CREATE TABLE written_by_ltv (x int); SELECT * FROM (SELECT 1";
+    const refused = await runError([{ query: twice, connection: 'env:LTV_TEST_PG_ONE' }]);
+    expect(refused).toMatch(/^command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\): the query is more than one statement \(a ";" between two\): give one SELECT \(a WITH … SELECT, VALUES or TABLE is fine\); ltv runs it read-only and runs nothing else$/);
+    const plain = await runError([{ query: 'SELECT 1 AS customer_id; DELETE FROM t', connection: 'env:LTV_TEST_PG_ONE' }]);
+    expect(plain).toMatch(/the query is more than one statement/);
+    expect(await tables()).toEqual(['t']);
+    expect((await check.query('SELECT count(*)::int AS n FROM t')).rows[0]).toEqual({ n: 1 });
+    // One statement, with a ";" in a text, a comment on its last line and a trailing ";", is read as before.
+    const { report } = await run([{ query: "SELECT 'a;b' AS customer_id, TIMESTAMPTZ '2026-01-10 08:00+00' AS event_time, 10.00 AS amount -- one order\n;", connection: 'env:LTV_TEST_PG_ONE' }]);
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [10, 10], '2026-01-01': [10, 10] });
   });
 });
 
