@@ -272,13 +272,13 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       stats: { records: 0, blank_lines: 0, repeated_header_lines: 0 },
     };
     const slow = async (): Promise<Reader> => {
-      const split = await splitCsvToClean(src, head.header, clean);
+      const split = await splitCsvToClean(src, head.header, clean, { results: file.query !== undefined });
       return {
         ...fast,
         reader: `read_csv($path, columns = ${columnsStruct(names, [['__ltv_line', 'BIGINT'], ['__ltv_reason', 'VARCHAR']])}, header = false, delim = $delim, ${READ_CSV_FIXED}, new_line = '\\n', max_line_size = ${MAX_RECORD_BYTES + 4096})`,
         params: { path: clean, delim: delimiter },
-        // A query's result numbers its rows from 1 (its CSV's header is no line of the user's).
-        line: file.query ? 'src.__ltv_line - 1' : 'src.__ltv_line',
+        // A query's result is numbered by its rows from 1 (splitCsvToClean `results`).
+        line: 'src.__ltv_line',
         parseError: 'src.__ltv_reason',
         stats: split.stats,
       };

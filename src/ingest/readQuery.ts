@@ -290,7 +290,13 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
         const v = field.string();
         return v === null ? null : `${v}+00:00`;
       }
-      if (field.type === 'BLOB' || field.type === 'GEOMETRY' || field.type === 'BIT') return next();
+      // BIT(n) is its number (BIT(1), MySQL's usual flag: 0 or 1, which a boolean column reads). Its raw
+      // bytes were written as text: a NUL that quarantined every row as "damaged or binary".
+      if (field.type === 'BIT') {
+        const bits = next() as Buffer | null;
+        return bits === null ? null : BigInt(`0x${bits.toString('hex') || '0'}`).toString();
+      }
+      if (field.type === 'BLOB' || field.type === 'GEOMETRY') return next();
       return field.string();
     },
   });

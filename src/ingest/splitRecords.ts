@@ -476,8 +476,11 @@ function contentProblem(b: Buffer, from: number, to: number, chunkUtf8: boolean,
 /**
  * Splits a CSV file (RFC 4180, any mix of LF/CRLF/CR) into `out`: one record per line, `line<d>reason<d>`
  * then the record's fields as they were written (valid records) or empty fields (bad ones).
+ * `results`: the file is a database query's result as ltv wrote it (readQuery.ts): each record is numbered
+ * as the result's row (1 = the first row after the header), not by its physical line, which a value with a
+ * line break moves on; and a row that reads as the header or as blank is a row like any other.
  */
-export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: string): Promise<CleanFile> {
+export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: string, { results = false }: { results?: boolean } = {}): Promise<CleanFile> {
   const delim = header.delimiter.charCodeAt(0);
   const d = header.delimiter;
   const width = header.names.length;
@@ -486,6 +489,8 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
   const emptyFields = Buffer.from(d.repeat(width));
   let headerBytes: Buffer | null = null;
   let line = 1;
+  /** The next record's row number (`results`). */
+  let row = 1;
   let skipping = false; // inside a line too long to keep: dropped up to its end
   const bad = (at: number, reason: string): void => {
     stats.records++;
@@ -520,13 +525,29 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
         if (b.length - p > MAX_RECORD_BYTES) {
           // Nothing ends this record within the limit: its first line alone is bad, then the next line.
           const end = lineEnd(p, false);
-          bad(line, `record longer than ${MAX_RECORD_BYTES} bytes (or a quote opened on this line is never closed)`);
+          bad(results ? row++ : line, `record longer than ${MAX_RECORD_BYTES} bytes (or a quote opened on this line is never closed)`);
           if (!end) { skipping = true; return b.length; }
           p = end.end;
           line++;
           continue;
         }
         return p;
+      }
+      if (results && r.kind === 'ok') {
+        // One record, one row: numbered in order, its line breaks (inside values) not counted.
+        const from = hasBom(b, p) ? p + 3 : p;
+        const problem = r.fields === width ? contentProblem(b, p, r.contentEnd, utf8, nul) : `expected ${width} fields (as in the header), found ${r.fields}`;
+        if (problem) bad(row, problem);
+        else {
+          stats.records++;
+          w.push(Buffer.from(`${row}${d}${d}`));
+          w.push(b.subarray(from, r.contentEnd));
+          w.push(Buffer.from('\n'));
+        }
+        row++;
+        p = r.end;
+        line += 1 + r.breaks;
+        continue;
       }
       if (r.kind === 'ok' && r.breaks === 0 && isBlank(b, p, r.contentEnd, delim)) {
         stats.blank_lines++;
@@ -567,13 +588,13 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       }
       const end = lineEnd(p, final);
       if (!end) {
-        if (b.length - p > MAX_RECORD_BYTES) { bad(line, r.kind === 'bad' ? r.reason : `line longer than ${MAX_RECORD_BYTES} bytes`); skipping = true; return b.length; }
+        if (b.length - p > MAX_RECORD_BYTES) { bad(results ? row++ : line, r.kind === 'bad' ? r.reason : `line longer than ${MAX_RECORD_BYTES} bytes`); skipping = true; return b.length; }
         return p;
       }
       // The reason is the line's own: what is wrong with it read alone (a quote it opens and never closes,
       // its field count), not what went wrong further down when its open quote ran into later lines.
       const alone = parseRecord(b.subarray(p, end.contentEnd), 0, delim, true);
-      bad(line, alone.kind === 'bad' ? alone.reason
+      bad(results ? row++ : line, alone.kind === 'bad' ? alone.reason
         : alone.kind === 'ok' && alone.fields !== width ? `expected ${width} fields (as in the header), found ${alone.fields}`
         : r.kind === 'bad' ? r.reason : 'malformed record');
       p = end.end;

@@ -203,6 +203,52 @@ describe('PostgreSQL inputs', () => {
   });
 });
 
+// Rows 1..6: a product with a line break in row 1, one holding a blank line in row 2, a row whose values are
+// the header's names (row 3: "event_time" is no time), no amount (row 4), no customer (row 6): their numbers
+// are the result's rows, whatever line breaks come before. a 10 + b 20 + d 5 (January) → p0 35 / 3 = 11.67.
+const MULTI_LINE_ROWS: [string, string | null, string | null, string][] = [
+  ['1', 'a', '10.00', 'two\nlines'], ['2', 'b', '20.00', 'x\n\ny'], ['3', 'customer_id', 'amount', 'product_id'],
+  ['4', 'c', null, 'p'], ['5', 'd', '5.00', 'p'], ['6', null, '5.00', 'p'],
+];
+const quoted = (v: string | null): string => (v === null ? 'NULL' : `'${v.replaceAll('\n', '\\n')}'`);
+
+describe('query results numbered by row, whatever their values hold', () => {
+  const quarantined = (lines: string[]): string[] => lines.map((l) => l.replace(/^.*?\)"?,/, ''));
+  const expected = [
+    '3,"event_time is not an ISO 8601 time: ""event_time""",default,customer_id',
+    '4,amount is missing,default,c',
+    '6,customer_id is missing,default,',
+  ];
+
+  it('PostgreSQL: a value with line breaks does not move the later rows\' numbers, and a row like the header is a row', async () => {
+    const values = MULTI_LINE_ROWS.map(([n, c, a, p]) => `(${n}, ${quoted(c)}, ${quoted(a)}, E${quoted(p)})`).join(', ');
+    const url = await pgDatabase(`CREATE TABLE o (n int, c text, a text, p text); INSERT INTO o VALUES ${values};`);
+    setEnv('LTV_TEST_PG_LINES', url);
+    const { result, report, quarantine } = await run([{
+      query: "SELECT c AS customer_id, CASE WHEN n = 3 THEN 'event_time' ELSE '2026-01-1' || n || 'T08:00:00Z' END AS event_time, a AS amount, p AS product_id FROM o ORDER BY n",
+      connection: 'env:LTV_TEST_PG_LINES',
+    }], { max_bad_row_share: 0.6 });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([6, 3]);
+    expect(quarantined(quarantine)).toEqual(expected);
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [11.67, 11.67], '2026-01-01': [11.67, 11.67] });
+  });
+
+  it('MariaDB: the same, and a BIT(1) flag read as 0 or 1 (its raw byte quarantined every row as "damaged or binary")', async () => {
+    const values = MULTI_LINE_ROWS.map(([n, c, a, p]) => `(${n}, ${quoted(c)}, ${quoted(a)}, ${quoted(p)}, ${n === '5' ? 1 : 0})`).join(', ');
+    const url = await mysqlDatabase(`CREATE TABLE o (n INT, c TEXT, a TEXT, p TEXT, trial BIT(1)); INSERT INTO o VALUES ${values};`);
+    setEnv('LTV_TEST_MY_LINES', url);
+    const { result, report, quarantine } = await run([{
+      query: "SELECT c AS customer_id, CASE WHEN n = 3 THEN 'event_time' ELSE CONCAT('2026-01-1', n, 'T08:00:00Z') END AS event_time, a AS amount, p AS product_id, trial AS is_trial FROM o ORDER BY n",
+      connection: 'env:LTV_TEST_MY_LINES',
+    }], { max_bad_row_share: 0.6 });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([6, 3]);
+    expect(quarantined(quarantine)).toEqual(expected);
+    // d's 5.00 is a trial (BIT 1) with money: a payment all the same (is_trial keeps only a zero-amount row
+    // from starting a cohort), so the numbers are PostgreSQL's.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [11.67, 11.67], '2026-01-01': [11.67, 11.67] });
+  });
+});
+
 describe('MySQL/MariaDB inputs', () => {
   it('streams a query: DATETIME read in the report zone, TIMESTAMP as UTC, DECIMAL exact, quarantine by row number', async () => {
     const url = await mysqlDatabase(`
