@@ -2,7 +2,8 @@
 // work: Redis answers (within a short timeout, so a hung connection makes the probe fail instead of hang)
 // and the reports directory is readable. `ltv serve` and the worker's listener share these answers.
 import { constants } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ServerResponse } from 'node:http';
 
 export interface ReadinessCheck {
@@ -37,19 +38,44 @@ export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutM
   return { ready: results.every(([, r]) => r === 'ok'), checks: Object.fromEntries(results) };
 }
 
-/** The reports directory exists and its entries can be listed (what serving and publishing need first). */
-export function reportsReadable(dir: string): ReadinessCheck {
+/**
+ * The reports directory exists and its entries can be listed (what serving and publishing need first).
+ * `creatable` (a worker, which makes a job's directory when it first publishes): a directory not made yet
+ * is ready when its nearest existing parent is a directory the worker can create it in; otherwise a new
+ * install's worker was "not ready" until every job had run once (a nightly job: a day).
+ */
+export function reportsReadable(dir: string, { creatable = false }: { creatable?: boolean } = {}): ReadinessCheck {
   return {
     name: `reports ${dir}`,
     async check() {
+      const st = await stat(dir).catch((e: NodeJS.ErrnoException) => e);
+      if (st instanceof Error) {
+        // ENOTDIR: a file on the way, which canCreateIn names.
+        if (creatable && (st.code === 'ENOENT' || st.code === 'ENOTDIR')) return canCreateIn(dirname(dir), dir);
+        throw new Error(`reports directory ${dir} is not readable (${st.code ?? String(st)})`);
+      }
+      if (!st.isDirectory()) throw new Error(`reports directory ${dir} is not a directory`);
       try {
-        await access(dir, constants.R_OK | constants.X_OK);
+        await access(dir, constants.R_OK | constants.X_OK | (creatable ? constants.W_OK : 0));
         await readdir(dir);
       } catch (e) {
-        throw new Error(`reports directory ${dir} is not readable (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw new Error(`reports directory ${dir} is not ${creatable ? 'readable and writable' : 'readable'} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
     },
   };
+}
+
+/** `dir` (absent) can be made: its nearest existing ancestor is a directory this process may write in. */
+async function canCreateIn(parent: string, dir: string): Promise<void> {
+  const st = await stat(parent).catch((e: NodeJS.ErrnoException) => e);
+  if (st instanceof Error) {
+    if ((st.code === 'ENOENT' || st.code === 'ENOTDIR') && dirname(parent) !== parent) return canCreateIn(dirname(parent), dir);
+    throw new Error(`reports directory ${dir} does not exist and cannot be created (${parent}: ${st.code ?? String(st)})`);
+  }
+  if (!st.isDirectory()) throw new Error(`reports directory ${dir} does not exist and cannot be created (${parent} is not a directory)`);
+  await access(parent, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`reports directory ${dir} does not exist and cannot be created in ${parent} (${e.code ?? String(e)})`);
+  });
 }
 
 /** Writes a health answer: 200 when ready, 503 otherwise; never cached. */

@@ -149,7 +149,7 @@ export function startOps(deps: {
   ];
   const readiness = async (): Promise<ReadinessCheck[]> => {
     const dirs = env.LTV_REPORTS_DIR ? [resolve(env.LTV_REPORTS_DIR)] : [...new Set((await catalog.list()).map((c) => c.reportsDir))];
-    return [...checks, ...dirs.map(reportsReadable)];
+    return [...checks, ...dirs.map((dir) => reportsReadable(dir, { creatable: true }))];
   };
 
   let server: Server | null = null;
