@@ -32,8 +32,11 @@ export interface JobFreshness {
 }
 
 export interface MetricsSources {
-  /** Queue depth by state, read from Redis at scrape time (null: Redis did not answer in time). */
-  queueDepth?: () => Promise<Partial<Record<QueueState, number>> | null>;
+  /**
+   * Queue depth by queue (`runs`; `shards`, SPEC §12: the shard jobs a sharded run waits for) and state,
+   * read from Redis at scrape time (null: Redis did not answer in time).
+   */
+  queueDepth?: () => Promise<Record<string, Partial<Record<QueueState, number>> | null>>;
   /** Every job of the jobs folder, read at scrape time (a fresh worker learns from disk and Redis). */
   jobs?: () => Promise<JobFreshness[]>;
 }
@@ -128,14 +131,14 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     const read = sources.queueDepth;
     new Gauge({
       name: 'ltv_queue_jobs',
-      help: 'Runs in the queue by BullMQ state, read from Redis at scrape time.',
-      labelNames: ['state'],
+      help: 'Jobs in the queues by queue (runs; shards: the parts of sharded runs) and BullMQ state, read from Redis at scrape time.',
+      labelNames: ['queue', 'state'],
       registers,
       async collect() {
         this.reset();
-        const counts = await read();
-        if (!counts) return;
-        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+        for (const [queue, counts] of Object.entries(await read())) {
+          if (counts) for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
+        }
       },
     });
   }

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
@@ -14,6 +14,7 @@ import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { STAGES, type RunResult } from '../pipeline.js';
 import { LatestRuns } from '../publish/LatestRuns.js';
 import { within } from './closeWithin.js';
+import { SHARD_QUEUE } from './shardFlow.js';
 import { JOB_NAME } from './enqueueRun.js';
 import { JobCatalog } from './JobCatalog.js';
 import { watchLoginRefusal } from './redisConnection.js';
@@ -65,6 +66,11 @@ export function startOps(deps: {
   };
   const failures = new Map<string, number>();
   const redisReady = (): boolean => redis.status === 'ready';
+  // The shard jobs of sharded runs (SPEC §12), counted beside the runs: a backlog of shards no worker takes
+  // (every worker with LTV_SHARD_CONCURRENCY=0) showed as one run `waiting-children` and nothing else. Read
+  // over the worker's own plain connection (a Queue does not block on it).
+  const shardQueue = new Queue(SHARD_QUEUE, { connection: redis, prefix: env.LTV_QUEUE_PREFIX });
+  shardQueue.on('error', () => undefined);
 
   const jobs = async (): Promise<JobFreshness[]> => {
     // Invalid files too: the last publish and failure are still known (reports directory, Redis), and the
@@ -96,8 +102,8 @@ export function startOps(deps: {
   const metrics = createMetrics({
     jobs,
     queueDepth: async () => {
-      const counts = await orNull(queue.getJobCounts(...QUEUE_STATES), timeoutMs);
-      return counts as Record<string, number> | null;
+      const [runs, shards] = await Promise.all([queue, shardQueue].map((q) => orNull(q.getJobCounts(...QUEUE_STATES), timeoutMs)));
+      return { runs: runs as Record<string, number> | null, shards: shards as Record<string, number> | null };
     },
   });
 
@@ -194,6 +200,8 @@ export function startOps(deps: {
     onNotify: (job, o) => metrics.emails.inc({ ltv_job: jobLabel(job), kind: 'failure', outcome: emailOutcome(o) }),
     async close() {
       await within(staleReports.close(), 2_000);
+      // Its connection is the worker's, closed by the worker: a shared connection is left open here.
+      await within(shardQueue.close(), 1_000);
       if (server) {
         const s = server;
         await new Promise<void>((r) => {

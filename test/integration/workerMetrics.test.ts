@@ -84,10 +84,11 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   expect(sampleValue(m, 'ltv_job_max_bad_row_share', { ltv_job: 'nightly' })).toBe(0.5);
   expect(sampleValue(m, 'ltv_job_max_bad_row_share', { ltv_job: 'broken' })).toBe(0.01);
   // The queue: two finished runs, one failed, the scheduler's next firing delayed.
-  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'completed' })).toBe(1);
-  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'failed' })).toBe(1);
-  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'delayed' })).toBe(1);
-  expect(sampleValue(m, 'ltv_queue_jobs', { state: 'active' })).toBe(0);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'completed' })).toBe(1);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'failed' })).toBe(1);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'delayed' })).toBe(1);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'active' })).toBe(0);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'shards', state: 'completed' })).toBe(0);
   // No tenant id anywhere in the labels (the tenants are named after the jobs here, so check the values).
   for (const f of m.values()) for (const s of f.samples) expect(Object.keys(s.labels)).not.toContain('tenant');
 
@@ -179,7 +180,8 @@ test('/readyz turns unready when Redis stops and ready again when it is back', a
     // Alive all the same, and the scrape still answers (without the queue depth it cannot read).
     expect((await httpRequest(port, '/healthz')).status).toBe(200);
     const m = parseExposition((await httpRequest(port, '/metrics')).text);
-    expect(sampleValue(m, 'ltv_queue_jobs', { state: 'waiting' })).toBeUndefined();
+    expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'waiting' })).toBeUndefined();
+    expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'shards', state: 'waiting' })).toBeUndefined();
 
     await redis.start();
     await waitFor('ready again', async () => (await httpRequest(port, '/readyz')).status === 200, 20_000);
@@ -188,3 +190,22 @@ test('/readyz turns unready when Redis stops and ready again when it is back', a
     await redis.stop();
   }
 });
+
+test('the queue depth counts the shard jobs a sharded run waits for (SPEC §12): a backlog no worker takes shows', async () => {
+  await h.writeJob('sharded', { shards: 3, max_bad_row_share: 0.5 }, CSV);
+  // This worker splits and merges runs but computes no shard (as a host that only coordinates).
+  const w = h.worker({ ...OPS, LTV_SHARD_CONCURRENCY: '0' });
+  await w.ready;
+  const q = h.queue();
+  await enqueueRun(q, h.jobsDir, 'sharded', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
+  // Split into 3 parts, each a shard job nobody takes: they wait, and the run waits for them.
+  const m = await waitFor('the shards counted', async () => {
+    const f = await scrape(w);
+    return sampleValue(f, 'ltv_queue_jobs', { queue: 'shards', state: 'waiting' }) === 3 ? f : undefined;
+  }, 60_000);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'waiting-children' })).toBe(1);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'waiting' })).toBe(0);
+  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'shards', state: 'active' })).toBe(0);
+  await w.close(1_000);
+  await q.close();
+}, 90_000);
