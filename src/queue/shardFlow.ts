@@ -223,7 +223,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       try {
         const failures = Object.values(await job.getIgnoredChildrenFailures());
         if (failures.length) {
-          const failed = new AppError('DATA', `run failed: ${failures.sort()[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more shards)` : ''}; nothing was published`);
+          const failed = new AppError('DATA', `${failures.sort()[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more shards)` : ''}; nothing was published`);
           await noticeFailure(startRun(def, { ...effects, reportsDir: dir }), failed);
           throw failed;
         }

@@ -151,7 +151,7 @@ describe('a sharded run', () => {
       const shardWorker = h.childWorker(retries);
       await waitFor('the run to fail', async () => (await runs.getJobState(runId)) === 'failed', 120_000);
       const failed = (await runs.getJob(runId))!;
-      expect(failed.failedReason).toMatch(/^run failed: shard 1 of 4: cannot read its part .*part=1.*; nothing was published$/);
+      expect(failed.failedReason).toMatch(/^shard 1 of 4: cannot read its part .*part=1.*; nothing was published$/);
       // Retried alone, then failed for good: the other shards completed once each.
       expect(shardWorker.logs.filter((l) => l.msg === 'shard started' && l.shard === 1)).toHaveLength(2);
       expect(shardsDone(shardWorker)).toBe(SHARDS - 1);
