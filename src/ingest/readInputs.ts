@@ -3,7 +3,8 @@
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
 // naming the file; records the splitter (splitRecords.ts) cannot split are kept with their physical line
 // and reason (quarantined later), blank lines and repeated header lines are counted per file.
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
@@ -287,6 +288,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     return slow();
   }
   if (file.format === 'parquet') {
+    await checkParquetMagic(file);
     const params = { path: file.path };
     const reader = 'read_parquet($path)';
     for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
@@ -553,6 +555,34 @@ async function query<T>(wh: Warehouse, file: SourceFile, sql: string, params: Re
 /** A statement stopped by Warehouse.interrupt() (a cancelled run): not a problem of the file. */
 export function isInterrupted(e: unknown): boolean {
   return e instanceof Error && /INTERRUPT/i.test(e.message);
+}
+
+/**
+ * A Parquet file starts and ends with "PAR1": one that does not was refused with DuckDB's own words ("No
+ * magic bytes found at end of file", "TProtocolException: Invalid data"). Said as what it is instead: text
+ * named .parquet, or a file cut short.
+ */
+async function checkParquetMagic(file: SourceFile): Promise<void> {
+  if (file.gzip) return;
+  const handle = await open(file.path, 'r').catch(() => null);
+  if (!handle) return; // DuckDB's read says why
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(4);
+    await handle.read(head, 0, 4, 0);
+    if (size >= 8) await handle.read(tail, 0, 4, size - 4);
+    const hint = `inputs[${file.inputIndex}] reads it as Parquet (its name or "format")`;
+    if (head.toString('latin1') !== 'PAR1') {
+      const text = size > 0 && isUtf8(head.subarray(0, Math.min(4, size)));
+      throw new AppError('INPUT', `${file.path}: is not a Parquet file (a Parquet file starts with "PAR1"${text ? '; this one starts as text, a CSV or JSON Lines export?' : ''}): ${hint}; give its real format ("format": "csv", "jsonl") or export it as Parquet`);
+    }
+    if (size < 12 || tail.toString('latin1') !== 'PAR1') {
+      throw new AppError('INPUT', `${file.path}: is a Parquet file cut short (it does not end with "PAR1", as a whole one does: a copy or download that stopped early?): copy or export it again`);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 function fileError(file: SourceFile, e: unknown): AppError {

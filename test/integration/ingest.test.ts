@@ -1,5 +1,5 @@
 // SPEC §3 inputs: formats, presets, tenants, bad rows, the bad-row threshold and unreadable files.
-import { readFile, readlink, readdir } from 'node:fs/promises';
+import { readFile, readlink, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -48,6 +48,28 @@ describe('input formats', () => {
       const { report } = await readLatest(fx);
       expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
       expect(report.inputs.map((i) => [i.path.split('/').pop(), i.rows])).toEqual([['part-0.parquet', 2], ['part-1.parquet', 2]]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses text named .parquet and a Parquet file cut short, each saying what it is (DuckDB said "No magic bytes found")', async () => {
+    const text = csv('customer_id,event_time,amount,transaction_id', ROWS);
+    const fx = await makeFixture({ 'text.parquet': text });
+    try {
+      const db = await (await DuckDBInstance.create(':memory:')).connect();
+      await db.run(`COPY (SELECT 'a' AS customer_id, TIMESTAMPTZ '2026-01-05 10:00:00+00' AS event_time, 10.0 AS amount) TO '${join(fx.dir, 'whole.parquet')}' (FORMAT parquet)`);
+      db.closeSync();
+      const whole = await readFile(join(fx.dir, 'whole.parquet'));
+      await writeFile(join(fx.dir, 'cut.parquet'), whole.subarray(0, whole.length - 100));
+      await expect(runJob(fx, { inputs: [{ path: 'text.parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'text.parquet')}: is not a Parquet file (a Parquet file starts with "PAR1"; this one starts as text, a CSV or JSON Lines export?): inputs[0] reads it as Parquet (its name or "format"); give its real format ("format": "csv", "jsonl") or export it as Parquet`);
+      await expect(runJob(fx, { inputs: [{ path: 'cut.parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'cut.parquet')}: is a Parquet file cut short (it does not end with "PAR1", as a whole one does: a copy or download that stopped early?): copy or export it again`);
+      // The whole file is read; and the text, given its real format.
+      await runJob(fx, { inputs: [{ path: 'whole.parquet' }] }, T);
+      await runJob(fx, { inputs: [{ path: 'text.parquet', format: 'csv' }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
     } finally {
       await fx.cleanup();
     }
