@@ -11,8 +11,10 @@ function isCron(text: string): boolean {
 /** cron-parser's aliases (its PredefinedExpressions, not exported), lower case only, as it reads them. */
 export const CRON_ALIASES = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@minutely', '@secondly', '@weekdays', '@weekends'];
 const EXAMPLE = 'e.g. "0 3 * * *" (03:00 daily)';
+const CRON_EMPTY = `empty: give a cron expression, ${EXAMPLE}, or leave "schedule" out (no scheduled runs)`;
 function cronError(text: string): string {
-  if (text.trim() === '') return `empty: give a cron expression, ${EXAMPLE}, or leave "schedule" out (no scheduled runs)`;
+  // "" is said by the schema's min(1) (kept, so editors reading jobs/job.schema.json flag it too).
+  if (text.trim() === '') return CRON_EMPTY;
   // cron-parser read "@Daily" and "@foo" as a month alias ("cannot resolve alias \"dai\""): said plainly.
   if (text.trim().startsWith('@') && !CRON_ALIASES.includes(text.trim())) {
     return `"${text}" is not a cron alias: use one of ${CRON_ALIASES.join(' ')} (lower case), or a cron expression, ${EXAMPLE}`;
@@ -220,7 +222,7 @@ export const JobSchema = z.strictObject({
   /** Where runs are published, relative to the job file's folder unless absolute. */
   reports_dir: z.string().min(1).optional(),
   schedule: z
-    .strictObject({ cron: z.string().refine(isCron, { error: (i) => cronError(String(i.input)) }), timezone: ianaZone.default('UTC') })
+    .strictObject({ cron: z.string().min(1, { error: CRON_EMPTY }).refine((text) => text === '' || isCron(text), { error: (i) => cronError(String(i.input)) }), timezone: ianaZone.default('UTC') })
     .optional(),
   email: EmailSchema.optional(),
   /** SPEC §11: the worker emails `email.ops` once when no run was published for this long, and once when one is. */

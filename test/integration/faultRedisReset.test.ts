@@ -1,15 +1,17 @@
 // Redis restarting EMPTY (issue 14): a private redis-server without persistence that the test kills and
 // starts again, so the queue, the run locks and BullMQ's id counter are gone and ids start again at 1.
 // Real `ltv worker` child processes, real files.
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { RunResult } from '../../src/pipeline.js';
-import { enqueueRun, type EnqueuedRun } from '../../src/queue/enqueueRun.js';
+import { loadJob } from '../../src/config/loadJob.js';
+import type { EnqueuedRun } from '../../src/queue/enqueueRun.js';
 import { runKey } from '../../src/queue/processRun.js';
 import { runLockKey } from '../../src/queue/runLock.js';
-import { RUN_QUEUE } from '../../src/queue/runQueue.js';
+import { RUN_QUEUE, type RunData } from '../../src/queue/runQueue.js';
 import { bigCsv, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
 
 let h: Harness;
@@ -31,9 +33,15 @@ async function restartEmpty(): Promise<void> {
   await redis.start();
 }
 
-/** Enqueues, retrying while the producer reconnects after a restart. */
+/**
+ * Enqueues a run as releases before run ids were keys did (`ltv enqueue` and the route name a run by its key
+ * now): under BullMQ's counter, which starts again at 1 after Redis lost its data, the premise of these
+ * tests; the run still carries its key, which the worker goes by. Retries while the producer reconnects.
+ */
 async function enqueue(q: ReturnType<Harness['queue']>, job: string, asOf: string): Promise<EnqueuedRun> {
-  return waitFor(`${job} enqueued`, () => enqueueRun(q, h.jobsDir, job, { source: 'cli', asOf: new Date(asOf) }).catch(() => undefined), 20_000);
+  const data: RunData = { file: `${job}.json`, asOf: new Date(asOf).toISOString(), source: 'cli', key: randomUUID() };
+  const queued = await waitFor(`${job} enqueued`, () => q.add(job, data).catch(() => undefined), 20_000);
+  return { id: queued.id!, job: await loadJob(join(h.jobsDir, `${job}.json`)), asOf: new Date(asOf), queued };
 }
 
 /** The run of this key once it completed (the id alone does not tell runs apart here). */
