@@ -498,6 +498,13 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
     w.push(emptyFields);
     w.push(Buffer.from('\n'));
   };
+  /** A valid record, its fields from `from` (past a byte order mark) to `end`, numbered `at`. */
+  const keep = (at: number, b: Buffer, from: number, end: number): void => {
+    stats.records++;
+    w.push(Buffer.from(`${at}${d}${d}`));
+    w.push(b.subarray(from, end));
+    w.push(Buffer.from('\n'));
+  };
   const consume = (b: Buffer, final: boolean): number => {
     const utf8 = isUtf8(b);
     const nul = b.includes(0);
@@ -538,12 +545,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
         const from = hasBom(b, p) ? p + 3 : p;
         const problem = r.fields === width ? contentProblem(b, p, r.contentEnd, utf8, nul) : `expected ${width} fields (as in the header), found ${r.fields}`;
         if (problem) bad(row, problem);
-        else {
-          stats.records++;
-          w.push(Buffer.from(`${row}${d}${d}`));
-          w.push(b.subarray(from, r.contentEnd));
-          w.push(Buffer.from('\n'));
-        }
+        else keep(row, b, from, r.contentEnd);
         row++;
         p = r.end;
         line += 1 + r.breaks;
@@ -565,14 +567,9 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
         }
         if (r.fields === width) {
           const problem = contentProblem(b, p, r.contentEnd, utf8, nul);
+          // A byte order mark inside the file (concatenated exports) is no part of the first field.
           if (problem) bad(line, problem);
-          else {
-            // A byte order mark inside the file (concatenated exports) is no part of the first field.
-            stats.records++;
-            w.push(Buffer.from(`${line}${d}${d}`));
-            w.push(b.subarray(from, r.contentEnd));
-            w.push(Buffer.from('\n'));
-          }
+          else keep(line, b, from, r.contentEnd);
           p = r.end;
           line += 1 + r.breaks;
           continue;
