@@ -415,7 +415,8 @@ const MYSQL_TRANSIENT = new Set([
  * said as such, and retried like one that could not open.
  */
 function queryError(e: unknown, driver: Driver, label: string, secret: string, raw: string, progress: Progress): AppError {
-  if (e instanceof AppError && e.message === ONE_STATEMENT) return new AppError('INPUT', `${label}: ${ONE_STATEMENT}`);
+  // ltv's own reason (a query of several statements): said as it is, naming the input.
+  if (e instanceof AppError) return new AppError(e.code, `${label}: ${e.message}`, { cause: e });
   const err = e as { code?: string; errno?: number; message?: string; sqlMessage?: string };
   let text = (err.sqlMessage ?? err.message ?? String(e)).split('\n')[0]!.trim();
   for (const s of [raw, raw.trim(), secret]) if (s) text = text.split(s).join('***');
