@@ -198,14 +198,18 @@ test('the queue depth counts the shard jobs a sharded run waits for (SPEC §12):
   await w.ready;
   const q = h.queue();
   await enqueueRun(q, h.jobsDir, 'sharded', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
-  // Split into 3 parts, each a shard job nobody takes: they wait, and the run waits for them.
-  const m = await waitFor('the shards counted', async () => {
-    const f = await scrape(w);
-    return sampleValue(f, 'ltv_queue_jobs', { queue: 'shards', state: 'waiting' }) === 3 ? f : undefined;
-  }, 60_000);
-  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'waiting-children' })).toBe(1);
-  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'waiting' })).toBe(0);
-  expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'shards', state: 'active' })).toBe(0);
-  await w.close(1_000);
-  await q.close();
+  try {
+    // Split into 3 parts, each a shard job nobody takes: they wait, and the run, once its split step has
+    // handed over (it is active a moment after adding them), waits for them.
+    const m = await waitFor('the shards counted and the run waiting for them', async () => {
+      const f = await scrape(w);
+      return sampleValue(f, 'ltv_queue_jobs', { queue: 'runs', state: 'waiting-children' }) === 1 ? f : undefined;
+    }, 60_000);
+    expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'shards', state: 'waiting' })).toBe(3);
+    expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'runs', state: 'waiting' })).toBe(0);
+    expect(sampleValue(m, 'ltv_queue_jobs', { queue: 'shards', state: 'active' })).toBe(0);
+  } finally {
+    await w.close(1_000);
+    await q.close();
+  }
 }, 90_000);
