@@ -1,8 +1,10 @@
 -- SPEC §3 bad rows and §4 refunds: the linked refunds that cannot be applied as they stand (README "Decisions").
--- A refund row at or before T whose refund_of names a payment at or before T (as 11_movements.sql links them):
+-- A refund row at or before T whose refund_of names a payment (as 11_movements.sql links them; a payment after T too):
 -- - the payment belongs to another customer: quarantined (its money would leave the other customer's cohort);
 -- - the payment is sandbox: excluded with it, as sandbox (it refunds no real money);
 -- - the payment is quarantined (the same customer's row, no valid one with its transaction_id): quarantined;
+-- - it is dated before the payment (a refund cannot precede what it refunds, as refunded_at cannot precede
+--   event_time on a payment row: 06_check_rows.sql): quarantined, naming the payment's file and line;
 -- - it takes back more than remains of the payment (refunded_at, when set at T, takes it all back first; then
 --   the payment's refunds in time order, a quarantined one taking nothing): quarantined.
 -- Amounts compare as 11_movements.sql counts them, in report-currency units: a refund in its payment's
@@ -20,10 +22,10 @@ WITH RECURSIVE refunds AS NOT MATERIALIZED (
 ),
 paid AS (
   SELECT d.tenant_id, d.transaction_id, d.customer_id, ltv_u4(d.amount) AS a4, d.currency, d.r10, d.is_sandbox,
-         coalesce(d.refunded_at <= CAST($as_of AS TIMESTAMPTZ), FALSE) AS refunded
+         d.event_time, d.src_row, coalesce(d.refunded_at <= CAST($as_of AS TIMESTAMPTZ), FALSE) AS refunded
   FROM deduped d
   SEMI JOIN refunds r ON d.tenant_id = r.tenant_id AND d.transaction_id = r.refund_of
-  WHERE d.amount > 0 AND d.event_time <= CAST($as_of AS TIMESTAMPTZ)
+  WHERE d.amount > 0 -- payments after T too: a refund at or before T of one is dated before it
 ),
 -- Quarantined rows that refunds name, where no valid row has that transaction_id: such a refund is set
 -- aside with its payment (whoever's it was: a payment without a customer is quarantined too). Counted as a
@@ -49,6 +51,7 @@ orphaned AS (
 ),
 matched AS (
   SELECT r.*, p.customer_id AS p_customer, p.a4 AS p_a4, p.r10 AS p_r10, p.is_sandbox AS p_sandbox, p.refunded,
+         r.event_time < p.event_time AS early, p.src_row AS p_row,
          -- What the refund takes back and what the payment can give, in report-currency units (10⁻¹⁴).
          -ltv_revenue(r.a4, CASE WHEN r.currency = p.currency THEN p.r10 ELSE r.r10 END) AS take,
          CASE WHEN p.refunded THEN CAST(0 AS HUGEINT) ELSE ltv_revenue(p.a4, p.r10) END AS cap
@@ -59,7 +62,7 @@ ordered AS (
   -- The refunds each payment can take from, in time order (then reading order).
   SELECT *, row_number() OVER (PARTITION BY tenant_id, refund_of ORDER BY event_time, src_row) AS i
   FROM matched
-  WHERE customer_id = p_customer AND NOT p_sandbox
+  WHERE customer_id = p_customer AND NOT p_sandbox AND NOT early
 ),
 walk AS (
   -- One step per refund of a payment: `before` = what the kept refunds before it took.
@@ -78,6 +81,10 @@ SELECT m.src_row AS row_id,
       'refund_of "' || m.refund_of || '" is a payment of another customer ("' || m.p_customer
       || '"): a refund can take back only its own customer''s payment'
     WHEN m.p_sandbox THEN NULL
+    WHEN m.early THEN
+      'refund_of "' || m.refund_of || '" names a payment dated after this refund (' || pf.path || ' line '
+      || coalesce(pc.line, pc.row_id - pf.first_row + pf.header_lines + 1)
+      || '): a refund cannot precede its payment; fix the time of one of them'
     WHEN m.refunded THEN
       'refund_of "' || m.refund_of || '": that payment is already refunded in full by its refunded_at; this row would refund it twice'
     ELSE
@@ -88,6 +95,8 @@ SELECT m.src_row AS row_id,
   m.customer_id = m.p_customer AND m.p_sandbox AS sandbox
 FROM matched m
 LEFT JOIN walk w ON w.src_row = m.src_row
-WHERE m.customer_id <> m.p_customer OR m.p_sandbox OR w.over
+LEFT JOIN checked pc ON m.early AND pc.row_id = m.p_row
+LEFT JOIN input_files pf ON pf.file_idx = pc.file_idx
+WHERE m.customer_id <> m.p_customer OR m.p_sandbox OR m.early OR w.over
 UNION ALL
 SELECT * FROM orphaned

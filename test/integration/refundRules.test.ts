@@ -133,6 +133,30 @@ describe('refunds that cannot be applied as they stand are quarantined', () => {
     });
   });
 
+  it('a refund dated before the payment it names, also when that payment lies after T', async () => {
+    // a: t1 20 (Feb 5, line 2), r1 −20 refund_of t1 on Feb 3 (line 3) → quarantined: a keeps its 20.
+    // b: t2 10 (Feb 1), r2 −4 refund_of t2 on Feb 6 (kept: 10 − 4 = 6); r3 −5 refund_of t3 on Feb 7 (line 6),
+    // t3 5 on Mar 2 (line 7, after T) → quarantined, not a refund of nothing at its own time (which gave b 1).
+    // February p0 (20 + 6) / 2 = 13 (with r1 applied and r3 unlinked: (0 + 1) / 2 = 0.5).
+    const rows = [
+      ['a', '2026-02-05T10:00:00Z', '20', 't1', '', ''], ['a', '2026-02-03T10:00:00Z', '-20', 'r1', 't1', ''],
+      ['b', '2026-02-01T10:00:00Z', '10', 't2', '', ''], ['b', '2026-02-06T10:00:00Z', '-4', 'r2', 't2', ''],
+      ['b', '2026-02-07T10:00:00Z', '-5', 'r3', 't3', ''], ['b', '2026-03-02T10:00:00Z', '5', 't3', '', ''],
+    ];
+    const early = (id: string, line: number): RegExp =>
+      new RegExp(`^refund_of "${id}" names a payment dated after this refund \\(.*/e\\.csv line ${line}\\): a refund cannot precede its payment; fix the time of one of them$`);
+    const { quarantine, ...rest } = await outcome({ 'e.csv': csv(HEADER, rows) });
+    expect(rest).toMatchObject({
+      grid: { Total: [13, 13], '2026-02-01': [13, 13] },
+      stats: { rows_read: 6, rows_quarantined: 2, refunds_linked: 1, refunds_unlinked: 0, after_as_of_rows: 1 },
+    });
+    expect(quarantine.map(([file, line, , tenant, customer]) => [file, line, tenant, customer])).toEqual([
+      ['e.csv', '3', 'default', 'a'], ['e.csv', '6', 'default', 'b'],
+    ]);
+    expect(quarantine[0]![2]).toMatch(early('t1', 2));
+    expect(quarantine[1]![2]).toMatch(early('t3', 7));
+  });
+
   it('a refund row whose amount is positive or zero (a refund exported without its sign)', async () => {
     // a: t1 10 (Feb 5), r1 +10 refund_of t1 (line 3) → quarantined, not a second payment of 10: a's 10 stays.
     // b: t2 30 (Feb 1), r2 0 refund_of t2 (line 5) → quarantined likewise. February p0 (10 + 30) / 2 = 20
