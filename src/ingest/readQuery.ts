@@ -182,6 +182,26 @@ function tlsOptions(mode: InputDef['ssl'], ca: string | undefined): TlsOptions |
   }
 }
 
+/** PostgreSQL's `money` type (pg_type.oid). */
+const MONEY_OID = 790;
+
+/**
+ * The query to copy: as given, or, when it returns `money` columns, selecting those as numeric. COPY writes
+ * money as the server's locale formats it (`$1,234.56`, `-$5.00`), text no amount rule reads, so every row
+ * was quarantined; `::numeric` is the type's own exact value. The column types come from the query planned
+ * with LIMIT 0 (nothing is fetched). Columns are named to select them: with two of one name (a join's two
+ * `id`s) the query stays as given and its money values are quarantined as before.
+ */
+async function moneyAsNumeric(client: import('pg').Client, sql: string): Promise<string> {
+  const { fields } = await client.query({ name: 'ltv_columns', text: `SELECT * FROM (${sql}\n) AS ltv_query LIMIT 0` });
+  if (!fields.some((f) => f.dataTypeID === MONEY_OID)) return sql;
+  const names = fields.map((f) => f.name);
+  if (new Set(names).size !== names.length) return sql;
+  const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+  const columns = fields.map((f) => (f.dataTypeID === MONEY_OID ? `ltv_query.${ident(f.name)}::numeric AS ${ident(f.name)}` : `ltv_query.${ident(f.name)}`));
+  return `SELECT ${columns.join(', ')} FROM (${sql}\n) AS ltv_query`;
+}
+
 async function exportPostgres(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<void> {
   const tls = tlsOptions(input.ssl, ca);
   const target = new URL(url.href);
@@ -249,7 +269,7 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
       if ((e as { code?: string }).code === '42601' && /multiple commands|at or near ";"/.test((e as Error).message)) throw new AppError('INPUT', ONE_STATEMENT);
       throw e;
     });
-    const copy = client.query(copyTo(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+    const copy = client.query(copyTo(`COPY (${await moneyAsNumeric(client, sql)}\n) TO STDOUT WITH (FORMAT csv, HEADER true)`));
     await pipeline(copy, createWriteStream(file));
     await client.query('COMMIT');
   } catch (e) {

@@ -128,6 +128,22 @@ describe('PostgreSQL inputs', () => {
     expect(grid(report.matrices[0]!)).toEqual({ Total: [12.5, 12.5], '2026-01-01': [12.5, 12.5] });
   });
 
+  it('reads a money column as its number (COPY writes "$1,234.56", which quarantined every row)', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE orders (id int, buyer text, paid_at timestamptz, total money);
+      INSERT INTO orders VALUES (1, 'a', '2026-01-10 08:00:00+00', '1234.56'), (2, 'b', '2026-01-11 08:00:00+00', '20.44'),
+        (3, 'a', '2026-01-12 08:00:00+00', '-4.56'), (4, 'b', '2026-02-12 08:00:00+00', '10');`);
+    const env = setEnv('LTV_TEST_PG_MONEY', url);
+    const { result, report, quarantine } = await run([{
+      query: 'SELECT buyer AS customer_id, paid_at AS "event_time", total AS amount, total AS "say ""cheese""" FROM orders ORDER BY id',
+      connection: `env:${env}`,
+    }]);
+    // a 1234.56 − 4.56 (a refund of nothing, in January) = 1230, b 20.44: p0 (1230 + 20.44) / 2 = 625.22; b's 10
+    // on Feb 12 (p1) → 630.22. The extra money column, with a quote in its name, is a dimension left aside.
+    expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([4, 0, []]);
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [625.22, 630.22], '2026-01-01': [625.22, 630.22] });
+  });
+
   it('fails with one line naming the input and the server\'s message, never the password', async () => {
     const url = await pgDatabase('CREATE TABLE t (x int);');
     setEnv('LTV_TEST_PG_BAD', url);
