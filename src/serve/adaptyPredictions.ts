@@ -7,8 +7,9 @@
 // with `date` as the only filter. Every other combination gets a 400 that names what is missing (renewals,
 // days and weeks, other rows, other filters). A cohort's predicted values are its predicted cells at the
 // periods' last months, those before month N (none for a cohort without a forecast, or whose months up to N
-// are all realized). The Total row: the run's own Total when `date` covers every cohort; for a narrower range, the
-// customer-weighted average over the chosen cohorts with a forecast, each at its realized (complete) value
+// are all realized, or which the date range cuts: the forecast is the whole cohort's, not a part's). The Total
+// row: the run's own Total when `date` covers every cohort; for a narrower range, the customer-weighted average
+// over the chosen whole cohorts with a forecast, each at its realized (complete) value
 // where there is one, and its interval as the same average of the cohorts' bounds (a conservative bound:
 // it treats the cohorts' errors as moving together).
 import type { Forecast, MoneyTriple, PredictedCell } from '../ltv/model.js';
@@ -55,8 +56,11 @@ export function addPredictions(body: AdaptyResponse, forecast: Forecast | null, 
   const out = structuredClone(body) as AdaptyResponse & Record<string, { data: (AdaptyRow & { predicted_values?: PredictedValue[] })[] }>;
   for (const type of TYPES) {
     const rows = out[type].data as (AdaptyRow & { predicted_values?: PredictedValue[] })[];
+    // A cohort the date range cuts (fewer customers than the forecast's row) has none: the forecast is the
+    // whole cohort's, and its customers' histories differ from the part's.
+    const whole = (row: AdaptyRow): boolean => byTitle.get(row.title)?.customers === row.cohort_size;
     for (const row of rows) {
-      if (row.type !== 'total') row.predicted_values = values(byTitle.get(row.title)?.cells ?? [], type, months, perPeriod);
+      if (row.type !== 'total') row.predicted_values = whole(row) ? values(byTitle.get(row.title)!.cells, type, months, perPeriod) : [];
     }
     const total = rows.find((r) => r.type === 'total');
     if (!total) continue;
@@ -65,7 +69,7 @@ export function addPredictions(body: AdaptyResponse, forecast: Forecast | null, 
       continue;
     }
     // Narrower date range: weighted over the chosen cohorts that have a forecast.
-    const chosen = rows.filter((r) => r.type === 'cohort' && (byTitle.get(r.title)?.cells.length ?? 0) > 0);
+    const chosen = rows.filter((r) => r.type === 'cohort' && whole(r) && byTitle.get(r.title)!.cells.length > 0);
     const periods = [...new Set(chosen.flatMap((r) => r.predicted_values!.map((v) => v.period)))].sort((a, b) => a - b);
     const n = chosen.reduce((s, r) => s + r.cohort_size, 0);
     total.predicted_values = n === 0 ? [] : periods.map((period) => {
