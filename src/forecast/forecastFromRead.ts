@@ -13,7 +13,7 @@
 // calls this in process).
 import type { ForecastSettings } from '../config/jobSchema.js';
 import type {
-  Backtest, BacktestCohort, Forecast, ForecastModel, ForecastRow, MoneyTriple, PredictedCell,
+  Backtest, BacktestCohort, Forecast, ForecastFit, ForecastModel, ForecastRow, MoneyTriple, PredictedCell,
 } from '../ltv/model.js';
 import { addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
 import { prepareBgNbd } from './bgNbdModel.js';
@@ -318,8 +318,8 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   return base;
 }
 
-function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastModel, note: string): Backtest {
-  return { cutoff: at.cutoff.toISOString(), holdout_days: at.holdout, model, cohorts: [], mape: null, bias: null, note };
+function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastModel, note: string, fits: ForecastFit[] = []): Backtest {
+  return { cutoff: at.cutoff.toISOString(), holdout_days: at.holdout, model, fits, cohorts: [], mape: null, bias: null, note };
 }
 
 /**
@@ -328,7 +328,7 @@ function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastMod
  */
 function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: number }, model: ForecastModel, atT: ForecastData, atC: ForecastData, forecastFit: Fitted): (reported: ReadonlySet<string>) => Backtest {
   const { cutoff, holdout } = at;
-  const empty = (note: string) => (): Backtest => emptyBacktest(at, model, note);
+  const empty = (note: string, fits: ForecastFit[] = []) => (): Backtest => emptyBacktest(at, model, note, fits);
   const byCohort = membersByCohort(atC.customers);
   // Cohorts at C as the forecast sees them: enough customers and a complete first month by C.
   const eligible = new Set<string>();
@@ -338,7 +338,7 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
   const prepared = prepare(model, atC, eligible, settings);
   // From the forecast's fit: the data up to C are most of the data up to T, so its optimum is near.
   const fitted = prepared.fit(null, null, forecastFit);
-  if (!fitted.usable) return empty(`the refit on the data up to the cutoff failed: ${fitted.message}`);
+  if (!fitted.usable) return empty(`the refit on the data up to the cutoff failed: ${fitted.message}`, fitted.fits);
   // Realized at T by the customers who had started by C (matched by first payment time).
   const realizedAtT = new Map<string, number>();
   const cu = atT.customers;
@@ -375,7 +375,7 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
         ? `${noError} of ${out.length} cohort(s) realized no revenue by the as-of time, so no relative error${withError.length ? ': MAPE and bias are over the others' : ''}`
         : undefined;
     return {
-      cutoff: cutoff.toISOString(), holdout_days: holdout, model, cohorts: out,
+      cutoff: cutoff.toISOString(), holdout_days: holdout, model, fits: fitted.fits, cohorts: out,
       mape: weight ? withError.reduce((s, c) => s + c.customers * Math.abs(c.error!), 0) / weight : null,
       bias: weight ? withError.reduce((s, c) => s + c.customers * c.error!, 0) / weight : null,
       ...(note ? { note } : {}),

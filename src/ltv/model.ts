@@ -253,6 +253,8 @@ export interface Backtest {
   cutoff: string;
   holdout_days: number;
   model: ForecastModel;
+  /** The refit on the data up to the cutoff (its parameters, as the forecast's `fits`); empty when it failed or did not run. */
+  fits: ForecastFit[];
   cohorts: BacktestCohort[];
   /** Customer-weighted mean of |error| and of error over the cohorts; null without a comparable cohort. */
   mape: number | null;

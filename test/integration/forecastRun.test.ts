@@ -332,26 +332,32 @@ describe('forecast in a run', () => {
     expect(f.model).toBe('bgnbd');
     expect(f.reason).toMatch(/repeat purchases/);
     // SPEC §4: a row of amount 0 never starts a cohort. By hand from the sample: customers, by local day,
-    // of positive purchases only; x = days − 1, t_x and T in weeks from the first day to the last and to T.
-    const days = new Map<string, Map<string, number>>();
-    for (const [id, d, v] of rows) {
-      if (!(Number(v) > 0) || d! > '1997-09-30') continue;
-      const m = days.get(id!) ?? new Map<string, number>();
-      days.set(id!, m);
-      m.set(d!, (m.get(d!) ?? 0) + Number(v));
-    }
-    const end = Date.parse('1997-09-30T00:00:00Z');
-    const x: number[] = [];
-    const tx: number[] = [];
-    const Tw: number[] = [];
-    for (const m of days.values()) {
-      const sorted = [...m.keys()].sort();
-      const first = Date.parse(`${sorted[0]}T00:00:00Z`);
-      x.push(sorted.length - 1);
-      tx.push((Date.parse(`${sorted.at(-1)}T00:00:00Z`) - first) / (7 * DAY));
-      Tw.push((end - first) / (7 * DAY));
-    }
-    const byHand = fitBgNbd({ x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(Tw), n: new Float64Array(x.length).fill(1) });
+    // of positive purchases only up to `end`; x = days − 1, t_x and T in weeks from the first day to the last and to `end`.
+    const summary = (endDay: string): { days: Map<string, Map<string, number>>; x: number[]; tx: number[]; Tw: number[] } => {
+      const days = new Map<string, Map<string, number>>();
+      for (const [id, d, v] of rows) {
+        if (!(Number(v) > 0) || d! > endDay) continue;
+        const m = days.get(id!) ?? new Map<string, number>();
+        days.set(id!, m);
+        m.set(d!, (m.get(d!) ?? 0) + Number(v));
+      }
+      const end = Date.parse(`${endDay}T00:00:00Z`);
+      const x: number[] = [];
+      const tx: number[] = [];
+      const Tw: number[] = [];
+      for (const m of days.values()) {
+        const sorted = [...m.keys()].sort();
+        const first = Date.parse(`${sorted[0]}T00:00:00Z`);
+        x.push(sorted.length - 1);
+        tx.push((Date.parse(`${sorted.at(-1)}T00:00:00Z`) - first) / (7 * DAY));
+        Tw.push((end - first) / (7 * DAY));
+      }
+      return { days, x, tx, Tw };
+    };
+    const fitOf = ({ x, tx, Tw }: ReturnType<typeof summary>) =>
+      fitBgNbd({ x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(Tw), n: new Float64Array(x.length).fill(1) });
+    const { days, x } = summary('1997-09-30');
+    const byHand = fitOf(summary('1997-09-30'));
     const bg = f.fits.find((v) => v.model === 'bgnbd')!;
     expect(bg.customers).toBe(days.size);
     expect(bg.converged).toBe(true);
@@ -365,6 +371,16 @@ describe('forecast in a run', () => {
     expect(gg.converged).toBe(true);
     expect(gg.customers).toBe(x.filter((v) => v > 0).length);
     expect(f.bootstrap.replicates).toBe(3);
+    // The backtest publishes its refit: the same fit of the customers who had started by C, their histories to C.
+    const bt = f.backtest!;
+    expect(bt.cutoff).toMatch(/^1997-\d\d-\d\dT00:00:00\.000Z$/);
+    const atC = summary(bt.cutoff.slice(0, 10));
+    const refit = fitOf(atC);
+    const btBg = bt.fits.find((v) => v.model === 'bgnbd')!;
+    expect([btBg.converged, btBg.customers]).toEqual([true, atC.days.size]);
+    for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(btBg.params[k]).toBeCloseTo(refit[k], 4);
+    expect(btBg.params.r).not.toBeCloseTo(bg.params.r!, 3);
+    expect(bt.fits.find((v) => v.model === 'gamma-gamma')!.customers).toBe(atC.x.filter((v) => v > 0).length);
   }, 120_000);
 
   it('BG/NBD: the same CDNOW run gives the same forecast to the last digit, however DuckDB\'s threads add up', async () => {

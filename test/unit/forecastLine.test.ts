@@ -13,7 +13,7 @@ const forecast = (over: Partial<Forecast>): Forecast => ({
   model: 'sbg', chosen_by: 'auto', reason: 'r', matrix: 'days-month-cohort', horizon_months: 24, interval: 0.8,
   bootstrap: { replicates: 100, requested: 100, seed: 17 }, thresholds: { min_cohort_customers: 20, min_group_customers: 100 },
   fits: [], rows: [], backtest: {
-    cutoff: '2026-01-01T00:00:00.000Z', holdout_days: 90, model: 'sbg', cohorts: [], mape: 0.0531, bias: -0.0212,
+    cutoff: '2026-01-01T00:00:00.000Z', holdout_days: 90, model: 'sbg', fits: [], cohorts: [], mape: 0.0531, bias: -0.0212,
   },
   headline: cell(11, 64.21, 60.5, 68.04), ...over,
 });
