@@ -23,6 +23,8 @@ export async function mergeShards(
 ): Promise<RunFacts> {
   const { wh } = rw;
   const { paths, split } = o;
+  // The inputs were read by the split: that is the run's ingest stage (its compute is the merge's).
+  if (split.ingestMs !== undefined) run.timings.ingest = split.ingestMs;
   run.enter('compute', `merging ${split.shards} shards`, split.check.rows);
   await installMacros(wh, run.job.timezone);
   await wh.run('CREATE TEMP TABLE bad_rows AS SELECT * FROM read_parquet($p)', { p: join(paths.split, 'bad_rows.parquet') });

@@ -31,6 +31,8 @@ export interface SplitManifest {
   subscription: boolean;
   /** Milliseconds of the split (ingest included), for the run's timings. */
   ms: number;
+  /** Milliseconds of its ingest stage: the merged run's `ingest` timing (manifest, metrics). Absent in a split an older release made. */
+  ingestMs?: number;
 }
 
 /** The columns of the view deduped (09_dedup.sql) a part carries besides the optional ones. */
@@ -90,6 +92,7 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
       dedup: d, stored, revenuecatFiles: revenuecatFiles(files),
       subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
       ms: Date.now() - started,
+      ingestMs: run.timings.ingest ?? 0,
     };
   } finally {
     await rw.release();

@@ -92,6 +92,12 @@ describe('a sharded run', () => {
     expect(r.stderr).toMatch(/published demo-app 20260316T150000Z/);
     expect(workers.reduce((n, w) => n + shardsDone(w), 0)).toBe(SHARDS);
     await expectSameAsReference();
+    // The run's stages: ingest is the split's reading of the inputs (it was missing), compute the merge's.
+    const ingest = workers.flatMap((w) => w.logs).filter((l) => l.msg === 'ingest done').map((l) => l.ms);
+    expect(ingest).toHaveLength(1);
+    const manifest = JSON.parse(await readFile(join(h.reportsDir, 'demo-app', 'latest', 'manifest.json'), 'utf8')) as { timings_ms: Record<string, number> };
+    expect(Object.keys(manifest.timings_ms)).toEqual(['ingest', 'compute', 'render']);
+    expect(manifest.timings_ms.ingest).toBe(ingest[0]);
     await stop(workers);
   }, 420_000);
 
