@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
-import type { DuckDBValue } from '@duckdb/node-api';
-import { listValue } from '../warehouse/duckdb.js';
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTypeId, listValue } from '../warehouse/duckdb.js';
 import { resourceError, type Warehouse } from '../warehouse/openWarehouse.js';
 import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '../warehouse/tables.js';
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
@@ -291,7 +291,13 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     await checkParquetMagic(file);
     const params = { path: file.path };
     const reader = 'read_parquet($path)';
-    for (const name of await describe(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
+    const read = namesRead(file);
+    for (const { name, type } of await describeTyped(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
+      // A list, struct or map read as text became a value like "[x, y]" on every row (JSON Lines sets
+      // such a value aside): a column the job reads must hold one value per row.
+      if (read.has(name.toLowerCase()) && NESTED_TYPES.has(type.typeId)) {
+        throw new AppError('INPUT', `${file.path}: column "${name}" is ${type.toString()}, several values per row, where ltv reads one: export it as a plain value (or one element of it), or map another column`);
+      }
       columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
     }
     return { reader, params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated: new Set(), headerLines: 0, stats: null };
@@ -389,7 +395,8 @@ function refuseJsonDocument(path: string, first: FirstRecord | null, records: nu
 
 /** Lower-cased source names a file's columns may be read from: the canonical names, its map, its preset's. */
 function namesRead(file: SourceFile): Set<string> {
-  const names: string[] = [...CANONICAL_COLUMNS, ...Object.values(file.input.map)];
+  // A canonical column that `map` gives another source is not read by its own name.
+  const names: string[] = [...CANONICAL_COLUMNS.filter((c) => !(c in file.input.map)), ...Object.values(file.input.map)];
   // The revenuecat preset reads other columns when the report currency is USD: both sets.
   for (const currency of ['USD', 'XXX']) {
     for (const source of Object.values(presetFor(file.input.preset, currency))) {
@@ -535,10 +542,14 @@ function spacedKey(name: string): string {
   return name.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-async function describe(wh: Warehouse, file: SourceFile, sql: string, params: Record<string, string>): Promise<string[]> {
+/** Parquet types that hold several values in one row. */
+const NESTED_TYPES: ReadonlySet<DuckDBTypeId> = new Set([DuckDBTypeId.LIST, DuckDBTypeId.ARRAY, DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.UNION]);
+
+async function describeTyped(wh: Warehouse, file: SourceFile, sql: string, params: Record<string, string>): Promise<{ name: string; type: DuckDBType }[]> {
   try {
     const reader = await wh.connection.runAndReadAll(sql, params);
-    return reader.columnNames();
+    const types = reader.columnTypes();
+    return reader.columnNames().map((name, i) => ({ name, type: types[i]! }));
   } catch (e) {
     throw fileError(file, e);
   }

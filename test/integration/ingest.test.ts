@@ -18,6 +18,13 @@ const EXPECTED = { Total: [20, 22], '2026-01-01': [20, 22] };
 const T = '2026-02-15T00:00:00Z';
 const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }];
 
+/** Writes each query's rows as a Parquet file of the fixture (DuckDB in memory). */
+async function writeParquet(dir: string, files: Record<string, string>): Promise<void> {
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  for (const [name, sql] of Object.entries(files)) await db.run(`COPY (${sql}) TO '${join(dir, name)}' (FORMAT parquet)`);
+  db.closeSync();
+}
+
 describe('input formats', () => {
   it.each([
     ['csv', 'e.csv', () => csv('customer_id,event_time,amount,transaction_id', ROWS)],
@@ -38,12 +45,9 @@ describe('input formats', () => {
   it('reads Parquet and globs several files in name order', async () => {
     const fx = await makeFixture({});
     try {
-      const db = await (await DuckDBInstance.create(':memory:')).connect();
-      for (const [i, half] of [ROWS.slice(0, 2), ROWS.slice(2)].entries()) {
-        const values = half.map(([c, t, a, x]) => `('${c}', TIMESTAMPTZ '${t}', ${a}::DOUBLE, '${x}')`).join(',');
-        await db.run(`COPY (SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, transaction_id)) TO '${join(fx.dir, `part-${i}.parquet`)}' (FORMAT parquet)`);
-      }
-      db.closeSync();
+      const part = (half: string[][]): string =>
+        `SELECT * FROM (VALUES ${half.map(([c, t, a, x]) => `('${c}', TIMESTAMPTZ '${t}', ${a}::DOUBLE, '${x}')`).join(',')}) v(customer_id, event_time, amount, transaction_id)`;
+      await writeParquet(fx.dir, { 'part-0.parquet': part(ROWS.slice(0, 2)), 'part-1.parquet': part(ROWS.slice(2)) });
       await runJob(fx, { inputs: [{ path: 'part-*.parquet' }], matrices: MONTHLY }, T);
       const { report } = await readLatest(fx);
       expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
@@ -57,9 +61,7 @@ describe('input formats', () => {
     const text = csv('customer_id,event_time,amount,transaction_id', ROWS);
     const fx = await makeFixture({ 'text.parquet': text });
     try {
-      const db = await (await DuckDBInstance.create(':memory:')).connect();
-      await db.run(`COPY (SELECT 'a' AS customer_id, TIMESTAMPTZ '2026-01-05 10:00:00+00' AS event_time, 10.0 AS amount) TO '${join(fx.dir, 'whole.parquet')}' (FORMAT parquet)`);
-      db.closeSync();
+      await writeParquet(fx.dir, { 'whole.parquet': "SELECT 'a' AS customer_id, TIMESTAMPTZ '2026-01-05 10:00:00+00' AS event_time, 10.0 AS amount" });
       const whole = await readFile(join(fx.dir, 'whole.parquet'));
       await writeFile(join(fx.dir, 'cut.parquet'), whole.subarray(0, whole.length - 100));
       await expect(runJob(fx, { inputs: [{ path: 'text.parquet' }] }, T)).rejects.toThrow(
@@ -69,6 +71,22 @@ describe('input formats', () => {
       // The whole file is read; and the text, given its real format.
       await runJob(fx, { inputs: [{ path: 'whole.parquet' }] }, T);
       await runJob(fx, { inputs: [{ path: 'text.parquet', format: 'csv' }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses a Parquet column it reads that holds a list or struct (it became "[x, y]" text), and ignores one it does not read', async () => {
+    const fx = await makeFixture({});
+    try {
+      const values = ROWS.map(([c, t, a, x]) => `('${c}', TIMESTAMPTZ '${t}', ${a}::DOUBLE, '${x}', ['p', 'q'], {'k': 1})`).join(',');
+      await writeParquet(fx.dir, { 'nested.parquet': `SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, transaction_id, product_id, extra)` });
+      await expect(runJob(fx, { inputs: [{ path: 'nested.parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'nested.parquet')}: column "product_id" is VARCHAR[], several values per row, where ltv reads one: export it as a plain value (or one element of it), or map another column`);
+      await expect(runJob(fx, { inputs: [{ path: 'nested.parquet', map: { country: 'extra', product_id: 'transaction_id' } }] }, T)).rejects.toThrow(/column "extra" is STRUCT\("k" INTEGER\), several values per row/);
+      // product_id given another column: the list column is not read, nor is the struct.
+      await runJob(fx, { inputs: [{ path: 'nested.parquet', map: { product_id: 'transaction_id' } }], matrices: MONTHLY }, T);
       expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
     } finally {
       await fx.cleanup();
