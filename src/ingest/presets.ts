@@ -39,9 +39,17 @@ export const CANONICAL_PRESET: Preset = {};
 //   proceeds = price × (1 − commission) and net revenue = price × (1 − commission − tax) (10_payments.sql,
 //   rows of RevenueCat files), not the canonical columns' product.
 // - renewal_number counts from 1 and a free trial takes a number: ltv counts paid periods from 0, so a row's
-//   renewal is RevenueCat's number − 1 − the free trials (is_trial_period, price 0) of the same customer and
-//   product with a lower number (10_payments.sql): a conversion after a trial (RevenueCat 2) is renewal 0.
+//   renewal is RevenueCat's number − 1 − the free trial (is_trial_period, price 0) before it in its
+//   subscription (10_payments.sql): a conversion after a trial (RevenueCat 2) is renewal 0. RevenueCat
+//   numbers each subscription from 1: in a customer's rows of a product in time order, a number not above
+//   the one before starts another subscription, whose numbers owe nothing to an earlier one's trial.
 // - duration: RevenueCat's ISO 8601 product_duration (P1M …) mapped to Adapty's names.
+// - ownership_type FAMILY_SHARED: "RevenueCat excludes family sharing transactions from our measures"
+//   (version 3 change log); and "for Google Play, end_time can be before start_time to indicate an invalid
+//   transaction" (the export's column list). Both rows are read and counted with amount 0 (they start no
+//   cohort and carry no money), as the other presets read rows without money. A free trial whose price
+//   columns are empty ("can be null if product prices haven't been collected") is a trial of amount 0, not
+//   a row missing its amount.
 const fractionToPercent = `CASE WHEN try_cast(trim($col) AS DOUBLE) <= 1 THEN CAST(try_cast(trim($col) AS DECIMAL(18, 8)) * 100 AS VARCHAR) ELSE $col END`;
 /** A naive time text (date, or date and time) gets RevenueCat's UTC offset; any other text is left as it is. */
 function utcTime(col: string): string {
@@ -56,18 +64,29 @@ const PRICE_COLUMNS = {
   usd: ['price_in_usd'], purchase_usd: ['purchase_price_in_usd'],
   cur: ['price_in_purchased_currency'], purchase_cur: ['purchase_price_in_purchased_currency'],
 } as const;
-/** The amount of a row from one price pair (see above): the purchase price when fully refunded, else the price. */
+/** A family member's copy of a purchase (RevenueCat leaves these out of its measures). */
+const FAMILY_SHARED = `coalesce(upper(ltv_trim($ownership)) = 'FAMILY_SHARED', FALSE)`;
+/** Rows that carry no money by RevenueCat's rules (see above): family sharing, and Google Play's invalidated transactions. */
+const RC_NO_MONEY = `${FAMILY_SHARED} OR coalesce(try_cast(${utcTime('$end')} AS TIMESTAMPTZ) < try_cast(${utcTime('$start')} AS TIMESTAMPTZ), FALSE)`;
+/**
+ * The amount of a row from one price pair (see above): 0 for a row without money (and for a free trial
+ * without a price: the price columns may be null), the purchase price when fully refunded, else the price.
+ */
 function rcAmount(price: string, purchase: string): ColumnSource {
   return {
     from: [price, purchase],
-    with: { price: [price], purchase: [purchase], refunded: ['refunded_at'] },
-    transform: `CASE WHEN ltv_text($refunded) IS NULL OR ${partial('$price', '$purchase')}
+    with: { price: [price], purchase: [purchase], refunded: ['refunded_at'], ownership: ['ownership_type'], start: ['start_time'], end: ['end_time'], trial: ['is_trial_period'] },
+    transform: `CASE WHEN ${RC_NO_MONEY} THEN '0'
+      WHEN ltv_text($price) IS NULL AND ltv_text($purchase) IS NULL AND coalesce(lower(ltv_trim($trial)) IN ('true', 't', '1', 'yes'), FALSE) THEN '0'
+      WHEN ltv_text($refunded) IS NULL OR ${partial('$price', '$purchase')}
       THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,
   };
 }
 export const REVENUECAT_PRESET: Preset = {
   customer_id: { from: ['rc_original_app_user_id'] },
-  transaction_id: { from: ['store_transaction_id'] },
+  // A family member's copy has no transaction of its own (as rows without money in the other presets): it
+  // never replaces the purchaser's payment of the same store transaction.
+  transaction_id: { from: ['store_transaction_id'], with: { ownership: ['ownership_type'] }, transform: `CASE WHEN ${FAMILY_SHARED} THEN NULL ELSE $col END` },
   event_time: { from: ['start_time'], transform: utcTime('$col') },
   amount: rcAmount('price_in_purchased_currency', 'purchase_price_in_purchased_currency'),
   currency: { from: ['purchased_currency'] },

@@ -223,12 +223,12 @@ export function factsIdentifiers(o: FactsVariant): Record<FactsStatement, Record
       ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
       rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
       renewal: trials
-        ? `(${renewal} - CASE WHEN ${rc} THEN coalesce(len(list_filter(t.numbers, lambda x: x < ${renewal})), 0) ELSE 0 END)::INTEGER`
+        ? `(${renewal} - CASE WHEN ${rc} THEN coalesce(t.trials, 0) ELSE 0 END)::INTEGER`
         : renewal,
       rc,
       rc_carried: revenuecatFiles.length ? ', file_idx, product_id' : '',
       rc_trials: trials
-        ? ' LEFT JOIN rc_trials t ON t.tenant_id = p.tenant_id AND t.customer_id = p.customer_id AND t.product_id IS NOT DISTINCT FROM p.product_id'
+        ? ' LEFT JOIN rc_trials t USING (src_row)'
         : '',
     },
     movements: { rc },

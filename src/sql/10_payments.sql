@@ -8,16 +8,32 @@
 --   from a RevenueCat file (`file_idx IN (…)`, or FALSE), {{rc_carried}} the columns its rules read
 --   (`, file_idx, product_id` or empty), {{rc_trials}} empty, or the join to rc_trials when some RevenueCat
 --   file has free trials (presets.ts): RevenueCat rows take net revenue as price × (1 − commission − tax)
---   and count renewals without the free trials before them.
+--   and count renewals without the free trial before them in their subscription.
 -- Output: table payments(src_row, tenant_id, customer_id, transaction_id, event_time, currency, r10, a4,
 --   refunded_at, renewal, revenue, proceeds, net_revenue): money in integer units (02_macros.sql).
 CREATE OR REPLACE TEMP TABLE payments AS
-WITH rc_trials AS (
-  -- RevenueCat's free trials (numbered like paid periods there), by customer and product.
-  SELECT tenant_id, customer_id, product_id, list(renewal_number) AS numbers
+WITH rc_rows AS (
+  -- RevenueCat's free trials (numbered like paid periods there) and payments of a customer's product, in time
+  -- order; `prev` the number before. RevenueCat numbers each subscription from 1 (a trial is its 1): a number
+  -- not above the one before starts another subscription of the product.
+  SELECT src_row, tenant_id, customer_id, product_id, is_trial AND amount = 0 AS free,
+    renewal_number <= lag(renewal_number) OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, src_row) AS restart,
+    event_time
   FROM deduped
-  WHERE {{rc}} AND is_trial AND amount = 0 AND NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ)
-  GROUP BY ALL
+  WHERE {{rc}} AND NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND renewal_number IS NOT NULL
+    AND (amount > 0 OR (is_trial AND amount = 0))
+),
+rc_subscriptions AS (
+  SELECT *, count(*) FILTER (WHERE restart) OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, src_row ROWS UNBOUNDED PRECEDING) AS subscription
+  FROM rc_rows
+),
+rc_trials AS (
+  -- Per payment: the free trials before it in its subscription (one at most: RevenueCat's renewal 1).
+  SELECT src_row, trials FROM (
+    SELECT src_row, free,
+      count(*) FILTER (WHERE free) OVER (PARTITION BY tenant_id, customer_id, product_id, subscription ORDER BY event_time, src_row ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS trials
+    FROM rc_subscriptions
+  ) WHERE NOT free
 )
 SELECT
   src_row, p.tenant_id, p.customer_id, transaction_id, event_time, currency, r10, a4, {{c_refunded_at}} AS refunded_at,

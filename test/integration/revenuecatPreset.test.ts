@@ -2,7 +2,7 @@
 // times in UTC (naive ones too), prices after full and partial refunds, commission and tax as portions of
 // the price, renewal numbers that count free trials. Values computed by hand in the comments.
 import { describe, expect, it } from 'vitest';
-import { adaptyGrid, csv, makeFixture, readAdapty, runJob } from '../helpers/runFixture.js';
+import { adaptyGrid, csv, grid, makeFixture, readAdapty, readLatest, runJob } from '../helpers/runFixture.js';
 
 const HEADER = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,price_in_purchased_currency,purchase_price_in_purchased_currency,purchased_currency,commission_percentage,tax_percentage,refunded_at,renewal_number,is_trial_period,is_sandbox,product_identifier';
 // a: first payment at 23:30 UTC, naive (01:30 on the 15th in Berlin, 19:30 on the 14th in New York); its
@@ -73,6 +73,50 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
       // a's 23:30 UTC is 19:30 on the 14th in New York.
       const days = await readAdapty(fx, 'days-day-cohort.json');
       expect(days.revenue.data.map((r) => r.title)).toEqual(['Total', '2025-07-14', '2025-07-21', '2025-07-25', '2025-07-27']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+  it('numbers renewals per subscription: a later subscription owes nothing to an earlier one\'s trial', async () => {
+    // w, product m: trial W1 (RC 1), W2 10 (RC 2 → renewal 0), W3 10 (RC 3 → 1); a new subscription W4 20 (RC 1
+    // → 0) and W5 40 (RC 2 → 1, not 0: W1 was the other subscription's trial). Renewals: r0 10 + 20 = 30,
+    // r1 30 + 10 + 40 = 80 (subtracting W1 from W5 gave r0 70, r1 80).
+    const header = 'rc_original_app_user_id,product_identifier,start_time,is_trial_period,is_sandbox,price_in_usd,store_transaction_id,purchased_currency,price_in_purchased_currency,renewal_number';
+    const rows = [
+      ['w', 'm', '2026-01-01 10:00:00', 'true', 'false', '0', 'W1', 'USD', '0', '1'],
+      ['w', 'm', '2026-01-08 10:00:00', 'false', 'false', '10', 'W2', 'USD', '10', '2'],
+      ['w', 'm', '2026-02-08 10:00:00', 'false', 'false', '10', 'W3', 'USD', '10', '3'],
+      ['w', 'm', '2026-05-01 10:00:00', 'false', 'false', '20', 'W4', 'USD', '20', '1'],
+      ['w', 'm', '2026-06-01 10:00:00', 'false', 'false', '40', 'W5', 'USD', '40', '2'],
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], matrices: [{ period_type: 'renewals', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-07-16T00:00:00Z');
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [30, 80], '2026-01-01': [30, 80] });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('reads family sharing and Google\'s invalidated transactions as rows without money, and a trial without a price as a trial', async () => {
+    // o pays 10 (T1); f's family-shared copy of T1 carries no money and replaces nothing; g's Play Store row ends
+    // before it starts (invalid: 0); t's free trial has empty prices (a trial, not a row missing its amount),
+    // then converts at 5 (RC 2 → renewal 0). Customers o and t: 15 / 2 = 7.50 (it was 4 customers and 35.00).
+    const header = 'rc_original_app_user_id,product_identifier,start_time,end_time,store,is_trial_period,is_sandbox,price_in_usd,store_transaction_id,purchased_currency,price_in_purchased_currency,renewal_number,ownership_type';
+    const rows = [
+      ['o', 'annual', '2026-01-05 10:00:00', '2027-01-05 10:00:00', 'app_store', 'false', 'false', '10', 'T1', 'USD', '10', '1', 'PURCHASED'],
+      ['f', 'annual', '2026-01-05 10:00:00', '2027-01-05 10:00:00', 'app_store', 'false', 'false', '10', 'T1', 'USD', '10', '1', 'FAMILY_SHARED'],
+      ['g', 'monthly', '2026-01-06 10:00:00', '2026-01-06 09:00:00', 'play_store', 'false', 'false', '10', 'G1', 'USD', '10', '1', 'PURCHASED'],
+      ['t', 'monthly', '2026-01-07 10:00:00', '2026-01-14 10:00:00', 'play_store', 'true', 'false', '', 'G2', 'USD', '', '1', 'PURCHASED'],
+      ['t', 'monthly', '2026-01-14 10:00:00', '2026-02-14 10:00:00', 'play_store', 'false', 'false', '5', 'G3', 'USD', '5', '2', 'PURCHASED'],
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], matrices: [{ period_type: 'renewals', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-03-16T00:00:00Z');
+      const { report } = await readLatest(fx);
+      expect([report.summary.customers, report.summary.revenue]).toEqual([2, 15]);
+      expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.duplicates]).toEqual([5, 0, 0]);
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [7.5], '2026-01-01': [7.5] });
     } finally {
       await fx.cleanup();
     }
