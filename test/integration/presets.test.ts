@@ -120,6 +120,24 @@ describe('adapty preset', () => {
   });
 });
 
+describe('adapty preset: event names beyond the current documentation', () => {
+  it('reads subscription_initial_purchase (the earlier name of subscription_started) and never zeroes an unknown event with revenue', async () => {
+    const { result, report, quarantine } = await runPreset(
+      { 'events.csv': 'adapty_events_older.csv' },
+      { inputs: [{ path: 'events.csv', preset: 'adapty' }], matrices: MONTHLY, max_bad_row_share: 0.5 },
+      '2026-01-31T00:00:00Z',
+    );
+    // p1 10.00 and p4 20.00 (subscription_initial_purchase: it was read as 0, p4 in no cohort): (10 + 20) / 2 = 15.
+    // p6's subscription_paused is a documented status event: 0 whatever its revenue; p7's unknown event carries
+    // none: 0. p5's unknown event with revenue 30.00 is set aside (line 4), not zeroed.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [15], '2026-01-01': [15] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 1]);
+    expect(quarantine).toEqual([expect.stringMatching(
+      /events\.csv,4,"event_type ""subscription_whatever_new"" is none of Adapty's documented events, and it carries revenue 30\.00: set aside, not read as 0 \(it may be a payment under a newer name\); if it is none, leave such rows out of the export",default,p5$/,
+    )]);
+  });
+});
+
 describe('paddle preset', () => {
   it('reads the transactions and adjustments reports: completed only, lowest denomination, refunds linked', async () => {
     const { result, report } = await runPreset(

@@ -23,6 +23,11 @@ export interface RowPreset {
   required: readonly (readonly string[])[];
   /** The canonical columns the statement returns, each as `ltv__<column>` (text). */
   outputs: readonly CanonicalColumn[];
+  /**
+   * Whether the statement also returns `ltv__reason`: why a row is bad in the export's own terms (NULL when
+   * it is not), quarantined with that reason before any column rule is checked.
+   */
+  reasons?: boolean;
   /** Canonical columns taken as they are from the first present of these source columns (dimensions). */
   passthrough?: Readonly<Partial<Record<CanonicalColumn, readonly string[]>>>;
 }

@@ -31,6 +31,7 @@ export const ADAPTY_PRESET: RowPreset = {
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'net_revenue', 'refund_of',
     'is_sandbox', 'is_trial', 'country',
   ],
+  reasons: true,
   passthrough: {
     product_id: ['vendor_product_id', 'store_product_id', 'product_id'],
     store: ['store'],

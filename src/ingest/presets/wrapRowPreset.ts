@@ -13,6 +13,8 @@ export interface PresetReader {
   lineKnown?: string;
   where: string;
   columns: Map<string, string>;
+  /** Why the reader cannot read a row (SQL over `src`, NULL when it can). */
+  parseError: string;
 }
 
 export async function wrapRowPreset<R extends PresetReader>(wh: Warehouse, base: R, preset: RowPreset, headerLines: number): Promise<R> {
@@ -33,6 +35,9 @@ export async function wrapRowPreset<R extends PresetReader>(wh: Warehouse, base:
     reader: `(${loadSql(`presets/${preset.name}`, { rows })})`,
     line: 'src.ltv__line',
     lineKnown: positional ? 'FALSE' : 'TRUE',
+    // The reader's own reason first (a line it could not read); then the preset's. Both are over src: the
+    // statement returns the reader's columns with its own.
+    ...(preset.reasons ? { parseError: `coalesce(${base.parseError}, src.ltv__reason)` } : {}),
     where: '',
     columns,
   };

@@ -5,9 +5,12 @@
 -- - payments are the events that charge: subscription_started, subscription_renewed, trial_converted,
 --   non_subscription_purchase; refunds are subscription_refunded and non_subscription_purchase_refunded,
 --   whose amounts count negative (whatever their sign in the file) and refer to the refunded transaction
---   (transaction_id); trial_started is a trial (amount 0); every other event (cancellations, expiries,
---   billing issues, access level updates, …) carries amount 0 and no transaction id, so it never competes
---   with the payment of the same transaction in deduplication;
+--   (transaction_id); subscription_initial_purchase is subscription_started's name in Adapty's earlier
+--   documentation (older archives hold it); trial_started is a trial (amount 0); every other documented event
+--   (cancellations, expiries, billing issues, access level updates, …, with the earlier names) carries amount
+--   0 and no transaction id, so it never competes with the payment of the same transaction in deduplication;
+--   an event type none of these lists holds is read likewise when it carries no revenue, and quarantined when
+--   it does (ltv__reason): it may be a payment under a name ltv does not know, never zeroed silently;
 -- - money: revenue/proceeds/net_revenue in USD when the report currency is USD, else the local ones in
 --   `currency`; a payment or refund event without revenue is quarantined (amount is missing);
 -- - the customer is Adapty's profile_id (else customer_user_id); environment Sandbox is sandbox; the
@@ -17,10 +20,16 @@
 WITH r AS (
   SELECT *,
     CASE
-      WHEN lower(ltv__in_event_type) IN ('subscription_started', 'subscription_renewed', 'trial_converted', 'non_subscription_purchase') THEN 'payment'
+      WHEN lower(ltv__in_event_type) IN ('subscription_started', 'subscription_initial_purchase', 'subscription_renewed', 'trial_converted', 'non_subscription_purchase') THEN 'payment'
       WHEN lower(ltv__in_event_type) IN ('subscription_refunded', 'non_subscription_purchase_refunded') THEN 'refund'
       WHEN lower(ltv__in_event_type) = 'trial_started' THEN 'trial'
-      ELSE 'other'
+      WHEN lower(ltv__in_event_type) IN (
+        'subscription_renewal_cancelled', 'subscription_renewal_reactivated', 'subscription_expired', 'subscription_cancelled',
+        'subscription_paused', 'subscription_deferred', 'trial_renewal_cancelled', 'trial_renewal_reactivated', 'trial_expired',
+        'trial_cancelled', 'billing_issue_detected', 'billing_issue_resolved', 'entered_grace_period', 'access_level_updated',
+        'auto_renew_off', 'auto_renew_on', 'auto_renew_off_subscription', 'auto_renew_on_subscription', 'ab_test_variation_assigned'
+      ) THEN 'other'
+      ELSE 'unknown'
     END AS ltv__kind,
     $currency = 'USD' AND ltv__in_revenue_usd IS NOT NULL AS ltv__usd
   FROM {{rows}}
@@ -48,5 +57,9 @@ SELECT *,
   CASE WHEN ltv__kind = 'refund' THEN ltv__in_transaction_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_environment) = 'sandbox' THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   CASE WHEN ltv__kind = 'trial' THEN 'true' ELSE 'false' END AS ltv__is_trial,
-  coalesce(ltv__in_store_country, ltv__in_profile_country) AS ltv__country
+  coalesce(ltv__in_store_country, ltv__in_profile_country) AS ltv__country,
+  CASE WHEN ltv__kind = 'unknown' AND coalesce(ltv_dec4(ltv__rev) <> 0, ltv__rev IS NOT NULL) THEN
+    'event_type "' || coalesce(ltv__in_event_type, '') || '" is none of Adapty''s documented events, and it carries revenue ' || ltv__rev
+    || ': set aside, not read as 0 (it may be a payment under a newer name); if it is none, leave such rows out of the export'
+  END AS ltv__reason
 FROM m

@@ -5,7 +5,7 @@ src.ltv__line
 -- file 0: {{line_known}}
 FALSE
 -- file 0: {{parse_error}}
-NULL
+coalesce(NULL, src.ltv__reason)
 -- file 0: {{columns}}
 src."ltv__customer_id" AS "customer_id",
     src."ltv__event_time" AS "event_time",
@@ -45,10 +45,16 @@ src."ltv__customer_id" AS "customer_id",
 (WITH r AS (
   SELECT *,
     CASE
-      WHEN lower(ltv__in_event_type) IN ('subscription_started', 'subscription_renewed', 'trial_converted', 'non_subscription_purchase') THEN 'payment'
+      WHEN lower(ltv__in_event_type) IN ('subscription_started', 'subscription_initial_purchase', 'subscription_renewed', 'trial_converted', 'non_subscription_purchase') THEN 'payment'
       WHEN lower(ltv__in_event_type) IN ('subscription_refunded', 'non_subscription_purchase_refunded') THEN 'refund'
       WHEN lower(ltv__in_event_type) = 'trial_started' THEN 'trial'
-      ELSE 'other'
+      WHEN lower(ltv__in_event_type) IN (
+        'subscription_renewal_cancelled', 'subscription_renewal_reactivated', 'subscription_expired', 'subscription_cancelled',
+        'subscription_paused', 'subscription_deferred', 'trial_renewal_cancelled', 'trial_renewal_reactivated', 'trial_expired',
+        'trial_cancelled', 'billing_issue_detected', 'billing_issue_resolved', 'entered_grace_period', 'access_level_updated',
+        'auto_renew_off', 'auto_renew_on', 'auto_renew_off_subscription', 'auto_renew_on_subscription', 'ab_test_variation_assigned'
+      ) THEN 'other'
+      ELSE 'unknown'
     END AS ltv__kind,
     $currency = 'USD' AND ltv__in_revenue_usd IS NOT NULL AS ltv__usd
   FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(trim(src."profile_id"), '') AS "ltv__in_profile_id", nullif(trim(src."customer_user_id"), '') AS "ltv__in_customer_user_id", nullif(trim(src."event_type"), '') AS "ltv__in_event_type", nullif(trim(src."event_datetime"), '') AS "ltv__in_event_datetime", nullif(trim(src."transaction_id"), '') AS "ltv__in_transaction_id", nullif(trim(src."profile_event_id"), '') AS "ltv__in_profile_event_id", nullif(trim(src."environment"), '') AS "ltv__in_environment", nullif(trim(src."revenue_usd"), '') AS "ltv__in_revenue_usd", nullif(trim(src."proceeds_usd"), '') AS "ltv__in_proceeds_usd", nullif(trim(src."net_revenue_usd"), '') AS "ltv__in_net_revenue_usd", nullif(trim(src."revenue_local"), '') AS "ltv__in_revenue_local", nullif(trim(src."proceeds_local"), '') AS "ltv__in_proceeds_local", nullif(trim(src."net_revenue_local"), '') AS "ltv__in_net_revenue_local", nullif(trim(src."currency"), '') AS "ltv__in_currency", nullif(trim(src."store_country"), '') AS "ltv__in_store_country", nullif(trim(src."profile_country"), '') AS "ltv__in_profile_country" FROM read_csv($path, columns = {'profile_id': 'VARCHAR', 'event_type': 'VARCHAR', 'event_datetime': 'VARCHAR', 'transaction_id': 'VARCHAR', 'original_transaction_id': 'VARCHAR', 'subscription_expires_at': 'VARCHAR', 'environment': 'VARCHAR', 'revenue_usd': 'VARCHAR', 'proceeds_usd': 'VARCHAR', 'net_revenue_usd': 'VARCHAR', 'revenue_local': 'VARCHAR', 'proceeds_local': 'VARCHAR', 'net_revenue_local': 'VARCHAR', 'tax_amount_usd': 'VARCHAR', 'tax_amount_local': 'VARCHAR', 'customer_user_id': 'VARCHAR', 'store': 'VARCHAR', 'vendor_product_id': 'VARCHAR', 'developer_id': 'VARCHAR', 'ab_test_name': 'VARCHAR', 'ab_test_revision': 'VARCHAR', 'paywall_name': 'VARCHAR', 'paywall_revision': 'VARCHAR', 'profile_country': 'VARCHAR', 'install_date': 'VARCHAR', 'currency': 'VARCHAR', 'store_country': 'VARCHAR', 'cancellation_reason': 'VARCHAR', 'profile_event_id': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
@@ -76,7 +82,11 @@ SELECT *,
   CASE WHEN ltv__kind = 'refund' THEN ltv__in_transaction_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_environment) = 'sandbox' THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   CASE WHEN ltv__kind = 'trial' THEN 'true' ELSE 'false' END AS ltv__is_trial,
-  coalesce(ltv__in_store_country, ltv__in_profile_country) AS ltv__country
+  coalesce(ltv__in_store_country, ltv__in_profile_country) AS ltv__country,
+  CASE WHEN ltv__kind = 'unknown' AND coalesce(ltv_dec4(ltv__rev) <> 0, ltv__rev IS NOT NULL) THEN
+    'event_type "' || coalesce(ltv__in_event_type, '') || '" is none of Adapty''s documented events, and it carries revenue ' || ltv__rev
+    || ': set aside, not read as 0 (it may be a payment under a newer name); if it is none, leave such rows out of the export'
+  END AS ltv__reason
 FROM m
 )
 -- file 0: {{where}}
