@@ -165,6 +165,21 @@ describe('paddle preset', () => {
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([9, 0]);
   });
 });
+describe('paddle preset: a credit that paid part of the total', () => {
+  it('scales fee and earnings (Paddle\'s, on the total) to the grand total, so net never exceeds revenue', async () => {
+    const { report } = await runPreset(
+      { 'transactions.csv': 'paddle_transactions_credit.csv' },
+      { inputs: [{ path: 'transactions.csv', preset: 'paddle' }], matrices: MONTHLY },
+      '2026-01-31T00:00:00Z',
+    );
+    // txn_e1: total 11.00, grand_total 6.00 (a credit of 5.00), fee 1.05, earnings 8.95 (on the total): revenue
+    //   6.00, proceeds (11.00 − 1.05) × 6/11 = 5.42727… → 5.4273, net 8.95 × 6/11 = 4.88181… → 4.8818 (it was
+    //   proceeds 4.95 and net 8.95, above the revenue). txn_e2 without a credit: 11.00, 9.95, 8.95.
+    // Summary: revenue 17.00, proceeds 15.3773 → 15.38, net 13.8318 → 13.83.
+    expect(report.summary).toMatchObject({ revenue: 17, proceeds: 15.38, net_revenue: 13.83 });
+  });
+});
+
 
 describe('a file of another kind read with a row preset', () => {
   it('is refused as a whole, naming the columns the preset needs and the file has (it gave a "missing" bad row per line)', async () => {

@@ -25,6 +25,8 @@ export const PADDLE_PRESET: RowPreset = {
     updated_at: ['updated_at'],
     currency: ['currency_code', 'currency'],
     total: ['grand_total', 'details.totals.grand_total', 'totals.grand_total', 'total', 'details.totals.total', 'totals.total'],
+    // The total before credits: Paddle's fee, tax and earnings are reckoned on it.
+    full_total: ['total', 'details.totals.total', 'totals.total'],
     tax: ['tax', 'details.totals.tax', 'totals.tax'],
     fee: ['fee', 'details.totals.fee', 'totals.fee'],
     earnings: ['earnings', 'details.totals.earnings', 'totals.earnings'],

@@ -1,4 +1,4 @@
--- Macros of the row presets (src/ingest/presets/), six statements run as one. No parameters. Numbers are
+-- Macros of the row presets (src/ingest/presets/), seven statements run as one. No parameters. Numbers are
 -- read with ltv_dec4 (02_macros.sql), as the check reads them: exactly, or not at all (never rounded).
 -- ltv_minor_unit(currency): the major units in one minor unit, as exact DECIMAL: Stripe's API amounts and
 -- Paddle's totals count minor units (cents). Zero-decimal and three-decimal currencies as Stripe lists them
@@ -31,3 +31,9 @@ CREATE OR REPLACE MACRO ltv_units4(d) AS CAST(d * 10000 AS HUGEINT);
 -- any count (one too large to read is then quarantined by the check as more than 14 digits).
 CREATE OR REPLACE MACRO ltv_units4_text(u) AS
   CASE WHEN u < 0 THEN '-' ELSE '' END || CAST(abs(u) // 10000 AS VARCHAR) || '.' || lpad(CAST(abs(u) % 10000 AS VARCHAR), 4, '0');
+-- ltv_scaled4(x, part, whole): x × part ÷ whole, exactly, rounded half away from zero to 10⁻⁴ (as text with 4
+-- decimals; NULL when any is NULL or whole is 0): Paddle's fee and earnings, on its total, brought to the
+-- part of it a credit did not pay.
+CREATE OR REPLACE MACRO ltv_scaled4(x, part, whole) AS CASE WHEN ltv_units4(whole) <> 0 THEN ltv_units4_text(
+  sign(ltv_units4(x) * ltv_units4(part) * sign(ltv_units4(whole)))
+  * ((2 * abs(ltv_units4(x) * ltv_units4(part)) + abs(ltv_units4(whole))) // (2 * abs(ltv_units4(whole))))) END;

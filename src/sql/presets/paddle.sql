@@ -8,7 +8,9 @@
 --   currency's lowest denomination, as in Paddle's API ("1000" = 10.00 USD; JPY has none), with one they are
 --   major units (ltv_minor_amount); proceeds = total − fee (Paddle's fee), net revenue = earnings (what
 --   Paddle pays out: total − tax − fee), else total − fee − tax; an empty fee, tax or earnings is none, one
---   that is no number (read exactly, ltv_dec4) makes the transaction a bad row, naming the value;
+--   that is no number (read exactly, ltv_dec4) makes the transaction a bad row, naming the value. Fee, tax
+--   and earnings are Paddle's on `total`: when a credit paid part of it (grand_total < total), proceeds and
+--   net revenue are scaled by grand_total ÷ total (exactly, to 10⁻⁴), so net never exceeds the revenue;
 -- - time: billed_at (when the transaction was billed or completed), else created_at; updated_at decides
 --   between two versions of one transaction (reports filter by updated date, so they overlap);
 -- - an approved adjustment whose action is refund or chargeback is a refund of −total that refers to its
@@ -19,6 +21,7 @@ WITH r AS (
   SELECT *,
     ltv__in_action IS NOT NULL AS ltv__adjustment,
     ltv_minor_amount(ltv__in_total, ltv__in_currency) AS ltv__total,
+    coalesce(ltv_minor_amount(ltv__in_full_total, ltv__in_currency), ltv_minor_amount(ltv__in_total, ltv__in_currency)) AS ltv__base,
     ltv_minor_amount(ltv__in_fee, ltv__in_currency) AS ltv__fee,
     ltv_minor_amount(ltv__in_tax, ltv__in_currency) AS ltv__tax,
     ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings
@@ -47,12 +50,12 @@ SELECT *,
   -- with the value (proceeds or net would otherwise be the total, overstated without a trace).
   CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
     WHEN ltv__in_fee IS NOT NULL AND ltv__fee IS NULL THEN ltv__in_fee
-    ELSE CAST(ltv__total - ltv__fee AS VARCHAR) END AS ltv__proceeds,
+    ELSE ltv_scaled4(ltv__base - ltv__fee, ltv__total, ltv__base) END AS ltv__proceeds,
   CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
     WHEN ltv__in_earnings IS NOT NULL AND ltv__earnings IS NULL THEN ltv__in_earnings
     WHEN ltv__in_tax IS NOT NULL AND ltv__tax IS NULL THEN ltv__in_tax
-    WHEN ltv__earnings IS NOT NULL THEN CAST(ltv__earnings AS VARCHAR)
-    WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN CAST(ltv__total - ltv__fee - ltv__tax AS VARCHAR) END AS ltv__net_revenue,
+    WHEN ltv__earnings IS NOT NULL THEN ltv_scaled4(ltv__earnings, ltv__total, ltv__base)
+    WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN ltv_scaled4(ltv__base - ltv__fee - ltv__tax, ltv__total, ltv__base) END AS ltv__net_revenue,
   -- Only an adjustment that takes money back refers to its transaction (a credit or pending one carries 0).
   CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
   nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
