@@ -59,6 +59,19 @@ async function heatmap(): Promise<{ grid: Grid; marks: Marks }> {
   });
 }
 
+/** A new page signed in with `key` on `origin/` + `hash`, once it has settled (a heatmap drawn, or a status said). */
+async function signedIn(hash: string, key = KEY): Promise<Page> {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await p.goto(`${origin}/${hash}`);
+  await p.fill('#api-key', key);
+  await p.click('button[type=submit]');
+  await p.waitForSelector('.report .status', { state: 'attached' });
+  await p.waitForFunction(() => document.querySelector('.report[data-loaded]:not([aria-busy])') !== null || (document.querySelector('.report .status')?.textContent ?? '') !== '');
+  return p;
+}
+
+const selectionText = (p: Page): Promise<string> => p.$eval('.selection', (e) => e.textContent ?? '');
+
 /** Changes a control and waits for the page to draw the answer to the new request. */
 const change = (selector: string, value: string): Promise<void> => changeOn(page, selector, value);
 
@@ -339,6 +352,31 @@ describe('the explorer served by ltv serve', () => {
     }
   });
 
+  it('clears the numbers drawn when a request fails, and does not draw them again on an accounting change', async () => {
+    const p = await signedIn(`#tenant=${TENANT}`);
+    try {
+      // The default view: 7 customers (c1…c7).
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      // From after To (the run's last first payment is 2026-03-01): the server refuses the range.
+      await p.fill('#ctl-from', '2026-03-10');
+      await p.waitForFunction(() => document.querySelector('.status')?.textContent?.startsWith('Could not load the report:'));
+      expect(await p.textContent('.status')).toMatch(/^Could not load the report: filters\.date: .*must be \[from, to\] with from on or before to$/);
+      const nothingDrawn = async (): Promise<void> => {
+        expect(await p.$('table.heatmap')).toBeNull();
+        expect(await selectionText(p)).toBe('');
+        expect(await p.$$eval('.chart *', (els) => els.length)).toBe(0);
+      };
+      await nothingDrawn();
+      // The accounting type of a matrix the page no longer has: asked again, refused again, nothing drawn.
+      await p.selectOption('#ctl-accounting', 'net_revenue');
+      await p.waitForFunction(() => location.hash.includes('accounting=net_revenue') && !document.querySelector('.report')?.hasAttribute('aria-busy'));
+      expect(await p.textContent('.status')).toMatch(/^Could not load the report: filters\.date: .*must be \[from, to\] with from on or before to$/);
+      await nothingDrawn();
+    } finally {
+      await p.close();
+    }
+  });
+
   it('never asked another origin for anything and broke no policy', () => {
     expect(requests.length).toBeGreaterThan(5);
     const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
@@ -519,5 +557,8 @@ describe('the explorer pins its run', () => {
     await ppage.selectOption('#ctl-period_unit', 'week');
     await ppage.waitForFunction(() => document.querySelector('.status')?.textContent?.includes('Rate limit'));
     expect(await ppage.textContent('.status')).toMatch(/^Could not load the report: Rate limit of 1 requests per minute exceeded; retry in \d+ s$/);
+    // The controls say week; the month matrix drawn before is not left under them.
+    expect(await ppage.$('table.heatmap')).toBeNull();
+    expect(await ppage.$eval('.selection', (e) => e.textContent)).toBe('');
   });
 });

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { change as changeOn } from '../helpers/explorerPage.js';
+import { change as changeOn, redrawn } from '../helpers/explorerPage.js';
 import { fileURLToPath } from 'node:url';
 import { loadJob } from '../../src/config/loadJob.js';
 import { runPipeline } from '../../src/pipeline.js';
@@ -183,6 +183,33 @@ describe('predicted cells on the served page', () => {
         expect(asked.status).toBe(200);
         expectCellsMatch(drawn, asked.json, 'revenue');
       }
+    }
+  });
+
+  it('asks once, without prediction_months, for a combination the server refused before, and says the same', async () => {
+    const sent: string[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }): void => {
+      if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push(r.postData() ?? '');
+    };
+    page.on('request', onRequest);
+    try {
+      // Days × month × country: refused in the test before (a segmentation), so asked once.
+      await change('#ctl-period_type', 'days');
+      const refused = await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', segmentation: 'country', prediction_months: report.forecast!.horizon_months });
+      expect(refused.status).toBe(400);
+      const why = refused.json.errors?.find((e) => e.source === 'prediction_months')?.errors[0] ?? '';
+      const asked = (): (number | null)[] => sent.map((b) => (JSON.parse(b) as { prediction_months?: number }).prediction_months ?? null);
+      expect(asked()).toEqual([null]);
+      expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
+      // Another date range of the same combination: the server's reason does not depend on it.
+      await redrawn(page, () => page.fill('#ctl-from', '2025-01-15'));
+      expect(asked()).toEqual([null, null]);
+      expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
+      // Monthly cohorts: predictions asked for again.
+      await change('#ctl-segmentation', 'cohort');
+      expect(asked()).toEqual([null, null, report.forecast!.horizon_months]);
+    } finally {
+      page.off('request', onRequest);
     }
   });
 

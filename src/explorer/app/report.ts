@@ -1,7 +1,7 @@
 // The report view shared by the served explorer and the static report.html: headline figures, the
 // controls, the LTV curves and the heatmap. Where the data comes from is the caller's (`ReportSource`).
 import { ACCOUNTING_TYPES, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type AccountingType, type PeriodType, type PeriodUnit, type Segmentation, type Summary } from '../../ltv/model.js';
-import { renderCurves } from './curves.js';
+import { clearCurves, renderCurves } from './curves.js';
 import { clear, h, option } from './dom.js';
 import { formatCell, formatCount, formatMoney } from './format.js';
 import { renderHeatmap } from './heatmap.js';
@@ -119,6 +119,13 @@ export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingT
   );
   renderCurves(parts.chart, m, acc);
   renderHeatmap(parts.heatmap, m, acc);
+}
+
+/** Takes down what a matrix drew (selection line, curves, heatmap): a view whose request failed shows none of another's numbers. */
+export function clearMatrix(parts: ReportParts): void {
+  clear(parts.selection);
+  clearCurves(parts.chart);
+  clear(parts.heatmap);
 }
 
 /** Where the predictions come from, in one line. */

@@ -8,7 +8,7 @@ import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type Download, type ForecastBrief,
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { visibleText } from '../../format/text.js';
 import { clear, h, option } from './dom.js';
-import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
+import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
 
 const KEY_STORAGE = 'ltv.apiKey';
@@ -392,6 +392,7 @@ class ServedReport {
     } else {
       this.state = { ...this.state, ...readChoice(this.parts.controls) };
     }
+    // Only a matrix drawn for these controls: after a failure there is none (nothing is drawn again).
     if (name === 'accounting' && this.matrix) {
       // Every Adapty body carries all three accounting types: no request needed.
       writeHash(this.state, true);
@@ -528,6 +529,9 @@ class ServedReport {
         void this.loadDetail();
       }
       if (seq !== this.seq) return;
+      // Nothing of another view stays under these controls (SPEC §10: one source of truth).
+      this.matrix = null;
+      clearMatrix(this.parts);
       if (e instanceof ApiError && e.status === 401) {
         sessionStorage.removeItem(KEY_STORAGE);
         showSignIn(this.host, 'The key is no longer accepted. Sign in again.');
@@ -553,6 +557,13 @@ class ServedReport {
     const post = async (body: Record<string, unknown>): Promise<AdaptyBody> => (await (await call(this.key, ADAPTY_PATH, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as AdaptyBody;
     if (!forecast) return { body: await post(request), note: null };
     if (forecast.model === null) return { body: await post(request), note: noForecastNote(forecast.reason) };
+    // The server's reason for refusing predictions (adaptyPredictions.ts predictionsUnsupported) depends
+    // on the period type, unit, segmentation and the filters other than the date range, never on the
+    // range: a combination refused once is asked for without prediction_months (one request, not two).
+    const { date: _range, ...otherFilters } = request.filters as Record<string, unknown>;
+    const combination = JSON.stringify({ ...request, filters: otherFilters });
+    const refused = this.refused.get(combination);
+    if (refused !== undefined) return { body: await post(request), note: `No predictions for this selection: ${refused}.` };
     try {
       const body = await post({ ...request, prediction_months: forecast.horizon_months });
       const predicted = body.revenue.data.some((r) => (r.predicted_values?.length ?? 0) > 0);
@@ -560,6 +571,7 @@ class ServedReport {
       return { body, note: predicted ? forecastNote(forecast) : `No predicted cell for this selection: ${none}.` };
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 400 && e.source === 'prediction_months')) throw e;
+      this.refused.set(combination, e.detail);
       return { body: await post(request), note: `No predictions for this selection: ${e.detail}.` };
     }
   }
@@ -578,6 +590,8 @@ class ServedReport {
   }
 
   private measuring = false;
+  /** The server's reason for refusing predictions, by the request without its date range (adapty()). */
+  private readonly refused = new Map<string, string>();
   /** Whether the next view written to the URL is the reader's (a new history entry) or the page's own. */
   private pushView = false;
 }
