@@ -16,10 +16,16 @@ import { launchBrowser } from '../helpers/browser.js';
 import { change as changeOn, redrawn } from '../helpers/explorerPage.js';
 import { EXPORT, NEW_AS_OF, OLD_AS_OF, publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
 import { httpRequest } from '../helpers/httpRequest.js';
-import { adaptyGrid, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
+import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
 const KEY = 'ltv_explorer_browser_key_0001';
+/** A key for three tenants: one with no published run (listed first), acme, and one of 650 products. */
+const KEY_MANY = 'ltv_explorer_browser_key_0002';
+const NO_RUN = 'newshop';
+const MANY = 'manyproducts';
+/** 650 customers, each with one payment of 1.00 USD on 2026-01-10 and a product of its own: prod_0000 … prod_0649. */
+const MANY_EXPORT = csv('customer_id,event_time,amount,currency,product_id', Array.from({ length: 650 }, (_, i) => [`m${i}`, '2026-01-10T10:00:00Z', '1.00', 'USD', `prod_${String(i).padStart(4, '0')}`]));
 const OLD_RUN = '20260215T000000Z';
 const NEW_RUN = '20260316T120000Z';
 let fx: Fixture;
@@ -70,6 +76,7 @@ async function signedIn(hash: string, key = KEY): Promise<Page> {
   return p;
 }
 
+const fragment = (p: Page): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
 const selectionText = (p: Page): Promise<string> => p.$eval('.selection', (e) => e.textContent ?? '');
 
 /** Changes a control and waits for the page to draw the answer to the new request. */
@@ -77,7 +84,9 @@ const change = (selector: string, value: string): Promise<void> => changeOn(page
 
 beforeAll(async () => {
   fx = await publishExplorerRuns();
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }] });
+  await writeFile(join(fx.dir, 'many.csv'), MANY_EXPORT);
+  await runJob(fx, { tenant: MANY, inputs: [{ path: 'many.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }] });
   origin = `http://127.0.0.1:${s.port}`;
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -374,6 +383,36 @@ describe('the explorer served by ltv serve', () => {
       await nothingDrawn();
     } finally {
       await p.close();
+    }
+  });
+
+  it('keeps the tenant selector when a tenant has no run, opens on a tenant with one, and the URL follows the tenant shown', async () => {
+    // The key's first tenant has no published run: with no tenant in the fragment, the page opens on acme.
+    const p = await signedIn('', KEY_MANY);
+    try {
+      expect(await p.$$eval('#ctl-tenant option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([NO_RUN, TENANT, MANY]);
+      expect(await p.inputValue('#ctl-tenant')).toBe(TENANT);
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      expect(fragment(p).get('tenant')).toBe(TENANT);
+      // The run-less tenant: said so, and the selector stays to leave it.
+      await p.selectOption('#ctl-tenant', NO_RUN);
+      await p.waitForFunction(() => document.querySelector('.status')?.textContent === 'This tenant has no published run yet.');
+      expect(await p.inputValue('#ctl-tenant')).toBe(NO_RUN);
+      expect(fragment(p).get('tenant')).toBe(NO_RUN);
+      expect(await p.$('table.heatmap')).toBeNull();
+      await redrawn(p, () => p.selectOption('#ctl-tenant', TENANT));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      expect(fragment(p).get('tenant')).toBe(TENANT);
+    } finally {
+      await p.close();
+    }
+    // A fragment naming the run-less tenant opens on it, with the selector.
+    const q = await signedIn(`#tenant=${NO_RUN}`, KEY_MANY);
+    try {
+      expect(await q.textContent('.status')).toBe('This tenant has no published run yet.');
+      expect(await q.inputValue('#ctl-tenant')).toBe(NO_RUN);
+    } finally {
+      await q.close();
     }
   });
 

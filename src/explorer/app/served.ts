@@ -100,7 +100,7 @@ function readHash(): Partial<State> {
  */
 function writeHash(s: State, push: boolean): void {
   const p = new URLSearchParams();
-  for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) p.set(k, s[k]);
+  for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) if (s[k]) p.set(k, s[k]);
   for (const [k, vs] of Object.entries(s.filters)) for (const v of vs ?? []) p.append(`f.${k}`, v);
   const hash = `#${p.toString()}`;
   if (hash === location.hash) return;
@@ -179,7 +179,8 @@ class ServedReport {
   /** The view the URL's fragment names (what it leaves out, or names wrongly, from the defaults). */
   private stateFromHash(): State {
     const hash = readHash();
-    const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? (this.tenants[0] as TenantListing);
+    // With no tenant named, the first one that has a run: a run-less first tenant is no place to open on.
+    const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? this.tenants.find((t) => t.runs.length > 0) ?? (this.tenants[0] as TenantListing);
     const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
     // Dates of another run (the fragment's run is gone) are not this run's range.
     const sameRun = run !== undefined && run.run_id === hash.run;
@@ -286,6 +287,8 @@ class ServedReport {
   }
 
   private render(): void {
+    // A matrix of the view before (another tenant or run) is never drawn under this one's controls.
+    this.matrix = null;
     const tenant = this.tenant();
     const run = this.run();
     const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
@@ -299,20 +302,23 @@ class ServedReport {
     document.title = visibleText(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
     this.showNewer();
+    const form = this.parts.controls;
+    form.addEventListener('change', (e) => this.onChange(e));
+    form.addEventListener('submit', (e) => e.preventDefault());
+    // The tenant selector stays on a tenant with no run: it is the way to another tenant.
+    if (this.tenants.length > 1) form.append(this.select('Tenant', 'tenant', this.tenants.map((t) => [t.id, t.id]), tenant.id));
     if (!run) {
       this.parts.status.textContent = 'This tenant has no published run yet.';
+      writeHash(this.state, this.pushView);
+      this.pushView = false;
       return;
     }
-    const form = this.parts.controls;
-    if (this.tenants.length > 1) form.append(this.select('Tenant', 'tenant', this.tenants.map((t) => [t.id, t.id]), tenant.id));
     form.append(
       this.select('Run', 'run', tenant.runs.map((r) => [r.run_id, `${r.run_id}${r.latest ? ' (latest)' : ''}`]), run.run_id),
       ...commonControls(this.state),
       this.dateField('From', 'from', this.state.from, run),
       this.dateField('To', 'to', this.state.to, run),
     );
-    form.addEventListener('change', (e) => this.onChange(e));
-    form.addEventListener('submit', (e) => e.preventDefault());
     this.parts.extraControls.append(h('details', { class: 'filters' }, h('summary', {}, 'Filters'), h('p', { class: 'note' }, 'Loading values…')));
     // The headline from the run list (the manifest's copy of ltv.json's summary), at once; the run's
     // detail (filter values: a query of the run's customers) once the heatmap's answer is in, so it
