@@ -76,6 +76,7 @@ async function signedIn(hash: string, key = KEY): Promise<Page> {
   return p;
 }
 
+const gridOf = (p: Page): Promise<Grid> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
 const fragment = (p: Page): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
 const selectionText = (p: Page): Promise<string> => p.$eval('.selection', (e) => e.textContent ?? '');
 
@@ -413,6 +414,32 @@ describe('the explorer served by ltv serve', () => {
       expect(await q.inputValue('#ctl-tenant')).toBe(NO_RUN);
     } finally {
       await q.close();
+    }
+  });
+
+  it('drops filter values and dates of a fragment that the page does not offer, and rewrites the URL to the view shown', async () => {
+    // Unknown country, an empty paywall, dates that are no calendar day: the default view (7 customers, whole range).
+    const p = await signedIn(`#tenant=${TENANT}&f.country=ZZ&f.paywall=&from=2026-13-45&to=2026-02-30`);
+    try {
+      expect(await p.textContent('.status')).toBe('');
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      expect(await p.textContent('details.filters summary')).toBe('Filters');
+      expect([...fragment(p).keys()].filter((k) => k.startsWith('f.'))).toEqual([]);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2025-12-15', '2026-03-01']);
+      expect([await p.inputValue('#ctl-from'), await p.inputValue('#ctl-to')]).toEqual(['2025-12-15', '2026-03-01']);
+      // US among an unknown country, dates outside the run's first payments: US alone (c1, c2, c7: 3
+      // customers), over the whole range.
+      await redrawn(p, () => p.evaluate((t) => { location.hash = `#tenant=${t}&f.country=US&f.country=ZZ&from=1990-01-01&to=2099-12-31`; }, TENANT));
+      await p.waitForFunction(() => location.hash.includes('from=2025-12-15'));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('3');
+      expect(fragment(p).getAll('f.country')).toEqual(['US']);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2025-12-15', '2026-03-01']);
+      expect(await p.textContent('details.filters summary')).toBe('Filters (1 selected)');
+      expect(await p.isChecked('input[data-filter=country][value=US]')).toBe(true);
+      const body = await api({ filters: { date: ['2025-12-15', '2026-03-01'], country: ['US'] }, period_type: 'days', period_unit: 'month' });
+      expect(await gridOf(p)).toEqual(adaptyGrid(body, 'revenue'));
+    } finally {
+      await p.close();
     }
   });
 

@@ -4,7 +4,7 @@
 // explorer's routes. The key lives in sessionStorage (one browser session) and travels
 // only in the Authorization header, never in a URL; the view's state lives in the URL's fragment.
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
-import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
+import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { visibleText } from '../../format/text.js';
 import { clear, h, option } from './dom.js';
@@ -69,6 +69,32 @@ interface State extends Choice {
 // unit, segmentation, accounting type or date (those fall back to the defaults).
 const HASH_CHOICES: Record<keyof Choice, readonly string[]> = { period_type: PERIOD_TYPES, period_unit: PERIOD_UNITS, segmentation: SEGMENTATIONS, accounting: ACCOUNTING_TYPES };
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether `v` is a calendar day (2026-02-30 is not) inside the run's first payments. */
+function dateInRange(v: string | undefined, range: { min: string; max: string } | null | undefined): v is string {
+  if (v === undefined || !ISO_DATE.test(v) || !range) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && v >= range.min && v <= range.max;
+}
+
+/** The values of a filter key the page offers: none where every customer lacks the attribute. */
+function offeredValues(detail: RunDetail, k: FilterKey): AttributeValue[] {
+  const values = detail.attributes[k] ?? [];
+  return values.length === 1 && values[0]?.value === 'unknown' ? [] : values;
+}
+
+/** The filters keeping only values the run offers (a fragment may name others: they fall back to none). */
+function offeredFilters(filters: State['filters'], detail: RunDetail): State['filters'] {
+  const out: State['filters'] = {};
+  for (const [k, vs] of Object.entries(filters) as [FilterKey, string[] | undefined][]) {
+    const offered = new Set(offeredValues(detail, k).map((v) => v.value));
+    const kept = (vs ?? []).filter((v) => offered.has(v));
+    if (kept.length) out[k] = kept;
+  }
+  return out;
+}
+
+const hasFilters = (filters: State['filters']): boolean => Object.values(filters).some((v) => (v?.length ?? 0) > 0);
 
 function readHash(): Partial<State> {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -182,15 +208,18 @@ class ServedReport {
     // With no tenant named, the first one that has a run: a run-less first tenant is no place to open on.
     const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? this.tenants.find((t) => t.runs.length > 0) ?? (this.tenants[0] as TenantListing);
     const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
-    // Dates of another run (the fragment's run is gone) are not this run's range.
+    // Dates of another run (the fragment's run is gone) are not this run's range; a date that is no
+    // calendar day, or lies outside the run's first payments, is that end of the run's range.
     const sameRun = run !== undefined && run.run_id === hash.run;
+    const range = run?.first_payment_dates;
     return {
       ...DEFAULT_CHOICE,
       ...pick(hash),
       tenant: tenant.id,
       run: run?.run_id ?? '',
-      from: (sameRun ? hash.from : undefined) ?? run?.first_payment_dates?.min ?? '',
-      to: (sameRun ? hash.to : undefined) ?? run?.first_payment_dates?.max ?? '',
+      from: sameRun && dateInRange(hash.from, range) ? hash.from : range?.min ?? '',
+      to: sameRun && dateInRange(hash.to, range) ? hash.to : range?.max ?? '',
+      // Checked against the run's values (offeredFilters) before any request is made with them.
       filters: hash.filters ?? {},
     };
   }
@@ -419,12 +448,24 @@ class ServedReport {
     return out;
   }
 
+  /** A run's detail (headline, filter values), asked for once per run: a published run does not change. */
+  private fetchDetail(tenant: string, run: string): Promise<RunDetail> {
+    const key = JSON.stringify([tenant, run]);
+    let detail = this.details.get(key);
+    if (!detail) {
+      detail = call(this.key, `${EXPLORER_API}/tenants/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(run)}`).then(async (r) => (await r.json()) as RunDetail);
+      detail.catch(() => this.details.delete(key));
+      this.details.set(key, detail);
+    }
+    return detail;
+  }
+
   private async loadDetail(): Promise<void> {
     const { tenant, run } = this.state;
     try {
-      const res = await call(this.key, `${EXPLORER_API}/tenants/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(run)}`);
-      const detail = (await res.json()) as RunDetail;
+      const detail = await this.fetchDetail(tenant, run);
       if (this.state.tenant !== tenant || this.state.run !== run) return;
+      this.state.filters = offeredFilters(this.state.filters, detail);
       renderHeadline(this.parts.headline, detail.summary, detail.currency);
       this.renderFilters(detail);
     } catch (e) {
@@ -440,9 +481,9 @@ class ServedReport {
     box.appendChild(h('summary', {}, active ? `Filters (${active} selected)` : 'Filters'));
     const grid = h('div', { class: 'filter-grid' });
     for (const k of Object.keys(FILTER_COLUMNS) as FilterKey[]) {
-      const values = detail.attributes[k] ?? [];
       // A key whose every customer lacks the attribute offers nothing to choose.
-      if (values.length === 0 || (values.length === 1 && values[0]?.value === 'unknown')) continue;
+      const values = offeredValues(detail, k);
+      if (values.length === 0) continue;
       const chosen = new Set(this.state.filters[k] ?? []);
       const fs = h('fieldset', {}, h('legend', {}, k.replace(/_/g, ' ')));
       const list = h('div', { class: 'values' });
@@ -480,13 +521,20 @@ class ServedReport {
 
   private async load(): Promise<void> {
     const seq = ++this.seq;
-    writeHash(this.state, this.pushView);
-    this.pushView = false;
     const run = this.run();
     if (!run) return;
     this.parts.status.textContent = 'Loading…';
     this.parts.root.setAttribute('aria-busy', 'true');
     try {
+      if (hasFilters(this.state.filters)) {
+        // Filters of a fragment may name values the run does not have: checked against the run's own
+        // values before they reach the server (the detail is asked for once per run).
+        const detail = await this.fetchDetail(this.state.tenant, run.run_id);
+        if (seq !== this.seq) return;
+        this.state.filters = offeredFilters(this.state.filters, detail);
+      }
+      writeHash(this.state, this.pushView);
+      this.pushView = false;
       // Always the pinned run, the latest too: a run published mid-session must not answer this screen's
       // curves and heatmap while its header, headline and states come from the run the page shows.
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': this.state.tenant, [RUN_HEADER]: run.run_id };
@@ -598,6 +646,8 @@ class ServedReport {
   private measuring = false;
   /** The server's reason for refusing predictions, by the request without its date range (adapty()). */
   private readonly refused = new Map<string, string>();
+  /** Each run's detail, asked for once (fetchDetail). */
+  private readonly details = new Map<string, Promise<RunDetail>>();
   /** Whether the next view written to the URL is the reader's (a new history entry) or the page's own. */
   private pushView = false;
 }
