@@ -443,6 +443,34 @@ describe('the explorer served by ltv serve', () => {
     }
   });
 
+  it('reaches every filter value: a search over them, the first 500 matches shown and said so, an active value always shown checked', async () => {
+    const p = await signedIn(`#tenant=${MANY}&f.product=prod_0600`, KEY_MANY);
+    try {
+      // One customer per product: the fragment's product beyond the first 500 is active, and shown checked.
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('1');
+      const boxes = 'input[type=checkbox][data-filter=product]';
+      expect(await p.$$eval(boxes, (bs) => bs.length)).toBe(500);
+      expect(await p.isChecked(`${boxes}[value=prod_0600]`)).toBe(true);
+      expect(await p.textContent('fieldset[data-filter-key=product] .more')).toBe('500 of 650 shown: type to narrow');
+      // prod_064…: prod_0640 … prod_0649, and the active prod_0600.
+      await p.fill('fieldset[data-filter-key=product] input[type=search]', 'prod_064');
+      await p.waitForFunction((sel) => document.querySelectorAll(sel).length === 11, boxes);
+      expect(await p.$$eval(boxes, (bs) => bs.map((b) => (b as HTMLInputElement).value))).toEqual(['prod_0600', ...Array.from({ length: 10 }, (_, i) => `prod_064${i}`)]);
+      expect(await p.$('fieldset[data-filter-key=product] .more')).toBeNull();
+      await redrawn(p, () => p.check(`${boxes}[value=prod_0645]`));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('2');
+      expect(fragment(p).getAll('f.product')).toEqual(['prod_0600', 'prod_0645']);
+      // Narrowing the list again keeps both chosen.
+      await p.fill('fieldset[data-filter-key=product] input[type=search]', 'prod_0001');
+      await p.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, boxes);
+      expect(await p.$$eval(`${boxes}:checked`, (bs) => bs.map((b) => (b as HTMLInputElement).value))).toEqual(['prod_0600', 'prod_0645']);
+      await redrawn(p, () => p.check(`${boxes}[value=prod_0001]`));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('3');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('never asked another origin for anything and broke no policy', () => {
     expect(requests.length).toBeGreaterThan(5);
     const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));

@@ -69,6 +69,8 @@ interface State extends Choice {
 // unit, segmentation, accounting type or date (those fall back to the defaults).
 const HASH_CHOICES: Record<keyof Choice, readonly string[]> = { period_type: PERIOD_TYPES, period_unit: PERIOD_UNITS, segmentation: SEGMENTATIONS, accounting: ACCOUNTING_TYPES };
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** How many filter values a list shows at most (a search box narrows longer lists). */
+const FILTER_VALUES_SHOWN = 500;
 
 /** Whether `v` is a calendar day (2026-02-30 is not) inside the run's first payments. */
 function dateInRange(v: string | undefined, range: { min: string; max: string } | null | undefined): v is string {
@@ -406,6 +408,8 @@ class ServedReport {
 
   private onChange(e: Event): void {
     const target = e.target as HTMLInputElement | HTMLSelectElement;
+    // A filter's search box only narrows the list of values.
+    if (target.type === 'search') return;
     const name = target.name;
     // The reader's change: the view it makes gets its own history entry.
     this.pushView = true;
@@ -419,8 +423,16 @@ class ServedReport {
       document.getElementById(`ctl-${name}`)?.focus();
       return;
     }
-    if (target.type === 'checkbox') {
-      this.state.filters = this.readFilters();
+    if (target instanceof HTMLInputElement && target.type === 'checkbox') {
+      // From the state, not from the boxes shown: a search may hide chosen values.
+      const k = target.dataset.filter as FilterKey;
+      const chosen = new Set(this.state.filters[k] ?? []);
+      if (target.checked) chosen.add(target.value);
+      else chosen.delete(target.value);
+      const filters = { ...this.state.filters };
+      if (chosen.size) filters[k] = [...chosen];
+      else delete filters[k];
+      this.state.filters = filters;
     } else if (name === 'from' || name === 'to') {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(target.value)) return;
       this.state[name] = target.value;
@@ -436,16 +448,6 @@ class ServedReport {
     }
     clearTimeout(this.timer);
     this.timer = window.setTimeout(() => void this.load(), target.type === 'checkbox' ? 300 : 0);
-  }
-
-  private readFilters(): Partial<Record<FilterKey, string[]>> {
-    const out: Partial<Record<FilterKey, string[]>> = {};
-    for (const box of this.parts.extraControls.querySelectorAll<HTMLInputElement>('input[type=checkbox][data-filter]')) {
-      if (!box.checked) continue;
-      const k = box.dataset.filter as FilterKey;
-      (out[k] ??= []).push(box.value);
-    }
-    return out;
   }
 
   /** A run's detail (headline, filter values), asked for once per run: a published run does not change. */
@@ -484,16 +486,37 @@ class ServedReport {
       // A key whose every customer lacks the attribute offers nothing to choose.
       const values = offeredValues(detail, k);
       if (values.length === 0) continue;
-      const chosen = new Set(this.state.filters[k] ?? []);
-      const fs = h('fieldset', {}, h('legend', {}, k.replace(/_/g, ' ')));
+      const label = k.replace(/_/g, ' ');
+      const fs = h('fieldset', { 'data-filter-key': k }, h('legend', {}, label));
       const list = h('div', { class: 'values' });
-      values.slice(0, 500).forEach((v, i) => {
-        const id = `f-${k}-${i}`;
-        const cb = h('input', { type: 'checkbox', id, value: v.value, 'data-filter': k });
-        cb.checked = chosen.has(v.value);
-        list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
-      });
+      const more = h('p', { class: 'note more' });
+      const index = new Map(values.map((v, i) => [v.value, i]));
+      // The chosen values always (checked), then the values matching the search, FILTER_VALUES_SHOWN at most.
+      const fill = (query: string): void => {
+        const chosen = new Set(this.state.filters[k] ?? []);
+        const needle = query.trim().toLowerCase();
+        const matches = values.filter((v) => !chosen.has(v.value) && v.value.toLowerCase().includes(needle));
+        const picked = values.filter((v) => chosen.has(v.value));
+        const shown = [...picked, ...matches.slice(0, Math.max(0, FILTER_VALUES_SHOWN - picked.length))];
+        clear(list);
+        for (const v of shown) {
+          const id = `f-${k}-${index.get(v.value) ?? 0}`;
+          const cb = h('input', { type: 'checkbox', id, value: v.value, 'data-filter': k });
+          cb.checked = chosen.has(v.value);
+          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
+        }
+        const total = picked.length + matches.length;
+        more.remove();
+        more.textContent = `${shown.length} of ${total} shown: type to narrow`;
+        if (shown.length < total) fs.appendChild(more);
+      };
+      if (values.length > FILTER_VALUES_SHOWN) {
+        const search = h('input', { type: 'search', 'aria-label': `Search the ${label} values`, placeholder: `Search ${values.length} values`, autocomplete: 'off', spellcheck: 'false' });
+        search.addEventListener('input', () => fill(search.value));
+        fs.appendChild(search);
+      }
       fs.appendChild(list);
+      fill('');
       grid.appendChild(fs);
     }
     if (!grid.firstChild) grid.appendChild(h('p', { class: 'note' }, 'The run has no attribute to filter by.'));
