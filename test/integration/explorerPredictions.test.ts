@@ -213,6 +213,15 @@ describe('predicted cells on the served page', () => {
     }
   });
 
+  it('says which matrices the run\'s downloads hold when the heatmap shows part of a matrix', async () => {
+    // Day cohorts by day: 625 cohorts and the Total, 730 periods; 40,000 cells at most: 63 periods.
+    if (await page.inputValue('#ctl-from') !== dates[0]) await redrawn(page, () => page.fill('#ctl-from', dates[0]));
+    await change('#ctl-period_unit', 'day');
+    const note = await page.$$eval('.heatmap-host p.note', (ps) => ps.map((p) => p.textContent ?? '').find((t) => t.startsWith('Showing ')));
+    expect(note).toBe('Showing 626 of 626 rows and 63 of 730 periods; ltv.xlsx, ltv.csv and ltv.json hold other matrices (days-month-cohort, days-week-cohort, renewals-month-cohort, days-month-country, days-month-product, days-month-store), not this one.');
+    await change('#ctl-period_unit', 'month');
+  });
+
   it('asked nothing of another origin', () => {
     const origin = `http://127.0.0.1:${s.port}/`;
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);

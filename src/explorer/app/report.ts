@@ -107,7 +107,11 @@ export function renderHeadline(host: HTMLElement, summary: Summary | null, curre
   );
 }
 
-export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingType): void {
+/**
+ * `whole`: where the matrix's every cell is, said after the heatmap's "Showing n of m rows…" when it shows
+ * part of the matrix; null: nothing to say.
+ */
+export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingType, whole: string | null = null): void {
   const total = m.rows[acc].find((r) => r.type === 'total');
   clear(parts.selection);
   parts.selection.append(
@@ -118,7 +122,7 @@ export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingT
     ` (${ACCOUNTING_LABEL[acc].toLowerCase()}, at the last period shown).`,
   );
   renderCurves(parts.chart, m, acc);
-  renderHeatmap(parts.heatmap, m, acc);
+  renderHeatmap(parts.heatmap, m, acc, whole);
 }
 
 /** Takes down what a matrix drew (selection line, curves, heatmap): a view whose request failed shows none of another's numbers. */

@@ -3,10 +3,11 @@
 // has a forecast (§9), the run list, headline, filter values and segment rows' states from the
 // explorer's routes. The key lives in sessionStorage (one browser session) and travels
 // only in the Authorization header, never in a URL; the view's state lives in the URL's fragment.
-import { ACCOUNTING_TYPES, FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
+import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { visibleText } from '../../format/text.js';
+import { listed } from '../../format/listed.js';
 import { clear, h, option } from './dom.js';
 import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
@@ -467,9 +468,12 @@ class ServedReport {
     try {
       const detail = await this.fetchDetail(tenant, run);
       if (this.state.tenant !== tenant || this.state.run !== run) return;
+      this.detail = detail;
       this.state.filters = offeredFilters(this.state.filters, detail);
       renderHeadline(this.parts.headline, detail.summary, detail.currency);
       this.renderFilters(detail);
+      // A heatmap drawn before the detail came says now where its whole matrix is.
+      if (this.matrix && this.parts.heatmap.querySelector('.cut-note')) this.draw();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return; // the heatmap's request says so (runGone)
       this.parts.status.textContent = `Could not read the run: ${(e as Error).message}`;
@@ -656,7 +660,7 @@ class ServedReport {
   /** Draws the matrix; the first drawing after sign-in ends the sign-in measure, once it is painted. */
   private draw(): void {
     if (!this.matrix) return;
-    renderMatrix(this.parts, this.matrix, this.state.accounting);
+    renderMatrix(this.parts, this.matrix, this.state.accounting, this.whereWhole(this.matrix));
     performance.mark('ltv:drawn');
     if (performance.getEntriesByName(SIGN_IN_MARK, 'mark').length > 0 && !this.measuring && performance.getEntriesByName(FIRST_HEATMAP_MEASURE, 'measure').length === 0) {
       this.measuring = true;
@@ -666,11 +670,32 @@ class ServedReport {
     }
   }
 
+  /**
+   * Where the shown matrix's every cell is, for the heatmap's note when it shows part of it: the run's
+   * downloads hold the job's matrices (RunDetail.matrices) over the run's whole range with no filter;
+   * null while the run's detail is not in (nothing is claimed).
+   */
+  private whereWhole(m: ViewMatrix): string | null {
+    const run = this.run();
+    const detail = this.detail;
+    if (!run || !detail || detail.tenant !== this.state.tenant || detail.run_id !== run.run_id || detail.matrices === null) return null;
+    const files = DOWNLOADS.filter((f) => run.downloads.includes(f));
+    if (files.length === 0) return 'the run publishes no download of its matrices';
+    const hold = `${listed(files)} ${files.length === 1 ? 'holds' : 'hold'}`;
+    const id = matrixId(m);
+    if (!detail.matrices.includes(id)) return `${hold} other matrices (${detail.matrices.join(', ')}), not this one`;
+    const range = run.first_payment_dates;
+    const whole = !hasFilters(this.state.filters) && this.state.from === range?.min && this.state.to === range.max;
+    return whole ? `${hold} this matrix whole` : `${hold} this matrix over the run's whole range with no filter, not this selection`;
+  }
+
   private measuring = false;
   /** The server's reason for refusing predictions, by the request without its date range (adapty()). */
   private readonly refused = new Map<string, string>();
   /** Each run's detail, asked for once (fetchDetail). */
   private readonly details = new Map<string, Promise<RunDetail>>();
+  /** The detail of the run shown, once it is in. */
+  private detail: RunDetail | null = null;
   /** Whether the next view written to the URL is the reader's (a new history entry) or the page's own. */
   private pushView = false;
 }
