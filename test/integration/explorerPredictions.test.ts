@@ -213,6 +213,27 @@ describe('predicted cells on the served page', () => {
     }
   });
 
+  it('says which cohort the date range cuts and so has no prediction, while the others keep theirs', async () => {
+    // From 2025-01-15 (the view the test before leaves): January 2025's cohort is cut (its 1st … 14th left out).
+    if (await page.inputValue('#ctl-segmentation') !== 'cohort') await change('#ctl-segmentation', 'cohort');
+    if (await page.inputValue('#ctl-from') !== '2025-01-15') await redrawn(page, () => page.fill('#ctl-from', '2025-01-15'));
+    const whole = (await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', prediction_months: report.forecast!.horizon_months })).json;
+    const cut = (await api({ filters: { date: ['2025-01-15', dates[1]] }, period_type: 'days', period_unit: 'month', prediction_months: report.forecast!.horizon_months })).json;
+    const predictedOf = (b: Body, title: string): number => b.revenue.data.find((r) => r.title === title)?.predicted_values?.length ?? -1;
+    expect(predictedOf(whole, '2025-01-01')).toBeGreaterThan(0);
+    expect(predictedOf(cut, '2025-01-01')).toBe(0);
+    expect(predictedOf(cut, '2025-02-01')).toBeGreaterThan(0);
+    const drawn = await cells(page);
+    expect(drawn['2025-01-01']?.filter((c) => c.predicted !== null)).toEqual([]);
+    expect(drawn['2025-02-01']?.some((c) => c.mark === 'predicted')).toBe(true);
+    const note = (await page.textContent('.forecast-note')) ?? '';
+    expect(note).toContain('sBG');
+    expect(note.endsWith(' 2025-01-01: no prediction: the date range holds part of this cohort; the forecast is the whole cohort\'s.')).toBe(true);
+    expect(note).not.toContain('\n');
+    await redrawn(page, () => page.fill('#ctl-from', dates[0]));
+    expect(await page.textContent('.forecast-note')).not.toContain('no prediction');
+  });
+
   it('says which matrices the run\'s downloads hold when the heatmap shows part of a matrix', async () => {
     // Day cohorts by day: 625 cohorts and the Total, 730 periods; 40,000 cells at most: 63 periods.
     if (await page.inputValue('#ctl-from') !== dates[0]) await redrawn(page, () => page.fill('#ctl-from', dates[0]));

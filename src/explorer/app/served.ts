@@ -649,12 +649,35 @@ class ServedReport {
       const body = await post({ ...request, prediction_months: forecast.horizon_months });
       const predicted = body.revenue.data.some((r) => (r.predicted_values?.length ?? 0) > 0);
       const none = forecast.none === null ? 'the forecast predicts none of its rows' : forecast.none;
-      return { body, note: predicted ? forecastNote(forecast) : `No predicted cell for this selection: ${none}.` };
+      if (!predicted) return { body, note: `No predicted cell for this selection: ${none}.` };
+      const cut = this.cutCohorts(body);
+      return { body, note: cut ? `${forecastNote(forecast)} ${cut}` : forecastNote(forecast) };
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 400 && e.source === 'prediction_months')) throw e;
       this.refused.set(combination, e.detail);
       return { body: await post(request), note: `No predictions for this selection: ${e.detail}.` };
     }
+  }
+
+  /**
+   * The monthly cohorts the date range cuts (it holds part of their first payments), which the server
+   * predicts nothing for (the forecast is the whole cohort's), said in one sentence; null when none.
+   */
+  private cutCohorts(body: AdaptyBody): string | null {
+    const range = this.run()?.first_payment_dates;
+    if (!range) return null;
+    const { from, to } = this.state;
+    const cut = body.revenue.data.filter((r) => {
+      if (r.type === 'total' || !ISO_DATE.test(r.title) || (r.predicted_values?.length ?? 0) > 0) return false;
+      // The cohort's first payments lie within its month and the run's range.
+      const start = r.title > range.min ? r.title : range.min;
+      const monthEnd = new Date(Date.UTC(Number(r.title.slice(0, 4)), Number(r.title.slice(5, 7)), 0)).toISOString().slice(0, 10);
+      const end = monthEnd < range.max ? monthEnd : range.max;
+      return from > start || to < end;
+    }).map((r) => r.title);
+    if (cut.length === 0) return null;
+    const these = cut.length === 1 ? 'this cohort' : 'these cohorts';
+    return `${cut.join(' and ')}: no prediction: the date range holds part of ${these}; the forecast is the whole cohort's.`;
   }
 
   /** Draws the matrix; the first drawing after sign-in ends the sign-in measure, once it is painted. */
