@@ -614,7 +614,7 @@ export async function runStages(
         if (job.formats.includes('json')) await writeJson(report, join(dir, RUN_FILES.json));
         if (job.formats.includes('csv')) await writeCsv(report, join(dir, RUN_FILES.csv));
         checkCancelled('render');
-        await writeReportHtml(report, runMatrices.values(), join(dir, RUN_FILES.report));
+        await writeReportHtml(report, runMatrices.values(), job.formats.map((f) => `ltv.${f}` as const), join(dir, RUN_FILES.report));
         checkCancelled('render');
         // The next tenant's charts are drawn while this one's workbook is written.
         next = following ? await prepare(following) : undefined;

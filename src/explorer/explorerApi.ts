@@ -79,6 +79,11 @@ export interface RunDetail extends RunListing {
   tenant: string;
   /** The run's headline (ltv.json's summary); null when the run published no ltv.json. */
   summary: Summary | null;
+  /**
+   * Ids of the matrices the run's ltv.json, ltv.csv and ltv.xlsx hold (the job's `matrices`), over the
+   * whole range with no filter; null when the run published no ltv.json.
+   */
+  matrices: string[] | null;
   /** Every §6 filter key with the values the run's customers have, most customers first. */
   attributes: Partial<Record<FilterKey, AttributeValue[]>>;
 }

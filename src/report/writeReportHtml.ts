@@ -6,19 +6,21 @@
 // What is inlined (size matters: a run is kept 30 times): every matrix the run computed (the 140 Adapty
 // combinations and the job's matrices) except those by day (period unit `day`, or day cohorts), which
 // reach hundreds of thousands of cells on two years of data and cannot be read as a table anyway; they
-// are served by `ltv serve` and are in ltv.csv/xlsx. Each matrix is stored as runs of equal cells
+// are served by `ltv serve` (ltv.json/csv/xlsx hold only the job's `matrices`: the file says which of the
+// left-out ones they hold, usually none). Each matrix is stored as runs of equal cells
 // (cellRuns.ts), matrices with the same rows once (view.ts InlinePayload), and the whole set as gzip in base64 (the browser inflates it with DecompressionStream):
 // a few hundred kB for a run of a million transactions. With them, the run's predicted cells (ltv.json's
 // `forecast`, SPEC §9) and the brief of its forecast.
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { forecastBrief } from '../explorer/explorerApi.js';
+import { DOWNLOADS, forecastBrief, type Download } from '../explorer/explorerApi.js';
 import { explorerText } from '../explorer/explorerAssets.js';
 import type { InlinePayload, InlinePredicted, InlineRow, InlineRun } from '../explorer/app/view.js';
 import { joinRuns, type RunMatrix } from '../ltv/cellRuns.js';
 import type { Forecast, Matrix, TenantReport } from '../ltv/model.js';
 import { escapeHtml } from '../format/text.js';
+import { listed } from '../format/listed.js';
 
 /** Matrices left out of the file (see above). */
 export function inlinedInReport(m: Pick<Matrix, 'period_unit' | 'segmentation'>): boolean {
@@ -52,8 +54,20 @@ function sha256(text: string): string {
   return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 }
 
-/** The page's text; exported for the tests, which open it in a browser. */
-export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'timezone' | 'currency' | 'summary' | 'forecast'>, matrices: Iterable<RunMatrix>): string {
+/**
+ * Why matrices are left out, and where they are: of the run's downloads (`files`, those its job's formats
+ * publish), which hold the job's matrices (`published`, ltv.json's) and so maybe some of the left-out ones.
+ */
+function omittedReason(omitted: readonly string[], published: ReadonlySet<string>, files: readonly Download[]): string {
+  if (omitted.length === 0) return '';
+  const held = omitted.filter((id) => published.has(id));
+  const where = files.length === 0 ? 'the run publishes no ltv.json, ltv.csv or ltv.xlsx'
+    : `${listed(files)} beside it ${files.length === 1 ? 'holds' : 'hold'} ${held.length ? listed(held) : 'none of them (the job publishes no matrix by day)'}`;
+  return `Matrices by day are left out of this file to keep it small; ${where}; the explorer of \`ltv serve\` draws every one.`;
+}
+
+/** The page's text; exported for the tests, which open it in a browser. `files`: the run's downloads (its job's formats). */
+export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'timezone' | 'currency' | 'summary' | 'forecast' | 'matrices'>, matrices: Iterable<RunMatrix>, files: readonly Download[]): string {
   const inlined: InlinePayload['matrices'] = {};
   const omitted: string[] = [];
   // The rows' text → the first matrix id holding them.
@@ -78,7 +92,7 @@ export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_
     summary: report.summary,
     omitted: {
       ids: omitted.sort(),
-      reason: omitted.length ? 'Matrices by day are left out of this file to keep it small: ltv.csv, ltv.xlsx and the explorer have them.' : '',
+      reason: omittedReason(omitted, new Set(report.matrices.map((m) => m.id)), DOWNLOADS.filter((f) => files.includes(f))),
     },
     matrices_gz: gzipSync(Buffer.from(JSON.stringify({ matrices: inlined, forecast: inlineForecast(report.forecast) } satisfies InlinePayload), 'utf8'), { level: 9 }).toString('base64'),
   };
@@ -117,6 +131,6 @@ export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_
 `;
 }
 
-export async function writeReportHtml(report: TenantReport, matrices: Iterable<RunMatrix>, path: string): Promise<void> {
-  await writeFile(path, reportHtml(report, matrices), 'utf8');
+export async function writeReportHtml(report: TenantReport, matrices: Iterable<RunMatrix>, files: readonly Download[], path: string): Promise<void> {
+  await writeFile(path, reportHtml(report, matrices, files), 'utf8');
 }

@@ -164,7 +164,7 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
         const body: RunDetail = {
           ...listing,
           tenant: run.tenant,
-          summary: catalog.summary(run),
+          ...catalog.published(run),
           attributes: await attributeValues(run.dir, run.manifest),
         };
         sendJson(ctx.res, body);

@@ -11,6 +11,12 @@ import type { ResolvedRun, RunStore } from './RunStore.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { isValidTenantId } from './tenantId.js';
 
+/** The parts of a run's ltv.json the explorer reads. */
+export interface PublishedReport {
+  summary: Summary | null;
+  matrices: string[] | null;
+}
+
 const RUN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 const KEEP = 64;
 
@@ -24,7 +30,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
 export class RunCatalog {
   private readonly manifests = new Map<string, Manifest>();
   private readonly resolved = new Map<string, ResolvedRun>();
-  private readonly summaries = new Map<string, Summary | null>();
+  private readonly summaries = new Map<string, PublishedReport>();
   private readonly forecasts = new Map<string, ForecastBrief | null>();
 
   constructor(private readonly store: RunStore) {}
@@ -106,17 +112,24 @@ export class RunCatalog {
     return remember(this.resolved, dir, this.store.resolution(tenant, dir, manifest));
   }
 
-  /** The run's headline (ltv.json's summary, SPEC §5), or null when it published no ltv.json. */
-  summary(run: ResolvedRun): Summary | null {
-    if (this.summaries.has(run.dir)) return this.summaries.get(run.dir) ?? null;
-    let summary: Summary | null = null;
+  /**
+   * What the run's ltv.json holds for the explorer: its headline (summary, SPEC §5) and its matrices' ids
+   * (what the run's downloads hold); nulls when it published no ltv.json.
+   */
+  published(run: ResolvedRun): PublishedReport {
+    const known = this.summaries.get(run.dir);
+    if (known) return known;
+    let out: PublishedReport = { summary: null, matrices: null };
     try {
       const path = realpathSync.native(join(run.dir, RUN_FILES.json));
-      if (this.inside(path, run.dir)) summary = (JSON.parse(readFileSync(path, 'utf8')) as { summary?: Summary }).summary ?? null;
+      if (this.inside(path, run.dir)) {
+        const json = JSON.parse(readFileSync(path, 'utf8')) as { summary?: Summary; matrices?: { id: string }[] };
+        out = { summary: json.summary ?? null, matrices: json.matrices?.map((m) => m.id) ?? null };
+      }
     } catch {
-      summary = null;
+      out = { summary: null, matrices: null };
     }
-    return remember(this.summaries, run.dir, summary);
+    return remember(this.summaries, run.dir, out);
   }
 
   /** The run's forecast in brief (data/forecast.json, SPEC §9), or null when it published none. */

@@ -16,10 +16,16 @@ import { launchBrowser } from '../helpers/browser.js';
 import { change as changeOn, redrawn } from '../helpers/explorerPage.js';
 import { EXPORT, NEW_AS_OF, OLD_AS_OF, publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
 import { httpRequest } from '../helpers/httpRequest.js';
-import { adaptyGrid, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
+import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
 const KEY = 'ltv_explorer_browser_key_0001';
+/** A key for three tenants: one with no published run (listed first), acme, and one of 650 products. */
+const KEY_MANY = 'ltv_explorer_browser_key_0002';
+const NO_RUN = 'newshop';
+const MANY = 'manyproducts';
+/** 650 customers, each with one payment of 1.00 USD on 2026-01-10 and a product of its own: prod_0000 … prod_0649. */
+const MANY_EXPORT = csv('customer_id,event_time,amount,currency,product_id', Array.from({ length: 650 }, (_, i) => [`m${i}`, '2026-01-10T10:00:00Z', '1.00', 'USD', `prod_${String(i).padStart(4, '0')}`]));
 const OLD_RUN = '20260215T000000Z';
 const NEW_RUN = '20260316T120000Z';
 let fx: Fixture;
@@ -59,12 +65,29 @@ async function heatmap(): Promise<{ grid: Grid; marks: Marks }> {
   });
 }
 
+/** A new page signed in with `key` on `origin/` + `hash`, once it has settled (a heatmap drawn, or a status said). */
+async function signedIn(hash: string, key = KEY): Promise<Page> {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await p.goto(`${origin}/${hash}`);
+  await p.fill('#api-key', key);
+  await p.click('button[type=submit]');
+  await p.waitForSelector('.report .status', { state: 'attached' });
+  await p.waitForFunction(() => document.querySelector('.report[data-loaded]:not([aria-busy])') !== null || (document.querySelector('.report .status')?.textContent ?? '') !== '');
+  return p;
+}
+
+const gridOf = (p: Page): Promise<Grid> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+const fragment = (p: Page): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
+const selectionText = (p: Page): Promise<string> => p.$eval('.selection', (e) => e.textContent ?? '');
+
 /** Changes a control and waits for the page to draw the answer to the new request. */
 const change = (selector: string, value: string): Promise<void> => changeOn(page, selector, value);
 
 beforeAll(async () => {
   fx = await publishExplorerRuns();
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }] });
+  await writeFile(join(fx.dir, 'many.csv'), MANY_EXPORT);
+  await runJob(fx, { tenant: MANY, inputs: [{ path: 'many.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }] });
   origin = `http://127.0.0.1:${s.port}`;
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -339,6 +362,115 @@ describe('the explorer served by ltv serve', () => {
     }
   });
 
+  it('clears the numbers drawn when a request fails, and does not draw them again on an accounting change', async () => {
+    const p = await signedIn(`#tenant=${TENANT}`);
+    try {
+      // The default view: 7 customers (c1…c7).
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      // From after To (the run's last first payment is 2026-03-01): the server refuses the range.
+      await p.fill('#ctl-from', '2026-03-10');
+      await p.waitForFunction(() => document.querySelector('.status')?.textContent?.startsWith('Could not load the report:'));
+      expect(await p.textContent('.status')).toMatch(/^Could not load the report: filters\.date: .*must be \[from, to\] with from on or before to$/);
+      const nothingDrawn = async (): Promise<void> => {
+        expect(await p.$('table.heatmap')).toBeNull();
+        expect(await selectionText(p)).toBe('');
+        expect(await p.$$eval('.chart *', (els) => els.length)).toBe(0);
+      };
+      await nothingDrawn();
+      // The accounting type of a matrix the page no longer has: asked again, refused again, nothing drawn.
+      await p.selectOption('#ctl-accounting', 'net_revenue');
+      await p.waitForFunction(() => location.hash.includes('accounting=net_revenue') && !document.querySelector('.report')?.hasAttribute('aria-busy'));
+      expect(await p.textContent('.status')).toMatch(/^Could not load the report: filters\.date: .*must be \[from, to\] with from on or before to$/);
+      await nothingDrawn();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('keeps the tenant selector when a tenant has no run, opens on a tenant with one, and the URL follows the tenant shown', async () => {
+    // The key's first tenant has no published run: with no tenant in the fragment, the page opens on acme.
+    const p = await signedIn('', KEY_MANY);
+    try {
+      expect(await p.$$eval('#ctl-tenant option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([NO_RUN, TENANT, MANY]);
+      expect(await p.inputValue('#ctl-tenant')).toBe(TENANT);
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      expect(fragment(p).get('tenant')).toBe(TENANT);
+      // The run-less tenant: said so, and the selector stays to leave it.
+      await p.selectOption('#ctl-tenant', NO_RUN);
+      await p.waitForFunction(() => document.querySelector('.status')?.textContent === 'This tenant has no published run yet.');
+      expect(await p.inputValue('#ctl-tenant')).toBe(NO_RUN);
+      expect(fragment(p).get('tenant')).toBe(NO_RUN);
+      expect(await p.$('table.heatmap')).toBeNull();
+      await redrawn(p, () => p.selectOption('#ctl-tenant', TENANT));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      expect(fragment(p).get('tenant')).toBe(TENANT);
+    } finally {
+      await p.close();
+    }
+    // A fragment naming the run-less tenant opens on it, with the selector.
+    const q = await signedIn(`#tenant=${NO_RUN}`, KEY_MANY);
+    try {
+      expect(await q.textContent('.status')).toBe('This tenant has no published run yet.');
+      expect(await q.inputValue('#ctl-tenant')).toBe(NO_RUN);
+    } finally {
+      await q.close();
+    }
+  });
+
+  it('drops filter values and dates of a fragment that the page does not offer, and rewrites the URL to the view shown', async () => {
+    // Unknown country, an empty paywall, dates that are no calendar day: the default view (7 customers, whole range).
+    const p = await signedIn(`#tenant=${TENANT}&f.country=ZZ&f.paywall=&from=2026-13-45&to=2026-02-30`);
+    try {
+      expect(await p.textContent('.status')).toBe('');
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
+      expect(await p.textContent('details.filters summary')).toBe('Filters');
+      expect([...fragment(p).keys()].filter((k) => k.startsWith('f.'))).toEqual([]);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2025-12-15', '2026-03-01']);
+      expect([await p.inputValue('#ctl-from'), await p.inputValue('#ctl-to')]).toEqual(['2025-12-15', '2026-03-01']);
+      // US among an unknown country, dates outside the run's first payments: US alone (c1, c2, c7: 3
+      // customers), over the whole range.
+      await redrawn(p, () => p.evaluate((t) => { location.hash = `#tenant=${t}&f.country=US&f.country=ZZ&from=1990-01-01&to=2099-12-31`; }, TENANT));
+      await p.waitForFunction(() => location.hash.includes('from=2025-12-15'));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('3');
+      expect(fragment(p).getAll('f.country')).toEqual(['US']);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2025-12-15', '2026-03-01']);
+      expect(await p.textContent('details.filters summary')).toBe('Filters (1 selected)');
+      expect(await p.isChecked('input[data-filter=country][value=US]')).toBe(true);
+      const body = await api({ filters: { date: ['2025-12-15', '2026-03-01'], country: ['US'] }, period_type: 'days', period_unit: 'month' });
+      expect(await gridOf(p)).toEqual(adaptyGrid(body, 'revenue'));
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('reaches every filter value: a search over them, the first 500 matches shown and said so, an active value always shown checked', async () => {
+    const p = await signedIn(`#tenant=${MANY}&f.product=prod_0600`, KEY_MANY);
+    try {
+      // One customer per product: the fragment's product beyond the first 500 is active, and shown checked.
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('1');
+      const boxes = 'input[type=checkbox][data-filter=product]';
+      expect(await p.$$eval(boxes, (bs) => bs.length)).toBe(500);
+      expect(await p.isChecked(`${boxes}[value=prod_0600]`)).toBe(true);
+      expect(await p.textContent('fieldset[data-filter-key=product] .more')).toBe('500 of 650 shown: type to narrow');
+      // prod_064…: prod_0640 … prod_0649, and the active prod_0600.
+      await p.fill('fieldset[data-filter-key=product] input[type=search]', 'prod_064');
+      await p.waitForFunction((sel) => document.querySelectorAll(sel).length === 11, boxes);
+      expect(await p.$$eval(boxes, (bs) => bs.map((b) => (b as HTMLInputElement).value))).toEqual(['prod_0600', ...Array.from({ length: 10 }, (_, i) => `prod_064${i}`)]);
+      expect(await p.$('fieldset[data-filter-key=product] .more')).toBeNull();
+      await redrawn(p, () => p.check(`${boxes}[value=prod_0645]`));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('2');
+      expect(fragment(p).getAll('f.product')).toEqual(['prod_0600', 'prod_0645']);
+      // Narrowing the list again keeps both chosen.
+      await p.fill('fieldset[data-filter-key=product] input[type=search]', 'prod_0001');
+      await p.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, boxes);
+      expect(await p.$$eval(`${boxes}:checked`, (bs) => bs.map((b) => (b as HTMLInputElement).value))).toEqual(['prod_0600', 'prod_0645']);
+      await redrawn(p, () => p.check(`${boxes}[value=prod_0001]`));
+      expect(await p.textContent('[data-figure=selection_customers]')).toBe('3');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('never asked another origin for anything and broke no policy', () => {
     expect(requests.length).toBeGreaterThan(5);
     const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
@@ -359,6 +491,8 @@ describe('report.html', () => {
     const file = join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'report.html');
     await p.goto(`file://${file}`);
     await p.waitForSelector('.report[data-loaded] table.heatmap');
+    // What is left out, and where it is: the job publishes its default matrices (none by day), as ltv.json and ltv.csv.
+    expect(await p.textContent('.extra-controls .note')).toBe('A static copy of the report: date range and filters need the explorer of `ltv serve`. Matrices by day are left out of this file to keep it small; ltv.csv and ltv.json beside it hold none of them (the job publishes no matrix by day); the explorer of `ltv serve` draws every one.');
     const read = (): Promise<Grid> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
     const snapshot = JSON.parse(await readSnapshot(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'api', 'adapty', 'days-month-cohort.json'))) as AdaptyResponse;
     expect(await read()).toEqual(adaptyGrid(snapshot, 'revenue'));
@@ -519,5 +653,8 @@ describe('the explorer pins its run', () => {
     await ppage.selectOption('#ctl-period_unit', 'week');
     await ppage.waitForFunction(() => document.querySelector('.status')?.textContent?.includes('Rate limit'));
     expect(await ppage.textContent('.status')).toMatch(/^Could not load the report: Rate limit of 1 requests per minute exceeded; retry in \d+ s$/);
+    // The controls say week; the month matrix drawn before is not left under them.
+    expect(await ppage.$('table.heatmap')).toBeNull();
+    expect(await ppage.$eval('.selection', (e) => e.textContent)).toBe('');
   });
 });

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { change as changeOn } from '../helpers/explorerPage.js';
+import { change as changeOn, redrawn } from '../helpers/explorerPage.js';
 import { fileURLToPath } from 'node:url';
 import { loadJob } from '../../src/config/loadJob.js';
 import { runPipeline } from '../../src/pipeline.js';
@@ -184,6 +184,63 @@ describe('predicted cells on the served page', () => {
         expectCellsMatch(drawn, asked.json, 'revenue');
       }
     }
+  });
+
+  it('asks once, without prediction_months, for a combination the server refused before, and says the same', async () => {
+    const sent: string[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }): void => {
+      if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push(r.postData() ?? '');
+    };
+    page.on('request', onRequest);
+    try {
+      // Days × month × country: refused in the test before (a segmentation), so asked once.
+      await change('#ctl-period_type', 'days');
+      const refused = await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', segmentation: 'country', prediction_months: report.forecast!.horizon_months });
+      expect(refused.status).toBe(400);
+      const why = refused.json.errors?.find((e) => e.source === 'prediction_months')?.errors[0] ?? '';
+      const asked = (): (number | null)[] => sent.map((b) => (JSON.parse(b) as { prediction_months?: number }).prediction_months ?? null);
+      expect(asked()).toEqual([null]);
+      expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
+      // Another date range of the same combination: the server's reason does not depend on it.
+      await redrawn(page, () => page.fill('#ctl-from', '2025-01-15'));
+      expect(asked()).toEqual([null, null]);
+      expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
+      // Monthly cohorts: predictions asked for again.
+      await change('#ctl-segmentation', 'cohort');
+      expect(asked()).toEqual([null, null, report.forecast!.horizon_months]);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
+  it('says which cohort the date range cuts and so has no prediction, while the others keep theirs', async () => {
+    // From 2025-01-15 (the view the test before leaves): January 2025's cohort is cut (its 1st … 14th left out).
+    if (await page.inputValue('#ctl-segmentation') !== 'cohort') await change('#ctl-segmentation', 'cohort');
+    if (await page.inputValue('#ctl-from') !== '2025-01-15') await redrawn(page, () => page.fill('#ctl-from', '2025-01-15'));
+    const whole = (await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', prediction_months: report.forecast!.horizon_months })).json;
+    const cut = (await api({ filters: { date: ['2025-01-15', dates[1]] }, period_type: 'days', period_unit: 'month', prediction_months: report.forecast!.horizon_months })).json;
+    const predictedOf = (b: Body, title: string): number => b.revenue.data.find((r) => r.title === title)?.predicted_values?.length ?? -1;
+    expect(predictedOf(whole, '2025-01-01')).toBeGreaterThan(0);
+    expect(predictedOf(cut, '2025-01-01')).toBe(0);
+    expect(predictedOf(cut, '2025-02-01')).toBeGreaterThan(0);
+    const drawn = await cells(page);
+    expect(drawn['2025-01-01']?.filter((c) => c.predicted !== null)).toEqual([]);
+    expect(drawn['2025-02-01']?.some((c) => c.mark === 'predicted')).toBe(true);
+    const note = (await page.textContent('.forecast-note')) ?? '';
+    expect(note).toContain('sBG');
+    expect(note.endsWith(' 2025-01-01: no prediction: the date range holds part of this cohort; the forecast is the whole cohort\'s.')).toBe(true);
+    expect(note).not.toContain('\n');
+    await redrawn(page, () => page.fill('#ctl-from', dates[0]));
+    expect(await page.textContent('.forecast-note')).not.toContain('no prediction');
+  });
+
+  it('says which matrices the run\'s downloads hold when the heatmap shows part of a matrix', async () => {
+    // Day cohorts by day: 625 cohorts and the Total, 730 periods; 40,000 cells at most: 63 periods.
+    if (await page.inputValue('#ctl-from') !== dates[0]) await redrawn(page, () => page.fill('#ctl-from', dates[0]));
+    await change('#ctl-period_unit', 'day');
+    const note = await page.$$eval('.heatmap-host p.note', (ps) => ps.map((p) => p.textContent ?? '').find((t) => t.startsWith('Showing ')));
+    expect(note).toBe('Showing 626 of 626 rows and 63 of 730 periods; ltv.xlsx, ltv.csv and ltv.json hold other matrices (days-month-cohort, days-week-cohort, renewals-month-cohort, days-month-country, days-month-product, days-month-store), not this one.');
+    await change('#ctl-period_unit', 'month');
   });
 
   it('asked nothing of another origin', () => {

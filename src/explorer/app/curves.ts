@@ -13,11 +13,16 @@ const MAX_CURVES = CURVE_COLOURS.length;
 let plot: uPlot | null = null;
 let observer: ResizeObserver | null = null;
 
-export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingType): void {
+/** Takes the curves down (the chart and its resize observer). */
+export function clearCurves(host: HTMLElement): void {
   plot?.destroy();
   plot = null;
   observer?.disconnect();
   clear(host);
+}
+
+export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingType): void {
+  clearCurves(host);
   const rows = m.rows[acc];
   const total = rows.find((r) => r.type === 'total');
   const others = rows.filter((r) => r.type !== 'total' && r.cells.length + r.predicted.length > 0);

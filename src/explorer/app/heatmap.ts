@@ -3,7 +3,8 @@
 // value, and both say what they are in text (for screen readers, not by colour alone). A predicted cell
 // takes the place of a partial one (the prediction is of the whole period; the realized value so far is
 // in its text). Large matrices (day units: hundreds of thousands of cells) are cut to MAX_CELLS, periods
-// first, and say so: the full matrix is in the downloads.
+// first, and say so, with where the whole matrix is when the caller knows (the run's downloads hold the
+// job's matrices only).
 import type { AccountingType } from '../../ltv/model.js';
 import { visibleText } from '../../format/text.js';
 import { append, clear, h } from './dom.js';
@@ -25,7 +26,7 @@ function cellText(s: ShownCell, currency: string): string {
   return c.mark === 'partial' ? `partial: the period is not over for every cohort${pred}` : `complete${pred}`;
 }
 
-export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingType): void {
+export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingType, whole: string | null): void {
   clear(host);
   const rows = m.rows[acc];
   const cellsOf = rows.slice(0, MAX_ROWS).map(shownCells);
@@ -100,7 +101,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
       predicted > 0 ? h('span', { class: 'key predicted', 'data-predicted-cells': predicted }, '≈ predicted') : null,
     ),
     m.forecastNote ? h('p', { class: 'note forecast-note', role: 'note' }, m.forecastNote) : null,
-    cut ? h('p', { class: 'note', role: 'note' }, `Showing ${shownRows.length} of ${rows.length} rows and ${periods} of ${maxPeriod + 1} periods; the downloads hold every cell.`) : null,
+    cut ? h('p', { class: 'note cut-note', role: 'note' }, `Showing ${shownRows.length} of ${rows.length} rows and ${periods} of ${maxPeriod + 1} periods${whole ? `; ${whole}` : ''}.`) : null,
     h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Cohort heatmap' },
       h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period; cells are complete unless marked partial or predicted`), h('thead', {}, head), body)),
   );

@@ -1,7 +1,7 @@
 // The report view shared by the served explorer and the static report.html: headline figures, the
 // controls, the LTV curves and the heatmap. Where the data comes from is the caller's (`ReportSource`).
 import { ACCOUNTING_TYPES, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type AccountingType, type PeriodType, type PeriodUnit, type Segmentation, type Summary } from '../../ltv/model.js';
-import { renderCurves } from './curves.js';
+import { clearCurves, renderCurves } from './curves.js';
 import { clear, h, option } from './dom.js';
 import { formatCell, formatCount, formatMoney } from './format.js';
 import { renderHeatmap } from './heatmap.js';
@@ -107,7 +107,11 @@ export function renderHeadline(host: HTMLElement, summary: Summary | null, curre
   );
 }
 
-export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingType): void {
+/**
+ * `whole`: where the matrix's every cell is, said after the heatmap's "Showing n of m rows…" when it shows
+ * part of the matrix; null: nothing to say.
+ */
+export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingType, whole: string | null = null): void {
   const total = m.rows[acc].find((r) => r.type === 'total');
   clear(parts.selection);
   parts.selection.append(
@@ -118,7 +122,14 @@ export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingT
     ` (${ACCOUNTING_LABEL[acc].toLowerCase()}, at the last period shown).`,
   );
   renderCurves(parts.chart, m, acc);
-  renderHeatmap(parts.heatmap, m, acc);
+  renderHeatmap(parts.heatmap, m, acc, whole);
+}
+
+/** Takes down what a matrix drew (selection line, curves, heatmap): a view whose request failed shows none of another's numbers. */
+export function clearMatrix(parts: ReportParts): void {
+  clear(parts.selection);
+  clearCurves(parts.chart);
+  clear(parts.heatmap);
 }
 
 /** Where the predictions come from, in one line. */

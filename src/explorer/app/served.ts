@@ -3,12 +3,13 @@
 // has a forecast (§9), the run list, headline, filter values and segment rows' states from the
 // explorer's routes. The key lives in sessionStorage (one browser session) and travels
 // only in the Authorization header, never in a URL; the view's state lives in the URL's fragment.
-import { ACCOUNTING_TYPES, FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
-import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
+import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
+import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { visibleText } from '../../format/text.js';
+import { listed } from '../../format/listed.js';
 import { clear, h, option } from './dom.js';
-import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
+import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
 
 const KEY_STORAGE = 'ltv.apiKey';
@@ -69,6 +70,34 @@ interface State extends Choice {
 // unit, segmentation, accounting type or date (those fall back to the defaults).
 const HASH_CHOICES: Record<keyof Choice, readonly string[]> = { period_type: PERIOD_TYPES, period_unit: PERIOD_UNITS, segmentation: SEGMENTATIONS, accounting: ACCOUNTING_TYPES };
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** How many filter values a list shows at most (a search box narrows longer lists). */
+const FILTER_VALUES_SHOWN = 500;
+
+/** Whether `v` is a calendar day (2026-02-30 is not) inside the run's first payments. */
+function dateInRange(v: string | undefined, range: { min: string; max: string } | null | undefined): v is string {
+  if (v === undefined || !ISO_DATE.test(v) || !range) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && v >= range.min && v <= range.max;
+}
+
+/** The values of a filter key the page offers: none where every customer lacks the attribute. */
+function offeredValues(detail: RunDetail, k: FilterKey): AttributeValue[] {
+  const values = detail.attributes[k] ?? [];
+  return values.length === 1 && values[0]?.value === 'unknown' ? [] : values;
+}
+
+/** The filters keeping only values the run offers (a fragment may name others: they fall back to none). */
+function offeredFilters(filters: State['filters'], detail: RunDetail): State['filters'] {
+  const out: State['filters'] = {};
+  for (const [k, vs] of Object.entries(filters) as [FilterKey, string[] | undefined][]) {
+    const offered = new Set(offeredValues(detail, k).map((v) => v.value));
+    const kept = (vs ?? []).filter((v) => offered.has(v));
+    if (kept.length) out[k] = kept;
+  }
+  return out;
+}
+
+const hasFilters = (filters: State['filters']): boolean => Object.values(filters).some((v) => (v?.length ?? 0) > 0);
 
 function readHash(): Partial<State> {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -100,7 +129,7 @@ function readHash(): Partial<State> {
  */
 function writeHash(s: State, push: boolean): void {
   const p = new URLSearchParams();
-  for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) p.set(k, s[k]);
+  for (const k of ['tenant', 'run', 'period_type', 'period_unit', 'segmentation', 'accounting', 'from', 'to'] as const) if (s[k]) p.set(k, s[k]);
   for (const [k, vs] of Object.entries(s.filters)) for (const v of vs ?? []) p.append(`f.${k}`, v);
   const hash = `#${p.toString()}`;
   if (hash === location.hash) return;
@@ -179,17 +208,21 @@ class ServedReport {
   /** The view the URL's fragment names (what it leaves out, or names wrongly, from the defaults). */
   private stateFromHash(): State {
     const hash = readHash();
-    const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? (this.tenants[0] as TenantListing);
+    // With no tenant named, the first one that has a run: a run-less first tenant is no place to open on.
+    const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? this.tenants.find((t) => t.runs.length > 0) ?? (this.tenants[0] as TenantListing);
     const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
-    // Dates of another run (the fragment's run is gone) are not this run's range.
+    // Dates of another run (the fragment's run is gone) are not this run's range; a date that is no
+    // calendar day, or lies outside the run's first payments, is that end of the run's range.
     const sameRun = run !== undefined && run.run_id === hash.run;
+    const range = run?.first_payment_dates;
     return {
       ...DEFAULT_CHOICE,
       ...pick(hash),
       tenant: tenant.id,
       run: run?.run_id ?? '',
-      from: (sameRun ? hash.from : undefined) ?? run?.first_payment_dates?.min ?? '',
-      to: (sameRun ? hash.to : undefined) ?? run?.first_payment_dates?.max ?? '',
+      from: sameRun && dateInRange(hash.from, range) ? hash.from : range?.min ?? '',
+      to: sameRun && dateInRange(hash.to, range) ? hash.to : range?.max ?? '',
+      // Checked against the run's values (offeredFilters) before any request is made with them.
       filters: hash.filters ?? {},
     };
   }
@@ -286,6 +319,8 @@ class ServedReport {
   }
 
   private render(): void {
+    // A matrix of the view before (another tenant or run) is never drawn under this one's controls.
+    this.matrix = null;
     const tenant = this.tenant();
     const run = this.run();
     const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
@@ -299,20 +334,23 @@ class ServedReport {
     document.title = visibleText(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
     this.showNewer();
+    const form = this.parts.controls;
+    form.addEventListener('change', (e) => this.onChange(e));
+    form.addEventListener('submit', (e) => e.preventDefault());
+    // The tenant selector stays on a tenant with no run: it is the way to another tenant.
+    if (this.tenants.length > 1) form.append(this.select('Tenant', 'tenant', this.tenants.map((t) => [t.id, t.id]), tenant.id));
     if (!run) {
       this.parts.status.textContent = 'This tenant has no published run yet.';
+      writeHash(this.state, this.pushView);
+      this.pushView = false;
       return;
     }
-    const form = this.parts.controls;
-    if (this.tenants.length > 1) form.append(this.select('Tenant', 'tenant', this.tenants.map((t) => [t.id, t.id]), tenant.id));
     form.append(
       this.select('Run', 'run', tenant.runs.map((r) => [r.run_id, `${r.run_id}${r.latest ? ' (latest)' : ''}`]), run.run_id),
       ...commonControls(this.state),
       this.dateField('From', 'from', this.state.from, run),
       this.dateField('To', 'to', this.state.to, run),
     );
-    form.addEventListener('change', (e) => this.onChange(e));
-    form.addEventListener('submit', (e) => e.preventDefault());
     this.parts.extraControls.append(h('details', { class: 'filters' }, h('summary', {}, 'Filters'), h('p', { class: 'note' }, 'Loading values…')));
     // The headline from the run list (the manifest's copy of ltv.json's summary), at once; the run's
     // detail (filter values: a query of the run's customers) once the heatmap's answer is in, so it
@@ -371,6 +409,8 @@ class ServedReport {
 
   private onChange(e: Event): void {
     const target = e.target as HTMLInputElement | HTMLSelectElement;
+    // A filter's search box only narrows the list of values.
+    if (target.type === 'search') return;
     const name = target.name;
     // The reader's change: the view it makes gets its own history entry.
     this.pushView = true;
@@ -384,14 +424,23 @@ class ServedReport {
       document.getElementById(`ctl-${name}`)?.focus();
       return;
     }
-    if (target.type === 'checkbox') {
-      this.state.filters = this.readFilters();
+    if (target instanceof HTMLInputElement && target.type === 'checkbox') {
+      // From the state, not from the boxes shown: a search may hide chosen values.
+      const k = target.dataset.filter as FilterKey;
+      const chosen = new Set(this.state.filters[k] ?? []);
+      if (target.checked) chosen.add(target.value);
+      else chosen.delete(target.value);
+      const filters = { ...this.state.filters };
+      if (chosen.size) filters[k] = [...chosen];
+      else delete filters[k];
+      this.state.filters = filters;
     } else if (name === 'from' || name === 'to') {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(target.value)) return;
       this.state[name] = target.value;
     } else {
       this.state = { ...this.state, ...readChoice(this.parts.controls) };
     }
+    // Only a matrix drawn for these controls: after a failure there is none (nothing is drawn again).
     if (name === 'accounting' && this.matrix) {
       // Every Adapty body carries all three accounting types: no request needed.
       writeHash(this.state, true);
@@ -402,24 +451,29 @@ class ServedReport {
     this.timer = window.setTimeout(() => void this.load(), target.type === 'checkbox' ? 300 : 0);
   }
 
-  private readFilters(): Partial<Record<FilterKey, string[]>> {
-    const out: Partial<Record<FilterKey, string[]>> = {};
-    for (const box of this.parts.extraControls.querySelectorAll<HTMLInputElement>('input[type=checkbox][data-filter]')) {
-      if (!box.checked) continue;
-      const k = box.dataset.filter as FilterKey;
-      (out[k] ??= []).push(box.value);
+  /** A run's detail (headline, filter values), asked for once per run: a published run does not change. */
+  private fetchDetail(tenant: string, run: string): Promise<RunDetail> {
+    const key = JSON.stringify([tenant, run]);
+    let detail = this.details.get(key);
+    if (!detail) {
+      detail = call(this.key, `${EXPLORER_API}/tenants/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(run)}`).then(async (r) => (await r.json()) as RunDetail);
+      detail.catch(() => this.details.delete(key));
+      this.details.set(key, detail);
     }
-    return out;
+    return detail;
   }
 
   private async loadDetail(): Promise<void> {
     const { tenant, run } = this.state;
     try {
-      const res = await call(this.key, `${EXPLORER_API}/tenants/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(run)}`);
-      const detail = (await res.json()) as RunDetail;
+      const detail = await this.fetchDetail(tenant, run);
       if (this.state.tenant !== tenant || this.state.run !== run) return;
+      this.detail = detail;
+      this.state.filters = offeredFilters(this.state.filters, detail);
       renderHeadline(this.parts.headline, detail.summary, detail.currency);
       this.renderFilters(detail);
+      // A heatmap drawn before the detail came says now where its whole matrix is.
+      if (this.matrix && this.parts.heatmap.querySelector('.cut-note')) this.draw();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return; // the heatmap's request says so (runGone)
       this.parts.status.textContent = `Could not read the run: ${(e as Error).message}`;
@@ -433,19 +487,40 @@ class ServedReport {
     box.appendChild(h('summary', {}, active ? `Filters (${active} selected)` : 'Filters'));
     const grid = h('div', { class: 'filter-grid' });
     for (const k of Object.keys(FILTER_COLUMNS) as FilterKey[]) {
-      const values = detail.attributes[k] ?? [];
       // A key whose every customer lacks the attribute offers nothing to choose.
-      if (values.length === 0 || (values.length === 1 && values[0]?.value === 'unknown')) continue;
-      const chosen = new Set(this.state.filters[k] ?? []);
-      const fs = h('fieldset', {}, h('legend', {}, k.replace(/_/g, ' ')));
+      const values = offeredValues(detail, k);
+      if (values.length === 0) continue;
+      const label = k.replace(/_/g, ' ');
+      const fs = h('fieldset', { 'data-filter-key': k }, h('legend', {}, label));
       const list = h('div', { class: 'values' });
-      values.slice(0, 500).forEach((v, i) => {
-        const id = `f-${k}-${i}`;
-        const cb = h('input', { type: 'checkbox', id, value: v.value, 'data-filter': k });
-        cb.checked = chosen.has(v.value);
-        list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
-      });
+      const more = h('p', { class: 'note more' });
+      const index = new Map(values.map((v, i) => [v.value, i]));
+      // The chosen values always (checked), then the values matching the search, FILTER_VALUES_SHOWN at most.
+      const fill = (query: string): void => {
+        const chosen = new Set(this.state.filters[k] ?? []);
+        const needle = query.trim().toLowerCase();
+        const matches = values.filter((v) => !chosen.has(v.value) && v.value.toLowerCase().includes(needle));
+        const picked = values.filter((v) => chosen.has(v.value));
+        const shown = [...picked, ...matches.slice(0, Math.max(0, FILTER_VALUES_SHOWN - picked.length))];
+        clear(list);
+        for (const v of shown) {
+          const id = `f-${k}-${index.get(v.value) ?? 0}`;
+          const cb = h('input', { type: 'checkbox', id, value: v.value, 'data-filter': k });
+          cb.checked = chosen.has(v.value);
+          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
+        }
+        const total = picked.length + matches.length;
+        more.remove();
+        more.textContent = `${shown.length} of ${total} shown: type to narrow`;
+        if (shown.length < total) fs.appendChild(more);
+      };
+      if (values.length > FILTER_VALUES_SHOWN) {
+        const search = h('input', { type: 'search', 'aria-label': `Search the ${label} values`, placeholder: `Search ${values.length} values`, autocomplete: 'off', spellcheck: 'false' });
+        search.addEventListener('input', () => fill(search.value));
+        fs.appendChild(search);
+      }
       fs.appendChild(list);
+      fill('');
       grid.appendChild(fs);
     }
     if (!grid.firstChild) grid.appendChild(h('p', { class: 'note' }, 'The run has no attribute to filter by.'));
@@ -473,13 +548,20 @@ class ServedReport {
 
   private async load(): Promise<void> {
     const seq = ++this.seq;
-    writeHash(this.state, this.pushView);
-    this.pushView = false;
     const run = this.run();
     if (!run) return;
     this.parts.status.textContent = 'Loading…';
     this.parts.root.setAttribute('aria-busy', 'true');
     try {
+      if (hasFilters(this.state.filters)) {
+        // Filters of a fragment may name values the run does not have: checked against the run's own
+        // values before they reach the server (the detail is asked for once per run).
+        const detail = await this.fetchDetail(this.state.tenant, run.run_id);
+        if (seq !== this.seq) return;
+        this.state.filters = offeredFilters(this.state.filters, detail);
+      }
+      writeHash(this.state, this.pushView);
+      this.pushView = false;
       // Always the pinned run, the latest too: a run published mid-session must not answer this screen's
       // curves and heatmap while its header, headline and states come from the run the page shows.
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': this.state.tenant, [RUN_HEADER]: run.run_id };
@@ -528,6 +610,9 @@ class ServedReport {
         void this.loadDetail();
       }
       if (seq !== this.seq) return;
+      // Nothing of another view stays under these controls (SPEC §10: one source of truth).
+      this.matrix = null;
+      clearMatrix(this.parts);
       if (e instanceof ApiError && e.status === 401) {
         sessionStorage.removeItem(KEY_STORAGE);
         showSignIn(this.host, 'The key is no longer accepted. Sign in again.');
@@ -553,21 +638,52 @@ class ServedReport {
     const post = async (body: Record<string, unknown>): Promise<AdaptyBody> => (await (await call(this.key, ADAPTY_PATH, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as AdaptyBody;
     if (!forecast) return { body: await post(request), note: null };
     if (forecast.model === null) return { body: await post(request), note: noForecastNote(forecast.reason) };
+    // The server's reason for refusing predictions (adaptyPredictions.ts predictionsUnsupported) depends
+    // on the period type, unit, segmentation and the filters other than the date range, never on the
+    // range: a combination refused once is asked for without prediction_months (one request, not two).
+    const { date: _range, ...otherFilters } = request.filters as Record<string, unknown>;
+    const combination = JSON.stringify({ ...request, filters: otherFilters });
+    const refused = this.refused.get(combination);
+    if (refused !== undefined) return { body: await post(request), note: `No predictions for this selection: ${refused}.` };
     try {
       const body = await post({ ...request, prediction_months: forecast.horizon_months });
       const predicted = body.revenue.data.some((r) => (r.predicted_values?.length ?? 0) > 0);
       const none = forecast.none === null ? 'the forecast predicts none of its rows' : forecast.none;
-      return { body, note: predicted ? forecastNote(forecast) : `No predicted cell for this selection: ${none}.` };
+      if (!predicted) return { body, note: `No predicted cell for this selection: ${none}.` };
+      const cut = this.cutCohorts(body);
+      return { body, note: cut ? `${forecastNote(forecast)} ${cut}` : forecastNote(forecast) };
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 400 && e.source === 'prediction_months')) throw e;
+      this.refused.set(combination, e.detail);
       return { body: await post(request), note: `No predictions for this selection: ${e.detail}.` };
     }
+  }
+
+  /**
+   * The monthly cohorts the date range cuts (it holds part of their first payments), which the server
+   * predicts nothing for (the forecast is the whole cohort's), said in one sentence; null when none.
+   */
+  private cutCohorts(body: AdaptyBody): string | null {
+    const range = this.run()?.first_payment_dates;
+    if (!range) return null;
+    const { from, to } = this.state;
+    const cut = body.revenue.data.filter((r) => {
+      if (r.type === 'total' || !ISO_DATE.test(r.title) || (r.predicted_values?.length ?? 0) > 0) return false;
+      // The cohort's first payments lie within its month and the run's range.
+      const start = r.title > range.min ? r.title : range.min;
+      const monthEnd = new Date(Date.UTC(Number(r.title.slice(0, 4)), Number(r.title.slice(5, 7)), 0)).toISOString().slice(0, 10);
+      const end = monthEnd < range.max ? monthEnd : range.max;
+      return from > start || to < end;
+    }).map((r) => r.title);
+    if (cut.length === 0) return null;
+    const these = cut.length === 1 ? 'this cohort' : 'these cohorts';
+    return `${cut.join(' and ')}: no prediction: the date range holds part of ${these}; the forecast is the whole cohort's.`;
   }
 
   /** Draws the matrix; the first drawing after sign-in ends the sign-in measure, once it is painted. */
   private draw(): void {
     if (!this.matrix) return;
-    renderMatrix(this.parts, this.matrix, this.state.accounting);
+    renderMatrix(this.parts, this.matrix, this.state.accounting, this.whereWhole(this.matrix));
     performance.mark('ltv:drawn');
     if (performance.getEntriesByName(SIGN_IN_MARK, 'mark').length > 0 && !this.measuring && performance.getEntriesByName(FIRST_HEATMAP_MEASURE, 'measure').length === 0) {
       this.measuring = true;
@@ -577,7 +693,32 @@ class ServedReport {
     }
   }
 
+  /**
+   * Where the shown matrix's every cell is, for the heatmap's note when it shows part of it: the run's
+   * downloads hold the job's matrices (RunDetail.matrices) over the run's whole range with no filter;
+   * null while the run's detail is not in (nothing is claimed).
+   */
+  private whereWhole(m: ViewMatrix): string | null {
+    const run = this.run();
+    const detail = this.detail;
+    if (!run || !detail || detail.tenant !== this.state.tenant || detail.run_id !== run.run_id || detail.matrices === null) return null;
+    const files = DOWNLOADS.filter((f) => run.downloads.includes(f));
+    if (files.length === 0) return 'the run publishes no download of its matrices';
+    const hold = `${listed(files)} ${files.length === 1 ? 'holds' : 'hold'}`;
+    const id = matrixId(m);
+    if (!detail.matrices.includes(id)) return `${hold} other matrices (${detail.matrices.join(', ')}), not this one`;
+    const range = run.first_payment_dates;
+    const whole = !hasFilters(this.state.filters) && this.state.from === range?.min && this.state.to === range.max;
+    return whole ? `${hold} this matrix whole` : `${hold} this matrix over the run's whole range with no filter, not this selection`;
+  }
+
   private measuring = false;
+  /** The server's reason for refusing predictions, by the request without its date range (adapty()). */
+  private readonly refused = new Map<string, string>();
+  /** Each run's detail, asked for once (fetchDetail). */
+  private readonly details = new Map<string, Promise<RunDetail>>();
+  /** The detail of the run shown, once it is in. */
+  private detail: RunDetail | null = null;
   /** Whether the next view written to the URL is the reader's (a new history entry) or the page's own. */
   private pushView = false;
 }
