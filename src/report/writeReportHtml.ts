@@ -66,6 +66,12 @@ function omittedReason(omitted: readonly string[], published: ReadonlySet<string
   return `Matrices by day are left out of this file to keep it small; ${where}; the explorer of \`ltv serve\` draws every one.`;
 }
 
+/** Where the numbers are without JavaScript: the run's downloads, which hold the job's matrices. */
+function noscriptFiles(files: readonly Download[]): string {
+  const held = DOWNLOADS.filter((f) => files.includes(f));
+  return held.length ? `; ${listed(held)} beside it ${held.length === 1 ? 'holds' : 'hold'} the job's matrices` : '';
+}
+
 /** The page's text; exported for the tests, which open it in a browser. `files`: the run's downloads (its job's formats). */
 export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'timezone' | 'currency' | 'summary' | 'forecast' | 'matrices'>, matrices: Iterable<RunMatrix>, files: readonly Download[]): string {
   const inlined: InlinePayload['matrices'] = {};
@@ -123,7 +129,7 @@ export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_
 <style>${css}</style>
 </head>
 <body>
-<div id="app"><noscript>This report needs JavaScript to draw its tables; ltv.csv and ltv.xlsx beside it hold the same numbers.</noscript></div>
+<div id="app"><noscript>This report needs JavaScript to draw its tables${noscriptFiles(files)}.</noscript></div>
 <script type="application/json" id="ltv-data">${json}</script>
 <script>${js}</script>
 </body>

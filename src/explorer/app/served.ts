@@ -32,7 +32,12 @@ async function apiError(res: Response): Promise<ApiError> {
     const b = (await res.json()) as { errors?: { source: string; errors: string[] }[]; error?: { message?: string } };
     const first = b.errors?.[0];
     // Adapty's `non_field_errors` names no field: the reader gets the sentence alone.
-    if (first) return new ApiError(res.status, first.source === 'non_field_errors' ? first.errors.join('; ') : `${first.source}: ${first.errors.join('; ')}`, first.source, first.errors.join('; '));
+    if (first) {
+      // The server's sentence often names its field already ("filters.date must be …"): not twice.
+      const text = first.errors.join('; ');
+      const named = first.source === 'non_field_errors' || text.startsWith(first.source);
+      return new ApiError(res.status, named ? text : `${first.source}: ${text}`, first.source, text);
+    }
     if (b.error?.message) return new ApiError(res.status, b.error.message);
   } catch {
     // not JSON
