@@ -514,7 +514,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       const start = hasBom(b, 0) ? 3 : 0;
       const end = headerRecordEnd(b, start, final);
       if (!end) return 0;
-      headerBytes = Buffer.from(b.subarray(start, end.contentEnd));
+      headerBytes = Buffer.from(b.subarray(end.contentStart, end.contentEnd));
       p = end.end;
       line = 1 + end.lines;
     }
@@ -854,17 +854,33 @@ const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
  * it needs more bytes. Every quote toggles, whatever the delimiter (not yet known): a well-formed header's
  * quotes come in pairs, and a header with a stray one is refused by headerOf anyway.
  */
-function headerRecordEnd(b: Buffer, p: number, final: boolean): { contentEnd: number; end: number; lines: number } | null {
+/** Excel's delimiter hint, a first line `sep=;` (as Excel writes and reads it), before the header. */
+const EXCEL_SEP = /^sep=([^"\r\n])(\r\n|\r(?!$)|\n)/i;
+
+/**
+ * Where the header record starts (after Excel's `sep=` line, whose delimiter it returns) and ends, and the
+ * physical lines up to its end (the `sep=` line included); null until the buffer holds it.
+ */
+function headerRecordEnd(b: Buffer, p: number, final: boolean): { contentStart: number; contentEnd: number; end: number; lines: number; sep?: string } | null {
   const lineEnd = lineEnds(b);
   let lines = 1;
   let from = p;
+  const first = b.subarray(p, p + 8).toString('latin1');
+  if (/^sep=/i.test(first) && first.length < 8 && !final) return null;
+  const hint = EXCEL_SEP.exec(first);
+  if (hint) {
+    from = p + hint[0].length;
+    lines = 2;
+  }
+  const contentStart = from;
+  const sep = hint?.[1];
   let quotes = 0;
   for (;;) {
     const end = lineEnd(from, final);
     if (!end) return null;
     for (let q = b.indexOf(QUOTE, from); q >= 0 && q < end.contentEnd; q = b.indexOf(QUOTE, q + 1)) quotes++;
     // Balanced up to this line break: the header ends here; at the end of the file, whatever it holds.
-    if (quotes % 2 === 0 || (final && end.end >= b.length)) return { contentEnd: end.contentEnd, end: end.end, lines };
+    if (quotes % 2 === 0 || (final && end.end >= b.length)) return { contentStart, contentEnd: end.contentEnd, end: end.end, lines, ...(sep ? { sep } : {}) };
     if (end.end >= b.length) return null;
     from = end.end;
     lines++;
@@ -878,9 +894,10 @@ export async function readCsvHeader(src: TextSource, delimiter: string | undefin
     const start = hasBom(carry, 0) ? 3 : 0;
     const end = headerRecordEnd(carry, start, final);
     if (!end) return null;
-    const raw = Buffer.from(carry.subarray(start, end.contentEnd));
+    const raw = Buffer.from(carry.subarray(end.contentStart, end.contentEnd));
     const terminator = end.end === end.contentEnd ? 'none' : end.end - end.contentEnd === 2 ? 'crlf' : carry[end.contentEnd] === CR ? 'cr' : 'lf';
-    return { header: headerOf(src, raw, delimiter), raw, terminator, next: end.end, lines: end.lines };
+    // A delimiter the input gives wins over Excel's hint, which wins over sniffing.
+    return { header: headerOf(src, raw, delimiter ?? end.sep), raw, terminator, next: end.end, lines: end.lines };
   };
   for await (const chunk of chunks(src)) {
     carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;

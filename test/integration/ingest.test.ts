@@ -29,6 +29,8 @@ describe('input formats', () => {
   it.each([
     ['csv', 'e.csv', () => csv('customer_id,event_time,amount,transaction_id', ROWS)],
     ['semicolon csv (sniffed)', 'e.csv', () => csv('customer_id;event_time;amount;transaction_id', ROWS).replaceAll(',', ';')],
+    // Excel's delimiter hint before the header (it was read as the header: "no column for customer_id").
+    ['csv with Excel\'s sep= line, CRLF', 'e.csv', () => `sep=;\r\n${csv('customer_id;event_time;amount;transaction_id', ROWS).replaceAll(',', ';').replaceAll('\n', '\r\n')}`],
     ['tsv', 'e.tsv', () => csv('customer_id\tevent_time\tamount\ttransaction_id', ROWS).replaceAll(',', '\t')],
     ['gzip csv', 'e.csv.gz', () => gzipSync(csv('customer_id,event_time,amount,transaction_id', ROWS))],
     ['json lines', 'e.jsonl', () => ROWS.map(([c, t, a, x]) => JSON.stringify({ customer_id: c, event_time: t, amount: Number(a), transaction_id: x })).join('\n')],
@@ -37,6 +39,24 @@ describe('input formats', () => {
     try {
       await runJob(fx, { inputs: [{ path: file }], matrices: MONTHLY }, T);
       expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('numbers lines after Excel\'s sep= line as the file has them, and a given delimiter wins over the hint', async () => {
+    const fx = await makeFixture({
+      'hint.csv': 'sep=;\ncustomer_id;event_time;amount\na;2026-01-10T10:00:00Z;10\nb;2026-01-11T10:00:00Z;x\nc;2026-01-12T10:00:00Z;20\n',
+      'given.csv': 'sep=;\ncustomer_id|event_time|amount\na|2026-01-10T10:00:00Z|10\n',
+    });
+    try {
+      await runJob(fx, { inputs: [{ path: 'hint.csv' }], matrices: MONTHLY, max_bad_row_share: 0.5 }, T);
+      const { report, dir } = await readLatest(fx);
+      // sep=; is line 1, the header line 2: b's row is line 4. p0 (10 + 20) / 2 = 15.
+      expect(grid(report.matrices[0]!)['2026-01-01']![0]).toBe(15);
+      expect((await readFile(join(dir, 'quarantine.csv'), 'utf8')).split('\n')[1]).toMatch(/hint\.csv,4,"amount is not a decimal number/);
+      await runJob(fx, { inputs: [{ path: 'given.csv', delimiter: '|' }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)['2026-01-01']![0]).toBe(10);
     } finally {
       await fx.cleanup();
     }
