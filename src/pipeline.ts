@@ -11,7 +11,7 @@ import { futureAsOfError } from './config/parseAsOf.js';
 import { envValue } from './config/env.js';
 import { makeDirs } from './publish/makeDirs.js';
 import type { Job } from './config/jobSchema.js';
-import { badRowShareError, badRowShareExceeded, checkRows, recountBadRows, type CheckResult } from './ingest/checkRows.js';
+import { badRowShareError, badRowShareExceeded, checkRows, commonestReason, recountBadRows, type CheckResult } from './ingest/checkRows.js';
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
@@ -416,7 +416,7 @@ async function refuseBadShare(run: RunContext, wh: Warehouse, check: CheckResult
   const path = join(dir, RUN_FILES.quarantine);
   await copyQuarantine(wh, null, path);
   await pruneFailedRuns(join(run.reportsDir, '.failed'), run.job.name, run.job.retention, dir);
-  throw badRowShareError(over, run.job.max_bad_row_share, path);
+  throw badRowShareError(over, run.job.max_bad_row_share, path, await commonestReason(wh, over.tenant));
 }
 
 /**

@@ -93,20 +93,43 @@ export function badRowShareExceeded(check: CheckResult, maxShare: number): { ten
   return worst;
 }
 
-export function badRowShareError(over: { tenant: string | null; rows: number; bad: number }, maxShare: number, quarantinePath: string): AppError {
+/** A bad row's reason without the value it quotes: what rows that fail alike share. */
+const REASON_KIND = `regexp_replace(reason, ':\\s*"(.|\\n)*$', '')`;
+
+/**
+ * The reason most of the bad rows (of `tenant`, or of the run) give, with its count, for the error's last
+ * words: a first run's export whose every time is in another layout says so on the terminal, not only in
+ * quarantine.csv.
+ */
+export async function commonestReason(wh: Warehouse, tenant: string | null): Promise<{ kind: string; rows: number } | null> {
+  const [row] = await wh.all<{ kind: string; rows: number }>(
+    `SELECT ${REASON_KIND} AS kind, count(*)::INTEGER AS rows FROM bad_rows WHERE $tenant IS NULL OR tenant_id = $tenant GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
+    { tenant },
+  );
+  return row ?? null;
+}
+
+/** What to do about a kind of reason, where one thing usually is. */
+function hintFor(kind: string): string {
+  if (/^(event_time|refunded_at|updated_at) is not an ISO 8601 time$/.test(kind)) return '; an input\'s "time_format" (--time-format) reads another layout';
+  return '';
+}
+
+export function badRowShareError(over: { tenant: string | null; rows: number; bad: number }, maxShare: number, quarantinePath: string, common: { kind: string; rows: number } | null = null): AppError {
+  const most = common && common.rows > 1 ? `; most often (${formatCountOf(common.rows, 'row')}): ${common.kind}${hintFor(common.kind)}` : '';
   const share = over.bad / over.rows;
   if (share <= maxShare) {
     // Within the limit, but no row is good (max_bad_row_share 1).
     return new AppError(
       'DATA',
       `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.rows === 1 ? 'its only row is' : `all ${formatCountOf(over.rows, 'row')} are`} bad: ` +
-        `nothing was published (a report of no rows would replace the last good one); see ${quarantinePath} for each row's file, line and reason`,
+        `nothing was published (a report of no rows would replace the last good one); see ${quarantinePath} for each row's file, line and reason${most}`,
     );
   }
   return new AppError(
     'DATA',
     `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.bad} of ${formatCountOf(over.rows, 'row')} (${(share * 100).toFixed(2)} %) ${over.bad === 1 ? 'is' : 'are'} bad, above the ${(maxShare * 100).toFixed(2)} % limit` +
       `${over.tenant === null || over.bad === over.rows ? '' : ` by more than the ${TENANT_BAD_ROW_ALLOWANCE} rows a tenant may have besides`}: ` +
-      `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share)`,
+      `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share)${most}`,
   );
 }

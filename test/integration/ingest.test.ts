@@ -262,10 +262,11 @@ describe('bad rows', () => {
       await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T);
       const before = await readlink(join(fx.reportsDir, 'default', 'latest'));
       const { writeFile } = await import('node:fs/promises');
-      await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', 'never', '1']]));
+      // Two rows with times in another layout (a US export): the error's last words say what most rows have, and what reads them.
+      await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', '01/11/2026', '1'], ['c', '01/12/2026', '1'], ['d', '2026-01-13', 'x']]));
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('DATA');
-      expect((err as Error).message).toMatch(/1 of 2 rows \(50\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see .*quarantine\.csv/);
+      expect((err as Error).message).toMatch(/^3 of 4 rows \(75\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see \S+quarantine\.csv for each row's file, line and reason \(or raise max_bad_row_share\); most often \(2 rows\): event_time is not an ISO 8601 time; an input's "time_format" \(--time-format\) reads another layout$/);
       expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(before);
       expect((await readdir(join(fx.reportsDir, 'default', 'runs'))).filter((d) => !d.startsWith('.'))).toEqual([before.split('/')[1]]);
     } finally {

@@ -292,7 +292,7 @@ describe('runs that would publish a wrong report', () => {
       await writeFile(join(fx.dir, 'e.csv'), csv(header, [['A', 'a1', '2026-01-05T10:00:00Z', 'abc'], ['B', 'b1', '2026-01-05T10:00:00Z', 'abc']]));
       const all = await runJob(fx, job, later).catch((e: unknown) => e);
       expect(isAppError(all) && all.code).toBe('DATA');
-      expect((all as Error).message).toMatch(/^all 2 rows are bad: nothing was published \(a report of no rows would replace the last good one\); see \S+quarantine\.csv for each row's file, line and reason$/);
+      expect((all as Error).message).toMatch(/^all 2 rows are bad: nothing was published \(a report of no rows would replace the last good one\); see \S+quarantine\.csv for each row's file, line and reason; most often \(2 rows\): amount is not a decimal number \(digits, a dot, at most 4 decimals; no separators or exponent\)$/);
       // B's only row bad, A's good: B fails the run.
       await writeFile(join(fx.dir, 'e.csv'), csv(header, [['A', 'a1', '2026-01-05T10:00:00Z', '10'], ['B', 'b1', '2026-01-05T10:00:00Z', 'abc']]));
       const one = await runJob(fx, job, later).catch((e: unknown) => e);
