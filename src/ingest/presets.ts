@@ -100,7 +100,14 @@ export const REVENUECAT_PRESET: Preset = {
     transform: `CASE WHEN ltv_int($col) IS NULL THEN $col ELSE CAST(greatest(ltv_int($col) - 1, 0) AS VARCHAR) END`,
   },
   is_sandbox: { from: ['is_sandbox'] },
-  is_trial: { from: ['is_trial_period'] },
+  // A trial's conversion (is_trial_conversion: RevenueCat's 2, its trial the 1) is marked too: a paid row's
+  // is_trial changes nothing else, and it tells 10_payments.sql the subscription had a trial when the trial's
+  // own row is not in the files.
+  is_trial: {
+    from: ['is_trial_period'],
+    with: { conversion: ['is_trial_conversion'] },
+    transform: `CASE WHEN coalesce(lower(ltv_trim($conversion)) IN ('true', 't', '1', 'yes'), FALSE) THEN 'true' ELSE $col END`,
+  },
   product_id: { from: ['product_identifier'] },
   duration: {
     from: ['product_duration'],

@@ -223,7 +223,7 @@ export function factsIdentifiers(o: FactsVariant): Record<FactsStatement, Record
       ...Object.fromEntries(PAYMENT_OPTIONAL.map((c) => [`c_${c}`, columns.ref(c)])),
       rn: derive ? ', row_number() OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, transaction_id, src_row) AS rn' : '',
       renewal: trials
-        ? `(${renewal} - CASE WHEN ${rc} THEN coalesce(t.trials, 0) ELSE 0 END)::INTEGER`
+        ? `greatest(${renewal} - CASE WHEN ${rc} THEN coalesce(t.trials, 0) ELSE 0 END, 0)::INTEGER`
         : renewal,
       rc,
       rc_carried: revenuecatFiles.length ? ', file_idx, product_id' : '',

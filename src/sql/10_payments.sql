@@ -14,9 +14,11 @@
 CREATE OR REPLACE TEMP TABLE payments AS
 WITH rc_rows AS (
   -- RevenueCat's free trials (numbered like paid periods there) and payments of a customer's product, in time
-  -- order; `prev` the number before. RevenueCat numbers each subscription from 1 (a trial is its 1): a number
-  -- not above the one before starts another subscription of the product.
-  SELECT src_row, tenant_id, customer_id, product_id, is_trial AND amount = 0 AS free,
+  -- order. RevenueCat numbers each subscription from 1 (a trial is its 1): a number not above the one before
+  -- starts another subscription of the product. `trial`: a free trial, or a trial's conversion (the preset
+  -- marks a paid row with is_trial_conversion as is_trial: presets.ts), which says the subscription had one
+  -- even when its trial's row is not in the files.
+  SELECT src_row, tenant_id, customer_id, product_id, is_trial AND amount = 0 AS free, coalesce(is_trial, FALSE) AS trial,
     renewal_number <= lag(renewal_number) OVER (PARTITION BY tenant_id, customer_id, product_id ORDER BY event_time, src_row) AS restart,
     event_time
   FROM deduped
@@ -28,10 +30,10 @@ rc_subscriptions AS (
   FROM rc_rows
 ),
 rc_trials AS (
-  -- Per payment: the free trials before it in its subscription (one at most: RevenueCat's renewal 1).
+  -- Per payment: 1 when its subscription had a free trial by then (one at most: RevenueCat's renewal 1).
   SELECT src_row, trials FROM (
     SELECT src_row, free,
-      count(*) FILTER (WHERE free) OVER (PARTITION BY tenant_id, customer_id, product_id, subscription ORDER BY event_time, src_row ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS trials
+      CAST(bool_or(trial) OVER (PARTITION BY tenant_id, customer_id, product_id, subscription ORDER BY event_time, src_row ROWS UNBOUNDED PRECEDING) AS INTEGER) AS trials
     FROM rc_subscriptions
   ) WHERE NOT free
 )

@@ -77,22 +77,26 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
       await fx.cleanup();
     }
   });
-  it('numbers renewals per subscription: a later subscription owes nothing to an earlier one\'s trial', async () => {
-    // w, product m: trial W1 (RC 1), W2 10 (RC 2 → renewal 0), W3 10 (RC 3 → 1); a new subscription W4 20 (RC 1
-    // → 0) and W5 40 (RC 2 → 1, not 0: W1 was the other subscription's trial). Renewals: r0 10 + 20 = 30,
-    // r1 30 + 10 + 40 = 80 (subtracting W1 from W5 gave r0 70, r1 80).
-    const header = 'rc_original_app_user_id,product_identifier,start_time,is_trial_period,is_sandbox,price_in_usd,store_transaction_id,purchased_currency,price_in_purchased_currency,renewal_number';
+  it('numbers renewals per subscription: a later subscription owes nothing to an earlier one\'s trial; a conversion without its trial\'s row is renewal 0', async () => {
+    // w, product m: trial W1 (RC 1), W2 10 (RC 2, a conversion → renewal 0), W3 10 (RC 3 → 1); a new subscription
+    // W4 20 (RC 1 → 0) and W5 40 (RC 2 → 1, not 0: W1 was the other subscription's trial): r0 30, r1 80
+    // (subtracting W1 from W5 gave r0 70). n: a conversion N2 10 (RC 2) whose trial's row is not in the file, and
+    // N3 10 (RC 3): r0 10, r1 20 (without is_trial_conversion read: r1 10, r2 20). Both in January's cohort:
+    // r0 (30 + 10) / 2 = 20, r1 (80 + 20) / 2 = 50.
+    const header = 'rc_original_app_user_id,product_identifier,start_time,is_trial_period,is_sandbox,price_in_usd,store_transaction_id,purchased_currency,price_in_purchased_currency,renewal_number,is_trial_conversion';
     const rows = [
-      ['w', 'm', '2026-01-01 10:00:00', 'true', 'false', '0', 'W1', 'USD', '0', '1'],
-      ['w', 'm', '2026-01-08 10:00:00', 'false', 'false', '10', 'W2', 'USD', '10', '2'],
-      ['w', 'm', '2026-02-08 10:00:00', 'false', 'false', '10', 'W3', 'USD', '10', '3'],
-      ['w', 'm', '2026-05-01 10:00:00', 'false', 'false', '20', 'W4', 'USD', '20', '1'],
-      ['w', 'm', '2026-06-01 10:00:00', 'false', 'false', '40', 'W5', 'USD', '40', '2'],
+      ['w', 'm', '2026-01-01 10:00:00', 'true', 'false', '0', 'W1', 'USD', '0', '1', 'false'],
+      ['w', 'm', '2026-01-08 10:00:00', 'false', 'false', '10', 'W2', 'USD', '10', '2', 'true'],
+      ['w', 'm', '2026-02-08 10:00:00', 'false', 'false', '10', 'W3', 'USD', '10', '3', 'false'],
+      ['w', 'm', '2026-05-01 10:00:00', 'false', 'false', '20', 'W4', 'USD', '20', '1', 'false'],
+      ['w', 'm', '2026-06-01 10:00:00', 'false', 'false', '40', 'W5', 'USD', '40', '2', 'false'],
+      ['n', 'm', '2026-01-08 10:00:00', 'false', 'false', '10', 'N2', 'USD', '10', '2', 'true'],
+      ['n', 'm', '2026-02-08 10:00:00', 'false', 'false', '10', 'N3', 'USD', '10', '3', 'false'],
     ];
     const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
     try {
       await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], matrices: [{ period_type: 'renewals', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-07-16T00:00:00Z');
-      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [30, 80], '2026-01-01': [30, 80] });
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [20, 50], '2026-01-01': [20, 50] });
     } finally {
       await fx.cleanup();
     }
