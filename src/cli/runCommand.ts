@@ -7,7 +7,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import { parseAsOf } from '../config/parseAsOf.js';
 import { tierUpLater } from '../config/shortRunTiering.js';
 import { formatCountOf } from '../format/money.js';
-import { visibleText } from '../format/text.js';
+import { visibleLine } from '../format/text.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
@@ -116,13 +116,13 @@ export function registerRun(program: Command): void {
       for (const t of result.tenants) {
         const s = t.summary;
         process.stdout.write(
-          `${visibleText(t.tenant)}: run ${t.runId} published to ${t.dir}${t.latestStays ? ` (latest stays at the later run ${t.latestStays})` : ''}\n` +
+          `${visibleLine(t.tenant)}: run ${t.runId} published to ${t.dir}${t.latestStays ? ` (latest stays at the later run ${t.latestStays})` : ''}\n` +
             `  ${formatCountOf(s.customers, 'customer')} in ${formatCountOf(s.cohorts, 'monthly cohort')}, revenue ${s.revenue.toFixed(2)} ${job.currency}, ` +
             `LTV 30d ${fmt(s.average_ltv_30d)}, 90d ${fmt(s.average_ltv_90d)}\n`,
         );
       }
       for (const n of result.notify ?? []) {
-        process.stdout.write(`${visibleText(String(n.key.tenant))}: ${emailLine(n)}\n`);
+        process.stdout.write(`${visibleLine(String(n.key.tenant))}: ${emailLine(n)}\n`);
       }
       const st = result.stats;
       process.stdout.write(
@@ -131,7 +131,7 @@ export function registerRun(program: Command): void {
           `${st.movements_without_customer ? `, customers with refunds but no payment ${st.movements_without_customer} (in no cohort)` : ''}\n`,
       );
       // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
-      for (const w of result.warnings) process.stderr.write(`warning: ${visibleText(w.message)}\n`);
+      for (const w of result.warnings) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);
     });
 }
 

@@ -45,6 +45,16 @@ export function visibleText(text: string): string {
 }
 
 /**
+ * A text made visible (visibleText) that stays on one line: its CR and LF shown as ␍ and ␊ too. For data in a
+ * line of the terminal's (a tenant id with a line break printed raw split a message in two, and a CR let the
+ * rest overwrite the line's start).
+ */
+export function visibleLine(text: string): string {
+  const shown = visibleText(text);
+  return /[\r\n]/.test(shown) ? shown.replace(/[\r\n]/g, picture) : shown;
+}
+
+/**
  * A text for a workbook cell: neutralised, control characters made visible (visibleText), and cut to
  * Excel's limit with a note saying how long it was (ltv.csv and ltv.json keep the whole text).
  */

@@ -2,7 +2,7 @@
 // failure notice. What an operator needs: which job, since when nothing was published, what is served now.
 import type { SendMailOptions } from 'nodemailer';
 import { localTime } from '../report/localTime.js';
-import { escapeHtml } from '../format/text.js';
+import { escapeHtml, visibleText } from '../format/text.js';
 
 export interface StaleReport {
   kind: 'stale' | 'recovered';
@@ -20,7 +20,7 @@ export interface StaleReport {
 
 export function composeStaleEmail(r: StaleReport, ops: readonly string[], opts: { from: string; messageId: string }): SendMailOptions {
   const at = (iso: string): string => `${localTime(iso, r.timezone)} (${r.timezone})`;
-  const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const oneLine = (s: string): string => visibleText(s).replace(/[\u0000-\u001f\u007f]+/g, ' ');
   const subject = oneLine(r.kind === 'stale'
     ? `LTV report stale: job ${r.job}, nothing published for over ${r.alertAfter}`
     : `LTV report recovered: job ${r.job} published again`);

@@ -38,6 +38,27 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('prints a tenant id holding CR, LF or a bidi override on one line, made visible', async ({ expect }) => {
+    // Tenant ids from the data: "cr\rover" (a raw CR let "over: run …" overwrite the start of the line) and
+    // "line\nbreak" (its warning split over two lines).
+    const rows = [['cr\rover', 'a', '2026-01-10T10:00:00Z', '10'], ['line\nbreak', 'b', '2026-01-11T10:00:00Z', '5'], ['\u202eSU', 'c', '2026-01-12T10:00:00Z', '7']];
+    const fx = await makeFixture({ 'e.csv': `tenant_id,customer_id,event_time,amount\n${rows.map((r) => r.map((v) => `"${v}"`).join(',')).join('\n')}\n` });
+    try {
+      const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out'], fx.dir);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(/\r/);
+      expect(r.stdout).toMatch(/^cr\u240dover: run 20260301T000000Z published to /m);
+      expect(r.stdout).toMatch(/^line\u240abreak: run 20260301T000000Z published to /m);
+      expect(r.stdout).toMatch(/^\[U\+202E\]SU: run 20260301T000000Z published to /m);
+      // Every warning (the data ends weeks before the as-of time) is one line that starts with "warning:".
+      const warnings = r.stderr.split('\n').filter((l) => l !== '');
+      expect(warnings.length).toBeGreaterThan(0);
+      for (const w of warnings) expect(w).toMatch(/^warning: /);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('names the job file as it was given in a message about its fields, wherever it lives', async ({ expect }) => {
     const fx = await makeFixture({
       'conf/shop.json': JSON.stringify({ tenant: 'shop', inputs: [{ path: '../exports' }] }),

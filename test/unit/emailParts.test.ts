@@ -63,6 +63,8 @@ describe('subject and headline', () => {
   it('fills the placeholders, keeps unknown ones, and stays one line', () => {
     const vars = { tenant: 'acme\r\nBcc: x@evil', date: '2026-03-16', ltv: '52.60', currency: 'USD', horizon: '90 days', job: 'nightly' };
     expect(formatSubject('{job}: {tenant} {date} {ltv} {currency} at {horizon} {oops}', vars)).toBe('nightly: acme Bcc: x@evil 2026-03-16 52.60 USD at 90 days {oops}');
+    // A bidi override is shown, as in the email's parts (it reordered the rest of the subject), and ESC too.
+    expect(formatSubject('LTV report {tenant} {date}', { ...vars, tenant: '\u202eevil\u001b[2J' })).toBe('LTV report [U+202E]evil\u241b[2J 2026-03-16');
   });
 
   it('takes 90 days, else 30 days, else the latest Total value', () => {

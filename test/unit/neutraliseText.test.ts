@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText, csvField, escapeHtml, FORMULA_START_CHARS, neutraliseText, visibleText } from '../../src/format/text.js';
+import { cellText, csvField, escapeHtml, FORMULA_START_CHARS, neutraliseText, visibleLine, visibleText } from '../../src/format/text.js';
 import { installMacros } from '../../src/warehouse/installMacros.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
 
@@ -53,6 +53,12 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
 
   it.each(CONTROLS)('visibleText: %j → %j', (text, shown) => {
     expect(visibleText(text)).toBe(shown);
+  });
+
+  it('visibleLine: the same, with CR and LF shown too (one terminal line whatever the data holds)', () => {
+    expect(visibleLine('cr\rover')).toBe('cr\u240dover');
+    expect(visibleLine('line\nbreak\r\n\u202eSU\tx')).toBe('line\u240abreak\u240d\u240a[U+202E]SU\tx');
+    expect(visibleLine('acme')).toBe('acme');
   });
 
   it('SQL (ltv_visible_text, and ltv_safe_text after it) gives the same for every case', async () => {
