@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { z } from 'zod';
+import { duplicateKey } from './duplicateKey.js';
 import { AppError } from './AppError.js';
 import { JobSchema, type Job, type JobInput } from './jobSchema.js';
 
@@ -45,46 +46,6 @@ export async function loadJob(file: string): Promise<Job> {
     throw new AppError('CONFIG', `${file}: ${twice.path}: given twice (line ${twice.firstLine} and line ${twice.line}); JSON would keep the last one without a word: keep one`);
   }
   return parseJob(raw, basename(path, extname(path)), dirname(path), file);
-}
-
-/**
- * The first key an object of valid JSON text names twice, with its field path and lines: JSON.parse keeps
- * the last silently, so a job file that sets "timezone" twice (an edit that added rather than replaced)
- * ran with whichever came last.
- */
-function duplicateKey(text: string): { path: string; line: number; firstLine: number } | null {
-  interface Level { path: string; keys: Map<string, number> | null; key: string; index: number }
-  const stack: Level[] = [];
-  let line = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\n') line++;
-    else if (c === '"') {
-      let j = i + 1;
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      const top = stack[stack.length - 1];
-      let k = j + 1;
-      while (/\s/.test(text[k] ?? '')) k++;
-      if (top?.keys && text[k] === ':') {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
-        const at = (p: string): string => (p ? `${p}.${key}` : key);
-        const first = top.keys.get(key);
-        if (first !== undefined) return { path: at(top.path), line, firstLine: first };
-        top.keys.set(key, line);
-        top.key = key;
-      }
-      i = j;
-    } else if (c === '{' || c === '[') {
-      const top = stack[stack.length - 1];
-      const path = !top ? '' : top.keys ? (top.path ? `${top.path}.${top.key}` : top.key) : `${top.path}[${top.index}]`;
-      stack.push({ path, keys: c === '{' ? new Map() : null, key: '', index: 0 });
-    } else if (c === '}' || c === ']') stack.pop();
-    else if (c === ',') {
-      const top = stack[stack.length - 1];
-      if (top && !top.keys) top.index++;
-    }
-  }
-  return null;
 }
 
 /** "line L, column C: not valid JSON (…)" from JSON.parse's message, which gives a position or none (the end). */

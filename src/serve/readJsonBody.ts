@@ -1,6 +1,7 @@
 // SPEC §6: request bodies over 64 KiB get 413. We refuse on Content-Length before reading a byte, and
 // for chunked bodies stop at the limit instead of buffering the rest.
 import type { IncomingMessage } from 'node:http';
+import { duplicateKey } from '../config/duplicateKey.js';
 import { HttpError } from './HttpError.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -90,11 +91,22 @@ export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Prom
         reject(new HttpError('VALIDATION_ERROR', 'the body is empty: send a JSON object'));
         return;
       }
+      let body: unknown;
       try {
-        resolve(JSON.parse(text));
+        body = JSON.parse(text);
       } catch (e) {
         reject(new HttpError('VALIDATION_ERROR', `the body is not valid JSON (${e instanceof Error ? e.message : String(e)}): send a JSON object`));
+        return;
       }
+      // JSON.parse keeps the last of a key given twice without a word: {"country": ["us"], "country": []}
+      // was answered unfiltered. Strict as the rest of the validation: a typo must not widen the answer.
+      const twice = duplicateKey(text);
+      if (twice) {
+        const message = `${twice.path} is given twice in the body: send it once`;
+        reject(new HttpError('VALIDATION_ERROR', message, { fields: [{ source: twice.path, errors: [message] }] }));
+        return;
+      }
+      resolve(body);
     });
   });
 }

@@ -141,6 +141,9 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     for (const body of ['[]', 'null', '5', '"x"']) expect(await message(body), body).toEqual({ non_field_errors: [notObject] });
     expect(await message('{"filters":')).toEqual({ non_field_errors: ['the body is not valid JSON (Unexpected end of JSON input): send a JSON object'] });
     expect(await message('')).toEqual({ non_field_errors: ['the body is empty: send a JSON object'] });
+    // A key given twice: JSON.parse kept the last, so this body was answered unfiltered (a typo widened it).
+    expect(await message(`{"filters":{"date":${JSON.stringify(ALL)},"country":["us"],"country":[]}}`)).toEqual({ 'filters.country': ['filters.country is given twice in the body: send it once'] });
+    expect(await message(`{"period_unit":"month","filters":{"date":${JSON.stringify(ALL)}},"period_unit":"year"}`)).toEqual({ period_unit: ['period_unit is given twice in the body: send it once'] });
   });
 
   it('prediction_months above the run\'s forecast horizon (its data/forecast.json) → 400 naming the range', async () => {
