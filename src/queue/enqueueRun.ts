@@ -77,6 +77,19 @@ export async function waitForRedis(queue: RedisClientOf, env: Env): Promise<void
 }
 
 /**
+ * A command's failure because the connection to Redis is down (ioredis fails a producer's commands at once
+ * then: its offline queue is off), as the one-line transient error a route answers with 503; null for any
+ * other error. Seen after a connection that was ready broke: waitForRedis has nothing to wait for then.
+ */
+export function redisGone(e: unknown, env: Env, outcome: string): AppError | null {
+  const err = e as { message?: unknown; code?: unknown };
+  const down = typeof err?.message === 'string' && /Stream isn't writeable|Connection is closed|connect ECONNREFUSED/.test(err.message);
+  const code = typeof err?.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(err.code);
+  if (!down && !code) return null;
+  return new AppError('TRANSIENT', `Redis at ${redisLabel(env.REDIS_URL)} is not connected: ${outcome}; try again in a few seconds`, { status: 503 });
+}
+
+/**
  * Redis commands of a caller that must answer (the HTTP route), bounded by LTV_CONNECT_TIMEOUT_MS: a connected
  * Redis that answers nothing (frozen, swapping, a dead peer TCP has not noticed) would hold them for ever.
  */

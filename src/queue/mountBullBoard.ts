@@ -20,7 +20,9 @@ import type { Env } from '../config/env.js';
 import { HttpError, errorBody } from '../serve/HttpError.js';
 import { readJsonBody } from '../serve/readJsonBody.js';
 import type { Mount, MountAuth } from '../serve/Route.js';
+import { isAppError } from '../config/AppError.js';
 import { AdminAuth } from './AdminAuth.js';
+import { answerWithin, redisGone, waitForRedis } from './enqueueRun.js';
 import type { RunQueue } from './runQueue.js';
 import { escapeHtml } from '../format/text.js';
 
@@ -131,7 +133,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
 }
 
-const ERROR_CODES = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED' } as const;
+const ERROR_CODES = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 503: 'UNAVAILABLE' } as const;
 
 /** The board's own refusals in the shape of ltv's other non-Adapty routes (src/serve/README "Error shapes"). */
 function sendError(res: ServerResponse, status: keyof typeof ERROR_CODES, message: string, extra: Record<string, string> = {}): void {
@@ -334,15 +336,20 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
           : ((await readJsonBody(req)) as Record<string, unknown>);
         let out: ControllerHandlerReturnType;
         try {
-          out = await route.handler({
+          // Bounded as the run routes are (answerWithin): with Redis down or refusing the login, bull-board's
+          // handlers wait on the queue's connection for ever, and so did the request.
+          await waitForRedis(queue, env);
+          out = await answerWithin(Promise.resolve(route.handler({
             queues: adapter.queues,
             uiConfig: adapter.uiConfig,
             query: queryObject(search),
             params,
             body,
             headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
-          });
-        } catch (e) {
+          })), env, 'the queue cannot be read now');
+        } catch (caught) {
+          const e = redisGone(caught, env, 'the queue cannot be read now') ?? caught;
+          if (isAppError(e) && e.code === 'TRANSIENT') return sendError(res, 503, e.message, { 'retry-after': '5' });
           log.error({ err: e, path: subPath }, 'bull-board handler failed');
           out = adapter.errorHandler(e as Error);
         }

@@ -6,7 +6,7 @@ import { z } from '../config/zod.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
-import { answerWithin, enqueueRun, JOB_NAME, waitForRedis } from './enqueueRun.js';
+import { answerWithin, enqueueRun, JOB_NAME, redisGone, waitForRedis } from './enqueueRun.js';
 import type { RunQueue } from './runQueue.js';
 
 export interface RouteRequest {
@@ -76,7 +76,7 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; au
       await waitForRedis(queue, env);
       return await handle(req);
     } catch (e) {
-      return fromAppError(e);
+      return fromAppError(redisGone(e, env, 'the run routes cannot reach the queue now') ?? e);
     }
   };
 

@@ -96,11 +96,20 @@ test('serve /readyz turns unready when Redis stops and ready again when it is ba
     expect(checks.redis).not.toBe('ok');
     expect(checks[`reports ${reportsDir}`]).toBe('ok');
     expect((await httpRequest(s.port, '/healthz')).status).toBe(200);
+    // The queue dashboard's API answers too, within LTV_CONNECT_TIMEOUT_MS (it waited on Redis for ever).
+    const started = Date.now();
+    const board = await httpRequest(s.port, '/admin/queues/api/queues', { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(Date.now() - started).toBeLessThan(env.LTV_CONNECT_TIMEOUT_MS + 5_000);
+    expect([board.status, board.headers['retry-after']]).toEqual([503, '5']);
+    expect((board.json() as { error: { message: string } }).error.message).toMatch(/^Redis at \S+ is not connected: the queue cannot be read now; try again in a few seconds$/);
+    // So do the run routes (an ioredis message and a 500 before).
+    const state = await httpRequest(s.port, '/api/v1/runs/x', { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect([state.status, (state.json() as { error: { message: string } }).error.message]).toEqual([503, expect.stringMatching(/^Redis at \S+ (is not connected|did not answer within)/)]);
     await redis.start();
     await waitFor('ready again', async () => (await httpRequest(s.port, '/readyz')).status === 200, 20_000);
   } finally {
     await s.stop();
-    await runs.queue.close();
+    await runs.queue.close().catch(() => undefined);
     await redis.stop();
   }
 });
