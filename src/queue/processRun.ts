@@ -15,7 +15,7 @@ import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pip
 import { removeDeadStagingIn } from '../publish/publishRun.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
 import type { ShardRuntime } from './shardFlow.js';
-import { RUN_QUEUE, type RunData } from './runQueue.js';
+import { lastAttempt, RUN_QUEUE, type RunData } from './runQueue.js';
 
 export interface RunProcessorDeps {
   env: Env;
@@ -128,7 +128,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         // Published only while the lock is confirmed ours: a stale attempt never publishes beside a new run.
         beforePublish: () => lock.confirm(),
         // A failure notice goes out only when no retry follows (a retried run that succeeds sends none).
-        finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        finalAttempt: lastAttempt(job, env),
         onNotify: (o) => deps.onNotify?.(def.name, o),
         onProgress: (p: Progress) => {
           // A stopped attempt's job id may be a new run's by now (Redis lost its data): leave it alone.
@@ -142,7 +142,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // finds the run published and only sends (its record says `failed`, never `sent`: no second copy).
       // The last attempt completes the run without it, as before.
       const unsent = (result.notify ?? []).filter((n) => n.retryable);
-      if (unsent.length > 0 && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      if (unsent.length > 0 && !lastAttempt(job, env)) {
         const why = unsent.map((n) => `${String(n.key.tenant)}: ${n.error?.message ?? 'not sent'}`).join('; ');
         log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, 'run published; its email is not sent yet (SMTP still failing): retried with backoff');
         throw new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`);
@@ -171,7 +171,10 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         log.warn({ code: e.code, err_message: e.message }, 'run failed (not retried)');
         throw unrecoverable(e.message);
       }
-      log.warn({ err: e, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 }, 'run failed; retried with backoff while attempts remain');
+      // The last attempt by this worker's count too (lastAttempt): BullMQ would go by the adder's alone.
+      const last = lastAttempt(job, env);
+      log.warn({ err: e, attempt: job.attemptsMade + 1, attempts: Math.min(job.opts.attempts ?? 1, env.LTV_ATTEMPTS) }, last ? 'run failed; that was its last attempt' : 'run failed; retried with backoff');
+      if (last) throw unrecoverable(e instanceof Error ? e.message : String(e));
       throw e;
     } finally {
       await lock.release();

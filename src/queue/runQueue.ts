@@ -42,6 +42,15 @@ export function runJobOptions(env: Env): JobsOptions {
   };
 }
 
+/**
+ * Whether the attempt under way is a run's last: its attempts are set when it is added (by `ltv enqueue`,
+ * `ltv serve` or the schedule, from that process's LTV_ATTEMPTS), capped by this worker's LTV_ATTEMPTS, so an
+ * operator's limit on the workers holds for every run. The worker ends a run there itself (processRun.ts).
+ */
+export function lastAttempt(job: { attemptsMade: number; opts: { attempts?: number } }, env: Pick<Env, 'LTV_ATTEMPTS'>): boolean {
+  return job.attemptsMade + 1 >= Math.min(job.opts.attempts ?? 1, env.LTV_ATTEMPTS);
+}
+
 export function openRunQueue(env: Env, role: RedisRole, logger: Logger): RunQueue {
   const queue: RunQueue = new Queue<RunData, RunResult>(RUN_QUEUE, {
     connection: redisOptions(env, role, logger, `${role}-queue`),

@@ -23,7 +23,7 @@ import { splitRun, type SplitManifest } from '../shard/splitRun.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { resolveJobFile, withDuckdbDefaults } from './processRun.js';
 import { redisOptions } from './redisConnection.js';
-import { runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+import { lastAttempt, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 
 /** The queue of shard jobs (children of runs in the run queue). */
 export const SHARD_QUEUE = 'run-shards';
@@ -239,7 +239,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         return result;
       } catch (e) {
         // Kept for a retry of the merge; removed when the run has failed for good.
-        const final = (isAppError(e) && !e.retryable) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        const final = (isAppError(e) && !e.retryable) || lastAttempt(job, env);
         if (final && !effects.signal?.aborted) await rm(paths.root, { recursive: true, force: true });
         throw e;
       }

@@ -89,6 +89,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     connected = true;
     everConnected = true;
   });
+  let resyncSchedules = (): void => {};
   // Redis refusing the login fails every reconnection the same way: at start the worker exits (workerCommand);
   // later (the password changed under a running worker) one error line per outage, not a stack per attempt.
   let refuseLogin: (e: AppError) => void = () => {};
@@ -104,7 +105,10 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   lockRedis.on('error', onLoginRefused);
   // BullMQ's worker says 'ready' once: Redis answering again after an outage is known from our own client,
   // or `connected` stayed false for good and the heartbeat file (LTV_HEARTBEAT_FILE) was never touched again.
+  let lockConnections = 0;
   lockRedis.on('ready', () => {
+    // Every reconnection, however short the outage (the worker may not have noticed it).
+    if (lockConnections++ > 0) resyncSchedules();
     if (!everConnected || connected) return;
     connected = true;
     logger.info({ redis: where }, 'redis answers again, taking runs');
@@ -151,6 +155,9 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   }, () => {});
   const schedules = watchSchedules(queue, dir, env, logger);
   schedules.ready.catch((e: unknown) => logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory'));
+  // A Redis that comes back may have come back empty (it keeps nothing on disk): the schedules are
+  // registered again at once, not at the next rescan (a tick due in between was lost).
+  resyncSchedules = () => void schedules.sync().catch((e: unknown) => logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
 
   let heartbeat: NodeJS.Timeout | undefined;
   if (env.LTV_HEARTBEAT_FILE) {

@@ -168,3 +168,25 @@ test('Redis restarting empty mid-run: the stale attempt stops at once with one l
   }
   await q.close();
 }, 300_000);
+
+test('Redis restarting empty: the schedules are registered again as soon as it answers, not at the next rescan', async () => {
+  // A rescan an hour away: only the reconnection can bring the schedule back within the test's wait (a tick
+  // due between the restart and the rescan was lost).
+  const vars = { REDIS_URL: redis.url, LTV_SCHEDULE_RESCAN_MS: '3600000' };
+  await h.writeJob('nightly', { schedule: { cron: '0 3 * * *', timezone: 'UTC' } });
+  const w = h.worker(vars);
+  await w.ready;
+  const q = h.queue(vars);
+  const before = await waitFor('scheduler registered', async () => q.getJobScheduler('nightly'), 10_000);
+  await restartEmpty();
+  const after = await waitFor('scheduler registered again', async () => {
+    try {
+      return await q.getJobScheduler('nightly');
+    } catch {
+      return undefined; // Redis away
+    }
+  }, 15_000);
+  expect(after.next).toBe(before.next);
+  await q.close();
+  await w.close(2_000);
+}, 60_000);

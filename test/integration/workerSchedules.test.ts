@@ -270,6 +270,30 @@ test('a waiter whose events never arrive still ends with the run: its result, or
   }
 });
 
+test('the workers\' LTV_ATTEMPTS caps a run\'s attempts whoever added it, and the log says whether a retry follows', async () => {
+  // A database nobody listens on: transient (retried). Added by a process with LTV_ATTEMPTS 5 (as `ltv enqueue`
+  // from a shell without the workers' settings), taken by a worker with LTV_ATTEMPTS 2: two attempts, not five.
+  process.env.LTV_TEST_NOWHERE_DB = 'postgres://u@127.0.0.1:1/x';
+  await h.writeJob('nowhere', { inputs: [{ query: 'SELECT 1', connection: 'env:LTV_TEST_NOWHERE_DB' }] }, null);
+  const { log, lines } = captureLogger();
+  const w = h.worker({ LTV_ATTEMPTS: '2', LTV_BACKOFF_MS: '100' }, log);
+  await w.ready;
+  const q = h.queue({ LTV_ATTEMPTS: '5', LTV_BACKOFF_MS: '100' });
+  try {
+    const run = await enqueueRun(q, h.jobsDir, 'nowhere', { source: 'cli' });
+    const failed = await waitFor('run failed for good', async () => ((await q.getJobState(run.id)) === 'failed' ? q.getJob(run.id) : undefined), 30_000);
+    expect([failed.opts.attempts, failed.attemptsMade]).toEqual([5, 2]);
+    expect(failed.failedReason).toMatch(/PostgreSQL/);
+    const said = lines.filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('run failed;')).map((l) => [l.attempt, l.attempts, l.msg]);
+    // It said "retried with backoff while attempts remain" after the last one too.
+    expect(said).toEqual([[1, 2, 'run failed; retried with backoff'], [2, 2, 'run failed; that was its last attempt']]);
+  } finally {
+    delete process.env.LTV_TEST_NOWHERE_DB;
+    await q.close();
+    await w.close(1_000);
+  }
+});
+
 test('a run whose job file is gone by the time a worker takes it fails at once, saying why it may be missing', async () => {
   await h.writeJob('gone', {});
   const q = h.queue();
