@@ -67,6 +67,9 @@ export function watchLoginRefusal(client: { on(event: 'error', listener: (e: Err
  * Options for BullMQ's Queue/Worker/QueueEvents and for our own clients. BullMQ duplicates them into
  * each connection it owns, so every connection logs its own reconnection attempts under `name`.
  */
+/** When this process last logged a reconnection attempt, over all its connections. */
+let lastUnreachableLog = 0;
+
 export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: string): RedisOptions {
   const where = redisLabel(env.REDIS_URL);
   const log = logger.child({ redis: where, connection: name });
@@ -93,7 +96,13 @@ export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: st
     retryStrategy: (attempt) => {
       const delay = reconnectDelay(attempt);
       // Every attempt at first, then one line a minute or so: an outage is visible without flooding the log.
-      if (attempt <= 3 || attempt % 12 === 0) log.warn({ attempt, retry_in_ms: delay }, 'redis unreachable, reconnecting');
+      // One line a second at most for all of a process's connections (a worker has several, each retrying:
+      // a 4 s outage logged 21 lines).
+      const now = Date.now();
+      if ((attempt <= 3 || attempt % 12 === 0) && now - lastUnreachableLog >= 1_000) {
+        lastUnreachableLog = now;
+        log.warn({ attempt, retry_in_ms: delay, connection: connectionName }, 'redis unreachable, reconnecting');
+      }
       return delay;
     },
   };
