@@ -1,8 +1,10 @@
 -- SPEC §2, §3, §4 refunds. The money movements that exist at T, in the report currency, each at the time
 -- and renewal number it counts at. Params: $as_of (ISO 8601 text). Identifiers: {{rc}} as in 10_payments.sql.
 -- Reads payments (08). Output: table refund_movements(tenant_id, customer_id, t TIMESTAMPTZ, renewal INTEGER,
---   revenue, proceeds, net_revenue (HUGEINT units, 02_macros.sql), is_payment, kind); with the payments
---   they make the view movements (12_movements_view.sql).
+--   revenue, proceeds, net_revenue (HUGEINT units, 02_macros.sql), moved_at TIMESTAMPTZ, is_payment, kind); with the
+--   payments they make the view movements (12_movements_view.sql). `t` is when the money counts (a linked
+--   refund: its payment's time); `moved_at` is when it moved (the refund's own time, or refunded_at): what existed
+--   at an earlier cutoff (the forecast's backtest at C, SPEC §9) is what had moved by then.
 CREATE OR REPLACE TEMP TABLE refund_movements AS
 WITH refund_rows AS (
   SELECT
@@ -35,13 +37,15 @@ linked AS (
     tenant_id, p_customer AS customer_id, p_time AS t, p_renewal AS renewal,
     CASE WHEN currency = p_currency THEN ltv_revenue(a4, p_r10) ELSE revenue END AS revenue,
     CASE WHEN currency = p_currency THEN ltv_prop(p_proceeds, a4, p_a4) ELSE ltv_prop(p_proceeds // p_r10 * r10, a4, p_a4) END AS proceeds,
-    CASE WHEN currency = p_currency THEN ltv_prop(p_net, a4, p_a4) ELSE ltv_prop(p_net // p_r10 * r10, a4, p_a4) END AS net_revenue
+    CASE WHEN currency = p_currency THEN ltv_prop(p_net, a4, p_a4) ELSE ltv_prop(p_net // p_r10 * r10, a4, p_a4) END AS net_revenue,
+    event_time AS moved_at
   FROM matched
   WHERE p_time IS NOT NULL
 ),
 refunded_at AS (
   -- refunded_at on a payment: as if a refund row of −amount at that time referred to it.
-  SELECT tenant_id, customer_id, event_time AS t, renewal, -revenue AS revenue, -proceeds AS proceeds, -net_revenue AS net_revenue
+  SELECT tenant_id, customer_id, event_time AS t, renewal, -revenue AS revenue, -proceeds AS proceeds, -net_revenue AS net_revenue,
+    refunded_at AS moved_at
   FROM payments
   WHERE refunded_at IS NOT NULL AND refunded_at <= CAST($as_of AS TIMESTAMPTZ)
 ),
@@ -52,7 +56,7 @@ unlinked AS (
   -- the last in that order is the latest: one per instant goes into the ASOF join, which would otherwise
   -- take any of them (the renewal then followed the order of the file's lines).
   SELECT u.tenant_id, u.customer_id, u.event_time AS t, coalesce(p.renewal, 0) AS renewal,
-         u.revenue, u.proceeds, u.net_revenue
+         u.revenue, u.proceeds, u.net_revenue, u.event_time AS moved_at
   FROM (SELECT * FROM matched WHERE p_time IS NULL) u
   ASOF LEFT JOIN (
     -- Only the payments of customers with such a refund go into the ASOF join's sort.

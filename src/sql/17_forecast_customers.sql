@@ -1,7 +1,8 @@
 -- SPEC §9 forecasts, BG/NBD (repeat purchases): one row per customer of each forecast tenant whose first
 -- payment is at or before T, summarised from its movements up to T and, in the columns ending in _c, up to
--- its tenant's backtest cutoff C (customers who started after C have started_c 0): one pass over the
--- movements for every tenant and both times. An sBG forecast reads 18_forecast_subscribers.sql instead
+-- its tenant's backtest cutoff C (customers who started after C have started_c 0; a refund is in by C when it
+-- was made by then, `moved_at`, not when it counts): one pass over the movements for every tenant and both
+-- times. An sBG forecast reads 18_forecast_subscribers.sql instead
 -- (its own columns, one group per customer). Each statement gives only the columns its model reads: the
 -- result stays in DuckDB's memory, counted against its limit, while the matrices are computed, and is read
 -- into typed arrays held through them (src/forecast/forecastData.ts).
@@ -61,7 +62,7 @@ mk AS (
   GROUP BY k
 ),
 r AS (
-  SELECT mv.tenant_id, mv.customer_id, sum(mv.revenue) AS refunds, sum(mv.revenue) FILTER (WHERE mv.t <= f.backtest) AS refunds_c
+  SELECT mv.tenant_id, mv.customer_id, sum(mv.revenue) AS refunds, sum(mv.revenue) FILTER (WHERE mv.moved_at <= f.backtest) AS refunds_c
   FROM movements mv
   JOIN forecast_tenants f USING (tenant_id)
   WHERE mv.t <= CAST($cutoff AS TIMESTAMPTZ) AND NOT mv.is_payment

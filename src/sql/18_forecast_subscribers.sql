@@ -1,6 +1,8 @@
 -- SPEC §9 forecasts, sBG (subscriptions): one row per customer of each forecast tenant whose first payment
 -- is at or before T, summarised from its movements up to T and, in the columns ending in _c, up to its
--- tenant's backtest cutoff C (customers who started after C have started_c 0). A BG/NBD forecast reads
+-- tenant's backtest cutoff C (customers who started after C have started_c 0; a movement is in by C when
+-- its money had moved by then, `moved_at`: a refund after C of a payment before C is not, as for a run as
+-- of C). A BG/NBD forecast reads
 -- 17_forecast_customers.sql instead; sBG counts renewals, not days, so one group per customer, and of 17's
 -- columns only those sBG reads (the result is held while the matrices are computed: at 10 M rows, 2.5
 -- million customers): first_day_revenue is every payment's revenue here, and there is no purchase_days,
@@ -22,7 +24,7 @@ WITH c AS (
   WHERE ca.t0 <= CAST($cutoff AS TIMESTAMPTZ)
 ),
 m AS (
-  SELECT mv.tenant_id, mv.customer_id, ltv_local(mv.t) AS tl, mv.renewal, mv.is_payment, mv.t <= f.backtest AS pre, mv.revenue
+  SELECT mv.tenant_id, mv.customer_id, ltv_local(mv.t) AS tl, mv.renewal, mv.is_payment, mv.moved_at <= f.backtest AS pre, mv.revenue
   FROM movements mv
   JOIN forecast_tenants f USING (tenant_id)
   WHERE mv.t <= CAST($cutoff AS TIMESTAMPTZ)

@@ -56,17 +56,18 @@ export async function forecastWarehouse(copies = 0): Promise<Warehouse> {
   const wh = await Warehouse.open({ timezone: 'UTC', memoryLimit: '256MB', threads: 2 });
   await installMacros(wh, 'UTC');
   await wh.run(`CREATE TEMP TABLE movements (tenant_id VARCHAR, customer_id VARCHAR, t TIMESTAMPTZ, renewal INTEGER,
-    revenue HUGEINT, proceeds HUGEINT, net_revenue HUGEINT, is_payment BOOLEAN, kind VARCHAR)`);
+    revenue HUGEINT, proceeds HUGEINT, net_revenue HUGEINT, moved_at TIMESTAMPTZ, is_payment BOOLEAN, kind VARCHAR)`);
   // Tenant `other` made the same purchases, with the same customer ids, at twice the price.
   for (const [tenant, factor] of [['default', 1], ['other', 2]] as const) {
     for (const p of purchases()) {
       // Money in the movements' integer units (02_macros.sql): revenue 10^14, proceeds 10^20, net revenue 10^26 per unit.
       await wh.run(`INSERT INTO movements VALUES ($tenant, $id, make_timestamptz(CAST($us AS BIGINT)), NULL,
-        CAST($a AS HUGEINT) * 100000000000000, CAST($a AS HUGEINT) * 100000000000000000000, CAST($a AS HUGEINT) * 100000000000000000000000000, TRUE, 'payment')`,
+        CAST($a AS HUGEINT) * 100000000000000, CAST($a AS HUGEINT) * 100000000000000000000, CAST($a AS HUGEINT) * 100000000000000000000000000,
+        make_timestamptz(CAST($us AS BIGINT)), TRUE, 'payment')`,
       { tenant, id: p.id, us: String(p.t * 1000), a: String(p.amount * factor) });
     }
   }
-  await wh.run(`INSERT INTO movements SELECT 'copy' || i, customer_id, t, renewal, revenue, proceeds, net_revenue, is_payment, kind
+  await wh.run(`INSERT INTO movements SELECT 'copy' || i, customer_id, t, renewal, revenue, proceeds, net_revenue, moved_at, is_payment, kind
     FROM movements, range(CAST($copies AS BIGINT)) AS r(i) WHERE tenant_id = 'default'`, { copies: String(copies) });
   await wh.run(`CREATE TEMP TABLE attr_sets AS SELECT CAST(1 AS BIGINT) AS attr_id, CAST(NULL AS VARCHAR) AS duration`);
   await wh.run(`CREATE TEMP TABLE customers_all AS

@@ -270,6 +270,30 @@ describe('forecast in a run', () => {
     expect(bt.note).toBe('3 of 3 cohort(s) realized no revenue by the as-of time, so no relative error');
   }, 120_000);
 
+  it('backtest: a refund made after the cutoff is not in the data up to it, even when it takes back a payment made before', async () => {
+    // The subscriptions above, and January's first customer's first payment (Jan 1) refunded in full on Jun 20,
+    // after C (T − the newest quarter of the history, mid-May): at C that refund did not exist yet, so the
+    // refit at C sees the same data as without it, and predicts the same for every cohort; only what January
+    // realized by T is 10.00 / 40 = 0.25 lower. (Counted at its payment's time, Jan 1 ≤ C, it was in.)
+    const rowsOf = (refund: boolean): (string | number)[][] => {
+      let n = 0;
+      const rows: (string | number)[][] = subs.flatMap((x, i) => x.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, '', 'Monthly']));
+      if (refund) rows.push(['c0', '2026-06-20T00:00:00.000Z', '-10.00', 'r0', '', 't0', '']);
+      return rows;
+    };
+    const backtestOf = async (refund: boolean) => {
+      const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,refund_of,duration', rowsOf(refund)) });
+      fixtures.push(fx);
+      await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, horizon_months: 12 } }, new Date(T).toISOString());
+      return (await readLatest(fx)).report.forecast!.backtest!;
+    };
+    const [without, withRefund] = [await backtestOf(false), await backtestOf(true)];
+    expect(Date.parse(withRefund.cutoff)).toBeLessThan(Date.parse('2026-06-20T00:00:00Z'));
+    expect(withRefund.fits).toEqual(without.fits);
+    expect(withRefund.cohorts.map((c) => c.predicted)).toEqual(without.cohorts.map((c) => c.predicted));
+    expect(withRefund.cohorts.map((c) => c.realized)).toEqual(without.cohorts.map((c, i) => (i === 0 ? Math.round((c.realized - 0.25) * 100) / 100 : c.realized)));
+  }, 120_000);
+
   it('backtest: a cohort whose refunds exceed its payments has a negative error where the prediction is too low', async () => {
     // The subscriptions above, and each customer refunded 200.00 (refers to nothing: counted the day after its
     // first payment): every cohort's revenue is negative. The refund ratio is then 0, so a renewal is worth
