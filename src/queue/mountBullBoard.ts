@@ -329,6 +329,11 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
           }
         }
         if (!route || !m) return sendError(res, 404, 'not found');
+        // Read-only: a changing call is refused here, in ltv's shape and with Allow (bull-board's own hook
+        // answered in its shape, without Allow).
+        if (method !== 'GET' && method !== 'HEAD' && !write) {
+          return sendError(res, 405, 'bull-board is read-only (set LTV_BULL_BOARD_WRITE=1 to allow retries and removals)', { allow: 'GET, HEAD' });
+        }
         const params: Record<string, string> = {};
         route.names.forEach((n, i) => (params[n] = decodeURIComponent(m![i + 1] ?? '')));
         const body = method === 'GET' || method === 'HEAD' || req.headers['content-length'] === '0' || !req.headers['content-type']

@@ -151,7 +151,11 @@ test('bull-board answers only with the admin key (header or sign-in cookie), rea
 
     // Read-only: no removal, no retry.
     expect((await req(`/api/queues/runs/${waiting.id}/clean`, { method: 'PUT', headers: bearer })).status).toBe(405);
-    expect((await req('/api/queues/runs/retry/failed', { method: 'PUT', headers: bearer })).status).toBe(405);
+    const refused = await req('/api/queues/runs/retry/failed', { method: 'PUT', headers: bearer });
+    // In ltv's error shape, with the methods it takes (it was bull-board's own body, without Allow).
+    expect([refused.status, refused.headers.allow, (refused.json() as { success: boolean; error: { message: string } }).error.message])
+      .toEqual([405, 'GET, HEAD', 'bull-board is read-only (set LTV_BULL_BOARD_WRITE=1 to allow retries and removals)']);
+    expect((refused.json() as { success: boolean }).success).toBe(false);
     expect(await runs.queue.getJobState(waiting.id!)).toBe('waiting');
 
     // A browser signs in once; the cookie holds a session token, never the key.
