@@ -91,12 +91,16 @@ function offeredValues(detail: RunDetail, k: FilterKey): AttributeValue[] {
   return values.length === 1 && values[0]?.value === 'unknown' ? [] : values;
 }
 
-/** The filters keeping only values the run offers (a fragment may name others: they fall back to none). */
+/**
+ * The filters keeping only values the run offers (a fragment may name others: they fall back to none), each
+ * as the run writes it: values match case-insensitively, as the server's filters do (SPEC §6: `us` is `US`).
+ */
 function offeredFilters(filters: State['filters'], detail: RunDetail): State['filters'] {
   const out: State['filters'] = {};
   for (const [k, vs] of Object.entries(filters) as [FilterKey, string[] | undefined][]) {
-    const offered = new Set(offeredValues(detail, k).map((v) => v.value));
-    const kept = (vs ?? []).filter((v) => offered.has(v));
+    const offered = new Map<string, string>();
+    for (const { value } of offeredValues(detail, k)) if (!offered.has(value.toLowerCase())) offered.set(value.toLowerCase(), value);
+    const kept = [...new Set((vs ?? []).map((v) => offered.get(v.toLowerCase())).filter((v): v is string => v !== undefined))];
     if (kept.length) out[k] = kept;
   }
   return out;
