@@ -35,8 +35,13 @@ const AS_OF_TEXT = 'an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00
 const EnqueueBody = z.strictObject({
   // Messages of their own for a wrong type too (zod said "Invalid input: expected string, received number").
   job: z.string({ error: JOB_NAME_TEXT }).regex(JOB_NAME, JOB_NAME_TEXT),
-  as_of: z.string({ error: AS_OF_TEXT }).datetime({ offset: true, error: AS_OF_TEXT }).optional(),
-}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: the body is {"job": …, "as_of": …}` : undefined) });
+  // null is "not sent", as an optional field of the Adapty body is (src/serve/README): the run's own as-of.
+  as_of: z.string({ error: AS_OF_TEXT }).datetime({ offset: true, error: AS_OF_TEXT }).nullish(),
+}, {
+  error: (issue) => (issue.code === 'unrecognized_keys'
+    ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: the body is {"job": …, "as_of": …}`
+    : issue.code === 'invalid_type' && (issue.path?.length ?? 0) === 0 ? 'must be a JSON object, e.g. {"job": "nightly"}' : undefined),
+});
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -118,7 +123,9 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; au
             id: run.id,
             job: run.name,
             state,
-            progress: run.progress,
+            // One type: what the run last reported ({stage, percent, …}), or null before it has reported
+            // anything (BullMQ's own initial progress is the number 0).
+            progress: typeof run.progress === 'object' && run.progress !== null ? run.progress : null,
             attempts_made: run.attemptsMade,
             result: run.returnvalue ?? null,
             error: state === 'failed' ? run.failedReason : null,

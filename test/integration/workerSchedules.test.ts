@@ -340,6 +340,14 @@ test('HTTP routes: an admin key enqueues a run (202) whose state, progress and r
   }, 60_000);
   expect(done.body).toMatchObject({ id, job: 'web', state: 'completed', progress: { stage: 'publish', percent: 100 }, result: { asOf: '2026-02-01T00:00:00.000Z' } });
   expect((await get.handle({ params: { id: 'nope' }, headers: auth, body: undefined })).status).toBe(404);
+  // A body that is no object: one line in the route's words (it was zod's "expected object, received array").
+  expect((await post.handle({ params: {}, headers: auth, body: [] })).body).toMatchObject({ error: { code: 'VALIDATION_ERROR', message: 'body: must be a JSON object, e.g. {"job": "nightly"}' } });
+  // as_of null is "not sent" (it was a 400); a run not started yet has progress null, the type a started run's
+  // object can take (it was the number 0).
+  await w.close(1_000); // no worker takes it
+  const later = await post.handle({ params: {}, headers: auth, body: { job: 'web', as_of: null } });
+  expect(later.status).toBe(202);
+  const waiting = await get.handle({ params: { id: (later.body as { id: string }).id }, headers: auth, body: undefined });
+  expect(waiting.body).toMatchObject({ state: 'waiting', progress: null, attempts_made: 0, started_at: null });
   await q.close();
-  await w.close(1_000);
 });
