@@ -13,7 +13,7 @@ import { loadJob } from '../config/loadJob.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
 import type { Progress, RunResult } from '../pipeline.js';
 import { closeWithin } from './closeWithin.js';
-import { redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
+import { isRedisConnectionError, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 
 /** A job name as the HTTP route accepts it: a file name in the jobs directory, never a path. */
@@ -82,10 +82,7 @@ export async function waitForRedis(queue: RedisClientOf, env: Env): Promise<void
  * other error. Seen after a connection that was ready broke: waitForRedis has nothing to wait for then.
  */
 export function redisGone(e: unknown, env: Env, outcome: string): AppError | null {
-  const err = e as { message?: unknown; code?: unknown };
-  const down = typeof err?.message === 'string' && /Stream isn't writeable|Connection is closed|connect ECONNREFUSED/.test(err.message);
-  const code = typeof err?.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(err.code);
-  if (!down && !code) return null;
+  if (!isRedisConnectionError(e)) return null;
   return new AppError('TRANSIENT', `Redis at ${redisLabel(env.REDIS_URL)} is not connected: ${outcome}; try again in a few seconds`, { status: 503 });
 }
 

@@ -233,9 +233,6 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
     serverAdapter: adapter,
     options: {
       uiConfig: { boardTitle: 'ltv runs' },
-      handlerHooks: {
-        before: ({ method }) => (method !== 'get' && !write ? { allow: false, status: 405, message: 'bull-board is read-only (set LTV_BULL_BOARD_WRITE=1 to allow retries and removals)' } : undefined),
-      },
     },
   });
   let template: Promise<string> | null = null;

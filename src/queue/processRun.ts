@@ -15,7 +15,7 @@ import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pip
 import { removeDeadStagingIn } from '../publish/publishRun.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
 import type { ShardRuntime } from './shardFlow.js';
-import { lastAttempt, RUN_QUEUE, type RunData } from './runQueue.js';
+import { attemptsOf, lastAttempt, RUN_QUEUE, type RunData } from './runQueue.js';
 
 export interface RunProcessorDeps {
   env: Env;
@@ -173,7 +173,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       }
       // The last attempt by this worker's count too (lastAttempt): BullMQ would go by the adder's alone.
       const last = lastAttempt(job, env);
-      log.warn({ err: e, attempt: job.attemptsMade + 1, attempts: Math.min(job.opts.attempts ?? 1, env.LTV_ATTEMPTS) }, last ? 'run failed; that was its last attempt' : 'run failed; retried with backoff');
+      log.warn({ err: e, attempt: job.attemptsMade + 1, attempts: attemptsOf(job, env) }, last ? 'run failed; that was its last attempt' : 'run failed; retried with backoff');
       if (last) throw unrecoverable(e instanceof Error ? e.message : String(e));
       throw e;
     } finally {

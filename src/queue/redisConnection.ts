@@ -67,6 +67,17 @@ export function watchLoginRefusal(client: { on(event: 'error', listener: (e: Err
  * Options for BullMQ's Queue/Worker/QueueEvents and for our own clients. BullMQ duplicates them into
  * each connection it owns, so every connection logs its own reconnection attempts under `name`.
  */
+/**
+ * Whether an error is the connection to Redis failing (refused, reset, timed out, closed; a command on a
+ * broken producer connection, whose offline queue is off), not a command's own error: the worker logs these
+ * once per outage, the routes answer them with 503 (enqueueRun.ts redisGone).
+ */
+export function isRedisConnectionError(e: unknown): boolean {
+  const err = e as { message?: unknown; code?: unknown } | null;
+  if (typeof err?.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(err.code)) return true;
+  return typeof err?.message === 'string' && /Stream isn't writeable|Connection is closed|connect ECONNREFUSED/.test(err.message);
+}
+
 /** When this process last logged a reconnection attempt, over all its connections. */
 let lastUnreachableLog = 0;
 

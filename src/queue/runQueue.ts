@@ -43,12 +43,16 @@ export function runJobOptions(env: Env): JobsOptions {
 }
 
 /**
- * Whether the attempt under way is a run's last: its attempts are set when it is added (by `ltv enqueue`,
+ * A run's attempts, and whether the attempt under way is its last: its attempts are set when it is added (by `ltv enqueue`,
  * `ltv serve` or the schedule, from that process's LTV_ATTEMPTS), capped by this worker's LTV_ATTEMPTS, so an
  * operator's limit on the workers holds for every run. The worker ends a run there itself (processRun.ts).
  */
+export function attemptsOf(job: { opts: { attempts?: number } }, env: Pick<Env, 'LTV_ATTEMPTS'>): number {
+  return Math.min(job.opts.attempts ?? 1, env.LTV_ATTEMPTS);
+}
+
 export function lastAttempt(job: { attemptsMade: number; opts: { attempts?: number } }, env: Pick<Env, 'LTV_ATTEMPTS'>): boolean {
-  return job.attemptsMade + 1 >= Math.min(job.opts.attempts ?? 1, env.LTV_ATTEMPTS);
+  return job.attemptsMade + 1 >= attemptsOf(job, env);
 }
 
 export function openRunQueue(env: Env, role: RedisRole, logger: Logger): RunQueue {

@@ -10,7 +10,7 @@ import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { createRunProcessor } from './processRun.js';
-import { createRedis, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
+import { createRedis, isRedisConnectionError, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { startShardRuntime } from './shardFlow.js';
@@ -128,8 +128,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     }
     if (onLoginRefused(e)) return;
     // Connection errors repeat on every reconnection attempt; the retry strategy already reports those.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || /Connection is closed/.test(e.message)) {
+    if (isRedisConnectionError(e)) {
       if (connected) logger.warn({ redis: where, err_message: e.message }, 'lost the connection to redis; runs in progress continue, reconnecting');
       connected = false;
       return;
