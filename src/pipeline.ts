@@ -49,7 +49,8 @@ export const STAGES = ['ingest', 'compute', 'render', 'publish', 'notify'] as co
 export type Stage = (typeof STAGES)[number];
 
 export interface Progress {
-  stage: Stage;
+  /** `waiting`: a queued run waits for another run of its job to end (the worker's run lock). */
+  stage: Stage | 'waiting';
   /** 0..100 over the whole run. */
   percent: number;
   rows?: number;

@@ -98,6 +98,10 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // retries of several waiting runs.
       const wait = env.LTV_LOCK_RETRY_MS * (0.75 + Math.random() / 2);
       log.info({ retry_in_ms: Math.round(wait) }, 'another run of this job is in progress; waiting');
+      // Said in the run's progress: its state alone (`delayed`) reads like a retry's backoff. Advisory, as
+      // all progress is: a Redis hiccup here must not stop the wait.
+      const waiting: Progress = { stage: 'waiting', percent: 0, message: 'another run of this job is in progress; this one starts when it ends' };
+      await job.updateProgress({ ...waiting }).catch((e: unknown) => log.debug({ err: e }, 'progress not recorded'));
       await job.moveToDelayed(Date.now() + wait, token);
       throw new DelayedError();
     }

@@ -197,6 +197,29 @@ test('two runs of one job never overlap, and neither is lost, while another job 
   await w.close(1_000);
 });
 
+test('a run waiting for its job\'s lock says so in its progress, then runs', async () => {
+  await h.writeJob('held', {});
+  const redis = h.redis();
+  const key = runLockKey(h.prefix, RUN_QUEUE, 'held', 'held');
+  // Another run of the job holds the lock (its token is not this worker's).
+  await redis.set(key, 'another-run', 'PX', 60_000);
+  const w = h.worker({ LTV_LOCK_RETRY_MS: '200' });
+  await w.ready;
+  const q = h.queue();
+  const run = await enqueueRun(q, h.jobsDir, 'held', { source: 'cli' });
+  const waiting = await waitFor('run waiting for the lock', async () => {
+    const job = await q.getJob(run.id);
+    return (await q.getJobState(run.id)) === 'delayed' && job?.progress && typeof job.progress === 'object' ? job : undefined;
+  }, 30_000);
+  expect(waiting.progress).toEqual({ stage: 'waiting', percent: 0, message: 'another run of this job is in progress; this one starts when it ends' });
+  expect(waiting.attemptsMade).toBe(0);
+  await redis.del(key);
+  const done = await waitFor('run completed', async () => ((await q.getJobState(run.id)) === 'completed' ? q.getJob(run.id) : undefined), 60_000);
+  expect(done.progress).toMatchObject({ stage: 'publish', percent: 100 });
+  await q.close();
+  await w.close(1_000);
+});
+
 // Two whole runs of 60,000 payments: over a minute at load 15, hence the longer limits (deadlines, not timings).
 test('a transient failure is retried with backoff and the run then publishes under the same run id', { timeout: 180_000 }, async () => {
   // The transient failure: the run's lock expired while Redis was away and another holder took it. The
