@@ -37,9 +37,10 @@ function notOnTheCalendar(text: string): string | null {
 /**
  * Why an as-of time cannot be run, or null: more than a day after now (a typo such as 9999), which the run
  * would refuse in the worker (startRun, with this same line). Checked when the run is added, so whoever
- * asked gets the message instead of an id of a run bound to fail.
+ * asked gets the message instead of an id of a run bound to fail. `remedy` names where the time came from
+ * as whoever asked can change it (the flag, the job file, the request's body).
  */
-export function futureAsOfError(asOf: Date, now = Date.now()): string | null {
+export function futureAsOfError(asOf: Date, remedy = 'give an earlier --as-of (or "as_of" in the job file)', now = Date.now()): string | null {
   if (asOf.getTime() <= now + 86_400_000) return null;
-  return `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date(now).toISOString()}): LTV is measured up to a time that has passed; give an earlier --as-of (or "as_of" in the job file)`;
+  return `as-of ${asOf.toISOString()} is more than a day after the current time (${new Date(now).toISOString()}): LTV is measured up to a time that has passed; ${remedy}`;
 }

@@ -119,7 +119,10 @@ export async function enqueueRun(
   // Validated here too, so a typo is reported to whoever enqueued it rather than only in the worker's log.
   const job = await loadJob(path);
   const asOf = opts.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
-  const future = futureAsOfError(asOf);
+  // The job file's own time is named as such (the route answers it 422, an invalid job); a time given by
+  // the caller was checked by the caller in its own words (flag or request body).
+  const instead = opts.source === 'http' ? '"as_of" in the request body' : '--as-of';
+  const future = futureAsOfError(asOf, opts.asOf ? undefined : `give an earlier "as_of" in the job file ${file} (or one as ${instead})`);
   if (future) throw new AppError('VALIDATION', future);
   const key = randomUUID();
   // A run added on demand is known by its key: the id a client keeps must never name another run (BullMQ's

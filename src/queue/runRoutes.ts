@@ -95,7 +95,7 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; au
           return error(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
         }
         const { job, as_of } = parsed.data;
-        const future = as_of ? futureAsOfError(new Date(as_of)) : null;
+        const future = as_of ? futureAsOfError(new Date(as_of), 'give an earlier "as_of" in the request body') : null;
         if (future) return error(400, 'VALIDATION_ERROR', future);
         const run = await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http', env });
         return {

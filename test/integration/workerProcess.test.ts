@@ -83,8 +83,8 @@ test('ltv enqueue --as-of a far future time is refused with ltv run\'s own line,
   expect(enq.stderr.replace(now, '(now)')).toBe(run.stderr.replace(now, '(now)'));
   expect(enq.stderr).toMatch(/^ltv: as-of 9999-01-01T00:00:00\.000Z is more than a day after the current time \(.+\): .*give an earlier --as-of/);
   expect(enq.stderr.trim().split('\n')).toHaveLength(1);
-  // The job file's own as_of is held to the same rule.
-  expect(inFile.stderr.replace(now, '(now)')).toBe(run.stderr.replace(now, '(now)'));
+  // The job file's own as_of is held to the same rule, and the line names the file.
+  expect(inFile.stderr).toMatch(/^ltv: as-of 9999-01-01T00:00:00\.000Z is more than a day after the current time \(.+\): LTV is measured up to a time that has passed; give an earlier "as_of" in the job file infile\.json \(or one as --as-of\)\n$/);
   expect([enq.code, run.code, inFile.code]).toEqual([1, 1, 1]);
   expect(enq.stdout).toBe('');
   expect(await q.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0, failed: 0 });

@@ -350,7 +350,12 @@ test('HTTP routes: an admin key enqueues a run (202) whose state, progress and r
   // An as-of more than a day ahead: refused up front with ltv run's line, nothing queued.
   const future = await post.handle({ params: {}, headers: auth, body: { job: 'web', as_of: '9999-01-01T00:00:00Z' } });
   expect(future.status).toBe(400);
-  expect(future.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/^as-of 9999-01-01T00:00:00\.000Z is more than a day after the current time \(.+\): LTV is measured up to a time that has passed/) } });
+  expect(future.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(/^as-of 9999-01-01T00:00:00\.000Z is more than a day after the current time \(.+\): LTV is measured up to a time that has passed; give an earlier "as_of" in the request body$/) } });
+  // The job file's own: an invalid job (422), named, with what the caller can send instead.
+  await h.writeJob('ahead', { as_of: '9999-02-01T00:00:00Z' });
+  const ahead = await post.handle({ params: {}, headers: auth, body: { job: 'ahead' } });
+  expect(ahead.status).toBe(422);
+  expect(ahead.body).toMatchObject({ error: { code: 'INVALID_JOB', message: expect.stringMatching(/^as-of 9999-02-01T00:00:00\.000Z is more than a day after .*; give an earlier "as_of" in the job file ahead\.json \(or one as "as_of" in the request body\)$/) } });
   expect(await q.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
 
   const accepted = await post.handle({ params: {}, headers: auth, body: { job: 'web', as_of: '2026-02-01T00:00:00Z' } });
