@@ -14,6 +14,7 @@ import { localTime } from './localTime.js';
 import { periodAxisTitle } from '../format/labels.js';
 import { escapeHtml } from '../format/text.js';
 import { encodePalettePng } from './encodePalettePng.js';
+import { TITLE_LINE, titleLines } from './chartTitle.js';
 
 export interface ChartOptions {
   /** Size in CSS pixels; the PNG is `scale` times larger. Default 960 × 540. */
@@ -157,13 +158,16 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     .join('  ·  ');
 
   const legendWidth = 250;
-  const plot = { left: 84, top: 86, right: width - legendWidth - 24, bottom: height - 64 };
+  // A long tenant id takes more lines (three at most), and the rest of the chart moves down by them.
+  const titled = titleLines(title, width - 48, 20, 3);
+  const below = (titled.length - 1) * TITLE_LINE;
+  const plot = { left: 84, top: 86 + below, right: width - legendWidth - 24, bottom: height - 64 };
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`,
     `<rect width="${width}" height="${height}" fill="#FFFFFF"/>`,
-    text(24, 36, title, { size: 20, weight: 'bold', fill: '#1A1A1A' }),
-    text(24, 60, subtitle, { size: 13, fill: '#595959' }),
+    ...titled.map((l, i) => text(24, 36 + i * TITLE_LINE, l, { size: 20, weight: 'bold', fill: '#1A1A1A' })),
+    text(24, 60 + below, subtitle, { size: 13, fill: '#595959' }),
   );
 
   // SPEC §9: the forecast's projected average (its Total row) with its interval, when the chart draws the

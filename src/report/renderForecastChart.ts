@@ -7,6 +7,7 @@ import { currencySymbol } from '../format/money.js';
 import { escapeHtml } from '../format/text.js';
 import { CHART_SCALE, niceTicks, svgToPng } from './renderChart.js';
 import { noForecastSentence } from './noForecastReason.js';
+import { TITLE_LINE, titleLines } from './chartTitle.js';
 
 const W = 960;
 const H = 540;
@@ -25,12 +26,17 @@ function wrap(text: string, max: number): string[] {
 
 interface Line { label: string; colour: string; width: number; realized: MatrixRow | undefined; predicted: ForecastRow }
 
+/** The title's lines (a long tenant id takes more, three at most). */
+function titleOf(report: TenantReport): string[] {
+  return titleLines(`Predicted cumulative revenue per customer — ${report.tenant}`, W - 48, 20, 3);
+}
+
 /** The chart's opening: its size, a white ground and the title. */
-function head(report: TenantReport, height: number): string[] {
+function head(title: string[], height: number): string[] {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="DejaVu Sans">`,
     `<rect width="${W}" height="${height}" fill="#FFFFFF"/>`,
-    `<text x="24" y="36" font-size="20" font-weight="bold" fill="#1A1A1A">${escapeHtml(`Predicted cumulative revenue per customer — ${report.tenant}`)}</text>`,
+    ...title.map((l, i) => `<text x="24" y="${36 + i * TITLE_LINE}" font-size="20" font-weight="bold" fill="#1A1A1A">${escapeHtml(l)}</text>`),
   ];
 }
 
@@ -38,25 +44,27 @@ export function forecastChartSvg(report: TenantReport): string {
   const f = report.forecast;
   const monthly = report.matrices.find((m) => m.id === 'days-month-cohort');
   const rows = (f?.rows ?? []).filter((r) => r.cells.length > 0);
+  const title = titleOf(report);
+  const below = (title.length - 1) * TITLE_LINE;
   if (!f || !f.model || rows.length === 0) {
     // Nothing to plot: the title and why, as a strip as tall as its lines (DejaVu Sans at 16 px: ~9 px a
     // character on average, so 90 to a line), not a blank 960 × 540 chart. No tenant of the bench's 200
     // small shops has a forecast; a full-size blank took ~22 ms of the chart thread once warm (1920 × 1080
     // pixels drawn, copied and encoded), the strip ~7 ms. The Forecast sheet shows it at its own size.
     const lines = wrap((f ? noForecastSentence(f) : null) ?? 'Forecasts are off', 90);
-    const out = head(report, 64 + lines.length * 22);
-    lines.forEach((line, i) => out.push(`<text x="24" y="${70 + i * 22}" font-size="16" fill="#595959">${escapeHtml(line)}</text>`));
+    const out = head(title, 64 + below + lines.length * 22);
+    lines.forEach((line, i) => out.push(`<text x="24" y="${70 + below + i * 22}" font-size="16" fill="#595959">${escapeHtml(line)}</text>`));
     out.push('</svg>');
     return out.join('\n');
   }
-  const out = head(report, H);
-  out.push(`<text x="24" y="60" font-size="13" fill="#595959">${escapeHtml(`${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'} · dashed = predicted · band = ${Math.round(f.interval * 100)} % interval · ${report.currency}`)}</text>`);
+  const out = head(title, H);
+  out.push(`<text x="24" y="${60 + below}" font-size="13" fill="#595959">${escapeHtml(`${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'} · dashed = predicted · band = ${Math.round(f.interval * 100)} % interval · ${report.currency}`)}</text>`);
   const cohorts = rows.filter((r) => r.type === 'cohort').slice(-PALETTE.length);
   const lines: Line[] = [
     ...cohorts.map((r, i) => ({ label: `${r.title.slice(0, 7)} (${r.customers})`, colour: PALETTE[i]!, width: 2, realized: monthly?.rows.find((m) => m.title === r.title), predicted: r })),
     ...rows.filter((r) => r.type === 'total').map((r) => ({ label: `Total (${r.customers})`, colour: '#1A1A1A', width: 4, realized: undefined, predicted: r })),
   ];
-  const plot = { left: 84, top: 86, right: W - 230, bottom: H - 64 };
+  const plot = { left: 84, top: 86 + below, right: W - 230, bottom: H - 64 };
   const values = lines.flatMap((l) => [...l.predicted.cells.flatMap((c) => [c.lower.revenue, c.upper.revenue]), ...(l.realized?.cells.map((c) => c.revenue) ?? [])]);
   const ticks = niceTicks(Math.min(0, ...values), Math.max(...values), 6);
   const y0 = ticks[0] ?? 0;

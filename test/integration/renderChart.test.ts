@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHART_SCALE, chartMatrix, chartSvg, niceTicks, recentCohorts, renderChart, svgPixelSize, svgToPng } from '../../src/report/renderChart.js';
+import { CHART_SCALE, chartMatrix, chartSvg, loadRenderer, niceTicks, recentCohorts, renderChart, svgPixelSize, svgToPng } from '../../src/report/renderChart.js';
 import { dailyReport } from '../helpers/dailyReport.js';
 import { sampleReport } from '../helpers/sampleReport.js';
 
@@ -189,6 +189,53 @@ describe('recentCohorts', () => {
     expect(chartSvg(report, { matrixId: 'days-week-cohort' })).not.toContain('data-series="projection"');
     report.forecast = undefined;
     expect(chartSvg(report)).not.toContain('data-series="projection"');
+  });
+});
+
+describe('chart titles', () => {
+  // Each tenant id is one the job schema accepts (up to 128 characters): words, one long id of the widest
+  // letters, and text outside Latin.
+  const tenants = [
+    'Bäckerei Müller und Söhne · Zürich Hauptbahnhof · Filiale Nummer sieben · Online-Shop und Abonnements GmbH & Co. KG',
+    'W'.repeat(128),
+    'mw'.repeat(40),
+    '東京のお店'.repeat(20),
+  ];
+
+  it('are wrapped (three lines at most, then "…") so that no line runs past the chart\'s margin, as resvg draws them', async () => {
+    const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');
+    const { Resvg } = await import('@resvg/resvg-wasm');
+    const fonts = await loadRenderer();
+    for (const tenant of tenants) {
+      const report = sampleReport();
+      report.tenant = tenant;
+      for (const [svg, prefix] of [[chartSvg(report), 'Cumulative revenue per customer — '], [forecastChartSvg(report), 'Predicted cumulative revenue per customer — ']] as const) {
+        const titles = [...svg.matchAll(/<text [^>]*font-size="20"[^>]*>([^<]*)<\/text>/g)].map((m) => m[0]);
+        expect(titles.length).toBeGreaterThanOrEqual(1);
+        expect(titles.length).toBeLessThanOrEqual(3);
+        const words = titles.map((t) => />([^<]*)</.exec(t)![1]!.replaceAll('&amp;', '&'));
+        const whole = `${prefix}${tenant}`;
+        // Every character of the title, in order, but for a cut end marked "…".
+        const shown = words.join(' ').replace(/…$/, '');
+        expect(whole.replace(/ /g, '').startsWith(shown.replace(/ /g, ''))).toBe(true);
+        if (!words[words.length - 1]!.endsWith('…')) expect(shown.replace(/ /g, '')).toBe(whole.replace(/ /g, ''));
+        // Drawn alone by the renderer the charts use, every title line ends inside the 24 px margin.
+        for (const t of titles) {
+          const r = new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="100" font-family="DejaVu Sans">${t}</svg>`, {
+            font: { fontBuffers: fonts, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+          });
+          const box = r.innerBBox();
+          r.free();
+          expect(box).toBeDefined();
+          expect(box!.x + box!.width).toBeLessThanOrEqual(960 - 24);
+        }
+        // What follows sits below the title's last line: the subtitle, or (no forecast here) why not.
+        const sub = /<text x="24(?:\.00)?" y="([\d.]+)" font-size="1[36]"/.exec(svg);
+        expect(Number(sub![1])).toBe((svg.includes('font-size="13"') ? 60 : 70) + (titles.length - 1) * 26);
+      }
+    }
+    // A short one stays on one line, as before.
+    expect([...chartSvg(sampleReport()).matchAll(/font-size="20"/g)]).toHaveLength(1);
   });
 });
 
