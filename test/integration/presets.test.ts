@@ -11,6 +11,11 @@ const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }
 async function runPreset(files: Record<string, string>, job: Omit<JobInput, 'inputs'> & { inputs: JobInput['inputs'] }, asOf: string) {
   const contents: Record<string, string> = {};
   for (const [name, fixture] of Object.entries(files)) contents[name] = await readFile(new URL(fixture, FIXTURES), 'utf8');
+  return runExport(contents, job, asOf);
+}
+
+/** As runPreset, on files given by their text. */
+async function runExport(contents: Record<string, string>, job: Omit<JobInput, 'inputs'> & { inputs: JobInput['inputs'] }, asOf: string) {
   const fx = await makeFixture(contents);
   try {
     // json only: the presets are checked on the numbers; the writers have tests of their own.
@@ -73,6 +78,48 @@ describe('stripe preset', () => {
   });
 });
 
+describe('stripe preset: conversion, disputes, failed charges', () => {
+  const HEADER = 'id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Amount Refunded,Fee,Converted Currency,Status,Customer ID,Captured,Refunded date (UTC),Disputed Amount,Dispute Status,Dispute Date (UTC)';
+
+  it('takes a converted refund or lost dispute back at its charge\'s rate, so a full one nets to zero', async () => {
+    const { result, report, quarantine } = await runExport({
+      'pay.csv': [
+        HEADER,
+        // Refunded in full when the euro was dearer: Stripe converts the refund at that day's rate (55.20).
+        'ch_1,2026-01-10 10:00:00,50.00,50.00,eur,54.00,55.20,1.87,usd,Refunded,cus_1,true,2026-01-20 10:00:00,,,',
+        // ... and when it was cheaper (52.80).
+        'ch_2,2026-01-11 10:00:00,50.00,50.00,eur,54.00,52.80,1.87,usd,Refunded,cus_2,true,2026-01-21 10:00:00,,,',
+        // Partly refunded: 10 of 50 EUR at the charge's rate is 10.80 USD (Stripe wrote 11.04).
+        'ch_3,2026-01-12 10:00:00,50.00,10.00,eur,54.00,11.04,1.87,usd,Paid,cus_3,true,2026-01-22 10:00:00,,,',
+        // A lost dispute of 30 USD takes it back; a won one and one still open take nothing.
+        'ch_4,2026-01-13 10:00:00,30.00,0.00,usd,30.00,0.00,1.17,usd,Paid,cus_4,true,,30.00,lost,2026-01-25 10:00:00',
+        'ch_5,2026-01-14 10:00:00,20.00,0.00,usd,20.00,0.00,0.88,usd,Paid,cus_5,true,,20.00,won,2026-01-26 10:00:00',
+        'ch_6,2026-01-15 10:00:00,40.00,0.00,usd,40.00,0.00,1.46,usd,Paid,cus_6,true,,40.00,needs_response,2026-01-27 10:00:00',
+        // Lost, without an amount: the whole charge (a converted one, 25 EUR → 27.00 USD).
+        'ch_7,2026-01-16 10:00:00,25.00,0.00,eur,27.00,0.00,1.08,usd,Paid,cus_7,true,,,lost,2026-01-28 10:00:00',
+      ].join('\n') + '\n',
+    }, { inputs: [{ path: 'pay.csv', preset: 'stripe' }], matrices: MONTHLY }, '2026-01-31T00:00:00Z');
+    // cus_1 0, cus_2 0, cus_3 54 − 10.80 = 43.20, cus_4 0, cus_5 20, cus_6 40, cus_7 0: 103.20 over 7 = 14.742857 → 14.74.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [14.74], '2026-01-01': [14.74] });
+    expect(report.summary.revenue).toBe(103.2);
+    // 7 charges, 3 refunds, 2 lost disputes; nothing quarantined.
+    expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([12, 0, []]);
+  });
+
+  it('refuses an export without Status or Captured: its failed charges could not be told from paid ones', async () => {
+    const fx = await makeFixture({
+      'pay.csv': 'id,Created date (UTC),Amount,Amount Refunded,Currency,Customer ID,Decline Reason\nch_1,2026-01-05 10:00:00,20.00,0.00,usd,cus_1,\nch_2,2026-01-06 10:00:00,500.00,0.00,usd,cus_2,insufficient_funds\n',
+    });
+    try {
+      const e = (await runJob(fx, { inputs: [{ path: 'pay.csv', preset: 'stripe' }], formats: ['json'] }, '2026-02-01T00:00:00Z').catch((x: unknown) => x)) as Error;
+      expect(e.message).toBe(`${fx.dir}/pay.csv: inputs[0] is read with preset "stripe", but the file has no column "Status" or "status" or "Captured" or "captured" `
+        + '(its columns: id, Created date (UTC), Amount, Amount Refunded, Currency, Customer ID, Decline Reason): give that vendor\'s export, or another preset (or none) for this file');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
 describe('shopify preset', () => {
   it('reads the orders export: order fields filled per order, financial status, refunds, offsets, currencies', async () => {
     const { result, report, quarantine } = await runPreset(
@@ -94,6 +141,32 @@ describe('shopify preset', () => {
     expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [31.34, 51.5], '2026-01-01': [40, 51.5], '2026-02-01': [22.68] });
     // 10 lines (the 3 continuation lines filled, not quarantined) + 2 refund rows (#1002, #1005).
     expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([12, 0, []]);
+  });
+});
+
+describe('shopify preset: a Name written again', () => {
+  const HEADER = 'Name,Email,Financial Status,Currency,Taxes,Total,Created at,Lineitem name,Refunded Amount,Id';
+
+  it('is another copy of the order (the later one wins, as a duplicate) or, under another Id, another order', async () => {
+    const { result, report, quarantine } = await runExport({
+      'orders.csv': [
+        HEADER,
+        '#1001,ann@example.com,paid,USD,0.00,60.00,2026-01-05 10:00:00 -0500,Mug,0.00,5001',
+        // Its second line item: the Email and time repeated, no order fields.
+        '#1001,ann@example.com,,,,,2026-01-05 10:00:00 -0500,Cap,,',
+        '#1002,bob@example.com,paid,USD,0.00,40.00,2026-01-06 10:00:00 -0500,Mug,0.00,5002',
+        // Two exports concatenated: the header again, then #1002 once more, refunded since.
+        HEADER,
+        '#1002,bob@example.com,refunded,USD,0.00,40.00,2026-01-06 10:00:00 -0500,Mug,40.00,5002',
+        // Another order named #1001 (Shopify allows it), with its own Id and customer.
+        '#1001,cy@example.com,paid,USD,0.00,30.00,2026-01-07 10:00:00 -0500,Hat,0.00,5009',
+      ].join('\n') + '\n',
+    }, { inputs: [{ path: 'orders.csv', preset: 'shopify' }], matrices: MONTHLY }, '2026-01-31T00:00:00Z');
+    // ann 60, bob 40 − 40 = 0 (his later copy wins), cy 30: 90 over 3 = 30.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [30], '2026-01-01': [30] });
+    expect(report.summary).toMatchObject({ customers: 3, revenue: 90 });
+    // 5 lines and bob's refund; the first copy of #1002 is a duplicate.
+    expect([result.stats.rows_read, result.stats.duplicates, result.stats.rows_quarantined, quarantine]).toEqual([6, 1, 0, []]);
   });
 });
 
@@ -191,7 +264,7 @@ describe('a file of another kind read with a row preset', () => {
       const refused = async (path: string, preset: 'stripe' | 'shopify' | 'paddle' | 'adapty'): Promise<string> =>
         ((await runJob(fx, { inputs: [{ path, preset }], formats: ['json'] }, '2026-02-01T00:00:00Z').catch((e: unknown) => e)) as Error).message;
       const tail = (columns: string): string => `(its columns: ${columns}): give that vendor's export, or another preset (or none) for this file`;
-      expect(await refused('canonical.csv', 'stripe')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "stripe", but the file has no column "Created date (UTC)" or "Created (UTC)" or "Created" or "created" ${tail('customer_id, event_time, amount')}`);
+      expect(await refused('canonical.csv', 'stripe')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "stripe", but the file has no column "Created date (UTC)" or "Created (UTC)" or "Created" or "created"; "Status" or "status" or "Captured" or "captured" ${tail('customer_id, event_time, amount')}`);
       expect(await refused('canonical.csv', 'shopify')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "shopify", but the file has no column "Created at"; "Total"; "Financial Status" ${tail('customer_id, event_time, amount')}`);
       expect(await refused('canonical.csv', 'paddle')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "paddle", but the file has no column "status"; `
         + `"grand_total" or "details.totals.grand_total" or "totals.grand_total" or "total" or "details.totals.total" or "totals.total"; "billed_at" or "created_at" ${tail('customer_id, event_time, amount')}`);

@@ -13,6 +13,7 @@ export const STRIPE_PRESET: RowPreset = {
     'https://support.stripe.com/questions/exporting-a-report-of-all-transactions',
     'https://docs.stripe.com/api/charges/object',
     'https://docs.stripe.com/currencies#zero-decimal',
+    'https://docs.stripe.com/disputes/how-disputes-work',
   ],
   inputs: {
     id: ['id', 'Charge ID', 'charge_id'],
@@ -33,8 +34,13 @@ export const STRIPE_PRESET: RowPreset = {
     mode: ['Mode', 'livemode'],
     country: ['Card Issue Country', 'Card Country', 'Card Address Country', 'card_country'],
     description: ['Description', 'description'],
+    disputed_amount: ['Disputed Amount'],
+    dispute_status: ['Dispute Status'],
+    dispute_date: ['Dispute Date (UTC)', 'Dispute Date'],
   },
-  required: [['created'], ['amount']],
+  // Status or Captured: the export holds failed charges too, and only these columns tell them apart (a file
+  // without either would count a declined card as revenue).
+  required: [['created'], ['amount'], ['status', 'captured']],
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'commission_percentage',
     'refund_of', 'is_sandbox', 'country', 'store',

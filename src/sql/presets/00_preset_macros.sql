@@ -1,4 +1,4 @@
--- Macros of the row presets (src/ingest/presets/), seven statements run as one. No parameters. Numbers are
+-- Macros of the row presets (src/ingest/presets/), eight statements run as one. No parameters. Numbers are
 -- read with ltv_dec4 (02_macros.sql), as the check reads them: exactly, or not at all (never rounded).
 -- ltv_minor_unit(currency): the major units in one minor unit, as exact DECIMAL: Stripe's API amounts and
 -- Paddle's totals count minor units (cents). Zero-decimal and three-decimal currencies as Stripe lists them
@@ -37,3 +37,15 @@ CREATE OR REPLACE MACRO ltv_units4_text(u) AS
 CREATE OR REPLACE MACRO ltv_scaled4(x, part, whole) AS CASE WHEN ltv_units4(whole) <> 0 THEN ltv_units4_text(
   sign(ltv_units4(x) * ltv_units4(part) * sign(ltv_units4(whole)))
   * ((2 * abs(ltv_units4(x) * ltv_units4(part)) + abs(ltv_units4(whole))) // (2 * abs(ltv_units4(whole))))) END;
+-- ltv_stripe_taken_back(taken, converted, amount, converted_amount): a Stripe charge's refunded or disputed
+-- amount (text, in the charge's currency) in the currency its rows are in: as it is when the charge is not
+-- converted; else at the charge's own rate, taken × converted_amount ÷ amount, exactly to 10⁻⁴ (a full refund
+-- nets to exactly zero, SPEC §3). Text that is no number is passed on as it is (its row is quarantined with
+-- the value); NULL when taken is NULL.
+CREATE OR REPLACE MACRO ltv_stripe_taken_back(taken, converted, amount, converted_amount) AS CASE
+  WHEN taken IS NULL THEN NULL
+  WHEN NOT converted THEN taken
+  WHEN ltv_dec4(taken) IS NULL THEN taken
+  WHEN ltv_dec4(converted_amount) IS NULL THEN converted_amount
+  WHEN ltv_dec4(amount) > 0 THEN ltv_scaled4(ltv_dec4(taken), ltv_dec4(converted_amount), ltv_dec4(amount))
+END;

@@ -3,7 +3,9 @@
 -- rows with ltv__line and ltv__in_<input> (wrapRowPreset.ts).
 -- Rules (README "Sources"):
 -- - an order's fields (Email, Financial Status, Created at, Currency, Total, Taxes, Refunded Amount, …) are
---   on its first line only: every line of the order (same Name) gets them, so no line is a bad row;
+--   on its first line only: every line of the order (same Name, up to the next line of that Name with a
+--   Financial Status, Total or Id: a copy of the order or another order of that name) gets them, so no
+--   line is a bad row;
 -- - the order's money is on its first line: Total when the financial status is paid, partially_refunded or
 --   refunded; Total − Outstanding Balance when partially_paid; 0 when pending, authorized, voided or
 --   expired. Its other lines carry amount 0 and no transaction id (they are read, counted, and add nothing);
@@ -18,8 +20,19 @@
 --   is passed on as it is, so the check quarantines the order's paying line (and its refund) with the value;
 --   an empty Taxes is no net revenue, an empty Outstanding Balance is 0.
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs), in the file's order.
-WITH r AS (
-  SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order FROM {{rows}}
+WITH r0 AS (
+  SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order,
+    -- A line that carries an order-level field Shopify writes on an order's first line only starts an order.
+    ltv__in_financial_status IS NOT NULL OR ltv__in_total IS NOT NULL OR ltv__in_id IS NOT NULL AS ltv__starts
+  FROM {{rows}}
+),
+-- Lines of one Name are one order from a line that starts one up to the next: a Name written again with
+-- its order's fields is another copy of it (exports concatenated, or one export run twice: each copy's
+-- paying line carries the order's Id, else its Name, as transaction id, and the later one wins as a
+-- duplicate, SPEC §3) or, under another Id, another order (Shopify lets two orders share a name).
+r AS (
+  SELECT *, count(*) FILTER (WHERE ltv__starts) OVER (PARTITION BY ltv__order ORDER BY ltv__line ROWS UNBOUNDED PRECEDING) AS ltv__block
+  FROM r0
 ),
 o AS (
   SELECT *,
@@ -39,7 +52,7 @@ o AS (
     first_value(coalesce(ltv__in_sku, ltv__in_item) IGNORE NULLS) OVER w AS ltv__o_product,
     first_value(ltv__in_discount_code IGNORE NULLS) OVER w AS ltv__o_discount
   FROM r
-  WINDOW w AS (PARTITION BY ltv__order ORDER BY ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  WINDOW w AS (PARTITION BY ltv__order, ltv__block ORDER BY ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 paid AS (
   SELECT *,

@@ -8,12 +8,16 @@
 -- - Amount Refunded > 0 on a payment (Status Refunded without it: the whole amount) becomes a second row:
 --   a refund of −refunded that refers to the charge
 --   (transaction id `<charge>/refund`), at the refund time when the export has one, else at the charge's time
---   (a linked refund counts at its payment's time anyway, SPEC §4);
+--   (a linked refund counts at its payment's time anyway, SPEC §4); a lost dispute (Dispute Status lost)
+--   likewise takes back its Disputed Amount (`<charge>/dispute`, at the Dispute Date), the whole charge when
+--   the export has no amount;
 -- - amounts: the Dashboard export writes major units (10.00 USD, 1000 JPY); a row whose created time is Unix
 --   seconds is the API/Sigma shape, whose amounts count the currency's minor unit (1000 = 10.00 USD, JPY
 --   has none: ltv_minor_unit);
 -- - Converted Amount / Converted Currency (the settlement currency) are used when that is the report
---   currency: no exchange rate needed; Fee is in the settlement currency, so it gives proceeds there
+--   currency: no exchange rate needed; a refund or lost dispute then converts at its charge's own rate,
+--   taken × Converted Amount ÷ Amount (SPEC §3: a full refund nets to exactly zero; Stripe's Converted
+--   Amount Refunded is at the refund day's rate, used only when the export lacks Amount Refunded); Fee is in the settlement currency, so it gives proceeds there
 --   (Converted Amount − Fee), and otherwise the commission as a share of the converted amount (an export
 --   without Converted Amount does not say which currency Fee is in: it is not used);
 -- - numbers are read as the check reads them (ltv_dec4: exactly, or not at all): a paid charge whose Fee is
@@ -40,17 +44,15 @@ amounts AS (
     CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END AS ltv__gross,
     -- Status Refunded is a full refund: without an amount refunded (a column left out of the export) the
     -- whole charge is taken back, not counted as paid.
-    coalesce(CASE
-      WHEN NOT ltv__converted THEN ltv__in_amount_refunded
-      WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
-      -- No converted refunded amount in the export: the refunded share of the converted amount.
-      -- (An amount refunded that is no number stays as it is: its refund row is quarantined.)
-      WHEN ltv_dec4(ltv__in_amount_refunded) IS NULL THEN ltv__in_amount_refunded
-      WHEN ltv_dec4(ltv__in_converted_amount) IS NULL THEN ltv__in_converted_amount
-      -- refunded × converted ÷ amount in 10⁻⁴ units: R·C/A of the three as 10⁻⁴ units, exactly (no DOUBLE).
-      WHEN ltv_dec4(ltv__in_amount) > 0 THEN ltv_units4_text(ltv_div_round_exact(
-        ltv_units4(ltv_dec4(ltv__in_amount_refunded)) * ltv_units4(ltv_dec4(ltv__in_converted_amount)), ltv_units4(ltv_dec4(ltv__in_amount))))
-    END, CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded
+    coalesce(ltv_stripe_taken_back(ltv__in_amount_refunded, ltv__converted, ltv__in_amount, ltv__in_converted_amount),
+      -- No amount refunded in the charge's currency, only the converted one: as Stripe wrote it.
+      CASE WHEN ltv__converted AND ltv__in_amount_refunded IS NULL THEN ltv__in_converted_amount_refunded END,
+      CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded,
+    -- A dispute the merchant lost takes its amount back as a refund does (Stripe withdraws it from the
+    -- balance); one without a Disputed Amount, the whole charge. Won, open or warning disputes take nothing.
+    CASE WHEN lower(trim(ltv__in_dispute_status)) = 'lost' THEN coalesce(
+      ltv_stripe_taken_back(ltv__in_disputed_amount, ltv__converted, ltv__in_amount, ltv__in_converted_amount),
+      CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END) END AS ltv__disputed
   FROM (
     -- "1,234.56": thousands separators, as a spreadsheet may save them, are dropped from every amount (a
     -- converted refund or a fee so written was read as no number: the refund vanished, the fee was 0).
@@ -59,18 +61,21 @@ amounts AS (
       ltv_no_thousands(ltv__in_amount_refunded) AS ltv__in_amount_refunded,
       ltv_no_thousands(ltv__in_converted_amount) AS ltv__in_converted_amount,
       ltv_no_thousands(ltv__in_converted_amount_refunded) AS ltv__in_converted_amount_refunded,
-      ltv_no_thousands(ltv__in_fee) AS ltv__in_fee)
+      ltv_no_thousands(ltv__in_fee) AS ltv__in_fee,
+      ltv_no_thousands(ltv__in_disputed_amount) AS ltv__in_disputed_amount)
     FROM r
   )
 ),
 parts AS (
   SELECT *,
-    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+    unnest(list_concat(list_concat(['payment'],
+      CASE WHEN ltv__paid AND ltv_refund_part(ltv__refunded) THEN ['refund'] ELSE CAST([] AS VARCHAR[]) END),
+      CASE WHEN ltv__paid AND ltv_refund_part(ltv__disputed) THEN ['dispute'] ELSE CAST([] AS VARCHAR[]) END)) AS ltv__part
   FROM amounts
 )
 SELECT *,
   coalesce(ltv__in_customer, lower(ltv__in_email), ltv__in_fingerprint) AS ltv__customer_id,
-  CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/refund' END AS ltv__transaction_id,
+  CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/' || ltv__part END AS ltv__transaction_id,
   CASE
     WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
     WHEN regexp_matches(ltv__t, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN ltv__t
@@ -81,7 +86,8 @@ SELECT *,
     WHEN ltv_dec4(ltv__gross) IS NULL THEN ltv__gross
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN CAST(ltv_dec4(ltv__gross) * ltv__unit AS VARCHAR)
-    ELSE coalesce(CAST(-ltv_dec4(ltv__refunded) * ltv__unit AS VARCHAR), ltv__refunded)
+    WHEN ltv__part = 'refund' THEN coalesce(CAST(-ltv_dec4(ltv__refunded) * ltv__unit AS VARCHAR), ltv__refunded)
+    ELSE coalesce(CAST(-ltv_dec4(ltv__disputed) * ltv__unit AS VARCHAR), ltv__disputed)
   END AS ltv__amount,
   CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END AS ltv__currency,
   CASE WHEN NOT ltv__paid THEN NULL
@@ -95,8 +101,9 @@ SELECT *,
          AND ltv_dec4(ltv__in_converted_amount) > 0 AND ltv_dec4(ltv__in_fee) >= 0
     THEN ltv_units4_text(ltv_div_round_exact(ltv_units4(ltv_dec4(ltv__in_fee)) * 1000000, ltv_units4(ltv_dec4(ltv__in_converted_amount))))
   END AS ltv__commission_percentage,
-  CASE WHEN ltv__part = 'refund' THEN ltv__in_id END AS ltv__refund_of,
+  CASE WHEN ltv__part <> 'payment' THEN ltv__in_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   ltv__in_country AS ltv__country,
   'stripe' AS ltv__store
-FROM (SELECT *, CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
+FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
+  WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)

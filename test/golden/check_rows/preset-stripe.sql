@@ -48,39 +48,40 @@ src."ltv__customer_id" AS "customer_id",
     coalesce(lower(ltv__in_status) IN ('paid', 'succeeded', 'refunded', 'partially refunded', 'partially_refunded', 'disputed'), TRUE)
       AND (ltv__in_captured IS NULL OR coalesce(ltv_bool(ltv__in_captured), TRUE)) AS ltv__paid,
     upper(ltv__in_converted_currency) = $currency AND ltv__in_converted_amount IS NOT NULL AS ltv__converted
-  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(trim(src."id"), '') AS "ltv__in_id", nullif(trim(src."Created date (UTC)"), '') AS "ltv__in_created", nullif(trim(src."Amount"), '') AS "ltv__in_amount", nullif(trim(src."Amount Refunded"), '') AS "ltv__in_amount_refunded", CAST(NULL AS VARCHAR) AS "ltv__in_refunded_at", nullif(trim(src."Currency"), '') AS "ltv__in_currency", nullif(trim(src."Converted Amount"), '') AS "ltv__in_converted_amount", nullif(trim(src."Converted Amount Refunded"), '') AS "ltv__in_converted_amount_refunded", nullif(trim(src."Converted Currency"), '') AS "ltv__in_converted_currency", nullif(trim(src."Fee"), '') AS "ltv__in_fee", nullif(trim(src."Status"), '') AS "ltv__in_status", nullif(trim(src."Captured"), '') AS "ltv__in_captured", nullif(trim(src."Customer ID"), '') AS "ltv__in_customer", nullif(trim(src."Customer Email"), '') AS "ltv__in_email", nullif(trim(src."Card Fingerprint"), '') AS "ltv__in_fingerprint", nullif(trim(src."Mode"), '') AS "ltv__in_mode", nullif(trim(src."Card Issue Country"), '') AS "ltv__in_country", nullif(trim(src."Description"), '') AS "ltv__in_description" FROM read_csv($path, columns = {'id': 'VARCHAR', 'Description': 'VARCHAR', 'Seller Message': 'VARCHAR', 'Created date (UTC)': 'VARCHAR', 'Amount': 'VARCHAR', 'Amount Refunded': 'VARCHAR', 'Currency': 'VARCHAR', 'Converted Amount': 'VARCHAR', 'Converted Amount Refunded': 'VARCHAR', 'Fee': 'VARCHAR', 'Tax': 'VARCHAR', 'Converted Currency': 'VARCHAR', 'Status': 'VARCHAR', 'Statement Descriptor': 'VARCHAR', 'Customer ID': 'VARCHAR', 'Customer Description': 'VARCHAR', 'Customer Email': 'VARCHAR', 'Captured': 'VARCHAR', 'Card ID': 'VARCHAR', 'Card Last4': 'VARCHAR', 'Card Brand': 'VARCHAR', 'Card Funding': 'VARCHAR', 'Card Exp Month': 'VARCHAR', 'Card Exp Year': 'VARCHAR', 'Card Name': 'VARCHAR', 'Card Issue Country': 'VARCHAR', 'Card Fingerprint': 'VARCHAR', 'Invoice ID': 'VARCHAR', 'Transfer': 'VARCHAR', 'Mode': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
+  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(trim(src."id"), '') AS "ltv__in_id", nullif(trim(src."Created date (UTC)"), '') AS "ltv__in_created", nullif(trim(src."Amount"), '') AS "ltv__in_amount", nullif(trim(src."Amount Refunded"), '') AS "ltv__in_amount_refunded", CAST(NULL AS VARCHAR) AS "ltv__in_refunded_at", nullif(trim(src."Currency"), '') AS "ltv__in_currency", nullif(trim(src."Converted Amount"), '') AS "ltv__in_converted_amount", nullif(trim(src."Converted Amount Refunded"), '') AS "ltv__in_converted_amount_refunded", nullif(trim(src."Converted Currency"), '') AS "ltv__in_converted_currency", nullif(trim(src."Fee"), '') AS "ltv__in_fee", nullif(trim(src."Status"), '') AS "ltv__in_status", nullif(trim(src."Captured"), '') AS "ltv__in_captured", nullif(trim(src."Customer ID"), '') AS "ltv__in_customer", nullif(trim(src."Customer Email"), '') AS "ltv__in_email", nullif(trim(src."Card Fingerprint"), '') AS "ltv__in_fingerprint", nullif(trim(src."Mode"), '') AS "ltv__in_mode", nullif(trim(src."Card Issue Country"), '') AS "ltv__in_country", nullif(trim(src."Description"), '') AS "ltv__in_description", CAST(NULL AS VARCHAR) AS "ltv__in_disputed_amount", CAST(NULL AS VARCHAR) AS "ltv__in_dispute_status", CAST(NULL AS VARCHAR) AS "ltv__in_dispute_date" FROM read_csv($path, columns = {'id': 'VARCHAR', 'Description': 'VARCHAR', 'Seller Message': 'VARCHAR', 'Created date (UTC)': 'VARCHAR', 'Amount': 'VARCHAR', 'Amount Refunded': 'VARCHAR', 'Currency': 'VARCHAR', 'Converted Amount': 'VARCHAR', 'Converted Amount Refunded': 'VARCHAR', 'Fee': 'VARCHAR', 'Tax': 'VARCHAR', 'Converted Currency': 'VARCHAR', 'Status': 'VARCHAR', 'Statement Descriptor': 'VARCHAR', 'Customer ID': 'VARCHAR', 'Customer Description': 'VARCHAR', 'Customer Email': 'VARCHAR', 'Captured': 'VARCHAR', 'Card ID': 'VARCHAR', 'Card Last4': 'VARCHAR', 'Card Brand': 'VARCHAR', 'Card Funding': 'VARCHAR', 'Card Exp Month': 'VARCHAR', 'Card Exp Year': 'VARCHAR', 'Card Name': 'VARCHAR', 'Card Issue Country': 'VARCHAR', 'Card Fingerprint': 'VARCHAR', 'Invoice ID': 'VARCHAR', 'Transfer': 'VARCHAR', 'Mode': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
 ),
 amounts AS (
   SELECT *,
     CASE WHEN ltv__api_shape THEN ltv_minor_unit(CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END)
          ELSE CAST(1 AS DECIMAL(4, 3)) END AS ltv__unit,
     CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END AS ltv__gross,
-    coalesce(CASE
-      WHEN NOT ltv__converted THEN ltv__in_amount_refunded
-      WHEN ltv__in_converted_amount_refunded IS NOT NULL THEN ltv__in_converted_amount_refunded
-      WHEN ltv_dec4(ltv__in_amount_refunded) IS NULL THEN ltv__in_amount_refunded
-      WHEN ltv_dec4(ltv__in_converted_amount) IS NULL THEN ltv__in_converted_amount
-      WHEN ltv_dec4(ltv__in_amount) > 0 THEN ltv_units4_text(ltv_div_round_exact(
-        ltv_units4(ltv_dec4(ltv__in_amount_refunded)) * ltv_units4(ltv_dec4(ltv__in_converted_amount)), ltv_units4(ltv_dec4(ltv__in_amount))))
-    END, CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded
+    coalesce(ltv_stripe_taken_back(ltv__in_amount_refunded, ltv__converted, ltv__in_amount, ltv__in_converted_amount),
+      CASE WHEN ltv__converted AND ltv__in_amount_refunded IS NULL THEN ltv__in_converted_amount_refunded END,
+      CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded,
+    CASE WHEN lower(trim(ltv__in_dispute_status)) = 'lost' THEN coalesce(
+      ltv_stripe_taken_back(ltv__in_disputed_amount, ltv__converted, ltv__in_amount, ltv__in_converted_amount),
+      CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END) END AS ltv__disputed
   FROM (
     SELECT * REPLACE (
       ltv_no_thousands(ltv__in_amount) AS ltv__in_amount,
       ltv_no_thousands(ltv__in_amount_refunded) AS ltv__in_amount_refunded,
       ltv_no_thousands(ltv__in_converted_amount) AS ltv__in_converted_amount,
       ltv_no_thousands(ltv__in_converted_amount_refunded) AS ltv__in_converted_amount_refunded,
-      ltv_no_thousands(ltv__in_fee) AS ltv__in_fee)
+      ltv_no_thousands(ltv__in_fee) AS ltv__in_fee,
+      ltv_no_thousands(ltv__in_disputed_amount) AS ltv__in_disputed_amount)
     FROM r
   )
 ),
 parts AS (
   SELECT *,
-    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+    unnest(list_concat(list_concat(['payment'],
+      CASE WHEN ltv__paid AND ltv_refund_part(ltv__refunded) THEN ['refund'] ELSE CAST([] AS VARCHAR[]) END),
+      CASE WHEN ltv__paid AND ltv_refund_part(ltv__disputed) THEN ['dispute'] ELSE CAST([] AS VARCHAR[]) END)) AS ltv__part
   FROM amounts
 )
 SELECT *,
   coalesce(ltv__in_customer, lower(ltv__in_email), ltv__in_fingerprint) AS ltv__customer_id,
-  CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/refund' END AS ltv__transaction_id,
+  CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/' || ltv__part END AS ltv__transaction_id,
   CASE
     WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
     WHEN regexp_matches(ltv__t, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN ltv__t
@@ -90,7 +91,8 @@ SELECT *,
     WHEN ltv_dec4(ltv__gross) IS NULL THEN ltv__gross
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN CAST(ltv_dec4(ltv__gross) * ltv__unit AS VARCHAR)
-    ELSE coalesce(CAST(-ltv_dec4(ltv__refunded) * ltv__unit AS VARCHAR), ltv__refunded)
+    WHEN ltv__part = 'refund' THEN coalesce(CAST(-ltv_dec4(ltv__refunded) * ltv__unit AS VARCHAR), ltv__refunded)
+    ELSE coalesce(CAST(-ltv_dec4(ltv__disputed) * ltv__unit AS VARCHAR), ltv__disputed)
   END AS ltv__amount,
   CASE WHEN ltv__converted THEN ltv__in_converted_currency ELSE ltv__in_currency END AS ltv__currency,
   CASE WHEN NOT ltv__paid THEN NULL
@@ -101,11 +103,12 @@ SELECT *,
          AND ltv_dec4(ltv__in_converted_amount) > 0 AND ltv_dec4(ltv__in_fee) >= 0
     THEN ltv_units4_text(ltv_div_round_exact(ltv_units4(ltv_dec4(ltv__in_fee)) * 1000000, ltv_units4(ltv_dec4(ltv__in_converted_amount))))
   END AS ltv__commission_percentage,
-  CASE WHEN ltv__part = 'refund' THEN ltv__in_id END AS ltv__refund_of,
+  CASE WHEN ltv__part <> 'payment' THEN ltv__in_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   ltv__in_country AS ltv__country,
   'stripe' AS ltv__store
-FROM (SELECT *, CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
+FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
+  WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
 )
 -- file 0: {{where}}
 
