@@ -93,8 +93,19 @@ export function badRowShareExceeded(check: CheckResult, maxShare: number): { ten
   return worst;
 }
 
-/** A bad row's reason without the value it quotes: what rows that fail alike share. */
-const REASON_KIND = `regexp_replace(reason, ':\\s*"(.|\\n)*$', '')`;
+/**
+ * A bad row's reason without the values it quotes: what rows that fail alike share. The value a reason ends
+ * with (`: "…"`) is cut; values within it become "…": quoted ones, dates (a missing exchange rate names the
+ * row's day), a file's line (`(orders.csv line 5)`) and a refund's amounts. Otherwise 1,462 rows without a
+ * rate were counted as 11, those of the commonest day.
+ */
+const REASON_KIND = [
+  [':\\s*"(.|\\n)*$', ''],
+  ['"[^"]*"', '"…"'],
+  ['\\([^()]* line \\d+\\)', '(…)'],
+  ['\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+)?(Z|[+-]\\d{2}(:?\\d{2})?)?', '…'],
+  ['(takes back|more than the|payment of) -?[0-9][0-9.]*', '\\1 …'],
+].reduce((sql, [pattern, by]) => `regexp_replace(${sql}, '${pattern}', '${by}', 'g')`, 'reason');
 
 /**
  * The reason most of the bad rows (of `tenant`, or of the run) give, with its count, for the error's last

@@ -274,6 +274,18 @@ describe('bad rows', () => {
     }
   });
 
+  it('counts a reason\'s rows whatever values it names (a missing rate names each row\'s day)', async () => {
+    const rows = [['a', '2026-01-10', '10', 'USD'], ...[11, 12, 13, 14].map((d) => [`e${d}`, `2026-01-${d}`, '5', 'EUR']), ...['b', 'c', 'd'].map((c) => [c, '01/15/2026', '1', 'USD'])];
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,currency', rows) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, currency: 'USD' }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      // Four rows without an exchange rate, each on its own day, outnumber the three times in another layout.
+      expect((err as Error).message).toMatch(/^7 of 8 rows \(87\.50 %\) are bad, .*; most often \(4 rows\): no exchange rate for EUR on or before …: add one to the rates file$/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it.each([
     [{ inputs: [{ path: 'missing-*.csv' }] }, /inputs\[0\]\.path: no file matches "missing-\*\.csv"/],
     [{ inputs: [{ path: 'e.csv' }] }, /e\.csv: no column for the required "amount" \(the file has: customer_id, event_time, price\); map one with --map amount=<column>/],
