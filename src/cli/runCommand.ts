@@ -47,7 +47,7 @@ export function registerRun(program: Command): void {
     .option('--timezone <IANA>', 'report time zone (default UTC)')
     .option('--currency <ISO>', 'report currency (default USD)')
     .option('--rates <file>', 'exchange rates CSV: date,currency,rate')
-    .option('--out <dir>', 'reports directory (default ./reports)')
+    .option('--out <dir>', 'reports directory (default: LTV_REPORTS_DIR, else the job\'s reports_dir, else ./reports)')
     .option('--delimiter <char>', 'CSV delimiter, or "whitespace" (default: sniffed)')
     .option('--time-format <strptime>', 'format of the times (event_time, refunded_at, updated_at) when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
@@ -88,6 +88,7 @@ export function registerRun(program: Command): void {
         throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);
       }
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
+      const out = flags.out ?? envValue('LTV_REPORTS_DIR');
       // Without --verbose only errors are logged: warnings reach the user once, as the plain lines below.
       const logger = pino({ level: flags.verbose ? 'info' : 'error' }, pino.destination(2));
       // Progress goes to stdout: stderr carries only the one line of an error.
@@ -98,7 +99,8 @@ export function registerRun(program: Command): void {
         result = await runPipeline(job, {
           logger,
           ...(asOf ? { asOf } : {}),
-          ...(flags.out ? { reportsDir: resolve(flags.out) } : {}),
+          // --out, else LTV_REPORTS_DIR (as the worker reads it: the container's /data/reports), else the job's.
+          ...(out ? { reportsDir: resolve(out) } : {}),
           onProgress: (p: Progress) => reporter.update(p),
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
           signal: interrupt.signal,

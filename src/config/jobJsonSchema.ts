@@ -27,7 +27,7 @@ const DESCRIPTIONS: Record<string, string> = {
   min_event_time: 'Payments before this ISO 8601 time are quarantined as placeholder or damaged dates (default 1990-01-01T00:00:00Z).',
   max_bad_row_share: 'A run whose share of quarantined rows exceeds this (0..1) fails without publishing.',
   retention: 'Published runs kept per tenant.',
-  reports_dir: 'Where runs are published, relative to this file\'s folder; LTV_REPORTS_DIR overrides it.',
+  reports_dir: 'Where runs are published, relative to this file\'s folder (absent: ./reports of the current directory); LTV_REPORTS_DIR overrides it, and ltv run --out both.',
   schedule: 'When `ltv worker` runs this job; absent = on demand only.',
   'schedule.cron': 'Cron pattern: 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "0 6 * * *".',
   'schedule.timezone': 'IANA time zone the cron pattern is read in (DST-aware).',

@@ -37,6 +37,23 @@ describe.concurrent('ltv run input flags', () => {
     }
   });
 
+  it('publishes to LTV_REPORTS_DIR over the job\'s reports_dir, and to --out over both (the container sets LTV_REPORTS_DIR)', async ({ expect }) => {
+    const fx = await makeFixture({
+      'job.json': JSON.stringify({ inputs: [{ path: 'e.csv' }], reports_dir: 'out', forecast: { model: 'off' }, formats: ['json'] }),
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]),
+    });
+    try {
+      const run = (args: string[]) => ltv(['run', 'job.json', '--as-of', '2026-02-01T00:00:00Z', ...args], fx.dir, { LTV_REPORTS_DIR: join(fx.dir, 'env-reports') });
+      expect((await run([])).code).toBe(0);
+      expect(await readlink(join(fx.dir, 'env-reports', 'default', 'latest'))).toBe('runs/20260201T000000Z');
+      await expect(readlink(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
+      expect((await run(['--out', 'flag-reports'])).code).toBe(0);
+      expect(await readlink(join(fx.dir, 'flag-reports', 'default', 'latest'))).toBe('runs/20260201T000000Z');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('refuses an empty --tenant, --timezone or --currency as the job file refuses the field (they fell back to the defaults)', async ({ expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
     try {
