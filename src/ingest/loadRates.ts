@@ -82,12 +82,19 @@ function checkRates(
     if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${where}: currency "${(r.raw_currency ?? '').trim()}" is not an ISO 4217 code`);
     // DuckDB's cast reads a date from the text's start and ignores what follows ("2026-01-01garbage", a time
     // and offset): the whole field must be the date.
-    if (!r.date || !/^\d{4}-\d{2}-\d{2}$/.test((r.raw_date ?? '').trim())) throw new AppError('CONFIG', `${where}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
+    const rawDate = (r.raw_date ?? '').trim();
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(rawDate)) throw new AppError('CONFIG', `${where}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
+    if (!r.date) throw new AppError('CONFIG', `${where}: date "${rawDate}" is no day of the calendar; correct it in the file`);
     const raw = (r.raw_rate ?? '').trim();
     if (!RATE_TEXT.test(raw)) throw new AppError('CONFIG', `${where}: rate "${raw}" is not a positive decimal (digits and a dot: no sign, separator or exponent)`);
     const decimals = /\.(\d*?)0*$/.exec(raw)?.[1]?.length ?? 0;
     if (decimals > 10) {
       throw new AppError('CONFIG', `${where}: rate "${raw}" has ${decimals} decimals: ltv reads rates to 10 decimals exactly and rounds none; round it to 10 in the file`);
+    }
+    // Rates are DECIMAL(18, 10): at most 8 digits before the point (amounts × rates stay exact within DuckDB's
+    // 38 digits). A larger one is refused as such, not as "no positive decimal".
+    if (!r.rate && Number(raw) >= 1e8) {
+      throw new AppError('CONFIG', `${where}: rate "${raw}" has more than 8 digits before the point, more than ltv reads exactly: a rate is how many units of the report currency one unit of the line's currency is worth; check that the file does not give the opposite, or choose a report currency closer in value`);
     }
     if (!r.rate || Number(r.rate) <= 0) throw new AppError('CONFIG', `${where}: rate "${raw}" is not a positive decimal`);
     // One unit of the report currency is 1 of itself: another rate for it says the file runs the other way

@@ -46,7 +46,13 @@ describe.concurrent('rates file', () => {
   it('refuses a date with anything after it (DuckDB\'s cast read 2026-01-01garbage as 2026-01-01), or a time and offset', async ({ expect }) => {
     expect(await outcome('date,currency,rate\n2026-01-01garbage,EUR,1.1\n')).toBe('<dir>/rates.csv: line 2: date "2026-01-01garbage" is not YYYY-MM-DD');
     expect(await outcome('date,currency,rate\n2026-01-01,EUR,1.1\n2026-01-05T23:00:00-05:00,EUR,1.2\n')).toBe('<dir>/rates.csv: line 3: date "2026-01-05T23:00:00-05:00" is not YYYY-MM-DD');
-    expect(await outcome('date,currency,rate\n2026-02-30,EUR,1.1\n')).toBe('<dir>/rates.csv: line 2: date "2026-02-30" is not YYYY-MM-DD');
+    // In the layout, but no day: said so (it was "is not YYYY-MM-DD").
+    expect(await outcome('date,currency,rate\n2026-02-30,EUR,1.1\n')).toBe('<dir>/rates.csv: line 2: date "2026-02-30" is no day of the calendar; correct it in the file');
+    // Positive, but beyond DECIMAL(18, 10): said so (it was "is not a positive decimal").
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,123456789.5\n')).toBe('<dir>/rates.csv: line 2: rate "123456789.5" has more than 8 digits before the point, more than ltv reads exactly: '
+      + 'a rate is how many units of the report currency one unit of the line\'s currency is worth; check that the file does not give the opposite, or choose a report currency closer in value');
+    // The largest it reads: 10 USD + 20 EUR × 99,999,999.5 = 2,000,000,000.00.
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,99999999.5\n')).toBe('revenue 2000000000.00');
     // Spaces around the date are fine (fields are trimmed): 10 USD + 20 EUR × 1.1 = 32.00.
     expect(await outcome('date,currency,rate\n 2026-01-01 ,EUR,1.1\n')).toBe('revenue 32.00');
   });
