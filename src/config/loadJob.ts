@@ -5,17 +5,18 @@ import type { z } from 'zod';
 import { duplicateKey } from './duplicateKey.js';
 import { AppError } from './AppError.js';
 import { JobSchema, type Job, type JobInput } from './jobSchema.js';
+import { jobIssueMessage } from './jobIssueMessage.js';
 
-export function formatZodIssues(file: string, error: z.ZodError): string {
+export function formatZodIssues(file: string, error: z.ZodError, raw?: unknown): string {
   return error.issues
-    .map((i) => `${file}: ${i.path.length ? i.path.join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]') : '(root)'}: ${i.message}`)
+    .map((i) => `${file}: ${i.path.length ? i.path.join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]') : 'the job'}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`)
     // One line (every user error is one line): several issues are joined with "; ".
     .join('; ');
 }
 
 export function parseJob(raw: unknown, name: string, baseDir: string, label: string): Job {
   const parsed = JobSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError('CONFIG', formatZodIssues(label, parsed.error));
+  if (!parsed.success) throw new AppError('CONFIG', formatZodIssues(label, parsed.error, raw));
   return deepFreeze({ ...parsed.data, name, baseDir, file: label });
 }
 

@@ -1,6 +1,28 @@
-// A list in a sentence, for messages shared by the report files and the explorer page.
+// A list in a sentence, for messages shared by the report files and the explorer page, and the unknown
+// names a request or a job file gave, for their one-line messages.
 
 /** "a", "a and b", "a, b and c". */
 export function listed(items: readonly string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** Unknown field names a message shows: the rest are counted. A 64 KiB body holds thousands of them. */
+const SHOWN_NAMES = 5;
+const NAME_CHARS = 32;
+
+/**
+ * Unknown names as the client sent them, on one line of bounded length: a plain name bare, any other
+ * (spaces, commas, line breaks, control characters) JSON-quoted and cut to NAME_CHARS characters; past
+ * SHOWN_NAMES names, "and N more".
+ */
+export function unknownNames(names: readonly string[]): string {
+  const shown = names.slice(0, SHOWN_NAMES).map((n) => {
+    if (/^[A-Za-z0-9_.$-]+$/.test(n) && n.length <= NAME_CHARS) return n;
+    const chars = Array.from(n);
+    const cut = chars.length > NAME_CHARS ? `${chars.slice(0, NAME_CHARS).join('')}…` : n;
+    // JSON escapes every control character; U+2028/2029 end a line in some readers too.
+    return JSON.stringify(cut).replace(/\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  });
+  const more = names.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }

@@ -2,6 +2,7 @@
 // ("Invalid input: expected tuple, received undefined", "must be int", "at most 9007199254740991") name
 // neither the field nor the fix. Every message names the field and what it accepts.
 import type { z } from 'zod';
+import { unknownNames } from '../format/listed.js';
 
 /** The default forecast horizon (SPEC §9; src/config job schema `forecast.horizon_months`). */
 export const DEFAULT_HORIZON_MONTHS = 24;
@@ -22,27 +23,6 @@ const SHAPES: Record<string, string> = {
 export const NOT_AN_OBJECT = 'the body must be a JSON object, e.g. {"filters": {"date": ["2026-01-01", "2026-03-31"]}}';
 
 const LIST = 'a list of strings, e.g. ["US", "DE"]';
-
-/** Unknown field names a message shows: the rest are counted. A 64 KiB body holds thousands of them. */
-const SHOWN_NAMES = 5;
-const NAME_CHARS = 32;
-
-/**
- * Unknown names as the client sent them, on one line of bounded length: a plain name bare, any other
- * (spaces, commas, line breaks, control characters) JSON-quoted and cut to NAME_CHARS characters; past
- * SHOWN_NAMES names, "and N more".
- */
-export function unknownNames(names: readonly string[]): string {
-  const shown = names.slice(0, SHOWN_NAMES).map((n) => {
-    if (/^[A-Za-z0-9_.$-]+$/.test(n) && n.length <= NAME_CHARS) return n;
-    const chars = Array.from(n);
-    const cut = chars.length > NAME_CHARS ? `${chars.slice(0, NAME_CHARS).join('')}…` : n;
-    // JSON escapes every control character; U+2028/2029 end a line in some readers too.
-    return JSON.stringify(cut).replace(/\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-  });
-  const more = names.length - shown.length;
-  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
-}
 
 /** One sentence naming the field (`source`) and what to send. */
 export function adaptyIssueMessage(issue: z.core.$ZodIssue, source: string): string {

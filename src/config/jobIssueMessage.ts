@@ -1,0 +1,107 @@
+// A job file's validation errors in words its author acts on: zod's own ("Unrecognized keys", "Too small:
+// expected array to have >=1 items", "Invalid input: expected array, received string") say what failed
+// but not what to write. Each message follows the field's path (loadJob.ts formatZodIssues).
+import type { z } from 'zod';
+import { unknownNames } from '../format/listed.js';
+import { jobJsonSchema } from './jobJsonSchema.js';
+
+type Node = { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
+
+/** The JSON Schema node at `path` (numbers index lists), its alternatives merged: what may be written there. */
+function nodeAt(path: readonly PropertyKey[]): Node | undefined {
+  let nodes: Node[] = [jobJsonSchema() as Node];
+  const flat = (n: Node): Node[] => [n, ...[...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? [])].flatMap(flat)];
+  for (const key of path) {
+    nodes = nodes.flatMap(flat).flatMap((n) => {
+      const next = typeof key === 'number' ? n.items : n.properties?.[String(key)];
+      return next ? [next] : [];
+    });
+  }
+  const props = Object.assign({}, ...nodes.flatMap(flat).map((n) => n.properties ?? {})) as Record<string, Node>;
+  return nodes.length ? { properties: props } : undefined;
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The known field an unknown name is most likely a slip for (case, a letter or two), if any. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  let best: { key: string; d: number } | undefined;
+  for (const key of known) {
+    const d = distance(lower, key.toLowerCase());
+    if (d <= Math.max(1, Math.floor(key.length / 4)) && (!best || d < best.d)) best = { key, d };
+  }
+  return best?.key;
+}
+
+/** The value at `path` in what the file holds, for saying what was written. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v === 'number' ? 'the number' : ''} ${String(v)}`.trim();
+}
+
+const EXPECTED: Record<string, string> = {
+  array: 'a list, e.g. ["…"]',
+  object: 'an object, e.g. {"…": …}',
+  string: 'text in double quotes',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+};
+
+/** zod's own wording, which this replaces (zod 4's default messages). */
+const ZOD_DEFAULT = /^(Too small|Too big|Invalid input|Invalid option|Unrecognized key|Invalid (string|number|type))/;
+
+/** What follows the field's name in the one-line error for this issue of `raw` (the file's JSON). */
+export function jobIssueMessage(issue: z.core.$ZodIssue, raw: unknown): string {
+  // A message the schema gives (`.min(1, 'empty: give …')`, refinements) already says what to do.
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = Object.keys(nodeAt(issue.path)?.properties ?? {}).filter((k) => k !== '$schema');
+      const hints = issue.keys.map((k) => [k, closest(k, known)] as const).filter(([, c]) => c !== undefined);
+      const meant = !hints.length ? '' : issue.keys.length === 1 ? ` (did you mean "${hints[0]![1]}"?)` : ` (did you mean ${hints.map(([k, c]) => `"${c}" for ${unknownNames([k])}`).join(', ')}?)`;
+      return `unknown field${issue.keys.length === 1 ? '' : 's'} ${unknownNames(issue.keys)}${meant}; the fields here are ${known.join(', ')}`;
+    }
+    case 'invalid_type': {
+      const v = valueAt(raw, issue.path);
+      const want = EXPECTED[issue.expected] ?? issue.expected;
+      return v === undefined ? `is required: ${want}` : `must be ${want}, not ${kindOf(v)}`;
+    }
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((x) => JSON.stringify(x)).join(', ')}, not ${kindOf(valueAt(raw, issue.path))}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `must list at least ${String(issue.minimum)} ${Number(issue.minimum) === 1 ? 'entry' : 'entries'}`;
+      if (issue.origin === 'string') return `must have at least ${String(issue.minimum)} character${Number(issue.minimum) === 1 ? '' : 's'}`;
+      return `must be ${issue.inclusive === false ? 'above' : 'at least'} ${String(issue.minimum)}, not ${kindOf(valueAt(raw, issue.path))}`;
+    case 'too_big':
+      if (issue.origin === 'array') return `must list at most ${String(issue.maximum)} entries`;
+      if (issue.origin === 'string') return `must have at most ${String(issue.maximum)} characters`;
+      return `must be ${issue.inclusive === false ? 'below' : 'at most'} ${String(issue.maximum)}, not ${kindOf(valueAt(raw, issue.path))}`;
+    default:
+      // Our own refinements (custom) already say what to do; the rest keep zod's words.
+      return issue.message;
+  }
+}

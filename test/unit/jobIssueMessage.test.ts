@@ -1,0 +1,37 @@
+// A job file's mistakes in words its author acts on (src/config/jobIssueMessage.ts), not zod's.
+import { describe, expect, it } from 'vitest';
+import { parseJob } from '../../src/config/loadJob.js';
+
+const input = { path: 'e.csv' };
+const refusal = (raw: Record<string, unknown>): string => {
+  try {
+    parseJob(raw, 'job', '/tmp', 'job.json');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('accepted');
+};
+
+describe('job file messages', () => {
+  it('names an unknown field, the field it is likely a slip for, and the fields there are', () => {
+    expect(refusal({ inputs: [input], tenent: 'shop' })).toBe('job.json: the job: unknown field tenent (did you mean "tenant"?); the fields here are description, tenant, inputs, timezone, currency, '
+      + 'rates, as_of, min_event_time, matrices, formats, max_bad_row_share, retention, reports_dir, schedule, email, alert_after, max_run_time, duckdb, forecast, shards');
+    expect(refusal({ inputs: [{ ...input, Preset: 'stripe', colour: 1 }] })).toBe('job.json: inputs[0]: unknown fields Preset, colour (did you mean "preset" for Preset?); '
+      + 'the fields here are path, query, connection, ssl, ssl_ca, format, preset, map, delimiter, time_format');
+    expect(refusal({ inputs: [input], schedule: { cron: '0 3 * * *', tz: 'UTC' } })).toBe('job.json: schedule: unknown field tz; the fields here are cron, timezone');
+  });
+
+  it('says what a field must hold and what the file gave', () => {
+    expect(refusal({ inputs: [] })).toBe('job.json: inputs: must list at least 1 entry');
+    expect(refusal({ inputs: [input], formats: 'json' })).toBe('job.json: formats: must be a list, e.g. ["…"], not the text "json"');
+    expect(refusal({ inputs: [input], matrices: [{ period_type: 'days', period_unit: 'fortnight' }] }))
+      .toBe('job.json: matrices[0].period_unit: must be one of "day", "week", "month", "quarter", "year", not the text "fortnight"');
+    expect(refusal({ inputs: [input], retention: 0 })).toBe('job.json: retention: must be at least 1, not the number 0');
+    expect(refusal({ inputs: [input], schedule: {} })).toBe('job.json: schedule.cron: is required: text in double quotes');
+    expect(refusal({ inputs: [input], retention: 2.5 })).toBe('job.json: retention: must be a whole number, not the number 2.5');
+  });
+
+  it('keeps the schema\'s own words where it has them', () => {
+    expect(refusal({ inputs: [input], schedule: { cron: '' } })).toMatch(/^job\.json: schedule\.cron: empty: give a cron expression/);
+  });
+});
