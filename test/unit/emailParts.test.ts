@@ -7,6 +7,7 @@ import { formatAmount, formatMoney } from '../../src/format/money.js';
 import { headlineLtv } from '../../src/notify/headlineLtv.js';
 import { heatColour, heatmapHtml } from '../../src/notify/heatmapHtml.js';
 import { emailMatrix, heatmapView } from '../../src/notify/heatmapView.js';
+import { shownNote } from '../../src/notify/runEmailHtml.js';
 import { messageId } from '../../src/notify/messageId.js';
 import { classifySmtpError } from '../../src/notify/sendWithRetry.js';
 import { loadSmtpSettings, parseDuration, redactUrl } from '../../src/notify/smtpSettings.js';
@@ -107,6 +108,14 @@ describe('heatmapHtml', () => {
     expect(heatmapHtml(view)).toMatch(/>Total<\/td><td[^>]*>1,630<\/td><td[^>]*font-style:italic[^>]*>9\.87\*<\/td>/);
     view.total!.cells[0]!.complete_customers = 1630;
     expect(heatmapHtml(view)).toMatch(/>Total<\/td><td[^>]*>1,630<\/td><td[^>]*color:#1a1a1a;[^>]*>9\.87<\/td>/);
+  });
+
+  it('says what of the matrix it shows, a count of one in the singular', () => {
+    const view = heatmapView(emailMatrix(sampleReport())!, { cohorts: 1, periods: 2 });
+    // sampleReport's monthly matrix: 6 cohorts, periods 0–5.
+    expect(shownNote({ heatmap: view })).toBe('the newest 1 of 6 cohorts, periods 0–1 of 0–5');
+    expect(shownNote({ heatmap: { ...view, hiddenRows: 0 } })).toBe('the 1 cohort, periods 0–1 of 0–5');
+    expect(shownNote({ heatmap: heatmapView(emailMatrix(sampleReport())!, { periods: 2 }) })).toBe('all 6 cohorts, periods 0–1 of 0–5');
   });
 
   it('keeps a two-year daily report within Gmail\'s ~102 KB before it clips a message', () => {
