@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createMailTransport, type MailTransport } from './createMailTransport.js';
 import { FINAL_STATUSES, readRecord, writeRecord, type NotifyRecord, type SmtpErrorInfo } from './notifyRecord.js';
 import { sendWithRetry } from './sendWithRetry.js';
-import { loadSmtpSettings, redactUrl, type SmtpSettings } from './smtpSettings.js';
+import { loadSmtpSettings, redactUrl, unsetSmtpSettings, type SmtpSettings } from './smtpSettings.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 
 /** Side effects of the notify step, injected (STYLE habit 7). */
@@ -103,10 +103,12 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     return { ...base, status: 'failed', previously: false, messageId, attempts, error };
   };
 
-  if (from === null) return fail({ code: 'CONFIG', response_code: null, message: 'environment: SMTP_FROM is not set' });
+  const unset = dryRun ? null : unsetSmtpSettings(settings, { url: !effects.transport });
+  if (unset !== null) return fail({ code: 'CONFIG', response_code: null, message: unset });
   let message: SendMailOptions;
   try {
-    message = await d.compose(from, messageId);
+    // Set unless this is a dry run (checked above).
+    message = await d.compose(from ?? DRY_RUN_FROM, messageId);
   } catch (e) {
     return fail({ code: 'COMPOSE', response_code: null, message: e instanceof Error ? e.message : String(e) });
   }

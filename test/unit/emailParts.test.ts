@@ -10,7 +10,7 @@ import { emailMatrix, heatmapView } from '../../src/notify/heatmapView.js';
 import { shownNote } from '../../src/notify/runEmailHtml.js';
 import { messageId } from '../../src/notify/messageId.js';
 import { classifySmtpError } from '../../src/notify/sendWithRetry.js';
-import { loadSmtpSettings, parseDuration, redactUrl } from '../../src/notify/smtpSettings.js';
+import { loadSmtpSettings, parseDuration, redactUrl, unsetSmtpSettings } from '../../src/notify/smtpSettings.js';
 import { dailyReport } from '../helpers/dailyReport.js';
 import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
 
@@ -41,6 +41,16 @@ describe('loadSmtpSettings', () => {
     expect(() => loadSmtpSettings({ SMTP_URL: 'http://x' })).toThrow(/environment: SMTP_URL: an smtp:\/\/ or smtps:\/\/ URL/);
     expect(() => loadSmtpSettings({ LTV_EMAIL_DEADLINE: 'soon' })).toThrow(/LTV_EMAIL_DEADLINE: "soon" is not a duration/);
     expect(() => loadSmtpSettings({ LTV_EMAIL_DRY_RUN: 'maybe' })).toThrow(/LTV_EMAIL_DRY_RUN: expected true or false/);
+  });
+
+  it('names every unset variable needed to send at once; a dry run needs none, an injected transport no URL', () => {
+    const none = loadSmtpSettings({});
+    expect(unsetSmtpSettings(none, { url: true })).toBe(
+      'environment: SMTP_URL and SMTP_FROM are not set; set SMTP_URL to the mail server, e.g. smtps://user:pass@smtp.example.com:465, and SMTP_FROM to the sender, e.g. reports@example.com (src/notify/README.md)',
+    );
+    expect(unsetSmtpSettings(none, { url: false })).toBe('environment: SMTP_FROM is not set; set SMTP_FROM to the sender, e.g. reports@example.com (src/notify/README.md)');
+    expect(unsetSmtpSettings(loadSmtpSettings({ SMTP_FROM: 'r@example.com' }), { url: true })).toMatch(/^environment: SMTP_URL is not set; set SMTP_URL to the mail server/);
+    expect(unsetSmtpSettings(loadSmtpSettings({ SMTP_URL: 'smtp://h:25', SMTP_FROM: 'r@example.com' }), { url: true })).toBeNull();
   });
 
   it('parses durations and hides passwords', () => {
