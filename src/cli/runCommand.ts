@@ -88,8 +88,10 @@ export function registerRun(program: Command): void {
         throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);
       }
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
-      // Without --verbose only errors are logged: warnings reach the user once, as the plain lines below.
-      const logger = pino({ level: flags.verbose ? 'info' : 'error' }, pino.destination(2));
+      // Without --verbose nothing is logged: what the user must know (warnings, the email's and the failure
+      // notice's outcome, the error) is said once, in the plain lines below. At 'error', a failed email printed
+      // a JSON line beside its own line.
+      const logger = pino({ level: flags.verbose ? 'info' : 'silent' }, pino.destination(2));
       // Progress goes to stdout: stderr carries only the one line of an error.
       const reporter = createProgressReporter(process.stdout);
       const interrupt = stopOnSignals();
@@ -102,6 +104,8 @@ export function registerRun(program: Command): void {
           onProgress: (p: Progress) => reporter.update(p),
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
           signal: interrupt.signal,
+          // Before the run's error line: the ops recipients were told, or why not.
+          onNotify: (n: NotifyOutcome) => process.stdout.write(`${noticeLine(n)}\n`),
         }).finally(() => reporter.stop());
       } catch (e) {
         if (!interrupt.signal.aborted) throw e;
@@ -231,8 +235,26 @@ function emailLine(n: NotifyOutcome): string {
       return n.previously ? `email already sent for run ${n.key.run_id}; not sent again` : `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})`;
     case 'rejected':
       return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
+    case 'failed': {
+      // Nothing retries an `ltv run` (the worker's retries send a run's email; here none follows): a new
+      // `ltv run` publishes a new run, under a new run-id, and emails that one.
+      const fix = n.retryable ? 'check that the SMTP server in SMTP_URL is up and reachable' : 'fix what is named above';
+      return `email not sent: ${n.error?.message ?? ''} (the run is published; this run's email will not be sent: ${fix}, and \`ltv run\` again publishes a new run and emails it)`;
+    }
+  }
+}
+
+/** The failure notice to the job's ops recipients (the run itself failed: its error line follows). */
+function noticeLine(n: NotifyOutcome): string {
+  switch (n.status) {
+    case 'dry-run':
+      return `failure notice written to ${n.eml} (dry run, not sent)`;
+    case 'sent':
+      return n.previously ? 'failure notice already sent for this failure; not sent again' : `failure notice sent to the ops recipients (${n.messageId})`;
+    case 'rejected':
+      return `failure notice rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''}`;
     case 'failed':
-      return `email not sent: ${n.error?.message ?? ''} (the run is published; a retried run tries again)`;
+      return `failure notice not sent: ${n.error?.message ?? ''}`;
   }
 }
 
