@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { parseAsOf } from '../config/parseAsOf.js';
 import { tierUpLater } from '../config/shortRunTiering.js';
+import { listed } from '../format/listed.js';
 import { formatCountOf } from '../format/money.js';
 import { visibleLine } from '../format/text.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
@@ -232,7 +233,9 @@ function emailLine(n: NotifyOutcome): string {
     case 'dry-run':
       return `email written to ${n.eml} (dry run, not sent)`;
     case 'sent':
-      return n.previously ? `email already sent for run ${n.key.run_id}; not sent again` : `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})`;
+      if (n.previously) return `email already sent for run ${n.key.run_id}; not sent again`;
+      // Said here, since without --verbose nothing is logged.
+      return `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})${n.rejected?.length ? `; the SMTP server refused it for ${listed(n.rejected)}` : ''}`;
     case 'rejected':
       return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
     case 'failed': {

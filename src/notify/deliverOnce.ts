@@ -40,6 +40,8 @@ export interface NotifyOutcome {
   error?: SmtpErrorInfo;
   /** Not sent because SMTP kept failing transiently until the deadline: worth retrying the run (the worker does). */
   retryable?: boolean;
+  /** Sent, but these recipients were refused (for good, or still at the deadline): the record's `rejected`. */
+  rejected?: string[];
 }
 
 /** From address for dry runs without SMTP_FROM: the .eml is for looking, not sending. */
@@ -151,7 +153,7 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     if (outcome.status === 'sent') log.info({ message_id: messageId, attempts: outcome.attempts, response: outcome.response }, 'email: sent');
     return {
       ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts,
-      ...(outcome.status !== 'sent' ? { error: outcome.error } : {}),
+      ...(outcome.status !== 'sent' ? { error: outcome.error } : outcome.rejected.length ? { rejected: outcome.rejected } : {}),
       ...(outcome.status === 'failed' && outcome.reason === 'deadline' ? { retryable: true } : {}),
     };
   } finally {

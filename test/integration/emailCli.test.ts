@@ -101,6 +101,18 @@ describe.concurrent('ltv run and email', () => {
     expect(r.stderr).not.toContain('{');
   });
 
+  it('a recipient the server refuses is named in the line saying the email was sent', { timeout: 180_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const { sink, jobFile } = await setup(ctx);
+    // The first RCPT TO (finance@) refused for good; ceo@ accepts.
+    sink.reply({ at: 'rcpt', code: 550, times: 1 });
+    const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com' });
+    expect(r.code).toBe(0);
+    expect(sink.envelopes).toEqual([['ceo@example.com']]);
+    expect(r.stdout).toMatch(/: email sent \(<[^>]+>, 1 attempt\); the SMTP server refused it for finance@example\.com\n/);
+    expect(r.stderr).not.toContain('{');
+  });
+
   it('a failed run says that the ops recipients were told, before its one error line', { timeout: 180_000 }, async (ctx) => {
     const { expect } = ctx;
     const { fx, sink } = await setup(ctx);
