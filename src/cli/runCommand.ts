@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { parseAsOf } from '../config/parseAsOf.js';
 import { tierUpLater } from '../config/shortRunTiering.js';
+import { listed } from '../format/listed.js';
 import { formatCountOf } from '../format/money.js';
 import { visibleLine } from '../format/text.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
@@ -89,8 +90,10 @@ export function registerRun(program: Command): void {
       }
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
       const out = flags.out ?? envValue('LTV_REPORTS_DIR');
-      // Without --verbose only errors are logged: warnings reach the user once, as the plain lines below.
-      const logger = pino({ level: flags.verbose ? 'info' : 'error' }, pino.destination(2));
+      // Without --verbose nothing is logged: what the user must know (warnings, the email's and the failure
+      // notice's outcome, the error) is said once, in the plain lines below. At 'error', a failed email printed
+      // a JSON line beside its own line.
+      const logger = pino({ level: flags.verbose ? 'info' : 'silent' }, pino.destination(2));
       // Progress goes to stdout: stderr carries only the one line of an error.
       const reporter = createProgressReporter(process.stdout);
       const interrupt = stopOnSignals();
@@ -104,6 +107,8 @@ export function registerRun(program: Command): void {
           onProgress: (p: Progress) => reporter.update(p),
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
           signal: interrupt.signal,
+          // Before the run's error line: the ops recipients were told, or why not.
+          onNotify: (n: NotifyOutcome) => process.stdout.write(`${noticeLine(n)}\n`),
         }).finally(() => reporter.stop());
       } catch (e) {
         if (!interrupt.signal.aborted) throw e;
@@ -230,11 +235,31 @@ function emailLine(n: NotifyOutcome): string {
     case 'dry-run':
       return `email written to ${n.eml} (dry run, not sent)`;
     case 'sent':
-      return n.previously ? `email already sent for run ${n.key.run_id}; not sent again` : `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})`;
+      if (n.previously) return `email already sent for run ${n.key.run_id}; not sent again`;
+      // Said here, since without --verbose nothing is logged.
+      return `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})${n.rejected?.length ? `; the SMTP server refused it for ${listed(n.rejected)}` : ''}`;
     case 'rejected':
       return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
+    case 'failed': {
+      // Nothing retries an `ltv run` (the worker's retries send a run's email; here none follows): a new
+      // `ltv run` publishes a new run, under a new run-id, and emails that one.
+      const fix = n.retryable ? 'check that the SMTP server in SMTP_URL is up and reachable' : 'fix what is named above';
+      return `email not sent: ${n.error?.message ?? ''} (the run is published; this run's email will not be sent: ${fix}, and \`ltv run\` again publishes a new run and emails it)`;
+    }
+  }
+}
+
+/** The failure notice to the job's ops recipients (the run itself failed: its error line follows). */
+function noticeLine(n: NotifyOutcome): string {
+  switch (n.status) {
+    case 'dry-run':
+      return `failure notice written to ${n.eml} (dry run, not sent)`;
+    case 'sent':
+      return n.previously ? 'failure notice already sent for this failure; not sent again' : `failure notice sent to the ops recipients (${n.messageId})`;
+    case 'rejected':
+      return `failure notice rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''}`;
     case 'failed':
-      return `email not sent: ${n.error?.message ?? ''} (the run is published; a retried run tries again)`;
+      return `failure notice not sent: ${n.error?.message ?? ''}`;
   }
 }
 

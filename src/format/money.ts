@@ -33,6 +33,11 @@ export function formatCountOf(value: number, noun: string, plural = `${noun}s`):
   return `${value} ${value === 1 ? noun : plural}`;
 }
 
+/** "1 cohort", "6,000 input rows": formatCountOf with thousands separators, for what a person reads (the email). */
+export function formatGroupedCountOf(value: number, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(value)} ${value === 1 ? noun : plural}`;
+}
+
 // The symbol a reader expects for the report currency (SPEC §2), from the ICU data Node ships, so no
 // table of currencies to maintain: USD → "$", EUR → "€", CAD → "CA$"; codes without a symbol ("CHF",
 // "SEK", "XXX") come back as the code itself.

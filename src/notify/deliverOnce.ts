@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createMailTransport, type MailTransport } from './createMailTransport.js';
 import { FINAL_STATUSES, readRecord, writeRecord, type NotifyRecord, type SmtpErrorInfo } from './notifyRecord.js';
 import { sendWithRetry } from './sendWithRetry.js';
-import { loadSmtpSettings, redactUrl, type SmtpSettings } from './smtpSettings.js';
+import { loadSmtpSettings, redactUrl, unsetSmtpSettings, type SmtpSettings } from './smtpSettings.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 
 /** Side effects of the notify step, injected (STYLE habit 7). */
@@ -40,6 +40,8 @@ export interface NotifyOutcome {
   error?: SmtpErrorInfo;
   /** Not sent because SMTP kept failing transiently until the deadline: worth retrying the run (the worker does). */
   retryable?: boolean;
+  /** Sent, but these recipients were refused (for good, or still at the deadline): the record's `rejected`. */
+  rejected?: string[];
 }
 
 /** From address for dry runs without SMTP_FROM: the .eml is for looking, not sending. */
@@ -103,10 +105,12 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     return { ...base, status: 'failed', previously: false, messageId, attempts, error };
   };
 
-  if (from === null) return fail({ code: 'CONFIG', response_code: null, message: 'environment: SMTP_FROM is not set' });
+  const unset = dryRun ? null : unsetSmtpSettings(settings, { url: !effects.transport });
+  if (unset !== null) return fail({ code: 'CONFIG', response_code: null, message: unset });
   let message: SendMailOptions;
   try {
-    message = await d.compose(from, messageId);
+    // Set unless this is a dry run (checked above).
+    message = await d.compose(from ?? DRY_RUN_FROM, messageId);
   } catch (e) {
     return fail({ code: 'COMPOSE', response_code: null, message: e instanceof Error ? e.message : String(e) });
   }
@@ -149,7 +153,7 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     if (outcome.status === 'sent') log.info({ message_id: messageId, attempts: outcome.attempts, response: outcome.response }, 'email: sent');
     return {
       ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts,
-      ...(outcome.status !== 'sent' ? { error: outcome.error } : {}),
+      ...(outcome.status !== 'sent' ? { error: outcome.error } : outcome.rejected.length ? { rejected: outcome.rejected } : {}),
       ...(outcome.status === 'failed' && outcome.reason === 'deadline' ? { retryable: true } : {}),
     };
   } finally {

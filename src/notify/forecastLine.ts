@@ -1,7 +1,7 @@
 // SPEC §9 in the run email: the predicted LTV (12 months, or the horizon when month 12 is realized) beside
 // the realized headline, with its interval and how far the backtest's predictions were off.
 import type { TenantReport } from '../ltv/model.js';
-import { formatMoney } from '../format/money.js';
+import { formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { noForecastReason } from '../report/noForecastReason.js';
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
@@ -15,9 +15,9 @@ export function forecastLine(r: TenantReport): string | null {
   const months = h.period + 1;
   const bt = f.backtest;
   const backtest = bt && bt.mape !== null && bt.bias !== null
-    ? `backtest (refit ${bt.holdout_days} days back): error ${pct(bt.mape)}, bias ${bt.bias >= 0 ? '+' : ''}${pct(bt.bias)}`
+    ? `backtest (refit ${formatGroupedCountOf(bt.holdout_days, 'day')} back): error ${pct(bt.mape)}, bias ${bt.bias >= 0 ? '+' : ''}${pct(bt.bias)}`
     : `no backtest${bt?.note ? ` (${bt.note})` : ''}`;
-  return `Predicted LTV at ${months} months: ${formatMoney(h.revenue, r.currency)} ` +
+  return `Predicted LTV at ${formatGroupedCountOf(months, 'month')}: ${formatMoney(h.revenue, r.currency)} ` +
     `(${Math.round(f.interval * 100)} % interval ${formatMoney(h.lower.revenue, r.currency)}–${formatMoney(h.upper.revenue, r.currency)}; ` +
     `${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'}; ${backtest})`;
 }

@@ -6,8 +6,9 @@
 // scales; the page itself never scrolls sideways (test/integration/emailBrowser.test.ts).
 import { forecastLine } from './forecastLine.js';
 import { escapeHtml } from '../format/text.js';
-import { formatBytes, formatCount, formatMoney } from '../format/money.js';
+import { formatBytes, formatCount, formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { formatChange } from './formatChange.js';
+import { inputFileLines, inputLine } from './inputLines.js';
 import { heatmapHtml, PARTIAL_NOTE } from './heatmapHtml.js';
 import { localTime } from '../report/localTime.js';
 import { periodAxisTitle } from '../format/labels.js';
@@ -38,7 +39,7 @@ export function runEmailHtml(c: RunEmailContent): string {
       change: before ? formatChange(s.average_ltv_90d, before.average_ltv_90d, r.currency) : null },
     { label: 'Average LTV at 30 days', value: money(s.average_ltv_30d), note: s.average_ltv_30d === null ? 'no customer is 30 days old yet' : 'per paying customer',
       change: before ? formatChange(s.average_ltv_30d, before.average_ltv_30d, r.currency) : null },
-    { label: 'Paying customers', value: formatCount(s.customers), note: `in ${formatCount(s.cohorts)} monthly cohorts`,
+    { label: 'Paying customers', value: formatCount(s.customers), note: `in ${formatGroupedCountOf(s.cohorts, 'monthly cohort')}`,
       change: before ? formatChange(s.customers, before.customers, null) : null },
     { label: 'Revenue', value: money(s.revenue), note: 'after refunds', change: before ? formatChange(s.revenue, before.revenue, r.currency) : null },
   ];
@@ -125,7 +126,7 @@ export function runEmailHtml(c: RunEmailContent): string {
     tilesBlock +
     changeNote +
     (forecastLine(r) ? block(`<div style="font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r)!)}</div>`, 8) : '') +
-    block(`<div style="font-size:13px;color:#1a1a1a;">${fees}</div><div style="font-size:12px;${MUTED}margin-top:4px;">${escapeHtml(inputLine(r))}</div>`, 8) +
+    block(`<div style="font-size:13px;color:#1a1a1a;">${fees}</div><div style="font-size:12px;${MUTED}margin-top:4px;">${[inputLine(r), ...inputFileLines(r)].map(escapeHtml).join('<br>')}</div>`, 8) +
     heatmapSection +
     chartSection +
     filesSection +
@@ -141,16 +142,6 @@ export function runEmailHtml(c: RunEmailContent): string {
   );
 }
 
-/** Where the numbers came from, so a reader can trust them: rows read, quarantined, duplicates. */
-export function inputLine(r: Pick<RunEmailContent['report'], 'stats'>): string {
-  const st = r.stats;
-  const parts = [`${formatCount(st.rows_read)} input rows`];
-  if (st.rows_quarantined) parts.push(`${formatCount(st.rows_quarantined)} quarantined as unreadable (quarantine.csv on the report server)`);
-  if (st.duplicates) parts.push(`${formatCount(st.duplicates)} duplicates merged`);
-  if (st.sandbox_rows) parts.push(`${formatCount(st.sandbox_rows)} sandbox rows left out`);
-  return `${parts.join(', ')}.`;
-}
-
 export function heatmapTitle(c: Pick<RunEmailContent, 'heatmap'>): string {
   const m = c.heatmap?.matrix;
   if (!m) return '';
@@ -162,8 +153,10 @@ export function heatmapTitle(c: Pick<RunEmailContent, 'heatmap'>): string {
 export function shownNote(c: Pick<RunEmailContent, 'heatmap'>): string {
   const h = c.heatmap;
   if (!h) return '';
-  const noun = h.rows[0]?.type === 'segment' ? 'segments' : 'cohorts';
-  const rows = h.hiddenRows > 0 ? `the ${h.rows[0]?.type === 'segment' ? 'largest' : 'newest'} ${h.rows.length} of ${h.rows.length + h.hiddenRows} ${noun}` : `all ${h.rows.length} ${noun}`;
+  const noun = h.rows[0]?.type === 'segment' ? 'segment' : 'cohort';
+  const rows = h.hiddenRows > 0
+    ? `the ${h.rows[0]?.type === 'segment' ? 'largest' : 'newest'} ${formatCount(h.rows.length)} of ${formatGroupedCountOf(h.rows.length + h.hiddenRows, noun)}`
+    : `${h.rows.length === 1 ? 'the' : 'all'} ${formatGroupedCountOf(h.rows.length, noun)}`;
   const last = h.periods.at(-1) ?? 0;
   const periods = h.hiddenPeriods > 0 ? `periods 0–${last} of 0–${last + h.hiddenPeriods}` : 'every period';
   return `${rows}, ${periods}`;

@@ -3,11 +3,12 @@
 import { forecastLine } from './forecastLine.js';
 import { periodAxisTitle } from '../format/labels.js';
 import { MOSTLY_COMPLETE } from '../report/completeness.js';
-import { formatBytes, formatCount, formatMoney } from '../format/money.js';
+import { formatBytes, formatCount, formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { formatChange } from './formatChange.js';
 import { heatmapText } from './heatmapText.js';
 import type { RunEmailContent } from './RunEmailContent.js';
-import { heatmapTitle, inputLine, shownNote } from './runEmailHtml.js';
+import { heatmapTitle, shownNote } from './runEmailHtml.js';
+import { inputFileLines, inputLine } from './inputLines.js';
 import { localTime } from '../report/localTime.js';
 import { visibleText } from '../format/text.js';
 
@@ -29,7 +30,7 @@ export function runEmailText(c: RunEmailContent): string {
     '',
     `Average LTV at 90 days:  ${money(s.average_ltv_90d, 'n/a (no customer is 90 days old yet)')}${change(s.average_ltv_90d, before?.average_ltv_90d, r.currency)}`,
     `Average LTV at 30 days:  ${money(s.average_ltv_30d, 'n/a (no customer is 30 days old yet)')}${change(s.average_ltv_30d, before?.average_ltv_30d, r.currency)}`,
-    `Paying customers:        ${formatCount(s.customers)} in ${formatCount(s.cohorts)} monthly cohorts${change(s.customers, before?.customers, null)}`,
+    `Paying customers:        ${formatCount(s.customers)} in ${formatGroupedCountOf(s.cohorts, 'monthly cohort')}${change(s.customers, before?.customers, null)}`,
     `Revenue:                 ${money(s.revenue, '')} (after refunds)${change(s.revenue, before?.revenue, r.currency)}`,
     ...(c.feesKnown
       ? [`Proceeds:                ${money(s.proceeds, '')} (after store commission)`, `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`]
@@ -38,6 +39,7 @@ export function runEmailText(c: RunEmailContent): string {
     ...(forecastLine(r) ? [forecastLine(r)!] : []),
     '',
     inputLine(r),
+    ...inputFileLines(r).map((l) => `  ${l}`),
   ];
   const h = c.heatmap;
   if (h) {

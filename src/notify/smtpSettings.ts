@@ -81,6 +81,22 @@ export function loadSmtpSettings(source: NodeJS.ProcessEnv = process.env): Reado
   });
 }
 
+const WHAT_TO_SET = {
+  SMTP_URL: 'the mail server, e.g. smtps://user:pass@smtp.example.com:465',
+  SMTP_FROM: 'the sender, e.g. reports@example.com',
+} as const;
+
+/**
+ * What must be set before a message can be sent, all in one line (null: nothing): naming one variable at a
+ * time made a user find the second only on the next run. A dry run needs neither; an injected transport no URL.
+ */
+export function unsetSmtpSettings(settings: SmtpSettings, needs: { url: boolean }): string | null {
+  const unset = (['SMTP_URL', 'SMTP_FROM'] as const).filter((v) => (v === 'SMTP_URL' ? needs.url && settings.url === null : settings.from === null));
+  if (unset.length === 0) return null;
+  const verb = unset.length === 1 ? 'is' : 'are';
+  return `environment: ${unset.join(' and ')} ${verb} not set; set ${unset.map((v) => `${v} to ${WHAT_TO_SET[v]}`).join(', and ')} (src/notify/README.md)`;
+}
+
 /** The URL without its password, for logs and records. */
 export function redactUrl(url: string): string {
   try {

@@ -2,7 +2,7 @@
 // back with mailparser. Nothing of ours is mocked; backoff delays are milliseconds so retries are quick.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -17,7 +17,7 @@ import { notifyRun } from '../../src/notify/notifyRun.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
 import { runPipeline, type RunEffects, type RunResult } from '../../src/pipeline.js';
 import { AS_OF, EXPORT_CSV, TENANT, emailJob, testSettings } from '../helpers/emailFixture.js';
-import { makeFixture, silentLogger, type Fixture } from '../helpers/runFixture.js';
+import { csv, makeFixture, silentLogger, type Fixture } from '../helpers/runFixture.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -114,6 +114,47 @@ describe('the run email', () => {
     expect(m.html as string).toContain(`href="${url}"`);
     expect(m.text).toContain(`download: ${url}`);
     expect(sha256(m.attachments.find((a) => a.filename?.endsWith('.csv'))!.content)).toBe(sha256(await readFile(join(t.dir, 'ltv.csv'))));
+  });
+});
+
+describe('where the numbers came from', () => {
+  it('counts the rows after the as-of time and, with two inputs, each file\'s rows and quarantined rows', async () => {
+    const { fx, sink } = await setup();
+    // A second export in a folder, its name HTML would read as markup: h at Mar 10 counts; f at Mar 20 is after
+    // the as-of time (Mar 16); g's time is unreadable, so quarantined (1 of 12 rows: the limit is raised).
+    const second = 'later/b&<c>.csv';
+    await mkdir(join(fx.dir, 'later'));
+    await writeFile(join(fx.dir, second), csv('customer_id,event_time,amount,transaction_id,country', [
+      ['h', '2026-03-10T10:00:00Z', '8', 't10', 'US'],
+      ['f', '2026-03-20T10:00:00Z', '7', 't11', 'US'],
+      ['g', 'yesterday', '5', 't12', 'US'],
+    ]));
+    const result = await run(fx, { ...emailJob(), inputs: [{ path: 'e.csv' }, { path: second }], max_bad_row_share: 0.1 }, { mail: { settings: testSettings(sink.url) } });
+    expect(result.notify).toMatchObject([{ status: 'sent' }]);
+    const m = sink.messages[0]!;
+    // 9 + 3 rows read; 1 quarantined (g), 1 after the as-of time (f). Names relative to the fixture folder.
+    expect(m.text).toContain(
+      '12 input rows, 1 quarantined as unreadable (quarantine.csv on the report server), 1 row left out as later than the as-of time.\n' +
+        '  e.csv: 9 rows, 0 quarantined\n' +
+        '  later/b&<c>.csv: 3 rows, 1 quarantined\n',
+    );
+    const html = m.html as string;
+    expect(html).toContain(
+      '12 input rows, 1 quarantined as unreadable (quarantine.csv on the report server), 1 row left out as later than the as-of time.<br>' +
+        'e.csv: 9 rows, 0 quarantined<br>later/b&amp;&lt;c&gt;.csv: 3 rows, 1 quarantined</div>',
+    );
+  });
+
+  it('says "1 monthly cohort", and with one input no list of files', async () => {
+    const { fx, sink } = await setup();
+    // As of Dec 31, 2025: a (Dec 2) and b (Dec 20) are the one cohort; the other 7 rows (Jan 2 … Mar 1) are later.
+    await run(fx, emailJob(), { asOf: new Date('2025-12-31T00:00:00Z'), mail: { settings: testSettings(sink.url) } });
+    const m = sink.messages[0]!;
+    expect(m.text).toContain('Paying customers:        2 in 1 monthly cohort\n');
+    expect(m.text).toContain('\n9 input rows, 7 rows left out as later than the as-of time.\n\n');
+    const html = m.html as string;
+    expect(html).toContain('>in 1 monthly cohort</div>');
+    expect(html).toContain('>9 input rows, 7 rows left out as later than the as-of time.</div>');
   });
 });
 

@@ -35,8 +35,8 @@ async function setup({ onTestFinished }: TestContext): Promise<{ fx: Fixture; si
 // Each test is its own processes, directories and SMTP server: they run concurrently, and so assert with
 // their own `expect`.
 describe.concurrent('ltv run and email', () => {
-  // Three whole runs, each its own process and reports directory, started together: over the 60 s default
-  // at load 15 (a deadline, not a timing).
+  // Whole runs, each its own process and reports directory, started together with the others here: over the
+  // 60 s default at load 15 (a deadline, not a timing).
   it('--email-dry-run writes the .eml; --no-email sends nothing; plain run sends once per run', { timeout: 180_000 }, async (ctx) => {
     const { expect } = ctx;
     const { fx, sink, jobFile } = await setup(ctx);
@@ -64,7 +64,7 @@ describe.concurrent('ltv run and email', () => {
     expect(await readdir(notifyDir('sent'))).toEqual(['20260318T150000Z.json']);
   });
 
-  it('without SMTP_URL the run still publishes and says why nothing was sent', async (ctx) => {
+  it('without SMTP_URL the run still publishes and says why nothing was sent', { timeout: 180_000 }, async (ctx) => {
     const { expect } = ctx;
     const { jobFile } = await setup(ctx);
     const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_FROM: 'reports@example.com' });
@@ -73,7 +73,59 @@ describe.concurrent('ltv run and email', () => {
     expect(r.stdout).toContain('email not sent: environment: SMTP_URL is not set');
   });
 
-  it('a malformed SMTP variable is named, and the run is still published', async (ctx) => {
+  it('with neither SMTP_URL nor SMTP_FROM, one line names both and says what a new run does; no log line on stderr', { timeout: 180_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const { jobFile } = await setup(ctx);
+    const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `${TENANT}: email not sent: environment: SMTP_URL and SMTP_FROM are not set; set SMTP_URL to the mail server, e.g. smtps://user:pass@smtp.example.com:465, ` +
+        'and SMTP_FROM to the sender, e.g. reports@example.com (src/notify/README.md) ' +
+        "(the run is published; this run's email will not be sent: fix what is named above, and `ltv run` again publishes a new run and emails it)\n",
+    );
+    // Without --verbose, no JSON log line ("email: not sent") beside it.
+    expect(r.stderr).not.toContain('{');
+  });
+
+  it('an SMTP server down until the deadline: the line says to check it, nothing retries this run; no log line on stderr', { timeout: 180_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const { jobFile } = await setup(ctx);
+    // Port 1 refuses the connection: a transient failure, retried until the 1 s deadline.
+    const env = { SMTP_URL: 'smtp://127.0.0.1:1', SMTP_FROM: 'reports@example.com', LTV_EMAIL_DEADLINE: '1s', LTV_EMAIL_BACKOFF: '100ms' };
+    const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /: email not sent: .*ECONNREFUSED.* \(the run is published; this run's email will not be sent: check that the SMTP server in SMTP_URL is up and reachable, and `ltv run` again publishes a new run and emails it\)\n/,
+    );
+    expect(r.stdout).not.toContain('a retried run');
+    expect(r.stderr).not.toContain('{');
+  });
+
+  it('a recipient the server refuses is named in the line saying the email was sent', { timeout: 180_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const { sink, jobFile } = await setup(ctx);
+    // The first RCPT TO (finance@) refused for good; ceo@ accepts.
+    sink.reply({ at: 'rcpt', code: 550, times: 1 });
+    const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com' });
+    expect(r.code).toBe(0);
+    expect(sink.envelopes).toEqual([['ceo@example.com']]);
+    expect(r.stdout).toMatch(/: email sent \(<[^>]+>, 1 attempt\); the SMTP server refused it for finance@example\.com\n/);
+    expect(r.stderr).not.toContain('{');
+  });
+
+  it('a failed run says that the ops recipients were told, before its one error line', { timeout: 180_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const { fx, sink } = await setup(ctx);
+    const jobFile = join(fx.dir, 'broken.json');
+    await writeFile(jobFile, JSON.stringify({ ...emailJob(), inputs: [{ path: 'missing.csv' }], reports_dir: 'reports' }));
+    const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com' });
+    expect(r.code).toBe(1);
+    expect(sink.messages).toHaveLength(1);
+    expect(r.stdout).toContain(`failure notice sent to the ops recipients (${sink.messages[0]!.messageId})\n`);
+    expect(r.stderr).toBe(`ltv: ${jobFile}: inputs[0].path: no file matches "missing.csv" (looked in ${fx.dir})\n`);
+  });
+
+  it('a malformed SMTP variable is named, and the run is still published', { timeout: 180_000 }, async (ctx) => {
     const { expect } = ctx;
     const { jobFile } = await setup(ctx);
     const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: 'mail.example.com' });

@@ -7,9 +7,10 @@ import { formatAmount, formatMoney } from '../../src/format/money.js';
 import { headlineLtv } from '../../src/notify/headlineLtv.js';
 import { heatColour, heatmapHtml } from '../../src/notify/heatmapHtml.js';
 import { emailMatrix, heatmapView } from '../../src/notify/heatmapView.js';
+import { shownNote } from '../../src/notify/runEmailHtml.js';
 import { messageId } from '../../src/notify/messageId.js';
 import { classifySmtpError } from '../../src/notify/sendWithRetry.js';
-import { loadSmtpSettings, parseDuration, redactUrl } from '../../src/notify/smtpSettings.js';
+import { loadSmtpSettings, parseDuration, redactUrl, unsetSmtpSettings } from '../../src/notify/smtpSettings.js';
 import { dailyReport } from '../helpers/dailyReport.js';
 import { INJECTION_SEGMENT, sampleReport } from '../helpers/sampleReport.js';
 
@@ -40,6 +41,16 @@ describe('loadSmtpSettings', () => {
     expect(() => loadSmtpSettings({ SMTP_URL: 'http://x' })).toThrow(/environment: SMTP_URL: an smtp:\/\/ or smtps:\/\/ URL/);
     expect(() => loadSmtpSettings({ LTV_EMAIL_DEADLINE: 'soon' })).toThrow(/LTV_EMAIL_DEADLINE: "soon" is not a duration/);
     expect(() => loadSmtpSettings({ LTV_EMAIL_DRY_RUN: 'maybe' })).toThrow(/LTV_EMAIL_DRY_RUN: expected true or false/);
+  });
+
+  it('names every unset variable needed to send at once; a dry run needs none, an injected transport no URL', () => {
+    const none = loadSmtpSettings({});
+    expect(unsetSmtpSettings(none, { url: true })).toBe(
+      'environment: SMTP_URL and SMTP_FROM are not set; set SMTP_URL to the mail server, e.g. smtps://user:pass@smtp.example.com:465, and SMTP_FROM to the sender, e.g. reports@example.com (src/notify/README.md)',
+    );
+    expect(unsetSmtpSettings(none, { url: false })).toBe('environment: SMTP_FROM is not set; set SMTP_FROM to the sender, e.g. reports@example.com (src/notify/README.md)');
+    expect(unsetSmtpSettings(loadSmtpSettings({ SMTP_FROM: 'r@example.com' }), { url: true })).toMatch(/^environment: SMTP_URL is not set; set SMTP_URL to the mail server/);
+    expect(unsetSmtpSettings(loadSmtpSettings({ SMTP_URL: 'smtp://h:25', SMTP_FROM: 'r@example.com' }), { url: true })).toBeNull();
   });
 
   it('parses durations and hides passwords', () => {
@@ -107,6 +118,14 @@ describe('heatmapHtml', () => {
     expect(heatmapHtml(view)).toMatch(/>Total<\/td><td[^>]*>1,630<\/td><td[^>]*font-style:italic[^>]*>9\.87\*<\/td>/);
     view.total!.cells[0]!.complete_customers = 1630;
     expect(heatmapHtml(view)).toMatch(/>Total<\/td><td[^>]*>1,630<\/td><td[^>]*color:#1a1a1a;[^>]*>9\.87<\/td>/);
+  });
+
+  it('says what of the matrix it shows, a count of one in the singular', () => {
+    const view = heatmapView(emailMatrix(sampleReport())!, { cohorts: 1, periods: 2 });
+    // sampleReport's monthly matrix: 6 cohorts, periods 0–5.
+    expect(shownNote({ heatmap: view })).toBe('the newest 1 of 6 cohorts, periods 0–1 of 0–5');
+    expect(shownNote({ heatmap: { ...view, hiddenRows: 0 } })).toBe('the 1 cohort, periods 0–1 of 0–5');
+    expect(shownNote({ heatmap: heatmapView(emailMatrix(sampleReport())!, { periods: 2 }) })).toBe('all 6 cohorts, periods 0–1 of 0–5');
   });
 
   it('keeps a two-year daily report within Gmail\'s ~102 KB before it clips a message', () => {

@@ -34,6 +34,9 @@ it('says why there is none', () => {
   expect(forecastLine({ ...sampleReport(), forecast: forecast({ model: null, headline: null, reason: 'no forecast: no customer has churned yet' }) }))
     .toBe('Predicted LTV: none (no forecast: no customer has churned yet)');
   expect(forecastLine({ ...sampleReport(), forecast: forecast({ backtest: null, headline: cell(23, 80, 79, 81) }) })).toMatch(/at 24 months: .*no backtest\)$/);
+  // A one-month horizon and a one-day backtest are counted in the singular.
+  const short = forecast({ headline: cell(0, 5, 4, 6) });
+  expect(forecastLine({ ...sampleReport(), forecast: { ...short, backtest: { ...short.backtest!, holdout_days: 1 } } })).toMatch(/^Predicted LTV at 1 month: .*refit 1 day back/);
 });
 
 it('says why no cohort has a forecast, counting the cohorts by their reason', () => {

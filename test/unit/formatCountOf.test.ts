@@ -1,6 +1,6 @@
 // Counts with their noun, as the command line writes them ("1 customer in 1 monthly cohort", "1 of 1 row").
 import { describe, expect, it } from 'vitest';
-import { formatCountOf } from '../../src/format/money.js';
+import { formatCountOf, formatGroupedCountOf } from '../../src/format/money.js';
 
 describe('formatCountOf', () => {
   it('uses the singular for exactly one and the plural otherwise; the number as plain digits', () => {
@@ -13,5 +13,11 @@ describe('formatCountOf', () => {
   it('takes an irregular plural', () => {
     expect(formatCountOf(1, 'query', 'queries')).toBe('1 query');
     expect(formatCountOf(3, 'query', 'queries')).toBe('3 queries');
+  });
+
+  it('groups thousands for a reader (the email), with the same singular and plural', () => {
+    expect(formatGroupedCountOf(1, 'monthly cohort')).toBe('1 monthly cohort');
+    expect(formatGroupedCountOf(5742, 'row')).toBe('5,742 rows');
+    expect(formatGroupedCountOf(0, 'query', 'queries')).toBe('0 queries');
   });
 });
