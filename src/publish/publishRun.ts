@@ -237,10 +237,12 @@ export async function commitRun(
     await settlePendingWrites(slot.stagingDir);
     const files: Record<string, ManifestFile> = {};
     const previous = await previousRun(slot.tenantDir);
-    // The owner file stays until the rename below: a worker killed while this checksums, fsyncs and writes
-    // the manifest (seconds for a large run) leaves a staging directory a recovered attempt knows to be dead
-    // and removes, and the recovered run takes the same run-id. Removed first, it left an ownerless
-    // directory no cleanup trusts for a day, and the recovered run published as <run-id>-2.
+    // The owner file stays until after the rename below: a worker killed while this checksums, fsyncs and
+    // writes the manifest (seconds for a large run), or in the instant before the rename, leaves a staging
+    // directory a recovered attempt knows to be dead and removes, and the recovered run takes the same
+    // run-id. Removed first, it left an ownerless directory no cleanup trusts for a day, and the recovered
+    // run published as <run-id>-2. Killed after the rename, the published run keeps a `.owner` (listed in no
+    // manifest) until the next publish of the tenant removes it (applyRetention).
     const ownerFile = join(slot.stagingDir, '.owner');
     // Identical snapshots are hard links to one file (writeSnapshots.ts): read and fsync each inode once.
     const entries = await Promise.all((await listFiles(slot.stagingDir)).filter((path) => path !== ownerFile).map(async (path) => ({
@@ -268,7 +270,6 @@ export async function commitRun(
     await writeFile(manifestPath, `${JSON.stringify(full, null, 2)}\n`);
     await fsyncPath(manifestPath);
     for (const dir of await listDirs(slot.stagingDir)) await fsyncPath(dir);
-    await rm(ownerFile, { force: true });
     await fsyncPath(slot.stagingDir);
     await rename(slot.stagingDir, slot.finalDir).catch((e: NodeJS.ErrnoException) => {
       // Only a writer that does not claim run-ids as reserveRun does (an older ltv) gets here.
@@ -278,6 +279,7 @@ export async function commitRun(
       throw e;
     });
     LIVE_STAGING.delete(slot.stagingDir);
+    await rm(join(slot.finalDir, '.owner'), { force: true });
     await fsyncPath(join(slot.tenantDir, 'runs'));
   }
   const newer = await switchLatest(slot.tenantDir, slot.runId);
@@ -378,6 +380,14 @@ async function applyRetention(tenantDir: string, retention: number, published: s
   for (const e of entries.filter((x) => x.name.startsWith('.staging-'))) {
     const st = await stat(join(runsDir, e.name)).catch(() => null);
     if (st && Date.now() - st.mtimeMs > 86_400_000) await rm(join(runsDir, e.name), { recursive: true, force: true });
+  }
+  // What a publish killed in its last steps left: the owner file of a run killed just after its rename
+  // (commitRun), and the new `latest` link of one killed before renaming it over `latest` (switchLatest).
+  // A link younger than a minute may be another publish's of this tenant, between its two steps.
+  for (const e of entries.filter((x) => x.isDirectory() && RUN_DIR.test(x.name))) await rm(join(runsDir, e.name, '.owner'), { force: true });
+  for (const name of (await readdir(tenantDir).catch(() => [] as string[])).filter((n) => n.startsWith('.latest-'))) {
+    const st = await lstat(join(tenantDir, name)).catch(() => null);
+    if (st?.isSymbolicLink() && Date.now() - st.mtimeMs > 60_000) await rm(join(tenantDir, name), { force: true });
   }
 }
 

@@ -196,3 +196,41 @@ describe('latest never goes back in time', () => {
     }
   });
 });
+
+describe('what a publish killed in its last steps leaves', () => {
+  it('keeps the owner file until the rename: a staging directory left at that instant is known as an attempt\'s, and its run-id is not lost', async () => {
+    const slot = await reserveRun(reports, 'acme', AS_OF, 'key-1', { job: 'test', locked: true });
+    await writeFile(join(slot.stagingDir, 'ltv.json'), '{}');
+    // The rename fails (a directory is in the way, as an older writer could leave one): the attempt stops at
+    // the rename, as one killed there does. Its staging directory still says whose it is.
+    await mkdir(join(slot.finalDir, 'x'), { recursive: true });
+    await expect(commitRun(slot, manifestOf('acme', slot.runId), 30)).rejects.toThrow(/was published by another run/);
+    expect(JSON.parse(await readFile(join(slot.stagingDir, '.owner'), 'utf8'))).toMatchObject({ job: 'test', host: hostname(), pid: process.pid, locked: true });
+    await abandonRun(slot);
+    // Published, the run holds no owner file.
+    await rm(slot.finalDir, { recursive: true });
+    const again = await reserveRun(reports, 'acme', AS_OF, 'key-1', { job: 'test', locked: true });
+    expect(again.runId).toBe('20260316T150000Z');
+    await writeFile(join(again.stagingDir, 'ltv.json'), '{}');
+    await commitRun(again, manifestOf('acme', again.runId), 30);
+    expect(await readdir(again.finalDir)).toEqual(['ltv.json', 'manifest.json']);
+  });
+
+  it('removes a published run\'s stray owner file and a `latest` link older than a minute at the tenant\'s next publish', async () => {
+    const first = await reserveRun(reports, 'acme', AS_OF, null);
+    await commitRun(first, manifestOf('acme', first.runId), 30);
+    const tenantDir = join(reports, 'acme');
+    // Killed after the rename (owner file still in the run) and before `latest` was switched (its new link).
+    await writeFile(join(first.finalDir, '.owner'), JSON.stringify({ job: 'test', host: hostname(), pid: 1, locked: false }));
+    const { lutimes, symlink } = await import('node:fs/promises');
+    await symlink('runs/20260316T150000Z', join(tenantDir, '.latest-0badc0de'));
+    const old = new Date(Date.now() - 120_000);
+    await lutimes(join(tenantDir, '.latest-0badc0de'), old, old);
+    // One just made: another publish of the tenant between its two steps. Kept.
+    await symlink('runs/20260316T150000Z', join(tenantDir, '.latest-0000beef'));
+    const second = await reserveRun(reports, 'acme', new Date('2026-03-17T15:00:00Z'), null);
+    await commitRun(second, manifestOf('acme', second.runId), 30);
+    expect(await readdir(first.finalDir)).toEqual(['manifest.json']);
+    expect((await readdir(tenantDir)).sort()).toEqual(['.latest-0000beef', 'latest', 'runs']);
+  });
+});
