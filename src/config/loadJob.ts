@@ -34,7 +34,10 @@ export async function loadJob(file: string): Promise<Job> {
     text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
   } catch (e) {
     if (e instanceof AppError) throw e;
-    throw new AppError('CONFIG', `${file}: cannot read the job file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new AppError('CONFIG', `${file}: no such job file: give the path of a job's .json file, e.g. jobs/example.json`);
+    if (code === 'EACCES') throw new AppError('CONFIG', `${file}: the job file cannot be read by this user (permission denied): make it readable`);
+    throw new AppError('CONFIG', `${file}: cannot read the job file (${code ?? String(e)})`);
   }
   let raw: unknown;
   try {
@@ -44,7 +47,8 @@ export async function loadJob(file: string): Promise<Job> {
   }
   const twice = duplicateKey(text);
   if (twice) {
-    throw new AppError('CONFIG', `${file}: ${twice.path}: given twice (line ${twice.firstLine} and line ${twice.line}); JSON would keep the last one without a word: keep one`);
+    const where = twice.firstLine === twice.line ? `on line ${twice.line}` : `line ${twice.firstLine} and line ${twice.line}`;
+    throw new AppError('CONFIG', `${file}: ${twice.path}: given twice (${where}); JSON would keep the last one without a word: keep one`);
   }
   return parseJob(raw, basename(path, extname(path)), dirname(path), file);
 }

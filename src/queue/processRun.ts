@@ -83,8 +83,8 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     } catch (e) {
       // A job file this worker lacks: deleted since the run was queued, or a worker whose jobs folder is
       // not the one the others read (each must read the same).
-      const missing = isAppError(e) && /\(ENOENT\)$/.test(e.message)
-        ? `${e.message}: the job file was removed, or this worker's jobs folder (${jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)` : null;
+      const missing = isAppError(e) && e.message.startsWith(`${file}: no such job file:`)
+        ? `${file}: no such job file: it was removed, or this worker's jobs folder (${jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)` : null;
       throw isAppError(e) && !e.retryable ? unrecoverable(missing ?? e.message) : e;
     }
     const asOf = runAsOf(job);

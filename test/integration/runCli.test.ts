@@ -93,7 +93,7 @@ describe.concurrent('ltv run (command line)', () => {
     [['run'], /^ltv: give a job file \(ltv run jobs\/example\.json\) or at least one --input <path>\n$/],
     [['run', '--input', 'nope.csv'], /^ltv: command line: inputs\[0\]\.path: no file matches "nope\.csv" \(looked in .*\)\n$/],
     [['run', '--input', 'e.csv', '--as-of', 'yesterday'], /^ltv: --as-of: "yesterday" is not an ISO 8601 time \(e\.g\. 2026-03-16T15:00:00Z\)\n$/],
-    [['run', 'missing-job.json'], /^ltv: missing-job\.json: cannot read the job file \(ENOENT\)\n$/],
+    [['run', 'missing-job.json'], /^ltv: missing-job\.json: no such job file: give the path of a job's \.json file, e\.g\. jobs\/example\.json\n$/],
     // Node's recursive mkdir never returns under /proc (it hung a run at full CPU): refused before reading.
     [['run', '--input', 'e.csv', '--out', '/proc/ltv-nope'], /^ltv: cannot write the reports directory \/proc\/ltv-nope \(ENOENT\): give a writable --out/],
     [['run', '--input', 'e.csv', '--out', 'e.csv/out'], /^ltv: cannot write the reports directory .*\/e\.csv\/out \(ENOTDIR\): give a writable --out/],

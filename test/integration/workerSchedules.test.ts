@@ -326,7 +326,7 @@ test('a run whose job file is gone by the time a worker takes it fails at once, 
   await w.ready;
   const failed = await waitFor('run failed', async () => ((await q.getJobState(run.id)) === 'failed' ? q.getJob(run.id) : undefined));
   expect(failed.attemptsStarted).toBe(1);
-  expect(failed.failedReason).toBe(`${join(h.jobsDir, 'gone.json')}: cannot read the job file (ENOENT): the job file was removed, or this worker's jobs folder (${h.jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)`);
+  expect(failed.failedReason).toBe(`${join(h.jobsDir, 'gone.json')}: no such job file: it was removed, or this worker's jobs folder (${h.jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)`);
   await q.close();
   await w.close(1_000);
 });

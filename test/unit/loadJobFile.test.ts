@@ -15,7 +15,7 @@ describe('loadJob', () => {
       await mkdir(join(dir, 'jobs.json'));
       await expect(loadJob(join(dir, 'pipe.json'))).rejects.toThrow(`${join(dir, 'pipe.json')}: is a FIFO (named pipe), not a job file: give a job's .json file, e.g. jobs/example.json`);
       await expect(loadJob(join(dir, 'jobs.json'))).rejects.toThrow(`${join(dir, 'jobs.json')}: is a directory, not a job file: give a job's .json file, e.g. jobs/example.json`);
-      await expect(loadJob(join(dir, 'missing.json'))).rejects.toThrow(`${join(dir, 'missing.json')}: cannot read the job file (ENOENT)`);
+      await expect(loadJob(join(dir, 'missing.json'))).rejects.toThrow(`${join(dir, 'missing.json')}: no such job file: give the path of a job's .json file, e.g. jobs/example.json`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -48,7 +48,7 @@ describe('loadJob', () => {
     try {
       const file = join(dir, 'nightly.json');
       await writeFile(file, '{\n  "timezone": "Europe/Berlin",\n  "inputs": [{"path": "a.csv"}, {"path": "b.csv",\n    "map": {"amount": "Total", "customer_id": "Email", "amount": "Net"}}],\n  "description": "a \\"timezone\\": in text"\n}\n');
-      await expect(loadJob(file)).rejects.toThrow(`${file}: inputs[1].map.amount: given twice (line 4 and line 4); JSON would keep the last one without a word: keep one`);
+      await expect(loadJob(file)).rejects.toThrow(`${file}: inputs[1].map.amount: given twice (on line 4); JSON would keep the last one without a word: keep one`);
       await writeFile(file, '{\n  "timezone": "Europe/Berlin",\n  "inputs": [{"path": "a.csv"}],\n  "timezone": "UTC"\n}\n');
       await expect(loadJob(file)).rejects.toThrow(`${file}: timezone: given twice (line 2 and line 4); JSON would keep the last one without a word: keep one`);
       // The same key in different objects, and a key's name inside a string, are no duplicates.
