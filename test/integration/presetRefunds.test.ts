@@ -21,7 +21,7 @@ async function run(name: string, text: string, preset: 'stripe' | 'shopify' | 'p
 }
 
 describe.concurrent('preset refunds', () => {
-  it('stripe: "1,250.00" in Converted Amount Refunded and Fee is read, and a refunded amount that is no number is quarantined', async ({ expect }) => {
+  it('stripe: "1,250.00" in Amount Refunded and Fee is read, and a refunded amount that is no number is quarantined', async ({ expect }) => {
     const text = [
       'id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Amount Refunded,Fee,Converted Currency,Status,Customer ID',
       'ch_1,2026-01-05 10:00:00,"1,250.00","1,250.00",usd,"1,250.00","1,250.00",36.55,usd,Refunded,cus_A',
@@ -29,12 +29,14 @@ describe.concurrent('preset refunds', () => {
       'ch_3,2026-01-07 10:00:00,10.00,abc,usd,10.00,abc,0.59,usd,Paid,cus_C',
     ].join('\n') + '\n';
     const { result, report, quarantine } = await run('unified_payments.csv', text, 'stripe', '2026-01-31T00:00:00Z');
-    // cus_A 1250 − 1250 = 0; cus_B 1200 − 120 = 1080; cus_C 10 (its refund "abc" quarantined, line 4).
-    // January p0 = 1090 / 3 = 363.33. Before: both refunds dropped, (1250 + 1200 + 10) / 3 = 820.
-    expect(grid(report.matrices[0]!)).toEqual({ Total: [363.33], '2026-01-01': [363.33] });
-    // Proceeds: A 1250 − 36.55 = 1213.45, all taken back: 0; B 1200 − 1020 = 180, 120/1200 of it taken back:
-    // 162; C 10 − 0.59 = 9.41. (0 + 162 + 9.41) / 3 = 57.1367 → 57.14 (the fee "1,020.00" read as none before).
-    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [57.14], '2026-01-01': [57.14] });
+    // cus_A 1250 − 1250 = 0; cus_B 1200 − 100 EUR at its charge's rate (100 × 1200 / 1100 = 109.0909; Stripe's
+    // 120.00 is at the refund day's) = 1090.9091; cus_C 10 (its refund "abc" quarantined, line 4).
+    // January p0 = 1100.9091 / 3 = 366.9697 → 366.97. Before: both refunds dropped, (1250 + 1200 + 10) / 3 = 820.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [366.97], '2026-01-01': [366.97] });
+    // Proceeds: A 1250 − 36.55 = 1213.45, all taken back: 0; B 1200 − 1020 = 180, 109.0909/1200 of it taken
+    // back: 163.6364; C 10 − 0.59 = 9.41. (0 + 163.6364 + 9.41) / 3 = 57.6821 → 57.68 (the fee "1,020.00" read
+    // as none before).
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [57.68], '2026-01-01': [57.68] });
     // 3 charges + 3 refund rows; one quarantined.
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([6, 1]);
     expect(quarantine).toEqual(['<dir>/unified_payments.csv,4,"amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""abc""",default,cus_C']);

@@ -175,7 +175,7 @@ describe('two tenants over two files, every statistic', () => {
     const [a, b] = await Promise.all(result.notify!.map(async (n) => simpleParser(await readFile(n.eml!))));
     expect(result.notify!.map((n) => n.key.tenant)).toEqual(['A', 'B']);
     expect(a!.text).toContain('9 input rows, 2 quarantined as unreadable');
-    expect(a!.text).toContain('1 duplicates merged, 1 sandbox rows left out.');
+    expect(a!.text).toContain('1 duplicate merged, 1 sandbox row left out, 1 row left out as later than the as-of time.\n  e1.csv: 7 rows, 1 quarantined\n  e2.csv: 2 rows, 1 quarantined\n');
     expect(a!.text).not.toContain('WARNING');
     expect(b!.text).toContain('3 input rows, 1 quarantined as unreadable (quarantine.csv on the report server).');
     expect(b!.text).toContain(`WARNING: ${B_STALE}`);
