@@ -247,13 +247,13 @@ export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<
       continue;
     }
     carry = Buffer.from(buf.subarray(last + 1));
-    if (!linesArePlain(buf.subarray(0, last + 1), head.raw, crlf, delim)) return false;
+    if (!linesArePlain(buf.subarray(0, last + 1), head.raw, crlf, delim, head.header.names.length)) return false;
   }
-  return carry.length === 0 || linesArePlain(carry, head.raw, crlf, delim);
+  return carry.length === 0 || linesArePlain(carry, head.raw, crlf, delim, head.header.names.length);
 }
 
 /** Lines (each ending in LF, except the file's last one) that DuckDB reads exactly as the splitter would. */
-function linesArePlain(body: Buffer, header: Buffer, crlf: boolean, delim: number): boolean {
+function linesArePlain(body: Buffer, header: Buffer, crlf: boolean, delim: number, fields: number): boolean {
   if (body.includes(0) || !isUtf8(body)) return false;
   // Blank lines, lines of spaces: the splitter counts them.
   if (body[0] === LF || (crlf && body[0] === CR && body[1] === LF)) return false;
@@ -268,17 +268,40 @@ function linesArePlain(body: Buffer, header: Buffer, crlf: boolean, delim: numbe
     const end = i + header.length;
     if ((i === 0 || body[i - 1] === LF) && (end === body.length || body[end] === LF || body[end] === CR)) return false;
   }
-  // Quotes: each line holding one must be a single well-formed record (a quoted field may not span lines).
+  // Quotes: each line holding one must be a single well-formed record (a quoted field may not span lines)
+  // of the header's count of fields.
   for (let q = body.indexOf(QUOTE); q >= 0; ) {
     const from = body.lastIndexOf(LF, q) + 1;
     let to = body.indexOf(LF, q);
     if (to < 0) to = body.length;
     const lineEnd = crlf && to > from && body[to - 1] === CR ? to - 1 : to;
-    if (!quotedLineIsPlain(body, from, lineEnd, delim)) return false;
+    if (quotedLineFields(body, from, lineEnd, delim) !== fields) return false;
     q = body.indexOf(QUOTE, to);
+  }
+  // More fields than the header: DuckDB's strict reader refuses a line with more values, but drops empty
+  // fields past the header's count without a word (`c2,…,20,` read as 3 fields of 3), where the splitter
+  // quarantines the wrong count. Such a line ends in the delimiter: only when some line does is the chunk
+  // searched, by one native regular expression, for a line of the header's count of delimiters or more
+  // (lines with quotes were counted above).
+  if (body.includes(crlf ? Buffer.from([delim, CR, LF]) : Buffer.from([delim, LF])) || body[body.length - 1] === delim) {
+    if (tooManyFields(fields, delim).test(body.toString('latin1'))) return false;
   }
   // A line longer than MAX_RECORD_BYTES: DuckDB's max_line_size refuses it and the splitter takes over.
   return true;
+}
+
+const tooManyCache = new Map<string, RegExp>();
+
+/** A line without quotes holding `fields` delimiters or more: one field more than the header's, or several. */
+function tooManyFields(fields: number, delim: number): RegExp {
+  const key = `${fields} ${delim}`;
+  let re = tooManyCache.get(key);
+  if (!re) {
+    const d = `\\x${delim.toString(16).padStart(2, '0')}`;
+    re = new RegExp(`(?:^|\\n)(?:[^\\n"${d}]*${d}){${fields}}[^\\n"]*(?:\\r?\\n|$)`);
+    tooManyCache.set(key, re);
+  }
+  return re;
 }
 
 function crlfOnly(body: Buffer): boolean {
@@ -293,27 +316,30 @@ function crlfOnly(body: Buffer): boolean {
   return crs === lfs;
 }
 
-/** One physical line [from, to) whose quotes all open and close whole fields on that line. */
-function quotedLineIsPlain(b: Buffer, from: number, to: number, delim: number): boolean {
+/**
+ * The fields of one physical line [from, to) whose quotes all open and close whole fields on that line, or
+ * -1 when they do not.
+ */
+function quotedLineFields(b: Buffer, from: number, to: number, delim: number): number {
   let i = from;
-  for (;;) {
+  for (let n = 1; ; n++) {
     if (b[i] === QUOTE) {
       i++;
       for (;;) {
         const q = b.indexOf(QUOTE, i);
-        if (q < 0 || q >= to) return false;
+        if (q < 0 || q >= to) return -1;
         if (b[q + 1] === QUOTE && q + 1 < to) { i = q + 2; continue; }
         i = q + 1;
         break;
       }
-      if (i === to) return true;
-      if (b[i] !== delim) return false;
+      if (i === to) return n;
+      if (b[i] !== delim) return -1;
       i++;
     } else {
       // A quote inside a field that does not start with one is a plain character (5" screen), for DuckDB too.
       let end = b.indexOf(delim, i);
       if (end < 0 || end > to) end = to;
-      if (end === to) return true;
+      if (end === to) return n;
       i = end + 1;
     }
   }

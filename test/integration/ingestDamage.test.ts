@@ -105,6 +105,32 @@ describe('a damaged CSV export', () => {
     }
   });
 
+  it('quarantines a row with extra empty fields (DuckDB\'s own reader dropped them: the row counted), keeps an empty last field', async () => {
+    const file = (ending: string): string => [
+      'customer_id,event_time,amount,product_id',
+      'a,2026-01-10T08:00:00Z,10.00,', // an empty last field: 4 of 4
+      'b,2026-01-11T08:00:00Z,20.00,x,', // 5 fields
+      'c,2026-01-11T08:00:00Z,30.00,"y, z",,', // 6 fields, one quoted with a comma
+      'd,2026-01-12T08:00:00Z,40.00,x,', // 5 fields, the last line, without a line break
+    ].join(ending);
+    const fx = await makeFixture({ 'lf.csv': file('\n'), 'crlf.csv': file('\r\n') });
+    try {
+      for (const path of ['lf.csv', 'crlf.csv']) {
+        const result = await runJob(fx, { inputs: [{ path }], max_bad_row_share: 0.9, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+        expect(result.stats).toMatchObject({ rows_read: 4, rows_quarantined: 3 });
+        const { dir, report } = await readLatest(fx);
+        const q = await quarantine(dir);
+        expect(q.map((r) => [r.line, r.reason])).toEqual([
+          [3, 'expected 4 fields (as in the header), found 5'], [4, 'expected 4 fields (as in the header), found 6'], [5, 'expected 4 fields (as in the header), found 5'],
+        ]);
+        // a alone: 10.
+        expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([10, 10]);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('handles a BOM, CR-only line ends, a very long line, duplicate unused header names and header-only files', async () => {
     const long = 'z'.repeat((1 << 20) + 10);
     const fx = await makeFixture({
