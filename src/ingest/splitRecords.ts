@@ -828,6 +828,14 @@ export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buf
     }
     if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+    else if (c === COMMA) {
+      // DuckDB's JSON reader accepts what RFC 8259 does not: a comma before "}" or "]", NaN and Infinity.
+      let j = i + 1;
+      while (line[j] === SPACE || line[j] === TAB) j++;
+      if (line[j] === CLOSE_BRACE || line[j] === CLOSE_BRACKET) return `not a valid JSON line: a comma before "${String.fromCharCode(line[j]!)}" (a trailing comma): remove it`;
+    } else if ((c === 78 || c === 73) && (line.indexOf(NAN, i) === i || line.indexOf(INFINITY, i) === i)) {
+      return `not a valid JSON line: ${c === 78 ? 'NaN' : 'Infinity'} is no JSON value: write a number, or null`;
+    }
     if (c !== MINUS && (c < 48 || c > 57)) continue;
     let end = i + 1;
     while (end < line.length && isNumberByte(line[end]!)) end++;
@@ -866,6 +874,9 @@ function growKeys(ranges: Int32Array): Int32Array {
 }
 
 const ESCAPED_NUL = Buffer.from('\\u0000');
+const COMMA = 44;
+const NAN = Buffer.from('NaN');
+const INFINITY = Buffer.from('Infinity');
 const COLON = 58;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;

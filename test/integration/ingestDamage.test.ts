@@ -227,6 +227,35 @@ describe('JSON Lines', () => {
   });
 });
 
+describe('JSON Lines that DuckDB\'s JSON reader accepts and RFC 8259 does not', () => {
+  it('quarantines a trailing comma, NaN and Infinity (they were read, the money counted), not the same text inside a string', async () => {
+    const lines = [
+      '{"customer_id": "a", "event_time": "2026-01-10T08:00:00Z", "amount": 10}', // 1
+      '{"customer_id": "b", "event_time": "2026-01-10T08:00:00Z", "amount": 20,}', // 2
+      '{"customer_id": "c", "event_time": "2026-01-10T08:00:00Z", "amount": 30, "tags": [1, 2, ]}', // 3
+      '{"customer_id": "d", "event_time": "2026-01-10T08:00:00Z", "amount": 40, "score": NaN}', // 4
+      '{"customer_id": "e", "event_time": "2026-01-10T08:00:00Z", "amount": 50, "score": -Infinity}', // 5
+      '{"customer_id": "f, }", "event_time": "2026-01-10T08:00:00Z", "amount": 60, "note": "NaN, Infinity,]"}', // 6
+    ];
+    const fx = await makeFixture({ 'e.jsonl': `${lines.join('\n')}\n` });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.jsonl' }], matrices: [MONTHLY], max_bad_row_share: 0.9, formats: ['json'], forecast: { model: 'off' } }, T);
+      expect(result.stats).toMatchObject({ rows_read: 6, rows_quarantined: 4 });
+      const { report, dir } = await readLatest(fx);
+      expect((await quarantine(dir)).map((r) => [r.line, r.reason])).toEqual([
+        [2, 'not a valid JSON line: a comma before "}" (a trailing comma): remove it'],
+        [3, 'not a valid JSON line: a comma before "]" (a trailing comma): remove it'],
+        [4, 'not a valid JSON line: NaN is no JSON value: write a number, or null'],
+        [5, 'not a valid JSON line: Infinity is no JSON value: write a number, or null'],
+      ]);
+      // a 10 and "f, }" 60: 70 / 2 = 35.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([35, 35]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
 describe('inputs that are not regular files', () => {
   it('refuses a FIFO, a directory and a glob matching a FIFO at once, saying what they are', async () => {
     const fx = await makeFixture({ 'in/a.csv': 'customer_id,event_time,amount\na,2026-01-10,1\n' });
