@@ -82,12 +82,32 @@ export const EnvSchema = z.object({
 });
 export type Env = Readonly<z.infer<typeof EnvSchema>>;
 
+/**
+ * One line for the environment's problems, each naming its variable, the value it holds and what it takes
+ * (zod's own "Invalid input: expected number, received NaN" said neither). Several are joined with "; ".
+ */
+export function envIssues(issues: readonly z.core.$ZodIssue[], source: NodeJS.ProcessEnv, key?: string): string {
+  return issues.map((i) => {
+    const name = key ?? i.path.join('.');
+    const raw = source[name];
+    const given = raw === undefined ? '' : `, not ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`;
+    let says = i.message;
+    if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) says = `must be a ${i.expected === 'int' ? 'whole number' : 'number'}${given}`;
+    else if (i.code === 'too_small' && i.origin === 'number') says = `must be ${i.inclusive === false ? 'above' : 'at least'} ${String(i.minimum)}${given}`;
+    else if (i.code === 'too_big' && i.origin === 'number') says = `must be ${i.inclusive === false ? 'below' : 'at most'} ${String(i.maximum)}${given}`;
+    else if (i.code === 'invalid_value') says = `must be one of ${i.values.map(String).join(', ')}${given}`;
+    else if (i.code === 'invalid_format' && i.format === 'url') says = `must be a URL, e.g. redis://127.0.0.1:6379${given}`;
+    else if (i.code === 'invalid_format' && raw !== undefined && !/^Invalid/.test(i.message)) says = `${JSON.stringify(raw)} is not accepted: ${i.message}`;
+    return `environment: ${name}: ${says}`;
+  }).join('; ');
+}
+
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   // An empty variable (`FOO=` in a compose file) means "not set", not "the empty string".
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-    throw new AppError('CONFIG', parsed.error.issues.map((i) => `environment: ${i.path.join('.')}: ${i.message}`).join('\n'));
+    throw new AppError('CONFIG', envIssues(parsed.error.issues, present));
   }
   return Object.freeze(parsed.data);
 }
@@ -100,7 +120,7 @@ export function envValue<K extends keyof Env>(key: K, source: NodeJS.ProcessEnv 
   const raw = source[key];
   const parsed = EnvSchema.shape[key].safeParse(raw === '' ? undefined : raw);
   if (!parsed.success) {
-    throw new AppError('CONFIG', parsed.error.issues.map((i) => `environment: ${key}: ${i.message}`).join('\n'));
+    throw new AppError('CONFIG', envIssues(parsed.error.issues, source, key));
   }
   return parsed.data as Env[K];
 }

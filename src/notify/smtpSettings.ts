@@ -3,6 +3,7 @@
 // the worker's loader can spread these in. Documented in src/notify/README.md.
 import { z } from '../config/zod.js';
 import { AppError } from '../config/AppError.js';
+import { envIssues } from '../config/env.js';
 import { parseDuration } from '../config/parseDuration.js';
 
 /** "90s", "15m", "6h", "1d", or plain milliseconds (shared with the job's alert_after). */
@@ -65,7 +66,7 @@ export function loadSmtpSettings(source: NodeJS.ProcessEnv = process.env): Reado
   const present = Object.fromEntries(Object.entries(source).filter(([k, v]) => k in SmtpEnvSchema.shape && v !== undefined && v !== ''));
   const parsed = SmtpEnvSchema.safeParse(present);
   if (!parsed.success) {
-    throw new AppError('CONFIG', parsed.error.issues.map((i) => `environment: ${i.path.join('.')}: ${i.message}`).join('\n'));
+    throw new AppError('CONFIG', envIssues(parsed.error.issues, present));
   }
   const e = parsed.data;
   return Object.freeze({

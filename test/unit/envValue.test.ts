@@ -10,8 +10,11 @@ describe('envValue', () => {
     expect(() => loadEnv(env)).toThrow('environment: REDIS_URL');
     expect(envValue('LTV_FORECAST_HEAP_MB', {})).toBeUndefined();
     expect(envValue('LTV_FORECAST_HEAP_MB', { LTV_FORECAST_HEAP_MB: '' })).toBeUndefined();
-    expect(() => envValue('LTV_FORECAST_HEAP_MB', { LTV_FORECAST_HEAP_MB: 'abc' })).toThrow(/^environment: LTV_FORECAST_HEAP_MB: .*expected number/);
-    expect(() => envValue('LTV_FORECAST_HEAP_MB', { LTV_FORECAST_HEAP_MB: '0' })).toThrow(/^environment: LTV_FORECAST_HEAP_MB: /);
+    // What the variable holds and what it takes, in one line (zod's "expected number, received NaN" said neither).
+    expect(() => envValue('LTV_FORECAST_HEAP_MB', { LTV_FORECAST_HEAP_MB: 'abc' })).toThrow(/^environment: LTV_FORECAST_HEAP_MB: must be a number, not "abc"$/);
+    expect(() => envValue('LTV_FORECAST_HEAP_MB', { LTV_FORECAST_HEAP_MB: '0' })).toThrow(/^environment: LTV_FORECAST_HEAP_MB: must be at least \d+, not "0"$/);
+    expect(() => loadEnv({ LTV_CONCURRENCY: '1.5', LOG_LEVEL: 'loud', LTV_QUEUE_PREFIX: 'a b' })).toThrow('environment: LTV_QUEUE_PREFIX: "a b" is not accepted: no spaces or braces; '
+      + 'environment: LTV_CONCURRENCY: must be a whole number, not "1.5"; environment: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, not "loud"');
     expect(envValue('LTV_QUEUE_PREFIX', {})).toBe('ltv');
   });
 });
