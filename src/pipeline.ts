@@ -187,7 +187,8 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
   // LTV is measured up to a time that has passed. An as-of far in the future (a typo such as 9999 or 2062)
   // would also stretch every matrix to that time: thousands of censored periods in every snapshot. A day of
   // slack covers clocks that differ.
-  const future = futureAsOfError(asOf);
+  // The job file's own time names the file; one given with the run (flag, schedule slot, request) the flag.
+  const future = futureAsOfError(asOf, effects.asOf || !job.as_of ? undefined : `give an earlier "as_of" in the job file ${job.file} (or one as --as-of)`);
   if (future) throw new AppError('CONFIG', future);
   // What the forecast thread reads of the environment is checked now, not after ingest and compute.
   if (job.forecast.model !== 'off') envValue('LTV_FORECAST_HEAP_MB');

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
-import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+import { parseJob } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { grid, makeFixture, readLatest, runJob, silentLogger } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
 const MONTHLY = { period_type: 'days' as const, period_unit: 'month' as const };
@@ -314,7 +316,10 @@ describe('times that cannot be real', () => {
     const fx = await makeFixture({ 'p.csv': 'customer_id,event_time,amount\na,2026-01-10T08:00:00Z,10.00\n' });
     try {
       const e = await failure(runJob(fx, { inputs: [{ path: 'p.csv' }], matrices: [MONTHLY] }, '9999-12-31T00:00:00Z'));
-      expect(e.message).toMatch(/^as-of 9999-12-31T00:00:00\.000Z is more than a day after the current time \(.*\): LTV is measured up to a time that has passed/);
+      expect(e.message).toMatch(/^as-of 9999-12-31T00:00:00\.000Z is more than a day after the current time \(.*\): LTV is measured up to a time that has passed; give an earlier --as-of \(or "as_of" in the job file\)$/);
+      // The job file's own as_of: the line names the file.
+      const own = await failure(runPipeline(parseJob({ inputs: [{ path: 'p.csv' }], as_of: '9999-12-31T00:00:00Z' }, 'ahead', fx.dir, 'jobs/ahead.json'), { logger: silentLogger, reportsDir: fx.reportsDir }));
+      expect(own.message).toMatch(/: LTV is measured up to a time that has passed; give an earlier "as_of" in the job file jobs\/ahead\.json \(or one as --as-of\)$/);
     } finally {
       await fx.cleanup();
     }
