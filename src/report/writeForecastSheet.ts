@@ -1,5 +1,5 @@
 // The workbook's Forecast sheet (SPEC §9): the fan chart (forecast.png), then the monthly cohorts' cumulative
-// revenue per customer up to the horizon, realized cells as on the "Monthly cohorts" sheet (partial ones
+// revenue per customer up to the horizon, realized cells of the cohorts as on the "Monthly cohorts" sheet (partial ones
 // italic grey) and predicted cells styled apart (blue italic on a light blue fill), then the predicted cells'
 // lower and upper bounds, the model and its fits, and the backtest.
 import type ExcelJS from 'exceljs';
@@ -74,7 +74,10 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   const partialStyle: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, italic: true, color: { argb: 'FF808080' } } };
   const completeStyle: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT } };
   for (const row of f.rows) {
-    const realized = monthly?.rows.find((r) => r.title === row.title);
+    // A cohort's realized months are the matrix's. The forecast's Total is not the matrix's Total: it averages
+    // the cohorts with a forecast only (its note says so), where the matrix's averages every customer. Its
+    // realized months are left blank rather than filled with another population's numbers.
+    const realized = row.type === 'total' ? undefined : monthly?.rows.find((r) => r.title === row.title);
     const values: (string | number | null)[] = [row.title, row.customers];
     const styles: (Partial<ExcelJS.Style> | null)[] = [null, null];
     for (let p = 0; p < H; p++) {

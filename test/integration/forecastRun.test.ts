@@ -130,6 +130,17 @@ describe('forecast in a run', () => {
     expect(month(4).value).toBe(realizedJan.cells[4]!.revenue);
     expect((month(4).fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb).not.toBe(PREDICTED_FILL);
     expect(month(4).font.italic).toBeFalsy();
+    // The Total row: its predicted months only. Its realized months would be the matrix's Total, an average
+    // over every customer, where the forecast's Total averages the cohorts with a forecast (it showed those).
+    let totalRow: ExcelJS.Row | undefined;
+    ws.eachRow((r) => {
+      if (!totalRow && r.getCell(1).value === 'Total') totalRow = r;
+    });
+    const fTotal = f.rows.find((r) => r.type === 'total')!;
+    const firstPredicted = Math.min(...fTotal.cells.map((c) => c.period));
+    expect(firstPredicted).toBeGreaterThan(0);
+    for (let p = 0; p < firstPredicted; p++) expect(totalRow!.getCell(3 + p).value).toBeNull();
+    expect(totalRow!.getCell(3 + firstPredicted).value).toBe(fTotal.cells.find((c) => c.period === firstPredicted)!.revenue);
     expect(ws.getImages()).toHaveLength(1);
     expect((await readFile(join(dir, 'forecast.png'))).subarray(1, 4).toString('latin1')).toBe('PNG');
     // The same run computed again gives the same numbers (seeded bootstrap).
