@@ -84,7 +84,9 @@ export async function writeMatrixSheet(
     if (pageCols > 1) sheet.mergeCells(r.number, 1, r.number, pageCols);
     r.commit();
   };
-  titleLine(`${name}: cumulative revenue per customer in ${report.currency}, ${report.tenant}`, { ...BASE_FONT, bold: true, size: 14 }, 20);
+  // The matrix's id, as ltv.csv's `matrix` column and the Data sheet name it: two tabs that differ only by
+  // "(2)" (a name cut to 31 characters) still say which is which.
+  titleLine(`${name}: cumulative revenue per customer in ${report.currency}, ${report.tenant} (matrix ${matrix.id})`, { ...BASE_FONT, bold: true, size: 14 }, 20);
   titleLine(explanation(matrix, segmented), BASE_FONT, 15);
   titleLine(
     `Italic with *: partial, still growing (a cohort that has not lived through the whole period; on ${segmented ? 'segment rows and ' : ''}Total, ` +

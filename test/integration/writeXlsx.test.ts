@@ -234,12 +234,20 @@ describe('writeXlsx', () => {
       { ...country },
       { ...country, id: 'days-quarter-store_product_id', period_unit: 'quarter', segmentation: 'store_product_id' },
       { ...country, id: 'renewals-quarter-paywalls_group', period_type: 'renewals', period_unit: 'quarter', segmentation: 'paywalls_group' },
+      { ...country, id: 'renewals-month-paywall', period_type: 'renewals', period_unit: 'month', segmentation: 'paywall' },
+      { ...country, id: 'renewals-year-paywall', period_type: 'renewals', period_unit: 'year', segmentation: 'paywall' },
     );
     const wb = await roundTrip(report);
     const names = wb.worksheets.map((w) => w.name);
     expect(names).toContain('By country (2)');
     expect(names).toContain('By store product id · quarters');
     expect(names).toContain('By paywalls group · renewals');
+    // Renewals of monthly and of yearly cohorts: told apart by the unit where the tab has room for it, and by
+    // the matrix id in the sheet's title always.
+    expect(names).toContain('By paywall · renewals');
+    expect(names).toContain('By paywall · renewals (yearly)');
+    expect(String(wb.getWorksheet('By paywall · renewals (yearly)')!.getCell('A1').value)).toMatch(/\(matrix renewals-year-paywall\)$/);
+    expect(String(wb.getWorksheet('By paywalls group · renewals')!.getCell('A1').value)).toMatch(/\(matrix renewals-quarter-paywalls_group\)$/);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(31);
   });
