@@ -18,26 +18,49 @@ export interface CatalogJob {
   file: string;
   /** Absolute reports directory its runs publish to (LTV_REPORTS_DIR wins, as in processRun). */
   reportsDir: string;
-  /** The longest gap between its schedule's next ten firings (weekday-only crons: the weekend). */
+  /** The longest gap between its schedule's firings of the next year (weekday-only crons: the weekend). */
   scheduleIntervalSeconds: number | null;
   alertAfterMs: number | null;
 }
 
-/** Seconds of the longest gap between the next ten firings; null when the pattern cannot be read. */
+/**
+ * How far ahead the longest gap is looked for: a year and a bit covers every pattern of days, weeks and
+ * months (a monthly cron's 31-day month), and at most FIRINGS firings are read, which a frequent pattern
+ * reaches in days (a per-minute cron: 7 days, its weekend included). A pattern firing less than twice in
+ * that year (29 February) is followed for up to nine years, to its second firing.
+ */
+const LOOK_AHEAD_MS = 400 * 86_400_000;
+const RARE_LOOK_AHEAD_MS = 9 * 366 * 86_400_000;
+const FIRINGS = 10_000;
+/** Pattern and zone → seconds: reading 10,000 firings takes cron-parser up to ~0.8 s, once per pattern. */
+const intervals = new Map<string, number | null>();
+
+/**
+ * Seconds of the longest gap between the schedule's firings of the next year (weekday-only crons: the
+ * weekend; business hours: the night), or null when the pattern cannot be read. Ten firings were too few:
+ * `0 * * * 1-5` gave an hour, and LtvReportStale paged every weekend.
+ */
 export function scheduleIntervalSeconds(cron: string, tz: string, from = new Date()): number | null {
+  const key = `${cron.trim()}\u0000${tz}`;
+  if (intervals.has(key)) return intervals.get(key)!;
+  let seconds: number | null;
   try {
     const it = CronExpressionParser.parse(cron.trim(), { tz, currentDate: from });
     let prev = it.next().getTime();
     let longest = 0;
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < FIRINGS && it.hasNext(); i++) {
+      const end = from.getTime() + (longest > 0 ? LOOK_AHEAD_MS : RARE_LOOK_AHEAD_MS);
+      if (prev >= end) break;
       const next = it.next().getTime();
       longest = Math.max(longest, next - prev);
       prev = next;
     }
-    return longest / 1000;
+    seconds = longest / 1000;
   } catch {
-    return null;
+    seconds = null;
   }
+  intervals.set(key, seconds);
+  return seconds;
 }
 
 /** A job file of the folder, valid or not. */
