@@ -44,6 +44,7 @@ import type { TenantForecast } from './forecast/forecastThread.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
 import { removeStaleScratch } from './warehouse/removeStaleScratch.js';
 import { tierUpAsUsual } from './config/shortRunTiering.js';
+import { childLogger, unbound } from './config/childLogger.js';
 
 export const STAGES = ['ingest', 'compute', 'render', 'publish', 'notify'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -192,7 +193,7 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
   if (future) throw new AppError('CONFIG', future);
   // What the forecast thread reads of the environment is checked now, not after ingest and compute.
   if (job.forecast.model !== 'off') envValue('LTV_FORECAST_HEAP_MB');
-  const log = effects.logger.child({ job: job.name, asOf: asOf.toISOString() });
+  const log = childLogger(effects.logger, { job: job.name, asOf: asOf.toISOString() });
   const timings: Partial<Record<Stage, number>> = {};
   let stageStarted = Date.now();
   let current: Stage = 'ingest';
@@ -672,7 +673,7 @@ export async function runStages(
       );
       if (latest !== r.slot.runId) {
         r.latestStays = latest;
-        log.warn({ tenant: r.tenant, run_id: r.slot.runId, latest }, `tenant ${r.tenant}: run ${r.slot.runId} is published beside the later run ${latest}, which latest keeps pointing at`);
+        log.warn(unbound(log, { tenant: r.tenant, run_id: r.slot.runId, latest }), `tenant ${r.tenant}: run ${r.slot.runId} is published beside the later run ${latest}, which latest keeps pointing at`);
       }
     });
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
@@ -821,8 +822,8 @@ function pendingForecasts(run: RunContext, model: RunModel, started: readonly { 
       // ms: from the forecast reads to this tenant's end, the matrices computed meanwhile; read_ms: the
       // reads alone, every tenant's together (one pass per statement).
       const fields = { stage: 'forecast', tenant, ms: Date.now() - f0, read_ms: pending.readMs, model: forecast.model, replicates: forecast.bootstrap.replicates };
-      if (error) run.log.warn({ ...fields, err_message: error }, `tenant ${tenant}: the forecast failed, the run publishes without it: ${error}`);
-      else run.log.info(fields, 'forecast done');
+      if (error) run.log.warn(unbound(run.log, { ...fields, err_message: error }), `tenant ${tenant}: the forecast failed, the run publishes without it: ${error}`);
+      else run.log.info(unbound(run.log, fields), 'forecast done');
       return forecast;
     }, cancelledOr(run, 'render'));
     // Awaited by render; a run that fails before then must not crash the process with its rejection.

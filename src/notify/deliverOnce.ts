@@ -9,6 +9,7 @@ import { FINAL_STATUSES, readRecord, writeRecord, type NotifyRecord, type SmtpEr
 import { sendWithRetry } from './sendWithRetry.js';
 import { loadSmtpSettings, redactUrl, unsetSmtpSettings, type SmtpSettings } from './smtpSettings.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
+import { childLogger } from '../config/childLogger.js';
 
 /** Side effects of the notify step, injected (STYLE habit 7). */
 export interface NotifyEffects {
@@ -65,7 +66,7 @@ export interface Delivery {
 
 export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<NotifyOutcome> {
   const settings = effects.settings ?? loadSmtpSettings();
-  const log = effects.logger.child({ email: d.kind, ...d.key, smtp: settings.url === null ? null : redactUrl(settings.url) });
+  const log = childLogger(effects.logger, { email: d.kind, ...d.key, smtp: settings.url === null ? null : redactUrl(settings.url) });
   const dryRun = effects.dryRun ?? settings.dryRun;
   const existing = await readRecord(d.recordPath);
   const base = { kind: d.kind, key: d.key, record: d.recordPath };

@@ -16,6 +16,7 @@ import { removeDeadStagingIn } from '../publish/publishRun.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
 import type { ShardRuntime } from './shardFlow.js';
 import { attemptsOf, lastAttempt, RUN_QUEUE, type RunData } from './runQueue.js';
+import { childLogger } from '../config/childLogger.js';
 
 export interface RunProcessorDeps {
   env: Env;
@@ -90,7 +91,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const asOf = runAsOf(job);
     const key = runKey(job);
     // The key tells attempts apart where the id does not (ids start again at 1 when Redis loses its data).
-    log = deps.logger.child({ job: def.name, tenant: def.tenant, run: id, key });
+    log = childLogger(deps.logger, { job: def.name, tenant: def.tenant, run: id, key });
 
     const lock = await acquireRunLock(redis, runLockKey(env.LTV_QUEUE_PREFIX, RUN_QUEUE, def.name, def.tenant), env.LTV_LOCK_DURATION_MS, log);
     if (!lock) {

@@ -6,6 +6,7 @@ import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
+import { childLogger } from '../config/childLogger.js';
 
 export type RedisRole = 'worker' | 'producer';
 
@@ -83,7 +84,7 @@ let lastUnreachableLog = 0;
 
 export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: string): RedisOptions {
   const where = redisLabel(env.REDIS_URL);
-  const log = logger.child({ redis: where, connection: name });
+  const log = childLogger(logger, { redis: where, connection: name });
   // Named after the prefix, so `CLIENT LIST` shows whose connection is whose.
   const connectionName = `${env.LTV_QUEUE_PREFIX}:${name}`;
   if (role === 'producer') {
@@ -112,7 +113,7 @@ export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: st
       const now = Date.now();
       if ((attempt <= 3 || attempt % 12 === 0) && now - lastUnreachableLog >= 1_000) {
         lastUnreachableLog = now;
-        log.warn({ attempt, retry_in_ms: delay, connection: connectionName }, 'redis unreachable, reconnecting');
+        log.warn({ attempt, retry_in_ms: delay, client_name: connectionName }, 'redis unreachable, reconnecting');
       }
       return delay;
     },

@@ -14,6 +14,7 @@ import { alertHandled, alertsDir, notifyStale } from '../notify/notifyStale.js';
 import type { LatestRuns } from '../publish/LatestRuns.js';
 import type { CatalogJob, JobCatalog } from './JobCatalog.js';
 import { acquireRunLock } from './runLock.js';
+import { childLogger } from '../config/childLogger.js';
 
 export interface StaleWatcherDeps {
   env: Env;
@@ -64,7 +65,7 @@ export function watchStaleReports(deps: StaleWatcherDeps): StaleWatcher {
   async function checkJob(c: CatalogJob): Promise<void> {
     const { job } = c;
     const alertAfterMs = c.alertAfterMs!;
-    const log = logger.child({ job: job.name, component: 'stale-alerts' });
+    const log = childLogger(logger, { job: job.name, component: 'stale-alerts' });
     const effects = { ...deps.mail, logger: log, reportsDir: c.reportsDir };
     const published = (await deps.latestRuns(c.reportsDir).lastPublishedByJob()).get(job.name) ?? null;
     const dir = alertsDir(c.reportsDir, job.name);

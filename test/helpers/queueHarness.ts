@@ -23,10 +23,16 @@ export const BIN = join(ROOT, 'src/cli/bin.mjs');
 export const logger: Logger = pino({ level: process.env.LTV_TEST_LOG ?? 'silent' });
 
 /** A logger whose lines the test can read back. */
-export function captureLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+export function captureLogger(): { log: Logger; lines: Record<string, unknown>[]; raw: string[] } {
   const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
-  return { log, lines };
+  const raw: string[] = [];
+  const log = pino({ level: 'info' }, {
+    write: (l: string) => {
+      raw.push(l);
+      lines.push(JSON.parse(l) as Record<string, unknown>);
+    },
+  });
+  return { log, lines, raw };
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */

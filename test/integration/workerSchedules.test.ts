@@ -10,6 +10,7 @@ import { runRoutes } from '../../src/queue/runRoutes.js';
 import type { RunData } from '../../src/queue/runQueue.js';
 import type { RunResult } from '../../src/pipeline.js';
 import { runLockKey } from '../../src/queue/runLock.js';
+import { duplicateKey } from '../../src/config/duplicateKey.js';
 import { RUN_QUEUE } from '../../src/queue/runQueue.js';
 import { bigCsv, captureLogger, useHarness, logger, waitFor, type Harness } from '../helpers/queueHarness.js';
 
@@ -197,13 +198,14 @@ test('two runs of one job never overlap, and neither is lost, while another job 
   await w.close(1_000);
 });
 
-test('a run waiting for its job\'s lock says so in its progress, then runs', async () => {
+test('a run waiting for its job\'s lock says so in its progress, then runs; no log line names a key twice', async () => {
   await h.writeJob('held', {});
   const redis = h.redis();
   const key = runLockKey(h.prefix, RUN_QUEUE, 'held', 'held');
   // Another run of the job holds the lock (its token is not this worker's).
   await redis.set(key, 'another-run', 'PX', 60_000);
-  const w = h.worker({ LTV_LOCK_RETRY_MS: '200' });
+  const { log, raw } = captureLogger();
+  const w = h.worker({ LTV_LOCK_RETRY_MS: '200' }, log);
   await w.ready;
   const q = h.queue();
   const run = await enqueueRun(q, h.jobsDir, 'held', { source: 'cli' });
@@ -216,6 +218,10 @@ test('a run waiting for its job\'s lock says so in its progress, then runs', asy
   await redis.del(key);
   const done = await waitFor('run completed', async () => ((await q.getJobState(run.id)) === 'completed' ? q.getJob(run.id) : undefined), 60_000);
   expect(done.progress).toMatchObject({ stage: 'publish', percent: 100 });
+  // The worker and the pipeline both bind the run's job: pino wrote "job" twice in a line, which strict JSON
+  // ingesters refuse.
+  expect(raw.filter((l) => /"msg":"(run started|run completed)"/.test(l))).toHaveLength(2);
+  expect(raw.filter((l) => duplicateKey(l))).toEqual([]);
   await q.close();
   await w.close(1_000);
 });
