@@ -28,6 +28,11 @@ export interface RunProcessorDeps {
   shutdown: AbortSignal;
   /** Told of each failure notice's outcome (SPEC §11 email metrics). */
   onNotify?: (job: string, o: NotifyOutcome) => void;
+  /**
+   * Told of an attempt that published but fails for its unsent run emails (SPEC §11 metrics): its result,
+   * where a completed run's emails and stage durations are counted, is never seen (the retry only sends).
+   */
+  onUnsentRunEmails?: (job: string, result: RunResult, unsent: readonly NotifyOutcome[]) => void;
   /** Sharded runs (SPEC §12, shardFlow.ts). */
   sharded?: ShardRuntime;
 }
@@ -150,6 +155,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       if (unsent.length > 0 && !lastAttempt(job, env)) {
         const why = unsent.map((n) => `${String(n.key.tenant)}: ${n.error?.message ?? 'not sent'}`).join('; ');
         log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, 'run published; its email is not sent yet (SMTP still failing): retried with backoff');
+        deps.onUnsentRunEmails?.(def.name, result, unsent);
         throw new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`);
       }
       log.info({ duration_ms: Date.now() - started, tenants: result.tenants.map((t) => t.runId) }, 'run completed');

@@ -28,6 +28,8 @@ export interface WorkerOps {
   staleReports: StaleWatcher;
   /** For createRunProcessor: counts failure notices. */
   onNotify(job: string, o: NotifyOutcome): void;
+  /** An attempt that published and fails for its unsent run emails (SPEC §11): its stages and emails counted. */
+  onUnsentRunEmails(job: string, result: RunResult, unsent: readonly NotifyOutcome[]): void;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,14 @@ export function startOps(deps: {
 
   // Run outcomes, from the worker that processed the run. Labels: the job name (a job file name, bounded).
   const jobLabel = (name: string | undefined): string => (name !== undefined && JOB_NAME.test(name) ? name : 'unknown');
+  // The stages an attempt ran: a completed run's, or those of an attempt that published and failed for its
+  // email (the retry that sends computes nothing and reports no stage).
+  const observeStages = (result: RunResult): void => {
+    for (const stage of STAGES) {
+      const ms = result.timings[stage];
+      if (ms !== undefined) metrics.stageDuration.observe({ stage }, Math.max(0, ms) / 1000);
+    }
+  };
   worker.on('completed', (job, result) => {
     const name = jobLabel(result?.job ?? job.name);
     const seconds = ((job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now())) / 1000;
@@ -118,10 +128,7 @@ export function startOps(deps: {
     metrics.rowsRead.inc({ ltv_job: name }, result.stats.rows_read);
     metrics.rowsQuarantined.inc({ ltv_job: name }, result.stats.rows_quarantined);
     metrics.rowsDuplicate.inc({ ltv_job: name }, result.stats.duplicates);
-    for (const stage of STAGES) {
-      const ms = result.timings[stage];
-      if (ms !== undefined) metrics.stageDuration.observe({ stage }, Math.max(0, ms) / 1000);
-    }
+    observeStages(result);
     for (const o of result.notify ?? []) metrics.emails.inc({ ltv_job: name, kind: 'run', outcome: emailOutcome(o) });
   });
   worker.on('failed', (job, e) => {
@@ -198,6 +205,10 @@ export function startOps(deps: {
     address,
     staleReports,
     onNotify: (job, o) => metrics.emails.inc({ ltv_job: jobLabel(job), kind: 'failure', outcome: emailOutcome(o) }),
+    onUnsentRunEmails: (job, result, unsent) => {
+      observeStages(result);
+      for (const o of unsent) metrics.emails.inc({ ltv_job: jobLabel(job), kind: 'run', outcome: emailOutcome(o) });
+    },
     async close() {
       await within(staleReports.close(), 2_000);
       // Its connection is the worker's, closed by the worker: a shared connection is left open here.
