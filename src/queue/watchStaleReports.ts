@@ -14,6 +14,7 @@ import { alertHandled, alertsDir, notifyStale } from '../notify/notifyStale.js';
 import type { LatestRuns } from '../publish/LatestRuns.js';
 import type { CatalogJob, JobCatalog } from './JobCatalog.js';
 import { acquireRunLock } from './runLock.js';
+import { isRedisConnectionError, redisLoginRefused } from './redisConnection.js';
 import { childLogger } from '../config/childLogger.js';
 
 export interface StaleWatcherDeps {
@@ -123,6 +124,7 @@ export function watchStaleReports(deps: StaleWatcherDeps): StaleWatcher {
       try {
         await checkJob(c);
       } catch (e) {
+        if (redisTrouble(e)) throw e;
         logger.error({ job: c.job.name, err: e }, 'stale-report check failed; tried again at the next check');
       } finally {
         await lock.release();
@@ -132,11 +134,27 @@ export function watchStaleReports(deps: StaleWatcherDeps): StaleWatcher {
 
   // Checks never overlap: during a Redis outage one waits for the lock instead of piling up.
   let chain: Promise<void> = Promise.resolve();
+  // Redis unreachable or refusing the login: said once per outage, in one line (the worker's own connection
+  // logs the outage), not with a stack at every check.
+  let outage = false;
   const check = (): Promise<void> => {
-    const next = chain.then(() => (closed ? undefined : checkAll()));
-    chain = next.catch((e: unknown) => logger.error({ err: e }, 'stale-report check failed'));
+    const next = chain.then(() => (closed ? undefined : checkAll())).then(() => {
+      if (outage) logger.info('stale-report checks resume: Redis answers');
+      outage = false;
+    });
+    chain = next.catch((e: unknown) => {
+      if (!redisTrouble(e)) logger.error({ err: e }, 'stale-report check failed');
+      else if (!outage) logger.warn({ err_message: redisTrouble(e) }, 'stale-report checks wait for Redis; tried again at each check');
+      outage = outage || Boolean(redisTrouble(e));
+    });
     return chain;
   };
+  /** The one-line reason when `e` is Redis unreachable or refusing the login, else null. */
+  function redisTrouble(e: unknown): string | null {
+    const refused = redisLoginRefused(e, env.REDIS_URL);
+    if (refused) return refused.message;
+    return isRedisConnectionError(e) ? (e instanceof Error ? e.message : String(e)) : null;
+  }
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;

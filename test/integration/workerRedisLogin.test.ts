@@ -63,7 +63,10 @@ test('after a Redis restart the worker says it answers again and touches its hea
 test('a running worker whose Redis starts refusing its login says so on /readyz, and is ready again once the password is back', async () => {
   const redis = await privateRedis(h.dir, { persist: false });
   await redis.start();
-  const w = h.worker({ REDIS_URL: redis.url, LTV_METRICS_PORT: '0', LTV_METRICS_HOST: '127.0.0.1', LTV_READY_TIMEOUT_MS: '300' });
+  // A job the stale-report check looks at every 200 ms: its Redis lock is refused too.
+  await h.writeJob('watched', { alert_after: '1h', email: { to: ['a@example.com'], ops: ['ops@example.com'] } });
+  const { log, lines } = captureLogger();
+  const w = h.worker({ REDIS_URL: redis.url, LTV_METRICS_PORT: '0', LTV_METRICS_HOST: '127.0.0.1', LTV_READY_TIMEOUT_MS: '300', LTV_ALERT_CHECK_MS: '200' }, log);
   const admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
   try {
     await w.ready;
@@ -83,8 +86,14 @@ test('a running worker whose Redis starts refusing its login says so on /readyz,
       return r.redis?.includes('refused') ? r : undefined;
     }, 10_000);
     expect(refused.redis).toBe(`Redis at ${redis.url} refused the login (NOAUTH: it requires a password): put the right user and password in REDIS_URL (redis://user:password@host:port; a password alone: redis://:password@host:port)`);
+    // Several checks meanwhile: the stale-report check says it waits for Redis once, with no stack (it logged
+    // an error with the whole NOAUTH stack at every check).
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(lines.filter((l) => /^stale-report check/.test(String(l.msg)) && l.level === 50)).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'stale-report checks wait for Redis; tried again at each check')).toHaveLength(1);
     await admin.config('SET', 'requirepass', '');
     await waitFor('redis ready again', async () => ((await readyz()).redis === 'ok' ? true : undefined), 20_000);
+    await waitFor('the checks resuming', () => lines.some((l) => l.msg === 'stale-report checks resume: Redis answers'), 10_000);
   } finally {
     admin.disconnect();
     await w.close(1_000);
