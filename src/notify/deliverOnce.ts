@@ -27,7 +27,7 @@ export interface NotifyEffects {
 export type NotifyStatus = 'sent' | 'rejected' | 'failed' | 'dry-run';
 
 export interface NotifyOutcome {
-  kind: 'run' | 'failure';
+  kind: 'run' | 'failure' | 'stale';
   key: Record<string, string>;
   status: NotifyStatus;
   /** True when the record already said so and nothing was sent now. */
@@ -49,7 +49,7 @@ export interface NotifyOutcome {
 const DRY_RUN_FROM = 'ltv <ltv@localhost>';
 
 export interface Delivery {
-  kind: 'run' | 'failure';
+  kind: 'run' | 'failure' | 'stale';
   key: Record<string, string>;
   recordPath: string;
   emlPath: string;

@@ -18,7 +18,7 @@ export interface SmtpErrorInfo {
 
 export interface NotifyRecord {
   schema_version: 1;
-  kind: 'run' | 'failure';
+  kind: 'run' | 'failure' | 'stale';
   /** What makes the message unique: {tenant, run_id} or {job, as_of, error}. */
   key: Record<string, string>;
   status: RecordStatus;

@@ -43,7 +43,7 @@ export async function notifyStale(job: Job, report: Omit<StaleReport, 'job' | 't
   try {
     return await deliverOnce(
       {
-        kind: 'failure',
+        kind: 'stale',
         key,
         recordPath: p.record,
         emlPath: p.eml,

@@ -60,10 +60,12 @@ test('alert_after: one stale notice per episode with several workers and a resta
   expect(stale.text).toContain(`Last published:  ${new Date(p1).toISOString().slice(0, 16).replace('T', ' ')} (UTC)`);
   // The idempotency record turns final right after the server's 250.
   const record = await waitFor('the record to say sent', async () => {
-    const r = JSON.parse(await readFile(join(h.reportsDir, '.alerts', 'nightly', `${p1}-stale.json`), 'utf8')) as { status: string; attempts: number };
+    const r = JSON.parse(await readFile(join(h.reportsDir, '.alerts', 'nightly', `${p1}-stale.json`), 'utf8')) as { status: string; attempts: number; kind: string };
     return r.status === 'sent' ? r : undefined;
   });
   expect(record.attempts).toBe(1);
+  // A stale notice is one, in its record and its log lines' "email" (it was "failure", a run failure's).
+  expect(record.kind).toBe('stale');
 
   // Both workers keep checking (every 100 ms, ten times a second): nothing more. Then one is replaced by a fresh one.
   await sleep(1000);
