@@ -20,10 +20,19 @@ export function mountOps(env: Env, opts: { reportsDir: string; queue: RunQueue |
     checks.unshift({
       name: 'redis',
       async check() {
-        const login = refused();
-        if (login) throw login;
         // One round trip through the queue's own connection (BullMQ 6 keeps the raw client behind its backend).
-        await queue.getJobCounts('waiting');
+        const login = refused();
+        if (!login) {
+          await queue.getJobCounts('waiting');
+          return;
+        }
+        // A refusal seen lately (remembered up to 10 s): ready again as soon as a round trip answers; else the
+        // refusal is the reason, not "no answer".
+        const answered = await Promise.race([
+          queue.getJobCounts('waiting').then(() => true, () => false),
+          new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(50, Math.floor(env.LTV_READY_TIMEOUT_MS / 2))).unref()),
+        ]);
+        if (!answered) throw login;
       },
     });
   }

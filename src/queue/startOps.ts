@@ -153,9 +153,9 @@ export function startOps(deps: {
     {
       name: 'redis',
       async check() {
-        const login = refused();
-        if (login) throw login;
-        if (!redisReady()) throw new Error(`redis connection is ${redis.status}`);
+        // A refusal seen lately names the cause while the connection is down; once it is ready (the login
+        // accepted) the worker is ready, not ten seconds later when the refusal is forgotten.
+        if (!redisReady()) throw refused() ?? new Error(`redis connection is ${redis.status}`);
         await redis.ping();
       },
     },

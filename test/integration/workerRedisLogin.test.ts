@@ -92,7 +92,9 @@ test('a running worker whose Redis starts refusing its login says so on /readyz,
     expect(lines.filter((l) => /^stale-report check/.test(String(l.msg)) && l.level === 50)).toEqual([]);
     expect(lines.filter((l) => l.msg === 'stale-report checks wait for Redis; tried again at each check')).toHaveLength(1);
     await admin.config('SET', 'requirepass', '');
-    await waitFor('redis ready again', async () => ((await readyz()).redis === 'ok' ? true : undefined), 20_000);
+    await waitFor('the worker taking runs again', () => lines.some((l) => l.msg === 'redis answers again, taking runs'), 20_000);
+    // Ready once the login is accepted: the refusal was remembered ten seconds more, and /readyz said 503.
+    await waitFor('redis ready again', async () => ((await readyz()).redis === 'ok' ? true : undefined), 2_000);
     await waitFor('the checks resuming', () => lines.some((l) => l.msg === 'stale-report checks resume: Redis answers'), 10_000);
   } finally {
     admin.disconnect();
