@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { beforeEach, expect, test } from 'vitest';
 import { mountOps } from '../../src/cli/mountOps.js';
 import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
@@ -113,6 +114,36 @@ test('serve /readyz turns unready when Redis stops and ready again when it is ba
     await redis.stop();
   }
 });
+
+test('serve /readyz names a refused login, and is ready as soon as Redis accepts it again', async () => {
+  const redis = await privateRedis(h.dir);
+  await redis.start();
+  const env = loadEnv({ ...h.vars, REDIS_URL: redis.url, LTV_ADMIN_KEY_SHA256: ADMIN_SHA, LTV_READY_TIMEOUT_MS: '300' });
+  const runs = mountRunRoutes(env, h.jobsDir, logger);
+  const reportsDir = join(h.dir, 'served');
+  mkdirSync(reportsDir);
+  const ops = mountOps(env, { reportsDir, queue: runs.queue });
+  const s = await startServer({ reportsDir, extraRoutes: [...ops.routes, ...runs.routes], mounts: runs.mounts, onRequest: ops.onRequest });
+  const admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
+  const redisCheck = async () => (((await httpRequest(s.port, '/readyz')).json() as { checks: Record<string, string> }).checks.redis ?? '');
+  try {
+    await waitFor('ready', async () => (await httpRequest(s.port, '/readyz')).status === 200);
+    // The operator sets a password; the queue's connection is dropped and each reconnection refused.
+    await admin.connect();
+    await admin.config('SET', 'requirepass', 'rotated');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await waitFor('readyz naming the refusal', async () => ((await redisCheck()).includes('refused the login') ? true : undefined), 15_000);
+    await admin.config('SET', 'requirepass', '');
+    // The queue answers again; /readyz says ready within moments (the refusal was remembered ten seconds more).
+    await waitFor('the queue answering', () => runs.queue.getJobCounts('waiting').then(() => true, () => undefined), 20_000);
+    await waitFor('ready again', async () => ((await redisCheck()) === 'ok' ? true : undefined), 1_500);
+  } finally {
+    admin.disconnect();
+    await s.stop();
+    await runs.queue.close().catch(() => undefined);
+    await redis.stop();
+  }
+}, 60_000);
 
 test('bull-board answers only with the admin key (header or sign-in cookie), read-only unless LTV_BULL_BOARD_WRITE', async () => {
   const env = loadEnv({ ...h.vars, LTV_ADMIN_KEY_SHA256: ADMIN_SHA });
