@@ -2,6 +2,7 @@
 // route read is listed here with its default; jobs/README.md and the production notes document them.
 import { z } from './zod.js';
 import { AppError } from './AppError.js';
+import { boundWords, EXPECTED } from './issueWords.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -92,9 +93,8 @@ export function envIssues(issues: readonly z.core.$ZodIssue[], source: NodeJS.Pr
     const raw = source[name];
     const given = raw === undefined ? '' : `, not ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`;
     let says = i.message;
-    if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) says = `must be a ${i.expected === 'int' ? 'whole number' : 'number'}${given}`;
-    else if (i.code === 'too_small' && i.origin === 'number') says = `must be ${i.inclusive === false ? 'above' : 'at least'} ${String(i.minimum)}${given}`;
-    else if (i.code === 'too_big' && i.origin === 'number') says = `must be ${i.inclusive === false ? 'below' : 'at most'} ${String(i.maximum)}${given}`;
+    if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) says = `must be ${EXPECTED[i.expected]}${given}`;
+    else if ((i.code === 'too_small' || i.code === 'too_big') && i.origin === 'number') says = `${boundWords(i)}${given}`;
     else if (i.code === 'invalid_value') says = `must be one of ${i.values.map(String).join(', ')}${given}`;
     else if (i.code === 'invalid_format' && i.format === 'url') says = `must be a URL, e.g. redis://127.0.0.1:6379${given}`;
     else if (i.code === 'invalid_format' && raw !== undefined && !/^Invalid/.test(i.message)) says = `${JSON.stringify(raw)} is not accepted: ${i.message}`;

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { unknownNames } from '../format/listed.js';
 import { jobJsonSchema } from './jobJsonSchema.js';
+import { boundWords, EXPECTED } from './issueWords.js';
 
 type Node = { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
 
@@ -62,14 +63,6 @@ function kindOf(v: unknown): string {
   return `${typeof v === 'number' ? 'the number' : ''} ${String(v)}`.trim();
 }
 
-const EXPECTED: Record<string, string> = {
-  array: 'a list, e.g. ["…"]',
-  object: 'an object, e.g. {"…": …}',
-  string: 'text in double quotes',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-};
 
 /** zod's own wording, which this replaces (zod 4's default messages). */
 const ZOD_DEFAULT = /^(Too small|Too big|Invalid input|Invalid option|Unrecognized key|Invalid (string|number|type))/;
@@ -95,11 +88,11 @@ export function jobIssueMessage(issue: z.core.$ZodIssue, raw: unknown): string {
     case 'too_small':
       if (issue.origin === 'array') return `must list at least ${String(issue.minimum)} ${Number(issue.minimum) === 1 ? 'entry' : 'entries'}`;
       if (issue.origin === 'string') return `must have at least ${String(issue.minimum)} character${Number(issue.minimum) === 1 ? '' : 's'}`;
-      return `must be ${issue.inclusive === false ? 'above' : 'at least'} ${String(issue.minimum)}, not ${kindOf(valueAt(raw, issue.path))}`;
+      return `${boundWords(issue)}, not ${kindOf(valueAt(raw, issue.path))}`;
     case 'too_big':
       if (issue.origin === 'array') return `must list at most ${String(issue.maximum)} entries`;
       if (issue.origin === 'string') return `must have at most ${String(issue.maximum)} characters`;
-      return `must be ${issue.inclusive === false ? 'below' : 'at most'} ${String(issue.maximum)}, not ${kindOf(valueAt(raw, issue.path))}`;
+      return `${boundWords(issue)}, not ${kindOf(valueAt(raw, issue.path))}`;
     default:
       // Our own refinements (custom) already say what to do; the rest keep zod's words.
       return issue.message;

@@ -77,7 +77,8 @@ test('serve /metrics counts requests by route template and status, never by URL;
   }
 });
 
-test('serve /readyz turns unready when Redis stops and ready again when it is back', async () => {
+/** `ltv serve` wired as the CLI wires it (ops routes and run routes), over a private redis-server of its own. */
+async function serveOverPrivateRedis() {
   const redis = await privateRedis(h.dir);
   await redis.start();
   const env = loadEnv({ ...h.vars, REDIS_URL: redis.url, LTV_ADMIN_KEY_SHA256: ADMIN_SHA, LTV_READY_TIMEOUT_MS: '300' });
@@ -86,6 +87,11 @@ test('serve /readyz turns unready when Redis stops and ready again when it is ba
   mkdirSync(reportsDir);
   const ops = mountOps(env, { reportsDir, queue: runs.queue });
   const s = await startServer({ reportsDir, extraRoutes: [...ops.routes, ...runs.routes], mounts: runs.mounts, onRequest: ops.onRequest });
+  return { redis, env, runs, reportsDir, s };
+}
+
+test('serve /readyz turns unready when Redis stops and ready again when it is back', async () => {
+  const { redis, env, runs, reportsDir, s } = await serveOverPrivateRedis();
   try {
     await waitFor('ready', async () => (await httpRequest(s.port, '/readyz')).status === 200);
     await redis.stop();
@@ -116,14 +122,7 @@ test('serve /readyz turns unready when Redis stops and ready again when it is ba
 });
 
 test('serve /readyz names a refused login, and is ready as soon as Redis accepts it again', async () => {
-  const redis = await privateRedis(h.dir);
-  await redis.start();
-  const env = loadEnv({ ...h.vars, REDIS_URL: redis.url, LTV_ADMIN_KEY_SHA256: ADMIN_SHA, LTV_READY_TIMEOUT_MS: '300' });
-  const runs = mountRunRoutes(env, h.jobsDir, logger);
-  const reportsDir = join(h.dir, 'served');
-  mkdirSync(reportsDir);
-  const ops = mountOps(env, { reportsDir, queue: runs.queue });
-  const s = await startServer({ reportsDir, extraRoutes: [...ops.routes, ...runs.routes], mounts: runs.mounts, onRequest: ops.onRequest });
+  const { redis, runs, s } = await serveOverPrivateRedis();
   const admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
   const redisCheck = async () => (((await httpRequest(s.port, '/readyz')).json() as { checks: Record<string, string> }).checks.redis ?? '');
   try {
