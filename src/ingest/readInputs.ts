@@ -523,8 +523,12 @@ const TIME_COLUMNS: readonly CanonicalColumn[] = ['event_time', 'refunded_at', '
 function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {
   if (!TIME_COLUMNS.includes(c) || !file.input.time_format) return expr;
   // A custom format is turned into ISO text; text it does not parse stays as it was (and is quarantined).
+  // A format with a zone (%z, %Z) parses to an instant, written with its offset in the report zone: without
+  // it, a time of the hour a fall-back repeats was read again as wall time, and as that hour's first
+  // occurrence (SPEC §4), an hour early. A format without one is wall time in the report zone, written as such.
   const fmt = quoteLiteral(file.input.time_format);
-  return `coalesce(strftime(try_strptime(${expr}, ${fmt}), '%Y-%m-%dT%H:%M:%S.%f'), ${expr})`;
+  const iso = /%[zZ]/.test(file.input.time_format) ? '%Y-%m-%dT%H:%M:%S.%f%z' : '%Y-%m-%dT%H:%M:%S.%f';
+  return `coalesce(strftime(try_strptime(${expr}, ${fmt}), '${iso}'), ${expr})`;
 }
 
 function listColumns(reader: Reader): string {

@@ -33,4 +33,28 @@ describe('time_format', () => {
       await fx.cleanup();
     }
   });
+
+  it('reads a time_format with an offset as the instant it names, in the hour a fall-back repeats too', async () => {
+    // Berlin falls back on 2026-10-25 at 03:00 CEST: 02:30 occurs at 00:30 UTC (+0200) and again at 01:30 UTC
+    // (+0100). The as-of 01:00 UTC lies between them: a's payment (the second 02:30) is after it, b's (the
+    // first) before. Before, both were read back as wall time 02:30, i.e. its first occurrence, and a counted.
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount', [
+        ['a', '25/10/2026 02:30 +0100', '7'],
+        ['b', '25/10/2026 02:30 +0200', '3'],
+      ]),
+    });
+    try {
+      await runJob(fx, {
+        inputs: [{ path: 'e.csv', time_format: '%d/%m/%Y %H:%M %z' }], formats: ['json'], timezone: 'Europe/Berlin',
+        matrices: [{ period_type: 'days', period_unit: 'month' }], forecast: { model: 'off' },
+      }, '2026-10-25T01:00:00Z');
+      const { report } = await readLatest(fx);
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [3], '2026-10-01': [3] });
+      expect(report.matrices[0]!.rows.map((r) => [r.title, r.customers])).toEqual([['Total', 1], ['2026-10-01', 1]]);
+      expect(report.stats.after_as_of_rows).toBe(1);
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });
