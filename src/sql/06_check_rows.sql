@@ -106,6 +106,11 @@ SELECT
     WHEN proceeds IS NULL AND ltv_text(raw_proceeds) IS NOT NULL THEN 'proceeds is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_proceeds, 60) || '"'
     WHEN net_revenue IS NULL AND ltv_over_14_digits(raw_net_revenue) THEN 'net_revenue has more than 14 digits before the decimal point, more than ltv reads exactly: "' || left(raw_net_revenue, 60) || '"'
     WHEN net_revenue IS NULL AND ltv_text(raw_net_revenue) IS NOT NULL THEN 'net_revenue is not a decimal number (digits, a dot, at most 4 decimals): "' || left(raw_net_revenue, 60) || '"'
+    -- Proceeds and net revenue are what is left of a payment's amount (SPEC §1): more than it is another
+    -- column (the price before a discount, another currency) mapped to them. Not less than 0: a payment's fixed
+    -- fee can exceed a small amount (Stripe: 0.50 − 0.30 − 2.9 %), and a refund's fees are not the amount's.
+    WHEN amount >= 0 AND proceeds > amount THEN 'proceeds "' || left(raw_proceeds, 60) || '" is more than the amount "' || left(raw_amount, 60) || '": proceeds are what is left of the amount after the store''s commission; map the right column, or give both in the same currency'
+    WHEN amount >= 0 AND net_revenue > amount THEN 'net_revenue "' || left(raw_net_revenue, 60) || '" is more than the amount "' || left(raw_amount, 60) || '": net revenue is what is left of the amount after commission and taxes; map the right column, or give both in the same currency'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
     WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN CASE
       WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_offset_note(raw_refunded_at)

@@ -193,6 +193,32 @@ describe('times and configuration', () => {
     }
   });
 
+  it('quarantines proceeds or net revenue above the payment\'s amount, and keeps a fee above a small amount', async () => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,proceeds,net_revenue', [
+        ['a', '2026-01-10T08:00:00Z', '10', '15', ''], // line 2: the price before a discount mapped to proceeds?
+        ['b', '2026-01-10T08:00:00Z', '10', '', '12.5'], // line 3
+        ['c', '2026-01-10T08:00:00Z', '10', '10', '10'], // kept: nothing taken
+        ['d', '2026-01-10T08:00:00Z', '0.50', '-0.10', '-0.10'], // kept: a fixed fee above the amount
+        ['e', '2026-01-10T08:00:00Z', '6', '4', '3'],
+      ]),
+    });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { report, dir } = await readLatest(fx);
+      // c, d, e: revenue (10 + 0.5 + 6) / 3 = 5.50; proceeds (10 − 0.1 + 4) / 3 = 4.633 → 4.63; net (10 − 0.1 + 3) / 3 = 4.30.
+      expect(grid(report.matrices[0]!)['2026-01-01']![0]).toBe(5.5);
+      expect(grid(report.matrices[0]!, 'proceeds')['2026-01-01']![0]).toBe(4.63);
+      expect(grid(report.matrices[0]!, 'net_revenue')['2026-01-01']![0]).toBe(4.3);
+      const q = await quarantine(dir);
+      expect(q.map((l) => l.split(',')[1])).toEqual(['2', '3']);
+      expect(q[0]).toContain('proceeds ""15"" is more than the amount ""10"": proceeds are what is left of the amount after the store\'s commission');
+      expect(q[1]).toContain('net_revenue ""12.5"" is more than the amount ""10""');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('says a time matches neither the input\'s time_format nor ISO 8601', async () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '31/02/2026', '5'], ['b', '01/02/2026', '5']]) });
     try {
