@@ -80,9 +80,14 @@ export async function waitForRedis(queue: RedisClientOf, env: Env): Promise<void
  * A command's failure because the connection to Redis is down (ioredis fails a producer's commands at once
  * then: its offline queue is off), as the one-line transient error a route answers with 503; null for any
  * other error. Seen after a connection that was ready broke: waitForRedis has nothing to wait for then.
+ * `loginRefusal`: the connection's remembered login refusal (watchLoginRefusal), named instead when there is one.
  */
-export function redisGone(e: unknown, env: Env, outcome: string): AppError | null {
+export function redisGone(e: unknown, env: Env, outcome: string, loginRefusal?: () => AppError | null): AppError | null {
   if (!isRedisConnectionError(e)) return null;
+  // A connection that was ready and then had its login refused (a rotated password) fails commands as
+  // "Connection is closed": its own errors say why (watchLoginRefusal), and that is what to fix.
+  const refused = loginRefusal?.();
+  if (refused) return refused;
   return new AppError('TRANSIENT', `Redis at ${redisLabel(env.REDIS_URL)} is not connected: ${outcome}; try again in a few seconds`, { status: 503 });
 }
 

@@ -23,6 +23,7 @@ import type { Mount, MountAuth } from '../serve/Route.js';
 import { isAppError } from '../config/AppError.js';
 import { AdminAuth } from './AdminAuth.js';
 import { answerWithin, redisGone, waitForRedis } from './enqueueRun.js';
+import { watchLoginRefusal } from './redisConnection.js';
 import type { RunQueue } from './runQueue.js';
 import { escapeHtml } from '../format/text.js';
 
@@ -227,6 +228,7 @@ function headerKey(req: IncomingMessage): string | undefined {
 export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix = BULL_BOARD_PREFIX): Mount {
   const auth = new BoardSessions(undefined);
   const write = env.LTV_BULL_BOARD_WRITE;
+  const loginRefusal = watchLoginRefusal(queue, env.REDIS_URL);
   const adapter = new NodeHttpAdapter();
   createBullBoard({
     queues: [new BullMQAdapter(queue, { readOnlyMode: !write, displayName: 'ltv runs', description: 'scheduled and on-demand runs' })],
@@ -325,7 +327,13 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
             break;
           }
         }
-        if (!route || !m) return sendError(res, 404, 'not found');
+        if (!route || !m) {
+          // A path bull-board routes under other methods: 405 with the ones it takes (RFC 9110 §15.5.6).
+          const allowed = [...new Set(adapter.api.filter((r) => r.pattern.test(subPath)).map((r) => r.method))];
+          if (allowed.length === 0) return sendError(res, 404, 'not found');
+          if (allowed.includes('GET')) allowed.push('HEAD');
+          return sendError(res, 405, `Method not allowed: use ${allowed.join(', ')}`, { allow: allowed.join(', ') });
+        }
         // Read-only: a changing call is refused here, in ltv's shape and with Allow (bull-board's own hook
         // answered in its shape, without Allow).
         if (method !== 'GET' && method !== 'HEAD' && !write) {
@@ -350,7 +358,7 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
             headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
           })), env, 'the queue cannot be read now');
         } catch (caught) {
-          const e = redisGone(caught, env, 'the queue cannot be read now') ?? caught;
+          const e = redisGone(caught, env, 'the queue cannot be read now', loginRefusal) ?? caught;
           if (isAppError(e) && e.code === 'TRANSIENT') return sendError(res, 503, e.message, { 'retry-after': '5' });
           log.error({ err: e, path: subPath }, 'bull-board handler failed');
           out = adapter.errorHandler(e as Error);

@@ -7,6 +7,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
 import { answerWithin, enqueueRun, JOB_NAME, redisGone, waitForRedis } from './enqueueRun.js';
+import { watchLoginRefusal } from './redisConnection.js';
 import type { RunQueue } from './runQueue.js';
 
 export interface RouteRequest {
@@ -75,13 +76,14 @@ function fromAppError(e: unknown): RouteResponse {
  */
 export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; authenticated?: boolean }): Route[] {
   const { env, jobsDir } = opts;
+  const loginRefusal = watchLoginRefusal(queue, env.REDIS_URL);
   const guard = (handle: Route['handle']): Route['handle'] => async (req) => {
     if (!opts.authenticated && !authorized(req.headers, env.LTV_ADMIN_KEY_SHA256)) return error(401, 'UNAUTHORIZED', 'an admin key is required (Authorization: Bearer <key>)');
     try {
       await waitForRedis(queue, env);
       return await handle(req);
     } catch (e) {
-      return fromAppError(redisGone(e, env, 'the run routes cannot reach the queue now') ?? e);
+      return fromAppError(redisGone(e, env, 'the run routes cannot reach the queue now', loginRefusal) ?? e);
     }
   };
 

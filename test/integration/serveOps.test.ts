@@ -132,6 +132,12 @@ test('serve /readyz names a refused login, and is ready as soon as Redis accepts
     await admin.config('SET', 'requirepass', 'rotated');
     await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
     await waitFor('readyz naming the refusal', async () => ((await redisCheck()).includes('refused the login') ? true : undefined), 15_000);
+    // The admin routes name it too (they said "is not connected", which sent the operator looking for an outage).
+    const bearer = { authorization: `Bearer ${ADMIN}` };
+    for (const path of ['/api/v1/runs/x', '/admin/queues/api/queues']) {
+      const r = await httpRequest(s.port, path, { headers: bearer });
+      expect([path, r.status, (r.json() as { error: { message: string } }).error.message]).toEqual([path, 503, expect.stringMatching(/^Redis at \S+ refused the login \(WRONGPASS|NOAUTH/)]);
+    }
     await admin.config('SET', 'requirepass', '');
     // The queue answers again; /readyz says ready within moments (the refusal was remembered ten seconds more).
     await waitFor('the queue answering', () => runs.queue.getJobCounts('waiting').then(() => true, () => undefined), 20_000);
@@ -187,6 +193,10 @@ test('bull-board answers only with the admin key (header or sign-in cookie), rea
       .toEqual([405, 'GET, HEAD', 'bull-board is read-only (set LTV_BULL_BOARD_WRITE=1 to allow retries and removals)']);
     expect((refused.json() as { success: boolean }).success).toBe(false);
     expect(await runs.queue.getJobState(waiting.id!)).toBe('waiting');
+    // A method a path is not routed for is 405 with the ones it is (it was 404, as for no such path).
+    const notRouted = await req('/api/queues', { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' });
+    expect([notRouted.status, notRouted.headers.allow]).toEqual([405, 'GET, HEAD']);
+    expect((await req('/api/no-such-thing', { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
 
     // A browser signs in once; the cookie holds a session token, never the key.
     const wrong = await req('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=nope' });
