@@ -43,7 +43,7 @@ const DESCRIPTIONS: Record<string, string> = {
   max_run_time: 'A run still going after this long (e.g. "2h") is stopped before it publishes: nothing is published, the last report stays, and it is not retried. Absent: no limit.',
   duckdb: 'Resources of each run; LTV_DUCKDB_THREADS and LTV_DUCKDB_MEMORY_LIMIT fill what is left out.',
   'duckdb.threads': 'DuckDB threads per run.',
-  'duckdb.memory_limit': 'DuckDB memory limit per run, e.g. "2GB" or "50%"; DuckDB advises 50-60 % of RAM.',
+  'duckdb.memory_limit': 'DuckDB memory limit per run, e.g. "2GB" or "50%" (of the memory the process may use: its container\'s limit where there is one); DuckDB advises 50-60 % of RAM.',
   'duckdb.temp_directory': 'Where DuckDB spills when the memory limit is reached.',
   forecast: 'Predicted LTV (SPEC §9): model, horizon, interval and backtest of the forecast; model "off" turns it off.',
   shards: 'Split each worker run into this many shards (1..64), computed by any workers sharing Redis and the reports volume (SPEC §12); `ltv run` ignores it.',

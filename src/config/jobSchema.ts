@@ -123,11 +123,13 @@ export const DEFAULT_MATRICES = [
   { period_type: 'days', period_unit: 'month', segmentation: 'store' },
 ] as const;
 
+const emailAddress = z.string().email('not an email address: give one such as "finance@example.com"');
+
 export const EmailSchema = z.strictObject({
-  to: z.array(z.string().email()).min(1),
-  cc: z.array(z.string().email()).default([]),
+  to: z.array(emailAddress).min(1),
+  cc: z.array(emailAddress).default([]),
   /** Recipients of failure notices. */
-  ops: z.array(z.string().email()).default([]),
+  ops: z.array(emailAddress).default([]),
   /**
    * Placeholders: {tenant}, {date} (as-of, report time zone), {ltv} (the headline LTV: 90 days, else 30
    * days, else the latest Total value), {horizon} (what {ltv} is: "90 days", "30 days", "month 2"),
@@ -235,7 +237,7 @@ export const JobSchema = z.strictObject({
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),
-      memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i).optional(),
+      memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i, 'a size such as "2GB" or "512MiB", or a share of memory such as "50%"').optional(),
       temp_directory: z.string().optional(),
     })
     .default({}),

@@ -1,5 +1,6 @@
 // The one place that opens DuckDB (STYLE habit 4): one instance per run or per served run, time zone,
 // threads and memory limit set on connect, connections closed by the caller in `finally`.
+import { totalmem } from 'node:os';
 import type { DuckDBPreparedStatement, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import { DuckDBConnection, DuckDBInstance } from './duckdb.js';
 import type { Logger } from 'pino';
@@ -35,6 +36,19 @@ export function duckdbReason(e: unknown): string {
  * at 10⁻²⁶ holds 1.7 × 10¹² report-currency units; a sum of the matrix statement holds four times a tenant's
  * total (3 × total + total overflowed), so a tenant's net revenue must stay below about 4.2 × 10¹¹.
  */
+/**
+ * DuckDB's memory_limit for a size as the job, the flag or LTV_DUCKDB_MEMORY_LIMIT give it. A share of memory
+ * ("50%") is of the memory this process may use: the container's (cgroup) limit where there is one, else the
+ * machine's. DuckDB's setting takes sizes only (a "50%" failed every run with "Failed to set config").
+ */
+export function memoryLimitSetting(limit: string): string {
+  const share = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(limit);
+  if (!share) return limit;
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const available = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  return `${Math.max(1, Math.floor((available * Number(share[1])) / 100 / 2 ** 20))}MiB`;
+}
+
 export function resourceError(e: unknown, memoryLimit: string | undefined): AppError | undefined {
   const message = (e as Error | undefined)?.message ?? '';
   // DuckDB's own advice (SET threads=X, PRAGMA …) speaks SQL; what the user sets is the run's limit.
@@ -104,7 +118,7 @@ export class Warehouse {
   static async open(opts: WarehouseOptions): Promise<Warehouse> {
     const config: Record<string, string> = {};
     if (opts.threads) config.threads = String(opts.threads);
-    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    if (opts.memoryLimit) config.memory_limit = memoryLimitSetting(opts.memoryLimit);
     if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(opts.path ?? ':memory:', config);

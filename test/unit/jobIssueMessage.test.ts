@@ -33,5 +33,8 @@ describe('job file messages', () => {
 
   it('keeps the schema\'s own words where it has them', () => {
     expect(refusal({ inputs: [input], schedule: { cron: '' } })).toMatch(/^job\.json: schedule\.cron: empty: give a cron expression/);
+    // zod's own were "Invalid string: must match pattern /^\d+(\.\d+)?…/i" and "Invalid email address".
+    expect(refusal({ inputs: [input], duckdb: { memory_limit: 'lots' } })).toBe('job.json: duckdb.memory_limit: a size such as "2GB" or "512MiB", or a share of memory such as "50%"');
+    expect(refusal({ inputs: [input], email: { to: ['finance'] } })).toBe('job.json: email.to[0]: not an email address: give one such as "finance@example.com"');
   });
 });
