@@ -3,6 +3,7 @@
 import { z } from './zod.js';
 import { CronExpressionParser } from 'cron-parser';
 import { formatCountOf } from '../format/money.js';
+import { TENANT_ID_MAX } from '../serve/tenantId.js';
 
 /** SPEC §7: the schedule is checked when the job is loaded (by `ltv run` too), with the parser BullMQ uses. */
 function isCron(text: string): boolean {
@@ -192,7 +193,9 @@ export const JobSchema = z.strictObject({
   $schema: z.string().optional(),
   description: z.string().optional(),
   /** Rows without tenant_id belong to this tenant. */
-  tenant: z.string().min(1, 'a tenant id is 1 to 128 characters: give one, or leave the field out for "default"').max(128, 'a tenant id is 1 to 128 characters').default('default'),
+  // As long as a row's tenant_id and a key's tenant may be (README "Outputs": a long id gets a safe directory name).
+  tenant: z.string().min(1, `a tenant id is 1 to ${TENANT_ID_MAX.toLocaleString('en-US')} characters: give one, or leave the field out for "default"`)
+    .max(TENANT_ID_MAX, `a tenant id is 1 to ${TENANT_ID_MAX.toLocaleString('en-US')} characters: shorten it`).default('default'),
   inputs: z.array(InputSchema).min(1),
   timezone: ianaZone.default('UTC'),
   currency: currency.default('USD'),

@@ -58,7 +58,7 @@ describe.concurrent('ltv run input flags', () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
     try {
       const run = (flag: string) => ltv(['run', '--input', 'e.csv', flag, '', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
-      expect(await run('--tenant')).toMatchObject({ code: 1, stderr: 'ltv: command line: tenant: a tenant id is 1 to 128 characters: give one, or leave the field out for "default"\n' });
+      expect(await run('--tenant')).toMatchObject({ code: 1, stderr: 'ltv: command line: tenant: a tenant id is 1 to 1,024 characters: give one, or leave the field out for "default"\n' });
       expect(await run('--timezone')).toMatchObject({ code: 1, stderr: 'ltv: command line: timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")\n' });
       expect(await run('--currency')).toMatchObject({ code: 1, stderr: 'ltv: command line: currency: an ISO 4217 code such as "USD"\n' });
       await expect(readlink(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);

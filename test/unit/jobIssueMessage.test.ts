@@ -35,6 +35,9 @@ describe('job file messages', () => {
     expect(refusal({ inputs: [input], schedule: { cron: '' } })).toMatch(/^job\.json: schedule\.cron: empty: give a cron expression/);
     // zod's own were "Invalid string: must match pattern /^\d+(\.\d+)?…/i" and "Invalid email address".
     expect(refusal({ inputs: [input], duckdb: { memory_limit: 'lots' } })).toBe('job.json: duckdb.memory_limit: a size such as "2GB" or "512MiB", or a share of memory such as "50%"');
+    // A tenant id as long as a row's may be (it was refused over 128 characters).
+    expect(() => parseJob({ inputs: [input], tenant: 'a'.repeat(200) }, 'job', '/tmp', 'job.json')).not.toThrow();
+    expect(refusal({ inputs: [input], tenant: 'a'.repeat(1025) })).toBe('job.json: tenant: a tenant id is 1 to 1,024 characters: shorten it');
     expect(refusal({ inputs: [input], email: { to: ['finance'] } })).toBe('job.json: email.to[0]: not an email address: give one such as "finance@example.com"');
   });
 });
