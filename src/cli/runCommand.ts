@@ -49,7 +49,7 @@ export function registerRun(program: Command): void {
     .option('--currency <ISO>', 'report currency (default USD)')
     .option('--rates <file>', 'exchange rates CSV: date,currency,rate')
     .option('--out <dir>', 'reports directory (default: LTV_REPORTS_DIR, else the job\'s reports_dir, else ./reports)')
-    .option('--delimiter <char>', 'CSV delimiter, or "whitespace" (default: sniffed)')
+    .option('--delimiter <char>', 'CSV delimiter: one character, "tab" or "whitespace" (default: sniffed)')
     .option('--time-format <strptime>', 'format of the times (event_time, refunded_at, updated_at) when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core; one below 100,000 rows)')
@@ -66,7 +66,9 @@ export function registerRun(program: Command): void {
         const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'memoryLimit', 'threads', 'forecast'] as const)
           .filter((k) => flags[k] !== undefined);
         if (!jobFile || local.length) {
-          throw new AppError('CONFIG', `--shards runs a job file on the workers, which read everything from it: give a job file${local.length ? ` and put ${local.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} in it` : ''} (ltv run jobs/<job>.json --shards ${flags.shards})`);
+          const fields = local.map((k) => `"${SHARDED_JOB_FIELDS[k]}"`).join(', ');
+          const put = local.length ? `put ${fields} in ${jobFile ?? 'it'} instead of ${local.map(flagName).join(', ')}` : '';
+          throw new AppError('CONFIG', `--shards runs a job file on the workers, which read everything from it: ${jobFile ? put : `give a job file${put ? ` and ${put}` : ''}`} (ltv run ${jobFile ?? 'jobs/<job>.json'} --shards ${flags.shards})`);
         }
         const { enqueueAction } = await import('./enqueueCommand.js');
         return enqueueAction(resolve(jobFile), { wait: true, shards: flags.shards, ...(flags.asOf ? { asOf: flags.asOf } : {}) });
@@ -196,6 +198,13 @@ const INPUT_RUN_FLAGS = {
   rates: 'rates', delimiter: 'inputs[].delimiter', timeFormat: 'inputs[].time_format',
 } as const;
 
+/** The job file field a run flag stands for, where --shards sends the job file alone to the workers. */
+const SHARDED_JOB_FIELDS = {
+  ...INPUT_RUN_FLAGS, input: 'inputs[].path', out: 'reports_dir', memoryLimit: 'duckdb.memory_limit', threads: 'duckdb.threads', forecast: 'forecast.model',
+} as const;
+
+const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 /**
  * A job file carries its own inputs, tenant, zone, currency and rates: such a flag beside it was ignored
  * without a word (`ltv run jobs/x.json --currency EUR` published in the job's USD). Refused, naming the
@@ -204,7 +213,7 @@ const INPUT_RUN_FLAGS = {
 function refuseInputOnlyFlags(jobFile: string, flags: RunFlags): void {
   const given = (Object.keys(INPUT_RUN_FLAGS) as (keyof typeof INPUT_RUN_FLAGS)[]).filter((k) => flags[k] !== undefined);
   if (!given.length) return;
-  const names = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const names = given.map(flagName);
   throw new AppError('CONFIG', `${names.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to a run from --input only, and a job file sets ${given.length === 1 ? 'it' : 'them'} itself: put ${given.map((k) => `"${INPUT_RUN_FLAGS[k]}"`).join(', ')} in ${jobFile} (or run with --input instead of the job file)`);
 }
 

@@ -182,14 +182,17 @@ describe('the --shards flag', () => {
     // The job file's own field is checked when it is loaded.
     await h.writeJob('bad', { ...SHOP, shards: 0 }, null);
     // Four independent commands: started together rather than one after another.
-    const [run, range, enqueue, bad] = await Promise.all([
+    const [run, beside, range, enqueue, bad] = await Promise.all([
       h.cli(['run', '--input', 'e.csv', '--shards', '4']),
+      h.cli(['run', file, '--shards', '2', '--out', 'x', '--memory-limit', '2GB']),
       h.cli(['run', file, '--shards', '0']),
       h.cli(['enqueue', 'shop', '--shards', '65']),
       h.cli(['enqueue', 'bad']),
     ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('ltv: --shards runs a job file on the workers, which read everything from it: give a job file and put --input in it (ltv run jobs/<job>.json --shards 4)\n');
+    expect(run.stderr).toBe('ltv: --shards runs a job file on the workers, which read everything from it: give a job file and put "inputs[].path" in it instead of --input (ltv run jobs/<job>.json --shards 4)\n');
+    // Beside a job file, the fields of that file to set (it said "give a job file and put --out in it").
+    expect([beside.code, beside.stderr]).toEqual([1, `ltv: --shards runs a job file on the workers, which read everything from it: put "reports_dir", "duckdb.memory_limit" in ${file} instead of --out, --memory-limit (ltv run ${file} --shards 2)\n`]);
     expect(range.code).toBe(1);
     expect(range.stderr).toBe('ltv: --shards: "0" is not a whole number from 1 to 64\n');
     expect(enqueue.code).toBe(1);
