@@ -12,6 +12,10 @@ import { createServer } from '../../src/serve/createServer.js';
 import { hashKey } from '../../src/serve/KeyStore.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { publishExplorerRuns } from '../helpers/explorerRuns.js';
+import { needTools } from './needTools.js';
+
+// The workbook's preview (run next by `npm run preview`) needs the other two: checked now, before the screenshots.
+needTools(['chromium', 'soffice', 'pdftoppm']);
 
 const [reportsArg, outArg] = process.argv.slice(2);
 const out = resolve(outArg ?? '/tmp/ltv-preview');

@@ -17,6 +17,9 @@ import { runPipeline } from '../../src/pipeline.js';
 import { renderChart } from '../../src/report/renderChart.js';
 import { writeXlsx } from '../../src/report/writeXlsx.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { needTools } from './needTools.js';
+
+needTools(['chromium', 'soffice', 'pdftoppm']);
 
 const out = resolve(process.env.LTV_PREVIEW_OUT ?? '/tmp/ltv-preview');
 const datasets = resolve('../shared/datasets');
