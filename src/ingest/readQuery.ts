@@ -335,15 +335,21 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
   const drop = (e: Error): void => {
     lost ??= e;
     rows?.destroy(e);
+    // mysql2's destroy() only ends its side of the socket: a server busy with the statement (SLEEP, a long
+    // sort) reads nothing until it ends, so the socket, and the command with it, stayed open that long.
+    (conn as unknown as { stream?: { destroy(): void } }).stream?.destroy();
     conn.destroy();
+  };
+  // The statement stopped on the server, over a connection of its own (the query's own is busy), within 2 s.
+  const killQuery = async (): Promise<void> => {
+    const side = createConnection({ uri: target.href, ...(tls ? { ssl: tls as unknown as mysql.SslOptions } : {}), connectTimeout: Math.min(ctx.connectTimeoutMs, 2_000) });
+    side.on('error', () => undefined);
+    await new Promise<void>((ok, fail) => side.query(`KILL QUERY ${Number(conn.threadId)}`, (e) => (e ? fail(e) : ok()))).finally(() => side.destroy());
   };
   // Before the connection is open there is nothing to stop on the server, and destroying a handshake in
   // progress leaves mysql2's connect callback uncalled: connecting ends by itself (connectTimeout).
   const stopOnCancel = onCancel(ctx, progress, async () => {
-    if (!connected) return;
-    const side = createConnection({ uri: target.href, ...(tls ? { ssl: tls as unknown as mysql.SslOptions } : {}), connectTimeout: ctx.connectTimeoutMs });
-    side.on('error', () => undefined);
-    await new Promise<void>((ok, fail) => side.query(`KILL QUERY ${Number(conn.threadId)}`, (e) => (e ? fail(e) : ok()))).finally(() => side.destroy());
+    if (connected) await killQuery();
   }, () => {
     if (connected) drop(new Error('run cancelled'));
   });
@@ -353,7 +359,12 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     progress.connected = true;
     if (progress.cancelled) throw new Error('run cancelled');
     // From here (connecting has its own timeout). Destroying the connection ends the stream through its error.
-    stop = watchdog(ctx, progress, () => drop(new Error('query timeout')));
+    // The statement is stopped on the server too, as PostgreSQL's statement_timeout does (it ran on for as
+    // long as it took, and the socket with it).
+    stop = watchdog(ctx, progress, () => {
+      killQuery().catch(() => undefined);
+      drop(new Error('query timeout'));
+    });
     await run("SET time_zone = '+00:00'");
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];

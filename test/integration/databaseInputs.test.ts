@@ -416,6 +416,25 @@ describe('lost connections and slow queries', () => {
     await admin.end();
     expect(rows[0].n).toBe(0);
 
+    // MariaDB likewise: the statement is killed on the server and the connection closed (the socket was only
+    // half-closed, so the command stayed alive, and the query ran, until SLEEP ended).
+    const myUrl0 = await mysqlDatabase('SELECT 1');
+    const myName0 = myUrl0.split('/').pop()!;
+    setEnv('LTV_TEST_MY_SLOW', myUrl0);
+    const myStarted = Date.now();
+    const mySlow = await fx.fail({ query: 'SELECT seq AS customer_id FROM seq_1_to_11 WHERE SLEEP(20) = 0', connection: 'env:LTV_TEST_MY_SLOW' });
+    expect(mySlow.message).toBe(`command line: inputs[0] (MySQL query on mysql://root@127.0.0.1:3306/${myName0}): the query did not finish within 1.5 s (LTV_QUERY_TIMEOUT_MS=1500); make it faster (an index, a narrower WHERE) or raise LTV_QUERY_TIMEOUT_MS (0 = no limit)`);
+    expect(Date.now() - myStarted).toBeLessThan(15_000);
+    const myAdmin = await mysql.createConnection(MY_ADMIN);
+    let sessions = -1;
+    for (let i = 0; i < 40 && sessions !== 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      const [list] = await myAdmin.query<mysql.RowDataPacket[]>('SELECT count(*) AS n FROM information_schema.processlist WHERE db = ?', [myName0]);
+      sessions = Number(list[0]!.n);
+    }
+    await myAdmin.end();
+    expect(sessions).toBe(0);
+
     // A shorter limit the DBA set on the database is kept (never raised to ltv's), and named when it stops the query.
     const strictUrl = await pgDatabase('SELECT 1');
     const strictName = strictUrl.split('/').pop()!;
