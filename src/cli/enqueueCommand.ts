@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
+import { visibleLine } from '../format/text.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 /** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */
@@ -72,7 +73,9 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
           last = step;
           process.stderr.write(`run ${run.id}: ${step} (${Math.round(p.percent)}%)${p.rows === undefined ? '' : `, ${p.rows} rows`}\n`);
         }, queue).finally(() => clearInterval(noWorker));
-        for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${t.tenant} ${t.runId} at ${t.dir}\n`);
+        for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${visibleLine(t.tenant)} ${t.runId} at ${t.dir}\n`);
+        // What the reader must know before trusting the numbers, as `ltv run` prints it (a run of an older release has none).
+        for (const w of result.warnings ?? []) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);
       } finally {
         await Promise.all([events && closeWithin(events, 1_000), closeWithin(queue, 1_000)]);
       }

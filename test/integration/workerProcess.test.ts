@@ -19,15 +19,17 @@ beforeEach(() => {
 test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a failing run exits 1 with its error', async () => {
   await h.writeJob('cli', {});
   await h.writeJob('broken', {}, 'customer_id,event_time\nc1,2026-01-05\n');
+  await h.writeJob('stale', {}, 'customer_id,event_time,amount\nc1,2026-01-05T10:00:00Z,5\n');
   const w = h.worker();
   await w.ready;
 
-  // Four independent commands (the worker takes two runs at once): started together rather than one after another.
-  const [ok, bad, unknown, noRedis] = await Promise.all([
+  // Five independent commands (the worker takes two runs at once): started together rather than one after another.
+  const [ok, bad, unknown, noRedis, stale] = await Promise.all([
     h.cli(['enqueue', 'cli', '--wait', '--as-of', '2026-03-16T15:00:00Z']),
     h.cli(['enqueue', 'broken', '--wait']),
     h.cli(['enqueue', 'nope']),
     h.cli(['enqueue', 'cli'], { REDIS_URL: 'redis://127.0.0.1:1', LTV_CONNECT_TIMEOUT_MS: '500' }),
+    h.cli(['enqueue', 'stale', '--wait', '--as-of', '2026-03-16T15:00:00Z']),
   ]);
   expect(ok.stderr).toMatch(/ingest/);
   expect(ok.stderr).toMatch(/publish/);
@@ -45,6 +47,10 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
 
   expect(noRedis.code).toBe(1);
   expect(noRedis.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+
+  // The run's warnings, as `ltv run` prints them (they were only in the manifest and the workbook).
+  expect(stale.code).toBe(0);
+  expect(stale.stderr).toMatch(/^warning: the newest transaction \(2026-01-05\) is 2 months before the as-of time \(2026-03-16\)/m);
   await w.close(1_000);
 });
 
