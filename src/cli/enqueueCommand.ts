@@ -53,6 +53,13 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
         process.stdout.write(`${run.id}\n`);
         if (!events) return;
         process.stderr.write(`run ${run.id}: ${run.job.name} as of ${run.asOf.toISOString()}, queued\n`);
+        // Interrupted while following: the run is the workers' and goes on; say so in one line with its id
+        // (the command exited 130 without a word, which read as a run stopped, as `ltv run`'s Ctrl-C is).
+        const onSignal = (sig: NodeJS.Signals): void => {
+          process.stderr.write(`ltv: interrupted (${sig}): stopped following run ${run.id}, which goes on on the workers; its state: GET /api/v1/runs/${run.id} on ltv serve, or the queue dashboard\n`);
+          process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15));
+        };
+        for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSignal);
         let last = '';
         // A run nobody takes would be waited for in silence: say once that no worker is connected (the
         // usual first-day mistake: no `ltv worker`, or one on another REDIS_URL or LTV_QUEUE_PREFIX).

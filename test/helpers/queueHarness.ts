@@ -81,7 +81,8 @@ export interface Harness {
   events(): Promise<QueueEvents>;
   childWorker(vars?: Record<string, string>): ChildWorker;
   /** Runs `ltv …` to the end. */
-  cli(args: string[], vars?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** `started` gets the process (to signal it). */
+  cli(args: string[], vars?: Record<string, string>, started?: (p: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }>;
   redis(): Redis;
   close(): Promise<string[]>;
 }
@@ -183,9 +184,10 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
       children.push(child);
       return child;
     },
-    cli(args, extra = {}) {
+    cli(args, extra = {}, started) {
       return new Promise((resolve) => {
         const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...base, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+        started?.(p);
         let stdout = '';
         let stderr = '';
         p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

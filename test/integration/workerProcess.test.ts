@@ -1,6 +1,7 @@
 // The worker and `ltv enqueue` as the processes an operator runs: `node src/cli/bin.mjs …`, real signals.
 import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
@@ -74,6 +75,22 @@ test('ltv enqueue --wait with no worker says so once, keeps waiting, and follows
   await w.close(1_000);
   await q.close();
 }, 90_000);
+
+test('Ctrl-C on ltv enqueue --wait says in one line that the run goes on, with its id, and leaves it queued', async () => {
+  await h.writeJob('follow', {});
+  const q = h.queue();
+  let proc: ChildProcess | undefined;
+  const following = h.cli(['enqueue', 'follow', '--wait', '--as-of', '2026-03-16T15:00:00Z'], {}, (p) => (proc = p));
+  await waitFor('the run queued', async () => (((await q.getJobCounts('waiting')).waiting ?? 0) > 0 ? true : undefined), 20_000);
+  proc!.kill('SIGINT');
+  const r = await following;
+  const id = r.stdout.trim();
+  expect(r.code).toBe(130);
+  // It exited 130 without a word, as if the run had stopped (ltv run's Ctrl-C stops its run; this one is the workers').
+  expect(r.stderr.trim().split('\n').pop()).toBe(`ltv: interrupted (SIGINT): stopped following run ${id}, which goes on on the workers; its state: GET /api/v1/runs/${id} on ltv serve, or the queue dashboard`);
+  expect(await q.getJobState(id)).toBe('waiting');
+  await q.close();
+}, 60_000);
 
 test('ltv enqueue --as-of a far future time is refused with ltv run\'s own line, exit 1, and queues nothing', async () => {
   const file = await h.writeJob('future', {});
