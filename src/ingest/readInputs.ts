@@ -236,6 +236,11 @@ async function withRowPreset(wh: Warehouse, file: SourceFile, opened: Reader): P
   return wrapRowPreset(wh, opened, rowPreset, opened.headerLines);
 }
 
+/** What a missing column is missing from: a query input has no file (readQuery.ts writes its result to one). */
+function source(file: SourceFile): string {
+  return file.input.query ? "the query's result" : 'the file';
+}
+
 /** Lines before the first row: a CSV's header; none in Parquet or a query's result (rows are numbered from 1). */
 function headerLines(file: SourceFile): number {
   return file.format === 'parquet' || file.query ? 0 : 1;
@@ -455,7 +460,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     const expr = find(mapped);
     if (expr === undefined) {
       wrongDelimiter(file, reader);
-      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the file has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
+      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: ${source(file)} has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
     return maybeTimeFormat(file, c, expr);
   }
@@ -483,7 +488,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     wrongDelimiter(file, reader);
     throw new AppError(
       'INPUT',
-      `${file.path}: no column for the required "${c}" (the file has: ${listColumns(reader)}); map one with --map ${c}=<column> or "map" in the job file`,
+      `${file.path}: no column for the required "${c}" (${source(file)} has: ${listColumns(reader)}); ${file.input.query ? `name one in the query (… AS ${c}) or map one with "map" in the job file` : `map one with --map ${c}=<column> or "map" in the job file`}`,
     );
   }
   return 'NULL';

@@ -368,7 +368,8 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     await run("SET time_zone = '+00:00'");
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
-    const query = conn.query({ sql: input.query!.trim().replace(/;\s*$/, ''), rowsAsArray: true });
+    const sql = input.query!.trim().replace(/;\s*$/, '');
+    const query = conn.query({ sql, rowsAsArray: true });
     query.on('fields', (fields: { name: string }[]) => {
       header = fields.map((f) => f.name);
     });
@@ -386,7 +387,10 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     });
     rows = query.stream({ highWaterMark: 1024 });
     if (lost) rows.destroy(lost);
-    await pipeline(rows, toCsv, createWriteStream(file));
+    await pipeline(rows, toCsv, createWriteStream(file)).catch((e: unknown) => {
+      if (secondStatement(sql, e)) throw new AppError('INPUT', ONE_STATEMENT);
+      throw e;
+    });
     await run('COMMIT');
   } finally {
     stop();
@@ -404,6 +408,20 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     }
     conn.destroy();
   }
+}
+
+/**
+ * Whether MySQL's syntax error is at a second statement: the text it quotes ("… near 'SELECT 2' at line 1")
+ * follows a ";" of the query. mysql2 runs one statement (multipleStatements off), so the server refuses the
+ * rest as a syntax error, which said nothing of why (PostgreSQL's refusal is worded as ONE_STATEMENT).
+ */
+function secondStatement(sql: string, e: unknown): boolean {
+  const err = e as { code?: string; sqlMessage?: string };
+  if (err.code !== 'ER_PARSE_ERROR') return false;
+  const near = /near '([\s\S]*)' at line \d+$/.exec(err.sqlMessage ?? '');
+  if (!near?.[1]) return false;
+  const at = sql.indexOf(near[1].slice(0, 40));
+  return at > 0 && sql.slice(0, at).trimEnd().endsWith(';');
 }
 
 function mysqlMode(value: string | null): InputDef['ssl'] {

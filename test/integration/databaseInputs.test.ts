@@ -216,6 +216,17 @@ describe('PostgreSQL inputs', () => {
     // One statement, with a ";" in a text, a comment on its last line and a trailing ";", is read as before.
     const { report } = await run([{ query: "SELECT 'a;b' AS customer_id, TIMESTAMPTZ '2026-01-10 08:00+00' AS event_time, 10.00 AS amount -- one order\n;", connection: 'env:LTV_TEST_PG_ONE' }]);
     expect(grid(report.matrices[0]!)).toEqual({ Total: [10, 10], '2026-01-01': [10, 10] });
+
+    // MariaDB: the same words (it was the server's raw ER_PARSE_ERROR), and a query with its own syntax error
+    // after a ";" in a text keeps the server's words; a missing column is named in the query's terms.
+    const myUrl = await mysqlDatabase('SELECT 1');
+    setEnv('LTV_TEST_MY_ONE', myUrl);
+    const myTwice = await runError([{ query: 'SELECT 1 AS customer_id; SELECT 2', connection: 'env:LTV_TEST_MY_ONE' }]);
+    expect(myTwice).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\): the query is more than one statement \(a ";" between two\)/);
+    const mySyntax = await runError([{ query: "SELECT 'a;b' AS customer_id FROM WHERE", connection: 'env:LTV_TEST_MY_ONE' }]);
+    expect(mySyntax).toMatch(/: the query failed: You have an error in your SQL syntax/);
+    const noTime = await runError([{ query: "SELECT 'a' AS customer_id, 1 AS amount", connection: 'env:LTV_TEST_MY_ONE' }]);
+    expect(noTime).toMatch(/: no column for the required "event_time" \(the query's result has: customer_id, amount\); name one in the query \(… AS event_time\) or map one with "map" in the job file$/);
   });
 });
 
