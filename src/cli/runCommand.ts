@@ -95,7 +95,9 @@ export function registerRun(program: Command): void {
       // Without --verbose nothing is logged: what the user must know (warnings, the email's and the failure
       // notice's outcome, the error) is said once, in the plain lines below. At 'error', a failed email printed
       // a JSON line beside its own line.
-      const logger = pino({ level: flags.verbose ? 'info' : 'silent' }, pino.destination(2));
+      // LOG_LEVEL=debug (or trace) with --verbose adds each DuckDB statement's time (openWarehouse.ts).
+      const deep = envValue('LOG_LEVEL');
+      const logger = pino({ level: flags.verbose ? (deep === 'debug' || deep === 'trace' ? deep : 'info') : 'silent' }, pino.destination(2));
       // Progress goes to stdout: stderr carries only the one line of an error.
       const reporter = createProgressReporter(process.stdout);
       const interrupt = stopOnSignals();
