@@ -54,6 +54,22 @@ describe.concurrent('ltv run input flags', () => {
     }
   });
 
+  it('logs each DuckDB statement with its time under --verbose when LOG_LEVEL is debug, and none at the default level', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
+    try {
+      const args = ['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off', '--verbose'];
+      const statements = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; ms?: number; sql?: string })
+        .filter((l) => l.msg === 'statement');
+      const deep = await ltv(args, fx.dir, { LOG_LEVEL: 'debug' });
+      expect(deep.code).toBe(0);
+      const logged = statements(deep.stderr);
+      expect(logged.some((l) => /^INSERT INTO checked_rows/.test(l.sql ?? '') && typeof l.ms === 'number')).toBe(true);
+      expect(statements((await ltv(args, fx.dir, { LOG_LEVEL: 'info' })).stderr)).toEqual([]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('refuses an empty --tenant, --timezone or --currency as the job file refuses the field (they fell back to the defaults)', async ({ expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
     try {
