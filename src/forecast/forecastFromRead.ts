@@ -164,6 +164,18 @@ const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.s
  * cohorts say otherwise, fits again with theirs. `cancelled` throws when the run was cancelled (looked
  * at between fits).
  */
+/**
+ * The fits a cohort's customers are projected with, in the order its customers first use them, "; "
+ * between: a cohort split by duration has one per duration (or the pooled one for a duration whose own did
+ * not converge). Its first customer's alone named one of them, and a reader recomputing the other
+ * duration's cells from it got them wrong.
+ */
+export function rowFit(groupOf: (i: number) => string, members: ArrayLike<number>): string {
+  const seen = new Set<string>();
+  for (let k = 0; k < members.length; k++) seen.add(groupOf(members[k]!));
+  return seen.size ? [...seen].join('; ') : groupOf(0);
+}
+
 export async function forecastFromRead(read: ForecastRead, settings: ForecastSettings, cohortRows: Promise<readonly CohortRow[]>, cancelled: () => void): Promise<Forecast> {
   const { choice, atT: data } = read;
   const H = settings.horizon_months;
@@ -271,7 +283,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
         lower: triple(realized, Math.min(lo, fut), n, ratio), upper: triple(realized, Math.max(hi, fut), n, ratio),
       };
     });
-    rows.push({ type: 'cohort', title: c.title, customers: n, fit: main.groupOf(c.members[0] ?? 0), cells, ...(note ? { note } : {}) });
+    rows.push({ type: 'cohort', title: c.title, customers: n, fit: rowFit(main.groupOf, c.members), cells, ...(note ? { note } : {}) });
   });
   // Total: customer-weighted over the eligible cohorts, each at its realized (complete) or predicted value.
   const reps = draws.length;

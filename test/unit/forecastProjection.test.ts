@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareBgNbd } from '../../src/forecast/bgNbdModel.js';
 import { indexed, type CustomerTable, type ForecastData } from '../../src/forecast/forecastData.js';
 import { bgNbdConditionalExpected } from '../../src/forecast/fitBgNbd.js';
+import { rowFit } from '../../src/forecast/forecastFromRead.js';
 import { gammaGammaConditionalMean, gammaGammaMean } from '../../src/forecast/fitGammaGamma.js';
 import { fitSbg, sbgLogLikelihood } from '../../src/forecast/fitSbg.js';
 import { prepareSbg } from '../../src/forecast/sbgModel.js';
@@ -201,6 +202,10 @@ describe('sBG on counts', () => {
     expect(bySplit.fits.map((f) => [f.group, f.converged])).toEqual([['pooled', true], ['cohort 2026-05-01 × duration Monthly', false], ['cohort 2026-05-01 × duration Weekly', true]]);
     expect(bySplit.groupOf(60)).toBe('pooled');
     expect(bySplit.groupOf(80)).toBe('cohort 2026-05-01 × duration Weekly');
+    // The May row names both fits its customers are projected with: monthly ones (60-79) by the pooled fit,
+    // weekly ones (80-99) by their own.
+    expect(rowFit(bySplit.groupOf, Int32Array.from({ length: 40 }, (_, k) => 60 + k))).toBe('pooled; cohort 2026-05-01 × duration Weekly');
+    expect(rowFit(bySplit.groupOf, Int32Array.from({ length: 20 }, (_, k) => 80 + k))).toBe('cohort 2026-05-01 × duration Weekly');
     expect(bySplit.noteOf('2026-05-01')).toBe('duration Monthly by the pooled fit: its own did not converge (only the first renewal has fallen due (6 churned there, 14 renewed): that fixes the first step of retention, not how it declines after)');
   });
 });
