@@ -45,15 +45,37 @@ async function apiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `HTTP ${res.status}`);
 }
 
+/**
+ * A request the page could not even make (a header the browser refuses, …): the page's own failure, not
+ * the server's; fetch throws the same TypeError for both, so the request is built first (`call`).
+ */
+class RequestError extends Error {}
+
+/**
+ * A tenant id as the `x-ltv-tenant` header carries it. A header carries Latin-1 only (fetch throws on any
+ * other character, and trims spaces at either end): an id that is not plain printable ASCII is sent
+ * percent-encoded, which the server decodes (adaptyRoute.ts pickTenant). A plain id goes as it is: the
+ * server tries the id as sent first, so encoding `a b` would name a tenant `a%20b` where the key sees one.
+ */
+function tenantHeader(id: string): string {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(id) ? id : encodeURIComponent(id);
+}
+
 async function call(key: string, path: string, init: RequestInit = {}): Promise<Response> {
-  let res: Response;
+  let req: Request;
   try {
-    res = await fetch(path, {
+    req = new Request(path, {
       ...init,
       headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Api-Key ${key}` },
       cache: 'no-store',
       credentials: 'omit',
     });
+  } catch (e) {
+    throw new RequestError(`this page could not make its request (${(e as Error).message})`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(req);
   } catch {
     // fetch's own words ("Failed to fetch") say nothing to a reader: the server is down or restarting.
     throw new ApiError(0, 'the server did not answer (ltv serve stopped or is restarting); try again in a moment');
@@ -186,7 +208,10 @@ async function openSession(host: HTMLElement, key: string, input: HTMLInputEleme
     tenants = ((await (await call(key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
   } catch (e) {
     sessionStorage.removeItem(KEY_STORAGE);
-    const msg = e instanceof ApiError && e.status === 401 ? 'This key was not accepted. Check it and try again.' : `Could not sign in: ${(e as Error).message}`;
+    // A key the Authorization header cannot carry (a character outside Latin-1) is no key of `ltv keys add`.
+    const msg = e instanceof ApiError && e.status === 401 ? 'This key was not accepted. Check it and try again.'
+      : e instanceof RequestError ? 'This key was not accepted: it holds a character no key has (keys are letters, digits, _ and -). Check it and try again.'
+        : `Could not sign in: ${(e as Error).message}`;
     showSignIn(host, msg);
     return;
   }
@@ -573,7 +598,7 @@ class ServedReport {
       this.pushView = false;
       // Always the pinned run, the latest too: a run published mid-session must not answer this screen's
       // curves and heatmap while its header, headline and states come from the run the page shows.
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': this.state.tenant, [RUN_HEADER]: run.run_id };
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': tenantHeader(this.state.tenant), [RUN_HEADER]: run.run_id };
       const request = this.requestBody();
       const { period_type, period_unit, segmentation } = this.state;
       // Segment rows' states come from the run's own SQL (the body cannot tell them); asked at once.

@@ -1,0 +1,133 @@
+// The explorer served by ltv serve (SPEC §10) on tenants at the edges, in a real browser: an id outside
+// Latin-1 (x-ltv-tenant is sent percent-encoded), a tenant of no customer (the empty report, as
+// report.html shows it), filter values differing only in case (one box, as the server matches them), and
+// the date range of a fragment or of the date fields (outside the run's first payments: that end of its
+// range, in the URL as on the page). Every expected figure is counted from the export below.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdaptyResponse } from '../../src/report/apiTypes.js';
+import { tenantDirName } from '../../src/publish/publishRun.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { redrawn } from '../helpers/explorerPage.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_explorer_tenant_edges_key_01';
+const JP = '日本アプリ';
+/** A right-to-left override: outside Latin-1 too. */
+const RTL = '\u202eppa-omed';
+/** Only payments of 0: the tenant is published with no customer. */
+const ZERO = 'zero';
+const AS_OF = '2026-03-16T12:00:00Z';
+const RUN = '20260316T120000Z';
+// JP: j1 and j2 buy `Pro`, j3 `pro` (one value to the server, SPEC §6), j4 `basic`; first payments
+// 2026-01-05 … 2026-03-01.
+const EXPORT = csv('tenant_id,customer_id,event_time,amount,currency,product_id', [
+  [JP, 'j1', '2026-01-05T10:00:00Z', '9.99', 'USD', 'Pro'],
+  [JP, 'j1', '2026-02-05T10:00:00Z', '9.99', 'USD', 'Pro'],
+  [JP, 'j2', '2026-01-20T10:00:00Z', '9.99', 'USD', 'Pro'],
+  [JP, 'j3', '2026-02-10T10:00:00Z', '9.99', 'USD', 'pro'],
+  [JP, 'j4', '2026-03-01T10:00:00Z', '4.99', 'USD', 'basic'],
+  [RTL, 'r1', '2026-02-01T10:00:00Z', '5.00', 'USD', 'Pro'],
+  [ZERO, 'z1', '2026-02-01T10:00:00Z', '0', 'USD', 'Pro'],
+  [ZERO, 'z2', '2026-02-02T10:00:00Z', '0.00', 'USD', 'Pro'],
+]);
+
+let fx: Fixture;
+let s: TestServer;
+let browser: Browser;
+/** Every Adapty request of the pages: its x-ltv-tenant header and body. */
+const sent: { tenant: string | undefined; body: { filters: Record<string, unknown> } }[] = [];
+
+beforeAll(async () => {
+  fx = await makeFixture({ 'tx.csv': EXPORT });
+  await runJob(fx, { tenant: 'default', inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv'], forecast: { model: 'off' } }, AS_OF);
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO] }] });
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+  await fx?.cleanup();
+});
+
+async function api(tenant: string, filters: Record<string, unknown>): Promise<AdaptyResponse> {
+  const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+    method: 'POST',
+    headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', 'x-ltv-tenant': encodeURIComponent(tenant) },
+    body: JSON.stringify({ filters, period_type: 'days', period_unit: 'month' }),
+  });
+  expect(r.status).toBe(200);
+  return r.json() as AdaptyResponse;
+}
+
+async function newPage(): Promise<Page> {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US', acceptDownloads: true });
+  p.on('request', (r) => {
+    if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push({ tenant: r.headers()['x-ltv-tenant'], body: JSON.parse(r.postData() ?? '{}') as never });
+  });
+  return p;
+}
+
+/** A new page signed in on `/` + `hash`, once it has settled (a heatmap drawn, or a status said). */
+async function signedIn(hash: string): Promise<Page> {
+  const p = await newPage();
+  await p.goto(`http://127.0.0.1:${s.port}/${hash}`);
+  await p.fill('#api-key', KEY);
+  await p.click('button[type=submit]');
+  await p.waitForSelector('.report .status', { state: 'attached' });
+  await p.waitForFunction(() => document.querySelector('.report[data-loaded]:not([aria-busy])') !== null || (document.querySelector('.report .status')?.textContent ?? '') !== '');
+  return p;
+}
+
+const fragment = (p: Page): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
+const customers = (p: Page): Promise<string | null> => p.textContent('[data-figure=selection_customers]');
+const gridOf = (p: Page): Promise<Record<string, number[]>> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+
+describe('the explorer on tenant ids outside Latin-1', () => {
+  it('explores them, the x-ltv-tenant header percent-encoded, and downloads their files', async () => {
+    const before = sent.length;
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      expect(await p.textContent('.status')).toBe('');
+      expect(await customers(p)).toBe('4');
+      expect(await gridOf(p)).toEqual(adaptyGrid(await api(JP, { date: ['2026-01-05', '2026-03-01'] }), 'revenue'));
+      expect(fragment(p).get('tenant')).toBe(JP);
+      expect(await p.title()).toBe(`${JP} · ${RUN} · ltv explorer`);
+      const asked = sent.slice(before);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.map((r) => r.tenant)).toEqual(asked.map(() => '%E6%97%A5%E6%9C%AC%E3%82%A2%E3%83%97%E3%83%AA'));
+
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('button[data-download="ltv.csv"]')]);
+      const path = await download.path();
+      expect(await readFile(path, 'utf8')).toBe(await readFile(join(fx.reportsDir, tenantDirName(JP), 'latest', 'ltv.csv'), 'utf8'));
+      expect(await p.textContent('.status')).toBe('');
+
+      // The other one, by the tenant selector: r1 alone.
+      await redrawn(p, () => p.selectOption('#ctl-tenant', RTL));
+      expect(await p.textContent('.status')).toBe('');
+      expect(await customers(p)).toBe('1');
+      expect(sent.at(-1)?.tenant).toBe('%E2%80%AEppa-omed');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('says a key the Authorization header cannot carry is not accepted, not that the server is down', async () => {
+    const p = await newPage();
+    try {
+      await p.goto(`http://127.0.0.1:${s.port}/`);
+      await p.fill('#api-key', 'ltv_ключ');
+      await p.click('button[type=submit]');
+      await p.waitForSelector('.signin .error');
+      expect(await p.textContent('.signin .error')).toBe('This key was not accepted: it holds a character no key has (keys are letters, digits, _ and -). Check it and try again.');
+    } finally {
+      await p.close();
+    }
+  });
+});
+
