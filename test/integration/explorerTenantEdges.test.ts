@@ -87,6 +87,8 @@ async function signedIn(hash: string): Promise<Page> {
 const fragment = (p: Page): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
 const customers = (p: Page): Promise<string | null> => p.textContent('[data-figure=selection_customers]');
 const gridOf = (p: Page): Promise<Record<string, number[]>> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+/** Waits for the page to have drawn the answer to its latest request (after an action that made one). */
+const settled = (p: Page): Promise<unknown> => p.waitForSelector('.report[data-loaded]:not([aria-busy])');
 
 describe('the explorer on tenant ids outside Latin-1', () => {
   it('explores them, the x-ltv-tenant header percent-encoded, and downloads their files', async () => {
@@ -131,3 +133,23 @@ describe('the explorer on tenant ids outside Latin-1', () => {
   });
 });
 
+describe('the explorer\'s date range, from a fragment and from the date fields', () => {
+  it('rewrites a fragment that names the view shown in other words to that view', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      await settled(p);
+      const shown = new URL(p.url()).hash;
+      // An unknown period type (the default), dates outside the run (its range): the view shown, nothing to ask.
+      const before = sent.length;
+      await p.evaluate((run) => { location.hash = `#tenant=${encodeURIComponent('日本アプリ')}&run=${run}&period_type=bogus&from=2099-01-01&to=1999-02-28`; }, RUN);
+      await p.waitForFunction(() => !location.hash.includes('bogus'));
+      expect(new URL(p.url()).hash).toBe(shown);
+      const f = fragment(p);
+      expect([f.get('period_type'), f.get('from'), f.get('to'), f.get('run')]).toEqual(['days', '2026-01-05', '2026-03-01', RUN]);
+      expect(sent.length).toBe(before);
+    } finally {
+      await p.close();
+    }
+  });
+
+});

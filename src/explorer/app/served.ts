@@ -268,7 +268,12 @@ class ServedReport {
     window.addEventListener('hashchange', () => {
       if (!this.host.contains(this.parts.root)) return; // signed out
       const next = this.stateFromHash();
-      if (JSON.stringify(next) === JSON.stringify(this.state)) return;
+      if (JSON.stringify(next) === JSON.stringify(this.state)) {
+        // A fragment naming the view shown in other words (an unknown choice, a date outside the run):
+        // the URL is rewritten to the view shown, as when it names another view.
+        writeHash(this.state, false);
+        return;
+      }
       this.state = next;
       this.render();
     });
