@@ -133,6 +133,46 @@ describe('the explorer on tenant ids outside Latin-1', () => {
   });
 });
 
+describe('the explorer on filter values differing only in case', () => {
+  it('lists one value per spelling the server matches alike, with their customers, and ticks and unticks it in the URL', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      const boxes = 'input[type=checkbox][data-filter=product]';
+      // The run's values come after the heatmap: the list is opened once they are in.
+      await p.waitForSelector(boxes, { state: 'attached' });
+      await p.click('details.filters summary');
+      // Pro: j1, j2 and j3 (`pro`); basic: j4.
+      expect(await p.$$eval(boxes, (bs) => bs.map((b) => (b as HTMLInputElement).value))).toEqual(['Pro', 'basic']);
+      expect(await p.$$eval('fieldset[data-filter-key=product] .count', (cs) => cs.map((c) => c.textContent))).toEqual([' 3', ' 1']);
+
+      await redrawn(p, () => p.check(`${boxes}[value=Pro]`));
+      expect(await customers(p)).toBe('3');
+      expect(fragment(p).getAll('f.product')).toEqual(['Pro']);
+      expect(sent.at(-1)?.body.filters.product).toEqual(['Pro']);
+      expect(await gridOf(p)).toEqual(adaptyGrid(await api(JP, { date: ['2026-01-05', '2026-03-01'], product: ['pro'] }), 'revenue'));
+
+      await redrawn(p, () => p.uncheck(`${boxes}[value=Pro]`));
+      expect(await customers(p)).toBe('4');
+      expect(fragment(p).getAll('f.product')).toEqual([]);
+      expect(sent.at(-1)?.body.filters.product).toBeUndefined();
+      expect(await p.isChecked(`${boxes}[value=Pro]`)).toBe(false);
+
+      // A fragment's `pro` is that value: its box checked, unticked as the reader's own.
+      await redrawn(p, () => p.evaluate(() => { location.hash = `${location.hash}&f.product=pro`; }));
+      await p.waitForFunction(() => location.hash.includes('f.product=Pro'));
+      expect(await customers(p)).toBe('3');
+      // The filters drawn again, open (a value is chosen).
+      await p.waitForSelector(`${boxes}[value=Pro]:checked`);
+      expect(await p.$$eval(boxes, (bs) => bs.length)).toBe(2);
+      await redrawn(p, () => p.uncheck(`${boxes}[value=Pro]`));
+      expect(await customers(p)).toBe('4');
+      expect(fragment(p).getAll('f.product')).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe('the explorer\'s date range, from a fragment and from the date fields', () => {
   it('rewrites a fragment that names the view shown in other words to that view', async () => {
     const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);

@@ -107,21 +107,40 @@ function dateInRange(v: string | undefined, range: { min: string; max: string } 
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && v >= range.min && v <= range.max;
 }
 
-/** The values of a filter key the page offers: none where every customer lacks the attribute. */
-function offeredValues(detail: RunDetail, k: FilterKey): AttributeValue[] {
+/** A filter value the page offers: the run's spellings of one value, matched alike. */
+interface OfferedValue extends AttributeValue {
+  /** Every spelling in the run (`Pro`, `pro`), the one of most customers first: that one is `value`. */
+  spellings: string[];
+}
+
+/**
+ * The values of a filter key the page offers: none where every customer lacks the attribute. Spellings
+ * differing only in case are one value (with their customers together: a customer has one value of each
+ * attribute), as the server's filters match them (SPEC §6: `us` is `US`); it is written as the run writes
+ * it for most customers. Most customers first, then value, as the run lists them.
+ */
+function offeredValues(detail: RunDetail, k: FilterKey): OfferedValue[] {
   const values = detail.attributes[k] ?? [];
-  return values.length === 1 && values[0]?.value === 'unknown' ? [] : values;
+  if (values.length === 1 && values[0]?.value === 'unknown') return [];
+  const byValue = new Map<string, OfferedValue>();
+  for (const { value, customers } of values) {
+    const same = byValue.get(value.toLowerCase());
+    if (same) {
+      same.customers += customers;
+      same.spellings.push(value);
+    } else byValue.set(value.toLowerCase(), { value, customers, spellings: [value] });
+  }
+  return [...byValue.values()].sort((a, b) => b.customers - a.customers || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
 /**
  * The filters keeping only values the run offers (a fragment may name others: they fall back to none), each
- * as the run writes it: values match case-insensitively, as the server's filters do (SPEC §6: `us` is `US`).
+ * as the page offers it (offeredValues: `pro` is `Pro` where most customers have `Pro`).
  */
 function offeredFilters(filters: State['filters'], detail: RunDetail): State['filters'] {
   const out: State['filters'] = {};
   for (const [k, vs] of Object.entries(filters) as [FilterKey, string[] | undefined][]) {
-    const offered = new Map<string, string>();
-    for (const { value } of offeredValues(detail, k)) if (!offered.has(value.toLowerCase())) offered.set(value.toLowerCase(), value);
+    const offered = new Map(offeredValues(detail, k).map(({ value }) => [value.toLowerCase(), value]));
     const kept = [...new Set((vs ?? []).map((v) => offered.get(v.toLowerCase())).filter((v): v is string => v !== undefined))];
     if (kept.length) out[k] = kept;
   }
@@ -466,9 +485,9 @@ class ServedReport {
     if (target instanceof HTMLInputElement && target.type === 'checkbox') {
       // From the state, not from the boxes shown: a search may hide chosen values.
       const k = target.dataset.filter as FilterKey;
-      const chosen = new Set(this.state.filters[k] ?? []);
+      // A value matches in any case (offeredValues): unticked, no spelling of it stays.
+      const chosen = new Set((this.state.filters[k] ?? []).filter((v) => v.toLowerCase() !== target.value.toLowerCase()));
       if (target.checked) chosen.add(target.value);
-      else chosen.delete(target.value);
       const filters = { ...this.state.filters };
       if (chosen.size) filters[k] = [...chosen];
       else delete filters[k];
@@ -546,7 +565,9 @@ class ServedReport {
           const id = `f-${k}-${index.get(v.value) ?? 0}`;
           const cb = h('input', { type: 'checkbox', id, value: v.value, 'data-filter': k });
           cb.checked = chosen.has(v.value);
-          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
+          // One box for the spellings the server matches alike; the tooltip names them.
+          const title = v.spellings.length > 1 ? `Matched in any case: ${v.spellings.join(', ')}` : null;
+          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id, title }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
         }
         const total = picked.length + matches.length;
         more.remove();
