@@ -87,6 +87,7 @@ async function signedIn(hash: string): Promise<Page> {
 const fragment = (p: Page): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
 const customers = (p: Page): Promise<string | null> => p.textContent('[data-figure=selection_customers]');
 const gridOf = (p: Page): Promise<Record<string, number[]>> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+const dates = (p: Page): Promise<string[]> => Promise.all([p.inputValue('#ctl-from'), p.inputValue('#ctl-to')]);
 /** Waits for the page to have drawn the answer to its latest request (after an action that made one). */
 const settled = (p: Page): Promise<unknown> => p.waitForSelector('.report[data-loaded]:not([aria-busy])');
 
@@ -127,6 +128,32 @@ describe('the explorer on tenant ids outside Latin-1', () => {
       await p.click('button[type=submit]');
       await p.waitForSelector('.signin .error');
       expect(await p.textContent('.signin .error')).toBe('This key was not accepted: it holds a character no key has (keys are letters, digits, _ and -). Check it and try again.');
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('the explorer on a tenant of no customer', () => {
+  it('shows the empty report (the Total row of no customer), as report.html does, with no date to choose', async () => {
+    const before = sent.length;
+    const p = await signedIn(`#tenant=${ZERO}&from=2026-02-01&to=2026-02-02`);
+    try {
+      await settled(p);
+      expect(await p.textContent('.status')).toBe('');
+      expect(await customers(p)).toBe('0');
+      expect(await p.textContent('[data-figure=selection_ltv]')).toBe('—');
+      // The server's Total row of no customer, and no cell.
+      expect(await p.$$eval('table.heatmap tbody tr', (trs) => trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('.customers')?.textContent, tr.querySelectorAll('td.cell').length]))).toEqual([['Total', '0', 0]]);
+      expect(await p.textContent('.heatmap-host .note')).toBe('No customer matches.');
+      expect(await p.textContent('.chart')).toBe('No curve to draw.');
+      // No first payment, no range: the date fields are empty and disabled, the URL names no date, and
+      // the page asked for the run's as-of day (2026-03-16 in UTC).
+      expect(await dates(p)).toEqual(['', '']);
+      expect(await p.isDisabled('#ctl-from')).toBe(true);
+      expect(await p.isDisabled('#ctl-to')).toBe(true);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual([null, null]);
+      expect(sent.slice(before).map((r) => r.body.filters.date)).toEqual([['2026-03-16', '2026-03-16']]);
     } finally {
       await p.close();
     }

@@ -428,7 +428,9 @@ class ServedReport {
   private dateField(label: string, name: string, value: string, run: RunListing): HTMLElement {
     const id = `ctl-${name}`;
     const range = run.first_payment_dates;
-    return h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name, type: 'date', value, min: range?.min, max: range?.max }));
+    // A run with no customer has no date to choose (dateRange).
+    const title = range ? null : 'The run has no customer: no first payment to choose a date range from.';
+    return h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name, type: 'date', value, min: range?.min, max: range?.max, disabled: !range, title }));
   }
 
   private downloads(): HTMLElement {
@@ -598,8 +600,22 @@ class ServedReport {
     this.parts.extraControls.appendChild(box);
   }
 
-  private requestBody(): Record<string, unknown> {
-    const filters: Record<string, unknown> = { date: [this.state.from, this.state.to] };
+  /**
+   * The request's date range: the view's. A run with no customer has no first payment (its
+   * `first_payment_dates` is null) and so no range to choose from, yet Adapty's route requires one; any
+   * range matches no customer there, and the server still answers the Total row (SPEC §6: cohort_size 0,
+   * value null), which the page draws as report.html does ("No customer matches."). The page asks with
+   * the run's as-of day, its own local date, as both ends: the answer stays the server's (one source of
+   * truth), the date fields are disabled and the URL names no date.
+   */
+  private dateRange(run: RunListing): [string, string] {
+    if (run.first_payment_dates) return [this.state.from, this.state.to];
+    const day = localWallClock(run.as_of, run.timezone).slice(0, 10);
+    return [day, day];
+  }
+
+  private requestBody(run: RunListing): Record<string, unknown> {
+    const filters: Record<string, unknown> = { date: this.dateRange(run) };
     for (const [k, v] of Object.entries(this.state.filters)) if (v && v.length) filters[k] = v;
     const body: Record<string, unknown> = { filters, period_type: this.state.period_type, period_unit: this.state.period_unit };
     if (this.state.segmentation !== 'cohort') body.segmentation = this.state.segmentation;
@@ -625,7 +641,7 @@ class ServedReport {
       // Always the pinned run, the latest too: a run published mid-session must not answer this screen's
       // curves and heatmap while its header, headline and states come from the run the page shows.
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': tenantHeader(this.state.tenant), [RUN_HEADER]: run.run_id };
-      const request = this.requestBody();
+      const request = this.requestBody(run);
       const { period_type, period_unit, segmentation } = this.state;
       // Segment rows' states come from the run's own SQL (the body cannot tell them); asked at once.
       const states = rowsAreCohorts(segmentation)
@@ -768,7 +784,8 @@ class ServedReport {
     const id = matrixId(m);
     if (!detail.matrices.includes(id)) return `${hold} other matrices (${detail.matrices.join(', ')}), not this one`;
     const range = run.first_payment_dates;
-    const whole = !hasFilters(this.state.filters) && this.state.from === range?.min && this.state.to === range.max;
+    // A run with no customer has no range: its one date range is the whole (dateRange).
+    const whole = !hasFilters(this.state.filters) && (!range || (this.state.from === range.min && this.state.to === range.max));
     return whole ? `${hold} this matrix whole` : `${hold} this matrix over the run's whole range with no filter, not this selection`;
   }
 
