@@ -201,6 +201,24 @@ describe('the explorer on filter values differing only in case', () => {
 });
 
 describe('the explorer\'s date range, from a fragment and from the date fields', () => {
+  it('keeps a fragment\'s dates within the run when it names no run', async () => {
+    // First payments in 2026-01-10 … 2026-02-28: j2 (01-20) and j3 (02-10).
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}&from=2026-01-10&to=2026-02-28`);
+    try {
+      await settled(p);
+      expect(await dates(p)).toEqual(['2026-01-10', '2026-02-28']);
+      expect(await customers(p)).toBe('2');
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2026-01-10', '2026-02-28']);
+      expect(sent.at(-1)?.body.filters.date).toEqual(['2026-01-10', '2026-02-28']);
+      // Outside the run's first payments (2026-01-05 … 2026-03-01): that end of its range, the other date stays.
+      await redrawn(p, () => p.evaluate((t) => { location.hash = `#tenant=${t}&from=1990-01-01&to=2026-02-28`; }, encodeURIComponent(JP)));
+      expect(await dates(p)).toEqual(['2026-01-05', '2026-02-28']);
+      expect(await customers(p)).toBe('3');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('rewrites a fragment that names the view shown in other words to that view', async () => {
     const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
     try {

@@ -100,11 +100,22 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** How many filter values a list shows at most (a search box narrows longer lists). */
 const FILTER_VALUES_SHOWN = 500;
 
+type DateRange = { min: string; max: string } | null | undefined;
+
 /** Whether `v` is a calendar day (2026-02-30 is not) inside the run's first payments. */
-function dateInRange(v: string | undefined, range: { min: string; max: string } | null | undefined): v is string {
+function dateInRange(v: string | undefined, range: DateRange): v is string {
   if (v === undefined || !ISO_DATE.test(v) || !range) return false;
   const d = new Date(`${v}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && v >= range.min && v <= range.max;
+}
+
+/**
+ * The From (`from`) or To (`to`) date the page shows for `v`, of a fragment or typed in the field (README):
+ * a date that is no calendar day, or lies outside the run's first payments, is that end of the run's range.
+ */
+function dateShown(end: 'from' | 'to', v: string | undefined, range: DateRange): string {
+  if (dateInRange(v, range)) return v;
+  return (end === 'from' ? range?.min : range?.max) ?? '';
 }
 
 /** A filter value the page offers: the run's spellings of one value, matched alike. */
@@ -264,17 +275,17 @@ class ServedReport {
     // With no tenant named, the first one that has a run: a run-less first tenant is no place to open on.
     const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? this.tenants.find((t) => t.runs.length > 0) ?? (this.tenants[0] as TenantListing);
     const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
-    // Dates of another run (the fragment's run is gone) are not this run's range; a date that is no
-    // calendar day, or lies outside the run's first payments, is that end of the run's range.
-    const sameRun = run !== undefined && run.run_id === hash.run;
+    // Dates of another run (the fragment's run is gone, or its tenant) are not this run's range; a
+    // fragment naming no run names the tenant's latest (the one shown), whose dates they are.
+    const sameRun = run !== undefined && (hash.run === undefined || run.run_id === hash.run) && (hash.tenant === undefined || tenant.id === hash.tenant);
     const range = run?.first_payment_dates;
     return {
       ...DEFAULT_CHOICE,
       ...pick(hash),
       tenant: tenant.id,
       run: run?.run_id ?? '',
-      from: sameRun && dateInRange(hash.from, range) ? hash.from : range?.min ?? '',
-      to: sameRun && dateInRange(hash.to, range) ? hash.to : range?.max ?? '',
+      from: dateShown('from', sameRun ? hash.from : undefined, range),
+      to: dateShown('to', sameRun ? hash.to : undefined, range),
       // Checked against the run's values (offeredFilters) before any request is made with them.
       filters: hash.filters ?? {},
     };
