@@ -237,4 +237,43 @@ describe('the explorer\'s date range, from a fragment and from the date fields',
     }
   });
 
+  it('takes a date typed outside the run\'s first payments as that end of its range, in the URL as on the page', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      await settled(p);
+      const before = sent.length;
+      // Typed by keyboard (month, day, year; it is a date from the first key of the year: 0002-01-01, …)
+      // and the field left: 2020-01-01, before the first payment, is the range's start, 2026-01-05.
+      await p.focus('#ctl-from');
+      await p.keyboard.type('01012020');
+      expect(await p.inputValue('#ctl-from')).toBe('2020-01-01');
+      await p.click('h1');
+      await p.waitForFunction(() => (document.querySelector('#ctl-from') as HTMLInputElement).value === '2026-01-05');
+      expect(fragment(p).get('from')).toBe('2026-01-05');
+      // A date typed within the range is taken as typed: 2026-02-01 … 2026-03-01 holds j3 and j4.
+      await p.focus('#ctl-from');
+      await redrawn(p, () => p.keyboard.type('02012026'));
+      expect(await dates(p)).toEqual(['2026-02-01', '2026-03-01']);
+      expect(await customers(p)).toBe('2');
+      expect(fragment(p).get('from')).toBe('2026-02-01');
+      // To set past the last first payment (a picker, a script): that end, 2026-03-01, at once.
+      await p.$eval('#ctl-to', (e) => {
+        const input = e as HTMLInputElement;
+        input.value = '2026-12-31';
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      expect(await p.inputValue('#ctl-to')).toBe('2026-03-01');
+      expect(fragment(p).get('to')).toBe('2026-03-01');
+      // No request ever named a date outside the run's first payments; one URL, one view: a reload shows it.
+      const asked = sent.slice(before).map((r) => r.body.filters.date as string[]);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.filter(([from, to]) => !(from! >= '2026-01-05' && to! <= '2026-03-01'))).toEqual([]);
+      await p.reload();
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy])');
+      expect(await dates(p)).toEqual(['2026-02-01', '2026-03-01']);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2026-02-01', '2026-03-01']);
+    } finally {
+      await p.close();
+    }
+  });
 });

@@ -441,7 +441,39 @@ class ServedReport {
     const range = run.first_payment_dates;
     // A run with no customer has no date to choose (dateRange).
     const title = range ? null : 'The run has no customer: no first payment to choose a date range from.';
-    return h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name, type: 'date', value, min: range?.min, max: range?.max, disabled: !range, title }));
+    const input = h('input', { id, name, type: 'date', value, min: range?.min, max: range?.max, disabled: !range, title });
+    // A date left half typed or outside the run's range (dateTyped waits while the field has the focus).
+    input.addEventListener('blur', () => this.takeDate(input));
+    return h('div', { class: 'field' }, h('label', { for: id }, label), input);
+  }
+
+  /** The date of the From or To field, taken into the view (dateTyped) and asked for when it changed it. */
+  private takeDate(input: HTMLInputElement): void {
+    if (!this.dateTyped(input)) return;
+    // The reader's change: the view it makes gets its own history entry.
+    this.pushView = true;
+    clearTimeout(this.timer);
+    void this.load();
+  }
+
+  /**
+   * Takes the date of the From or To field into the view; whether it changed. A date outside the run's
+   * first payments is that end of the run's range, as in a fragment (dateShown: one URL, one view): at once
+   * when the date is set by a picker or a script, once the field is left while it is typed (a year being
+   * typed passes through 0002, 0020, 0202). A field left with no whole date shows the view's date again.
+   */
+  private dateTyped(input: HTMLInputElement): boolean {
+    // A field of a view no longer shown (the form was rebuilt) says nothing of this one.
+    if (!input.isConnected) return false;
+    const end = input.name as 'from' | 'to';
+    const typing = document.activeElement === input;
+    const range = this.run()?.first_payment_dates;
+    if (typing && !dateInRange(input.value, range)) return false;
+    const v = ISO_DATE.test(input.value) ? dateShown(end, input.value, range) : this.state[end];
+    if (input.value !== v) input.value = v;
+    if (v === this.state[end]) return false;
+    this.state[end] = v;
+    return true;
   }
 
   private downloads(): HTMLElement {
@@ -506,8 +538,12 @@ class ServedReport {
       else delete filters[k];
       this.state.filters = filters;
     } else if (name === 'from' || name === 'to') {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(target.value)) return;
-      this.state[name] = target.value;
+      // Whether the field still has the focus (a date being typed) shows only after the event: Chromium
+      // dispatches the change of a date that typing completed with the focus on the body.
+      this.pushView = false;
+      const input = target as HTMLInputElement;
+      setTimeout(() => this.takeDate(input), 0);
+      return;
     } else {
       this.state = { ...this.state, ...readChoice(this.parts.controls) };
     }
