@@ -367,8 +367,9 @@ describe('the explorer served by ltv serve', () => {
     try {
       // The default view: 7 customers (c1…c7).
       expect(await p.textContent('[data-figure=selection_customers]')).toBe('7');
-      // From after To (the run's last first payment is 2026-03-01): the server refuses the range.
-      await p.fill('#ctl-from', '2026-03-10');
+      // From after To (both within the run's first payments, 2025-12-15 … 2026-03-01): the server refuses the range.
+      await redrawn(p, () => p.fill('#ctl-to', '2026-01-01'));
+      await p.fill('#ctl-from', '2026-02-01');
       await p.waitForFunction(() => document.querySelector('.status')?.textContent?.startsWith('Could not load the report:'));
       expect(await p.textContent('.status')).toMatch(/^Could not load the report: filters\.date must be \[from, to\] with from on or before to$/);
       const nothingDrawn = async (): Promise<void> => {

@@ -105,5 +105,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
     h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Cohort heatmap' },
       h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period; cells are complete unless marked partial or predicted`), h('thead', {}, head), body)),
   );
-  if (rows.length === 0) host.append(h('p', { class: 'note' }, 'No customer matches.'));
+  // report.html's matrix of no customer has no row; the server's answer keeps its Total row (SPEC §6,
+  // cohort_size 0): both say it.
+  if (rows.every((r) => r.customers === 0)) host.append(h('p', { class: 'note' }, 'No customer matches.'));
 }

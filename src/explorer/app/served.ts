@@ -45,15 +45,37 @@ async function apiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `HTTP ${res.status}`);
 }
 
+/**
+ * A request the page could not even make (a header the browser refuses, …): the page's own failure, not
+ * the server's; fetch throws the same TypeError for both, so the request is built first (`call`).
+ */
+class RequestError extends Error {}
+
+/**
+ * A tenant id as the `x-ltv-tenant` header carries it. A header carries Latin-1 only (fetch throws on any
+ * other character, and trims spaces at either end): an id that is not plain printable ASCII is sent
+ * percent-encoded, which the server decodes (adaptyRoute.ts pickTenant). A plain id goes as it is: the
+ * server tries the id as sent first, so encoding `a b` would name a tenant `a%20b` where the key sees one.
+ */
+function tenantHeader(id: string): string {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(id) ? id : encodeURIComponent(id);
+}
+
 async function call(key: string, path: string, init: RequestInit = {}): Promise<Response> {
-  let res: Response;
+  let req: Request;
   try {
-    res = await fetch(path, {
+    req = new Request(path, {
       ...init,
       headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Api-Key ${key}` },
       cache: 'no-store',
       credentials: 'omit',
     });
+  } catch (e) {
+    throw new RequestError(`this page could not make its request (${(e as Error).message})`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(req);
   } catch {
     // fetch's own words ("Failed to fetch") say nothing to a reader: the server is down or restarting.
     throw new ApiError(0, 'the server did not answer (ltv serve stopped or is restarting); try again in a moment');
@@ -78,28 +100,58 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** How many filter values a list shows at most (a search box narrows longer lists). */
 const FILTER_VALUES_SHOWN = 500;
 
+type DateRange = { min: string; max: string } | null | undefined;
+
 /** Whether `v` is a calendar day (2026-02-30 is not) inside the run's first payments. */
-function dateInRange(v: string | undefined, range: { min: string; max: string } | null | undefined): v is string {
+function dateInRange(v: string | undefined, range: DateRange): v is string {
   if (v === undefined || !ISO_DATE.test(v) || !range) return false;
   const d = new Date(`${v}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && v >= range.min && v <= range.max;
 }
 
-/** The values of a filter key the page offers: none where every customer lacks the attribute. */
-function offeredValues(detail: RunDetail, k: FilterKey): AttributeValue[] {
+/**
+ * The From (`from`) or To (`to`) date the page shows for `v`, of a fragment or typed in the field (README):
+ * a date that is no calendar day, or lies outside the run's first payments, is that end of the run's range.
+ */
+function dateShown(end: 'from' | 'to', v: string | undefined, range: DateRange): string {
+  if (dateInRange(v, range)) return v;
+  return (end === 'from' ? range?.min : range?.max) ?? '';
+}
+
+/** A filter value the page offers: the run's spellings of one value, matched alike. */
+interface OfferedValue extends AttributeValue {
+  /** Every spelling in the run (`Pro`, `pro`), the one of most customers first: that one is `value`. */
+  spellings: string[];
+}
+
+/**
+ * The values of a filter key the page offers: none where every customer lacks the attribute. Spellings
+ * differing only in case are one value (with their customers together: a customer has one value of each
+ * attribute), as the server's filters match them (SPEC §6: `us` is `US`); it is written as the run writes
+ * it for most customers. Most customers first, then value, as the run lists them.
+ */
+function offeredValues(detail: RunDetail, k: FilterKey): OfferedValue[] {
   const values = detail.attributes[k] ?? [];
-  return values.length === 1 && values[0]?.value === 'unknown' ? [] : values;
+  if (values.length === 1 && values[0]?.value === 'unknown') return [];
+  const byValue = new Map<string, OfferedValue>();
+  for (const { value, customers } of values) {
+    const same = byValue.get(value.toLowerCase());
+    if (same) {
+      same.customers += customers;
+      same.spellings.push(value);
+    } else byValue.set(value.toLowerCase(), { value, customers, spellings: [value] });
+  }
+  return [...byValue.values()].sort((a, b) => b.customers - a.customers || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
 /**
  * The filters keeping only values the run offers (a fragment may name others: they fall back to none), each
- * as the run writes it: values match case-insensitively, as the server's filters do (SPEC §6: `us` is `US`).
+ * as the page offers it (offeredValues: `pro` is `Pro` where most customers have `Pro`).
  */
 function offeredFilters(filters: State['filters'], detail: RunDetail): State['filters'] {
   const out: State['filters'] = {};
   for (const [k, vs] of Object.entries(filters) as [FilterKey, string[] | undefined][]) {
-    const offered = new Map<string, string>();
-    for (const { value } of offeredValues(detail, k)) if (!offered.has(value.toLowerCase())) offered.set(value.toLowerCase(), value);
+    const offered = new Map(offeredValues(detail, k).map(({ value }) => [value.toLowerCase(), value]));
     const kept = [...new Set((vs ?? []).map((v) => offered.get(v.toLowerCase())).filter((v): v is string => v !== undefined))];
     if (kept.length) out[k] = kept;
   }
@@ -186,7 +238,10 @@ async function openSession(host: HTMLElement, key: string, input: HTMLInputEleme
     tenants = ((await (await call(key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
   } catch (e) {
     sessionStorage.removeItem(KEY_STORAGE);
-    const msg = e instanceof ApiError && e.status === 401 ? 'This key was not accepted. Check it and try again.' : `Could not sign in: ${(e as Error).message}`;
+    // A key the Authorization header cannot carry (a character outside Latin-1) is no key of `ltv keys add`.
+    const msg = e instanceof ApiError && e.status === 401 ? 'This key was not accepted. Check it and try again.'
+      : e instanceof RequestError ? 'This key was not accepted: it holds a character no key has (keys are letters, digits, _ and -). Check it and try again.'
+        : `Could not sign in: ${(e as Error).message}`;
     showSignIn(host, msg);
     return;
   }
@@ -220,17 +275,17 @@ class ServedReport {
     // With no tenant named, the first one that has a run: a run-less first tenant is no place to open on.
     const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? this.tenants.find((t) => t.runs.length > 0) ?? (this.tenants[0] as TenantListing);
     const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
-    // Dates of another run (the fragment's run is gone) are not this run's range; a date that is no
-    // calendar day, or lies outside the run's first payments, is that end of the run's range.
-    const sameRun = run !== undefined && run.run_id === hash.run;
+    // Dates of another run (the fragment's run is gone, or its tenant) are not this run's range; a
+    // fragment naming no run names the tenant's latest (the one shown), whose dates they are.
+    const sameRun = run !== undefined && (hash.run === undefined || run.run_id === hash.run) && (hash.tenant === undefined || tenant.id === hash.tenant);
     const range = run?.first_payment_dates;
     return {
       ...DEFAULT_CHOICE,
       ...pick(hash),
       tenant: tenant.id,
       run: run?.run_id ?? '',
-      from: sameRun && dateInRange(hash.from, range) ? hash.from : range?.min ?? '',
-      to: sameRun && dateInRange(hash.to, range) ? hash.to : range?.max ?? '',
+      from: dateShown('from', sameRun ? hash.from : undefined, range),
+      to: dateShown('to', sameRun ? hash.to : undefined, range),
       // Checked against the run's values (offeredFilters) before any request is made with them.
       filters: hash.filters ?? {},
     };
@@ -243,7 +298,12 @@ class ServedReport {
     window.addEventListener('hashchange', () => {
       if (!this.host.contains(this.parts.root)) return; // signed out
       const next = this.stateFromHash();
-      if (JSON.stringify(next) === JSON.stringify(this.state)) return;
+      if (JSON.stringify(next) === JSON.stringify(this.state)) {
+        // A fragment naming the view shown in other words (an unknown choice, a date outside the run):
+        // the URL is rewritten to the view shown, as when it names another view.
+        writeHash(this.state, false);
+        return;
+      }
       this.state = next;
       this.render();
     });
@@ -379,7 +439,41 @@ class ServedReport {
   private dateField(label: string, name: string, value: string, run: RunListing): HTMLElement {
     const id = `ctl-${name}`;
     const range = run.first_payment_dates;
-    return h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name, type: 'date', value, min: range?.min, max: range?.max }));
+    // A run with no customer has no date to choose (dateRange).
+    const title = range ? null : 'The run has no customer: no first payment to choose a date range from.';
+    const input = h('input', { id, name, type: 'date', value, min: range?.min, max: range?.max, disabled: !range, title });
+    // A date left half typed or outside the run's range (dateTyped waits while the field has the focus).
+    input.addEventListener('blur', () => this.takeDate(input));
+    return h('div', { class: 'field' }, h('label', { for: id }, label), input);
+  }
+
+  /** The date of the From or To field, taken into the view (dateTyped) and asked for when it changed it. */
+  private takeDate(input: HTMLInputElement): void {
+    if (!this.dateTyped(input)) return;
+    // The reader's change: the view it makes gets its own history entry.
+    this.pushView = true;
+    clearTimeout(this.timer);
+    void this.load();
+  }
+
+  /**
+   * Takes the date of the From or To field into the view; whether it changed. A date outside the run's
+   * first payments is that end of the run's range, as in a fragment (dateShown: one URL, one view): at once
+   * when the date is set by a picker or a script, once the field is left while it is typed (a year being
+   * typed passes through 0002, 0020, 0202). A field left with no whole date shows the view's date again.
+   */
+  private dateTyped(input: HTMLInputElement): boolean {
+    // A field of a view no longer shown (the form was rebuilt) says nothing of this one.
+    if (!input.isConnected) return false;
+    const end = input.name as 'from' | 'to';
+    const typing = document.activeElement === input;
+    const range = this.run()?.first_payment_dates;
+    if (typing && !dateInRange(input.value, range)) return false;
+    const v = ISO_DATE.test(input.value) ? dateShown(end, input.value, range) : this.state[end];
+    if (input.value !== v) input.value = v;
+    if (v === this.state[end]) return false;
+    this.state[end] = v;
+    return true;
   }
 
   private downloads(): HTMLElement {
@@ -436,16 +530,20 @@ class ServedReport {
     if (target instanceof HTMLInputElement && target.type === 'checkbox') {
       // From the state, not from the boxes shown: a search may hide chosen values.
       const k = target.dataset.filter as FilterKey;
-      const chosen = new Set(this.state.filters[k] ?? []);
+      // A value matches in any case (offeredValues): unticked, no spelling of it stays.
+      const chosen = new Set((this.state.filters[k] ?? []).filter((v) => v.toLowerCase() !== target.value.toLowerCase()));
       if (target.checked) chosen.add(target.value);
-      else chosen.delete(target.value);
       const filters = { ...this.state.filters };
       if (chosen.size) filters[k] = [...chosen];
       else delete filters[k];
       this.state.filters = filters;
     } else if (name === 'from' || name === 'to') {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(target.value)) return;
-      this.state[name] = target.value;
+      // Whether the field still has the focus (a date being typed) shows only after the event: Chromium
+      // dispatches the change of a date that typing completed with the focus on the body.
+      this.pushView = false;
+      const input = target as HTMLInputElement;
+      setTimeout(() => this.takeDate(input), 0);
+      return;
     } else {
       this.state = { ...this.state, ...readChoice(this.parts.controls) };
     }
@@ -516,7 +614,9 @@ class ServedReport {
           const id = `f-${k}-${index.get(v.value) ?? 0}`;
           const cb = h('input', { type: 'checkbox', id, value: v.value, 'data-filter': k });
           cb.checked = chosen.has(v.value);
-          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
+          // One box for the spellings the server matches alike; the tooltip names them.
+          const title = v.spellings.length > 1 ? `Matched in any case: ${v.spellings.join(', ')}` : null;
+          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id, title }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
         }
         const total = picked.length + matches.length;
         more.remove();
@@ -547,8 +647,22 @@ class ServedReport {
     this.parts.extraControls.appendChild(box);
   }
 
-  private requestBody(): Record<string, unknown> {
-    const filters: Record<string, unknown> = { date: [this.state.from, this.state.to] };
+  /**
+   * The request's date range: the view's. A run with no customer has no first payment (its
+   * `first_payment_dates` is null) and so no range to choose from, yet Adapty's route requires one; any
+   * range matches no customer there, and the server still answers the Total row (SPEC §6: cohort_size 0,
+   * value null), which the page draws as report.html does ("No customer matches."). The page asks with
+   * the run's as-of day, its own local date, as both ends: the answer stays the server's (one source of
+   * truth), the date fields are disabled and the URL names no date.
+   */
+  private dateRange(run: RunListing): [string, string] {
+    if (run.first_payment_dates) return [this.state.from, this.state.to];
+    const day = localWallClock(run.as_of, run.timezone).slice(0, 10);
+    return [day, day];
+  }
+
+  private requestBody(run: RunListing): Record<string, unknown> {
+    const filters: Record<string, unknown> = { date: this.dateRange(run) };
     for (const [k, v] of Object.entries(this.state.filters)) if (v && v.length) filters[k] = v;
     const body: Record<string, unknown> = { filters, period_type: this.state.period_type, period_unit: this.state.period_unit };
     if (this.state.segmentation !== 'cohort') body.segmentation = this.state.segmentation;
@@ -573,8 +687,8 @@ class ServedReport {
       this.pushView = false;
       // Always the pinned run, the latest too: a run published mid-session must not answer this screen's
       // curves and heatmap while its header, headline and states come from the run the page shows.
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': this.state.tenant, [RUN_HEADER]: run.run_id };
-      const request = this.requestBody();
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ltv-tenant': tenantHeader(this.state.tenant), [RUN_HEADER]: run.run_id };
+      const request = this.requestBody(run);
       const { period_type, period_unit, segmentation } = this.state;
       // Segment rows' states come from the run's own SQL (the body cannot tell them); asked at once.
       const states = rowsAreCohorts(segmentation)
@@ -717,7 +831,8 @@ class ServedReport {
     const id = matrixId(m);
     if (!detail.matrices.includes(id)) return `${hold} other matrices (${detail.matrices.join(', ')}), not this one`;
     const range = run.first_payment_dates;
-    const whole = !hasFilters(this.state.filters) && this.state.from === range?.min && this.state.to === range.max;
+    // A run with no customer has no range: its one date range is the whole (dateRange).
+    const whole = !hasFilters(this.state.filters) && (!range || (this.state.from === range.min && this.state.to === range.max));
     return whole ? `${hold} this matrix whole` : `${hold} this matrix over the run's whole range with no filter, not this selection`;
   }
 

@@ -1,0 +1,279 @@
+// The explorer served by ltv serve (SPEC §10) on tenants at the edges, in a real browser: an id outside
+// Latin-1 (x-ltv-tenant is sent percent-encoded), a tenant of no customer (the empty report, as
+// report.html shows it), filter values differing only in case (one box, as the server matches them), and
+// the date range of a fragment or of the date fields (outside the run's first payments: that end of its
+// range, in the URL as on the page). Every expected figure is counted from the export below.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdaptyResponse } from '../../src/report/apiTypes.js';
+import { tenantDirName } from '../../src/publish/publishRun.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { redrawn } from '../helpers/explorerPage.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
+import { startServer, type TestServer } from '../helpers/startServer.js';
+
+const KEY = 'ltv_explorer_tenant_edges_key_01';
+const JP = '日本アプリ';
+/** A right-to-left override: outside Latin-1 too. */
+const RTL = '\u202eppa-omed';
+/** Only payments of 0: the tenant is published with no customer. */
+const ZERO = 'zero';
+const AS_OF = '2026-03-16T12:00:00Z';
+const RUN = '20260316T120000Z';
+// JP: j1 and j2 buy `Pro`, j3 `pro` (one value to the server, SPEC §6), j4 `basic`; first payments
+// 2026-01-05 … 2026-03-01.
+const EXPORT = csv('tenant_id,customer_id,event_time,amount,currency,product_id', [
+  [JP, 'j1', '2026-01-05T10:00:00Z', '9.99', 'USD', 'Pro'],
+  [JP, 'j1', '2026-02-05T10:00:00Z', '9.99', 'USD', 'Pro'],
+  [JP, 'j2', '2026-01-20T10:00:00Z', '9.99', 'USD', 'Pro'],
+  [JP, 'j3', '2026-02-10T10:00:00Z', '9.99', 'USD', 'pro'],
+  [JP, 'j4', '2026-03-01T10:00:00Z', '4.99', 'USD', 'basic'],
+  [RTL, 'r1', '2026-02-01T10:00:00Z', '5.00', 'USD', 'Pro'],
+  [ZERO, 'z1', '2026-02-01T10:00:00Z', '0', 'USD', 'Pro'],
+  [ZERO, 'z2', '2026-02-02T10:00:00Z', '0.00', 'USD', 'Pro'],
+]);
+
+let fx: Fixture;
+let s: TestServer;
+let browser: Browser;
+/** Every Adapty request of the pages: its x-ltv-tenant header and body. */
+const sent: { tenant: string | undefined; body: { filters: Record<string, unknown> } }[] = [];
+
+beforeAll(async () => {
+  fx = await makeFixture({ 'tx.csv': EXPORT });
+  await runJob(fx, { tenant: 'default', inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv'], forecast: { model: 'off' } }, AS_OF);
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO] }] });
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+  await fx?.cleanup();
+});
+
+async function api(tenant: string, filters: Record<string, unknown>): Promise<AdaptyResponse> {
+  const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+    method: 'POST',
+    headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', 'x-ltv-tenant': encodeURIComponent(tenant) },
+    body: JSON.stringify({ filters, period_type: 'days', period_unit: 'month' }),
+  });
+  expect(r.status).toBe(200);
+  return r.json() as AdaptyResponse;
+}
+
+async function newPage(): Promise<Page> {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US', acceptDownloads: true });
+  p.on('request', (r) => {
+    if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push({ tenant: r.headers()['x-ltv-tenant'], body: JSON.parse(r.postData() ?? '{}') as never });
+  });
+  return p;
+}
+
+/** A new page signed in on `/` + `hash`, once it has settled (a heatmap drawn, or a status said). */
+async function signedIn(hash: string): Promise<Page> {
+  const p = await newPage();
+  await p.goto(`http://127.0.0.1:${s.port}/${hash}`);
+  await p.fill('#api-key', KEY);
+  await p.click('button[type=submit]');
+  await p.waitForSelector('.report .status', { state: 'attached' });
+  await p.waitForFunction(() => document.querySelector('.report[data-loaded]:not([aria-busy])') !== null || (document.querySelector('.report .status')?.textContent ?? '') !== '');
+  return p;
+}
+
+const fragment = (p: Page): URLSearchParams => new URLSearchParams(new URL(p.url()).hash.slice(1));
+const customers = (p: Page): Promise<string | null> => p.textContent('[data-figure=selection_customers]');
+const gridOf = (p: Page): Promise<Record<string, number[]>> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+const dates = (p: Page): Promise<string[]> => Promise.all([p.inputValue('#ctl-from'), p.inputValue('#ctl-to')]);
+/** Waits for the page to have drawn the answer to its latest request (after an action that made one). */
+const settled = (p: Page): Promise<unknown> => p.waitForSelector('.report[data-loaded]:not([aria-busy])');
+
+describe('the explorer on tenant ids outside Latin-1', () => {
+  it('explores them, the x-ltv-tenant header percent-encoded, and downloads their files', async () => {
+    const before = sent.length;
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      expect(await p.textContent('.status')).toBe('');
+      expect(await customers(p)).toBe('4');
+      expect(await gridOf(p)).toEqual(adaptyGrid(await api(JP, { date: ['2026-01-05', '2026-03-01'] }), 'revenue'));
+      expect(fragment(p).get('tenant')).toBe(JP);
+      expect(await p.title()).toBe(`${JP} · ${RUN} · ltv explorer`);
+      const asked = sent.slice(before);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.map((r) => r.tenant)).toEqual(asked.map(() => '%E6%97%A5%E6%9C%AC%E3%82%A2%E3%83%97%E3%83%AA'));
+
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('button[data-download="ltv.csv"]')]);
+      const path = await download.path();
+      expect(await readFile(path, 'utf8')).toBe(await readFile(join(fx.reportsDir, tenantDirName(JP), 'latest', 'ltv.csv'), 'utf8'));
+      expect(await p.textContent('.status')).toBe('');
+
+      // The other one, by the tenant selector: r1 alone.
+      await redrawn(p, () => p.selectOption('#ctl-tenant', RTL));
+      expect(await p.textContent('.status')).toBe('');
+      expect(await customers(p)).toBe('1');
+      expect(sent.at(-1)?.tenant).toBe('%E2%80%AEppa-omed');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('says a key the Authorization header cannot carry is not accepted, not that the server is down', async () => {
+    const p = await newPage();
+    try {
+      await p.goto(`http://127.0.0.1:${s.port}/`);
+      await p.fill('#api-key', 'ltv_ключ');
+      await p.click('button[type=submit]');
+      await p.waitForSelector('.signin .error');
+      expect(await p.textContent('.signin .error')).toBe('This key was not accepted: it holds a character no key has (keys are letters, digits, _ and -). Check it and try again.');
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('the explorer on a tenant of no customer', () => {
+  it('shows the empty report (the Total row of no customer), as report.html does, with no date to choose', async () => {
+    const before = sent.length;
+    const p = await signedIn(`#tenant=${ZERO}&from=2026-02-01&to=2026-02-02`);
+    try {
+      await settled(p);
+      expect(await p.textContent('.status')).toBe('');
+      expect(await customers(p)).toBe('0');
+      expect(await p.textContent('[data-figure=selection_ltv]')).toBe('—');
+      // The server's Total row of no customer, and no cell.
+      expect(await p.$$eval('table.heatmap tbody tr', (trs) => trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('.customers')?.textContent, tr.querySelectorAll('td.cell').length]))).toEqual([['Total', '0', 0]]);
+      expect(await p.textContent('.heatmap-host .note')).toBe('No customer matches.');
+      expect(await p.textContent('.chart')).toBe('No curve to draw.');
+      // No first payment, no range: the date fields are empty and disabled, the URL names no date, and
+      // the page asked for the run's as-of day (2026-03-16 in UTC).
+      expect(await dates(p)).toEqual(['', '']);
+      expect(await p.isDisabled('#ctl-from')).toBe(true);
+      expect(await p.isDisabled('#ctl-to')).toBe(true);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual([null, null]);
+      expect(sent.slice(before).map((r) => r.body.filters.date)).toEqual([['2026-03-16', '2026-03-16']]);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('the explorer on filter values differing only in case', () => {
+  it('lists one value per spelling the server matches alike, with their customers, and ticks and unticks it in the URL', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      const boxes = 'input[type=checkbox][data-filter=product]';
+      // The run's values come after the heatmap: the list is opened once they are in.
+      await p.waitForSelector(boxes, { state: 'attached' });
+      await p.click('details.filters summary');
+      // Pro: j1, j2 and j3 (`pro`); basic: j4.
+      expect(await p.$$eval(boxes, (bs) => bs.map((b) => (b as HTMLInputElement).value))).toEqual(['Pro', 'basic']);
+      expect(await p.$$eval('fieldset[data-filter-key=product] .count', (cs) => cs.map((c) => c.textContent))).toEqual([' 3', ' 1']);
+
+      await redrawn(p, () => p.check(`${boxes}[value=Pro]`));
+      expect(await customers(p)).toBe('3');
+      expect(fragment(p).getAll('f.product')).toEqual(['Pro']);
+      expect(sent.at(-1)?.body.filters.product).toEqual(['Pro']);
+      expect(await gridOf(p)).toEqual(adaptyGrid(await api(JP, { date: ['2026-01-05', '2026-03-01'], product: ['pro'] }), 'revenue'));
+
+      await redrawn(p, () => p.uncheck(`${boxes}[value=Pro]`));
+      expect(await customers(p)).toBe('4');
+      expect(fragment(p).getAll('f.product')).toEqual([]);
+      expect(sent.at(-1)?.body.filters.product).toBeUndefined();
+      expect(await p.isChecked(`${boxes}[value=Pro]`)).toBe(false);
+
+      // A fragment's `pro` is that value: its box checked, unticked as the reader's own.
+      await redrawn(p, () => p.evaluate(() => { location.hash = `${location.hash}&f.product=pro`; }));
+      await p.waitForFunction(() => location.hash.includes('f.product=Pro'));
+      expect(await customers(p)).toBe('3');
+      // The filters drawn again, open (a value is chosen).
+      await p.waitForSelector(`${boxes}[value=Pro]:checked`);
+      expect(await p.$$eval(boxes, (bs) => bs.length)).toBe(2);
+      await redrawn(p, () => p.uncheck(`${boxes}[value=Pro]`));
+      expect(await customers(p)).toBe('4');
+      expect(fragment(p).getAll('f.product')).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('the explorer\'s date range, from a fragment and from the date fields', () => {
+  it('keeps a fragment\'s dates within the run when it names no run', async () => {
+    // First payments in 2026-01-10 … 2026-02-28: j2 (01-20) and j3 (02-10).
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}&from=2026-01-10&to=2026-02-28`);
+    try {
+      await settled(p);
+      expect(await dates(p)).toEqual(['2026-01-10', '2026-02-28']);
+      expect(await customers(p)).toBe('2');
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2026-01-10', '2026-02-28']);
+      expect(sent.at(-1)?.body.filters.date).toEqual(['2026-01-10', '2026-02-28']);
+      // Outside the run's first payments (2026-01-05 … 2026-03-01): that end of its range, the other date stays.
+      await redrawn(p, () => p.evaluate((t) => { location.hash = `#tenant=${t}&from=1990-01-01&to=2026-02-28`; }, encodeURIComponent(JP)));
+      expect(await dates(p)).toEqual(['2026-01-05', '2026-02-28']);
+      expect(await customers(p)).toBe('3');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('rewrites a fragment that names the view shown in other words to that view', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      await settled(p);
+      const shown = new URL(p.url()).hash;
+      // An unknown period type (the default), dates outside the run (its range): the view shown, nothing to ask.
+      const before = sent.length;
+      await p.evaluate((run) => { location.hash = `#tenant=${encodeURIComponent('日本アプリ')}&run=${run}&period_type=bogus&from=2099-01-01&to=1999-02-28`; }, RUN);
+      await p.waitForFunction(() => !location.hash.includes('bogus'));
+      expect(new URL(p.url()).hash).toBe(shown);
+      const f = fragment(p);
+      expect([f.get('period_type'), f.get('from'), f.get('to'), f.get('run')]).toEqual(['days', '2026-01-05', '2026-03-01', RUN]);
+      expect(sent.length).toBe(before);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('takes a date typed outside the run\'s first payments as that end of its range, in the URL as on the page', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
+    try {
+      await settled(p);
+      const before = sent.length;
+      // Typed by keyboard (month, day, year; it is a date from the first key of the year: 0002-01-01, …)
+      // and the field left: 2020-01-01, before the first payment, is the range's start, 2026-01-05.
+      await p.focus('#ctl-from');
+      await p.keyboard.type('01012020');
+      expect(await p.inputValue('#ctl-from')).toBe('2020-01-01');
+      await p.click('h1');
+      await p.waitForFunction(() => (document.querySelector('#ctl-from') as HTMLInputElement).value === '2026-01-05');
+      expect(fragment(p).get('from')).toBe('2026-01-05');
+      // A date typed within the range is taken as typed: 2026-02-01 … 2026-03-01 holds j3 and j4.
+      await p.focus('#ctl-from');
+      await redrawn(p, () => p.keyboard.type('02012026'));
+      expect(await dates(p)).toEqual(['2026-02-01', '2026-03-01']);
+      expect(await customers(p)).toBe('2');
+      expect(fragment(p).get('from')).toBe('2026-02-01');
+      // To set past the last first payment (a picker, a script): that end, 2026-03-01, at once.
+      await p.$eval('#ctl-to', (e) => {
+        const input = e as HTMLInputElement;
+        input.value = '2026-12-31';
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      expect(await p.inputValue('#ctl-to')).toBe('2026-03-01');
+      expect(fragment(p).get('to')).toBe('2026-03-01');
+      // No request ever named a date outside the run's first payments; one URL, one view: a reload shows it.
+      const asked = sent.slice(before).map((r) => r.body.filters.date as string[]);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.filter(([from, to]) => !(from! >= '2026-01-05' && to! <= '2026-03-01'))).toEqual([]);
+      await p.reload();
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy])');
+      expect(await dates(p)).toEqual(['2026-02-01', '2026-03-01']);
+      expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2026-02-01', '2026-03-01']);
+    } finally {
+      await p.close();
+    }
+  });
+});
