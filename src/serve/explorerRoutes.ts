@@ -81,7 +81,10 @@ function sendJsonBytes(res: ServerResponse, body: Buffer): void {
 
 function visibleTenant(ctx: RouteContext): string {
   const key = ctx.key as KeyRecord;
-  const tenant = ctx.params.tenant ?? '';
+  const raw = ctx.params.tenant ?? '';
+  // The ids "." and "..", which a browser cannot send as path segments, come as %2E… (the page's
+  // tenantSegment): read as dots unless the key sees a tenant of that very name.
+  const tenant = !key.tenants.includes(raw) && /^(%2e){1,2}$/i.test(raw) ? raw.replace(/%2e/gi, '.') : raw;
   // Unknown and not-yours look the same (as on the §6 routes).
   if (!key.tenants.includes(tenant)) throw new HttpError('NOT_FOUND', 'Tenant not found');
   ctx.setTenant(tenant);

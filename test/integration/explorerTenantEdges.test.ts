@@ -19,6 +19,8 @@ const KEY = 'ltv_explorer_tenant_edges_key_01';
 const JP = '日本アプリ';
 /** A right-to-left override: outside Latin-1 too. */
 const RTL = '\u202eppa-omed';
+/** A path segment a browser removes (SPEC §3: any id a row carries is a tenant). */
+const DOTS = '..';
 /** Only payments of 0: the tenant is published with no customer. */
 const ZERO = 'zero';
 const AS_OF = '2026-03-16T12:00:00Z';
@@ -32,6 +34,8 @@ const EXPORT = csv('tenant_id,customer_id,event_time,amount,currency,product_id'
   [JP, 'j3', '2026-02-10T10:00:00Z', '9.99', 'USD', 'pro'],
   [JP, 'j4', '2026-03-01T10:00:00Z', '4.99', 'USD', 'basic'],
   [RTL, 'r1', '2026-02-01T10:00:00Z', '5.00', 'USD', 'Pro'],
+  [DOTS, 'd1', '2026-02-03T10:00:00Z', '7.00', 'USD', 'Pro'],
+  [DOTS, 'd2', '2026-02-04T10:00:00Z', '3.00', 'USD', 'basic'],
   [ZERO, 'z1', '2026-02-01T10:00:00Z', '0', 'USD', 'Pro'],
   [ZERO, 'z2', '2026-02-02T10:00:00Z', '0.00', 'USD', 'Pro'],
 ]);
@@ -45,7 +49,7 @@ const sent: { tenant: string | undefined; body: { filters: Record<string, unknow
 beforeAll(async () => {
   fx = await makeFixture({ 'tx.csv': EXPORT });
   await runJob(fx, { tenant: 'default', inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv'], forecast: { model: 'off' } }, AS_OF);
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO] }] });
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO, DOTS] }] });
   browser = await launchBrowser();
 }, 180_000);
 
@@ -128,6 +132,25 @@ describe('the explorer on tenant ids outside Latin-1', () => {
       await p.click('button[type=submit]');
       await p.waitForSelector('.signin .error');
       expect(await p.textContent('.signin .error')).toBe('This key was not accepted: it holds a character no key has (keys are letters, digits, _ and -). Check it and try again.');
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('the explorer on the tenant ".."', () => {
+  it('reads its run, its partial marks and its files, though a browser removes ".." from a path', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(DOTS)}&segmentation=product`);
+    try {
+      await settled(p);
+      expect(await p.textContent('.status')).toBe('');
+      expect(await customers(p)).toBe('2');
+      // The run's detail (its title) and the segment rows' states come from the routes with the tenant in the path.
+      expect(await p.title()).toBe(`${DOTS} · ${RUN} · ltv explorer`);
+      expect(Object.keys(await gridOf(p))).toEqual(['Total', 'Pro', 'basic']);
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('button[data-download="ltv.csv"]')]);
+      expect(await readFile(await download.path(), 'utf8')).toBe(await readFile(join(fx.reportsDir, tenantDirName(DOTS), 'latest', 'ltv.csv'), 'utf8'));
+      expect(await p.textContent('.status')).toBe('');
     } finally {
       await p.close();
     }
