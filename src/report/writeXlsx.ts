@@ -4,6 +4,7 @@
 // test/bench/xlsxBench.ts). No formulas anywhere: every text cell goes through cellText (neutralised, controls shown, cut to 32,767 characters).
 // exceljs (0.15–0.3 s to load) is imported when a workbook is written, or early by warmUpWriters while
 // DuckDB computes; the sheet writers import only its types.
+import { createWriteStream } from 'node:fs';
 import type ExcelJS from 'exceljs';
 import { picturesDrawn, type Picture } from './addStreamingPicture.js';
 import { excelWriter } from './excelWriter.js';
@@ -39,10 +40,25 @@ const MAX_SHEET_NAME = 31;
 
 export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOptions = {}): Promise<void> {
   const { WorkbookWriter } = await excelWriter();
+  // Our own file stream, whose error fails the workbook: exceljs listens for the file's errors only once it
+  // commits, so a full disk in the middle stopped the zip's output for good and every wait on it (the sheets'
+  // drains, the commit) hung: the run never ended, a signal could not stop it.
+  const file = createWriteStream(path);
+  const failed = new Promise<never>((_, reject) => file.once('error', reject));
+  failed.catch(() => undefined);
   const workbook: ExcelJS.stream.xlsx.WorkbookWriter = new WorkbookWriter({
-    filename: path, useStyles: true, useSharedStrings: true,
+    stream: file, useStyles: true, useSharedStrings: true,
     zip: { zlib: { level: ZIP_LEVEL } },
   });
+  try {
+    await Promise.race([writeSheets(workbook, report, opts), failed]);
+  } finally {
+    // Failed or not, the file is closed (a failed write's descriptor stayed open with the hung zip).
+    if (file.errored) file.destroy();
+  }
+}
+
+async function writeSheets(workbook: ExcelJS.stream.xlsx.WorkbookWriter, report: TenantReport, opts: XlsxOptions): Promise<void> {
   workbook.creator = 'ltv';
   // The run's own time, not the clock: a retried run writes the same workbook.
   workbook.created = new Date(report.generated_at);

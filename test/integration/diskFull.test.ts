@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
-import { storageError } from '../../src/pipeline.js';
-import { csv, makeFixture, runJob } from '../helpers/runFixture.js';
+import { loadJob } from '../../src/config/loadJob.js';
+import { runPipeline, storageError } from '../../src/pipeline.js';
+import { csv, makeFixture, runJob, silentLogger } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
 
@@ -47,6 +48,26 @@ describe('a full disk', () => {
       await fx.cleanup();
     }
   });
+
+  it('fails, not hangs, when the disk fills while the workbook is written (the example on 3 MiB)', async () => {
+    // exceljs listened for its file's errors only when committing: the zip's output stopped at ENOSPC and the
+    // run waited for it for ever (a signal could not stop it). The example's files need ~7.7 MB.
+    const fx = await makeFixture({});
+    const mnt = join(fx.dir, 'small');
+    await mkdir(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
+    try {
+      const example = await loadJob(fileURLToPath(new URL('../../jobs/example.json', import.meta.url)));
+      const err = await runPipeline(example, { logger: silentLogger, reportsDir: mnt, email: 'off' }).catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('TRANSIENT');
+      expect((err as Error).message).toMatch(/^no space left on the disk of the reports directory /);
+      // Nothing left behind: no run, no staging directory.
+      expect(await readdir(join(mnt, 'demo-app', 'runs'))).toEqual([]);
+    } finally {
+      execFileSync('umount', [mnt]);
+      await fx.cleanup();
+    }
+  }, 60_000);
 
   it('a file-size limit (ulimit -f) met while a run writes: one line saying so, exit 1, nothing published, the last run kept', async () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', Array.from({ length: 40 }, (_, i) => [`c${i}`, '2026-01-05T08:00:00Z', '10'])) });
