@@ -148,11 +148,16 @@ export async function reserveRun(
   if (owner) await removeDeadStaging(runsDir, owner.job, owner.locked);
   await checkLatestLink(tenantDir);
   const base = runIdFor(asOf);
+  // A repeat number is never taken again: after retention removed `<base>` but kept `<base>-3`, a new run
+  // as `<base>` ranked below `-3` (the newest by as-of, then by repeat number), and the next publish removed
+  // the newer report and kept the older one.
+  const highest = await highestRepeat(runsDir, base);
   for (let n = 1; ; n++) {
     const runId = n === 1 ? base : `${base}-${n}`;
     const finalDir = join(runsDir, runId);
     const existing = await readManifest(finalDir);
     const exists = existing !== null || (await pathExists(finalDir));
+    if (!exists && n <= highest) continue;
     if (!exists) {
       // The staging directory's name is the run-id's claim: creating it is atomic, so two runs reserving
       // at the same time (two `ltv run`s of one job, two jobs publishing one tenant) never stage the same
@@ -195,6 +200,17 @@ export async function reserveRun(
       return { tenantDir, runId, stagingDir: finalDir, finalDir, alreadyPublished: true };
     }
   }
+}
+
+/** The highest repeat number (1 for `<base>` itself) of a run or staging directory of `base` in runsDir; 0 if none. */
+async function highestRepeat(runsDir: string, base: string): Promise<number> {
+  let highest = 0;
+  for (const name of await readdir(runsDir).catch(() => [] as string[])) {
+    const id = name.startsWith('.staging-') ? name.slice('.staging-'.length) : name;
+    if (id === base) highest = Math.max(highest, 1);
+    else if (id.startsWith(`${base}-`) && /^\d+$/.test(id.slice(base.length + 1))) highest = Math.max(highest, Number(id.slice(base.length + 1)));
+  }
+  return highest;
 }
 
 /**

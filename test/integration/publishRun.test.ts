@@ -173,6 +173,24 @@ describe('retention', () => {
   });
 });
 
+describe('repeat numbers', () => {
+  it('are never taken again: after retention removed the first runs of an as-of, the next run is the newest, and stays', async () => {
+    const runs = join(reports, 'acme', 'runs');
+    const asOf = new Date('2026-03-16T15:00:00Z');
+    const published: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const slot = await reserveRun(reports, 'acme', asOf, null);
+      await commitRun(slot, manifestOf('acme', slot.runId), 2);
+      published.push(slot.runId);
+    }
+    // The fourth run was `20260316T150000Z` again (its first run removed by retention), ranked below -3,
+    // and the fifth's retention removed it and kept -3.
+    expect(published).toEqual(['20260316T150000Z', '20260316T150000Z-2', '20260316T150000Z-3', '20260316T150000Z-4', '20260316T150000Z-5']);
+    expect((await readdir(runs)).sort()).toEqual(['20260316T150000Z-4', '20260316T150000Z-5']);
+    expect(await readlink(join(reports, 'acme', 'latest'))).toBe('runs/20260316T150000Z-5');
+  });
+});
+
 describe('latest never goes back in time', () => {
   it('publishes a backfill beside the later run and keeps latest there; a rerun at the same as-of moves it', async () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
