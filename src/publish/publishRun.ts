@@ -312,7 +312,10 @@ export const PUBLISH_TENANTS = 4;
 /** The run `latest` points to, with its manifest; null when there is none (the tenant's first run). */
 async function previousRun(tenantDir: string): Promise<{ dir: string; manifest: Manifest } | null> {
   const target = await readlink(join(tenantDir, 'latest')).catch(() => null);
-  if (target === null) return null;
+  // Only a run of this tenant, as ltv writes the link (`runs/<run-id>`): a link an operator or an attacker
+  // pointed elsewhere (`../../outside`) made the new run's files hard links into that directory, so editing
+  // it changed a published run (and nothing outside the reports directory is read, SPEC §6).
+  if (target === null || !target.startsWith('runs/') || !RUN_DIR.test(target.slice('runs/'.length))) return null;
   const dir = join(tenantDir, target);
   const manifest = await readManifest(dir);
   return manifest ? { dir, manifest } : null;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -149,6 +149,18 @@ describe('a run shares the files it has in common with the previous run', () => 
       // Removing the first run (retention) leaves the second whole.
       await rm(a, { recursive: true });
       expect((await readFile(join(b, 'ltv.csv'))).length).toBe(mb.files['ltv.csv']!.bytes);
+
+      // `latest` pointed outside the tenant (an operator, an attacker): the next run shares nothing with
+      // that directory (its files were hard links into it, so editing it changed a published run).
+      const outside = join(fx.dir, 'outside');
+      await cp(b, outside, { recursive: true });
+      const latest = join(fx.reportsDir, 'default', 'latest');
+      await rm(latest);
+      await symlink('../../outside', latest);
+      const third = await runJob(fx, job, '2026-04-15T00:00:00Z');
+      const c = third.tenants[0]!.dir;
+      for (const rel of Object.keys(mb.files)) expect((await stat(join(c, rel))).ino, rel).not.toBe((await stat(join(outside, rel))).ino);
+      expect(await readlink(latest)).toBe(`runs/${c.split('/').pop()}`);
     } finally {
       await fx.cleanup();
     }
