@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
+import { withFileLock } from './withFileLock.js';
 import { settlePendingWrites } from '../report/pendingWrites.js';
 import { eachLimited } from '../config/eachLimited.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
@@ -287,20 +288,29 @@ export async function commitRun(
     await fsyncPath(manifestPath);
     for (const dir of await listDirs(slot.stagingDir)) await fsyncPath(dir);
     await fsyncPath(slot.stagingDir);
-    await rename(slot.stagingDir, slot.finalDir).catch((e: NodeJS.ErrnoException) => {
-      // Only a writer that does not claim run-ids as reserveRun does (an older ltv) gets here.
-      if (e.code === 'ENOTEMPTY' || e.code === 'EEXIST') {
-        throw new AppError('PUBLISH', `${slot.finalDir} was published by another run while this one was written: run it again (it takes the next run-id)`);
-      }
-      throw e;
-    });
-    LIVE_STAGING.delete(slot.stagingDir);
-    await rm(join(slot.finalDir, '.owner'), { force: true });
-    await fsyncPath(join(slot.tenantDir, 'runs'));
   }
-  const newer = await switchLatest(slot.tenantDir, slot.runId);
-  await applyRetention(slot.tenantDir, retention, slot.runId);
-  return newer === null ? { latest: slot.runId } : { latest: newer };
+  // The rename into runs/, the switch of `latest` and retention, one publish of the tenant at a time
+  // (processes included): unlocked, a run of an older as-of could read `latest` before a newer run
+  // switched it and then switch it back in time, or to a run the newer run's retention had just removed
+  // (a dangling `latest`), and a run renamed into runs/ could be removed by another's retention before
+  // its own switch.
+  return withFileLock(join(slot.tenantDir, '.publish'), async () => {
+    if (!slot.alreadyPublished) {
+      await rename(slot.stagingDir, slot.finalDir).catch((e: NodeJS.ErrnoException) => {
+        // Only a writer that does not claim run-ids as reserveRun does (an older ltv) gets here.
+        if (e.code === 'ENOTEMPTY' || e.code === 'EEXIST') {
+          throw new AppError('PUBLISH', `${slot.finalDir} was published by another run while this one was written: run it again (it takes the next run-id)`);
+        }
+        throw e;
+      });
+      LIVE_STAGING.delete(slot.stagingDir);
+      await rm(join(slot.finalDir, '.owner'), { force: true });
+      await fsyncPath(join(slot.tenantDir, 'runs'));
+    }
+    const newer = await switchLatest(slot.tenantDir, slot.runId);
+    await applyRetention(slot.tenantDir, retention, slot.runId);
+    return newer === null ? { latest: slot.runId } : { latest: newer };
+  });
 }
 
 /** Files checksummed and fsynced at the same time when a run is published. */

@@ -185,6 +185,28 @@ describe('retention', () => {
   });
 });
 
+describe('one publish of a tenant at a time', () => {
+  it('renames, switches latest and applies retention only while holding the tenant\'s publish lock', async () => {
+    const first = await reserveRun(reports, 'acme', new Date('2026-03-15T00:00:00Z'), null);
+    await commitRun(first, manifestOf('acme', first.runId), 1);
+    // Another process is publishing the tenant (its lock: this machine, a live pid).
+    const lock = join(reports, 'acme', '.publish.lock');
+    await writeFile(lock, JSON.stringify({ host: hostname(), pid: process.pid }));
+    const next = await reserveRun(reports, 'acme', new Date('2026-03-16T00:00:00Z'), null);
+    let done = false;
+    const committing = commitRun(next, manifestOf('acme', next.runId), 1).then((r) => ((done = true), r));
+    await sleep(400);
+    // Waiting: not yet in runs/, latest and the older run untouched.
+    expect(done).toBe(false);
+    expect((await readdir(join(reports, 'acme', 'runs'))).filter((n) => !n.startsWith('.'))).toEqual(['20260315T000000Z']);
+    expect(await readlink(join(reports, 'acme', 'latest'))).toBe('runs/20260315T000000Z');
+    await rm(lock);
+    expect(await committing).toEqual({ latest: '20260316T000000Z' });
+    expect(await readdir(join(reports, 'acme', 'runs'))).toEqual(['20260316T000000Z']);
+    expect(await readdir(join(reports, 'acme'))).not.toContain('.publish.lock');
+  });
+});
+
 describe('repeat numbers', () => {
   it('are never taken again: after retention removed the first runs of an as-of, the next run is the newest, and stays', async () => {
     const runs = join(reports, 'acme', 'runs');
