@@ -9,9 +9,23 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import { loadJob } from '../../src/config/loadJob.js';
 import { runPipeline, storageError } from '../../src/pipeline.js';
-import { csv, makeFixture, runJob, silentLogger } from '../helpers/runFixture.js';
+import { csv, makeFixture, runJob, silentLogger, type Fixture } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
+
+/** A fixture with a real tmpfs of `size` mounted at `<fixture>/small` (the tests run as root on CI: .ci/run installs packages). */
+async function withTmpfs(size: string, fn: (fx: Fixture, mnt: string) => Promise<void>): Promise<void> {
+  const fx = await makeFixture({});
+  const mnt = join(fx.dir, 'small');
+  await mkdir(mnt);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]);
+  try {
+    await fn(fx, mnt);
+  } finally {
+    execFileSync('umount', [mnt]);
+    await fx.cleanup();
+  }
+}
 
 describe('a full disk', () => {
   it('turns the errno of a real full device into one retryable line', async () => {
@@ -23,12 +37,7 @@ describe('a full disk', () => {
   });
 
   it('fails a run whose reports do not fit, removing what it wrote and keeping the last run', async () => {
-    // The tests run as root on CI (.ci/run installs packages): a tmpfs can be mounted.
-    const fx = await makeFixture({});
-    const mnt = join(fx.dir, 'small');
-    await mkdir(mnt);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
-    try {
+    await withTmpfs('2m', async (fx, mnt) => {
       const rows = (n: number): string[][] => Array.from({ length: n }, (_, i) => [`c${i}`, `2026-01-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00Z`, '10']);
       await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', rows(20)));
       const job = { inputs: [{ path: 'e.csv' }], reports_dir: mnt, formats: ['json' as const] };
@@ -43,30 +52,20 @@ describe('a full disk', () => {
       expect((err as Error).message).toMatch(/^no space left on the disk of .*nothing was published \(the last published run stays\)/);
       expect(await readlink(join(mnt, 'default', 'latest'))).toBe(before);
       expect(await readdir(join(mnt, 'default', 'runs'))).toEqual([before.split('/')[1]]);
-    } finally {
-      execFileSync('umount', [mnt]);
-      await fx.cleanup();
-    }
+    });
   });
 
   it('fails, not hangs, when the disk fills while the workbook is written (the example on 3 MiB)', async () => {
     // exceljs listened for its file's errors only when committing: the zip's output stopped at ENOSPC and the
     // run waited for it for ever (a signal could not stop it). The example's files need ~7.7 MB.
-    const fx = await makeFixture({});
-    const mnt = join(fx.dir, 'small');
-    await mkdir(mnt);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
-    try {
+    await withTmpfs('3m', async (_fx, mnt) => {
       const example = await loadJob(fileURLToPath(new URL('../../jobs/example.json', import.meta.url)));
       const err = await runPipeline(example, { logger: silentLogger, reportsDir: mnt, email: 'off' }).catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('TRANSIENT');
       expect((err as Error).message).toMatch(/^no space left on the disk of the reports directory /);
       // Nothing left behind: no run, no staging directory.
       expect(await readdir(join(mnt, 'demo-app', 'runs'))).toEqual([]);
-    } finally {
-      execFileSync('umount', [mnt]);
-      await fx.cleanup();
-    }
+    });
   }, 60_000);
 
   it('a file-size limit (ulimit -f) met while a run writes: one line saying so, exit 1, nothing published, the last run kept', async () => {
