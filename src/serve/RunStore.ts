@@ -138,19 +138,48 @@ export class RunStore {
    * planted where a run lists only `<name>.json.gz` must not be served unverified.
    */
   private read(run: ResolvedRun, rel: string): { bytes: Buffer; sha: string } | undefined {
+    const listed = run.manifest.files?.[rel.split(sep).join('/')]?.sha256;
     let real: string;
     try {
       real = realpathSync.native(join(run.dir, rel));
-    } catch {
+    } catch (e) {
+      // A file the run's manifest lists is gone only when the run is being removed (below).
+      if (listed !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
       return undefined;
     }
     if (!real.startsWith(run.dir + sep)) return undefined;
-    const bytes = readFileSync(real);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(real);
+    } catch (e) {
+      // Removed between the path's check and its read: retention is removing the run `latest` pointed at a
+      // moment ago (its publish switched `latest` first; a published run is otherwise never changed). The
+      // caller resolves the tenant again (latestFile).
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
+      throw e;
+    }
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const listed = run.manifest.files?.[rel.split(sep).join('/')]?.sha256;
     if (listed === undefined) throw new Error(`${join(run.dir, rel)}: not listed in the run's manifest`);
     if (listed !== sha) throw new Error(`${join(run.dir, rel)}: sha256 ${sha} differs from the manifest's ${listed}`);
     return { bytes, sha };
+  }
+
+  /**
+   * The tenant's latest run and its snapshot `rel`, resolved once more when the run was removed while it was
+   * read (a request between a publish's switch of `latest` and its retention: it answered 500 before).
+   */
+  latestFile(tenant: string, rel: string): { run: ResolvedRun; file: SnapshotFile | null } | null {
+    for (let attempt = 0; ; attempt++) {
+      const run = this.resolve(tenant);
+      if (!run) return null;
+      try {
+        return { run, file: this.file(run, rel) };
+      } catch (e) {
+        if (!(e instanceof RunGone)) throw e;
+        // Gone from the run latest still points at: removed by hand, not by a publish; missing, as before.
+        if (attempt > 0) return { run, file: null };
+      }
+    }
   }
 
   static gzip(f: SnapshotFile): Buffer {
@@ -161,5 +190,12 @@ export class RunStore {
   /** The body itself, decompressed when stored gzipped (not kept: callers cache what they derive). */
   static body(f: SnapshotFile): Buffer {
     return f.bytes ?? gunzipSync(f.gzipped ?? Buffer.alloc(0));
+  }
+}
+
+/** A run directory removed while one of its files was read (retention after a publish). */
+export class RunGone extends Error {
+  constructor(dir: string) {
+    super(`${dir}: the run was removed while it was read`);
   }
 }

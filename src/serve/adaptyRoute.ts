@@ -16,7 +16,7 @@ import { HttpError } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 import type { Route } from './Route.js';
 import type { RunCatalog } from './runCatalog.js';
-import { RunStore, type ResolvedRun } from './RunStore.js';
+import { RunGone, RunStore, type ResolvedRun, type SnapshotFile } from './RunStore.js';
 import { addPredictions, predictionsUnsupported } from './adaptyPredictions.js';
 import { gzipOnce, sendBytes } from './sendBytes.js';
 
@@ -107,7 +107,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       ctx.setTenant(tenant);
       // The explorer names an older run in a header (SPEC §10); without it the latest, as Adapty's clients expect.
       const runId = onceHeader(ctx.req, RUN_HEADER);
-      const run = typeof runId === 'string' && catalog ? catalog.resolve(tenant, runId) : runs.resolve(tenant);
+      let run = typeof runId === 'string' && catalog ? catalog.resolve(tenant, runId) : runs.resolve(tenant);
       if (!run) throw new HttpError('NOT_FOUND', typeof runId === 'string' ? 'Run not found' : 'App not found');
 
       if (request.predictionMonths !== undefined) {
@@ -118,7 +118,16 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
         return;
       }
       if (matchesSnapshot(request, run.manifest)) {
-        const file = runs.file(run, adaptySnapshotPath(request.spec));
+        let file: SnapshotFile | null;
+        try {
+          file = runs.file(run, adaptySnapshotPath(request.spec));
+        } catch (e) {
+          // The latest run removed while it was read (a publish's retention): the tenant's new latest.
+          if (!(e instanceof RunGone) || typeof runId === 'string') throw e;
+          const again = runs.latestFile(tenant, adaptySnapshotPath(request.spec));
+          if (!again) throw new HttpError('NOT_FOUND', 'App not found');
+          ({ run, file } = again);
+        }
         if (file) {
           if (request.format === 'json') {
             sendBytes(ctx.req, ctx.res, { ...(file.bytes ? { bytes: file.bytes } : {}), etag: file.etag, contentType: JSON_TYPE, gzip: () => RunStore.gzip(file) });

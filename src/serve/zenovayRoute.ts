@@ -43,9 +43,9 @@ export function zenovayRoute(runs: RunStore): Route {
       const notFound = (): HttpError => new HttpError('NOT_FOUND', 'Website not found');
       if (!key.tenants.includes(website)) throw notFound();
       ctx.setTenant(website);
-      const run = runs.resolve(website);
-      if (!run) throw notFound();
-      const file = runs.file(run, zenovaySnapshotPath(range, granularity));
+      const found = runs.latestFile(website, zenovaySnapshotPath(range, granularity));
+      if (!found) throw notFound();
+      const { run, file } = found;
       // A missing snapshot, or one that is a symlink out of its run (never followed), is not there.
       if (!file) {
         ctx.logger.warn({ run: run.dir, file: zenovaySnapshotPath(range, granularity) }, 'snapshot missing or outside its run');
