@@ -120,11 +120,11 @@ export class RunStore {
    * as runs of earlier releases have it; null when neither is there. Files that are symlinks leading out
    * of the run directory are treated as absent.
    */
-  file(run: ResolvedRun, rel: string): SnapshotFile | null {
+  file(run: ResolvedRun, rel: string, goneThrows = true): SnapshotFile | null {
     const hit = run.files.get(rel);
     if (hit) return hit;
-    const gz = this.read(run, rel + SNAPSHOT_GZIP_SUFFIX);
-    const plain = gz === undefined ? this.read(run, rel) : undefined;
+    const gz = this.read(run, rel + SNAPSHOT_GZIP_SUFFIX, goneThrows);
+    const plain = gz === undefined ? this.read(run, rel, goneThrows) : undefined;
     const found = gz ?? plain;
     if (found === undefined) return null;
     const f: SnapshotFile = { etag: `"${found.sha}"`, derived: new Map(), ...(gz ? { gzipped: gz.bytes } : { bytes: found.bytes }) };
@@ -137,14 +137,14 @@ export class RunStore {
    * or outside. A file the manifest does not list is refused like one that differs: a plain `<name>.json`
    * planted where a run lists only `<name>.json.gz` must not be served unverified.
    */
-  private read(run: ResolvedRun, rel: string): { bytes: Buffer; sha: string } | undefined {
+  private read(run: ResolvedRun, rel: string, goneThrows: boolean): { bytes: Buffer; sha: string } | undefined {
     const listed = run.manifest.files?.[rel.split(sep).join('/')]?.sha256;
     let real: string;
     try {
       real = realpathSync.native(join(run.dir, rel));
     } catch (e) {
       // A file the run's manifest lists is gone only when the run is being removed (below).
-      if (listed !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
+      if (goneThrows && listed !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
       return undefined;
     }
     if (!real.startsWith(run.dir + sep)) return undefined;
@@ -155,7 +155,7 @@ export class RunStore {
       // Removed between the path's check and its read: retention is removing the run `latest` pointed at a
       // moment ago (its publish switched `latest` first; a published run is otherwise never changed). The
       // caller resolves the tenant again (latestFile).
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
+      if (goneThrows && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
       throw e;
     }
     const sha = createHash('sha256').update(bytes).digest('hex');
@@ -173,11 +173,11 @@ export class RunStore {
       const run = this.resolve(tenant);
       if (!run) return null;
       try {
-        return { run, file: this.file(run, rel) };
+        return { run, file: this.file(run, rel, attempt === 0) };
       } catch (e) {
-        if (!(e instanceof RunGone)) throw e;
-        // Gone from the run latest still points at: removed by hand, not by a publish; missing, as before.
-        if (attempt > 0) return { run, file: null };
+        // Gone again from the run latest still points at (removed by hand, not by a publish): read as
+        // before, a listed file missing (a plain file planted in its place is refused, unverified).
+        if (!(e instanceof RunGone) || attempt > 0) throw e;
       }
     }
   }

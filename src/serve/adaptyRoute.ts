@@ -120,7 +120,8 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       if (matchesSnapshot(request, run.manifest)) {
         let file: SnapshotFile | null;
         try {
-          file = runs.file(run, adaptySnapshotPath(request.spec));
+          // A run the explorer names is read as it is (RunGone only for the latest, which can be resolved again).
+          file = runs.file(run, adaptySnapshotPath(request.spec), typeof runId !== 'string');
         } catch (e) {
           // The latest run removed while it was read (a publish's retention): the tenant's new latest.
           if (!(e instanceof RunGone) || typeof runId === 'string') throw e;
