@@ -79,7 +79,10 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
           if (step === last) return;
           last = step;
           process.stderr.write(`run ${run.id}: ${step} (${Math.round(p.percent)}%)${p.rows === undefined ? '' : `, ${p.rows} rows`}\n`);
-        }, queue).finally(() => clearInterval(noWorker));
+        }, queue).finally(() => {
+          clearInterval(noWorker);
+          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+        });
         for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${visibleLine(t.tenant)} ${t.runId} at ${t.dir}\n`);
         // What the reader must know before trusting the numbers, as `ltv run` prints it (a run of an older release has none).
         for (const w of result.warnings ?? []) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);

@@ -50,12 +50,8 @@ export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOp
     stream: file, useStyles: true, useSharedStrings: true,
     zip: { zlib: { level: ZIP_LEVEL } },
   });
-  try {
-    await Promise.race([writeSheets(workbook, report, opts), failed]);
-  } finally {
-    // Failed or not, the file is closed (a failed write's descriptor stayed open with the hung zip).
-    if (file.errored) file.destroy();
-  }
+  // A file stream that fails closes itself (autoDestroy).
+  await Promise.race([writeSheets(workbook, report, opts), failed]);
 }
 
 async function writeSheets(workbook: ExcelJS.stream.xlsx.WorkbookWriter, report: TenantReport, opts: XlsxOptions): Promise<void> {

@@ -124,7 +124,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
           file = runs.file(run, adaptySnapshotPath(request.spec), typeof runId !== 'string');
         } catch (e) {
           // The latest run removed while it was read (a publish's retention): the tenant's new latest.
-          if (!(e instanceof RunGone) || typeof runId === 'string') throw e;
+          if (!(e instanceof RunGone)) throw e;
           const again = runs.latestFile(tenant, adaptySnapshotPath(request.spec));
           if (!again) throw new HttpError('NOT_FOUND', 'App not found');
           ({ run, file } = again);

@@ -15,15 +15,6 @@ import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
 const KEY_STORAGE = 'ltv.apiKey';
 const SIGN_IN_MARK = 'ltv:sign-in';
 /** The user-timing measure from sign-in to the first heatmap (read by the browser tests and the bench). */
-
-/**
- * A tenant id as a path segment of the explorer's routes. A browser removes the segments "." and ".."
- * (also written %2E) before sending a URL, so those two ids go as %252E…, which the server decodes once to
- * %2E… and reads as dots (src/serve/explorerRoutes.ts visibleTenant).
- */
-function tenantSegment(tenant: string): string {
-  return tenant === '.' || tenant === '..' ? tenant.replaceAll('.', '%252E') : encodeURIComponent(tenant);
-}
 export const FIRST_HEATMAP_MEASURE = 'ltv:sign-in→first-heatmap';
 const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
 /** How often the page asks whether a newer run was published (and whenever the tab is shown again). */
@@ -68,6 +59,16 @@ class RequestError extends Error {}
  */
 function tenantHeader(id: string): string {
   return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(id) ? id : encodeURIComponent(id);
+}
+
+/**
+ * The explorer's route of a tenant's run. A browser removes the path segments "." and ".." (also written
+ * %2E) before sending a URL, so those two tenant ids go as %252E…, which the server decodes once to %2E…
+ * and reads as dots (src/serve/explorerRoutes.ts visibleTenant).
+ */
+function runPath(tenant: string, run: string): string {
+  const segment = tenant === '.' || tenant === '..' ? tenant.replaceAll('.', '%252E') : encodeURIComponent(tenant);
+  return `${EXPLORER_API}/tenants/${segment}/runs/${encodeURIComponent(run)}`;
 }
 
 async function call(key: string, path: string, init: RequestInit = {}): Promise<Response> {
@@ -500,7 +501,7 @@ class ServedReport {
   private async download(file: Download, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
     try {
-      const res = await call(this.key, `${EXPLORER_API}/tenants/${tenantSegment(this.state.tenant)}/runs/${encodeURIComponent(this.state.run)}/files/${file}`);
+      const res = await call(this.key, `${runPath(this.state.tenant, this.state.run)}/files/${file}`);
       // The key cannot ride on a link (never in a URL): fetch with the header, hand the bytes over.
       const url = URL.createObjectURL(await res.blob());
       const a = h('a', { href: url, download: `${this.state.tenant}-${this.state.run}-${file}` });
@@ -572,7 +573,7 @@ class ServedReport {
     const key = JSON.stringify([tenant, run]);
     let detail = this.details.get(key);
     if (!detail) {
-      detail = call(this.key, `${EXPLORER_API}/tenants/${tenantSegment(tenant)}/runs/${encodeURIComponent(run)}`).then(async (r) => (await r.json()) as RunDetail);
+      detail = call(this.key, runPath(tenant, run)).then(async (r) => (await r.json()) as RunDetail);
       detail.catch(() => this.details.delete(key));
       this.details.set(key, detail);
     }
@@ -702,7 +703,7 @@ class ServedReport {
       // Segment rows' states come from the run's own SQL (the body cannot tell them); asked at once.
       const states = rowsAreCohorts(segmentation)
         ? null
-        : call(this.key, `${EXPLORER_API}/tenants/${tenantSegment(this.state.tenant)}/runs/${encodeURIComponent(run.run_id)}/states`, { method: 'POST', headers, body: JSON.stringify(request) })
+        : call(this.key, `${runPath(this.state.tenant, run.run_id)}/states`, { method: 'POST', headers, body: JSON.stringify(request) })
           .then(async (r) => (await r.json()) as StatesResponse);
       states?.catch(() => undefined);
       const { body, note } = await this.adapty(headers, request, run.forecast);
