@@ -182,6 +182,23 @@ export class RunStore {
     }
   }
 
+  /**
+   * `read` over `run`, a latest run the caller resolved; once more over the tenant's latest run when `read`
+   * failed and `latest` has moved on meanwhile. Between the resolution and the read a publish may switch
+   * `latest` and its retention remove `run` (a computed answer reads the run's Parquet and forecast files,
+   * which then fail: 500, or 404 "Run not found" for a tenant that has a run). The client asked for the
+   * latest run: the new one answers.
+   */
+  async onLatest<T>(run: ResolvedRun, read: (run: ResolvedRun) => Promise<T>): Promise<{ run: ResolvedRun; value: T }> {
+    try {
+      return { run, value: await read(run) };
+    } catch (e) {
+      const again = this.resolve(run.tenant);
+      if (!again || again.dir === run.dir) throw e;
+      return { run: again, value: await read(again) };
+    }
+  }
+
   static gzip(f: SnapshotFile): Buffer {
     f.gzipped ??= gzipSync(f.bytes ?? Buffer.alloc(0), { level: 6 });
     return f.gzipped;

@@ -110,8 +110,12 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       let run = typeof runId === 'string' && catalog ? catalog.resolve(tenant, runId) : runs.resolve(tenant);
       if (!run) throw new HttpError('NOT_FOUND', typeof runId === 'string' ? 'Run not found' : 'App not found');
 
+      // A computed answer reads the run's files: the latest run removed meanwhile, the tenant's new one answers.
+      const onRun = <T>(read: (r: ResolvedRun) => Promise<T>): Promise<{ run: ResolvedRun; value: T }> =>
+        typeof runId === 'string' ? read(run!).then((value) => ({ run: run!, value })) : runs.onLatest(run!, read);
       if (request.predictionMonths !== undefined) {
-        const body = await adaptyWithPredictions(runs, run, request);
+        let body: Buffer;
+        ({ run, value: body } = await onRun((r) => adaptyWithPredictions(runs, r, request)));
         const key = JSON.stringify(request);
         const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${key}`).digest('hex')}"`;
         sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: JSON_TYPE, ...(await gzipOnce(ctx.req, body, run.computed, `gzip\0predictions\0${key}`)) });
@@ -146,11 +150,15 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       }
 
       const cacheKey = JSON.stringify([request.spec, request.filters, request.format]);
-      let body = run.computed.get(cacheKey);
-      if (!body) {
-        body = await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency, request.format);
-        run.computed.set(cacheKey, body);
-      }
+      let body: Buffer;
+      ({ run, value: body } = await onRun(async (r) => {
+        let b = r.computed.get(cacheKey);
+        if (!b) {
+          b = await computeAdapty(r.dir, request.spec, request.filters, r.manifest.currency, request.format);
+          r.computed.set(cacheKey, b);
+        }
+        return b;
+      }));
       // The body is a function of the run (never changed once published), the request and this code:
       // the tag hashes those instead of tens of MB of body.
       const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${cacheKey}`).digest('hex')}"`;
