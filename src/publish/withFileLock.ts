@@ -20,13 +20,18 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     const fh = await open(lock, 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EEXIST') return null;
-      throw new AppError('CONFIG', `${lock}: cannot create the lock file (${e.code ?? e.message}): give a writable folder`);
+      throw lockError(lock, e);
     });
     if (fh) {
       try {
         await fh.writeFile(JSON.stringify({ host: hostname(), pid: process.pid }));
-      } finally {
         await fh.close();
+      } catch (e) {
+        // Created but not filled (a full disk): left there, the empty lock made every later writer wait
+        // STALE_MS for it, and give up after WAIT_MS ("locked by another process").
+        await fh.close().catch(() => undefined);
+        await rm(lock, { force: true });
+        throw lockError(lock, e as NodeJS.ErrnoException);
       }
       try {
         return await fn();
@@ -60,4 +65,13 @@ async function readOwner(lock: string): Promise<'gone' | { stale: boolean; text:
   const here = owner.host === hostname() && typeof owner.pid === 'number';
   const stale = Date.now() - st.mtimeMs > STALE_MS || (here && !pidAlive(owner.pid as number));
   return { stale, ino: st.ino, text: typeof owner.pid === 'number' ? `process ${owner.pid} on ${String(owner.host)}` : 'another process' };
+}
+
+/** A lock that cannot be made: a full disk is worth retrying later (the worker does), anything else is the folder's. */
+function lockError(lock: string, e: NodeJS.ErrnoException): AppError {
+  const code = e.code ?? e.message;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
+    return new AppError('TRANSIENT', `${lock}: no space left on the disk for the lock file (${code}); nothing was changed: free some space and try again`, { cause: e, retryable: true });
+  }
+  return new AppError('CONFIG', `${lock}: cannot create the lock file (${code}): give a writable folder`, { cause: e });
 }

@@ -2,13 +2,14 @@
 // 2 MiB tmpfs holds the reports, filled up; the run fails with one line, leaves nothing, and the last run stays.
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdir, readdir, readlink, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import { loadJob } from '../../src/config/loadJob.js';
 import { runPipeline, storageError } from '../../src/pipeline.js';
+import { withFileLock } from '../../src/publish/withFileLock.js';
 import { csv, makeFixture, runJob, silentLogger, type Fixture } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
@@ -93,4 +94,25 @@ describe('a full disk', () => {
       await fx.cleanup();
     }
   }, 60_000);
+
+  it('fails a lock it cannot fill with one retryable line and leaves no lock behind', async () => {
+    // A full disk still creates an empty file: the lock was made, its owner could not be written, and the
+    // empty lock stayed, so every later publish of the tenant waited for it and gave up ("locked by another process").
+    await withTmpfs('1m', async (_fx, mnt) => {
+      const { bavail, bsize } = await statfs(mnt);
+      await writeFile(join(mnt, 'filler'), Buffer.alloc(bavail * bsize));
+      const file = join(mnt, '.publish');
+      let ran = false;
+      const err = await withFileLock(file, async () => (ran = true)).catch((e: unknown) => e);
+      expect(ran).toBe(false);
+      expect(isAppError(err) && [err.code, err.retryable]).toEqual(['TRANSIENT', true]);
+      expect((err as Error).message).toBe(`${file}.lock: no space left on the disk for the lock file (ENOSPC); nothing was changed: free some space and try again`);
+      expect(await readdir(mnt)).toEqual(['filler']);
+      // Space freed: the next writer takes the lock at once.
+      await rm(join(mnt, 'filler'));
+      const started = Date.now();
+      expect(await withFileLock(file, async () => 'done')).toBe('done');
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+  });
 });
