@@ -511,7 +511,7 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
   const present = source.from.map(find).filter((e): e is string => e !== undefined);
   if (source.from.length === 0 && source.transform) return source.transform;
   if (present.length === 0) return undefined;
-  const col = source.coalesce && present.length > 1 ? `coalesce(${present.map((e) => `nullif(trim(${e}), '')`).join(', ')})` : present[0]!;
+  const col = source.coalesce && present.length > 1 ? `coalesce(${present.map((e) => `nullif(ltv_trim(${e}), '')`).join(', ')})` : present[0]!;
   if (!source.transform) return col;
   let sql = source.transform.replaceAll('$col', `(${col})`);
   // Other columns the transform reads (presets.ts `with`), longest names first so none is a prefix of another.

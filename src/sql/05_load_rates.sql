@@ -5,9 +5,9 @@
 SELECT
   line,
   reason,
-  upper(trim({{currency}})) AS currency,
-  try_cast(trim({{date}}) AS DATE) AS date,
-  try_cast(trim({{rate}}) AS DECIMAL(18, 10)) AS rate,
+  upper(ltv_trim({{currency}})) AS currency,
+  try_cast(ltv_trim({{date}}) AS DATE) AS date,
+  try_cast(ltv_trim({{rate}}) AS DECIMAL(18, 10)) AS rate,
   {{date}} AS raw_date, {{rate}} AS raw_rate, {{currency}} AS raw_currency
 FROM read_csv($path, columns = {{columns}}, header = false, delim = $delim, auto_detect = false, strict_mode = true,
   null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = {{max_line}})

@@ -423,3 +423,35 @@ describe('runs that would publish a wrong report', () => {
     }
   });
 });
+
+describe('white space around text values', () => {
+  it('is trimmed when it is a tab or a line end too: a tab-only value is missing, "c1\\t" is c1', async () => {
+    // Before: DuckDB's trim() left tabs, so a tenant_id of a tab published a second tenant, two rows whose
+    // transaction_id was a tab were one transaction (c2 a duplicate), and a tab-only customer was a customer.
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,transaction_id,tenant_id,country', [
+        ['c1', '2026-01-05', '7', '"\t"', '', 'DE'],
+        ['c2', '2026-01-05', '7', '"\t"', '', '"\tDE\r"'],
+        ['c3', '2026-01-05', '7', 't3', '"\t"', 'FR'],
+        ['"\t"', '2026-01-05', '7', 't4', '', ''],
+        ['"c1\t"', '2026-01-20', '3', 't5', '', ''],
+      ]),
+    });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: [...MONTHLY, { ...MONTHLY[0]!, segmentation: 'country' as const }], max_bad_row_share: 0.5 }, T);
+      expect(await readdir(fx.reportsDir)).toEqual(['default']);
+      const { report, dir } = await readLatest(fx);
+      expect(report.stats).toMatchObject({ rows_read: 5, rows_quarantined: 1, duplicates: 0, transactions: 4, customer_ids: 3 });
+      // c1 paid 7 + 3 (its "c1\t" row), c2 and c3 7 each: 3 customers, 24 in all, LTV 8 in January's months 0 and 1.
+      expect(report.summary).toMatchObject({ customers: 3, revenue: 24 });
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([8, 8]);
+      // Physical line 6: c2's quoted "\tDE\r" ends a line (a lone CR is a line end, as in old Mac files).
+      expect(await quarantine(dir)).toEqual([`${join(fx.dir, 'e.csv')},6,customer_id is missing,default,`]);
+      // "\tDE\r" is DE: two customers of DE, one of FR.
+      const country = report.matrices.find((m) => m.segmentation === 'country')!;
+      expect(country.rows.filter((r) => r.type === 'segment').map((r) => [r.title, r.customers])).toEqual([['DE', 2], ['FR', 1]]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
