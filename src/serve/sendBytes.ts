@@ -63,13 +63,15 @@ export async function gzipOnce(req: IncomingMessage, bytes: Buffer, memo: GzipMe
   return { gzip: () => kept };
 }
 
-function etagMatches(header: string | undefined, etag: string, gzEtag: string): boolean {
+/**
+ * RFC 9110 §13.1.2 (weak comparison) against the tag of the representation this request gets: the gzip and
+ * the identity bodies have tags of their own, so a client that now refuses gzip is not told to reuse a gzip
+ * body it kept (nor one that accepts it an identity body: harmless, but not what it would get).
+ */
+function etagMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   if (header.trim() === '*') return true;
-  return header.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '');
-    return tag === etag || tag === gzEtag;
-  });
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
 export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Cacheable): void {
@@ -77,8 +79,9 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Cache
   const gzip = (body.bytes === undefined || body.bytes.length >= MIN_GZIP_BYTES) && acceptsGzip(req);
   res.setHeader('vary', 'Accept-Encoding');
   res.setHeader('cache-control', 'private, no-cache');
-  res.setHeader('etag', gzip ? gzEtag : body.etag);
-  if (etagMatches(req.headers['if-none-match'], body.etag, gzEtag)) {
+  const etag = gzip ? gzEtag : body.etag;
+  res.setHeader('etag', etag);
+  if (etagMatches(req.headers['if-none-match'], etag)) {
     res.statusCode = 304;
     res.end();
     return;

@@ -142,6 +142,14 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
     expect(refused.headers['content-encoding']).toBeUndefined();
     const revalidated = await get(path('acme'), { 'x-api-key': PRO, 'accept-encoding': 'gzip', 'if-none-match': gz.headers.etag as string });
     expect(revalidated.status).toBe(304);
+    // A tag matches its own representation only: a client that kept the gzip body but now refuses gzip
+    // gets the identity body (it was told 304: reuse a body it cannot decode), and the other way round.
+    const identity = await get(path('acme'), { 'x-api-key': PRO, 'accept-encoding': 'identity', 'if-none-match': gz.headers.etag as string });
+    expect([identity.status, identity.headers['content-encoding'], identity.headers.etag]).toEqual([200, undefined, plain.headers.etag]);
+    expect(identity.body.equals(plain.body)).toBe(true);
+    const other = await get(path('acme'), { 'x-api-key': PRO, 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag as string });
+    expect([other.status, other.headers['content-encoding']]).toEqual([200, 'gzip']);
+    expect(gunzipSync(other.body).equals(plain.body)).toBe(true);
   });
 
   it('HEAD answers the headers of GET without a body', async () => {
