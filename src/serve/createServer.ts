@@ -44,6 +44,11 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** Time a client has to send its whole request, body included (default 30 s). */
   requestTimeoutMs?: number;
+  /**
+   * Time an answer may wait for its client to take the next byte (default 20 s): a client that stops reading
+   * held its connection and the whole answer (20 MB for a day-unit body) in memory for ever.
+   */
+  sendTimeoutMs?: number;
   /** Wrong keys a client address may present per minute before its auth attempts get 429 (default 10). */
   authFailuresPerMinute?: number;
   /** Bytes of computed answers kept, all runs together (default 256 MiB; LTV_SERVE_CACHE_MB). */
@@ -157,6 +162,11 @@ export function createServer(opts: ServerOptions): LtvServer {
   const handlerTimeoutMs = opts.handlerTimeoutMs ?? 30_000;
   const headersTimeoutMs = opts.headersTimeoutMs ?? 10_000;
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const sendTimeoutMs = opts.sendTimeoutMs ?? 20_000;
+  /** Set by close(): every answer from then on closes its connection (a keep-alive client would go on reusing it). */
+  let draining = false;
+  /** Answers not yet finished: close() marks them to close their connection. */
+  const unfinished = new Set<ServerResponse>();
   const connections = new Connections();
   const limit = new ConnectionLimit(opts.maxConnections, opts.maxConnectionsPerClient);
   // A body still arriving when a deadline passes is the client's delay, not the route's: 408.
@@ -312,12 +322,16 @@ export function createServer(opts: ServerOptions): LtvServer {
     if (req.url !== undefined && !req.url.startsWith('/')) req.url = originForm(req.url);
     const log: RequestState = { route: 'unmatched', family: familyOfPath(req.url ?? '/') };
     connections.track(req, res, log);
+    if (draining) res.setHeader('connection', 'close');
+    unfinished.add(res);
+    res.on('close', () => unfinished.delete(res));
     res.on('finish', () => {
       accessLog(requestId, req.method, log, res.statusCode, started);
       // Answered before its body has all arrived (a 401 or 415 before reading it, a GET sent with a body):
       // Node would read and discard the rest until the request timeout, 30 s of whatever the client sends.
       // The connection carries nothing more until that body ends, so it is closed after the answer.
-      if (!req.complete) req.socket.destroySoon();
+      // Shutting down: the connection ends with this answer (its headers may have said keep-alive).
+      if (!req.complete || draining) req.socket.destroySoon();
     });
     const refusal = limit.refusal(req.socket);
     if (refusal !== null) res.setHeader('connection', 'close');
@@ -325,6 +339,13 @@ export function createServer(opts: ServerOptions): LtvServer {
       refusal !== null ? Promise.reject(new HttpError('UNAVAILABLE', refusal, { headers: { 'retry-after': '1' } }))
       : expectationFailed ? Promise.reject(new HttpError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported: send the request without this Expect header'))
       : handle(req, res, log);
+    // The answer is written (or streaming): from now on the socket's idle time is the client's not taking
+    // it. Node destroys a socket idle this long (no 'timeout' listener), and its keep-alive handling resets
+    // the timeout for the next request.
+    const sending = (): void => {
+      if (!res.writableFinished && !res.destroyed) res.setTimeout(sendTimeoutMs);
+    };
+    pipeline.then(sending, () => undefined);
     pipeline.catch((e: unknown) => {
       if (e instanceof ClientGoneError) {
         // Answered already (a body timeout, then the connection closed): nothing more to say.
@@ -335,11 +356,13 @@ export function createServer(opts: ServerOptions): LtvServer {
         return;
       }
       const err = toHttpError(e);
-      if (err.status >= 500) logger.error({ req_id: requestId, err: e }, 'request failed');
+      // A connection over the cap is the client's doing (any client can cause it at will): its access-log line says 503.
+      if (err.status >= 500 && refusal === null) logger.error({ req_id: requestId, err: e }, 'request failed');
       // Stop reading a body the answer does not need (an oversized one above all): the connection is closed
       // after the answer (the 'finish' handler above) instead of draining it, and the answer says so.
       if (err.status === 413 || !req.complete) res.setHeader('connection', 'close');
       sendError(res, log.family, err);
+      sending();
     });
   }
   server.keepAliveTimeout = 5_000;
@@ -400,6 +423,10 @@ export function createServer(opts: ServerOptions): LtvServer {
     close(graceMs = 10_000) {
       keys.stop();
       clearInterval(sweeper);
+      // Answers under way end their connections (their clients reconnect to another instance); answers
+      // already sent keep-alive are closed on finishing ('finish' above), idle connections now.
+      draining = true;
+      for (const res of unfinished) if (!res.headersSent) res.setHeader('connection', 'close');
       return new Promise((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         force.unref();

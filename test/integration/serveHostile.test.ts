@@ -286,6 +286,10 @@ describe('more connections than the per-client cap', () => {
     const other = response((await collect(await open('127.0.0.2'), 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).raw);
     expect(other.status).toBe('HTTP/1.1 200 OK');
     expect(other.body).toEqual({ status: 'ok' });
+    // Any client can cause a refusal at will: access-log lines (info) say 503, no error line with a stack.
+    const refused = c.logLines.filter((l) => l.status === 503);
+    expect(refused.map((l) => l.level)).toEqual([30, 30]);
+    expect(c.logLines.filter((l) => (l.level as number) >= 50)).toEqual([]);
   });
 
   it('once one of the three closes, the address is served again', async () => {
