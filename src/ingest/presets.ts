@@ -15,6 +15,12 @@ export interface ColumnSource {
   coalesce?: boolean;
   /** Other source columns the transform reads, as `$<name>` (first present of the list; NULL when none is). */
   with?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * SQL over `$col` and the `with` columns: why the row is bad in the export's own terms, naming the file's
+   * column and quoting its text (NULL when it is not). The row is quarantined with it before any column rule
+   * is checked (06_check_rows.sql parse_error): the check's own reason would quote the transformed text.
+   */
+  reason?: string;
 }
 
 export type Preset = Partial<Record<CanonicalColumn, ColumnSource>>;
@@ -34,8 +40,12 @@ export const CANONICAL_PRESET: Preset = {};
 //   movements net to zero, and a run as of before refunded_at still sees the payment); otherwise → a
 //   payment of the price as it stands, a partial refund being already taken out of it, at the payment's
 //   own time and renewal (a clawback, SPEC §4), so refunded_at is not applied again.
-// - commission_percentage and tax_percentage are fractions (0.3 = 30 %) of the price: values ≤ 1 are read as
-//   fractions and scaled to 0..100, larger ones as percentages already. Both are portions of the price, so
+// - commission_percentage and tax_percentage are "the portion of a transaction's total revenue" deducted for
+//   the store's commission and for taxes (version 3 change log): fractions, 0.3 = 30 %. They are read exactly
+//   (fractionToPercent: the decimal point moved two places as text, then the rules of ltv_dec4, so a fraction
+//   has at most 6 decimals) and scaled to 0..100; a value that is no such fraction (`1e-1`, `0.3333333333`)
+//   or above 1 (`30`: a percentage, which RevenueCat never writes) makes the row bad, quoting the file's
+//   text, instead of being read as some other share of the price. Both are portions of the price, so
 //   proceeds = price × (1 − commission) and net revenue = price × (1 − commission − tax) (10_payments.sql,
 //   rows of RevenueCat files), not the canonical columns' product.
 // - renewal_number counts from 1 and a free trial takes a number: ltv counts paid periods from 0, so a row's
@@ -50,7 +60,17 @@ export const CANONICAL_PRESET: Preset = {};
 //   cohort and carry no money), as the other presets read rows without money. A free trial whose price
 //   columns are empty ("can be null if product prices haven't been collected") is a trial of amount 0, not
 //   a row missing its amount.
-const fractionToPercent = `CASE WHEN try_cast(trim($col) AS DOUBLE) <= 1 THEN CAST(try_cast(trim($col) AS DECIMAL(18, 8)) * 100 AS VARCHAR) ELSE $col END`;
+/** The percentage of a fraction's text, read exactly (ltv_fraction_percent, 02_macros.sql). */
+const PERCENT = 'ltv_fraction_percent($col)';
+/** A RevenueCat fraction (0.3) as the canonical percentage (30.0000); text that is none is passed on (its row is bad: fractionReason). */
+const fractionToPercent = `CASE WHEN ${PERCENT} BETWEEN 0 AND 100 THEN CAST(${PERCENT} AS VARCHAR) ELSE $col END`;
+/** Why a row's RevenueCat fraction is bad (no such fraction, above 1, negative), quoting the file's text; NULL when it is not. */
+function fractionReason(column: string): string {
+  return `CASE WHEN ltv_text($col) IS NULL OR ${PERCENT} BETWEEN 0 AND 100 THEN NULL
+    WHEN ${PERCENT} IS NULL THEN '${column} is not a fraction as RevenueCat writes it (0.3 = 30 %: digits, a dot, at most 6 decimals; no separators or exponent): "' || left($col, 60) || '"'
+    WHEN ${PERCENT} > 100 THEN '${column} is more than 1: RevenueCat writes it as a fraction of the price (0.3 = 30 %), never as a percentage: "' || left($col, 60) || '"'
+    ELSE '${column} is negative: RevenueCat writes it as a fraction of the price from 0 to 1: "' || left($col, 60) || '"' END`;
+}
 /** A naive time text (date, or date and time) gets RevenueCat's UTC offset; any other text is left as it is. */
 function utcTime(col: string): string {
   return `CASE WHEN regexp_full_match(ltv_trim(${col}), '\\d{4}-\\d\\d-\\d\\d([T ][0-9:.]*)?') THEN ltv_trim(${col}) || CASE WHEN length(ltv_trim(${col})) = 10 THEN ' 00:00:00+00' ELSE '+00' END ELSE ${col} END`;
@@ -90,8 +110,8 @@ export const REVENUECAT_PRESET: Preset = {
   event_time: { from: ['start_time'], transform: utcTime('$col') },
   amount: rcAmount('price_in_purchased_currency', 'purchase_price_in_purchased_currency'),
   currency: { from: ['purchased_currency'] },
-  commission_percentage: { from: ['commission_percentage'], transform: fractionToPercent },
-  tax_percentage: { from: ['tax_percentage'], transform: fractionToPercent },
+  commission_percentage: { from: ['commission_percentage'], transform: fractionToPercent, reason: fractionReason('commission_percentage') },
+  tax_percentage: { from: ['tax_percentage'], transform: fractionToPercent, reason: fractionReason('tax_percentage') },
   // A partial refund is already out of the price: refunded_at would take back the rest.
   refunded_at: { from: ['refunded_at'], with: PRICE_COLUMNS, transform: `CASE WHEN ${PARTIAL_ANY} THEN NULL ELSE ${utcTime('$col')} END` },
   renewal_number: {
