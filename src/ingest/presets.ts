@@ -88,18 +88,27 @@ const PRICE_COLUMNS = {
 const FAMILY_SHARED = `coalesce(upper(ltv_trim($ownership)) = 'FAMILY_SHARED', FALSE)`;
 /** Rows that carry no money by RevenueCat's rules (see above): family sharing, and Google Play's invalidated transactions. */
 const RC_NO_MONEY = `${FAMILY_SHARED} OR coalesce(try_cast(${utcTime('$end')} AS TIMESTAMPTZ) < try_cast(${utcTime('$start')} AS TIMESTAMPTZ), FALSE)`;
+/** A free trial whose price columns are both empty (see above). */
+const PRICELESS_TRIAL = `ltv_text($price) IS NULL AND ltv_text($purchase) IS NULL AND coalesce(lower(ltv_trim($trial)) IN ('true', 't', '1', 'yes'), FALSE)`;
+/** A fully refunded row (refunded_at set, not a partial refund): its purchase price is what the refund takes back. */
+const FULLY_REFUNDED = `ltv_text($refunded) IS NOT NULL AND NOT ${partial('$price', '$purchase')}`;
 /**
  * The amount of a row from one price pair (see above): 0 for a row without money (and for a free trial
  * without a price: the price columns may be null), the purchase price when fully refunded, else the price.
+ * A fully refunded row whose purchase price is empty and whose price is 0 (or empty) has nothing to take
+ * back: read as 0, it started no cohort and the customer vanished from every one without a trace, so it is
+ * a bad row naming the purchase price column.
  */
 function rcAmount(price: string, purchase: string): ColumnSource {
   return {
     from: [price, purchase],
     with: { price: [price], purchase: [purchase], refunded: ['refunded_at'], ownership: ['ownership_type'], start: ['start_time'], end: ['end_time'], trial: ['is_trial_period'] },
     transform: `CASE WHEN ${RC_NO_MONEY} THEN '0'
-      WHEN ltv_text($price) IS NULL AND ltv_text($purchase) IS NULL AND coalesce(lower(ltv_trim($trial)) IN ('true', 't', '1', 'yes'), FALSE) THEN '0'
-      WHEN ltv_text($refunded) IS NULL OR ${partial('$price', '$purchase')}
-      THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,
+      WHEN ${PRICELESS_TRIAL} THEN '0'
+      WHEN NOT (${FULLY_REFUNDED}) THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,
+    reason: `CASE WHEN ${RC_NO_MONEY} OR ${PRICELESS_TRIAL} THEN NULL
+      WHEN ${FULLY_REFUNDED} AND ltv_text($purchase) IS NULL AND coalesce(ltv_dec4($price) = 0, ltv_text($price) IS NULL)
+      THEN '${purchase} is missing on a fully refunded row (refunded_at "' || left($refunded, 60) || '", ${price} "' || coalesce(left($price, 60), '') || '"): the purchase price is what the refund takes back, the customer keeping its cohort; export the purchase price columns' END`,
   };
 }
 export const REVENUECAT_PRESET: Preset = {

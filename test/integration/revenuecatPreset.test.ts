@@ -160,6 +160,31 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
       await fx.cleanup();
     }
   });
+
+  it('quarantines a fully refunded row without its purchase price, naming the column (read as 0, its customer left every cohort unseen)', async () => {
+    const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,price_in_purchased_currency,purchase_price_in_purchased_currency,purchased_currency,refunded_at,renewal_number';
+    const rows = [
+      ['u1', 'T1', '2026-01-05 10:00:00', '9.99', '9.99', '9.99', '9.99', 'EUR', '', '1'],
+      // Fully refunded with its purchase price: +9.99 − 9.99, u2 keeps its cohort.
+      ['u2', 'T2', '2026-01-06 10:00:00', '0', '9.99', '0', '9.99', 'EUR', '2026-01-10 10:00:00', '1'],
+      // Line 4: fully refunded, purchase prices empty: nothing to take back.
+      ['u3', 'T3', '2026-01-06 10:00:00', '0', '', '0', '', 'EUR', '2026-01-10 10:00:00', '1'],
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+    const reason = (price: string, purchase: string): string =>
+      `${purchase} is missing on a fully refunded row (refunded_at ""2026-01-10 10:00:00"", ${price} ""0""): the purchase price is what the refund takes back, the customer keeping its cohort; export the purchase price columns`;
+    try {
+      for (const [currency, price, purchase] of [['USD', 'price_in_usd', 'purchase_price_in_usd'], ['EUR', 'price_in_purchased_currency', 'purchase_price_in_purchased_currency']] as const) {
+        const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], currency, matrices: [{ period_type: 'days', period_unit: 'month' }], max_bad_row_share: 0.9, forecast: { model: 'off' } }, '2026-01-31T00:00:00Z');
+        // u1 9.99, u2 9.99 − 9.99: January's two customers, 9.99 / 2 = 4.995 → 5.00 (as before, when u3 read as 0 was silently no customer).
+        expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [5], '2026-01-01': [5] });
+        expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 1]);
+        expect(await quarantineOf(fx)).toEqual([`<dir>/rc.csv,4,"${reason(price, purchase)}",default,u3`]);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });
 
 /** The latest run's quarantine.csv lines without its header, the fixture's directory as <dir>. */
