@@ -5,7 +5,7 @@ src.ltv__line
 -- file 0: {{line_known}}
 FALSE
 -- file 0: {{parse_error}}
-NULL
+coalesce(NULL, src.ltv__reason)
 -- file 0: {{columns}}
 src."ltv__customer_id" AS "customer_id",
     src."ltv__event_time" AS "event_time",
@@ -81,7 +81,10 @@ SELECT *,
     WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN ltv_scaled4(ltv__base - ltv__fee - ltv__tax, ltv__total, ltv__base) END AS ltv__net_revenue,
   CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
   nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
-  'paddle' AS ltv__store
+  'paddle' AS ltv__store,
+  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__total < 0 THEN 'grand_total' || ' "' || left(ltv__in_total, 60)
+    || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+  END AS ltv__reason
 FROM k
 )
 -- file 0: {{where}}

@@ -5,7 +5,7 @@ src.ltv__line
 -- file 0: {{line_known}}
 FALSE
 -- file 0: {{parse_error}}
-NULL
+coalesce(NULL, src.ltv__reason)
 -- file 0: {{columns}}
 src."ltv__customer_id" AS "customer_id",
     src."ltv__event_time" AS "event_time",
@@ -104,7 +104,12 @@ SELECT *,
   ltv__o_country AS ltv__country,
   ltv__o_product AS ltv__product_id,
   ltv__o_discount AS ltv__offer_id,
-  'shopify' AS ltv__store
+  'shopify' AS ltv__store,
+  CASE WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
+    WHEN ltv_dec4(ltv__o_total) < 0 THEN 'Total' || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
+    ELSE 'Outstanding Balance' || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || 'Total' || ' "' || left(ltv__o_total, 60)
+      || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
+  END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part
 )
