@@ -15,6 +15,12 @@ export interface ColumnSource {
   coalesce?: boolean;
   /** Other source columns the transform reads, as `$<name>` (first present of the list; NULL when none is). */
   with?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * SQL over `$col` and the `with` columns: why the row is bad in the export's own terms, naming the file's
+   * column and quoting its text (NULL when it is not). The row is quarantined with it before any column rule
+   * is checked (06_check_rows.sql parse_error): the check's own reason would quote the transformed text.
+   */
+  reason?: string;
 }
 
 export type Preset = Partial<Record<CanonicalColumn, ColumnSource>>;
@@ -34,8 +40,12 @@ export const CANONICAL_PRESET: Preset = {};
 //   movements net to zero, and a run as of before refunded_at still sees the payment); otherwise → a
 //   payment of the price as it stands, a partial refund being already taken out of it, at the payment's
 //   own time and renewal (a clawback, SPEC §4), so refunded_at is not applied again.
-// - commission_percentage and tax_percentage are fractions (0.3 = 30 %) of the price: values ≤ 1 are read as
-//   fractions and scaled to 0..100, larger ones as percentages already. Both are portions of the price, so
+// - commission_percentage and tax_percentage are "the portion of a transaction's total revenue" deducted for
+//   the store's commission and for taxes (version 3 change log): fractions, 0.3 = 30 %. They are read exactly
+//   (fractionToPercent: the decimal point moved two places as text, then the rules of ltv_dec4, so a fraction
+//   has at most 6 decimals) and scaled to 0..100; a value that is no such fraction (`1e-1`, `0.3333333333`)
+//   or above 1 (`30`: a percentage, which RevenueCat never writes) makes the row bad, quoting the file's
+//   text, instead of being read as some other share of the price. Both are portions of the price, so
 //   proceeds = price × (1 − commission) and net revenue = price × (1 − commission − tax) (10_payments.sql,
 //   rows of RevenueCat files), not the canonical columns' product.
 // - renewal_number counts from 1 and a free trial takes a number: ltv counts paid periods from 0, so a row's
@@ -50,7 +60,17 @@ export const CANONICAL_PRESET: Preset = {};
 //   cohort and carry no money), as the other presets read rows without money. A free trial whose price
 //   columns are empty ("can be null if product prices haven't been collected") is a trial of amount 0, not
 //   a row missing its amount.
-const fractionToPercent = `CASE WHEN try_cast(trim($col) AS DOUBLE) <= 1 THEN CAST(try_cast(trim($col) AS DECIMAL(18, 8)) * 100 AS VARCHAR) ELSE $col END`;
+/** The percentage of a fraction's text, read exactly (ltv_fraction_percent, 02_macros.sql). */
+const PERCENT = 'ltv_fraction_percent($col)';
+/** A RevenueCat fraction (0.3) as the canonical percentage (30.0000); text that is none is passed on (its row is bad: fractionReason). */
+const fractionToPercent = `CASE WHEN ${PERCENT} BETWEEN 0 AND 100 THEN CAST(${PERCENT} AS VARCHAR) ELSE $col END`;
+/** Why a row's RevenueCat fraction is bad (no such fraction, above 1, negative), quoting the file's text; NULL when it is not. */
+function fractionReason(column: string): string {
+  return `CASE WHEN ltv_text($col) IS NULL OR ${PERCENT} BETWEEN 0 AND 100 THEN NULL
+    WHEN ${PERCENT} IS NULL THEN '${column} is not a fraction as RevenueCat writes it (0.3 = 30 %: digits, a dot, at most 6 decimals; no separators or exponent): "' || left($col, 60) || '"'
+    WHEN ${PERCENT} > 100 THEN '${column} is more than 1: RevenueCat writes it as a fraction of the price (0.3 = 30 %), never as a percentage: "' || left($col, 60) || '"'
+    ELSE '${column} is negative: RevenueCat writes it as a fraction of the price from 0 to 1: "' || left($col, 60) || '"' END`;
+}
 /** A naive time text (date, or date and time) gets RevenueCat's UTC offset; any other text is left as it is. */
 function utcTime(col: string): string {
   return `CASE WHEN regexp_full_match(ltv_trim(${col}), '\\d{4}-\\d\\d-\\d\\d([T ][0-9:.]*)?') THEN ltv_trim(${col}) || CASE WHEN length(ltv_trim(${col})) = 10 THEN ' 00:00:00+00' ELSE '+00' END ELSE ${col} END`;
@@ -68,18 +88,27 @@ const PRICE_COLUMNS = {
 const FAMILY_SHARED = `coalesce(upper(ltv_trim($ownership)) = 'FAMILY_SHARED', FALSE)`;
 /** Rows that carry no money by RevenueCat's rules (see above): family sharing, and Google Play's invalidated transactions. */
 const RC_NO_MONEY = `${FAMILY_SHARED} OR coalesce(try_cast(${utcTime('$end')} AS TIMESTAMPTZ) < try_cast(${utcTime('$start')} AS TIMESTAMPTZ), FALSE)`;
+/** A free trial whose price columns are both empty (see above). */
+const PRICELESS_TRIAL = `ltv_text($price) IS NULL AND ltv_text($purchase) IS NULL AND coalesce(lower(ltv_trim($trial)) IN ('true', 't', '1', 'yes'), FALSE)`;
+/** A fully refunded row (refunded_at set, not a partial refund): its purchase price is what the refund takes back. */
+const FULLY_REFUNDED = `ltv_text($refunded) IS NOT NULL AND NOT ${partial('$price', '$purchase')}`;
 /**
  * The amount of a row from one price pair (see above): 0 for a row without money (and for a free trial
  * without a price: the price columns may be null), the purchase price when fully refunded, else the price.
+ * A fully refunded row whose purchase price is empty and whose price is 0 (or empty) has nothing to take
+ * back: read as 0, it started no cohort and the customer vanished from every one without a trace, so it is
+ * a bad row naming the purchase price column.
  */
 function rcAmount(price: string, purchase: string): ColumnSource {
   return {
     from: [price, purchase],
     with: { price: [price], purchase: [purchase], refunded: ['refunded_at'], ownership: ['ownership_type'], start: ['start_time'], end: ['end_time'], trial: ['is_trial_period'] },
     transform: `CASE WHEN ${RC_NO_MONEY} THEN '0'
-      WHEN ltv_text($price) IS NULL AND ltv_text($purchase) IS NULL AND coalesce(lower(ltv_trim($trial)) IN ('true', 't', '1', 'yes'), FALSE) THEN '0'
-      WHEN ltv_text($refunded) IS NULL OR ${partial('$price', '$purchase')}
-      THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,
+      WHEN ${PRICELESS_TRIAL} THEN '0'
+      WHEN NOT (${FULLY_REFUNDED}) THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,
+    reason: `CASE WHEN ${RC_NO_MONEY} OR ${PRICELESS_TRIAL} THEN NULL
+      WHEN ${FULLY_REFUNDED} AND ltv_text($purchase) IS NULL AND coalesce(ltv_dec4($price) = 0, ltv_text($price) IS NULL)
+      THEN '${purchase} is missing on a fully refunded row (refunded_at "' || left($refunded, 60) || '", ${price} "' || coalesce(left($price, 60), '') || '"): the purchase price is what the refund takes back, the customer keeping its cohort; export the purchase price columns' END`,
   };
 }
 export const REVENUECAT_PRESET: Preset = {
@@ -90,8 +119,8 @@ export const REVENUECAT_PRESET: Preset = {
   event_time: { from: ['start_time'], transform: utcTime('$col') },
   amount: rcAmount('price_in_purchased_currency', 'purchase_price_in_purchased_currency'),
   currency: { from: ['purchased_currency'] },
-  commission_percentage: { from: ['commission_percentage'], transform: fractionToPercent },
-  tax_percentage: { from: ['tax_percentage'], transform: fractionToPercent },
+  commission_percentage: { from: ['commission_percentage'], transform: fractionToPercent, reason: fractionReason('commission_percentage') },
+  tax_percentage: { from: ['tax_percentage'], transform: fractionToPercent, reason: fractionReason('tax_percentage') },
   // A partial refund is already out of the price: refunded_at would take back the rest.
   refunded_at: { from: ['refunded_at'], with: PRICE_COLUMNS, transform: `CASE WHEN ${PARTIAL_ANY} THEN NULL ELSE ${utcTime('$col')} END` },
   renewal_number: {

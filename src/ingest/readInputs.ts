@@ -116,10 +116,14 @@ export async function readInputs(
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
   // Every file's columns first: the table stores the union of what the inputs have.
-  const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string> }[] = [];
+  const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string>; reasons: string[] }[] = [];
   for (const [fileIdx, file] of files.entries()) {
     const reader = await withRowPreset(wh, file, await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal));
-    mapped.push({ file, reader, columns: new Map(CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)])) });
+    const each = CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)] as const);
+    mapped.push({
+      file, reader, columns: new Map(each.map(([c, m]) => [c, m.sql])),
+      reasons: each.flatMap(([, m]) => (m.reason === undefined ? [] : [m.reason])),
+    });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
   const absent = OPTIONAL.filter((o) => !present.includes(o));
@@ -131,7 +135,7 @@ export async function readInputs(
   const stats: InputFileStats[] = [];
   const statements: Record<string, string>[] = [];
   for (const [fileIdx, m] of mapped.entries()) {
-    const { file, columns } = m;
+    const { file, columns, reasons } = m;
     let { reader } = m;
     const select = CANONICAL_COLUMNS.map((c) => `${columns.get(c)} AS ${quoteIdent(c)}`);
     const before = fileIdx === 0 ? 0 : await count(wh);
@@ -144,7 +148,8 @@ export async function readInputs(
           keep,
           line: r.line,
           line_known: r.lineKnown ?? 's.line IS NOT NULL',
-          parse_error: r.parseError,
+          // The reader's reason first (a line it could not read), then a column preset's (presets.ts `reason`).
+          parse_error: reasons.length === 0 ? r.parseError : `coalesce(${[r.parseError, ...reasons].join(', ')})`,
           columns: select.join(',\n    '),
           reader: r.reader,
           where: r.where,
@@ -435,8 +440,14 @@ function sourceColumns(reader: Reader, columns: Map<CanonicalColumn, string>): R
   return out;
 }
 
+/** A canonical column's SQL text, and where a preset's entry gives one, why a row is bad in the export's terms. */
+interface MappedColumn {
+  sql: string;
+  reason?: string;
+}
+
 /** The SQL text for canonical column `c`: the job's map, else the preset, else the column of that name. */
-function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportCurrency: string): string {
+function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportCurrency: string): MappedColumn {
   const byLower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
   const find = (name: string): string | undefined => {
     if (reader.duplicated.has(name.toLowerCase())) {
@@ -462,12 +473,12 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
       wrongDelimiter(file, reader);
       throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: ${source(file)} has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
-    return maybeTimeFormat(file, c, expr);
+    return { sql: maybeTimeFormat(file, c, expr) };
   }
   const preset = presetFor(file.input.preset, reportCurrency)[c];
   if (preset) {
     const expr = presetExpr(preset, find);
-    if (expr !== undefined) return maybeTimeFormat(file, c, expr);
+    if (expr !== undefined) return { ...expr, sql: maybeTimeFormat(file, c, expr.sql) };
     if (file.input.preset === 'revenuecat' && (c === 'amount' || c === 'currency')) {
       // price_in_usd absent: fall back to the purchased currency columns.
       const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find);
@@ -483,7 +494,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     }
   }
   const own = find(c);
-  if (own !== undefined) return maybeTimeFormat(file, c, own);
+  if (own !== undefined) return { sql: maybeTimeFormat(file, c, own) };
   if (REQUIRED.includes(c)) {
     wrongDelimiter(file, reader);
     throw new AppError(
@@ -491,7 +502,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
       `${file.path}: no column for the required "${c}" (${source(file)} has: ${listColumns(reader)}); ${file.input.query ? `name one in the query (… AS ${c}) or map one with "map" in the job file` : `map one with --map ${c}=<column> or "map" in the job file`}`,
     );
   }
-  return 'NULL';
+  return { sql: 'NULL' };
 }
 
 /**
@@ -507,19 +518,21 @@ function wrongDelimiter(file: SourceFile, reader: Reader): void {
   throw new AppError('INPUT', `${file.path}: line 1 (the header) is one column, ${shownName(names[0]!)}, split at ${shown(file.delimiter)}, the delimiter inputs[${file.inputIndex}] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); the file looks separated by ${shown(seems)}: give that one ("delimiter" in the input, --delimiter)`);
 }
 
-function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): string | undefined {
+function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): MappedColumn | undefined {
   const present = source.from.map(find).filter((e): e is string => e !== undefined);
-  if (source.from.length === 0 && source.transform) return source.transform;
+  if (source.from.length === 0 && source.transform) return { sql: source.transform };
   if (present.length === 0) return undefined;
   const col = source.coalesce && present.length > 1 ? `coalesce(${present.map((e) => `nullif(ltv_trim(${e}), '')`).join(', ')})` : present[0]!;
-  if (!source.transform) return col;
-  let sql = source.transform.replaceAll('$col', `(${col})`);
-  // Other columns the transform reads (presets.ts `with`), longest names first so none is a prefix of another.
-  for (const [name, from] of Object.entries(source.with ?? {}).sort(([a], [b]) => b.length - a.length)) {
-    const expr = from.map(find).find((e) => e !== undefined);
-    sql = sql.replaceAll(`$${name}`, expr === undefined ? 'CAST(NULL AS VARCHAR)' : `(${expr})`);
-  }
-  return sql;
+  const over = (text: string): string => {
+    let sql = text.replaceAll('$col', `(${col})`);
+    // Other columns the transform reads (presets.ts `with`), longest names first so none is a prefix of another.
+    for (const [name, from] of Object.entries(source.with ?? {}).sort(([a], [b]) => b.length - a.length)) {
+      const expr = from.map(find).find((e) => e !== undefined);
+      sql = sql.replaceAll(`$${name}`, expr === undefined ? 'CAST(NULL AS VARCHAR)' : `(${expr})`);
+    }
+    return sql;
+  };
+  return { sql: source.transform ? over(source.transform) : col, ...(source.reason ? { reason: over(source.reason) } : {}) };
 }
 
 /** The columns `time_format` reads: every time of the export, not only event_time (a refunded_at in the same format was quarantined). */

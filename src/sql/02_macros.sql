@@ -85,6 +85,15 @@ CREATE OR REPLACE MACRO ltv_dec4(x) AS CASE
   WHEN regexp_full_match(ltv_trim(x), '[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
   WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{0,14}\.\d{0,4}(0{6,}|9{6,})\d{1,3}') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
 END;
+-- A fraction (RevenueCat's commission_percentage, 0.3 = 30 %) as the percentage ltv_dec4 reads from the same
+-- text with its decimal point moved two places (0.3 → 030., .15 → 15., 1 → 100., 0.12345 → 012.345): no
+-- arithmetic on the value, so a fraction has at most 6 decimals, and no exponent, separator or NaN, as
+-- ltv_dec4 reads any decimal. NULL = absent or not such a number.
+CREATE OR REPLACE MACRO ltv_fraction_percent(x) AS ltv_dec4(CASE
+  WHEN NOT regexp_full_match(ltv_trim(x), '[+-]?(\d+\.?\d*|\.\d+)') THEN NULL
+  WHEN NOT contains(ltv_trim(x), '.') THEN ltv_trim(x) || '00'
+  ELSE regexp_replace(ltv_trim(x) || repeat('0', greatest(2 - (length(ltv_trim(x)) - strpos(ltv_trim(x), '.')), 0)), '\.(\d\d)', '\1.')
+END);
 -- A decimal ltv_dec4 refuses only for its length: more than 14 integer digits (the reason says so).
 CREATE OR REPLACE MACRO ltv_over_14_digits(x) AS regexp_full_match(ltv_trim(x), '[+-]?\d{15,}(\.\d*)?');
 CREATE OR REPLACE MACRO ltv_int(x) AS

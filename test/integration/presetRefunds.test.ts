@@ -179,3 +179,46 @@ describe('stripe: converted refunds and commission shares are exact (SPEC §4: n
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 0]);
   });
 });
+
+describe.concurrent('a payment below 0 is a bad row, not a refund of no payment (neither export writes one)', () => {
+  it('shopify: an Outstanding Balance above the Total of a partially paid order, or a negative Total, quarantines the order (its refund too)', async ({ expect }) => {
+    const text = [
+      'Name,Email,Financial Status,Currency,Total,Created at,Outstanding Balance,Refunded Amount,Id',
+      '#1,ann@example.com,paid,USD,40.00,2026-01-05 10:00:00 -0500,0.00,,1',
+      '#2,bob@example.com,partially_paid,USD,40.00,2026-01-07 10:00:00 -0500,50.00,,2',
+      '#3,cy@example.com,partially_paid,USD,40.00,2026-01-08 10:00:00 -0500,15.00,,3',
+      '#4,di@example.com,paid,USD,-10.00,2026-01-09 10:00:00 -0500,,5.00,4',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('orders_export.csv', text, 'shopify', '2026-01-31T00:00:00Z', 0.9);
+    // ann 40, cy 40 − 15 = 25: p0 = 65 / 2 = 32.50. bob's 40 − 50 (line 3) and di's −10 with its refund of 5
+    // (line 5, two rows) were refunds of no payment (customers in no cohort), counted nowhere as bad.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [32.5], '2026-01-01': [32.5] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.refunds_unlinked, result.stats.movements_without_customer]).toEqual([5, 3, 0, 0]);
+    const negativeTotal = '<dir>/orders_export.csv,5,"Total ""-10.00"" is negative: Shopify\'s export writes no order total below 0 (what an order gives back is its Refunded Amount)",default,di@example.com';
+    expect(quarantine).toEqual([
+      '<dir>/orders_export.csv,3,"Outstanding Balance ""50.00"" is more than Total ""40.00"" of a partially paid order: its paid amount would be negative, which Shopify\'s export never writes",default,bob@example.com',
+      negativeTotal,
+      negativeTotal,
+    ]);
+  });
+
+  it('paddle: a completed or paid transaction whose grand_total is negative is quarantined naming it; one that is not paid is not read', async ({ expect }) => {
+    const text = [
+      'id,status,customer_id,currency_code,total,grand_total,fee,earnings,billed_at',
+      'txn_1,completed,ctm_1,USD,1100,-1100,105,895,2026-01-05T10:00:00Z',
+      'txn_2,completed,ctm_2,USD,1100,1100,105,895,2026-01-05T10:00:00Z',
+      'txn_3,paid,ctm_3,USD,2.50,-2.50,,,2026-01-06T10:00:00Z',
+      'txn_4,past_due,ctm_4,USD,1100,-1100,,,2026-01-07T10:00:00Z',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('transactions.csv', text, 'paddle', '2026-01-31T00:00:00Z');
+    // ctm_2 alone pays: 11.00; proceeds 11.00 − 1.05 = 9.95; net = earnings 8.95. ctm_4's past_due carries no
+    // money (amount 0, not checked). txn_1 (−11.00) and txn_3 (−2.50) were refunds of no payment.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [11], '2026-01-01': [11] });
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [9.95], '2026-01-01': [9.95] });
+    expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [8.95], '2026-01-01': [8.95] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.refunds_unlinked, result.stats.movements_without_customer]).toEqual([4, 2, 0, 0]);
+    const negative = (line: number, value: string, status: string, customer: string): string =>
+      `<dir>/transactions.csv,${line},"grand_total ""${value}"" is negative on a transaction of status ""${status}"": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)",default,${customer}`;
+    expect(quarantine).toEqual([negative(2, '-1100', 'completed', 'ctm_1'), negative(4, '-2.50', 'paid', 'ctm_3')]);
+  });
+});

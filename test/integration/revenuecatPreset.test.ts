@@ -1,8 +1,9 @@
 // SPEC §3: the revenuecat preset reads RevenueCat's Scheduled Data Export v5 as RevenueCat documents it:
 // times in UTC (naive ones too), prices after full and partial refunds, commission and tax as portions of
 // the price, renewal numbers that count free trials. Values computed by hand in the comments.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { adaptyGrid, csv, grid, makeFixture, readAdapty, readLatest, runJob } from '../helpers/runFixture.js';
+import { adaptyGrid, csv, grid, makeFixture, readAdapty, readLatest, runJob, type Fixture } from '../helpers/runFixture.js';
 
 const HEADER = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,price_in_purchased_currency,purchase_price_in_purchased_currency,purchased_currency,commission_percentage,tax_percentage,refunded_at,renewal_number,is_trial_period,is_sandbox,product_identifier';
 // a: first payment at 23:30 UTC, naive (01:30 on the 15th in Berlin, 19:30 on the 14th in New York); its
@@ -125,4 +126,69 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
       await fx.cleanup();
     }
   });
+
+  it('reads commission and tax as exact fractions from 0 to 1; an exponent, a seventh decimal, a percentage or a negative share is a bad row quoting the file', async () => {
+    const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,commission_percentage,tax_percentage,renewal_number';
+    const rows = [
+      ['a', 'A1', '2026-01-05 10:00:00', '10.00', '10.00', '.15', '0.05', '1'], // 15 %, 5 %
+      ['b', 'B1', '2026-01-05 10:00:00', '10.00', '10.00', '0.123456', '0.30000000000000004', '1'], // 12.3456 %, 30 % (pandas' noise)
+      ['c', 'C1', '2026-01-05 10:00:00', '10.00', '10.00', '1', '0', '1'], // 100 %
+      ['d', 'D1', '2026-01-05 10:00:00', '10.00', '10.00', '1e-1', '0', '1'], // line 5: was read as 10 %
+      ['e', 'E1', '2026-01-05 10:00:00', '10.00', '10.00', '0.3333333333', '0', '1'], // line 6: was quoted as "33.33333300"
+      ['f', 'F1', '2026-01-05 10:00:00', '10.00', '10.00', '30', '0', '1'], // line 7: was read as 30 %
+      ['g', 'G1', '2026-01-05 10:00:00', '10.00', '10.00', '0.3', '-0.1', '1'], // line 8: was quoted as "-10.00000000"
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], matrices: [{ period_type: 'days', period_unit: 'month' }], max_bad_row_share: 0.9, forecast: { model: 'off' } }, '2026-01-31T00:00:00Z');
+      const { report } = await readLatest(fx);
+      // a, b, c pay 10 each: 30 / 3 = 10. Proceeds = price × (1 − c): 8.5 + 8.7654 (10 × 0.876544) + 0 = 17.2654
+      // / 3 = 5.755… → 5.76 (with d and f read at 10 % and 30 %: (17.2654 + 9 + 7) / 5 = 6.65).
+      // Net = price × (1 − c − t): 8 + 5.7654 (10 × 0.576544) + 0 = 13.7654 / 3 = 4.588… → 4.59.
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [10], '2026-01-01': [10] });
+      expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [5.76], '2026-01-01': [5.76] });
+      expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [4.59], '2026-01-01': [4.59] });
+      expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([7, 4]);
+      const notFraction = (column: string): string => `${column} is not a fraction as RevenueCat writes it (0.3 = 30 %: digits, a dot, at most 6 decimals; no separators or exponent)`;
+      expect(await quarantineOf(fx)).toEqual([
+        `<dir>/rc.csv,5,"${notFraction('commission_percentage')}: ""1e-1""",default,d`,
+        `<dir>/rc.csv,6,"${notFraction('commission_percentage')}: ""0.3333333333""",default,e`,
+        '<dir>/rc.csv,7,"commission_percentage is more than 1: RevenueCat writes it as a fraction of the price (0.3 = 30 %), never as a percentage: ""30""",default,f',
+        '<dir>/rc.csv,8,"tax_percentage is negative: RevenueCat writes it as a fraction of the price from 0 to 1: ""-0.1""",default,g',
+      ]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('quarantines a fully refunded row without its purchase price, naming the column (read as 0, its customer left every cohort unseen)', async () => {
+    const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,price_in_purchased_currency,purchase_price_in_purchased_currency,purchased_currency,refunded_at,renewal_number';
+    const rows = [
+      ['u1', 'T1', '2026-01-05 10:00:00', '9.99', '9.99', '9.99', '9.99', 'EUR', '', '1'],
+      // Fully refunded with its purchase price: +9.99 − 9.99, u2 keeps its cohort.
+      ['u2', 'T2', '2026-01-06 10:00:00', '0', '9.99', '0', '9.99', 'EUR', '2026-01-10 10:00:00', '1'],
+      // Line 4: fully refunded, purchase prices empty: nothing to take back.
+      ['u3', 'T3', '2026-01-06 10:00:00', '0', '', '0', '', 'EUR', '2026-01-10 10:00:00', '1'],
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+    const reason = (price: string, purchase: string): string =>
+      `${purchase} is missing on a fully refunded row (refunded_at ""2026-01-10 10:00:00"", ${price} ""0""): the purchase price is what the refund takes back, the customer keeping its cohort; export the purchase price columns`;
+    try {
+      for (const [currency, price, purchase] of [['USD', 'price_in_usd', 'purchase_price_in_usd'], ['EUR', 'price_in_purchased_currency', 'purchase_price_in_purchased_currency']] as const) {
+        const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], currency, matrices: [{ period_type: 'days', period_unit: 'month' }], max_bad_row_share: 0.9, forecast: { model: 'off' } }, '2026-01-31T00:00:00Z');
+        // u1 9.99, u2 9.99 − 9.99: January's two customers, 9.99 / 2 = 4.995 → 5.00 (as before, when u3 read as 0 was silently no customer).
+        expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [5], '2026-01-01': [5] });
+        expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 1]);
+        expect(await quarantineOf(fx)).toEqual([`<dir>/rc.csv,4,"${reason(price, purchase)}",default,u3`]);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });
+
+/** The latest run's quarantine.csv lines without its header, the fixture's directory as <dir>. */
+async function quarantineOf(fx: Fixture): Promise<string[]> {
+  const { dir } = await readLatest(fx);
+  return (await readFile(`${dir}/quarantine.csv`, 'utf8')).trim().split('\n').slice(1).map((l) => l.replace(fx.dir, '<dir>'));
+}

@@ -2,7 +2,7 @@
 // statement (06_check_rows.sql). The rows are numbered before the preset may turn one into two, so every
 // row it returns keeps its source line: the reader's physical line where it knows it, else the row's
 // position (corrected later for rows DuckDB rejected, as for any CSV).
-import { loadSql, quoteIdent } from '../../warehouse/loadSql.js';
+import { loadSql, quoteIdent, quoteLiteral } from '../../warehouse/loadSql.js';
 import type { Warehouse } from '../../warehouse/openWarehouse.js';
 import type { RowPreset } from './RowPreset.js';
 
@@ -20,9 +20,13 @@ export interface PresetReader {
 export async function wrapRowPreset<R extends PresetReader>(wh: Warehouse, base: R, preset: RowPreset, headerLines: number): Promise<R> {
   await wh.run(loadSql('presets/00_preset_macros'));
   const byLower = new Map([...base.columns.keys()].map((k) => [k.toLowerCase(), k]));
+  // {{name_<input>}}: the header name an input was found under (else its first candidate), as a quoted literal,
+  // for reasons that name the file's column as the file writes it (Paddle's total is grand_total or total).
+  const names: Record<string, string> = {};
   const inputs = Object.entries(preset.inputs).map(([input, candidates]) => {
     const found = candidates.map((c) => byLower.get(c.toLowerCase())).find((c) => c !== undefined);
-    const expr = found === undefined ? 'CAST(NULL AS VARCHAR)' : `nullif(trim(${base.columns.get(found)!}), '')`;
+    names[`name_${input}`] = quoteLiteral(found ?? candidates[0] ?? input);
+    const expr = found === undefined ? 'CAST(NULL AS VARCHAR)' : `nullif(ltv_trim(${base.columns.get(found)!}), '')`;
     return `${expr} AS ${quoteIdent(`ltv__in_${input}`)}`;
   });
   const positional = base.line === 'NULL';
@@ -32,7 +36,7 @@ export async function wrapRowPreset<R extends PresetReader>(wh: Warehouse, base:
   for (const c of preset.outputs) columns.set(`ltv__${c}`, `src.${quoteIdent(`ltv__${c}`)}`);
   return {
     ...base,
-    reader: `(${loadSql(`presets/${preset.name}`, { rows })})`,
+    reader: `(${loadSql(`presets/${preset.name}`, { ...names, rows })})`,
     line: 'src.ltv__line',
     lineKnown: positional ? 'FALSE' : 'TRUE',
     // The reader's own reason first (a line it could not read); then the preset's. Both are over src: the

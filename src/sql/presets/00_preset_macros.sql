@@ -4,9 +4,9 @@
 -- Paddle's totals count minor units (cents). Zero-decimal and three-decimal currencies as Stripe lists them
 -- (docs.stripe.com/currencies#zero-decimal, #three-decimal); every other currency has two decimals.
 CREATE OR REPLACE MACRO ltv_minor_unit(currency) AS CASE
-  WHEN upper(trim(currency)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF')
+  WHEN upper(ltv_trim(currency)) IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF')
     THEN CAST(1 AS DECIMAL(4, 3))
-  WHEN upper(trim(currency)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST(0.001 AS DECIMAL(4, 3))
+  WHEN upper(ltv_trim(currency)) IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN CAST(0.001 AS DECIMAL(4, 3))
   ELSE CAST(0.01 AS DECIMAL(4, 3))
 END;
 -- ltv_minor_amount(x, currency): Paddle's totals as text: lowest denomination (its API's "1000" = 10.00 USD)
@@ -24,7 +24,7 @@ CREATE OR REPLACE MACRO ltv_no_thousands(x) AS
 -- is there but no number (the refund row then carries it, and the check quarantines it with its line:
 -- skipped, the refund vanished and the payment counted in full).
 CREATE OR REPLACE MACRO ltv_refund_part(x) AS
-  nullif(trim(x), '') IS NOT NULL AND coalesce(ltv_dec4(x) > 0, TRUE);
+  nullif(ltv_trim(x), '') IS NOT NULL AND coalesce(ltv_dec4(x) > 0, TRUE);
 -- ltv_units4(d): a DECIMAL as an exact count of 10⁻⁴ units (HUGEINT), for exact products and quotients.
 CREATE OR REPLACE MACRO ltv_units4(d) AS CAST(d * 10000 AS HUGEINT);
 -- ltv_units4_text(u): a count of 10⁻⁴ units as decimal text with 4 decimals (-34688 → "-3.4688"), exact for

@@ -1,6 +1,7 @@
 -- SPEC §3 preset `paddle` (src/ingest/presets/paddle.ts): Paddle Billing's transactions report, and its
 -- adjustments report (a row with an `action`). Params: $currency (unused: Paddle writes each row's
--- currency_code). Identifiers: {{rows}} the file's rows with ltv__line and ltv__in_<input> (wrapRowPreset.ts).
+-- currency_code). Identifiers: {{rows}} the file's rows with ltv__line and ltv__in_<input>, {{name_<input>}}
+-- the header name of an input (wrapRowPreset.ts).
 -- Rules (README "Sources"):
 -- - a transaction is a payment when its status is completed or paid (money collected); draft, ready,
 --   billed (an issued invoice not yet paid), past_due and canceled carry amount 0;
@@ -15,6 +16,8 @@
 --   between two versions of one transaction (reports filter by updated date, so they overlap);
 -- - an approved adjustment whose action is refund or chargeback is a refund of −total that refers to its
 --   transaction_id, at the adjustment's created_at; credits, pending or rejected adjustments carry 0;
+-- - a completed or paid transaction whose total is below 0 is no payment Paddle writes (money given back is an
+--   adjustment): a bad row (ltv__reason) naming the column and its value, not a refund of no transaction;
 -- - the customer is customer_id, else the email; the product is the first price id.
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
 WITH r AS (
@@ -58,6 +61,9 @@ SELECT *,
     WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN ltv_scaled4(ltv__base - ltv__fee - ltv__tax, ltv__total, ltv__base) END AS ltv__net_revenue,
   -- Only an adjustment that takes money back refers to its transaction (a credit or pending one carries 0).
   CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
-  nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
-  'paddle' AS ltv__store
+  nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
+  'paddle' AS ltv__store,
+  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__total < 0 THEN {{name_total}} || ' "' || left(ltv__in_total, 60)
+    || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+  END AS ltv__reason
 FROM k

@@ -1,6 +1,6 @@
 -- SPEC §3 preset `shopify` (src/ingest/presets/shopify.ts): the admin's Orders export, one line per line
 -- item. Params: $currency (unused: Shopify writes each order's currency). Identifiers: {{rows}} the file's
--- rows with ltv__line and ltv__in_<input> (wrapRowPreset.ts).
+-- rows with ltv__line and ltv__in_<input>, {{name_<input>}} the header name of an input (wrapRowPreset.ts).
 -- Rules (README "Sources"):
 -- - an order's fields (Email, Financial Status, Created at, Currency, Total, Taxes, Refunded Amount, …) are
 --   on its first line only: every line of the order (same Name, up to the next line of that Name with a
@@ -18,7 +18,10 @@
 --   (Shopify's payment fees are not in the export: proceeds = amount);
 -- - numbers are read exactly (ltv_dec4): a Total, Taxes or Outstanding Balance that is there but no number
 --   is passed on as it is, so the check quarantines the order's paying line (and its refund) with the value;
---   an empty Taxes is no net revenue, an empty Outstanding Balance is 0.
+--   an empty Taxes is no net revenue, an empty Outstanding Balance is 0;
+-- - a paid amount below 0 (a negative Total, or an Outstanding Balance above the Total of a partially_paid
+--   order) is no payment Shopify writes: the order's rows (payment and refund) are bad rows (ltv__reason)
+--   naming the columns and their values, not a refund of no order.
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs), in the file's order.
 WITH r0 AS (
   SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order,
@@ -92,6 +95,11 @@ SELECT *,
   ltv__o_country AS ltv__country,
   ltv__o_product AS ltv__product_id,
   ltv__o_discount AS ltv__offer_id,
-  'shopify' AS ltv__store
+  'shopify' AS ltv__store,
+  CASE WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
+    WHEN ltv_dec4(ltv__o_total) < 0 THEN {{name_total}} || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
+    ELSE {{name_outstanding}} || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || {{name_total}} || ' "' || left(ltv__o_total, 60)
+      || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
+  END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part

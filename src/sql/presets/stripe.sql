@@ -50,7 +50,7 @@ amounts AS (
       CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded,
     -- A dispute the merchant lost takes its amount back as a refund does (Stripe withdraws it from the
     -- balance); one without a Disputed Amount, the whole charge. Won, open or warning disputes take nothing.
-    CASE WHEN lower(trim(ltv__in_dispute_status)) = 'lost' THEN coalesce(
+    CASE WHEN lower(ltv_trim(ltv__in_dispute_status)) = 'lost' THEN coalesce(
       ltv_stripe_taken_back(ltv__in_disputed_amount, ltv__converted, ltv__in_amount, ltv__in_converted_amount),
       CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END) END AS ltv__disputed
   FROM (

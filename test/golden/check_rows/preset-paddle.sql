@@ -5,7 +5,7 @@ src.ltv__line
 -- file 0: {{line_known}}
 FALSE
 -- file 0: {{parse_error}}
-NULL
+coalesce(NULL, src.ltv__reason)
 -- file 0: {{columns}}
 src."ltv__customer_id" AS "customer_id",
     src."ltv__event_time" AS "event_time",
@@ -50,7 +50,7 @@ src."ltv__customer_id" AS "customer_id",
     ltv_minor_amount(ltv__in_fee, ltv__in_currency) AS ltv__fee,
     ltv_minor_amount(ltv__in_tax, ltv__in_currency) AS ltv__tax,
     ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings
-  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(trim(src."id"), '') AS "ltv__in_id", CAST(NULL AS VARCHAR) AS "ltv__in_transaction_ref", CAST(NULL AS VARCHAR) AS "ltv__in_action", nullif(trim(src."status"), '') AS "ltv__in_status", nullif(trim(src."customer_id"), '') AS "ltv__in_customer_id", nullif(trim(src."customer_email"), '') AS "ltv__in_email", nullif(trim(src."billed_at"), '') AS "ltv__in_billed_at", nullif(trim(src."created_at"), '') AS "ltv__in_created_at", nullif(trim(src."updated_at"), '') AS "ltv__in_updated_at", nullif(trim(src."currency_code"), '') AS "ltv__in_currency", nullif(trim(src."grand_total"), '') AS "ltv__in_total", nullif(trim(src."total"), '') AS "ltv__in_full_total", nullif(trim(src."tax"), '') AS "ltv__in_tax", nullif(trim(src."fee"), '') AS "ltv__in_fee", nullif(trim(src."earnings"), '') AS "ltv__in_earnings", nullif(trim(src."price_ids"), '') AS "ltv__in_price_ids" FROM read_csv($path, columns = {'id': 'VARCHAR', 'status': 'VARCHAR', 'invoice_number': 'VARCHAR', 'customer_id': 'VARCHAR', 'customer_email': 'VARCHAR', 'address_id': 'VARCHAR', 'address_country_code': 'VARCHAR', 'business_id': 'VARCHAR', 'business_name': 'VARCHAR', 'price_ids': 'VARCHAR', 'discount_ids': 'VARCHAR', 'subscription_id': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR', 'billed_at': 'VARCHAR', 'origin': 'VARCHAR', 'collection_mode': 'VARCHAR', 'currency_code': 'VARCHAR', 'subtotal': 'VARCHAR', 'discount': 'VARCHAR', 'tax': 'VARCHAR', 'total': 'VARCHAR', 'grand_total': 'VARCHAR', 'fee': 'VARCHAR', 'earnings': 'VARCHAR', 'credit': 'VARCHAR', 'balance': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
+  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(ltv_trim(src."id"), '') AS "ltv__in_id", CAST(NULL AS VARCHAR) AS "ltv__in_transaction_ref", CAST(NULL AS VARCHAR) AS "ltv__in_action", nullif(ltv_trim(src."status"), '') AS "ltv__in_status", nullif(ltv_trim(src."customer_id"), '') AS "ltv__in_customer_id", nullif(ltv_trim(src."customer_email"), '') AS "ltv__in_email", nullif(ltv_trim(src."billed_at"), '') AS "ltv__in_billed_at", nullif(ltv_trim(src."created_at"), '') AS "ltv__in_created_at", nullif(ltv_trim(src."updated_at"), '') AS "ltv__in_updated_at", nullif(ltv_trim(src."currency_code"), '') AS "ltv__in_currency", nullif(ltv_trim(src."grand_total"), '') AS "ltv__in_total", nullif(ltv_trim(src."total"), '') AS "ltv__in_full_total", nullif(ltv_trim(src."tax"), '') AS "ltv__in_tax", nullif(ltv_trim(src."fee"), '') AS "ltv__in_fee", nullif(ltv_trim(src."earnings"), '') AS "ltv__in_earnings", nullif(ltv_trim(src."price_ids"), '') AS "ltv__in_price_ids" FROM read_csv($path, columns = {'id': 'VARCHAR', 'status': 'VARCHAR', 'invoice_number': 'VARCHAR', 'customer_id': 'VARCHAR', 'customer_email': 'VARCHAR', 'address_id': 'VARCHAR', 'address_country_code': 'VARCHAR', 'business_id': 'VARCHAR', 'business_name': 'VARCHAR', 'price_ids': 'VARCHAR', 'discount_ids': 'VARCHAR', 'subscription_id': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR', 'billed_at': 'VARCHAR', 'origin': 'VARCHAR', 'collection_mode': 'VARCHAR', 'currency_code': 'VARCHAR', 'subtotal': 'VARCHAR', 'discount': 'VARCHAR', 'tax': 'VARCHAR', 'total': 'VARCHAR', 'grand_total': 'VARCHAR', 'fee': 'VARCHAR', 'earnings': 'VARCHAR', 'credit': 'VARCHAR', 'balance': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
 ),
 k AS (
   SELECT *,
@@ -80,8 +80,11 @@ SELECT *,
     WHEN ltv__earnings IS NOT NULL THEN ltv_scaled4(ltv__earnings, ltv__total, ltv__base)
     WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN ltv_scaled4(ltv__base - ltv__fee - ltv__tax, ltv__total, ltv__base) END AS ltv__net_revenue,
   CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
-  nullif(trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
-  'paddle' AS ltv__store
+  nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
+  'paddle' AS ltv__store,
+  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__total < 0 THEN 'grand_total' || ' "' || left(ltv__in_total, 60)
+    || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+  END AS ltv__reason
 FROM k
 )
 -- file 0: {{where}}

@@ -5,7 +5,7 @@ src.ltv__line
 -- file 0: {{line_known}}
 FALSE
 -- file 0: {{parse_error}}
-NULL
+coalesce(NULL, src.ltv__reason)
 -- file 0: {{columns}}
 src."ltv__customer_id" AS "customer_id",
     src."ltv__event_time" AS "event_time",
@@ -45,7 +45,7 @@ src."ltv__customer_id" AS "customer_id",
 (WITH r0 AS (
   SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order,
     ltv__in_financial_status IS NOT NULL OR ltv__in_total IS NOT NULL OR ltv__in_id IS NOT NULL AS ltv__starts
-  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(trim(src."Name"), '') AS "ltv__in_name", nullif(trim(src."Id"), '') AS "ltv__in_id", nullif(trim(src."Email"), '') AS "ltv__in_email", CAST(NULL AS VARCHAR) AS "ltv__in_customer", nullif(trim(src."Phone"), '') AS "ltv__in_phone", nullif(trim(src."Financial Status"), '') AS "ltv__in_financial_status", nullif(trim(src."Created at"), '') AS "ltv__in_created_at", nullif(trim(src."Currency"), '') AS "ltv__in_currency", nullif(trim(src."Total"), '') AS "ltv__in_total", nullif(trim(src."Taxes"), '') AS "ltv__in_taxes", nullif(trim(src."Refunded Amount"), '') AS "ltv__in_refunded", nullif(trim(src."Outstanding Balance"), '') AS "ltv__in_outstanding", nullif(trim(src."Billing Country"), '') AS "ltv__in_billing_country", nullif(trim(src."Shipping Country"), '') AS "ltv__in_shipping_country", nullif(trim(src."Lineitem sku"), '') AS "ltv__in_sku", nullif(trim(src."Lineitem name"), '') AS "ltv__in_item", nullif(trim(src."Discount Code"), '') AS "ltv__in_discount_code" FROM read_csv($path, columns = {'Name': 'VARCHAR', 'Email': 'VARCHAR', 'Financial Status': 'VARCHAR', 'Paid at': 'VARCHAR', 'Fulfillment Status': 'VARCHAR', 'Fulfilled at': 'VARCHAR', 'Accepts Marketing': 'VARCHAR', 'Currency': 'VARCHAR', 'Subtotal': 'VARCHAR', 'Shipping': 'VARCHAR', 'Taxes': 'VARCHAR', 'Total': 'VARCHAR', 'Discount Code': 'VARCHAR', 'Discount Amount': 'VARCHAR', 'Shipping Method': 'VARCHAR', 'Created at': 'VARCHAR', 'Lineitem quantity': 'VARCHAR', 'Lineitem name': 'VARCHAR', 'Lineitem price': 'VARCHAR', 'Lineitem compare at price': 'VARCHAR', 'Lineitem sku': 'VARCHAR', 'Lineitem requires shipping': 'VARCHAR', 'Lineitem taxable': 'VARCHAR', 'Lineitem fulfillment status': 'VARCHAR', 'Billing Name': 'VARCHAR', 'Billing City': 'VARCHAR', 'Billing Zip': 'VARCHAR', 'Billing Country': 'VARCHAR', 'Shipping Name': 'VARCHAR', 'Shipping Country': 'VARCHAR', 'Notes': 'VARCHAR', 'Cancelled at': 'VARCHAR', 'Payment Method': 'VARCHAR', 'Refunded Amount': 'VARCHAR', 'Vendor': 'VARCHAR', 'Outstanding Balance': 'VARCHAR', 'Employee': 'VARCHAR', 'Id': 'VARCHAR', 'Tags': 'VARCHAR', 'Risk Level': 'VARCHAR', 'Source': 'VARCHAR', 'Phone': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
+  FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(ltv_trim(src."Name"), '') AS "ltv__in_name", nullif(ltv_trim(src."Id"), '') AS "ltv__in_id", nullif(ltv_trim(src."Email"), '') AS "ltv__in_email", CAST(NULL AS VARCHAR) AS "ltv__in_customer", nullif(ltv_trim(src."Phone"), '') AS "ltv__in_phone", nullif(ltv_trim(src."Financial Status"), '') AS "ltv__in_financial_status", nullif(ltv_trim(src."Created at"), '') AS "ltv__in_created_at", nullif(ltv_trim(src."Currency"), '') AS "ltv__in_currency", nullif(ltv_trim(src."Total"), '') AS "ltv__in_total", nullif(ltv_trim(src."Taxes"), '') AS "ltv__in_taxes", nullif(ltv_trim(src."Refunded Amount"), '') AS "ltv__in_refunded", nullif(ltv_trim(src."Outstanding Balance"), '') AS "ltv__in_outstanding", nullif(ltv_trim(src."Billing Country"), '') AS "ltv__in_billing_country", nullif(ltv_trim(src."Shipping Country"), '') AS "ltv__in_shipping_country", nullif(ltv_trim(src."Lineitem sku"), '') AS "ltv__in_sku", nullif(ltv_trim(src."Lineitem name"), '') AS "ltv__in_item", nullif(ltv_trim(src."Discount Code"), '') AS "ltv__in_discount_code" FROM read_csv($path, columns = {'Name': 'VARCHAR', 'Email': 'VARCHAR', 'Financial Status': 'VARCHAR', 'Paid at': 'VARCHAR', 'Fulfillment Status': 'VARCHAR', 'Fulfilled at': 'VARCHAR', 'Accepts Marketing': 'VARCHAR', 'Currency': 'VARCHAR', 'Subtotal': 'VARCHAR', 'Shipping': 'VARCHAR', 'Taxes': 'VARCHAR', 'Total': 'VARCHAR', 'Discount Code': 'VARCHAR', 'Discount Amount': 'VARCHAR', 'Shipping Method': 'VARCHAR', 'Created at': 'VARCHAR', 'Lineitem quantity': 'VARCHAR', 'Lineitem name': 'VARCHAR', 'Lineitem price': 'VARCHAR', 'Lineitem compare at price': 'VARCHAR', 'Lineitem sku': 'VARCHAR', 'Lineitem requires shipping': 'VARCHAR', 'Lineitem taxable': 'VARCHAR', 'Lineitem fulfillment status': 'VARCHAR', 'Billing Name': 'VARCHAR', 'Billing City': 'VARCHAR', 'Billing Zip': 'VARCHAR', 'Billing Country': 'VARCHAR', 'Shipping Name': 'VARCHAR', 'Shipping Country': 'VARCHAR', 'Notes': 'VARCHAR', 'Cancelled at': 'VARCHAR', 'Payment Method': 'VARCHAR', 'Refunded Amount': 'VARCHAR', 'Vendor': 'VARCHAR', 'Outstanding Balance': 'VARCHAR', 'Employee': 'VARCHAR', 'Id': 'VARCHAR', 'Tags': 'VARCHAR', 'Risk Level': 'VARCHAR', 'Source': 'VARCHAR', 'Phone': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
 ),
 r AS (
   SELECT *, count(*) FILTER (WHERE ltv__starts) OVER (PARTITION BY ltv__order ORDER BY ltv__line ROWS UNBOUNDED PRECEDING) AS ltv__block
@@ -104,7 +104,12 @@ SELECT *,
   ltv__o_country AS ltv__country,
   ltv__o_product AS ltv__product_id,
   ltv__o_discount AS ltv__offer_id,
-  'shopify' AS ltv__store
+  'shopify' AS ltv__store,
+  CASE WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
+    WHEN ltv_dec4(ltv__o_total) < 0 THEN 'Total' || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
+    ELSE 'Outstanding Balance' || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || 'Total' || ' "' || left(ltv__o_total, 60)
+      || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
+  END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part
 )
