@@ -784,29 +784,44 @@ export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buf
   let depth = 0;
   let copied = 0;
   let keyCount = 0;
+  // A key written with an escape (`"\u0061mount"` is "amount"): its keys are compared decoded from then on.
+  let escaped = false;
+  let keysEscaped = false;
   let parts: Buffer[] | null = null;
   // A loop over the bytes in JavaScript: an export's strings are short, and a native search per string
   // (indexOf) or a JavaScript string per key (a Set of them) cost more than the loop itself.
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) {
+      if (c === BACKSLASH) {
+        escaped = true;
+        i++;
+      } else if (c === QUOTE) {
         inString = false;
         // A string of the top-level object followed by a colon is one of its keys.
         if (depth === 1) {
           let j = i + 1;
           while (j < line.length && (line[j] === SPACE || line[j] === TAB)) j++;
           if (line[j] === COLON) {
-            if (sameKeyBefore(line, stringStart, i, keyCount)) {
-              return `has the key "${line.toString('utf8', stringStart, i).slice(0, 60)}" twice (a JSON object names each key once): keep one`;
+            keysEscaped ||= escaped;
+            const twice = keysEscaped ? sameDecodedKeyBefore(line, stringStart, i, keyCount) : sameKeyBefore(line, stringStart, i, keyCount) ? line.toString('utf8', stringStart, i) : null;
+            if (twice !== null) {
+              return `has the key "${twice.slice(0, 60)}" twice (a JSON object names each key once): keep one`;
             }
             if (valueKeys) {
               j++;
               while (j < line.length && (line[j] === SPACE || line[j] === TAB)) j++;
               const open = line[j];
               if (open === OPEN_BRACE || open === OPEN_BRACKET) {
-                const key = line.toString('utf8', stringStart, i);
+                const raw = line.toString('utf8', stringStart, i);
+                let key = raw;
+                if (escaped) {
+                  try {
+                    key = JSON.parse(`"${raw}"`) as string;
+                  } catch {
+                    // An invalid escape: DuckDB refuses the line.
+                  }
+                }
                 if (valueKeys.has(key.toLowerCase())) {
                   return `the value of "${key.slice(0, 60)}" is a JSON ${open === OPEN_BRACE ? 'object' : 'array'}, not one value (text, number or boolean): write the value itself`;
                 }
@@ -823,6 +838,7 @@ export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buf
     }
     if (c === QUOTE) {
       inString = true;
+      escaped = false;
       stringStart = i + 1;
       continue;
     }
@@ -862,6 +878,24 @@ function sameKeyBefore(line: Buffer, start: number, end: number, count: number):
     if (i === length) return true;
   }
   return false;
+}
+
+/**
+ * The key at start..end as JSON decodes it, when a key before it decodes the same (`"amount"` and
+ * `"\u0061mount"`), else null. Only for lines with an escaped key: each key decoded by JSON.parse.
+ */
+function sameDecodedKeyBefore(line: Buffer, start: number, end: number, count: number): string | null {
+  const decode = (s: number, e: number): string | null => {
+    try {
+      return JSON.parse(line.toString('utf8', s - 1, e + 1)) as string;
+    } catch {
+      return null; // an invalid escape: DuckDB refuses the line
+    }
+  };
+  const key = decode(start, end);
+  if (key === null) return null;
+  for (let k = 0; k < count; k++) if (decode(keyRanges[2 * k]!, keyRanges[2 * k + 1]!) === key) return key;
+  return null;
 }
 
 /** Start and end of each top-level key of the line being read (readJsonLine), reused from line to line. */

@@ -16,16 +16,20 @@ describe('JSON Lines values', () => {
       '{"customer_id": "c", "event_time": "2026-01-10T08:00:00Z", "amount": 20, "Product_ID": ["a", "b"]}', // 3: array, key in another case
       '{"customer_id": "d", "event_time": "2026-01-11T08:00:00Z", "amount": 30, "meta": {"tags": ["x"]}, "product_id": "p"}', // 4: read
       '{"customer_id": "e", "event_time": "2026-01-12T08:00:00Z", "amount": 50, "product_id": "[q]"}', // 5: a string, read
+      '{"customer\\u005fid": {"id": 6}, "event_time": "2026-01-10T08:00:00Z", "amount": 10}', // 6: object, key escaped
+      '{"customer_id": "g", "event_time": "2026-01-10T08:00:00Z", "amount": 10, "\\u0061mount": 99}', // 7: amount twice, once escaped
     ];
     const fx = await makeFixture({ 'e.jsonl': `${lines.join('\n')}\n` });
     try {
       await runJob(fx, {
-        inputs: [{ path: 'e.jsonl' }], max_bad_row_share: 0.9,
+        inputs: [{ path: 'e.jsonl' }], max_bad_row_share: 0.95,
         matrices: [{ period_type: 'days', period_unit: 'month', segmentation: 'product' }],
       }, T);
       const { report, dir } = await readLatest(fx);
       const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
-      expect(q.map((l) => l.split(',')[1])).toEqual(['1', '2', '3']);
+      expect(q.map((l) => l.split(',')[1])).toEqual(['1', '2', '3', '6', '7']);
+      expect(q[3]).toContain('the value of ""customer_id"" is a JSON object, not one value');
+      expect(q[4]).toContain('has the key ""amount"" twice (a JSON object names each key once): keep one');
       expect(q[0]).toContain('the value of ""customer_id"" is a JSON object, not one value');
       expect(q[1]).toContain('the value of ""amount"" is a JSON array, not one value');
       expect(q[2]).toContain('the value of ""Product_ID"" is a JSON array, not one value');

@@ -34,8 +34,16 @@ describe('readJsonLine', () => {
   it.each([
     ['{"amount":10,"amount":99}', 'amount'],
     ['{"a":{"x":1},"b":[{"a":2}], "a" :3}', 'a'],
+    // Written with an escape, the same key: DuckDB read the first value, JSON.parse the last.
+    ['{"amount":10,"\\u0061mount":99}', 'amount'],
+    ['{"customer\\u005fid":"c4","x":"\\"","customer_id":"c99"}', 'customer_id'],
+    ['{"a\\/b":1,"a/b":2}', 'a/b'],
   ])('calls %s a bad row: a key twice', (line, key) => {
     expect(readJsonLine(Buffer.from(line))).toBe(`has the key "${key}" twice (a JSON object names each key once): keep one`);
+  });
+
+  it('takes keys that differ once decoded, escaped or not', () => {
+    expect(q('{"\\u0061":1,"b":2,"a\\n":3}')).toBe('{"\\u0061":"1","b":"2","a\\n":"3"}');
   });
 
   it('takes the same key in nested objects and in string values', () => {
