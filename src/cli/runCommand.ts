@@ -28,6 +28,7 @@ interface RunFlags {
   memoryLimit?: string;
   threads?: string;
   forecast?: string;
+  maxBadRowShare?: string;
   verbose?: boolean;
   /** false with --no-email */
   email?: boolean;
@@ -50,6 +51,7 @@ export function registerRun(program: Command): void {
     .option('--rates <file>', 'exchange rates CSV: date,currency,rate')
     .option('--out <dir>', 'reports directory (default: LTV_REPORTS_DIR, else the job\'s reports_dir, else ./reports)')
     .option('--delimiter <char>', 'CSV delimiter: one character, "tab" or "whitespace" (default: sniffed)')
+    .option('--max-bad-row-share <share>', 'the share of bad rows (0 to 1) above which a run publishes nothing (default 0.01)')
     .option('--time-format <strptime>', 'format of the times (event_time, refunded_at, updated_at) when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
     .option('--threads <n>', 'DuckDB threads (default: every core; one below 100,000 rows)')
@@ -63,7 +65,7 @@ export function registerRun(program: Command): void {
       // job's own `shards` is ignored: the numbers are the same either way); with it, the job file's run goes
       // to the workers exactly as `ltv enqueue <job> --shards N --wait` sends it, and is followed to its end.
       if (flags.shards !== undefined) {
-        const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'memoryLimit', 'threads', 'forecast'] as const)
+        const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'maxBadRowShare', 'memoryLimit', 'threads', 'forecast'] as const)
           .filter((k) => flags[k] !== undefined);
         if (!jobFile || local.length) {
           const fields = local.map((k) => `"${SHARDED_JOB_FIELDS[k]}"`).join(', ');
@@ -197,7 +199,7 @@ const STOP_GRACE_MS = 10_000;
 /** The flags that describe a run from --input, and the job file field each stands for. */
 const INPUT_RUN_FLAGS = {
   preset: 'inputs[].preset', map: 'inputs[].map', tenant: 'tenant', timezone: 'timezone', currency: 'currency',
-  rates: 'rates', delimiter: 'inputs[].delimiter', timeFormat: 'inputs[].time_format',
+  rates: 'rates', delimiter: 'inputs[].delimiter', timeFormat: 'inputs[].time_format', maxBadRowShare: 'max_bad_row_share',
 } as const;
 
 /** The job file field a run flag stands for, where --shards sends the job file alone to the workers. */
@@ -329,5 +331,13 @@ function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn
     ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
     ...(flags.currency !== undefined ? { currency: flags.currency } : {}),
     ...(flags.rates ? { rates: resolve(flags.rates) } : {}),
+    // A number, then checked as the job file's field is (from 0 to 1).
+    ...(flags.maxBadRowShare !== undefined ? { max_bad_row_share: shareFlag(flags.maxBadRowShare) } : {}),
   };
+}
+
+function shareFlag(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new AppError('CONFIG', `--max-bad-row-share: "${text}" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %`);
+  return n;
 }

@@ -12,8 +12,11 @@ export function parseAsOf(text: string, code: ErrorCode = 'CONFIG'): Date {
     throw new AppError(code, `--as-of: "${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`);
   }
   if (!INSTANT.test(text)) {
+    // The example keeps the time given (a date alone: its midnight); a space for the T is written as T.
+    const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)$/i.exec(text);
+    const base = time ? `${time[1]}T${time[2]}` : `${text.slice(0, 10)}T00:00:00`;
     throw new AppError(code,
-      `--as-of: "${text}" has no UTC offset: give one, e.g. ${text.slice(0, 10)}T00:00:00Z or ${text.slice(0, 10)}T00:00:00+01:00 (without it the time would be read in UTC, not in the report time zone)`);
+      `--as-of: "${text}" has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`);
   }
   const wrong = notOnTheCalendar(text);
   if (wrong) throw new AppError(code, `--as-of: "${text}" is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`);

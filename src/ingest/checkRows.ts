@@ -141,6 +141,6 @@ export function badRowShareError(over: { tenant: string | null; rows: number; ba
     'DATA',
     `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.bad} of ${formatCountOf(over.rows, 'row')} (${(share * 100).toFixed(2)} %) ${over.bad === 1 ? 'is' : 'are'} bad, above the ${(maxShare * 100).toFixed(2)} % limit` +
       `${over.tenant === null || over.bad === over.rows ? '' : ` by more than the ${TENANT_BAD_ROW_ALLOWANCE} rows a tenant may have besides`}: ` +
-      `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share)${most}`,
+      `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share: --max-bad-row-share with --input, else in the job file)${most}`,
   );
 }

@@ -143,6 +143,30 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('--max-bad-row-share sets the bad-row limit of a run from --input, which the limit\'s message names', async ({ expect }) => {
+    // 1 bad row of 4 (25 %): above the default 1 %, within 0.5.
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['c', 'yesterday', '5'], ['a', '2026-02-12T10:00:00Z', '5']]),
+    });
+    const run = (out: string, extra: string[]) => ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', out, '--forecast', 'off', ...extra], fx.dir);
+    try {
+      const [strict, raised, text, job] = await Promise.all([run('strict', []), run('raised', ['--max-bad-row-share', '0.5']), run('text', ['--max-bad-row-share', 'half']),
+        ltv(['run', 'job.json', '--max-bad-row-share', '0.5'], fx.dir)]);
+      expect(strict.code).toBe(1);
+      expect(strict.stderr).toMatch(/^ltv: 1 of 4 rows \(25\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see \S+ for each row's file, line and reason \(or raise max_bad_row_share: --max-bad-row-share with --input, else in the job file\)\n$/);
+      expect(raised.code).toBe(0);
+      // a 10 + 5, b 30: 45 over 2 customers.
+      expect(raised.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 45\.00 USD/);
+      expect(raised.stdout).toMatch(/rows read 4, quarantined 1,/);
+      expect(text.code).toBe(1);
+      expect(text.stderr).toBe('ltv: --max-bad-row-share: "half" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %\n');
+      // A job file sets its own limit: the flag beside it is refused, naming the field.
+      expect(job.stderr).toBe('ltv: --max-bad-row-share applies to a run from --input only, and a job file sets it itself: put "max_bad_row_share" in job.json (or run with --input instead of the job file)\n');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('checks LTV_FORECAST_HEAP_MB before reading anything when the run forecasts, and ignores it when it does not', async ({ expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
     const run = (out: string, extra: string[]) => ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', out, ...extra], fx.dir, { LTV_FORECAST_HEAP_MB: 'lots' });

@@ -11,8 +11,12 @@ describe('parseAsOf', () => {
     expect(parseAsOf(text).toISOString()).toBe(iso);
   });
 
-  it.each(['2026-03-01', '2026-03-01T00:00:00', '2026-03-01 00:00:00'])('refuses %s, which has no UTC offset', (text) => {
-    expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" has no UTC offset: give one, e.g. 2026-03-01T00:00:00Z or 2026-03-01T00:00:00+01:00 (without it the time would be read in UTC, not in the report time zone)`);
+  it.each([
+    ['2026-03-01', '2026-03-01T00:00:00'], ['2026-03-01T00:00:00', '2026-03-01T00:00:00'], ['2026-03-01 00:00:00', '2026-03-01T00:00:00'],
+    // The example keeps the time given (it suggested midnight, dropping 15:00).
+    ['2026-03-16T15:00:00', '2026-03-16T15:00:00'], ['2026-03-16 15:00', '2026-03-16T15:00'], ['2026-03-16T15:00:00.250', '2026-03-16T15:00:00.250'],
+  ])('refuses %s, which has no UTC offset, suggesting %s with one', (text, base) => {
+    expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`);
   });
 
   it.each([
