@@ -28,9 +28,12 @@ export const EXCEL_CELL_CHARS = 32_767;
 // - The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) become
 //   [U+202E]…: invisible, they reorder what follows, so "\u202eSU" reads as "US" (Trojan Source,
 //   CVE-2021-42574) and, in a CSV line, can make the fields after it look swapped.
+// - The noncharacters U+FFFE and U+FFFF become [U+FFFE], [U+FFFF]: XML 1.0 (§2.2) cannot hold them either (a
+//   tenant id with one stopped the run at its chart's SVG, and a segment with one made the workbook's XML
+//   invalid).
 // src/sql/02_macros.sql ltv_visible_text is the same rule for quarantine.csv (test/unit/neutraliseText.test.ts).
-const SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
-const HAS_SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/;
+const SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/g;
+const HAS_SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/;
 
 function picture(c: string): string {
   const code = c.charCodeAt(0);
@@ -82,7 +85,7 @@ function ooxmlText(text: string): string {
 function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 127 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 127 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c >= 0xfffe) return true;
   }
   return false;
 }

@@ -111,11 +111,11 @@ END;
 -- but tab, LF and CR, and DEL, as their Unicode pictures (U+0001 → ␁); the bidi embedding, override and
 -- isolate controls as [U+202E]. Per character only for the few texts that hold one.
 CREATE OR REPLACE MACRO ltv_visible_text(x) AS CASE
-  WHEN NOT regexp_matches(x, '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{202a}-\x{202e}\x{2066}-\x{2069}]') THEN x
+  WHEN NOT regexp_matches(x, '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x{ffff}]') THEN x
   ELSE list_aggregate(list_transform(string_split(x, ''), ch -> CASE
     WHEN ord(ch) < 32 AND ord(ch) NOT IN (9, 10, 13) THEN chr(9216 + ord(ch))
     WHEN ord(ch) = 127 THEN chr(9249)
-    WHEN ord(ch) BETWEEN 8234 AND 8238 OR ord(ch) BETWEEN 8294 AND 8297 THEN '[U+' || upper(hex(ord(ch))) || ']'
+    WHEN ord(ch) BETWEEN 8234 AND 8238 OR ord(ch) BETWEEN 8294 AND 8297 OR ord(ch) IN (65534, 65535) THEN '[U+' || upper(hex(ord(ch))) || ']'
     ELSE ch END), 'string_agg', '')
 END;
 -- Text for quarantine.csv (SPEC §5, OWASP): controls made visible, then cells starting with = + - @ tab CR

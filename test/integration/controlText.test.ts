@@ -77,4 +77,40 @@ describe('control characters in text values', () => {
       await fx.cleanup();
     }
   });
+
+  it('shows the noncharacters U+FFFE and U+FFFF, which XML cannot hold, as [U+FFFE] and [U+FFFF]', async () => {
+    // Before: a tenant id with U+FFFF stopped the whole run at its chart's SVG ("internal error", no tenant
+    // published), and a product with one made the workbook's XML invalid (Excel "repairs" such a file).
+    const text = [
+      'tenant_id,customer_id,event_time,amount,product_id',
+      'shop,a,2026-01-10T08:00:00Z,10.00,x\uffffy',
+      'shop,b,2026-01-11T08:00:00Z,20.00,p\ufffe',
+      'bad\uffff,c,2026-01-12T08:00:00Z,5.00,q',
+      '',
+    ].join('\n');
+    const fx = await makeFixture({ 'e.csv': text });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: [{ period_type: 'days', period_unit: 'month', segmentation: 'product' }] }, T);
+      expect(result.tenants.map((t) => t.tenant).sort()).toEqual(['bad\uffff', 'shop']);
+      const { report, dir } = await readLatest(fx, 'shop');
+      // ltv.json: the exact text.
+      expect(report.matrices[0]!.rows.filter((r) => r.type === 'segment').map((r) => r.title).sort()).toEqual(['p\ufffe', 'x\uffffy']);
+      const csvText = await readFile(join(dir, 'ltv.csv'), 'utf8');
+      expect(csvText).not.toMatch(/[\ufffe\uffff]/);
+      expect(new Set(parseCsv(csvText).slice(1).filter((r) => r[5] === 'segment').map((r) => r[6]))).toEqual(new Set(['x[U+FFFF]y', 'p[U+FFFE]']));
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
+      const titles = new Set<string>();
+      wb.getWorksheet('Data')!.eachRow((row) => titles.add(String(row.getCell(7).value)));
+      expect(titles).toContain('x[U+FFFF]y');
+      expect(titles).toContain('p[U+FFFE]');
+      // The other tenant published, its chart drawn.
+      const other = await readLatest(fx, tenantDirName('bad\uffff'));
+      expect(other.report.tenant).toBe('bad\uffff');
+      expect((await readFile(join(other.dir, 'ltv.png'))).subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(await readFile(join(other.dir, 'report.html'), 'utf8')).toContain('bad[U+FFFF]');
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });

@@ -23,6 +23,8 @@ const CASES: [string, string][] = [
 const CONTROLS: [string, string][] = [
   ['U\u0001S', 'U\u2401S'], ['\u0000US\u007f', '\u2400US\u2421'], ['\u001b[31mred', '\u241b[31mred'], ['a\fb\vc', 'a\u240cb\u240bc'],
   ['a\tb\nc\r\n', 'a\tb\nc\r\n'], ['\u202eSU', '[U+202E]SU'], ['x\u2066y\u2069', 'x[U+2066]y[U+2069]'], ['\u202a\u202b\u202c\u202d', '[U+202A][U+202B][U+202C][U+202D]'],
+  // Noncharacters XML cannot hold (a tenant with one stopped the run at its chart; a segment made the workbook invalid).
+  ['bad\uffff', 'bad[U+FFFF]'], ['p\ufffe', 'p[U+FFFE]'], ['\ufffd ok', '\ufffd ok'],
   // Kept: marks that reorder nothing (LRM), joiners of emoji, C1 controls (XML holds them), other scripts.
   ['a\u200eb', 'a\u200eb'], ['👨‍👩‍👧', '👨‍👩‍👧'], ['x\u0085y', 'x\u0085y'], ['日本 — Österreich', '日本 — Österreich'], ['', ''],
 ];
