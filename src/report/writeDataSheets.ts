@@ -16,6 +16,7 @@ import { cellText } from '../format/text.js';
 import { TIDY_COLUMNS, TIDY_HEAD_COLUMNS, TIDY_NUMBER_COLUMNS, sameHead, tidyRows, type TidyRow } from './tidyRows.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
+import { PREDICTED_FILL, PREDICTED_FONT } from './writeForecastSheet.js';
 
 /** Excel's row limit, header included. */
 export const EXCEL_MAX_ROWS = 1_048_576;
@@ -43,6 +44,14 @@ export async function writeDataSheets(
   const plain: Partial<ExcelJS.Style> = {};
   const money: Partial<ExcelJS.Style> = { numFmt: excelMoneyFormat(report.currency) };
   const styles = TIDY_COLUMNS.map((c) => (c === 'value' || c === 'lower' || c === 'upper' ? money : plain));
+  // SPEC §9: a predicted cell is styled apart in the workbook, here as on the Forecast sheet (blue italic on
+  // light blue): a predicted row's own columns (period, accounting type, value, state, interval), not the
+  // matrix row's columns it shares with the realized rows before it.
+  const predictedFont: Partial<ExcelJS.Font> = { ...BASE_FONT, italic: true, color: { argb: PREDICTED_FONT } };
+  const predictedFill: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: PREDICTED_FILL } };
+  const predictedPlain: Partial<ExcelJS.Style> = { font: predictedFont, fill: predictedFill };
+  const predictedMoney: Partial<ExcelJS.Style> = { ...money, font: predictedFont, fill: predictedFill };
+  const predicted = TIDY_COLUMNS.map((c) => (c === 'value' || c === 'lower' || c === 'upper' ? predictedMoney : predictedPlain));
   let sheet: ExcelJS.Worksheet | undefined;
   let rows = 0;
 
@@ -71,7 +80,7 @@ export async function writeDataSheets(
   };
 
   const { ValueType } = await excelWriter();
-  const xml = new DataRowXml(workbook, styles, ValueType);
+  const xml = new DataRowXml(workbook, styles, predicted, ValueType);
   sheet = open();
   let pending: string[] = [];
   const flush = (): void => {
@@ -113,17 +122,20 @@ interface WorkbookInternals {
  */
 class DataRowXml {
   private readonly strings: WorkbookInternals['sharedStrings'];
-  /** ` s="n"` per column, empty for the default style. */
+  /** ` s="n"` per column, empty for the default style; of a predicted row's cells. */
   private readonly styleAttrs: string[];
+  private readonly predictedAttrs: string[];
   private readonly letters = TIDY_COLUMNS.map((_, i) => columnLetter(i + 1));
 
-  constructor(workbook: ExcelJS.stream.xlsx.WorkbookWriter, styles: Partial<ExcelJS.Style>[], valueType: typeof ExcelJS.ValueType) {
+  constructor(workbook: ExcelJS.stream.xlsx.WorkbookWriter, styles: Partial<ExcelJS.Style>[], predicted: Partial<ExcelJS.Style>[], valueType: typeof ExcelJS.ValueType) {
     const internals = workbook as unknown as WorkbookInternals;
     this.strings = internals.sharedStrings;
-    this.styleAttrs = TIDY_COLUMNS.map((c, i) => {
-      const id = internals.styles.addStyleModel(styles[i]!, TIDY_NUMBER_COLUMNS.has(c) ? valueType.Number : valueType.String);
+    const attrs = (of: Partial<ExcelJS.Style>[]): string[] => TIDY_COLUMNS.map((c, i) => {
+      const id = internals.styles.addStyleModel(of[i]!, TIDY_NUMBER_COLUMNS.has(c) ? valueType.Number : valueType.String);
       return id ? ` s="${id}"` : '';
     });
+    this.styleAttrs = attrs(styles);
+    this.predictedAttrs = attrs(predicted);
   }
 
   /** The head columns (TIDY_HEAD_COLUMNS) of the rows of one matrix row, made once for all of them. */
@@ -141,14 +153,15 @@ class DataRowXml {
       for (const text of head.strings) this.strings.add(text);
     }
     const number = String(n);
-    return `<row r="${number}">${head.parts.join(number)}${this.cells(number, tidy, TIDY_HEAD_COLUMNS, TIDY_COLUMNS.length, head.previous).xml}</row>`;
+    const own = this.cells(number, tidy, TIDY_HEAD_COLUMNS, TIDY_COLUMNS.length, head.previous, undefined, tidy.state === 'predicted' ? this.predictedAttrs : this.styleAttrs);
+    return `<row r="${number}">${head.parts.join(number)}${own.xml}</row>`;
   }
 
   /**
    * Columns from … to − 1 of row `n` as cells; `previous` is the column of the cell before them (−1: none),
    * `strings` gets each shared string added.
    */
-  private cells(n: string, tidy: TidyRow, from: number, to: number, previous: number, strings?: string[]): { xml: string; previous: number } {
+  private cells(n: string, tidy: TidyRow, from: number, to: number, previous: number, strings?: string[], styleAttrs = this.styleAttrs): { xml: string; previous: number } {
     let xml = '';
     for (let i = from; i < to; i++) {
       const v = tidy[TIDY_COLUMNS[i]!];
@@ -157,11 +170,11 @@ class DataRowXml {
       const at = i === previous + 1 && previous >= 0 ? '' : ` r="${this.letters[i]}${n}"`;
       previous = i;
       if (typeof v === 'number') {
-        xml += `<c${at}${this.styleAttrs[i]}><v>${v}</v></c>`;
+        xml += `<c${at}${styleAttrs[i]}><v>${v}</v></c>`;
       } else {
         const text = cellText(v);
         strings?.push(text);
-        xml += `<c${at}${this.styleAttrs[i]} t="s"><v>${this.strings.add(text)}</v></c>`;
+        xml += `<c${at}${styleAttrs[i]} t="s"><v>${this.strings.add(text)}</v></c>`;
       }
     }
     return { xml, previous };

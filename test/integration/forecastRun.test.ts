@@ -142,6 +142,22 @@ describe('forecast in a run', () => {
     for (let p = 0; p < firstPredicted; p++) expect(totalRow!.getCell(3 + p).value).toBeNull();
     expect(totalRow!.getCell(3 + firstPredicted).value).toBe(fTotal.cells.find((c) => c.period === firstPredicted)!.revenue);
     expect(ws.getImages()).toHaveLength(1);
+    // The Data sheet: a predicted row's own cells styled as on the Forecast sheet (only its state column
+    // told them apart), a realized row's not; the same rows as ltv.csv.
+    const data = wb.getWorksheet('Data')!;
+    const col = (name: string): number => header.indexOf(name) + 1;
+    let predictedRows = 0;
+    data.eachRow((r, n) => {
+      if (n === 1) return;
+      const isPredicted = r.getCell(col('state')).value === 'predicted';
+      if (isPredicted) predictedRows++;
+      for (const name of ['period', 'value', 'state']) {
+        const c = r.getCell(col(name));
+        expect((c.fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb, `row ${n} ${name}`).toBe(isPredicted ? PREDICTED_FILL : undefined);
+        expect(Boolean(c.font?.italic), `row ${n} ${name}`).toBe(isPredicted);
+      }
+    });
+    expect(predictedRows).toBe(predicted.length);
     expect((await readFile(join(dir, 'forecast.png'))).subarray(1, 4).toString('latin1')).toBe('PNG');
     // The same run computed again gives the same numbers (seeded bootstrap).
     const again = (await subscriptionRun()).report.forecast!;
