@@ -109,7 +109,7 @@ export function registerRun(program: Command): void {
           logger,
           ...(asOf ? { asOf } : {}),
           // --out, else LTV_REPORTS_DIR (as the worker reads it: the container's /data/reports), else the job's.
-          ...(out ? { reportsDir: resolve(out) } : {}),
+          ...(out ? { reportsDir: resolve(out), reportsDirFrom: flags.out ? '--out' as const : 'LTV_REPORTS_DIR' as const } : {}),
           onProgress: (p: Progress) => reporter.update(p),
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
           signal: interrupt.signal,

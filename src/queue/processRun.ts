@@ -132,7 +132,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       const result = await (deps.sharded?.pipelineFor(job, token) ?? runPipeline)(def, {
         logger: log,
         asOf,
-        ...(reportsDir ? { reportsDir } : {}),
+        ...(reportsDir ? { reportsDir, reportsDirFrom: 'LTV_REPORTS_DIR' as const } : {}),
         idempotencyKey: key,
         signal,
         // Published only while the lock is confirmed ours: a stale attempt never publishes beside a new run.
