@@ -721,6 +721,7 @@ export async function runStages(
         reports: new Map(rendered.map((r) => [r.tenant, r.report!])),
         ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
         ...(effects.signal ? { signal: effects.signal } : {}),
+        ...(effects.finalAttempt === false ? { finalAttempt: false } : {}),
       });
       leave('notify', { emails: result.notify.map((n) => `${n.key.tenant}: ${n.status}`) });
       if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
@@ -940,6 +941,7 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
       reports,
       ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
       ...(effects.signal ? { signal: effects.signal } : {}),
+      ...(effects.finalAttempt === false ? { finalAttempt: false } : {}),
     });
     if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
   }

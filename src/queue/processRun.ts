@@ -165,11 +165,14 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // SPEC §7: SMTP is a transient failure like Redis. An email still failing at LTV_EMAIL_DEADLINE was
       // given up for good (nothing retries a completed run): the attempt fails instead, and the retry
       // finds the run published and only sends (its record says `failed`, never `sent`: no second copy).
-      // The last attempt completes the run without it, as before.
+      // The last attempt completes the run without it, as before. An email whose record cannot be written on
+      // a full disk is deferred the same way (notifyRun with finalAttempt false sends nothing and says
+      // retryable); on the last attempt it is sent all the same, without its record.
       const unsent = (result.notify ?? []).filter((n) => n.retryable);
       if (unsent.length > 0 && !lastAttempt(job, env)) {
         const why = unsent.map((n) => `${String(n.key.tenant)}: ${n.error?.message ?? 'not sent'}`).join('; ');
-        log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, 'run published; its email is not sent yet (SMTP still failing): retried with backoff');
+        const cause = unsent.every((n) => n.error?.code === 'RECORD') ? 'its record cannot be written: the reports disk is full' : 'SMTP still failing';
+        log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, `run published; its email is not sent yet (${cause}): retried with backoff`);
         deps.onUnsentRunEmails?.(def.name, result, unsent);
         throw new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`);
       }
