@@ -67,6 +67,11 @@ export interface RunEffects {
   asOf?: Date;
   /** Overrides the job's reports_dir. */
   reportsDir?: string;
+  /**
+   * Where reportsDir came from, so that an error about it names what to change: `ltv run --out`, or
+   * LTV_REPORTS_DIR (the worker's, and `ltv run`'s without --out). Absent: the job's reports_dir.
+   */
+  reportsDirFrom?: ReportsDirSource;
   onProgress?: (p: Progress) => void;
   /**
    * Identifies one logical run across retries and recoveries (the worker's run key, never a BullMQ id that
@@ -123,6 +128,21 @@ export interface RunResult {
 export const DEFAULT_MEMORY_LIMIT = '1GB';
 
 const STAGE_START: Record<Stage, number> = { ingest: 0, compute: 35, render: 70, publish: 90, notify: 97 };
+
+/** Who set a reports directory that overrides the job's reports_dir. */
+export type ReportsDirSource = '--out' | 'LTV_REPORTS_DIR';
+
+/**
+ * What to change when the reports directory cannot be written, after where its path came from: the worker
+ * has no --out and its LTV_REPORTS_DIR overrides the job's reports_dir, so "give a writable --out" sent its
+ * operator to a flag that does not exist.
+ */
+export function reportsDirFix(job: Pick<Job, 'reports_dir' | 'file'>, from?: ReportsDirSource): string {
+  if (from === '--out') return 'give a writable --out';
+  if (from === 'LTV_REPORTS_DIR') return 'it is LTV_REPORTS_DIR: make it writable, or set LTV_REPORTS_DIR to a writable directory';
+  if (job.reports_dir) return `it is "reports_dir" in ${job.file}: make it writable, or give a writable "reports_dir" there`;
+  return `it is the default, ./reports in the current directory, as ${job.file} gives no "reports_dir": make it writable, or give a writable "reports_dir" there`;
+}
 
 export function reportsDirOf(job: Job, override?: string): string {
   const dir = override ?? job.reports_dir ?? 'reports';
@@ -226,7 +246,7 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
  * run has filled them meanwhile. Two runs probing one new directory at once (a worker takes two runs at
  * a time) can remove it under each other: a probe that finds its directory gone tries again.
  */
-export async function checkReportsDir(reportsDir: string): Promise<void> {
+export async function checkReportsDir(reportsDir: string, fix = 'give a writable --out (or "reports_dir" in the job file)'): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const made = await makeDirs(reportsDir);
@@ -236,7 +256,7 @@ export async function checkReportsDir(reportsDir: string): Promise<void> {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       if (code === 'ENOENT' && attempt < PROBE_ATTEMPTS) continue;
-      throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}): give a writable --out (or "reports_dir" in the job file)`);
+      throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}): ${fix}`);
     }
   }
 }
@@ -505,7 +525,7 @@ export async function runStages(
   const { asOf, reportsDir, log, timings } = run;
   const { enter, leave, checkCancelled } = run;
   // Ops hear of a reports directory that cannot be written too (the notice's record may not be written).
-  await checkReportsDir(reportsDir).catch(async (e: unknown) => {
+  await checkReportsDir(reportsDir, reportsDirFix(job, effects.reportsDirFrom)).catch(async (e: unknown) => {
     await noticeFailure(run, e);
     throw e;
   });
@@ -701,6 +721,7 @@ export async function runStages(
         reports: new Map(rendered.map((r) => [r.tenant, r.report!])),
         ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
         ...(effects.signal ? { signal: effects.signal } : {}),
+        ...(effects.finalAttempt === false ? { finalAttempt: false } : {}),
       });
       leave('notify', { emails: result.notify.map((n) => `${n.key.tenant}: ${n.status}`) });
       if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
@@ -920,6 +941,7 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
       reports,
       ...(effects.email === 'dry-run' ? { dryRun: true } : effects.email === 'send' ? { dryRun: false } : {}),
       ...(effects.signal ? { signal: effects.signal } : {}),
+      ...(effects.finalAttempt === false ? { finalAttempt: false } : {}),
     });
     if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
   }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
 import { visibleLine } from '../format/text.js';
+import { emailLine } from './emailLine.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 /** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */
@@ -84,6 +85,8 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
           for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
         });
         for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${visibleLine(t.tenant)} ${t.runId} at ${t.dir}\n`);
+        // Each email's outcome, as `ltv run` says it (an email sent without its record, one not sent).
+        for (const n of result.notify ?? []) process.stderr.write(`run ${run.id}: ${visibleLine(String(n.key.tenant))}: ${emailLine(n, 'enqueue')}\n`);
         // What the reader must know before trusting the numbers, as `ltv run` prints it (a run of an older release has none).
         for (const w of result.warnings ?? []) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);
       } finally {

@@ -6,9 +6,9 @@ import { Command, Option } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { parseAsOf } from '../config/parseAsOf.js';
 import { tierUpLater } from '../config/shortRunTiering.js';
-import { listed } from '../format/listed.js';
 import { formatCountOf } from '../format/money.js';
 import { visibleLine } from '../format/text.js';
+import { emailLine } from './emailLine.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
@@ -109,7 +109,7 @@ export function registerRun(program: Command): void {
           logger,
           ...(asOf ? { asOf } : {}),
           // --out, else LTV_REPORTS_DIR (as the worker reads it: the container's /data/reports), else the job's.
-          ...(out ? { reportsDir: resolve(out) } : {}),
+          ...(out ? { reportsDir: resolve(out), reportsDirFrom: flags.out ? '--out' as const : 'LTV_REPORTS_DIR' as const } : {}),
           onProgress: (p: Progress) => reporter.update(p),
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
           signal: interrupt.signal,
@@ -135,7 +135,7 @@ export function registerRun(program: Command): void {
         );
       }
       for (const n of result.notify ?? []) {
-        process.stdout.write(`${visibleLine(String(n.key.tenant))}: ${emailLine(n)}\n`);
+        process.stdout.write(`${visibleLine(String(n.key.tenant))}: ${emailLine(n, 'run')}\n`);
       }
       const st = result.stats;
       process.stdout.write(
@@ -241,25 +241,6 @@ function withDuckdbFlags(job: Job, flags: RunFlags): Job {
     ...job,
     duckdb: { ...job.duckdb, ...(flags.memoryLimit ? { memory_limit: flags.memoryLimit } : {}), ...(threads ? { threads } : {}) },
   };
-}
-
-function emailLine(n: NotifyOutcome): string {
-  switch (n.status) {
-    case 'dry-run':
-      return `email written to ${n.eml} (dry run, not sent)`;
-    case 'sent':
-      if (n.previously) return `email already sent for run ${n.key.run_id}; not sent again`;
-      // Said here, since without --verbose nothing is logged.
-      return `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})${n.rejected?.length ? `; the SMTP server refused it for ${listed(n.rejected)}` : ''}`;
-    case 'rejected':
-      return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
-    case 'failed': {
-      // Nothing retries an `ltv run` (the worker's retries send a run's email; here none follows): a new
-      // `ltv run` publishes a new run, under a new run-id, and emails that one.
-      const fix = n.retryable ? 'check that the SMTP server in SMTP_URL is up and reachable' : 'fix what is named above';
-      return `email not sent: ${n.error?.message ?? ''} (the run is published; this run's email will not be sent: ${fix}, and \`ltv run\` again publishes a new run and emails it)`;
-    }
-  }
 }
 
 /** The failure notice to the job's ops recipients (the run itself failed: its error line follows). */

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'DATA'            // the data itself fails a rule (bad-row threshold exceeded, …)
   | 'PUBLISH'         // the reports directory cannot be written
   | 'TRANSIENT'       // worth retrying: Redis, SMTP 4xx, a locked or still-growing file
+  | 'STALLED'         // the worker running the run kept stopping (killed, out of memory) past LTV_MAX_STALLED
   | 'NOT_FOUND'
   | 'VALIDATION'
   | 'INTERNAL';

@@ -24,6 +24,7 @@ const ADVICE: Record<string, string> = {
   DATA: 'Look at the quarantined rows named above; fix the export or raise the job\'s max_bad_row_share.',
   PUBLISH: 'Check that the reports directory exists, is writable and has free space.',
   TRANSIENT: 'This kind of failure is usually temporary; the worker retries it.',
+  STALLED: 'Find out why the worker stops (its memory, a container limit, someone killing it); the run is not tried again until it is added again.',
 };
 
 export function composeFailureEmail(f: RunFailure, ops: readonly string[], opts: { from: string; messageId: string }): SendMailOptions {

@@ -43,6 +43,8 @@ export interface NotifyOutcome {
   retryable?: boolean;
   /** Sent, but these recipients were refused (for good, or still at the deadline): the record's `rejected`. */
   rejected?: string[];
+  /** The record could not be written (a full or read-only reports disk): why. The outcome is what happened all the same. */
+  recordError?: string;
 }
 
 /** From address for dry runs without SMTP_FROM: the .eml is for looking, not sending. */
@@ -57,11 +59,24 @@ export interface Delivery {
   /** Composed only when something is to be sent: a run already sent reads no files. */
   compose: (from: string, messageId: string) => Promise<SendMailOptions>;
   /**
-   * A record that cannot be written (a full or read-only reports disk: often the very failure a notice is
-   * about) does not stop the message: it is logged and the message sent, at the risk of a second copy on a
-   * retry. For failure notices; a run's email keeps its exactly-once record.
+   * What a record that cannot be written (a full or read-only reports disk) does. `send`: the message goes
+   * out all the same, the failed write logged and returned as `recordError`, at the risk of a second copy
+   * if the same key is notified again (failure notices, often about that very disk; a run's email when no
+   * retry of its run follows). `defer`: a full disk (ENOSPC, EDQUOT: space may be freed) before anything
+   * was sent sends nothing and returns a retryable `failed`, so that the run's next attempt sends it with
+   * its record (a run's email while the worker has attempts left); any other unwritable record sends as
+   * `send` does. Absent: the write's error is thrown.
    */
-  recordBestEffort?: boolean;
+  unwritableRecord?: 'send' | 'defer';
+}
+
+/** Thrown before an attempt whose record cannot be written on a full disk (Delivery.unwritableRecord `defer`). */
+class RecordDeferred extends Error {}
+
+/** A full disk or quota: space may be freed, unlike a read-only or refused one (pipeline.ts storageError). */
+function isDiskFull(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<NotifyOutcome> {
@@ -92,18 +107,24 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     first_attempt_at: existing?.first_attempt_at ?? null,
     updated_at: now(),
   };
-  const write = async (r: NotifyRecord): Promise<void> => {
+  let recordError: string | undefined;
+  /** `unsent`: nothing of this message has gone out yet (so a deferral cannot lose or repeat any of it). */
+  const write = async (r: NotifyRecord, unsent = false): Promise<void> => {
     try {
       await writeRecord(d.recordPath, r);
     } catch (e) {
-      if (!d.recordBestEffort) throw e;
-      log.warn({ record: d.recordPath, err: e instanceof Error ? e.message : String(e) }, 'email: its record cannot be written; sending all the same');
+      if (!d.unwritableRecord) throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      if (d.unwritableRecord === 'defer' && unsent && isDiskFull(e)) throw new RecordDeferred(why);
+      recordError = why;
+      log.warn({ record: d.recordPath, status: r.status, err: why }, r.status === 'sending' ? 'email: its record cannot be written; sending all the same' : 'email: its record cannot be written');
     }
   };
+  const withRecordError = <T extends NotifyOutcome>(o: T): T => (recordError === undefined ? o : { ...o, recordError });
   const fail = async (error: SmtpErrorInfo, attempts = 0): Promise<NotifyOutcome> => {
     await write({ ...record, status: 'failed', error, updated_at: now() });
     log.error({ error }, 'email: not sent');
-    return { ...base, status: 'failed', previously: false, messageId, attempts, error };
+    return withRecordError({ ...base, status: 'failed', previously: false, messageId, attempts, error });
   };
 
   const unset = dryRun ? null : unsetSmtpSettings(settings, { url: !effects.transport });
@@ -135,16 +156,18 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     log.warn({ message_id: messageId }, 'email: an earlier attempt stopped mid-way and may have been delivered; sending again with the same Message-ID');
   }
   Object.assign(record, { subject: String(message.subject ?? ''), to: addressList(message.to), cc: addressList(message.cc) });
+  let tried = 0;
   try {
     const outcome = await sendWithRetry(transport, message, settings, {
       logger: log,
       ...(effects.signal ? { signal: effects.signal } : {}),
-      onAttempt: async () => {
+      onAttempt: async (_attempt, resending) => {
         // Written before every attempt: a crash during it leaves `sending`, never a stale `failed`.
         record.attempts += 1;
         record.first_attempt_at ??= now();
         record.updated_at = now();
-        await write(record);
+        await write(record, !resending);
+        tried += 1;
       },
     });
     const done: NotifyRecord = { ...record, status: outcome.status, updated_at: now() };
@@ -152,11 +175,22 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     else done.error = outcome.error;
     await write(done);
     if (outcome.status === 'sent') log.info({ message_id: messageId, attempts: outcome.attempts, response: outcome.response }, 'email: sent');
-    return {
+    return withRecordError({
       ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts,
       ...(outcome.status !== 'sent' ? { error: outcome.error } : outcome.rejected.length ? { rejected: outcome.rejected } : {}),
       ...(outcome.status === 'failed' && outcome.reason === 'deadline' ? { retryable: true } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof RecordDeferred)) throw e;
+    // Nothing went out: the run's next attempt sends it, with its record, once the disk has room.
+    const error: SmtpErrorInfo = {
+      code: 'RECORD',
+      response_code: null,
+      // Sent without its record, a later attempt of the run could not know and would send it again.
+      message: `its record ${d.recordPath} cannot be written (${e.message}), so it is not sent yet: free some space on the reports disk; the run's next attempt sends it`,
     };
+    log.error({ error }, 'email: not sent yet; its record cannot be written on a full disk');
+    return { ...base, status: 'failed', previously: false, messageId, attempts: tried, error, retryable: true };
   } finally {
     if (!effects.transport) transport.close();
   }

@@ -42,7 +42,7 @@ export async function notifyFailure(job: Job, error: unknown, effects: NotifyFai
         emlPath: join(dir, `${name}.eml`),
         messageId: (from) => messageId('failure', stamp, [job.name, failure.asOf, hash], from),
         compose: async (from, id) => composeFailureEmail(failure, ops, { from, messageId: id }),
-        recordBestEffort: true,
+        unwritableRecord: 'send',
       },
       effects,
     );

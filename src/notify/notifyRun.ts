@@ -1,7 +1,8 @@
 // The notify stage of a run (SPEC §7 Email, STYLE habit 9): after publishing, one message per published
 // tenant run, keyed by (tenant, run-id). A retried or recovered run publishes under the same run-id
 // (publishRun's idempotency key) and so finds the record and sends nothing. Never throws for mail
-// trouble: the run is published whatever happens here; outcomes are returned, logged and recorded.
+// trouble: the run is published whatever happens here; outcomes are returned, logged and recorded. A record
+// that cannot be written never loses the email: deferred to the run's next attempt, or sent all the same.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Job } from '../config/jobSchema.js';
@@ -17,6 +18,12 @@ export interface NotifyRunEffects extends NotifyEffects {
   /** The reports in memory (the pipeline has them); otherwise each run's ltv.json is read. */
   reports?: ReadonlyMap<string, TenantReport>;
   heatmap?: HeatmapLimits;
+  /**
+   * False while the worker has attempts left for the run: an email whose record cannot be written on a full
+   * disk is then not sent yet but returned retryable, and the next attempt sends it with its record. Default
+   * true (`ltv run`, a last attempt): sent all the same, the unwritten record said in `recordError`.
+   */
+  finalAttempt?: boolean;
 }
 
 /** `<reports>/<tenant>/notify/`: beside `runs/`, since a published run directory is never written again. */
@@ -63,6 +70,7 @@ export async function notifyRun(result: PublishedRuns, job: Job, effects: Notify
               const report = effects.reports?.get(t.tenant) ?? (JSON.parse(await readFile(join(t.dir, RUN_FILES.json), 'utf8')) as TenantReport);
               return composeRunEmail(report, job, t.dir, { from, messageId: id, ...(effects.heatmap ? { heatmap: effects.heatmap } : {}) });
             },
+            unwritableRecord: effects.finalAttempt === false ? 'defer' : 'send',
           },
           { ...effects, settings },
         ),

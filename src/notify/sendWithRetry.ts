@@ -87,8 +87,11 @@ function settingsHint(e: SmtpError): string {
 export interface SendEffects {
   logger: Logger;
   signal?: AbortSignal;
-  /** Called before each attempt (the record counts attempts). */
-  onAttempt?: (attempt: number) => Promise<void> | void;
+  /**
+   * Called before each attempt (the record counts attempts); `resending` when the message already went to
+   * some recipients and this attempt is for those the server refused for now.
+   */
+  onAttempt?: (attempt: number, resending: boolean) => Promise<void> | void;
 }
 
 /** What nodemailer's SMTP transport resolves with. */
@@ -126,7 +129,7 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
       if (sent) return outcome(attempt - 1);
       return { status: 'failed', attempts: attempt - 1, reason: 'aborted', error: { code: 'EABORT', response_code: null, message: 'cancelled before sending' } };
     }
-    await effects.onAttempt?.(attempt);
+    await effects.onAttempt?.(attempt, sent !== undefined);
     try {
       const envelope = sent ? { envelope: { from: sent.from, to: sent.retry } } : {};
       const info = (await transport.sendMail({ ...message, ...envelope, ...(effects.signal ? { signal: effects.signal } : {}) })) as SentInfo;

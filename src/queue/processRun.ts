@@ -67,6 +67,13 @@ export function resolveJobFile(jobsDir: string, file: string): string {
 
 export { withDuckdbDefaults };
 
+/** SPEC §7: a run whose worker stopped mid-run more often than LTV_MAX_STALLED allows; one line to act on. */
+export function stalledTooOften(times: number, max: number): AppError {
+  return new AppError('STALLED',
+    `the worker running it stopped ${times === 1 ? 'once' : `${times} times`} without finishing (killed, out of memory, or frozen longer than LTV_LOCK_DURATION_MS?), more than LTV_MAX_STALLED (${max}) allows, so it is not tried again: give the worker more memory (or lower LTV_CONCURRENCY or LTV_DUCKDB_MEMORY_LIMIT), or raise LTV_MAX_STALLED`,
+    { retryable: false });
+}
+
 function unrecoverable(message: string): UnrecoverableError {
   return new UnrecoverableError(message);
 }
@@ -77,11 +84,6 @@ export function createRunProcessor(deps: RunProcessorDeps) {
   return async function processRun(job: QueuedJob<RunData, RunResult>, token?: string, cancel?: AbortSignal): Promise<RunResult> {
     const id = job.id ?? '?';
     let log = deps.logger.child({ run: id });
-    // BullMQ never fails a stalled scheduled run by itself (DEPENDENCIES.md); a run that keeps killing its
-    // worker (out of memory, say) must stop somewhere.
-    if (job.stalledCounter > env.LTV_MAX_STALLED) {
-      throw unrecoverable(`run ${id} was interrupted ${job.stalledCounter} times (its worker died or froze); giving up`);
-    }
     const file = resolveJobFile(jobsDir, job.data.file);
     let def: Job;
     try {
@@ -97,6 +99,20 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const key = runKey(job);
     // The key tells attempts apart where the id does not (ids start again at 1 when Redis loses its data).
     log = childLogger(deps.logger, { job: def.name, tenant: def.tenant, run: id, key });
+    const reportsDir = env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined;
+
+    // A run that keeps killing its worker (out of memory, say) must stop somewhere. Here, not in BullMQ
+    // (startWorker gives it no limit of its own): BullMQ failed such a run with its own words ("job stalled
+    // more than allowable limit") before any of ours ran, so no failure notice went out; and it never fails
+    // a scheduled one (DEPENDENCIES.md).
+    if (job.stalledCounter > env.LTV_MAX_STALLED) {
+      const e = stalledTooOften(job.stalledCounter, env.LTV_MAX_STALLED);
+      log.error({ stalled: job.stalledCounter, max_stalled: env.LTV_MAX_STALLED }, `run failed (not retried): ${e.message}`);
+      const { notifyFailure } = await import('../notify/notifyFailure.js');
+      const notice = await notifyFailure(def, e, { logger: log, asOf, reportsDir: reportsDirOf(def, reportsDir) });
+      if (notice) deps.onNotify?.(def.name, notice);
+      throw unrecoverable(e.message);
+    }
 
     const lock = await acquireRunLock(redis, runLockKey(env.LTV_QUEUE_PREFIX, RUN_QUEUE, def.name, def.tenant), env.LTV_LOCK_DURATION_MS, log);
     if (!lock) {
@@ -122,7 +138,6 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const signals = [shutdown, lock.lost, ...(cancel ? [cancel] : [])];
     const signal = AbortSignal.any(signals);
     const started = Date.now();
-    const reportsDir = env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined;
     log.info({ as_of: asOf.toISOString(), attempt: job.attemptsMade + 1, source: job.data.source, file }, 'run started');
     try {
       // Holding the lock, no other attempt of this job can publish: what dead ones left is removed now,
@@ -132,7 +147,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       const result = await (deps.sharded?.pipelineFor(job, token) ?? runPipeline)(def, {
         logger: log,
         asOf,
-        ...(reportsDir ? { reportsDir } : {}),
+        ...(reportsDir ? { reportsDir, reportsDirFrom: 'LTV_REPORTS_DIR' as const } : {}),
         idempotencyKey: key,
         signal,
         // Published only while the lock is confirmed ours: a stale attempt never publishes beside a new run.
@@ -150,11 +165,14 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // SPEC §7: SMTP is a transient failure like Redis. An email still failing at LTV_EMAIL_DEADLINE was
       // given up for good (nothing retries a completed run): the attempt fails instead, and the retry
       // finds the run published and only sends (its record says `failed`, never `sent`: no second copy).
-      // The last attempt completes the run without it, as before.
+      // The last attempt completes the run without it, as before. An email whose record cannot be written on
+      // a full disk is deferred the same way (notifyRun with finalAttempt false sends nothing and says
+      // retryable); on the last attempt it is sent all the same, without its record.
       const unsent = (result.notify ?? []).filter((n) => n.retryable);
       if (unsent.length > 0 && !lastAttempt(job, env)) {
         const why = unsent.map((n) => `${String(n.key.tenant)}: ${n.error?.message ?? 'not sent'}`).join('; ');
-        log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, 'run published; its email is not sent yet (SMTP still failing): retried with backoff');
+        const cause = unsent.every((n) => n.error?.code === 'RECORD') ? 'its record cannot be written: the reports disk is full' : 'SMTP still failing';
+        log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, `run published; its email is not sent yet (${cause}): retried with backoff`);
         deps.onUnsentRunEmails?.(def.name, result, unsent);
         throw new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`);
       }

@@ -14,7 +14,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
-import { checkReportsDir, noticeFailure, reportsDirOf, runPipeline, runStages, startRun, type Progress, type RunEffects, type RunResult } from '../pipeline.js';
+import { checkReportsDir, noticeFailure, reportsDirFix, reportsDirOf, runPipeline, runStages, startRun, type Progress, type RunEffects, type RunResult } from '../pipeline.js';
 import { makeDirs } from '../publish/makeDirs.js';
 import { computeShard, shardLabel, type ShardResult } from '../shard/computeShard.js';
 import { mergeShards } from '../shard/mergeShards.js';
@@ -173,7 +173,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       if (!state) {
         const id = randomBytes(6).toString('hex');
         const paths = shardPaths(dir, def.name, id);
-        await checkReportsDir(dir);
+        await checkReportsDir(dir, reportsDirFix(def, env.LTV_REPORTS_DIR ? 'LTV_REPORTS_DIR' : undefined));
         await makeDirs(paths.root);
         await writeFile(join(paths.root, OWNER), JSON.stringify({ run: job.id }));
         await removeSuperseded(dir, def.name, id, runQueue, log);

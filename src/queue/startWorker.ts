@@ -40,6 +40,9 @@ export interface WorkerRuntime {
   close(graceMs: number): Promise<void>;
 }
 
+/** BullMQ's own limit of stalls, out of the way: processRun applies LTV_MAX_STALLED. */
+const UNLIMITED_STALLS = 1_000_000;
+
 /** How long closing a connection may take once the runs are done. */
 const DISCONNECT_MS = 2_000;
 
@@ -75,7 +78,9 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       concurrency: env.LTV_CONCURRENCY,
       lockDuration: env.LTV_LOCK_DURATION_MS,
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
-      maxStalledCount: env.LTV_MAX_STALLED,
+      // LTV_MAX_STALLED is applied by processRun, which fails the run in its own words and sends its failure
+      // notice; BullMQ's own limit failed it before any of our code ran (no notice, its raw message).
+      maxStalledCount: UNLIMITED_STALLS,
       // Jobs carry their own retention; this covers any added without it.
       removeOnComplete: runJobOptions(env).removeOnComplete as { age: number; count: number },
       removeOnFail: runJobOptions(env).removeOnFail as { age: number; count: number },
@@ -140,7 +145,17 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     const final = job.finishedOn !== undefined || e.name === 'UnrecoverableError';
     logger.warn({ run: job.id, final, attempts_made: job.attemptsMade }, `run failed${final ? '' : ', will retry'}: ${e.message}`);
   });
-  worker.on('stalled', (id) => logger.warn({ run: id }, 'run lost its worker (killed or frozen); picked up again'));
+  // Back in the queue either way; whether it runs again is processRun's call (LTV_MAX_STALLED), said here too.
+  worker.on('stalled', (id) => {
+    void queue.getJob(id).then((job) => job?.stalledCounter, () => undefined).then((times) => {
+      const max = env.LTV_MAX_STALLED;
+      if (times !== undefined && times > max) {
+        logger.warn({ run: id, stalled: times, max_stalled: max }, `run lost its worker (killed or frozen) ${times === 1 ? 'once' : `${times} times`}, more than LTV_MAX_STALLED (${max}) allows: it fails when next taken, and its failure notice goes out`);
+      } else {
+        logger.warn({ run: id, ...(times === undefined ? {} : { stalled: times }), max_stalled: max }, 'run lost its worker (killed or frozen); back in the queue, to be run again');
+      }
+    });
+  });
 
   // Staging directories, scratch databases and spill directories of runs whose process was killed.
   void removeLeftovers(env, dir, logger);

@@ -22,6 +22,8 @@ export interface SmtpSink {
   mailCommands: number;
   rcptCommands: number;
   reply(script: Scripted): void;
+  /** Drops the scripted replies still due: from now on every command is accepted. */
+  clearReplies(): void;
   /** Resolves when `n` messages have been accepted. */
   waitFor(n: number): Promise<void>;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     mailCommands: 0,
     rcptCommands: 0,
     reply: (s) => void scripts.push({ ...s }),
+    clearReplies: () => void scripts.splice(0),
     waitFor: (n) => (sink.messages.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
