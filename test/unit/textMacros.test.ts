@@ -19,6 +19,10 @@ const IDEOGRAPHIC_SPACE = '\u3000';
 const VALUES = [
   '', ' ', '  ', 'c1', ' c1', 'c1 ', '  c1  ', 'a b', `${NBSP}c1`, `c1${NBSP}`, `${IDEOGRAPHIC_SPACE}DE${IDEOGRAPHIC_SPACE}`,
   'Zürich', ' Zürich', 'Zürich ', '\tc1\t', 'c1\n', '東京', ' 東京 ', '4.99', ' 4.99 ', '2026-01-01T00:00:00Z ',
+  // Every White_Space character, each at both ends (the macro's list is a literal of the characters themselves).
+  ...[0x9, 0xa, 0xb, 0xc, 0xd, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000]
+    .map((c) => `${String.fromCharCode(c)}c${c}${String.fromCharCode(c)}`),
+  '\u200bc1\ufeff', // zero-width space and BOM: no White_Space, kept
   '\t', '\r\n', 'c1\r', '\u000bc1\u000c', `\t${NBSP}c1\r${IDEOGRAPHIC_SPACE}`, '\u0085c1\u2028', 'a\tb', '\u0001c1', '!c1', 'EUR\t',
 ];
 /** Unicode's White_Space property (PropList.txt), written out apart from the macro's list. */
