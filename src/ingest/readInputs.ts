@@ -102,6 +102,8 @@ export async function readInputs(
     signal?: AbortSignal | undefined;
     /** The job's `min_event_time` (ISO 8601): earlier payments are bad rows. */
     minEventTime?: string;
+    /** Whether the run has a rates file: a row in another currency says what to add, or to give one. */
+    ratesGiven?: boolean;
   },
 ): Promise<{
   files: InputFileStats[];
@@ -160,7 +162,7 @@ export async function readInputs(
       return wh.run(
         loadSql('06_check_rows', identifiers),
         { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant,
-          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null },
+          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false },
       );
     };
     try {

@@ -1,7 +1,7 @@
 -- SPEC §3 mapping and validation, one pass per input file: the file's rows, mapped onto the canonical
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
--- tenant_id), $min_event_time, $time_format (the input's, NULL when its times are ISO 8601: for the
+-- tenant_id), $min_event_time, $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its times are ISO 8601: for the
 -- reasons of event_time, refunded_at and updated_at only), the rate lists' ($rate_currency_<i>,
 -- $rate_first_<i>, $rate_r10_<i>) and the reader's own ($path, …).
 -- The table is created empty beforehand from its declaration (src/warehouse/tables.ts CHECKED_ROWS); each
@@ -99,7 +99,9 @@ SELECT
     WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
     WHEN r10 IS NULL AND NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
-    WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || ': add one to the rates file'
+    WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || CASE WHEN CAST($rates_given AS BOOLEAN)
+      THEN ': add one to the rates file'
+      ELSE ': the run has no rates file; give one (--rates <file>, or the job field rates: a CSV of date,currency,rate), or set the report currency to ' || currency END
     WHEN (commission IS NULL OR commission < 0 OR commission > 100) AND ltv_text(raw_commission) IS NOT NULL THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'
     WHEN (tax IS NULL OR tax < 0 OR tax > 100) AND ltv_text(raw_tax) IS NOT NULL THEN 'tax_percentage is not a number from 0 to 100: "' || left(raw_tax, 60) || '"'
     WHEN proceeds IS NULL AND ltv_over_14_digits(raw_proceeds) THEN 'proceeds has more than 14 digits before the decimal point, more than ltv reads exactly: "' || left(raw_proceeds, 60) || '"'

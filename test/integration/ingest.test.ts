@@ -280,7 +280,7 @@ describe('bad rows', () => {
     try {
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, currency: 'USD' }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       // Four rows without an exchange rate, each on its own day, outnumber the three times in another layout.
-      expect((err as Error).message).toMatch(/^7 of 8 rows \(87\.50 %\) are bad, .*; most often \(4 rows\): no exchange rate for EUR on or before …: add one to the rates file$/);
+      expect((err as Error).message).toMatch(/^7 of 8 rows \(87\.50 %\) are bad, .*; most often \(4 rows\): no exchange rate for EUR on or before …: the run has no rates file; give one \(--rates <file>, or the job field rates: a CSV of date,currency,rate\), or set the report currency to EUR$/);
     } finally {
       await fx.cleanup();
     }
