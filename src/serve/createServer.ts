@@ -240,7 +240,14 @@ export function createServer(opts: ServerOptions): LtvServer {
       res.setHeader('allow', METHODS.join(', '));
       throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed`);
     }
-    if (match.kind === 'none') throw new HttpError('NOT_FOUND', 'Not found');
+    if (match.kind === 'none') {
+      // The on-demand run routes are mounted only with an admin key configured (src/cli/mountRunRoutes.ts).
+      if (path === '/api/v1/runs' || path.startsWith('/api/v1/runs/')) {
+        log.family = 'zenovay'; // the shape the routes answer in when they are on
+        throw new HttpError('NOT_FOUND', 'Not found: the run routes are off on this server; its operator turns them on by setting LTV_ADMIN_KEY_SHA256');
+      }
+      throw new HttpError('NOT_FOUND', 'Not found');
+    }
     if (match.kind === 'method') {
       // Exactly the methods of the routes at this path, whatever method was asked.
       log.family = match.family;

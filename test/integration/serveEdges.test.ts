@@ -243,6 +243,19 @@ describe('pipelined requests', () => {
   });
 });
 
+describe('the run routes on a server without an admin key', () => {
+  it('answer 404 saying how the operator turns them on (it said only "Not found")', async () => {
+    for (const [method, path] of [['POST', '/api/v1/runs'], ['GET', '/api/v1/runs/0b7e2c1e-5d1a-4c3e-9a51-2f0d6f1b9c77']]) {
+      const r = await raw([`${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`]);
+      expectZenovayError(r, 404, 'NOT_FOUND');
+      expect((JSON.parse(r.body) as { error: { message: string } }).error.message).toBe('Not found: the run routes are off on this server; its operator turns them on by setting LTV_ADMIN_KEY_SHA256');
+    }
+    // Any other unknown path: as before (in its path's shape, Adapty's under /api/v1/).
+    const other = JSON.parse((await raw(['GET /api/v1/runsx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'])).body) as { errors: { errors: string[] }[]; status_code: number };
+    expect([other.errors[0]!.errors, other.status_code]).toEqual([['Not found'], 404]);
+  });
+});
+
 describe('CONNECT and absolute-form request targets', () => {
   it('CONNECT → 405 with Allow and a request id, then close', async () => {
     const r = await raw(['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n']);
