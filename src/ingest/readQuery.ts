@@ -22,8 +22,15 @@ import type { SourceFile } from './resolveInputs.js';
 type Driver = 'PostgreSQL' | 'MySQL';
 
 export interface QueryContext {
-  /** The job file (or "command line") for messages. */
+  /** The job file as it was given (or "command line"), for messages. */
   label: string;
+  /**
+   * The job file's absolute path: the input's name in what the run publishes (ltv.json's inputs, the file
+   * column of quarantine.csv), the same however the path was typed (`ltv run jobs/x.json` named it
+   * relatively, the worker absolutely: a sharded run's files differed from the single run's). Absent for
+   * a run from the command line.
+   */
+  jobPath?: string | undefined;
   inputIndex: number;
   /** Folder of the temporary CSV. */
   dir: string;
@@ -90,7 +97,8 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
     }
     throw queryError(e, driver, label, secret, raw, progress);
   }
-  return { path: label, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
+  const published = ctx.jobPath === undefined ? label : `${ctx.jobPath}: inputs[${ctx.inputIndex}] (${driver} query on ${masked})`;
+  return { path: published, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
 }
 
 /** A query input's text that is more than one statement (a ";" between two). */

@@ -5,14 +5,14 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAppError, type AppError } from '../../src/config/AppError.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
-import { jobFromFlags } from '../../src/config/loadJob.js';
+import { jobFromFlags, loadJob } from '../../src/config/loadJob.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { grid, makeFixture, readLatest, runJob, silentLogger } from '../helpers/runFixture.js';
 
@@ -112,6 +112,34 @@ describe('PostgreSQL inputs', () => {
     // The input is named by job, index and masked URL; the line is the result's row number.
     expect(quarantine).toEqual([expect.stringMatching(/^"?command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\)"?,3,customer_id is missing,default,$/)]);
     expect(JSON.stringify(report)).not.toContain('pw-never-shown');
+  });
+
+  it('names a query input in what it publishes by the job file\'s absolute path, however the path was given', async () => {
+    // `ltv run jobs/x.json` named it "jobs/x.json: inputs[0] (…)", the worker (an absolute path) otherwise:
+    // a sharded run's ltv.json and quarantine.csv differed from the same run in one process (SPEC §12).
+    const url = await pgDatabase(`
+      CREATE TABLE orders (id int, buyer text, paid_at timestamptz, total numeric(12, 2), cur char(3));
+      INSERT INTO orders VALUES ${ORDERS};`);
+    const env = setEnv('LTV_TEST_PG_NAMED', url);
+    const fx = await makeFixture({
+      'q.json': JSON.stringify({
+        inputs: [{ query: 'SELECT id::text AS transaction_id, buyer, paid_at, total, cur AS currency FROM orders ORDER BY id', connection: `env:${env}`, map: { customer_id: 'buyer', event_time: 'paid_at', amount: 'total' } }],
+        matrices: MONTHLY, formats: ['json'], max_bad_row_share: 0.5, forecast: { model: 'off' },
+      }),
+    });
+    cleanups.push(() => fx.cleanup());
+    const abs = join(fx.dir, 'q.json');
+    const names: string[][] = [];
+    for (const [given, out] of [[relative(process.cwd(), abs), 'relative'], [abs, 'absolute']] as const) {
+      expect(given.startsWith('/')).toBe(out === 'absolute');
+      await runPipeline(await loadJob(given), { logger: silentLogger, asOf: new Date(T), reportsDir: join(fx.dir, out) });
+      const dir = join(fx.dir, out, 'default', 'latest');
+      const report = JSON.parse(await readFile(join(dir, 'ltv.json'), 'utf8')) as { inputs: { path: string }[] };
+      const quarantined = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
+      names.push([report.inputs[0]!.path, ...quarantined]);
+    }
+    const name = `${abs}: inputs[0] (PostgreSQL query on ${url.replace(':pw-never-shown-7Q@', ':***@')})`;
+    expect(names).toEqual([[name, `${name},3,customer_id is missing,default,`], [name, `${name},3,customer_id is missing,default,`]]);
   });
 
   it('applies a preset to a query as to a file (stripe, API shape: Unix times, minor units)', async () => {
