@@ -47,20 +47,28 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
       const logger = pino({ level: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'silent' }, pino.destination(2));
       const queue = openRunQueue(env, 'producer', logger);
       let events: Awaited<ReturnType<typeof openRunEvents>> | null = null;
+      // Following a run, a signal stops the following, never the run. One that comes while the run is being
+      // added is held until its id is known (it killed the command silently, the run queued all the same).
+      let held: NodeJS.Signals | undefined;
+      let onSignal = (sig: NodeJS.Signals): void => {
+        held ??= sig;
+      };
+      const signalled = (sig: NodeJS.Signals): void => onSignal(sig);
       try {
         await waitForRedis(queue, env);
         if (opts.wait) events = await openRunEvents(env, logger);
+        if (events) for (const sig of SIGNALS) process.on(sig, signalled);
         const run = await enqueueRun(queue, opts.jobs ?? env.LTV_JOBS_DIR, ref, { ...(asOf ? { asOf } : {}), ...(shards ? { shards } : {}), source: 'cli', env });
         process.stdout.write(`${run.id}\n`);
         if (!events) return;
         process.stderr.write(`run ${run.id}: ${run.job.name} as of ${run.asOf.toISOString()}, queued\n`);
         // Interrupted while following: the run is the workers' and goes on; say so in one line with its id
         // (the command exited 130 without a word, which read as a run stopped, as `ltv run`'s Ctrl-C is).
-        const onSignal = (sig: NodeJS.Signals): void => {
+        onSignal = (sig: NodeJS.Signals): void => {
           process.stderr.write(`ltv: interrupted (${sig}): stopped following run ${run.id}, which goes on on the workers; its state: GET /api/v1/runs/${run.id} on ltv serve, or the queue dashboard\n`);
           process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15));
         };
-        for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSignal);
+        if (held) onSignal(held);
         let last = '';
         // A run nobody takes would be waited for in silence: say once that no worker is connected (the
         // usual first-day mistake: no `ltv worker`, or one on another REDIS_URL or LTV_QUEUE_PREFIX).
@@ -82,7 +90,7 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
           process.stderr.write(`run ${run.id}: ${step} (${Math.round(p.percent)}%)${p.rows === undefined ? '' : `, ${p.rows} rows`}\n`);
         }, queue).finally(() => {
           clearInterval(noWorker);
-          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+          for (const sig of SIGNALS) process.off(sig, signalled);
         });
         for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${visibleLine(t.tenant)} ${t.runId} at ${t.dir}\n`);
         // Each email's outcome, as `ltv run` says it (an email sent without its record, one not sent).
@@ -90,6 +98,9 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
         // What the reader must know before trusting the numbers, as `ltv run` prints it (a run of an older release has none).
         for (const w of result.warnings ?? []) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);
       } finally {
+        for (const sig of SIGNALS) process.off(sig, signalled);
         await Promise.all([events && closeWithin(events, 1_000), closeWithin(queue, 1_000)]);
       }
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
