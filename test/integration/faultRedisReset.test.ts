@@ -160,7 +160,10 @@ test('Redis restarting empty mid-run: the stale attempt stops at once with one l
   const during = seen.filter((s) => s.at >= restarted && s.at <= (done.time as number));
   const owners = during.filter((s) => s.value !== null);
   expect(owners.length, JSON.stringify(seen)).toBe(1);
-  expect(during.slice(during.indexOf(owners[0]!)).every((s) => s.value === owners[0]!.value)).toBe(true);
+  // (Failed once in a fresh-clone CI at stop 52, not reproduced since: the message carries what to look at.)
+  const doneBy = staleWorker.logs.includes(done) ? 'the stale worker' : 'the fresh worker';
+  expect(during.slice(during.indexOf(owners[0]!)).every((s) => s.value === owners[0]!.value),
+    `lock values seen ${JSON.stringify(seen)}; restarted at ${restarted}; the fresh run completed at ${String(done.time)} on ${doneBy}; keys: stale ${staleKey}, fresh ${freshKey}`).toBe(true);
 
   for (const w of [staleWorker, freshWorker]) {
     w.proc.kill('SIGTERM');
