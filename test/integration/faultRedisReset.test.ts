@@ -157,10 +157,12 @@ test('Redis restarting empty mid-run: the stale attempt stops at once with one l
 
   // The lock after the restart: one owner (the new run's attempt) from the moment it was taken until the
   // run completed; the stale attempt neither took nor released it meanwhile.
-  const during = seen.filter((s) => s.at >= restarted && s.at <= (done.time as number));
+  // Strictly before the completion's line: the release comes after it, and the watcher's time of a reading
+  // (taken once Redis answered) can fall in the same millisecond as that line.
+  const during = seen.filter((s) => s.at >= restarted && s.at < (done.time as number));
   const owners = during.filter((s) => s.value !== null);
   expect(owners.length, JSON.stringify(seen)).toBe(1);
-  // (Failed once in a fresh-clone CI at stop 52, not reproduced since: the message carries what to look at.)
+  // (With `<=` above it failed 2 times in 13 runs at stop 52: the release read in the completion's millisecond.)
   const doneBy = staleWorker.logs.includes(done) ? 'the stale worker' : 'the fresh worker';
   expect(during.slice(during.indexOf(owners[0]!)).every((s) => s.value === owners[0]!.value),
     `lock values seen ${JSON.stringify(seen)}; restarted at ${restarted}; the fresh run completed at ${String(done.time)} on ${doneBy}; keys: stale ${staleKey}, fresh ${freshKey}`).toBe(true);
