@@ -1,4 +1,5 @@
 // A run = ingest → compute → render → publish → notify (STYLE: the worker and `ltv run` share it).
+import { isDiskFull } from './publish/isDiskFull.js';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
@@ -272,7 +273,7 @@ export function storageError(e: unknown, reportsDir: string, dbPath: string): Ap
   const err = e as NodeJS.ErrnoException | undefined;
   const message = err?.message ?? '';
   const where = `the reports directory ${reportsDir} or the scratch space ${dirname(dbPath)}`;
-  if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT' || /No space left on device|Disk quota exceeded/i.test(message)) {
+  if (isDiskFull(err)) {
     return new AppError('TRANSIENT',
       `no space left on the disk of ${err?.path ?? where}; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk`,
       { cause: e, retryable: true });

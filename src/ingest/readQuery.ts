@@ -81,7 +81,8 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   }
   const secret = decodeURIComponent(url.password);
   const masked = maskUrl(url);
-  const label = `${where} (${driver} query on ${masked})`;
+  const named = (job: string): string => `${job}: inputs[${ctx.inputIndex}] (${driver} query on ${masked})`;
+  const label = named(ctx.label);
   const ca = input.ssl_ca === undefined ? undefined : await readCa(input.ssl_ca, ctx, where);
   await mkdir(ctx.dir, { recursive: true });
   const file = join(ctx.dir, `ltv-query-${ctx.inputIndex}-${randomBytes(4).toString('hex')}.csv`);
@@ -97,8 +98,7 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
     }
     throw queryError(e, driver, label, secret, raw, progress);
   }
-  const published = ctx.jobPath === undefined ? label : `${ctx.jobPath}: inputs[${ctx.inputIndex}] (${driver} query on ${masked})`;
-  return { path: published, inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
+  return { path: named(ctx.jobPath ?? ctx.label), inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
 }
 
 /** A query input's text that is more than one statement (a ";" between two). */

@@ -814,14 +814,7 @@ export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buf
               const open = line[j];
               if (open === OPEN_BRACE || open === OPEN_BRACKET) {
                 const raw = line.toString('utf8', stringStart, i);
-                let key = raw;
-                if (escaped) {
-                  try {
-                    key = JSON.parse(`"${raw}"`) as string;
-                  } catch {
-                    // An invalid escape: DuckDB refuses the line.
-                  }
-                }
+                const key = (escaped ? decodedKey(line, stringStart, i) : null) ?? raw;
                 if (valueKeys.has(key.toLowerCase())) {
                   return `the value of "${key.slice(0, 60)}" is a JSON ${open === OPEN_BRACE ? 'object' : 'array'}, not one value (text, number or boolean): write the value itself`;
                 }
@@ -885,17 +878,19 @@ function sameKeyBefore(line: Buffer, start: number, end: number, count: number):
  * `"\u0061mount"`), else null. Only for lines with an escaped key: each key decoded by JSON.parse.
  */
 function sameDecodedKeyBefore(line: Buffer, start: number, end: number, count: number): string | null {
-  const decode = (s: number, e: number): string | null => {
-    try {
-      return JSON.parse(line.toString('utf8', s - 1, e + 1)) as string;
-    } catch {
-      return null; // an invalid escape: DuckDB refuses the line
-    }
-  };
-  const key = decode(start, end);
+  const key = decodedKey(line, start, end);
   if (key === null) return null;
-  for (let k = 0; k < count; k++) if (decode(keyRanges[2 * k]!, keyRanges[2 * k + 1]!) === key) return key;
+  for (let k = 0; k < count; k++) if (decodedKey(line, keyRanges[2 * k]!, keyRanges[2 * k + 1]!) === key) return key;
   return null;
+}
+
+/** The JSON string between the quotes at start − 1 and end, decoded; null for an invalid escape (DuckDB refuses the line). */
+function decodedKey(line: Buffer, start: number, end: number): string | null {
+  try {
+    return JSON.parse(line.toString('utf8', start - 1, end + 1)) as string;
+  } catch {
+    return null;
+  }
 }
 
 /** Start and end of each top-level key of the line being read (readJsonLine), reused from line to line. */

@@ -2,6 +2,7 @@
 // final, and the record turns final (`sent`) right after the server's 250 to DATA. The one window left
 // is a crash between that 250 and the record's rename: the next try sends again under the same
 // deterministic Message-ID, which recipients' servers and clients can recognise as the same message.
+import { isDiskFull } from '../publish/isDiskFull.js';
 import { createTransport, type SendMailOptions } from 'nodemailer';
 import type { Logger } from 'pino';
 import { createMailTransport, type MailTransport } from './createMailTransport.js';
@@ -73,11 +74,6 @@ export interface Delivery {
 /** Thrown before an attempt whose record cannot be written on a full disk (Delivery.unwritableRecord `defer`). */
 class RecordDeferred extends Error {}
 
-/** A full disk or quota: space may be freed, unlike a read-only or refused one (pipeline.ts storageError). */
-function isDiskFull(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
 
 export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<NotifyOutcome> {
   const settings = effects.settings ?? loadSmtpSettings();

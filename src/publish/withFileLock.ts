@@ -8,6 +8,7 @@ import { open, readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../config/AppError.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
+import { isDiskFull } from './isDiskFull.js';
 
 /** A lock held this long is a leftover whatever its owner says: the writes it guards take milliseconds. */
 const STALE_MS = 30_000;
@@ -70,7 +71,7 @@ async function readOwner(lock: string): Promise<'gone' | { stale: boolean; text:
 /** A lock that cannot be made: a full disk is worth retrying later (the worker does), anything else is the folder's. */
 function lockError(lock: string, e: NodeJS.ErrnoException): AppError {
   const code = e.code ?? e.message;
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
+  if (isDiskFull(e)) {
     return new AppError('TRANSIENT', `${lock}: no space left on the disk for the lock file (${code}); nothing was changed: free some space and try again`, { cause: e, retryable: true });
   }
   return new AppError('CONFIG', `${lock}: cannot create the lock file (${code}): give a writable folder`, { cause: e });

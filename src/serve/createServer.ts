@@ -165,8 +165,6 @@ export function createServer(opts: ServerOptions): LtvServer {
   const sendTimeoutMs = opts.sendTimeoutMs ?? 20_000;
   /** Set by close(): every answer from then on closes its connection (a keep-alive client would go on reusing it). */
   let draining = false;
-  /** Answers not yet finished: close() marks them to close their connection. */
-  const unfinished = new Set<ServerResponse>();
   const connections = new Connections();
   const limit = new ConnectionLimit(opts.maxConnections, opts.maxConnectionsPerClient);
   // A body still arriving when a deadline passes is the client's delay, not the route's: 408.
@@ -330,8 +328,6 @@ export function createServer(opts: ServerOptions): LtvServer {
     const log: RequestState = { route: 'unmatched', family: familyOfPath(req.url ?? '/') };
     connections.track(req, res, log);
     if (draining) res.setHeader('connection', 'close');
-    unfinished.add(res);
-    res.on('close', () => unfinished.delete(res));
     res.on('finish', () => {
       accessLog(requestId, req.method, log, res.statusCode, started);
       // Answered before its body has all arrived (a 401 or 415 before reading it, a GET sent with a body):
@@ -430,10 +426,11 @@ export function createServer(opts: ServerOptions): LtvServer {
     close(graceMs = 10_000) {
       keys.stop();
       clearInterval(sweeper);
-      // Answers under way end their connections (their clients reconnect to another instance); answers
-      // already sent keep-alive are closed on finishing ('finish' above), idle connections now.
+      // Answers under way end their connections (their clients reconnect to another instance): the routes
+      // still running say so in their headers; any answer ends its connection on finishing ('finish' above),
+      // idle connections close now.
       draining = true;
-      for (const res of unfinished) if (!res.headersSent) res.setHeader('connection', 'close');
+      for (const e of inFlight) if (!e.res.headersSent) e.res.setHeader('connection', 'close');
       return new Promise((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         force.unref();
