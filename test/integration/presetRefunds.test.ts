@@ -221,4 +221,28 @@ describe.concurrent('a payment below 0 is a bad row, not a refund of no payment 
       `<dir>/transactions.csv,${line},"grand_total ""${value}"" is negative on a transaction of status ""${status}"": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)",default,${customer}`;
     expect(quarantine).toEqual([negative(2, '-1100', 'completed', 'ctm_1'), negative(4, '-2.50', 'paid', 'ctm_3')]);
   });
+
+  it('paddle: a grand_total above total, a fee below 0 or earnings above total is a bad row quoting the file\'s cells, not the converted amounts', async ({ expect }) => {
+    const text = [
+      'id,status,customer_id,currency_code,total,grand_total,fee,earnings,billed_at',
+      'txn_1,completed,ctm_1,USD,1100,1100,105,895,2026-01-05T10:00:00Z',
+      'txn_2,completed,ctm_2,USD,1100,2200,105,895,2026-01-05T10:00:00Z',
+      'txn_3,completed,ctm_3,USD,1100,1100,-105,895,2026-01-05T10:00:00Z',
+      'txn_4,completed,ctm_4,USD,1100,1100,105,5000,2026-01-05T10:00:00Z',
+      'txn_5,past_due,ctm_5,USD,1100,2200,-105,5000,2026-01-05T10:00:00Z',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('transactions.csv', text, 'paddle', '2026-01-31T00:00:00Z', 0.9);
+    // ctm_1 alone pays: 11.00, proceeds 11.00 − 1.05 = 9.95, net = earnings 8.95 (ctm_5's past_due carries no
+    // money and is not checked). Before: ctm_2 counted 22.00 with proceeds and net scaled by 2200 / 1100 (19.90,
+    // 17.90): 16.50 in the cohort; ctm_3 and ctm_4 quarantined by the check quoting "12.0500" and "50.0000".
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [11], '2026-01-01': [11] });
+    expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [9.95], '2026-01-01': [9.95] });
+    expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [8.95], '2026-01-01': [8.95] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 3]);
+    expect(quarantine).toEqual([
+      '<dir>/transactions.csv,3,"grand_total ""2200"" is more than total ""1100"": Paddle\'s grand total is the total less the credits that paid part of it; check the columns are this transaction\'s",default,ctm_2',
+      '<dir>/transactions.csv,4,"fee ""-105"" is negative: Paddle\'s fee on a transaction is 0 or more; check the column",default,ctm_3',
+      '<dir>/transactions.csv,5,"earnings ""5000"" is more than total ""1100"": earnings are what Paddle pays out of the total after tax and its fee; check the columns are this transaction\'s",default,ctm_4',
+    ]);
+  });
 });

@@ -17,7 +17,9 @@
 -- - an approved adjustment whose action is refund or chargeback is a refund of −total that refers to its
 --   transaction_id, at the adjustment's created_at; credits, pending or rejected adjustments carry 0;
 -- - a completed or paid transaction whose total is below 0 is no payment Paddle writes (money given back is an
---   adjustment): a bad row (ltv__reason) naming the column and its value, not a refund of no transaction;
+--   adjustment): a bad row (ltv__reason) naming the column and its value, not a refund of no transaction; so
+--   is one whose grand_total is above its total, whose fee is below 0 or whose earnings are above its total
+--   (each reason quotes the file's cells, in the file's units);
 -- - the customer is customer_id, else the email; the product is the first price id.
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
 WITH r AS (
@@ -63,7 +65,15 @@ SELECT *,
   CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
   nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store,
-  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__total < 0 THEN {{name_total}} || ' "' || left(ltv__in_total, 60)
-    || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+  CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__total < 0 THEN {{name_total}} || ' "' || left(ltv__in_total, 60)
+      || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+    -- The file's own cells are quoted (the check's reasons would quote the converted amounts: "50.0000"
+    -- for 5000 cents). A grand total above the total would scale proceeds and net revenue up.
+    WHEN ltv__total > ltv__base THEN {{name_total}} || ' "' || left(ltv__in_total, 60) || '" is more than '
+      || {{name_full_total}} || ' "' || left(ltv__in_full_total, 60) || '": Paddle''s grand total is the total less the credits that paid part of it; check the columns are this transaction''s'
+    WHEN ltv__fee < 0 THEN {{name_fee}} || ' "' || left(ltv__in_fee, 60) || '" is negative: Paddle''s fee on a transaction is 0 or more; check the column'
+    WHEN ltv__earnings > ltv__base THEN {{name_earnings}} || ' "' || left(ltv__in_earnings, 60) || '" is more than '
+      || {{name_full_total}} || ' "' || left(ltv__in_full_total, 60) || '": earnings are what Paddle pays out of the total after tax and its fee; check the columns are this transaction''s'
   END AS ltv__reason
 FROM k
