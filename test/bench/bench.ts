@@ -16,13 +16,30 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RATES, cdnowTimes, generate, lineCount } from './generate.js';
 
-const { values } = parseArgs({
-  options: {
-    rows: { type: 'string' }, dimensions: { type: 'string', default: '4' }, tenants: { type: 'string', default: '1' },
-    'memory-limit': { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' },
-    shards: { type: 'string' }, workers: { type: 'string', default: '2' }, cdnow: { type: 'string' }, repeat: { type: 'string', default: '1' },
-  },
-});
+const OPTIONS = {
+  rows: { type: 'string' }, dimensions: { type: 'string', default: '4' }, tenants: { type: 'string', default: '1' },
+  'memory-limit': { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' },
+  shards: { type: 'string' }, workers: { type: 'string', default: '2' }, cdnow: { type: 'string' }, repeat: { type: 'string', default: '1' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+const parsed = (() => {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (err) {
+    // One line, as the command line's own errors are (an unknown option printed parseArgs' stack).
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)} (npm run bench -- --help lists the options)`);
+    process.exit(2);
+  }
+})();
+const { values } = parsed;
+if (values.help) {
+  console.log(`npm run bench -- [--rows N] [--dimensions 4|8] [--tenants T] [--memory-limit 4GB] [--repeat R] [--keep] [--dir D]
+npm run bench -- --cdnow K [--repeat R]          a web shop: CDNOW's purchases K times over (BG/NBD forecasts)
+npm run bench -- --rows N --shards S [--workers W]   a sharded run (SPEC §12) against the single-process run
+Prints the floor (one DuckDB statement), the full run's stage times, rows/s, peak RSS, the size published
+and what forecasts add; --repeat alternates R pairs with and without forecasts and prints the median.`);
+  process.exit(0);
+}
 const cdnow = values.cdnow ? Number(values.cdnow) : 0;
 if (values.cdnow && !(Number.isInteger(cdnow) && cdnow >= 1)) throw new Error('--cdnow: a whole number of copies, e.g. 15');
 const repeat = Number(values.repeat);
