@@ -67,7 +67,10 @@ export function resolveJobFile(jobsDir: string, file: string): string {
 
 export { withDuckdbDefaults };
 
-/** SPEC §7: a run whose worker stopped mid-run more often than LTV_MAX_STALLED allows; one line to act on. */
+/** BullMQ's own limit of stalls, out of the way (runs and shards): ltv applies LTV_MAX_STALLED in its own words. */
+export const UNLIMITED_STALLS = 1_000_000;
+
+/** SPEC §7: a run (or shard) whose worker stopped mid-run more often than LTV_MAX_STALLED allows; one line to act on. */
 export function stalledTooOften(times: number, max: number): AppError {
   return new AppError('STALLED',
     `the worker running it stopped ${times === 1 ? 'once' : `${times} times`} without finishing (killed, out of memory, or frozen longer than LTV_LOCK_DURATION_MS?), more than LTV_MAX_STALLED (${max}) allows, so it is not tried again: give the worker more memory (or lower LTV_CONCURRENCY or LTV_DUCKDB_MEMORY_LIMIT), or raise LTV_MAX_STALLED`,

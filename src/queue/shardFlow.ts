@@ -21,7 +21,7 @@ import { mergeShards } from '../shard/mergeShards.js';
 import { SHARDS_DIR, shardPaths } from '../shard/shardPaths.js';
 import { splitRun, type SplitManifest } from '../shard/splitRun.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
-import { resolveJobFile, withDuckdbDefaults } from './processRun.js';
+import { resolveJobFile, stalledTooOften, UNLIMITED_STALLS, withDuckdbDefaults } from './processRun.js';
 import { redisOptions } from './redisConnection.js';
 import { lastAttempt, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 
@@ -88,8 +88,12 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     const d = job.data;
     const label = shardLabel(d.shard, d.manifest.shards);
     const log = logger.child({ run: d.run, shard: d.shard });
+    // BullMQ's own limit is out of the way (maxStalledCount below): it failed the shard with its own words
+    // ("job stalled more than allowable limit"), and the run with them.
     if (job.stalledCounter > env.LTV_MAX_STALLED) {
-      throw new UnrecoverableError(`${label}: interrupted ${job.stalledCounter} times (its worker died or froze); giving up`);
+      const e = stalledTooOften(job.stalledCounter, env.LTV_MAX_STALLED);
+      log.error({ stalled: job.stalledCounter, max_stalled: env.LTV_MAX_STALLED }, `shard failed (not retried): ${e.message}`);
+      throw new UnrecoverableError(`${label}: ${e.message}`);
     }
     const def = await loadDef(d.file);
     log.info({ attempt: job.attemptsMade + 1, rows: d.manifest.partRows[d.shard] }, 'shard started');
@@ -130,7 +134,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       concurrency,
       lockDuration: env.LTV_LOCK_DURATION_MS,
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
-      maxStalledCount: env.LTV_MAX_STALLED,
+      maxStalledCount: UNLIMITED_STALLS,
     },
   );
   // Progress of the parent: shards finished of all, read back from BullMQ's own dependency counts.
@@ -153,7 +157,16 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     logger.warn({ run: job?.data.run, shard: job?.data.shard, final }, `shard failed${final ? '' : ', will retry'}: ${e.message}`);
     if (final) void report(job).catch(() => {});
   });
-  worker?.on('stalled', (id) => logger.warn({ shard_job: id }, 'shard lost its worker (killed or frozen); picked up again'));
+  worker?.on('stalled', (id) => {
+    void BullJob.fromId<ShardData, ShardResult>(worker, id).then((job) => job?.stalledCounter, () => undefined).then((times) => {
+      const max = env.LTV_MAX_STALLED;
+      if (times !== undefined && times > max) {
+        logger.warn({ shard_job: id, stalled: times, max_stalled: max }, `shard lost its worker (killed or frozen) ${times === 1 ? 'once' : `${times} times`}, more than LTV_MAX_STALLED (${max}) allows: it fails when next taken, and the run with it`);
+      } else {
+        logger.warn({ shard_job: id, ...(times === undefined ? {} : { stalled: times }), max_stalled: max }, 'shard lost its worker (killed or frozen); picked up again');
+      }
+    });
+  });
   worker?.on('error', (e) => logger.debug({ err: e }, 'shard worker error'));
 
   return {

@@ -9,7 +9,7 @@ import type { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
-import { createRunProcessor } from './processRun.js';
+import { createRunProcessor, UNLIMITED_STALLS } from './processRun.js';
 import { createRedis, isRedisConnectionError, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
@@ -40,8 +40,6 @@ export interface WorkerRuntime {
   close(graceMs: number): Promise<void>;
 }
 
-/** BullMQ's own limit of stalls, out of the way: processRun applies LTV_MAX_STALLED. */
-const UNLIMITED_STALLS = 1_000_000;
 
 /** How long closing a connection may take once the runs are done. */
 const DISCONNECT_MS = 2_000;

@@ -137,6 +137,34 @@ describe('a sharded run', () => {
     await stop(rescuers);
   }, 420_000);
 
+  it('fails in ltv\'s words, naming the shard, when a shard stalled more than LTV_MAX_STALLED times (BullMQ\'s own message before)', async () => {
+    await h.writeJob('shop', SHOP, null);
+    const vars = { LTV_MAX_STALLED: '0' };
+    const victim = h.childWorker({ ...vars, LTV_CONCURRENCY: '1', LTV_LOCK_DURATION_MS: '3000' });
+    await victim.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
+    const runs = h.queue();
+    try {
+      const runId = (await enqueueRun(runs, h.jobsDir, 'shop', { source: 'cli' })).id;
+      const started = await victim.waitForLog('a shard started', (l) => l.msg === 'shard started', 60_000);
+      victim.proc.kill('SIGKILL');
+      await victim.exited;
+      const rescuer = h.childWorker({ ...vars, LTV_CONCURRENCY: '1' });
+      await waitFor('the run to fail', async () => (await runs.getJobState(runId)) === 'failed', 180_000);
+      const line = 'the worker running it stopped once without finishing (killed, out of memory, or frozen longer than LTV_LOCK_DURATION_MS?), more than LTV_MAX_STALLED (0) allows, so it is not tried again: give the worker more memory (or lower LTV_CONCURRENCY or LTV_DUCKDB_MEMORY_LIMIT), or raise LTV_MAX_STALLED';
+      expect((await runs.getJob(runId))!.failedReason).toBe(`shard ${started.shard} of ${SHARDS}: ${line}; nothing was published`);
+      const said = rescuer.logs.filter((l) => l.shard_job !== undefined || l.shard === started.shard).map((l) => l.msg);
+      expect(said).toContain('shard lost its worker (killed or frozen) once, more than LTV_MAX_STALLED (0) allows: it fails when next taken, and the run with it');
+      expect(said).not.toContain('shard lost its worker (killed or frozen); picked up again');
+      expect(said).toContain(`shard failed (not retried): ${line}`);
+      // Nothing published; the run's intermediate files removed.
+      expect((await readdir(h.reportsDir)).filter((f) => !f.startsWith('.'))).toEqual([]);
+      expect(await readdir(join(h.reportsDir, '.shards', 'shop')).catch(() => [])).toEqual([]);
+      await stop([rescuer]);
+    } finally {
+      await runs.close();
+    }
+  }, 300_000);
+
   it('fails as a whole, publishing nothing, when one shard fails for good; the message names the shard', async () => {
     // With ops recipients: the run's failure notice goes out once (written as an .eml file here).
     await h.writeJob('shop', { ...SHOP, email: { to: ['finance@example.com'], ops: ['ops@example.com'] } }, null);
