@@ -274,6 +274,11 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       const why = Buffer.byteLength(file.delimiter) !== 1 ? 'is not one single-byte character' : 'quotes fields or ends lines, it cannot separate them';
       throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].delimiter: ${JSON.stringify(file.delimiter)} ${why} (use e.g. "," ";" "|", or tab)`);
     }
+    // A query's column the job reads whose text is not its value (readQuery.ts): refused as a Parquet list is.
+    const read = file.query?.refused?.length ? namesRead(file) : undefined;
+    for (const c of file.query?.refused ?? []) {
+      if (read!.has(c.name.toLowerCase())) throw new AppError('INPUT', `${file.path}: column "${c.name}" ${c.why}`);
+    }
     const head = await readCsvHeader(src, file.delimiter);
     const { names, duplicated, delimiter } = head.header;
     for (const name of names) columns.set(name, `src.${quoteIdent(name)}`);

@@ -87,9 +87,9 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
   await mkdir(ctx.dir, { recursive: true });
   const file = join(ctx.dir, `ltv-query-${ctx.inputIndex}-${randomBytes(4).toString('hex')}.csv`);
   const progress: Progress = { connected: false, timedOut: false, cancelled: false };
+  let refused: RefusedColumn[];
   try {
-    if (driver === 'PostgreSQL') await exportPostgres(url, input, ca, file, ctx, progress);
-    else await exportMysql(url, input, ca, file, ctx, progress);
+    refused = driver === 'PostgreSQL' ? await exportPostgres(url, input, ca, file, ctx, progress) : await exportMysql(url, input, ca, file, ctx, progress);
   } catch (e) {
     await rm(file, { force: true });
     if (progress.cancelled) throw new AppError('TRANSIENT', `run cancelled during ingest (${label}: the query was stopped)`, { retryable: true, cause: e });
@@ -98,8 +98,35 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
     }
     throw queryError(e, driver, label, secret, raw, progress);
   }
-  return { path: named(ctx.jobPath ?? ctx.label), inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file } };
+  return { path: named(ctx.jobPath ?? ctx.label), inputIndex: ctx.inputIndex, input, format: 'csv', delimiter: ',', gzip: false, query: { file, refused } };
 }
+
+/**
+ * A result column whose text would not be its value: several values a row (an array, a composite or
+ * range, JSON: `{pro,coins}` would be one segment value), or a MySQL FLOAT, which the server sends rounded to
+ * 6 significant digits (12345.67 as "12345.7"). readInputs refuses the input where the job reads such a
+ * column (`why` follows `column "<name>"`), as it refuses a Parquet list or struct; a column the job does
+ * not read is left aside.
+ */
+export interface RefusedColumn {
+  name: string;
+  why: string;
+}
+
+/**
+ * The query's text without a last ";" and what follows it when that is only white space and comments
+ * (`SELECT …; -- all rows`): PostgreSQL took such a text for two statements. A ";" inside a string or a
+ * comment leaves text after it that is neither, and the query is kept as it is.
+ */
+export function withoutLastSemicolon(query: string): string {
+  const sql = query.trim();
+  const at = sql.lastIndexOf(';');
+  if (at < 0) return sql;
+  return /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*$/.test(sql.slice(at + 1)) ? sql.slice(0, at).trimEnd() : sql;
+}
+
+/** A query input with a parameter ($1, or MySQL's ?), which ltv has no value for. */
+const NO_PARAMETERS = 'the query has a parameter ($1, $2, …), and ltv passes none: write the values into the query';
 
 /** A query input's text that is more than one statement (a ";" between two). */
 const ONE_STATEMENT = 'the query is more than one statement (a ";" between two): give one SELECT (a WITH … SELECT, VALUES or TABLE is fine); ltv runs it read-only and runs nothing else';
@@ -200,17 +227,27 @@ const MONEY_OID = 790;
  * with LIMIT 0 (nothing is fetched). Columns are named to select them: with two of one name (a join's two
  * `id`s) the query stays as given and its money values are quarantined as before.
  */
-async function moneyAsNumeric(client: import('pg').Client, sql: string): Promise<string> {
+async function moneyAsNumeric(client: import('pg').Client, sql: string): Promise<{ sql: string; refused: RefusedColumn[] }> {
   const { fields } = await client.query({ name: 'ltv_columns', text: `SELECT * FROM (${sql}\n) AS ltv_query LIMIT 0` });
-  if (!fields.some((f) => f.dataTypeID === MONEY_OID)) return sql;
+  // Arrays, composites, ranges and JSON: by the catalog's category of each result type.
+  const { rows: types } = await client.query<{ oid: number; name: string; many: boolean }>(
+    "SELECT oid::int AS oid, format_type(oid, NULL) AS name, typcategory IN ('A', 'C', 'R') OR typname IN ('json', 'jsonb', 'record') AS many FROM pg_type WHERE oid = ANY($1::oid[])",
+    [[...new Set(fields.map((f) => f.dataTypeID))]],
+  );
+  const many = new Map(types.filter((t) => t.many).map((t) => [t.oid, t.name]));
+  const refused = fields.filter((f) => many.has(f.dataTypeID)).map((f) => ({
+    name: f.name,
+    why: `is ${many.get(f.dataTypeID)!}, several values a row, where ltv reads one: select one value of it in the query (col[1], data->>'key'), or map another column`,
+  }));
+  if (!fields.some((f) => f.dataTypeID === MONEY_OID)) return { sql, refused };
   const names = fields.map((f) => f.name);
-  if (new Set(names).size !== names.length) return sql;
+  if (new Set(names).size !== names.length) return { sql, refused };
   const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
   const columns = fields.map((f) => (f.dataTypeID === MONEY_OID ? `ltv_query.${ident(f.name)}::numeric AS ${ident(f.name)}` : `ltv_query.${ident(f.name)}`));
-  return `SELECT ${columns.join(', ')} FROM (${sql}\n) AS ltv_query`;
+  return { sql: `SELECT ${columns.join(', ')} FROM (${sql}\n) AS ltv_query`, refused };
 }
 
-async function exportPostgres(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<void> {
+async function exportPostgres(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<RefusedColumn[]> {
   const tls = tlsOptions(input.ssl, ca);
   const target = new URL(url.href);
   // The job's `ssl` replaces the URL's TLS parameters (pg lets the URL win over its own options).
@@ -265,7 +302,7 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
         ownTimeout = true;
       }
     }
-    const sql = input.query!.trim().replace(/;\s*$/, '');
+    const sql = withoutLastSemicolon(input.query!);
     // The COPY below goes through the simple query protocol, which runs every statement of a text: a query
     // that closed COPY's parenthesis ran its own statements after it (a COMMIT, then writes, outside the
     // READ ONLY transaction). The query is planned first with the extended protocol (a named statement
@@ -275,11 +312,16 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
     await client.query({ name: 'ltv_one_statement', text: `EXPLAIN SELECT * FROM (${sql}\n) AS ltv_query` }).catch((e: unknown) => {
       // Several statements parse as such, or fail at the ";" where the query's own statement ended early.
       if ((e as { code?: string }).code === '42601' && /multiple commands|at or near ";"/.test((e as Error).message)) throw new AppError('INPUT', ONE_STATEMENT);
+      // A parameter ($1) has no value: the server calls the empty Bind a protocol violation (08P01), which
+      // was said as a lost connection and retried.
+      if ((e as { code?: string }).code === '08P01' && /bind message supplies 0 parameters/.test((e as Error).message)) throw new AppError('INPUT', NO_PARAMETERS);
       throw e;
     });
-    const copy = client.query(copyTo(`COPY (${await moneyAsNumeric(client, sql)}\n) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+    const { sql: copied, refused } = await moneyAsNumeric(client, sql);
+    const copy = client.query(copyTo(`COPY (${copied}\n) TO STDOUT WITH (FORMAT csv, HEADER true)`));
     await pipeline(copy, createWriteStream(file));
     await client.query('COMMIT');
+    return refused;
   } catch (e) {
     // 57014 is also an operator's pg_cancel_backend: only the statement timeout is ours.
     if (ownTimeout && (e as { code?: string }).code === '57014' && /statement timeout/.test((e as Error).message)) progress.timedOut = true;
@@ -293,7 +335,7 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
   }
 }
 
-async function exportMysql(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<void> {
+async function exportMysql(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<RefusedColumn[]> {
   const target = new URL(url.href);
   target.protocol = 'mysql:';
   // MySQL's own client spells TLS `ssl-mode`: read it here (mysql2 would take it for a session variable).
@@ -376,10 +418,15 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     await run("SET time_zone = '+00:00'");
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
-    const sql = input.query!.trim().replace(/;\s*$/, '');
+    const refused: RefusedColumn[] = [];
+    const sql = withoutLastSemicolon(input.query!);
     const query = conn.query({ sql, rowsAsArray: true });
-    query.on('fields', (fields: { name: string }[]) => {
+    query.on('fields', (fields: { name: string; columnType: number }[]) => {
       header = fields.map((f) => f.name);
+      for (const f of fields) {
+        if (f.columnType === MYSQL_FLOAT) refused.push({ name: f.name, why: `is FLOAT, which MySQL sends rounded to 6 significant digits (12345.67 as "12345.7"): select it as an exact decimal in the query (CAST(${f.name} AS DECIMAL(18, 2))), or store it as DECIMAL` });
+        if (f.columnType === MYSQL_JSON) refused.push({ name: f.name, why: `is JSON, which holds several values a row where ltv reads one: select one value of it in the query (JSON_VALUE(${f.name}, '$.key')), or map another column` });
+      }
     });
     let wroteHeader = false;
     const toCsv = new Transform({
@@ -400,6 +447,7 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
       throw e;
     });
     await run('COMMIT');
+    return refused;
   } finally {
     stop();
     stopOnCancel();
@@ -456,6 +504,10 @@ function csvLine(values: readonly unknown[]): string {
     return s === '' || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   }).join(',')}\n`;
 }
+
+/** MySQL's column types (a result field's columnType) whose text is not the value: FLOAT, and JSON (MySQL's; MariaDB's JSON is LONGTEXT). */
+const MYSQL_FLOAT = 4;
+const MYSQL_JSON = 245;
 
 /** PostgreSQL SQLSTATEs worth retrying: the connection or the server, not the query (Appendix A of its manual). */
 const PG_TRANSIENT = /^(08|53|57P0[1235]|40001|40P01|58000|58030)/;

@@ -9,7 +9,7 @@ import { AppError } from '../config/AppError.js';
 import { envValue } from '../config/env.js';
 import type { InputDef, Job } from '../config/jobSchema.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
-import { readQuery } from './readQuery.js';
+import { readQuery, type RefusedColumn } from './readQuery.js';
 
 export type FileFormat = 'csv' | 'whitespace' | 'jsonl' | 'parquet';
 
@@ -21,8 +21,11 @@ export interface SourceFile {
   format: FileFormat;
   /** CSV delimiter when known (given or implied by .tsv). */
   delimiter?: string;
-  /** A database query's result streamed into this temporary CSV (readQuery.ts); `path` names the input. */
-  query?: { file: string };
+  /**
+   * A database query's result streamed into this temporary CSV (readQuery.ts); `path` names the input.
+   * `refused`: its columns whose text is not their value, refused where the job reads them.
+   */
+  query?: { file: string; refused?: readonly RefusedColumn[] };
   /** gzip data (by its magic bytes, whatever the name): ltv inflates and verifies it while reading. */
   gzip: boolean;
 }

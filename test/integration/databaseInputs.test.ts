@@ -244,6 +244,20 @@ describe('PostgreSQL inputs', () => {
     // One statement, with a ";" in a text, a comment on its last line and a trailing ";", is read as before.
     const { report } = await run([{ query: "SELECT 'a;b' AS customer_id, TIMESTAMPTZ '2026-01-10 08:00+00' AS event_time, 10.00 AS amount -- one order\n;", connection: 'env:LTV_TEST_PG_ONE' }]);
     expect(grid(report.matrices[0]!)).toEqual({ Total: [10, 10], '2026-01-01': [10, 10] });
+    // So is one whose ";" has comments after it (refused as two statements before), and one whose ";" is in
+    // a comment at its end.
+    for (const tail of ['; -- all rows', ';\n/* orders */ -- done\n', ' -- a; b']) {
+      const after = await run([{ query: `SELECT 'a' AS customer_id, TIMESTAMPTZ '2026-01-10 08:00+00' AS event_time, 10.00 AS amount${tail}`, connection: 'env:LTV_TEST_PG_ONE' }]);
+      expect(grid(after.report.matrices[0]!)).toEqual({ Total: [10, 10], '2026-01-01': [10, 10] });
+    }
+    // A parameter has no value: one line, not retried (it was "the connection to PostgreSQL was lost", transient).
+    const fx = await makeFixture({});
+    cleanups.push(() => fx.cleanup());
+    const param = await runJob(fx, { inputs: [{ query: "SELECT 'a' AS customer_id, now() AS event_time, $1::numeric AS amount", connection: 'env:LTV_TEST_PG_ONE' }], matrices: MONTHLY, formats: ['json'] }, T)
+      .then(() => undefined, (err: unknown) => err as AppError);
+    expect([param?.code, param?.retryable, param?.message.replace(/\(PostgreSQL query on [^)]*\)/, '(…)')]).toEqual([
+      'INPUT', false, 'command line: inputs[0] (…): the query has a parameter ($1, $2, …), and ltv passes none: write the values into the query',
+    ]);
 
     // MariaDB: the same words (it was the server's raw ER_PARSE_ERROR), and a query with its own syntax error
     // after a ";" in a text keeps the server's words; a missing column is named in the query's terms.
@@ -301,6 +315,45 @@ describe('query results numbered by row, whatever their values hold', () => {
     // d's 5.00 is a trial (BIT 1) with money: a payment all the same (is_trial keeps only a zero-amount row
     // from starting a cohort), so the numbers are PostgreSQL's.
     expect(grid(report.matrices[0]!)).toEqual({ Total: [11.67, 11.67], '2026-01-01': [11.67, 11.67] });
+  });
+});
+
+describe('columns whose text is not their value', () => {
+  it('PostgreSQL: an array, JSON or composite column the job reads is refused naming it; one it does not read is left aside', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE o (c text, t timestamptz, a numeric(12, 2), tags text[], doc jsonb);
+      INSERT INTO o VALUES ('a', '2026-01-10 08:00+00', 10, ARRAY['pro', 'coins'], '{"country": "DE"}'),
+        ('b', '2026-01-11 08:00+00', 20, ARRAY['pro'], '{"country": "FR"}');`);
+    setEnv('LTV_TEST_PG_NESTED', url);
+    const base = 'SELECT c AS customer_id, t AS event_time, a AS amount';
+    // Read as a segment, the array was the value "{pro,coins}" and the JSON "{""country"": ""DE""}".
+    const tags = await runError([{ query: `${base}, tags AS product_id FROM o`, connection: 'env:LTV_TEST_PG_NESTED' }]);
+    expect(tags).toMatch(/^command line: inputs\[0\] \(PostgreSQL query on [^)]*\): column "product_id" is text\[\], several values a row, where ltv reads one: select one value of it in the query \(col\[1\], data->>'key'\), or map another column$/);
+    const doc = await runError([{ query: `${base}, doc AS country FROM o`, connection: 'env:LTV_TEST_PG_NESTED' }]);
+    expect(doc).toMatch(/: column "country" is jsonb, several values a row/);
+    const row = await runError([{ query: `${base}, (c, a) AS store FROM o`, connection: 'env:LTV_TEST_PG_NESTED' }]);
+    expect(row).toMatch(/: column "store" is record, several values a row/);
+    // Not read (no canonical name, no mapping): a dimension left aside as any unknown column; one value of
+    // each, selected in the query, is read.
+    const { report } = await run([{ query: `${base}, tags, doc, tags[1] AS product_id, doc->>'country' AS country FROM o`, connection: 'env:LTV_TEST_PG_NESTED' }],
+      { matrices: [{ period_type: 'days', period_unit: 'month', segmentation: 'country' }] });
+    // Countries DE (a: 10) and FR (b: 20), one customer each.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [15, 15], DE: [10, 10], FR: [20, 20] });
+  });
+
+  it('MariaDB: a FLOAT column the job reads is refused naming it (the server sends 6 significant digits: 12345.67 arrived as 12345.7)', async () => {
+    const url = await mysqlDatabase(`
+      CREATE TABLE o (c VARCHAR(10), t DATETIME, f FLOAT, d DECIMAL(12, 2));
+      INSERT INTO o VALUES ('a', '2026-01-10 08:00:00', 12345.67, 12345.67), ('b', '2026-01-11 08:00:00', 99999.99, 99999.99);`);
+    setEnv('LTV_TEST_MY_FLOAT', url);
+    const read = await runError([{ query: 'SELECT c AS customer_id, t AS event_time, f AS amount FROM o', connection: 'env:LTV_TEST_MY_FLOAT' }]);
+    expect(read).toMatch(/^command line: inputs\[0\] \(MySQL query on [^)]*\): column "amount" is FLOAT, which MySQL sends rounded to 6 significant digits \(12345\.67 as "12345\.7"\): select it as an exact decimal in the query \(CAST\(amount AS DECIMAL\(18, 2\)\)\), or store it as DECIMAL$/);
+    // Mapped under another name: named as the result has it.
+    const mapped = await runError([{ query: 'SELECT c AS customer_id, t AS event_time, f FROM o', connection: 'env:LTV_TEST_MY_FLOAT', map: { amount: 'f' } }]);
+    expect(mapped).toMatch(/: column "f" is FLOAT/);
+    // As the message says, and beside a FLOAT the job does not read: exact. (12345.67 + 99999.99) / 2 = 56172.83.
+    const { report } = await run([{ query: 'SELECT c AS customer_id, t AS event_time, CAST(f AS DECIMAL(18, 2)) AS amount, f AS float_kept FROM o', connection: 'env:LTV_TEST_MY_FLOAT' }]);
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [56172.83, 56172.83], '2026-01-01': [56172.83, 56172.83] });
   });
 });
 
