@@ -5,7 +5,7 @@ import { loadSql } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import { FILTER_COLUMNS, type FilterKey } from './model.js';
 import { publishedFile } from './publishedFile.js';
-import { RUN_FILES, type Manifest } from './runFiles.js';
+import { RUN_FILES, runKey, type Manifest, type RunRef } from './runFiles.js';
 
 export interface AttributeCount {
   value: string;
@@ -36,15 +36,17 @@ async function read(runDir: string, manifest: Manifest): Promise<AttributeValues
 }
 
 /**
- * `runDir` must be a resolved run directory inside the reports directory (the caller checks), `manifest`
- * its manifest: its data/customers.parquet is read only as the manifest lists it (publishedFile.ts).
+ * `run.dir` must be a resolved run directory inside the reports directory (the caller checks), `manifest`
+ * its manifest (of `run.identity`): its data/customers.parquet is read only as the manifest lists it (publishedFile.ts).
  */
-export function attributeValues(runDir: string, manifest: Manifest): Promise<AttributeValues> {
-  let p = kept.get(runDir);
+export function attributeValues(run: RunRef, manifest: Manifest): Promise<AttributeValues> {
+  // By identity too: a run id published again holds other values (runFiles.ts RunRef).
+  const key = runKey(run);
+  let p = kept.get(key);
   if (!p) {
-    p = read(runDir, manifest);
-    kept.set(runDir, p);
-    p.catch(() => kept.delete(runDir));
+    p = read(run.dir, manifest);
+    kept.set(key, p);
+    p.catch(() => kept.delete(key));
     while (kept.size > KEEP) kept.delete(kept.keys().next().value as string);
   }
   return p;

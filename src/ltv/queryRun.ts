@@ -14,7 +14,7 @@ import type { RunMatrix } from './cellRuns.js';
 import { computeRunMatrix } from './computeMatrix.js';
 import type { LtvFilters, MatrixSpec } from './model.js';
 import { publishedFile } from './publishedFile.js';
-import { RUN_FILES, type Manifest } from './runFiles.js';
+import { manifestIdentity, RUN_FILES, runKey, type Manifest, type RunRef } from './runFiles.js';
 import { MATRIX_CUSTOMERS, MATRIX_FACTS, type Column } from '../warehouse/tables.js';
 
 interface Lane {
@@ -36,10 +36,15 @@ const LANES = Math.max(2, Math.min(4, availableParallelism()));
 const MAX_OPEN_RUNS = 8;
 const open = new Map<string, Promise<OpenRun>>();
 
-async function openRun(runDir: string): Promise<OpenRun> {
+async function openRun(run: RunRef): Promise<OpenRun> {
+  const runDir = run.dir;
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(await readFile(join(runDir, RUN_FILES.manifest), 'utf8')) as Manifest;
+    const text = await readFile(join(runDir, RUN_FILES.manifest));
+    // Another run published under the same id since the caller resolved this one: not the run asked for
+    // (its data files are checked against this manifest, so what is loaded is the run of this identity).
+    if (manifestIdentity(text) !== run.identity) throw new Error('the run directory holds another run now');
+    manifest = JSON.parse(text.toString('utf8')) as Manifest;
   } catch (e) {
     // A client sees a NOT_FOUND's message (src/serve/HttpError.ts): no path in it.
     throw new AppError('NOT_FOUND', 'Run not found', { cause: new Error(`no published run at ${runDir}`, { cause: e }) });
@@ -92,12 +97,13 @@ export async function loadRunTables(wh: Warehouse, files: { facts: string; custo
 }
 
 /** The run opened for queries (kept in a small LRU; opened once however many ask at the same time). */
-function openedRun(runDir: string): Promise<OpenRun> {
-  let entry = open.get(runDir);
+function openedRun(run: RunRef): Promise<OpenRun> {
+  const key = runKey(run);
+  let entry = open.get(key);
   if (!entry) {
-    entry = openRun(runDir);
-    open.set(runDir, entry);
-    entry.catch(() => open.delete(runDir));
+    entry = openRun(run);
+    open.set(key, entry);
+    entry.catch(() => open.delete(key));
     while (open.size > MAX_OPEN_RUNS) {
       const [oldest] = open.keys();
       if (oldest === undefined) break;
@@ -107,31 +113,31 @@ function openedRun(runDir: string): Promise<OpenRun> {
     }
   } else {
     // Refresh its place in the LRU.
-    open.delete(runDir);
-    open.set(runDir, entry);
+    open.delete(key);
+    open.set(key, entry);
   }
   return entry;
 }
 
 /**
  * Opens a published run for queries ahead of its first one (the explorer does it at sign-in: opening a
- * run of 1 M transactions takes about a second). Same contract as queryRunMatrix's `runDir`.
+ * run of 1 M transactions takes about a second). Same contract as queryRunMatrix's `run`.
  */
-export async function prepareRunQueries(runDir: string): Promise<void> {
-  await openedRun(runDir);
+export async function prepareRunQueries(run: RunRef): Promise<void> {
+  await openedRun(run);
 }
 
 /**
- * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `runDir` must be a
+ * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `run.dir` must be a
  * resolved run directory (the caller resolves `latest` and checks it lies inside the reports directory).
  */
-export function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+export function queryRunMatrix(run: RunRef, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
   // The same question asked twice at once (the explorer asks Adapty's route for a segmentation's values
   // and its own states route for their states) is computed once.
-  const key = JSON.stringify([runDir, spec, filters]);
+  const key = JSON.stringify([runKey(run), spec, filters]);
   let p = inFlight.get(key);
   if (!p) {
-    p = computeOn(runDir, spec, filters).finally(() => inFlight.delete(key));
+    p = computeOn(run, spec, filters).finally(() => inFlight.delete(key));
     inFlight.set(key, p);
   }
   return p;
@@ -139,8 +145,8 @@ export function queryRunMatrix(runDir: string, spec: MatrixSpec, filters: LtvFil
 
 const inFlight = new Map<string, Promise<RunMatrix>>();
 
-async function computeOn(runDir: string, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
-  const run = await openedRun(runDir);
+async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+  const run = await openedRun(ref);
   const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
   lane.pending++;
   const result = lane.queue.then(() => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters)).finally(() => {

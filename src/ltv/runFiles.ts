@@ -1,4 +1,6 @@
 // The published layout of one run (SPEC §5), in one place so writers, the endpoint and the worker agree.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MatrixSpec, RunWarning, Summary } from './model.js';
 
@@ -26,6 +28,33 @@ export const RUN_FILES = {
  * half cent would then round the wrong way).
  */
 export const MONEY_COLUMNS = ['revenue', 'proceeds', 'net_revenue'] as const;
+
+/**
+ * A published run as the endpoint's caches know it: its directory and the sha256 of its manifest.json. A run
+ * never changes once published, but its directory can be removed and a new run published under the same
+ * id (an operator re-running a bad run, retention then a backfill): keyed by the directory alone, a
+ * long-running server answered filtered requests from the removed run's data, under the same ETag.
+ */
+export interface RunRef {
+  dir: string;
+  /** sha256 (hex) of the run's manifest.json bytes: its files' checksums and its time of generation. */
+  identity: string;
+}
+
+/** The identity of a run from its manifest.json's bytes (RunRef). */
+export function manifestIdentity(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A cache key of a run: its directory and the identity of what it holds. */
+export function runKey(run: RunRef): string {
+  return `${run.dir}\0${run.identity}`;
+}
+
+/** The run at `dir` as it is on disk now (tests and tools; the endpoint has the manifest's bytes already). */
+export async function runRef(dir: string): Promise<RunRef> {
+  return { dir, identity: manifestIdentity(await readFile(join(dir, RUN_FILES.manifest))) };
+}
 
 export function zenovaySnapshotPath(range: string, granularity: string): string {
   return join('api', 'zenovay', `${range}-${granularity}.json`);

@@ -6,7 +6,7 @@ import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Manifest } from '../ltv/runFiles.js';
-import { RUN_FILES, SNAPSHOT_GZIP_SUFFIX } from '../ltv/runFiles.js';
+import { manifestIdentity, RUN_FILES, SNAPSHOT_GZIP_SUFFIX, type RunRef } from '../ltv/runFiles.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { AnswerCache, type RunAnswers } from './AnswerCache.js';
 import { isValidTenantId } from './tenantId.js';
@@ -22,7 +22,7 @@ export interface SnapshotFile {
   derived: Map<string, Buffer>;
 }
 
-export interface ResolvedRun {
+export interface ResolvedRun extends RunRef {
   tenant: string;
   /** realpath of runs/<run-id>. */
   dir: string;
@@ -42,9 +42,13 @@ export class RunStore {
     this.root = realpathSync.native(reportsDir);
   }
 
-  /** A run resolved afresh: nothing of it read yet, its computed answers kept in the shared budget. */
-  resolution(tenant: string, dir: string, manifest: Manifest): ResolvedRun {
-    return { tenant, dir, manifest, files: new Map(), computed: this.answers.forRun() };
+  /**
+   * A run resolved afresh from its manifest.json's bytes: nothing of it read yet, its computed answers kept
+   * in the shared budget, its identity the manifest's sha256 (RunRef: what the caches and ETags go by).
+   */
+  resolution(tenant: string, dir: string, manifestText: Buffer): ResolvedRun {
+    const manifest = JSON.parse(manifestText.toString('utf8')) as Manifest;
+    return { tenant, dir, identity: manifestIdentity(manifestText), manifest, files: new Map(), computed: this.answers.forRun() };
   }
 
   get reportsDir(): string {
@@ -89,8 +93,7 @@ export class RunStore {
     } catch {
       return null;
     }
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    const run = this.resolution(tenant, dir, manifest);
+    const run = this.resolution(tenant, dir, readFileSync(manifestPath));
     this.current.set(tenant, { key, ino, run });
     return run;
   }

@@ -80,7 +80,7 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   if (hit) return hit;
   const whole = matchesSnapshot(request, run.manifest);
   const snapshot = whole ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
-  const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run.dir, request.spec, request.filters, run.manifest.currency, 'json');
+  const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json');
   const forecastFile = runs.file(run, RUN_FILES.forecast);
   const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
   // Beyond the horizon the forecast has no cell: answering would silently cut the request short.
@@ -117,7 +117,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
         let body: Buffer;
         ({ run, value: body } = await onRun((r) => adaptyWithPredictions(runs, r, request)));
         const key = JSON.stringify(request);
-        const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${key}`).digest('hex')}"`;
+        const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.identity}\0${key}`).digest('hex')}"`;
         sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: JSON_TYPE, ...(await gzipOnce(ctx.req, body, run.computed, `gzip\0predictions\0${key}`)) });
         return;
       }
@@ -154,14 +154,14 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       ({ run, value: body } = await onRun(async (r) => {
         let b = r.computed.get(cacheKey);
         if (!b) {
-          b = await computeAdapty(r.dir, request.spec, request.filters, r.manifest.currency, request.format);
+          b = await computeAdapty(r, request.spec, request.filters, r.manifest.currency, request.format);
           r.computed.set(cacheKey, b);
         }
         return b;
       }));
       // The body is a function of the run (never changed once published), the request and this code:
       // the tag hashes those instead of tens of MB of body.
-      const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.dir}\0${cacheKey}`).digest('hex')}"`;
+      const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.identity}\0${cacheKey}`).digest('hex')}"`;
       sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: request.format === 'csv' ? CSV_TYPE : JSON_TYPE, ...(await gzipOnce(ctx.req, body, run.computed, `gzip\0${cacheKey}`)) });
     },
   };

@@ -3,12 +3,13 @@
 import type { LtvFilters, MatrixSpec } from '../ltv/model.js';
 import { expandRuns } from '../ltv/cellRuns.js';
 import { queryRunMatrix } from '../ltv/queryRun.js';
+import type { RunRef } from '../ltv/runFiles.js';
 import { adaptyToCsv } from '../report/adaptyCsv.js';
 import { adaptyJson, toAdaptyResponse } from '../report/toAdapty.js';
 
 export async function computeAdapty(
-  runDir: string, spec: MatrixSpec, filters: LtvFilters, currency: string, format: 'json' | 'csv',
+  run: RunRef, spec: MatrixSpec, filters: LtvFilters, currency: string, format: 'json' | 'csv',
 ): Promise<Buffer> {
-  const matrix = await queryRunMatrix(runDir, spec, filters);
+  const matrix = await queryRunMatrix(run, spec, filters);
   return format === 'csv' ? Buffer.from(adaptyToCsv(toAdaptyResponse(expandRuns(matrix), currency)), 'utf8') : adaptyJson(matrix, currency);
 }

@@ -97,7 +97,7 @@ function visibleTenant(ctx: RouteContext): string {
  * A failure surfaces on the query itself.
  */
 function warm(run: ResolvedRun, ctx: RouteContext): void {
-  prepareRunQueries(run.dir).catch((e: unknown) => ctx.logger.warn({ err: e, run: run.dir }, 'explorer: opening the run for queries failed'));
+  prepareRunQueries(run).catch((e: unknown) => ctx.logger.warn({ err: e, run: run.dir }, 'explorer: opening the run for queries failed'));
 }
 
 /** SPEC §4 states of the rows of an Adapty request, from the run's own SQL (cached with the run). */
@@ -106,7 +106,7 @@ async function states(run: ResolvedRun, body: unknown): Promise<Buffer> {
   const key = JSON.stringify(['explorer-states', request.spec, request.filters]);
   const hit = run.computed.get(key);
   if (hit) return hit;
-  const matrix = await queryRunMatrix(run.dir, request.spec, request.filters);
+  const matrix = await queryRunMatrix(run, request.spec, request.filters);
   const out: StatesResponse = {
     rows: matrix.rows.map((r) => {
       const partial: [number, number][] = [];
@@ -168,7 +168,7 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
           ...listing,
           tenant: run.tenant,
           ...catalog.published(run),
-          attributes: await attributeValues(run.dir, run.manifest),
+          attributes: await attributeValues(run, run.manifest),
         };
         sendJson(ctx.res, body);
         warm(run, ctx);

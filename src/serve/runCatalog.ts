@@ -2,10 +2,10 @@
 // from runs/<run-id>/manifest.json, newest first, and resolved by id. Run ids pass an allow-list before
 // they touch the file system, and every path is resolved with realpath and must stay inside the tenant's
 // own runs directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Forecast, Summary } from '../ltv/model.js';
-import { RUN_FILES, type Manifest } from '../ltv/runFiles.js';
+import { RUN_FILES, runKey, type Manifest } from '../ltv/runFiles.js';
 import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '../explorer/explorerApi.js';
 import type { ResolvedRun, RunStore } from './RunStore.js';
 import { tenantDirName } from '../publish/publishRun.js';
@@ -27,8 +27,22 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
   return value;
 }
 
+/**
+ * A run directory as it is now: its path, inode and change time. A run id removed and published again
+ * (a re-run, retention then a backfill) is another directory: the memos below are keyed by this, not by
+ * the path alone (they listed and served the removed run's manifest, summary and forecast).
+ */
+function dirKey(dir: string): string | null {
+  try {
+    const st = statSync(dir, { bigint: true });
+    return `${dir}\0${st.ino}\0${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
 export class RunCatalog {
-  private readonly manifests = new Map<string, Manifest>();
+  private readonly manifests = new Map<string, { manifest: Manifest; text: Buffer }>();
   private readonly resolved = new Map<string, ResolvedRun>();
   private readonly summaries = new Map<string, PublishedReport>();
   private readonly forecasts = new Map<string, ForecastBrief | null>();
@@ -52,13 +66,15 @@ export class RunCatalog {
     }
   }
 
-  private manifest(dir: string): Manifest | null {
-    const hit = this.manifests.get(dir);
+  private manifest(dir: string, key: string | null): { manifest: Manifest; text: Buffer } | null {
+    if (key === null) return null;
+    const hit = this.manifests.get(key);
     if (hit) return hit;
     try {
       const path = realpathSync.native(join(dir, RUN_FILES.manifest));
       if (!this.inside(path, dir)) return null;
-      return remember(this.manifests, dir, JSON.parse(readFileSync(path, 'utf8')) as Manifest);
+      const text = readFileSync(path);
+      return remember(this.manifests, key, { manifest: JSON.parse(text.toString('utf8')) as Manifest, text });
     } catch {
       return null;
     }
@@ -77,8 +93,9 @@ export class RunCatalog {
     const out: RunListing[] = [];
     for (const name of names) {
       const dir = this.runDir(tenant, name);
-      const m = dir === null ? null : this.manifest(dir);
-      if (dir === null || m === null) continue;
+      const key = dir === null ? null : dirKey(dir);
+      const m = dir === null ? null : this.manifest(dir, key)?.manifest ?? null;
+      if (dir === null || key === null || m === null) continue;
       out.push({
         run_id: name,
         as_of: m.as_of,
@@ -89,7 +106,7 @@ export class RunCatalog {
         first_payment_dates: m.first_payment_dates ?? null,
         downloads: DOWNLOADS.filter((f) => m.files?.[f] !== undefined),
         summary: m.summary ?? null,
-        forecast: this.forecast(dir, m),
+        forecast: this.forecast(dir, key, m),
       });
     }
     return out.sort((a, b) => (a.as_of === b.as_of ? (a.run_id < b.run_id ? 1 : -1) : a.as_of < b.as_of ? 1 : -1));
@@ -105,11 +122,12 @@ export class RunCatalog {
     if (dir === null) return null;
     const latest = this.store.resolve(tenant);
     if (latest?.dir === dir) return latest;
-    const hit = this.resolved.get(dir);
+    const key = dirKey(dir);
+    const hit = key === null ? undefined : this.resolved.get(key);
     if (hit) return hit;
-    const manifest = this.manifest(dir);
-    if (!manifest) return null;
-    return remember(this.resolved, dir, this.store.resolution(tenant, dir, manifest));
+    const read = this.manifest(dir, key);
+    if (!read || key === null) return null;
+    return remember(this.resolved, key, this.store.resolution(tenant, dir, read.text));
   }
 
   /**
@@ -117,7 +135,7 @@ export class RunCatalog {
    * (what the run's downloads hold); nulls when it published no ltv.json.
    */
   published(run: ResolvedRun): PublishedReport {
-    const known = this.summaries.get(run.dir);
+    const known = this.summaries.get(runKey(run));
     if (known) return known;
     let out: PublishedReport = { summary: null, matrices: null };
     try {
@@ -129,12 +147,12 @@ export class RunCatalog {
     } catch {
       out = { summary: null, matrices: null };
     }
-    return remember(this.summaries, run.dir, out);
+    return remember(this.summaries, runKey(run), out);
   }
 
   /** The run's forecast in brief (data/forecast.json, SPEC §9), or null when it published none. */
-  private forecast(dir: string, m: Manifest): ForecastBrief | null {
-    if (this.forecasts.has(dir)) return this.forecasts.get(dir) ?? null;
+  private forecast(dir: string, key: string, m: Manifest): ForecastBrief | null {
+    if (this.forecasts.has(key)) return this.forecasts.get(key) ?? null;
     let brief: ForecastBrief | null = null;
     if (m.files?.[RUN_FILES.forecast] !== undefined) {
       try {
@@ -144,7 +162,7 @@ export class RunCatalog {
         brief = null;
       }
     }
-    return remember(this.forecasts, dir, brief);
+    return remember(this.forecasts, key, brief);
   }
 
   /** Absolute path of one of the run's downloadable files, or null when absent or leading outside it. */

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type MatrixSpec } from '../../src/ltv/model.js';
-import { adaptySnapshotPath, zenovaySnapshotPath, type Manifest } from '../../src/ltv/runFiles.js';
+import { adaptySnapshotPath, runRef, zenovaySnapshotPath, type Manifest } from '../../src/ltv/runFiles.js';
 import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from '../../src/report/apiTypes.js';
 import { computeAdapty } from '../../src/serve/computeAdapty.js';
 
@@ -45,7 +45,7 @@ async function compareRun(refDir: string, runDir: string): Promise<{ same: numbe
     if (!ref) throw new Error(`${refDir}: no snapshot ${rel}`);
     let body = snapshot(runDir, rel);
     if (!body && spec) {
-      body = await computeAdapty(runDir, spec, { date: ['0001-01-01', '9999-12-31'] }, manifest.currency, 'json');
+      body = await computeAdapty(await runRef(runDir), spec, { date: ['0001-01-01', '9999-12-31'] }, manifest.currency, 'json');
       computed++;
     }
     if (body?.equals(ref)) same++;

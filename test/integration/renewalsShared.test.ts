@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MatrixSpec, PeriodUnit } from '../../src/ltv/model.js';
+import { runRef } from '../../src/ltv/runFiles.js';
 import { computeAdapty } from '../../src/serve/computeAdapty.js';
 import { adaptyGrid, csv, makeFixture, readAdapty, readLatest, runJob, grid, type Fixture } from '../helpers/runFixture.js';
 
@@ -51,7 +52,7 @@ describe('renewals matrices by another unit\'s cohorts', () => {
       for (const seg of TIME_SEGS) {
         const spec: MatrixSpec = { period_type: 'renewals', period_unit: unit, segmentation: seg };
         const stored = await readAdapty(fx, `renewals-${unit}-${seg}.json`);
-        const computed = JSON.parse((await computeAdapty(join(dir), spec, { date: ['0001-01-01', '9999-12-31'] }, 'USD', 'json')).toString('utf8'));
+        const computed = JSON.parse((await computeAdapty(await runRef(join(dir)), spec, { date: ['0001-01-01', '9999-12-31'] }, 'USD', 'json')).toString('utf8'));
         expect(stored, `renewals-${unit}-${seg}`).toEqual(computed);
       }
     }

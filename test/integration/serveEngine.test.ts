@@ -12,7 +12,7 @@ import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
 import { attributeValues } from '../../src/ltv/attributeValues.js';
 import { ADAPTY_SNAPSHOT_SPECS } from '../../src/ltv/model.js';
-import { adaptySnapshotPath, type Manifest } from '../../src/ltv/runFiles.js';
+import { adaptySnapshotPath, runRef, type Manifest } from '../../src/ltv/runFiles.js';
 import { adaptyGrid, csv, makeFixture, runJob, type Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
 
@@ -234,8 +234,8 @@ describe('a run whose data files were swapped after it was published', () => {
   it('the explorer\'s attribute values read data/customers.parquet only as the manifest lists it', async () => {
     const dir = (tenant: string): string => realpathSync(join(fx3.reportsDir, tenant, 'latest'));
     const manifest = (tenant: string): Manifest => JSON.parse(readFileSync(join(dir(tenant), 'manifest.json'), 'utf8')) as Manifest;
-    expect((await attributeValues(dir('default'), manifest('default'))).country).toEqual([{ value: 'US', customers: 2 }, { value: 'DE', customers: 1 }]);
-    await expect(attributeValues(dir('linked'), manifest('linked'))).rejects.toMatchObject({ code: 'NOT_FOUND', cause: { message: expect.stringMatching(/customers\.parquet: a symlink \(to .*outside/) } });
-    await expect(attributeValues(dir('swapped'), manifest('swapped'))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/customers\.parquet: sha256 [0-9a-f]{64} differs from the manifest's/) });
+    expect((await attributeValues(await runRef(dir('default')), manifest('default'))).country).toEqual([{ value: 'US', customers: 2 }, { value: 'DE', customers: 1 }]);
+    await expect(attributeValues(await runRef(dir('linked')), manifest('linked'))).rejects.toMatchObject({ code: 'NOT_FOUND', cause: { message: expect.stringMatching(/customers\.parquet: a symlink \(to .*outside/) } });
+    await expect(attributeValues(await runRef(dir('swapped')), manifest('swapped'))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/customers\.parquet: sha256 [0-9a-f]{64} differs from the manifest's/) });
   });
 });
