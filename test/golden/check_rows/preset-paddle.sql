@@ -82,8 +82,14 @@ SELECT *,
   CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
   nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store,
-  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__total < 0 THEN 'grand_total' || ' "' || left(ltv__in_total, 60)
-    || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+  CASE WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__total < 0 THEN 'grand_total' || ' "' || left(ltv__in_total, 60)
+      || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+    WHEN ltv__total > ltv__base THEN 'grand_total' || ' "' || left(ltv__in_total, 60) || '" is more than '
+      || 'total' || ' "' || left(ltv__in_full_total, 60) || '": Paddle''s grand total is the total less the credits that paid part of it; check the columns are this transaction''s'
+    WHEN ltv__fee < 0 THEN 'fee' || ' "' || left(ltv__in_fee, 60) || '" is negative: Paddle''s fee on a transaction is 0 or more; check the column'
+    WHEN ltv__earnings > ltv__base THEN 'earnings' || ' "' || left(ltv__in_earnings, 60) || '" is more than '
+      || 'total' || ' "' || left(ltv__in_full_total, 60) || '": earnings are what Paddle pays out of the total after tax and its fee; check the columns are this transaction''s'
   END AS ltv__reason
 FROM k
 )
