@@ -67,6 +67,44 @@ describe.concurrent('preset refunds', () => {
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 1]);
     expect(quarantine).toEqual(['<dir>/orders_export.csv,3,"amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""12,50""",default,bob@example.com']);
   });
+
+  it('shopify: refunded without a Refunded Amount (no column, or an empty cell) takes the whole Total back; partially_refunded without one is quarantined, not counted in full', async ({ expect }) => {
+    const noColumn = [
+      'Name,Email,Financial Status,Currency,Taxes,Total,Created at,Id',
+      '#1001,ann@example.com,paid,USD,0.00,50.00,2026-01-05 10:00:00 -0500,5001',
+      '#1002,bob@example.com,refunded,USD,0.00,20.00,2026-01-07 10:00:00 -0500,5002',
+      '#1003,cy@example.com,partially_refunded,USD,0.00,30.00,2026-01-08 10:00:00 -0500,5003',
+    ].join('\n') + '\n';
+    const a = await run('orders_export.csv', noColumn, 'shopify', '2026-01-31T00:00:00Z', 0.5);
+    // ann 50, bob 20 − 20 = 0 (refunded in full), cy's order quarantined (line 4: how much was refunded is not in
+    // the file). p0 = 50 / 2 = 25. Before: bob counted 20 and cy 30, nothing quarantined: 100 / 3 = 33.33.
+    expect(grid(a.report.matrices[0]!)).toEqual({ Total: [25], '2026-01-01': [25] });
+    // 3 orders + bob's refund row; cy's order quarantined.
+    expect([a.result.stats.rows_read, a.result.stats.rows_quarantined]).toEqual([4, 1]);
+    expect(a.quarantine).toEqual([
+      '<dir>/orders_export.csv,4,"the file has no column Refunded Amount, and this order\'s Financial Status is ""partially_refunded"": part of it was refunded and the file does not say how much; export the orders again with that column",default,cy@example.com',
+    ]);
+
+    const emptyCells = [
+      'Name,Email,Financial Status,Currency,Taxes,Total,Created at,Lineitem name,Refunded Amount,Id',
+      '#1001,ann@example.com,paid,USD,0.00,50.00,2026-01-05 10:00:00 -0500,Shirt,0.00,5001',
+      '#1002,bob@example.com,refunded,USD,0.00,20.00,2026-01-07 10:00:00 -0500,Mug,,5002',
+      // bob's second line item: no order fields, its Refunded Amount empty too.
+      '#1002,bob@example.com,,,,,2026-01-07 10:00:00 -0500,Cap,,',
+      '#1003,cy@example.com,Partially refunded,USD,0.00,30.00,2026-01-08 10:00:00 -0500,Hat,,5003',
+      // Refunded with its amount given: that amount, as before.
+      '#1004,dee@example.com,refunded,USD,0.00,40.00,2026-01-09 10:00:00 -0500,Mug,15.00,5004',
+    ].join('\n') + '\n';
+    const b = await run('orders_export.csv', emptyCells, 'shopify', '2026-01-31T00:00:00Z', 0.5);
+    // ann 50, bob 20 − 20 = 0, dee 40 − 15 = 25; cy quarantined (line 5). p0 = 75 / 3 = 25. Before: bob 20 and
+    // cy 30 counted, nothing quarantined: (50 + 20 + 30 + 25) / 4 = 31.25.
+    expect(grid(b.report.matrices[0]!)).toEqual({ Total: [25], '2026-01-01': [25] });
+    // 5 lines + the refund rows of bob and dee; cy's order quarantined, its status quoted as the file writes it.
+    expect([b.result.stats.rows_read, b.result.stats.rows_quarantined]).toEqual([7, 1]);
+    expect(b.quarantine).toEqual([
+      '<dir>/orders_export.csv,5,"Refunded Amount """" is empty on an order whose Financial Status is ""Partially refunded"": part of it was refunded and the file does not say how much; fill in the amount refunded (the order\'s page in the admin shows it), or export the orders again",default,cy@example.com',
+    ]);
+  });
 });
 
 /** quarantine.csv's line for a value the check rejects as no decimal (06_check_rows.sql's reasons). */

@@ -253,6 +253,54 @@ describe('paddle preset: a credit that paid part of the total', () => {
   });
 });
 
+describe('paddle preset: adjustment actions', () => {
+  it('a chargeback_reverse cancels its transaction\'s chargebacks up to its total; warnings carry 0; an undocumented action or a reversal without its chargeback is a bad row', async () => {
+    const { result, report, quarantine } = await runExport({
+      'transactions.csv': [
+        'id,status,customer_id,currency_code,billed_at,grand_total',
+        'txn_1,completed,ctm_1,USD,2026-01-05T10:00:00Z,12.00',
+        'txn_2,completed,ctm_2,USD,2026-01-06T10:00:00Z,24.00',
+        'txn_3,completed,ctm_3,USD,2026-01-07T10:00:00Z,30.00',
+        'txn_4,completed,ctm_4,USD,2026-01-08T10:00:00Z,20.00',
+        'txn_5,completed,ctm_5,USD,2026-01-09T10:00:00Z,16.00',
+        'txn_6,completed,ctm_6,USD,2026-01-10T10:00:00Z,40.00',
+        'txn_7,completed,ctm_7,USD,2026-01-11T10:00:00Z,50.00',
+      ].join('\n') + '\n',
+      'adjustments.csv': [
+        'id,action,transaction_id,customer_id,currency_code,status,total,created_at',
+        // Charged back, then reversed in full.
+        'adj_1,chargeback,txn_2,ctm_2,USD,approved,24.00,2026-01-15T10:00:00Z',
+        'adj_2,chargeback_reverse,txn_2,ctm_2,USD,approved,24.00,2026-02-01T10:00:00Z',
+        // Charged back, 10.00 of it reversed.
+        'adj_3,chargeback,txn_3,ctm_3,USD,approved,30.00,2026-01-16T10:00:00Z',
+        'adj_4,chargeback_reverse,txn_3,ctm_3,USD,approved,10.00,2026-02-02T10:00:00Z',
+        // A chargeback as Paddle writes it once reversed (status reversed), with its reversal.
+        'adj_5,chargeback,txn_4,ctm_4,USD,reversed,20.00,2026-01-17T10:00:00Z',
+        'adj_6,chargeback_reverse,txn_4,ctm_4,USD,approved,20.00,2026-02-03T10:00:00Z',
+        'adj_7,chargeback_warning,txn_5,ctm_5,USD,approved,16.00,2026-01-18T10:00:00Z',
+        // A reversal whose chargeback is not in this file; an action Paddle does not document.
+        'adj_8,chargeback_reverse,txn_6,ctm_6,USD,approved,40.00,2026-02-04T10:00:00Z',
+        'adj_9,refund_partial,txn_7,ctm_7,USD,approved,5.00,2026-01-19T10:00:00Z',
+      ].join('\n') + '\n',
+    }, {
+      inputs: [{ path: 'transactions.csv', preset: 'paddle' }, { path: 'adjustments.csv', preset: 'paddle' }],
+      matrices: MONTHLY, max_bad_row_share: 0.5,
+    }, '2026-02-10T00:00:00Z');
+    // ctm_1 12; ctm_2 24 (its chargeback reversed in full takes nothing back); ctm_3 30 − (30 − 10) = 10; ctm_4
+    // 20; ctm_5 16 (a warning moves no money); ctm_6 40 and ctm_7 50 (their adjustments quarantined: lines 9
+    // and 10). Revenue 12 + 24 + 10 + 20 + 16 + 40 + 50 = 172, p0 = 172 / 7 = 24.5714 → 24.57 (p1 the same:
+    // the reversals count at their payments' time). Before: adj_2 and adj_4 carried 0, so ctm_2 and ctm_3 were
+    // 0, and adj_8 and adj_9 were read as 0 without a trace: 138 / 7 = 19.71.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [24.57, 24.57], '2026-01-01': [24.57, 24.57] });
+    expect(report.summary).toMatchObject({ customers: 7, revenue: 172 });
+    expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.refunds_unlinked]).toEqual([16, 2, 0]);
+    expect(quarantine.map((l) => l.slice(l.indexOf('adjustments.csv')))).toEqual([
+      'adjustments.csv,9,"action ""chargeback_reverse"" of transaction_id ""txn_6"" gives back total ""40.00"", more than the chargebacks of that transaction in this file take back: not read; give the chargeback and its reversal in one adjustments report",default,ctm_6',
+      'adjustments.csv,10,"action ""refund_partial"" is none of Paddle\'s adjustment actions (credit, credit_reverse, refund, chargeback, chargeback_reverse, chargeback_warning): set aside, not read as 0 (it may move money); check the column",default,ctm_7',
+    ]);
+  });
+});
+
 
 describe('a file of another kind read with a row preset', () => {
   it('is refused as a whole, naming the columns the preset needs and the file has (it gave a "missing" bad row per line)', async () => {

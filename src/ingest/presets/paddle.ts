@@ -33,7 +33,8 @@ export const PADDLE_PRESET: RowPreset = {
     price_ids: ['price_ids', 'price_id'],
   },
   required: [['status'], ['total'], ['billed_at', 'created_at']],
-  // A paid transaction whose total is negative (paddle.sql).
+  // A paid transaction whose total is negative, an adjustment action Paddle does not document, a chargeback
+  // reversal without its chargeback (paddle.sql).
   reasons: true,
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'updated_at', 'amount', 'currency', 'proceeds', 'net_revenue',

@@ -31,7 +31,7 @@ export const SHOPIFY_PRESET: RowPreset = {
     discount_code: ['Discount Code'],
   },
   required: [['created_at'], ['total'], ['financial_status']],
-  // An order whose paid amount is negative (shopify.sql).
+  // An order whose paid amount is negative, a partially_refunded one without its refunded amount (shopify.sql).
   reasons: true,
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'net_revenue', 'refund_of',

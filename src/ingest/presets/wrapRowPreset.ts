@@ -21,11 +21,14 @@ export async function wrapRowPreset<R extends PresetReader>(wh: Warehouse, base:
   await wh.run(loadSql('presets/00_preset_macros'));
   const byLower = new Map([...base.columns.keys()].map((k) => [k.toLowerCase(), k]));
   // {{name_<input>}}: the header name an input was found under (else its first candidate), as a quoted literal,
-  // for reasons that name the file's column as the file writes it (Paddle's total is grand_total or total).
+  // for reasons that name the file's column as the file writes it (Paddle's total is grand_total or total);
+  // {{has_<input>}}: whether the file has that column (TRUE/FALSE), for reasons that tell a column left out of
+  // the export from an empty cell (both read as NULL).
   const names: Record<string, string> = {};
   const inputs = Object.entries(preset.inputs).map(([input, candidates]) => {
     const found = candidates.map((c) => byLower.get(c.toLowerCase())).find((c) => c !== undefined);
     names[`name_${input}`] = quoteLiteral(found ?? candidates[0] ?? input);
+    names[`has_${input}`] = found === undefined ? 'FALSE' : 'TRUE';
     const expr = found === undefined ? 'CAST(NULL AS VARCHAR)' : `nullif(ltv_trim(${base.columns.get(found)!}), '')`;
     return `${expr} AS ${quoteIdent(`ltv__in_${input}`)}`;
   });

@@ -11,7 +11,11 @@
 --   expired. Its other lines carry amount 0 and no transaction id (they are read, counted, and add nothing);
 -- - Refunded Amount > 0 becomes a refund of −Refunded Amount that refers to the order (transaction id
 --   `<order>/refund`), at the order's time: the export has no refund time (a linked refund counts at its
---   payment's time anyway, SPEC §4);
+--   payment's time anyway, SPEC §4). A refunded order (Shopify: refunded in full) without a Refunded Amount
+--   (the column left out of the export, or its cell empty) takes its whole Total back that way, as the
+--   stripe preset reads Status Refunded without Amount Refunded; a partially_refunded order without one cannot be
+--   read (how much was refunded is not in the file): its paying line is a bad row (ltv__reason) naming the
+--   column, never counted as paid in full;
 -- - the transaction id is the order's Id, else its Name; the customer is the Email (lower-cased: one
 --   person whether a guest or signed in), else a Customer ID column where the export has one, else the
 --   Phone; times carry their offset ("2026-01-05 10:00:00 -0500"); net revenue = Total − Taxes
@@ -45,6 +49,7 @@ o AS (
     first_value(ltv__in_phone IGNORE NULLS) OVER w AS ltv__o_phone,
     first_value(ltv__in_customer IGNORE NULLS) OVER w AS ltv__o_customer,
     replace(lower(first_value(ltv__in_financial_status IGNORE NULLS) OVER w), ' ', '_') AS ltv__o_status,
+    first_value(ltv__in_financial_status IGNORE NULLS) OVER w AS ltv__o_status_text,
     first_value(ltv__in_created_at IGNORE NULLS) OVER w AS ltv__o_created,
     first_value(ltv__in_currency IGNORE NULLS) OVER w AS ltv__o_currency,
     first_value(ltv__in_total IGNORE NULLS) OVER w AS ltv__o_total,
@@ -65,12 +70,15 @@ paid AS (
     CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
       WHEN ltv__o_outstanding IS NOT NULL AND ltv_dec4(ltv__o_outstanding) IS NULL THEN ltv__o_outstanding
       ELSE CAST(ltv_dec4(ltv__o_total) - coalesce(ltv_dec4(ltv__o_outstanding), 0) AS VARCHAR) END AS ltv__paid_amount,
-    ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes
+    ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes,
+    -- What the order gave back: its Refunded Amount; refunded (in full) without one, its Total (text that is
+    -- no number is passed on, as for the payment).
+    CASE WHEN ltv__o_status = 'refunded' AND ltv__o_refunded IS NULL THEN ltv__o_total ELSE ltv__o_refunded END AS ltv__refunded
   FROM o
 ),
 parts AS (
   SELECT *,
-    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__o_refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
   FROM paid
 )
 SELECT *,
@@ -83,7 +91,7 @@ SELECT *,
     WHEN ltv__part = 'payment' THEN ltv__paid_amount
     -- The refund of an order whose paid amount is bad text is bad with it (alone it would count unlinked).
     WHEN ltv_dec4(ltv__paid_amount) IS NULL AND ltv__paid_amount IS NOT NULL THEN ltv__paid_amount
-    ELSE coalesce(CAST(-ltv_dec4(ltv__o_refunded) AS VARCHAR), ltv__o_refunded)
+    ELSE coalesce(CAST(-ltv_dec4(ltv__refunded) AS VARCHAR), ltv__refunded)
   END AS ltv__amount,
   ltv__o_currency AS ltv__currency,
   -- Taxes that are no number: the order's rows (payment and refund) are bad, with the value.
@@ -100,6 +108,12 @@ SELECT *,
     WHEN ltv_dec4(ltv__o_total) < 0 THEN {{name_total}} || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
     ELSE {{name_outstanding}} || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || {{name_total}} || ' "' || left(ltv__o_total, 60)
       || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
+    -- Counted as paid in full, the refund would vanish without a trace.
+    WHEN ltv__paid AND ltv__o_status = 'partially_refunded' AND ltv__o_refunded IS NULL THEN CASE
+      WHEN {{has_refunded}} THEN {{name_refunded}} || ' "" is empty on an order whose ' || {{name_financial_status}} || ' is "' || left(ltv__o_status_text, 60)
+        || '": part of it was refunded and the file does not say how much; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
+      ELSE 'the file has no column ' || {{name_refunded}} || ', and this order''s ' || {{name_financial_status}} || ' is "' || left(ltv__o_status_text, 60)
+        || '": part of it was refunded and the file does not say how much; export the orders again with that column' END
   END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part

@@ -49,15 +49,42 @@ src."ltv__customer_id" AS "customer_id",
     coalesce(ltv_minor_amount(ltv__in_full_total, ltv__in_currency), ltv_minor_amount(ltv__in_total, ltv__in_currency)) AS ltv__base,
     ltv_minor_amount(ltv__in_fee, ltv__in_currency) AS ltv__fee,
     ltv_minor_amount(ltv__in_tax, ltv__in_currency) AS ltv__tax,
-    ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings
+    ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings,
+    lower(ltv__in_action) AS ltv__action,
+    coalesce(lower(ltv__in_status), 'approved') AS ltv__adj_status
   FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(ltv_trim(src."id"), '') AS "ltv__in_id", CAST(NULL AS VARCHAR) AS "ltv__in_transaction_ref", CAST(NULL AS VARCHAR) AS "ltv__in_action", nullif(ltv_trim(src."status"), '') AS "ltv__in_status", nullif(ltv_trim(src."customer_id"), '') AS "ltv__in_customer_id", nullif(ltv_trim(src."customer_email"), '') AS "ltv__in_email", nullif(ltv_trim(src."billed_at"), '') AS "ltv__in_billed_at", nullif(ltv_trim(src."created_at"), '') AS "ltv__in_created_at", nullif(ltv_trim(src."updated_at"), '') AS "ltv__in_updated_at", nullif(ltv_trim(src."currency_code"), '') AS "ltv__in_currency", nullif(ltv_trim(src."grand_total"), '') AS "ltv__in_total", nullif(ltv_trim(src."total"), '') AS "ltv__in_full_total", nullif(ltv_trim(src."tax"), '') AS "ltv__in_tax", nullif(ltv_trim(src."fee"), '') AS "ltv__in_fee", nullif(ltv_trim(src."earnings"), '') AS "ltv__in_earnings", nullif(ltv_trim(src."price_ids"), '') AS "ltv__in_price_ids" FROM read_csv($path, columns = {'id': 'VARCHAR', 'status': 'VARCHAR', 'invoice_number': 'VARCHAR', 'customer_id': 'VARCHAR', 'customer_email': 'VARCHAR', 'address_id': 'VARCHAR', 'address_country_code': 'VARCHAR', 'business_id': 'VARCHAR', 'business_name': 'VARCHAR', 'price_ids': 'VARCHAR', 'discount_ids': 'VARCHAR', 'subscription_id': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR', 'billed_at': 'VARCHAR', 'origin': 'VARCHAR', 'collection_mode': 'VARCHAR', 'currency_code': 'VARCHAR', 'subtotal': 'VARCHAR', 'discount': 'VARCHAR', 'tax': 'VARCHAR', 'total': 'VARCHAR', 'grand_total': 'VARCHAR', 'fee': 'VARCHAR', 'earnings': 'VARCHAR', 'credit': 'VARCHAR', 'balance': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
 ),
 k AS (
   SELECT *,
     CASE WHEN ltv__adjustment
-      THEN lower(ltv__in_action) IN ('refund', 'chargeback') AND coalesce(lower(ltv__in_status), 'approved') = 'approved'
-      ELSE coalesce(lower(ltv__in_status) IN ('completed', 'paid'), TRUE) END AS ltv__counts
+      THEN ltv__action IN ('refund', 'chargeback') AND ltv__adj_status = 'approved' OR ltv__action = 'chargeback' AND ltv__adj_status = 'reversed'
+      ELSE coalesce(lower(ltv__in_status) IN ('completed', 'paid'), TRUE) END AS ltv__counts,
+    ltv__adjustment AND ltv__action = 'chargeback' AND ltv__adj_status IN ('approved', 'reversed') AS ltv__chargeback,
+    ltv__adjustment AND ltv__action = 'chargeback_reverse' AND ltv__adj_status = 'approved' AS ltv__reversal
   FROM r
+),
+c AS (
+  SELECT *,
+    coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__reversal) OVER t, 0) AS ltv__reversed,
+    coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__chargeback) OVER t, 0) AS ltv__charged_back,
+    coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__chargeback) OVER (PARTITION BY ltv__adjustment, ltv__in_transaction_ref
+      ORDER BY ltv__adj_status <> 'reversed', ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ltv__charged_back_before
+  FROM k
+  WINDOW t AS (PARTITION BY ltv__adjustment, ltv__in_transaction_ref)
+),
+a AS (
+  SELECT *,
+    ltv__reversed > ltv__charged_back AS ltv__over_reversed,
+    CASE WHEN ltv__reversed > ltv__charged_back THEN 0 ELSE ltv__reversed END AS ltv__reversal_used
+  FROM c
+),
+b AS (
+  SELECT *,
+    CASE WHEN NOT ltv__adjustment THEN NULL
+      WHEN NOT ltv__chargeback THEN abs(ltv__total)
+      WHEN ltv__adj_status = 'reversed' AND ltv__reversal_used = 0 THEN 0
+      ELSE abs(ltv__total) - least(abs(ltv__total), greatest(0, ltv__reversal_used - ltv__charged_back_before)) END AS ltv__taken
+  FROM a
 )
 SELECT *,
   coalesce(ltv__in_customer_id, lower(ltv__in_email)) AS ltv__customer_id,
@@ -67,7 +94,7 @@ SELECT *,
   CASE
     WHEN ltv__total IS NULL THEN ltv__in_total
     WHEN NOT ltv__counts THEN '0'
-    WHEN ltv__adjustment THEN CAST(-abs(ltv__total) AS VARCHAR)
+    WHEN ltv__adjustment THEN CASE WHEN ltv__taken > 0 THEN CAST(-ltv__taken AS VARCHAR) ELSE '0' END
     ELSE CAST(ltv__total AS VARCHAR)
   END AS ltv__amount,
   ltv__in_currency AS ltv__currency,
@@ -79,13 +106,27 @@ SELECT *,
     WHEN ltv__in_tax IS NOT NULL AND ltv__tax IS NULL THEN ltv__in_tax
     WHEN ltv__earnings IS NOT NULL THEN ltv_scaled4(ltv__earnings, ltv__total, ltv__base)
     WHEN ltv__fee IS NOT NULL AND ltv__tax IS NOT NULL THEN ltv_scaled4(ltv__base - ltv__fee - ltv__tax, ltv__total, ltv__base) END AS ltv__net_revenue,
-  CASE WHEN ltv__adjustment AND ltv__counts THEN ltv__in_transaction_ref END AS ltv__refund_of,
+  CASE WHEN ltv__adjustment AND ltv__counts AND ltv__taken > 0 THEN ltv__in_transaction_ref END AS ltv__refund_of,
   nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store,
-  CASE WHEN ltv__counts AND NOT ltv__adjustment AND ltv__total < 0 THEN 'grand_total' || ' "' || left(ltv__in_total, 60)
-    || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+  CASE
+    WHEN ltv__adjustment AND ltv__adj_status = 'approved'
+      AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning')
+      THEN 'action' || ' "' || left(ltv__in_action, 60) || '" is none of Paddle''s adjustment actions (credit, credit_reverse, refund, chargeback, '
+        || 'chargeback_reverse, chargeback_warning): set aside, not read as 0 (it may move money); check the column'
+    WHEN ltv__reversal AND ltv__over_reversed THEN 'action' || ' "' || left(ltv__in_action, 60) || '" of ' || 'transaction_id' || ' "'
+      || left(coalesce(ltv__in_transaction_ref, ''), 60) || '" gives back ' || 'grand_total' || ' "' || left(ltv__in_total, 60)
+      || '", more than the chargebacks of that transaction in this file take back: not read; give the chargeback and its reversal in one adjustments report'
+    WHEN NOT ltv__counts OR ltv__adjustment THEN NULL
+    WHEN ltv__total < 0 THEN 'grand_total' || ' "' || left(ltv__in_total, 60)
+      || '" is negative on a transaction of status "' || coalesce(ltv__in_status, '') || '": Paddle writes no payment below 0 (money given back is an adjustment, a refund or chargeback)'
+    WHEN ltv__total > ltv__base THEN 'grand_total' || ' "' || left(ltv__in_total, 60) || '" is more than '
+      || 'total' || ' "' || left(ltv__in_full_total, 60) || '": Paddle''s grand total is the total less the credits that paid part of it; check the columns are this transaction''s'
+    WHEN ltv__fee < 0 THEN 'fee' || ' "' || left(ltv__in_fee, 60) || '" is negative: Paddle''s fee on a transaction is 0 or more; check the column'
+    WHEN ltv__earnings > ltv__base THEN 'earnings' || ' "' || left(ltv__in_earnings, 60) || '" is more than '
+      || 'total' || ' "' || left(ltv__in_full_total, 60) || '": earnings are what Paddle pays out of the total after tax and its fee; check the columns are this transaction''s'
   END AS ltv__reason
-FROM k
+FROM b
 )
 -- file 0: {{where}}
 

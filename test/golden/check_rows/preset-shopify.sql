@@ -59,6 +59,7 @@ o AS (
     first_value(ltv__in_phone IGNORE NULLS) OVER w AS ltv__o_phone,
     first_value(ltv__in_customer IGNORE NULLS) OVER w AS ltv__o_customer,
     replace(lower(first_value(ltv__in_financial_status IGNORE NULLS) OVER w), ' ', '_') AS ltv__o_status,
+    first_value(ltv__in_financial_status IGNORE NULLS) OVER w AS ltv__o_status_text,
     first_value(ltv__in_created_at IGNORE NULLS) OVER w AS ltv__o_created,
     first_value(ltv__in_currency IGNORE NULLS) OVER w AS ltv__o_currency,
     first_value(ltv__in_total IGNORE NULLS) OVER w AS ltv__o_total,
@@ -77,12 +78,13 @@ paid AS (
     CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
       WHEN ltv__o_outstanding IS NOT NULL AND ltv_dec4(ltv__o_outstanding) IS NULL THEN ltv__o_outstanding
       ELSE CAST(ltv_dec4(ltv__o_total) - coalesce(ltv_dec4(ltv__o_outstanding), 0) AS VARCHAR) END AS ltv__paid_amount,
-    ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes
+    ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes,
+    CASE WHEN ltv__o_status = 'refunded' AND ltv__o_refunded IS NULL THEN ltv__o_total ELSE ltv__o_refunded END AS ltv__refunded
   FROM o
 ),
 parts AS (
   SELECT *,
-    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__o_refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
+    unnest(CASE WHEN ltv__paid AND ltv_refund_part(ltv__refunded) THEN ['payment', 'refund'] ELSE ['payment'] END) AS ltv__part
   FROM paid
 )
 SELECT *,
@@ -93,7 +95,7 @@ SELECT *,
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN ltv__paid_amount
     WHEN ltv_dec4(ltv__paid_amount) IS NULL AND ltv__paid_amount IS NOT NULL THEN ltv__paid_amount
-    ELSE coalesce(CAST(-ltv_dec4(ltv__o_refunded) AS VARCHAR), ltv__o_refunded)
+    ELSE coalesce(CAST(-ltv_dec4(ltv__refunded) AS VARCHAR), ltv__refunded)
   END AS ltv__amount,
   ltv__o_currency AS ltv__currency,
   CASE WHEN NOT ltv__paid THEN NULL
@@ -109,6 +111,11 @@ SELECT *,
     WHEN ltv_dec4(ltv__o_total) < 0 THEN 'Total' || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
     ELSE 'Outstanding Balance' || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || 'Total' || ' "' || left(ltv__o_total, 60)
       || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
+    WHEN ltv__paid AND ltv__o_status = 'partially_refunded' AND ltv__o_refunded IS NULL THEN CASE
+      WHEN TRUE THEN 'Refunded Amount' || ' "" is empty on an order whose ' || 'Financial Status' || ' is "' || left(ltv__o_status_text, 60)
+        || '": part of it was refunded and the file does not say how much; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
+      ELSE 'the file has no column ' || 'Refunded Amount' || ', and this order''s ' || 'Financial Status' || ' is "' || left(ltv__o_status_text, 60)
+        || '": part of it was refunded and the file does not say how much; export the orders again with that column' END
   END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part
