@@ -83,6 +83,15 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json');
   const forecastFile = runs.file(run, RUN_FILES.forecast);
   const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
+  // A run without a forecast, or whose model could not be fitted, predicts nothing: said, not answered with
+  // every row's predicted_values empty and no reason (any number of months was taken then).
+  const none = forecast === null
+    ? 'this run has no forecast (its job\'s forecast.model is "off")'
+    : forecast.model === null ? `this run has ${forecast.reason.startsWith('no forecast') ? forecast.reason : `no forecast: ${forecast.reason}`}` : null;
+  if (none !== null) {
+    const message = `prediction_months: ${none}; ask without prediction_months`;
+    throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
+  }
   // Beyond the horizon the forecast has no cell: answering would silently cut the request short.
   const horizon = forecast?.horizon_months;
   if (horizon !== undefined && request.predictionMonths! > horizon) {

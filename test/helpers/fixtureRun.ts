@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, matrixId } from '../../src/ltv/model.js';
+import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, matrixId, type Forecast } from '../../src/ltv/model.js';
 import { adaptySnapshotPath, zenovaySnapshotPath, type Manifest } from '../../src/ltv/runFiles.js';
 import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES, type AdaptyResponse, type ZenovayResponse } from '../../src/report/apiTypes.js';
 
@@ -14,6 +14,11 @@ export interface FixtureRunOptions {
   /** Goes into every snapshot so tests can tell runs apart. */
   marker: number;
   firstPaymentDates?: { min: string; max: string } | null;
+  /**
+   * Publishes `data/forecast.json`, listed in the manifest as a run lists it: a fitted model (sBG) of this
+   * horizon that predicts no cohort, or, with `reason`, a forecast whose model could not be fitted.
+   */
+  forecast?: { horizonMonths: number; reason?: string };
 }
 
 export function zenovayFixture(range: string, granularity: string, marker: number): ZenovayResponse {
@@ -72,6 +77,14 @@ export function publishFixtureRun(reportsDir: string, o: FixtureRunOptions): str
         write(adaptySnapshotPath(spec), JSON.stringify(adaptyFixture(matrixId(spec), o.marker)));
       }
     }
+  }
+  if (o.forecast) {
+    const forecast: Forecast = {
+      model: o.forecast.reason === undefined ? 'sbg' : null, chosen_by: 'auto', reason: o.forecast.reason ?? 'fixture', matrix: 'days-month-cohort',
+      horizon_months: o.forecast.horizonMonths, interval: 0.8, bootstrap: { replicates: 0, requested: 0, seed: 1 },
+      thresholds: { min_cohort_customers: 1, min_group_customers: 1 }, fits: [], rows: [], backtest: null, headline: null,
+    };
+    write('data/forecast.json', JSON.stringify(forecast));
   }
   const manifest: Manifest = {
     schema_version: 1,

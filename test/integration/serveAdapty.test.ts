@@ -1,11 +1,8 @@
 // Adapty's LTV route over real HTTP (SPEC §6, seeds/000): snapshot matching, csv, every field's
 // validation, auth, tenant choice, 413, and each status code in Adapty's error body.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Forecast } from '../../src/ltv/model.js';
-import type { Manifest } from '../../src/ltv/runFiles.js';
 import { adaptyToCsv } from '../../src/report/adaptyCsv.js';
 import type { AdaptyResponse } from '../../src/report/apiTypes.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
@@ -41,21 +38,6 @@ function expectAdaptyError(r: RawResponse, status: number, code: string): { sour
 }
 const sources = (errs: { source: string }[]): string[] => errs.map((e) => e.source);
 
-/** Publishes `data/forecast.json` (no cohort predicted) with the run, listed in its manifest as a run lists it. */
-function addForecast(dir: string, horizonMonths: number): void {
-  const forecast: Forecast = {
-    model: null, chosen_by: 'auto', reason: 'fixture', matrix: 'days-month-cohort', horizon_months: horizonMonths, interval: 0.8,
-    bootstrap: { replicates: 0, requested: 0, seed: 1 }, thresholds: { min_cohort_customers: 1, min_group_customers: 1 },
-    fits: [], rows: [], backtest: null, headline: null,
-  };
-  const body = JSON.stringify(forecast);
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  writeFileSync(join(dir, 'data/forecast.json'), body);
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  manifest.files['data/forecast.json'] = { bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
-}
-
 beforeAll(async () => {
   s = await startServer({
     keys: [
@@ -65,9 +47,11 @@ beforeAll(async () => {
       { key: SLOW, tenants: ['acme'], requests_per_minute: 2 },
     ],
   });
-  runDir = publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 11 });
-  addForecast(runDir, 6);
-  addForecast(publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r1', marker: 22 }), 24);
+  runDir = publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 11, forecast: { horizonMonths: 6 } });
+  // beta's older runs (x-ltv-run): one without a forecast, one whose model could not be fitted; r1 is its latest.
+  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r0', marker: 21 });
+  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r2', marker: 23, forecast: { horizonMonths: 24, reason: 'no forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated' } });
+  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r1', marker: 22, forecast: { horizonMonths: 24 } });
 });
 afterAll(async () => {
   await s.stop();
@@ -162,6 +146,21 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     expect(expectAdaptyError(await post(body(25), beta), 400, 'validation_error')[0]?.errors).toEqual([
       "prediction_months must be a whole number of months from 1 to 24: this run's forecast covers 24 months of life",
     ]);
+  });
+
+  it('prediction_months of a run without a forecast, or whose model could not be fitted → 400 saying why (200 with nothing predicted before)', async () => {
+    const body = { filters: { date: ALL }, period_type: 'days', prediction_months: 12 };
+    const off = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta', 'x-ltv-run': 'r0' };
+    expect(expectAdaptyError(await post(body, off), 400, 'validation_error')).toEqual([
+      { source: 'prediction_months', errors: ['prediction_months: this run has no forecast (its job\'s forecast.model is "off"); ask without prediction_months'] },
+    ]);
+    const failed = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta', 'x-ltv-run': 'r2' };
+    expect(expectAdaptyError(await post(body, failed), 400, 'validation_error')[0]?.errors).toEqual([
+      'prediction_months: this run has no forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated; ask without prediction_months',
+    ]);
+    // Without prediction_months both answer as any run.
+    expect((await post({ filters: { date: ALL } }, off)).status).toBe(200);
+    expect((await post({ filters: { date: ALL } }, failed)).status).toBe(200);
   });
 
   it('auth is Authorization: Api-Key only; 401 not_authenticated otherwise', async () => {

@@ -14,8 +14,8 @@ beforeAll(async () => {
   s = await startServer({ answerCacheBytes: BUDGET, keys: [{ key: KEY, tenants: TENANTS }] });
   // Two runs per tenant: r2 is the latest, r1 an older one the explorer names in x-ltv-run.
   for (const [i, tenant] of TENANTS.entries()) {
-    publishFixtureRun(s.reportsDir, { tenant, runId: 'r1', marker: 100 + i });
-    publishFixtureRun(s.reportsDir, { tenant, runId: 'r2', marker: 200 + i });
+    publishFixtureRun(s.reportsDir, { tenant, runId: 'r1', marker: 100 + i, forecast: { horizonMonths: 24 } });
+    publishFixtureRun(s.reportsDir, { tenant, runId: 'r2', marker: 200 + i, forecast: { horizonMonths: 24 } });
   }
 });
 afterAll(async () => {
