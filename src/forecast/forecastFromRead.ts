@@ -227,7 +227,11 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
 
   const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
   base.bootstrap.replicates = replicates;
-  if (!model.drawn && settings.replicates > 0) {
+  if (settings.replicates === 0) {
+    // The job asked for none: lower and upper are the central value, which the note says (the email and
+    // the Forecast sheet name no interval then).
+    base.bootstrap.note = 'no interval: the job sets replicates 0, so lower and upper are the central value';
+  } else if (!model.drawn) {
     base.bootstrap.note = 'none drawn: no cohort has a forecast, so there is no interval to draw';
   } else if (replicates < settings.replicates) {
     base.bootstrap.note = `${replicates} of ${settings.replicates} replicates: one replicate costs ${prepared.replicateCost.toLocaleString('en-US')} ${prepared.model === 'sbg' ? 'group fits' : 'customer-fits'}, the budget is ${budget.toLocaleString('en-US')}`;

@@ -17,7 +17,12 @@ export function forecastLine(r: TenantReport): string | null {
   const backtest = bt && bt.mape !== null && bt.bias !== null
     ? `backtest (refit ${formatGroupedCountOf(bt.holdout_days, 'day')} back): error ${pct(bt.mape)}, bias ${bt.bias >= 0 ? '+' : ''}${pct(bt.bias)}`
     : `no backtest${bt?.note ? ` (${bt.note})` : ''}`;
+  // Without replicates (the job's `replicates: 0`) the bounds are the central value: no interval to name
+  // (it said "80 % interval $54.46–$54.46").
+  const interval = f.bootstrap.replicates > 0
+    ? `${Math.round(f.interval * 100)} % interval ${formatMoney(h.lower.revenue, r.currency)}–${formatMoney(h.upper.revenue, r.currency)}`
+    : 'no interval: replicates 0';
   return `Predicted LTV at ${formatGroupedCountOf(months, 'month')}: ${formatMoney(h.revenue, r.currency)} ` +
-    `(${Math.round(f.interval * 100)} % interval ${formatMoney(h.lower.revenue, r.currency)}–${formatMoney(h.upper.revenue, r.currency)}; ` +
+    `(${interval}; ` +
     `${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'}; ${backtest})`;
 }

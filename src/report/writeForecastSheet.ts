@@ -50,7 +50,12 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   // Without a model the reason says "no forecast: …" itself (noForecastSentence capitalises it).
   text([f.model ? `Model: ${f.model === 'sbg' ? 'sBG (shifted-beta-geometric)' : 'BG/NBD + Gamma-Gamma'} (${f.chosen_by}): ${f.reason}` : noForecastSentence(f)]);
   if (none) text([none]);
-  text([`Interval: ${Math.round(f.interval * 100)} %, seeded bootstrap over customers, ${f.bootstrap.replicates} replicates (seed ${f.bootstrap.seed})${f.bootstrap.note ? `; ${f.bootstrap.note}` : ''}`]);
+  // Without replicates (the job's `replicates: 0`) there is no interval: said, and no bound blocks below
+  // (they repeated the central values under "Lower bound of the 80 % interval").
+  const drawn = f.bootstrap.replicates > 0;
+  text([drawn
+    ? `Interval: ${Math.round(f.interval * 100)} %, seeded bootstrap over customers, ${f.bootstrap.replicates} replicates (seed ${f.bootstrap.seed})${f.bootstrap.note ? `; ${f.bootstrap.note}` : ''}`
+    : `Interval: none${f.bootstrap.note ? ` (${f.bootstrap.note})` : ''}`]);
   const bt = f.backtest;
   text([bt ? (bt.mape !== null ? `Backtest: refit on the data up to ${bt.cutoff.slice(0, 10)} (${bt.holdout_days} days back), predicted vs realized LTV at the as-of time: MAPE ${(bt.mape * 100).toFixed(1)} %, bias ${(bt.bias! * 100).toFixed(1)} %` : `Backtest: none${bt.note ? ` (${bt.note})` : ''}`) : 'Backtest: none']);
   text(['Plain: realized, complete · italic grey: realized, partial · blue italic on blue: predicted'], { italic: true, color: { argb: 'FF595959' } });
@@ -102,7 +107,7 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
     });
     r.commit();
   }
-  for (const bound of ['lower', 'upper'] as const) {
+  for (const bound of drawn ? (['lower', 'upper'] as const) : []) {
     text([]);
     text([`${bound === 'lower' ? 'Lower' : 'Upper'} bound of the ${Math.round(f.interval * 100)} % interval (predicted cells)`], { bold: true });
     for (const row of f.rows) {

@@ -256,8 +256,19 @@ describe('forecast in a run', () => {
     const ratio = (paid - refunded) / paid;
     const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,refund_of,duration', rows) });
     fixtures.push(fx);
-    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, horizon_months: 24 } }, new Date(T).toISOString());
-    const f = (await readLatest(fx)).report.forecast!;
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'xlsx'], forecast: { model: 'sbg', replicates: 0, horizon_months: 24 } }, new Date(T).toISOString());
+    const latest = await readLatest(fx);
+    const f = latest.report.forecast!;
+    // No replicates, no interval: said so, not an "80 %" interval as wide as nothing (the Forecast sheet
+    // repeated the central values under "Lower bound of the 80 % interval").
+    const noInterval = 'no interval: the job sets replicates 0, so lower and upper are the central value';
+    expect(f.bootstrap).toEqual({ replicates: 0, requested: 0, seed: 17, note: noInterval });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(latest.dir, 'ltv.xlsx'));
+    const first: string[] = [];
+    wb.getWorksheet('Forecast')!.eachRow((row) => first.push(String(row.getCell(1).value ?? '')));
+    expect(first).toContain(`Interval: none (${noInterval})`);
+    expect(first.filter((t) => /bound of the/.test(t))).toEqual([]);
     const { alpha, beta } = f.fits.find((x) => x.group === 'pooled')!.params as { alpha: number; beta: number };
     const jan = f.rows.find((r) => r.title === '2026-01-01')!;
     expect(jan.customers).toBe(60);

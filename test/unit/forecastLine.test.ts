@@ -29,6 +29,12 @@ it('says the predicted 12-month LTV with its interval and the backtest error', (
   expect(line).toContain('refit 90 days back');
 });
 
+it('names no interval when the job draws no replicates (it said "80 % interval 64.21–64.21")', () => {
+  const line = forecastLine({ ...sampleReport(), forecast: forecast({ bootstrap: { replicates: 0, requested: 0, seed: 17 }, headline: cell(11, 64.21, 64.21, 64.21) }) })!;
+  expect(line).toMatch(/^Predicted LTV at 12 months: \D?64\.21 \(no interval: replicates 0; sBG; backtest/);
+  expect(line).not.toContain('80 %');
+});
+
 it('says why there is none', () => {
   expect(forecastLine(sampleReport())).toBeNull();
   expect(forecastLine({ ...sampleReport(), forecast: forecast({ model: null, headline: null, reason: 'no forecast: no customer has churned yet' }) }))
