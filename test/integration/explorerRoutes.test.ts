@@ -15,6 +15,7 @@ import { publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
 import type { Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
+import { isValidTenantId, TENANT_ID_MAX } from '../../src/serve/tenantId.js';
 
 const KEY = 'ltv_explorer_routes_key_0001';
 const OTHER = 'ltv_explorer_routes_other_02';
@@ -68,6 +69,17 @@ describe('the OpenAPI document', () => {
     const broken = JSON.parse(openapiText) as typeof doc;
     delete (broken.paths['/api/v1/explorer/tenants']?.get?.responses['200'] as { description?: string }).description;
     expect((await validate(broken as unknown as Parameters<typeof validate>[0])).valid).toBe(false);
+  });
+
+  it('declares tenant ids as the server takes them: any text of 1 to TENANT_ID_MAX characters (a pattern refused "acme corp", which the server serves)', () => {
+    const params: { name: string; schema: Record<string, unknown> }[] = [];
+    for (const path of Object.values(doc.paths)) {
+      for (const op of Object.values(path)) params.push(...((op as { parameters?: typeof params }).parameters ?? []));
+    }
+    const tenants = params.filter((p) => p.name === 'websiteId' || p.name === 'x-ltv-tenant');
+    expect(tenants.length).toBeGreaterThanOrEqual(2);
+    for (const p of tenants) expect(p.schema).toEqual({ type: 'string', minLength: 1, maxLength: TENANT_ID_MAX });
+    expect(isValidTenantId('acme corp') && isValidTenantId('x'.repeat(TENANT_ID_MAX)) && !isValidTenantId('x'.repeat(TENANT_ID_MAX + 1))).toBe(true);
   });
 });
 
