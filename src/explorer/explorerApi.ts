@@ -37,8 +37,8 @@ export interface ForecastBrief {
   /** The matrix whose rows are predicted (e.g. `days-month-cohort`). */
   matrix: string;
   horizon_months: number;
-  /** Two-sided interval of the bounds, e.g. 0.8. */
-  interval: number;
+  /** Two-sided interval of the bounds, e.g. 0.8; null when none was drawn (the job's `replicates: 0`: the bounds are the central value). */
+  interval: number | null;
   /** The forecast's own backtest error (MAPE and bias of cumulative LTV); null without one. */
   backtest: { mape: number | null; bias: number | null; cutoff: string } | null;
   /** Why a fitted model predicts no row at all (noForecastReason.ts: no cohort qualifies); null when some row is predicted. */
@@ -53,7 +53,7 @@ export function forecastBrief(f: Forecast): ForecastBrief {
     reason: f.reason,
     matrix: f.matrix,
     horizon_months: f.horizon_months,
-    interval: f.interval,
+    interval: f.bootstrap.replicates > 0 ? f.interval : null,
     backtest: f.backtest ? { mape: f.backtest.mape, bias: f.backtest.bias, cutoff: f.backtest.cutoff } : null,
     none: f.model ? noForecastReason(f) : null,
   };

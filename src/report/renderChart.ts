@@ -268,10 +268,12 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   }
   if (projection.length > 0) {
     const f = report.forecast!;
-    out.push(`<rect x="${fmt(lx)}" y="${fmt(ly - 11)}" width="26" height="14" fill="${TOTAL_COLOUR}" fill-opacity="0.12"/>`);
+    // No replicates (the job's `replicates: 0`): no band to name (its bounds are the central value).
+    const drawn = f.bootstrap.replicates > 0;
+    if (drawn) out.push(`<rect x="${fmt(lx)}" y="${fmt(ly - 11)}" width="26" height="14" fill="${TOTAL_COLOUR}" fill-opacity="0.12"/>`);
     out.push(line(lx, ly - 4, lx + 26, ly - 4, TOTAL_COLOUR, 3, PROJECTION_DASH));
     out.push(text(lx + 34, ly, `Projected average (${f.model === 'sbg' ? 'sBG' : 'BG/NBD'})`, { size: 12, fill: '#262626', weight: 'bold' }));
-    out.push(text(lx + 34, ly + 15, `band: ${Math.round(f.interval * 100)} % interval`, { size: 11, fill: '#595959' }));
+    out.push(text(lx + 34, ly + 15, drawn ? `band: ${Math.round(f.interval * 100)} % interval` : 'no interval (replicates 0)', { size: 11, fill: '#595959' }));
     ly += 37;
   }
   ly += 8;

@@ -269,6 +269,16 @@ describe('forecast in a run', () => {
     wb.getWorksheet('Forecast')!.eachRow((row) => first.push(String(row.getCell(1).value ?? '')));
     expect(first).toContain(`Interval: none (${noInterval})`);
     expect(first.filter((t) => /bound of the/.test(t))).toEqual([]);
+    // Nor do the charts name a band, nor the explorer's brief an interval.
+    const texts = (svg: string): string[] => [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    const { chartSvg } = await import('../../src/report/renderChart.js');
+    const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');
+    const { forecastBrief } = await import('../../src/explorer/explorerApi.js');
+    const report = latest.report as unknown as Parameters<typeof chartSvg>[0];
+    expect(texts(chartSvg(report))).toContain('no interval (replicates 0)');
+    expect(texts(chartSvg(report)).join(' ')).not.toMatch(/% interval/);
+    expect(texts(forecastChartSvg(report)).join(' ')).toMatch(/· dashed = predicted · no interval \(replicates 0\) · /);
+    expect(forecastBrief(f).interval).toBeNull();
     const { alpha, beta } = f.fits.find((x) => x.group === 'pooled')!.params as { alpha: number; beta: number };
     const jan = f.rows.find((r) => r.title === '2026-01-01')!;
     expect(jan.customers).toBe(60);

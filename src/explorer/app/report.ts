@@ -137,7 +137,8 @@ export function forecastNote(f: ForecastBrief): string {
   const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
   const model = f.model === 'sbg' ? 'shifted-beta-geometric (sBG)' : f.model === 'bgnbd' ? 'BG/NBD + Gamma-Gamma' : String(f.model);
   const backtest = f.backtest && f.backtest.mape !== null ? ` Backtest (refitted on the data up to ${f.backtest.cutoff.slice(0, 10)}): MAPE ${pct(f.backtest.mape)}, bias ${f.backtest.bias === null ? '—' : `${f.backtest.bias > 0 ? '+' : ''}${pct(f.backtest.bias)}`}.` : '';
-  return `Predicted cells (≈): ${model} forecast to ${f.horizon_months} months, ${Math.round(f.interval * 100)} % interval.${backtest}`;
+  const interval = f.interval === null ? 'no interval (replicates 0)' : `${Math.round(f.interval * 100)} % interval`;
+  return `Predicted cells (≈): ${model} forecast to ${f.horizon_months} months, ${interval}.${backtest}`;
 }
 
 /** Why a run has no predictions; the forecast's reason (`no forecast: …`) is not prefixed a second time. */
