@@ -81,6 +81,16 @@ export function isRedisConnectionError(e: unknown): boolean {
 
 /** When this process last logged a reconnection attempt, over all its connections. */
 let lastUnreachableLog = 0;
+/** Loggers of workers closing their connections: those connections' last reconnection attempts are not logged. */
+const quiet = new WeakSet<Logger>();
+
+/**
+ * No more "redis unreachable, reconnecting" lines for the connections made with `logger` (startWorker's
+ * close): they came after "worker stopped" (a refused login at start logged one after its one line).
+ */
+export function quietReconnects(logger: Logger): void {
+  quiet.add(logger);
+}
 
 export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: string): RedisOptions {
   const where = redisLabel(env.REDIS_URL);
@@ -111,7 +121,7 @@ export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: st
       // One line a second at most for all of a process's connections (a worker has several, each retrying:
       // a 4 s outage logged 21 lines).
       const now = Date.now();
-      if ((attempt <= 3 || attempt % 12 === 0) && now - lastUnreachableLog >= 1_000) {
+      if (!quiet.has(logger) && (attempt <= 3 || attempt % 12 === 0) && now - lastUnreachableLog >= 1_000) {
         lastUnreachableLog = now;
         log.warn({ attempt, retry_in_ms: delay, client_name: connectionName }, 'redis unreachable, reconnecting');
       }

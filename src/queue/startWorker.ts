@@ -10,7 +10,7 @@ import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { createRunProcessor, UNLIMITED_STALLS } from './processRun.js';
-import { createRedis, isRedisConnectionError, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
+import { createRedis, isRedisConnectionError, quietReconnects, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { startShardRuntime } from './shardFlow.js';
@@ -87,7 +87,11 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   const where = redisLabel(env.REDIS_URL);
   let connected = false;
   let everConnected = false;
+  // Set when close() begins: what the worker's connections and background tasks still report then (a
+  // connection that became ready, a schedule sync cut off, a reconnection) is not logged after "worker stopped".
+  let stopping = false;
   worker.on('ready', () => {
+    if (stopping) return;
     if (!connected) logger.info({ redis: where, prefix: env.LTV_QUEUE_PREFIX, concurrency: env.LTV_CONCURRENCY, jobs: dir }, 'worker connected to redis, taking runs');
     connected = true;
     everConnected = true;
@@ -156,7 +160,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   });
 
   // Staging directories, scratch databases and spill directories of runs whose process was killed.
-  void removeLeftovers(env, dir, logger);
+  const leftovers = removeLeftovers(env, dir, logger).catch(() => undefined);
   const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
   // Runs and shards are taken only once the LTV_METRICS_PORT listener (if any) is listening: a worker that
   // cannot listen exits (workerCommand.ts) without having taken a run it would then leave to stall.
@@ -166,7 +170,12 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     sharded.start();
   }, () => {});
   const schedules = watchSchedules(queue, dir, env, logger);
-  schedules.ready.catch((e: unknown) => logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory'));
+  schedules.ready.catch((e: unknown) => {
+    if (stopping) return;
+    // The folder itself (readdir's errno), or Redis refusing the schedulers.
+    if (typeof (e as NodeJS.ErrnoException).errno === 'number') logger.error({ err: e, jobs: dir }, 'cannot read the jobs directory');
+    else logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan');
+  });
   // A Redis that comes back may have come back empty (it keeps nothing on disk): the schedules are
   // registered again at once, not at the next rescan (a tick due in between was lost).
   resyncSchedules = () => void schedules.sync().catch((e: unknown) => logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
@@ -181,17 +190,23 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     heartbeat.unref();
   }
 
+  // Awaited by whoever needs the worker ready (tests, the CLI's checks); a worker that exits first (its
+  // metrics port taken) never does, and its cut-off sync must not end the process as an unhandled rejection.
+  const ready = Promise.all([worker.waitUntilReady(), schedules.ready]).then(() => undefined);
+  ready.catch(() => undefined);
   let closing: Promise<void> | null = null;
   return {
     queue,
     worker,
     schedules,
     ops,
-    ready: Promise.all([worker.waitUntilReady(), schedules.ready]).then(() => undefined),
+    ready,
     loginRefused,
     abortRuns: () => shutdown.abort(new Error('worker shutting down')),
     close(graceMs) {
       closing ??= (async () => {
+        stopping = true;
+        quietReconnects(logger);
         clearInterval(heartbeat);
         schedules.close();
         logger.info({ grace_ms: graceMs }, 'shutting down: no new runs; waiting for the current ones');
@@ -216,6 +231,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
         await ops.close();
         await closeWithin(queue, DISCONNECT_MS, redisAway);
         await closeWithin({ close: () => lockRedis.quit(), disconnect: () => lockRedis.disconnect() }, DISCONNECT_MS, redisAway);
+        await leftovers;
         logger.info('worker stopped');
       })();
       return closing;

@@ -3,6 +3,7 @@
 // schedulers disagree: re-upserting an unchanged scheduler would replace its pending firing, and a firing
 // that fell due while everything was down would be lost instead of running once, late.
 import { createHash } from 'node:crypto';
+import { CronExpressionParser } from 'cron-parser';
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
@@ -106,6 +107,10 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
     try {
       await queue.upsertJobScheduler(name, { pattern: want.pattern, tz: want.tz }, { name, data: want.data, opts: runJobOptions(env) });
     } catch (e) {
+      // Redis refusing or dropping the command (a closed connection, OOM under noeviction, a READONLY
+      // replica): the sync fails as such. The job's cron was checked when the file was read, so it is the
+      // cause only when it does not parse here either (it named a valid job's schedule.cron for any of them).
+      if (parsesAsCron(want.pattern, want.tz)) throw e;
       // cron-parser's message ("Invalid cron expression", …) is all BullMQ gives; name the file and field.
       const message = `${label}: schedule.cron: ${e instanceof Error ? e.message : String(e)}`;
       result.invalid.push({ file: label, message });
@@ -144,6 +149,16 @@ export interface ScheduleWatcher {
   close(): void;
 }
 
+/** Whether cron-parser reads `pattern` in `tz`, as BullMQ does when it registers a scheduler. */
+function parsesAsCron(pattern: string, tz: string | undefined): boolean {
+  try {
+    CronExpressionParser.parse(pattern, tz ? { tz } : {});
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Syncs at start, on every change in the jobs directory (the directory, not the files: an editor's
  * save-by-rename ends a file watch, nodejs/node#22517) and every LTV_SCHEDULE_RESCAN_MS as a safety net.
@@ -159,7 +174,8 @@ export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logge
     return next;
   };
   const background = () => {
-    if (!closed) run().catch((e: unknown) => logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
+    // A sync that fails once the watcher is closed (the worker stopping, its connections closed) says nothing.
+    if (!closed) run().catch((e: unknown) => closed || logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
   };
 
   let debounce: NodeJS.Timeout | undefined;

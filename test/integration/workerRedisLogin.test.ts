@@ -35,6 +35,10 @@ test('a login Redis refuses: ltv enqueue and ltv worker say so in one line namin
   expect(Date.now() - t0).toBeLessThan(45_000);
   // The password is never printed.
   expect(enq.stderr + worker.stderr + worker.stdout).not.toContain('wrong@');
+  // Nothing after "worker stopped": a "redis unreachable, reconnecting" warning came after it, for a refused
+  // login, which is no outage.
+  const logged = worker.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { msg: string }).msg);
+  expect(logged.at(-1)).toBe('worker stopped');
 }, 60_000);
 
 test('after a Redis restart the worker says it answers again and touches its heartbeat file again', async () => {
