@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Env } from '../config/env.js';
 import { reportsReadable, type ReadinessCheck } from '../metrics/checkReadiness.js';
 import { createMetrics, recordRequest, type Metrics } from '../metrics/createMetrics.js';
-import { watchLoginRefusal } from '../queue/redisConnection.js';
+import { isRedisConnectionError, redisLabel, watchLoginRefusal } from '../queue/redisConnection.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import { opsRoutes } from '../serve/opsRoutes.js';
 import type { RequestRecord, Route } from '../serve/Route.js';
@@ -23,7 +23,11 @@ export function mountOps(env: Env, opts: { reportsDir: string; queue: RunQueue |
         // One round trip through the queue's own connection (BullMQ 6 keeps the raw client behind its backend).
         const login = refused();
         if (!login) {
-          await queue.getJobCounts('waiting');
+          // A connection down fails the command at once with ioredis's words ("Stream isn't writeable and
+          // enableOfflineQueue options is false"): said as what it means.
+          await queue.getJobCounts('waiting').catch((e: unknown) => {
+            throw isRedisConnectionError(e) ? new Error(`Redis at ${redisLabel(env.REDIS_URL)} is not connected (down or unreachable; reconnecting)`) : e;
+          });
           return;
         }
         // A refusal seen lately (remembered up to 10 s): ready again as soon as a round trip answers; else the
