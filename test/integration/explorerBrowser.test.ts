@@ -24,6 +24,9 @@ const KEY = 'ltv_explorer_browser_key_0001';
 const KEY_MANY = 'ltv_explorer_browser_key_0002';
 const NO_RUN = 'newshop';
 const MANY = 'manyproducts';
+/** A key that also sees a tenant of a 300-character id (no run: the selector lists it all the same). */
+const KEY_LONG = 'ltv_explorer_browser_key_0003';
+const LONG = `🦄 ${'L'.repeat(300)}`;
 /** 650 customers, each with one payment of 1.00 USD on 2026-01-10 and a product of its own: prod_0000 … prod_0649. */
 const MANY_EXPORT = csv('customer_id,event_time,amount,currency,product_id', Array.from({ length: 650 }, (_, i) => [`m${i}`, '2026-01-10T10:00:00Z', '1.00', 'USD', `prod_${String(i).padStart(4, '0')}`]));
 const OLD_RUN = '20260215T000000Z';
@@ -87,7 +90,7 @@ beforeAll(async () => {
   fx = await publishExplorerRuns();
   await writeFile(join(fx.dir, 'many.csv'), MANY_EXPORT);
   await runJob(fx, { tenant: MANY, inputs: [{ path: 'many.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }] });
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }, { key: KEY_LONG, tenants: [TENANT, LONG] }] });
   origin = `http://127.0.0.1:${s.port}`;
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -357,6 +360,51 @@ describe('the explorer served by ltv serve', () => {
       await p.waitForFunction(() => [...document.querySelectorAll('table.heatmap tbody th')].some((th) => th.textContent === 'DE'));
       expect(await grid()).toEqual(adaptyGrid(byCountry, 'revenue'));
       expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('fits the page however long a tenant id the key sees (its selector was as wide as the id)', async () => {
+    const p = await signedIn(`#tenant=${TENANT}`, KEY_LONG);
+    try {
+      expect(await p.$$eval('#ctl-tenant option', (os) => os.length)).toBe(2);
+      const widths = await p.evaluate(() => ({ page: document.documentElement.scrollWidth, view: document.documentElement.clientWidth, select: document.querySelector('#ctl-tenant')!.getBoundingClientRect().right }));
+      expect(widths.page).toBeLessThanOrEqual(widths.view);
+      expect(widths.select).toBeLessThanOrEqual(widths.view);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('draws no matrix of another view when the accounting type changes while the new view loads', async () => {
+    const p = await signedIn(`#tenant=${TENANT}`);
+    try {
+      // Week answers wait until released: the month matrix is still drawn while the week one loads.
+      let release = (): void => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      await p.route('**/api/v1/client-api/metrics/ltv/', async (route) => {
+        if ((route.request().postData() ?? '').includes('"period_unit":"week"')) await held;
+        await route.continue();
+      });
+      const heads = (): Promise<string[]> => p.$$eval('table.heatmap thead th', (ths) => ths.slice(1).map((t) => t.textContent ?? ''));
+      const monthHeads = await heads();
+      const drawn = await p.$('table.heatmap');
+      await p.selectOption('#ctl-period_unit', 'week');
+      await p.waitForFunction(() => document.querySelector('.report')?.hasAttribute('aria-busy'));
+      await p.selectOption('#ctl-accounting', 'proceeds');
+      await p.waitForFunction(() => location.hash.includes('accounting=proceeds'));
+      await p.waitForTimeout(300);
+      // Not drawn again: the month matrix under "week" and "proceeds" was drawn here before.
+      expect(await drawn!.evaluate((t) => t.isConnected)).toBe(true);
+      expect(await heads()).toEqual(monthHeads);
+      release();
+      await p.waitForFunction(() => document.querySelector('.report[data-loaded]:not([aria-busy])') !== null);
+      // The week matrix, in proceeds, as the Adapty route answers it.
+      const weekHeads = await heads();
+      expect(weekHeads).not.toEqual(monthHeads);
+      expect(weekHeads.length).toBeGreaterThan(monthHeads.length);
+      expect(fragment(p).get('period_unit')).toBe('week');
     } finally {
       await p.close();
     }

@@ -564,6 +564,10 @@ class ServedReport {
       this.draw();
       return;
     }
+    // The matrix shown is another view's from here on: an accounting change before the new one is in asks
+    // again rather than redrawing it (it drew the quarter matrix under unit "week" for the seconds the week
+    // answer took).
+    this.matrix = null;
     clearTimeout(this.timer);
     this.timer = window.setTimeout(() => void this.load(), target.type === 'checkbox' ? 300 : 0);
   }
