@@ -61,12 +61,21 @@ export function registerRun(program: Command): void {
     .option('--no-email', "do not send the job's email (nor a failure notice)")
     .option('--email-dry-run', 'write the email as an .eml file in <reports>/<tenant>/notify/ instead of sending it')
     .action(async (jobFile: string | undefined, flags: RunFlags) => {
+      refuseEmptyFlags(flags);
+      // Which email the run handles: both said at once named nothing it could do (--no-email won silently).
+      if (flags.email === false && flags.emailDryRun) throw new AppError('CONFIG', '--no-email and --email-dry-run: give one (no email at all, or the email written as an .eml file instead of sent)');
       // SPEC §12: shards are jobs for workers sharing Redis. Without --shards a run is one process here (and a
       // job's own `shards` is ignored: the numbers are the same either way); with it, the job file's run goes
       // to the workers exactly as `ltv enqueue <job> --shards N --wait` sends it, and is followed to its end.
       if (flags.shards !== undefined) {
         const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'maxBadRowShare', 'memoryLimit', 'threads', 'forecast'] as const)
           .filter((k) => flags[k] !== undefined);
+        // What acts on a run in this process: the workers email as the job says and log their own stages
+        // (these were ignored: --no-email let the workers send the job's email).
+        const here = (['verbose', 'emailDryRun'] as const).filter((k) => flags[k]).map(flagName).concat(flags.email === false ? ['--no-email'] : []);
+        if (jobFile && !local.length && here.length) {
+          throw new AppError('CONFIG', `--shards runs ${jobFile} on the workers, which email as the job says and log their own stages: ${here.join(', ')} act on a run in this process; leave them out (or the job's "email" block, for no email), or run without --shards`);
+        }
         if (!jobFile || local.length) {
           const fields = local.map((k) => `"${SHARDED_JOB_FIELDS[k]}"`).join(', ');
           const put = local.length ? `put ${fields} in ${jobFile ?? 'it'} instead of ${local.map(flagName).join(', ')}` : '';
@@ -208,6 +217,33 @@ const SHARDED_JOB_FIELDS = {
 } as const;
 
 const flagName = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * What each flag takes, for one given empty. Given empty (`--as-of ''`, an unset shell variable), such a
+ * flag was dropped for its default: `--as-of ''` published a run as of now and moved `latest`, `--out ''`
+ * published to ./reports. The flags whose job field checks its value (--tenant, --timezone, --currency,
+ * --forecast, --max-bad-row-share) say it their own way.
+ */
+const EMPTY_FLAG_TAKES = {
+  input: 'an export file or glob',
+  map: '<canonical column>=<source column>',
+  asOf: 'an ISO 8601 time such as 2026-03-16T15:00:00Z, or leave the flag out for now',
+  rates: 'an exchange rates CSV (date,currency,rate)',
+  out: "a reports directory, or leave the flag out (LTV_REPORTS_DIR, else the job's reports_dir, else ./reports)",
+  delimiter: 'one character, "tab" or "whitespace", or leave the flag out to sniff it',
+  timeFormat: 'a strptime format such as %d/%m/%Y, or leave the flag out for ISO 8601',
+  memoryLimit: 'a size such as 4GB',
+  threads: 'a whole number ≥ 1',
+  shards: 'a whole number from 1 to 64',
+} as const satisfies Partial<Record<keyof RunFlags, string>>;
+
+function refuseEmptyFlags(flags: RunFlags): void {
+  for (const [k, takes] of Object.entries(EMPTY_FLAG_TAKES) as [keyof typeof EMPTY_FLAG_TAKES, string][]) {
+    const given = flags[k];
+    const values: unknown[] = Array.isArray(given) ? given : given === undefined ? [] : [given];
+    if (values.some((v) => typeof v === 'string' && v.trim() === '')) throw new AppError('CONFIG', `${flagName(k)}: empty; give ${takes}`);
+  }
+}
 
 /**
  * A job file carries its own inputs, tenant, zone, currency and rates: such a flag beside it was ignored

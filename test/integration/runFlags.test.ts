@@ -83,6 +83,36 @@ describe.concurrent('ltv run input flags', () => {
     }
   });
 
+  it('refuses any other flag given empty, naming it, instead of dropping it for its default (--as-of \'\' published a run as of now)', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]), 'job.json': JSON.stringify({ inputs: [{ path: 'e.csv' }], forecast: { model: 'off' }, email: { to: ['a@example.com'] } }) });
+    try {
+      const base = ['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'];
+      const cases: [string[], string][] = [
+        [['run', '--input', 'e.csv', '--as-of', '', '--out', 'out', '--forecast', 'off'], '--as-of: empty; give an ISO 8601 time such as 2026-03-16T15:00:00Z, or leave the flag out for now'],
+        [['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', ' ', '--forecast', 'off'], "--out: empty; give a reports directory, or leave the flag out (LTV_REPORTS_DIR, else the job's reports_dir, else ./reports)"],
+        [[...base, '--rates', ''], '--rates: empty; give an exchange rates CSV (date,currency,rate)'],
+        [[...base, '--threads', ''], '--threads: empty; give a whole number ≥ 1'],
+        [[...base, '--memory-limit', ''], '--memory-limit: empty; give a size such as 4GB'],
+        [[...base, '--delimiter', ''], '--delimiter: empty; give one character, "tab" or "whitespace", or leave the flag out to sniff it'],
+        [[...base, '--time-format', ''], '--time-format: empty; give a strptime format such as %d/%m/%Y, or leave the flag out for ISO 8601'],
+        [[...base, '--map', ''], '--map: empty; give <canonical column>=<source column>'],
+        [[...base, '--input', ''], '--input: empty; give an export file or glob'],
+        // Two email flags that contradict each other (--no-email won silently), and email flags with --shards,
+        // which the workers ignored (they sent the job's email): refused before anything is read or sent.
+        [['run', 'job.json', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--no-email', '--email-dry-run'], '--no-email and --email-dry-run: give one (no email at all, or the email written as an .eml file instead of sent)'],
+        [['run', 'job.json', '--shards', '2', '--no-email'], '--shards runs job.json on the workers, which email as the job says and log their own stages: --no-email act on a run in this process; leave them out (or the job\'s "email" block, for no email), or run without --shards'],
+        [['run', 'job.json', '--shards', '2', '--verbose', '--email-dry-run'], '--shards runs job.json on the workers, which email as the job says and log their own stages: --verbose, --email-dry-run act on a run in this process; leave them out (or the job\'s "email" block, for no email), or run without --shards'],
+      ];
+      const results = await Promise.all(cases.map(([args]) => ltv(args, fx.dir)));
+      expect(results.map((r) => [r.code, r.stderr])).toEqual(cases.map(([, line]) => [1, `ltv: ${line}\n`]));
+      // Nothing published anywhere (./reports is where --out '' published before).
+      await expect(readlink(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
+      await expect(readlink(join(fx.dir, 'reports', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('--map takes the source after the first "=", refuses a column mapped twice (the later one won silently), reads a quoted name with a comma', async ({ expect }) => {
     const fx = await makeFixture({
       'e.csv': csv('cust,when,paid', [['a', '2026-01-10T10:00:00Z', '10']]),
