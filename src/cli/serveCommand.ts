@@ -17,8 +17,7 @@ export function registerServe(program: Command): void {
     .action(async (o: { reports: string; port?: string; host: string; keys: string; jobs?: string }) => {
       // Imported here, not at the top: `ltv --help` and the other commands never load them.
       const [{ pino }, { loadEnv }, { createServer }] = await Promise.all([import('pino'), import('../config/env.js'), import('../serve/createServer.js')]);
-      const port = Number(o.port ?? process.env.PORT ?? 8080);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('CONFIG', `--port: "${o.port ?? process.env.PORT}" is not a port`);
+      const port = portOf(o.port);
       // Buffered, asynchronous log writes: a write(2) per access-log line would cost a tenth of the
       // snapshot throughput. Flushed every second (a quiet server's lines must not wait for 4 KB, issue
       // 16) and on shutdown.
@@ -75,20 +74,47 @@ export function registerServe(program: Command): void {
         process.stderr.write(`ltv serve: warning: ${hint}\n`);
       }
       dest.flush(); // operators and scripts wait for this line
+      // A reader of the log that went away (`ltv serve | head -1`): writes fail with EPIPE. The server goes on,
+      // and a stop still ends the process (its synchronous flush on shutdown looped for ever).
+      dest.on('error', () => undefined);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           logger.info({ signal }, 'shutting down');
-          void server.close().then(async () => {
+          void server.close().catch(() => undefined).then(async () => {
             await runs?.queue.close().catch(() => undefined);
             clearInterval(flusher);
-            dest.flushSync();
-            resolve();
-          });
+            // Not flushSync: on EPIPE (nobody reads the log any more) sonic-boom's loops for ever.
+            await new Promise<void>((done) => {
+              const timer = setTimeout(done, 1_000);
+              timer.unref();
+              try {
+                dest.flush(() => {
+                  clearTimeout(timer);
+                  done();
+                });
+              } catch {
+                clearTimeout(timer);
+                done();
+              }
+            });
+          }).finally(resolve);
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
     });
+}
+
+/**
+ * --port, else PORT (empty: unset), else 8080: decimal digits from 0 (any free port) to 65535. `Number()`
+ * took "" as 0 (a random port instead of the default) and "0x4970" as 18800.
+ */
+function portOf(flag: string | undefined): number {
+  const env = process.env.PORT?.trim() ? process.env.PORT : undefined;
+  const [text, name] = flag !== undefined ? [flag, '--port'] : env !== undefined ? [env, 'PORT'] : ['8080', '--port'];
+  const port = /^\s*\d{1,5}\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new AppError('CONFIG', `${name}: "${text}" is not a port: give a whole number from 1 to 65535 (0: any free port)`);
+  return port;
 }
 
 /**

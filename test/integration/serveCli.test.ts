@@ -101,6 +101,10 @@ describe('ltv keys add / ltv serve', () => {
         [['--reports', reports, '--keys', keysDir], `ltv: --keys: ${keysDir} is a directory, not a keys file; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
         [['--reports', notJson], `ltv: --reports: ${notJson} is not a directory (give the folder ltv run publishes to)\n`],
         [['--reports', join(dir, 'nowhere')], `ltv: --reports: ${join(dir, 'nowhere')} does not exist\n`],
+        // Empty (it listened on a random port) and hex (0x4970 listened on 18800).
+        [['--reports', reports, '--port', ''], 'ltv: --port: "" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
+        [['--reports', reports, '--port', '0x4970'], 'ltv: --port: "0x4970" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
+        [['--reports', reports, '--port', '65536'], 'ltv: --port: "65536" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
       ];
       for (const [args, message] of cases) {
         const r = serve(...args);
@@ -114,6 +118,39 @@ describe('ltv keys add / ltv serve', () => {
       holder.close();
     }
   }, 120_000);
+
+  it('PORT set empty is unset (the default 8080, not a random port); PORT that is no port is refused naming it', async () => {
+    const reports = join(dir, 'reports-port');
+    mkdirSync(reports, { recursive: true });
+    // 8080 may be taken on this machine: either way the line names 8080, never a random port.
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.once('error', () => resolve()).listen(8080, '127.0.0.1', () => resolve()));
+    try {
+      const empty = spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--reports', reports, '--keys', join(dir, 'none.json')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PORT: '' } });
+      expect([empty.status, empty.stderr]).toEqual([1, 'ltv: --port 8080: 127.0.0.1:8080 is in use (another ltv serve?): stop it, or give another --port (or PORT)\n']);
+      const hex = spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--reports', reports], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PORT: '0x4970' } });
+      expect([hex.status, hex.stderr]).toEqual([1, 'ltv: PORT: "0x4970" is not a port: give a whole number from 1 to 65535 (0: any free port)\n']);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('stops on SIGTERM when the reader of its log went away (`ltv serve | head -1`: it never exited)', async () => {
+    const reports = join(dir, 'reports-pipe');
+    mkdirSync(reports, { recursive: true });
+    const s = startServe(reports, join(dir, 'none.json'));
+    const port = await s.port;
+    // The reader closes its end: the server's next writes fail with EPIPE.
+    s.child.stdout!.destroy();
+    expect((await httpRequest(port, '/healthz')).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
+    const t0 = Date.now();
+    s.child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
+    if (code === 'hung') s.child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 30_000);
 
   it('/readyz says Redis refused the login (not "no answer within 1000 ms") when REDIS_URL\'s password is wrong', async () => {
     const reports = join(dir, 'reports-login');
