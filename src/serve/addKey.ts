@@ -69,7 +69,8 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
   const plain = newPlainKey();
   const entry: KeyEntry = {
     key_sha256: hashKey(plain),
-    tenants: opts.tenants,
+    // Each once: `--tenant a --tenant a` stored ["a","a"].
+    tenants: [...new Set(opts.tenants)],
     plan: opts.plan ?? 'pro',
     requests_per_minute: opts.requestsPerMinute ?? 60,
     admin: opts.admin ?? false,

@@ -51,6 +51,12 @@ describe('addKey', () => {
     expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(2);
   });
 
+  it('stores each tenant once (`--tenant a --tenant a` stored ["a","a"])', async () => {
+    const file = join(tmp(), 'keys.json');
+    await addKey(file, { tenants: ['a', 'b c', 'a', 'b c', 'A'] });
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: { tenants: string[] }[] }).keys.map((k) => k.tenants)).toEqual([['a', 'b c', 'A']]);
+  });
+
   it('takes any tenant id a row can carry; refuses an empty one and a broken existing file (never overwrites it)', async () => {
     const file = join(tmp(), 'keys.json');
     await expect(addKey(file, { tenants: [''] })).rejects.toThrow(/1 to 1024 characters/);
