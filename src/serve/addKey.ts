@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
+import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
 import { hashKey, keysListSchema, type KeyEntry, type Plan } from './KeyStore.js';
 import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
 
@@ -20,8 +21,15 @@ export interface AddKeyOptions {
   note?: string;
 }
 
-/** The command reading the keys file: a missing file is `add`'s to make. */
+/** The command reading the keys file, for the words of its messages. */
 export type KeysCommand = 'add' | 'list' | 'remove' | 'rotate';
+
+const FIX: Record<KeysCommand, string> = {
+  add: 'fix it before adding a key',
+  list: 'fix it to list its keys',
+  remove: 'fix it before removing a key',
+  rotate: 'fix it before rotating a key',
+};
 
 function missing(file: string, path: string): AppError {
   const link = path === file ? '' : ` (a link to ${path}, which is missing)`;
@@ -86,12 +94,13 @@ export function readKeysFile(file: string, command: KeysCommand, path = keysFile
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new AppError('CONFIG', `${file}: not valid JSON (${(e as Error).message}); fix it before adding a key`);
+    throw new AppError('CONFIG', `${file}: ${jsonErrorWhere(text, (e as Error).message)}: ${FIX[command]}`);
   }
   const r = keysListSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new AppError('CONFIG', `${file}: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}; fix it before adding a key`);
+    const where = i?.path.length ? `${i.path.join('.')}: ` : '';
+    throw new AppError('CONFIG', `${file}: ${where}${i?.message ?? 'invalid'} (a keys file is {"keys": [...]}): ${FIX[command]}`);
   }
   return r.data;
 }

@@ -147,13 +147,13 @@ describe('ltv keys list, remove, rotate', () => {
   }, 30_000);
 });
 
-describe('ltv keys on a file that is missing or a directory', () => {
+describe('ltv keys on a file that is missing, a directory or not JSON', () => {
   const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
   const ltv = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
     execFile(process.execPath, [BIN, 'keys', ...args], (err, stdout, stderr) => resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr }));
   });
 
-  it('says in one line, exit 1, what the file is and what to do', async () => {
+  it('says in one line, exit 1, what the file is and what to do, in the words of each command', async () => {
     const dir = tmp();
     const missing = join(dir, 'missing.json');
     // A missing file: list said "no keys in missing.json" and exit 0, remove "no key … in missing.json"; add makes it.
@@ -179,6 +179,21 @@ describe('ltv keys on a file that is missing or a directory', () => {
     expect(await ltv('list', '--keys', dangling)).toEqual({
       code: 1, stdout: '', stderr: `ltv: ${dangling}: the keys file does not exist (a link to ${join(realpathSync(dir), 'gone', 'k.json')}, which is missing): give its path with --keys, or make it with \`ltv keys add --tenant <id> --keys ${dangling}\`\n`,
     });
+
+    // Not JSON (a comma missing at the end of line 2): "position 24" and "fix it before adding a key", whatever the command.
+    const bad = join(dir, 'bad.json');
+    const text = '{"keys": [\n  {"a": 1}\n  {"b": 2}]}\n';
+    writeFileSync(bad, text);
+    const notJson = (fix: string): { code: number; stdout: string; stderr: string } => ({ code: 1, stdout: '', stderr: `ltv: ${bad}: line 3, column 3: not valid JSON (Expected ',' or ']' after array element): ${fix}\n` });
+    expect(await ltv('list', '--keys', bad)).toEqual(notJson('fix it to list its keys'));
+    expect(await ltv('remove', 'abcdef12', '--keys', bad)).toEqual(notJson('fix it before removing a key'));
+    expect(await ltv('rotate', 'abcdef12', '--keys', bad)).toEqual(notJson('fix it before rotating a key'));
+    expect(await ltv('add', '--tenant', 'acme', '--keys', bad)).toEqual(notJson('fix it before adding a key'));
+    expect(readFileSync(bad, 'utf8')).toBe(text);
+    // JSON, but not {"keys": [...]}.
+    writeFileSync(bad, '[]\n');
+    expect(await ltv('list', '--keys', bad)).toEqual({ code: 1, stdout: '', stderr: `ltv: ${bad}: Invalid input: expected object, received array (a keys file is {"keys": [...]}): fix it to list its keys\n` });
+    expect(readFileSync(bad, 'utf8')).toBe('[]\n');
   }, 60_000);
 });
 

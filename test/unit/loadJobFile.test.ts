@@ -68,9 +68,10 @@ describe('loadJob', () => {
         await writeFile(file, twice(eol));
         await expect(loadJob(file), JSON.stringify(eol)).rejects.toThrow(`${file}: tenant: given twice (line 1 and line 3); JSON would keep the last one without a word: keep one`);
       }
-      // The same lines with a syntax error instead (a trailing comma at the end of line 3): the same count.
+      // The same lines with a syntax error instead (a trailing comma at the end of line 3): the same count (and
+      // no second place: V8's "at position 60" was said beside it).
       await writeFile(file, '{"tenant":"t",\r"inputs":[{"path":"a.csv"}],\r\n"retention":3,\r}');
-      await expect(loadJob(file)).rejects.toThrow(`${file}: line 4, column 1: not valid JSON`);
+      await expect(loadJob(file)).rejects.toThrow(`${file}: line 4, column 1: not valid JSON (Expected double-quoted property name)`);
       // Blank lines of each kind before the second key.
       await writeFile(file, '{"tenant":"t",\r\r\n\n\r"tenant":"u","inputs":[{"path":"a.csv"}]}');
       await expect(loadJob(file)).rejects.toThrow(`${file}: tenant: given twice (line 1 and line 5)`);
