@@ -11,8 +11,11 @@ export function duplicateKey(text: string): { path: string; line: number; firstL
   let line = 1;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '\n') line++;
-    else if (c === '"') {
+    // Lines end with LF, CRLF or a CR alone, as a JSON syntax error's line is counted (loadJob.ts): counting
+    // LF only put every key of a CR-only file on line 1. The LF of a CRLF ended no line of its own.
+    if (c === '\r' || c === '\n') {
+      if (c === '\r' || text[i - 1] !== '\r') line++;
+    } else if (c === '"') {
       let j = i + 1;
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       const top = stack[stack.length - 1];

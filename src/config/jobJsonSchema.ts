@@ -66,9 +66,25 @@ function describe(node: Node, path: string): void {
   for (const [key, child] of Object.entries(target.properties ?? {})) describe(child, path ? `${path}.${key}` : key);
 }
 
+/**
+ * A JSON Schema pattern is an ECMA-262 regex without flags, and zod writes a regex's source without its flags:
+ * `/…(GB|MB)$/i` made editors refuse the "4gb" that ltv reads. Such a pattern is refused here, so that the
+ * schema test fails until it is written with classes ([Gg][Bb]) that mean the same in both.
+ */
+function refuseFlags(ctx: { zodSchema: unknown; path: (string | number)[] }): void {
+  type Def = { _zod: { def: { pattern?: unknown; checks?: Def[] } } };
+  const own = (ctx.zodSchema as Def)._zod.def;
+  for (const { _zod } of [ctx.zodSchema as Def, ...(own.checks ?? [])]) {
+    const p = _zod.def.pattern;
+    if (p instanceof RegExp && p.flags) {
+      throw new Error(`job schema at ${ctx.path.join('/')}: /${p.source}/${p.flags}: a JSON Schema pattern has no flags: write it without them (e.g. [Gg][Bb] for /GB/i)`);
+    }
+  }
+}
+
 export function jobJsonSchema(): Record<string, unknown> {
   // The input side: what a person writes, where defaults are optional.
-  const schema = z.toJSONSchema(JobSchema, { io: 'input' }) as Node;
+  const schema = z.toJSONSchema(JobSchema, { io: 'input', override: refuseFlags }) as Node;
   describe(schema, '');
   return schema;
 }

@@ -186,8 +186,11 @@ export const DEFAULT_MIN_EVENT_TIME = '1990-01-01T00:00:00Z';
 /** Shards of one run at most: each is a Parquet part and a BullMQ job, and the merge reads them all. */
 export const MAX_SHARDS = 64;
 
-/** A duration as a job file writes it (seconds to days, parseDuration reads it), with examples for the message. */
-const duration = (examples: string) => z.string().regex(/^\s*\d+(\.\d+)?\s*(s|m|h|d)\s*$/i, `a duration such as ${examples}`);
+/**
+ * A duration as a job file writes it (seconds to days, parseDuration reads it, in either case), with examples
+ * for the message. Patterns here carry no flag: jobs/job.schema.json takes them as they are (jobJsonSchema.ts).
+ */
+const duration = (examples: string) => z.string().regex(/^\s*\d+(\.\d+)?\s*[SsMmHhDd]\s*$/, `a duration such as ${examples}`);
 
 export const JobSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -240,7 +243,7 @@ export const JobSchema = z.strictObject({
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),
-      memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i, 'a size such as "2GB" or "512MiB", or a share of memory such as "50%"').optional(),
+      memory_limit: z.string().regex(/^\d+(\.\d+)?\s*([Bb]|[KkMmGgTt][Ii]?[Bb]|%)$/, 'a size such as "2GB" or "512MiB", or a share of memory such as "50%"').optional(),
       temp_directory: z.string().optional(),
     })
     .default({}),

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { duplicateKey } from './duplicateKey.js';
+import { jsonErrorWhere } from './jsonErrorWhere.js';
 import { AppError } from './AppError.js';
 import { JobSchema, type Job, type JobInput } from './jobSchema.js';
 import { jobIssueMessage } from './jobIssueMessage.js';
@@ -51,36 +52,6 @@ export async function loadJob(file: string): Promise<Job> {
     throw new AppError('CONFIG', `${file}: ${twice.path}: given twice (${where}); JSON would keep the last one without a word: keep one`);
   }
   return parseJob(raw, basename(path, extname(path)), dirname(path), file);
-}
-
-/** "line L, column C: not valid JSON (…)" from JSON.parse's message, which gives a position or none (the end). */
-function jsonErrorWhere(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  const at = m ? Number(m[1]) : unexpectedTokenAt(text, message) ?? text.length;
-  const before = text.slice(0, at);
-  const line = before.split(/\r\n|\r|\n/).length;
-  const column = at - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) ;
-  const why = message.replace(/\s*\n\s*/g, ' ').replace(/^JSON\.parse: /, '');
-  return `line ${line}, column ${column}: not valid JSON (${why.length > 120 ? `${why.slice(0, 117)}...` : why})`;
-}
-
-/**
- * Where V8's "Unexpected token 'U', ..."urrency": USD, "fo"... is not valid JSON" points, a message without a
- * position: its quote is the text from 10 characters before the token to 10 after, with "..." where it cuts
- * the text (the whole text when it is short), so the token lies 10 characters after the quote's start, or 10
- * before its end when it starts the text. undefined for another message or a quote not found.
- */
-function unexpectedTokenAt(text: string, message: string): number | undefined {
-  const m = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(message);
-  if (!m) return undefined;
-  const [, token, cutBefore, quote = '', cutAfter] = m;
-  if (cutBefore) {
-    const start = text.indexOf(quote);
-    return start < 0 ? undefined : start + 10;
-  }
-  if (cutAfter) return quote.length - 10;
-  const at = text.indexOf(token!);
-  return at < 0 ? undefined : at;
 }
 
 export function jobFromFlags(input: JobInput, baseDir: string): Job {

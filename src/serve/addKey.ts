@@ -3,11 +3,13 @@
 // change, never sees half a file, and under `<file>.lock` (withFileLock.ts), so that no two writers lose
 // each other's key.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
+import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
 import { hashKey, keysListSchema, type KeyEntry, type Plan } from './KeyStore.js';
 import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
 
@@ -19,25 +21,86 @@ export interface AddKeyOptions {
   note?: string;
 }
 
-/** The file's entries as they are (an invalid entry is the server's to skip and log, not a reason to refuse a new key). */
-export function readKeysFile(file: string): { keys: unknown[] } {
+/** The command reading the keys file, for the words of its messages. */
+export type KeysCommand = 'add' | 'list' | 'remove' | 'rotate';
+
+const FIX: Record<KeysCommand, string> = {
+  add: 'fix it before adding a key',
+  list: 'fix it to list its keys',
+  remove: 'fix it before removing a key',
+  rotate: 'fix it before rotating a key',
+};
+
+function missing(file: string, path: string): AppError {
+  const link = path === file ? '' : ` (a link to ${path}, which is missing)`;
+  return new AppError('CONFIG', `${file}: the keys file does not exist${link}: give its path with --keys, or make it with \`ltv keys add --tenant <id> --keys ${file}\``);
+}
+
+/** `file`, or the end of its chain of symbolic links when that is missing (realpath gives up there). */
+function linkTarget(file: string): string {
+  let path = file;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return realpathSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (!lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return path;
+    path = resolve(realpathSync(dirname(path)), readlinkSync(path));
+  }
+  return realpathSync(path); // ELOOP
+}
+
+/**
+ * The path the keys file's content is at: `file`, or the file its symbolic links lead to. The new file is
+ * written (and locked) there: renamed over the link itself, it replaced the link by a file of its own, and
+ * the file the link named (the one the server reads, or another link shares) never got the new key. A missing
+ * file is `keys add`'s to make; to the other commands it is an error, as a directory or a FIFO is to all.
+ */
+export function keysFilePath(file: string, command: KeysCommand): string {
+  let path: string;
+  let st: Stats | undefined;
+  try {
+    path = linkTarget(file);
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new AppError('CONFIG', `${file}: cannot read the keys file (${(e as NodeJS.ErrnoException).code ?? String(e)}): give the path of a keys file this user may read`);
+  }
+  if (!st) {
+    if (command === 'add') return path;
+    throw missing(file, path);
+  }
+  if (st.isDirectory()) throw new AppError('CONFIG', `${file}: is a directory, not a keys file: give the keys file's path, e.g. ${join(file, 'keys.json')}`);
+  // Reading a FIFO would wait for a writer forever.
+  if (!st.isFile()) throw new AppError('CONFIG', `${file}: is not a regular file, so not a keys file: give the keys file's path`);
+  return path;
+}
+
+/**
+ * The file's entries as they are (an invalid entry is the server's to skip and log, not a reason to refuse a
+ * new key). Messages name `file` as given; `path` is where it is (keysFilePath).
+ */
+export function readKeysFile(file: string, command: KeysCommand, path = keysFilePath(file, command)): { keys: unknown[] } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { keys: [] };
-    throw new AppError('CONFIG', `${file}: cannot read (${(e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && command === 'add') return { keys: [] };
+    if (code === 'ENOENT') throw missing(file, path);
+    throw new AppError('CONFIG', `${file}: cannot read the keys file (${code ?? String(e)}): give the path of a keys file this user may read`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new AppError('CONFIG', `${file}: not valid JSON (${(e as Error).message}); fix it before adding a key`);
+    throw new AppError('CONFIG', `${file}: ${jsonErrorWhere(text, (e as Error).message)}: ${FIX[command]}`);
   }
   const r = keysListSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new AppError('CONFIG', `${file}: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}; fix it before adding a key`);
+    const where = i?.path.length ? `${i.path.join('.')}: ` : '';
+    throw new AppError('CONFIG', `${file}: ${where}${i?.message ?? 'invalid'} (a keys file is {"keys": [...]}): ${FIX[command]}`);
   }
   return r.data;
 }
@@ -66,19 +129,21 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
   for (const t of opts.tenants) {
     if (!isValidTenantId(t)) throw new AppError('CONFIG', `keys add: --tenant "${t.slice(0, 60)}": a tenant id is 1 to ${TENANT_ID_MAX} characters`);
   }
+  const path = keysFilePath(file, 'add');
   const plain = newPlainKey();
   const entry: KeyEntry = {
     key_sha256: hashKey(plain),
-    tenants: opts.tenants,
+    // Each once: `--tenant a --tenant a` stored ["a","a"].
+    tenants: [...new Set(opts.tenants)],
     plan: opts.plan ?? 'pro',
     requests_per_minute: opts.requestsPerMinute ?? 60,
     admin: opts.admin ?? false,
     ...(opts.note === undefined ? {} : { note: opts.note }),
   };
   // Read and replaced under the file's lock: two `keys add` at once both keep their key.
-  await withFileLock(file, async () => {
-    const current = readKeysFile(file);
-    await writeAtomically(file, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', await keepAccess(file));
+  await withFileLock(path, async () => {
+    const current = readKeysFile(file, 'add', path);
+    await writeAtomically(path, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', await keepAccess(path));
   });
   return plain;
 }

@@ -1,11 +1,12 @@
 // `ltv keys list | remove <id> | rotate <id>`: the keys file's entries without hand-editing JSON. A key is
 // named by its id, the first 12 hex digits of its SHA-256 (the plain key is never stored, so never shown);
 // any unique prefix of 6 or more digits names it too. Removal and rotation replace the file as `keys add`
-// does: atomically, under `<file>.lock`, keeping its mode and owner; the server rereads it on change.
+// does: atomically, under `<file>.lock` (beside the file a symbolic link leads to), keeping its mode and
+// owner; the server rereads it on change.
 import { AppError } from '../config/AppError.js';
 import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
-import { keepAccess, newPlainKey, readKeysFile } from './addKey.js';
+import { keepAccess, keysFilePath, newPlainKey, readKeysFile } from './addKey.js';
 import { hashKey } from './KeyStore.js';
 
 /** How a key is shown and named: the start of its hash. */
@@ -27,7 +28,11 @@ function hashOf(entry: unknown): string | null {
 
 /** Every entry of the file; one the server would skip (no hash) is listed with id `(invalid #n)`. */
 export function listKeys(file: string): ListedKey[] {
-  return readKeysFile(file).keys.map((e, i) => {
+  return listed(readKeysFile(file, 'list').keys);
+}
+
+function listed(keys: unknown[]): ListedKey[] {
+  return keys.map((e, i) => {
     const o = (e ?? {}) as Record<string, unknown>;
     const hash = hashOf(e);
     return {
@@ -53,25 +58,27 @@ function findOne(file: string, keys: unknown[], id: string): number {
 
 /** Removes the key `id` names; returns what it was (for the confirmation line). */
 export async function removeKey(file: string, id: string): Promise<ListedKey> {
-  return withFileLock(file, async () => {
-    const { keys } = readKeysFile(file);
+  const path = keysFilePath(file, 'remove');
+  return withFileLock(path, async () => {
+    const { keys } = readKeysFile(file, 'remove', path);
     const i = findOne(file, keys, id);
-    const removed = listKeys(file)[i]!;
-    await writeAtomically(file, JSON.stringify({ keys: keys.filter((_, j) => j !== i) }, null, 2) + '\n', await keepAccess(file));
+    const removed = listed(keys)[i]!;
+    await writeAtomically(path, JSON.stringify({ keys: keys.filter((_, j) => j !== i) }, null, 2) + '\n', await keepAccess(path));
     return removed;
   });
 }
 
 /** Replaces the key `id` names by a new random one with the same tenants, plan, limit, admin and note; returns the new plain key. */
 export async function rotateKey(file: string, id: string): Promise<{ key: string; id: string; was: ListedKey }> {
-  return withFileLock(file, async () => {
-    const { keys } = readKeysFile(file);
+  const path = keysFilePath(file, 'rotate');
+  return withFileLock(path, async () => {
+    const { keys } = readKeysFile(file, 'rotate', path);
     const i = findOne(file, keys, id);
-    const was = listKeys(file)[i]!;
+    const was = listed(keys)[i]!;
     const plain = newPlainKey();
     const hash = hashKey(plain);
     const next = keys.map((e, j) => (j === i ? { ...(e as Record<string, unknown>), key_sha256: hash } : e));
-    await writeAtomically(file, JSON.stringify({ keys: next }, null, 2) + '\n', await keepAccess(file));
+    await writeAtomically(path, JSON.stringify({ keys: next }, null, 2) + '\n', await keepAccess(path));
     return { key: plain, id: hash.slice(0, ID_LENGTH), was };
   });
 }

@@ -1,8 +1,10 @@
 // jobs/job.schema.json must be exactly what the zod schema generates: editors and `ltv` agree.
 // Regenerate deliberately with: LTV_WRITE_SCHEMA=1 npx vitest run --config test/vitest.config.ts test/unit/jobJsonSchema.test.ts
 import { readFile, writeFile } from 'node:fs/promises';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect, test } from 'vitest';
 import { jobJsonSchema } from '../../src/config/jobJsonSchema.js';
+import { parseJob } from '../../src/config/loadJob.js';
 
 const FILE = new URL('../../jobs/job.schema.json', import.meta.url);
 
@@ -16,4 +18,36 @@ test('every top-level field is described for editors', () => {
   const schema = jobJsonSchema() as { properties: Record<string, { description?: string }> };
   const undocumented = Object.entries(schema.properties).filter(([k, v]) => k !== '$schema' && !v.description).map(([k]) => k);
   expect(undocumented).toEqual([]);
+});
+
+test('the committed schema takes a pattern field\'s value exactly when ltv does, in any case (it refused "4gb" and "2H", which ltv reads)', async () => {
+  // Each field with a pattern in the schema: [field, value, accepted by both].
+  const cases: [string, unknown, boolean][] = [
+    ['max_run_time', '2H', true], ['max_run_time', '2h', true], ['max_run_time', ' 1.5 D ', true], ['max_run_time', '45S', true],
+    ['max_run_time', '2ms', false], ['max_run_time', '2', false], ['max_run_time', '2w', false],
+    ['alert_after', '36H', true], ['alert_after', '90m', true], ['alert_after', '90M', true], ['alert_after', 'h', false],
+    ['duckdb', { memory_limit: '4gb' }, true], ['duckdb', { memory_limit: '4GB' }, true], ['duckdb', { memory_limit: '4 Gb' }, true],
+    ['duckdb', { memory_limit: '512mib' }, true], ['duckdb', { memory_limit: '512MIB' }, true], ['duckdb', { memory_limit: '1.5tB' }, true],
+    ['duckdb', { memory_limit: '100b' }, true], ['duckdb', { memory_limit: '50%' }, true],
+    ['duckdb', { memory_limit: '4g' }, false], ['duckdb', { memory_limit: '4ib' }, false], ['duckdb', { memory_limit: '4PB' }, false], ['duckdb', { memory_limit: ' 4GB' }, false],
+    ['currency', 'usd', true], ['currency', 'Eur', true], ['currency', 'US', false],
+    ['inputs', [{ query: 'SELECT 1', connection: 'env:DB_URL' }], true], ['inputs', [{ query: 'SELECT 1', connection: 'ENV:DB_URL' }], false],
+    ['as_of', '2024-01-01T00:00:00Z', true], ['as_of', '2024-01-01t00:00:00z', false], ['min_event_time', '2000-01-01T00:00:00+01:00', true],
+    ['email', { to: ['Finance@Example.COM'] }, true], ['email', { to: ['finance'] }, false],
+  ];
+  // Formats are not what is compared here (ltv checks them itself); patterns are.
+  const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(JSON.parse(await readFile(FILE, 'utf8')) as object);
+  const loads = (job: unknown): boolean => {
+    try {
+      parseJob(job, 'case', '/tmp', 'case.json');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const seen = cases.map(([field, value]) => {
+    const job = { tenant: 't', inputs: [{ path: 'a.csv' }], [field]: value };
+    return [field, value, { schema: validate(job), ltv: loads(job) }];
+  });
+  expect(seen).toEqual(cases.map(([field, value, ok]) => [field, value, { schema: ok, ltv: ok }]));
 });

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addKey } from '../../src/serve/addKey.js';
+import { removeKey, rotateKey } from '../../src/serve/editKeys.js';
 import { KeyStore, hashKey } from '../../src/serve/KeyStore.js';
 import { RateLimiter } from '../../src/serve/RateLimiter.js';
 
@@ -51,6 +52,12 @@ describe('addKey', () => {
     expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(2);
   });
 
+  it('stores each tenant once (`--tenant a --tenant a` stored ["a","a"])', async () => {
+    const file = join(tmp(), 'keys.json');
+    await addKey(file, { tenants: ['a', 'b c', 'a', 'b c', 'A'] });
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: { tenants: string[] }[] }).keys.map((k) => k.tenants)).toEqual([['a', 'b c', 'A']]);
+  });
+
   it('takes any tenant id a row can carry; refuses an empty one and a broken existing file (never overwrites it)', async () => {
     const file = join(tmp(), 'keys.json');
     await expect(addKey(file, { tenants: [''] })).rejects.toThrow(/1 to 1024 characters/);
@@ -63,6 +70,39 @@ describe('addKey', () => {
     writeFileSync(file, '{"keys": [');
     await expect(addKey(file, { tenants: ['acme'] })).rejects.toThrow(/not valid JSON/);
     expect(readFileSync(file, 'utf8')).toBe('{"keys": [');
+  });
+});
+
+describe('a keys file behind a symbolic link', () => {
+  const stored = (file: string): string[][] => (JSON.parse(readFileSync(file, 'utf8')) as { keys: { tenants: string[] }[] }).keys.map((k) => k.tenants);
+
+  it('add, remove and rotate write to the file the links lead to, and the links stay (add replaced the link by a file of its own)', async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'real'));
+    const real = join(dir, 'real', 'k.json');
+    const acme = await addKey(real, { tenants: ['acme'] });
+    chmodSync(real, 0o640);
+    // A relative link, and a link to that link.
+    symlinkSync('real/k.json', join(dir, 'link.json'));
+    symlinkSync('link.json', join(dir, 'link2.json'));
+    const beta = await addKey(join(dir, 'link.json'), { tenants: ['beta'] });
+    await addKey(join(dir, 'link2.json'), { tenants: ['gamma'] });
+    expect(stored(real)).toEqual([['acme'], ['beta'], ['gamma']]);
+    await removeKey(join(dir, 'link2.json'), hashKey(beta).slice(0, 12));
+    const rotated = await rotateKey(join(dir, 'link.json'), hashKey(acme).slice(0, 12));
+    expect(stored(real)).toEqual([['acme'], ['gamma']]);
+    expect((JSON.parse(readFileSync(real, 'utf8')) as { keys: { key_sha256: string }[] }).keys[0]!.key_sha256).toBe(hashKey(rotated.key));
+    expect([readlinkSync(join(dir, 'link.json')), readlinkSync(join(dir, 'link2.json')), statSync(real).mode & 0o777]).toEqual(['real/k.json', 'link.json', 0o640]);
+    // No temporary or lock file left beside the links or the file.
+    expect([readdirSync(dir).sort(), readdirSync(join(dir, 'real'))]).toEqual([['link.json', 'link2.json', 'real'], ['k.json']]);
+  });
+
+  it('add makes the missing file a link names, keeping the link', async () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'real'));
+    symlinkSync('real/k.json', join(dir, 'link.json'));
+    await addKey(join(dir, 'link.json'), { tenants: ['acme'] });
+    expect([readlinkSync(join(dir, 'link.json')), stored(join(dir, 'real', 'k.json'))]).toEqual(['real/k.json', [['acme']]]);
   });
 });
 
@@ -105,6 +145,56 @@ describe('ltv keys list, remove, rotate', () => {
     expect(store(file).authenticate(k3)).not.toBeNull();
     expect(statSync(file).mode & 0o777).toBe(0o640);
   }, 30_000);
+});
+
+describe('ltv keys on a file that is missing, a directory or not JSON', () => {
+  const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
+  const ltv = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'keys', ...args], (err, stdout, stderr) => resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr }));
+  });
+
+  it('says in one line, exit 1, what the file is and what to do, in the words of each command', async () => {
+    const dir = tmp();
+    const missing = join(dir, 'missing.json');
+    // A missing file: list said "no keys in missing.json" and exit 0, remove "no key … in missing.json"; add makes it.
+    const absent = `ltv: ${missing}: the keys file does not exist: give its path with --keys, or make it with \`ltv keys add --tenant <id> --keys ${missing}\`\n`;
+    expect(await ltv('list', '--keys', missing)).toEqual({ code: 1, stdout: '', stderr: absent });
+    expect(await ltv('remove', 'abcdef12', '--keys', missing)).toEqual({ code: 1, stdout: '', stderr: absent });
+    expect(await ltv('rotate', 'abcdef12', '--keys', missing)).toEqual({ code: 1, stdout: '', stderr: absent });
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await ltv('add', '--tenant', 'acme', '--keys', missing)).code).toBe(0);
+    expect((JSON.parse(readFileSync(missing, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(1);
+
+    // A directory: "kd: cannot read (EISDIR: illegal operation on a directory, read)".
+    const kd = join(dir, 'kd');
+    mkdirSync(kd);
+    const isDir = `ltv: ${kd}: is a directory, not a keys file: give the keys file's path, e.g. ${join(kd, 'keys.json')}\n`;
+    expect(await ltv('list', '--keys', kd)).toEqual({ code: 1, stdout: '', stderr: isDir });
+    expect(await ltv('add', '--tenant', 'acme', '--keys', kd)).toEqual({ code: 1, stdout: '', stderr: isDir });
+    expect(readdirSync(dir).sort()).toEqual(['kd', 'missing.json']);
+
+    // A link to a missing file: both named.
+    const dangling = join(dir, 'dangling.json');
+    symlinkSync('gone/k.json', dangling);
+    expect(await ltv('list', '--keys', dangling)).toEqual({
+      code: 1, stdout: '', stderr: `ltv: ${dangling}: the keys file does not exist (a link to ${join(realpathSync(dir), 'gone', 'k.json')}, which is missing): give its path with --keys, or make it with \`ltv keys add --tenant <id> --keys ${dangling}\`\n`,
+    });
+
+    // Not JSON (a comma missing at the end of line 2): "position 24" and "fix it before adding a key", whatever the command.
+    const bad = join(dir, 'bad.json');
+    const text = '{"keys": [\n  {"a": 1}\n  {"b": 2}]}\n';
+    writeFileSync(bad, text);
+    const notJson = (fix: string): { code: number; stdout: string; stderr: string } => ({ code: 1, stdout: '', stderr: `ltv: ${bad}: line 3, column 3: not valid JSON (Expected ',' or ']' after array element): ${fix}\n` });
+    expect(await ltv('list', '--keys', bad)).toEqual(notJson('fix it to list its keys'));
+    expect(await ltv('remove', 'abcdef12', '--keys', bad)).toEqual(notJson('fix it before removing a key'));
+    expect(await ltv('rotate', 'abcdef12', '--keys', bad)).toEqual(notJson('fix it before rotating a key'));
+    expect(await ltv('add', '--tenant', 'acme', '--keys', bad)).toEqual(notJson('fix it before adding a key'));
+    expect(readFileSync(bad, 'utf8')).toBe(text);
+    // JSON, but not {"keys": [...]}.
+    writeFileSync(bad, '[]\n');
+    expect(await ltv('list', '--keys', bad)).toEqual({ code: 1, stdout: '', stderr: `ltv: ${bad}: Invalid input: expected object, received array (a keys file is {"keys": [...]}): fix it to list its keys\n` });
+    expect(readFileSync(bad, 'utf8')).toBe('[]\n');
+  }, 60_000);
 });
 
 describe('addKey by several processes at once', () => {

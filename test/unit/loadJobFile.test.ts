@@ -59,6 +59,27 @@ describe('loadJob', () => {
     }
   });
 
+  it('counts the lines of a key given twice as a syntax error\'s are counted: CR, LF and CRLF each end one (a CR-only file said "on line 1")', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-jobfile-'));
+    try {
+      const file = join(dir, 'nightly.json');
+      const twice = (eol: string): string => ['{"tenant":"t",', '"inputs":[{"path":"a.csv"}],', '"tenant":"u"}'].join(eol);
+      for (const eol of ['\r', '\n', '\r\n']) {
+        await writeFile(file, twice(eol));
+        await expect(loadJob(file), JSON.stringify(eol)).rejects.toThrow(`${file}: tenant: given twice (line 1 and line 3); JSON would keep the last one without a word: keep one`);
+      }
+      // The same lines with a syntax error instead (a trailing comma at the end of line 3): the same count (and
+      // no second place: V8's "at position 60" was said beside it).
+      await writeFile(file, '{"tenant":"t",\r"inputs":[{"path":"a.csv"}],\r\n"retention":3,\r}');
+      await expect(loadJob(file)).rejects.toThrow(`${file}: line 4, column 1: not valid JSON (Expected double-quoted property name)`);
+      // Blank lines of each kind before the second key.
+      await writeFile(file, '{"tenant":"t",\r\r\n\n\r"tenant":"u","inputs":[{"path":"a.csv"}]}');
+      await expect(loadJob(file)).rejects.toThrow(`${file}: tenant: given twice (line 1 and line 5)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('spells a time zone typed in another case as the zone does ("europe/berlin" was published as typed), keeping aliases', () => {
     const job = jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'europe/berlin', schedule: { cron: '0 6 * * *', timezone: 'utc' } }, '/tmp');
     expect([job.timezone, job.schedule?.timezone]).toEqual(['Europe/Berlin', 'UTC']);
