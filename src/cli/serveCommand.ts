@@ -42,8 +42,8 @@ export function registerServe(program: Command): void {
         }
       })();
       if (!reportsStat.isDirectory()) throw new AppError('CONFIG', `--reports: ${o.reports} is not a directory (give the folder ltv run publishes to)`);
-      const { parseKeyEntries } = await import('../serve/KeyStore.js');
-      const keys = keyCount(o.keys, parseKeyEntries);
+      const [{ parseKeyEntries, keysText }, { jsonErrorWhere }] = await Promise.all([import('../serve/KeyStore.js'), import('../config/jsonErrorWhere.js')]);
+      const keys = keyCount(o.keys, parseKeyEntries, jsonErrorWhere, keysText);
       if (typeof keys === 'string') throw new AppError('CONFIG', `--keys: ${o.keys} ${keys}; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)`);
       let server;
       try {
@@ -121,7 +121,7 @@ function portOf(flag: string | undefined): number {
  * Valid keys in the file (an invalid entry is skipped, and logged by KeyStore); 0 when it is missing; what
  * is wrong with it when it cannot be read as a keys file at all.
  */
-function keyCount(file: string, parse: (text: string) => { keys: unknown[] }): number | string {
+function keyCount(file: string, parse: (text: string) => { keys: unknown[] }, where: (text: string, message: string) => string, clean: (raw: string) => string): number | string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -130,10 +130,12 @@ function keyCount(file: string, parse: (text: string) => { keys: unknown[] }): n
     if (code === 'ENOENT') return 0;
     return code === 'EISDIR' ? 'is a directory, not a keys file' : `cannot be read (${code ?? String(e)})`;
   }
+  text = clean(text);
   try {
     JSON.parse(text);
   } catch (e) {
-    return `is not JSON (${(e as Error).message})`;
+    // By line and column, as `ltv keys` says it (V8's "position 10" before).
+    return `is not valid JSON at ${where(text, (e as Error).message).replace(/: not valid JSON /, ' ')}`;
   }
   try {
     return parse(text).keys.length;

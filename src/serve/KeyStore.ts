@@ -46,13 +46,21 @@ interface LoadedKey {
   record: KeyRecord;
 }
 
+/**
+ * A keys file's text without the byte-order mark an editor may save first (as a job file's, loadJob.ts):
+ * JSON.parse refused it at line 1, column 1, and the server answered every key 401.
+ */
+export function keysText(raw: string): string {
+  return raw.replace(/^\uFEFF/, '');
+}
+
 export function parseKeysFile(text: string): KeysFile {
-  return keysFileSchema.parse(JSON.parse(text));
+  return keysFileSchema.parse(JSON.parse(keysText(text)));
 }
 
 /** The valid entries of a keys file, and one message per invalid entry (its index, field and problem). */
 export function parseKeyEntries(text: string): { keys: KeyEntry[]; problems: string[] } {
-  const list = keysListSchema.parse(JSON.parse(text));
+  const list = keysListSchema.parse(JSON.parse(keysText(text)));
   const keys: KeyEntry[] = [];
   const problems: string[] = [];
   const firstOf = new Map<string, number>();

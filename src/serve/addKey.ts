@@ -10,7 +10,7 @@ import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
-import { hashKey, keysListSchema, type KeyEntry, type Plan } from './KeyStore.js';
+import { hashKey, keysListSchema, keysText, type KeyEntry, type Plan } from './KeyStore.js';
 import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
 
 export interface AddKeyOptions {
@@ -83,7 +83,7 @@ export function keysFilePath(file: string, command: KeysCommand): string {
 export function readKeysFile(file: string, command: KeysCommand, path = keysFilePath(file, command)): { keys: unknown[] } {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = keysText(readFileSync(path, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && command === 'add') return { keys: [] };

@@ -96,7 +96,8 @@ describe('ltv keys add / ltv serve', () => {
     try {
       const cases: [string[], string][] = [
         [['--reports', reports, '--port', String(taken)], `ltv: --port ${taken}: 127.0.0.1:${taken} is in use (another ltv serve?): stop it, or give another --port (or PORT)\n`],
-        [['--reports', reports, '--keys', notJson], `ltv: --keys: ${notJson} is not JSON (`],
+        // By line and column, as ltv keys says it (V8's "position 10" before).
+        [['--reports', reports, '--keys', notJson], `ltv: --keys: ${notJson} is not valid JSON at line 1, column 11 (Unexpected end of JSON input); fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
         [['--reports', reports, '--keys', notKeys], `ltv: --keys: ${notKeys} is not a keys file ({"keys": [...]}); fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
         [['--reports', reports, '--keys', keysDir], `ltv: --keys: ${keysDir} is a directory, not a keys file; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
         [['--reports', notJson], `ltv: --reports: ${notJson} is not a directory (give the folder ltv run publishes to)\n`],

@@ -239,6 +239,19 @@ describe('KeyStore', () => {
     store.reload();
     expect(store.authenticate(key)).toBeNull();
   });
+
+  it('reads a keys file an editor saved with a byte-order mark, as ltv keys does (every key was refused: not JSON at line 1, column 1)', async () => {
+    const file = join(tmp(), 'keys.json');
+    const key = await addKey(file, { tenants: ['acme'] });
+    writeFileSync(file, `\uFEFF${readFileSync(file, 'utf8')}`);
+    const store = new KeyStore(file, pino({ level: 'silent' }));
+    store.reload();
+    expect(store.authenticate(key)?.tenants).toEqual(['acme']);
+    // ltv keys add keeps it readable (and writes it back without the mark).
+    const second = await addKey(file, { tenants: ['beta'] });
+    store.reload();
+    expect([store.authenticate(key)?.tenants, store.authenticate(second)?.tenants]).toEqual([['acme'], ['beta']]);
+  });
 });
 
 describe('KeyStore entry by entry', () => {
