@@ -4,7 +4,7 @@
 // each other's key.
 import { randomBytes } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
@@ -141,6 +141,11 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
     ...(opts.note === undefined ? {} : { note: opts.note }),
   };
   // Read and replaced under the file's lock: two `keys add` at once both keep their key.
+  // The first key of a keys file in a folder not made yet (keys/keys.json of a new deployment): made here,
+  // as the write would make it (the lock beside the file failed first: "cannot create the lock file").
+  await mkdir(dirname(path), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new AppError('CONFIG', `${file}: cannot make its folder ${dirname(path)} (${e.code ?? e.message}): give a keys file in a folder this user may write`);
+  });
   await withFileLock(path, async () => {
     const current = readKeysFile(file, 'add', path);
     await writeAtomically(path, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', await keepAccess(path));

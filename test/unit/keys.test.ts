@@ -52,6 +52,16 @@ describe('addKey', () => {
     expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(2);
   });
 
+  it('makes the folder of a first keys file (it failed: "cannot create the lock file (ENOENT)"), and says in one line when it cannot', async () => {
+    const dir = tmp();
+    const file = join(dir, 'keys', 'prod', 'keys.json');
+    const key = await addKey(file, { tenants: ['acme'] });
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: { key_sha256: string }[] }).keys.map((k) => k.key_sha256)).toEqual([hashKey(key)]);
+    writeFileSync(join(dir, 'plain'), 'x');
+    const blocked = join(dir, 'plain', 'keys.json');
+    await expect(addKey(blocked, { tenants: ['acme'] })).rejects.toThrow(`${blocked}: cannot read the keys file (ENOTDIR): give the path of a keys file this user may read`);
+  });
+
   it('stores each tenant once (`--tenant a --tenant a` stored ["a","a"])', async () => {
     const file = join(tmp(), 'keys.json');
     await addKey(file, { tenants: ['a', 'b c', 'a', 'b c', 'A'] });
