@@ -1,6 +1,6 @@
 // `ltv serve [--reports <dir>] [--port <n>] [--keys <file>] [--host <addr>]` (SPEC §8): the endpoint
 // of SPEC §6 until SIGTERM/SIGINT, which stop accepting and let in-flight requests finish.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
@@ -42,8 +42,8 @@ export function registerServe(program: Command): void {
         }
       })();
       if (!reportsStat.isDirectory()) throw new AppError('CONFIG', `--reports: ${o.reports} is not a directory (give the folder ltv run publishes to)`);
-      const [{ parseKeyEntries, keysText }, { jsonErrorWhere }] = await Promise.all([import('../serve/KeyStore.js'), import('../config/jsonErrorWhere.js')]);
-      const keys = keyCount(o.keys, parseKeyEntries, jsonErrorWhere, keysText);
+      const { keysFileCount } = await import('../serve/KeyStore.js');
+      const keys = keysFileCount(o.keys);
       if (typeof keys === 'string') throw new AppError('CONFIG', `--keys: ${o.keys} ${keys}; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)`);
       let server;
       try {
@@ -115,31 +115,4 @@ function portOf(flag: string | undefined): number {
   const port = /^\s*\d{1,5}\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!(port >= 0 && port <= 65535)) throw new AppError('CONFIG', `${name}: "${text}" is not a port: give a whole number from 1 to 65535 (0: any free port)`);
   return port;
-}
-
-/**
- * Valid keys in the file (an invalid entry is skipped, and logged by KeyStore); 0 when it is missing; what
- * is wrong with it when it cannot be read as a keys file at all.
- */
-function keyCount(file: string, parse: (text: string) => { keys: unknown[] }, where: (text: string, message: string) => string, clean: (raw: string) => string): number | string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 0;
-    return code === 'EISDIR' ? 'is a directory, not a keys file' : `cannot be read (${code ?? String(e)})`;
-  }
-  text = clean(text);
-  try {
-    JSON.parse(text);
-  } catch (e) {
-    // By line and column, as `ltv keys` says it (V8's "position 10" before).
-    return `is not valid JSON at ${where(text, (e as Error).message).replace(/: not valid JSON /, ' ')}`;
-  }
-  try {
-    return parse(text).keys.length;
-  } catch {
-    return 'is not a keys file ({"keys": [...]})';
-  }
 }

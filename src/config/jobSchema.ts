@@ -6,7 +6,7 @@ import { formatCountOf } from '../format/money.js';
 import { TENANT_ID_MAX } from '../serve/tenantId.js';
 
 /** SPEC §7: the schedule is checked when the job is loaded (by `ltv run` too), with the parser BullMQ uses. */
-function isCron(text: string): boolean {
+export function isCron(text: string): boolean {
   return cronError(text) === '';
 }
 /** cron-parser's aliases (its PredefinedExpressions, not exported), lower case only, as it reads them. */

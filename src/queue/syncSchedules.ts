@@ -3,14 +3,13 @@
 // schedulers disagree: re-upserting an unchanged scheduler would replace its pending firing, and a firing
 // that fell due while everything was down would be lost instead of running once, late.
 import { createHash } from 'node:crypto';
-import { CronExpressionParser } from 'cron-parser';
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
-import type { Job } from '../config/jobSchema.js';
+import { isCron, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
 import { runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 
@@ -110,7 +109,7 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       // Redis refusing or dropping the command (a closed connection, OOM under noeviction, a READONLY
       // replica): the sync fails as such. The job's cron was checked when the file was read, so it is the
       // cause only when it does not parse here either (it named a valid job's schedule.cron for any of them).
-      if (parsesAsCron(want.pattern, want.tz)) throw e;
+      if (isCron(want.pattern)) throw e;
       // cron-parser's message ("Invalid cron expression", …) is all BullMQ gives; name the file and field.
       const message = `${label}: schedule.cron: ${e instanceof Error ? e.message : String(e)}`;
       result.invalid.push({ file: label, message });
@@ -147,16 +146,6 @@ export interface ScheduleWatcher {
   /** Syncs now (after any sync in progress) and resolves with its result. */
   sync(): Promise<ScheduleSyncResult>;
   close(): void;
-}
-
-/** Whether cron-parser reads `pattern` in `tz`, as BullMQ does when it registers a scheduler. */
-function parsesAsCron(pattern: string, tz: string | undefined): boolean {
-  try {
-    CronExpressionParser.parse(pattern, tz ? { tz } : {});
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

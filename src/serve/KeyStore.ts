@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
 import { z } from '../config/zod.js';
 import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
 
@@ -52,6 +53,32 @@ interface LoadedKey {
  */
 export function keysText(raw: string): string {
   return raw.replace(/^\uFEFF/, '');
+}
+
+/**
+ * Valid keys in the file (an invalid entry is skipped, and logged by KeyStore); 0 when it is missing; what
+ * is wrong with it when it cannot be read as a keys file at all (`ltv serve` refuses to start then).
+ */
+export function keysFileCount(file: string): number | string {
+  let text: string;
+  try {
+    text = keysText(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 0;
+    return code === 'EISDIR' ? 'is a directory, not a keys file' : `cannot be read (${code ?? String(e)})`;
+  }
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    // By line and column, as `ltv keys` says it (V8's "position 10" before).
+    return `is not valid JSON at ${jsonErrorWhere(text, (e as Error).message).replace(/: not valid JSON /, ' ')}`;
+  }
+  try {
+    return parseKeyEntries(text).keys.length;
+  } catch {
+    return 'is not a keys file ({"keys": [...]})';
+  }
 }
 
 export function parseKeysFile(text: string): KeysFile {
