@@ -157,13 +157,20 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
       rowWeights = new Float64Array(rows.x.length);
       spendWeights = new Float64Array(spend.x.length);
       strata ??= strataOf(cu.cohortOf, cu.cohorts.length, rowOf, spendRowOf);
+      // How often each member of a stratum is drawn, then what that adds to its rows: the same sums as
+      // adding per draw (whole numbers), with the draws' scattered writes in one small array (CDNOW ×15's
+      // ten replicates: 573–601 ms of CPU against 636–694 ms, the same fits to the bit).
+      const times = new Int32Array(strata.reduce((m, s) => Math.max(m, s.rows.length), 0));
       for (const s of strata) {
         const size = s.rows.length;
-        for (let k = 0; k < size; k++) {
-          const j = draw(size);
-          rowWeights[s.rows[j]!]! += 1;
+        times.fill(0, 0, size);
+        for (let k = 0; k < size; k++) times[draw(size)]! += 1;
+        for (let j = 0; j < size; j++) {
+          const w = times[j]!;
+          if (w === 0) continue;
+          rowWeights[s.rows[j]!]! += w;
           const sp = s.spend[j]!;
-          if (sp >= 0) spendWeights[sp]! += 1;
+          if (sp >= 0) spendWeights[sp]! += w;
         }
       }
     }
