@@ -4,6 +4,7 @@ import { z } from './zod.js';
 import { CronExpressionParser } from 'cron-parser';
 import { formatCountOf } from '../format/money.js';
 import { TENANT_ID_MAX } from '../serve/tenantId.js';
+import { asOfProblem, INSTANT } from './parseAsOf.js';
 
 /** SPEC §7: the schedule is checked when the job is loaded (by `ltv run` too), with the parser BullMQ uses. */
 export function isCron(text: string): boolean {
@@ -180,6 +181,15 @@ export type ForecastSettings = z.infer<typeof ForecastSchema>;
 /** What a job's fixed times must be (zod said only "Invalid ISO datetime"). */
 const ISO_TIME = 'not an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z" or "2026-03-16T16:00:00+01:00"';
 
+/**
+ * An as-of time, by the rule of --as-of (parseAsOf.ts), for a job file's "as_of" and the run route's body:
+ * they took only what zod calls a datetime (seconds required, T and Z upper case), so a time the command
+ * line ran was refused there.
+ */
+export const asOfText = z.string({ error: ISO_TIME })
+  .regex(INSTANT, { error: (issue) => asOfProblem(String(issue.input)) ?? ISO_TIME, abort: true })
+  .refine((v) => asOfProblem(v) === null, { error: (issue) => asOfProblem(String(issue.input)) ?? ISO_TIME });
+
 /** The default of `min_event_time`: before any digital transaction export a report could be asked for. */
 export const DEFAULT_MIN_EVENT_TIME = '1990-01-01T00:00:00Z';
 
@@ -205,7 +215,7 @@ export const JobSchema = z.strictObject({
   /** CSV `date,currency,rate`: one unit of `currency` is `rate` units of the report currency. */
   rates: z.string().min(1).optional(),
   /** Fixed as-of time (ISO 8601); normally the run's start or its scheduled slot. */
-  as_of: z.string().datetime({ offset: true, error: ISO_TIME }).optional(),
+  as_of: asOfText.optional(),
   /**
    * Payments before this time are bad rows (quarantined with the reason), not history: a placeholder date
    * (0001-01-01, the 1970 epoch of a NULL turned into 0) would otherwise open a cohort decades before the

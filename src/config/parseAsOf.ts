@@ -1,26 +1,42 @@
-// The as-of time T a run is asked for. `--as-of` of `ltv run` and `ltv enqueue`: an ISO 8601 instant, as a
-// job file's "as_of" must be. A date or a time without a UTC offset is refused rather than guessed:
-// JavaScript would read it as UTC, not in the report time zone, and move T by hours. And T may not be more
-// than a day ahead (futureAsOfError), checked by the run and wherever a run is added.
+// The as-of time T a run is asked for. `--as-of` of `ltv run` and `ltv enqueue`, and a job file's "as_of":
+// an ISO 8601 instant, one rule for all three (asOfProblem). A date or a time without a UTC offset is
+// refused rather than guessed: JavaScript would read it as UTC, not in the report time zone, and move T by
+// hours. And T may not be more than a day ahead (futureAsOfError), checked by the run and wherever a run
+// is added.
 import { AppError, type ErrorCode } from './AppError.js';
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+/**
+ * The shape of an as-of time: date, T, hours and minutes, seconds and a fraction optional, then Z or an
+ * offset ±hh:mm (RFC 3339's); T and Z in either case. Written without flags: jobs/job.schema.json takes it
+ * as its pattern (jobJsonSchema.ts).
+ */
+export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-export function parseAsOf(text: string, code: ErrorCode = 'CONFIG'): Date {
-  const d = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
-    throw new AppError(code, `--as-of: "${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`);
+/** Why `text` is no as-of time (what to write instead), or null: the rule of --as-of and a job's "as_of". */
+export function asOfProblem(text: string): string | null {
+  // An offset written without its colon (+0100, +01) is an offset all the same: say how to write it.
+  const basic = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)([+-])(\d{2})(\d{2})?$/.exec(text);
+  if (basic) {
+    const offset = `${basic[2]}${basic[3]}:${basic[4] ?? '00'}`;
+    return `"${text}": write its UTC offset as ${offset} (e.g. ${basic[1]!.replace(' ', 'T')}${offset})`;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(new Date(text).getTime())) {
+    return `"${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`;
   }
   if (!INSTANT.test(text)) {
     // The example keeps the time given (a date alone: its midnight); a space for the T is written as T.
     const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)$/i.exec(text);
     const base = time ? `${time[1]}T${time[2]}` : `${text.slice(0, 10)}T00:00:00`;
-    throw new AppError(code,
-      `--as-of: "${text}" has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`);
+    return `"${text}" has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
   }
   const wrong = notOnTheCalendar(text);
-  if (wrong) throw new AppError(code, `--as-of: "${text}" is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`);
-  return d;
+  return wrong ? `"${text}" is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)` : null;
+}
+
+export function parseAsOf(text: string, code: ErrorCode = 'CONFIG'): Date {
+  const problem = asOfProblem(text);
+  if (problem) throw new AppError(code, `--as-of: ${problem}`);
+  return new Date(text);
 }
 
 /** What of an INSTANT-shaped text no clock or calendar shows (2026-02-30, 24:00, an offset of +25:00), or null. */

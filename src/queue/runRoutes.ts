@@ -6,6 +6,7 @@ import { z } from '../config/zod.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
+import { asOfText } from '../config/jobSchema.js';
 import { answerWithin, enqueueRun, JOB_NAME, redisGone, waitForRedis } from './enqueueRun.js';
 import { watchLoginRefusal } from './redisConnection.js';
 import type { RunQueue } from './runQueue.js';
@@ -32,12 +33,11 @@ export interface Route {
 }
 
 const JOB_NAME_TEXT = 'a job name: a file name in the jobs folder without .json, e.g. "nightly"';
-const AS_OF_TEXT = 'an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z"';
 const EnqueueBody = z.strictObject({
   // Messages of their own for a wrong type too (zod said "Invalid input: expected string, received number").
   job: z.string({ error: JOB_NAME_TEXT }).regex(JOB_NAME, JOB_NAME_TEXT),
   // null is "not sent", as an optional field of the Adapty body is (src/serve/README): the run's own as-of.
-  as_of: z.string({ error: AS_OF_TEXT }).datetime({ offset: true, error: AS_OF_TEXT }).nullish(),
+  as_of: asOfText.nullish(),
 }, {
   error: (issue) => (issue.code === 'unrecognized_keys'
     ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: the body is {"job": …, "as_of": …}`

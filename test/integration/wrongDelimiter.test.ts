@@ -31,7 +31,12 @@ describe.concurrent('a delimiter that is not the file\'s', () => {
     const fx = await makeFixture({ 'e.csv': EXPORT });
     try {
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], as_of: '2026-02-01' }, '2026-02-01T00:00:00Z').catch((e: unknown) => e);
-      expect((err as Error).message).toBe('command line: as_of: not an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z" or "2026-03-16T16:00:00+01:00"');
+      expect((err as Error).message).toBe('command line: as_of: "2026-02-01" has no UTC offset: give one, e.g. 2026-02-01T00:00:00Z or 2026-02-01T00:00:00+01:00 (without it the time would be read in UTC, not in the report time zone)');
+      const basic = await runJob(fx, { inputs: [{ path: 'e.csv' }], as_of: '2026-02-01T10:00+0100' }, '2026-02-01T00:00:00Z').catch((e: unknown) => e);
+      expect((basic as Error).message).toBe('command line: as_of: "2026-02-01T10:00+0100": write its UTC offset as +01:00 (e.g. 2026-02-01T10:00+01:00)');
+      // What --as-of takes, a job takes (it refused a time without seconds, and a lower-case t or z).
+      const short = await runJob(fx, { inputs: [{ path: 'e.csv' }], formats: ['json'], forecast: { model: 'off' }, as_of: '2026-02-01t10:00z' }, '2026-02-01T10:00:00Z');
+      expect(short.tenants.map((t) => t.runId)).toEqual(['20260201T100000Z']);
     } finally {
       await fx.cleanup();
     }

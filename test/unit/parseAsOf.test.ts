@@ -7,6 +7,7 @@ describe('parseAsOf', () => {
     ['2026-03-01T00:00:00Z', '2026-03-01T00:00:00.000Z'],
     ['2026-03-01T00:00-03:00', '2026-03-01T03:00:00.000Z'],
     ['2026-03-01T10:30:15.5+05:30', '2026-03-01T05:00:15.500Z'],
+    ['2026-03-01t10:00z', '2026-03-01T10:00:00.000Z'],
   ])('reads %s', (text, iso) => {
     expect(parseAsOf(text).toISOString()).toBe(iso);
   });
@@ -26,6 +27,14 @@ describe('parseAsOf', () => {
     ['2026-01-01T24:00:00Z', 'hours run 00 to 23, minutes and seconds 00 to 59'],
   ])('refuses %s, which no calendar or clock shows (JavaScript would roll it over)', (text, why) => {
     expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" is no calendar time: ${why} (JavaScript would roll it over into the next month or day)`);
+  });
+
+  it.each([
+    ['2026-03-01T10:00:00+0100', '+01:00', '2026-03-01T10:00:00+01:00'], ['2026-03-01T10:00+01', '+01:00', '2026-03-01T10:00+01:00'],
+    ['2026-03-01 10:00:00-0530', '-05:30', '2026-03-01T10:00:00-05:30'],
+  ])('refuses %s, an offset without its colon, saying how to write it', (text, offset, example) => {
+    // It said "has no UTC offset" of a time that has one, and suggested midnight for it.
+    expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}": write its UTC offset as ${offset} (e.g. ${example})`);
   });
 
   it('reads the 29th of February of a leap year', () => {
