@@ -20,8 +20,9 @@ export function registerKeys(program: Command): void {
     .action(async (o: { tenant: string[]; plan: string; keys: string; rpm: string; admin: boolean; note?: string }) => {
       const [{ addKey }, { PLANS }] = await Promise.all([import('../serve/addKey.js'), import('../serve/KeyStore.js')]);
       if (!(PLANS as readonly string[]).includes(o.plan)) throw new AppError('CONFIG', `--plan must be one of ${PLANS.join(', ')}`);
-      const rpm = Number(o.rpm);
-      if (!Number.isInteger(rpm) || rpm < 1) throw new AppError('CONFIG', '--rpm must be a positive integer');
+      // Decimal digits: Number() also read 0x10 and 6e1.
+      const rpm = /^\s*\d+\s*$/.test(o.rpm) ? Number(o.rpm) : Number.NaN;
+      if (!Number.isInteger(rpm) || rpm < 1) throw new AppError('CONFIG', `--rpm: "${o.rpm}" is not a whole number ≥ 1 (requests per minute)`);
       const key = await addKey(o.keys, { tenants: o.tenant, plan: o.plan as Plan, requestsPerMinute: rpm, admin: o.admin, note: o.note });
       process.stdout.write(`${key}\n`);
       process.stderr.write(`ltv: key added to ${o.keys} (only its SHA-256 is stored; this is the only time the key is shown)\n`);

@@ -4,7 +4,7 @@
 // DuckDB's allocator settings first, before any command loads DuckDB (duckdbAllocator.ts says why).
 import '../warehouse/duckdbAllocator.js';
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { isAppError } from '../config/AppError.js';
 import { visibleText } from '../format/text.js';
 import { registerEnqueue } from './enqueueCommand.js';
@@ -31,6 +31,28 @@ registerServe(program);
 registerKeys(program);
 registerWorker(program);
 registerEnqueue(program);
+refuseRepeatedFlags(program);
+
+/**
+ * A flag that takes one value, given twice, is refused: commander kept the last one without a word
+ * (`ltv run … --tenant a --tenant b` ran as tenant b; `--as-of` twice, the later time). The flags that
+ * collect their values (--input, --map, `keys add --tenant`: their own parser, no fixed choices) are left
+ * to do so.
+ */
+function refuseRepeatedFlags(cmd: Command): void {
+  for (const opt of cmd.options) {
+    if (!(opt.required || opt.optional)) continue;
+    const own = opt.parseArg;
+    if (own && !opt.argChoices) continue;
+    let given = false;
+    opt.argParser((value: string, previous: unknown) => {
+      if (given) throw new InvalidArgumentError(`${opt.long ?? opt.flags} is given twice: give it once`);
+      given = true;
+      return own ? own(value, previous) : value;
+    });
+  }
+  for (const sub of cmd.commands) refuseRepeatedFlags(sub);
+}
 
 try {
   await program.parseAsync(process.argv);

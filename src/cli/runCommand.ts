@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
+import { memoryLimitProblem } from '../config/memoryLimit.js';
 import { parseAsOf } from '../config/parseAsOf.js';
 import { tierUpLater } from '../config/shortRunTiering.js';
 import { formatCountOf } from '../format/money.js';
@@ -268,11 +269,11 @@ function withForecastFlag(job: Job, flags: RunFlags): Job {
 }
 
 function withDuckdbFlags(job: Job, flags: RunFlags): Job {
-  const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+  // Decimal digits: Number() also read 0x2, 1e0 and 0b11 as thread counts.
+  const threads = flags.threads === undefined ? undefined : /^\s*\d+\s*$/.test(flags.threads) ? Number(flags.threads) : Number.NaN;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new AppError('CONFIG', `--threads: "${flags.threads}" is not a whole number ≥ 1`);
-  if (flags.memoryLimit && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i.test(flags.memoryLimit)) {
-    throw new AppError('CONFIG', `--memory-limit: "${flags.memoryLimit}" is not a size such as 4GB`);
-  }
+  const memoryProblem = flags.memoryLimit ? memoryLimitProblem(flags.memoryLimit) : null;
+  if (memoryProblem) throw new AppError('CONFIG', `--memory-limit: ${memoryProblem}`);
   return {
     ...job,
     duckdb: { ...job.duckdb, ...(flags.memoryLimit ? { memory_limit: flags.memoryLimit } : {}), ...(threads ? { threads } : {}) },
@@ -354,7 +355,8 @@ function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn
 }
 
 function shareFlag(text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new AppError('CONFIG', `--max-bad-row-share: "${text}" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %`);
+  // A decimal number (0.05, .05, 5e-2): Number() also read 0x1 and 0b1 as a share of 1.
+  const n = /^\s*(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(n)) throw new AppError('CONFIG', `--max-bad-row-share: "${text}" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %`);
   return n;
 }

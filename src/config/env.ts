@@ -3,6 +3,7 @@
 import { z } from './zod.js';
 import { AppError } from './AppError.js';
 import { boundWords, EXPECTED } from './issueWords.js';
+import { MEMORY_LIMIT_TEXT, memoryLimitProblem } from './memoryLimit.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -45,7 +46,7 @@ export const EnvSchema = z.object({
   LTV_SCHEDULE_RESCAN_MS: int(100).default(60_000),
   /** Defaults for jobs whose `duckdb` block leaves them out. */
   LTV_DUCKDB_THREADS: int(1).optional(),
-  LTV_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i, 'e.g. "2GB" or "50%"').optional(),
+  LTV_DUCKDB_MEMORY_LIMIT: z.string().refine((text) => memoryLimitProblem(text) === null, { error: (issue) => memoryLimitProblem(String(issue.input)) ?? MEMORY_LIMIT_TEXT }).optional(),
   /**
    * The forecast thread's JavaScript heap (V8's old generation), MiB; unset = V8's own limit. A thread
    * that reaches it stops: the forecasts it held publish without a model, saying why, and the run goes

@@ -5,6 +5,8 @@ import { CronExpressionParser } from 'cron-parser';
 import { formatCountOf } from '../format/money.js';
 import { TENANT_ID_MAX } from '../serve/tenantId.js';
 import { asOfProblem, INSTANT } from './parseAsOf.js';
+import { parseDuration } from './parseDuration.js';
+import { MEMORY_LIMIT, MEMORY_LIMIT_TEXT, memoryLimitAmountProblem } from './memoryLimit.js';
 
 /** SPEC §7: the schedule is checked when the job is loaded (by `ltv run` too), with the parser BullMQ uses. */
 export function isCron(text: string): boolean {
@@ -200,7 +202,10 @@ export const MAX_SHARDS = 64;
  * A duration as a job file writes it (seconds to days, parseDuration reads it, in either case), with examples
  * for the message. Patterns here carry no flag: jobs/job.schema.json takes them as they are (jobJsonSchema.ts).
  */
-const duration = (examples: string) => z.string().regex(/^\s*\d+(\.\d+)?\s*[SsMmHhDd]\s*$/, `a duration such as ${examples}`);
+const duration = (examples: string) => z.string().regex(/^\s*\d+(\.\d+)?\s*[SsMmHhDd]\s*$/, { error: `a duration such as ${examples}`, abort: true })
+  // "0s" stopped every run at its start (max_run_time) and alerted on every check (alert_after).
+  .refine((text) => (parseDuration(text) ?? 0) > 0, `a duration longer than 0, such as ${examples}`);
+
 
 export const JobSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -253,7 +258,8 @@ export const JobSchema = z.strictObject({
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),
-      memory_limit: z.string().regex(/^\d+(\.\d+)?\s*([Bb]|[KkMmGgTt][Ii]?[Bb]|%)$/, 'a size such as "2GB" or "512MiB", or a share of memory such as "50%"').optional(),
+      memory_limit: z.string().regex(MEMORY_LIMIT, { error: MEMORY_LIMIT_TEXT, abort: true })
+        .refine((text) => memoryLimitAmountProblem(text) === null, { error: (issue) => memoryLimitAmountProblem(String(issue.input)) ?? MEMORY_LIMIT_TEXT }).optional(),
       temp_directory: z.string().optional(),
     })
     .default({}),

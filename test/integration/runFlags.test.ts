@@ -1,7 +1,7 @@
 // `ltv run`'s input flags as a user types them: beside a job file (which sets them itself), --map pairs,
 // and a tab delimiter on a command line. The real launcher in a child process.
 import { execFile } from 'node:child_process';
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
@@ -108,6 +108,37 @@ describe.concurrent('ltv run input flags', () => {
       // Nothing published anywhere (./reports is where --out '' published before).
       await expect(readlink(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
       await expect(readlink(join(fx.dir, 'reports', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses a one-value flag given twice (the last won without a word), numbers written other than in decimal, and no memory at all', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]), 'f.csv': csv('customer_id,event_time,amount', [['b', '2026-01-11T10:00:00Z', '20']]) });
+    try {
+      const base = ['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'];
+      const usage = (flag: string, value: string) => `error: option '${flag}' argument '${value}' is invalid. ${flag.split(' ')[0]} is given twice: give it once (run \`ltv --help\` for usage)`;
+      const cases: [string[], string][] = [
+        [[...base, '--tenant', 'a', '--tenant', 'b'], usage('--tenant <id>', 'b')],
+        [[...base, '--as-of', '2026-01-20T00:00:00Z'], usage('--as-of <ISO time>', '2026-01-20T00:00:00Z')],
+        [[...base, '--preset', 'paddle', '--preset', 'shopify'], usage('--preset <name>', 'shopify')],
+        [[...base, '--threads', '0x2'], 'ltv: --threads: "0x2" is not a whole number ≥ 1'],
+        [[...base, '--threads', '1e0'], 'ltv: --threads: "1e0" is not a whole number ≥ 1'],
+        [[...base, '--max-bad-row-share', '0x1'], 'ltv: --max-bad-row-share: "0x1" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %'],
+        [[...base, '--memory-limit', '0GB'], 'ltv: --memory-limit: "0GB" leaves DuckDB no memory: give a size such as "2GB" or "512MiB", or a share of memory such as "50%"'],
+        [[...base, '--memory-limit', '150%'], 'ltv: --memory-limit: "150%" is more than all the memory: give a share up to 100%'],
+        [['keys', 'add', '--tenant', 'a', '--rpm', '0x10', '--keys', 'k.json'], 'ltv: --rpm: "0x10" is not a whole number ≥ 1 (requests per minute)'],
+        [['serve', '--port', '18001', '--port', '18002'], usage('--port <n>', '18002')],
+      ];
+      const results = await Promise.all(cases.map(([args]) => ltv(args, fx.dir)));
+      expect(results.map((r) => [r.code, r.stderr])).toEqual(cases.map(([, line]) => [1, `${line}\n`]));
+      await expect(readlink(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
+      // The flags that collect their values still do: two --input, two --map, two keys add --tenant.
+      const two = await ltv(['run', '--input', 'e.csv', '--input', 'f.csv', '--map', 'customer_id=customer_id', '--map', 'amount=amount', ...base.slice(3)], fx.dir);
+      expect(two.code).toBe(0);
+      const key = await ltv(['keys', 'add', '--tenant', 'a', '--tenant', 'b', '--keys', 'k.json'], fx.dir);
+      expect(key.code).toBe(0);
+      expect((JSON.parse(await readFile(join(fx.dir, 'k.json'), 'utf8')) as { keys: { tenants: string[] }[] }).keys[0]!.tenants).toEqual(['a', 'b']);
     } finally {
       await fx.cleanup();
     }

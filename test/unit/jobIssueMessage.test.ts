@@ -35,6 +35,12 @@ describe('job file messages', () => {
     expect(refusal({ inputs: [input], schedule: { cron: '' } })).toMatch(/^job\.json: schedule\.cron: empty: give a cron expression/);
     // zod's own were "Invalid string: must match pattern /^\d+(\.\d+)?…/i" and "Invalid email address".
     expect(refusal({ inputs: [input], duckdb: { memory_limit: 'lots' } })).toBe('job.json: duckdb.memory_limit: a size such as "2GB" or "512MiB", or a share of memory such as "50%"');
+    // None at all: "0s" stopped every run at its start, "0GB" failed it in DuckDB, "150%" asked for more than there is.
+    expect(refusal({ inputs: [input], max_run_time: '0s' })).toBe('job.json: max_run_time: a duration longer than 0, such as "2h", "90m" or "45s"');
+    expect(refusal({ inputs: [input], alert_after: '0.0h' })).toBe('job.json: alert_after: a duration longer than 0, such as "36h", "90m" or "2d"');
+    expect(refusal({ inputs: [input], duckdb: { memory_limit: '0GB' } })).toBe('job.json: duckdb.memory_limit: "0GB" leaves DuckDB no memory: give a size such as "2GB" or "512MiB", or a share of memory such as "50%"');
+    expect(refusal({ inputs: [input], duckdb: { memory_limit: '150%' } })).toBe('job.json: duckdb.memory_limit: "150%" is more than all the memory: give a share up to 100%');
+    expect(() => parseJob({ inputs: [input], max_run_time: '0.5s', duckdb: { memory_limit: '100%' } }, 'job', '/tmp', 'job.json')).not.toThrow();
     // A tenant id as long as a row's may be (it was refused over 128 characters).
     expect(() => parseJob({ inputs: [input], tenant: 'a'.repeat(200) }, 'job', '/tmp', 'job.json')).not.toThrow();
     expect(refusal({ inputs: [input], tenant: 'a'.repeat(1025) })).toBe('job.json: tenant: a tenant id is 1 to 1,024 characters: shorten it');
