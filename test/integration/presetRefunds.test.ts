@@ -68,7 +68,7 @@ describe.concurrent('preset refunds', () => {
     expect(quarantine).toEqual(['<dir>/orders_export.csv,3,"amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""12,50""",default,bob@example.com']);
   });
 
-  it('shopify: refunded without a Refunded Amount (no column, or an empty cell) takes the whole Total back; partially_refunded without one is quarantined, not counted in full', async ({ expect }) => {
+  it('shopify: refunded without a Refunded Amount (no column, or an empty cell) takes the whole Total back; partially_refunded without one, or either with one of 0, is quarantined, not counted in full', async ({ expect }) => {
     const noColumn = [
       'Name,Email,Financial Status,Currency,Taxes,Total,Created at,Id',
       '#1001,ann@example.com,paid,USD,0.00,50.00,2026-01-05 10:00:00 -0500,5001',
@@ -94,15 +94,21 @@ describe.concurrent('preset refunds', () => {
       '#1003,cy@example.com,Partially refunded,USD,0.00,30.00,2026-01-08 10:00:00 -0500,Hat,,5003',
       // Refunded with its amount given: that amount, as before.
       '#1004,dee@example.com,refunded,USD,0.00,40.00,2026-01-09 10:00:00 -0500,Mug,15.00,5004',
+      // Refunded, or partially, with a Refunded Amount of 0: the file contradicts itself (counted in full before).
+      '#1005,eve@example.com,refunded,USD,0.00,25.00,2026-01-10 10:00:00 -0500,Mug,0.00,5005',
+      '#1006,fay@example.com,partially_refunded,USD,0.00,30.00,2026-01-11 10:00:00 -0500,Hat,0,5006',
     ].join('\n') + '\n';
     const b = await run('orders_export.csv', emptyCells, 'shopify', '2026-01-31T00:00:00Z', 0.5);
     // ann 50, bob 20 − 20 = 0, dee 40 − 15 = 25; cy quarantined (line 5). p0 = 75 / 3 = 25. Before: bob 20 and
     // cy 30 counted, nothing quarantined: (50 + 20 + 30 + 25) / 4 = 31.25.
     expect(grid(b.report.matrices[0]!)).toEqual({ Total: [25], '2026-01-01': [25] });
-    // 5 lines + the refund rows of bob and dee; cy's order quarantined, its status quoted as the file writes it.
-    expect([b.result.stats.rows_read, b.result.stats.rows_quarantined]).toEqual([7, 1]);
+    // 7 lines + the refund rows of bob and dee; the orders of cy, eve and fay quarantined, their statuses and
+    // amounts quoted as the file writes them. Before: eve 25 and fay 30 counted, (75 + 55) / 5 = 26.
+    expect([b.result.stats.rows_read, b.result.stats.rows_quarantined]).toEqual([9, 3]);
     expect(b.quarantine).toEqual([
       '<dir>/orders_export.csv,5,"Refunded Amount """" is empty on an order whose Financial Status is ""Partially refunded"": part of it was refunded and the file does not say how much; fill in the amount refunded (the order\'s page in the admin shows it), or export the orders again",default,cy@example.com',
+      '<dir>/orders_export.csv,7,"Refunded Amount ""0.00"" is 0 on an order whose Financial Status is ""refunded"" and whose Total is ""25.00"": the file does not say how much was refunded; fill in the amount refunded (the order\'s page in the admin shows it), or export the orders again",default,eve@example.com',
+      '<dir>/orders_export.csv,8,"Refunded Amount ""0"" is 0 on an order whose Financial Status is ""partially_refunded"" and whose Total is ""30.00"": the file does not say how much was refunded; fill in the amount refunded (the order\'s page in the admin shows it), or export the orders again",default,fay@example.com',
     ]);
   });
 });

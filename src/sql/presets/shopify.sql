@@ -15,7 +15,8 @@
 --   (the column left out of the export, or its cell empty) takes its whole Total back that way, as the
 --   stripe preset reads Status Refunded without Amount Refunded; a partially_refunded order without one cannot be
 --   read (how much was refunded is not in the file): its paying line is a bad row (ltv__reason) naming the
---   column, never counted as paid in full;
+--   column, never counted as paid in full; so is a refunded or partially_refunded order of a positive Total
+--   whose Refunded Amount is 0 (the file contradicts itself);
 -- - the transaction id is the order's Id, else its Name; the customer is the Email (lower-cased: one
 --   person whether a guest or signed in), else a Customer ID column where the export has one, else the
 --   Phone; times carry their offset ("2026-01-05 10:00:00 -0500"); net revenue = Total − Taxes
@@ -114,6 +115,11 @@ SELECT *,
         || '": part of it was refunded and the file does not say how much; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
       ELSE 'the file has no column ' || {{name_refunded}} || ', and this order''s ' || {{name_financial_status}} || ' is "' || left(ltv__o_status_text, 60)
         || '": part of it was refunded and the file does not say how much; export the orders again with that column' END
+    -- A Refunded Amount of 0 on a refunded or partially refunded order of a positive Total: the file contradicts
+    -- itself (it was counted as paid in full, its status unread).
+    WHEN ltv__paid AND ltv__o_status IN ('refunded', 'partially_refunded') AND ltv_dec4(ltv__o_refunded) = 0 AND ltv_dec4(ltv__o_total) > 0
+      THEN {{name_refunded}} || ' "' || left(ltv__o_refunded, 60) || '" is 0 on an order whose ' || {{name_financial_status}} || ' is "' || left(ltv__o_status_text, 60)
+        || '" and whose ' || {{name_total}} || ' is "' || left(ltv__o_total, 60) || '": the file does not say how much was refunded; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
   END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part

@@ -116,6 +116,9 @@ SELECT *,
         || '": part of it was refunded and the file does not say how much; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
       ELSE 'the file has no column ' || 'Refunded Amount' || ', and this order''s ' || 'Financial Status' || ' is "' || left(ltv__o_status_text, 60)
         || '": part of it was refunded and the file does not say how much; export the orders again with that column' END
+    WHEN ltv__paid AND ltv__o_status IN ('refunded', 'partially_refunded') AND ltv_dec4(ltv__o_refunded) = 0 AND ltv_dec4(ltv__o_total) > 0
+      THEN 'Refunded Amount' || ' "' || left(ltv__o_refunded, 60) || '" is 0 on an order whose ' || 'Financial Status' || ' is "' || left(ltv__o_status_text, 60)
+        || '" and whose ' || 'Total' || ' is "' || left(ltv__o_total, 60) || '": the file does not say how much was refunded; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
   END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part
