@@ -8,7 +8,7 @@
 CREATE OR REPLACE TEMP TABLE refund_movements AS
 WITH refund_rows AS (
   SELECT
-    r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.r10, r.refund_of,
+    r.src_row, r.tenant_id, r.customer_id, r.event_time, ltv_u4(r.amount) AS a4, r.currency, r.r10, r.refund_of,
     ltv_revenue(ltv_u4(r.amount), r.r10) AS revenue,
     ltv_proceeds(ltv_u4(r.amount), ltv_u4(r.proceeds), r.commission, r.r10) AS proceeds,
     CASE WHEN {{rc}} THEN ltv_net_portions(ltv_u4(r.amount), r.commission, r.tax, r.r10)
@@ -33,14 +33,25 @@ linked AS (
   -- converted amounts, a4·r10 ÷ p_a4·p_r10. Every payment's proceeds and net are an integer times p_r10
   -- (02_macros.sql), so that part ÷ p_r10 × r10 (the payment's proceeds at the refund's rate) in the
   -- proportion a4 ÷ p_a4 is the same number, exactly, with products no larger than the same-currency ones.
+  -- Several refunds of one payment take back cumulatively: the k-th takes prop(refunds 1..k) − prop(1..k−1),
+  -- in the order they moved, so together they take back exactly what one refund of their sum would (three
+  -- refunds of a third each net the payment's proceeds to exactly 0; each rounded alone, they left 10⁻²⁰
+  -- units over, which turned a cell of exactly −0.005 into 0.00). Refunds at another rate telescope among
+  -- those of that rate. A payment's only refund takes prop(its amount), as before.
   SELECT
     tenant_id, p_customer AS customer_id, p_time AS t, p_renewal AS renewal,
-    CASE WHEN currency = p_currency THEN ltv_revenue(a4, p_r10) ELSE revenue END AS revenue,
-    CASE WHEN currency = p_currency THEN ltv_prop(p_proceeds, a4, p_a4) ELSE ltv_prop(p_proceeds // p_r10 * r10, a4, p_a4) END AS proceeds,
-    CASE WHEN currency = p_currency THEN ltv_prop(p_net, a4, p_a4) ELSE ltv_prop(p_net // p_r10 * r10, a4, p_a4) END AS net_revenue,
+    CASE WHEN same THEN ltv_revenue(a4, p_r10) ELSE revenue END AS revenue,
+    ltv_prop(base_proceeds, upto, p_a4) - ltv_prop(base_proceeds, upto - a4, p_a4) AS proceeds,
+    ltv_prop(base_net, upto, p_a4) - ltv_prop(base_net, upto - a4, p_a4) AS net_revenue,
     event_time AS moved_at
-  FROM matched
-  WHERE p_time IS NOT NULL
+  FROM (
+    SELECT *,
+      CASE WHEN same THEN p_proceeds ELSE p_proceeds // p_r10 * r10 END AS base_proceeds,
+      CASE WHEN same THEN p_net ELSE p_net // p_r10 * r10 END AS base_net,
+      sum(a4) OVER (PARTITION BY tenant_id, refund_of, same, CASE WHEN same THEN NULL ELSE r10 END
+                    ORDER BY event_time, src_row ROWS UNBOUNDED PRECEDING) AS upto
+    FROM (SELECT *, currency = p_currency AS same FROM matched WHERE p_time IS NOT NULL)
+  )
 ),
 refunded_at AS (
   -- refunded_at on a payment: as if a refund row of −amount at that time referred to it.

@@ -113,6 +113,68 @@ describe.concurrent('preset refunds', () => {
   });
 });
 
+
+describe.concurrent('preset rows that no export of the vendor holds are bad rows quoting the cells, not read as 0 or dropped', () => {
+  it('stripe: a paid charge whose Amount is no number beside Converted Amount, or whose amounts are negative', async ({ expect }) => {
+    const text = [
+      'id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Currency,Fee,Status,Customer ID',
+      'ch_1,2026-01-05 10:00:00,20.00,0.00,usd,20.00,usd,0.88,Paid,cus_A',
+      // Its refund was converted at Converted Amount ÷ Amount: it vanished, the payment counted in full (20).
+      'ch_2,2026-01-05 10:00:00,$20.00,5.00,usd,20.00,usd,0.88,Partially refunded,cus_B',
+      // A paid charge of −20 counted as an unlinked refund; a refund of −5 was dropped.
+      'ch_3,2026-01-05 10:00:00,-20.00,0.00,usd,-20.00,usd,0.88,Paid,cus_C',
+      'ch_4,2026-01-05 10:00:00,20.00,-5.00,usd,20.00,usd,0.88,Paid,cus_D',
+      'ch_5,2026-01-05 10:00:00,,0.00,usd,20.00,usd,0.88,Paid,cus_E',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('unified_payments.csv', text, 'stripe', '2026-01-31T00:00:00Z', 0.9);
+    // cus_A alone: 20. Before: A, B, D and E 20 each and C's −20 an unlinked refund.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [20], '2026-01-01': [20] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 4]);
+    expect(quarantine).toEqual([
+      '<dir>/unified_payments.csv,3,"Amount ""$20.00"" is no number on a paid charge (its refunds and disputes are converted at Converted Amount ÷ Amount); check the column, or export the payments again",default,cus_B',
+      '<dir>/unified_payments.csv,4,"Amount ""-20.00"" is negative on a charge of status ""Paid"": Stripe writes no charge below 0 (money given back is its Amount Refunded); check the column",default,cus_C',
+      '<dir>/unified_payments.csv,5,"Amount Refunded ""-5.00"" is negative: Stripe writes what a charge gave back as 0 or more; check the column",default,cus_D',
+      '<dir>/unified_payments.csv,6,"Amount """" is no number on a paid charge (its refunds and disputes are converted at Converted Amount ÷ Amount); check the column, or export the payments again",default,cus_E',
+    ]);
+  });
+
+  it('shopify: a Financial Status Shopify does not write, and a negative Refunded Amount', async ({ expect }) => {
+    const text = [
+      'Name,Email,Financial Status,Currency,Total,Created at,Id,Refunded Amount',
+      '#1,a@example.com,paid,USD,50.00,2026-01-05 10:00:00 -0500,1,',
+      '#2,b@example.com,piad,USD,50.00,2026-01-05 10:00:00 -0500,2,',
+      '#3,c@example.com,Partially refunded,USD,50.00,2026-01-05 10:00:00 -0500,3,-10.00',
+      '#4,d@example.com,voided,USD,50.00,2026-01-05 10:00:00 -0500,4,',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('orders_export.csv', text, 'shopify', '2026-01-31T00:00:00Z', 0.6);
+    // a 50; d's voided order is no payment. Before: b's "piad" read as 0 and c's −10 refund dropped: (50 + 50) / 2.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [50], '2026-01-01': [50] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([4, 2]);
+    expect(quarantine).toEqual([
+      '<dir>/orders_export.csv,3,"Financial Status ""piad"" is none of Shopify\'s financial statuses (pending, authorized, partially_paid, paid, partially_refunded, refunded, voided, expired): set aside, not read as 0 (it may be a payment); check the column",default,b@example.com',
+      '<dir>/orders_export.csv,4,"Refunded Amount ""-10.00"" is negative: Shopify writes what an order gave back as 0 or more; check the column",default,c@example.com',
+    ]);
+  });
+
+  it('paddle: a transaction or adjustment status Paddle does not write', async ({ expect }) => {
+    const text = [
+      'id,status,customer_id,billed_at,created_at,currency_code,total,action,transaction_id',
+      'txn_1,completed,ctm_1,2026-01-05T10:00:00Z,,USD,1100,,',
+      'txn_2,compelted,ctm_2,2026-01-05T10:00:00Z,,USD,1100,,',
+      'txn_3,Canceled,ctm_3,2026-01-05T10:00:00Z,,USD,1100,,',
+      'adj_1,aproved,ctm_1,,2026-01-06T10:00:00Z,USD,100,refund,txn_1',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('transactions.csv', text, 'paddle', '2026-01-31T00:00:00Z', 0.6);
+    // ctm_1 11.00 (its refund set aside); ctm_3's canceled transaction is no payment. Before: "compelted" and
+    // "aproved" read as 0, the same 11.00 with nothing quarantined.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [11], '2026-01-01': [11] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([4, 2]);
+    expect(quarantine).toEqual([
+      '<dir>/transactions.csv,3,"status ""compelted"" is none of Paddle\'s transaction statuses (draft, ready, billed, paid, completed, canceled, past_due): set aside, not read as 0 (it may be a payment); check the column",default,ctm_2',
+      '<dir>/transactions.csv,5,"status ""aproved"" is none of Paddle\'s adjustment statuses (pending_approval, approved, rejected, reversed): set aside, not read as 0 (it may take money back); check the column",default,ctm_1',
+    ]);
+  });
+});
 /** quarantine.csv's line for a value the check rejects as no decimal (06_check_rows.sql's reasons). */
 function notDecimal(file: string, line: number, column: 'amount' | 'proceeds' | 'net_revenue', value: string, customer: string): string {
   const rule = column === 'amount' ? 'digits, a dot, at most 4 decimals; no separators or exponent' : 'digits, a dot, at most 4 decimals';

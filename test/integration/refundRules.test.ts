@@ -76,6 +76,35 @@ describe('a linked refund in another currency than its payment', () => {
   });
 });
 
+
+describe('several linked refunds of one payment', () => {
+  it('take back proceeds and net together as one refund of their sum would: three thirds net to exactly 0', async () => {
+    // a: 3.00 paid with proceeds 0.01 (given) and net 0.01 (given), refunded in three refunds of 1.00. Each
+    // third of 0.01 is 0.00333…: rounded one by one (to 10⁻²⁰ and 10⁻²⁶ units), they took back a hair less than
+    // 0.01, and a's proceeds stayed above 0. b: 0.01 paid, −0.02 refunded (unlinked): −0.01. February, period 0:
+    // revenue (0 − 0.01) / 2 = −0.005 → −0.01 (half away from zero); proceeds and net (0 − 0.01) / 2 = −0.005
+    // exactly → −0.01 (they came out 0.00: −0.005 plus the hair).
+    const HEADER = 'customer_id,event_time,amount,transaction_id,refund_of,proceeds,net_revenue';
+    const rows = [
+      ['a', '2026-02-02T12:00:00Z', '3', 'a1', '', '0.01', '0.01'],
+      ['a', '2026-02-03T12:00:00Z', '-1', 'a2', 'a1', '', ''],
+      ['a', '2026-02-04T12:00:00Z', '-1', 'a3', 'a1', '', ''],
+      ['a', '2026-02-05T12:00:00Z', '-1', 'a4', 'a1', '', ''],
+      ['b', '2026-02-02T12:00:00Z', '0.01', 'b1', '', '', ''],
+      ['b', '2026-02-03T12:00:00Z', '-0.02', 'b2', '', '', ''],
+    ];
+    const fx = await makeFixture({ 'e.csv': csv(HEADER, rows) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, forecast: { model: 'off' } }, T);
+      const { report } = await readLatest(fx);
+      const m = report.matrices[0]!;
+      for (const type of ['revenue', 'proceeds', 'net_revenue'] as const) expect(grid(m, type)).toEqual({ Total: [-0.01, -0.01], '2026-02-01': [-0.01, -0.01] });
+      expect(report.summary).toMatchObject({ revenue: -0.01, proceeds: -0.01, net_revenue: -0.01 });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
 describe('refunds that cannot be applied as they stand are quarantined', () => {
   const HEADER = 'customer_id,event_time,amount,transaction_id,refund_of,refunded_at';
   const more = (id: string, take: string, remains: string, paid: string): string =>

@@ -45,4 +45,5 @@ export const STRIPE_PRESET: RowPreset = {
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'commission_percentage',
     'refund_of', 'is_sandbox', 'country', 'store',
   ],
+  reasons: true,
 };

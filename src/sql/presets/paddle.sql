@@ -4,7 +4,9 @@
 -- the header name of an input (wrapRowPreset.ts).
 -- Rules (README "Sources"):
 -- - a transaction is a payment when its status is completed or paid (money collected); draft, ready,
---   billed (an issued invoice not yet paid), past_due and canceled carry amount 0;
+--   billed (an issued invoice not yet paid), past_due and canceled carry amount 0; any other status (a typo
+--   could hide a payment) is a bad row quoting it, as is an adjustment status other than pending_approval,
+--   approved, rejected and reversed;
 -- - amounts: the grand total (totals.grand_total, else total); written without a decimal point they are the
 --   currency's lowest denomination, as in Paddle's API ("1000" = 10.00 USD; JPY has none), with one they are
 --   major units (ltv_minor_amount); proceeds = total − fee (Paddle's fee), net revenue = earnings (what
@@ -114,6 +116,13 @@ SELECT *,
   nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store,
   CASE
+    -- A status Paddle does not write (a typo, another column's value) may be money: set aside, not read as 0.
+    WHEN NOT ltv__adjustment AND lower(ltv__in_status) NOT IN ('draft', 'ready', 'billed', 'paid', 'completed', 'canceled', 'past_due')
+      THEN {{name_status}} || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s transaction statuses (draft, ready, billed, paid, completed, '
+        || 'canceled, past_due): set aside, not read as 0 (it may be a payment); check the column'
+    WHEN ltv__adjustment AND ltv__adj_status NOT IN ('pending_approval', 'approved', 'rejected', 'reversed')
+      THEN {{name_status}} || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
+        || 'reversed): set aside, not read as 0 (it may take money back); check the column'
     WHEN ltv__adjustment AND ltv__adj_status = 'approved'
       AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning')
       THEN {{name_action}} || ' "' || left(ltv__in_action, 60) || '" is none of Paddle''s adjustment actions (credit, credit_reverse, refund, chargeback, '

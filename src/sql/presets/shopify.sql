@@ -16,7 +16,8 @@
 --   stripe preset reads Status Refunded without Amount Refunded; a partially_refunded order without one cannot be
 --   read (how much was refunded is not in the file): its paying line is a bad row (ltv__reason) naming the
 --   column, never counted as paid in full; so is a refunded or partially_refunded order of a positive Total
---   whose Refunded Amount is 0 (the file contradicts itself);
+--   whose Refunded Amount is 0 (the file contradicts itself), one whose Refunded Amount is negative, and an
+--   order whose Financial Status is none Shopify writes (a typo could hide a payment: not read as 0);
 -- - the transaction id is the order's Id, else its Name; the customer is the Email (lower-cased: one
 --   person whether a guest or signed in), else a Customer ID column where the export has one, else the
 --   Phone; times carry their offset ("2026-01-05 10:00:00 -0500"); net revenue = Total − Taxes
@@ -105,7 +106,12 @@ SELECT *,
   ltv__o_product AS ltv__product_id,
   ltv__o_discount AS ltv__offer_id,
   'shopify' AS ltv__store,
-  CASE WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
+  CASE
+    -- A status Shopify does not write (a typo, another column's value) may be a payment: set aside, not read as 0.
+    WHEN ltv__first AND ltv__o_status NOT IN ('pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired')
+      THEN {{name_financial_status}} || ' "' || left(ltv__o_status_text, 60) || '" is none of Shopify''s financial statuses (pending, authorized, '
+        || 'partially_paid, paid, partially_refunded, refunded, voided, expired): set aside, not read as 0 (it may be a payment); check the column'
+    WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
     WHEN ltv_dec4(ltv__o_total) < 0 THEN {{name_total}} || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
     ELSE {{name_outstanding}} || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || {{name_total}} || ' "' || left(ltv__o_total, 60)
       || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
@@ -120,6 +126,8 @@ SELECT *,
     WHEN ltv__paid AND ltv__o_status IN ('refunded', 'partially_refunded') AND ltv_dec4(ltv__o_refunded) = 0 AND ltv_dec4(ltv__o_total) > 0
       THEN {{name_refunded}} || ' "' || left(ltv__o_refunded, 60) || '" is 0 on an order whose ' || {{name_financial_status}} || ' is "' || left(ltv__o_status_text, 60)
         || '" and whose ' || {{name_total}} || ' is "' || left(ltv__o_total, 60) || '": the file does not say how much was refunded; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
+    WHEN ltv__paid AND ltv_dec4(ltv__o_refunded) < 0 THEN {{name_refunded}} || ' "' || left(ltv__o_refunded, 60)
+      || '" is negative: Shopify writes what an order gave back as 0 or more; check the column'
   END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part

@@ -25,6 +25,9 @@
 --   quarantines them with the value (an empty Fee is no fee); a converted refund or commission share is
 --   computed in exact integers (10⁻⁴ units) and rounded half away from zero to the 4 decimals the check
 --   reads (SPEC §4: no binary floating point along the way);
+-- - a paid charge whose Amount is no number while Converted Amount is used (its refund could not be
+--   converted), or whose Amount, Converted Amount, Amount Refunded or Disputed Amount is negative (Stripe
+--   writes none), is a bad row (ltv__reason) quoting the cells, its refund and dispute rows with it;
 -- - times are UTC ("Created date (UTC)"): a time without an offset is read as UTC, not in the report zone;
 -- - the customer is Customer ID, else Customer Email, else the card's fingerprint (guest charges).
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
@@ -104,6 +107,24 @@ SELECT *,
   CASE WHEN ltv__part <> 'payment' THEN ltv__in_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   ltv__in_country AS ltv__country,
-  'stripe' AS ltv__store
+  'stripe' AS ltv__store,
+  -- What no paid charge of Stripe's export can be: the charge's rows (payment, refund, dispute) are bad rows
+  -- quoting the cells. The amounts are read after thousands separators are dropped (ltv__in_*).
+  CASE WHEN NOT ltv__paid THEN NULL
+    -- Its Amount converts a refund or dispute into the settlement currency: without it the refund vanished
+    -- while the payment counted in full (Converted Amount).
+    WHEN ltv__converted AND ltv_dec4(ltv__in_amount) IS NULL THEN {{name_amount}} || ' "' || left(coalesce(ltv__in_amount, ''), 60)
+      || '" is no number on a paid charge (its refunds and disputes are converted at ' || {{name_converted_amount}} || ' ÷ '
+      || {{name_amount}} || '); check the column, or export the payments again'
+    WHEN ltv_dec4(ltv__in_amount) < 0 OR ltv__converted AND ltv_dec4(ltv__in_converted_amount) < 0
+      THEN CASE WHEN ltv_dec4(ltv__in_amount) < 0 THEN {{name_amount}} || ' "' || left(ltv__in_amount, 60)
+          ELSE {{name_converted_amount}} || ' "' || left(ltv__in_converted_amount, 60) END
+        || '" is negative on a charge of status "' || left(coalesce(ltv__in_status, ''), 60) || '": Stripe writes no charge below 0 (money given back is its '
+        || {{name_amount_refunded}} || '); check the column'
+    WHEN ltv_dec4(ltv__in_amount_refunded) < 0 THEN {{name_amount_refunded}} || ' "' || left(ltv__in_amount_refunded, 60)
+      || '" is negative: Stripe writes what a charge gave back as 0 or more; check the column'
+    WHEN ltv_dec4(ltv__in_disputed_amount) < 0 THEN {{name_disputed_amount}} || ' "' || left(ltv__in_disputed_amount, 60)
+      || '" is negative: Stripe writes what a dispute takes as 0 or more; check the column'
+  END AS ltv__reason
 FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
   WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)

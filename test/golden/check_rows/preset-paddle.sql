@@ -110,6 +110,12 @@ SELECT *,
   nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store,
   CASE
+    WHEN NOT ltv__adjustment AND lower(ltv__in_status) NOT IN ('draft', 'ready', 'billed', 'paid', 'completed', 'canceled', 'past_due')
+      THEN 'status' || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s transaction statuses (draft, ready, billed, paid, completed, '
+        || 'canceled, past_due): set aside, not read as 0 (it may be a payment); check the column'
+    WHEN ltv__adjustment AND ltv__adj_status NOT IN ('pending_approval', 'approved', 'rejected', 'reversed')
+      THEN 'status' || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
+        || 'reversed): set aside, not read as 0 (it may take money back); check the column'
     WHEN ltv__adjustment AND ltv__adj_status = 'approved'
       AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning')
       THEN 'action' || ' "' || left(ltv__in_action, 60) || '" is none of Paddle''s adjustment actions (credit, credit_reverse, refund, chargeback, '

@@ -107,7 +107,11 @@ SELECT *,
   ltv__o_product AS ltv__product_id,
   ltv__o_discount AS ltv__offer_id,
   'shopify' AS ltv__store,
-  CASE WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
+  CASE
+    WHEN ltv__first AND ltv__o_status NOT IN ('pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired')
+      THEN 'Financial Status' || ' "' || left(ltv__o_status_text, 60) || '" is none of Shopify''s financial statuses (pending, authorized, '
+        || 'partially_paid, paid, partially_refunded, refunded, voided, expired): set aside, not read as 0 (it may be a payment); check the column'
+    WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
     WHEN ltv_dec4(ltv__o_total) < 0 THEN 'Total' || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
     ELSE 'Outstanding Balance' || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || 'Total' || ' "' || left(ltv__o_total, 60)
       || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
@@ -119,6 +123,8 @@ SELECT *,
     WHEN ltv__paid AND ltv__o_status IN ('refunded', 'partially_refunded') AND ltv_dec4(ltv__o_refunded) = 0 AND ltv_dec4(ltv__o_total) > 0
       THEN 'Refunded Amount' || ' "' || left(ltv__o_refunded, 60) || '" is 0 on an order whose ' || 'Financial Status' || ' is "' || left(ltv__o_status_text, 60)
         || '" and whose ' || 'Total' || ' is "' || left(ltv__o_total, 60) || '": the file does not say how much was refunded; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
+    WHEN ltv__paid AND ltv_dec4(ltv__o_refunded) < 0 THEN 'Refunded Amount' || ' "' || left(ltv__o_refunded, 60)
+      || '" is negative: Shopify writes what an order gave back as 0 or more; check the column'
   END AS ltv__reason
 FROM parts
 ORDER BY ltv__line, ltv__part

@@ -5,7 +5,7 @@ src.ltv__line
 -- file 0: {{line_known}}
 FALSE
 -- file 0: {{parse_error}}
-NULL
+coalesce(NULL, src.ltv__reason)
 -- file 0: {{columns}}
 src."ltv__customer_id" AS "customer_id",
     src."ltv__event_time" AS "event_time",
@@ -106,7 +106,21 @@ SELECT *,
   CASE WHEN ltv__part <> 'payment' THEN ltv__in_id END AS ltv__refund_of,
   CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   ltv__in_country AS ltv__country,
-  'stripe' AS ltv__store
+  'stripe' AS ltv__store,
+  CASE WHEN NOT ltv__paid THEN NULL
+    WHEN ltv__converted AND ltv_dec4(ltv__in_amount) IS NULL THEN 'Amount' || ' "' || left(coalesce(ltv__in_amount, ''), 60)
+      || '" is no number on a paid charge (its refunds and disputes are converted at ' || 'Converted Amount' || ' ÷ '
+      || 'Amount' || '); check the column, or export the payments again'
+    WHEN ltv_dec4(ltv__in_amount) < 0 OR ltv__converted AND ltv_dec4(ltv__in_converted_amount) < 0
+      THEN CASE WHEN ltv_dec4(ltv__in_amount) < 0 THEN 'Amount' || ' "' || left(ltv__in_amount, 60)
+          ELSE 'Converted Amount' || ' "' || left(ltv__in_converted_amount, 60) END
+        || '" is negative on a charge of status "' || left(coalesce(ltv__in_status, ''), 60) || '": Stripe writes no charge below 0 (money given back is its '
+        || 'Amount Refunded' || '); check the column'
+    WHEN ltv_dec4(ltv__in_amount_refunded) < 0 THEN 'Amount Refunded' || ' "' || left(ltv__in_amount_refunded, 60)
+      || '" is negative: Stripe writes what a charge gave back as 0 or more; check the column'
+    WHEN ltv_dec4(ltv__in_disputed_amount) < 0 THEN 'Disputed Amount' || ' "' || left(ltv__in_disputed_amount, 60)
+      || '" is negative: Stripe writes what a dispute takes as 0 or more; check the column'
+  END AS ltv__reason
 FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
   WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
 )
