@@ -520,6 +520,43 @@ describe('the explorer served by ltv serve', () => {
     }
   });
 
+  it('asks for the key once per browser session: a tab opened later is signed in by an open one, and signing out in one signs out all', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const first = await context.newPage();
+      await first.goto(`${origin}/`);
+      await first.fill('#api-key', KEY);
+      await first.click('button[type=submit]');
+      await first.waitForSelector('.report[data-loaded] table.heatmap');
+      // A second tab of the same browser session: no sign-in, the same report (it asked again before).
+      const second = await context.newPage();
+      await second.goto(`${origin}/`);
+      await second.waitForSelector('.report[data-loaded] table.heatmap');
+      expect(await second.$('#api-key')).toBeNull();
+      expect(await second.evaluate(() => sessionStorage.getItem('ltv.apiKey'))).toBe(KEY);
+      expect(await gridOf(second)).toEqual(await gridOf(first));
+      // Signing out in the second tab signs the first out too, and a tab opened then asks for the key.
+      await second.click('button:has-text("Sign out")');
+      await second.waitForSelector('#api-key');
+      await first.waitForSelector('#api-key');
+      expect(await first.textContent('.signin .error')).toBe('Signed out in another tab.');
+      expect(await first.evaluate(() => sessionStorage.getItem('ltv.apiKey'))).toBeNull();
+      const third = await context.newPage();
+      await third.goto(`${origin}/`);
+      await third.waitForSelector('#api-key');
+      // Another browser session (a new context) shares nothing.
+      const other = await browser.newPage();
+      try {
+        await other.goto(`${origin}/`);
+        await other.waitForSelector('#api-key');
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('never asked another origin for anything and broke no policy', () => {
     expect(requests.length).toBeGreaterThan(5);
     const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));

@@ -1,18 +1,20 @@
 // The explorer served by `ltv serve` (SPEC §10): sign-in, then the tenant's report. Every number comes
 // from the server's own API: the matrix from Adapty's route (§6), with `prediction_months` when the run
 // has a forecast (§9), the run list, headline, filter values and segment rows' states from the
-// explorer's routes. The key lives in sessionStorage (one browser session) and travels
-// only in the Authorization header, never in a URL; the view's state lives in the URL's fragment.
+// explorer's routes. The key is entered once per browser session (keyShare.ts: each tab's sessionStorage,
+// shared by the open tabs) and travels only in the Authorization header, never in a URL; the view's state
+// lives in the URL's fragment.
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { visibleText } from '../../format/text.js';
 import { listed } from '../../format/listed.js';
 import { clear, h, option } from './dom.js';
+import { KeyShare } from './keyShare.js';
 import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
 
-const KEY_STORAGE = 'ltv.apiKey';
+const keys = new KeyShare('ltv.apiKey');
 const SIGN_IN_MARK = 'ltv:sign-in';
 /** The user-timing measure from sign-in to the first heatmap (read by the browser tests and the bench). */
 export const FIRST_HEATMAP_MEASURE = 'ltv:sign-in→first-heatmap';
@@ -209,9 +211,14 @@ function writeHash(s: State, push: boolean): void {
 }
 
 export function startServed(host: HTMLElement): void {
-  const key = sessionStorage.getItem(KEY_STORAGE);
-  if (key) void openSession(host, key, null);
-  else showSignIn(host, null);
+  keys.whenSignedOutElsewhere(() => {
+    history.replaceState(null, '', location.pathname);
+    showSignIn(host, 'Signed out in another tab.');
+  });
+  void keys.key().then((key) => {
+    if (key) void openSession(host, key, null);
+    else showSignIn(host, null);
+  });
 }
 
 function showSignIn(host: HTMLElement, message: string | null): void {
@@ -224,7 +231,7 @@ function showSignIn(host: HTMLElement, message: string | null): void {
     h('h1', {}, 'ltv explorer'),
     h('label', { for: 'api-key' }, 'API key'),
     input,
-    h('p', { id: 'key-help', class: 'help' }, 'The key of `ltv keys add`. It is kept in this browser tab until you sign out or close it.'),
+    h('p', { id: 'key-help', class: 'help' }, 'The key of `ltv keys add`. It is kept in this browser\'s open tabs of the explorer until you sign out or close them.'),
     message ? h('p', { class: 'error', role: 'alert' }, message) : null,
     h('button', { type: 'submit' }, 'Sign in'),
   );
@@ -247,7 +254,7 @@ async function openSession(host: HTMLElement, key: string, input: HTMLInputEleme
   try {
     tenants = ((await (await call(key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
   } catch (e) {
-    sessionStorage.removeItem(KEY_STORAGE);
+    keys.forget();
     // A key the Authorization header cannot carry (a character outside Latin-1) is no key of `ltv keys add`.
     const msg = e instanceof ApiError && e.status === 401 ? 'This key was not accepted. Check it and try again.'
       : e instanceof RequestError ? 'This key was not accepted: it holds a character no key has (keys are letters, digits, _ and -). Check it and try again.'
@@ -256,7 +263,7 @@ async function openSession(host: HTMLElement, key: string, input: HTMLInputEleme
     return;
   }
   if (input) input.value = '';
-  sessionStorage.setItem(KEY_STORAGE, key);
+  keys.keep(key);
   if (tenants.length === 0) {
     clear(host);
     host.append(h('main', { class: 'signin-page' }, h('p', { class: 'error', role: 'alert' }, 'This key may see no tenant.')));
@@ -404,7 +411,7 @@ class ServedReport {
     const run = this.run();
     const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
     signOut.addEventListener('click', () => {
-      sessionStorage.removeItem(KEY_STORAGE);
+      keys.signOut();
       history.replaceState(null, '', location.pathname);
       showSignIn(this.host, null);
     });
@@ -751,7 +758,7 @@ class ServedReport {
       this.matrix = null;
       clearMatrix(this.parts);
       if (e instanceof ApiError && e.status === 401) {
-        sessionStorage.removeItem(KEY_STORAGE);
+        keys.forget();
         showSignIn(this.host, 'The key is no longer accepted. Sign in again.');
         return;
       }
