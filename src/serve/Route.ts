@@ -13,6 +13,8 @@ export interface RouteContext {
   res: ServerResponse;
   /** Decoded path parameters (`:websiteId` → params.websiteId). Untrusted text: validate before use. */
   params: Record<string, string>;
+  /** The same parameters as the request wrote them, still percent-encoded (what a client meant by an escape). */
+  rawParams: Record<string, string>;
   query: URLSearchParams;
   /** The authenticated key; null only on routes with `auth: null`. */
   key: KeyRecord | null;

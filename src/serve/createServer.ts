@@ -286,6 +286,7 @@ export function createServer(opts: ServerOptions): LtvServer {
       req,
       res,
       params: match.params,
+      rawParams: match.rawParams,
       query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
       key,
       requestId: res.getHeader('x-request-id') as string,

@@ -81,10 +81,13 @@ function sendJsonBytes(res: ServerResponse, body: Buffer): void {
 
 function visibleTenant(ctx: RouteContext): string {
   const key = ctx.key as KeyRecord;
-  const raw = ctx.params.tenant ?? '';
-  // The ids "." and "..", which a browser cannot send as path segments, come as %2E… (the page's
-  // tenantSegment): read as dots unless the key sees a tenant of that very name.
-  const tenant = !key.tenants.includes(raw) && /^(%2e){1,2}$/i.test(raw) ? raw.replace(/%2e/gi, '.') : raw;
+  // The ids "." and "..", which a browser removes from a path (also written %2E), come as ".:" and "..:"
+  // with the colon as it is (the page's runPath): encodeURIComponent writes a colon %3A, so no other id is
+  // sent so (the tenant ".:" comes as ".%3A"). Read from the raw segment: %252E… stood for the dots before,
+  // and a tenant literally named %2E%2E came the same way, so a key seeing both got one's data on the
+  // other's page.
+  const raw = ctx.rawParams.tenant ?? '';
+  const tenant = raw === '.:' || raw === '..:' ? raw.slice(0, -1) : ctx.params.tenant ?? '';
   // Unknown and not-yours look the same (as on the §6 routes).
   if (!key.tenants.includes(tenant)) throw new HttpError('NOT_FOUND', 'Tenant not found');
   ctx.setTenant(tenant);

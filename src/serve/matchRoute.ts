@@ -20,7 +20,7 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
 }
 
 export type Match =
-  | { kind: 'route'; route: Route; params: Record<string, string> }
+  | { kind: 'route'; route: Route; params: Record<string, string>; rawParams: Record<string, string> }
   /** The path exists for other methods: exactly those (HEAD with GET), in one order whatever was asked. */
   | { kind: 'method'; allow: string[]; family: ErrorFamily }
   | { kind: 'none' };
@@ -34,6 +34,7 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
   for (const c of compiled) {
     if (c.segments.length !== parts.length) continue;
     const params: Record<string, string> = {};
+    const rawParams: Record<string, string> = {};
     let ok = true;
     for (let i = 0; i < parts.length && ok; i++) {
       const want = c.segments[i] as string;
@@ -41,6 +42,7 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
       if (want.startsWith(':')) {
         try {
           params[want.slice(1)] = decodeURIComponent(got);
+          rawParams[want.slice(1)] = got;
         } catch {
           ok = false; // malformed percent-encoding: no such resource
         }
@@ -51,7 +53,7 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
     }
     if (!ok) continue;
     const m = method === 'HEAD' ? 'GET' : method;
-    if (c.route.method === m) return { kind: 'route', route: c.route, params };
+    if (c.route.method === m) return { kind: 'route', route: c.route, params, rawParams };
     if (allow.size === 0) family = c.route.family;
     allow.add(c.route.method);
     if (c.route.method === 'GET') allow.add('HEAD');

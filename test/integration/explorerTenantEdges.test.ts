@@ -21,6 +21,8 @@ const JP = '日本アプリ';
 const RTL = '\u202eppa-omed';
 /** A path segment a browser removes (SPEC §3: any id a row carries is a tenant). */
 const DOTS = '..';
+/** What the page sent for ".." before (%252E%252E, decoded once): a tenant of that very name is another tenant. */
+const LITERAL = '%2E%2E';
 /** Only payments of 0: the tenant is published with no customer. */
 const ZERO = 'zero';
 const AS_OF = '2026-03-16T12:00:00Z';
@@ -36,6 +38,9 @@ const EXPORT = csv('tenant_id,customer_id,event_time,amount,currency,product_id'
   [RTL, 'r1', '2026-02-01T10:00:00Z', '5.00', 'USD', 'Pro'],
   [DOTS, 'd1', '2026-02-03T10:00:00Z', '7.00', 'USD', 'Pro'],
   [DOTS, 'd2', '2026-02-04T10:00:00Z', '3.00', 'USD', 'basic'],
+  [LITERAL, 'l1', '2026-02-05T10:00:00Z', '1.00', 'USD', 'Pro'],
+  [LITERAL, 'l2', '2026-02-06T10:00:00Z', '1.00', 'USD', 'Pro'],
+  [LITERAL, 'l3', '2026-02-07T10:00:00Z', '1.00', 'USD', 'Pro'],
   [ZERO, 'z1', '2026-02-01T10:00:00Z', '0', 'USD', 'Pro'],
   [ZERO, 'z2', '2026-02-02T10:00:00Z', '0.00', 'USD', 'Pro'],
 ]);
@@ -49,7 +54,7 @@ const sent: { tenant: string | undefined; body: { filters: Record<string, unknow
 beforeAll(async () => {
   fx = await makeFixture({ 'tx.csv': EXPORT });
   await runJob(fx, { tenant: 'default', inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv'], forecast: { model: 'off' } }, AS_OF);
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO, DOTS] }] });
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO, DOTS, LITERAL] }] });
   browser = await launchBrowser();
 }, 180_000);
 
@@ -153,6 +158,22 @@ describe('the explorer on the tenant ".."', () => {
       expect(await p.textContent('.status')).toBe('');
     } finally {
       await p.close();
+    }
+  });
+
+  it('tells it from a tenant named "%2E%2E" that the same key sees (the page got that one\'s run, headline and files)', async () => {
+    for (const [tenant, n] of [[DOTS, '2'], [LITERAL, '3']] as const) {
+      const p = await signedIn(`#tenant=${encodeURIComponent(tenant)}`);
+      try {
+        await settled(p);
+        expect(await p.textContent('.status')).toBe('');
+        expect(await customers(p)).toBe(n);
+        expect(await p.title()).toBe(`${tenant} · ${RUN} · ltv explorer`);
+        const [download] = await Promise.all([p.waitForEvent('download'), p.click('button[data-download="ltv.csv"]')]);
+        expect(await readFile(await download.path(), 'utf8')).toBe(await readFile(join(fx.reportsDir, tenantDirName(tenant), 'latest', 'ltv.csv'), 'utf8'));
+      } finally {
+        await p.close();
+      }
     }
   });
 });

@@ -65,11 +65,11 @@ function tenantHeader(id: string): string {
 
 /**
  * The explorer's route of a tenant's run. A browser removes the path segments "." and ".." (also written
- * %2E) before sending a URL, so those two tenant ids go as %252E…, which the server decodes once to %2E…
- * and reads as dots (src/serve/explorerRoutes.ts visibleTenant).
+ * %2E) before sending a URL, so those two tenant ids go as ".:" and "..:", a colon encodeURIComponent never
+ * leaves as it is, which the server reads from the raw path (src/serve/explorerRoutes.ts visibleTenant).
  */
 function runPath(tenant: string, run: string): string {
-  const segment = tenant === '.' || tenant === '..' ? tenant.replaceAll('.', '%252E') : encodeURIComponent(tenant);
+  const segment = tenant === '.' || tenant === '..' ? `${tenant}:` : encodeURIComponent(tenant);
   return `${EXPLORER_API}/tenants/${segment}/runs/${encodeURIComponent(run)}`;
 }
 
