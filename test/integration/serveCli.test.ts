@@ -92,7 +92,8 @@ describe('ltv keys add / ltv serve', () => {
     // A port held by another listener.
     const holder: Server = createServer();
     const taken = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
-    const serve = (...args: string[]) => spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], { encoding: 'utf8', timeout: 30_000 });
+    // Any free port unless the case gives one (a flag given twice is refused).
+    const serve = (...args: string[]) => spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', ...(args.includes('--port') ? [] : ['--port', '0']), ...args], { encoding: 'utf8', timeout: 30_000 });
     try {
       const cases: [string[], string][] = [
         [['--reports', reports, '--port', String(taken)], `ltv: --port ${taken}: 127.0.0.1:${taken} is in use (another ltv serve?): stop it, or give another --port (or PORT)\n`],
