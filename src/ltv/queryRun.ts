@@ -21,6 +21,7 @@ interface Lane {
   wh: Warehouse;
   /** Serialises a connection's statements; the run's lanes run in parallel. */
   queue: Promise<unknown>;
+  /** Queries on this lane: the one running and those waiting behind it. */
   pending: number;
 }
 
@@ -32,6 +33,30 @@ interface OpenRun {
 
 /** Parallel queries per run: one per core is what DuckDB can use anyway. */
 const LANES = Math.max(2, Math.min(4, availableParallelism()));
+
+/**
+ * How often a query nobody waits for is interrupted again until it ends: DuckDB drops an interrupt that
+ * arrives while none of its statements runs (Warehouse.interruptStatement).
+ */
+const INTERRUPT_AGAIN_MS = 25;
+
+/** What a caller of queryRunMatrix waits for, and how long (SPEC §6: filtered requests under load). */
+export interface QueryOptions {
+  /**
+   * Aborted when nobody waits for the answer any more (the request's deadline passed, its client left): the
+   * call rejects at once with the signal's reason, and once every caller of the same question has left, the
+   * query is skipped if it still waits for its lane, its statement interrupted if it runs.
+   */
+  signal?: AbortSignal;
+}
+
+/** Queries of every open run, for the server's stats. */
+const counts = { waiting: 0, running: 0 };
+
+/** The filtered queries waiting for a lane and running now, every run's together (diagnostics, tests). */
+export function queryQueueStats(): { waiting: number; running: number } {
+  return { ...counts };
+}
 
 const MAX_OPEN_RUNS = 8;
 const open = new Map<string, Promise<OpenRun>>();
@@ -131,29 +156,97 @@ export async function prepareRunQueries(run: RunRef): Promise<void> {
  * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `run.dir` must be a
  * resolved run directory (the caller resolves `latest` and checks it lies inside the reports directory).
  */
-export function queryRunMatrix(run: RunRef, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+export function queryRunMatrix(run: RunRef, spec: MatrixSpec, filters: LtvFilters, opts: QueryOptions = {}): Promise<RunMatrix> {
+  if (opts.signal?.aborted) return Promise.reject(opts.signal.reason as Error);
   // The same question asked twice at once (the explorer asks Adapty's route for a segmentation's values
   // and its own states route for their states) is computed once.
   const key = JSON.stringify([runKey(run), spec, filters]);
-  let p = inFlight.get(key);
-  if (!p) {
-    p = computeOn(run, spec, filters).finally(() => inFlight.delete(key));
-    inFlight.set(key, p);
+  let shared = inFlight.get(key);
+  if (!shared) {
+    const abandoned = new AbortController();
+    const entry: SharedQuery = { abandoned, waiters: 0, result: computeOn(run, spec, filters, { ...opts, signal: abandoned.signal }) };
+    inFlight.set(key, entry);
+    entry.result.finally(() => {
+      if (inFlight.get(key) === entry) inFlight.delete(key);
+    }).catch(() => undefined);
+    shared = entry;
   }
-  return p;
+  return waitFor(shared, key, opts.signal);
 }
 
-const inFlight = new Map<string, Promise<RunMatrix>>();
+/** A query under way and how many callers still wait for it. */
+interface SharedQuery {
+  result: Promise<RunMatrix>;
+  /** Aborted when the last caller has left: the query is skipped or interrupted. */
+  abandoned: AbortController;
+  waiters: number;
+}
 
-async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+const inFlight = new Map<string, SharedQuery>();
+
+/** The query's result for one caller, who may leave (its signal) before it is there. */
+function waitFor(shared: SharedQuery, key: string, signal: AbortSignal | undefined): Promise<RunMatrix> {
+  shared.waiters++;
+  if (!signal) return shared.result;
+  return new Promise((resolve, reject) => {
+    const leave = (): void => {
+      reject(signal.reason as Error);
+      if (--shared.waiters > 0) return;
+      // Nobody waits any more: not joined by a later caller, and stopped.
+      if (inFlight.get(key) === shared) inFlight.delete(key);
+      shared.abandoned.abort(signal.reason);
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    shared.result.then(
+      (m) => {
+        signal.removeEventListener('abort', leave);
+        resolve(m);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', leave);
+        reject(e as Error);
+      },
+    );
+  });
+}
+
+async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters, opts: QueryOptions): Promise<RunMatrix> {
   const run = await openedRun(ref);
+  opts.signal?.throwIfAborted();
   const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
   lane.pending++;
-  const result = lane.queue.then(() => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters)).finally(() => {
+  counts.waiting++;
+  const result = lane.queue.then(() => runQuery(lane, opts.signal, () => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters))).finally(() => {
     lane.pending--;
   });
   lane.queue = result.catch(() => undefined);
   return result;
+}
+
+/**
+ * Runs a query when its lane's turn comes: skipped when nobody waits for it any more; interrupted, again
+ * until it ends, when its last caller leaves while it runs.
+ */
+async function runQuery<T>(lane: Lane, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  counts.waiting--;
+  if (signal?.aborted) throw signal.reason as Error;
+  counts.running++;
+  let again: NodeJS.Timeout | undefined;
+  const interrupt = (): void => {
+    lane.wh.interruptStatement();
+    again ??= setInterval(() => lane.wh.interruptStatement(), INTERRUPT_AGAIN_MS);
+  };
+  signal?.addEventListener('abort', interrupt, { once: true });
+  try {
+    return await work();
+  } catch (e) {
+    throw signal?.aborted ? (signal.reason as Error) : e;
+  } finally {
+    // Before the lane's next query starts: an interrupt must never reach it.
+    signal?.removeEventListener('abort', interrupt);
+    clearInterval(again);
+    counts.running--;
+  }
 }
 
 async function closeRun(run: OpenRun): Promise<void> {
