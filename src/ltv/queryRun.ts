@@ -29,10 +29,18 @@ interface OpenRun {
   main: Warehouse;
   lanes: Lane[];
   asOfLocal: string;
+  /** The run's recent queries' time, ms (a moving average of those that finished); undefined before the first. */
+  meanMs: number | undefined;
 }
 
 /** Parallel queries per run: one per core is what DuckDB can use anyway. */
 const LANES = Math.max(2, Math.min(4, availableParallelism()));
+
+/** Queries that may wait for a run's lanes besides the running ones (`ltv serve`: LTV_SERVE_MAX_QUEUED_QUERIES). */
+export const DEFAULT_MAX_QUEUED_QUERIES = 64;
+
+/** Weight of the newest query in the run's moving average of query times. */
+const MEAN_WEIGHT = 0.2;
 
 /**
  * How often a query nobody waits for is interrupted again until it ends: DuckDB drops an interrupt that
@@ -48,6 +56,10 @@ export interface QueryOptions {
    * query is skipped if it still waits for its lane, its statement interrupted if it runs.
    */
   signal?: AbortSignal;
+  /** When the answer is due (epoch ms): a query that would wait for its lane past it is refused (503) at once. */
+  deadline?: number;
+  /** Queries that may wait for the run's lanes besides the running ones; one more is refused (503) at once. */
+  maxQueued?: number;
 }
 
 /** Queries of every open run, for the server's stats. */
@@ -88,7 +100,7 @@ async function openRun(run: RunRef): Promise<OpenRun> {
       lane.reuseStatements();
       lanes.push({ wh: lane, queue: Promise.resolve(), pending: 0 });
     }
-    return { main: wh, lanes, asOfLocal };
+    return { main: wh, lanes, asOfLocal, meanMs: undefined };
   } catch (e) {
     wh.close();
     throw e;
@@ -155,6 +167,7 @@ export async function prepareRunQueries(run: RunRef): Promise<void> {
 /**
  * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `run.dir` must be a
  * resolved run directory (the caller resolves `latest` and checks it lies inside the reports directory).
+ * Rejects with an AppError of status 503 (retryAfterSeconds set) when the run's queue is too long (`opts`).
  */
 export function queryRunMatrix(run: RunRef, spec: MatrixSpec, filters: LtvFilters, opts: QueryOptions = {}): Promise<RunMatrix> {
   if (opts.signal?.aborted) return Promise.reject(opts.signal.reason as Error);
@@ -214,9 +227,10 @@ async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters, opt
   const run = await openedRun(ref);
   opts.signal?.throwIfAborted();
   const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
+  admit(run, lane, opts);
   lane.pending++;
   counts.waiting++;
-  const result = lane.queue.then(() => runQuery(lane, opts.signal, () => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters))).finally(() => {
+  const result = lane.queue.then(() => runQuery(run, lane, opts.signal, () => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters))).finally(() => {
     lane.pending--;
   });
   lane.queue = result.catch(() => undefined);
@@ -224,10 +238,32 @@ async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters, opt
 }
 
 /**
- * Runs a query when its lane's turn comes: skipped when nobody waits for it any more; interrupted, again
- * until it ends, when its last caller leaves while it runs.
+ * Refuses a query that could not be answered in time (SPEC §6 overload: a 503 saying when to retry, at once,
+ * rather than a wait past the request's deadline that keeps a connection busy for nobody): when the run's
+ * queue holds `maxQueued` waiting queries, or when the queries ahead on its lane, at the run's recent pace,
+ * would take it past `deadline`. A free lane always takes it: waiting cannot make it faster.
  */
-async function runQuery<T>(lane: Lane, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+function admit(run: OpenRun, lane: Lane, opts: QueryOptions): void {
+  if (lane.pending === 0) return;
+  const waiting = run.lanes.reduce((n, l) => n + Math.max(0, l.pending - 1), 0);
+  const aheadMs = lane.pending * (run.meanMs ?? 0);
+  const retryAfter = Math.min(60, Math.max(1, Math.ceil(aheadMs / 1000)));
+  const busy = (why: string): AppError =>
+    new AppError('TRANSIENT', `${why}: retry in ${retryAfter} s`, { status: 503, retryable: true, retryAfterSeconds: retryAfter });
+  if (opts.maxQueued !== undefined && waiting >= opts.maxQueued) {
+    throw busy(`The server has too many filtered queries waiting for this report (at most ${opts.maxQueued})`);
+  }
+  if (opts.deadline !== undefined && run.meanMs !== undefined && Date.now() + aheadMs + run.meanMs > opts.deadline) {
+    const left = Math.max(0, Math.round((opts.deadline - Date.now()) / 1000));
+    throw busy(`The server has too many filtered queries waiting for this report to answer this one in time (about ${Math.ceil(aheadMs / 1000)} s of them ahead, ${left} s left)`);
+  }
+}
+
+/**
+ * Runs a query when its lane's turn comes: skipped when nobody waits for it any more; interrupted, again
+ * until it ends, when its last caller leaves while it runs. Finished queries set the run's pace.
+ */
+async function runQuery<T>(run: OpenRun, lane: Lane, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
   counts.waiting--;
   if (signal?.aborted) throw signal.reason as Error;
   counts.running++;
@@ -237,8 +273,12 @@ async function runQuery<T>(lane: Lane, signal: AbortSignal | undefined, work: ()
     again ??= setInterval(() => lane.wh.interruptStatement(), INTERRUPT_AGAIN_MS);
   };
   signal?.addEventListener('abort', interrupt, { once: true });
+  const started = performance.now();
   try {
-    return await work();
+    const value = await work();
+    const ms = performance.now() - started;
+    run.meanMs = run.meanMs === undefined ? ms : run.meanMs + MEAN_WEIGHT * (ms - run.meanMs);
+    return value;
   } catch (e) {
     throw signal?.aborted ? (signal.reason as Error) : e;
   } finally {

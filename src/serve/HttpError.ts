@@ -111,6 +111,8 @@ export function toHttpError(e: unknown): HttpError {
   if (isAppError(e)) {
     if (e.code === 'VALIDATION') return new HttpError('VALIDATION_ERROR', e.message);
     if (e.code === 'NOT_FOUND') return new HttpError('NOT_FOUND', e.message);
+    // Overload (too many filtered queries waiting: src/ltv/queryRun.ts): said as such, with when to retry.
+    if (e.status === 503) return new HttpError('UNAVAILABLE', e.message, { headers: { 'retry-after': String(e.retryAfterSeconds ?? 1) } });
   }
   // Never leak internals (paths, SQL) to a client: the log has them.
   return new HttpError('INTERNAL_ERROR', 'Internal server error');

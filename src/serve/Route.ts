@@ -25,8 +25,8 @@ export interface RouteContext {
   setTenant(tenant: string): void;
   /**
    * For the filtered (DuckDB) queries the answer needs (queryRunMatrix, computeAdapty): the request's signal,
-   * aborted when nobody waits for the answer any more (its deadline passed, its client left). A wait on them
-   * past the deadline rejects with the deadline's 503.
+   * aborted when nobody waits for the answer any more (its deadline passed, its client left), its deadline
+   * and the server's bound on waiting queries. A wait on them past the deadline rejects with the deadline's 503.
    */
   queries: Required<QueryOptions>;
 }

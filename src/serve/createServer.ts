@@ -5,7 +5,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { closeRunQueries, queryQueueStats } from '../ltv/queryRun.js';
+import { closeRunQueries, DEFAULT_MAX_QUEUED_QUERIES, queryQueueStats } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
 import { AnswerCache, type AnswerCacheStats } from './AnswerCache.js';
 import { ConnectionLimit } from './ConnectionLimit.js';
@@ -60,6 +60,11 @@ export interface ServerOptions {
   maxConnections?: number;
   /** Open connections served at once per client address (default 256; 0 = no cap; LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT). */
   maxConnectionsPerClient?: number;
+  /**
+   * Filtered queries that may wait per run besides those running (default 64; LTV_SERVE_MAX_QUEUED_QUERIES); one
+   * more, or one the queue would hold past its deadline, is answered 503 at once (src/ltv/queryRun.ts).
+   */
+  maxQueuedQueries?: number;
 }
 
 export interface LtvServer {
@@ -198,7 +203,9 @@ export function createServer(opts: ServerOptions): LtvServer {
   // A body still arriving when a deadline passes is the client's delay, not the route's: 408.
   const bodyTimeout = (): HttpError =>
     new HttpError('REQUEST_TIMEOUT', `The request body was not received in time (within ${Math.min(handlerTimeoutMs, requestTimeoutMs) / 1000} s)`);
-  // A route past its deadline while it waits for filtered queries: the server is overloaded, said as such.
+  const maxQueuedQueries = opts.maxQueuedQueries ?? DEFAULT_MAX_QUEUED_QUERIES;
+  // A route past its deadline while it waits for filtered queries: the server is overloaded (the 503 of
+  // src/ltv/queryRun.ts's queue bound came too late for it), said as such.
   const overdue = (): HttpError =>
     new HttpError('UNAVAILABLE', `The server could not answer within ${handlerTimeoutMs / 1000} s (too many filtered queries at once): retry in 5 s`, { headers: { 'retry-after': '5' } });
   // One sweeper for every in-flight route instead of a timer per request (a timer each costs
@@ -346,6 +353,8 @@ export function createServer(opts: ServerOptions): LtvServer {
         get signal() {
           return abandon.signal;
         },
+        deadline,
+        maxQueued: maxQueuedQueries,
       },
     };
     const entry = { req, res, family: route.family, route: route.path, deadline, abandon };
@@ -421,8 +430,8 @@ export function createServer(opts: ServerOptions): LtvServer {
         return;
       }
       const err = toHttpError(e);
-      // Overload (a connection over a cap, filtered queries past their deadline; any client can cause it at
-      // will) is no fault of the server: its access-log line says 503.
+      // Overload (a connection over a cap, too many filtered queries waiting; any client can cause it at will)
+      // is no fault of the server: its access-log line says 503.
       if (err.status >= 500 && err.code !== 'UNAVAILABLE') logger.error({ req_id: requestId, err: e }, 'request failed');
       // Stop reading a body the answer does not need (an oversized one above all): the connection is closed
       // after the answer (the 'finish' handler above) instead of draining it, and the answer says so.
