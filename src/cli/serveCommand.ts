@@ -55,6 +55,7 @@ export function registerServe(program: Command): void {
           answerCacheBytes: env.LTV_SERVE_CACHE_MB * 2 ** 20,
           maxConnections: env.LTV_SERVE_MAX_CONNECTIONS,
           maxConnectionsPerClient: env.LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT,
+          maxQueuedQueries: env.LTV_SERVE_MAX_QUEUED_QUERIES,
         });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);

@@ -16,13 +16,16 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retryable: boolean;
+  /** When to try again, in seconds, where the error knows (a 503's Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { status?: number; retryable?: boolean; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { status?: number; retryable?: boolean; retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = opts.status ?? (code === 'NOT_FOUND' ? 404 : code === 'VALIDATION' ? 400 : 500);
     this.retryable = opts.retryable ?? code === 'TRANSIENT';
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

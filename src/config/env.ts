@@ -67,6 +67,11 @@ export const EnvSchema = z.object({
   LTV_SERVE_MAX_CONNECTIONS: int(1).default(1024),
   /** `ltv serve`: the same per client address (0 = no cap: behind a reverse proxy every client has its address). */
   LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT: int(0).default(256),
+  /**
+   * `ltv serve`: filtered (computed) queries that may wait per report besides the running ones; one more is
+   * answered 503 with Retry-After at once, as is one the queue would hold past its request's 30 s deadline.
+   */
+  LTV_SERVE_MAX_QUEUED_QUERIES: int(1).default(64),
   /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */
   LTV_ADMIN_KEY_SHA256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex digits').optional(),
   /** Touched every few seconds while the worker is connected (the image's HEALTHCHECK now asks /readyz on LTV_METRICS_PORT). */

@@ -21,6 +21,7 @@ interface Lane {
   wh: Warehouse;
   /** Serialises a connection's statements; the run's lanes run in parallel. */
   queue: Promise<unknown>;
+  /** Queries on this lane: the one running and those waiting behind it. */
   pending: number;
 }
 
@@ -28,10 +29,46 @@ interface OpenRun {
   main: Warehouse;
   lanes: Lane[];
   asOfLocal: string;
+  /** The run's recent queries' time, ms (a moving average of those that finished); undefined before the first. */
+  meanMs: number | undefined;
 }
 
 /** Parallel queries per run: one per core is what DuckDB can use anyway. */
 const LANES = Math.max(2, Math.min(4, availableParallelism()));
+
+/** Queries that may wait for a run's lanes besides the running ones (`ltv serve`: LTV_SERVE_MAX_QUEUED_QUERIES). */
+export const DEFAULT_MAX_QUEUED_QUERIES = 64;
+
+/** Weight of the newest query in the run's moving average of query times. */
+const MEAN_WEIGHT = 0.2;
+
+/**
+ * How often a query nobody waits for is interrupted again until it ends: DuckDB drops an interrupt that
+ * arrives while none of its statements runs (Warehouse.interruptStatement).
+ */
+const INTERRUPT_AGAIN_MS = 25;
+
+/** What a caller of queryRunMatrix waits for, and how long (SPEC §6: filtered requests under load). */
+export interface QueryOptions {
+  /**
+   * Aborted when nobody waits for the answer any more (the request's deadline passed, its client left): the
+   * call rejects at once with the signal's reason, and once every caller of the same question has left, the
+   * query is skipped if it still waits for its lane, its statement interrupted if it runs.
+   */
+  signal?: AbortSignal;
+  /** When the answer is due (epoch ms): a query that would wait for its lane past it is refused (503) at once. */
+  deadline?: number;
+  /** Queries that may wait for the run's lanes besides the running ones; one more is refused (503) at once. */
+  maxQueued?: number;
+}
+
+/** Queries of every open run, for the server's stats. */
+const counts = { waiting: 0, running: 0 };
+
+/** The filtered queries waiting for a lane and running now, every run's together (diagnostics, tests). */
+export function queryQueueStats(): { waiting: number; running: number } {
+  return { ...counts };
+}
 
 const MAX_OPEN_RUNS = 8;
 const open = new Map<string, Promise<OpenRun>>();
@@ -63,7 +100,7 @@ async function openRun(run: RunRef): Promise<OpenRun> {
       lane.reuseStatements();
       lanes.push({ wh: lane, queue: Promise.resolve(), pending: 0 });
     }
-    return { main: wh, lanes, asOfLocal };
+    return { main: wh, lanes, asOfLocal, meanMs: undefined };
   } catch (e) {
     wh.close();
     throw e;
@@ -130,30 +167,126 @@ export async function prepareRunQueries(run: RunRef): Promise<void> {
 /**
  * One matrix of a published run, filtered, as runs of equal cells (cellRuns.ts). `run.dir` must be a
  * resolved run directory (the caller resolves `latest` and checks it lies inside the reports directory).
+ * Rejects with an AppError of status 503 (retryAfterSeconds set) when the run's queue is too long (`opts`).
  */
-export function queryRunMatrix(run: RunRef, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+export function queryRunMatrix(run: RunRef, spec: MatrixSpec, filters: LtvFilters, opts: QueryOptions = {}): Promise<RunMatrix> {
+  if (opts.signal?.aborted) return Promise.reject(opts.signal.reason as Error);
   // The same question asked twice at once (the explorer asks Adapty's route for a segmentation's values
   // and its own states route for their states) is computed once.
   const key = JSON.stringify([runKey(run), spec, filters]);
-  let p = inFlight.get(key);
-  if (!p) {
-    p = computeOn(run, spec, filters).finally(() => inFlight.delete(key));
-    inFlight.set(key, p);
+  let shared = inFlight.get(key);
+  if (!shared) {
+    const abandoned = new AbortController();
+    const entry: SharedQuery = { abandoned, waiters: 0, result: computeOn(run, spec, filters, { ...opts, signal: abandoned.signal }) };
+    inFlight.set(key, entry);
+    entry.result.finally(() => {
+      if (inFlight.get(key) === entry) inFlight.delete(key);
+    }).catch(() => undefined);
+    shared = entry;
   }
-  return p;
+  return waitFor(shared, key, opts.signal);
 }
 
-const inFlight = new Map<string, Promise<RunMatrix>>();
+/** A query under way and how many callers still wait for it. */
+interface SharedQuery {
+  result: Promise<RunMatrix>;
+  /** Aborted when the last caller has left: the query is skipped or interrupted. */
+  abandoned: AbortController;
+  waiters: number;
+}
 
-async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters): Promise<RunMatrix> {
+const inFlight = new Map<string, SharedQuery>();
+
+/** The query's result for one caller, who may leave (its signal) before it is there. */
+function waitFor(shared: SharedQuery, key: string, signal: AbortSignal | undefined): Promise<RunMatrix> {
+  shared.waiters++;
+  if (!signal) return shared.result;
+  return new Promise((resolve, reject) => {
+    const leave = (): void => {
+      reject(signal.reason as Error);
+      if (--shared.waiters > 0) return;
+      // Nobody waits any more: not joined by a later caller, and stopped.
+      if (inFlight.get(key) === shared) inFlight.delete(key);
+      shared.abandoned.abort(signal.reason);
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    shared.result.then(
+      (m) => {
+        signal.removeEventListener('abort', leave);
+        resolve(m);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', leave);
+        reject(e as Error);
+      },
+    );
+  });
+}
+
+async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters, opts: QueryOptions): Promise<RunMatrix> {
   const run = await openedRun(ref);
+  opts.signal?.throwIfAborted();
   const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
+  admit(run, lane, opts);
   lane.pending++;
-  const result = lane.queue.then(() => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters)).finally(() => {
+  counts.waiting++;
+  const result = lane.queue.then(() => runQuery(run, lane, opts.signal, () => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters))).finally(() => {
     lane.pending--;
   });
   lane.queue = result.catch(() => undefined);
   return result;
+}
+
+/**
+ * Refuses a query that could not be answered in time (SPEC §6 overload: a 503 saying when to retry, at once,
+ * rather than a wait past the request's deadline that keeps a connection busy for nobody): when the run's
+ * queue holds `maxQueued` waiting queries, or when the queries ahead on its lane, at the run's recent pace,
+ * would take it past `deadline`. A free lane always takes it: waiting cannot make it faster.
+ */
+function admit(run: OpenRun, lane: Lane, opts: QueryOptions): void {
+  if (lane.pending === 0) return;
+  const waiting = run.lanes.reduce((n, l) => n + Math.max(0, l.pending - 1), 0);
+  const aheadMs = lane.pending * (run.meanMs ?? 0);
+  const retryAfter = Math.min(60, Math.max(1, Math.ceil(aheadMs / 1000)));
+  const busy = (why: string): AppError =>
+    new AppError('TRANSIENT', `${why}: retry in ${retryAfter} s`, { status: 503, retryable: true, retryAfterSeconds: retryAfter });
+  if (opts.maxQueued !== undefined && waiting >= opts.maxQueued) {
+    throw busy(`The server has too many filtered queries waiting for this report (at most ${opts.maxQueued})`);
+  }
+  if (opts.deadline !== undefined && run.meanMs !== undefined && Date.now() + aheadMs + run.meanMs > opts.deadline) {
+    const left = Math.max(0, Math.round((opts.deadline - Date.now()) / 1000));
+    throw busy(`The server has too many filtered queries waiting for this report to answer this one in time (about ${Math.ceil(aheadMs / 1000)} s of them ahead, ${left} s left)`);
+  }
+}
+
+/**
+ * Runs a query when its lane's turn comes: skipped when nobody waits for it any more; interrupted, again
+ * until it ends, when its last caller leaves while it runs. Finished queries set the run's pace.
+ */
+async function runQuery<T>(run: OpenRun, lane: Lane, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  counts.waiting--;
+  if (signal?.aborted) throw signal.reason as Error;
+  counts.running++;
+  let again: NodeJS.Timeout | undefined;
+  const interrupt = (): void => {
+    lane.wh.interruptStatement();
+    again ??= setInterval(() => lane.wh.interruptStatement(), INTERRUPT_AGAIN_MS);
+  };
+  signal?.addEventListener('abort', interrupt, { once: true });
+  const started = performance.now();
+  try {
+    const value = await work();
+    const ms = performance.now() - started;
+    run.meanMs = run.meanMs === undefined ? ms : run.meanMs + MEAN_WEIGHT * (ms - run.meanMs);
+    return value;
+  } catch (e) {
+    throw signal?.aborted ? (signal.reason as Error) : e;
+  } finally {
+    // Before the lane's next query starts: an interrupt must never reach it.
+    signal?.removeEventListener('abort', interrupt);
+    clearInterval(again);
+    counts.running--;
+  }
 }
 
 async function closeRun(run: OpenRun): Promise<void> {

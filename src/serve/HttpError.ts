@@ -22,6 +22,8 @@ export type ZenovayCode =
   | 'REQUEST_TIMEOUT'
   /** An Expect header other than 100-continue (createServer.ts checkExpectation). */
   | 'EXPECTATION_FAILED'
+  /** A POST whose If-None-Match matches its answer (RFC 9110 §13.1.2: 304 is for GET and HEAD; sendBytes.ts). */
+  | 'PRECONDITION_FAILED'
   /** A connection over the server's or the client's connection cap (ConnectionLimit.ts); as the runs routes' 503. */
   | 'UNAVAILABLE';
 
@@ -39,6 +41,7 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   HEADERS_TOO_LARGE: 'request_header_fields_too_large',
   REQUEST_TIMEOUT: 'request_timeout',
   EXPECTATION_FAILED: 'expectation_failed',
+  PRECONDITION_FAILED: 'precondition_failed',
   UNAVAILABLE: 'service_unavailable',
 };
 
@@ -57,6 +60,7 @@ export const STATUS: Record<ZenovayCode, number> = {
   HEADERS_TOO_LARGE: 431,
   REQUEST_TIMEOUT: 408,
   EXPECTATION_FAILED: 417,
+  PRECONDITION_FAILED: 412,
   UNAVAILABLE: 503,
 };
 
@@ -107,6 +111,8 @@ export function toHttpError(e: unknown): HttpError {
   if (isAppError(e)) {
     if (e.code === 'VALIDATION') return new HttpError('VALIDATION_ERROR', e.message);
     if (e.code === 'NOT_FOUND') return new HttpError('NOT_FOUND', e.message);
+    // Overload (too many filtered queries waiting: src/ltv/queryRun.ts): said as such, with when to retry.
+    if (e.status === 503) return new HttpError('UNAVAILABLE', e.message, { headers: { 'retry-after': String(e.retryAfterSeconds ?? 1) } });
   }
   // Never leak internals (paths, SQL) to a client: the log has them.
   return new HttpError('INTERNAL_ERROR', 'Internal server error');

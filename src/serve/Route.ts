@@ -2,6 +2,7 @@
 // admin routes of SPEC §7 come in through `extraRoutes`, so serve never imports the queue).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { QueryOptions } from '../ltv/queryRun.js';
 import type { ErrorFamily } from './HttpError.js';
 import type { KeyRecord } from './KeyStore.js';
 
@@ -24,6 +25,12 @@ export interface RouteContext {
   readJson(): Promise<unknown>;
   /** Names the tenant in the access log. */
   setTenant(tenant: string): void;
+  /**
+   * For the filtered (DuckDB) queries the answer needs (queryRunMatrix, computeAdapty): the request's signal,
+   * aborted when nobody waits for the answer any more (its deadline passed, its client left), its deadline
+   * and the server's bound on waiting queries. A wait on them past the deadline rejects with the deadline's 503.
+   */
+  queries: Required<QueryOptions>;
 }
 
 export interface Route {

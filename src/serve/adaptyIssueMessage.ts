@@ -11,7 +11,7 @@ export const DEFAULT_HORIZON_MONTHS = 24;
 const SHAPES: Record<string, string> = {
   filters: 'an object with date: [from, to] as YYYY-MM-DD, and optional filter lists such as country: ["US"]',
   'filters.date': '[from, to] as YYYY-MM-DD',
-  'filters.compare_date': '[from, to] as YYYY-MM-DD (accepted and ignored)',
+  'filters.compare_date': '[from, to] as YYYY-MM-DD, as date is (it is checked, then ignored: the answer compares no periods)',
   period_unit: 'one of day, week, month, quarter, year',
   period_type: 'one of renewals, days',
   format: 'one of json, csv',

@@ -13,15 +13,19 @@ const isoDate = z
     return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
   }, 'is not a calendar date');
 
+/** A period [from, to] of calendar dates, from on or before to. */
+const datePeriod = z
+  .tuple([isoDate, isoDate])
+  .refine(([from, to]) => from <= to, 'must be [from, to] with from on or before to');
+
 const filterValues = z.array(z.string().max(256)).max(1000);
 
 const filtersSchema = z
   .object({
-    date: z
-      .tuple([isoDate, isoDate])
-      .refine(([from, to]) => from <= to, 'must be [from, to] with from on or before to'),
-    // Accepted for compatibility, ignored: we answer one period, never a comparison.
-    compare_date: z.array(z.string().max(32)).max(2).optional(),
+    date: datePeriod,
+    // Adapty's MetricsFilters types it as it types date (the earlier period of a comparison): checked as
+    // date is, so a malformed one is a 400 as Adapty's would be, then ignored (we answer one period).
+    compare_date: datePeriod.optional(),
     ...(Object.fromEntries(Object.keys(FILTER_COLUMNS).map((k) => [k, filterValues.optional()])) as Record<FilterKey, z.ZodOptional<typeof filterValues>>),
   })
   .strict();

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Forecast } from '../ltv/model.js';
+import type { QueryOptions } from '../ltv/queryRun.js';
 import { RUN_HEADER } from '../explorer/explorerApi.js';
 import { RUN_FILES, adaptySnapshotPath } from '../ltv/runFiles.js';
 import type { Manifest } from '../ltv/runFiles.js';
@@ -72,7 +73,7 @@ export function matchesSnapshot(r: AdaptyRequest, manifest: Manifest): boolean {
 }
 
 /** SPEC §9: the answer with `predicted_values` on each row (adaptyPredictions.ts), cached with the run. */
-async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest): Promise<Buffer> {
+async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, queries: QueryOptions): Promise<Buffer> {
   const why = predictionsUnsupported(request) ?? (request.format === 'csv' ? 'prediction_months is answered in json only' : null);
   if (why) throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
   const key = JSON.stringify(['predictions', request.spec, request.filters, request.predictionMonths]);
@@ -80,7 +81,7 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   if (hit) return hit;
   const whole = matchesSnapshot(request, run.manifest);
   const snapshot = whole ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
-  const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json');
+  const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries);
   const forecastFile = runs.file(run, RUN_FILES.forecast);
   const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
   // A run without a forecast, or whose model could not be fitted, predicts nothing: said, not answered with
@@ -124,7 +125,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
         typeof runId === 'string' ? read(run!).then((value) => ({ run: run!, value })) : runs.onLatest(run!, read);
       if (request.predictionMonths !== undefined) {
         let body: Buffer;
-        ({ run, value: body } = await onRun((r) => adaptyWithPredictions(runs, r, request)));
+        ({ run, value: body } = await onRun((r) => adaptyWithPredictions(runs, r, request, ctx.queries)));
         const key = JSON.stringify(request);
         const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.identity}\0${key}`).digest('hex')}"`;
         sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: JSON_TYPE, ...(await gzipOnce(ctx.req, body, run.computed, `gzip\0predictions\0${key}`)) });
@@ -163,7 +164,7 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
       ({ run, value: body } = await onRun(async (r) => {
         let b = r.computed.get(cacheKey);
         if (!b) {
-          b = await computeAdapty(r, request.spec, request.filters, r.manifest.currency, request.format);
+          b = await computeAdapty(r, request.spec, request.filters, r.manifest.currency, request.format, ctx.queries);
           r.computed.set(cacheKey, b);
         }
         return b;

@@ -5,7 +5,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { closeRunQueries } from '../ltv/queryRun.js';
+import { closeRunQueries, DEFAULT_MAX_QUEUED_QUERIES, queryQueueStats } from '../ltv/queryRun.js';
 import { adaptyRoute } from './adaptyRoute.js';
 import { AnswerCache, type AnswerCacheStats } from './AnswerCache.js';
 import { ConnectionLimit } from './ConnectionLimit.js';
@@ -32,7 +32,10 @@ export interface ServerOptions {
   extraRoutes?: Route[];
   /** How often the keys file is polled besides the directory watch. */
   keysPollMs?: number;
-  /** A route that has not answered by then gets a 500 (default 30 s). */
+  /**
+   * A route that has not answered by then (default 30 s) is answered for it: a 503 when it waits for filtered
+   * queries (they are dropped: skipped, or their statement interrupted), else a 500.
+   */
   handlerTimeoutMs?: number;
   /** Prefixes handled as a whole by the caller (bull-board, mounted by the CLI); they authenticate themselves. */
   mounts?: Mount[];
@@ -57,14 +60,19 @@ export interface ServerOptions {
   maxConnections?: number;
   /** Open connections served at once per client address (default 256; 0 = no cap; LTV_SERVE_MAX_CONNECTIONS_PER_CLIENT). */
   maxConnectionsPerClient?: number;
+  /**
+   * Filtered queries that may wait per run besides those running (default 64; LTV_SERVE_MAX_QUEUED_QUERIES); one
+   * more, or one the queue would hold past its deadline, is answered 503 at once (src/ltv/queryRun.ts).
+   */
+  maxQueuedQueries?: number;
 }
 
 export interface LtvServer {
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes everything. */
   close(graceMs?: number): Promise<void>;
-  /** What the server holds now (tests, diagnostics). */
-  stats(): { answerCache: AnswerCacheStats };
+  /** What the server holds now (tests, diagnostics); `queries` counts every server's of this process. */
+  stats(): { answerCache: AnswerCacheStats; queries: { waiting: number; running: number } };
 }
 
 /** What the pipeline learns about a request as it goes: for the access log and the error shape. */
@@ -72,6 +80,31 @@ interface RequestState {
   route: string;
   family: ErrorFamily;
   tenant?: string;
+}
+
+/**
+ * Whether anyone still waits for a request's answer. Its AbortSignal is made only when a route asks for it
+ * (to wait for filtered queries): an AbortController costs several µs, which most requests need not pay.
+ */
+class Abandonment {
+  private controller: AbortController | undefined;
+  aborted = false;
+  private reason: unknown;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
 }
 
 /** The methods any route here answers; a 405 for a path no route has lists these. */
@@ -170,16 +203,34 @@ export function createServer(opts: ServerOptions): LtvServer {
   // A body still arriving when a deadline passes is the client's delay, not the route's: 408.
   const bodyTimeout = (): HttpError =>
     new HttpError('REQUEST_TIMEOUT', `The request body was not received in time (within ${Math.min(handlerTimeoutMs, requestTimeoutMs) / 1000} s)`);
+  const maxQueuedQueries = opts.maxQueuedQueries ?? DEFAULT_MAX_QUEUED_QUERIES;
+  // A route past its deadline while it waits for filtered queries: the server is overloaded (the 503 of
+  // src/ltv/queryRun.ts's queue bound came too late for it), said as such.
+  const overdue = (): HttpError =>
+    new HttpError('UNAVAILABLE', `The server could not answer within ${handlerTimeoutMs / 1000} s (too many filtered queries at once): retry in 5 s`, { headers: { 'retry-after': '5' } });
   // One sweeper for every in-flight route instead of a timer per request (a timer each costs
-  // measurable throughput at 10k req/s); a route still running past its deadline gets a 500.
-  const inFlight = new Set<{ req: IncomingMessage; res: ServerResponse; family: ErrorFamily; deadline: number }>();
+  // measurable throughput at 10k req/s). A route still running past its deadline is abandoned (its signal),
+  // so the filtered queries it waits for are dropped and its wait rejects with the 503 above; a route that
+  // waits for anything else gets a 500 instead.
+  const inFlight = new Set<{ req: IncomingMessage; res: ServerResponse; family: ErrorFamily; route: string; deadline: number; abandon: Abandonment }>();
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const e of inFlight) {
       if (e.deadline > now) continue;
       inFlight.delete(e);
-      if (!e.req.complete) connections.endRequest(e.req, e.res, e.family, bodyTimeout());
-      else if (!e.res.headersSent) sendError(e.res, e.family, new HttpError('INTERNAL_ERROR', 'Request timed out'));
+      if (!e.req.complete) {
+        connections.endRequest(e.req, e.res, e.family, bodyTimeout());
+        e.abandon.abort(bodyTimeout());
+        continue;
+      }
+      if (e.res.headersSent) continue;
+      e.abandon.abort(overdue());
+      // The route's rejection has had its turn by then (it runs on microtasks, before setImmediate).
+      setImmediate(() => {
+        if (e.res.headersSent) return;
+        logger.error({ route: e.route, deadline_ms: handlerTimeoutMs }, 'a route did not answer by its deadline');
+        sendError(e.res, e.family, new HttpError('INTERNAL_ERROR', 'Request timed out'));
+      });
     }
   }, Math.min(1000, handlerTimeoutMs));
   sweeper.unref();
@@ -207,7 +258,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   const catalog = new RunCatalog(runs);
   const compiled = compileRoutes([healthRoute, zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
 
-  async function handle(req: IncomingMessage, res: ServerResponse, log: RequestState): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, log: RequestState, abandon: Abandonment): Promise<void> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -282,6 +333,7 @@ export function createServer(opts: ServerOptions): LtvServer {
       }
     }
 
+    const deadline = Date.now() + handlerTimeoutMs;
     const ctx: RouteContext = {
       req,
       res,
@@ -298,8 +350,15 @@ export function createServer(opts: ServerOptions): LtvServer {
       setTenant: (t) => {
         log.tenant = t;
       },
+      queries: {
+        get signal() {
+          return abandon.signal;
+        },
+        deadline,
+        maxQueued: maxQueuedQueries,
+      },
     };
-    const entry = { req, res, family: route.family, deadline: Date.now() + handlerTimeoutMs };
+    const entry = { req, res, family: route.family, route: route.path, deadline, abandon };
     inFlight.add(entry);
     try {
       await route.handle(ctx);
@@ -328,6 +387,12 @@ export function createServer(opts: ServerOptions): LtvServer {
     if (req.url !== undefined && !req.url.startsWith('/')) req.url = originForm(req.url);
     const log: RequestState = { route: 'unmatched', family: familyOfPath(req.url ?? '/') };
     connections.track(req, res, log);
+    // Aborted when nobody waits for this answer any more: the route's deadline (the sweeper) or the client
+    // gone before it was sent. The filtered queries it waits for are then skipped or interrupted.
+    const abandon = new Abandonment();
+    res.once('close', () => {
+      if (!res.writableFinished) abandon.abort(new ClientGoneError('client closed the connection before its answer'));
+    });
     if (draining) res.setHeader('connection', 'close');
     res.on('finish', () => {
       accessLog(requestId, req.method, log, res.statusCode, started);
@@ -342,7 +407,7 @@ export function createServer(opts: ServerOptions): LtvServer {
     const pipeline =
       refusal !== null ? Promise.reject(new HttpError('UNAVAILABLE', refusal, { headers: { 'retry-after': '1' } }))
       : expectationFailed ? Promise.reject(new HttpError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported: send the request without this Expect header'))
-      : handle(req, res, log);
+      : handle(req, res, log, abandon);
     // The answer is written (or streaming): from now on the socket's idle time is the client's not taking
     // it. Node destroys a socket idle this long (no 'timeout' listener), and its keep-alive handling resets
     // the timeout for the next request.
@@ -359,9 +424,16 @@ export function createServer(opts: ServerOptions): LtvServer {
         res.destroy();
         return;
       }
+      // Answered already (the deadline's answer) or its client gone: what the route failed on afterwards (an
+      // answer it could no longer send, ERR_HTTP_HEADERS_SENT) is no fault, and nobody waits for it.
+      if (abandon.aborted && (res.headersSent || res.destroyed)) {
+        logger.debug({ req_id: requestId, route: log.route, err: e }, 'a route finished after its request was abandoned');
+        return;
+      }
       const err = toHttpError(e);
-      // A connection over the cap is the client's doing (any client can cause it at will): its access-log line says 503.
-      if (err.status >= 500 && refusal === null) logger.error({ req_id: requestId, err: e }, 'request failed');
+      // Overload (a connection over a cap, too many filtered queries waiting; any client can cause it at will)
+      // is no fault of the server: its access-log line says 503.
+      if (err.status >= 500 && err.code !== 'UNAVAILABLE') logger.error({ req_id: requestId, err: e }, 'request failed');
       // Stop reading a body the answer does not need (an oversized one above all): the connection is closed
       // after the answer (the 'finish' handler above) instead of draining it, and the answer says so.
       if (err.status === 413 || !req.complete) res.setHeader('connection', 'close');
@@ -414,7 +486,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   });
 
   return {
-    stats: () => ({ answerCache: runs.answers.stats() }),
+    stats: () => ({ answerCache: runs.answers.stats(), queries: queryQueueStats() }),
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { attributeValues } from '../ltv/attributeValues.js';
-import { prepareRunQueries, queryRunMatrix } from '../ltv/queryRun.js';
+import { prepareRunQueries, queryRunMatrix, type QueryOptions } from '../ltv/queryRun.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { EXPLORER_API, type RunDetail, type StatesResponse, type TenantsResponse } from '../explorer/explorerApi.js';
 import { EXPLORER_ASSETS, explorerAsset, type ExplorerAssetName } from '../explorer/explorerAssets.js';
@@ -104,12 +104,12 @@ function warm(run: ResolvedRun, ctx: RouteContext): void {
 }
 
 /** SPEC §4 states of the rows of an Adapty request, from the run's own SQL (cached with the run). */
-async function states(run: ResolvedRun, body: unknown): Promise<Buffer> {
+async function states(run: ResolvedRun, body: unknown, queries: QueryOptions): Promise<Buffer> {
   const request = parseAdaptyRequest(body);
   const key = JSON.stringify(['explorer-states', request.spec, request.filters]);
   const hit = run.computed.get(key);
   if (hit) return hit;
-  const matrix = await queryRunMatrix(run, request.spec, request.filters);
+  const matrix = await queryRunMatrix(run, request.spec, request.filters, queries);
   const out: StatesResponse = {
     rows: matrix.rows.map((r) => {
       const partial: [number, number][] = [];
@@ -184,7 +184,7 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
       auth: AUTH,
       async handle(ctx) {
         const run = resolveRun(ctx);
-        sendJsonBytes(ctx.res, await states(run, await ctx.readJson()));
+        sendJsonBytes(ctx.res, await states(run, await ctx.readJson(), ctx.queries));
       },
     },
     {

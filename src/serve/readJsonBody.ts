@@ -10,8 +10,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The client closed the connection before its body was complete: nobody to answer, nothing to log as an error. */
 export class ClientGoneError extends Error {
-  constructor() {
-    super('client closed the connection before the request body was complete');
+  constructor(message = 'client closed the connection before the request body was complete') {
+    super(message);
     this.name = 'ClientGoneError';
   }
 }

@@ -1,4 +1,4 @@
-// Writes a cacheable body: ETag, If-None-Match → 304, gzip when the client accepts it. Snapshot files
+// Writes a cacheable body: ETag, If-None-Match → 304 (412 to a POST), gzip when the client accepts it. Snapshot files
 // are served as their bytes; the gzipped bytes are computed once per file and kept with it. A body
 // stored gzipped only is sent as it is to clients that accept gzip and decompressed as a stream for the
 // others (chunked: its length is not known without decompressing it first).
@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gzip as gzipCallback, gzipSync } from 'node:zlib';
+import { HttpError } from './HttpError.js';
 
 const gzipAsync = promisify(gzipCallback);
 
@@ -77,11 +78,17 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 export function sendBytes(req: IncomingMessage, res: ServerResponse, body: Cacheable): void {
   const gzEtag = body.etag.replace(/"$/, '-gzip"');
   const gzip = (body.bytes === undefined || body.bytes.length >= MIN_GZIP_BYTES) && acceptsGzip(req);
+  const etag = gzip ? gzEtag : body.etag;
+  const notModified = etagMatches(req.headers['if-none-match'], etag);
+  // RFC 9110 §13.1.2: when If-None-Match is false, 304 answers GET and HEAD only; any other method (Adapty's
+  // POST) MUST get 412. No client of ours sends it on a POST (browsers never do; the explorer does not).
+  if (notModified && req.method !== 'GET' && req.method !== 'HEAD') {
+    throw new HttpError('PRECONDITION_FAILED', `If-None-Match matches this answer (${etag}): it has not changed; to get it again, send the POST without If-None-Match`);
+  }
   res.setHeader('vary', 'Accept-Encoding');
   res.setHeader('cache-control', 'private, no-cache');
-  const etag = gzip ? gzEtag : body.etag;
   res.setHeader('etag', etag);
-  if (etagMatches(req.headers['if-none-match'], etag)) {
+  if (notModified) {
     res.statusCode = 304;
     res.end();
     return;

@@ -101,6 +101,16 @@ export class Warehouse {
     for (const fork of this.forks) fork.interrupt();
   }
 
+  /**
+   * Stops the statement running on this connection now, if any, and nothing else: its forks go on and later
+   * statements run as usual (the server's way to drop a query nobody waits for). DuckDB drops an interrupt
+   * that arrives while no statement runs, even one sent just after a statement was started but before
+   * DuckDB's thread took it up: a caller that must stop a statement sends it again until the statement ends.
+   */
+  interruptStatement(): void {
+    this.connection.interrupt();
+  }
+
   private async timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
     if (this.cancelled) throw new AppError('TRANSIENT', 'INTERRUPT: the run was cancelled', { retryable: true });
     const t = performance.now();

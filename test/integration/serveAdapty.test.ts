@@ -120,7 +120,10 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     for (const n of [0, 1.5, 1e20, '6']) {
       expect(await message({ filters: { date: ALL }, period_type: 'days', prediction_months: n })).toEqual({ prediction_months: [months] });
     }
-    expect(await message({ filters: { date: ALL, compare_date: 'garbage' } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD (accepted and ignored)'] });
+    expect(await message({ filters: { date: ALL, compare_date: 'garbage' } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD, as date is (it is checked, then ignored: the answer compares no periods)'] });
+    // compare_date is checked as date is (these two were answered 200 before).
+    expect(await message({ filters: { date: ALL, compare_date: ['foo', 'bar'] } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD, as date is (it is checked, then ignored: the answer compares no periods)'] });
+    expect(await message({ filters: { date: ALL, compare_date: ['2025-03-01', '2025-01-01'] } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] with from on or before to'] });
     const notObject = 'the body must be a JSON object, e.g. {"filters": {"date": ["2026-01-01", "2026-03-31"]}}';
     for (const body of ['[]', 'null', '5', '"x"']) expect(await message(body), body).toEqual({ non_field_errors: [notObject] });
     expect(await message('{"filters":')).toEqual({ non_field_errors: ['the body is not valid JSON (Unexpected end of JSON input): send a JSON object'] });

@@ -76,8 +76,45 @@ describe('endpoint over an engine-published run', () => {
     expect(plain.headers.etag).toBe(`"${manifest.files['api/adapty/renewals-month-cohort.json.gz']?.sha256}"`);
     expect(zipped.headers.etag).toBe(plain.headers.etag?.toString().replace(/"$/, '-gzip"'));
     expect(plain.body.equals(gunzipSync(gz))).toBe(true);
+    // A POST is never answered 304 (RFC 9110 §13.1.2): a matching If-None-Match is a 412.
     const again = await post(req, { 'if-none-match': String(plain.headers.etag) });
-    expect(again.status).toBe(304);
+    expect(again.status).toBe(412);
+  });
+
+  it('a POST whose If-None-Match matches (or is *) gets 412 in Adapty\'s shape, not 304 (RFC 9110 §13.1.2)', async () => {
+    const precondition = (r: RawResponse, etag: string): void => {
+      expect(r.status).toBe(412);
+      expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(r.headers.etag).toBeUndefined();
+      expect(r.json()).toEqual({
+        errors: [{ source: 'non_field_errors', errors: [`If-None-Match matches this answer (${etag}): it has not changed; to get it again, send the POST without If-None-Match`] }],
+        error_code: 'precondition_failed',
+        status_code: 412,
+      });
+    };
+    const snapshotReq = { filters: { date: ['2026-01-01', '2026-12-31'] } };
+    const filteredReq = { filters: { date: ['2026-01-01', '2026-12-31'], country: ['us'] } };
+    for (const req of [snapshotReq, filteredReq]) {
+      const plain = await post(req, { 'accept-encoding': 'identity' });
+      expect(plain.status).toBe(200);
+      const etag = String(plain.headers.etag);
+      precondition(await post(req, { 'accept-encoding': 'identity', 'if-none-match': etag }), etag);
+      precondition(await post(req, { 'accept-encoding': 'identity', 'if-none-match': `"other", ${etag}` }), etag);
+      precondition(await post(req, { 'accept-encoding': 'identity', 'if-none-match': '*' }), etag);
+      // The tag of the representation this request gets: the gzip body's for a client that takes gzip.
+      const zipped = await post(req, { 'accept-encoding': 'gzip' });
+      precondition(await post(req, { 'accept-encoding': 'gzip', 'if-none-match': String(zipped.headers.etag) }), String(zipped.headers.etag));
+      // A tag that does not match: the condition holds, the answer is the body, byte for byte.
+      const other = await post(req, { 'accept-encoding': 'identity', 'if-none-match': '"0000"' });
+      expect(other.status).toBe(200);
+      expect(other.body.equals(plain.body)).toBe(true);
+    }
+    // The filtered answer by hand (see the file's head): country=us, Total 20 then 15.
+    expect(adaptyGrid((await post(filteredReq)).json() as AdaptyResponse).Total).toEqual([20, 15]);
+    // GET keeps its 304 (Zenovay's route).
+    const z = await httpRequest(s.port, '/api/external/v1/revenue/default/ltv?range=all', { headers: { 'x-api-key': KEY } });
+    const zAgain = await httpRequest(s.port, '/api/external/v1/revenue/default/ltv?range=all', { headers: { 'x-api-key': KEY, 'if-none-match': '*' } });
+    expect([z.status, zAgain.status]).toEqual([200, 304]);
   });
 
   it('answers the combinations computed on request like any unfiltered one', async () => {

@@ -84,11 +84,12 @@ describe('OpenAPI document matches real responses', () => {
     if (limited.status === 429) check(Z, 'get', limited);
   });
 
-  it('Adapty: 200 json and csv, 400, 401, 404, 405, 413, 415', async () => {
+  it('Adapty: 200 json and csv, 400, 401, 404, 405, 412, 413, 415', async () => {
     const p = (body: string, h: Record<string, string> = { authorization: `Api-Key ${KEY}` }, method = 'POST'): Promise<RawResponse> =>
       httpRequest(s.port, A, { method, headers: h, body });
     check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]},"segmentation":"country"}'));
     check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]},"format":"csv"}'));
+    check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', { authorization: `Api-Key ${KEY}`, 'if-none-match': '*' }));
     check(A, 'post', await p('{"filters":{"date":["2000-01-01"]}}'));
     check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', {}));
     check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', { authorization: `Api-Key ${KEY}`, 'x-ltv-tenant': 'nope' }));

@@ -50,14 +50,29 @@ describe('Adapty validation errors in words (issue 16)', () => {
   });
 
   it('one sentence per field, in plain words, for lists, dates and compare_date', () => {
-    expect(errors({ filters: { date: ALL, compare_date: 'garbage' } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD (accepted and ignored)'] });
-    expect(errors({ filters: { date: ALL, compare_date: ['a', 'b', 'c'] } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD (accepted and ignored)'] });
+    expect(errors({ filters: { date: ALL, compare_date: 'garbage' } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD, as date is (it is checked, then ignored: the answer compares no periods)'] });
+    expect(errors({ filters: { date: ALL, compare_date: ['a', 'b', 'c'] } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] as YYYY-MM-DD, as date is (it is checked, then ignored: the answer compares no periods)'] });
     expect(errors({ filters: { date: ['2026-1-1', '2026-01-01'] } })).toEqual({ 'filters.date': ['filters.date must be [from, to] as YYYY-MM-DD'] });
     expect(errors({ filters: { date: ['2026-01-01', '2026-01-01', '2026-01-02'] } })).toEqual({ 'filters.date': ['filters.date must be [from, to] as YYYY-MM-DD'] });
     expect(errors({ filters: { date: ALL, country: ['x'.repeat(300)] } })).toEqual({ 'filters.country': ['filters.country: each value must have at most 256 characters'] });
     expect(errors({ filters: { date: ALL, country: Array.from({ length: 1001 }, () => 'us') } })).toEqual({ 'filters.country': ['filters.country must be a list of at most 1000 values'] });
     expect(errors({ filters: null })).toEqual({ filters: ['filters must be an object with date: [from, to] as YYYY-MM-DD, and optional filter lists such as country: ["US"]'] });
     expect(errors({ filters: { date: ALL }, segmentation: 5 })).toEqual({ segmentation: ['segmentation must be one of: day, week, month, year, country, product, store_product_id, paywall, paywalls_group, audience, placement, duration, store'] });
+  });
+
+  it('compare_date: checked as date is (Adapty types both alike), then ignored; its message says that check', () => {
+    const shape = ['filters.compare_date must be [from, to] as YYYY-MM-DD, as date is (it is checked, then ignored: the answer compares no periods)'];
+    // Each of these was answered 200 (the first five) or refused under a message naming a check not made.
+    for (const bad of [['foo', 'bar'], [''], ['2025-01-01'], '2023-01-01', [1, 2], [null, null], ['2025-01-01', '2025-01-02', '2025-01-03'], ['2025-1-1', '2025-01-02'], {}]) {
+      expect(errors({ filters: { date: ALL, compare_date: bad } }), JSON.stringify(bad)).toEqual({ 'filters.compare_date': shape });
+    }
+    expect(errors({ filters: { date: ALL, compare_date: ['2025-03-01', '2025-01-01'] } })).toEqual({ 'filters.compare_date': ['filters.compare_date must be [from, to] with from on or before to'] });
+    expect(errors({ filters: { date: ALL, compare_date: ['2025-02-29', '2025-03-01'] } })).toEqual({ 'filters.compare_date': ['filters.compare_date is not a calendar date'] });
+    // A period of calendar dates (one day, a leap day), or none (absent, null), is accepted and changes nothing.
+    const plain = parseAdaptyRequest({ filters: { date: ALL, country: ['us'] } });
+    for (const ok of [['2025-01-01', '2025-02-01'], ['2025-01-01', '2025-01-01'], ['2024-02-29', '2024-03-01'], null]) {
+      expect(parseAdaptyRequest({ filters: { date: ALL, country: ['us'], compare_date: ok } }), JSON.stringify(ok)).toEqual(plain);
+    }
   });
 
   it('no message anywhere carries zod\'s words, a bare type name or a number bound', () => {
