@@ -6,7 +6,7 @@
 import { open, rm } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
-import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, type CanonicalColumn } from '../config/jobSchema.js';
+import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, ISO_4217, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
@@ -19,6 +19,8 @@ import type { SourceFile } from './resolveInputs.js';
 import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
+/** The codes a row's currency without a rate is told apart by (06_check_rows.sql): the report currency's. */
+const ISO_4217_LIST = listValue([...ISO_4217]);
 
 export interface InputFileStats {
   path: string;
@@ -161,7 +163,7 @@ export async function readInputs(
       statements[fileIdx] = identifiers;
       return wh.run(
         loadSql('06_check_rows', identifiers),
-        { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant,
+        { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, iso_4217: ISO_4217_LIST, tenant: opts.tenant,
           min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false },
       );
     };
