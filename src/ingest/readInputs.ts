@@ -16,7 +16,7 @@ import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '..
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
-import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
+import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
 /** The codes a row's currency without a rate is told apart by (06_check_rows.sql): the report currency's. */
@@ -566,11 +566,6 @@ function listColumns(reader: Reader): string {
 /** A column name in a message: in double quotes, a line break or control character JSON-escaped (as a job file writes it), so the message stays one line. */
 function shownName(name: string): string {
   return JSON.stringify(name);
-}
-
-/** A name compared by how it reads: case and runs of white space (line breaks included) ignored. */
-function spacedKey(name: string): string {
-  return name.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** Parquet types that hold several values in one row. */
