@@ -197,14 +197,17 @@ function repeatsHeader(b: Buffer, from: number, end: number, delim: number, keys
   return fields !== null && fields.length === keys.length && fields.every((f, i) => spacedKey(f) === keys[i]);
 }
 
-/** ASCII white space, line breaks included (a quoted name may hold one); the rest of Unicode's is beyond ASCII. */
-function isSpace(c: number | undefined): boolean {
-  return c === SPACE || (c !== undefined && c >= TAB && c <= CR);
+/**
+ * ASCII white space within a field, line breaks included (a quoted name may hold one), a tab that is the
+ * delimiter not; the rest of Unicode's white space is beyond ASCII.
+ */
+function isSpace(c: number | undefined, delim: number): boolean {
+  return c !== delim && (c === SPACE || (c !== undefined && c >= TAB && c <= CR));
 }
 
 /**
  * Whether text [from, end) may start with a name as names match (`key`: the UTF-8 bytes of its spacedKey):
- * the name, its case aside, after white space and quotes, and then no letter, digit or `_`. Wider than
+ * the name, its case aside, as a whole field, white space and quotes around it. Wider than
  * spacedKey's equality, never narrower, comparing bytes: where a byte beyond ASCII meets the name (Unicode's
  * white space, a letter whose lower case is the name's: `İ`, the Kelvin sign) the first field is read as
  * text instead (firstFieldReads); a name holding a quote (doubled in a quoted field) is a maybe; an empty
@@ -214,22 +217,23 @@ function isSpace(c: number | undefined): boolean {
 function mayStartWith(b: Buffer, from: number, end: number, key: Buffer, delim: number): boolean {
   if (key.includes(QUOTE)) return true;
   let i = from;
-  while (i < end && (isSpace(b[i]) || b[i] === QUOTE)) i++;
+  while (i < end && (isSpace(b[i], delim) || b[i] === QUOTE)) i++;
   for (let j = 0; j < key.length; j++) {
     if (i >= end) return false;
     const c = b[i]!;
     if (c >= 0x80) return firstFieldReads(b, from, end, key, delim);
     if (key[j] === SPACE) {
       // A run of white space in the name: any run of it.
-      if (!isSpace(c)) return false;
-      while (i < end && isSpace(b[i])) i++;
+      if (!isSpace(c, delim)) return false;
+      while (i < end && isSpace(b[i], delim)) i++;
       continue;
     }
     if ((c >= 65 && c <= 90 ? c + 32 : c) !== key[j]) return false;
     i++;
   }
-  const c = b[i];
-  return c === undefined || i >= end || c === delim || !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95);
+  // Then the field ends: white space, a closing quote, the delimiter or the end (`email@…` under `email` is no name).
+  while (i < end && (isSpace(b[i], delim) || b[i] === QUOTE)) i++;
+  return i >= end || b[i] === delim || b[i]! >= 0x80;
 }
 
 /**

@@ -142,15 +142,18 @@ describe('a header repeated in another case or spacing (a concatenated export an
     }
   });
 
+  const HEAD = 'customer_id,event_time,amount\n';
   it.each([
-    ['only starts like the header', 'customer_idx,2026-01-10T08:00:00Z,1\nCUSTOMER-ID,2026-01-10T08:00:00Z,1\n', true],
-    ['starts with a letter beyond ASCII', 'Øystein,2026-01-10T08:00:00Z,1\n\u00a0ℂustomer_id,2026-01-10T08:00:00Z,1\n', true],
-    ['repeats it in capitals', 'c1,2026-01-10T08:00:00Z,1\nCUSTOMER_ID,EVENT_TIME,AMOUNT\n', false],
-    ['repeats it padded by a no-break space', 'c1,2026-01-10T08:00:00Z,1\n\u00a0customer_id ,event_time,amount\n', false],
+    ['only starts like the header', `${HEAD}customer_idx,2026-01-10T08:00:00Z,1\nCUSTOMER-ID,2026-01-10T08:00:00Z,1\n`, true],
+    ['holds the first name at the start of a value', `${HEAD}Customer_ID@example.com,2026-01-10T08:00:00Z,1\ncustomer_id x,2026-01-10T08:00:00Z,1\n`, true],
+    ['starts with a letter beyond ASCII', `${HEAD}Øystein,2026-01-10T08:00:00Z,1\n\u00a0ℂustomer_id,2026-01-10T08:00:00Z,1\n`, true],
+    ['repeats it in capitals', `${HEAD}c1,2026-01-10T08:00:00Z,1\nCUSTOMER_ID,EVENT_TIME,AMOUNT\n`, false],
+    ['repeats it padded by a no-break space', `${HEAD}c1,2026-01-10T08:00:00Z,1\n\u00a0customer_id ,event_time,amount\n`, false],
+    ['repeats it in capitals, tab-separated', 'customer_id\tevent_time\tamount\nc1\t2026-01-10T08:00:00Z\t1\n Customer_ID \tEvent_Time\tAmount\n', false],
     // The splitter reads such a line as a row (its other fields are no names), but the fast check cannot tell.
-    ['starts with the first name in another case', 'Customer_Id,2026-01-10T08:00:00Z,1\n', false],
-  ])('leaves a plain file to DuckDB unless a line may repeat the header: a line that %s', async (_name, body, plain) => {
-    const fx = await makeFixture({ 'p.csv': `customer_id,event_time,amount\n${body}` });
+    ['starts with the first name in another case', `${HEAD}Customer_Id,2026-01-10T08:00:00Z,1\n`, false],
+  ])('leaves a plain file to DuckDB unless a line may repeat the header: a line that %s', async (_name, text, plain) => {
+    const fx = await makeFixture({ 'p.csv': text });
     try {
       const src = { path: join(fx.dir, 'p.csv'), gzip: false };
       expect(await checkPlainCsv(src, await readCsvHeader(src, undefined))).toBe(plain);
