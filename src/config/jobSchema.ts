@@ -74,7 +74,7 @@ const ianaZone = z.string().refine((tz) => {
  * ZWG of 2024; not metals, funds or test codes such as XAU, XXX, XTS). Three letters alone let a typo (`USX`)
  * through, to be printed on every figure of the report.
  */
-const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
+export const ISO_4217: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "USD"').transform((s) => s.toUpperCase())
   .refine((s) => ISO_4217.has(s), { error: (issue) => `"${String(issue.input)}" is not an ISO 4217 currency code (e.g. "USD", "EUR", "GBP")` });
 

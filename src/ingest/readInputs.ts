@@ -6,7 +6,7 @@
 import { open, rm } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
-import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, type CanonicalColumn } from '../config/jobSchema.js';
+import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, ISO_4217, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
@@ -16,9 +16,11 @@ import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '..
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
-import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
+import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
+/** The codes a row's currency without a rate is told apart by (06_check_rows.sql): the report currency's. */
+const ISO_4217_LIST = listValue([...ISO_4217]);
 
 export interface InputFileStats {
   path: string;
@@ -161,7 +163,7 @@ export async function readInputs(
       statements[fileIdx] = identifiers;
       return wh.run(
         loadSql('06_check_rows', identifiers),
-        { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, tenant: opts.tenant,
+        { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, iso_4217: ISO_4217_LIST, tenant: opts.tenant,
           min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false },
       );
     };
@@ -564,11 +566,6 @@ function listColumns(reader: Reader): string {
 /** A column name in a message: in double quotes, a line break or control character JSON-escaped (as a job file writes it), so the message stays one line. */
 function shownName(name: string): string {
   return JSON.stringify(name);
-}
-
-/** A name compared by how it reads: case and runs of white space (line breaks included) ignored. */
-function spacedKey(name: string): string {
-  return name.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** Parquet types that hold several values in one row. */

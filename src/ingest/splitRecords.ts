@@ -5,11 +5,12 @@
 // counted lines from its own record numbers (one too few after an empty line or a quoted line break).
 //
 // Two ways a file reaches DuckDB:
-// - `checkPlainCsv` proves, with native scans only (memchr-speed indexOf, isUtf8), that a plain CSV file
-//   has nothing that could make DuckDB's reading differ from ours: one record per physical line, one kind
-//   of line ending, no blank line, no repeated header, quotes only as whole, closed fields, valid UTF-8, no
-//   NUL byte. DuckDB then reads the file itself, strictly (a wrong field count fails the read, and the file
-//   is read again the second way): the common case costs no more than before.
+// - `checkPlainCsv` proves, with native scans only (memchr-speed indexOf, isUtf8) and a look at the start of
+//   each line, that a plain CSV file has nothing that could make DuckDB's reading differ from ours: one record
+//   per physical line, one kind of line ending, no blank line, no repeated header (in any case or spacing),
+//   quotes only as whole, closed fields, valid UTF-8, no NUL byte. DuckDB then reads the file itself,
+//   strictly (a wrong field count fails the read, and the file is read again the second way): the common
+//   case costs no more than before.
 // - `splitToClean` otherwise (and for every compressed file, JSON Lines and whitespace-separated text):
 //   a streaming RFC 4180 splitter writes a clean file of `line, reason, fields…` records that DuckDB reads
 //   with fixed options. A record it cannot split takes exactly one physical line (the one it starts on)
@@ -37,7 +38,7 @@ export interface SplitStats {
   records: number;
   /** Empty (or only spaces and tabs) lines: no data, counted. */
   blank_lines: number;
-  /** Lines equal to the header (concatenated exports): skipped, counted. */
+  /** Lines repeating the header (concatenated exports), its names in any case and spacing: skipped, counted. */
   repeated_header_lines: number;
 }
 
@@ -47,6 +48,8 @@ export interface CsvHeader {
   /** Lower-cased names the header holds more than once (ambiguous if mapped). */
   duplicated: Set<string>;
   delimiter: string;
+  /** Each name as names match (spacedKey), in order: a record holding these repeats the header (repeatsHeader). */
+  keys: string[];
 }
 
 /** Where the bytes come from: a gzip stream is inflated (and its checksum verified) on the way. */
@@ -172,7 +175,75 @@ function headerOf(src: TextSource, line: Buffer, delimiter: string | undefined):
     duplicated.add(lower);
     return `${name}__${n}`;
   });
-  return { names, duplicated, delimiter: delim };
+  return { names, duplicated, delimiter: delim, keys: fields.map(spacedKey) };
+}
+
+/**
+ * A column name as names match (readInputs.ts mapColumn, README "CSV"): case and runs of white space (line
+ * breaks included) ignored.
+ */
+export function spacedKey(name: string): string {
+  return name.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Whether a record [from, end) of a CSV file names the header's columns again, as names match: a
+ * concatenated export whose header another tool wrote (`Customer_ID` under `customer_id`, a name padded or
+ * quoted). Only a record that may start with the first name (`first`, its key's bytes) is parsed.
+ */
+function repeatsHeader(b: Buffer, from: number, end: number, delim: number, keys: readonly string[], first: Buffer): boolean {
+  if (!mayStartWith(b, from, end, first, delim)) return false;
+  const fields = parseHeaderFields(b.subarray(from, end), delim);
+  return fields !== null && fields.length === keys.length && fields.every((f, i) => spacedKey(f) === keys[i]);
+}
+
+/**
+ * ASCII white space within a field, line breaks included (a quoted name may hold one), a tab that is the
+ * delimiter not; the rest of Unicode's white space is beyond ASCII.
+ */
+function isSpace(c: number | undefined, delim: number): boolean {
+  return c !== delim && (c === SPACE || (c !== undefined && c >= TAB && c <= CR));
+}
+
+/**
+ * Whether text [from, end) may start with a name as names match (`key`: the UTF-8 bytes of its spacedKey):
+ * the name, its case aside, as a whole field, white space and quotes around it. Wider than
+ * spacedKey's equality, never narrower, comparing bytes: where a byte beyond ASCII meets the name (Unicode's
+ * white space, a letter whose lower case is the name's: `İ`, the Kelvin sign) the first field is read as
+ * text instead (firstFieldReads); a name holding a quote (doubled in a quoted field) is a maybe; an empty
+ * name is met by the delimiter. Used on every line of a plain file (checkPlainCsv) and before a record is
+ * parsed (repeatsHeader).
+ */
+function mayStartWith(b: Buffer, from: number, end: number, key: Buffer, delim: number): boolean {
+  if (key.includes(QUOTE)) return true;
+  let i = from;
+  while (i < end && (isSpace(b[i], delim) || b[i] === QUOTE)) i++;
+  for (let j = 0; j < key.length; j++) {
+    if (i >= end) return false;
+    const c = b[i]!;
+    if (c >= 0x80) return firstFieldReads(b, from, end, key, delim);
+    if (key[j] === SPACE) {
+      // A run of white space in the name: any run of it.
+      if (!isSpace(c, delim)) return false;
+      while (i < end && isSpace(b[i], delim)) i++;
+      continue;
+    }
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== key[j]) return false;
+    i++;
+  }
+  // Then the field ends: white space, a closing quote, the delimiter or the end (`email@…` under `email` is no name).
+  while (i < end && (isSpace(b[i], delim) || b[i] === QUOTE)) i++;
+  return i >= end || b[i] === delim || b[i]! >= 0x80;
+}
+
+/**
+ * mayStartWith for text beyond ASCII: whether the first field of [from, end), its quotes dropped, reads as
+ * `key`. A name holding the delimiter (a quoted field's) is a maybe. `delim` -1: the whole line.
+ */
+function firstFieldReads(b: Buffer, from: number, end: number, key: Buffer, delim: number): boolean {
+  if (delim >= 0 && key.includes(delim)) return true;
+  const at = delim < 0 ? -1 : b.indexOf(delim, from);
+  return spacedKey(b.toString('utf8', from, at < 0 || at > end ? end : at).replaceAll('"', '')) === key.toString('utf8');
 }
 
 /** Refuses what is not a text file ltv can read, naming what it is. */
@@ -209,10 +280,9 @@ function zipKind(head: Buffer): string {
 // ---------------------------------------------------------------------------------------------------------
 // The fast check of plain CSV files
 
-/** The header line as read: its fields, raw bytes (no BOM, no line break), how it ends, and where line 2 starts. */
+/** The header line as read: its fields, how it ends, and where line 2 starts. */
 export interface HeaderLine {
   header: CsvHeader;
-  raw: Buffer;
   terminator: 'lf' | 'crlf' | 'cr' | 'none';
   next: number;
   /** Physical lines the header takes: more than 1 when a quoted name holds a line break ("Amount\n(USD)"). */
@@ -221,13 +291,14 @@ export interface HeaderLine {
 
 /**
  * Whether DuckDB may read this uncompressed CSV file itself with line = row position + 2 (see the file
- * comment). Native scans only: a few indexOf calls per MiB and per quoted line.
+ * comment). Native scans only: a few indexOf calls per MiB, and per line and per quoted line.
  */
 export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<boolean> {
   // A header over several lines: the splitter numbers the lines after it (DuckDB's row positions would not).
   if (src.gzip || head.terminator === 'cr' || head.lines > 1) return false;
   const crlf = head.terminator === 'crlf';
   const delim = head.header.delimiter.charCodeAt(0);
+  const first = Buffer.from(head.header.keys[0] ?? '');
   let skip = head.next;
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of chunks(src)) {
@@ -247,13 +318,16 @@ export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<
       continue;
     }
     carry = Buffer.from(buf.subarray(last + 1));
-    if (!linesArePlain(buf.subarray(0, last + 1), head.raw, crlf, delim, head.header.names.length)) return false;
+    if (!linesArePlain(buf.subarray(0, last + 1), first, crlf, delim, head.header.names.length)) return false;
   }
-  return carry.length === 0 || linesArePlain(carry, head.raw, crlf, delim, head.header.names.length);
+  return carry.length === 0 || linesArePlain(carry, first, crlf, delim, head.header.names.length);
 }
 
-/** Lines (each ending in LF, except the file's last one) that DuckDB reads exactly as the splitter would. */
-function linesArePlain(body: Buffer, header: Buffer, crlf: boolean, delim: number, fields: number): boolean {
+/**
+ * Lines (each ending in LF, except the file's last one) that DuckDB reads exactly as the splitter would.
+ * `first`: the header's first name as names match (its spacedKey's bytes).
+ */
+function linesArePlain(body: Buffer, first: Buffer, crlf: boolean, delim: number, fields: number): boolean {
   if (body.includes(0) || !isUtf8(body)) return false;
   // Blank lines, lines of spaces: the splitter counts them.
   if (body[0] === LF || (crlf && body[0] === CR && body[1] === LF)) return false;
@@ -263,10 +337,13 @@ function linesArePlain(body: Buffer, header: Buffer, crlf: boolean, delim: numbe
   if (!crlf) {
     if (body.includes(CR)) return false;
   } else if (!crlfOnly(body)) return false;
-  // Repeated header lines.
-  for (let i = body.indexOf(header); i >= 0; i = body.indexOf(header, i + 1)) {
-    const end = i + header.length;
-    if ((i === 0 || body[i - 1] === LF) && (end === body.length || body[end] === LF || body[end] === CR)) return false;
+  // Repeated header lines, written as the header is or in another case or spacing: any line that may
+  // start with its first name is left to the splitter, which decides (repeatsHeader).
+  for (let p = 0; p < body.length; ) {
+    const lf = body.indexOf(LF, p);
+    const end = lf < 0 ? body.length : lf;
+    if (mayStartWith(body, p, end, first, delim)) return false;
+    p = end + 1;
   }
   // Quotes: each line holding one must be a single well-formed record (a quoted field may not span lines)
   // of the header's count of fields.
@@ -510,6 +587,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
   const delim = header.delimiter.charCodeAt(0);
   const d = header.delimiter;
   const width = header.names.length;
+  const first = Buffer.from(header.keys[0] ?? '');
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
   const w = await Out.create(out);
   const emptyFields = Buffer.from(d.repeat(width));
@@ -585,7 +663,8 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       }
       if (r.kind === 'ok') {
         const from = hasBom(b, p) ? p + 3 : p;
-        if (r.contentEnd - from === headerBytes.length && b.subarray(from, r.contentEnd).equals(headerBytes)) {
+        if ((r.contentEnd - from === headerBytes.length && b.subarray(from, r.contentEnd).equals(headerBytes))
+          || (r.fields === width && repeatsHeader(b, from, r.contentEnd, delim, header.keys, first))) {
           stats.repeated_header_lines++;
           p = r.end;
           line += 1 + r.breaks;
@@ -643,7 +722,9 @@ export async function splitLinesToClean(
   const w = await Out.create(out);
   const sep = LINES_SEPARATOR;
   let headerLine: string | null = null;
-  let headerTrimmed = '';
+  /** The header line as names match (spacedKey), and its bytes: a line reading the same repeats it, in any case or spacing. */
+  let headerKey = '';
+  let headerBytes = Buffer.alloc(0);
   let headerSeen = !opts.header;
   let line = 1;
   let skipping = false;
@@ -683,14 +764,15 @@ export async function splitLinesToClean(
       if (!headerSeen) {
         headerSeen = true;
         headerLine = text.toString('utf8');
-        headerTrimmed = headerLine.trim();
+        headerKey = spacedKey(headerLine);
+        headerBytes = Buffer.from(headerKey);
         continue;
       }
       if (isBlank(b, from, end.contentEnd, -1)) {
         stats.blank_lines++;
         continue;
       }
-      if (headerLine !== null && text.length >= headerTrimmed.length && text.toString('utf8').trim() === headerTrimmed) {
+      if (headerLine !== null && mayStartWith(b, from, end.contentEnd, headerBytes, -1) && spacedKey(text.toString('utf8')) === headerKey) {
         stats.repeated_header_lines++;
         continue;
       }
@@ -960,10 +1042,10 @@ export async function readCsvHeader(src: TextSource, delimiter: string | undefin
     const start = hasBom(carry, 0) ? 3 : 0;
     const end = headerRecordEnd(carry, start, final);
     if (!end) return null;
-    const raw = Buffer.from(carry.subarray(end.contentStart, end.contentEnd));
+    const raw = carry.subarray(end.contentStart, end.contentEnd);
     const terminator = end.end === end.contentEnd ? 'none' : end.end - end.contentEnd === 2 ? 'crlf' : carry[end.contentEnd] === CR ? 'cr' : 'lf';
     // A delimiter the input gives wins over Excel's hint, which wins over sniffing.
-    return { header: headerOf(src, raw, delimiter ?? end.sep), raw, terminator, next: end.end, lines: end.lines };
+    return { header: headerOf(src, raw, delimiter ?? end.sep), terminator, next: end.end, lines: end.lines };
   };
   for await (const chunk of chunks(src)) {
     carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;

@@ -14,6 +14,10 @@ export interface DedupStats {
   customer_ids: number;
   sandbox: number;
   after_as_of: number;
+  /** Rows at or before T, not sandbox, of amount below 0 (refund rows) and of amount 0 (no money): with the
+   *  payments, the rows that exist at T (RunStats). Absent in a split written before them. */
+  refund_rows: number;
+  zero_amount: number;
   /** Payments without a renewal number: renewal numbers are then derived (10_payments.sql). */
   no_renewal: number;
   newest_ms: number | null;
@@ -29,6 +33,8 @@ export interface TenantDedupStats {
   customer_ids: number;
   sandbox: number;
   after_as_of: number;
+  refund_rows: number;
+  zero_amount: number;
   newest_ms: number | null;
 }
 
@@ -106,6 +112,8 @@ async function dedupStats(wh: Warehouse, params: { as_of: string }): Promise<Omi
             count(DISTINCT customer_id)::INTEGER AS customer_ids,
             count(*) FILTER (WHERE is_sandbox)::INTEGER AS sandbox,
             count(*) FILTER (WHERE NOT is_sandbox AND event_time > CAST($as_of AS TIMESTAMPTZ))::INTEGER AS after_as_of,
+            count(*) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount < 0)::INTEGER AS refund_rows,
+            count(*) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount = 0)::INTEGER AS zero_amount,
             count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal,
             CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms,
             count(*) FILTER (WHERE refund_of IS NOT NULL AND amount < 0)::INTEGER AS linked_refunds
@@ -114,12 +122,14 @@ async function dedupStats(wh: Warehouse, params: { as_of: string }): Promise<Omi
     params,
   );
   // A customer id is one per tenant: the run's distinct (tenant, customer) pairs are the tenants' sum.
-  const sum = (k: 'deduped' | 'customer_ids' | 'sandbox' | 'after_as_of' | 'no_renewal' | 'linked_refunds'): number => rows.reduce((a, r) => a + r[k], 0);
+  const sum = (k: 'deduped' | 'customer_ids' | 'sandbox' | 'after_as_of' | 'refund_rows' | 'zero_amount' | 'no_renewal' | 'linked_refunds'): number =>
+    rows.reduce((a, r) => a + r[k], 0);
   const newest = rows.map((r) => r.newest_ms).filter((x): x is number => x !== null);
   return {
     deduped: sum('deduped'), customer_ids: sum('customer_ids'), sandbox: sum('sandbox'), after_as_of: sum('after_as_of'),
+    refund_rows: sum('refund_rows'), zero_amount: sum('zero_amount'),
     no_renewal: sum('no_renewal'), newest_ms: newest.length ? Math.max(...newest) : null, linked_refunds: sum('linked_refunds'),
-    tenants: rows.map(({ tenant_id, deduped, customer_ids, sandbox, after_as_of, newest_ms }) => ({ tenant_id, deduped, customer_ids, sandbox, after_as_of, newest_ms })),
+    tenants: rows.map(({ no_renewal: _n, linked_refunds: _l, ...tenant }) => tenant),
   };
 }
 
@@ -258,6 +268,9 @@ export function runStats(
     sandbox_rows: d.sandbox,
     after_as_of_rows: d.after_as_of,
     transactions: m.payments,
+    // A split written before these counts has none (as refunds_quarantined): a run in flight across the upgrade.
+    refund_rows: d.refund_rows ?? 0,
+    zero_amount_rows: d.zero_amount ?? 0,
     customer_ids: d.customer_ids,
     refunds_linked: m.linked,
     refunds_unlinked: m.unlinked,

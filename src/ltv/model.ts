@@ -114,6 +114,14 @@ export interface RunStats {
   after_as_of_rows: number;
   /** Payments (amount > 0) that exist at T. */
   transactions: number;
+  /** Rows of amount below 0 that exist at T (refunds, linked or not). refunds_linked and refunds_unlinked count
+   *  these and, besides them, each payment refunded by its own refunded_at (a refund without a row of its own). */
+  refund_rows: number;
+  /** Rows of amount 0 that exist at T (free trials, failed or voided payments, a preset's rows without money,
+   *  an order's other line items): read and counted, adding no money and starting no cohort. Every row read is
+   *  in one bucket: rows_read = rows_quarantined + duplicates + sandbox_rows + after_as_of_rows + transactions
+   *  + refund_rows + zero_amount_rows (README "How the row counts add up"). */
+  zero_amount_rows: number;
   /** Distinct (tenant, customer_id) among valid rows: paying or not. */
   customer_ids: number;
   refunds_linked: number;

@@ -11,7 +11,7 @@ export interface TenantFacts {
   newestTransactionAt: string | null;
 }
 
-const NO_ROWS: Omit<TenantDedupStats, 'tenant_id'> = { deduped: 0, customer_ids: 0, sandbox: 0, after_as_of: 0, newest_ms: null };
+const NO_ROWS: Omit<TenantDedupStats, 'tenant_id'> = { deduped: 0, customer_ids: 0, sandbox: 0, after_as_of: 0, refund_rows: 0, zero_amount: 0, newest_ms: null };
 const NO_MOVEMENTS: MovementStats = { payments: 0, linked: 0, unlinked: 0, orphans: 0 };
 
 /**

@@ -12,6 +12,8 @@ export function inputLine(r: Pick<TenantReport, 'stats'>): string {
   if (st.sandbox_rows) parts.push(`${formatGroupedCountOf(st.sandbox_rows, 'sandbox row')} left out`);
   // SPEC §4: rows later than T are not counted; said, or a reader of an old as-of wonders where they went.
   if (st.after_as_of_rows) parts.push(`${formatGroupedCountOf(st.after_as_of_rows, 'row')} left out as later than the as-of time`);
+  // Free trials, failed or voided payments: read and counted, not lost between the rows read and the rest.
+  if (st.zero_amount_rows) parts.push(`${formatGroupedCountOf(st.zero_amount_rows, 'row')} of amount 0 counted without money`);
   return `${parts.join(', ')}.`;
 }
 

@@ -75,6 +75,15 @@ export function writeAboutSheet(
   addFactRow(sheet, 'Sandbox rows left out', stats.sandbox_rows, count);
   addFactRow(sheet, 'Rows after the as-of time left out', stats.after_as_of_rows, count);
   addFactRow(sheet, 'Transactions counted', stats.transactions, count);
+  addFactRow(sheet, 'Refund rows counted', stats.refund_rows, count);
+  addFactRow(sheet, 'Rows of amount 0 (no money)', stats.zero_amount_rows, count);
+  addFactRow(
+    sheet,
+    'How they add up',
+    'Every row read is counted once above: rows read = quarantined + duplicates + sandbox + after the as-of time + transactions + refund rows + rows of amount 0 (free trials, failed or voided payments, an order\'s other line items: read and counted, adding no money). Blank lines and lines repeating the header are no rows.',
+    { wrapWidth },
+  );
+  // Refunds, not rows: a payment refunded by its own refunded_at is a refund of a known payment without a row.
   addFactRow(sheet, 'Refunds of a known payment', stats.refunds_linked, count);
   addFactRow(sheet, 'Refunds naming no payment', stats.refunds_unlinked, count);
   sheet.addRow([]).commit();

@@ -1,8 +1,9 @@
 -- SPEC §3 mapping and validation, one pass per input file: the file's rows, mapped onto the canonical
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
--- kept. Params: $file_idx, $currency (report currency), $tenant (the job's tenant for rows without
--- tenant_id), $min_event_time, $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its times are ISO 8601: for the
--- reasons of event_time, refunded_at and updated_at only), the rate lists' ($rate_currency_<i>,
+-- kept. Params: $file_idx, $currency (report currency), $iso_4217 (the ISO 4217 codes in current use, the
+-- report currency's list: jobSchema.ts), $tenant (the job's tenant for rows without tenant_id),
+-- $min_event_time, $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its
+-- times are ISO 8601: for the reasons of event_time, refunded_at and updated_at only), the rate lists' ($rate_currency_<i>,
 -- $rate_first_<i>, $rate_r10_<i>) and the reader's own ($path, …).
 -- The table is created empty beforehand from its declaration (src/warehouse/tables.ts CHECKED_ROWS); each
 -- file's rows are appended in reading order. Identifiers (readInputs.ts, one reader variant each, kept as
@@ -98,7 +99,10 @@ SELECT
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
-    WHEN r10 IS NULL AND NOT regexp_full_match(currency, '[A-Z]{3}') THEN 'currency is not an ISO 4217 code: "' || left(currency, 60) || '"'
+    -- A code neither the report's nor the rates file's that is no ISO 4217 code in current use (the list the
+    -- report currency is checked against): a typo or another column, not a currency to set the report in.
+    WHEN r10 IS NULL AND currency_code IS NULL AND NOT list_contains(CAST($iso_4217 AS VARCHAR[]), currency) THEN 'currency "' || left(currency, 60) || '" is not an ISO 4217 code in current use (e.g. USD, EUR, GBP)'
+      || ': correct it in the file, or map the column that holds the currency (--map currency=<column>, or map in the job file); a withdrawn code is read when the rates file gives its rate'
     WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || CASE WHEN CAST($rates_given AS BOOLEAN)
       THEN ': add one to the rates file'
       ELSE ': the run has no rates file; give one (--rates <file>, or the job field rates: a CSV of date,currency,rate), or set the report currency to ' || currency END

@@ -120,7 +120,11 @@ export function sampleReport(): TenantReport {
       after_as_of_rows: 2,
       customer_ids: 1250,
       movements_without_customer: 0,
-      transactions: 24305,
+      // The buckets add up to rows_read: 15 + 41 + 7 + 2 + 24,155 + 120 + 30 = 24,370. Of the 127 refunds, 7
+      // are payments' own refunded_at (no row of their own): 127 − 7 = 120 refund rows.
+      transactions: 24155,
+      refund_rows: 120,
+      zero_amount_rows: 30,
       refunds_linked: 118,
       refunds_unlinked: 9,
     },

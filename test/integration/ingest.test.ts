@@ -286,6 +286,38 @@ describe('bad rows', () => {
     }
   });
 
+  it('tells a currency that is no ISO 4217 code from one without a rate (it was told to set the report currency to "XYZ", which is refused)', async () => {
+    const fx = await makeFixture({
+      // LTL (withdrawn in 2015) has rates from Jan 12 only: its Jan 11 row lacks a rate, as the EUR row does.
+      'rates.csv': 'date,currency,rate\n2026-01-12,LTL,0.29\n',
+      'e.csv': csv('customer_id,event_time,amount,currency', [
+        ['a', '2026-01-10T08:00:00Z', '10', 'USD'], // 2
+        ['b', '2026-01-10T08:00:00Z', '10', 'XYZ'], // 3
+        ['c', '2026-01-10T08:00:00Z', '10', 'us dollar'], // 4
+        ['d', '2026-01-10T08:00:00Z', '10', 'EUR'], // 5
+        ['e', '2026-01-11T08:00:00Z', '10', 'LTL'], // 6
+        ['f', '2026-01-12T08:00:00Z', '100', 'LTL'], // 7: 29 USD
+      ]),
+    });
+    const what = 'is not an ISO 4217 code in current use (e.g. USD, EUR, GBP): correct it in the file, or map the column that holds the currency (--map currency=<column>, or map in the job file); a withdrawn code is read when the rates file gives its rate';
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], rates: 'rates.csv', matrices: MONTHLY, max_bad_row_share: 1 }, T);
+      expect(result.stats).toMatchObject({ rows_read: 6, rows_quarantined: 4, transactions: 2 });
+      const { report, dir } = await readLatest(fx);
+      const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.replace(/^[^,]*,/, ''));
+      expect(q).toEqual([
+        `3,"currency ""XYZ"" ${what}",default,b`,
+        `4,"currency ""US DOLLAR"" ${what}",default,c`,
+        '5,no exchange rate for EUR on or before 2026-01-10: add one to the rates file,default,d',
+        '6,no exchange rate for LTL on or before 2026-01-11: add one to the rates file,default,e',
+      ]);
+      // a 10 and f 100 LTL at 0.29 = 29: (10 + 29) / 2 = 19.5.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([19.5, 19.5]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it.each([
     [{ inputs: [{ path: 'missing-*.csv' }] }, /inputs\[0\]\.path: no file matches "missing-\*\.csv"/],
     [{ inputs: [{ path: 'e.csv' }] }, /e\.csv: no column for the required "amount" \(the file has: customer_id, event_time, price\); map one with --map amount=<column>/],

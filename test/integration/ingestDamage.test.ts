@@ -219,7 +219,7 @@ describe('JSON Lines', () => {
       expect(q.map((r) => r.line)).toEqual([3, 5, 6, 7, 20008]);
       expect(q.map((r) => r.reason.split(':')[0])).toEqual([
         'not a valid JSON line', 'not a JSON object', 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent)',
-        'renewal_number is not a whole number ≥ 0', 'no exchange rate for XYZ on or before 2026-01-12',
+        'renewal_number is not a whole number ≥ 0', 'currency "XYZ" is not an ISO 4217 code in current use (e.g. USD, EUR, GBP)',
       ].map((r) => r.split(':')[0]));
       // a 10 and c 20 (e's row is quarantined): 30 / 2 = 15.
       expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([15, 15]);

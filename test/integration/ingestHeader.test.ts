@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
+import { checkPlainCsv, readCsvHeader } from '../../src/ingest/splitRecords.js';
 import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
@@ -94,6 +95,68 @@ describe('a first line that is no CSV header', () => {
     const fx = await makeFixture({ [file]: await content() });
     try {
       expect(await failure(runJob(fx, { inputs: [{ path: file }], matrices: [MONTHLY] }, T))).toMatch(message);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('a header repeated in another case or spacing (a concatenated export another tool wrote)', () => {
+  // Names match case-insensitively and whatever white space pads them (README "CSV"): so does a line
+  // repeating the header. Lines 3 and 5 repeat it; line 6 names three columns but holds "pro" in the
+  // fourth, a row (its event_time "event_time" is no time). Before, lines 3 and 5 were bad rows:
+  // `event_time is not an ISO 8601 time: "Event_Time"`.
+  const lines = [
+    'customer_id,event_time,amount,product_id', // 1
+    'a,2026-01-10T08:00:00Z,10.00,pro', // 2
+    'Customer_ID,Event_Time,AMOUNT,Product_Id', // 3
+    'b,2026-01-11T08:00:00Z,20.00,pro', // 4
+    '\u00a0customer_id ,"event_time",amount ,  PRODUCT_ID\t', // 5: a no-break space, quotes, spaces and a tab
+    'customer_id,event_time,amount,pro', // 6
+    'c,2026-01-12T08:00:00Z,30.00,pro', // 7
+  ];
+  const lf = `${lines.join('\n')}\n`;
+
+  it('counts it as a repeated header line, in a plain file, a gzip file, a CRLF file and whitespace-separated text', async () => {
+    const fx = await makeFixture({
+      // A plain file is read by DuckDB itself unless the fast check finds such a line (splitRecords.ts).
+      'h.csv': lf,
+      'h.csv.gz': gzipSync(lf),
+      'crlf.csv': lf.replaceAll('\n', '\r\n'),
+      'w.txt': 'customer_id event_time   amount\na 2026-01-10T08:00:00Z 10.00\n  CUSTOMER_ID Event_Time AMOUNT \nb 2026-01-11T08:00:00Z 20.00\n',
+    });
+    try {
+      const inputs = ['h.csv', 'h.csv.gz', 'crlf.csv', 'w.txt'].map((path) => ({ path }));
+      const result = await runJob(fx, { inputs, max_bad_row_share: 0.5, matrices: [MONTHLY] }, T);
+      // 4 rows in each CSV file (a, b, line 6, c), 2 in the whitespace one.
+      expect(result.stats).toMatchObject({ rows_read: 14, rows_quarantined: 3, transactions: 11 });
+      const { report, dir } = await readLatest(fx);
+      expect(report.inputs.map((i) => [i.format, i.rows, i.quarantined, i.repeated_header_lines])).toEqual([
+        ['csv', 4, 1, 2], ['csv', 4, 1, 2], ['csv', 4, 1, 2], ['whitespace', 2, 0, 1],
+      ]);
+      expect(await quarantined(dir)).toEqual(['h.csv:6', 'h.csv.gz:6', 'crlf.csv:6']);
+      // No transaction_id, nothing deduplicated: a 3 × 10 + 10, b 3 × 20 + 20, c 3 × 30: 210 / 3 customers.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([70, 70]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  const HEAD = 'customer_id,event_time,amount\n';
+  it.each([
+    ['only starts like the header', `${HEAD}customer_idx,2026-01-10T08:00:00Z,1\nCUSTOMER-ID,2026-01-10T08:00:00Z,1\n`, true],
+    ['holds the first name at the start of a value', `${HEAD}Customer_ID@example.com,2026-01-10T08:00:00Z,1\ncustomer_id x,2026-01-10T08:00:00Z,1\n`, true],
+    ['starts with a letter beyond ASCII', `${HEAD}Øystein,2026-01-10T08:00:00Z,1\n\u00a0ℂustomer_id,2026-01-10T08:00:00Z,1\n`, true],
+    ['repeats it in capitals', `${HEAD}c1,2026-01-10T08:00:00Z,1\nCUSTOMER_ID,EVENT_TIME,AMOUNT\n`, false],
+    ['repeats it padded by a no-break space', `${HEAD}c1,2026-01-10T08:00:00Z,1\n\u00a0customer_id ,event_time,amount\n`, false],
+    ['repeats it in capitals, tab-separated', 'customer_id\tevent_time\tamount\nc1\t2026-01-10T08:00:00Z\t1\n Customer_ID \tEvent_Time\tAmount\n', false],
+    // The splitter reads such a line as a row (its other fields are no names), but the fast check cannot tell.
+    ['starts with the first name in another case', `${HEAD}Customer_Id,2026-01-10T08:00:00Z,1\n`, false],
+  ])('leaves a plain file to DuckDB unless a line may repeat the header: a line that %s', async (_name, text, plain) => {
+    const fx = await makeFixture({ 'p.csv': text });
+    try {
+      const src = { path: join(fx.dir, 'p.csv'), gzip: false };
+      expect(await checkPlainCsv(src, await readCsvHeader(src, undefined))).toBe(plain);
     } finally {
       await fx.cleanup();
     }

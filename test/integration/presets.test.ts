@@ -49,8 +49,10 @@ describe('stripe preset', () => {
     //   = 41.704 → January (19.12 + 18.63 + 41.704) / 3 = 79.454 / 3 = 26.4847 → 26.48; February 30 − 1.17 = 28.83;
     //   Total p0 (79.454 + 28.83) / 4 = 27.071 → 27.07.
     expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [27.07, 26.48], '2026-01-01': [26.48, 26.48], '2026-02-01': [28.83] });
-    // 7 charges + 2 refund rows (ch_..A3C, ch_..C5E); nothing quarantined.
+    // 7 charges + 2 refund rows (ch_..A3C, ch_..C5E); nothing quarantined. 5 charges paid (A2B, A3C refunded
+    // later, B4D, C5E, E7G); the failed D6F and the uncaptured B8H are rows of amount 0: 9 = 5 + 2 + 2.
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([9, 0]);
+    expect(result.stats).toMatchObject({ transactions: 5, refund_rows: 2, zero_amount_rows: 2 });
   });
 
   it('reads an export with fewer columns: no Captured, no Converted Amount Refunded, thousands separators', async () => {
@@ -141,6 +143,9 @@ describe('shopify preset', () => {
     expect(grid(report.matrices[0]!, 'net_revenue')).toEqual({ Total: [31.34, 51.5], '2026-01-01': [40, 51.5], '2026-02-01': [22.68] });
     // 10 lines (the 3 continuation lines filled, not quarantined) + 2 refund rows (#1002, #1005).
     expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([12, 0, []]);
+    // Paid orders #1001, #1002, #1003, #1005 (refunded after), #1007; amount 0: #1004 voided, #1006 pending and
+    // the 3 other line items of #1001 and #1007: 12 = 5 + 2 refund rows + 5.
+    expect(result.stats).toMatchObject({ transactions: 5, refund_rows: 2, zero_amount_rows: 5 });
   });
 });
 

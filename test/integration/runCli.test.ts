@@ -83,7 +83,31 @@ describe.concurrent('ltv run (command line)', () => {
       expect(r.code, r.stderr).toBe(0);
       // 10 + 30 over a and b; z's refund of 5 takes nothing from them.
       expect(r.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 40\.00 USD/);
-      expect(r.stdout).toMatch(/^rows read 3, quarantined 0, duplicates 0, sandbox 0, after as-of 0, customers with refunds but no payment 1 \(in no cohort\)$/m);
+      expect(r.stdout).toMatch(/^rows read 3, quarantined 0, duplicates 0, sandbox 0, after as-of 0, transactions 2, refund rows 1, zero amount 0, customers with refunds but no payment 1 \(in no cohort\)$/m);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('prints every bucket of the rows read in its summary line, rows of amount 0 too, so that it adds up', async ({ expect }) => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,transaction_id,is_sandbox', [
+        ['a', '2026-01-10T10:00:00Z', '10', 't1', 'false'], // transaction
+        ['a', '2026-01-10T10:00:00Z', '10', 't1', 'false'], // duplicate
+        ['b', '2026-01-11T10:00:00Z', '0', 't2', 'false'], // amount 0
+        ['c', '2026-01-11T10:00:00Z', '-0', 't3', 'false'], // amount 0
+        ['d', '2026-01-11T10:00:00Z', '5', 't4', 'true'], // sandbox
+        ['e', '2026-02-01T10:00:00Z', '5', 't5', 'false'], // after the as-of time
+        ['f', 'x', '5', 't6', 'false'], // quarantined
+        ['z', '2026-01-12T10:00:00Z', '-5', 't7', 'false'], // refund row of a customer who never paid
+        ['CUSTOMER_ID', 'EVENT_TIME', 'AMOUNT', 'TRANSACTION_ID', 'IS_SANDBOX'], // the header again: no row
+      ]),
+    });
+    try {
+      const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-01-13T00:00:00Z', '--out', 'out', '--forecast', 'off', '--max-bad-row-share', '0.2'], fx.dir);
+      expect(r.code, r.stderr).toBe(0);
+      // 8 = 1 + 1 + 1 + 1 + 1 + 1 + 2. Before, "rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1": 4 rows unaccounted for.
+      expect(r.stdout).toMatch(/^rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1, transactions 1, refund rows 1, zero amount 2, customers with refunds but no payment 1 \(in no cohort\)$/m);
     } finally {
       await fx.cleanup();
     }
