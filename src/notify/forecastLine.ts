@@ -4,12 +4,15 @@ import type { TenantReport } from '../ltv/model.js';
 import { formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { noForecastReason } from '../report/noForecastReason.js';
 
+/** What a run whose job turns forecasts off says where a forecast would be (the email, the About sheet). */
+export const FORECASTS_OFF = 'Predicted LTV: none (forecasts are off for this job: its forecast.model is "off")';
+
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 
-/** One line of plain text; null when the run has no forecast. */
-export function forecastLine(r: TenantReport): string | null {
+/** One line of plain text, also when the job turns forecasts off (said, not left out). */
+export function forecastLine(r: TenantReport): string {
   const f = r.forecast;
-  if (!f) return null;
+  if (!f) return FORECASTS_OFF;
   if (!f.model || !f.headline) return `Predicted LTV: none (${noForecastReason(f) ?? 'no forecast at 12 months or at the horizon'})`;
   const h = f.headline;
   const months = h.period + 1;

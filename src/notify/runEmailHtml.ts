@@ -125,7 +125,7 @@ export function runEmailHtml(c: RunEmailContent): string {
     warnings.join('') +
     tilesBlock +
     changeNote +
-    (forecastLine(r) ? block(`<div style="font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r)!)}</div>`, 8) : '') +
+    block(`<div style="font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r))}</div>`, 8) +
     block(`<div style="font-size:13px;color:#1a1a1a;">${fees}</div><div style="font-size:12px;${MUTED}margin-top:4px;">${[inputLine(r), ...inputFileLines(r)].map(escapeHtml).join('<br>')}</div>`, 8) +
     heatmapSection +
     chartSection +

@@ -36,7 +36,7 @@ export function runEmailText(c: RunEmailContent): string {
       ? [`Proceeds:                ${money(s.proceeds, '')} (after store commission)`, `Net revenue:             ${money(s.net_revenue, '')} (after commission and taxes)`]
       : ['Proceeds, net revenue:   equal to revenue (no commission or tax data in the inputs)']),
     ...(c.previous ? ['', `[…]: change since the previous run, as of ${c.previous.asOfLocal} (run ${c.previous.run_id}).`] : []),
-    ...(forecastLine(r) ? [forecastLine(r)!] : []),
+    forecastLine(r),
     '',
     inputLine(r),
     ...inputFileLines(r).map((l) => `  ${l}`),

@@ -48,6 +48,10 @@ export function writeAboutSheet(
   addFactRow(sheet, 'Generated at (UTC)', report.generated_at);
   addFactRow(sheet, 'Duration (seconds)', Math.round(report.duration_ms / 100) / 10, { numFmt: '0.0' });
   addFactRow(sheet, 'Matrices', report.matrices.map((m) => m.id).join(', '), { wrapWidth });
+  // SPEC §9: a run without a forecast says why here too (a run whose job turned them off said nothing).
+  addFactRow(sheet, 'Forecast', report.forecast
+    ? `${report.forecast.model ? `${report.forecast.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'}, ${report.forecast.horizon_months} months` : 'no model'}: see the Forecast sheet`
+    : 'off: the job\'s forecast.model is "off", so no cell is predicted', { wrapWidth });
   if (report.newest_transaction_at !== undefined) {
     addFactRow(sheet, 'Newest transaction (UTC)', report.newest_transaction_at ?? 'none');
   }

@@ -198,6 +198,8 @@ describe('writeXlsx', () => {
     expect(facts.get('Quarantine file')).toBe('quarantine.csv');
     expect(String(facts.get('Quarantined rows'))).toContain('15 rows could not be read');
     expect(facts.get('Matrices')).toBe('days-month-cohort, days-week-cohort, renewals-month-cohort, days-month-country');
+    // A run whose job turns forecasts off says so (it said nothing about forecasts anywhere).
+    expect(facts.get('Forecast')).toBe('off: the job\'s forecast.model is "off", so no cell is predicted');
   });
 
   it('writes no formula anywhere and neutralises formula-like text', async () => {

@@ -36,7 +36,7 @@ it('names no interval when the job draws no replicates (it said "80 % interval 6
 });
 
 it('says why there is none', () => {
-  expect(forecastLine(sampleReport())).toBeNull();
+  expect(forecastLine(sampleReport())).toBe('Predicted LTV: none (forecasts are off for this job: its forecast.model is "off")');
   expect(forecastLine({ ...sampleReport(), forecast: forecast({ model: null, headline: null, reason: 'no forecast: no customer has churned yet' }) }))
     .toBe('Predicted LTV: none (no forecast: no customer has churned yet)');
   expect(forecastLine({ ...sampleReport(), forecast: forecast({ backtest: null, headline: cell(23, 80, 79, 81) }) })).toMatch(/at 24 months: .*no backtest\)$/);
@@ -62,4 +62,9 @@ it('says why no cohort has a forecast, counting the cohorts by their reason', ()
   // A one-month horizon is one month, not "1 months".
   const oneMonth = forecastLine({ ...sampleReport(), forecast: forecast({ headline: null, horizon_months: 1, rows: [total, row('2024-01-01', 'fully realized: every month up to the horizon (1) is complete')] }) });
   expect(oneMonth).toBe('Predicted LTV: none (no cohort has a forecast: 1 cohort is realized to the horizon (1 month))');
+});
+
+it('says forecasts are off when the job turns them off (the email said nothing about a forecast)', () => {
+  const { forecast: _, ...off } = sampleReport();
+  expect(forecastLine(off)).toBe('Predicted LTV: none (forecasts are off for this job: its forecast.model is "off")');
 });

@@ -103,7 +103,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
     m.forecastNote ? h('p', { class: 'note forecast-note', role: 'note' }, m.forecastNote) : null,
     cut ? h('p', { class: 'note cut-note', role: 'note' }, `Showing ${shownRows.length} of ${rows.length} rows and ${periods} of ${maxPeriod + 1} periods${whole ? `; ${whole}` : ''}.`) : null,
     h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Cohort heatmap' },
-      h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period; cells are complete unless marked partial or predicted`), h('thead', {}, head), body)),
+      h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period; cells are complete unless marked partial${predicted > 0 ? ' or predicted' : ''}`), h('thead', {}, head), body)),
   );
   // report.html's matrix of no customer has no row; the server's answer keeps its Total row (SPEC §6,
   // cohort_size 0): both say it.
