@@ -165,6 +165,11 @@ describe('the explorer served by ltv serve', () => {
     expect(m).toBeDefined();
     expect(marks).toEqual(Object.fromEntries(m!.rows.map((r) => [r.title, r.cells.map((c) => c.state)])));
     expect(Object.values(marks).flat()).toContain('partial');
+    // The selection's LTV is the Total row's last cell (SPEC §6), said as such with the customers who reach
+    // it (ltv.json: the cell's own customers), not beside all 7 as if it were every customer's.
+    const last = m!.rows.find((r) => r.type === 'total')!.cells.at(-1)!;
+    expect(last.customers).toBeLessThan(7);
+    expect(await selectionText(page)).toBe(`Selection: 7 customers, LTV ${last.revenue.toFixed(2)} USD (revenue, at period ${last.period}, the last shown, which the cohorts of ${last.customers} of them reach).`);
   });
 
   it('marks segment rows partial exactly as the run does (ltv.json), and by hand under a filter', async () => {

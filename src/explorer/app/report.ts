@@ -6,7 +6,7 @@ import { clear, h, option } from './dom.js';
 import { formatCell, formatCount, formatMoney } from './format.js';
 import { renderHeatmap } from './heatmap.js';
 import type { ForecastBrief } from '../explorerApi.js';
-import type { ViewMatrix } from './view.js';
+import type { ViewMatrix, ViewRow } from './view.js';
 
 export interface Choice {
   period_type: PeriodType;
@@ -119,10 +119,26 @@ export function renderMatrix(parts: ReportParts, m: ViewMatrix, acc: AccountingT
     h('strong', { 'data-figure': 'selection_customers' }, formatCount(total?.customers ?? 0)),
     ' customers, LTV ',
     h('strong', { 'data-figure': 'selection_ltv' }, total?.value === null || total?.value === undefined ? '—' : `${formatCell(total.value)} ${m.currency}`),
-    ` (${ACCOUNTING_LABEL[acc].toLowerCase()}, at the last period shown).`,
+    ` (${ACCOUNTING_LABEL[acc].toLowerCase()}, ${lastPeriodWords(m.rows[acc], total)}).`,
   );
   renderCurves(parts.chart, m, acc);
   renderHeatmap(parts.heatmap, m, acc, whole);
+}
+
+/**
+ * Which cell the selection's LTV is (SPEC §6: a row's value is its last shown period's): that period, and,
+ * where the rows are cohorts, how many of the customers their cohorts' shown periods reach there. Beside
+ * all the customers, "at the last period shown" read as every customer's LTV (the example's 1,450
+ * customers beside 70.24 at period 24, which 33 of them reach).
+ */
+function lastPeriodWords(rows: readonly ViewRow[], total: ViewRow | undefined): string {
+  const last = total?.cells.at(-1)?.period;
+  if (!total || last === undefined) return 'at the last period shown';
+  const cohorts = rows.filter((r) => r.type === 'cohort');
+  const reached = cohorts.reduce((n, r) => n + (r.cells.some((c) => c.period === last) ? r.customers : 0), 0);
+  return cohorts.length > 0 && reached < total.customers
+    ? `at period ${last}, the last shown, which the cohorts of ${formatCount(reached)} of them reach`
+    : `at period ${last}, the last shown`;
 }
 
 /** Takes down what a matrix drew (selection line, curves, heatmap): a view whose request failed shows none of another's numbers. */
