@@ -101,11 +101,15 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // later (the password changed under a running worker) one error line per outage, not a stack per attempt.
   let refuseLogin: (e: AppError) => void = () => {};
   const loginRefused = new Promise<AppError>((r) => (refuseLogin = r));
+  // Its own flag, not `connected`: a Redis that restarts requiring a password is first a lost connection
+  // (`connected` already false), and the refusal that follows went unlogged.
+  let refusalLogged = false;
   const onLoginRefused = (e: Error): boolean => {
     const login = redisLoginRefused(e, env.REDIS_URL);
     if (!login) return false;
     if (!everConnected) refuseLogin(login);
-    else if (connected) logger.error({ redis: where }, login.message);
+    else if (!refusalLogged && !stopping) logger.error({ redis: where }, login.message);
+    refusalLogged = true;
     connected = false;
     return true;
   };
@@ -116,6 +120,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   lockRedis.on('ready', () => {
     // Every reconnection, however short the outage (the worker may not have noticed it).
     if (lockConnections++ > 0) resyncSchedules();
+    refusalLogged = false;
     if (!everConnected || connected) return;
     connected = true;
     logger.info({ redis: where }, 'redis answers again, taking runs');
