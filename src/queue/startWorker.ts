@@ -12,6 +12,7 @@ import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { createRunProcessor, UNLIMITED_STALLS } from './processRun.js';
 import { createRedis, isRedisConnectionError, quietReconnects, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
+import { renewalIntervalMs } from './runLock.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { startShardRuntime } from './shardFlow.js';
 import { startOps, type WorkerOps } from './startOps.js';
@@ -75,6 +76,10 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       autorun: false,
       concurrency: env.LTV_CONCURRENCY,
       lockDuration: env.LTV_LOCK_DURATION_MS,
+      // BullMQ renews a job's lock when it is older than half of this, checking every half (its default,
+      // half the lock, renewed it every quarter to half of the lock: an outage had to end within half the
+      // lock, or the run lost its job lock). Now as often as the run lock (runLock.ts).
+      lockRenewTime: renewalIntervalMs(env.LTV_LOCK_DURATION_MS),
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
       // LTV_MAX_STALLED is applied by processRun, which fails the run in its own words and sends its failure
       // notice; BullMQ's own limit failed it before any of our code ran (no notice, its raw message).

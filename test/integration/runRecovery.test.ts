@@ -23,7 +23,7 @@ describe('run locks', () => {
       expect(first).not.toBeNull();
       // The same job and tenant again (e.g. the same BullMQ id after Redis lost its data): refused.
       expect(await acquireRunLock(redis, key, 600, log)).toBeNull();
-      // Redis loses its data: the old attempt is told within one renewal (ttl / 3), with one log line.
+      // Redis loses its data: the old attempt is told within one renewal (a tenth of the lock), with one log line.
       await redis.del(key);
       const second = (await acquireRunLock(redis, key, 600, log))!;
       expect(second.token).not.toBe(first.token);
