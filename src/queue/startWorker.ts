@@ -122,13 +122,20 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // BullMQ's worker says 'ready' once: Redis answering again after an outage is known from our own client,
   // or `connected` stayed false for good and the heartbeat file (LTV_HEARTBEAT_FILE) was never touched again.
   let lockConnections = 0;
+  // When the connection was lost (its close, not the first failed reconnection after it), for the outage's length.
+  let lostAt: number | null = null;
+  lockRedis.on('close', () => {
+    if (everConnected) lostAt ??= Date.now();
+  });
   lockRedis.on('ready', () => {
     // Every reconnection, however short the outage (the worker may not have noticed it).
     if (lockConnections++ > 0) resyncSchedules();
     refusalLogged = false;
+    const outageMs = lostAt === null ? null : Date.now() - lostAt;
+    lostAt = null;
     if (!everConnected || connected) return;
     connected = true;
-    logger.info({ redis: where }, 'redis answers again, taking runs');
+    logger.info({ redis: where, ...(outageMs === null ? {} : { outage_ms: outageMs }) }, 'redis answers again, taking runs');
   });
   queue.on('error', onLoginRefused);
   // The attempt's queue lock is gone (Redis lost its data, or the run was recovered as stalled elsewhere):

@@ -81,12 +81,21 @@ test('a Redis outage well within the lock: the run goes on and finishes once, no
   await redis.stop(); // SIGTERM: the append-only file keeps the locks, with their expiry times
   await new Promise((r) => setTimeout(r, outageMs - (Date.now() - down)));
   await redis.start();
+  const back = Date.now();
 
   await child.waitForLog('run completed', (l) => l.msg === 'run completed' || String(l.msg).startsWith('run lock lost') || String(l.msg).startsWith('run lost its queue lock'), 60_000);
   const msgs = child.logs.map((l) => String(l.msg));
   expect(msgs.filter((m) => /^run (lock lost|lost its queue lock)/.test(m))).toEqual([]);
   expect(msgs.filter((m) => m === 'run started')).toHaveLength(1);
   expect(msgs.filter((m) => m === 'run completed')).toHaveLength(1);
+  // The outage as long as it was, from when the connection was lost, not since the last renewal.
+  const kept = child.logs.find((l) => String(l.msg).startsWith('run lock kept through a redis outage of'));
+  expect(kept?.msg).toMatch(/^run lock kept through a redis outage of \d+\.\d s; the run goes on$/);
+  expect(kept!.outage_ms as number).toBeGreaterThanOrEqual(back - down - 1_000);
+  expect(kept!.outage_ms as number).toBeLessThan(back - down + 2_000);
+  const again = child.logs.find((l) => l.msg === 'redis answers again, taking runs');
+  expect(again!.outage_ms as number).toBeGreaterThanOrEqual(back - down - 1_000);
+
   q = h.queue(vars);
   const job = (await q.getJob(run.id))!;
   expect(await job.getState()).toBe('completed');
