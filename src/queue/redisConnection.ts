@@ -7,15 +7,23 @@ import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { childLogger } from '../config/childLogger.js';
+import { renewalIntervalMs } from './runLock.js';
 
 export type RedisRole = 'worker' | 'producer';
 
-/** The longest pause between reconnection attempts: short enough that a recovered Redis is noticed quickly. */
-export const MAX_RECONNECT_DELAY_MS = 5_000;
+/**
+ * The longest pause between reconnection attempts: a recovered Redis is noticed within a second. A worker's
+ * is shorter still (renewalIntervalMs, half a second at most): its runs' locks are renewed the moment Redis
+ * answers, before their time runs out.
+ */
+export const MAX_RECONNECT_DELAY_MS = 1_000;
 
-export function reconnectDelay(attempt: number): number {
-  return Math.min(250 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS);
+export function reconnectDelay(attempt: number, maxMs = MAX_RECONNECT_DELAY_MS): number {
+  return Math.min(250 * 2 ** Math.min(attempt - 1, 10), maxMs);
 }
+
+/** How long /readyz names a login refusal after it was last seen (ioredis repeats it at every reconnection). */
+const LOGIN_REFUSAL_MEMORY_MS = 10_000;
 
 function fromUrl(url: string): RedisOptions {
   const u = new URL(url);
@@ -52,8 +60,8 @@ export function redisLoginRefused(e: unknown, url: string): AppError | null {
 
 /**
  * Remembers a login refusal seen on `client`'s connection errors: ioredis repeats it at every reconnection
- * (at least every MAX_RECONNECT_DELAY_MS), so one seen within twice that is still going on. For /readyz,
- * which otherwise reported only "no answer within 1000 ms".
+ * (every MAX_RECONNECT_DELAY_MS or so), so one seen within LOGIN_REFUSAL_MEMORY_MS is still going on. For
+ * /readyz, which otherwise reported only "no answer within 1000 ms".
  */
 export function watchLoginRefusal(client: { on(event: 'error', listener: (e: Error) => void): unknown }, url: string): () => AppError | null {
   let last: { error: AppError; at: number } | null = null;
@@ -61,7 +69,7 @@ export function watchLoginRefusal(client: { on(event: 'error', listener: (e: Err
     const refused = redisLoginRefused(e, url);
     if (refused) last = { error: refused, at: Date.now() };
   });
-  return () => (last && Date.now() - last.at < 2 * MAX_RECONNECT_DELAY_MS ? last.error : null);
+  return () => (last && Date.now() - last.at < LOGIN_REFUSAL_MEMORY_MS ? last.error : null);
 }
 
 /**
@@ -116,12 +124,12 @@ export function redisOptions(env: Env, role: RedisRole, logger: Logger, name: st
     connectTimeout: 10_000,
     // Must always return a number: anything else stops reconnecting for good (ioredis).
     retryStrategy: (attempt) => {
-      const delay = reconnectDelay(attempt);
-      // Every attempt at first, then one line a minute or so: an outage is visible without flooding the log.
-      // One line a second at most for all of a process's connections (a worker has several, each retrying:
-      // a 4 s outage logged 21 lines).
+      const delay = reconnectDelay(attempt, renewalIntervalMs(env.LTV_LOCK_DURATION_MS));
+      // The first attempts, then one line a minute: an outage is visible without flooding the log. One line
+      // a second at most for all of a process's connections (a worker has several, each retrying: a 4 s
+      // outage logged 21 lines).
       const now = Date.now();
-      if (!quiet.has(logger) && (attempt <= 3 || attempt % 12 === 0) && now - lastUnreachableLog >= 1_000) {
+      if (!quiet.has(logger) && now - lastUnreachableLog >= (attempt <= 3 ? 1_000 : 60_000)) {
         lastUnreachableLog = now;
         log.warn({ attempt, retry_in_ms: delay, client_name: connectionName }, 'redis unreachable, reconnecting');
       }

@@ -6,6 +6,10 @@
 // only the owner extends or deletes it. A recovered run waits for its dead attempt's lock to expire.
 // The lock is checked again the moment Redis answers after an outage (a Redis that restarted empty stops
 // the run at once, not one renewal later) and before anything is published (`confirm`).
+// An outage is tolerated for as long as the lock may still be ours in Redis: until its time runs out
+// counting from its last renewal Redis answered. So it is renewed often (renewalIntervalMs), the worker
+// reconnects as often (redisConnection.ts), and an outage shorter than the lock less about two intervals
+// does not stop the run.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,6 +20,22 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+
+/**
+ * How often run locks and BullMQ's job locks are renewed, and the longest pause between reconnections of a
+ * worker: half a second, or a tenth of the lock if that is shorter. What an outage may last without
+ * stopping a run is the lock's time less the time since its last renewal and the time to notice Redis is
+ * back, so both are kept short: at most two of these intervals are lost. (Renewed every third of the lock,
+ * with reconnections up to 5 s apart, a 9 s outage stopped a run holding a 15 s lock.)
+ */
+export function renewalIntervalMs(ttlMs: number): number {
+  return Math.min(500, Math.max(Math.floor(ttlMs / 10), 50));
+}
+
+/** Seconds for a log line: tenths below a minute. */
+function seconds(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
 
 export function runLockKey(prefix: string, queue: string, jobName: string, tenant: string): string {
   return `${prefix}:${queue}:run-lock:${encodeURIComponent(jobName)}:${encodeURIComponent(tenant)}`;
@@ -47,56 +67,92 @@ export async function acquireRunLock(
   logger: Logger,
 ): Promise<RunLock | null> {
   const token = randomUUID();
+  const asked = Date.now();
   if ((await redis.eval(ACQUIRE, 1, key, token, ttlMs)) !== 1) return null;
   const lost = new AbortController();
-  // The last time Redis confirmed the lock: past it + ttlMs the lock has expired whatever Redis does.
-  let confirmed = Date.now();
-  let unreachableLogged = false;
+  // When the last command Redis answered "ours" was sent: the lock lasts at least ttlMs from then.
+  let confirmed = asked;
+  // Renewals sent that Redis has not answered (the worker's commands wait through an outage instead of
+  // failing), and since when Redis has not answered one; a renewal that failed outright (a client whose
+  // commands do not wait).
+  let unanswered = 0;
+  let unansweredSince: number | null = null;
+  let failed = false;
+  // When this client's connection was lost, for the outage's length in the log; null while it answers.
+  let downSince: number | null = redis.status === 'ready' ? null : Date.now();
   // Set by stop(): the run is stopping for a reason already logged; a renewal in flight says nothing more.
   let stopped = false;
-  const lose = (why: string): void => {
-    if (lost.signal.aborted) return;
+  const every = renewalIntervalMs(ttlMs);
+  const outageMs = (): number => {
+    const since = Math.min(downSince ?? Infinity, unansweredSince ?? Infinity);
+    return Number.isFinite(since) ? Date.now() - since : 0;
+  };
+  const detach = (): void => {
     clearInterval(timer);
     redis.off('ready', onReady);
+    redis.off('close', onClose);
+  };
+  const lose = (why: string): void => {
+    if (lost.signal.aborted) return;
+    detach();
     if (!stopped) logger.error({ lock: key }, `run lock lost (${why}); stopping this run now`);
     lost.abort(new Error(`run lock lost: ${why}`));
   };
-  // A renewal Redis has not answered yet (the worker's commands wait through an outage instead of failing).
-  let pending = false;
-  /** One renewal: the lock is ours (confirmed now), lost, or unknown (Redis did not answer). */
-  const renew = async (): Promise<'ours' | 'lost' | 'unknown'> => {
+  /**
+   * One renewal: the lock is ours (confirmed now), lost, or unknown (Redis did not answer). `fresh`: sent
+   * even while another waits for Redis (after a reconnection, before publishing), so that its answer
+   * confirms the lock from now, not from when the waiting one was sent.
+   */
+  const renew = async (fresh: boolean): Promise<'ours' | 'lost' | 'unknown'> => {
     if (lost.signal.aborted) return 'lost';
-    // Only an unanswered renewal means Redis is away. A late timer (the event loop was busy) just asks:
-    // the lock is still ours unless it expired meanwhile, and then Redis says so.
-    if ((pending || unreachableLogged) && Date.now() - confirmed >= ttlMs) {
-      lose(`redis unreachable for ${Math.round((Date.now() - confirmed) / 1000)} s, longer than the lock lasts`);
+    // Given up only once the lock may really have expired in Redis: ttlMs after the last renewal it
+    // answered, and Redis has not answered since. A late timer (the event loop was busy) just asks.
+    if ((unanswered > 0 || failed) && Date.now() - confirmed >= ttlMs) {
+      lose(`redis unreachable for ${seconds(outageMs())}, and ${seconds(Date.now() - confirmed)} since the lock was last renewed: it lasts ${seconds(ttlMs)}, so it may have expired`);
       return 'lost';
     }
+    // One renewal waiting for Redis is enough: the client sends it again once connected.
+    if (unanswered > 0 && !fresh) return 'unknown';
     const started = Date.now();
-    pending = true;
+    unanswered++;
+    unansweredSince ??= started;
+    let answer: unknown;
     try {
-      const answer = await redis.eval(RENEW, 1, key, token, ttlMs);
-      pending = false;
-      if (answer === 1) {
-        confirmed = started;
-        if (unreachableLogged) logger.info({ lock: key }, 'redis answers again; run lock renewed');
-        unreachableLogged = false;
-        return 'ours';
-      }
-      lose('it expired or redis lost its data; another run may start');
-      return 'lost';
+      answer = await redis.eval(RENEW, 1, key, token, ttlMs);
     } catch (e) {
-      pending = false;
-      // Redis is away: keep running until the lock's time is out; one line, not one per renewal.
-      if (!unreachableLogged) logger.warn({ lock: key, err_message: (e as Error).message }, 'cannot renew the run lock (redis unreachable); the run goes on while the lock lasts');
-      unreachableLogged = true;
+      unanswered--;
+      // Redis is away: keep running while the lock may last; one line, not one per renewal.
+      if (!failed) logger.warn({ lock: key, err_message: (e as Error).message }, 'cannot renew the run lock (redis unreachable); the run goes on while the lock lasts');
+      failed = true;
       return lost.signal.aborted ? 'lost' : 'unknown';
     }
+    unanswered--;
+    if (lost.signal.aborted) return 'lost';
+    if (answer !== 1) {
+      lose('it expired or redis lost its data; another run may start');
+      return 'lost';
+    }
+    confirmed = Math.max(confirmed, started);
+    // After a lost connection, failed renewals, or one that waited for Redis (frozen, or a network
+    // partition that closes nothing) longer than two renewals: the run survived an outage, said once.
+    if (downSince !== null || failed || (unansweredSince !== null && Date.now() - unansweredSince > 2 * every)) {
+      if (!stopped) logger.info({ lock: key, outage_ms: outageMs() }, `run lock kept through a redis outage of ${seconds(outageMs())}; the run goes on`);
+      downSince = null;
+      failed = false;
+    }
+    // Redis answered just now; renewals still waiting are queued behind this one.
+    unansweredSince = unanswered > 0 ? Date.now() : null;
+    return 'ours';
   };
-  const timer = setInterval(() => void renew(), Math.max(Math.floor(ttlMs / 3), 50));
-  // After a reconnection, at once: a Redis that restarted empty no longer has the lock.
-  const onReady = (): void => void renew();
+  const timer = setInterval(() => void renew(false), every);
+  // After a reconnection, at once: a Redis that restarted empty no longer has the lock, and one that kept
+  // it has it renewed before its time runs out.
+  const onReady = (): void => void renew(true);
+  const onClose = (): void => {
+    downSince ??= Date.now();
+  };
   redis.on('ready', onReady);
+  redis.on('close', onClose);
   timer.unref();
   return {
     token,
@@ -108,20 +164,18 @@ export async function acquireRunLock(
         lost.signal.addEventListener('abort', () => r('lost'), { once: true });
       });
       for (;;) {
-        const state = await Promise.race([renew(), gone]);
+        const state = await Promise.race([renew(true), gone]);
         if (state === 'ours') return;
         if (state === 'lost') throw lost.signal.reason ?? new Error('run lock lost');
-        await Promise.race([new Promise((r) => setTimeout(r, Math.min(1_000, ttlMs / 3))), gone]);
+        await Promise.race([new Promise((r) => setTimeout(r, every)), gone]);
       }
     },
     stop() {
       stopped = true;
-      clearInterval(timer);
-      redis.off('ready', onReady);
+      detach();
     },
     async release() {
-      clearInterval(timer);
-      redis.off('ready', onReady);
+      detach();
       try {
         await redis.eval(RELEASE, 1, key, token);
       } catch (e) {

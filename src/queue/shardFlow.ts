@@ -23,6 +23,7 @@ import { splitRun, type SplitManifest } from '../shard/splitRun.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { resolveJobFile, stalledTooOften, UNLIMITED_STALLS, withDuckdbDefaults } from './processRun.js';
 import { redisOptions } from './redisConnection.js';
+import { renewalIntervalMs } from './runLock.js';
 import { lastAttempt, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 
 /** The queue of shard jobs (children of runs in the run queue). */
@@ -133,6 +134,8 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       autorun: false,
       concurrency,
       lockDuration: env.LTV_LOCK_DURATION_MS,
+      // As the run worker's (startWorker.ts): a short outage does not cost a shard its lock.
+      lockRenewTime: renewalIntervalMs(env.LTV_LOCK_DURATION_MS),
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
       maxStalledCount: UNLIMITED_STALLS,
     },

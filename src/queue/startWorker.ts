@@ -12,6 +12,7 @@ import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { createRunProcessor, UNLIMITED_STALLS } from './processRun.js';
 import { createRedis, isRedisConnectionError, quietReconnects, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
+import { renewalIntervalMs } from './runLock.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { startShardRuntime } from './shardFlow.js';
 import { startOps, type WorkerOps } from './startOps.js';
@@ -75,6 +76,10 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       autorun: false,
       concurrency: env.LTV_CONCURRENCY,
       lockDuration: env.LTV_LOCK_DURATION_MS,
+      // BullMQ renews a job's lock when it is older than half of this, checking every half (its default,
+      // half the lock, renewed it every quarter to half of the lock: an outage had to end within half the
+      // lock, or the run lost its job lock). Now as often as the run lock (runLock.ts).
+      lockRenewTime: renewalIntervalMs(env.LTV_LOCK_DURATION_MS),
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
       // LTV_MAX_STALLED is applied by processRun, which fails the run in its own words and sends its failure
       // notice; BullMQ's own limit failed it before any of our code ran (no notice, its raw message).
@@ -101,11 +106,15 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // later (the password changed under a running worker) one error line per outage, not a stack per attempt.
   let refuseLogin: (e: AppError) => void = () => {};
   const loginRefused = new Promise<AppError>((r) => (refuseLogin = r));
+  // Its own flag, not `connected`: a Redis that restarts requiring a password is first a lost connection
+  // (`connected` already false), and the refusal that follows went unlogged.
+  let refusalLogged = false;
   const onLoginRefused = (e: Error): boolean => {
     const login = redisLoginRefused(e, env.REDIS_URL);
     if (!login) return false;
     if (!everConnected) refuseLogin(login);
-    else if (connected) logger.error({ redis: where }, login.message);
+    else if (!refusalLogged && !stopping) logger.error({ redis: where }, login.message);
+    refusalLogged = true;
     connected = false;
     return true;
   };
@@ -113,12 +122,20 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // BullMQ's worker says 'ready' once: Redis answering again after an outage is known from our own client,
   // or `connected` stayed false for good and the heartbeat file (LTV_HEARTBEAT_FILE) was never touched again.
   let lockConnections = 0;
+  // When the connection was lost (its close, not the first failed reconnection after it), for the outage's length.
+  let lostAt: number | null = null;
+  lockRedis.on('close', () => {
+    if (everConnected) lostAt ??= Date.now();
+  });
   lockRedis.on('ready', () => {
     // Every reconnection, however short the outage (the worker may not have noticed it).
     if (lockConnections++ > 0) resyncSchedules();
+    refusalLogged = false;
+    const outageMs = lostAt === null ? null : Date.now() - lostAt;
+    lostAt = null;
     if (!everConnected || connected) return;
     connected = true;
-    logger.info({ redis: where }, 'redis answers again, taking runs');
+    logger.info({ redis: where, ...(outageMs === null ? {} : { outage_ms: outageMs }) }, 'redis answers again, taking runs');
   });
   queue.on('error', onLoginRefused);
   // The attempt's queue lock is gone (Redis lost its data, or the run was recovered as stalled elsewhere):

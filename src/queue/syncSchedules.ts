@@ -76,6 +76,8 @@ export interface SyncMemory {
 export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, memory?: SyncMemory): Promise<ScheduleSyncResult> {
   const result: ScheduleSyncResult = { upserted: [], unchanged: [], removed: [], invalid: [] };
   const keep = new Set<string>();
+  // Valid job files without a schedule: their scheduler is removed as a deleted file's is, and the log says which.
+  const unscheduled = new Set<string>();
   const existing = new Map((await queue.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
 
   for (const fileName of await listJobFiles(jobsDir)) {
@@ -96,7 +98,10 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       continue;
     }
     const want = desiredScheduler(job, fileName, env);
-    if (!want) continue;
+    if (!want) {
+      unscheduled.add(name);
+      continue;
+    }
     keep.add(name);
     const have = existing.get(name);
     if (have && have.template?.data?.schedule === want.data.schedule) {
@@ -128,14 +133,18 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
     if (keep.has(name) || memory?.conflicts.has(name)) continue;
     if (memory?.removed.has(name)) {
       memory.conflicts.add(name);
+      // A file here without a schedule: the other folder's copy has one; runs of it still find the file here.
+      const differs = unscheduled.has(name)
+        ? `reads a jobs folder whose ${name}.json has a schedule, and this one's (${jobsDir}) has that file without a schedule`
+        : `reads a jobs folder with ${name}.json, and this one's (${jobsDir}) has none`;
       logger.error({ job: name, jobs: jobsDir },
-        `the schedule of job "${name}" was registered again after this worker removed it: another worker of this queue (LTV_QUEUE_PREFIX ${env.LTV_QUEUE_PREFIX}) reads a jobs folder with ${name}.json, and this one's (${jobsDir}) has none. Every worker of a queue must read the same jobs folder: until they do, this worker leaves that schedule alone and fails the runs of "${name}" it takes`);
+        `the schedule of job "${name}" was registered again after this worker removed it: another worker of this queue (LTV_QUEUE_PREFIX ${env.LTV_QUEUE_PREFIX}) ${differs}. Every worker of a queue must read the same jobs folder: until they do, this worker leaves that schedule alone${unscheduled.has(name) ? '' : ` and fails the runs of "${name}" it takes`}`);
       continue;
     }
     await queue.removeJobScheduler(name);
     memory?.removed.add(name);
     result.removed.push(name);
-    logger.info({ job: name }, 'job file gone: schedule removed');
+    logger.info({ job: name }, unscheduled.has(name) ? 'job has no schedule any more: schedule removed' : 'job file gone: schedule removed');
   }
   return result;
 }

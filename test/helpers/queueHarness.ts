@@ -242,7 +242,8 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
 export interface PrivateRedis {
   port: number;
   url: string;
-  start(): Promise<void>;
+  /** `args`: more redis-server options for this start only (e.g. `['--requirepass', 'x']`). */
+  start(args?: string[]): Promise<void>;
   /** Ends the server (a SIGSTOPped one is continued first, so that it can end). */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** SIGSTOP: the server is frozen, its connections stay open and accept bytes, nothing is answered. */
@@ -263,8 +264,8 @@ export async function privateRedis(
   const data = join(dir, `redis-${port}`);
   await mkdir(data, { recursive: true });
   let proc: ChildProcess | null = null;
-  const ping = async () => {
-    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const ping = async (password?: string) => {
+    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(password ? { password } : {}) });
     r.on('error', () => {});
     try {
       await r.connect();
@@ -278,10 +279,12 @@ export async function privateRedis(
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    async start() {
+    async start(args = []) {
       const durability = persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', data, ...durability, '--save', ''], { stdio: 'ignore' });
-      await waitFor('redis-server to answer', ping, 5_000);
+      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', data, ...durability, '--save', '', ...args], { stdio: 'ignore' });
+      // A server started with --requirepass is asked with that password.
+      const auth = args.indexOf('--requirepass');
+      await waitFor('redis-server to answer', () => ping(auth >= 0 ? args[auth + 1] : undefined), 5_000);
     },
     async stop(signal = 'SIGTERM') {
       if (!proc) return;

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadJob } from '../../src/config/loadJob.js';
 import { acquireRunLock } from '../../src/queue/runLock.js';
 import { removeStaleScratch } from '../../src/warehouse/removeStaleScratch.js';
-import { BIN, captureLogger, ROOT, waitFor } from '../helpers/queueHarness.js';
+import { BIN, captureLogger, privateRedis, ROOT, waitFor } from '../helpers/queueHarness.js';
 
 describe('run locks', () => {
   it('are owned by each attempt: a stale attempt neither shares nor releases a new run\'s lock, and notices at once', async () => {
@@ -23,7 +23,7 @@ describe('run locks', () => {
       expect(first).not.toBeNull();
       // The same job and tenant again (e.g. the same BullMQ id after Redis lost its data): refused.
       expect(await acquireRunLock(redis, key, 600, log)).toBeNull();
-      // Redis loses its data: the old attempt is told within one renewal (ttl / 3), with one log line.
+      // Redis loses its data: the old attempt is told within one renewal (a tenth of the lock), with one log line.
       await redis.del(key);
       const second = (await acquireRunLock(redis, key, 600, log))!;
       expect(second.token).not.toBe(first.token);
@@ -48,10 +48,11 @@ describe('run locks', () => {
     const key = `ltv-test-${randomUUID()}:run-lock:job:tenant`;
     const { log, lines } = captureLogger();
     try {
-      const lock = (await acquireRunLock(redis, key, 450, log))!;
+      const lock = (await acquireRunLock(redis, key, 500, log))!;
       redis.disconnect();
       await waitFor('the lock to be given up', () => lock.lost.aborted, 5_000);
-      expect(String((lock.lost.reason as Error).message)).toMatch(/redis unreachable for \d+ s, longer than the lock lasts/);
+      // How long Redis has been away (since the connection closed), and that the lock's own time is out.
+      expect(String((lock.lost.reason as Error).message)).toMatch(/^run lock lost: redis unreachable for 0\.\d s, and 0\.\d s since the lock was last renewed: it lasts 0\.5 s, so it may have expired$/);
       expect(lines.filter((l) => String(l.msg).startsWith('cannot renew the run lock'))).toHaveLength(1);
       expect(lines.every((l) => !('err' in l))).toBe(true);
       await lock.release();
@@ -59,6 +60,45 @@ describe('run locks', () => {
       redis.disconnect();
     }
   });
+});
+
+describe('run locks through a frozen redis (connected, answering nothing)', () => {
+  it('are kept while their time is not out, and given up once it may be, saying how long redis has been away', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-lock-'));
+    const server = await privateRedis(dir);
+    await server.start();
+    // As the worker's own client: commands wait for Redis instead of failing.
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+    const key = `ltv-test-${randomUUID()}:run-lock:job:tenant`;
+    const { log, lines } = captureLogger();
+    try {
+      const lock = (await acquireRunLock(redis, key, 3_000, log))!;
+      await new Promise((r) => setTimeout(r, 500));
+      // Frozen for 2 s of a 3 s lock: renewals wait unanswered, then Redis answers them; the lock is still ours.
+      server.freeze();
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(lock.lost.aborted).toBe(false);
+      server.thaw();
+      await waitFor('the lock confirmed again', () => lines.some((l) => String(l.msg).startsWith('run lock kept through a redis outage')), 3_000);
+      expect(lock.lost.aborted).toBe(false);
+      await lock.confirm();
+      // Frozen past the lock's time: given up then, not at the first unanswered renewal.
+      server.freeze();
+      const frozen = Date.now();
+      await waitFor('the lock given up', () => lock.lost.aborted, 6_000);
+      const after = Date.now() - frozen;
+      expect(after).toBeGreaterThanOrEqual(2_500);
+      expect(after).toBeLessThan(4_000);
+      expect(String((lock.lost.reason as Error).message)).toMatch(/^run lock lost: redis unreachable for [23]\.\d s, and 3\.\d s since the lock was last renewed: it lasts 3\.0 s, so it may have expired$/);
+      expect(lines.filter((l) => String(l.msg).startsWith('run lock lost'))).toHaveLength(1);
+      server.thaw();
+      await lock.release();
+    } finally {
+      redis.disconnect();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('scratch files', () => {

@@ -107,6 +107,32 @@ test('a running worker whose Redis starts refusing its login says so on /readyz,
   }
 }, 40_000);
 
+test('a running worker whose Redis restarts requiring a password logs the refused login once, then that it answers again', async () => {
+  const redis = await privateRedis(h.dir, { persist: false });
+  await redis.start();
+  const { log, lines } = captureLogger();
+  const w = h.worker({ REDIS_URL: redis.url }, log);
+  const refusal = `Redis at ${redis.url} refused the login (NOAUTH: it requires a password): put the right user and password in REDIS_URL (redis://user:password@host:port; a password alone: redis://:password@host:port)`;
+  try {
+    await w.ready;
+    await redis.stop();
+    await waitFor('the outage noticed', () => lines.some((l) => l.msg === 'lost the connection to redis; runs in progress continue, reconnecting'), 5_000);
+    await redis.start(['--requirepass', 's3cret']);
+    // Before, only "redis unreachable, reconnecting" lines: the refusal came after the lost connection and was dropped.
+    await waitFor('the refusal logged', () => lines.some((l) => l.msg === refusal), 10_000);
+    // Several reconnection attempts later, still one line for this outage.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(lines.filter((l) => l.msg === refusal)).toEqual([expect.objectContaining({ level: 50, redis: redis.url })]);
+    expect(lines.filter((l) => 'stack' in l || 'err' in l)).toEqual([]);
+    await redis.stop();
+    await redis.start();
+    await waitFor('the worker taking runs again', () => lines.some((l) => l.msg === 'redis answers again, taking runs'), 10_000);
+  } finally {
+    await w.close(1_000);
+    await redis.stop();
+  }
+}, 40_000);
+
 test('SIGHUP (the shell that started it closed) stops the worker as SIGTERM does: exit 0, "worker stopped"', async () => {
   const child = h.childWorker();
   await child.waitForLog('connected', (l) => l.msg === 'worker connected to redis, taking runs', 20_000);

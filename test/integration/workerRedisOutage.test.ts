@@ -62,6 +62,50 @@ test('Redis down at start, then lost mid-run: the worker waits, reconnects, fini
   await w.close(2_000);
 }, 90_000);
 
+test('a Redis outage well within the lock: the run goes on and finishes once, not stopped and started again', async () => {
+  // A 12.5 s lock and a 9 s outage: the run survives outages up to the lock's time less about a second
+  // (runLock.ts renewalIntervalMs). Before, locks were renewed every third of the lock and reconnections
+  // backed off to 5 s, so this worker noticed Redis only 12.75 s into the outage, after the lock's time was
+  // out: the run stopped ("run lock lost") and started again from ingest.
+  const lockMs = 12_500;
+  const outageMs = 9_000;
+  await redis.start();
+  const vars = { REDIS_URL: redis.url };
+  await h.writeJob('steady', {}, bigCsv(60_000));
+  const child = h.childWorker({ ...vars, LTV_LOCK_DURATION_MS: String(lockMs), LTV_STALLED_INTERVAL_MS: '1000' });
+  let q = h.queue(vars);
+  const run = await enqueueRun(q, h.jobsDir, 'steady', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
+  await q.close();
+  await child.waitForLog('run started', (l) => l.msg === 'run started', 30_000);
+  const down = Date.now();
+  await redis.stop(); // SIGTERM: the append-only file keeps the locks, with their expiry times
+  await new Promise((r) => setTimeout(r, outageMs - (Date.now() - down)));
+  await redis.start();
+  const back = Date.now();
+
+  await child.waitForLog('run completed', (l) => l.msg === 'run completed' || String(l.msg).startsWith('run lock lost') || String(l.msg).startsWith('run lost its queue lock'), 60_000);
+  const msgs = child.logs.map((l) => String(l.msg));
+  expect(msgs.filter((m) => /^run (lock lost|lost its queue lock)/.test(m))).toEqual([]);
+  expect(msgs.filter((m) => m === 'run started')).toHaveLength(1);
+  expect(msgs.filter((m) => m === 'run completed')).toHaveLength(1);
+  // The outage as long as it was, from when the connection was lost, not since the last renewal.
+  const kept = child.logs.find((l) => String(l.msg).startsWith('run lock kept through a redis outage of'));
+  expect(kept?.msg).toMatch(/^run lock kept through a redis outage of \d+\.\d s; the run goes on$/);
+  expect(kept!.outage_ms as number).toBeGreaterThanOrEqual(back - down - 1_000);
+  expect(kept!.outage_ms as number).toBeLessThan(back - down + 2_000);
+  const again = child.logs.find((l) => l.msg === 'redis answers again, taking runs');
+  expect(again!.outage_ms as number).toBeGreaterThanOrEqual(back - down - 1_000);
+
+  q = h.queue(vars);
+  const job = (await q.getJob(run.id))!;
+  expect(await job.getState()).toBe('completed');
+  expect(job.stalledCounter).toBe(0);
+  expect(job.attemptsStarted).toBe(1);
+  await q.close();
+  child.proc.kill('SIGTERM');
+  expect((await child.exited).code).toBe(0);
+}, 120_000);
+
 test('SIGTERM with Redis unreachable and no run in progress: the worker exits 0 at once, not after the grace period', async () => {
   // The private redis-server is not started: its port is closed.
   const child = h.childWorker({ REDIS_URL: redis.url, LTV_SHUTDOWN_GRACE_MS: '10000' });

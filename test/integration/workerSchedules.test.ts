@@ -167,6 +167,51 @@ test('the running worker picks up a new job file and drops a deleted one without
   await w.close(1_000);
 });
 
+test('a job file rewritten without its schedule: the log says the schedule was taken out, not that the file is gone', async () => {
+  const removals = (lines: Record<string, unknown>[]) => lines.filter((l) => String(l.msg).endsWith('schedule removed')).map((l) => [l.job, l.msg]);
+  await h.writeJob('small', { schedule: { cron: '0 0 1 1 *', timezone: 'UTC' } });
+  await h.writeJob('other', { schedule: { cron: '0 0 1 1 *', timezone: 'UTC' } });
+  await h.writeJob('third', { schedule: { cron: '0 0 1 1 *', timezone: 'UTC' } });
+  const first = captureLogger();
+  const w = h.worker({}, first.log);
+  await w.ready;
+  // Edited while the worker runs: valid JSON, the same job, no "schedule" any more. Deleted: "other".
+  await h.writeJob('small', {});
+  await rm(join(h.jobsDir, 'other.json'));
+  await waitFor('both schedulers removed', async () => (await w.queue.getJobSchedulers()).map((s) => s.key).join() === 'third', 5_000);
+  await w.close(1_000);
+  // Edited while no worker runs: the next start says the same.
+  await h.writeJob('third', {});
+  const second = captureLogger();
+  const again = h.worker({}, second.log);
+  await again.ready;
+  expect(await again.queue.getJobSchedulers()).toEqual([]);
+  await again.close(1_000);
+  expect([...removals(first.lines), ...removals(second.lines)].sort()).toEqual([
+    ['other', 'job file gone: schedule removed'],
+    ['small', 'job has no schedule any more: schedule removed'],
+    ['third', 'job has no schedule any more: schedule removed'],
+  ]);
+
+  // Two folders differing (SPEC §7 one folder per queue): a copy here without the schedule is named as such,
+  // and its runs are not said to fail (the file is here).
+  const otherDir = join(h.dir, 'other-jobs');
+  await mkdir(otherDir);
+  await writeFile(join(otherDir, 'small.json'), JSON.stringify({ tenant: 'small', inputs: [{ path: '../small.csv' }], schedule: { cron: '0 7 * * *', timezone: 'UTC' } }));
+  const q = h.queue();
+  const here = { ...captureLogger(), memory: { removed: new Set<string>(), conflicts: new Set<string>() } };
+  const syncThere = () => syncSchedules(q, otherDir, h.env, logger);
+  const syncHere = () => syncSchedules(q, h.jobsDir, h.env, here.log, here.memory);
+  await syncThere();
+  expect((await syncHere()).removed).toEqual(['small']);
+  await syncThere();
+  expect((await syncHere()).removed).toEqual([]);
+  expect(here.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
+    `the schedule of job "small" was registered again after this worker removed it: another worker of this queue (LTV_QUEUE_PREFIX ${h.prefix}) reads a jobs folder whose small.json has a schedule, and this one's (${h.jobsDir}) has that file without a schedule. Every worker of a queue must read the same jobs folder: until they do, this worker leaves that schedule alone`,
+  ]);
+  await q.close();
+});
+
 test('two runs of one job never overlap, and neither is lost, while another job runs alongside', { timeout: 200_000 }, async () => {
   await h.writeJob('solo', {});
   await h.writeJob('other', {});
