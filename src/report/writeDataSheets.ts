@@ -14,6 +14,7 @@ import { columnLetter } from './columnLetter.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { cellText } from '../format/text.js';
 import { TIDY_COLUMNS, TIDY_HEAD_COLUMNS, TIDY_NUMBER_COLUMNS, sameHead, tidyRows, type TidyRow } from './tidyRows.js';
+import { EXCEL_DATE_FORMAT, excelDateSerial } from './excelDate.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
 import { PREDICTED_FILL, PREDICTED_FONT } from './writeForecastSheet.js';
@@ -43,7 +44,9 @@ export async function writeDataSheets(
   // a fresh object per cell costs it a render each time (a third of the time of a 730 × 730 report).
   const plain: Partial<ExcelJS.Style> = {};
   const money: Partial<ExcelJS.Style> = { numFmt: excelMoneyFormat(report.currency) };
-  const styles = TIDY_COLUMNS.map((c) => (c === 'value' || c === 'lower' || c === 'upper' ? money : plain));
+  // cohort_date is a date cell (a serial number with a date format), so the autofilter filters it by date.
+  const date: Partial<ExcelJS.Style> = { numFmt: EXCEL_DATE_FORMAT };
+  const styles = TIDY_COLUMNS.map((c) => (c === 'value' || c === 'lower' || c === 'upper' ? money : c === 'cohort_date' ? date : plain));
   // SPEC §9: a predicted cell is styled apart in the workbook, here as on the Forecast sheet (blue italic on
   // light blue): a predicted row's own columns (period, accounting type, value, state, interval), not the
   // matrix row's columns it shares with the realized rows before it.
@@ -51,7 +54,8 @@ export async function writeDataSheets(
   const predictedFill: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: PREDICTED_FILL } };
   const predictedPlain: Partial<ExcelJS.Style> = { font: predictedFont, fill: predictedFill };
   const predictedMoney: Partial<ExcelJS.Style> = { ...money, font: predictedFont, fill: predictedFill };
-  const predicted = TIDY_COLUMNS.map((c) => (c === 'value' || c === 'lower' || c === 'upper' ? predictedMoney : predictedPlain));
+  const predictedDate: Partial<ExcelJS.Style> = { ...date, font: predictedFont, fill: predictedFill };
+  const predicted = TIDY_COLUMNS.map((c) => (c === 'value' || c === 'lower' || c === 'upper' ? predictedMoney : c === 'cohort_date' ? predictedDate : predictedPlain));
   let sheet: ExcelJS.Worksheet | undefined;
   let rows = 0;
 
@@ -131,7 +135,7 @@ class DataRowXml {
     const internals = workbook as unknown as WorkbookInternals;
     this.strings = internals.sharedStrings;
     const attrs = (of: Partial<ExcelJS.Style>[]): string[] => TIDY_COLUMNS.map((c, i) => {
-      const id = internals.styles.addStyleModel(of[i]!, TIDY_NUMBER_COLUMNS.has(c) ? valueType.Number : valueType.String);
+      const id = internals.styles.addStyleModel(of[i]!, c === 'cohort_date' ? valueType.Date : TIDY_NUMBER_COLUMNS.has(c) ? valueType.Number : valueType.String);
       return id ? ` s="${id}"` : '';
     });
     this.styleAttrs = attrs(styles);
@@ -169,8 +173,9 @@ class DataRowXml {
       if (v === null || v === '') continue;
       const at = i === previous + 1 && previous >= 0 ? '' : ` r="${this.letters[i]}${n}"`;
       previous = i;
-      if (typeof v === 'number') {
-        xml += `<c${at}${styleAttrs[i]}><v>${v}</v></c>`;
+      const serial = i === COHORT_DATE ? excelDateSerial(v as string) : null;
+      if (typeof v === 'number' || serial !== null) {
+        xml += `<c${at}${styleAttrs[i]}><v>${serial ?? v}</v></c>`;
       } else {
         const text = cellText(v);
         strings?.push(text);
@@ -180,6 +185,8 @@ class DataRowXml {
     return { xml, previous };
   }
 }
+
+const COHORT_DATE = TIDY_COLUMNS.indexOf('cohort_date');
 
 /** Where a head's cells carry the row number (cellText makes every control character visible). */
 const ROW_MARK = '\u0001';

@@ -12,6 +12,7 @@ import { periodAxisTitle, periodLabel } from '../format/labels.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
 import { MOSTLY_COMPLETE, isMarkedPartial, rowCompleteShare } from './completeness.js';
+import { EXCEL_DATE_FORMAT, excelDateSerial } from './excelDate.js';
 
 /** Layout shared with the tests: where the header row and the first (Total) row are. */
 export const MATRIX_HEADER_ROW = 5;
@@ -116,6 +117,7 @@ export async function writeMatrixSheet(
   const partialMoney = `${money}"*"`;
   const complete: Partial<ExcelJS.Style> = { numFmt: money };
   const partial: Partial<ExcelJS.Style> = { numFmt: partialMoney, font: PARTIAL_FONT };
+  const dateTitle: Partial<ExcelJS.Style> = { ...plain, numFmt: EXCEL_DATE_FORMAT, alignment: { horizontal: 'left' } };
   const totalComplete: Partial<ExcelJS.Style> = { numFmt: money, font: { ...BASE_FONT, bold: true } };
   const totalPartial: Partial<ExcelJS.Style> = { numFmt: partialMoney, font: { ...PARTIAL_FONT, bold: true } };
   let firstCohortRow = 0;
@@ -123,12 +125,14 @@ export async function writeMatrixSheet(
   for (const row of matrix.rows) {
     const isTotal = row.type === 'total';
     // Floored to whole percents: a row reads 100 % only when all of it is final.
-    const values: (string | number)[] = [cellText(row.title), row.customers, Math.floor(rowCompleteShare(row) * 100) / 100];
+    // A cohort's title is its first day: a date cell (as the Data sheet's cohort_date), sortable and filtered as a date.
+    const day = row.type === 'cohort' ? excelDateSerial(row.title) : null;
+    const values: (string | number | Date)[] = [day === null ? cellText(row.title) : new Date(`${row.title}T00:00:00Z`), row.customers, Math.floor(rowCompleteShare(row) * 100) / 100];
     for (const cell of row.cells) values[MATRIX_FIRST_PERIOD_COL - 1 + cell.period] = cell.revenue;
     const r = sheet.addRow(values);
     lastRow = r.number;
     if (!isTotal && firstCohortRow === 0) firstCohortRow = r.number;
-    r.getCell(1).style = isTotal ? totalTitle : plain;
+    r.getCell(1).style = isTotal ? totalTitle : day === null ? plain : dateTitle;
     r.getCell(2).style = isTotal ? totalCount : count;
     r.getCell(MATRIX_COMPLETE_COL).style = isTotal ? totalShare : share;
     for (const cell of row.cells) {

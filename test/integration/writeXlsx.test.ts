@@ -80,7 +80,13 @@ describe('writeXlsx', () => {
       }
       m.rows.forEach((row, i) => {
         const r = ws.getRow(HEADER_ROW + 1 + i);
-        expect(r.getCell(1).value).toBe(row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title);
+        // A cohort is a date cell (its first day), a segment or the Total its text.
+        if (row.type === 'cohort') {
+          expect(r.getCell(1).value).toEqual(new Date(`${row.title}T00:00:00Z`));
+          expect(r.getCell(1).numFmt).toBe('yyyy-mm-dd');
+        } else {
+          expect(r.getCell(1).value).toBe(row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title);
+        }
         expect(r.getCell(2).value).toBe(row.customers);
         for (let p = 0; p < periods + 1; p++) {
           const cell = row.cells.find((c) => c.period === p);
@@ -285,9 +291,11 @@ function expectDataRows(ws: ExcelJS.Worksheet, report: TenantReport): void {
     const title = row.title === INJECTION_SEGMENT ? `'${row.title}` : row.title;
     expect(Array.from({ length: 16 }, (_, j) => r.getCell(j + 1).value)).toEqual([
       report.tenant, m.id, m.period_type, m.period_unit, m.segmentation, row.type, title,
-      row.type === 'cohort' ? row.title : null, row.type === 'segment' ? title : null,
+      // A cohort's first day is a date cell (text before: no date filter, no date arithmetic).
+      row.type === 'cohort' ? new Date(`${row.title}T00:00:00Z`) : null, row.type === 'segment' ? title : null,
       row.customers, cell.period, at, cell[at], cell.customers, cell.state, cell.complete_customers,
     ]);
     expect(r.getCell(13).numFmt).toBe(EUR);
+    if (row.type === 'cohort') expect(r.getCell(8).numFmt).toBe('yyyy-mm-dd');
   });
 }
