@@ -105,5 +105,13 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Text for HTML or XML content and quoted attribute values, control characters made visible (visibleText). */
 export function escapeHtml(text: string): string {
-  return visibleText(text).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return htmlEntities(visibleText(text));
+}
+
+/**
+ * A text shown already (visibleText, visibleLine, formatSubject) for HTML: its markup escaped, nothing else
+ * (escapeHtml would show it again).
+ */
+export function htmlEntities(shown: string): string {
+  return shown.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
