@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 import { composeRunEmail } from '../../src/notify/composeRunEmail.js';
+import { neutraliseText, visibleText } from '../../src/format/text.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
 import { parseCsv } from '../helpers/parseCsv.js';
 import { makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
@@ -72,7 +73,54 @@ describe('control characters in text values', () => {
       for (const part of [mail.text as string, mail.html as string]) {
         expect(part).toContain('shop\u2402');
         expect(part).not.toContain('\u0002');
+        // Shown once: the subject (shown already) in the HTML part's title was shown again, as shop[U+2402].
+        expect(part).not.toContain('[U+2402]');
       }
+      expect(mail.subject).toContain('shop\u2402');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('never shows two segments alike: each row of ltv.csv and the workbook is its own, and joins its ltv.json row', async () => {
+    // Before: =X and '=X were both shown '=X, U\u0001S and U\u2401S both U␁S, \u202eSU and [U+202E]SU both
+    // [U+202E]SU, so ltv.csv's key (matrix, row_title, period, accounting_type) held each twice.
+    const products = ['\u202eSU', '[U+202E]SU', '=X', "'=X", 'U\u0001S', 'U\u2401S'];
+    // Three customers a product, 10 + 20 + 30 for the first, 11 + 21 + 31 for the second, …: a product's
+    // revenue per customer at month 0 is 20 + its index.
+    const lines = products.flatMap((p, i) => [10, 20, 30].map((a, j) => `c${i}-${j},2026-01-1${j}T08:00:00Z,${a + i}.00,${p}`));
+    const fx = await makeFixture({ 'e.csv': `customer_id,event_time,amount,product_id\n${lines.join('\n')}\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: [{ period_type: 'days', period_unit: 'month', segmentation: 'product' }], forecast: { model: 'off' } }, T);
+      const { report, dir } = await readLatest(fx);
+      const segments = report.matrices[0]!.rows.filter((r) => r.type === 'segment');
+      expect(Object.fromEntries(segments.map((r) => [r.title, r.cells[0]!.revenue]))).toEqual(Object.fromEntries(products.map((p, i) => [p, 20 + i])));
+      // ltv.csv: six titles, a key that is unique, and every row joins its ltv.json row by the shown title.
+      const records = parseCsv(await readFile(join(dir, 'ltv.csv'), 'utf8')).slice(1).filter((r) => r[1] === 'days-month-product');
+      const csvSegments = records.filter((r) => r[5] === 'segment');
+      expect(new Set(csvSegments.map((r) => r[6])).size).toBe(6);
+      const keys = records.map((r) => [r[1], r[6], r[10], r[11]].join('|'));
+      expect(new Set(keys).size).toBe(keys.length);
+      // README (src/report/README.md "ltv.csv"): a title is shown as neutraliseText(visibleText(title)).
+      const shown = (title: string): string => neutraliseText(visibleText(title));
+      expect(products.map(shown)).toEqual(['[U+202E]SU', '[U+005B]U+202E]SU', "'=X", "''=X", 'U\u2401S', 'U[U+2401]S']);
+      for (const r of csvSegments) {
+        const matches = segments.filter((s) => shown(s.title) === r[6]);
+        expect(matches, r[6]).toHaveLength(1);
+        expect(r[8]).toBe(r[6]);
+        expect(Number(r[9])).toBe(3);
+        const cell = matches[0]!.cells.find((c) => c.period === Number(r[10]))!;
+        expect(Number(r[12])).toBe(cell[r[11] as 'revenue']);
+      }
+      expect(csvSegments.filter((r) => r[10] === '0' && r[11] === 'revenue').map((r) => [r[6], Number(r[12])]).sort())
+        .toEqual(products.map((p, i) => [shown(p), 20 + i]).sort());
+
+      // The workbook's "By product" sheet: the six titles (row 6 is Total), each beside its own month 0.
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
+      const sheet = wb.getWorksheet('By product')!;
+      const shownRows = Array.from({ length: 6 }, (_, i) => [String(sheet.getCell(7 + i, 1).value), sheet.getCell(7 + i, 4).value]);
+      expect(shownRows.sort()).toEqual(products.map((p, i) => [shown(p), 20 + i]).sort());
     } finally {
       await fx.cleanup();
     }
