@@ -57,13 +57,14 @@ export function visibleText(text: string): string {
 }
 
 /**
- * A text made visible (visibleText) that stays on one line: its CR and LF shown as ␍ and ␊ too. For data in a
- * line of the terminal's (a tenant id with a line break printed raw split a message in two, and a CR let the
- * rest overwrite the line's start).
+ * A text made visible (visibleText) that stays on one line: its CR, LF and tab shown as ␍, ␊ and ␉ too. For data
+ * in a line of the terminal's (a tenant id with a line break printed raw split a message in two, and a CR let
+ * the rest overwrite the line's start), and for the values a quarantine reason quotes (ltv_visible_line in
+ * src/sql/02_macros.sql: "12\n34" broke a reason in two; a tab in one read as spaces).
  */
 export function visibleLine(text: string): string {
   const shown = visibleText(text);
-  return /[\r\n]/.test(shown) ? shown.replace(/[\r\n]/g, picture) : shown;
+  return /[\t\n\r]/.test(shown) ? shown.replace(/[\t\n\r]/g, picture) : shown;
 }
 
 /**

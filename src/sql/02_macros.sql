@@ -125,11 +125,18 @@ CREATE OR REPLACE MACRO ltv_visible_text(x) AS CASE
       THEN '[U+' || upper(hex(ord(ch))) || ']'
     ELSE ch END), 'string_agg', '')
 END;
+-- A text made visible that stays on one line, as src/format/text.ts visibleLine: CR, LF and tab shown as
+-- ␍ ␊ ␉ too. For quarantine.csv's reason: a reason is one line whatever the values it quotes hold (an amount
+-- "12\n34" split it in two, and `grep` and `wc -l` with it).
+CREATE OR REPLACE MACRO ltv_visible_line(x) AS
+  replace(replace(replace(ltv_visible_text(x), chr(9), chr(9225)), chr(10), chr(9226)), chr(13), chr(9229));
 -- SPEC §5 (OWASP), as src/format/text.ts neutraliseText: a text starting with = + - @ tab CR LF, or with
 -- apostrophes and then one of them ('=X, so that it is not shown as =X is), gets a leading '.
 CREATE OR REPLACE MACRO ltv_neutralised(x) AS CASE WHEN regexp_matches(x, '^''*[=+\-@\t\r\n]') THEN '''' || x ELSE x END;
 -- Text for quarantine.csv: controls made visible, then neutralised.
 CREATE OR REPLACE MACRO ltv_safe_text(x) AS ltv_neutralised(ltv_visible_text(x));
+-- Likewise, on one line (quarantine.csv's reason).
+CREATE OR REPLACE MACRO ltv_safe_line(x) AS ltv_neutralised(ltv_visible_line(x));
 -- Refund rows only, so its per-value division does not matter.
 -- SPEC §4: the largest n with s + n days ≤ t (local wall clock, so a DST day still counts as one): on
 -- wall-clock TIMESTAMPs that is floor((t − s) / 1 day) in microseconds (whole dates apart, less one when

@@ -126,6 +126,47 @@ describe('control characters in text values', () => {
     }
   });
 
+  it('keeps a quarantine reason on one line: the line breaks and tabs of the values it quotes are shown as ␍ ␊ ␉', async () => {
+    // Before: an amount "12\n34" gave a reason with a line feed inside its quotes, and an event_time
+    // "=NOW()\r\nline2" a raw CR LF: valid RFC 4180, but `grep` and `wc -l` counted the rows wrong.
+    const text = [
+      'customer_id,event_time,amount,transaction_id,refund_of', // line 1
+      'a,2026-01-10T08:00:00Z,10.00,p1,', // 2
+      'b,2026-01-11T08:00:00Z,"12\n34",p2,', // 3-4
+      'c,"=NOW()\r\nline2",5.00,p3,', // 5-6
+      'd,2026-01-12T08:00:00Z,"5\t6",p4,', // 7
+      'e,2026-01-12T08:00:00Z,7\u240a8,p5,', // 8: a picture in the data is not a line break shown
+      'f,2026-01-13T08:00:00Z,bad,"t\n1",', // 9-10
+      'f,2026-01-14T08:00:00Z,-5.00,r1,"t\n1"', // 11-12: a refund of that quarantined payment (09_refund_checks.sql)
+      'g,2026-01-15T08:00:00Z,20.00,p6,', // 13
+      '',
+    ].join('\n');
+    const fx = await makeFixture({ 'e.csv': text });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, forecast: { model: 'off' } }, T);
+      const { dir } = await readLatest(fx);
+      const bytes = await readFile(join(dir, 'quarantine.csv'), 'utf8');
+      // One line a row: the header and six rows, no CR anywhere.
+      expect(bytes).not.toMatch(/[\r\t]/);
+      const lines = bytes.split('\n');
+      expect(lines.at(-1)).toBe('');
+      expect(lines).toHaveLength(1 + 6 + 1);
+      const decimal = 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent)';
+      expect(lines.slice(1, -1).map((l) => parseCsv(`${l}\r\n`)[0]!.slice(1, 4))).toEqual([
+        ['3', `${decimal}: "12\u240a34"`, 'default'],
+        ['5', 'event_time is not an ISO 8601 time: "=NOW()\u240d\u240aline2"', 'default'],
+        ['7', `${decimal}: "5\u24096"`, 'default'],
+        ['8', `${decimal}: "7[U+240A]8"`, 'default'],
+        ['9', `${decimal}: "bad"`, 'default'],
+        ['11', expect.stringMatching(/^refund_of "t\u240a1" names a quarantined row \(.*e\.csv line 9\): this refund is set aside with it/), 'default'],
+      ]);
+      // The csv's own quoting around a reason, as RFC 4180 has it: its quotes doubled, one line.
+      expect(lines[1]).toContain(`,"${decimal}: ""12\u240a34""",`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('shows the noncharacters U+FFFE and U+FFFF, which XML cannot hold, as [U+FFFE] and [U+FFFF]', async () => {
     // Before: a tenant id with U+FFFF stopped the whole run at its chart's SVG ("internal error", no tenant
     // published), and a product with one made the workbook's XML invalid (Excel "repairs" such a file).

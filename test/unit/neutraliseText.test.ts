@@ -36,6 +36,18 @@ const CONTROLS: [string, string][] = [
   ['[u+1] [U 1] U+ [+', '[u+1] [U 1] U+ [+'],
 ];
 
+/**
+ * [text, as shown on one line: a terminal's line, an email's tenant line, an HTML title, a quarantine reason]
+ * (visibleLine, ltv_visible_line): visibleText, then CR, LF and tab as ␍ ␊ ␉.
+ */
+const LINES: [string, string][] = [
+  ['cr\rover', 'cr\u240dover'], ['line\nbreak\r\n\u202eSU\tx', 'line\u240abreak\u240d\u240a[U+202E]SU\u2409x'], ['acme', 'acme'],
+  ['amount is not a decimal number: "12\n34"', 'amount is not a decimal number: "12\u240a34"'],
+  ['event_time is not an ISO 8601 time: "=NOW()\r\nline2"', 'event_time is not an ISO 8601 time: "=NOW()\u240d\u240aline2"'],
+  // A picture the text holds is not a line break shown: [U+240A].
+  ['12\u240a34', '12[U+240A]34'], ['\tx', '\u2409x'], ['x\u0001\n', 'x\u2401\u240a'], ['', ''],
+];
+
 let wh: Warehouse;
 beforeAll(async () => {
   wh = await Warehouse.open({ timezone: 'UTC' });
@@ -64,10 +76,18 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
     expect(visibleText(text)).toBe(shown);
   });
 
-  it('visibleLine: the same, with CR and LF shown too (one terminal line whatever the data holds)', () => {
-    expect(visibleLine('cr\rover')).toBe('cr\u240dover');
-    expect(visibleLine('line\nbreak\r\n\u202eSU\tx')).toBe('line\u240abreak\u240d\u240a[U+202E]SU\tx');
-    expect(visibleLine('acme')).toBe('acme');
+  it.each(LINES)('visibleLine: %j → %j', (text, shown) => {
+    expect(visibleLine(text)).toBe(shown);
+  });
+
+  it('SQL (ltv_visible_line, and ltv_safe_line after it: quarantine.csv\'s reason) gives the same for every case', async () => {
+    const texts = [...LINES.map(([text]) => text), ...CONTROLS.map(([text]) => text)];
+    const rows = await wh.all<{ shown: string; safe: string }>(
+      'SELECT ltv_visible_line(t) AS shown, ltv_safe_line(t) AS safe FROM unnest($texts::VARCHAR[]) WITH ORDINALITY AS u(t, i) ORDER BY i',
+      { texts: listValue(texts) },
+    );
+    expect(rows.map((r) => r.shown)).toEqual(texts.map(visibleLine));
+    expect(rows.map((r) => r.safe)).toEqual(texts.map((t) => neutraliseText(visibleLine(t))));
   });
 
   it('SQL (ltv_visible_text, and ltv_safe_text after it) gives the same for every case', async () => {
@@ -100,6 +120,11 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
       { texts: listValue(all) },
     );
     expect(rows.map((r) => r.safe)).toEqual(shown);
+    const lines = await wh.all<{ shown: string }>(
+      'SELECT ltv_visible_line(t) AS shown FROM unnest($texts::VARCHAR[]) WITH ORDINALITY AS u(t, i) ORDER BY i',
+      { texts: listValue(all) },
+    );
+    expect(lines.map((r) => r.shown)).toEqual(all.map(visibleLine));
   });
 
   it('csvField and escapeHtml make controls visible as cellText does: ltv.csv, the workbook and HTML agree', () => {
