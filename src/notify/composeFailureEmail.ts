@@ -2,7 +2,7 @@
 // a failed run publishes nothing), which is the first thing an operator wants to know.
 import type { SendMailOptions } from 'nodemailer';
 import { localTime } from '../report/localTime.js';
-import { escapeHtml, htmlEntities } from '../format/text.js';
+import { escapeHtml, htmlEntities, visibleLine } from '../format/text.js';
 import { formatSubject } from './formatSubject.js';
 
 export interface RunFailure {
@@ -41,7 +41,8 @@ export function composeFailureEmail(f: RunFailure, ops: readonly string[], opts:
   ];
   const text =
     `An LTV run failed. Nothing was published: the previous report stays served.\n\n` +
-    rows.map(([k, v]) => `${`${k}:`.padEnd(8)} ${v}`).join('\n') +
+    // A row is one line whatever its value holds (a tenant id with CR LF put "Bcc: …" on a line of its own).
+    rows.map(([k, v]) => `${`${k}:`.padEnd(8)} ${visibleLine(v)}`).join('\n') +
     `\n\nWhat to do: ${advice}\n\n--\nSent once per failure by ltv.\n`;
   const font = 'font-family:Arial,Helvetica,sans-serif;';
   const html =

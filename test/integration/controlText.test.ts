@@ -167,6 +167,27 @@ describe('control characters in text values', () => {
     }
   });
 
+  it('keeps a tenant id with a line break on one line in the run email\'s text part and report.html\'s title', async () => {
+    // Before: the text part's first line "LTV report for x" was followed by a line of its own, "Bcc:
+    // evil@x.example (job …)", and report.html's <title> held the raw CR LF.
+    const tenant = 'x\r\nBcc: evil@x.example';
+    const fx = await makeFixture({ 'e.csv': `tenant_id,customer_id,event_time,amount\n"${tenant}",a,2026-01-10T08:00:00Z,10.00\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], forecast: { model: 'off' } }, T);
+      const { report, dir } = await readLatest(fx, tenantDirName(tenant));
+      expect(report.tenant).toBe(tenant);
+      const html = await readFile(join(dir, 'report.html'), 'utf8');
+      expect(html).toContain('<title>LTV report: x\u240d\u240aBcc: evil@x.example · ');
+      const mail = await composeRunEmail(report, jobFromFlags({ inputs: [{ path: 'e.csv' }], email: { to: ['a@example.com'] } }, fx.dir), dir, { from: 'r@example.com', messageId: '<x@example.com>' });
+      const lines = (mail.text as string).split('\n');
+      expect(lines[0]).toBe('LTV report for x\u240d\u240aBcc: evil@x.example (job adhoc)');
+      expect(lines.filter((l) => /^Bcc:/i.test(l))).toEqual([]);
+      expect(mail.text).not.toMatch(/\r/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('shows the noncharacters U+FFFE and U+FFFF, which XML cannot hold, as [U+FFFE] and [U+FFFF]', async () => {
     // Before: a tenant id with U+FFFF stopped the whole run at its chart's SVG ("internal error", no tenant
     // published), and a product with one made the workbook's XML invalid (Excel "repairs" such a file).
