@@ -7,12 +7,16 @@
 
 /**
  * `=`, `+`, `-`, `@`, tab, carriage return, line feed: what Excel, LibreOffice and Sheets treat as a formula
- * start. The SQL version (ltv_safe_text in src/sql/02_macros.sql, for quarantine.csv written by DuckDB)
+ * start. The SQL version (ltv_neutralised in src/sql/02_macros.sql, for quarantine.csv written by DuckDB)
  * tests the same characters; test/unit/neutraliseText.test.ts runs one table of cases through both.
  */
 export const FORMULA_START_CHARS = ['=', '+', '-', '@', '\t', '\r', '\n'] as const;
-const FORMULA_START = new RegExp(`^[${FORMULA_START_CHARS.map((c) => (c === '-' ? '\\-' : c)).join('')}]`);
+// A text that is apostrophes and then such a character gets one more apostrophe too: `'=X` is shown `''=X`,
+// never `'=X`, which is how `=X` is shown (two segments looked alike, and ltv.csv's key was not unique). So the
+// rule is one to one: a shown text starting with apostrophes then a formula start lost its first one.
+const FORMULA_START = new RegExp(`^'*[${FORMULA_START_CHARS.map((c) => (c === '-' ? '\\-' : c)).join('')}]`);
 
+/** SPEC §5: a text a spreadsheet could read as a formula with a leading `'` (and `'=X` → `''=X`, above). */
 export function neutraliseText(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
@@ -31,11 +35,16 @@ export const EXCEL_CELL_CHARS = 32_767;
 // - The noncharacters U+FFFE and U+FFFF become [U+FFFE], [U+FFFF]: XML 1.0 (§2.2) cannot hold them either (a
 //   tenant id with one stopped the run at its chart's SVG, and a segment with one made the workbook's XML
 //   invalid).
+// - What the rule writes, when the data holds it already: a control picture (U+2400–U+2421) becomes
+//   [U+2401]…, and "[U+" becomes "[U+005B]U+". Otherwise "U\u2401S" looked like "U\u0001S" and "[U+202E]SU"
+//   like "\u202eSU" (two segments alike, ltv.csv's key not unique). So the rule is one to one: every picture
+//   shown stands for a control, and every "[U+" shown begins a [U+hex] that stands for one character.
 // src/sql/02_macros.sql ltv_visible_text is the same rule for quarantine.csv (test/unit/neutraliseText.test.ts).
-const SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/g;
-const HAS_SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffe\uffff]/;
+// Not idempotent: a text is shown once, from the data, never shown again (its pictures would become [U+2401]).
+const SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069\u2400-\u2421\ufffe\uffff]|\[U\+/g;
 
 function picture(c: string): string {
+  if (c === '[U+') return '[U+005B]U+';
   const code = c.charCodeAt(0);
   if (code < 32) return String.fromCharCode(0x2400 + code);
   if (code === 0x7f) return '\u2421';
@@ -44,17 +53,18 @@ function picture(c: string): string {
 
 /** A text with its control characters made visible (the rule above); tab, LF and CR are kept. */
 export function visibleText(text: string): string {
-  return HAS_SHOWN.test(text) ? text.replace(SHOWN, picture) : text;
+  return needsShowing(text) ? text.replace(SHOWN, picture) : text;
 }
 
 /**
- * A text made visible (visibleText) that stays on one line: its CR and LF shown as ␍ and ␊ too. For data in a
- * line of the terminal's (a tenant id with a line break printed raw split a message in two, and a CR let the
- * rest overwrite the line's start).
+ * A text made visible (visibleText) that stays on one line: its CR, LF and tab shown as ␍, ␊ and ␉ too. For data
+ * in a line of the terminal's (a tenant id with a line break printed raw split a message in two, and a CR let
+ * the rest overwrite the line's start), and for the values a quarantine reason quotes (ltv_visible_line in
+ * src/sql/02_macros.sql: "12\n34" broke a reason in two; a tab in one read as spaces).
  */
 export function visibleLine(text: string): string {
   const shown = visibleText(text);
-  return /[\r\n]/.test(shown) ? shown.replace(/[\r\n]/g, picture) : shown;
+  return /[\t\n\r]/.test(shown) ? shown.replace(/[\t\n\r]/g, picture) : shown;
 }
 
 /**
@@ -62,8 +72,7 @@ export function visibleLine(text: string): string {
  * Excel's limit with a note saying how long it was (ltv.csv and ltv.json keep the whole text).
  */
 export function cellText(text: string): string {
-  // A loop over the codes first, not the regular expression: a workbook's Data sheets pass a million cells here.
-  const safe = neutraliseText(hasControl(text) ? visibleText(text) : text);
+  const safe = neutraliseText(visibleText(text));
   if (safe.length <= EXCEL_CELL_CHARS) return ooxmlText(safe);
   const note = ` … [cut to Excel's limit of 32,767 characters from ${text.length.toLocaleString('en')}]`;
   let head = safe.slice(0, EXCEL_CELL_CHARS - note.length);
@@ -82,10 +91,18 @@ function ooxmlText(text: string): string {
   return text.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_').replaceAll('\r', '_x000D_');
 }
 
-function hasControl(text: string): boolean {
+/**
+ * Whether visibleText changes the text. A loop over the codes, not the regular expression: a workbook's Data
+ * sheets pass a million cells here, and a printable ASCII character costs one comparison.
+ */
+function needsShowing(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 127 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c >= 0xfffe) return true;
+    if (c < 0x7f) {
+      if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 0x5b && text.charCodeAt(i + 1) === 0x55 && text.charCodeAt(i + 2) === 0x2b) return true;
+    } else if (c === 0x7f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || (c >= 0x2400 && c <= 0x2421) || c >= 0xfffe) {
+      return true;
+    }
   }
   return false;
 }
@@ -95,7 +112,7 @@ function hasControl(text: string): boolean {
  * quoted when it holds a comma, quote or line break, inner quotes doubled.
  */
 export function csvField(text: string): string {
-  const safe = neutraliseText(hasControl(text) ? visibleText(text) : text);
+  const safe = neutraliseText(visibleText(text));
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
@@ -105,5 +122,13 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Text for HTML or XML content and quoted attribute values, control characters made visible (visibleText). */
 export function escapeHtml(text: string): string {
-  return visibleText(text).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return htmlEntities(visibleText(text));
+}
+
+/**
+ * A text shown already (visibleText, visibleLine, formatSubject) for HTML: its markup escaped, nothing else
+ * (escapeHtml would show its pictures again, as [U+2401]).
+ */
+export function htmlEntities(shown: string): string {
+  return shown.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }

@@ -2,7 +2,7 @@
 // a failed run publishes nothing), which is the first thing an operator wants to know.
 import type { SendMailOptions } from 'nodemailer';
 import { localTime } from '../report/localTime.js';
-import { escapeHtml } from '../format/text.js';
+import { escapeHtml, htmlEntities, visibleLine } from '../format/text.js';
 import { formatSubject } from './formatSubject.js';
 
 export interface RunFailure {
@@ -41,11 +41,12 @@ export function composeFailureEmail(f: RunFailure, ops: readonly string[], opts:
   ];
   const text =
     `An LTV run failed. Nothing was published: the previous report stays served.\n\n` +
-    rows.map(([k, v]) => `${`${k}:`.padEnd(8)} ${v}`).join('\n') +
+    // A row is one line whatever its value holds (a tenant id with CR LF put "Bcc: …" on a line of its own).
+    rows.map(([k, v]) => `${`${k}:`.padEnd(8)} ${visibleLine(v)}`).join('\n') +
     `\n\nWhat to do: ${advice}\n\n--\nSent once per failure by ltv.\n`;
   const font = 'font-family:Arial,Helvetica,sans-serif;';
   const html =
-    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>` +
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${htmlEntities(subject)}</title></head>` +
     `<body style="margin:0;padding:16px;background:#ffffff;">` +
     `<p style="${font}font-size:14px;color:#1a1a1a;margin:0 0 12px;">An LTV run <b>failed</b>. Nothing was published: the previous report stays served.</p>` +
     `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">` +

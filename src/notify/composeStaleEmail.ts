@@ -2,7 +2,7 @@
 // failure notice. What an operator needs: which job, since when nothing was published, what is served now.
 import type { SendMailOptions } from 'nodemailer';
 import { localTime } from '../report/localTime.js';
-import { escapeHtml, visibleText } from '../format/text.js';
+import { escapeHtml, htmlEntities, visibleText } from '../format/text.js';
 
 export interface StaleReport {
   kind: 'stale' | 'recovered';
@@ -44,7 +44,7 @@ export function composeStaleEmail(r: StaleReport, ops: readonly string[], opts: 
   const text = `${lead}\n\n${rows.map(([k, v]) => `${`${k}:`.padEnd(16)} ${v}`).join('\n')}\n\nWhat to do: ${advice}\n\n--\nSent once per episode by ltv.\n`;
   const font = 'font-family:Arial,Helvetica,sans-serif;';
   const html =
-    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>` +
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${htmlEntities(subject)}</title></head>` +
     `<body style="margin:0;padding:16px;background:#ffffff;">` +
     `<p style="${font}font-size:14px;color:#1a1a1a;margin:0 0 12px;">${escapeHtml(lead)}</p>` +
     `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">` +

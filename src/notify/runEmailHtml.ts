@@ -5,7 +5,7 @@
 // 400 px screen the figure cards stack two by two, the heatmap scrolls inside its own box and the chart
 // scales; the page itself never scrolls sideways (test/integration/emailBrowser.test.ts).
 import { forecastLine } from './forecastLine.js';
-import { escapeHtml } from '../format/text.js';
+import { escapeHtml, htmlEntities } from '../format/text.js';
 import { formatBytes, formatCount, formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { formatChange } from './formatChange.js';
 import { inputFileLines, inputLine } from './inputLines.js';
@@ -109,7 +109,8 @@ export function runEmailHtml(c: RunEmailContent): string {
     ? `Proceeds (after store commission) ${money(s.proceeds)} · net revenue (after commission and taxes) ${money(s.net_revenue)}`
     : 'No commission or tax data in the inputs: proceeds and net revenue equal revenue.';
 
-  const title = escapeHtml(c.subject);
+  // The subject is shown already (formatSubject).
+  const title = htmlEntities(c.subject);
   return (
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${title}</title></head>` +

@@ -10,7 +10,7 @@ import type { RunEmailContent } from './RunEmailContent.js';
 import { heatmapTitle, shownNote } from './runEmailHtml.js';
 import { inputFileLines, inputLine } from './inputLines.js';
 import { localTime } from '../report/localTime.js';
-import { visibleText } from '../format/text.js';
+import { visibleLine, visibleText } from '../format/text.js';
 
 const TEXT_PERIODS = 7;
 
@@ -23,8 +23,10 @@ export function runEmailText(c: RunEmailContent): string {
     const text = before ? formatChange(now, then ?? null, currency) : null;
     return text ? `  [${text}]` : '';
   };
+  // The first line names the tenant and the job, on one line whatever they hold (visibleLine): a tenant id
+  // with CR LF put "Bcc: …" on a line of its own.
+  const title = visibleLine(`LTV report for ${r.tenant} (job ${c.job})`);
   const lines = [
-    `LTV report for ${r.tenant} (job ${c.job})`,
     `As of ${c.asOfLocal} (${r.timezone}), amounts in ${r.currency}`,
     ...(r.warnings ?? []).map((w) => `\nWARNING: ${w.message}`),
     '',
@@ -69,6 +71,6 @@ export function runEmailText(c: RunEmailContent): string {
     `Run ${r.run_id}, generated ${localTime(r.generated_at, r.timezone)} (${r.timezone}) by ltv; this message is sent once per run.`,
   );
   // Text from the data (the tenant id, file names, warnings) shown as the HTML part and the other files show
-  // it: an ESC or a bidi override would otherwise act in a terminal mail reader or reorder the line.
-  return `${visibleText(lines.join('\n'))}\n`;
+  // it, once: an ESC or a bidi override would otherwise act in a terminal mail reader or reorder the line.
+  return `${title}\n${visibleText(lines.join('\n'))}\n`;
 }

@@ -19,7 +19,7 @@ import { explorerText } from '../explorer/explorerAssets.js';
 import type { InlinePayload, InlinePredicted, InlineRow, InlineRun } from '../explorer/app/view.js';
 import { joinRuns, type RunMatrix } from '../ltv/cellRuns.js';
 import type { Forecast, Matrix, TenantReport } from '../ltv/model.js';
-import { escapeHtml } from '../format/text.js';
+import { escapeHtml, htmlEntities, visibleLine } from '../format/text.js';
 import { listed } from '../format/listed.js';
 
 /** Matrices left out of the file (see above). */
@@ -125,7 +125,7 @@ export function reportHtml(report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
-<title>LTV report: ${escapeHtml(report.tenant)} · ${escapeHtml(report.run_id)}</title>
+<title>LTV report: ${htmlEntities(visibleLine(report.tenant))} · ${escapeHtml(report.run_id)}</title>
 <style>${css}</style>
 </head>
 <body>

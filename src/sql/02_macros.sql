@@ -113,18 +113,30 @@ CREATE OR REPLACE MACRO ltv_div_round_exact(num, den) AS CASE
 END;
 -- Control characters made visible, as src/format/text.ts visibleText does for ltv.csv and the workbook: C0
 -- but tab, LF and CR, and DEL, as their Unicode pictures (U+0001 → ␁); the bidi embedding, override and
--- isolate controls as [U+202E]. Per character only for the few texts that hold one.
+-- isolate controls, U+FFFE and U+FFFF as [U+202E]; and, so the rule is one to one, a control picture the text
+-- holds as [U+2401] and a "[U+" it holds as "[U+005B]U+" (first, on the whole text: it is three characters).
+-- Per character only for the few texts that hold one.
 CREATE OR REPLACE MACRO ltv_visible_text(x) AS CASE
-  WHEN NOT regexp_matches(x, '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x{ffff}]') THEN x
-  ELSE list_aggregate(list_transform(string_split(x, ''), ch -> CASE
+  WHEN NOT regexp_matches(x, '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{2400}-\x{2421}\x{fffe}\x{ffff}]|\[U\+') THEN x
+  ELSE list_aggregate(list_transform(string_split(replace(x, '[U+', '[U+005B]U+'), ''), ch -> CASE
     WHEN ord(ch) < 32 AND ord(ch) NOT IN (9, 10, 13) THEN chr(9216 + ord(ch))
     WHEN ord(ch) = 127 THEN chr(9249)
-    WHEN ord(ch) BETWEEN 8234 AND 8238 OR ord(ch) BETWEEN 8294 AND 8297 OR ord(ch) IN (65534, 65535) THEN '[U+' || upper(hex(ord(ch))) || ']'
+    WHEN ord(ch) BETWEEN 8234 AND 8238 OR ord(ch) BETWEEN 8294 AND 8297 OR ord(ch) BETWEEN 9216 AND 9249 OR ord(ch) IN (65534, 65535)
+      THEN '[U+' || upper(hex(ord(ch))) || ']'
     ELSE ch END), 'string_agg', '')
 END;
--- Text for quarantine.csv (SPEC §5, OWASP): controls made visible, then cells starting with = + - @ tab CR
--- LF get a leading '.
-CREATE OR REPLACE MACRO ltv_safe_text(x) AS CASE WHEN regexp_matches(ltv_visible_text(x), '^[=+\-@\t\r\n]') THEN '''' || ltv_visible_text(x) ELSE ltv_visible_text(x) END;
+-- A text made visible that stays on one line, as src/format/text.ts visibleLine: CR, LF and tab shown as
+-- ␍ ␊ ␉ too. For quarantine.csv's reason: a reason is one line whatever the values it quotes hold (an amount
+-- "12\n34" split it in two, and `grep` and `wc -l` with it).
+CREATE OR REPLACE MACRO ltv_visible_line(x) AS
+  replace(replace(replace(ltv_visible_text(x), chr(9), chr(9225)), chr(10), chr(9226)), chr(13), chr(9229));
+-- SPEC §5 (OWASP), as src/format/text.ts neutraliseText: a text starting with = + - @ tab CR LF, or with
+-- apostrophes and then one of them ('=X, so that it is not shown as =X is), gets a leading '.
+CREATE OR REPLACE MACRO ltv_neutralised(x) AS CASE WHEN regexp_matches(x, '^''*[=+\-@\t\r\n]') THEN '''' || x ELSE x END;
+-- Text for quarantine.csv: controls made visible, then neutralised.
+CREATE OR REPLACE MACRO ltv_safe_text(x) AS ltv_neutralised(ltv_visible_text(x));
+-- Likewise, on one line (quarantine.csv's reason).
+CREATE OR REPLACE MACRO ltv_safe_line(x) AS ltv_neutralised(ltv_visible_line(x));
 -- Refund rows only, so its per-value division does not matter.
 -- SPEC §4: the largest n with s + n days ≤ t (local wall clock, so a DST day still counts as one): on
 -- wall-clock TIMESTAMPs that is floor((t − s) / 1 day) in microseconds (whole dates apart, less one when

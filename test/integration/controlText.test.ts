@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { jobFromFlags } from '../../src/config/loadJob.js';
 import { composeRunEmail } from '../../src/notify/composeRunEmail.js';
+import { neutraliseText, visibleText } from '../../src/format/text.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
 import { parseCsv } from '../helpers/parseCsv.js';
 import { makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
@@ -72,7 +73,116 @@ describe('control characters in text values', () => {
       for (const part of [mail.text as string, mail.html as string]) {
         expect(part).toContain('shop\u2402');
         expect(part).not.toContain('\u0002');
+        // Shown once: the subject (shown already) in the HTML part's title was shown again, as shop[U+2402].
+        expect(part).not.toContain('[U+2402]');
       }
+      expect(mail.subject).toContain('shop\u2402');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('never shows two segments alike: each row of ltv.csv and the workbook is its own, and joins its ltv.json row', async () => {
+    // Before: =X and '=X were both shown '=X, U\u0001S and U\u2401S both U␁S, \u202eSU and [U+202E]SU both
+    // [U+202E]SU, so ltv.csv's key (matrix, row_title, period, accounting_type) held each twice.
+    const products = ['\u202eSU', '[U+202E]SU', '=X', "'=X", 'U\u0001S', 'U\u2401S'];
+    // Three customers a product, 10 + 20 + 30 for the first, 11 + 21 + 31 for the second, …: a product's
+    // revenue per customer at month 0 is 20 + its index.
+    const lines = products.flatMap((p, i) => [10, 20, 30].map((a, j) => `c${i}-${j},2026-01-1${j}T08:00:00Z,${a + i}.00,${p}`));
+    const fx = await makeFixture({ 'e.csv': `customer_id,event_time,amount,product_id\n${lines.join('\n')}\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: [{ period_type: 'days', period_unit: 'month', segmentation: 'product' }], forecast: { model: 'off' } }, T);
+      const { report, dir } = await readLatest(fx);
+      const segments = report.matrices[0]!.rows.filter((r) => r.type === 'segment');
+      expect(Object.fromEntries(segments.map((r) => [r.title, r.cells[0]!.revenue]))).toEqual(Object.fromEntries(products.map((p, i) => [p, 20 + i])));
+      // ltv.csv: six titles, a key that is unique, and every row joins its ltv.json row by the shown title.
+      const records = parseCsv(await readFile(join(dir, 'ltv.csv'), 'utf8')).slice(1).filter((r) => r[1] === 'days-month-product');
+      const csvSegments = records.filter((r) => r[5] === 'segment');
+      expect(new Set(csvSegments.map((r) => r[6])).size).toBe(6);
+      const keys = records.map((r) => [r[1], r[6], r[10], r[11]].join('|'));
+      expect(new Set(keys).size).toBe(keys.length);
+      // README (src/report/README.md "ltv.csv"): a title is shown as neutraliseText(visibleText(title)).
+      const shown = (title: string): string => neutraliseText(visibleText(title));
+      expect(products.map(shown)).toEqual(['[U+202E]SU', '[U+005B]U+202E]SU', "'=X", "''=X", 'U\u2401S', 'U[U+2401]S']);
+      for (const r of csvSegments) {
+        const matches = segments.filter((s) => shown(s.title) === r[6]);
+        expect(matches, r[6]).toHaveLength(1);
+        expect(r[8]).toBe(r[6]);
+        expect(Number(r[9])).toBe(3);
+        const cell = matches[0]!.cells.find((c) => c.period === Number(r[10]))!;
+        expect(Number(r[12])).toBe(cell[r[11] as 'revenue']);
+      }
+      expect(csvSegments.filter((r) => r[10] === '0' && r[11] === 'revenue').map((r) => [r[6], Number(r[12])]).sort())
+        .toEqual(products.map((p, i) => [shown(p), 20 + i]).sort());
+
+      // The workbook's "By product" sheet: the six titles (row 6 is Total), each beside its own month 0.
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
+      const sheet = wb.getWorksheet('By product')!;
+      const shownRows = Array.from({ length: 6 }, (_, i) => [String(sheet.getCell(7 + i, 1).value), sheet.getCell(7 + i, 4).value]);
+      expect(shownRows.sort()).toEqual(products.map((p, i) => [shown(p), 20 + i]).sort());
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('keeps a quarantine reason on one line: the line breaks and tabs of the values it quotes are shown as ␍ ␊ ␉', async () => {
+    // Before: an amount "12\n34" gave a reason with a line feed inside its quotes, and an event_time
+    // "=NOW()\r\nline2" a raw CR LF: valid RFC 4180, but `grep` and `wc -l` counted the rows wrong.
+    const text = [
+      'customer_id,event_time,amount,transaction_id,refund_of', // line 1
+      'a,2026-01-10T08:00:00Z,10.00,p1,', // 2
+      'b,2026-01-11T08:00:00Z,"12\n34",p2,', // 3-4
+      'c,"=NOW()\r\nline2",5.00,p3,', // 5-6
+      'd,2026-01-12T08:00:00Z,"5\t6",p4,', // 7
+      'e,2026-01-12T08:00:00Z,7\u240a8,p5,', // 8: a picture in the data is not a line break shown
+      'f,2026-01-13T08:00:00Z,bad,"t\n1",', // 9-10
+      'f,2026-01-14T08:00:00Z,-5.00,r1,"t\n1"', // 11-12: a refund of that quarantined payment (09_refund_checks.sql)
+      'g,2026-01-15T08:00:00Z,20.00,p6,', // 13
+      '',
+    ].join('\n');
+    const fx = await makeFixture({ 'e.csv': text });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, forecast: { model: 'off' } }, T);
+      const { dir } = await readLatest(fx);
+      const bytes = await readFile(join(dir, 'quarantine.csv'), 'utf8');
+      // One line a row: the header and six rows, no CR anywhere.
+      expect(bytes).not.toMatch(/[\r\t]/);
+      const lines = bytes.split('\n');
+      expect(lines.at(-1)).toBe('');
+      expect(lines).toHaveLength(1 + 6 + 1);
+      const decimal = 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent)';
+      expect(lines.slice(1, -1).map((l) => parseCsv(`${l}\r\n`)[0]!.slice(1, 4))).toEqual([
+        ['3', `${decimal}: "12\u240a34"`, 'default'],
+        ['5', 'event_time is not an ISO 8601 time: "=NOW()\u240d\u240aline2"', 'default'],
+        ['7', `${decimal}: "5\u24096"`, 'default'],
+        ['8', `${decimal}: "7[U+240A]8"`, 'default'],
+        ['9', `${decimal}: "bad"`, 'default'],
+        ['11', expect.stringMatching(/^refund_of "t\u240a1" names a quarantined row \(.*e\.csv line 9\): this refund is set aside with it/), 'default'],
+      ]);
+      // The csv's own quoting around a reason, as RFC 4180 has it: its quotes doubled, one line.
+      expect(lines[1]).toContain(`,"${decimal}: ""12\u240a34""",`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('keeps a tenant id with a line break on one line in the run email\'s text part and report.html\'s title', async () => {
+    // Before: the text part's first line "LTV report for x" was followed by a line of its own, "Bcc:
+    // evil@x.example (job …)", and report.html's <title> held the raw CR LF.
+    const tenant = 'x\r\nBcc: evil@x.example';
+    const fx = await makeFixture({ 'e.csv': `tenant_id,customer_id,event_time,amount\n"${tenant}",a,2026-01-10T08:00:00Z,10.00\n` });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], forecast: { model: 'off' } }, T);
+      const { report, dir } = await readLatest(fx, tenantDirName(tenant));
+      expect(report.tenant).toBe(tenant);
+      const html = await readFile(join(dir, 'report.html'), 'utf8');
+      expect(html).toContain('<title>LTV report: x\u240d\u240aBcc: evil@x.example · ');
+      const mail = await composeRunEmail(report, jobFromFlags({ inputs: [{ path: 'e.csv' }], email: { to: ['a@example.com'] } }, fx.dir), dir, { from: 'r@example.com', messageId: '<x@example.com>' });
+      const lines = (mail.text as string).split('\n');
+      expect(lines[0]).toBe('LTV report for x\u240d\u240aBcc: evil@x.example (job adhoc)');
+      expect(lines.filter((l) => /^Bcc:/i.test(l))).toEqual([]);
+      expect(mail.text).not.toMatch(/\r/);
     } finally {
       await fx.cleanup();
     }

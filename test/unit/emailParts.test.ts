@@ -1,7 +1,8 @@
 // The notify step's small decisions, each on its own: settings from the environment, what counts as a
-// transient SMTP failure, the subject, the headline number, the heatmap's HTML.
+// transient SMTP failure, the subject, the headline number, the heatmap's HTML, the failure notice's text.
 import { describe, expect, it } from 'vitest';
 import type { TenantReport } from '../../src/ltv/model.js';
+import { composeFailureEmail } from '../../src/notify/composeFailureEmail.js';
 import { formatSubject } from '../../src/notify/formatSubject.js';
 import { formatAmount, formatMoney } from '../../src/format/money.js';
 import { headlineLtv } from '../../src/notify/headlineLtv.js';
@@ -135,5 +136,25 @@ describe('heatmapHtml', () => {
     expect(view.periods).toHaveLength(13);
     expect(view.hiddenRows).toBeGreaterThan(700);
     expect(heatmapHtml(view).length).toBeLessThan(60_000);
+  });
+});
+
+describe('the failure notice', () => {
+  const failure = { job: 'nightly', asOf: '2026-03-16T06:00:00Z', timezone: 'UTC', code: 'DATA', message: 'too many bad rows', retryable: false };
+
+  it('keeps each row of its text part on one line, a tenant id with CR LF included', () => {
+    // Before: "Tenant:  x" was followed by a line of its own, "Bcc: evil@x.example".
+    const mail = composeFailureEmail({ ...failure, tenant: 'x\r\nBcc: evil@x.example' }, ['ops@example.com'], { from: 'ltv@example.com', messageId: '<f@example.com>' });
+    const lines = (mail.text as string).split('\n');
+    expect(lines).toContain('Tenant:  x\u240d\u240aBcc: evil@x.example');
+    expect(lines.filter((l) => /^Bcc:/i.test(l))).toEqual([]);
+    expect(mail.text).not.toMatch(/\r/);
+  });
+
+  it('shows a tenant id once, in the subject, the HTML title and the text part', () => {
+    const mail = composeFailureEmail({ ...failure, tenant: 'shop\u0002' }, ['ops@example.com'], { from: 'ltv@example.com', messageId: '<f@example.com>' });
+    expect(mail.subject).toContain('tenant shop\u2402');
+    expect(mail.html).toContain('<title>LTV run failed: job nightly, tenant shop\u2402, as of 2026-03-16</title>');
+    expect(mail.text).toContain('Tenant:  shop\u2402\n');
   });
 });

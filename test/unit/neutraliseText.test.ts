@@ -17,6 +17,8 @@ const CASES: [string, string][] = [
   ['\tx', "'\tx"], ['\rx', "'\rx"], ['\nx', "'\nx"], ['=HYPERLINK("http://x","y")', `'=HYPERLINK("http://x","y")`],
   ['Total', 'Total'], ['2026-01-01', '2026-01-01'], ['US', 'US'], ['Österreich — 日本', 'Österreich — 日本'], ['', ''],
   ["'already", "'already"], [' =space first', ' =space first'], ['a=b', 'a=b'], ['x\n=y', 'x\n=y'],
+  // Apostrophes then a formula start get one more, so a text is never shown as another is ('=X was shown as =X).
+  ["'=X", "''=X"], ["''+1", "'''+1"], ["'\tx", "''\tx"], ["'", "'"], ["''", "''"], ["' =x", "' =x"], ["'a'=b", "'a'=b"],
 ];
 
 /** [text, as shown in ltv.csv, the workbook, quarantine.csv and HTML] (visibleText, ltv_visible_text). */
@@ -27,6 +29,23 @@ const CONTROLS: [string, string][] = [
   ['bad\uffff', 'bad[U+FFFF]'], ['p\ufffe', 'p[U+FFFE]'], ['\ufffd ok', '\ufffd ok'],
   // Kept: marks that reorder nothing (LRM), joiners of emoji, C1 controls (XML holds them), other scripts.
   ['a\u200eb', 'a\u200eb'], ['👨‍👩‍👧', '👨‍👩‍👧'], ['x\u0085y', 'x\u0085y'], ['日本 — Österreich', '日本 — Österreich'], ['', ''],
+  // What the rule writes, held by the data already, is shown apart from what the rule made: a control picture
+  // as [U+2401], and "[U+" as "[U+005B]U+" (U\u2401S looked like U\u0001S, [U+202E]SU like \u202eSU).
+  ['U\u2401S', 'U[U+2401]S'], ['\u2400\u2421\u241b', '[U+2400][U+2421][U+241B]'], ['\u2422 \u23ff', '\u2422 \u23ff'],
+  ['[U+202E]SU', '[U+005B]U+202E]SU'], ['[U+[U+', '[U+005B]U+[U+005B]U+'], ['[\u202e', '[[U+202E]'], ['[[U+0001]', '[[U+005B]U+0001]'],
+  ['[u+1] [U 1] U+ [+', '[u+1] [U 1] U+ [+'],
+];
+
+/**
+ * [text, as shown on one line: a terminal's line, an email's tenant line, an HTML title, a quarantine reason]
+ * (visibleLine, ltv_visible_line): visibleText, then CR, LF and tab as ␍ ␊ ␉.
+ */
+const LINES: [string, string][] = [
+  ['cr\rover', 'cr\u240dover'], ['line\nbreak\r\n\u202eSU\tx', 'line\u240abreak\u240d\u240a[U+202E]SU\u2409x'], ['acme', 'acme'],
+  ['amount is not a decimal number: "12\n34"', 'amount is not a decimal number: "12\u240a34"'],
+  ['event_time is not an ISO 8601 time: "=NOW()\r\nline2"', 'event_time is not an ISO 8601 time: "=NOW()\u240d\u240aline2"'],
+  // A picture the text holds is not a line break shown: [U+240A].
+  ['12\u240a34', '12[U+240A]34'], ['\tx', '\u2409x'], ['x\u0001\n', 'x\u2401\u240a'], ['', ''],
 ];
 
 let wh: Warehouse;
@@ -57,10 +76,18 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
     expect(visibleText(text)).toBe(shown);
   });
 
-  it('visibleLine: the same, with CR and LF shown too (one terminal line whatever the data holds)', () => {
-    expect(visibleLine('cr\rover')).toBe('cr\u240dover');
-    expect(visibleLine('line\nbreak\r\n\u202eSU\tx')).toBe('line\u240abreak\u240d\u240a[U+202E]SU\tx');
-    expect(visibleLine('acme')).toBe('acme');
+  it.each(LINES)('visibleLine: %j → %j', (text, shown) => {
+    expect(visibleLine(text)).toBe(shown);
+  });
+
+  it('SQL (ltv_visible_line, and ltv_safe_line after it: quarantine.csv\'s reason) gives the same for every case', async () => {
+    const texts = [...LINES.map(([text]) => text), ...CONTROLS.map(([text]) => text)];
+    const rows = await wh.all<{ shown: string; safe: string }>(
+      'SELECT ltv_visible_line(t) AS shown, ltv_safe_line(t) AS safe FROM unnest($texts::VARCHAR[]) WITH ORDINALITY AS u(t, i) ORDER BY i',
+      { texts: listValue(texts) },
+    );
+    expect(rows.map((r) => r.shown)).toEqual(texts.map(visibleLine));
+    expect(rows.map((r) => r.safe)).toEqual(texts.map((t) => neutraliseText(visibleLine(t))));
   });
 
   it('SQL (ltv_visible_text, and ltv_safe_text after it) gives the same for every case', async () => {
@@ -72,6 +99,32 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
     expect(rows.map((r) => r.shown)).toEqual(texts.map(visibleText));
     expect(rows.map((r) => r.safe)).toEqual(texts.map((t) => neutraliseText(visibleText(t))));
     expect(rows.map((r) => r.safe).slice(-2)).toEqual(['\u2401=cmd', "'=\u2401"]);
+  });
+
+  it('no two texts are shown alike: every text of up to 4 characters of the ones the rules act on is shown its own way, in TypeScript and SQL', async () => {
+    // ltv.csv's key (matrix, row_title, period, accounting_type) is unique only if no two segments are shown
+    // alike: =X and '=X, U\u0001S and U\u2401S, \u202eSU and [U+202E]SU were.
+    const alphabet = ['[', 'U', '+', ']', '\u0001', '\u2401', '\u202e', "'", '=', '\t', '\n', 'a'];
+    const all = [''];
+    let longest = [''];
+    for (let n = 1; n <= 4; n++) {
+      longest = longest.flatMap((t) => alphabet.map((c) => t + c));
+      all.push(...longest);
+    }
+    const shown = all.map((t) => neutraliseText(visibleText(t)));
+    expect(new Set(shown).size).toBe(all.length);
+    expect(new Set(all.map(visibleLine)).size).toBe(all.length);
+    // SQL shows each the same way.
+    const rows = await wh.all<{ safe: string }>(
+      'SELECT ltv_safe_text(t) AS safe FROM unnest($texts::VARCHAR[]) WITH ORDINALITY AS u(t, i) ORDER BY i',
+      { texts: listValue(all) },
+    );
+    expect(rows.map((r) => r.safe)).toEqual(shown);
+    const lines = await wh.all<{ shown: string }>(
+      'SELECT ltv_visible_line(t) AS shown FROM unnest($texts::VARCHAR[]) WITH ORDINALITY AS u(t, i) ORDER BY i',
+      { texts: listValue(all) },
+    );
+    expect(lines.map((r) => r.shown)).toEqual(all.map(visibleLine));
   });
 
   it('csvField and escapeHtml make controls visible as cellText does: ltv.csv, the workbook and HTML agree', () => {
