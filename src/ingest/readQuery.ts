@@ -18,8 +18,9 @@ import type mysql from 'mysql2';
 import { AppError } from '../config/AppError.js';
 import type { InputDef } from '../config/jobSchema.js';
 import type { SourceFile } from './resolveInputs.js';
+import { withoutLastSemicolon, type Dialect, type LexSettings } from './scanQuery.js';
 
-type Driver = 'PostgreSQL' | 'MySQL';
+type Driver = Dialect;
 
 export interface QueryContext {
   /** The job file as it was given (or "command line"), for messages. */
@@ -111,18 +112,6 @@ export async function readQuery(input: InputDef, ctx: QueryContext): Promise<Sou
 export interface RefusedColumn {
   name: string;
   why: string;
-}
-
-/**
- * The query's text without a last ";" and what follows it when that is only white space and comments
- * (`SELECT …; -- all rows`): PostgreSQL took such a text for two statements. A ";" inside a string or a
- * comment leaves text after it that is neither, and the query is kept as it is.
- */
-export function withoutLastSemicolon(query: string): string {
-  const sql = query.trim();
-  const at = sql.lastIndexOf(';');
-  if (at < 0) return sql;
-  return /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*$/.test(sql.slice(at + 1)) ? sql.slice(0, at).trimEnd() : sql;
 }
 
 /** A query input with a parameter ($1, or MySQL's ?), which ltv has no value for. */
@@ -286,7 +275,8 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
   try {
     await client.connect();
     progress.connected = true;
-    pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const session = (await client.query<{ pid: number; scs: boolean }>("SELECT pg_backend_pid() AS pid, current_setting('standard_conforming_strings') = 'on' AS scs")).rows[0]!;
+    pid = session.pid;
     if (progress.cancelled) throw new Error('run cancelled');
     await client.query('BEGIN TRANSACTION READ ONLY');
     // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
@@ -302,7 +292,8 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
         ownTimeout = true;
       }
     }
-    const sql = withoutLastSemicolon(input.query!);
+    const lex: LexSettings = { backslashEscapes: !session.scs };
+    const sql = withoutLastSemicolon(input.query!, 'PostgreSQL', lex);
     // The COPY below goes through the simple query protocol, which runs every statement of a text: a query
     // that closed COPY's parenthesis ran its own statements after it (a COMMIT, then writes, outside the
     // READ ONLY transaction). The query is planned first with the extended protocol (a named statement
@@ -416,10 +407,13 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
       drop(new Error('query timeout'));
     });
     await run("SET time_zone = '+00:00'");
+    // How the session lexes the query's strings (scanQuery.ts), for its trailing ";".
+    const mode = await new Promise<string>((ok, fail) => conn.query('SELECT @@SESSION.sql_mode AS mode', (e, rows) => (e ? fail(e) : ok(String((rows as { mode: unknown }[])[0]?.mode ?? '')))));
+    const lex: LexSettings = { backslashEscapes: !/\bNO_BACKSLASH_ESCAPES\b/i.test(mode), ansiQuotes: /\bANSI_QUOTES\b/i.test(mode) };
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
     const refused: RefusedColumn[] = [];
-    const sql = withoutLastSemicolon(input.query!);
+    const sql = withoutLastSemicolon(input.query!, 'MySQL', lex);
     const query = conn.query({ sql, rowsAsArray: true });
     query.on('fields', (fields: { name: string; columnType: number }[]) => {
       header = fields.map((f) => f.name);

@@ -272,6 +272,35 @@ describe('PostgreSQL inputs', () => {
   });
 });
 
+// withoutLastSemicolon took the last ";" of the text for the query's end when only white space and comments
+// seemed to follow it: a ";" in a literal followed by "--" cut the query there.
+describe('a ";" or comment mark inside a literal, identifier or comment is text', () => {
+  it('PostgreSQL: a ";" followed by "--" inside a literal is no end of the query ("unterminated quoted string")', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE o (id int, cust text, t timestamptz, a numeric(12, 2));
+      INSERT INTO o VALUES (1, 'a', '2026-01-10 08:00+00', 10), (2, 'b', '2026-01-11 08:00+00', 20);`);
+    setEnv('LTV_TEST_PG_LITERAL', url);
+    // a 10 and b 20 in January, whatever their ids end with: p0 (10 + 20) / 2 = 15.
+    for (const [suffix, end] of [["'; --'", ''], ["E'\\'; --'", ''], ['$$; --$$', ';'], ['$x$; -- $$ $x$', '; -- all rows']]) {
+      const query = `SELECT id AS transaction_id, cust || ${suffix} AS customer_id, t AS event_time, a AS amount FROM o${end}`;
+      const { report } = await run([{ query, connection: 'env:LTV_TEST_PG_LITERAL' }]);
+      expect(grid(report.matrices[0]!), query).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
+    }
+  });
+
+  it('MariaDB: the same, with backslash escapes, "#" comments and a ";" in a quoted identifier', async () => {
+    const url = await mysqlDatabase(`
+      CREATE TABLE o (id INT, cust VARCHAR(10), t DATETIME, a DECIMAL(12, 2));
+      INSERT INTO o VALUES (1, 'a', '2026-01-10 08:00:00', 10), (2, 'b', '2026-01-11 08:00:00', 20);`);
+    setEnv('LTV_TEST_MY_LITERAL', url);
+    for (const [suffix, end] of [["'\\'; --'", ''], ['"; # \\""', ' # all rows'], ["'; --'", '; -- all rows']]) {
+      const query = `SELECT id AS \`tx; --\`, CONCAT(cust, ${suffix}) AS customer_id, t AS event_time, a AS amount FROM o${end}`;
+      const { report } = await run([{ query, connection: 'env:LTV_TEST_MY_LITERAL', map: { transaction_id: 'tx; --' } }]);
+      expect(grid(report.matrices[0]!), query).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
+    }
+  });
+});
+
 // Rows 1..6: a product with a line break in row 1, one holding a blank line in row 2, a row whose values are
 // the header's names (row 3: "event_time" is no time), no amount (row 4), no customer (row 6): their numbers
 // are the result's rows, whatever line breaks come before. a 10 + b 20 + d 5 (January) → p0 35 / 3 = 11.67.
