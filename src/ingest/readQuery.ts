@@ -18,7 +18,7 @@ import type mysql from 'mysql2';
 import { AppError } from '../config/AppError.js';
 import type { InputDef } from '../config/jobSchema.js';
 import type { SourceFile } from './resolveInputs.js';
-import { withoutLastSemicolon, type Dialect, type LexSettings } from './scanQuery.js';
+import { hasSecondStatement, notOneSelect, withoutLastSemicolon, type Dialect, type LexSettings } from './scanQuery.js';
 
 type Driver = Dialect;
 
@@ -119,6 +119,11 @@ const NO_PARAMETERS = 'the query has a parameter ($1, $2, …), and ltv passes n
 
 /** A query input's text that is more than one statement (a ";" between two). */
 const ONE_STATEMENT = 'the query is more than one statement (a ";" between two): give one SELECT (a WITH … SELECT, VALUES or TABLE is fine); ltv runs it read-only and runs nothing else';
+
+/** A query input that is no SELECT returning rows (DDL, DO, COPY, SELECT … INTO), said with `why` (scanQuery.ts notOneSelect). */
+function notASelect(why: string): string {
+  return `the query must be one SELECT that returns rows (a WITH … SELECT, VALUES or TABLE is fine), and this one ${why}: ltv reads rows and runs nothing else`;
+}
 
 /** 3600000 → "1 h", 90000 → "90 s", 1500 → "1.5 s". */
 function duration(ms: number): string {
@@ -306,6 +311,11 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
       // A parameter ($1) has no value: the server calls the empty Bind a protocol violation (08P01), which
       // was said as a lost connection and retried.
       if ((e as { code?: string }).code === '08P01' && /bind message supplies 0 parameters/.test((e as Error).message)) throw new AppError('INPUT', NO_PARAMETERS);
+      // Inside the parentheses only a query parses (DDL, DO, COPY … TO a file, SELECT … INTO are syntax
+      // errors there, a data-modifying WITH is refused): said in the query's terms.
+      if ((e as { code?: string }).code === '0A000' && /data-modifying/.test((e as Error).message)) throw new AppError('INPUT', notASelect('changes data in its WITH'));
+      const why = (e as { code?: string }).code === '42601' ? notOneSelect(sql, 'PostgreSQL', lex) : undefined;
+      if (why !== undefined) throw new AppError('INPUT', notASelect(why));
       throw e;
     });
     const { sql: copied, refused } = await moneyAsNumeric(client, sql);
@@ -407,13 +417,28 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
       drop(new Error('query timeout'));
     });
     await run("SET time_zone = '+00:00'");
-    // How the session lexes the query's strings (scanQuery.ts), for its trailing ";".
+    // How the session lexes the query's strings (scanQuery.ts), for the trailing ";" and for what a refusal says.
     const mode = await new Promise<string>((ok, fail) => conn.query('SELECT @@SESSION.sql_mode AS mode', (e, rows) => (e ? fail(e) : ok(String((rows as { mode: unknown }[])[0]?.mode ?? '')))));
     const lex: LexSettings = { backslashEscapes: !/\bNO_BACKSLASH_ESCAPES\b/i.test(mode), ansiQuotes: /\bANSI_QUOTES\b/i.test(mode) };
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
     const refused: RefusedColumn[] = [];
     const sql = withoutLastSemicolon(input.query!, 'MySQL', lex);
+    // Run as given, DDL (DROP, TRUNCATE, CREATE … AS SELECT) committed itself out of the READ ONLY
+    // transaction, SELECT … INTO OUTFILE wrote a file on the server and DO ran, each before ltv failed for
+    // want of rows. The query is first prepared inside EXISTS (…), where the server's parser takes one
+    // query and nothing else, and preparing runs nothing; the line break keeps a trailing line comment
+    // from taking the parenthesis. It then runs as given, so its ORDER BY holds (MariaDB drops the ORDER BY
+    // of a derived table) and its columns keep their names and types. The text lexes alike in both (the "("
+    // before it leaves no literal or comment open): a text that is one query there and parses alone is
+    // that query.
+    await new Promise<void>((ok, fail) => conn.prepare(`SELECT EXISTS (${sql}\n) AS ltv_query`, (e, statement) => {
+      if (e) return fail(e);
+      statement.close();
+      ok();
+    })).catch((e: unknown) => {
+      throw mysqlRefusal(e, sql, lex);
+    });
     const query = conn.query({ sql, rowsAsArray: true });
     query.on('fields', (fields: { name: string; columnType: number }[]) => {
       header = fields.map((f) => f.name);
@@ -437,8 +462,7 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     rows = query.stream({ highWaterMark: 1024 });
     if (lost) rows.destroy(lost);
     await pipeline(rows, toCsv, createWriteStream(file)).catch((e: unknown) => {
-      if (secondStatement(sql, e)) throw new AppError('INPUT', ONE_STATEMENT);
-      throw e;
+      throw mysqlRefusal(e, sql, lex);
     });
     await run('COMMIT');
     return refused;
@@ -461,17 +485,26 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
 }
 
 /**
- * Whether MySQL's syntax error is at a second statement: the text it quotes ("… near 'SELECT 2' at line 1")
- * follows a ";" of the query. mysql2 runs one statement (multipleStatements off), so the server refuses the
- * rest as a syntax error, which said nothing of why (PostgreSQL's refusal is worded as ONE_STATEMENT).
+ * MySQL's refusal of the query, ltv's EXISTS (…) around it taken out: said in the query's terms where the
+ * query is the reason (more than one statement, no SELECT), else the server's words about the query's own
+ * text.
  */
-function secondStatement(sql: string, e: unknown): boolean {
+function mysqlRefusal(e: unknown, sql: string, lex: LexSettings): unknown {
   const err = e as { code?: string; sqlMessage?: string };
-  if (err.code !== 'ER_PARSE_ERROR') return false;
-  const near = /near '([\s\S]*)' at line \d+$/.exec(err.sqlMessage ?? '');
-  if (!near?.[1]) return false;
-  const at = sql.indexOf(near[1].slice(0, 40));
-  return at > 0 && sql.slice(0, at).trimEnd().endsWith(';');
+  if (err.code !== 'ER_PARSE_ERROR') return e;
+  // mysql2 runs one statement (multipleStatements off): the server refuses the rest as a syntax error,
+  // which said nothing of why (PostgreSQL's refusal is worded as ONE_STATEMENT).
+  if (hasSecondStatement(sql, 'MySQL', lex)) return new AppError('INPUT', ONE_STATEMENT);
+  const why = notOneSelect(sql, 'MySQL', lex);
+  if (why !== undefined) return new AppError('INPUT', notASelect(why));
+  if (err.sqlMessage !== undefined) {
+    err.sqlMessage = err.sqlMessage.replace(/ near '([\s\S]*)' at line (\d+)$/, (_all, near: string, line: string) => {
+      const own = near.replace(/\n?\) AS ltv_query$/, '');
+      // At the end of the query the server quotes ltv's closing line, one after the query's last.
+      return ` near '${own}' at line ${own === '' ? Math.max(1, Number(line) - 1) : line}`;
+    });
+  }
+  return e;
 }
 
 function mysqlMode(value: string | null): InputDef['ssl'] {

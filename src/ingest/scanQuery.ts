@@ -1,8 +1,10 @@
-// SPEC §3 database inputs: what ltv itself reads of a query's text. The server's parser decides what runs;
-// this scanner finds the text's own ";" outside string literals, quoted identifiers and comments, so that
-// a trailing ";" can be dropped. It lexes as the servers' manuals say: PostgreSQL ('…' with '', E'…' with
-// backslash escapes, $tag$…$tag$, "…", -- and nested /* */) and MySQL/MariaDB ('…' and "…" with '' and
-// backslash escapes, `…`, #, "-- " and /* */, whose /*! … */ and /*M! … */ the server runs as code).
+// SPEC §3 database inputs: what ltv itself reads of a query's text. The server's parser decides what runs
+// (readQuery.ts has it parse the text inside parentheses, where only one query parses); this scanner finds
+// the text's own ";" and keywords outside string literals, quoted identifiers and comments, so that a
+// trailing ";" can be dropped and a refusal said in the query's terms. It lexes as the servers' manuals
+// say: PostgreSQL ('…' with '', E'…' with backslash escapes, $tag$…$tag$, "…", -- and nested /* */) and
+// MySQL/MariaDB ('…' and "…" with '' and backslash escapes, `…`, #, "-- " and /* */, whose /*! … */ and
+// /*M! … */ the server runs as code).
 
 export type Dialect = 'PostgreSQL' | 'MySQL';
 
@@ -129,4 +131,27 @@ export function withoutLastSemicolon(query: string, dialect: Dialect, settings: 
   // A text that ends inside a literal or comment is the server's to refuse, as it stands.
   if (at < 0 || open !== undefined || /\S/.test(code.slice(at + 1))) return sql;
   return sql.slice(0, at).trimEnd();
+}
+
+/** Whether the query's own text has a ";" between two statements (after withoutLastSemicolon). */
+export function hasSecondStatement(query: string, dialect: Dialect, settings: LexSettings = {}): boolean {
+  return scanQuery(query, dialect, settings).code.includes(';');
+}
+
+/** The statements a subquery can hold: a query that starts otherwise is no SELECT. */
+const ROW_STATEMENTS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE']);
+
+/**
+ * Why a query the server refused to parse as a subquery is not one SELECT that returns rows, in its own
+ * terms (`starts with DROP`, an INTO), or undefined when it is one and the server refused something else.
+ */
+export function notOneSelect(query: string, dialect: Dialect, settings: LexSettings = {}): string | undefined {
+  const { code } = scanQuery(query, dialect, settings);
+  // Parentheses first: `(SELECT …) UNION (SELECT …)` starts with SELECT.
+  const word = /^[\s(]*([A-Za-z_][A-Za-z0-9_]*)/.exec(code)?.[1]?.toUpperCase();
+  if (word === undefined) return 'does not start with SELECT';
+  if (!ROW_STATEMENTS.has(word)) return `starts with ${word.slice(0, 30)}`;
+  // INTO is a reserved word in both dialects: unquoted, it is SELECT … INTO or a data-modifying statement.
+  if (/(?<![A-Za-z0-9_$\u0080-\uffff])INTO(?![A-Za-z0-9_$\u0080-\uffff])/i.test(code)) return 'has INTO (SELECT … INTO puts the rows into variables, a file or a table)';
+  return undefined;
 }

@@ -1,8 +1,8 @@
-// What ltv reads of a database input's text (src/ingest/scanQuery.ts): its own ";", outside string
+// What ltv reads of a database input's text (src/ingest/scanQuery.ts): its own ";" and keywords, outside string
 // literals, quoted identifiers and comments, as PostgreSQL and MySQL/MariaDB lex them. The servers' own
 // refusals are tested in test/integration/databaseInputs.test.ts.
 import { describe, expect, it } from 'vitest';
-import { withoutLastSemicolon } from '../../src/ingest/scanQuery.js';
+import { hasSecondStatement, notOneSelect, withoutLastSemicolon } from '../../src/ingest/scanQuery.js';
 
 describe('withoutLastSemicolon', () => {
   it.each([
@@ -58,5 +58,42 @@ describe('withoutLastSemicolon', () => {
     expect(withoutLastSemicolon("SELECT 'a\\' AS c; # done", 'MySQL', { backslashEscapes: false })).toBe("SELECT 'a\\' AS c");
     expect(withoutLastSemicolon("SELECT 'a\\' AS c; # done", 'MySQL')).toBe("SELECT 'a\\' AS c; # done");
     expect(withoutLastSemicolon('SELECT 1 AS "a\\"; # done', 'MySQL', { ansiQuotes: true })).toBe('SELECT 1 AS "a\\"');
+  });
+});
+
+describe('hasSecondStatement', () => {
+  it.each([
+    ['SELECT 1; SELECT 2', 'PostgreSQL', true],
+    ["SELECT ';' AS a", 'PostgreSQL', false],
+    ['SELECT $x$;$x$ AS a', 'PostgreSQL', false],
+    ['SELECT 1 AS `;`', 'MySQL', false],
+    ['SELECT 1 /*! ; */', 'MySQL', true],
+    ['SELECT 1 /* ; */', 'MySQL', false],
+  ] as const)('%j (%s)', (query, dialect, expected) => {
+    expect(hasSecondStatement(query, dialect)).toBe(expected);
+  });
+});
+
+describe('notOneSelect', () => {
+  it.each([
+    ['DROP TABLE victim', 'MySQL', 'starts with DROP'],
+    ['  truncate table t3', 'MySQL', 'starts with TRUNCATE'],
+    ['DO SLEEP(0)', 'MySQL', 'starts with DO'],
+    ["COPY (SELECT 1) TO '/tmp/x'", 'PostgreSQL', 'starts with COPY'],
+    ['/* SELECT */ -- SELECT\nCREATE TABLE x AS SELECT 1', 'PostgreSQL', 'starts with CREATE'],
+    ['(DELETE FROM t)', 'PostgreSQL', 'starts with DELETE'],
+    ["'SELECT'", 'MySQL', 'does not start with SELECT'],
+    ["SELECT 1 INTO OUTFILE '/tmp/x'", 'MySQL', 'has INTO (SELECT … INTO puts the rows into variables, a file or a table)'],
+    ['SELECT a, b INTO @a, @b FROM t', 'MySQL', 'has INTO (SELECT … INTO puts the rows into variables, a file or a table)'],
+    // Row statements, INTO only as text, an identifier or part of a name.
+    ['SELECT 1', 'MySQL', undefined],
+    ['(SELECT 1) UNION (SELECT 2)', 'MySQL', undefined],
+    ['with q AS (SELECT 1) SELECT * FROM q', 'PostgreSQL', undefined],
+    ['VALUES (1)', 'PostgreSQL', undefined],
+    ['TABLE orders', 'PostgreSQL', undefined],
+    ["SELECT 'into' AS \"into\", into_x, x_into, a$into FROM t -- into", 'PostgreSQL', undefined],
+    ['SELECT `into` FROM t # into', 'MySQL', undefined],
+  ] as const)('%j (%s)', (query, dialect, expected) => {
+    expect(notOneSelect(query, dialect)).toBe(expected);
   });
 });
