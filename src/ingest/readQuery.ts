@@ -114,8 +114,10 @@ export interface RefusedColumn {
   why: string;
 }
 
-/** A query input with a parameter ($1, or MySQL's ?), which ltv has no value for. */
-const NO_PARAMETERS = 'the query has a parameter ($1, $2, …), and ltv passes none: write the values into the query';
+/** A query input with a parameter ($1 in PostgreSQL, ? in MySQL), which ltv has no value for. */
+function noParameters(driver: Driver): string {
+  return `the query has a parameter (${driver === 'MySQL' ? '?' : '$1, $2, …'}), and ltv passes none: write the values into the query`;
+}
 
 /** A query input's text that is more than one statement (a ";" between two). */
 const ONE_STATEMENT = 'the query is more than one statement (a ";" between two): give one SELECT (a WITH … SELECT, VALUES or TABLE is fine); ltv runs it read-only and runs nothing else';
@@ -310,7 +312,7 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
       if ((e as { code?: string }).code === '42601' && /multiple commands|at or near ";"/.test((e as Error).message)) throw new AppError('INPUT', ONE_STATEMENT);
       // A parameter ($1) has no value: the server calls the empty Bind a protocol violation (08P01), which
       // was said as a lost connection and retried.
-      if ((e as { code?: string }).code === '08P01' && /bind message supplies 0 parameters/.test((e as Error).message)) throw new AppError('INPUT', NO_PARAMETERS);
+      if ((e as { code?: string }).code === '08P01' && /bind message supplies 0 parameters/.test((e as Error).message)) throw new AppError('INPUT', noParameters('PostgreSQL'));
       // Inside the parentheses only a query parses (DDL, DO, COPY … TO a file, SELECT … INTO are syntax
       // errors there, a data-modifying WITH is refused): said in the query's terms.
       if ((e as { code?: string }).code === '0A000' && /data-modifying/.test((e as Error).message)) throw new AppError('INPUT', notASelect('changes data in its WITH'));
@@ -432,13 +434,15 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     // of a derived table) and its columns keep their names and types. The text lexes alike in both (the "("
     // before it leaves no literal or comment open): a text that is one query there and parses alone is
     // that query.
-    await new Promise<void>((ok, fail) => conn.prepare(`SELECT EXISTS (${sql}\n) AS ltv_query`, (e, statement) => {
+    const parameters = await new Promise<number>((ok, fail) => conn.prepare(`SELECT EXISTS (${sql}\n) AS ltv_query`, (e, statement) => {
       if (e) return fail(e);
+      const n = (statement as unknown as { parameters: unknown[] }).parameters.length;
       statement.close();
-      ok();
+      ok(n);
     })).catch((e: unknown) => {
       throw mysqlRefusal(e, sql, lex);
     });
+    if (parameters > 0) throw new AppError('INPUT', noParameters('MySQL'));
     const query = conn.query({ sql, rowsAsArray: true });
     query.on('fields', (fields: { name: string; columnType: number }[]) => {
       header = fields.map((f) => f.name);

@@ -371,7 +371,7 @@ describe('a query input is one SELECT that returns rows, and nothing else runs',
     }
   });
 
-  it('MariaDB: a query that is one runs as given (its order, column names and types)', async () => {
+  it('MariaDB: a "?" parameter is refused as $1 is; a query that is one runs as given (its order, column names and types)', async () => {
     // Inserted out of order: MariaDB drops the ORDER BY of a derived table, so run inside one, b's later
     // payment of t2 (the later row) would lose to its earlier one.
     const url = await mysqlDatabase(`
@@ -380,6 +380,14 @@ describe('a query input is one SELECT that returns rows, and nothing else runs',
       INSERT INTO o VALUES (3, 't2', 'b', '2026-01-11 08:00:00', 30.00, 2.5), (1, 't1', 'a', '2026-01-10 08:00:00', 10.00, 1.5),
         (2, 't2', 'b', '2026-01-11 08:00:00', 20.00, 2.5);`);
     setEnv('LTV_TEST_MY_GIVEN', url);
+    const fx = await makeFixture({});
+    cleanups.push(() => fx.cleanup());
+    const param = await runJob(fx, { inputs: [{ query: 'SELECT c AS customer_id, t AS event_time, a AS amount FROM o WHERE id > ?', connection: 'env:LTV_TEST_MY_GIVEN' }], matrices: MONTHLY, formats: ['json'] }, T)
+      .then(() => undefined, (err: unknown) => err as AppError);
+    // It was the server's "You have an error in your SQL syntax … near '?'".
+    expect([param?.code, param?.retryable, param?.message.replace(/\(MySQL query on [^)]*\)/, '(…)')]).toEqual([
+      'INPUT', false, 'command line: inputs[0] (…): the query has a parameter (?), and ltv passes none: write the values into the query',
+    ]);
     // A FLOAT is still seen as one, and a TIMESTAMP is still an instant.
     const float = await runError([{ query: 'SELECT c AS customer_id, t AS event_time, f AS amount FROM o', connection: 'env:LTV_TEST_MY_GIVEN' }]);
     expect(float).toMatch(/: column "amount" is FLOAT, which MySQL sends rounded/);
