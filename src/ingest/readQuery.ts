@@ -289,6 +289,10 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
     // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
     await client.query("SET LOCAL TimeZone = 'UTC'");
     await client.query("SET LOCAL DateStyle = 'ISO, YMD'");
+    // Floats as stored: a database or role may set extra_float_digits below 0, and COPY then wrote
+    // double precision 1234.56 as 1234.6. Above 0 is the shortest text that reads back exactly (PostgreSQL
+    // 12 on); 3 is also the most digits before 12, exact there too.
+    await client.query('SET LOCAL extra_float_digits = 3');
     if (ctx.queryTimeoutMs > 0) {
       // The server cancels the query itself (nothing keeps running there after ltv gave up), unless the
       // role's own statement_timeout is already shorter: a DBA's limit is never raised.

@@ -475,6 +475,24 @@ describe('columns whose text is not their value', () => {
     expect(grid(report.matrices[0]!)).toEqual({ Total: [15, 15], DE: [10, 10], FR: [20, 20] });
   });
 
+  it('PostgreSQL: double precision and real arrive as stored when the database sets extra_float_digits below 0 (1234.56 arrived as 1234.6)', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE o (c text, t timestamptz, d double precision, r real);
+      INSERT INTO o VALUES ('a', '2026-01-10 08:00+00', 1234.56, 1234.56), ('b', '2026-01-11 08:00+00', 20.44, 20.44);`);
+    const name = url.split('/').pop()!;
+    const admin = new pg.Client({ connectionString: PG_ADMIN });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${name} SET extra_float_digits = -10`);
+    await admin.end();
+    setEnv('LTV_TEST_PG_FLOAT', url);
+    // (1234.56 + 20.44) / 2 = 627.50, from either column. At -10 the server sent double precision to 5
+    // digits, (1234.6 + 20.44) / 2 = 627.52, and real to 1, "1e+03" and "2e+01", both quarantined.
+    for (const column of ['d', 'r']) {
+      const { report, quarantine } = await run([{ query: `SELECT c AS customer_id, t AS event_time, ${column} AS amount FROM o`, connection: 'env:LTV_TEST_PG_FLOAT' }]);
+      expect([grid(report.matrices[0]!), quarantine], column).toEqual([{ Total: [627.5, 627.5], '2026-01-01': [627.5, 627.5] }, []]);
+    }
+  });
+
   it('MariaDB: a FLOAT column the job reads is refused naming it (the server sends 6 significant digits: 12345.67 arrived as 12345.7)', async () => {
     const url = await mysqlDatabase(`
       CREATE TABLE o (c VARCHAR(10), t DATETIME, f FLOAT, d DECIMAL(12, 2));
