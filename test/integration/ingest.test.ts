@@ -25,6 +25,19 @@ async function writeParquet(dir: string, files: Record<string, string>): Promise
   db.closeSync();
 }
 
+/**
+ * Renames a column in a Parquet file's schema, as a writer that keeps names as given would have named it
+ * (pyarrow, Spark, pandas write `net` and `Net` both; DuckDB writes the second as `Net_1`): `from` and `to`
+ * have the same length, and `from` is in the file only as that name (the schema, each column chunk's path).
+ */
+async function renameInParquet(path: string, from: string, to: string): Promise<void> {
+  const bytes = await readFile(path);
+  let renamed = 0;
+  for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1), renamed++) bytes.write(to, at, 'latin1');
+  expect([to.length, renamed >= 2]).toEqual([from.length, true]);
+  await writeFile(path, bytes);
+}
+
 describe('input formats', () => {
   it.each([
     ['csv', 'e.csv', () => csv('customer_id,event_time,amount,transaction_id', ROWS)],
@@ -107,6 +120,29 @@ describe('input formats', () => {
       await expect(runJob(fx, { inputs: [{ path: 'nested.parquet', map: { country: 'extra', product_id: 'transaction_id' } }] }, T)).rejects.toThrow(/column "extra" is STRUCT\("k" INTEGER\), several values per row/);
       // product_id given another column: the list column is not read, nor is the struct.
       await runJob(fx, { inputs: [{ path: 'nested.parquet', map: { product_id: 'transaction_id' } }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses a Parquet file that has a column the job reads twice, in different cases, as a CSV header is (mapped as Net, net was read)', async () => {
+    const fx = await makeFixture({});
+    try {
+      const values = ROWS.map(([c, t, a, x]) => `('${c}', TIMESTAMPTZ '${t}', ${a}::DECIMAL(10, 2), '${x}', ${a}::DECIMAL(10, 2) * 0.5, ${a}::DECIMAL(10, 2) * 0.7)`).join(',');
+      await writeParquet(fx.dir, {
+        'net.parquet': `SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, transaction_id, net, QQQ)`,
+        'amount.parquet': `SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, transaction_id, net, QQQQQQ)`,
+      });
+      await renameInParquet(join(fx.dir, 'net.parquet'), 'QQQ', 'Net');
+      await renameInParquet(join(fx.dir, 'amount.parquet'), 'QQQQQQ', 'Amount');
+      await expect(runJob(fx, { inputs: [{ path: 'net.parquet', map: { amount: 'Net' } }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'net.parquet')}: the file has the column "Net" more than once (names match case-insensitively: "net", "Net"): rename or remove one, so it is clear which one to read`);
+      await expect(runJob(fx, { inputs: [{ path: 'net.parquet', map: { amount: 'net' } }] }, T)).rejects.toThrow(/net\.parquet: the file has the column "net" more than once/);
+      await expect(runJob(fx, { inputs: [{ path: 'amount.parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'amount.parquet')}: the file has the column "amount" more than once (names match case-insensitively: "amount", "Amount"): rename or remove one, so it is clear which one to read`);
+      // Two columns of one name the job does not read are left aside: amount is read, net and Net are not.
+      await runJob(fx, { inputs: [{ path: 'net.parquet' }], matrices: MONTHLY }, T);
       expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
     } finally {
       await fx.cleanup();
