@@ -16,7 +16,7 @@ import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '..
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
-import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
+import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
 /** The codes a row's currency without a rate is told apart by (06_check_rows.sql): the report currency's. */
@@ -317,6 +317,9 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     // and a name the job reads that the file has twice is refused, as in a CSV header.
     const own = await parquetNames(wh, file);
     const names = own.length === typed.length ? own : typed.map((t) => t.name);
+    // Text holding a NUL: a bad row, as in JSON Lines and CSV (it was written on as "␀", and `b\0` was a
+    // customer of its own), for each text column the job reads.
+    const nul: string[] = [];
     for (const [i, { name: bound, type }] of typed.entries()) {
       const name = names[i]!;
       // A list, struct or map read as text became a value like "[x, y]" on every row (JSON Lines sets
@@ -325,8 +328,12 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
         throw new AppError('INPUT', `${file.path}: column "${name}" is ${type.toString()}, several values per row, where ltv reads one: export it as a plain value (or one element of it), or map another column`);
       }
       columns.set(name, `CAST(src.${quoteIdent(bound)} AS VARCHAR)`);
+      if (read.has(name.toLowerCase()) && type.typeId === DuckDBTypeId.VARCHAR) {
+        nul.push(`WHEN contains(src.${quoteIdent(bound)}, chr(0)) THEN ${quoteLiteral(`column ${shownName(name)} holds ${NUL_CHARACTER}`)}`);
+      }
     }
-    return { reader, params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated: duplicatesOf(names), headerLines: 0, stats: null };
+    const parseError = nul.length === 0 ? 'NULL' : `CASE ${nul.join(' ')} END`;
+    return { reader, params, line: 'NULL', parseError, where: '', columns, duplicated: duplicatesOf(names), headerLines: 0, stats: null };
   }
   // Line-oriented formats: the splitter hands on one physical line per record with its number; blank
   // lines and repeated headers are counted there.
