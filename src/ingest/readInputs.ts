@@ -16,7 +16,7 @@ import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '..
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
-import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
+import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
 /** The codes a row's currency without a rate is told apart by (06_check_rows.sql): the report currency's. */
@@ -311,15 +311,29 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     const params = { path: file.path };
     const reader = 'read_parquet($path)';
     const read = namesRead(file);
-    for (const { name, type } of await describeTyped(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params)) {
+    const typed = await describeTyped(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params);
+    // DuckDB renames a second column of one name, case aside (`net`, `Net` → `net`, `Net_1`), and binds
+    // `src."Net"` to `net`: mapped as `Net`, the other column was read. Columns go by the file's own names,
+    // and a name the job reads that the file has twice is refused, as in a CSV header.
+    const own = await parquetNames(wh, file);
+    const names = own.length === typed.length ? own : typed.map((t) => t.name);
+    // Text holding a NUL: a bad row, as in JSON Lines and CSV (it was written on as "␀", and `b\0` was a
+    // customer of its own), for each text column the job reads.
+    const nul: string[] = [];
+    for (const [i, { name: bound, type }] of typed.entries()) {
+      const name = names[i]!;
       // A list, struct or map read as text became a value like "[x, y]" on every row (JSON Lines sets
       // such a value aside): a column the job reads must hold one value per row.
       if (read.has(name.toLowerCase()) && NESTED_TYPES.has(type.typeId)) {
         throw new AppError('INPUT', `${file.path}: column "${name}" is ${type.toString()}, several values per row, where ltv reads one: export it as a plain value (or one element of it), or map another column`);
       }
-      columns.set(name, `CAST(src.${quoteIdent(name)} AS VARCHAR)`);
+      columns.set(name, `CAST(src.${quoteIdent(bound)} AS VARCHAR)`);
+      if (read.has(name.toLowerCase()) && type.typeId === DuckDBTypeId.VARCHAR) {
+        nul.push(`WHEN contains(src.${quoteIdent(bound)}, chr(0)) THEN ${quoteLiteral(`column ${shownName(name)} holds ${NUL_CHARACTER}`)}`);
+      }
     }
-    return { reader, params, line: 'NULL', parseError: 'NULL', where: '', columns, duplicated: new Set(), headerLines: 0, stats: null };
+    const parseError = nul.length === 0 ? 'NULL' : `CASE ${nul.join(' ')} END`;
+    return { reader, params, line: 'NULL', parseError, where: '', columns, duplicated: duplicatesOf(names), headerLines: 0, stats: null };
   }
   // Line-oriented formats: the splitter hands on one physical line per record with its number; blank
   // lines and repeated headers are counted there.
@@ -460,7 +474,9 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   const byLower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
   const find = (name: string): string | undefined => {
     if (reader.duplicated.has(name.toLowerCase())) {
-      throw new AppError('INPUT', `${file.path}: the header has the column ${shownName(name)} more than once (names match case-insensitively): rename or remove one, so it is clear which one to read`);
+      const spellings = [...reader.columns.keys()].filter((k) => k.toLowerCase() === name.toLowerCase());
+      throw new AppError('INPUT', `${file.path}: the ${file.format === 'parquet' ? 'file' : 'header'} has the column ${shownName(name)} more than once (names match case-insensitively${
+        spellings.length > 1 ? `: ${spellings.map(shownName).join(', ')}` : ''}): rename or remove one, so it is clear which one to read`);
     }
     const actual = reader.columns.has(name) ? name : byLower.get(name.toLowerCase()) ?? spacedAlike(name);
     return actual === undefined ? undefined : reader.columns.get(actual);
@@ -570,6 +586,25 @@ function shownName(name: string): string {
 
 /** Parquet types that hold several values in one row. */
 const NESTED_TYPES: ReadonlySet<DuckDBTypeId> = new Set([DuckDBTypeId.LIST, DuckDBTypeId.ARRAY, DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.UNION]);
+
+/**
+ * A Parquet file's top-level column names as the file writes them, in order (its schema is a tree in
+ * depth-first order: the root, then each column with its nested fields after it).
+ */
+async function parquetNames(wh: Warehouse, file: SourceFile): Promise<string[]> {
+  const schema = await query<{ name: string; num_children: number | null }>(wh, file, 'SELECT name, num_children FROM parquet_schema($path)', { path: file.path });
+  let at = 1;
+  const skip = (): void => {
+    const children = Number(schema[at++]?.num_children ?? 0);
+    for (let c = 0; c < children; c++) skip();
+  };
+  const names: string[] = [];
+  for (let c = 0; c < Number(schema[0]?.num_children ?? 0) && at < schema.length; c++) {
+    names.push(schema[at]!.name);
+    skip();
+  }
+  return names;
+}
 
 async function describeTyped(wh: Warehouse, file: SourceFile, sql: string, params: Record<string, string>): Promise<{ name: string; type: DuckDBType }[]> {
   try {

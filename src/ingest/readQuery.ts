@@ -18,8 +18,9 @@ import type mysql from 'mysql2';
 import { AppError } from '../config/AppError.js';
 import type { InputDef } from '../config/jobSchema.js';
 import type { SourceFile } from './resolveInputs.js';
+import { hasSecondStatement, notOneSelect, withoutLastSemicolon, type Dialect, type LexSettings } from './scanQuery.js';
 
-type Driver = 'PostgreSQL' | 'MySQL';
+type Driver = Dialect;
 
 export interface QueryContext {
   /** The job file as it was given (or "command line"), for messages. */
@@ -113,23 +114,18 @@ export interface RefusedColumn {
   why: string;
 }
 
-/**
- * The query's text without a last ";" and what follows it when that is only white space and comments
- * (`SELECT …; -- all rows`): PostgreSQL took such a text for two statements. A ";" inside a string or a
- * comment leaves text after it that is neither, and the query is kept as it is.
- */
-export function withoutLastSemicolon(query: string): string {
-  const sql = query.trim();
-  const at = sql.lastIndexOf(';');
-  if (at < 0) return sql;
-  return /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*$/.test(sql.slice(at + 1)) ? sql.slice(0, at).trimEnd() : sql;
+/** A query input with a parameter ($1 in PostgreSQL, ? in MySQL), which ltv has no value for. */
+function noParameters(driver: Driver): string {
+  return `the query has a parameter (${driver === 'MySQL' ? '?' : '$1, $2, …'}), and ltv passes none: write the values into the query`;
 }
-
-/** A query input with a parameter ($1, or MySQL's ?), which ltv has no value for. */
-const NO_PARAMETERS = 'the query has a parameter ($1, $2, …), and ltv passes none: write the values into the query';
 
 /** A query input's text that is more than one statement (a ";" between two). */
 const ONE_STATEMENT = 'the query is more than one statement (a ";" between two): give one SELECT (a WITH … SELECT, VALUES or TABLE is fine); ltv runs it read-only and runs nothing else';
+
+/** A query input that is no SELECT returning rows (DDL, DO, COPY, SELECT … INTO), said with `why` (scanQuery.ts notOneSelect). */
+function notASelect(why: string): string {
+  return `the query must be one SELECT that returns rows (a WITH … SELECT, VALUES or TABLE is fine), and this one ${why}: ltv reads rows and runs nothing else`;
+}
 
 /** 3600000 → "1 h", 90000 → "90 s", 1500 → "1.5 s". */
 function duration(ms: number): string {
@@ -286,12 +282,17 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
   try {
     await client.connect();
     progress.connected = true;
-    pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const session = (await client.query<{ pid: number; scs: boolean }>("SELECT pg_backend_pid() AS pid, current_setting('standard_conforming_strings') = 'on' AS scs")).rows[0]!;
+    pid = session.pid;
     if (progress.cancelled) throw new Error('run cancelled');
     await client.query('BEGIN TRANSACTION READ ONLY');
     // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
     await client.query("SET LOCAL TimeZone = 'UTC'");
     await client.query("SET LOCAL DateStyle = 'ISO, YMD'");
+    // Floats as stored: a database or role may set extra_float_digits below 0, and COPY then wrote
+    // double precision 1234.56 as 1234.6. Above 0 is the shortest text that reads back exactly (PostgreSQL
+    // 12 on); 3 is also the most digits before 12, exact there too.
+    await client.query('SET LOCAL extra_float_digits = 3');
     if (ctx.queryTimeoutMs > 0) {
       // The server cancels the query itself (nothing keeps running there after ltv gave up), unless the
       // role's own statement_timeout is already shorter: a DBA's limit is never raised.
@@ -302,7 +303,8 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
         ownTimeout = true;
       }
     }
-    const sql = withoutLastSemicolon(input.query!);
+    const lex: LexSettings = { backslashEscapes: !session.scs };
+    const sql = withoutLastSemicolon(input.query!, 'PostgreSQL', lex);
     // The COPY below goes through the simple query protocol, which runs every statement of a text: a query
     // that closed COPY's parenthesis ran its own statements after it (a COMMIT, then writes, outside the
     // READ ONLY transaction). The query is planned first with the extended protocol (a named statement
@@ -314,7 +316,12 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
       if ((e as { code?: string }).code === '42601' && /multiple commands|at or near ";"/.test((e as Error).message)) throw new AppError('INPUT', ONE_STATEMENT);
       // A parameter ($1) has no value: the server calls the empty Bind a protocol violation (08P01), which
       // was said as a lost connection and retried.
-      if ((e as { code?: string }).code === '08P01' && /bind message supplies 0 parameters/.test((e as Error).message)) throw new AppError('INPUT', NO_PARAMETERS);
+      if ((e as { code?: string }).code === '08P01' && /bind message supplies 0 parameters/.test((e as Error).message)) throw new AppError('INPUT', noParameters('PostgreSQL'));
+      // Inside the parentheses only a query parses (DDL, DO, COPY … TO a file, SELECT … INTO are syntax
+      // errors there, a data-modifying WITH is refused): said in the query's terms.
+      if ((e as { code?: string }).code === '0A000' && /data-modifying/.test((e as Error).message)) throw new AppError('INPUT', notASelect('changes data in its WITH'));
+      const why = (e as { code?: string }).code === '42601' ? notOneSelect(sql, 'PostgreSQL', lex) : undefined;
+      if (why !== undefined) throw new AppError('INPUT', notASelect(why));
       throw e;
     });
     const { sql: copied, refused } = await moneyAsNumeric(client, sql);
@@ -416,10 +423,30 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
       drop(new Error('query timeout'));
     });
     await run("SET time_zone = '+00:00'");
+    // How the session lexes the query's strings (scanQuery.ts), for the trailing ";" and for what a refusal says.
+    const mode = await new Promise<string>((ok, fail) => conn.query('SELECT @@SESSION.sql_mode AS mode', (e, rows) => (e ? fail(e) : ok(String((rows as { mode: unknown }[])[0]?.mode ?? '')))));
+    const lex: LexSettings = { backslashEscapes: !/\bNO_BACKSLASH_ESCAPES\b/i.test(mode), ansiQuotes: /\bANSI_QUOTES\b/i.test(mode) };
     await run('START TRANSACTION READ ONLY');
     let header: string[] = [];
     const refused: RefusedColumn[] = [];
-    const sql = withoutLastSemicolon(input.query!);
+    const sql = withoutLastSemicolon(input.query!, 'MySQL', lex);
+    // Run as given, DDL (DROP, TRUNCATE, CREATE … AS SELECT) committed itself out of the READ ONLY
+    // transaction, SELECT … INTO OUTFILE wrote a file on the server and DO ran, each before ltv failed for
+    // want of rows. The query is first prepared inside EXISTS (…), where the server's parser takes one
+    // query and nothing else, and preparing runs nothing; the line break keeps a trailing line comment
+    // from taking the parenthesis. It then runs as given, so its ORDER BY holds (MariaDB drops the ORDER BY
+    // of a derived table) and its columns keep their names and types. The text lexes alike in both (the "("
+    // before it leaves no literal or comment open): a text that is one query there and parses alone is
+    // that query.
+    const parameters = await new Promise<number>((ok, fail) => conn.prepare(`SELECT EXISTS (${sql}\n) AS ltv_query`, (e, statement) => {
+      if (e) return fail(e);
+      const n = (statement as unknown as { parameters: unknown[] }).parameters.length;
+      statement.close();
+      ok(n);
+    })).catch((e: unknown) => {
+      throw mysqlRefusal(e, sql, lex);
+    });
+    if (parameters > 0) throw new AppError('INPUT', noParameters('MySQL'));
     const query = conn.query({ sql, rowsAsArray: true });
     query.on('fields', (fields: { name: string; columnType: number }[]) => {
       header = fields.map((f) => f.name);
@@ -443,8 +470,7 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     rows = query.stream({ highWaterMark: 1024 });
     if (lost) rows.destroy(lost);
     await pipeline(rows, toCsv, createWriteStream(file)).catch((e: unknown) => {
-      if (secondStatement(sql, e)) throw new AppError('INPUT', ONE_STATEMENT);
-      throw e;
+      throw mysqlRefusal(e, sql, lex);
     });
     await run('COMMIT');
     return refused;
@@ -467,17 +493,26 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
 }
 
 /**
- * Whether MySQL's syntax error is at a second statement: the text it quotes ("… near 'SELECT 2' at line 1")
- * follows a ";" of the query. mysql2 runs one statement (multipleStatements off), so the server refuses the
- * rest as a syntax error, which said nothing of why (PostgreSQL's refusal is worded as ONE_STATEMENT).
+ * MySQL's refusal of the query, ltv's EXISTS (…) around it taken out: said in the query's terms where the
+ * query is the reason (more than one statement, no SELECT), else the server's words about the query's own
+ * text.
  */
-function secondStatement(sql: string, e: unknown): boolean {
+function mysqlRefusal(e: unknown, sql: string, lex: LexSettings): unknown {
   const err = e as { code?: string; sqlMessage?: string };
-  if (err.code !== 'ER_PARSE_ERROR') return false;
-  const near = /near '([\s\S]*)' at line \d+$/.exec(err.sqlMessage ?? '');
-  if (!near?.[1]) return false;
-  const at = sql.indexOf(near[1].slice(0, 40));
-  return at > 0 && sql.slice(0, at).trimEnd().endsWith(';');
+  if (err.code !== 'ER_PARSE_ERROR') return e;
+  // mysql2 runs one statement (multipleStatements off): the server refuses the rest as a syntax error,
+  // which said nothing of why (PostgreSQL's refusal is worded as ONE_STATEMENT).
+  if (hasSecondStatement(sql, 'MySQL', lex)) return new AppError('INPUT', ONE_STATEMENT);
+  const why = notOneSelect(sql, 'MySQL', lex);
+  if (why !== undefined) return new AppError('INPUT', notASelect(why));
+  if (err.sqlMessage !== undefined) {
+    err.sqlMessage = err.sqlMessage.replace(/ near '([\s\S]*)' at line (\d+)$/, (_all, near: string, line: string) => {
+      const own = near.replace(/\n?\) AS ltv_query$/, '');
+      // At the end of the query the server quotes ltv's closing line, one after the query's last.
+      return ` near '${own}' at line ${own === '' ? Math.max(1, Number(line) - 1) : line}`;
+    });
+  }
+  return e;
 }
 
 function mysqlMode(value: string | null): InputDef['ssl'] {

@@ -860,7 +860,7 @@ function isNumberByte(c: number): boolean {
  */
 export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buffer[] | string {
   // The escaped NUL: raw NUL bytes are refused in every text file; escaped, it would reach ltv.csv raw.
-  if (line.includes(ESCAPED_NUL)) return 'holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it';
+  if (line.includes(ESCAPED_NUL)) return `holds ${NUL_CHARACTER}`;
   let inString = false;
   let stringStart = 0;
   let depth = 0;
@@ -985,6 +985,8 @@ function growKeys(ranges: Int32Array): Int32Array {
 }
 
 const ESCAPED_NUL = Buffer.from('\\u0000');
+/** A text value's NUL character, as a bad row's reason says it after "holds" (JSON Lines, Parquet). */
+export const NUL_CHARACTER = '\\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it';
 const COMMA = 44;
 const NAN = Buffer.from('NaN');
 const INFINITY = Buffer.from('Infinity');

@@ -272,6 +272,140 @@ describe('PostgreSQL inputs', () => {
   });
 });
 
+// withoutLastSemicolon took the last ";" of the text for the query's end when only white space and comments
+// seemed to follow it: a ";" in a literal followed by "--" cut the query there.
+describe('a ";" or comment mark inside a literal, identifier or comment is text', () => {
+  it('PostgreSQL: a ";" followed by "--" inside a literal is no end of the query ("unterminated quoted string")', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE o (id int, cust text, t timestamptz, a numeric(12, 2));
+      INSERT INTO o VALUES (1, 'a', '2026-01-10 08:00+00', 10), (2, 'b', '2026-01-11 08:00+00', 20);`);
+    setEnv('LTV_TEST_PG_LITERAL', url);
+    // a 10 and b 20 in January, whatever their ids end with: p0 (10 + 20) / 2 = 15.
+    for (const [suffix, end] of [["'; --'", ''], ["E'\\'; --'", ''], ['$$; --$$', ';'], ['$x$; -- $$ $x$', '; -- all rows']]) {
+      const query = `SELECT id AS transaction_id, cust || ${suffix} AS customer_id, t AS event_time, a AS amount FROM o${end}`;
+      const { report } = await run([{ query, connection: 'env:LTV_TEST_PG_LITERAL' }]);
+      expect(grid(report.matrices[0]!), query).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
+    }
+  });
+
+  it('MariaDB: the same, with backslash escapes, "#" comments and a ";" in a quoted identifier', async () => {
+    const url = await mysqlDatabase(`
+      CREATE TABLE o (id INT, cust VARCHAR(10), t DATETIME, a DECIMAL(12, 2));
+      INSERT INTO o VALUES (1, 'a', '2026-01-10 08:00:00', 10), (2, 'b', '2026-01-11 08:00:00', 20);`);
+    setEnv('LTV_TEST_MY_LITERAL', url);
+    for (const [suffix, end] of [["'\\'; --'", ''], ['"; # \\""', ' # all rows'], ["'; --'", '; -- all rows']]) {
+      const query = `SELECT id AS \`tx; --\`, CONCAT(cust, ${suffix}) AS customer_id, t AS event_time, a AS amount FROM o${end}`;
+      const { report } = await run([{ query, connection: 'env:LTV_TEST_MY_LITERAL', map: { transaction_id: 'tx; --' } }]);
+      expect(grid(report.matrices[0]!), query).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
+    }
+  });
+});
+
+// A query input is parsed inside parentheses before it runs (PostgreSQL: planned as a subquery, then run
+// inside COPY; MySQL: prepared inside EXISTS, then run as given): only a query that returns rows parses
+// there. Run as given on MySQL, DDL committed itself out of the READ ONLY transaction (the tables were
+// dropped, emptied or created) and INTO OUTFILE wrote a file on the server, before ltv failed with
+// "Cannot read properties of undefined".
+describe('a query input is one SELECT that returns rows, and nothing else runs', () => {
+  const notASelect = (why: string): string =>
+    `the query must be one SELECT that returns rows (a WITH … SELECT, VALUES or TABLE is fine), and this one ${why}: ltv reads rows and runs nothing else`;
+  const INTO = 'has INTO (SELECT … INTO puts the rows into variables, a file or a table)';
+
+  it('MariaDB: DROP, TRUNCATE, CREATE … AS SELECT, INTO OUTFILE/DUMPFILE/variables and DO are refused in one line, and change nothing', async () => {
+    const url = await mysqlDatabase('CREATE TABLE victim (x INT); INSERT INTO victim VALUES (1), (2); CREATE TABLE t3 (x INT); INSERT INTO t3 VALUES (3);');
+    const name = url.split('/').pop()!;
+    setEnv('LTV_TEST_MY_WRITES', url);
+    const outfile = `/tmp/ltv-test-outfile-${randomBytes(5).toString('hex')}`;
+    const refusals: [string, string][] = [
+      ['DROP TABLE victim', 'starts with DROP'],
+      ['TRUNCATE TABLE t3', 'starts with TRUNCATE'],
+      ['CREATE TABLE pwned2 AS SELECT 1 AS a', 'starts with CREATE'],
+      [`SELECT 'a' AS customer_id, NOW() AS event_time, 1 AS amount INTO OUTFILE '${outfile}'`, INTO],
+      [`SELECT x INTO DUMPFILE '${outfile}' FROM victim LIMIT 1`, INTO],
+      ['SELECT 1, 2 INTO @a, @b', INTO],
+      ['DO SLEEP(0)', 'starts with DO'],
+      ['(DROP TABLE victim)', 'starts with DROP'],
+    ];
+    for (const [query, why] of refusals) {
+      expect(await runError([{ query, connection: 'env:LTV_TEST_MY_WRITES' }]), query).toBe(`command line: inputs[0] (MySQL query on mysql://root@127.0.0.1:3306/${name}): ${notASelect(why)}`);
+    }
+    const admin = await mysql.createConnection(`${MY_ADMIN}/${name}`);
+    try {
+      const [tables] = await admin.query<mysql.RowDataPacket[]>('SHOW TABLES');
+      expect(tables.map((t) => Object.values(t)[0])).toEqual(['t3', 'victim']);
+      const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT (SELECT count(*) FROM victim) AS victim, (SELECT count(*) FROM t3) AS t3');
+      expect(rows[0]).toEqual({ victim: 2, t3: 1 });
+      // Asked of the server: it may see another /tmp than this process.
+      const [file] = await admin.query<mysql.RowDataPacket[]>('SELECT LOAD_FILE(?) AS f', [outfile]);
+      expect(file[0]!.f).toBeNull();
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('PostgreSQL: DDL, COPY … TO a file, SELECT … INTO, a data-modifying WITH and DO are refused in one line, and change nothing', async () => {
+    const url = await pgDatabase('CREATE TABLE victim (x int); INSERT INTO victim VALUES (1), (2);');
+    const name = url.split('/').pop()!;
+    setEnv('LTV_TEST_PG_WRITES', url);
+    // COPY … TO a file is allowed in a READ ONLY transaction: only the parser keeps it from running.
+    const outfile = `/tmp/ltv-test-copy-${randomBytes(5).toString('hex')}`;
+    const refusals: [string, string][] = [
+      ['DROP TABLE victim', 'starts with DROP'],
+      ['TRUNCATE victim', 'starts with TRUNCATE'],
+      ['CREATE TABLE pwned2 AS SELECT 1 AS a', 'starts with CREATE'],
+      [`COPY (SELECT 1) TO '${outfile}'`, 'starts with COPY'],
+      ['SELECT x INTO pwned3 FROM victim', INTO],
+      ['WITH d AS (DELETE FROM victim RETURNING x) SELECT * FROM d', 'changes data in its WITH'],
+      ['DO $$BEGIN DROP TABLE victim; END$$', 'starts with DO'],
+    ];
+    for (const [query, why] of refusals) {
+      expect(await runError([{ query, connection: 'env:LTV_TEST_PG_WRITES' }]), query).toBe(`command line: inputs[0] (PostgreSQL query on postgres://postgres:***@127.0.0.1:5432/${name}): ${notASelect(why)}`);
+    }
+    const check = new pg.Client({ connectionString: url.replace(':pw-never-shown-7Q', '') });
+    await check.connect();
+    try {
+      const { rows } = await check.query("SELECT (SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public') AS tables, (SELECT count(*)::int FROM victim) AS victim, pg_stat_file($1, true) IS NULL AS no_file", [outfile]);
+      expect(rows[0]).toEqual({ tables: 'victim', victim: 2, no_file: true });
+    } finally {
+      await check.end();
+    }
+  });
+
+  it('MariaDB: a "?" parameter is refused as $1 is; a query that is one runs as given (its order, column names and types)', async () => {
+    // Inserted out of order: MariaDB drops the ORDER BY of a derived table, so run inside one, b's later
+    // payment of t2 (the later row) would lose to its earlier one.
+    const url = await mysqlDatabase(`
+      CREATE TABLE o (id INT, tx VARCHAR(10), c VARCHAR(10), t TIMESTAMP NULL, a DECIMAL(12, 2), f FLOAT);
+      SET time_zone = '+00:00';
+      INSERT INTO o VALUES (3, 't2', 'b', '2026-01-11 08:00:00', 30.00, 2.5), (1, 't1', 'a', '2026-01-10 08:00:00', 10.00, 1.5),
+        (2, 't2', 'b', '2026-01-11 08:00:00', 20.00, 2.5);`);
+    setEnv('LTV_TEST_MY_GIVEN', url);
+    const fx = await makeFixture({});
+    cleanups.push(() => fx.cleanup());
+    const param = await runJob(fx, { inputs: [{ query: 'SELECT c AS customer_id, t AS event_time, a AS amount FROM o WHERE id > ?', connection: 'env:LTV_TEST_MY_GIVEN' }], matrices: MONTHLY, formats: ['json'] }, T)
+      .then(() => undefined, (err: unknown) => err as AppError);
+    // It was the server's "You have an error in your SQL syntax … near '?'".
+    expect([param?.code, param?.retryable, param?.message.replace(/\(MySQL query on [^)]*\)/, '(…)')]).toEqual([
+      'INPUT', false, 'command line: inputs[0] (…): the query has a parameter (?), and ltv passes none: write the values into the query',
+    ]);
+    // A FLOAT is still seen as one, and a TIMESTAMP is still an instant.
+    const float = await runError([{ query: 'SELECT c AS customer_id, t AS event_time, f AS amount FROM o', connection: 'env:LTV_TEST_MY_GIVEN' }]);
+    expect(float).toMatch(/: column "amount" is FLOAT, which MySQL sends rounded/);
+    // A "?", ";" or comment mark inside literals and identifiers is text; a trailing line comment without
+    // a ";" ends the query; two columns of one name the job does not read are left aside. In id order the
+    // later t2 is 30: a 10 + b 30 in January, p0 (10 + 30) / 2 = 20 (in table order, as a derived table
+    // gave the rows, 15).
+    const { report, result } = await run([{
+      query: "SELECT tx AS transaction_id, CONCAT(c, '?; --', \"\\\"; #\") AS customer_id, t AS `event_time;?`, a AS amount, id, id AS ID FROM o ORDER BY id -- all rows",
+      connection: 'env:LTV_TEST_MY_GIVEN', map: { event_time: 'event_time;?' },
+    }]);
+    expect([grid(report.matrices[0]!), result.stats.duplicates]).toEqual([{ Total: [20, 20], '2026-01-01': [20, 20] }, 1]);
+    // The server's own syntax error quotes the query, not ltv's text around it.
+    const syntax = await runError([{ query: 'SELECT c AS customer_id FROM o WHERE', connection: 'env:LTV_TEST_MY_GIVEN' }]);
+    expect(syntax).toMatch(/: the query failed: You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '' at line 1 \(ER_PARSE_ERROR\)$/);
+  });
+});
+
 // Rows 1..6: a product with a line break in row 1, one holding a blank line in row 2, a row whose values are
 // the header's names (row 3: "event_time" is no time), no amount (row 4), no customer (row 6): their numbers
 // are the result's rows, whatever line breaks come before. a 10 + b 20 + d 5 (January) → p0 35 / 3 = 11.67.
@@ -339,6 +473,24 @@ describe('columns whose text is not their value', () => {
       { matrices: [{ period_type: 'days', period_unit: 'month', segmentation: 'country' }] });
     // Countries DE (a: 10) and FR (b: 20), one customer each.
     expect(grid(report.matrices[0]!)).toEqual({ Total: [15, 15], DE: [10, 10], FR: [20, 20] });
+  });
+
+  it('PostgreSQL: double precision and real arrive as stored when the database sets extra_float_digits below 0 (1234.56 arrived as 1234.6)', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE o (c text, t timestamptz, d double precision, r real);
+      INSERT INTO o VALUES ('a', '2026-01-10 08:00+00', 1234.56, 1234.56), ('b', '2026-01-11 08:00+00', 20.44, 20.44);`);
+    const name = url.split('/').pop()!;
+    const admin = new pg.Client({ connectionString: PG_ADMIN });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${name} SET extra_float_digits = -10`);
+    await admin.end();
+    setEnv('LTV_TEST_PG_FLOAT', url);
+    // (1234.56 + 20.44) / 2 = 627.50, from either column. At -10 the server sent double precision to 5
+    // digits, (1234.6 + 20.44) / 2 = 627.52, and real to 1, "1e+03" and "2e+01", both quarantined.
+    for (const column of ['d', 'r']) {
+      const { report, quarantine } = await run([{ query: `SELECT c AS customer_id, t AS event_time, ${column} AS amount FROM o`, connection: 'env:LTV_TEST_PG_FLOAT' }]);
+      expect([grid(report.matrices[0]!), quarantine], column).toEqual([{ Total: [627.5, 627.5], '2026-01-01': [627.5, 627.5] }, []]);
+    }
   });
 
   it('MariaDB: a FLOAT column the job reads is refused naming it (the server sends 6 significant digits: 12345.67 arrived as 12345.7)', async () => {

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
+import { parseCsv } from '../helpers/parseCsv.js';
 import { csv, grid, makeFixture, readLatest, readSnapshot, runJob } from '../helpers/runFixture.js';
 
 // Three customers in January, T = Feb 15: p0 (10 + 20 + 30) / 3 = 20; a pays 6 more on Feb 12 → p1 22.
@@ -23,6 +24,19 @@ async function writeParquet(dir: string, files: Record<string, string>): Promise
   const db = await (await DuckDBInstance.create(':memory:')).connect();
   for (const [name, sql] of Object.entries(files)) await db.run(`COPY (${sql}) TO '${join(dir, name)}' (FORMAT parquet)`);
   db.closeSync();
+}
+
+/**
+ * Renames a column in a Parquet file's schema, as a writer that keeps names as given would have named it
+ * (pyarrow, Spark, pandas write `net` and `Net` both; DuckDB writes the second as `Net_1`): `from` and `to`
+ * have the same length, and `from` is in the file only as that name (the schema, each column chunk's path).
+ */
+async function renameInParquet(path: string, from: string, to: string): Promise<void> {
+  const bytes = await readFile(path);
+  let renamed = 0;
+  for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1), renamed++) bytes.write(to, at, 'latin1');
+  expect([to.length, renamed >= 2]).toEqual([from.length, true]);
+  await writeFile(path, bytes);
 }
 
 describe('input formats', () => {
@@ -108,6 +122,54 @@ describe('input formats', () => {
       // product_id given another column: the list column is not read, nor is the struct.
       await runJob(fx, { inputs: [{ path: 'nested.parquet', map: { product_id: 'transaction_id' } }], matrices: MONTHLY }, T);
       expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses a Parquet file that has a column the job reads twice, in different cases, as a CSV header is (mapped as Net, net was read)', async () => {
+    const fx = await makeFixture({});
+    try {
+      const values = ROWS.map(([c, t, a, x]) => `('${c}', TIMESTAMPTZ '${t}', ${a}::DECIMAL(10, 2), '${x}', ${a}::DECIMAL(10, 2) * 0.5, ${a}::DECIMAL(10, 2) * 0.7)`).join(',');
+      await writeParquet(fx.dir, {
+        'net.parquet': `SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, transaction_id, net, QQQ)`,
+        'amount.parquet': `SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, transaction_id, net, QQQQQQ)`,
+      });
+      await renameInParquet(join(fx.dir, 'net.parquet'), 'QQQ', 'Net');
+      await renameInParquet(join(fx.dir, 'amount.parquet'), 'QQQQQQ', 'Amount');
+      await expect(runJob(fx, { inputs: [{ path: 'net.parquet', map: { amount: 'Net' } }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'net.parquet')}: the file has the column "Net" more than once (names match case-insensitively: "net", "Net"): rename or remove one, so it is clear which one to read`);
+      await expect(runJob(fx, { inputs: [{ path: 'net.parquet', map: { amount: 'net' } }] }, T)).rejects.toThrow(/net\.parquet: the file has the column "net" more than once/);
+      await expect(runJob(fx, { inputs: [{ path: 'amount.parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'amount.parquet')}: the file has the column "amount" more than once (names match case-insensitively: "amount", "Amount"): rename or remove one, so it is clear which one to read`);
+      // Two columns of one name the job does not read are left aside: amount is read, net and Net are not.
+      await runJob(fx, { inputs: [{ path: 'net.parquet' }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('quarantines a Parquet row whose text the job reads holds a NUL, as JSON Lines does (it was read, "b\\0" a customer of its own)', async () => {
+    const fx = await makeFixture({});
+    try {
+      // Row 2: b's customer id ends in NUL; row 3: c's product; row 4: a NUL in a column the job does not read.
+      const values = [
+        "('a', TIMESTAMPTZ '2026-01-10 08:00:00+00', 10.00, 'p', 'x')",
+        "('b' || chr(0), TIMESTAMPTZ '2026-01-11 08:00:00+00', 20.00, 'p', 'x')",
+        "('c', TIMESTAMPTZ '2026-01-12 08:00:00+00', 30.00, 'p' || chr(0) || 'q', 'x')",
+        "('a', TIMESTAMPTZ '2026-02-12 08:00:00+00', 6.00, 'p', 'x' || chr(0))",
+      ].join(', ');
+      await writeParquet(fx.dir, { 'nul.parquet': `SELECT * FROM (VALUES ${values}) v(customer_id, event_time, amount, product_id, note)` });
+      const result = await runJob(fx, { inputs: [{ path: 'nul.parquet' }], matrices: MONTHLY, max_bad_row_share: 0.6 }, T);
+      expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([4, 2]);
+      const { report, dir } = await readLatest(fx);
+      // a alone: 10 in January, 6 more on Feb 12 → [10, 16].
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [10, 16], '2026-01-01': [10, 16] });
+      const reason = (column: string): string => `column "${column}" holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it`;
+      // quarantine.csv ends its lines with LF; the strict reader takes RFC 4180's CRLF.
+      const q = parseCsv((await readFile(join(dir, 'quarantine.csv'), 'utf8')).replaceAll('\n', '\r\n')).slice(1).map((r) => r.slice(1, 3));
+      expect(q).toEqual([['2', reason('customer_id')], ['3', reason('product_id')]]);
     } finally {
       await fx.cleanup();
     }

@@ -5,7 +5,7 @@ NULL
 -- file 0: {{line_known}}
 s.line IS NOT NULL
 -- file 0: {{parse_error}}
-NULL
+CASE WHEN contains(src."customer_id", chr(0)) THEN 'column "customer_id" holds \u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it' END
 -- file 0: {{columns}}
 CAST(src."customer_id" AS VARCHAR) AS "customer_id",
     CAST(src."event_time" AS VARCHAR) AS "event_time",
