@@ -4,7 +4,7 @@ import type { TenantReport } from '../ltv/model.js';
 import { formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { noForecastReason } from '../report/noForecastReason.js';
 
-/** What a run whose job turns forecasts off says where a forecast would be (the email, the About sheet). */
+/** What a run whose job turns forecasts off says in the email where a forecast would be. */
 export const FORECASTS_OFF = 'Predicted LTV: none (forecasts are off for this job: its forecast.model is "off")';
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;

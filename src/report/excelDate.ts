@@ -11,7 +11,8 @@ export function excelDateSerial(text: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) return null;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (new Date(ms).getUTCDate() !== Number(m[3])) return null;
+  const back = new Date(ms);
+  if (back.getUTCMonth() + 1 !== Number(m[2]) || back.getUTCDate() !== Number(m[3])) return null;
   const serial = (ms - Date.UTC(1899, 11, 30)) / 86_400_000;
   return serial >= 61 ? serial : null;
 }

@@ -546,6 +546,12 @@ describe('the explorer served by ltv serve', () => {
       await first.waitForSelector('#api-key');
       expect(await first.textContent('.signin .error')).toBe('Signed out in another tab.');
       expect(await first.evaluate(() => sessionStorage.getItem('ltv.apiKey'))).toBeNull();
+      // The report signed out asks nothing more with the key (its check for a newer run, on showing the tab, did).
+      const after: string[] = [];
+      first.on('request', (r) => after.push(r.url()));
+      await first.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+      await first.waitForTimeout(300);
+      expect(after).toEqual([]);
       const third = await context.newPage();
       await third.goto(`${origin}/`);
       await third.waitForSelector('#api-key');

@@ -27,7 +27,12 @@ export class KeyShare {
     });
   }
 
-  /** This tab's key, else another open tab's (then kept in this tab too), else null. */
+  /** This tab's own key, if it has one. */
+  own(): string | null {
+    return sessionStorage.getItem(this.storageKey);
+  }
+
+  /** This tab's key, else another open tab's (kept in this tab when it signs in with it), else null. */
   async key(): Promise<string | null> {
     const own = sessionStorage.getItem(this.storageKey);
     if (own || !this.channel) return own;

@@ -210,18 +210,33 @@ function writeHash(s: State, push: boolean): void {
   else history.replaceState(null, '', hash);
 }
 
+/** The report signed in, if any: signing out stops it (its checks for a newer run sent the key on). */
+let current: ServedReport | null = null;
+
+function signedOut(host: HTMLElement, message: string | null): void {
+  current?.dispose();
+  current = null;
+  showSignIn(host, message);
+}
+
 export function startServed(host: HTMLElement): void {
   keys.whenSignedOutElsewhere(() => {
     history.replaceState(null, '', location.pathname);
-    showSignIn(host, 'Signed out in another tab.');
+    signedOut(host, 'Signed out in another tab.');
   });
+  if (keys.own()) {
+    void openSession(host, keys.own()!, null);
+    return;
+  }
+  // The form at once; an open tab of this browser session that has the key signs this one in (keyShare.ts),
+  // unless the reader has started signing in meanwhile.
+  const input = showSignIn(host, null);
   void keys.key().then((key) => {
-    if (key) void openSession(host, key, null);
-    else showSignIn(host, null);
+    if (key && input.isConnected && input.value === '' && !current) void openSession(host, key, input);
   });
 }
 
-function showSignIn(host: HTMLElement, message: string | null): void {
+function showSignIn(host: HTMLElement, message: string | null): HTMLInputElement {
   clear(host);
   document.title = 'ltv explorer';
   // No `name` on the input: even if this script failed and the form were submitted natively, the key
@@ -247,6 +262,7 @@ function showSignIn(host: HTMLElement, message: string | null): void {
   });
   host.appendChild(h('main', { class: 'signin-page' }, form));
   input.focus();
+  return input as HTMLInputElement;
 }
 
 async function openSession(host: HTMLElement, key: string, input: HTMLInputElement | null): Promise<void> {
@@ -269,7 +285,9 @@ async function openSession(host: HTMLElement, key: string, input: HTMLInputEleme
     host.append(h('main', { class: 'signin-page' }, h('p', { class: 'error', role: 'alert' }, 'This key may see no tenant.')));
     return;
   }
-  new ServedReport(host, key, tenants).start();
+  current?.dispose();
+  current = new ServedReport(host, key, tenants);
+  current.start();
 }
 
 class ServedReport {
@@ -308,9 +326,17 @@ class ServedReport {
     };
   }
 
+  /** Ends when the reader signs out (here or in another tab) or the key is refused: no more checks. */
+  private readonly alive = new AbortController();
+
+  dispose(): void {
+    this.alive.abort();
+  }
+
   start(): void {
     this.state = this.stateFromHash();
     this.render();
+    const { signal } = this.alive;
     // Back and Forward (entries of writeHash), or a fragment edited by hand, show the view they name.
     window.addEventListener('hashchange', () => {
       if (!this.host.contains(this.parts.root)) return; // signed out
@@ -323,12 +349,13 @@ class ServedReport {
       }
       this.state = next;
       this.render();
-    });
+    }, { signal });
     // The page stays on the run it shows (its requests name it), but says when a newer one is published.
-    window.setInterval(() => void this.checkNewer(), NEWER_RUN_CHECK_MS);
+    const timer = window.setInterval(() => void this.checkNewer(), NEWER_RUN_CHECK_MS);
+    signal.addEventListener('abort', () => window.clearInterval(timer));
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') void this.checkNewer();
-    });
+    }, { signal });
   }
 
   /** Asks for the run list; a latest run the page does not know is offered above the report. */
@@ -413,7 +440,7 @@ class ServedReport {
     signOut.addEventListener('click', () => {
       keys.signOut();
       history.replaceState(null, '', location.pathname);
-      showSignIn(this.host, null);
+      signedOut(this.host, null);
     });
     const toolbar = h('div', { class: 'toolbar' }, this.downloads(), signOut);
     // The tab says which tenant and run it shows (several tabs, history, bookmarks); a text, never markup.
@@ -759,7 +786,7 @@ class ServedReport {
       clearMatrix(this.parts);
       if (e instanceof ApiError && e.status === 401) {
         keys.forget();
-        showSignIn(this.host, 'The key is no longer accepted. Sign in again.');
+        signedOut(this.host, 'The key is no longer accepted. Sign in again.');
         return;
       }
       if (e instanceof ApiError && e.status === 404) {
