@@ -393,7 +393,10 @@ describe('the explorer served by ltv serve', () => {
         await route.continue();
       });
       const heads = (): Promise<string[]> => p.$$eval('table.heatmap thead th', (ths) => ths.slice(1).map((t) => t.textContent ?? ''));
+      // The month matrix drawn first (signedIn may return on a status line before it, on a busy machine).
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy]) table.heatmap thead th');
       const monthHeads = await heads();
+      expect(monthHeads.length).toBeGreaterThan(1);
       const drawn = await p.$('table.heatmap');
       await p.selectOption('#ctl-period_unit', 'week');
       await p.waitForFunction(() => document.querySelector('.report')?.hasAttribute('aria-busy'));
