@@ -92,6 +92,8 @@ test('a running worker whose Redis starts refusing its login says so on /readyz,
     expect(refused.redis).toBe(`Redis at ${redis.url} refused the login (NOAUTH: it requires a password): put the right user and password in REDIS_URL (redis://user:password@host:port; a password alone: redis://:password@host:port)`);
     // Several checks meanwhile: the stale-report check says it waits for Redis once, with no stack (it logged
     // an error with the whole NOAUTH stack at every check).
+    // (Waited for, not assumed within a fixed time: the check's first turn may come later on a busy machine.)
+    await waitFor('the stale-report check saying it waits', () => lines.some((l) => l.msg === 'stale-report checks wait for Redis; tried again at each check'), 10_000);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(lines.filter((l) => /^stale-report check/.test(String(l.msg)) && l.level === 50)).toEqual([]);
     expect(lines.filter((l) => l.msg === 'stale-report checks wait for Redis; tried again at each check')).toHaveLength(1);
