@@ -5,14 +5,15 @@ import { AppError } from '../config/AppError.js';
 import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
 import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
+import { wholeNumberOf } from './wholeNumber.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 /** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */
 const NO_WORKER_NOTICE_MS = 5_000;
 
 export function parseShards(text: string, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > max) throw new AppError('VALIDATION', `--shards: "${text}" is not a whole number from 1 to ${max}`);
+  const n = wholeNumberOf(text);
+  if (!(n >= 1 && n <= max)) throw new AppError('VALIDATION', `--shards: "${text}" is not a whole number from 1 to ${max}`);
   return n;
 }
 

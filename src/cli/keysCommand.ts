@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import type { Plan } from '../serve/KeyStore.js';
+import { wholeNumberOf } from './wholeNumber.js';
 
 /** KeyStore's PLANS, spelled out so that `ltv --help` need not load KeyStore and zod (a test checks they agree). */
 export const PLAN_NAMES = ['free', 'pro', 'scale'] as const;
@@ -20,8 +21,7 @@ export function registerKeys(program: Command): void {
     .action(async (o: { tenant: string[]; plan: string; keys: string; rpm: string; admin: boolean; note?: string }) => {
       const [{ addKey }, { PLANS }] = await Promise.all([import('../serve/addKey.js'), import('../serve/KeyStore.js')]);
       if (!(PLANS as readonly string[]).includes(o.plan)) throw new AppError('CONFIG', `--plan must be one of ${PLANS.join(', ')}`);
-      // Decimal digits: Number() also read 0x10 and 6e1.
-      const rpm = /^\s*\d+\s*$/.test(o.rpm) ? Number(o.rpm) : Number.NaN;
+      const rpm = wholeNumberOf(o.rpm);
       if (!Number.isInteger(rpm) || rpm < 1) throw new AppError('CONFIG', `--rpm: "${o.rpm}" is not a whole number ≥ 1 (requests per minute)`);
       const key = await addKey(o.keys, { tenants: o.tenant, plan: o.plan as Plan, requestsPerMinute: rpm, admin: o.admin, note: o.note });
       process.stdout.write(`${key}\n`);

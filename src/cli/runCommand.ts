@@ -13,6 +13,7 @@ import { emailLine } from './emailLine.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
+import { wholeNumberOf } from './wholeNumber.js';
 
 interface RunFlags {
   input?: string[];
@@ -271,8 +272,7 @@ function withForecastFlag(job: Job, flags: RunFlags): Job {
 }
 
 function withDuckdbFlags(job: Job, flags: RunFlags): Job {
-  // Decimal digits: Number() also read 0x2, 1e0 and 0b11 as thread counts.
-  const threads = flags.threads === undefined ? undefined : /^\s*\d+\s*$/.test(flags.threads) ? Number(flags.threads) : Number.NaN;
+  const threads = flags.threads === undefined ? undefined : wholeNumberOf(flags.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new AppError('CONFIG', `--threads: "${flags.threads}" is not a whole number ≥ 1`);
   const memoryProblem = flags.memoryLimit ? memoryLimitProblem(flags.memoryLimit) : null;
   if (memoryProblem) throw new AppError('CONFIG', `--memory-limit: ${memoryProblem}`);

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
+import { wholeNumberOf } from './wholeNumber.js';
 
 export function registerServe(program: Command): void {
   program
@@ -113,7 +114,7 @@ export function registerServe(program: Command): void {
 function portOf(flag: string | undefined): number {
   const env = process.env.PORT?.trim() ? process.env.PORT : undefined;
   const [text, name] = flag !== undefined ? [flag, '--port'] : env !== undefined ? [env, 'PORT'] : ['8080', '--port'];
-  const port = /^\s*\d{1,5}\s*$/.test(text) ? Number(text) : Number.NaN;
+  const port = wholeNumberOf(text);
   if (!(port >= 0 && port <= 65535)) throw new AppError('CONFIG', `${name}: "${text}" is not a port: give a whole number from 1 to 65535 (0: any free port)`);
   return port;
 }

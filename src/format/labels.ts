@@ -1,7 +1,7 @@
 // How periods read to a person, shared by the workbook and the chart. SPEC §4: on `days` matrices
 // period k is the k-th unit of a customer's life since the first payment (period 0 = the first unit);
 // on `renewals` matrices it is the renewal number (0 = the first payment of a subscription).
-import type { Matrix } from '../ltv/model.js';
+import type { ForecastModel, Matrix } from '../ltv/model.js';
 
 const UNIT_WORD = { day: 'Day', week: 'Week', month: 'Month', quarter: 'Quarter', year: 'Year' } as const;
 
@@ -15,4 +15,9 @@ export function periodAxisTitle(matrix: Pick<Matrix, 'period_type' | 'period_uni
   if (matrix.period_type === 'renewals') return 'Renewal number (0 = first payment)';
   const word = UNIT_WORD[matrix.period_unit];
   return `${word}s since first payment (0 = the first ${word.toLowerCase()})`;
+}
+
+/** A forecast model as the report names it (the email, the Forecast chart, the About sheet). */
+export function forecastModelLabel(model: ForecastModel): string {
+  return model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma';
 }

@@ -16,8 +16,8 @@ export interface DedupStats {
   after_as_of: number;
   /** Rows at or before T, not sandbox, of amount below 0 (refund rows) and of amount 0 (no money): with the
    *  payments, the rows that exist at T (RunStats). Absent in a split written before them. */
-  refund_rows: number;
-  zero_amount: number;
+  refund_rows?: number;
+  zero_amount?: number;
   /** Payments without a renewal number: renewal numbers are then derived (10_payments.sql). */
   no_renewal: number;
   newest_ms: number | null;

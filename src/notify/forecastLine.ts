@@ -3,6 +3,7 @@
 import type { TenantReport } from '../ltv/model.js';
 import { formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { noForecastReason } from '../report/noForecastReason.js';
+import { forecastModelLabel } from '../format/labels.js';
 
 /** What a run whose job turns forecasts off says in the email where a forecast would be. */
 export const FORECASTS_OFF = 'Predicted LTV: none (forecasts are off for this job: its forecast.model is "off")';
@@ -27,5 +28,5 @@ export function forecastLine(r: TenantReport): string {
     : 'no interval: replicates 0';
   return `Predicted LTV at ${formatGroupedCountOf(months, 'month')}: ${formatMoney(h.revenue, r.currency)} ` +
     `(${interval}; ` +
-    `${f.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'}; ${backtest})`;
+    `${forecastModelLabel(f.model)}; ${backtest})`;
 }

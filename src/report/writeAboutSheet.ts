@@ -9,6 +9,8 @@ import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
 import { matrixSheetName } from './matrixSheetName.js';
 import type { ReportShape } from './reportShape.js';
+import { noForecastReason } from './noForecastReason.js';
+import { forecastModelLabel } from '../format/labels.js';
 
 export function writeAboutSheet(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
@@ -50,7 +52,7 @@ export function writeAboutSheet(
   addFactRow(sheet, 'Matrices', report.matrices.map((m) => m.id).join(', '), { wrapWidth });
   // SPEC §9: a run without a forecast says why here too (a run whose job turned them off said nothing).
   addFactRow(sheet, 'Forecast', report.forecast
-    ? `${report.forecast.model ? `${report.forecast.model === 'sbg' ? 'sBG' : 'BG/NBD + Gamma-Gamma'}, ${report.forecast.horizon_months} months` : 'no model'}: see the Forecast sheet`
+    ? report.forecast.model ? `${forecastModelLabel(report.forecast.model)}, ${report.forecast.horizon_months} months: see the Forecast sheet` : `${noForecastReason(report.forecast) ?? 'no model'}: see the Forecast sheet`
     : 'off: the job\'s forecast.model is "off", so no cell is predicted', { wrapWidth });
   if (report.newest_transaction_at !== undefined) {
     addFactRow(sheet, 'Newest transaction (UTC)', report.newest_transaction_at ?? 'none');
