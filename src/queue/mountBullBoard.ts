@@ -343,7 +343,7 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
         route.names.forEach((n, i) => (params[n] = decodeURIComponent(m![i + 1] ?? '')));
         const body = method === 'GET' || method === 'HEAD' || req.headers['content-length'] === '0' || !req.headers['content-type']
           ? {}
-          : ((await readJsonBody(req)) as Record<string, unknown>);
+          : ((await readJsonBody(req, res)) as Record<string, unknown>);
         let out: ControllerHandlerReturnType;
         try {
           // Bounded as the run routes are (answerWithin): with Redis down or refusing the login, bull-board's

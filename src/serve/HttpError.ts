@@ -25,7 +25,9 @@ export type ZenovayCode =
   /** A POST whose If-None-Match matches its answer (RFC 9110 §13.1.2: 304 is for GET and HEAD; sendBytes.ts). */
   | 'PRECONDITION_FAILED'
   /** A connection over the server's or the client's connection cap (ConnectionLimit.ts); as the runs routes' 503. */
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  /** A request line of an HTTP version other than 1.x (Node's parser takes `HTTP/2.0`; createServer.ts). */
+  | 'HTTP_VERSION_NOT_SUPPORTED';
 
 const ADAPTY_CODES: Record<ZenovayCode, string> = {
   VALIDATION_ERROR: 'validation_error',
@@ -43,6 +45,7 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   EXPECTATION_FAILED: 'expectation_failed',
   PRECONDITION_FAILED: 'precondition_failed',
   UNAVAILABLE: 'service_unavailable',
+  HTTP_VERSION_NOT_SUPPORTED: 'http_version_not_supported',
 };
 
 /** Every error code, with its HTTP status (openapi.json lists the same codes: a test checks). */
@@ -62,6 +65,7 @@ export const STATUS: Record<ZenovayCode, number> = {
   EXPECTATION_FAILED: 417,
   PRECONDITION_FAILED: 412,
   UNAVAILABLE: 503,
+  HTTP_VERSION_NOT_SUPPORTED: 505,
 };
 
 /**

@@ -15,7 +15,7 @@ import { KeyStore, type KeyRecord } from './KeyStore.js';
 import { explorerRoutes } from './explorerRoutes.js';
 import { compileRoutes, matchRoute } from './matchRoute.js';
 import { RateLimiter } from './RateLimiter.js';
-import { bodyTooLarge, checkJsonContent, ClientGoneError, readJsonBody } from './readJsonBody.js';
+import { bodyTooLarge, checkJsonContent, ClientGoneError, continueBody, readJsonBody } from './readJsonBody.js';
 import { parserErrorMessage } from './parserErrorMessage.js';
 import { familyOfPath, originForm, refusedTarget } from './requestTarget.js';
 import type { AuthScheme, Mount, MountAuth, RequestRecord, Route, RouteContext } from './Route.js';
@@ -264,6 +264,11 @@ export function createServer(opts: ServerOptions): LtvServer {
     const path = q === -1 ? url : url.slice(0, q);
     log.family = familyOfPath(path);
     const method = req.method ?? 'GET';
+    // Node's parser takes any major version; this server speaks HTTP/1.x only (RFC 9110 §15.6.6).
+    if (req.httpVersionMajor !== 1) {
+      res.setHeader('connection', 'close');
+      throw new HttpError('HTTP_VERSION_NOT_SUPPORTED', `HTTP/${req.httpVersion} is not supported: send the request as HTTP/1.1`);
+    }
     const host = hostProblem(req);
     if (host) {
       res.setHeader('connection', 'close');
@@ -281,6 +286,8 @@ export function createServer(opts: ServerOptions): LtvServer {
           return authenticate(client, plain, mount.adminKeySha256);
         },
       };
+      // A mount reads bodies its own way: 100 Continue at once, as Node would send it.
+      continueBody(req, res);
       await mount.handle(req, res, path.slice(mount.prefix.length) || '/', auth);
       return;
     }
@@ -345,7 +352,7 @@ export function createServer(opts: ServerOptions): LtvServer {
       logger,
       readJson: () => {
         checkJsonContent(req);
-        return readJsonBody(req);
+        return readJsonBody(req, res);
       },
       setTenant: (t) => {
         log.tenant = t;
@@ -373,6 +380,9 @@ export function createServer(opts: ServerOptions): LtvServer {
   const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => answer(req, res, false));
   // An Expect other than 100-continue: Node's own 417 had no body and no request id. Answered by the pipeline.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => answer(req, res, true));
+  // Expect: 100-continue: Node would send 100 before any check, so a request refused anyway (no key, too
+  // large, a wrong type) had its body sent for nothing. 100 goes when a route reads the body (continueBody).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => answer(req, res, false));
   // Runs after Node's own listener has attached its parser: a connection over a cap is marked, or closed.
   server.on('connection', (socket: Socket) => limit.admit(socket));
 

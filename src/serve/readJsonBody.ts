@@ -1,6 +1,6 @@
 // SPEC §6: request bodies over 64 KiB get 413. We refuse on Content-Length before reading a byte, and
 // for chunked bodies stop at the limit instead of buffering the rest.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { duplicateKey } from '../config/duplicateKey.js';
 import { HttpError } from './HttpError.js';
 
@@ -50,12 +50,23 @@ export function checkJsonContent(req: IncomingMessage): void {
   }
 }
 
-export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+/**
+ * RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` waits for 100 before sending its body. The
+ * server (createServer.ts, its checkContinue listener) sends it only here, once a route reads the body: a
+ * request refused first (401, 403, 413, 415, 429, …) gets its final answer instead, and its body is never sent.
+ */
+export function continueBody(req: IncomingMessage, res: ServerResponse): void {
+  const expect = req.headers.expect;
+  if (expect !== undefined && expect.trim().toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
+}
+
+export function readJsonBody(req: IncomingMessage, res: ServerResponse, limit = MAX_BODY_BYTES): Promise<unknown> {
   return new Promise((resolve, reject) => {
     if (bodyTooLarge(req)) {
       reject(new HttpError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`));
       return;
     }
+    continueBody(req, res);
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (c: Buffer): void => {

@@ -173,9 +173,50 @@ describe('an Expect header other than 100-continue', () => {
     else expect(r.body).toMatchObject({ success: false, error: { code: 'EXPECTATION_FAILED', message } });
   });
 
-  it('100-continue is answered as before', async () => {
+});
+
+describe('Expect: 100-continue (RFC 9110 §10.1.1)', () => {
+  const adaptyHead = (headers: string, length: number): string =>
+    `POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\n${headers}x-ltv-tenant: mallory\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+  const body = JSON.stringify({ filters: { date: ['2020-01-01', '2030-12-31'] } });
+
+  it('a request whose body is read gets 100 Continue, then its answer', async () => {
+    const raw = await wire(adaptyHead(`Authorization: Api-Key ${KEY}\r\nContent-Type: application/json\r\n`, Buffer.byteLength(body)) + body);
+    expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it('a GET, whose body nobody reads, gets its answer without 100', async () => {
     const raw = await wire(`GET /api/external/v1/revenue/mallory/ltv HTTP/1.1\r\nHost: x\r\nX-API-Key: ${KEY}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
-    expect(raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
+  // Each was answered 100 Continue first (the client then sent a body refused anyway), its body never sent here.
+  it.each([
+    ['no key', 'Content-Type: application/json\r\n', 10, 'HTTP/1.1 401 Unauthorized', 'not_authenticated'],
+    ['a wrong key', 'Authorization: Api-Key wrong\r\nContent-Type: application/json\r\n', 10, 'HTTP/1.1 401 Unauthorized', 'not_authenticated'],
+    ['a body over 64 KiB', `Authorization: Api-Key ${KEY}\r\nContent-Type: application/json\r\n`, 100_000, 'HTTP/1.1 413 Payload Too Large', 'request_too_large'],
+    ['a body that is no JSON', `Authorization: Api-Key ${KEY}\r\nContent-Type: text/plain\r\n`, 10, 'HTTP/1.1 415 Unsupported Media Type', 'unsupported_media_type'],
+  ])('%s: the final answer at once, no 100, and the connection closed', async (_name, headers, length, status, code) => {
+    const raw = await wire(adaptyHead(headers, length));
+    expect(raw).not.toContain('100 Continue');
+    const r = response(raw);
+    expect(r.status).toBe(status);
+    expect(r.headers.get('connection')).toBe('close');
+    expect(r.body).toMatchObject({ error_code: code });
+  });
+});
+
+describe('a request line of another HTTP version', () => {
+  it.each([
+    ['Zenovay', `GET /api/external/v1/revenue/mallory/ltv HTTP/2.0\r\nHost: x\r\nX-API-Key: ${KEY}\r\n\r\n`, 'zenovay'],
+    ['Adapty', 'POST /api/v1/client-api/metrics/ltv/ HTTP/2.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n', 'adapty'],
+  ])('%s path, HTTP/2.0 → 505 in its error shape (it was served as HTTP/1.1)', async (_name, bytes, family) => {
+    const r = response(await wire(bytes));
+    expect(r.status).toBe('HTTP/1.1 505 HTTP Version Not Supported');
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const message = 'HTTP/2.0 is not supported: send the request as HTTP/1.1';
+    if (family === 'adapty') expect(r.body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'http_version_not_supported', status_code: 505 });
+    else expect(r.body).toMatchObject({ success: false, error: { code: 'HTTP_VERSION_NOT_SUPPORTED', message } });
   });
 });
 
