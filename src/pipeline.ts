@@ -507,7 +507,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   return {
     stats, tenants: check.tenants, local,
     tenantFacts: tenantFacts({ counts: counted.check.counts, inputs: counted.inputs, tenants: d.tenants ?? [], movements: m }),
-    subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),
+    subscriptionTenants: d.subscription_tenants ?? [],
   };
 }
 
@@ -802,7 +802,7 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
       const forecasting = await import('./forecast/forecastThread.js');
       forecasting.warmUpForecastThread();
       f0 = Date.now();
-      const requests = runTenantIds(facts, job.tenant).map((tenant) => ({ tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscription }));
+      const requests = runTenantIds(facts, job.tenant).map((tenant) => ({ tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscriptionTenants.includes(tenant) }));
       const list = await forecasting.startForecasts(rw.wh, requests, signal).catch(cancelledOr(run));
       started = requests.map((r, i) => ({ tenant: r.tenant, forecast: list[i]! }));
     }

@@ -157,7 +157,8 @@ export const EmailSchema = z.strictObject({
 /** SPEC §9 forecasts (src/forecast/README.md). */
 export const ForecastSchema = z.strictObject({
   /**
-   * `auto` (the default): sBG when the inputs carry renewal numbers or durations, else BG/NBD + Gamma-Gamma.
+   * `auto` (the default), tenant by tenant: sBG when some of its payments carry a renewal number or a duration,
+   * else BG/NBD + Gamma-Gamma.
    * `off` turns forecasts off (README, Forecasts, has what they cost).
    */
   model: z.enum(['auto', 'sbg', 'bgnbd', 'off']).default('auto'),

@@ -145,7 +145,7 @@ export interface ForecastRequest {
   tenant: string;
   asOf: Date;
   settings: ForecastSettings;
-  /** The inputs carry renewal numbers or durations (auto picks sBG). */
+  /** The tenant's payments carry renewal numbers or durations (auto picks sBG). */
   subscription: boolean;
 }
 
@@ -204,6 +204,24 @@ export async function readForecasts(wh: Warehouse, requests: readonly ForecastRe
  * whose statements the connection runs meanwhile (forecastThread.ts).
  */
 export async function queryForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<() => Promise<Map<string, ForecastRead>>> {
+  // `auto` chooses per tenant: the tenants of each model are read together (the statements differ by model).
+  const byModel = new Map<string, ForecastRequest[]>();
+  for (const r of requests) {
+    const model = chooseModel(r.settings, r.subscription).model;
+    byModel.set(model, [...(byModel.get(model) ?? []), r]);
+  }
+  const reads: (() => Promise<Map<string, ForecastRead>>)[] = [];
+  for (const group of byModel.values()) reads.push(await queryModelForecasts(wh, group));
+  if (reads.length === 1) return reads[0]!;
+  return async () => {
+    const all = new Map<string, ForecastRead>();
+    for (const read of reads) for (const [tenant, r] of await read()) all.set(tenant, r);
+    return all;
+  };
+}
+
+/** queryForecasts for tenants of one model (one statement reads them all). */
+async function queryModelForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<() => Promise<Map<string, ForecastRead>>> {
   const first = requests[0];
   if (!first) return async () => new Map();
   const { asOf, settings, subscription } = first;

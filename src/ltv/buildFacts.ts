@@ -25,6 +25,11 @@ export interface DedupStats {
   refunds_quarantined: number;
   /** The same counts of each tenant with valid rows (its report's statistics); absent in a split written before them. */
   tenants?: TenantDedupStats[];
+  /**
+   * The tenants some of whose payments at T (not sandbox) carry a renewal number or a duration: subscriptions,
+   * which `auto` forecasts with sBG (SPEC §9, chooseModel.ts); absent in a split written before them.
+   */
+  subscription_tenants?: string[];
 }
 
 export interface TenantDedupStats {
@@ -104,9 +109,10 @@ async function setRefundsAside(wh: Warehouse, n: { quarantined: number; sandbox:
 }
 
 /** One pass over deduped (a view: every query over it evaluates it again) for the statistics of each tenant,
- * whether some payment lacks a renewal number, and whether some refund names a payment. */
+ * whether some payment lacks a renewal number, whether some refund names a payment, and which tenants'
+ * payments carry renewal numbers or durations (a column of empty cells carries none). */
 async function dedupStats(wh: Warehouse, params: { as_of: string }): Promise<Omit<DedupStats, 'refunds_quarantined'> & { linked_refunds: number }> {
-  const rows = await wh.all<TenantDedupStats & { no_renewal: number; linked_refunds: number }>(
+  const rows = await wh.all<TenantDedupStats & { no_renewal: number; linked_refunds: number; subscription_payments: number }>(
     `SELECT tenant_id,
             count(*)::INTEGER AS deduped,
             count(DISTINCT customer_id)::INTEGER AS customer_ids,
@@ -116,7 +122,9 @@ async function dedupStats(wh: Warehouse, params: { as_of: string }): Promise<Omi
             count(*) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ) AND amount = 0)::INTEGER AS zero_amount,
             count(*) FILTER (WHERE renewal_number IS NULL AND amount > 0 AND NOT is_sandbox)::INTEGER AS no_renewal,
             CAST(epoch_ms(max(event_time) FILTER (WHERE NOT is_sandbox AND event_time <= CAST($as_of AS TIMESTAMPTZ))) AS DOUBLE) AS newest_ms,
-            count(*) FILTER (WHERE refund_of IS NOT NULL AND amount < 0)::INTEGER AS linked_refunds
+            count(*) FILTER (WHERE refund_of IS NOT NULL AND amount < 0)::INTEGER AS linked_refunds,
+            count(*) FILTER (WHERE (renewal_number IS NOT NULL OR duration IS NOT NULL) AND amount > 0 AND NOT is_sandbox
+                               AND event_time <= CAST($as_of AS TIMESTAMPTZ))::INTEGER AS subscription_payments
      FROM deduped
      GROUP BY tenant_id`,
     params,
@@ -129,7 +137,8 @@ async function dedupStats(wh: Warehouse, params: { as_of: string }): Promise<Omi
     deduped: sum('deduped'), customer_ids: sum('customer_ids'), sandbox: sum('sandbox'), after_as_of: sum('after_as_of'),
     refund_rows: sum('refund_rows'), zero_amount: sum('zero_amount'),
     no_renewal: sum('no_renewal'), newest_ms: newest.length ? Math.max(...newest) : null, linked_refunds: sum('linked_refunds'),
-    tenants: rows.map(({ no_renewal: _n, linked_refunds: _l, ...tenant }) => tenant),
+    tenants: rows.map(({ no_renewal: _n, linked_refunds: _l, subscription_payments: _s, ...tenant }) => tenant),
+    subscription_tenants: rows.filter((r) => r.subscription_payments > 0).map((r) => r.tenant_id),
   };
 }
 

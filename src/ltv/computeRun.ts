@@ -32,8 +32,8 @@ export interface RunFacts {
   tenants: string[];
   /** T on the wall clock (asOfWall.ts). */
   local: string;
-  /** Whether renewal numbers or durations are given (the forecast's model choice). */
-  subscription: boolean;
+  /** The tenants whose payments carry renewal numbers or durations (the forecast's model choice, chooseModel.ts). */
+  subscriptionTenants: string[];
 }
 
 /** A tenant's files the endpoint reads (RUN_FILES facts, customers; and its quarantine.csv), written by compute: render moves them into the run. */
@@ -69,7 +69,6 @@ export interface RunModel {
   asOfLocal: string;
   /** The run's totals, every tenant's rows (RunFacts.stats). */
   stats: RunStats;
-  subscription: boolean;
   /** Every tenant's warnings (runWarnings.ts), named by tenant when the run has several: for the terminal and the log. */
   warnings: RunWarning[];
   /** The job's configured matrices, in its order (the report's matrices). */
@@ -361,7 +360,6 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
     asOf: o.asOf.toISOString(),
     asOfLocal: facts.local,
     stats: facts.stats,
-    subscription: facts.subscription,
     warnings: tenants.flatMap((t) => runLevelWarnings(t.tenant, t.warnings, tenants.length)),
     configured: o.matrices,
     tenants,

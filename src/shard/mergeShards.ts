@@ -77,6 +77,8 @@ export async function mergeShards(
       // A split or shard of the version before tenants had statistics of their own (a run in flight across an
       // upgrade): its tenants get the run's, as they did then.
       : () => ({ stats, inputs: split.inputs, newestTransactionAt }),
-    local: await asOfWall(wh, run.asOf.toISOString()), subscription: split.subscription,
+    local: await asOfWall(wh, run.asOf.toISOString()), 
+    // A split written before tenants had their own: every tenant as the run's columns said.
+    subscriptionTenants: split.dedup.subscription_tenants ?? (split.subscription ? split.check.tenants : []),
   };
 }

@@ -27,7 +27,8 @@ export interface SplitManifest {
   /** Optional columns some input stores (readInputs.ts storedColumns). */
   stored: string[];
   revenuecatFiles: number[];
-  /** Renewal numbers or durations given (the forecast's model choice). */
+  /** Some input has a renewal_number or duration column: the model choice of an older release's merge
+   *  (this one's reads dedup.subscription_tenants, which tenants' payments carry them). */
   subscription: boolean;
   /** Milliseconds of the split (ingest included), for the run's timings. */
   ms: number;

@@ -34,6 +34,39 @@ const subs: Sub[] = COHORTS.flatMap((c) => Array.from({ length: 40 }, (_, k) => 
   return { t0, lives: LIVES[k % 5]!, payments };
 }));
 
+/** The CDNOW sample's lines as canonical rows: customer, day, amount. */
+async function cdnowSampleRows(): Promise<string[][]> {
+  const sample = await readFile(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
+  return sample.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([, id, d, , v]) => [id!, `${d!.slice(0, 4)}-${d!.slice(4, 6)}-${d!.slice(6)}`, v!]);
+}
+
+// SPEC §4: a row of amount 0 never starts a cohort. By hand from the sample: customers, by local day,
+// of positive purchases only up to `endDay`; x = days − 1, t_x and T in weeks from the first day to the last and to `endDay`.
+function cdnowSummary(rows: string[][], endDay: string): { days: Map<string, Map<string, number>>; x: number[]; tx: number[]; Tw: number[] } {
+  const days = new Map<string, Map<string, number>>();
+  for (const [id, d, v] of rows) {
+    if (!(Number(v) > 0) || d! > endDay) continue;
+    const m = days.get(id!) ?? new Map<string, number>();
+    days.set(id!, m);
+    m.set(d!, (m.get(d!) ?? 0) + Number(v));
+  }
+  const end = Date.parse(`${endDay}T00:00:00Z`);
+  const x: number[] = [];
+  const tx: number[] = [];
+  const Tw: number[] = [];
+  for (const m of days.values()) {
+    const sorted = [...m.keys()].sort();
+    const first = Date.parse(`${sorted[0]}T00:00:00Z`);
+    x.push(sorted.length - 1);
+    tx.push((Date.parse(`${sorted.at(-1)}T00:00:00Z`) - first) / (7 * DAY));
+    Tw.push((end - first) / (7 * DAY));
+  }
+  return { days, x, tx, Tw };
+}
+
+const fitOf = ({ x, tx, Tw }: ReturnType<typeof cdnowSummary>) =>
+  fitBgNbd({ x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(Tw), n: new Float64Array(x.length).fill(1) });
+
 describe('forecast in a run', () => {
   const fixtures: Fixture[] = [];
   afterAll(async () => {
@@ -395,39 +428,14 @@ describe('forecast in a run', () => {
 
   it('BG/NBD: the CDNOW 1/10 sample through the pipeline fits what its positive purchases say, close to the published fit', async () => {
     // CDNOW_sample.txt → canonical csv; T = 1997-09-30 00:00 (the calibration's end, as in the paper's T).
-    const sample = await readFile(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
-    const rows: string[][] = sample.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([, id, d, , v]) => [id!, `${d!.slice(0, 4)}-${d!.slice(4, 6)}-${d!.slice(6)}`, v!]);
+    const rows = await cdnowSampleRows();
     const fx = await makeFixture({ 'cdnow.csv': csv('customer_id,event_time,amount', rows) });
     fixtures.push(fx);
     await runJob(fx, { inputs: [{ path: 'cdnow.csv' }], formats: ['json'], forecast: { model: 'auto', replicates: 3 } }, '1997-09-30T00:00:00Z');
     const f = (await readLatest(fx)).report.forecast!;
     expect(f.model).toBe('bgnbd');
     expect(f.reason).toMatch(/repeat purchases/);
-    // SPEC §4: a row of amount 0 never starts a cohort. By hand from the sample: customers, by local day,
-    // of positive purchases only up to `end`; x = days − 1, t_x and T in weeks from the first day to the last and to `end`.
-    const summary = (endDay: string): { days: Map<string, Map<string, number>>; x: number[]; tx: number[]; Tw: number[] } => {
-      const days = new Map<string, Map<string, number>>();
-      for (const [id, d, v] of rows) {
-        if (!(Number(v) > 0) || d! > endDay) continue;
-        const m = days.get(id!) ?? new Map<string, number>();
-        days.set(id!, m);
-        m.set(d!, (m.get(d!) ?? 0) + Number(v));
-      }
-      const end = Date.parse(`${endDay}T00:00:00Z`);
-      const x: number[] = [];
-      const tx: number[] = [];
-      const Tw: number[] = [];
-      for (const m of days.values()) {
-        const sorted = [...m.keys()].sort();
-        const first = Date.parse(`${sorted[0]}T00:00:00Z`);
-        x.push(sorted.length - 1);
-        tx.push((Date.parse(`${sorted.at(-1)}T00:00:00Z`) - first) / (7 * DAY));
-        Tw.push((end - first) / (7 * DAY));
-      }
-      return { days, x, tx, Tw };
-    };
-    const fitOf = ({ x, tx, Tw }: ReturnType<typeof summary>) =>
-      fitBgNbd({ x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(Tw), n: new Float64Array(x.length).fill(1) });
+    const summary = (endDay: string) => cdnowSummary(rows, endDay);
     const { days, x } = summary('1997-09-30');
     const byHand = fitOf(summary('1997-09-30'));
     const bg = f.fits.find((v) => v.model === 'bgnbd')!;
@@ -453,6 +461,32 @@ describe('forecast in a run', () => {
     for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(btBg.params[k]).toBeCloseTo(refit[k], 4);
     expect(btBg.params.r).not.toBeCloseTo(bg.params.r!, 3);
     expect(bt.fits.find((v) => v.model === 'gamma-gamma')!.customers).toBe(atC.x.filter((v) => v > 0).length);
+  }, 120_000);
+
+  it('auto chooses per tenant by the data: a web shop with empty renewal_number and duration columns is BG/NBD, a subscription tenant beside it sBG', async () => {
+    // A warehouse export's empty columns said "subscriptions" for every tenant of the run (sBG fitted CDNOW).
+    const shop = (await cdnowSampleRows()).map(([id, d, v]) => ['shop', id!, d!, v!, '', '']);
+    // Subscriptions of 1997: 3 monthly cohorts × 40 customers, customer k renewing L = [0, 1, 2, 3, ∞][k % 5] times.
+    const T97 = Date.parse('1997-09-30T00:00:00Z');
+    const subs = ['1997-03-01', '1997-04-01', '1997-05-01'].flatMap((c) => Array.from({ length: 40 }, (_, k) => {
+      const out: string[][] = [];
+      for (let j = 0; j <= LIVES[k % 5]! && addMonths(Date.parse(`${c}T10:00:00Z`), j) <= T97; j++) {
+        out.push(['subs', `s${c}-${k}`, new Date(addMonths(Date.parse(`${c}T10:00:00Z`), j)).toISOString(), '10.00', String(j), 'Monthly']);
+      }
+      return out;
+    }).flat());
+    const fx = await makeFixture({ 'mixed.csv': csv('tenant_id,customer_id,event_time,amount,renewal_number,duration', [...shop, ...subs]) });
+    fixtures.push(fx);
+    await runJob(fx, { inputs: [{ path: 'mixed.csv' }], formats: ['json'], forecast: { model: 'auto', replicates: 0 } }, '1997-09-30T00:00:00Z');
+    const f = (await readLatest(fx, 'shop')).report.forecast!;
+    expect([f.model, f.chosen_by]).toEqual(['bgnbd', 'auto']);
+    expect(f.reason).toBe("the tenant's payments carry neither renewal numbers nor durations: repeat purchases, so BG/NBD (purchases) × Gamma-Gamma (their value)");
+    const byHand = fitOf(cdnowSummary(shop.map((r) => r.slice(1, 4)), '1997-09-30'));
+    const bg = f.fits.find((v) => v.model === 'bgnbd')!;
+    for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(bg.params[k]).toBeCloseTo(byHand[k], 4);
+    const g = (await readLatest(fx, 'subs')).report.forecast!;
+    expect([g.model, g.chosen_by]).toEqual(['sbg', 'auto']);
+    expect(g.reason).toMatch(/^the tenant's payments carry renewal numbers or durations: subscriptions, so sBG/);
   }, 120_000);
 
   it('BG/NBD: the same CDNOW run gives the same forecast to the last digit, however DuckDB\'s threads add up', async () => {

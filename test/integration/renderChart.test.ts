@@ -245,7 +245,7 @@ describe('svgToPngOffThread', () => {
     const report = sampleReport();
     const few = Array.from({ length: 25 }, (_, i) => ({ type: 'cohort' as const, title: `2024-${String((i % 12) + 1).padStart(2, '0')}-01`, customers: 3, fit: null, cells: [], note: 'no forecast: too few customers: 3 < 20' }));
     report.forecast = {
-      model: 'sbg', chosen_by: 'auto', reason: 'the inputs carry renewal numbers or durations: subscriptions, so sBG (retention per renewal × revenue per renewal)',
+      model: 'sbg', chosen_by: 'auto', reason: "the tenant's payments carry renewal numbers or durations: subscriptions, so sBG (retention per renewal × revenue per renewal)",
       matrix: 'days-month-cohort', horizon_months: 24, interval: 0.8, bootstrap: { replicates: 0, requested: 100, seed: 17 },
       thresholds: { min_cohort_customers: 20, min_group_customers: 100 }, fits: [], backtest: null, headline: null,
       rows: [{ type: 'total', title: 'Total', customers: 0, fit: null, cells: [] }, ...few],
