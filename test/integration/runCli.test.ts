@@ -74,16 +74,18 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
-  it('counts a customer whose only rows are refunds in its summary line: read, not quarantined, in no cohort', async ({ expect }) => {
+  it('counts the refunds of a customer whose only rows are refunds in its summary line: read, not quarantined, in no cohort', async ({ expect }) => {
+    // z has two refunds and no payment: the count is of refunds, 2, not of customers (it was labelled
+    // "customers with refunds but no payment 2").
     const fx = await makeFixture({
-      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['z', '2026-01-12T10:00:00Z', '-5']]),
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['z', '2026-01-12T10:00:00Z', '-5'], ['z', '2026-01-12T11:00:00Z', '-2']]),
     });
     try {
       const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-01-13T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
       expect(r.code, r.stderr).toBe(0);
-      // 10 + 30 over a and b; z's refund of 5 takes nothing from them.
+      // 10 + 30 over a and b; z's refunds of 5 and 2 take nothing from them.
       expect(r.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 40\.00 USD/);
-      expect(r.stdout).toMatch(/^rows read 3, quarantined 0, duplicates 0, sandbox 0, after as-of 0, transactions 2, refund rows 1, zero amount 0, customers with refunds but no payment 1 \(in no cohort\)$/m);
+      expect(r.stdout).toMatch(/^rows read 4, quarantined 0, duplicates 0, sandbox 0, after as-of 0, transactions 2, refund rows 2, zero amount 0, refunds of customers without a payment 2 \(in no cohort\)$/m);
     } finally {
       await fx.cleanup();
     }
@@ -107,7 +109,7 @@ describe.concurrent('ltv run (command line)', () => {
       const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-01-13T00:00:00Z', '--out', 'out', '--forecast', 'off', '--max-bad-row-share', '0.2'], fx.dir);
       expect(r.code, r.stderr).toBe(0);
       // 8 = 1 + 1 + 1 + 1 + 1 + 1 + 2. Before, "rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1": 4 rows unaccounted for.
-      expect(r.stdout).toMatch(/^rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1, transactions 1, refund rows 1, zero amount 2, customers with refunds but no payment 1 \(in no cohort\)$/m);
+      expect(r.stdout).toMatch(/^rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1, transactions 1, refund rows 1, zero amount 2, refunds of customers without a payment 1 \(in no cohort\)$/m);
     } finally {
       await fx.cleanup();
     }
