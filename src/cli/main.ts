@@ -21,9 +21,12 @@ const program = new Command('ltv')
   // subcommands registered below inherit this.
   .configureOutput({ outputError: (text, write) => write(`${oneLine(text)} (run \`ltv --help\` for usage)\n`) });
 
-/** One terminal line: a line break (a lone CR too) becomes "; ", and a control character from data (ESC) its picture. */
+/**
+ * One terminal line: a line break (a lone CR too) becomes "; ", a control character from data (ESC, U+009B) its
+ * picture or [U+009B], and a line or paragraph separator from data [U+2028] or [U+2029], as visibleLine shows them.
+ */
 function oneLine(text: string): string {
-  return visibleText(text).trim().replace(/\s*[\r\n]+\s*/g, '; ');
+  return visibleText(text).trim().replace(/\s*[\r\n]+\s*/g, '; ').replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '[U+2028]' : '[U+2029]'));
 }
 
 registerRun(program);

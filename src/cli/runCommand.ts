@@ -153,8 +153,9 @@ export function registerRun(program: Command): void {
         // Every bucket, so the line adds up to the rows read (README "How the row counts add up").
         `rows read ${st.rows_read}, quarantined ${st.rows_quarantined}, duplicates ${st.duplicates}, sandbox ${st.sandbox_rows}, after as-of ${st.after_as_of_rows}, ` +
           `transactions ${st.transactions}, refund rows ${st.refund_rows}, zero amount ${st.zero_amount_rows}` +
-          // Read, not quarantined, yet in no cohort: said where the counts are read (README "The numbers").
-          `${st.movements_without_customer ? `, customers with refunds but no payment ${st.movements_without_customer} (in no cohort)` : ''}\n`,
+          // Read, not quarantined, yet in no cohort: said where the counts are read (README "The numbers"). A
+          // count of refunds (movements), not of customers: two refunds of one such customer are 2.
+          `${st.movements_without_customer ? `, refunds of customers without a payment ${st.movements_without_customer} (in no cohort)` : ''}\n`,
       );
       // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
       for (const w of result.warnings) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);

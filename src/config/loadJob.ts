@@ -8,14 +8,40 @@ import { AppError } from './AppError.js';
 import { JobSchema, type Job, type JobInput } from './jobSchema.js';
 import { jobIssueMessage } from './jobIssueMessage.js';
 
+/** A field's path as a job file's author reads it: `inputs[0].time_format`. */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.length ? path.map(String).join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]') : 'the job';
+}
+
 export function formatZodIssues(file: string, error: z.ZodError, raw?: unknown): string {
   return error.issues
-    .map((i) => `${file}: ${i.path.length ? i.path.join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]') : 'the job'}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`)
+    .map((i) => `${file}: ${fieldName(i.path)}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`)
     // One line (every user error is one line): several issues are joined with "; ".
     .join('; ');
 }
 
+/**
+ * Where a string (or a key) of the job holds a NUL character, if anywhere. No field needs one, and the tenant
+ * and a time format are written into SQL text, where DuckDB's parser ends a literal at a NUL (the run died
+ * with "internal error: Parser Error"): refused at load, as every field's mistake is.
+ */
+function nulAt(v: unknown, path: PropertyKey[] = []): { path: PropertyKey[]; key: boolean } | undefined {
+  if (typeof v === 'string') return v.includes('\u0000') ? { path, key: false } : undefined;
+  if (v === null || typeof v !== 'object') return undefined;
+  for (const [key, value] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+    if (typeof key === 'string' && key.includes('\u0000')) return { path, key: true };
+    const found = nulAt(value, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export function parseJob(raw: unknown, name: string, baseDir: string, label: string): Job {
+  const nul = nulAt(raw);
+  if (nul) {
+    const what = nul.key ? 'a key holds' : 'holds';
+    throw new AppError('CONFIG', `${label}: ${fieldName(nul.path)}: ${what} \\u0000, a NUL character, which no field of a job holds: remove it`);
+  }
   const parsed = JobSchema.safeParse(raw);
   if (!parsed.success) throw new AppError('CONFIG', formatZodIssues(label, parsed.error, raw));
   return deepFreeze({ ...parsed.data, name, baseDir, file: label });

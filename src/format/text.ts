@@ -29,6 +29,9 @@ export const EXCEL_CELL_CHARS = 32_767;
 // - C0 controls but tab and line breaks, and DEL, become their Unicode control pictures (U+0001 → ␁, DEL →
 //   ␡): XML 1.0 cannot hold most of them (the chart's SVG refused the run, workbook writers dropped them,
 //   so "U\u0001S" and "US" looked the same), and ESC in ltv.csv or on a terminal is an escape sequence.
+// - The C1 controls U+0080–U+009F become [U+0080]…[U+009F] (they have no pictures): a terminal reads U+009B
+//   as CSI, ESC [ in one character (a tenant id "ok\u009bx" reached the run's terminal line raw), and U+0085
+//   (NEL) is a line break to some readers.
 // - The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) become
 //   [U+202E]…: invisible, they reorder what follows, so "\u202eSU" reads as "US" (Trojan Source,
 //   CVE-2021-42574) and, in a CSV line, can make the fields after it look swapped.
@@ -41,14 +44,14 @@ export const EXCEL_CELL_CHARS = 32_767;
 //   shown stands for a control, and every "[U+" shown begins a [U+hex] that stands for one character.
 // src/sql/02_macros.sql ltv_visible_text is the same rule for quarantine.csv (test/unit/neutraliseText.test.ts).
 // Not idempotent: a text is shown once, from the data, never shown again (its pictures would become [U+2401]).
-const SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069\u2400-\u2421\ufffe\uffff]|\[U\+/g;
+const SHOWN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2400-\u2421\ufffe\uffff]|\[U\+/g;
 
 function picture(c: string): string {
   if (c === '[U+') return '[U+005B]U+';
   const code = c.charCodeAt(0);
   if (code < 32) return String.fromCharCode(0x2400 + code);
   if (code === 0x7f) return '\u2421';
-  return `[U+${code.toString(16).toUpperCase()}]`;
+  return `[U+${code.toString(16).toUpperCase().padStart(4, '0')}]`;
 }
 
 /** A text with its control characters made visible (the rule above); tab, LF and CR are kept. */
@@ -57,14 +60,16 @@ export function visibleText(text: string): string {
 }
 
 /**
- * A text made visible (visibleText) that stays on one line: its CR, LF and tab shown as ␍, ␊ and ␉ too. For data
+ * A text made visible (visibleText) that stays on one line: its CR, LF and tab shown as ␍, ␊ and ␉ too, and the
+ * Unicode line and paragraph separators U+2028, U+2029 (no pictures) as [U+2028], [U+2029]: JavaScript, JSON
+ * viewers and editors break lines there (NEL, U+0085, is [U+0085] already, a C1 control). For data
  * in a line of the terminal's (a tenant id with a line break printed raw split a message in two, and a CR let
  * the rest overwrite the line's start), and for the values a quarantine reason quotes (ltv_visible_line in
  * src/sql/02_macros.sql: "12\n34" broke a reason in two; a tab in one read as spaces).
  */
 export function visibleLine(text: string): string {
   const shown = visibleText(text);
-  return /[\t\n\r]/.test(shown) ? shown.replace(/[\t\n\r]/g, picture) : shown;
+  return /[\t\n\r\u2028\u2029]/.test(shown) ? shown.replace(/[\t\n\r\u2028\u2029]/g, picture) : shown;
 }
 
 /**
@@ -100,7 +105,7 @@ function needsShowing(text: string): boolean {
     const c = text.charCodeAt(i);
     if (c < 0x7f) {
       if (c < 32 ? c !== 9 && c !== 10 && c !== 13 : c === 0x5b && text.charCodeAt(i + 1) === 0x55 && text.charCodeAt(i + 2) === 0x2b) return true;
-    } else if (c === 0x7f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || (c >= 0x2400 && c <= 0x2421) || c >= 0xfffe) {
+    } else if (c <= 0x9f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || (c >= 0x2400 && c <= 0x2421) || c >= 0xfffe) {
       return true;
     }
   }

@@ -12,6 +12,7 @@ import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBTypeId, listValue } from '../warehouse/duckdb.js';
 import { resourceError, type Warehouse } from '../warehouse/openWarehouse.js';
+import { TENANT_ID_MAX } from '../serve/tenantId.js';
 import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '../warehouse/tables.js';
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
@@ -164,6 +165,7 @@ export async function readInputs(
       return wh.run(
         loadSql('06_check_rows', identifiers),
         { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, iso_4217: ISO_4217_LIST, tenant: opts.tenant,
+          tenant_id_max: TENANT_ID_MAX,
           min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false },
       );
     };

@@ -112,24 +112,25 @@ CREATE OR REPLACE MACRO ltv_div_round_exact(num, den) AS CASE
   ELSE -((abs(num) * 2 + abs(den)) // (abs(den) * 2))
 END;
 -- Control characters made visible, as src/format/text.ts visibleText does for ltv.csv and the workbook: C0
--- but tab, LF and CR, and DEL, as their Unicode pictures (U+0001 → ␁); the bidi embedding, override and
--- isolate controls, U+FFFE and U+FFFF as [U+202E]; and, so the rule is one to one, a control picture the text
+-- but tab, LF and CR, and DEL, as their Unicode pictures (U+0001 → ␁); the C1 controls (U+0080–U+009F), the
+-- bidi embedding, override and isolate controls, U+FFFE and U+FFFF as [U+202E] (four hex digits: [U+0085]); and, so the rule is one to one, a control picture the text
 -- holds as [U+2401] and a "[U+" it holds as "[U+005B]U+" (first, on the whole text: it is three characters).
 -- Per character only for the few texts that hold one.
 CREATE OR REPLACE MACRO ltv_visible_text(x) AS CASE
-  WHEN NOT regexp_matches(x, '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{2400}-\x{2421}\x{fffe}\x{ffff}]|\[U\+') THEN x
+  WHEN NOT regexp_matches(x, '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}\x{2400}-\x{2421}\x{fffe}\x{ffff}]|\[U\+') THEN x
   ELSE list_aggregate(list_transform(string_split(replace(x, '[U+', '[U+005B]U+'), ''), ch -> CASE
     WHEN ord(ch) < 32 AND ord(ch) NOT IN (9, 10, 13) THEN chr(9216 + ord(ch))
     WHEN ord(ch) = 127 THEN chr(9249)
-    WHEN ord(ch) BETWEEN 8234 AND 8238 OR ord(ch) BETWEEN 8294 AND 8297 OR ord(ch) BETWEEN 9216 AND 9249 OR ord(ch) IN (65534, 65535)
-      THEN '[U+' || upper(hex(ord(ch))) || ']'
+    WHEN ord(ch) BETWEEN 128 AND 159 OR ord(ch) BETWEEN 8234 AND 8238 OR ord(ch) BETWEEN 8294 AND 8297 OR ord(ch) BETWEEN 9216 AND 9249 OR ord(ch) IN (65534, 65535)
+      THEN '[U+' || lpad(upper(hex(ord(ch))), 4, '0') || ']'
     ELSE ch END), 'string_agg', '')
 END;
 -- A text made visible that stays on one line, as src/format/text.ts visibleLine: CR, LF and tab shown as
--- ␍ ␊ ␉ too. For quarantine.csv's reason: a reason is one line whatever the values it quotes hold (an amount
+-- ␍ ␊ ␉ too, U+2028 and U+2029 as [U+2028] [U+2029]. For quarantine.csv's reason: a reason is one line whatever the values it quotes hold (an amount
 -- "12\n34" split it in two, and `grep` and `wc -l` with it).
 CREATE OR REPLACE MACRO ltv_visible_line(x) AS
-  replace(replace(replace(ltv_visible_text(x), chr(9), chr(9225)), chr(10), chr(9226)), chr(13), chr(9229));
+  replace(replace(replace(replace(replace(ltv_visible_text(x), chr(9), chr(9225)), chr(10), chr(9226)), chr(13), chr(9229)),
+    chr(8232), '[U+2028]'), chr(8233), '[U+2029]');
 -- SPEC §5 (OWASP), as src/format/text.ts neutraliseText: a text starting with = + - @ tab CR LF, or with
 -- apostrophes and then one of them ('=X, so that it is not shown as =X is), gets a leading '.
 CREATE OR REPLACE MACRO ltv_neutralised(x) AS CASE WHEN regexp_matches(x, '^''*[=+\-@\t\r\n]') THEN '''' || x ELSE x END;

@@ -2,6 +2,7 @@
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $iso_4217 (the ISO 4217 codes in current use, the
 -- report currency's list: jobSchema.ts), $tenant (the job's tenant for rows without tenant_id),
+-- $tenant_id_max (the longest tenant id the endpoint and keys take: src/serve/tenantId.ts TENANT_ID_MAX),
 -- $min_event_time, $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its
 -- times are ISO 8601: for the reasons of event_time, refunded_at and updated_at only), the rate lists' ($rate_currency_<i>,
 -- $rate_first_<i>, $rate_r10_<i>) and the reader's own ($path, …).
@@ -90,6 +91,12 @@ SELECT
   -- r10 means a currency that is the report's or one of the rates file's, both checked as [A-Z]{3}.
   CASE
     WHEN parse_error IS NOT NULL THEN parse_error
+    -- A tenant id longer than the endpoint and keys take (tenantId.ts isValidTenantId; it is never empty here:
+    -- an empty one is the job's) was published but could never be served. Counted as JavaScript counts
+    -- (UTF-16 units: a character beyond U+FFFF is two); strlen, bytes, is never less, so most rows stop there.
+    WHEN strlen(tenant_id) > CAST($tenant_id_max AS BIGINT)
+      AND length(tenant_id) + length(regexp_replace(tenant_id, '[^\x{10000}-\x{10ffff}]', '', 'g')) > CAST($tenant_id_max AS BIGINT)
+      THEN 'tenant_id is longer than ' || format('{:,}', CAST($tenant_id_max AS BIGINT)) || ' characters, the most the endpoint serves and a key can name: shorten it (or leave it empty for the job''s tenant)'
     WHEN customer_id IS NULL THEN 'customer_id is missing'
     WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN CASE

@@ -28,8 +28,15 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** A SQL string literal for a path we generated (COPY … TO does not take bound parameters). */
+/**
+ * A SQL string literal for a path we generated (COPY … TO does not take bound parameters), or a text the
+ * job's load checked. DuckDB's parser ends a literal at a NUL character, and the rest of the statement would
+ * be read as SQL: a text holding one is refused here, whoever let it through (a job's fields are refused at load).
+ */
 export function quoteLiteral(text: string): string {
+  if (text.includes('\u0000')) {
+    throw new Error(`cannot write a text holding \\u0000 (a NUL character) into SQL: DuckDB's parser would end it there; the text begins ${JSON.stringify(text.slice(0, 40))}`);
+  }
   return `'${text.replace(/'/g, "''")}'`;
 }
 

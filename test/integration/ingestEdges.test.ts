@@ -4,6 +4,7 @@ import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
+import { isValidTenantId, TENANT_ID_MAX } from '../../src/serve/tenantId.js';
 import { csv, grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
@@ -281,6 +282,29 @@ describe('times and configuration', () => {
       expect(await readFile(paths[0]!, 'utf8')).toContain('""never""');
       expect(await readFile(paths[1]!, 'utf8')).toContain('""later""');
       expect((await readdir(join(fx.reportsDir, '.failed'))).sort()).toEqual(['adhoc-20260215T000000Z', 'adhoc-20260215T000000Z-2']);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('tenant ids', () => {
+  it('quarantines a row whose tenant_id is longer than the endpoint and keys take (it was published, never to be served), counting as JavaScript does', async () => {
+    // 1,024 is the limit (TENANT_ID_MAX). 😀 is two UTF-16 units (four bytes): 512 of them are 1,024, 513 are
+    // 1,026; 1,000 é are 2,000 bytes but 1,000 characters, within it.
+    expect(TENANT_ID_MAX).toBe(1024);
+    const ids = ['b'.repeat(1024), 'a'.repeat(1025), '😀'.repeat(512), '😀'.repeat(513), 'é'.repeat(1000)];
+    const tooLong = [ids[1]!, ids[3]!];
+    expect(ids.filter((id) => !isValidTenantId(id))).toEqual(tooLong);
+    const fx = await makeFixture({ 'e.csv': csv('tenant_id,customer_id,event_time,amount', ids.map((id, i) => [id, 'c', '2026-01-10T12:00:00Z', String(i + 1)])) });
+    try {
+      // Each too-long id's one row is bad, so that tenant has no good row: the run fails, as for any such tenant.
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, tenant: 'x', max_bad_row_share: 1 }, T).then(() => new Error('published'), (e: unknown) => e as Error);
+      expect(isAppError(err) && err.code).toBe('DATA');
+      expect(err.message).toMatch(/^tenant (a{1025}|(😀){513}): its only row is bad: nothing was published/);
+      const rows = await quarantine(join(fx.reportsDir, '.failed', 'adhoc-20260215T000000Z'));
+      const reason = '"tenant_id is longer than 1,024 characters, the most the endpoint serves and a key can name: shorten it (or leave it empty for the job\'s tenant)"';
+      expect(rows).toEqual([`${join(fx.dir, 'e.csv')},3,${reason},${ids[1]},c`, `${join(fx.dir, 'e.csv')},5,${reason},${ids[3]},c`]);
     } finally {
       await fx.cleanup();
     }

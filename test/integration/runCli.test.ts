@@ -38,10 +38,11 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
-  it('prints a tenant id holding CR, LF or a bidi override on one line, made visible', async ({ expect }) => {
-    // Tenant ids from the data: "cr\rover" (a raw CR let "over: run …" overwrite the start of the line) and
-    // "line\nbreak" (its warning split over two lines).
-    const rows = [['cr\rover', 'a', '2026-01-10T10:00:00Z', '10'], ['line\nbreak', 'b', '2026-01-11T10:00:00Z', '5'], ['\u202eSU', 'c', '2026-01-12T10:00:00Z', '7']];
+  it('prints a tenant id holding CR, LF, a bidi override, a C1 control or U+2028 on one line, made visible', async ({ expect }) => {
+    // Tenant ids from the data: "cr\rover" (a raw CR let "over: run …" overwrite the start of the line),
+    // "line\nbreak" (its warning split over two lines), "ok\u009bx" (U+009B, CSI to a terminal, was printed raw).
+    const rows = [['cr\rover', 'a', '2026-01-10T10:00:00Z', '10'], ['line\nbreak', 'b', '2026-01-11T10:00:00Z', '5'], ['\u202eSU', 'c', '2026-01-12T10:00:00Z', '7'],
+      ['ok\u009bx', 'd', '2026-01-12T10:00:00Z', '8'], ['ls\u2028x', 'e', '2026-01-12T10:00:00Z', '9']];
     const fx = await makeFixture({ 'e.csv': `tenant_id,customer_id,event_time,amount\n${rows.map((r) => r.map((v) => `"${v}"`).join(',')).join('\n')}\n` });
     try {
       const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out'], fx.dir);
@@ -50,6 +51,9 @@ describe.concurrent('ltv run (command line)', () => {
       expect(r.stdout).toMatch(/^cr\u240dover: run 20260301T000000Z published to /m);
       expect(r.stdout).toMatch(/^line\u240abreak: run 20260301T000000Z published to /m);
       expect(r.stdout).toMatch(/^\[U\+202E\]SU: run 20260301T000000Z published to /m);
+      expect(r.stdout).toMatch(/^ok\[U\+009B\]x: run 20260301T000000Z published to /m);
+      expect(r.stdout).toMatch(/^ls\[U\+2028\]x: run 20260301T000000Z published to /m);
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0080-\u009f\u2028\u2029]/);
       // Every warning (the data ends weeks before the as-of time) is one line that starts with "warning:".
       const warnings = r.stderr.split('\n').filter((l) => l !== '');
       expect(warnings.length).toBeGreaterThan(0);
@@ -74,16 +78,18 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
-  it('counts a customer whose only rows are refunds in its summary line: read, not quarantined, in no cohort', async ({ expect }) => {
+  it('counts the refunds of a customer whose only rows are refunds in its summary line: read, not quarantined, in no cohort', async ({ expect }) => {
+    // z has two refunds and no payment: the count is of refunds, 2, not of customers (it was labelled
+    // "customers with refunds but no payment 2").
     const fx = await makeFixture({
-      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['z', '2026-01-12T10:00:00Z', '-5']]),
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10'], ['b', '2026-01-11T10:00:00Z', '30'], ['z', '2026-01-12T10:00:00Z', '-5'], ['z', '2026-01-12T11:00:00Z', '-2']]),
     });
     try {
       const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-01-13T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
       expect(r.code, r.stderr).toBe(0);
-      // 10 + 30 over a and b; z's refund of 5 takes nothing from them.
+      // 10 + 30 over a and b; z's refunds of 5 and 2 take nothing from them.
       expect(r.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 40\.00 USD/);
-      expect(r.stdout).toMatch(/^rows read 3, quarantined 0, duplicates 0, sandbox 0, after as-of 0, transactions 2, refund rows 1, zero amount 0, customers with refunds but no payment 1 \(in no cohort\)$/m);
+      expect(r.stdout).toMatch(/^rows read 4, quarantined 0, duplicates 0, sandbox 0, after as-of 0, transactions 2, refund rows 2, zero amount 0, refunds of customers without a payment 2 \(in no cohort\)$/m);
     } finally {
       await fx.cleanup();
     }
@@ -107,7 +113,7 @@ describe.concurrent('ltv run (command line)', () => {
       const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-01-13T00:00:00Z', '--out', 'out', '--forecast', 'off', '--max-bad-row-share', '0.2'], fx.dir);
       expect(r.code, r.stderr).toBe(0);
       // 8 = 1 + 1 + 1 + 1 + 1 + 1 + 2. Before, "rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1": 4 rows unaccounted for.
-      expect(r.stdout).toMatch(/^rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1, transactions 1, refund rows 1, zero amount 2, customers with refunds but no payment 1 \(in no cohort\)$/m);
+      expect(r.stdout).toMatch(/^rows read 8, quarantined 1, duplicates 1, sandbox 1, after as-of 1, transactions 1, refund rows 1, zero amount 2, refunds of customers without a payment 1 \(in no cohort\)$/m);
     } finally {
       await fx.cleanup();
     }
@@ -118,6 +124,8 @@ describe.concurrent('ltv run (command line)', () => {
     [['run', '--input', 'nope.csv'], /^ltv: command line: inputs\[0\]\.path: no file matches "nope\.csv" \(looked in .*\)\n$/],
     [['run', '--input', 'e.csv', '--as-of', 'yesterday'], /^ltv: --as-of: "yesterday" is not an ISO 8601 time \(e\.g\. 2026-03-16T15:00:00Z\)\n$/],
     [['run', 'missing-job.json'], /^ltv: missing-job\.json: no such job file: give the path of a job's \.json file, e\.g\. jobs\/example\.json\n$/],
+    // A name's C1 control (CSI) and line separator are shown, not printed raw.
+    [['run', 'a\u009b\u2028b.json'], /^ltv: a\[U\+009B\]\[U\+2028\]b\.json: no such job file: /],
     // Node's recursive mkdir never returns under /proc (it hung a run at full CPU): refused before reading.
     [['run', '--input', 'e.csv', '--out', '/proc/ltv-nope'], /^ltv: cannot write the reports directory \/proc\/ltv-nope \(ENOENT\): give a writable --out/],
     [['run', '--input', 'e.csv', '--out', 'e.csv/out'], /^ltv: cannot write the reports directory .*\/e\.csv\/out \(ENOTDIR\): give a writable --out/],

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jobFromFlags, loadJob } from '../../src/config/loadJob.js';
+import { quoteLiteral } from '../../src/warehouse/loadSql.js';
 
 describe('loadJob', () => {
   it('refuses a FIFO or a directory in one line naming it', async () => {
@@ -86,5 +87,40 @@ describe('loadJob', () => {
     // A link is the user's choice of name: kept.
     expect(jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'US/Eastern' }, '/tmp').timezone).toBe('US/Eastern');
     expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'Mars/Olympus' }, '/tmp')).toThrow('command line: timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")');
+  });
+
+  it('refuses a NUL character in any string of a job at load, naming the field (the tenant and a time format reached SQL text, where DuckDB\'s parser ended the literal: "internal error")', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-jobfile-'));
+    try {
+      const file = join(dir, 'nul.json');
+      const refused = async (text: string): Promise<string> => {
+        await writeFile(file, text);
+        return ((await loadJob(file).catch((e: unknown) => e)) as Error).message;
+      };
+      const said = 'holds \\u0000, a NUL character, which no field of a job holds: remove it';
+      expect(await refused('{"tenant":"a\\u0000b","inputs":[{"path":"../base.csv"}],"as_of":"2026-03-01T00:00:00Z"}')).toBe(`${file}: tenant: ${said}`);
+      expect(await refused('{"tenant":"a","inputs":[{"path":"../base.csv","time_format":"%Y\\u0000"}]}')).toBe(`${file}: inputs[0].time_format: ${said}`);
+      expect(await refused('{"inputs":[{"path":"a.csv"},{"path":"b.csv","map":{"amount":"To\\u0000tal"}}]}')).toBe(`${file}: inputs[1].map.amount: ${said}`);
+      // A key: named by the object that holds it (the key itself cannot be printed on a line).
+      expect(await refused('{"inputs":[{"path":"a.csv","map":{"am\\u0000ount":"x"}}]}')).toBe(`${file}: inputs[0].map: a key ${said}`);
+      expect(await refused('{"inputs":[{"path":"a.csv"}],"email":{"to":["a@example.com\\u0000"]}}')).toBe(`${file}: email.to[0]: ${said}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'UTC\u0000' }, '/tmp')).toThrow('command line: timezone: holds \\u0000, a NUL character');
+  });
+
+  it('quoteLiteral refuses a NUL character itself, whoever lets one through (DuckDB would read the rest as SQL)', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    try {
+      const value = async (sql: string) => (await con.runAndReadAll(sql)).getRows()[0]?.[0];
+      expect(await value(`SELECT ${quoteLiteral("it's")}`)).toBe("it's");
+      expect(() => quoteLiteral("a\u0000' OR TRUE")).toThrow('cannot write a text holding \\u0000 (a NUL character) into SQL: DuckDB\'s parser would end it there; the text begins "a\\u0000\' OR TRUE"');
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
   });
 });

@@ -27,8 +27,12 @@ const CONTROLS: [string, string][] = [
   ['a\tb\nc\r\n', 'a\tb\nc\r\n'], ['\u202eSU', '[U+202E]SU'], ['x\u2066y\u2069', 'x[U+2066]y[U+2069]'], ['\u202a\u202b\u202c\u202d', '[U+202A][U+202B][U+202C][U+202D]'],
   // Noncharacters XML cannot hold (a tenant with one stopped the run at its chart; a segment made the workbook invalid).
   ['bad\uffff', 'bad[U+FFFF]'], ['p\ufffe', 'p[U+FFFE]'], ['\ufffd ok', '\ufffd ok'],
-  // Kept: marks that reorder nothing (LRM), joiners of emoji, C1 controls (XML holds them), other scripts.
-  ['a\u200eb', 'a\u200eb'], ['👨‍👩‍👧', '👨‍👩‍👧'], ['x\u0085y', 'x\u0085y'], ['日本 — Österreich', '日本 — Österreich'], ['', ''],
+  // C1 controls, without pictures, as [U+0080]…[U+009F]: U+009B is CSI to a terminal ("ok\u009bx" reached the
+  // run's terminal line raw), U+0085 (NEL) a line break to some readers. Their neighbours are kept (U+007E, U+00A0).
+  ['ok\u009bx', 'ok[U+009B]x'], ['x\u0085y', 'x[U+0085]y'], ['\u0080~\u009f\u00a0é', '[U+0080]~[U+009F]\u00a0é'],
+  // Kept: marks that reorder nothing (LRM), joiners of emoji, other scripts; U+2028 and U+2029 are shown
+  // where a text must stay on one line (LINES).
+  ['a\u200eb', 'a\u200eb'], ['👨‍👩‍👧', '👨‍👩‍👧'], ['a\u2028b\u2029', 'a\u2028b\u2029'], ['日本 — Österreich', '日本 — Österreich'], ['', ''],
   // What the rule writes, held by the data already, is shown apart from what the rule made: a control picture
   // as [U+2401], and "[U+" as "[U+005B]U+" (U\u2401S looked like U\u0001S, [U+202E]SU like \u202eSU).
   ['U\u2401S', 'U[U+2401]S'], ['\u2400\u2421\u241b', '[U+2400][U+2421][U+241B]'], ['\u2422 \u23ff', '\u2422 \u23ff'],
@@ -46,6 +50,8 @@ const LINES: [string, string][] = [
   ['event_time is not an ISO 8601 time: "=NOW()\r\nline2"', 'event_time is not an ISO 8601 time: "=NOW()\u240d\u240aline2"'],
   // A picture the text holds is not a line break shown: [U+240A].
   ['12\u240a34', '12[U+240A]34'], ['\tx', '\u2409x'], ['x\u0001\n', 'x\u2401\u240a'], ['', ''],
+  // The line and paragraph separators (JavaScript, JSON viewers and editors break lines there) and NEL.
+  ['a\u2028b\u2029c', 'a[U+2028]b[U+2029]c'], ['x\u0085y\u009b', 'x[U+0085]y[U+009B]'], ['[U+2028]\u2028', '[U+005B]U+2028][U+2028]'],
 ];
 
 let wh: Warehouse;
@@ -104,7 +110,7 @@ describe('neutraliseText (SPEC §5, OWASP CSV injection)', () => {
   it('no two texts are shown alike: every text of up to 4 characters of the ones the rules act on is shown its own way, in TypeScript and SQL', async () => {
     // ltv.csv's key (matrix, row_title, period, accounting_type) is unique only if no two segments are shown
     // alike: =X and '=X, U\u0001S and U\u2401S, \u202eSU and [U+202E]SU were.
-    const alphabet = ['[', 'U', '+', ']', '\u0001', '\u2401', '\u202e', "'", '=', '\t', '\n', 'a'];
+    const alphabet = ['[', 'U', '+', ']', '\u0001', '\u2401', '\u202e', '\u009b', '\u2028', "'", '=', '\t', '\n', 'a'];
     const all = [''];
     let longest = [''];
     for (let n = 1; n <= 4; n++) {
