@@ -18,6 +18,7 @@ import { SHARD_QUEUE } from './shardFlow.js';
 import { JOB_NAME } from './enqueueRun.js';
 import { JobCatalog } from './JobCatalog.js';
 import { watchLoginRefusal } from './redisConnection.js';
+import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 import type { RunData, RunQueue } from './runQueue.js';
 import { watchStaleReports, type StaleWatcher } from './watchStaleReports.js';
 
@@ -71,7 +72,7 @@ export function startOps(deps: {
   // The shard jobs of sharded runs (SPEC §12), counted beside the runs: a backlog of shards no worker takes
   // (every worker with LTV_SHARD_CONCURRENCY=0) showed as one run `waiting-children` and nothing else. Read
   // over the worker's own plain connection (a Queue does not block on it).
-  const shardQueue = new Queue(SHARD_QUEUE, { connection: redis, prefix: env.LTV_QUEUE_PREFIX });
+  const shardQueue = new Queue(SHARD_QUEUE, { connection: redis, prefix: env.LTV_QUEUE_PREFIX, settings: SCHEDULE_SETTINGS });
   shardQueue.on('error', () => undefined);
 
   const jobs = async (): Promise<JobFreshness[]> => {
