@@ -7,6 +7,7 @@ import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import type { ShardedState } from './shardFlow.js';
 import { redisOptions, type RedisRole } from './redisConnection.js';
+import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 
 export const RUN_QUEUE = 'runs';
 
@@ -60,6 +61,7 @@ export function openRunQueue(env: Env, role: RedisRole, logger: Logger): RunQueu
     connection: redisOptions(env, role, logger, `${role}-queue`),
     prefix: env.LTV_QUEUE_PREFIX,
     defaultJobOptions: runJobOptions(env),
+    settings: SCHEDULE_SETTINGS,
   });
   // Without a listener an 'error' event would crash the process; reconnection is logged by the strategy.
   queue.on('error', (e) => logger.debug({ err: e }, 'queue connection error'));

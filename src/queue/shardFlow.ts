@@ -24,6 +24,7 @@ import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { resolveJobFile, stalledTooOften, UNLIMITED_STALLS, withDuckdbDefaults } from './processRun.js';
 import { redisOptions } from './redisConnection.js';
 import { renewalIntervalMs } from './runLock.js';
+import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 import { lastAttempt, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 
 /** The queue of shard jobs (children of runs in the run queue). */
@@ -138,6 +139,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       lockRenewTime: renewalIntervalMs(env.LTV_LOCK_DURATION_MS),
       stalledInterval: env.LTV_STALLED_INTERVAL_MS,
       maxStalledCount: UNLIMITED_STALLS,
+      settings: SCHEDULE_SETTINGS,
     },
   );
   // Progress of the parent: shards finished of all, read back from BullMQ's own dependency counts.

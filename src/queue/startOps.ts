@@ -12,12 +12,13 @@ import { answerMetrics, answerReadyz, reportsReadable, sendHealth, type Readines
 import { createMetrics, emailOutcome, QUEUE_STATES, type JobFreshness, type Metrics } from '../metrics/createMetrics.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { STAGES, type RunResult } from '../pipeline.js';
-import { LatestRuns } from '../publish/LatestRuns.js';
 import { within } from './closeWithin.js';
 import { SHARD_QUEUE } from './shardFlow.js';
 import { JOB_NAME } from './enqueueRun.js';
 import { JobCatalog } from './JobCatalog.js';
+import { PublishedRuns } from './PublishedRuns.js';
 import { watchLoginRefusal } from './redisConnection.js';
+import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 import type { RunData, RunQueue } from './runQueue.js';
 import { watchStaleReports, type StaleWatcher } from './watchStaleReports.js';
 
@@ -60,10 +61,10 @@ export function startOps(deps: {
   const { env, worker, queue, redis, logger } = deps;
   const timeoutMs = env.LTV_READY_TIMEOUT_MS;
   const catalog = new JobCatalog(deps.jobsDir, env);
-  const scanners = new Map<string, LatestRuns>();
-  const latestRuns = (dir: string): LatestRuns => {
+  const scanners = new Map<string, PublishedRuns>();
+  const publishedRuns = (dir: string): PublishedRuns => {
     let s = scanners.get(dir);
-    if (!s) scanners.set(dir, (s = new LatestRuns(dir)));
+    if (!s) scanners.set(dir, (s = new PublishedRuns(dir)));
     return s;
   };
   const failures = new Map<string, number>();
@@ -71,7 +72,7 @@ export function startOps(deps: {
   // The shard jobs of sharded runs (SPEC §12), counted beside the runs: a backlog of shards no worker takes
   // (every worker with LTV_SHARD_CONCURRENCY=0) showed as one run `waiting-children` and nothing else. Read
   // over the worker's own plain connection (a Queue does not block on it).
-  const shardQueue = new Queue(SHARD_QUEUE, { connection: redis, prefix: env.LTV_QUEUE_PREFIX });
+  const shardQueue = new Queue(SHARD_QUEUE, { connection: redis, prefix: env.LTV_QUEUE_PREFIX, settings: SCHEDULE_SETTINGS });
   shardQueue.on('error', () => undefined);
 
   const jobs = async (): Promise<JobFreshness[]> => {
@@ -82,7 +83,7 @@ export function startOps(deps: {
     const dirs = list.flatMap((k) => (k.entry ? [k.entry.reportsDir] : []));
     if (env.LTV_REPORTS_DIR) dirs.push(resolve(env.LTV_REPORTS_DIR));
     for (const dir of new Set(dirs)) {
-      const byJob = await latestRuns(dir).lastPublishedByJob().catch(() => new Map<string, number>());
+      const byJob = await publishedRuns(dir).lastPublishedByJob().catch(() => new Map<string, number>());
       for (const [job, ms] of byJob) published.set(job, Math.max(published.get(job) ?? 0, ms));
     }
     // Other workers' failures, and ours from before a restart, are in Redis.
@@ -198,7 +199,7 @@ export function startOps(deps: {
     address.catch((e: unknown) => logger.error({ err: e, port: env.LTV_METRICS_PORT }, 'cannot listen for metrics'));
   }
 
-  const staleReports = watchStaleReports({ env, catalog, latestRuns, redis, logger, metrics });
+  const staleReports = watchStaleReports({ env, catalog, publishedRuns, redis, logger, metrics });
 
   return {
     metrics,

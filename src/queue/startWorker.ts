@@ -14,6 +14,7 @@ import { createRedis, isRedisConnectionError, quietReconnects, redisLabel, redis
 import { removeLeftovers } from './removeLeftovers.js';
 import { renewalIntervalMs } from './runLock.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 import { startShardRuntime } from './shardFlow.js';
 import { startOps, type WorkerOps } from './startOps.js';
 import { watchSchedules, type ScheduleWatcher } from './syncSchedules.js';
@@ -87,6 +88,8 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       // Jobs carry their own retention; this covers any added without it.
       removeOnComplete: runJobOptions(env).removeOnComplete as { age: number; count: number },
       removeOnFail: runJobOptions(env).removeOnFail as { age: number; count: number },
+      // The Worker adds each scheduler's next firing when it takes one: by our rule, as the Queue's upsert.
+      settings: SCHEDULE_SETTINGS,
     },
   );
   const where = redisLabel(env.REDIS_URL);

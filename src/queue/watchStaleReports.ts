@@ -11,8 +11,8 @@ import type { Env } from '../config/env.js';
 import { emailOutcome, type Metrics } from '../metrics/createMetrics.js';
 import type { NotifyEffects, NotifyOutcome } from '../notify/deliverOnce.js';
 import { alertHandled, alertsDir, notifyStale } from '../notify/notifyStale.js';
-import type { LatestRuns } from '../publish/LatestRuns.js';
 import type { CatalogJob, JobCatalog } from './JobCatalog.js';
+import type { PublishedRuns } from './PublishedRuns.js';
 import { acquireRunLock } from './runLock.js';
 import { isRedisConnectionError, redisLoginRefused } from './redisConnection.js';
 import { childLogger } from '../config/childLogger.js';
@@ -20,8 +20,8 @@ import { childLogger } from '../config/childLogger.js';
 export interface StaleWatcherDeps {
   env: Env;
   catalog: JobCatalog;
-  /** The scanner of one reports directory (shared with the metrics, so each is scanned incrementally). */
-  latestRuns: (reportsDir: string) => LatestRuns;
+  /** The scanner of one reports directory (shared with the metrics' last-published gauge: one rule for both). */
+  publishedRuns: (reportsDir: string) => PublishedRuns;
   redis: Redis;
   logger: Logger;
   metrics?: Metrics;
@@ -68,7 +68,7 @@ export function watchStaleReports(deps: StaleWatcherDeps): StaleWatcher {
     const alertAfterMs = c.alertAfterMs!;
     const log = childLogger(logger, { job: job.name, component: 'stale-alerts' });
     const effects = { ...deps.mail, logger: log, reportsDir: c.reportsDir };
-    const published = (await deps.latestRuns(c.reportsDir).lastPublishedByJob()).get(job.name) ?? null;
+    const published = (await deps.publishedRuns(c.reportsDir).lastPublishedByJob()).get(job.name) ?? null;
     const dir = alertsDir(c.reportsDir, job.name);
 
     // Episodes whose stale notice went out end with the first publication after their start.

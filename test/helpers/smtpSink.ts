@@ -3,6 +3,7 @@
 // MAIL FROM, RCPT TO or DATA commands answered with a given code, as a real relay under load or policy would.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface Scripted {
   at: 'mail' | 'rcpt' | 'data';
@@ -97,4 +98,26 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   sink.port = typeof address === 'object' && address ? address.port : port;
   sink.url = `smtp://127.0.0.1:${sink.port}`;
   return sink;
+}
+
+/**
+ * A sink for the whole test file, and the environment pointing at it (SMTP_URL, SMTP_FROM, a short
+ * LTV_EMAIL_BACKOFF): the worker reads its SMTP settings from the environment, as in production (each
+ * test file runs in its own process). Returns the sink once it is started.
+ */
+export function useSmtpSinkEnv(): () => SmtpSink {
+  let sink: SmtpSink | undefined;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    Object.assign(process.env, { SMTP_URL: sink.url, SMTP_FROM: 'ltv@example.com', LTV_EMAIL_BACKOFF: '20ms' });
+  });
+  afterAll(async () => {
+    for (const k of ['SMTP_URL', 'SMTP_FROM', 'LTV_EMAIL_BACKOFF']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    await sink?.close();
+  });
+  return () => sink!;
 }

@@ -1,13 +1,13 @@
 // SPEC §11 stale-report alerts (job `alert_after`) on a real SMTP server: exactly one notice per episode
 // with two workers checking every 100 ms and one of them replaced midway, one notice when the job
 // publishes again, and a new episode after that.
-import { lstat, readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { beforeEach, expect, test } from 'vitest';
 import { loadJob } from '../../src/config/loadJob.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { logger, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
+import { useSmtpSinkEnv, type SmtpSink } from '../helpers/smtpSink.js';
 
 const harness = useHarness();
 let h: Harness;
@@ -16,18 +16,10 @@ beforeEach(() => {
 });
 
 // The worker reads SMTP settings from its environment, as in production (this file runs in its own process).
+const smtp = useSmtpSinkEnv();
 let sink: SmtpSink;
-const saved = { ...process.env };
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  Object.assign(process.env, { SMTP_URL: sink.url, SMTP_FROM: 'ltv@example.com', LTV_EMAIL_BACKOFF: '20ms' });
-});
-afterAll(async () => {
-  for (const k of ['SMTP_URL', 'SMTP_FROM', 'LTV_EMAIL_BACKOFF']) {
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
-  }
-  await sink.close();
+beforeEach(() => {
+  sink = smtp();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +34,8 @@ test('alert_after: one stale notice per episode with several workers and a resta
   const latest = join(h.reportsDir, 'nightly', 'latest');
   const publish = async (asOf: string): Promise<number> => {
     await runPipeline(job, { logger, reportsDir: h.reportsDir, asOf: new Date(asOf), email: 'off' });
-    return Math.floor((await lstat(latest)).mtimeMs);
+    // Published when its manifest was written (PublishedRuns): the time the episodes are named by.
+    return Math.floor((await stat(join(latest, 'manifest.json'))).mtimeMs);
   };
 
   const p1 = await publish('2026-03-16T15:00:00Z');
@@ -109,7 +102,7 @@ test('alert_after still fires when the job file is broken after the worker read 
     email: { to: ['finance@example.com'], ops: ['oncall@example.com'] },
   });
   await runPipeline(await loadJob(file), { logger, reportsDir: h.reportsDir, asOf: new Date('2026-03-16T15:00:00Z'), email: 'off' });
-  const published = Math.floor((await lstat(join(h.reportsDir, 'edited', 'latest'))).mtimeMs);
+  const published = Math.floor((await stat(join(h.reportsDir, 'edited', 'latest', 'manifest.json'))).mtimeMs);
   const before = sink.messages.length;
   const w = h.worker(ALERTS);
   await w.ready;

@@ -1,7 +1,7 @@
 // SPEC §11 on the worker: /metrics, /healthz and /readyz on LTV_METRICS_PORT after real runs, parsed with a
 // strict exposition parser; a fresh worker learns the last publication from the reports directory and the
 // last failure from Redis; /readyz follows a (private) Redis going away and coming back.
-import { lstat, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
@@ -71,8 +71,9 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   expect(sampleValue(m, 'ltv_run_stage_duration_seconds_count', { stage: 'notify' })).toBeUndefined();
   expect(m.get('ltv_emails_total')?.samples).toEqual([]);
 
-  // Published: the moment `latest` was switched, read here from the file system directly.
-  const publishedS = (await lstat(join(h.reportsDir, 'nightly', 'latest'))).mtimeMs / 1000;
+  // Published: when the run's manifest was written (last, just before the run is put in place), read here
+  // from the file system directly.
+  const publishedS = (await stat(join(h.reportsDir, 'nightly', 'latest', 'manifest.json'))).mtimeMs / 1000;
   expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2); // the metric keeps whole milliseconds
   expect(publishedS * 1000).toBeGreaterThanOrEqual(before - 1000);
   expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'broken' })).toBeUndefined();
@@ -127,7 +128,7 @@ test('a job whose file became invalid keeps its last publish, last failure and s
   const bad = await enqueueRun(q, h.jobsDir, 'nightly', { source: 'cli' });
   await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/1 of 1 row \(100\.00 %\) is bad/);
   const failedS = (await q.getJob(bad.id))!.finishedOn! / 1000;
-  const publishedS = (await lstat(join(h.reportsDir, 'nightly', 'latest'))).mtimeMs / 1000;
+  const publishedS = (await stat(join(h.reportsDir, 'nightly', 'latest', 'manifest.json'))).mtimeMs / 1000;
   await waitFor('failure counted', async () => sampleValue(await scrape(w), 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' }) === failedS);
 
   // Then a half-saved edit breaks the job file.

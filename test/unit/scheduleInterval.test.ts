@@ -25,6 +25,14 @@ describe('a schedule\'s longest gap', () => {
     expect(scheduleIntervalSeconds(cron, 'UTC', FROM)).toBe(seconds);
   });
 
+  it('counts a spring-forward day as the worker fires it, not as a missing day', () => {
+    // America/Santiago, midnight daily: 2027-04-04 falls back (00:00 -03 → 23:00 -04 on the 3rd), so the 3rd's
+    // midnight (-03, 03:00Z) to the 4th's (-04, 04:00Z) is 25 h, the longest; 2027-09-05 springs forward at
+    // midnight, which fires at 01:00 -03 (04:00Z), 24 h after the 4th's midnight (-04, 04:00Z). Read as a
+    // missing day, it was 47 h, and LtvReportStale waited 94 h.
+    expect(scheduleIntervalSeconds('0 0 * * *', 'America/Santiago', FROM)).toBe(25 * HOUR);
+  });
+
   it('is null for a pattern it cannot read', () => {
     expect(scheduleIntervalSeconds('not a cron', 'UTC', FROM)).toBeNull();
   });

@@ -1,0 +1,161 @@
+// When a job's schedule fires (SPEC §7), the one reading of a cron pattern in a time zone: BullMQ's job
+// schedulers (through `settings.repeatStrategy`), the schedule-interval gauge and anything else that asks.
+//
+// A firing is a wall-clock time the pattern matches, read as SPEC §4 reads every local time (RFC 5545,
+// Temporal's `disambiguation: "compatible"`): one the fall-back repeats is its first occurrence only, one the
+// spring-forward skips is moved forward by the gap (02:30 on Berlin's spring day is 03:30 CEST). cron-parser
+// does the calendar; it gets the gaps wrong in some zones (a midnight jump in America/Santiago, Asia/Beirut,
+// America/Havana, Lord Howe's 30 minutes: the day is dropped) and fires a repeated hour twice, so its
+// candidates are checked and the gap days added here.
+import { CronExpressionParser } from 'cron-parser';
+import type { RepeatStrategy } from 'bullmq';
+
+const SECOND = 1000;
+const DAY = 86_400_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Milliseconds the zone's wall clock is ahead of UTC at `ms`. */
+function offsetAt(tz: string, ms: number): number {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(tz, f);
+  }
+  const p: Record<string, number> = {};
+  for (const { type, value } of f.formatToParts(ms)) p[type] = Number(value);
+  const whole = Math.floor(ms / SECOND) * SECOND;
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - whole;
+}
+
+interface Change {
+  /** The first instant with the new offset. */
+  at: number;
+  before: number;
+  after: number;
+}
+
+/**
+ * A zone's offset changes, found by scanning forward a day at a time (tz data has no two changes within
+ * a day of each other) and kept: a schedule's firings then cost about one Intl call per day they cover.
+ */
+class ZoneChanges {
+  private readonly changes: Change[] = [];
+  private readonly first: number;
+  private scanned: number;
+  private lastOffset: number;
+
+  constructor(private readonly tz: string, from: number) {
+    this.scanned = from;
+    this.first = this.lastOffset = offsetAt(tz, from);
+  }
+
+  private extendTo(ms: number): void {
+    while (this.scanned < ms) {
+      const a = this.scanned;
+      const b = a + DAY;
+      const ob = offsetAt(this.tz, b);
+      if (ob !== this.lastOffset) {
+        // The first whole second with the new offset.
+        let lo = Math.floor(a / SECOND);
+        let hi = Math.ceil(b / SECOND);
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (offsetAt(this.tz, mid * SECOND) === this.lastOffset) lo = mid;
+          else hi = mid;
+        }
+        this.changes.push({ at: hi * SECOND, before: this.lastOffset, after: ob });
+      }
+      this.scanned = b;
+      this.lastOffset = ob;
+    }
+  }
+
+  /** Milliseconds the wall clock is ahead of UTC at `ms` (not before the scan's start). */
+  offset(ms: number): number {
+    this.extendTo(ms);
+    for (let i = this.changes.length - 1; i >= 0; i--) if (this.changes[i]!.at <= ms) return this.changes[i]!.after;
+    return this.first;
+  }
+
+  /** Spring-forward changes with `from < at <= to`. */
+  gaps(from: number, to: number): Change[] {
+    this.extendTo(to);
+    return this.changes.filter((c) => c.after > c.before && c.at > from && c.at <= to);
+  }
+
+  /** The instant of a wall-clock time (as UTC milliseconds) by the "compatible" rule (SPEC §4). */
+  instantOfWall(wall: number): number {
+    const before = this.offset(wall - DAY);
+    const after = this.offset(wall + DAY);
+    const exists = [wall - before, wall - after].filter((i) => i + this.offset(i) === wall);
+    // Two: the fall-back repeats it, the first occurrence counts. None: skipped, moved forward by the gap.
+    return exists.length > 0 ? Math.min(...exists) : wall - before;
+  }
+}
+
+/**
+ * The schedule's firings after `after` (unix ms), in order, for as long as the pattern has any. Throws as
+ * cron-parser does for a pattern it cannot read.
+ */
+export function* scheduleFirings(pattern: string, tz: string, after: number): Generator<number> {
+  const zoned = CronExpressionParser.parse(pattern, { tz, currentDate: new Date(after) });
+  // The same pattern over wall-clock times written as UTC: what matches, and what a gap skipped.
+  const wall = CronExpressionParser.parse(pattern, { tz: 'UTC', currentDate: new Date(after) });
+  const matches = (w: number): boolean => wall.includesDate(new Date(w));
+  // Offsets from two days back: a gap a day before `after` may still fire after it.
+  const zone = new ZoneChanges(tz, after - 2 * DAY);
+  let last = after;
+  let from = after;
+  for (;;) {
+    let c: number;
+    try {
+      c = zoned.next().getTime();
+    } catch {
+      return; // no firing left (cron-parser's end of its range)
+    }
+    // Matching wall times a spring-forward skipped, whose firing lies in (last, c]. A gap's firings fall
+    // within a day of its change, so changes up to a day before `from` still count.
+    for (const g of zone.gaps(from - DAY, c)) {
+      const gapStart = g.at + g.before;
+      wall.reset(new Date(gapStart - 1));
+      for (let w = wall.next().getTime(); w < g.at + g.after; w = wall.next().getTime()) {
+        const firing = g.at + (w - gapStart);
+        if (firing > c) break;
+        if (firing > last) yield (last = firing);
+      }
+    }
+    // cron-parser's candidate, unless its wall time does not match (a gap moved it there) or is the second
+    // occurrence of a repeated one.
+    const w = c + zone.offset(c);
+    if (c > last && matches(w) && zone.instantOfWall(w) === c) yield (last = c);
+    from = c;
+  }
+}
+
+/** The schedule's first firing after `after` (unix ms); undefined when it has none. */
+export function nextFiring(pattern: string, tz: string, after: number): number | undefined {
+  const it = scheduleFirings(pattern, tz, after);
+  const first = it.next();
+  it.return(undefined);
+  return first.done ? undefined : first.value;
+}
+
+/**
+ * BullMQ's repeat strategy: a scheduler's next firing. Without a zone cron-parser reads the pattern in the
+ * process's, as BullMQ's default does.
+ */
+export const repeatStrategy: RepeatStrategy = (millis, opts) => {
+  if (!opts.pattern) return undefined;
+  const tz = opts.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const start = opts.startDate === undefined ? millis : Math.max(millis, new Date(opts.startDate).getTime());
+  return nextFiring(opts.pattern, tz, start);
+};
+
+/**
+ * `settings` of every BullMQ Queue and Worker ltv creates: both compute a scheduler's next firing (the
+ * Queue when a scheduler is upserted, the Worker when it takes a firing and adds the next), each with its
+ * own `settings.repeatStrategy`, else cron-parser's alone (BullMQ 6 job-scheduler.js). Only the run queue
+ * has schedulers; the shard queue gets the same, so no Queue or Worker of ours reads a cron another way.
+ */
+export const SCHEDULE_SETTINGS = { repeatStrategy } as const;
