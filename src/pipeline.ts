@@ -18,6 +18,7 @@ import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
 import { buildFacts, runStats, sumMovements } from './ltv/buildFacts.js';
 import { tenantFacts } from './ltv/tenantFacts.js';
+import { nameMoneyOverflow } from './ltv/moneyOverflow.js';
 import { runLevelWarnings } from './ltv/runWarnings.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
@@ -733,8 +734,10 @@ export async function runStages(
     // Forecasts still computing for this run are stopped; its staging directories removed.
     await pending?.abandon();
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
+    // Money beyond the exact sums names its tenant, looked up while DuckDB still holds the data.
+    const named = await nameMoneyOverflow(rw.wh, caught);
     await rw.release();
-    const e = run.deadline.expired() ?? storageError(caught, reportsDir, rw.dbPath) ?? caught;
+    const e = run.deadline.expired() ?? storageError(named, reportsDir, rw.dbPath) ?? named;
     await noticeFailure(run, e);
     throw e;
   } finally {
