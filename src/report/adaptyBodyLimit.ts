@@ -5,9 +5,10 @@
 import { AppError } from '../config/AppError.js';
 import { visibleLine } from '../format/text.js';
 
-/** The largest Adapty body written (512 MiB, README "Outputs and layout"): an eighth of Node's Buffer limit,
- *  so the body, its growth and its gzip fit a run's memory; 10 years of daily cohorts stay below it. */
-export const ADAPTY_BODY_LIMIT = 512 * 2 ** 20;
+/** The largest Adapty body written (2 GiB, README "Outputs and layout"): half of Node's Buffer limit (4 GiB),
+ *  so the buffer never has to double past it; about 20 years of daily cohorts stay below it (12 years made a
+ *  767 MB body, 66 MB gzipped, in 14 s, which a lower limit would have refused). */
+export const ADAPTY_BODY_LIMIT = 2 * 2 ** 30;
 
 /** Bytes a cell takes at least: `,{"period":` + its digits + `,"value":` + one character + `}`. */
 const CELL_FLOOR = 1 + 10 + 9 + 1 + 1;
@@ -44,7 +45,7 @@ export function longestHistory(limit = ADAPTY_BODY_LIMIT): number {
 
 /** A size in MiB or GB as the messages give it. */
 export function sizeText(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 /**

@@ -1,4 +1,4 @@
-// README "Outputs and layout": an Adapty body is at most 512 MiB. 36 years of daily cohorts made a 7.8 GB
+// README "Outputs and layout": an Adapty body is at most 2 GiB. 36 years of daily cohorts made a 7.8 GB
 // days-day-cohort body: the run died after minutes in render with Node's RangeError (an internal error, retried).
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/config/AppError.js';
@@ -31,11 +31,11 @@ describe('the day-by-day body\'s floor', () => {
     for (const days of [1, 2, 11, 40]) expect(adaptyJson(dayMatrix(days), 'USD').length).toBeGreaterThanOrEqual(adaptyDayBodyFloor(days));
   });
 
-  it('lets 10 years of daily cohorts through and refuses 36', () => {
+  it('lets 20 years of daily cohorts through and refuses 36', () => {
     const keep = longestHistory();
     expect(adaptyDayBodyFloor(keep)).toBeLessThanOrEqual(ADAPTY_BODY_LIMIT);
     expect(adaptyDayBodyFloor(keep + 1)).toBeGreaterThan(ADAPTY_BODY_LIMIT);
-    expect(keep).toBeGreaterThan(3652);
+    expect(keep).toBeGreaterThan(7305);
     expect(adaptyDayBodyFloor(13150)).toBeGreaterThan(6e9);
   });
 });
@@ -45,12 +45,12 @@ describe('refuseLongHistory', () => {
   it('refuses, as a DATA error not retried, in one line naming the tenant, the days, the size, the limit and the field', () => {
     const keep = longestHistory();
     expect(() => refuseLongHistory([{ tenant_id: 'small', first_day: '2025-01-01', days: 365 }, { tenant_id: 'd36', first_day: '1990-01-01', days: 13150 }], '2026-01-01', where))
-      .toThrow(new AppError('DATA', `tenant "d36": 13,150 days of daily cohorts (first payment 1990-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 6.7 GB, above the 512 MiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in /jobs/d36.json to 2015-10-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — at most ${keep.toLocaleString('en-US')} days fit`));
-    // 2015-10-04 to 2026-01-01, both counted, is the most that fits.
-    expect((Date.parse('2026-01-01') - Date.parse('2015-10-04')) / 86_400_000 + 1).toBe(keep);
+      .toThrow(new AppError('DATA', `tenant "d36": 13,150 days of daily cohorts (first payment 1990-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 6.3 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in /jobs/d36.json to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — at most ${keep.toLocaleString('en-US')} days fit`));
+    // 2005-08-04 to 2026-01-01, both counted, is the most that fits.
+    expect((Date.parse('2026-01-01') - Date.parse('2005-08-04')) / 86_400_000 + 1).toBe(keep);
     const e = (() => { try { refuseLongHistory([{ tenant_id: 'd36', first_day: '1990-01-01', days: 13150 }], '2026-01-01', where); } catch (x) { return x as AppError; } })();
     expect(e?.retryable).toBe(false);
-    expect(() => refuseLongHistory([{ tenant_id: 'd', first_day: '2015-10-04', days: keep }], '2026-01-01', where)).not.toThrow();
+    expect(() => refuseLongHistory([{ tenant_id: 'd', first_day: '2005-08-04', days: keep }], '2026-01-01', where)).not.toThrow();
   });
 
   it('reads each tenant\'s history from the checked rows on DuckDB: valid payments up to T, in the report\'s time zone', async () => {
@@ -79,7 +79,7 @@ describe('refuseLongHistory', () => {
 
 describe('adaptyJson past the limit', () => {
   it('throws one DATA line instead of Node\'s RangeError, before allocating', () => {
-    // 10,000,000 periods × 3 types × at least 22 bytes = 660 MB.
-    expect(() => adaptyJson(dayMatrix(0, 9_999_999), 'USD')).toThrow(/^an Adapty body of 629 MiB or more is above the 512 MiB limit on one body \(README "Outputs and layout"\): shorten the history of daily cohorts \(min_event_time in the job file, or leave the early years out of the input\)$/);
+    // 40,000,000 periods × 3 types × at least 22 bytes = 2.64 GB = 2.5 GiB.
+    expect(() => adaptyJson(dayMatrix(0, 39_999_999), 'USD')).toThrow(/^an Adapty body of 2\.5 GiB or more is above the 2\.0 GiB limit on one body \(README "Outputs and layout"\): shorten the history of daily cohorts \(min_event_time in the job file, or leave the early years out of the input\)$/);
   });
 });
