@@ -18,6 +18,9 @@ import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
 import { readInputs } from './ingest/readInputs.js';
 import { buildFacts, runStats, sumMovements } from './ltv/buildFacts.js';
 import { tenantFacts } from './ltv/tenantFacts.js';
+import { nameMoneyOverflow } from './ltv/moneyOverflow.js';
+import { historyDays } from './ltv/historyDays.js';
+import { refuseLongHistory } from './report/adaptyBodyLimit.js';
 import { runLevelWarnings } from './ltv/runWarnings.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
@@ -495,6 +498,9 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   // statements ~0.5 s faster together).
   if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
   const local = await asOfWall(wh, run.asOf.toISOString());
+  // A history whose day-by-day Adapty body cannot be written is refused now, not after minutes of compute.
+  refuseLongHistory(await historyDays(wh, run.asOf, local), local.slice(0, 10),
+    { minEventTime: run.job.min_event_time, jobFile: run.job.name === 'adhoc' ? undefined : run.job.file });
   const { d, m } = await buildFacts(wh, run.asOf, local, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
   const counted = d.refunds_quarantined > 0 ? await countSetAside(run, wh, check, inputs) : { check, inputs };
   const { newest_transaction_at: _, ...stats } = runStats(check, d, sumMovements(m));
@@ -733,8 +739,10 @@ export async function runStages(
     // Forecasts still computing for this run are stopped; its staging directories removed.
     await pending?.abandon();
     for (const slot of slots) await abandonRun(slot).catch(() => undefined);
+    // Money beyond the exact sums names its tenant, looked up while DuckDB still holds the data.
+    const named = await nameMoneyOverflow(rw.wh, caught);
     await rw.release();
-    const e = run.deadline.expired() ?? storageError(caught, reportsDir, rw.dbPath) ?? caught;
+    const e = run.deadline.expired() ?? storageError(named, reportsDir, rw.dbPath) ?? named;
     await noticeFailure(run, e);
     throw e;
   } finally {

@@ -30,7 +30,14 @@ export function asOfProblem(text: string): string | null {
     return `"${text}" has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
   }
   const wrong = notOnTheCalendar(text);
-  return wrong ? `"${text}" is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)` : null;
+  if (wrong) return `"${text}" is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`;
+  // T is a Date everywhere (milliseconds) while rows keep microseconds: a finer fraction was cut silently,
+  // leaving out a row at .9995 before a T of .999999. Trailing zeros say nothing finer.
+  const fraction = /\.(\d{4,})/.exec(text);
+  if (fraction && /[1-9]/.test(fraction[1]!.slice(3))) {
+    return `"${text}" has a fraction of a second finer than a millisecond, which ltv does not keep: give at most 3 fraction digits (e.g. ${text.replace(/\.(\d{3})\d+/, '.$1')})`;
+  }
+  return null;
 }
 
 export function parseAsOf(text: string, code: ErrorCode = 'CONFIG'): Date {

@@ -1,6 +1,8 @@
 // SPEC §6 Adapty contract: a matrix as Adapty's `{revenue, proceeds, net_revenue}` body.
 import type { CellRun, RunMatrix } from '../ltv/cellRuns.js';
 import { ACCOUNTING_TYPES, type AccountingType, type Matrix } from '../ltv/model.js';
+import { AppError } from '../config/AppError.js';
+import { ADAPTY_BODY_LIMIT, sizeText } from './adaptyBodyLimit.js';
 import type { AdaptyMetric, AdaptyResponse } from './apiTypes.js';
 
 const DESCRIPTIONS: Record<AccountingType, string> = {
@@ -35,18 +37,27 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
 }
 
+/** The one-line error of a body past ADAPTY_BODY_LIMIT (a DATA error: the same data fails again). */
+function bodyTooLarge(bytes: number): AppError {
+  return new AppError('DATA',
+    `an Adapty body of ${sizeText(bytes)} or more is above the ${sizeText(ADAPTY_BODY_LIMIT)} limit on one body (README "Outputs and layout"): `
+    + 'shorten the history of daily cohorts (min_event_time in the job file, or leave the early years out of the input)');
+}
+
 /** A growing byte buffer: a large body is written once, not concatenated from a million strings. */
 class ByteWriter {
   buf: Buffer;
   pos = 0;
 
   constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(capacity, 1 << 12));
+    this.buf = Buffer.allocUnsafe(Math.min(Math.max(capacity, 1 << 12), ADAPTY_BODY_LIMIT));
   }
 
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    // Doubling went past Node's Buffer limit (a 7.8 GB body: RangeError, an internal error retried).
+    if (this.pos + n > ADAPTY_BODY_LIMIT) throw bodyTooLarge(this.pos + n);
+    const next = Buffer.allocUnsafe(Math.min(Math.max(this.buf.length * 2, this.pos + n), ADAPTY_BODY_LIMIT));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -201,6 +212,8 @@ export function adaptyJson(matrix: RunMatrix, currency: string): Buffer {
   // Sized for ~30 bytes a cell (`{"period":123,"value":45.67},`): grown (copied) rarely, if ever.
   let cells = 0;
   for (const row of matrix.rows) for (const run of row.runs) cells += run.to - run.from + 1;
+  // Refused before any allocation when even the least bytes a cell takes pass the limit.
+  if (ACCOUNTING_TYPES.length * cells * 22 > ADAPTY_BODY_LIMIT) throw bodyTooLarge(ACCOUNTING_TYPES.length * cells * 22);
   const out = new ByteWriter(ACCOUNTING_TYPES.length * (cells * 30 + matrix.rows.length * 120) + 1024);
   ACCOUNTING_TYPES.forEach((type, t) => {
     const last = total ? lastOf(total.runs) : undefined;

@@ -85,9 +85,13 @@ CREATE OR REPLACE MACRO ltv_text(x) AS nullif(ltv_trim(x), '');
 -- three digits), which is rounded away; any other fifth decimal is rejected. DuckDB's own cast would take
 -- 1_000 and 1e3 and round 1.23456. A whole number is digits only (DuckDB's INTEGER cast rounds 1.5 to 2 and
 -- reads 0x10). NULL = absent or not such a number. The first pattern is all a valid row pays for.
+-- Noise rounded up from 14 nines (99999999999999.9999999 → 100000000000000) has 15 integer digits: it is
+-- too long (ltv_dec4_carries), and the cast would abort the whole file instead of rejecting the row.
+CREATE OR REPLACE MACRO ltv_dec4_carries(x) AS regexp_full_match(ltv_trim(x), '[+-]?9{14}\.9{6,}\d{1,3}');
 CREATE OR REPLACE MACRO ltv_dec4(x) AS CASE
   WHEN regexp_full_match(ltv_trim(x), '[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
-  WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{0,14}\.\d{0,4}(0{6,}|9{6,})\d{1,3}') THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
+  WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{0,14}\.\d{0,4}(0{6,}|9{6,})\d{1,3}') AND NOT ltv_dec4_carries(x)
+    THEN CAST(ltv_trim(x) AS DECIMAL(18, 4))
 END;
 -- A fraction (RevenueCat's commission_percentage, 0.3 = 30 %) as the percentage ltv_dec4 reads from the same
 -- text with its decimal point moved two places (0.3 → 030., .15 → 15., 1 → 100., 0.12345 → 012.345): no
@@ -98,8 +102,9 @@ CREATE OR REPLACE MACRO ltv_fraction_percent(x) AS ltv_dec4(CASE
   WHEN NOT contains(ltv_trim(x), '.') THEN ltv_trim(x) || '00'
   ELSE regexp_replace(ltv_trim(x) || repeat('0', greatest(2 - (length(ltv_trim(x)) - strpos(ltv_trim(x), '.')), 0)), '\.(\d\d)', '\1.')
 END);
--- A decimal ltv_dec4 refuses only for its length: more than 14 integer digits (the reason says so).
-CREATE OR REPLACE MACRO ltv_over_14_digits(x) AS regexp_full_match(ltv_trim(x), '[+-]?\d{15,}(\.\d*)?');
+-- A decimal ltv_dec4 refuses only for its length: more than 14 integer digits, written or by rounding (the
+-- reason says so).
+CREATE OR REPLACE MACRO ltv_over_14_digits(x) AS regexp_full_match(ltv_trim(x), '[+-]?\d{15,}(\.\d*)?') OR ltv_dec4_carries(x);
 CREATE OR REPLACE MACRO ltv_int(x) AS
   CAST(CASE WHEN regexp_full_match(ltv_trim(x), '\+?\d{1,9}') THEN ltv_trim(x) END AS INTEGER);
 -- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[], one per day from

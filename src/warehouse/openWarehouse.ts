@@ -57,12 +57,22 @@ export function resourceError(e: unknown, memoryLimit: string | undefined): AppE
       `DuckDB ran out of the run's memory limit${memoryLimit ? ` (${memoryLimit})` : ''} (${duckdbReason(e).replace(/\.? *Possible solutions:.*$/, '')}): raise --memory-limit (or "duckdb.memory_limit" in the job file, or LTV_DUCKDB_MEMORY_LIMIT; default 1GB), or give fewer --threads`,
       { cause: e });
   }
-  if (!/Overflow in (multiplication|addition|subtraction|negation) of (HUGEINT|INT128|DECIMAL)|Overflow in HUGEINT/i.test(message)) return undefined;
-  return new AppError('DATA',
-    'the money is too large to sum exactly: ltv sums each tenant\'s money to the 10⁻²⁶ of a unit and holds at most '
+  if (!MONEY_OVERFLOW.test(message)) return undefined;
+  return new AppError('DATA', moneyTooLarge('the money'), { cause: e });
+}
+
+const MONEY_OVERFLOW = /Overflow in (multiplication|addition|subtraction|negation) of (HUGEINT|INT128|DECIMAL)|Overflow in HUGEINT/i;
+
+/** The message of resourceError's overflow, `whose` being "the money" or, once known, the tenant's (moneyOverflow.ts). */
+export function moneyTooLarge(whose: string): string {
+  return `${whose} is too large to sum exactly: ltv sums each tenant's money to the 10⁻²⁶ of a unit and holds at most `
     + 'about 4.2 × 10¹¹ report-currency units of net revenue per tenant (README "Money is exact"); check the '
-    + 'amount column for cents read as units or a wrong rate, or report in a currency with a larger unit',
-    { cause: e });
+    + 'amount column for cents read as units or a wrong rate, or report in a currency with a larger unit';
+}
+
+/** An error of timed() that is resourceError's overflow: money beyond what is summed exactly. */
+export function isMoneyOverflow(e: unknown): e is AppError {
+  return e instanceof AppError && MONEY_OVERFLOW.test(((e.cause as Error | undefined)?.message) ?? '');
 }
 
 /** A statement as the log names it: its first 100 characters, white space run together. */

@@ -45,9 +45,41 @@ describe('large amounts', () => {
       await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', '2026-01-11', '20000000000000']]));
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('DATA');
-      expect((err as Error).message).toMatch(/^the money is too large to sum exactly: .*about 4\.2 × 10¹¹ report-currency units of net revenue per tenant/);
+      expect((err as Error).message).toMatch(/^the money of tenant "default" \(\S*e\.csv\), amounts of about 2\.0 × 10¹³ report-currency units, is too large to sum exactly: .*about 4\.2 × 10¹¹ report-currency units of net revenue per tenant/);
       expect((err as Error).message).not.toMatch(/\n|Out of Range|HUGEINT/);
       expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(before);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('money beyond the exact sums', () => {
+  // The limit holds per tenant, but DuckDB's overflow names none: a run of many tenants failed without saying whose.
+  it('names the tenant whose sum overflows, and its file', async () => {
+    // small: 10; huge: 2 × 300,000,000,000 = 6.0 × 10¹¹, above about 4.2 × 10¹¹ (the matrix's sums overflow).
+    const rows = [['small', 'c1', '2025-01-05T10:00:00Z', '10'], ['huge', 'c1', '2025-01-05T10:00:00Z', '300000000000'], ['huge', 'c2', '2025-01-05T10:00:00Z', '300000000000']];
+    const fx = await makeFixture({ 't.csv': csv('tenant_id,customer_id,event_time,amount', rows) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 't.csv' }], matrices: MONTHLY, forecast: { model: 'off' } }, '2025-06-01T00:00:00Z').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('DATA');
+      expect((err as Error).message).toBe(`the money of tenant "huge" (${join(fx.dir, 't.csv')}), amounts of about 6.0 × 10¹¹ report-currency units, is too large to sum exactly: `
+        + 'ltv sums each tenant\'s money to the 10⁻²⁶ of a unit and holds at most about 4.2 × 10¹¹ report-currency units of net revenue per tenant (README "Money is exact"); '
+        + 'check the amount column for cents read as units or a wrong rate, or report in a currency with a larger unit');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('names the file of the tenant\'s largest amount when the run reads several', async () => {
+    // One amount of 99,999,999,999,999 (10¹⁴) in b.csv: its net revenue overflows a row's own product.
+    const fx = await makeFixture({
+      'a.csv': csv('tenant_id,customer_id,event_time,amount', [['x', 'c1', '2025-01-05T10:00:00Z', '10'], ['y', 'c1', '2025-01-05T10:00:00Z', '10']]),
+      'b.csv': csv('tenant_id,customer_id,event_time,amount', [['y', 'c2', '2025-01-06T10:00:00Z', '99999999999999']]),
+    });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'a.csv' }, { path: 'b.csv' }], matrices: MONTHLY, forecast: { model: 'off' } }, '2025-06-01T00:00:00Z').catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/^the money of tenant "y" \(\S*\/b\.csv\), amounts of about 1\.0 × 10¹⁴ report-currency units, is too large to sum exactly: /);
     } finally {
       await fx.cleanup();
     }
@@ -63,7 +95,7 @@ describe('JSON Lines', () => {
       const ok = await runJob(fx, { inputs: [{ path: 'ok.csv' }], matrices: MONTHLY, forecast: { model: 'off' } }, '2026-01-11T00:00:00Z');
       expect(ok.tenants[0]!.summary.net_revenue).toBe(425300000000);
       const over = await runJob(fx, { inputs: [{ path: 'over.csv' }], matrices: MONTHLY, forecast: { model: 'off' } }, '2026-01-11T00:00:00Z').catch((e: unknown) => e);
-      expect((over as Error).message).toMatch(/^the money is too large to sum exactly: .*about 4\.2 × 10¹¹ report-currency units/);
+      expect((over as Error).message).toMatch(/^the money of tenant "default" \(\S*over\.csv\), amounts of about 4\.3 × 10¹¹ report-currency units, is too large to sum exactly: .*about 4\.2 × 10¹¹ report-currency units/);
     } finally {
       await fx.cleanup();
     }

@@ -1,5 +1,6 @@
 // `--as-of` (ltv run, ltv enqueue): an instant with its offset, as a job file's as_of; nothing guessed.
 import { describe, expect, it } from 'vitest';
+import { asOfText } from '../../src/config/jobSchema.js';
 import { parseAsOf } from '../../src/config/parseAsOf.js';
 
 describe('parseAsOf', () => {
@@ -43,5 +44,32 @@ describe('parseAsOf', () => {
 
   it.each(['yesterday', '2026-13-01T00:00:00Z', '1772323200', '2026-01-01T23:59:60Z', '2026-01-01T10:00+24:00'])('refuses %s, which is no ISO 8601 time', (text) => {
     expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`);
+  });
+});
+
+// T is kept to the millisecond (a Date) while rows keep microseconds: a finer as-of was cut, and a row at
+// .9995 before a T of .999999 was left out as after it.
+describe('an as-of time finer than a millisecond', () => {
+  const said = (text: string, example: string): string =>
+    `"${text}" has a fraction of a second finer than a millisecond, which ltv does not keep: give at most 3 fraction digits (e.g. ${example})`;
+
+  it.each([
+    ['2025-01-05T09:59:59.999999Z', '2025-01-05T09:59:59.999Z'],
+    ['2025-01-05T09:59:59.0001+01:00', '2025-01-05T09:59:59.000+01:00'],
+  ])('is refused by --as-of: %s', (text, example) => {
+    expect(() => parseAsOf(text)).toThrow(`--as-of: ${said(text, example)}`);
+  });
+
+  it('is read with trailing zeros beyond the milliseconds', () => {
+    expect(parseAsOf('2025-01-05T09:59:59.999000000Z').toISOString()).toBe('2025-01-05T09:59:59.999Z');
+    expect(parseAsOf('2025-01-05T09:59:59.5Z').toISOString()).toBe('2025-01-05T09:59:59.500Z');
+  });
+
+  it('is refused in a job file\'s "as_of" and the run route\'s body, which share the rule (asOfText)', () => {
+    const text = '2025-01-05T09:59:59.999999Z';
+    const r = asOfText.safeParse(text);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.message)).toEqual([said(text, '2025-01-05T09:59:59.999Z')]);
+    expect(asOfText.safeParse('2025-01-05T09:59:59.999000Z').success).toBe(true);
   });
 });

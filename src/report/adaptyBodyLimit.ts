@@ -1,0 +1,74 @@
+// SPEC §5 stores every unfiltered Adapty combination; the day-by-day ones grow with the square of the
+// history (a cohort a day, a period a day): 36 years of daily cohorts made a 7.8 GB days-day-cohort body,
+// which Node cannot hold in one Buffer (4 GiB) and no client could take. A body is limited to
+// ADAPTY_BODY_LIMIT, and a run whose history must pass it is refused before its expensive stages.
+import { AppError } from '../config/AppError.js';
+import { visibleLine } from '../format/text.js';
+
+/** The largest Adapty body written (2 GiB, README "Outputs and layout"): half of Node's Buffer limit (4 GiB),
+ *  so the buffer never has to double past it; about 20 years of daily cohorts stay below it (12 years made a
+ *  767 MB body, 66 MB gzipped, in 14 s, which a lower limit would have refused). */
+export const ADAPTY_BODY_LIMIT = 2 * 2 ** 30;
+
+/** Bytes a cell takes at least: `,{"period":` + its digits + `,"value":` + one character + `}`. */
+const CELL_FLOOR = 1 + 10 + 9 + 1 + 1;
+/** Bytes a row takes at least besides its cells (`{"title":"Total","type":"total","value":1,"cohort_size":1,"values":[]}` is 69 and a comma). */
+const ROW_FLOOR = 70;
+const TYPES = 3;
+
+/**
+ * The least size of a days-day-cohort body of `days` daily cohorts (first payment day to T's day, both
+ * counted): cohort i (from 0) has the periods 0 … days − 1 − i, the Total row periods 0 … days − 1; each
+ * period k a cell of at least CELL_FLOOR bytes plus k's digits; three accounting types. A floor: a run is
+ * refused only when its body surely passes the limit.
+ */
+export function adaptyDayBodyFloor(days: number): number {
+  if (days <= 0) return 0;
+  let perType = (days + 1) * ROW_FLOOR;
+  // Period k appears in the Total row and in the cohorts 0 … days − 1 − k: days − k + 1 times.
+  for (let k = 0; k < days; k++) perType += (days - k + 1) * (CELL_FLOOR + String(k).length);
+  return TYPES * perType;
+}
+
+/** The most days of history whose day-by-day body's floor stays within `limit`. */
+export function longestHistory(limit = ADAPTY_BODY_LIMIT): number {
+  let lo = 0;
+  let hi = 1;
+  while (adaptyDayBodyFloor(hi) <= limit) hi *= 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (adaptyDayBodyFloor(mid) <= limit) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A size in MiB or GB as the messages give it. */
+export function sizeText(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+/**
+ * Throws the DATA error (not retried: the same data fails again) for the tenant whose history of daily
+ * cohorts makes its day-by-day Adapty body pass the limit: `histories` holds each tenant's first payment's
+ * local date and its count of days to T's local date (historyDays.ts).
+ */
+export function refuseLongHistory(
+  histories: readonly { tenant_id: string; first_day: string; days: number }[],
+  asOfDay: string,
+  where: { minEventTime: string; jobFile: string | undefined },
+  limit = ADAPTY_BODY_LIMIT,
+): void {
+  const longest = histories.reduce<(typeof histories)[number] | undefined>((a, h) => (!a || h.days > a.days ? h : a), undefined);
+  if (!longest) return;
+  const floor = adaptyDayBodyFloor(longest.days);
+  if (floor <= limit) return;
+  const keep = longestHistory(limit);
+  const from = new Date(Date.parse(`${asOfDay}T00:00:00Z`) - (keep - 1) * 86_400_000).toISOString().slice(0, 10);
+  const field = where.jobFile ? `"min_event_time" in ${where.jobFile}` : 'min_event_time in a job file (ltv run <job-file>)';
+  throw new AppError('DATA',
+    `tenant "${visibleLine(longest.tenant_id)}": ${longest.days.toLocaleString('en-US')} days of daily cohorts (first payment ${longest.first_day}, as-of ${asOfDay}) `
+    + `make its day-by-day Adapty snapshot (days-day-cohort) at least ${sizeText(floor)}, above the ${sizeText(limit)} limit on one body (README "Outputs and layout"): `
+    + `nothing was computed; leave the early years out of the input, or set ${field} to ${from} or later (now ${where.minEventTime}; `
+    + `rows before it are quarantined and count toward max_bad_row_share) — at most ${keep.toLocaleString('en-US')} days fit`);
+}
