@@ -498,10 +498,10 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   // statements ~0.5 s faster together).
   if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
   const local = await asOfWall(wh, run.asOf.toISOString());
+  const { d, m } = await buildFacts(wh, run.asOf, local, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
   // A history whose day-by-day Adapty body cannot be written is refused now, not after minutes of compute.
   refuseLongHistory(await historyDays(wh, run.asOf, local), local.slice(0, 10),
     { minEventTime: run.job.min_event_time, jobFile: run.job.name === 'adhoc' ? undefined : run.job.file });
-  const { d, m } = await buildFacts(wh, run.asOf, local, read.columns, revenuecatFiles(files), run.job.forecast.model !== 'off');
   const counted = d.refunds_quarantined > 0 ? await countSetAside(run, wh, check, inputs) : { check, inputs };
   const { newest_transaction_at: _, ...stats } = runStats(check, d, sumMovements(m));
   // Every row after T (a mistyped --as-of, a year off): the run would publish empty reports over good ones.

@@ -6,11 +6,13 @@
 import { AppError, type ErrorCode } from './AppError.js';
 
 /**
- * The shape of an as-of time: date, T, hours and minutes, seconds and a fraction optional, then Z or an
- * offset ±hh:mm (RFC 3339's); T and Z in either case. Written without flags: jobs/job.schema.json takes it
- * as its pattern (jobJsonSchema.ts).
+ * The shape of an as-of time: date, T, hours and minutes, seconds and a fraction optional (at most
+ * milliseconds, then zeros: T is a Date), then Z or an offset ±hh:mm (RFC 3339's); T and Z in either case.
+ * Written without flags: jobs/job.schema.json takes it as its pattern (jobJsonSchema.ts).
  */
-export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/;
+export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,3}0{0,6})?)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** INSTANT with any fraction of up to 9 digits: a finer one is refused as such, not as a missing offset. */
+const INSTANT_ANY_FRACTION = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Why `text` is no as-of time (what to write instead), or null: the rule of --as-of and a job's "as_of". */
 export function asOfProblem(text: string): string | null {
@@ -23,7 +25,7 @@ export function asOfProblem(text: string): string | null {
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(new Date(text).getTime())) {
     return `"${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`;
   }
-  if (!INSTANT.test(text)) {
+  if (!INSTANT_ANY_FRACTION.test(text)) {
     // The example keeps the time given (a date alone: its midnight); a space for the T is written as T.
     const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)$/i.exec(text);
     const base = time ? `${time[1]}T${time[2]}` : `${text.slice(0, 10)}T00:00:00`;

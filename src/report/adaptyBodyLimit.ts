@@ -30,7 +30,12 @@ export function adaptyDayBodyFloor(days: number): number {
   return TYPES * perType;
 }
 
-/** The most days of history whose day-by-day body's floor stays within `limit`. */
+/** The least size of a day-by-day body of `cohorts` cohort rows whose rows (the Total row too) hold `cells` periods in all. */
+export function adaptyBodyFloorOf(cohorts: number, cells: number): number {
+  return TYPES * ((cohorts + 1) * ROW_FLOOR + cells * (CELL_FLOOR + 1));
+}
+
+/** The most days of history whose day-by-day body's floor stays within `limit` (a cohort every day). */
 export function longestHistory(limit = ADAPTY_BODY_LIMIT): number {
   let lo = 0;
   let hi = 1;
@@ -54,21 +59,22 @@ export function sizeText(bytes: number): string {
  * local date and its count of days to T's local date (historyDays.ts).
  */
 export function refuseLongHistory(
-  histories: readonly { tenant_id: string; first_day: string; days: number }[],
+  histories: readonly { tenant_id: string; first_day: string; days: number; cohorts: number; cells: number }[],
   asOfDay: string,
   where: { minEventTime: string; jobFile: string | undefined },
   limit = ADAPTY_BODY_LIMIT,
 ): void {
-  const longest = histories.reduce<(typeof histories)[number] | undefined>((a, h) => (!a || h.days > a.days ? h : a), undefined);
+  const floorOf = (h: (typeof histories)[number]): number => adaptyBodyFloorOf(h.cohorts, h.cells);
+  const longest = histories.reduce<(typeof histories)[number] | undefined>((a, h) => (!a || floorOf(h) > floorOf(a) ? h : a), undefined);
   if (!longest) return;
-  const floor = adaptyDayBodyFloor(longest.days);
+  const floor = floorOf(longest);
   if (floor <= limit) return;
   const keep = longestHistory(limit);
   const from = new Date(Date.parse(`${asOfDay}T00:00:00Z`) - (keep - 1) * 86_400_000).toISOString().slice(0, 10);
   const field = where.jobFile ? `"min_event_time" in ${where.jobFile}` : 'min_event_time in a job file (ltv run <job-file>)';
   throw new AppError('DATA',
-    `tenant "${visibleLine(longest.tenant_id)}": ${longest.days.toLocaleString('en-US')} days of daily cohorts (first payment ${longest.first_day}, as-of ${asOfDay}) `
+    `tenant "${visibleLine(longest.tenant_id)}": ${longest.cohorts.toLocaleString('en-US')} daily cohorts over ${longest.days.toLocaleString('en-US')} days (first payment ${longest.first_day}, as-of ${asOfDay}) `
     + `make its day-by-day Adapty snapshot (days-day-cohort) at least ${sizeText(floor)}, above the ${sizeText(limit)} limit on one body (README "Outputs and layout"): `
     + `nothing was computed; leave the early years out of the input, or set ${field} to ${from} or later (now ${where.minEventTime}; `
-    + `rows before it are quarantined and count toward max_bad_row_share) — at most ${keep.toLocaleString('en-US')} days fit`);
+    + `rows before it are quarantined and count toward max_bad_row_share) — ${keep.toLocaleString('en-US')} days of daily cohorts always fit`);
 }

@@ -42,34 +42,44 @@ describe('the day-by-day body\'s floor', () => {
 
 describe('refuseLongHistory', () => {
   const where = { minEventTime: '1990-01-01T00:00:00Z', jobFile: '/jobs/d36.json' };
-  it('refuses, as a DATA error not retried, in one line naming the tenant, the days, the size, the limit and the field', () => {
+  /** A history with a cohort every day of `days`: cohort i has days − i periods, the Total row days. */
+  const daily = (tenant_id: string, first_day: string, days: number) => ({ tenant_id, first_day, days, cohorts: days, cells: (days * (days + 1)) / 2 + days });
+
+  it('refuses, as a DATA error not retried, in one line naming the tenant, the cohorts, the size, the limit and the field', () => {
     const keep = longestHistory();
-    expect(() => refuseLongHistory([{ tenant_id: 'small', first_day: '2025-01-01', days: 365 }, { tenant_id: 'd36', first_day: '1990-01-01', days: 13150 }], '2026-01-01', where))
-      .toThrow(new AppError('DATA', `tenant "d36": 13,150 days of daily cohorts (first payment 1990-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 6.3 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in /jobs/d36.json to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — at most ${keep.toLocaleString('en-US')} days fit`));
+    // 13,150 daily cohorts: 86,480,975 cells; 3 × (13,151 rows × 70 + 86,480,975 cells × 23) = 5,969,948,985 bytes = 5.6 GiB.
+    expect(() => refuseLongHistory([daily('small', '2025-01-01', 365), daily('d36', '1990-01-01', 13150)], '2026-01-01', where))
+      .toThrow(new AppError('DATA', `tenant "d36": 13,150 daily cohorts over 13,150 days (first payment 1990-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 5.6 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in /jobs/d36.json to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — ${keep.toLocaleString('en-US')} days of daily cohorts always fit`));
     // 2005-08-04 to 2026-01-01, both counted, is the most that fits.
     expect((Date.parse('2026-01-01') - Date.parse('2005-08-04')) / 86_400_000 + 1).toBe(keep);
-    const e = (() => { try { refuseLongHistory([{ tenant_id: 'd36', first_day: '1990-01-01', days: 13150 }], '2026-01-01', where); } catch (x) { return x as AppError; } })();
+    const e = (() => { try { refuseLongHistory([daily('d36', '1990-01-01', 13150)], '2026-01-01', where); } catch (x) { return x as AppError; } })();
     expect(e?.retryable).toBe(false);
-    expect(() => refuseLongHistory([{ tenant_id: 'd', first_day: '2005-08-04', days: keep }], '2026-01-01', where)).not.toThrow();
+    expect(() => refuseLongHistory([daily('d', '2005-08-04', keep)], '2026-01-01', where)).not.toThrow();
   });
 
-  it('reads each tenant\'s history from the checked rows on DuckDB: valid payments up to T, in the report\'s time zone', async () => {
+  it('counts the cohorts there are: a long history of few cohorts is small (3 cohorts over 26 years were refused)', () => {
+    // 1999-12-31, 2026-01-10 and 2026-01-20 with T 2026-02-15: 9,544 days; cells 48 + 37 + 27 + 9,544 (Total) = 9,656.
+    expect(() => refuseLongHistory([{ tenant_id: 'p', first_day: '1999-12-31', days: 9544, cohorts: 3, cells: 9656 }], '2026-02-15', where)).not.toThrow();
+  });
+
+  it('reads each tenant\'s daily cohorts from customers_all on DuckDB: cohort days up to T', async () => {
     const wh = await Warehouse.open({ timezone: 'America/New_York', threads: 1 });
     try {
       await installMacros(wh, 'America/New_York');
-      await wh.run(`CREATE TABLE checked AS SELECT * FROM (VALUES
-        ('a', TIMESTAMPTZ '2025-01-01 03:00:00+00', 10.0, FALSE, NULL),   -- 2024-12-31 in New York: the first day
-        ('a', TIMESTAMPTZ '2020-01-01 12:00:00+00', 10.0, FALSE, 'bad'),   -- a bad row
-        ('a', TIMESTAMPTZ '2020-01-01 12:00:00+00', 10.0, TRUE, NULL),     -- sandbox
-        ('a', TIMESTAMPTZ '2020-01-01 12:00:00+00', -5.0, FALSE, NULL),    -- a refund opens no cohort
-        ('b', TIMESTAMPTZ '2025-12-31 12:00:00+00', 10.0, FALSE, NULL),
-        ('b', TIMESTAMPTZ '2026-02-01 12:00:00+00', 10.0, FALSE, NULL)     -- after T
-      ) AS v(tenant_id, event_time, amount, is_sandbox, reason)`);
-      // T 2026-01-01 04:00 UTC is 2025-12-31 23:00 in New York: a 2024-12-31 … 2025-12-31 = 366 days; b 1 day.
+      await wh.run(`CREATE TABLE customers_all AS SELECT * FROM (VALUES
+        ('a', TIMESTAMPTZ '2025-01-01 03:00:00+00', DATE '2024-12-31'),   -- the first cohort day (New York's)
+        ('a', TIMESTAMPTZ '2025-01-01 04:00:00+00', DATE '2024-12-31'),   -- the same cohort
+        ('a', TIMESTAMPTZ '2025-06-01 12:00:00+00', DATE '2025-06-01'),
+        ('b', TIMESTAMPTZ '2025-12-31 12:00:00+00', DATE '2025-12-31'),
+        ('b', TIMESTAMPTZ '2026-02-01 12:00:00+00', DATE '2026-02-01')    -- after T
+      ) AS v(tenant_id, t0, cohort_day)`);
+      // T 2026-01-01 04:00 UTC is 2025-12-31 23:00 in New York. a: 2024-12-31 … 2025-12-31 = 366 days, cohorts
+      // 2024-12-31 (366 periods) and 2025-06-01 (214: June 30, July 31, August 31, September 30, October 31,
+      // November 30, December 31), Total 366: 946 cells. b: 1 day, 1 cohort, 1 + 1 cells.
       const rows = await historyDays(wh, new Date('2026-01-01T04:00:00Z'), '2025-12-31 23:00:00');
       expect(rows.sort((x, y) => x.tenant_id.localeCompare(y.tenant_id))).toEqual([
-        { tenant_id: 'a', first_day: '2024-12-31', days: 366 },
-        { tenant_id: 'b', first_day: '2025-12-31', days: 1 },
+        { tenant_id: 'a', first_day: '2024-12-31', days: 366, cohorts: 2, cells: 946 },
+        { tenant_id: 'b', first_day: '2025-12-31', days: 1, cohorts: 1, cells: 2 },
       ]);
     } finally {
       wh.close();
