@@ -4,12 +4,13 @@ import { z } from './zod.js';
 import { AppError } from './AppError.js';
 import { boundWords, EXPECTED } from './issueWords.js';
 import { MEMORY_LIMIT_TEXT, memoryLimitProblem } from './memoryLimit.js';
+import { redisUrlProblem } from './redisUrl.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
 export const EnvSchema = z.object({
-  /** Redis for the queue; `rediss://` for TLS, credentials in the URL. */
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Redis for the queue; `rediss://` for TLS, credentials in the URL, the database as its path (none: 0). */
+  REDIS_URL: z.string().refine((text) => redisUrlProblem(text) === null, { error: (issue) => redisUrlProblem(String(issue.input)) ?? 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
   /** BullMQ key prefix: several ltv installations (or tests) can share one Redis. */
   LTV_QUEUE_PREFIX: z.string().min(1).regex(/^[^\s{}]+$/, 'no spaces or braces').default('ltv'),
   /** Runs one worker process executes at once (different jobs; one job never runs twice at once). */

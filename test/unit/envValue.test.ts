@@ -17,4 +17,15 @@ describe('envValue', () => {
       + 'environment: LTV_CONCURRENCY: must be a whole number, not "1.5"; environment: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, not "loud"');
     expect(envValue('LTV_QUEUE_PREFIX', {})).toBe('ltv');
   });
+
+  it('takes REDIS_URL only as redis:// or rediss:// naming its database in decimal digits, or none', () => {
+    // Both were read as database 0 (the path's "abc" is no number) and as redis:// (the scheme was ignored).
+    expect(() => envValue('REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6398/abc' })).toThrow(/^environment: REDIS_URL: the path names the database: \/0 to \/15 \(decimal digits; none: 0\), not \/abc$/);
+    expect(() => envValue('REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6398/0x3' })).toThrow('not /0x3');
+    expect(() => envValue('REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6398/3/x' })).toThrow('not /3/x');
+    expect(() => envValue('REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6398' })).toThrow(/^environment: REDIS_URL: must start with redis:\/\/ \(or rediss:\/\/ for TLS\), not http:\/\/$/);
+    expect(envValue('REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6398' })).toBe('redis://127.0.0.1:6398');
+    expect(envValue('REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6398/' })).toBe('redis://127.0.0.1:6398/');
+    expect(envValue('REDIS_URL', { REDIS_URL: 'rediss://u:p@h:6380/15' })).toBe('rediss://u:p@h:6380/15');
+  });
 });
