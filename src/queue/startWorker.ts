@@ -211,8 +211,18 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   let heartbeat: NodeJS.Timeout | undefined;
   if (env.LTV_HEARTBEAT_FILE) {
     const file = env.LTV_HEARTBEAT_FILE;
+    // A probe on the file would restart the worker in a loop with no word why: a failed write is said once,
+    // and once more when writing works again (`ltv worker` refuses a file it cannot write at start).
+    let failing = false;
     const beat = () => {
-      if (connected && worker.isRunning()) writeFile(file, new Date().toISOString()).catch(() => {});
+      if (!connected || !worker.isRunning()) return;
+      writeFile(file, new Date().toISOString()).then(() => {
+        if (failing) logger.info({ file }, 'LTV_HEARTBEAT_FILE is written again');
+        failing = false;
+      }, (e: NodeJS.ErrnoException) => {
+        if (!failing && !stopping) logger.warn({ file, code: e.code }, `LTV_HEARTBEAT_FILE: cannot write ${file} (${e.code ?? e.message}); a liveness probe on it will fail until it can be written`);
+        failing = true;
+      });
     };
     heartbeat = setInterval(beat, 5_000);
     heartbeat.unref();

@@ -102,6 +102,32 @@ test('after a Redis restart the worker says it answers again and touches its hea
   }
 }, 40_000);
 
+test('an LTV_HEARTBEAT_FILE that cannot be written: ltv worker refuses it at start in one line; a running worker says so once, and once when it works again', async () => {
+  // Before, the worker started and never wrote it, without a word: a liveness probe would restart it in a loop.
+  const missing = join(h.dir, 'no-such-folder', 'hb');
+  const r = await h.cli(['worker'], { LTV_HEARTBEAT_FILE: missing });
+  expect([r.code, r.stderr, r.stdout]).toEqual([1, `ltv: LTV_HEARTBEAT_FILE: cannot write ${missing} (ENOENT): give a file in a folder this worker may write to, or unset LTV_HEARTBEAT_FILE\n`, '']);
+
+  const folder = join(h.dir, 'beats');
+  await mkdir(folder);
+  const file = join(folder, 'hb');
+  const { log, lines } = captureLogger();
+  const w = h.worker({ LTV_HEARTBEAT_FILE: file }, log);
+  try {
+    await w.ready;
+    // The folder goes away under the running worker (an unmounted volume): the next beat (every 5 s) fails.
+    await rm(folder, { recursive: true });
+    const warned = await waitFor('the failed beat logged', () => lines.find((l) => l.msg === `LTV_HEARTBEAT_FILE: cannot write ${file} (ENOENT); a liveness probe on it will fail until it can be written`), 8_000);
+    expect(warned).toMatchObject({ level: 40, file, code: 'ENOENT' });
+    await mkdir(folder);
+    await waitFor('the file written again', () => lines.some((l) => l.msg === 'LTV_HEARTBEAT_FILE is written again'), 8_000);
+    expect(Date.parse(await readFile(file, 'utf8'))).toBeGreaterThan(Date.now() - 7_000);
+    expect(lines.filter((l) => String(l.msg).startsWith('LTV_HEARTBEAT_FILE'))).toHaveLength(2);
+  } finally {
+    await w.close(1_000);
+  }
+}, 40_000);
+
 test('a running worker whose Redis starts refusing its login says so on /readyz, and is ready again once the password is back', async () => {
   const redis = await privateRedis(h.dir, { persist: false });
   await redis.start();
