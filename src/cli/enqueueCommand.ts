@@ -5,7 +5,7 @@ import { AppError } from '../config/AppError.js';
 import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
 import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
-import { wholeNumberOf } from './wholeNumber.js';
+import { wholeNumberOf } from '../config/wholeNumber.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 /** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */

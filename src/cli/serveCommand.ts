@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
-import { wholeNumberOf } from './wholeNumber.js';
+import { wholeNumberOf } from '../config/wholeNumber.js';
 
 export function registerServe(program: Command): void {
   program
