@@ -1,5 +1,5 @@
 // `ltv serve [--reports <dir>] [--port <n>] [--keys <file>] [--host <addr>]` (SPEC §8): the endpoint
-// of SPEC §6 until SIGTERM/SIGINT, which stop accepting and let in-flight requests finish.
+// of SPEC §6 until SIGTERM/SIGINT/SIGHUP, which stop accepting and let in-flight requests finish.
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
@@ -118,6 +118,9 @@ export function registerServe(program: Command): void {
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
+        // The shell that started it closed: drain as for SIGTERM, as the worker does (Node's default ended the
+        // process at once, cutting the requests in flight).
+        process.once('SIGHUP', () => stop('SIGHUP'));
         void import('../queue/redisConnection.js').then(({ redisDatabaseRefused }) => runs?.queue.on('error', (e) => {
           const refused = redisDatabaseRefused(e, env.REDIS_URL);
           if (!refused || databaseRefused) return;
