@@ -21,7 +21,7 @@ export function registerEnqueue(program: Command): void {
   program
     .command('enqueue <job>')
     .description('add a run of a job (a name in the jobs folder, or a path) to the queue and print its id')
-    .option('--as-of <time>', 'as-of time of the run (ISO 8601); default: now')
+    .option('--as-of <time>', "as-of time of the run (ISO 8601); default: the job's as_of, else now")
     .option('--wait', 'follow the run: show its stages, exit non-zero if it fails')
     .option('--shards <n>', "split the run over this many shards taken by any workers (overrides the job's shards)")
     .option('--jobs <dir>', 'folder job names are looked up in (default: $LTV_JOBS_DIR or jobs)')

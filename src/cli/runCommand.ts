@@ -47,7 +47,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--preset <name>', 'column preset').choices(['canonical', 'revenuecat', 'stripe', 'shopify', 'adapty', 'paddle']))
     .option('--map <col=source,…>', 'canonical column ← source column (repeatable)', collect)
     .option('--tenant <id>', 'tenant of rows without tenant_id')
-    .option('--as-of <ISO time>', 'cut-off time T (default: now)')
+    .option('--as-of <ISO time>', "cut-off time T (default: the job's as_of, else now)")
     .option('--timezone <IANA>', 'report time zone (default UTC)')
     .option('--currency <ISO>', 'report currency (default USD)')
     .option('--rates <file>', 'exchange rates CSV: date,currency,rate')
