@@ -5,7 +5,7 @@ import { AppError } from '../config/AppError.js';
 import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
 import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
-import { wholeNumberOf } from './wholeNumber.js';
+import { wholeNumberOf } from '../config/wholeNumber.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 /** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */
@@ -21,7 +21,7 @@ export function registerEnqueue(program: Command): void {
   program
     .command('enqueue <job>')
     .description('add a run of a job (a name in the jobs folder, or a path) to the queue and print its id')
-    .option('--as-of <time>', 'as-of time of the run (ISO 8601); default: now')
+    .option('--as-of <time>', "as-of time of the run (ISO 8601); default: the job's as_of, else now")
     .option('--wait', 'follow the run: show its stages, exit non-zero if it fails')
     .option('--shards <n>', "split the run over this many shards taken by any workers (overrides the job's shards)")
     .option('--jobs <dir>', 'folder job names are looked up in (default: $LTV_JOBS_DIR or jobs)')

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import type { Plan } from '../serve/KeyStore.js';
-import { wholeNumberOf } from './wholeNumber.js';
+import { wholeNumberOf } from '../config/wholeNumber.js';
 
 /** KeyStore's PLANS, spelled out so that `ltv --help` need not load KeyStore and zod (a test checks they agree). */
 export const PLAN_NAMES = ['free', 'pro', 'scale'] as const;

@@ -13,7 +13,7 @@ import { emailLine } from './emailLine.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
-import { wholeNumberOf } from './wholeNumber.js';
+import { wholeNumberOf } from '../config/wholeNumber.js';
 
 interface RunFlags {
   input?: string[];
@@ -47,7 +47,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--preset <name>', 'column preset').choices(['canonical', 'revenuecat', 'stripe', 'shopify', 'adapty', 'paddle']))
     .option('--map <col=source,…>', 'canonical column ← source column (repeatable)', collect)
     .option('--tenant <id>', 'tenant of rows without tenant_id')
-    .option('--as-of <ISO time>', 'cut-off time T (default: now)')
+    .option('--as-of <ISO time>', "cut-off time T (default: the job's as_of, else now)")
     .option('--timezone <IANA>', 'report time zone (default UTC)')
     .option('--currency <ISO>', 'report currency (default USD)')
     .option('--rates <file>', 'exchange rates CSV: date,currency,rate')

@@ -1,10 +1,10 @@
 // `ltv serve [--reports <dir>] [--port <n>] [--keys <file>] [--host <addr>]` (SPEC §8): the endpoint
-// of SPEC §6 until SIGTERM/SIGINT, which stop accepting and let in-flight requests finish.
+// of SPEC §6 until SIGTERM/SIGINT/SIGHUP, which stop accepting and let in-flight requests finish.
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { AppError } from '../config/AppError.js';
+import { AppError, isAppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
-import { wholeNumberOf } from './wholeNumber.js';
+import { wholeNumberOf } from '../config/wholeNumber.js';
 
 export function registerServe(program: Command): void {
   program
@@ -62,6 +62,21 @@ export function registerServe(program: Command): void {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);
         throw e;
       }
+      // A database REDIS_URL names that Redis refuses: ioredis goes on in database 0, where POST /api/v1/runs
+      // would queue runs. Refused at start when Redis answers within LTV_CONNECT_TIMEOUT_MS (unreachable:
+      // the server starts, the reports need no Redis), and whenever it later connects (below).
+      let databaseRefused: AppError | null = null;
+      if (runs) {
+        const [{ waitForRedis }, { redisDatabaseOf }] = await Promise.all([import('../queue/enqueueRun.js'), import('../config/redisUrl.js')]);
+        if (redisDatabaseOf(env.REDIS_URL) !== 0) {
+          databaseRefused = await waitForRedis(runs.queue, env).then(() => null, (e: unknown) => (isAppError(e) && e.code === 'CONFIG' ? e : null));
+          if (databaseRefused) {
+            await server.close(0);
+            await runs.queue.close().catch(() => undefined);
+            throw databaseRefused;
+          }
+        }
+      }
       const started = server;
       const addr = await started.listen(port, o.host).catch(async (e: NodeJS.ErrnoException) => {
         await started.close(0);
@@ -103,7 +118,20 @@ export function registerServe(program: Command): void {
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
+        // The shell that started it closed: drain as for SIGTERM, as the worker does (Node's default ended the
+        // process at once, cutting the requests in flight).
+        process.once('SIGHUP', () => stop('SIGHUP'));
+        void import('../queue/redisConnection.js').then(({ redisDatabaseRefused }) => runs?.queue.on('error', (e) => {
+          const refused = redisDatabaseRefused(e, env.REDIS_URL);
+          if (!refused || databaseRefused) return;
+          databaseRefused = refused;
+          logger.fatal({ err_message: refused.message }, 'stopping: REDIS_URL names a database Redis refuses');
+          stop('REDIS_URL');
+        }));
       });
+      // Exit 1 with its one line (main.ts), after the in-flight requests were answered.
+      const refused = databaseRefused as AppError | null;
+      if (refused) throw refused;
     });
 }
 

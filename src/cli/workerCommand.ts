@@ -1,6 +1,6 @@
 // `ltv worker [--jobs <dir>]` (SPEC §7, §8): runs scheduled and on-demand runs until SIGTERM/SIGINT.
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { AppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
 
@@ -23,6 +23,14 @@ export function registerWorker(program: Command): void {
       // The email settings (SMTP_URL, LTV_EMAIL_DEADLINE, …) are read when a run emails: a typo there let the
       // worker start and take runs that published and then failed at their email, one by one. Refused now.
       (await import('../notify/smtpSettings.js')).loadSmtpSettings();
+      // Written once now: a file that cannot be written (no such folder, read-only) left a worker up whose
+      // liveness probe on it would restart it in a loop, without a word.
+      if (env.LTV_HEARTBEAT_FILE) {
+        const file = env.LTV_HEARTBEAT_FILE;
+        await writeFile(file, new Date().toISOString()).catch((e: NodeJS.ErrnoException) => {
+          throw new AppError('CONFIG', `LTV_HEARTBEAT_FILE: cannot write ${file} (${e.code ?? e.message}): give a file in a folder this worker may write to, or unset LTV_HEARTBEAT_FILE`);
+        });
+      }
       const logger = pino({ level: env.LOG_LEVEL, base: { service: 'ltv-worker', pid: process.pid } });
       const runtime = startWorker(env, opts.jobs ?? env.LTV_JOBS_DIR, logger);
       // An operator who set LTV_METRICS_PORT believes this worker is monitored: without its listener it must

@@ -4,12 +4,19 @@ import { z } from './zod.js';
 import { AppError } from './AppError.js';
 import { boundWords, EXPECTED } from './issueWords.js';
 import { MEMORY_LIMIT_TEXT, memoryLimitProblem } from './memoryLimit.js';
+import { redisUrlProblem } from './redisUrl.js';
+import { wholeNumberOf } from './wholeNumber.js';
 
-const int = (min: number) => z.coerce.number().int().min(min);
+/**
+ * A count, as the flags take one (wholeNumberOf): z.coerce.number() read "0x46a8" as 18088, "1.81e4" as
+ * 18100 and "  " as 0.
+ */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess((v) => (typeof v === 'string' ? wholeNumberOf(v) : v),
+  z.int({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number in decimal digits' : undefined) }).min(min).max(max));
 
 export const EnvSchema = z.object({
-  /** Redis for the queue; `rediss://` for TLS, credentials in the URL. */
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Redis for the queue; `rediss://` for TLS, credentials in the URL, the database as its path (none: 0). */
+  REDIS_URL: z.string().refine((text) => redisUrlProblem(text) === null, { error: (issue) => redisUrlProblem(String(issue.input)) ?? 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
   /** BullMQ key prefix: several ltv installations (or tests) can share one Redis. */
   LTV_QUEUE_PREFIX: z.string().min(1).regex(/^[^\s{}]+$/, 'no spaces or braces').default('ltv'),
   /** Runs one worker process executes at once (different jobs; one job never runs twice at once). */
@@ -41,7 +48,9 @@ export const EnvSchema = z.object({
   LTV_LOCK_RETRY_MS: int(50).default(5_000),
   /** Finished runs kept in Redis (result, error, progress): at most this many, and no older than LTV_KEEP_DAYS. */
   LTV_KEEP_COUNT: int(1).default(1000),
-  LTV_KEEP_DAYS: z.coerce.number().positive().default(14),
+  /** Days in decimal digits, a fraction allowed (0.5: twelve hours); not hex or exponents, as counts. */
+  LTV_KEEP_DAYS: z.preprocess((v) => (typeof v === 'string' ? (/^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : Number.NaN) : v),
+    z.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number in decimal digits (0.5: half a day)' : undefined) }).positive()).default(14),
   /** Safety net for missed file-system events: the jobs directory is rescanned this often. */
   LTV_SCHEDULE_RESCAN_MS: int(100).default(60_000),
   /** Defaults for jobs whose `duckdb` block leaves them out. */
@@ -77,7 +86,7 @@ export const EnvSchema = z.object({
   /** Touched every few seconds while the worker is connected (the image's HEALTHCHECK now asks /readyz on LTV_METRICS_PORT). */
   LTV_HEARTBEAT_FILE: z.string().min(1).optional(),
   /** `ltv worker`: port of its /metrics, /healthz and /readyz listener (SPEC §11); unset = no listener. */
-  LTV_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LTV_METRICS_PORT: int(0, 65535).optional(),
   LTV_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** /readyz: how long Redis may take to answer PING before the process counts as not ready. */
   LTV_READY_TIMEOUT_MS: int(50).default(1_000),
@@ -99,7 +108,7 @@ export function envIssues(issues: readonly z.core.$ZodIssue[], source: NodeJS.Pr
     const raw = source[name];
     const given = raw === undefined ? '' : `, not ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`;
     let says = i.message;
-    if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) says = `must be ${EXPECTED[i.expected]}${given}`;
+    if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) says = `${i.message.startsWith('must be') ? i.message : `must be ${EXPECTED[i.expected]}`}${given}`;
     else if ((i.code === 'too_small' || i.code === 'too_big') && i.origin === 'number') says = `${boundWords(i)}${given}`;
     else if (i.code === 'invalid_value') says = `must be one of ${i.values.map(String).join(', ')}${given}`;
     else if (i.code === 'invalid_format' && i.format === 'url') says = `must be a URL, e.g. redis://127.0.0.1:6379${given}`;

@@ -13,7 +13,7 @@ import { loadJob } from '../config/loadJob.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
 import type { Progress, RunResult } from '../pipeline.js';
 import { closeWithin } from './closeWithin.js';
-import { isRedisConnectionError, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
+import { isRedisConnectionError, redisLabel, redisOptions, redisRefused } from './redisConnection.js';
 import { RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 
 /** A job name as the HTTP route accepts it: a file name in the jobs directory, never a path. */
@@ -62,13 +62,14 @@ export async function waitForRedis(queue: RedisClientOf, env: Env): Promise<void
   let onError: ((e: Error) => void) | undefined;
   const refused = new Promise<never>((_, reject) => {
     onError = (e) => {
-      const login = redisLoginRefused(e, env.REDIS_URL);
+      // A refused database comes before the connection is ready (which it then is, in database 0).
+      const login = redisRefused(e, env.REDIS_URL);
       if (login) reject(login);
     };
     queue.on('error', onError);
   });
   try {
-    await settleWithin(Promise.race([queue.waitUntilReady().catch((e: unknown) => { throw redisLoginRefused(e, env.REDIS_URL) ?? e; }), refused]),
+    await settleWithin(Promise.race([queue.waitUntilReady().catch((e: unknown) => { throw redisRefused(e, env.REDIS_URL) ?? e; }), refused]),
       env.LTV_CONNECT_TIMEOUT_MS, () =>
         new AppError('TRANSIENT', `cannot reach Redis at ${redisLabel(env.REDIS_URL)} within ${env.LTV_CONNECT_TIMEOUT_MS} ms (is it running? REDIS_URL)`, { status: 503 }));
   } finally {

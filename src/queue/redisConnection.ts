@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { childLogger } from '../config/childLogger.js';
+import { redisDatabaseOf } from '../config/redisUrl.js';
 import { renewalIntervalMs } from './runLock.js';
 
 export type RedisRole = 'worker' | 'producer';
@@ -27,13 +28,13 @@ const LOGIN_REFUSAL_MEMORY_MS = 10_000;
 
 function fromUrl(url: string): RedisOptions {
   const u = new URL(url);
-  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+  const db = redisDatabaseOf(url);
   return {
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    db: Number.isInteger(db) ? db : 0,
+    db,
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
   };
 }
@@ -59,6 +60,48 @@ export function redisLoginRefused(e: unknown, url: string): AppError | null {
 }
 
 /**
+ * Redis refused to SELECT REDIS_URL's database (past its `databases` setting, or an ACL forbidding it): ioredis
+ * only emits the error and goes on in database 0, where runs would be taken from and published to the wrong
+ * queue. Null for any other error.
+ */
+export function redisDatabaseRefused(e: unknown, url: string): AppError | null {
+  const command = (e as { command?: { name?: unknown } } | null)?.command;
+  if (command?.name !== 'select' || !(e instanceof Error)) return null;
+  const db = redisDatabaseOf(url);
+  const reason = e.message.split('\n')[0]!.replace(/\.$/, '');
+  const what = /DB index is out of range/i.test(reason)
+    ? `database ${db} does not exist on Redis at ${redisLabel(url)} (${reason}): use one it has, 0 to its \`databases\` setting less one (0–15 by default), or none for 0`
+    : `Redis at ${redisLabel(url)} refused database ${db} (${reason}): use a database this user may select, or none for 0`;
+  return new AppError('CONFIG', `REDIS_URL: ${what}`, { status: 503, retryable: false });
+}
+
+/** A login or database refusal (above): what REDIS_URL says cannot work, so nothing waits for it to pass. */
+export function redisRefused(e: unknown, url: string): AppError | null {
+  return redisLoginRefused(e, url) ?? redisDatabaseRefused(e, url);
+}
+
+/**
+ * Null once `client` is connected to REDIS_URL's database, or why it cannot be: it waits for the connection
+ * as long as it takes. ioredis selects the database before 'ready' and, when that fails, is ready all the
+ * same in database 0; selecting it again is the check (the same answer, or OK).
+ */
+export async function databaseRefusal(client: Redis, url: string): Promise<AppError | null> {
+  const db = redisDatabaseOf(url);
+  if (db === 0) return null;
+  for (;;) {
+    if (client.status !== 'ready') await new Promise((r) => client.once('ready', r));
+    try {
+      await client.select(db);
+      return null;
+    } catch (e) {
+      const refused = redisDatabaseRefused(e, url);
+      if (refused) return refused;
+      // The connection broke in between: wait for the next one.
+    }
+  }
+}
+
+/**
  * Remembers a login refusal seen on `client`'s connection errors: ioredis repeats it at every reconnection
  * (every MAX_RECONNECT_DELAY_MS or so), so one seen within LOGIN_REFUSAL_MEMORY_MS is still going on. For
  * /readyz, which otherwise reported only "no answer within 1000 ms".
@@ -66,7 +109,7 @@ export function redisLoginRefused(e: unknown, url: string): AppError | null {
 export function watchLoginRefusal(client: { on(event: 'error', listener: (e: Error) => void): unknown }, url: string): () => AppError | null {
   let last: { error: AppError; at: number } | null = null;
   client.on('error', (e) => {
-    const refused = redisLoginRefused(e, url);
+    const refused = redisRefused(e, url);
     if (refused) last = { error: refused, at: Date.now() };
   });
   return () => (last && Date.now() - last.at < LOGIN_REFUSAL_MEMORY_MS ? last.error : null);

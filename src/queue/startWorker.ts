@@ -10,7 +10,7 @@ import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { createRunProcessor, UNLIMITED_STALLS } from './processRun.js';
-import { createRedis, isRedisConnectionError, quietReconnects, redisLabel, redisLoginRefused, redisOptions } from './redisConnection.js';
+import { createRedis, databaseRefusal, isRedisConnectionError, quietReconnects, redisLabel, redisOptions, redisRefused } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { renewalIntervalMs } from './runLock.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
@@ -28,8 +28,8 @@ export interface WorkerRuntime {
   /** Resolves once Redis answered and the first schedule sync is done; waits as long as Redis is away. */
   readonly ready: Promise<void>;
   /**
-   * Resolves, never rejects, when Redis refuses REDIS_URL's login before the worker was first ready: no
-   * outage to wait out, so `ltv worker` exits saying what to fix. (Pending for ever otherwise.)
+   * Resolves, never rejects, when Redis refuses REDIS_URL's login before the worker was first ready, or its
+   * database: no outage to wait out, so `ltv worker` exits saying what to fix. (Pending for ever otherwise.)
    */
   readonly loginRefused: Promise<AppError>;
   /** Cancels the runs in progress now; they publish nothing and go back to the queue. */
@@ -113,7 +113,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // (`connected` already false), and the refusal that follows went unlogged.
   let refusalLogged = false;
   const onLoginRefused = (e: Error): boolean => {
-    const login = redisLoginRefused(e, env.REDIS_URL);
+    const login = redisRefused(e, env.REDIS_URL);
     if (!login) return false;
     if (!everConnected) refuseLogin(login);
     else if (!refusalLogged && !stopping) logger.error({ redis: where }, login.message);
@@ -179,17 +179,25 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     });
   });
 
+  // REDIS_URL's database selected, checked before any run, shard or schedule touches Redis: a database Redis
+  // refuses left every connection in database 0 (ioredis only emits the error), taking and publishing its
+  // runs. Pending for ever then; loginRefused says why and `ltv worker` exits.
+  const databaseSelected = databaseRefusal(lockRedis, env.REDIS_URL).then((refused) => {
+    if (!refused) return;
+    refuseLogin(refused);
+    return new Promise<void>(() => {});
+  });
   // Staging directories, scratch databases and spill directories of runs whose process was killed.
   const leftovers = removeLeftovers(env, dir, logger).catch(() => undefined);
   const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
   // Runs and shards are taken only once the LTV_METRICS_PORT listener (if any) is listening: a worker that
   // cannot listen exits (workerCommand.ts) without having taken a run it would then leave to stall.
-  ops.address.then(() => {
+  ops.address.then(() => databaseSelected).then(() => {
     if (worker.closing) return;
     worker.run().catch((e: unknown) => worker.emit('error', e as Error));
     sharded.start();
   }, () => {});
-  const schedules = watchSchedules(queue, dir, env, logger);
+  const schedules = watchSchedules(queue, dir, env, logger, databaseSelected);
   schedules.ready.catch((e: unknown) => {
     if (stopping) return;
     // The folder itself (readdir's errno), or Redis refusing the schedulers.
@@ -203,8 +211,18 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   let heartbeat: NodeJS.Timeout | undefined;
   if (env.LTV_HEARTBEAT_FILE) {
     const file = env.LTV_HEARTBEAT_FILE;
+    // A probe on the file would restart the worker in a loop with no word why: a failed write is said once,
+    // and once more when writing works again (`ltv worker` refuses a file it cannot write at start).
+    let failing = false;
     const beat = () => {
-      if (connected && worker.isRunning()) writeFile(file, new Date().toISOString()).catch(() => {});
+      if (!connected || !worker.isRunning()) return;
+      writeFile(file, new Date().toISOString()).then(() => {
+        if (failing) logger.info({ file }, 'LTV_HEARTBEAT_FILE is written again');
+        failing = false;
+      }, (e: NodeJS.ErrnoException) => {
+        if (!failing && !stopping) logger.warn({ file, code: e.code }, `LTV_HEARTBEAT_FILE: cannot write ${file} (${e.code ?? e.message}); a liveness probe on it will fail until it can be written`);
+        failing = true;
+      });
     };
     heartbeat = setInterval(beat, 5_000);
     heartbeat.unref();

@@ -161,9 +161,10 @@ export interface ScheduleWatcher {
  * Syncs at start, on every change in the jobs directory (the directory, not the files: an editor's
  * save-by-rename ends a file watch, nodejs/node#22517) and every LTV_SCHEDULE_RESCAN_MS as a safety net.
  */
-export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger): ScheduleWatcher {
+/** `after`: the first sync waits for it (the worker's check of REDIS_URL's database). */
+export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, after: Promise<void> = Promise.resolve()): ScheduleWatcher {
   // Syncs run one after another: two at once would race on the same schedulers.
-  let chain: Promise<unknown> = Promise.resolve();
+  let chain: Promise<unknown> = after;
   let closed = false;
   const memory: SyncMemory = { removed: new Set(), conflicts: new Set() };
   const run = (): Promise<ScheduleSyncResult> => {

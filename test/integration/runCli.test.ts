@@ -205,7 +205,7 @@ describe.concurrent('ltv run (command line)', () => {
     try {
       const [bad, off] = await Promise.all([run('bad', []), run('off', ['--forecast', 'off'])]);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toBe('ltv: environment: LTV_FORECAST_HEAP_MB: must be a number, not "lots"\n');
+      expect(bad.stderr).toBe('ltv: environment: LTV_FORECAST_HEAP_MB: must be a whole number in decimal digits, not "lots"\n');
       // Refused at the start: no stage began, nothing was published.
       expect(bad.stdout).not.toMatch(/ingest/);
       await expect(access(join(fx.dir, 'bad'))).rejects.toThrow(/ENOENT/);

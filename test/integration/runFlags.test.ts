@@ -196,7 +196,7 @@ describe.concurrent('ltv run input flags', () => {
     try {
       const [bad, tiny, flag] = await Promise.all([run({ LTV_DUCKDB_THREADS: 'two' }), run({ LTV_DUCKDB_MEMORY_LIMIT: '1MB' }), run({ LTV_DUCKDB_MEMORY_LIMIT: '1MB' }, ['--memory-limit', '1GB'])]);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toBe('ltv: environment: LTV_DUCKDB_THREADS: must be a number, not "two"\n');
+      expect(bad.stderr).toBe('ltv: environment: LTV_DUCKDB_THREADS: must be a whole number in decimal digits, not "two"\n');
       // 1 MB is too small for any statement: the run fails naming the limit it was given from the environment.
       expect(tiny.code).toBe(1);
       expect(tiny.stderr.trim().split('\n').pop()).toMatch(/^ltv: DuckDB ran out of the run's memory limit \(1MB\) .*or LTV_DUCKDB_MEMORY_LIMIT; default 1GB\), or give fewer --threads$/);

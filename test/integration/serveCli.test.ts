@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,35 @@ describe('ltv keys add / ltv serve', () => {
       holder.close();
     }
   });
+
+  it('SIGHUP (the shell that started it closed) drains as SIGTERM does: the request in flight is answered 200, exit 0', async () => {
+    const keysFile = join(dir, 'keys-hup.json');
+    const add = spawnSync(process.execPath, [bin, 'keys', 'add', '--tenant', 'acme', '--keys', keysFile], { encoding: 'utf8' });
+    const key = add.stdout.trim();
+    const reports = join(dir, 'reports-hup');
+    publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 5 });
+    const s = startServe(reports, keysFile);
+    const port = await s.port;
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
+    // A request under way: its headers sent, its body not yet.
+    const body = JSON.stringify({ filters: { date: ['2020-01-01', '2030-12-31'] } });
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let answer = '';
+    socket.on('data', (c: Buffer) => (answer += c.toString()));
+    const closed = new Promise((r) => socket.once('close', r));
+    socket.write(`POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nAuthorization: Api-Key ${key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 200));
+    s.child.kill('SIGHUP');
+    // Node's default ended the process at once (signal SIGHUP, no exit code), the answer never sent.
+    await new Promise((r) => setTimeout(r, 300));
+    socket.write(body);
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).revenue.data[1].value).toBe(5);
+    expect(await exited).toBe(0);
+    expect(s.out()).toMatch(/"signal":"SIGHUP"[^\n]*"msg":"shutting down"/);
+  }, 30_000);
 
   it('stops on SIGTERM when the reader of its log went away (`ltv serve | head -1`: it never exited)', async () => {
     const reports = join(dir, 'reports-pipe');

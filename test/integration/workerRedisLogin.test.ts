@@ -1,7 +1,7 @@
 // Redis refusing REDIS_URL's login, and a Redis that comes back after an outage, as the operator meets them:
 // `ltv enqueue` and `ltv worker` processes, and an in-process worker's heartbeat file. Also the other settings
 // a worker refuses at start, and the signals it stops on.
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -41,6 +41,44 @@ test('a login Redis refuses: ltv enqueue and ltv worker say so in one line namin
   expect(logged.at(-1)).toBe('worker stopped');
 }, 60_000);
 
+test('a database REDIS_URL names that Redis refuses: ltv enqueue, ltv worker and ltv serve say so in one line naming REDIS_URL, exit 1, and touch database 0 not at all', async () => {
+  // Databases 0–3 only: /4 is refused by SELECT ("ERR DB index is out of range"), as /16 is by a default Redis.
+  const redis = await privateRedis(h.dir, { persist: false });
+  await redis.start(['--databases', '4']);
+  const admin = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
+  try {
+    await h.writeJob('db', {});
+    // A run waiting in database 0: a worker that fell back to database 0 (it did) took and published it.
+    const queued = await h.cli(['enqueue', 'db'], { REDIS_URL: redis.url });
+    expect(queued.code).toBe(0);
+    const id = queued.stdout.trim();
+    await admin.connect();
+    const keysBefore = (await admin.keys('*')).sort();
+    const vars = { REDIS_URL: `${redis.url}/4`, LTV_ADMIN_KEY_SHA256: 'a'.repeat(64) };
+    const line = `ltv: REDIS_URL: database 4 does not exist on Redis at ${redis.url}/4 (ERR DB index is out of range): use one it has, 0 to its \`databases\` setting less one (0–15 by default), or none for 0\n`;
+    const keys = join(h.dir, 'keys.json');
+    await writeFile(keys, '{"keys":[]}');
+    await mkdir(h.reportsDir, { recursive: true });
+    const [enq, worker, serve] = await Promise.all([
+      h.cli(['enqueue', 'db'], vars),
+      h.cli(['worker'], vars),
+      h.cli(['serve', '--reports', h.reportsDir, '--keys', keys, '--port', '0'], vars),
+    ]);
+    expect([enq.code, enq.stderr, enq.stdout]).toEqual([1, line, '']);
+    expect([worker.code, worker.stderr]).toEqual([1, line]);
+    // No stack, no "worker error" (it logged two, then took runs).
+    expect(worker.stdout).not.toMatch(/worker error|ReplyError|taking runs/);
+    expect([serve.code, serve.stderr]).toEqual([1, line]);
+    // Database 0 as it was: the run still waits there, nothing was added, nothing published.
+    expect((await admin.keys('*')).sort()).toEqual(keysBefore);
+    expect(await admin.lrange(`${h.prefix}:runs:wait`, 0, -1)).toEqual([id]);
+    expect(await readdir(h.reportsDir)).toEqual([]);
+  } finally {
+    admin.disconnect();
+    await redis.stop();
+  }
+}, 60_000);
+
 test('after a Redis restart the worker says it answers again and touches its heartbeat file again', async () => {
   const redis = await privateRedis(h.dir, { persist: false });
   await redis.start();
@@ -61,6 +99,32 @@ test('after a Redis restart the worker says it answers again and touches its hea
   } finally {
     await w.close(1_000);
     await redis.stop();
+  }
+}, 40_000);
+
+test('an LTV_HEARTBEAT_FILE that cannot be written: ltv worker refuses it at start in one line; a running worker says so once, and once when it works again', async () => {
+  // Before, the worker started and never wrote it, without a word: a liveness probe would restart it in a loop.
+  const missing = join(h.dir, 'no-such-folder', 'hb');
+  const r = await h.cli(['worker'], { LTV_HEARTBEAT_FILE: missing });
+  expect([r.code, r.stderr, r.stdout]).toEqual([1, `ltv: LTV_HEARTBEAT_FILE: cannot write ${missing} (ENOENT): give a file in a folder this worker may write to, or unset LTV_HEARTBEAT_FILE\n`, '']);
+
+  const folder = join(h.dir, 'beats');
+  await mkdir(folder);
+  const file = join(folder, 'hb');
+  const { log, lines } = captureLogger();
+  const w = h.worker({ LTV_HEARTBEAT_FILE: file }, log);
+  try {
+    await w.ready;
+    // The folder goes away under the running worker (an unmounted volume): the next beat (every 5 s) fails.
+    await rm(folder, { recursive: true });
+    const warned = await waitFor('the failed beat logged', () => lines.find((l) => l.msg === `LTV_HEARTBEAT_FILE: cannot write ${file} (ENOENT); a liveness probe on it will fail until it can be written`), 8_000);
+    expect(warned).toMatchObject({ level: 40, file, code: 'ENOENT' });
+    await mkdir(folder);
+    await waitFor('the file written again', () => lines.some((l) => l.msg === 'LTV_HEARTBEAT_FILE is written again'), 8_000);
+    expect(Date.parse(await readFile(file, 'utf8'))).toBeGreaterThan(Date.now() - 7_000);
+    expect(lines.filter((l) => String(l.msg).startsWith('LTV_HEARTBEAT_FILE'))).toHaveLength(2);
+  } finally {
+    await w.close(1_000);
   }
 }, 40_000);
 

@@ -32,7 +32,7 @@ async function exported(): Promise<Map<string, Set<string>>> {
 
 const PROMQL_WORDS = new Set([
   'sum', 'max', 'min', 'avg', 'count', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless',
-  'time', 'rate', 'increase', 'irate', 'histogram_quantile', 'topk', 'bottomk', 'abs', 'clamp_min', 'clamp_max', 'bool', 'offset',
+  'time', 'rate', 'increase', 'irate', 'histogram_quantile', 'topk', 'bottomk', 'abs', 'clamp_min', 'clamp_max', 'bool', 'offset', 'absent',
 ]);
 /** Labels Prometheus attaches to every scraped series. */
 const TARGET_LABELS = new Set(['job', 'instance']);
@@ -95,6 +95,8 @@ describe('.deploy monitoring files', () => {
       checkExpr(String(r.expr), names);
     }
     // The stale rule is the one-rule form the issue asks for: age against twice the schedule interval.
+    // Fires with no worker left too: DNS service discovery drops stopped containers, and `up == 0` alone then has no series.
+    expect(String(rules.find((r) => r.alert === 'LtvWorkerDown')!.expr)).toBe('up{job="ltv-worker"} == 0 or absent(up{job="ltv-worker"})');
     expect(String(rules.find((r) => r.alert === 'LtvReportStale')!.expr)).toMatch(/time\(\) - max by \(ltv_job\) \(ltv_job_last_published_timestamp_seconds\)\s+> 2 \* max by \(ltv_job\) \(ltv_job_schedule_interval_seconds\)/);
   });
 
@@ -120,5 +122,16 @@ describe('.deploy monitoring files', () => {
     expect(compose.services.serve!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:8080/readyz');
     expect(read('Dockerfile')).toMatch(/HEALTHCHECK[^\n]*\n\s+CMD node -e "require\('http'\)\.get\('http:\/\/127\.0\.0\.1:'\+process\.env\.LTV_METRICS_PORT\+'\/readyz'/);
     expect(compose.services.prometheus!.volumes).toEqual(expect.arrayContaining(['./alerts.yml:/etc/prometheus/alerts.yml:ro']));
+  });
+
+  test('compose.yaml sizes its workers as README "Sizing" says: containers × runs × memory share within half the machine', () => {
+    const text = read('.deploy/compose.yaml');
+    const compose = parse(text) as { services: Record<string, { environment?: Record<string, string> }> };
+    const env = compose.services.worker!.environment!;
+    const containers = Number(/--scale worker=(\d+)/.exec(text)![1]);
+    const share = /^(\d+(?:\.\d+)?)%$/.exec(env.LTV_DUCKDB_MEMORY_LIMIT!);
+    expect(share, 'a share of memory, which the rule can check').not.toBeNull();
+    // 2 containers × 2 runs × 50% was twice the machine.
+    expect(containers * Number(env.LTV_CONCURRENCY) * Number(share![1])).toBeLessThanOrEqual(50);
   });
 });
