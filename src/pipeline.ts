@@ -810,7 +810,8 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
       const forecasting = await import('./forecast/forecastThread.js');
       forecasting.warmUpForecastThread();
       f0 = Date.now();
-      const requests = runTenantIds(facts, job.tenant).map((tenant) => ({ tenant, asOf: run.asOf, settings: job.forecast, subscription: facts.subscriptionTenants.includes(tenant) }));
+      const subscriptions = new Set(facts.subscriptionTenants);
+      const requests = runTenantIds(facts, job.tenant).map((tenant) => ({ tenant, asOf: run.asOf, settings: job.forecast, subscription: subscriptions.has(tenant) }));
       const list = await forecasting.startForecasts(rw.wh, requests, signal).catch(cancelledOr(run));
       started = requests.map((r, i) => ({ tenant: r.tenant, forecast: list[i]! }));
     }

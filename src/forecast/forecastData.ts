@@ -7,7 +7,7 @@ import type { DuckDBMaterializedResult } from '@duckdb/node-api';
 import { DuckDBTypeId, listValue } from '../warehouse/duckdb.js';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import { formatBytes } from '../format/money.js';
-import type { Matrix } from '../ltv/model.js';
+import type { ForecastModel, Matrix } from '../ltv/model.js';
 import { loadSql } from '../warehouse/loadSql.js';
 import { vectorNumbers } from '../warehouse/vectorNumbers.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
@@ -204,14 +204,36 @@ export async function readForecasts(wh: Warehouse, requests: readonly ForecastRe
  * whose statements the connection runs meanwhile (forecastThread.ts).
  */
 export async function queryForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<() => Promise<Map<string, ForecastRead>>> {
+  const first = requests[0];
+  if (!first) return async () => new Map();
   // `auto` chooses per tenant: the tenants of each model are read together (the statements differ by model).
-  const byModel = new Map<string, ForecastRequest[]>();
+  const byModel = new Map<ForecastModel, ForecastRequest[]>();
   for (const r of requests) {
     const model = chooseModel(r.settings, r.subscription).model;
-    byModel.set(model, [...(byModel.get(model) ?? []), r]);
+    const group = byModel.get(model);
+    if (group) group.push(r);
+    else byModel.set(model, [r]);
   }
+  const cutoff = first.asOf.toISOString();
+  // T on the local wall clock, and each tenant's first payment up to T.
+  const [{ ms } = { ms: 0 }] = await wh.all<{ ms: number }>('SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms', { cutoff });
+  const tenants = await wh.all<{ tenant_id: string; first: number; customers: number }>(
+    'SELECT tenant_id, CAST(min(epoch_ms(t0_local)) AS DOUBLE) AS first, CAST(count(*) AS DOUBLE) AS customers FROM customers_all WHERE t0 <= CAST($cutoff AS TIMESTAMPTZ) GROUP BY tenant_id',
+    { cutoff },
+  );
+  // Every group's customers' result is held until all are read: the memory they need together is checked.
+  const customersOf = new Map(tenants.map((t) => [t.tenant_id, Number(t.customers)]));
+  let customers = 0;
+  let need = 0;
+  for (const [model, group] of byModel) {
+    const n = group.reduce((sum, r) => sum + (customersOf.get(r.tenant) ?? 0), 0);
+    customers += n;
+    need += n * resultBytesPerCustomer(UNREAD[model]);
+  }
+  await checkForecastMemory(wh, customers, need);
+  const known = { ms: Number(ms), firsts: new Map(tenants.map((r) => [r.tenant_id, Number(r.first)])) };
   const reads: (() => Promise<Map<string, ForecastRead>>)[] = [];
-  for (const group of byModel.values()) reads.push(await queryModelForecasts(wh, group));
+  for (const group of byModel.values()) reads.push(await queryModelForecasts(wh, group, known));
   if (reads.length === 1) return reads[0]!;
   return async () => {
     const all = new Map<string, ForecastRead>();
@@ -220,25 +242,18 @@ export async function queryForecasts(wh: Warehouse, requests: readonly ForecastR
   };
 }
 
-/** queryForecasts for tenants of one model (one statement reads them all). */
-async function queryModelForecasts(wh: Warehouse, requests: readonly ForecastRequest[]): Promise<() => Promise<Map<string, ForecastRead>>> {
-  const first = requests[0];
-  if (!first) return async () => new Map();
-  const { asOf, settings, subscription } = first;
+/**
+ * queryForecasts for tenants of one model (one statement reads them all), with what queryForecasts read for
+ * every tenant: T on the local wall clock (`ms`) and each tenant's first payment (`firsts`).
+ */
+async function queryModelForecasts(wh: Warehouse, requests: readonly ForecastRequest[], known: { ms: number; firsts: Map<string, number> }): Promise<() => Promise<Map<string, ForecastRead>>> {
+  const { asOf, settings, subscription } = requests[0]!;
   const choice = chooseModel(settings, subscription);
   const byDay = choice.model === 'bgnbd';
   const T = asOf.getTime();
   const cutoff = asOf.toISOString();
-  // T on the local wall clock, and each tenant's first payment up to T.
-  const [{ ms } = { ms: 0 }] = await wh.all<{ ms: number }>('SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms', { cutoff });
-  const tenants = await wh.all<{ tenant_id: string; first: number; customers: number }>(
-    'SELECT tenant_id, CAST(min(epoch_ms(t0_local)) AS DOUBLE) AS first, CAST(count(*) AS DOUBLE) AS customers FROM customers_all WHERE t0 <= CAST($cutoff AS TIMESTAMPTZ) GROUP BY tenant_id',
-    { cutoff },
-  );
-  const firsts = new Map(tenants.map((r) => [r.tenant_id, Number(r.first)]));
-  const asked = new Set(requests.map((r) => r.tenant));
+  const { ms, firsts } = known;
   const unread = UNREAD[byDay ? 'bgnbd' : 'sbg'];
-  await checkForecastMemory(wh, tenants.filter((t) => asked.has(t.tenant_id)).reduce((n, t) => n + Number(t.customers), 0), unread);
   // Each tenant's backtest cutoff C = T − h, h by default the newest quarter of its history (first payment to T).
   const plans = requests.map((req): Plan => {
     const firstMs = firsts.get(req.tenant);
@@ -309,8 +324,7 @@ async function memoryLimit(wh: Warehouse): Promise<{ text: string; bytes: number
  * not started, and says why (a 100 M-row run, 24.4 M customers, needs about 4.3 GB for sBG), instead of
  * failing with DuckDB's "failed to pin block" after half a minute of reading.
  */
-async function checkForecastMemory(wh: Warehouse, customers: number, unread: ReadonlySet<string>): Promise<void> {
-  const need = customers * resultBytesPerCustomer(unread);
+async function checkForecastMemory(wh: Warehouse, customers: number, need: number): Promise<void> {
   const limit = await memoryLimit(wh);
   if (need <= limit.bytes) return;
   throw new Error(`its data for ${customers.toLocaleString('en-US')} customers takes about ${formatBytes(need)} of memory, more than DuckDB's memory limit (${limit.text}): raise duckdb.memory_limit (--memory-limit) to forecast them`);

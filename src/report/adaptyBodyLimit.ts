@@ -76,5 +76,5 @@ export function refuseLongHistory(
     `tenant "${visibleLine(longest.tenant_id)}": ${longest.cohorts.toLocaleString('en-US')} daily cohorts over ${longest.days.toLocaleString('en-US')} days (first payment ${longest.first_day}, as-of ${asOfDay}) `
     + `make its day-by-day Adapty snapshot (days-day-cohort) at least ${sizeText(floor)}, above the ${sizeText(limit)} limit on one body (README "Outputs and layout"): `
     + `nothing was computed; leave the early years out of the input, or set ${field} to ${from} or later (now ${where.minEventTime}; `
-    + `rows before it are quarantined and count toward max_bad_row_share) — ${keep.toLocaleString('en-US')} days of daily cohorts always fit`);
+    + `rows before it are quarantined and count toward max_bad_row_share) — at most ${keep.toLocaleString('en-US')} days of daily cohorts can fit, fewer with longer values`);
 }

@@ -2,7 +2,7 @@
 import type { CellRun, RunMatrix } from '../ltv/cellRuns.js';
 import { ACCOUNTING_TYPES, type AccountingType, type Matrix } from '../ltv/model.js';
 import { AppError } from '../config/AppError.js';
-import { ADAPTY_BODY_LIMIT, sizeText } from './adaptyBodyLimit.js';
+import { ADAPTY_BODY_LIMIT, adaptyBodyFloorOf, sizeText } from './adaptyBodyLimit.js';
 import type { AdaptyMetric, AdaptyResponse } from './apiTypes.js';
 
 const DESCRIPTIONS: Record<AccountingType, string> = {
@@ -213,7 +213,8 @@ export function adaptyJson(matrix: RunMatrix, currency: string): Buffer {
   let cells = 0;
   for (const row of matrix.rows) for (const run of row.runs) cells += run.to - run.from + 1;
   // Refused before any allocation when even the least bytes a cell takes pass the limit.
-  if (ACCOUNTING_TYPES.length * cells * 22 > ADAPTY_BODY_LIMIT) throw bodyTooLarge(ACCOUNTING_TYPES.length * cells * 22);
+  const floor = adaptyBodyFloorOf(Math.max(0, matrix.rows.length - 1), cells);
+  if (floor > ADAPTY_BODY_LIMIT) throw bodyTooLarge(floor);
   const out = new ByteWriter(ACCOUNTING_TYPES.length * (cells * 30 + matrix.rows.length * 120) + 1024);
   ACCOUNTING_TYPES.forEach((type, t) => {
     const last = total ? lastOf(total.runs) : undefined;

@@ -16,7 +16,7 @@ describe('a history too long for the day-by-day snapshots', () => {
       const started = Date.now();
       const err = await runJob(fx, { inputs: [{ path: 'd.csv' }], tenant: 'd22', forecast: { model: 'off' } }, '2026-01-01T00:00:00Z').catch((e: unknown) => e);
       expect(isAppError(err) && [err.code, err.retryable]).toEqual(['DATA', false]);
-      expect((err as Error).message).toBe('tenant "d22": 8,036 daily cohorts over 8,037 days (first payment 2004-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 2.1 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set min_event_time in a job file (ltv run <job-file>) to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — 7,456 days of daily cohorts always fit');
+      expect((err as Error).message).toBe('tenant "d22": 8,036 daily cohorts over 8,037 days (first payment 2004-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 2.1 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set min_event_time in a job file (ltv run <job-file>) to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — at most 7,456 days of daily cohorts can fit, fewer with longer values');
       // Refused before the matrices: the whole run took seconds, not minutes.
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {

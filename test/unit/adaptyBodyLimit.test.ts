@@ -49,7 +49,7 @@ describe('refuseLongHistory', () => {
     const keep = longestHistory();
     // 13,150 daily cohorts: 86,480,975 cells; 3 × (13,151 rows × 70 + 86,480,975 cells × 23) = 5,969,948,985 bytes = 5.6 GiB.
     expect(() => refuseLongHistory([daily('small', '2025-01-01', 365), daily('d36', '1990-01-01', 13150)], '2026-01-01', where))
-      .toThrow(new AppError('DATA', `tenant "d36": 13,150 daily cohorts over 13,150 days (first payment 1990-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 5.6 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in /jobs/d36.json to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — ${keep.toLocaleString('en-US')} days of daily cohorts always fit`));
+      .toThrow(new AppError('DATA', `tenant "d36": 13,150 daily cohorts over 13,150 days (first payment 1990-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 5.6 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in /jobs/d36.json to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — at most ${keep.toLocaleString('en-US')} days of daily cohorts can fit, fewer with longer values`));
     // 2005-08-04 to 2026-01-01, both counted, is the most that fits.
     expect((Date.parse('2026-01-01') - Date.parse('2005-08-04')) / 86_400_000 + 1).toBe(keep);
     const e = (() => { try { refuseLongHistory([daily('d36', '1990-01-01', 13150)], '2026-01-01', where); } catch (x) { return x as AppError; } })();
@@ -89,7 +89,7 @@ describe('refuseLongHistory', () => {
 
 describe('adaptyJson past the limit', () => {
   it('throws one DATA line instead of Node\'s RangeError, before allocating', () => {
-    // 40,000,000 periods × 3 types × at least 22 bytes = 2.64 GB = 2.5 GiB.
-    expect(() => adaptyJson(dayMatrix(0, 39_999_999), 'USD')).toThrow(/^an Adapty body of 2\.5 GiB or more is above the 2\.0 GiB limit on one body \(README "Outputs and layout"\): shorten the history of daily cohorts \(min_event_time in the job file, or leave the early years out of the input\)$/);
+    // 40,000,000 periods × 3 types × at least 23 bytes, and 2 rows × 70 = 2.76 GB = 2.6 GiB.
+    expect(() => adaptyJson(dayMatrix(0, 39_999_999), 'USD')).toThrow(/^an Adapty body of 2\.6 GiB or more is above the 2\.0 GiB limit on one body \(README "Outputs and layout"\): shorten the history of daily cohorts \(min_event_time in the job file, or leave the early years out of the input\)$/);
   });
 });
