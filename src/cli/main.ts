@@ -6,7 +6,7 @@ import '../warehouse/duckdbAllocator.js';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { isAppError } from '../config/AppError.js';
-import { visibleText } from '../format/text.js';
+import { showSeparators, visibleText } from '../format/text.js';
 import { registerEnqueue } from './enqueueCommand.js';
 import { registerKeys } from './keysCommand.js';
 import { registerRun } from './runCommand.js';
@@ -26,7 +26,7 @@ const program = new Command('ltv')
  * picture or [U+009B], and a line or paragraph separator from data [U+2028] or [U+2029], as visibleLine shows them.
  */
 function oneLine(text: string): string {
-  return visibleText(text).trim().replace(/\s*[\r\n]+\s*/g, '; ').replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '[U+2028]' : '[U+2029]'));
+  return showSeparators(visibleText(text).trim().replace(/\s*[\r\n]+\s*/g, '; '));
 }
 
 registerRun(program);

@@ -3,7 +3,7 @@
 import { z } from './zod.js';
 import { CronExpressionParser } from 'cron-parser';
 import { formatCountOf } from '../format/money.js';
-import { TENANT_ID_MAX } from '../serve/tenantId.js';
+import { TENANT_ID_MAX } from './tenantId.js';
 import { asOfProblem, INSTANT } from './parseAsOf.js';
 import { parseDuration } from './parseDuration.js';
 import { MEMORY_LIMIT, MEMORY_LIMIT_TEXT, memoryLimitAmountProblem } from './memoryLimit.js';

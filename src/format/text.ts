@@ -59,6 +59,11 @@ export function visibleText(text: string): string {
   return needsShowing(text) ? text.replace(SHOWN, picture) : text;
 }
 
+/** A text's line and paragraph separators U+2028, U+2029 shown as [U+2028], [U+2029] (as visibleLine shows them). */
+export function showSeparators(text: string): string {
+  return /[\u2028\u2029]/.test(text) ? text.replace(/[\u2028\u2029]/g, picture) : text;
+}
+
 /**
  * A text made visible (visibleText) that stays on one line: its CR, LF and tab shown as ␍, ␊ and ␉ too, and the
  * Unicode line and paragraph separators U+2028, U+2029 (no pictures) as [U+2028], [U+2029]: JavaScript, JSON

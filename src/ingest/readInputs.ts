@@ -12,7 +12,7 @@ import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBTypeId, listValue } from '../warehouse/duckdb.js';
 import { resourceError, type Warehouse } from '../warehouse/openWarehouse.js';
-import { TENANT_ID_MAX } from '../serve/tenantId.js';
+import { TENANT_ID_MAX } from '../config/tenantId.js';
 import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '../warehouse/tables.js';
 import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';

@@ -7,7 +7,7 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
 import { z } from '../config/zod.js';
-import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
+import { isValidTenantId, TENANT_ID_MAX } from '../config/tenantId.js';
 
 export const PLANS = ['free', 'pro', 'scale'] as const;
 export type Plan = (typeof PLANS)[number];

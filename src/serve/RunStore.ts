@@ -9,7 +9,7 @@ import type { Manifest } from '../ltv/runFiles.js';
 import { manifestIdentity, RUN_FILES, SNAPSHOT_GZIP_SUFFIX, type RunRef } from '../ltv/runFiles.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { AnswerCache, type RunAnswers } from './AnswerCache.js';
-import { isValidTenantId } from './tenantId.js';
+import { isValidTenantId } from '../config/tenantId.js';
 
 export interface SnapshotFile {
   /** The body; absent when the run stores it gzipped only (`<name>.json.gz`, SPEC §5). */

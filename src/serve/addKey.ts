@@ -11,7 +11,7 @@ import { writeAtomically } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
 import { hashKey, keysListSchema, keysText, type KeyEntry, type Plan } from './KeyStore.js';
-import { isValidTenantId, TENANT_ID_MAX } from './tenantId.js';
+import { isValidTenantId, TENANT_ID_MAX } from '../config/tenantId.js';
 
 export interface AddKeyOptions {
   tenants: string[];

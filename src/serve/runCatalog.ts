@@ -9,7 +9,7 @@ import { RUN_FILES, runKey, type Manifest } from '../ltv/runFiles.js';
 import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '../explorer/explorerApi.js';
 import type { ResolvedRun, RunStore } from './RunStore.js';
 import { tenantDirName } from '../publish/publishRun.js';
-import { isValidTenantId } from './tenantId.js';
+import { isValidTenantId } from '../config/tenantId.js';
 
 /** The parts of a run's ltv.json the explorer reads. */
 export interface PublishedReport {

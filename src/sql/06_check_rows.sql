@@ -2,7 +2,7 @@
 -- columns as text, are typed; `reason` names the first rule a row breaks (NULL = valid). No raw copy is
 -- kept. Params: $file_idx, $currency (report currency), $iso_4217 (the ISO 4217 codes in current use, the
 -- report currency's list: jobSchema.ts), $tenant (the job's tenant for rows without tenant_id),
--- $tenant_id_max (the longest tenant id the endpoint and keys take: src/serve/tenantId.ts TENANT_ID_MAX),
+-- $tenant_id_max (the longest tenant id the endpoint and keys take: src/config/tenantId.ts TENANT_ID_MAX),
 -- $min_event_time, $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its
 -- times are ISO 8601: for the reasons of event_time, refunded_at and updated_at only), the rate lists' ($rate_currency_<i>,
 -- $rate_first_<i>, $rate_r10_<i>) and the reader's own ($path, …).

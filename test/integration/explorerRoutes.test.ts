@@ -15,7 +15,7 @@ import { publishExplorerRuns, TENANT, XSS } from '../helpers/explorerRuns.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
 import type { Fixture } from '../helpers/runFixture.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
-import { isValidTenantId, TENANT_ID_MAX } from '../../src/serve/tenantId.js';
+import { isValidTenantId, TENANT_ID_MAX } from '../../src/config/tenantId.js';
 
 const KEY = 'ltv_explorer_routes_key_0001';
 const OTHER = 'ltv_explorer_routes_other_02';

@@ -4,7 +4,7 @@ import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
-import { isValidTenantId, TENANT_ID_MAX } from '../../src/serve/tenantId.js';
+import { isValidTenantId, TENANT_ID_MAX } from '../../src/config/tenantId.js';
 import { csv, grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
