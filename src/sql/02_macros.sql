@@ -41,8 +41,19 @@ CREATE OR REPLACE MACRO ltv_near_transition(t) AS {{near}};
 -- by the gap, which is what the cast does.
 -- Whether a time text carries no offset or zone: a date, then only digits, colons and dots after a T or space.
 CREATE OR REPLACE MACRO ltv_is_naive(x) AS regexp_full_match(ltv_trim(x), '\d{4}-?\d\d-?\d\d([T ][0-9:.]*)?');
-CREATE OR REPLACE MACRO ltv_first_if_naive(x, v) AS
-  CASE WHEN ltv_near_transition(v) AND ltv_is_naive(x) THEN ltv_instant(ltv_local(v)) ELSE v END;
+-- A text that names its zone (2025-11-02 01:30:00 America/New_York) is cast by ICU to the second occurrence
+-- as well: ltv_first_in_zone moves it to the first, the rule above with that zone instead of the session's
+-- (timezone(z, t) is t on z's wall clock). Only texts holding a '/' pay for the regular expression.
+CREATE OR REPLACE MACRO ltv_zone_of(x) AS regexp_extract(ltv_trim(x), ' ([A-Za-z_]+/[A-Za-z0-9_/+-]+)$', 1);
+CREATE OR REPLACE MACRO ltv_first_in_zone(z, v) AS CASE
+  WHEN make_timestamptz(epoch_us(timezone(z, v)) - (epoch_us(timezone(z, v - INTERVAL 6 HOUR)) - epoch_us(v - INTERVAL 6 HOUR))) < v
+   AND timezone(z, make_timestamptz(epoch_us(timezone(z, v)) - (epoch_us(timezone(z, v - INTERVAL 6 HOUR)) - epoch_us(v - INTERVAL 6 HOUR)))) = timezone(z, v)
+  THEN make_timestamptz(epoch_us(timezone(z, v)) - (epoch_us(timezone(z, v - INTERVAL 6 HOUR)) - epoch_us(v - INTERVAL 6 HOUR)))
+  ELSE v END;
+CREATE OR REPLACE MACRO ltv_first_if_naive(x, v) AS CASE
+  WHEN ltv_near_transition(v) AND ltv_is_naive(x) THEN ltv_instant(ltv_local(v))
+  WHEN v IS NOT NULL AND contains(x, '/') AND ltv_zone_of(x) <> '' THEN ltv_first_in_zone(ltv_zone_of(x), v)
+  ELSE v END;
 -- A numeric UTC offset out of RFC 3339's range (hours 00-23, minutes and seconds 00-59) after a time:
 -- DuckDB's cast takes +99:99 as 100 h 39 min and moves the time by days. Such a time is no time (NULL).
 CREATE OR REPLACE MACRO ltv_bad_offset(x) AS NOT suffix(x, 'Z') AND regexp_matches(ltv_trim(x),

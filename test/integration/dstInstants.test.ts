@@ -168,6 +168,36 @@ describe('DST: periods and the summary compared as instants (SPEC §4)', () => {
     }, 180_000);
   }
 
+  it('a time that names its zone (2025-11-02 01:30:00 America/New_York) is read by the same rule: the first occurrence, a gap moved forward', async () => {
+    // ICU's cast of such a text takes the second occurrence of a repeated wall time. Each customer's first
+    // payment is such a text; a second payment, as an instant, 1 day and 1 minute after the first
+    // occurrence is day period 1 (report zone UTC), but period 0 if the text were read an hour later.
+    const customers: Customer[] = [];
+    for (const zone of ['America/New_York', 'Europe/Berlin', 'Australia/Sydney', 'Australia/Lord_Howe']) {
+      for (const tr of transitions(zone, 2025)) {
+        const fallBack = tr.after < tr.before;
+        const delta = Math.abs(tr.before - tr.after);
+        const start = fallBack ? tr.x + tr.after : tr.x + tr.before;
+        const t0 = instantOf(wallFromMs(start + delta / 2), zone);
+        const text = `${naive(t0, zone)} ${zone}`;
+        const p1 = t0 + 24 * HOUR + MIN;
+        customers.push({ id: `${zone}-${fallBack ? 'repeat' : 'gap'}`, t0, payments: [{ t: t0, cents: 1000, text }, { t: p1, cents: 100, text: iso(p1) }] });
+      }
+    }
+    expect(customers.length).toBe(8);
+    const rows = customers.flatMap((c) => c.payments.map((p, i) => [c.id, p.text, (p.cents / 100).toFixed(2), `${c.id}-${i}`]));
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,transaction_id', rows) });
+    const asOfText = '2026-02-01T00:00:00Z';
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], timezone: 'UTC' }, asOfText);
+      const body = await readAdapty(fx, 'days-day-cohort.json');
+      const got = Object.fromEntries(body.revenue.data.map((r) => [r.title, r.values.map((v) => v.value)]));
+      expect(got).toEqual(expectedMatrix(customers, 'day', 'UTC', Date.parse(asOfText)));
+    } finally {
+      await fx.cleanup();
+    }
+  }, 180_000);
+
   it('the issue\'s case: 24 h 45 min after a first payment at 01:30 EDT is day period 1 (America/New_York)', async () => {
     // t0 = 2025-11-01T01:30-04:00. Day 1 starts Nov 2 01:30 local, which occurs twice: its first occurrence,
     // 05:30Z. A payment at 2025-11-02T01:15-05:00 (06:15Z) is after it: period 1, though 01:15 < 01:30 on the wall.
