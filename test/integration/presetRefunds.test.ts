@@ -42,6 +42,21 @@ describe.concurrent('preset refunds', () => {
     expect(quarantine).toEqual(['<dir>/unified_payments.csv,4,"amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): ""abc""",default,cus_C']);
   });
 
+  it('stripe: a converted charge with nothing refunded makes no refund row, whatever its Converted Amount holds', async ({ expect }) => {
+    const text = [
+      'id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Currency,Status,Customer ID,Captured',
+      'ch_1,2026-02-01 03:00:00,20.00,0.00,eur,abc,usd,Paid,cus_A,true',
+      'ch_2,2026-02-01 03:00:00,20.00,0.00,usd,20.00,usd,Paid,cus_B,true',
+    ].join('\n') + '\n';
+    const { result, report, quarantine } = await run('unified_payments.csv', text, 'stripe', '2026-03-16T00:00:00Z', 0.9);
+    // Two charges, no refund: ch_1 quarantined once (its Converted Amount), cus_B's 20 alone. Before: a refund
+    // row of ch_1 as well, read and quarantined (3 read, 2 quarantined, the line twice in quarantine.csv).
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [20, 20], '2026-02-01': [20, 20] });
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([2, 1]);
+    expect(quarantine).toHaveLength(1);
+    expect(quarantine[0]).toMatch(/^<dir>\/unified_payments\.csv,2,.*"abc".*,default,cus_A$/);
+  });
+
   it('stripe: Status Refunded in an export without Amount Refunded takes the whole charge back (it counted as paid)', async ({ expect }) => {
     const text = [
       'id,Created date (UTC),Amount,Currency,Status,Customer ID',

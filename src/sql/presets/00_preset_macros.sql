@@ -41,11 +41,14 @@ CREATE OR REPLACE MACRO ltv_scaled4(x, part, whole) AS CASE WHEN ltv_units4(whol
 -- amount (text, in the charge's currency) in the currency its rows are in: as it is when the charge is not
 -- converted; else at the charge's own rate, taken × converted_amount ÷ amount, exactly to 10⁻⁴ (a full refund
 -- nets to exactly zero, SPEC §3). Text that is no number is passed on as it is (its row is quarantined with
--- the value); NULL when taken is NULL.
+-- the value); NULL when taken is NULL; taken as it is when it is 0.
 CREATE OR REPLACE MACRO ltv_stripe_taken_back(taken, converted, amount, converted_amount) AS CASE
   WHEN taken IS NULL THEN NULL
   WHEN NOT converted THEN taken
   WHEN ltv_dec4(taken) IS NULL THEN taken
+  -- Nothing taken back makes no refund row (ltv_refund_part), whatever converted_amount holds: its text
+  -- passed on made a refund row of a refund that does not exist, quarantined beside the charge's own.
+  WHEN ltv_dec4(taken) = 0 THEN taken
   WHEN ltv_dec4(converted_amount) IS NULL THEN converted_amount
   WHEN ltv_dec4(amount) > 0 THEN ltv_scaled4(ltv_dec4(taken), ltv_dec4(converted_amount), ltv_dec4(amount))
 END;
