@@ -19,11 +19,11 @@ import { writeAtomically } from './writeAtomically.js';
  *  of the original when something had to change, so two different ids never share a directory. */
 export function tenantDirName(tenant: string): string {
   // The endpoint looks tenants up by the same rule (serve/RunStore.ts): an id of [A-Za-z0-9._-], not
-  // starting with a dot (`.`, `..`, hidden names such as `.failed`), of at most 255 characters (the file
-  // name limit of ext4, xfs, btrfs: 255 bytes) is its own directory name. The safe name below never
-  // equals a plain one: it has a `~`.
-  if (/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/.test(tenant)) return tenant;
-  const safe = tenant.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100) || '_';
+  // starting with a dot (`.`, `..`, hidden names such as `.failed`) or a dash (`-rf`: an option to the
+  // operator's rm, grep, head …), of at most 255 characters (the file name limit of ext4, xfs, btrfs:
+  // 255 bytes) is its own directory name. The safe name below never equals a plain one: it has a `~`.
+  if (/^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/.test(tenant)) return tenant;
+  const safe = tenant.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^-/, '_').slice(0, 100) || '_';
   return `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
 }
 
