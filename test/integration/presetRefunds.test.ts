@@ -160,14 +160,17 @@ describe.concurrent('preset rows that no export of the vendor holds are bad rows
       '#2,b@example.com,piad,USD,50.00,2026-01-05 10:00:00 -0500,2,',
       '#3,c@example.com,Partially refunded,USD,50.00,2026-01-05 10:00:00 -0500,3,-10.00',
       '#4,d@example.com,voided,USD,50.00,2026-01-05 10:00:00 -0500,4,',
+      '#5,e@example.com,,USD,99.00,2026-01-06 10:00:00 -0500,5,',
     ].join('\n') + '\n';
-    const { result, report, quarantine } = await run('orders_export.csv', text, 'shopify', '2026-01-31T00:00:00Z', 0.6);
-    // a 50; d's voided order is no payment. Before: b's "piad" read as 0 and c's −10 refund dropped: (50 + 50) / 2.
+    const { result, report, quarantine } = await run('orders_export.csv', text, 'shopify', '2026-01-31T00:00:00Z', 0.8);
+    // a 50; d's voided order is no payment. Before: b's "piad" read as 0 and c's −10 refund dropped: (50 + 50) / 2;
+    // e's order without a status counted as paid: (50 + 50 + 99) / 3.
     expect(grid(report.matrices[0]!)).toEqual({ Total: [50], '2026-01-01': [50] });
-    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([4, 2]);
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 3]);
     expect(quarantine).toEqual([
       '<dir>/orders_export.csv,3,"Financial Status ""piad"" is none of Shopify\'s financial statuses (pending, authorized, partially_paid, paid, partially_refunded, refunded, voided, expired): set aside, not read as 0 (it may be a payment); check the column",default,b@example.com',
       '<dir>/orders_export.csv,4,"Refunded Amount ""-10.00"" is negative: Shopify writes what an order gave back as 0 or more; check the column",default,c@example.com',
+      '<dir>/orders_export.csv,6,"Financial Status """" is none of Shopify\'s financial statuses (pending, authorized, partially_paid, paid, partially_refunded, refunded, voided, expired): set aside, not read as 0 (it may be a payment); check the column",default,e@example.com',
     ]);
   });
 
@@ -178,15 +181,20 @@ describe.concurrent('preset rows that no export of the vendor holds are bad rows
       'txn_2,compelted,ctm_2,2026-01-05T10:00:00Z,,USD,1100,,',
       'txn_3,Canceled,ctm_3,2026-01-05T10:00:00Z,,USD,1100,,',
       'adj_1,aproved,ctm_1,,2026-01-06T10:00:00Z,USD,100,refund,txn_1',
+      'txn_4,,ctm_4,2026-01-05T10:00:00Z,,USD,5000,,',
+      'adj_2,,ctm_1,,2026-01-07T10:00:00Z,USD,200,refund,txn_1',
     ].join('\n') + '\n';
-    const { result, report, quarantine } = await run('transactions.csv', text, 'paddle', '2026-01-31T00:00:00Z', 0.6);
-    // ctm_1 11.00 (its refund set aside); ctm_3's canceled transaction is no payment. Before: "compelted" and
-    // "aproved" read as 0, the same 11.00 with nothing quarantined.
+    const { result, report, quarantine } = await run('transactions.csv', text, 'paddle', '2026-01-31T00:00:00Z', 0.8);
+    // ctm_1 11.00 (its refunds set aside); ctm_3's canceled transaction is no payment. Before: "compelted" and
+    // "aproved" read as 0, the same 11.00 with nothing quarantined; an empty status read as paid (ctm_4 50.00)
+    // and as approved (adj_2 took 2.00 back): (9 + 50) / 2 = 29.5.
     expect(grid(report.matrices[0]!)).toEqual({ Total: [11], '2026-01-01': [11] });
-    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([4, 2]);
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([6, 4]);
     expect(quarantine).toEqual([
       '<dir>/transactions.csv,3,"status ""compelted"" is none of Paddle\'s transaction statuses (draft, ready, billed, paid, completed, canceled, past_due): set aside, not read as 0 (it may be a payment); check the column",default,ctm_2',
       '<dir>/transactions.csv,5,"status ""aproved"" is none of Paddle\'s adjustment statuses (pending_approval, approved, rejected, reversed): set aside, not read as 0 (it may take money back); check the column",default,ctm_1',
+      '<dir>/transactions.csv,6,"status """" is none of Paddle\'s transaction statuses (draft, ready, billed, paid, completed, canceled, past_due): set aside, not read as 0 (it may be a payment); check the column",default,ctm_4',
+      '<dir>/transactions.csv,7,"status """" is none of Paddle\'s adjustment statuses (pending_approval, approved, rejected, reversed): set aside, not read as 0 (it may take money back); check the column",default,ctm_1',
     ]);
   });
 });

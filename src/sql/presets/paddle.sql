@@ -47,17 +47,18 @@ WITH r AS (
     ltv_minor_amount(ltv__in_tax, ltv__in_currency) AS ltv__tax,
     ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings,
     lower(ltv__in_action) AS ltv__action,
-    -- An adjustments report without a status column: its adjustments are read as approved.
-    coalesce(lower(ltv__in_status), 'approved') AS ltv__adj_status
+    -- The status column is required (paddle.ts); an empty cell is no status: '' is none of Paddle's, so the
+    -- row is a bad row quoting it (it was read as approved, and an empty transaction status as paid).
+    coalesce(lower(ltv__in_status), '') AS ltv__status
   FROM {{rows}}
 ),
 k AS (
   SELECT *,
     CASE WHEN ltv__adjustment
-      THEN ltv__action IN ('refund', 'chargeback') AND ltv__adj_status = 'approved' OR ltv__action = 'chargeback' AND ltv__adj_status = 'reversed'
-      ELSE coalesce(lower(ltv__in_status) IN ('completed', 'paid'), TRUE) END AS ltv__counts,
-    ltv__adjustment AND ltv__action = 'chargeback' AND ltv__adj_status IN ('approved', 'reversed') AS ltv__chargeback,
-    ltv__adjustment AND ltv__action = 'chargeback_reverse' AND ltv__adj_status = 'approved' AS ltv__reversal
+      THEN ltv__action IN ('refund', 'chargeback') AND ltv__status = 'approved' OR ltv__action = 'chargeback' AND ltv__status = 'reversed'
+      ELSE ltv__status IN ('completed', 'paid') END AS ltv__counts,
+    ltv__adjustment AND ltv__action = 'chargeback' AND ltv__status IN ('approved', 'reversed') AS ltv__chargeback,
+    ltv__adjustment AND ltv__action = 'chargeback_reverse' AND ltv__status = 'approved' AS ltv__reversal
   FROM r
 ),
 -- Per transaction of this file: what its reversals give back, what its chargebacks take, and what the
@@ -67,7 +68,7 @@ c AS (
     coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__reversal) OVER t, 0) AS ltv__reversed,
     coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__chargeback) OVER t, 0) AS ltv__charged_back,
     coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__chargeback) OVER (PARTITION BY ltv__adjustment, ltv__in_transaction_ref
-      ORDER BY ltv__adj_status <> 'reversed', ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ltv__charged_back_before
+      ORDER BY ltv__status <> 'reversed', ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ltv__charged_back_before
   FROM k
   WINDOW t AS (PARTITION BY ltv__adjustment, ltv__in_transaction_ref)
 ),
@@ -84,7 +85,7 @@ b AS (
   SELECT *,
     CASE WHEN NOT ltv__adjustment THEN NULL
       WHEN NOT ltv__chargeback THEN abs(ltv__total)
-      WHEN ltv__adj_status = 'reversed' AND ltv__reversal_used = 0 THEN 0
+      WHEN ltv__status = 'reversed' AND ltv__reversal_used = 0 THEN 0
       ELSE abs(ltv__total) - least(abs(ltv__total), greatest(0, ltv__reversal_used - ltv__charged_back_before)) END AS ltv__taken
   FROM a
 )
@@ -117,13 +118,13 @@ SELECT *,
   'paddle' AS ltv__store,
   CASE
     -- A status Paddle does not write (a typo, another column's value) may be money: set aside, not read as 0.
-    WHEN NOT ltv__adjustment AND lower(ltv__in_status) NOT IN ('draft', 'ready', 'billed', 'paid', 'completed', 'canceled', 'past_due')
-      THEN {{name_status}} || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s transaction statuses (draft, ready, billed, paid, completed, '
+    WHEN NOT ltv__adjustment AND ltv__status NOT IN ('draft', 'ready', 'billed', 'paid', 'completed', 'canceled', 'past_due')
+      THEN {{name_status}} || ' "' || left(coalesce(ltv__in_status, ''), 60) || '" is none of Paddle''s transaction statuses (draft, ready, billed, paid, completed, '
         || 'canceled, past_due): set aside, not read as 0 (it may be a payment); check the column'
-    WHEN ltv__adjustment AND ltv__adj_status NOT IN ('pending_approval', 'approved', 'rejected', 'reversed')
-      THEN {{name_status}} || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
+    WHEN ltv__adjustment AND ltv__status NOT IN ('pending_approval', 'approved', 'rejected', 'reversed')
+      THEN {{name_status}} || ' "' || left(coalesce(ltv__in_status, ''), 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
         || 'reversed): set aside, not read as 0 (it may take money back); check the column'
-    WHEN ltv__adjustment AND ltv__adj_status = 'approved'
+    WHEN ltv__adjustment AND ltv__status = 'approved'
       AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning')
       THEN {{name_action}} || ' "' || left(ltv__in_action, 60) || '" is none of Paddle''s adjustment actions (credit, credit_reverse, refund, chargeback, '
         || 'chargeback_reverse, chargeback_warning): set aside, not read as 0 (it may move money); check the column'

@@ -66,7 +66,7 @@ o AS (
 ),
 paid AS (
   SELECT *,
-    ltv__first AND ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid') AS ltv__paid,
+    ltv__first AND coalesce(ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid'), FALSE) AS ltv__paid,
     -- Total or Outstanding Balance that is no number: passed on as it is, the check quarantines it with the
     -- value (an empty Outstanding Balance is 0).
     CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
@@ -108,8 +108,9 @@ SELECT *,
   'shopify' AS ltv__store,
   CASE
     -- A status Shopify does not write (a typo, another column's value) may be a payment: set aside, not read as 0.
-    WHEN ltv__first AND ltv__o_status NOT IN ('pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired')
-      THEN {{name_financial_status}} || ' "' || left(ltv__o_status_text, 60) || '" is none of Shopify''s financial statuses (pending, authorized, '
+    -- An order without one (an empty cell on every line) too: it was counted as paid.
+    WHEN ltv__first AND coalesce(ltv__o_status NOT IN ('pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired'), TRUE)
+      THEN {{name_financial_status}} || ' "' || left(coalesce(ltv__o_status_text, ''), 60) || '" is none of Shopify''s financial statuses (pending, authorized, '
         || 'partially_paid, paid, partially_refunded, refunded, voided, expired): set aside, not read as 0 (it may be a payment); check the column'
     WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
     WHEN ltv_dec4(ltv__o_total) < 0 THEN {{name_total}} || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'

@@ -51,16 +51,16 @@ src."ltv__customer_id" AS "customer_id",
     ltv_minor_amount(ltv__in_tax, ltv__in_currency) AS ltv__tax,
     ltv_minor_amount(ltv__in_earnings, ltv__in_currency) AS ltv__earnings,
     lower(ltv__in_action) AS ltv__action,
-    coalesce(lower(ltv__in_status), 'approved') AS ltv__adj_status
+    coalesce(lower(ltv__in_status), '') AS ltv__status
   FROM (SELECT src.*, row_number() OVER () + 1 AS ltv__line, nullif(ltv_trim(src."id"), '') AS "ltv__in_id", CAST(NULL AS VARCHAR) AS "ltv__in_transaction_ref", CAST(NULL AS VARCHAR) AS "ltv__in_action", nullif(ltv_trim(src."status"), '') AS "ltv__in_status", nullif(ltv_trim(src."customer_id"), '') AS "ltv__in_customer_id", nullif(ltv_trim(src."customer_email"), '') AS "ltv__in_email", nullif(ltv_trim(src."billed_at"), '') AS "ltv__in_billed_at", nullif(ltv_trim(src."created_at"), '') AS "ltv__in_created_at", nullif(ltv_trim(src."updated_at"), '') AS "ltv__in_updated_at", nullif(ltv_trim(src."currency_code"), '') AS "ltv__in_currency", nullif(ltv_trim(src."grand_total"), '') AS "ltv__in_total", nullif(ltv_trim(src."total"), '') AS "ltv__in_full_total", nullif(ltv_trim(src."tax"), '') AS "ltv__in_tax", nullif(ltv_trim(src."fee"), '') AS "ltv__in_fee", nullif(ltv_trim(src."earnings"), '') AS "ltv__in_earnings", nullif(ltv_trim(src."price_ids"), '') AS "ltv__in_price_ids" FROM read_csv($path, columns = {'id': 'VARCHAR', 'status': 'VARCHAR', 'invoice_number': 'VARCHAR', 'customer_id': 'VARCHAR', 'customer_email': 'VARCHAR', 'address_id': 'VARCHAR', 'address_country_code': 'VARCHAR', 'business_id': 'VARCHAR', 'business_name': 'VARCHAR', 'price_ids': 'VARCHAR', 'discount_ids': 'VARCHAR', 'subscription_id': 'VARCHAR', 'created_at': 'VARCHAR', 'updated_at': 'VARCHAR', 'billed_at': 'VARCHAR', 'origin': 'VARCHAR', 'collection_mode': 'VARCHAR', 'currency_code': 'VARCHAR', 'subtotal': 'VARCHAR', 'discount': 'VARCHAR', 'tax': 'VARCHAR', 'total': 'VARCHAR', 'grand_total': 'VARCHAR', 'fee': 'VARCHAR', 'earnings': 'VARCHAR', 'credit': 'VARCHAR', 'balance': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576) AS src )
 ),
 k AS (
   SELECT *,
     CASE WHEN ltv__adjustment
-      THEN ltv__action IN ('refund', 'chargeback') AND ltv__adj_status = 'approved' OR ltv__action = 'chargeback' AND ltv__adj_status = 'reversed'
-      ELSE coalesce(lower(ltv__in_status) IN ('completed', 'paid'), TRUE) END AS ltv__counts,
-    ltv__adjustment AND ltv__action = 'chargeback' AND ltv__adj_status IN ('approved', 'reversed') AS ltv__chargeback,
-    ltv__adjustment AND ltv__action = 'chargeback_reverse' AND ltv__adj_status = 'approved' AS ltv__reversal
+      THEN ltv__action IN ('refund', 'chargeback') AND ltv__status = 'approved' OR ltv__action = 'chargeback' AND ltv__status = 'reversed'
+      ELSE ltv__status IN ('completed', 'paid') END AS ltv__counts,
+    ltv__adjustment AND ltv__action = 'chargeback' AND ltv__status IN ('approved', 'reversed') AS ltv__chargeback,
+    ltv__adjustment AND ltv__action = 'chargeback_reverse' AND ltv__status = 'approved' AS ltv__reversal
   FROM r
 ),
 c AS (
@@ -68,7 +68,7 @@ c AS (
     coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__reversal) OVER t, 0) AS ltv__reversed,
     coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__chargeback) OVER t, 0) AS ltv__charged_back,
     coalesce(sum(abs(ltv__total)) FILTER (WHERE ltv__chargeback) OVER (PARTITION BY ltv__adjustment, ltv__in_transaction_ref
-      ORDER BY ltv__adj_status <> 'reversed', ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ltv__charged_back_before
+      ORDER BY ltv__status <> 'reversed', ltv__line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ltv__charged_back_before
   FROM k
   WINDOW t AS (PARTITION BY ltv__adjustment, ltv__in_transaction_ref)
 ),
@@ -82,7 +82,7 @@ b AS (
   SELECT *,
     CASE WHEN NOT ltv__adjustment THEN NULL
       WHEN NOT ltv__chargeback THEN abs(ltv__total)
-      WHEN ltv__adj_status = 'reversed' AND ltv__reversal_used = 0 THEN 0
+      WHEN ltv__status = 'reversed' AND ltv__reversal_used = 0 THEN 0
       ELSE abs(ltv__total) - least(abs(ltv__total), greatest(0, ltv__reversal_used - ltv__charged_back_before)) END AS ltv__taken
   FROM a
 )
@@ -110,13 +110,13 @@ SELECT *,
   nullif(ltv_trim(split_part(ltv__in_price_ids, ',', 1)), '') AS ltv__product_id,
   'paddle' AS ltv__store,
   CASE
-    WHEN NOT ltv__adjustment AND lower(ltv__in_status) NOT IN ('draft', 'ready', 'billed', 'paid', 'completed', 'canceled', 'past_due')
-      THEN 'status' || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s transaction statuses (draft, ready, billed, paid, completed, '
+    WHEN NOT ltv__adjustment AND ltv__status NOT IN ('draft', 'ready', 'billed', 'paid', 'completed', 'canceled', 'past_due')
+      THEN 'status' || ' "' || left(coalesce(ltv__in_status, ''), 60) || '" is none of Paddle''s transaction statuses (draft, ready, billed, paid, completed, '
         || 'canceled, past_due): set aside, not read as 0 (it may be a payment); check the column'
-    WHEN ltv__adjustment AND ltv__adj_status NOT IN ('pending_approval', 'approved', 'rejected', 'reversed')
-      THEN 'status' || ' "' || left(ltv__in_status, 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
+    WHEN ltv__adjustment AND ltv__status NOT IN ('pending_approval', 'approved', 'rejected', 'reversed')
+      THEN 'status' || ' "' || left(coalesce(ltv__in_status, ''), 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
         || 'reversed): set aside, not read as 0 (it may take money back); check the column'
-    WHEN ltv__adjustment AND ltv__adj_status = 'approved'
+    WHEN ltv__adjustment AND ltv__status = 'approved'
       AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning')
       THEN 'action' || ' "' || left(ltv__in_action, 60) || '" is none of Paddle''s adjustment actions (credit, credit_reverse, refund, chargeback, '
         || 'chargeback_reverse, chargeback_warning): set aside, not read as 0 (it may move money); check the column'

@@ -74,7 +74,7 @@ o AS (
 ),
 paid AS (
   SELECT *,
-    ltv__first AND ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid') AS ltv__paid,
+    ltv__first AND coalesce(ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid'), FALSE) AS ltv__paid,
     CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
       WHEN ltv__o_outstanding IS NOT NULL AND ltv_dec4(ltv__o_outstanding) IS NULL THEN ltv__o_outstanding
       ELSE CAST(ltv_dec4(ltv__o_total) - coalesce(ltv_dec4(ltv__o_outstanding), 0) AS VARCHAR) END AS ltv__paid_amount,
@@ -108,8 +108,8 @@ SELECT *,
   ltv__o_discount AS ltv__offer_id,
   'shopify' AS ltv__store,
   CASE
-    WHEN ltv__first AND ltv__o_status NOT IN ('pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired')
-      THEN 'Financial Status' || ' "' || left(ltv__o_status_text, 60) || '" is none of Shopify''s financial statuses (pending, authorized, '
+    WHEN ltv__first AND coalesce(ltv__o_status NOT IN ('pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided', 'expired'), TRUE)
+      THEN 'Financial Status' || ' "' || left(coalesce(ltv__o_status_text, ''), 60) || '" is none of Shopify''s financial statuses (pending, authorized, '
         || 'partially_paid, paid, partially_refunded, refunded, voided, expired): set aside, not read as 0 (it may be a payment); check the column'
     WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
     WHEN ltv_dec4(ltv__o_total) < 0 THEN 'Total' || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
