@@ -9,12 +9,13 @@
 // periods' last months, those before month N (none for a cohort without a forecast, or whose months up to N
 // are all realized, or which the date range cuts: the forecast is the whole cohort's, not a part's). The Total
 // row: the run's own Total when `date` covers every cohort; for a narrower range, the customer-weighted average
-// over the chosen whole cohorts with a forecast, each at its realized (complete) value
+// over the chosen whole cohorts with a forecast or a fully realized horizon, each at its realized (complete) value
 // where there is one, and its interval as the same average of the cohorts' bounds (a conservative bound:
 // it treats the cohorts' errors as moving together).
 import type { Forecast, MoneyTriple, PredictedCell } from '../ltv/model.js';
 import type { AdaptyResponse, AdaptyRow } from '../report/apiTypes.js';
 import type { AdaptyRequest } from './adaptyRequest.js';
+import { whyNotOf } from '../forecast/cohortNotes.js';
 
 export interface PredictedValue {
   period: number;
@@ -68,8 +69,9 @@ export function addPredictions(body: AdaptyResponse, forecast: Forecast | null, 
       total.predicted_values = values(byTitle.get('Total')?.cells ?? [], type, months, perPeriod);
       continue;
     }
-    // Narrower date range: weighted over the chosen cohorts that have a forecast.
-    const chosen = rows.filter((r) => r.type === 'cohort' && whole(r) && byTitle.get(r.title)!.cells.length > 0);
+    // Narrower date range: weighted over the chosen cohorts that have a forecast or are fully realized up to
+    // the horizon, as the run's Total is (forecastFromRead.ts, its `eligible` cohorts).
+    const chosen = rows.filter((r) => r.type === 'cohort' && whole(r) && (byTitle.get(r.title)!.cells.length > 0 || whyNotOf(byTitle.get(r.title)!.note) === 'realized'));
     const periods = [...new Set(chosen.flatMap((r) => r.predicted_values!.map((v) => v.period)))].sort((a, b) => a - b);
     const n = chosen.reduce((s, r) => s + r.cohort_size, 0);
     total.predicted_values = n === 0 ? [] : periods.map((period) => {

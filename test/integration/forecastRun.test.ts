@@ -73,12 +73,12 @@ describe('forecast in a run', () => {
     for (const f of fixtures) await f.cleanup();
   });
 
-  async function subscriptionRun(): Promise<{ report: TenantReport; dir: string; fx: Fixture }> {
+  async function subscriptionRun(horizon = 12, price: (s: Sub) => string = () => '10.00'): Promise<{ report: TenantReport; dir: string; fx: Fixture }> {
     let n = 0;
-    const rows = subs.flatMap((s, i) => s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, 'm', 'Monthly']));
+    const rows = subs.flatMap((s, i) => s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), price(s), `t${n++}`, j, 'm', 'Monthly']));
     const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,transaction_id,renewal_number,product_id,duration', rows) });
     fixtures.push(fx);
-    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv', 'xlsx'], forecast: { model: 'auto', replicates: 20, horizon_months: 12 } }, new Date(T).toISOString());
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv', 'xlsx'], forecast: { model: 'auto', replicates: 20, horizon_months: horizon } }, new Date(T).toISOString());
     return { ...(await readLatest(fx)), fx };
   }
 
@@ -251,6 +251,38 @@ describe('forecast in a run', () => {
         expect(res.status, JSON.stringify(body)).toBe(400);
         expect((res.json() as { errors: { source: string; errors: string[] }[] }).errors[0]!.errors[0]).toMatch(message);
       }
+    } finally {
+      await server.stop();
+    }
+  }, 180_000);
+
+  it('prediction_months over a narrower range: a fully realized cohort counts in the Total at its complete value, as in the run\'s own Total', async () => {
+    // Horizon 5 (months 0..4): Jan's months up to 4 are complete at T (no forecast: fully realized), Feb is
+    // predicted at month 4. The run's Total at month 4 averages both (40 customers each); so must a request
+    // for Jan..Feb. It averaged Feb's alone, over a row whose cohort_size counted Jan too. Jan's customers
+    // pay 25.00 a month, the others 10.00, so that the two differ.
+    const { report, fx } = await subscriptionRun(5, (s) => (s.t0 < Date.parse('2026-02-01T00:00:00Z') ? '25.00' : '10.00'));
+    const f = report.forecast!;
+    const janRow = f.rows.find((r) => r.title === '2026-01-01')!;
+    expect(janRow.cells).toEqual([]);
+    expect(janRow.note).toMatch(/fully realized/);
+    const server = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: ['default'] }] });
+    try {
+      type Row = { title: string; cohort_size: number; values: { period: number; value: number }[]; predicted_values: { period: number; value: number; lower: number; upper: number }[] };
+      const r = await httpRequest(server.port, '/api/v1/client-api/metrics/ltv/', {
+        method: 'POST', headers: { authorization: `Api-Key ${KEY}` },
+        body: JSON.stringify({ filters: { date: ['2026-01-01', '2026-02-28'] }, period_type: 'days', prediction_months: 5 }),
+      });
+      expect(r.status).toBe(200);
+      const rows = (r.json() as { revenue: { data: Row[] } }).revenue.data;
+      const [t, j, fe] = [rows[0]!, rows.find((x) => x.title === '2026-01-01')!, rows.find((x) => x.title === '2026-02-01')!];
+      expect([t.cohort_size, j.cohort_size, fe.cohort_size]).toEqual([80, 40, 40]);
+      expect(j.predicted_values).toEqual([]);
+      const janAt4 = j.values.find((v) => v.period === 4)!.value;
+      const feb4 = fe.predicted_values.find((v) => v.period === 4)!;
+      expect(janAt4).toBeGreaterThan(feb4.upper);
+      const avg = (a: number, b: number): number => Math.round(((a + b) / 2) * 100) / 100;
+      expect(t.predicted_values).toEqual([{ period: 4, value: avg(janAt4, feb4.value), lower: avg(janAt4, feb4.lower), upper: avg(janAt4, feb4.upper) }]);
     } finally {
       await server.stop();
     }
