@@ -2,18 +2,24 @@
 // operators, or by a provisioning script in parallel): without it, both read the same file and the second
 // rename drops the first one's change, though both said they succeeded. The lock is `<file>.lock`, created
 // exclusively (O_EXCL) and holding its owner's host and pid; a lock whose process is gone (this machine),
-// or that is older than STALE_MS (any machine), is taken over.
+// or that is older than STALE_MS (any machine), is taken over. Its owner touches it every REFRESH_MS while
+// it holds it, so a lock ages only once its owner is gone, wherever that ran (several worker containers
+// share one reports volume, each its own hostname): a publish that takes longer (retention removing large
+// runs) is never taken over, and a killed owner's lock is free STALE_MS after its last touch. A waiter
+// waits longer than that (WAIT_MS), so it always outlives a dead owner's lock; a lock still held then is a
+// transient failure that a worker retries (SPEC §7 "a locked file").
 import { hostname } from 'node:os';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../config/AppError.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
 import { isDiskFull } from './isDiskFull.js';
 
-/** A lock held this long is a leftover whatever its owner says: the writes it guards take milliseconds. */
-const STALE_MS = 30_000;
-/** How long a writer waits for the lock before giving up with one line. */
-const WAIT_MS = 10_000;
+/** A lock untouched this long is a leftover whatever its owner says: its owner touches it every REFRESH_MS. */
+export const STALE_MS = 30_000;
+const REFRESH_MS = 5_000;
+/** How long a writer waits for the lock before giving up with one line: longer than a dead owner's lock lasts. */
+export const WAIT_MS = STALE_MS + 10_000;
 
 export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
@@ -34,9 +40,15 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
         await rm(lock, { force: true });
         throw lockError(lock, e as NodeJS.ErrnoException);
       }
+      const touch = setInterval(() => {
+        const now = new Date();
+        utimes(lock, now, now).catch(() => undefined);
+      }, REFRESH_MS);
+      touch.unref();
       try {
         return await fn();
       } finally {
+        clearInterval(touch);
         await rm(lock, { force: true });
       }
     }
@@ -48,7 +60,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
       continue;
     }
     if (Date.now() > deadline) {
-      throw new AppError('CONFIG', `${file} is locked by ${owner.text} for more than ${WAIT_MS / 1000} s; try again, or remove ${lock} if that process is not running`);
+      throw new AppError('TRANSIENT', `${file} is locked by ${owner.text} for more than ${WAIT_MS / 1000} s; try again, or remove ${lock} if that process is not running`, { retryable: true });
     }
     await sleep(delay);
   }
