@@ -273,19 +273,22 @@ export async function checkReportsDir(reportsDir: string, fix = 'give a writable
  */
 export function storageError(e: unknown, reportsDir: string, dbPath: string): AppError | undefined {
   if (isAppError(e)) return undefined;
-  const err = e as NodeJS.ErrnoException | undefined;
+  const err = e as (NodeJS.ErrnoException & { dest?: string }) | undefined;
   const message = err?.message ?? '';
   const where = `the reports directory ${reportsDir} or the scratch space ${dirname(dbPath)}`;
+  // A copy (moveFile across file systems) that could not write names its source as `path` and the file it
+  // wrote as `dest`: the full disk, or the file too large, is the destination's.
+  const written = err?.dest ?? err?.path;
   if (isDiskFull(err)) {
     return new AppError('TRANSIENT',
-      `no space left on the disk of ${err?.path ?? where}; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk`,
+      `no space left on the disk of ${written ?? where}; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk`,
       { cause: e, retryable: true });
   }
   // A file-size limit (`ulimit -f`, a service's LimitFSIZE) or a file system's largest file (FAT32's 4 GiB):
   // no wait frees it, so it is not retried. It was an internal error (exit 70) quoting "EFBIG: file too large".
   if (err?.code === 'EFBIG' || /File too large/i.test(message)) {
     return new AppError('PUBLISH',
-      `a file the run wrote in ${err?.path ?? where} grew past the largest file allowed (EFBIG: the process's file-size limit, ulimit -f, or the file system's); nothing was published (the last published run stays): raise the limit (ulimit -f unlimited), or put the reports or "duckdb.temp_directory" on a file system that allows larger files`,
+      `a file the run wrote in ${written ?? where} grew past the largest file allowed (EFBIG: the process's file-size limit, ulimit -f, or the file system's); nothing was published (the last published run stays): raise the limit (ulimit -f unlimited), or put the reports or "duckdb.temp_directory" on a file system that allows larger files`,
       { cause: e });
   }
   if (err?.code === 'EROFS' || err?.code === 'EACCES' || err?.code === 'EPERM') {

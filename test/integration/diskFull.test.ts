@@ -2,7 +2,7 @@
 // 2 MiB tmpfs holds the reports, filled up; the run fails with one line, leaves nothing, and the last run stays.
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdir, readdir, readlink, rm, statfs, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readlink, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,21 @@ describe('a full disk', () => {
     expect(mapped?.code).toBe('TRANSIENT');
     expect(mapped?.retryable).toBe(true);
     expect(mapped?.message).toBe('no space left on the disk of the reports directory /srv/reports or the scratch space /tmp; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk');
+  });
+
+  it('names the full disk\'s file, not the source, when a copy across file systems (scratch → reports) fails', async () => {
+    // moveFile copies compute's files from the scratch space when it is another file system: Node's copy
+    // error gives the source as `path` (on a disk with room) and the file it wrote as `dest`.
+    await withTmpfs('1m', async (fx, mnt) => {
+      const { bavail, bsize } = await statfs(mnt);
+      await writeFile(join(mnt, 'filler'), Buffer.alloc(bavail * bsize)).catch(() => undefined);
+      const source = join(fx.dir, 'facts.parquet');
+      await writeFile(source, Buffer.alloc(256 * 1024, 1));
+      const err = await copyFile(source, join(mnt, 'facts.parquet')).catch((e: unknown) => e);
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      const mapped = storageError(err, mnt, join(fx.dir, 'ltv-run-1.duckdb'));
+      expect(mapped?.message).toBe(`no space left on the disk of ${join(mnt, 'facts.parquet')}; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk`);
+    });
   });
 
   it('fails a run whose reports do not fit, removing what it wrote and keeping the last run', async () => {
