@@ -222,6 +222,8 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   cancelled();
   const { prepared, main, replicates, budget, failed, atLimit, projected } = model;
   base.fits = main.fits;
+  // A tenant without a customer (only payments of 0, or none up to T): not a fit that failed.
+  if (cohorts.length === 0) return withoutForecast(base, 'no forecast: the tenant has no customer yet (no payment above 0 up to the as-of time)', cohorts);
   if (!main.usable || !projected || !backtested) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
 

@@ -458,6 +458,17 @@ describe('forecast in a run', () => {
     expect(ws.getRow(4).getCell(1).value).toBe('Backtest: none');
   }, 120_000);
 
+  it('a tenant with no customer (only payments of 0): no forecast, saying so rather than that a fit did not converge', async () => {
+    const rows = Array.from({ length: 5 }, (_, k) => [`z${k}`, `2026-01-${String(10 + k)}T10:00:00Z`, '0']);
+    const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount', rows) });
+    fixtures.push(fx);
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'auto', replicates: 0 } }, new Date(T).toISOString());
+    const f = (await readLatest(fx)).report.forecast!;
+    expect(f.model).toBeNull();
+    expect(f.reason).toBe('no forecast: the tenant has no customer yet (no payment above 0 up to the as-of time)');
+    expect(f.rows.filter((r) => r.type === 'cohort')).toEqual([]);
+  }, 120_000);
+
   it('BG/NBD: the CDNOW 1/10 sample through the pipeline fits what its positive purchases say, close to the published fit', async () => {
     // CDNOW_sample.txt → canonical csv; T = 1997-09-30 00:00 (the calibration's end, as in the paper's T).
     const rows = await cdnowSampleRows();
