@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { DIMENSIONS } from '../ingest/readInputs.js';
 import { asOfWall } from '../ltv/asOfWall.js';
 import { runStats, sumMovements, type TenantMovementStats } from '../ltv/buildFacts.js';
+import { historyDays } from '../ltv/historyDays.js';
 import { tenantFacts } from '../ltv/tenantFacts.js';
 import type { RunContext, RunFacts, RunWarehouse } from '../pipeline.js';
+import { refuseLongHistory } from '../report/adaptyBodyLimit.js';
 import { installMacros } from '../warehouse/installMacros.js';
 import { quoteIdent } from '../warehouse/loadSql.js';
 import { SHARD_FILES, type ShardResult } from './computeShard.js';
@@ -61,6 +63,11 @@ export async function mergeShards(
   );
   if (forecast) await wh.run('CREATE TEMP VIEW movements AS SELECT * EXCLUDE (shard) FROM shard_movements');
   for (const t of ['shard_facts', 'shard_customers', 'attr_map', 'shard_attrs']) await wh.run(`DROP TABLE ${t}`);
+  // As a single-process run does (pipeline.ts buildRun), once the customers are known and before any matrix:
+  // a history whose day-by-day Adapty body cannot be written is refused naming the tenant, not at the body.
+  const local = await asOfWall(wh, run.asOf.toISOString());
+  refuseLongHistory(await historyDays(wh, run.asOf, local), local.slice(0, 10),
+    { minEventTime: run.job.min_event_time, jobFile: run.job.name === 'adhoc' ? undefined : run.job.file });
   const { newest_transaction_at: newestTransactionAt, ...stats } = runStats(split.check, split.dedup, sumMovements(o.results.map((r) => r.stats)));
   // A tenant's customers may lie in every shard: its movements are summed over them.
   const movements = new Map<string, TenantMovementStats>();
@@ -77,7 +84,7 @@ export async function mergeShards(
       // A split or shard of the version before tenants had statistics of their own (a run in flight across an
       // upgrade): its tenants get the run's, as they did then.
       : () => ({ stats, inputs: split.inputs, newestTransactionAt }),
-    local: await asOfWall(wh, run.asOf.toISOString()), 
+    local,
     // A split written before tenants had their own: every tenant as the run's columns said.
     subscriptionTenants: split.dedup.subscription_tenants ?? (split.subscription ? split.check.tenants : []),
   };
