@@ -32,10 +32,12 @@ export function registerKeys(program: Command): void {
     .description('list the keys of the file by id (the start of their SHA-256; the keys themselves are never stored)')
     .option('--keys <file>', 'keys file', './keys.json')
     .action(async (o: { keys: string }) => {
-      const [{ listKeys }, { visibleText }] = await Promise.all([import('../serve/editKeys.js'), import('../format/text.js')]);
+      const [{ listKeys }, { visibleLine }] = await Promise.all([import('../serve/editKeys.js'), import('../format/text.js')]);
       const rows = listKeys(o.keys);
       const lines = rows.map((k) => [k.id, k.plan, String(k.requests_per_minute ?? '-'), k.admin ? 'admin' : '-', k.tenants.map((t) => JSON.stringify(t)).join(','), k.note ?? '']
-        .map((c) => visibleText(c)).join('\t'));
+        // One line a key, its columns split by tabs alone: a tab or line break inside a note (or a tenant's
+        // quoted id) is shown as its symbol, never as a column or a row of its own that could pass for a key.
+        .map((c) => visibleLine(c)).join('\t'));
       process.stdout.write(['id\tplan\trpm\tadmin\ttenants\tnote', ...lines].map((l) => `${l}\n`).join(''));
       if (rows.length === 0) process.stderr.write(`ltv: no keys in ${o.keys} (\`ltv keys add --tenant <id> --keys ${o.keys}\` makes one)\n`);
     });

@@ -10,24 +10,39 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve published reports over the Adapty- and Zenovay-compatible LTV APIs')
-    .option('--reports <dir>', 'reports directory', './reports')
+    .option('--reports <dir>', 'reports directory (default: $LTV_REPORTS_DIR, else ./reports)')
     .option('--port <n>', 'port (default: $PORT or 8080)')
     .option('--host <addr>', 'address to listen on (0.0.0.0: every interface, as the Docker image does)', '127.0.0.1')
     .option('--keys <file>', 'keys file', './keys.json')
     .option('--jobs <dir>', 'jobs folder for the on-demand run routes (mounted when LTV_ADMIN_KEY_SHA256 is set)')
-    .action(async (o: { reports: string; port?: string; host: string; keys: string; jobs?: string }) => {
+    .action(async (flags: { reports?: string; port?: string; host: string; keys: string; jobs?: string }) => {
       // Imported here, not at the top: `ltv --help` and the other commands never load them.
       const [{ pino }, { loadEnv }, { createServer }] = await Promise.all([import('pino'), import('../config/env.js'), import('../serve/createServer.js')]);
-      const port = portOf(o.port);
+      // Given empty (an unset shell variable), a flag is refused by name, as ltv run's are: `--host ''` is
+      // every interface to Node, and `--keys ''` a server answering 401 to everything.
+      for (const [name, value, takes] of [
+        ['--host', flags.host, 'an address to listen on (127.0.0.1; 0.0.0.0 for every interface)'],
+        ['--reports', flags.reports, 'the folder ltv run publishes to'],
+        ['--keys', flags.keys, 'the keys file (ltv keys add makes one)'],
+        ['--jobs', flags.jobs, 'the jobs folder'],
+      ] as const) {
+        if (value !== undefined && value.trim() === '') throw new AppError('CONFIG', `${name}: empty; give ${takes}`);
+      }
+      const port = portOf(flags.port);
+      // LOG_LEVEL and the rest of the environment checked first, each in one line (a bad LOG_LEVEL was pino's
+      // internal error).
+      const env = loadEnv();
+      // The image's LTV_REPORTS_DIR (Dockerfile) is where its worker publishes: serve reads the same by default.
+      const o = { ...flags, reports: flags.reports ?? env.LTV_REPORTS_DIR ?? './reports' };
+      const reportsName = flags.reports === undefined && env.LTV_REPORTS_DIR ? 'LTV_REPORTS_DIR' : '--reports';
       // Buffered, asynchronous log writes: a write(2) per access-log line would cost a tenth of the
       // snapshot throughput. Flushed every second (a quiet server's lines must not wait for 4 KB, issue
       // 16) and on shutdown.
       const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
       const flusher = setInterval(() => dest.flush(), 1000);
       flusher.unref();
-      const logger = pino({ name: 'ltv-serve', level: process.env.LOG_LEVEL ?? 'info' }, dest);
+      const logger = pino({ name: 'ltv-serve', level: env.LOG_LEVEL }, dest);
       // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
-      const env = loadEnv();
       const [{ mountOps }, runRoutes] = await Promise.all([
         import('./mountOps.js'), env.LTV_ADMIN_KEY_SHA256 ? import('./mountRunRoutes.js') : null,
       ]);
@@ -39,10 +54,10 @@ export function registerServe(program: Command): void {
         try {
           return statSync(o.reports);
         } catch (e) {
-          throw new AppError('CONFIG', `--reports: ${o.reports} ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`}`);
+          throw new AppError('CONFIG', `${reportsName}: ${o.reports} ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`}`);
         }
       })();
-      if (!reportsStat.isDirectory()) throw new AppError('CONFIG', `--reports: ${o.reports} is not a directory (give the folder ltv run publishes to)`);
+      if (!reportsStat.isDirectory()) throw new AppError('CONFIG', `${reportsName}: ${o.reports} is not a directory (give the folder ltv run publishes to)`);
       const { keysFileCount } = await import('../serve/KeyStore.js');
       const keys = keysFileCount(o.keys);
       if (typeof keys === 'string') throw new AppError('CONFIG', `--keys: ${o.keys} ${keys}; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)`);
@@ -59,7 +74,7 @@ export function registerServe(program: Command): void {
           maxQueuedQueries: env.LTV_SERVE_MAX_QUEUED_QUERIES,
         });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `--reports: ${o.reports} does not exist`);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `${reportsName}: ${o.reports} does not exist`);
         throw e;
       }
       // A database REDIS_URL names that Redis refuses: ioredis goes on in database 0, where POST /api/v1/runs

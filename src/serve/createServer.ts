@@ -442,8 +442,9 @@ export function createServer(opts: ServerOptions): LtvServer {
       }
       const err = toHttpError(e);
       // Overload (a connection over a cap, too many filtered queries waiting; any client can cause it at will)
-      // is no fault of the server: its access-log line says 503.
-      if (err.status >= 500 && err.code !== 'UNAVAILABLE') logger.error({ req_id: requestId, err: e }, 'request failed');
+      // is no fault of the server: its access-log line says 503. Nor is a request line of another HTTP
+      // version (505): any client sends one, and each logged an error with a stack.
+      if (err.status >= 500 && err.code !== 'UNAVAILABLE' && err.code !== 'HTTP_VERSION_NOT_SUPPORTED') logger.error({ req_id: requestId, err: e }, 'request failed');
       // Stop reading a body the answer does not need (an oversized one above all): the connection is closed
       // after the answer (the 'finish' handler above) instead of draining it, and the answer says so.
       if (err.status === 413 || !req.complete) res.setHeader('connection', 'close');

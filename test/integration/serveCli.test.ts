@@ -107,6 +107,10 @@ describe('ltv keys add / ltv serve', () => {
         [['--reports', reports, '--port', ''], 'ltv: --port: "" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
         [['--reports', reports, '--port', '0x4970'], 'ltv: --port: "0x4970" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
         [['--reports', reports, '--port', '65536'], 'ltv: --port: "65536" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
+        // Given empty (an unset shell variable): refused by name, not a server answering 401 to everyone.
+        [['--reports', reports, '--keys', ''], 'ltv: --keys: empty; give the keys file (ltv keys add makes one)\n'],
+        [['--reports', ''], 'ltv: --reports: empty; give the folder ltv run publishes to\n'],
+        [['--reports', reports, '--jobs', ''], 'ltv: --jobs: empty; give the jobs folder\n'],
       ];
       for (const [args, message] of cases) {
         const r = serve(...args);
@@ -120,6 +124,21 @@ describe('ltv keys add / ltv serve', () => {
       holder.close();
     }
   }, 120_000);
+
+  it('--host given empty is refused (Node listens on every interface for ""); a bad LOG_LEVEL is a one-line environment error; LTV_REPORTS_DIR is the default --reports', async () => {
+    const reports = join(dir, 'reports-env');
+    mkdirSync(reports, { recursive: true });
+    const run = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [bin, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+    const host = run(['--host', '', '--reports', reports]);
+    expect([host.status, host.stderr, host.stdout]).toEqual([1, 'ltv: --host: empty; give an address to listen on (127.0.0.1; 0.0.0.0 for every interface)\n', '']);
+    const level = run(['--host', '127.0.0.1', '--reports', reports], { LOG_LEVEL: 'verbose' });
+    expect(level.status).toBe(1);
+    expect(level.stderr).toMatch(/^ltv: environment: LOG_LEVEL: [^\n]*\n$/);
+    // The Docker image sets LTV_REPORTS_DIR for its worker; serve without --reports reads the same folder.
+    const missing = join(dir, 'no-such-reports');
+    const fromEnv = run(['--host', '127.0.0.1'], { LTV_REPORTS_DIR: missing });
+    expect([fromEnv.status, fromEnv.stderr]).toEqual([1, `ltv: LTV_REPORTS_DIR: ${missing} does not exist\n`]);
+  }, 60_000);
 
   it('PORT set empty is unset (the default 8080, not a random port); PORT that is no port is refused naming it', async () => {
     const reports = join(dir, 'reports-port');

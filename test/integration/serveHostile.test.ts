@@ -217,6 +217,9 @@ describe('a request line of another HTTP version', () => {
     const message = 'HTTP/2.0 is not supported: send the request as HTTP/1.1';
     if (family === 'adapty') expect(r.body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'http_version_not_supported', status_code: 505 });
     else expect(r.body).toMatchObject({ success: false, error: { code: 'HTTP_VERSION_NOT_SUPPORTED', message } });
+    // A client's doing, not a fault of the server: no error-level line (any client could flood the error log).
+    const id = r.headers.get('x-request-id');
+    expect(s.logLines.filter((l) => l.req_id === id && (l.level as number) >= 50)).toEqual([]);
   });
 });
 

@@ -155,6 +155,14 @@ describe('ltv keys list, remove, rotate', () => {
     expect(store(file).authenticate(k3)).not.toBeNull();
     expect(statSync(file).mode & 0o777).toBe(0o640);
   }, 30_000);
+
+  it('lists a note holding a tab or a line break on its key\'s own line, the characters shown as symbols (it could fake a row)', async () => {
+    const file = join(tmp(), 'keys.json');
+    const k = await addKey(file, { tenants: ['a'], note: 'hi\nffffffffffff\tscale\t9999\tadmin' });
+    const list = await ltv('list', '--keys', file);
+    // U+240A and U+2409: the control pictures of LF and tab.
+    expect(list).toEqual({ code: 0, stderr: '', stdout: `id\tplan\trpm\tadmin\ttenants\tnote\n${hashKey(k).slice(0, 12)}\tpro\t60\t-\t"a"\thi\u240affffffffffff\u2409scale\u24099999\u2409admin\n` });
+  }, 30_000);
 });
 
 describe('ltv keys on a file that is missing, a directory or not JSON', () => {
