@@ -100,6 +100,18 @@ describe('subject and headline', () => {
     expect(a).toMatch(/^<ltv\.run\.20260316T150000Z\.[0-9a-f]{20}@example\.com>$/);
     expect(a).not.toBe(messageId('run', '20260316T150000Z', ['nightly', 'acme2', '20260316T150000Z'], 'LTV <r@example.com>'));
   });
+
+  it('puts an internationalised From domain in its punycode (ASCII) form', () => {
+    // RFC 3492's own example: "bücher" is "xn--bcher-kva". It was ltv.localhost: only ASCII domains matched.
+    const id = (from: string | null): string => messageId('run', '20260316T150000Z', ['nightly', 'acme'], from);
+    expect(id('"X" <reports@bücher.example>')).toMatch(/@xn--bcher-kva\.example>$/);
+    expect(id('reports@BÜCHER.example')).toMatch(/@xn--bcher-kva\.example>$/);
+    expect(id('LTV <r@mail.example.com>')).toMatch(/@mail\.example\.com>$/);
+    // No domain, or none that is one: the fallback.
+    expect(id(null)).toMatch(/@ltv\.localhost>$/);
+    expect(id('reports')).toMatch(/@ltv\.localhost>$/);
+    expect(id('r@[127.0.0.1]')).toMatch(/@ltv\.localhost>$/);
+  });
 });
 
 describe('heatmapHtml', () => {
