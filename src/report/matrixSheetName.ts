@@ -11,8 +11,8 @@ const ADJECTIVE = { day: 'Daily', week: 'Weekly', month: 'Monthly', quarter: 'Qu
 /** The shorter tags of a cohort unit, for the tabs that have no room for its name. */
 const SHORT = { day: 'd', week: 'wk', month: 'mo', quarter: 'qtr', year: 'yr' } as const;
 
-/** Excel's limit on a sheet name. */
-const MAX_NAME = 31;
+/** Excel refuses longer sheet names. */
+export const MAX_SHEET_NAME = 31;
 
 /**
  * A tab name a reader understands: "Monthly cohorts", "Monthly cohorts · renewals", "Weekly cohorts ·
@@ -29,7 +29,7 @@ export function matrixSheetName(m: Matrix): string {
     // (quarter)" is 31 characters, "By audience · renewals (qtr)", "By store product id · rnw (qtr)".
     const unit = m.cohort_unit;
     const forms = [`${base} · renewals (${unit})`, `${base} · renewals (${SHORT[unit]})`, `${base} · rnw (${SHORT[unit]})`];
-    return forms.find((f) => f.length <= MAX_NAME) ?? forms[forms.length - 1]!;
+    return forms.find((f) => f.length <= MAX_SHEET_NAME) ?? forms[forms.length - 1]!;
   }
   const base = `${ADJECTIVE[m.cohort_unit]} cohorts`;
   return m.period_type === 'days' && m.period_unit === m.cohort_unit ? base : `${base} · ${periods}`;
