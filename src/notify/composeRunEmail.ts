@@ -45,7 +45,7 @@ export async function composeRunEmail(report: TenantReport, job: Job, runDir: st
     currency: report.currency,
     horizon: headline.horizon,
     job: job.name,
-  });
+  }, { noCustomers: report.summary.customers === 0 });
 
   // Attachments in order of importance, while their total stays within the limit; the rest is linked.
   const wanted = [RUN_FILES.xlsx, ...(email.attach_csv ? [RUN_FILES.csv] : [])];

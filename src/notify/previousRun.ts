@@ -16,10 +16,13 @@ export interface PreviousRun {
 const MAX_JSON_BYTES = 20 * 1024 * 1024;
 
 /**
- * The published run of the same tenant with the latest as-of time at or before this run's (a rerun of
- * the same as-of counts: its numbers are what the reader saw last), excluding this run; null when none.
+ * The published run of the same tenant and currency with the latest as-of time at or before this run's (a
+ * rerun of the same as-of counts: its numbers are what the reader saw last), excluding this run; null when
+ * none. A run in another currency (the job's currency changed, or two jobs in different currencies publish
+ * the tenant) is passed over for an earlier one in this currency: €9.50 → ¥1,420 is no change a reader can
+ * use. The email names the run it compares with.
  */
-export async function previousRun(runDir: string, report: Pick<TenantReport, 'run_id' | 'as_of'>): Promise<PreviousRun | null> {
+export async function previousRun(runDir: string, report: Pick<TenantReport, 'run_id' | 'as_of' | 'currency'>): Promise<PreviousRun | null> {
   const runsDir = dirname(runDir);
   const names = await readdir(runsDir).catch(() => [] as string[]);
   const candidates: (Manifest & { dir: string })[] = [];
@@ -27,7 +30,7 @@ export async function previousRun(runDir: string, report: Pick<TenantReport, 'ru
     if (name.startsWith('.') || name === report.run_id) continue;
     const dir = join(runsDir, name);
     const manifest = await readJson<Manifest>(join(dir, RUN_FILES.manifest));
-    if (manifest && manifest.as_of <= report.as_of) candidates.push({ ...manifest, dir });
+    if (manifest && manifest.as_of <= report.as_of && manifest.currency === report.currency) candidates.push({ ...manifest, dir });
   }
   candidates.sort((a, b) => (a.as_of === b.as_of ? cmp(b.generated_at, a.generated_at) : cmp(b.as_of, a.as_of)));
   for (const m of candidates) {

@@ -11,7 +11,7 @@ import { formatChange } from './formatChange.js';
 import { inputFileLines, inputLine } from './inputLines.js';
 import { heatmapHtml, PARTIAL_NOTE } from './heatmapHtml.js';
 import { localTime } from '../report/localTime.js';
-import { periodAxisTitle } from '../format/labels.js';
+import { ltvMissingReason, periodAxisTitle } from '../format/labels.js';
 import type { RunEmailContent } from './RunEmailContent.js';
 
 const WIDTH = 720;
@@ -35,9 +35,9 @@ export function runEmailHtml(c: RunEmailContent): string {
   const before = c.previous?.summary;
   const money = (v: number | null): string => (v === null ? 'n/a' : formatMoney(v, r.currency));
   const tiles: Tile[] = [
-    { label: 'Average LTV at 90 days', value: money(s.average_ltv_90d), note: s.average_ltv_90d === null ? 'no customer is 90 days old yet' : 'per paying customer',
+    { label: 'Average LTV at 90 days', value: money(s.average_ltv_90d), note: s.average_ltv_90d === null ? ltvMissingReason(s, 90) : 'per paying customer',
       change: before ? formatChange(s.average_ltv_90d, before.average_ltv_90d, r.currency) : null },
-    { label: 'Average LTV at 30 days', value: money(s.average_ltv_30d), note: s.average_ltv_30d === null ? 'no customer is 30 days old yet' : 'per paying customer',
+    { label: 'Average LTV at 30 days', value: money(s.average_ltv_30d), note: s.average_ltv_30d === null ? ltvMissingReason(s, 30) : 'per paying customer',
       change: before ? formatChange(s.average_ltv_30d, before.average_ltv_30d, r.currency) : null },
     { label: 'Paying customers', value: formatCount(s.customers), note: `in ${formatGroupedCountOf(s.cohorts, 'monthly cohort')}`,
       change: before ? formatChange(s.customers, before.customers, null) : null },

@@ -1,7 +1,7 @@
 // The plain-text part: what a text-only client, a screen reader or a notification preview shows. It
 // reads on its own: the figures, a narrow heatmap, and where the full report is.
 import { forecastLine } from './forecastLine.js';
-import { periodAxisTitle } from '../format/labels.js';
+import { ltvMissingReason, periodAxisTitle } from '../format/labels.js';
 import { MOSTLY_COMPLETE } from '../report/completeness.js';
 import { formatBytes, formatCount, formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { formatChange } from './formatChange.js';
@@ -30,8 +30,8 @@ export function runEmailText(c: RunEmailContent): string {
     `As of ${c.asOfLocal} (${r.timezone}), amounts in ${r.currency}`,
     ...(r.warnings ?? []).map((w) => `\nWARNING: ${w.message}`),
     '',
-    `Average LTV at 90 days:  ${money(s.average_ltv_90d, 'n/a (no customer is 90 days old yet)')}${change(s.average_ltv_90d, before?.average_ltv_90d, r.currency)}`,
-    `Average LTV at 30 days:  ${money(s.average_ltv_30d, 'n/a (no customer is 30 days old yet)')}${change(s.average_ltv_30d, before?.average_ltv_30d, r.currency)}`,
+    `Average LTV at 90 days:  ${money(s.average_ltv_90d, `n/a (${ltvMissingReason(s, 90)})`)}${change(s.average_ltv_90d, before?.average_ltv_90d, r.currency)}`,
+    `Average LTV at 30 days:  ${money(s.average_ltv_30d, `n/a (${ltvMissingReason(s, 30)})`)}${change(s.average_ltv_30d, before?.average_ltv_30d, r.currency)}`,
     `Paying customers:        ${formatCount(s.customers)} in ${formatGroupedCountOf(s.cohorts, 'monthly cohort')}${change(s.customers, before?.customers, null)}`,
     `Revenue:                 ${money(s.revenue, '')} (after refunds)${change(s.revenue, before?.revenue, r.currency)}`,
     ...(c.feesKnown

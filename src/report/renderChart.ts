@@ -189,13 +189,13 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
   const yMax = yTicks[yTicks.length - 1] ?? 1;
   const x = (period: number): number => plot.left + (period / maxPeriod) * (plot.right - plot.left);
   const y = (value: number): number => plot.bottom - ((value - yMin) / (yMax - yMin || 1)) * (plot.bottom - plot.top);
-  const decimals = (yTicks[1] ?? 1) - yMin < 1 ? 2 : 0;
+  const labels = tickLabels(yTicks, symbol);
 
   // Grid and y axis: money in the report currency.
-  for (const t of yTicks) {
+  yTicks.forEach((t, i) => {
     out.push(line(plot.left, y(t), plot.right, y(t), t === 0 ? '#8C8C8C' : '#E3E3E3', 1));
-    out.push(text(plot.left - 8, y(t) + 4, money(t, symbol, decimals), { size: 12, fill: '#404040', anchor: 'end' }));
-  }
+    out.push(text(plot.left - 8, y(t) + 4, labels[i]!, { size: 12, fill: '#404040', anchor: 'end' }));
+  });
   for (const p of niceTicks(0, maxPeriod, 10).filter((p) => Number.isInteger(p) && p <= maxPeriod)) {
     out.push(line(x(p), plot.bottom, x(p), plot.bottom + 5, '#8C8C8C', 1));
     out.push(text(x(p), plot.bottom + 20, String(p), { size: 12, fill: '#404040', anchor: 'middle' }));
@@ -329,6 +329,17 @@ export function cohortLabel(cohortDate: string, matrix: Pick<Matrix, 'cohort_uni
 function shorten(s: string, max: number): string {
   const chars = [...s];
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * The y axis's labels: money with as many decimals as show every tick exactly (niceTicks steps by 2.5 ×
+ * 10^n: 2.5, 7.5 and 12.5 read "$3", "$8", "$13" at 0 decimals), 2 where any has cents, as money is
+ * written elsewhere, and none on whole amounts.
+ */
+export function tickLabels(ticks: readonly number[], symbol: string): string[] {
+  const needed = ticks.reduce((d, t) => Math.max(d, /\.(\d+)$/.exec(String(t))?.[1]?.length ?? 0), 0);
+  const decimals = needed === 0 ? 0 : Math.max(2, needed);
+  return ticks.map((t) => money(t, symbol, decimals));
 }
 
 function money(value: number, symbol: string, decimals: number): string {

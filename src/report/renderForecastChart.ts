@@ -5,7 +5,7 @@
 import type { ForecastRow, MatrixRow, TenantReport } from '../ltv/model.js';
 import { currencySymbol } from '../format/money.js';
 import { escapeHtml } from '../format/text.js';
-import { CHART_SCALE, niceTicks, svgToPng } from './renderChart.js';
+import { CHART_SCALE, niceTicks, svgToPng, tickLabels } from './renderChart.js';
 import { noForecastSentence } from './noForecastReason.js';
 import { TITLE_LINE, titleLines } from './chartTitle.js';
 import { forecastModelLabel } from '../format/labels.js';
@@ -73,11 +73,12 @@ export function forecastChartSvg(report: TenantReport): string {
   const xMax = Math.max(1, f.horizon_months - 1);
   const x = (p: number): number => plot.left + ((plot.right - plot.left) * p) / xMax;
   const y = (v: number): number => plot.bottom - ((plot.bottom - plot.top) * (v - y0)) / (y1 - y0 || 1);
-  const sym = currencySymbol(report.currency);
-  for (const t of ticks) {
+  // Labelled as ltv.png's axis is (it wrote the bare number: "$2.5", "$-5", "$1000").
+  const labels = tickLabels(ticks, currencySymbol(report.currency));
+  ticks.forEach((t, i) => {
     out.push(`<line x1="${plot.left}" y1="${y(t).toFixed(1)}" x2="${plot.right}" y2="${y(t).toFixed(1)}" stroke="#E5E5E5" stroke-width="1"/>`);
-    out.push(`<text x="${plot.left - 8}" y="${(y(t) + 4).toFixed(1)}" font-size="12" fill="#595959" text-anchor="end">${escapeHtml(`${sym}${t}`)}</text>`);
-  }
+    out.push(`<text x="${plot.left - 8}" y="${(y(t) + 4).toFixed(1)}" font-size="12" fill="#595959" text-anchor="end">${escapeHtml(labels[i]!)}</text>`);
+  });
   for (let p = 0; p <= xMax; p += Math.max(1, Math.ceil(xMax / 12))) {
     out.push(`<text x="${x(p).toFixed(1)}" y="${plot.bottom + 20}" font-size="12" fill="#595959" text-anchor="middle">${p}</text>`);
   }

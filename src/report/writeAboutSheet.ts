@@ -57,8 +57,14 @@ export function writeAboutSheet(
   if (report.newest_transaction_at !== undefined) {
     addFactRow(sheet, 'Newest transaction (UTC)', report.newest_transaction_at ?? 'none');
   }
+  // Each label once: matrices that differ only where the tab name does not look (renewals of weekly cohorts
+  // with another period_unit) are told apart by their id.
+  const labels = new Set<string>();
   for (const { matrix, reason } of shape.omitted) {
-    addFactRow(sheet, `Not shown: ${matrixSheetName(matrix)}`, `${reason}. Its cells are in the Data sheet and ltv.csv (matrix ${matrix.id}).`, { wrapWidth });
+    const name = `Not shown: ${matrixSheetName(matrix)}`;
+    const label = labels.has(name) ? `${name} (${matrix.id})` : name;
+    labels.add(label);
+    addFactRow(sheet, label, `${reason}. Its cells are in the Data sheet and ltv.csv (matrix ${matrix.id}).`, { wrapWidth });
   }
   sheet.addRow([]).commit();
 

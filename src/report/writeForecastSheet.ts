@@ -130,7 +130,17 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   if (bt && bt.cohorts.length) {
     text([]);
     text(['Backtest by cohort', 'Customers', 'Predicted', 'Realized', 'Error'], { bold: true });
-    for (const c of bt.cohorts) text([c.title, c.customers, c.predicted, c.realized, c.error === null ? null : Number((c.error * 100).toFixed(1))]);
+    // Money in the report currency and the error a fraction shown as a percentage, as the matrix sheets
+    // write them (it was 1.4 meaning 1.4 %, beside General numbers).
+    for (const c of bt.cohorts) {
+      const r = sheet.addRow([cellText(c.title), c.customers, c.predicted, c.realized, c.error]);
+      r.font = { ...BASE_FONT };
+      r.getCell(2).numFmt = '#,##0';
+      r.getCell(3).numFmt = money;
+      r.getCell(4).numFmt = money;
+      r.getCell(5).numFmt = '0.0%';
+      r.commit();
+    }
   }
   sheet.commit();
 }

@@ -8,6 +8,7 @@ import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
 import { formatCountOf } from '../format/money.js';
+import { NO_CUSTOMERS } from '../format/labels.js';
 import { cellText } from '../format/text.js';
 import { BASE_FONT } from './baseFont.js';
 
@@ -55,7 +56,8 @@ export function writeSummarySheet(
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'Headline');
-  const notYet = (days: number): string => `not yet: no customer is ${days} days old`;
+  // A tenant without customers has no customer of any age: said so, not "no customer is 30 days old".
+  const notYet = (days: number): string => (summary.customers === 0 ? `none: ${NO_CUSTOMERS}` : `not yet: no customer is ${days} days old`);
   addFactRow(sheet, 'Average LTV, first 30 days', summary.average_ltv_30d ?? notYet(30), { numFmt: money, bold: true });
   addFactRow(sheet, 'Average LTV, first 90 days', summary.average_ltv_90d ?? notYet(90), { numFmt: money, bold: true });
   addFactRow(sheet, 'Paying customers', summary.customers, { numFmt: '#,##0' });

@@ -9,7 +9,7 @@ import type ExcelJS from 'exceljs';
 import { picturesDrawn, type Picture } from './addStreamingPicture.js';
 import { excelWriter } from './excelWriter.js';
 import type { Matrix, TenantReport } from '../ltv/model.js';
-import { isAttributeSegmentation, matrixSheetName } from './matrixSheetName.js';
+import { cohortAdjective, isAttributeSegmentation, MAX_SHEET_NAME, matrixSheetName } from './matrixSheetName.js';
 import { reportShape } from './reportShape.js';
 import { writeAboutSheet } from './writeAboutSheet.js';
 import { EXCEL_MAX_ROWS, writeDataSheets } from './writeDataSheets.js';
@@ -34,9 +34,6 @@ export interface XlsxOptions {
  * (+0.1–0.2 s), 9 473 KB (+0.4 s).
  */
 const ZIP_LEVEL = 6;
-
-/** Excel refuses longer sheet names. */
-const MAX_SHEET_NAME = 31;
 
 export async function writeXlsx(report: TenantReport, path: string, opts: XlsxOptions = {}): Promise<void> {
   const { WorkbookWriter } = await excelWriter();
@@ -94,7 +91,10 @@ async function writeSheets(workbook: ExcelJS.stream.xlsx.WorkbookWriter, report:
 function matrixDescription(m: Matrix): string {
   const rows = isAttributeSegmentation(m) ? m.segmentation.replaceAll('_', ' ') : `${m.cohort_unit} cohorts`;
   const cols = m.period_type === 'renewals' ? 'renewals' : `${m.period_unit}s`;
-  return `LTV heatmap: ${rows} × ${cols}`;
+  // A segmentation's renewals depend on the cohort unit (which renewals its customers have reached): named,
+  // or matrices of quarterly, monthly and yearly cohorts read alike. Days periods name it already.
+  const unit = isAttributeSegmentation(m) && m.period_type === 'renewals' ? `, ${cohortAdjective(m)} cohorts` : '';
+  return `LTV heatmap: ${rows} × ${cols}${unit}`;
 }
 
 /** Sheet names are unique (case-insensitively, as Excel compares them) and at most 31 characters. */

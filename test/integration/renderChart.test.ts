@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CHART_SCALE, chartMatrix, chartSvg, loadRenderer, niceTicks, recentCohorts, renderChart, svgPixelSize, svgToPng } from '../../src/report/renderChart.js';
 import { dailyReport } from '../helpers/dailyReport.js';
-import { sampleReport } from '../helpers/sampleReport.js';
+import { cells, sampleReport } from '../helpers/sampleReport.js';
+import type { TenantReport } from '../../src/ltv/model.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -72,6 +73,52 @@ describe('renderChart', () => {
     expect(niceTicks(0, 22.4, 6)).toEqual([0, 5, 10, 15, 20, 25]);
     expect(niceTicks(-1.25, 22.4, 6)).toEqual([-5, 0, 5, 10, 15, 20, 25]);
     expect(niceTicks(0, 729, 10)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800]);
+  });
+});
+
+/** The y axis's labels, bottom to top: the text right-aligned at the plot's left edge (84 − 8) in both charts. */
+function yLabels(svg: string): string[] {
+  return [...svg.matchAll(/<text x="76(?:\.00)?" [^>]*text-anchor="end"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+}
+
+/** sampleReport with one monthly cohort matrix whose Total and only cohort have these cumulative values. */
+function reportOf(values: number[]): TenantReport {
+  const report = sampleReport();
+  const m = report.matrices[0]!;
+  report.matrices = [{ ...m, rows: [{ type: 'total', title: 'Total', customers: 2, cells: cells(values, 2, 0) }, { type: 'cohort', title: '2025-10-01', customers: 2, cells: cells(values, 2, 0) }] }];
+  return report;
+}
+
+describe('y axis labels', () => {
+  it('show every tick exactly, whatever step niceTicks picked', () => {
+    // The review's case: c1 pays 9.99 on Oct 1 and Nov 1, c2 9.99 on Oct 2 (as of 2026-01-01): the October
+    // cohort's 2 customers have 9.99 in month 0 and (9.99 + 9.99 + 9.99) / 2 = 14.985 → 14.99 by month 1.
+    // Ticks 0 … 15 by 2.5: 2.5, 7.5 and 12.5 were labelled €3, €8 and €13.
+    expect(yLabels(chartSvg(reportOf([9.99, 14.99])))).toEqual(['€0.00', '€2.50', '€5.00', '€7.50', '€10.00', '€12.50', '€15.00']);
+    // Whole steps stay whole (0 … 25 by 5), steps under a euro keep their cents (0 … 1.5 by 0.25) and steps
+    // under a cent are not rounded to it (0 … 0.015 by 0.0025: "€0.00" four times over at 2 decimals).
+    expect(yLabels(chartSvg(reportOf([9.99, 22.4])))).toEqual(['€0', '€5', '€10', '€15', '€20', '€25']);
+    expect(yLabels(chartSvg(reportOf([0.99, 1.3])))).toEqual(['€0.00', '€0.25', '€0.50', '€0.75', '€1.00', '€1.25', '€1.50']);
+    expect(yLabels(chartSvg(reportOf([0.01, 0.013])))).toEqual(['€0.0000', '€0.0025', '€0.0050', '€0.0075', '€0.0100', '€0.0125', '€0.0150']);
+    // Negative values (refunds above payments) and thousands: a minus sign before the symbol, separators.
+    // (−1.25 … 2.4: a span of 3.65, ~0.61 a tick, so steps of 1 from ⌊−1.25⌋ = −2 past 2.4.)
+    expect(yLabels(chartSvg(reportOf([-1.25, 2.4])))).toEqual(['−€2', '−€1', '€0', '€1', '€2', '€3']);
+    expect(yLabels(chartSvg(reportOf([900, 2400])))).toEqual(['€0', '€500', '€1,000', '€1,500', '€2,000', '€2,500']);
+  });
+
+  it('on forecast.png too, which wrote the bare tick ("€2.5", "€15")', async () => {
+    const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');
+    const report = reportOf([9.99, 14.99]);
+    const money = (v: number): { revenue: number; proceeds: number; net_revenue: number } => ({ revenue: v, proceeds: v, net_revenue: v });
+    // Predicted 12.00 … 13.00 in months 2 … 4, the band up to 14.99: ticks 0 … 15 by 2.5, as above.
+    const predicted = [12, 12.5, 13].map((v, j) => ({ period: 2 + j, state: 'predicted' as const, customers: 2, ...money(v), lower: money(v - 1), upper: money(v + 0.5 + j * 0.745) }));
+    expect(Math.max(...predicted.map((c) => c.upper.revenue))).toBe(14.99);
+    report.forecast = {
+      model: 'sbg', chosen_by: 'auto', reason: 'test', matrix: 'days-month-cohort', horizon_months: 6, interval: 0.8,
+      bootstrap: { replicates: 10, requested: 10, seed: 17 }, thresholds: { min_cohort_customers: 20, min_group_customers: 100 },
+      fits: [], rows: [{ type: 'total', title: 'Total', customers: 2, fit: null, cells: predicted }], backtest: null, headline: null,
+    };
+    expect(yLabels(forecastChartSvg(report))).toEqual(['€0.00', '€2.50', '€5.00', '€7.50', '€10.00', '€12.50', '€15.00']);
   });
 });
 

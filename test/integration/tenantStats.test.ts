@@ -4,7 +4,6 @@
 // sharded runs (SPEC §12, split, shards and merge run in this process) alike. Expected numbers by hand.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobFromFlags } from '../../src/config/loadJob.js';
@@ -19,6 +18,7 @@ import { shardPaths } from '../../src/shard/shardPaths.js';
 import { splitRun, type SplitManifest } from '../../src/shard/splitRun.js';
 import { testSettings } from '../helpers/emailFixture.js';
 import { csv, grid, makeFixture, readLatest, runJob, silentLogger, type Fixture } from '../helpers/runFixture.js';
+import { sheetFacts } from '../helpers/sheetFacts.js';
 
 const NO_STATS: RunStats = {
   rows_read: 0, rows_quarantined: 0, duplicates: 0, sandbox_rows: 0, after_as_of_rows: 0, transactions: 0,
@@ -178,10 +178,7 @@ describe('two tenants over two files, every statistic', () => {
   it('shows them on the About sheet of each workbook', async () => {
     for (const [tenant, stats, inputs] of [['A', A_STATS, ['7 rows read, 1 quarantined', '2 rows read, 1 quarantined']], ['B', B_STATS, ['3 rows read, 1 quarantined', '0 rows read, 0 quarantined']]] as const) {
       const { report, dir } = await readLatest(fx, tenant);
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
-      const facts = new Map<string, unknown>();
-      wb.getWorksheet('About')!.eachRow((row) => facts.set(String(row.getCell(1).value), row.getCell(2).value));
+      const facts = await sheetFacts(join(dir, 'ltv.xlsx'), 'About');
       expect([facts.get('Rows read'), facts.get('Rows quarantined (unreadable)'), facts.get('Duplicate rows merged'), facts.get('Transactions counted')], tenant)
         .toEqual([stats.rows_read, stats.rows_quarantined, stats.duplicates, stats.transactions]);
       expect(report.inputs.map((i) => facts.get(i.path)), tenant).toEqual(inputs.map((s) => `csv: ${s}`));
@@ -310,10 +307,7 @@ describe('every kind of row in one file: the counts add up to the rows read', ()
 
   it('shows them on the About sheet and in the email', async () => {
     const { dir } = await readLatest(fx, 'default');
-    const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
-    const facts = new Map<string, unknown>();
-    wb.getWorksheet('About')!.eachRow((row) => facts.set(String(row.getCell(1).value), row.getCell(2).value));
+    const facts = await sheetFacts(join(dir, 'ltv.xlsx'), 'About');
     expect(['Rows read', 'Rows quarantined (unreadable)', 'Duplicate rows merged', 'Sandbox rows left out', 'Rows after the as-of time left out',
       'Transactions counted', 'Refund rows counted', 'Rows of amount 0 (no money)'].map((k) => facts.get(k))).toEqual([13, 1, 1, 2, 2, 3, 2, 2]);
     expect(String(facts.get('How they add up'))).toContain('rows read = quarantined + duplicates + sandbox + after the as-of time + transactions + refund rows + rows of amount 0');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNTING_TYPES, type Matrix, type TenantReport } from '../../src/ltv/model.js';
+import { ACCOUNTING_TYPES, PERIOD_UNITS, SEGMENT_COLUMNS, type AttributeSegmentation, type Matrix, type TenantReport } from '../../src/ltv/model.js';
+import { matrixSheetName } from '../../src/report/matrixSheetName.js';
 import { renderChart } from '../../src/report/renderChart.js';
 import { writeXlsx, type XlsxOptions } from '../../src/report/writeXlsx.js';
 import { dailyReport } from '../helpers/dailyReport.js';
@@ -240,24 +241,76 @@ describe('writeXlsx', () => {
     const country = matrix(report, 'days-month-country');
     report.matrices.push(
       { ...country },
-      { ...country, id: 'days-quarter-store_product_id', period_unit: 'quarter', segmentation: 'store_product_id' },
-      { ...country, id: 'renewals-quarter-paywalls_group', period_type: 'renewals', period_unit: 'quarter', segmentation: 'paywalls_group' },
+      { ...country, id: 'days-quarter-store_product_id', period_unit: 'quarter', cohort_unit: 'quarter', segmentation: 'store_product_id' },
+      { ...country, id: 'renewals-quarter-paywalls_group', period_type: 'renewals', period_unit: 'quarter', cohort_unit: 'quarter', segmentation: 'paywalls_group' },
       { ...country, id: 'renewals-month-paywall', period_type: 'renewals', period_unit: 'month', segmentation: 'paywall' },
-      { ...country, id: 'renewals-year-paywall', period_type: 'renewals', period_unit: 'year', segmentation: 'paywall' },
+      { ...country, id: 'renewals-year-paywall', period_type: 'renewals', period_unit: 'year', cohort_unit: 'year', segmentation: 'paywall' },
     );
+    // Renewals of quarterly cohorts listed before those of monthly ones: the quarterly tab was "By paywall ·
+    // renewals" (its unit did not fit) and the monthly one "By paywall · renewals (2)".
+    const monthly = report.matrices.findIndex((m) => m.id === 'renewals-month-paywall');
+    report.matrices.splice(monthly, 0, { ...country, id: 'renewals-quarter-paywall', period_type: 'renewals', period_unit: 'quarter', cohort_unit: 'quarter', segmentation: 'paywall' });
     const wb = await roundTrip(report);
     const names = wb.worksheets.map((w) => w.name);
     expect(names).toContain('By country (2)');
     expect(names).toContain('By store product id · quarters');
-    expect(names).toContain('By paywalls group · renewals');
-    // Renewals of monthly and of yearly cohorts: told apart by the unit where the tab has room for it, and by
-    // the matrix id in the sheet's title always.
-    expect(names).toContain('By paywall · renewals');
-    expect(names).toContain('By paywall · renewals (yearly)');
-    expect(String(wb.getWorksheet('By paywall · renewals (yearly)')!.getCell('A1').value)).toMatch(/\(matrix renewals-year-paywall\)$/);
-    expect(String(wb.getWorksheet('By paywalls group · renewals')!.getCell('A1').value)).toMatch(/\(matrix renewals-quarter-paywalls_group\)$/);
+    // Renewals of each cohort unit: the unit in every tab, in the longest form that fits 31 characters
+    // ("By paywall · renewals (quarter)" is 31; "By paywalls group · renewals (quarter)" would be 38).
+    const tabs = { 'renewals-quarter-paywalls_group': 'By paywalls group · rnw (qtr)', 'renewals-quarter-paywall': 'By paywall · renewals (quarter)',
+      'renewals-month-paywall': 'By paywall · renewals (month)', 'renewals-year-paywall': 'By paywall · renewals (year)' };
+    for (const [id, name] of Object.entries(tabs)) {
+      expect(String(wb.getWorksheet(name)?.getCell('A1').value), name).toMatch(new RegExp(`\\(matrix ${id}\\)$`));
+    }
+    expect(names.filter((n) => n.includes('renewals') || n.includes('rnw'))).toEqual(['Monthly cohorts · renewals', ...Object.values(tabs)]);
+    // The Summary's guide names the cohort unit of a segmentation's renewals.
+    const guide = new Map<string, unknown>();
+    sheet(wb, 'Summary').eachRow((row) => guide.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(guide.get('By paywall · renewals (quarter)')).toBe('LTV heatmap: paywall × renewals, quarterly cohorts');
+    expect(guide.get('By paywall · renewals (month)')).toBe('LTV heatmap: paywall × renewals, monthly cohorts');
+    expect(guide.get('By paywall · renewals (year)')).toBe('LTV heatmap: paywall × renewals, yearly cohorts');
+    expect(guide.get('By paywalls group · rnw (qtr)')).toBe('LTV heatmap: paywalls group × renewals, quarterly cohorts');
+    expect(guide.get('By store product id · quarters')).toBe('LTV heatmap: store product id × quarters');
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(31);
+  });
+
+  it('names each matrix not shown once on the About sheet', async () => {
+    // Inputs without renewal numbers or durations: every renewals matrix is left out and named on About.
+    // Renewals of monthly and quarterly cohorts by paywalls group were both "By paywalls group · renewals";
+    // renewals of weekly cohorts are "Weekly cohorts · renewals" whatever their period_unit.
+    const report = sampleReport();
+    report.inputs = [{ path: 'x.csv', format: 'csv', rows: 10, quarantined: 0, columns: { customer_id: 'customer_id', event_time: 'event_time', amount: 'amount', country: 'country' } }];
+    const country = matrix(report, 'days-month-country');
+    const weekly = matrix(report, 'days-week-cohort');
+    report.matrices.push(
+      { ...country, id: 'renewals-month-paywalls_group', period_type: 'renewals', period_unit: 'month', segmentation: 'paywalls_group' },
+      { ...country, id: 'renewals-quarter-paywalls_group', period_type: 'renewals', period_unit: 'quarter', cohort_unit: 'quarter', segmentation: 'paywalls_group' },
+      { ...weekly, id: 'renewals-week-week', period_type: 'renewals', period_unit: 'week', segmentation: 'week' },
+      { ...weekly, id: 'renewals-month-week', period_type: 'renewals', period_unit: 'month', cohort_unit: 'week', segmentation: 'week' },
+    );
+    const wb = await roundTrip(report);
+    const labels: string[] = [];
+    sheet(wb, 'About').eachRow((row) => labels.push(String(row.getCell(1).value)));
+    expect(labels.filter((l) => l.startsWith('Not shown: '))).toEqual([
+      'Not shown: Monthly cohorts · renewals',
+      'Not shown: By paywalls group · rnw (mo)',
+      'Not shown: By paywalls group · rnw (qtr)',
+      'Not shown: Weekly cohorts · renewals',
+      'Not shown: Weekly cohorts · renewals (renewals-month-week)',
+    ]);
+  });
+
+  it('names every segmentation\'s renewals with their cohort unit, within 31 characters, all apart', () => {
+    const country = matrix(sampleReport(), 'days-month-country');
+    const names = (Object.keys(SEGMENT_COLUMNS) as AttributeSegmentation[]).flatMap((segmentation) => PERIOD_UNITS.map((unit) =>
+      matrixSheetName({ ...country, id: `renewals-${unit}-${segmentation}`, period_type: 'renewals', period_unit: unit, cohort_unit: unit, segmentation })));
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n.length, n).toBeLessThanOrEqual(31);
+    // The longest segmentation name (16 characters) takes the shortest form, exactly 31.
+    expect(names).toContain('By store product id · rnw (qtr)');
+    expect(names).toContain('By audience · renewals (qtr)');
+    expect(names).toContain('By placement · renewals (month)');
+    expect(names).toContain('By store · renewals (quarter)');
   });
 
   it('writes a daily matrix wider than 26 columns', async () => {

@@ -159,4 +159,45 @@ describe('the Forecast sheet on screen and on paper', () => {
     // Every other sheet is on A4 too.
     for (const other of wb.worksheets) expect(other.pageSetup.paperSize, other.name).toBe(9);
   });
+
+  it('writes the backtest by cohort in the currency format and its error as a percentage', async () => {
+    const report = sampleReport();
+    const money = (v: number): { revenue: number; proceeds: number; net_revenue: number } => ({ revenue: v, proceeds: v, net_revenue: v });
+    const predicted = [{ period: 6, state: 'predicted' as const, customers: 1630, ...money(20), lower: money(19), upper: money(21) }];
+    // Predicted 14.20 vs realized 14.00: (14.20 − 14.00) / 14.00 = 0.0142857…, 1.4 %; a cohort that
+    // realized 0 has no error.
+    report.forecast = {
+      model: 'sbg', chosen_by: 'auto', reason: 'test', matrix: 'days-month-cohort', horizon_months: 12, interval: 0.8,
+      bootstrap: { replicates: 10, requested: 10, seed: 17 }, thresholds: { min_cohort_customers: 20, min_group_customers: 100 },
+      fits: [], headline: null, rows: [{ type: 'total', title: 'Total', customers: 1630, fit: null, cells: predicted }],
+      backtest: {
+        cutoff: '2025-12-16T15:00:00.000Z', holdout_days: 90, model: 'sbg', fits: [], mape: 0.0142857, bias: 0.0142857,
+        cohorts: [
+          { title: '2025-10-01', customers: 1240, predicted: 14.2, realized: 14, error: (14.2 - 14) / 14 },
+          { title: '2025-11-01', customers: 30, predicted: 0.5, realized: 0, error: null },
+        ],
+      },
+    };
+    const path = join(dir, 'ltv.xlsx');
+    await writeXlsx(report, path);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path);
+    const ws = wb.getWorksheet('Forecast')!;
+    let header = 0;
+    ws.eachRow((row, n) => { if (row.getCell(1).value === 'Backtest by cohort') header = n; });
+    expect(ws.getRow(header).values).toEqual([undefined, 'Backtest by cohort', 'Customers', 'Predicted', 'Realized', 'Error']);
+    const [first, second] = [ws.getRow(header + 1), ws.getRow(header + 2)];
+    expect(first.getCell(1).value).toBe('2025-10-01');
+    expect(first.getCell(2).value).toBe(1240);
+    expect(first.getCell(2).numFmt).toBe('#,##0');
+    expect(first.getCell(3).value).toBe(14.2);
+    expect(first.getCell(4).value).toBe(14);
+    // The workbook's euro format (excelMoneyFormat), as on the matrix sheets.
+    expect(first.getCell(3).numFmt).toBe('"€"#,##0.00');
+    expect(first.getCell(4).numFmt).toBe('"€"#,##0.00');
+    expect(first.getCell(5).value).toBeCloseTo(0.0142857, 6);
+    expect(first.getCell(5).numFmt).toBe('0.0%');
+    expect(second.getCell(5).value).toBeNull();
+    expect(second.getCell(3).numFmt).toBe('"€"#,##0.00');
+  });
 });

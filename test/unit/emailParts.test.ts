@@ -79,6 +79,18 @@ describe('subject and headline', () => {
     expect(formatSubject('LTV report {tenant} {date}', { ...vars, tenant: '\u202eevil\u001b[2J' })).toBe('LTV report [U+202E]evil\u241b[2J 2026-03-16');
   });
 
+  it('says there are no paying customers in place of the headline\'s placeholders when there are none', () => {
+    const vars = { tenant: 'zero', date: '2026-03-01', ltv: 'n/a', currency: 'JPY', horizon: '90 days', job: 'nightly' };
+    const none = { noCustomers: true };
+    expect(formatSubject('LTV report {tenant} {date}: {ltv} {currency} at {horizon}', vars, none)).toBe('LTV report zero 2026-03-01: no paying customers yet');
+    expect(formatSubject('{job}: {currency} {ltv} for {tenant}', vars, none)).toBe('nightly: no paying customers yet for zero');
+    expect(formatSubject('{tenant}: LTV {ltv} ({job})', vars, none)).toBe('zero: LTV no paying customers yet (nightly)');
+    // A template without {ltv} is left as it is.
+    expect(formatSubject('{tenant} {date} in {currency}', vars, none)).toBe('zero 2026-03-01 in JPY');
+    // With customers the placeholders are filled as ever.
+    expect(formatSubject('LTV report {tenant} {date}: {ltv} {currency} at {horizon}', vars)).toBe('LTV report zero 2026-03-01: n/a JPY at 90 days');
+  });
+
   it('takes 90 days, else 30 days, else the latest Total value', () => {
     const r = sampleReport();
     expect(headlineLtv({ ...r, summary: { ...r.summary, average_ltv_90d: 21.5, average_ltv_30d: 9 } })).toEqual({ value: 21.5, horizon: '90 days' });
@@ -99,6 +111,18 @@ describe('subject and headline', () => {
     expect(a).toBe(messageId('run', '20260316T150000Z', ['nightly', 'acme', '20260316T150000Z'], 'LTV <r@Example.com>'));
     expect(a).toMatch(/^<ltv\.run\.20260316T150000Z\.[0-9a-f]{20}@example\.com>$/);
     expect(a).not.toBe(messageId('run', '20260316T150000Z', ['nightly', 'acme2', '20260316T150000Z'], 'LTV <r@example.com>'));
+  });
+
+  it('puts an internationalised From domain in its punycode (ASCII) form', () => {
+    // RFC 3492's own example: "bücher" is "xn--bcher-kva". It was ltv.localhost: only ASCII domains matched.
+    const id = (from: string | null): string => messageId('run', '20260316T150000Z', ['nightly', 'acme'], from);
+    expect(id('"X" <reports@bücher.example>')).toMatch(/@xn--bcher-kva\.example>$/);
+    expect(id('reports@BÜCHER.example')).toMatch(/@xn--bcher-kva\.example>$/);
+    expect(id('LTV <r@mail.example.com>')).toMatch(/@mail\.example\.com>$/);
+    // No domain, or none that is one: the fallback.
+    expect(id(null)).toMatch(/@ltv\.localhost>$/);
+    expect(id('reports')).toMatch(/@ltv\.localhost>$/);
+    expect(id('r@[127.0.0.1]')).toMatch(/@ltv\.localhost>$/);
   });
 });
 
