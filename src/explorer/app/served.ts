@@ -7,9 +7,9 @@
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
-import { visibleText } from '../../format/text.js';
+import { visibleLine } from '../../format/text.js';
 import { listed } from '../../format/listed.js';
-import { clear, h, option } from './dom.js';
+import { clear, h, option, setText } from './dom.js';
 import { KeyShare } from './keyShare.js';
 import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
@@ -394,7 +394,7 @@ class ServedReport {
     try {
       tenants = ((await (await call(this.key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
     } catch (e) {
-      this.parts.status.textContent = `Could not load the report: ${(e as Error).message}`;
+      setText(this.parts.status, `Could not load the report: ${(e as Error).message}`);
       return;
     }
     if (this.state.run !== gone) return;
@@ -444,7 +444,7 @@ class ServedReport {
     });
     const toolbar = h('div', { class: 'toolbar' }, this.downloads(), signOut);
     // The tab says which tenant and run it shows (several tabs, history, bookmarks); a text, never markup.
-    document.title = visibleText(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
+    document.title = visibleLine(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
     this.showNewer();
     const form = this.parts.controls;
@@ -548,7 +548,7 @@ class ServedReport {
         void this.runGone();
         return;
       }
-      this.parts.status.textContent = `Download failed: ${(e as Error).message}`;
+      setText(this.parts.status, `Download failed: ${(e as Error).message}`);
     } finally {
       button.disabled = false;
     }
@@ -631,7 +631,7 @@ class ServedReport {
       if (this.matrix && this.parts.heatmap.querySelector('.cut-note')) this.draw();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return; // the heatmap's request says so (runGone)
-      this.parts.status.textContent = `Could not read the run: ${(e as Error).message}`;
+      setText(this.parts.status, `Could not read the run: ${(e as Error).message}`);
     }
   }
 
@@ -768,7 +768,7 @@ class ServedReport {
         }
         if (seq !== this.seq) return;
         this.draw();
-        this.parts.status.textContent = unmarked ?? '';
+        setText(this.parts.status, unmarked ?? '');
       } else {
         markPartial(matrix, { tLocal: localWallClock(run.as_of, run.timezone) });
         this.draw();
@@ -793,7 +793,7 @@ class ServedReport {
         void this.runGone();
         return;
       }
-      this.parts.status.textContent = `Could not load the report: ${(e as Error).message}`;
+      setText(this.parts.status, `Could not load the report: ${(e as Error).message}`);
     } finally {
       if (seq === this.seq) this.parts.root.removeAttribute('aria-busy');
     }
