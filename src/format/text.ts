@@ -70,7 +70,8 @@ export function showSeparators(text: string): string {
  * viewers and editors break lines there (NEL, U+0085, is [U+0085] already, a C1 control). For data
  * in a line of the terminal's (a tenant id with a line break printed raw split a message in two, and a CR let
  * the rest overwrite the line's start), and for the values a quarantine reason quotes (ltv_visible_line in
- * src/sql/02_macros.sql: "12\n34" broke a reason in two; a tab in one read as spaces).
+ * src/sql/02_macros.sql: "12\n34" broke a reason in two; a tab in one read as spaces), and for every text of the
+ * explorer and report.html (HTML shows a tab or line break as a space: "pro\tplan" read as "pro plan").
  */
 export function visibleLine(text: string): string {
   const shown = visibleText(text);

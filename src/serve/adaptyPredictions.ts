@@ -3,19 +3,21 @@
 // nothing newer than the run. The forecast predicts each monthly cohort's cumulative LTV at the end of each
 // month of life, when the run is computed: it answers `period_type: days` with rows by monthly cohort (no
 // segmentation with `period_unit: month`, or segmentation `month`) and periods of a whole number of months
-// (`period_unit` month, quarter or year: period p ends with month of life (p + 1)·L − 1, L = 1, 3, 12),
-// with `date` as the only filter. Every other combination gets a 400 that names what is missing (renewals,
-// days and weeks, other rows, other filters). A cohort's predicted values are its predicted cells at the
-// periods' last months, those before month N (none for a cohort without a forecast, or whose months up to N
-// are all realized, or which the date range cuts: the forecast is the whole cohort's, not a part's). The Total
-// row: the run's own Total when `date` covers every cohort; for a narrower range, the customer-weighted average
-// over the chosen whole cohorts with a forecast or a fully realized horizon, each at its realized (complete) value
-// where there is one, and its interval as the same average of the cohorts' bounds (a conservative bound:
-// it treats the cohorts' errors as moving together).
+// (`period_unit` month, quarter or year: period p ends with month of life (p + 1)·L − 1, L = 1, 3, 12), with
+// `date` as the only filter. Every other combination gets a 400 that names what is missing (renewals, days and
+// weeks, other rows, other filters; predictionsUnsupported.ts, which the explorer's page shares). A cohort's
+// predicted values are its predicted cells at the periods' last months, those before month N (none for a
+// cohort without a forecast, or whose months up to N are all realized, or which the date range cuts: the
+// forecast is the whole cohort's, not a part's). The Total row: the run's own Total when `date` covers every
+// cohort; for a narrower range, the customer-weighted average over the chosen whole cohorts with a forecast or
+// a fully realized horizon, each at its realized (complete) value where there is one, and its interval as the
+// same average of the cohorts' bounds (a conservative bound: it treats the cohorts' errors as moving
+// together).
 import type { Forecast, MoneyTriple, PredictedCell } from '../ltv/model.js';
 import type { AdaptyResponse, AdaptyRow } from '../report/apiTypes.js';
 import type { AdaptyRequest } from './adaptyRequest.js';
 import { whyNotOf } from '../forecast/cohortNotes.js';
+import { MONTHS_PER_PERIOD } from './predictionsUnsupported.js';
 
 export interface PredictedValue {
   period: number;
@@ -26,21 +28,6 @@ export interface PredictedValue {
 
 const TYPES = ['revenue', 'proceeds', 'net_revenue'] as const;
 
-/** Why a request cannot carry predictions; null when it can. */
-export function predictionsUnsupported(r: AdaptyRequest): string | null {
-  const { period_type: type, period_unit: unit, segmentation } = r.spec;
-  if (type !== 'days') return 'prediction_months is answered for period_type "days" only: the forecast predicts months of life, not renewals';
-  if (!(unit in MONTHS_PER_PERIOD)) return `prediction_months is answered for period_unit "month", "quarter" or "year", not "${unit}": a forecast month of life does not divide into ${unit}s`;
-  if (!(segmentation === 'month' || (segmentation === 'cohort' && unit === 'month'))) {
-    return `prediction_months needs rows by monthly cohort (segmentation "month", or none with period_unit "month"), not ${segmentation === 'cohort' ? `cohorts by ${unit}` : `segmentation "${segmentation}"`}: the forecast predicts monthly cohorts`;
-  }
-  if (!r.dateOnly) return 'prediction_months is answered with the date filter only: the forecast is fitted per cohort when the run is computed';
-  return null;
-}
-
-/** Months in one period of the units predictions are answered for. */
-const MONTHS_PER_PERIOD: Partial<Record<AdaptyRequest['spec']['period_unit'], number>> = { month: 1, quarter: 3, year: 12 };
-
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 /** The cells that end a period of `perPeriod` months, before month `months`, as that period's values. */
@@ -50,7 +37,7 @@ function values(cells: readonly PredictedCell[], type: (typeof TYPES)[number], m
     .map((c) => ({ period: (c.period + 1) / perPeriod - 1, value: c[type], lower: c.lower[type], upper: c.upper[type] }));
 }
 
-/** `body` (an answer to a request predictionsUnsupported accepts) with predicted_values on every row. */
+/** `body` (an answer to a request predictionsUnsupported.ts accepts) with predicted_values on every row. */
 export function addPredictions(body: AdaptyResponse, forecast: Forecast | null, months: number, wholeRange: boolean, unit: AdaptyRequest['spec']['period_unit'] = 'month'): AdaptyResponse {
   const perPeriod = MONTHS_PER_PERIOD[unit] ?? 1;
   const byTitle = new Map((forecast?.rows ?? []).map((r) => [r.title, r]));

@@ -18,7 +18,8 @@ import type { KeyRecord } from './KeyStore.js';
 import type { Route } from './Route.js';
 import type { RunCatalog } from './runCatalog.js';
 import { RunGone, RunStore, type ResolvedRun, type SnapshotFile } from './RunStore.js';
-import { addPredictions, predictionsUnsupported } from './adaptyPredictions.js';
+import { addPredictions } from './adaptyPredictions.js';
+import { predictionsUnsupported } from './predictionsUnsupported.js';
 import { gzipOnce, sendBytes } from './sendBytes.js';
 
 export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
@@ -74,7 +75,7 @@ export function matchesSnapshot(r: AdaptyRequest, manifest: Manifest): boolean {
 
 /** SPEC §9: the answer with `predicted_values` on each row (adaptyPredictions.ts), cached with the run. */
 async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, queries: QueryOptions): Promise<Buffer> {
-  const why = predictionsUnsupported(request) ?? (request.format === 'csv' ? 'prediction_months is answered in json only' : null);
+  const why = predictionsUnsupported(request);
   if (why) throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
   const key = JSON.stringify(['predictions', request.spec, request.filters, request.predictionMonths]);
   const hit = run.computed.get(key);

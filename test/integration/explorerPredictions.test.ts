@@ -2,13 +2,15 @@
 // (forecasts on), the served page asks the server's own Adapty route for `prediction_months` and its
 // heatmap's predicted cells equal the route's `predicted_values` for the same request, for every row and
 // accounting type; a predicted cell takes the place of a partial one and keeps the realized value in its
-// text; the curves draw the projection and the Total's band; a selection without predictions says why.
+// text; the curves draw the projection and the Total's band; a selection without predictions says why, and
+// is never asked with `prediction_months` (a sweep of every period type, unit and segmentation logs no
+// console error and gets no 400).
 // report.html shows the run's ltv.json predicted cells.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TenantReport } from '../../src/ltv/model.js';
+import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type TenantReport } from '../../src/ltv/model.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { change as changeOn, redrawn } from '../helpers/explorerPage.js';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +47,9 @@ let report: TenantReport;
 /** The run's first payments (manifest): the page's default date range. */
 let dates: [string, string];
 const requests: string[] = [];
+/** The page's console errors and its answers of status 400 (ordinary use causes none). */
+const consoleErrors: string[] = [];
+const badRequests: string[] = [];
 
 async function api(body: object): Promise<{ status: number; json: Body & { errors?: { source: string; errors: string[] }[] } }> {
   const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
@@ -110,6 +115,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() === 400) badRequests.push(`${r.url()} ${r.request().postData() ?? ''}`);
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -186,14 +197,14 @@ describe('predicted cells on the served page', () => {
     }
   });
 
-  it('asks once, without prediction_months, for a combination the server refused before, and says the same', async () => {
+  it('asks without prediction_months for a combination the server refuses, any date range, and says the same', async () => {
     const sent: string[] = [];
     const onRequest = (r: { url(): string; postData(): string | null }): void => {
       if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push(r.postData() ?? '');
     };
     page.on('request', onRequest);
     try {
-      // Days × month × country: refused in the test before (a segmentation), so asked once.
+      // Days × month × country: the server refuses prediction_months for it (a segmentation), so never asked with it.
       await change('#ctl-period_type', 'days');
       const refused = await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', segmentation: 'country', prediction_months: report.forecast!.horizon_months });
       expect(refused.status).toBe(400);
@@ -242,6 +253,57 @@ describe('predicted cells on the served page', () => {
     expect(note).toBe('Showing 626 of 626 rows and 63 of 730 periods; ltv.xlsx, ltv.csv and ltv.json hold other matrices (days-month-cohort, days-week-cohort, renewals-month-cohort, days-month-country, days-month-product, days-month-store), not this one.');
     await change('#ctl-period_unit', 'month');
   });
+
+  it('asks with prediction_months exactly where the server predicts, across every view: no console error, no 400', async () => {
+    // Ordinary use, one control at a time (each change one request), over every period type, unit and
+    // segmentation. The page must send prediction_months exactly where the server answers it (asked here
+    // directly, beside the page) and draw the predicted cells there; nowhere else a 400 and its console error.
+    const H = report.forecast!.horizon_months;
+    const sent: { prediction_months?: number }[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }): void => {
+      if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push(JSON.parse(r.postData() ?? '{}') as { prediction_months?: number });
+    };
+    if (await page.inputValue('#ctl-from') !== dates[0]) await redrawn(page, () => page.fill('#ctl-from', dates[0]));
+    page.on('request', onRequest);
+    const predictedViews: string[] = [];
+    /** Where the requests of the view shown begin in `sent`. */
+    let first = 0;
+    const choose = async (selector: string, value: string): Promise<void> => {
+      if (await page.inputValue(selector) === value) return;
+      first = sent.length;
+      await change(selector, value);
+    };
+    try {
+      for (const type of PERIOD_TYPES) {
+        await choose('#ctl-period_type', type);
+        for (const unit of PERIOD_UNITS) {
+          await choose('#ctl-period_unit', unit);
+          for (const seg of SEGMENTATIONS) {
+            await choose('#ctl-segmentation', seg);
+            const view = `${type}-${unit}-${seg}`;
+            const asked = await api({ filters: { date: dates }, period_type: type, period_unit: unit, ...(seg === 'cohort' ? {} : { segmentation: seg }), prediction_months: H });
+            expect([200, 400], view).toContain(asked.status);
+            // One request per view, with prediction_months exactly where the server answers it.
+            expect(sent.slice(first).map((b) => b.prediction_months), view).toEqual([asked.status === 200 ? H : undefined]);
+            if (asked.status === 200) {
+              predictedViews.push(view);
+              expect(expectCellsMatch(await cells(page), asked.json, 'revenue'), view).toBeGreaterThan(0);
+            } else {
+              const why = asked.json.errors?.find((e) => e.source === 'prediction_months')?.errors[0] ?? '';
+              expect(await page.textContent('.forecast-note'), view).toBe(`No predictions for this selection: ${why}.`);
+              expect(await page.$$eval('td.cell[data-predicted]', (tds) => tds.length), view).toBe(0);
+            }
+          }
+        }
+      }
+    } finally {
+      page.off('request', onRequest);
+    }
+    // SPEC §9: days, rows by monthly cohort (no segmentation by month, or month cohorts by month, quarter or year).
+    expect(predictedViews).toEqual(['days-month-cohort', 'days-month-month', 'days-quarter-month', 'days-year-month']);
+    expect(badRequests).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  }, 600_000);
 
   it('asked nothing of another origin', () => {
     const origin = `http://127.0.0.1:${s.port}/`;

@@ -2,7 +2,9 @@
 // Latin-1 (x-ltv-tenant is sent percent-encoded), a tenant of no customer (the empty report, as
 // report.html shows it), filter values differing only in case (one box, as the server matches them), and
 // the date range of a fragment or of the date fields (outside the run's first payments: that end of its
-// range, in the URL as on the page). Every expected figure is counted from the export below.
+// range, in the URL as on the page), and segment and tenant names that differ only by a tab, LF or CR
+// (each shown on one line with the character's picture, never as a lookalike). Every expected figure is
+// counted from the exports below.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -45,6 +47,20 @@ const EXPORT = csv('tenant_id,customer_id,event_time,amount,currency,product_id'
   [ZERO, 'z2', '2026-02-02T10:00:00Z', '0.00', 'USD', 'Pro'],
 ]);
 
+/** Tenants whose ids differ only by a tab and a space: alike on a page that shows a tab as a space. */
+const TAB = 'tab\there';
+const SPACE = 'tab here';
+/** TAB's four products, one customer each paying 5, 6, 7, 8 USD on 2026-02-02 … 02-05. */
+const PLANS = ['pro plan', 'pro\tplan', 'pro\nplan', 'pro\rplan'] as const;
+/** PLANS as the page must show them (SPEC §10, src/format/text.ts visibleLine): ␉ U+2409, ␊ U+240A, ␍ U+240D. */
+const PLANS_SHOWN = ['pro plan', 'pro\u2409plan', 'pro\u240aplan', 'pro\u240dplan'];
+const TAB_SHOWN = 'tab\u2409here';
+// JSON Lines: a CSV field would need quoting for LF and CR (and a reader's rules for a CR in quotes).
+const LOOKALIKES = [
+  ...PLANS.map((plan, i) => ({ tenant_id: TAB, customer_id: `t${i}`, event_time: `2026-02-0${i + 2}T10:00:00Z`, amount: String(5 + i), currency: 'USD', product_id: plan })),
+  { tenant_id: SPACE, customer_id: 's1', event_time: '2026-02-02T10:00:00Z', amount: '9', currency: 'USD', product_id: 'pro plan' },
+].map((r) => JSON.stringify(r)).join('\n');
+
 let fx: Fixture;
 let s: TestServer;
 let browser: Browser;
@@ -52,9 +68,9 @@ let browser: Browser;
 const sent: { tenant: string | undefined; body: { filters: Record<string, unknown> } }[] = [];
 
 beforeAll(async () => {
-  fx = await makeFixture({ 'tx.csv': EXPORT });
-  await runJob(fx, { tenant: 'default', inputs: [{ path: 'tx.csv' }], formats: ['json', 'csv'], forecast: { model: 'off' } }, AS_OF);
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO, DOTS, LITERAL] }] });
+  fx = await makeFixture({ 'tx.csv': EXPORT, 'lookalikes.jsonl': `${LOOKALIKES}\n` });
+  await runJob(fx, { tenant: 'default', inputs: [{ path: 'tx.csv' }, { path: 'lookalikes.jsonl' }], formats: ['json', 'csv'], forecast: { model: 'off' } }, AS_OF);
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO, DOTS, LITERAL, TAB, SPACE] }] });
   browser = await launchBrowser();
 }, 180_000);
 
@@ -316,6 +332,60 @@ describe('the explorer\'s date range, from a fragment and from the date fields',
       await p.waitForSelector('.report[data-loaded]:not([aria-busy])');
       expect(await dates(p)).toEqual(['2026-02-01', '2026-03-01']);
       expect([fragment(p).get('from'), fragment(p).get('to')]).toEqual(['2026-02-01', '2026-03-01']);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('segment and tenant names differing only by a tab, LF or CR', () => {
+  /** Each row's header as rendered (innerText: a tab or line break in a text node reads as a space) → its values. */
+  const shownGrid = (p: Page): Promise<Record<string, number[]>> => p.$$eval('table.heatmap tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [(tr.querySelector('th') as HTMLElement).innerText, [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
+  // Periods 0 and 1 (the second month of life began 2026-03-02 … 03-05, before the as-of: partial, no payment).
+  const expected = { Total: [6.5, 6.5], ...Object.fromEntries(PLANS_SHOWN.map((t, i) => [t, [5 + i, 5 + i]])) };
+
+  it('shows four distinct rows, legend labels, filter labels and tooltips on the served page, and two distinct tenants', async () => {
+    const p = await signedIn(`#tenant=${encodeURIComponent(TAB)}&segmentation=product`);
+    try {
+      await settled(p);
+      expect(await p.textContent('.status')).toBe('');
+      // The run has the four products apart (ltv.json keeps the exact text).
+      const report = JSON.parse(await readFile(join(fx.reportsDir, tenantDirName(TAB), 'latest', 'ltv.json'), 'utf8')) as { matrices: { id: string; rows: { title: string }[] }[] };
+      expect(report.matrices.find((m) => m.id === 'days-month-product')?.rows.map((r) => r.title).sort()).toEqual(['Total', ...PLANS].sort());
+      // Rows: each product's own label and value (5, 6, 7, 8 USD; the Total their mean, 6.5), one per label.
+      expect(await shownGrid(p)).toEqual(expected);
+      // Tooltips of the cells name their row on one line.
+      expect((await p.$$eval('table.heatmap tbody tr:not(.total) td.cell[data-period="0"]', (tds) => tds.map((td) => (td as HTMLElement).title.split(',')[0]))).sort()).toEqual([...PLANS_SHOWN].sort());
+      // The curves' key: the Total and the four rows (six colours: all drawn).
+      const legend = await p.$$eval('.chart .u-legend .u-series', (trs) => trs.filter((tr) => getComputedStyle(tr).display !== 'none').map((tr) => (tr as HTMLElement).innerText.trim()));
+      expect(legend.sort()).toEqual(['Total', ...PLANS_SHOWN].sort());
+      // The filter list: one label per product, with its count.
+      await p.waitForSelector('input[type=checkbox][data-filter=product]', { state: 'attached' });
+      await p.click('details.filters summary');
+      expect((await p.$$eval('fieldset[data-filter-key=product] label', (ls) => ls.map((l) => (l as HTMLElement).innerText))).sort()).toEqual(PLANS_SHOWN.map((t) => `${t} 1`).sort());
+      // The values sent stay exact.
+      expect(await p.$$eval('input[type=checkbox][data-filter=product]', (bs) => bs.map((b) => (b as HTMLInputElement).value).sort())).toEqual([...PLANS].sort());
+      // The tenant: its heading, the tab's title and the selector's two options apart.
+      expect(await p.innerText('h1')).toBe(TAB_SHOWN);
+      expect(await p.title()).toBe(`${TAB_SHOWN} · ${RUN} · ltv explorer`);
+      // An option's label is its text with white space collapsed, as the list shows it.
+      const options = await p.$$eval('#ctl-tenant option', (os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).label]));
+      expect(Object.fromEntries(options.filter(([v]) => v === TAB || v === SPACE))).toEqual({ [TAB]: TAB_SHOWN, [SPACE]: SPACE });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('shows them apart in report.html too: rows, heading and title', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await p.goto(`file://${join(fx.reportsDir, tenantDirName(TAB), 'latest', 'report.html')}`);
+      await p.waitForSelector('.report[data-loaded] table.heatmap');
+      await p.selectOption('#ctl-segmentation', 'product');
+      await p.waitForSelector('.report[data-loaded="days-month-product"] table.heatmap');
+      expect(await shownGrid(p)).toEqual(expected);
+      expect(await p.innerText('h1')).toBe(TAB_SHOWN);
+      expect(await p.title()).toBe(`LTV report: ${TAB_SHOWN} · ${RUN}`);
     } finally {
       await p.close();
     }

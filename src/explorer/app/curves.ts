@@ -1,7 +1,7 @@
 // The LTV curves (uPlot, bundled): the Total row and the largest rows, value by period; where the view has
 // predictions (SPEC §9), each drawn row's projection dashed in its colour, and the Total's interval as a
 // shaded band.
-import { visibleText } from '../../format/text.js';
+import { visibleLine } from '../../format/text.js';
 import uPlot from 'uplot';
 import type { AccountingType } from '../../ltv/model.js';
 import { clear, h } from './dom.js';
@@ -43,7 +43,7 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
     return ys;
   };
   const colour = (r: ViewRow, i: number): string => (r.type === 'total' ? TOTAL_COLOUR : (CURVE_COLOURS[(total ? i - 1 : i) % CURVE_COLOURS.length] as string));
-  const label = (r: ViewRow): string => (r.type === 'total' ? 'Total' : visibleText(r.title));
+  const label = (r: ViewRow): string => (r.type === 'total' ? 'Total' : visibleLine(r.title));
   const value = (_u: uPlot, v: number | null): string => (v === null ? '—' : formatCell(v));
   const seriesOpts: uPlot.Series[] = [{ label: 'Period' }];
   for (const [i, r] of series.entries()) {

@@ -6,7 +6,7 @@
 // first, and say so, with where the whole matrix is when the caller knows (the run's downloads hold the
 // job's matrices only).
 import type { AccountingType } from '../../ltv/model.js';
-import { visibleText } from '../../format/text.js';
+import { visibleLine } from '../../format/text.js';
 import { append, clear, h } from './dom.js';
 import { formatCell, formatCount, periodLabel } from './format.js';
 import { viridis, viridisGradient } from './palette.js';
@@ -80,7 +80,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
       // Said in words where a cell is not simply complete (the caption says cells are complete unless
       // marked): a text per cell of a large matrix costs seconds of layout.
       c.mark === 'complete' ? null : h('span', { class: 'visually-hidden' }, ` (${cellText(s, m.currency)})`));
-      td.title = visibleText(`${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency)}`);
+      td.title = visibleLine(`${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency)}`);
       if (r.type !== 'total') {
         const col = viridis((c.value - lo) / span);
         // CSSOM, not a style attribute: allowed under a CSP without 'unsafe-inline'.

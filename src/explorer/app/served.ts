@@ -7,9 +7,10 @@
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
-import { visibleText } from '../../format/text.js';
+import { visibleLine } from '../../format/text.js';
 import { listed } from '../../format/listed.js';
-import { clear, h, option } from './dom.js';
+import { predictionsUnsupported, type PredictionsAsked } from '../../serve/predictionsUnsupported.js';
+import { clear, h, option, setText } from './dom.js';
 import { KeyShare } from './keyShare.js';
 import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
@@ -394,7 +395,7 @@ class ServedReport {
     try {
       tenants = ((await (await call(this.key, `${EXPLORER_API}/tenants`)).json()) as TenantsResponse).tenants;
     } catch (e) {
-      this.parts.status.textContent = `Could not load the report: ${(e as Error).message}`;
+      setText(this.parts.status, `Could not load the report: ${(e as Error).message}`);
       return;
     }
     if (this.state.run !== gone) return;
@@ -444,7 +445,7 @@ class ServedReport {
     });
     const toolbar = h('div', { class: 'toolbar' }, this.downloads(), signOut);
     // The tab says which tenant and run it shows (several tabs, history, bookmarks); a text, never markup.
-    document.title = visibleText(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
+    document.title = visibleLine(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
     this.showNewer();
     const form = this.parts.controls;
@@ -548,7 +549,7 @@ class ServedReport {
         void this.runGone();
         return;
       }
-      this.parts.status.textContent = `Download failed: ${(e as Error).message}`;
+      setText(this.parts.status, `Download failed: ${(e as Error).message}`);
     } finally {
       button.disabled = false;
     }
@@ -631,7 +632,7 @@ class ServedReport {
       if (this.matrix && this.parts.heatmap.querySelector('.cut-note')) this.draw();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return; // the heatmap's request says so (runGone)
-      this.parts.status.textContent = `Could not read the run: ${(e as Error).message}`;
+      setText(this.parts.status, `Could not read the run: ${(e as Error).message}`);
     }
   }
 
@@ -744,7 +745,9 @@ class ServedReport {
         : call(this.key, `${runPath(this.state.tenant, run.run_id)}/states`, { method: 'POST', headers, body: JSON.stringify(request) })
           .then(async (r) => (await r.json()) as StatesResponse);
       states?.catch(() => undefined);
-      const { body, note } = await this.adapty(headers, request, run.forecast);
+      // What the server's rule for prediction_months reads of this request (adapty()).
+      const asked: PredictionsAsked = { spec: { period_type, period_unit, segmentation }, dateOnly: !hasFilters(this.state.filters), format: 'json' };
+      const { body, note } = await this.adapty(headers, request, asked, run.forecast);
       performance.mark('ltv:answer');
       if (!this.detailAsked) {
         this.detailAsked = true;
@@ -768,7 +771,7 @@ class ServedReport {
         }
         if (seq !== this.seq) return;
         this.draw();
-        this.parts.status.textContent = unmarked ?? '';
+        setText(this.parts.status, unmarked ?? '');
       } else {
         markPartial(matrix, { tLocal: localWallClock(run.as_of, run.timezone) });
         this.draw();
@@ -793,7 +796,7 @@ class ServedReport {
         void this.runGone();
         return;
       }
-      this.parts.status.textContent = `Could not load the report: ${(e as Error).message}`;
+      setText(this.parts.status, `Could not load the report: ${(e as Error).message}`);
     } finally {
       if (seq === this.seq) this.parts.root.removeAttribute('aria-busy');
     }
@@ -801,17 +804,21 @@ class ServedReport {
 
   /**
    * The Adapty answer to the view's request, with the run's predictions up to its forecast's horizon when
-   * it has one (SPEC §9 `prediction_months`). A combination the server predicts nothing for answers
-   * 400 naming `prediction_months`: then the realized answer, and the page says why there is no
-   * prediction.
+   * it has one (SPEC §9 `prediction_months`). A combination the server predicts nothing for (its rule,
+   * predictionsUnsupported, shared) is asked without it, and the page says why there is no prediction: asked
+   * with it, the server's 400 was logged by the browser as a console error at every such change of view.
+   * A 400 naming `prediction_months` all the same (a server of another version) falls back to the realized
+   * answer, and the combination is not asked with it again.
    */
-  private async adapty(headers: Record<string, string>, request: Record<string, unknown>, forecast: ForecastBrief | null): Promise<{ body: AdaptyBody; note: string | null }> {
+  private async adapty(headers: Record<string, string>, request: Record<string, unknown>, asked: PredictionsAsked, forecast: ForecastBrief | null): Promise<{ body: AdaptyBody; note: string | null }> {
     const post = async (body: Record<string, unknown>): Promise<AdaptyBody> => (await (await call(this.key, ADAPTY_PATH, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as AdaptyBody;
     if (!forecast) return { body: await post(request), note: null };
     if (forecast.model === null) return { body: await post(request), note: noForecastNote(forecast.reason) };
-    // The server's reason for refusing predictions (adaptyPredictions.ts predictionsUnsupported) depends
-    // on the period type, unit, segmentation and the filters other than the date range, never on the
-    // range: a combination refused once is asked for without prediction_months (one request, not two).
+    const unsupported = predictionsUnsupported(asked);
+    if (unsupported !== null) return { body: await post(request), note: `No predictions for this selection: ${unsupported}.` };
+    // A refusal the page did not foresee depends, as the rule does, on the period type, unit, segmentation
+    // and the filters other than the date range, never on the range: a combination refused once is asked
+    // for without prediction_months (one request, not two).
     const { date: _range, ...otherFilters } = request.filters as Record<string, unknown>;
     const combination = JSON.stringify({ ...request, filters: otherFilters });
     const refused = this.refused.get(combination);

@@ -3,7 +3,7 @@
 // browser inflates them with DecompressionStream. Only the controls that need no server: period type,
 // unit, segmentation, accounting type.
 import { matrixId, SEGMENTATIONS, type Summary } from '../../ltv/model.js';
-import { h } from './dom.js';
+import { h, setText } from './dom.js';
 import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice } from './report.js';
 import { inlineRowsOf, viewFromInline, type InlinePayload } from './view.js';
 
@@ -45,7 +45,7 @@ export async function startStatic(host: HTMLElement, block: HTMLElement): Promis
     const id = matrixId(choice);
     const rows = inlineRowsOf(matrices, id);
     if (!rows) {
-      parts.status.textContent = omitted.has(id) ? `${id} is not in this file: ${data.omitted.reason}` : `${id} is not in this file.`;
+      setText(parts.status, omitted.has(id) ? `${id} is not in this file: ${data.omitted.reason}` : `${id} is not in this file.`);
       return;
     }
     parts.status.textContent = '';

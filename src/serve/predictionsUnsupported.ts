@@ -1,0 +1,30 @@
+// SPEC §9: which Adapty requests can carry `prediction_months` (adaptyPredictions.ts says why the forecast
+// answers only these). One rule for the server, which answers any other combination 400, and for the
+// explorer's page (src/explorer/app/served.ts), which asks with prediction_months only where it applies: a
+// request refused in ordinary use logged a console error in the browser for every such change of view. The
+// page's bundle imports this file, so it imports types only, nothing of Node's.
+import type { MatrixSpec, PeriodUnit } from '../ltv/model.js';
+
+/** What of a request the rule reads (src/serve/adaptyRequest.ts AdaptyRequest has these). */
+export interface PredictionsAsked {
+  spec: MatrixSpec;
+  /** True when only `date` filters (no other filter key with a value). */
+  dateOnly: boolean;
+  format: 'json' | 'csv';
+}
+
+/** Months in one period of the units predictions are answered for. */
+export const MONTHS_PER_PERIOD: Partial<Record<PeriodUnit, number>> = { month: 1, quarter: 3, year: 12 };
+
+/** Why a request cannot carry predictions; null when it can. */
+export function predictionsUnsupported(r: PredictionsAsked): string | null {
+  const { period_type: type, period_unit: unit, segmentation } = r.spec;
+  if (type !== 'days') return 'prediction_months is answered for period_type "days" only: the forecast predicts months of life, not renewals';
+  if (!(unit in MONTHS_PER_PERIOD)) return `prediction_months is answered for period_unit "month", "quarter" or "year", not "${unit}": a forecast month of life does not divide into ${unit}s`;
+  if (!(segmentation === 'month' || (segmentation === 'cohort' && unit === 'month'))) {
+    return `prediction_months needs rows by monthly cohort (segmentation "month", or none with period_unit "month"), not ${segmentation === 'cohort' ? `cohorts by ${unit}` : `segmentation "${segmentation}"`}: the forecast predicts monthly cohorts`;
+  }
+  if (!r.dateOnly) return 'prediction_months is answered with the date filter only: the forecast is fitted per cohort when the run is computed';
+  if (r.format === 'csv') return 'prediction_months is answered in json only';
+  return null;
+}
