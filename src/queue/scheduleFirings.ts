@@ -4,9 +4,10 @@
 // A firing is a wall-clock time the pattern matches, read as SPEC §4 reads every local time (RFC 5545,
 // Temporal's `disambiguation: "compatible"`): one the fall-back repeats is its first occurrence only, one the
 // spring-forward skips is moved forward by the gap (02:30 on Berlin's spring day is 03:30 CEST). cron-parser
-// does the calendar; it gets the gaps wrong in some zones (a midnight jump in America/Santiago, Asia/Beirut,
-// America/Havana, Lord Howe's 30 minutes: the day is dropped) and fires a repeated hour twice, so its
-// candidates are checked and the gap days added here.
+// does the calendar, on wall-clock times read as UTC; the zone is applied here (scheduleFirings). Read in the
+// zone, cron-parser got the gaps wrong in some (a midnight jump in America/Santiago, Asia/Beirut,
+// America/Havana, Lord Howe's 30 minutes: the day was dropped), fired a repeated hour twice, gave up in
+// Lord Howe's fall-back and skipped Havana's repeated midnight.
 import { CronExpressionParser } from 'cron-parser';
 import type { RepeatStrategy } from 'bullmq';
 
@@ -97,39 +98,44 @@ class ZoneChanges {
 /**
  * The schedule's firings after `after` (unix ms), in order, for as long as the pattern has any. Throws as
  * cron-parser does for a pattern it cannot read.
+ *
+ * The pattern's matching wall-clock times come from cron-parser reading them as UTC (no zone, so no DST in
+ * its way), each made an instant by the "compatible" rule (ZoneChanges.instantOfWall). cron-parser's own
+ * zoned reading gave up inside some fall-backs ("loop limit exceeded" at Lord Howe's April change: the
+ * generator ended and BullMQ dropped the scheduler for good) and offered only the second occurrence of a
+ * repeated midnight (America/Havana's November day had no firing). The instants of walls in time order
+ * increase but across a spring-forward gap: a skipped wall w maps to w's instant moved forward by the gap, past
+ * those of the first walls after the gap. So an instant is held until the walls reach its own wall-clock
+ * time (no later wall can map before it), then given in order, once.
  */
 export function* scheduleFirings(pattern: string, tz: string, after: number): Generator<number> {
-  const zoned = CronExpressionParser.parse(pattern, { tz, currentDate: new Date(after) });
-  // The same pattern over wall-clock times written as UTC: what matches, and what a gap skipped.
   const wall = CronExpressionParser.parse(pattern, { tz: 'UTC', currentDate: new Date(after) });
-  const matches = (w: number): boolean => wall.includesDate(new Date(w));
-  // Offsets from two days back: a gap a day before `after` may still fire after it.
-  const zone = new ZoneChanges(tz, after - 2 * DAY);
+  // Offsets from three days back: a gap a day or two before `after` may still fire after it.
+  const zone = new ZoneChanges(tz, after - 3 * DAY);
+  // A wall before `after`'s own can fire after it only if a gap moved it there: start that much earlier.
+  const gap = Math.max(0, ...zone.gaps(after - 2 * DAY, after + 2 * DAY).map((g) => g.after - g.before));
+  wall.reset(new Date(after + zone.offset(after) - gap - SECOND));
+  const held: number[] = []; // instants not yet given, ascending, each once
   let last = after;
-  let from = after;
   for (;;) {
-    let c: number;
+    let w: number;
     try {
-      c = zoned.next().getTime();
+      w = wall.next().getTime();
     } catch {
-      return; // no firing left (cron-parser's end of its range)
+      // No wall time left (cron-parser's end of its range, or a pattern no date matches): the rest in order.
+      for (const i of held) if (i > last) yield (last = i);
+      return;
     }
-    // Matching wall times a spring-forward skipped, whose firing lies in (last, c]. A gap's firings fall
-    // within a day of its change, so changes up to a day before `from` still count.
-    for (const g of zone.gaps(from - DAY, c)) {
-      const gapStart = g.at + g.before;
-      wall.reset(new Date(gapStart - 1));
-      for (let w = wall.next().getTime(); w < g.at + g.after; w = wall.next().getTime()) {
-        const firing = g.at + (w - gapStart);
-        if (firing > c) break;
-        if (firing > last) yield (last = firing);
-      }
+    const i = zone.instantOfWall(w);
+    if (i > last && !held.includes(i)) {
+      let k = held.length;
+      while (k > 0 && held[k - 1]! > i) k--;
+      held.splice(k, 0, i);
     }
-    // cron-parser's candidate, unless its wall time does not match (a gap moved it there) or is the second
-    // occurrence of a repeated one.
-    const w = c + zone.offset(c);
-    if (c > last && matches(w) && zone.instantOfWall(w) === c) yield (last = c);
-    from = c;
+    while (held.length > 0 && w >= held[0]! + zone.offset(held[0]!)) {
+      const next = held.shift()!;
+      if (next > last) yield (last = next);
+    }
   }
 }
 

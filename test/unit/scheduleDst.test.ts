@@ -75,6 +75,30 @@ describe('a schedule on a fall-back day', () => {
   });
 });
 
+describe('fall-backs that cron-parser read in the zone could not get through', () => {
+  it('Australia/Lord_Howe (2027-04-04 02:00 +11 → 01:30 +10:30): a daily schedule goes on past it (its firings ended there for good)', () => {
+    // 06:00 +11 = 19:00Z the day before; from the 4th, 06:00 +10:30 = 19:30Z the day before.
+    expect(firings('0 6 * * *', 'Australia/Lord_Howe', '2027-04-01T12:00:00Z', 4)).toEqual(['2027-04-01T19:00:00.000Z', '2027-04-02T19:00:00.000Z', '2027-04-03T19:30:00.000Z', '2027-04-04T19:30:00.000Z']);
+    // Once a year on the change's day: 2027-04-04 06:00 +10:30, then 2028-04-04 06:00 +10:30 (Lord Howe's
+    // 2028 change is on April 2).
+    expect(firings('0 6 4 4 *', 'Australia/Lord_Howe', '2026-12-06T00:00:00Z', 2)).toEqual(['2027-04-03T19:30:00.000Z', '2028-04-03T19:30:00.000Z']);
+    // 01:45 occurs at 14:45Z (+11) and 15:15Z (+10:30) on the 4th: the first only.
+    expect(firings('45 1 * * *', 'Australia/Lord_Howe', '2027-04-02T12:00:00Z', 3)).toEqual(['2027-04-02T14:45:00.000Z', '2027-04-03T14:45:00.000Z', '2027-04-04T15:15:00.000Z']);
+  });
+
+  it('America/Havana (2026-11-01 01:00 -04 → 00:00 -05): the repeated midnight fires at its first occurrence (the day had no firing)', () => {
+    // 10-31 00:00 -04 = 04:00Z; 11-01 00:00 first at -04 = 04:00Z (again at -05 = 05:00Z); 11-02 00:00 -05 = 05:00Z.
+    expect(firings('0 0 * * *', 'America/Havana', '2026-10-30T12:00:00Z', 3)).toEqual(['2026-10-31T04:00:00.000Z', '2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z']);
+    expect(firings('30 0 * * *', 'America/Havana', '2026-10-30T12:00:00Z', 3)).toEqual(['2026-10-31T04:30:00.000Z', '2026-11-01T04:30:00.000Z', '2026-11-02T05:30:00.000Z']);
+  });
+
+  it('every second across a spring-forward gap: each instant once, in order (Europe/Berlin, 2027-03-28 02:00 CET → 03:00 CEST)', () => {
+    // From 00:59:58Z: 01:59:58 and 01:59:59 CET, then 02:00:00 (skipped) = 03:00:00 CEST = 01:00:00Z, which
+    // 03:00:00 CEST itself also is; 02:00:01 → 01:00:01Z and so on: each second of 01:00Z on once.
+    expect(firings('* * * * * *', 'Europe/Berlin', '2027-03-28T00:59:57Z', 5)).toEqual(['2027-03-28T00:59:58.000Z', '2027-03-28T00:59:59.000Z', '2027-03-28T01:00:00.000Z', '2027-03-28T01:00:01.000Z', '2027-03-28T01:00:02.000Z']);
+  });
+});
+
 describe('an ordinary day', () => {
   it('is the wall time in the zone (Asia/Kolkata, +05:30, no DST)', () => {
     // 06:00 +05:30 = 00:30Z, each day.
