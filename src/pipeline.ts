@@ -378,8 +378,8 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   run.enter('ingest', 'reading inputs');
   await installMacros(wh, job.timezone);
   await mkdir(`${rw.dbPath}.in`);
-  await loadRates(wh, job.rates, job.baseDir, { currency: job.currency, scratchDir: `${rw.dbPath}.in` });
   const label = job.file;
+  await loadRates(wh, job.rates, job.baseDir, { currency: job.currency, scratchDir: `${rw.dbPath}.in`, label });
   const files = await resolveInputs(job, wh, label, effects.signal);
   const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time, ratesGiven: job.rates !== undefined });
   const check = await checkRows(wh);

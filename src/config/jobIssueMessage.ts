@@ -6,7 +6,7 @@ import { unknownNames } from '../format/listed.js';
 import { jobJsonSchema } from './jobJsonSchema.js';
 import { boundWords, EXPECTED } from './issueWords.js';
 
-type Node = { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
+type Node = { properties?: Record<string, Node>; propertyNames?: { enum?: string[] }; items?: Node; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
 
 /** The JSON Schema node at `path` (numbers index lists), its alternatives merged: what may be written there. */
 function nodeAt(path: readonly PropertyKey[]): Node | undefined {
@@ -18,7 +18,8 @@ function nodeAt(path: readonly PropertyKey[]): Node | undefined {
       return next ? [next] : [];
     });
   }
-  const props = Object.assign({}, ...nodes.flatMap(flat).map((n) => n.properties ?? {})) as Record<string, Node>;
+  // An object of free keys from a list (an input's `map`: the canonical columns) names them in propertyNames.
+  const props = Object.assign({}, ...nodes.flatMap(flat).map((n) => n.properties ?? Object.fromEntries((n.propertyNames?.enum ?? []).map((k) => [k, {}])))) as Record<string, Node>;
   return nodes.length ? { properties: props } : undefined;
 }
 

@@ -25,13 +25,28 @@ export function formatZodIssues(file: string, error: z.ZodError, raw?: unknown):
  * and a time format are written into SQL text, where DuckDB's parser ends a literal at a NUL (the run died
  * with "internal error: Parser Error"): refused at load, as every field's mistake is.
  */
-function nulAt(v: unknown, path: PropertyKey[] = []): { path: PropertyKey[]; key: boolean } | undefined {
-  if (typeof v === 'string') return v.includes('\u0000') ? { path, key: false } : undefined;
-  if (v === null || typeof v !== 'object') return undefined;
-  for (const [key, value] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
-    if (typeof key === 'string' && key.includes('\u0000')) return { path, key: true };
-    const found = nulAt(value, [...path, key]);
-    if (found) return found;
+function nulAt(root: unknown): { path: PropertyKey[]; key: boolean } | undefined {
+  // Depth first, in the file's order, with a stack of its own: a file of arrays nested some thousands deep
+  // overflowed the call stack (an internal error, exit 70). A node keeps its parent and key, so a path is
+  // made only for the one found.
+  interface Node { v: unknown; parent?: Node; key?: PropertyKey }
+  const pathOf = (n: Node): PropertyKey[] => {
+    const out: PropertyKey[] = [];
+    for (let c: Node | undefined = n; c?.parent; c = c.parent) out.push(c.key!);
+    return out.reverse();
+  };
+  const stack: Node[] = [{ v: root }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const { v } = node;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { path: pathOf(node), key: false };
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    const entries: [PropertyKey, unknown][] = Array.isArray(v) ? [...v.entries()] : Object.entries(v);
+    for (const [key] of entries) if (typeof key === 'string' && key.includes('\u0000')) return { path: pathOf(node), key: true };
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ v: entries[i]![1], parent: node, key: entries[i]![0] });
   }
   return undefined;
 }

@@ -17,6 +17,8 @@ export interface RatesOptions {
   currency?: string;
   /** Where the splitter's clean copy goes (the run's scratch directory); the system's temp folder otherwise. */
   scratchDir?: string;
+  /** The job's file (its errors name it with the field, as an input's do), or 'command line' (--rates). */
+  label?: string;
 }
 
 export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string, opts: RatesOptions = {}): Promise<number> {
@@ -30,11 +32,12 @@ export async function loadRates(wh: Warehouse, ratesPath: string | undefined, ba
 const RATE_TEXT = /^\s*\+?(\d+(\.\d*)?|\.\d+)\s*$/;
 
 async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Promise<number> {
+  const field = opts.label === undefined ? 'rates' : opts.label === 'command line' ? '--rates' : `${opts.label}: rates`;
   const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new AppError('CONFIG', e.code === 'ENOENT' ? `rates: no file at ${path}` : `rates: cannot read ${path} (${e.code ?? e.message})`);
+    throw new AppError('CONFIG', e.code === 'ENOENT' ? `${field}: no file at ${path}` : `${field}: cannot read ${path} (${e.code ?? e.message})`);
   });
   const kind = st.isDirectory() ? 'a directory: give the rates CSV file itself' : fileKind(st);
-  if (kind) throw new AppError('CONFIG', `rates: ${path} is ${kind}`);
+  if (kind) throw new AppError('CONFIG', `${field}: ${path} is ${kind}`);
   const src = { path, gzip: await isGzip(path) };
   const head = await readCsvHeader(src, undefined);
   const { names, duplicated, delimiter } = head.header;

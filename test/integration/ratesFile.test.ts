@@ -3,7 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { csv, makeFixture, runJob } from '../helpers/runFixture.js';
+import { loadJob } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { csv, makeFixture, runJob, silentLogger } from '../helpers/runFixture.js';
 
 const EXPORT = csv('customer_id,event_time,amount,currency', [
   ['a', '2026-01-05T10:00:00Z', '10.00', 'USD'],
@@ -58,6 +60,17 @@ describe.concurrent('rates file', () => {
   });
 
   it('refuses a directory (DuckDB read the files inside it)', async ({ expect }) => {
-    expect(await outcome(null)).toBe('rates: <dir>/rates.csv is a directory: give the rates CSV file itself');
+    expect(await outcome(null)).toBe('--rates: <dir>/rates.csv is a directory: give the rates CSV file itself');
+  });
+
+  it('a job file\'s missing rates file is named with the job file and its field, as a missing input is', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': EXPORT, 'job.json': JSON.stringify({ inputs: [{ path: 'e.csv' }], rates: 'nope.csv', forecast: { model: 'off' } }) });
+    try {
+      const job = await loadJob(join(fx.dir, 'job.json'));
+      const err = await runPipeline(job, { logger: silentLogger, reportsDir: fx.reportsDir, email: 'off' }).then(() => null, (e: unknown) => e);
+      expect((err as Error).message).toBe(`${join(fx.dir, 'job.json')}: rates: no file at ${join(fx.dir, 'nope.csv')}`);
+    } finally {
+      await fx.cleanup();
+    }
   });
 });

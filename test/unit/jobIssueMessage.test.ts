@@ -19,6 +19,8 @@ describe('job file messages', () => {
     expect(refusal({ inputs: [{ ...input, Preset: 'stripe', colour: 1 }] })).toBe('job.json: inputs[0]: unknown fields Preset, colour (did you mean "preset" for Preset?); '
       + 'the fields here are path, query, connection, ssl, ssl_ca, format, preset, map, delimiter, time_format');
     expect(refusal({ inputs: [input], schedule: { cron: '0 3 * * *', tz: 'UTC' } })).toBe('job.json: schedule: unknown field tz; the fields here are cron, timezone');
+    // An input's map: its keys are the canonical columns (it said "the fields here are" and listed none).
+    expect(refusal({ inputs: [{ ...input, map: { amout: 'Total' } }] })).toMatch(/^job\.json: inputs\[0\]\.map: unknown field amout \(did you mean "amount"\?\); the fields here are customer_id, event_time, amount, transaction_id, currency, .*, attribution_creative$/);
   });
 
   it('says what a field must hold and what the file gave', () => {

@@ -104,6 +104,10 @@ describe('loadJob', () => {
       // A key: named by the object that holds it (the key itself cannot be printed on a line).
       expect(await refused('{"inputs":[{"path":"a.csv","map":{"am\\u0000ount":"x"}}]}')).toBe(`${file}: inputs[0].map: a key ${said}`);
       expect(await refused('{"inputs":[{"path":"a.csv"}],"email":{"to":["a@example.com\\u0000"]}}')).toBe(`${file}: email.to[0]: ${said}`);
+      // Nested 100,000 deep (JSON.parse reads it): the field's own error, one line, not "Maximum call stack size exceeded".
+      expect(await refused(`{"inputs":[{"path":"a.csv"}],"description":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toBe(`${file}: description: must be text in double quotes, not a list`);
+      // A NUL under it is still found, and named by its path.
+      expect(await refused(`{"inputs":[{"path":"a.csv"}],"description":${'['.repeat(3)}"\\u0000"${']'.repeat(3)}}`)).toBe(`${file}: description[0][0][0]: ${said}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
