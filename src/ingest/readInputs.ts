@@ -285,6 +285,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     }
     const head = await readCsvHeader(src, file.delimiter);
     const { names, duplicated, delimiter } = head.header;
+    refuseDataHeader(file, names);
     for (const name of names) columns.set(name, `src.${quoteIdent(name)}`);
     const params = { path: src.path, delim: delimiter };
     const fast: Reader = {
@@ -345,6 +346,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   if (file.format === 'whitespace') {
     const names = (split.headerLine ?? '').trim().split(/\s+/).filter(Boolean);
     if (names.length === 0) throw new AppError('INPUT', `${file.path}: line 1 (the header) is empty: whitespace-separated text needs its column names there`);
+    refuseDataHeader(file, names);
     names.forEach((name, i) => columns.set(name, `src.f[${i + 1}]`));
     return {
       reader: `(SELECT n, reason, regexp_split_to_array(trim(text), '\\s+') AS f FROM ${lines})`,
@@ -530,6 +532,19 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     );
   }
   return { sql: 'NULL' };
+}
+
+/**
+ * A file without a header line (CDNOW_sample.txt, an export saved without one): its first record was taken
+ * as column names, and mapped (`--map customer_id=00004`, as the "no column" message invites) it vanished
+ * from every count, one customer's first purchase lost without a word. Names that are all numbers or dates
+ * are no header: refused, saying so.
+ */
+function refuseDataHeader(file: SourceFile, names: readonly string[]): void {
+  const value = /^\s*([+-]?(\d+([.,]\d*)?|[.,]\d+)|\d{4}-\d\d-\d\d([T ][0-9:.+-]*Z?)?)\s*$/;
+  if (names.length < 2 || !names.every((n) => value.test(n))) return;
+  const shown = names.slice(0, 5).map((n) => JSON.stringify(n)).join(', ');
+  throw new AppError('INPUT', `${file.path}: line 1 holds values (${shown}${names.length > 5 ? ', …' : ''}), not column names: ltv reads the first line as the header; add a header line naming the columns (e.g. customer_id,event_time,amount), then map them with --map or "map" if they are named otherwise`);
 }
 
 /**

@@ -162,3 +162,32 @@ describe('a header repeated in another case or spacing (a concatenated export an
     }
   });
 });
+
+describe('a file without a header line', () => {
+  // The CDNOW sample's first lines as shipped (whitespace-separated, no header), and a CSV written without one.
+  const cdnow = '00004   0001 19970101   2  29.33\n00004   0002 19970118   2  29.73\n00018   0004 19970102   2  10.96\n';
+  it.each([
+    ['whitespace text (CDNOW_sample.txt)', 'c.txt', cdnow, { map: { customer_id: '00004', event_time: '19970101', amount: '29.33' } },
+      'line 1 holds values ("00004", "0001", "19970101", "2", "29.33"), not column names'],
+    ['a CSV', 'n.csv', '1,2026-01-01T00:00:00Z,5\n2,2026-01-02T00:00:00Z,6\n', {},
+      'line 1 holds values ("1", "2026-01-01T00:00:00Z", "5"), not column names'],
+  ])('%s: refused in one line, not its first record taken as column names (mapped, it vanished from every count)', async (_name, file, text, input, said) => {
+    const fx = await makeFixture({ [file]: text });
+    try {
+      const message = await failure(runJob(fx, { inputs: [{ path: file, ...input }], forecast: { model: 'off' } }, T));
+      expect(message).toBe(`${join(fx.dir, file)}: ${said}: ltv reads the first line as the header; add a header line naming the columns (e.g. customer_id,event_time,amount), then map them with --map or "map" if they are named otherwise`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('a header of names is read as before, digits inside names too', async () => {
+    const fx = await makeFixture({ 'h.csv': 'customer_id,event_time,amount,2024_note\na,2026-01-10T08:00:00Z,10.00,x\n' });
+    try {
+      await runJob(fx, { inputs: [{ path: 'h.csv' }], matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [10, 10], '2026-01-01': [10, 10] });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
