@@ -537,12 +537,14 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
 /**
  * A file without a header line (CDNOW_sample.txt, an export saved without one): its first record was taken
  * as column names, and mapped (`--map customer_id=00004`, as the "no column" message invites) it vanished
- * from every count, one customer's first purchase lost without a word. Names that are all numbers or dates
- * are no header: refused, saying so.
+ * from every count, one customer's first purchase lost without a word. Names that are all numbers or dates,
+ * one of them a date (2026-01-05…, or 19970101 as CDNOW writes it), are no header: refused, saying so. Names
+ * that are numbers alone are one (pandas writes `0,1,2` for a frame without column names; years).
  */
 function refuseDataHeader(file: SourceFile, names: readonly string[]): void {
   const value = /^\s*([+-]?(\d+([.,]\d*)?|[.,]\d+)|\d{4}-\d\d-\d\d([T ][0-9:.+-]*Z?)?)\s*$/;
-  if (names.length < 2 || !names.every((n) => value.test(n))) return;
+  const date = /^\s*(\d{4}-\d\d-\d\d([T ][0-9:.+-]*Z?)?|(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))\s*$/;
+  if (names.length < 2 || !names.every((n) => value.test(n)) || !names.some((n) => date.test(n))) return;
   const shown = names.slice(0, 5).map((n) => JSON.stringify(n)).join(', ');
   throw new AppError('INPUT', `${file.path}: line 1 holds values (${shown}${names.length > 5 ? ', …' : ''}), not column names: ltv reads the first line as the header; add a header line naming the columns (e.g. customer_id,event_time,amount), then map them with --map or "map" if they are named otherwise`);
 }

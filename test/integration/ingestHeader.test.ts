@@ -181,11 +181,14 @@ describe('a file without a header line', () => {
     }
   });
 
-  it('a header of names is read as before, digits inside names too', async () => {
-    const fx = await makeFixture({ 'h.csv': 'customer_id,event_time,amount,2024_note\na,2026-01-10T08:00:00Z,10.00,x\n' });
+  it('a header of names is read as before, digits inside names too, and one of numbers alone (pandas writes 0,1,2) when mapped', async () => {
+    const fx = await makeFixture({
+      'h.csv': 'customer_id,event_time,amount,2024_note\na,2026-01-10T08:00:00Z,10.00,x\n',
+      'p.csv': '0,1,2\nb,2026-01-11T08:00:00Z,20.00\n',
+    });
     try {
-      await runJob(fx, { inputs: [{ path: 'h.csv' }], matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
-      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [10, 10], '2026-01-01': [10, 10] });
+      await runJob(fx, { inputs: [{ path: 'h.csv' }, { path: 'p.csv', map: { customer_id: '0', event_time: '1', amount: '2' } }], matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
     } finally {
       await fx.cleanup();
     }
