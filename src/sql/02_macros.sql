@@ -70,8 +70,8 @@ CREATE OR REPLACE MACRO ltv_iso_shape(x) AS regexp_full_match(x,
 CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x)) THEN ltv_first_if_naive(x, coalesce(
   try_cast(ltv_trim(x) AS TIMESTAMPTZ),
   CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END,
-  -- ISO 8601 hh:mm with Z or an offset (seconds left out), which DuckDB's cast refuses.
-  try_cast(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*)$', '\1:00\2') AS TIMESTAMPTZ)
+  -- ISO 8601 hh:mm with Z, an offset, UTC/GMT or a zone's name (seconds left out), which DuckDB's cast refuses.
+  try_cast(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*| ?(UTC|GMT)| [A-Za-z_]+/[A-Za-z0-9_/+-]+)$', '\1:00\2') AS TIMESTAMPTZ)
 )) END;
 -- The reason's tail for a time text that ltv_ts gave NULL because of its offset.
 CREATE OR REPLACE MACRO ltv_offset_note(x) AS

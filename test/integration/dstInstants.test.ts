@@ -198,6 +198,24 @@ describe('DST: periods and the summary compared as instants (SPEC §4)', () => {
     }
   }, 180_000);
 
+  it('hh:mm before a zone\'s name or UTC is read as hh:mm:00 there (README "Input rules"; it was a bad row)', async () => {
+    // 10:00 Europe/Berlin = 09:00Z and 10:00 UTC = 10:00Z on 2026-01-05; 01:30 America/New_York on 2025-11-02 is
+    // its first occurrence, 05:30Z. As of 09:00:30Z: two counted, the UTC one after the as-of time.
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,transaction_id', [
+        ['c1', '2026-01-05 10:00 Europe/Berlin', '10', 'a'],
+        ['c3', '2026-01-05 10:00 UTC', '20', 'b'],
+        ['c6', '2025-11-02 01:30 America/New_York', '30', 'c'],
+      ]),
+    });
+    try {
+      const r = await runJob(fx, { inputs: [{ path: 'e.csv' }], timezone: 'UTC', forecast: { model: 'off' } }, '2026-01-05T09:00:30Z');
+      expect([r.stats.rows_quarantined, r.stats.after_as_of_rows, r.stats.transactions]).toEqual([0, 1, 2]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('the issue\'s case: 24 h 45 min after a first payment at 01:30 EDT is day period 1 (America/New_York)', async () => {
     // t0 = 2025-11-01T01:30-04:00. Day 1 starts Nov 2 01:30 local, which occurs twice: its first occurrence,
     // 05:30Z. A payment at 2025-11-02T01:15-05:00 (06:15Z) is after it: period 1, though 01:15 < 01:30 on the wall.
