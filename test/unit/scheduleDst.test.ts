@@ -96,6 +96,10 @@ describe('fall-backs that cron-parser read in the zone could not get through', (
     // From 00:59:58Z: 01:59:58 and 01:59:59 CET, then 02:00:00 (skipped) = 03:00:00 CEST = 01:00:00Z, which
     // 03:00:00 CEST itself also is; 02:00:01 → 01:00:01Z and so on: each second of 01:00Z on once.
     expect(firings('* * * * * *', 'Europe/Berlin', '2027-03-28T00:59:57Z', 5)).toEqual(['2027-03-28T00:59:58.000Z', '2027-03-28T00:59:59.000Z', '2027-03-28T01:00:00.000Z', '2027-03-28T01:00:01.000Z', '2027-03-28T01:00:02.000Z']);
+    // From inside the span the skipped walls move into (01:00Z–02:00Z): 02:30 (skipped) fires at 01:30Z, after
+    // 01:15Z; every second from 01:30Z on once.
+    expect(firings('30 2 * * *', 'Europe/Berlin', '2027-03-28T01:15:00Z', 2)).toEqual(['2027-03-28T01:30:00.000Z', '2027-03-29T00:30:00.000Z']);
+    expect(firings('* * * * * *', 'Europe/Berlin', '2027-03-28T01:30:00Z', 3)).toEqual(['2027-03-28T01:30:01.000Z', '2027-03-28T01:30:02.000Z', '2027-03-28T01:30:03.000Z']);
   });
 });
 
