@@ -277,7 +277,7 @@ export function storageError(e: unknown, reportsDir: string, dbPath: string): Ap
   const message = err?.message ?? '';
   const where = `the reports directory ${reportsDir} or the scratch space ${dirname(dbPath)}`;
   // A copy (moveFile across file systems) that could not write names its source as `path` and the file it
-  // wrote as `dest`: the full disk, or the file too large, is the destination's.
+  // wrote as `dest`: the full disk, the file too large or the refused write is the destination's.
   const written = err?.dest ?? err?.path;
   if (isDiskFull(err)) {
     return new AppError('TRANSIENT',
@@ -293,7 +293,7 @@ export function storageError(e: unknown, reportsDir: string, dbPath: string): Ap
   }
   if (err?.code === 'EROFS' || err?.code === 'EACCES' || err?.code === 'EPERM') {
     return new AppError('PUBLISH',
-      `cannot write ${err.path ?? where} (${err.code}); nothing was published: make it writable, or give another --out (or "reports_dir" in the job file)`,
+      `cannot write ${written ?? where} (${err.code}); nothing was published: make it writable, or give another --out (or "reports_dir" in the job file)`,
       { cause: e });
   }
   return undefined;

@@ -126,7 +126,7 @@ export function* scheduleFirings(pattern: string, tz: string, after: number): Ge
       w = wall.next().getTime();
     } catch {
       // No wall time left (cron-parser's end of its range, or a pattern no date matches): the rest in order.
-      for (const i of held) if (i > last) yield (last = i);
+      yield* held;
       return;
     }
     const i = zone.instantOfWall(w);
@@ -135,10 +135,8 @@ export function* scheduleFirings(pattern: string, tz: string, after: number): Ge
       while (k > 0 && held[k - 1]! > i) k--;
       held.splice(k, 0, i);
     }
-    while (held.length > 0 && w >= held[0]! + zone.offset(held[0]!)) {
-      const next = held.shift()!;
-      if (next > last) yield (last = next);
-    }
+    // Every held instant is above `last` (only such are held, and the smallest is given first).
+    while (held.length > 0 && w >= held[0]! + zone.offset(held[0]!)) yield (last = held.shift()!);
   }
 }
 
