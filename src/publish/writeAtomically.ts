@@ -11,11 +11,12 @@ import { basename, dirname, join } from 'node:path';
  * given (the umask does not narrow it). `owner`: its owner and group (the one it replaces, when root writes it).
  * `sync: false`: whole or absent to a reader, but not flushed to the disk (a marker that needs no
  * durability, such as a staging directory's owner file: two fsyncs per tenant of a run for nothing).
+ * `mkdir: false`: a missing folder is the caller's ENOENT, not made (the worker's heartbeat file).
  */
-export async function writeAtomically(path: string, data: string | Buffer, opts: { mode?: number; owner?: { uid: number; gid: number }; sync?: boolean } = {}): Promise<void> {
+export async function writeAtomically(path: string, data: string | Buffer, opts: { mode?: number; owner?: { uid: number; gid: number }; sync?: boolean; mkdir?: boolean } = {}): Promise<void> {
   const sync = opts.sync ?? true;
   const dir = dirname(path);
-  await makeDirs(dir);
+  if (opts.mkdir !== false) await makeDirs(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fh = await open(tmp, 'wx', opts.mode ?? 0o666);

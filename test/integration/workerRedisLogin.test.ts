@@ -1,7 +1,7 @@
 // Redis refusing REDIS_URL's login, and a Redis that comes back after an outage, as the operator meets them:
 // `ltv enqueue` and `ltv worker` processes, and an in-process worker's heartbeat file. Also the other settings
 // a worker refuses at start, and the signals it stops on.
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -87,7 +87,16 @@ test('after a Redis restart the worker says it answers again and touches its hea
   const w = h.worker({ REDIS_URL: redis.url, LTV_HEARTBEAT_FILE: heartbeat }, log);
   try {
     await w.ready;
-    await waitFor('a first heartbeat', () => readFile(heartbeat, 'utf8').catch(() => undefined), 8_000);
+    const first = await waitFor('a first heartbeat', () => readFile(heartbeat, 'utf8').catch(() => undefined), 8_000);
+    // Each beat replaces the file whole (a new inode renamed over it): a probe reading it never sees the empty
+    // file that an in-place rewrite leaves between its truncation and its write (a CI run read '' here once).
+    const { ino } = await stat(heartbeat);
+    const next = await waitFor('the next heartbeat', async () => {
+      const t = await readFile(heartbeat, 'utf8').catch(() => undefined);
+      return t !== undefined && t !== first ? t : undefined;
+    }, 8_000);
+    expect(Date.parse(next)).toBeGreaterThan(Date.parse(first));
+    expect((await stat(heartbeat)).ino).not.toBe(ino);
     await redis.stop();
     await waitFor('the outage noticed', () => lines.some((l) => l.msg === 'lost the connection to redis; runs in progress continue, reconnecting'), 5_000);
     await redis.start();
