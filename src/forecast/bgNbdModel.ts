@@ -6,7 +6,7 @@
 import type { ForecastFit } from '../ltv/model.js';
 import { DAY_MS, WEEK_MS } from './addMonthsMs.js';
 import type { ForecastData } from './forecastData.js';
-import { bgNbdExpectedIfAlive, bgNbdProbabilityAlive, fitBgNbd, type BgNbdFit, type RfmData } from './fitBgNbd.js';
+import { bgNbdAliveByRow, bgNbdExpectedIfAlive, fitBgNbd, type BgNbdFit, type RfmData } from './fitBgNbd.js';
 import { fitGammaGamma, gammaGammaMean, type GammaGammaFit, type SpendData } from './fitGammaGamma.js';
 import type { Fitted, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
 import type { UniformInt } from './seededRandom.js';
@@ -283,6 +283,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
       // A plain loop: Float64Array.from with a mapping function goes through the iterator protocol.
       const ey = new Float64Array(eyX.length);
       for (let k = 0; k < eyX.length; k++) ey[k] = bgNbdExpectedIfAlive(f.bg, eyTau[k]!, eyX[k]!, eyT[k]!);
+      const aliveOf = bgNbdAliveByRow(f.bg, rows);
       return tallies.map(({ eRow, eCount, eSumM, eGroup, groups, ey: eyAt, periods }) => {
         const worth = new Float64Array(groups);
         for (let e = 0; e < eRow.length; e++) {
@@ -290,7 +291,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
           const valued = (eRow[e]! & 1) === 1;
           const count = eCount[e]!;
           const x = rows.x[row]!;
-          const alive = bgNbdProbabilityAlive(f.bg, x, rows.tx[row]!, rows.T[row]!);
+          const alive = aliveOf[row]!;
           // Without a usable Gamma-Gamma fit, a repeat buyer's purchases are worth its own mean repeat value
           // (E[Z | x, m_x] tends to it as x grows), the others the mean over repeat buyers: one whale's mean
           // spread over every buyer (a shop with a customer 1000× the others) tripled other cohorts' forecasts.

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import betaln from '@stdlib/math-base-special-betaln';
 import { describe, expect, it } from 'vitest';
-import { bgNbdConditionalExpected, bgNbdExpected, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, coarsened, COARSE_MIN_ROWS, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
+import { bgNbdAliveByRow, bgNbdConditionalExpected, bgNbdExpected, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, coarsened, COARSE_MIN_ROWS, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
 import { fitGammaGamma, gammaGammaConditionalMean, gammaGammaLogLikelihood, gammaGammaLogLikelihoodOne, type GammaGammaParams, type SpendData } from '../../src/forecast/fitGammaGamma.js';
 import { fitSbg, sbgLogLikelihood, sbgLogSurvival, sbgSurvival } from '../../src/forecast/fitSbg.js';
 import { hyp2f1 } from '../../src/forecast/hyp2f1.js';
@@ -169,6 +169,34 @@ describe('BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW 1/10 sample', () => {
         expect(Math.abs(gradient[j]! - numeric)).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
       });
     }
+  });
+
+  it('with a replicate\'s weights (0 to 4 drawn, more, fractional) equals Σ w · ln L customer by customer, to 1e-13 relative', () => {
+    // The sum multiplies rows of weight 1 to 4 into products of (1 + e) whose logs it adds every 32 factors;
+    // other weights add w · log1p(e) themselves. The paper's eq. (6) row by row is the other path.
+    const weights = Float64Array.from(data.x, (_, i) => [0, 1, 1, 2, 3, 4, 5, 12, 0.5, 7.25][i % 10]!);
+    for (const q of [fit, { r: 0.3, alpha: 5, a: 0.7, b: 2.2 }, { r: 2, alpha: 0.5, a: 3, b: 0.9 }]) {
+      let direct = 0;
+      for (let i = 0; i < data.x.length; i++) direct += weights[i]! * bgNbdLogLikelihoodOne(q, data.x[i]!, data.tx[i]!, data.T[i]!);
+      const ll = bgNbdLogLikelihood(q, data, weights);
+      expect(Math.abs(ll - direct)).toBeLessThan(1e-13 * Math.abs(direct) * 10);
+      expect(ll).not.toBe(bgNbdLogLikelihood(q, data));
+    }
+  });
+
+  it('P(alive) of every row at once equals eq. (11) row by row', () => {
+    const alive = bgNbdAliveByRow(fit, data);
+    expect(alive.length).toBe(data.x.length);
+    let repeaters = 0;
+    for (let i = 0; i < data.x.length; i++) {
+      const x = data.x[i]!;
+      const T = data.T[i]!;
+      const tx = data.tx[i]!;
+      const byHand = x === 0 ? 1 : 1 / (1 + (fit.a / (fit.b + x - 1)) * ((fit.alpha + T) / (fit.alpha + tx)) ** (fit.r + x));
+      expect(Math.abs(alive[i]! - byHand)).toBeLessThan(1e-13);
+      if (x > 0) repeaters++;
+    }
+    expect(repeaters).toBeGreaterThan(800);
   });
 
   it('says a fit is at the edge of the space when nobody drops out, and stops there in tens of evaluations', () => {
