@@ -14,7 +14,9 @@
 // - `splitToClean` otherwise (and for every compressed file, JSON Lines and whitespace-separated text):
 //   a streaming RFC 4180 splitter writes a clean file of `line, reason, fields…` records that DuckDB reads
 //   with fixed options. A record it cannot split takes exactly one physical line (the one it starts on)
-//   into quarantine with its reason; splitting resumes on the next line.
+//   into quarantine with its reason; splitting resumes on the next line. Except a record past
+//   MAX_RECORD_BYTES that is one (its quoted values hold line breaks, it closes into the header's number
+//   of fields: longRecordEnd reads ahead to know): it is one bad row, and splitting resumes after it.
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -454,19 +456,111 @@ class Out {
  * Feeds the source to `consume(bytes, final)`, which returns how many bytes it used; the rest (an
  * unfinished record) is carried into the next chunk. Output is flushed after every chunk.
  */
-async function pump(src: TextSource, w: Out, consume: (b: Buffer, final: boolean) => number): Promise<void> {
+/**
+ * Feeds `consume` the text chunk by chunk: `base` is the offset in the text of the buffer's first byte. A
+ * consume that needs to know where a record too long to hold ends (a quoted field with line breaks past
+ * MAX_RECORD_BYTES) asks `lookahead.want` and returns the bytes it used before that record; the end is
+ * found (longRecordEnd) and consume is called again with the rest.
+ */
+async function pump(src: TextSource, w: Out, consume: (b: Buffer, final: boolean, base: number) => number, lookahead?: Lookahead): Promise<void> {
   let carry: Buffer = Buffer.alloc(0);
+  let base = 0;
+  const feed = async (first: Buffer, final: boolean): Promise<Buffer> => {
+    let b = first;
+    for (;;) {
+      const used = consume(b, final, base);
+      base += used;
+      b = b.subarray(used);
+      if (lookahead?.want === undefined) return b;
+      lookahead.found = { offset: lookahead.want, end: await longRecordEnd(src, lookahead.want, lookahead.delim) };
+      lookahead.want = undefined;
+    }
+  };
   try {
     for await (const chunk of chunks(src)) {
-      const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      const used = consume(b, false);
-      carry = Buffer.from(b.subarray(used));
+      const rest = await feed(carry.length ? Buffer.concat([carry, chunk]) : chunk, false);
+      carry = Buffer.from(rest);
       await w.flush();
     }
-    consume(carry, true);
+    await feed(carry, true);
   } finally {
     await w.close();
   }
+}
+
+/** A record's end asked by a splitter (`want`, its first byte's offset) and found (`found`). */
+interface Lookahead {
+  delim: number;
+  want: number | undefined;
+  found: { offset: number; end: RecordEnd | null } | undefined;
+}
+
+interface RecordEnd {
+  /** Offset in the text just past the record's line end. */
+  end: number;
+  fields: number;
+  /** Line breaks inside its quoted fields. */
+  breaks: number;
+}
+
+/**
+ * Where the RFC 4180 record starting at `offset` of the text ends, read afresh from there (a gzip file is
+ * inflated again up to it), however long it is: its end, fields and the line breaks inside its quotes; null
+ * when it is not one record (a quote never closed before the end of the text, or text after a closing
+ * quote). Read only for a record past MAX_RECORD_BYTES whose first line opens a quote.
+ */
+async function longRecordEnd(src: TextSource, offset: number, delim: number): Promise<RecordEnd | null> {
+  const file = createReadStream(src.path, { ...(src.gzip ? {} : { start: offset }), highWaterMark: 1 << 20 });
+  const z = src.gzip ? createGunzip({ chunkSize: 1 << 20 }) : null;
+  if (z) file.on('error', (e) => z.destroy(e));
+  const raw: Readable = z ? file.pipe(z) : file;
+  let skip = src.gzip ? offset : 0;
+  let pos = offset;
+  let fields = 1;
+  let breaks = 0;
+  // 0 a field's start, 1 unquoted, 2 quoted, 3 a quote inside quotes (closing, or the first of ""), 4 after
+  // a closing quote, 5 a CR ending the record (an LF may follow).
+  let state = 0;
+  let quotedCr = false;
+  try {
+    for await (const chunk of raw) {
+      src.signal?.throwIfAborted();
+      let b = chunk as Buffer;
+      if (skip > 0) {
+        const n = Math.min(skip, b.length);
+        skip -= n;
+        b = b.subarray(n);
+      }
+      for (let i = 0; i < b.length; i++, pos++) {
+        const c = b[i]!;
+        if (state === 5) return { end: c === LF ? pos + 1 : pos, fields, breaks };
+        if (state === 3) {
+          if (c === QUOTE) { state = 2; continue; }
+          state = 4;
+        }
+        if (state === 2) {
+          if (quotedCr && c !== LF) breaks++;
+          quotedCr = c === CR;
+          if (c === QUOTE) state = 3;
+          else if (c === LF) breaks++;
+          continue;
+        }
+        if (state === 0 && c === QUOTE) { state = 2; quotedCr = false; continue; }
+        if (c === delim) { fields++; state = 0; continue; }
+        if (c === LF) return { end: pos + 1, fields, breaks };
+        if (c === CR) { state = 5; continue; }
+        if (state === 4) return null;
+        state = 1;
+      }
+    }
+  } catch (e) {
+    if (src.signal?.aborted) throw new AppError('TRANSIENT', 'INTERRUPT: the run was cancelled', { retryable: true });
+    throw readError(src, e);
+  } finally {
+    z?.destroy();
+    file.destroy();
+  }
+  return state === 2 ? null : { end: pos, fields, breaks };
 }
 
 function csvQuote(text: string): string {
@@ -596,6 +690,10 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
   /** The next record's row number (`results`). */
   let row = 1;
   let skipping = false; // inside a line too long to keep: dropped up to its end
+  // A record past MAX_RECORD_BYTES whose quoted value holds line breaks is dropped whole, up to this offset
+  // of the text (−1: none): resuming on its second line read the inside of its quotes as records.
+  let skipTo = -1;
+  const lookahead: Lookahead = { delim, want: undefined, found: undefined };
   const bad = (at: number, reason: string): void => {
     stats.records++;
     w.push(Buffer.from(`${at}${d}${csvQuote(reason)}`));
@@ -609,7 +707,33 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
     w.push(b.subarray(from, end));
     w.push(Buffer.from('\n'));
   };
-  const consume = (b: Buffer, final: boolean): number => {
+  /**
+   * A record at p that runs past MAX_RECORD_BYTES: when its first line opens a quote, where the record
+   * ends is looked up ('ask': consume stops there and is called again once it is known). A record of the
+   * header's fields whose quoted values hold line breaks is one bad row, and its lines are skipped ('skip');
+   * anything else (a quote opened by mistake and never closed, or closed lines later in a record that does
+   * not fit the header) leaves its first line alone bad, as before (null).
+   */
+  const spanning = (b: Buffer, p: number, base: number): 'ask' | 'skip' | null => {
+    const quote = b.indexOf(QUOTE, p);
+    const lf = b.indexOf(LF, p);
+    const cr = b.indexOf(CR, p);
+    const eol = Math.min(lf < 0 ? b.length : lf, cr < 0 ? b.length : cr);
+    if (quote < 0 || quote > eol) return null;
+    const found = lookahead.found;
+    if (found?.offset !== base + p) {
+      lookahead.want = base + p;
+      return 'ask';
+    }
+    lookahead.found = undefined;
+    const e = found.end;
+    if (!e || e.breaks === 0 || e.fields !== width) return null;
+    bad(results ? row++ : line, `record longer than ${MAX_RECORD_BYTES} bytes (${results ? '' : `lines ${line}–${line + e.breaks}: `}a quoted value holds line breaks)`);
+    line += 1 + e.breaks;
+    skipTo = e.end;
+    return 'skip';
+  };
+  const consume = (b: Buffer, final: boolean, base: number): number => {
     const utf8 = isUtf8(b);
     const nul = b.includes(0);
     const lineEnd = lineEnds(b);
@@ -623,6 +747,12 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       line = 1 + end.lines;
     }
     while (p < b.length) {
+      if (skipTo >= 0) {
+        if (skipTo >= base + b.length) return b.length;
+        p = Math.max(p, skipTo - base);
+        skipTo = -1;
+        continue;
+      }
       if (skipping) {
         const end = lineEnd(p, final);
         if (!end) return b.length;
@@ -634,6 +764,9 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       const r = parseRecord(b, p, delim, final);
       if (r.kind === 'need') {
         if (b.length - p > MAX_RECORD_BYTES) {
+          const long = spanning(b, p, base);
+          if (long === 'ask') return p;
+          if (long === 'skip') continue;
           // Nothing ends this record within the limit: its first line alone is bad, then the next line.
           const end = lineEnd(p, false);
           bad(results ? row++ : line, `record longer than ${MAX_RECORD_BYTES} bytes (or a quote opened on this line is never closed)`);
@@ -688,6 +821,11 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
         // A record spanning lines that does not fit the header: its quote opened on its first line by
         // mistake. That line alone is bad; the next one is read afresh.
       }
+      if (r.kind === 'bad' && r.reason.startsWith('record longer than')) {
+        const long = spanning(b, p, base);
+        if (long === 'ask') return p;
+        if (long === 'skip') continue;
+      }
       const end = lineEnd(p, final);
       if (!end) {
         if (b.length - p > MAX_RECORD_BYTES) { bad(results ? row++ : line, r.kind === 'bad' ? r.reason : `line longer than ${MAX_RECORD_BYTES} bytes`); skipping = true; return b.length; }
@@ -704,7 +842,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
     }
     return p;
   };
-  await pump(src, w, consume);
+  await pump(src, w, consume, lookahead);
   return { path: out, stats };
 }
 

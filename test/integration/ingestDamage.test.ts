@@ -2,7 +2,7 @@
 // quarantine.csv at its exact physical line with its reason, or in a named statistic (blank lines, repeated
 // header lines); damaged compressed files and non-regular files are refused with one line naming them.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -147,6 +147,37 @@ describe('a damaged CSV export', () => {
       expect(report.inputs.map((i) => i.rows)).toEqual([3, 0]);
       expect((await quarantine(dir)).map((r) => [r.line, r.reason])).toEqual([[3, `line longer than ${1 << 20} bytes`]]);
       expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([15, 15]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('a quoted value with line breaks past 1 MiB is one bad row: the lines inside its quotes are never read as records', async () => {
+    // Before, its first line alone was quarantined and splitting resumed on the next: a line inside the
+    // quotes ("evil" paying 999) was counted as a payment, and the closing quote's line as another bad row.
+    // A quote opened by mistake and never closed still takes only its own line.
+    const big = 'A'.repeat((1 << 20) + 5);
+    const half = 'B'.repeat(600_000);
+    const rows = (tail: string): string => `customer_id,event_time,amount,product_id\na,2026-01-10,1.00,p\nx,2026-01-10,1.00,"${tail}\nb,2026-01-11,2.00,p\n`;
+    const fx = await makeFixture({
+      'long.csv': rows(`${big}\nevil,2026-01-10,999.00,p\n"`), // lines 3–5 one record
+      'halves.csv': rows(`${half}\n${half}"`), // lines 3–4 one record of 1.2 MB
+      'stray.csv': `customer_id,event_time,amount,product_id\na,2026-01-10,1.00,p\nx,2026-01-10,1.00,"${big}\nc,2026-01-10,3.00,p\nb,2026-01-11,2.00,p\n`,
+    });
+    await writeFile(join(fx.dir, 'long.csv.gz'), gzipSync(await readFile(join(fx.dir, 'long.csv'))));
+    try {
+      for (const [file, lines] of [['long.csv', 'lines 3–5'], ['long.csv.gz', 'lines 3–5'], ['halves.csv', 'lines 3–4']] as const) {
+        const result = await runJob(fx, { inputs: [{ path: file }], max_bad_row_share: 0.9, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+        expect([file, result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions]).toEqual([file, 3, 1, 2]);
+        const { dir, report } = await readLatest(fx);
+        expect(await quarantine(dir)).toEqual([{ line: 3, reason: `record longer than ${1 << 20} bytes (${lines}: a quoted value holds line breaks)` }]);
+        expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([1.5, 1.5]);
+      }
+      // Never closed: line 3 alone is bad, the lines after it are read.
+      const result = await runJob(fx, { inputs: [{ path: 'stray.csv' }], max_bad_row_share: 0.9, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+      expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions]).toEqual([4, 1, 3]);
+      const { dir } = await readLatest(fx);
+      expect((await quarantine(dir)).map((r) => r.line)).toEqual([3]);
     } finally {
       await fx.cleanup();
     }
