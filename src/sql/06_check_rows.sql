@@ -81,7 +81,12 @@ with_rate AS (
   -- (04_rate_days.sql, readInputs.ts): no join, because the rowids of checked_rows must follow the file (a
   -- join does not keep DuckDB's reading order, and a row's line, duplicate ranking and ties all come from
   -- that order). Rows in the report currency compute no local date (a time zone conversion).
-  SELECT c.*, {{rate}} AS r10
+  -- A row that carries no money (a failed charge, a voided order, a cancellation event: amount 0, no
+  -- proceeds or net) in a currency without a rate converts at 1: nothing to convert, and it was quarantined
+  -- for a rate it does not need (README: such rows are read with amount 0, never quarantined). A code that
+  -- is no ISO 4217 code is still a bad row.
+  SELECT c.*, coalesce({{rate}}, CASE WHEN c.amount = 0 AND coalesce(c.proceeds, 0) = 0 AND coalesce(c.net_revenue, 0) = 0
+    AND list_contains(CAST($iso_4217 AS VARCHAR[]), c.currency) THEN CAST(10000000000 AS BIGINT) END) AS r10
   FROM with_code c
 )
 SELECT

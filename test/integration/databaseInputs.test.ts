@@ -144,16 +144,21 @@ describe('PostgreSQL inputs', () => {
 
   it('applies a preset to a query as to a file (stripe, API shape: Unix times, minor units)', async () => {
     const url = await pgDatabase(`
-      CREATE TABLE charges (id text, created bigint, amount bigint, amount_refunded bigint, currency text, customer text, status text, captured boolean);
+      CREATE TABLE charges (id text, created bigint, amount bigint, amount_refunded bigint, currency text, customer text, status text, captured boolean, livemode boolean);
       INSERT INTO charges VALUES
-        ('ch_1', 1768032000, 1000, 0, 'usd', 'cus_a', 'succeeded', true),
-        ('ch_2', 1768118400, 2000, 500, 'usd', 'cus_b', 'succeeded', true),
-        ('ch_3', 1768204800, 900, 0, 'usd', 'cus_c', 'failed', false);`);
+        ('ch_1', 1768032000, 1000, 0, 'usd', 'cus_a', 'succeeded', true, true),
+        ('ch_2', 1768118400, 2000, 500, 'usd', 'cus_b', 'succeeded', true, true),
+        ('ch_3', 1768204800, 900, 0, 'usd', 'cus_c', 'failed', false, true),
+        ('ch_4', 1768204800, 50000, 0, 'usd', 'cus_test', 'succeeded', true, false),
+        ('ch_5', 1768204800, 700, 0, 'eur', 'cus_e', 'failed', false, true);`);
     const env = setEnv('LTV_TEST_PG_CHARGES', url);
-    const { report } = await run([{ query: 'SELECT * FROM charges ORDER BY id', connection: `env:${env}`, preset: 'stripe' }]);
+    const { result, report, quarantine } = await run([{ query: 'SELECT * FROM charges ORDER BY id', connection: `env:${env}`, preset: 'stripe' }]);
     // 2026-01-10/11/12 UTC: cus_a 10.00, cus_b 20.00 − 5.00 refunded (linked), cus_c failed (no cohort):
     // January p0 = (10 + 15) / 2 = 12.50 (the Feb 10 boundary: p1 shown, nothing more) → [12.5, 12.5].
+    // ch_4 is test mode: PostgreSQL sends livemode false as "f", which counted it as a live 500.00 payment.
+    // ch_5, failed in EUR without a rates file, carries no money: read with amount 0, not quarantined for a rate.
     expect(grid(report.matrices[0]!)).toEqual({ Total: [12.5, 12.5], '2026-01-01': [12.5, 12.5] });
+    expect([result.stats.rows_read, result.stats.sandbox_rows, result.stats.zero_amount_rows, quarantine]).toEqual([6, 1, 2, []]);
   });
 
   it('reads a money column as its number (COPY writes "$1,234.56", which quarantined every row)', async () => {

@@ -216,6 +216,41 @@ describe('adapty preset: event names beyond the current documentation', () => {
   });
 });
 
+describe('a row without money in a currency the run has no rate for', () => {
+  it('is read with amount 0 (Adapty\'s cancellation event, Shopify\'s voided order), not quarantined for a rate it does not need', async () => {
+    const adapty = await runExport({
+      'events.csv': [
+        'profile_id,event_type,event_datetime,transaction_id,environment,revenue_usd,proceeds_usd,net_revenue_usd,revenue_local,proceeds_local,net_revenue_local,currency,store_country,profile_event_id',
+        'p3,subscription_initial_purchase,2025-10-20T10:00:00.000000+0000,3000,Production,19.99,16.99,14.99,18.49,15.72,13.87,EUR,DE,e7',
+        'p3,subscription_cancelled,2025-12-01T10:00:00.000000+0000,3000,Production,,,,,,,EUR,DE,e9',
+      ].join('\n') + '\n',
+    }, { inputs: [{ path: 'events.csv', preset: 'adapty' }], matrices: MONTHLY }, '2025-12-15T00:00:00Z');
+    // USD revenue: 19.99 in October; the cancellation (its currency EUR, no rates file) is a zero row. Before,
+    // it was quarantined ("no exchange rate for EUR"): 1 of 2 rows, and the run failed at the 1 % limit.
+    expect([adapty.result.stats.rows_read, adapty.result.stats.rows_quarantined, adapty.result.stats.zero_amount_rows, adapty.quarantine]).toEqual([2, 0, 1, []]);
+    expect(grid(adapty.report.matrices[0]!)['2025-10-01']).toEqual([19.99, 19.99, 19.99]);
+    const shopify = await runExport({
+      'orders.csv': [
+        'Name,Email,Financial Status,Currency,Taxes,Total,Created at,Lineitem name,Lineitem sku,Billing Country,Refunded Amount,Outstanding Balance,Id',
+        '#1,a@x.com,paid,USD,0.00,10.00,2026-01-05 10:00:00 -0500,Cap,CP-1,US,0.00,0.00,1',
+        '#2,b@x.com,voided,EUR,0.00,80.00,2026-01-06 10:00:00 +0100,Hoodie,HD-1,DE,0.00,0.00,2',
+      ].join('\n') + '\n',
+    }, { inputs: [{ path: 'orders.csv', preset: 'shopify' }], matrices: MONTHLY }, '2026-01-20T00:00:00Z');
+    expect([shopify.result.stats.rows_quarantined, shopify.result.stats.zero_amount_rows, shopify.quarantine]).toEqual([0, 1, []]);
+    expect(grid(shopify.report.matrices[0]!)).toEqual({ Total: [10], '2026-01-01': [10] });
+  });
+
+  it('with money still needs its rate, and a code that is no currency is still a bad row', async () => {
+    const { result, quarantine } = await runExport({
+      'pay.csv': 'customer_id,event_time,amount,currency\na,2026-01-05,10.00,USD\nb,2026-01-05,5.00,EUR\nc,2026-01-05,0,EUR\nd,2026-01-05,0,XYZ\n',
+    }, { inputs: [{ path: 'pay.csv' }], matrices: MONTHLY, max_bad_row_share: 0.9 }, '2026-01-20T00:00:00Z');
+    expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.zero_amount_rows]).toEqual([4, 2, 1]);
+    expect(quarantine.map((l) => l.split(',').slice(1, 3).join(','))).toEqual([
+      '3,"no exchange rate for EUR on or before 2026-01-05: the run has no rates file; give one (--rates <file>', '5,"currency ""XYZ"" is not an ISO 4217 code in current use (e.g. USD',
+    ]);
+  });
+});
+
 describe('paddle preset', () => {
   it('reads the transactions and adjustments reports: completed only, lowest denomination, refunds linked', async () => {
     const { result, report } = await runPreset(

@@ -104,7 +104,7 @@ SELECT *,
     THEN ltv_units4_text(ltv_div_round_exact(ltv_units4(ltv_dec4(ltv__in_fee)) * 1000000, ltv_units4(ltv_dec4(ltv__in_converted_amount))))
   END AS ltv__commission_percentage,
   CASE WHEN ltv__part <> 'payment' THEN ltv__in_id END AS ltv__refund_of,
-  CASE WHEN lower(ltv__in_mode) IN ('test', 'false') THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
+  CASE WHEN lower(ltv_trim(ltv__in_mode)) = 'test' OR (ltv_text(ltv__in_mode) IS NOT NULL AND NOT ltv_bool(ltv__in_mode)) THEN 'true' ELSE 'false' END AS ltv__is_sandbox,
   ltv__in_country AS ltv__country,
   'stripe' AS ltv__store,
   CASE WHEN NOT ltv__paid THEN NULL
