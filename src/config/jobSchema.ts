@@ -38,6 +38,8 @@ function cronError(text: string): string {
 import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '../ltv/model.js';
 
 /** The placeholders of `email.subject` (src/notify/formatSubject.ts). */
+/** White space at either end, as ltv_trim (02_macros.sql) removes it from the text values of rows. */
+const EDGE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 const SUBJECT_PLACEHOLDERS = ['{tenant}', '{date}', '{ltv}', '{currency}', '{horizon}', '{job}'];
 
 export const CANONICAL_COLUMNS = [
@@ -214,7 +216,11 @@ export const JobSchema = z.strictObject({
   /** Rows without tenant_id belong to this tenant. */
   // As long as a row's tenant_id and a key's tenant may be (README "Outputs": a long id gets a safe directory name).
   tenant: z.string().min(1, `a tenant id is 1 to ${TENANT_ID_MAX.toLocaleString('en-US')} characters: give one, or leave the field out for "default"`)
-    .max(TENANT_ID_MAX, `a tenant id is 1 to ${TENANT_ID_MAX.toLocaleString('en-US')} characters: shorten it`).default('default'),
+    .max(TENANT_ID_MAX, `a tenant id is 1 to ${TENANT_ID_MAX.toLocaleString('en-US')} characters: shorten it`)
+    // A row's tenant_id is read without the white space around it (ltv_trim, 02_macros.sql): "acme " named a
+    // tenant no row can carry, and one tenant's rows were published as two tenants.
+    .refine((t) => !EDGE_SPACE.test(t), 'has white space at its start or end, which a row\'s tenant_id never keeps: remove it')
+    .default('default'),
   inputs: z.array(InputSchema).min(1),
   timezone: ianaZone.default('UTC'),
   currency: currency.default('USD'),

@@ -46,6 +46,11 @@ describe('job file messages', () => {
     // A tenant id as long as a row's may be (it was refused over 128 characters).
     expect(() => parseJob({ inputs: [input], tenant: 'a'.repeat(200) }, 'job', '/tmp', 'job.json')).not.toThrow();
     expect(refusal({ inputs: [input], tenant: 'a'.repeat(1025) })).toBe('job.json: tenant: a tenant id is 1 to 1,024 characters: shorten it');
+    // White space around it: rows' tenant ids are trimmed, so "acme " split one tenant's rows into two reports.
+    for (const tenant of ['acme ', ' acme', '\tacme', 'acme\u00a0', '\u3000acme']) {
+      expect(refusal({ inputs: [input], tenant })).toBe('job.json: tenant: has white space at its start or end, which a row\'s tenant_id never keeps: remove it');
+    }
+    expect(() => parseJob({ inputs: [input], tenant: 'a cme' }, 'job', '/tmp', 'job.json')).not.toThrow();
     expect(refusal({ inputs: [input], email: { to: ['finance'] } })).toBe('job.json: email.to[0]: not an email address: give one such as "finance@example.com"');
   });
 });
