@@ -144,7 +144,15 @@ export async function reserveRun(
   try {
     await makeDirs(runsDir);
   } catch (e) {
-    throw new AppError('PUBLISH', `cannot create ${runsDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    // What is in the way, and what to change (a bare "ENOTDIR" said neither).
+    const err = e as NodeJS.ErrnoException;
+    const fix = 'or give another --out (or "reports_dir" in the job file)';
+    const why = err.code === 'ENOTDIR' || err.code === 'EEXIST'
+      ? `${err.code}: a part of that path is a file, not a folder): move the file away, ${fix}`
+      : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS'
+        ? `${err.code}): make it writable, ${fix}`
+        : `${err.code ?? err.message}): ${fix}`;
+    throw new AppError('PUBLISH', `cannot create ${runsDir} (${why}`, { cause: e });
   }
   if (owner) await removeDeadStaging(runsDir, owner.job, owner.locked);
   await checkLatestLink(tenantDir);

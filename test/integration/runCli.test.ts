@@ -38,6 +38,17 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('a file where a tenant\'s runs folder goes: one line saying what is in the way and what to do', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]), 'out/lf/runs': 'x\n' });
+    try {
+      const r = await ltv(['run', '--input', 'e.csv', '--tenant', 'lf', '--as-of', '2026-02-11T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
+      // It said "cannot create …/runs: ENOTDIR" and nothing else.
+      expect([r.code, r.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', 'lf', 'runs')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or give another --out (or "reports_dir" in the job file)\n`]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('prints a tenant id holding CR, LF, a bidi override, a C1 control or U+2028 on one line, made visible', async ({ expect }) => {
     // Tenant ids from the data: "cr\rover" (a raw CR let "over: run …" overwrite the start of the line),
     // "line\nbreak" (its warning split over two lines), "ok\u009bx" (U+009B, CSI to a terminal, was printed raw).
