@@ -107,7 +107,12 @@ SELECT
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN CASE
       WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_offset_note(raw_event_time)
       ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
-    WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
+    WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN CASE
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
+      -- The text here is already the time_format's reading (readInputs.ts maybeTimeFormat): say it is, rather
+      -- than quote as the file's a value it does not hold ("0026-01-05T00:00:00.000000" for 05/01/26).
+      ELSE 'event_time read with the time_format ' || CAST($time_format AS VARCHAR) || ' as ' || left(raw_event_time, 60) || ' is before min_event_time ' || $min_event_time
+        || ': a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' END
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
