@@ -69,6 +69,11 @@ export interface RunEffects {
   logger: Logger;
   /** The run's as-of time T (SPEC §2). Default: the job's `as_of`, else now. Scheduled runs pass their slot. */
   asOf?: Date;
+  /**
+   * Where asOf came from, as whoever asked can change it ('the --as-of given to ltv enqueue', the run
+   * request's body): an error about it names that. Absent: the job file's as_of or the run's --as-of.
+   */
+  asOfFrom?: string;
   /** Overrides the job's reports_dir. */
   reportsDir?: string;
   /**
@@ -511,7 +516,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
     throw new AppError('DATA',
       `${stats.after_as_of_rows === 1 ? 'the only row' : `every one of the ${stats.after_as_of_rows} rows`} is after the as-of time ${run.asOf.toISOString()}: nothing was published (the report would be empty); ` +
-      `check ${run.job.name === 'adhoc' ? '--as-of' : `"as_of" in ${run.job.file} or the run's --as-of`}: the data starts later`);
+      `check ${run.effects.asOfFrom ?? (run.job.name === 'adhoc' ? '--as-of' : `"as_of" in ${run.job.file} or the run's --as-of`)}: the data starts later`);
   }
   return {
     stats, tenants: check.tenants, local,
@@ -639,7 +644,13 @@ export async function runStages(
         const workbook = job.formats.includes('xlsx')
           ? writeXlsxOffThread(report, join(dir, RUN_FILES.xlsx), { chartPng, quarantineFile: RUN_FILES.quarantine, ...(forecastPng ? { forecastPng } : {}) })
           : undefined;
-        const drawn = Promise.all([pngs, workbook]).then(() => undefined);
+        // Settled both before it fails: with Promise.all a failed workbook (a full disk) let the run's removal
+        // start while the charts were still being written, and a chart landing in the half-removed directory
+        // kept it (ENOTEMPTY): its run-id stayed taken and the retry published as "-2".
+        const drawn = Promise.allSettled([pngs, workbook]).then((results) => {
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        });
         addPendingWrite(dir, drawn);
         workbooks.push(drawn);
         await snapshots;

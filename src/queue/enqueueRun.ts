@@ -135,7 +135,7 @@ export async function enqueueRun(
   // own ids start again at 1 after Redis lost its data), and an add that Redis does not answer can be
   // withdrawn by it (addWithin). With BullMQ's counter id, `ltv enqueue` against a frozen Redis hung, and
   // its add, run when Redis resumed, was a second run beside the one the user enqueued again.
-  const data: RunData = { file, asOf: asOf.toISOString(), source: opts.source, key, ...(opts.shards ? { shards: opts.shards } : {}) };
+  const data: RunData = { file, asOf: asOf.toISOString(), source: opts.source, key, ...(opts.asOf ? { asOfGiven: true } : {}), ...(opts.shards ? { shards: opts.shards } : {}) };
   const queued = opts.env ? await addWithin(queue, job.name, data, key, opts.env) : await queue.add(job.name, data, { jobId: key });
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };

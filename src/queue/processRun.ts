@@ -49,6 +49,12 @@ export function runAsOf(job: Pick<QueuedJob<RunData>, 'data' | 'opts' | 'repeatJ
   return new Date(job.timestamp);
 }
 
+/** Where a run's as-of came from when whoever enqueued it gave it (RunEffects.asOfFrom), else undefined. */
+function asOfFrom(job: Pick<QueuedJob<RunData>, 'data' | 'opts' | 'repeatJobKey'>): string | undefined {
+  if (job.repeatJobKey || !job.data.asOfGiven) return undefined;
+  return job.data.source === 'http' ? 'the "as_of" in the body of the run request (POST /api/v1/runs)' : 'the --as-of given to ltv enqueue';
+}
+
 /**
  * The run's idempotency key (manifest `idempotency_key`): what a retried or recovered attempt finds its
  * published report by. Never the bare BullMQ id, which starts again at 1 when Redis loses its data: an
@@ -150,6 +156,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       const result = await (deps.sharded?.pipelineFor(job, token) ?? runPipeline)(def, {
         logger: log,
         asOf,
+        ...(asOfFrom(job) ? { asOfFrom: asOfFrom(job)! } : {}),
         ...(reportsDir ? { reportsDir, reportsDirFrom: 'LTV_REPORTS_DIR' as const } : {}),
         idempotencyKey: key,
         signal,

@@ -17,6 +17,8 @@ export interface RunData {
   /** As-of time of an on-demand run, fixed when it is enqueued; scheduled runs use their slot instead. */
   asOf?: string;
   source: 'schedule' | 'cli' | 'http';
+  /** Whoever enqueued it gave asOf (`ltv enqueue --as-of`, the run request's `as_of`): an error about it names that. */
+  asOfGiven?: boolean;
   /**
    * On-demand runs: a random key fixed when the run is enqueued, its idempotency key (processRun.runKey);
    * unlike the BullMQ id it is never handed out again after Redis lost its data.

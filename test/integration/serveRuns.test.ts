@@ -53,6 +53,16 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
     }, 60_000);
     expect(done.status).toBe(200);
     expect(done.json()).toMatchObject({ id, job: 'web', state: 'completed', result: { asOf: '2026-02-01T00:00:00.000Z' } });
+
+    // An as_of before every row: the failure names the request's as_of, which set it (it said to check
+    // "as_of" in the job file, which has none, or a --as-of that nobody gave).
+    const early = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify({ job: 'web', as_of: '1980-01-01T00:00:00Z' }) });
+    const earlyId = (early.json() as { id: string }).id;
+    const failed = await waitFor('run failed', async () => {
+      const r = await httpRequest(server.port, `/api/v1/runs/${encodeURIComponent(earlyId)}`, { headers: { authorization: `Bearer ${key}` } });
+      return (r.json() as { state: string }).state === 'failed' ? r.json() as { error: string } : undefined;
+    }, 60_000);
+    expect(failed.error).toMatch(/ is after the as-of time 1980-01-01T00:00:00\.000Z: nothing was published \(the report would be empty\); check the "as_of" in the body of the run request \(POST \/api\/v1\/runs\): the data starts later$/);
   } finally {
     await server.stop();
     await runs.queue.close();
