@@ -33,6 +33,11 @@ export interface FutureQuery {
    * a function of the anchor alone (customers with equal anchors share their ends).
    */
   ends(anchorMs: number): readonly number[];
+  /**
+   * Whether what falls due at an end itself counts (the backtest's end T: a payment at T is realized, SPEC
+   * §2); else an end is the start of the next period, and what falls due then lies in it (SPEC §4).
+   */
+  inclusive?: boolean;
 }
 
 export interface PreparedModel<F extends Fitted = Fitted> {

@@ -238,14 +238,17 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
         // K for each end: the renewals k ≥ 1 due before it. An end is the start of the next month of life
         // (t0 + m + 1 months), and a renewal due then lies in that month (SPEC §4: t0 + k·unit ≤ t), not in
         // month m: a monthly plan's renewals fall on those very instants.
+        // An inclusive end (the backtest's T) counts a renewal due at that instant too: its payment at T is
+        // in what was realized by T (it was left out, and the backtest's error ran low on date-only exports).
+        const inclusive = q.inclusive === true;
         let k = 0;
         let next = due ? due(step) : 0;
         for (let e = 0; e < ends.length; e++) {
           const end = ends[e]!;
           if (due) {
-            while (next < end && k < MAX_RENEWALS) next = due(++k * step + step);
+            while ((next < end || (inclusive && next === end)) && k < MAX_RENEWALS) next = due(++k * step + step);
           } else {
-            k = Math.min(MAX_RENEWALS, Math.max(k, Math.ceil((end - last) / step) - 1));
+            k = Math.min(MAX_RENEWALS, Math.max(k, inclusive ? Math.floor((end - last) / step) : Math.ceil((end - last) / step) - 1));
           }
           const key = c * (MAX_RENEWALS + 1) + k;
           byEnd[e]!.set(key, (byEnd[e]!.get(key) ?? 0) + 1);

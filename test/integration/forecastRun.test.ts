@@ -364,6 +364,31 @@ describe('forecast in a run', () => {
     }
   }, 120_000);
 
+  it('backtest (sBG): a renewal due exactly at T counts in the prediction, as its payment at T counts in the realized', async () => {
+    // Date-only monthly subscriptions starting Jan, Feb, Mar 2025, 40 customers each: a fifth stop after 1,
+    // 2, 3, 4 payments and a fifth never does; T = 2025-09-01 00:00, C = 2025-07-03. The pooled fit is
+    // geometric, θ = 0.25 (alpha, beta → ∞). January by hand: realized at T 8·(1+2+3+4+9)·10/40 = 38; by C
+    // 8·17·10/40 = 34, and the 8 who never stop (r = 6) renew Aug 1 (S 0.75) and Sep 1 = T (0.5625):
+    // 34 + 8·10·1.3125/40 = 36.625. Before, the renewal due at T was left out: 35.50 against 38.
+    // February likewise 32 + 2.625 = 34.625 against 36; March's 3-payment stoppers (last Jun 1) are still
+    // within their grace at C and renew Jul 1, Aug 1 and Sep 1 with the never-stoppers: 30 + 2.625 + 3.46875.
+    const L = [0, 1, 2, 3, 99];
+    const rows: (string | number)[][] = [];
+    for (const c of [1, 2, 3]) {
+      for (let k = 0; k < 40; k++) {
+        for (let j = 0; j <= L[k % 5]! && c + j <= 9; j++) rows.push([`m${c}-${k}`, `2025-0${c + j}-01`, '10.00', j, 'Monthly']);
+      }
+    }
+    const fx = await makeFixture({ 'tx.csv': csv('customer_id,event_time,amount,renewal_number,duration', rows) });
+    fixtures.push(fx);
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, min_group_customers: 1000 } }, '2025-09-01T00:00:00Z');
+    const bt = (await readLatest(fx)).report.forecast!.backtest!;
+    expect(bt.cutoff).toBe('2025-07-03T00:00:00.000Z');
+    expect(bt.cohorts.map((c) => [c.title, c.customers, c.predicted, c.realized])).toEqual([
+      ['2025-01-01', 40, 36.63, 38], ['2025-02-01', 40, 34.63, 36], ['2025-03-01', 40, 36.09, 34],
+    ]);
+  }, 120_000);
+
   it('backtest: says why it has no error when every payment was refunded', async () => {
     // The subscriptions above, each payment refunded (linked) four days later: every cohort realized 0 by
     // T, and (predicted − realized)/realized is undefined for all three, so MAPE and bias are null; the
