@@ -16,7 +16,8 @@
 //   with fixed options. A record it cannot split takes exactly one physical line (the one it starts on)
 //   into quarantine with its reason; splitting resumes on the next line. Except a record past
 //   MAX_RECORD_BYTES that is one (its quoted values hold line breaks, it closes into the header's number
-//   of fields: longRecordEnd reads ahead to know): it is one bad row, and splitting resumes after it.
+//   of fields: longRecordEnd reads ahead to know): each of its lines is a bad row (the inside of its quotes
+//   is never read as records, nor lost from the counts), and splitting resumes after it.
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -710,7 +711,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
   /**
    * A record at p that runs past MAX_RECORD_BYTES: when its first line opens a quote, where the record
    * ends is looked up ('ask': consume stops there and is called again once it is known). A record of the
-   * header's fields whose quoted values hold line breaks is one bad row, and its lines are skipped ('skip');
+   * header's fields whose quoted values hold line breaks is set aside, a bad row per line, and split after ('skip');
    * anything else (a quote opened by mistake and never closed, or closed lines later in a record that does
    * not fit the header) leaves its first line alone bad, as before (null).
    */
@@ -728,7 +729,18 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
     lookahead.found = undefined;
     const e = found.end;
     if (!e || e.breaks === 0 || e.fields !== width) return null;
-    bad(results ? row++ : line, `record longer than ${MAX_RECORD_BYTES} bytes (${results ? '' : `lines ${line}–${line + e.breaks}: `}a quoted value holds line breaks)`);
+    if (results) {
+      // ltv wrote the query's result itself, quoting every value: one row, whatever its line breaks.
+      bad(row++, `record longer than ${MAX_RECORD_BYTES} bytes (a quoted value holds line breaks)`);
+    } else {
+      // A file's quote may have been opened by mistake (`"Gift card` … `27"` thousands of lines later), or
+      // hold line breaks on purpose: neither reading can be told from the other. Each of its lines is set
+      // aside as a bad row: none of them counts (its inside is never read as payments), and none vanishes
+      // (a stray quote that swallowed many rows fails the run at the bad-row limit).
+      const last = line + e.breaks;
+      bad(line, `record longer than ${MAX_RECORD_BYTES} bytes: a quoted value opened on this line runs to line ${last}; each of its lines is set aside (a quote opened by mistake? correct this line)`);
+      for (let l = line + 1; l <= last; l++) bad(l, `inside the quoted value opened on line ${line} (a record longer than ${MAX_RECORD_BYTES} bytes, lines ${line}–${last})`);
+    }
     line += 1 + e.breaks;
     skipTo = e.end;
     return 'skip';

@@ -152,32 +152,41 @@ describe('a damaged CSV export', () => {
     }
   });
 
-  it('a quoted value with line breaks past 1 MiB is one bad row: the lines inside its quotes are never read as records', async () => {
+  it('a quoted value with line breaks past 1 MiB sets each of its lines aside: its inside is never read as records, nor lost from the counts', async () => {
     // Before, its first line alone was quarantined and splitting resumed on the next: a line inside the
     // quotes ("evil" paying 999) was counted as a payment, and the closing quote's line as another bad row.
-    // A quote opened by mistake and never closed still takes only its own line.
+    // A stray quote whose field a later inch mark closes (15,000 valid rows between) must not vanish as
+    // one bad row under the 1 % limit either: every line of it is a bad row, and the run fails at the limit.
     const big = 'A'.repeat((1 << 20) + 5);
     const half = 'B'.repeat(600_000);
     const rows = (tail: string): string => `customer_id,event_time,amount,product_id\na,2026-01-10,1.00,p\nx,2026-01-10,1.00,"${tail}\nb,2026-01-11,2.00,p\n`;
+    const pad = 'a product name long enough that 15,000 rows hold more than a mebibyte of text';
     const fx = await makeFixture({
       'long.csv': rows(`${big}\nevil,2026-01-10,999.00,p\n"`), // lines 3–5 one record
       'halves.csv': rows(`${half}\n${half}"`), // lines 3–4 one record of 1.2 MB
       'stray.csv': `customer_id,event_time,amount,product_id\na,2026-01-10,1.00,p\nx,2026-01-10,1.00,"${big}\nc,2026-01-10,3.00,p\nb,2026-01-11,2.00,p\n`,
+      'inch.csv': ['customer_id,event_time,amount,product_id', 'a,2026-01-10,1.00,"Gift card',
+        ...Array.from({ length: 15_000 }, (_, i) => `c${i},2026-01-11,2.00,${pad} ${i}`), 'z,2026-01-12,3.00,Monitor 27"', 'b,2026-01-11,2.00,p'].join('\n') + '\n',
     });
     await writeFile(join(fx.dir, 'long.csv.gz'), gzipSync(await readFile(join(fx.dir, 'long.csv'))));
     try {
-      for (const [file, lines] of [['long.csv', 'lines 3–5'], ['long.csv.gz', 'lines 3–5'], ['halves.csv', 'lines 3–4']] as const) {
+      for (const [file, last] of [['long.csv', 5], ['long.csv.gz', 5], ['halves.csv', 4]] as const) {
         const result = await runJob(fx, { inputs: [{ path: file }], max_bad_row_share: 0.9, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
-        expect([file, result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions]).toEqual([file, 3, 1, 2]);
+        expect([file, result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions]).toEqual([file, last, last - 2, 2]);
         const { dir, report } = await readLatest(fx);
-        expect(await quarantine(dir)).toEqual([{ line: 3, reason: `record longer than ${1 << 20} bytes (${lines}: a quoted value holds line breaks)` }]);
+        expect(await quarantine(dir)).toEqual([
+          { line: 3, reason: `record longer than ${1 << 20} bytes: a quoted value opened on this line runs to line ${last}; each of its lines is set aside (a quote opened by mistake? correct this line)` },
+          ...Array.from({ length: last - 3 }, (_, k) => ({ line: 4 + k, reason: `inside the quoted value opened on line 3 (a record longer than ${1 << 20} bytes, lines 3–${last})` })),
+        ]);
         expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([1.5, 1.5]);
       }
       // Never closed: line 3 alone is bad, the lines after it are read.
       const result = await runJob(fx, { inputs: [{ path: 'stray.csv' }], max_bad_row_share: 0.9, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
       expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions]).toEqual([4, 1, 3]);
-      const { dir } = await readLatest(fx);
-      expect((await quarantine(dir)).map((r) => r.line)).toEqual([3]);
+      expect((await quarantine((await readLatest(fx)).dir)).map((r) => r.line)).toEqual([3]);
+      // The inch mark closes the gift card's quote 15,001 lines later: 15,002 bad rows of 15,003, over the limit.
+      const e = await failure(runJob(fx, { inputs: [{ path: 'inch.csv' }], matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T));
+      expect(e.message).toMatch(/^15002 of 15003 rows \(99\.99 %\) are bad, above the 1\.00 % limit: nothing was published/);
     } finally {
       await fx.cleanup();
     }
