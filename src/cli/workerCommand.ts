@@ -1,7 +1,7 @@
 // `ltv worker [--jobs <dir>]` (SPEC §7, §8): runs scheduled and on-demand runs until SIGTERM/SIGINT.
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { writeAtomically } from '../publish/writeAtomically.js';
+import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
 
@@ -28,7 +28,7 @@ export function registerWorker(program: Command): void {
       // liveness probe on it would restart it in a loop, without a word.
       if (env.LTV_HEARTBEAT_FILE) {
         const file = env.LTV_HEARTBEAT_FILE;
-        await writeAtomically(file, new Date().toISOString(), { sync: false, mkdir: false }).catch((e: NodeJS.ErrnoException) => {
+        await writeHeartbeat(file).catch((e: NodeJS.ErrnoException) => {
           throw new AppError('CONFIG', `LTV_HEARTBEAT_FILE: cannot write ${file} (${e.code ?? e.message}): give a file in a folder this worker may write to, or unset LTV_HEARTBEAT_FILE`);
         });
       }

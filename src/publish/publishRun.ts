@@ -143,15 +143,20 @@ export async function reserveRun(
   const runsDir = join(tenantDir, 'runs');
   try {
     await makeDirs(runsDir);
+    // A symbolic link to a folder that does not exist passes for made: the staging directory inside it
+    // failed as an internal error.
+    if (!(await stat(runsDir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (e) {
     // What is in the way, and what to change (a bare "ENOTDIR" said neither).
     const err = e as NodeJS.ErrnoException;
     const fix = 'or give another --out (or "reports_dir" in the job file)';
     const why = err.code === 'ENOTDIR' || err.code === 'EEXIST'
       ? `${err.code}: a part of that path is a file, not a folder): move the file away, ${fix}`
-      : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS'
-        ? `${err.code}): make it writable, ${fix}`
-        : `${err.code ?? err.message}): ${fix}`;
+      : err.code === 'ENOENT'
+        ? 'ENOENT: a part of that path is a symbolic link to a folder that does not exist): make that folder, remove the link, ' + fix
+        : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS'
+          ? `${err.code}): make it writable, ${fix}`
+          : `${err.code ?? err.message}): make it a folder ltv can write to, ${fix}`;
     throw new AppError('PUBLISH', `cannot create ${runsDir} (${why}`, { cause: e });
   }
   if (owner) await removeDeadStaging(runsDir, owner.job, owner.locked);

@@ -2,7 +2,7 @@
 // renamed over the target, the folder fsynced. A reader (or a crashed writer's successor) sees the old
 // record or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, realpath, rename, rm } from 'node:fs/promises';
 import { makeDirs } from '../publish/makeDirs.js';
 import { basename, dirname, join } from 'node:path';
 
@@ -40,4 +40,14 @@ export async function writeAtomically(path: string, data: string | Buffer, opts:
   } finally {
     await d.close();
   }
+}
+
+/**
+ * The worker's heartbeat (LTV_HEARTBEAT_FILE): the time, replaced whole so a probe never reads it half
+ * written. A symbolic link is followed to the file it names, which is replaced there (replacing the link
+ * itself left its target, the file a probe watched, stale for good); a missing folder is an ENOENT.
+ */
+export async function writeHeartbeat(file: string): Promise<void> {
+  const target = await realpath(file).catch(() => file);
+  await writeAtomically(target, new Date().toISOString(), { sync: false, mkdir: false });
 }

@@ -1,7 +1,7 @@
 // `ltv worker` as a value: a BullMQ worker over the run queue, the schedule watcher, the run-lock client
 // and a heartbeat, with one close() that bounds every wait (DEPENDENCIES.md: worker.close() has no timeout
 // of its own and can wait forever while Redis is unreachable).
-import { writeAtomically } from '../publish/writeAtomically.js';
+import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { resolve } from 'node:path';
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
@@ -218,7 +218,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       if (!connected || !worker.isRunning()) return;
       // Replaced whole (written beside it, renamed over it): a probe that reads the time never reads the empty
       // file writeFile leaves between its truncation and its write (it parsed as no time: a restart).
-      writeAtomically(file, new Date().toISOString(), { sync: false, mkdir: false }).then(() => {
+      writeHeartbeat(file).then(() => {
         if (failing) logger.info({ file }, 'LTV_HEARTBEAT_FILE is written again');
         failing = false;
       }, (e: NodeJS.ErrnoException) => {

@@ -108,7 +108,9 @@ SELECT
       WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_offset_note(raw_event_time)
       ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
+      -- Text the time_format did not read stays as the file wrote it (maybeTimeFormat): quoted as such. Its
+      -- reading has the shape strftime gives it: 2026-01-05T00:00:00.000000, an offset after it with %z.
+      WHEN CAST($time_format AS VARCHAR) IS NULL OR NOT regexp_full_match(raw_event_time, '\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}([+-]\d{4})?') THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
       -- The text here is already the time_format's reading (readInputs.ts maybeTimeFormat): say it is, rather
       -- than quote as the file's a value it does not hold ("0026-01-05T00:00:00.000000" for 05/01/26).
       ELSE 'event_time read with the time_format ' || CAST($time_format AS VARCHAR) || ' as ' || left(raw_event_time, 60) || ' is before min_event_time ' || $min_event_time

@@ -354,11 +354,15 @@ describe('times that cannot be real', () => {
 
   it('a time_format\'s reading before min_event_time is said as that reading, not quoted as the file\'s text', async () => {
     // "05/01/26" read with %Y is the year 26: the reason quoted "0026-01-05T00:00:00.000000", a value the file does not hold.
-    const fx = await makeFixture({ 'p.csv': 'customer_id,event_time,amount\na,05/01/26,1.00\nb,06/01/2026,2.00\n' });
+    // A value the format does not read (ISO text, read as ISO) is still quoted as the file holds it.
+    const fx = await makeFixture({ 'p.csv': 'customer_id,event_time,amount\na,05/01/26,1.00\nb,06/01/2026,2.00\nc,1970-01-01T00:00:00Z,1.00\n' });
     try {
       await runJob(fx, { inputs: [{ path: 'p.csv', time_format: '%d/%m/%Y' }], max_bad_row_share: 0.9, matrices: [MONTHLY] }, T);
       const { dir } = await readLatest(fx);
-      expect(await quarantine(dir)).toEqual([{ line: 2, reason: 'event_time read with the time_format %d/%m/%Y as 0026-01-05T00:00:00.000000 is before min_event_time 1990-01-01T00:00:00Z: a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' }]);
+      expect(await quarantine(dir)).toEqual([
+        { line: 2, reason: 'event_time read with the time_format %d/%m/%Y as 0026-01-05T00:00:00.000000 is before min_event_time 1990-01-01T00:00:00Z: a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' },
+        { line: 4, reason: 'event_time "1970-01-01T00:00:00Z" is before min_event_time 1990-01-01T00:00:00Z: a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job' },
+      ]);
     } finally {
       await fx.cleanup();
     }
