@@ -38,6 +38,12 @@ export interface FutureQuery {
    * §2); else an end is the start of the next period, and what falls due then lies in it (SPEC §4).
    */
   inclusive?: boolean;
+  /**
+   * Whether the ends are the same instants for every customer (the backtest's T), whatever its anchor;
+   * else they count from each customer's first payment (a model anchored at its first day shifts them by
+   * the first payment's time of day).
+   */
+  absolute?: boolean;
 }
 
 export interface PreparedModel<F extends Fitted = Fitted> {

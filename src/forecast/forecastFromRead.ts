@@ -368,7 +368,7 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
   // Every cohort eligible at C is projected; the report's cohorts (known later) pick theirs.
   const titles = [...eligible].sort();
   const atEnd = [atT.cutoffMs];
-  const futures = prepared.project(titles.map((title) => ({ members: byCohort.get(title)!, periods: 1, ends: () => atEnd, inclusive: true }))).of(fitted);
+  const futures = prepared.project(titles.map((title) => ({ members: byCohort.get(title)!, periods: 1, ends: () => atEnd, inclusive: true, absolute: true }))).of(fitted);
   return (reported) => {
     const out: BacktestCohort[] = [];
     for (const [q, title] of titles.entries()) {
