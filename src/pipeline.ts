@@ -39,6 +39,7 @@ import { writeReportHtml } from './report/writeReportHtml.js';
 import { writeXlsxOffThread } from './report/writeXlsxOffThread.js';
 import { eachLimited } from './config/eachLimited.js';
 import { addPendingWrite, settlePendingWrites } from './report/pendingWrites.js';
+import { refuseAllAfterAsOf } from './ltv/refuseAllAfterAsOf.js';
 import { writeSnapshots } from './report/writeSnapshots.js';
 import { installMacros } from './warehouse/installMacros.js';
 import { asOfWall } from './ltv/asOfWall.js';
@@ -512,12 +513,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
     { minEventTime: run.job.min_event_time, jobFile: run.job.name === 'adhoc' ? undefined : run.job.file });
   const counted = d.refunds_quarantined > 0 ? await countSetAside(run, wh, check, inputs) : { check, inputs };
   const { newest_transaction_at: _, ...stats } = runStats(check, d, sumMovements(m));
-  // Every row after T (a mistyped --as-of, a year off): the run would publish empty reports over good ones.
-  if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
-    throw new AppError('DATA',
-      `${stats.after_as_of_rows === 1 ? 'the only row' : `every one of the ${stats.after_as_of_rows} rows`} is after the as-of time ${run.asOf.toISOString()}: nothing was published (the report would be empty); ` +
-      `check ${run.effects.asOfFrom ?? (run.job.name === 'adhoc' ? '--as-of' : `"as_of" in ${run.job.file} or the run's --as-of`)}: the data starts later`);
-  }
+  refuseAllAfterAsOf(run, stats);
   return {
     stats, tenants: check.tenants, local,
     tenantFacts: tenantFacts({ counts: counted.check.counts, inputs: counted.inputs, tenants: d.tenants ?? [], movements: m }),

@@ -2,9 +2,9 @@
 // renamed over the target, the folder fsynced. A reader (or a crashed writer's successor) sees the old
 // record or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, rm } from 'node:fs/promises';
+import { lstat, open, readlink, rename, rm } from 'node:fs/promises';
 import { makeDirs } from '../publish/makeDirs.js';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /**
  * `mode`: the new file's permissions (the keys file: 0600, its hashes are nobody else's to read), set as
@@ -48,6 +48,17 @@ export async function writeAtomically(path: string, data: string | Buffer, opts:
  * itself left its target, the file a probe watched, stale for good); a missing folder is an ENOENT.
  */
 export async function writeHeartbeat(file: string): Promise<void> {
-  const target = await realpath(file).catch(() => file);
-  await writeAtomically(target, new Date().toISOString(), { sync: false, mkdir: false });
+  await writeAtomically(await linkTarget(file), new Date().toISOString(), { sync: false, mkdir: false });
+}
+
+/** The file a chain of symbolic links names (itself when it is none), whether or not that file exists yet. */
+async function linkTarget(file: string): Promise<string> {
+  let path = file;
+  // As the kernel does, at most 40 links (a loop then fails at the write, with its own error).
+  for (let hops = 0; hops < 40; hops++) {
+    const st = await lstat(path).catch(() => null);
+    if (!st?.isSymbolicLink()) return path;
+    path = resolve(dirname(path), await readlink(path));
+  }
+  return path;
 }

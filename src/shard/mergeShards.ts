@@ -9,6 +9,7 @@ import { runStats, sumMovements, type TenantMovementStats } from '../ltv/buildFa
 import { historyDays } from '../ltv/historyDays.js';
 import { tenantFacts } from '../ltv/tenantFacts.js';
 import type { RunContext, RunFacts, RunWarehouse } from '../pipeline.js';
+import { refuseAllAfterAsOf } from '../ltv/refuseAllAfterAsOf.js';
 import { refuseLongHistory } from '../report/adaptyBodyLimit.js';
 import { installMacros } from '../warehouse/installMacros.js';
 import { quoteIdent } from '../warehouse/loadSql.js';
@@ -69,6 +70,8 @@ export async function mergeShards(
   refuseLongHistory(await historyDays(wh, run.asOf, local), local.slice(0, 10),
     { minEventTime: run.job.min_event_time, jobFile: run.job.name === 'adhoc' ? undefined : run.job.file });
   const { newest_transaction_at: newestTransactionAt, ...stats } = runStats(split.check, split.dedup, sumMovements(o.results.map((r) => r.stats)));
+  // As buildRun refuses it: a sharded run as of a time before every row published an empty report.
+  refuseAllAfterAsOf(run, stats);
   // A tenant's customers may lie in every shard: its movements are summed over them.
   const movements = new Map<string, TenantMovementStats>();
   for (const t of o.results.flatMap((r) => r.tenants ?? [])) {

@@ -113,7 +113,8 @@ SELECT
       WHEN CAST($time_format AS VARCHAR) IS NULL OR NOT regexp_full_match(raw_event_time, '\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}([+-]\d{4})?') THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
       -- The text here is already the time_format's reading (readInputs.ts maybeTimeFormat): say it is, rather
       -- than quote as the file's a value it does not hold ("0026-01-05T00:00:00.000000" for 05/01/26).
-      ELSE 'event_time read with the time_format ' || CAST($time_format AS VARCHAR) || ' as ' || left(raw_event_time, 60) || ' is before min_event_time ' || $min_event_time
+      -- The shape alone cannot tell the format's reading from a file's own text written so: both are said.
+      ELSE 'event_time read as ' || left(raw_event_time, 60) || ' (with the time_format ' || CAST($time_format AS VARCHAR) || ', or as ISO 8601 text it does not match) is before min_event_time ' || $min_event_time
         || ': a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' END
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
     WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'

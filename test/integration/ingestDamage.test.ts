@@ -360,7 +360,7 @@ describe('times that cannot be real', () => {
       await runJob(fx, { inputs: [{ path: 'p.csv', time_format: '%d/%m/%Y' }], max_bad_row_share: 0.9, matrices: [MONTHLY] }, T);
       const { dir } = await readLatest(fx);
       expect(await quarantine(dir)).toEqual([
-        { line: 2, reason: 'event_time read with the time_format %d/%m/%Y as 0026-01-05T00:00:00.000000 is before min_event_time 1990-01-01T00:00:00Z: a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' },
+        { line: 2, reason: 'event_time read as 0026-01-05T00:00:00.000000 (with the time_format %d/%m/%Y, or as ISO 8601 text it does not match) is before min_event_time 1990-01-01T00:00:00Z: a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' },
         { line: 4, reason: 'event_time "1970-01-01T00:00:00Z" is before min_event_time 1990-01-01T00:00:00Z: a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job' },
       ]);
     } finally {

@@ -231,6 +231,30 @@ describe('a sharded run of a history too long for the day-by-day snapshots', () 
   }, 180_000);
 });
 
+describe('a sharded run as of a time before every row', () => {
+  it('fails at the merge as a single-process run does, naming where its as-of came from, and publishes nothing', async () => {
+    // It published an empty report (after_as_of_rows 5, transactions 0), and moved `latest` to it.
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-shard-early-'));
+    const worker = h.childWorker({ LTV_CONCURRENCY: '1', LTV_ATTEMPTS: '3', LTV_BACKOFF_MS: '100' });
+    const runs = h.queue();
+    try {
+      await writeFile(join(dir, 's.csv'), `customer_id,event_time,amount\n${[1, 2, 3, 4, 5].map((i) => `c${i},2024-01-0${i}T10:00:00Z,10.00`).join('\n')}\n`);
+      await h.writeJob('early', { tenant: 'e1', inputs: [{ path: join(dir, 's.csv') }], forecast: { model: 'off' }, shards: 2 }, null);
+      await worker.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
+      const runId = (await enqueueRun(runs, h.jobsDir, 'early', { source: 'cli', asOf: new Date('2020-01-01T00:00:00Z') })).id;
+      await waitFor('the run to fail', async () => (await runs.getJobState(runId)) === 'failed', 120_000);
+      const failed = (await runs.getJob(runId))!;
+      expect(failed.failedReason).toBe('every one of the 5 rows is after the as-of time 2020-01-01T00:00:00.000Z: nothing was published (the report would be empty); check the --as-of given to ltv enqueue: the data starts later');
+      expect(failed.attemptsMade).toBe(1);
+      expect(await readdir(h.reportsDir).then((names) => names.filter((n) => n === 'e1'))).toEqual([]);
+      await stop([worker]);
+    } finally {
+      await runs.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
 describe('the --shards flag', () => {
   it('is refused by ltv run without a job file and checked by ltv run and ltv enqueue, each with one line', async () => {
     const file = await h.writeJob('shop', SHOP, null);

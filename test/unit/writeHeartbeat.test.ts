@@ -20,6 +20,13 @@ test('writes the time into the file a symbolic link names, and the link stays a 
     const written = Date.parse(await readFile(real, 'utf8'));
     expect(written).toBeGreaterThanOrEqual(before - 1);
     expect(written).toBeLessThanOrEqual(Date.now());
+    // A link to a file not written yet (a probe's usual setup): the file is made there, the link kept.
+    const later = join(dir, 'later');
+    const laterLink = join(dir, 'later-link');
+    await symlink('later', laterLink);
+    await writeHeartbeat(laterLink);
+    expect((await lstat(laterLink)).isSymbolicLink()).toBe(true);
+    expect(Date.parse(await readFile(later, 'utf8'))).toBeGreaterThanOrEqual(before - 1);
     // A plain file is replaced whole (a new inode), and a missing folder is the caller's ENOENT.
     const plain = join(dir, 'plain');
     await writeHeartbeat(plain);

@@ -1,0 +1,14 @@
+// SPEC §2 / README `as_of`: an as-of before every row of the inputs fails the run instead of publishing
+// empty reports over good ones (a mistyped --as-of, a year off). A single-process run checks it after its
+// facts (pipeline.ts buildRun), a sharded one after its merge (mergeShards.ts): that one published them.
+import { AppError } from '../config/AppError.js';
+import type { RunContext } from '../pipeline.js';
+import type { RunStats } from './model.js';
+
+export function refuseAllAfterAsOf(run: RunContext, stats: Pick<RunStats, 'after_as_of_rows' | 'transactions' | 'refunds_linked' | 'refunds_unlinked'>): void {
+  if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
+    throw new AppError('DATA',
+      `${stats.after_as_of_rows === 1 ? 'the only row' : `every one of the ${stats.after_as_of_rows} rows`} is after the as-of time ${run.asOf.toISOString()}: nothing was published (the report would be empty); ` +
+      `check ${run.effects.asOfFrom ?? (run.job.name === 'adhoc' ? '--as-of' : `"as_of" in ${run.job.file} or the run's --as-of`)}: the data starts later`);
+  }
+}
