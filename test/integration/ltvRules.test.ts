@@ -238,6 +238,32 @@ describe('which transactions exist', () => {
       await fx.cleanup();
     }
   });
+
+  it('a quarantined winner still supersedes the versions before it: they are duplicates, not the payment', async () => {
+    // x1's latest version (updated Oct 2) is dated before min_event_time, x8's has an amount that is no
+    // number: both are bad rows, and the versions they replaced lost to them. Before, the versions were
+    // ranked without the bad rows, so a's superseded 50.00 counted and opened a cohort (revenue 90, 5 customers).
+    const h = 'customer_id,event_time,amount,transaction_id,updated_at';
+    const fx = await makeFixture({
+      'a.csv': csv(h, [
+        ['a', '2025-10-01T10:00:00Z', '50', 'x1', '2025-10-01T10:00:00Z'],
+        ['a', '2025-09-01T10:00:00Z', '50', 'x1', '2025-10-02T10:00:00Z'],
+        ['f', '2025-10-03T10:00:00Z', '30', 'x8', '2025-10-03T10:00:00Z'],
+        ['f', '2025-10-03T10:00:00Z', '5O', 'x8', '2025-10-04T10:00:00Z'],
+        ['b', '2025-10-05T10:00:00Z', '10', 't2', ''], ['c', '2025-10-05T10:00:00Z', '10', 't3', ''],
+        ['d', '2025-10-05T10:00:00Z', '10', 't4', ''], ['e', '2025-10-05T10:00:00Z', '10', 't5', ''],
+      ]),
+    });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'a.csv' }], min_event_time: '2025-09-10T00:00:00Z', max_bad_row_share: 0.5, forecast: { model: 'off' } }, '2025-11-10T00:00:00Z');
+      const { report } = await readLatest(fx);
+      // b, c, d, e: 40 / 4 = 10.
+      expect([report.summary.customers, report.summary.revenue]).toEqual([4, 40]);
+      expect(result.stats).toMatchObject({ rows_read: 8, rows_quarantined: 2, duplicates: 2, transactions: 4 });
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });
 
 describe('currencies', () => {
