@@ -360,6 +360,9 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
+    // A JSON column (MariaDB's: LONGTEXT that mysql2 parses) is the server's text, as README says: parsed,
+    // an object was written as "[object Object]" (every customer of such a column one) and [7, 8] as "7,8".
+    jsonStrings: true,
     // Every value as the server's text; a TIMESTAMP is an instant, written in UTC (time_zone below) with
     // its offset, while DATETIME has none and is read in the report time zone like any naive time.
     typeCast: (field: { type: string; string(): string | null }, next: () => unknown) => {

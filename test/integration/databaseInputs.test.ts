@@ -304,6 +304,22 @@ describe('a ";" or comment mark inside a literal, identifier or comment is text'
       expect(grid(report.matrices[0]!), query).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
     }
   });
+
+  it('MariaDB: a JSON column is its text (parsed, every object was one customer "[object Object]")', async () => {
+    const url = await mysqlDatabase(`
+      CREATE TABLE c2 (id VARCHAR(5), cj JSON, amt DECIMAL(10, 2), dt DATETIME, aj JSON);
+      INSERT INTO c2 VALUES ('t1', '{"user":1}', 10, '2026-01-10 10:00:00', '10'), ('t2', '{"user":2}', 20, '2026-02-10 10:00:00', '20'),
+        ('t3', '[7, 8]', 1, '2026-02-11 10:00:00', '[1]');`);
+    setEnv('LTV_TEST_MY_JSON', url);
+    const { result, report, quarantine } = await run([{ query: 'SELECT id AS transaction_id, cj AS customer_id, dt AS event_time, amt AS amount FROM c2', connection: 'env:LTV_TEST_MY_JSON' }]);
+    // Three customers: 10 in January; 20 and 1 in February (its cohort: (20 + 1) / 2 = 10.5).
+    expect([result.stats.transactions, report.summary.customers, quarantine]).toEqual([3, 3, []]);
+    expect(grid(report.matrices[0]!)['2026-01-01']![0]).toBe(10);
+    expect(grid(report.matrices[0]!)['2026-02-01']![0]).toBe(10.5);
+    // JSON [1] as an amount is no number: a bad row quoting it as the server wrote it.
+    const amounts = await run([{ query: 'SELECT id AS transaction_id, id AS customer_id, dt AS event_time, aj AS amount FROM c2', connection: 'env:LTV_TEST_MY_JSON' }], { max_bad_row_share: 0.5 });
+    expect(amounts.quarantine).toEqual([expect.stringMatching(/,3,"amount is not a decimal number \(digits, a dot, at most 4 decimals; no separators or exponent\): ""\[1\]""",default,t3$/)]);
+  });
 });
 
 // A query input is parsed inside parentheses before it runs (PostgreSQL: planned as a subquery, then run
