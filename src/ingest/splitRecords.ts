@@ -893,6 +893,8 @@ export async function splitLinesToClean(
     while (p < b.length) {
       const end = lineEnd(p, final);
       if (!end) {
+        // Still inside a line already set aside: dropped up to its end (each buffer of it was one more bad row).
+        if (skipping) return b.length;
         if (b.length - p > MAX_RECORD_BYTES) {
           stats.records++;
           w.push(Buffer.from(`${line}${sep}line longer than ${MAX_RECORD_BYTES} bytes${sep}\n`));

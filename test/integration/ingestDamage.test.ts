@@ -267,6 +267,22 @@ describe('JSON Lines', () => {
       await fx.cleanup();
     }
   });
+
+  it('a line over 1 MiB is one bad row, however many reads it spans (a 5 MB line counted 2, a 17 MB one 8)', async () => {
+    const big = JSON.stringify({ customer_id: 'b', event_time: '2026-01-10T08:00:00Z', amount: 2, note: 'x'.repeat(5_000_000) });
+    const fx = await makeFixture({
+      'l.jsonl': [JSON.stringify({ customer_id: 'a', event_time: '2026-01-10T08:00:00Z', amount: 10 }), big, JSON.stringify({ customer_id: 'c', event_time: '2026-01-11T08:00:00Z', amount: 20 })].join('\n') + '\n',
+    });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'l.jsonl' }], matrices: [MONTHLY], max_bad_row_share: 0.9, forecast: { model: 'off' } }, T);
+      expect(result.stats).toMatchObject({ rows_read: 3, rows_quarantined: 1 });
+      const { report, dir } = await readLatest(fx);
+      expect(await quarantine(dir)).toEqual([{ line: 2, reason: `line longer than ${1 << 20} bytes` }]);
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([15, 15]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });
 
 describe('JSON Lines that DuckDB\'s JSON reader accepts and RFC 8259 does not', () => {
