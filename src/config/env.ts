@@ -14,6 +14,14 @@ import { wholeNumberOf } from './wholeNumber.js';
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess((v) => (typeof v === 'string' ? wholeNumberOf(v) : v),
   z.int({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number in decimal digits' : undefined) }).min(min).max(max));
 
+/**
+ * The longest wait a Node timer takes (2³¹ − 1 ms, 24.8 days): a longer one fires after 1 ms, with a
+ * multi-line TimeoutOverflowWarning. A *_MS variable above it made every query time out at once, and the
+ * scheduler rescan in a busy loop: refused in one line instead.
+ */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+const ms = (min: number) => int(min, TIMER_MAX_MS);
+
 export const EnvSchema = z.object({
   /** Redis for the queue; `rediss://` for TLS, credentials in the URL, the database as its path (none: 0). */
   REDIS_URL: z.string().refine((text) => redisUrlProblem(text) === null, { error: (issue) => redisUrlProblem(String(issue.input)) ?? 'must be a redis:// URL' }).default('redis://127.0.0.1:6379'),
@@ -31,28 +39,28 @@ export const EnvSchema = z.object({
   /** Overrides every job's `reports_dir` (one shared volume in production). */
   LTV_REPORTS_DIR: z.string().min(1).optional(),
   /** SIGTERM/SIGINT: how long the current runs may take to finish before they are aborted and handed back. */
-  LTV_SHUTDOWN_GRACE_MS: int(0).default(25_000),
+  LTV_SHUTDOWN_GRACE_MS: ms(0).default(25_000),
   /** A run's lock in Redis (BullMQ's job lock and ltv's per-job lock): a dead worker's run is taken over after about this. */
   // A run yields the event loop between statements, but one statement's rows are assembled in one go: 60 s
   // leaves room for the largest before BullMQ would think the worker dead.
-  LTV_LOCK_DURATION_MS: int(1000).default(60_000),
+  LTV_LOCK_DURATION_MS: ms(1000).default(60_000),
   /** How often workers look for runs whose worker died. */
-  LTV_STALLED_INTERVAL_MS: int(500).default(30_000),
+  LTV_STALLED_INTERVAL_MS: ms(500).default(30_000),
   /** A run whose worker died more often than this fails instead of being picked up again. */
   LTV_MAX_STALLED: int(0).default(2),
   /** Attempts per run for transient failures (Redis, SMTP 4xx, a locked or growing file). */
   LTV_ATTEMPTS: int(1).default(5),
   /** First retry delay; doubles on every attempt. */
-  LTV_BACKOFF_MS: int(0).default(30_000),
+  LTV_BACKOFF_MS: ms(0).default(30_000),
   /** When another run of the same job holds its lock, the run waits this long before trying again. */
-  LTV_LOCK_RETRY_MS: int(50).default(5_000),
+  LTV_LOCK_RETRY_MS: ms(50).default(5_000),
   /** Finished runs kept in Redis (result, error, progress): at most this many, and no older than LTV_KEEP_DAYS. */
   LTV_KEEP_COUNT: int(1).default(1000),
   /** Days in decimal digits, a fraction allowed (0.5: twelve hours); not hex or exponents, as counts. */
   LTV_KEEP_DAYS: z.preprocess((v) => (typeof v === 'string' ? (/^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : Number.NaN) : v),
     z.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number in decimal digits (0.5: half a day)' : undefined) }).positive()).default(14),
   /** Safety net for missed file-system events: the jobs directory is rescanned this often. */
-  LTV_SCHEDULE_RESCAN_MS: int(100).default(60_000),
+  LTV_SCHEDULE_RESCAN_MS: ms(100).default(60_000),
   /** Defaults for jobs whose `duckdb` block leaves them out. */
   LTV_DUCKDB_THREADS: int(1).optional(),
   LTV_DUCKDB_MEMORY_LIMIT: z.string().refine((text) => memoryLimitProblem(text) === null, { error: (issue) => memoryLimitProblem(String(issue.input)) ?? MEMORY_LIMIT_TEXT }).optional(),
@@ -67,9 +75,9 @@ export const EnvSchema = z.object({
    * that exceeds it fails the run (not retried) naming this variable; PostgreSQL also cancels it on the
    * server (statement_timeout, unless the role's own is shorter).
    */
-  LTV_QUERY_TIMEOUT_MS: int(0).default(3_600_000),
+  LTV_QUERY_TIMEOUT_MS: ms(0).default(3_600_000),
   /** How long `ltv enqueue` and the HTTP route wait for Redis before giving up. */
-  LTV_CONNECT_TIMEOUT_MS: int(100).default(5_000),
+  LTV_CONNECT_TIMEOUT_MS: ms(100).default(5_000),
   /** `ltv serve`: MiB of computed answers kept for reuse, every run's together (least recently used dropped first); 0 = none. */
   LTV_SERVE_CACHE_MB: int(0).default(256),
   /** `ltv serve`: open connections served at once; one more is answered 503 (or closed at once under a flood). */
@@ -89,9 +97,9 @@ export const EnvSchema = z.object({
   LTV_METRICS_PORT: int(0, 65535).optional(),
   LTV_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** /readyz: how long Redis may take to answer PING before the process counts as not ready. */
-  LTV_READY_TIMEOUT_MS: int(50).default(1_000),
+  LTV_READY_TIMEOUT_MS: ms(50).default(1_000),
   /** How often the worker checks jobs with `alert_after` for a stale report. */
-  LTV_ALERT_CHECK_MS: int(50).default(60_000),
+  LTV_ALERT_CHECK_MS: ms(50).default(60_000),
   /** bull-board on `ltv serve`: read-only unless this is 1/true (then retries, removals, pauses). */
   LTV_BULL_BOARD_WRITE: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

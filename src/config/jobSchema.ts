@@ -261,7 +261,10 @@ export const JobSchema = z.strictObject({
    * A run still going after this long (from its start to publishing) is stopped: nothing is published, the
    * last report stays, and the failure is not retried (a retry would take as long). Absent: no limit.
    */
-  max_run_time: duration('"2h", "90m" or "45s"').optional(),
+  // A timer waits at most 2³¹ − 1 ms: a longer one fired at once and stopped every run in its ingest stage.
+  max_run_time: duration('"2h", "90m" or "45s"')
+    .refine((text) => (parseDuration(text) ?? 0) <= 2 ** 31 - 1, 'at most 596h (24.8 days, the longest a timer can wait): give a shorter one, or leave the field out for no limit')
+    .optional(),
   duckdb: z
     .strictObject({
       threads: z.number().int().min(1).optional(),

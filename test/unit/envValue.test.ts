@@ -16,6 +16,12 @@ describe('envValue', () => {
     expect(() => loadEnv({ LTV_CONCURRENCY: '1.5', LOG_LEVEL: 'loud', LTV_QUEUE_PREFIX: 'a b' })).toThrow('environment: LTV_QUEUE_PREFIX: "a b" is not accepted: no spaces or braces; '
       + 'environment: LTV_CONCURRENCY: must be a whole number in decimal digits, not "1.5"; environment: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, not "loud"');
     expect(envValue('LTV_QUEUE_PREFIX', {})).toBe('ltv');
+    // A duration a timer cannot wait (over 2³¹ − 1 ms fired after 1 ms: every query timed out at once, the
+    // scheduler's rescan ran in a busy loop) is refused; the longest one is taken.
+    for (const name of ['LTV_QUERY_TIMEOUT_MS', 'LTV_SCHEDULE_RESCAN_MS', 'LTV_SHUTDOWN_GRACE_MS'] as const) {
+      expect(() => envValue(name, { [name]: '3000000000' })).toThrow(new RegExp(`^environment: ${name}: must be at most 2147483647, not "3000000000"$`));
+      expect(envValue(name, { [name]: '2147483647' })).toBe(2147483647);
+    }
   });
 
   it('takes REDIS_URL only as redis:// or rediss:// naming its database in decimal digits, or none', () => {

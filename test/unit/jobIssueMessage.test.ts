@@ -43,6 +43,9 @@ describe('job file messages', () => {
     expect(refusal({ inputs: [input], duckdb: { memory_limit: '0GB' } })).toBe('job.json: duckdb.memory_limit: "0GB" leaves DuckDB no memory: give a size such as "2GB" or "512MiB", or a share of memory such as "50%"');
     expect(refusal({ inputs: [input], duckdb: { memory_limit: '150%' } })).toBe('job.json: duckdb.memory_limit: "150%" is more than all the memory: give a share up to 100%');
     expect(() => parseJob({ inputs: [input], max_run_time: '0.5s', duckdb: { memory_limit: '100%' } }, 'job', '/tmp', 'job.json')).not.toThrow();
+    // Longer than a timer can wait: it fired at once and stopped every run in its ingest stage.
+    expect(refusal({ inputs: [input], max_run_time: '30d' })).toBe('job.json: max_run_time: at most 596h (24.8 days, the longest a timer can wait): give a shorter one, or leave the field out for no limit');
+    expect(() => parseJob({ inputs: [input], max_run_time: '596h' }, 'job', '/tmp', 'job.json')).not.toThrow();
     // A tenant id as long as a row's may be (it was refused over 128 characters).
     expect(() => parseJob({ inputs: [input], tenant: 'a'.repeat(200) }, 'job', '/tmp', 'job.json')).not.toThrow();
     expect(refusal({ inputs: [input], tenant: 'a'.repeat(1025) })).toBe('job.json: tenant: a tenant id is 1 to 1,024 characters: shorten it');
