@@ -111,7 +111,11 @@ export type Env = Readonly<z.infer<typeof EnvSchema>>;
  * (zod's own "Invalid input: expected number, received NaN" said neither). Several are joined with "; ".
  */
 export function envIssues(issues: readonly z.core.$ZodIssue[], source: NodeJS.ProcessEnv, key?: string): string {
-  return issues.map((i) => {
+  // One problem per variable, the schema's own (the last): a whole number past 2⁵³ broke both z.int's safe
+  // range and the schema's bound, and the line said it twice, once in zod's words ("Too big: expected int…").
+  const last = new Map<string, z.core.$ZodIssue>();
+  for (const i of issues) last.set(key ?? i.path.join('.'), i);
+  return [...last.values()].map((i) => {
     const name = key ?? i.path.join('.');
     const raw = source[name];
     const given = raw === undefined ? '' : `, not ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`;

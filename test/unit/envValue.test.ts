@@ -22,6 +22,9 @@ describe('envValue', () => {
       expect(() => envValue(name, { [name]: '3000000000' })).toThrow(new RegExp(`^environment: ${name}: must be at most 2147483647, not "3000000000"$`));
       expect(envValue(name, { [name]: '2147483647' })).toBe(2147483647);
     }
+    // Past 2⁵³ as well: said once, in ltv's words (it said it twice, once as zod's "Too big: expected int to be <=…").
+    expect(() => envValue('LTV_SCHEDULE_RESCAN_MS', { LTV_SCHEDULE_RESCAN_MS: '99999999999999999999' })).toThrow(/^environment: LTV_SCHEDULE_RESCAN_MS: must be at most 2147483647, not "99999999999999999999"$/);
+    expect(() => loadEnv({ LTV_CONCURRENCY: '99999999999999999999' })).toThrow(/^environment: LTV_CONCURRENCY: must be at most 9007199254740991, not "99999999999999999999"$/);
   });
 
   it('takes REDIS_URL only as redis:// or rediss:// naming its database in decimal digits, or none', () => {
