@@ -243,6 +243,13 @@ const EMPTY_FLAG_TAKES = {
 } as const satisfies Partial<Record<keyof RunFlags, string>>;
 
 function refuseEmptyFlags(flags: RunFlags): void {
+  // A flag given without its value takes the next word, another flag (`--tenant --input x.csv`: the tenant
+  // "--input", then x.csv read as a job file and a message about --tenant beside a job file). Said as it is.
+  for (const [k, given] of Object.entries(flags)) {
+    const values: unknown[] = Array.isArray(given) ? given : [given];
+    const flag = values.find((v): v is string => typeof v === 'string' && /^--[a-z][a-z-]*(=|$)/i.test(v));
+    if (flag !== undefined) throw new AppError('CONFIG', `${flagName(k as keyof RunFlags)}: no value (the word after it is the flag ${flag.split('=')[0]}): give the value right after ${flagName(k as keyof RunFlags)}`);
+  }
   for (const [k, takes] of Object.entries(EMPTY_FLAG_TAKES) as [keyof typeof EMPTY_FLAG_TAKES, string][]) {
     const given = flags[k];
     const values: unknown[] = Array.isArray(given) ? given : given === undefined ? [] : [given];

@@ -56,7 +56,7 @@ describe.concurrent('ltv run (command line)', () => {
     } finally {
       await fx.cleanup();
     }
-  });
+  }, 180_000);
 
   it('prints a tenant id holding CR, LF, a bidi override, a C1 control or U+2028 on one line, made visible', async ({ expect }) => {
     // Tenant ids from the data: "cr\rover" (a raw CR let "over: run …" overwrite the start of the line),

@@ -77,6 +77,10 @@ describe.concurrent('ltv run input flags', () => {
       expect(await run('--tenant')).toMatchObject({ code: 1, stderr: 'ltv: command line: tenant: a tenant id is 1 to 1,024 characters: give one, or leave the field out for "default"\n' });
       expect(await run('--timezone')).toMatchObject({ code: 1, stderr: 'ltv: command line: timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")\n' });
       expect(await run('--currency')).toMatchObject({ code: 1, stderr: 'ltv: command line: currency: an ISO 4217 code such as "USD"\n' });
+      // Its value left out, the flag takes the next flag: `--tenant --input e.csv` read e.csv as a job file and
+      // spoke of --tenant beside a job file.
+      expect(await ltv(['run', '--tenant', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out'], fx.dir))
+        .toMatchObject({ code: 1, stderr: 'ltv: --tenant: no value (the word after it is the flag --input): give the value right after --tenant\n' });
       await expect(readlink(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
     } finally {
       await fx.cleanup();
