@@ -259,7 +259,10 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
       const eMin: number[] = [];
       const eMax: number[] = [];
       const deltaOf = (i: number): number => (shifted ? (cu.t0Ms[i]! - cu.cohortDayMs[i]!) / WEEK_MS : 0);
-      for (const i of q.members) {
+      // Each member's entry, in the order of q.members (the boundary's customers are found by it below).
+      const memberEntry = new Int32Array(q.members.length);
+      for (let n = 0; n < q.members.length; n++) {
+        const i = q.members[n]!;
         const sp = spendRowOf[i]!;
         const key = rowOf[i]! * 2 + (sp >= 0 ? 1 : 0);
         let e = entryOf[key]!;
@@ -275,6 +278,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
           eMin.push(Number.POSITIVE_INFINITY);
           eMax.push(Number.NEGATIVE_INFINITY);
         }
+        memberEntry[n] = e;
         const d = deltaOf(i);
         if (d < eMin[e]!) eMin[e] = d;
         if (d > eMax[e]!) eMax[e] = d;
@@ -342,22 +346,22 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
         }
       }
       // Customers whose month ends on T's day, after T (τ ≤ 0 < τ + δ): each its own end, exactly.
-      const entryIndex = new Map<number, number>();
-      if (boundary) eRow.forEach((key, e) => entryIndex.set(key, e));
       const bEntry: number[] = [];
       const bM: number[] = [];
       const bPeriod: number[] = [];
       const bEy: number[] = [];
       if (boundary) {
-        for (const i of q.members) {
-          const row = rowOf[i]!;
-          const sp = spendRowOf[i]!;
-          const g = eGroup[entryIndex.get(row * 2 + (sp >= 0 ? 1 : 0))!]!;
+        for (let n = 0; n < q.members.length; n++) {
+          const i = q.members[n]!;
+          const e = memberEntry[n]!;
+          const g = eGroup[e]!;
           if (gBoundary[g]! < 0) continue;
           const d = deltaOf(i);
           const tau = gBoundaryTau[g]!;
           if (!(tau + d > 0)) continue;
-          bEntry.push(row * 2 + (sp >= 0 ? 1 : 0));
+          const row = eRow[e]! >> 1;
+          const sp = spendRowOf[i]!;
+          bEntry.push(eRow[e]!);
           bM.push(sp >= 0 ? spend.m[sp]! : Number.NaN);
           bPeriod.push(gBoundary[g]!);
           bEy.push(eyOf(tau + d, row));
