@@ -1070,8 +1070,17 @@ export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buf
       continue;
     }
     if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
-    else if (c === COMMA) {
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      // The line's object is closed: anything after it but white space is a second value (`{…} {…}`), which
+      // would otherwise be misread (its keys as the first object's keys again, "has the key … twice").
+      if (--depth === 0) {
+        let j = i + 1;
+        while (line[j] === SPACE || line[j] === TAB || line[j] === CR) j++;
+        if (j < line.length) {
+          return `not a valid JSON line: more follows its ${c === CLOSE_BRACE ? 'object' : 'array'} (from byte ${j + 1}, "${line.toString('utf8', j, j + 20)}"): write one object per line`;
+        }
+      }
+    } else if (c === COMMA) {
       // DuckDB's JSON reader accepts what RFC 8259 does not: a comma before "}" or "]", NaN and Infinity.
       let j = i + 1;
       while (line[j] === SPACE || line[j] === TAB) j++;

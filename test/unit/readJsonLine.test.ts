@@ -42,6 +42,18 @@ describe('readJsonLine', () => {
     expect(readJsonLine(Buffer.from(line))).toBe(`has the key "${key}" twice (a JSON object names each key once): keep one`);
   });
 
+  it.each([
+    ['{"customer_id":"c2","amount":2} {"customer_id":"c3","amount":3}', 'object', 33, '{"customer_id":"c3",'],
+    ['{"a":1}x', 'object', 8, 'x'],
+    ['[1,2] [3]', 'array', 7, '[3]'],
+  ])('calls %s a bad row: a second value after the first, not a key twice', (line, what, at, after) => {
+    expect(readJsonLine(Buffer.from(line))).toBe(`not a valid JSON line: more follows its ${what} (from byte ${at}, "${after}"): write one object per line`);
+  });
+
+  it('takes white space and a CR after the object', () => {
+    expect(q('{"a":1} \t\r')).toBe('{"a":"1"} \t\r');
+  });
+
   it('takes keys that differ once decoded, escaped or not', () => {
     expect(q('{"\\u0061":1,"b":2,"a\\n":3}')).toBe('{"\\u0061":"1","b":"2","a\\n":"3"}');
   });
