@@ -304,6 +304,11 @@ export function createServer(opts: ServerOptions): LtvServer {
       }
       throw new HttpError('NOT_FOUND', 'Not found');
     }
+    if (match.kind === 'badEscape') {
+      log.family = match.family;
+      log.route = match.path;
+      throw new HttpError('VALIDATION_ERROR', `The path's ${match.name} "${match.raw.slice(0, 80)}" is not valid percent-encoding: write "%" as %25 and escape other bytes as %XX in UTF-8`);
+    }
     if (match.kind === 'method') {
       // Exactly the methods of the routes at this path, whatever method was asked.
       log.family = match.family;
@@ -480,6 +485,8 @@ export function createServer(opts: ServerOptions): LtvServer {
       timeout && bodyArriving ? bodyTimeout()
       : timeout ? new HttpError('REQUEST_TIMEOUT', `The request headers were not received in time (within ${headersTimeoutMs / 1000} s)`)
       : err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large (at most 16 KiB)')
+      // A whole number too large for the parser (over 2^64) declares a body far over the limit: 413, as any.
+      : err.reason === 'Content-Length overflow' ? new HttpError('PAYLOAD_TOO_LARGE', 'Request body is larger than 65536 bytes (its Content-Length says so)')
       : new HttpError('VALIDATION_ERROR', parserErrorMessage(err.code, err.reason)));
   });
 

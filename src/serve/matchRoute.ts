@@ -21,6 +21,8 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
 
 export type Match =
   | { kind: 'route'; route: Route; params: Record<string, string>; rawParams: Record<string, string> }
+  /** A route's path whose parameter is not valid percent-encoding (`demo%zzapp`): a 400 in its family. */
+  | { kind: 'badEscape'; family: ErrorFamily; path: string; name: string; raw: string }
   /** The path exists for other methods: exactly those (HEAD with GET), in one order whatever was asked. */
   | { kind: 'method'; allow: string[]; family: ErrorFamily }
   | { kind: 'none' };
@@ -36,6 +38,7 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
     const params: Record<string, string> = {};
     const rawParams: Record<string, string> = {};
     let ok = true;
+    let badEscape: { name: string; raw: string } | null = null;
     for (let i = 0; i < parts.length && ok; i++) {
       const want = c.segments[i] as string;
       const got = parts[i] as string;
@@ -44,7 +47,7 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
           params[want.slice(1)] = decodeURIComponent(got);
           rawParams[want.slice(1)] = got;
         } catch {
-          ok = false; // malformed percent-encoding: no such resource
+          badEscape ??= { name: want.slice(1), raw: got }; // malformed percent-encoding: this route's, a bad request
         }
         ok &&= got !== '';
       } else {
@@ -52,6 +55,7 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
       }
     }
     if (!ok) continue;
+    if (badEscape !== null) return { kind: 'badEscape', family: c.route.family, path: c.route.path, ...badEscape };
     const m = method === 'HEAD' ? 'GET' : method;
     if (c.route.method === m) return { kind: 'route', route: c.route, params, rawParams };
     if (allow.size === 0) family = c.route.family;

@@ -117,7 +117,43 @@ export function readJsonBody(req: IncomingMessage, res: ServerResponse, limit = 
         reject(new HttpError('VALIDATION_ERROR', message, { fields: [{ source: twice.path, errors: [message] }] }));
         return;
       }
+      // A lone surrogate escape (`"\ud800"`) is valid JSON but no Unicode text: like an invalid UTF-8 byte,
+      // it would match nothing and silently empty the answer.
+      const broken = /\\u[dD][89a-fA-F]/.test(text) ? illFormedAt(body) : null;
+      if (broken) {
+        const message = `${broken} holds a lone UTF-16 surrogate escape (\\ud800–\\udfff without its pair), which is no Unicode text: send the text itself`;
+        reject(new HttpError('VALIDATION_ERROR', message, { fields: [{ source: broken, errors: [message] }] }));
+        return;
+      }
       resolve(body);
     });
   });
+}
+
+// In a `u` expression a pair is one code point: only a surrogate without its pair is of category Cs.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The field path (`filters.country[0]`, as duplicateKey names fields) of the first key or string value
+ * in `value` that is not well-formed Unicode, or null. A loop with its own stack: the body may nest deep.
+ */
+function illFormedAt(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return path || 'the body';
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, item] = entries[i]!;
+        const at = path ? `${path}.${k}` : k;
+        if (LONE_SURROGATE.test(k)) return `a key of ${path || 'the body'}`;
+        stack.push([item, at]);
+      }
+    }
+  }
+  return null;
 }

@@ -36,6 +36,14 @@ export function zenovayRoute(runs: RunStore): Route {
       const key = ctx.key as NonNullable<typeof ctx.key>;
       // seeds/003: "This endpoint requires a Pro plan or higher."
       if (key.plan === 'free') throw new HttpError('PLAN_REQUIRED', 'This endpoint requires a Pro plan or higher');
+      // Strict as the Adapty route (src/serve/README.md): a misspelt `granularty=weekly` must not be
+      // answered with the default granularity as if it had been read.
+      for (const name of new Set(ctx.query.keys())) {
+        if (name !== 'range' && name !== 'granularity') {
+          const message = `Unknown parameter "${name.slice(0, 60)}": this endpoint reads range and granularity only`;
+          throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: name.slice(0, 60), errors: [message] }] });
+        }
+      }
       const range = oneOf(ctx.query, 'range', ZENOVAY_RANGES, '90d');
       const granularity = oneOf(ctx.query, 'granularity', ZENOVAY_GRANULARITIES, 'monthly');
       const website = ctx.params.websiteId ?? '';

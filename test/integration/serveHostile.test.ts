@@ -206,6 +206,18 @@ describe('Expect: 100-continue (RFC 9110 §10.1.1)', () => {
   });
 });
 
+describe('a Content-Length too large for the parser', () => {
+  it('is a 413 like any body over the limit, not a malformed number; a length that is no number stays a 400', async () => {
+    const head = (length: string): string => `POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nAuthorization: Api-Key ${KEY}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+    const huge = response(await wire(head('99999999999999999999')));
+    expect(huge.status).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(huge.body).toEqual({ errors: [{ source: 'non_field_errors', errors: ['Request body is larger than 65536 bytes (its Content-Length says so)'] }], error_code: 'request_too_large', status_code: 413 });
+    const bad = response(await wire(head('12a')));
+    expect(bad.status).toBe('HTTP/1.1 400 Bad Request');
+    expect(bad.body).toMatchObject({ error_code: 'validation_error' });
+  });
+});
+
 describe('a request line of another HTTP version', () => {
   it.each([
     ['Zenovay', `GET /api/external/v1/revenue/mallory/ltv HTTP/2.0\r\nHost: x\r\nX-API-Key: ${KEY}\r\n\r\n`, 'zenovay'],

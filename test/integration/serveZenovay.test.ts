@@ -84,6 +84,20 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
     expect(expectZenovayError(await get(path('acme', '?range=')), 400, 'VALIDATION_ERROR').message).toContain('range');
   });
 
+  it('400 VALIDATION_ERROR for a parameter it does not read (a typo is not answered with the default)', async () => {
+    expect(expectZenovayError(await get(path('acme', '?granularty=weekly')), 400, 'VALIDATION_ERROR').message).toBe(
+      'Unknown parameter "granularty": this endpoint reads range and granularity only',
+    );
+    expect(expectZenovayError(await get(path('acme', '?range=7d&Range=30d')), 400, 'VALIDATION_ERROR').message).toContain('"Range"');
+  });
+
+  it('400 VALIDATION_ERROR for a website id that is not valid percent-encoding, not the unknown route', async () => {
+    expect(expectZenovayError(await get(path('ac%zzme')), 400, 'VALIDATION_ERROR').message).toBe(
+      'The path\'s websiteId "ac%zzme" is not valid percent-encoding: write "%" as %25 and escape other bytes as %XX in UTF-8',
+    );
+    expectZenovayError(await get(path('ac%25zzme')), 404, 'NOT_FOUND');
+  });
+
   it('403 PLAN_REQUIRED for a free-plan key', async () => {
     expectZenovayError(await get(path('acme'), { 'x-api-key': FREE }), 403, 'PLAN_REQUIRED');
   });
