@@ -1,7 +1,7 @@
 -- SPEC §3 bad rows and §4 refunds: the linked refunds that cannot be applied as they stand (README "Decisions").
 -- A refund row at or before T whose refund_of names a payment (as 11_movements.sql links them; a payment after T too):
 -- - the payment belongs to another customer: quarantined (its money would leave the other customer's cohort);
--- - the payment is sandbox: excluded with it, as sandbox (it refunds no real money);
+-- - the payment is sandbox: excluded with it, as sandbox (it refunds no real money; a refund after T too);
 -- - the payment is quarantined (the same customer's row, no valid one with its transaction_id): quarantined;
 -- - it is dated before the payment (a refund cannot precede what it refunds, as refunded_at cannot precede
 --   event_time on a payment row: 06_check_rows.sql): quarantined, naming the payment's file and line;
@@ -100,3 +100,11 @@ LEFT JOIN input_files pf ON pf.file_idx = pc.file_idx
 WHERE m.customer_id <> m.p_customer OR m.p_sandbox OR m.early OR w.over
 UNION ALL
 SELECT * FROM orphaned
+UNION ALL
+-- A refund after T of its customer's sandbox payment is sandbox too (README's sandbox_rows: of any time, a
+-- refund of a sandbox payment too), not a row after the as-of time: the rules above read refunds up to T.
+SELECT r.src_row AS row_id, NULL AS reason, TRUE AS sandbox
+FROM deduped r
+SEMI JOIN deduped p ON p.tenant_id = r.tenant_id AND p.transaction_id = r.refund_of AND p.customer_id = r.customer_id
+  AND p.is_sandbox AND p.amount > 0
+WHERE r.amount < 0 AND r.refund_of IS NOT NULL AND NOT r.is_sandbox AND r.event_time > CAST($as_of AS TIMESTAMPTZ)

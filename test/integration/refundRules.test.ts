@@ -246,4 +246,18 @@ describe('a refund of a sandbox payment', () => {
       quarantine: [],
     });
   });
+
+  it('is sandbox when it comes after T too, not a row after the as-of time', async () => {
+    // As of Feb 12: t1 10 sandbox, t2 20, r1 −10 refund_of t1 on Feb 20 (after T) → sandbox 2, after as-of 0.
+    // A refund after T of a payment that is not sandbox (r2 of t2) stays a row after the as-of time.
+    const rows = [
+      ['a', '2026-02-05T10:00:00Z', '10', 't1', '', 'true'], ['a', '2026-02-06T10:00:00Z', '20', 't2', '', 'false'],
+      ['a', '2026-02-20T10:00:00Z', '-10', 'r1', 't1', 'false'], ['a', '2026-02-21T10:00:00Z', '-5', 'r2', 't2', 'false'],
+    ];
+    expect(await outcome({ 'e.csv': csv('customer_id,event_time,amount,transaction_id,refund_of,is_sandbox', rows) }, {}, '2026-02-12T00:00:00Z')).toMatchObject({
+      grid: { Total: [20], '2026-02-01': [20] },
+      stats: { rows_read: 4, rows_quarantined: 0, duplicates: 0, sandbox_rows: 2, after_as_of_rows: 1, refunds_linked: 0, refunds_unlinked: 0, transactions: 1 },
+      quarantine: [],
+    });
+  });
 });
