@@ -71,7 +71,10 @@ CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso
   try_cast(ltv_trim(x) AS TIMESTAMPTZ),
   CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END,
   -- ISO 8601 hh:mm with Z, an offset, UTC/GMT or a zone's name (seconds left out), which DuckDB's cast refuses.
-  try_cast(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*| ?(UTC|GMT)| [A-Za-z_]+/[A-Za-z0-9_/+-]+)$', '\1:00\2') AS TIMESTAMPTZ)
+  try_cast(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*| ?(UTC|GMT)| [A-Za-z_]+/[A-Za-z0-9_/+-]+)$', '\1:00\2') AS TIMESTAMPTZ),
+  -- UTC or GMT right after the time (10:00:00UTC, 10:00GMT), which the shape allows and DuckDB's cast
+  -- refuses without a space: read with one. Only the rows the casts above left NULL get here.
+  try_cast(regexp_replace(regexp_replace(ltv_trim(x), '(\d)(UTC|GMT)$', '\1 \2'), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)( (UTC|GMT))$', '\1:00\2') AS TIMESTAMPTZ)
 )) END;
 -- The reason's tail for a time text that ltv_ts gave NULL because of its offset.
 CREATE OR REPLACE MACRO ltv_offset_note(x) AS

@@ -226,6 +226,24 @@ describe('times and configuration', () => {
     }
   });
 
+  it('reads UTC or GMT written right after the time, which the shape allows and DuckDB\'s cast refused', async () => {
+    // Tokyo is UTC+9: 14:00:00 UTC on Jan 31 is 23:00 there (January); 16:30 GMT is 01:30 on Feb 1 (February);
+    // read as Tokyo's own time, both would be January. 10:00:00.5UTC is January either way.
+    const rows = [['j', '2026-01-31T14:00:00UTC', '6'], ['f', '2026-01-31T16:30GMT', '4'], ['k', '2026-01-10 10:00:00.5UTC', '2'], ['bad', '2026-01-10T10:00:00XUTC', '1']];
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', rows) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY, timezone: 'Asia/Tokyo' }, T);
+      const { report, dir } = await readLatest(fx);
+      // January: j 6, k 2 → 8 / 2 = 4; February: f 4.
+      expect(grid(report.matrices[0]!)).toMatchObject({ '2026-01-01': [4, 4], '2026-02-01': [4] });
+      const q = await quarantine(dir);
+      expect(q).toHaveLength(1);
+      expect(q[0]).toContain('event_time is not an ISO 8601 time: ""2026-01-10T10:00:00XUTC""');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('quarantines proceeds or net revenue above the payment\'s amount, and keeps a fee above a small amount', async () => {
     const fx = await makeFixture({
       'e.csv': csv('customer_id,event_time,amount,proceeds,net_revenue', [
