@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
-import type { Job } from '../config/jobSchema.js';
+import { MAX_SHARDS, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
 import { withDuckdbDefaults } from '../config/withDuckdbDefaults.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
@@ -83,6 +83,26 @@ export function stalledTooOften(times: number, max: number): AppError {
     { retryable: false });
 }
 
+/**
+ * What is wrong with a queued run's data that ltv's own producers never write (runQueue.ts RunData), or
+ * null: a job file name that is no text, an as-of time that is no time, a shard count that is no whole
+ * number. One line naming the field and the run.
+ */
+export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): string | null {
+  const d = job.data as Partial<Record<keyof RunData, unknown>> | null | undefined;
+  const run = `queued run ${job.id ?? '?'}`;
+  const again = 'add it again with ltv enqueue <job> or POST /api/v1/runs';
+  if (d === null || typeof d !== 'object') return `${run} has no data (a job file name and an as-of time): ${again}`;
+  if (typeof d.file !== 'string' || d.file.trim() === '') return `${run}: its job file name (data.file) is ${JSON.stringify(d.file) ?? 'missing'}, not a file name: ${again}`;
+  if (d.asOf !== undefined && (typeof d.asOf !== 'string' || !Number.isFinite(Date.parse(d.asOf)))) {
+    return `${run}: its as-of time (data.asOf) ${JSON.stringify(d.asOf).slice(0, 80)} is not an ISO 8601 time: ${again}, e.g. --as-of 2026-03-16T15:00:00Z`;
+  }
+  if (d.shards !== undefined && !(typeof d.shards === 'number' && Number.isInteger(d.shards) && d.shards >= 1 && d.shards <= MAX_SHARDS)) {
+    return `${run}: its shard count (data.shards) ${JSON.stringify(d.shards).slice(0, 80)} is not a whole number from 1 to ${MAX_SHARDS}: ${again}`;
+  }
+  return null;
+}
+
 function unrecoverable(message: string): UnrecoverableError {
   return new UnrecoverableError(message);
 }
@@ -93,6 +113,13 @@ export function createRunProcessor(deps: RunProcessorDeps) {
   return async function processRun(job: QueuedJob<RunData, RunResult>, token?: string, cancel?: AbortSignal): Promise<RunResult> {
     const id = job.id ?? '?';
     let log = deps.logger.child({ run: id });
+    // Anything may be added to the queue (a script of the operator's, another version): a payload that
+    // ltv enqueue and the run route never write fails for good in one line, before any lock is taken.
+    const malformed = payloadProblem(job);
+    if (malformed) {
+      log.error(`run failed (not retried): ${malformed}`);
+      throw unrecoverable(malformed);
+    }
     const file = resolveJobFile(jobsDir, job.data.file);
     let def: Job;
     try {
@@ -147,8 +174,10 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const signals = [shutdown, lock.lost, ...(cancel ? [cancel] : [])];
     const signal = AbortSignal.any(signals);
     const started = Date.now();
-    log.info({ as_of: asOf.toISOString(), attempt: job.attemptsMade + 1, source: job.data.source, file }, 'run started');
+    // From here on every way out releases the lock (a throw before the try kept it renewed for good, and
+    // every later run of the job and tenant waited for it).
     try {
+      log.info({ as_of: asOf.toISOString(), attempt: job.attemptsMade + 1, source: job.data.source, file }, 'run started');
       // Holding the lock, no other attempt of this job can publish: what dead ones left is removed now,
       // whether or not this attempt gets as far as publishing.
       const stale = await removeDeadStagingIn(reportsDirOf(def, reportsDir), def.name);

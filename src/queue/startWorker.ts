@@ -4,6 +4,7 @@
 import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { resolve } from 'node:path';
 import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
@@ -214,11 +215,21 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     // A probe on the file would restart the worker in a loop with no word why: a failed write is said once,
     // and once more when writing works again (`ltv worker` refuses a file it cannot write at start).
     let failing = false;
-    const beat = () => {
+    let unanswered = false;
+    const beat = async () => {
       if (!connected || !worker.isRunning()) return;
+      // Connected is not answering: a Redis frozen (SIGSTOP, a swapped-out host) keeps its connections open
+      // and takes no run, so the file is written only after a ping is answered within a second, as /readyz asks.
+      if (!(await answersPing(lockRedis, 1_000))) {
+        if (!unanswered && !stopping) logger.warn({ file }, 'redis answers no ping within 1000 ms: LTV_HEARTBEAT_FILE is not written until it does');
+        unanswered = true;
+        return;
+      }
+      if (unanswered) logger.info({ file }, 'redis answers again: LTV_HEARTBEAT_FILE is written again');
+      unanswered = false;
       // Replaced whole (written beside it, renamed over it): a probe that reads the time never reads the empty
       // file writeFile leaves between its truncation and its write (it parsed as no time: a restart).
-      writeHeartbeat(file).then(() => {
+      await writeHeartbeat(file).then(() => {
         if (failing) logger.info({ file }, 'LTV_HEARTBEAT_FILE is written again');
         failing = false;
       }, (e: NodeJS.ErrnoException) => {
@@ -226,7 +237,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
         failing = true;
       });
     };
-    heartbeat = setInterval(beat, 5_000);
+    heartbeat = setInterval(() => void beat(), 5_000);
     heartbeat.unref();
   }
 
@@ -277,4 +288,13 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       return closing;
     },
   };
+}
+
+/** Whether `redis` answers a PING within `ms` (a frozen server keeps the connection and answers nothing). */
+function answersPing(redis: Redis, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    redis.ping().then(() => resolve(true), () => resolve(false)).finally(() => clearTimeout(timer));
+  });
 }

@@ -111,6 +111,35 @@ test('after a Redis restart the worker says it answers again and touches its hea
   }
 }, 40_000);
 
+test('Redis frozen (connected, answering nothing): the heartbeat file is not written, the log says so once, and beats resume after', async () => {
+  const redis = await privateRedis(h.dir, { persist: false });
+  await redis.start();
+  const heartbeat = join(h.dir, 'heartbeat');
+  const { log, lines } = captureLogger();
+  const w = h.worker({ REDIS_URL: redis.url, LTV_HEARTBEAT_FILE: heartbeat }, log);
+  try {
+    await w.ready;
+    await waitFor('a first heartbeat', () => readFile(heartbeat, 'utf8').catch(() => undefined), 8_000);
+    redis.freeze();
+    await waitFor('the unanswered ping logged', () => lines.some((l) => l.msg === 'redis answers no ping within 1000 ms: LTV_HEARTBEAT_FILE is not written until it does'), 8_000);
+    // From the first unanswered beat on, nothing is written: the next beat's time (5 s) leaves the file as it was.
+    const frozenAt = await readFile(heartbeat, 'utf8');
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await readFile(heartbeat, 'utf8')).toBe(frozenAt);
+    expect(lines.filter((l) => l.msg === 'redis answers no ping within 1000 ms: LTV_HEARTBEAT_FILE is not written until it does')).toHaveLength(1);
+    redis.thaw();
+    await waitFor('the heartbeat written again', async () => {
+      const t = await readFile(heartbeat, 'utf8').catch(() => undefined);
+      return t !== undefined && t !== frozenAt ? t : undefined;
+    }, 8_000);
+    expect(lines.some((l) => l.msg === 'redis answers again: LTV_HEARTBEAT_FILE is written again')).toBe(true);
+  } finally {
+    redis.thaw();
+    await w.close(1_000);
+    await redis.stop();
+  }
+}, 60_000);
+
 test('an LTV_HEARTBEAT_FILE that cannot be written: ltv worker refuses it at start in one line; a running worker says so once, and once when it works again', async () => {
   // Before, the worker started and never wrote it, without a word: a liveness probe would restart it in a loop.
   const missing = join(h.dir, 'no-such-folder', 'hb');

@@ -1,0 +1,49 @@
+// A queued run whose data ltv's own producers (ltv enqueue, POST /api/v1/runs, the scheduler) never write:
+// added by an operator's script straight to the queue. It fails for good in one line naming the field,
+// before the job's run lock is taken, and the job's next run is not held up. Before, an as-of that is no
+// time threw after the lock was taken and outside the code that releases it: the lock was renewed for good
+// and every later run of the job and tenant waited ("another run of this job is in progress") until the
+// worker restarted. Real worker (in process), real Redis.
+import { beforeEach, expect, test } from 'vitest';
+import { useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import type { RunData } from '../../src/queue/runQueue.js';
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness();
+});
+
+const AGAIN = 'add it again with ltv enqueue <job> or POST /api/v1/runs';
+
+test('a run with an as-of, a job file name or a shard count that is none fails at once in one line, and the job runs next', async () => {
+  await h.writeJob('pay', {});
+  const w = h.worker();
+  await w.ready;
+  const q = h.queue();
+  const retry = { attempts: 3, backoff: { type: 'fixed', delay: 100 } };
+  const bad = await Promise.all([
+    q.add('run', { file: 'pay.json', source: 'cli', asOf: 'garbage', key: 'k-garbage' }, retry),
+    q.add('run', { source: 'cli', key: 'k-nofile' } as unknown as RunData, retry),
+    q.add('run', { file: 'pay.json', source: 'cli', asOf: '2026-03-16T15:00:00Z', shards: -3, key: 'k-shards' }, retry),
+  ]);
+  const failed = await waitFor('the three runs to fail', async () => {
+    const jobs = await Promise.all(bad.map((j) => q.getJob(j.id!)));
+    return jobs.every((j) => j?.finishedOn) ? jobs : undefined;
+  }, 30_000);
+  expect(failed.map((j) => j!.failedReason)).toEqual([
+    `queued run ${bad[0]!.id}: its as-of time (data.asOf) "garbage" is not an ISO 8601 time: ${AGAIN}, e.g. --as-of 2026-03-16T15:00:00Z`,
+    `queued run ${bad[1]!.id}: its job file name (data.file) is missing, not a file name: ${AGAIN}`,
+    `queued run ${bad[2]!.id}: its shard count (data.shards) -3 is not a whole number from 1 to 64: ${AGAIN}`,
+  ]);
+  // Not retried: nothing about such a run changes on the next attempt.
+  expect(failed.map((j) => j!.attemptsMade)).toEqual([1, 1, 1]);
+
+  // The job's own next run starts and publishes: no lock was left behind.
+  const r = await h.cli(['enqueue', 'pay', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
+  expect(r.stderr).not.toMatch(/another run of this job is in progress/);
+  expect(r.code).toBe(0);
+  expect(await h.redis().keys(`${h.prefix}:*run-lock*`)).toEqual([]);
+  await q.close();
+  await w.close(1_000);
+}, 60_000);
