@@ -167,7 +167,9 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     // BullMQ's cancel: the attempt lost its queue lock (startWorker). One line, whichever lock is found
     // gone first, however often BullMQ says so.
     cancel?.addEventListener('abort', () => {
-      if (lock.lost.aborted) return;
+      // A run handed back at shutdown gives up its queue lock itself (moveToWait): BullMQ's cancel then is
+      // no loss to report (it was logged at error level right after "run handed back").
+      if (lock.lost.aborted || shutdown.aborted) return;
       lock.stop();
       log.error({ reason: String(cancel.reason) }, 'run lost its queue lock; stopping this run now');
     }, { once: true });
