@@ -76,9 +76,10 @@ CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso
   -- refuses without a space: read with one. Only the rows the casts above left NULL get here.
   try_cast(regexp_replace(regexp_replace(ltv_trim(x), '(\d)(UTC|GMT)$', '\1 \2'), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)( (UTC|GMT))$', '\1:00\2') AS TIMESTAMPTZ)
 )) END;
--- The reason's tail for a time text that ltv_ts gave NULL because of its offset.
-CREATE OR REPLACE MACRO ltv_offset_note(x) AS
-  CASE WHEN ltv_bad_offset(x) THEN ' (its UTC offset is out of range: hours 00-23, minutes 00-59)' ELSE '' END;
+-- The reason's tail for a time text that ltv_ts gave NULL: its offset out of range, or what to write.
+CREATE OR REPLACE MACRO ltv_time_note(x) AS
+  CASE WHEN ltv_bad_offset(x) THEN ' (its UTC offset is out of range: hours 00-23, minutes 00-59)'
+    ELSE ': write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format' END;
 -- Booleans as exports write them; NULL for anything else (a bad value), FALSE when absent. list_contains,
 -- not IN: DuckDB plans an IN list of five as a join against the list, for every row read.
 -- The usual spellings are tested first, as they are: CASE evaluates the later branches only for the rows

@@ -102,10 +102,10 @@ SELECT
     WHEN strlen(tenant_id) > CAST($tenant_id_max AS BIGINT)
       AND length(tenant_id) + length(regexp_replace(tenant_id, '[^\x{10000}-\x{10ffff}]', '', 'g')) > CAST($tenant_id_max AS BIGINT)
       THEN 'tenant_id is longer than ' || format('{:,}', CAST($tenant_id_max AS BIGINT)) || ' characters, the most the endpoint serves and a key can name: shorten it (or leave it empty for the job''s tenant)'
-    WHEN customer_id IS NULL THEN 'customer_id is missing'
-    WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing'
+    WHEN customer_id IS NULL THEN 'customer_id is missing: give the row its customer (or map the column that holds it)'
+    WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing: give the row its time (or map the column that holds it)'
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_offset_note(raw_event_time)
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_time_note(raw_event_time)
       ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN CASE
       -- Text the time_format did not read stays as the file wrote it (maybeTimeFormat): quoted as such. Its
@@ -116,7 +116,7 @@ SELECT
       -- The shape alone cannot tell the format's reading from a file's own text written so: both are said.
       ELSE 'event_time read as ' || left(raw_event_time, 60) || ' (with the time_format ' || CAST($time_format AS VARCHAR) || ', or as ISO 8601 text it does not match) is before min_event_time ' || $min_event_time
         || ': a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' END
-    WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing'
+    WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing: give the row its amount (or map the column that holds it)'
     WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
     -- A code neither the report's nor the rates file's that is no ISO 4217 code in current use (the list the
@@ -139,15 +139,15 @@ SELECT
     WHEN amount >= 0 AND net_revenue > amount THEN 'net_revenue "' || left(raw_net_revenue, 60) || '" is more than the amount "' || left(raw_amount, 60) || '": net revenue is what is left of the amount after commission and taxes; map the right column, or give both in the same currency'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
     WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_offset_note(raw_refunded_at)
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_time_note(raw_refunded_at)
       ELSE 'refunded_at "' || left(raw_refunded_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
-    WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time'
+    WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time: a payment cannot be refunded before it is made; correct one of the two times'
     -- SPEC §2: a refund's amount is negative; a refund exported as a positive number would count as a payment.
     WHEN refund_of IS NOT NULL AND amount >= 0 THEN 'refund_of is set but amount "' || left(raw_amount, 60) || '" is not negative: a refund row takes money back (give its amount as negative); a payment has no refund_of'
     WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
     WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
     WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"' || ltv_offset_note(raw_updated_at)
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"' || ltv_time_note(raw_updated_at)
       ELSE 'updated_at "' || left(raw_updated_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
   END AS reason
 FROM with_rate

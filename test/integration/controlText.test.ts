@@ -154,7 +154,7 @@ describe('control characters in text values', () => {
       const decimal = 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent)';
       expect(lines.slice(1, -1).map((l) => parseCsv(`${l}\r\n`)[0]!.slice(1, 4))).toEqual([
         ['3', `${decimal}: "12\u240a34"`, 'default'],
-        ['5', 'event_time is not an ISO 8601 time: "=NOW()\u240d\u240aline2"', 'default'],
+        ['5', 'event_time is not an ISO 8601 time: "=NOW()\u240d\u240aline2": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format', 'default'],
         ['7', `${decimal}: "5\u24096"`, 'default'],
         ['8', `${decimal}: "7[U+240A]8"`, 'default'],
         ['9', `${decimal}: "bad"`, 'default'],

@@ -110,7 +110,7 @@ describe('PostgreSQL inputs', () => {
     expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 1]);
     // The input is named by job, index and masked URL; the line is the result's row number.
-    expect(quarantine).toEqual([expect.stringMatching(/^"?command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\)"?,3,customer_id is missing,default,$/)]);
+    expect(quarantine).toEqual([expect.stringMatching(/^"?command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\)"?,3,customer_id is missing: give the row its customer \(or map the column that holds it\),default,$/)]);
     expect(JSON.stringify(report)).not.toContain('pw-never-shown');
   });
 
@@ -139,7 +139,7 @@ describe('PostgreSQL inputs', () => {
       names.push([report.inputs[0]!.path, ...quarantined]);
     }
     const name = `${abs}: inputs[0] (PostgreSQL query on ${url.replace(':pw-never-shown-7Q@', ':***@')})`;
-    expect(names).toEqual([[name, `${name},3,customer_id is missing,default,`], [name, `${name},3,customer_id is missing,default,`]]);
+    expect(names).toEqual([[name, `${name},3,customer_id is missing: give the row its customer (or map the column that holds it),default,`], [name, `${name},3,customer_id is missing: give the row its customer (or map the column that holds it),default,`]]);
   });
 
   it('applies a preset to a query as to a file (stripe, API shape: Unix times, minor units)', async () => {
@@ -439,9 +439,9 @@ const quoted = (v: string | null): string => (v === null ? 'NULL' : `'${v.replac
 describe('query results numbered by row, whatever their values hold', () => {
   const quarantined = (lines: string[]): string[] => lines.map((l) => l.replace(/^.*?\)"?,/, ''));
   const expected = [
-    '3,"event_time is not an ISO 8601 time: ""event_time""",default,customer_id',
-    '4,amount is missing,default,c',
-    '6,customer_id is missing,default,',
+    '3,"event_time is not an ISO 8601 time: ""event_time"": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format",default,customer_id',
+    '4,amount is missing: give the row its amount (or map the column that holds it),default,c',
+    '6,customer_id is missing: give the row its customer (or map the column that holds it),default,',
   ];
 
   it('PostgreSQL: a value with line breaks does not move the later rows\' numbers, and a row like the header is a row', async () => {
@@ -545,7 +545,7 @@ describe('MySQL/MariaDB inputs', () => {
     }]);
     expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 1]);
-    expect(quarantine).toEqual([expect.stringMatching(/^"?command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\)"?,3,customer_id is missing,default,$/)]);
+    expect(quarantine).toEqual([expect.stringMatching(/^"?command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\)"?,3,customer_id is missing: give the row its customer \(or map the column that holds it\),default,$/)]);
 
     // A DATETIME has no zone: 2026-01-31 23:30 is read in the report zone (Europe/Berlin: still January),
     // so the customer is in the January cohort; read as UTC it would be February 1 00:30 in Berlin.

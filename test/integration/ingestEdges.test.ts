@@ -520,7 +520,7 @@ describe('white space around text values', () => {
       expect(report.summary).toMatchObject({ customers: 3, revenue: 24 });
       expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([8, 8]);
       // Physical line 6: c2's quoted "\tDE\r" ends a line (a lone CR is a line end, as in old Mac files).
-      expect(await quarantine(dir)).toEqual([`${join(fx.dir, 'e.csv')},6,customer_id is missing,default,`]);
+      expect(await quarantine(dir)).toEqual([`${join(fx.dir, 'e.csv')},6,customer_id is missing: give the row its customer (or map the column that holds it),default,`]);
       // "\tDE\r" is DE: two customers of DE, one of FR.
       const country = report.matrices.find((m) => m.segmentation === 'country')!;
       expect(country.rows.filter((r) => r.type === 'segment').map((r) => [r.title, r.customers])).toEqual([['DE', 2], ['FR', 1]]);

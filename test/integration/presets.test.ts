@@ -194,7 +194,7 @@ describe('adapty preset', () => {
     expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [5.13, 6.99], '2026-01-01': [3.5, 6.99], '2026-02-01': [8.4] });
     // prof-6's subscription_started has no revenue at all: quarantined at its line (header = line 1).
     expect(result.stats.rows_quarantined).toBe(1);
-    expect(quarantine).toEqual([expect.stringMatching(/events\.csv,11,amount is missing,default,prof-6$/)]);
+    expect(quarantine).toEqual([expect.stringMatching(/events\.csv,11,amount is missing: give the row its amount \(or map the column that holds it\),default,prof-6$/)]);
   });
 });
 
