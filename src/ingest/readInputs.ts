@@ -125,6 +125,7 @@ export async function readInputs(
   for (const [fileIdx, file] of files.entries()) {
     const reader = await withRowPreset(wh, file, await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal));
     const each = CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)] as const);
+    refuseOneColumnTwice(file, each);
     mapped.push({
       file, reader, columns: new Map(each.map(([c, m]) => [c, m.sql])),
       reasons: each.flatMap(([, m]) => (m.reason === undefined ? [] : [m.reason])),
@@ -467,10 +468,29 @@ function sourceColumns(reader: Reader, columns: Map<CanonicalColumn, string>): R
   return out;
 }
 
+/**
+ * One column of the file read as two canonical columns, one of them by the job's map
+ * (`--map transaction_id=customer_id`: every customer's payments became one transaction, all but its last
+ * counted as duplicates, without a word). A typo, almost always: refused, naming both.
+ */
+function refuseOneColumnTwice(file: SourceFile, each: readonly (readonly [CanonicalColumn, MappedColumn])[]): void {
+  for (const [c, m] of each) {
+    if (!m.byMap || m.from === undefined) continue;
+    const other = each.find(([c2, m2]) => c2 !== c && m2.from === m.from);
+    if (!other) continue;
+    const [c2, m2] = other;
+    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the column ${shownName(m.from)} is read as ${c2} too (${m2.byMap ? `map.${c2}` : 'by its name'}): one column cannot be two canonical columns; map ${c} to its own column${REQUIRED.includes(c) ? '' : ', or leave it out'}`);
+  }
+}
+
 /** A canonical column's SQL text, and where a preset's entry gives one, why a row is bad in the export's terms. */
 interface MappedColumn {
   sql: string;
   reason?: string;
+  /** The file's column it reads, when the job's map or the canonical name chose it (not a preset's rule). */
+  from?: string;
+  /** Chosen by the job's map. */
+  byMap?: boolean;
 }
 
 /** The SQL text for canonical column `c`: the job's map, else the preset, else the column of that name. */
@@ -483,8 +503,10 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
         spellings.length > 1 ? `: ${spellings.map(shownName).join(', ')}` : ''}): rename or remove one, so it is clear which one to read`);
     }
     const actual = reader.columns.has(name) ? name : byLower.get(name.toLowerCase()) ?? spacedAlike(name);
+    foundAs = actual;
     return actual === undefined ? undefined : reader.columns.get(actual);
   };
+  let foundAs: string | undefined;
   // A header name with a line break (a spreadsheet's wrapped cell, "Amount\n(USD)") is also found by the
   // name as it reads, with a space ("Amount (USD)"): the one name that differs only in its white space.
   const spacedAlike = (name: string): string | undefined => {
@@ -502,7 +524,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
       wrongDelimiter(file, reader);
       throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: ${source(file)} has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
-    return { sql: maybeTimeFormat(file, c, expr) };
+    return { sql: maybeTimeFormat(file, c, expr), from: foundAs, byMap: true };
   }
   const preset = presetFor(file.input.preset, reportCurrency)[c];
   if (preset) {
@@ -523,7 +545,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     }
   }
   const own = find(c);
-  if (own !== undefined) return { sql: maybeTimeFormat(file, c, own) };
+  if (own !== undefined) return { sql: maybeTimeFormat(file, c, own), from: foundAs };
   if (REQUIRED.includes(c)) {
     wrongDelimiter(file, reader);
     throw new AppError(

@@ -384,6 +384,11 @@ describe('bad rows', () => {
     [{ inputs: [{ path: 'missing-*.csv' }] }, /inputs\[0\]\.path: no file matches "missing-\*\.csv"/],
     [{ inputs: [{ path: 'e.csv' }] }, /e\.csv: no column for the required "amount" \(the file has: customer_id, event_time, price\); map one with --map amount=<column>/],
     [{ inputs: [{ path: 'e.csv', map: { amount: 'cost' } }] }, /e\.csv: inputs\[0\]\.map\.amount: the file has no column "cost"/],
+    // One column read as two canonical columns: every customer's payments were one transaction, all but the last duplicates.
+    [{ inputs: [{ path: 'e.csv', map: { amount: 'price', transaction_id: 'Customer_ID' } }] },
+      /e\.csv: inputs\[0\]\.map\.transaction_id: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be two canonical columns; map transaction_id to its own column, or leave it out$/],
+    [{ inputs: [{ path: 'e.csv', map: { amount: 'price', proceeds: 'price' } }] },
+      /e\.csv: inputs\[0\]\.map\.amount: the column "price" is read as proceeds too \(map\.proceeds\): one column cannot be two canonical columns; map amount to its own column$/],
   ])('names the file and the problem when an input cannot be used (%#)', async (job, message) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,price', [['a', '2026-01-10', '10']]) });
     try {
