@@ -1,7 +1,7 @@
 // Expands each input's path or glob (relative to the job's folder) into files, and decides their format.
 // Only regular files are read: a FIFO would block the run forever, a directory or device is no export.
 import type { Stats } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -53,6 +53,25 @@ async function checkTimeFormat(wh: Warehouse, format: string, where: string): Pr
   }
 }
 
+/**
+ * Why `path` cannot be read, in words, where its error code alone (ELOOP, a dangling link's ENOENT) said
+ * nothing to act on; null for a plain missing file (said as "no file matches").
+ */
+async function whyUnreadable(path: string, e: NodeJS.ErrnoException): Promise<string | null> {
+  if (e.code === 'ELOOP') return 'it is a symbolic link that leads back to itself (a loop of links, ELOOP): point the link at the export file';
+  if (e.code === 'EACCES') return 'permission denied (EACCES): let the user running ltv read it and its folders';
+  if (e.code === 'ENOTDIR') return 'a part of its path is a file, not a folder (ENOTDIR): give the path to the export file';
+  if (e.code === 'ENOENT') {
+    const link = await lstat(path).then((l) => l.isSymbolicLink(), () => false);
+    if (link) {
+      const to = await readlink(path).catch(() => '?');
+      return `it is a symbolic link to ${JSON.stringify(to)}, which does not exist (a dangling link): point it at the export file, or remove it`;
+    }
+    return null;
+  }
+  return `${e.code ?? e.message}`;
+}
+
 export async function resolveInputs(job: Job, wh: Warehouse, label: string, signal?: AbortSignal): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   const seen = new Map<string, { i: number; path: string }>();
@@ -73,9 +92,10 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
     const pattern = isAbsolute(path) ? path : resolve(job.baseDir, path);
     if (!GLOB_CHARS.test(path)) {
       // A plain path: say what is wrong with it (missing, a directory, a FIFO…) before any reader opens it.
-      const st = await stat(pattern).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
-        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}" (${e.code ?? e.message})`);
+      const st = await stat(pattern).catch(async (e: NodeJS.ErrnoException) => {
+        const why = await whyUnreadable(pattern, e);
+        if (e.code === 'ENOENT' && !why) throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
+        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}": ${why ?? `${e.code ?? e.message}`}`);
       });
       const kind = fileKind(st);
       if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: ${pattern} is ${kind}`);
@@ -89,8 +109,8 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
       throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
     }
     for (const path of matches) {
-      const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
-        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read ${path} (${e.code ?? e.message})`);
+      const st = await stat(path).catch(async (e: NodeJS.ErrnoException) => {
+        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
       });
       const kind = fileKind(st);
       if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: "${input.path}" matches ${path}, which is ${kind}`);

@@ -2,7 +2,7 @@
 // quarantine.csv at its exact physical line with its reason, or in a named statistic (blank lines, repeated
 // header lines); damaged compressed files and non-regular files are refused with one line naming them.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -330,6 +330,29 @@ describe('inputs that are not regular files', () => {
         expect(e.message).toMatch(message);
       }
       expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
+describe('inputs that are symbolic links going nowhere', () => {
+  it('names a loop of links and a dangling link, given as a path or matched by a glob (it was a bare ELOOP or ENOENT)', async () => {
+    const fx = await makeFixture({ 'in/a.csv': 'customer_id,event_time,amount\na,2026-01-10,1\n' });
+    try {
+      await symlink('loopB', join(fx.dir, 'loopA'));
+      await symlink('loopA', join(fx.dir, 'loopB'));
+      await mkdir(join(fx.dir, 'g'));
+      await symlink('gone.csv', join(fx.dir, 'g', 'x.csv'));
+      for (const [path, message] of [
+        ['loopA', /inputs\[0\]\.path: cannot read "loopA": it is a symbolic link that leads back to itself \(a loop of links, ELOOP\): point the link at the export file$/],
+        ['g/x.csv', /inputs\[0\]\.path: cannot read "g\/x\.csv": it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
+        ['g/*.csv', /inputs\[0\]\.path: cannot read \S+\/g\/x\.csv: it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
+        ['g/none.csv', /inputs\[0\]\.path: no file matches "g\/none\.csv"/],
+      ] as const) {
+        const e = await failure(runJob(fx, { inputs: [{ path }], matrices: [MONTHLY] }, T));
+        expect(e.message).toMatch(message);
+      }
     } finally {
       await fx.cleanup();
     }
