@@ -161,7 +161,7 @@ function headerOf(src: TextSource, line: Buffer, delimiter: string | undefined):
     throw new AppError('INPUT', `${src.path}: line 1 (the header) is not valid UTF-8 text (Latin-1 or Windows-1252?): save the export as UTF-8`);
   }
   if (isBlank(line, 0, line.length, -1)) {
-    throw new AppError('INPUT', `${src.path}: line 1 (the header) is empty: the first line must name the columns (customer_id,event_time,amount, …); remove the empty lines above it`);
+    throw new AppError('INPUT', `${src.path}: line 1 (the header) is empty: the first line must name the columns (customer_id,event_time,amount, …); remove the empty lines before the header (a file of empty lines only holds no export: export it again)`);
   }
   const text = line.toString('utf8');
   const delim = delimiter ?? sniffDelimiter(text);

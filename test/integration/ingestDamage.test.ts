@@ -336,6 +336,20 @@ describe('inputs that are not regular files', () => {
   });
 });
 
+describe('a file whose first line is empty', () => {
+  it('is refused in one line saying what the first line must be, whether a header follows or nothing does', async () => {
+    const fx = await makeFixture({ 'late.csv': '\n\ncustomer_id,event_time,amount\na,2026-01-10,1\n', 'blank.csv': '\n  \n\n' });
+    try {
+      for (const name of ['late.csv', 'blank.csv']) {
+        const e = await failure(runJob(fx, { inputs: [{ path: name }], matrices: [MONTHLY] }, T));
+        expect(e.message).toBe(`${join(fx.dir, name)}: line 1 (the header) is empty: the first line must name the columns (customer_id,event_time,amount, …); remove the empty lines before the header (a file of empty lines only holds no export: export it again)`);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
 describe('inputs that are symbolic links going nowhere', () => {
   it('names a loop of links and a dangling link, given as a path or matched by a glob (it was a bare ELOOP or ENOENT)', async () => {
     const fx = await makeFixture({ 'in/a.csv': 'customer_id,event_time,amount\na,2026-01-10,1\n' });
