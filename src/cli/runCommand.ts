@@ -76,7 +76,7 @@ export function registerRun(program: Command): void {
         // (these were ignored: --no-email let the workers send the job's email).
         const here = (['verbose', 'emailDryRun'] as const).filter((k) => flags[k]).map(flagName).concat(flags.email === false ? ['--no-email'] : []);
         if (jobFile && !local.length && here.length) {
-          throw new AppError('CONFIG', `--shards runs ${jobFile} on the workers, which email as the job says and log their own stages: ${here.join(', ')} act on a run in this process; leave them out (or the job's "email" block, for no email), or run without --shards`);
+          throw new AppError('CONFIG', `--shards runs ${jobFile} on the workers, which email as the job says and log their own stages: ${here.join(', ')} ${here.length === 1 ? 'acts' : 'act'} on a run in this process; leave them out (or the job's "email" block, for no email), or run without --shards`);
         }
         if (!jobFile || local.length) {
           const fields = local.map((k) => `"${SHARDED_JOB_FIELDS[k]}"`).join(', ');
