@@ -468,18 +468,24 @@ function sourceColumns(reader: Reader, columns: Map<CanonicalColumn, string>): R
   return out;
 }
 
+/** The columns that name things (a customer, a transaction, the payment a refund takes back, a tenant). */
+const ID_COLUMNS: readonly CanonicalColumn[] = ['customer_id', 'transaction_id', 'refund_of', 'tenant_id'];
+
 /**
- * One column of the file read as two canonical columns, one of them by the job's map
- * (`--map transaction_id=customer_id`: every customer's payments became one transaction, all but its last
- * counted as duplicates, without a word). A typo, almost always: refused, naming both.
+ * One column of the file read, through the job's map, as two ids (`--map transaction_id=customer_id`: every
+ * customer's payments became one transaction, all but its last counted as duplicates, without a word; a
+ * preset's reading of that column counts too). A typo, almost always: refused, naming both. Other columns may
+ * share one (a `plan` read as product and as duration; a transaction id as the product, which only segments).
  */
 function refuseOneColumnTwice(file: SourceFile, each: readonly (readonly [CanonicalColumn, MappedColumn])[]): void {
   for (const [c, m] of each) {
-    if (!m.byMap || m.from === undefined) continue;
-    const other = each.find(([c2, m2]) => c2 !== c && m2.from === m.from);
+    const from = m.reads[0];
+    if (!m.byMap || from === undefined) continue;
+    const other = ID_COLUMNS.includes(c) ? each.find(([c2, m2]) => c2 !== c && ID_COLUMNS.includes(c2) && m2.reads.includes(from)) : undefined;
     if (!other) continue;
     const [c2, m2] = other;
-    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the column ${shownName(m.from)} is read as ${c2} too (${m2.byMap ? `map.${c2}` : 'by its name'}): one column cannot be two canonical columns; map ${c} to its own column${REQUIRED.includes(c) ? '' : ', or leave it out'}`);
+    const how = m2.byMap ? `map.${c2}` : file.input.preset !== 'canonical' && presetFor(file.input.preset, 'XXX')[c2] ? `the ${file.input.preset} preset` : 'by its name';
+    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the column ${shownName(from)} is read as ${c2} too (${how}): one column cannot be both; map ${c} to its own column${REQUIRED.includes(c) ? '' : ', or leave it out'}`);
   }
 }
 
@@ -487,8 +493,8 @@ function refuseOneColumnTwice(file: SourceFile, each: readonly (readonly [Canoni
 interface MappedColumn {
   sql: string;
   reason?: string;
-  /** The file's column it reads, when the job's map or the canonical name chose it (not a preset's rule). */
-  from?: string;
+  /** The file's columns it reads (the job's map or the canonical name: one; a preset's rule: each it found). */
+  reads: string[];
   /** Chosen by the job's map. */
   byMap?: boolean;
 }
@@ -503,10 +509,10 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
         spellings.length > 1 ? `: ${spellings.map(shownName).join(', ')}` : ''}): rename or remove one, so it is clear which one to read`);
     }
     const actual = reader.columns.has(name) ? name : byLower.get(name.toLowerCase()) ?? spacedAlike(name);
-    foundAs = actual;
+    if (actual !== undefined) reads.push(actual);
     return actual === undefined ? undefined : reader.columns.get(actual);
   };
-  let foundAs: string | undefined;
+  const reads: string[] = [];
   // A header name with a line break (a spreadsheet's wrapped cell, "Amount\n(USD)") is also found by the
   // name as it reads, with a space ("Amount (USD)"): the one name that differs only in its white space.
   const spacedAlike = (name: string): string | undefined => {
@@ -524,16 +530,16 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
       wrongDelimiter(file, reader);
       throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: ${source(file)} has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
-    return { sql: maybeTimeFormat(file, c, expr), from: foundAs, byMap: true };
+    return { sql: maybeTimeFormat(file, c, expr), reads, byMap: true };
   }
   const preset = presetFor(file.input.preset, reportCurrency)[c];
   if (preset) {
     const expr = presetExpr(preset, find);
-    if (expr !== undefined) return { ...expr, sql: maybeTimeFormat(file, c, expr.sql) };
+    if (expr !== undefined) return { ...expr, sql: maybeTimeFormat(file, c, expr.sql), reads };
     if (file.input.preset === 'revenuecat' && (c === 'amount' || c === 'currency')) {
       // price_in_usd absent: fall back to the purchased currency columns.
       const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find);
-      if (fallback !== undefined) return fallback;
+      if (fallback !== undefined) return { ...fallback, reads };
     }
     // A required column the preset reads from a column the file does not have: the file is not the export
     // the preset is for (a canonical file given `--preset revenuecat` was read by its canonical names, with
@@ -545,7 +551,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     }
   }
   const own = find(c);
-  if (own !== undefined) return { sql: maybeTimeFormat(file, c, own), from: foundAs };
+  if (own !== undefined) return { sql: maybeTimeFormat(file, c, own), reads };
   if (REQUIRED.includes(c)) {
     wrongDelimiter(file, reader);
     throw new AppError(
@@ -553,7 +559,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
       `${file.path}: no column for the required "${c}" (${source(file)} has: ${listColumns(reader)}); ${file.input.query ? `name one in the query (… AS ${c}) or map one with "map" in the job file` : `map one with --map ${c}=<column> or "map" in the job file`}`,
     );
   }
-  return { sql: 'NULL' };
+  return { sql: 'NULL', reads: [] };
 }
 
 /**
@@ -584,7 +590,7 @@ function wrongDelimiter(file: SourceFile, reader: Reader): void {
   throw new AppError('INPUT', `${file.path}: line 1 (the header) is one column, ${shownName(names[0]!)}, split at ${shown(file.delimiter)}, the delimiter inputs[${file.inputIndex}] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); the file looks separated by ${shown(seems)}: give that one ("delimiter" in the input, --delimiter)`);
 }
 
-function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): MappedColumn | undefined {
+function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): Omit<MappedColumn, 'reads'> | undefined {
   const present = source.from.map(find).filter((e): e is string => e !== undefined);
   if (source.from.length === 0 && source.transform) return { sql: source.transform };
   if (present.length === 0) return undefined;

@@ -58,7 +58,7 @@ async function checkTimeFormat(wh: Warehouse, format: string, where: string): Pr
  * nothing to act on; null for a plain missing file (said as "no file matches").
  */
 async function whyUnreadable(path: string, e: NodeJS.ErrnoException): Promise<string | null> {
-  if (e.code === 'ELOOP') return 'it is a symbolic link that leads back to itself (a loop of links, ELOOP): point the link at the export file';
+  if (e.code === 'ELOOP') return 'a symbolic link on its path leads back to itself (a loop of links, or a chain of more than 40; ELOOP): point the link at the export file or its folder';
   if (e.code === 'EACCES') return 'permission denied (EACCES): let the user running ltv read it and its folders';
   if (e.code === 'ENOTDIR') return 'a part of its path is a file, not a folder (ENOTDIR): give the path to the export file';
   if (e.code === 'ENOENT') {

@@ -6,6 +6,7 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, t
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
+import { asOfProblem } from '../config/parseAsOf.js';
 import type { Env } from '../config/env.js';
 import { MAX_SHARDS, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
@@ -94,8 +95,10 @@ export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): st
   const again = 'add it again with ltv enqueue <job> or POST /api/v1/runs';
   if (d === null || typeof d !== 'object') return `${run} has no data (a job file name and an as-of time): ${again}`;
   if (typeof d.file !== 'string' || d.file.trim() === '') return `${run}: its job file name (data.file) is ${JSON.stringify(d.file) ?? 'missing'}, not a file name: ${again}`;
-  if (d.asOf !== undefined && (typeof d.asOf !== 'string' || !Number.isFinite(Date.parse(d.asOf)))) {
-    return `${run}: its as-of time (data.asOf) ${JSON.stringify(d.asOf).slice(0, 80)} is not an ISO 8601 time: ${again}, e.g. --as-of 2026-03-16T15:00:00Z`;
+  // The rule of --as-of (asOfProblem): Date.parse reads text that is no ISO time, and rolls 2026-02-30 over.
+  if (d.asOf !== undefined && (typeof d.asOf !== 'string' || asOfProblem(d.asOf) !== null)) {
+    const why = typeof d.asOf === 'string' ? asOfProblem(d.asOf)! : `${JSON.stringify(d.asOf).slice(0, 80)} is not an ISO 8601 time`;
+    return `${run}: its as-of time (data.asOf) ${why}: ${again}`;
   }
   if (d.shards !== undefined && !(typeof d.shards === 'number' && Number.isInteger(d.shards) && d.shards >= 1 && d.shards <= MAX_SHARDS)) {
     return `${run}: its shard count (data.shards) ${JSON.stringify(d.shards).slice(0, 80)} is not a whole number from 1 to ${MAX_SHARDS}: ${again}`;

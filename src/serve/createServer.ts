@@ -304,11 +304,6 @@ export function createServer(opts: ServerOptions): LtvServer {
       }
       throw new HttpError('NOT_FOUND', 'Not found');
     }
-    if (match.kind === 'badEscape') {
-      log.family = match.family;
-      log.route = match.path;
-      throw new HttpError('VALIDATION_ERROR', `The path's ${match.name} "${match.raw.slice(0, 80)}" is not valid percent-encoding: write "%" as %25 and escape other bytes as %XX in UTF-8`);
-    }
     if (match.kind === 'method') {
       // Exactly the methods of the routes at this path, whatever method was asked.
       log.family = match.family;
@@ -343,6 +338,10 @@ export function createServer(opts: ServerOptions): LtvServer {
       if (route.auth.admin && !key.admin) {
         throw new HttpError('FORBIDDEN', 'This endpoint requires an admin key');
       }
+    }
+    if (match.badEscape) {
+      const { name, raw } = match.badEscape;
+      throw new HttpError('VALIDATION_ERROR', `The path's ${name} "${raw.slice(0, 80)}" is not valid percent-encoding: write "%" as %25 and escape other bytes as %XX in UTF-8`);
     }
 
     const deadline = Date.now() + handlerTimeoutMs;

@@ -20,9 +20,11 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
 }
 
 export type Match =
-  | { kind: 'route'; route: Route; params: Record<string, string>; rawParams: Record<string, string> }
-  /** A route's path whose parameter is not valid percent-encoding (`demo%zzapp`): a 400 in its family. */
-  | { kind: 'badEscape'; family: ErrorFamily; path: string; name: string; raw: string }
+  /**
+   * `badEscape`: a parameter that is not valid percent-encoding (`demo%zzapp`): the route's, answered 400 in
+   * its family once the request passed what every request of the route passes first (the key, the rate limit).
+   */
+  | { kind: 'route'; route: Route; params: Record<string, string>; rawParams: Record<string, string>; badEscape?: { name: string; raw: string } }
   /** The path exists for other methods: exactly those (HEAD with GET), in one order whatever was asked. */
   | { kind: 'method'; allow: string[]; family: ErrorFamily }
   | { kind: 'none' };
@@ -55,9 +57,8 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
       }
     }
     if (!ok) continue;
-    if (badEscape !== null) return { kind: 'badEscape', family: c.route.family, path: c.route.path, ...badEscape };
     const m = method === 'HEAD' ? 'GET' : method;
-    if (c.route.method === m) return { kind: 'route', route: c.route, params, rawParams };
+    if (c.route.method === m) return { kind: 'route', route: c.route, params, rawParams, ...(badEscape ? { badEscape } : {}) };
     if (allow.size === 0) family = c.route.family;
     allow.add(c.route.method);
     if (c.route.method === 'GET') allow.add('HEAD');

@@ -3,6 +3,7 @@ import { readFile, readlink, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { JobInput } from '../../src/config/jobSchema.js';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import { parseCsv } from '../helpers/parseCsv.js';
@@ -386,11 +387,17 @@ describe('bad rows', () => {
     [{ inputs: [{ path: 'e.csv', map: { amount: 'cost' } }] }, /e\.csv: inputs\[0\]\.map\.amount: the file has no column "cost"/],
     // One column read as two canonical columns: every customer's payments were one transaction, all but the last duplicates.
     [{ inputs: [{ path: 'e.csv', map: { amount: 'price', transaction_id: 'Customer_ID' } }] },
-      /e\.csv: inputs\[0\]\.map\.transaction_id: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be two canonical columns; map transaction_id to its own column, or leave it out$/],
-    [{ inputs: [{ path: 'e.csv', map: { amount: 'price', proceeds: 'price' } }] },
-      /e\.csv: inputs\[0\]\.map\.amount: the column "price" is read as proceeds too \(map\.proceeds\): one column cannot be two canonical columns; map amount to its own column$/],
-  ])('names the file and the problem when an input cannot be used (%#)', async (job, message) => {
-    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,price', [['a', '2026-01-10', '10']]) });
+      /e\.csv: inputs\[0\]\.map\.transaction_id: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
+    [{ inputs: [{ path: 'e.csv', map: { amount: 'price', refund_of: 'customer_id' } }] },
+      /e\.csv: inputs\[0\]\.map\.refund_of: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be both; map refund_of to its own column, or leave it out$/],
+    // A preset's reading counts too (RevenueCat reads the customer from rc_original_app_user_id).
+    [{ inputs: [{ path: 'rc.csv', preset: 'revenuecat', map: { transaction_id: 'rc_original_app_user_id' } }] },
+      /rc\.csv: inputs\[0\]\.map\.transaction_id: the column "rc_original_app_user_id" is read as customer_id too \(the revenuecat preset\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
+  ] as [JobInput, RegExp][])('names the file and the problem when an input cannot be used (%#)', async (job, message) => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,price', [['a', '2026-01-10', '10']]),
+      'rc.csv': csv('rc_original_app_user_id,store_transaction_id,start_time,price_in_usd', [['u1', 'tx1', '2026-01-10 10:00:00', '10']]),
+    });
     try {
       const err = await runJob(fx, job, T).catch((e: unknown) => e);
       expect(isAppError(err)).toBe(true);

@@ -96,6 +96,9 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
       'The path\'s websiteId "ac%zzme" is not valid percent-encoding: write "%" as %25 and escape other bytes as %XX in UTF-8',
     );
     expectZenovayError(await get(path('ac%25zzme')), 404, 'NOT_FOUND');
+    // After the key, as every answer of the route (README: the key is checked first), and after the method.
+    expectZenovayError(await get(path('ac%zzme'), {}), 401, 'UNAUTHORIZED');
+    expectZenovayError(await httpRequest(s.port, path('ac%zzme'), { method: 'POST', headers: { 'x-api-key': PRO } }), 405, 'METHOD_NOT_ALLOWED');
   });
 
   it('403 PLAN_REQUIRED for a free-plan key', async () => {
