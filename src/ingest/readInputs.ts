@@ -125,7 +125,7 @@ export async function readInputs(
   for (const [fileIdx, file] of files.entries()) {
     const reader = await withRowPreset(wh, file, await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal));
     const each = CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)] as const);
-    refuseOneColumnTwice(file, each);
+    refuseOneColumnTwice(file, reader, each);
     mapped.push({
       file, reader, columns: new Map(each.map(([c, m]) => [c, m.sql])),
       reasons: each.flatMap(([, m]) => (m.reason === undefined ? [] : [m.reason])),
@@ -167,7 +167,9 @@ export async function readInputs(
         loadSql('06_check_rows', identifiers),
         { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, iso_4217: ISO_4217_LIST, tenant: opts.tenant,
           tenant_id_max: TENANT_ID_MAX,
-          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false },
+          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false,
+          // A missing value's remedy: mapping the column read with a preset would drop the preset's rule for it.
+          map_hint: file.input.preset === 'canonical' ? ' (or map the column that holds it)' : '' },
       );
     };
     try {
@@ -477,11 +479,18 @@ const ID_COLUMNS: readonly CanonicalColumn[] = ['customer_id', 'transaction_id',
  * preset's reading of that column counts too). A typo, almost always: refused, naming both. Other columns may
  * share one (a `plan` read as product and as duration; a transaction id as the product, which only segments).
  */
-function refuseOneColumnTwice(file: SourceFile, each: readonly (readonly [CanonicalColumn, MappedColumn])[]): void {
+function refuseOneColumnTwice(file: SourceFile, reader: Reader, each: readonly (readonly [CanonicalColumn, MappedColumn])[]): void {
+  // A row preset's ids are columns its statement makes (ltv__customer_id): the file's columns they come from.
+  const row = rowPresetFor(file.input.preset);
+  const lower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
+  const presetReads = (c2: CanonicalColumn): string[] => (row?.ids[c2 as keyof typeof row.ids] ?? [])
+    .flatMap((input) => row!.inputs[input]!.map((name) => lower.get(name.toLowerCase())).filter((k): k is string => k !== undefined).slice(0, 1));
   for (const [c, m] of each) {
     const from = m.reads[0];
     if (!m.byMap || from === undefined) continue;
-    const other = ID_COLUMNS.includes(c) ? each.find(([c2, m2]) => c2 !== c && ID_COLUMNS.includes(c2) && m2.reads.includes(from)) : undefined;
+    const other = ID_COLUMNS.includes(c)
+      ? each.find(([c2, m2]) => c2 !== c && ID_COLUMNS.includes(c2) && (m2.reads.includes(from) || (!m2.byMap && presetReads(c2).includes(from))))
+      : undefined;
     if (!other) continue;
     const [c2, m2] = other;
     const how = m2.byMap ? `map.${c2}` : file.input.preset !== 'canonical' && presetFor(file.input.preset, 'XXX')[c2] ? `the ${file.input.preset} preset` : 'by its name';

@@ -4,7 +4,8 @@
 -- report currency's list: jobSchema.ts), $tenant (the job's tenant for rows without tenant_id),
 -- $tenant_id_max (the longest tenant id the endpoint and keys take: src/config/tenantId.ts TENANT_ID_MAX),
 -- $min_event_time, $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its
--- times are ISO 8601: for the reasons of event_time, refunded_at and updated_at only), the rate lists' ($rate_currency_<i>,
+-- times are ISO 8601: for the reasons of event_time, refunded_at and updated_at only), $map_hint (the
+-- remedy of a missing value's reason: map the column, or nothing with a preset), the rate lists' ($rate_currency_<i>,
 -- $rate_first_<i>, $rate_r10_<i>) and the reader's own ($path, …).
 -- The table is created empty beforehand from its declaration (src/warehouse/tables.ts CHECKED_ROWS); each
 -- file's rows are appended in reading order. Identifiers (readInputs.ts, one reader variant each, kept as
@@ -102,8 +103,8 @@ SELECT
     WHEN strlen(tenant_id) > CAST($tenant_id_max AS BIGINT)
       AND length(tenant_id) + length(regexp_replace(tenant_id, '[^\x{10000}-\x{10ffff}]', '', 'g')) > CAST($tenant_id_max AS BIGINT)
       THEN 'tenant_id is longer than ' || format('{:,}', CAST($tenant_id_max AS BIGINT)) || ' characters, the most the endpoint serves and a key can name: shorten it (or leave it empty for the job''s tenant)'
-    WHEN customer_id IS NULL THEN 'customer_id is missing: give the row its customer (or map the column that holds it)'
-    WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing: give the row its time (or map the column that holds it)'
+    WHEN customer_id IS NULL THEN 'customer_id is missing: give the row its customer' || $map_hint
+    WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing: give the row its time' || $map_hint
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN CASE
       WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_time_note(raw_event_time)
       ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
@@ -116,7 +117,7 @@ SELECT
       -- The shape alone cannot tell the format's reading from a file's own text written so: both are said.
       ELSE 'event_time read as ' || left(raw_event_time, 60) || ' (with the time_format ' || CAST($time_format AS VARCHAR) || ', or as ISO 8601 text it does not match) is before min_event_time ' || $min_event_time
         || ': a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' END
-    WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing: give the row its amount (or map the column that holds it)'
+    WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing: give the row its amount' || $map_hint
     WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
     -- A code neither the report's nor the rates file's that is no ISO 4217 code in current use (the list the

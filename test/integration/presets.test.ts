@@ -194,7 +194,7 @@ describe('adapty preset', () => {
     expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [5.13, 6.99], '2026-01-01': [3.5, 6.99], '2026-02-01': [8.4] });
     // prof-6's subscription_started has no revenue at all: quarantined at its line (header = line 1).
     expect(result.stats.rows_quarantined).toBe(1);
-    expect(quarantine).toEqual([expect.stringMatching(/events\.csv,11,amount is missing: give the row its amount \(or map the column that holds it\),default,prof-6$/)]);
+    expect(quarantine).toEqual([expect.stringMatching(/events\.csv,11,amount is missing: give the row its amount,default,prof-6$/)]);
   });
 });
 
@@ -361,5 +361,27 @@ describe('a file of another kind read with a row preset', () => {
     } finally {
       await fx.cleanup();
     }
+  });
+});
+
+describe("a map that reads one of the preset's id columns as another id", () => {
+  // The preset reads the customer from one column; the map read it as the transaction too: every customer's
+  // payments became one transaction and the rest duplicates (paddle 22.00 → 11.00 USD), without a word. Or the
+  // charge id, which Stripe's refund rows name as refund_of, as the transaction: refunds became duplicates.
+  it.each([
+    ['paddle_transactions.csv', 'paddle', 'customer_id', 'customer_id', 'customer_id'],
+    ['stripe_unified_payments.csv', 'stripe', 'Customer ID', 'Customer ID', 'customer_id'],
+    ['stripe_unified_payments.csv', 'stripe', 'id', 'id', 'refund_of'],
+    ['adapty_events.csv', 'adapty', 'profile_id', 'profile_id', 'customer_id'],
+    ['shopify_orders_export.csv', 'shopify', 'email', 'Email', 'customer_id'],
+  ] as const)('%s (%s): transaction_id=%s is refused, naming the id the preset reads it as', async (file, preset, mapped, column, as) => {
+    const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-04-01T00:00:00Z')
+      .catch((e: unknown) => e as Error);
+    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the column "${column}" is read as ${as} too \\(the ${preset} preset\\): one column cannot be both; map transaction_id to its own column, or leave it out$`));
+  });
+
+  it('a map of a dimension to an id column of the preset still runs (a charge id as the product segments only)', async () => {
+    const { result } = await runPreset({ 'e.csv': 'stripe_unified_payments.csv' }, { inputs: [{ path: 'e.csv', preset: 'stripe', map: { product_id: 'id' } }], matrices: MONTHLY }, '2026-03-01T00:00:00Z');
+    expect(result.stats).toMatchObject({ transactions: 5, refund_rows: 2 });
   });
 });

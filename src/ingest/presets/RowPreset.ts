@@ -28,6 +28,11 @@ export interface RowPreset {
    * it is not), quarantined with that reason before any column rule is checked.
    */
   reasons?: boolean;
+  /**
+   * The inputs each id the statement returns is read from (its SQL's coalesce or CASE): a job's map that reads
+   * one of their columns as another id is refused (readInputs.ts refuseOneColumnTwice).
+   */
+  ids: Readonly<Partial<Record<'customer_id' | 'transaction_id' | 'refund_of', readonly string[]>>>;
   /** Canonical columns taken as they are from the first present of these source columns (dimensions). */
   passthrough?: Readonly<Partial<Record<CanonicalColumn, readonly string[]>>>;
 }

@@ -27,6 +27,8 @@ export const ADAPTY_PRESET: RowPreset = {
     profile_country: ['profile_country'],
   },
   required: [['event_type'], ['event_datetime'], ['revenue_usd', 'revenue_local']],
+  // adapty.sql's ltv__customer_id, ltv__transaction_id and ltv__refund_of.
+  ids: { customer_id: ['profile_id', 'customer_user_id'], transaction_id: ['transaction_id', 'profile_event_id'], refund_of: ['transaction_id'] },
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'net_revenue', 'refund_of',
     'is_sandbox', 'is_trial', 'country',

@@ -36,6 +36,8 @@ export const PADDLE_PRESET: RowPreset = {
   // A paid transaction whose total is negative, an adjustment action Paddle does not document, a chargeback
   // reversal without its chargeback (paddle.sql).
   reasons: true,
+  // paddle.sql's ltv__customer_id, ltv__transaction_id and ltv__refund_of.
+  ids: { customer_id: ['customer_id', 'email'], transaction_id: ['id'], refund_of: ['transaction_ref'] },
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'updated_at', 'amount', 'currency', 'proceeds', 'net_revenue',
     'refund_of', 'product_id', 'store',

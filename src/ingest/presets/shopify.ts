@@ -33,6 +33,8 @@ export const SHOPIFY_PRESET: RowPreset = {
   required: [['created_at'], ['total'], ['financial_status']],
   // An order whose paid amount is negative, a partially_refunded one without its refunded amount (shopify.sql).
   reasons: true,
+  // shopify.sql's ltv__customer_id, ltv__transaction_id and ltv__refund_of.
+  ids: { customer_id: ['email', 'customer', 'phone'], transaction_id: ['id', 'name'], refund_of: ['id', 'name'] },
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'net_revenue', 'refund_of',
     'country', 'product_id', 'offer_id', 'store',

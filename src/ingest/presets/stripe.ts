@@ -41,6 +41,8 @@ export const STRIPE_PRESET: RowPreset = {
   // Status or Captured: the export holds failed charges too, and only these columns tell them apart (a file
   // without either would count a declined card as revenue).
   required: [['created'], ['amount'], ['status', 'captured']],
+  // stripe.sql's ltv__customer_id, ltv__transaction_id and ltv__refund_of.
+  ids: { customer_id: ['customer', 'email', 'fingerprint'], transaction_id: ['id'], refund_of: ['id'] },
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'commission_percentage',
     'refund_of', 'is_sandbox', 'country', 'store',
