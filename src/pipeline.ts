@@ -829,7 +829,7 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
     // groups from its data and checks them against the report's cohorts), so they work beside the matrices.
     // The data is held on the forecast thread meanwhile: 100–150 MiB more peak at 1 M rows for sBG, whose
     // fits would otherwise wait for the matrices and leave a core idle.
-    const model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir });
+    const model = await computeRun(rw.wh, facts, { asOf: run.asOf, matrices: job.matrices, defaultTenant: job.tenant, filesDir, timeZone: job.timezone });
     for (const w of model.warnings) run.log.warn({ code: w.code }, w.message);
     const forecasts = pendingForecasts(run, model, started, f0);
     // Every forecast's data is out of the warehouse before it is closed.

@@ -83,6 +83,8 @@ export interface ComputeOptions {
   matrices: readonly MatrixSpec[];
   /** The job's tenant: the run's only one when the inputs name none. */
   defaultTenant: string;
+  /** The report time zone (SPEC §2): warnings give dates on its calendar. */
+  timeZone?: string;
   /** A fresh directory for the tenants' files (one sub-directory each). */
   filesDir: string;
   /** Connections the matrix statements run on (default: matrixLanes of the run's transactions). */
@@ -325,7 +327,7 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
       return m;
     };
     const own = facts.tenantFacts(tenant);
-    const stale = staleAsOfWarning(own.newestTransactionAt, o.asOf, o.matrices);
+    const stale = staleAsOfWarning(own.newestTransactionAt, o.asOf, o.matrices, o.timeZone);
     tenants.push({
       tenant,
       ...own,

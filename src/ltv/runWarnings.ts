@@ -36,25 +36,60 @@ export function smallestUnit(specs: readonly MatrixSpec[]): PeriodUnit {
  * more than one smallest matrix unit before T: a daily job's data may lag by a day, a monthly one's by a
  * month, without the numbers misleading.
  */
-export function staleAsOfWarning(newestTransactionAt: string | null, asOf: Date, specs: readonly MatrixSpec[]): RunWarning | null {
+export function staleAsOfWarning(newestTransactionAt: string | null, asOf: Date, specs: readonly MatrixSpec[], timeZone = 'UTC'): RunWarning | null {
   if (newestTransactionAt === null) return null;
   const newest = new Date(newestTransactionAt);
   const unit = smallestUnit(specs);
   if (addUnit(newest, unit).getTime() >= asOf.getTime()) return null;
-  // Suggest the start of the day after the newest transaction (UTC): the data's own end.
-  const suggested = new Date(Date.UTC(newest.getUTCFullYear(), newest.getUTCMonth(), newest.getUTCDate() + 1)).toISOString().replace('.000Z', 'Z');
+  // Dates as the report shows them, on its time zone's calendar (SPEC §2): a payment at 00:30 in London on
+  // July 31 is July 30 in UTC. Suggested: the start of the day after the newest transaction's (the data's
+  // own end), that day's midnight in the report's zone.
+  const newestDay = wallOf(newest, timeZone).slice(0, 10);
+  const suggested = midnightAfter(newestDay, timeZone);
   return {
     code: 'stale_as_of',
     message:
-      `the newest transaction (${newestTransactionAt.slice(0, 10)}) is ${howLong(newest, asOf)} before the as-of time ` +
-      `(${asOf.toISOString().slice(0, 10)}), more than one ${unit}: customers near the end of the data count as older than ` +
+      `the newest transaction (${newestDay}) is ${howLong(newest, asOf)} before the as-of time ` +
+      `(${wallOf(asOf, timeZone).slice(0, 10)}), more than one ${unit}: customers near the end of the data count as older than ` +
       `the data shows, so LTVs and completeness are understated. If the export ends there, run again with --as-of ${suggested} ` +
       `(or "as_of" in the job file).`,
   };
 }
 
-/** "15 years", "3 months", "12 days": the largest whole unit. */
+/** `t` on the wall clock of `timeZone`: "2026-03-16T16:00:00". */
+function wallOf(t: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(t);
+  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '00';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+}
+
+/** The midnight that starts the day after `day` (YYYY-MM-DD) in `timeZone`, as an ISO time with its offset (Z for UTC). */
+function midnightAfter(day: string, timeZone: string): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d + 1);
+  const offsetAt = (t: number): number => Date.parse(`${wallOf(new Date(t), timeZone)}Z`) - t;
+  const date = new Date(wall).toISOString().slice(0, 10);
+  // Twice: the offset at the guess, then at the instant it gives (a day that starts at a change of offset).
+  const first = wall - offsetAt(wall);
+  const t = wall - offsetAt(first);
+  if (wallOf(new Date(t), timeZone) !== `${date}T00:00:00`) {
+    // A midnight the clocks skip (Sao Paulo's DST until 2019 began at 00:00): the day starts where they
+    // jump, the first reading's instant (01:00 there); said in UTC.
+    return new Date(first).toISOString().replace('.000Z', 'Z');
+  }
+  const offset = Math.round(offsetAt(t) / 60_000);
+  if (offset === 0) return `${date}T00:00:00Z`;
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${date}T00:00:00${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** "15 years", "3 months", "12 days", "25 hours": the largest whole unit (hours below two days). */
 function howLong(from: Date, to: Date): string {
+  const hours = Math.floor((to.getTime() - from.getTime()) / 3_600_000);
+  if (hours < 48) return formatCountOf(Math.max(hours, 1), 'hour');
   const days = Math.floor((to.getTime() - from.getTime()) / 86_400_000);
   if (days >= 365) return formatCountOf(Math.floor(days / 365.25) || 1, 'year');
   if (days >= 60) return formatCountOf(Math.floor(days / 30.44), 'month');

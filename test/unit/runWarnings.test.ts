@@ -21,6 +21,20 @@ describe('staleAsOfWarning', () => {
     expect(staleAsOfWarning(null, new Date('2041-03-16T00:00:00Z'), monthly)).toBeNull();
   });
 
+  it("gives the dates on the report time zone's calendar, a gap under two days in hours, and the next local midnight", () => {
+    const daily = [spec('day')];
+    // 2011-07-31 00:00 in London (BST, +01:00) is 2011-07-30T23:00Z; T 2011-08-01T00:00Z is 25 hours later:
+    // more than one day. The data ends on July 31 there: run again as of August 1, 00:00 London time.
+    expect(staleAsOfWarning('2011-07-30T23:00:00.000Z', new Date('2011-08-01T00:00:00Z'), daily, 'Europe/London')?.message)
+      .toMatch(/^the newest transaction \(2011-07-31\) is 25 hours before the as-of time \(2011-08-01\), more than one day: .* --as-of 2011-08-01T00:00:00\+01:00 /);
+    // Winter: +00:00 is said as Z; New York −05:00.
+    expect(staleAsOfWarning('2011-01-10T12:00:00.000Z', new Date('2011-03-01T00:00:00Z'), daily, 'Europe/London')?.message).toContain('--as-of 2011-01-11T00:00:00Z ');
+    expect(staleAsOfWarning('2011-01-10T12:00:00.000Z', new Date('2011-03-01T00:00:00Z'), daily, 'America/New_York')?.message)
+      .toMatch(/^the newest transaction \(2011-01-10\) is 7 weeks before the as-of time \(2011-02-28\).* --as-of 2011-01-11T00:00:00-05:00 /);
+    // Sao Paulo skipped its midnight on 2018-11-04 (DST began at 00:00): the day starts at 01:00, 03:00Z.
+    expect(staleAsOfWarning('2018-11-03T12:00:00.000Z', new Date('2018-12-01T00:00:00Z'), daily, 'America/Sao_Paulo')?.message).toContain('--as-of 2018-11-04T03:00:00Z ');
+  });
+
   it('adds months on the calendar, month ends clamped', () => {
     expect(addUnit(new Date('2026-01-31T10:00:00Z'), 'month').toISOString()).toBe('2026-02-28T10:00:00.000Z');
     expect(addUnit(new Date('2025-11-30T00:00:00Z'), 'quarter').toISOString()).toBe('2026-02-28T00:00:00.000Z');
