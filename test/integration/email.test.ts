@@ -19,6 +19,7 @@ import { runPipeline, type RunEffects, type RunResult } from '../../src/pipeline
 import { AS_OF, EXPORT_CSV, TENANT, emailJob, testSettings } from '../helpers/emailFixture.js';
 import { csv, makeFixture, silentLogger, type Fixture } from '../helpers/runFixture.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
+import { captureLogger, waitFor } from '../helpers/queueHarness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -232,8 +233,10 @@ describe('exactly once', () => {
     expect(result.notify).toBeUndefined();
     await sink.close();
     // The notify step on its own, as a recovered run calls it: it reads the report from the run's ltv.json.
-    const sending = notifyRun(result, job, { logger: silentLogger, settings: testSettings(`smtp://127.0.0.1:${port}`, { backoffMs: 25, backoffMaxMs: 100 }) });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { log, lines } = captureLogger();
+    const sending = notifyRun(result, job, { logger: log, settings: testSettings(`smtp://127.0.0.1:${port}`, { backoffMs: 25, backoffMaxMs: 100 }) });
+    // Two failed attempts seen, not a fixed time: on a loaded machine 300 ms held only one (CI).
+    await waitFor('two failed attempts', () => lines.filter((l) => l.msg === 'email: transient SMTP failure; retrying').length >= 2, 30_000);
     const back = await startSmtpSink(port);
     cleanups.push(back.close);
     const [outcome] = await sending;
