@@ -493,6 +493,12 @@ function refuseOneColumnTwice(file: SourceFile, reader: Reader, each: readonly (
       : undefined;
     if (!other) continue;
     const [c2, m2] = other;
+    if (!m2.byMap && presetReads(c).includes(from)) {
+      // The preset reads this column as both ids itself and tells its rows apart by its own rule (Stripe: a
+      // charge's refund row is `<id>/refund`, naming `<id>` as refund_of); mapped as it stands, every refund
+      // took its payment's transaction id and was dropped as its duplicate (112.70 USD published as 49.50).
+      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the ${file.input.preset} preset reads the column ${shownName(from)} as ${c} and as ${c2} itself, with its own rule for its refund rows; mapped, that rule is dropped and each refund would be a duplicate of its payment: leave ${c} out of the map`);
+    }
     const how = m2.byMap ? `map.${c2}` : file.input.preset !== 'canonical' && presetFor(file.input.preset, 'XXX')[c2] ? `the ${file.input.preset} preset` : 'by its name';
     throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the column ${shownName(from)} is read as ${c2} too (${how}): one column cannot be both; map ${c} to its own column${REQUIRED.includes(c) ? '' : ', or leave it out'}`);
   }

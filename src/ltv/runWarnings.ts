@@ -46,6 +46,9 @@ export function staleAsOfWarning(newestTransactionAt: string | null, asOf: Date,
   // own end), that day's midnight in the report's zone.
   const newestDay = wallOf(newest, timeZone).slice(0, 10);
   const suggested = midnightAfter(newestDay, timeZone);
+  // T at or before the data's own end (a day of 25 hours, the clocks going back, puts that midnight more than
+  // a day after an early payment): what the warning would suggest is T itself, nothing to say.
+  if (asOf.getTime() <= Date.parse(suggested)) return null;
   return {
     code: 'stale_as_of',
     message:

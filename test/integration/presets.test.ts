@@ -371,13 +371,25 @@ describe("a map that reads one of the preset's id columns as another id", () => 
   it.each([
     ['paddle_transactions.csv', 'paddle', 'customer_id', 'customer_id', 'customer_id'],
     ['stripe_unified_payments.csv', 'stripe', 'Customer ID', 'Customer ID', 'customer_id'],
-    ['stripe_unified_payments.csv', 'stripe', 'id', 'id', 'refund_of'],
     ['adapty_events.csv', 'adapty', 'profile_id', 'profile_id', 'customer_id'],
     ['shopify_orders_export.csv', 'shopify', 'email', 'Email', 'customer_id'],
   ] as const)('%s (%s): transaction_id=%s is refused, naming the id the preset reads it as', async (file, preset, mapped, column, as) => {
     const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-04-01T00:00:00Z')
       .catch((e: unknown) => e as Error);
     expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the column "${column}" is read as ${as} too \\(the ${preset} preset\\): one column cannot be both; map transaction_id to its own column, or leave it out$`));
+  });
+
+  // The preset reads that column as the transaction and as the refund's refund_of itself, and makes a refund
+  // row's transaction id apart (`<id>/refund`); mapped, each refund took its payment's id and was dropped as its
+  // duplicate (Stripe: 112.70 USD published as 49.50). Refused, saying to leave it to the preset.
+  it.each([
+    ['stripe_unified_payments.csv', 'stripe', 'id', 'id'],
+    ['adapty_events.csv', 'adapty', 'transaction_id', 'transaction_id'],
+    ['shopify_orders_export.csv', 'shopify', 'Name', 'Name'],
+  ] as const)('%s (%s): transaction_id mapped to the column the preset reads it from is refused: its refunds would be duplicates', async (file, preset, mapped, column) => {
+    const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-04-01T00:00:00Z')
+      .catch((e: unknown) => e as Error);
+    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the ${preset} preset reads the column "${column}" as transaction_id and as refund_of itself, with its own rule for its refund rows; mapped, that rule is dropped and each refund would be a duplicate of its payment: leave transaction_id out of the map$`));
   });
 
   it('a map of a dimension to an id column of the preset still runs (a charge id as the product segments only)', async () => {

@@ -31,6 +31,11 @@ describe('staleAsOfWarning', () => {
     expect(staleAsOfWarning('2011-01-10T12:00:00.000Z', new Date('2011-03-01T00:00:00Z'), daily, 'Europe/London')?.message).toContain('--as-of 2011-01-11T00:00:00Z ');
     expect(staleAsOfWarning('2011-01-10T12:00:00.000Z', new Date('2011-03-01T00:00:00Z'), daily, 'America/New_York')?.message)
       .toMatch(/^the newest transaction \(2011-01-10\) is 7 weeks before the as-of time \(2011-02-28\).* --as-of 2011-01-11T00:00:00-05:00 /);
+    // New York fell back on 2018-11-04: 00:21 EDT that day is 24 h 39 min before the next midnight (EST).
+    // T at that midnight, as the warning suggests, is the data's end: no warning (it suggested T again).
+    expect(staleAsOfWarning('2018-11-04T04:21:00.000Z', new Date('2018-11-10T00:00:00Z'), daily, 'America/New_York')?.message).toContain('--as-of 2018-11-05T00:00:00-05:00 ');
+    expect(staleAsOfWarning('2018-11-04T04:21:00.000Z', new Date('2018-11-05T05:00:00Z'), daily, 'America/New_York')).toBeNull();
+    expect(staleAsOfWarning('2018-11-04T04:21:00.000Z', new Date('2018-11-05T05:00:01Z'), daily, 'America/New_York')?.message).toContain('is 24 hours before');
     // Sao Paulo skipped its midnight on 2018-11-04 (DST began at 00:00): the day starts at 01:00, 03:00Z.
     expect(staleAsOfWarning('2018-11-03T12:00:00.000Z', new Date('2018-12-01T00:00:00Z'), daily, 'America/Sao_Paulo')?.message).toContain('--as-of 2018-11-04T03:00:00Z ');
   });
