@@ -2,6 +2,7 @@
 // About sheet, the Summary sheet and the email.
 import { PERIOD_UNITS, type MatrixSpec, type PeriodUnit, type RunWarning } from './model.js';
 import { formatCountOf } from '../format/money.js';
+import { offsetAt } from '../format/zoneOffset.js';
 
 const UNIT_MONTHS: Partial<Record<PeriodUnit, number>> = { month: 1, quarter: 3, year: 12 };
 const UNIT_DAYS: Partial<Record<PeriodUnit, number>> = { day: 1, week: 7 };
@@ -61,28 +62,24 @@ export function staleAsOfWarning(newestTransactionAt: string | null, asOf: Date,
 
 /** `t` on the wall clock of `timeZone`: "2026-03-16T16:00:00". */
 function wallOf(t: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  }).formatToParts(t);
-  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '00';
-  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+  return new Date(Math.floor(t.getTime() / 1000) * 1000 + offsetAt(timeZone, t.getTime())).toISOString().slice(0, 19);
 }
 
 /** The midnight that starts the day after `day` (YYYY-MM-DD) in `timeZone`, as an ISO time with its offset (Z for UTC). */
 function midnightAfter(day: string, timeZone: string): string {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const wall = Date.UTC(y, m - 1, d + 1);
-  const offsetAt = (t: number): number => Date.parse(`${wallOf(new Date(t), timeZone)}Z`) - t;
+  const offsetOf = (t: number): number => offsetAt(timeZone, t);
   const date = new Date(wall).toISOString().slice(0, 10);
   // Twice: the offset at the guess, then at the instant it gives (a day that starts at a change of offset).
-  const first = wall - offsetAt(wall);
-  const t = wall - offsetAt(first);
+  const first = wall - offsetOf(wall);
+  const t = wall - offsetOf(first);
   if (wallOf(new Date(t), timeZone) !== `${date}T00:00:00`) {
     // A midnight the clocks skip (Sao Paulo's DST until 2019 began at 00:00): the day starts where they
     // jump, the first reading's instant (01:00 there); said in UTC.
     return new Date(first).toISOString().replace('.000Z', 'Z');
   }
-  const offset = Math.round(offsetAt(t) / 60_000);
+  const offset = Math.round(offsetOf(t) / 60_000);
   if (offset === 0) return `${date}T00:00:00Z`;
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);

@@ -96,10 +96,8 @@ export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): st
   if (d === null || typeof d !== 'object') return `${run} has no data (a job file name and an as-of time): ${again}`;
   if (typeof d.file !== 'string' || d.file.trim() === '') return `${run}: its job file name (data.file) is ${JSON.stringify(d.file) ?? 'missing'}, not a file name: ${again}`;
   // The rule of --as-of (asOfProblem): Date.parse reads text that is no ISO time, and rolls 2026-02-30 over.
-  if (d.asOf !== undefined && (typeof d.asOf !== 'string' || asOfProblem(d.asOf) !== null)) {
-    const why = typeof d.asOf === 'string' ? asOfProblem(d.asOf)! : `${JSON.stringify(d.asOf).slice(0, 80)} is not an ISO 8601 time`;
-    return `${run}: its as-of time (data.asOf) ${why}: ${again}`;
-  }
+  const asOfWhy = d.asOf === undefined ? null : typeof d.asOf === 'string' ? asOfProblem(d.asOf) : `${JSON.stringify(d.asOf).slice(0, 80)} is not an ISO 8601 time`;
+  if (asOfWhy !== null) return `${run}: its as-of time (data.asOf) ${asOfWhy}: ${again}`;
   if (d.shards !== undefined && !(typeof d.shards === 'number' && Number.isInteger(d.shards) && d.shards >= 1 && d.shards <= MAX_SHARDS)) {
     return `${run}: its shard count (data.shards) ${JSON.stringify(d.shards).slice(0, 80)} is not a whole number from 1 to ${MAX_SHARDS}: ${again}`;
   }

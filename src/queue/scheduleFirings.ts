@@ -10,24 +10,10 @@
 // Lord Howe's fall-back and skipped Havana's repeated midnight.
 import { CronExpressionParser } from 'cron-parser';
 import type { RepeatStrategy } from 'bullmq';
+import { offsetAt } from '../format/zoneOffset.js';
 
 const SECOND = 1000;
 const DAY = 86_400_000;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Milliseconds the zone's wall clock is ahead of UTC at `ms`. */
-function offsetAt(tz: string, ms: number): number {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formatters.set(tz, f);
-  }
-  const p: Record<string, number> = {};
-  for (const { type, value } of f.formatToParts(ms)) p[type] = Number(value);
-  const whole = Math.floor(ms / SECOND) * SECOND;
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - whole;
-}
 
 interface Change {
   /** The first instant with the new offset. */

@@ -4,12 +4,11 @@
 import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { resolve } from 'node:path';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
-import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
+import { closeWithin, handbackMs, settleWithin, within } from './closeWithin.js';
 import { createRunProcessor, UNLIMITED_STALLS } from './processRun.js';
 import { createRedis, databaseRefusal, isRedisConnectionError, quietReconnects, redisLabel, redisOptions, redisRefused } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
@@ -220,7 +219,8 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       if (!connected || !worker.isRunning()) return;
       // Connected is not answering: a Redis frozen (SIGSTOP, a swapped-out host) keeps its connections open
       // and takes no run, so the file is written only after a ping is answered within a second, as /readyz asks.
-      if (!(await answersPing(lockRedis, 1_000))) {
+      const pong = lockRedis.ping().then(() => true, () => false);
+      if (!((await within(pong, 1_000)) && (await pong))) {
         if (!unanswered && !stopping) logger.warn({ file }, 'redis answers no ping within 1000 ms: LTV_HEARTBEAT_FILE is not written until it does');
         unanswered = true;
         return;
@@ -288,13 +288,4 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       return closing;
     },
   };
-}
-
-/** Whether `redis` answers a PING within `ms` (a frozen server keeps the connection and answers nothing). */
-function answersPing(redis: Redis, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    redis.ping().then(() => resolve(true), () => resolve(false)).finally(() => clearTimeout(timer));
-  });
 }
