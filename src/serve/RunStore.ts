@@ -34,8 +34,8 @@ export interface ResolvedRun extends RunRef {
 
 export class RunStore {
   private readonly root: string;
-  /** One entry per tenant: the run its `latest` pointed at last time (and its directory's inode), with its cached files. */
-  private readonly current = new Map<string, { key: string; ino: number; run: ResolvedRun }>();
+  /** One entry per tenant: the run its `latest` pointed at last time (and its directory's stamp), with its cached files. */
+  private readonly current = new Map<string, { key: string; stamp: string; run: ResolvedRun }>();
 
   constructor(reportsDir: string, readonly answers = new AnswerCache()) {
     // Resolved once: the reports directory itself may be a symlink (e.g. a mounted volume).
@@ -77,24 +77,25 @@ export class RunStore {
     const cached = this.current.get(tenant);
     // The link alone does not tell: `latest` still points at a run directory moved or deleted since (it
     // dangles then). One stat of the directory: a run no longer on disk is never answered from the cache.
-    if (cached && cached.key === key && RunStore.stillThere(cached.run.dir, cached.ino)) return cached.run;
+    if (cached && cached.key === key && dirStamp(cached.run.dir) === cached.stamp) return cached.run;
     if (cached) this.current.delete(tenant);
     let dir: string;
     let manifestPath: string;
-    let ino: number;
+    let stamp: string | null;
     try {
       dir = realpathSync.native(link);
       // Inside this tenant's own runs directory, not merely inside the reports directory: a tenant
       // directory or `latest` that is a symlink to another tenant's would serve that tenant's data.
       if (!this.isRunOf(tenant, dir)) return null;
-      ino = statSync(dir).ino;
+      stamp = dirStamp(dir);
+      if (stamp === null) return null;
       manifestPath = realpathSync.native(join(dir, RUN_FILES.manifest));
       if (!manifestPath.startsWith(dir + sep)) return null;
     } catch {
       return null;
     }
     const run = this.resolution(tenant, dir, readFileSync(manifestPath));
-    this.current.set(tenant, { key, ino, run });
+    this.current.set(tenant, { key, stamp, run });
     return run;
   }
 
@@ -106,15 +107,6 @@ export class RunStore {
   isRunOf(tenant: string, dir: string): boolean {
     const runs = join(this.root, tenantDirName(tenant), 'runs') + sep;
     return dir.startsWith(runs) && !dir.slice(runs.length).includes(sep);
-  }
-
-  /** Whether the run directory `dir` is still the directory of inode `ino` (not moved, deleted or replaced). */
-  static stillThere(dir: string, ino: number): boolean {
-    try {
-      return statSync(dir).ino === ino;
-    } catch {
-      return false;
-    }
   }
 
   /**
@@ -210,6 +202,21 @@ export class RunStore {
   /** The body itself, decompressed when stored gzipped (not kept: callers cache what they derive). */
   static body(f: SnapshotFile): Buffer {
     return f.bytes ?? gunzipSync(f.gzipped ?? Buffer.alloc(0));
+  }
+}
+
+/**
+ * A directory as it is now: its inode and change time (nanoseconds), or null when it is gone. A run removed
+ * and published again under the same id (the same as-of re-run over corrected data: `latest` is left as it
+ * was, pointing at the same name) is another directory, but the file system may give it the freed inode
+ * again: the change time tells them apart (a published run is never changed after its publish).
+ */
+export function dirStamp(dir: string): string | null {
+  try {
+    const st = statSync(dir, { bigint: true });
+    return `${st.ino}\0${st.ctimeNs}`;
+  } catch {
+    return null;
   }
 }
 

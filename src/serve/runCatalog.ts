@@ -2,12 +2,12 @@
 // from runs/<run-id>/manifest.json, newest first, and resolved by id. Run ids pass an allow-list before
 // they touch the file system, and every path is resolved with realpath and must stay inside the tenant's
 // own runs directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Forecast, Summary } from '../ltv/model.js';
 import { RUN_FILES, runKey, type Manifest } from '../ltv/runFiles.js';
 import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '../explorer/explorerApi.js';
-import type { ResolvedRun, RunStore } from './RunStore.js';
+import { dirStamp, type ResolvedRun, type RunStore } from './RunStore.js';
 import { tenantDirName } from '../publish/publishRun.js';
 import { isValidTenantId } from '../config/tenantId.js';
 
@@ -33,12 +33,8 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
  * the path alone (they listed and served the removed run's manifest, summary and forecast).
  */
 function dirKey(dir: string): string | null {
-  try {
-    const st = statSync(dir, { bigint: true });
-    return `${dir}\0${st.ino}\0${st.ctimeNs}`;
-  } catch {
-    return null;
-  }
+  const stamp = dirStamp(dir);
+  return stamp === null ? null : `${dir}\0${stamp}`;
 }
 
 export class RunCatalog {

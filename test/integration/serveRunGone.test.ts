@@ -1,7 +1,7 @@
 // A request that resolved a tenant's latest run just before a publish switched `latest` and its retention
 // removed that run: the snapshot's read failed with ENOENT and the endpoint answered 500. The store now says
 // the run is gone (RunGone), and latestFile resolves the tenant once more (src/serve/RunStore.ts).
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -107,6 +107,41 @@ describe('a run removed while it is read', () => {
         body: JSON.stringify({ filters: { date: ['2026-01-01', '2026-12-31'], country: ['US'] }, period_unit: 'month' }),
       });
       expect(r.status).toBe(200);
+    } finally {
+      await s.stop();
+      await fx.cleanup();
+    }
+  });
+
+  it('a run id published again into a directory that got the removed run\'s inode back is still told apart (its change time)', async () => {
+    // The file system may give the re-run's directory the removed one's inode number (CI saw it: the server
+    // answered the removed run's 10). Made certain here: the new run's files moved into the old directory.
+    const rows = (amount: string): string => csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', amount]]);
+    const fx = await makeFixture({ 'e.csv': rows('10') });
+    const job = { inputs: [{ path: 'e.csv' }], formats: ['json' as const], retention: 5, forecast: { model: 'off' as const } };
+    const asOf = '2026-03-16T00:00:00Z';
+    const first = await runJob(fx, job, asOf);
+    const s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: ['default'] }] });
+    try {
+      const ask = async (): Promise<number> => {
+        const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+          method: 'POST', headers: { authorization: `Api-Key ${KEY}` },
+          body: JSON.stringify({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_unit: 'month' }),
+        });
+        expect(r.status).toBe(200);
+        return (r.json() as { revenue: { data: { values: { value: number }[] }[] } }).revenue.data[0]!.values[0]!.value;
+      };
+      expect(await ask()).toBe(10);
+      const dir = first.tenants[0]!.dir;
+      const kept = join(fx.dir, 'kept-directory');
+      await rename(dir, kept);
+      await writeFile(join(fx.dir, 'e.csv'), rows('100'));
+      expect((await runJob(fx, job, asOf)).tenants[0]!.dir).toBe(dir);
+      for (const name of await readdir(kept)) await rm(join(kept, name), { recursive: true });
+      for (const name of await readdir(dir)) await rename(join(dir, name), join(kept, name));
+      await rm(dir, { recursive: true });
+      await rename(kept, dir);
+      expect(await ask()).toBe(100);
     } finally {
       await s.stop();
       await fx.cleanup();
