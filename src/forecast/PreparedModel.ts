@@ -25,7 +25,7 @@ export interface Fitted {
 
 /** Customers whose expected revenue after the cutoff is added up, to each of their period ends. */
 export interface FutureQuery {
-  members: readonly number[];
+  members: ArrayLike<number> & Iterable<number>;
   /** How many ends `ends` gives (the length of the query's output, members or not). */
   periods: number;
   /**

@@ -29,16 +29,29 @@ const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
 /** Fewer replicates than this give no interval worth the name. */
 const MIN_REPLICATES = 10;
 
+const NO_MEMBERS = new Int32Array(0);
 
-/** Each cohort's customers (their row numbers, in order), by title in order of first appearance. */
-function membersByCohort(cu: CustomerTable): Map<string, number[]> {
-  const lists = cu.cohorts.map((): number[] => []);
-  for (let i = 0; i < cu.n; i++) lists[cu.cohortOf[i]!]!.push(i);
-  return new Map(cu.cohorts.map((title, k) => [title, lists[k]!]));
+
+/**
+ * Each cohort's customers (their row numbers, in order), by title in order of first appearance. Counted,
+ * then placed, with the table's columns in locals: pushing onto a list per cohort through the table object
+ * (a structured clone's, on the forecast thread) took 0.18 s on CDNOW ×15's 352,530 customers.
+ */
+function membersByCohort(cu: CustomerTable): Map<string, Int32Array> {
+  const { n, cohortOf, cohorts } = cu;
+  const sizes = new Int32Array(cohorts.length);
+  for (let i = 0; i < n; i++) sizes[cohortOf[i]!]! += 1;
+  const lists = Array.from(sizes, (size) => new Int32Array(size));
+  const filled = new Int32Array(cohorts.length);
+  for (let i = 0; i < n; i++) {
+    const c = cohortOf[i]!;
+    lists[c]![filled[c]!++] = i;
+  }
+  return new Map(cohorts.map((title, k) => [title, lists[k]!]));
 }
 
 interface CohortInfo extends CohortRow {
-  members: number[];
+  members: Int32Array;
 }
 
 function prepare(model: ForecastModel, data: ForecastData, eligible: ReadonlySet<string>, settings: ForecastSettings): PreparedModel & { notes?: Map<string, string>; spacingNotes?: string[] } {
@@ -67,11 +80,11 @@ function quantile(sorted: Float64Array, q: number): number {
 const round2 = (v: number): number => Math.round((v + Number.EPSILON * Math.sign(v)) * 100) / 100;
 
 /** The cohorts' customers, each with the ends of its months of life `periods[ci]` (m ↦ anchor + m + 1 months). */
-function cohortQueries(cohorts: readonly { members: number[] }[], periods: readonly number[][]): FutureQuery[] {
+function cohortQueries(cohorts: readonly { members: Int32Array }[], periods: readonly number[][]): FutureQuery[] {
   return cohorts.map((c, ci) => {
     const months = periods[ci]!;
     return {
-      members: months.length ? c.members : [],
+      members: months.length ? c.members : NO_MEMBERS,
       periods: months.length,
       ends: (anchor: number) => {
         const add = monthAdder(anchor);
@@ -105,7 +118,7 @@ interface ModelRun {
  * bootstrap: its replicates serve only the intervals of predicted cells, and a tenant whose cohorts are
  * all too small or too young has none (a run of 200 small shops drew 20,000 replicates for no cell).
  */
-function runModel(read: ForecastRead, settings: ForecastSettings, eligible: ReadonlySet<string>, members: Map<string, number[]>, cancelled: () => void, draw: boolean): ModelRun {
+function runModel(read: ForecastRead, settings: ForecastSettings, eligible: ReadonlySet<string>, members: Map<string, Int32Array>, cancelled: () => void, draw: boolean): ModelRun {
   const { choice, atT: data } = read;
   cancelled();
   const prepared = prepare(choice.model, data, eligible, settings);
@@ -141,7 +154,7 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
  * customers, and a first month of life complete for the newest (its first payment + 1 month ≤ T). The
  * report's cohorts decide; this lets sBG fit its groups before they come, and fit again if they differ.
  */
-function expectedEligible(data: ForecastData, members: Map<string, number[]>, settings: ForecastSettings): Set<string> {
+function expectedEligible(data: ForecastData, members: Map<string, Int32Array>, settings: ForecastSettings): Set<string> {
   const out = new Set<string>();
   const t0 = data.customers.t0Ms;
   for (const [title, l] of members) {
@@ -202,7 +215,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   };
   let backtested = model.main.usable ? backtestOf(model.main) : undefined;
 
-  const cohorts: CohortInfo[] = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? [] }));
+  const cohorts: CohortInfo[] = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? NO_MEMBERS }));
   // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
   const why = new Map<string, string>();
   for (const c of cohorts) {
