@@ -11,6 +11,17 @@ const SHOWN_NAMES = 5;
 const NAME_CHARS = 32;
 
 /**
+ * A name as the client sent it, JSON-quoted on one line: cut to NAME_CHARS characters (whole characters: a
+ * cut inside a surrogate pair left half of it), every control character escaped.
+ */
+export function quotedName(n: string): string {
+  const chars = Array.from(n);
+  const cut = chars.length > NAME_CHARS ? `${chars.slice(0, NAME_CHARS).join('')}…` : n;
+  // JSON escapes every control character; U+2028/2029 end a line in some readers too.
+  return JSON.stringify(cut).replace(/\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/**
  * Unknown names as the client sent them, on one line of bounded length: a plain name bare, any other
  * (spaces, commas, line breaks, control characters) JSON-quoted and cut to NAME_CHARS characters; past
  * SHOWN_NAMES names, "and N more".
@@ -18,10 +29,7 @@ const NAME_CHARS = 32;
 export function unknownNames(names: readonly string[]): string {
   const shown = names.slice(0, SHOWN_NAMES).map((n) => {
     if (/^[A-Za-z0-9_.$-]+$/.test(n) && n.length <= NAME_CHARS) return n;
-    const chars = Array.from(n);
-    const cut = chars.length > NAME_CHARS ? `${chars.slice(0, NAME_CHARS).join('')}…` : n;
-    // JSON escapes every control character; U+2028/2029 end a line in some readers too.
-    return JSON.stringify(cut).replace(/\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+    return quotedName(n);
   });
   const more = names.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');

@@ -43,7 +43,11 @@ export interface Route {
    * null: no key needed. Otherwise the accepted schemes; `admin` requires an admin key (else 403): a keys-file
    * key with `admin: true`, or the key whose SHA-256 is `adminKeySha256` (the operator's LTV_ADMIN_KEY_SHA256).
    */
-  auth: { schemes: readonly AuthScheme[]; admin?: boolean; adminKeySha256?: string } | null;
+  /**
+   * Who may call it: the key schemes read, and whether it takes an admin key or a paid plan (`paid`: a free
+   * plan's key is refused 403 before anything of the request is read, as seeds/003 says of Zenovay's route).
+   */
+  auth: { schemes: readonly AuthScheme[]; admin?: boolean; paid?: boolean; adminKeySha256?: string } | null;
   handle(ctx: RouteContext): Promise<void>;
 }
 

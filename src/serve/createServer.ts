@@ -338,6 +338,9 @@ export function createServer(opts: ServerOptions): LtvServer {
       if (route.auth.admin && !key.admin) {
         throw new HttpError('FORBIDDEN', 'This endpoint requires an admin key');
       }
+      // seeds/003: "This endpoint requires a Pro plan or higher." Before the path's own checks: a free key
+      // is refused whatever it asked for (a bad escape in the path was a 400 for it).
+      if (route.auth.paid && key.plan === 'free') throw new HttpError('PLAN_REQUIRED', 'This endpoint requires a Pro plan or higher');
     }
     if (match.badEscape) {
       const { name, raw } = match.badEscape;

@@ -2,6 +2,7 @@
 // snapshot the run published for (range, granularity), byte for byte.
 import { zenovaySnapshotPath } from '../ltv/runFiles.js';
 import { ZENOVAY_GRANULARITIES, ZENOVAY_RANGES } from '../report/apiTypes.js';
+import { quotedName } from '../format/listed.js';
 import { HttpError } from './HttpError.js';
 import type { Route } from './Route.js';
 import { RunStore } from './RunStore.js';
@@ -31,17 +32,17 @@ export function zenovayRoute(runs: RunStore): Route {
     method: 'GET',
     path: ZENOVAY_PATH,
     family: 'zenovay',
-    auth: { schemes: ['x-api-key', 'bearer'] },
+    // seeds/003: a free plan's key is refused (403 PLAN_REQUIRED) by the server before the route runs.
+    auth: { schemes: ['x-api-key', 'bearer'], paid: true },
     async handle(ctx) {
       const key = ctx.key as NonNullable<typeof ctx.key>;
-      // seeds/003: "This endpoint requires a Pro plan or higher."
-      if (key.plan === 'free') throw new HttpError('PLAN_REQUIRED', 'This endpoint requires a Pro plan or higher');
       // Strict as the Adapty route (src/serve/README.md): a misspelt `granularty=weekly` must not be
       // answered with the default granularity as if it had been read.
       for (const name of new Set(ctx.query.keys())) {
         if (name !== 'range' && name !== 'granularity') {
-          const message = `Unknown parameter "${name.slice(0, 60)}": this endpoint reads range and granularity only`;
-          throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: name.slice(0, 60), errors: [message] }] });
+          // The name as sent, quoted on one line (a line break or a quote in it is escaped, never raw).
+          const message = `Unknown parameter ${quotedName(name)}: this endpoint reads range and granularity only`;
+          throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: Array.from(name).slice(0, 60).join(''), errors: [message] }] });
         }
       }
       const range = oneOf(ctx.query, 'range', ZENOVAY_RANGES, '90d');

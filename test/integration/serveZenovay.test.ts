@@ -89,6 +89,17 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
       'Unknown parameter "granularty": this endpoint reads range and granularity only',
     );
     expect(expectZenovayError(await get(path('acme', '?range=7d&Range=30d')), 400, 'VALIDATION_ERROR').message).toContain('"Range"');
+    // The name quoted on one line: a line break or a quote in it escaped, a long one cut between characters.
+    expect(expectZenovayError(await get(path('acme', '?a%0Ab=1')), 400, 'VALIDATION_ERROR').message).toBe(
+      'Unknown parameter "a\\nb": this endpoint reads range and granularity only',
+    );
+    expect(expectZenovayError(await get(path('acme', '?a%22%2C%20b=1')), 400, 'VALIDATION_ERROR').message).toBe(
+      'Unknown parameter "a\\", b": this endpoint reads range and granularity only',
+    );
+    const long = expectZenovayError(await get(path('acme', `?${'x'.repeat(31)}%F0%9F%98%80${'y'.repeat(40)}=1`)), 400, 'VALIDATION_ERROR');
+    expect(long.message).toBe(`Unknown parameter "${'x'.repeat(31)}\u{1F600}…": this endpoint reads range and granularity only`);
+    const cutInPair = expectZenovayError(await get(path('acme', `?${'x'.repeat(59)}%F0%9F%98%80=1`)), 400, 'VALIDATION_ERROR');
+    expect(cutInPair.message).not.toMatch(/\p{Cs}/u);
   });
 
   it('400 VALIDATION_ERROR for a website id that is not valid percent-encoding, not the unknown route', async () => {
@@ -101,8 +112,12 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
     expectZenovayError(await httpRequest(s.port, path('ac%zzme'), { method: 'POST', headers: { 'x-api-key': PRO } }), 405, 'METHOD_NOT_ALLOWED');
   });
 
-  it('403 PLAN_REQUIRED for a free-plan key', async () => {
+  it('403 PLAN_REQUIRED for a free-plan key, before anything of its request is read', async () => {
     expectZenovayError(await get(path('acme'), { 'x-api-key': FREE }), 403, 'PLAN_REQUIRED');
+    // A path that is not valid percent-encoding, or a parameter the route does not read: still the plan
+    // first (the path's escape was a 400 for a free key).
+    expectZenovayError(await get(path('ac%zzme'), { 'x-api-key': FREE }), 403, 'PLAN_REQUIRED');
+    expectZenovayError(await get(path('acme', '?granularty=weekly'), { 'x-api-key': FREE }), 403, 'PLAN_REQUIRED');
   });
 
   it('404 NOT_FOUND alike for an unknown website, one the key may not see, and one without a run', async () => {
