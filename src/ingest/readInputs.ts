@@ -485,15 +485,18 @@ function refuseOneColumnTwice(file: SourceFile, reader: Reader, each: readonly (
   const lower = new Map([...reader.columns.keys()].map((k) => [k.toLowerCase(), k]));
   const presetReads = (c2: CanonicalColumn): string[] => (row?.ids[c2 as keyof typeof row.ids] ?? [])
     .flatMap((input) => row!.inputs[input]!.map((name) => lower.get(name.toLowerCase())).filter((k): k is string => k !== undefined).slice(0, 1));
+  // Names match case-insensitively (a header naming one twice is refused; JSON Lines keys are one column
+  // whatever their case, line by line): `Customer_ID` mapped is the `customer_id` read by name.
+  const same = (names: readonly string[], name: string): boolean => names.some((n) => n.toLowerCase() === name.toLowerCase());
   for (const [c, m] of each) {
     const from = m.reads[0];
     if (!m.byMap || from === undefined) continue;
     const other = ID_COLUMNS.includes(c)
-      ? each.find(([c2, m2]) => c2 !== c && ID_COLUMNS.includes(c2) && (m2.reads.includes(from) || (!m2.byMap && presetReads(c2).includes(from))))
+      ? each.find(([c2, m2]) => c2 !== c && ID_COLUMNS.includes(c2) && (same(m2.reads, from) || (!m2.byMap && same(presetReads(c2), from))))
       : undefined;
     if (!other) continue;
     const [c2, m2] = other;
-    if (!m2.byMap && presetReads(c).includes(from)) {
+    if (!m2.byMap && same(presetReads(c), from)) {
       // The preset reads this column as both ids itself and tells its rows apart by its own rule (Stripe: a
       // charge's refund row is `<id>/refund`, naming `<id>` as refund_of); mapped as it stands, every refund
       // took its payment's transaction id and was dropped as its duplicate (112.70 USD published as 49.50).
@@ -501,6 +504,13 @@ function refuseOneColumnTwice(file: SourceFile, reader: Reader, each: readonly (
     }
     const how = m2.byMap ? `map.${c2}` : file.input.preset !== 'canonical' && presetFor(file.input.preset, 'XXX')[c2] ? `the ${file.input.preset} preset` : 'by its name';
     throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the column ${shownName(from)} is read as ${c2} too (${how}): one column cannot be both; map ${c} to its own column${REQUIRED.includes(c) ? '' : ', or leave it out'}`);
+  }
+  // Whatever column it is mapped to: a preset that makes a payment and its refund of one row gives the refund
+  // row a transaction id of its own (Stripe's `<id>/refund`). Mapped, both rows took the one row's value
+  // (Stripe's `Invoice ID`: 112.70 USD published as 49.50, the refunds dropped as duplicates). A preset whose
+  // refunds are rows of their own (Adapty's events) may map it to another column of unique ids.
+  if (row?.splitsRefunds && each.some(([c, m]) => c === 'transaction_id' && m.byMap)) {
+    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.transaction_id: the ${file.input.preset} preset makes a payment and its refund of one row, each with a transaction id of its own; mapped, the refund would take its payment's and be dropped as its duplicate: leave transaction_id out of the map`);
   }
 }
 

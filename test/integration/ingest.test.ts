@@ -393,10 +393,17 @@ describe('bad rows', () => {
     // A preset's reading counts too (RevenueCat reads the customer from rc_original_app_user_id).
     [{ inputs: [{ path: 'rc.csv', preset: 'revenuecat', map: { transaction_id: 'rc_original_app_user_id' } }] },
       /rc\.csv: inputs\[0\]\.map\.transaction_id: the column "rc_original_app_user_id" is read as customer_id too \(the revenuecat preset\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
+    // JSON Lines keys are one column whatever their case, line by line: `Customer_ID` on one line is the
+    // `customer_id` read by name on the next (c1's two payments became one transaction, 20.00 published as 10.00).
+    [{ inputs: [{ path: 'e.jsonl', map: { transaction_id: 'Customer_ID' } }] },
+      /e\.jsonl: inputs\[0\]\.map\.transaction_id: the column "Customer_ID" is read as customer_id too \(by its name\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
+    [{ inputs: [{ path: 'e.jsonl', map: { transaction_id: 'Customer_ID', customer_id: 'customer_id' } }] },
+      /e\.jsonl: inputs\[0\]\.map\.customer_id: the column "customer_id" is read as transaction_id too \(map\.transaction_id\): one column cannot be both; map customer_id to its own column$/],
   ] as [JobInput, RegExp][])('names the file and the problem when an input cannot be used (%#)', async (job, message) => {
     const fx = await makeFixture({
       'e.csv': csv('customer_id,event_time,price', [['a', '2026-01-10', '10']]),
       'rc.csv': csv('rc_original_app_user_id,store_transaction_id,start_time,price_in_usd', [['u1', 'tx1', '2026-01-10 10:00:00', '10']]),
+      'e.jsonl': ['{"Customer_ID":"c1","event_time":"2026-01-01T00:00:00Z","amount":10}', '{"customer_id":"c1","event_time":"2026-01-05T00:00:00Z","amount":5}'].join('\n'),
     });
     try {
       const err = await runJob(fx, job, T).catch((e: unknown) => e);

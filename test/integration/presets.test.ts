@@ -392,6 +392,26 @@ describe("a map that reads one of the preset's id columns as another id", () => 
     expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the ${preset} preset reads the column "${column}" as transaction_id and as refund_of itself, with its own rule for its refund rows; mapped, that rule is dropped and each refund would be a duplicate of its payment: leave transaction_id out of the map$`));
   });
 
+  // Whatever column: a payment and its refund made of one row both took that row's value (Stripe's `Invoice
+  // ID`, unique per charge: 112.70 USD published as 49.50, its refunds dropped as duplicates).
+  it.each([
+    ['stripe_unified_payments.csv', 'stripe', 'Invoice ID'],
+    ['shopify_orders_export.csv', 'shopify', 'Lineitem sku'],
+  ] as const)('%s (%s): transaction_id mapped to any other column (%s) is refused: its payments and refunds share a row', async (file, preset, mapped) => {
+    const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-04-01T00:00:00Z')
+      .catch((e: unknown) => e as Error);
+    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the ${preset} preset makes a payment and its refund of one row, each with a transaction id of its own; mapped, the refund would take its payment's and be dropped as its duplicate: leave transaction_id out of the map$`));
+  });
+
+  it('Adapty, whose refunds are events of their own, may read transaction_id from its unique event id: the same numbers', async () => {
+    const job = (map?: Record<string, string>) => ({ inputs: [{ path: 'e.csv', preset: 'adapty' as const, ...(map ? { map } : {}) }], matrices: MONTHLY, max_bad_row_share: 0.5 });
+    const plain = await runPreset({ 'e.csv': 'adapty_events.csv' }, job(), '2026-03-01T00:00:00Z');
+    const mapped = await runPreset({ 'e.csv': 'adapty_events.csv' }, job({ transaction_id: 'profile_event_id' }), '2026-03-01T00:00:00Z');
+    expect(mapped.report.summary).toEqual(plain.report.summary);
+    expect(mapped.result.stats).toMatchObject({ duplicates: 0, refund_rows: plain.result.stats.refund_rows });
+    expect(plain.report.summary.revenue).toBe(31.98);
+  });
+
   it('a map of a dimension to an id column of the preset still runs (a charge id as the product segments only)', async () => {
     const { result } = await runPreset({ 'e.csv': 'stripe_unified_payments.csv' }, { inputs: [{ path: 'e.csv', preset: 'stripe', map: { product_id: 'id' } }], matrices: MONTHLY }, '2026-03-01T00:00:00Z');
     expect(result.stats).toMatchObject({ transactions: 5, refund_rows: 2 });

@@ -33,6 +33,12 @@ export interface RowPreset {
    * one of their columns as another id is refused (readInputs.ts refuseOneColumnTwice).
    */
   ids: Readonly<Partial<Record<'customer_id' | 'transaction_id' | 'refund_of', readonly string[]>>>;
+  /**
+   * Whether the statement turns one row into a payment and its refund (a Stripe charge with an amount
+   * refunded, a Shopify order with a refunded amount), giving the refund row a transaction id of its own
+   * (`<id>/refund`): a job's map of transaction_id, which gives both rows the one row's value, is refused.
+   */
+  splitsRefunds?: true;
   /** Canonical columns taken as they are from the first present of these source columns (dimensions). */
   passthrough?: Readonly<Partial<Record<CanonicalColumn, readonly string[]>>>;
 }

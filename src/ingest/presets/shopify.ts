@@ -35,6 +35,7 @@ export const SHOPIFY_PRESET: RowPreset = {
   reasons: true,
   // shopify.sql's ltv__customer_id, ltv__transaction_id and ltv__refund_of.
   ids: { customer_id: ['email', 'customer', 'phone'], transaction_id: ['id', 'name'], refund_of: ['id', 'name'] },
+  splitsRefunds: true,
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'net_revenue', 'refund_of',
     'country', 'product_id', 'offer_id', 'store',

@@ -43,6 +43,7 @@ export const STRIPE_PRESET: RowPreset = {
   required: [['created'], ['amount'], ['status', 'captured']],
   // stripe.sql's ltv__customer_id, ltv__transaction_id and ltv__refund_of.
   ids: { customer_id: ['customer', 'email', 'fingerprint'], transaction_id: ['id'], refund_of: ['id'] },
+  splitsRefunds: true,
   outputs: [
     'customer_id', 'transaction_id', 'event_time', 'amount', 'currency', 'proceeds', 'commission_percentage',
     'refund_of', 'is_sandbox', 'country', 'store',
