@@ -4,6 +4,7 @@
 // hours. And T may not be more than a day ahead (futureAsOfError), checked by the run and wherever a run
 // is added.
 import { AppError, type ErrorCode } from './AppError.js';
+import { quotedName } from '../format/listed.js';
 
 /**
  * The shape of an as-of time: date, T, hours and minutes, seconds and a fraction optional (at most
@@ -14,30 +15,37 @@ export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,3}0{0,6}
 /** INSTANT with any fraction of up to 9 digits: a finer one is refused as such, not as a missing offset. */
 const INSTANT_ANY_FRACTION = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/**
+ * The text as given, quoted on one line and at most 80 characters: a queued run's as-of comes from a queue's
+ * data, where a line break or a page of text made the run's failure reason as long (the CLI's and a job
+ * file's one-line messages flattened theirs).
+ */
+const shown = (text: string): string => quotedName(text, 80);
+
 /** Why `text` is no as-of time (what to write instead), or null: the rule of --as-of and a job's "as_of". */
 export function asOfProblem(text: string): string | null {
   // An offset written without its colon (+0100, +01) is an offset all the same: say how to write it.
   const basic = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)([+-])(\d{2})(\d{2})?$/.exec(text);
   if (basic) {
     const offset = `${basic[2]}${basic[3]}:${basic[4] ?? '00'}`;
-    return `"${text}": write its UTC offset as ${offset} (e.g. ${basic[1]!.replace(' ', 'T')}${offset})`;
+    return `${shown(text)}: write its UTC offset as ${offset} (e.g. ${basic[1]!.replace(' ', 'T')}${offset})`;
   }
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(new Date(text).getTime())) {
-    return `"${text}" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`;
+    return `${shown(text)} is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`;
   }
   if (!INSTANT_ANY_FRACTION.test(text)) {
     // The example keeps the time given (a date alone: its midnight); a space for the T is written as T.
     const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)$/i.exec(text);
     const base = time ? `${time[1]}T${time[2]}` : `${text.slice(0, 10)}T00:00:00`;
-    return `"${text}" has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
+    return `${shown(text)} has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
   }
   const wrong = notOnTheCalendar(text);
-  if (wrong) return `"${text}" is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`;
+  if (wrong) return `${shown(text)} is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`;
   // T is a Date everywhere (milliseconds) while rows keep microseconds: a finer fraction was cut silently,
   // leaving out a row at .9995 before a T of .999999. Trailing zeros say nothing finer.
   const fraction = /\.(\d{4,})/.exec(text);
   if (fraction && /[1-9]/.test(fraction[1]!.slice(3))) {
-    return `"${text}" has a fraction of a second finer than a millisecond, which ltv does not keep: give at most 3 fraction digits (e.g. ${text.replace(/\.(\d{3})\d+/, '.$1')})`;
+    return `${shown(text)} has a fraction of a second finer than a millisecond, which ltv does not keep: give at most 3 fraction digits (e.g. ${text.replace(/\.(\d{3})\d+/, '.$1')})`;
   }
   return null;
 }

@@ -11,12 +11,12 @@ const SHOWN_NAMES = 5;
 const NAME_CHARS = 32;
 
 /**
- * A name as the client sent it, JSON-quoted on one line: cut to NAME_CHARS characters (whole characters: a
+ * A name as the client sent it, JSON-quoted on one line: cut to `max` characters (whole characters: a
  * cut inside a surrogate pair left half of it), every control character escaped.
  */
-export function quotedName(n: string): string {
+export function quotedName(n: string, max = NAME_CHARS): string {
   const chars = Array.from(n);
-  const cut = chars.length > NAME_CHARS ? `${chars.slice(0, NAME_CHARS).join('')}…` : n;
+  const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : n;
   // JSON escapes every control character; U+2028/2029 end a line in some readers too.
   return JSON.stringify(cut).replace(/\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }

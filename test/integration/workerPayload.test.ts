@@ -28,8 +28,10 @@ test('a run with an as-of (or a day), a job file name or a shard count that is n
     q.add('run', { file: 'pay.json', source: 'cli', asOf: '2026-03-16T15:00:00Z', shards: -3, key: 'k-shards' }, retry),
     // Date.parse reads it as March 2: the run was published as of a day nobody asked for.
     q.add('run', { file: 'pay.json', source: 'cli', asOf: '2026-02-30T00:00:00Z', key: 'k-feb30' }, retry),
+    // A line break and a page of text: quoted on one line, cut (the reason is stored in Redis and logged).
+    q.add('run', { file: 'pay.json', source: 'cli', asOf: `2026-02-01\nT00:00:00Z${'x'.repeat(300)}`, key: 'k-long' }, retry),
   ]);
-  const failed = await waitFor('the four runs to fail', async () => {
+  const failed = await waitFor('the five runs to fail', async () => {
     const jobs = await Promise.all(bad.map((j) => q.getJob(j.id!)));
     return jobs.every((j) => j?.finishedOn) ? jobs : undefined;
   }, 30_000);
@@ -38,9 +40,10 @@ test('a run with an as-of (or a day), a job file name or a shard count that is n
     `queued run ${bad[1]!.id}: its job file name (data.file) is missing, not a file name: ${AGAIN}`,
     `queued run ${bad[2]!.id}: its shard count (data.shards) -3 is not a whole number from 1 to 64: ${AGAIN}`,
     `queued run ${bad[3]!.id}: its as-of time (data.asOf) "2026-02-30T00:00:00Z" is no calendar time: 2026-02 has days 01 to 28 (JavaScript would roll it over into the next month or day): ${AGAIN}`,
+    `queued run ${bad[4]!.id}: its as-of time (data.asOf) "2026-02-01\\nT00:00:00Z${'x'.repeat(59)}…" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z): ${AGAIN}`,
   ]);
   // Not retried: nothing about such a run changes on the next attempt.
-  expect(failed.map((j) => j!.attemptsMade)).toEqual([1, 1, 1, 1]);
+  expect(failed.map((j) => j!.attemptsMade)).toEqual([1, 1, 1, 1, 1]);
 
   // The job's own next run starts and publishes: no lock was left behind.
   const r = await h.cli(['enqueue', 'pay', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
