@@ -441,9 +441,10 @@ export function createServer(opts: ServerOptions): LtvServer {
         res.destroy();
         return;
       }
-      // Answered already (the deadline's answer) or its client gone: what the route failed on afterwards (an
-      // answer it could no longer send, ERR_HTTP_HEADERS_SENT) is no fault, and nobody waits for it.
-      if (abandon.aborted && (res.headersSent || res.destroyed)) {
+      // Answered already (the deadline's answer; the parser's, Connections.endRequest, when a chunk of the
+      // body was malformed) or its client gone: what the route failed on afterwards (an answer it could no
+      // longer send, ERR_HTTP_HEADERS_SENT, thrown out of this handler) is no fault, and nobody waits for it.
+      if (res.writableEnded || (abandon.aborted && (res.headersSent || res.destroyed))) {
         logger.debug({ req_id: requestId, route: log.route, err: e }, 'a route finished after its request was abandoned');
         return;
       }
@@ -489,6 +490,8 @@ export function createServer(opts: ServerOptions): LtvServer {
       : err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large (at most 16 KiB)')
       // A whole number too large for the parser (over 2^64) declares a body far over the limit: 413, as any.
       : err.reason === 'Content-Length overflow' ? new HttpError('PAYLOAD_TOO_LARGE', 'Request body is larger than 65536 bytes (its Content-Length says so)')
+      // A chunk's size likewise (it was "a chunk size must be hexadecimal digits", which it is).
+      : err.reason === 'Chunk size overflow' ? new HttpError('PAYLOAD_TOO_LARGE', 'Request body is larger than 65536 bytes (a chunk\'s size says so)')
       : new HttpError('VALIDATION_ERROR', parserErrorMessage(err.code, err.reason)));
   });
 

@@ -216,6 +216,17 @@ describe('a Content-Length too large for the parser', () => {
     expect(bad.status).toBe('HTTP/1.1 400 Bad Request');
     expect(bad.body).toMatchObject({ error_code: 'validation_error' });
   });
+  it('a chunk size too large for the parser (over 2^64) is a 413 too, not "must be hexadecimal digits"; a size that is no number stays a 400', async () => {
+    const chunked = (size: string): string => `POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nAuthorization: Api-Key ${KEY}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\n`;
+    for (const size of ['10000000000000000', 'FFFFFFFFFFFFFFFFFFFF']) {
+      const huge = response(await wire(chunked(size)));
+      expect(huge.status).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(huge.body).toEqual({ errors: [{ source: 'non_field_errors', errors: ['Request body is larger than 65536 bytes (a chunk\'s size says so)'] }], error_code: 'request_too_large', status_code: 413 });
+    }
+    const bad = response(await wire(chunked('12g')));
+    expect(bad.status).toBe('HTTP/1.1 400 Bad Request');
+    expect(bad.body).toMatchObject({ error_code: 'validation_error' });
+  });
 });
 
 describe('a request line of another HTTP version', () => {
