@@ -106,6 +106,12 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
     // matches" for a file that is there).
     if (matches.length === 0 && GLOB_CHARS.test(path) && (await stat(pattern).catch(() => null))?.isFile()) matches = [pattern];
     if (matches.length === 0) {
+      // The folder the glob looks in, when it cannot be read (a loop of links, a dangling link, no
+      // permission), is said so: "no file matches" sent the user looking for a file.
+      const glob = pattern.search(GLOB_CHARS);
+      const folder = glob < 0 ? null : dirname(pattern.slice(0, glob + 1));
+      const why = folder === null ? null : await stat(folder).then(() => null, (e: NodeJS.ErrnoException) => whyUnreadable(folder, e));
+      if (why) throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}": its folder ${folder}: ${why}`);
       throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
     }
     for (const path of matches) {
