@@ -38,7 +38,7 @@ export function adaptyIssueMessage(issue: z.core.$ZodIssue, source: string): str
   const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
   const shape = SHAPES[source];
   if (shape) return missing ? `${source} is required: ${shape}` : `${source} must be ${shape}`;
-  // The rest are filter lists (filters.country …): a list of at most 1000 strings of at most 256 characters.
+  // The rest are filter lists (filters.country …): a list of at most 1000 strings.
   const element = typeof issue.path.at(-1) === 'number';
   if (issue.code === 'too_big') {
     return element || issue.origin === 'string' ? `${source}: each value must have at most ${String(issue.maximum)} characters` : `${source} must be a list of at most ${String(issue.maximum)} values`;

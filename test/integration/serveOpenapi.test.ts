@@ -50,7 +50,7 @@ beforeAll(async () => {
       { key: SLOW, tenants: ['acme'], requests_per_minute: 1 },
     ],
   });
-  publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 5 });
+  publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 5, forecast: { horizonMonths: 6 } });
 });
 afterAll(async () => {
   await s.stop();
@@ -96,5 +96,35 @@ describe('OpenAPI document matches real responses', () => {
     check(A, 'post', await p('', { authorization: `Api-Key ${KEY}` }, 'PATCH'));
     check(A, 'post', await p(' '.repeat(70_000)));
     check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', { authorization: `Api-Key ${KEY}`, 'content-type': 'text/plain' }));
+  });
+
+  it('Adapty: predicted_values (prediction_months), 417; explorer routes: 400 and 405; /healthz: 405', async () => {
+    const p = (body: string, h: Record<string, string> = { authorization: `Api-Key ${KEY}` }): Promise<RawResponse> =>
+      httpRequest(s.port, A, { method: 'POST', headers: h, body });
+    // Every row gains predicted_values: the row schema's additionalProperties refused them all.
+    const predicted = await p('{"filters":{"date":["2000-01-01","2100-01-01"]},"period_type":"days","prediction_months":6}');
+    expect(predicted.status).toBe(200);
+    expect((predicted.json() as { revenue: { data: { predicted_values?: unknown }[] } }).revenue.data.every((r) => Array.isArray(r.predicted_values))).toBe(true);
+    check(A, 'post', predicted);
+    check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', { authorization: `Api-Key ${KEY}`, expect: 'foo' }));
+    const E = '/api/v1/explorer/tenants';
+    const run = `${E}/{tenant}/runs/{run}`;
+    const both = { authorization: `Bearer ${KEY}`, 'x-api-key': FREE };
+    const g = (path: string, h: Record<string, string>, method = 'GET'): Promise<RawResponse> => httpRequest(s.port, path, { method, headers: h });
+    const bearer = { authorization: `Bearer ${KEY}` };
+    for (const [doc, path] of [[E, E], [run, `${E}/acme/runs/latest`], [`${run}/files/{file}`, `${E}/acme/runs/latest/files/ltv.csv`]] as const) {
+      const twice = await g(path, both);
+      expect(twice.status).toBe(400);
+      check(doc, 'get', twice);
+      const wrong = await g(path, bearer, 'POST');
+      expect(wrong.status).toBe(405);
+      check(doc, 'get', wrong);
+    }
+    const states = await g(`${E}/acme/runs/latest/states`, bearer);
+    expect(states.status).toBe(405);
+    check(`${run}/states`, 'post', states);
+    const health = await g('/healthz', {}, 'POST');
+    expect(health.status).toBe(405);
+    check('/healthz', 'get', health);
   });
 });
