@@ -148,7 +148,11 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
       return fail({ code: 'CONFIG', response_code: null, message: e instanceof Error ? e.message : String(e) });
     }
   }
-  if (existing?.status === 'sending') {
+  // An earlier process stopped while retrying the recipients refused for now: the others have it already.
+  const resume = existing?.status === 'sending' ? existing.delivered : undefined;
+  if (resume) {
+    log.warn({ message_id: messageId, accepted: resume.accepted, retry: resume.retry }, 'email: an earlier attempt stopped while retrying some recipients; sending to them alone');
+  } else if (existing?.status === 'sending') {
     log.warn({ message_id: messageId }, 'email: an earlier attempt stopped mid-way and may have been delivered; sending again with the same Message-ID');
   }
   Object.assign(record, { subject: String(message.subject ?? ''), to: addressList(message.to), cc: addressList(message.cc) });
@@ -157,16 +161,20 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     const outcome = await sendWithRetry(transport, message, settings, {
       logger: log,
       ...(effects.signal ? { signal: effects.signal } : {}),
-      onAttempt: async (_attempt, resending) => {
-        // Written before every attempt: a crash during it leaves `sending`, never a stale `failed`.
+      ...(resume ? { resume } : {}),
+      onAttempt: async (_attempt, delivered) => {
+        // Written before every attempt: a crash during it leaves `sending`, never a stale `failed`; with
+        // what was delivered already, so that the next try sends to the others alone.
         record.attempts += 1;
         record.first_attempt_at ??= now();
         record.updated_at = now();
-        await write(record, !resending);
+        if (delivered) record.delivered = delivered;
+        await write(record, delivered === undefined);
         tried += 1;
       },
     });
-    const done: NotifyRecord = { ...record, status: outcome.status, updated_at: now() };
+    const { delivered: _partial, ...rest } = record;
+    const done: NotifyRecord = { ...rest, status: outcome.status, updated_at: now() };
     if (outcome.status === 'sent') Object.assign(done, { response: outcome.response, accepted: outcome.accepted, rejected: outcome.rejected });
     else done.error = outcome.error;
     await write(done);

@@ -36,6 +36,24 @@ export interface NotifyRecord {
   /** Recipients the server refused while accepting the others. */
   rejected?: string[];
   error?: SmtpErrorInfo;
+  /**
+   * While `sending`: the message went to some recipients already and the attempt under way is for those the
+   * server refused for now (`retry`). A process that stops then (kill -9 during the retries, which may last
+   * until the deadline) leaves it, and the next try sends to `retry` alone: the others had it twice.
+   */
+  delivered?: Delivered;
+}
+
+/** A message accepted for some recipients: the state a later attempt to the others starts from. */
+export interface Delivered {
+  accepted: string[];
+  /** Refused for now: the next attempt's recipients. */
+  retry: string[];
+  /** Refused for good. */
+  rejected: string[];
+  /** The envelope's sender and the server's reply to the accepted message. */
+  from: string;
+  response: string;
 }
 
 export const FINAL_STATUSES: readonly RecordStatus[] = ['sent', 'rejected'];

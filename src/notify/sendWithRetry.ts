@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SendMailOptions } from 'nodemailer';
 import type { MailTransport } from './createMailTransport.js';
-import type { SmtpErrorInfo } from './notifyRecord.js';
+import type { Delivered, SmtpErrorInfo } from './notifyRecord.js';
 
 export interface RetryPolicy {
   /** Stop retrying once this much time has passed since the first attempt. */
@@ -88,10 +88,12 @@ export interface SendEffects {
   logger: Logger;
   signal?: AbortSignal;
   /**
-   * Called before each attempt (the record counts attempts); `resending` when the message already went to
-   * some recipients and this attempt is for those the server refused for now.
+   * Called before each attempt (the record counts attempts); with `delivered` when the message already went
+   * to some recipients and this attempt is for those the server refused for now (the record keeps it).
    */
-  onAttempt?: (attempt: number, resending: boolean) => Promise<void> | void;
+  onAttempt?: (attempt: number, delivered: Delivered | undefined) => Promise<void> | void;
+  /** An earlier process's partial delivery (its record's): only its `retry` recipients are sent to. */
+  resume?: Delivered;
 }
 
 /** What nodemailer's SMTP transport resolves with. */
@@ -109,8 +111,10 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
   const log = effects.logger;
   // Once the message is accepted for some recipients, a later attempt goes to the others only, those the
   // server refused for now (4xx: a full mailbox, greylisting, too many recipients): never twice to anyone.
-  let sent: { accepted: string[]; response: string; from: string; retry: string[] } | undefined;
-  const finalRejected: string[] = [];
+  let sent: { accepted: string[]; response: string; from: string; retry: string[] } | undefined =
+    effects.resume ? { accepted: [...effects.resume.accepted], response: effects.resume.response, from: effects.resume.from, retry: [...effects.resume.retry] } : undefined;
+  const finalRejected: string[] = [...(effects.resume?.rejected ?? [])];
+  const delivered = (): Delivered | undefined => (sent ? { ...sent, rejected: [...finalRejected] } : undefined);
   /** The wait before the next attempt, or null when it would end past the deadline. */
   const delayAfter = (attempt: number): number | null => {
     const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
@@ -124,12 +128,14 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
     if (rejected.length) log.warn({ rejected, accepted: sent!.accepted }, 'email: the server refused some recipients and accepted the others');
     return { status: 'sent', attempts, response: sent!.response, accepted: sent!.accepted, rejected };
   };
+  // Resumed with nobody left to send to: it was delivered as far as it goes.
+  if (sent && sent.retry.length === 0) return outcome(0);
   for (let attempt = 1; ; attempt++) {
     if (effects.signal?.aborted) {
       if (sent) return outcome(attempt - 1);
       return { status: 'failed', attempts: attempt - 1, reason: 'aborted', error: { code: 'EABORT', response_code: null, message: 'cancelled before sending' } };
     }
-    await effects.onAttempt?.(attempt, sent !== undefined);
+    await effects.onAttempt?.(attempt, delivered());
     try {
       const envelope = sent ? { envelope: { from: sent.from, to: sent.retry } } : {};
       const info = (await transport.sendMail({ ...message, ...envelope, ...(effects.signal ? { signal: effects.signal } : {}) })) as SentInfo;

@@ -1,7 +1,8 @@
 // SPEC §7 Email over real runs of the pipeline and a real SMTP server (smtp-server), every message parsed
 // back with mailparser. Nothing of ours is mocked; backoff delays are milliseconds so retries are quick.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -209,6 +210,44 @@ describe('exactly once', () => {
     expect(sink.messages.map((m) => [addresses(m.to), addresses(m.cc)])).toEqual([[['finance@example.com'], ['ceo@example.com']], [['finance@example.com'], ['ceo@example.com']]]);
     expect(await recordOf(result)).toMatchObject({ status: 'sent', attempts: 2, accepted: ['ceo@example.com', 'finance@example.com'], rejected: [] });
   });
+
+  it('a process killed (kill -9) while retrying a recipient refused for now: the next try sends to that one alone', async () => {
+    // The record kept nothing of who had it: the next try found `sending` and sent to everyone again, and
+    // ceo@ had the report twice. The retries may last until the deadline (10 minutes by default).
+    const { fx, sink } = await setup();
+    await writeFile(join(fx.dir, 'job.json'), JSON.stringify(emailJob()));
+    // finance@ (To, the first RCPT) is refused for now; ceo@ (Cc) accepted at once.
+    sink.reply({ at: 'rcpt', code: 450, times: 1 });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url)), 'run', join(fx.dir, 'job.json'), '--as-of', AS_OF, '--out', fx.reportsDir], {
+      cwd: fx.dir,
+      env: { ...process.env, SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '300', LTV_EMAIL_BACKOFF_MAX: '300', LTV_EMAIL_DEADLINE: '10m' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    cleanups.push(async () => {
+      child.kill('SIGKILL');
+      await exited;
+    });
+    await sink.waitFor(1);
+    // From now on finance@ stays refused for now: the child keeps retrying it alone until it is killed.
+    sink.reply({ at: 'rcpt', code: 450, times: 1_000 });
+    await waitFor('a retry to finance@ alone', () => sink.rcptCommands >= 3, 60_000);
+    child.kill('SIGKILL');
+    await exited;
+    expect(sink.envelopes).toEqual([['ceo@example.com']]);
+    const tenantDir = join(fx.reportsDir, tenantDirName(TENANT));
+    const runId = (await readdir(join(tenantDir, 'runs')))[0]!;
+    const result = { tenants: [{ tenant: TENANT, runId, dir: join(tenantDir, 'runs', runId) }] };
+    const left = JSON.parse(await readFile(join(tenantDir, 'notify', `${runId}.json`), 'utf8')) as NotifyRecord;
+    expect(left).toMatchObject({ status: 'sending', delivered: { accepted: ['ceo@example.com'], retry: ['finance@example.com'], rejected: [] } });
+    sink.clearReplies();
+    const [outcome] = await notifyRun(result, jobFromFlags(emailJob(), fx.dir), { logger: silentLogger, settings: testSettings(sink.url) });
+    expect(outcome).toMatchObject({ status: 'sent', previously: false, messageId: left.message_id });
+    expect(sink.envelopes).toEqual([['ceo@example.com'], ['finance@example.com']]);
+    const done = JSON.parse(await readFile(join(tenantDir, 'notify', `${runId}.json`), 'utf8')) as NotifyRecord;
+    expect(done).toMatchObject({ status: 'sent', accepted: ['ceo@example.com', 'finance@example.com'], rejected: [] });
+    expect(done.delivered).toBeUndefined();
+  }, 90_000);
 
   it('records a permanent 5xx, does not retry it, and keeps the run published', async () => {
     const { fx, sink } = await setup();
