@@ -22,7 +22,11 @@ function outcomeText(n: NotifyOutcome, command: 'run' | 'enqueue'): string {
     case 'rejected':
       return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
     case 'failed': {
-      const fix = n.retryable && n.error?.code !== 'RECORD' ? 'check that the SMTP server in SMTP_URL is up and reachable' : 'fix what is named above';
+      const code = n.error?.response_code;
+      // A server that answered 4xx until the deadline is up: it deferred the message (a full mailbox, a limit).
+      const fix = !n.retryable || n.error?.code === 'RECORD' ? 'fix what is named above'
+        : code !== null && code !== undefined && code >= 400 && code < 500 ? `the SMTP server kept answering ${code} (try again later) until LTV_EMAIL_DEADLINE: ask its operator why`
+        : 'check that the SMTP server in SMTP_URL is up and reachable';
       return command === 'run'
         ? `email not sent: ${n.error?.message ?? ''} (the run is published; this run's email will not be sent: ${fix}, and \`ltv run\` again publishes a new run and emails it)`
         : `email not sent: ${n.error?.message ?? ''} (the run is published and complete, and nothing sends its email any more: ${fix})`;

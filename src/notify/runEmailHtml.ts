@@ -5,7 +5,7 @@
 // 400 px screen the figure cards stack two by two, the heatmap scrolls inside its own box and the chart
 // scales; the page itself never scrolls sideways (test/integration/emailBrowser.test.ts).
 import { forecastLine } from './forecastLine.js';
-import { escapeHtml, htmlEntities } from '../format/text.js';
+import { escapeHtml, htmlEntities, visibleLine } from '../format/text.js';
 import { formatBytes, formatCount, formatGroupedCountOf, formatMoney } from '../format/money.js';
 import { formatChange } from './formatChange.js';
 import { inputFileLines, inputLine } from './inputLines.js';
@@ -13,6 +13,13 @@ import { heatmapHtml, PARTIAL_NOTE } from './heatmapHtml.js';
 import { localTime } from '../report/localTime.js';
 import { ltvMissingReason, periodAxisTitle } from '../format/labels.js';
 import type { RunEmailContent } from './RunEmailContent.js';
+
+/**
+ * A one-line text from data (a tenant id, a job or file name) for the HTML part: line breaks and tabs shown
+ * as the text part and the report's files show them (visibleLine). escapeHtml kept them, and HTML shows a
+ * line break as a space: a tenant "evil\r\nBcc: …" read as one named with spaces.
+ */
+const line = (text: string): string => htmlEntities(visibleLine(text));
 
 const WIDTH = 720;
 /** Four cards in a row on a desktop inbox (720 − 2 × 10 px gutter = 700 / 4), two on a phone, one below 360 px. */
@@ -119,15 +126,15 @@ export function runEmailHtml(c: RunEmailContent): string {
     `<!--[if mso]><table role="presentation" width="${WIDTH}" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->` +
     `<div style="max-width:${WIDTH}px;margin:0 auto;background:#ffffff;border:1px solid #dfe3e8;overflow-wrap:break-word;">` +
     block(
-      `<div style="${FONT}font-size:13px;${MUTED}">LTV report · job ${escapeHtml(c.job)}</div>` +
-        `<h1 style="${FONT}margin:4px 0 2px;font-size:24px;color:#1a1a1a;">${escapeHtml(r.tenant)}</h1>` +
+      `<div style="${FONT}font-size:13px;${MUTED}">LTV report · job ${line(c.job)}</div>` +
+        `<h1 style="${FONT}margin:4px 0 2px;font-size:24px;color:#1a1a1a;">${line(r.tenant)}</h1>` +
         `<div style="${FONT}font-size:13px;${MUTED}">As of ${escapeHtml(c.asOfLocal)} (${escapeHtml(r.timezone)}) · amounts in ${escapeHtml(r.currency)}</div>`,
     ) +
     warnings.join('') +
     tilesBlock +
     changeNote +
     block(`<div style="font-size:13px;color:#1a1a1a;">${escapeHtml(forecastLine(r))}</div>`, 8) +
-    block(`<div style="font-size:13px;color:#1a1a1a;">${fees}</div><div style="font-size:12px;${MUTED}margin-top:4px;">${[inputLine(r), ...inputFileLines(r)].map(escapeHtml).join('<br>')}</div>`, 8) +
+    block(`<div style="font-size:13px;color:#1a1a1a;">${fees}</div><div style="font-size:12px;${MUTED}margin-top:4px;">${[inputLine(r), ...inputFileLines(r)].map(line).join('<br>')}</div>`, 8) +
     heatmapSection +
     chartSection +
     filesSection +

@@ -74,8 +74,15 @@ function settingsHint(e: SmtpError): string {
   if (original === 'ERR_SSL_WRONG_VERSION_NUMBER') {
     return ' (the server does not speak TLS from the start on this port: use smtp:// for STARTTLS, usually port 587, and smtps:// for port 465)';
   }
+  if (original === 'ERR_TLS_CERT_ALTNAME_INVALID' || original === 'HOSTNAME_MISMATCH') {
+    return ` (${original}: the server's certificate is for another host name than SMTP_URL's: write the name it was issued for in SMTP_URL, or for an internal relay set SMTP_TLS_REJECT_UNAUTHORIZED=false)`;
+  }
   if (TLS_SETUP.test(original)) {
     return ` (${original}: the server's certificate is not trusted; give its CA in SMTP_TLS_CA_FILE, or for an internal relay set SMTP_TLS_REJECT_UNAUTHORIZED=false)`;
+  }
+  // Connected, and the server said nothing: most often a port that speaks TLS from the start, reached with smtp://.
+  if (typeof e.message === 'string' && /^Greeting never received/.test(e.message)) {
+    return ' (the server sent no SMTP greeting: if this port speaks TLS from the start, usually 465, use an smtps:// URL)';
   }
   if (e.code === 'ETLS') return ' (the server offers no usable STARTTLS while SMTP_REQUIRE_TLS is true: use an smtps:// URL, or a relay that offers STARTTLS)';
   if (e.code === 'EAUTH' || e.responseCode === 530 || e.responseCode === 534 || e.responseCode === 538) {

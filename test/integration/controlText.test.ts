@@ -167,7 +167,7 @@ describe('control characters in text values', () => {
     }
   });
 
-  it('keeps a tenant id with a line break on one line in the run email\'s text part and report.html\'s title', async () => {
+  it('keeps a tenant id with a line break on one line in the run email\'s text and HTML parts and report.html\'s title', async () => {
     // Before: the text part's first line "LTV report for x" was followed by a line of its own, "Bcc:
     // evil@x.example (job …)", and report.html's <title> held the raw CR LF.
     const tenant = 'x\r\nBcc: evil@x.example';
@@ -183,6 +183,9 @@ describe('control characters in text values', () => {
       expect(lines[0]).toBe('LTV report for x\u240d\u240aBcc: evil@x.example (job adhoc)');
       expect(lines.filter((l) => /^Bcc:/i.test(l))).toEqual([]);
       expect(mail.text).not.toMatch(/\r/);
+      // The HTML part's heading likewise (it held the raw CR LF, which HTML shows as a space).
+      expect(mail.html).toContain('>x\u240d\u240aBcc: evil@x.example</h1>');
+      expect(mail.html).not.toMatch(/[\r\n]Bcc/);
     } finally {
       await fx.cleanup();
     }

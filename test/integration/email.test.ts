@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { pino, type Logger } from 'pino';
@@ -374,6 +374,18 @@ describe('settings the server refuses', () => {
     expect(log.text()).not.toContain('transient SMTP failure');
     expect(log.text()).not.toContain(PASSWORD);
     expect((await recordOf(wrongPort)).attempts).toBe(2);
+  });
+
+  it('smtp:// to a port that says nothing (one that speaks TLS from the start): the line names smtps://, not only an outage', async () => {
+    const { fx } = await setup();
+    // A server that accepts the connection and waits for a TLS handshake, as port 465 does: no greeting.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => silent.close(() => resolve())));
+    const port = (silent.address() as AddressInfo).port;
+    const result = await run(fx, emailJob(), { mail: { settings: testSettings(`smtp://127.0.0.1:${port}`, { timeoutMs: 200, deadlineMs: 300, backoffMs: 20, backoffMaxMs: 20 }) } });
+    expect(result.notify).toMatchObject([{ status: 'failed', retryable: true }]);
+    expect(result.notify![0]!.error!.message).toBe('Greeting never received (the server sent no SMTP greeting: if this port speaks TLS from the start, usually 465, use an smtps:// URL)');
   });
 });
 

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { composeFailureEmail } from '../../src/notify/composeFailureEmail.js';
 import { formatSubject } from '../../src/notify/formatSubject.js';
+import { buildEml } from '../../src/notify/deliverOnce.js';
+import { simpleParser } from 'mailparser';
 import { formatAmount, formatMoney } from '../../src/format/money.js';
 import { headlineLtv } from '../../src/notify/headlineLtv.js';
 import { heatColour, heatmapHtml } from '../../src/notify/heatmapHtml.js';
@@ -77,6 +79,18 @@ describe('subject and headline', () => {
     expect(formatSubject('{job}: {tenant} {date} {ltv} {currency} at {horizon} {oops}', vars)).toBe('nightly: acme Bcc: x@evil 2026-03-16 52.60 USD at 90 days {oops}');
     // A bidi override is shown, as in the email's parts (it reordered the rest of the subject), and ESC too.
     expect(formatSubject('LTV report {tenant} {date}', { ...vars, tenant: '\u202eevil\u001b[2J' })).toBe('LTV report [U+202E]evil\u241b[2J 2026-03-16');
+  });
+
+  it('cuts a long placeholder value (a tenant id may be 1,024 characters): a header line holds at most 998', async () => {
+    const vars = { tenant: 'L'.repeat(1024), date: '2026-03-16', ltv: '52.60', currency: 'USD', horizon: '90 days', job: 'nightly' };
+    expect(formatSubject('LTV report {tenant} {date}: {ltv} {currency} at {horizon}', vars)).toBe(`LTV report ${'L'.repeat(119)}… 2026-03-16: 52.60 USD at 90 days`);
+    // As sent: every line of the message's header within RFC 5322's limit (it was one of 1,025 characters).
+    const failure = { job: 'nightly', asOf: '2026-03-16T06:00:00Z', timezone: 'UTC', code: 'DATA', message: 'too many bad rows', retryable: false };
+    const mail = composeFailureEmail({ ...failure, tenant: 'L'.repeat(1024) }, ['ops@example.com'], { from: 'ltv@example.com', messageId: '<f@example.com>' });
+    const raw = (await buildEml(mail)).toString('utf8');
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n');
+    expect(Math.max(...head.map((l) => l.length))).toBeLessThanOrEqual(998);
+    expect((await simpleParser(raw)).subject).toBe(`LTV run failed: job nightly, tenant ${'L'.repeat(119)}…, as of 2026-03-16`);
   });
 
   it('says there are no paying customers in place of the headline\'s placeholders when there are none', () => {
