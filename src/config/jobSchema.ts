@@ -28,11 +28,25 @@ function cronError(text: string): string {
   if (!text.trim().startsWith('@') && fields !== 5 && fields !== 6) {
     return `"${text}" is not a cron expression: it has ${formatCountOf(fields, 'field')}, a cron expression has 5 (minute hour day-of-month month day-of-week; 6 with seconds first); ${EXAMPLE}`;
   }
+  // cron-parser's H is a hashed minute or hour drawn anew at every reading (no seed): BullMQ reads the pattern
+  // at each firing, so `H 3 * * *` fired at a random minute, several times a day. Not ltv's cron: refused.
+  if (!text.trim().startsWith('@') && text.trim().split(/\s+/).some((f) => /(^|[,/(-])H(?![A-Za-z])/i.test(f))) {
+    return `"${text}" uses H (a hashed time cron-parser draws anew at every reading, so it would fire at random times): give the minute and hour, ${EXAMPLE}`;
+  }
+  let parsed: ReturnType<typeof CronExpressionParser.parse>;
   try {
-    CronExpressionParser.parse(text.trim(), { tz: 'UTC' });
-    return '';
+    parsed = CronExpressionParser.parse(text.trim(), { tz: 'UTC' });
   } catch (e) {
     return `"${text}" is not a cron expression (${e instanceof Error ? e.message : String(e)}); ${EXAMPLE}`;
+  }
+  // A pattern no date matches (the 31st of 30-day months: cron-parser refuses a day a single month lacks,
+  // not one every month it names lacks) never fires: BullMQ kept the job's previous schedule in force while
+  // the worker logged it "updated".
+  try {
+    parsed.next();
+    return '';
+  } catch {
+    return `"${text}" matches no date (none of the months it names has that day), so it would never fire; ${EXAMPLE}`;
   }
 }
 import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '../ltv/model.js';

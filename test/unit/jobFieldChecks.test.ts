@@ -35,6 +35,24 @@ describe('schedule.cron, empty or an alias', () => {
   });
 });
 
+describe('schedule.cron that would never fire, or fire at random', () => {
+  // No month it names has that day: BullMQ kept the previous schedule in force while the worker logged
+  // "schedule updated" at every rescan.
+  it.each(['0 3 31 4,6,9,11 *', '0 3 31 2,4 *', '0 0 3 31 2,4 *'])('refuses %s, which matches no date', (cron) => {
+    expect(() => load(cron)).toThrow(`command line: schedule.cron: "${cron}" matches no date (none of the months it names has that day), so it would never fire; e.g. "0 3 * * *" (03:00 daily)`);
+  });
+
+  // cron-parser draws H anew at each reading, and BullMQ reads the pattern at each firing: `H 3 * * *` fired
+  // several times a day at random minutes.
+  it.each(['H 3 * * *', 'H * * * * *', '0 H/2 * * *', '5,H 3 * * *'])('refuses %s (H, a hashed time)', (cron) => {
+    expect(() => load(cron)).toThrow(`command line: schedule.cron: "${cron}" uses H (a hashed time cron-parser draws anew at every reading, so it would fire at random times): give the minute and hour, e.g. "0 3 * * *" (03:00 daily)`);
+  });
+
+  it.each(['0 0 29 2 *', '0 3 L * *', '0 3 * * THU', '0 3 * * 1#5'])('takes %s, which fires (Feb 29 every fourth year, the last day, Thursdays, a fifth Monday)', (cron) => {
+    expect(() => load(cron)).not.toThrow();
+  });
+});
+
 describe('email.subject', () => {
   const withSubject = (subject: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], email: { to: ['ops@example.com'], subject } }, '/tmp');
 
