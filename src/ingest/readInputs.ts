@@ -512,6 +512,13 @@ function refuseOneColumnTwice(file: SourceFile, reader: Reader, each: readonly (
   if (row?.splitsRefunds && each.some(([c, m]) => c === 'transaction_id' && m.byMap)) {
     throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.transaction_id: the ${file.input.preset} preset makes a payment and its refund of one row, each with a transaction id of its own; mapped, the refund would take its payment's and be dropped as its duplicate: leave transaction_id out of the map`);
   }
+  // A preset whose refund rows name their payment by the payment's own id (Adapty's refund events by its
+  // transaction_id, Paddle's adjustments by transaction_ref): with the payments' ids read from another
+  // column, no refund finds its payment, and each counted at its own time instead of being taken back in its
+  // payment's period (SPEC §4: LTV 30d 5.00 published as 30.00).
+  if (row?.ids.refund_of !== undefined && each.some(([c, m]) => c === 'transaction_id' && m.byMap)) {
+    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.transaction_id: the ${file.input.preset} preset links each refund to its payment by the payment's transaction id; mapped to another column, no refund would find its payment: leave transaction_id out of the map`);
+  }
 }
 
 /** A canonical column's SQL text, and where a preset's entry gives one, why a row is bad in the export's terms. */
