@@ -149,7 +149,8 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     }
   }
   // An earlier process stopped while retrying the recipients refused for now: the others have it already.
-  const resume = existing?.status === 'sending' ? existing.delivered : undefined;
+  // Or one stopped then (SIGTERM, the run handed back: `failed` with who has it).
+  const resume = existing?.status === 'sending' || existing?.status === 'failed' ? existing.delivered : undefined;
   if (resume) {
     log.warn({ message_id: messageId, accepted: resume.accepted, retry: resume.retry }, 'email: an earlier attempt stopped while retrying some recipients; sending to them alone');
   } else if (existing?.status === 'sending') {
@@ -175,6 +176,8 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     });
     const { delivered: _partial, ...rest } = record;
     const done: NotifyRecord = { ...rest, status: outcome.status, updated_at: now() };
+    // Stopped while retrying some recipients: the record keeps who has it, for the next try.
+    if (outcome.status === 'failed' && outcome.delivered) done.delivered = outcome.delivered;
     if (outcome.status === 'sent') Object.assign(done, { response: outcome.response, accepted: outcome.accepted, rejected: outcome.rejected });
     else done.error = outcome.error;
     await write(done);

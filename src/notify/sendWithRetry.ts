@@ -21,7 +21,7 @@ export interface RetryPolicy {
 export type SendOutcome =
   | { status: 'sent'; attempts: number; response: string; accepted: string[]; rejected: string[] }
   | { status: 'rejected'; attempts: number; error: SmtpErrorInfo }
-  | { status: 'failed'; attempts: number; reason: 'deadline' | 'config' | 'aborted'; error: SmtpErrorInfo };
+  | { status: 'failed'; attempts: number; reason: 'deadline' | 'config' | 'aborted'; error: SmtpErrorInfo; delivered?: Delivered };
 
 export type ErrorKind = 'transient' | 'permanent' | 'config';
 
@@ -135,11 +135,19 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
     if (rejected.length) log.warn({ rejected, accepted: sent!.accepted }, 'email: the server refused some recipients and accepted the others');
     return { status: 'sent', attempts, response: sent!.response, accepted: sent!.accepted, rejected };
   };
+  /**
+   * Cancelled (SIGTERM: the run is handed back) while recipients refused for now were still to be tried: not
+   * `sent` (final, and they never had it), but stopped with who has it, so the handed-back run sends to them alone.
+   */
+  const stopped = (attempts: number): SendOutcome => ({
+    status: 'failed', attempts, reason: 'aborted', delivered: delivered()!,
+    error: { code: 'EABORT', response_code: null, message: `cancelled while retrying ${sent!.retry.join(', ')}` },
+  });
   // Resumed with nobody left to send to: it was delivered as far as it goes.
   if (sent && sent.retry.length === 0) return outcome(0);
   for (let attempt = 1; ; attempt++) {
     if (effects.signal?.aborted) {
-      if (sent) return outcome(attempt - 1);
+      if (sent) return stopped(attempt - 1);
       return { status: 'failed', attempts: attempt - 1, reason: 'aborted', error: { code: 'EABORT', response_code: null, message: 'cancelled before sending' } };
     }
     await effects.onAttempt?.(attempt, delivered());
@@ -165,16 +173,17 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
         return outcome(attempt);
       }
       log.warn({ attempt, deferred: later, retry_in_ms: delay }, 'email: the server refused some recipients for now; retrying them alone');
-      if (!(await pause(delay))) return outcome(attempt);
+      if (!(await pause(delay))) return stopped(attempt);
     } catch (err) {
       // A retry to the deferred recipients failed as a whole: the message stays sent to the others.
       if (sent) {
-        const delay = classifySmtpError(err) === 'transient' && !effects.signal?.aborted ? delayAfter(attempt) : null;
+        if (effects.signal?.aborted) return stopped(attempt);
+        const delay = classifySmtpError(err) === 'transient' ? delayAfter(attempt) : null;
         if (delay === null) {
           log.error({ attempt, deferred: sent.retry, error: smtpErrorInfo(err) }, 'email: the deferred recipients could not be sent to; the others have it');
           return outcome(attempt);
         }
-        if (!(await pause(delay))) return outcome(attempt);
+        if (!(await pause(delay))) return stopped(attempt);
         continue;
       }
       const error = smtpErrorInfo(err);

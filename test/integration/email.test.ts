@@ -249,6 +249,32 @@ describe('exactly once', () => {
     expect(done.delivered).toBeUndefined();
   }, 90_000);
 
+  it('a run cancelled (SIGTERM) while retrying a recipient refused for now: its handed-back run sends to that one alone', async () => {
+    // The outcome was `sent`, final, with finance@ among `rejected`: the handed-back run sent nothing more and
+    // finance@ never had the report.
+    const { fx, sink } = await setup();
+    const job = jobFromFlags(emailJob(), fx.dir);
+    const published = await runPipeline(job, { logger: silentLogger, asOf: new Date(AS_OF), reportsDir: fx.reportsDir, email: 'off' });
+    // finance@ (To, the first RCPT) refused for now, ceo@ accepted; then finance@ refused at every retry.
+    sink.reply({ at: 'rcpt', code: 450, times: 1 });
+    const stop = new AbortController();
+    const settings = testSettings(sink.url, { deadlineMs: 60_000, backoffMs: 100, backoffMaxMs: 100 });
+    const sending = notifyRun(published, job, { logger: silentLogger, settings, signal: stop.signal });
+    await sink.waitFor(1);
+    sink.reply({ at: 'rcpt', code: 450, times: 1_000 });
+    await waitFor('a retry to finance@ alone', () => sink.rcptCommands >= 3, 30_000);
+    stop.abort();
+    const [stopped] = await sending;
+    expect(stopped).toMatchObject({ status: 'failed', error: { code: 'EABORT', message: 'cancelled while retrying finance@example.com' } });
+    const record = JSON.parse(await readFile(stopped!.record!, 'utf8')) as NotifyRecord;
+    expect(record).toMatchObject({ status: 'failed', delivered: { accepted: ['ceo@example.com'], retry: ['finance@example.com'] } });
+    sink.clearReplies();
+    const [resumed] = await notifyRun(published, job, { logger: silentLogger, settings });
+    expect(resumed).toMatchObject({ status: 'sent', previously: false, messageId: record.message_id });
+    expect(sink.envelopes).toEqual([['ceo@example.com'], ['finance@example.com']]);
+    expect(JSON.parse(await readFile(stopped!.record!, 'utf8'))).toMatchObject({ status: 'sent', accepted: ['ceo@example.com', 'finance@example.com'], rejected: [] });
+  });
+
   it('records a permanent 5xx, does not retry it, and keeps the run published', async () => {
     const { fx, sink } = await setup();
     sink.reply({ at: 'rcpt', code: 550, times: 10 });
