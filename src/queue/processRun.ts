@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
 import { asOfProblem } from '../config/parseAsOf.js';
+import { quotedName } from '../format/listed.js';
 import type { Env } from '../config/env.js';
 import { MAX_SHARDS, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
@@ -94,7 +95,14 @@ export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): st
   const run = `queued run ${job.id ?? '?'}`;
   const again = 'add it again with ltv enqueue <job> or POST /api/v1/runs';
   if (d === null || typeof d !== 'object') return `${run} has no data (a job file name and an as-of time): ${again}`;
-  if (typeof d.file !== 'string' || d.file.trim() === '') return `${run}: its job file name (data.file) is ${JSON.stringify(d.file) ?? 'missing'}, not a file name: ${again}`;
+  // Quoted on one line and cut (the reason is stored in Redis and logged): a name with a line break or a page
+  // of text, which no producer of ltv's writes, made a reason as long.
+  if (typeof d.file !== 'string' || d.file.trim() === '') {
+    return `${run}: its job file name (data.file) is ${d.file === undefined ? 'missing' : quotedName(JSON.stringify(d.file) ?? String(d.file), 80)}, not a file name: ${again}`;
+  }
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(d.file) || d.file.length > 255) {
+    return `${run}: its job file name (data.file) ${quotedName(d.file, 80)} is not a file name (${d.file.length > 255 ? 'longer than 255 characters' : 'it holds a control character'}): ${again}`;
+  }
   // The rule of --as-of (asOfProblem): Date.parse reads text that is no ISO time, and rolls 2026-02-30 over.
   const asOfWhy = d.asOf === undefined ? null : typeof d.asOf === 'string' ? asOfProblem(d.asOf) : `${JSON.stringify(d.asOf).slice(0, 80)} is not an ISO 8601 time`;
   if (asOfWhy !== null) return `${run}: its as-of time (data.asOf) ${asOfWhy}: ${again}`;

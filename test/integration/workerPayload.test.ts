@@ -30,8 +30,12 @@ test('a run with an as-of (or a day), a job file name or a shard count that is n
     q.add('run', { file: 'pay.json', source: 'cli', asOf: '2026-02-30T00:00:00Z', key: 'k-feb30' }, retry),
     // A line break and a page of text: quoted on one line, cut (the reason is stored in Redis and logged).
     q.add('run', { file: 'pay.json', source: 'cli', asOf: `2026-02-01\nT00:00:00Z${'x'.repeat(300)}`, key: 'k-long' }, retry),
+    // A job file name with a line break, one of a page, and one that is an object: the same, one line each.
+    q.add('run', { file: 'no\nsuch\r\nBcc: x.json', source: 'cli', key: 'k-filebreak' }, retry),
+    q.add('run', { file: `${'z'.repeat(3000)}.json`, source: 'cli', key: 'k-filelong' }, retry),
+    q.add('run', { file: { a: 'y'.repeat(3000) }, source: 'cli', key: 'k-fileobject' } as unknown as RunData, retry),
   ]);
-  const failed = await waitFor('the five runs to fail', async () => {
+  const failed = await waitFor('the eight runs to fail', async () => {
     const jobs = await Promise.all(bad.map((j) => q.getJob(j.id!)));
     return jobs.every((j) => j?.finishedOn) ? jobs : undefined;
   }, 30_000);
@@ -41,9 +45,12 @@ test('a run with an as-of (or a day), a job file name or a shard count that is n
     `queued run ${bad[2]!.id}: its shard count (data.shards) -3 is not a whole number from 1 to 64: ${AGAIN}`,
     `queued run ${bad[3]!.id}: its as-of time (data.asOf) "2026-02-30T00:00:00Z" is no calendar time: 2026-02 has days 01 to 28 (JavaScript would roll it over into the next month or day): ${AGAIN}`,
     `queued run ${bad[4]!.id}: its as-of time (data.asOf) "2026-02-01\\nT00:00:00Z${'x'.repeat(59)}…" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z): ${AGAIN}`,
+    `queued run ${bad[5]!.id}: its job file name (data.file) "no\\nsuch\\r\\nBcc: x.json" is not a file name (it holds a control character): ${AGAIN}`,
+    `queued run ${bad[6]!.id}: its job file name (data.file) "${'z'.repeat(80)}…" is not a file name (longer than 255 characters): ${AGAIN}`,
+    `queued run ${bad[7]!.id}: its job file name (data.file) is "{\\"a\\":\\"${'y'.repeat(74)}…", not a file name: ${AGAIN}`,
   ]);
   // Not retried: nothing about such a run changes on the next attempt.
-  expect(failed.map((j) => j!.attemptsMade)).toEqual([1, 1, 1, 1, 1]);
+  expect(failed.map((j) => j!.attemptsMade)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
 
   // The job's own next run starts and publishes: no lock was left behind.
   const r = await h.cli(['enqueue', 'pay', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
