@@ -8,12 +8,15 @@ import { quotedName } from '../format/listed.js';
 
 /**
  * The shape of an as-of time: date, T, hours and minutes, seconds and a fraction optional (at most
- * milliseconds, then zeros: T is a Date), then Z or an offset ±hh:mm (RFC 3339's); T and Z in either case.
+ * milliseconds, then any zeros: T is a Date), then Z or an offset ±hh:mm (RFC 3339's); T and Z in either case.
  * Written without flags: jobs/job.schema.json takes it as its pattern (jobJsonSchema.ts).
  */
-export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,3}0{0,6})?)?([Zz]|[+-]\d{2}:\d{2})$/;
-/** INSTANT with any fraction of up to 9 digits: a finer one is refused as such, not as a missing offset. */
-const INSTANT_ANY_FRACTION = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/;
+export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,3}0*)?)?([Zz]|[+-]\d{2}:\d{2})$/;
+/**
+ * INSTANT with a fraction of any length: a finer one is refused as such, not as a missing offset (10 digits
+ * or more were told to "give" the offset they had).
+ */
+const INSTANT_ANY_FRACTION = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * The text as given, quoted on one line and at most 80 characters: a queued run's as-of comes from a queue's
@@ -25,7 +28,7 @@ const shown = (text: string): string => quotedName(text, 80);
 /** Why `text` is no as-of time (what to write instead), or null: the rule of --as-of and a job's "as_of". */
 export function asOfProblem(text: string): string | null {
   // An offset written without its colon (+0100, +01) is an offset all the same: say how to write it.
-  const basic = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)([+-])(\d{2})(\d{2})?$/.exec(text);
+  const basic = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([+-])(\d{2})(\d{2})?$/.exec(text);
   if (basic) {
     const offset = `${basic[2]}${basic[3]}:${basic[4] ?? '00'}`;
     return `${shown(text)}: write its UTC offset as ${offset} (e.g. ${basic[1]!.replace(' ', 'T')}${offset})`;
@@ -35,7 +38,7 @@ export function asOfProblem(text: string): string | null {
   }
   if (!INSTANT_ANY_FRACTION.test(text)) {
     // The example keeps the time given (a date alone: its midnight); a space for the T is written as T.
-    const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)$/i.exec(text);
+    const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/i.exec(text);
     const base = time ? `${time[1]}T${time[2]}` : `${text.slice(0, 10)}T00:00:00`;
     return `${shown(text)} has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
   }

@@ -19,10 +19,11 @@ const HEADLINE = /(?:\{currency\}\s*)?\{ltv\}(?:[^{}]{0,12}?\{(?:currency|horizo
  */
 export function formatSubject(template: string, vars: SubjectVars, opts: { noCustomers?: boolean } = {}): string {
   const text = (opts.noCustomers ? template.replace(HEADLINE, NO_CUSTOMERS) : template).replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? cut(vars[name as keyof SubjectVars], VAR_CHARS) : whole));
-  // A header is one line: line breaks and tabs from data (a tenant id with a newline) become spaces, other
+  // A header is one line: line breaks (U+2028 and U+2029 too) and tabs from data (a tenant id with a newline)
+  // become spaces, other
   // controls and bidi overrides are made visible as in the email's parts (visibleText: a U+202E in the
   // subject reordered what followed it there).
-  return cut(visibleText(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim(), SUBJECT_CHARS);
+  return cut(visibleText(text).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim(), SUBJECT_CHARS);
 }
 
 /**

@@ -98,7 +98,7 @@ describe('OpenAPI document matches real responses', () => {
     check(A, 'post', await p('{"filters":{"date":["2000-01-01","2100-01-01"]}}', { authorization: `Api-Key ${KEY}`, 'content-type': 'text/plain' }));
   });
 
-  it('Adapty: predicted_values (prediction_months), 417; explorer routes: 400 and 405; /healthz: 405', async () => {
+  it('Adapty: predicted_values (prediction_months), 417; explorer routes: 400 and 405; /healthz, / and /openapi.json: 405', async () => {
     const p = (body: string, h: Record<string, string> = { authorization: `Api-Key ${KEY}` }): Promise<RawResponse> =>
       httpRequest(s.port, A, { method: 'POST', headers: h, body });
     // Every row gains predicted_values: the row schema's additionalProperties refused them all.
@@ -123,8 +123,10 @@ describe('OpenAPI document matches real responses', () => {
     const states = await g(`${E}/acme/runs/latest/states`, bearer);
     expect(states.status).toBe(405);
     check(`${run}/states`, 'post', states);
-    const health = await g('/healthz', {}, 'POST');
-    expect(health.status).toBe(405);
-    check('/healthz', 'get', health);
+    for (const path of ['/healthz', '/', '/openapi.json']) {
+      const wrongMethod = await g(path, {}, 'POST');
+      expect(wrongMethod.status).toBe(405);
+      check(path, 'get', wrongMethod);
+    }
   });
 });

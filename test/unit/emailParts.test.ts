@@ -79,6 +79,8 @@ describe('subject and headline', () => {
     expect(formatSubject('{job}: {tenant} {date} {ltv} {currency} at {horizon} {oops}', vars)).toBe('nightly: acme Bcc: x@evil 2026-03-16 52.60 USD at 90 days {oops}');
     // A bidi override is shown, as in the email's parts (it reordered the rest of the subject), and ESC too.
     expect(formatSubject('LTV report {tenant} {date}', { ...vars, tenant: '\u202eevil\u001b[2J' })).toBe('LTV report [U+202E]evil\u241b[2J 2026-03-16');
+    // U+2028 and U+2029 end a line too (they went into the Subject raw).
+    expect(formatSubject('LTV report {tenant} {date}', { ...vars, tenant: 'tab\u2028ls\u2029ps' })).toBe('LTV report tab ls ps 2026-03-16');
   });
 
   it('cuts a long placeholder value (a tenant id may be 1,024 characters): a header line holds at most 998', async () => {

@@ -56,13 +56,21 @@ describe('an as-of time finer than a millisecond', () => {
   it.each([
     ['2025-01-05T09:59:59.999999Z', '2025-01-05T09:59:59.999Z'],
     ['2025-01-05T09:59:59.0001+01:00', '2025-01-05T09:59:59.000+01:00'],
+    // Ten digits or more were told they had no UTC offset, with an example that dropped the time.
+    ['2026-03-16T15:00:00.123456789012Z', '2026-03-16T15:00:00.123Z'],
   ])('is refused by --as-of: %s', (text, example) => {
     expect(() => parseAsOf(text)).toThrow(`--as-of: ${said(text, example)}`);
+  });
+
+  it('without an offset, its example keeps the time given, whatever the fraction\'s length', () => {
+    expect(() => parseAsOf('2026-03-16T15:00:00.123456789012')).toThrow('--as-of: "2026-03-16T15:00:00.123456789012" has no UTC offset: give one, e.g. 2026-03-16T15:00:00.123456789012Z or 2026-03-16T15:00:00.123456789012+01:00 (without it the time would be read in UTC, not in the report time zone)');
   });
 
   it('is read with trailing zeros beyond the milliseconds', () => {
     expect(parseAsOf('2025-01-05T09:59:59.999000000Z').toISOString()).toBe('2025-01-05T09:59:59.999Z');
     expect(parseAsOf('2025-01-05T09:59:59.5Z').toISOString()).toBe('2025-01-05T09:59:59.500Z');
+    expect(parseAsOf('2025-01-05T09:59:59.999000000000Z').toISOString()).toBe('2025-01-05T09:59:59.999Z');
+    expect(asOfText.safeParse('2025-01-05T09:59:59.999000000000Z').success).toBe(true);
   });
 
   it('is refused in a job file\'s "as_of" and the run route\'s body, which share the rule (asOfText)', () => {
