@@ -1,13 +1,12 @@
 // SPEC §7 Email: the message for one published tenant run. Pure apart from reading the run's files (their
 // sizes, the chart): the same run always composes the same message, Message-ID included.
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { SendMailOptions } from 'nodemailer';
 import { AppError } from '../config/AppError.js';
 import type { Job } from '../config/jobSchema.js';
 import type { TenantReport } from '../ltv/model.js';
 import { RUN_FILES } from '../ltv/runFiles.js';
-import { tenantDirName } from '../publish/publishRun.js';
 import { localTime } from '../report/localTime.js';
 import { reportShape } from '../report/reportShape.js';
 import { formatSubject } from './formatSubject.js';
@@ -57,7 +56,7 @@ export async function composeRunEmail(report: TenantReport, job: Job, runDir: st
     if (bytes === null) continue; // the job does not publish this format
     const attached = bytes <= budget;
     if (attached) budget -= bytes;
-    files.push({ name, bytes, attached, path, url: attached ? null : reportUrl(email.link_base_url, report, name) });
+    files.push({ name, bytes, attached, path, url: attached ? null : reportUrl(email.link_base_url, basename(dirname(dirname(runDir))), report, name) });
   }
 
   const chartPath = join(runDir, RUN_FILES.chart);
@@ -104,9 +103,11 @@ export async function composeRunEmail(report: TenantReport, job: Job, runDir: st
  * `link_base_url` is where operators serve the reports directory statically (SPEC §5: "any static file
  * server can serve it"): `<link_base_url>/<tenant>/runs/<run-id>/ltv.xlsx`, the run's own immutable file.
  */
-export function reportUrl(base: string | undefined, report: Pick<TenantReport, 'tenant' | 'run_id'>, name: string): string | null {
+export function reportUrl(base: string | undefined, tenantDir: string, report: Pick<TenantReport, 'run_id'>, name: string): string | null {
   if (!base) return null;
-  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(tenantDirName(report.tenant))}/runs/${encodeURIComponent(report.run_id)}/${name}`;
+  // `tenantDir`: the name of the directory the run was published in (publishRun.ts tenantDirOf), not one
+  // worked out again from the id (a tenant published under an earlier release's name keeps that one).
+  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(tenantDir)}/runs/${encodeURIComponent(report.run_id)}/${name}`;
 }
 
 async function fileSize(path: string): Promise<number | null> {

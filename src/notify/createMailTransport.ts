@@ -24,7 +24,10 @@ export function createMailTransport(settings: SmtpSettings): MailTransport {
     requireTLS: settings.requireTls,
     connectionTimeout: settings.timeoutMs,
     greetingTimeout: settings.timeoutMs,
-    socketTimeout: settings.timeoutMs,
+    // A second longer: a server that says nothing after the connection (a port that speaks TLS from the
+    // start, reached with smtp://) is then always "Greeting never received", which the failure's line
+    // explains, never the idle socket's bare "Timeout" that raced it.
+    socketTimeout: settings.timeoutMs + 1_000,
     // nodemailer never retries (DEPENDENCIES.md): sendWithRetry does, over a fresh connection each time.
     pool: false,
   });

@@ -2,7 +2,7 @@
 // renamed to runs/<run-id>, and only then `latest` is switched — by renaming a new symlink over it, never
 // unlink-then-link. Readers see the old run or the new one; a crash at any point leaves the old one served.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,16 +15,47 @@ import { pidAlive } from '../warehouse/removeStaleScratch.js';
 import { makeDirs } from './makeDirs.js';
 import { writeAtomically } from './writeAtomically.js';
 
-/** Tenant ids become directory names: safe characters kept, anything else replaced, plus a short hash
- *  of the original when something had to change, so two different ids never share a directory. */
-export function tenantDirName(tenant: string): string {
+/** A tenant id that is its own directory name (tenantDirName). */
+const PLAIN_TENANT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
+
+/**
+ * Tenant ids become directory names: safe characters kept, anything else replaced, plus a hash of the
+ * original when something had to change, so two different ids never share a directory. The hash is 128
+ * bits: the 32 bits of earlier releases let two ids of one length share a directory (found by a birthday
+ * search in seconds; likely by chance among ~100,000 non-Latin shop names of one length), and with it the
+ * other tenant's reports and its retention (tenantDirOf reads such a directory still, when it is the tenant's).
+ */
+export function tenantDirName(tenant: string, hexDigits = 32): string {
   // The endpoint looks tenants up by the same rule (serve/RunStore.ts): an id of [A-Za-z0-9._-], not
   // starting with a dot (`.`, `..`, hidden names such as `.failed`) or a dash (`-rf`: an option to the
   // operator's rm, grep, head …), of at most 255 characters (the file name limit of ext4, xfs, btrfs:
   // 255 bytes) is its own directory name. The safe name below never equals a plain one: it has a `~`.
-  if (/^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/.test(tenant)) return tenant;
+  if (PLAIN_TENANT.test(tenant)) return tenant;
   const safe = tenant.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^-/, '_').slice(0, 100) || '_';
-  return `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
+  return `${safe}~${createHash('sha256').update(tenant).digest('hex').slice(0, hexDigits)}`;
+}
+
+/**
+ * The tenant's directory in `reportsDir`: `tenantDirName`'s, or, where only a directory named by an earlier
+ * release's 32-bit hash exists and its latest run is this tenant's own (its manifest's `tenant`), that one:
+ * a tenant published before keeps its runs, its `latest` and its retention; another id whose short hash
+ * collides with it is never let in.
+ */
+export function tenantDirOf(reportsDir: string, tenant: string): string {
+  const current = join(reportsDir, tenantDirName(tenant));
+  if (PLAIN_TENANT.test(tenant) || existsSync(current)) return current;
+  const legacy = join(reportsDir, tenantDirName(tenant, 8));
+  return latestTenantOf(legacy) === tenant ? legacy : current;
+}
+
+/** The tenant its `latest` run's manifest names, or null (no such directory, run or manifest). */
+export function latestTenantOf(dir: string): string | null {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'latest', RUN_FILES.manifest), 'utf8')) as Partial<Manifest>;
+    return typeof m.tenant === 'string' ? m.tenant : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The run-id of an as-of time: `20260316T150000Z`. */
@@ -139,7 +170,7 @@ export async function reserveRun(
   /** The job writing (staging cleanup); `locked`: the worker holds its run lock. */
   owner?: { job: string; locked: boolean },
 ): Promise<RunSlot> {
-  const tenantDir = join(reportsDir, tenantDirName(tenant));
+  const tenantDir = tenantDirOf(reportsDir, tenant);
   const runsDir = join(tenantDir, 'runs');
   try {
     await makeDirs(runsDir);

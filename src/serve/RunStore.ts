@@ -7,7 +7,7 @@ import { join, sep } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Manifest } from '../ltv/runFiles.js';
 import { manifestIdentity, RUN_FILES, SNAPSHOT_GZIP_SUFFIX, type RunRef } from '../ltv/runFiles.js';
-import { tenantDirName } from '../publish/publishRun.js';
+import { tenantDirOf } from '../publish/publishRun.js';
 import { AnswerCache, type RunAnswers } from './AnswerCache.js';
 import { isValidTenantId } from '../config/tenantId.js';
 
@@ -64,7 +64,7 @@ export class RunStore {
     if (!isValidTenantId(tenant)) return null;
     // The directory the run published the tenant under (SPEC §5): the id itself only when it is a plain
     // file name, else a safe name plus a hash; never the raw id as a path.
-    const link = join(this.root, tenantDirName(tenant), 'latest');
+    const link = join(tenantDirOf(this.root, tenant), 'latest');
     let linkStat: { ino: number; mtimeMs: number };
     try {
       // One lstat per request: publishing renames a new link over `latest`, which always changes its
@@ -95,6 +95,9 @@ export class RunStore {
       return null;
     }
     const run = this.resolution(tenant, dir, readFileSync(manifestPath));
+    // The run is this tenant's own: a directory another id's run was published in (two ids whose short
+    // hashes collided under an earlier release shared one) is not served to this tenant's keys.
+    if (run.manifest.tenant !== tenant) return null;
     this.current.set(tenant, { key, stamp, run });
     return run;
   }
@@ -105,7 +108,7 @@ export class RunStore {
    * symlink (a tenant directory, `latest` or `runs/<id>` pointing at another tenant's) is not its run.
    */
   isRunOf(tenant: string, dir: string): boolean {
-    const runs = join(this.root, tenantDirName(tenant), 'runs') + sep;
+    const runs = join(tenantDirOf(this.root, tenant), 'runs') + sep;
     return dir.startsWith(runs) && !dir.slice(runs.length).includes(sep);
   }
 

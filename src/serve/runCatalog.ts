@@ -8,7 +8,7 @@ import type { Forecast, Summary } from '../ltv/model.js';
 import { RUN_FILES, runKey, type Manifest } from '../ltv/runFiles.js';
 import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '../explorer/explorerApi.js';
 import { dirStamp, type ResolvedRun, type RunStore } from './RunStore.js';
-import { tenantDirName } from '../publish/publishRun.js';
+import { tenantDirOf } from '../publish/publishRun.js';
 import { isValidTenantId } from '../config/tenantId.js';
 
 /** The parts of a run's ltv.json the explorer reads. */
@@ -54,7 +54,7 @@ export class RunCatalog {
     if (!isValidTenantId(tenant) || !RUN_ID.test(runId)) return null;
     try {
       // The tenant's published directory name, never the raw id as a path (tenantId.ts).
-      const dir = realpathSync.native(join(this.store.reportsDir, tenantDirName(tenant), 'runs', runId));
+      const dir = realpathSync.native(join(tenantDirOf(this.store.reportsDir, tenant), 'runs', runId));
       // This tenant's own run: a `runs/<id>` symlink to another tenant's run is not one (RunStore.isRunOf).
       return this.store.isRunOf(tenant, dir) ? dir : null;
     } catch {
@@ -81,7 +81,7 @@ export class RunCatalog {
     if (!isValidTenantId(tenant)) return [];
     let names: string[];
     try {
-      names = readdirSync(join(this.store.reportsDir, tenantDirName(tenant), 'runs'));
+      names = readdirSync(join(tenantDirOf(this.store.reportsDir, tenant), 'runs'));
     } catch {
       return [];
     }
@@ -91,7 +91,7 @@ export class RunCatalog {
       const dir = this.runDir(tenant, name);
       const key = dir === null ? null : dirKey(dir);
       const m = dir === null ? null : this.manifest(dir, key)?.manifest ?? null;
-      if (dir === null || key === null || m === null) continue;
+      if (dir === null || key === null || m === null || m.tenant !== tenant) continue;
       out.push({
         run_id: name,
         as_of: m.as_of,
@@ -122,7 +122,8 @@ export class RunCatalog {
     const hit = key === null ? undefined : this.resolved.get(key);
     if (hit) return hit;
     const read = this.manifest(dir, key);
-    if (!read || key === null) return null;
+    // Another id's run in this tenant's directory (RunStore.resolve): not this tenant's to list or serve.
+    if (!read || key === null || read.manifest.tenant !== tenant) return null;
     return remember(this.resolved, key, this.store.resolution(tenant, dir, read.text));
   }
 

@@ -409,7 +409,7 @@ describe('settings the server refuses', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => silent.close(() => resolve())));
     const port = (silent.address() as AddressInfo).port;
-    const result = await run(fx, emailJob(), { mail: { settings: testSettings(`smtp://127.0.0.1:${port}`, { timeoutMs: 200, deadlineMs: 300, backoffMs: 20, backoffMaxMs: 20 }) } });
+    const result = await run(fx, emailJob(), { mail: { settings: testSettings(`smtp://127.0.0.1:${port}`, { timeoutMs: 300, deadlineMs: 400, backoffMs: 20, backoffMaxMs: 20 }) } });
     expect(result.notify).toMatchObject([{ status: 'failed', retryable: true }]);
     expect(result.notify![0]!.error!.message).toBe('Greeting never received (the server sent no SMTP greeting: if this port speaks TLS from the start, usually 465, use an smtps:// URL)');
   });
