@@ -1,6 +1,7 @@
 // SPEC §3 bad rows: every row was typed and checked while read; the bad ones are counted per file and kept for
 // quarantine.csv; a run whose bad-row share exceeds the threshold fails before anything is published.
 import { AppError } from '../config/AppError.js';
+import { isValidTenantId } from '../config/tenantId.js';
 import { formatCountOf } from '../format/money.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 
@@ -87,6 +88,10 @@ export function badRowShareExceeded(check: CheckResult, maxShare: number): { ten
   if (check.rows > 0 && (check.quarantined / check.rows > maxShare || check.quarantined === check.rows)) return { tenant: null, rows: check.rows, bad: check.quarantined };
   let worst: { tenant: string; rows: number; bad: number } | null = null;
   for (const [tenant, t] of check.perTenant) {
+    // A tenant_id no report can carry (over 1,024 characters: each of its rows is a bad row for that alone)
+    // has no last good report to protect: its rows count in the run's share only. One such row stopped
+    // every tenant of the input from publishing, whatever the limit.
+    if (!isValidTenantId(tenant)) continue;
     const over = t.rows > 0 && (t.bad === t.rows || (t.bad / t.rows > maxShare && t.bad > maxShare * t.rows + TENANT_BAD_ROW_ALLOWANCE));
     if (over && (!worst || t.bad / t.rows > worst.bad / worst.rows)) worst = { tenant, ...t };
   }

@@ -12,6 +12,8 @@ import { AppError } from '../config/AppError.js';
 import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
 import { hashKey, keysListSchema, keysText, type KeyEntry, type Plan } from './KeyStore.js';
 import { isValidTenantId, TENANT_ID_MAX } from '../config/tenantId.js';
+import { EDGE_SPACE } from '../config/jobSchema.js';
+import { quotedName } from '../format/listed.js';
 
 export interface AddKeyOptions {
   tenants: string[];
@@ -128,6 +130,8 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
   if (opts.tenants.length === 0) throw new AppError('CONFIG', 'keys add: --tenant is required');
   for (const t of opts.tenants) {
     if (!isValidTenantId(t)) throw new AppError('CONFIG', `keys add: --tenant "${t.slice(0, 60)}": a tenant id is 1 to ${TENANT_ID_MAX} characters`);
+    // As `ltv run --tenant` refuses it: a row's tenant_id is trimmed, so a key for "shop " read nothing.
+    if (EDGE_SPACE.test(t)) throw new AppError('CONFIG', `keys add: --tenant ${quotedName(t, 60)}: has white space at its start or end, which a row's tenant_id never keeps: remove it`);
   }
   const path = keysFilePath(file, 'add');
   const plain = newPlainKey();

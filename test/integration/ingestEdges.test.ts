@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import { isValidTenantId, TENANT_ID_MAX } from '../../src/config/tenantId.js';
 import { csv, grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
+import { tenantDirName } from '../../src/publish/publishRun.js';
 
 const T = '2026-02-15T00:00:00Z';
 const MONTHLY = [{ period_type: 'days' as const, period_unit: 'month' as const }];
@@ -339,7 +340,7 @@ describe('times and configuration', () => {
 });
 
 describe('tenant ids', () => {
-  it('quarantines a row whose tenant_id is longer than the endpoint and keys take (it was published, never to be served), counting as JavaScript does', async () => {
+  it('quarantines a row whose tenant_id is longer than the endpoint and keys take, counting as JavaScript does, and publishes the other tenants', async () => {
     // 1,024 is the limit (TENANT_ID_MAX). 😀 is two UTF-16 units (four bytes): 512 of them are 1,024, 513 are
     // 1,026; 1,000 é are 2,000 bytes but 1,000 characters, within it.
     expect(TENANT_ID_MAX).toBe(1024);
@@ -348,13 +349,19 @@ describe('tenant ids', () => {
     expect(ids.filter((id) => !isValidTenantId(id))).toEqual(tooLong);
     const fx = await makeFixture({ 'e.csv': csv('tenant_id,customer_id,event_time,amount', ids.map((id, i) => [id, 'c', '2026-01-10T12:00:00Z', String(i + 1)])) });
     try {
-      // Each too-long id's one row is bad, so that tenant has no good row: the run fails, as for any such tenant.
-      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, tenant: 'x', max_bad_row_share: 1 }, T).then(() => new Error('published'), (e: unknown) => e as Error);
-      expect(isAppError(err) && err.code).toBe('DATA');
-      expect(err.message).toMatch(/^tenant (a{1025}|(😀){513}): its only row is bad: nothing was published/);
-      const rows = await quarantine(join(fx.reportsDir, '.failed', 'adhoc-20260215T000000Z'));
+      // Each too-long id's one row is bad, and the others publish: such an id has no report a run could
+      // replace (it was "tenant aaa…: its only row is bad: nothing was published" for every tenant, whatever
+      // the limit). Its bad row is in its own quarantine.csv, as any tenant's.
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, tenant: 'x', max_bad_row_share: 1 }, T);
+      expect(result.stats).toMatchObject({ rows_read: 5, rows_quarantined: 2 });
+      for (const id of [ids[0]!, ids[2]!, ids[4]!]) {
+        const { report } = await readLatest(fx, tenantDirName(id));
+        expect(report.summary.customers).toBe(1);
+      }
       const reason = '"tenant_id is longer than 1,024 characters, the most the endpoint serves and a key can name: shorten it (or leave it empty for the job\'s tenant)"';
-      expect(rows).toEqual([`${join(fx.dir, 'e.csv')},3,${reason},${ids[1]},c`, `${join(fx.dir, 'e.csv')},5,${reason},${ids[3]},c`]);
+      for (const [id, line] of [[ids[1]!, 3], [ids[3]!, 5]] as const) {
+        expect(await quarantine(join(fx.reportsDir, tenantDirName(id), 'latest'))).toEqual([`${join(fx.dir, 'e.csv')},${line},${reason},${id},c`]);
+      }
     } finally {
       await fx.cleanup();
     }

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,13 @@ describe('addKey', () => {
       ],
     });
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a tenant id with white space at either end, as ltv run does (a row\'s tenant_id is trimmed: such a key read nothing)', async () => {
+    const file = join(tmp(), 'keys.json');
+    await expect(addKey(file, { tenants: ['shop '] })).rejects.toThrow('keys add: --tenant "shop ": has white space at its start or end, which a row\'s tenant_id never keeps: remove it');
+    await expect(addKey(file, { tenants: ['\tshop'] })).rejects.toThrow('keys add: --tenant "\\tshop": has white space');
+    expect(existsSync(file)).toBe(false);
   });
 
   it('replacing a keys file keeps its mode, and its owner when root replaces it, so the server can still read it', async () => {
