@@ -25,13 +25,16 @@ const INSTANT_ANY_FRACTION = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?
  */
 const shown = (text: string): string => quotedName(text, 80);
 
+/** A time in an example, its fraction cut to milliseconds: the example is then one ltv reads. */
+const millis = (time: string): string => time.replace(/(\.\d{3})\d+/, '$1');
+
 /** Why `text` is no as-of time (what to write instead), or null: the rule of --as-of and a job's "as_of". */
 export function asOfProblem(text: string): string | null {
   // An offset written without its colon (+0100, +01) is an offset all the same: say how to write it.
   const basic = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([+-])(\d{2})(\d{2})?$/.exec(text);
   if (basic) {
     const offset = `${basic[2]}${basic[3]}:${basic[4] ?? '00'}`;
-    return `${shown(text)}: write its UTC offset as ${offset} (e.g. ${basic[1]!.replace(' ', 'T')}${offset})`;
+    return `${shown(text)}: write its UTC offset as ${offset} (e.g. ${millis(basic[1]!.replace(' ', 'T'))}${offset})`;
   }
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(new Date(text).getTime())) {
     return `${shown(text)} is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`;
@@ -39,7 +42,7 @@ export function asOfProblem(text: string): string | null {
   if (!INSTANT_ANY_FRACTION.test(text)) {
     // The example keeps the time given (a date alone: its midnight); a space for the T is written as T.
     const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/i.exec(text);
-    const base = time ? `${time[1]}T${time[2]}` : `${text.slice(0, 10)}T00:00:00`;
+    const base = time ? millis(`${time[1]}T${time[2]}`) : `${text.slice(0, 10)}T00:00:00`;
     return `${shown(text)} has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
   }
   const wrong = notOnTheCalendar(text);

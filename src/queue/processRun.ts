@@ -98,9 +98,13 @@ export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): st
   // Quoted on one line and cut (the reason is stored in Redis and logged): a name with a line break or a page
   // of text, which no producer of ltv's writes, made a reason as long.
   if (typeof d.file !== 'string' || d.file.trim() === '') {
-    return `${run}: its job file name (data.file) is ${d.file === undefined ? 'missing' : quotedName(JSON.stringify(d.file) ?? String(d.file), 80)}, not a file name: ${again}`;
+    // The value as JSON writes it (5, null, "", {"a":…}), cut: quoted again, 5 read as the name "5".
+    const shown = d.file === undefined ? 'missing' : Array.from(JSON.stringify(d.file) ?? String(d.file));
+    return `${run}: its job file name (data.file) is ${typeof shown === 'string' ? shown : shown.length > 80 ? `${shown.slice(0, 80).join('')}…` : shown.join('')}, not a file name: ${again}`;
   }
-  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(d.file) || d.file.length > 255) {
+  // Controls (C0, C1: U+0085 ends a line for some readers) and bidi overrides (U+202E reversed the rest of
+  // the logged line): no job file of ltv's is named so.
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(d.file) || d.file.length > 255) {
     return `${run}: its job file name (data.file) ${quotedName(d.file, 80)} is not a file name (${d.file.length > 255 ? 'longer than 255 characters' : 'it holds a control character'}): ${again}`;
   }
   // The rule of --as-of (asOfProblem): Date.parse reads text that is no ISO time, and rolls 2026-02-30 over.

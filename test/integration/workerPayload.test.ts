@@ -47,7 +47,7 @@ test('a run with an as-of (or a day), a job file name or a shard count that is n
     `queued run ${bad[4]!.id}: its as-of time (data.asOf) "2026-02-01\\nT00:00:00Z${'x'.repeat(59)}…" is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z): ${AGAIN}`,
     `queued run ${bad[5]!.id}: its job file name (data.file) "no\\nsuch\\r\\nBcc: x.json" is not a file name (it holds a control character): ${AGAIN}`,
     `queued run ${bad[6]!.id}: its job file name (data.file) "${'z'.repeat(80)}…" is not a file name (longer than 255 characters): ${AGAIN}`,
-    `queued run ${bad[7]!.id}: its job file name (data.file) is "{\\"a\\":\\"${'y'.repeat(74)}…", not a file name: ${AGAIN}`,
+    `queued run ${bad[7]!.id}: its job file name (data.file) is {"a":"${'y'.repeat(74)}…, not a file name: ${AGAIN}`,
   ]);
   // Not retried: nothing about such a run changes on the next attempt.
   expect(failed.map((j) => j!.attemptsMade)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);

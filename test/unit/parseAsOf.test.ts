@@ -62,8 +62,9 @@ describe('an as-of time finer than a millisecond', () => {
     expect(() => parseAsOf(text)).toThrow(`--as-of: ${said(text, example)}`);
   });
 
-  it('without an offset, its example keeps the time given, whatever the fraction\'s length', () => {
-    expect(() => parseAsOf('2026-03-16T15:00:00.123456789012')).toThrow('--as-of: "2026-03-16T15:00:00.123456789012" has no UTC offset: give one, e.g. 2026-03-16T15:00:00.123456789012Z or 2026-03-16T15:00:00.123456789012+01:00 (without it the time would be read in UTC, not in the report time zone)');
+  it('without an offset, or with one written without its colon, its example keeps the time given, cut to milliseconds (one ltv reads)', () => {
+    expect(() => parseAsOf('2026-03-16T15:00:00.123456789012')).toThrow('--as-of: "2026-03-16T15:00:00.123456789012" has no UTC offset: give one, e.g. 2026-03-16T15:00:00.123Z or 2026-03-16T15:00:00.123+01:00 (without it the time would be read in UTC, not in the report time zone)');
+    expect(() => parseAsOf('2026-03-20T15:00:00.1234567890+0100')).toThrow('--as-of: "2026-03-20T15:00:00.1234567890+0100": write its UTC offset as +01:00 (e.g. 2026-03-20T15:00:00.123+01:00)');
   });
 
   it('is read with trailing zeros beyond the milliseconds', () => {
