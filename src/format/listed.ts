@@ -17,9 +17,15 @@ const NAME_CHARS = 32;
 export function quotedName(n: string, max = NAME_CHARS): string {
   const chars = Array.from(n);
   const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : n;
-  // JSON escapes the C0 controls; C1 ones (U+0085 ends a line for some readers), U+2028/2029 and the bidi
-  // controls (U+202E reverses what follows) are escaped too.
-  return JSON.stringify(cut).replace(/[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapedInvisible(JSON.stringify(cut));
+}
+
+/**
+ * JSON text with what JSON leaves as it is escaped too: C1 controls (U+0085 ends a line for some readers),
+ * U+2028/2029 and the bidi controls (U+202E reverses what follows). JSON escapes the C0 controls itself.
+ */
+export function escapedInvisible(json: string): string {
+  return json.replace(/[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

@@ -30,7 +30,9 @@ export async function notifyFailure(job: Job, error: unknown, effects: NotifyFai
   const failure: RunFailure = { job: job.name, tenant: job.tenant, asOf: effects.asOf.toISOString(), timezone: job.timezone, ...describeFailure(error) };
   const hash = createHash('sha256').update(`${failure.code}\u0000${failure.message}`).digest('hex').slice(0, 16);
   const stamp = runIdFor(effects.asOf);
-  const name = `${tenantDirName(job.name)}-${stamp}-${hash}`;
+  // A job's name, as earlier releases wrote it (32 bits of hash): a failure notified before an upgrade is
+  // found again after it.
+  const name = `${tenantDirName(job.name, 8)}-${stamp}-${hash}`;
   const dir = join(effects.reportsDir, '.failed', 'notices');
   const key = { job: job.name, as_of: failure.asOf, error: hash };
   try {

@@ -16,7 +16,9 @@ import { FINAL_STATUSES, readRecord } from './notifyRecord.js';
 export type AlertKind = StaleReport['kind'];
 
 export function alertsDir(reportsDir: string, job: string): string {
-  return join(reportsDir, '.alerts', tenantDirName(job));
+  // A job's name, not a tenant's: the name of earlier releases (32 bits of hash), so an open episode's
+  // records are found again after an upgrade (a stale notice sent twice, its recovery never).
+  return join(reportsDir, '.alerts', tenantDirName(job, 8));
 }
 
 function paths(reportsDir: string, job: string, sinceMs: number, kind: AlertKind): { record: string; eml: string } {

@@ -22,7 +22,7 @@ const MAX_JSON_BYTES = 20 * 1024 * 1024;
  * the tenant) is passed over for an earlier one in this currency: €9.50 → ¥1,420 is no change a reader can
  * use. The email names the run it compares with.
  */
-export async function previousRun(runDir: string, report: Pick<TenantReport, 'run_id' | 'as_of' | 'currency'>): Promise<PreviousRun | null> {
+export async function previousRun(runDir: string, report: Pick<TenantReport, 'tenant' | 'run_id' | 'as_of' | 'currency'>): Promise<PreviousRun | null> {
   const runsDir = dirname(runDir);
   const names = await readdir(runsDir).catch(() => [] as string[]);
   const candidates: (Manifest & { dir: string })[] = [];
@@ -30,7 +30,9 @@ export async function previousRun(runDir: string, report: Pick<TenantReport, 'ru
     if (name.startsWith('.') || name === report.run_id) continue;
     const dir = join(runsDir, name);
     const manifest = await readJson<Manifest>(join(dir, RUN_FILES.manifest));
-    if (manifest && manifest.as_of <= report.as_of && manifest.currency === report.currency) candidates.push({ ...manifest, dir });
+    // The tenant's own runs only: a directory two ids shared under an earlier release's short hash holds the
+    // other's too (publishRun.ts tenantDirOf), whose numbers an email must never compare with.
+    if (manifest && manifest.tenant === report.tenant && manifest.as_of <= report.as_of && manifest.currency === report.currency) candidates.push({ ...manifest, dir });
   }
   candidates.sort((a, b) => (a.as_of === b.as_of ? cmp(b.generated_at, a.generated_at) : cmp(b.as_of, a.as_of)));
   for (const m of candidates) {

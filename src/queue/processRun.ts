@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
 import { asOfProblem } from '../config/parseAsOf.js';
-import { quotedName } from '../format/listed.js';
+import { escapedInvisible, quotedName } from '../format/listed.js';
 import type { Env } from '../config/env.js';
 import { MAX_SHARDS, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
@@ -99,7 +99,7 @@ export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): st
   // of text, which no producer of ltv's writes, made a reason as long.
   if (typeof d.file !== 'string' || d.file.trim() === '') {
     // The value as JSON writes it (5, null, "", {"a":…}), cut: quoted again, 5 read as the name "5".
-    const shown = d.file === undefined ? 'missing' : Array.from(JSON.stringify(d.file) ?? String(d.file));
+    const shown = d.file === undefined ? 'missing' : Array.from(escapedInvisible(JSON.stringify(d.file) ?? String(d.file)));
     return `${run}: its job file name (data.file) is ${typeof shown === 'string' ? shown : shown.length > 80 ? `${shown.slice(0, 80).join('')}…` : shown.join('')}, not a file name: ${again}`;
   }
   // Controls (C0, C1: U+0085 ends a line for some readers) and bidi overrides (U+202E reversed the rest of

@@ -18,5 +18,8 @@ describe('a queued run\'s job file name', () => {
     expect(problem('job1\u0085x')).toBe(`queued run 7: its job file name (data.file) "job1\\u0085x" is not a file name (it holds a control character): ${AGAIN}`);
     expect(problem('job1\u202ex.json')).toBe(`queued run 7: its job file name (data.file) "job1\\u202ex.json" is not a file name (it holds a control character): ${AGAIN}`);
     expect(problem('nightly.json')).toBeNull();
+    // Blank or no string: the JSON shown escapes them too (JSON itself leaves them).
+    expect(problem('\u2028')).toBe(`queued run 7: its job file name (data.file) is "\\u2028", not a file name: ${AGAIN}`);
+    expect(problem({ a: '\u202e' })).toBe(`queued run 7: its job file name (data.file) is {"a":"\\u202e"}, not a file name: ${AGAIN}`);
   });
 });

@@ -20,12 +20,12 @@ const summary = (customers: number): Summary => ({
 });
 
 /** A tenant's runs directory holding published runs with these manifests (the fields previousRun reads). */
-async function runs(list: { run_id: string; as_of: string; currency: string; customers: number }[]): Promise<string> {
+async function runs(list: { run_id: string; as_of: string; currency: string; customers: number; tenant?: string }[]): Promise<string> {
   const runsDir = join(dir, `t${Math.random().toString(36).slice(2)}`, 'runs');
   for (const r of list) {
     await mkdir(join(runsDir, r.run_id), { recursive: true });
     await writeFile(join(runsDir, r.run_id, 'manifest.json'), JSON.stringify({
-      schema_version: 1, run_id: r.run_id, as_of: r.as_of, currency: r.currency, generated_at: r.as_of, summary: summary(r.customers),
+      schema_version: 1, tenant: r.tenant ?? 'acme', run_id: r.run_id, as_of: r.as_of, currency: r.currency, generated_at: r.as_of, summary: summary(r.customers),
     }));
   }
   return runsDir;
@@ -39,7 +39,7 @@ describe('previousRun', () => {
       { run_id: '20260301T000000Z', as_of: '2026-03-01T00:00:00.000Z', currency: 'USD', customers: 100 },
       { run_id: '20260308T000000Z', as_of: '2026-03-08T00:00:00.000Z', currency: 'JPY', customers: 120 },
     ]);
-    const now = { run_id: '20260315T000000Z', as_of: '2026-03-15T00:00:00.000Z' };
+    const now = { tenant: 'acme', run_id: '20260315T000000Z', as_of: '2026-03-15T00:00:00.000Z' };
     const usd = await previousRun(join(runsDir, now.run_id), { ...now, currency: 'USD' });
     expect(usd?.run_id).toBe('20260301T000000Z');
     expect(usd?.summary.customers).toBe(100);
@@ -47,5 +47,16 @@ describe('previousRun', () => {
     expect((await previousRun(join(runsDir, now.run_id), { ...now, currency: 'JPY' }))?.run_id).toBe('20260308T000000Z');
     // No earlier run in EUR: no comparison at all.
     expect(await previousRun(join(runsDir, now.run_id), { ...now, currency: 'EUR' })).toBeNull();
+  });
+
+  it('never compares with another tenant\'s run in the same directory (two ids an earlier release\'s short hash gave one)', async () => {
+    // B's run of Mar 10 in A's directory: A's email compared with it, and B's numbers could be read off it.
+    const runsDir = await runs([
+      { run_id: '20260301T000000Z', as_of: '2026-03-01T00:00:00.000Z', currency: 'USD', customers: 100, tenant: 'A' },
+      { run_id: '20260310T000000Z', as_of: '2026-03-10T00:00:00.000Z', currency: 'USD', customers: 7, tenant: 'B' },
+    ]);
+    const now = { tenant: 'A', run_id: '20260315T000000Z', as_of: '2026-03-15T00:00:00.000Z', currency: 'USD' };
+    expect((await previousRun(join(runsDir, now.run_id), now))?.run_id).toBe('20260301T000000Z');
+    expect(await previousRun(join(runsDir, now.run_id), { ...now, tenant: 'C' })).toBeNull();
   });
 });
