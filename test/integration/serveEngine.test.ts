@@ -4,7 +4,7 @@
 // b1 (US) pays 30.00 on Feb 3. As of 2026-03-16T15:00Z, UTC. Renewals × month:
 //   country=us: Jan {a1}: 10, 15; Feb {b1}: 30; Total p0 (10+30)/2 = 20, p1 only Jan shows it: 15.
 //   date Jan only: Jan {a1,a2}: (10+20)/2 = 15, (15+20)/2 = 17.5.
-import { copyFileSync, cpSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -231,6 +231,9 @@ describe('a run whose data files were swapped after it was published', () => {
     for (const tenant of ['linked', 'swapped']) {
       const copy = join(fx3.reportsDir, tenant, 'runs', basename(run));
       cpSync(run, copy, { recursive: true });
+      // The copy is this tenant's run (the server serves a run only to the tenant its manifest names).
+      const manifestPath = join(copy, 'manifest.json');
+      writeFileSync(manifestPath, JSON.stringify({ ...(JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest), tenant }));
       symlinkSync(join('runs', basename(run)), join(fx3.reportsDir, tenant, 'latest'));
       for (const f of ['facts.parquet', 'customers.parquet']) {
         rmSync(join(copy, 'data', f));
