@@ -36,7 +36,7 @@ async function compose(report: TenantReport, previous?: TenantReport): Promise<{
   await writeFile(join(runDir, 'ltv.xlsx'), Buffer.alloc(40_000));
   if (previous) {
     await mkdir(join(runs, previous.run_id));
-    await writeFile(join(runs, previous.run_id, 'manifest.json'), JSON.stringify({ run_id: previous.run_id, as_of: previous.as_of, currency: previous.currency, generated_at: previous.generated_at, summary: previous.summary }));
+    await writeFile(join(runs, previous.run_id, 'manifest.json'), JSON.stringify({ tenant: previous.tenant, run_id: previous.run_id, as_of: previous.as_of, currency: previous.currency, generated_at: previous.generated_at, summary: previous.summary }));
   }
   const job = jobFromFlags(emailJob(), dir);
   const m = await composeRunEmail(report, job, runDir, { from: 'reports@example.com', messageId: '<x@example.com>' });
