@@ -622,6 +622,8 @@ export async function runStages(
         report = made.report;
         const charts = made.charts!;
         if (report.forecast) await writeFile(join(dir, RUN_FILES.forecast), JSON.stringify(report.forecast));
+        const servingBytes = await forecasts.servingOf(t.tenant);
+        if (servingBytes) await writeFile(join(dir, RUN_FILES.forecastInputs), servingBytes);
         // The run's time until this tenant's files are written: the json and the workbook's About sheet
         // give the same figure, whichever of them is written first.
         report.duration_ms = Date.now() - run.started;
@@ -851,15 +853,21 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
  */
 interface PendingForecasts {
   of(tenant: string): Promise<Forecast | undefined>;
+  /** The tenant's data/forecast_inputs.bin.gz bytes (servingFile.ts); null when its forecast has none. */
+  servingOf(tenant: string): Promise<Uint8Array | null>;
   abandon(): Promise<void>;
 }
 
 function pendingForecasts(run: RunContext, model: RunModel, started: readonly { tenant: string; forecast: TenantForecast }[], f0: number): PendingForecasts {
   const tenants = new Map(model.tenants.map((t) => [t.tenant, t]));
   const byTenant = new Map<string, Promise<Forecast>>();
+  const serving = new Map<string, Promise<Uint8Array | null>>();
   for (const { tenant, forecast: pending } of started) {
     const t = tenants.get(tenant)!;
-    const done = pending.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort')))).then(({ forecast, error }) => {
+    const outcome = pending.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort'))));
+    const inputs = outcome.then((o) => o.serving ?? null, () => null);
+    serving.set(tenant, inputs);
+    const done = outcome.then(({ forecast, error }) => {
       // ms: from the forecast reads to this tenant's end, the matrices computed meanwhile; read_ms: the
       // reads alone, every tenant's together (one pass per statement).
       const fields = { stage: 'forecast', tenant, ms: Date.now() - f0, read_ms: pending.readMs, model: forecast.model, replicates: forecast.bootstrap.replicates };
@@ -873,6 +881,7 @@ function pendingForecasts(run: RunContext, model: RunModel, started: readonly { 
   }
   return {
     of: async (tenant) => byTenant.get(tenant),
+    servingOf: async (tenant) => (await serving.get(tenant)) ?? null,
     abandon: async () => void (await Promise.all(started.map((f) => f.forecast.abandon()))),
   };
 }

@@ -43,6 +43,8 @@ export interface ForecastBrief {
   backtest: { mape: number | null; bias: number | null; cutoff: string } | null;
   /** Why a fitted model predicts no row at all (noForecastReason.ts: no cohort qualifies); null when some row is predicted. */
   none: string | null;
+  /** The fewest customers a cohort (or the part of it a selection keeps) is predicted for (SPEC §9 honest defaults). */
+  min_cohort_customers: number;
 }
 
 /** The brief of a forecast file. */
@@ -56,6 +58,7 @@ export function forecastBrief(f: Forecast): ForecastBrief {
     interval: f.bootstrap.replicates > 0 ? f.interval : null,
     backtest: f.backtest ? { mape: f.backtest.mape, bias: f.backtest.bias, cutoff: f.backtest.cutoff } : null,
     none: f.model ? noForecastReason(f) : null,
+    min_cohort_customers: f.thresholds.min_cohort_customers,
   };
 }
 

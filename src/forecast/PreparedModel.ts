@@ -61,7 +61,21 @@ export interface PreparedModel<F extends Fitted = Fitted> {
   fit(draw: UniformInt | null, warm: F | null, from?: F): F;
   /** Summarises the queries' customers once: what does not depend on the parameters. */
   project(queries: readonly FutureQuery[]): Projection<F>;
+  /**
+   * A fitted state as plain JSON: the parameters its projections read (servingFile.ts publishes the main
+   * fit's and every replicate's, so the endpoint projects any subset of the customers with them).
+   */
+  saveState(f: F): FittedState;
+  /**
+   * The state saveState gave, as a fitted state of this model prepared on the same data (its projections
+   * only: its `fits` are empty). Throws when the state is not of this preparation (another model, other
+   * fit groups).
+   */
+  restoreState(state: FittedState): F;
 }
+
+/** A fitted state's parameters (PreparedModel.saveState). */
+export type FittedState = Record<string, unknown>;
 
 export interface Projection<F extends Fitted = Fitted> {
   /** For a fitted state: out[q][j] = Σ over query q's members of the expected revenue after the cutoff and before end j. */

@@ -8,7 +8,7 @@ import { DAY_MS, WEEK_MS } from './addMonthsMs.js';
 import type { ForecastData } from './forecastData.js';
 import { bgNbdAliveByRow, bgNbdExpectedIfAlive, fitBgNbd, type BgNbdFit, type RfmData } from './fitBgNbd.js';
 import { fitGammaGamma, gammaGammaMean, type GammaGammaFit, type SpendData } from './fitGammaGamma.js';
-import type { Fitted, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
+import type { Fitted, FittedState, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
 import type { UniformInt } from './seededRandom.js';
 import { PairIndex } from './pairIndex.js';
 
@@ -429,10 +429,29 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
     return { of };
   };
 
+  // What a projection reads of a fitted state: the BG/NBD and Gamma-Gamma parameters, the fallback value.
+  const saveState = (f: BgNbdFitted): FittedState => ({
+    bg: { r: f.bg.r, alpha: f.bg.alpha, a: f.bg.a, b: f.bg.b },
+    gg: f.gg ? { p: f.gg.p, q: f.gg.q, gamma: f.gg.gamma } : null,
+    meanValue: f.meanValue,
+  });
+  const restoreState = (state: FittedState): BgNbdFitted => {
+    const bg = state.bg as Pick<BgNbdFit, 'r' | 'alpha' | 'a' | 'b'> | undefined;
+    const gg = state.gg as Pick<GammaGammaFit, 'p' | 'q' | 'gamma'> | null | undefined;
+    if (!bg || gg === undefined || typeof state.meanValue !== 'number') throw new Error('the published state is not a BG/NBD one');
+    const fit = { logLikelihood: Number.NaN, customers: 0, converged: true, message: '', evaluations: 0, inverseHessian: [] };
+    return {
+      usable: true, message: '', fits: [], meanValue: state.meanValue, groupOf: () => 'bgnbd',
+      bg: { ...bg, ...fit, atEdge: false }, gg: gg ? { ...gg, ...fit } : null,
+    };
+  };
+
   return {
     model: 'bgnbd',
     replicateCost: rows.x.length + spend.x.length,
     fit,
     project,
+    saveState,
+    restoreState,
   };
 }

@@ -13,6 +13,7 @@ import { vectorNumbers } from '../warehouse/vectorNumbers.js';
 import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { DAY_MS, msDay } from './addMonthsMs.js';
 import { chooseModel } from './chooseModel.js';
+import { DIMENSIONS } from '../warehouse/tables.js';
 
 /** A count per customer (DuckDB's INTEGER columns, never NULL): 4 bytes a customer, not 8. */
 export type Counts = Int32Array;
@@ -33,6 +34,13 @@ export interface CustomerTable {
   /** The customer's duration (attr_sets'), as an index into `durations`. */
   durationOf: Int32Array;
   durations: (string | null)[];
+  /**
+   * The customer's attribute tuple (SPEC §2: its first payment's dimension values, DIMENSIONS' order), as an
+   * index into `attrs`: what a filtered request's `prediction_months` selects customers by (servingFile.ts).
+   * Read at T only (absent at C, and in tables a test builds).
+   */
+  attrOf?: Int32Array;
+  attrs?: (string | null)[][];
   /** This, the next and repeatRevenue only BG/NBD reads: empty when read for sBG. */
   purchaseDays: Counts;
   lastDayMs: Float64Array;
@@ -275,8 +283,10 @@ async function queryModelForecasts(wh: Warehouse, requests: readonly ForecastReq
   )).map((r) => [Number(r.no), Number(r.ms)]));
 
   const customers = await wh.connection.run(loadSql(byDay ? '17_forecast_customers' : '18_forecast_subscribers'), { cutoff });
-  const attrs = await wh.all<{ id: number; duration: string | null }>('SELECT CAST(attr_id AS DOUBLE) AS id, duration FROM attr_sets');
+  // Every column of attr_sets: a table a test builds may hold the duration alone (a dimension it lacks is NULL).
+  const attrs = await wh.all<Record<string, string | null> & { id: number }>('SELECT CAST(attr_id AS DOUBLE) AS id, * EXCLUDE (attr_id) FROM attr_sets');
   const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
+  const tupleOf = new Map(attrs.map((a) => [Number(a.id), DIMENSIONS.map((d) => a[d] ?? null)]));
   // What each tenant's monthly cohorts realized by T.
   const r = await wh.columns<Columns>(loadSql('19_forecast_realized'));
   const realizedOf = new Map<number, Map<string, RealizedByMonth>>();
@@ -295,7 +305,7 @@ async function queryModelForecasts(wh: Warehouse, requests: readonly ForecastReq
   });
 
   const wanted = new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]);
-  const read = { choice, plans, unread, durationOf, ms: Number(ms), localC, realizedOf };
+  const read = { choice, plans, unread, durationOf, tupleOf, ms: Number(ms), localC, realizedOf };
   return async () => byTenant(await readColumns(customers, wanted), read);
 }
 
@@ -336,6 +346,8 @@ interface ReadContext {
   plans: readonly Plan[];
   unread: ReadonlySet<string>;
   durationOf: ReadonlyMap<number, string | null>;
+  /** Every attribute tuple's dimension values (DIMENSIONS' order), by attr_id. */
+  tupleOf: ReadonlyMap<number, (string | null)[]>;
   /** T on the local wall clock. */
   ms: number;
   /** Each tenant's C on the local wall clock, by tenant number. */
@@ -347,7 +359,7 @@ interface ReadContext {
  * The customers' columns split by tenant: the rows are by tenant number, each tenant's stretch its own
  * arrays (moved to the forecast thread apart), the whole arrays when the run has one tenant.
  */
-function byTenant(c: { n: number; numbers: Map<string, Column> }, { choice, plans, unread, durationOf, ms, localC, realizedOf }: ReadContext): Map<string, ForecastRead> {
+function byTenant(c: { n: number; numbers: Map<string, Column> }, { choice, plans, unread, durationOf, tupleOf, ms, localC, realizedOf }: ReadContext): Map<string, ForecastRead> {
   const out = new Map<string, ForecastRead>();
   const titles = new Map<number, string>();
   const tenantNo = c.numbers.get('tenant_no')!;
@@ -365,7 +377,7 @@ function byTenant(c: { n: number; numbers: Map<string, Column> }, { choice, plan
       if (!part) sliced.set(name, (part = v.slice(from, to)));
       return part;
     };
-    const atT = tenantCustomers(column, to - from, unread, durationOf, titles);
+    const atT = tenantCustomers(column, to - from, unread, durationOf, tupleOf, titles);
     out.set(p.tenant, {
       choice, cutoffMs: p.cutoffMs, holdout: p.holdout, historyDays: p.historyDays, backtestPossible: p.backtestPossible,
       atT: { cutoffMs: ms, customers: atT.T, realized: realizedOf.get(no) ?? new Map() },
@@ -397,7 +409,7 @@ export function indexed<T>(n: number, valueAt: (i: number) => T): { of: Int32Arr
  * One tenant's customers at T and at C (those who had started by then), from its columns as read: the
  * cohort (its first day's month) and the duration (from attr_sets) per customer.
  */
-function tenantCustomers(column: (name: string) => Column, n: number, unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, titles: Map<number, string>): { T: CustomerTable; C: CustomerTable } {
+function tenantCustomers(column: (name: string) => Column, n: number, unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, tupleOf: ReadonlyMap<number, (string | null)[]>, titles: Map<number, string>): { T: CustomerTable; C: CustomerTable } {
   const cohortDay = column('cohort_day_ms');
   const titleOf = (d: number): string => {
     let m = titles.get(d);
@@ -444,10 +456,12 @@ function tenantCustomers(column: (name: string) => Column, n: number, unread: Re
       if (!(v instanceof Int32Array)) throw new Error(`the forecast's column ${name} is not INTEGER`);
       return v;
     };
+    const attrsAtT = at === 'T' ? indexed(n, (j) => attr[j]!) : undefined;
     return {
       n: m,
       cohortDayMs: col('cohort_day_ms'),
       ...(all ? (keysAtT ??= keysOf(n, (j) => j)) : keysOf(m, (j) => rowsAtC[j]!)),
+      ...(attrsAtT ? { attrOf: attrsAtT.of, attrs: attrsAtT.values.map((id) => tupleOf.get(id) ?? DIMENSIONS.map(() => null)) } : {}),
       t0Ms: col('t0_ms'),
       purchaseDays: counts('purchase_days'),
       lastDayMs: col('last_day_ms'),

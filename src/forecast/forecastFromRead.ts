@@ -18,11 +18,12 @@ import type {
 import { addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
 import { prepareBgNbd } from './bgNbdModel.js';
 import { forecastBase, withoutForecast } from './failedForecast.js';
-import type { CohortRow, CustomerTable, ForecastData, ForecastRead } from './forecastData.js';
+import type { CohortRow, CustomerTable, ForecastData, ForecastRead, RealizedByMonth } from './forecastData.js';
 import type { Fitted, FutureQuery, PreparedModel } from './PreparedModel.js';
 import { prepareSbg } from './sbgModel.js';
 import { replicateRandom } from './seededRandom.js';
 import { NO_FORECAST, whyNot, whyNotOf } from './cohortNotes.js';
+import type { ServingState } from './servingFile.js';
 
 /** The bootstrap's cost rule: at most this many customer-fits (BG/NBD) or group fits (sBG) in all. */
 const BOOTSTRAP_BUDGET = { bgnbd: 500_000, sbg: 2_000 } as const;
@@ -50,11 +51,11 @@ function membersByCohort(cu: CustomerTable): Map<string, Int32Array> {
   return new Map(cohorts.map((title, k) => [title, lists[k]!]));
 }
 
-interface CohortInfo extends CohortRow {
+export interface CohortInfo extends CohortRow {
   members: Int32Array;
 }
 
-function prepare(model: ForecastModel, data: ForecastData, eligible: ReadonlySet<string>, settings: ForecastSettings): PreparedModel & { notes?: Map<string, string>; spacingNotes?: string[] } {
+export function prepare(model: ForecastModel, data: ForecastData, eligible: ReadonlySet<string>, settings: Pick<ForecastSettings, 'min_group_customers'>): PreparedModel & { notes?: Map<string, string>; spacingNotes?: string[] } {
   return model === 'sbg'
     ? prepareSbg(data, { eligible, minGroupCustomers: settings.min_group_customers })
     : prepareBgNbd(data);
@@ -80,7 +81,7 @@ function quantile(sorted: Float64Array, q: number): number {
 const round2 = (v: number): number => Math.round((v + Number.EPSILON * Math.sign(v)) * 100) / 100;
 
 /** The cohorts' customers, each with the ends of its months of life `periods[ci]` (m ↦ anchor + m + 1 months). */
-function cohortQueries(cohorts: readonly { members: Int32Array }[], periods: readonly number[][]): FutureQuery[] {
+export function cohortQueries(cohorts: readonly { members: Int32Array }[], periods: readonly number[][]): FutureQuery[] {
   return cohorts.map((c, ci) => {
     const months = periods[ci]!;
     return {
@@ -97,6 +98,8 @@ function cohortQueries(cohorts: readonly { members: Int32Array }[], periods: rea
 /** A model fitted, bootstrapped, backtested and projected over every cohort of its data and every month. */
 interface ModelRun {
   prepared: ReturnType<typeof prepare>;
+  /** The cohorts the model was prepared with as eligible for fit groups of their own (sBG). */
+  eligible: ReadonlySet<string>;
   main: Fitted;
   replicates: number;
   /** Whether the bootstrap ran: it is left out while no cohort is expected to be predicted. */
@@ -127,7 +130,7 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
   const budget = BOOTSTRAP_BUDGET[prepared.model];
   const affordable = Math.max(MIN_REPLICATES, Math.floor(budget / Math.max(1, prepared.replicateCost)));
   const replicates = settings.replicates === 0 || !draw ? 0 : Math.min(settings.replicates, affordable);
-  const run: ModelRun = { prepared, main, replicates, drawn: draw, budget, fitted: [], failed: 0, atLimit: 0, projected: undefined };
+  const run: ModelRun = { prepared, eligible, main, replicates, drawn: draw, budget, fitted: [], failed: 0, atLimit: 0, projected: undefined };
   if (!main.usable) return run;
   for (let b = 0; b < replicates; b++) {
     cancelled();
@@ -190,6 +193,16 @@ export function rowFit(groupOf: (i: number) => string, members: ArrayLike<number
 }
 
 export async function forecastFromRead(read: ForecastRead, settings: ForecastSettings, cohortRows: Promise<readonly CohortRow[]>, cancelled: () => void): Promise<Forecast> {
+  return (await forecastWithServing(read, settings, cohortRows, cancelled)).forecast;
+}
+
+/**
+ * forecastFromRead's forecast, and what the endpoint needs to answer `prediction_months` for any subset of
+ * its customers (servingFile.ts): the customers at T as the model read them, and the main fit's and every
+ * replicate's parameters. Null when no cohort is predicted (a subset of a cohort is predicted only where
+ * the whole cohort is).
+ */
+export async function forecastWithServing(read: ForecastRead, settings: ForecastSettings, cohortRows: Promise<readonly CohortRow[]>, cancelled: () => void): Promise<{ forecast: Forecast; serving: ServingState | null }> {
   const { choice, atT: data } = read;
   const H = settings.horizon_months;
   const base = forecastBase(settings, choice);
@@ -236,8 +249,8 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   const { prepared, main, replicates, budget, failed, atLimit, projected } = model;
   base.fits = main.fits;
   // A tenant without a customer (only payments of 0, or none up to T): not a fit that failed.
-  if (cohorts.length === 0) return withoutForecast(base, 'no forecast: the tenant has no customer yet (no payment above 0 up to the as-of time)', cohorts);
-  if (!main.usable || !projected || !backtested) return withoutForecast(base, `no forecast: ${main.message}`, cohorts);
+  if (cohorts.length === 0) return { forecast: withoutForecast(base, 'no forecast: the tenant has no customer yet (no payment above 0 up to the as-of time)', cohorts), serving: null };
+  if (!main.usable || !projected || !backtested) return { forecast: withoutForecast(base, `no forecast: ${main.message}`, cohorts), serving: null };
   if (prepared.spacingNotes?.length) base.reason += `; ${prepared.spacingNotes.join('; ')}`;
 
   const periods = cohorts.map((c) => (predicted.includes(c) ? Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k) : []));
@@ -266,9 +279,59 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   ];
   if (notes.length) base.bootstrap.note = notes.join('; ');
 
+  const { rows, totalCells } = predictedRows({
+    settings, cohorts, why, eligible, predicted: new Set(predicted), periods, central, draws, realized: data.realized,
+    noteOf: (title) => main.noteOf?.(title) ?? prepared.notes?.get(title),
+    fitOf: (c) => rowFit(main.groupOf, c.members),
+  });
+  base.rows = rows;
+  // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
+  base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
+  base.backtest = backtested(new Set(cohorts.map((c) => c.title)));
+  const serving: ServingState | null = predicted.length === 0 ? null : {
+    model: prepared.model,
+    cutoffMs: data.cutoffMs,
+    settings: { horizon_months: H, interval: settings.interval, min_cohort_customers: settings.min_cohort_customers, min_group_customers: settings.min_group_customers },
+    eligible: [...model.eligible],
+    states: [main, ...model.fitted].map((f) => prepared.saveState(f)),
+    customers: data.customers,
+  };
+  return { forecast: base, serving };
+}
+
+/** What predictedRows assembles: the cohorts with their projections (forecastFromRead's, or a subset's). */
+export interface RowsInput {
+  settings: Pick<ForecastSettings, 'interval' | 'horizon_months'>;
+  cohorts: readonly CohortInfo[];
+  /** Why a cohort has no forecast (or is realized to the horizon); absent: predicted. */
+  why: ReadonlyMap<string, string>;
+  /** The cohorts the Total averages: predicted ones and those realized to the horizon. */
+  eligible: ReadonlySet<string>;
+  predicted: ReadonlySet<CohortInfo>;
+  /** Per cohort (cohorts' order), its predicted months; central[ci][j] and draws[b][ci][j] their futures. */
+  periods: readonly number[][];
+  central: readonly Float64Array[];
+  draws: readonly Float64Array[][];
+  /** What each cohort's customers realized by the cutoff, by month of life. */
+  realized: ReadonlyMap<string, RealizedByMonth>;
+  /** A predicted cohort's note (the fit it uses instead of its own, and why). */
+  noteOf(title: string): string | undefined;
+  /** The fits a predicted cohort's customers are projected with (rowFit). */
+  fitOf(c: CohortInfo): string;
+}
+
+/**
+ * The forecast's rows from the cohorts' projected futures: each predicted cell is (realized in months ≤ m
+ * + the central future) ÷ customers, its interval the replicates' quantiles; the Total row first,
+ * customer-weighted over the eligible cohorts. The run's forecast and the endpoint's filtered
+ * `prediction_months` (servedForecast.ts) assemble their rows here, so one answers as the other.
+ */
+export function predictedRows(input: RowsInput): { rows: ForecastRow[]; totalCells: PredictedCell[] } {
+  const { settings, cohorts, why, eligible, predicted, periods, central, draws } = input;
+  const H = settings.horizon_months;
   const lowQ = (1 - settings.interval) / 2;
   const ratios = (title: string): { proceeds: number; net_revenue: number } => {
-    const r = data.realized.get(title);
+    const r = input.realized.get(title);
     const rev = cumulative(r?.revenue, Infinity);
     return rev > 0
       ? { proceeds: cumulative(r?.proceeds, Infinity) / rev, net_revenue: cumulative(r?.net_revenue, Infinity) / rev }
@@ -283,12 +346,12 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
   const rows: ForecastRow[] = [];
   const totalAt = new Map<number, { n: number; realized: MoneyTriple; fut: number; futProceeds: number; futNet: number; reps: Float64Array }>();
   cohorts.forEach((c, ci) => {
-    const note = why.get(c.title) ?? main.noteOf?.(c.title) ?? prepared.notes?.get(c.title);
-    if (!predicted.includes(c)) {
+    const note = why.get(c.title) ?? input.noteOf(c.title);
+    if (!predicted.has(c)) {
       rows.push({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], ...(note ? { note: `${NO_FORECAST}${note}` } : {}) });
       return;
     }
-    const r = data.realized.get(c.title);
+    const r = input.realized.get(c.title);
     const ratio = ratios(c.title);
     const n = c.customers;
     const cells: PredictedCell[] = periods[ci]!.map((m, j) => {
@@ -302,7 +365,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
         lower: triple(realized, Math.min(lo, fut), n, ratio), upper: triple(realized, Math.max(hi, fut), n, ratio),
       };
     });
-    rows.push({ type: 'cohort', title: c.title, customers: n, fit: rowFit(main.groupOf, c.members), cells, ...(note ? { note } : {}) });
+    rows.push({ type: 'cohort', title: c.title, customers: n, fit: input.fitOf(c), cells, ...(note ? { note } : {}) });
   });
   // Total: customer-weighted over the eligible cohorts, each at its realized (complete) or predicted value.
   const reps = draws.length;
@@ -311,7 +374,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
     const t = { n: 0, realized: { revenue: 0, proceeds: 0, net_revenue: 0 }, fut: 0, futProceeds: 0, futNet: 0, reps: new Float64Array(reps) };
     cohorts.forEach((c, ci) => {
       if (!eligible.has(c.title)) return;
-      const r = data.realized.get(c.title);
+      const r = input.realized.get(c.title);
       t.n += c.customers;
       t.realized.revenue += cumulative(r?.revenue, m);
       t.realized.proceeds += cumulative(r?.proceeds, m);
@@ -342,11 +405,7 @@ export async function forecastFromRead(read: ForecastRead, settings: ForecastSet
     type: 'total', title: 'Total', customers: covered.reduce((s, c) => s + c.customers, 0), fit: null, cells: totalCells,
     note: `customer-weighted over the ${covered.length} cohort(s) with a forecast or fully realized horizon, each at its complete value where realized and predicted where not`,
   });
-  base.rows = rows;
-  // The headline: 12 months (period 11) when that is still predicted, else the horizon's last month.
-  base.headline = totalCells.find((c) => c.period === 11) ?? totalCells.find((c) => c.period === H - 1) ?? null;
-  base.backtest = backtested(new Set(cohorts.map((c) => c.title)));
-  return base;
+  return { rows, totalCells };
 }
 
 function emptyBacktest(at: { cutoff: Date; holdout: number }, model: ForecastModel, note: string, fits: ForecastFit[] = []): Backtest {

@@ -32,8 +32,11 @@ export interface TenantForecast {
    * rejects (a failed read is a forecast without a model, given by finish).
    */
   loaded: Promise<void>;
-  /** The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's. */
-  finish(cohorts: readonly CohortRow[]): Promise<{ forecast: Forecast; error: string | null }>;
+  /**
+   * The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's;
+   * `serving` the bytes of data/forecast_inputs.bin.gz (servingFile.ts), absent when it has none.
+   */
+  finish(cohorts: readonly CohortRow[]): Promise<ForecastOutcome>;
   /**
    * The run stopped (before its matrices, or while its report was written): the thread lets the forecast
    * go, and stops the run's forecasts it is still computing at their next fit (one flag for the run's
@@ -43,14 +46,23 @@ export interface TenantForecast {
   abandon(): Promise<void>;
 }
 
-let thread: RequestThread<Forecast> | null | undefined;
+/** A tenant's forecast as a run publishes it. */
+export interface ForecastOutcome {
+  forecast: Forecast;
+  error: string | null;
+  serving?: Uint8Array | null;
+}
+
+let thread: RequestThread<Computed> | null | undefined;
+
+type Computed = { forecast: Forecast; serving: Uint8Array | null };
 
 /**
  * The thread with its replies handled; one that dies (LTV_FORECAST_HEAP_MB reached, a crash) fails the
  * forecasts it held, and the next forecast starts another.
  */
-function startThread(): RequestThread<Forecast> | null {
-  const t: RequestThread<Forecast> | null = RequestThread.start<Forecast, ForecastReply>(import.meta.url, 'forecastThreadMain', (reply) => reply.forecast, (why, left) => {
+function startThread(): RequestThread<Computed> | null {
+  const t: RequestThread<Computed> | null = RequestThread.start<Computed, ForecastReply>(import.meta.url, 'forecastThreadMain', (reply) => ({ forecast: reply.forecast, serving: reply.serving }), (why, left) => {
     if (thread === t) thread = undefined;
     for (const p of left) p.reject(new Error(`the forecast thread stopped: ${why}`));
   }, { heapMb: envValue('LTV_FORECAST_HEAP_MB') });
@@ -183,9 +195,11 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
       readMs,
       loaded: Promise.resolve(),
       finish: async (cohorts) => {
-        const { forecastFromRead } = await import('./forecastFromRead.js');
+        const { forecastWithServing } = await import('./forecastFromRead.js');
+        const { encodeServing } = await import('./servingFile.js');
         try {
-          return { forecast: await forecastFromRead(read, request.settings, Promise.resolve(cohorts), () => signal?.throwIfAborted()), error: null };
+          const { forecast, serving } = await forecastWithServing(read, request.settings, Promise.resolve(cohorts), () => signal?.throwIfAborted());
+          return { forecast, error: null, serving: serving ? encodeServing(serving) : null };
         } catch (err) {
           if (signal?.aborted) throw err;
           return failedForecast(request, cohorts, err);
@@ -196,7 +210,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
   }
   const cancel = runCancel.flag;
   let id = 0;
-  const result = new Promise<Forecast>((resolve, reject) => {
+  const result = new Promise<Computed>((resolve, reject) => {
     id = t.add({ resolve, reject });
   });
   result.catch(() => undefined);
@@ -215,7 +229,7 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
     finish: async (cohorts) => {
       w.postMessage({ type: 'cohorts', id, cohorts: [...cohorts] } satisfies ForecastRequestMessage);
       try {
-        return { forecast: await result, error: null };
+        return { ...(await result), error: null };
       } catch (err) {
         if (signal?.aborted) throw err;
         return failedForecast(request, cohorts, err);

@@ -9,7 +9,7 @@ import type { ForecastFit } from '../ltv/model.js';
 import type { ForecastData } from './forecastData.js';
 import { fitSbg, type SbgData, type SbgFit, type SbgParams } from './fitSbg.js';
 import { DAY_MS, monthAdder } from './addMonthsMs.js';
-import type { Fitted, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
+import type { Fitted, FittedState, FutureQuery, PreparedModel, Projection } from './PreparedModel.js';
 import { describeSpacing, renewalDue, spacingMs, spacingOfDuration, type Spacing } from './renewalSpacing.js';
 import type { UniformInt } from './seededRandom.js';
 
@@ -208,7 +208,7 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     return {
       usable, message, fits, params, pooled,
       noteOf: (cohort) => ownFailed.get(cohort)?.join('; '),
-      groupOf: (i) => (params[groupIndex[i]!] ? groups[groupIndex[i]!]!.key : 'pooled'),
+      groupOf: groupOfWith(params),
     };
   };
 
@@ -315,11 +315,26 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
     return { of };
   };
 
+  const groupOfWith = (params: readonly (SbgParams | null)[]) => (i: number): string => (params[groupIndex[i]!] ? groups[groupIndex[i]!]!.key : 'pooled');
+  // A state names its groups: the endpoint's preparation of the published customers must make the same ones.
+  const saveState = (f: SbgFitted): FittedState => ({ pooled: f.pooled, groups: groups.map((g, k) => [g.key, f.params[k] ?? null]) });
+  const restoreState = (state: FittedState): SbgFitted => {
+    const list = state.groups as [string, SbgParams | null][] | undefined;
+    const pooled = state.pooled as SbgParams | undefined;
+    if (!Array.isArray(list) || !pooled || list.length !== groups.length || list.some(([key], k) => key !== groups[k]!.key)) {
+      throw new Error('the published sBG state does not match the fit groups of its customers');
+    }
+    const params = list.map(([, p]) => p);
+    return { usable: true, message: '', fits: [], params, pooled, noteOf: () => undefined, groupOf: groupOfWith(params) };
+  };
+
   return {
     model: 'sbg',
     replicateCost: groups.length,
     fit,
     project,
+    saveState,
+    restoreState,
     notes,
     spacingNotes,
   };

@@ -6,12 +6,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { DIMENSIONS } from '../ingest/readInputs.js';
-import { quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
+import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { installMacros } from '../warehouse/installMacros.js';
 import { asOfWall } from './asOfWall.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import type { RunMatrix } from './cellRuns.js';
-import { computeRunMatrix } from './computeMatrix.js';
+import { computeRunMatrix, keptTuples } from './computeMatrix.js';
+import { expandRuns } from './cellRuns.js';
+import { monthlyCohorts, type CohortRow, type RealizedByMonth } from '../forecast/forecastData.js';
+import { listValue } from '../warehouse/duckdb.js';
 import type { LtvFilters, MatrixSpec } from './model.js';
 import { publishedFile } from './publishedFile.js';
 import { manifestIdentity, RUN_FILES, runKey, type Manifest, type RunRef } from './runFiles.js';
@@ -31,6 +34,8 @@ interface OpenRun {
   asOfLocal: string;
   /** The run's recent queries' time, ms (a moving average of those that finished); undefined before the first. */
   meanMs: number | undefined;
+  /** Each attribute tuple's attr_id, by the tuple's JSON (DIMENSIONS' order): read once, when first asked. */
+  tupleIds?: Promise<Map<string, number>>;
 }
 
 /** Parallel queries per run: one per core is what DuckDB can use anyway. */
@@ -223,14 +228,22 @@ function waitFor(shared: SharedQuery, key: string, signal: AbortSignal | undefin
   });
 }
 
-async function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters, opts: QueryOptions): Promise<RunMatrix> {
+function computeOn(ref: RunRef, spec: MatrixSpec, filters: LtvFilters, opts: QueryOptions): Promise<RunMatrix> {
+  return onLane(ref, opts, (wh, run) => computeRunMatrix(wh, spec, run.asOfLocal, filters));
+}
+
+/**
+ * `work` on the run's least busy lane when its turn comes, admitted (admit) and run (runQuery) as every
+ * query of the run is: the lane's statements one at a time.
+ */
+async function onLane<T>(ref: RunRef, opts: QueryOptions, work: (wh: Warehouse, run: OpenRun) => Promise<T>): Promise<T> {
   const run = await openedRun(ref);
   opts.signal?.throwIfAborted();
   const lane = run.lanes.reduce((a, b) => (b.pending < a.pending ? b : a));
   admit(run, lane, opts);
   lane.pending++;
   counts.waiting++;
-  const result = lane.queue.then(() => runQuery(run, lane, opts.signal, () => computeRunMatrix(lane.wh, spec, run.asOfLocal, filters))).finally(() => {
+  const result = lane.queue.then(() => runQuery(run, lane, opts.signal, () => work(lane.wh, run))).finally(() => {
     lane.pending--;
   });
   lane.queue = result.catch(() => undefined);
@@ -287,6 +300,52 @@ async function runQuery<T>(run: OpenRun, lane: Lane, signal: AbortSignal | undef
     clearInterval(again);
     counts.running--;
   }
+}
+
+/**
+ * What a filtered request's `prediction_months` reads of the run's data (servedForecast.ts): the monthly
+ * cohorts of the filtered `days-month-cohort` matrix, what their kept customers realized by month of life
+ * (32_served_realized.sql), and which attribute tuples the filters keep, by the tuple's values. On one of
+ * the run's lanes, admitted as a matrix query is (QueryOptions).
+ */
+export interface ForecastBasis {
+  cohorts: CohortRow[];
+  realized: Map<string, RealizedByMonth>;
+  /** Whether the attribute filters keep a tuple (JSON of its values, DIMENSIONS' order); every tuple when there are none. */
+  keeps(tuple: readonly (string | null)[]): boolean;
+}
+
+export function queryForecastBasis(ref: RunRef, filters: LtvFilters, opts: QueryOptions = {}): Promise<ForecastBasis> {
+  return onLane(ref, opts, async (wh, run): Promise<ForecastBasis> => {
+    const monthly = await computeRunMatrix(wh, { period_type: 'days', period_unit: 'month', segmentation: 'cohort' }, run.asOfLocal, filters);
+    const kept = await keptTuples(wh, filters);
+    const r = await wh.all<{ cohort: string; k: number; revenue: number; proceeds: number; net_revenue: number }>(loadSql('32_served_realized'), {
+      date_from: filters.date?.[0] ?? null, date_to: filters.date?.[1] ?? null, kept: kept ? listValue(kept.length ? [...kept] : [false]) : null,
+    });
+    const realized = new Map<string, RealizedByMonth>();
+    for (const row of r) {
+      let byMonth = realized.get(row.cohort);
+      if (!byMonth) realized.set(row.cohort, (byMonth = { revenue: [], proceeds: [], net_revenue: [] }));
+      for (const key of ['revenue', 'proceeds', 'net_revenue'] as const) {
+        const list = byMonth[key];
+        while (list.length <= row.k) list.push(0);
+        list[row.k] = list[row.k]! + Number(row[key]);
+      }
+    }
+    run.tupleIds ??= wh.all<Record<string, string | null> & { id: number }>(`SELECT CAST(attr_id AS DOUBLE) AS id, ${DIMENSIONS.map(quoteIdent).join(', ')} FROM attr_sets`)
+      .then((rows) => new Map(rows.map((t) => [JSON.stringify(DIMENSIONS.map((d) => t[d] ?? null)), Number(t.id)])));
+    const ids = await run.tupleIds;
+    return {
+      cohorts: monthlyCohorts(expandRuns(monthly)),
+      realized,
+      // A tuple the run's facts and customers do not hold is not the run's: kept by no attribute filter.
+      keeps: (tuple) => {
+        if (!kept) return true;
+        const id = ids.get(JSON.stringify(tuple));
+        return id !== undefined && kept[id - 1] === true;
+      },
+    };
+  });
 }
 
 async function closeRun(run: OpenRun): Promise<void> {

@@ -20,6 +20,11 @@ export const RUN_FILES = {
   customers: 'data/customers.parquet',
   /** The forecast (SPEC §9) the endpoint adds to Adapty answers asking for `prediction_months`. */
   forecast: 'data/forecast.json',
+  /**
+   * What the endpoint predicts a filtered request's `prediction_months` from (src/forecast/servingFile.ts):
+   * the forecast's customers at T and its fits' parameters. Absent when no cohort is predicted.
+   */
+  forecastInputs: 'data/forecast_inputs.bin.gz',
 } as const;
 
 /**

@@ -20,6 +20,7 @@ import type { RunCatalog } from './runCatalog.js';
 import { RunGone, RunStore, type ResolvedRun, type SnapshotFile } from './RunStore.js';
 import { addPredictions } from './adaptyPredictions.js';
 import { predictionsUnsupported } from './predictionsUnsupported.js';
+import { servedForecast } from './servedForecast.js';
 import { gzipOnce, sendBytes } from './sendBytes.js';
 
 export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
@@ -100,7 +101,10 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
     const message = `prediction_months must be a whole number of months from 1 to ${horizon}: this run's forecast covers ${horizon} months of life`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
-  const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, forecast, request.predictionMonths!, whole, request.spec.period_unit)), 'utf8');
+  // A request the snapshot answers reads the run's forecast as it is; any other (filters, a narrower date
+  // range) the forecast of the customers it keeps (servedForecast.ts), whose Total is over them.
+  const predictions = whole ? forecast : await servedForecast(run, forecast!, request.filters, queries);
+  const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, predictions, request.predictionMonths!, request.spec.period_unit)), 'utf8');
   run.computed.set(key, body);
   return body;
 }

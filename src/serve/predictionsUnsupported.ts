@@ -8,8 +8,6 @@ import type { MatrixSpec, PeriodUnit } from '../ltv/model.js';
 /** What of a request the rule reads (src/serve/adaptyRequest.ts AdaptyRequest has these). */
 export interface PredictionsAsked {
   spec: MatrixSpec;
-  /** True when only `date` filters (no other filter key with a value). */
-  dateOnly: boolean;
   format: 'json' | 'csv';
 }
 
@@ -24,7 +22,6 @@ export function predictionsUnsupported(r: PredictionsAsked): string | null {
   if (!(segmentation === 'month' || (segmentation === 'cohort' && unit === 'month'))) {
     return `prediction_months needs rows by monthly cohort (segmentation "month", or none with period_unit "month"), not ${segmentation === 'cohort' ? `cohorts by ${unit}` : `segmentation "${segmentation}"`}: the forecast predicts monthly cohorts`;
   }
-  if (!r.dateOnly) return 'prediction_months is answered with the date filter only: the forecast is fitted per cohort when the run is computed';
   if (r.format === 'csv') return 'prediction_months is answered in json only';
   return null;
 }

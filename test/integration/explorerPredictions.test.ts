@@ -224,25 +224,33 @@ describe('predicted cells on the served page', () => {
     }
   });
 
-  it('says which cohort the date range cuts and so has no prediction, while the others keep theirs', async () => {
-    // From 2025-01-15 (the view the test before leaves): January 2025's cohort is cut (its 1st … 14th left out).
+  it('predicts the part of a cohort the date range keeps, and says which part is too small to predict', async () => {
+    // From 2025-01-15 (the view the test before leaves): January 2025's cohort is cut (its 1st … 14th left
+    // out) and keeps 38 of its customers: predicted from them (issue 17: the forecast of the customers a
+    // request keeps), as the route answers the same request.
     if (await page.inputValue('#ctl-segmentation') !== 'cohort') await change('#ctl-segmentation', 'cohort');
     if (await page.inputValue('#ctl-from') !== '2025-01-15') await redrawn(page, () => page.fill('#ctl-from', '2025-01-15'));
-    const whole = (await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', prediction_months: report.forecast!.horizon_months })).json;
-    const cut = (await api({ filters: { date: ['2025-01-15', dates[1]] }, period_type: 'days', period_unit: 'month', prediction_months: report.forecast!.horizon_months })).json;
-    const predictedOf = (b: Body, title: string): number => b.revenue.data.find((r) => r.title === title)?.predicted_values?.length ?? -1;
-    expect(predictedOf(whole, '2025-01-01')).toBeGreaterThan(0);
-    expect(predictedOf(cut, '2025-01-01')).toBe(0);
-    expect(predictedOf(cut, '2025-02-01')).toBeGreaterThan(0);
+    const horizon = report.forecast!.horizon_months;
+    const whole = (await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', prediction_months: horizon })).json;
+    const cut = (await api({ filters: { date: ['2025-01-15', dates[1]] }, period_type: 'days', period_unit: 'month', prediction_months: horizon })).json;
+    const rowOf = (b: Body, title: string): Row & { cohort_size?: number } => b.revenue.data.find((r) => r.title === title)!;
+    expect((rowOf(cut, '2025-01-01') as { cohort_size: number }).cohort_size).toBe(38);
+    expect(rowOf(cut, '2025-01-01').predicted_values!.length).toBeGreaterThan(0);
+    expect(rowOf(cut, '2025-01-01').predicted_values).not.toEqual(rowOf(whole, '2025-01-01').predicted_values);
+    expect(rowOf(cut, '2025-02-01').predicted_values).toEqual(rowOf(whole, '2025-02-01').predicted_values);
+    expect(expectCellsMatch(await cells(page), cut, 'revenue')).toBeGreaterThan(0);
+    expect(await page.textContent('.forecast-note')).not.toContain('No prediction for');
+    // From 2025-01-25 January keeps 19 customers, fewer than min_cohort_customers (20): none, and the note says so.
+    await redrawn(page, () => page.fill('#ctl-from', '2025-01-25'));
     const drawn = await cells(page);
     expect(drawn['2025-01-01']?.filter((c) => c.predicted !== null)).toEqual([]);
     expect(drawn['2025-02-01']?.some((c) => c.mark === 'predicted')).toBe(true);
     const note = (await page.textContent('.forecast-note')) ?? '';
     expect(note).toContain('sBG');
-    expect(note.endsWith(' 2025-01-01: no prediction: the date range holds part of this cohort; the forecast is the whole cohort\'s.')).toBe(true);
+    expect(note.endsWith(' No prediction for 2025-01-01 (19): the selection keeps fewer than 20 of its customers.')).toBe(true);
     expect(note).not.toContain('\n');
     await redrawn(page, () => page.fill('#ctl-from', dates[0]));
-    expect(await page.textContent('.forecast-note')).not.toContain('no prediction');
+    expect(await page.textContent('.forecast-note')).not.toContain('No prediction for');
   });
 
   it('says which matrices the run\'s downloads hold when the heatmap shows part of a matrix', async () => {

@@ -1,5 +1,5 @@
-// SPEC §9 API: predicted_values of an Adapty answer whose date range cuts a cohort. The forecast is the
-// whole cohort's: the cut row gets none, and a narrower range's Total averages the whole cohorts only.
+// SPEC §9 API: predicted_values added to an Adapty answer from a forecast of the same customers (the run's
+// own, or the endpoint's of the customers a filtered request keeps: servedForecast.ts).
 import { describe, expect, it } from 'vitest';
 import type { Forecast, PredictedCell } from '../../src/ltv/model.js';
 import type { AdaptyResponse, AdaptyRow } from '../../src/report/apiTypes.js';
@@ -29,27 +29,30 @@ function body(febSize: number): AdaptyResponse {
   return { revenue: metric, proceeds: structuredClone(metric), net_revenue: structuredClone(metric) };
 }
 
-describe('addPredictions with a date range narrower than the run', () => {
-  it('whole cohorts: each its cells, the Total weighted over both, realized where a cohort is complete', () => {
-    const out = addPredictions(body(30), forecast, 4, false);
-    const [total, jan, feb] = out.revenue.data as (AdaptyRow & { predicted_values: unknown[] })[];
-    expect(jan!.predicted_values).toEqual([{ period: 2, value: 30, lower: 29, upper: 31 }, { period: 3, value: 34, lower: 33, upper: 35 }]);
-    expect(feb!.predicted_values).toHaveLength(3);
-    // Period 1: Jan realized 25, Feb predicted 20 → (40·25 + 30·20) / 70 = 1600 / 70 = 22.857… → 22.86;
-    // lower (1000 + 570) / 70 = 22.43, upper (1000 + 630) / 70 = 23.29. Period 2: (1200 + 780) / 70 = 28.29.
-    expect(total!.predicted_values.slice(0, 2)).toEqual([
-      { period: 1, value: 22.86, lower: 22.43, upper: 23.29 },
-      { period: 2, value: 28.29, lower: 27.29, upper: 29.29 },
-    ]);
-  });
-
-  it('a cut cohort (13 of Feb\'s 30 customers) gets no predicted values, and the Total is Jan\'s alone', () => {
-    const out = addPredictions(body(13), forecast, 4, false);
+describe('addPredictions', () => {
+  it('each row takes its own forecast row\'s cells before month N, the Total the forecast\'s Total, in every accounting type', () => {
+    const out = addPredictions(body(30), forecast, 3);
     for (const type of ['revenue', 'proceeds', 'net_revenue'] as const) {
       const [total, jan, feb] = out[type].data as (AdaptyRow & { predicted_values: unknown[] })[];
-      expect(feb!.predicted_values).toEqual([]);
-      expect(jan!.predicted_values).toHaveLength(2);
-      expect(total!.predicted_values).toEqual([{ period: 2, value: 30, lower: 29, upper: 31 }, { period: 3, value: 34, lower: 33, upper: 35 }]);
+      expect(jan!.predicted_values).toEqual([{ period: 2, value: 30, lower: 29, upper: 31 }]);
+      expect(feb!.predicted_values).toEqual([{ period: 1, value: 20, lower: 19, upper: 21 }, { period: 2, value: 26, lower: 25, upper: 27 }]);
+      expect(total!.predicted_values).toEqual([{ period: 2, value: 99, lower: 98, upper: 100 }]);
     }
+  });
+
+  it('quarters: period p is the cell of month (p + 1)·3 − 1, and only whole quarters before month N', () => {
+    const out = addPredictions(body(30), forecast, 4, 'quarter');
+    const [, jan, feb] = out.revenue.data as (AdaptyRow & { predicted_values: unknown[] })[];
+    expect(jan!.predicted_values).toEqual([{ period: 0, value: 30, lower: 29, upper: 31 }]);
+    expect(feb!.predicted_values).toEqual([{ period: 0, value: 26, lower: 25, upper: 27 }]);
+  });
+
+  it('a row that counts other customers than its forecast row (13 of Feb\'s 30) gets none: that forecast is not its', () => {
+    const out = addPredictions(body(13), forecast, 4);
+    const [total, jan, feb] = out.revenue.data as (AdaptyRow & { predicted_values: unknown[] })[];
+    expect(feb!.predicted_values).toEqual([]);
+    expect(jan!.predicted_values).toHaveLength(2);
+    // The Total counts 53 customers, the forecast's 70.
+    expect(total!.predicted_values).toEqual([]);
   });
 });

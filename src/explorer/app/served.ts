@@ -746,7 +746,7 @@ class ServedReport {
           .then(async (r) => (await r.json()) as StatesResponse);
       states?.catch(() => undefined);
       // What the server's rule for prediction_months reads of this request (adapty()).
-      const asked: PredictionsAsked = { spec: { period_type, period_unit, segmentation }, dateOnly: !hasFilters(this.state.filters), format: 'json' };
+      const asked: PredictionsAsked = { spec: { period_type, period_unit, segmentation }, format: 'json' };
       const { body, note } = await this.adapty(headers, request, asked, run.forecast);
       performance.mark('ltv:answer');
       if (!this.detailAsked) {
@@ -828,8 +828,8 @@ class ServedReport {
       const predicted = body.revenue.data.some((r) => (r.predicted_values?.length ?? 0) > 0);
       const none = forecast.none === null ? 'the forecast predicts none of its rows' : forecast.none;
       if (!predicted) return { body, note: `No predicted cell for this selection: ${none}.` };
-      const cut = this.cutCohorts(body);
-      return { body, note: cut ? `${forecastNote(forecast)} ${cut}` : forecastNote(forecast) };
+      const few = this.fewCohorts(body, forecast.min_cohort_customers);
+      return { body, note: few ? `${forecastNote(forecast)} ${few}` : forecastNote(forecast) };
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 400 && e.source === 'prediction_months')) throw e;
       this.refused.set(combination, e.detail);
@@ -838,24 +838,15 @@ class ServedReport {
   }
 
   /**
-   * The monthly cohorts the date range cuts (it holds part of their first payments), which the server
-   * predicts nothing for (the forecast is the whole cohort's), said in one sentence; null when none.
+   * The monthly cohorts the selection (its filters, a date range that cuts a cohort) leaves with fewer
+   * customers than a forecast needs, which the server therefore predicts nothing for, said in one
+   * sentence; null when none. Their realized cells show as they are.
    */
-  private cutCohorts(body: AdaptyBody): string | null {
-    const range = this.run()?.first_payment_dates;
-    if (!range) return null;
-    const { from, to } = this.state;
-    const cut = body.revenue.data.filter((r) => {
-      if (r.type === 'total' || !ISO_DATE.test(r.title) || (r.predicted_values?.length ?? 0) > 0) return false;
-      // The cohort's first payments lie within its month and the run's range.
-      const start = r.title > range.min ? r.title : range.min;
-      const monthEnd = new Date(Date.UTC(Number(r.title.slice(0, 4)), Number(r.title.slice(5, 7)), 0)).toISOString().slice(0, 10);
-      const end = monthEnd < range.max ? monthEnd : range.max;
-      return from > start || to < end;
-    }).map((r) => r.title);
-    if (cut.length === 0) return null;
-    const these = cut.length === 1 ? 'this cohort' : 'these cohorts';
-    return `${cut.join(' and ')}: no prediction: the date range holds part of ${these}; the forecast is the whole cohort's.`;
+  private fewCohorts(body: AdaptyBody, least: number): string | null {
+    const few = body.revenue.data.filter((r) => r.type !== 'total' && ISO_DATE.test(r.title) && (r.predicted_values?.length ?? 0) === 0 && r.cohort_size < least);
+    if (few.length === 0) return null;
+    const list = few.map((r) => `${r.title} (${r.cohort_size})`).join(', ');
+    return `No prediction for ${list}: the selection keeps fewer than ${least} of ${few.length === 1 ? 'its' : 'their'} customers.`;
   }
 
   /** Draws the matrix; the first drawing after sign-in ends the sign-in measure, once it is painted. */

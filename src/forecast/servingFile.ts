@@ -1,0 +1,101 @@
+// SPEC §9 `prediction_months` on filtered requests: what a run publishes so that the endpoint can predict
+// any subset of a tenant's customers (data/forecast_inputs.bin.gz). The endpoint prepares the same model on
+// the same customers (the table the run's model read at T, in its order), restores the main fit's and
+// every bootstrap replicate's parameters, and projects the subset's customers with them
+// (servedForecast.ts): no refit, and a filter that keeps every customer answers exactly as the run's
+// forecast does.
+//
+// The file: gzip of a little-endian columnar table. Bytes 0–7 "LTVFCI1\n", then the header's length (uint32)
+// and the header (UTF-8 JSON: ServingHeader), padded with spaces to a multiple of 8, then each column's
+// values in the header's order (float64 or int32, 8-byte aligned). Written once per run and tenant,
+// read once per run by a server that is asked.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ForecastSettings } from '../config/jobSchema.js';
+import type { ForecastModel } from '../ltv/model.js';
+import { DIMENSIONS } from '../warehouse/tables.js';
+import type { CustomerTable } from './forecastData.js';
+import type { FittedState } from './PreparedModel.js';
+
+/** What the run's model was prepared and fitted with (forecastWithServing). */
+export interface ServingState {
+  model: ForecastModel;
+  /** T on the local wall clock (naive ms), the cutoff the customers were read at. */
+  cutoffMs: number;
+  settings: Pick<ForecastSettings, 'horizon_months' | 'interval' | 'min_cohort_customers' | 'min_group_customers'>;
+  /** The cohorts eligible for fit groups of their own when the model was prepared (sBG). */
+  eligible: string[];
+  /** The main fit's state first, then each replicate's that the interval used, in order. */
+  states: FittedState[];
+  customers: CustomerTable;
+}
+
+type ColumnName = 'cohortDayMs' | 'cohortOf' | 't0Ms' | 'durationOf' | 'purchaseDays' | 'lastDayMs' | 'firstDayRevenue'
+  | 'repeatRevenue' | 'payments' | 'maxRenewal' | 'lastPaymentMs' | 'renewalRevenue' | 'renewalPayments' | 'revenue' | 'attrOf';
+
+const COLUMNS: readonly ColumnName[] = [
+  'cohortDayMs', 'cohortOf', 't0Ms', 'durationOf', 'purchaseDays', 'lastDayMs', 'firstDayRevenue', 'repeatRevenue',
+  'payments', 'maxRenewal', 'lastPaymentMs', 'renewalRevenue', 'renewalPayments', 'revenue', 'attrOf',
+];
+
+interface ServingHeader extends Omit<ServingState, 'customers'> {
+  n: number;
+  cohorts: string[];
+  durations: (string | null)[];
+  /** The attribute tuples' column names (DIMENSIONS when written) and the tuples, by attrOf. */
+  dimensions: string[];
+  attrs: (string | null)[][];
+  columns: { name: ColumnName; type: 'f64' | 'i32'; length: number }[];
+}
+
+const MAGIC = 'LTVFCI1\n';
+
+const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** The file's bytes (gzip, level 1: written during a run, where time counts more than a few bytes). */
+export function encodeServing(state: ServingState): Buffer {
+  const cu = state.customers;
+  if (!cu.attrOf || !cu.attrs) throw new Error('the forecast read no attribute tuples: nothing to filter by');
+  const columns = COLUMNS.map((name) => {
+    const v = cu[name]!;
+    return { name, type: v instanceof Int32Array ? 'i32' as const : 'f64' as const, length: v.length, v };
+  });
+  const { customers: _, ...rest } = state;
+  const header: ServingHeader = {
+    ...rest, n: cu.n, cohorts: cu.cohorts, durations: cu.durations, dimensions: [...DIMENSIONS], attrs: cu.attrs,
+    columns: columns.map(({ name, type, length }) => ({ name, type, length })),
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const headLength = pad8(12 + json.length);
+  const parts: Buffer[] = [Buffer.alloc(headLength, 0x20)];
+  parts[0]!.write(MAGIC, 0, 'latin1');
+  parts[0]!.writeUInt32LE(json.length, 8);
+  json.copy(parts[0]!, 12);
+  for (const c of columns) {
+    const bytes = Buffer.from(c.v.buffer, c.v.byteOffset, c.v.byteLength);
+    parts.push(bytes);
+    if (bytes.length % 8) parts.push(Buffer.alloc(8 - (bytes.length % 8)));
+  }
+  return gzipSync(Buffer.concat(parts), { level: 1 });
+}
+
+/** A published file's state and customers (as the run's model read them); throws on a file not of this format. */
+export function decodeServing(gz: Buffer): ServingState {
+  const raw = gunzipSync(gz);
+  if (raw.length < 12 || raw.toString('latin1', 0, 8) !== MAGIC) throw new Error('not an ltv forecast inputs file (version 1)');
+  const jsonLength = raw.readUInt32LE(8);
+  const header = JSON.parse(raw.toString('utf8', 12, 12 + jsonLength)) as ServingHeader;
+  if (header.dimensions.join() !== DIMENSIONS.join()) throw new Error('the forecast inputs file has other dimensions than this version of ltv');
+  // One aligned copy: the typed arrays are views of it.
+  const body = new ArrayBuffer(raw.length - pad8(12 + jsonLength));
+  new Uint8Array(body).set(raw.subarray(pad8(12 + jsonLength)));
+  let at = 0;
+  const table: Record<string, Float64Array | Int32Array> = {};
+  for (const c of header.columns) {
+    const bytes = c.length * (c.type === 'i32' ? 4 : 8);
+    if (at + bytes > body.byteLength) throw new Error('the forecast inputs file is cut short');
+    table[c.name] = c.type === 'i32' ? new Int32Array(body, at, c.length) : new Float64Array(body, at, c.length);
+    at += pad8(bytes);
+  }
+  const { n, cohorts, durations, attrs, columns: _c, dimensions: _d, ...state } = header;
+  return { ...state, customers: { ...(table as unknown as Omit<CustomerTable, 'n' | 'cohorts' | 'durations' | 'attrs'>), n, cohorts, durations, attrs } };
+}

@@ -1,0 +1,263 @@
+// SPEC §9 `prediction_months` on any filtered Adapty request (issue 17): the endpoint predicts the customers
+// a request keeps with the run's own fits (data/forecast_inputs.bin.gz). Checked against the sBG closed form
+// computed here customer by customer from what the fixture was generated with, against the run's own
+// forecast where the filters keep everyone, and by additivity where two filters split the customers.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobInput } from '../../src/config/jobSchema.js';
+import { hyp2f1 } from '../../src/forecast/hyp2f1.js';
+import type { TenantReport } from '../../src/ltv/model.js';
+import { httpRequest } from '../helpers/httpRequest.js';
+import { csv, makeFixture, readLatest, runJob, type Fixture } from '../helpers/runFixture.js';
+import { startServer, type TestServer as StartedServer } from '../helpers/startServer.js';
+import { addMonths, COHORTS, DAY, subs, T, type Sub } from '../helpers/subscriptionFixture.js';
+
+const KEY = 'ltv_forecast_filtered_key_01';
+// The subscription fixture of forecastRun.test.ts (subscriptionFixture.ts); of each cohort's 40 customers, 20
+// in the US (L 0 and ∞, and L 3 for k < 20), the other 20 in DE (L 1, 2, and 3 for k ≥ 20); the first 10 bought
+// on the web store, the others in the app.
+const countryOf = (s: Sub): string => (s.k % 5 === 0 || s.k % 5 === 4 || (s.k % 5 === 3 && s.k < 20) ? 'US' : 'DE');
+const storeOf = (s: Sub): string => (s.k < 10 ? 'web' : 'app');
+
+type Predicted = { period: number; value: number; lower: number; upper: number };
+type Row = { title: string; type: string; cohort_size: number; values: { period: number; value: number }[]; predicted_values: Predicted[] };
+type Body = Record<'revenue' | 'proceeds' | 'net_revenue', { data: Row[] }>;
+
+/** A run of `csvText` published and served: its report, and a POST to its Adapty route. */
+interface Served {
+  report: TenantReport;
+  post(body: unknown): Promise<{ status: number; body: Body; text: string }>;
+}
+
+function servedRun(csvText: string, forecast: JobInput['forecast'], asOf: string): { served: () => Served; dir: () => string } {
+  let fx: Fixture | undefined;
+  let server: StartedServer | undefined;
+  let served: Served | undefined;
+  beforeAll(async () => {
+    fx = await makeFixture({ 'tx.csv': csvText });
+    await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast }, asOf);
+    const s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: ['default'] }] });
+    server = s;
+    served = {
+      report: (await readLatest(fx)).report,
+      post: async (body) => {
+        const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers: { authorization: `Api-Key ${KEY}` }, body: JSON.stringify(body) });
+        return { status: r.status, body: r.json() as Body, text: r.text };
+      },
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    await fx?.cleanup();
+  });
+  return { served: () => served!, dir: () => join(fx!.reportsDir, 'default', 'latest') };
+}
+
+describe('prediction_months on filtered requests', () => {
+  let n = 0;
+  const rows = subs.flatMap((s, i) => s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, 'm', 'Monthly', countryOf(s), storeOf(s)]));
+  const run = servedRun(csv('customer_id,event_time,amount,transaction_id,renewal_number,product_id,duration,country,store', rows), { model: 'auto', replicates: 20, horizon_months: 12 }, new Date(T).toISOString());
+  let report: TenantReport;
+  const post = (body: unknown): ReturnType<Served['post']> => run.served().post(body);
+  const ALL: [string, string] = ['2026-01-01', '2026-12-31'];
+  beforeAll(() => {
+    report = run.served().report;
+  });
+
+  it('sBG: a country\'s cohorts are its customers\' realized revenue plus Σ v·S(j)/S(r) with the run\'s pooled fit', async () => {
+    const f = report.forecast!;
+    expect(f.model).toBe('sbg');
+    const { alpha, beta } = f.fits.find((x) => x.group === 'pooled')!.params as { alpha: number; beta: number };
+    const grace = 0.25 * 30.4375 * DAY;
+    // By hand: a US customer's revenue by the end of month m (t0 + m + 1 months), realized and expected.
+    const byHand = (s: Sub, m: number): number => {
+      const end = addMonths(s.t0, m + 1);
+      let total = 10 * s.payments.filter((t) => t < end).length;
+      const r = s.payments.length - 1;
+      if (addMonths(s.payments[r]!, 1) + grace < T) return total;
+      let ratio = 1;
+      for (let j = r + 1; addMonths(s.payments[r]!, j - r) < end; j++) {
+        ratio *= (beta + j - 1) / (alpha + beta + j - 1);
+        total += 10 * ratio;
+      }
+      return total;
+    };
+    const r = await post({ filters: { date: ALL, country: ['us'] }, period_type: 'days', prediction_months: 12 });
+    expect(r.status, r.text).toBe(200);
+    const rows = r.body.revenue.data;
+    // Jan's last complete month at T is 4 (k ≤ 4), Feb's 3, Mar's 2: each predicted from the next to 11.
+    const lastComplete = new Map([['2026-01-01', 4], ['2026-02-01', 3], ['2026-03-01', 2]]);
+    const us = (ci: number): Sub[] => subs.slice(ci * 40, ci * 40 + 40).filter((s) => countryOf(s) === 'US');
+    for (const [ci, cohort] of COHORTS.entries()) {
+      const row = rows.find((x) => x.title === cohort)!;
+      expect(row.cohort_size).toBe(20);
+      expect(row.predicted_values.map((p) => p.period)).toEqual(Array.from({ length: 11 - lastComplete.get(cohort)! }, (_, k) => lastComplete.get(cohort)! + 1 + k));
+      for (const p of row.predicted_values) {
+        const expected = us(ci).reduce((sum, s) => sum + byHand(s, p.period), 0) / 20;
+        expect(p.value, `${cohort} month ${p.period}`).toBeCloseTo(expected, 2);
+        expect(p.lower).toBeLessThanOrEqual(p.value);
+        expect(p.upper).toBeGreaterThanOrEqual(p.value);
+      }
+    }
+    // The Total: over the 60 US customers, each cohort at its complete value where realized.
+    const total = rows.find((x) => x.type === 'total')!;
+    expect(total.predicted_values.map((p) => p.period)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    for (const p of total.predicted_values) {
+      const sum = COHORTS.reduce((s, _, ci) => s + us(ci).reduce((t, sub) => t + byHand(sub, p.period), 0), 0);
+      expect(p.value, `Total month ${p.period}`).toBeCloseTo(sum / 60, 2);
+    }
+    // The unfiltered answer differs (DE's customers renew otherwise): the filter is not ignored.
+    const whole = await post({ filters: { date: ALL }, period_type: 'days', prediction_months: 12 });
+    expect(whole.body.revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values).not.toEqual(rows.find((x) => x.title === '2026-01-01')!.predicted_values);
+  });
+
+  it('a filter that keeps every customer answers exactly as the run\'s own forecast, intervals too', async () => {
+    const whole = await post({ filters: { date: ALL }, period_type: 'days', prediction_months: 12 });
+    const both = await post({ filters: { date: ALL, country: ['US', 'DE'] }, period_type: 'days', prediction_months: 12 });
+    expect(both.status, both.text).toBe(200);
+    for (const type of ['revenue', 'proceeds', 'net_revenue'] as const) {
+      expect(both.body[type].data.map((x) => [x.title, x.predicted_values])).toEqual(whole.body[type].data.map((x) => [x.title, x.predicted_values]));
+    }
+    // And the run's own cells: Jan's predicted months as ltv.json has them.
+    const jan = report.forecast!.rows.find((x) => x.title === '2026-01-01')!;
+    expect(both.body.revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values)
+      .toEqual(jan.cells.map((c) => ({ period: c.period, value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue })));
+  });
+
+  it('two filters that split the customers add up to the whole: expected futures are sums over customers', async () => {
+    const part = async (country: string[]): Promise<Row[]> => (await post({ filters: { date: ALL, country }, period_type: 'days', prediction_months: 12 })).body.revenue.data;
+    const [us, de, all] = [await part(['US']), await part(['DE']), await part(['US', 'DE'])];
+    for (const cohort of COHORTS) {
+      const [u, d, a] = [us, de, all].map((rows) => rows.find((x) => x.title === cohort)!);
+      for (const p of a!.predicted_values) {
+        const pu = u!.predicted_values.find((x) => x.period === p.period)!;
+        const pd = d!.predicted_values.find((x) => x.period === p.period)!;
+        // Each value is rounded to the cent: 20·(±0.005) twice, over 40.
+        expect(Math.abs((20 * pu.value + 20 * pd.value) / 40 - p.value)).toBeLessThanOrEqual(0.0051);
+      }
+    }
+  });
+
+  it('honest defaults on the kept customers: too few of them, or a country with none, predict nothing', async () => {
+    // The web store's 10 customers a cohort < min_cohort_customers (20): nothing predicted, no Total.
+    const few = await post({ filters: { date: ALL, store: ['web'] }, period_type: 'days', prediction_months: 12 });
+    expect(few.status, few.text).toBe(200);
+    expect(few.body.revenue.data.map((x) => [x.title, x.cohort_size, x.predicted_values])).toEqual([
+      ['Total', 30, []], ['2026-01-01', 10, []], ['2026-02-01', 10, []], ['2026-03-01', 10, []],
+    ]);
+    // The app's 30 a cohort are enough.
+    const app = await post({ filters: { date: ALL, store: ['app'] }, period_type: 'days', prediction_months: 12 });
+    expect(app.body.revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values.map((p) => p.period)).toEqual([5, 6, 7, 8, 9, 10, 11]);
+    const none = await post({ filters: { date: ALL, country: ['FR'] }, period_type: 'days', prediction_months: 12 });
+    expect(none.status, none.text).toBe(200);
+    expect(none.body.revenue.data.every((x) => x.predicted_values.length === 0)).toBe(true);
+    // Quarters over monthly cohorts with a filter: period p is month (p + 1)·3 − 1's cell.
+    const months = await post({ filters: { date: ALL, country: ['US'] }, period_type: 'days', prediction_months: 12 });
+    const quarters = await post({ filters: { date: ALL, country: ['US'] }, period_type: 'days', period_unit: 'quarter', segmentation: 'month', prediction_months: 12 });
+    const janMonths = months.body.revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values;
+    expect(quarters.body.revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values)
+      .toEqual([1, 2, 3].map((p) => ({ ...janMonths.find((x) => x.period === p * 3 + 2)!, period: p })));
+  });
+
+  it('publishes its inputs with the run, listed in the manifest', async () => {
+    const manifest = JSON.parse(await readFile(`${run.dir()}/manifest.json`, 'utf8')) as { files: Record<string, unknown> };
+    expect(Object.keys(manifest.files)).toContain('data/forecast_inputs.bin.gz');
+  });
+});
+
+/** t + n calendar months, the day clamped to the month's last (SPEC §4: Jan 31 + 1 month = Feb 28). */
+function addMonthsClamped(ms: number, n: number): number {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + n;
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return Date.UTC(y, m, Math.min(d.getUTCDate(), last), d.getUTCHours(), d.getUTCMinutes());
+}
+
+describe('prediction_months on filtered requests, BG/NBD (the CDNOW 1/10 sample)', () => {
+  // customer, day, amount; the odd ids in "odd", the even in "even" (as their store).
+  const sample = readFileSync(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
+  const rows = sample.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([, id, d, , v]) => [id!, `${d!.slice(0, 4)}-${d!.slice(4, 6)}-${d!.slice(6)}`, v!, Number(id) % 2 ? 'odd' : 'even']);
+  const run = servedRun(csv('customer_id,event_time,amount,store', rows), { model: 'auto', replicates: 5 }, '1997-09-30T00:00:00Z');
+  let report: TenantReport;
+  const ALL: [string, string] = ['1997-01-01', '1997-12-31'];
+  const post = async (filters: Record<string, unknown>): Promise<Row[]> => {
+    const r = await run.served().post({ filters: { date: ALL, ...filters }, period_type: 'days', prediction_months: 12 });
+    expect(r.status, r.text).toBe(200);
+    return r.body.revenue.data;
+  };
+  beforeAll(() => {
+    report = run.served().report;
+  });
+
+  it('an odd-id subset of January: realized + E[Y(τ) | x, t_x, T] × E[Z | x, m_x] per customer, with the run\'s fits', async () => {
+    const f = report.forecast!;
+    expect(f.model).toBe('bgnbd');
+    const { r, alpha, a, b } = f.fits.find((x) => x.model === 'bgnbd')!.params as { r: number; alpha: number; a: number; b: number };
+    const gg = f.fits.find((x) => x.model === 'gamma-gamma')!;
+    expect(gg.converged).toBe(true);
+    const { p, q, gamma } = gg.params as { p: number; q: number; gamma: number };
+    const T = Date.parse('1997-09-30T00:00:00Z');
+    const WEEK = 7 * DAY;
+    // January's odd customers by hand: purchases by day (positive only), up to T.
+    const days = new Map<string, Map<number, number>>();
+    for (const [id, d, v, store] of rows) {
+      const t = Date.parse(`${d}T00:00:00Z`);
+      if (!(Number(v) > 0) || t > T || store !== 'odd') continue;
+      const m = days.get(id!) ?? new Map<number, number>();
+      days.set(id!, m);
+      m.set(t, (m.get(t) ?? 0) + Number(v));
+    }
+    const jan = [...days.values()].filter((m) => Math.min(...m.keys()) < Date.parse('1997-02-01T00:00:00Z'));
+    const expected = (month: number): number => {
+      let sum = 0;
+      for (const m of jan) {
+        const sorted = [...m.keys()].sort((u, v) => u - v);
+        const t0 = sorted[0]!;
+        const end = addMonthsClamped(t0, month + 1);
+        for (const [t, v] of m) if (t < end) sum += v;
+        if (end <= T) continue;
+        const x = sorted.length - 1;
+        const tx = (sorted.at(-1)! - t0) / WEEK;
+        const Tw = (T - t0) / WEEK;
+        const tau = (end - T) / WEEK;
+        const ey = ((a + b + x - 1) / (a - 1)) * (1 - ((alpha + Tw) / (alpha + Tw + tau)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, tau / (alpha + Tw + tau)))
+          / (1 + (x > 0 ? (a / (b + x - 1)) * ((alpha + Tw) / (alpha + tx)) ** (r + x) : 0));
+        const repeat = x > 0 ? (sorted.slice(1).reduce((s, t) => s + m.get(t)!, 0)) / x : 0;
+        const ez = (p * (gamma + x * repeat)) / (p * x + q - 1);
+        sum += ey * ez;
+      }
+      return sum / jan.length;
+    };
+    const row = (await post({ store: ['odd'] })).find((x) => x.title === '1997-01-01')!;
+    expect(row.cohort_size).toBe(jan.length);
+    expect(row.predicted_values.length).toBeGreaterThan(0);
+    for (const v of row.predicted_values) expect(v.value, `month ${v.period}`).toBeCloseTo(expected(v.period), 2);
+  });
+
+  it('keeping everyone answers as the run; a date range cutting January predicts its part, and the parts add up', async () => {
+    const whole = await post({});
+    const both = await post({ store: ["odd", "even"] });
+    expect(both.map((x) => [x.title, x.predicted_values])).toEqual(whole.map((x) => [x.title, x.predicted_values]));
+    // The snapshot answers the whole range from the run's forecast.json: the same cells as ltv.json.
+    const janRun = report.forecast!.rows.find((x) => x.title === '1997-01-01')!;
+    expect(whole.find((x) => x.title === '1997-01-01')!.predicted_values).toEqual(janRun.cells.filter((c) => c.period < 12).map((c) => ({ period: c.period, value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue })));
+    // January cut in two by the date range: each part predicted (a cut cohort had none before), adding up.
+    const first = (await post({ date: ['1997-01-01', '1997-01-15'] })).find((x) => x.title === '1997-01-01')!;
+    const second = (await post({ date: ['1997-01-16', '1997-01-31'] })).find((x) => x.title === '1997-01-01')!;
+    const all = whole.find((x) => x.title === '1997-01-01')!;
+    expect(first.cohort_size + second.cohort_size).toBe(all.cohort_size);
+    expect(first.predicted_values.length).toBeGreaterThan(0);
+    for (const v of all.predicted_values) {
+      const a = first.predicted_values.find((x) => x.period === v.period);
+      const b = second.predicted_values.find((x) => x.period === v.period);
+      // The first half's customers may have the month complete (realized, not predicted): its matrix value.
+      const va = a?.value ?? first.values.find((x) => x.period === v.period)!.value;
+      const vb = b!.value;
+      const tolerance = (first.cohort_size + second.cohort_size) * 0.005 / all.cohort_size + 0.005;
+      expect(Math.abs((first.cohort_size * va + second.cohort_size * vb) / all.cohort_size - v.value), `month ${v.period}`).toBeLessThanOrEqual(tolerance);
+    }
+  });
+});
