@@ -2,7 +2,8 @@
 // in place, where loading a package's many small CommonJS files costs a run's start (measured at each):
 // - the forecast thread's entry (forecast/forecastThreadMain.js): its models load @stdlib's log-gamma,
 //   log-beta, digamma and Mersenne Twister, about 460 files; resolving, reading and compiling them took
-//   ~0.3 s of wall time and ~0.45 s of CPU at every thread start; the bundle loads in ~0.08 s;
+//   ~0.3 s of wall time and ~0.45 s of CPU at every thread start; the bundle loads in ~0.08 s (the
+//   endpoint's forecast thread, forecast/subsetThreadMain.js, loads the same models);
 // - the workbook thread's entry (report/xlsxThreadMain.js): exceljs's streaming writer and the zip and XML
 //   modules under it, ~0.25 s of the thread's CPU at every run's start (beside DuckDB's statements on a
 //   2-core machine), ~0.13 s bundled;
@@ -43,6 +44,7 @@ const LEGACY_BUFFER = [fileURLToPath(new URL('./legacyBuffer.mjs', import.meta.u
  */
 export const BUNDLED_ENTRIES = [
   { entry: 'forecast/forecastThreadMain.js', external: [], inject: [] },
+  { entry: 'forecast/subsetThreadMain.js', external: [], inject: [] },
   // archiver-utils, under exceljs's zip writer, calls `new Buffer()`.
   { entry: 'report/xlsxThreadMain.js', external: [], inject: LEGACY_BUFFER },
   { entry: 'warehouse/duckdb.js', external: ['@duckdb/node-bindings'], inject: [] },

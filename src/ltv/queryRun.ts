@@ -305,14 +305,16 @@ async function runQuery<T>(run: OpenRun, lane: Lane, signal: AbortSignal | undef
 /**
  * What a filtered request's `prediction_months` reads of the run's data (servedForecast.ts): the monthly
  * cohorts of the filtered `days-month-cohort` matrix, what their kept customers realized by month of life
- * (32_served_realized.sql), and which attribute tuples the filters keep, by the tuple's values. On one of
+ * (32_served_realized.sql), and which attribute tuples the filters keep. On one of
  * the run's lanes, admitted as a matrix query is (QueryOptions).
  */
 export interface ForecastBasis {
   cohorts: CohortRow[];
   realized: Map<string, RealizedByMonth>;
-  /** Whether the attribute filters keep a tuple (JSON of its values, DIMENSIONS' order); every tuple when there are none. */
-  keeps(tuple: readonly (string | null)[]): boolean;
+  /** Whether the attribute filters keep the tuple of attr_id i + 1 (31_attr_kept.sql); null without attribute filters. */
+  kept: boolean[] | null;
+  /** Every attribute tuple's attr_id, by the tuple's JSON (DIMENSIONS' order). */
+  tupleIds: Map<string, number>;
 }
 
 export function queryForecastBasis(ref: RunRef, filters: LtvFilters, opts: QueryOptions = {}): Promise<ForecastBasis> {
@@ -334,17 +336,7 @@ export function queryForecastBasis(ref: RunRef, filters: LtvFilters, opts: Query
     }
     run.tupleIds ??= wh.all<Record<string, string | null> & { id: number }>(`SELECT CAST(attr_id AS DOUBLE) AS id, ${DIMENSIONS.map(quoteIdent).join(', ')} FROM attr_sets`)
       .then((rows) => new Map(rows.map((t) => [JSON.stringify(DIMENSIONS.map((d) => t[d] ?? null)), Number(t.id)])));
-    const ids = await run.tupleIds;
-    return {
-      cohorts: monthlyCohorts(expandRuns(monthly)),
-      realized,
-      // A tuple the run's facts and customers do not hold is not the run's: kept by no attribute filter.
-      keeps: (tuple) => {
-        if (!kept) return true;
-        const id = ids.get(JSON.stringify(tuple));
-        return id !== undefined && kept[id - 1] === true;
-      },
-    };
+    return { cohorts: monthlyCohorts(expandRuns(monthly)), realized, kept, tupleIds: await run.tupleIds };
   });
 }
 

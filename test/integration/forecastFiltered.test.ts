@@ -2,12 +2,19 @@
 // a request keeps with the run's own fits (data/forecast_inputs.bin.gz). Checked against the sBG closed form
 // computed here customer by customer from what the fixture was generated with, against the run's own
 // forecast where the filters keep everyone, and by additivity where two filters split the customers.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInput } from '../../src/config/jobSchema.js';
 import { hyp2f1 } from '../../src/forecast/hyp2f1.js';
+import { servedOf, subsetRows } from '../../src/forecast/subsetForecast.js';
+import type { SubsetReply, SubsetThreadRequest } from '../../src/forecast/subsetThreadMain.js';
+import { closeRunQueries, queryForecastBasis } from '../../src/ltv/queryRun.js';
+import { runKey, runRef } from '../../src/ltv/runFiles.js';
+import { bundleEntry } from '../helpers/bundleEntry.js';
 import type { TenantReport } from '../../src/ltv/model.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { csv, makeFixture, readLatest, runJob, type Fixture } from '../helpers/runFixture.js';
@@ -260,4 +267,34 @@ describe('prediction_months on filtered requests, BG/NBD (the CDNOW 1/10 sample)
       expect(Math.abs((first.cohort_size * va + second.cohort_size * vb) / all.cohort_size - v.value), `month ${v.period}`).toBeLessThanOrEqual(tolerance);
     }
   });
+
+  it('the one-file bundle `npm run build` makes of the endpoint\'s forecast thread gives the rows computed in process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ltv-subset-bundle-'));
+    let worker: Worker | undefined;
+    try {
+      const { file, packages } = await bundleEntry('forecast/subsetThreadMain.js', dir);
+      expect(packages).toEqual([]);
+      expect(readFileSync(file, 'utf8')).not.toContain('DuckDBInstance');
+      const ref = await runRef(realpathSync(run.dir()));
+      const filters = { date: ['1997-01-01', '1997-02-10'] as [string, string], store: ['odd'] };
+      const basis = await queryForecastBasis(ref, filters);
+      const runRows = report.forecast!.rows.filter((r) => r.type === 'cohort').map((r) => ({ title: r.title, predicted: r.cells.length > 0, ...(r.note ? { note: r.note } : {}) }));
+      const request = { date: filters.date, kept: basis.kept, tupleIds: basis.tupleIds, cohorts: basis.cohorts, realized: basis.realized, runRows };
+      const path = join(ref.dir, 'data', 'forecast_inputs.bin.gz');
+      const inProcess = subsetRows(await servedOf(runKey(ref), path), request);
+      expect(inProcess.find((r) => r.title === '1997-02-01')!.cells.length).toBeGreaterThan(0);
+      worker = new Worker(file);
+      const w = worker;
+      const reply = new Promise<SubsetReply>((resolve) => w.once('message', resolve));
+      w.postMessage({ id: 7, key: runKey(ref), path, request } satisfies SubsetThreadRequest);
+      const answer = await reply;
+      expect('error' in answer ? answer.error : null).toBeNull();
+      expect(answer.id).toBe(7);
+      expect(JSON.stringify('rows' in answer ? answer.rows : null)).toBe(JSON.stringify(inProcess));
+    } finally {
+      await worker?.terminate();
+      await closeRunQueries();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
