@@ -46,6 +46,7 @@ import { asOfWall } from './ltv/asOfWall.js';
 import { revenuecatFiles } from './ingest/presets.js';
 import { monthlyCohorts } from './forecast/forecastData.js';
 import type { TenantForecast } from './forecast/forecastThread.js';
+import { encodeServingAsync } from './forecast/servingFile.js';
 import { Warehouse } from './warehouse/openWarehouse.js';
 import { removeStaleScratch } from './warehouse/removeStaleScratch.js';
 import { tierUpAsUsual } from './config/shortRunTiering.js';
@@ -853,7 +854,10 @@ async function computeStage(run: RunContext, rw: RunWarehouse, facts: RunFacts, 
  */
 interface PendingForecasts {
   of(tenant: string): Promise<Forecast | undefined>;
-  /** The tenant's data/forecast_inputs.bin.gz bytes (servingFile.ts); null when its forecast has none. */
+  /**
+   * The tenant's data/forecast_inputs.bin.gz bytes (servingFile.ts), compressed (on libuv's threads) from
+   * when its forecast is done; null when its forecast has none.
+   */
   servingOf(tenant: string): Promise<Uint8Array | null>;
   abandon(): Promise<void>;
 }
@@ -865,7 +869,12 @@ function pendingForecasts(run: RunContext, model: RunModel, started: readonly { 
   for (const { tenant, forecast: pending } of started) {
     const t = tenants.get(tenant)!;
     const outcome = pending.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort'))));
-    const inputs = outcome.then((o) => o.serving ?? null, () => null);
+    // A defect here costs the endpoint its filtered predictions of this run (it says so), not the run.
+    const inputs = outcome.then((o) => (o.serving ? encodeServingAsync(o.serving) : null), () => null).catch((e: unknown) => {
+      const message = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      run.log.warn(unbound(run.log, { stage: 'forecast', tenant, err_message: message }), `tenant ${tenant}: the forecast's inputs for filtered requests could not be written: ${message}`);
+      return null;
+    });
     serving.set(tenant, inputs);
     const done = outcome.then(({ forecast, error }) => {
       // ms: from the forecast reads to this tenant's end, the matrices computed meanwhile; read_ms: the

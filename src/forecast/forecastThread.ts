@@ -19,6 +19,7 @@ import type { Warehouse } from '../warehouse/openWarehouse.js';
 import { failedForecast } from './failedForecast.js';
 import { queryForecasts, type CohortRow, type ForecastRead, type ForecastRequest } from './forecastData.js';
 import type { ForecastReply, ForecastRequestMessage } from './forecastThreadMain.js';
+import type { ServingState } from './servingFile.js';
 
 /** A tenant's forecast under way: its data is read; the report's cohorts complete it. */
 export interface TenantForecast {
@@ -34,7 +35,7 @@ export interface TenantForecast {
   loaded: Promise<void>;
   /**
    * The forecast, given the report's monthly cohorts (monthlyCohorts); `error` as forecastTenant's;
-   * `serving` the bytes of data/forecast_inputs.bin.gz (servingFile.ts), absent when it has none.
+   * `serving` what data/forecast_inputs.bin.gz holds (servingFile.ts), absent when it has none.
    */
   finish(cohorts: readonly CohortRow[]): Promise<ForecastOutcome>;
   /**
@@ -50,12 +51,12 @@ export interface TenantForecast {
 export interface ForecastOutcome {
   forecast: Forecast;
   error: string | null;
-  serving?: Uint8Array | null;
+  serving?: ServingState | null;
 }
 
 let thread: RequestThread<Computed> | null | undefined;
 
-type Computed = { forecast: Forecast; serving: Uint8Array | null };
+type Computed = { forecast: Forecast; serving: ServingState | null };
 
 /**
  * The thread with its replies handled; one that dies (LTV_FORECAST_HEAP_MB reached, a crash) fails the
@@ -196,10 +197,9 @@ function startModel(read: ForecastRead, request: ForecastRequest, readMs: number
       loaded: Promise.resolve(),
       finish: async (cohorts) => {
         const { forecastWithServing } = await import('./forecastFromRead.js');
-        const { encodeServing } = await import('./servingFile.js');
         try {
           const { forecast, serving } = await forecastWithServing(read, request.settings, Promise.resolve(cohorts), () => signal?.throwIfAborted());
-          return { forecast, error: null, serving: serving ? encodeServing(serving) : null };
+          return { forecast, error: null, serving };
         } catch (err) {
           if (signal?.aborted) throw err;
           return failedForecast(request, cohorts, err);

@@ -9,15 +9,18 @@ import type { ForecastSettings } from '../config/jobSchema.js';
 import type { Forecast } from '../ltv/model.js';
 import type { CohortRow, ForecastRead } from './forecastData.js';
 import { forecastWithServing } from './forecastFromRead.js';
-import { encodeServing } from './servingFile.js';
+import { tableBuffers, type ServingState } from './servingFile.js';
 
 export type ForecastRequestMessage =
   | { type: 'start'; id: number; read: ForecastRead; settings: ForecastSettings; cancel: Int32Array }
   | { type: 'cohorts'; id: number; cohorts: CohortRow[] }
   | { type: 'drop'; id: number };
 
-/** `serving`: the file the endpoint predicts filtered requests from (servingFile.ts), null when none. */
-export type ForecastReply = { id: number; forecast: Forecast; serving: Uint8Array | null } | { id: number; error: string };
+/**
+ * `serving`: what the endpoint predicts filtered requests from (servingFile.ts), null when none; its
+ * customers' typed arrays are moved back to the run's thread, which compresses and writes them.
+ */
+export type ForecastReply = { id: number; forecast: Forecast; serving: ServingState | null } | { id: number; error: string };
 
 /** The run was cancelled: thrown between fits, when the run's thread has set the run's flag (one for all its tenants). */
 const CANCELLED = 'the run was cancelled';
@@ -41,11 +44,7 @@ parentPort!.on('message', (m: ForecastRequestMessage) => {
       if (Atomics.load(m.cancel, 0) !== 0) throw new Error(CANCELLED);
     };
     forecastWithServing(m.read, m.settings, cohorts, cancelled).then(
-      ({ forecast, serving }) => {
-        // Encoded here, off the run's thread; its bytes are moved, not copied.
-        const bytes = serving ? new Uint8Array(encodeServing(serving)) : null;
-        parentPort!.postMessage({ id: m.id, forecast, serving: bytes } satisfies ForecastReply, bytes ? [bytes.buffer as ArrayBuffer] : []);
-      },
+      ({ forecast, serving }) => parentPort!.postMessage({ id: m.id, forecast, serving } satisfies ForecastReply, serving ? tableBuffers(serving.customers) : []),
       (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies ForecastReply),
     ).finally(() => waiting.delete(m.id));
   } else {

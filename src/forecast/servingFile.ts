@@ -7,9 +7,13 @@
 //
 // The file: gzip of a little-endian columnar table. Bytes 0–7 "LTVFCI1\n", then the header's length (uint32)
 // and the header (UTF-8 JSON: ServingHeader), padded with spaces to a multiple of 8, then each column's
-// values in the header's order (float64 or int32, 8-byte aligned). Written once per run and tenant,
-// read once per run by a server that is asked.
-import { gunzipSync, gzipSync } from 'node:zlib';
+// values in the header's order (float64 or int32, 8-byte aligned), byte-shuffled (the values' first bytes,
+// then their second bytes, …: times and sums of money share their high bytes, which deflate then finds),
+// the last day and the last payment as their difference from the first payment (exact: whole
+// milliseconds). CDNOW ×15's 352,530 customers: 1.4 MB, where the plain columns took 3.7 MB. Written once
+// per run and tenant, read once per run by a server that is asked.
+import { promisify } from 'node:util';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import type { ForecastSettings } from '../config/jobSchema.js';
 import type { ForecastModel } from '../ltv/model.js';
 import { DIMENSIONS } from '../warehouse/tables.js';
@@ -44,7 +48,25 @@ interface ServingHeader extends Omit<ServingState, 'customers'> {
   /** The attribute tuples' column names (DIMENSIONS when written) and the tuples, by attrOf. */
   dimensions: string[];
   attrs: (string | null)[][];
-  columns: { name: ColumnName; type: 'f64' | 'i32'; length: number }[];
+  columns: { name: ColumnName; type: 'f64' | 'i32'; length: number; minus?: 't0Ms' }[];
+}
+
+/** Columns stored as their difference from the first payment (small, alike, compressible). */
+const RELATIVE: ReadonlySet<ColumnName> = new Set(['lastDayMs', 'lastPaymentMs']);
+
+/** The values' bytes, byte k of every value together (k = 0 … width − 1). */
+function shuffle(bytes: Uint8Array, width: number): Uint8Array {
+  const n = bytes.length / width;
+  const out = new Uint8Array(bytes.length);
+  for (let k = 0; k < width; k++) for (let i = 0, at = k * n; i < n; i++) out[at + i] = bytes[i * width + k]!;
+  return out;
+}
+
+function unshuffle(bytes: Uint8Array, width: number): Uint8Array {
+  const n = bytes.length / width;
+  const out = new Uint8Array(bytes.length);
+  for (let k = 0; k < width; k++) for (let i = 0, at = k * n; i < n; i++) out[i * width + k] = bytes[at + i]!;
+  return out;
 }
 
 const MAGIC = 'LTVFCI1\n';
@@ -53,16 +75,37 @@ const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /** The file's bytes (gzip, level 1: written during a run, where time counts more than a few bytes). */
 export function encodeServing(state: ServingState): Buffer {
+  return gzipSync(servingTable(state), { level: 1 });
+}
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * encodeServing with the compression on libuv's threads (a run writes its other files meanwhile: CDNOW ×15's
+ * inputs take ~0.1 s to compress, which the forecast's reply waited for when its thread compressed them).
+ */
+export function encodeServingAsync(state: ServingState): Promise<Buffer> {
+  return gzipAsync(servingTable(state), { level: 1 });
+}
+
+/** The file's bytes before compression. */
+function servingTable(state: ServingState): Buffer {
   const cu = state.customers;
   if (!cu.attrOf || !cu.attrs) throw new Error('the forecast read no attribute tuples: nothing to filter by');
   const columns = COLUMNS.map((name) => {
-    const v = cu[name]!;
-    return { name, type: v instanceof Int32Array ? 'i32' as const : 'f64' as const, length: v.length, v };
+    let v = cu[name]!;
+    const minus = RELATIVE.has(name) && v.length === cu.n;
+    if (minus) {
+      const d = new Float64Array(v.length);
+      for (let i = 0; i < d.length; i++) d[i] = v[i]! - cu.t0Ms[i]!;
+      v = d;
+    }
+    return { name, type: v instanceof Int32Array ? 'i32' as const : 'f64' as const, length: v.length, v, ...(minus ? { minus: 't0Ms' as const } : {}) };
   });
   const { customers: _, ...rest } = state;
   const header: ServingHeader = {
     ...rest, n: cu.n, cohorts: cu.cohorts, durations: cu.durations, dimensions: [...DIMENSIONS], attrs: cu.attrs,
-    columns: columns.map(({ name, type, length }) => ({ name, type, length })),
+    columns: columns.map(({ v: _, ...c }) => c),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const headLength = pad8(12 + json.length);
@@ -71,11 +114,20 @@ export function encodeServing(state: ServingState): Buffer {
   parts[0]!.writeUInt32LE(json.length, 8);
   json.copy(parts[0]!, 12);
   for (const c of columns) {
-    const bytes = Buffer.from(c.v.buffer, c.v.byteOffset, c.v.byteLength);
+    const bytes = Buffer.from(shuffle(new Uint8Array(c.v.buffer, c.v.byteOffset, c.v.byteLength), c.v.BYTES_PER_ELEMENT));
     parts.push(bytes);
     if (bytes.length % 8) parts.push(Buffer.alloc(8 - (bytes.length % 8)));
   }
-  return gzipSync(Buffer.concat(parts), { level: 1 });
+  return Buffer.concat(parts);
+}
+
+/** The buffers of a table's typed arrays, each once (what a thread moves rather than copies). */
+export function tableBuffers(cu: CustomerTable): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of Object.values(cu)) {
+    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.buffer.byteLength > 0) out.add(v.buffer);
+  }
+  return [...out];
 }
 
 /** A published file's state and customers (as the run's model read them); throws on a file not of this format. */
@@ -85,15 +137,20 @@ export function decodeServing(gz: Buffer): ServingState {
   const jsonLength = raw.readUInt32LE(8);
   const header = JSON.parse(raw.toString('utf8', 12, 12 + jsonLength)) as ServingHeader;
   if (header.dimensions.join() !== DIMENSIONS.join()) throw new Error('the forecast inputs file has other dimensions than this version of ltv');
-  // One aligned copy: the typed arrays are views of it.
-  const body = new ArrayBuffer(raw.length - pad8(12 + jsonLength));
-  new Uint8Array(body).set(raw.subarray(pad8(12 + jsonLength)));
+  const body = raw.buffer.slice(raw.byteOffset + pad8(12 + jsonLength), raw.byteOffset + raw.length);
   let at = 0;
   const table: Record<string, Float64Array | Int32Array> = {};
   for (const c of header.columns) {
-    const bytes = c.length * (c.type === 'i32' ? 4 : 8);
+    const width = c.type === 'i32' ? 4 : 8;
+    const bytes = c.length * width;
     if (at + bytes > body.byteLength) throw new Error('the forecast inputs file is cut short');
-    table[c.name] = c.type === 'i32' ? new Int32Array(body, at, c.length) : new Float64Array(body, at, c.length);
+    const plain = unshuffle(new Uint8Array(body, at, bytes), width);
+    const v = c.type === 'i32' ? new Int32Array(plain.buffer) : new Float64Array(plain.buffer);
+    if (c.minus) {
+      const base = table[c.minus]!;
+      for (let i = 0; i < v.length; i++) v[i] = v[i]! + base[i]!;
+    }
+    table[c.name] = v;
     at += pad8(bytes);
   }
   const { n, cohorts, durations, attrs, columns: _c, dimensions: _d, ...state } = header;

@@ -47,7 +47,7 @@ function checkedInputs(run: ResolvedRun): Promise<string> {
 export async function servedForecast(run: ResolvedRun, forecast: Forecast, filters: LtvFilters, opts: QueryOptions): Promise<Pick<Forecast, 'rows'>> {
   const hasInputs = run.manifest.files?.[RUN_FILES.forecastInputs] !== undefined;
   if (!hasInputs && forecast.rows.some((r) => r.cells.length > 0)) {
-    const message = `prediction_months with filters other than the whole date range: this run was published by an earlier ltv, without ${RUN_FILES.forecastInputs}; run its job again, or ask with the whole date range alone`;
+    const message = `prediction_months with filters other than the whole date range: this run has no ${RUN_FILES.forecastInputs} (an earlier ltv published it, or its run's log says why it was not written); run its job again, or ask with the whole date range alone`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
   const basis = await queryForecastBasis(run, filters, opts);

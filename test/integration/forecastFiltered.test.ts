@@ -2,7 +2,7 @@
 // a request keeps with the run's own fits (data/forecast_inputs.bin.gz). Checked against the sBG closed form
 // computed here customer by customer from what the fixture was generated with, against the run's own
 // forecast where the filters keep everyone, and by additivity where two filters split the customers.
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
@@ -166,6 +166,31 @@ describe('prediction_months on filtered requests', () => {
     const janMonths = months.body.revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values;
     expect(quarters.body.revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values)
       .toEqual([1, 2, 3].map((p) => ({ ...janMonths.find((x) => x.period === p * 3 + 2)!, period: p })));
+  });
+
+  it('a run published without the inputs (an earlier ltv) answers a filtered prediction_months with a 400 saying what to do', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'ltv-no-inputs-'));
+    let server: StartedServer | undefined;
+    try {
+      cpSync(join(run.dir(), '..'), join(copy, 'default'), { recursive: true, dereference: false, verbatimSymlinks: true });
+      const dir = realpathSync(join(copy, 'default', 'latest'));
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, unknown> };
+      delete manifest.files['data/forecast_inputs.bin.gz'];
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      rmSync(join(dir, 'data', 'forecast_inputs.bin.gz'));
+      server = await startServer({ reportsDir: copy, keys: [{ key: KEY, tenants: ['default'] }] });
+      const ask = (filters: object) => httpRequest(server!.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers: { authorization: `Api-Key ${KEY}` }, body: JSON.stringify({ filters, period_type: 'days', prediction_months: 12 }) });
+      const refused = await ask({ date: ALL, country: ['US'] });
+      expect(refused.status).toBe(400);
+      expect((refused.json() as { errors: { source: string; errors: string[] }[] }).errors).toEqual([{ source: 'prediction_months', errors: [
+        'prediction_months with filters other than the whole date range: this run has no data/forecast_inputs.bin.gz (an earlier ltv published it, or its run\'s log says why it was not written); run its job again, or ask with the whole date range alone',
+      ] }]);
+      // The whole range reads the run's forecast.json as before.
+      expect((await ask({ date: ALL })).status).toBe(200);
+    } finally {
+      await server?.stop();
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('publishes its inputs with the run, listed in the manifest', async () => {
