@@ -33,8 +33,10 @@ function values(cells: readonly PredictedCell[], type: (typeof TYPES)[number], m
 
 /**
  * `body` (an answer to a request predictionsUnsupported.ts accepts) with predicted_values on every row, from
- * `forecast`: the forecast of the very customers the body's rows count (a row whose customers differ gets
- * none: a forecast of other customers is not this row's).
+ * `forecast`: the forecast of the very customers the body's rows count (a cohort row whose customers differ
+ * gets none: a forecast of other customers is not this row's). The Total row takes the forecast's Total,
+ * which averages the cohorts with a forecast or a fully realized horizon (its customers are those, not
+ * every customer of the body's Total).
  */
 export function addPredictions(body: AdaptyResponse, forecast: Pick<Forecast, 'rows'> | null, months: number, unit: AdaptyRequest['spec']['period_unit'] = 'month'): AdaptyResponse {
   const perPeriod = MONTHS_PER_PERIOD[unit] ?? 1;
@@ -43,7 +45,7 @@ export function addPredictions(body: AdaptyResponse, forecast: Pick<Forecast, 'r
   for (const type of TYPES) {
     for (const row of out[type].data as (AdaptyRow & { predicted_values?: PredictedValue[] })[]) {
       const f = byTitle.get(`${row.type}\0${row.title}`);
-      row.predicted_values = f && f.customers === row.cohort_size ? values(f.cells, type, months, perPeriod) : [];
+      row.predicted_values = f && (row.type === 'total' || f.customers === row.cohort_size) ? values(f.cells, type, months, perPeriod) : [];
     }
   }
   return out;

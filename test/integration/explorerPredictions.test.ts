@@ -234,6 +234,10 @@ describe('predicted cells on the served page', () => {
     const whole = (await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', prediction_months: horizon })).json;
     const cut = (await api({ filters: { date: ['2025-01-15', dates[1]] }, period_type: 'days', period_unit: 'month', prediction_months: horizon })).json;
     const rowOf = (b: Body, title: string): Row & { cohort_size?: number } => b.revenue.data.find((r) => r.title === title)!;
+    // The whole range: the run's own Total (its young cohorts, too young for a forecast, are not in it).
+    const runTotal = report.forecast!.rows.find((r) => r.type === 'total')!;
+    expect(runTotal.customers).toBeLessThan((rowOf(whole, 'Total') as { cohort_size: number }).cohort_size);
+    expect(rowOf(whole, 'Total').predicted_values).toEqual(runTotal.cells.map((c) => ({ period: c.period, value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue })));
     expect((rowOf(cut, '2025-01-01') as { cohort_size: number }).cohort_size).toBe(38);
     expect(rowOf(cut, '2025-01-01').predicted_values!.length).toBeGreaterThan(0);
     expect(rowOf(cut, '2025-01-01').predicted_values).not.toEqual(rowOf(whole, '2025-01-01').predicted_values);

@@ -293,6 +293,25 @@ describe('prediction_months on filtered requests, BG/NBD (the CDNOW 1/10 sample)
     }
   });
 
+  it('a cohort the selection leaves too small has none, and the Total averages the cohorts predicted', async () => {
+    // Odd ids from Jan 1 to Mar 1: January's and February's odd customers, and March 1st's few.
+    const rows = await post({ date: ['1997-01-01', '1997-03-01'], store: ['odd'] });
+    const [total, jan, feb, mar] = ['Total', '1997-01-01', '1997-02-01', '1997-03-01'].map((t) => rows.find((x) => x.title === t)!);
+    expect(mar!.cohort_size).toBeGreaterThan(0);
+    expect(mar!.cohort_size).toBeLessThan(20);
+    expect(mar!.predicted_values).toEqual([]);
+    expect(total!.cohort_size).toBe(jan!.cohort_size + feb!.cohort_size + mar!.cohort_size);
+    expect(total!.predicted_values.length).toBeGreaterThan(0);
+    // Where both are predicted: the customer-weighted average of January's and February's, to rounding.
+    const n = jan!.cohort_size + feb!.cohort_size;
+    for (const p of total!.predicted_values) {
+      const pj = jan!.predicted_values.find((x) => x.period === p.period);
+      const pf = feb!.predicted_values.find((x) => x.period === p.period);
+      if (!pj || !pf) continue;
+      expect(Math.abs((jan!.cohort_size * pj.value + feb!.cohort_size * pf.value) / n - p.value), `Total month ${p.period}`).toBeLessThanOrEqual(0.0051);
+    }
+  });
+
   it('the one-file bundle `npm run build` makes of the endpoint\'s forecast thread gives the rows computed in process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ltv-subset-bundle-'));
     let worker: Worker | undefined;

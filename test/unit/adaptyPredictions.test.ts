@@ -52,7 +52,7 @@ describe('addPredictions', () => {
     const [total, jan, feb] = out.revenue.data as (AdaptyRow & { predicted_values: unknown[] })[];
     expect(feb!.predicted_values).toEqual([]);
     expect(jan!.predicted_values).toHaveLength(2);
-    // The Total counts 53 customers, the forecast's 70.
-    expect(total!.predicted_values).toEqual([]);
+    // The Total is the forecast's (over the cohorts it covers), whatever the body's Total counts.
+    expect(total!.predicted_values).toEqual([{ period: 2, value: 99, lower: 98, upper: 100 }]);
   });
 });
