@@ -744,7 +744,7 @@ export async function runStages(
         ...(effects.finalAttempt === false ? { finalAttempt: false } : {}),
       });
       leave('notify', { emails: result.notify.map((n) => `${n.key.tenant}: ${n.status}`) });
-      if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
+      if (effects.signal?.aborted) throw new EmailInterrupted(result.notify);
     }
     effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
     return result;
@@ -981,10 +981,21 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
       ...(effects.signal ? { signal: effects.signal } : {}),
       ...(effects.finalAttempt === false ? { finalAttempt: false } : {}),
     });
-    if (effects.signal?.aborted) throw new AppError('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
+    if (effects.signal?.aborted) throw new EmailInterrupted(result.notify);
   }
   effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
   return result;
+}
+
+/**
+ * A run cancelled (SIGTERM, SIGINT) while emailing: it is published; `notify` says what each email did
+ * before it stopped (a message already with some of its recipients: `delivered`). The worker hands the
+ * run back and its next attempt sends what is unsent; `ltv run` says who has the email.
+ */
+export class EmailInterrupted extends AppError {
+  constructor(readonly notify: readonly NotifyOutcome[]) {
+    super('TRANSIENT', 'run cancelled while emailing (the run is published)', { retryable: true });
+  }
 }
 
 /** The run's statistics from its tenants' (every count is of rows, and each row has one tenant). */

@@ -3,10 +3,11 @@
 // `ltv --help` and the other commands never load it.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { AppError, isAppError } from '../config/AppError.js';
+import { AppError } from '../config/AppError.js';
 import { memoryLimitProblem } from '../config/memoryLimit.js';
 import { parseAsOf } from '../config/parseAsOf.js';
 import { tierUpLater } from '../config/shortRunTiering.js';
+import { listed } from '../format/listed.js';
 import { formatCountOf } from '../format/money.js';
 import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
@@ -90,7 +91,7 @@ export function registerRun(program: Command): void {
       tierUpLater();
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       if (jobFile) refuseInputOnlyFlags(jobFile, flags);
-      const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline }, { createProgressReporter }, { envValue }, { withDuckdbDefaults }] = await Promise.all([
+      const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline, EmailInterrupted }, { createProgressReporter }, { envValue }, { withDuckdbDefaults }] = await Promise.all([
         import('pino'), import('../config/jobSchema.js'), import('../config/loadJob.js'), import('../pipeline.js'), import('./progressReporter.js'),
         import('../config/env.js'), import('../config/withDuckdbDefaults.js'),
       ]);
@@ -130,7 +131,7 @@ export function registerRun(program: Command): void {
       } catch (e) {
         if (!interrupt.signal.aborted) throw e;
         const sig = String((interrupt.signal.reason as Error).message);
-        const what = isAppError(e) && /while emailing/.test(e.message) ? 'the run is published, its email was not sent'
+        const what = e instanceof EmailInterrupted ? `the run is published; ${interruptedEmails(e.notify)}`
           : 'nothing was published; the last published run is unchanged';
         interrupt.stopped(`ltv: interrupted (${sig}): ${what}\n`);
         return;
@@ -160,6 +161,24 @@ export function registerRun(program: Command): void {
       // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
       for (const w of result.warnings) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);
     });
+}
+
+/**
+ * What the run's emails did before `ltv run` was interrupted while sending them, in one clause: an email
+ * stopped while retrying recipients the SMTP server refused for now has reached the others (nothing sends
+ * this run's email again: a new `ltv run` publishes a new run and emails it to everyone).
+ */
+export function interruptedEmails(outcomes: readonly NotifyOutcome[]): string {
+  const one = (n: NotifyOutcome): string => {
+    if (n.status === 'sent' || n.status === 'dry-run') return `its email ${n.status === 'sent' ? 'was sent' : 'was written (dry run)'}`;
+    const d = n.delivered;
+    if (!d || d.accepted.length === 0) return 'its email was not sent';
+    const missing = [...d.retry, ...d.rejected];
+    return `its email reached ${listed(d.accepted)}${missing.length ? ` but not ${listed(missing)}` : ''}`;
+  };
+  if (outcomes.length === 0) return 'its email was not sent';
+  if (outcomes.length === 1) return one(outcomes[0]!);
+  return outcomes.map((n) => `${visibleLine(String(n.key.tenant))}: ${one(n)}`).join('; ');
 }
 
 /**

@@ -6,7 +6,7 @@ import { isDiskFull } from '../publish/isDiskFull.js';
 import { createTransport, type SendMailOptions } from 'nodemailer';
 import type { Logger } from 'pino';
 import { createMailTransport, type MailTransport } from './createMailTransport.js';
-import { FINAL_STATUSES, readRecord, writeRecord, type NotifyRecord, type SmtpErrorInfo } from './notifyRecord.js';
+import { FINAL_STATUSES, readRecord, writeRecord, type Delivered, type NotifyRecord, type SmtpErrorInfo } from './notifyRecord.js';
 import { sendWithRetry } from './sendWithRetry.js';
 import { loadSmtpSettings, redactUrl, unsetSmtpSettings, type SmtpSettings } from './smtpSettings.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
@@ -46,6 +46,8 @@ export interface NotifyOutcome {
   rejected?: string[];
   /** The record could not be written (a full or read-only reports disk): why. The outcome is what happened all the same. */
   recordError?: string;
+  /** Failed after the message went out to some recipients (stopped while retrying the others): who has it. */
+  delivered?: Delivered;
 }
 
 /** From address for dry runs without SMTP_FROM: the .eml is for looking, not sending. */
@@ -185,6 +187,7 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     return withRecordError({
       ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts,
       ...(outcome.status !== 'sent' ? { error: outcome.error } : outcome.rejected.length ? { rejected: outcome.rejected } : {}),
+      ...(outcome.status === 'failed' && outcome.delivered ? { delivered: outcome.delivered } : {}),
       ...(outcome.status === 'failed' && outcome.reason === 'deadline' ? { retryable: true } : {}),
     });
   } catch (e) {

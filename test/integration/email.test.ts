@@ -1,7 +1,7 @@
 // SPEC §7 Email over real runs of the pipeline and a real SMTP server (smtp-server), every message parsed
 // back with mailparser. Nothing of ours is mocked; backoff delays are milliseconds so retries are quick.
 import { createHash } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -211,9 +211,12 @@ describe('exactly once', () => {
     expect(await recordOf(result)).toMatchObject({ status: 'sent', attempts: 2, accepted: ['ceo@example.com', 'finance@example.com'], rejected: [] });
   });
 
-  it('a process killed (kill -9) while retrying a recipient refused for now: the next try sends to that one alone', async () => {
-    // The record kept nothing of who had it: the next try found `sending` and sent to everyone again, and
-    // ceo@ had the report twice. The retries may last until the deadline (10 minutes by default).
+  /**
+   * `ltv run` of the email job in a child process whose email went to ceo@ (Cc) and whose To, finance@, the
+   * SMTP server keeps refusing for now: resolves once the child retries finance@ alone (it does so until the
+   * deadline, 10 minutes).
+   */
+  async function runRetryingFinance(): Promise<{ fx: Fixture; sink: SmtpSink; child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
     const { fx, sink } = await setup();
     await writeFile(join(fx.dir, 'job.json'), JSON.stringify(emailJob()));
     // finance@ (To, the first RCPT) is refused for now; ceo@ (Cc) accepted at once.
@@ -221,17 +224,26 @@ describe('exactly once', () => {
     const child = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url)), 'run', join(fx.dir, 'job.json'), '--as-of', AS_OF, '--out', fx.reportsDir], {
       cwd: fx.dir,
       env: { ...process.env, SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '300', LTV_EMAIL_BACKOFF_MAX: '300', LTV_EMAIL_DEADLINE: '10m' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     cleanups.push(async () => {
       child.kill('SIGKILL');
       await exited;
     });
     await sink.waitFor(1);
-    // From now on finance@ stays refused for now: the child keeps retrying it alone until it is killed.
+    // From now on finance@ stays refused for now: the child keeps retrying it alone until it is stopped.
     sink.reply({ at: 'rcpt', code: 450, times: 1_000 });
     await waitFor('a retry to finance@ alone', () => sink.rcptCommands >= 3, 60_000);
+    return { fx, sink, child, exited, stderr: () => stderr };
+  }
+
+  it('a process killed (kill -9) while retrying a recipient refused for now: the next try sends to that one alone', async () => {
+    // The record kept nothing of who had it: the next try found `sending` and sent to everyone again, and
+    // ceo@ had the report twice. The retries may last until the deadline (10 minutes by default).
+    const { fx, sink, child, exited } = await runRetryingFinance();
     child.kill('SIGKILL');
     await exited;
     expect(sink.envelopes).toEqual([['ceo@example.com']]);
@@ -247,6 +259,15 @@ describe('exactly once', () => {
     const done = JSON.parse(await readFile(join(tenantDir, 'notify', `${runId}.json`), 'utf8')) as NotifyRecord;
     expect(done).toMatchObject({ status: 'sent', accepted: ['ceo@example.com', 'finance@example.com'], rejected: [] });
     expect(done.delivered).toBeUndefined();
+  }, 90_000);
+
+  it('`ltv run` interrupted (SIGTERM) while retrying a recipient refused for now says who has the email, not that it was not sent', async () => {
+    const { sink, child, exited, stderr } = await runRetryingFinance();
+    child.kill('SIGTERM');
+    await exited;
+    expect(sink.envelopes).toEqual([['ceo@example.com']]);
+    // It said "its email was not sent", and ceo@ had it.
+    expect(stderr()).toBe('ltv: interrupted (SIGTERM): the run is published; its email reached ceo@example.com but not finance@example.com\n');
   }, 90_000);
 
   it('a run cancelled (SIGTERM) while retrying a recipient refused for now: its handed-back run sends to that one alone', async () => {
