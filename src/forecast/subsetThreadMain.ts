@@ -11,13 +11,15 @@ export interface SubsetThreadRequest {
   /** The run's identity (its directory and manifest hash: runFiles.ts runKey) and its inputs' checked path. */
   key: string;
   path: string;
+  /** The file's sha256 as the run's manifest lists it: checked whenever the file is read. */
+  sha256: string;
   request: SubsetRequest;
 }
 
 export type SubsetReply = { id: number; rows: ForecastRow[] } | { id: number; error: ThreadError };
 
 parentPort!.on('message', (m: SubsetThreadRequest) => {
-  servedOf(m.key, m.path).then((served) => subsetRows(served, m.request)).then(
+  servedOf(m.key, m.path, m.sha256).then((served) => subsetRows(served, m.request)).then(
     (rows) => parentPort!.postMessage({ id: m.id, rows } satisfies SubsetReply),
     (e: unknown) => parentPort!.postMessage({ id: m.id, error: threadError(e) } satisfies SubsetReply),
   );

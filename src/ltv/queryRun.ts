@@ -14,6 +14,7 @@ import type { RunMatrix } from './cellRuns.js';
 import { computeRunMatrix, keptTuples } from './computeMatrix.js';
 import { expandRuns } from './cellRuns.js';
 import { monthlyCohorts, type CohortRow, type RealizedByMonth } from '../forecast/forecastData.js';
+import type { RowsBy } from '../forecast/subsetForecast.js';
 import { listValue } from '../warehouse/duckdb.js';
 import type { LtvFilters, MatrixSpec } from './model.js';
 import { publishedFile } from './publishedFile.js';
@@ -310,6 +311,7 @@ async function runQuery<T>(run: OpenRun, lane: Lane, signal: AbortSignal | undef
  */
 export interface ForecastBasis {
   cohorts: CohortRow[];
+  /** By `${row key}\0${cohort}` (subsetForecast.ts SubsetRequest.realized). */
   realized: Map<string, RealizedByMonth>;
   /** Whether the attribute filters keep the tuple of attr_id i + 1 (31_attr_kept.sql); null without attribute filters. */
   kept: boolean[] | null;
@@ -317,17 +319,19 @@ export interface ForecastBasis {
   tupleIds: Map<string, number>;
 }
 
-export function queryForecastBasis(ref: RunRef, filters: LtvFilters, opts: QueryOptions = {}): Promise<ForecastBasis> {
+export function queryForecastBasis(ref: RunRef, filters: LtvFilters, rowsBy: RowsBy | null, opts: QueryOptions = {}): Promise<ForecastBasis> {
   return onLane(ref, opts, async (wh, run): Promise<ForecastBasis> => {
     const monthly = await computeRunMatrix(wh, { period_type: 'days', period_unit: 'month', segmentation: 'cohort' }, run.asOfLocal, filters);
     const kept = await keptTuples(wh, filters);
-    const r = await wh.all<{ cohort: string; k: number; revenue: number; proceeds: number; net_revenue: number }>(loadSql('32_served_realized'), {
+    const r = await wh.all<{ row_key: string; cohort: string; k: number; revenue: number; proceeds: number; net_revenue: number }>(loadSql('32_served_realized'), {
       date_from: filters.date?.[0] ?? null, date_to: filters.date?.[1] ?? null, kept: kept ? listValue(kept.length ? [...kept] : [false]) : null,
+      rows_by: rowsBy === null ? null : 'unit' in rowsBy ? rowsBy.unit : rowsBy.dimension,
     });
     const realized = new Map<string, RealizedByMonth>();
     for (const row of r) {
-      let byMonth = realized.get(row.cohort);
-      if (!byMonth) realized.set(row.cohort, (byMonth = { revenue: [], proceeds: [], net_revenue: [] }));
+      const id = `${row.row_key}\0${row.cohort}`;
+      let byMonth = realized.get(id);
+      if (!byMonth) realized.set(id, (byMonth = { revenue: [], proceeds: [], net_revenue: [] }));
       for (const key of ['revenue', 'proceeds', 'net_revenue'] as const) {
         const list = byMonth[key];
         while (list.length <= row.k) list.push(0);

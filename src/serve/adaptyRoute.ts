@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Forecast } from '../ltv/model.js';
 import type { QueryOptions } from '../ltv/queryRun.js';
 import { RUN_HEADER } from '../explorer/explorerApi.js';
-import { RUN_FILES, adaptySnapshotPath } from '../ltv/runFiles.js';
+import { RUN_FILES, adaptySnapshotPath, runKey } from '../ltv/runFiles.js';
 import type { Manifest } from '../ltv/runFiles.js';
 import { adaptyToCsv } from '../report/adaptyCsv.js';
 import type { AdaptyResponse } from '../report/apiTypes.js';
@@ -20,7 +20,7 @@ import type { RunCatalog } from './runCatalog.js';
 import { RunGone, RunStore, type ResolvedRun, type SnapshotFile } from './RunStore.js';
 import { addPredictions } from './adaptyPredictions.js';
 import { predictionsUnsupported } from './predictionsUnsupported.js';
-import { servedForecast } from './servedForecast.js';
+import { rowsByOf, servedForecast } from './servedForecast.js';
 import { gzipOnce, sendBytes } from './sendBytes.js';
 
 export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
@@ -74,13 +74,40 @@ export function matchesSnapshot(r: AdaptyRequest, manifest: Manifest): boolean {
   return r.filters.date[0] <= span.min && r.filters.date[1] >= span.max;
 }
 
-/** SPEC §9: the answer with `predicted_values` on each row (adaptyPredictions.ts), cached with the run. */
+/** Prediction answers being computed, by run and request: one computation for every request asking it at once. */
+const computing = new Map<string, Promise<Buffer>>();
+
+/**
+ * SPEC §9: the answer with `predicted_values` on each row (adaptyPredictions.ts), cached with the run. The
+ * same question asked while it is computed waits for that computation (README "Filtered requests under
+ * load": a question several requests ask at once runs once), which no single request's leaving stops: a
+ * request that leaves stops waiting, and the answer is cached for the next.
+ */
 async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, queries: QueryOptions): Promise<Buffer> {
   const why = predictionsUnsupported(request);
   if (why) throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
   const key = JSON.stringify(['predictions', request.spec, request.filters, request.predictionMonths]);
   const hit = run.computed.get(key);
   if (hit) return hit;
+  const id = `${runKey(run)}\0${key}`;
+  let shared = computing.get(id);
+  if (!shared) {
+    const { signal: _own, ...unsignalled } = queries;
+    shared = computePredictions(runs, run, request, key, unsignalled);
+    computing.set(id, shared);
+    shared.finally(() => computing.delete(id)).catch(() => undefined);
+  }
+  const signal = queries.signal;
+  if (!signal) return shared;
+  signal.throwIfAborted();
+  return new Promise<Buffer>((resolve, reject) => {
+    const leave = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', leave, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
+  });
+}
+
+async function computePredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, key: string, queries: QueryOptions): Promise<Buffer> {
   const whole = matchesSnapshot(request, run.manifest);
   const snapshot = whole ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
   const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries);
@@ -101,10 +128,12 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
     const message = `prediction_months must be a whole number of months from 1 to ${horizon}: this run's forecast covers ${horizon} months of life`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
-  // A request the snapshot answers reads the run's forecast as it is; any other (filters, a narrower date
-  // range) the forecast of the customers it keeps (servedForecast.ts), whose Total is over them.
-  const predictions = whole ? forecast : await servedForecast(run, forecast!, request.filters, queries);
-  const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(base.toString('utf8')) as AdaptyResponse, predictions, request.predictionMonths!, request.spec.period_unit)), 'utf8');
+  // A request the snapshot answers, by monthly cohort, reads the run's forecast as it is; any other
+  // (filters, a narrower date range, rows that group customers otherwise) the forecast of the customers it
+  // keeps, row by row (servedForecast.ts).
+  const answer = JSON.parse(base.toString('utf8')) as AdaptyResponse;
+  const predictions = whole && rowsByOf(request.spec) === null ? forecast : await servedForecast(run, forecast!, request.filters, request.spec, answer, queries);
+  const body = Buffer.from(JSON.stringify(addPredictions(answer, predictions, request.predictionMonths!, request.spec.period_unit)), 'utf8');
   run.computed.set(key, body);
   return body;
 }

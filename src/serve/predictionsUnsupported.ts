@@ -16,12 +16,9 @@ export const MONTHS_PER_PERIOD: Partial<Record<PeriodUnit, number>> = { month: 1
 
 /** Why a request cannot carry predictions; null when it can. */
 export function predictionsUnsupported(r: PredictionsAsked): string | null {
-  const { period_type: type, period_unit: unit, segmentation } = r.spec;
+  const { period_type: type, period_unit: unit } = r.spec;
   if (type !== 'days') return 'prediction_months is answered for period_type "days" only: the forecast predicts months of life, not renewals';
   if (!(unit in MONTHS_PER_PERIOD)) return `prediction_months is answered for period_unit "month", "quarter" or "year", not "${unit}": a forecast month of life does not divide into ${unit}s`;
-  if (!(segmentation === 'month' || (segmentation === 'cohort' && unit === 'month'))) {
-    return `prediction_months needs rows by monthly cohort (segmentation "month", or none with period_unit "month"), not ${segmentation === 'cohort' ? `cohorts by ${unit}` : `segmentation "${segmentation}"`}: the forecast predicts monthly cohorts`;
-  }
   if (r.format === 'csv') return 'prediction_months is answered in json only';
   return null;
 }

@@ -8,11 +8,12 @@
 // process where no thread can start.
 import { OffThread } from '../config/startModuleThread.js';
 import type { SubsetReply, SubsetThreadRequest } from '../forecast/subsetThreadMain.js';
-import type { Forecast, ForecastRow, LtvFilters } from '../ltv/model.js';
+import type { RowsBy } from '../forecast/subsetForecast.js';
+import { SEGMENT_COLUMNS, type Forecast, type ForecastRow, type LtvFilters, type MatrixSpec } from '../ltv/model.js';
+import type { AdaptyResponse } from '../report/apiTypes.js';
 import { publishedFile } from '../ltv/publishedFile.js';
 import { queryForecastBasis, type QueryOptions } from '../ltv/queryRun.js';
 import { RUN_FILES, runKey } from '../ltv/runFiles.js';
-import { NO_FORECAST } from '../forecast/cohortNotes.js';
 import { HttpError } from './HttpError.js';
 import type { ResolvedRun } from './RunStore.js';
 
@@ -20,7 +21,7 @@ const subsets = new OffThread<Omit<SubsetThreadRequest, 'id'>, ForecastRow[], Su
   (reply) => reply.rows,
   async (req) => {
     const { servedOf, subsetRows } = await import('../forecast/subsetForecast.js');
-    return subsetRows(await servedOf(req.key, req.path), req.request);
+    return subsetRows(await servedOf(req.key, req.path, req.sha256), req.request);
   },
   () => undefined);
 
@@ -44,23 +45,36 @@ function checkedInputs(run: ResolvedRun): Promise<string> {
  * cohort of the filtered matrix): what addPredictions reads. `forecast` is the run's own (data/forecast.json),
  * with a model; a run that predicted no cohort published no inputs, and no part of it is predicted.
  */
-export async function servedForecast(run: ResolvedRun, forecast: Forecast, filters: LtvFilters, opts: QueryOptions): Promise<Pick<Forecast, 'rows'>> {
+/**
+ * How an answer's rows group customers (subsetForecast.ts RowsBy): null where they are the monthly cohorts
+ * (segmentation `month`, or none with period_unit `month`); cohorts by another unit; an attribute's values.
+ */
+export function rowsByOf(spec: MatrixSpec): RowsBy | null {
+  const { segmentation: seg, period_unit: unit } = spec;
+  if (seg === 'month' || (seg === 'cohort' && unit === 'month')) return null;
+  if (seg === 'cohort') return { unit };
+  if (seg === 'day' || seg === 'week' || seg === 'year') return { unit: seg };
+  return { dimension: SEGMENT_COLUMNS[seg] };
+}
+
+export async function servedForecast(run: ResolvedRun, forecast: Forecast, filters: LtvFilters, spec: MatrixSpec, body: AdaptyResponse, opts: QueryOptions): Promise<Pick<Forecast, 'rows'>> {
+  const rowsBy = rowsByOf(spec);
   const hasInputs = run.manifest.files?.[RUN_FILES.forecastInputs] !== undefined;
   if (!hasInputs && forecast.rows.some((r) => r.cells.length > 0)) {
     const message = `prediction_months with filters other than the whole date range: this run has no ${RUN_FILES.forecastInputs} (an earlier ltv published it, or its run's log says why it was not written); run its job again, or ask with the whole date range alone`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
-  const basis = await queryForecastBasis(run, filters, opts);
+  const basis = await queryForecastBasis(run, filters, rowsBy, opts);
   if (!hasInputs) {
-    // No cohort was predicted: each row says why, as the run's rows do.
-    const notes = new Map(forecast.rows.map((r) => [r.title, r.note]));
-    return { rows: basis.cohorts.map((c) => ({ type: 'cohort', title: c.title, customers: c.customers, fit: null, cells: [], note: notes.get(c.title) ?? `${NO_FORECAST}the run predicted no cohort` })) };
+    // No cohort was predicted: nothing of the run is.
+    return { rows: [] };
   }
   const path = await checkedInputs(run);
   opts.signal?.throwIfAborted();
   const rows = await subsets.run({
     key: runKey(run),
     path,
+    sha256: String(run.manifest.files?.[RUN_FILES.forecastInputs]?.sha256),
     request: {
       date: filters.date ?? null,
       kept: basis.kept,
@@ -68,6 +82,8 @@ export async function servedForecast(run: ResolvedRun, forecast: Forecast, filte
       cohorts: basis.cohorts,
       realized: basis.realized,
       runRows: forecast.rows.filter((r) => r.type === 'cohort').map((r) => ({ title: r.title, predicted: r.cells.length > 0, ...(r.note ? { note: r.note } : {}) })),
+      rowsBy,
+      ...(rowsBy ? { rowSizes: new Map(body.revenue.data.filter((r) => r.type !== 'total').map((r) => [r.title, r.cohort_size])) } : {}),
     },
   });
   return { rows };

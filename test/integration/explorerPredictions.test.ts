@@ -198,27 +198,28 @@ describe('predicted cells on the served page', () => {
   });
 
   it('asks without prediction_months for a combination the server refuses, any date range, and says the same', async () => {
+    // Days × week: the server refuses prediction_months for it (a month of life does not divide into weeks).
+    await change('#ctl-period_unit', 'week');
+    await change('#ctl-period_type', 'days');
     const sent: string[] = [];
     const onRequest = (r: { url(): string; postData(): string | null }): void => {
       if (r.url().endsWith('/api/v1/client-api/metrics/ltv/')) sent.push(r.postData() ?? '');
     };
     page.on('request', onRequest);
     try {
-      // Days × month × country: the server refuses prediction_months for it (a segmentation), so never asked with it.
-      await change('#ctl-period_type', 'days');
-      const refused = await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', segmentation: 'country', prediction_months: report.forecast!.horizon_months });
+      const seg = await page.inputValue('#ctl-segmentation');
+      const refused = await api({ filters: { date: dates }, period_type: 'days', period_unit: 'week', ...(seg === 'cohort' ? {} : { segmentation: seg }), prediction_months: report.forecast!.horizon_months });
       expect(refused.status).toBe(400);
       const why = refused.json.errors?.find((e) => e.source === 'prediction_months')?.errors[0] ?? '';
       const asked = (): (number | null)[] => sent.map((b) => (JSON.parse(b) as { prediction_months?: number }).prediction_months ?? null);
-      expect(asked()).toEqual([null]);
       expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
       // Another date range of the same combination: the server's reason does not depend on it.
       await redrawn(page, () => page.fill('#ctl-from', '2025-01-15'));
-      expect(asked()).toEqual([null, null]);
+      expect(asked()).toEqual([null]);
       expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
-      // Monthly cohorts: predictions asked for again.
-      await change('#ctl-segmentation', 'cohort');
-      expect(asked()).toEqual([null, null, report.forecast!.horizon_months]);
+      // Months: predictions asked for again.
+      await change('#ctl-period_unit', 'month');
+      expect(asked()).toEqual([null, report.forecast!.horizon_months]);
     } finally {
       page.off('request', onRequest);
     }
@@ -311,8 +312,9 @@ describe('predicted cells on the served page', () => {
     } finally {
       page.off('request', onRequest);
     }
-    // SPEC §9: days, rows by monthly cohort (no segmentation by month, or month cohorts by month, quarter or year).
-    expect(predictedViews).toEqual(['days-month-cohort', 'days-month-month', 'days-quarter-month', 'days-year-month']);
+    // SPEC §9: days, periods of whole months (month, quarter, year), every kind of row (issue 17: a row that
+    // is not a monthly cohort predicts as the Total of its customers).
+    expect(predictedViews).toEqual(['month', 'quarter', 'year'].flatMap((unit) => SEGMENTATIONS.map((seg) => `days-${unit}-${seg}`)));
     expect(badRequests).toEqual([]);
     expect(consoleErrors).toEqual([]);
   }, 600_000);

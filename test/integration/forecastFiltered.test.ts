@@ -168,6 +168,19 @@ describe('prediction_months on filtered requests', () => {
       .toEqual([1, 2, 3].map((p) => ({ ...janMonths.find((x) => x.period === p * 3 + 2)!, period: p })));
   });
 
+  it('one question asked by many requests at once is computed once: none is refused for want of room in the run\'s queue', async () => {
+    // No room for a waiting query: each request computing its own answer left all but a few with a 503.
+    const tight = await startServer({ reportsDir: join(run.dir(), '..', '..'), keys: [{ key: KEY, tenants: ['default'], requests_per_minute: 1_000_000 }], maxQueuedQueries: 0 });
+    try {
+      const body = JSON.stringify({ filters: { date: ALL, country: ['US'], store: ['app'] }, period_type: 'days', prediction_months: 12 });
+      const answers = await Promise.all(Array.from({ length: 30 }, () => httpRequest(tight.port, '/api/v1/client-api/metrics/ltv/', { method: 'POST', headers: { authorization: `Api-Key ${KEY}` }, body })));
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
+      expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it('a run published without the inputs (an earlier ltv) answers a filtered prediction_months with a 400 saying what to do', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'ltv-no-inputs-'));
     let server: StartedServer | undefined;
@@ -190,6 +203,39 @@ describe('prediction_months on filtered requests', () => {
     } finally {
       await server?.stop();
       rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('rows that group customers otherwise (a segmentation, cohorts by quarter or year, day cohorts) each predict as the Total of their customers', async () => {
+    const total = async (filters: object): Promise<Predicted[]> =>
+      (await post({ filters: { date: ALL, ...filters }, period_type: 'days', prediction_months: 12 })).body.revenue.data.find((x) => x.type === 'total')!.predicted_values;
+    const rowsOf = async (extra: object): Promise<Row[]> => {
+      const r = await post({ filters: { date: ALL }, period_type: 'days', prediction_months: 12, ...extra });
+      expect(r.status, r.text).toBe(200);
+      return r.body.revenue.data;
+    };
+    // By country: the US row is the Total of the request filtered to the US; DE's likewise.
+    const byCountry = await rowsOf({ segmentation: 'country' });
+    expect(byCountry.map((x) => [x.title, x.cohort_size])).toEqual([['Total', 120], ['DE', 60], ['US', 60]]);
+    expect(byCountry.find((x) => x.title === 'US')!.predicted_values).toEqual(await total({ country: ['US'] }));
+    expect(byCountry.find((x) => x.title === 'DE')!.predicted_values).toEqual(await total({ country: ['DE'] }));
+    expect(byCountry.find((x) => x.title === 'US')!.predicted_values.length).toBeGreaterThan(0);
+    // The Total row is every customer's, as in the answer by monthly cohort.
+    expect(byCountry[0]!.predicted_values).toEqual(await total({}));
+    // By store: the web store's 10 customers a cohort are too few in every cohort: none.
+    const byStore = await rowsOf({ segmentation: 'store' });
+    expect(byStore.find((x) => x.title === 'web')!.predicted_values).toEqual([]);
+    expect(byStore.find((x) => x.title === 'app')!.predicted_values).toEqual(await total({ store: ['app'] }));
+    // Cohorts by quarter, periods by quarter: Q1 2026 holds the three monthly cohorts, all 120 customers.
+    const quarters = await rowsOf({ period_unit: 'quarter' });
+    const q1 = quarters.find((x) => x.title === '2026-01-01')!;
+    expect(q1.cohort_size).toBe(120);
+    expect(q1.predicted_values).toEqual((await total({})).filter((p) => (p.period + 1) % 3 === 0).map((p) => ({ ...p, period: (p.period + 1) / 3 - 1 })));
+    // Day cohorts (every customer started on the 1st): the day row of Jan 1 is January's monthly cohort.
+    const days = await rowsOf({ segmentation: 'day' });
+    const byMonth = await rowsOf({});
+    for (const c of COHORTS) {
+      expect(days.find((x) => x.title === c)!.predicted_values, c).toEqual(byMonth.find((x) => x.title === c)!.predicted_values);
     }
   });
 
@@ -321,20 +367,27 @@ describe('prediction_months on filtered requests, BG/NBD (the CDNOW 1/10 sample)
       expect(readFileSync(file, 'utf8')).not.toContain('DuckDBInstance');
       const ref = await runRef(realpathSync(run.dir()));
       const filters = { date: ['1997-01-01', '1997-02-10'] as [string, string], store: ['odd'] };
-      const basis = await queryForecastBasis(ref, filters);
+      const basis = await queryForecastBasis(ref, filters, null);
       const runRows = report.forecast!.rows.filter((r) => r.type === 'cohort').map((r) => ({ title: r.title, predicted: r.cells.length > 0, ...(r.note ? { note: r.note } : {}) }));
-      const request = { date: filters.date, kept: basis.kept, tupleIds: basis.tupleIds, cohorts: basis.cohorts, realized: basis.realized, runRows };
+      const request = { date: filters.date, kept: basis.kept, tupleIds: basis.tupleIds, cohorts: basis.cohorts, realized: basis.realized, runRows, rowsBy: null };
       const path = join(ref.dir, 'data', 'forecast_inputs.bin.gz');
-      const inProcess = subsetRows(await servedOf(runKey(ref), path), request);
+      const sha256 = (JSON.parse(readFileSync(join(ref.dir, 'manifest.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files['data/forecast_inputs.bin.gz']!.sha256;
+      const inProcess = subsetRows(await servedOf(runKey(ref), path, sha256), request);
       expect(inProcess.find((r) => r.title === '1997-02-01')!.cells.length).toBeGreaterThan(0);
       worker = new Worker(file);
       const w = worker;
       const reply = new Promise<SubsetReply>((resolve) => w.once('message', resolve));
-      w.postMessage({ id: 7, key: runKey(ref), path, request } satisfies SubsetThreadRequest);
+      w.postMessage({ id: 7, key: runKey(ref), path, sha256, request } satisfies SubsetThreadRequest);
       const answer = await reply;
       expect('error' in answer ? answer.error : null).toBeNull();
       expect(answer.id).toBe(7);
       expect(JSON.stringify('rows' in answer ? answer.rows : null)).toBe(JSON.stringify(inProcess));
+      // A file whose bytes are not those its manifest lists is not read, whenever it is loaded (a run the
+      // thread let go of is read again: it was read unchecked then).
+      const refused = new Promise<SubsetReply>((resolve) => w.once('message', resolve));
+      const wrong = sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      w.postMessage({ id: 8, key: 'another run', path, sha256: wrong, request } satisfies SubsetThreadRequest);
+      expect('error' in (await refused) ? ((await refused) as { error: { message: string } }).error.message : null).toBe(`${path}: sha256 ${sha256} differs from the manifest's ${wrong}: not read`);
     } finally {
       await worker?.terminate();
       await closeRunQueries();
