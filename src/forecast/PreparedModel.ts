@@ -48,6 +48,12 @@ export interface FutureQuery {
 
 export interface PreparedModel<F extends Fitted = Fitted> {
   model: ForecastModel;
+  /**
+   * What the preparation computed from every customer's money (sBG: each duration's renewal value; BG/NBD:
+   * the refund factor): published with the fits (servingFile.ts), so that the endpoint prepares the model
+   * on customers without their money columns and projects as the run did.
+   */
+  populationStats: FittedState;
   /** How many fits one replicate costs, in customer-fits (the bootstrap's cost rule). */
   replicateCost: number;
   /**

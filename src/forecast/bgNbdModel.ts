@@ -28,7 +28,7 @@ const FALLBACK = 'a repeat buyer\'s purchases are valued at its own mean repeat 
  * whole days, the repeat buyers, and the factor that nets the tenant's refunds out of its payments.
  * (Each preparation step is a small function of its own, each loop short and over locals.)
  */
-function customerSummaries(data: ForecastData): { rfm: RfmData; txDays: Float64Array; repeaters: Int32Array; refundFactor: number } {
+function customerSummaries(data: ForecastData, givenRefundFactor?: number): { rfm: RfmData; txDays: Float64Array; repeaters: Int32Array; refundFactor: number } {
   // Columns into locals first: loading each column from the table object per customer made this loop
   // 3× slower (350,000 customers, warm: 30–42 ms against 9–15).
   const { n, cohortDayMs, purchaseDays, lastDayMs, firstDayRevenue, repeatRevenue, revenue } = data.customers;
@@ -49,9 +49,11 @@ function customerSummaries(data: ForecastData): { rfm: RfmData; txDays: Float64A
     T[i] = Math.max(0, (cutoffMs - t0Day) / WEEK_MS);
     txDays[i] = xi > 0 ? Math.round((lastDayMs[i]! - t0Day) / DAY_MS) : 0;
     if (xi > 0 && repeatRevenue[i]! > 0) repeaters[nRepeaters++] = i;
+    if (givenRefundFactor !== undefined) continue;
     payRevenue += firstDayRevenue[i]! + repeatRevenue[i]!;
     allRevenue += revenue[i]!;
   }
+  if (givenRefundFactor !== undefined) return { rfm: { x, tx, T, n: new Float64Array(n).fill(1) }, txDays, repeaters: repeaters.subarray(0, nRepeaters), refundFactor: givenRefundFactor };
   const refundFactor = payRevenue > 0 ? Math.max(0, allRevenue / payRevenue) : 1;
   return { rfm: { x, tx, T, n: new Float64Array(n).fill(1) }, txDays, repeaters: repeaters.subarray(0, nRepeaters), refundFactor };
 }
@@ -141,9 +143,12 @@ function strataOf(cohortOf: Int32Array, cohorts: number, rowOf: Int32Array, spen
   return strata;
 }
 
-export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
+export function prepareBgNbd(data: ForecastData, stats?: FittedState): PreparedModel<BgNbdFitted> {
   const cu = data.customers;
-  const { rfm, txDays, repeaters, refundFactor } = customerSummaries(data);
+  // The refund factor given (the run's, for the endpoint, whose copy of the customers carries no first-day
+  // or total revenue), not computed.
+  if (stats && typeof stats.refundFactor !== 'number') throw new Error('the published BG/NBD statistics have no refund factor');
+  const { rfm, txDays, repeaters, refundFactor } = customerSummaries(data, stats?.refundFactor as number | undefined);
   const anchorIdx = anchorsOf(cu.cohortDayMs, cu.n);
   const { rows, rowOf, rowAnchor, rowAnchorIdx, maxX } = fitRowsOf(rfm, txDays, cu.cohortDayMs, anchorIdx);
   const { spend, spendRowOf } = spendRowsOf(rfm, cu.repeatRevenue, repeaters);
@@ -448,6 +453,7 @@ export function prepareBgNbd(data: ForecastData): PreparedModel<BgNbdFitted> {
 
   return {
     model: 'bgnbd',
+    populationStats: { refundFactor },
     replicateCost: rows.x.length + spend.x.length,
     fit,
     project,

@@ -19,7 +19,7 @@ import { addMonthsMs, dayMs, monthAdder } from './addMonthsMs.js';
 import { prepareBgNbd } from './bgNbdModel.js';
 import { forecastBase, withoutForecast } from './failedForecast.js';
 import type { CohortRow, CustomerTable, ForecastData, ForecastRead, RealizedByMonth } from './forecastData.js';
-import type { Fitted, FutureQuery, PreparedModel } from './PreparedModel.js';
+import type { Fitted, FittedState, FutureQuery, PreparedModel } from './PreparedModel.js';
 import { prepareSbg } from './sbgModel.js';
 import { replicateRandom } from './seededRandom.js';
 import { NO_FORECAST, whyNot, whyNotOf } from './cohortNotes.js';
@@ -55,10 +55,10 @@ export interface CohortInfo extends CohortRow {
   members: Int32Array;
 }
 
-export function prepare(model: ForecastModel, data: ForecastData, eligible: ReadonlySet<string>, settings: Pick<ForecastSettings, 'min_group_customers'>): PreparedModel & { notes?: Map<string, string>; spacingNotes?: string[] } {
+export function prepare(model: ForecastModel, data: ForecastData, eligible: ReadonlySet<string>, settings: Pick<ForecastSettings, 'min_group_customers'>, stats?: FittedState): PreparedModel & { notes?: Map<string, string>; spacingNotes?: string[] } {
   return model === 'sbg'
-    ? prepareSbg(data, { eligible, minGroupCustomers: settings.min_group_customers })
-    : prepareBgNbd(data);
+    ? prepareSbg(data, { eligible, minGroupCustomers: settings.min_group_customers }, stats)
+    : prepareBgNbd(data, stats);
 }
 
 /** Cumulative sums of a cohort's realized money up to month m (m beyond the list: the total). */
@@ -294,6 +294,7 @@ export async function forecastWithServing(read: ForecastRead, settings: Forecast
     settings: { horizon_months: H, interval: settings.interval, min_cohort_customers: settings.min_cohort_customers, min_group_customers: settings.min_group_customers },
     eligible: [...model.eligible],
     states: [main, ...model.fitted].map((f) => prepared.saveState(f)),
+    stats: prepared.populationStats,
     customers: data.customers,
   };
   return { forecast: base, serving };

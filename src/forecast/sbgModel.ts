@@ -42,12 +42,44 @@ function describe(group: string, f: SbgFit): ForecastFit {
   };
 }
 
+/** The value of a renewal per duration (durations' order), from every customer's payments. */
+function renewalValues(cu: ForecastData['customers'], n: number, durations: readonly string[], durOf: Int32Array): number[] {
+  let payRevenue = 0;
+  let allRevenue = 0;
+  const valueSums = durations.map(() => [0, 0, 0, 0] as [number, number, number, number]);
+  // An sBG read's firstDayRevenue is every payment's revenue (18_forecast_subscribers.sql).
+  for (let i = 0; i < n; i++) {
+    payRevenue += cu.firstDayRevenue[i]!;
+    allRevenue += cu.revenue[i]!;
+    const v = valueSums[durOf[i]!]!;
+    v[0] += cu.renewalRevenue[i]!;
+    v[1] += cu.renewalPayments[i]!;
+    if (cu.payments[i]! > 0) {
+      const firstRevenue = cu.firstDayRevenue[i]! - cu.renewalRevenue[i]!;
+      v[2] += firstRevenue / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
+      v[3] += 1;
+    }
+  }
+  const refundFactor = payRevenue > 0 ? Math.max(0, allRevenue / payRevenue) : 1;
+  const valueOf = valueSums.map((v) => (v[1] > 0 ? v[0] / v[1] : v[3] > 0 ? v[2] / v[3] : 0) * refundFactor);
+  return valueOf;
+}
+
+/** The values a run's preparation computed (populationStats), checked to be of these durations. */
+function statsValues(stats: FittedState, durations: readonly string[]): number[] {
+  const byDuration = stats.renewalValues as [string, number][] | undefined;
+  if (!Array.isArray(byDuration) || byDuration.length !== durations.length || byDuration.some(([d], k) => d !== durations[k])) {
+    throw new Error('the published sBG values do not match the durations of its customers');
+  }
+  return byDuration.map(([, v]) => v);
+}
+
 export interface SbgOptions {
   eligible: ReadonlySet<string>;
   minGroupCustomers: number;
 }
 
-export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedModel<SbgFitted> & { notes: Map<string, string>; spacingNotes: string[] } {
+export function prepareSbg(data: ForecastData, options: SbgOptions, stats?: FittedState): PreparedModel<SbgFitted> & { notes: Map<string, string>; spacingNotes: string[] } {
   const cu = data.customers;
   const n = cu.n;
   // Durations as keys (none: NONE), in the order first seen; a customer's is durKey[cu.durationOf[i]].
@@ -78,25 +110,10 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
   for (let i = 0; i < n; i++) durOf[i] = durIndex.get(durKey[cu.durationOf[i]!]!)!;
   const spacingOf = durations.map((d) => spacing.get(d)!);
   // Value of a renewal per duration: mean renewal payment, else (no renewal paid yet) the customers' mean
-  // payment without a renewal number ≥ 1, their first; net of refunds.
-  let payRevenue = 0;
-  let allRevenue = 0;
-  const valueSums = durations.map(() => [0, 0, 0, 0] as [number, number, number, number]);
-  // An sBG read's firstDayRevenue is every payment's revenue (18_forecast_subscribers.sql).
-  for (let i = 0; i < n; i++) {
-    payRevenue += cu.firstDayRevenue[i]!;
-    allRevenue += cu.revenue[i]!;
-    const v = valueSums[durOf[i]!]!;
-    v[0] += cu.renewalRevenue[i]!;
-    v[1] += cu.renewalPayments[i]!;
-    if (cu.payments[i]! > 0) {
-      const firstRevenue = cu.firstDayRevenue[i]! - cu.renewalRevenue[i]!;
-      v[2] += firstRevenue / Math.max(1, cu.payments[i]! - cu.renewalPayments[i]!);
-      v[3] += 1;
-    }
-  }
-  const refundFactor = payRevenue > 0 ? Math.max(0, allRevenue / payRevenue) : 1;
-  const valueOf = valueSums.map((v) => (v[1] > 0 ? v[0] / v[1] : v[3] > 0 ? v[2] / v[3] : 0) * refundFactor);
+  // payment without a renewal number ≥ 1, their first; net of refunds. Given (stats: the run's, for the
+  // endpoint, whose copy of the customers carries no money), not computed.
+  const valueOf = stats ? statsValues(stats, durations) : renewalValues(cu, n, durations, durOf);
+
 
   const churned = new Uint8Array(n);
   const renewable = new Uint8Array(n);
@@ -330,6 +347,7 @@ export function prepareSbg(data: ForecastData, options: SbgOptions): PreparedMod
 
   return {
     model: 'sbg',
+    populationStats: { renewalValues: durations.map((d, k) => [d, valueOf[k]!]) },
     replicateCost: groups.length,
     fit,
     project,

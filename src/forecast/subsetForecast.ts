@@ -33,7 +33,7 @@ export interface Served {
 /** The run's data/forecast_inputs.bin.gz bytes, decoded and prepared. */
 export function loadServed(bytes: Buffer): Served {
   const state = decodeServing(bytes);
-  const prepared = prepare(state.model, { cutoffMs: state.cutoffMs, customers: state.customers, realized: new Map() }, new Set(state.eligible), state.settings);
+  const prepared = prepare(state.model, { cutoffMs: state.cutoffMs, customers: state.customers, realized: new Map() }, new Set(state.eligible), state.settings, state.stats);
   return { state, prepared, fitted: state.states.map((s) => prepared.restoreState(s)) };
 }
 
