@@ -235,7 +235,8 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
     reportsDir: reportsDirOf(job, effects.reportsDir),
     started: Date.now(),
     enter(stage, message, rows) {
-      if (effects.signal?.aborted) throw deadline.expired() ?? new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true });
+      // Cancelled once every tenant is published, before its email: the run is published, no email went out.
+      if (effects.signal?.aborted) throw deadline.expired() ?? (stage === 'notify' ? new EmailInterrupted([]) : new AppError('TRANSIENT', `run cancelled before ${stage}`, { retryable: true }));
       current = stage;
       deadline.start();
       stageStarted = Date.now();

@@ -171,10 +171,15 @@ export function registerRun(program: Command): void {
 export function interruptedEmails(outcomes: readonly NotifyOutcome[]): string {
   const one = (n: NotifyOutcome): string => {
     if (n.status === 'sent' || n.status === 'dry-run') return `its email ${n.status === 'sent' ? 'was sent' : 'was written (dry run)'}`;
-    const d = n.delivered;
-    if (!d || d.accepted.length === 0) return 'its email was not sent';
-    const missing = [...d.retry, ...d.rejected];
-    return `its email reached ${listed(d.accepted)}${missing.length ? ` but not ${listed(missing)}` : ''}`;
+    const reached = n.delivered?.accepted ?? [];
+    // Stopped while the SMTP server was taking the message: it may have it for them (its reply never came).
+    const maybe = n.inFlight ?? [];
+    const not = [...(n.delivered?.retry ?? []), ...(n.delivered?.rejected ?? [])].filter((a) => !maybe.includes(a));
+    const parts = [
+      ...(reached.length ? [`its email reached ${listed(reached)}${not.length ? ` but not ${listed(not)}` : ''}`] : []),
+      ...(maybe.length ? [`${reached.length ? 'it' : 'its email'} may have reached ${listed(maybe)} (the SMTP server had not answered when the run stopped)`] : []),
+    ];
+    return parts.length ? parts.join('; ') : 'its email was not sent';
   };
   if (outcomes.length === 0) return 'its email was not sent';
   if (outcomes.length === 1) return one(outcomes[0]!);

@@ -8,10 +8,10 @@
 //
 // Which cohorts a selection predicts (the honest defaults, SPEC §9, applied to the kept customers): a
 // cohort the run predicted as a whole (else its note says why not), with at least `min_cohort_customers`
-// kept customers and a month of life not yet complete for them before the horizon; its predicted months
-// are those after the kept customers' last complete one (complete for a part may come sooner than for the
-// whole cohort: its newest customer may be older). The interval is, as the run's, the parameters'
-// uncertainty only: a small subset's own scatter is not in it.
+// kept customers and a month of life not complete before the horizon; its predicted months are those after
+// the cohort's last complete one as the matrix censors it (SPEC §4: by the cohort's end, the same for any
+// part of it), as for the run's own rows. The interval is, as the run's, the parameters' uncertainty only:
+// a small subset's own scatter is not in it.
 import { createHash } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
 import type { ForecastRow } from '../ltv/model.js';

@@ -48,6 +48,8 @@ export interface NotifyOutcome {
   recordError?: string;
   /** Failed after the message went out to some recipients (stopped while retrying the others): who has it. */
   delivered?: Delivered;
+  /** Cancelled while an attempt was under way: the recipients who may have it all the same (sendWithRetry). */
+  inFlight?: string[];
 }
 
 /** From address for dry runs without SMTP_FROM: the .eml is for looking, not sending. */
@@ -188,6 +190,7 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
       ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts,
       ...(outcome.status !== 'sent' ? { error: outcome.error } : outcome.rejected.length ? { rejected: outcome.rejected } : {}),
       ...(outcome.status === 'failed' && outcome.delivered ? { delivered: outcome.delivered } : {}),
+      ...(outcome.status === 'failed' && outcome.inFlight?.length ? { inFlight: outcome.inFlight } : {}),
       ...(outcome.status === 'failed' && outcome.reason === 'deadline' ? { retryable: true } : {}),
     });
   } catch (e) {

@@ -21,7 +21,14 @@ export interface RetryPolicy {
 export type SendOutcome =
   | { status: 'sent'; attempts: number; response: string; accepted: string[]; rejected: string[] }
   | { status: 'rejected'; attempts: number; error: SmtpErrorInfo }
-  | { status: 'failed'; attempts: number; reason: 'deadline' | 'config' | 'aborted'; error: SmtpErrorInfo; delivered?: Delivered };
+  | {
+    status: 'failed'; attempts: number; reason: 'deadline' | 'config' | 'aborted'; error: SmtpErrorInfo; delivered?: Delivered;
+    /**
+     * Cancelled while an attempt was under way: these recipients may have the message (once its data has
+     * gone out, only the server's reply, which never came, would have said).
+     */
+    inFlight?: string[];
+  };
 
 export type ErrorKind = 'transient' | 'permanent' | 'config';
 
@@ -113,6 +120,11 @@ interface SentInfo {
   envelope?: { from?: unknown; to?: unknown[] };
 }
 
+/** Every recipient of a message (To, Cc, Bcc), as addresses. */
+function recipientsOf(message: SendMailOptions): string[] {
+  return [message.to, message.cc, message.bcc].flatMap((list) => (list === undefined ? [] : Array.isArray(list) ? list : [list])).map(addressText);
+}
+
 export async function sendWithRetry(transport: MailTransport, message: SendMailOptions, policy: RetryPolicy, effects: SendEffects): Promise<SendOutcome> {
   const started = Date.now();
   const log = effects.logger;
@@ -139,7 +151,7 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
    * Cancelled (SIGTERM: the run is handed back) while recipients refused for now were still to be tried: not
    * `sent` (final, and they never had it), but stopped with who has it, so the handed-back run sends to them alone.
    */
-  const stopped = (attempts: number): SendOutcome => ({
+  const stopped = (attempts: number): Extract<SendOutcome, { status: 'failed' }> => ({
     status: 'failed', attempts, reason: 'aborted', delivered: delivered()!,
     error: { code: 'EABORT', response_code: null, message: `cancelled while retrying ${sent!.retry.join(', ')}` },
   });
@@ -177,7 +189,7 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
     } catch (err) {
       // A retry to the deferred recipients failed as a whole: the message stays sent to the others.
       if (sent) {
-        if (effects.signal?.aborted) return stopped(attempt);
+        if (effects.signal?.aborted) return { ...stopped(attempt), inFlight: [...sent.retry] };
         const delay = classifySmtpError(err) === 'transient' ? delayAfter(attempt) : null;
         if (delay === null) {
           log.error({ attempt, deferred: sent.retry, error: smtpErrorInfo(err) }, 'email: the deferred recipients could not be sent to; the others have it');
@@ -187,7 +199,7 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
         continue;
       }
       const error = smtpErrorInfo(err);
-      if (effects.signal?.aborted) return { status: 'failed', attempts: attempt, reason: 'aborted', error };
+      if (effects.signal?.aborted) return { status: 'failed', attempts: attempt, reason: 'aborted', error, inFlight: recipientsOf(message) };
       const kind = classifySmtpError(err);
       if (kind === 'permanent') {
         log.error({ attempt, error }, 'email: permanently rejected by the SMTP server; not retried');

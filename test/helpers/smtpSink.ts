@@ -23,6 +23,10 @@ export interface SmtpSink {
   mailCommands: number;
   rcptCommands: number;
   reply(script: Scripted): void;
+  /** Every message's whole data received (accepted or not, answered or not yet). */
+  dataReceived: number;
+  /** From now on, the reply to a message's data comes `ms` later (a relay slow to queue it). */
+  holdData(ms: number): void;
   /** Drops the scripted replies still due: from now on every command is accepted. */
   clearReplies(): void;
   /** Resolves when `n` messages have been accepted. */
@@ -32,6 +36,7 @@ export interface SmtpSink {
 
 export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   const scripts: Scripted[] = [];
+  let hold = 0;
   const waiters: { n: number; resolve: () => void }[] = [];
   const take = (at: Scripted['at']): number | null => {
     const s = scripts.find((x) => x.at === at && x.times > 0);
@@ -49,7 +54,9 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     dataCommands: 0,
     mailCommands: 0,
     rcptCommands: 0,
+    dataReceived: 0,
     reply: (s) => void scripts.push({ ...s }),
+    holdData: (ms) => void (hold = ms),
     clearReplies: () => void scripts.splice(0),
     waitFor: (n) => (sink.messages.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -72,7 +79,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
       sink.dataCommands += 1;
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', () => void setTimeout(() => {
         const code = take('data');
         if (code !== null) return callback(fail(code));
         const raw = Buffer.concat(chunks);
@@ -87,7 +94,8 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
           },
           (err: Error) => callback(err),
         );
-      });
+      }, hold));
+      stream.on('end', () => void (sink.dataReceived += 1));
     },
   });
   await new Promise<void>((resolve, reject) => {

@@ -16,7 +16,8 @@ import type { JobInput } from '../../src/config/jobSchema.js';
 import type { NotifyRecord } from '../../src/notify/notifyRecord.js';
 import { notifyRun } from '../../src/notify/notifyRun.js';
 import { tenantDirName } from '../../src/publish/publishRun.js';
-import { runPipeline, type RunEffects, type RunResult } from '../../src/pipeline.js';
+import { EmailInterrupted, runPipeline, type RunEffects, type RunResult } from '../../src/pipeline.js';
+import { interruptedEmails } from '../../src/cli/runCommand.js';
 import { AS_OF, EXPORT_CSV, TENANT, emailJob, testSettings } from '../helpers/emailFixture.js';
 import { csv, makeFixture, silentLogger, type Fixture } from '../helpers/runFixture.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
@@ -216,15 +217,23 @@ describe('exactly once', () => {
    * SMTP server keeps refusing for now: resolves once the child retries finance@ alone (it does so until the
    * deadline, 10 minutes).
    */
-  async function runRetryingFinance(): Promise<{ fx: Fixture; sink: SmtpSink; child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+  async function runRetryingFinance(backoffMs = 300): Promise<{ fx: Fixture; sink: SmtpSink; child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
     const { fx, sink } = await setup();
     await writeFile(join(fx.dir, 'job.json'), JSON.stringify(emailJob()));
     // finance@ (To, the first RCPT) is refused for now; ceo@ (Cc) accepted at once.
     sink.reply({ at: 'rcpt', code: 450, times: 1 });
+    const { child, exited, stderr } = spawnEmailRun(fx, sink, { LTV_EMAIL_BACKOFF: String(backoffMs), LTV_EMAIL_BACKOFF_MAX: String(backoffMs), LTV_EMAIL_DEADLINE: '10m' });
+    await sink.waitFor(1);
+    // From now on finance@ stays refused for now: the child keeps retrying it alone until it is stopped.
+    sink.reply({ at: 'rcpt', code: 450, times: 1_000 });
+    await waitFor('a retry to finance@ alone', () => sink.rcptCommands >= 3, 60_000);
+    return { fx, sink, child, exited, stderr };
+  }
+
+  /** `ltv run` of the job in fx.dir/job.json in a child process emailing through `sink`: its stderr as it comes. */
+  function spawnEmailRun(fx: Fixture, sink: SmtpSink, env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
     const child = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url)), 'run', join(fx.dir, 'job.json'), '--as-of', AS_OF, '--out', fx.reportsDir], {
-      cwd: fx.dir,
-      env: { ...process.env, SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '300', LTV_EMAIL_BACKOFF_MAX: '300', LTV_EMAIL_DEADLINE: '10m' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: fx.dir, env: { ...process.env, SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
@@ -233,11 +242,7 @@ describe('exactly once', () => {
       child.kill('SIGKILL');
       await exited;
     });
-    await sink.waitFor(1);
-    // From now on finance@ stays refused for now: the child keeps retrying it alone until it is stopped.
-    sink.reply({ at: 'rcpt', code: 450, times: 1_000 });
-    await waitFor('a retry to finance@ alone', () => sink.rcptCommands >= 3, 60_000);
-    return { fx, sink, child, exited, stderr: () => stderr };
+    return { child, exited, stderr: () => stderr };
   }
 
   it('a process killed (kill -9) while retrying a recipient refused for now: the next try sends to that one alone', async () => {
@@ -261,14 +266,49 @@ describe('exactly once', () => {
     expect(done.delivered).toBeUndefined();
   }, 90_000);
 
-  it('`ltv run` interrupted (SIGTERM) while retrying a recipient refused for now says who has the email, not that it was not sent', async () => {
-    const { sink, child, exited, stderr } = await runRetryingFinance();
+  it('`ltv run` interrupted (SIGTERM) while waiting to retry a recipient refused for now says who has the email, not that it was not sent', async () => {
+    // A 2 s wait between tries: 0.4 s after finance@'s refusal the run waits, nothing is under way.
+    const { sink, child, exited, stderr } = await runRetryingFinance(2_000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
     child.kill('SIGTERM');
     await exited;
     expect(sink.envelopes).toEqual([['ceo@example.com']]);
     // It said "its email was not sent", and ceo@ had it.
     expect(stderr()).toBe('ltv: interrupted (SIGTERM): the run is published; its email reached ceo@example.com but not finance@example.com\n');
   }, 90_000);
+
+  it('`ltv run` interrupted while the SMTP server takes the message says it may have reached its recipients', async () => {
+    // The relay has the whole message but answers 10 s later: whether it queued it, only that answer says.
+    const { fx, sink } = await setup();
+    await writeFile(join(fx.dir, 'job.json'), JSON.stringify(emailJob()));
+    sink.holdData(10_000);
+    const { child, exited, stderr } = spawnEmailRun(fx, sink);
+    await waitFor('the message\'s data at the relay', () => sink.dataReceived >= 1, 60_000);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    // It said "its email was not sent", and the relay then queued it for both.
+    expect(stderr()).toBe('ltv: interrupted (SIGTERM): the run is published; its email may have reached finance@example.com and ceo@example.com (the SMTP server had not answered when the run stopped)\n');
+  }, 90_000);
+
+  it('a run cancelled once every tenant is published, before its email, says it is published (it said nothing was)', async () => {
+    const { fx, sink } = await setup();
+    const stop = new AbortController();
+    // The signal comes the moment publishing is done (its log line), before the email starts.
+    const lines = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if ((JSON.parse(chunk.toString('utf8')) as { msg?: string }).msg === 'publish done') stop.abort(new Error('SIGTERM'));
+        cb();
+      },
+    });
+    const caught = await runPipeline(jobFromFlags(emailJob(), fx.dir), {
+      logger: pino({ level: 'info' }, lines), asOf: new Date(AS_OF), reportsDir: fx.reportsDir, signal: stop.signal, mail: { settings: testSettings(sink.url) },
+    }).then(() => null, (e: unknown) => e);
+    expect(caught).toBeInstanceOf(EmailInterrupted);
+    expect((caught as EmailInterrupted).notify).toEqual([]);
+    expect(interruptedEmails((caught as EmailInterrupted).notify)).toBe('its email was not sent');
+    expect((await stat(join(fx.reportsDir, tenantDirName(TENANT), 'latest', 'ltv.json'))).isFile()).toBe(true);
+    expect(sink.mailCommands).toBe(0);
+  });
 
   it('a run cancelled (SIGTERM) while retrying a recipient refused for now: its handed-back run sends to that one alone', async () => {
     // The outcome was `sent`, final, with finance@ among `rejected`: the handed-back run sent nothing more and
