@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
 import { withFileLock } from './withFileLock.js';
@@ -352,7 +352,10 @@ export async function commitRun(
       await fsyncPath(join(slot.tenantDir, 'runs'));
     }
     const newer = await switchLatest(slot.tenantDir, slot.runId);
-    await applyRetention(slot.tenantDir, retention, slot.runId);
+    // A directory of the old 32-bit name (tenantDirOf) may hold another id's leftover runs (the old
+    // collision): its retention counts and removes this tenant's own runs only.
+    const shared = basename(slot.tenantDir) !== tenantDirName(manifest.tenant);
+    await applyRetention(slot.tenantDir, retention, slot.runId, shared ? manifest.tenant : undefined);
     return newer === null ? { latest: slot.runId } : { latest: newer };
   });
 }
@@ -436,15 +439,21 @@ const AS_OF_ID_LENGTH = 16;
 
 /**
  * Keeps the `retention` newest runs (by run-id, i.e. as-of time), always the one `latest` points to, and
- * the run just published (a backfill older than the kept ones stays until the next run's retention).
+ * the run just published (a backfill older than the kept ones stays until the next run's retention). With
+ * `tenant`, only runs whose manifest names it (or names none) count or go: another id's, in a directory of
+ * the old name, are neither.
  */
-async function applyRetention(tenantDir: string, retention: number, published: string): Promise<void> {
+async function applyRetention(tenantDir: string, retention: number, published: string, tenant?: string): Promise<void> {
   const runsDir = join(tenantDir, 'runs');
   const current = await readlink(join(tenantDir, 'latest')).catch(() => null);
   const entries = await readdir(runsDir, { withFileTypes: true });
   // Only run directories count and go: a folder or file an operator put there (`2019-archive`, notes) is
   // theirs; it neither takes a kept run's place nor is removed.
-  const runs = entries.filter((e) => e.isDirectory() && RUN_DIR.test(e.name)).map((e) => e.name).sort(newestRunFirst);
+  let runs = entries.filter((e) => e.isDirectory() && RUN_DIR.test(e.name)).map((e) => e.name).sort(newestRunFirst);
+  if (tenant !== undefined) {
+    const owners = await Promise.all(runs.map((r) => readFile(join(runsDir, r, RUN_FILES.manifest), 'utf8').then((t) => (JSON.parse(t) as Partial<Manifest>).tenant, () => undefined)));
+    runs = runs.filter((_, k) => owners[k] === undefined || owners[k] === tenant);
+  }
   for (const old of runs.slice(retention)) {
     if (current === join('runs', old) || old === published) continue;
     await rm(join(runsDir, old), { recursive: true, force: true });

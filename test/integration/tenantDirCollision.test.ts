@@ -68,6 +68,21 @@ describe('two tenant ids whose short hashes collide', () => {
     expect([await revenueOf(KEY_A, A), await revenueOf(KEY_B, B)]).toEqual([10, 20]);
   });
 
+  it('retention in a directory of the old name counts and removes its tenant\'s own runs only, not the other id\'s leftovers', async () => {
+    fx = await makeFixture({ 'e.csv': rows([A]) });
+    // A's first run under the old name, and B's run of a later as-of left there by the old collision.
+    await runJob(fx, job, '2026-03-01T00:00:00Z');
+    const legacy = join(fx.reportsDir, tenantDirName(A, 8));
+    await rename(join(fx.reportsDir, tenantDirName(A)), legacy);
+    await writeFile(join(fx.dir, 'e.csv'), rows([B]));
+    await runJob(fx, job, '2026-03-05T00:00:00Z');
+    await rename(join(fx.reportsDir, tenantDirName(B), 'runs', '20260305T000000Z'), join(legacy, 'runs', '20260305T000000Z'));
+    // A's next run, keeping 2: A's two runs stay and B's is untouched (B's newer run took a kept place, and A's first was removed).
+    await writeFile(join(fx.dir, 'e.csv'), rows([A]));
+    await runJob(fx, { ...job, retention: 2 }, '2026-03-02T00:00:00Z');
+    expect((await readdir(join(legacy, 'runs'))).sort()).toEqual(['20260301T000000Z', '20260302T000000Z', '20260305T000000Z']);
+  });
+
   it('a run of another id found in a tenant\'s directory (the old collision) is not served to that tenant', async () => {
     fx = await makeFixture({ 'e.csv': rows([B]) });
     await runJob(fx, job, '2026-03-01T00:00:00Z');
