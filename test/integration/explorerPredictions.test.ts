@@ -258,6 +258,20 @@ describe('predicted cells on the served page', () => {
     expect(await page.textContent('.forecast-note')).not.toContain('No prediction for');
   });
 
+  it('counts the rows of a grouped view that have no prediction, in one line, rather than naming hundreds', async () => {
+    // Day cohorts by month: each day's customers are a part of its month's cohort, most under 20.
+    if (await page.inputValue('#ctl-from') !== dates[0]) await redrawn(page, () => page.fill('#ctl-from', dates[0]));
+    await change('#ctl-segmentation', 'day');
+    const body = (await api({ filters: { date: dates }, period_type: 'days', period_unit: 'month', segmentation: 'day', prediction_months: report.forecast!.horizon_months })).json;
+    const rows = body.revenue.data.filter((r) => r.type !== 'total');
+    const none = rows.filter((r) => (r.predicted_values?.length ?? 0) === 0).length;
+    expect(none).toBeGreaterThan(100);
+    const note = (await page.textContent('.forecast-note')) ?? '';
+    expect(note.endsWith(` ${none} of ${rows.length} rows have no prediction: none of the monthly cohorts among their customers has a forecast with 20 of them or more.`)).toBe(true);
+    expect(note).not.toContain('No prediction for');
+    await change('#ctl-segmentation', 'cohort');
+  });
+
   it('says which matrices the run\'s downloads hold when the heatmap shows part of a matrix', async () => {
     // Day cohorts by day: 625 cohorts and the Total, 730 periods; 40,000 cells at most: 63 periods.
     if (await page.inputValue('#ctl-from') !== dates[0]) await redrawn(page, () => page.fill('#ctl-from', dates[0]));
