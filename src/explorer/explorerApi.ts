@@ -45,6 +45,8 @@ export interface ForecastBrief {
   none: string | null;
   /** The fewest customers a cohort (or the part of it a selection keeps) is predicted for (SPEC §9 honest defaults). */
   min_cohort_customers: number;
+  /** The monthly cohorts the forecast predicts (their titles): a part of one a selection keeps can be. */
+  cohorts_predicted: string[];
 }
 
 /** The brief of a forecast file. */
@@ -59,6 +61,7 @@ export function forecastBrief(f: Forecast): ForecastBrief {
     backtest: f.backtest ? { mape: f.backtest.mape, bias: f.backtest.bias, cutoff: f.backtest.cutoff } : null,
     none: f.model ? noForecastReason(f) : null,
     min_cohort_customers: f.thresholds.min_cohort_customers,
+    cohorts_predicted: f.rows.filter((r) => r.type === 'cohort' && r.cells.length > 0).map((r) => r.title),
   };
 }
 

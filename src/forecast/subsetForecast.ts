@@ -112,8 +112,9 @@ export function unitStart(unit: 'day' | 'week' | 'month' | 'quarter' | 'year', d
 /**
  * The forecast rows (the Total first) of the customers `req` keeps: the monthly cohorts' rows, or (rowsBy)
  * one row per group of customers the answer's rows make, each the customer-weighted average over its
- * monthly cohort parts with a forecast or a fully realized horizon, as a Total is (its cells are that
- * Total's; a part with fewer than min_cohort_customers customers is left out, as a small cohort is).
+ * monthly cohort parts whose whole cohort the run predicted or realized to the horizon, as a Total is (its
+ * cells are that Total's). A part of few customers counts in the averages; a row shown (a cohort's, or an
+ * average's by the customers it covers) is predicted for min_cohort_customers customers or more.
  */
 export function subsetRows(served: Served, req: SubsetRequest): ForecastRow[] {
   const { state, prepared, fitted } = served;
@@ -214,8 +215,9 @@ export function subsetRows(served: Served, req: SubsetRequest): ForecastRow[] {
         // Not predicted as a whole cohort: its reason (fully realized still counts in the Total).
         const note = whole?.note?.startsWith(NO_FORECAST) ? whole.note.slice(NO_FORECAST.length) : 'the run has no forecast of this cohort';
         why.set(c.title, whyNotOf(note) === 'realized' || c.lastComplete >= H - 1 ? realizedToHorizon : note);
-      } else if (c.customers < minCustomers) why.set(c.title, whyNot('tooFew', `${c.customers} < ${minCustomers}`));
-      else if (c.lastComplete >= H - 1) why.set(c.title, realizedToHorizon);
+      } else if (c.lastComplete >= H - 1) why.set(c.title, realizedToHorizon);
+      // A part of few customers still counts in its row's and the Total's averages (it is the run's predicted
+      // cohort); only its own row, if shown, is held to min_cohort_customers, below.
     }
     const periods = g.parts.map((c) => (why.has(c.title) ? [] : Array.from({ length: H - 1 - c.lastComplete }, (_, k) => c.lastComplete + 1 + k)));
     return { g, why, periods };
@@ -241,9 +243,15 @@ export function subsetRows(served: Served, req: SubsetRequest): ForecastRow[] {
     at += n;
     return out;
   });
-  if (!rowsBy) return rows[0]!;
-  // A row's cells are its group's Total's; its customers the row's own (the answer's cohort_size).
-  return [rows[0]![0]!, ...groups.slice(1).map((g, k): ForecastRow => ({
-    type: 'cohort', title: g.key, customers: req.rowSizes!.get(g.key)!, fit: null, cells: rows[k + 1]![0]!.cells,
+  // The honest default on what is shown (SPEC §9): a row, a cohort's or an average's, is predicted for at
+  // least min_cohort_customers customers (an average's: those of the cohorts it covers).
+  const few = (r: ForecastRow): ForecastRow => (r.cells.length > 0 && r.customers < minCustomers
+    ? { ...r, fit: null, cells: [], note: `${NO_FORECAST}${whyNot('tooFew', `${r.customers} < ${minCustomers}`)}` }
+    : r);
+  if (!rowsBy) return rows[0]!.map(few);
+  // A row's cells are its group's Total's (held to the minimum by the customers it covers); its customers
+  // the row's own (the answer's cohort_size).
+  return [few(rows[0]![0]!), ...groups.slice(1).map((g, k): ForecastRow => ({
+    type: 'cohort', title: g.key, customers: req.rowSizes!.get(g.key)!, fit: null, cells: few(rows[k + 1]![0]!).cells,
   }))];
 }

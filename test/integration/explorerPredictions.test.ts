@@ -267,7 +267,7 @@ describe('predicted cells on the served page', () => {
     const none = rows.filter((r) => (r.predicted_values?.length ?? 0) === 0).length;
     expect(none).toBeGreaterThan(100);
     const note = (await page.textContent('.forecast-note')) ?? '';
-    expect(note.endsWith(` ${none} of ${rows.length} rows have no prediction: none of the monthly cohorts among their customers has a forecast with 20 of them or more.`)).toBe(true);
+    expect(note.endsWith(` ${none} of ${rows.length} rows have no prediction: fewer than 20 of their customers are in monthly cohorts the forecast predicts or has realized to its horizon.`)).toBe(true);
     expect(note).not.toContain('No prediction for');
     await change('#ctl-segmentation', 'cohort');
   });

@@ -828,7 +828,7 @@ class ServedReport {
       const predicted = body.revenue.data.some((r) => (r.predicted_values?.length ?? 0) > 0);
       const none = forecast.none === null ? 'the forecast predicts none of its rows' : forecast.none;
       if (!predicted) return { body, note: `No predicted cell for this selection: ${none}.` };
-      const few = this.unpredictedRows(body, asked.spec, forecast.min_cohort_customers);
+      const few = this.unpredictedRows(body, asked.spec, forecast);
       return { body, note: few ? `${forecastNote(forecast)} ${few}` : forecastNote(forecast) };
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 400 && e.source === 'prediction_months')) throw e;
@@ -844,17 +844,21 @@ class ServedReport {
    * predict as the Total of their customers' monthly cohorts does: those without a prediction are counted,
    * not named (a day-by-day view has hundreds). Their realized cells show as they are.
    */
-  private unpredictedRows(body: AdaptyBody, spec: PredictionsAsked['spec'], least: number): string | null {
+  private unpredictedRows(body: AdaptyBody, spec: PredictionsAsked['spec'], forecast: ForecastBrief): string | null {
+    const least = forecast.min_cohort_customers;
     const rows = body.revenue.data.filter((r) => r.type !== 'total');
     const none = rows.filter((r) => (r.predicted_values?.length ?? 0) === 0);
     if (spec.segmentation === 'month' || (spec.segmentation === 'cohort' && spec.period_unit === 'month')) {
-      const few = none.filter((r) => ISO_DATE.test(r.title) && r.cohort_size < least);
+      // Cohorts the run predicts as a whole: another's reason is the run's own (too little history …), not
+      // the selection's size.
+      const predicted = new Set(forecast.cohorts_predicted);
+      const few = none.filter((r) => predicted.has(r.title) && r.cohort_size < least);
       if (few.length === 0) return null;
       const list = few.map((r) => `${r.title} (${r.cohort_size})`).join(', ');
       return `No prediction for ${list}: the selection keeps fewer than ${least} of ${few.length === 1 ? 'its' : 'their'} customers.`;
     }
     if (none.length === 0) return null;
-    return `${none.length} of ${rows.length} rows have no prediction: none of the monthly cohorts among their customers has a forecast with ${least} of them or more.`;
+    return `${none.length} of ${rows.length} rows have no prediction: fewer than ${least} of their customers are in monthly cohorts the forecast predicts or has realized to its horizon.`;
   }
 
   /** Draws the matrix; the first drawing after sign-in ends the sign-in measure, once it is painted. */
