@@ -47,6 +47,7 @@ import { revenuecatFiles } from './ingest/presets.js';
 import { monthlyCohorts } from './forecast/forecastData.js';
 import type { TenantForecast } from './forecast/forecastThread.js';
 import { encodeServingAsync } from './forecast/servingFile.js';
+import { createHash } from 'node:crypto';
 import { Warehouse } from './warehouse/openWarehouse.js';
 import { removeStaleScratch } from './warehouse/removeStaleScratch.js';
 import { tierUpAsUsual } from './config/shortRunTiering.js';
@@ -871,7 +872,8 @@ function pendingForecasts(run: RunContext, model: RunModel, started: readonly { 
     const t = tenants.get(tenant)!;
     const outcome = pending.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort'))));
     // A defect here costs the endpoint its filtered predictions of this run (it says so), not the run.
-    const inputs = outcome.then((o) => (o.serving ? encodeServingAsync(o.serving) : null), () => null).catch((e: unknown) => {
+    // Bound to the forecast it was made with: data/forecast.json is JSON.stringify of that very forecast.
+    const inputs = outcome.then((o) => (o.serving ? encodeServingAsync({ ...o.serving, forecastSha256: createHash('sha256').update(JSON.stringify(o.forecast)).digest('hex') }) : null), () => null).catch((e: unknown) => {
       const message = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       run.log.warn(unbound(run.log, { stage: 'forecast', tenant, err_message: message }), `tenant ${tenant}: the forecast's inputs for filtered requests could not be written: ${message}`);
       return null;

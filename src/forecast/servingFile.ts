@@ -33,6 +33,11 @@ export interface ServingState {
   states: FittedState[];
   /** What the preparation computed from the customers' money (PreparedModel.populationStats). */
   stats: FittedState;
+  /**
+   * The sha256 of the run's data/forecast.json (of the forecast these fits made, as written): the endpoint
+   * reads these inputs only with the forecast they belong to.
+   */
+  forecastSha256?: string;
   customers: CustomerTable;
 }
 
@@ -143,6 +148,34 @@ export function tableBuffers(cu: CustomerTable): ArrayBuffer[] {
   return [...out];
 }
 
+/** Columns every model's projection reads, never empty. */
+const ALWAYS: readonly ColumnName[] = ['cohortDayMs', 'cohortOf', 't0Ms', 'durationOf', 'attrOf'];
+
+/**
+ * The header and columns hang together (a file whose hash the manifest lists may still be another kind or
+ * damaged before it was listed): every column of n values or none, the indexes within their lists, the
+ * settings within the job schema's ranges. Throws one line naming what is wrong.
+ */
+function checkTable(header: ServingHeader, table: Record<string, Float64Array | Int32Array>): void {
+  const bad = (what: string): never => {
+    throw new Error(`the forecast inputs file is not a valid one: ${what}`);
+  };
+  const { n, settings: s } = header;
+  if (!Number.isInteger(n) || n < 0) bad('its customer count');
+  if (!Array.isArray(header.cohorts) || !Array.isArray(header.durations) || !Array.isArray(header.attrs) || !Array.isArray(header.states) || header.states.length === 0) bad('its lists');
+  if (!s || !Number.isInteger(s.horizon_months) || s.horizon_months < 1 || s.horizon_months > 120 || !(s.interval > 0 && s.interval < 1)
+    || !Number.isInteger(s.min_cohort_customers) || s.min_cohort_customers < 1 || !Number.isInteger(s.min_group_customers) || s.min_group_customers < 1) bad('its settings');
+  for (const c of header.columns) if (c.length !== n && c.length !== 0) bad(`column ${c.name} has ${c.length} values for ${n} customers`);
+  for (const name of ALWAYS) if (table[name]?.length !== n) bad(`column ${name} is missing`);
+  const within = (name: ColumnName, size: number): void => {
+    const v = table[name]!;
+    for (let i = 0; i < v.length; i++) if (!(v[i]! >= 0 && v[i]! < size)) bad(`column ${name} points outside its list`);
+  };
+  within('cohortOf', header.cohorts.length);
+  within('durationOf', header.durations.length);
+  within('attrOf', header.attrs.length);
+}
+
 /** A published file's state and customers (as the run's model read them); throws on a file not of this format. */
 export function decodeServing(gz: Buffer): ServingState {
   const raw = gunzipSync(gz);
@@ -166,6 +199,7 @@ export function decodeServing(gz: Buffer): ServingState {
     table[c.name] = v;
     at += pad8(bytes);
   }
+  checkTable(header, table);
   const { n, cohorts, durations, attrs, columns: _c, dimensions: _d, ...state } = header;
   return { ...state, customers: { ...(table as unknown as Omit<CustomerTable, 'n' | 'cohorts' | 'durations' | 'attrs'>), n, cohorts, durations, attrs } };
 }

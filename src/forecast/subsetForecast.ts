@@ -67,6 +67,41 @@ async function readChecked(path: string, sha256: string): Promise<Buffer> {
   return bytes;
 }
 
+/** What the run says its forecast inputs must be (its data/forecast.json, its as-of time). */
+export interface ServingExpected {
+  model: string;
+  horizon_months: number;
+  interval: number;
+  min_cohort_customers: number;
+  min_group_customers: number;
+  /** T on the local wall clock (naive ms). */
+  cutoffMs: number;
+  /** The main fit and at most this many replicates. */
+  maxStates: number;
+  /** The sha256 its manifest lists for data/forecast.json. */
+  forecastSha256: string;
+}
+
+/**
+ * The inputs are the run's own forecast's (a file whose hash the manifest lists may still be another run's,
+ * or made by hand): the same model, settings, T and forecast, or one line saying what differs.
+ */
+export function checkServed(served: Served, expected: ServingExpected): void {
+  const { state } = served;
+  const s = state.settings;
+  const differs = [
+    state.model !== expected.model && 'model',
+    s.horizon_months !== expected.horizon_months && 'horizon',
+    s.interval !== expected.interval && 'interval',
+    s.min_cohort_customers !== expected.min_cohort_customers && 'min_cohort_customers',
+    s.min_group_customers !== expected.min_group_customers && 'min_group_customers',
+    state.cutoffMs !== expected.cutoffMs && 'as-of time',
+    state.states.length > expected.maxStates && 'replicates',
+    state.forecastSha256 !== expected.forecastSha256 && 'forecast (data/forecast.json)',
+  ].filter((x): x is string => typeof x === 'string');
+  if (differs.length) throw new Error(`the forecast inputs are not this run's forecast's: their ${differs.join(', ')} differ`);
+}
+
 /** What a selection is, as the run's published data answers it (src/ltv/queryRun.ts queryForecastBasis). */
 export interface SubsetRequest {
   /** The first payments' local dates kept (inclusive), YYYY-MM-DD; null: every date. */

@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { threadError, type ThreadError } from '../config/startModuleThread.js';
 import type { ForecastRow } from '../ltv/model.js';
-import { servedOf, subsetRows, type SubsetRequest } from './subsetForecast.js';
+import { checkServed, servedOf, subsetRows, type ServingExpected, type SubsetRequest } from './subsetForecast.js';
 
 export interface SubsetThreadRequest {
   id: number;
@@ -13,13 +13,18 @@ export interface SubsetThreadRequest {
   path: string;
   /** The file's sha256 as the run's manifest lists it: checked whenever the file is read. */
   sha256: string;
+  /** What the run says its inputs must be: checked before they are used. */
+  expected: ServingExpected;
   request: SubsetRequest;
 }
 
 export type SubsetReply = { id: number; rows: ForecastRow[] } | { id: number; error: ThreadError };
 
 parentPort!.on('message', (m: SubsetThreadRequest) => {
-  servedOf(m.key, m.path, m.sha256).then((served) => subsetRows(served, m.request)).then(
+  servedOf(m.key, m.path, m.sha256).then((served) => {
+    checkServed(served, m.expected);
+    return subsetRows(served, m.request);
+  }).then(
     (rows) => parentPort!.postMessage({ id: m.id, rows } satisfies SubsetReply),
     (e: unknown) => parentPort!.postMessage({ id: m.id, error: threadError(e) } satisfies SubsetReply),
   );

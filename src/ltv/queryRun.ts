@@ -37,6 +37,9 @@ interface OpenRun {
   meanMs: number | undefined;
   /** Each attribute tuple's attr_id, by the tuple's JSON (DIMENSIONS' order): read once, when first asked. */
   tupleIds?: Promise<Map<string, number>>;
+  /** The run's as-of time (manifest.as_of), and on the local wall clock (ForecastBasis.cutoffMs), once asked. */
+  asOf: string;
+  cutoffMs?: Promise<number>;
 }
 
 /** Parallel queries per run: one per core is what DuckDB can use anyway. */
@@ -106,7 +109,7 @@ async function openRun(run: RunRef): Promise<OpenRun> {
       lane.reuseStatements();
       lanes.push({ wh: lane, queue: Promise.resolve(), pending: 0 });
     }
-    return { main: wh, lanes, asOfLocal, meanMs: undefined };
+    return { main: wh, lanes, asOfLocal, meanMs: undefined, asOf: manifest.as_of };
   } catch (e) {
     wh.close();
     throw e;
@@ -317,6 +320,8 @@ export interface ForecastBasis {
   kept: boolean[] | null;
   /** Every attribute tuple's attr_id, by the tuple's JSON (DIMENSIONS' order). */
   tupleIds: Map<string, number>;
+  /** T on the local wall clock (naive ms), as the run's forecast read it (forecastData.ts): its inputs' cutoff. */
+  cutoffMs: number;
 }
 
 export function queryForecastBasis(ref: RunRef, filters: LtvFilters, rowsBy: RowsBy | null, opts: QueryOptions = {}): Promise<ForecastBasis> {
@@ -340,7 +345,9 @@ export function queryForecastBasis(ref: RunRef, filters: LtvFilters, rowsBy: Row
     }
     run.tupleIds ??= wh.all<Record<string, string | null> & { id: number }>(`SELECT CAST(attr_id AS DOUBLE) AS id, ${DIMENSIONS.map(quoteIdent).join(', ')} FROM attr_sets`)
       .then((rows) => new Map(rows.map((t) => [JSON.stringify(DIMENSIONS.map((d) => t[d] ?? null)), Number(t.id)])));
-    return { cohorts: monthlyCohorts(expandRuns(monthly)), realized, kept, tupleIds: await run.tupleIds };
+    run.cutoffMs ??= wh.all<{ ms: number }>('SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms', { cutoff: run.asOf })
+      .then(([row]) => Number(row?.ms));
+    return { cohorts: monthlyCohorts(expandRuns(monthly)), realized, kept, tupleIds: await run.tupleIds, cutoffMs: await run.cutoffMs };
   });
 }
 

@@ -20,8 +20,10 @@ import type { ResolvedRun } from './RunStore.js';
 const subsets = new OffThread<Omit<SubsetThreadRequest, 'id'>, ForecastRow[], SubsetReply>(import.meta.url, '../forecast/subsetThreadMain',
   (reply) => reply.rows,
   async (req) => {
-    const { servedOf, subsetRows } = await import('../forecast/subsetForecast.js');
-    return subsetRows(await servedOf(req.key, req.path, req.sha256), req.request);
+    const { checkServed, servedOf, subsetRows } = await import('../forecast/subsetForecast.js');
+    const served = await servedOf(req.key, req.path, req.sha256);
+    checkServed(served, req.expected);
+    return subsetRows(served, req.request);
   },
   () => undefined);
 
@@ -75,6 +77,12 @@ export async function servedForecast(run: ResolvedRun, forecast: Forecast, filte
     key: runKey(run),
     path,
     sha256: String(run.manifest.files?.[RUN_FILES.forecastInputs]?.sha256),
+    expected: {
+      model: String(forecast.model), horizon_months: forecast.horizon_months, interval: forecast.interval,
+      min_cohort_customers: forecast.thresholds.min_cohort_customers, min_group_customers: forecast.thresholds.min_group_customers,
+      cutoffMs: basis.cutoffMs, maxStates: 1 + forecast.bootstrap.replicates,
+      forecastSha256: String(run.manifest.files?.[RUN_FILES.forecast]?.sha256),
+    },
     request: {
       date: filters.date ?? null,
       kept: basis.kept,

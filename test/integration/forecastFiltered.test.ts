@@ -392,13 +392,19 @@ describe('prediction_months on filtered requests, BG/NBD (the CDNOW 1/10 sample)
       const runRows = report.forecast!.rows.filter((r) => r.type === 'cohort').map((r) => ({ title: r.title, predicted: r.cells.length > 0, ...(r.note ? { note: r.note } : {}) }));
       const request = { date: filters.date, kept: basis.kept, tupleIds: basis.tupleIds, cohorts: basis.cohorts, realized: basis.realized, runRows, rowsBy: null };
       const path = join(ref.dir, 'data', 'forecast_inputs.bin.gz');
-      const sha256 = (JSON.parse(readFileSync(join(ref.dir, 'manifest.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files['data/forecast_inputs.bin.gz']!.sha256;
+      const files = (JSON.parse(readFileSync(join(ref.dir, 'manifest.json'), 'utf8')) as { files: Record<string, { sha256: string }> }).files;
+      const sha256 = files['data/forecast_inputs.bin.gz']!.sha256;
+      const f = report.forecast!;
+      const expected = {
+        model: String(f.model), horizon_months: f.horizon_months, interval: f.interval, min_cohort_customers: f.thresholds.min_cohort_customers,
+        min_group_customers: f.thresholds.min_group_customers, cutoffMs: basis.cutoffMs, maxStates: 1 + f.bootstrap.replicates, forecastSha256: files['data/forecast.json']!.sha256,
+      };
       const inProcess = subsetRows(await servedOf(runKey(ref), path, sha256), request);
       expect(inProcess.find((r) => r.title === '1997-02-01')!.cells.length).toBeGreaterThan(0);
       worker = new Worker(file);
       const w = worker;
       const reply = new Promise<SubsetReply>((resolve) => w.once('message', resolve));
-      w.postMessage({ id: 7, key: runKey(ref), path, sha256, request } satisfies SubsetThreadRequest);
+      w.postMessage({ id: 7, key: runKey(ref), path, sha256, expected, request } satisfies SubsetThreadRequest);
       const answer = await reply;
       expect('error' in answer ? answer.error : null).toBeNull();
       expect(answer.id).toBe(7);
@@ -407,8 +413,14 @@ describe('prediction_months on filtered requests, BG/NBD (the CDNOW 1/10 sample)
       // thread let go of is read again: it was read unchecked then).
       const refused = new Promise<SubsetReply>((resolve) => w.once('message', resolve));
       const wrong = sha256.replace(/^./, (c) => (c === '0' ? '1' : '0'));
-      w.postMessage({ id: 8, key: 'another run', path, sha256: wrong, request } satisfies SubsetThreadRequest);
+      w.postMessage({ id: 8, key: 'another run', path, sha256: wrong, expected, request } satisfies SubsetThreadRequest);
       expect('error' in (await refused) ? ((await refused) as { error: { message: string } }).error.message : null).toBe(`${path}: sha256 ${sha256} differs from the manifest's ${wrong}: not read`);
+      // Inputs that are not the run's forecast's (another run's file, listed in this run's manifest, or a
+      // header made by hand): refused, naming what differs. A forged horizon of 1,000,000 months kept the
+      // thread busy for good and every tenant's filtered predictions waited behind it.
+      const foreign = new Promise<SubsetReply>((resolve) => w.once('message', resolve));
+      w.postMessage({ id: 9, key: runKey(ref), path, sha256, expected: { ...expected, interval: 0.95, horizon_months: 1_000_000, forecastSha256: 'x' }, request } satisfies SubsetThreadRequest);
+      expect(((await foreign) as { error: { message: string } }).error.message).toBe('the forecast inputs are not this run\'s forecast\'s: their horizon, interval, forecast (data/forecast.json) differ');
     } finally {
       await worker?.terminate();
       await closeRunQueries();

@@ -54,4 +54,15 @@ describe('the forecast inputs file', () => {
     const whole = gunzipSync(encodeServing(state));
     expect(() => decodeServing(gzipSync(whole.subarray(0, whole.length - 100)))).toThrow(/cut short/);
   });
+
+  it('refuses a file whose header and columns do not hang together, naming what, in one line', () => {
+    const base = { model: 'bgnbd', cutoffMs: 0, settings: { horizon_months: 12, interval: 0.8, min_cohort_customers: 20, min_group_customers: 100 }, eligible: [], states: [{}], stats: { refundFactor: 1 } } as const;
+    // A customer's cohort index beyond the list of cohorts (a damaged file read as numbers gave a TypeError).
+    const customers = table(50);
+    customers.cohortOf[7] = 9;
+    expect(() => decodeServing(encodeServing({ ...base, customers } as unknown as ServingState))).toThrow(/^the forecast inputs file is not a valid one: column cohortOf points outside its list$/);
+    // A horizon beyond the job schema's 120 months.
+    expect(() => decodeServing(encodeServing({ ...base, settings: { ...base.settings, horizon_months: 1_000_000 }, customers: table(5) } as unknown as ServingState))).toThrow(/its settings$/);
+    expect(() => decodeServing(encodeServing({ ...base, states: [], customers: table(5) } as unknown as ServingState))).toThrow(/its lists$/);
+  });
 });
