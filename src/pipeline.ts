@@ -133,6 +133,11 @@ export interface RunResult {
   notify?: NotifyOutcome[];
   /** What the reader must know before trusting the numbers (also in each manifest and workbook). */
   warnings: RunWarning[];
+  /**
+   * Tenants whose forecast failed with an error (the run published without it; its data/forecast.json says
+   * why): `ltv run` says so, where only the log did.
+   */
+  forecastErrors?: { tenant: string; error: string }[];
 }
 
 /** DuckDB's memory limit for a run unless the job sets `duckdb.memory_limit`: enough for the hash tables
@@ -729,6 +734,7 @@ export async function runStages(
       stats: model.stats,
       timings,
       warnings: model.warnings,
+      ...(forecasts.errors().length ? { forecastErrors: forecasts.errors() } : {}),
     };
 
     // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in
@@ -861,6 +867,8 @@ interface PendingForecasts {
    * when its forecast is done; null when its forecast has none.
    */
   servingOf(tenant: string): Promise<Uint8Array | null>;
+  /** The tenants whose forecast failed with an error so far (every one once `of` has resolved for all). */
+  errors(): { tenant: string; error: string }[];
   abandon(): Promise<void>;
 }
 
@@ -868,6 +876,7 @@ function pendingForecasts(run: RunContext, model: RunModel, started: readonly { 
   const tenants = new Map(model.tenants.map((t) => [t.tenant, t]));
   const byTenant = new Map<string, Promise<Forecast>>();
   const serving = new Map<string, Promise<Uint8Array | null>>();
+  const errors: { tenant: string; error: string }[] = [];
   for (const { tenant, forecast: pending } of started) {
     const t = tenants.get(tenant)!;
     const outcome = pending.finish(monthlyCohorts(expandRuns(t.matrix('days-month-cohort'))));
@@ -880,6 +889,7 @@ function pendingForecasts(run: RunContext, model: RunModel, started: readonly { 
     });
     serving.set(tenant, inputs);
     const done = outcome.then(({ forecast, error }) => {
+      if (error) errors.push({ tenant, error });
       // ms: from the forecast reads to this tenant's end, the matrices computed meanwhile; read_ms: the
       // reads alone, every tenant's together (one pass per statement).
       const fields = { stage: 'forecast', tenant, ms: Date.now() - f0, read_ms: pending.readMs, model: forecast.model, replicates: forecast.bootstrap.replicates };
@@ -894,6 +904,7 @@ function pendingForecasts(run: RunContext, model: RunModel, started: readonly { 
   return {
     of: async (tenant) => byTenant.get(tenant),
     servingOf: async (tenant) => (await serving.get(tenant)) ?? null,
+    errors: () => [...errors],
     abandon: async () => void (await Promise.all(started.map((f) => f.forecast.abandon()))),
   };
 }

@@ -160,6 +160,8 @@ export function registerRun(program: Command): void {
       );
       // Last, where the eye lands; on stderr, so scripts reading stdout see no change.
       for (const w of result.warnings) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);
+      // Said where only the log (--verbose) said it: the run published without this forecast.
+      for (const f of result.forecastErrors ?? []) process.stderr.write(`warning: ${visibleLine(f.tenant)}: no forecast: it failed (${visibleLine(f.error)}); the run is published without it, and its data/forecast.json says why\n`);
     });
 }
 

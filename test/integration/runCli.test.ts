@@ -237,6 +237,22 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('says in a warning line that a run published without its forecast, when the forecast failed (only the log said so)', async ({ expect }) => {
+    // Customers buying twice (BG/NBD), and a forecast thread whose heap (1 MiB) cannot hold it: it dies.
+    const rows = Array.from({ length: 60 }, (_, i) => [[`c${i}`, '2026-01-10T10:00:00Z', '10'], [`c${i}`, '2026-02-10T10:00:00Z', '12']]).flat();
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', rows) });
+    try {
+      const r = await ltv(['run', '--input', 'e.csv', '--as-of', '2026-02-11T00:00:00Z', '--out', 'out'], fx.dir, { LTV_FORECAST_HEAP_MB: '1' });
+      expect(r.code, r.stderr).toBe(0);
+      const forecast = JSON.parse(await readFile(join(fx.dir, 'out', 'default', 'latest', 'data', 'forecast.json'), 'utf8')) as { model: string | null; reason: string };
+      expect(forecast.model).toBeNull();
+      const why = forecast.reason.replace(/^no forecast: the BG\/NBD forecast failed: /, '');
+      expect(r.stderr).toBe(`warning: default: no forecast: it failed (${why}); the run is published without it, and its data/forecast.json says why\n`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it.for(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during the run stops it with one line and exit 130/143/129, and leaves no staging directory and no scratch database', async (sig, { expect }) => {
     const fx = await makeFixture({});
     const tmp = join(fx.dir, 'tmp');
