@@ -43,11 +43,6 @@ function checkedInputs(run: ResolvedRun): Promise<string> {
 }
 
 /**
- * The forecast of the customers `filters` keep, as a Forecast's rows (the Total first, then each monthly
- * cohort of the filtered matrix): what addPredictions reads. `forecast` is the run's own (data/forecast.json),
- * with a model; a run that predicted no cohort published no inputs, and no part of it is predicted.
- */
-/**
  * How an answer's rows group customers (subsetForecast.ts RowsBy): null where they are the monthly cohorts
  * (segmentation `month`, or none with period_unit `month`); cohorts by another unit; an attribute's values.
  */
@@ -59,18 +54,22 @@ export function rowsByOf(spec: MatrixSpec): RowsBy | null {
   return { dimension: SEGMENT_COLUMNS[seg] };
 }
 
+/**
+ * The forecast of the customers `filters` keep, as a Forecast's rows (the Total first, then a row per row of
+ * `body`, the answer they go on: its monthly cohorts, or its groups of customers, rowsByOf): what
+ * addPredictions reads. `forecast` is the run's own (data/forecast.json), with a model; a run that predicted
+ * no cohort published no inputs, and no part of it is predicted.
+ */
 export async function servedForecast(run: ResolvedRun, forecast: Forecast, filters: LtvFilters, spec: MatrixSpec, body: AdaptyResponse, opts: QueryOptions): Promise<Pick<Forecast, 'rows'>> {
   const rowsBy = rowsByOf(spec);
   const hasInputs = run.manifest.files?.[RUN_FILES.forecastInputs] !== undefined;
-  if (!hasInputs && forecast.rows.some((r) => r.cells.length > 0)) {
-    const message = `prediction_months with filters other than the whole date range: this run has no ${RUN_FILES.forecastInputs} (an earlier ltv published it, or its run's log says why it was not written); run its job again, or ask with the whole date range alone`;
+  if (!hasInputs) {
+    // No cohort was predicted: nothing of the run is.
+    if (!forecast.rows.some((r) => r.cells.length > 0)) return { rows: [] };
+    const message = `prediction_months for filters, a date range that cuts a cohort, or rows other than monthly cohorts: this run has no ${RUN_FILES.forecastInputs} (an earlier ltv published it, or its run's log says why it was not written); run its job again, or ask by monthly cohort over the whole date range without filters`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
   const basis = await queryForecastBasis(run, filters, rowsBy, opts);
-  if (!hasInputs) {
-    // No cohort was predicted: nothing of the run is.
-    return { rows: [] };
-  }
   const path = await checkedInputs(run);
   opts.signal?.throwIfAborted();
   const rows = await subsets.run({

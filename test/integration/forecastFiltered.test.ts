@@ -216,7 +216,7 @@ describe('prediction_months on filtered requests', () => {
       const refused = await ask({ date: ALL, country: ['US'] });
       expect(refused.status).toBe(400);
       expect((refused.json() as { errors: { source: string; errors: string[] }[] }).errors).toEqual([{ source: 'prediction_months', errors: [
-        'prediction_months with filters other than the whole date range: this run has no data/forecast_inputs.bin.gz (an earlier ltv published it, or its run\'s log says why it was not written); run its job again, or ask with the whole date range alone',
+        'prediction_months for filters, a date range that cuts a cohort, or rows other than monthly cohorts: this run has no data/forecast_inputs.bin.gz (an earlier ltv published it, or its run\'s log says why it was not written); run its job again, or ask by monthly cohort over the whole date range without filters',
       ] }]);
       // The whole range reads the run's forecast.json as before.
       expect((await ask({ date: ALL })).status).toBe(200);
