@@ -15,6 +15,9 @@ import { DAY_MS, msDay } from './addMonthsMs.js';
 import { chooseModel } from './chooseModel.js';
 import { DIMENSIONS } from '../warehouse/tables.js';
 
+/** Where an attribute tuple (DIMENSIONS' order) holds the duration. */
+const DURATION = DIMENSIONS.indexOf('duration');
+
 /** A count per customer (DuckDB's INTEGER columns, never NULL): 4 bytes a customer, not 8. */
 export type Counts = Int32Array;
 
@@ -285,7 +288,6 @@ async function queryModelForecasts(wh: Warehouse, requests: readonly ForecastReq
   const customers = await wh.connection.run(loadSql(byDay ? '17_forecast_customers' : '18_forecast_subscribers'), { cutoff });
   // Every column of attr_sets: a table a test builds may hold the duration alone (a dimension it lacks is NULL).
   const attrs = await wh.all<Record<string, string | null> & { id: number }>('SELECT CAST(attr_id AS DOUBLE) AS id, * EXCLUDE (attr_id) FROM attr_sets');
-  const durationOf = new Map(attrs.map((a) => [Number(a.id), a.duration ?? null]));
   const tupleOf = new Map(attrs.map((a) => [Number(a.id), DIMENSIONS.map((d) => a[d] ?? null)]));
   // What each tenant's monthly cohorts realized by T.
   const r = await wh.columns<Columns>(loadSql('19_forecast_realized'));
@@ -305,7 +307,7 @@ async function queryModelForecasts(wh: Warehouse, requests: readonly ForecastReq
   });
 
   const wanted = new Set(['tenant_no', 'started_c', ...CUSTOMER_NUMBERS.filter((name) => !unread.has(name)).flatMap((name) => [name, `${name}_c`])]);
-  const read = { choice, plans, unread, durationOf, tupleOf, ms: Number(ms), localC, realizedOf };
+  const read = { choice, plans, unread, tupleOf, ms: Number(ms), localC, realizedOf };
   return async () => byTenant(await readColumns(customers, wanted), read);
 }
 
@@ -345,8 +347,7 @@ interface ReadContext {
   choice: ForecastRead['choice'];
   plans: readonly Plan[];
   unread: ReadonlySet<string>;
-  durationOf: ReadonlyMap<number, string | null>;
-  /** Every attribute tuple's dimension values (DIMENSIONS' order), by attr_id. */
+  /** Every attribute tuple's dimension values (DIMENSIONS' order), by attr_id: its duration among them. */
   tupleOf: ReadonlyMap<number, (string | null)[]>;
   /** T on the local wall clock. */
   ms: number;
@@ -359,7 +360,7 @@ interface ReadContext {
  * The customers' columns split by tenant: the rows are by tenant number, each tenant's stretch its own
  * arrays (moved to the forecast thread apart), the whole arrays when the run has one tenant.
  */
-function byTenant(c: { n: number; numbers: Map<string, Column> }, { choice, plans, unread, durationOf, tupleOf, ms, localC, realizedOf }: ReadContext): Map<string, ForecastRead> {
+function byTenant(c: { n: number; numbers: Map<string, Column> }, { choice, plans, unread, tupleOf, ms, localC, realizedOf }: ReadContext): Map<string, ForecastRead> {
   const out = new Map<string, ForecastRead>();
   const titles = new Map<number, string>();
   const tenantNo = c.numbers.get('tenant_no')!;
@@ -377,7 +378,7 @@ function byTenant(c: { n: number; numbers: Map<string, Column> }, { choice, plan
       if (!part) sliced.set(name, (part = v.slice(from, to)));
       return part;
     };
-    const atT = tenantCustomers(column, to - from, unread, durationOf, tupleOf, titles);
+    const atT = tenantCustomers(column, to - from, unread, tupleOf, titles);
     out.set(p.tenant, {
       choice, cutoffMs: p.cutoffMs, holdout: p.holdout, historyDays: p.historyDays, backtestPossible: p.backtestPossible,
       atT: { cutoffMs: ms, customers: atT.T, realized: realizedOf.get(no) ?? new Map() },
@@ -409,7 +410,7 @@ export function indexed<T>(n: number, valueAt: (i: number) => T): { of: Int32Arr
  * One tenant's customers at T and at C (those who had started by then), from its columns as read: the
  * cohort (its first day's month) and the duration (from attr_sets) per customer.
  */
-function tenantCustomers(column: (name: string) => Column, n: number, unread: ReadonlySet<string>, durationOf: ReadonlyMap<number, string | null>, tupleOf: ReadonlyMap<number, (string | null)[]>, titles: Map<number, string>): { T: CustomerTable; C: CustomerTable } {
+function tenantCustomers(column: (name: string) => Column, n: number, unread: ReadonlySet<string>, tupleOf: ReadonlyMap<number, (string | null)[]>, titles: Map<number, string>): { T: CustomerTable; C: CustomerTable } {
   const cohortDay = column('cohort_day_ms');
   const titleOf = (d: number): string => {
     let m = titles.get(d);
@@ -430,7 +431,7 @@ function tenantCustomers(column: (name: string) => Column, n: number, unread: Re
   type Keys = Pick<CustomerTable, 'cohortOf' | 'cohorts' | 'durationOf' | 'durations'>;
   const keysOf = (m: number, row: (j: number) => number): Keys => {
     const cohorts = indexed(m, (j) => titleOf(cohortDay[row(j)]!));
-    const durations = indexed(m, (j) => durationOf.get(attr[row(j)]!) ?? null);
+    const durations = indexed(m, (j) => tupleOf.get(attr[row(j)]!)?.[DURATION] ?? null);
     return { cohortOf: cohorts.of, cohorts: cohorts.values, durationOf: durations.of, durations: durations.values };
   };
   let keysAtT: Keys | undefined;

@@ -37,7 +37,7 @@ export function loadServed(bytes: Buffer): Served {
   return { state, prepared, fitted: state.states.map((s) => prepared.restoreState(s)) };
 }
 
-/** Runs whose inputs are loaded and prepared (on the thread that asks): a 1 M-row run's take ~100 MB. */
+/** Runs whose inputs are loaded and prepared (on the thread that asks): the customers' columns and the prepared model of each. */
 const MAX_LOADED = 2;
 const loaded = new Map<string, Promise<Served>>();
 
@@ -289,4 +289,23 @@ export function subsetRows(served: Served, req: SubsetRequest): ForecastRow[] {
   return [few(rows[0]![0]!), ...groups.slice(1).map((g, k): ForecastRow => ({
     type: 'cohort', title: g.key, customers: req.rowSizes!.get(g.key)!, fit: null, cells: few(rows[k + 1]![0]!).cells,
   }))];
+}
+
+/** What the endpoint asks of a run's inputs (subsetThreadMain.ts carries it to its thread). */
+export interface SubsetAsk {
+  /** The run's identity (its directory and manifest hash: runFiles.ts runKey) and its inputs' checked path. */
+  key: string;
+  path: string;
+  /** The file's sha256 as the run's manifest lists it: checked whenever the file is read. */
+  sha256: string;
+  /** What the run says its inputs must be: checked before they are used. */
+  expected: ServingExpected;
+  request: SubsetRequest;
+}
+
+/** The rows of a selection from the run's inputs, loaded (and checked) once: on the endpoint's thread or in process. */
+export async function answerSubset(ask: SubsetAsk): Promise<ForecastRow[]> {
+  const served = await servedOf(ask.key, ask.path, ask.sha256);
+  checkServed(served, ask.expected);
+  return subsetRows(served, ask.request);
 }

@@ -324,9 +324,11 @@ export interface ForecastBasis {
   cutoffMs: number;
 }
 
-export function queryForecastBasis(ref: RunRef, filters: LtvFilters, rowsBy: RowsBy | null, opts: QueryOptions = {}): Promise<ForecastBasis> {
-  return onLane(ref, opts, async (wh, run): Promise<ForecastBasis> => {
-    const monthly = await computeRunMatrix(wh, { period_type: 'days', period_unit: 'month', segmentation: 'cohort' }, run.asOfLocal, filters);
+export async function queryForecastBasis(ref: RunRef, filters: LtvFilters, rowsBy: RowsBy | null, opts: QueryOptions = {}): Promise<ForecastBasis> {
+  // The monthly matrix asked as any filtered request asks it: asked at the same time as the answer's own
+  // matrix (adaptyRoute.ts), the same question (an answer by monthly cohort) is computed once.
+  const monthly = queryRunMatrix(ref, { period_type: 'days', period_unit: 'month', segmentation: 'cohort' }, filters, opts);
+  const rest = onLane(ref, opts, async (wh, run): Promise<Omit<ForecastBasis, 'cohorts'>> => {
     const kept = await keptTuples(wh, filters);
     const r = await wh.all<{ row_key: string; cohort: string; k: number; revenue: number; proceeds: number; net_revenue: number }>(loadSql('32_served_realized'), {
       date_from: filters.date?.[0] ?? null, date_to: filters.date?.[1] ?? null, kept: kept ? listValue(kept.length ? [...kept] : [false]) : null,
@@ -347,8 +349,10 @@ export function queryForecastBasis(ref: RunRef, filters: LtvFilters, rowsBy: Row
       .then((rows) => new Map(rows.map((t) => [JSON.stringify(DIMENSIONS.map((d) => t[d] ?? null)), Number(t.id)])));
     run.cutoffMs ??= wh.all<{ ms: number }>('SELECT CAST(epoch_ms(ltv_local(CAST($cutoff AS TIMESTAMPTZ))) AS DOUBLE) AS ms', { cutoff: run.asOf })
       .then(([row]) => Number(row?.ms));
-    return { cohorts: monthlyCohorts(expandRuns(monthly)), realized, kept, tupleIds: await run.tupleIds, cutoffMs: await run.cutoffMs };
+    return { realized, kept, tupleIds: await run.tupleIds, cutoffMs: await run.cutoffMs };
   });
+  const [matrix, other] = await Promise.all([monthly, rest]);
+  return { cohorts: monthlyCohorts(expandRuns(matrix)), ...other };
 }
 
 async function closeRun(run: OpenRun): Promise<void> {

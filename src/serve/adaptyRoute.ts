@@ -108,32 +108,35 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
 }
 
 async function computePredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, key: string, queries: QueryOptions): Promise<Buffer> {
-  const whole = matchesSnapshot(request, run.manifest);
-  const snapshot = whole ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
-  const base = snapshot ? RunStore.body(snapshot) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries);
   const forecastFile = runs.file(run, RUN_FILES.forecast);
   const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
   // A run without a forecast, or whose model could not be fitted, predicts nothing: said, not answered with
-  // every row's predicted_values empty and no reason (any number of months was taken then).
+  // every row's predicted_values empty and no reason (any number of months was taken then). Said before
+  // the answer is computed: it would be thrown away.
   const none = forecast === null
     ? 'this run has no forecast (its job\'s forecast.model is "off")'
     : forecast.model === null ? `this run has ${forecast.reason.startsWith('no forecast') ? forecast.reason : `no forecast: ${forecast.reason}`}` : null;
-  if (none !== null) {
+  if (none !== null || forecast === null) {
     const message = `prediction_months: ${none}; ask without prediction_months`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
   // Beyond the horizon the forecast has no cell: answering would silently cut the request short.
-  const horizon = forecast?.horizon_months;
-  if (horizon !== undefined && request.predictionMonths! > horizon) {
+  const horizon = forecast.horizon_months;
+  if (request.predictionMonths! > horizon) {
     const message = `prediction_months must be a whole number of months from 1 to ${horizon}: this run's forecast covers ${horizon} months of life`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
+  const whole = matchesSnapshot(request, run.manifest);
+  const snapshot = whole ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
+  const answer = (snapshot ? Promise.resolve(RunStore.body(snapshot)) : computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries))
+    .then((bytes) => JSON.parse(bytes.toString('utf8')) as AdaptyResponse);
   // A request the snapshot answers, by monthly cohort, reads the run's forecast as it is; any other
   // (filters, a narrower date range, rows that group customers otherwise) the forecast of the customers it
-  // keeps, row by row (servedForecast.ts).
-  const answer = JSON.parse(base.toString('utf8')) as AdaptyResponse;
-  const predictions = whole && rowsByOf(request.spec) === null ? forecast : await servedForecast(run, forecast!, request.filters, request.spec, answer, queries);
-  const body = Buffer.from(JSON.stringify(addPredictions(answer, predictions, request.predictionMonths!, request.spec.period_unit)), 'utf8');
+  // keeps, row by row (servedForecast.ts), asked beside the answer.
+  const predictions = whole && rowsByOf(request.spec) === null ? forecast : servedForecast(run, forecast, request.filters, request.spec, answer, queries);
+  // Both awaited together: one that fails leaves no rejection unhandled.
+  const [a, p] = await Promise.all([answer, predictions]);
+  const body = Buffer.from(JSON.stringify(addPredictions(a, p, request.predictionMonths!, request.spec.period_unit)), 'utf8');
   run.computed.set(key, body);
   return body;
 }

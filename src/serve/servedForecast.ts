@@ -19,12 +19,7 @@ import type { ResolvedRun } from './RunStore.js';
 
 const subsets = new OffThread<Omit<SubsetThreadRequest, 'id'>, ForecastRow[], SubsetReply>(import.meta.url, '../forecast/subsetThreadMain',
   (reply) => reply.rows,
-  async (req) => {
-    const { checkServed, servedOf, subsetRows } = await import('../forecast/subsetForecast.js');
-    const served = await servedOf(req.key, req.path, req.sha256);
-    checkServed(served, req.expected);
-    return subsetRows(served, req.request);
-  },
+  async (req) => (await import('../forecast/subsetForecast.js')).answerSubset(req),
   () => undefined);
 
 /** The runs' inputs files, each checked against its manifest once (publishedFile reads and hashes it). */
@@ -56,11 +51,12 @@ export function rowsByOf(spec: MatrixSpec): RowsBy | null {
 
 /**
  * The forecast of the customers `filters` keep, as a Forecast's rows (the Total first, then a row per row of
- * `body`, the answer they go on: its monthly cohorts, or its groups of customers, rowsByOf): what
- * addPredictions reads. `forecast` is the run's own (data/forecast.json), with a model; a run that predicted
+ * `body`, the answer they go on, being computed: its monthly cohorts, or its groups of customers, rowsByOf):
+ * what addPredictions reads. What the run's data says of the selection is asked at once, beside the answer
+ * (the same matrix, for an answer by monthly cohort, is then computed once). `forecast` is the run's own (data/forecast.json), with a model; a run that predicted
  * no cohort published no inputs, and no part of it is predicted.
  */
-export async function servedForecast(run: ResolvedRun, forecast: Forecast, filters: LtvFilters, spec: MatrixSpec, body: AdaptyResponse, opts: QueryOptions): Promise<Pick<Forecast, 'rows'>> {
+export async function servedForecast(run: ResolvedRun, forecast: Forecast, filters: LtvFilters, spec: MatrixSpec, body: Promise<AdaptyResponse>, opts: QueryOptions): Promise<Pick<Forecast, 'rows'>> {
   const rowsBy = rowsByOf(spec);
   const hasInputs = run.manifest.files?.[RUN_FILES.forecastInputs] !== undefined;
   if (!hasInputs) {
@@ -69,8 +65,8 @@ export async function servedForecast(run: ResolvedRun, forecast: Forecast, filte
     const message = `prediction_months for filters, a date range that cuts a cohort, or rows other than monthly cohorts: this run has no ${RUN_FILES.forecastInputs} (an earlier ltv published it, or its run's log says why it was not written); run its job again, or ask by monthly cohort over the whole date range without filters`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
-  const basis = await queryForecastBasis(run, filters, rowsBy, opts);
-  const path = await checkedInputs(run);
+  const asked = queryForecastBasis(run, filters, rowsBy, opts);
+  const [basis, path, answer] = await Promise.all([asked, checkedInputs(run), body]);
   opts.signal?.throwIfAborted();
   const rows = await subsets.run({
     key: runKey(run),
@@ -90,7 +86,7 @@ export async function servedForecast(run: ResolvedRun, forecast: Forecast, filte
       realized: basis.realized,
       runRows: forecast.rows.filter((r) => r.type === 'cohort').map((r) => ({ title: r.title, predicted: r.cells.length > 0, ...(r.note ? { note: r.note } : {}) })),
       rowsBy,
-      ...(rowsBy ? { rowSizes: new Map(body.revenue.data.filter((r) => r.type !== 'total').map((r) => [r.title, r.cohort_size])) } : {}),
+      ...(rowsBy ? { rowSizes: new Map(answer.revenue.data.filter((r) => r.type !== 'total').map((r) => [r.title, r.cohort_size])) } : {}),
     },
   });
   return { rows };
