@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
-import { fileKind, isGzip } from './resolveInputs.js';
+import { fileKind, isGzip, whyUnreadable } from './resolveInputs.js';
 import { MAX_RECORD_BYTES, readCsvHeader, splitCsvToClean } from './splitRecords.js';
 
 export interface RatesOptions {
@@ -38,7 +38,11 @@ async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Pro
   });
   const kind = st.isDirectory() ? 'a directory: give the rates CSV file itself' : fileKind(st);
   if (kind) throw new AppError('CONFIG', `${field}: ${path} is ${kind}`);
-  const src = { path, gzip: await isGzip(path) };
+  // Its first read: a file this user may not read was reported as a reports directory it cannot write.
+  const gzip = await isGzip(path).catch(async (e: NodeJS.ErrnoException) => {
+    throw new AppError('CONFIG', `${field}: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
+  });
+  const src = { path, gzip };
   const head = await readCsvHeader(src, undefined);
   const { names, duplicated, delimiter } = head.header;
   const wanted = ['date', 'currency', 'rate'] as const;

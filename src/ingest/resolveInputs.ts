@@ -57,7 +57,7 @@ async function checkTimeFormat(wh: Warehouse, format: string, where: string): Pr
  * Why `path` cannot be read, in words, where its error code alone (ELOOP, a dangling link's ENOENT) said
  * nothing to act on; null for a plain missing file (said as "no file matches").
  */
-async function whyUnreadable(path: string, e: NodeJS.ErrnoException): Promise<string | null> {
+export async function whyUnreadable(path: string, e: NodeJS.ErrnoException): Promise<string | null> {
   if (e.code === 'ELOOP') return 'a symbolic link on its path leads back to itself (a loop of links, or a chain of more than 40; ELOOP): point the link at the export file or its folder';
   if (e.code === 'EACCES') return 'permission denied (EACCES): let the user running ltv read it and its folders';
   if (e.code === 'ENOTDIR') return 'a part of its path is a file, not a folder (ENOTDIR): give the path to the export file';
@@ -100,7 +100,11 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
       const kind = fileKind(st);
       if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: ${pattern} is ${kind}`);
     }
-    let matches = await expand(pattern, wh);
+    let matches = await expand(pattern, wh).catch(async (e: NodeJS.ErrnoException) => {
+      // The folder a glob lists cannot be listed (no permission): "no file matches" sent the user looking for a file.
+      const folder = dirname(pattern);
+      throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}": its folder ${folder}: ${(await whyUnreadable(folder, e)) ?? `${e.code ?? e.message}`}`);
+    });
     // A file whose own name holds a glob character ("orders[1].csv", a download's copy number) and that the
     // glob does not match: the name itself, as a shell leaves a glob that matches nothing (it was "no file
     // matches" for a file that is there).
@@ -127,7 +131,10 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
         throw new AppError('INPUT', `${label}: inputs[${i}].path: "${input.path}" matches ${path}, which is the file inputs[${earlier.i}] reads already as ${earlier.path}: each file is read once (its rows would count twice); remove the overlap`);
       }
       seen.set(id, { i, path });
-      const gzip = await isGzip(path);
+      // The first read of the file: one it may not read was reported as a reports directory it cannot write.
+      const gzip = await isGzip(path).catch(async (e: NodeJS.ErrnoException) => {
+        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
+      });
       if (!gzip && /\.gz$/i.test(path) && st.size > 0) throw new AppError('INPUT', `${path}: the name ends in .gz but the file is not gzip data: rename it or compress it again`);
       files.push({ path, inputIndex: i, input, gzip, ...(await detectFormat(path, input, gzip)) });
     }
@@ -146,7 +153,11 @@ async function expand(pattern: string, wh: Warehouse): Promise<string[]> {
   if (GLOB_CHARS.test(dir)) {
     return (await wh.json<{ file: string }>('SELECT file FROM glob($p) ORDER BY file', { p: pattern })).map((r) => r.file);
   }
-  const names = await readdir(dir).catch(() => [] as string[]);
+  // A missing folder matches nothing; one that cannot be listed is the caller's error to word.
+  const names = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];
+    throw e;
+  });
   const re = globRegExp(basename(pattern));
   return names.filter((n) => re.test(n) && !n.startsWith('.')).map((n) => join(dir, n)).sort();
 }

@@ -1,7 +1,7 @@
 // `ltv run` as a user runs it: the real launcher in a child process, plain progress lines off a terminal,
 // a one-line error and exit 1 for a mistake (never a stack trace), the published run on disk.
 import { execFile, spawn } from 'node:child_process';
-import { access, mkdir, readdir, readFile, readlink, symlink } from 'node:fs/promises';
+import { access, chmod, mkdir, readdir, readFile, readlink, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
@@ -12,6 +12,19 @@ const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 function ltv(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * `ltv run` as a user that may not read a file of mode 000: root reads every file, so as root (CI) it runs
+ * as `nobody`, with the fixture's folders opened to it; else as this user, who may not read it either.
+ */
+function ltvUnprivileged(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, ...asNobody, env: { ...process.env, NO_COLOR: '1', HOME: cwd } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -79,6 +92,34 @@ describe.concurrent('ltv run (command line)', () => {
       expect(warnings.length).toBeGreaterThan(0);
       for (const w of warnings) expect(w).toMatch(/^warning: /);
     } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('an input or rates file the user may not read is one line saying so and what to do (it said the reports directory could not be written)', async ({ expect }) => {
+    const rows = csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]);
+    const fx = await makeFixture({ 'x.csv': rows, 'ok.csv': rows, 'rates.csv': 'date,currency,rate\n2026-01-01,EUR,1.1\n', 'sub/a.csv': rows });
+    try {
+      await chmod(fx.dir, 0o755);
+      await mkdir(join(fx.dir, 'out'), { mode: 0o777 });
+      await chmod(join(fx.dir, 'out'), 0o777);
+      await chmod(join(fx.dir, 'x.csv'), 0o000);
+      await chmod(join(fx.dir, 'rates.csv'), 0o000);
+      await chmod(join(fx.dir, 'sub'), 0o000);
+      const common = ['--tenant', 't', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out', '--forecast', 'off'];
+      const input = await ltvUnprivileged(['run', '--input', 'x.csv', ...common], fx.dir);
+      expect(input.stderr).toBe(`ltv: command line: inputs[0].path: cannot read ${join(fx.dir, 'x.csv')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
+      expect(input.code).toBe(1);
+      const rates = await ltvUnprivileged(['run', '--input', 'ok.csv', '--rates', 'rates.csv', ...common], fx.dir);
+      expect(rates.stderr).toBe(`ltv: --rates: cannot read ${join(fx.dir, 'rates.csv')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
+      expect(rates.code).toBe(1);
+      // A glob in a folder that cannot be listed: it said "no file matches".
+      const glob = await ltvUnprivileged(['run', '--input', 'sub/*.csv', ...common], fx.dir);
+      expect(glob.stderr).toBe(`ltv: command line: inputs[0].path: cannot read "sub/*.csv": its folder ${join(fx.dir, 'sub')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
+      expect(glob.code).toBe(1);
+      expect(await readdir(join(fx.dir, 'out'))).toEqual([]);
+    } finally {
+      await chmod(join(fx.dir, 'sub'), 0o755);
       await fx.cleanup();
     }
   });
@@ -248,6 +289,29 @@ describe.concurrent('ltv run (command line)', () => {
       expect(forecast.model).toBeNull();
       const why = forecast.reason.replace(/^no forecast: the BG\/NBD forecast failed: /, '');
       expect(r.stderr).toBe(`warning: default: no forecast: it failed (${why}); the run is published without it, and its data/forecast.json says why\n`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('SIGTERM once the run is published ends the process with exit 0 and no interrupted line: the run is not cut short', async ({ expect }) => {
+    const fx = await makeFixture({});
+    try {
+      const child = spawn(process.execPath, [BIN, 'run', fileURLToPath(new URL('../../jobs/example.json', import.meta.url)), '--out', join(fx.dir, 'out'), '--no-email'],
+        { cwd: fx.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+      await new Promise<void>((r) => child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/published to/.test(stdout)) r();
+      }));
+      // While its summary lines are printed and its threads end (it was Node's default: 143, no line).
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(stderr).not.toMatch(/interrupted/);
+      expect(await readlink(join(fx.dir, 'out', 'demo-app', 'latest'))).toMatch(/^runs\/20260316T150000Z/);
     } finally {
       await fx.cleanup();
     }
