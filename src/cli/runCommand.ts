@@ -128,6 +128,7 @@ export function registerRun(program: Command): void {
           // Before the run's error line: the ops recipients were told, or why not.
           onNotify: (n: NotifyOutcome) => process.stdout.write(`${noticeLine(n)}\n`),
         }).finally(() => reporter.stop());
+        interrupt.published();
       } catch (e) {
         if (!interrupt.signal.aborted) throw e;
         const sig = String((interrupt.signal.reason as Error).message);
@@ -194,14 +195,19 @@ export function interruptedEmails(outcomes: readonly NotifyOutcome[]): string {
  * directory) are removed, and the command exits 130 (143, 129) with one line. A second signal, or cleanup that
  * takes longer than STOP_GRACE_MS, exits at once; what is left is removed by the next run's start.
  */
-function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; dispose(): void } {
+function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; published(): void; dispose(): void } {
   const stop = new AbortController();
   let exitCode = 130;
+  let done = false;
   const quit = (line: string): never => {
     process.stderr.write(line);
     process.exit(exitCode);
   };
   const on = (sig: NodeJS.Signals): void => {
+    // The run is published and its lines are being printed, or the process winds down (threads ending): the
+    // signal ends it as it was about to end, with the run's own exit code. Node's default (the handlers
+    // removed) made it 143 and no line, the code of "interrupted, nothing was published", for a published run.
+    if (done) process.exit(process.exitCode ?? 0);
     // The terminal is gone (SIGHUP): a write to it would fail, and an unhandled stream error end the cleanup.
     if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
     if (stop.signal.aborted) quit(`ltv: interrupted (${sig} again): stopped at once; nothing was published (the next run removes the scratch files)\n`);
@@ -223,9 +229,15 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; di
       process.stderr.write(line);
       process.exitCode = exitCode;
     },
+    published() {
+      // Not after a signal already came (it stopped nothing: the run finished first): that one's grace
+      // timer is unref'd, and a second signal exits at once as below.
+      done = true;
+    },
     dispose() {
-      // After an interrupt the handlers stay: a second signal while the process winds down exits at once.
-      if (stop.signal.aborted) return;
+      // After an interrupt, or once the run is published, the handlers stay: a signal while the process
+      // winds down exits at once.
+      if (stop.signal.aborted || done) return;
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
