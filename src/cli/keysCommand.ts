@@ -19,10 +19,12 @@ export function registerKeys(program: Command): void {
     .option('--admin', 'an admin key: may call the admin routes (POST /api/v1/runs, GET /api/v1/runs/:id) and sign in to /admin/queues', false)
     .option('--note <text>', 'a label for operators')
     .action(async (o: { tenant: string[]; plan: string; keys: string; rpm: string; admin: boolean; note?: string }) => {
-      const [{ addKey }, { PLANS }] = await Promise.all([import('../serve/addKey.js'), import('../serve/KeyStore.js')]);
+      const [{ addKey }, { PLANS, MAX_REQUESTS_PER_MINUTE }] = await Promise.all([import('../serve/addKey.js'), import('../serve/KeyStore.js')]);
       if (!(PLANS as readonly string[]).includes(o.plan)) throw new AppError('CONFIG', `--plan must be one of ${PLANS.join(', ')}`);
       const rpm = wholeNumberOf(o.rpm);
       if (!Number.isInteger(rpm) || rpm < 1) throw new AppError('CONFIG', `--rpm: "${o.rpm}" is not a whole number ≥ 1 (requests per minute)`);
+      // The server skips an entry above its limit: the key printed here was refused (401) wherever it was used.
+      if (rpm > MAX_REQUESTS_PER_MINUTE) throw new AppError('CONFIG', `--rpm: ${o.rpm} requests per minute is more than the server allows a key (${MAX_REQUESTS_PER_MINUTE}): give at most ${MAX_REQUESTS_PER_MINUTE}`);
       const key = await addKey(o.keys, { tenants: o.tenant, plan: o.plan as Plan, requestsPerMinute: rpm, admin: o.admin, note: o.note });
       process.stdout.write(`${key}\n`);
       process.stderr.write(`ltv: key added to ${o.keys} (only its SHA-256 is stored; this is the only time the key is shown)\n`);

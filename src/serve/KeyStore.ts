@@ -12,12 +12,15 @@ import { isValidTenantId, TENANT_ID_MAX } from '../config/tenantId.js';
 export const PLANS = ['free', 'pro', 'scale'] as const;
 export type Plan = (typeof PLANS)[number];
 
+/** The most requests a minute a key may allow: `keys add --rpm` refuses more, as the server skips such an entry. */
+export const MAX_REQUESTS_PER_MINUTE = 1_000_000;
+
 export const keyEntrySchema = z
   .object({
     key_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
     tenants: z.array(z.string().refine(isValidTenantId, `a tenant id is 1 to ${TENANT_ID_MAX} characters`)).min(1),
     plan: z.enum(PLANS).default('pro'),
-    requests_per_minute: z.number().int().positive().max(1_000_000).default(60),
+    requests_per_minute: z.number().int().positive().max(MAX_REQUESTS_PER_MINUTE).default(60),
     admin: z.boolean().default(false),
     /** Free text for operators ("CI dashboard"); never used for auth. */
     note: z.string().optional(),
