@@ -292,10 +292,8 @@ export function createServer(opts: ServerOptions): LtvServer {
       return;
     }
     const match = matchRoute(compiled, method, path);
-    if (match.kind === 'none' && !METHODS.includes(method)) {
-      res.setHeader('allow', METHODS.join(', '));
-      throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed`);
-    }
+    // A path no route has is 404 whatever the method (SPEC §6 "unknown routes 404"): a 405 there listed in
+    // Allow methods the path does not have either (RFC 9110 §15.5.6).
     if (match.kind === 'none') {
       // The on-demand run routes are mounted only with an admin key configured (src/cli/mountRunRoutes.ts).
       if (path === '/api/v1/runs' || path.startsWith('/api/v1/runs/')) {
@@ -307,6 +305,7 @@ export function createServer(opts: ServerOptions): LtvServer {
     if (match.kind === 'method') {
       // Exactly the methods of the routes at this path, whatever method was asked.
       log.family = match.family;
+      log.route = match.path;
       res.setHeader('allow', match.allow.join(', '));
       throw new HttpError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here; allowed: ${match.allow.join(', ')}`);
     }

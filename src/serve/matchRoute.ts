@@ -25,8 +25,11 @@ export type Match =
    * its family once the request passed what every request of the route passes first (the key, the rate limit).
    */
   | { kind: 'route'; route: Route; params: Record<string, string>; rawParams: Record<string, string>; badEscape?: { name: string; raw: string } }
-  /** The path exists for other methods: exactly those (HEAD with GET), in one order whatever was asked. */
-  | { kind: 'method'; allow: string[]; family: ErrorFamily }
+  /**
+   * The path exists for other methods: exactly those (HEAD with GET), in one order whatever was asked;
+   * `path`, the first such route's template (what the request is counted under in the metrics).
+   */
+  | { kind: 'method'; allow: string[]; family: ErrorFamily; path: string }
   | { kind: 'none' };
 
 const METHOD_ORDER = ['GET', 'HEAD', 'POST'];
@@ -35,6 +38,7 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
   const parts = segmentsOf(rawPath);
   const allow = new Set<string>();
   let family: ErrorFamily = 'zenovay';
+  let template = '';
   for (const c of compiled) {
     if (c.segments.length !== parts.length) continue;
     const params: Record<string, string> = {};
@@ -59,9 +63,12 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
     if (!ok) continue;
     const m = method === 'HEAD' ? 'GET' : method;
     if (c.route.method === m) return { kind: 'route', route: c.route, params, rawParams, ...(badEscape ? { badEscape } : {}) };
-    if (allow.size === 0) family = c.route.family;
+    if (allow.size === 0) {
+      family = c.route.family;
+      template = c.route.path;
+    }
     allow.add(c.route.method);
     if (c.route.method === 'GET') allow.add('HEAD');
   }
-  return allow.size > 0 ? { kind: 'method', allow: METHOD_ORDER.filter((m) => allow.has(m)), family } : { kind: 'none' };
+  return allow.size > 0 ? { kind: 'method', allow: METHOD_ORDER.filter((m) => allow.has(m)), family, path: template } : { kind: 'none' };
 }

@@ -63,7 +63,11 @@ test('serve /metrics counts requests by route template and status, never by URL;
     // An odd method is one label value, not one per method a client invents.
     await httpRequest(s.port, '/x', { method: 'PROPFIND' });
     const odd = parseExposition((await get('/metrics', {})).text);
-    expect(sampleValue(odd, 'ltv_http_requests_total', { route: 'unmatched', method: 'other', status: '405' })).toBe(1);
+    expect(sampleValue(odd, 'ltv_http_requests_total', { route: 'unmatched', method: 'other', status: '404' })).toBe(1);
+    // A 405 of a route's path is counted under the route's template (it was "unmatched").
+    await httpRequest(s.port, '/healthz', { method: 'PROPFIND' });
+    const refused = parseExposition((await get('/metrics', {})).text);
+    expect(sampleValue(refused, 'ltv_http_requests_total', { route: '/healthz', method: 'other', status: '405' })).toBe(1);
 
     expect((await get('/readyz', {})).json()).toEqual({ status: 'ready', checks: { [`reports ${reportsDir}`]: 'ok' } });
     renameSync(reportsDir, `${reportsDir}.away`);

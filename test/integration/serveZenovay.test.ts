@@ -204,8 +204,12 @@ describe('GET /api/external/v1/revenue/:websiteId/ltv', () => {
     const del = await httpRequest(s.port, path('acme'), { method: 'DELETE' });
     expectZenovayError(del, 405, 'METHOD_NOT_ALLOWED');
     expect(del.headers.allow).toBe('GET, HEAD');
-    // A method no route here has, on a path no route has: the server's methods.
-    expect((await httpRequest(s.port, '/no-such-page', { method: 'PROPFIND' })).headers.allow).toBe('GET, HEAD, POST');
+    // A path no route has is 404 whatever the method (it was 405 with an Allow of methods it does not have either).
+    for (const method of ['PROPFIND', 'DELETE', 'PUT']) {
+      const none = await httpRequest(s.port, '/no-such-page', { method });
+      expectZenovayError(none, 404, 'NOT_FOUND');
+      expect(none.headers.allow).toBeUndefined();
+    }
     const health = await httpRequest(s.port, '/healthz', { method: 'POST', body: '{}' });
     expectZenovayError(health, 405, 'METHOD_NOT_ALLOWED');
     expect(health.headers.allow).toBe('GET, HEAD');
