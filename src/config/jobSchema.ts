@@ -123,6 +123,11 @@ export const InputSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['connection'], message: '"query" needs "connection": "env:NAME", NAME being an environment variable that holds a postgres:// or mysql:// URL' });
   } else if (input.path !== undefined && (input.connection ?? input.ssl ?? input.ssl_ca) !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['connection'], message: '"connection", "ssl" and "ssl_ca" belong to a "query" input, not to a file' });
+  } else if (input.query !== undefined && (input.format !== 'auto' || input.delimiter !== undefined)) {
+    // A query's rows come typed from the database: a file's layout said of it was ignored without a word.
+    // (time_format applies: a text column of times is read with it.)
+    const field = input.format !== 'auto' ? 'format' : 'delimiter';
+    ctx.addIssue({ code: 'custom', path: [field], message: `"${field}" belongs to a file input: a query's rows are read as the database types them; remove it` });
   }
 });
 export type InputDef = z.infer<typeof InputSchema>;

@@ -109,3 +109,15 @@ describe('currency', () => {
     expect(() => withCurrency('US')).toThrow('command line: currency: an ISO 4217 code such as "USD"');
   });
 });
+
+describe('inputs[]: a query input', () => {
+  const query = (extra: Record<string, string>): unknown => jobFromFlags({ inputs: [{ query: 'SELECT 1', connection: 'env:DB', ...extra } as JobInput['inputs'][number]] }, '/tmp');
+
+  it.each([['format', 'parquet'], ['format', 'csv'], ['delimiter', ';']])('refuses a file\'s %s (%s), which it ignored without a word', (field, value) => {
+    expect(() => query({ [field]: value })).toThrow(`command line: inputs[0].${field}: "${field}" belongs to a file input: a query's rows are read as the database types them; remove it`);
+  });
+
+  it('takes format "auto" and a time_format (a text column of times is read with it)', () => {
+    expect(() => query({ format: 'auto', time_format: '%d/%m/%Y' })).not.toThrow();
+  });
+});
