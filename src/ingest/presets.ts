@@ -1,7 +1,7 @@
 // SPEC §3 presets: where each canonical column comes from in a known export format. A preset entry lists
 // candidate source columns (first present wins) and, where the source needs it, a text transform in SQL
 // over the quoted column (`$col`). `--map` / a job's `map` overrides any entry.
-import type { CanonicalColumn, InputDef } from '../config/jobSchema.js';
+import { CANONICAL_COLUMNS, type CanonicalColumn, type InputDef } from '../config/jobSchema.js';
 import { ROW_PRESETS } from './presets/rowPresets.js';
 import type { RowPreset } from './presets/RowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
@@ -180,4 +180,22 @@ export function presetFor(name: InputDef['preset'], reportCurrency: string): Pre
     };
   }
   return reportCurrency === 'USD' ? { ...REVENUECAT_PRESET, ...REVENUECAT_USD } : REVENUECAT_PRESET;
+}
+
+/**
+ * The source columns an input's job reads (lower-cased): its canonical columns or what `map` gives them, and
+ * every column its preset reads. A column not among them is never read (readQuery.ts, readInputs.ts).
+ */
+export function namesReadBy(input: Pick<InputDef, 'map' | 'preset'>): Set<string> {
+  // A canonical column that `map` gives another source is not read by its own name.
+  const names: string[] = [...CANONICAL_COLUMNS.filter((c) => !(c in input.map)), ...Object.values(input.map)];
+  // The revenuecat preset reads other columns when the report currency is USD: both sets.
+  for (const currency of ['USD', 'XXX']) {
+    for (const source of Object.values(presetFor(input.preset, currency))) {
+      names.push(...source.from, ...Object.values(source.with ?? {}).flat());
+    }
+  }
+  const row = rowPresetFor(input.preset);
+  if (row) names.push(...Object.values(row.inputs).flat(), ...Object.values(row.passthrough ?? {}).flat());
+  return new Set(names.map((n) => n.toLowerCase()));
 }

@@ -14,7 +14,7 @@ import { DuckDBTypeId, listValue } from '../warehouse/duckdb.js';
 import { resourceError, type Warehouse } from '../warehouse/openWarehouse.js';
 import { TENANT_ID_MAX } from '../config/tenantId.js';
 import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '../warehouse/tables.js';
-import { presetFor, rowPresetFor, type ColumnSource } from './presets.js';
+import { namesReadBy, presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
@@ -435,17 +435,7 @@ function refuseJsonDocument(path: string, first: FirstRecord | null, records: nu
 
 /** Lower-cased source names a file's columns may be read from: the canonical names, its map, its preset's. */
 function namesRead(file: SourceFile): Set<string> {
-  // A canonical column that `map` gives another source is not read by its own name.
-  const names: string[] = [...CANONICAL_COLUMNS.filter((c) => !(c in file.input.map)), ...Object.values(file.input.map)];
-  // The revenuecat preset reads other columns when the report currency is USD: both sets.
-  for (const currency of ['USD', 'XXX']) {
-    for (const source of Object.values(presetFor(file.input.preset, currency))) {
-      names.push(...source.from, ...Object.values(source.with ?? {}).flat());
-    }
-  }
-  const row = rowPresetFor(file.input.preset);
-  if (row) names.push(...Object.values(row.inputs).flat(), ...Object.values(row.passthrough ?? {}).flat());
-  return new Set(names.map((n) => n.toLowerCase()));
+  return namesReadBy(file.input);
 }
 
 function duplicatesOf(names: readonly string[]): Set<string> {

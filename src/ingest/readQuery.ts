@@ -17,6 +17,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type mysql from 'mysql2';
 import { AppError } from '../config/AppError.js';
 import type { InputDef } from '../config/jobSchema.js';
+import { namesReadBy } from './presets.js';
 import type { SourceFile } from './resolveInputs.js';
 import { hasSecondStatement, notOneSelect, withoutLastSemicolon, type Dialect, type LexSettings } from './scanQuery.js';
 
@@ -453,18 +454,22 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     const query = conn.query({ sql, rowsAsArray: true });
     query.on('fields', (fields: { name: string; columnType: number }[]) => {
       header = fields.map((f) => f.name);
+      const read = namesReadBy(input);
+      unread = header.map((name) => !read.has(name.toLowerCase()));
       for (const f of fields) {
         if (f.columnType === MYSQL_FLOAT) refused.push({ name: f.name, why: `is FLOAT, which MySQL sends rounded to 6 significant digits (12345.67 as "12345.7"): select it as an exact decimal in the query (CAST(${f.name} AS DECIMAL(18, 2))), or store it as DECIMAL` });
         if (f.columnType === MYSQL_JSON) refused.push({ name: f.name, why: `is JSON, which holds several values a row where ltv reads one: select one value of it in the query (JSON_VALUE(${f.name}, '$.key')), or map another column` });
       }
     });
     let wroteHeader = false;
+    /** Per column: the job does not read it (a NUL in its text is dropped, csvLine). */
+    let unread: boolean[] = [];
     const toCsv = new Transform({
       writableObjectMode: true,
       transform(row: unknown[], _enc, done) {
         const head = wroteHeader ? '' : csvLine(header);
         wroteHeader = true;
-        done(null, head + csvLine(row));
+        done(null, head + csvLine(row, unread));
       },
       flush(done) {
         done(null, wroteHeader ? '' : csvLine(header));
@@ -534,11 +539,17 @@ function mysqlMode(value: string | null): InputDef['ssl'] {
   }
 }
 
-/** One CSV line (RFC 4180): NULL is an empty field, text is quoted when it has to be. */
-function csvLine(values: readonly unknown[]): string {
-  return `${values.map((v) => {
+/**
+ * One CSV line (RFC 4180): NULL is an empty field, text is quoted when it has to be. A NUL character in the
+ * text of a column the job does not read (`unread`) is dropped: a MySQL TEXT may hold one, and the whole
+ * row was set aside as "damaged or binary" for a column ltv never reads. In a column it reads, the row is
+ * a bad row (splitCsvToClean: the value holds a NUL), as in JSON Lines.
+ */
+function csvLine(values: readonly unknown[], unread: readonly boolean[] = []): string {
+  return `${values.map((v, i) => {
     if (v === null || v === undefined) return '';
-    const s = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    let s = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    if (unread[i] && s.includes('\0')) s = s.replaceAll('\0', '');
     return s === '' || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   }).join(',')}\n`;
 }

@@ -665,8 +665,9 @@ export interface CleanFile {
 }
 
 /** What a clean record's text may not hold, else its reason. */
-function contentProblem(b: Buffer, from: number, to: number, chunkUtf8: boolean, chunkNul: boolean): string | null {
-  if (chunkNul && b.subarray(from, to).includes(0)) return 'contains a NUL byte (the file is damaged or binary)';
+function contentProblem(b: Buffer, from: number, to: number, chunkUtf8: boolean, chunkNul: boolean, results = false): string | null {
+  // A query's result is the database's values (readQuery.ts), not a damaged file: its text held a NUL.
+  if (chunkNul && b.subarray(from, to).includes(0)) return results ? `a value the job reads holds ${NUL_CHARACTER}` : 'contains a NUL byte (the file is damaged or binary)';
   if (!chunkUtf8 && !isUtf8(b.subarray(from, to))) return 'is not valid UTF-8 text (save the export as UTF-8)';
   return null;
 }
@@ -792,7 +793,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       if (results && r.kind === 'ok') {
         // One record, one row: numbered in order, its line breaks (inside values) not counted.
         const from = hasBom(b, p) ? p + 3 : p;
-        const problem = r.fields === width ? contentProblem(b, p, r.contentEnd, utf8, nul) : `expected ${width} fields (as in the header), found ${r.fields}`;
+        const problem = r.fields === width ? contentProblem(b, p, r.contentEnd, utf8, nul, true) : `expected ${width} fields (as in the header), found ${r.fields}`;
         if (problem) bad(row, problem);
         else keep(row, b, from, r.contentEnd);
         row++;

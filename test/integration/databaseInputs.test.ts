@@ -473,6 +473,26 @@ describe('query results numbered by row, whatever their values hold', () => {
   });
 });
 
+describe('a NUL character in a database value', () => {
+  it('MariaDB: in a column the job does not read it changes nothing; in one it reads the row is a bad row saying so (the whole row was set aside as a "damaged" file)', async () => {
+    // a 10 and b 20 on Jan 10–11; b's note holds a NUL (not read); c's product holds one (read): bad row 3.
+    const url = await mysqlDatabase(`CREATE TABLE o (n INT, c VARCHAR(10), t DATETIME, a DECIMAL(12, 2), product TEXT, note TEXT);
+      INSERT INTO o VALUES (1, 'a', '2026-01-10 08:00:00', 10, 'pro', 'ok'), (2, 'b', '2026-01-11 08:00:00', 20, 'pro', CONCAT('nul', CHAR(0), 'byte')),
+        (3, 'c', '2026-01-12 08:00:00', 30, CONCAT('p', CHAR(0)), 'ok');`);
+    setEnv('LTV_TEST_MY_NUL', url);
+    const { result, report, quarantine } = await run([{
+      query: 'SELECT c AS customer_id, t AS event_time, a AS amount, product AS product_id, note AS unused_note FROM o ORDER BY n',
+      connection: 'env:LTV_TEST_MY_NUL',
+    }]);
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 1]);
+    expect(quarantine.map((l) => l.replace(/^.*?\)"?,/, ''))).toEqual([
+      '3,"a value the job reads holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it",default,',
+    ]);
+    // (10 + 20) / 2 = 15 in period 0, and no later payment.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
+  });
+});
+
 describe('columns whose text is not their value', () => {
   it('PostgreSQL: an array, JSON or composite column the job reads is refused naming it; one it does not read is left aside', async () => {
     const url = await pgDatabase(`
