@@ -569,7 +569,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     if (REQUIRED.includes(c)) {
       wrongDelimiter(file, reader);
       throw new AppError('INPUT',
-        `${file.path}: inputs[${file.inputIndex}] is read with the ${file.input.preset} preset, but the file has no ${preset.from.map(shownName).join(' or ')} for "${c}" (it has: ${listColumns(reader)}): is it a ${file.input.preset} export? Read it with the canonical preset, or map ${c} with --map ${c}=<column> or "map" in the job file`);
+        `${file.path}: inputs[${file.inputIndex}] is read with the ${file.input.preset} preset, but the file has no ${preset.from.map(shownName).join(' or ')} for "${c}" (it has: ${listColumns(reader)}): is it a ${file.input.preset} export? Read it with the canonical preset, or ${mapAdvice(file, c)}`);
     }
   }
   const own = find(c);
@@ -578,10 +578,20 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     wrongDelimiter(file, reader);
     throw new AppError(
       'INPUT',
-      `${file.path}: no column for the required "${c}" (${source(file)} has: ${listColumns(reader)}); ${file.input.query ? `name one in the query (… AS ${c}) or map one with "map" in the job file` : `map one with --map ${c}=<column> or "map" in the job file`}`,
+      `${file.path}: no column for the required "${c}" (${source(file)} has: ${listColumns(reader)}); ${file.input.query ? `name one in the query (… AS ${c}) or map one with "map" in the job file` : mapAdvice(file, c)}`,
     );
   }
   return { sql: 'NULL', reads: [] };
+}
+
+/**
+ * How to map canonical column `c` for this file's input: `--map` on the command line, the input's own `map`
+ * in a job file (where `--map` is refused: "applies to a run from --input only").
+ */
+function mapAdvice(file: SourceFile, c: string): string {
+  return file.jobFile === undefined
+    ? `map one with --map ${c}=<column>`
+    : `map one in ${file.jobFile}: "inputs[${file.inputIndex}].map": {"${c}": "<column>"}`;
 }
 
 /**

@@ -17,6 +17,11 @@ export interface SourceFile {
   path: string;
   /** Index of the input in the job (for messages: inputs[i]). */
   inputIndex: number;
+  /**
+   * The job file the input is in, as its messages name it; absent for `ltv run --input` (the command line).
+   * A message's advice differs: `--map` is the command line's, a job file's `inputs[i].map` its own.
+   */
+  jobFile?: string;
   input: InputDef;
   format: FileFormat;
   /** CSV delimiter when known (given or implied by .tsv). */
@@ -136,7 +141,7 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
         throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
       });
       if (!gzip && /\.gz$/i.test(path) && st.size > 0) throw new AppError('INPUT', `${path}: the name ends in .gz but the file is not gzip data: rename it or compress it again`);
-      files.push({ path, inputIndex: i, input, gzip, ...(await detectFormat(path, input, gzip)) });
+      files.push({ path, inputIndex: i, input, gzip, ...(label === 'command line' ? {} : { jobFile: label }), ...(await detectFormat(path, input, gzip)) });
     }
   }
   return files;

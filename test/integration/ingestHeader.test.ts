@@ -58,7 +58,7 @@ describe('a header whose quoted names hold line breaks', () => {
     const fx = await makeFixture({ 'h.csv': text, 'two.csv': '"customer\nid","Customer  ID",event_time,amount\n' });
     try {
       expect(await failure(runJob(fx, { inputs: [{ path: 'h.csv' }], matrices: [MONTHLY] }, T))).toBe(
-        `${join(fx.dir, 'h.csv')}: no column for the required "customer_id" (the file has: "customer\\r\\nid", "event\\ntime", amount); map one with --map customer_id=<column> or "map" in the job file`,
+        `${join(fx.dir, 'h.csv')}: no column for the required "customer_id" (the file has: "customer\\r\\nid", "event\\ntime", amount); map one with --map customer_id=<column>`,
       );
       // Two names that read alike: the map names one exactly.
       expect(await failure(runJob(fx, { inputs: [{ path: 'two.csv', map: { customer_id: 'customer id' } }], matrices: [MONTHLY] }, T)))

@@ -139,6 +139,24 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('says where to map a missing column by where the input is: the job file\'s inputs[i].map (its --map is refused), or --map for --input', async ({ expect }) => {
+    const fx = await makeFixture({
+      'conf/shop.json': JSON.stringify({ tenant: 'shop', inputs: [{ path: '../e.csv' }, { path: '../f.csv' }] }),
+      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]),
+      'f.csv': csv('customer,when,amt', [['b', '2026-01-11T10:00:00Z', '20']]),
+    });
+    try {
+      const job = await ltv(['run', 'conf/shop.json', '--out', 'out', '--forecast', 'off'], fx.dir);
+      expect(job.stderr).toBe(`ltv: ${join(fx.dir, 'f.csv')}: no column for the required "customer_id" (the file has: customer, when, amt); map one in conf/shop.json: "inputs[1].map": {"customer_id": "<column>"}\n`);
+      expect(job.code).toBe(1);
+      const flags = await ltv(['run', '--input', 'f.csv', '--out', 'out', '--forecast', 'off'], fx.dir);
+      expect(flags.stderr).toBe(`ltv: ${join(fx.dir, 'f.csv')}: no column for the required "customer_id" (the file has: customer, when, amt); map one with --map customer_id=<column>\n`);
+      expect(flags.code).toBe(1);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('counts the refunds of a customer whose only rows are refunds in its summary line: read, not quarantined, in no cohort', async ({ expect }) => {
     // z has two refunds and no payment: the count is of refunds, 2, not of customers (it was labelled
     // "customers with refunds but no payment 2").
