@@ -228,11 +228,20 @@ export async function waitForRun(
       result = await (watched ? Promise.race([run.waitUntilFinished(events), watched]) : run.waitUntilFinished(events));
     } catch (e) {
       if (e instanceof AppError) throw e;
-      const gone = queue && run.data.key !== undefined ? lost(await queue.getJob(run.id!)) : null;
-      throw gone ?? new AppError('DATA', `run ${run.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (watched && isRedisConnectionError(e)) {
+        // Redis went away while the run was followed (the wait's own command failed): the run goes on on the
+        // workers, which wait the outage out; so does this, by the checks above, which retry until Redis
+        // answers and the run has finished. It printed "internal error: Stream isn't writeable" and hung.
+        result = await watched;
+      } else {
+        // Not asked when Redis is away as well: its outcome is then the run's own failure, not "lost".
+        const now = queue && run.data.key !== undefined ? await queue.getJob(run.id!).then((j) => ({ j }), () => null) : null;
+        throw (now ? lost(now.j) : null) ?? new AppError('DATA', `run ${run.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
-    // Finished: the run under the id must still be ours (a completed run stays in Redis for a while).
-    const now = queue && run.data.key !== undefined ? await queue.getJob(run.id!) : undefined;
+    // Finished: the run under the id must still be ours (a completed run stays in Redis for a while); not
+    // asked when Redis is away again by now (the result came from the run itself).
+    const now = queue && run.data.key !== undefined ? await queue.getJob(run.id!).catch(() => undefined) : undefined;
     if (now && now.data.key !== run.data.key) throw lost(now)!;
     return result;
   } finally {

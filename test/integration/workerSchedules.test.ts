@@ -319,6 +319,32 @@ test('a data error fails at once with the message the user needs', async () => {
   await w.close(1_000);
 });
 
+test('a waiter whose own connection to Redis is down when the run completes ends with the run\'s result (it threw "Connection is closed" as an internal error)', async () => {
+  // Its events came back after an outage before its queue's connection did: the check that the finished run
+  // is still its own cannot be made, and the result stands (ltv run --shards / enqueue --wait printed an
+  // internal error and hung on a published run).
+  await h.writeJob('seen2', {});
+  const w = h.worker();
+  await w.ready;
+  const q = h.queue();
+  const away = h.queue();
+  const events = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.env.LTV_QUEUE_PREFIX });
+  try {
+    await events.waitUntilReady();
+    await away.waitUntilReady();
+    await away.disconnect();
+    await expect(away.getJob('x')).rejects.toThrow(/Connection is closed/);
+    const run = await enqueueRun(q, h.jobsDir, 'seen2', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
+    const result = await waitForRun(events, run.queued, () => {}, away);
+    expect(result.tenants.map((t) => t.runId)).toEqual(['20260316T150000Z']);
+  } finally {
+    await away.close();
+    await events.close();
+    await q.close();
+    await w.close(1_000);
+  }
+});
+
 test('a waiter whose events never arrive still ends with the run: its result, or its failure in one line', async () => {
   // A QueueEvents that never reads the stream (autorun off) stands for one that missed the run's event (its
   // first XREAD comes a round trip after it is ready): the waiter's own check of the run settles it.
