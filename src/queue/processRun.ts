@@ -20,6 +20,12 @@ import type { ShardRuntime } from './shardFlow.js';
 import { attemptsOf, lastAttempt, RUN_QUEUE, type RunData } from './runQueue.js';
 import { childLogger } from '../config/childLogger.js';
 
+/**
+ * Attempts that gave up their queue lock themselves to wait in the queue (a sharded run waiting for its
+ * shards, shardFlow.ts): BullMQ's cancel that follows is no lost lock.
+ */
+export const yieldedLock = new WeakSet<object>();
+
 export interface RunProcessorDeps {
   env: Env;
   jobsDir: string;
@@ -181,8 +187,10 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     // gone first, however often BullMQ says so.
     cancel?.addEventListener('abort', () => {
       // A run handed back at shutdown gives up its queue lock itself (moveToWait): BullMQ's cancel then is
-      // no loss to report (it was logged at error level right after "run handed back").
-      if (lock.lost.aborted || shutdown.aborted) return;
+      // no loss to report (it was logged at error level right after "run handed back"). So does a sharded
+      // run that waits for its shards (moveToWaitingChildren: "stopping this run now" came right after
+      // "split done; waiting for the shards", in 2 of 15 runs).
+      if (lock.lost.aborted || shutdown.aborted || yieldedLock.has(job)) return;
       lock.stop();
       log.error({ reason: String(cancel.reason) }, 'run lost its queue lock; stopping this run now');
     }, { once: true });

@@ -21,7 +21,7 @@ import { mergeShards } from '../shard/mergeShards.js';
 import { SHARDS_DIR, shardPaths } from '../shard/shardPaths.js';
 import { splitRun, type SplitManifest } from '../shard/splitRun.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
-import { resolveJobFile, stalledTooOften, UNLIMITED_STALLS, withDuckdbDefaults } from './processRun.js';
+import { resolveJobFile, stalledTooOften, UNLIMITED_STALLS, withDuckdbDefaults, yieldedLock } from './processRun.js';
 import { redisOptions } from './redisConnection.js';
 import { renewalIntervalMs } from './runLock.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
@@ -235,7 +235,15 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         });
         log.info({ shards, split: state.id, part_rows: state.split.partRows }, 'split done; waiting for the shards');
       }
-      if (await job.moveToWaitingChildren(token ?? '')) throw new WaitingChildrenError();
+      // Marked before the call: BullMQ's cancel for the lock it gives up may come as soon as it answers.
+      yieldedLock.add(job);
+      let waiting = false;
+      try {
+        waiting = await job.moveToWaitingChildren(token ?? '');
+      } finally {
+        if (!waiting) yieldedLock.delete(job);
+      }
+      if (waiting) throw new WaitingChildrenError();
 
       // Every shard is finished: merge, or fail with the failed shard's own message.
       try {
