@@ -69,4 +69,8 @@ try {
     process.stderr.write(`ltv: internal error: ${detail}\n`);
     process.exitCode = 70;
   }
+  // The command failed and said so; what it had to undo is undone (its finally blocks ran). Nothing may keep
+  // the process alive after its line: a Redis connection never made went on retrying for ~2 s after
+  // "cannot reach Redis … within 1000 ms", and a follower whose queue was away hung after its error.
+  process.exit();
 }

@@ -55,6 +55,20 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   await w.close(1_000);
 });
 
+test('ltv enqueue that cannot reach Redis exits with its line, not ~2 s later (its connection went on retrying)', async () => {
+  await h.writeJob('gone', {});
+  let lineAt = 0;
+  const r = await h.cli(['enqueue', 'gone'], { REDIS_URL: 'redis://127.0.0.1:1', LTV_CONNECT_TIMEOUT_MS: '500' }, (p) => {
+    p.stderr!.on('data', (d: Buffer) => {
+      if (!lineAt && /cannot reach Redis/.test(d.toString())) lineAt = Date.now();
+    });
+  });
+  const exitedAfter = Date.now() - lineAt;
+  expect(r.stderr).toBe('ltv: cannot reach Redis at redis://127.0.0.1:1 within 500 ms (is it running? REDIS_URL)\n');
+  expect(r.code).toBe(1);
+  expect(exitedAfter).toBeLessThan(1_500);
+});
+
 test('ltv enqueue --wait with no worker says so once, keeps waiting, and follows the run when a worker starts', async () => {
   await h.writeJob('alone', {});
   const q = h.queue();
