@@ -7,7 +7,7 @@ import type { TenantReport } from '../ltv/model.js';
 export function inputLine(r: Pick<TenantReport, 'stats'>): string {
   const st = r.stats;
   const parts = [formatGroupedCountOf(st.rows_read, 'input row')];
-  if (st.rows_quarantined) parts.push(`${formatCount(st.rows_quarantined)} quarantined as unreadable (quarantine.csv on the report server)`);
+  if (st.rows_quarantined) parts.push(`${formatCount(st.rows_quarantined)} quarantined as bad rows (quarantine.csv on the report server)`);
   if (st.duplicates) parts.push(`${formatGroupedCountOf(st.duplicates, 'duplicate')} merged`);
   if (st.sandbox_rows) parts.push(`${formatGroupedCountOf(st.sandbox_rows, 'sandbox row')} left out`);
   // SPEC §4: rows later than T are not counted; said, or a reader of an old as-of wonders where they went.

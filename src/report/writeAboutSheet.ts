@@ -82,7 +82,7 @@ export function writeAboutSheet(
   addHeadingRow(sheet, 'Row counts');
   const count = { numFmt: '#,##0' };
   addFactRow(sheet, 'Rows read', stats.rows_read, count);
-  addFactRow(sheet, 'Rows quarantined (unreadable)', stats.rows_quarantined, count);
+  addFactRow(sheet, 'Rows quarantined (bad rows)', stats.rows_quarantined, count);
   addFactRow(sheet, 'Duplicate rows merged', stats.duplicates, count);
   addFactRow(sheet, 'Sandbox rows left out', stats.sandbox_rows, count);
   addFactRow(sheet, 'Rows after the as-of time left out', stats.after_as_of_rows, count);
@@ -98,6 +98,10 @@ export function writeAboutSheet(
   // Refunds, not rows: a payment refunded by its own refunded_at is a refund of a known payment without a row.
   addFactRow(sheet, 'Refunds of a known payment', stats.refunds_linked, count);
   addFactRow(sheet, 'Refunds naming no payment', stats.refunds_unlinked, count);
+  // Refunds (rows, or a payment's own refunded_at) of customers without a payment up to T: read, not
+  // quarantined, in no cohort and so in no number. ltv run's summary line and ltv.json said so; this sheet did not.
+  addFactRow(sheet, 'Refunds of customers without a payment (in no cohort)', stats.movements_without_customer, count);
+  addFactRow(sheet, 'Customer ids (paying or not)', stats.customer_ids, count);
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'Quarantine');
@@ -106,8 +110,8 @@ export function writeAboutSheet(
     sheet,
     'Quarantined rows',
     stats.rows_quarantined === 0
-      ? 'None: every input row could be read.'
-      : `${formatCount(stats.rows_quarantined)} rows could not be read and were set aside, each with its file, line number and reason, in ${file} (published next to this workbook). They are not in any number of this report.`,
+      ? 'None: no row was set aside.'
+      : `${formatCount(stats.rows_quarantined)} rows could not be used and were set aside (unreadable rows, and refunds the refund rules refused), each with its file, line number and reason, in ${file} (published next to this workbook). They are not in any number of this report.`,
     { wrapWidth },
   );
   if (quarantineFile !== undefined) addFactRow(sheet, 'Quarantine file', basename(quarantineFile));

@@ -137,13 +137,13 @@ describe('where the numbers came from', () => {
     const m = sink.messages[0]!;
     // 9 + 3 rows read; 1 quarantined (g), 1 after the as-of time (f). Names relative to the fixture folder.
     expect(m.text).toContain(
-      '12 input rows, 1 quarantined as unreadable (quarantine.csv on the report server), 1 row left out as later than the as-of time.\n' +
+      '12 input rows, 1 quarantined as bad rows (quarantine.csv on the report server), 1 row left out as later than the as-of time.\n' +
         '  e.csv: 9 rows, 0 quarantined\n' +
         '  later/b&<c>.csv: 3 rows, 1 quarantined\n',
     );
     const html = m.html as string;
     expect(html).toContain(
-      '12 input rows, 1 quarantined as unreadable (quarantine.csv on the report server), 1 row left out as later than the as-of time.<br>' +
+      '12 input rows, 1 quarantined as bad rows (quarantine.csv on the report server), 1 row left out as later than the as-of time.<br>' +
         'e.csv: 9 rows, 0 quarantined<br>later/b&amp;&lt;c&gt;.csv: 3 rows, 1 quarantined</div>',
     );
   });

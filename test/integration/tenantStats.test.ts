@@ -179,7 +179,7 @@ describe('two tenants over two files, every statistic', () => {
     for (const [tenant, stats, inputs] of [['A', A_STATS, ['7 rows read, 1 quarantined', '2 rows read, 1 quarantined']], ['B', B_STATS, ['3 rows read, 1 quarantined', '0 rows read, 0 quarantined']]] as const) {
       const { report, dir } = await readLatest(fx, tenant);
       const facts = await sheetFacts(join(dir, 'ltv.xlsx'), 'About');
-      expect([facts.get('Rows read'), facts.get('Rows quarantined (unreadable)'), facts.get('Duplicate rows merged'), facts.get('Transactions counted')], tenant)
+      expect([facts.get('Rows read'), facts.get('Rows quarantined (bad rows)'), facts.get('Duplicate rows merged'), facts.get('Transactions counted')], tenant)
         .toEqual([stats.rows_read, stats.rows_quarantined, stats.duplicates, stats.transactions]);
       expect(report.inputs.map((i) => facts.get(i.path)), tenant).toEqual(inputs.map((s) => `csv: ${s}`));
       expect(facts.has('Stale as-of time'), tenant).toBe(tenant === 'B');
@@ -189,10 +189,10 @@ describe('two tenants over two files, every statistic', () => {
   it('says them in each email', async () => {
     const [a, b] = await Promise.all(result.notify!.map(async (n) => simpleParser(await readFile(n.eml!))));
     expect(result.notify!.map((n) => n.key.tenant)).toEqual(['A', 'B']);
-    expect(a!.text).toContain('9 input rows, 2 quarantined as unreadable');
+    expect(a!.text).toContain('9 input rows, 2 quarantined as bad rows');
     expect(a!.text).toContain('1 duplicate merged, 1 sandbox row left out, 1 row left out as later than the as-of time.\n  e1.csv: 7 rows, 1 quarantined\n  e2.csv: 2 rows, 1 quarantined\n');
     expect(a!.text).not.toContain('WARNING');
-    expect(b!.text).toContain('3 input rows, 1 quarantined as unreadable (quarantine.csv on the report server).');
+    expect(b!.text).toContain('3 input rows, 1 quarantined as bad rows (quarantine.csv on the report server).');
     expect(b!.text).toContain(`WARNING: ${B_STALE}`);
   });
 
@@ -308,11 +308,13 @@ describe('every kind of row in one file: the counts add up to the rows read', ()
   it('shows them on the About sheet and in the email', async () => {
     const { dir } = await readLatest(fx, 'default');
     const facts = await sheetFacts(join(dir, 'ltv.xlsx'), 'About');
-    expect(['Rows read', 'Rows quarantined (unreadable)', 'Duplicate rows merged', 'Sandbox rows left out', 'Rows after the as-of time left out',
+    expect(['Rows read', 'Rows quarantined (bad rows)', 'Duplicate rows merged', 'Sandbox rows left out', 'Rows after the as-of time left out',
       'Transactions counted', 'Refund rows counted', 'Rows of amount 0 (no money)'].map((k) => facts.get(k))).toEqual([13, 1, 1, 2, 2, 3, 2, 2]);
+    // The two ltv.json counts the sheet left out: 9 customer ids, and h's refund, in no cohort.
+    expect(['Customer ids (paying or not)', 'Refunds of customers without a payment (in no cohort)'].map((k) => facts.get(k))).toEqual([9, 1]);
     expect(String(facts.get('How they add up'))).toContain('rows read = quarantined + duplicates + sandbox + after the as-of time + transactions + refund rows + rows of amount 0');
     const mail = await simpleParser(await readFile(result.notify![0]!.eml!));
-    expect(mail.text).toContain('13 input rows, 1 quarantined as unreadable (quarantine.csv on the report server), 1 duplicate merged, 2 sandbox rows left out, ' +
+    expect(mail.text).toContain('13 input rows, 1 quarantined as bad rows (quarantine.csv on the report server), 1 duplicate merged, 2 sandbox rows left out, ' +
       '2 rows left out as later than the as-of time, 2 rows of amount 0 counted without money.');
   });
 

@@ -199,11 +199,11 @@ describe('writeXlsx', () => {
     }
     expect(facts.get('As of (UTC)')).toBe('2026-03-16T15:00:00.000Z');
     expect(facts.get('Rows read')).toBe(24370);
-    expect(facts.get('Rows quarantined (unreadable)')).toBe(15);
+    expect(facts.get('Rows quarantined (bad rows)')).toBe(15);
     expect(facts.get('Duplicate rows merged')).toBe(41);
     expect(facts.get('exports/transactions-2025.csv')).toBe('csv: 18,250 rows read, 12 quarantined');
     expect(facts.get('Quarantine file')).toBe('quarantine.csv');
-    expect(String(facts.get('Quarantined rows'))).toContain('15 rows could not be read');
+    expect(String(facts.get('Quarantined rows'))).toContain('15 rows could not be used and were set aside (unreadable rows, and refunds the refund rules refused)');
     expect(facts.get('Matrices')).toBe('days-month-cohort, days-week-cohort, renewals-month-cohort, days-month-country');
     // A run whose job turns forecasts off says so (it said nothing about forecasts anywhere).
     expect(facts.get('Forecast')).toBe('off: the job\'s forecast.model is "off", so no cell is predicted');
