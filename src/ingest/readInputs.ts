@@ -282,7 +282,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].delimiter: ${JSON.stringify(file.delimiter)} ${why} (use e.g. "," ";" "|", or tab)`);
     }
     // A query's column the job reads whose text is not its value (readQuery.ts): refused as a Parquet list is.
-    const read = file.query?.refused?.length ? namesRead(file) : undefined;
+    const read = file.query?.refused?.length ? namesReadBy(file.input) : undefined;
     for (const c of file.query?.refused ?? []) {
       if (read!.has(c.name.toLowerCase())) throw new AppError('INPUT', `${file.path}: column "${c.name}" ${c.why}`);
     }
@@ -316,7 +316,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     await checkParquetMagic(file);
     const params = { path: file.path };
     const reader = 'read_parquet($path)';
-    const read = namesRead(file);
+    const read = namesReadBy(file.input);
     const typed = await describeTyped(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params);
     // DuckDB renames a second column of one name, case aside (`net`, `Net` → `net`, `Net_1`), and binds
     // `src."Net"` to `net`: mapped as `Net`, the other column was read. Columns go by the file's own names,
@@ -343,7 +343,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   }
   // Line-oriented formats: the splitter hands on one physical line per record with its number; blank
   // lines and repeated headers are counted there.
-  const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace', json: file.format === 'jsonl', valueKeys: namesRead(file) });
+  const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace', json: file.format === 'jsonl', valueKeys: namesReadBy(file.input) });
   const params = { path: clean, sep: LINES_SEPARATOR };
   const lines = `read_csv($path, columns = {'n': 'BIGINT', 'reason': 'VARCHAR', 'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES + 4096})`;
   if (file.format === 'whitespace') {
@@ -386,7 +386,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   // holds two spellings of a key the job reads is ambiguous and is quarantined, naming them.
   const groups = new Map<string, string[]>();
   for (const { k } of keys) groups.set(k.toLowerCase(), [...(groups.get(k.toLowerCase()) ?? []), k]);
-  const read = namesRead(file);
+  const read = namesReadBy(file.input);
   const ambiguous: string[] = [];
   for (const [lower, names] of groups) {
     const extracts = names.map((k) => `json_extract_string(src.j, ${quoteLiteral(jsonPath(k))})`);
@@ -431,11 +431,6 @@ function jsonlName(path: string): string {
 function refuseJsonDocument(path: string, first: FirstRecord | null, records: number): void {
   if (!first || first.opens !== '[' || (first.closes === ']' && records > 1)) return;
   throw new AppError('INPUT', `${path}: line ${first.line} opens a JSON array (${quoteStart(first.text)}), but the file is read as JSON Lines, one object per line with no enclosing [ ]: write its elements one per line, e.g. jq -c '.[]' ${shellWord(path)} > ${shellWord(jsonlName(path))}`);
-}
-
-/** Lower-cased source names a file's columns may be read from: the canonical names, its map, its preset's. */
-function namesRead(file: SourceFile): Set<string> {
-  return namesReadBy(file.input);
 }
 
 function duplicatesOf(names: readonly string[]): Set<string> {
