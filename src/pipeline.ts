@@ -395,7 +395,7 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   const label = job.file;
   await loadRates(wh, job.rates, job.baseDir, { currency: job.currency, scratchDir: `${rw.dbPath}.in`, label });
   const files = await resolveInputs(job, wh, label, effects.signal);
-  const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time, ratesGiven: job.rates !== undefined });
+  const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time, ratesGiven: job.rates !== undefined, asOf: run.asOf.toISOString() });
   const check = await checkRows(wh);
   await fitRunToSize(job.duckdb.threads, wh, check);
   const inputs: InputStats[] = read.files.map((s, i) => ({

@@ -107,6 +107,8 @@ export async function readInputs(
     minEventTime?: string;
     /** Whether the run has a rates file: a row in another currency says what to add, or to give one. */
     ratesGiven?: boolean;
+    /** The run's as-of time T (ISO 8601): a row after it needs no exchange rate (06_check_rows.sql). */
+    asOf: string;
   },
 ): Promise<{
   files: InputFileStats[];
@@ -167,7 +169,7 @@ export async function readInputs(
         loadSql('06_check_rows', identifiers),
         { ...r.params, ...rates.params, file_idx: String(fileIdx), currency: opts.currency, iso_4217: ISO_4217_LIST, tenant: opts.tenant,
           tenant_id_max: TENANT_ID_MAX,
-          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false,
+          min_event_time: opts.minEventTime ?? DEFAULT_MIN_EVENT_TIME, as_of: opts.asOf, time_format: file.input.time_format ?? null, rates_given: opts.ratesGiven ?? false,
           // A missing value's remedy: mapping the column read with a preset would drop the preset's rule for it.
           map_hint: file.input.preset === 'canonical' ? ' (or map the column that holds it)' : '' },
       );

@@ -3,7 +3,7 @@
 -- kept. Params: $file_idx, $currency (report currency), $iso_4217 (the ISO 4217 codes in current use, the
 -- report currency's list: jobSchema.ts), $tenant (the job's tenant for rows without tenant_id),
 -- $tenant_id_max (the longest tenant id the endpoint and keys take: src/config/tenantId.ts TENANT_ID_MAX),
--- $min_event_time, $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its
+-- $min_event_time, $as_of (T: a row after it needs no rate), $rates_given (whether the run has a rates file), $time_format (the input's, NULL when its
 -- times are ISO 8601: for the reasons of event_time, refunded_at and updated_at only), $map_hint (the
 -- remedy of a missing value's reason: map the column, or nothing with a preset), the rate lists' ($rate_currency_<i>,
 -- $rate_first_<i>, $rate_r10_<i>) and the reader's own ($path, …).
@@ -124,7 +124,10 @@ SELECT
     -- report currency is checked against): a typo or another column, not a currency to set the report in.
     WHEN r10 IS NULL AND currency_code IS NULL AND NOT list_contains(CAST($iso_4217 AS VARCHAR[]), currency) THEN 'currency "' || left(currency, 60) || '" is not an ISO 4217 code in current use (e.g. USD, EUR, GBP)'
       || ': correct it in the file, or map the column that holds the currency (--map currency=<column>, or map in the job file); a withdrawn code is read when the rates file gives its rate'
-    WHEN r10 IS NULL THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || CASE WHEN CAST($rates_given AS BOOLEAN)
+    -- A rate converts money the run counts: a row after T (SPEC §2: it does not exist for the run) or a sandbox
+    -- row needs none; counted as such (after_as_of_rows, sandbox_rows), not set aside for want of a rate that a
+    -- backfill over a newer export could not have.
+    WHEN r10 IS NULL AND NOT (event_time > CAST($as_of AS TIMESTAMPTZ) OR coalesce(is_sandbox, FALSE)) THEN 'no exchange rate for ' || currency || ' on or before ' || CAST(CAST(event_time AS DATE) AS VARCHAR) || CASE WHEN CAST($rates_given AS BOOLEAN)
       THEN ': add one to the rates file'
       ELSE ': the run has no rates file; give one (--rates <file>, or the job field rates: a CSV of date,currency,rate), or set the report currency to ' || currency END
     WHEN (commission IS NULL OR commission < 0 OR commission > 100) AND ltv_text(raw_commission) IS NOT NULL THEN 'commission_percentage is not a number from 0 to 100: "' || left(raw_commission, 60) || '"'

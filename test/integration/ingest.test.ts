@@ -381,6 +381,31 @@ describe('bad rows', () => {
     }
   });
 
+  it('needs no exchange rate for a row after the as-of time or a sandbox row: they are counted as such, not set aside (a backfill over a newer export)', async () => {
+    const fx = await makeFixture({
+      'rates.csv': 'date,currency,rate\n2026-01-01,GBP,1.3\n',
+      'e.csv': csv('customer_id,event_time,amount,currency,is_sandbox', [
+        ['a', '2026-01-05T10:00:00Z', '10', 'USD', ''], // 2
+        ['b', '2026-01-06T10:00:00Z', '20', 'GBP', ''], // 3: 26 USD
+        ['c', '2026-02-20T10:00:00Z', '10', 'EUR', ''], // 4: after T, no EUR rate
+        ['d', '2026-01-07T10:00:00Z', '10', 'CHF', 'true'], // 5: sandbox, no CHF rate
+        ['e', '2026-01-08T10:00:00Z', '10', 'CHF', ''], // 6: counted, no CHF rate: a bad row
+        ['f', '2026-02-21T10:00:00Z', '10', 'XYZ', ''], // 7: after T, but no currency at all: a bad row
+      ]),
+    });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], rates: 'rates.csv', matrices: MONTHLY, max_bad_row_share: 1 }, T);
+      expect(result.stats).toMatchObject({ rows_read: 6, rows_quarantined: 2, after_as_of_rows: 1, sandbox_rows: 1, transactions: 2 });
+      const { report, dir } = await readLatest(fx);
+      const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.replace(/^[^,]*,/, '').replace(/,.*/, ''));
+      expect(q).toEqual(['6', '7']);
+      // a 10 USD and b 20 GBP at 1.3 = 26: (10 + 26) / 2 = 18.
+      expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([18, 18]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it.each([
     [{ inputs: [{ path: 'missing-*.csv' }] }, /inputs\[0\]\.path: no file matches "missing-\*\.csv"/],
     [{ inputs: [{ path: 'e.csv' }] }, /e\.csv: no column for the required "amount" \(the file has: customer_id, event_time, price\); map one with --map amount=<column>/],

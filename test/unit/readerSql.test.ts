@@ -88,7 +88,7 @@ async function statementsOf(name: string, v: Variant): Promise<{ sql: Record<str
     await installMacros(wh, job.timezone);
     await loadRates(wh, job.rates, job.baseDir);
     const files = await resolveInputs(job, wh, 'job.json');
-    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: join(at, 'scratch') });
+    const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: join(at, 'scratch'), asOf: '2026-03-16T15:00:00Z' });
     const [counts] = await wh.all<{ rows: number; bad: number }>('SELECT count(*)::INTEGER AS rows, count(reason)::INTEGER AS bad FROM checked_rows');
     const columns = (await wh.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE ${CHECKED_ROWS.name})`))
       .map((c): [string, string] => [c.column_name, c.column_type]);
