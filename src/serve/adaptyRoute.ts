@@ -9,6 +9,7 @@ import type { QueryOptions } from '../ltv/queryRun.js';
 import { RUN_HEADER } from '../explorer/explorerApi.js';
 import { RUN_FILES, adaptySnapshotPath, runKey } from '../ltv/runFiles.js';
 import type { Manifest } from '../ltv/runFiles.js';
+import { unknownNames } from '../format/listed.js';
 import { adaptyToCsv } from '../report/adaptyCsv.js';
 import type { AdaptyResponse } from '../report/apiTypes.js';
 import { parseAdaptyRequest, type AdaptyRequest } from './adaptyRequest.js';
@@ -149,6 +150,14 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
     auth: { schemes: ['api-key'] },
     async handle(ctx) {
       const key = ctx.key as KeyRecord;
+      // Adapty's request is its JSON body: `?format=csv&segmentation=country` in the URL was ignored, and a
+      // client got JSON by cohort, another answer than it asked for, without a word (Zenovay's route refuses
+      // a parameter it does not read too).
+      const sent = [...new Set(ctx.query.keys())];
+      if (sent.length > 0) {
+        const message = `this endpoint reads no query string (it has ${unknownNames(sent)}): send them as fields of the JSON body, e.g. {"filters": {"date": ["2026-01-01", "2026-03-31"]}, "format": "csv"}`;
+        throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'non_field_errors', errors: [message] }] });
+      }
       const tenant = pickTenant(key, onceHeader(ctx.req, TENANT_HEADER));
       const request = parseAdaptyRequest(await ctx.readJson());
       ctx.setTenant(tenant);

@@ -1,39 +1,11 @@
 // The OpenAPI document (src/serve/openapi.json) against what the server actually answers: every status
 // we provoke must be documented for its operation, and its body must validate against the schema.
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS } from '../../src/serve/HttpError.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest, type RawResponse } from '../helpers/httpRequest.js';
+import { ajv, checkOpenapi as check, doc } from '../helpers/openapiCheck.js';
 import { startServer, type TestServer } from '../helpers/startServer.js';
-
-interface Doc {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
-  components: { schemas: Record<string, unknown> };
-}
-const doc = JSON.parse(readFileSync(new URL('../../src/serve/openapi.json', import.meta.url), 'utf8')) as Doc;
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-// Format keywords are annotations unless a format plugin is loaded; these two we check ourselves.
-ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
-ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && /T.*Z$/.test(s));
-ajv.addSchema({ $id: 'doc', components: doc.components }, 'doc');
-
-function check(path: string, method: string, r: RawResponse): void {
-  const op = doc.paths[path]?.[method];
-  expect(op, `${method} ${path} documented`).toBeDefined();
-  const resp = op?.responses[String(r.status)];
-  expect(resp, `${method} ${path} documents ${r.status}`).toBeDefined();
-  const ct = String(r.headers['content-type'] ?? '').split(';')[0] as string;
-  if (r.status === 304) return;
-  const media = resp?.content?.[ct];
-  expect(media, `${r.status} documents ${ct}`).toBeDefined();
-  if (ct !== 'application/json') return;
-  const schema = JSON.parse(JSON.stringify(media?.schema).replaceAll('"#/components/', '"doc#/components/')) as object;
-  const validate = ajv.compile(schema);
-  const ok = validate(r.json());
-  expect(ok, `${method} ${path} ${r.status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-}
 
 const KEY = 'ltv_openapi_test_key_0001';
 const FREE = 'ltv_openapi_test_free_0002';

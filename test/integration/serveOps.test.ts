@@ -12,6 +12,7 @@ import { loadEnv } from '../../src/config/env.js';
 import { addKey } from '../../src/serve/addKey.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest } from '../helpers/httpRequest.js';
+import { checkOpenapi } from '../helpers/openapiCheck.js';
 import { parseExposition, sampleValue } from '../helpers/parseExposition.js';
 import { logger, privateRedis, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 import { startServer } from '../helpers/startServer.js';
@@ -44,6 +45,7 @@ test('serve /metrics counts requests by route template and status, never by URL;
 
     const scrape = await get('/metrics', {});
     expect(scrape.status).toBe(200);
+    checkOpenapi('/metrics', 'get', scrape);
     expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const m = parseExposition(scrape.text);
     // Six requests before the scrape: 2×200, 404, 401 on the Zenovay route; 404 unmatched; /healthz.
@@ -69,10 +71,14 @@ test('serve /metrics counts requests by route template and status, never by URL;
     const refused = parseExposition((await get('/metrics', {})).text);
     expect(sampleValue(refused, 'ltv_http_requests_total', { route: '/healthz', method: 'other', status: '405' })).toBe(1);
 
-    expect((await get('/readyz', {})).json()).toEqual({ status: 'ready', checks: { [`reports ${reportsDir}`]: 'ok' } });
+    const ready = await get('/readyz', {});
+    expect(ready.json()).toEqual({ status: 'ready', checks: { [`reports ${reportsDir}`]: 'ok' } });
+    checkOpenapi('/readyz', 'get', ready);
     renameSync(reportsDir, `${reportsDir}.away`);
     const away = await get('/readyz', {});
     expect(away.status).toBe(503);
+    // Both answers as /openapi.json documents them (it did not list /readyz, /metrics or the run routes).
+    checkOpenapi('/readyz', 'get', away);
     expect((away.json() as { checks: Record<string, string> }).checks[`reports ${reportsDir}`]).toMatch(/not readable \(ENOENT\)/);
     renameSync(`${reportsDir}.away`, reportsDir);
     expect((await get('/readyz', {})).status).toBe(200);
@@ -117,6 +123,7 @@ test('serve /readyz turns unready when Redis stops and ready again when it is ba
     // So do the run routes (an ioredis message and a 500 before).
     const state = await httpRequest(s.port, '/api/v1/runs/x', { headers: { authorization: `Bearer ${ADMIN}` } });
     expect([state.status, (state.json() as { error: { message: string } }).error.message]).toEqual([503, expect.stringMatching(/^Redis at \S+ (is not connected|did not answer within)/)]);
+    checkOpenapi('/api/v1/runs/{id}', 'get', state);
     await redis.start();
     await waitFor('ready again', async () => (await httpRequest(s.port, '/readyz')).status === 200, 20_000);
   } finally {
@@ -168,6 +175,8 @@ test('bull-board answers only with the admin key (header or sign-in cookie), rea
     const page = await req('/', { headers: { accept: 'text/html' } });
     expect(page.status).toBe(303);
     expect(page.headers.location).toBe('/admin/queues/login');
+    checkOpenapi('/admin/queues/', 'get', page);
+    checkOpenapi('/admin/queues/', 'get', await req('/'));
     expect((await req('/api/queues')).status).toBe(401);
     expect((await req('/api/queues', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await req('/static/images/logo.svg')).status).toBe(401);
@@ -177,6 +186,7 @@ test('bull-board answers only with the admin key (header or sign-in cookie), rea
     const html = await req('/', { headers: bearer });
     expect(html.status).toBe(200);
     expect(html.text).toContain('<base href="/admin/queues/" />');
+    checkOpenapi('/admin/queues/', 'get', html);
     expect(html.text).not.toContain('<%');
     const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html.text)?.[1];
     expect(script).toBeDefined();

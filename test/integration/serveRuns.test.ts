@@ -6,6 +6,7 @@ import { beforeEach, expect, test } from 'vitest';
 import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
 import { loadEnv } from '../../src/config/env.js';
 import { httpRequest } from '../helpers/httpRequest.js';
+import { checkOpenapi } from '../helpers/openapiCheck.js';
 import { useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 import { startServer } from '../helpers/startServer.js';
 
@@ -28,12 +29,15 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
     const json = { 'content-type': 'application/json' };
     const denied = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: json, body });
     expect(denied.status).toBe(401);
+    // Every answer as /openapi.json documents it (the run routes were not in it).
+    checkOpenapi('/api/v1/runs', 'post', denied);
     expect(denied.headers['x-request-id']).toBeTruthy();
 
     // A body of the wrong shape: 400 in words, per field (zod's "Invalid input: expected string, received number" before).
     const refusedBody = async (b: unknown): Promise<string> => {
       const r = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify(b) });
       expect(r.status).toBe(400);
+      checkOpenapi('/api/v1/runs', 'post', r);
       return (r.json() as { error: { code: string; message: string } }).error.message;
     };
     expect(await refusedBody({ job: 7 })).toBe('job: a job name: a file name in the jobs folder without .json, e.g. "nightly"');
@@ -45,6 +49,7 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
 
     const accepted = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body });
     expect(accepted.status).toBe(202);
+    checkOpenapi('/api/v1/runs', 'post', accepted);
     const { id } = accepted.json() as { id: string };
     const done = await waitFor('run completed', async () => {
       const r = await httpRequest(server.port, `/api/v1/runs/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${key}` } });
@@ -52,6 +57,7 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
       // A whole run, the worker's first (cold imports): seconds on a loaded machine, not the 15 s default.
     }, 60_000);
     expect(done.status).toBe(200);
+    checkOpenapi('/api/v1/runs/{id}', 'get', done);
     expect(done.json()).toMatchObject({ id, job: 'web', state: 'completed', result: { asOf: '2026-02-01T00:00:00.000Z' } });
 
     // An as_of before every row: the failure names the request's as_of, which set it (it said to check
