@@ -335,7 +335,10 @@ function scratchDirOf(job: Job): string {
 export async function openRunWarehouse(job: Job, log: Logger, signal?: AbortSignal): Promise<RunWarehouse> {
   const scratchDir = scratchDirOf(job);
   await makeDirs(scratchDir).catch((e: NodeJS.ErrnoException) => {
-    throw new AppError('CONFIG', `duckdb.temp_directory: cannot create ${scratchDir} (${e.code ?? e.message}): give a writable directory`);
+    // Named with its job file, as every other field of it is (only a job file sets it).
+    const why = `${scratchDir} (${e.code ?? e.message})`;
+    if (!job.duckdb.temp_directory) throw new AppError('CONFIG', `cannot create the temporary folder ${why}: set TMPDIR to a writable folder, or "duckdb.temp_directory" in the job file`);
+    throw new AppError('CONFIG', `${job.name === 'adhoc' ? '' : `${job.file}: `}duckdb.temp_directory: cannot create ${why}: give a writable directory`);
   });
   await removeStaleScratch(scratchDir, log);
   const dbPath = join(scratchDir, `ltv-run-${process.pid}-${randomBytes(4).toString('hex')}.duckdb`);

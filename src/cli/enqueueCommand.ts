@@ -6,6 +6,7 @@ import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
 import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
+import { refuseEmpty } from './refuseEmpty.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 /** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */
@@ -37,6 +38,7 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
         import('../queue/redisConnection.js'),
       ]);
+      refuseEmpty([['--jobs', opts.jobs, 'the jobs folder, or leave the flag out ($LTV_JOBS_DIR, else jobs)']]);
       const env = loadEnv();
       const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf, 'VALIDATION');
       // Refused before Redis is asked: a run as of a future time would only fail in the worker.

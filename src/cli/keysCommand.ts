@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import type { Plan } from '../serve/KeyStore.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
+import { refuseEmpty } from './refuseEmpty.js';
+
+const KEYS_TAKES = 'the keys file (leave the flag out for ./keys.json)';
 
 /** KeyStore's PLANS, spelled out so that `ltv --help` need not load KeyStore and zod (a test checks they agree). */
 export const PLAN_NAMES = ['free', 'pro', 'scale'] as const;
@@ -19,6 +22,7 @@ export function registerKeys(program: Command): void {
     .option('--admin', 'an admin key: may call the admin routes (POST /api/v1/runs, GET /api/v1/runs/:id) and sign in to /admin/queues', false)
     .option('--note <text>', 'a label for operators')
     .action(async (o: { tenant: string[]; plan: string; keys: string; rpm: string; admin: boolean; note?: string }) => {
+      refuseEmpty([['--keys', o.keys, KEYS_TAKES], ['--note', o.note, 'a label, or leave the flag out']]);
       const [{ addKey }, { PLANS, MAX_REQUESTS_PER_MINUTE }] = await Promise.all([import('../serve/addKey.js'), import('../serve/KeyStore.js')]);
       if (!(PLANS as readonly string[]).includes(o.plan)) throw new AppError('CONFIG', `--plan must be one of ${PLANS.join(', ')}`);
       const rpm = wholeNumberOf(o.rpm);
@@ -35,6 +39,7 @@ export function registerKeys(program: Command): void {
     .option('--keys <file>', 'keys file', './keys.json')
     .action(async (o: { keys: string }) => {
       const [{ listKeys }, { visibleLine }] = await Promise.all([import('../serve/editKeys.js'), import('../format/text.js')]);
+      refuseEmpty([['--keys', o.keys, KEYS_TAKES]]);
       const rows = listKeys(o.keys);
       const lines = rows.map((k) => [k.id, k.plan, String(k.requests_per_minute ?? '-'), k.admin ? 'admin' : '-', k.tenants.map((t) => JSON.stringify(t)).join(','), k.note ?? '']
         // One line a key, its columns split by tabs alone: a tab or line break inside a note (or a tenant's
@@ -49,6 +54,7 @@ export function registerKeys(program: Command): void {
     .option('--keys <file>', 'keys file', './keys.json')
     .action(async (id: string, o: { keys: string }) => {
       const { removeKey } = await import('../serve/editKeys.js');
+      refuseEmpty([['--keys', o.keys, KEYS_TAKES]]);
       const was = await removeKey(o.keys, id);
       process.stderr.write(`ltv: key ${was.id} (${was.tenants.join(', ')}) removed from ${o.keys}\n`);
     });
@@ -58,6 +64,7 @@ export function registerKeys(program: Command): void {
     .option('--keys <file>', 'keys file', './keys.json')
     .action(async (id: string, o: { keys: string }) => {
       const { rotateKey } = await import('../serve/editKeys.js');
+      refuseEmpty([['--keys', o.keys, KEYS_TAKES]]);
       const r = await rotateKey(o.keys, id);
       process.stdout.write(`${r.key}\n`);
       process.stderr.write(`ltv: key ${r.was.id} replaced by ${r.id} in ${o.keys}: the old key stops working within seconds; this is the only time the new key is shown\n`);

@@ -29,6 +29,13 @@ function oneLine(text: string): string {
   return showSeparators(visibleText(text).trim().replace(/\s*[\r\n]+\s*/g, '; '));
 }
 
+// The launcher's (bin.mjs) early signal lines end where a command's action begins: from there the command
+// handles signals its own way (ltv run's interrupted run, the worker's and the server's shutdown) or leaves
+// Node's default, as before.
+program.hook('preAction', () => {
+  (process as unknown as Record<symbol, (() => void) | undefined>)[Symbol.for('ltv.releaseEarlySignals')]?.();
+});
+
 registerRun(program);
 registerServe(program);
 registerKeys(program);

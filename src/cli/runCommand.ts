@@ -89,6 +89,9 @@ export function registerRun(program: Command): void {
       }
       // One run in this process: V8 optimises later until ingest shows the run is not small (shortRunTiering.ts).
       tierUpLater();
+      // Before the imports and the job's loading (about a second): a Ctrl-C then ended the process through
+      // Node's default, exit 130 without the line the README promises. Caught here, the run sees it at its start.
+      const interrupt = stopOnSignals();
       if (jobFile && flags.input) throw new AppError('CONFIG', 'give either a job file or --input, not both');
       if (jobFile) refuseInputOnlyFlags(jobFile, flags);
       const [{ pino }, { CANONICAL_COLUMNS }, { jobFromFlags, loadJob }, { runPipeline, EmailInterrupted }, { createProgressReporter }, { envValue }, { withDuckdbDefaults }] = await Promise.all([
@@ -114,7 +117,6 @@ export function registerRun(program: Command): void {
       const logger = pino({ level: flags.verbose ? (deep === 'debug' || deep === 'trace' ? deep : 'info') : 'silent' }, pino.destination(2));
       // Progress goes to stdout: stderr carries only the one line of an error.
       const reporter = createProgressReporter(process.stdout);
-      const interrupt = stopOnSignals();
       let result: Awaited<ReturnType<typeof runPipeline>>;
       try {
         result = await runPipeline(job, {

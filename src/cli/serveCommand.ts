@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
+import { refuseEmpty } from './refuseEmpty.js';
 
 export function registerServe(program: Command): void {
   program
@@ -20,14 +21,12 @@ export function registerServe(program: Command): void {
       const [{ pino }, { loadEnv }, { createServer }] = await Promise.all([import('pino'), import('../config/env.js'), import('../serve/createServer.js')]);
       // Given empty (an unset shell variable), a flag is refused by name, as ltv run's are: `--host ''` is
       // every interface to Node, and `--keys ''` a server answering 401 to everything.
-      for (const [name, value, takes] of [
+      refuseEmpty([
         ['--host', flags.host, 'an address to listen on (127.0.0.1; 0.0.0.0 for every interface)'],
         ['--reports', flags.reports, 'the folder ltv run publishes to'],
         ['--keys', flags.keys, 'the keys file (ltv keys add makes one)'],
         ['--jobs', flags.jobs, 'the jobs folder'],
-      ] as const) {
-        if (value !== undefined && value.trim() === '') throw new AppError('CONFIG', `${name}: empty; give ${takes}`);
-      }
+      ]);
       const port = portOf(flags.port);
       // LOG_LEVEL and the rest of the environment checked first, each in one line (a bad LOG_LEVEL was pino's
       // internal error).

@@ -238,7 +238,8 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         deps.onUnsentRunEmails?.(def.name, result, unsent);
         throw new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`);
       }
-      log.info({ duration_ms: Date.now() - started, tenants: result.tenants.map((t) => t.runId) }, 'run completed');
+      // The tenants and, in the same order, their run ids (the ids were labelled "tenants").
+      log.info({ duration_ms: Date.now() - started, tenants: result.tenants.map((t) => t.tenant), runs: result.tenants.map((t) => t.runId) }, 'run completed');
       return result;
     } catch (e) {
       if (e instanceof WaitingChildrenError) throw e; // a sharded run waits for its shards (shardFlow.ts)

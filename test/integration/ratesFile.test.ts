@@ -73,4 +73,15 @@ describe.concurrent('rates file', () => {
       await fx.cleanup();
     }
   });
+
+  it('a job file\'s duckdb.temp_directory that cannot be made is named with the job file too (it named the field alone)', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': EXPORT, 'job.json': JSON.stringify({ inputs: [{ path: 'e.csv' }], duckdb: { temp_directory: 'e.csv/scratch' }, forecast: { model: 'off' } }) });
+    try {
+      const job = await loadJob(join(fx.dir, 'job.json'));
+      const err = await runPipeline(job, { logger: silentLogger, reportsDir: fx.reportsDir, email: 'off' }).then(() => null, (e: unknown) => e);
+      expect((err as Error).message).toBe(`${join(fx.dir, 'job.json')}: duckdb.temp_directory: cannot create ${join(fx.dir, 'e.csv', 'scratch')} (ENOTDIR): give a writable directory`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });

@@ -101,6 +101,14 @@ describe.concurrent('ltv run input flags', () => {
         [[...base, '--time-format', ''], '--time-format: empty; give a strptime format such as %d/%m/%Y, or leave the flag out for ISO 8601'],
         [[...base, '--map', ''], '--map: empty; give <canonical column>=<source column>'],
         [[...base, '--input', ''], '--input: empty; give an export file or glob'],
+        // The other commands' file and folder flags too: `--jobs ''` looked the job up in the current folder and
+        // queued it, `--keys ''` said ": is a directory" naming no flag.
+        [['enqueue', 'job', '--jobs', ''], '--jobs: empty; give the jobs folder, or leave the flag out ($LTV_JOBS_DIR, else jobs)'],
+        [['keys', 'add', '--tenant', 'a', '--keys', ''], '--keys: empty; give the keys file (leave the flag out for ./keys.json)'],
+        [['keys', 'add', '--tenant', 'a', '--note', ' '], '--note: empty; give a label, or leave the flag out'],
+        [['keys', 'list', '--keys', ''], '--keys: empty; give the keys file (leave the flag out for ./keys.json)'],
+        [['keys', 'remove', 'abc', '--keys', ''], '--keys: empty; give the keys file (leave the flag out for ./keys.json)'],
+        [['keys', 'rotate', 'abc', '--keys', ''], '--keys: empty; give the keys file (leave the flag out for ./keys.json)'],
         // Two email flags that contradict each other (--no-email won silently), and email flags with --shards,
         // which the workers ignored (they sent the job's email): refused before anything is read or sent.
         [['run', 'job.json', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--no-email', '--email-dry-run'], '--no-email and --email-dry-run: give one (no email at all, or the email written as an .eml file instead of sent)'],

@@ -237,6 +237,11 @@ test('two runs of one job never overlap, and neither is lost, while another job 
   const [os] = span(other.id);
   expect(os).toBeLessThan(solo[solo.length - 1]![0]);
   expect(finished.map((j) => j.id).sort()).toEqual([other, ...runs].map((r) => r.id).sort());
+  // The completion line names the tenant and, apart, the run id it published (the ids were labelled "tenants").
+  const done = lines.find((l) => l.run === other.id && l.msg === 'run completed')!;
+  const published = finished.find((j) => j.id === other.id)!.returnvalue.tenants;
+  expect([done.tenants, done.runs]).toEqual([published.map((t) => t.tenant), published.map((t) => t.runId)]);
+  expect(done.runs).toEqual([expect.stringMatching(/^\d{8}T\d{6}Z/)]);
   // Waiting for the lock spends no attempt.
   expect(finished.every((j) => j.attemptsMade === 0 || j.attemptsMade === 1)).toBe(true);
   await q.close();

@@ -48,7 +48,11 @@ describe('job file messages', () => {
     expect(() => parseJob({ inputs: [input], max_run_time: '596h' }, 'job', '/tmp', 'job.json')).not.toThrow();
     // A tenant id as long as a row's may be (it was refused over 128 characters).
     expect(() => parseJob({ inputs: [input], tenant: 'a'.repeat(200) }, 'job', '/tmp', 'job.json')).not.toThrow();
-    expect(refusal({ inputs: [input], tenant: 'a'.repeat(1025) })).toBe('job.json: tenant: a tenant id is 1 to 1,024 characters: shorten it');
+    const tooLong = 'job.json: tenant: a tenant id is 1 to 1,024 characters (one beyond U+FFFF counts two): shorten it';
+    expect(refusal({ inputs: [input], tenant: 'a'.repeat(1025) })).toBe(tooLong);
+    // Counted as the endpoint and a row's tenant_id count it: 600 emoji are 1,200 (they passed, then every row was quarantined).
+    expect(refusal({ inputs: [input], tenant: '\u{1F600}'.repeat(600) })).toBe(tooLong);
+    expect(() => parseJob({ inputs: [input], tenant: '\u{1F600}'.repeat(512) }, 'job', '/tmp', 'job.json')).not.toThrow();
     // White space around it: rows' tenant ids are trimmed, so "acme " split one tenant's rows into two reports.
     for (const tenant of ['acme ', ' acme', '\tacme', 'acme\u00a0', '\u3000acme']) {
       expect(refusal({ inputs: [input], tenant })).toBe('job.json: tenant: has white space at its start or end, which a row\'s tenant_id never keeps: remove it');
