@@ -421,9 +421,11 @@ async function switchLatest(tenantDir: string, runId: string): Promise<string | 
   const latest = join(tenantDir, 'latest');
   const current = await readlink(latest).catch(() => null);
   if (current === target) return null;
-  // Run-ids begin with their as-of time in a fixed-width form (20260316T150000Z): compared as text.
+  // Newer is by as-of, then by repeat number (newestRunFirst): of two runs of one as-of published at once, the
+  // one that took the later run-id keeps latest whichever renames last (it compared the as-of alone, and the
+  // -2 of a run that had read the export before the -3's moved latest back from -3).
   const currentId = current?.startsWith('runs/') ? current.slice('runs/'.length) : null;
-  if (currentId && currentId.slice(0, AS_OF_ID_LENGTH) > runId.slice(0, AS_OF_ID_LENGTH)
+  if (currentId && RUN_DIR.test(currentId) && newestRunFirst(currentId, runId) < 0
     && (await stat(join(tenantDir, current!)).then(() => true, () => false))) {
     return currentId;
   }
@@ -433,9 +435,6 @@ async function switchLatest(tenantDir: string, runId: string): Promise<string | 
   await fsyncPath(tenantDir);
   return null;
 }
-
-/** Length of a run-id's as-of part (runIdFor: `20260316T150000Z`). */
-const AS_OF_ID_LENGTH = 16;
 
 /**
  * Keeps the `retention` newest runs (by run-id, i.e. as-of time), always the one `latest` points to, and
@@ -454,10 +453,15 @@ async function applyRetention(tenantDir: string, retention: number, published: s
     const owners = await Promise.all(runs.map((r) => readFile(join(runsDir, r, RUN_FILES.manifest), 'utf8').then((t) => (JSON.parse(t) as Partial<Manifest>).tenant, () => undefined)));
     runs = runs.filter((_, k) => owners[k] === undefined || owners[k] === tenant);
   }
+  // A run goes by a rename out of the runs' names first, then its removal: killed while removing it in
+  // place, a process left a run without some of its files, still listed (and its downloads 404) until the
+  // tenant's next publish. `.removing-*` left by a kill is removed here next time.
   for (const old of runs.slice(retention)) {
     if (current === join('runs', old) || old === published) continue;
-    await rm(join(runsDir, old), { recursive: true, force: true });
+    const going = join(runsDir, `.removing-${old}-${randomBytes(4).toString('hex')}`);
+    if (await rename(join(runsDir, old), going).then(() => true, () => false)) await rm(going, { recursive: true, force: true });
   }
+  for (const e of entries.filter((x) => x.name.startsWith('.removing-'))) await rm(join(runsDir, e.name), { recursive: true, force: true });
   // Staging directories older than a day are leftovers of killed runs.
   for (const e of entries.filter((x) => x.name.startsWith('.staging-'))) {
     const st = await stat(join(runsDir, e.name)).catch(() => null);

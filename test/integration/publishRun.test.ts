@@ -72,6 +72,19 @@ describe('runs publishing one tenant at the same time take one run-id each', () 
     }
   });
 
+  it('latest goes to the later run-id of one as-of, whichever of the two renames last (the -2 of a run that read the export first moved it back from -3)', async () => {
+    const [a, b] = await Promise.all([reserveRun(reports, 'acme', AS_OF, null), reserveRun(reports, 'acme', AS_OF, null)]);
+    const [first, second] = [a, b].sort((x, y) => x.runId.localeCompare(y.runId));
+    // The run with the later id publishes first, the other one after it.
+    await commitRun(second!, manifestOf('acme', second!.runId), 30);
+    await commitRun(first!, manifestOf('acme', first!.runId), 30);
+    expect(await readlink(join(reports, 'acme', 'latest'))).toBe('runs/20260316T150000Z-2');
+    // A third, later still, moves it on.
+    const third = await reserveRun(reports, 'acme', AS_OF, null);
+    await commitRun(third, manifestOf('acme', third.runId), 30);
+    expect(await readlink(join(reports, 'acme', 'latest'))).toBe('runs/20260316T150000Z-3');
+  });
+
   it('a run-id another machine is staging is left to it; one a dead process of this machine left is taken again', async () => {
     const runs = join(reports, 'acme', 'runs');
     const staging = async (host: string, pid: number) => {
@@ -182,6 +195,19 @@ describe('retention', () => {
     // Kept: the run just published and the two newest before it, -10 and -9 (a string sort puts -10 before -2).
     expect((await readdir(runs)).sort()).toEqual(['2019-archive', '20260301T000000Z-10', '20260301T000000Z-9', '20260302T000000Z', 'README.txt', 'notes']);
     expect(await readFile(join(runs, '2019-archive', 'important.txt'), 'utf8')).toBe('keep');
+  });
+
+  it('removes a run by renaming it out of the run names first, and what a process killed while removing one left', async () => {
+    const runs = join(reports, 'acme', 'runs');
+    // A run half removed by a killed process, under its hidden name: never listed as a run, gone at the next publish.
+    await mkdir(join(runs, '.removing-20260301T000000Z-0a1b2c3d', 'api'), { recursive: true });
+    await writeFile(join(runs, '.removing-20260301T000000Z-0a1b2c3d', 'manifest.json'), '{}');
+    const first = await reserveRun(reports, 'acme', new Date('2026-03-02T00:00:00Z'), null);
+    await commitRun(first, manifestOf('acme', first.runId), 1);
+    expect((await readdir(runs)).sort()).toEqual(['20260302T000000Z']);
+    const next = await reserveRun(reports, 'acme', new Date('2026-03-03T00:00:00Z'), null);
+    await commitRun(next, manifestOf('acme', next.runId), 1);
+    expect((await readdir(runs)).sort()).toEqual(['20260303T000000Z']);
   });
 });
 
