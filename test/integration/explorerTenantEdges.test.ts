@@ -133,6 +133,8 @@ describe('the explorer on tenant ids outside Latin-1', () => {
       const [download] = await Promise.all([p.waitForEvent('download'), p.click('button[data-download="ltv.csv"]')]);
       const path = await download.path();
       expect(await readFile(path, 'utf8')).toBe(await readFile(join(fx.reportsDir, tenantDirName(JP), 'latest', 'ltv.csv'), 'utf8'));
+      // Named as the server names it (the tenant's safe directory name), not after the raw id.
+      expect(download.suggestedFilename()).toBe(`${tenantDirName(JP)}-${RUN}-ltv.csv`);
       expect(await p.textContent('.status')).toBe('');
 
       // The other one, by the tenant selector: r1 alone.

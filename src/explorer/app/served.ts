@@ -539,7 +539,10 @@ class ServedReport {
       const res = await call(this.key, `${runPath(this.state.tenant, this.state.run)}/files/${file}`);
       // The key cannot ride on a link (never in a URL): fetch with the header, hand the bytes over.
       const url = URL.createObjectURL(await res.blob());
-      const a = h('a', { href: url, download: `${this.state.tenant}-${this.state.run}-${file}` });
+      // The server's name for it (Content-Disposition: the tenant's safe directory name, README "Outputs"):
+      // the raw id made `..` a name starting with a dash and a 1,000-character id one no disk takes.
+      const named = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+      const a = h('a', { href: url, download: named ?? file });
       document.body.appendChild(a);
       a.click();
       a.remove();
