@@ -382,7 +382,7 @@ describe('the explorer served by ltv serve', () => {
     }
   });
 
-  it('draws no matrix of another view when the accounting type changes while the new view loads', async () => {
+  it('draws no matrix of another view when the accounting type changes while the new view loads, and hides the last one\'s numbers meanwhile', async () => {
     const p = await signedIn(`#tenant=${TENANT}`);
     try {
       // Week answers wait until released: the month matrix is still drawn while the week one loads.
@@ -406,8 +406,13 @@ describe('the explorer served by ltv serve', () => {
       // Not drawn again: the month matrix under "week" and "proceeds" was drawn here before.
       expect(await drawn!.evaluate((t) => t.isConnected)).toBe(true);
       expect(await heads()).toEqual(monthHeads);
+      // And not shown: the month matrix, its curves and its selection line ("period 23") stood under Unit: week
+      // for as long as the answer took.
+      const shown = (): Promise<boolean[]> => Promise.all(['.report .heatmap-host', '.report .chart', '.report .selection'].map((sel) => p.isVisible(sel)));
+      expect(await shown()).toEqual([false, false, false]);
       release();
       await p.waitForFunction(() => document.querySelector('.report[data-loaded]:not([aria-busy])') !== null);
+      expect(await shown()).toEqual([true, true, true]);
       // The week matrix, in proceeds, as the Adapty route answers it.
       const weekHeads = await heads();
       expect(weekHeads).not.toEqual(monthHeads);

@@ -15,6 +15,9 @@ import { KeyShare } from './keyShare.js';
 import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
 
+/** How long the last view's numbers may stay under new controls while the new answer is awaited. */
+const STALE_AFTER_MS = 150;
+
 const keys = new KeyShare('ltv.apiKey');
 const SIGN_IN_MARK = 'ltv:sign-in';
 /** The user-timing measure from sign-in to the first heatmap (read by the browser tests and the bench). */
@@ -727,6 +730,12 @@ class ServedReport {
     if (!run) return;
     this.parts.status.textContent = 'Loading…';
     this.parts.root.setAttribute('aria-busy', 'true');
+    // The last view's heatmap, curves and selection line stay under the new controls only as long as an
+    // answer usually takes (no flicker); a slower one hides them until it comes (explorer.css data-stale):
+    // the week matrix and its "period 105" showed under Unit: month for as long as the request lasted.
+    const stale = setTimeout(() => {
+      if (seq === this.seq) this.parts.root.dataset.stale = '';
+    }, STALE_AFTER_MS);
     try {
       if (hasFilters(this.state.filters)) {
         // Filters of a fragment may name values the run does not have: checked against the run's own
@@ -801,7 +810,11 @@ class ServedReport {
       }
       setText(this.parts.status, `Could not load the report: ${(e as Error).message}`);
     } finally {
-      if (seq === this.seq) this.parts.root.removeAttribute('aria-busy');
+      clearTimeout(stale);
+      if (seq === this.seq) {
+        this.parts.root.removeAttribute('aria-busy');
+        delete this.parts.root.dataset.stale;
+      }
     }
   }
 
