@@ -1,7 +1,7 @@
 // jobs/job.schema.json, for editors: generated from the zod schema (one source of truth) with the field
 // descriptions editors show on hover. test/unit/jobJsonSchema.test.ts keeps the committed file equal to it.
 import { z } from './zod.js';
-import { JobSchema } from './jobSchema.js';
+import { EDGE_SPACE, ISO_4217, JobSchema, SUBJECT_PLACEHOLDERS } from './jobSchema.js';
 
 const DESCRIPTIONS: Record<string, string> = {
   '': 'An ltv job: which transaction exports to read and which LTV reports to publish (jobs/README.md).',
@@ -86,5 +86,34 @@ export function jobJsonSchema(): Record<string, unknown> {
   // The input side: what a person writes, where defaults are optional.
   const schema = z.toJSONSchema(JobSchema, { io: 'input', override: refuseFlags }) as Node;
   describe(schema, '');
+  withRefinements(schema);
   return schema;
+}
+
+/** A pattern matching `code` in any case, as ltv reads a currency (`usd`): [Uu][Ss][Dd]. */
+const anyCase = (code: string): string => [...code].map((c) => `[${c.toUpperCase()}${c.toLowerCase()}]`).join('');
+
+/**
+ * What the loader checks beyond zod's shapes (its refinements), said in JSON Schema where it can be, so that
+ * an editor flags what `ltv` refuses: an input is a file (path) or a query with its connection, and each
+ * refuses the other's fields; the report currency is one of ISO 4217's current codes; a tenant has no white
+ * space at its ends; matrices are not listed twice; a subject's {placeholder} is one ltv fills. Not said here
+ * (ltv checks them when it loads the job, with a line naming the field): a cron pattern's ranges, a time
+ * zone's existence, a duration or memory limit of zero, and two matrices equal only once defaults apply.
+ */
+function withRefinements(schema: Node): void {
+  const props = schema.properties!;
+  const has = (...names: string[]) => ({ anyOf: names.map((n) => ({ required: [n] })) });
+  const input = props.inputs!.items!;
+  input.oneOf = [
+    { title: 'a file', required: ['path'], not: has('query', 'connection', 'ssl', 'ssl_ca') },
+    { title: 'a database query', required: ['query', 'connection'], properties: { format: { const: 'auto' } }, not: has('path', 'delimiter') },
+  ];
+  props.currency!.pattern = `^(?:${[...ISO_4217].sort().map(anyCase).join('|')})$`;
+  // EDGE_SPACE is `^[…]|[…]$`: its class, the white space a row's tenant_id is trimmed of.
+  const space = EDGE_SPACE.source.split('|')[1]!.replace(/\$$/, '');
+  props.tenant!.pattern = `^(?!${space})[\\s\\S]*(?<!${space})$`;
+  props.matrices!.uniqueItems = true;
+  const email = props.email!;
+  email.properties!.subject!.pattern = `^(?:[^{]|\\{(?:${SUBJECT_PLACEHOLDERS.map((p) => p.slice(1, -1)).join('|')})\\}|\\{(?!\\w+\\}))*$`;
 }

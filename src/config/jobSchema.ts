@@ -54,7 +54,7 @@ import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '..
 /** The placeholders of `email.subject` (src/notify/formatSubject.ts). */
 /** White space at either end, as ltv_trim (02_macros.sql) removes it from the text values of rows. */
 export const EDGE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
-const SUBJECT_PLACEHOLDERS = ['{tenant}', '{date}', '{ltv}', '{currency}', '{horizon}', '{job}'];
+export const SUBJECT_PLACEHOLDERS = ['{tenant}', '{date}', '{ltv}', '{currency}', '{horizon}', '{job}'];
 
 export const CANONICAL_COLUMNS = [
   'customer_id', 'event_time', 'amount', 'transaction_id', 'currency', 'tenant_id',

@@ -37,6 +37,17 @@ test('the committed schema takes a pattern field\'s value exactly when ltv does,
     ['as_of', '2024-01-01T00:00:00.123000Z', true], ['as_of', '2024-01-01T00:00:00.123456Z', false], ['as_of', '2024-01-01T00:00:00+0100', false], ['as_of', '2024-01-01T00:00:00', false],
     ['as_of', '2024-01-01', false], ['min_event_time', '2000-01-01T00:00:00+01:00', true],
     ['email', { to: ['Finance@Example.COM'] }, true], ['email', { to: ['finance'] }, false],
+    // The loader's refinements the schema says too (an editor took them all, ltv refused them).
+    ['inputs', [{}], false], ['inputs', [{ path: 'a.csv', query: 'SELECT 1', connection: 'env:DB' }], false], ['inputs', [{ query: 'SELECT 1' }], false],
+    ['inputs', [{ query: 'SELECT 1', connection: 'env:DB', format: 'csv' }], false], ['inputs', [{ query: 'SELECT 1', connection: 'env:DB', format: 'auto' }], true],
+    ['inputs', [{ query: 'SELECT 1', connection: 'env:DB', delimiter: ';' }], false], ['inputs', [{ query: 'SELECT 1', connection: 'env:DB', ssl: 'require', time_format: '%Y' }], true],
+    ['inputs', [{ path: 'a.csv', ssl: 'require' }], false], ['inputs', [{ path: 'a.csv', connection: 'env:DB' }], false], ['inputs', [{ path: 'a.csv', delimiter: ';' }], true],
+    ['currency', 'XYZ', false], ['currency', 'chf', true], ['currency', 'XAU', false],
+    ['tenant', 'acme ', false], ['tenant', '\u3000acme', false], ['tenant', 'a cme', true], ['tenant', 'a', true],
+    ['matrices', [{ period_type: 'days', period_unit: 'week' }, { period_type: 'days', period_unit: 'week' }], false],
+    ['matrices', [{ period_type: 'days', period_unit: 'week' }, { period_type: 'days', period_unit: 'month' }], true],
+    ['email', { to: ['a@example.com'], subject: '{foo} report' }, false], ['email', { to: ['a@example.com'], subject: '{tenant}: {ltv} {currency} {x' }, true],
+    ['email', { to: ['a@example.com'], subject: 'LTV {date} {job} at {horizon}' }, true],
   ];
   // Formats are not what is compared here (ltv checks them itself); patterns are.
   const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(JSON.parse(await readFile(FILE, 'utf8')) as object);
