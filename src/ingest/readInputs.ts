@@ -3,7 +3,10 @@
 // cannot be read, is not the declared format, or lacks a required column fails the run with a message
 // naming the file; records the splitter (splitRecords.ts) cannot split are kept with their physical line
 // and reason (quarantined later), blank lines and repeated header lines are counted per file.
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, ISO_4217, type CanonicalColumn } from '../config/jobSchema.js';
@@ -17,7 +20,8 @@ import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '..
 import { namesReadBy, presetFor, rowPresetFor, type ColumnSource } from './presets.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
-import { checkPlainCsv, LINES_SEPARATOR, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
+import { isDiskFull } from '../publish/isDiskFull.js';
+import { checkPlainCsv, LINES_SEPARATOR, readError, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
 /** The codes a row's currency without a rate is told apart by (06_check_rows.sql): the report currency's. */
@@ -315,15 +319,18 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     return slow();
   }
   if (file.format === 'parquet') {
-    await checkParquetMagic(file);
-    const params = { path: file.path };
+    // DuckDB reads Parquet by seeking to its footer: a gzipped one (SPEC §3: gzip accepted) is inflated into
+    // the run's scratch folder first; it failed with DuckDB's "No magic bytes found at end of file".
+    const path = file.gzip ? await inflated(file, join(scratch, `input-${fileIdx}.parquet`)) : file.path;
+    await checkParquetMagic(file, path);
+    const params = { path };
     const reader = 'read_parquet($path)';
     const read = namesReadBy(file.input);
     const typed = await describeTyped(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params);
     // DuckDB renames a second column of one name, case aside (`net`, `Net` → `net`, `Net_1`), and binds
     // `src."Net"` to `net`: mapped as `Net`, the other column was read. Columns go by the file's own names,
     // and a name the job reads that the file has twice is refused, as in a CSV header.
-    const own = await parquetNames(wh, file);
+    const own = await parquetNames(wh, file, path);
     const names = own.length === typed.length ? own : typed.map((t) => t.name);
     // Text holding a NUL: a bad row, as in JSON Lines and CSV (it was written on as "␀", and `b\0` was a
     // customer of its own), for each text column the job reads.
@@ -667,8 +674,8 @@ const NESTED_TYPES: ReadonlySet<DuckDBTypeId> = new Set([DuckDBTypeId.LIST, Duck
  * A Parquet file's top-level column names as the file writes them, in order (its schema is a tree in
  * depth-first order: the root, then each column with its nested fields after it).
  */
-async function parquetNames(wh: Warehouse, file: SourceFile): Promise<string[]> {
-  const schema = await query<{ name: string; num_children: number | null }>(wh, file, 'SELECT name, num_children FROM parquet_schema($path)', { path: file.path });
+async function parquetNames(wh: Warehouse, file: SourceFile, path: string): Promise<string[]> {
+  const schema = await query<{ name: string; num_children: number | null }>(wh, file, 'SELECT name, num_children FROM parquet_schema($path)', { path });
   let at = 1;
   const skip = (): void => {
     const children = Number(schema[at++]?.num_children ?? 0);
@@ -705,14 +712,25 @@ export function isInterrupted(e: unknown): boolean {
   return e instanceof Error && /INTERRUPT/i.test(e.message);
 }
 
+/** The gzipped file inflated to `to` (verified: a damaged or cut-short gzip is said so, as a CSV's is). */
+async function inflated(file: SourceFile, to: string): Promise<string> {
+  try {
+    await pipeline(createReadStream(file.path), createGunzip(), createWriteStream(to));
+  } catch (e) {
+    // A full scratch disk is the run's storage error (storageError), not the file's.
+    if (isDiskFull(e)) throw e;
+    throw readError({ path: file.path, gzip: true }, e);
+  }
+  return to;
+}
+
 /**
  * A Parquet file starts and ends with "PAR1": one that does not was refused with DuckDB's own words ("No
  * magic bytes found at end of file", "TProtocolException: Invalid data"). Said as what it is instead: text
  * named .parquet, or a file cut short.
  */
-async function checkParquetMagic(file: SourceFile): Promise<void> {
-  if (file.gzip) return;
-  const handle = await open(file.path, 'r').catch(() => null);
+async function checkParquetMagic(file: SourceFile, path: string): Promise<void> {
+  const handle = await open(path, 'r').catch(() => null);
   if (!handle) return; // DuckDB's read says why
   try {
     const { size } = await handle.stat();

@@ -202,8 +202,15 @@ async function detectFormat(path: string, input: InputDef, gzip: boolean): Promi
   if (input.format === 'jsonl' || (input.format === 'auto' && /\.(jsonl|ndjson|json)$/.test(lower))) return { format: 'jsonl' };
   if (input.format === 'tsv' || (input.format === 'auto' && /\.(tsv|tab)$/.test(lower))) return { format: 'csv', delimiter: input.delimiter ?? '\t' };
   if (input.delimiter) return { format: 'csv', delimiter: input.delimiter };
-  // Sniff the header line: no comma, semicolon, tab or pipe but runs of spaces = whitespace-separated (CDNOW).
   const head = await firstLine(path, gzip);
+  // A first line that is a JSON object: JSON Lines, under a name that says nothing of its format (`.gz`,
+  // `.txt`, none); read as CSV, it was refused with "fix its quotes". Under a CSV name, said and refused, as a
+  // CSV under a JSON name is: the name and the content disagree, and a guess could read the wrong file.
+  if (input.format === 'auto' && /^\uFEFF?[ \t]*\{\s*["}]/.test(head)) {
+    if (!lower.endsWith('.csv')) return { format: 'jsonl' };
+    throw new AppError('INPUT', `${path}: named .csv, but line 1 is a JSON object, as in JSON Lines: name it .jsonl, or give "format": "jsonl" to its input in a job file`);
+  }
+  // Sniff the header line: no comma, semicolon, tab or pipe but runs of spaces = whitespace-separated (CDNOW).
   if (!/[,;\t|]/.test(head) && /\S\s+\S/.test(head)) return { format: 'whitespace' };
   return { format: 'csv' };
 }

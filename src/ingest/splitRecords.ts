@@ -72,7 +72,7 @@ function stream(src: TextSource): Readable {
 }
 
 /** A damaged compressed file is refused with one line naming it (never read up to the damage, silently). */
-function readError(src: TextSource, e: unknown): AppError {
+export function readError(src: Pick<TextSource, 'path' | 'gzip'>, e: unknown): AppError {
   const err = e as NodeJS.ErrnoException;
   if (src.gzip && (err.code?.startsWith('Z_') || /unexpected end|incorrect header|invalid|check/i.test(err.message))) {
     return new AppError(

@@ -49,6 +49,10 @@ describe('input formats', () => {
     ['tsv', 'e.tsv', () => csv('customer_id\tevent_time\tamount\ttransaction_id', ROWS).replaceAll(',', '\t')],
     ['gzip csv', 'e.csv.gz', () => gzipSync(csv('customer_id,event_time,amount,transaction_id', ROWS))],
     ['json lines', 'e.jsonl', () => ROWS.map(([c, t, a, x]) => JSON.stringify({ customer_id: c, event_time: t, amount: Number(a), transaction_id: x })).join('\n')],
+    // JSON Lines under a name that says nothing of its format: recognised by its first line (it was read as
+    // CSV and refused with "fix its quotes").
+    ['gzipped json lines named .gz', 'events.gz', () => gzipSync(ROWS.map(([c, t, a, x]) => JSON.stringify({ customer_id: c, event_time: t, amount: Number(a), transaction_id: x })).join('\n'))],
+    ['json lines named .txt', 'events.txt', () => ROWS.map(([c, t, a, x]) => JSON.stringify({ customer_id: c, event_time: t, amount: a, transaction_id: x })).join('\r\n')],
   ])('reads %s', async (_name, file, content) => {
     const fx = await makeFixture({ [file]: content() });
     try {
@@ -87,6 +91,28 @@ describe('input formats', () => {
       const { report } = await readLatest(fx);
       expect(grid(report.matrices[0]!)).toEqual(EXPECTED);
       expect(report.inputs.map((i) => [i.path.split('/').pop(), i.rows])).toEqual([['part-0.parquet', 2], ['part-1.parquet', 2]]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('reads a gzipped Parquet file (inflated first: DuckDB said "No magic bytes found"), and refuses JSON Lines named .csv saying so', async () => {
+    const jsonl = ROWS.map(([c, t, a, x]) => JSON.stringify({ customer_id: c, event_time: t, amount: Number(a), transaction_id: x })).join('\n');
+    const fx = await makeFixture({ 'events.csv': jsonl });
+    try {
+      const part = `SELECT * FROM (VALUES ${ROWS.map(([c, t, a, x]) => `('${c}', TIMESTAMPTZ '${t}', ${a}::DECIMAL(18,2), '${x}')`).join(',')}) v(customer_id, event_time, amount, transaction_id)`;
+      await writeParquet(fx.dir, { 'all.parquet': part });
+      await writeFile(join(fx.dir, 'all.parquet.gz'), gzipSync(await readFile(join(fx.dir, 'all.parquet'))));
+      await runJob(fx, { inputs: [{ path: 'all.parquet.gz' }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+      // Cut short, the gzip is said damaged, as a CSV's is.
+      const gz = await readFile(join(fx.dir, 'all.parquet.gz'));
+      await writeFile(join(fx.dir, 'cut.parquet.gz'), gz.subarray(0, gz.length - 20));
+      await expect(runJob(fx, { inputs: [{ path: 'cut.parquet.gz' }] }, T)).rejects.toThrow(/cut\.parquet\.gz: damaged gzip data \(unexpected end of file\): the file is truncated or corrupt; nothing of it was read — export or copy it again$/);
+      await expect(runJob(fx, { inputs: [{ path: 'events.csv' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'events.csv')}: named .csv, but line 1 is a JSON object, as in JSON Lines: name it .jsonl, or give "format": "jsonl" to its input in a job file`);
+      await runJob(fx, { inputs: [{ path: 'events.csv', format: 'jsonl' }], matrices: MONTHLY }, T);
+      expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
     } finally {
       await fx.cleanup();
     }
