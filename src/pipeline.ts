@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, copyFile, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from './config/AppError.js';
 import { parseDuration } from './config/parseDuration.js';
@@ -161,6 +161,18 @@ export function reportsDirFix(job: Pick<Job, 'reports_dir' | 'file'>, from?: Rep
   return `it is the default, ./reports in the current directory, as ${job.file} gives no "reports_dir": make it writable, or give a writable "reports_dir" there`;
 }
 
+/**
+ * How to choose another reports directory, after where its path came from (a write refused mid-run, a file in
+ * the way): "give another --out" sent the worker's operator to a flag the worker does not have, and past
+ * LTV_REPORTS_DIR, which overrides the job's reports_dir.
+ */
+export function anotherReportsDir(job: Pick<Job, 'reports_dir' | 'file' | 'name'>, from?: ReportsDirSource): string {
+  if (from === '--out') return 'give another --out';
+  if (from === 'LTV_REPORTS_DIR') return 'set LTV_REPORTS_DIR to another directory (it overrides the job\'s "reports_dir")';
+  if (job.name === 'adhoc') return 'give another directory with --out';
+  return `give another "reports_dir" in ${job.file} (or, with ltv run, --out)`;
+}
+
 export function reportsDirOf(job: Job, override?: string): string {
   const dir = override ?? job.reports_dir ?? 'reports';
   return isAbsolute(dir) ? dir : resolve(job.reports_dir ? job.baseDir : process.cwd(), dir);
@@ -285,7 +297,7 @@ export async function checkReportsDir(reportsDir: string, fix = 'give a writable
  * error. A full disk is worth retrying (TRANSIENT: the worker retries later; space may be freed); a
  * refused write is not. The run's own files are already removed, and the last published run is untouched.
  */
-export function storageError(e: unknown, reportsDir: string, dbPath: string): AppError | undefined {
+export function storageError(e: unknown, reportsDir: string, dbPath: string, another = 'give another --out (or "reports_dir" in the job file)'): AppError | undefined {
   if (isAppError(e)) return undefined;
   const err = e as (NodeJS.ErrnoException & { dest?: string }) | undefined;
   const message = err?.message ?? '';
@@ -307,10 +319,15 @@ export function storageError(e: unknown, reportsDir: string, dbPath: string): Ap
   }
   if (err?.code === 'EROFS' || err?.code === 'EACCES' || err?.code === 'EPERM') {
     return new AppError('PUBLISH',
-      `cannot write ${written ?? where} (${err.code}); nothing was published: make it writable, or give another --out (or "reports_dir" in the job file)`,
+      `cannot write ${written ?? where} (${err.code}); nothing was published: make it writable, or ${written && !isUnder(written, reportsDir) && isUnder(written, dirname(dbPath)) ? 'move "duckdb.temp_directory" (the system\'s temporary folder without it) to a writable folder' : another}`,
       { cause: e });
   }
   return undefined;
+}
+
+/** `path` is `dir` or inside it. */
+function isUnder(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
 }
 
 /** Tries of checkReportsDir when its directory vanishes meanwhile (each one a few system calls). */
@@ -562,7 +579,7 @@ export async function runStages(
   // The scratch database is written from its first statement: a full disk or a file-size limit can stop it
   // here already, and says so as it does in any later stage (not an internal error).
   const rw = await openRunWarehouse(job, log, run.effects.signal).catch(async (caught: unknown) => {
-    const e = run.deadline.expired() ?? storageError(caught, reportsDir, join(scratchDirOf(job), 'ltv-run')) ?? caught;
+    const e = run.deadline.expired() ?? storageError(caught, reportsDir, join(scratchDirOf(job), 'ltv-run'), anotherReportsDir(job, effects.reportsDirFrom)) ?? caught;
     await noticeFailure(run, e);
     throw e;
   });
@@ -589,7 +606,7 @@ export async function runStages(
      * charts asked for then (svgToPngOffThread.ts).
      */
     const prepare = async (t: TenantModel): Promise<Prepared> => {
-      const slot = await reserveRun(reportsDir, t.tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined });
+      const slot = await reserveRun(reportsDir, t.tenant, asOf, effects.idempotencyKey ?? null, { job: job.name, locked: effects.idempotencyKey !== undefined }, anotherReportsDir(job, effects.reportsDirFrom));
       slots.push(slot);
       // Compute returns every matrix as runs of equal cells; only the report's own (json, csv, workbook,
       // chart) are expanded cell by cell: the snapshots and report.html are written from the runs.
@@ -766,7 +783,7 @@ export async function runStages(
     // Money beyond the exact sums names its tenant, looked up while DuckDB still holds the data.
     const named = await nameMoneyOverflow(rw.wh, caught);
     await rw.release();
-    const e = run.deadline.expired() ?? storageError(named, reportsDir, rw.dbPath) ?? named;
+    const e = run.deadline.expired() ?? storageError(named, reportsDir, rw.dbPath, anotherReportsDir(run.job, run.effects.reportsDirFrom)) ?? named;
     await noticeFailure(run, e);
     throw e;
   } finally {

@@ -169,6 +169,8 @@ export async function reserveRun(
   reportsDir: string, tenant: string, asOf: Date, idempotencyKey: string | null,
   /** The job writing (staging cleanup); `locked`: the worker holds its run lock. */
   owner?: { job: string; locked: boolean },
+  /** How to choose another reports directory, said when the runs folder cannot be made (pipeline.ts anotherReportsDir). */
+  another = 'give another --out (or "reports_dir" in the job file)',
 ): Promise<RunSlot> {
   const tenantDir = tenantDirOf(reportsDir, tenant);
   const runsDir = join(tenantDir, 'runs');
@@ -180,7 +182,7 @@ export async function reserveRun(
   } catch (e) {
     // What is in the way, and what to change (a bare "ENOTDIR" said neither).
     const err = e as NodeJS.ErrnoException;
-    const fix = 'or give another --out (or "reports_dir" in the job file)';
+    const fix = `or ${another}`;
     const why = err.code === 'ENOTDIR' || err.code === 'EEXIST'
       ? `${err.code}: a part of that path is a file, not a folder): move the file away, ${fix}`
       : err.code === 'ENOENT'

@@ -37,6 +37,28 @@ describe('a full disk', () => {
     expect(mapped?.message).toBe('no space left on the disk of the reports directory /srv/reports or the scratch space /tmp; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk');
   });
 
+  it('says a refused write in the reports directory with the remedy its path came from, and one in the scratch space with temp_directory\'s', async () => {
+    // A real refused write: a read-only bind of a folder (the run as root is refused nothing else).
+    const fx = await makeFixture({});
+    const ro = join(fx.dir, 'ro');
+    await mkdir(ro);
+    execFileSync('mount', ['--bind', '-o', 'ro', ro, ro]);
+    try {
+      execFileSync('mount', ['-o', 'remount,bind,ro', ro]);
+      const err = await writeFile(join(ro, 'ltv.json'), 'x').catch((e: unknown) => e);
+      expect((err as NodeJS.ErrnoException).code).toBe('EROFS');
+      const env = 'set LTV_REPORTS_DIR to another directory (it overrides the job\'s "reports_dir")';
+      // In the reports directory: where its path came from decides the remedy (it said "give another --out"
+      // to a worker, which has no --out, whatever the source).
+      expect(storageError(err, ro, '/tmp/ltv-run-1.duckdb', env)?.message).toBe(`cannot write ${join(ro, 'ltv.json')} (EROFS); nothing was published: make it writable, or ${env}`);
+      // In the scratch space: the reports directory is not the one to change.
+      expect(storageError(err, '/srv/reports', join(ro, 'ltv-run-1.duckdb'), env)?.message).toBe(`cannot write ${join(ro, 'ltv.json')} (EROFS); nothing was published: make it writable, or move "duckdb.temp_directory" (the system's temporary folder without it) to a writable folder`);
+    } finally {
+      execFileSync('umount', [ro]);
+      await fx.cleanup();
+    }
+  });
+
   it('names the full disk\'s file, not the source, when a copy across file systems (scratch → reports) fails', async () => {
     // moveFile copies compute's files from the scratch space when it is another file system: Node's copy
     // error gives the source as `path` (on a disk with room) and the file it wrote as `dest`.
