@@ -62,6 +62,12 @@ export class AdminAuth {
     return token;
   }
 
+  /** Whether the session of this token digest (SHA-256 hex of its token) is live. */
+  protected live(digest: string): boolean {
+    const expires = this.sessions.get(digest);
+    return expires !== undefined && expires > this.now();
+  }
+
   signOut(req: IncomingMessage): void {
     const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (token !== null) this.sessions.delete(sha256(token).toString('hex'));

@@ -189,7 +189,11 @@ export class KeyStore {
 
   /** The key's record, or null. Always compares against every entry. */
   authenticate(plain: string): KeyRecord | null {
-    const digest = createHash('sha256').update(plain, 'utf8').digest();
+    return this.byDigest(createHash('sha256').update(plain, 'utf8').digest());
+  }
+
+  /** The record of the key whose SHA-256 is `digest` (as the file has it now), or null. */
+  byDigest(digest: Buffer): KeyRecord | null {
     let found: KeyRecord | null = null;
     for (const k of this.keys) {
       if (timingSafeEqual(digest, k.digest) && found === null) found = k.record;

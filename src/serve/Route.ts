@@ -73,6 +73,11 @@ export interface MountAuth {
   guard(): void;
   /** The presented key's record (null: wrong key, counted against the address). Guards first. */
   authenticate(plain: string): KeyRecord | null;
+  /**
+   * Whether the key whose SHA-256 is `digest` is an admin key still (the keys file as it is now, or the
+   * operator's): a session signed in with a key lasts only as long as the key (`ltv keys remove`).
+   */
+  stillAdmin(digest: Buffer): boolean;
 }
 
 /** What the server reports about each answered request (SPEC §11 metrics). */

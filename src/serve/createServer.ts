@@ -285,6 +285,8 @@ export function createServer(opts: ServerOptions): LtvServer {
           guardAddress(client);
           return authenticate(client, plain, mount.adminKeySha256);
         },
+        stillAdmin: (digest) => keys.byDigest(digest)?.admin === true
+          || (!!mount.adminKeySha256 && /^[0-9a-fA-F]{64}$/.test(mount.adminKeySha256) && timingSafeEqual(digest, Buffer.from(mount.adminKeySha256, 'hex'))),
       };
       // A mount reads bodies its own way: 100 Continue at once, as Node would send it.
       continueBody(req, res);

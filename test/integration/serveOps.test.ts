@@ -10,6 +10,7 @@ import { mountOps } from '../../src/cli/mountOps.js';
 import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
 import { loadEnv } from '../../src/config/env.js';
 import { addKey } from '../../src/serve/addKey.js';
+import { listKeys, removeKey } from '../../src/serve/editKeys.js';
 import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { checkOpenapi } from '../helpers/openapiCheck.js';
@@ -323,6 +324,17 @@ test('a key made with `ltv keys add --admin` is an admin key on the run routes a
     expect(refused.headers['set-cookie']).toBeUndefined();
     // The admin key reads no tenant: it is not a tenant key.
     expect((await httpRequest(s.port, '/api/external/v1/revenue/acme/ltv', { headers: { 'x-api-key': ADMIN } })).status).toBe(401);
+
+    // The key revoked (`ltv keys remove`): its session ends with it (it went on for its 12 hours); the
+    // operator's session is unaffected.
+    const operatorIn = await httpRequest(s.port, '/admin/queues/login', { method: 'POST', headers: form, body: `key=${encodeURIComponent(ADMIN)}` });
+    const operatorCookie = String(operatorIn.headers['set-cookie']).split(';')[0]!;
+    const adminId = listKeys(s.keysFile).find((k) => k.admin)!.id;
+    await removeKey(s.keysFile, adminId);
+    await waitFor('the key revoked', async () => (await httpRequest(s.port, '/admin/queues/api/queues', { headers: { authorization: `Bearer ${admin}` } })).status === 401 || undefined);
+    expect((await httpRequest(s.port, '/admin/queues/api/queues', { headers: { cookie } })).status).toBe(401);
+    expect((await httpRequest(s.port, '/admin/queues/', { headers: { cookie, accept: 'text/html' } })).status).toBe(303);
+    expect((await httpRequest(s.port, '/admin/queues/api/queues', { headers: { cookie: operatorCookie } })).status).toBe(200);
   } finally {
     await s.stop();
     await runs.queue.close();
