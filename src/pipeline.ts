@@ -27,7 +27,7 @@ import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type Forecast, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
-import { abandonRun, commitRun, PUBLISH_TENANTS, findPublishedRun, newestRunFirst, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { abandonRun, ANY_REPORTS_DIR, commitRun, PUBLISH_TENANTS, findPublishedRun, newestRunFirst, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
 import type { LatePng } from './report/addStreamingPicture.js';
 import { lateChart } from './report/svgToPngOffThread.js';
@@ -297,7 +297,7 @@ export async function checkReportsDir(reportsDir: string, fix = 'give a writable
  * error. A full disk is worth retrying (TRANSIENT: the worker retries later; space may be freed); a
  * refused write is not. The run's own files are already removed, and the last published run is untouched.
  */
-export function storageError(e: unknown, reportsDir: string, dbPath: string, another = 'give another --out (or "reports_dir" in the job file)'): AppError | undefined {
+export function storageError(e: unknown, reportsDir: string, dbPath: string, another = ANY_REPORTS_DIR): AppError | undefined {
   if (isAppError(e)) return undefined;
   const err = e as (NodeJS.ErrnoException & { dest?: string }) | undefined;
   const message = err?.message ?? '';

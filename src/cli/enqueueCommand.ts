@@ -103,11 +103,6 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
       } finally {
         for (const sig of SIGNALS) process.off(sig, signalled);
         await Promise.all([events && closeWithin(events, 1_000), closeWithin(queue, 1_000)]);
-        // The command has said all it had to: it ends. After a Redis outage while it followed the run, a
-        // connection that came back could outlive its close and keep the process up for good once the result
-        // was printed (and print ioredis's "Unhandled error event" stacks at the next outage). Unref'd: a
-        // process with nothing left open has exited before it fires.
-        setTimeout(() => process.exit(), 250).unref();
       }
 }
 

@@ -66,6 +66,12 @@ function refuseRepeatedFlags(cmd: Command): void {
 
 try {
   await program.parseAsync(process.argv);
+  // The command has done and said all it had to (serve and worker return only once they stop): it ends. A
+  // handle left open must not keep it up: after a Redis outage while `ltv enqueue --wait` followed its run,
+  // a connection back from it outlived its close, and the command hung for good after printing the result
+  // (and printed ioredis's "Unhandled error event" stacks at the next outage). Unref'd: a process with
+  // nothing left open has exited before it fires.
+  setTimeout(() => process.exit(), 250).unref();
 } catch (e) {
   if (isAppError(e)) {
     process.stderr.write(`ltv: ${oneLine(e.message)}\n`);

@@ -15,6 +15,7 @@ import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSche
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
+import { refuseEmpty } from './refuseEmpty.js';
 
 interface RunFlags {
   input?: string[];
@@ -290,11 +291,11 @@ function refuseEmptyFlags(flags: RunFlags): void {
     const flag = values.find((v): v is string => typeof v === 'string' && /^--[a-z][a-z-]*(=|$)/i.test(v));
     if (flag !== undefined) throw new AppError('CONFIG', `${flagName(k as keyof RunFlags)}: no value (the word after it is the flag ${flag.split('=')[0]}): give the value right after ${flagName(k as keyof RunFlags)}`);
   }
-  for (const [k, takes] of Object.entries(EMPTY_FLAG_TAKES) as [keyof typeof EMPTY_FLAG_TAKES, string][]) {
+  refuseEmpty((Object.entries(EMPTY_FLAG_TAKES) as [keyof typeof EMPTY_FLAG_TAKES, string][]).flatMap(([k, takes]) => {
     const given = flags[k];
-    const values: unknown[] = Array.isArray(given) ? given : given === undefined ? [] : [given];
-    if (values.some((v) => typeof v === 'string' && v.trim() === '')) throw new AppError('CONFIG', `${flagName(k)}: empty; give ${takes}`);
-  }
+    const values: unknown[] = Array.isArray(given) ? given : [given];
+    return values.map((v) => [flagName(k), typeof v === 'string' ? v : undefined, takes] as const);
+  }));
 }
 
 /**

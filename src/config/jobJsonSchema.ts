@@ -1,7 +1,7 @@
 // jobs/job.schema.json, for editors: generated from the zod schema (one source of truth) with the field
 // descriptions editors show on hover. test/unit/jobJsonSchema.test.ts keeps the committed file equal to it.
 import { z } from './zod.js';
-import { EDGE_SPACE, ISO_4217, JobSchema, SUBJECT_PLACEHOLDERS } from './jobSchema.js';
+import { EDGE_SPACE_CLASS, ISO_4217, JobSchema, SUBJECT_PLACEHOLDERS } from './jobSchema.js';
 
 const DESCRIPTIONS: Record<string, string> = {
   '': 'An ltv job: which transaction exports to read and which LTV reports to publish (jobs/README.md).',
@@ -110,9 +110,7 @@ function withRefinements(schema: Node): void {
     { title: 'a database query', required: ['query', 'connection'], properties: { format: { const: 'auto' } }, not: has('path', 'delimiter') },
   ];
   props.currency!.pattern = `^(?:${[...ISO_4217].sort().map(anyCase).join('|')})$`;
-  // EDGE_SPACE is `^[…]|[…]$`: its class, the white space a row's tenant_id is trimmed of.
-  const space = EDGE_SPACE.source.split('|')[1]!.replace(/\$$/, '');
-  props.tenant!.pattern = `^(?!${space})[\\s\\S]*(?<!${space})$`;
+  props.tenant!.pattern = `^(?!${EDGE_SPACE_CLASS})[\\s\\S]*(?<!${EDGE_SPACE_CLASS})$`;
   props.matrices!.uniqueItems = true;
   const email = props.email!;
   email.properties!.subject!.pattern = `^(?:[^{]|\\{(?:${SUBJECT_PLACEHOLDERS.map((p) => p.slice(1, -1)).join('|')})\\}|\\{(?!\\w+\\}))*$`;

@@ -53,7 +53,9 @@ import { PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type Segmentation } from '..
 
 /** The placeholders of `email.subject` (src/notify/formatSubject.ts). */
 /** White space at either end, as ltv_trim (02_macros.sql) removes it from the text values of rows. */
-export const EDGE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
+/** The white space a row's text is trimmed of (ltv_trim, 02_macros.sql), as a regex class (jobJsonSchema.ts takes it too). */
+export const EDGE_SPACE_CLASS = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+export const EDGE_SPACE = new RegExp(`^${EDGE_SPACE_CLASS}|${EDGE_SPACE_CLASS}$`);
 export const SUBJECT_PLACEHOLDERS = ['{tenant}', '{date}', '{ltv}', '{currency}', '{horizon}', '{job}'];
 
 export const CANONICAL_COLUMNS = [

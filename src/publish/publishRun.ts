@@ -165,12 +165,15 @@ export async function findPublishedRun(
   return [...found.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
 }
 
+/** How to choose another reports directory when where its path came from is not known. */
+export const ANY_REPORTS_DIR = 'give another --out (or "reports_dir" in the job file)';
+
 export async function reserveRun(
   reportsDir: string, tenant: string, asOf: Date, idempotencyKey: string | null,
   /** The job writing (staging cleanup); `locked`: the worker holds its run lock. */
   owner?: { job: string; locked: boolean },
   /** How to choose another reports directory, said when the runs folder cannot be made (pipeline.ts anotherReportsDir). */
-  another = 'give another --out (or "reports_dir" in the job file)',
+  another = ANY_REPORTS_DIR,
 ): Promise<RunSlot> {
   const tenantDir = tenantDirOf(reportsDir, tenant);
   const runsDir = join(tenantDir, 'runs');

@@ -18,7 +18,8 @@ function sha256(text: string): Buffer {
 }
 
 export class AdminAuth {
-  private readonly sessions = new Map<string, number>();
+  /** By the SHA-256 of its token: when the session ends, and the SHA-256 of the key it signed in with. */
+  private readonly sessions = new Map<string, { expires: number; key: Buffer }>();
 
   constructor(
     private readonly keySha256: string | undefined,
@@ -32,8 +33,12 @@ export class AdminAuth {
     return timingSafeEqual(sha256(key), Buffer.from(this.keySha256, 'hex'));
   }
 
-  /** How the request authenticated: by header (scripts), by session cookie (browsers), or not at all. */
-  check(req: IncomingMessage): 'header' | 'cookie' | null {
+  /**
+   * How the request authenticated: by header (scripts), by session cookie (browsers), or not at all. With
+   * `keyStillValid`, a session whose key is no longer valid (revoked since it signed in) is ended: it went on
+   * for its 12 hours after `ltv keys remove`.
+   */
+  check(req: IncomingMessage, keyStillValid?: (keySha256: Buffer) => boolean): 'header' | 'cookie' | null {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     const header = req.headers['x-admin-key'];
     const key = bearer ?? (typeof header === 'string' ? header : undefined);
@@ -41,9 +46,9 @@ export class AdminAuth {
     const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (token === null) return null;
     const digest = sha256(token).toString('hex');
-    const expires = this.sessions.get(digest);
-    if (expires === undefined) return null;
-    if (expires <= this.now()) {
+    const session = this.sessions.get(digest);
+    if (session === undefined) return null;
+    if (session.expires <= this.now() || (keyStillValid && !keyStillValid(session.key))) {
       this.sessions.delete(digest);
       return null;
     }
@@ -54,18 +59,12 @@ export class AdminAuth {
   signIn(key: string): string | null {
     if (!this.validKey(key)) return null;
     const now = this.now();
-    for (const [d, exp] of this.sessions) if (exp <= now) this.sessions.delete(d);
+    for (const [d, s] of this.sessions) if (s.expires <= now) this.sessions.delete(d);
     // Oldest first (insertion order): a flood of sign-ins cannot grow memory without bound.
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
     const token = randomBytes(32).toString('base64url');
-    this.sessions.set(sha256(token).toString('hex'), now + this.ttlMs);
+    this.sessions.set(sha256(token).toString('hex'), { expires: now + this.ttlMs, key: sha256(key) });
     return token;
-  }
-
-  /** Whether the session of this token digest (SHA-256 hex of its token) is live. */
-  protected live(digest: string): boolean {
-    const expires = this.sessions.get(digest);
-    return expires !== undefined && expires > this.now();
   }
 
   signOut(req: IncomingMessage): void {

@@ -9,7 +9,6 @@
 // the sign-in form sets). Read-only unless LTV_BULL_BOARD_WRITE: bull-board's own read-only mode hides
 // the buttons and refuses queue actions, and a hook refuses every non-GET API call besides. Cookie-
 // authenticated writes must come from the same origin (Sec-Fetch-Site / Origin), on top of SameSite.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -22,7 +21,7 @@ import { HttpError, errorBody } from '../serve/HttpError.js';
 import { readJsonBody } from '../serve/readJsonBody.js';
 import type { Mount, MountAuth } from '../serve/Route.js';
 import { isAppError } from '../config/AppError.js';
-import { AdminAuth, SESSION_COOKIE, cookieValue } from './AdminAuth.js';
+import { AdminAuth } from './AdminAuth.js';
 import { answerWithin, redisGone, waitForRedis } from './enqueueRun.js';
 import { watchLoginRefusal } from './redisConnection.js';
 import type { RunQueue } from './runQueue.js';
@@ -204,8 +203,6 @@ function sameOrigin(req: IncomingMessage): boolean {
  */
 class BoardSessions extends AdminAuth {
   private accepted: string | null = null;
-  /** Each session's key, by the SHA-256 of its token: the SHA-256 of the key it signed in with. */
-  private readonly keyOf = new Map<string, Buffer>();
 
   override validKey(key: string): boolean {
     return this.accepted !== null && key === this.accepted;
@@ -214,32 +211,12 @@ class BoardSessions extends AdminAuth {
   signInAccepted(key: string): string | null {
     this.accepted = key;
     try {
-      const token = this.signIn(key);
-      if (token !== null) {
-        for (const d of this.keyOf.keys()) if (!this.live(d)) this.keyOf.delete(d);
-        this.keyOf.set(digestOf(token), createHash('sha256').update(key, 'utf8').digest());
-      }
-      return token;
+      return this.signIn(key);
     } finally {
       this.accepted = null;
     }
   }
-
-  /**
-   * A session cookie that is valid and whose key is an admin key still: one signed in with a key removed
-   * from the keys file since (`ltv keys remove`, a rotation) went on for its 12 hours; it is ended instead.
-   */
-  checkSession(req: IncomingMessage, stillAdmin: (digest: Buffer) => boolean): 'cookie' | null {
-    if (this.check(req) !== 'cookie') return null;
-    const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    const key = token === null ? undefined : this.keyOf.get(digestOf(token));
-    if (key !== undefined && stillAdmin(key)) return 'cookie';
-    this.signOut(req);
-    return null;
-  }
 }
-
-const digestOf = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** `Authorization: Bearer <key>` or `X-Admin-Key`, as AdminAuth reads them. */
 function headerKey(req: IncomingMessage): string | undefined {
@@ -267,7 +244,8 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
   function authenticate(req: IncomingMessage, serverAuth: MountAuth): 'header' | 'cookie' | null | 'forbidden' {
     serverAuth.guard();
     const key = headerKey(req);
-    if (key === undefined) return auth.checkSession(req, serverAuth.stillAdmin);
+    // A session lasts only while its key is an admin key (the keys file as it is now, or the operator's).
+    if (key === undefined) return auth.check(req, serverAuth.stillAdmin);
     const record = serverAuth.authenticate(key);
     if (record === null) return null;
     return record.admin ? 'header' : 'forbidden';

@@ -176,8 +176,12 @@ function hostProblem(req: IncomingMessage): string | null {
 
 /** The operator's admin key (LTV_ADMIN_KEY_SHA256) as a key record: admin only, no tenant. */
 function operatorKey(plain: string, sha256Hex: string | undefined): KeyRecord | null {
+  return operatorKeyByDigest(createHash('sha256').update(plain, 'utf8').digest(), sha256Hex);
+}
+
+/** operatorKey of the key whose SHA-256 is `digest` (a session's key: MountAuth.stillAdmin). */
+function operatorKeyByDigest(digest: Buffer, sha256Hex: string | undefined): KeyRecord | null {
   if (!sha256Hex || !/^[0-9a-fA-F]{64}$/.test(sha256Hex)) return null;
-  const digest = createHash('sha256').update(plain, 'utf8').digest();
   if (!timingSafeEqual(digest, Buffer.from(sha256Hex, 'hex'))) return null;
   return { id: `admin:${sha256Hex.slice(0, 12).toLowerCase()}`, tenants: [], plan: 'scale', requestsPerMinute: 600, admin: true };
 }
@@ -285,8 +289,7 @@ export function createServer(opts: ServerOptions): LtvServer {
           guardAddress(client);
           return authenticate(client, plain, mount.adminKeySha256);
         },
-        stillAdmin: (digest) => keys.byDigest(digest)?.admin === true
-          || (!!mount.adminKeySha256 && /^[0-9a-fA-F]{64}$/.test(mount.adminKeySha256) && timingSafeEqual(digest, Buffer.from(mount.adminKeySha256, 'hex'))),
+        stillAdmin: (digest) => keys.byDigest(digest)?.admin === true || operatorKeyByDigest(digest, mount.adminKeySha256) !== null,
       };
       // A mount reads bodies its own way: 100 Continue at once, as Node would send it.
       continueBody(req, res);
