@@ -109,6 +109,8 @@ function withRefinements(schema: Node): void {
     { title: 'a file', required: ['path'], not: has('query', 'connection', 'ssl', 'ssl_ca') },
     { title: 'a database query', required: ['query', 'connection'], properties: { format: { const: 'auto' } }, not: has('path', 'delimiter') },
   ];
+  // One ASCII byte other than the quote and the line ends (NUL is refused for every field), or a keyword.
+  input.properties!.delimiter!.pattern = '^(?:\\\\[Tt]|[Tt][Aa][Bb]|whitespace|[\\x01-\\x09\\x0b\\x0c\\x0e-\\x21\\x23-\\x7f])$';
   props.currency!.pattern = `^(?:${[...ISO_4217].sort().map(anyCase).join('|')})$`;
   props.tenant!.pattern = `^(?!${EDGE_SPACE_CLASS})[\\s\\S]*(?<!${EDGE_SPACE_CLASS})$`;
   props.matrices!.uniqueItems = true;

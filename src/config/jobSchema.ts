@@ -114,7 +114,12 @@ export const InputSchema = z.strictObject({
    * CSV delimiter; sniffed when absent. `whitespace` reads runs of spaces (e.g. CDNOW). A tab cannot be typed
    * on a command line: `\t` (backslash, t) and `tab` mean one.
    */
-  delimiter: z.string().min(1).max(10).transform((d) => (/^(\\t|tab)$/i.test(d) ? '\t' : d)).optional(),
+  delimiter: z.string().min(1).max(10).transform((d) => (/^(\\t|tab)$/i.test(d) ? '\t' : d)).superRefine((d, ctx) => {
+    // Checked when the job is read (it was only when the file was opened, after the run had started): DuckDB
+    // separates by one byte, and the quote and line ends cannot be it.
+    const why = d === 'whitespace' ? undefined : Buffer.byteLength(d) !== 1 ? 'is not one single-byte character' : /["\r\n]/.test(d) ? 'quotes fields or ends lines, it cannot separate them' : undefined;
+    if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(d)} ${why} (use e.g. "," ";" "|", "tab", or "whitespace" for runs of spaces)` });
+  }).optional(),
   /** Time format of the times (event_time, refunded_at, updated_at) when not ISO 8601, in strptime syntax, e.g. "%Y%m%d". */
   time_format: z.string().min(1).optional(),
 }).superRefine((input, ctx) => {

@@ -13,11 +13,31 @@ function fieldName(path: readonly PropertyKey[]): string {
   return path.length ? path.map(String).join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]') : 'the job';
 }
 
-export function formatZodIssues(file: string, error: z.ZodError, raw?: unknown): string {
-  return error.issues
-    .map((i) => `${file}: ${fieldName(i.path)}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`)
-    // One line (every user error is one line): several issues are joined with "; ".
-    .join('; ');
+export function formatZodIssues(file: string, error: z.ZodError, raw?: unknown, where: (path: readonly PropertyKey[]) => string = (path) => `${file}: ${fieldName(path)}`): string {
+  const lines = error.issues.map((i) => `${where(i.path)}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`);
+  // One line (every user error is one line): several issues are joined with "; ", each said once (a flag
+  // given for every --input is one mistake, not one per input).
+  return [...new Set(lines)].join('; ');
+}
+
+/** The `ltv run` flags that set a job's fields (runCommand.ts flagsToJob), by field. */
+const FIELD_FLAGS: Record<string, string> = {
+  tenant: '--tenant', timezone: '--timezone', currency: '--currency', rates: '--rates', max_bad_row_share: '--max-bad-row-share',
+  path: '--input', preset: '--preset', delimiter: '--delimiter', time_format: '--time-format', map: '--map',
+};
+
+/**
+ * Where a run from flags went wrong: the flag that set the field (`--timezone`, `--map country`), as the user
+ * typed it, not the job field it became (`command line: inputs[0].delimiter`).
+ */
+function flagAt(input: JobInput, path: readonly PropertyKey[]): string {
+  const inInput = path[0] === 'inputs' && typeof path[1] === 'number';
+  const rest = inInput ? path.slice(2) : path;
+  const flag = FIELD_FLAGS[String(rest[0])];
+  // A query input comes from a job object (the programmatic path), never from a flag.
+  const query = inInput && (input.inputs as readonly { query?: unknown }[] | undefined)?.[path[1] as number]?.query !== undefined;
+  if (!flag || query) return `command line: ${fieldName(path)}`;
+  return rest[0] === 'map' && rest.length > 1 ? `${flag} ${String(rest[1])}` : flag;
 }
 
 /**
@@ -51,14 +71,14 @@ function nulAt(root: unknown): { path: PropertyKey[]; key: boolean } | undefined
   return undefined;
 }
 
-export function parseJob(raw: unknown, name: string, baseDir: string, label: string): Job {
+export function parseJob(raw: unknown, name: string, baseDir: string, label: string, where: (path: readonly PropertyKey[]) => string = (path) => `${label}: ${fieldName(path)}`): Job {
   const nul = nulAt(raw);
   if (nul) {
     const what = nul.key ? 'a key holds' : 'holds';
-    throw new AppError('CONFIG', `${label}: ${fieldName(nul.path)}: ${what} \\u0000, a NUL character, which no field of a job holds: remove it`);
+    throw new AppError('CONFIG', `${where(nul.path)}: ${what} \\u0000, a NUL character, which no field of a job holds: remove it`);
   }
   const parsed = JobSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError('CONFIG', formatZodIssues(label, parsed.error, raw));
+  if (!parsed.success) throw new AppError('CONFIG', formatZodIssues(label, parsed.error, raw, where));
   return deepFreeze({ ...parsed.data, name, baseDir, file: label });
 }
 
@@ -96,7 +116,7 @@ export async function loadJob(file: string): Promise<Job> {
 }
 
 export function jobFromFlags(input: JobInput, baseDir: string): Job {
-  return parseJob(input, 'adhoc', baseDir, 'command line');
+  return parseJob(input, 'adhoc', baseDir, 'command line', (path) => flagAt(input, path));
 }
 
 function deepFreeze<T>(o: T): T {

@@ -250,7 +250,7 @@ async function withRowPreset(wh: Warehouse, file: SourceFile, opened: Reader): P
   if (missing.length > 0) {
     const names = missing.map((group) => group.flatMap((input) => rowPreset.inputs[input]!).map((c) => `"${c}"`).join(' or ')).join('; ');
     const columns = [...opened.columns.keys()];
-    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}] is read with preset "${rowPreset.name}", but the file has no column ${names} `
+    throw new AppError('INPUT', `${file.path}: ${fieldOf(file)} is read with preset "${rowPreset.name}", but the file has no column ${names} `
       + `(its columns: ${columns.slice(0, 12).join(', ')}${columns.length > 12 ? ', …' : ''}): give that vendor's export, or another preset (or none) for this file`);
   }
   return wrapRowPreset(wh, opened, rowPreset, opened.headerLines);
@@ -271,6 +271,17 @@ async function count(wh: Warehouse): Promise<number> {
   return row?.n ?? 0;
 }
 
+/**
+ * An input's field as its messages name it: the job's (`inputs[0].map.country`), or for a run from the command
+ * line the flag that set it (`--map country`, `--delimiter`, `--input`).
+ */
+function fieldOf(file: SourceFile, field?: 'delimiter' | `map.${string}`): string {
+  // A query input comes from a job object (the programmatic path), never from a flag.
+  if (file.jobFile !== undefined || file.query) return `inputs[${file.inputIndex}]${field ? `.${field}` : ''}`;
+  if (field === undefined) return '--input';
+  return field === 'delimiter' ? '--delimiter' : `--map ${field.slice(4)}`;
+}
+
 /** DuckDB reads what ltv's splitter cleaned, or a plain CSV file itself (splitRecords.ts). */
 const READ_CSV_FIXED = `auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none'`;
 
@@ -285,7 +296,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   if (file.format === 'csv') {
     if (file.delimiter !== undefined && (Buffer.byteLength(file.delimiter) !== 1 || /["\r\n]/.test(file.delimiter))) {
       const why = Buffer.byteLength(file.delimiter) !== 1 ? 'is not one single-byte character' : 'quotes fields or ends lines, it cannot separate them';
-      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].delimiter: ${JSON.stringify(file.delimiter)} ${why} (use e.g. "," ";" "|", or tab)`);
+      throw new AppError('INPUT', `${file.path}: ${fieldOf(file, 'delimiter')}: ${JSON.stringify(file.delimiter)} ${why} (use e.g. "," ";" "|", "tab", or "whitespace" for runs of spaces)`);
     }
     // A query's column the job reads whose text is not its value (readQuery.ts): refused as a Parquet list is.
     const read = file.query?.refused?.length ? namesReadBy(file.input) : undefined;
@@ -494,24 +505,24 @@ function refuseOneColumnTwice(file: SourceFile, reader: Reader, each: readonly (
       // The preset reads this column as both ids itself and tells its rows apart by its own rule (Stripe: a
       // charge's refund row is `<id>/refund`, naming `<id>` as refund_of); mapped as it stands, every refund
       // took its payment's transaction id and was dropped as its duplicate (112.70 USD published as 49.50).
-      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the ${file.input.preset} preset reads the column ${shownName(from)} as ${c} and as ${c2} itself, with its own rule for its refund rows; mapped, that rule is dropped and each refund would be a duplicate of its payment: leave ${c} out of the map`);
+      throw new AppError('INPUT', `${file.path}: ${fieldOf(file, `map.${c}`)}: the ${file.input.preset} preset reads the column ${shownName(from)} as ${c} and as ${c2} itself, with its own rule for its refund rows; mapped, that rule is dropped and each refund would be a duplicate of its payment: leave ${c} out of the map`);
     }
     const how = m2.byMap ? `map.${c2}` : file.input.preset !== 'canonical' && presetFor(file.input.preset, 'XXX')[c2] ? `the ${file.input.preset} preset` : 'by its name';
-    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: the column ${shownName(from)} is read as ${c2} too (${how}): one column cannot be both; map ${c} to its own column${REQUIRED.includes(c) ? '' : ', or leave it out'}`);
+    throw new AppError('INPUT', `${file.path}: ${fieldOf(file, `map.${c}`)}: the column ${shownName(from)} is read as ${c2} too (${how}): one column cannot be both; map ${c} to its own column${REQUIRED.includes(c) ? '' : ', or leave it out'}`);
   }
   // Whatever column it is mapped to: a preset that makes a payment and its refund of one row gives the refund
   // row a transaction id of its own (Stripe's `<id>/refund`). Mapped, both rows took the one row's value
   // (Stripe's `Invoice ID`: 112.70 USD published as 49.50, the refunds dropped as duplicates). A preset whose
   // refunds are rows of their own (Adapty's events) may map it to another column of unique ids.
   if (row?.splitsRefunds && each.some(([c, m]) => c === 'transaction_id' && m.byMap)) {
-    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.transaction_id: the ${file.input.preset} preset makes a payment and its refund of one row, each with a transaction id of its own; mapped, the refund would take its payment's and be dropped as its duplicate: leave transaction_id out of the map`);
+    throw new AppError('INPUT', `${file.path}: ${fieldOf(file, 'map.transaction_id')}: the ${file.input.preset} preset makes a payment and its refund of one row, each with a transaction id of its own; mapped, the refund would take its payment's and be dropped as its duplicate: leave transaction_id out of the map`);
   }
   // A preset whose refund rows name their payment by the payment's own id (Adapty's refund events by its
   // transaction_id, Paddle's adjustments by transaction_ref): with the payments' ids read from another
   // column, no refund finds its payment, and each counted at its own time instead of being taken back in its
   // payment's period (SPEC §4: LTV 30d 5.00 published as 30.00).
   if (row?.ids.refund_of !== undefined && each.some(([c, m]) => c === 'transaction_id' && m.byMap)) {
-    throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.transaction_id: the ${file.input.preset} preset links each refund to its payment by the payment's transaction id; mapped to another column, no refund would find its payment: leave transaction_id out of the map`);
+    throw new AppError('INPUT', `${file.path}: ${fieldOf(file, 'map.transaction_id')}: the ${file.input.preset} preset links each refund to its payment by the payment's transaction id; mapped to another column, no refund would find its payment: leave transaction_id out of the map`);
   }
 }
 
@@ -554,7 +565,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     const expr = find(mapped);
     if (expr === undefined) {
       wrongDelimiter(file, reader);
-      throw new AppError('INPUT', `${file.path}: inputs[${file.inputIndex}].map.${c}: ${source(file)} has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
+      throw new AppError('INPUT', `${file.path}: ${fieldOf(file, `map.${c}`)}: ${source(file)} has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
     return { sql: maybeTimeFormat(file, c, expr), reads, byMap: true };
   }
@@ -573,7 +584,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     if (REQUIRED.includes(c)) {
       wrongDelimiter(file, reader);
       throw new AppError('INPUT',
-        `${file.path}: inputs[${file.inputIndex}] is read with the ${file.input.preset} preset, but the file has no ${preset.from.map(shownName).join(' or ')} for "${c}" (it has: ${listColumns(reader)}): is it a ${file.input.preset} export? Read it with the canonical preset, or ${mapAdvice(file, c)}`);
+        `${file.path}: ${fieldOf(file)} is read with the ${file.input.preset} preset, but the file has no ${preset.from.map(shownName).join(' or ')} for "${c}" (it has: ${listColumns(reader)}): is it a ${file.input.preset} export? Read it with the canonical preset, or ${mapAdvice(file, c)}`);
     }
   }
   const own = find(c);

@@ -94,21 +94,23 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
     }
     // The job schema guarantees a path where there is no query.
     const path = input.path!;
+    // What messages name: the job's field, or the flag a run from the command line was given.
+    const field = label === 'command line' ? '--input' : `${label}: inputs[${i}].path`;
     const pattern = isAbsolute(path) ? path : resolve(job.baseDir, path);
     if (!GLOB_CHARS.test(path)) {
       // A plain path: say what is wrong with it (missing, a directory, a FIFO…) before any reader opens it.
       const st = await stat(pattern).catch(async (e: NodeJS.ErrnoException) => {
         const why = await whyUnreadable(pattern, e);
-        if (e.code === 'ENOENT' && !why) throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
-        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}": ${why ?? `${e.code ?? e.message}`}`);
+        if (e.code === 'ENOENT' && !why) throw new AppError('INPUT', `${field}: no file matches "${path}" (looked in ${job.baseDir})`);
+        throw new AppError('INPUT', `${field}: cannot read "${path}": ${why ?? `${e.code ?? e.message}`}`);
       });
       const kind = fileKind(st);
-      if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: ${pattern} is ${kind}`);
+      if (kind) throw new AppError('INPUT', `${field}: ${pattern} is ${kind}`);
     }
     let matches = await expand(pattern, wh).catch(async (e: NodeJS.ErrnoException) => {
       // The folder a glob lists cannot be listed (no permission): "no file matches" sent the user looking for a file.
       const folder = dirname(pattern);
-      throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}": its folder ${folder}: ${(await whyUnreadable(folder, e)) ?? `${e.code ?? e.message}`}`);
+      throw new AppError('INPUT', `${field}: cannot read "${path}": its folder ${folder}: ${(await whyUnreadable(folder, e)) ?? `${e.code ?? e.message}`}`);
     });
     // A file whose own name holds a glob character ("orders[1].csv", a download's copy number) and that the
     // glob does not match: the name itself, as a shell leaves a glob that matches nothing (it was "no file
@@ -120,25 +122,25 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
       const glob = pattern.search(GLOB_CHARS);
       const folder = glob < 0 ? null : dirname(pattern.slice(0, glob + 1));
       const why = folder === null ? null : await stat(folder).then(() => null, (e: NodeJS.ErrnoException) => whyUnreadable(folder, e));
-      if (why) throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read "${path}": its folder ${folder}: ${why}`);
-      throw new AppError('INPUT', `${label}: inputs[${i}].path: no file matches "${path}" (looked in ${job.baseDir})`);
+      if (why) throw new AppError('INPUT', `${field}: cannot read "${path}": its folder ${folder}: ${why}`);
+      throw new AppError('INPUT', `${field}: no file matches "${path}" (looked in ${job.baseDir})`);
     }
     for (const path of matches) {
       const st = await stat(path).catch(async (e: NodeJS.ErrnoException) => {
-        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
+        throw new AppError('INPUT', `${field}: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
       });
       const kind = fileKind(st);
-      if (kind) throw new AppError('INPUT', `${label}: inputs[${i}].path: "${input.path}" matches ${path}, which is ${kind}`);
+      if (kind) throw new AppError('INPUT', `${field}: "${input.path}" matches ${path}, which is ${kind}`);
       // The same file through two inputs (a path and a glob, a symlink or hard link): its rows would count twice.
       const id = `${st.dev}:${st.ino}`;
       const earlier = seen.get(id);
       if (earlier) {
-        throw new AppError('INPUT', `${label}: inputs[${i}].path: "${input.path}" matches ${path}, which is the file inputs[${earlier.i}] reads already as ${earlier.path}: each file is read once (its rows would count twice); remove the overlap`);
+        throw new AppError('INPUT', `${field}: "${input.path}" matches ${path}, which is the file ${label === 'command line' ? `--input number ${earlier.i + 1}` : `inputs[${earlier.i}]`} reads already as ${earlier.path}: each file is read once (its rows would count twice); remove the overlap`);
       }
       seen.set(id, { i, path });
       // The first read of the file: one it may not read was reported as a reports directory it cannot write.
       const gzip = await isGzip(path).catch(async (e: NodeJS.ErrnoException) => {
-        throw new AppError('INPUT', `${label}: inputs[${i}].path: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
+        throw new AppError('INPUT', `${field}: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
       });
       if (!gzip && /\.gz$/i.test(path) && st.size > 0) throw new AppError('INPUT', `${path}: the name ends in .gz but the file is not gzip data: rename it or compress it again`);
       files.push({ path, inputIndex: i, input, gzip, ...(label === 'command line' ? {} : { jobFile: label }), ...(await detectFormat(path, input, gzip)) });

@@ -433,23 +433,23 @@ describe('bad rows', () => {
   });
 
   it.each([
-    [{ inputs: [{ path: 'missing-*.csv' }] }, /inputs\[0\]\.path: no file matches "missing-\*\.csv"/],
+    [{ inputs: [{ path: 'missing-*.csv' }] }, /--input: no file matches "missing-\*\.csv"/],
     [{ inputs: [{ path: 'e.csv' }] }, /e\.csv: no column for the required "amount" \(the file has: customer_id, event_time, price\); map one with --map amount=<column>/],
-    [{ inputs: [{ path: 'e.csv', map: { amount: 'cost' } }] }, /e\.csv: inputs\[0\]\.map\.amount: the file has no column "cost"/],
+    [{ inputs: [{ path: 'e.csv', map: { amount: 'cost' } }] }, /e\.csv: --map amount: the file has no column "cost"/],
     // One column read as two canonical columns: every customer's payments were one transaction, all but the last duplicates.
     [{ inputs: [{ path: 'e.csv', map: { amount: 'price', transaction_id: 'Customer_ID' } }] },
-      /e\.csv: inputs\[0\]\.map\.transaction_id: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
+      /e\.csv: --map transaction_id: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
     [{ inputs: [{ path: 'e.csv', map: { amount: 'price', refund_of: 'customer_id' } }] },
-      /e\.csv: inputs\[0\]\.map\.refund_of: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be both; map refund_of to its own column, or leave it out$/],
+      /e\.csv: --map refund_of: the column "customer_id" is read as customer_id too \(by its name\): one column cannot be both; map refund_of to its own column, or leave it out$/],
     // A preset's reading counts too (RevenueCat reads the customer from rc_original_app_user_id).
     [{ inputs: [{ path: 'rc.csv', preset: 'revenuecat', map: { transaction_id: 'rc_original_app_user_id' } }] },
-      /rc\.csv: inputs\[0\]\.map\.transaction_id: the column "rc_original_app_user_id" is read as customer_id too \(the revenuecat preset\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
+      /rc\.csv: --map transaction_id: the column "rc_original_app_user_id" is read as customer_id too \(the revenuecat preset\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
     // JSON Lines keys are one column whatever their case, line by line: `Customer_ID` on one line is the
     // `customer_id` read by name on the next (c1's two payments became one transaction, 20.00 published as 10.00).
     [{ inputs: [{ path: 'e.jsonl', map: { transaction_id: 'Customer_ID' } }] },
-      /e\.jsonl: inputs\[0\]\.map\.transaction_id: the column "Customer_ID" is read as customer_id too \(by its name\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
+      /e\.jsonl: --map transaction_id: the column "Customer_ID" is read as customer_id too \(by its name\): one column cannot be both; map transaction_id to its own column, or leave it out$/],
     [{ inputs: [{ path: 'e.jsonl', map: { transaction_id: 'Customer_ID', customer_id: 'customer_id' } }] },
-      /e\.jsonl: inputs\[0\]\.map\.customer_id: the column "customer_id" is read as transaction_id too \(map\.transaction_id\): one column cannot be both; map customer_id to its own column$/],
+      /e\.jsonl: --map customer_id: the column "customer_id" is read as transaction_id too \(map\.transaction_id\): one column cannot be both; map customer_id to its own column$/],
   ] as [JobInput, RegExp][])('names the file and the problem when an input cannot be used (%#)', async (job, message) => {
     const fx = await makeFixture({
       'e.csv': csv('customer_id,event_time,price', [['a', '2026-01-10', '10']]),

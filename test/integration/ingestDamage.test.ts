@@ -359,14 +359,14 @@ describe('inputs that are symbolic links going nowhere', () => {
       await mkdir(join(fx.dir, 'g'));
       await symlink('gone.csv', join(fx.dir, 'g', 'x.csv'));
       for (const [path, message] of [
-        ['loopA', /inputs\[0\]\.path: cannot read "loopA": a symbolic link on its path leads back to itself \(a loop of links, or a chain of more than 40; ELOOP\): point the link at the export file or its folder$/],
-        ['g/x.csv', /inputs\[0\]\.path: cannot read "g\/x\.csv": it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
-        ['g/*.csv', /inputs\[0\]\.path: cannot read \S+\/g\/x\.csv: it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
-        ['g/none.csv', /inputs\[0\]\.path: no file matches "g\/none\.csv"/],
+        ['loopA', /--input: cannot read "loopA": a symbolic link on its path leads back to itself \(a loop of links, or a chain of more than 40; ELOOP\): point the link at the export file or its folder$/],
+        ['g/x.csv', /--input: cannot read "g\/x\.csv": it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
+        ['g/*.csv', /--input: cannot read \S+\/g\/x\.csv: it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
+        ['g/none.csv', /--input: no file matches "g\/none\.csv"/],
         // A glob looking in a folder that is a loop of links or a dangling link: said so, not "no file matches".
-        ['loopA/*.csv', /inputs\[0\]\.path: cannot read "loopA\/\*\.csv": its folder \S+\/loopA: a symbolic link on its path leads back to itself \(a loop of links, or a chain of more than 40; ELOOP\): point the link at the export file or its folder$/],
-        ['g/x.csv/*.csv', /inputs\[0\]\.path: cannot read "g\/x\.csv\/\*\.csv": its folder \S+\/g\/x\.csv: it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
-        ['nofolder/*.csv', /inputs\[0\]\.path: no file matches "nofolder\/\*\.csv"/],
+        ['loopA/*.csv', /--input: cannot read "loopA\/\*\.csv": its folder \S+\/loopA: a symbolic link on its path leads back to itself \(a loop of links, or a chain of more than 40; ELOOP\): point the link at the export file or its folder$/],
+        ['g/x.csv/*.csv', /--input: cannot read "g\/x\.csv\/\*\.csv": its folder \S+\/g\/x\.csv: it is a symbolic link to "gone\.csv", which does not exist \(a dangling link\): point it at the export file, or remove it$/],
+        ['nofolder/*.csv', /--input: no file matches "nofolder\/\*\.csv"/],
       ] as const) {
         const e = await failure(runJob(fx, { inputs: [{ path }], matrices: [MONTHLY] }, T));
         expect(e.message).toMatch(message);

@@ -311,7 +311,7 @@ describe('times and configuration', () => {
     try {
       const err = await runJob(fx, { inputs: [{ path: 'ex/one.csv' }, { path: 'ex/*.csv' }], matrices: MONTHLY }, T).catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('INPUT');
-      expect((err as Error).message).toBe(`command line: inputs[1].path: "ex/*.csv" matches ${join(fx.dir, 'ex/one.csv')}, which is the file inputs[0] reads already as ${join(fx.dir, 'ex/one.csv')}: each file is read once (its rows would count twice); remove the overlap`);
+      expect((err as Error).message).toBe(`--input: "ex/*.csv" matches ${join(fx.dir, 'ex/one.csv')}, which is the file --input number 1 reads already as ${join(fx.dir, 'ex/one.csv')}: each file is read once (its rows would count twice); remove the overlap`);
     } finally {
       await fx.cleanup();
     }

@@ -20,7 +20,7 @@ describe('input names', () => {
       expect([globbed.stats.rows_read, globbed.tenants[0]!.summary.revenue]).toEqual([2, 12]);
       // A glob that matches nothing and names no file is still "no file matches".
       await expect(runJob(fx, { ...job, inputs: [{ path: 'orders[2].csv' }] }, '2026-02-01T00:00:00Z'))
-        .rejects.toThrow(`command line: inputs[0].path: no file matches "orders[2].csv" (looked in ${fx.dir})`);
+        .rejects.toThrow(`--input: no file matches "orders[2].csv" (looked in ${fx.dir})`);
     } finally {
       await fx.cleanup();
     }

@@ -114,7 +114,7 @@ describe('stripe preset: conversion, disputes, failed charges', () => {
     });
     try {
       const e = (await runJob(fx, { inputs: [{ path: 'pay.csv', preset: 'stripe' }], formats: ['json'] }, '2026-02-01T00:00:00Z').catch((x: unknown) => x)) as Error;
-      expect(e.message).toBe(`${fx.dir}/pay.csv: inputs[0] is read with preset "stripe", but the file has no column "Status" or "status" or "Captured" or "captured" `
+      expect(e.message).toBe(`${fx.dir}/pay.csv: --input is read with preset "stripe", but the file has no column "Status" or "status" or "Captured" or "captured" `
         + '(its columns: id, Created date (UTC), Amount, Amount Refunded, Currency, Customer ID, Decline Reason): give that vendor\'s export, or another preset (or none) for this file');
     } finally {
       await fx.cleanup();
@@ -352,12 +352,12 @@ describe('a file of another kind read with a row preset', () => {
       const refused = async (path: string, preset: 'stripe' | 'shopify' | 'paddle' | 'adapty'): Promise<string> =>
         ((await runJob(fx, { inputs: [{ path, preset }], formats: ['json'] }, '2026-02-01T00:00:00Z').catch((e: unknown) => e)) as Error).message;
       const tail = (columns: string): string => `(its columns: ${columns}): give that vendor's export, or another preset (or none) for this file`;
-      expect(await refused('canonical.csv', 'stripe')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "stripe", but the file has no column "Created date (UTC)" or "Created (UTC)" or "Created" or "created"; "Status" or "status" or "Captured" or "captured" ${tail('customer_id, event_time, amount')}`);
-      expect(await refused('canonical.csv', 'shopify')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "shopify", but the file has no column "Created at"; "Total"; "Financial Status" ${tail('customer_id, event_time, amount')}`);
-      expect(await refused('canonical.csv', 'paddle')).toBe(`${fx.dir}/canonical.csv: inputs[0] is read with preset "paddle", but the file has no column "status"; `
+      expect(await refused('canonical.csv', 'stripe')).toBe(`${fx.dir}/canonical.csv: --input is read with preset "stripe", but the file has no column "Created date (UTC)" or "Created (UTC)" or "Created" or "created"; "Status" or "status" or "Captured" or "captured" ${tail('customer_id, event_time, amount')}`);
+      expect(await refused('canonical.csv', 'shopify')).toBe(`${fx.dir}/canonical.csv: --input is read with preset "shopify", but the file has no column "Created at"; "Total"; "Financial Status" ${tail('customer_id, event_time, amount')}`);
+      expect(await refused('canonical.csv', 'paddle')).toBe(`${fx.dir}/canonical.csv: --input is read with preset "paddle", but the file has no column "status"; `
         + `"grand_total" or "details.totals.grand_total" or "totals.grand_total" or "total" or "details.totals.total" or "totals.total"; "billed_at" or "created_at" ${tail('customer_id, event_time, amount')}`);
       // One group missing of three: the revenue columns.
-      expect(await refused('adapty.csv', 'adapty')).toBe(`${fx.dir}/adapty.csv: inputs[0] is read with preset "adapty", but the file has no column "revenue_usd" or "price_usd" or "revenue_local" or "price_local" ${tail('profile_id, event_type, event_datetime')}`);
+      expect(await refused('adapty.csv', 'adapty')).toBe(`${fx.dir}/adapty.csv: --input is read with preset "adapty", but the file has no column "revenue_usd" or "price_usd" or "revenue_local" or "price_local" ${tail('profile_id, event_type, event_datetime')}`);
     } finally {
       await fx.cleanup();
     }
@@ -376,7 +376,7 @@ describe("a map that reads one of the preset's id columns as another id", () => 
   ] as const)('%s (%s): transaction_id=%s is refused, naming the id the preset reads it as', async (file, preset, mapped, column, as) => {
     const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-04-01T00:00:00Z')
       .catch((e: unknown) => e as Error);
-    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the column "${column}" is read as ${as} too \\(the ${preset} preset\\): one column cannot be both; map transaction_id to its own column, or leave it out$`));
+    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: --map transaction_id: the column "${column}" is read as ${as} too \\(the ${preset} preset\\): one column cannot be both; map transaction_id to its own column, or leave it out$`));
   });
 
   // The preset reads that column as the transaction and as the refund's refund_of itself, and makes a refund
@@ -389,7 +389,7 @@ describe("a map that reads one of the preset's id columns as another id", () => 
   ] as const)('%s (%s): transaction_id mapped to the column the preset reads it from is refused: its refunds would be duplicates', async (file, preset, mapped, column) => {
     const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-04-01T00:00:00Z')
       .catch((e: unknown) => e as Error);
-    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the ${preset} preset reads the column "${column}" as transaction_id and as refund_of itself, with its own rule for its refund rows; mapped, that rule is dropped and each refund would be a duplicate of its payment: leave transaction_id out of the map$`));
+    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: --map transaction_id: the ${preset} preset reads the column "${column}" as transaction_id and as refund_of itself, with its own rule for its refund rows; mapped, that rule is dropped and each refund would be a duplicate of its payment: leave transaction_id out of the map$`));
   });
 
   // Whatever column: a payment and its refund made of one row both took that row's value (Stripe's `Invoice
@@ -400,7 +400,7 @@ describe("a map that reads one of the preset's id columns as another id", () => 
   ] as const)('%s (%s): transaction_id mapped to any other column (%s) is refused: its payments and refunds share a row', async (file, preset, mapped) => {
     const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-04-01T00:00:00Z')
       .catch((e: unknown) => e as Error);
-    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the ${preset} preset makes a payment and its refund of one row, each with a transaction id of its own; mapped, the refund would take its payment's and be dropped as its duplicate: leave transaction_id out of the map$`));
+    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: --map transaction_id: the ${preset} preset makes a payment and its refund of one row, each with a transaction id of its own; mapped, the refund would take its payment's and be dropped as its duplicate: leave transaction_id out of the map$`));
   });
 
   // Adapty's refund events name their purchase by its transaction_id: with the payments' ids read from
@@ -411,7 +411,7 @@ describe("a map that reads one of the preset's id columns as another id", () => 
   ] as const)('%s (%s): transaction_id mapped to another column (%s) is refused: its refunds would find no payment', async (file, preset, mapped) => {
     const err = await runPreset({ 'e.csv': file }, { inputs: [{ path: 'e.csv', preset, map: { transaction_id: mapped } }], matrices: MONTHLY }, '2026-03-01T00:00:00Z')
       .catch((e: unknown) => e as Error);
-    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: inputs\\[0\\]\\.map\\.transaction_id: the ${preset} preset links each refund to its payment by the payment's transaction id; mapped to another column, no refund would find its payment: leave transaction_id out of the map$`));
+    expect((err as Error).message).toMatch(new RegExp(`e\\.csv: --map transaction_id: the ${preset} preset links each refund to its payment by the payment's transaction id; mapped to another column, no refund would find its payment: leave transaction_id out of the map$`));
   });
 
   it('a map of a dimension to an id column of the preset still runs (a charge id as the product segments only)', async () => {

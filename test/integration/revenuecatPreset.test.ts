@@ -50,7 +50,7 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     const fx = await makeFixture({ 'plain.csv': canonical });
     try {
       await expect(runJob(fx, { inputs: [{ path: 'plain.csv', preset: 'revenuecat' }] }, '2025-10-01T00:00:00Z')).rejects.toThrow(
-        `${fx.dir}/plain.csv: inputs[0] is read with the revenuecat preset, but the file has no "rc_original_app_user_id" for "customer_id" (it has: customer_id, event_time, amount): is it a revenuecat export? Read it with the canonical preset, or map one with --map customer_id=<column>`);
+        `${fx.dir}/plain.csv: --input is read with the revenuecat preset, but the file has no "rc_original_app_user_id" for "customer_id" (it has: customer_id, event_time, amount): is it a revenuecat export? Read it with the canonical preset, or map one with --map customer_id=<column>`);
       // Mapped, the user says where each required column is and what it holds: a mapped column is read as
       // the canonical one (a map overrides the preset's entry, transform and all), so 23:30 naive is 23:30
       // in Berlin, on the 14th.

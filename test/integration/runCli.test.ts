@@ -115,14 +115,14 @@ describe.concurrent('ltv run (command line)', () => {
       await chmod(join(fx.dir, 'sub'), 0o000);
       const common = ['--tenant', 't', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out', '--forecast', 'off'];
       const input = await ltvUnprivileged(['run', '--input', 'x.csv', ...common], fx.dir);
-      expect(input.stderr).toBe(`ltv: command line: inputs[0].path: cannot read ${join(fx.dir, 'x.csv')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
+      expect(input.stderr).toBe(`ltv: --input: cannot read ${join(fx.dir, 'x.csv')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
       expect(input.code).toBe(1);
       const rates = await ltvUnprivileged(['run', '--input', 'ok.csv', '--rates', 'rates.csv', ...common], fx.dir);
       expect(rates.stderr).toBe(`ltv: --rates: cannot read ${join(fx.dir, 'rates.csv')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
       expect(rates.code).toBe(1);
       // A glob in a folder that cannot be listed: it said "no file matches".
       const glob = await ltvUnprivileged(['run', '--input', 'sub/*.csv', ...common], fx.dir);
-      expect(glob.stderr).toBe(`ltv: command line: inputs[0].path: cannot read "sub/*.csv": its folder ${join(fx.dir, 'sub')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
+      expect(glob.stderr).toBe(`ltv: --input: cannot read "sub/*.csv": its folder ${join(fx.dir, 'sub')}: permission denied (EACCES): let the user running ltv read it and its folders\n`);
       expect(glob.code).toBe(1);
       expect(await readdir(join(fx.dir, 'out'))).toEqual([]);
     } finally {
@@ -207,7 +207,7 @@ describe.concurrent('ltv run (command line)', () => {
 
   it.for([
     [['run'], /^ltv: give a job file \(ltv run jobs\/example\.json\) or at least one --input <path>\n$/],
-    [['run', '--input', 'nope.csv'], /^ltv: command line: inputs\[0\]\.path: no file matches "nope\.csv" \(looked in .*\)\n$/],
+    [['run', '--input', 'nope.csv'], /^ltv: --input: no file matches "nope\.csv" \(looked in .*\)\n$/],
     [['run', '--input', 'e.csv', '--as-of', 'yesterday'], /^ltv: --as-of: "yesterday" is not an ISO 8601 time \(e\.g\. 2026-03-16T15:00:00Z\)\n$/],
     [['run', 'missing-job.json'], /^ltv: missing-job\.json: no such job file: give the path of a job's \.json file, e\.g\. jobs\/example\.json\n$/],
     // A name's C1 control (CSI) and line separator are shown, not printed raw.

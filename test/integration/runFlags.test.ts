@@ -74,9 +74,15 @@ describe.concurrent('ltv run input flags', () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
     try {
       const run = (flag: string) => ltv(['run', '--input', 'e.csv', flag, '', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
-      expect(await run('--tenant')).toMatchObject({ code: 1, stderr: 'ltv: command line: tenant: a tenant id is 1 to 1,024 characters: give one, or leave the field out for "default"\n' });
-      expect(await run('--timezone')).toMatchObject({ code: 1, stderr: 'ltv: command line: timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")\n' });
-      expect(await run('--currency')).toMatchObject({ code: 1, stderr: 'ltv: command line: currency: an ISO 4217 code such as "USD"\n' });
+      expect(await run('--tenant')).toMatchObject({ code: 1, stderr: 'ltv: --tenant: a tenant id is 1 to 1,024 characters: give one, or leave the field out for "default"\n' });
+      expect(await run('--timezone')).toMatchObject({ code: 1, stderr: 'ltv: --timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")\n' });
+      expect(await run('--currency')).toMatchObject({ code: 1, stderr: 'ltv: --currency: an ISO 4217 code such as "USD"\n' });
+      // A value the job field refuses names the flag the user typed (it said "command line: max_bad_row_share",
+      // and "command line: inputs[1].delimiter" once per input, after the run had started reading).
+      const twoInputs = (...flag: string[]) => ltv(['run', '--input', 'e.csv', '--input', 'e.csv', ...flag, '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
+      expect(await twoInputs('--max-bad-row-share', '2')).toMatchObject({ code: 1, stdout: '', stderr: 'ltv: --max-bad-row-share: must be at most 1, not the number 2\n' });
+      expect(await twoInputs('--delimiter', ';;')).toMatchObject({ code: 1, stdout: '', stderr: 'ltv: --delimiter: ";;" is not one single-byte character (use e.g. "," ";" "|", "tab", or "whitespace" for runs of spaces)\n' });
+      expect(await twoInputs('--timezone', 'Mars/Base')).toMatchObject({ code: 1, stdout: '', stderr: 'ltv: --timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")\n' });
       // Its value left out, the flag takes the next flag: `--tenant --input e.csv` read e.csv as a job file and
       // spoke of --tenant beside a job file.
       expect(await ltv(['run', '--tenant', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out'], fx.dir))
@@ -167,7 +173,7 @@ describe.concurrent('ltv run input flags', () => {
       // "customer_id=cust=x" mapped customer_id to "cust" and dropped "=x".
       const eq = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=cust=x,event_time=when,amount=paid', '--out', 'out'], fx.dir);
       expect(eq.code).toBe(1);
-      expect(eq.stderr.trim().split('\n').pop()).toBe(`ltv: ${join(fx.dir, 'e.csv')}: inputs[0].map.customer_id: the file has no column "cust=x" (it has: cust, when, paid)`);
+      expect(eq.stderr.trim().split('\n').pop()).toBe(`ltv: ${join(fx.dir, 'e.csv')}: --map customer_id: the file has no column "cust=x" (it has: cust, when, paid)`);
       const twice = await ltv(['run', '--input', 'e.csv', '--map', 'customer_id=cust,event_time=when', '--map', 'amount=paid,Customer_ID=when'], fx.dir);
       expect(twice.code).toBe(1);
       expect(twice.stderr).toBe('ltv: --map: customer_id is mapped twice ("cust" and "when"); keep one\n');
@@ -197,7 +203,9 @@ describe.concurrent('ltv run input flags', () => {
         expect(r.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 40\.00 USD, LTV 30d 20\.00/);
       }
       expect(quote.code).toBe(1);
-      expect(quote.stderr.trim().split('\n').pop()).toBe(`ltv: ${join(fx.dir, 'e.txt')}: inputs[0].delimiter: "\\"" quotes fields or ends lines, it cannot separate them (use e.g. "," ";" "|", or tab)`);
+      // Refused as the flags are read, before anything else (it was when the file was opened, in the job's words).
+      expect(quote.stderr).toBe('ltv: --delimiter: "\\"" quotes fields or ends lines, it cannot separate them (use e.g. "," ";" "|", "tab", or "whitespace" for runs of spaces)\n');
+      expect(quote.stdout).toBe('');
     } finally {
       await fx.cleanup();
     }

@@ -102,11 +102,11 @@ describe('currency', () => {
   });
 
   it.each(['XYZ', 'usx', 'ABC', 'XXX', 'XTS'])('refuses %s, three letters that are no currency', (given) => {
-    expect(() => withCurrency(given)).toThrow(`command line: currency: "${given.toUpperCase()}" is not an ISO 4217 currency code (e.g. "USD", "EUR", "GBP")`);
+    expect(() => withCurrency(given)).toThrow(`--currency: "${given.toUpperCase()}" is not an ISO 4217 currency code (e.g. "USD", "EUR", "GBP")`);
   });
 
   it('refuses what is not three letters as before', () => {
-    expect(() => withCurrency('US')).toThrow('command line: currency: an ISO 4217 code such as "USD"');
+    expect(() => withCurrency('US')).toThrow('--currency: an ISO 4217 code such as "USD"');
   });
 });
 

@@ -86,7 +86,7 @@ describe('loadJob', () => {
     expect([job.timezone, job.schedule?.timezone]).toEqual(['Europe/Berlin', 'UTC']);
     // A link is the user's choice of name: kept.
     expect(jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'US/Eastern' }, '/tmp').timezone).toBe('US/Eastern');
-    expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'Mars/Olympus' }, '/tmp')).toThrow('command line: timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")');
+    expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'Mars/Olympus' }, '/tmp')).toThrow('--timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")');
   });
 
   it('refuses a NUL character in any string of a job at load, naming the field (the tenant and a time format reached SQL text, where DuckDB\'s parser ended the literal: "internal error")', async () => {
@@ -111,7 +111,7 @@ describe('loadJob', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'UTC\u0000' }, '/tmp')).toThrow('command line: timezone: holds \\u0000, a NUL character');
+    expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'UTC\u0000' }, '/tmp')).toThrow('--timezone: holds \\u0000, a NUL character');
   });
 
   it('quoteLiteral refuses a NUL character itself, whoever lets one through (DuckDB would read the rest as SQL)', async () => {
