@@ -13,7 +13,7 @@ import type { RequestRecord, Route } from '../serve/Route.js';
 
 export function mountOps(env: Env, opts: { reportsDir: string; queue: RunQueue | null }): { metrics: Metrics; routes: Route[]; onRequest: (r: RequestRecord) => void } {
   const metrics = createMetrics();
-  const checks: ReadinessCheck[] = [reportsReadable(resolve(opts.reportsDir))];
+  const checks: ReadinessCheck[] = [reportsReadable(resolve(opts.reportsDir), { hidePath: true })];
   const queue = opts.queue;
   if (queue) {
     const refused = watchLoginRefusal(queue, env.REDIS_URL);

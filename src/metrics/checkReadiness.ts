@@ -42,24 +42,28 @@ export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutM
  * The reports directory exists and its entries can be listed (what serving and publishing need first).
  * `creatable` (a worker, which makes a job's directory when it first publishes): a directory not made yet
  * is ready when its nearest existing parent is a directory the worker can create it in; otherwise a new
- * install's worker was "not ready" until every job had run once (a nightly job: a day).
+ * install's worker was "not ready" until every job had run once (a nightly job: a day). `hidePath` (`ltv
+ * serve`, whose /readyz answers anyone who can reach it): the check is named `reports` and its reasons say
+ * "the reports directory", not where it is on the server's disk; the worker's listener, an operator's,
+ * names each job's directory.
  */
-export function reportsReadable(dir: string, { creatable = false }: { creatable?: boolean } = {}): ReadinessCheck {
+export function reportsReadable(dir: string, { creatable = false, hidePath = false }: { creatable?: boolean; hidePath?: boolean } = {}): ReadinessCheck {
+  const what = hidePath ? 'the reports directory' : `reports directory ${dir}`;
   return {
-    name: `reports ${dir}`,
+    name: hidePath ? 'reports' : `reports ${dir}`,
     async check() {
       const st = await stat(dir).catch((e: NodeJS.ErrnoException) => e);
       if (st instanceof Error) {
         // ENOTDIR: a file on the way, which canCreateIn names.
         if (creatable && (st.code === 'ENOENT' || st.code === 'ENOTDIR')) return canCreateIn(dirname(dir), dir);
-        throw new Error(`reports directory ${dir} is not readable (${st.code ?? String(st)})`);
+        throw new Error(`${what} is not readable (${st.code ?? String(st)})`);
       }
-      if (!st.isDirectory()) throw new Error(`reports directory ${dir} is not a directory`);
+      if (!st.isDirectory()) throw new Error(`${what} is not a directory`);
       try {
         await access(dir, constants.R_OK | constants.X_OK | (creatable ? constants.W_OK : 0));
         await readdir(dir);
       } catch (e) {
-        throw new Error(`reports directory ${dir} is not ${creatable ? 'readable and writable' : 'readable'} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw new Error(`${what} is not ${creatable ? 'readable and writable' : 'readable'} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
     },
   };
