@@ -1,6 +1,7 @@
 // Where the numbers came from, so a reader can trust them (README "Input rules": each tenant's counts are in
 // its workbook's About sheet and its email). Plain text; the HTML part escapes it (file names are data).
 import { formatCount, formatGroupedCountOf } from '../format/money.js';
+import { visibleLine } from '../format/text.js';
 import type { TenantReport } from '../ltv/model.js';
 
 /** Rows read, quarantined, merged and left out, in one sentence. */
@@ -25,7 +26,8 @@ export function inputLine(r: Pick<TenantReport, 'stats'>): string {
 export function inputFileLines(r: Pick<TenantReport, 'inputs'>): string[] {
   if (r.inputs.length < 2) return [];
   const names = withoutSharedFolder(r.inputs.map((i) => i.path));
-  return r.inputs.map((input, i) => `${names[i]}: ${formatGroupedCountOf(input.rows, 'row')}, ${formatCount(input.quarantined)} quarantined`);
+  // A file's name is data: a line break in it (a name may hold one) started a line of its own, e.g. "Bcc: …".
+  return r.inputs.map((input, i) => `${visibleLine(names[i]!)}: ${formatGroupedCountOf(input.rows, 'row')}, ${formatCount(input.quarantined)} quarantined`);
 }
 
 function withoutSharedFolder(paths: string[]): string[] {

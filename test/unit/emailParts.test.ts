@@ -12,6 +12,7 @@ import { heatColour, heatmapHtml } from '../../src/notify/heatmapHtml.js';
 import { emailMatrix, heatmapView } from '../../src/notify/heatmapView.js';
 import { shownNote } from '../../src/notify/runEmailHtml.js';
 import { messageId } from '../../src/notify/messageId.js';
+import { inputFileLines } from '../../src/notify/inputLines.js';
 import { classifySmtpError } from '../../src/notify/sendWithRetry.js';
 import { loadSmtpSettings, parseDuration, redactUrl, unsetSmtpSettings } from '../../src/notify/smtpSettings.js';
 import { dailyReport } from '../helpers/dailyReport.js';
@@ -70,6 +71,19 @@ describe('classifySmtpError', () => {
     expect(classifySmtpError({ code: 'EMESSAGE', responseCode: 552 })).toBe('permanent');
     expect(classifySmtpError({ code: 'EENVELOPE', responseCode: 550 })).toBe('permanent');
     expect(classifySmtpError({ code: 'EAUTH', responseCode: 535 })).toBe('config');
+  });
+});
+
+describe('the inputs\' lines', () => {
+  it('keeps each input on one line, whatever its file name holds (a line break in a name began a line "Bcc: …" of its own)', () => {
+    const inputs = [
+      { path: '/srv/exports/-1+2\nBcc: evil@example.com.csv', format: 'csv', rows: 3000, quarantined: 5 },
+      { path: '/srv/exports/b\r\u2028c.csv', format: 'csv', rows: 1, quarantined: 0 },
+    ];
+    expect(inputFileLines({ inputs })).toEqual([
+      '-1+2\u240aBcc: evil@example.com.csv: 3,000 rows, 5 quarantined',
+      'b\u240d[U+2028]c.csv: 1 row, 0 quarantined',
+    ]);
   });
 });
 
