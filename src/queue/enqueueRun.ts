@@ -3,10 +3,10 @@
 // its key, a UUID never handed out again.
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { QueueEvents, type Job as QueuedJob } from 'bullmq';
 import type { Logger } from 'pino';
-import { AppError } from '../config/AppError.js';
+import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
@@ -14,24 +14,32 @@ import { futureAsOfError } from '../config/parseAsOf.js';
 import type { Progress, RunResult } from '../pipeline.js';
 import { closeWithin } from './closeWithin.js';
 import { isRedisConnectionError, redisLabel, redisOptions, redisRefused } from './redisConnection.js';
-import { RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { jobFileNameProblem, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { quotedName } from '../format/listed.js';
 
 /** A job name as the HTTP route accepts it: a file name in the jobs directory, never a path. */
 export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
- * `nightly` names jobs/nightly.json; anything with a slash or a `.json` ending is a path. The file is
- * stored relative to the jobs directory when it lies inside it, so workers elsewhere find their own copy.
+ * `nightly` names jobs/nightly.json; on the command line, anything with a slash or a `.json` ending is a
+ * path. `nameOnly` (the HTTP route): a name, always in the jobs directory ("nightly.json" is jobs/nightly.json;
+ * it was read as a path from serve's working folder, so an admin key could run or read any .json file there),
+ * and messages name the folder as "the jobs folder", not its path on the server. The file is stored relative
+ * to the jobs directory when it lies inside it, so workers elsewhere find their own copy.
  */
-export async function resolveJobRef(jobsDir: string, ref: string): Promise<{ path: string; file: string }> {
+export async function resolveJobRef(jobsDir: string, ref: string, { nameOnly = false }: { nameOnly?: boolean } = {}): Promise<{ path: string; file: string }> {
   const dir = resolve(jobsDir);
-  const isPath = ref.includes('/') || ref.includes(sep) || ref.endsWith('.json');
-  if (!isPath && !JOB_NAME.test(ref)) throw new AppError('VALIDATION', `"${ref}" is not a job name (letters, digits, ".", "_", "-")`);
-  const path = isPath ? resolve(ref) : resolve(dir, `${ref}.json`);
+  const isPath = !nameOnly && (ref.includes('/') || ref.includes(sep) || ref.endsWith('.json'));
+  const name = nameOnly ? ref.replace(/\.json$/, '') : ref;
+  if (!isPath && !JOB_NAME.test(name)) throw new AppError('VALIDATION', `"${ref}" is not a job name (letters, digits, ".", "_", "-")`);
+  const path = isPath ? resolve(ref) : resolve(dir, `${name}.json`);
+  // The worker refuses a run whose file name holds a control character (processRun.payloadProblem): refused here.
+  const nameWhy = jobFileNameProblem(basename(path));
+  if (nameWhy) throw new AppError('VALIDATION', `${quotedName(ref, 80)}: a job file's name cannot name a queued run (${nameWhy}): rename the file`);
   try {
     await access(path);
   } catch {
-    throw new AppError('NOT_FOUND', isPath ? `${ref}: no such job file` : `no job "${ref}" in ${dir} (looked for ${ref}.json)`);
+    throw new AppError('NOT_FOUND', isPath ? `${ref}: no such job file` : `no job "${name}" in ${nameOnly ? 'the jobs folder' : dir} (looked for ${name}.json)`);
   }
   const rel = relative(dir, path);
   return { path, file: rel.startsWith('..') || isAbsolute(rel) ? path : rel };
@@ -121,9 +129,13 @@ export async function enqueueRun(
     env?: Env;
   },
 ): Promise<EnqueuedRun> {
-  const { path, file } = await resolveJobRef(jobsDir, ref);
+  const http = opts.source === 'http';
+  const { path, file } = await resolveJobRef(jobsDir, ref, { nameOnly: http });
   // Validated here too, so a typo is reported to whoever enqueued it rather than only in the worker's log.
-  const job = await loadJob(path);
+  // Over HTTP the file is named as in the jobs folder, not by its path on the server.
+  const job = await loadJob(path).catch((e: unknown) => {
+    throw http && isAppError(e) ? new AppError(e.code, e.message.split(path).join(file), { cause: e }) : e;
+  });
   const asOf = opts.asOf ?? (job.as_of ? new Date(job.as_of) : new Date());
   // The job file's own time is named as such (the route answers it 422, an invalid job); a time given by
   // the caller was checked by the caller in its own words (flag or request body).

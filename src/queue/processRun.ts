@@ -17,7 +17,7 @@ import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pip
 import { removeDeadStagingIn } from '../publish/publishRun.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
 import type { ShardRuntime } from './shardFlow.js';
-import { attemptsOf, lastAttempt, RUN_QUEUE, type RunData } from './runQueue.js';
+import { attemptsOf, jobFileNameProblem, lastAttempt, RUN_QUEUE, type RunData } from './runQueue.js';
 import { childLogger } from '../config/childLogger.js';
 
 /**
@@ -110,9 +110,8 @@ export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): st
   }
   // Controls (C0, C1: U+0085 ends a line for some readers) and bidi overrides (U+202E reversed the rest of
   // the logged line): no job file of ltv's is named so.
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(d.file) || d.file.length > 255) {
-    return `${run}: its job file name (data.file) ${quotedName(d.file, 80)} is not a file name (${d.file.length > 255 ? 'longer than 255 characters' : 'it holds a control character'}): ${again}`;
-  }
+  const nameWhy = jobFileNameProblem(d.file);
+  if (nameWhy) return `${run}: its job file name (data.file) ${quotedName(d.file, 80)} is not a file name (${nameWhy}): ${again}`;
   // The rule of --as-of (asOfProblem): Date.parse reads text that is no ISO time, and rolls 2026-02-30 over.
   const asOfWhy = d.asOf === undefined ? null : typeof d.asOf === 'string' ? asOfProblem(d.asOf) : `${JSON.stringify(d.asOf).slice(0, 80)} is not an ISO 8601 time`;
   if (asOfWhy !== null) return `${run}: its as-of time (data.asOf) ${asOfWhy}: ${again}`;

@@ -34,6 +34,17 @@ export interface RunData {
 
 export type RunQueue = Queue<RunData, RunResult>;
 
+/**
+ * Why a job file's name cannot name a queued run's file (RunData.file), or null: controls (C0, C1: U+0085 ends
+ * a line for some readers), line and paragraph separators and bidi overrides (U+202E reversed the rest of a
+ * logged line), or more than 255 characters. The worker refuses such a run (processRun.payloadProblem), so
+ * the producers refuse such a file first: a schedule registered for "cr\r\nlf.json" failed at every firing.
+ */
+export function jobFileNameProblem(name: string): string | null {
+  if (name.length > 255) return 'longer than 255 characters';
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name) ? 'it holds a control character' : null;
+}
+
 /** Retries and bounded retention for every run (DEPENDENCIES.md: jobs are kept forever unless bounded). */
 export function runJobOptions(env: Env): JobsOptions {
   const keep = { age: Math.round(env.LTV_KEEP_DAYS * 86_400), count: env.LTV_KEEP_COUNT };

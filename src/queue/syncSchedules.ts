@@ -11,7 +11,8 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { isCron, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
-import { runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+import { jobFileNameProblem, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+import { quotedName } from '../format/listed.js';
 
 export interface ScheduleSyncResult {
   /** Job names whose scheduler was created or changed. */
@@ -83,6 +84,15 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
   for (const fileName of await listJobFiles(jobsDir)) {
     const name = basename(fileName, '.json');
     const label = join(jobsDir, fileName);
+    // A name no queued run can carry (the worker refuses it: processRun.payloadProblem) gets no schedule: one
+    // was registered and failed at every firing, with advice (enqueue it again) that refused the name too.
+    const nameWhy = jobFileNameProblem(fileName);
+    if (nameWhy) {
+      const message = `${quotedName(label, 300)}: a job file's name cannot name a queued run (${nameWhy}): rename the file`;
+      result.invalid.push({ file: label, message });
+      logger.error({ file: label }, `invalid job file, it has no schedule: ${message}`);
+      continue;
+    }
     let job: Job;
     try {
       const broken = await checkJobLink(label);

@@ -47,6 +47,16 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
     expect(await refusedBody({ job: 'web', as_of: '2026-02-01 10:00' })).toBe('as_of: "2026-02-01 10:00" has no UTC offset: give one, e.g. 2026-02-01T10:00Z or 2026-02-01T10:00+01:00 (without it the time would be read in UTC, not in the report time zone)');
     expect(await refusedBody({ job: 'web', asOf: '2026-02-01T00:00:00Z' })).toBe('body: unknown field(s) "asOf": the body is {"job": …, "as_of": …}');
 
+    // A name is looked for in the jobs folder only, ".json" or not: "package.json" was read as a path from
+    // serve's working folder (this repository's package.json: 422, its fields quoted), so an admin key could
+    // run or read any .json file there. The answer names no path on the server.
+    const missing = async (job: string): Promise<[number, string]> => {
+      const r = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify({ job }) });
+      return [r.status, (r.json() as { error: { message: string } }).error.message];
+    };
+    expect(await missing('package.json')).toEqual([404, 'no job "package" in the jobs folder (looked for package.json)']);
+    expect(await missing('nope')).toEqual([404, 'no job "nope" in the jobs folder (looked for nope.json)']);
+
     const accepted = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body });
     expect(accepted.status).toBe(202);
     checkOpenapi('/api/v1/runs', 'post', accepted);

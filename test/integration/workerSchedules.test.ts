@@ -68,12 +68,18 @@ test('schedule sync: idempotent across starts, follows edits, removes deleted jo
   await writeFile(join(h.jobsDir, 'broken.json'), JSON.stringify({ inputs: [], schedule: { cron: '* * * * *' } }));
   await h.writeJob('badcron', { schedule: { cron: 'every day', timezone: 'UTC' } });
   await h.writeJob('weekly', { schedule: { cron: '0 5 * * 1', timezone: 'UTC' } });
+  // A name no queued run can carry (the worker refuses it): no schedule (one was registered and failed at every
+  // firing), and `ltv enqueue` of its path is refused too (it queued a run the worker refused).
+  await h.writeJob('cr\r\nlf', { schedule: { cron: '0 5 * * 1', timezone: 'UTC' } });
   const edited = await syncSchedules(q, h.jobsDir, env, logger);
   expect(edited.upserted.sort()).toEqual(['daily', 'weekly']);
   expect(edited.invalid.map((i) => i.message)).toEqual([
     expect.stringMatching(/badcron\.json: schedule\.cron: /),
     expect.stringMatching(/broken\.json: inputs: /),
+    expect.stringMatching(/cr\\r\\nlf\.json": a job file's name cannot name a queued run \(it holds a control character\): rename the file$/),
   ]);
+  await expect(enqueueRun(q, h.jobsDir, join(h.jobsDir, 'cr\r\nlf.json'), { source: 'cli' }))
+    .rejects.toThrow(/^".*cr\\r\\nlf\.json": a job file's name cannot name a queued run \(it holds a control character\): rename the file$/);
   expect((await q.getJobScheduler('daily'))?.pattern).toBe('30 7 * * *');
 
   // Removed (or renamed) job files lose their schedulers.
