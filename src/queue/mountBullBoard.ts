@@ -134,7 +134,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
 }
 
-const ERROR_CODES = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 503: 'UNAVAILABLE' } as const;
+const ERROR_CODES = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 503: 'UNAVAILABLE' } as const;
 
 /** The board's own refusals in the shape of ltv's other non-Adapty routes (src/serve/README "Error shapes"). */
 function sendError(res: ServerResponse, status: keyof typeof ERROR_CODES, message: string, extra: Record<string, string> = {}): void {
@@ -157,18 +157,27 @@ function loginPage(prefix: string, message: string | null): string {
 }
 
 function readForm(req: IncomingMessage, limit = 4096): Promise<URLSearchParams> {
+  // Over the limit: 413, answered by the server as a JSON body's is (readJsonBody). The request was destroyed
+  // before, and the client got its connection reset with no answer at all.
+  const tooLarge = (): HttpError => new HttpError('PAYLOAD_TOO_LARGE', `the sign-in form is larger than ${limit} bytes: send the admin key alone (key=…)`);
   return new Promise((resolvePromise, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      reject(tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
       if (size > limit) {
-        reject(new Error('form too large'));
-        req.destroy();
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('error', reject);
     req.on('end', () => resolvePromise(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
   });
@@ -265,7 +274,10 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
         if (method !== 'POST') return sendError(res, 405, 'Method not allowed: use GET or POST', { allow: 'GET, POST' });
         if (!sameOrigin(req)) return sendError(res, 403, 'cross-site sign-in refused');
         serverAuth.guard();
-        const form = await readForm(req).catch(() => new URLSearchParams());
+        const form = await readForm(req).catch((e: unknown) => {
+          if (e instanceof HttpError) throw e;
+          return new URLSearchParams();
+        });
         const key = form.get('key') ?? '';
         const record = key === '' ? null : serverAuth.authenticate(key);
         if (record !== null && !record.admin) {
@@ -341,7 +353,15 @@ export function mountBullBoard(queue: RunQueue, env: Env, logger: Logger, prefix
           return sendError(res, 405, 'bull-board is read-only (set LTV_BULL_BOARD_WRITE=1 to allow retries and removals)', { allow: 'GET, HEAD' });
         }
         const params: Record<string, string> = {};
-        route.names.forEach((n, i) => (params[n] = decodeURIComponent(m![i + 1] ?? '')));
+        for (const [i, n] of route.names.entries()) {
+          const raw = m[i + 1] ?? '';
+          // A stray "%" (/queues/runs/%ZZ) threw URIError: a 500 for the client's mistake.
+          try {
+            params[n] = decodeURIComponent(raw);
+          } catch {
+            return sendError(res, 400, `the path's ${n} ${JSON.stringify(raw.slice(0, 80))} is not valid percent-encoding: write "%" as %25`);
+          }
+        }
         const body = method === 'GET' || method === 'HEAD' || req.headers['content-length'] === '0' || !req.headers['content-type']
           ? {}
           : ((await readJsonBody(req, res)) as Record<string, unknown>);

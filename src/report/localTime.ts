@@ -10,5 +10,6 @@ export function localTime(iso: string, timeZone: string): string {
     hourCycle: 'h23',
   }).formatToParts(new Date(iso));
   const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  // Intl writes the year as it is (year 1 as "1"): four digits, as ISO 8601 and every date ltv writes have.
+  return `${get('year').padStart(4, '0')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
 }

@@ -261,6 +261,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   const clientOfRequest = (req: IncomingMessage): string => clientOf(req.socket.remoteAddress);
   const catalog = new RunCatalog(runs);
   const compiled = compileRoutes([healthRoute, zenovayRoute(runs), adaptyRoute(runs, catalog), ...explorerRoutes(catalog), ...(opts.extraRoutes ?? [])]);
+  const runRoutesOn = (opts.extraRoutes ?? []).some((r) => r.path === '/api/v1/runs' || r.path.startsWith('/api/v1/runs/'));
 
   async function handle(req: IncomingMessage, res: ServerResponse, log: RequestState, abandon: Abandonment): Promise<void> {
     const url = req.url ?? '/';
@@ -300,10 +301,11 @@ export function createServer(opts: ServerOptions): LtvServer {
     // A path no route has is 404 whatever the method (SPEC §6 "unknown routes 404"): a 405 there listed in
     // Allow methods the path does not have either (RFC 9110 §15.5.6).
     if (match.kind === 'none') {
-      // The on-demand run routes are mounted only with an admin key configured (src/cli/mountRunRoutes.ts).
+      // The on-demand run routes are mounted only with an admin key configured (src/cli/mountRunRoutes.ts);
+      // mounted, a path under them that is none of them (/api/v1/runs/a/b) is not found like any other.
       if (path === '/api/v1/runs' || path.startsWith('/api/v1/runs/')) {
         log.family = 'zenovay'; // the shape the routes answer in when they are on
-        throw new HttpError('NOT_FOUND', 'Not found: the run routes are off on this server; its operator turns them on by setting LTV_ADMIN_KEY_SHA256');
+        throw new HttpError('NOT_FOUND', runRoutesOn ? 'Not found' : 'Not found: the run routes are off on this server; its operator turns them on by setting LTV_ADMIN_KEY_SHA256');
       }
       throw new HttpError('NOT_FOUND', 'Not found');
     }

@@ -215,8 +215,21 @@ test('bull-board answers only with the admin key (header or sign-in cookie), rea
     const notRouted = await req('/api/queues', { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' });
     expect([notRouted.status, notRouted.headers.allow]).toEqual([405, 'GET, HEAD']);
     expect((await req('/api/no-such-thing', { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    // A stray "%" in a path parameter is the client's mistake: 400 in one line (decodeURIComponent threw: 500).
+    const stray = await req('/api/queues/runs/%ZZ', { headers: bearer });
+    expect([stray.status, (stray.json() as { error: { message: string } }).error.message])
+      .toEqual([400, 'the path\'s jobId "%ZZ" is not valid percent-encoding: write "%" as %25']);
+    // With the run routes on, a path under them that is none of them is not found, not "the run routes are off".
+    const under = await httpRequest(s.port, '/api/v1/runs/a/b', { headers: bearer });
+    expect([under.status, (under.json() as { error: { message: string } }).error.message]).toEqual([404, 'Not found']);
 
     // A browser signs in once; the cookie holds a session token, never the key.
+    // A form over 4 KiB is answered 413 (the connection was reset with no answer), chunked or not.
+    for (const chunked of [false, true]) {
+      const big = await httpRequest(s.port, '/admin/queues/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `key=${'a'.repeat(5000)}`, chunked });
+      expect([big.status, (big.json() as { error: { message: string } }).error.message])
+        .toEqual([413, 'the sign-in form is larger than 4096 bytes: send the admin key alone (key=…)']);
+    }
     const wrong = await req('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();

@@ -205,6 +205,13 @@ describe('the failure notice', () => {
     expect(mail.text).not.toMatch(/\r/);
   });
 
+  it('writes an early year with four digits (year 1 was "1-01-01", and the subject\'s date "1-01-01 00")', () => {
+    // Berlin kept local mean time then: +0:53:28.
+    const mail = composeFailureEmail({ ...failure, tenant: 'gamma', asOf: '0001-01-01T00:00:00Z', timezone: 'Europe/Berlin' }, ['ops@example.com'], { from: 'ltv@example.com', messageId: '<f@example.com>' });
+    expect(mail.subject).toBe('LTV run failed: job nightly, tenant gamma, as of 0001-01-01');
+    expect(mail.text).toContain('As of:   0001-01-01 00:53 (Europe/Berlin)\n');
+  });
+
   it('shows a tenant id once, in the subject, the HTML title and the text part', () => {
     const mail = composeFailureEmail({ ...failure, tenant: 'shop\u0002' }, ['ops@example.com'], { from: 'ltv@example.com', messageId: '<f@example.com>' });
     expect(mail.subject).toContain('tenant shop\u2402');
