@@ -767,5 +767,14 @@ function fileError(file: SourceFile, e: unknown): AppError {
   const resource = resourceError(e, undefined);
   if (resource) return resource;
   const msg = (e as Error).message.split('\n')[0] ?? String(e);
+  // A Parquet file whose footer or pages are damaged (bytes changed in a copy, a disk error) passes the
+  // "PAR1" checks and DuckDB said only "Invalid Error: TProtocolException: Invalid data", "Out of buffer" or
+  // "Snappy decompression failure": said as what it is, with what to do, DuckDB's words kept in brackets.
+  if (file.format === 'parquet' && DAMAGED_PARQUET.test(msg)) {
+    return new AppError('INPUT', `${file.path}: is a damaged Parquet file: its metadata or data pages cannot be decoded (${msg.replace(/^[A-Za-z ]*Error: /, '')}); copy or export it again`, { cause: e });
+  }
   return new AppError('INPUT', `${file.path}: cannot be read as ${file.format === 'whitespace' ? 'whitespace-separated text' : file.format}: ${msg}`, { cause: e });
 }
+
+/** DuckDB's words for Parquet bytes that do not decode (Thrift metadata, page buffers, codecs, checksums). */
+const DAMAGED_PARQUET = /TProtocolException|Out of buffer|decompression fail|decompress|Corrupt|checksum|Invalid data|Invalid Error|page header|dictionary|magic/i;

@@ -129,6 +129,13 @@ describe('input formats', () => {
         `${join(fx.dir, 'text.parquet')}: is not a Parquet file (a Parquet file starts with "PAR1"; this one starts as text, a CSV or JSON Lines export?): inputs[0] reads it as Parquet (its name or "format"); give its real format ("format": "csv", "jsonl") or export it as Parquet`);
       await expect(runJob(fx, { inputs: [{ path: 'cut.parquet' }] }, T)).rejects.toThrow(
         `${join(fx.dir, 'cut.parquet')}: is a Parquet file cut short (it does not end with "PAR1", as a whole one does: a copy or download that stopped early?): copy or export it again`);
+      // Whole in length but its footer's length field damaged: said so, with what to do (it was DuckDB's
+      // "Invalid Error: TProtocolException: Invalid data" alone).
+      const damaged = Buffer.from(whole);
+      damaged.writeUInt32LE(damaged.readUInt32LE(damaged.length - 8) - 7, damaged.length - 8);
+      await writeFile(join(fx.dir, 'damaged.parquet'), damaged);
+      await expect(runJob(fx, { inputs: [{ path: 'damaged.parquet' }] }, T)).rejects.toThrow(
+        new RegExp(`^${join(fx.dir, 'damaged\\.parquet').replace(/\//g, '\\/')}: is a damaged Parquet file: its metadata or data pages cannot be decoded \\([^\\n]+\\); copy or export it again$`));
       // The whole file is read; and the text, given its real format.
       await runJob(fx, { inputs: [{ path: 'whole.parquet' }] }, T);
       await runJob(fx, { inputs: [{ path: 'text.parquet', format: 'csv' }], matrices: MONTHLY }, T);
