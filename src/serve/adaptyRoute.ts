@@ -27,6 +27,8 @@ import { gzipOnce, sendBytes } from './sendBytes.js';
 export const ADAPTY_PATH = '/api/v1/client-api/metrics/ltv/';
 /** Names the app when a key may see several (Adapty keys belong to one app, ours may not). */
 export const TENANT_HEADER = 'x-ltv-tenant';
+/** Why an answer to a body with prediction_months predicts nothing (renewals, days and weeks: predictionsUnsupported). */
+export const PREDICTION_NOTE_HEADER = 'x-ltv-prediction-note';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** Part of a computed body's ETag: another release may render the same request differently. */
@@ -86,7 +88,22 @@ const computing = new Map<string, Promise<Buffer>>();
  */
 async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, queries: QueryOptions): Promise<Buffer> {
   const why = predictionsUnsupported(request);
-  if (why) throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
+  // csv has no place for them: refused. Periods the forecast does not predict (renewals, days and weeks)
+  // answer as SPEC §9 says, every row with its predicted_values, here none, and the header says why
+  // (PREDICTION_NOTE_HEADER); they were a 400, so Adapty's default body (renewals) with prediction_months
+  // got no answer at all.
+  if (why && request.format === 'csv') throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
+  if (why) {
+    const bare = { ...request, predictionMonths: undefined };
+    const key = JSON.stringify(['no predictions', request.spec, request.filters]);
+    const hit = run.computed.get(key);
+    if (hit) return hit;
+    const whole = matchesSnapshot(bare, run.manifest) ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
+    const bytes = whole ? RunStore.body(whole) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries);
+    const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(bytes.toString('utf8')) as AdaptyResponse, null, request.predictionMonths!)), 'utf8');
+    run.computed.set(key, body);
+    return body;
+  }
   const key = JSON.stringify(['predictions', request.spec, request.filters, request.predictionMonths]);
   const hit = run.computed.get(key);
   if (hit) return hit;
@@ -174,6 +191,8 @@ export function adaptyRoute(runs: RunStore, catalog?: RunCatalog): Route {
         ({ run, value: body } = await onRun((r) => adaptyWithPredictions(runs, r, request, ctx.queries)));
         const key = JSON.stringify(request);
         const etag = `"${createHash('sha256').update(`${ETAG_VERSION}\0${run.identity}\0${key}`).digest('hex')}"`;
+        const none = predictionsUnsupported(request);
+        if (none) ctx.res.setHeader(PREDICTION_NOTE_HEADER, none);
         sendBytes(ctx.req, ctx.res, { bytes: body, etag, contentType: JSON_TYPE, ...(await gzipOnce(ctx.req, body, run.computed, `gzip\0predictions\0${key}`)) });
         return;
       }

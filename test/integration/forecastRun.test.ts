@@ -218,17 +218,27 @@ describe('forecast in a run', () => {
       // prediction_months 11 leaves out month 11, so no year ends before it.
       const short = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, period_type: 'days', period_unit: 'year', segmentation: 'month', prediction_months: 11 });
       expect((short.json() as { revenue: { data: Row[] } }).revenue.data.find((x) => x.title === '2026-01-01')!.predicted_values).toEqual([]);
-      // Every combination the forecast cannot answer: a 400 with one sentence naming what is missing.
-      const refused: [Record<string, unknown>, RegExp][] = [
-        [{ period_type: 'renewals' }, /^prediction_months is answered for period_type "days" only: the forecast predicts months of life, not renewals$/],
+      // Periods the forecast does not predict (renewals, Adapty's default; days and weeks): the answer as without
+      // prediction_months, every row with its predicted_values empty, and a header saying why (it was a 400,
+      // so a default body asking for predictions got no answer at all). csv is refused: it has no place for them.
+      const unpredicted: [Record<string, unknown>, RegExp][] = [
+        [{}, /^prediction_months is answered for period_type "days" only: the forecast predicts months of life, not renewals$/],
+        [{ period_type: 'renewals', period_unit: 'quarter' }, /^prediction_months is answered for period_type "days" only/],
         [{ period_type: 'days', period_unit: 'week', segmentation: 'month' }, /^prediction_months is answered for period_unit "month", "quarter" or "year", not "week"/],
         [{ period_type: 'days', period_unit: 'day' }, /not "day": a forecast month of life does not divide into days$/],
       ];
-      for (const [body, message] of refused) {
-        const res = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, ...body, prediction_months: 9 });
-        expect(res.status, JSON.stringify(body)).toBe(400);
-        expect((res.json() as { errors: { source: string; errors: string[] }[] }).errors[0]!.errors[0]).toMatch(message);
+      type Answer = Record<string, { data: Record<string, unknown>[] }>;
+      for (const [body, note] of unpredicted) {
+        const asked = { filters: { date: ['2026-01-01', '2026-12-31'] }, ...body };
+        const [res, plain] = await Promise.all([post({ ...asked, prediction_months: 9 }), post(asked)]);
+        expect([res.status, plain.status], JSON.stringify(body)).toEqual([200, 200]);
+        expect(res.headers['x-ltv-prediction-note']).toMatch(note);
+        const expected = plain.json() as Answer;
+        for (const type of Object.keys(expected)) for (const row of expected[type]!.data) row.predicted_values = [];
+        expect(res.json()).toEqual(expected);
       }
+      const csvAsked = await post({ filters: { date: ['2026-01-01', '2026-12-31'] }, format: 'csv', prediction_months: 9 });
+      expect(csvAsked.status).toBe(400);
     } finally {
       await server.stop();
     }
