@@ -32,7 +32,11 @@ export function registerWorker(program: Command): void {
           throw new AppError('CONFIG', `LTV_HEARTBEAT_FILE: cannot write ${file} (${e.code ?? e.message}): give a file in a folder this worker may write to, or unset LTV_HEARTBEAT_FILE`);
         });
       }
-      const logger = pino({ level: env.LOG_LEVEL, base: { service: 'ltv-worker', pid: process.pid } });
+      // Written synchronously: pino's default stream writes asynchronously and a process that exits at once
+      // (a metrics port taken, a refused login, the end of a shutdown) lost its last lines, "worker stopped"
+      // among them, when a write was still under way (seen on a loaded machine). A worker logs a few lines a
+      // run; a write(2) each costs nothing beside a run.
+      const logger = pino({ level: env.LOG_LEVEL, base: { service: 'ltv-worker', pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
       const runtime = startWorker(env, opts.jobs ?? env.LTV_JOBS_DIR, logger);
       // An operator who set LTV_METRICS_PORT believes this worker is monitored: without its listener it must
       // not run. The listen fails on the next tick, before the worker can have taken a run (that needs Redis
