@@ -273,13 +273,12 @@ async function count(wh: Warehouse): Promise<number> {
 
 /**
  * An input's field as its messages name it: the job's (`inputs[0].map.country`), or for a run from the command
- * line the flag that set it (`--map country`, `--delimiter`, `--input`).
+ * line the flag that set it (`--map country`, `--input`).
  */
-function fieldOf(file: SourceFile, field?: 'delimiter' | `map.${string}`): string {
+function fieldOf(file: SourceFile, field?: `map.${string}`): string {
   // A query input comes from a job object (the programmatic path), never from a flag.
   if (file.jobFile !== undefined || file.query) return `inputs[${file.inputIndex}]${field ? `.${field}` : ''}`;
-  if (field === undefined) return '--input';
-  return field === 'delimiter' ? '--delimiter' : `--map ${field.slice(4)}`;
+  return field === undefined ? '--input' : `--map ${field.slice(4)}`;
 }
 
 /** DuckDB reads what ltv's splitter cleaned, or a plain CSV file itself (splitRecords.ts). */
@@ -294,10 +293,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   const clean = join(scratch, `input-${fileIdx}.txt`);
   const columns = new Map<string, string>();
   if (file.format === 'csv') {
-    if (file.delimiter !== undefined && (Buffer.byteLength(file.delimiter) !== 1 || /["\r\n]/.test(file.delimiter))) {
-      const why = Buffer.byteLength(file.delimiter) !== 1 ? 'is not one single-byte character' : 'quotes fields or ends lines, it cannot separate them';
-      throw new AppError('INPUT', `${file.path}: ${fieldOf(file, 'delimiter')}: ${JSON.stringify(file.delimiter)} ${why} (use e.g. "," ";" "|", "tab", or "whitespace" for runs of spaces)`);
-    }
+    // A delimiter DuckDB cannot split by (not one byte; the quote or a line end) is refused with the job (jobSchema.ts).
     // A query's column the job reads whose text is not its value (readQuery.ts): refused as a Parquet list is.
     const read = file.query?.refused?.length ? namesReadBy(file.input) : undefined;
     for (const c of file.query?.refused ?? []) {

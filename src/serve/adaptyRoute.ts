@@ -94,11 +94,10 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   // got no answer at all.
   if (why && request.format === 'csv') throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
   if (why) {
-    const bare = { ...request, predictionMonths: undefined };
     const key = JSON.stringify(['no predictions', request.spec, request.filters]);
     const hit = run.computed.get(key);
     if (hit) return hit;
-    const whole = matchesSnapshot(bare, run.manifest) ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
+    const whole = matchesSnapshot(request, run.manifest) ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
     const bytes = whole ? RunStore.body(whole) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries);
     const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(bytes.toString('utf8')) as AdaptyResponse, null, request.predictionMonths!)), 'utf8');
     run.computed.set(key, body);
