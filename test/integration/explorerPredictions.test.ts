@@ -51,13 +51,15 @@ const requests: string[] = [];
 const consoleErrors: string[] = [];
 const badRequests: string[] = [];
 
-async function api(body: object): Promise<{ status: number; json: Body & { errors?: { source: string; errors: string[] }[] } }> {
+/** The route's answer; `none`: why it predicts nothing for these periods (x-ltv-prediction-note), if it says so. */
+async function api(body: object): Promise<{ status: number; none: string | undefined; json: Body & { errors?: { source: string; errors: string[] }[] } }> {
   const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
     method: 'POST',
     headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: r.status, json: r.json() as Body & { errors?: { source: string; errors: string[] }[] } };
+  const note = r.headers['x-ltv-prediction-note'];
+  return { status: r.status, none: typeof note === 'string' ? note : undefined, json: r.json() as Body & { errors?: { source: string; errors: string[] }[] } };
 }
 
 async function cells(p: Page): Promise<Record<string, Cell[]>> {
@@ -197,8 +199,9 @@ describe('predicted cells on the served page', () => {
     }
   });
 
-  it('asks without prediction_months for a combination the server refuses, any date range, and says the same', async () => {
-    // Days × week: the server refuses prediction_months for it (a month of life does not divide into weeks).
+  it('asks without prediction_months for a combination the server does not predict, any date range, and says the same', async () => {
+    // Days × week: the server predicts nothing for it (a month of life does not divide into weeks): every
+    // row's predicted_values empty, and its header says why.
     await change('#ctl-period_unit', 'week');
     await change('#ctl-period_type', 'days');
     const sent: string[] = [];
@@ -208,9 +211,11 @@ describe('predicted cells on the served page', () => {
     page.on('request', onRequest);
     try {
       const seg = await page.inputValue('#ctl-segmentation');
-      const refused = await api({ filters: { date: dates }, period_type: 'days', period_unit: 'week', ...(seg === 'cohort' ? {} : { segmentation: seg }), prediction_months: report.forecast!.horizon_months });
-      expect(refused.status).toBe(400);
-      const why = refused.json.errors?.find((e) => e.source === 'prediction_months')?.errors[0] ?? '';
+      const unpredicted = await api({ filters: { date: dates }, period_type: 'days', period_unit: 'week', ...(seg === 'cohort' ? {} : { segmentation: seg }), prediction_months: report.forecast!.horizon_months });
+      expect(unpredicted.status).toBe(200);
+      expect(unpredicted.json.revenue.data.every((r) => r.predicted_values?.length === 0)).toBe(true);
+      const why = unpredicted.none ?? '';
+      expect(why).toMatch(/^prediction_months is answered for period_unit "month", "quarter" or "year", not "week"/);
       const asked = (): (number | null)[] => sent.map((b) => (JSON.parse(b) as { prediction_months?: number }).prediction_months ?? null);
       expect(await page.textContent('.forecast-note')).toBe(`No predictions for this selection: ${why}.`);
       // Another date range of the same combination: the server's reason does not depend on it.
@@ -284,7 +289,8 @@ describe('predicted cells on the served page', () => {
   it('asks with prediction_months exactly where the server predicts, across every view: no console error, no 400', async () => {
     // Ordinary use, one control at a time (each change one request), over every period type, unit and
     // segmentation. The page must send prediction_months exactly where the server answers it (asked here
-    // directly, beside the page) and draw the predicted cells there; nowhere else a 400 and its console error.
+    // directly, beside the page: where it predicts nothing its header says why) and draw the predicted cells
+    // there; nowhere else a request with prediction_months, a 400 or a console error.
     const H = report.forecast!.horizon_months;
     const sent: { prediction_months?: number }[] = [];
     const onRequest = (r: { url(): string; postData(): string | null }): void => {
@@ -309,15 +315,15 @@ describe('predicted cells on the served page', () => {
             await choose('#ctl-segmentation', seg);
             const view = `${type}-${unit}-${seg}`;
             const asked = await api({ filters: { date: dates }, period_type: type, period_unit: unit, ...(seg === 'cohort' ? {} : { segmentation: seg }), prediction_months: H });
-            expect([200, 400], view).toContain(asked.status);
-            // One request per view, with prediction_months exactly where the server answers it.
-            expect(sent.slice(first).map((b) => b.prediction_months), view).toEqual([asked.status === 200 ? H : undefined]);
-            if (asked.status === 200) {
+            expect(asked.status, view).toBe(200);
+            // One request per view, with prediction_months exactly where the server predicts.
+            expect(sent.slice(first).map((b) => b.prediction_months), view).toEqual([asked.none === undefined ? H : undefined]);
+            if (asked.none === undefined) {
               predictedViews.push(view);
               expect(expectCellsMatch(await cells(page), asked.json, 'revenue'), view).toBeGreaterThan(0);
             } else {
-              const why = asked.json.errors?.find((e) => e.source === 'prediction_months')?.errors[0] ?? '';
-              expect(await page.textContent('.forecast-note'), view).toBe(`No predictions for this selection: ${why}.`);
+              expect(asked.json.revenue.data.every((r) => r.predicted_values?.length === 0), view).toBe(true);
+              expect(await page.textContent('.forecast-note'), view).toBe(`No predictions for this selection: ${asked.none}.`);
               expect(await page.$$eval('td.cell[data-predicted]', (tds) => tds.length), view).toBe(0);
             }
           }
