@@ -108,8 +108,6 @@ export function payloadProblem(job: Pick<QueuedJob<RunData>, 'id' | 'data'>): st
     const shown = d.file === undefined ? 'missing' : Array.from(escapedInvisible(JSON.stringify(d.file) ?? String(d.file)));
     return `${run}: its job file name (data.file) is ${typeof shown === 'string' ? shown : shown.length > 80 ? `${shown.slice(0, 80).join('')}…` : shown.join('')}, not a file name: ${again}`;
   }
-  // Controls (C0, C1: U+0085 ends a line for some readers) and bidi overrides (U+202E reversed the rest of
-  // the logged line): no job file of ltv's is named so.
   const nameWhy = jobFileNameProblem(d.file);
   if (nameWhy) return `${run}: its job file name (data.file) ${quotedName(d.file, 80)} is not a file name (${nameWhy}): ${again}`;
   // The rule of --as-of (asOfProblem): Date.parse reads text that is no ISO time, and rolls 2026-02-30 over.

@@ -97,9 +97,7 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
     const key = JSON.stringify(['no predictions', request.spec, request.filters]);
     const hit = run.computed.get(key);
     if (hit) return hit;
-    const whole = matchesSnapshot(request, run.manifest) ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
-    const bytes = whole ? RunStore.body(whole) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries);
-    const body = Buffer.from(JSON.stringify(addPredictions(JSON.parse(bytes.toString('utf8')) as AdaptyResponse, null, request.predictionMonths!)), 'utf8');
+    const body = Buffer.from(JSON.stringify(addPredictions(await realizedAnswer(runs, run, request, queries), null, request.predictionMonths!)), 'utf8');
     run.computed.set(key, body);
     return body;
   }
@@ -124,6 +122,13 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   });
 }
 
+/** The request's answer without predictions, parsed: its snapshot when it has one, else computed (json). */
+async function realizedAnswer(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, queries: QueryOptions): Promise<AdaptyResponse> {
+  const snapshot = matchesSnapshot(request, run.manifest) ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
+  const bytes = snapshot ? RunStore.body(snapshot) : await computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries);
+  return JSON.parse(bytes.toString('utf8')) as AdaptyResponse;
+}
+
 async function computePredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, key: string, queries: QueryOptions): Promise<Buffer> {
   const forecastFile = runs.file(run, RUN_FILES.forecast);
   const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
@@ -144,9 +149,7 @@ async function computePredictions(runs: RunStore, run: ResolvedRun, request: Ada
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
   const whole = matchesSnapshot(request, run.manifest);
-  const snapshot = whole ? runs.file(run, adaptySnapshotPath(request.spec)) : null;
-  const answer = (snapshot ? Promise.resolve(RunStore.body(snapshot)) : computeAdapty(run, request.spec, request.filters, run.manifest.currency, 'json', queries))
-    .then((bytes) => JSON.parse(bytes.toString('utf8')) as AdaptyResponse);
+  const answer = realizedAnswer(runs, run, request, queries);
   // A request the snapshot answers, by monthly cohort, reads the run's forecast as it is; any other
   // (filters, a narrower date range, rows that group customers otherwise) the forecast of the customers it
   // keeps, row by row (servedForecast.ts), asked beside the answer.
