@@ -3,9 +3,9 @@
 // unlink-then-link. Readers see the old run or the new one; a crash at any point leaves the old one served.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, readdir, readlink, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
 import { withFileLock } from './withFileLock.js';
@@ -177,6 +177,7 @@ export async function reserveRun(
 ): Promise<RunSlot> {
   const tenantDir = tenantDirOf(reportsDir, tenant);
   const runsDir = join(tenantDir, 'runs');
+  await refuseLinkOut(reportsDir, [tenantDir, runsDir, join(tenantDir, 'notify')], another);
   try {
     await makeDirs(runsDir);
     // A symbolic link to a folder that does not exist passes for made: the staging directory inside it
@@ -250,6 +251,29 @@ export async function reserveRun(
       return { tenantDir, runId, stagingDir: finalDir, finalDir, alreadyPublished: true };
     }
   }
+}
+
+/**
+ * Nothing is written outside the reports directory: a tenant's folder, its `runs/` or its `notify/` that is
+ * a symbolic link leading out of it (planted, or left by an old layout) is refused before the run is written,
+ * naming the link and where it leads. A link inside the reports directory, and a reports directory that is
+ * itself a link (a mounted volume), are fine: both sides are compared as real paths.
+ */
+async function refuseLinkOut(reportsDir: string, paths: readonly string[], another: string): Promise<void> {
+  // A path that does not resolve (missing, a dangling link, not a folder) is left to makeDirs to make or to
+  // refuse with its own message: nothing can lead out through it.
+  const root = await realpathOrNull(reportsDir);
+  if (root === null) return;
+  for (const path of paths) {
+    const real = await realpathOrNull(path);
+    if (real === null || real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)) continue;
+    throw new AppError('PUBLISH',
+      `${path} leads out of the reports directory ${reportsDir} (a symbolic link to ${real}): ltv writes only inside it; replace the link with a folder, or ${another}`);
+  }
+}
+
+function realpathOrNull(path: string): Promise<string | null> {
+  return realpath(path).catch(() => null);
 }
 
 /** The highest repeat number (1 for `<base>` itself) of a run or staging directory of `base` in runsDir; 0 if none. */

@@ -78,6 +78,38 @@ describe.concurrent('ltv run (command line)', () => {
     }
   }, 180_000);
 
+  it('writes nothing through a symbolic link that leads out of the reports folder; links inside it, and a linked reports folder, work', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    try {
+      const args = (tenant: string, out = 'out') => ['run', '--input', 'e.csv', '--tenant', tenant, '--as-of', '2026-01-11T00:00:00Z', '--out', out, '--forecast', 'off'];
+      await mkdir(join(fx.dir, 'elsewhere', 'runs'), { recursive: true });
+      await mkdir(join(fx.dir, 'out', 'rl'), { recursive: true });
+      await mkdir(join(fx.dir, 'out', 'nl'), { recursive: true });
+      // The tenant's folder, its runs folder, its notify folder: each a link to a folder outside.
+      await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', 'tl'));
+      await symlink('../../elsewhere/runs', join(fx.dir, 'out', 'rl', 'runs'));
+      await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', 'nl', 'notify'));
+      for (const [tenant, link, target] of [['tl', 'tl', 'elsewhere'], ['rl', 'rl/runs', 'elsewhere/runs'], ['nl', 'nl/notify', 'elsewhere']]) {
+        const r = await ltv(args(tenant), fx.dir);
+        expect([r.code, r.stderr]).toEqual([1, `ltv: ${join(fx.dir, 'out', link)} leads out of the reports directory ${join(fx.dir, 'out')} (a symbolic link to ${join(fx.dir, target)}): ltv writes only inside it; replace the link with a folder, or give another --out\n`]);
+      }
+      expect(await readdir(join(fx.dir, 'elsewhere', 'runs'))).toEqual([]);
+      expect((await readdir(join(fx.dir, 'elsewhere'))).sort()).toEqual(['runs']);
+      // A link to another folder inside the reports folder is followed; so is a reports folder that is a link.
+      await mkdir(join(fx.dir, 'out', 'vol'));
+      await symlink('vol', join(fx.dir, 'out', 'il'));
+      const inside = await ltv(args('il'), fx.dir);
+      expect([inside.code, inside.stderr]).toEqual([0, '']);
+      expect(await readlink(join(fx.dir, 'out', 'vol', 'latest'))).toBe('runs/20260111T000000Z');
+      await symlink('out', join(fx.dir, 'outlink'));
+      const linked = await ltv(args('ok', 'outlink'), fx.dir);
+      expect([linked.code, linked.stderr]).toEqual([0, '']);
+      expect(await readlink(join(fx.dir, 'out', 'ok', 'latest'))).toBe('runs/20260111T000000Z');
+    } finally {
+      await fx.cleanup();
+    }
+  }, 180_000);
+
   it('prints a tenant id holding CR, LF, a bidi override, a C1 control or U+2028 on one line, made visible', async ({ expect }) => {
     // Tenant ids from the data: "cr\rover" (a raw CR let "over: run …" overwrite the start of the line),
     // "line\nbreak" (its warning split over two lines), "ok\u009bx" (U+009B, CSI to a terminal, was printed raw).
