@@ -4,7 +4,8 @@
 // naming the file; records the splitter (splitRecords.ts) cannot split are kept with their physical line
 // and reason (quarantined later), blank lines and repeated header lines are counted per file.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
@@ -21,6 +22,7 @@ import { namesReadBy, presetFor, rowPresetFor, type ColumnSource } from './prese
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 import { isDiskFull } from '../publish/isDiskFull.js';
+import { formatBytes } from '../format/money.js';
 import { checkPlainCsv, LINES_SEPARATOR, readError, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
@@ -719,11 +721,33 @@ export function isInterrupted(e: unknown): boolean {
   return e instanceof Error && /INTERRUPT/i.test(e.message);
 }
 
+/**
+ * How far a gzipped Parquet file may inflate on the scratch disk: 100 times its size, and at least 256 MB.
+ * Parquet is compressed already (gzip makes it 1–10× smaller); a gzip bomb inflates ~1,000×, and filled the
+ * scratch disk under every other run of the machine before its run failed.
+ */
+export const MAX_INFLATE_RATIO = 100;
+export const MIN_INFLATE_LIMIT = 256_000_000;
+
 /** The gzipped file inflated to `to` (verified: a damaged or cut-short gzip is said so, as a CSV's is). */
 async function inflated(file: SourceFile, to: string): Promise<string> {
+  const { size } = await stat(file.path).catch(() => ({ size: 0 }));
+  const limit = Math.max(MIN_INFLATE_LIMIT, MAX_INFLATE_RATIO * size);
+  let written = 0;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      written += chunk.length;
+      if (written <= limit) done(null, chunk);
+      else done(new AppError('INPUT', `${file.path}: inflates to more than ${formatBytes(limit)} (${MAX_INFLATE_RATIO} times its ${formatBytes(size)}): no Parquet file compresses that far, so it is refused as a gzip bomb; give the .parquet file itself, or export it again`));
+    },
+  });
   try {
-    await pipeline(createReadStream(file.path), createGunzip(), createWriteStream(to));
+    await pipeline(createReadStream(file.path), createGunzip(), bounded, createWriteStream(to));
   } catch (e) {
+    if (isAppError(e)) {
+      await rm(to, { force: true });
+      throw e;
+    }
     // A full scratch disk is the run's storage error (storageError), not the file's.
     if (isDiskFull(e)) throw e;
     throw readError({ path: file.path, gzip: true }, e);

@@ -89,7 +89,7 @@ describe.concurrent('ltv run (command line)', () => {
       await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', 'tl'));
       await symlink('../../elsewhere/runs', join(fx.dir, 'out', 'rl', 'runs'));
       await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', 'nl', 'notify'));
-      for (const [tenant, link, target] of [['tl', 'tl', 'elsewhere'], ['rl', 'rl/runs', 'elsewhere/runs'], ['nl', 'nl/notify', 'elsewhere']]) {
+      for (const [tenant, link, target] of [['tl', 'tl', 'elsewhere'], ['rl', 'rl/runs', 'elsewhere/runs'], ['nl', 'nl/notify', 'elsewhere']] as const) {
         const r = await ltv(args(tenant), fx.dir);
         expect([r.code, r.stderr]).toEqual([1, `ltv: ${join(fx.dir, 'out', link)} leads out of the reports directory ${join(fx.dir, 'out')} (a symbolic link to ${join(fx.dir, target)}): ltv writes only inside it; replace the link with a folder, or give another --out\n`]);
       }
