@@ -685,6 +685,8 @@ describe('the explorer pins its run', () => {
     await ppage.waitForSelector('.report[data-loaded] table.heatmap');
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.every((r) => r.run === OLD_RUN)).toBe(true);
+    const runLabels = () => ppage.$$eval('#ctl-run option', (os) => os.map((o) => o.textContent));
+    expect(await runLabels()).toContain(`${OLD_RUN} (latest)`);
 
     // A newer run, with other amounts (every payment doubled), becomes latest while the page is open.
     await writeFile(join(pfx.dir, 'tx.csv'), EXPORT.replace(/,(\d+\.\d+),USD,/g, (_m, a: string) => `,${(Number(a) * 2).toFixed(2)},USD,`));
@@ -709,8 +711,11 @@ describe('the explorer pins its run', () => {
     await ppage.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     const notice = await ppage.waitForSelector('.newer-run');
     expect(await notice.textContent()).toBe(`A newer run was published: ${NEW_RUN} (as of ${NEW_AS_OF.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')}). This page still shows run ${OLD_RUN}. Show it`);
-    // Still the old run's numbers until asked.
+    // Still the old run's numbers until asked; the run list no longer calls it the latest (it stayed "(latest)").
     expect(await ppage.textContent('.sub')).toContain(OLD_RUN);
+    const labels = await runLabels();
+    expect(labels).toContain(OLD_RUN);
+    expect(labels.filter((l) => l?.includes('(latest)'))).toEqual([]);
     const shown = sent.length;
     await ppage.click('.newer-run button');
     await ppage.waitForFunction((run) => document.querySelector('.sub')?.textContent?.includes(run), NEW_RUN);
@@ -723,6 +728,7 @@ describe('the explorer pins its run', () => {
       Object.fromEntries(trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', [...tr.querySelectorAll<HTMLElement>('td.cell')].map((td) => Number(td.dataset.value))])));
     expect(now).toEqual(adaptyGrid(await api(JSON.parse(after.at(-1)!.body) as object, NEW_RUN, on), 'revenue'));
     expect(await ppage.inputValue('#ctl-run')).toBe(NEW_RUN);
+    expect(await runLabels()).toContain(`${NEW_RUN} (latest)`);
   });
 
   it('says when the server does not answer, and when the run it shows was removed, offering the latest run', async () => {

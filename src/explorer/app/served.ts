@@ -374,6 +374,10 @@ class ServedReport {
     const latest = latestOf(tenants.find((t) => t.id === this.state.tenant));
     if (!latest || this.tenant().runs.some((r) => r.run_id === latest.run_id)) return;
     this.newer = { tenant: this.state.tenant, tenants, run: latest };
+    // No run the page lists is the latest any more: the run list's "(latest)" stayed on the old one beside
+    // the notice that a newer one was published.
+    this.tenants = this.tenants.map((t) => (t.id === this.state.tenant ? { ...t, runs: t.runs.map((r) => ({ ...r, latest: false })) } : t));
+    for (const o of this.parts.root.querySelectorAll<HTMLOptionElement>('#ctl-run option')) o.textContent = o.value;
     this.showNewer();
   }
 
