@@ -8,16 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { buildIsCurrent } from './buildIsCurrent.mjs';
 
 // A signal while the command is still loading (a fraction of a second from dist/, seconds through tsx)
-// ended the process through Node's default: no line, exit by signal. Until a command's action takes over
-// (main.ts releases these before it runs, and it installs its own or leaves Node's), one line and 128 + n.
+// ended the process through Node's default: no line, exit by signal. Until a command's action begins, one
+// line and 128 + n. The listener stays to the end (src/cli/signalMode.ts says why) and then defers: to the
+// command's own handlers ('owned'), or to Node's default ('default': it steps aside and raises the signal again).
 const EARLY_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+let mode = 'loading';
 const early = (sig) => {
+  if (mode === 'owned') return;
+  if (mode === 'default') {
+    for (const s of EARLY_SIGNALS) process.off(s, early);
+    process.kill(process.pid, sig);
+    return;
+  }
   process.stderr.write(`ltv: interrupted (${sig}) before the command started: nothing was done\n`);
   process.exit(128 + constants.signals[sig]);
 };
 for (const sig of EARLY_SIGNALS) process.on(sig, early);
-process[Symbol.for('ltv.releaseEarlySignals')] = () => {
-  for (const sig of EARLY_SIGNALS) process.off(sig, early);
+process[Symbol.for('ltv.signalMode')] = (m) => {
+  mode = m;
 };
 
 if (buildIsCurrent(fileURLToPath(new URL('../../', import.meta.url)))) {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../config/AppError.js';
 import { futureAsOfError, parseAsOf } from '../config/parseAsOf.js';
+import { signalMode } from './signalMode.js';
 import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
@@ -60,7 +61,10 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
       try {
         await waitForRedis(queue, env);
         if (opts.wait) events = await openRunEvents(env, logger);
-        if (events) for (const sig of SIGNALS) process.on(sig, signalled);
+        if (events) {
+          for (const sig of SIGNALS) process.on(sig, signalled);
+          signalMode('owned');
+        }
         const run = await enqueueRun(queue, opts.jobs ?? env.LTV_JOBS_DIR, ref, { ...(asOf ? { asOf } : {}), ...(shards ? { shards } : {}), source: 'cli', env });
         process.stdout.write(`${run.id}\n`);
         if (!events) return;

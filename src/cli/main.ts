@@ -12,6 +12,7 @@ import { registerKeys } from './keysCommand.js';
 import { registerRun } from './runCommand.js';
 import { registerServe } from './serveCommand.js';
 import { registerWorker } from './workerCommand.js';
+import { signalMode } from './signalMode.js';
 
 const program = new Command('ltv')
   .description('Cohort lifetime-value reports from transaction exports')
@@ -30,11 +31,9 @@ function oneLine(text: string): string {
 }
 
 // The launcher's (bin.mjs) early signal lines end where a command's action begins: from there the command
-// handles signals its own way (ltv run's interrupted run, the worker's and the server's shutdown) or leaves
-// Node's default, as before.
-program.hook('preAction', () => {
-  (process as unknown as Record<symbol, (() => void) | undefined>)[Symbol.for('ltv.releaseEarlySignals')]?.();
-});
+// handles signals its own way (ltv run's interrupted run, the worker's and the server's shutdown, each
+// saying so with signalMode) or leaves Node's default, as before.
+program.hook('preAction', () => signalMode('default'));
 
 registerRun(program);
 registerServe(program);

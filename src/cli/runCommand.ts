@@ -16,6 +16,7 @@ import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
 import { refuseEmpty } from './refuseEmpty.js';
+import { signalMode } from './signalMode.js';
 
 interface RunFlags {
   input?: string[];
@@ -226,6 +227,7 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; pu
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
+  signalMode('owned');
   return {
     signal: stop.signal,
     stopped(line) {
@@ -244,6 +246,7 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; pu
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
+      signalMode('default');
     },
   };
 }

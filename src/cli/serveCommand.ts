@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError, isAppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
+import { quitOnSignalsUntilHandled, signalMode } from './signalMode.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
 import { refuseEmpty } from './refuseEmpty.js';
 
@@ -17,6 +18,8 @@ export function registerServe(program: Command): void {
     .option('--keys <file>', 'keys file', './keys.json')
     .option('--jobs <dir>', 'jobs folder for the on-demand run routes (mounted when LTV_ADMIN_KEY_SHA256 is set)')
     .action(async (flags: { reports?: string; port?: string; host: string; keys: string; jobs?: string }) => {
+      // Stopped while loading or checking its settings, before it listened: exit 0, as a stop later does.
+      const starting = quitOnSignalsUntilHandled();
       // Imported here, not at the top: `ltv --help` and the other commands never load them.
       const [{ pino }, { loadEnv }, { createServer }] = await Promise.all([import('pino'), import('../config/env.js'), import('../serve/createServer.js')]);
       // Given empty (an unset shell variable), a flag is refused by name, as ltv run's are: `--host ''` is
@@ -110,6 +113,8 @@ export function registerServe(program: Command): void {
       dest.on('error', () => undefined);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
+          // A second signal while draining ends the process at once (Node's default, as before).
+          signalMode('default');
           logger.info({ signal }, 'shutting down');
           void server.close().catch(() => undefined).then(async () => {
             await runs?.queue.close().catch(() => undefined);
@@ -135,6 +140,7 @@ export function registerServe(program: Command): void {
         // The shell that started it closed: drain as for SIGTERM, as the worker does (Node's default ended the
         // process at once, cutting the requests in flight).
         process.once('SIGHUP', () => stop('SIGHUP'));
+        starting.release();
         void import('../queue/redisConnection.js').then(({ redisDatabaseRefused }) => runs?.queue.on('error', (e) => {
           const refused = redisDatabaseRefused(e, env.REDIS_URL);
           if (!refused || databaseRefused) return;

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
+import { quitOnSignalsUntilHandled } from './signalMode.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -11,6 +12,8 @@ export function registerWorker(program: Command): void {
     .description('process scheduled and on-demand runs from Redis (BullMQ) until SIGTERM')
     .option('--jobs <dir>', 'folder of job files whose schedules to register (default: $LTV_JOBS_DIR or jobs)')
     .action(async (opts: { jobs?: string }) => {
+      // Stopped while loading or checking its settings, before it took a run: exit 0, as a stop later does.
+      const starting = quitOnSignalsUntilHandled();
       // A folder named by the operator must be there: a typo would otherwise leave a worker up that never
       // runs a schedule, logging a stack trace at start. (The default, ./jobs, may be absent: on-demand only.)
       const named = opts.jobs ?? process.env.LTV_JOBS_DIR;
@@ -73,6 +76,7 @@ export function registerWorker(program: Command): void {
       // A worker started from a shell that then closed: hand the runs back as for SIGTERM, rather than die
       // mid-run (Node's default) and leave them to stall detection.
       process.on('SIGHUP', stop);
+      starting.release();
       // Waits as long as Redis is away (the retry strategy logs why); the process stays up meanwhile. A refused
       // login is no outage: one line saying what to fix, exit 1 (with no run taken: none can be without Redis).
       const refused = await Promise.race([runtime.ready.then(() => null, () => null), runtime.loginRefused]);

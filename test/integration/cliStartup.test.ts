@@ -2,11 +2,14 @@
 // commander — never DuckDB, exceljs, BullMQ, ioredis, nodemailer, the chart renderer, pino or zod —
 // whether src/cli/bin.mjs runs the build in dist/ or falls back to the TypeScript through tsx.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PLAN_NAMES } from '../../src/cli/keysCommand.js';
 import { PLANS } from '../../src/serve/KeyStore.js';
+import { startHeld } from '../helpers/heldStart.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 const TRACE = fileURLToPath(new URL('../helpers/tracePackages.mjs', import.meta.url));
@@ -55,5 +58,23 @@ describe('ltv starts light', () => {
 
   it('keys add --help lists the plans KeyStore accepts', () => {
     expect([...PLAN_NAMES]).toEqual([...PLANS]);
+  });
+});
+
+describe('a stop while the worker or the server starts', () => {
+  // Stopped while its code is evaluated (the signal was lost: it kept running), or once its command has begun
+  // but before its handlers are on (Node's default killed it): exit 0, as a stop later does.
+  it.for([['worker', 'evaluating'], ['worker', 'loading'], ['serve', 'evaluating'], ['serve', 'loading']] as const)('%s, stopped while %s, exits 0', async ([command, hold]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ltv-start-'));
+    try {
+      const args = command === 'worker' ? ['worker', '--jobs', dir] : ['serve', '--port', '0', '--reports', dir, '--keys', join(dir, 'keys.json')];
+      const held = await startHeld(dir, hold, args, { LTV_QUEUE_PREFIX: `ltv-start-${process.pid}-${command}-${hold}`, LTV_METRICS_PORT: '', LTV_ADMIN_KEY_SHA256: '' });
+      held.kill('SIGTERM');
+      const still = setTimeout(() => held.kill('SIGKILL'), 20_000);
+      expect(await held.exited).toEqual({ code: 0, signal: null });
+      clearTimeout(still);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

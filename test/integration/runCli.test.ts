@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 import { csv, makeFixture } from '../helpers/runFixture.js';
+import { startHeld } from '../helpers/heldStart.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
 
@@ -375,29 +376,28 @@ describe.concurrent('ltv run (command line)', () => {
   });
 
   it('a Ctrl-C while the command is still loading says so in one line and exits 130 (it was killed by the signal, without a word)', async ({ expect }) => {
-    // The loading held as a slow disk or a busy machine holds it: a module hook (a test fixture, not ltv's)
-    // delays resolving commander, which main.js imports, and marks when it starts waiting; the launcher is
-    // running by then. Node's default ended the process there: exit by signal, no line.
-    const fx = await makeFixture({
-      'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]),
-      'hooks.mjs': "import { writeFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  if (specifier === 'commander') {\n    writeFileSync(process.env.LTV_TEST_MARKER, 'loading');\n    await new Promise((r) => setTimeout(r, 5000));\n  }\n  return next(specifier, context);\n}\n",
-      'slow.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
-    });
+    // Node's default ended the process there: exit by signal, no line.
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
     try {
-      const marker = join(fx.dir, 'marker');
-      const child = spawn(process.execPath, ['--import', join(fx.dir, 'slow.mjs'), BIN, 'run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'],
-        { cwd: fx.dir, env: { ...process.env, NO_COLOR: '1', LTV_TEST_MARKER: marker }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-      for (const until = Date.now() + 30_000; !(await access(marker).then(() => true, () => false));) {
-        expect(Date.now(), 'commander being resolved').toBeLessThan(until);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      child.kill('SIGINT');
-      expect(await exited).toEqual({ code: 130, signal: null });
-      expect(stderr).toBe('ltv: interrupted (SIGINT) before the command started: nothing was done\n');
+      const held = await startHeld(fx.dir, 'resolving', ['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off']);
+      held.kill('SIGINT');
+      expect(await held.exited).toEqual({ code: 130, signal: null });
+      expect(held.stderr()).toBe('ltv: interrupted (SIGINT) before the command started: nothing was done\n');
       await expect(access(join(fx.dir, 'out'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('a Ctrl-C that comes while the command\'s code is being evaluated stops the run (it was lost: the run published and exited 0)', async ({ expect }) => {
+    // The launcher stopped listening as the command began, and libuv dropped the signal not yet dispatched.
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
+    try {
+      const held = await startHeld(fx.dir, 'evaluating', ['run', '--input', 'e.csv', '--as-of', '2026-01-11T00:00:00Z', '--out', 'out', '--forecast', 'off']);
+      held.kill('SIGINT');
+      expect(await held.exited).toEqual({ code: 130, signal: null });
+      expect(held.stderr()).toBe('ltv: interrupted (SIGINT): nothing was published; the last published run is unchanged\n');
+      await expect(access(join(fx.dir, 'out', 'default', 'latest'))).rejects.toThrow(/ENOENT/);
     } finally {
       await fx.cleanup();
     }
