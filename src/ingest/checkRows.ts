@@ -132,7 +132,12 @@ function hintFor(kind: string): string {
 }
 
 export function badRowShareError(over: { tenant: string | null; rows: number; bad: number }, maxShare: number, quarantinePath: string, common: { kind: string; rows: number } | null = null): AppError {
-  const most = common && common.rows > 1 ? `; most often (${formatCountOf(common.rows, 'row')}): ${common.kind}${hintFor(common.kind)}` : '';
+  // A single bad row's reason, or one of many that all differ, is said too: a first small test file with one
+  // bad time ended without a word of why.
+  const most = !common ? ''
+    : common.rows > 1 ? `; most often (${formatCountOf(common.rows, 'row')}): ${common.kind}${hintFor(common.kind)}`
+      : over.bad === 1 ? `; its reason: ${common.kind}${hintFor(common.kind)}`
+        : `; each for another reason, e.g. ${common.kind}${hintFor(common.kind)}`;
   const share = over.bad / over.rows;
   if (share <= maxShare) {
     // Within the limit, but no row is good (max_bad_row_share 1).

@@ -370,6 +370,10 @@ describe('bad rows', () => {
       expect((err as Error).message).toMatch(/^3 of 4 rows \(75\.00 %\) are bad, above the 1\.00 % limit: nothing was published; see \S+quarantine\.csv for each row's file, line and reason \(or raise max_bad_row_share: --max-bad-row-share with --input, else in the job file\); most often \(2 rows\): event_time is not an ISO 8601 time; an input's "time_format" \(--time-format\) reads another layout$/);
       expect(await readlink(join(fx.reportsDir, 'default', 'latest'))).toBe(before);
       expect((await readdir(join(fx.reportsDir, 'default', 'runs'))).filter((d) => !d.startsWith('.'))).toEqual([before.split('/')[1]]);
+      // Two bad rows, each for its own reason: one of them is said (nothing was, when no reason had two rows).
+      await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', '01/11/2026', '1'], ['d', '2026-01-13', 'x']]));
+      const each = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      expect((each as Error).message).toMatch(/^2 of 3 rows \(66\.67 %\) are bad, .*in the job file\); each for another reason, e\.g\. (amount is not a decimal number .*|event_time is not an ISO 8601 time; an input's "time_format" \(--time-format\) reads another layout)$/);
     } finally {
       await fx.cleanup();
     }

@@ -304,7 +304,7 @@ describe.concurrent('ltv run (command line)', () => {
       const [strict, raised, text, job] = await Promise.all([run('strict', []), run('raised', ['--max-bad-row-share', '0.5']), run('text', ['--max-bad-row-share', 'half']),
         ltv(['run', 'job.json', '--max-bad-row-share', '0.5'], fx.dir)]);
       expect(strict.code).toBe(1);
-      expect(strict.stderr).toMatch(/^ltv: 1 of 4 rows \(25\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see \S+ for each row's file, line and reason \(or raise max_bad_row_share: --max-bad-row-share with --input, else in the job file\)\n$/);
+      expect(strict.stderr).toMatch(/^ltv: 1 of 4 rows \(25\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see \S+ for each row's file, line and reason \(or raise max_bad_row_share: --max-bad-row-share with --input, else in the job file\); its reason: event_time is not an ISO 8601 time; an input's "time_format" \(--time-format\) reads another layout\n$/);
       expect(raised.code).toBe(0);
       // a 10 + 5, b 30: 45 over 2 customers.
       expect(raised.stdout).toMatch(/2 customers in 1 monthly cohort, revenue 45\.00 USD/);
