@@ -632,7 +632,11 @@ function wrongDelimiter(file: SourceFile, reader: Reader): void {
   const seems = sniffDelimiter(names[0]!);
   if (seems === file.delimiter || !names[0]!.includes(seems)) return;
   const shown = (d: string): string => (d === '\t' ? 'tab' : JSON.stringify(d));
-  throw new AppError('INPUT', `${file.path}: line 1 (the header) is one column, ${shownName(names[0]!)}, split at ${shown(file.delimiter)}, the delimiter inputs[${file.inputIndex}] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); the file looks separated by ${shown(seems)}: give that one ("delimiter" in the input, --delimiter)`);
+  // A run from the command line has no inputs[0] to name: the flag, or the .tsv name, set the delimiter.
+  const fromFlags = fieldOf(file) === '--input';
+  const given = !fromFlags ? `the delimiter inputs[${file.inputIndex}] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name)`
+    : file.input.delimiter !== undefined ? 'the delimiter --delimiter gives' : 'the delimiter of a .tsv name';
+  throw new AppError('INPUT', `${file.path}: line 1 (the header) is one column, ${shownName(names[0]!)}, split at ${shown(file.delimiter)}, ${given}; the file looks separated by ${shown(seems)}: give that one (${fromFlags ? '--delimiter' : '"delimiter" in the input, --delimiter'})`);
 }
 
 function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): Omit<MappedColumn, 'reads'> | undefined {

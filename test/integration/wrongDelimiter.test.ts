@@ -3,14 +3,25 @@
 import { describe, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import type { JobInput } from '../../src/config/jobSchema.js';
-import { csv, makeFixture, runJob } from '../helpers/runFixture.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadJob } from '../../src/config/loadJob.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { csv, makeFixture, runJob, silentLogger } from '../helpers/runFixture.js';
 
 const EXPORT = csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]);
 
-async function failure(name: string, input: JobInput['inputs'][number]): Promise<string> {
+/** The run's error, of a job from the command line's flags (runJob), or of a job file. */
+async function failure(name: string, input: JobInput['inputs'][number], from: 'flags' | 'file' = 'flags'): Promise<string> {
   const fx = await makeFixture({ [name]: EXPORT });
   try {
-    const err = await runJob(fx, { inputs: [input], formats: ['json'], forecast: { model: 'off' } }, '2026-02-01T00:00:00Z').catch((e: unknown) => e);
+    const job: JobInput = { inputs: [input], formats: ['json'], forecast: { model: 'off' } };
+    const run = async (): Promise<unknown> => {
+      if (from === 'flags') return runJob(fx, job, '2026-02-01T00:00:00Z');
+      await writeFile(join(fx.dir, 'job.json'), JSON.stringify({ ...job, reports_dir: fx.reportsDir }));
+      return runPipeline(await loadJob(join(fx.dir, 'job.json')), { logger: silentLogger, asOf: new Date('2026-02-01T00:00:00Z') });
+    };
+    const err = await run().catch((e: unknown) => e);
     return isAppError(err) ? `${err.code}: ${err.message.replace(fx.dir, '<dir>')}` : `no error: ${String(err)}`;
   } finally {
     await fx.cleanup();
@@ -18,13 +29,18 @@ async function failure(name: string, input: JobInput['inputs'][number]): Promise
 }
 
 describe.concurrent('a delimiter that is not the file\'s', () => {
-  it('names the delimiter given and the one the header shows, whether a column is mapped or required', async ({ expect }) => {
-    expect(await failure('e.csv', { path: 'e.csv', delimiter: ';' })).toBe('INPUT: <dir>/e.csv: line 1 (the header) is one column, '
+  it('names the delimiter given and the one the header shows, whether a column is mapped or required, in the job file\'s words or the flags\'', async ({ expect }) => {
+    expect(await failure('e.csv', { path: 'e.csv', delimiter: ';' }, 'file')).toBe('INPUT: <dir>/e.csv: line 1 (the header) is one column, '
       + '"customer_id,event_time,amount", split at ";", the delimiter inputs[0] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); '
       + 'the file looks separated by ",": give that one ("delimiter" in the input, --delimiter)');
-    expect(await failure('e.tsv', { path: 'e.tsv', map: { amount: 'amount' } })).toBe('INPUT: <dir>/e.tsv: line 1 (the header) is one column, '
+    expect(await failure('e.tsv', { path: 'e.tsv', map: { amount: 'amount' } }, 'file')).toBe('INPUT: <dir>/e.tsv: line 1 (the header) is one column, '
       + '"customer_id,event_time,amount", split at tab, the delimiter inputs[0] gives (its "delimiter", or tab for "format": "tsv" or a .tsv name); '
       + 'the file looks separated by ",": give that one ("delimiter" in the input, --delimiter)');
+    // A run from flags has no inputs[0]: it said so all the same.
+    expect(await failure('e.csv', { path: 'e.csv', delimiter: ';' })).toBe('INPUT: <dir>/e.csv: line 1 (the header) is one column, '
+      + '"customer_id,event_time,amount", split at ";", the delimiter --delimiter gives; the file looks separated by ",": give that one (--delimiter)');
+    expect(await failure('e.tsv', { path: 'e.tsv' })).toBe('INPUT: <dir>/e.tsv: line 1 (the header) is one column, '
+      + '"customer_id,event_time,amount", split at tab, the delimiter of a .tsv name; the file looks separated by ",": give that one (--delimiter)');
   });
 
   it('a job\'s as_of without an offset says what it needs (zod said "Invalid ISO datetime")', async ({ expect }) => {
