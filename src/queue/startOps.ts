@@ -196,7 +196,8 @@ export function startOps(deps: {
         resolveAddr(a);
       });
     });
-    address.catch((e: unknown) => logger.error({ err: e, port: env.LTV_METRICS_PORT }, 'cannot listen for metrics'));
+    // The operating system's answer (EADDRINUSE, EACCES), not a stack trace: a port taken is no bug of ltv's.
+    address.catch((e: NodeJS.ErrnoException) => logger.error({ port: env.LTV_METRICS_PORT, host: env.LTV_METRICS_HOST, error: e.code ?? e.message }, 'cannot listen for metrics'));
   }
 
   const staleReports = watchStaleReports({ env, catalog, publishedRuns, redis, logger, metrics });

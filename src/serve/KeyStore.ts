@@ -134,9 +134,10 @@ export class KeyStore {
       this.watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
         if (changed === null || changed === name) this.reload();
       });
-      this.watcher.on('error', (e) => this.logger.warn({ err: e }, 'keys: directory watch failed; polling only'));
+      this.watcher.on('error', (e: NodeJS.ErrnoException) => this.logger.warn({ dir: dirname(this.file), error: e.code ?? e.message }, 'keys: directory watch failed; polling only'));
     } catch (e) {
-      this.logger.warn({ err: e }, 'keys: cannot watch the directory; polling only');
+      // A folder that is not there yet (ltv keys add makes it) or not readable: the reason, not a stack trace.
+      this.logger.warn({ dir: dirname(this.file), error: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'keys: cannot watch the directory; polling only');
     }
     this.poller = setInterval(() => this.reload(), pollMs);
     this.poller.unref();

@@ -80,6 +80,23 @@ describe('ltv keys add / ltv serve', () => {
     }
   });
 
+  it('a keys file in a folder not made yet: the log says why the folder is not watched, without a stack trace', async () => {
+    const reports = join(dir, 'reports-nofolder');
+    publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 3 });
+    const keysFile = join(dir, 'not-yet', 'keys.json');
+    const serve = startServe(reports, keysFile);
+    await serve.port;
+    try {
+      const lines = serve.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.find((l) => l.msg === 'keys: cannot watch the directory; polling only')).toMatchObject({ level: 40, dir: join(dir, 'not-yet'), error: 'ENOENT' });
+      expect(serve.out()).not.toMatch(/"stack"|"err"/);
+    } finally {
+      const exit = new Promise((resolve) => serve.child.on('exit', resolve));
+      serve.child.kill('SIGTERM');
+      await exit;
+    }
+  });
+
   it('refuses at start, in one line and exit 1, what would leave it answering 401 or 404 to everyone: a port in use, a keys file that is no keys file, a reports path that is no folder', async () => {
     const reports = join(dir, 'reports-refused');
     publishFixtureRun(reports, { tenant: 'acme', runId: 'r1', marker: 3 });

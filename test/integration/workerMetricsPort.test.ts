@@ -38,6 +38,9 @@ test('ltv worker exits 1 with one line when its metrics port is taken, and takes
     const logged = exit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(logged.at(-1)?.msg).toBe('worker stopped');
     expect(logged.filter((l) => l.level >= 50 || /invalid schedule|taking runs/.test(l.msg)).map((l) => l.msg)).toEqual(['cannot listen for metrics']);
+    // The reason, not a stack trace (a port taken is the operator's to fix, not a bug).
+    expect(logged.find((l) => l.msg === 'cannot listen for metrics')).toMatchObject({ port, host: '127.0.0.1', error: 'EADDRINUSE' });
+    expect(exit.stdout).not.toMatch(/"stack"|\n\s+at /);
     // Node's start and the worker's imports included: no waiting for a grace period or for Redis.
     expect(Date.now() - t0).toBeLessThan(10_000);
     const job = await q.getJob(run.id);
