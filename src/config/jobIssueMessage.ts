@@ -6,6 +6,19 @@ import { unknownNames } from '../format/listed.js';
 import { jobJsonSchema } from './jobJsonSchema.js';
 import { boundWords, EXPECTED } from './issueWords.js';
 
+/**
+ * A job's lists as their entries are written: "a list, e.g. [\"…\"]" for `inputs` led to ["t.csv"], which is
+ * refused next (an input is an object).
+ */
+const LIST_EXAMPLES: Readonly<Record<string, string>> = {
+  inputs: 'a list of inputs, e.g. [{"path": "transactions.csv"}]',
+  matrices: 'a list of matrices, e.g. [{"period_type": "days", "period_unit": "month"}]',
+  formats: 'a list, e.g. ["json", "csv", "xlsx"]',
+  'email.to': 'a list of addresses, e.g. ["finance@example.com"]',
+  'email.cc': 'a list of addresses, e.g. ["finance@example.com"]',
+  'email.ops': 'a list of addresses, e.g. ["ops@example.com"]',
+};
+
 type Node = { properties?: Record<string, Node>; propertyNames?: { enum?: string[] }; items?: Node; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
 
 /** The JSON Schema node at `path` (numbers index lists), its alternatives merged: what may be written there. */
@@ -81,7 +94,7 @@ export function jobIssueMessage(issue: z.core.$ZodIssue, raw: unknown): string {
     }
     case 'invalid_type': {
       const v = valueAt(raw, issue.path);
-      const want = EXPECTED[issue.expected] ?? issue.expected;
+      const want = (issue.expected === 'array' ? LIST_EXAMPLES[issue.path.join('.')] : undefined) ?? EXPECTED[issue.expected] ?? issue.expected;
       return v === undefined ? `is required: ${want}` : `must be ${want}, not ${kindOf(v)}`;
     }
     case 'invalid_value':

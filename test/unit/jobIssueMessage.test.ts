@@ -25,7 +25,11 @@ describe('job file messages', () => {
 
   it('says what a field must hold and what the file gave', () => {
     expect(refusal({ inputs: [] })).toBe('job.json: inputs: must list at least 1 entry');
-    expect(refusal({ inputs: [input], formats: 'json' })).toBe('job.json: formats: must be a list, e.g. ["…"], not the text "json"');
+    expect(refusal({ inputs: [input], formats: 'json' })).toBe('job.json: formats: must be a list, e.g. ["json", "csv", "xlsx"], not the text "json"');
+    // Each list's example is of its own entries: inputs' was ["…"], which is refused next (an input is an object).
+    expect(refusal({ tenant: 'x' })).toBe('job.json: inputs: is required: a list of inputs, e.g. [{"path": "transactions.csv"}]');
+    expect(refusal({ inputs: [input], matrices: { period_type: 'days' } })).toBe('job.json: matrices: must be a list of matrices, e.g. [{"period_type": "days", "period_unit": "month"}], not an object');
+    expect(refusal({ inputs: [input], email: { to: 'a@example.com' } })).toBe('job.json: email.to: must be a list of addresses, e.g. ["finance@example.com"], not the text "a@example.com"');
     expect(refusal({ inputs: [input], matrices: [{ period_type: 'days', period_unit: 'fortnight' }] }))
       .toBe('job.json: matrices[0].period_unit: must be one of "day", "week", "month", "quarter", "year", not the text "fortnight"');
     expect(refusal({ inputs: [input], retention: 0 })).toBe('job.json: retention: must be at least 1, not the number 0');
