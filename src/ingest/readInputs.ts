@@ -786,8 +786,9 @@ async function checkParquetMagic(file: SourceFile, path: string): Promise<void> 
   }
 }
 
-function fileError(file: SourceFile, e: unknown): AppError {
-  if (isAppError(e)) return e;
+/** What to throw for `e`, met reading `file`: a full scratch disk is the run's storage error (storageError), not the file's. */
+function fileError(file: SourceFile, e: unknown): unknown {
+  if (isAppError(e) || isDiskFull(e)) return e;
   const resource = resourceError(e, undefined);
   if (resource) return resource;
   const msg = (e as Error).message.split('\n')[0] ?? String(e);

@@ -5,6 +5,7 @@ import type { DuckDBPreparedStatement, DuckDBValue, DuckDBVector } from '@duckdb
 import { DuckDBConnection, DuckDBInstance } from './duckdb.js';
 import type { Logger } from 'pino';
 import { AppError } from '../config/AppError.js';
+import { isDiskFull } from '../publish/isDiskFull.js';
 
 export interface WarehouseOptions {
   /** IANA zone: naive timestamps are read in it and TIMESTAMPTZ → TIMESTAMP casts give its wall clock. */
@@ -51,8 +52,9 @@ export function memoryLimitSetting(limit: string): string {
 
 export function resourceError(e: unknown, memoryLimit: string | undefined): AppError | undefined {
   const message = (e as Error | undefined)?.message ?? '';
-  // DuckDB's own advice (SET threads=X, PRAGMA …) speaks SQL; what the user sets is the run's limit.
-  if (/^Out of Memory Error/.test(message)) {
+  // DuckDB's own advice (SET threads=X, PRAGMA …) speaks SQL; what the user sets is the run's limit. Spill
+  // files that cannot be written (the scratch disk nearly full) are the run's storage error (isDiskFull).
+  if (/^Out of Memory Error/.test(message) && !isDiskFull(e)) {
     return new AppError('CONFIG',
       `DuckDB ran out of the run's memory limit${memoryLimit ? ` (${memoryLimit})` : ''} (${duckdbReason(e).replace(/\.? *Possible solutions:.*$/, '')}): raise --memory-limit (or "duckdb.memory_limit" in the job file, or LTV_DUCKDB_MEMORY_LIMIT; default 1GB), or give fewer --threads`,
       { cause: e });

@@ -10,6 +10,7 @@ import { isAppError } from '../../src/config/AppError.js';
 import { loadJob } from '../../src/config/loadJob.js';
 import { runPipeline, storageError } from '../../src/pipeline.js';
 import { withFileLock } from '../../src/publish/withFileLock.js';
+import { Warehouse } from '../../src/warehouse/openWarehouse.js';
 import { csv, makeFixture, runJob, silentLogger, type Fixture } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
@@ -35,6 +36,26 @@ describe('a full disk', () => {
     expect(mapped?.code).toBe('TRANSIENT');
     expect(mapped?.retryable).toBe(true);
     expect(mapped?.message).toBe('no space left on the disk of the reports directory /srv/reports or the scratch space /tmp; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk');
+  });
+
+  it('says spill files cut short by a nearly full scratch disk as that disk, retryable (it said "raise --memory-limit", which does not help)', async () => {
+    // DuckDB lets its spill files take a share of the disk's free space (max_temp_directory_size): on a nearly
+    // full disk that share ends them with "Out of Memory Error: failed to offload data block". Here the share is
+    // set to 1 MiB on a real spilling sort under a 32 MB limit.
+    const fx = await makeFixture({});
+    const wh = await Warehouse.open({ timezone: 'UTC', threads: 1, memoryLimit: '32MB', tempDirectory: join(fx.dir, 'spill') });
+    try {
+      await wh.run("SET max_temp_directory_size = '1MiB'");
+      const err = await wh.run('CREATE TABLE s AS SELECT i, md5(i::VARCHAR) AS h FROM range(3000000) t(i) ORDER BY h').catch((e: unknown) => e);
+      expect(String((err as Error).message)).toMatch(/^Out of Memory Error: failed to offload data block/);
+      expect(isAppError(err)).toBe(false);
+      const mapped = storageError(err, '/srv/reports', join(fx.dir, 'ltv-run-1.duckdb'));
+      expect([mapped?.code, mapped?.retryable, mapped?.message]).toEqual(['TRANSIENT', true,
+        `no space left on the disk of the reports directory /srv/reports or the scratch space ${fx.dir}; nothing was published (the last published run stays): free some space, lower "retention" in the job, or move "duckdb.temp_directory" to a larger disk`]);
+    } finally {
+      wh.close();
+      await fx.cleanup();
+    }
   });
 
   it('says a refused write in the reports directory with the remedy its path came from, and one in the scratch space with temp_directory\'s', async () => {
