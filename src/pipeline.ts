@@ -643,7 +643,7 @@ export async function runStages(
         // (a pending write of the run, so a failure meanwhile waits for them before removing the directory).
         const snapshots = writeSnapshots({
           dir, matrices: runMatrices, adaptySpecs: ADAPTY_SNAPSHOT_SPECS, summary: t.summary,
-          currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal,
+          currency: job.currency, asOf: model.asOf, asOfLocal: model.asOfLocal, tenant: t.tenant,
         });
         addPendingWrite(dir, snapshots);
         const made = await reported;

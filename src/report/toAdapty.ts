@@ -40,8 +40,9 @@ function jsonNumber(n: number): string {
 /** The one-line error of a body past ADAPTY_BODY_LIMIT (a DATA error: the same data fails again). */
 function bodyTooLarge(bytes: number): AppError {
   return new AppError('DATA',
-    `an Adapty body of ${sizeText(bytes)} or more is above the ${sizeText(ADAPTY_BODY_LIMIT)} limit on one body (README "Outputs and layout"): `
-    + 'shorten the history of daily cohorts (min_event_time in the job file, or leave the early years out of the input)');
+    `an Adapty body of ${sizeText(bytes)} or more is above the ${sizeText(ADAPTY_BODY_LIMIT)} limit on one body (README "Outputs and layout"), `
+    + 'its values longer than the least bytes the check after ingest counts: leave out more of the early years (a later min_event_time in the job file than that check gives), '
+    + 'or, for a segmentation by an attribute, read it from a column of fewer values');
 }
 
 /** A growing byte buffer: a large body is written once, not concatenated from a million strings. */

@@ -206,7 +206,7 @@ describe('a sharded run', () => {
 
 describe('a sharded run of a history too long for the day-by-day snapshots', () => {
   it('is refused at the merge, before any matrix, with the single-process run\'s message naming the tenant (a DATA error, not retried)', async () => {
-    // One customer a day, 2004-01-01 … 2025-12-31, as test/integration/longHistory.test.ts: 8,036 daily cohorts.
+    // One customer a day, 2004-01-01 … 2025-12-31, as test/integration/longHistory.test.ts: 8,036 daily cohorts, 2.3 GiB at least.
     const rows = ['customer_id,event_time,amount'];
     for (let t = Date.parse('2004-01-01T10:00:00Z'), i = 0; t < Date.parse('2026-01-01'); t += 86_400_000, i++) rows.push(`c${i},${new Date(t).toISOString()},10`);
     const dir = await mkdtemp(join(tmpdir(), 'ltv-shard-long-'));
@@ -219,7 +219,7 @@ describe('a sharded run of a history too long for the day-by-day snapshots', () 
       const runId = (await enqueueRun(runs, h.jobsDir, 'long', { source: 'cli' })).id;
       await waitFor('the run to fail', async () => (await runs.getJobState(runId)) === 'failed', 120_000);
       const failed = (await runs.getJob(runId))!;
-      expect(failed.failedReason).toBe(`tenant "d22": 8,036 daily cohorts over 8,037 days (first payment 2004-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 2.1 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in ${file} to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — at most 7,456 days of daily cohorts can fit, fewer with longer values`);
+      expect(failed.failedReason).toBe(`tenant "d22": 8,036 daily cohorts over 8,037 days (first payment 2004-01-01, as-of 2026-01-01) make its day-by-day Adapty snapshot (days-day-cohort) at least 2.3 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; leave the early years out of the input, or set "min_event_time" in ${file} to 2005-08-04 or later (now 1990-01-01T00:00:00Z; rows before it are quarantined and count toward max_bad_row_share) — at most 7,456 days of daily cohorts can fit, fewer with longer values`);
       // Not retried: a data error.
       expect(failed.attemptsMade).toBe(1);
       expect(await readdir(h.reportsDir).then((names) => names.filter((n) => n === 'd22'))).toEqual([]);
