@@ -7,6 +7,7 @@
 // Credentials come only from the environment; no message or log line shows the URL's password (maskUrl).
 // Both run the query in a READ ONLY transaction: ltv never writes to the user's database.
 // The drivers are imported when a query runs: a run of files does not load them (~0.1 s).
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -377,7 +378,15 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
         const bits = next() as Buffer | null;
         return bits === null ? null : BigInt(`0x${bits.toString('hex') || '0'}`).toString();
       }
-      if (field.type === 'BLOB' || field.type === 'GEOMETRY') return next();
+      if (field.type === 'GEOMETRY') return next();
+      // A binary column (BINARY, VARBINARY, BLOB: its charset is binary, and mysql2 hands over its bytes) is
+      // text when its bytes are UTF-8; otherwise its bytes go to the CSV as they are, and the row is a bad row
+      // "not UTF-8" as a file's is (csvLine). BLOB bytes were decoded with U+FFFD for every bad byte (three ids
+      // became one, two payments dropped as duplicates), VARBINARY as Latin-1 ("CafÃ©").
+      if (BINARY_CAPABLE.has(field.type)) {
+        const v = next();
+        return Buffer.isBuffer(v) && isUtf8(v) ? v.toString('utf8') : v;
+      }
       return field.string();
     },
   });
@@ -469,7 +478,8 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
       transform(row: unknown[], _enc, done) {
         const head = wroteHeader ? '' : csvLine(header);
         wroteHeader = true;
-        done(null, head + csvLine(row, unread));
+        const line = csvLine(row, unread);
+        done(null, typeof line === 'string' && typeof head === 'string' ? head + line : Buffer.concat([Buffer.from(head), Buffer.from(line)]));
       },
       flush(done) {
         done(null, wroteHeader ? '' : csvLine(header));
@@ -539,20 +549,36 @@ function mysqlMode(value: string | null): InputDef['ssl'] {
   }
 }
 
+/** MySQL's types whose column may be binary (mysql2 then hands over a Buffer): the string and BLOB types. */
+const BINARY_CAPABLE = new Set(['STRING', 'VAR_STRING', 'VARCHAR', 'BLOB', 'TINY_BLOB', 'MEDIUM_BLOB', 'LONG_BLOB']);
+
 /**
  * One CSV line (RFC 4180): NULL is an empty field, text is quoted when it has to be. A NUL character in the
  * text of a column the job does not read (`unread`) is dropped: a MySQL TEXT may hold one, and the whole
  * row was set aside as "damaged or binary" for a column ltv never reads. In a column it reads, the row is
- * a bad row (splitCsvToClean: the value holds a NUL), as in JSON Lines.
+ * a bad row (splitCsvToClean: the value holds a NUL), as in JSON Lines. A binary value that is not UTF-8 (a
+ * Buffer) is written as its bytes in a column the job reads, so the line is a bad row "not UTF-8", as a file's
+ * line is; in one it does not read it costs nothing.
  */
-function csvLine(values: readonly unknown[], unread: readonly boolean[] = []): string {
-  return `${values.map((v, i) => {
+function csvLine(values: readonly unknown[], unread: readonly boolean[] = []): string | Buffer {
+  let bytes = false;
+  const fields = values.map((v, i): string | Buffer => {
     if (v === null || v === undefined) return '';
+    if (Buffer.isBuffer(v) && !unread[i]) {
+      bytes = true;
+      return v.some((b) => b === 0x22 || b === 0x2c || b === 0x0d || b === 0x0a) ? Buffer.concat([QUOTE, Buffer.from(v.toString('latin1').replace(/"/g, '""'), 'latin1'), QUOTE]) : v;
+    }
     let s = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
     if (unread[i] && s.includes('\0')) s = s.replaceAll('\0', '');
     return s === '' || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  }).join(',')}\n`;
+  });
+  if (!bytes) return `${fields.join(',')}\n`;
+  return Buffer.concat(fields.flatMap((f, i) => [i ? COMMA : EMPTY, typeof f === 'string' ? Buffer.from(f, 'utf8') : f]).concat(NEWLINE));
 }
+const QUOTE = Buffer.from('"');
+const COMMA = Buffer.from(',');
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from('\n');
 
 /** MySQL's column types (a result field's columnType) whose text is not the value: FLOAT, and JSON (MySQL's; MariaDB's JSON is LONGTEXT). */
 const MYSQL_FLOAT = 4;

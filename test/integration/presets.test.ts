@@ -216,6 +216,31 @@ describe('adapty preset: event names beyond the current documentation', () => {
   });
 });
 
+describe('adapty preset: local revenue without its currency', () => {
+  it('is a bad row naming the currency, never money of the report currency (¥1,500 was read as 1,500 EUR, and as 1,500 USD where revenue_usd was empty)', async () => {
+    // Adapty's earlier table structure: revenue_usd, proceeds_usd, revenue_local, proceeds_local, and no currency column.
+    const header = 'profile_id,event_type,event_datetime,transaction_id,environment,revenue_usd,proceeds_usd,revenue_local,proceeds_local';
+    const rows = [
+      'p1,subscription_started,2026-01-05T10:00:00.000000+0000,1001,Production,9.99,6.99,1500,1050',
+      'p1,subscription_renewed,2026-02-05T10:00:00.000000+0000,1001b,Production,,,1500,1050',
+      'p2,subscription_started,2026-01-06T10:00:00.000000+0000,2001,Production,10.80,7.56,10.00,7.00',
+      'p3,subscription_cancelled,2026-01-07T10:00:00.000000+0000,3001,Production,,,,',
+    ];
+    const rates = 'date,currency,rate\n2025-12-01,USD,0.92\n';
+    // In EUR every payment would be read from revenue_local, whose currency no column gives: all three set aside
+    // (the run then fails at the bad-row limit, naming the reason); with the limit raised, nothing is published as EUR money.
+    const eur = await runExport({ 'events.csv': [header, ...rows].join('\n') + '\n', 'rates.csv': rates },
+      { inputs: [{ path: 'events.csv', preset: 'adapty' }], matrices: MONTHLY, currency: 'EUR', rates: 'rates.csv', max_bad_row_share: 0.9 }, '2026-03-01T00:00:00Z');
+    expect([eur.result.stats.rows_read, eur.result.stats.rows_quarantined, eur.report.summary.revenue]).toEqual([4, 3, 0]);
+    expect(eur.quarantine[0]).toMatch(/^\S*events\.csv,2,"revenue_local 1500 has no currency \(the file has no currency column, or this row's is empty\): its money cannot be converted; export the currency column, or report in USD \(--currency USD, ""currency"" in the job file\) to read revenue_usd",default,p1$/);
+    // In USD the rows with revenue_usd are read from it; the one without it (line 3) is set aside, not read as 1,500 USD.
+    const usd = await runExport({ 'events.csv': [header, ...rows].join('\n') + '\n' },
+      { inputs: [{ path: 'events.csv', preset: 'adapty' }], matrices: MONTHLY, max_bad_row_share: 0.5 }, '2026-03-01T00:00:00Z');
+    expect([usd.result.stats.rows_read, usd.result.stats.rows_quarantined, usd.report.summary.revenue]).toEqual([4, 1, 20.79]);
+    expect(usd.quarantine).toEqual([expect.stringMatching(/events\.csv,3,"revenue_local 1500 has no currency \(the file has no currency column, or this row's is empty\) and revenue_usd is empty: its money cannot be converted; export the currency column, or revenue_usd",default,p1$/)]);
+  });
+});
+
 describe('a row without money in a currency the run has no rate for', () => {
   it('is read with amount 0 (Adapty\'s cancellation event, Shopify\'s voided order), not quarantined for a rate it does not need', async () => {
     const adapty = await runExport({

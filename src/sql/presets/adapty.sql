@@ -12,7 +12,8 @@
 --   an event type none of these lists holds is read likewise when it carries no revenue, and quarantined when
 --   it does (ltv__reason): it may be a payment under a name ltv does not know, never zeroed silently;
 -- - money: revenue/proceeds/net_revenue in USD when the report currency is USD, else the local ones in
---   `currency`; a payment or refund event without revenue is quarantined (amount is missing);
+--   `currency`; a payment or refund event without revenue is quarantined (amount is missing), and one whose
+--   local revenue has no currency (no such column, or an empty cell) too: it is no money of a known currency;
 -- - the customer is Adapty's profile_id (else customer_user_id); environment Sandbox is sandbox; the
 --   country is store_country, else profile_country; a refund's id is its profile_event_id, else
 --   `<transaction>/refund`.
@@ -61,5 +62,13 @@ SELECT *,
   CASE WHEN ltv__kind = 'unknown' AND coalesce(ltv_dec4(ltv__rev) <> 0, ltv__rev IS NOT NULL) THEN
     'event_type "' || coalesce(ltv__in_event_type, '') || '" is none of Adapty''s documented events, and it carries revenue ' || ltv__rev
     || ': set aside, not read as 0 (it may be a payment under a newer name); if it is none, leave such rows out of the export'
+  -- Local money without its currency (Adapty's earlier table had no currency column; a cell may be empty):
+  -- it was read as the report currency (¥1,500 as 1,500 EUR).
+  WHEN NOT ltv__usd AND ltv__kind IN ('payment', 'refund') AND nullif(trim(ltv__in_currency), '') IS NULL
+      AND coalesce(ltv_dec4(ltv__rev) <> 0, ltv__rev IS NOT NULL) THEN
+    'revenue_local ' || ltv__rev || ' has no currency (the file has no currency column, or this row''s is empty)'
+    || CASE WHEN $currency = 'USD' THEN ' and revenue_usd is empty' ELSE '' END
+    || ': its money cannot be converted; export the currency column'
+    || CASE WHEN $currency = 'USD' THEN ', or revenue_usd' ELSE ', or report in USD (--currency USD, "currency" in the job file) to read revenue_usd' END
   END AS ltv__reason
 FROM m
