@@ -664,11 +664,18 @@ export interface CleanFile {
   stats: SplitStats;
 }
 
+/** A query's result row past the longest record (readQuery.ts writes it as one CSV record): what to select instead. */
+const LONG_ROW = `row longer than ${MAX_RECORD_BYTES} bytes: leave the long column out of the query, or select a part of it`;
+
 /** What a clean record's text may not hold, else its reason. */
 function contentProblem(b: Buffer, from: number, to: number, chunkUtf8: boolean, chunkNul: boolean, results = false): string | null {
   // A query's result is the database's values (readQuery.ts), not a damaged file: its text held a NUL.
   if (chunkNul && b.subarray(from, to).includes(0)) return results ? `a value the job reads holds ${NUL_CHARACTER}` : 'contains a NUL byte (the file is damaged or binary)';
-  if (!chunkUtf8 && !isUtf8(b.subarray(from, to))) return 'is not valid UTF-8 text (save the export as UTF-8)';
+  if (!chunkUtf8 && !isUtf8(b.subarray(from, to))) {
+    // Only a binary column's bytes reach a query's result so (readQuery.ts csvLine): what to select instead.
+    return results ? 'a value the job reads is bytes that are not UTF-8 text (a binary column): select it as text in the query (CONVERT(… USING utf8mb4), or HEX(…) for an id)'
+      : 'is not valid UTF-8 text (save the export as UTF-8)';
+  }
   return null;
 }
 
@@ -732,7 +739,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
     if (!e || e.breaks === 0 || e.fields !== width) return null;
     if (results) {
       // ltv wrote the query's result itself, quoting every value: one row, whatever its line breaks.
-      bad(row++, `record longer than ${MAX_RECORD_BYTES} bytes (a quoted value holds line breaks)`);
+      bad(row++, LONG_ROW);
     } else {
       // A file's quote may have been opened by mistake (`"Gift card` … `27"` thousands of lines later), or
       // hold line breaks on purpose: neither reading can be told from the other. Each of its lines is set
@@ -782,7 +789,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
           if (long === 'skip') continue;
           // Nothing ends this record within the limit: its first line alone is bad, then the next line.
           const end = lineEnd(p, false);
-          bad(results ? row++ : line, `record longer than ${MAX_RECORD_BYTES} bytes (or a quote opened on this line is never closed)`);
+          bad(results ? row++ : line, results ? LONG_ROW : `record longer than ${MAX_RECORD_BYTES} bytes (or a quote opened on this line is never closed)`);
           if (!end) { skipping = true; return b.length; }
           p = end.end;
           line++;
@@ -841,15 +848,16 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       }
       const end = lineEnd(p, final);
       if (!end) {
-        if (b.length - p > MAX_RECORD_BYTES) { bad(results ? row++ : line, r.kind === 'bad' ? r.reason : `line longer than ${MAX_RECORD_BYTES} bytes`); skipping = true; return b.length; }
+        if (b.length - p > MAX_RECORD_BYTES) { bad(results ? row++ : line, results ? LONG_ROW : r.kind === 'bad' ? r.reason : `line longer than ${MAX_RECORD_BYTES} bytes`); skipping = true; return b.length; }
         return p;
       }
       // The reason is the line's own: what is wrong with it read alone (a quote it opens and never closes,
       // its field count), not what went wrong further down when its open quote ran into later lines.
       const alone = parseRecord(b.subarray(p, end.contentEnd), 0, delim, true);
-      bad(results ? row++ : line, alone.kind === 'bad' ? alone.reason
+      const reason = alone.kind === 'bad' ? alone.reason
         : alone.kind === 'ok' && alone.fields !== width ? `expected ${width} fields (as in the header), found ${alone.fields}`
-        : r.kind === 'bad' ? r.reason : 'malformed record');
+        : r.kind === 'bad' ? r.reason : 'malformed record';
+      bad(results ? row++ : line, results && /^(line|record) longer than/.test(reason) ? LONG_ROW : reason);
       p = end.end;
       line++;
     }

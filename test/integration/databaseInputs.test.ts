@@ -305,6 +305,33 @@ describe('a ";" or comment mark inside a literal, identifier or comment is text'
     }
   });
 
+  it('MariaDB: a binary column is its text when its bytes are UTF-8, and a bad row when not (BLOB ids were merged through U+FFFD, VARBINARY read as Latin-1)', async () => {
+    const url = await mysqlDatabase(`
+      CREATE TABLE bin (id BLOB, cust VARBINARY(16), prod VARBINARY(32), amt DECIMAL(10, 2), dt DATETIME, note BLOB);
+      INSERT INTO bin VALUES (x'7478ff', 'c1', 'Café', 10, '2026-01-10 10:00:00', NULL), (x'7478fe', 'c2', 'Café', 20, '2026-01-11 10:00:00', NULL),
+        ('t3', 'c3', 'Café', 30, '2026-01-12 10:00:00', x'ff00fe'), ('t4', x'63ff', 'Caf €', 40, '2026-02-12 10:00:00', NULL),
+        ('t5', 'c5', x'43616620e282ac', 50, '2026-02-13 10:00:00', NULL);`);
+    setEnv('LTV_TEST_MY_BIN', url);
+    const { result, report, quarantine } = await run([{ query: 'SELECT id AS transaction_id, cust AS customer_id, dt AS event_time, amt AS amount, prod AS product_id, note FROM bin', connection: 'env:LTV_TEST_MY_BIN' }],
+      { max_bad_row_share: 0.9, matrices: [...MONTHLY, { period_type: 'days', period_unit: 'month', segmentation: 'product' }] });
+    // Rows 1 and 2 (ids tx\xff and tx\xfe) and 4 (customer c\xff) are bad rows; note, which the job does not
+    // read, costs row 3 nothing. c3 30.00 in January, c5 50.00 in February, both products "Café" and "Caf €" as stored.
+    const why = 'a value the job reads is bytes that are not UTF-8 text (a binary column): select it as text in the query (CONVERT(… USING utf8mb4), or HEX(…) for an id)';
+    expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions, report.summary.customers]).toEqual([5, 3, 2, 2]);
+    expect(quarantine.map((l) => l.split(',').slice(1, 2).concat(l.includes(why) ? ['why'] : [l]))).toEqual([['1', 'why'], ['2', 'why'], ['4', 'why']]);
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [40, 30], '2026-01-01': [30, 30], '2026-02-01': [50] });
+    expect(report.matrices[1]!.rows.filter((r) => r.type !== 'total').map((r) => r.title).sort()).toEqual(['Caf €', 'Café']);
+  });
+
+  it('a result row longer than the longest record is a bad row saying what to select (it said "line longer than 1048576 bytes")', async () => {
+    const url = await pgDatabase('SELECT 1');
+    setEnv('LTV_TEST_PG_LONG', url);
+    const { quarantine, report } = await run([{ query: "SELECT 't' || i AS transaction_id, 'c' || i AS customer_id, TIMESTAMPTZ '2026-01-10 10:00:00+00' AS event_time, 10 AS amount, CASE WHEN i = 2 THEN repeat('x', 1100000) END AS note FROM generate_series(1, 3) i", connection: 'env:LTV_TEST_PG_LONG' }],
+      { max_bad_row_share: 0.5 });
+    expect(report.summary.customers).toBe(2);
+    expect(quarantine).toEqual([expect.stringMatching(/,2,"row longer than 1048576 bytes: leave the long column out of the query, or select a part of it",default,$/)]);
+  });
+
   it('MariaDB: a JSON column is its text (parsed, every object was one customer "[object Object]")', async () => {
     const url = await mysqlDatabase(`
       CREATE TABLE c2 (id VARCHAR(5), cj JSON, amt DECIMAL(10, 2), dt DATETIME, aj JSON);
