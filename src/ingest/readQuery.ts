@@ -35,6 +35,8 @@ export interface QueryContext {
    */
   jobPath?: string | undefined;
   inputIndex: number;
+  /** The report time zone (IANA): PostgreSQL computes the query's dates and zoneless times in it. */
+  timezone: string;
   /** Folder of the temporary CSV. */
   dir: string;
   /** Folder `ssl_ca` is relative to. */
@@ -288,8 +290,16 @@ async function exportPostgres(url: URL, input: InputDef, ca: string | undefined,
     pid = session.pid;
     if (progress.cancelled) throw new Error('run cancelled');
     await client.query('BEGIN TRANSACTION READ ONLY');
-    // Times with their offset in UTC, dates in ISO order: text DuckDB reads without guessing.
-    await client.query("SET LOCAL TimeZone = 'UTC'");
+    // The session in the report time zone: what the query makes of an instant (paid_at::date, date_trunc,
+    // a timestamp without zone) is the report zone's, as ltv reads a zoneless value; timestamptz still comes
+    // with its offset, an instant either way. In UTC, a payment at 00:30 in Berlin on Feb 1 was dated Jan 31
+    // by paid_at::date. A zone the server does not know: UTC, as before. Dates in ISO order: text DuckDB reads
+    // without guessing.
+    await client.query('SAVEPOINT ltv_zone');
+    await client.query("SELECT set_config('TimeZone', $1, true)", [ctx.timezone]).catch(async () => {
+      await client.query('ROLLBACK TO SAVEPOINT ltv_zone');
+      await client.query("SET LOCAL TimeZone = 'UTC'");
+    });
     await client.query("SET LOCAL DateStyle = 'ISO, YMD'");
     // Floats as stored: a database or role may set extra_float_digits below 0, and COPY then wrote
     // double precision 1234.56 as 1234.6. Above 0 is the shortest text that reads back exactly (PostgreSQL

@@ -88,7 +88,7 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
       // Beside DuckDB's spill files: removed with the run's scratch space whatever happens.
       const [{ dir } = { dir: '' }] = await wh.json<{ dir: string }>("SELECT current_setting('temp_directory') AS dir");
       files.push(await readQuery(input, {
-        label, jobPath: label === 'command line' ? undefined : resolve(job.baseDir, basename(job.file)), inputIndex: i, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: envValue('LTV_CONNECT_TIMEOUT_MS'), queryTimeoutMs: envValue('LTV_QUERY_TIMEOUT_MS'), signal,
+        label, jobPath: label === 'command line' ? undefined : resolve(job.baseDir, basename(job.file)), inputIndex: i, timezone: job.timezone, dir: dir || tmpdir(), baseDir: job.baseDir, connectTimeoutMs: envValue('LTV_CONNECT_TIMEOUT_MS'), queryTimeoutMs: envValue('LTV_QUERY_TIMEOUT_MS'), signal,
       }));
       continue;
     }

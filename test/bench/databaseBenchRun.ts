@@ -12,7 +12,7 @@ const [mode, arg, reportsDir, asOf] = process.argv.slice(2) as [string, string, 
 const started = performance.now();
 if (mode === 'export') {
   const job = jobFromFlags({ inputs: [{ query: arg, connection: 'env:LTV_BENCH_PG' }] }, process.cwd());
-  const file = await readQuery(job.inputs[0]!, { label: 'bench', inputIndex: 0, dir: tmpdir(), baseDir: process.cwd(), connectTimeoutMs: 5000, queryTimeoutMs: 0 });
+  const file = await readQuery(job.inputs[0]!, { label: 'bench', inputIndex: 0, timezone: job.timezone, dir: tmpdir(), baseDir: process.cwd(), connectTimeoutMs: 5000, queryTimeoutMs: 0 });
   await rm(file.query!.file, { force: true });
   report({});
 } else {

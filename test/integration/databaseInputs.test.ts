@@ -114,6 +114,30 @@ describe('PostgreSQL inputs', () => {
     expect(JSON.stringify(report)).not.toContain('pw-never-shown');
   });
 
+  it('PostgreSQL computes the query\'s dates in the report time zone (in UTC, paid_at::date put a payment at 00:30 Berlin time on Feb 1 in January)', async () => {
+    // A database whose own zone is Europe/Berlin; the report's is America/New_York, where 2026-02-01 04:30 UTC is
+    // still Jan 31 (23:30) and 2026-02-01 00:30 Berlin time (Jan 31 23:30 UTC) is Jan 31 too.
+    const url = await pgDatabase(`
+      CREATE TABLE pay (id text, cust text, paid_at timestamptz, amount numeric(10, 2));
+      INSERT INTO pay VALUES ('p1', 'c1', '2026-01-31 23:30:00+00', 10), ('p2', 'c2', '2026-02-01 04:30:00+00', 20), ('p3', 'c3', '2026-02-01 06:00:00+00', 40);`);
+    await (async () => {
+      const admin = new pg.Client({ connectionString: PG_ADMIN });
+      await admin.connect();
+      await admin.query(`ALTER DATABASE ${url.split('/').pop()!} SET timezone = 'Europe/Berlin'`);
+      await admin.end();
+    })();
+    setEnv('LTV_TEST_PG_ZONE', url);
+    const query = 'SELECT id AS transaction_id, cust AS customer_id, paid_at::date AS event_time, amount FROM pay';
+    // New York: c1 and c2 paid on Jan 31 there (10 + 20 over 2), c3 on Feb 1 (40).
+    const ny = await run([{ query, connection: 'env:LTV_TEST_PG_ZONE' }], { timezone: 'America/New_York' });
+    expect(grid(ny.report.matrices[0]!)['2026-01-01']![0]).toBe(15);
+    expect(grid(ny.report.matrices[0]!)['2026-02-01']![0]).toBe(40);
+    // Berlin: c1 paid at 00:30 on Feb 1 there, with c2 and c3: one February cohort of (10 + 20 + 40) / 3.
+    const berlin = await run([{ query, connection: 'env:LTV_TEST_PG_ZONE' }], { timezone: 'Europe/Berlin' });
+    expect(Object.keys(grid(berlin.report.matrices[0]!))).toEqual(['Total', '2026-02-01']);
+    expect(grid(berlin.report.matrices[0]!)['2026-02-01']![0]).toBe(23.33);
+  });
+
   it('names a query input in what it publishes by the job file\'s absolute path, however the path was given', async () => {
     // `ltv run jobs/x.json` named it "jobs/x.json: inputs[0] (…)", the worker (an absolute path) otherwise:
     // a sharded run's ltv.json and quarantine.csv differed from the same run in one process (SPEC §12).
