@@ -4,12 +4,12 @@
 // naming the file; records the splitter (splitRecords.ts) cannot split are kept with their physical line
 // and reason (quarantined later), blank lines and repeated header lines are counted per file.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { open, rm, stat, statfs } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, ISO_4217, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
@@ -726,23 +726,29 @@ export function isInterrupted(e: unknown): boolean {
 }
 
 /**
- * How far a gzipped Parquet file may inflate on the scratch disk: 100 times its size, and at least 256 MB.
- * Parquet is compressed already (gzip makes it 1–10× smaller); a gzip bomb inflates ~1,000×, and filled the
- * scratch disk under every other run of the machine before its run failed.
+ * How far a gzipped Parquet file may inflate on the scratch disk. A gzip bomb (deflate inflates at most
+ * 1,032 times) filled the scratch disk under every other run of the machine before its run failed. Refused:
+ * past 1,000 times its size (once past 64 MB: only runs of one byte compress so far; a real Parquet file of
+ * long repeated text, uncompressed, reached 177×), or past half the disk's free space at the start, whatever
+ * the file (DuckDB reads a .parquet file in place, without this copy).
  */
-export const MAX_INFLATE_RATIO = 100;
-export const MIN_INFLATE_LIMIT = 256_000_000;
+export const MAX_INFLATE_RATIO = 1000;
+export const MIN_INFLATE_CHECKED = 64_000_000;
 
 /** The gzipped file inflated to `to` (verified: a damaged or cut-short gzip is said so, as a CSV's is). */
 async function inflated(file: SourceFile, to: string): Promise<string> {
   const { size } = await stat(file.path).catch(() => ({ size: 0 }));
-  const limit = Math.max(MIN_INFLATE_LIMIT, MAX_INFLATE_RATIO * size);
+  const bomb = Math.max(MIN_INFLATE_CHECKED, MAX_INFLATE_RATIO * size);
+  const { bavail, bsize } = await statfs(dirname(to)).catch(() => ({ bavail: Infinity, bsize: 1 }));
+  const half = Math.floor((bavail * bsize) / 2);
   let written = 0;
   const bounded = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       written += chunk.length;
-      if (written <= limit) done(null, chunk);
-      else done(new AppError('INPUT', `${file.path}: inflates to more than ${formatBytes(limit)} (${MAX_INFLATE_RATIO} times its ${formatBytes(size)}): no Parquet file compresses that far, so it is refused as a gzip bomb; give the .parquet file itself, or export it again`));
+      if (written <= bomb && written <= half) return done(null, chunk);
+      done(new AppError('INPUT', written > bomb
+        ? `${file.path}: inflates to more than ${MAX_INFLATE_RATIO.toLocaleString('en-US')} times its ${formatBytes(size)}: only a gzip bomb compresses that far, so it is refused; give the .parquet file itself, or export it again`
+        : `${file.path}: inflates to more than half the free space of the scratch disk (${formatBytes(half * 2)} free in ${dirname(to)}): give the .parquet file itself (read in place, without a copy), or move "duckdb.temp_directory" to a larger disk`));
     },
   });
   try {

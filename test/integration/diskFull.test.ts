@@ -95,6 +95,25 @@ describe('a full disk', () => {
     });
   });
 
+  it('refuses a gzipped Parquet file that would take more than half the scratch disk\'s free space to inflate, before it fills it', async () => {
+    await withTmpfs('32m', async (fx, mnt) => {
+      // ~24 MB of Parquet that gzip hardly shrinks (md5 text), on a 32 MB scratch disk: past 16 MB it stops.
+      const wh = await Warehouse.open({ timezone: 'UTC', threads: 1 });
+      try {
+        await wh.run(`COPY (SELECT 'c' || i AS customer_id, TIMESTAMPTZ '2026-01-05 10:00:00+00' AS event_time, 10 AS amount, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS product_id
+          FROM range(300000) t(i)) TO '${join(fx.dir, 'big.parquet')}' (FORMAT parquet, COMPRESSION 'uncompressed')`);
+      } finally {
+        wh.close();
+      }
+      execFileSync('gzip', ['-1', join(fx.dir, 'big.parquet')]);
+      const err = await runJob(fx, { inputs: [{ path: 'big.parquet.gz' }], duckdb: { temp_directory: mnt } }, T).catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('INPUT');
+      expect((err as Error).message).toMatch(new RegExp(`^${join(fx.dir, 'big.parquet.gz')}: inflates to more than half the free space of the scratch disk \\(3\\d\\.\\d MB free in ${mnt}/\\S+\\): give the \\.parquet file itself \\(read in place, without a copy\\), or move "duckdb\\.temp_directory" to a larger disk$`));
+      // Nothing of it is left there.
+      expect(execFileSync('find', [mnt, '-type', 'f'], { encoding: 'utf8' })).toBe('');
+    });
+  });
+
   it('fails a run whose reports do not fit, removing what it wrote and keeping the last run', async () => {
     await withTmpfs('2m', async (fx, mnt) => {
       const rows = (n: number): string[][] => Array.from({ length: n }, (_, i) => [`c${i}`, `2026-01-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00Z`, '10']);

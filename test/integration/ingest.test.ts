@@ -109,11 +109,10 @@ describe('input formats', () => {
       const gz = await readFile(join(fx.dir, 'all.parquet.gz'));
       await writeFile(join(fx.dir, 'cut.parquet.gz'), gz.subarray(0, gz.length - 20));
       await expect(runJob(fx, { inputs: [{ path: 'cut.parquet.gz' }] }, T)).rejects.toThrow(/cut\.parquet\.gz: damaged gzip data \(unexpected end of file\): the file is truncated or corrupt; nothing of it was read — export or copy it again$/);
-      // A gzip bomb (300 members of 1 MB of zeros: 300 MB from ~300 KB) stops at 256 MB, 100 times its size
-      // being less: it filled the scratch disk before the run failed.
-      const member = gzipSync(Buffer.alloc(1_000_000));
-      await writeFile(join(fx.dir, 'bomb.parquet.gz'), Buffer.concat(Array.from({ length: 300 }, () => member)));
-      await expect(runJob(fx, { inputs: [{ path: 'bomb.parquet.gz' }] }, T)).rejects.toThrow(new RegExp(`^${join(fx.dir, 'bomb.parquet.gz')}: inflates to more than 256\\.0 MB \\(100 times its ${Math.round(member.length * 300 / 1000)} KB\\): no Parquet file compresses that far, so it is refused as a gzip bomb; give the \\.parquet file itself, or export it again$`));
+      // A gzip bomb (100 MB of zeros in ~97 KB, deflate's most: 1,030 times) stops past 1,000 times its size:
+      // it filled the scratch disk before the run failed.
+      await writeFile(join(fx.dir, 'bomb.parquet.gz'), gzipSync(Buffer.alloc(100_000_000), { level: 9 }));
+      await expect(runJob(fx, { inputs: [{ path: 'bomb.parquet.gz' }] }, T)).rejects.toThrow(new RegExp(`^${join(fx.dir, 'bomb.parquet.gz')}: inflates to more than 1,000 times its 9\\d KB: only a gzip bomb compresses that far, so it is refused; give the \\.parquet file itself, or export it again$`));
       await expect(runJob(fx, { inputs: [{ path: 'events.csv' }] }, T)).rejects.toThrow(
         `${join(fx.dir, 'events.csv')}: named .csv, but line 1 is a JSON object, as in JSON Lines: name it .jsonl, or give "format": "jsonl" to its input in a job file`);
       await runJob(fx, { inputs: [{ path: 'events.csv', format: 'jsonl' }], matrices: MONTHLY }, T);
