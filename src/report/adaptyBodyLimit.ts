@@ -12,32 +12,41 @@ import { SEGMENT_COLUMNS, type AttributeSegmentation } from '../ltv/model.js';
  *  767 MB body, 66 MB gzipped, in 14 s, which a lower limit would have refused). */
 export const ADAPTY_BODY_LIMIT = 2 * 2 ** 30;
 
-/** Bytes a cell takes at least: `,{"period":` + its digits + `,"value":` + one character + `}`. */
+/** Bytes a cell takes at least besides its period's digits: `,{"period":` + `,"value":` + one character + `}` (a row's first has no comma). */
 const CELL_FLOOR = 1 + 10 + 9 + 1 + 1;
-/** Bytes a row takes at least besides its cells (`{"title":"Total","type":"total","value":1,"cohort_size":1,"values":[]}` is 69 and a comma). */
-const ROW_FLOOR = 70;
+/** Bytes a row takes at least besides its cells, each row with a value and a size of one character: the Total
+ *  row (`{"title":"Total","type":"total","value":0,"cohort_size":0,"values":[]}`), a row of daily cohorts (its
+ *  title a date), a row by an attribute (its title maybe empty: `"type":"segment"`), any row (`"type":"cohort"`). */
+const TOTAL_ROW_FLOOR = 70;
+export const COHORT_ROW_FLOOR = 76;
+export const SEGMENT_ROW_FLOOR = 67;
+const ANY_ROW_FLOOR = 66;
 const TYPES = 3;
 
 /**
- * The least size of a days-day-cohort body of `days` daily cohorts (first payment day to T's day, both
- * counted): cohort i (from 0) has the periods 0 … days − 1 − i, the Total row periods 0 … days − 1; each
- * period k a cell of at least CELL_FLOOR bytes plus k's digits; three accounting types. A floor: a run is
- * refused only when its body surely passes the limit.
+ * The least size of a day-by-day body with a Total row and `rows` rows of at least `rowFloor` bytes, whose
+ * rows (the Total row too) hold `cells` periods with `digits` digits in their numbers (at least one a period),
+ * in each of the three accounting types: the rows are separated by commas, and each row's first cell has none.
+ * A floor: a run is refused only when its body surely passes the limit.
  */
-export function adaptyDayBodyFloor(days: number): number {
-  if (days <= 0) return 0;
-  let perType = (days + 1) * ROW_FLOOR;
-  // Period k appears in the Total row and in the cohorts 0 … days − 1 − k: days − k + 1 times.
-  for (let k = 0; k < days; k++) perType += (days - k + 1) * (CELL_FLOOR + String(k).length);
-  return TYPES * perType;
+export function adaptyBodyFloorOf(rows: number, cells: number, digits = cells, rowFloor = ANY_ROW_FLOOR): number {
+  return TYPES * (TOTAL_ROW_FLOOR + rows * (rowFloor + 1) + cells * CELL_FLOOR + digits - Math.min(rows + 1, cells));
 }
 
 /**
- * The least size of a day-by-day body of `rows` rows (cohorts or attribute values) but Total, whose rows (the
- * Total row too) hold `cells` periods with `digits` digits in their numbers (at least one a period).
+ * The least size of a days-day-cohort body of `days` daily cohorts (first payment day to T's day, both
+ * counted): cohort i (from 0) has the periods 0 … days − 1 − i, the Total row periods 0 … days − 1, so period
+ * k is in days − k + 1 rows.
  */
-export function adaptyBodyFloorOf(rows: number, cells: number, digits = cells): number {
-  return TYPES * ((rows + 1) * ROW_FLOOR + cells * CELL_FLOOR + digits);
+export function adaptyDayBodyFloor(days: number): number {
+  if (days <= 0) return 0;
+  let cells = 0;
+  let digits = 0;
+  for (let k = 0; k < days; k++) {
+    cells += days - k + 1;
+    digits += (days - k + 1) * String(k).length;
+  }
+  return adaptyBodyFloorOf(days, cells, digits, COHORT_ROW_FLOOR);
 }
 
 /** The most days of history whose day-by-day body's floor stays within `limit` (a cohort every day). */
@@ -83,32 +92,36 @@ export function refuseLongHistory(
   where: { minEventTime: string; jobFile: string | undefined },
   limit = ADAPTY_BODY_LIMIT,
 ): void {
-  const floorOf = (h: TenantHistory): number => adaptyBodyFloorOf(h.rows, h.cells, h.digits);
-  const largest = histories.reduce<TenantHistory | undefined>((a, h) => (!a || floorOf(h) > floorOf(a) ? h : a), undefined);
-  if (!largest) return;
+  const floorOf = (h: TenantHistory): number => adaptyBodyFloorOf(h.rows, h.cells, h.digits, h.kind === 'cohort' ? COHORT_ROW_FLOOR : SEGMENT_ROW_FLOOR);
+  const over = histories.filter((h) => floorOf(h) > limit);
+  if (over.length === 0) return;
+  const largest = over.reduce((a, h) => (floorOf(h) > floorOf(a) ? h : a));
   const floor = floorOf(largest);
-  if (floor <= limit) return;
+  // The days of history that fit a body over the limit: daily cohorts, or so many values each a row of at most
+  // that many days. min_event_time is the job's, for every tenant and body at once: the date said makes all fit.
+  const keepOf = (h: TenantHistory): number => (h.kind === 'cohort' ? longestHistory(limit)
+    : longest((n) => (n === 0 ? 0 : adaptyBodyFloorOf(h.rows, (h.rows + 1) * n, (h.rows + 1) * digitsBelow(n), SEGMENT_ROW_FLOOR)), limit));
+  const own = keepOf(largest);
+  const keep = Math.min(...over.map(keepOf));
   const field = where.jobFile ? `"min_event_time" in ${where.jobFile}` : 'min_event_time in a job file (ltv run <job-file>)';
-  const since = (keep: number): string => {
-    const from = new Date(Date.parse(`${asOfDay}T00:00:00Z`) - (keep - 1) * 86_400_000).toISOString().slice(0, 10);
-    return `set ${field} to ${from} or later (now ${where.minEventTime}; rows before it are quarantined and count toward max_bad_row_share)`;
-  };
+  const from = new Date(Date.parse(`${asOfDay}T00:00:00Z`) - (keep - 1) * 86_400_000).toISOString().slice(0, 10);
+  const since = `set ${field} to ${from} or later (now ${where.minEventTime}; rows before it are quarantined and count toward max_bad_row_share)`;
+  const count = (n: number): string => n.toLocaleString('en-US');
   const tenant = `tenant "${visibleLine(largest.tenant_id)}"`;
-  const over = `above the ${sizeText(limit)} limit on one body (README "Outputs and layout"): nothing was computed`;
+  const overLimit = `above the ${sizeText(limit)} limit on one body (README "Outputs and layout"): nothing was computed`;
   if (largest.kind === 'cohort') {
-    const keep = longestHistory(limit);
+    const most = keep === own ? `at most ${count(keep)} days of daily cohorts can fit` : `at most ${count(keep)} days fit every day-by-day body of the run`;
     throw new AppError('DATA',
-      `${tenant}: ${largest.rows.toLocaleString('en-US')} daily cohorts over ${largest.days.toLocaleString('en-US')} days (first payment ${largest.first_day}, as-of ${asOfDay}) `
-      + `make its day-by-day Adapty snapshot (days-day-cohort) at least ${sizeText(floor)}, ${over}; leave the early years out of the input, or ${since(keep)} `
-      + `— at most ${keep.toLocaleString('en-US')} days of daily cohorts can fit, fewer with longer values`);
+      `${tenant}: ${count(largest.rows)} daily cohorts over ${count(largest.days)} days (first payment ${largest.first_day}, as-of ${asOfDay}) `
+      + `make its day-by-day Adapty snapshot (days-day-cohort) at least ${sizeText(floor)}, ${overLimit}; leave the early years out of the input`
+      + (keep >= 1 ? `, or ${since} — ${most}, fewer with longer values` : ''));
   }
-  // Each value's row at most `n` periods long: the days that fit for this many values, if any do.
-  const values = largest.rows;
-  const keep = longest((n) => (n === 0 ? 0 : adaptyBodyFloorOf(values, (values + 1) * n, (values + 1) * digitsBelow(n))), limit);
   const column = SEGMENT_COLUMNS[largest.kind as AttributeSegmentation] ?? largest.kind;
+  const values = count(largest.rows);
+  const most = keep === own ? `at most ${count(keep)} days fit for ${values} values` : `at most ${count(keep)} days fit every day-by-day body of the run`;
   throw new AppError('DATA',
-    `${tenant}: ${values.toLocaleString('en-US')} values of ${column} with first payments over ${largest.days.toLocaleString('en-US')} days (first payment ${largest.first_day}, as-of ${asOfDay}) `
-    + `make its day-by-day Adapty snapshot by ${largest.kind} (days-day-${largest.kind}: a row a value, a period a day) at least ${sizeText(floor)}, ${over}; `
+    `${tenant}: ${values} values of ${column} with first payments over ${count(largest.days)} days (first payment ${largest.first_day}, as-of ${asOfDay}) `
+    + `make its day-by-day Adapty snapshot by ${largest.kind} (days-day-${largest.kind}: a row a value, a period a day) at least ${sizeText(floor)}, ${overLimit}; `
     + `is ${column} read from the right column (not an id per customer or per payment)? Read it from a column of fewer values, or leave it out`
-    + (keep >= 1 ? `; or ${since(keep)} — at most ${keep.toLocaleString('en-US')} days fit for ${values.toLocaleString('en-US')} values, fewer with longer values` : ''));
+    + (keep >= 1 ? `; or ${since} — ${most}, fewer with longer values` : ''));
 }

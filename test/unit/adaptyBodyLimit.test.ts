@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/config/AppError.js';
 import { historyDays, type TenantHistory } from '../../src/ltv/historyDays.js';
 import type { RunMatrix } from '../../src/ltv/cellRuns.js';
-import { ADAPTY_BODY_LIMIT, adaptyBodyFloorOf, adaptyDayBodyFloor, longestHistory, refuseLongHistory } from '../../src/report/adaptyBodyLimit.js';
+import { ADAPTY_BODY_LIMIT, adaptyBodyFloorOf, adaptyDayBodyFloor, COHORT_ROW_FLOOR, longestHistory, refuseLongHistory, SEGMENT_ROW_FLOOR } from '../../src/report/adaptyBodyLimit.js';
 import { adaptyJson } from '../../src/report/toAdapty.js';
 import { installMacros } from '../../src/warehouse/installMacros.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
@@ -18,13 +18,28 @@ function dayMatrix(days: number, last = days - 1): RunMatrix {
 }
 
 describe('the day-by-day body\'s floor', () => {
-  it('counts each cell\'s least bytes, by hand', () => {
-    // 1 day: the Total row and one cohort, a cell each (period 0): per type 2 rows × 70 + 2 cells × 23 = 186; × 3 = 558.
-    expect(adaptyDayBodyFloor(1)).toBe(558);
-    // 2 days: 3 rows × 70; period 0 in 3 rows, period 1 in 2 (Total and the first cohort): (3 + 2) × 23 = 115; (210 + 115) × 3 = 975.
-    expect(adaptyDayBodyFloor(2)).toBe(975);
-    // 11 days: period 10 has two digits (24 bytes), in the Total row and the first cohort: 12 × 70 + 23 × (12 + 11 + … + 3) + 24 × 2 = 840 + 1725 + 48 = 2613; × 3.
-    expect(adaptyDayBodyFloor(11)).toBe(7839);
+  it('counts each row\'s and cell\'s least bytes, by hand', () => {
+    // Per type: the Total row 70, each cohort row 76 and the comma before it, each cell 22 and its period's
+    // digits, less the comma the first cell of each row does not have.
+    // 1 day: 70 + 77 + 2 cells × 22 + 2 digits − 2 = 191; × 3 = 573.
+    expect(adaptyDayBodyFloor(1)).toBe(573);
+    // 2 days: 70 + 2 × 77; period 0 in 3 rows, period 1 in 2: 5 × 22 + 5 digits − 3 = 336; × 3 = 1,008.
+    expect(adaptyDayBodyFloor(2)).toBe(1008);
+    // 11 days: 70 + 11 × 77 = 917; 77 cells × 22 = 1,694; digits 75 + 2 × 2 = 79; − 12: 2,678; × 3.
+    expect(adaptyDayBodyFloor(11)).toBe(8034);
+  });
+
+  it('is never more than a body by an attribute whose values are short (it counted up to 3 bytes a row too many)', () => {
+    // 700 titles of one character, two bytes each (U+0100 on; the Total row's is "Total"), each row 2 periods:
+    // adaptyJson writes them. The floor counted 70 bytes a row and 23 a cell: 1 byte a row too many here.
+    const titles = Array.from({ length: 700 }, (_, i) => String.fromCodePoint(0x100 + i));
+    const rows = [{ title: 'Total', type: 'total' as const, customers: 1, runs: [{ from: 0, to: 1, customers: 1, state: 'complete' as const, complete_customers: 1, revenue: 1, proceeds: 1, net_revenue: 1 }] },
+      ...titles.map((title) => ({ title, type: 'segment' as const, customers: 1, runs: [{ from: 0, to: 1, customers: 1, state: 'complete' as const, complete_customers: 1, revenue: 1, proceeds: 1, net_revenue: 1 }] }))];
+    const body = adaptyJson({ id: 'days-day-product', period_type: 'days', period_unit: 'day', segmentation: 'product', cohort_unit: 'day', rows } as unknown as RunMatrix, 'USD');
+    const floor = adaptyBodyFloorOf(700, 1402, 1402, SEGMENT_ROW_FLOOR);
+    expect(body.length).toBeGreaterThanOrEqual(floor);
+    // The envelope (title, unit, description of each type) and the titles' bytes are all the floor leaves out.
+    expect(body.length - floor).toBeLessThan(3 * 200 + 3 * 700 * 2);
   });
 
   it('is never more than the body written', () => {
@@ -55,7 +70,7 @@ describe('refuseLongHistory', () => {
   it('sizes a daily history as the day-by-day body\'s floor does', () => {
     for (const days of [1, 2, 11, 40, 7456, 7457]) {
       const h = daily('t', '2000-01-01', days);
-      expect(adaptyBodyFloorOf(h.rows, h.cells, h.digits)).toBe(adaptyDayBodyFloor(days));
+      expect(adaptyBodyFloorOf(h.rows, h.cells, h.digits, COHORT_ROW_FLOOR)).toBe(adaptyDayBodyFloor(days));
     }
   });
 
@@ -81,10 +96,10 @@ describe('refuseLongHistory', () => {
 
   it('refuses an attribute of too many values for its day-by-day body, asking whether its column is the right one (50,000 products failed at the body after minutes)', () => {
     // 50,000 products all first paid for 700 days before T: 50,001 rows (the Total too) of 700 periods, each with
-    // 700 + 690 + 600 = 1,990 digits: 3 × (50,001 × 70 + 35,000,700 × 22 + 50,001 × 1,990) = 2,619,052,380 bytes = 2.4 GiB.
+    // 700 + 690 + 600 = 1,990 digits: 3 × (70 + 50,000 × 68 + 35,000,700 × 22 + 50,001 × 1,990 − 50,001) = 2,618,602,377 bytes = 2.4 GiB.
     const h: TenantHistory = { tenant_id: 'shop', kind: 'product', first_day: '2024-01-02', days: 700, rows: 50_000, cells: 35_000_700, digits: 50_001 * 1990 };
-    expect(adaptyBodyFloorOf(h.rows, h.cells, h.digits)).toBe(2_619_052_380);
-    // At most n periods a row: 50,001 × (70 + 22n + 3n − 110) ≤ 2³¹ / 3 for n ≤ 574; 574 days to 2025-12-01 start on 2024-05-07 (365 days to 2024-12-01, then 208).
+    expect(adaptyBodyFloorOf(h.rows, h.cells, h.digits, SEGMENT_ROW_FLOOR)).toBe(2_618_602_377);
+    // At most n periods a row: 70 + 3,400,000 + 50,001 × (22n + 3n − 110 − 1) ≤ 2³¹ / 3 for n ≤ 574; 574 days to 2025-12-01 start on 2024-05-07 (365 days to 2024-12-01, then 208).
     expect(() => refuseLongHistory([daily('shop', '2024-01-02', 700), h], '2025-12-01', where)).toThrow(new AppError('DATA',
       'tenant "shop": 50,000 values of product_id with first payments over 700 days (first payment 2024-01-02, as-of 2025-12-01) make its day-by-day Adapty snapshot by product '
       + '(days-day-product: a row a value, a period a day) at least 2.4 GiB, above the 2.0 GiB limit on one body (README "Outputs and layout"): nothing was computed; '
@@ -93,6 +108,20 @@ describe('refuseLongHistory', () => {
     // So many values that not one day fits: only the column is said.
     expect(() => refuseLongHistory([{ ...h, kind: 'country', rows: 20_000_000, cells: 20_000_001, digits: 20_000_001 }], '2025-12-01', where))
       .toThrow(/; is country read from the right column \(not an id per customer or per payment\)\? Read it from a column of fewer values, or leave it out$/);
+  });
+
+  it('gives the min_event_time that makes every body fit, not only the largest (the date it gave was refused again for another body)', () => {
+    // With a 20,000,000-byte limit: 901 paywalls over 700 days (47,238,648 bytes at least) and 3,001 products
+    // first paid in the last 200 days (44,680,248). Periods of 100 … 999 have 3n − 110 digits: paywalls fit
+    // n ≤ 297 days, products n ≤ 90 (70 + 3,001 × 68 + 3,002 × (25n − 111) ≤ 20,000,000 / 3): 90 days to
+    // 2025-12-01 start on 2025-09-03.
+    const paywall: TenantHistory = { tenant_id: 't', kind: 'paywall', first_day: '2024-01-02', days: 700, rows: 901, cells: 901 * 700 + 700, digits: 902 * 1990 };
+    const product: TenantHistory = { tenant_id: 't', kind: 'product', first_day: '2024-01-02', days: 700, rows: 3001, cells: 3001 * 200 + 700, digits: 3001 * 490 + 1990 };
+    expect([adaptyBodyFloorOf(901, paywall.cells, paywall.digits, SEGMENT_ROW_FLOOR), adaptyBodyFloorOf(3001, product.cells, product.digits, SEGMENT_ROW_FLOOR)]).toEqual([47_238_648, 44_680_248]);
+    expect(() => refuseLongHistory([product, paywall], '2025-12-01', where, 20_000_000)).toThrow(
+      /^tenant "t": 901 values of paywall .*; or set "min_event_time" in \/jobs\/d36\.json to 2025-09-03 or later \(.*\) — at most 90 days fit every day-by-day body of the run, fewer with longer values$/);
+    // Alone, the paywalls' own: 297 days.
+    expect(() => refuseLongHistory([paywall], '2025-12-01', where, 20_000_000)).toThrow(/ — at most 297 days fit for 901 values, fewer with longer values$/);
   });
 
   it('reads each tenant\'s day-by-day bodies from customers_all and attr_sets on DuckDB: cohort days and attribute values up to T', async () => {
