@@ -86,6 +86,12 @@ SELECT *,
   CASE WHEN ltv__kind = 'unknown' AND coalesce(ltv_dec4(ltv__rev) <> 0, ltv__rev IS NOT NULL) THEN
     'event_type "' || coalesce(ltv__in_event_type, '') || '" is none of Adapty''s documented events, and it carries revenue ' || ltv__rev
     || ': set aside, not read as 0 (it may be a payment under a newer name); if it is none, leave such rows out of the export'
+  WHEN NOT ltv__usd AND ltv__kind IN ('payment', 'refund') AND nullif(trim(ltv__in_currency), '') IS NULL
+      AND coalesce(ltv_dec4(ltv__rev) <> 0, ltv__rev IS NOT NULL) THEN
+    'revenue_local ' || ltv__rev || ' has no currency (the file has no currency column, or this row''s is empty)'
+    || CASE WHEN $currency = 'USD' THEN ' and revenue_usd is empty' ELSE '' END
+    || ': its money cannot be converted; export the currency column'
+    || CASE WHEN $currency = 'USD' THEN ', or revenue_usd' ELSE ', or report in USD (--currency USD, "currency" in the job file) to read revenue_usd' END
   END AS ltv__reason
 FROM m
 )
