@@ -27,7 +27,7 @@ import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type Forecast, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
-import { abandonRun, ANY_REPORTS_DIR, commitRun, PUBLISH_TENANTS, findPublishedRun, newestRunFirst, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { abandonRun, ANY_REPORTS_DIR, commitRun, PUBLISH_TENANTS, findPublishedRun, newestRunFirst, refuseLinkOut, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
 import type { LatePng } from './report/addStreamingPicture.js';
 import { lateChart } from './report/svgToPngOffThread.js';
@@ -476,6 +476,7 @@ export async function countSetAside(run: RunContext, wh: Warehouse, check: Check
 async function refuseBadShare(run: RunContext, wh: Warehouse, check: CheckResult): Promise<void> {
   const over = badRowShareExceeded(check, run.job.max_bad_row_share);
   if (!over) return;
+  await refuseLinkOut(run.reportsDir, [join(run.reportsDir, '.failed')], anotherReportsDir(run.job, run.effects.reportsDirFrom));
   const dir = await failedRunDir(join(run.reportsDir, '.failed'), `${run.job.name}-${runIdFor(run.asOf)}`);
   const path = join(dir, RUN_FILES.quarantine);
   await copyQuarantine(wh, null, path);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isAppError } from '../config/AppError.js';
 import type { Job } from '../config/jobSchema.js';
-import { runIdFor, tenantDirName } from '../publish/publishRun.js';
+import { refuseLinkOut, runIdFor, tenantDirName } from '../publish/publishRun.js';
 import { composeFailureEmail, type RunFailure } from './composeFailureEmail.js';
 import { deliverOnce, type NotifyEffects, type NotifyOutcome } from './deliverOnce.js';
 import { messageId } from './messageId.js';
@@ -36,6 +36,7 @@ export async function notifyFailure(job: Job, error: unknown, effects: NotifyFai
   const dir = join(effects.reportsDir, '.failed', 'notices');
   const key = { job: job.name, as_of: failure.asOf, error: hash };
   try {
+    await refuseLinkOut(effects.reportsDir, [join(effects.reportsDir, '.failed'), dir]);
     return await deliverOnce(
       {
         kind: 'failure',

@@ -5,6 +5,7 @@
 // that cannot be written never loses the email: deferred to the run's next attempt, or sent all the same.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { refuseLinkOut } from '../publish/publishRun.js';
 import type { Job } from '../config/jobSchema.js';
 import type { TenantReport } from '../ltv/model.js';
 import { RUN_FILES, type Manifest } from '../ltv/runFiles.js';
@@ -53,6 +54,8 @@ export async function notifyRun(result: PublishedRuns, job: Job, effects: Notify
     const key = { tenant: t.tenant, run_id: t.runId };
     const recordPath = join(dir, `${t.runId}.json`);
     try {
+      // Checked at the run's reservation, and again now: a link planted while the run computed.
+      await refuseLinkOut(dirname(dirname(dirname(t.dir))), [dir]);
       // The publication's own time is part of the Message-ID: a run-id taken again after its run was removed
       // (publishRun.ts reserveRun) is another message, which mail servers must not drop as a duplicate. The
       // report in memory carries it (the manifest's generated_at is the report's); a resend reads the manifest.

@@ -256,10 +256,11 @@ export async function reserveRun(
 /**
  * Nothing is written outside the reports directory: a tenant's folder, its `runs/` or its `notify/` that is
  * a symbolic link leading out of it (planted, or left by an old layout) is refused before the run is written,
- * naming the link and where it leads. A link inside the reports directory, and a reports directory that is
+ * naming the link and where it leads; so are `.failed/` and `notify/` again when they are written (a link
+ * planted while the run computed). A link inside the reports directory, and a reports directory that is
  * itself a link (a mounted volume), are fine: both sides are compared as real paths.
  */
-async function refuseLinkOut(reportsDir: string, paths: readonly string[], another: string): Promise<void> {
+export async function refuseLinkOut(reportsDir: string, paths: readonly string[], another = ANY_REPORTS_DIR): Promise<void> {
   // A path that does not resolve (missing, a dangling link, not a folder) is left to makeDirs to make or to
   // refuse with its own message: nothing can lead out through it.
   const root = await realpathOrNull(reportsDir);

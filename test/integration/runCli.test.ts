@@ -94,6 +94,11 @@ describe.concurrent('ltv run (command line)', () => {
         const r = await ltv(args(tenant), fx.dir);
         expect([r.code, r.stderr]).toEqual([1, `ltv: ${join(fx.dir, 'out', link)} leads out of the reports directory ${join(fx.dir, 'out')} (a symbolic link to ${join(fx.dir, target)}): ltv writes only inside it; replace the link with a folder, or give another --out\n`]);
       }
+      // .failed/, where a run over the bad-row limit keeps its quarantine.
+      await writeFile(join(fx.dir, 'bad.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', 'x']]));
+      await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', '.failed'));
+      const failed = await ltv(['run', '--input', 'bad.csv', '--as-of', '2026-01-11T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
+      expect([failed.code, failed.stderr]).toEqual([1, `ltv: ${join(fx.dir, 'out', '.failed')} leads out of the reports directory ${join(fx.dir, 'out')} (a symbolic link to ${join(fx.dir, 'elsewhere')}): ltv writes only inside it; replace the link with a folder, or give another --out\n`]);
       expect(await readdir(join(fx.dir, 'elsewhere', 'runs'))).toEqual([]);
       expect((await readdir(join(fx.dir, 'elsewhere'))).sort()).toEqual(['runs']);
       // A link to another folder inside the reports folder is followed; so is a reports folder that is a link.
