@@ -90,25 +90,28 @@ describe.concurrent('ltv run (command line)', () => {
       await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', 'tl'));
       await symlink('../../elsewhere/runs', join(fx.dir, 'out', 'rl', 'runs'));
       await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', 'nl', 'notify'));
-      for (const [tenant, link, target] of [['tl', 'tl', 'elsewhere'], ['rl', 'rl/runs', 'elsewhere/runs'], ['nl', 'nl/notify', 'elsewhere']] as const) {
-        const r = await ltv(args(tenant), fx.dir);
-        expect([r.code, r.stderr]).toEqual([1, `ltv: ${join(fx.dir, 'out', link)} leads out of the reports directory ${join(fx.dir, 'out')} (a symbolic link to ${join(fx.dir, target)}): ltv writes only inside it; replace the link with a folder, or give another --out\n`]);
-      }
       // .failed/, where a run over the bad-row limit keeps its quarantine.
       await writeFile(join(fx.dir, 'bad.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', 'x']]));
       await symlink(join(fx.dir, 'elsewhere'), join(fx.dir, 'out', '.failed'));
-      const failed = await ltv(['run', '--input', 'bad.csv', '--as-of', '2026-01-11T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
-      expect([failed.code, failed.stderr]).toEqual([1, `ltv: ${join(fx.dir, 'out', '.failed')} leads out of the reports directory ${join(fx.dir, 'out')} (a symbolic link to ${join(fx.dir, 'elsewhere')}): ltv writes only inside it; replace the link with a folder, or give another --out\n`]);
-      expect(await readdir(join(fx.dir, 'elsewhere', 'runs'))).toEqual([]);
-      expect((await readdir(join(fx.dir, 'elsewhere'))).sort()).toEqual(['runs']);
       // A link to another folder inside the reports folder is followed; so is a reports folder that is a link.
       await mkdir(join(fx.dir, 'out', 'vol'));
       await symlink('vol', join(fx.dir, 'out', 'il'));
-      const inside = await ltv(args('il'), fx.dir);
+      await symlink('out', join(fx.dir, 'outlink'));
+      // Every run at once: each its own tenant (the suite's time is mostly processes started one after another).
+      const refusal = (link: string, target: string) => [1, `ltv: ${join(fx.dir, 'out', link)} leads out of the reports directory ${join(fx.dir, 'out')} (a symbolic link to ${join(fx.dir, target)}): ltv writes only inside it; replace the link with a folder, or give another --out\n`];
+      const [tl, rl, nl, failed, inside, linked] = await Promise.all([
+        ltv(args('tl'), fx.dir), ltv(args('rl'), fx.dir), ltv(args('nl'), fx.dir),
+        ltv(['run', '--input', 'bad.csv', '--as-of', '2026-01-11T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir),
+        ltv(args('il'), fx.dir), ltv(args('ok', 'outlink'), fx.dir),
+      ]);
+      expect([tl.code, tl.stderr]).toEqual(refusal('tl', 'elsewhere'));
+      expect([rl.code, rl.stderr]).toEqual(refusal('rl/runs', 'elsewhere/runs'));
+      expect([nl.code, nl.stderr]).toEqual(refusal('nl/notify', 'elsewhere'));
+      expect([failed.code, failed.stderr]).toEqual(refusal('.failed', 'elsewhere'));
+      expect(await readdir(join(fx.dir, 'elsewhere', 'runs'))).toEqual([]);
+      expect((await readdir(join(fx.dir, 'elsewhere'))).sort()).toEqual(['runs']);
       expect([inside.code, inside.stderr]).toEqual([0, '']);
       expect(await readlink(join(fx.dir, 'out', 'vol', 'latest'))).toBe('runs/20260111T000000Z');
-      await symlink('out', join(fx.dir, 'outlink'));
-      const linked = await ltv(args('ok', 'outlink'), fx.dir);
       expect([linked.code, linked.stderr]).toEqual([0, '']);
       expect(await readlink(join(fx.dir, 'out', 'ok', 'latest'))).toBe('runs/20260111T000000Z');
     } finally {
