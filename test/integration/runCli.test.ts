@@ -55,23 +55,28 @@ describe.concurrent('ltv run (command line)', () => {
   it('a file where a tenant\'s runs folder goes: one line saying what is in the way and what to do', async ({ expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]), 'out/lf/runs': 'x\n' });
     try {
-      const r = await ltv(['run', '--input', 'e.csv', '--tenant', 'lf', '--as-of', '2026-02-11T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
-      // It said "cannot create …/runs: ENOTDIR" and nothing else.
-      expect([r.code, r.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', 'lf', 'runs')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or give another --out\n`]);
-      // Said after where the path came from: LTV_REPORTS_DIR (the worker's, over the job's reports_dir), or the
-      // job file's reports_dir (it said "give another --out" whatever the source: the worker has no --out).
-      const viaEnv = await ltv(['run', '--input', 'e.csv', '--tenant', 'lf', '--as-of', '2026-02-11T00:00:00Z', '--forecast', 'off'], fx.dir, { LTV_REPORTS_DIR: join(fx.dir, 'out') });
-      expect([viaEnv.code, viaEnv.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', 'lf', 'runs')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or set LTV_REPORTS_DIR to another directory (it overrides the job's "reports_dir")\n`]);
       await writeFile(join(fx.dir, 'job.json'), JSON.stringify({ inputs: [{ path: 'e.csv' }], tenant: 'lf', reports_dir: 'out', as_of: '2026-02-11T00:00:00Z', forecast: { model: 'off' } }));
-      const viaJob = await ltv(['run', 'job.json'], fx.dir);
-      expect([viaJob.code, viaJob.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', 'lf', 'runs')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or give another "reports_dir" in job.json (or, with ltv run, --out)\n`]);
       // A symbolic link to a folder that does not exist, as the tenant's folder or as its runs folder (that
       // one was an internal error from the staging directory's mkdir).
       await symlink('/nonexistent-ltv-test', join(fx.dir, 'out', 'dl'));
       await mkdir(join(fx.dir, 'out', 'rl'));
       await symlink('/nonexistent-ltv-test/x', join(fx.dir, 'out', 'rl', 'runs'));
-      for (const tenant of ['dl', 'rl']) {
-        const d = await ltv(['run', '--input', 'e.csv', '--tenant', tenant, '--as-of', '2026-02-11T00:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
+      const flags = (tenant: string) => ['run', '--input', 'e.csv', '--tenant', tenant, '--as-of', '2026-02-11T00:00:00Z', '--out', 'out', '--forecast', 'off'];
+      // Every run at once: none writes anything.
+      const [r, viaEnv, viaJob, dl, rl] = await Promise.all([
+        ltv(flags('lf'), fx.dir),
+        ltv(['run', '--input', 'e.csv', '--tenant', 'lf', '--as-of', '2026-02-11T00:00:00Z', '--forecast', 'off'], fx.dir, { LTV_REPORTS_DIR: join(fx.dir, 'out') }),
+        ltv(['run', 'job.json'], fx.dir),
+        ltv(flags('dl'), fx.dir),
+        ltv(flags('rl'), fx.dir),
+      ]);
+      // It said "cannot create …/runs: ENOTDIR" and nothing else.
+      expect([r.code, r.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', 'lf', 'runs')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or give another --out\n`]);
+      // Said after where the path came from: LTV_REPORTS_DIR (the worker's, over the job's reports_dir), or the
+      // job file's reports_dir (it said "give another --out" whatever the source: the worker has no --out).
+      expect([viaEnv.code, viaEnv.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', 'lf', 'runs')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or set LTV_REPORTS_DIR to another directory (it overrides the job's "reports_dir")\n`]);
+      expect([viaJob.code, viaJob.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', 'lf', 'runs')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or give another "reports_dir" in job.json (or, with ltv run, --out)\n`]);
+      for (const [tenant, d] of [['dl', dl], ['rl', rl]] as const) {
         expect([d.code, d.stderr]).toEqual([1, `ltv: cannot create ${join(fx.dir, 'out', tenant, 'runs')} (ENOENT: a part of that path is a symbolic link to a folder that does not exist): make that folder, remove the link, or give another --out\n`]);
       }
     } finally {
