@@ -29,6 +29,11 @@ const KEY_LONG = 'ltv_explorer_browser_key_0003';
 const LONG = `🦄 ${'L'.repeat(300)}`;
 /** 650 customers, each with one payment of 1.00 USD on 2026-01-10 and a product of its own: prod_0000 … prod_0649. */
 const MANY_EXPORT = csv('customer_id,event_time,amount,currency,product_id', Array.from({ length: 650 }, (_, i) => [`m${i}`, '2026-01-10T10:00:00Z', '1.00', 'USD', `prod_${String(i).padStart(4, '0')}`]));
+/** A tenant whose products are store ids of ~50 characters that differ only at their ends. */
+const IDS = 'longids';
+const KEY_IDS = 'ltv_explorer_browser_key_0004';
+const STORE_IDS = ['com.acme.photoeditor.subscription.premium.monthly', 'com.acme.photoeditor.subscription.premium.yearly', 'com.acme.photoeditor.subscription.basic.monthly'];
+const IDS_EXPORT = csv('customer_id,event_time,amount,currency,product_id', STORE_IDS.map((p, i) => [`i${i}`, '2026-01-10T10:00:00Z', `${i + 1}.00`, 'USD', p]));
 const OLD_RUN = '20260215T000000Z';
 const NEW_RUN = '20260316T120000Z';
 let fx: Fixture;
@@ -90,7 +95,9 @@ beforeAll(async () => {
   fx = await publishExplorerRuns();
   await writeFile(join(fx.dir, 'many.csv'), MANY_EXPORT);
   await runJob(fx, { tenant: MANY, inputs: [{ path: 'many.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }, { key: KEY_LONG, tenants: [TENANT, LONG] }] });
+  await writeFile(join(fx.dir, 'ids.csv'), IDS_EXPORT);
+  await runJob(fx, { tenant: IDS, inputs: [{ path: 'ids.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }, { key: KEY_LONG, tenants: [TENANT, LONG] }, { key: KEY_IDS, tenants: [IDS] }] });
   origin = `http://127.0.0.1:${s.port}`;
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -581,6 +588,38 @@ describe('the explorer served by ltv serve', () => {
     const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
     expect(foreign).toEqual([]);
     expect(consoleErrors.filter((e) => /Content Security Policy|Trusted Type/i.test(e))).toEqual([]);
+  });
+});
+
+describe('the explorer by keyboard and assistive technology', () => {
+  it('gives the focus to the report after sign-in and after a download, tells long store ids apart, names the chart, and its key switches nothing', async () => {
+    const p = await signedIn('#segmentation=product', KEY_IDS);
+    try {
+      await p.waitForSelector('.report[data-loaded] table.heatmap');
+      // The sign-in form went, and the focus with it (it fell to <body>): the report's title has it.
+      expect(await p.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+      expect(await p.$$eval('main.report', (m) => m.length)).toBe(1);
+      // Store ids cut in the middle, each whole in its title and accessible name (all three read "com.acme.photoeditor.subscr…").
+      const heads = await p.$$eval('table.heatmap tbody th', (ths) => ths.map((th) => [th.textContent, th.getAttribute('title'), th.getAttribute('aria-label')]));
+      const cut = (id: string) => `${id.slice(0, 16)}…${id.slice(-15)}`;
+      expect(heads.slice(1).sort()).toEqual(STORE_IDS.map((id) => [cut(id), id, id]).sort());
+      expect(new Set(heads.slice(1).map(([text]) => text)).size).toBe(3);
+      // The chart is a named picture; its key names each row whole and switches nothing (a click hid a row's
+      // realized curve only, by mouse only).
+      expect(await p.$eval('.chart canvas', (c) => [c.getAttribute('role'), c.getAttribute('aria-label')])).toEqual(['img',
+        `LTV curves of Total, ${[...STORE_IDS].sort().join(', ')}; the heatmap below holds every value`]);
+      expect((await p.$$eval('.u-legend .u-series .u-label[title]', (ls) => ls.map((l) => l.getAttribute('title')))).sort()).toEqual([...STORE_IDS].sort());
+      await p.click('.u-legend .u-series:nth-child(2)', { force: true });
+      expect(await p.$$eval('.u-legend .u-off', (off) => off.length)).toBe(0);
+      // A download keeps the focus on its button (disabled while it ran, the button lost it to <body>).
+      await p.focus('[data-download="ltv.json"]');
+      const [download] = await Promise.all([p.waitForEvent('download'), p.keyboard.press('Enter')]);
+      expect(download.suggestedFilename()).toBe(`${IDS}-${NEW_RUN}-ltv.json`);
+      await p.waitForFunction(() => !document.querySelector('[data-download="ltv.json"]')?.hasAttribute('aria-disabled'));
+      expect(await p.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.download)).toBe('ltv.json');
+    } finally {
+      await p.close();
+    }
   });
 });
 

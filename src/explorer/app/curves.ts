@@ -5,7 +5,7 @@ import { visibleLine } from '../../format/text.js';
 import uPlot from 'uplot';
 import type { AccountingType } from '../../ltv/model.js';
 import { clear, h } from './dom.js';
-import { formatCell, periodLabel } from './format.js';
+import { formatCell, middleCut, periodLabel } from './format.js';
 import { BAND_EDGE, BAND_FILL, CURVE_COLOURS, TOTAL_COLOUR } from './palette.js';
 import type { ViewCell, ViewMatrix, ViewRow } from './view.js';
 
@@ -43,7 +43,7 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
     return ys;
   };
   const colour = (r: ViewRow, i: number): string => (r.type === 'total' ? TOTAL_COLOUR : (CURVE_COLOURS[(total ? i - 1 : i) % CURVE_COLOURS.length] as string));
-  const label = (r: ViewRow): string => (r.type === 'total' ? 'Total' : visibleLine(r.title));
+  const label = (r: ViewRow): string => (r.type === 'total' ? 'Total' : middleCut(visibleLine(r.title)));
   const value = (_u: uPlot, v: number | null): string => (v === null ? '—' : formatCell(v));
   const seriesOpts: uPlot.Series[] = [{ label: 'Period' }];
   for (const [i, r] of series.entries()) {
@@ -81,6 +81,16 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
     bands,
   };
   plot = new uPlot(opts, data as uPlot.AlignedData, host);
+  // A picture to assistive technology, named, with where its numbers are; its key lists the rows drawn, each
+  // name whole in its title (cut in the middle when long). The key is no switch: a row hidden by a click
+  // (mouse only) left its dashed projection drawn.
+  host.querySelector('canvas')?.setAttribute('role', 'img');
+  host.querySelector('canvas')?.setAttribute('aria-label', `LTV curves of ${series.map((r) => (r.type === 'total' ? 'Total' : visibleLine(r.title))).join(', ')}; the heatmap below holds every value`);
+  const whole = new Map(series.filter((r) => r.type !== 'total').map((r) => [label(r), visibleLine(r.title)]));
+  host.querySelectorAll<HTMLElement>('.u-legend .u-series .u-label').forEach((l) => {
+    const title = whole.get(l.textContent ?? '');
+    if (title !== undefined) l.setAttribute('title', title);
+  });
   if (bands.length > 0 || series.some((r) => r.predicted.length > 0)) {
     host.append(h('p', { class: 'note chart-key' }, `Dashed: predicted${bands.length ? '; shaded: the Total’s interval' : ''}. Solid: realized (the last periods of a curve may be partial).`));
   }

@@ -32,3 +32,14 @@ export function periodLabel(periodType: string, unit: string, k: number): string
   const short: Record<string, string> = { day: 'D', week: 'W', month: 'M', quarter: 'Q', year: 'Y' };
   return `${short[unit] ?? ''}${k}`;
 }
+
+/**
+ * A long row name cut in its middle (its start and its end kept): store product ids of ~50 characters differ
+ * at their ends (`com.acme.app.premium.monthly`, `….yearly`), and an end cut by an ellipsis made them all one.
+ */
+export function middleCut(text: string, max = 32): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
+}

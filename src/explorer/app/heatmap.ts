@@ -8,7 +8,7 @@
 import type { AccountingType } from '../../ltv/model.js';
 import { visibleLine } from '../../format/text.js';
 import { append, clear, h } from './dom.js';
-import { formatCell, formatCount, periodLabel } from './format.js';
+import { formatCell, formatCount, middleCut, periodLabel } from './format.js';
 import { viridis, viridisGradient } from './palette.js';
 import { shownCells, type ShownCell, type ViewMatrix } from './view.js';
 
@@ -57,7 +57,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
   for (let k = 0; k < periods; k++) head.appendChild(h('th', { scope: 'col', class: 'num' }, periodLabel(m.period_type, m.period_unit, k)));
   const body = h('tbody');
   shownRows.forEach((r, i) => {
-    const tr = h('tr', { class: r.type, 'data-title': r.title }, h('th', { scope: 'row', class: 'rowhead' }, r.title), h('td', { class: 'num customers' }, formatCount(r.customers)));
+    const tr = h('tr', { class: r.type, 'data-title': r.title }, h('th', { scope: 'row', class: 'rowhead', ...(middleCut(r.title) === r.title ? {} : { title: r.title, 'aria-label': r.title }) }, middleCut(r.title)), h('td', { class: 'num customers' }, formatCount(r.customers)));
     const byPeriod = new Map((cellsOf[i] ?? []).map((s) => [s.period, s]));
     const last = Math.min(periods - 1, cellsOf[i]?.at(-1)?.period ?? -1);
     for (let k = 0; k < periods; k++) {

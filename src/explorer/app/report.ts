@@ -76,8 +76,9 @@ export function buildReport(host: HTMLElement, title: string, subtitle: string, 
   const selection = h('p', { class: 'selection' });
   const chart = h('div', { class: 'chart' });
   const heatmap = h('div', { class: 'heatmap-host' });
-  const root = h('div', { class: 'report' },
-    h('header', { class: 'top' }, h('div', { class: 'titles' }, h('h1', {}, title), h('p', { class: 'sub' }, subtitle)), toolbar),
+  // The page's main landmark; its title takes the focus when what had it is gone (sign-in, "Show it").
+  const root = h('main', { class: 'report' },
+    h('header', { class: 'top' }, h('div', { class: 'titles' }, h('h1', { tabindex: '-1' }, title), h('p', { class: 'sub' }, subtitle)), toolbar),
     headline,
     h('section', { class: 'panel', 'aria-label': 'Controls' }, controls, extraControls),
     status,

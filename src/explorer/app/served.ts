@@ -340,6 +340,8 @@ class ServedReport {
   start(): void {
     this.state = this.stateFromHash();
     this.render();
+    // The sign-in form is gone, and the focus with it: the report's title takes it.
+    this.focusTitleIfLost();
     const { signal } = this.alive;
     // Back and Forward (entries of writeHash), or a fragment edited by hand, show the view they name.
     window.addEventListener('hashchange', () => {
@@ -427,8 +429,16 @@ class ServedReport {
       this.pushView = true;
       this.state = { ...this.state, run: run.run_id, from: run.first_payment_dates?.min ?? '', to: run.first_payment_dates?.max ?? '', filters: {} };
       this.render();
+      // The button is gone with the notice: the focus fell to the page.
+      this.focusTitleIfLost();
     });
     return show;
+  }
+
+  /** The report's title takes the focus when nothing on the page has it (WCAG 2.4.3). */
+  private focusTitleIfLost(): void {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    this.parts.root.querySelector<HTMLElement>('h1')?.focus();
   }
 
   private tenant(): TenantListing {
@@ -541,7 +551,9 @@ class ServedReport {
   }
 
   private async download(file: Download, button: HTMLButtonElement): Promise<void> {
-    button.disabled = true;
+    // Busy, not disabled: a disabled button loses the keyboard's focus to the page (it fell to <body>).
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
     try {
       const res = await call(this.key, `${runPath(this.state.tenant, this.state.run)}/files/${file}`);
       // The key cannot ride on a link (never in a URL): fetch with the header, hand the bytes over.
@@ -561,7 +573,7 @@ class ServedReport {
       }
       setText(this.parts.status, `Download failed: ${(e as Error).message}`);
     } finally {
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
     }
   }
 
