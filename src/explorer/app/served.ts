@@ -687,7 +687,8 @@ class ServedReport {
           cb.checked = chosen.has(v.value);
           // One box for the spellings the server matches alike; the tooltip names them.
           const title = v.spellings.length > 1 ? `Matched in any case: ${v.spellings.join(', ')}` : null;
-          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id, title }, v.value, h('span', { class: 'count' }, ` ${v.customers}`))));
+          // The value isolated (<bdi>): a right-to-left one drew its count before its name.
+          list.appendChild(h('div', { class: 'check' }, cb, h('label', { for: id, title }, h('bdi', {}, v.value), h('span', { class: 'count' }, ` ${v.customers}`))));
         }
         const total = picked.length + matches.length;
         more.remove();
