@@ -612,7 +612,7 @@ describe('the explorer by keyboard and assistive technology', () => {
       await p.click('.u-legend .u-series:nth-child(2)', { force: true });
       expect(await p.$$eval('.u-legend .u-off', (off) => off.length)).toBe(0);
       // Each filter value isolated from its count (a right-to-left value drew its count before its name).
-      await p.waitForSelector('.check label');
+      await p.waitForSelector('.check label', { state: 'attached' });
       expect(await p.$$eval('.check label', (ls) => ls.length > 0 && ls.every((l) => l.firstElementChild?.tagName === 'BDI' && l.lastElementChild?.className === 'count'))).toBe(true);
       // A download keeps the focus on its button (disabled while it ran, the button lost it to <body>).
       await p.focus('[data-download="ltv.json"]');
