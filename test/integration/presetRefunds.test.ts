@@ -310,6 +310,21 @@ describe('stripe: converted refunds and commission shares are exact (SPEC §4: n
 });
 
 describe.concurrent('a payment below 0 is a bad row, not a refund of no payment (neither export writes one)', () => {
+  it('shopify: an Outstanding Balance on a paid or partially refunded order is not revenue (an edited order may still owe some: it was counted as paid)', async ({ expect }) => {
+    const text = [
+      'Name,Email,Financial Status,Currency,Taxes,Total,Created at,Outstanding Balance,Refunded Amount,Id',
+      '#1,ann@example.com,paid,USD,20.00,220.06,2026-01-05 10:00:00 -0500,11.29,,1',
+      '#2,bob@example.com,partially_refunded,USD,0.00,149.44,2026-01-07 10:00:00 -0500,28.23,1.54,2',
+      '#3,cy@example.com,paid,USD,2.00,40.00,2026-01-08 10:00:00 -0500,0.00,,3',
+    ].join('\n') + '\n';
+    const { result, report } = await run('orders_export.csv', text, 'shopify', '2026-01-31T00:00:00Z', 0);
+    // ann 220.06 − 11.29 = 208.77; bob 149.44 − 28.23 = 121.21, less 1.54 refunded: 119.67; cy 40. Revenue
+    // 368.44 over 3: 122.81 (it was 220.06 + 147.90 + 40 = 407.96: 135.99).
+    expect(report.summary).toMatchObject({ customers: 3, revenue: 368.44 });
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [122.81], '2026-01-01': [122.81] });
+    expect(result.stats.rows_quarantined).toBe(0);
+  });
+
   it('shopify: an Outstanding Balance above the Total of a partially paid order, or a negative Total, quarantines the order (its refund too)', async ({ expect }) => {
     const text = [
       'Name,Email,Financial Status,Currency,Total,Created at,Outstanding Balance,Refunded Amount,Id',
@@ -325,7 +340,7 @@ describe.concurrent('a payment below 0 is a bad row, not a refund of no payment 
     expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.refunds_unlinked, result.stats.movements_without_customer]).toEqual([5, 3, 0, 0]);
     const negativeTotal = '<dir>/orders_export.csv,5,"Total ""-10.00"" is negative: Shopify\'s export writes no order total below 0 (what an order gives back is its Refunded Amount)",default,di@example.com';
     expect(quarantine).toEqual([
-      '<dir>/orders_export.csv,3,"Outstanding Balance ""50.00"" is more than Total ""40.00"" of a partially paid order: its paid amount would be negative, which Shopify\'s export never writes",default,bob@example.com',
+      '<dir>/orders_export.csv,3,"Outstanding Balance ""50.00"" is more than Total ""40.00"" of the order: its paid amount would be negative, which Shopify\'s export never writes",default,bob@example.com',
       negativeTotal,
       negativeTotal,
     ]);

@@ -343,6 +343,8 @@ describe('paddle preset: adjustment actions', () => {
         'adj_5,chargeback,txn_4,ctm_4,USD,reversed,20.00,2026-01-17T10:00:00Z',
         'adj_6,chargeback_reverse,txn_4,ctm_4,USD,approved,20.00,2026-02-03T10:00:00Z',
         'adj_7,chargeback_warning,txn_5,ctm_5,USD,approved,16.00,2026-01-18T10:00:00Z',
+        // The warning withdrawn (Paddle's chargeback_warning_reverse, created by Paddle: it was quarantined).
+        'adj_7r,chargeback_warning_reverse,txn_5,ctm_5,USD,approved,16.00,2026-01-25T10:00:00Z',
         // A reversal whose chargeback is not in this file; an action Paddle does not document.
         'adj_8,chargeback_reverse,txn_6,ctm_6,USD,approved,40.00,2026-02-04T10:00:00Z',
         'adj_9,refund_partial,txn_7,ctm_7,USD,approved,5.00,2026-01-19T10:00:00Z',
@@ -352,16 +354,16 @@ describe('paddle preset: adjustment actions', () => {
       matrices: MONTHLY, max_bad_row_share: 0.5,
     }, '2026-02-10T00:00:00Z');
     // ctm_1 12; ctm_2 24 (its chargeback reversed in full takes nothing back); ctm_3 30 − (30 − 10) = 10; ctm_4
-    // 20; ctm_5 16 (a warning moves no money); ctm_6 40 and ctm_7 50 (their adjustments quarantined: lines 9
-    // and 10). Revenue 12 + 24 + 10 + 20 + 16 + 40 + 50 = 172, p0 = 172 / 7 = 24.5714 → 24.57 (p1 the same:
+    // 20; ctm_5 16 (a warning and its withdrawal move no money); ctm_6 40 and ctm_7 50 (their adjustments
+    // quarantined: lines 10 and 11). Revenue 12 + 24 + 10 + 20 + 16 + 40 + 50 = 172, p0 = 172 / 7 = 24.5714 → 24.57 (p1 the same:
     // the reversals count at their payments' time). Before: adj_2 and adj_4 carried 0, so ctm_2 and ctm_3 were
     // 0, and adj_8 and adj_9 were read as 0 without a trace: 138 / 7 = 19.71.
     expect(grid(report.matrices[0]!)).toEqual({ Total: [24.57, 24.57], '2026-01-01': [24.57, 24.57] });
     expect(report.summary).toMatchObject({ customers: 7, revenue: 172 });
-    expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.refunds_unlinked]).toEqual([16, 2, 0]);
+    expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.refunds_unlinked]).toEqual([17, 2, 0]);
     expect(quarantine.map((l) => l.slice(l.indexOf('adjustments.csv')))).toEqual([
-      'adjustments.csv,9,"action ""chargeback_reverse"" of transaction_id ""txn_6"" gives back total ""40.00"", more than the chargebacks of that transaction in this file take back: not read; give the chargeback and its reversal in one adjustments report",default,ctm_6',
-      'adjustments.csv,10,"action ""refund_partial"" is none of Paddle\'s adjustment actions (credit, credit_reverse, refund, chargeback, chargeback_reverse, chargeback_warning): set aside, not read as 0 (it may move money); check the column",default,ctm_7',
+      'adjustments.csv,10,"action ""chargeback_reverse"" of transaction_id ""txn_6"" gives back total ""40.00"", more than the chargebacks of that transaction in this file take back: not read; give the chargeback and its reversal in one adjustments report",default,ctm_6',
+      'adjustments.csv,11,"action ""refund_partial"" is none of Paddle\'s adjustment actions (credit, credit_reverse, refund, chargeback, chargeback_reverse, chargeback_warning, chargeback_warning_reverse): set aside, not read as 0 (it may move money); check the column",default,ctm_7',
     ]);
   });
 });

@@ -17,10 +17,10 @@
 -- - time: billed_at (when the transaction was billed or completed), else created_at; updated_at decides
 --   between two versions of one transaction (reports filter by updated date, so they overlap);
 -- - adjustments (Paddle's actions: credit, credit_reverse, refund, chargeback, chargeback_reverse,
---   chargeback_warning): an approved refund or chargeback is a refund of −total that refers to its
---   transaction_id, at the adjustment's created_at (a linked refund counts at its payment's time, SPEC §4);
---   credit, credit_reverse and chargeback_warning move none of the seller's revenue and carry 0, as pending or
---   rejected adjustments do;
+--   chargeback_warning, chargeback_warning_reverse): an approved refund or chargeback is a refund of −total that
+--   refers to its transaction_id, at the adjustment's created_at (a linked refund counts at its payment's time,
+--   SPEC §4); credit, credit_reverse, chargeback_warning and chargeback_warning_reverse (a warning withdrawn)
+--   move none of the seller's revenue and carry 0, as pending or rejected adjustments do;
 -- - an approved chargeback_reverse (the chargeback was reversed: the funds came back to the seller) cancels the
 --   chargebacks of its transaction in the same file, up to its total (reversed ones first, then in the file's
 --   order): one reversed in full takes nothing back (amount 0, refers to nothing), one in part takes back the
@@ -125,9 +125,9 @@ SELECT *,
       THEN {{name_status}} || ' "' || left(coalesce(ltv__in_status, ''), 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
         || 'reversed): set aside, not read as 0 (it may take money back); check the column'
     WHEN ltv__adjustment AND ltv__status = 'approved'
-      AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning')
+      AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning', 'chargeback_warning_reverse')
       THEN {{name_action}} || ' "' || left(ltv__in_action, 60) || '" is none of Paddle''s adjustment actions (credit, credit_reverse, refund, chargeback, '
-        || 'chargeback_reverse, chargeback_warning): set aside, not read as 0 (it may move money); check the column'
+        || 'chargeback_reverse, chargeback_warning, chargeback_warning_reverse): set aside, not read as 0 (it may move money); check the column'
     WHEN ltv__reversal AND ltv__over_reversed THEN {{name_action}} || ' "' || left(ltv__in_action, 60) || '" of ' || {{name_transaction_ref}} || ' "'
       || left(coalesce(ltv__in_transaction_ref, ''), 60) || '" gives back ' || {{name_total}} || ' "' || left(ltv__in_total, 60)
       || '", more than the chargebacks of that transaction in this file take back: not read; give the chargeback and its reversal in one adjustments report'

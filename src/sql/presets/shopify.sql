@@ -6,9 +6,9 @@
 --   on its first line only: every line of the order (same Name, up to the next line of that Name with a
 --   Financial Status, Total or Id: a copy of the order or another order of that name) gets them, so no
 --   line is a bad row;
--- - the order's money is on its first line: Total when the financial status is paid, partially_refunded or
---   refunded; Total − Outstanding Balance when partially_paid; 0 when pending, authorized, voided or
---   expired. Its other lines carry amount 0 and no transaction id (they are read, counted, and add nothing);
+-- - the order's money is on its first line: Total − Outstanding Balance (what was collected: an edited order
+--   marked paid may still owe some, as real exports show) when the financial status is paid,
+--   partially_refunded or partially_paid; Total when refunded; 0 when pending, authorized, voided or expired. Its other lines carry amount 0 and no transaction id (they are read, counted, and add nothing);
 -- - Refunded Amount > 0 becomes a refund of −Refunded Amount that refers to the order (transaction id
 --   `<order>/refund`), at the order's time: the export has no refund time (a linked refund counts at its
 --   payment's time anyway, SPEC §4). A refunded order (Shopify: refunded in full) without a Refunded Amount
@@ -69,7 +69,7 @@ paid AS (
     ltv__first AND coalesce(ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid'), FALSE) AS ltv__paid,
     -- Total or Outstanding Balance that is no number: passed on as it is, the check quarantines it with the
     -- value (an empty Outstanding Balance is 0).
-    CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
+    CASE WHEN coalesce(ltv__o_status NOT IN ('partially_paid', 'paid', 'partially_refunded'), TRUE) OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
       WHEN ltv__o_outstanding IS NOT NULL AND ltv_dec4(ltv__o_outstanding) IS NULL THEN ltv__o_outstanding
       ELSE CAST(ltv_dec4(ltv__o_total) - coalesce(ltv_dec4(ltv__o_outstanding), 0) AS VARCHAR) END AS ltv__paid_amount,
     ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes,
@@ -99,7 +99,9 @@ SELECT *,
   -- Taxes that are no number: the order's rows (payment and refund) are bad, with the value.
   CASE WHEN NOT ltv__paid THEN NULL
     WHEN ltv__bad_taxes THEN ltv__o_taxes
-    WHEN ltv__part = 'payment' AND ltv__o_status <> 'partially_paid'
+    -- An order still owing some (partially paid, or an Outstanding Balance on a paid one): no net revenue of
+    -- its own (the taxes are the whole Total's).
+    WHEN ltv__part = 'payment' AND ltv__o_status <> 'partially_paid' AND coalesce(ltv_dec4(ltv__o_outstanding), 0) <= 0
       THEN CAST(ltv_dec4(ltv__o_total) - ltv_dec4(ltv__o_taxes) AS VARCHAR) END AS ltv__net_revenue,
   CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__o_id, ltv__order) END AS ltv__refund_of,
   ltv__o_country AS ltv__country,
@@ -115,7 +117,7 @@ SELECT *,
     WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
     WHEN ltv_dec4(ltv__o_total) < 0 THEN {{name_total}} || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
     ELSE {{name_outstanding}} || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || {{name_total}} || ' "' || left(ltv__o_total, 60)
-      || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
+      || '" of the order: its paid amount would be negative, which Shopify''s export never writes' END
     -- Counted as paid in full, the refund would vanish without a trace.
     WHEN ltv__paid AND ltv__o_status = 'partially_refunded' AND ltv__o_refunded IS NULL THEN CASE
       WHEN {{has_refunded}} THEN {{name_refunded}} || ' "" is empty on an order whose ' || {{name_financial_status}} || ' is "' || left(ltv__o_status_text, 60)

@@ -117,9 +117,9 @@ SELECT *,
       THEN 'status' || ' "' || left(coalesce(ltv__in_status, ''), 60) || '" is none of Paddle''s adjustment statuses (pending_approval, approved, rejected, '
         || 'reversed): set aside, not read as 0 (it may take money back); check the column'
     WHEN ltv__adjustment AND ltv__status = 'approved'
-      AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning')
+      AND ltv__action NOT IN ('credit', 'credit_reverse', 'refund', 'chargeback', 'chargeback_reverse', 'chargeback_warning', 'chargeback_warning_reverse')
       THEN 'action' || ' "' || left(ltv__in_action, 60) || '" is none of Paddle''s adjustment actions (credit, credit_reverse, refund, chargeback, '
-        || 'chargeback_reverse, chargeback_warning): set aside, not read as 0 (it may move money); check the column'
+        || 'chargeback_reverse, chargeback_warning, chargeback_warning_reverse): set aside, not read as 0 (it may move money); check the column'
     WHEN ltv__reversal AND ltv__over_reversed THEN 'action' || ' "' || left(ltv__in_action, 60) || '" of ' || 'transaction_id' || ' "'
       || left(coalesce(ltv__in_transaction_ref, ''), 60) || '" gives back ' || 'grand_total' || ' "' || left(ltv__in_total, 60)
       || '", more than the chargebacks of that transaction in this file take back: not read; give the chargeback and its reversal in one adjustments report'

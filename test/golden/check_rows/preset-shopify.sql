@@ -75,7 +75,7 @@ o AS (
 paid AS (
   SELECT *,
     ltv__first AND coalesce(ltv__o_status IN ('paid', 'partially_refunded', 'refunded', 'partially_paid'), FALSE) AS ltv__paid,
-    CASE WHEN ltv__o_status IS DISTINCT FROM 'partially_paid' OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
+    CASE WHEN coalesce(ltv__o_status NOT IN ('partially_paid', 'paid', 'partially_refunded'), TRUE) OR ltv_dec4(ltv__o_total) IS NULL THEN ltv__o_total
       WHEN ltv__o_outstanding IS NOT NULL AND ltv_dec4(ltv__o_outstanding) IS NULL THEN ltv__o_outstanding
       ELSE CAST(ltv_dec4(ltv__o_total) - coalesce(ltv_dec4(ltv__o_outstanding), 0) AS VARCHAR) END AS ltv__paid_amount,
     ltv__o_taxes IS NOT NULL AND ltv_dec4(ltv__o_taxes) IS NULL AS ltv__bad_taxes,
@@ -100,7 +100,7 @@ SELECT *,
   ltv__o_currency AS ltv__currency,
   CASE WHEN NOT ltv__paid THEN NULL
     WHEN ltv__bad_taxes THEN ltv__o_taxes
-    WHEN ltv__part = 'payment' AND ltv__o_status <> 'partially_paid'
+    WHEN ltv__part = 'payment' AND ltv__o_status <> 'partially_paid' AND coalesce(ltv_dec4(ltv__o_outstanding), 0) <= 0
       THEN CAST(ltv_dec4(ltv__o_total) - ltv_dec4(ltv__o_taxes) AS VARCHAR) END AS ltv__net_revenue,
   CASE WHEN ltv__part = 'refund' THEN coalesce(ltv__o_id, ltv__order) END AS ltv__refund_of,
   ltv__o_country AS ltv__country,
@@ -114,7 +114,7 @@ SELECT *,
     WHEN ltv__paid AND ltv_dec4(ltv__paid_amount) < 0 THEN CASE
     WHEN ltv_dec4(ltv__o_total) < 0 THEN 'Total' || ' "' || left(ltv__o_total, 60) || '" is negative: Shopify''s export writes no order total below 0 (what an order gives back is its Refunded Amount)'
     ELSE 'Outstanding Balance' || ' "' || left(ltv__o_outstanding, 60) || '" is more than ' || 'Total' || ' "' || left(ltv__o_total, 60)
-      || '" of a partially paid order: its paid amount would be negative, which Shopify''s export never writes' END
+      || '" of the order: its paid amount would be negative, which Shopify''s export never writes' END
     WHEN ltv__paid AND ltv__o_status = 'partially_refunded' AND ltv__o_refunded IS NULL THEN CASE
       WHEN TRUE THEN 'Refunded Amount' || ' "" is empty on an order whose ' || 'Financial Status' || ' is "' || left(ltv__o_status_text, 60)
         || '": part of it was refunded and the file does not say how much; fill in the amount refunded (the order''s page in the admin shows it), or export the orders again'
