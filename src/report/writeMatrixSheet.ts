@@ -24,6 +24,8 @@ export const MATRIX_FIRST_PERIOD_COL = 4;
  * wider sheet prints ceil(periods / this) pages wide, each repeating the title columns (print titles).
  */
 export const PERIODS_PER_PAGE_WIDTH = 30;
+/** Excel's last column (XFD): a sheet holds the periods up to it; ltv.csv and the Data sheet hold them all. */
+export const EXCEL_MAX_COLUMNS = 16_384;
 
 /** The heatmap's colours: white (lowest) to green (highest), Excel's own "green - white" scale. */
 export const HEATMAP_COLOURS = ['FFFFFFFF', 'FF63BE7B'] as const;
@@ -42,8 +44,11 @@ export async function writeMatrixSheet(
   report: TenantReport,
 ): Promise<void> {
   // A loop, not Math.max(...cells): spreading 267 k periods overflows the call stack.
-  let periods = 0;
-  for (const row of matrix.rows) for (const c of row.cells) periods = Math.max(periods, c.period + 1);
+  let all = 0;
+  for (const row of matrix.rows) for (const c of row.cells) all = Math.max(all, c.period + 1);
+  // More periods than Excel has columns (renewal numbers in the tens of thousands) ended the run with
+  // exceljs's "16385 is out of bounds", an internal error: the sheet stops at Excel's last column and says so.
+  const periods = Math.min(all, EXCEL_MAX_COLUMNS - MATRIX_FIRST_PERIOD_COL + 1);
   const lastCol = MATRIX_FIRST_PERIOD_COL + Math.max(periods, 1) - 1;
   const sheet = workbook.addWorksheet(name, {
     views: [{ state: 'frozen', xSplit: MATRIX_FIRST_PERIOD_COL - 1, ySplit: MATRIX_HEADER_ROW, showGridLines: true }],
@@ -90,6 +95,7 @@ export async function writeMatrixSheet(
   titleLine(`${name}: cumulative revenue per customer in ${report.currency}, ${report.tenant} (matrix ${matrix.id})`, { ...BASE_FONT, bold: true, size: 14 }, 20);
   titleLine(explanation(matrix, segmented), BASE_FONT, 15);
   titleLine(
+    (periods < all ? `Columns ${periodLabel(matrix, periods)} to ${periodLabel(matrix, all - 1)} are past Excel's last column (${EXCEL_MAX_COLUMNS.toLocaleString('en-US')}): the Data sheet and ltv.csv hold them. ` : '') +
     `Italic with *: partial, still growing (a cohort that has not lived through the whole period; on ${segmented ? 'segment rows and ' : ''}Total, ` +
       `a cell with under ${MOSTLY_COMPLETE * 100} % of its customers in complete cohorts). Complete: the share of the row's cells that is final, ` +
       'weighted by customers. Blank: not reached yet. Colour: white (lowest) to green (highest) across the rows below Total.',
@@ -128,7 +134,7 @@ export async function writeMatrixSheet(
     // A cohort's title is its first day: a date cell (as the Data sheet's cohort_date), sortable and filtered as a date.
     const day = row.type === 'cohort' ? excelDateSerial(row.title) : null;
     const values: (string | number | Date)[] = [day === null ? cellText(row.title) : new Date(`${row.title}T00:00:00Z`), row.customers, Math.floor(rowCompleteShare(row) * 100) / 100];
-    for (const cell of row.cells) values[MATRIX_FIRST_PERIOD_COL - 1 + cell.period] = cell.revenue;
+    for (const cell of row.cells) if (cell.period < periods) values[MATRIX_FIRST_PERIOD_COL - 1 + cell.period] = cell.revenue;
     const r = sheet.addRow(values);
     lastRow = r.number;
     if (!isTotal && firstCohortRow === 0) firstCohortRow = r.number;
@@ -136,6 +142,7 @@ export async function writeMatrixSheet(
     r.getCell(2).style = isTotal ? totalCount : count;
     r.getCell(MATRIX_COMPLETE_COL).style = isTotal ? totalShare : share;
     for (const cell of row.cells) {
+      if (cell.period >= periods) continue;
       const style = isMarkedPartial(row, cell) ? (isTotal ? totalPartial : partial) : isTotal ? totalComplete : complete;
       r.getCell(MATRIX_FIRST_PERIOD_COL + cell.period).style = style;
     }

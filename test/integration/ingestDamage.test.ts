@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import { parseJob } from '../../src/config/loadJob.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { grid, makeFixture, readLatest, runJob, silentLogger } from '../helpers/runFixture.js';
+import { csv, grid, makeFixture, readLatest, runJob, silentLogger } from '../helpers/runFixture.js';
 
 const T = '2026-02-15T00:00:00Z';
 const MONTHLY = { period_type: 'days' as const, period_unit: 'month' as const };
@@ -76,6 +76,25 @@ describe('a damaged CSV export', () => {
       expect(grid(report.matrices[0]!)['2026-01-01']).toEqual([21.2, 21.2]);
       const products = report.matrices[1]!.rows.map((r) => r.title);
       expect(products).toEqual(expect.arrayContaining(['pro, monthly', 'multi\nline', 'ok', 'y', 'x']));
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('reads a renewal number up to 9999 and quarantines a larger one naming the limit (100,000 crashed the workbook, 10⁹ ran out of memory, 10 digits were "not a whole number")', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,renewal_number', [
+      ['a', '2026-01-05T10:00:00Z', '10', '0'], ['b', '2026-01-06T10:00:00Z', '20', '9999'],
+      ['c', '2026-01-07T10:00:00Z', '30', '10000'], ['d', '2026-01-08T10:00:00Z', '40', '2000000000'],
+    ]) });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.6, matrices: [MONTHLY, { period_type: 'renewals', period_unit: 'month' }] }, T);
+      expect(result.stats).toMatchObject({ rows_read: 4, rows_quarantined: 2, transactions: 2 });
+      const q = await quarantine((await readLatest(fx)).dir);
+      const why = (v: string) => `renewal_number "${v}" is above 9999, the most ltv reads (a renewal a day for 27 years): is it another column, an order or transaction number? Map the renewal count, or leave renewal_number out (ltv then counts the renewals)`;
+      expect(q.map((r) => [r.line, r.reason])).toEqual([[4, why('10000')], [5, why('2000000000')]]);
+      // b's renewal 9999: the renewals matrix runs to period 9999.
+      const renewals = (await readLatest(fx)).report.matrices[1]!;
+      expect(Math.max(...renewals.rows.flatMap((r) => r.cells.map((c) => c.period)))).toBe(9999);
     } finally {
       await fx.cleanup();
     }

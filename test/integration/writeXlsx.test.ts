@@ -173,6 +173,23 @@ describe('writeXlsx', () => {
     expectDataRows(sheet(await roundTrip(report), 'Data'), report);
   });
 
+  it('stops a matrix sheet at Excel\'s last column, saying so, where a matrix has more periods (17,000 renewals: "16385 is out of bounds", exit 70)', async () => {
+    const report = sampleReport();
+    const renewals = matrix(report, 'renewals-month-cohort');
+    const total = renewals.rows.find((r) => r.type === 'total')!;
+    const last = total.cells.at(-1)!;
+    total.cells = Array.from({ length: 17_000 }, (_, k) => ({ ...last, period: k, revenue: k }));
+    const wb = await roundTrip(report);
+    const ws = sheet(wb, 'Monthly cohorts · renewals');
+    // Periods 0 … 16,380 in columns D … XFD (16,384); 16,381 … 16,999 only in the Data sheet and ltv.csv.
+    const header = ws.getRow(HEADER_ROW);
+    expect(header.cellCount).toBe(16_384);
+    expect(ws.getRow(HEADER_ROW + 1).getCell(16_384).value).toBe(16_380);
+    expect(String(ws.getCell('A3').value)).toMatch(/^Columns \S.* to \S.* are past Excel's last column \(16,384\): the Data sheet and ltv\.csv hold them\. Italic with \*/);
+    const data = wb.worksheets.filter((w) => w.name.startsWith('Data'));
+    expect(data.reduce((n, w) => n + w.actualRowCount - 1, 0)).toBeGreaterThan(17_000 * 3);
+  });
+
   it('continues the Data sheet on "Data 2", "Data 3" past the row limit', async () => {
     const report = sampleReport();
     const cells = report.matrices.reduce((n, m) => n + m.rows.reduce((k, r) => k + r.cells.length, 0), 0);
