@@ -329,11 +329,31 @@ export function bgNbdConditionalExpected(p: BgNbdParams, t: number, x: number, t
  */
 export function bgNbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   if (t <= 0) return 0;
-  const { r, alpha, a, b } = p;
+  const { alpha, a, b } = p;
   const z = t / (alpha + T + t);
-  const f = hyp2f1(r + x, b + x, a + b + x - 1, z);
   const lead = (a + b + x - 1) / (a - 1);
-  return lead * (1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * f);
+  return lead * (1 - bgNbdDecayed(p, t, x, T, z));
+}
+
+/**
+ * (1 − z)^(r+x) · 2F1(r + x, b + x; a + b + x − 1; z), z = t / (α + T + t): eq. (10)'s term. Summed as it is
+ * written; where that series passes the largest double (a customer of hundreds of repeat purchases over a
+ * long horizon: the sum ~ (1 − z)^(a−1−r−x), e^713 for 730 purchase days at 120 months, failed the tenant's
+ * whole forecast), by Euler's transformation 2F1(A, B; C; z) = (1 − z)^(C−A−B) 2F1(C − A, C − B; C; z), which
+ * makes it (1 − z)^(a−1) · 2F1(a + b − 1 − r, a − 1; a + b + x − 1; z): the same number, of moderate terms.
+ */
+export function bgNbdDecayed(p: BgNbdParams, t: number, x: number, T: number, z = t / (p.alpha + T + t)): number {
+  const { r, alpha, a, b } = p;
+  const logKeep = Math.log((alpha + T) / (alpha + T + t));
+  let f = Infinity;
+  try {
+    f = hyp2f1(r + x, b + x, a + b + x - 1, z);
+  } catch (e) {
+    if (!(e instanceof RangeError && /overflowed/.test(e.message))) throw e;
+  }
+  // Near the largest double the power beside it is near the smallest, whose last digits are gone.
+  if (f < 1e250) return Math.exp((r + x) * logKeep) * f;
+  return Math.exp((a - 1) * logKeep) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
 }
 
 /** E[X(t)]: expected purchases in (0, t] of a new customer, the paper's eq. (9). */

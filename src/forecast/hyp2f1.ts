@@ -21,7 +21,8 @@ export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 20
     } else {
       small = 0;
     }
-    if (!Number.isFinite(sum)) break;
+    // Past the largest double: said so (it read "did not converge in 200000 terms" after a few hundred).
+    if (!Number.isFinite(sum)) throw new RangeError(`hyp2f1(${a}, ${b}; ${c}; ${z}) overflowed: its sum passed the largest double after ${n + 1} terms`);
   }
   throw new RangeError(`hyp2f1(${a}, ${b}; ${c}; ${z}) did not converge in ${maxTerms} terms`);
 }

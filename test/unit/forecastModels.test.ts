@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import betaln from '@stdlib/math-base-special-betaln';
 import { describe, expect, it } from 'vitest';
-import { bgNbdAliveByRow, bgNbdConditionalExpected, bgNbdExpected, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, coarsened, COARSE_MIN_ROWS, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
+import { bgNbdAliveByRow, bgNbdConditionalExpected, bgNbdDecayed, bgNbdExpected, bgNbdExpectedIfAlive, bgNbdLogLikelihood, bgNbdLogLikelihoodOne, bgNbdProbabilityAlive, coarsened, COARSE_MIN_ROWS, fitBgNbd, type BgNbdParams, type RfmData } from '../../src/forecast/fitBgNbd.js';
 import { fitGammaGamma, gammaGammaConditionalMean, gammaGammaLogLikelihood, gammaGammaLogLikelihoodOne, type GammaGammaParams, type SpendData } from '../../src/forecast/fitGammaGamma.js';
 import { fitSbg, sbgLogLikelihood, sbgLogSurvival, sbgSurvival } from '../../src/forecast/fitSbg.js';
 import { hyp2f1 } from '../../src/forecast/hyp2f1.js';
@@ -292,6 +292,27 @@ describe('BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW 1/10 sample', () => {
       const updated = { r: p.r + x, alpha: p.alpha + T, a: p.a, b: p.b + x };
       expect(bgNbdConditionalExpected(p, 52, x, tx, T)).toBeCloseTo(alive * expectedByIntegration(updated, 52), 5);
     }
+  });
+
+  it('E[Y | alive] of a customer of hundreds of repeat purchases at a long horizon is finite, by Euler\'s transformation where the series overflows (it failed the tenant\'s whole forecast)', () => {
+    // A customer who bought on 730 days, at 520 weeks: 2F1(733.92, 779.9; 781.77; 0.81) passes the largest double.
+    const q: BgNbdParams = { r: 3.92, alpha: 20.6, a: 2.87, b: 49.9 };
+    expect(() => hyp2f1(q.r + 730, q.b + 730, q.a + q.b + 729, 520 / (q.alpha + 104 + 520))).toThrow(/overflowed: its sum passed the largest double/);
+    // The identity (1 − z)^A 2F1(A, B; C; z) = (1 − z)^(C−B) 2F1(C − A, C − B; C; z), C = a + b + x − 1, where both sides are finite.
+    for (const [x, T, t] of [[0, 30, 52], [5, 30, 52], [50, 104, 520], [150, 104, 520]] as const) {
+      const z = t / (q.alpha + T + t);
+      const keep = (q.alpha + T) / (q.alpha + T + t);
+      const asWritten = Math.exp((q.r + x) * Math.log(keep)) * hyp2f1(q.r + x, q.b + x, q.a + q.b + x - 1, z);
+      const euler = keep ** (q.a - 1) * hyp2f1(q.a + q.b - 1 - q.r, q.a - 1, q.a + q.b + x - 1, z);
+      expect(Math.abs(euler / asWritten - 1)).toBeLessThan(1e-10);
+      expect(bgNbdDecayed(q, t, x, T)).toBe(asWritten);
+    }
+    // Across the switch from the series as written to the transformed one: finite, rising with x, no jump.
+    const ys = Array.from({ length: 60 }, (_, i) => bgNbdExpectedIfAlive(q, 520, 140 + i * 10, 104));
+    for (const y of ys) expect(Number.isFinite(y)).toBe(true);
+    const steps = ys.slice(1).map((y, i) => y - ys[i]!);
+    for (const s of steps) expect(s).toBeGreaterThan(0);
+    for (let i = 1; i < steps.length; i++) expect(Math.abs(steps[i]! / steps[i - 1]! - 1)).toBeLessThan(0.05);
   });
 
   it('hyp2f1 agrees with closed forms', () => {
