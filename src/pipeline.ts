@@ -972,7 +972,10 @@ async function moveFile(from: string, to: string): Promise<void> {
 export async function noticeFailure(run: RunContext, e: unknown): Promise<void> {
   const { job, effects } = run;
   const retryable = !isAppError(e) || e.retryable;
-  if (job.email && effects.email !== 'off' && !effects.signal?.aborted && (!retryable || effects.finalAttempt !== false)) {
+  // A cancelled run (SIGTERM, a lost run lock) is handed back, not failed: no notice. One stopped by its own
+  // max_run_time is a failure like any other (its notice was skipped with the cancelled ones).
+  const cancelled = effects.signal?.aborted === true && run.deadline.expired() === undefined;
+  if (job.email && effects.email !== 'off' && !cancelled && (!retryable || effects.finalAttempt !== false)) {
     const { notifyFailure } = await import('./notify/notifyFailure.js');
     const notice = await notifyFailure(job, e, {
       ...effects.mail,

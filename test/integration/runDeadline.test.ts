@@ -58,6 +58,21 @@ test('ltv run: a run out of time is one line on stderr and exit 1; a job file wi
   expect(typo.stderr).toMatch(/^ltv: \S*typo\.json: max_run_time: a duration such as "2h", "90m" or "45s"\n$/);
 });
 
+test('a run out of time sends its failure notice to the ops recipients (it was skipped as a cancelled run\'s)', async () => {
+  const h = harness();
+  const file = await h.writeJob('slowmail', { max_run_time: '0.05s', as_of: '2026-03-01T00:00:00Z', email: { to: ['fin@example.com'], ops: ['ops@example.com'] } }, ROWS);
+  const r = await h.cli(['run', file, '--out', join(h.dir, 'out'), '--email-dry-run']);
+  expect(r.code).toBe(1);
+  expect(r.stderr.replace(/^ltv: /, '').trimEnd()).toMatch(STOPPED);
+  const notices = join(h.dir, 'out', '.failed', 'notices');
+  const eml = (await readdir(notices)).filter((n) => n.endsWith('.eml'));
+  expect(eml).toHaveLength(1);
+  const message = await readFile(join(notices, eml[0]!), 'utf8');
+  expect(message).toMatch(/^To: ops@example\.com$/m);
+  expect(message).toContain('max_run_time');
+  expect(r.stdout).toMatch(/failure notice/);
+});
+
 test('a worker fails a run out of time once, without retrying it, with the same line as its reason', async () => {
   const h = harness();
   await h.writeJob('slow', { max_run_time: '0.05s' }, ROWS);
