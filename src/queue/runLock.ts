@@ -175,6 +175,9 @@ export async function acquireRunLock(
       detach();
     },
     async release() {
+      // The run has ended: a renewal sent before, answered only now (queued through a Redis outage), says
+      // nothing; it logged "run lock lost … stopping this run now" for a run that had completed.
+      stopped = true;
       detach();
       try {
         await redis.eval(RELEASE, 1, key, token);

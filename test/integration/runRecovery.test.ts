@@ -99,6 +99,32 @@ describe('run locks through a frozen redis (connected, answering nothing)', () =
       await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('say nothing of a renewal answered after the run released its lock (it logged "run lock lost … stopping this run now" for a run that had completed)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-lock-'));
+    const server = await privateRedis(dir);
+    await server.start();
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+    const key = `ltv-test-${randomUUID()}:run-lock:job:tenant`;
+    const { log, lines } = captureLogger();
+    try {
+      const lock = (await acquireRunLock(redis, key, 1_000, log))!;
+      // Redis frozen: a renewal (one a tenth of the lock) waits unanswered; the run ends and releases its lock
+      // meanwhile, and the lock's time runs out in Redis before it answers.
+      server.freeze();
+      await new Promise((r) => setTimeout(r, 300));
+      const released = lock.release();
+      await new Promise((r) => setTimeout(r, 1_500));
+      server.thaw();
+      await released;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('scratch files', () => {
