@@ -63,68 +63,59 @@ describe('run locks', () => {
 });
 
 describe('run locks through a frozen redis (connected, answering nothing)', () => {
-  it('are kept while their time is not out, and given up once it may be, saying how long redis has been away', async () => {
+  /** A private Redis that can be frozen, the worker's kind of client (commands wait for Redis instead of failing), a lock key and a log. */
+  async function withPrivateRedis(fn: (c: { server: Awaited<ReturnType<typeof privateRedis>>; redis: Redis; key: string; log: ReturnType<typeof captureLogger>['log']; lines: ReturnType<typeof captureLogger>['lines'] }) => Promise<void>): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'ltv-lock-'));
     const server = await privateRedis(dir);
     await server.start();
-    // As the worker's own client: commands wait for Redis instead of failing.
     const redis = new Redis(server.url, { maxRetriesPerRequest: null });
-    const key = `ltv-test-${randomUUID()}:run-lock:job:tenant`;
     const { log, lines } = captureLogger();
     try {
-      const lock = (await acquireRunLock(redis, key, 3_000, log))!;
-      await new Promise((r) => setTimeout(r, 500));
-      // Frozen for 2 s of a 3 s lock: renewals wait unanswered, then Redis answers them; the lock is still ours.
-      server.freeze();
-      await new Promise((r) => setTimeout(r, 2_000));
-      expect(lock.lost.aborted).toBe(false);
-      server.thaw();
-      await waitFor('the lock confirmed again', () => lines.some((l) => String(l.msg).startsWith('run lock kept through a redis outage')), 3_000);
-      expect(lock.lost.aborted).toBe(false);
-      await lock.confirm();
-      // Frozen past the lock's time: given up then, not at the first unanswered renewal.
-      server.freeze();
-      const frozen = Date.now();
-      await waitFor('the lock given up', () => lock.lost.aborted, 6_000);
-      const after = Date.now() - frozen;
-      expect(after).toBeGreaterThanOrEqual(2_500);
-      expect(after).toBeLessThan(4_000);
-      expect(String((lock.lost.reason as Error).message)).toMatch(/^run lock lost: redis unreachable for [23]\.\d s, and 3\.\d s since the lock was last renewed: it lasts 3\.0 s, so it may have expired$/);
-      expect(lines.filter((l) => String(l.msg).startsWith('run lock lost'))).toHaveLength(1);
-      server.thaw();
-      await lock.release();
+      await fn({ server, redis, key: `ltv-test-${randomUUID()}:run-lock:job:tenant`, log, lines });
     } finally {
       redis.disconnect();
       await server.stop();
       await rm(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }
 
-  it('say nothing of a renewal answered after the run released its lock (it logged "run lock lost … stopping this run now" for a run that had completed)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ltv-lock-'));
-    const server = await privateRedis(dir);
-    await server.start();
-    const redis = new Redis(server.url, { maxRetriesPerRequest: null });
-    const key = `ltv-test-${randomUUID()}:run-lock:job:tenant`;
-    const { log, lines } = captureLogger();
-    try {
-      const lock = (await acquireRunLock(redis, key, 1_000, log))!;
-      // Redis frozen: a renewal (one a tenth of the lock) waits unanswered; the run ends and releases its lock
-      // meanwhile, and the lock's time runs out in Redis before it answers.
-      server.freeze();
-      await new Promise((r) => setTimeout(r, 300));
-      const released = lock.release();
-      await new Promise((r) => setTimeout(r, 1_500));
-      server.thaw();
-      await released;
-      await new Promise((r) => setTimeout(r, 500));
-      expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
-    } finally {
-      redis.disconnect();
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 30_000);
+  it('are kept while their time is not out, and given up once it may be, saying how long redis has been away', () => withPrivateRedis(async ({ server, redis, key, log, lines }) => {
+    const lock = (await acquireRunLock(redis, key, 3_000, log))!;
+    await new Promise((r) => setTimeout(r, 500));
+    // Frozen for 2 s of a 3 s lock: renewals wait unanswered, then Redis answers them; the lock is still ours.
+    server.freeze();
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(lock.lost.aborted).toBe(false);
+    server.thaw();
+    await waitFor('the lock confirmed again', () => lines.some((l) => String(l.msg).startsWith('run lock kept through a redis outage')), 3_000);
+    expect(lock.lost.aborted).toBe(false);
+    await lock.confirm();
+    // Frozen past the lock's time: given up then, not at the first unanswered renewal.
+    server.freeze();
+    const frozen = Date.now();
+    await waitFor('the lock given up', () => lock.lost.aborted, 6_000);
+    const after = Date.now() - frozen;
+    expect(after).toBeGreaterThanOrEqual(2_500);
+    expect(after).toBeLessThan(4_000);
+    expect(String((lock.lost.reason as Error).message)).toMatch(/^run lock lost: redis unreachable for [23]\.\d s, and 3\.\d s since the lock was last renewed: it lasts 3\.0 s, so it may have expired$/);
+    expect(lines.filter((l) => String(l.msg).startsWith('run lock lost'))).toHaveLength(1);
+    server.thaw();
+    await lock.release();
+  }), 30_000);
+
+  it('say nothing of a renewal answered after the run released its lock (it logged "run lock lost … stopping this run now" for a run that had completed)', () => withPrivateRedis(async ({ server, redis, key, log, lines }) => {
+    const lock = (await acquireRunLock(redis, key, 1_000, log))!;
+    // Redis frozen: a renewal (one a tenth of the lock) waits unanswered; the run ends and releases its lock
+    // meanwhile, and the lock's time runs out in Redis before it answers.
+    server.freeze();
+    await new Promise((r) => setTimeout(r, 300));
+    const released = lock.release();
+    await new Promise((r) => setTimeout(r, 1_500));
+    server.thaw();
+    await released;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lines.filter((l) => Number(l.level) >= 50).map((l) => l.msg)).toEqual([]);
+  }), 30_000);
 });
 
 describe('scratch files', () => {
