@@ -120,8 +120,9 @@ END);
 -- A decimal ltv_dec4 refuses only for its length: more than 14 integer digits, written or by rounding (the
 -- reason says so).
 CREATE OR REPLACE MACRO ltv_over_14_digits(x) AS regexp_full_match(ltv_trim(x), '[+-]?\d{15,}(\.\d*)?') OR ltv_dec4_carries(x);
+-- A whole number of at most 9 digits, leading zeros aside (0000000009999 is 9999).
 CREATE OR REPLACE MACRO ltv_int(x) AS
-  CAST(CASE WHEN regexp_full_match(ltv_trim(x), '\+?\d{1,9}') THEN ltv_trim(x) END AS INTEGER);
+  CAST(CASE WHEN regexp_full_match(ltv_trim(x), '\+?0*\d{1,9}') THEN ltv_trim(x) END AS INTEGER);
 -- SPEC §3 rates: r10 of local date `day` from a currency's daily rates `r10s` (BIGINT[], one per day from
 -- `first` to the rates file's last date; a later day takes the last rate); NULL before the first rate.
 CREATE OR REPLACE MACRO ltv_rate(r10s, first, day) AS

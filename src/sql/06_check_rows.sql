@@ -143,7 +143,7 @@ SELECT
     WHEN amount >= 0 AND net_revenue > amount THEN 'net_revenue "' || left(raw_net_revenue, 60) || '" is more than the amount "' || left(raw_amount, 60) || '": net revenue is what is left of the amount after commission and taxes; map the right column, or give both in the same currency'
     -- A renewal a day for 27 years is 9,999: a larger number is another column's (an order or transaction
     -- number), and made a matrix of as many periods (100,000 crashed the workbook; 10⁹ ran out of memory).
-    WHEN renewal_number > 9999 OR (renewal_number IS NULL AND regexp_full_match(ltv_trim(raw_renewal_number), '\+?\d{10,}')) THEN 'renewal_number "' || left(raw_renewal_number, 60) || '" is above 9999, the most ltv reads (a renewal a day for 27 years): is it another column, an order or transaction number? Map the renewal count, or leave renewal_number out (ltv then counts the renewals)'
+    WHEN renewal_number > 9999 OR (renewal_number IS NULL AND regexp_full_match(ltv_trim(raw_renewal_number), '\+?0*[1-9]\d{9,}')) THEN 'renewal_number "' || left(raw_renewal_number, 60) || '" is above 9999, the most ltv reads (a renewal a day for 27 years): is it another column, an order or transaction number? Map the renewal count, or leave renewal_number out (ltv then counts the renewals)'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
     WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN CASE
       WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_time_note(raw_refunded_at)

@@ -85,10 +85,12 @@ describe('a damaged CSV export', () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,renewal_number', [
       ['a', '2026-01-05T10:00:00Z', '10', '0'], ['b', '2026-01-06T10:00:00Z', '20', '9999'],
       ['c', '2026-01-07T10:00:00Z', '30', '10000'], ['d', '2026-01-08T10:00:00Z', '40', '2000000000'],
+      // 9999 written with leading zeros to 13 digits: read (it was "above 9999").
+      ['e', '2026-01-09T10:00:00Z', '50', '0000000009999'],
     ]) });
     try {
       const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.6, matrices: [MONTHLY, { period_type: 'renewals', period_unit: 'month' }] }, T);
-      expect(result.stats).toMatchObject({ rows_read: 4, rows_quarantined: 2, transactions: 2 });
+      expect(result.stats).toMatchObject({ rows_read: 5, rows_quarantined: 2, transactions: 3 });
       const q = await quarantine((await readLatest(fx)).dir);
       const why = (v: string) => `renewal_number "${v}" is above 9999, the most ltv reads (a renewal a day for 27 years): is it another column, an order or transaction number? Map the renewal count, or leave renewal_number out (ltv then counts the renewals)`;
       expect(q.map((r) => [r.line, r.reason])).toEqual([[4, why('10000')], [5, why('2000000000')]]);
