@@ -21,7 +21,8 @@ export interface RunFailure {
 const ADVICE: Record<string, string> = {
   CONFIG: 'Fix the job file, flag or environment variable named above.',
   INPUT: 'Fix or replace the input file named above.',
-  DATA: 'Look at the quarantined rows named above; fix the export or raise the job\'s max_bad_row_share.',
+  // Not only bad rows: a history too long for its snapshots, money too large, a run past its max_run_time.
+  DATA: 'Do what the error above says: it names what to change (for bad rows, the quarantine file listing each one; the export, or the job\'s max_bad_row_share, min_event_time or max_run_time).',
   PUBLISH: 'Check that the reports directory exists, is writable and has free space.',
   TRANSIENT: 'This kind of failure is usually temporary; the worker retries it.',
   STALLED: 'Find out why the worker stops (its memory, a container limit, someone killing it); the run is not tried again until it is added again.',

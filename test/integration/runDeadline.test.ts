@@ -70,6 +70,9 @@ test('a run out of time sends its failure notice to the ops recipients (it was s
   const message = await readFile(join(notices, eml[0]!), 'utf8');
   expect(message).toMatch(/^To: ops@example\.com$/m);
   expect(message).toContain('max_run_time');
+  // Its advice fits the error (it sent the reader to quarantined rows the run did not have).
+  expect(message).not.toMatch(/Look at the quarantined rows/);
+  expect(message).toMatch(/Do what the error above says/);
   expect(r.stdout).toMatch(/failure notice/);
 });
 
