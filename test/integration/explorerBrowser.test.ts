@@ -32,7 +32,9 @@ const MANY_EXPORT = csv('customer_id,event_time,amount,currency,product_id', Arr
 /** A tenant whose products are store ids of ~50 characters that differ only at their ends. */
 const IDS = 'longids';
 const KEY_IDS = 'ltv_explorer_browser_key_0004';
-const STORE_IDS = ['com.acme.photoeditor.subscription.premium.monthly', 'com.acme.photoeditor.subscription.premium.yearly', 'com.acme.photoeditor.subscription.basic.monthly'];
+const STORE_IDS = ['com.acme.photoeditor.subscription.premium.monthly', 'com.acme.photoeditor.subscription.premium.yearly', 'com.acme.photoeditor.subscription.basic.monthly',
+  // Cut to the same text as the first: each keeps its own whole name all the same.
+  'com.acme.photoeditor.subscriptionX.premium.monthly'];
 const IDS_EXPORT = csv('customer_id,event_time,amount,currency,product_id', STORE_IDS.map((p, i) => [`i${i}`, '2026-01-10T10:00:00Z', `${i + 1}.00`, 'USD', p]));
 const OLD_RUN = '20260215T000000Z';
 const NEW_RUN = '20260316T120000Z';
@@ -603,11 +605,13 @@ describe('the explorer by keyboard and assistive technology', () => {
       const heads = await p.$$eval('table.heatmap tbody th', (ths) => ths.map((th) => [th.textContent, th.getAttribute('title'), th.getAttribute('aria-label')]));
       const cut = (id: string) => `${id.slice(0, 16)}…${id.slice(-15)}`;
       expect(heads.slice(1).sort()).toEqual(STORE_IDS.map((id) => [cut(id), id, id]).sort());
+      // Three texts for four ids: the first and the last differ only in the middle, which the cut leaves out.
       expect(new Set(heads.slice(1).map(([text]) => text)).size).toBe(3);
       // The chart is a named picture; its key names each row whole and switches nothing (a click hid a row's
       // realized curve only, by mouse only).
       expect(await p.$eval('.chart canvas', (c) => [c.getAttribute('role'), c.getAttribute('aria-label')])).toEqual(['img',
         `LTV curves of Total, ${[...STORE_IDS].sort().join(', ')}; the heatmap below holds every value`]);
+      // Each entry its own name (the two whose cut is the same both showed the later one's).
       expect((await p.$$eval('.u-legend .u-series .u-label[title]', (ls) => ls.map((l) => l.getAttribute('title')))).sort()).toEqual([...STORE_IDS].sort());
       await p.click('.u-legend .u-series:nth-child(2)', { force: true });
       expect(await p.$$eval('.u-legend .u-off', (off) => off.length)).toBe(0);

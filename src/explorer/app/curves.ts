@@ -86,11 +86,16 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
   // (mouse only) left its dashed projection drawn.
   host.querySelector('canvas')?.setAttribute('role', 'img');
   host.querySelector('canvas')?.setAttribute('aria-label', `LTV curves of ${series.map((r) => (r.type === 'total' ? 'Total' : visibleLine(r.title))).join(', ')}; the heatmap below holds every value`);
-  const whole = new Map(series.filter((r) => r.type !== 'total').map((r) => [label(r), visibleLine(r.title)]));
-  host.querySelectorAll<HTMLElement>('.u-legend .u-series .u-label').forEach((l) => {
-    const title = whole.get(l.textContent ?? '');
-    if (title !== undefined) l.setAttribute('title', title);
-  });
+  // The key's entries in the order of the series, the projections' and bands' (hidden) after them: each
+  // drawn row's entry is the one of its own label, in turn (two names may cut to the same text).
+  const entries = [...host.querySelectorAll<HTMLElement>('.u-legend .u-series .u-label')];
+  let next = 0;
+  for (const r of series) {
+    const at = entries.findIndex((l, i) => i >= next && l.textContent === label(r));
+    if (at < 0) continue;
+    if (r.type !== 'total') entries[at]!.setAttribute('title', visibleLine(r.title));
+    next = at + 1;
+  }
   if (bands.length > 0 || series.some((r) => r.predicted.length > 0)) {
     host.append(h('p', { class: 'note chart-key' }, `Dashed: predicted${bands.length ? '; shaded: the Total’s interval' : ''}. Solid: realized (the last periods of a curve may be partial).`));
   }
