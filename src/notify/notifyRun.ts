@@ -55,7 +55,8 @@ export async function notifyRun(result: PublishedRuns, job: Job, effects: Notify
     const recordPath = join(dir, `${t.runId}.json`);
     try {
       // Checked at the run's reservation, and again now: a link planted while the run computed.
-      await refuseLinkOut(dirname(dirname(dirname(t.dir))), [dir]);
+      // <reports>/<tenant>/notify: the reports directory is two levels up.
+      await refuseLinkOut(dirname(dirname(dir)), [dir]);
       // The publication's own time is part of the Message-ID: a run-id taken again after its run was removed
       // (publishRun.ts reserveRun) is another message, which mail servers must not drop as a duplicate. The
       // report in memory carries it (the manifest's generated_at is the report's); a resend reads the manifest.

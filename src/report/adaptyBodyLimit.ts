@@ -99,10 +99,21 @@ export function refuseLongHistory(
   const floor = floorOf(largest);
   // The days of history that fit a body over the limit: daily cohorts, or so many values each a row of at most
   // that many days. min_event_time is the job's, for every tenant and body at once: the date said makes all fit.
-  const keepOf = (h: TenantHistory): number => (h.kind === 'cohort' ? longestHistory(limit)
-    : longest((n) => (n === 0 ? 0 : adaptyBodyFloorOf(h.rows, (h.rows + 1) * n, (h.rows + 1) * digitsBelow(n), SEGMENT_ROW_FLOOR)), limit));
+  // Searched once per kind of body (daily cohorts, or so many values): a run of thousands of tenants over the
+  // limit repeated the same search for each.
+  const searched = new Map<number, number>();
+  const keepOf = (h: TenantHistory): number => {
+    const rows = h.kind === 'cohort' ? -1 : h.rows;
+    let keep = searched.get(rows);
+    if (keep === undefined) {
+      keep = rows < 0 ? longestHistory(limit)
+        : longest((n) => (n === 0 ? 0 : adaptyBodyFloorOf(rows, (rows + 1) * n, (rows + 1) * digitsBelow(n), SEGMENT_ROW_FLOOR)), limit);
+      searched.set(rows, keep);
+    }
+    return keep;
+  };
   const own = keepOf(largest);
-  const keep = Math.min(...over.map(keepOf));
+  const keep = over.reduce((k, h) => Math.min(k, keepOf(h)), own);
   const field = where.jobFile ? `"min_event_time" in ${where.jobFile}` : 'min_event_time in a job file (ltv run <job-file>)';
   const from = new Date(Date.parse(`${asOfDay}T00:00:00Z`) - (keep - 1) * 86_400_000).toISOString().slice(0, 10);
   const since = `set ${field} to ${from} or later (now ${where.minEventTime}; rows before it are quarantined and count toward max_bad_row_share)`;
