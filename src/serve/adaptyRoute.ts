@@ -93,6 +93,10 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   // (PREDICTION_NOTE_HEADER); they were a 400, so Adapty's default body (renewals) with prediction_months
   // got no answer at all.
   if (why && request.format === 'csv') throw new HttpError('VALIDATION_ERROR', why, { fields: [{ source: 'prediction_months', errors: [why] }] });
+  // Whether the run can predict, and how far, is checked for every request alike: a renewals or weekly
+  // request with 99 months, or to a run without a forecast, was answered 200 with nothing predicted where a
+  // monthly one was refused.
+  const forecast = runForecast(runs, run, request.predictionMonths!);
   if (why) {
     const key = JSON.stringify(['no predictions', request.spec, request.filters]);
     const hit = run.computed.get(key);
@@ -108,7 +112,7 @@ async function adaptyWithPredictions(runs: RunStore, run: ResolvedRun, request: 
   let shared = computing.get(id);
   if (!shared) {
     const { signal: _own, ...unsignalled } = queries;
-    shared = computePredictions(runs, run, request, key, unsignalled);
+    shared = computePredictions(runs, run, forecast, request, key, unsignalled);
     computing.set(id, shared);
     shared.finally(() => computing.delete(id)).catch(() => undefined);
   }
@@ -129,9 +133,17 @@ async function realizedAnswer(runs: RunStore, run: ResolvedRun, request: AdaptyR
   return JSON.parse(bytes.toString('utf8')) as AdaptyResponse;
 }
 
-async function computePredictions(runs: RunStore, run: ResolvedRun, request: AdaptyRequest, key: string, queries: QueryOptions): Promise<Buffer> {
-  const forecastFile = runs.file(run, RUN_FILES.forecast);
-  const forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
+/** Each run's forecast.json, parsed once (null: the run has none). */
+const forecasts = new WeakMap<ResolvedRun, Forecast | null>();
+
+/** The run's forecast when it can answer `months` months of predictions; else the 400 that says why not. */
+function runForecast(runs: RunStore, run: ResolvedRun, months: number): Forecast {
+  let forecast = forecasts.get(run);
+  if (forecast === undefined) {
+    const forecastFile = runs.file(run, RUN_FILES.forecast);
+    forecast = forecastFile ? (JSON.parse(RunStore.body(forecastFile).toString('utf8')) as Forecast) : null;
+    forecasts.set(run, forecast);
+  }
   // A run without a forecast, or whose model could not be fitted, predicts nothing: said, not answered with
   // every row's predicted_values empty and no reason (any number of months was taken then). Said before
   // the answer is computed: it would be thrown away.
@@ -144,10 +156,14 @@ async function computePredictions(runs: RunStore, run: ResolvedRun, request: Ada
   }
   // Beyond the horizon the forecast has no cell: answering would silently cut the request short.
   const horizon = forecast.horizon_months;
-  if (request.predictionMonths! > horizon) {
+  if (months > horizon) {
     const message = `prediction_months must be a whole number of months from 1 to ${horizon}: this run's forecast covers ${horizon} months of life`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: 'prediction_months', errors: [message] }] });
   }
+  return forecast;
+}
+
+async function computePredictions(runs: RunStore, run: ResolvedRun, forecast: Forecast, request: AdaptyRequest, key: string, queries: QueryOptions): Promise<Buffer> {
   const whole = matchesSnapshot(request, run.manifest);
   const answer = realizedAnswer(runs, run, request, queries);
   // A request the snapshot answers, by monthly cohort, reads the run's forecast as it is; any other

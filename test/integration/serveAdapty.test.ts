@@ -142,7 +142,15 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
       expect(expectAdaptyError(await post(body(n)), 400, 'validation_error'), String(n)).toEqual([
         { source: 'prediction_months', errors: ["prediction_months must be a whole number of months from 1 to 6: this run's forecast covers 6 months of life"] },
       ]);
+      // The same for periods the forecast does not predict (renewals, Adapty's default; weeks): they were
+      // answered 200 with nothing predicted, so the same number was refused or taken by the other fields.
+      for (const other of [{ filters: { date: ALL }, prediction_months: n }, { filters: { date: ALL }, period_type: 'days', period_unit: 'week', prediction_months: n }]) {
+        expect(expectAdaptyError(await post(other), 400, 'validation_error')[0]?.errors, JSON.stringify(other)).toEqual([
+          "prediction_months must be a whole number of months from 1 to 6: this run's forecast covers 6 months of life",
+        ]);
+      }
     }
+    expect((await post({ filters: { date: ALL }, prediction_months: 6 })).status).toBe(200);
     // beta's run has the default horizon, 24.
     const beta = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta' };
     expect((await post(body(24), beta)).status).toBe(200);
@@ -161,6 +169,12 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     expect(expectAdaptyError(await post(body, failed), 400, 'validation_error')[0]?.errors).toEqual([
       'prediction_months: this run has no forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated; ask without prediction_months',
     ]);
+    // Renewals (Adapty's default) and weeks, which the forecast does not predict, say so too: they were 200.
+    for (const other of [{ filters: { date: ALL }, prediction_months: 3 }, { filters: { date: ALL }, period_type: 'days', period_unit: 'week', prediction_months: 3 }]) {
+      expect(expectAdaptyError(await post(other, off), 400, 'validation_error')[0]?.errors, JSON.stringify(other)).toEqual([
+        'prediction_months: this run has no forecast (its job\'s forecast.model is "off"); ask without prediction_months',
+      ]);
+    }
     // Without prediction_months both answer as any run.
     expect((await post({ filters: { date: ALL } }, off)).status).toBe(200);
     expect((await post({ filters: { date: ALL } }, failed)).status).toBe(200);
