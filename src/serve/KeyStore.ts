@@ -17,11 +17,22 @@ export const MAX_REQUESTS_PER_MINUTE = 1_000_000;
 
 export const keyEntrySchema = z
   .object({
-    key_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
-    tenants: z.array(z.string().refine(isValidTenantId, `a tenant id is 1 to ${TENANT_ID_MAX} characters`)).min(1),
-    plan: z.enum(PLANS).default('pro'),
-    requests_per_minute: z.number().int().positive().max(MAX_REQUESTS_PER_MINUTE).default(60),
-    admin: z.boolean().default(false),
+    // Hex in either case (`sha256sum` writes lowercase, other tools uppercase): the same digest.
+    key_sha256: z
+      .string({ error: 'give the key\'s SHA-256 as 64 hex digits (`ltv keys add` writes it)' })
+      .regex(/^[0-9a-f]{64}$/i, 'must be the key\'s SHA-256 as 64 hex digits (`ltv keys add` writes it)')
+      .transform((h) => h.toLowerCase()),
+    tenants: z
+      .array(z.string().refine(isValidTenantId, `a tenant id is 1 to ${TENANT_ID_MAX} characters`), { error: 'give the tenant ids the key may read as a list, e.g. ["acme"]' })
+      .min(1, 'give at least one tenant id the key may read, e.g. ["acme"]'),
+    plan: z.enum(PLANS, { error: `must be one of ${PLANS.map((p) => `"${p}"`).join(', ')}` }).default('pro'),
+    requests_per_minute: z
+      .number({ error: 'must be a whole number of requests a minute, e.g. 60' })
+      .int('must be a whole number of requests a minute, e.g. 60')
+      .positive('must be at least 1, e.g. 60')
+      .max(MAX_REQUESTS_PER_MINUTE, `must be at most ${MAX_REQUESTS_PER_MINUTE}`)
+      .default(60),
+    admin: z.boolean({ error: 'must be true or false' }).default(false),
     /** Free text for operators ("CI dashboard"); never used for auth. */
     note: z.string().optional(),
   })

@@ -285,24 +285,29 @@ describe('KeyStore entry by entry', () => {
     const good = await addKey(file, { tenants: ['acme corp'] });
     const other = await addKey(file, { tenants: ['beta'] });
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] };
-    parsed.keys.splice(1, 0, { key_sha256: 'ABC', tenants: ['acme'] }, { key_sha256: hashKey('x'), tenants: [] });
+    parsed.keys.splice(1, 0, { key_sha256: 'ABC', tenants: ['acme'] }, { key_sha256: hashKey('x'), tenants: [] }, { key_sha256: hashKey('y'), tenants: ['acme'], requests_per_minute: 0 });
+    // A hash in uppercase hex (some tools print it so) is the same digest: it was skipped as "not lowercase".
+    parsed.keys.push({ key_sha256: hashKey('upper').toUpperCase(), tenants: ['delta'] });
     writeFileSync(file, JSON.stringify(parsed));
     const lines: string[] = [];
     const store = new KeyStore(file, pino({ level: 'info' }, { write: (l: string) => lines.push(l) }));
     store.reload();
-    expect(store.size).toBe(2);
+    expect(store.size).toBe(3);
     expect(store.authenticate(good)?.tenants).toEqual(['acme corp']);
     expect(store.authenticate(other)?.tenants).toEqual(['beta']);
+    expect(store.authenticate('upper')?.tenants).toEqual(['delta']);
     const errors = lines.map((l) => JSON.parse(l) as { level: number; problem?: string }).filter((l) => l.level === 50);
+    // Each says what to write, not the validation library's words ("Too small: expected array to have >=1 items").
     expect(errors.map((e) => e.problem)).toEqual([
-      'keys[1].key_sha256: must be 64 lowercase hex digits',
-      'keys[2].tenants: Too small: expected array to have >=1 items',
+      "keys[1].key_sha256: must be the key's SHA-256 as 64 hex digits (`ltv keys add` writes it)",
+      'keys[2].tenants: give at least one tenant id the key may read, e.g. ["acme"]',
+      'keys[3].requests_per_minute: must be at least 1, e.g. 60',
     ]);
     // ltv keys add still appends to such a file, keeping the entries it has as they are.
     const third = await addKey(file, { tenants: ['gamma'] });
     store.reload();
     expect(store.authenticate(third)?.tenants).toEqual(['gamma']);
-    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(5);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(7);
   });
 
   it('counts the first of two entries with the same key, and logs the second as skipped (it was skipped without a word)', async () => {
