@@ -38,6 +38,10 @@ export function checkJsonContent(req: IncomingMessage): void {
   if (transfer !== undefined && transfer.length > 0) {
     throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Transfer-Encoding ${transfer.join(', ')} is not supported: send the body uncompressed (Transfer-Encoding: chunked alone, or Content-Length)`);
   }
+  // Node keeps the first of several Content-Type headers: which type counted depended on their order.
+  const types = new Set<string>();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] as string).toLowerCase() === 'content-type') types.add((req.rawHeaders[i + 1] as string).trim().toLowerCase());
+  if (types.size > 1) throw new HttpError('VALIDATION_ERROR', 'Send one Content-Type header: this request carries several different ones');
   const type = req.headers['content-type'];
   if (type === undefined) return;
   const [media = '', ...params] = type.split(';').map((p) => p.trim().toLowerCase());

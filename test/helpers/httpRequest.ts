@@ -13,10 +13,10 @@ export interface RawResponse {
 export function httpRequest(
   port: number,
   path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: boolean } = {},
+  opts: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; chunked?: boolean } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...opts.headers };
+    const headers: Record<string, string | string[]> = { ...opts.headers };
     if (opts.body !== undefined && !opts.chunked) headers['content-length'] = String(Buffer.byteLength(opts.body));
     const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];

@@ -240,6 +240,13 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
     }
     expect((await httpRequest(s.port, URL, { method: 'POST', headers: auth, body: JSON.stringify(body) })).status).toBe(200);
     expect((await post(body, { ...auth, 'content-encoding': 'identity' })).status).toBe(200);
+    // Two different types: Node kept the first, so the answer (200 or 415) hung on their order.
+    for (const types of [['application/json', 'text/plain'], ['text/plain', 'application/json']]) {
+      const r = await httpRequest(s.port, URL, { method: 'POST', headers: { ...auth, 'content-type': types }, body: JSON.stringify(body) });
+      expect(expectAdaptyError(r, 400, 'validation_error'), types.join()).toEqual([{ source: 'non_field_errors', errors: ['Send one Content-Type header: this request carries several different ones'] }]);
+    }
+    const same = await httpRequest(s.port, URL, { method: 'POST', headers: { ...auth, 'content-type': ['application/json', 'application/json'] }, body: JSON.stringify(body) });
+    expect(same.status).toBe(200);
   });
 
   it('413 request_too_large by Content-Length and for a chunked body that grows past 64 KiB', async () => {
