@@ -45,7 +45,19 @@ function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string
     } catch {
       decoded = null;
     }
-    const found = [hint, decoded].find((t): t is string => t !== null && key.tenants.includes(t));
+    // Clients (curl, fetch in Node, most libraries) send a header's text as UTF-8 bytes, which Node reads
+    // as Latin-1: "café" arrived as "cafÃ©", a bare 404 for the key's own tenant. Bytes that are valid
+    // UTF-8 are read as such too.
+    const bytes = Buffer.from(hint, 'latin1');
+    let utf8: string | null = null;
+    if (/[\u0080-\u00ff]/.test(hint)) {
+      try {
+        utf8 = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        utf8 = null;
+      }
+    }
+    const found = [hint, decoded, utf8].find((t): t is string => t !== null && key.tenants.includes(t));
     if (found === undefined) throw new HttpError('NOT_FOUND', 'App not found');
     return found;
   }

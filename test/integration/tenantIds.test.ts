@@ -69,6 +69,28 @@ describe('tenant ids of any form', () => {
     expect((computed.json() as AdaptyResponse).revenue.value).toBe(amount);
   });
 
+  it('Adapty serves an id sent in x-ltv-tenant as raw UTF-8 (as curl sends it), not only percent-encoded: it was a bare 404', async () => {
+    for (const [id, amount] of [['café ☕', 5], ['acme corp', 1]] as const) {
+      // Node's client writes a header's characters as Latin-1 bytes (with a body given as bytes: a string
+      // body's encoding is applied to the head written with it): these are the id's UTF-8 bytes.
+      const raw = Buffer.from(id, 'utf8').toString('latin1');
+      const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+        method: 'POST',
+        headers: { authorization: `Api-Key ${key}`, 'content-type': 'application/json', 'x-ltv-tenant': raw },
+        body: Buffer.from(JSON.stringify({ filters: { date: ['2026-01-01', '2026-01-31'] } })),
+      });
+      expect(r.status, id).toBe(200);
+      expect((r.json() as AdaptyResponse).revenue.value).toBe(amount);
+    }
+    // Bytes that are not UTF-8 name no tenant of the key: 404 as before.
+    const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+      method: 'POST',
+      headers: { authorization: `Api-Key ${key}`, 'content-type': 'application/json', 'x-ltv-tenant': 'caf\u00e9 \u00e2\u0098' },
+      body: Buffer.from(JSON.stringify({ filters: { date: ['2026-01-01', '2026-01-31'] } })),
+    });
+    expect(r.status).toBe(404);
+  });
+
   it.each(IDS.map((id, i) => [id, i + 1] as const))('the explorer lists %j with its run and opens it (percent-encoded in the path)', async (id, amount) => {
     const headers = { authorization: `Bearer ${key}` };
     const list = await httpRequest(s.port, '/api/v1/explorer/tenants', { headers });
