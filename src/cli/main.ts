@@ -20,7 +20,9 @@ const program = new Command('ltv')
   .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version')
   // A usage mistake (unknown flag or command, missing argument) is one line, the hint included; the
   // subcommands registered below inherit this.
-  .configureOutput({ outputError: (text, write) => write(`${oneLine(text)} (run \`ltv --help\` for usage)\n`) });
+  // Commander's lines start `error:` and wrap our own flag checks in `option '--port <n>' argument '2' is
+  // invalid.`: every line of ltv's starts `ltv:`, and a check's own words say what is wrong.
+  .configureOutput({ outputError: (text, write) => write(`ltv: ${oneLine(text).replace(/^error: /, '').replace(/^option '[^']*' argument '[^']*' is invalid\. (?=--)/, '')} (run \`ltv --help\` for usage)\n`) });
 
 /**
  * One terminal line: a line break (a lone CR too) becomes "; ", a control character from data (ESC, U+009B) its
