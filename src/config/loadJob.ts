@@ -1,4 +1,5 @@
 // Reads and validates a job file; every message names the file and the field (STYLE habit 6).
+import { NotUtf8Error, utf8Text } from './utf8Text.js';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { z } from 'zod';
@@ -93,9 +94,10 @@ export async function loadJob(file: string): Promise<Job> {
       throw new AppError('CONFIG', `${file}: is ${kind}, not a job file: give a job's .json file, e.g. jobs/example.json`);
     }
     // A byte order mark (Windows editors write one) is no part of the JSON.
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+    text = utf8Text(await readFile(path));
   } catch (e) {
     if (e instanceof AppError) throw e;
+    if (e instanceof NotUtf8Error) throw new AppError('CONFIG', `${file}: ${e.message}`);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AppError('CONFIG', `${file}: no such job file: give the path of a job's .json file, e.g. jobs/example.json`);
     if (code === 'EACCES') throw new AppError('CONFIG', `${file}: the job file cannot be read by this user (permission denied): make it readable`);

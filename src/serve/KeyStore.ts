@@ -7,6 +7,7 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { jsonErrorWhere } from '../config/jsonErrorWhere.js';
 import { z } from '../config/zod.js';
+import { NotUtf8Error, utf8Text } from '../config/utf8Text.js';
 import { isValidTenantId, TENANT_ID_MAX } from '../config/tenantId.js';
 
 export const PLANS = ['free', 'pro', 'scale'] as const;
@@ -65,8 +66,9 @@ interface LoadedKey {
  * A keys file's text without the byte-order mark an editor may save first (as a job file's, loadJob.ts):
  * JSON.parse refused it at line 1, column 1, and the server answered every key 401.
  */
-export function keysText(raw: string): string {
-  return raw.replace(/^\uFEFF/, '');
+export function keysText(raw: Buffer): string {
+  // Bytes that are not UTF-8 (a Latin-1 editor) would rename a tenant without a word: refused (utf8Text.ts).
+  return utf8Text(raw);
 }
 
 /**
@@ -76,8 +78,9 @@ export function keysText(raw: string): string {
 export function keysFileCount(file: string): number | string {
   let text: string;
   try {
-    text = keysText(readFileSync(file, 'utf8'));
+    text = keysText(readFileSync(file));
   } catch (e) {
+    if (e instanceof NotUtf8Error) return e.message;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return 0;
     return code === 'EISDIR' ? 'is a directory, not a keys file' : `cannot be read (${code ?? String(e)})`;
@@ -95,13 +98,9 @@ export function keysFileCount(file: string): number | string {
   }
 }
 
-export function parseKeysFile(text: string): KeysFile {
-  return keysFileSchema.parse(JSON.parse(keysText(text)));
-}
-
 /** The valid entries of a keys file, and one message per invalid entry (its index, field and problem). */
 export function parseKeyEntries(text: string): { keys: KeyEntry[]; problems: string[] } {
-  const list = keysListSchema.parse(JSON.parse(keysText(text)));
+  const list = keysListSchema.parse(JSON.parse(text));
   const keys: KeyEntry[] = [];
   const problems: string[] = [];
   const firstOf = new Map<string, number>();
@@ -180,7 +179,7 @@ export class KeyStore {
     }
     try {
       // Entry by entry: one mistyped entry is logged and skipped, every other key keeps working.
-      const parsed = parseKeyEntries(readFileSync(this.file, 'utf8'));
+      const parsed = parseKeyEntries(keysText(readFileSync(this.file)));
       for (const problem of parsed.problems) this.logger.error({ file: this.file, problem }, 'keys: entry is invalid and skipped');
       this.keys = parsed.keys.map((k) => ({
         digest: Buffer.from(k.key_sha256, 'hex'),

@@ -2,6 +2,7 @@
 // replaced atomically (temp file, fsync, rename) with mode 0600, so the server, which rereads it on
 // change, never sees half a file, and under `<file>.lock` (withFileLock.ts), so that no two writers lose
 // each other's key.
+import { NotUtf8Error } from '../config/utf8Text.js';
 import { randomBytes } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
@@ -85,8 +86,9 @@ export function keysFilePath(file: string, command: KeysCommand): string {
 export function readKeysFile(file: string, command: KeysCommand, path = keysFilePath(file, command)): { keys: unknown[] } {
   let text: string;
   try {
-    text = keysText(readFileSync(path, 'utf8'));
+    text = keysText(readFileSync(path));
   } catch (e) {
+    if (e instanceof NotUtf8Error) throw new AppError('CONFIG', `${file}: ${e.message}`);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && command === 'add') return { keys: [] };
     if (code === 'ENOENT') throw missing(file, path);

@@ -157,6 +157,17 @@ describe('job files and flags', () => {
       // A byte order mark (as Windows editors write) is no part of the JSON: the job loads.
       await writeFile(join(dir, 'bom.json'), `\uFEFF${JSON.stringify({ inputs: [{ path: 'a.csv' }], tenant: 'bom' })}`);
       expect((await loadJob(join(dir, 'bom.json'))).tenant).toBe('bom');
+      // Not UTF-8: refused, naming the line. Latin-1 ran with the tenant "Z\uFFFDrich" (Node's decoding replaced
+      // the byte without a word); UTF-16 was "not valid JSON (Unexpected token '\u0000' …)".
+      const job = `{\n  "inputs": [{"path": "a.csv"}],\n  "tenant": "Zürich"\n}\n`;
+      await writeFile(join(dir, 'latin1.json'), Buffer.from(job, 'latin1'));
+      await writeFile(join(dir, 'utf16le.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(job, 'utf16le')]));
+      await writeFile(join(dir, 'utf16bom-less.json'), Buffer.from(job, 'utf16le'));
+      await writeFile(join(dir, 'utf8.json'), job);
+      expect(await loadJob(join(dir, 'latin1.json')).catch((e: Error) => e.message)).toBe(`${join(dir, 'latin1.json')}: line 3 is not valid UTF-8 (Latin-1 or Windows-1252?): save it as UTF-8`);
+      expect(await loadJob(join(dir, 'utf16le.json')).catch((e: Error) => e.message)).toBe(`${join(dir, 'utf16le.json')}: is UTF-16 text: save it as UTF-8`);
+      expect(await loadJob(join(dir, 'utf16bom-less.json')).catch((e: Error) => e.message)).toBe(`${join(dir, 'utf16bom-less.json')}: is UTF-16 text (without a byte order mark) or binary: save it as UTF-8 text`);
+      expect((await loadJob(join(dir, 'utf8.json'))).tenant).toBe('Zürich');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

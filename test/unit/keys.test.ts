@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addKey } from '../../src/serve/addKey.js';
-import { removeKey, rotateKey } from '../../src/serve/editKeys.js';
-import { KeyStore, hashKey } from '../../src/serve/KeyStore.js';
+import { listKeys, removeKey, rotateKey } from '../../src/serve/editKeys.js';
+import { KeyStore, hashKey, keysFileCount } from '../../src/serve/KeyStore.js';
 import { RateLimiter } from '../../src/serve/RateLimiter.js';
 
 const dirs: string[] = [];
@@ -276,6 +276,20 @@ describe('KeyStore', () => {
     const second = await addKey(file, { tenants: ['beta'] });
     store.reload();
     expect([store.authenticate(key)?.tenants, store.authenticate(second)?.tenants]).toEqual([['acme'], ['beta']]);
+  });
+});
+
+describe('a keys file that is not UTF-8', () => {
+  it('is refused by every reader, naming the line (Latin-1 tenant ids were read with U+FFFD, a tenant no run has)', async () => {
+    const file = join(tmp(), 'keys.json');
+    writeFileSync(file, Buffer.from(`{"keys": [\n  {"key_sha256": "${hashKey('k')}", "tenants": ["Zürich"]}\n]}\n`, 'latin1'));
+    expect(keysFileCount(file)).toBe('line 2 is not valid UTF-8 (Latin-1 or Windows-1252?): save it as UTF-8');
+    expect(() => listKeys(file)).toThrow(`${file}: line 2 is not valid UTF-8 (Latin-1 or Windows-1252?): save it as UTF-8`);
+    const lines: string[] = [];
+    const store = new KeyStore(file, pino({ level: 'info' }, { write: (l: string) => lines.push(l) }));
+    store.reload();
+    expect(store.authenticate('k')).toBeNull();
+    expect(lines.map((l) => JSON.parse(l) as { msg: string; err?: string }).find((l) => l.msg === 'keys: file is invalid; keeping the previous keys')?.err).toBe('line 2 is not valid UTF-8 (Latin-1 or Windows-1252?): save it as UTF-8');
   });
 });
 
