@@ -130,6 +130,11 @@ export const InputSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['connection'], message: '"query" needs "connection": "env:NAME", NAME being an environment variable that holds a postgres:// or mysql:// URL' });
   } else if (input.path !== undefined && (input.connection ?? input.ssl ?? input.ssl_ca) !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['connection'], message: '"connection", "ssl" and "ssl_ca" belong to a "query" input, not to a file' });
+  } else if (input.format === 'tsv' && input.delimiter !== undefined && input.delimiter !== '\t') {
+    // Tab-separated by its name: which of the two separated the file was left to a rule no one reads.
+    ctx.addIssue({ code: 'custom', path: ['delimiter'], message: `"format": "tsv" is separated by tabs, but "delimiter" says ${JSON.stringify(input.delimiter)}: give "format": "csv" with that delimiter, or remove "delimiter"` });
+  } else if (input.path !== undefined && (input.format === 'parquet' || input.format === 'jsonl') && input.delimiter !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['delimiter'], message: `"format": "${input.format}" has no delimiter: remove "delimiter", or give the file's real format` });
   } else if (input.query !== undefined && (input.format !== 'auto' || input.delimiter !== undefined)) {
     // A query's rows come typed from the database: a file's layout said of it was ignored without a word.
     // (time_format applies: a text column of times is read with it.)

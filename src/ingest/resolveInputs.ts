@@ -143,7 +143,7 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
         throw new AppError('INPUT', `${field}: cannot read ${path}: ${(await whyUnreadable(path, e)) ?? `${e.code ?? e.message}`}`);
       });
       if (!gzip && /\.gz$/i.test(path) && st.size > 0) throw new AppError('INPUT', `${path}: the name ends in .gz but the file is not gzip data: rename it or compress it again`);
-      files.push({ path, inputIndex: i, input, gzip, ...(label === 'command line' ? {} : { jobFile: label }), ...(await detectFormat(path, input, gzip)) });
+      files.push({ path, inputIndex: i, input, gzip, ...(label === 'command line' ? {} : { jobFile: label }), ...(await detectFormat(path, input, gzip, label === 'command line' ? '--delimiter' : `inputs[${i}].delimiter`)) });
     }
   }
   return files;
@@ -197,11 +197,19 @@ export async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-async function detectFormat(path: string, input: InputDef, gzip: boolean): Promise<{ format: FileFormat; delimiter?: string }> {
+async function detectFormat(path: string, input: InputDef, gzip: boolean, delimiterField: string): Promise<{ format: FileFormat; delimiter?: string }> {
   const lower = path.toLowerCase().replace(/\.gz$/, '');
+  const parquet = input.format === 'parquet' || (input.format === 'auto' && lower.endsWith('.parquet'));
+  const jsonl = !parquet && (input.format === 'jsonl' || (input.format === 'auto' && /\.(jsonl|ndjson|json)$/.test(lower)));
+  // A delimiter said of a file read as Parquet or JSON Lines was ignored without a word (whitespace read a
+  // .parquet file as text): the two say different things of the file, and which is right is the user's call.
+  if ((parquet || jsonl) && input.delimiter !== undefined) {
+    const why = input.format !== 'auto' ? `its input says "format": "${input.format}"` : `its name ends in ${/\.[a-z]+$/.exec(lower)![0]}`;
+    throw new AppError('INPUT', `${path}: is read as ${parquet ? 'Parquet' : 'JSON Lines'} (${why}), which has no delimiter, but ${delimiterField} gives one: remove ${delimiterField}, or give the file's real format`);
+  }
   if (input.delimiter === 'whitespace') return { format: 'whitespace' };
-  if (input.format === 'parquet' || (input.format === 'auto' && lower.endsWith('.parquet'))) return { format: 'parquet' };
-  if (input.format === 'jsonl' || (input.format === 'auto' && /\.(jsonl|ndjson|json)$/.test(lower))) return { format: 'jsonl' };
+  if (parquet) return { format: 'parquet' };
+  if (jsonl) return { format: 'jsonl' };
   if (input.format === 'tsv' || (input.format === 'auto' && /\.(tsv|tab)$/.test(lower))) return { format: 'csv', delimiter: input.delimiter ?? '\t' };
   if (input.delimiter) return { format: 'csv', delimiter: input.delimiter };
   const head = await firstLine(path, gzip);

@@ -165,6 +165,28 @@ describe('JSON Lines', () => {
       await fx.cleanup();
     }
   });
+
+  it('refuses a delimiter given for a file read as JSON Lines or Parquet (it was ignored without a word)', async () => {
+    // runJob runs as from the command line: the flag is named (a job file's run names inputs[i].delimiter).
+    const fx = await makeFixture({ 'e.jsonl': '{"customer_id":"a","event_time":"2026-01-10T10:00:00Z","amount":10}\n', 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]), 't.txt': 'customer_id\tevent_time\tamount\na\t2026-01-10\t10\n' });
+    try {
+      const cases: [Record<string, string>, string][] = [
+        [{ path: 'e.jsonl', delimiter: ';' }, `${join(fx.dir, 'e.jsonl')}: is read as JSON Lines (its name ends in .jsonl), which has no delimiter, but --delimiter gives one: remove --delimiter, or give the file's real format`],
+        // "whitespace" read the file as whitespace-separated text whatever its name said.
+        [{ path: 'e.jsonl', delimiter: 'whitespace' }, `${join(fx.dir, 'e.jsonl')}: is read as JSON Lines (its name ends in .jsonl), which has no delimiter, but --delimiter gives one: remove --delimiter, or give the file's real format`],
+        [{ path: 'e.csv', format: 'jsonl', delimiter: ',' }, 'delimiter: "format": "jsonl" has no delimiter: remove "delimiter", or give the file\'s real format'],
+        [{ path: 'e.csv', format: 'tsv', delimiter: ',' }, 'delimiter: "format": "tsv" is separated by tabs, but "delimiter" says ",": give "format": "csv" with that delimiter, or remove "delimiter"'],
+      ];
+      for (const [input, message] of cases) {
+        const err = await runJob(fx, { inputs: [input], matrices: MONTHLY }, T).catch((e: unknown) => e);
+        expect((err as Error).message, JSON.stringify(input)).toContain(message);
+      }
+      // Tab for "format": "tsv" says the same twice: taken.
+      expect(await runJob(fx, { inputs: [{ path: 't.txt', format: 'tsv', delimiter: 'tab' }], matrices: MONTHLY }, T).then(() => 'ran', (e: Error) => e.message)).toBe('ran');
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });
 
 describe('an export without a row', () => {
