@@ -128,6 +128,7 @@ export async function commonestReason(wh: Warehouse, tenant: string | null): Pro
 /** What to do about a kind of reason, where one thing usually is. */
 function hintFor(kind: string): string {
   if (/^(event_time|refunded_at|updated_at) is not an ISO 8601 time$/.test(kind)) return '; an input\'s "time_format" (--time-format) reads another layout';
+  if (/^(event_time|refunded_at|updated_at) is a number, not an ISO 8601 time/.test(kind)) return '; write epoch times as ISO 8601 in the export (no time_format reads them)';
   return '';
 }
 

@@ -77,6 +77,13 @@ CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso
   try_cast(regexp_replace(regexp_replace(ltv_trim(x), '(\d)(UTC|GMT)$', '\1 \2'), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)( (UTC|GMT))$', '\1:00\2') AS TIMESTAMPTZ)
 )) END;
 -- The reason's tail for a time text that ltv_ts gave NULL: its offset out of range, or what to write.
+-- Why a time (the column `name`'s text x) is no ISO 8601 time. A number of 9 to 13 digits is a Unix epoch
+-- time in seconds or milliseconds, which no time_format reads: said so (advice to give a time_format there
+-- was advice no one could follow).
+CREATE OR REPLACE MACRO ltv_time_reason(name, x) AS CASE
+  WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{9,13}(\.\d+)?')
+    THEN name || ' is a number, not an ISO 8601 time (a Unix epoch time?): "' || left(x, 60) || '": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z) in the export or its query; no time_format reads epoch numbers'
+  ELSE name || ' is not an ISO 8601 time: "' || left(x, 60) || '"' || ltv_time_note(x) END;
 CREATE OR REPLACE MACRO ltv_time_note(x) AS
   CASE WHEN ltv_bad_offset(x) THEN ' (its UTC offset is out of range: hours 00-23, minutes 00-59)'
     ELSE ': write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format' END;

@@ -106,7 +106,7 @@ SELECT
     WHEN customer_id IS NULL THEN 'customer_id is missing: give the row its customer' || $map_hint
     WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing: give the row its time' || $map_hint
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'event_time is not an ISO 8601 time: "' || left(raw_event_time, 60) || '"' || ltv_time_note(raw_event_time)
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason('event_time', raw_event_time)
       ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN CASE
       -- Text the time_format did not read stays as the file wrote it (maybeTimeFormat): quoted as such. Its
@@ -146,7 +146,7 @@ SELECT
     WHEN renewal_number > 9999 OR (renewal_number IS NULL AND regexp_full_match(ltv_trim(raw_renewal_number), '\+?0*[1-9]\d{9,}')) THEN 'renewal_number "' || left(raw_renewal_number, 60) || '" is above 9999, the most ltv reads (a renewal a day for 27 years): is it another column, an order or transaction number? Map the renewal count, or leave renewal_number out (ltv then counts the renewals)'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
     WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'refunded_at is not an ISO 8601 time: "' || left(raw_refunded_at, 60) || '"' || ltv_time_note(raw_refunded_at)
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason('refunded_at', raw_refunded_at)
       ELSE 'refunded_at "' || left(raw_refunded_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time: a payment cannot be refunded before it is made; correct one of the two times'
     -- SPEC §2: a refund's amount is negative; a refund exported as a positive number would count as a payment.
@@ -154,7 +154,7 @@ SELECT
     WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
     WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
     WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN 'updated_at is not an ISO 8601 time: "' || left(raw_updated_at, 60) || '"' || ltv_time_note(raw_updated_at)
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason('updated_at', raw_updated_at)
       ELSE 'updated_at "' || left(raw_updated_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
   END AS reason
 FROM with_rate

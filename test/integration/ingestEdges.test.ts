@@ -229,6 +229,20 @@ describe('times and configuration', () => {
     }
   });
 
+  it('says a time that is a number of 9 to 13 digits is an epoch time no time_format reads (its advice was to give one)', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '1767607200', '1'], ['b', '1767607200000', '1'], ['c', '1767607200.5', '1'], ['d', '12345678', '1'], ['e', '2026-01-10T10:00:00Z', '1']]) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, T).catch((e: Error) => e.message);
+      expect(err).toMatch(/; most often \(3 rows\): event_time is a number, not an ISO 8601 time \(a Unix epoch time\?\); write epoch times as ISO 8601 in the export \(no time_format reads them\)$/);
+      const q = (await readFile(join(fx.reportsDir, '.failed', 'adhoc-20260215T000000Z', 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
+      ['1767607200', '1767607200000', '1767607200.5'].forEach((t, i) => expect(q[i]).toContain(`event_time is a number, not an ISO 8601 time (a Unix epoch time?): ""${t}"": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z) in the export or its query; no time_format reads epoch numbers`));
+      // Eight digits are no epoch time of these years (a basic date is read, 12345678 is no date): as before.
+      expect(q[3]).toContain('event_time is not an ISO 8601 time: ""12345678""');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('quarantines times DuckDB would read by a guess, and reads the unambiguous zones', async () => {
     // Not ISO 8601 (lines 2-8): DuckDB's cast reads each of them, as June 3 or as 1970 or as New York's time.
     const bad = ['2026-1-10', '2026/01/10', '2026-01-10 10:00:00.Z', '2026-01-10T1:2:3', 'infinity', '2026-01-10 10:00:00 EST', '2026-01-10T24:30:00'];
