@@ -257,6 +257,23 @@ describe('gzip', () => {
 });
 
 describe('JSON Lines', () => {
+  it('counts lines of delimiters only (Excel\'s formatted empty rows) as blank lines, in a plain file and one the splitter reads', async () => {
+    const rows = ['a,2026-01-10T08:00:00Z,10', ',,', ' , ,', 'b,2026-01-11T08:00:00Z,20', ',,,,', ',b2,'];
+    // plain.csv is read by DuckDB itself unless a line needs the splitter; crlf.csv, gzipped, by the splitter.
+    const fx = await makeFixture({ 'plain.csv': `customer_id,event_time,amount\n${rows.join('\n')}\n`, 'split.csv.gz': gzipSync(`customer_id,event_time,amount\r\n${rows.join('\r\n')}\r\n`), 'tab.tsv': 'customer_id\tevent_time\tamount\na\t2026-01-10T08:00:00Z\t10\n\t\t\n' });
+    try {
+      for (const path of ['plain.csv', 'split.csv.gz', 'tab.tsv']) {
+        await runJob(fx, { inputs: [{ path }], max_bad_row_share: 0.9, matrices: [MONTHLY] }, T);
+        const { report, dir } = await readLatest(fx);
+        // ",b2," holds a value: a row missing its customer (line 7), not a blank line.
+        expect(report.inputs[0], path).toMatchObject(path === 'tab.tsv' ? { rows: 1, quarantined: 0, blank_lines: 1 } : { rows: 3, quarantined: 1, blank_lines: 3 });
+        expect((await quarantine(dir)).map((r) => r.line), path).toEqual(path === 'tab.tsv' ? [] : [7]);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('quarantines a broken line with its number and reads the rest, keys found anywhere in the file', async () => {
     const lines = [
       JSON.stringify({ customer_id: 'a', event_time: '2026-01-10T08:00:00Z', amount: 10 }), // 1
