@@ -7,6 +7,7 @@ import { AppError } from '../config/AppError.js';
 import { memoryLimitProblem } from '../config/memoryLimit.js';
 import { parseAsOf } from '../config/parseAsOf.js';
 import { tierUpLater } from '../config/shortRunTiering.js';
+import { closest } from '../format/closest.js';
 import { listed } from '../format/listed.js';
 import { formatCountOf } from '../format/money.js';
 import { visibleLine } from '../format/text.js';
@@ -383,7 +384,8 @@ function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn
     const col = eq < 0 ? '' : pair.slice(0, eq).trim().toLowerCase();
     const source = eq < 0 ? '' : unquote(pair.slice(eq + 1).trim());
     if (!col || !source || !(CANONICAL_COLUMNS as readonly string[]).includes(col)) {
-      throw new AppError('CONFIG', `--map: "${pair}" is not <canonical column>=<source column>; columns: ${CANONICAL_COLUMNS.join(', ')}`);
+      const meant = col && source ? closest(col, CANONICAL_COLUMNS) : undefined;
+      throw new AppError('CONFIG', `--map: "${pair}" is not <canonical column>=<source column>${meant ? ` (did you mean ${meant}=${source}?)` : ''}; columns: ${CANONICAL_COLUMNS.join(', ')}`);
     }
     const earlier = map[col as CanonicalColumn];
     // The later one silently won before: which column the user meant is theirs to say.

@@ -2,6 +2,7 @@
 // expected array to have >=1 items", "Invalid input: expected array, received string") say what failed
 // but not what to write. Each message follows the field's path (loadJob.ts formatZodIssues).
 import type { z } from 'zod';
+import { closest } from '../format/closest.js';
 import { unknownNames } from '../format/listed.js';
 import { jobJsonSchema } from './jobJsonSchema.js';
 import { boundWords, EXPECTED } from './issueWords.js';
@@ -36,32 +37,6 @@ function nodeAt(path: readonly PropertyKey[]): Node | undefined {
   return nodes.length ? { properties: props } : undefined;
 }
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The known field an unknown name is most likely a slip for (case, a letter or two), if any. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  let best: { key: string; d: number } | undefined;
-  for (const key of known) {
-    const d = distance(lower, key.toLowerCase());
-    if (d <= Math.max(1, Math.floor(key.length / 4)) && (!best || d < best.d)) best = { key, d };
-  }
-  return best?.key;
-}
-
 /** The value at `path` in what the file holds, for saying what was written. */
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   let v = raw;
@@ -77,6 +52,16 @@ function kindOf(v: unknown): string {
   return `${typeof v === 'number' ? 'the number' : ''} ${String(v)}`.trim();
 }
 
+
+/** The fields an unrecognized_keys issue's names are likely slips for (its "did you mean"), as paths. */
+export function meantPaths(issue: z.core.$ZodIssue): PropertyKey[][] {
+  if (issue.code !== 'unrecognized_keys') return [];
+  const known = Object.keys(nodeAt(issue.path)?.properties ?? {}).filter((k) => k !== '$schema');
+  return issue.keys.flatMap((k) => {
+    const c = closest(k, known);
+    return c === undefined ? [] : [[...issue.path, c]];
+  });
+}
 
 /** zod's own wording, which this replaces (zod 4's default messages). */
 const ZOD_DEFAULT = /^(Too small|Too big|Invalid input|Invalid option|Unrecognized key|Invalid (string|number|type))/;

@@ -7,7 +7,7 @@ import { duplicateKey } from './duplicateKey.js';
 import { jsonErrorWhere } from './jsonErrorWhere.js';
 import { AppError } from './AppError.js';
 import { JobSchema, type Job, type JobInput } from './jobSchema.js';
-import { jobIssueMessage } from './jobIssueMessage.js';
+import { jobIssueMessage, meantPaths } from './jobIssueMessage.js';
 
 /** A field's path as a job file's author reads it: `inputs[0].time_format`. */
 function fieldName(path: readonly PropertyKey[]): string {
@@ -15,7 +15,11 @@ function fieldName(path: readonly PropertyKey[]): string {
 }
 
 export function formatZodIssues(file: string, error: z.ZodError, raw?: unknown, where: (path: readonly PropertyKey[]) => string = (path) => `${file}: ${fieldName(path)}`): string {
-  const lines = error.issues.map((i) => `${where(i.path)}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`);
+  // A field the file misspelt is missing too (`paht` for `path`): its "did you mean" says all, not a second
+  // issue that the field is required.
+  const meant = new Set(raw === undefined ? [] : error.issues.flatMap(meantPaths).map((p) => JSON.stringify(p)));
+  const issues = error.issues.filter((i) => i.code === 'unrecognized_keys' || !meant.has(JSON.stringify(i.path)));
+  const lines = issues.map((i) => `${where(i.path)}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`);
   // One line (every user error is one line): several issues are joined with "; ", each said once (a flag
   // given for every --input is one mistake, not one per input).
   return [...new Set(lines)].join('; ');

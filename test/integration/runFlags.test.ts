@@ -5,6 +5,7 @@ import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { CANONICAL_COLUMNS } from '../../src/config/jobSchema.js';
 import { csv, makeFixture } from '../helpers/runFixture.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.mjs', import.meta.url));
@@ -111,6 +112,8 @@ describe.concurrent('ltv run input flags', () => {
         [[...base, '--delimiter', ''], '--delimiter: empty; give one character, "tab" or "whitespace", or leave the flag out to sniff it'],
         [[...base, '--time-format', ''], '--time-format: empty; give a strptime format such as %d/%m/%Y, or leave the flag out for ISO 8601'],
         [[...base, '--map', ''], '--map: empty; give <canonical column>=<source column>'],
+        // A misspelt column is named with the likely one (swapped letters are one slip).
+        [[...base, '--map', 'amuont=Paid'], `--map: "amuont=Paid" is not <canonical column>=<source column> (did you mean amount=Paid?); columns: ${CANONICAL_COLUMNS.join(', ')}`],
         [[...base, '--input', ''], '--input: empty; give an export file or glob'],
         // The other commands' file and folder flags too: `--jobs ''` looked the job up in the current folder and
         // queued it, `--keys ''` said ": is a directory" naming no flag.
