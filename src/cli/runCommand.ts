@@ -412,7 +412,8 @@ function flagsToJob(flags: RunFlags, CANONICAL_COLUMNS: readonly CanonicalColumn
 
 function shareFlag(text: string): number {
   // A decimal number (0.05, .05, 5e-2): Number() also read 0x1 and 0b1 as a share of 1.
-  const n = /^\s*(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  const n = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  // A negative share is a number out of range, checked as the job's field is (not "is not a number").
   if (!Number.isFinite(n)) throw new AppError('CONFIG', `--max-bad-row-share: "${text}" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %`);
   return n;
 }

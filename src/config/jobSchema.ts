@@ -278,7 +278,8 @@ export const JobSchema = z.strictObject({
       else ctx.addIssue({ code: 'custom', path: [i], message: `repeats matrices[${earlier}] (${id}): list each matrix once` });
     });
   }).default(DEFAULT_MATRICES.map((m) => ({ ...m }))),
-  formats: z.array(z.enum(['json', 'csv', 'xlsx'])).default(['json', 'csv', 'xlsx']),
+  // At least one: an empty list published a run without a report file, only its snapshots.
+  formats: z.array(z.enum(['json', 'csv', 'xlsx'])).min(1, 'list at least one of "json", "csv", "xlsx" (leave the field out for all three)').default(['json', 'csv', 'xlsx']),
   /** A run whose share of bad rows exceeds this fails without publishing (SPEC §3). */
   max_bad_row_share: z.number().min(0).max(1).default(0.01),
   retention: z.number().int().min(1).default(30),

@@ -152,6 +152,8 @@ describe.concurrent('ltv run input flags', () => {
         [[...base, '--threads', '0x2'], 'ltv: --threads: "0x2" is not a whole number ≥ 1'],
         [[...base, '--threads', '1e0'], 'ltv: --threads: "1e0" is not a whole number ≥ 1'],
         [[...base, '--max-bad-row-share', '0x1'], 'ltv: --max-bad-row-share: "0x1" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %'],
+        // A number below the range, said as the job file's field says it ("is not a number" before).
+        [[...base, '--max-bad-row-share', '-0.1'], 'ltv: --max-bad-row-share: must be at least 0, not the number -0.1'],
         [[...base, '--memory-limit', '0GB'], 'ltv: --memory-limit: "0GB" leaves DuckDB no memory: give a size such as "2GB" or "512MiB", or a share of memory such as "50%"'],
         [[...base, '--memory-limit', '150%'], 'ltv: --memory-limit: "150%" is more than all the memory: give a share up to 100%'],
         [['keys', 'add', '--tenant', 'a', '--rpm', '0x10', '--keys', 'k.json'], 'ltv: --rpm: "0x10" is not a whole number ≥ 1 (requests per minute)'],

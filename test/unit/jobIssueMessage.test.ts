@@ -40,6 +40,8 @@ describe('job file messages', () => {
     expect(refusal({ inputs: [input], matrices: [{ period_type: 'days', period_unit: 'fortnight' }] }))
       .toBe('job.json: matrices[0].period_unit: must be one of "day", "week", "month", "quarter", "year", not the text "fortnight"');
     expect(refusal({ inputs: [input], retention: 0 })).toBe('job.json: retention: must be at least 1, not the number 0');
+    // No report file at all (it published snapshots only).
+    expect(refusal({ inputs: [input], formats: [] })).toBe('job.json: formats: list at least one of "json", "csv", "xlsx" (leave the field out for all three)');
     expect(refusal({ inputs: [input], schedule: {} })).toBe('job.json: schedule.cron: is required: text in double quotes');
     expect(refusal({ inputs: [input], retention: 2.5 })).toBe('job.json: retention: must be a whole number, not the number 2.5');
   });
