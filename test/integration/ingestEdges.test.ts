@@ -243,6 +243,20 @@ describe('times and configuration', () => {
     }
   });
 
+  it('reads RFC 3339\'s lowercase t and z (they were bad rows), z as UTC and a naive time on the report\'s clock', async () => {
+    // Europe/Berlin: 23:30z on Jan 31 is 00:30 on Feb 1 there (February); 23:30 without a zone is January.
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05t10:00:00Z', '1'], ['b', '2026-01-05T10:00:00z', '2'], ['c', '2026-01-31t23:30:00z', '4'], ['d', '2026-01-31t23:30', '8'], ['e', '2026-01-05t10:00+01:00', '16']]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], timezone: 'Europe/Berlin', matrices: MONTHLY }, T);
+      const { report } = await readLatest(fx);
+      expect(report.stats).toMatchObject({ rows_read: 5, rows_quarantined: 0 });
+      // January: a, b, d, e (1 + 2 + 8 + 16 = 27 over 4 = 6.75); February: c (4).
+      expect(grid(report.matrices[0]!)).toMatchObject({ '2026-01-01': [6.75, 6.75], '2026-02-01': [4] });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('quarantines times DuckDB would read by a guess, and reads the unambiguous zones', async () => {
     // Not ISO 8601 (lines 2-8): DuckDB's cast reads each of them, as June 3 or as 1970 or as New York's time.
     const bad = ['2026-1-10', '2026/01/10', '2026-01-10 10:00:00.Z', '2026-01-10T1:2:3', 'infinity', '2026-01-10 10:00:00 EST', '2026-01-10T24:30:00'];
