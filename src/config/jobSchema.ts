@@ -69,7 +69,29 @@ export const CANONICAL_COLUMNS = [
 ] as const;
 export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
 
-const ianaZone = z.string().refine((tz) => {
+/**
+ * Names ICU takes as time zones that are no IANA zone: Java's old three-letter ids, which read abbreviations
+ * as one zone of the several each means (BST as Asia/Dhaka, not British Summer Time; AST as
+ * America/Anchorage; NST as Pacific/Auckland; CST as America/Chicago, not China), and SystemV's. IANA's own
+ * short names (EST, MST, HST: fixed offsets; CET, EET, WET, MET, EST5EDT …) are zones and stay.
+ */
+const ICU_ONLY_ZONES = new Set(['ACT', 'AET', 'AGT', 'ART', 'AST', 'BET', 'BST', 'CAT', 'CNT', 'CST', 'CTT', 'EAT', 'ECT', 'IET', 'IST', 'JST', 'MIT', 'NET', 'NST', 'PLT', 'PNT', 'PRT', 'PST', 'SST', 'VST']);
+
+function icuOnlyZone(tz: string): string | null {
+  if (!ICU_ONLY_ZONES.has(tz.toUpperCase()) && !/^systemv\//i.test(tz)) return null;
+  let read = '';
+  try {
+    read = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    read = '';
+  }
+  return `"${tz}" is no IANA time zone${read ? ` (ICU reads it as ${read})` : ''}: an abbreviation means several zones; give the zone's name, e.g. "Europe/London", "America/New_York", "Asia/Kolkata"`;
+}
+
+const ianaZone = z.string().superRefine((tz, ctx) => {
+  const why = icuOnlyZone(tz);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+}).refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

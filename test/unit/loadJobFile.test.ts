@@ -89,6 +89,22 @@ describe('loadJob', () => {
     expect(() => jobFromFlags({ inputs: [{ path: 'e.csv' }], timezone: 'Mars/Olympus' }, '/tmp')).toThrow('--timezone: not an IANA time zone (e.g. "UTC", "Europe/Berlin")');
   });
 
+  it('refuses the abbreviations ICU takes as one zone of several (BST ran as Asia/Dhaka), keeping IANA\'s own short names', () => {
+    const zone = (timezone: string, schedule = false): string => {
+      try {
+        const job = jobFromFlags({ inputs: [{ path: 'e.csv' }], ...(schedule ? { schedule: { cron: '0 6 * * *', timezone } } : { timezone }) }, '/tmp');
+        return schedule ? job.schedule!.timezone : job.timezone;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(zone('BST')).toBe('--timezone: "BST" is no IANA time zone (ICU reads it as Asia/Dhaka): an abbreviation means several zones; give the zone\'s name, e.g. "Europe/London", "America/New_York", "Asia/Kolkata"');
+    expect(zone('ist')).toMatch(/^--timezone: "ist" is no IANA time zone \(ICU reads it as Asia\/(Calcutta|Kolkata)\)/);
+    expect(zone('AST', true)).toMatch(/^command line: schedule\.timezone: "AST" is no IANA time zone \(ICU reads it as America\/Anchorage\)/);
+    // IANA's own: EST is UTC−5 all year (a zone of tzdata), CET and EST5EDT follow their rules.
+    expect(['EST', 'CET', 'EST5EDT', 'UTC'].map((z) => zone(z))).toEqual(['EST', 'CET', 'EST5EDT', 'UTC']);
+  });
+
   it('refuses a NUL character in any string of a job at load, naming the field (the tenant and a time format reached SQL text, where DuckDB\'s parser ended the literal: "internal error")', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ltv-jobfile-'));
     try {
