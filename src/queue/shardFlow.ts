@@ -261,7 +261,9 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         const onProgress = effects.onProgress;
         const merging = onProgress ? { ...effects, onProgress: (p: Progress) => onProgress({ ...p, percent: Math.max(p.percent, SHARDS_DONE_PERCENT) }) } : effects;
         const result = await runStages(def, merging, (run, rw) => mergeShards(run, rw, { paths, split, results }));
-        await rm(paths.root, { recursive: true, force: true });
+        // Published: the folder left by a removal that fails is housekeeping's, not the run's failure (the run
+        // was retried, "already published", and failed again on the same folder).
+        await removeRunFolder(paths.root, log);
         return result;
       } catch (e) {
         // Kept for a retry of the merge; removed when the run has failed for good.
@@ -302,7 +304,22 @@ async function removeSuperseded(reportsDir: string, jobName: string, current: st
     const run = owner ? await queue.getJob(owner) : undefined;
     const state = run ? await run.getState() : 'unknown';
     if (run?.data.sharded?.id === name && ['active', 'waiting', 'waiting-children', 'delayed', 'prioritized'].includes(state)) continue;
-    await rm(join(base, name), { recursive: true, force: true });
-    log.info({ folder: join(base, name), run: owner ?? null, state }, 'removed the files of a superseded sharded run');
+    if (await removeRunFolder(join(base, name), log)) log.info({ folder: join(base, name), run: owner ?? null, state }, 'removed the files of a superseded sharded run');
+  }
+}
+
+/**
+ * Removes a sharded run's folder under .shards/; whether it could. Housekeeping: a removal that fails (a file
+ * that cannot be deleted) is a warning, never a run's failure; the folder is tried again when the job next
+ * splits (it failed every later run of the job there too).
+ */
+async function removeRunFolder(folder: string, log: Logger): Promise<boolean> {
+  try {
+    await rm(folder, { recursive: true, force: true });
+    return true;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    log.warn({ folder, err_code: err.code }, `could not remove the sharded run's temporary folder ${folder} (${err.message}); removed when the job next splits, or remove it yourself`);
+    return false;
   }
 }

@@ -4,9 +4,11 @@
 // and publishes nothing. Input: the example export (6,000 rows: EUR with rates, refunds, duplicates, bad
 // rows, Europe/Berlin), so every path of the numbers goes through the shards. Shards of it take about a
 // second each: long enough to kill a worker in the middle of one.
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadJob } from '../../src/config/loadJob.js';
@@ -14,7 +16,7 @@ import { runPipeline } from '../../src/pipeline.js';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import { SHARD_QUEUE } from '../../src/queue/shardFlow.js';
 import { compareRunDirs } from '../helpers/compareRunDirs.js';
-import { createHarness, ROOT, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { createHarness, CSV, ROOT, waitFor, type Harness } from '../helpers/queueHarness.js';
 import { silentLogger } from '../helpers/runFixture.js';
 
 let h: Harness;
@@ -202,6 +204,89 @@ describe('a sharded run', () => {
       await runs.close();
     }
   }, 180_000);
+});
+
+/**
+ * Makes `dir` refuse changes to its entries (no file in it created or removed), as a read-only folder does
+ * for its user: chattr +i as root (root passes any mode), chmod 555 otherwise. The undo, or undefined where
+ * neither works (a container without CAP_LINUX_IMMUTABLE).
+ */
+async function lockFolder(dir: string): Promise<(() => Promise<void>) | undefined> {
+  const run = promisify(execFile);
+  try {
+    if (process.getuid?.() === 0) {
+      await run('chattr', ['+i', dir]);
+      return async () => void (await run('chattr', ['-i', dir]));
+    }
+    await run('chmod', ['555', dir]);
+    return async () => void (await run('chmod', ['755', dir]));
+  } catch {
+    return undefined;
+  }
+}
+
+describe('a sharded run\'s temporary folder', () => {
+  /** A small job of 2 shards; the run enqueued and split by a worker that takes no shard: its folder. */
+  async function splitSmallRun(name: string): Promise<{ runs: ReturnType<Harness['queue']>; runId: string; root: string; splitter: ReturnType<Harness['childWorker']> }> {
+    await h.writeJob(name, { tenant: 't1', as_of: '2026-03-01T00:00:00Z', forecast: { model: 'off' }, shards: 2 }, CSV);
+    const splitter = h.childWorker({ LTV_SHARD_CONCURRENCY: '0', LTV_ATTEMPTS: '3', LTV_BACKOFF_MS: '100' });
+    await splitter.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
+    const runs = h.queue();
+    const runId = (await enqueueRun(runs, h.jobsDir, name, { source: 'cli' })).id;
+    await waitFor('the run to wait for its shards', async () => (await runs.getJobState(runId)) === 'waiting-children', 60_000);
+    const [split] = await readdir(join(h.reportsDir, '.shards', name));
+    return { runs, runId, root: join(h.reportsDir, '.shards', name, split!), splitter };
+  }
+
+  const cleanupWarning = (root: string, cause: RegExp) => (l: Record<string, unknown>) =>
+    l.level === 40 && typeof l.msg === 'string' && l.msg.startsWith(`could not remove the sharded run's temporary folder ${root} (`)
+    && cause.test(l.msg) && l.msg.endsWith('); removed when the job next splits, or remove it yourself');
+
+  it('that cannot be removed after the run published is a warning: the run completes, and the next split removes the folder', async ({ skip }) => {
+    const { runs, runId, root, splitter } = await splitSmallRun('small');
+    // The split's folder keeps its entries: the merge reads them, the removal after publishing fails (EPERM).
+    const unlock = await lockFolder(join(root, 'split'));
+    if (!unlock) {
+      await stop([splitter]);
+      await runs.close();
+      return skip('neither chattr +i nor chmod makes a folder read-only here');
+    }
+    let locked = true;
+    const shardWorker = h.childWorker({ LTV_CONCURRENCY: '1', LTV_ATTEMPTS: '3', LTV_BACKOFF_MS: '100' });
+    const complete = (id: string) => waitFor('the run to complete', async () => {
+      const state = await runs.getJobState(id);
+      if (state === 'failed') throw new Error(`run failed: ${(await runs.getJob(id))?.failedReason}`);
+      return state === 'completed';
+    }, 60_000);
+    try {
+      await complete(runId);
+      // Once, not retried ("run already published by an earlier attempt", then the same removal failing again).
+      expect((await runs.getJob(runId))!.attemptsMade).toBe(1);
+      const logs = [...splitter.logs, ...shardWorker.logs];
+      // Node's rm says EPERM, EACCES, or (retrying an unlink refused as if the file were a folder) ENOTDIR.
+      expect(logs.filter(cleanupWarning(root, /\((EPERM|EACCES|ENOTDIR): [^']+ '[^']*\/split\/[^']*'\)/))).toHaveLength(1);
+      expect(logs.filter((l) => l.run === runId && /run failed/.test(String(l.msg)))).toEqual([]);
+      expect(await readdir(join(h.reportsDir, 't1', 'runs'))).toEqual(['20260301T000000Z']);
+      expect(await readdir(join(h.reportsDir, '.shards', 'small'))).toEqual([root.split('/').pop()]);
+
+      // The next run's split tries the folder again: still locked, a warning, and that run completes too.
+      const second = (await enqueueRun(runs, h.jobsDir, 'small', { source: 'cli' })).id;
+      await complete(second);
+      expect([...splitter.logs, ...shardWorker.logs].filter(cleanupWarning(root, /EPERM|EACCES|ENOTDIR/))).toHaveLength(2);
+      await unlock();
+      locked = false;
+      // Unlocked: the next split removes it, and the run's own folder goes as it completes.
+      const third = (await enqueueRun(runs, h.jobsDir, 'small', { source: 'cli' })).id;
+      await complete(third);
+      expect([...splitter.logs, ...shardWorker.logs].filter((l) => l.msg === 'removed the files of a superseded sharded run').map((l) => l.folder)).toEqual([root]);
+      expect(await readdir(join(h.reportsDir, '.shards', 'small'))).toEqual([]);
+      expect(await readdir(join(h.reportsDir, 't1', 'runs'))).toEqual(['20260301T000000Z', '20260301T000000Z-2', '20260301T000000Z-3']);
+      await stop([splitter, shardWorker]);
+    } finally {
+      if (locked) await unlock();
+      await runs.close();
+    }
+  }, 120_000);
 });
 
 describe('a sharded run of a history too long for the day-by-day snapshots', () => {
