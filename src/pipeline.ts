@@ -322,6 +322,12 @@ export function storageError(e: unknown, reportsDir: string, dbPath: string, ano
       `cannot write ${written ?? where} (${err.code}); nothing was published: make it writable, or ${written && !isUnder(written, reportsDir) && isUnder(written, dirname(dbPath)) ? 'move "duckdb.temp_directory" (the system\'s temporary folder without it) to a writable folder' : another}`,
       { cause: e });
   }
+  // A file where a folder must be (reserveRun says it so for the runs folder): no wait moves it.
+  if (err?.code === 'ENOTDIR') {
+    return new AppError('PUBLISH',
+      `cannot write ${written ?? where} (ENOTDIR: a part of that path is a file, not a folder); nothing was published: move the file away, or ${another}`,
+      { cause: e });
+  }
   return undefined;
 }
 

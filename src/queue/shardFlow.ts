@@ -14,7 +14,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
-import { checkReportsDir, noticeFailure, reportsDirFix, reportsDirOf, runPipeline, runStages, startRun, type Progress, type RunEffects, type RunResult } from '../pipeline.js';
+import { anotherReportsDir, checkReportsDir, noticeFailure, reportsDirFix, reportsDirOf, runPipeline, runStages, startRun, type Progress, type RunEffects, type RunResult } from '../pipeline.js';
 import { makeDirs } from '../publish/makeDirs.js';
 import { computeShard, shardLabel, type ShardResult } from '../shard/computeShard.js';
 import { mergeShards } from '../shard/mergeShards.js';
@@ -76,6 +76,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
   const flow = new FlowProducer({ connection: redisOptions(env, 'worker', logger, 'shard-flow'), prefix: env.LTV_QUEUE_PREFIX });
   flow.on('error', (e) => logger.debug({ err: e }, 'flow producer connection error'));
   const reportsDir = (def: Job) => reportsDirOf(def, env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined);
+  const reportsDirFrom = env.LTV_REPORTS_DIR ? 'LTV_REPORTS_DIR' as const : undefined;
   const loadDef = async (file: string): Promise<Job> => {
     try {
       return withDuckdbDefaults(await loadJob(resolveJobFile(jobsDir, file)), env);
@@ -102,7 +103,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     try {
       const result = await computeShard(def, {
         asOf: new Date(d.asOf), paths: shardPaths(reportsDir(def), def.name, d.split), shard: d.shard, split: d.manifest,
-        logger: log, signal: shutdown,
+        logger: log, signal: shutdown, reportsDir: reportsDir(def), another: anotherReportsDir(def, reportsDirFrom),
       });
       log.info({ ms: result.ms, rows: result.rows }, 'shard done');
       return result;
@@ -191,7 +192,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       if (!state) {
         const id = randomBytes(6).toString('hex');
         const paths = shardPaths(dir, def.name, id);
-        await checkReportsDir(dir, reportsDirFix(def, env.LTV_REPORTS_DIR ? 'LTV_REPORTS_DIR' : undefined));
+        await checkReportsDir(dir, reportsDirFix(def, reportsDirFrom));
         await makeDirs(paths.root);
         await writeFile(join(paths.root, OWNER), JSON.stringify({ run: job.id }));
         await removeSuperseded(dir, def.name, id, runQueue, log);
@@ -202,7 +203,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
           await job.updateData({ ...job.data, sharded: state });
         } catch (e) {
           // The next attempt splits again into a folder of its own.
-          await rm(paths.root, { recursive: true, force: true });
+          await removeRunFolder(paths.root, log);
           await noticeFailure(run, e);
           throw e;
         } finally {
@@ -249,7 +250,10 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       try {
         const failures = Object.values(await job.getIgnoredChildrenFailures());
         if (failures.length) {
-          const failed = new AppError('DATA', `${failures.sort()[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more shards)` : ''}; nothing was published`);
+          const first = failures.sort()[0]!;
+          // A shard's storage error says it already (pipeline.ts storageError), as a single-process run's does.
+          const said = first.includes('nothing was published');
+          const failed = new AppError('DATA', `${first}${failures.length > 1 ? ` (and ${failures.length - 1} more shards)` : ''}${said ? '' : '; nothing was published'}`);
           await noticeFailure(startRun(def, { ...effects, reportsDir: dir }), failed);
           throw failed;
         }
@@ -268,7 +272,8 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       } catch (e) {
         // Kept for a retry of the merge; removed when the run has failed for good.
         const final = (isAppError(e) && !e.retryable) || lastAttempt(job, env);
-        if (final && !effects.signal?.aborted) await rm(paths.root, { recursive: true, force: true });
+        // Its removal failing must not replace the run's error (an "EPERM … rmdir …/out" was all a user saw).
+        if (final && !effects.signal?.aborted) await removeRunFolder(paths.root, log);
         throw e;
       }
     },
@@ -310,8 +315,8 @@ async function removeSuperseded(reportsDir: string, jobName: string, current: st
 
 /**
  * Removes a sharded run's folder under .shards/; whether it could. Housekeeping: a removal that fails (a file
- * that cannot be deleted) is a warning, never a run's failure; the folder is tried again when the job next
- * splits (it failed every later run of the job there too).
+ * that cannot be deleted) is a warning, never a run's failure nor in place of its error; the folder is tried
+ * again when the job next splits (it failed every later run of the job there too).
  */
 async function removeRunFolder(folder: string, log: Logger): Promise<boolean> {
   try {

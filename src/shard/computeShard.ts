@@ -10,7 +10,7 @@ import type { Job } from '../config/jobSchema.js';
 import { columnsOfStored } from '../ingest/readInputs.js';
 import { asOfWall } from '../ltv/asOfWall.js';
 import { factsFromDeduped, sumMovements, type MovementStats, type TenantMovementStats } from '../ltv/buildFacts.js';
-import { openRunWarehouse } from '../pipeline.js';
+import { openRunWarehouse, storageError } from '../pipeline.js';
 import { installMacros } from '../warehouse/installMacros.js';
 import { quoteLiteral } from '../warehouse/loadSql.js';
 import { renameIntoPlace, stagingDirFor } from './renameIntoPlace.js';
@@ -42,7 +42,11 @@ export function shardLabel(k: number, n: number): string {
 
 export async function computeShard(
   job: Job,
-  o: { asOf: Date; paths: ShardPaths; shard: number; split: SplitManifest; logger: Logger; signal?: AbortSignal },
+  o: {
+    asOf: Date; paths: ShardPaths; shard: number; split: SplitManifest; logger: Logger; signal?: AbortSignal;
+    /** The reports directory and how to choose another (pipeline.ts anotherReportsDir), for a write refused. */
+    reportsDir: string; another: string;
+  },
 ): Promise<ShardResult> {
   const { paths, shard: k, split } = o;
   const started = Date.now();
@@ -89,6 +93,10 @@ export async function computeShard(
     }
     await renameIntoPlace(staging, paths.out(k));
     return { shard: k, rows: n, stats: sumMovements(tenants), tenants, ms: Date.now() - started };
+  } catch (e) {
+    // As a single-process run's: a full disk is retried, a refused write (read-only, permissions, a file
+    // where a folder must be) names the path and is not (it was retried as often as LTV_ATTEMPTS allows).
+    throw storageError(e, o.reportsDir, rw.dbPath, o.another) ?? e;
   } finally {
     await rw.release();
   }

@@ -3,11 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeDirs } from '../publish/makeDirs.js';
 import { fsyncPath } from '../publish/publishRun.js';
 
 /** A fresh temporary directory beside `final`. */
 export async function stagingDirFor(final: string): Promise<string> {
-  await mkdir(dirname(final), { recursive: true });
+  // makeDirs: a file where a folder must be is ENOTDIR naming it (Node's recursive mkdir said EEXIST).
+  await makeDirs(dirname(final));
   const dir = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(dir);
   return dir;

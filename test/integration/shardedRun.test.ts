@@ -5,7 +5,7 @@
 // rows, Europe/Berlin), so every path of the numbers goes through the shards. Shards of it take about a
 // second each: long enough to kill a worker in the middle of one.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -287,6 +287,51 @@ describe('a sharded run\'s temporary folder', () => {
       await runs.close();
     }
   }, 120_000);
+
+  it('a shard that cannot write its output (a file where its folder must be) fails the run at once, naming the path', async () => {
+    const { runs, runId, root, splitter } = await splitSmallRun('small');
+    await writeFile(join(root, 'out'), 'in the way');
+    const shardWorker = h.childWorker({ LTV_CONCURRENCY: '1', LTV_ATTEMPTS: '3', LTV_BACKOFF_MS: '100' });
+    try {
+      await waitFor('the run to fail', async () => (await runs.getJobState(runId)) === 'failed', 60_000);
+      expect((await runs.getJob(runId))!.failedReason).toBe(`shard 0 of 2: cannot write ${join(root, 'out')} (ENOTDIR: a part of that path is a file, not a folder); nothing was published: move the file away, or set LTV_REPORTS_DIR to another directory (it overrides the job's "reports_dir") (and 1 more shards)`);
+      // Not retried: each shard started once (it was LTV_ATTEMPTS times).
+      expect(shardWorker.logs.filter((l) => l.msg === 'shard started').map((l) => l.shard).sort()).toEqual([0, 1]);
+      expect((await readdir(h.reportsDir)).filter((f) => !f.startsWith('.'))).toEqual([]);
+      expect(await readdir(join(h.reportsDir, '.shards', 'small'))).toEqual([]);
+      await stop([splitter, shardWorker]);
+    } finally {
+      await runs.close();
+    }
+  }, 60_000);
+
+  it('a shard refused a write (a read-only output folder) fails the run with that cause, never with the clean-up\'s', async ({ skip }) => {
+    const { runs, runId, root, splitter } = await splitSmallRun('small');
+    await mkdir(join(root, 'out'));
+    // Read-only: the shards cannot write there, and the run's folder cannot be removed when it fails.
+    const unlock = await lockFolder(join(root, 'out'));
+    if (!unlock) {
+      await stop([splitter]);
+      await runs.close();
+      return skip('neither chattr +i nor chmod makes a folder read-only here');
+    }
+    const shardWorker = h.childWorker({ LTV_CONCURRENCY: '1', LTV_ATTEMPTS: '3', LTV_BACKOFF_MS: '100' });
+    try {
+      await waitFor('the run to fail', async () => (await runs.getJobState(runId)) === 'failed', 60_000);
+      const code = process.getuid?.() === 0 ? 'EPERM' : 'EACCES';
+      // It was "EPERM: operation not permitted, rmdir '…/out'", the clean-up's error in place of the shard's.
+      expect((await runs.getJob(runId))!.failedReason).toMatch(new RegExp(`^shard 0 of 2: cannot write ${join(root, 'out')}/shard-0\\.tmp-\\d+-[0-9a-f]{8} \\(${code}\\); nothing was published: make it writable, or set LTV_REPORTS_DIR to another directory \\(it overrides the job's "reports_dir"\\) \\(and 1 more shards\\)$`));
+      expect(shardWorker.logs.filter((l) => l.msg === 'shard started').map((l) => l.shard).sort()).toEqual([0, 1]);
+      // The clean-up's failure is a warning; the folder stays for the next split. (Root's out folder cannot be
+      // removed; another user's empty read-only one can.)
+      expect([...splitter.logs, ...shardWorker.logs].filter(cleanupWarning(root, /\(EPERM: .*out'\)/))).toHaveLength(code === 'EPERM' ? 1 : 0);
+      expect((await readdir(h.reportsDir)).filter((f) => !f.startsWith('.'))).toEqual([]);
+      await stop([splitter, shardWorker]);
+    } finally {
+      await unlock();
+      await runs.close();
+    }
+  }, 60_000);
 });
 
 describe('a sharded run of a history too long for the day-by-day snapshots', () => {

@@ -119,7 +119,7 @@ async function shardedRun(fx: Fixture, job: JobInput, id: string): Promise<{ sha
   const split = JSON.parse(JSON.stringify(await splitRun(startRun(def, shardEffects), 2, paths))) as SplitManifest;
   const results: ShardResult[] = [];
   for (const shard of [0, 1]) {
-    results.push(JSON.parse(JSON.stringify(await computeShard(def, { asOf: new Date(T), paths, shard, split, logger: silentLogger }))) as ShardResult);
+    results.push(JSON.parse(JSON.stringify(await computeShard(def, { asOf: new Date(T), paths, shard, split, logger: silentLogger, reportsDir, another: 'give another directory' }))) as ShardResult);
   }
   const sharded = await runStages(def, shardEffects, (run, rw) => mergeShards(run, rw, { paths, split, results }));
   return { sharded, results, reportsDir };
