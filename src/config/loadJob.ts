@@ -88,8 +88,12 @@ export function parseJob(raw: unknown, name: string, baseDir: string, label: str
 }
 
 export async function loadJob(file: string): Promise<Job> {
+  return jobFromText(file, await readJobText(file));
+}
+
+/** A job file's text, as loadJob reads it (a run that must keep one definition keeps this: shardFlow.ts). */
+export async function readJobText(file: string): Promise<string> {
   const path = resolve(file);
-  let text: string;
   try {
     // Only a regular file: reading a FIFO would wait for a writer forever (ltv run hung, saying nothing).
     const st = await stat(path);
@@ -98,7 +102,7 @@ export async function loadJob(file: string): Promise<Job> {
       throw new AppError('CONFIG', `${file}: is ${kind}, not a job file: give a job's .json file, e.g. jobs/example.json`);
     }
     // A byte order mark (Windows editors write one) is no part of the JSON.
-    text = utf8Text(await readFile(path));
+    return utf8Text(await readFile(path));
   } catch (e) {
     if (e instanceof AppError) throw e;
     if (e instanceof NotUtf8Error) throw new AppError('CONFIG', `${file}: ${e.message}`);
@@ -107,6 +111,11 @@ export async function loadJob(file: string): Promise<Job> {
     if (code === 'EACCES') throw new AppError('CONFIG', `${file}: the job file cannot be read by this user (permission denied): make it readable`);
     throw new AppError('CONFIG', `${file}: cannot read the job file (${code ?? String(e)})`);
   }
+}
+
+/** The job that `text` defines, read from `file` (its name, folder and messages are the file's). */
+export function jobFromText(file: string, text: string): Job {
+  const path = resolve(file);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

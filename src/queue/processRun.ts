@@ -10,7 +10,7 @@ import { asOfProblem } from '../config/parseAsOf.js';
 import { escapedInvisible, quotedName } from '../format/listed.js';
 import type { Env } from '../config/env.js';
 import { MAX_SHARDS, type Job } from '../config/jobSchema.js';
-import { loadJob } from '../config/loadJob.js';
+import { jobFromText, readJobText } from '../config/loadJob.js';
 import { withDuckdbDefaults } from '../config/withDuckdbDefaults.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pipeline.js';
@@ -138,8 +138,13 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     }
     const file = resolveJobFile(jobsDir, job.data.file);
     let def: Job;
+    // SPEC §12: a sharded run past its split merges with the definition its split read (shardFlow.ts), not
+    // the file as it is now: an edit in between published a report of neither version.
+    const carried = job.data.sharded?.job;
+    let jobText: string;
     try {
-      def = withDuckdbDefaults(await loadJob(file), env);
+      jobText = typeof carried === 'string' ? carried : await readJobText(file);
+      def = withDuckdbDefaults(jobFromText(file, jobText), env);
     } catch (e) {
       // A job file this worker lacks: deleted since the run was queued, or a worker whose jobs folder is
       // not the one the others read (each must read the same).
@@ -202,7 +207,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // whether or not this attempt gets as far as publishing.
       const stale = await removeDeadStagingIn(reportsDirOf(def, reportsDir), def.name);
       if (stale.length) log.info({ removed: stale }, 'removed staging directories of attempts that can no longer publish');
-      const result = await (deps.sharded?.pipelineFor(job, token) ?? runPipeline)(def, {
+      const result = await (deps.sharded?.pipelineFor(job, token, jobText) ?? runPipeline)(def, {
         logger: log,
         asOf,
         ...(asOfFrom(job) ? { asOfFrom: asOfFrom(job)! } : {}),

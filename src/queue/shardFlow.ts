@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { Job } from '../config/jobSchema.js';
-import { loadJob } from '../config/loadJob.js';
+import { jobFromText, loadJob } from '../config/loadJob.js';
 import { anotherReportsDir, checkReportsDir, noticeFailure, reportsDirFix, reportsDirOf, runPipeline, runStages, startRun, type Progress, type RunEffects, type RunResult } from '../pipeline.js';
 import { makeDirs } from '../publish/makeDirs.js';
 import { computeShard, shardLabel, type ShardResult } from '../shard/computeShard.js';
@@ -37,6 +37,11 @@ export interface ShardedState {
   split: SplitManifest;
   /** The children are in the shard queue. */
   added: boolean;
+  /**
+   * The job file's text the split read: the shards and the merge use it, not the file as it is now (a run
+   * has one definition, as a single-process run does). Absent in a state an older release wrote.
+   */
+  job?: string;
 }
 
 export interface ShardData {
@@ -48,6 +53,8 @@ export interface ShardData {
   split: string;
   shard: number;
   manifest: SplitManifest;
+  /** The job file's text the split read (ShardedState.job); absent in a shard an older release added. */
+  job?: string;
 }
 
 /** The owner record of a run's folder under .shards/ (superseded folders are found by it). */
@@ -61,8 +68,9 @@ export interface ShardRuntime {
    * What processRun runs in place of runPipeline for this run: its sharded steps (split and wait, or
    * merge) when the run has more than one shard (`ltv enqueue --shards`, else the job's `shards`), else undefined.
    */
-  pipelineFor(job: QueuedJob<RunData, RunResult>, token: string | undefined): ((def: Job, effects: RunEffects) => Promise<RunResult>) | undefined;
-  runSharded(def: Job, effects: RunEffects, job: QueuedJob<RunData, RunResult>, token: string | undefined, shards: number): Promise<RunResult>;
+  pipelineFor(job: QueuedJob<RunData, RunResult>, token: string | undefined, jobText: string): ((def: Job, effects: RunEffects) => Promise<RunResult>) | undefined;
+  /** `jobText`: the job file's text `def` was read from (ShardedState.job). */
+  runSharded(def: Job, effects: RunEffects, job: QueuedJob<RunData, RunResult>, token: string | undefined, shards: number, jobText: string): Promise<RunResult>;
   /** Starts taking shards (startWorker calls it once the worker's metrics listener is up). */
   start(): void;
   /** `away`: whether Redis is unreachable now (then a close with nothing to hand back waits for nothing). */
@@ -77,9 +85,11 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
   flow.on('error', (e) => logger.debug({ err: e }, 'flow producer connection error'));
   const reportsDir = (def: Job) => reportsDirOf(def, env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined);
   const reportsDirFrom = env.LTV_REPORTS_DIR ? 'LTV_REPORTS_DIR' as const : undefined;
-  const loadDef = async (file: string): Promise<Job> => {
+  // A shard reads the definition its run's split read (ShardData.job); the file only when added by an older release.
+  const loadDef = async (file: string, text: string | undefined): Promise<Job> => {
+    const path = resolveJobFile(jobsDir, file);
     try {
-      return withDuckdbDefaults(await loadJob(resolveJobFile(jobsDir, file)), env);
+      return withDuckdbDefaults(typeof text === 'string' ? jobFromText(path, text) : await loadJob(path), env);
     } catch (e) {
       throw isAppError(e) && !e.retryable ? new UnrecoverableError(e.message) : e;
     }
@@ -98,7 +108,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       log.error({ stalled: job.stalledCounter, max_stalled: env.LTV_MAX_STALLED }, `shard failed (not retried): ${e.message}`);
       throw new UnrecoverableError(`${label}: ${e.message}`);
     }
-    const def = await loadDef(d.file);
+    const def = await loadDef(d.file, d.job);
     log.info({ attempt: job.attemptsMade + 1, rows: d.manifest.partRows[d.shard] }, 'shard started');
     try {
       const result = await computeShard(def, {
@@ -179,13 +189,13 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     start() {
       if (worker && !worker.closing) worker.run().catch((e: unknown) => worker.emit('error', e as Error));
     },
-    pipelineFor(job, token) {
+    pipelineFor(job, token, jobText) {
       return (def, effects) => {
         const shards = job.data.shards ?? def.shards;
-        return shards > 1 ? this.runSharded(def, effects, job, token, shards) : runPipeline(def, effects);
+        return shards > 1 ? this.runSharded(def, effects, job, token, shards, jobText) : runPipeline(def, effects);
       };
     },
-    async runSharded(def, effects, job, token, shards) {
+    async runSharded(def, effects, job, token, shards, jobText) {
       const log = effects.logger;
       const dir = reportsDir(def);
       let state = job.data.sharded;
@@ -199,7 +209,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         const run = startRun(def, { ...effects, reportsDir: dir });
         try {
           const split = await splitRun(run, shards, paths);
-          state = { id, split, added: false };
+          state = { id, split, added: false, job: jobText };
           await job.updateData({ ...job.data, sharded: state });
         } catch (e) {
           // The next attempt splits again into a folder of its own.
@@ -216,7 +226,10 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         await flow.addBulk(Array.from({ length: shards }, (_, k) => ({
           name: 'shard',
           queueName: SHARD_QUEUE,
-          data: { file: job.data.file, asOf: effects.asOf!.toISOString(), run: job.id!, split: state!.id, shard: k, manifest: state!.split } satisfies ShardData,
+          data: {
+            file: job.data.file, asOf: effects.asOf!.toISOString(), run: job.id!, split: state!.id, shard: k, manifest: state!.split,
+            ...(state!.job === undefined ? {} : { job: state!.job }),
+          } satisfies ShardData,
           opts: {
             jobId: `${state!.id}-${k}`,
             parent: { id: job.id!, queue: job.queueQualifiedName },

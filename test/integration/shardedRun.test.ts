@@ -1,6 +1,7 @@
 // SPEC §12: one run over many workers. Real Redis (a prefix of its own), real worker processes started
 // through the CLI, real files: the published files of a sharded run equal a single-process run's, also when
-// a worker is SIGKILLed in the middle of a shard; a shard that fails for good fails the run with its message
+// a worker is SIGKILLed in the middle of a shard, and after the job file was edited mid-run (the split's
+// definition is kept); a shard that fails for good fails the run with its message
 // and publishes nothing. Input: the example export (6,000 rows: EUR with rates, refunds, duplicates, bad
 // rows, Europe/Berlin), so every path of the numbers goes through the shards. Shards of it take about a
 // second each: long enough to kill a worker in the middle of one.
@@ -102,6 +103,33 @@ describe('a sharded run', () => {
     expect(manifest.timings_ms.ingest).toBe(ingest[0]);
     await stop(workers);
   }, 420_000);
+
+  it('keeps the job definition its split read: the job file edited while its shards compute changes nothing of the report', async () => {
+    await h.writeJob('shop', SHOP, null);
+    // This worker splits and merges but takes no shard, so the file is edited between the split and the shards.
+    const splitter = h.childWorker({ LTV_SHARD_CONCURRENCY: '0' });
+    await splitter.waitForLog('worker ready', (l) => l.msg === 'worker connected to redis, taking runs', 60_000);
+    const runs = h.queue();
+    try {
+      const runId = (await enqueueRun(runs, h.jobsDir, 'shop', { source: 'cli' })).id;
+      await waitFor('the run to wait for its shards', async () => (await runs.getJobState(runId)) === 'waiting-children', 60_000);
+      // Another time zone moves cohort days: the shards and the merge read it from the file, and the report
+      // mixed both versions (manifest America/Los_Angeles, numbers of neither).
+      await h.writeJob('shop', { ...SHOP, timezone: 'America/Los_Angeles' }, null);
+      const shardWorker = h.childWorker({ LTV_CONCURRENCY: '1' });
+      await waitFor('the run to complete', async () => {
+        const state = await runs.getJobState(runId);
+        if (state === 'failed') throw new Error(`run failed: ${(await runs.getJob(runId))?.failedReason}`);
+        return state === 'completed';
+      }, 120_000);
+      const manifest = JSON.parse(await readFile(join(h.reportsDir, 'demo-app', 'latest', 'manifest.json'), 'utf8')) as { timezone: string };
+      expect(manifest.timezone).toBe('Europe/Berlin');
+      await expectSameAsReference();
+      await stop([splitter, shardWorker]);
+    } finally {
+      await runs.close();
+    }
+  }, 180_000);
 
   it('still publishes the same files when a worker is SIGKILLed in the middle of a shard', async () => {
     await h.writeJob('shop', SHOP, null);
