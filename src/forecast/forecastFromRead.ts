@@ -454,7 +454,7 @@ function backtest(settings: ForecastSettings, at: { cutoff: Date; holdout: numbe
       const realized = (realizedAtT.get(title) ?? 0) / l.length;
       // Relative to |realized|: a cohort whose refunds exceed its payments (realized < 0) still has a
       // positive error where the prediction is too high, or bias would read the other way round.
-      out.push({ title, customers: l.length, predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / Math.abs(realized) : null });
+      out.push({ title, customers: l.length, fit: rowFit(fitted.groupOf, l), predicted: round2(predicted), realized: round2(realized), error: realized !== 0 ? (predicted - realized) / Math.abs(realized) : null });
     }
     const withError = out.filter((c) => c.error !== null);
     const weight = withError.reduce((s, c) => s + c.customers, 0);

@@ -249,6 +249,12 @@ export interface ForecastFit {
 export interface BacktestCohort {
   title: string;
   customers: number;
+  /**
+   * The refit group(s) its prediction came from (`fits[].group`, as a forecast row's `fit`): its own, or
+   * `pooled` where its group's refit fell back; several joined by "; ". Without it a cohort recomputed from
+   * its own listed refit disagreed with the published prediction.
+   */
+  fit: string;
   /** Predicted (from the data up to the cutoff) and realized cumulative LTV per customer (revenue) at T. */
   predicted: number;
   realized: number;

@@ -372,8 +372,9 @@ describe('forecast in a run', () => {
     await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, min_group_customers: 1000 } }, '2025-09-01T00:00:00Z');
     const bt = (await readLatest(fx)).report.forecast!.backtest!;
     expect(bt.cutoff).toBe('2025-07-03T00:00:00.000Z');
-    expect(bt.cohorts.map((c) => [c.title, c.customers, c.predicted, c.realized])).toEqual([
-      ['2025-01-01', 40, 36.63, 38], ['2025-02-01', 40, 34.63, 36], ['2025-03-01', 40, 36.09, 34],
+    // Each from the pooled refit (no group reaches 1,000 customers), and says so as a forecast row does.
+    expect(bt.cohorts.map((c) => [c.title, c.customers, c.fit, c.predicted, c.realized])).toEqual([
+      ['2025-01-01', 40, 'pooled', 36.63, 38], ['2025-02-01', 40, 'pooled', 34.63, 36], ['2025-03-01', 40, 'pooled', 36.09, 34],
     ]);
   }, 120_000);
 

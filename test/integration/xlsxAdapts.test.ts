@@ -173,8 +173,8 @@ describe('the Forecast sheet on screen and on paper', () => {
       backtest: {
         cutoff: '2025-12-16T15:00:00.000Z', holdout_days: 90, model: 'sbg', fits: [], mape: 0.0142857, bias: 0.0142857,
         cohorts: [
-          { title: '2025-10-01', customers: 1240, predicted: 14.2, realized: 14, error: (14.2 - 14) / 14 },
-          { title: '2025-11-01', customers: 30, predicted: 0.5, realized: 0, error: null },
+          { title: '2025-10-01', customers: 1240, fit: 'pooled', predicted: 14.2, realized: 14, error: (14.2 - 14) / 14 },
+          { title: '2025-11-01', customers: 30, fit: 'pooled', predicted: 0.5, realized: 0, error: null },
         ],
       },
     };
