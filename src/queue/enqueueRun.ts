@@ -14,11 +14,17 @@ import { futureAsOfError } from '../config/parseAsOf.js';
 import type { Progress, RunResult } from '../pipeline.js';
 import { closeWithin } from './closeWithin.js';
 import { isRedisConnectionError, redisLabel, redisOptions, redisRefused } from './redisConnection.js';
-import { jobFileNameProblem, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { jobFileNameProblem, jobNameProblem, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { quotedName } from '../format/listed.js';
 
-/** A job name as the HTTP route accepts it: a file name in the jobs directory, never a path. */
-export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/**
+ * Why `ref` (a name, ".json" or not) names no job, in one line, or null. The names the worker loads, every one
+ * of them (jobNameProblem): "my job" was refused here, and by the HTTP route, while its schedule ran.
+ */
+export function jobNameRefusal(ref: string): string | null {
+  const why = jobNameProblem(ref.replace(/\.json$/, ''));
+  return why && `${quotedName(ref, 80)} is not a job name (${why}): give the name of a job file in the jobs folder without .json, e.g. "nightly"`;
+}
 
 /**
  * `nightly` names jobs/nightly.json; on the command line, anything with a slash or a `.json` ending is a
@@ -31,11 +37,12 @@ export async function resolveJobRef(jobsDir: string, ref: string, { nameOnly = f
   const dir = resolve(jobsDir);
   const isPath = !nameOnly && (ref.includes('/') || ref.includes(sep) || ref.endsWith('.json'));
   const name = nameOnly ? ref.replace(/\.json$/, '') : ref;
-  if (!isPath && !JOB_NAME.test(name)) throw new AppError('VALIDATION', `"${ref}" is not a job name (letters, digits, ".", "_", "-")`);
+  const refused = isPath ? null : jobNameRefusal(ref);
+  if (refused) throw new AppError('VALIDATION', refused);
   const path = isPath ? resolve(ref) : resolve(dir, `${name}.json`);
   // The worker refuses a run whose file name holds a control character (processRun.payloadProblem): refused here.
-  const nameWhy = jobFileNameProblem(basename(path));
-  if (nameWhy) throw new AppError('VALIDATION', `${quotedName(ref, 80)}: a job file's name cannot name a queued run (${nameWhy}): rename the file`);
+  const fileWhy = jobFileNameProblem(basename(path));
+  if (fileWhy) throw new AppError('VALIDATION', `${quotedName(ref, 80)}: a job file's name cannot name a queued run (${fileWhy}): rename the file`);
   try {
     await access(path);
   } catch {

@@ -1,6 +1,7 @@
 // The one BullMQ queue every run goes through: scheduled firings, `ltv enqueue` and the HTTP route all add
 // the same job shape, so the worker has one code path and a run's id is always its BullMQ job id (what
 // users see; the run's idempotency key is another, never reused: processRun.runKey).
+import { sep } from 'node:path';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
@@ -43,6 +44,27 @@ export type RunQueue = Queue<RunData, RunResult>;
 export function jobFileNameProblem(name: string): string | null {
   if (name.length > 255) return 'longer than 255 characters';
   return /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name) ? 'it holds a control character' : null;
+}
+
+/**
+ * A job's file in the jobs folder: `*.json`, not hidden, not the JSON Schema that documents the jobs. The
+ * worker loads, schedules and runs every such file, whatever else its name holds (listJobFiles).
+ */
+export function isJobFileName(fileName: string): boolean {
+  return fileName.endsWith('.json') && !fileName.startsWith('.') && !fileName.endsWith('.schema.json');
+}
+
+/**
+ * Why `name` names no job the worker would load (`<name>.json` in the jobs folder), or null: the one rule of
+ * every place that takes a job's name (ltv enqueue, POST /api/v1/runs, the metrics' ltv_job label). Spaces,
+ * quotes, backslashes and accents are fine (BullMQ's names and scheduler ids, and the Redis keys ltv makes
+ * of them, hold any text); a path is not.
+ */
+export function jobNameProblem(name: string): string | null {
+  if (name === '') return 'it is empty';
+  if (name.includes('/') || name.includes(sep)) return `it holds a "${name.includes('/') ? '/' : sep}": a job name is its file's name in the jobs folder, not a path`;
+  if (!isJobFileName(`${name}.json`)) return name.startsWith('.') ? 'it starts with ".", and such files are no jobs' : 'it ends in ".schema", and such files are no jobs';
+  return jobFileNameProblem(`${name}.json`);
 }
 
 /** Retries and bounded retention for every run (DEPENDENCIES.md: jobs are kept forever unless bounded). */

@@ -7,7 +7,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { futureAsOfError } from '../config/parseAsOf.js';
 import { asOfText } from '../config/jobSchema.js';
-import { answerWithin, enqueueRun, JOB_NAME, redisGone, waitForRedis } from './enqueueRun.js';
+import { answerWithin, enqueueRun, jobNameRefusal, redisGone, waitForRedis } from './enqueueRun.js';
 import { watchLoginRefusal } from './redisConnection.js';
 import type { RunQueue } from './runQueue.js';
 
@@ -35,7 +35,10 @@ export interface Route {
 const JOB_NAME_TEXT = 'a job name: a file name in the jobs folder without .json, e.g. "nightly"';
 const EnqueueBody = z.strictObject({
   // Messages of their own for a wrong type too (zod said "Invalid input: expected string, received number").
-  job: z.string({ error: JOB_NAME_TEXT }).regex(JOB_NAME, JOB_NAME_TEXT),
+  job: z.string({ error: JOB_NAME_TEXT }).superRefine((v, ctx) => {
+    const refused = jobNameRefusal(v);
+    if (refused) ctx.addIssue({ code: 'custom', message: refused });
+  }),
   // null is "not sent", as an optional field of the Adapty body is (src/serve/README): the run's own as-of.
   as_of: asOfText.nullish(),
 }, {

@@ -14,12 +14,11 @@ import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { STAGES, type RunResult } from '../pipeline.js';
 import { within } from './closeWithin.js';
 import { SHARD_QUEUE } from './shardFlow.js';
-import { JOB_NAME } from './enqueueRun.js';
 import { JobCatalog } from './JobCatalog.js';
 import { PublishedRuns } from './PublishedRuns.js';
 import { watchLoginRefusal } from './redisConnection.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
-import type { RunData, RunQueue } from './runQueue.js';
+import { jobNameProblem, type RunData, type RunQueue } from './runQueue.js';
 import { watchStaleReports, type StaleWatcher } from './watchStaleReports.js';
 
 export interface WorkerOps {
@@ -110,8 +109,11 @@ export function startOps(deps: {
     },
   });
 
-  // Run outcomes, from the worker that processed the run. Labels: the job name (a job file name, bounded).
-  const jobLabel = (name: string | undefined): string => (name !== undefined && JOB_NAME.test(name) ? name : 'unknown');
+  // Run outcomes, from the worker that processed the run. Labels: the job name (a job file name, bounded),
+  // by the rule of the job loader (jobNameProblem): a job named "my job" was counted as "unknown" while its
+  // gauges had its name. prom-client escapes quotes and backslashes. A name no job file can have (a run
+  // added by some other producer) is "unknown".
+  const jobLabel = (name: string | undefined): string => (name !== undefined && jobNameProblem(name) === null ? name : 'unknown');
   // The stages an attempt ran: a completed run's, or those of an attempt that published and failed for its
   // email (the retry that sends computes nothing and reports no stage).
   const observeStages = (result: RunResult): void => {

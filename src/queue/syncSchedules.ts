@@ -5,13 +5,13 @@
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { isCron, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
-import { jobFileNameProblem, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+import { isJobFileName, jobFileNameProblem, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 import { quotedName } from '../format/listed.js';
 
 export interface ScheduleSyncResult {
@@ -31,7 +31,7 @@ export interface ScheduleSyncResult {
 export async function listJobFiles(jobsDir: string): Promise<string[]> {
   const entries = await readdir(jobsDir, { withFileTypes: true });
   return entries
-    .filter((e) => (e.isFile() || e.isSymbolicLink()) && extname(e.name) === '.json' && !e.name.startsWith('.') && !e.name.endsWith('.schema.json'))
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && isJobFileName(e.name))
     .map((e) => e.name)
     .sort();
 }

@@ -41,7 +41,7 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
       return (r.json() as { error: { code: string; message: string } }).error.message;
     };
     expect(await refusedBody({ job: 7 })).toBe('job: a job name: a file name in the jobs folder without .json, e.g. "nightly"');
-    expect(await refusedBody({ job: '../web' })).toBe('job: a job name: a file name in the jobs folder without .json, e.g. "nightly"');
+    expect(await refusedBody({ job: '../web' })).toBe('job: "../web" is not a job name (it holds a "/": a job name is its file\'s name in the jobs folder, not a path): give the name of a job file in the jobs folder without .json, e.g. "nightly"');
     expect(await refusedBody({ job: 'web', as_of: 20260201 })).toBe('as_of: not an ISO 8601 time with its UTC offset, e.g. "2026-03-16T15:00:00Z" or "2026-03-16T16:00:00+01:00"');
     expect(await refusedBody({ job: 'web', as_of: '2026-02-30T00:00:00Z' })).toBe('as_of: "2026-02-30T00:00:00Z" is no calendar time: 2026-02 has days 01 to 28 (JavaScript would roll it over into the next month or day)');
     expect(await refusedBody({ job: 'web', as_of: '2026-02-01 10:00' })).toBe('as_of: "2026-02-01 10:00" has no UTC offset: give one, e.g. 2026-02-01T10:00Z or 2026-02-01T10:00+01:00 (without it the time would be read in UTC, not in the report time zone)');

@@ -5,6 +5,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
+import { runRoutes } from '../../src/queue/runRoutes.js';
 import type { WorkerRuntime } from '../../src/queue/startWorker.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { parseExposition, sampleValue, type Family } from '../helpers/parseExposition.js';
@@ -155,6 +156,44 @@ test('a job whose file became invalid keeps its last publish, last failure and s
   expect(sampleValue(m, 'ltv_job_schedule_interval_seconds', { ltv_job: 'nightly' })).toBe(86_400);
   expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' })).toBe(failedS);
   await w2.close(1_000);
+  await q.close();
+  await events.close();
+}, 120_000);
+
+test('a job named with a space, quotes, a backslash or an accent is enqueued by its name and counted under it', async () => {
+  // Names the worker loads, schedules and runs: every per-run series said ltv_job="unknown" for them, and
+  // ltv enqueue and POST /api/v1/runs refused them as "not a job name".
+  const weird = 'we"ird\\job ü';
+  await h.writeJob('my job', {});
+  await h.writeJob(weird, {}, 'customer_id,event_time,amount\nc1,2026-01-05T10:00:00Z,x\n');
+  const w = h.worker(OPS);
+  await w.ready;
+  const q = h.queue();
+  const events = await h.events();
+  const route = runRoutes(q, { env: h.env, jobsDir: h.jobsDir, authenticated: true }).find((r) => r.method === 'POST')!;
+  const posted = await route.handle({ params: {}, headers: {}, body: { job: 'my job', as_of: '2026-03-16T15:00:00Z' } });
+  expect(posted.status).toBe(202);
+  const ok = (await q.getJob((posted.body as { id: string }).id))!;
+  await ok.waitUntilFinished(events);
+  const bad = await enqueueRun(q, h.jobsDir, weird, { source: 'cli' });
+  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/1 of 1 row \(100\.00 %\) is bad/);
+  const m = await waitFor('both runs counted', async () => {
+    const f = await scrape(w);
+    return sampleValue(f, 'ltv_runs_total', { ltv_job: weird, outcome: 'failed' }) === 1 ? f : undefined;
+  });
+  expect(sampleValue(m, 'ltv_runs_total', { ltv_job: 'my job', outcome: 'published' })).toBe(1);
+  expect(sampleValue(m, 'ltv_run_duration_seconds_count', { ltv_job: 'my job', outcome: 'published' })).toBe(1);
+  expect(sampleValue(m, 'ltv_input_rows_total', { ltv_job: 'my job' })).toBe(3);
+  expect(sampleValue(m, 'ltv_run_duration_seconds_count', { ltv_job: weird, outcome: 'failed' })).toBe(1);
+  expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: weird })).toBe((await q.getJob(bad.id))!.finishedOn! / 1000);
+  for (const f of m.values()) for (const s of f.samples) expect(s.labels.ltv_job, f.name).not.toBe('unknown');
+  // A path, a hidden file or a control character is still no job name, in one line saying why.
+  for (const [job, why] of [['../web', 'it holds a "/": a job name is its file\'s name in the jobs folder, not a path'], ['.hidden', 'it starts with ".", and such files are no jobs'], ['a\u0007b', 'it holds a control character']]) {
+    const r = await route.handle({ params: {}, headers: {}, body: { job } });
+    expect(r.status).toBe(400);
+    expect((r.body as { error: { message: string } }).error.message).toBe(`job: ${JSON.stringify(job)} is not a job name (${why}): give the name of a job file in the jobs folder without .json, e.g. "nightly"`);
+  }
+  await w.close(1_000);
   await q.close();
   await events.close();
 }, 120_000);
