@@ -110,6 +110,16 @@ export interface RunEffects {
   finalAttempt?: boolean;
   /** Told of the failure notice's outcome (SPEC §11 email metrics; run emails are in RunResult.notify). */
   onNotify?: (o: NotifyOutcome) => void;
+  /**
+   * Told of the rows read and set aside once they are counted (again when the refund rules set more aside):
+   * a run that then fails, for too many bad rows above all, has no RunResult to count them from (SPEC §11).
+   */
+  onRowsChecked?: (rows: RowsChecked) => void;
+}
+
+export interface RowsChecked {
+  read: number;
+  quarantined: number;
 }
 
 export interface TenantRunResult {
@@ -480,6 +490,7 @@ export async function countSetAside(run: RunContext, wh: Warehouse, check: Check
 
 /** SPEC §3: a run over the bad-row limit (the run's or a tenant's) fails, its quarantine kept under .failed/. */
 async function refuseBadShare(run: RunContext, wh: Warehouse, check: CheckResult): Promise<void> {
+  run.effects.onRowsChecked?.({ read: check.rows, quarantined: check.quarantined });
   const over = badRowShareExceeded(check, run.job.max_bad_row_share);
   if (!over) return;
   await refuseLinkOut(run.reportsDir, [join(run.reportsDir, '.failed')], anotherReportsDir(run.job, run.effects.reportsDirFrom));

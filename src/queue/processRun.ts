@@ -13,7 +13,7 @@ import { MAX_SHARDS, type Job } from '../config/jobSchema.js';
 import { jobFromText, readJobText } from '../config/loadJob.js';
 import { withDuckdbDefaults } from '../config/withDuckdbDefaults.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
-import { reportsDirOf, runPipeline, type Progress, type RunResult } from '../pipeline.js';
+import { reportsDirOf, runPipeline, type Progress, type RowsChecked, type RunResult } from '../pipeline.js';
 import { removeDeadStagingIn } from '../publish/publishRun.js';
 import { acquireRunLock, runLockKey } from './runLock.js';
 import type { ShardRuntime } from './shardFlow.js';
@@ -41,6 +41,8 @@ export interface RunProcessorDeps {
    * where a completed run's emails and stage durations are counted, is never seen (the retry only sends).
    */
   onUnsentRunEmails?: (job: string, result: RunResult, unsent: readonly NotifyOutcome[]) => void;
+  /** Told of the rows a run read and set aside before it failed for good (SPEC §11 metrics: it has no RunResult). */
+  onFailedRunRows?: (job: string, rows: RowsChecked) => void;
   /** Sharded runs (SPEC §12, shardFlow.ts). */
   sharded?: ShardRuntime;
 }
@@ -199,6 +201,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const signals = [shutdown, lock.lost, ...(cancel ? [cancel] : [])];
     const signal = AbortSignal.any(signals);
     const started = Date.now();
+    let rowsChecked: RowsChecked | undefined;
     // From here on every way out releases the lock (a throw before the try kept it renewed for good, and
     // every later run of the job and tenant waited for it).
     try {
@@ -219,6 +222,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         // A failure notice goes out only when no retry follows (a retried run that succeeds sends none).
         finalAttempt: lastAttempt(job, env),
         onNotify: (o) => deps.onNotify?.(def.name, o),
+        onRowsChecked: (rows) => (rowsChecked = rows),
         onProgress: (p: Progress) => {
           // A stopped attempt's job id may be a new run's by now (Redis lost its data): leave it alone.
           if (signal.aborted) return;
@@ -261,14 +265,21 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         // Logged once above; the run is another attempt's now (BullMQ refuses this one's outcome).
         throw new Error(`run stopped: ${String(cancel.reason)}`);
       }
+      // A run failing for good counts the rows it read (a retried one counts them when it ends): the rows
+      // of a run with too many bad ones were in no counter, and the quarantine-share alert missed the worst case.
+      const countRows = (): void => void (rowsChecked && deps.onFailedRunRows?.(def.name, rowsChecked));
       if (isAppError(e) && !e.retryable) {
+        countRows();
         log.warn({ code: e.code, err_message: e.message }, 'run failed (not retried)');
         throw unrecoverable(e.message);
       }
       // The last attempt by this worker's count too (lastAttempt): BullMQ would go by the adder's alone.
       const last = lastAttempt(job, env);
       log.warn({ err: e, attempt: job.attemptsMade + 1, attempts: attemptsOf(job, env) }, last ? 'run failed; that was its last attempt' : 'run failed; retried with backoff');
-      if (last) throw unrecoverable(e instanceof Error ? e.message : String(e));
+      if (last) {
+        countRows();
+        throw unrecoverable(e instanceof Error ? e.message : String(e));
+      }
       throw e;
     } finally {
       await lock.release();

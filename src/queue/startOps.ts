@@ -11,7 +11,7 @@ import type { Env } from '../config/env.js';
 import { answerMetrics, answerReadyz, reportsReadable, sendHealth, type ReadinessCheck } from '../metrics/checkReadiness.js';
 import { createMetrics, emailOutcome, QUEUE_STATES, type JobFreshness, type Metrics } from '../metrics/createMetrics.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
-import { STAGES, type RunResult } from '../pipeline.js';
+import { STAGES, type RowsChecked, type RunResult } from '../pipeline.js';
 import { within } from './closeWithin.js';
 import { SHARD_QUEUE } from './shardFlow.js';
 import { JobCatalog } from './JobCatalog.js';
@@ -30,6 +30,8 @@ export interface WorkerOps {
   onNotify(job: string, o: NotifyOutcome): void;
   /** An attempt that published and fails for its unsent run emails (SPEC §11): its stages and emails counted. */
   onUnsentRunEmails(job: string, result: RunResult, unsent: readonly NotifyOutcome[]): void;
+  /** A run that failed for good after reading its rows (too many bad ones): its rows counted. */
+  onFailedRunRows(job: string, rows: RowsChecked): void;
   close(): Promise<void>;
 }
 
@@ -212,6 +214,10 @@ export function startOps(deps: {
     onUnsentRunEmails: (job, result, unsent) => {
       observeStages(result);
       for (const o of unsent) metrics.emails.inc({ ltv_job: jobLabel(job), kind: 'run', outcome: emailOutcome(o) });
+    },
+    onFailedRunRows: (job, rows) => {
+      metrics.rowsRead.inc({ ltv_job: jobLabel(job) }, rows.read);
+      metrics.rowsQuarantined.inc({ ltv_job: jobLabel(job) }, rows.quarantined);
     },
     async close() {
       await within(staleReports.close(), 2_000);

@@ -56,7 +56,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
 
   const queue = openRunQueue(env, 'worker', logger);
   const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal);
-  const processor = createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), onUnsentRunEmails: (job, result, unsent) => ops.onUnsentRunEmails(job, result, unsent), sharded });
+  const processor = createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), onUnsentRunEmails: (job, result, unsent) => ops.onUnsentRunEmails(job, result, unsent), onFailedRunRows: (job, rows) => ops.onFailedRunRows(job, rows), sharded });
   // Runs whose processor has not returned yet: with none and Redis away, closing has nothing to wait for.
   let active = 0;
   const redisAway = () => lockRedis.status !== 'ready';

@@ -64,6 +64,8 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   expect(sampleValue(m, 'ltv_input_rows_total', { ltv_job: 'nightly' })).toBe(5);
   expect(sampleValue(m, 'ltv_quarantined_rows_total', { ltv_job: 'nightly' })).toBe(1);
   expect(sampleValue(m, 'ltv_duplicate_rows_total', { ltv_job: 'nightly' })).toBe(1);
+  expect(sampleValue(m, 'ltv_input_rows_total', { ltv_job: 'broken' })).toBe(1);
+  expect(sampleValue(m, 'ltv_quarantined_rows_total', { ltv_job: 'broken' })).toBe(1);
   expect(sampleValue(m, 'ltv_run_duration_seconds_count', { ltv_job: 'nightly', outcome: 'published' })).toBe(1);
   for (const stage of ['ingest', 'compute', 'render', 'publish']) {
     expect(sampleValue(m, 'ltv_run_stage_duration_seconds_count', { stage }), stage).toBe(1);
@@ -165,7 +167,8 @@ test('a job named with a space, quotes, a backslash or an accent is enqueued by 
   // ltv enqueue and POST /api/v1/runs refused them as "not a job name".
   const weird = 'we"ird\\job ü';
   await h.writeJob('my job', {});
-  await h.writeJob(weird, {}, 'customer_id,event_time,amount\nc1,2026-01-05T10:00:00Z,x\n');
+  // Two rows, one bad: above the default limit (1 %), the run fails for good.
+  await h.writeJob(weird, {}, 'customer_id,event_time,amount\nc1,2026-01-05T10:00:00Z,x\nc2,2026-01-06T10:00:00Z,5\n');
   const w = h.worker(OPS);
   await w.ready;
   const q = h.queue();
@@ -176,7 +179,7 @@ test('a job named with a space, quotes, a backslash or an accent is enqueued by 
   const ok = (await q.getJob((posted.body as { id: string }).id))!;
   await ok.waitUntilFinished(events);
   const bad = await enqueueRun(q, h.jobsDir, weird, { source: 'cli' });
-  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/1 of 1 row \(100\.00 %\) is bad/);
+  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/1 of 2 rows \(50\.00 %\) is bad/);
   const m = await waitFor('both runs counted', async () => {
     const f = await scrape(w);
     return sampleValue(f, 'ltv_runs_total', { ltv_job: weird, outcome: 'failed' }) === 1 ? f : undefined;
@@ -185,6 +188,10 @@ test('a job named with a space, quotes, a backslash or an accent is enqueued by 
   expect(sampleValue(m, 'ltv_run_duration_seconds_count', { ltv_job: 'my job', outcome: 'published' })).toBe(1);
   expect(sampleValue(m, 'ltv_input_rows_total', { ltv_job: 'my job' })).toBe(3);
   expect(sampleValue(m, 'ltv_run_duration_seconds_count', { ltv_job: weird, outcome: 'failed' })).toBe(1);
+  // The failed run's rows are counted too (they were in no counter: the quarantine-share alert missed them).
+  expect(sampleValue(m, 'ltv_input_rows_total', { ltv_job: weird })).toBe(2);
+  expect(sampleValue(m, 'ltv_quarantined_rows_total', { ltv_job: weird })).toBe(1);
+  expect(sampleValue(m, 'ltv_duplicate_rows_total', { ltv_job: weird })).toBeUndefined();
   expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: weird })).toBe((await q.getJob(bad.id))!.finishedOn! / 1000);
   for (const f of m.values()) for (const s of f.samples) expect(s.labels.ltv_job, f.name).not.toBe('unknown');
   // A path, a hidden file or a control character is still no job name, in one line saying why.
