@@ -190,14 +190,17 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // Staging directories, scratch databases and spill directories of runs whose process was killed.
   const leftovers = removeLeftovers(env, dir, logger).catch(() => undefined);
   const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
+  const schedules = watchSchedules(queue, dir, env, logger, databaseSelected);
   // Runs and shards are taken only once the LTV_METRICS_PORT listener (if any) is listening: a worker that
-  // cannot listen exits (workerCommand.ts) without having taken a run it would then leave to stall.
-  ops.address.then(() => databaseSelected).then(() => {
+  // cannot listen exits (workerCommand.ts) without having taken a run it would then leave to stall. And only
+  // once the schedules agree with the job files (the first sync, done or failed): a tick missed while no
+  // worker ran, of a job whose file was removed or whose cron changed since, ran first and failed ("no such
+  // job file", a failure notice to ops) or published at the old schedule's slot.
+  ops.address.then(() => databaseSelected).then(() => schedules.ready.catch(() => undefined)).then(() => {
     if (worker.closing) return;
     worker.run().catch((e: unknown) => worker.emit('error', e as Error));
     sharded.start();
   }, () => {});
-  const schedules = watchSchedules(queue, dir, env, logger, databaseSelected);
   schedules.ready.catch((e: unknown) => {
     if (stopping) return;
     // The folder itself (readdir's errno), or Redis refusing the schedulers.

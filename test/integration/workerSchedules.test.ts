@@ -91,6 +91,29 @@ test('schedule sync: idempotent across starts, follows edits, removes deleted jo
   await q.close();
 });
 
+test('a worker starting reconciles the schedules before it takes a run: a missed tick of a removed job, or of a changed cron, does not run', async () => {
+  await h.writeJob('gone', { schedule: { cron: '*/1 * * * * *', timezone: 'UTC' } });
+  await h.writeJob('moved', { schedule: { cron: '*/1 * * * * *', timezone: 'UTC' } });
+  const q = h.queue();
+  await syncSchedules(q, h.jobsDir, h.env, logger);
+  // No worker while both ticks fall due; meanwhile one file is removed and the other's cron changed.
+  const due = Math.max(...(await q.getDelayed()).map((j) => j.timestamp + j.delay));
+  await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 300));
+  await rm(join(h.jobsDir, 'gone.json'));
+  await h.writeJob('moved', { schedule: { cron: '0 6 * * *', timezone: 'UTC' } }, null);
+
+  const { log, lines } = captureLogger();
+  const w = h.worker({}, log);
+  await w.ready;
+  // Time for a run the worker took to fail ("no such job file") or to publish with the old schedule's slot.
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(await q.getJobCounts('active', 'wait', 'completed', 'failed')).toEqual({ active: 0, wait: 0, completed: 0, failed: 0 });
+  expect((await q.getDelayed()).map((j) => j.id)).toEqual([`repeat:moved:${(await q.getJobScheduler('moved'))!.next}`]);
+  expect(lines.filter((l) => l.job === 'gone' || l.job === 'moved').map((l) => [l.job, l.msg])).toEqual([['moved', 'schedule updated'], ['gone', 'job file gone: schedule removed']]);
+  await w.close(1_000);
+  await q.close();
+});
+
 test('two workers whose jobs folders differ: each removes the other\'s schedule once, then says so and leaves it, so both jobs keep firing', async () => {
   // Worker A reads h.jobsDir (job "alpha"), worker B another folder (job "beta"): a misconfiguration.
   await h.writeJob('alpha', { schedule: { cron: '0 6 * * *', timezone: 'UTC' } });
