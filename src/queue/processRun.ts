@@ -26,6 +26,17 @@ import { childLogger } from '../config/childLogger.js';
  */
 export const yieldedLock = new WeakSet<object>();
 
+/**
+ * Failures processRun has logged, in one line naming the job and the cause: the worker's 'failed' listener
+ * (startWorker) logs only the others. Each failure was two or three lines, one of them an AppError's stack.
+ */
+export const loggedFailures = new WeakSet<object>();
+
+function logged<E>(e: E): E {
+  if (typeof e === 'object' && e !== null) loggedFailures.add(e);
+  return e;
+}
+
 export interface RunProcessorDeps {
   env: Env;
   jobsDir: string;
@@ -136,7 +147,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     const malformed = payloadProblem(job);
     if (malformed) {
       log.error(`run failed (not retried): ${malformed}`);
-      throw unrecoverable(malformed);
+      throw logged(unrecoverable(malformed));
     }
     const file = resolveJobFile(jobsDir, job.data.file);
     let def: Job;
@@ -152,7 +163,10 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // not the one the others read (each must read the same).
       const missing = isAppError(e) && e.message.startsWith(`${file}: no such job file:`)
         ? `${file}: no such job file: it was removed, or this worker's jobs folder (${jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)` : null;
-      throw isAppError(e) && !e.retryable ? unrecoverable(missing ?? e.message) : e;
+      if (!isAppError(e)) throw e;
+      const message = missing ?? e.message;
+      log.warn({ job: job.name, code: e.code }, `run failed${e.retryable ? '' : ' (not retried)'}: ${message}`);
+      throw logged(e.retryable ? e : unrecoverable(message));
     }
     const asOf = runAsOf(job);
     const key = runKey(job);
@@ -170,7 +184,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       const { notifyFailure } = await import('../notify/notifyFailure.js');
       const notice = await notifyFailure(def, e, { logger: log, asOf, reportsDir: reportsDirOf(def, reportsDir) });
       if (notice) deps.onNotify?.(def.name, notice);
-      throw unrecoverable(e.message);
+      throw logged(unrecoverable(e.message));
     }
 
     const lock = await acquireRunLock(redis, runLockKey(env.LTV_QUEUE_PREFIX, RUN_QUEUE, def.name, def.tenant), env.LTV_LOCK_DURATION_MS, log);
@@ -242,7 +256,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         const cause = unsent.every((n) => n.error?.code === 'RECORD') ? 'its record cannot be written: the reports disk is full' : 'SMTP still failing';
         log.warn({ attempt: job.attemptsMade + 1, unsent: unsent.map((n) => n.key) }, `run published; its email is not sent yet (${cause}): retried with backoff`);
         deps.onUnsentRunEmails?.(def.name, result, unsent);
-        throw new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`);
+        throw logged(new AppError('TRANSIENT', `the run is published but its email is not sent yet (${why}); retried with backoff`));
       }
       // The tenants and, in the same order, their run ids (the ids were labelled "tenants").
       log.info({ duration_ms: Date.now() - started, tenants: result.tenants.map((t) => t.tenant), runs: result.tenants.map((t) => t.runId) }, 'run completed');
@@ -270,17 +284,23 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       const countRows = (): void => void (rowsChecked && deps.onFailedRunRows?.(def.name, rowsChecked));
       if (isAppError(e) && !e.retryable) {
         countRows();
-        log.warn({ code: e.code, err_message: e.message }, 'run failed (not retried)');
-        throw unrecoverable(e.message);
+        log.warn({ code: e.code }, `run failed (not retried): ${e.message}`);
+        throw logged(unrecoverable(e.message));
       }
       // The last attempt by this worker's count too (lastAttempt): BullMQ would go by the adder's alone.
       const last = lastAttempt(job, env);
-      log.warn({ err: e, attempt: job.attemptsMade + 1, attempts: attemptsOf(job, env) }, last ? 'run failed; that was its last attempt' : 'run failed; retried with backoff');
+      const message = e instanceof Error ? e.message : String(e);
+      // An expected condition (AppError: Redis, SMTP, a file still growing) is its message; a stack only for
+      // what ltv did not expect.
+      if (!loggedFailures.has(e as object)) {
+        log.warn({ ...(isAppError(e) ? { code: e.code } : { err: e }), attempt: job.attemptsMade + 1, attempts: attemptsOf(job, env) },
+          `run failed; ${last ? 'that was its last attempt' : 'retried with backoff'}: ${message}`);
+      }
       if (last) {
         countRows();
-        throw unrecoverable(e instanceof Error ? e.message : String(e));
+        throw logged(unrecoverable(message));
       }
-      throw e;
+      throw logged(e);
     } finally {
       await lock.release();
     }

@@ -9,7 +9,7 @@ import type { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import { closeWithin, handbackMs, settleWithin, within } from './closeWithin.js';
-import { createRunProcessor, UNLIMITED_STALLS } from './processRun.js';
+import { createRunProcessor, loggedFailures, UNLIMITED_STALLS } from './processRun.js';
 import { createRedis, databaseRefusal, isRedisConnectionError, quietReconnects, redisLabel, redisOptions, redisRefused } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { renewalIntervalMs } from './runLock.js';
@@ -162,10 +162,11 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     }
     logger.error({ err: e }, 'worker error');
   });
+  // Failures processRun did not log itself (loggedFailures): a lost lock's, BullMQ's own.
   worker.on('failed', (job, e) => {
-    if (!job) return;
+    if (!job || loggedFailures.has(e)) return;
     const final = job.finishedOn !== undefined || e.name === 'UnrecoverableError';
-    logger.warn({ run: job.id, final, attempts_made: job.attemptsMade }, `run failed${final ? '' : ', will retry'}: ${e.message}`);
+    logger.warn({ job: job.name, run: job.id, final, attempts_made: job.attemptsMade }, `run failed${final ? '' : ', will retry'}: ${e.message}`);
   });
   // Back in the queue either way; whether it runs again is processRun's call (LTV_MAX_STALLED), said here too.
   worker.on('stalled', (id) => {

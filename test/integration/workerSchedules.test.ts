@@ -340,7 +340,8 @@ test('a transient failure is retried with backoff and the run then publishes und
 
 test('a data error fails at once with the message the user needs', async () => {
   await h.writeJob('bad', {}, 'customer_id,event_time\nc1,2026-01-05T10:00:00Z\n');
-  const w = h.worker({ LTV_ATTEMPTS: '5' });
+  const { log, lines } = captureLogger();
+  const w = h.worker({ LTV_ATTEMPTS: '5' }, log);
   await w.ready;
   const q = h.queue();
   const run = await enqueueRun(q, h.jobsDir, 'bad', { source: 'cli' });
@@ -349,6 +350,11 @@ test('a data error fails at once with the message the user needs', async () => {
   });
   expect(failed.attemptsStarted).toBe(1);
   expect(failed.failedReason).toMatch(/bad\.csv.*amount|amount.*bad\.csv/);
+  // One line naming the job and the cause, no stack (it was "run failed (not retried)" and then "run failed:
+  // <the same>" without the job).
+  await new Promise((r) => setTimeout(r, 200));
+  const said = lines.filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('run failed'));
+  expect(said.map((l) => [l.job, l.run, l.code, l.msg, 'err' in l])).toEqual([['bad', run.id, 'INPUT', `run failed (not retried): ${failed.failedReason}`, false]]);
   await q.close();
   await w.close(1_000);
 });
@@ -418,9 +424,12 @@ test('the workers\' LTV_ATTEMPTS caps a run\'s attempts whoever added it, and th
     const failed = await waitFor('run failed for good', async () => ((await q.getJobState(run.id)) === 'failed' ? q.getJob(run.id) : undefined), 30_000);
     expect([failed.opts.attempts, failed.attemptsMade]).toEqual([5, 2]);
     expect(failed.failedReason).toMatch(/PostgreSQL/);
-    const said = lines.filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('run failed;')).map((l) => [l.attempt, l.attempts, l.msg]);
-    // It said "retried with backoff while attempts remain" after the last one too.
-    expect(said).toEqual([[1, 2, 'run failed; retried with backoff'], [2, 2, 'run failed; that was its last attempt']]);
+    await new Promise((r) => setTimeout(r, 200));
+    const said = lines.filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('run failed')).map((l) => [l.job, l.attempt, l.attempts, l.code, 'err' in l, l.msg]);
+    // It said "retried with backoff while attempts remain" after the last one too. One line per failure, with
+    // the job and the cause, and no stack for an expected condition (an AppError's stack came with the first).
+    const reason = failed.failedReason;
+    expect(said).toEqual([['nowhere', 1, 2, 'TRANSIENT', false, `run failed; retried with backoff: ${reason}`], ['nowhere', 2, 2, 'TRANSIENT', false, `run failed; that was its last attempt: ${reason}`]]);
   } finally {
     delete process.env.LTV_TEST_NOWHERE_DB;
     await q.close();
