@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Env } from '../config/env.js';
 import { reportsReadable, type ReadinessCheck } from '../metrics/checkReadiness.js';
 import { createMetrics, recordRequest, type Metrics } from '../metrics/createMetrics.js';
-import { isRedisConnectionError, redisLabel, watchLoginRefusal } from '../queue/redisConnection.js';
+import { isRedisConnectionError, redisNotConnected, watchLoginRefusal } from '../queue/redisConnection.js';
 import type { RunQueue } from '../queue/runQueue.js';
 import { opsRoutes } from '../serve/opsRoutes.js';
 import type { RequestRecord, Route } from '../serve/Route.js';
@@ -26,7 +26,7 @@ export function mountOps(env: Env, opts: { reportsDir: string; queue: RunQueue |
           // A connection down fails the command at once with ioredis's words ("Stream isn't writeable and
           // enableOfflineQueue options is false"): said as what it means.
           await queue.getJobCounts('waiting').catch((e: unknown) => {
-            throw isRedisConnectionError(e) ? new Error(`Redis at ${redisLabel(env.REDIS_URL)} is not connected (down or unreachable; reconnecting)`) : e;
+            throw isRedisConnectionError(e) ? redisNotConnected(env.REDIS_URL) : e;
           });
           return;
         }

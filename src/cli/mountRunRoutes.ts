@@ -4,12 +4,15 @@
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import { mountBullBoard } from '../queue/mountBullBoard.js';
+import { logConnectionLoss } from '../queue/redisConnection.js';
 import { openRunQueue, type RunQueue } from '../queue/runQueue.js';
 import { runRoutes } from '../queue/runRoutes.js';
 import type { Mount, Route } from '../serve/Route.js';
 
 export function mountRunRoutes(env: Env, jobsDir: string, logger: Logger): { routes: Route[]; mounts: Mount[]; queue: RunQueue } {
   const queue = openRunQueue(env, 'producer', logger);
+  // Its reconnections log nothing (a producer's): Redis lost and back is said once each.
+  logConnectionLoss(queue.backend, env.REDIS_URL, logger, 'POST /api/v1/runs, GET /api/v1/runs/:id and bull-board answer 503', () => Boolean(queue.closing));
   // The server checks the key, under its failed-authentication throttle (SPEC §6): the operator's key
   // (LTV_ADMIN_KEY_SHA256) or a keys-file key made with `ltv keys add --admin`; any other valid key is a 403.
   const routes: Route[] = runRoutes(queue, { env, jobsDir, authenticated: true }).map((r) => ({

@@ -101,6 +101,53 @@ export async function databaseRefusal(client: Redis, url: string): Promise<AppEr
   }
 }
 
+/** The /readyz reason of a connection that is not ready, the worker's and serve's alike. */
+export function redisNotConnected(url: string): Error {
+  return new Error(`Redis at ${redisLabel(url)} is not connected (down or unreachable; reconnecting)`);
+}
+
+/** What a connection emits that watchConnection reads (an ioredis client). */
+interface ConnectionEvents {
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  on(event: 'close' | 'ready', listener: () => void): unknown;
+}
+
+/**
+ * One log line when the connection to Redis is lost (or cannot be made), naming REDIS_URL without its
+ * password and the cause, and one when Redis answers again: not one per reconnection attempt. For a
+ * long-lived producer (`ltv serve`'s run routes), whose reconnections log nothing (redisOptions): Redis went
+ * and came back without a word. `closing`: its own close is no loss.
+ */
+export function logConnectionLoss(client: ConnectionEvents, url: string, logger: Logger, what: string, closing: () => boolean): void {
+  const where = redisLabel(url);
+  let down = false;
+  let refusalSaid = false;
+  let lostAt: number | null = null;
+  const lost = (cause: string): void => {
+    if (down || closing()) return;
+    down = true;
+    lostAt ??= Date.now();
+    logger.warn({ redis: where }, `Redis at ${where} is not connected (${cause}): ${what} until it is back; reconnecting`);
+  };
+  client.on('error', (e) => {
+    // A refused login is what to fix, not an outage: said once per outage, after the loss if that came first.
+    const refused = redisRefused(e, url);
+    if (refused && !refusalSaid && !closing()) {
+      refusalSaid = true;
+      if (down) logger.error({ redis: where }, refused.message);
+    }
+    lost(refused?.message ?? e.message);
+  });
+  // ioredis says why only when a reconnection fails; the connection's end is the loss itself.
+  client.on('close', () => lost('the connection was closed'));
+  client.on('ready', () => {
+    if (down && !closing()) logger.info({ redis: where, ...(lostAt === null ? {} : { outage_ms: Date.now() - lostAt }) }, `Redis at ${where} answers again`);
+    down = false;
+    refusalSaid = false;
+    lostAt = null;
+  });
+}
+
 /**
  * Remembers a login refusal seen on `client`'s connection errors: ioredis repeats it at every reconnection
  * (every MAX_RECONNECT_DELAY_MS or so), so one seen within LOGIN_REFUSAL_MEMORY_MS is still going on. For

@@ -16,7 +16,7 @@ import { within } from './closeWithin.js';
 import { SHARD_QUEUE } from './shardFlow.js';
 import { JobCatalog } from './JobCatalog.js';
 import { PublishedRuns } from './PublishedRuns.js';
-import { watchLoginRefusal } from './redisConnection.js';
+import { redisNotConnected, watchLoginRefusal } from './redisConnection.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 import { jobNameProblem, type RunData, type RunQueue } from './runQueue.js';
 import { watchStaleReports, type StaleWatcher } from './watchStaleReports.js';
@@ -160,7 +160,8 @@ export function startOps(deps: {
       async check() {
         // A refusal seen lately names the cause while the connection is down; once it is ready (the login
         // accepted) the worker is ready, not ten seconds later when the refusal is forgotten.
-        if (!redisReady()) throw refused() ?? new Error(`redis connection is ${redis.status}`);
+        // Named as serve names it (it said "redis connection is connecting", naming neither host nor cause).
+        if (!redisReady()) throw refused() ?? redisNotConnected(env.REDIS_URL);
         await redis.ping();
       },
     },

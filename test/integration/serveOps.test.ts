@@ -6,6 +6,7 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { beforeEach, expect, test } from 'vitest';
+import type { Logger } from 'pino';
 import { mountOps } from '../../src/cli/mountOps.js';
 import { mountRunRoutes } from '../../src/cli/mountRunRoutes.js';
 import { loadEnv } from '../../src/config/env.js';
@@ -15,7 +16,7 @@ import { publishFixtureRun } from '../helpers/fixtureRun.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { checkOpenapi } from '../helpers/openapiCheck.js';
 import { parseExposition, sampleValue } from '../helpers/parseExposition.js';
-import { logger, privateRedis, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { captureLogger, logger, privateRedis, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 import { startServer } from '../helpers/startServer.js';
 
 const harness = useHarness();
@@ -91,11 +92,11 @@ test('serve /metrics counts requests by route template and status, never by URL;
 });
 
 /** `ltv serve` wired as the CLI wires it (ops routes and run routes), over a private redis-server of its own. */
-async function serveOverPrivateRedis() {
+async function serveOverPrivateRedis(log: Logger = logger) {
   const redis = await privateRedis(h.dir);
   await redis.start();
   const env = loadEnv({ ...h.vars, REDIS_URL: redis.url, LTV_ADMIN_KEY_SHA256: ADMIN_SHA, LTV_READY_TIMEOUT_MS: '300' });
-  const runs = mountRunRoutes(env, h.jobsDir, logger);
+  const runs = mountRunRoutes(env, h.jobsDir, log);
   const reportsDir = join(h.dir, 'served');
   mkdirSync(reportsDir);
   const ops = mountOps(env, { reportsDir, queue: runs.queue });
@@ -103,8 +104,10 @@ async function serveOverPrivateRedis() {
   return { redis, env, runs, reportsDir, s };
 }
 
-test('serve /readyz turns unready when Redis stops and ready again when it is back', async () => {
-  const { redis, env, runs, s } = await serveOverPrivateRedis();
+test('serve /readyz turns unready when Redis stops and ready again when it is back; the log says so once each way', async () => {
+  const { log, lines } = captureLogger();
+  const { redis, env, runs, s } = await serveOverPrivateRedis(log);
+  const said = () => lines.filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('Redis at')).map((l) => [l.level, l.msg]);
   try {
     await waitFor('ready', async () => (await httpRequest(s.port, '/readyz')).status === 200);
     await redis.stop();
@@ -112,6 +115,8 @@ test('serve /readyz turns unready when Redis stops and ready again when it is ba
       const r = await httpRequest(s.port, '/readyz');
       return r.status === 503 ? r : undefined;
     });
+    // Said when it happens, once, however many reconnections fail.
+    await waitFor('the loss in the log', () => said().length === 1);
     const checks = (down.json() as { checks: Record<string, string> }).checks;
     // In words: it was ioredis's "Stream isn't writeable and enableOfflineQueue options is false".
     expect(checks.redis).toMatch(/^Redis at redis:\/\/127\.0\.0\.1:\d+ is not connected \(down or unreachable; reconnecting\)$|^no answer within \d+ ms$/);
@@ -129,6 +134,13 @@ test('serve /readyz turns unready when Redis stops and ready again when it is ba
     checkOpenapi('/api/v1/runs/{id}', 'get', state);
     await redis.start();
     await waitFor('ready again', async () => (await httpRequest(s.port, '/readyz')).status === 200, 20_000);
+    // Lost, then back: one line each (serve said nothing), however many reconnections failed in between.
+    await waitFor('back in the log', () => said().length === 2);
+    expect(said()).toEqual([
+      [40, `Redis at ${redis.url} is not connected (the connection was closed): POST /api/v1/runs, GET /api/v1/runs/:id and bull-board answer 503 until it is back; reconnecting`],
+      [30, `Redis at ${redis.url} answers again`],
+    ]);
+    expect(lines.find((l) => l.msg === `Redis at ${redis.url} answers again`)?.outage_ms).toEqual(expect.any(Number));
   } finally {
     await s.stop();
     await runs.queue.close().catch(() => undefined);

@@ -223,6 +223,8 @@ test('/readyz turns unready when Redis stops and ready again when it is back', a
     const body = down.json() as { status: string; checks: Record<string, string> };
     expect(body.status).toBe('not ready');
     expect(body.checks.redis).not.toBe('ok');
+    // While it reconnects, the reason names the host as serve's does (it was "redis connection is connecting").
+    await waitFor('the reason', async () => ((await httpRequest(port, '/readyz')).json() as typeof body).checks.redis === `Redis at ${redis.url} is not connected (down or unreachable; reconnecting)`);
     expect(body.checks[`reports ${h.reportsDir}`]).toBe('ok');
     // Alive all the same, and the scrape still answers (without the queue depth it cannot read).
     expect((await httpRequest(port, '/healthz')).status).toBe(200);
