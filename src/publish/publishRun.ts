@@ -492,6 +492,7 @@ async function applyRetention(tenantDir: string, retention: number, published: s
     if (await rename(join(runsDir, old), going).then(() => true, () => false)) await rm(going, { recursive: true, force: true });
   }
   for (const e of entries.filter((x) => x.name.startsWith('.removing-'))) await rm(join(runsDir, e.name), { recursive: true, force: true });
+  await pruneNotifyRecords(tenantDir);
   // Staging directories older than a day are leftovers of killed runs.
   for (const e of entries.filter((x) => x.name.startsWith('.staging-'))) {
     const st = await stat(join(runsDir, e.name)).catch(() => null);
@@ -504,6 +505,25 @@ async function applyRetention(tenantDir: string, retention: number, published: s
   for (const name of (await readdir(tenantDir).catch(() => [] as string[])).filter((n) => n.startsWith('.latest-'))) {
     const st = await lstat(join(tenantDir, name)).catch(() => null);
     if (st?.isSymbolicLink() && Date.now() - st.mtimeMs > 60_000) await rm(join(tenantDir, name), { force: true });
+  }
+}
+
+/**
+ * A removed run's email record goes with it (`notify/<run-id>.json`, and the `.eml` of a dry run): with
+ * retention 3, notify/ held one record per run ever published. A record exists so that a run's email is sent
+ * once (src/notify/deliverOnce.ts); only the run it names reads it, and a run-id taken again drops it anyway
+ * (reserveRun). So a record stays while its run does, or while a run of that id is being staged; one whose run
+ * is gone (retention, by hand, a kill between the two) is removed. Called under the tenant's publish lock.
+ */
+async function pruneNotifyRecords(tenantDir: string): Promise<void> {
+  const notifyDir = join(tenantDir, 'notify');
+  const runsDir = join(tenantDir, 'runs');
+  for (const name of await readdir(notifyDir).catch(() => [] as string[])) {
+    const m = /^(.+)\.(json|eml)$/.exec(name);
+    if (!m || !RUN_DIR.test(m[1]!)) continue;
+    const id = m[1]!;
+    if ((await pathExists(join(runsDir, id))) || (await pathExists(join(runsDir, `.staging-${id}`)))) continue;
+    await rm(join(notifyDir, name), { force: true });
   }
 }
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
@@ -186,6 +186,24 @@ describe('exactly once', () => {
     expect(sink.messages).toHaveLength(3);
     // Another publication, another Message-ID: a mail server would drop a second message with the first's.
     expect(backfill.notify![0]!.messageId).not.toBe(first.notify![0]!.messageId);
+  });
+
+  it('retention removes a removed run\'s email record with it, never a kept run\'s: a retried run of a kept one still sends nothing', async () => {
+    // Retention 2 over three daily runs: notify/ held one record per run ever published.
+    const { fx, sink } = await setup();
+    const effects = { mail: { settings: testSettings(sink.url) } };
+    const job = jobFromFlags({ ...emailJob(), retention: 2 }, fx.dir);
+    const at = (day: number, key?: string): Promise<RunResult> => runPipeline(job, { logger: silentLogger, asOf: new Date(Date.parse(AS_OF) + day * 86_400_000), reportsDir: fx.reportsDir, ...effects, ...(key ? { idempotencyKey: key } : {}) });
+    const results: RunResult[] = [];
+    for (let day = 0; day < 3; day++) results.push(await at(day, `key-${day}`));
+    const tenantDir = dirname(dirname(results[0]!.tenants[0]!.dir));
+    const ids = results.map((r) => r.tenants[0]!.runId);
+    expect((await readdir(join(tenantDir, 'runs'))).sort()).toEqual([ids[1], ids[2]]);
+    expect((await readdir(join(tenantDir, 'notify'))).sort()).toEqual([`${ids[1]}.json`, `${ids[2]}.json`]);
+    // A kept run's record still says it was sent: its retried attempt (same key) sends nothing.
+    const again = await at(1, 'key-1');
+    expect(again.notify).toMatchObject([{ status: 'sent', previously: true }]);
+    expect(sink.messages).toHaveLength(3);
   });
 
   it('retries a transient 4xx with backoff until the server accepts', async () => {
