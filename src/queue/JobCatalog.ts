@@ -112,6 +112,15 @@ export class JobCatalog {
     return out;
   }
 
+  /**
+   * The definition of the job file `fileName` (a name in the jobs folder): now, or while it is invalid the last
+   * valid one this catalog read; null when it never read one. For the failure notice of a run whose file is
+   * half-saved: the file names no recipients then.
+   */
+  async lastValidJob(fileName: string): Promise<Job | null> {
+    return (await this.known()).find((k) => k.entry?.file === fileName)?.entry?.job ?? null;
+  }
+
   private async load(file: string): Promise<CatalogJob | null> {
     let job: Job;
     try {

@@ -1,7 +1,7 @@
 // What a worker does with one queued run: load its job file, take the job's run lock, run the shared
 // pipeline with the run's fixed as-of time, and translate the outcome into BullMQ's terms (retry, fail
 // for good, wait for the lock, hand back on shutdown).
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, type Job as QueuedJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -56,6 +56,11 @@ export interface RunProcessorDeps {
   onFailedRunRows?: (job: string, rows: RowsChecked) => void;
   /** Sharded runs (SPEC §12, shardFlow.ts). */
   sharded?: ShardRuntime;
+  /**
+   * The last valid definition of a job file of the jobs folder (its name there), or null (JobCatalog): a run
+   * whose file is invalid now (a half-saved edit) sends its failure notice to that definition's ops.
+   */
+  lastValidJob?: (fileName: string) => Promise<Job | null>;
 }
 
 /**
@@ -166,7 +171,17 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       if (!isAppError(e)) throw e;
       const message = missing ?? e.message;
       log.warn({ job: job.name, code: e.code }, `run failed${e.retryable ? '' : ' (not retried)'}: ${message}`);
-      throw logged(e.retryable ? e : unrecoverable(message));
+      if (e.retryable) throw logged(e);
+      // An invalid file (a half-saved edit at the tick) names no recipients: its last valid version does, as
+      // for the job's metrics (README). The run failed without a notice. A removed file's job is gone: none.
+      const known = !missing && resolveJobFile(jobsDir, basename(file)) === file;
+      const last = known ? await deps.lastValidJob?.(basename(file)).catch(() => null) : null;
+      if (last) {
+        const { notifyFailure } = await import('../notify/notifyFailure.js');
+        const notice = await notifyFailure(last, e, { logger: log.child({ job: last.name, tenant: last.tenant }), asOf: runAsOf(job), reportsDir: reportsDirOf(last, env.LTV_REPORTS_DIR ? resolve(env.LTV_REPORTS_DIR) : undefined) });
+        if (notice) deps.onNotify?.(last.name, notice);
+      }
+      throw logged(unrecoverable(message));
     }
     const asOf = runAsOf(job);
     const key = runKey(job);

@@ -14,7 +14,7 @@ import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { STAGES, type RowsChecked, type RunResult } from '../pipeline.js';
 import { within } from './closeWithin.js';
 import { SHARD_QUEUE } from './shardFlow.js';
-import { JobCatalog } from './JobCatalog.js';
+import type { JobCatalog } from './JobCatalog.js';
 import { PublishedRuns } from './PublishedRuns.js';
 import { redisNotConnected, watchLoginRefusal } from './redisConnection.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
@@ -58,10 +58,12 @@ export function startOps(deps: {
   /** A plain ioredis client of the worker (the run-lock connection). */
   redis: Redis;
   logger: Logger;
+  /** The worker's jobs as it last read them (shared with processRun's failure notices). */
+  catalog: JobCatalog;
 }): WorkerOps {
   const { env, worker, queue, redis, logger } = deps;
   const timeoutMs = env.LTV_READY_TIMEOUT_MS;
-  const catalog = new JobCatalog(deps.jobsDir, env);
+  const catalog = deps.catalog;
   const scanners = new Map<string, PublishedRuns>();
   const publishedRuns = (dir: string): PublishedRuns => {
     let s = scanners.get(dir);

@@ -16,6 +16,7 @@ import { renewalIntervalMs } from './runLock.js';
 import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 import { startShardRuntime } from './shardFlow.js';
+import { JobCatalog } from './JobCatalog.js';
 import { startOps, type WorkerOps } from './startOps.js';
 import { watchSchedules, type ScheduleWatcher } from './syncSchedules.js';
 
@@ -56,7 +57,9 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
 
   const queue = openRunQueue(env, 'worker', logger);
   const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal);
-  const processor = createRunProcessor({ env, jobsDir: dir, redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), onUnsentRunEmails: (job, result, unsent) => ops.onUnsentRunEmails(job, result, unsent), onFailedRunRows: (job, rows) => ops.onFailedRunRows(job, rows), sharded });
+  // The jobs as last read, valid or not: metrics (startOps) and the failure notice of a run whose file is invalid.
+  const catalog = new JobCatalog(dir, env);
+  const processor = createRunProcessor({ env, jobsDir: dir, lastValidJob: (file) => catalog.lastValidJob(file), redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), onUnsentRunEmails: (job, result, unsent) => ops.onUnsentRunEmails(job, result, unsent), onFailedRunRows: (job, rows) => ops.onFailedRunRows(job, rows), sharded });
   // Runs whose processor has not returned yet: with none and Redis away, closing has nothing to wait for.
   let active = 0;
   const redisAway = () => lockRedis.status !== 'ready';
@@ -190,8 +193,9 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   });
   // Staging directories, scratch databases and spill directories of runs whose process was killed.
   const leftovers = removeLeftovers(env, dir, logger).catch(() => undefined);
-  const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger });
-  const schedules = watchSchedules(queue, dir, env, logger, databaseSelected);
+  const ops = startOps({ env, jobsDir: dir, worker, queue, redis: lockRedis, logger, catalog });
+  // Each sync reads the catalog too: it keeps every file's last valid definition while the file is broken.
+  const schedules = watchSchedules(queue, dir, env, logger, databaseSelected, () => void catalog.known().catch(() => undefined));
   // Runs and shards are taken only once the LTV_METRICS_PORT listener (if any) is listening: a worker that
   // cannot listen exits (workerCommand.ts) without having taken a run it would then leave to stall. And only
   // once the schedules agree with the job files (the first sync, done or failed): a tick missed while no

@@ -172,7 +172,8 @@ export interface ScheduleWatcher {
  * save-by-rename ends a file watch, nodejs/node#22517) and every LTV_SCHEDULE_RESCAN_MS as a safety net.
  */
 /** `after`: the first sync waits for it (the worker's check of REDIS_URL's database). */
-export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, after: Promise<void> = Promise.resolve()): ScheduleWatcher {
+/** `synced`: told after each sync, done or failed (the worker's JobCatalog reads the files then). */
+export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, after: Promise<void> = Promise.resolve(), synced: () => void = () => {}): ScheduleWatcher {
   // Syncs run one after another: two at once would race on the same schedulers.
   let chain: Promise<unknown> = after;
   let closed = false;
@@ -180,6 +181,7 @@ export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logge
   const run = (): Promise<ScheduleSyncResult> => {
     const next = chain.then(() => syncSchedules(queue, jobsDir, env, logger, memory));
     chain = next.catch(() => {});
+    void chain.then(synced);
     return next;
   };
   const background = () => {

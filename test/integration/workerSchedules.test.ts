@@ -13,6 +13,7 @@ import { runLockKey } from '../../src/queue/runLock.js';
 import { duplicateKey } from '../../src/config/duplicateKey.js';
 import { RUN_QUEUE } from '../../src/queue/runQueue.js';
 import { bigCsv, captureLogger, useHarness, logger, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { startSmtpSink } from '../helpers/smtpSink.js';
 
 const harness = useHarness();
 let h: Harness;
@@ -449,6 +450,39 @@ test('a run whose job file is gone by the time a worker takes it fails at once, 
   expect(failed.failedReason).toBe(`${join(h.jobsDir, 'gone.json')}: no such job file: it was removed, or this worker's jobs folder (${h.jobsDir}) is not the one the run was queued from (every worker of a queue must read the same jobs folder)`);
   await q.close();
   await w.close(1_000);
+});
+
+test('a run that finds its job file half-saved sends its failure notice to the ops of the file\'s last valid version', async () => {
+  const sink = await startSmtpSink();
+  // The worker reads its SMTP settings from the process's environment, as in production.
+  const saved = { ...process.env };
+  Object.assign(process.env, { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_DRY_RUN: 'false' });
+  try {
+    await h.writeJob('halfsaved', { email: { to: ['finance@example.com'], ops: ['oncall@example.com'] } });
+    const w = h.worker();
+    await w.ready;
+    // The worker reads the valid file at its first schedule sync (no scrape of its metrics here).
+    await new Promise((r) => setTimeout(r, 500));
+    await writeFile(join(h.jobsDir, 'halfsaved.json'), '{"tenant": "halfsaved", "inputs": [');
+    // The tick, as its scheduler adds it.
+    const q = h.queue();
+    const run = await q.add('halfsaved', { file: 'halfsaved.json', source: 'schedule' });
+    const failed = await waitFor('run failed', async () => ((await q.getJobState(run.id!)) === 'failed' ? q.getJob(run.id!) : undefined));
+    expect(failed.failedReason).toMatch(/^\S+halfsaved\.json: /);
+    // It failed without a word to anyone: the file as it is names no recipients.
+    await waitFor('the failure notice', () => sink.messages.length >= 1);
+    expect(sink.envelopes).toEqual([['oncall@example.com']]);
+    expect(sink.messages[0]!.subject).toMatch(/^LTV run failed: job halfsaved, tenant halfsaved, as of /);
+    expect(sink.messages[0]!.text).toContain(failed.failedReason);
+    await q.close();
+    await w.close(1_000);
+  } finally {
+    for (const k of ['SMTP_URL', 'SMTP_FROM', 'LTV_EMAIL_DRY_RUN']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    await sink.close();
+  }
 });
 
 test('HTTP routes: an admin key enqueues a run (202) whose state, progress and result can be read back', async () => {
