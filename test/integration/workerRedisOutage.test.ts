@@ -39,8 +39,9 @@ test('Redis down at start, then lost mid-run: the worker waits, reconnects, fini
 
   const q = h.queue(vars);
   await q.waitUntilReady();
-  // A schedule that falls due while Redis is down: once a minute, ~2.5 s from now.
-  const due = new Date(Date.now() + 2_500);
+  // A schedule that falls due while Redis is down: once a minute, ~8 s from now (the run must have started
+  // and Redis be stopped before it: with 2.5 s, a loaded machine started the run after the slot had run).
+  const due = new Date(Date.now() + 8_000);
   await h.writeJob('due', { schedule: { cron: `${due.getUTCSeconds()} * * * * *`, timezone: 'UTC' } });
   const scheduler = await waitFor('scheduler registered', async () => q.getJobScheduler('due'), 5_000);
   const slot = scheduler.next!;
@@ -48,6 +49,7 @@ test('Redis down at start, then lost mid-run: the worker waits, reconnects, fini
   const run = await enqueueRun(q, h.jobsDir, 'outage', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
   await waitFor('run in progress', () => new Promise<boolean>((r) => w.worker.once('progress', () => r(true))), 15_000);
   await redis.stop();
+  expect(Date.now(), 'Redis stopped before the slot').toBeLessThan(slot);
   await new Promise((r) => setTimeout(r, Math.max(slot - Date.now(), 0) + 1_000));
   await redis.start();
 
