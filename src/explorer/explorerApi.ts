@@ -7,9 +7,28 @@ import { noForecastReason } from '../report/noForecastReason.js';
 export const EXPLORER_API = '/api/v1/explorer';
 /** Picks a published run on the Adapty route (absent or `latest`: the tenant's latest run, SPEC §6). */
 export const RUN_HEADER = 'x-ltv-run';
-/** The files of a run the explorer offers for download (a closed list: never a path from the request). */
-export const DOWNLOADS = ['ltv.xlsx', 'ltv.csv', 'ltv.json'] as const;
+/** The run's report files, which hold its matrices (the heatmap's note names them). */
+export const REPORT_DOWNLOADS = ['ltv.xlsx', 'ltv.csv', 'ltv.json'] as const;
+/**
+ * The files of a run the explorer offers for download (SPEC §10 "downloads of the run's files"; a closed
+ * list: never a path from the request): the reports, the static page, the charts, the rows set aside
+ * (quarantine.csv, where SPEC §3 sends every bad row) and the manifest with the files' checksums. Not
+ * data/: the endpoint's own tables. Only the report files were offered: a user could not get a run's bad
+ * rows or its report.html from the browser.
+ */
+export const DOWNLOADS = [...REPORT_DOWNLOADS, 'report.html', 'quarantine.csv', 'ltv.png', 'forecast.png', 'manifest.json'] as const;
 export type Download = (typeof DOWNLOADS)[number];
+/** Each download's media type (served as an attachment, never rendered by the server's origin). */
+export const DOWNLOAD_TYPES: Record<Download, string> = {
+  'ltv.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'ltv.csv': 'text/csv; charset=utf-8',
+  'ltv.json': 'application/json; charset=utf-8',
+  'report.html': 'text/html; charset=utf-8',
+  'quarantine.csv': 'text/csv; charset=utf-8',
+  'ltv.png': 'image/png',
+  'forecast.png': 'image/png',
+  'manifest.json': 'application/json; charset=utf-8',
+};
 
 export interface RunListing {
   run_id: string;

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { attributeValues } from '../ltv/attributeValues.js';
 import { prepareRunQueries, queryRunMatrix, type QueryOptions } from '../ltv/queryRun.js';
 import { tenantDirName } from '../publish/publishRun.js';
-import { EXPLORER_API, type RunDetail, type StatesResponse, type TenantsResponse } from '../explorer/explorerApi.js';
+import { DOWNLOAD_TYPES, EXPLORER_API, type Download, type RunDetail, type StatesResponse, type TenantsResponse } from '../explorer/explorerApi.js';
 import { EXPLORER_ASSETS, explorerAsset, type ExplorerAssetName } from '../explorer/explorerAssets.js';
 import { parseAdaptyRequest } from './adaptyRequest.js';
 import { HttpError } from './HttpError.js';
@@ -199,13 +199,8 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
         if (!path) throw new HttpError('NOT_FOUND', 'File not found');
         const size = statSync(path).size;
         const runId = run.dir.split(/[\\/]/).pop() as string;
-        const types: Record<string, string> = {
-          'ltv.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-          'ltv.csv': 'text/csv; charset=utf-8',
-          'ltv.json': JSON_TYPE,
-        };
         ctx.res.statusCode = 200;
-        ctx.res.setHeader('content-type', types[name] as string);
+        ctx.res.setHeader('content-type', DOWNLOAD_TYPES[name as Download]);
         ctx.res.setHeader('content-length', size);
         ctx.res.setHeader('cache-control', 'private, no-store');
         // The tenant's directory name and the run id are [A-Za-z0-9._~-]: safe inside the quoted filename

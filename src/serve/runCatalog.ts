@@ -100,7 +100,8 @@ export class RunCatalog {
         currency: m.currency,
         latest: dir === latest,
         first_payment_dates: m.first_payment_dates ?? null,
-        downloads: DOWNLOADS.filter((f) => m.files?.[f] !== undefined),
+        // The manifest is the run's (it lists the others, not itself).
+        downloads: DOWNLOADS.filter((f) => f === 'manifest.json' || m.files?.[f] !== undefined),
         summary: m.summary ?? null,
         forecast: this.forecast(dir, key, m),
       });

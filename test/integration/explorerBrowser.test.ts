@@ -264,6 +264,10 @@ describe('the explorer served by ltv serve', () => {
     expect(download.suggestedFilename()).toBe(`${TENANT}-${OLD_RUN}-ltv.csv`);
     const got = await readFile((await download.path()) as string);
     expect(got.equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, 'ltv.csv')))).toBe(true);
+    // The run's bad rows too (SPEC §3 sends every one there): only the report files were offered.
+    const [bad] = await Promise.all([page.waitForEvent('download'), page.click('[data-download="quarantine.csv"]')]);
+    expect(bad.suggestedFilename()).toBe(`${TENANT}-${OLD_RUN}-quarantine.csv`);
+    expect((await readFile((await bad.path()) as string)).equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, 'quarantine.csv')))).toBe(true);
   });
 
   it('is usable by keyboard alone, every stop with a visible focus ring', async () => {
@@ -283,7 +287,7 @@ describe('the explorer served by ltv serve', () => {
       stops.push(f.id);
     }
     // The downloads and sign-out first (the header), then the controls in reading order.
-    expect(stops).toEqual(['ltv.csv', 'ltv.json', 'Sign out', 'ctl-run', 'ctl-period_type', 'ctl-period_unit']);
+    expect(stops).toEqual(['ltv.csv', 'ltv.json', 'report.html', 'quarantine.csv', 'ltv.png', 'forecast.png', 'manifest.json', 'Sign out', 'ctl-run', 'ctl-period_type', 'ctl-period_unit']);
     // Arrow keys change a focused select: week → month, and the heatmap follows.
     expect(await page.inputValue('#ctl-period_unit')).toBe('week');
     await redrawn(page, () => page.keyboard.press('ArrowDown'));

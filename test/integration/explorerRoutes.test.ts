@@ -117,9 +117,11 @@ describe('explorer JSON routes', () => {
     const body = r.json() as TenantsResponse;
     expect(body.tenants.map((t) => t.id)).toEqual([TENANT]);
     const runs = body.tenants[0]?.runs ?? [];
+    // The run's files (its job publishes csv and json, no workbook), its bad rows and page among them.
+    const files = ['ltv.csv', 'ltv.json', 'report.html', 'quarantine.csv', 'ltv.png', 'forecast.png', 'manifest.json'];
     expect(runs.map((x) => [x.run_id, x.latest, x.downloads])).toEqual([
-      [NEW_RUN, true, ['ltv.csv', 'ltv.json']],
-      [OLD_RUN, false, ['ltv.csv', 'ltv.json']],
+      [NEW_RUN, true, files],
+      [OLD_RUN, false, files],
     ]);
     // The job leaves forecasts at their default (auto): seven customers are too few for a fit, and each
     // run's brief says so in the words of its data/forecast.json.
@@ -165,7 +167,7 @@ describe('explorer JSON routes', () => {
       `/api/v1/explorer/tenants/${TENANT}/runs/..`,
       `/api/v1/explorer/tenants/${TENANT}/runs/%2e%2e`,
       `/api/v1/explorer/tenants/${TENANT}/runs/..%2F..%2F${TENANT}`,
-      `/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}/files/manifest.json`,
+      `/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}/files/data%2Fforecast.json`,
       `/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}/files/ltv.xlsx`,
       `/api/v1/explorer/tenants/${TENANT}/runs/${NEW_RUN}/files/..%2Fltv.csv`,
     ]) {
@@ -183,6 +185,17 @@ describe('explorer JSON routes', () => {
     expect(r.body.equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, 'ltv.csv')))).toBe(true);
     expect(r.headers['content-disposition']).toBe(`attachment; filename="${TENANT}-${OLD_RUN}-ltv.csv"`);
     expect(r.headers['cache-control']).toBe('private, no-store');
+    // Every other file the run lists, byte for byte with its type (only the report files were offered: a
+    // run's quarantine.csv and report.html could not be had from the browser); data/ and the rest are not.
+    const types: Record<string, string> = { 'quarantine.csv': 'text/csv; charset=utf-8', 'report.html': 'text/html; charset=utf-8', 'ltv.png': 'image/png', 'forecast.png': 'image/png', 'manifest.json': 'application/json; charset=utf-8' };
+    for (const [name, type] of Object.entries(types)) {
+      const f = await get(`/api/v1/explorer/tenants/${TENANT}/runs/${OLD_RUN}/files/${name}`);
+      expect([f.status, f.headers['content-type'], f.headers['content-disposition']], name).toEqual([200, type, `attachment; filename="${TENANT}-${OLD_RUN}-${name}"`]);
+      expect(f.body.equals(await readFile(join(fx.reportsDir, TENANT, 'runs', OLD_RUN, name))), name).toBe(true);
+    }
+    for (const name of ['facts.parquet', 'data%2Ffacts.parquet', '..%2Fltv.csv', 'ltv.xlsx']) {
+      expect((await get(`/api/v1/explorer/tenants/${TENANT}/runs/${OLD_RUN}/files/${name}`)).status, name).toBe(404);
+    }
   });
 });
 

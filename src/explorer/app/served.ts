@@ -5,7 +5,7 @@
 // shared by the open tabs) and travels only in the Authorization header, never in a URL; the view's state
 // lives in the URL's fragment.
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
-import { DOWNLOADS, EXPLORER_API, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
+import { DOWNLOADS, EXPLORER_API, REPORT_DOWNLOADS, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { visibleLine } from '../../format/text.js';
 import { listed } from '../../format/listed.js';
@@ -916,7 +916,7 @@ class ServedReport {
     const run = this.run();
     const detail = this.detail;
     if (!run || !detail || detail.tenant !== this.state.tenant || detail.run_id !== run.run_id || detail.matrices === null) return null;
-    const files = DOWNLOADS.filter((f) => run.downloads.includes(f));
+    const files = REPORT_DOWNLOADS.filter((f) => run.downloads.includes(f));
     if (files.length === 0) return 'the run publishes no download of its matrices';
     const hold = `${listed(files)} ${files.length === 1 ? 'holds' : 'hold'}`;
     const id = matrixId(m);
