@@ -318,13 +318,18 @@ class ServedReport {
     // fragment naming no run names the tenant's latest (the one shown), whose dates they are.
     const sameRun = run !== undefined && (hash.run === undefined || run.run_id === hash.run) && (hash.tenant === undefined || tenant.id === hash.tenant);
     const range = run?.first_payment_dates;
+    const from = dateShown('from', sameRun ? hash.from : undefined, range);
+    const to = dateShown('to', sameRun ? hash.to : undefined, range);
+    // A reversed range (from after to) is no range the server answers (a 400, and the report cleared): the
+    // run's whole range instead, as for any other value the page cannot use.
+    const reversed = from > to;
     return {
       ...DEFAULT_CHOICE,
       ...pick(hash),
       tenant: tenant.id,
       run: run?.run_id ?? '',
-      from: dateShown('from', sameRun ? hash.from : undefined, range),
-      to: dateShown('to', sameRun ? hash.to : undefined, range),
+      from: reversed ? dateShown('from', undefined, range) : from,
+      to: reversed ? dateShown('to', undefined, range) : to,
       // Checked against the run's values (offeredFilters) before any request is made with them.
       filters: hash.filters ?? {},
     };
@@ -535,6 +540,14 @@ class ServedReport {
     if (input.value !== v) input.value = v;
     if (v === this.state[end]) return false;
     this.state[end] = v;
+    // A From after the To (or a To before the From) moves the other end with it: a reversed range was
+    // asked for as it was, refused (400) and the report cleared.
+    const other = end === 'from' ? 'to' : 'from';
+    if (this.state.from > this.state.to) {
+      this.state[other] = v;
+      const field = document.getElementById(`ctl-${other}`);
+      if (field instanceof HTMLInputElement) field.value = v;
+    }
     return true;
   }
 
