@@ -794,11 +794,13 @@ describe('the explorer pins its run', () => {
     await ppage.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     const notice = await ppage.waitForSelector('.newer-run');
     expect(await notice.textContent()).toBe(`A newer run was published: ${NEW_RUN} (as of ${NEW_AS_OF.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')}). This page still shows run ${OLD_RUN}. Show it`);
-    // Still the old run's numbers until asked; the run list no longer calls it the latest (it stayed "(latest)").
+    // Still the old run's numbers until asked; the run list has the newer run, marked latest, and no longer
+    // calls the old one so (it stayed "(latest)"; the newer run was missing from it until "Show it").
     expect(await ppage.textContent('.sub')).toContain(OLD_RUN);
     const labels = await runLabels();
     expect(labels).toContain(OLD_RUN);
-    expect(labels.filter((l) => l?.includes('(latest)'))).toEqual([]);
+    expect(labels.filter((l) => l?.includes('(latest)'))).toEqual([`${NEW_RUN} (latest)`]);
+    expect(await ppage.inputValue('#ctl-run')).toBe(OLD_RUN);
     const shown = sent.length;
     await ppage.click('.newer-run button');
     await ppage.waitForFunction((run) => document.querySelector('.sub')?.textContent?.includes(run), NEW_RUN);

@@ -381,10 +381,15 @@ class ServedReport {
     const latest = latestOf(tenants.find((t) => t.id === this.state.tenant));
     if (!latest || this.tenant().runs.some((r) => r.run_id === latest.run_id)) return;
     this.newer = { tenant: this.state.tenant, tenants, run: latest };
-    // No run the page lists is the latest any more: the run list's "(latest)" stayed on the old one beside
-    // the notice that a newer one was published.
-    this.tenants = this.tenants.map((t) => (t.id === this.state.tenant ? { ...t, runs: t.runs.map((r) => ({ ...r, latest: false })) } : t));
-    for (const o of this.parts.root.querySelectorAll<HTMLOptionElement>('#ctl-run option')) o.textContent = o.value;
+    // The run list is the server's now: the new run in it, marked latest, to be picked there too (it was
+    // missing until "Show it", and "(latest)" stayed on the old run). The run shown stays listed and
+    // selected, also where retention removed it meanwhile (its next request says so: runGone).
+    const fresh = tenants.find((t) => t.id === this.state.tenant)!.runs;
+    const shown = this.run();
+    const runs = shown && !fresh.some((r) => r.run_id === shown.run_id) ? [...fresh, { ...shown, latest: false }] : fresh;
+    this.tenants = this.tenants.map((t) => (t.id === this.state.tenant ? { ...t, runs } : t));
+    const select = this.parts.root.querySelector<HTMLSelectElement>('#ctl-run');
+    if (select) select.replaceChildren(...runs.map((r) => option(r.run_id, `${r.run_id}${r.latest ? ' (latest)' : ''}`, r.run_id === this.state.run)));
     this.showNewer();
   }
 
