@@ -391,7 +391,7 @@ describe('forecast in a run', () => {
     fixtures.push(fx);
     await runJob(fx, { inputs: [{ path: 'tx.csv' }], formats: ['json'], forecast: { model: 'sbg', replicates: 0, horizon_months: 12 } }, new Date(T).toISOString());
     const bt = (await readLatest(fx)).report.forecast!.backtest!;
-    expect(bt.cohorts).toEqual(COHORTS.map((title) => ({ title, customers: 40, predicted: 0, realized: 0, error: null })));
+    expect(bt.cohorts).toEqual(COHORTS.map((title) => ({ title, customers: 40, fit: 'pooled', predicted: 0, realized: 0, error: null })));
     expect(bt.mape).toBeNull();
     expect(bt.bias).toBeNull();
     expect(bt.note).toBe('3 of 3 cohort(s) realized no revenue by the as-of time, so no relative error');
