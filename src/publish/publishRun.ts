@@ -518,6 +518,9 @@ async function applyRetention(tenantDir: string, retention: number, published: s
 async function pruneNotifyRecords(tenantDir: string): Promise<void> {
   const notifyDir = join(tenantDir, 'notify');
   const runsDir = join(tenantDir, 'runs');
+  // A notify folder linked out of the reports directory (planted after the run's start checked it) is not
+  // pruned: ltv removes nothing outside it (refuseLinkOut).
+  if (await refuseLinkOut(join(tenantDir, '..'), [notifyDir]).then(() => false, () => true)) return;
   for (const name of await readdir(notifyDir).catch(() => [] as string[])) {
     const m = /^(.+)\.(json|eml)$/.exec(name);
     if (!m || !RUN_DIR.test(m[1]!)) continue;
