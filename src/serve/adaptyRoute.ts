@@ -48,11 +48,10 @@ function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string
     // Clients (curl, fetch in Node, most libraries) send a header's text as UTF-8 bytes, which Node reads
     // as Latin-1: "café" arrived as "cafÃ©", a bare 404 for the key's own tenant. Bytes that are valid
     // UTF-8 are read as such too.
-    const bytes = Buffer.from(hint, 'latin1');
     let utf8: string | null = null;
     if (/[\u0080-\u00ff]/.test(hint)) {
       try {
-        utf8 = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        utf8 = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(hint, 'latin1'));
       } catch {
         utf8 = null;
       }
