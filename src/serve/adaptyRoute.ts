@@ -15,6 +15,7 @@ import type { AdaptyResponse } from '../report/apiTypes.js';
 import { parseAdaptyRequest, type AdaptyRequest } from './adaptyRequest.js';
 import { computeAdapty } from './computeAdapty.js';
 import { HttpError } from './HttpError.js';
+import { headerValues } from './rawHeaders.js';
 import type { KeyRecord } from './KeyStore.js';
 import type { Route } from './Route.js';
 import type { RunCatalog } from './runCatalog.js';
@@ -70,8 +71,7 @@ function pickTenant(key: KeyRecord, hint: string | string[] | undefined): string
  * (a 404 for a tenant "a, b"), so one given twice is a 400, as a repeated query parameter is on Zenovay's route.
  */
 function onceHeader(req: IncomingMessage, name: string): string | undefined {
-  let count = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] as string).toLowerCase() === name) count++;
+  const count = headerValues(req, name).length;
   if (count > 1) {
     const message = `Send ${name} once: it is given ${count} times`;
     throw new HttpError('VALIDATION_ERROR', message, { fields: [{ source: name, errors: [message] }] });

@@ -23,6 +23,7 @@ import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
 import { zenovayRoute } from './zenovayRoute.js';
 import { clientOf } from './clientAddress.js';
+import { headerValues } from './rawHeaders.js';
 
 export interface ServerOptions {
   reportsDir: string;
@@ -167,8 +168,7 @@ function authChallenge(schemes: readonly AuthScheme[]): string {
  * with more than one (Node keeps the first of several silently). null when the request is fine.
  */
 function hostProblem(req: IncomingMessage): string | null {
-  let hosts = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] as string).toLowerCase() === 'host') hosts++;
+  const hosts = headerValues(req, 'host').length;
   if (hosts > 1) return 'Send one Host header, not several';
   if (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'The Host header is required (HTTP/1.1)';
   return null;

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { duplicateKey } from '../config/duplicateKey.js';
 import { HttpError } from './HttpError.js';
+import { headerValues } from './rawHeaders.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -39,8 +40,7 @@ export function checkJsonContent(req: IncomingMessage): void {
     throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `Transfer-Encoding ${transfer.join(', ')} is not supported: send the body uncompressed (Transfer-Encoding: chunked alone, or Content-Length)`);
   }
   // Node keeps the first of several Content-Type headers: which type counted depended on their order.
-  const types = new Set<string>();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] as string).toLowerCase() === 'content-type') types.add((req.rawHeaders[i + 1] as string).trim().toLowerCase());
+  const types = new Set(headerValues(req, 'content-type').map((t) => t.trim().toLowerCase()));
   if (types.size > 1) throw new HttpError('VALIDATION_ERROR', 'Send one Content-Type header: this request carries several different ones');
   const type = req.headers['content-type'];
   if (type === undefined) return;
