@@ -20,8 +20,14 @@ function newest(dir) {
   return t;
 }
 
-/** @param {string} root the package's directory, with a trailing slash */
+/**
+ * An installed package (a folder under node_modules: `npm install ltv-x.tgz`, `npm install -g`) is never
+ * edited in place, and npm writes its files in no particular order, so src/ may be newer than the dist/ packed
+ * beside it: there dist/ existing is enough.
+ * @param {string} root the package's directory, with a trailing slash
+ */
 export function buildIsCurrent(root) {
   const built = `${root}dist/cli/main.js`;
-  return existsSync(built) && newest(`${root}src`) <= statSync(built).mtimeMs;
+  if (!existsSync(built)) return false;
+  return root.split(/[\\/]/).includes('node_modules') || newest(`${root}src`) <= statSync(built).mtimeMs;
 }

@@ -38,3 +38,22 @@ describe('whether the build is current', () => {
     expect(buildIsCurrent(root)).toBe(true);
   });
 });
+
+describe('an installed package', () => {
+  // npm writes a tarball's files in no set order, so its src/ may be newer than its dist/ (it was, by 1.5 s,
+  // in an `npm install ltv-0.1.0.tgz`: every command then compiled the TypeScript at its start).
+  const installed = `${mkdtempSync(join(tmpdir(), 'ltv-installed-'))}/node_modules/ltv/`;
+  afterAll(() => rmSync(join(installed, '../../'), { recursive: true, force: true }));
+  const put = (path: string, seconds: number): void => {
+    mkdirSync(join(installed, path, '..'), { recursive: true });
+    writeFileSync(join(installed, path), '');
+    utimesSync(join(installed, path), seconds, seconds);
+  };
+
+  it('runs its dist/ whatever the files’ times, and its sources when it has no dist/', () => {
+    put('src/cli/main.ts', 2000);
+    expect(buildIsCurrent(installed)).toBe(false);
+    put('dist/cli/main.js', 1000);
+    expect(buildIsCurrent(installed)).toBe(true);
+  });
+});
