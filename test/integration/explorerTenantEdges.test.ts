@@ -27,6 +27,12 @@ const DOTS = '..';
 const LITERAL = '%2E%2E';
 /** Only payments of 0: the tenant is published with no customer. */
 const ZERO = 'zero';
+/**
+ * FOLD's customers f1 … f7, one product each: spellings the server matches alike by Unicode's simple case
+ * mapping (31_attr_kept.sql), which JS's toLowerCase tells apart (İ; a final sigma).
+ */
+const FOLD = 'fold';
+const FOLDED = ['indirim', 'indirim', 'İNDİRİM', 'ΟΔΟΣ', 'ΟΔΟΣ', 'οδος', 'οδοσ'];
 const AS_OF = '2026-03-16T12:00:00Z';
 const RUN = '20260316T120000Z';
 // JP: j1 and j2 buy `Pro`, j3 `pro` (one value to the server, SPEC §6), j4 `basic`; first payments
@@ -45,6 +51,7 @@ const EXPORT = csv('tenant_id,customer_id,event_time,amount,currency,product_id'
   [LITERAL, 'l3', '2026-02-07T10:00:00Z', '1.00', 'USD', 'Pro'],
   [ZERO, 'z1', '2026-02-01T10:00:00Z', '0', 'USD', 'Pro'],
   [ZERO, 'z2', '2026-02-02T10:00:00Z', '0.00', 'USD', 'Pro'],
+  ...FOLDED.map((product, i) => [FOLD, `f${i + 1}`, `2026-02-0${i + 1}T10:00:00Z`, '1.00', 'USD', product]),
 ]);
 
 /** Tenants whose ids differ only by a tab and a space: alike on a page that shows a tab as a space. */
@@ -70,7 +77,7 @@ const sent: { tenant: string | undefined; body: { filters: Record<string, unknow
 beforeAll(async () => {
   fx = await makeFixture({ 'tx.csv': EXPORT, 'lookalikes.jsonl': `${LOOKALIKES}\n` });
   await runJob(fx, { tenant: 'default', inputs: [{ path: 'tx.csv' }, { path: 'lookalikes.jsonl' }], formats: ['json', 'csv'], forecast: { model: 'off' } }, AS_OF);
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO, DOTS, LITERAL, TAB, SPACE] }] });
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [JP, RTL, ZERO, DOTS, LITERAL, TAB, SPACE, FOLD] }] });
   browser = await launchBrowser();
 }, 180_000);
 
@@ -223,16 +230,21 @@ describe('the explorer on a tenant of no customer', () => {
 });
 
 describe('the explorer on filter values differing only in case', () => {
+  const boxes = 'input[type=checkbox][data-filter=product]';
+  /** The product filter's values and customer counts, once the run's values are in (after the heatmap), opened. */
+  async function productList(p: Page): Promise<[string, string | null][]> {
+    await p.waitForSelector(boxes, { state: 'attached' });
+    await p.click('details.filters summary');
+    const values = await p.$$eval(boxes, (bs) => bs.map((b) => (b as HTMLInputElement).value));
+    const counts = await p.$$eval('fieldset[data-filter-key=product] .count', (cs) => cs.map((c) => c.textContent));
+    return values.map((v, i) => [v, counts[i] ?? null]);
+  }
+
   it('lists one value per spelling the server matches alike, with their customers, and ticks and unticks it in the URL', async () => {
     const p = await signedIn(`#tenant=${encodeURIComponent(JP)}`);
     try {
-      const boxes = 'input[type=checkbox][data-filter=product]';
-      // The run's values come after the heatmap: the list is opened once they are in.
-      await p.waitForSelector(boxes, { state: 'attached' });
-      await p.click('details.filters summary');
       // Pro: j1, j2 and j3 (`pro`); basic: j4.
-      expect(await p.$$eval(boxes, (bs) => bs.map((b) => (b as HTMLInputElement).value))).toEqual(['Pro', 'basic']);
-      expect(await p.$$eval('fieldset[data-filter-key=product] .count', (cs) => cs.map((c) => c.textContent))).toEqual([' 3', ' 1']);
+      expect(await productList(p)).toEqual([['Pro', ' 3'], ['basic', ' 1']]);
 
       await redrawn(p, () => p.check(`${boxes}[value=Pro]`));
       expect(await customers(p)).toBe('3');
@@ -256,6 +268,23 @@ describe('the explorer on filter values differing only in case', () => {
       await redrawn(p, () => p.uncheck(`${boxes}[value=Pro]`));
       expect(await customers(p)).toBe('4');
       expect(fragment(p).getAll('f.product')).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('lists spellings apart in JS\'s lower case but matched alike by the server as one value', async () => {
+    const p = await signedIn(`#tenant=${FOLD}`);
+    try {
+      // ΟΔΟΣ: f4, f5, f6 (οδος) and f7 (οδοσ); indirim: f1, f2 and f3 (İNDİRİM).
+      expect(await productList(p)).toEqual([['ΟΔΟΣ', ' 4'], ['indirim', ' 3']]);
+      await redrawn(p, () => p.check(`${boxes}[value=indirim]`));
+      expect(await customers(p)).toBe('3');
+      expect(sent.at(-1)?.body.filters.product).toEqual(['indirim']);
+      // A fragment's other spelling is that value.
+      await redrawn(p, () => p.evaluate(() => { location.hash = `${location.hash}&f.product=${encodeURIComponent('οδοσ')}`; }));
+      await p.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).getAll('f.product').includes('ΟΔΟΣ'));
+      expect(await customers(p)).toBe('7');
     } finally {
       await p.close();
     }

@@ -7,6 +7,7 @@
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, REPORT_DOWNLOADS, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
 import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
+import { foldCase } from '../../format/foldCase.js';
 import { visibleLine } from '../../format/text.js';
 import { listed } from '../../format/listed.js';
 import { predictionsUnsupported, type PredictionsAsked } from '../../serve/predictionsUnsupported.js';
@@ -143,19 +144,19 @@ interface OfferedValue extends AttributeValue {
 /**
  * The values of a filter key the page offers: none where every customer lacks the attribute. Spellings
  * differing only in case are one value (with their customers together: a customer has one value of each
- * attribute), as the server's filters match them (SPEC §6: `us` is `US`); it is written as the run writes
- * it for most customers. Most customers first, then value, as the run lists them.
+ * attribute), as the server's filters match them (SPEC §6: `us` is `US`, by foldCase's fold); it is written
+ * as the run writes it for most customers. Most customers first, then value, as the run lists them.
  */
 function offeredValues(detail: RunDetail, k: FilterKey): OfferedValue[] {
   const values = detail.attributes[k] ?? [];
   if (values.length === 1 && values[0]?.value === 'unknown') return [];
   const byValue = new Map<string, OfferedValue>();
   for (const { value, customers } of values) {
-    const same = byValue.get(value.toLowerCase());
+    const same = byValue.get(foldCase(value));
     if (same) {
       same.customers += customers;
       same.spellings.push(value);
-    } else byValue.set(value.toLowerCase(), { value, customers, spellings: [value] });
+    } else byValue.set(foldCase(value), { value, customers, spellings: [value] });
   }
   return [...byValue.values()].sort((a, b) => b.customers - a.customers || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
@@ -167,8 +168,8 @@ function offeredValues(detail: RunDetail, k: FilterKey): OfferedValue[] {
 function offeredFilters(filters: State['filters'], detail: RunDetail): State['filters'] {
   const out: State['filters'] = {};
   for (const [k, vs] of Object.entries(filters) as [FilterKey, string[] | undefined][]) {
-    const offered = new Map(offeredValues(detail, k).map(({ value }) => [value.toLowerCase(), value]));
-    const kept = [...new Set((vs ?? []).map((v) => offered.get(v.toLowerCase())).filter((v): v is string => v !== undefined))];
+    const offered = new Map(offeredValues(detail, k).map(({ value }) => [foldCase(value), value]));
+    const kept = [...new Set((vs ?? []).map((v) => offered.get(foldCase(v))).filter((v): v is string => v !== undefined))];
     if (kept.length) out[k] = kept;
   }
   return out;
@@ -616,7 +617,7 @@ class ServedReport {
       // From the state, not from the boxes shown: a search may hide chosen values.
       const k = target.dataset.filter as FilterKey;
       // A value matches in any case (offeredValues): unticked, no spelling of it stays.
-      const chosen = new Set((this.state.filters[k] ?? []).filter((v) => v.toLowerCase() !== target.value.toLowerCase()));
+      const chosen = new Set((this.state.filters[k] ?? []).filter((v) => foldCase(v) !== foldCase(target.value)));
       if (target.checked) chosen.add(target.value);
       const filters = { ...this.state.filters };
       if (chosen.size) filters[k] = [...chosen];
@@ -694,8 +695,8 @@ class ServedReport {
       // The chosen values always (checked), then the values matching the search, FILTER_VALUES_SHOWN at most.
       const fill = (query: string): void => {
         const chosen = new Set(this.state.filters[k] ?? []);
-        const needle = query.trim().toLowerCase();
-        const matches = values.filter((v) => !chosen.has(v.value) && v.value.toLowerCase().includes(needle));
+        const needle = foldCase(query.trim());
+        const matches = values.filter((v) => !chosen.has(v.value) && foldCase(v.value).includes(needle));
         const picked = values.filter((v) => chosen.has(v.value));
         const shown = [...picked, ...matches.slice(0, Math.max(0, FILTER_VALUES_SHOWN - picked.length))];
         clear(list);
