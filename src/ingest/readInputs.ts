@@ -403,9 +403,11 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   // on different lines (an export that changed its casing): each line's own spelling is read. A line that
   // holds two spellings of a key the job reads is ambiguous and is quarantined, naming them.
   const groups = new Map<string, string[]>();
-  for (const { k } of keys) groups.set(k.toLowerCase(), [...(groups.get(k.toLowerCase()) ?? []), k]);
+  // A key whose name holds a NUL is none the job reads (it may hold anything, as any key not read).
+  for (const { k } of keys) if (!k.includes('\0')) groups.set(k.toLowerCase(), [...(groups.get(k.toLowerCase()) ?? []), k]);
   const read = namesReadBy(file.input);
   const ambiguous: string[] = [];
+  const nul: string[] = [];
   for (const [lower, names] of groups) {
     const extracts = names.map((k) => `json_extract_string(src.j, ${quoteLiteral(jsonPath(k))})`);
     const expr = extracts.length === 1 ? extracts[0]! : `coalesce(${extracts.join(', ')})`;
@@ -415,10 +417,14 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       const listed = names.map((k) => `"${k}"`).join(', ');
       ambiguous.push(`WHEN ${count} > 1 THEN ${quoteLiteral(`has the key "${lower}" twice, in different cases (keys match case-insensitively; the file spells it ${listed}): keep one`)}`);
     }
+    // An escaped NUL in a value the job reads: a bad row naming the key, as a Parquet column's NUL is.
+    if (read.has(lower)) nul.push(`WHEN contains(${expr}, chr(0)) THEN ${quoteLiteral(`key ${shownName(names[0]!)} holds ${NUL_CHARACTER}`)}`);
   }
+  // Only a line that writes `\u0000` can hold one: the values are searched on those lines alone.
+  const nulCheck = nul.length === 0 ? '' : `WHEN contains(src.j, '\\u0000') THEN CASE ${nul.join(' ')} END `;
   return {
     reader, params, line: 'src.n',
-    parseError: `coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' ${ambiguous.map((w) => `${w} `).join('')}END)`,
+    parseError: `coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' ${ambiguous.map((w) => `${w} `).join('')}${nulCheck}END)`,
     where: '', columns, duplicated: new Set(), headerLines: 0, stats: split.stats,
   };
 }

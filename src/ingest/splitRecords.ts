@@ -1058,11 +1058,10 @@ function isNumberByte(c: number): boolean {
  *
  * So is an object whose key the job reads (`valueKeys`, lower-cased) holds an object or an array
  * (`"customer_id": {"id": 5}`, `"product_id": ["a", "b"]`): read as text, its JSON would become a customer
- * id or a segment title. Other keys may hold anything (an export's nested metadata is not read).
+ * id or a segment title. Other keys may hold anything (an export's nested metadata is not read), an escaped
+ * NUL (`\u0000`) too: a value the job reads that holds one is a bad row naming its key (readInputs.ts).
  */
 export function readJsonLine(line: Buffer, valueKeys?: ReadonlySet<string>): Buffer[] | string {
-  // The escaped NUL: raw NUL bytes are refused in every text file; escaped, it would reach ltv.csv raw.
-  if (line.includes(ESCAPED_NUL)) return `holds ${NUL_CHARACTER}`;
   let inString = false;
   let stringStart = 0;
   let depth = 0;
@@ -1195,7 +1194,6 @@ function growKeys(ranges: Int32Array): Int32Array {
   return grown;
 }
 
-const ESCAPED_NUL = Buffer.from('\\u0000');
 /** A text value's NUL character, as a bad row's reason says it after "holds" (JSON Lines, Parquet). */
 export const NUL_CHARACTER = '\\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it';
 const COMMA = 44;

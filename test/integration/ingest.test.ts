@@ -213,6 +213,33 @@ describe('input formats', () => {
     }
   });
 
+  it('quarantines a JSON Lines row whose value the job reads holds an escaped NUL, naming its key, and reads one whose other keys do', async () => {
+    // Line 2: b's customer id ends in NUL; line 3: c's product; line 6: d's country. Lines 4 and 5: a NUL in a
+    // key the job does not read (in its value, in its name), and a product written `\u0000` as text (an
+    // escaped backslash): read (the whole line was a bad row, naming no key).
+    const lines = [
+      String.raw`{"customer_id":"a","event_time":"2026-01-10T08:00:00Z","amount":"10.00","product_id":"p","note":"x"}`,
+      String.raw`{"customer_id":"b\u0000","event_time":"2026-01-11T08:00:00Z","amount":"20.00","product_id":"p"}`,
+      String.raw`{"customer_id":"c","event_time":"2026-01-12T08:00:00Z","amount":"30.00","product_id":"p\u0000q"}`,
+      String.raw`{"customer_id":"a","event_time":"2026-02-12T08:00:00Z","amount":"6.00","product_id":"p","note":"x\u0000y"}`,
+      String.raw`{"customer_id":"a","event_time":"2026-02-13T08:00:00Z","amount":1,"product_id":"p\\u0000","n\u0000te":"y"}`,
+      String.raw`{"customer_id":"d","event_time":"2026-01-13T08:00:00Z","amount":"40.00","product_id":"p","country":"U\u0000S"}`,
+    ];
+    const fx = await makeFixture({ 'nul.jsonl': `${lines.join('\n')}\n` });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'nul.jsonl' }], matrices: MONTHLY, max_bad_row_share: 0.6 }, T);
+      expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([6, 3]);
+      const { report, dir } = await readLatest(fx);
+      // a alone: 10 in January, 6 + 1 more in February → [10, 17].
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [10, 17], '2026-01-01': [10, 17] });
+      const reason = (key: string): string => `key "${key}" holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it`;
+      const q = parseCsv((await readFile(join(dir, 'quarantine.csv'), 'utf8')).replaceAll('\n', '\r\n')).slice(1).map((r) => [r[1], r[2], r[4]]);
+      expect(q).toEqual([['2', reason('customer_id'), 'b␀'], ['3', reason('product_id'), 'c'], ['6', reason('country'), 'd']]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('maps columns with the revenuecat preset (1-based renewals, fractional commission, refunded gross)', async () => {
     const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_purchased_currency,purchase_price_in_purchased_currency,purchased_currency,price_in_usd,purchase_price_in_usd,commission_percentage,tax_percentage,refunded_at,renewal_number,is_sandbox,is_trial_period,product_identifier,product_duration,store,country';
     // u1: 10 USD on Jan 5 (renewal 1 = our 0), commission 0.3 → proceeds 7; renewal 2 on Feb 5 refunded Feb 6:

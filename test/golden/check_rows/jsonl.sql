@@ -5,7 +5,7 @@ src.n
 -- file 0: {{line_known}}
 s.line IS NOT NULL
 -- file 0: {{parse_error}}
-coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' END)
+coalesce(src.reason, CASE WHEN src.j IS NULL THEN 'not a valid JSON line' WHEN json_type(src.j) <> 'OBJECT' THEN 'not a JSON object' WHEN contains(src.j, '\u0000') THEN CASE WHEN contains(json_extract_string(src.j, '$."amount"'), chr(0)) THEN 'key "amount" holds \u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it' WHEN contains(json_extract_string(src.j, '$."customer_id"'), chr(0)) THEN 'key "customer_id" holds \u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it' WHEN contains(json_extract_string(src.j, '$."event_time"'), chr(0)) THEN 'key "event_time" holds \u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it' END END)
 -- file 0: {{columns}}
 json_extract_string(src.j, '$."customer_id"') AS "customer_id",
     json_extract_string(src.j, '$."event_time"') AS "event_time",
