@@ -2,13 +2,15 @@
 -- attribute tuples they keep, as 23_matrix.sql binds it ($kept). OR within a filter's values, AND across
 -- filters, case-insensitively; a missing value matches 'unknown'. Case-insensitive = equal after one fold,
 -- lower(upper(x)), applied here to both sides (Unicode simple case mapping, one character to one: Greek
--- final and medial sigma fold alike, Turkish İ folds to i); a value always matches itself.
+-- final and medial sigma fold alike, Turkish İ folds to i); a value always matches itself. A filter value is
+-- first trimmed as ingest trims the values it matches (ltv_trim: Unicode white space at either end), so
+-- "  padded  " matches the `padded` the run kept.
 -- Params: $filter_columns VARCHAR[] and $filter_values VARCHAR[][] (parallel, not empty): a canonical
 --   dimension column (FILTER_COLUMNS' in model.ts) and its values each, as the request sent them.
 -- Reads attr_sets(attr_id, <dimensions>), attr_id numbered from 1 without gaps (queryRun.ts).
 -- Output: one row, kept BOOLEAN[] (element i: attribute tuple i passes every filter).
 WITH filters AS (
-  SELECT name, list_transform(vals, v -> lower(upper(v))) AS vals
+  SELECT name, list_transform(vals, v -> lower(upper(ltv_trim(v)))) AS vals
   FROM (SELECT unnest(CAST($filter_columns AS VARCHAR[])) AS name, unnest(CAST($filter_values AS VARCHAR[][])) AS vals)
 ),
 passed AS (

@@ -51,3 +51,12 @@ it('a filter value matches itself and its other case, in Turkish and Greek too',
   // Simple case mapping, one character to one: ß has no one-character upper case, so STRASSE is another value.
   expect(await revenue({ paywall: ['STRASSE'] })).toEqual({ Total: [] });
 });
+
+it('trims a filter value as ingest trims the value it matches (white space of any kind at either end)', async () => {
+  // g3's campaign summer and paywall Straße: 40; g1 and g2 as above: 15.
+  expect(await revenue({ attribution_campaign: ['  summer  '] })).toEqual({ Total: [40], '2026-01-01': [40] });
+  expect(await revenue({ paywall: ['\t\u00a0straße\r\n'], attribution_campaign: ['\u3000SUMMER\u2028'] })).toEqual({ Total: [40], '2026-01-01': [40] });
+  expect(await revenue({ attribution_campaign: [' İNDİRİM\t'] })).toEqual({ Total: [15], '2026-01-01': [15] });
+  // Inside a value, white space is the value's own: no campaign is `sum mer`.
+  expect(await revenue({ attribution_campaign: ['sum mer'] })).toEqual({ Total: [] });
+});

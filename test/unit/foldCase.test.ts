@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldCase } from '../../src/format/foldCase.js';
 import { keptTuples } from '../../src/ltv/computeMatrix.js';
+import { installMacros } from '../../src/warehouse/installMacros.js';
 import { quoteIdent, quoteLiteral } from '../../src/warehouse/loadSql.js';
 import { Warehouse } from '../../src/warehouse/openWarehouse.js';
 import { DIMENSIONS } from '../../src/warehouse/tables.js';
@@ -18,6 +19,7 @@ const VALUES = [
 let wh: Warehouse;
 beforeAll(async () => {
   wh = await Warehouse.open({ timezone: 'UTC' });
+  await installMacros(wh, 'UTC');
   // The run's attribute tuples (queryRun.ts loadRunTables): one a value, every other attribute absent.
   const dims = DIMENSIONS.map((d) => `${d === 'product_id' ? 'x' : 'CAST(NULL AS VARCHAR)'} AS ${quoteIdent(d)}`).join(', ');
   await wh.run(`CREATE TABLE attr_sets AS SELECT ${dims}, CAST(i AS BIGINT) AS attr_id
