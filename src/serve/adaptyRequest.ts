@@ -1,5 +1,6 @@
 // The body of Adapty's `POST /api/v1/client-api/metrics/ltv/` (SPEC §6; seeds/000 and Adapty's
 // MetricsFilters). Validated strictly so a typo in a filter name is a 400, not a silently wider answer.
+import { EDGE_SPACE_CLASS } from '../config/jobSchema.js';
 import { z } from '../config/zod.js';
 import { FILTER_COLUMNS, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey, type LtvFilters, type MatrixSpec } from '../ltv/model.js';
 import { adaptyIssueMessage } from './adaptyIssueMessage.js';
@@ -21,7 +22,10 @@ const datePeriod = z
 // A value as long as the run published it: the ingest keeps a dimension value whole, the explorer offers
 // it, and a cap here (256 characters) refused a filter on a value the run itself listed (the body's own
 // limit, 64 KiB, bounds it).
-const filterValues = z.array(z.string()).max(1000);
+// An empty or blank value matches nothing (values are trimmed, as ingest trims them, and a row without one is
+// `unknown`): a 400 says so rather than an answer of no customer.
+const BLANK = new RegExp(`^${EDGE_SPACE_CLASS}*$`);
+const filterValues = z.array(z.string().refine((v) => !BLANK.test(v), 'holds an empty value: give each value as the report shows it, or "unknown" for customers without one')).max(1000);
 
 const filtersSchema = z
   .object({

@@ -60,3 +60,17 @@ it('trims a filter value as ingest trims the value it matches (white space of an
   // Inside a value, white space is the value's own: no campaign is `sum mer`.
   expect(await revenue({ attribution_campaign: ['sum mer'] })).toEqual({ Total: [] });
 });
+
+it('refuses an empty or blank filter value, naming the field and what to send (it answered no customer)', async () => {
+  for (const value of ['', '   ', '\u3000\t']) {
+    const r = await httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+      method: 'POST', headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ filters: { date: ['2026-01-01', '2026-01-31'], country: ['US', value] } }),
+    });
+    expect(r.status).toBe(400);
+    expect(r.json()).toMatchObject({
+      error_code: 'validation_error', status_code: 400,
+      errors: [{ source: 'filters.country', errors: ['filters.country holds an empty value: give each value as the report shows it, or "unknown" for customers without one'] }],
+    });
+  }
+});
