@@ -76,6 +76,12 @@ async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Pro
   }
 }
 
+/** ISO 4217's codes that denote no currency, each with what it means and what to do with a rate for it. */
+const NO_MONEY: Partial<Record<string, string>> = {
+  XXX: "ISO 4217's code for no currency (a transaction that involves none), which no rate converts: remove the line, and give rows that carry it their real currency",
+  XTS: "ISO 4217's code reserved for testing, not money a rate converts: remove the line, and leave test rows out of the export (or mark them is_sandbox)",
+};
+
 /** Rates are read exactly or refused, as amounts are: to 10 decimals, one rate per currency and day. */
 function checkRates(
   path: string,
@@ -87,6 +93,10 @@ function checkRates(
     const where = `${path}: line ${r.line}`;
     if (r.reason) throw new AppError('CONFIG', `${where}: ${r.reason}`);
     if (!r.currency || !/^[A-Z]{3}$/.test(r.currency)) throw new AppError('CONFIG', `${where}: currency "${(r.raw_currency ?? '').trim()}" is not an ISO 4217 code`);
+    // The file is the authority for the codes it rates (a withdrawn LTL, an operator's own code), save the two
+    // ISO 4217 keeps for no money: a rate for either made rows of no currency, or test rows, into revenue.
+    const noMoney = NO_MONEY[r.currency];
+    if (noMoney) throw new AppError('CONFIG', `${where}: currency "${(r.raw_currency ?? '').trim()}" is ${noMoney}`);
     // DuckDB's cast reads a date from the text's start and ignores what follows ("2026-01-01garbage", a time
     // and offset): the whole field must be the date.
     const rawDate = (r.raw_date ?? '').trim();

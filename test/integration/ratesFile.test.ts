@@ -12,8 +12,8 @@ const EXPORT = csv('customer_id,event_time,amount,currency', [
   ['b', '2026-01-06T10:00:00Z', '20.00', 'EUR'],
 ]);
 
-async function outcome(rates: string | null, asOf = '2026-01-31T00:00:00Z'): Promise<string> {
-  const fx = await makeFixture({ 'e.csv': EXPORT, ...(rates === null ? {} : { 'rates.csv': rates }) });
+async function outcome(rates: string | null, asOf = '2026-01-31T00:00:00Z', data = EXPORT): Promise<string> {
+  const fx = await makeFixture({ 'e.csv': data, ...(rates === null ? {} : { 'rates.csv': rates }) });
   try {
     if (rates === null) await mkdir(join(fx.dir, 'rates.csv'));
     const result = await runJob(fx, { inputs: [{ path: 'e.csv' }], rates: 'rates.csv', formats: ['json'], forecast: { model: 'off' } }, asOf);
@@ -57,6 +57,21 @@ describe.concurrent('rates file', () => {
     expect(await outcome('date,currency,rate\n2026-01-01,EUR,99999999.5\n')).toBe('revenue 2000000000.00');
     // Spaces around the date are fine (fields are trimmed): 10 USD + 20 EUR × 1.1 = 32.00.
     expect(await outcome('date,currency,rate\n 2026-01-01 ,EUR,1.1\n')).toBe('revenue 32.00');
+  });
+
+  it('refuses a line for XXX (no currency) or XTS (testing), which it read as money; reads a withdrawn or an operator\'s own code as the file gives it', async ({ expect }) => {
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1.1\n2026-01-01, xxx ,0.5\n')).toBe(
+      '<dir>/rates.csv: line 3: currency "xxx" is ISO 4217\'s code for no currency (a transaction that involves none), which no rate converts: '
+      + 'remove the line, and give rows that carry it their real currency');
+    expect(await outcome('date,currency,rate\n2026-01-01,XTS,0.5\n')).toBe(
+      '<dir>/rates.csv: line 2: currency "XTS" is ISO 4217\'s code reserved for testing, not money a rate converts: '
+      + 'remove the line, and leave test rows out of the export (or mark them is_sandbox)');
+    // The file is the authority for other codes: LTL (withdrawn in 2015) and PTS (a code of the operator's
+    // own) are read at their rates: 10 USD + 20 LTL × 0.29 + 30 PTS × 0.01 = 10 + 5.80 + 0.30 = 16.10.
+    const own = csv('customer_id,event_time,amount,currency', [
+      ['a', '2026-01-05T10:00:00Z', '10.00', 'USD'], ['b', '2026-01-06T10:00:00Z', '20.00', 'LTL'], ['c', '2026-01-06T10:00:00Z', '30.00', 'pts'],
+    ]);
+    expect(await outcome('date,currency,rate\n2026-01-01,LTL,0.29\n2026-01-01,PTS,0.01\n', undefined, own)).toBe('revenue 16.10');
   });
 
   it('refuses a directory (DuckDB read the files inside it)', async ({ expect }) => {
