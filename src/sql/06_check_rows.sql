@@ -42,6 +42,7 @@ typed AS (
     ltv_ts(event_time) AS event_time,
     amount AS raw_amount,
     ltv_dec4(amount) AS amount,
+    currency AS raw_currency,
     coalesce(upper(ltv_text(currency)), $currency) AS currency,
     commission_percentage AS raw_commission,
     ltv_dec4(commission_percentage) AS commission,
@@ -122,7 +123,8 @@ SELECT
     WHEN amount IS NULL THEN 'amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent): "' || left(raw_amount, 60) || '"'
     -- A code neither the report's nor the rates file's that is no ISO 4217 code in current use (the list the
     -- report currency is checked against): a typo or another column, not a currency to set the report in.
-    WHEN r10 IS NULL AND currency_code IS NULL AND NOT list_contains(CAST($iso_4217 AS VARCHAR[]), currency) THEN 'currency "' || left(currency, 60) || '" is not an ISO 4217 code in current use (e.g. USD, EUR, GBP)'
+    -- Quoted as the file writes it ("US Dollar" was quoted upper-cased, text the user could not search for).
+    WHEN r10 IS NULL AND currency_code IS NULL AND NOT list_contains(CAST($iso_4217 AS VARCHAR[]), currency) THEN 'currency "' || left(raw_currency, 60) || '" is not an ISO 4217 code in current use (e.g. USD, EUR, GBP)'
       || ': correct it in the file, or map the column that holds the currency (--map currency=<column>, or map in the job file); a withdrawn code is read when the rates file gives its rate'
     -- A rate converts money the run counts: a row after T (SPEC §2: it does not exist for the run) or a sandbox
     -- row needs none; counted as such (after_as_of_rows, sandbox_rows), not set aside for want of a rate that a

@@ -424,7 +424,7 @@ describe('bad rows', () => {
       'e.csv': csv('customer_id,event_time,amount,currency', [
         ['a', '2026-01-10T08:00:00Z', '10', 'USD'], // 2
         ['b', '2026-01-10T08:00:00Z', '10', 'XYZ'], // 3
-        ['c', '2026-01-10T08:00:00Z', '10', 'us dollar'], // 4
+        ['c', '2026-01-10T08:00:00Z', '10', 'US Dollar'], // 4: quoted as the file writes it (it was upper-cased)
         ['d', '2026-01-10T08:00:00Z', '10', 'EUR'], // 5
         ['e', '2026-01-11T08:00:00Z', '10', 'LTL'], // 6
         ['f', '2026-01-12T08:00:00Z', '100', 'LTL'], // 7: 29 USD
@@ -438,7 +438,7 @@ describe('bad rows', () => {
       const q = (await readFile(join(dir, 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.replace(/^[^,]*,/, ''));
       expect(q).toEqual([
         `3,"currency ""XYZ"" ${what}",default,b`,
-        `4,"currency ""US DOLLAR"" ${what}",default,c`,
+        `4,"currency ""US Dollar"" ${what}",default,c`,
         '5,no exchange rate for EUR on or before 2026-01-10: add one to the rates file,default,d',
         '6,no exchange rate for LTL on or before 2026-01-11: add one to the rates file,default,e',
       ]);
