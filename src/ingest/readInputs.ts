@@ -342,8 +342,10 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     const own = await parquetNames(wh, file, path);
     const names = own.length === typed.length ? own : typed.map((t) => t.name);
     // Text holding a NUL: a bad row, as in JSON Lines and CSV (it was written on as "␀", and `b\0` was a
-    // customer of its own), for each text column the job reads.
-    const nul: string[] = [];
+    // customer of its own), for each text column the job reads. So is a 32-bit float's value of 7 or more
+    // significant digits: its shortest text gives back a decimal of 6 at most (1234.5678 was read as 1234.5677,
+    // 16777217 as 16777216), and numbers are read exactly or not at all (README "Input rules").
+    const bad: string[] = [];
     for (const [i, { name: bound, type }] of typed.entries()) {
       const name = names[i]!;
       // A list, struct or map read as text became a value like "[x, y]" on every row (JSON Lines sets
@@ -353,10 +355,14 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       }
       columns.set(name, `CAST(src.${quoteIdent(bound)} AS VARCHAR)`);
       if (read.has(name.toLowerCase()) && type.typeId === DuckDBTypeId.VARCHAR) {
-        nul.push(`WHEN contains(src.${quoteIdent(bound)}, chr(0)) THEN ${quoteLiteral(`column ${shownName(name)} holds ${NUL_CHARACTER}`)}`);
+        bad.push(`WHEN contains(src.${quoteIdent(bound)}, chr(0)) THEN ${quoteLiteral(`column ${shownName(name)} holds ${NUL_CHARACTER}`)}`);
+      }
+      if (read.has(name.toLowerCase()) && type.typeId === DuckDBTypeId.FLOAT) {
+        const text = columns.get(name)!;
+        bad.push(`WHEN ltv_significant_digits(${text}) >= 7 THEN ${quoteLiteral(`column ${shownName(name)} is a 32-bit float (FLOAT), which holds about 7 significant digits: "`)} || ${text} || '" may not be the number written; write the column as DOUBLE or DECIMAL'`);
       }
     }
-    const parseError = nul.length === 0 ? 'NULL' : `CASE ${nul.join(' ')} END`;
+    const parseError = bad.length === 0 ? 'NULL' : `CASE ${bad.join(' ')} END`;
     return { reader, params, line: 'NULL', parseError, where: '', columns, duplicated: duplicatesOf(names), headerLines: 0, stats: null };
   }
   // Line-oriented formats: the splitter hands on one physical line per record with its number; blank

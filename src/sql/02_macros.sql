@@ -130,6 +130,10 @@ END);
 -- A decimal ltv_dec4 refuses only for its length: more than 14 integer digits, written or by rounding (the
 -- reason says so).
 CREATE OR REPLACE MACRO ltv_over_14_digits(x) AS regexp_full_match(ltv_trim(x), '[+-]?\d{15,}(\.\d*)?') OR ltv_dec4_carries(x);
+-- The significant digits of a number's text (a float's shortest text, as DuckDB writes it: 1234.5677,
+-- 16777216.0, 1.5e-07): its digits before any exponent, leading and trailing zeros aside (1200000.0 has 2).
+CREATE OR REPLACE MACRO ltv_significant_digits(x) AS
+  length(trim(regexp_replace(regexp_replace(x, '[eE].*', ''), '[^0-9]', '', 'g'), '0'));
 -- A whole number of at most 9 digits, leading zeros aside (0000000009999 is 9999).
 CREATE OR REPLACE MACRO ltv_int(x) AS
   CAST(CASE WHEN regexp_full_match(ltv_trim(x), '\+?0*\d{1,9}') THEN ltv_trim(x) END AS INTEGER);

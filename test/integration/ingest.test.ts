@@ -40,6 +40,11 @@ async function renameInParquet(path: string, from: string, to: string): Promise<
   await writeFile(path, bytes);
 }
 
+/** Each quarantined row's line and reason (quarantine.csv ends its lines with LF; the strict reader takes RFC 4180's CRLF). */
+async function lineAndReason(dir: string): Promise<string[][]> {
+  return parseCsv((await readFile(join(dir, 'quarantine.csv'), 'utf8')).replaceAll('\n', '\r\n')).slice(1).map((r) => r.slice(1, 3));
+}
+
 describe('input formats', () => {
   it.each([
     ['csv', 'e.csv', () => csv('customer_id,event_time,amount,transaction_id', ROWS)],
@@ -205,9 +210,44 @@ describe('input formats', () => {
       // a alone: 10 in January, 6 more on Feb 12 → [10, 16].
       expect(grid(report.matrices[0]!)).toEqual({ Total: [10, 16], '2026-01-01': [10, 16] });
       const reason = (column: string): string => `column "${column}" holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it`;
-      // quarantine.csv ends its lines with LF; the strict reader takes RFC 4180's CRLF.
-      const q = parseCsv((await readFile(join(dir, 'quarantine.csv'), 'utf8')).replaceAll('\n', '\r\n')).slice(1).map((r) => r.slice(1, 3));
-      expect(q).toEqual([['2', reason('customer_id')], ['3', reason('product_id')]]);
+      expect(await lineAndReason(dir)).toEqual([['2', reason('customer_id')], ['3', reason('product_id')]]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('quarantines a value from a Parquet FLOAT column with 7 or more significant digits (1234.5678 was read as 1234.5677, 16777217 as 16777216)', async () => {
+    const fx = await makeFixture({});
+    try {
+      // A 32-bit float gives back any decimal of up to 6 significant digits as its shortest text, not one of 7
+      // or more. Rows (from 1: Parquet has no header) 1 and 2: amount; row 4: commission; row 3's `note` is not read.
+      const values = [
+        "('a', TIMESTAMPTZ '2026-01-10 08:00:00+00', 1234.5678, 30, 1)",
+        "('b', TIMESTAMPTZ '2026-01-11 08:00:00+00', 16777217, 30, 1)",
+        "('c', TIMESTAMPTZ '2026-01-12 08:00:00+00', 99999.9, 30, 1234567.8)",
+        "('d', TIMESTAMPTZ '2026-01-12 08:00:00+00', 12.5, 12.34567, 1)",
+        "('e', TIMESTAMPTZ '2026-01-13 08:00:00+00', 0.5, 30, 1)",
+      ].join(', ');
+      await writeParquet(fx.dir, {
+        'f.parquet': `SELECT customer_id, event_time, amount::FLOAT AS amount, commission_percentage::FLOAT AS commission_percentage, note::FLOAT AS note
+          FROM (VALUES ${values}) v(customer_id, event_time, amount, commission_percentage, note)`,
+      });
+      const result = await runJob(fx, { inputs: [{ path: 'f.parquet' }], matrices: MONTHLY, max_bad_row_share: 0.7 }, T);
+      expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([5, 3]);
+      const { report, dir } = await readLatest(fx);
+      // c and e: (99999.9 + 0.5) / 2 = 50000.2; proceeds at 30 % commission (69999.93 + 0.35) / 2 = 35000.14.
+      expect(grid(report.matrices[0]!)).toEqual({ Total: [50000.2, 50000.2], '2026-01-01': [50000.2, 50000.2] });
+      expect(grid(report.matrices[0]!, 'proceeds')).toEqual({ Total: [35000.14, 35000.14], '2026-01-01': [35000.14, 35000.14] });
+      const reason = (column: string, text: string): string => `column "${column}" is a 32-bit float (FLOAT), which holds about 7 significant digits: "${text}" may not be the number written; write the column as DOUBLE or DECIMAL`;
+      expect(await lineAndReason(dir)).toEqual([['1', reason('amount', '1234.5677')], ['2', reason('amount', '16777216.0')], ['4', reason('commission_percentage', '12.34567')]]);
+      // Any column the job reads: customer 16777217 merged with 16777216 (the two rows one customer).
+      await writeParquet(fx.dir, {
+        'ids.parquet': "SELECT c::FLOAT AS customer_id, TIMESTAMPTZ '2026-01-10 08:00:00+00' AS event_time, 10.0 AS amount FROM (VALUES (16777216), (16777217), (5)) v(c)",
+      });
+      await runJob(fx, { inputs: [{ path: 'ids.parquet' }], matrices: MONTHLY, max_bad_row_share: 0.7 }, T);
+      const ids = await readLatest(fx);
+      expect(await lineAndReason(ids.dir)).toEqual([['1', reason('customer_id', '16777216.0')], ['2', reason('customer_id', '16777216.0')]]);
+      expect(grid(ids.report.matrices[0]!)).toEqual({ Total: [10, 10], '2026-01-01': [10, 10] });
     } finally {
       await fx.cleanup();
     }
