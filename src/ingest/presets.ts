@@ -21,6 +21,11 @@ export interface ColumnSource {
    * is checked (06_check_rows.sql parse_error): the check's own reason would quote the transformed text.
    */
   reason?: string;
+  /**
+   * A time the export writes in UTC: a naive one (of any shape the check reads, or as the input's time_format
+   * reads it) is read as UTC, never in the report time zone (ltv_utc_if_naive, 02_macros.sql).
+   */
+  utc?: true;
 }
 
 export type Preset = Partial<Record<CanonicalColumn, ColumnSource>>;
@@ -71,10 +76,6 @@ function fractionReason(column: string): string {
     WHEN ${PERCENT} > 100 THEN '${column} is more than 1: RevenueCat writes it as a fraction of the price (0.3 = 30 %), never as a percentage: "' || left($col, 60) || '"'
     ELSE '${column} is negative: RevenueCat writes it as a fraction of the price from 0 to 1: "' || left($col, 60) || '"' END`;
 }
-/** A naive time text (date, or date and time) gets RevenueCat's UTC offset; any other text is left as it is. */
-function utcTime(col: string): string {
-  return `CASE WHEN regexp_full_match(ltv_trim(${col}), '\\d{4}-\\d\\d-\\d\\d([T ][0-9:.]*)?') THEN ltv_trim(${col}) || CASE WHEN length(ltv_trim(${col})) = 10 THEN ' 00:00:00+00' ELSE '+00' END ELSE ${col} END`;
-}
 const decimal = (col: string): string => `try_cast(ltv_trim(${col}) AS DECIMAL(18, 4))`;
 /** A partial refund: the price after refunds is above 0 and below the purchase price. */
 const partial = (price: string, purchase: string): string =>
@@ -87,7 +88,7 @@ const PRICE_COLUMNS = {
 /** A family member's copy of a purchase (RevenueCat leaves these out of its measures). */
 const FAMILY_SHARED = `coalesce(upper(ltv_trim($ownership)) = 'FAMILY_SHARED', FALSE)`;
 /** Rows that carry no money by RevenueCat's rules (see above): family sharing, and Google Play's invalidated transactions. */
-const RC_NO_MONEY = `${FAMILY_SHARED} OR coalesce(try_cast(${utcTime('$end')} AS TIMESTAMPTZ) < try_cast(${utcTime('$start')} AS TIMESTAMPTZ), FALSE)`;
+const RC_NO_MONEY = `${FAMILY_SHARED} OR coalesce(try_cast(ltv_utc_if_naive($end) AS TIMESTAMPTZ) < try_cast(ltv_utc_if_naive($start) AS TIMESTAMPTZ), FALSE)`;
 /** A free trial whose price columns are both empty (see above). */
 const PRICELESS_TRIAL = `ltv_text($price) IS NULL AND ltv_text($purchase) IS NULL AND coalesce(lower(ltv_trim($trial)) IN ('true', 't', '1', 'yes'), FALSE)`;
 /** A fully refunded row (refunded_at set, not a partial refund): its purchase price is what the refund takes back. */
@@ -116,13 +117,13 @@ export const REVENUECAT_PRESET: Preset = {
   // A family member's copy has no transaction of its own (as rows without money in the other presets): it
   // never replaces the purchaser's payment of the same store transaction.
   transaction_id: { from: ['store_transaction_id'], with: { ownership: ['ownership_type'] }, transform: `CASE WHEN ${FAMILY_SHARED} THEN NULL ELSE $col END` },
-  event_time: { from: ['start_time'], transform: utcTime('$col') },
+  event_time: { from: ['start_time'], utc: true },
   amount: rcAmount('price_in_purchased_currency', 'purchase_price_in_purchased_currency'),
   currency: { from: ['purchased_currency'] },
   commission_percentage: { from: ['commission_percentage'], transform: fractionToPercent, reason: fractionReason('commission_percentage') },
   tax_percentage: { from: ['tax_percentage'], transform: fractionToPercent, reason: fractionReason('tax_percentage') },
   // A partial refund is already out of the price: refunded_at would take back the rest.
-  refunded_at: { from: ['refunded_at'], with: PRICE_COLUMNS, transform: `CASE WHEN ${PARTIAL_ANY} THEN NULL ELSE ${utcTime('$col')} END` },
+  refunded_at: { from: ['refunded_at'], with: PRICE_COLUMNS, transform: `CASE WHEN ${PARTIAL_ANY} THEN NULL ELSE $col END`, utc: true },
   renewal_number: {
     from: ['renewal_number'],
     // Whole numbers only (ltv_int): text that is none passes on as it is and the check rejects it.
@@ -149,7 +150,7 @@ export const REVENUECAT_PRESET: Preset = {
   paywall: { from: ['presented_offering'] },
   offer_type: { from: ['offer_type'] },
   offer_id: { from: ['offer'] },
-  updated_at: { from: ['last_updated_at', 'updated_at'], transform: utcTime('$col') },
+  updated_at: { from: ['last_updated_at', 'updated_at'], utc: true },
 };
 
 /** RevenueCat's USD price, used directly when the report currency is USD (SPEC §3). */
@@ -176,7 +177,7 @@ export function presetFor(name: InputDef['preset'], reportCurrency: string): Pre
   if (row) {
     return {
       ...Object.fromEntries(Object.entries(row.passthrough ?? {}).map(([c, from]) => [c, { from }])),
-      ...Object.fromEntries(row.outputs.map((c) => [c, { from: [`ltv__${c}`] }])),
+      ...Object.fromEntries(row.outputs.map((c) => [c, { from: [`ltv__${c}`], ...(row.utc?.includes(c) ? { utc: true as const } : {}) }])),
     };
   }
   return reportCurrency === 'USD' ? { ...REVENUECAT_PRESET, ...REVENUECAT_USD } : REVENUECAT_PRESET;

@@ -582,7 +582,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   const preset = presetFor(file.input.preset, reportCurrency)[c];
   if (preset) {
     const expr = presetExpr(preset, find);
-    if (expr !== undefined) return { ...expr, sql: maybeTimeFormat(file, c, expr.sql), reads };
+    if (expr !== undefined) return { ...expr, sql: utcIfNaive(preset, maybeTimeFormat(file, c, expr.sql)), reads };
     if (file.input.preset === 'revenuecat' && (c === 'amount' || c === 'currency')) {
       // price_in_usd absent: fall back to the purchased currency columns.
       const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find);
@@ -680,6 +680,11 @@ function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): st
   const fmt = quoteLiteral(file.input.time_format);
   const iso = /%[zZ]/.test(file.input.time_format) ? '%Y-%m-%dT%H:%M:%S.%f%z' : '%Y-%m-%dT%H:%M:%S.%f';
   return `coalesce(strftime(try_strptime(${expr}, ${fmt}), '${iso}'), ${expr})`;
+}
+
+/** A preset's UTC time (ColumnSource `utc`): naive after the time_format, it is read as UTC, not in the report zone. */
+function utcIfNaive(source: ColumnSource, expr: string): string {
+  return source.utc ? `ltv_utc_if_naive(${expr})` : expr;
 }
 
 function listColumns(reader: Reader): string {

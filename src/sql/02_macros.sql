@@ -67,6 +67,16 @@ CREATE OR REPLACE MACRO ltv_bad_offset(x) AS NOT suffix(x, 'Z') AND regexp_match
 -- is never read by a guess. One regular expression a row: ~80 ns of CPU (0.4 s at 10 M rows on 2 threads).
 CREATE OR REPLACE MACRO ltv_iso_shape(x) AS regexp_full_match(x,
   '\d{8}|\d{4}-\d\d-\d\d([Tt ](([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?|24:00(:00(\.0+)?)?)([Zz]|[+-]\d\d(:?\d\d){0,2}| ?(UTC|GMT)| [A-Za-z_]+/[A-Za-z0-9_/+-]+)?)?');
+-- A time the export writes in UTC (a preset's UTC column, presets.ts `utc`): a naive text of a shape ltv_ts
+-- reads (ltv_is_naive, ltv_iso_shape: 20260105, a date, RFC 3339's t, hh:mm, 24:00) as the same wall-clock
+-- time at +0000, so it is read as UTC, never in the report time zone; any other text as it is. Written as
+-- the time_format's reading is (readInputs.ts maybeTimeFormat), with the offset. Only naive texts pay for
+-- the shape test and the cast.
+CREATE OR REPLACE MACRO ltv_utc_if_naive(x) AS CASE
+  WHEN NOT ltv_is_naive(x) THEN x
+  WHEN NOT ltv_iso_shape(ltv_trim(x)) THEN x
+  ELSE coalesce(strftime(coalesce(try_cast(replace(ltv_trim(x), 't', 'T') AS TIMESTAMP), try_strptime(ltv_trim(x), '%Y%m%d')),
+    '%Y-%m-%dT%H:%M:%S.%f+0000'), x) END;
 CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x)) THEN ltv_first_if_naive(x, coalesce(
   try_cast(ltv_trim(x) AS TIMESTAMPTZ),
   CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END,

@@ -108,6 +108,40 @@ describe('stripe preset: conversion, disputes, failed charges', () => {
     expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([12, 0, []]);
   });
 
+  it('reads every naive time shape as UTC, the input\'s time_format too, never in the report time zone', async () => {
+    // America/New_York is UTC−4 in April 2024: a UTC time before 04:00 is on the day before in New York. One
+    // customer per shape; the day cohort is the New York day of the UTC reading (in brackets the day of a
+    // reading in the report zone).
+    const header = 'id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Refunded date (UTC)';
+    const { result, report, quarantine } = await runExport({
+      'pay.csv': [
+        header,
+        'ch_1,2024-04-02t01:30:00,10.00,0.00,usd,Paid,cus_1,', // RFC 3339's t: Apr 1 21:30 (Apr 2)
+        'ch_2,20240404,10.00,0.00,usd,Paid,cus_2,', // basic date, 00:00 UTC: Apr 3 20:00 (Apr 4)
+        'ch_3,2024-04-06t02:00,10.00,0.00,usd,Paid,cus_3,', // t and hh:mm: Apr 5 22:00 (Apr 6)
+        // Line 5: a shape only DuckDB's cast guesses at is a bad row, as in any input (it was read).
+        'ch_6,2024/04/07 10:00,10.00,0.00,usd,Paid,cus_6,',
+      ].join('\n') + '\n',
+      'payf.csv': [
+        header,
+        'ch_4,12/04/2024 03:00,10.00,0.00,usd,Paid,cus_4,', // Apr 11 23:00 (Apr 12)
+        // Refunded in full at 02:00 UTC on Apr 20, before T (03:00 UTC): taken back. Read in New York (06:00
+        // UTC), the refund was after T and cus_5 kept its 10.
+        'ch_5,13/04/2024 12:00,10.00,10.00,usd,Refunded,cus_5,20/04/2024 02:00', // Apr 13 08:00
+      ].join('\n') + '\n',
+    }, {
+      inputs: [{ path: 'pay.csv', preset: 'stripe' }, { path: 'payf.csv', preset: 'stripe', time_format: '%d/%m/%Y %H:%M' }],
+      timezone: 'America/New_York', matrices: [{ period_type: 'days', period_unit: 'day' }], max_bad_row_share: 0.5,
+    }, '2024-04-20T03:00:00Z');
+    expect(Object.keys(grid(report.matrices[0]!))).toEqual(['Total', '2024-04-01', '2024-04-03', '2024-04-05', '2024-04-11', '2024-04-13']);
+    // ch_1 to ch_4 10 each, ch_5 10 − 10; 6 charges and a refund, ch_6 quarantined.
+    expect(report.summary.revenue).toBe(40);
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([7, 1]);
+    expect(quarantine.map((l) => l.replace(/^[^,]*,/, ''))).toEqual([
+      '5,"event_time is not an ISO 8601 time: ""2024/04/07 10:00"": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format",default,cus_6',
+    ]);
+  });
+
   it('refuses an export without Status or Captured: its failed charges could not be told from paid ones', async () => {
     const fx = await makeFixture({
       'pay.csv': 'id,Created date (UTC),Amount,Amount Refunded,Currency,Customer ID,Decline Reason\nch_1,2026-01-05 10:00:00,20.00,0.00,usd,cus_1,\nch_2,2026-01-06 10:00:00,500.00,0.00,usd,cus_2,insufficient_funds\n',

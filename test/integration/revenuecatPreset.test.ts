@@ -63,6 +63,39 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     }
   });
 
+  it('reads every naive time shape as UTC, the input\'s time_format too, never in the report time zone', async () => {
+    // America/New_York is UTC−4 in April 2024: a UTC time before 04:00 is on the day before in New York. One
+    // customer per shape, each on its own day; the day cohort is the New York day of the UTC reading (in
+    // brackets the day of a reading in the report zone).
+    const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,refunded_at,renewal_number';
+    const iso = [
+      ['a', 'A1', '2024-04-02t01:30:00', '10', '10', '', '1'], // RFC 3339's t: Apr 1 21:30 (Apr 2)
+      ['b', 'B1', '20240404', '10', '10', '', '1'], // basic date, 00:00 UTC: Apr 3 20:00 (Apr 4)
+      ['c', 'C1', '2024-04-06t02:00', '10', '10', '', '1'], // t and hh:mm: Apr 5 22:00 (Apr 6)
+      ['d', 'D1', '2024-04-08 24:00', '10', '10', '', '1'], // Apr 9 00:00 UTC: Apr 8 20:00 (Apr 9)
+      ['e', 'E1', '2024-04-10 01:00:00.5', '10', '10', '', '1'], // Apr 9 21:00 (Apr 10)
+    ];
+    const formatted = [
+      ['f', 'F1', '12/04/2024 03:00', '10', '10', '', '1'], // Apr 11 23:00 (Apr 12)
+      // Fully refunded at 02:00 UTC on Apr 20, before T (03:00 UTC): taken back. Read in New York (06:00 UTC),
+      // the refund was after T and g kept its 10.
+      ['g', 'G1', '13/04/2024 12:00', '0', '10', '20/04/2024 02:00', '1'], // Apr 13 08:00
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, iso), 'rcf.csv': csv(header, formatted) });
+    try {
+      await runJob(fx, {
+        inputs: [{ path: 'rc.csv', preset: 'revenuecat' }, { path: 'rcf.csv', preset: 'revenuecat', time_format: '%d/%m/%Y %H:%M' }],
+        timezone: 'America/New_York', matrices: [{ period_type: 'days', period_unit: 'day' }], forecast: { model: 'off' },
+      }, '2024-04-20T03:00:00Z');
+      const { report } = await readLatest(fx);
+      expect(Object.keys(grid(report.matrices[0]!))).toEqual(['Total', '2024-04-01', '2024-04-03', '2024-04-05', '2024-04-08', '2024-04-09', '2024-04-11', '2024-04-13']);
+      // a to f 10 each, g 10 − 10.
+      expect(report.summary.revenue).toBe(60);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('EUR from the purchased currency, America/New_York: the same rules, GBP converted', async () => {
     const fx = await makeFixture({ 'rc.csv': csv(HEADER, ROWS), 'rates.csv': 'date,currency,rate\n2025-01-01,GBP,1.2\n' });
     try {

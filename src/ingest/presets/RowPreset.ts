@@ -39,6 +39,8 @@ export interface RowPreset {
    * (`<id>/refund`): a job's map of transaction_id, which gives both rows the one row's value, is refused.
    */
   splitsRefunds?: true;
+  /** The time outputs the export writes in UTC: a naive one is read as UTC, never in the report zone (ColumnSource `utc`). */
+  utc?: readonly CanonicalColumn[];
   /** Canonical columns taken as they are from the first present of these source columns (dimensions). */
   passthrough?: Readonly<Partial<Record<CanonicalColumn, readonly string[]>>>;
 }

@@ -49,4 +49,6 @@ export const STRIPE_PRESET: RowPreset = {
     'refund_of', 'is_sandbox', 'country', 'store',
   ],
   reasons: true,
+  // "Created date (UTC)", "Refunded date (UTC)", "Dispute Date (UTC)".
+  utc: ['event_time'],
 };

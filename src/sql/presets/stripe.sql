@@ -28,7 +28,8 @@
 -- - a paid charge whose Amount is no number while Converted Amount is used (its refund could not be
 --   converted), or whose Amount, Converted Amount, Amount Refunded or Disputed Amount is negative (Stripe
 --   writes none), is a bad row (ltv__reason) quoting the cells, its refund and dispute rows with it;
--- - times are UTC ("Created date (UTC)"): a time without an offset is read as UTC, not in the report zone;
+-- - times are UTC ("Created date (UTC)"): a time without an offset, in any shape the check reads or in the
+--   input's time_format, is read as UTC, not in the report zone (stripe.ts `utc`, after this statement);
 -- - the customer is Customer ID, else Customer Email, else the card's fingerprint (guest charges).
 -- Output: the rows with ltv__<canonical column> text columns (RowPreset.outputs).
 WITH r AS (
@@ -81,8 +82,7 @@ SELECT *,
   CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/' || ltv__part END AS ltv__transaction_id,
   CASE
     WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
-    WHEN regexp_matches(ltv__t, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN ltv__t
-    ELSE coalesce(strftime(try_cast(ltv__t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f') || 'Z', ltv__t)
+    ELSE ltv__t
   END AS ltv__event_time,
   CASE
     -- Text that is no number stays as it is: the check quarantines it with its reason.

@@ -8,7 +8,7 @@ FALSE
 coalesce(NULL, src.ltv__reason)
 -- file 0: {{columns}}
 src."ltv__customer_id" AS "customer_id",
-    src."ltv__event_time" AS "event_time",
+    ltv_utc_if_naive(src."ltv__event_time") AS "event_time",
     src."ltv__amount" AS "amount",
     src."ltv__transaction_id" AS "transaction_id",
     src."ltv__currency" AS "currency",
@@ -84,8 +84,7 @@ SELECT *,
   CASE ltv__part WHEN 'payment' THEN ltv__in_id ELSE ltv__in_id || '/' || ltv__part END AS ltv__transaction_id,
   CASE
     WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
-    WHEN regexp_matches(ltv__t, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$') THEN ltv__t
-    ELSE coalesce(strftime(try_cast(ltv__t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f') || 'Z', ltv__t)
+    ELSE ltv__t
   END AS ltv__event_time,
   CASE
     WHEN ltv_dec4(ltv__gross) IS NULL THEN ltv__gross
