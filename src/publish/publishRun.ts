@@ -381,7 +381,7 @@ export async function commitRun(
       await rm(join(slot.finalDir, '.owner'), { force: true });
       await fsyncPath(join(slot.tenantDir, 'runs'));
     }
-    const newer = await switchLatest(slot.tenantDir, slot.runId);
+    const newer = await switchLatest(slot.tenantDir, slot.runId, manifest.as_of);
     // A directory of the old 32-bit name (tenantDirOf) may hold another id's leftover runs (the old
     // collision): its retention counts and removes this tenant's own runs only.
     const shared = basename(slot.tenantDir) !== tenantDirName(manifest.tenant);
@@ -442,22 +442,25 @@ export async function abandonRun(slot: RunSlot): Promise<void> {
 }
 
 /**
- * Points `latest` at the run, unless it points at a run of a later as-of time already (a backfill, or a
- * retried older slot finishing after a newer one: the served report must not go back in time). Returns the
- * run-id latest keeps pointing at instead, or null when it points at this run.
+ * Points `latest` at the run (of as-of `asOf`, its manifest's), unless it points at a run of a later as-of
+ * time already (a backfill, or a retried older slot finishing after a newer one: the served report must not
+ * go back in time). Returns the run-id latest keeps pointing at instead, or null when it points at this run.
  */
-async function switchLatest(tenantDir: string, runId: string): Promise<string | null> {
+async function switchLatest(tenantDir: string, runId: string, asOf: string): Promise<string | null> {
   const target = join('runs', runId);
   const latest = join(tenantDir, 'latest');
   const current = await readlink(latest).catch(() => null);
   if (current === target) return null;
   // Newer is by as-of, then by repeat number (newestRunFirst): of two runs of one as-of published at once, the
   // one that took the later run-id keeps latest whichever renames last (it compared the as-of alone, and the
-  // -2 of a run that had read the export before the -3's moved latest back from -3).
+  // -2 of a run that had read the export before the -3's moved latest back from -3). The as-of is the
+  // manifests', to the millisecond: a run-id keeps whole seconds, so a run at .000 after one at .500 took the
+  // -2 and moved latest back. A run without a readable as-of (its manifest gone) is compared by run-id.
   const currentId = current?.startsWith('runs/') ? current.slice('runs/'.length) : null;
-  if (currentId && RUN_DIR.test(currentId) && newestRunFirst(currentId, runId) < 0
-    && (await stat(join(tenantDir, current!)).then(() => true, () => false))) {
-    return currentId;
+  if (currentId && RUN_DIR.test(currentId) && (await stat(join(tenantDir, current!)).then(() => true, () => false))) {
+    const currentMs = Date.parse((await readManifest(join(tenantDir, current!)))?.as_of ?? '');
+    const byAsOf = Number.isNaN(currentMs) || Number.isNaN(Date.parse(asOf)) ? 0 : Date.parse(asOf) - currentMs;
+    if (byAsOf < 0 || (byAsOf === 0 && newestRunFirst(currentId, runId) < 0)) return currentId;
   }
   const tmp = join(tenantDir, `.latest-${randomBytes(4).toString('hex')}`);
   await symlink(target, tmp);

@@ -273,6 +273,27 @@ describe('latest never goes back in time', () => {
       await fx.cleanup();
     }
   });
+
+  it('compares as-of times to the millisecond: a run earlier within the same second (its run-id a -2) leaves latest', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2024-12-10T10:00:00Z', '10']]) });
+    try {
+      const job = { inputs: [{ path: 'e.csv' }], timezone: 'Europe/Berlin', formats: ['json' as const], forecast: { model: 'off' as const } };
+      const latest = (): Promise<string> => readlink(join(fx.reportsDir, 'default', 'latest'));
+      const asOfOf = async (): Promise<string> => (JSON.parse(await readFile(join(fx.reportsDir, 'default', 'latest', 'manifest.json'), 'utf8')) as Manifest).as_of;
+      await runJob(fx, job, '2025-01-01T00:00:00.5Z');
+      // Run-ids keep whole seconds: the earlier as-of takes the -2, and latest stays on the later one.
+      const earlier = await runJob(fx, job, '2025-01-01T00:00:00.000Z');
+      expect(earlier.tenants[0]).toMatchObject({ runId: '20250101T000000Z-2', latestStays: '20250101T000000Z' });
+      expect([await latest(), await asOfOf()]).toEqual(['runs/20250101T000000Z', '2025-01-01T00:00:00.500Z']);
+      // A later one within the second (the -3) moves it; a rerun at that as-of (the -4) is a correction and moves it too.
+      expect((await runJob(fx, job, '2025-01-01T00:00:00.750Z')).tenants[0]!.latestStays).toBeUndefined();
+      expect([await latest(), await asOfOf()]).toEqual(['runs/20250101T000000Z-3', '2025-01-01T00:00:00.750Z']);
+      expect((await runJob(fx, job, '2025-01-01T00:00:00.750Z')).tenants[0]!.latestStays).toBeUndefined();
+      expect(await latest()).toBe('runs/20250101T000000Z-4');
+    } finally {
+      await fx.cleanup();
+    }
+  });
 });
 
 describe('what a publish killed in its last steps leaves', () => {
