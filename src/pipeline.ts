@@ -164,9 +164,11 @@ export type ReportsDirSource = '--out' | 'LTV_REPORTS_DIR';
  * has no --out and its LTV_REPORTS_DIR overrides the job's reports_dir, so "give a writable --out" sent its
  * operator to a flag that does not exist.
  */
-export function reportsDirFix(job: Pick<Job, 'reports_dir' | 'file'>, from?: ReportsDirSource): string {
+export function reportsDirFix(job: Pick<Job, 'reports_dir' | 'file' | 'name'>, from?: ReportsDirSource): string {
   if (from === '--out') return 'give a writable --out';
   if (from === 'LTV_REPORTS_DIR') return 'it is LTV_REPORTS_DIR: make it writable, or set LTV_REPORTS_DIR to a writable directory';
+  // `ltv run --input` has no job file to add a "reports_dir" to.
+  if (job.name === 'adhoc') return 'it is the default, ./reports in the current directory, as the run gives no --out: make it writable, or give a writable --out (or set LTV_REPORTS_DIR)';
   if (job.reports_dir) return `it is "reports_dir" in ${job.file}: make it writable, or give a writable "reports_dir" there`;
   return `it is the default, ./reports in the current directory, as ${job.file} gives no "reports_dir": make it writable, or give a writable "reports_dir" there`;
 }

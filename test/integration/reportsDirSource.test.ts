@@ -1,12 +1,12 @@
 // A reports directory that cannot be written names where its path came from (src/pipeline.ts reportsDirFix):
 // the worker said "give a writable --out (or "reports_dir" in the job file)", but it has no --out and its
 // LTV_REPORTS_DIR overrides the job's reports_dir. A real read-only mount (the tests run as root: mount).
-import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
-import { useHarness, type Harness } from '../helpers/queueHarness.js';
+import { BIN, CSV, useHarness, type Harness } from '../helpers/queueHarness.js';
 
 const harness = useHarness();
 let h: Harness;
@@ -54,6 +54,22 @@ test('ltv run names what set the directory: --out, LTV_REPORTS_DIR, or the job f
     expect([out.code, out.stderr]).toEqual([1, `${line}give a writable --out\n`]);
     expect([env.code, env.stderr]).toEqual([1, `${line}it is LTV_REPORTS_DIR: make it writable, or set LTV_REPORTS_DIR to a writable directory\n`]);
     expect([job.code, job.stderr]).toEqual([1, `${line}it is "reports_dir" in ${file}: make it writable, or give a writable "reports_dir" there\n`]);
+  } finally {
+    umount();
+  }
+}, 90_000);
+
+test('ltv run --input in a folder it cannot write names --out and LTV_REPORTS_DIR, not a job file\'s "reports_dir"', async () => {
+  const { mnt, umount } = await readOnly();
+  try {
+    const csv = join(h.dir, 'tx.csv');
+    await writeFile(csv, CSV);
+    // Run from the read-only folder: the default ./reports lies in it.
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const p = execFile(process.execPath, [BIN, 'run', '--input', csv, '--as-of', '2026-03-01T00:00:00Z'], { cwd: mnt, env: { ...process.env, LTV_REPORTS_DIR: '' } }, (_e, _out, stderr) => done({ code: p.exitCode, stderr }));
+    });
+    // It said: `… as command line gives no "reports_dir": … give a writable "reports_dir" there`.
+    expect([r.code, r.stderr]).toEqual([1, `ltv: cannot write the reports directory ${join(mnt, 'reports')} (EROFS): it is the default, ./reports in the current directory, as the run gives no --out: make it writable, or give a writable --out (or set LTV_REPORTS_DIR)\n`]);
   } finally {
     umount();
   }
