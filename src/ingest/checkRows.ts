@@ -140,8 +140,8 @@ export function badRowShareError(over: { tenant: string | null; rows: number; ba
       : over.bad === 1 ? `; its reason: ${common.kind}${hintFor(common.kind)}`
         : `; each for another reason, e.g. ${common.kind}${hintFor(common.kind)}`;
   const share = over.bad / over.rows;
-  if (share <= maxShare) {
-    // Within the limit, but no row is good (max_bad_row_share 1).
+  if (share <= maxShare || over.bad === over.rows) {
+    // No row is good: the run fails under any limit (max_bad_row_share 1 included), so raising it is no advice.
     return new AppError(
       'DATA',
       `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.rows === 1 ? 'its only row is' : `all ${formatCountOf(over.rows, 'row')} are`} bad: ` +
@@ -151,7 +151,7 @@ export function badRowShareError(over: { tenant: string | null; rows: number; ba
   return new AppError(
     'DATA',
     `${over.tenant === null ? '' : `tenant ${over.tenant}: `}${over.bad} of ${formatCountOf(over.rows, 'row')} (${(share * 100).toFixed(2)} %) ${over.bad === 1 ? 'is' : 'are'} bad, above the ${(maxShare * 100).toFixed(2)} % limit` +
-      `${over.tenant === null || over.bad === over.rows ? '' : ` by more than the ${TENANT_BAD_ROW_ALLOWANCE} rows a tenant may have besides`}: ` +
+      `${over.tenant === null ? '' : ` by more than the ${TENANT_BAD_ROW_ALLOWANCE} rows a tenant may have besides`}: ` +
       `nothing was published; see ${quarantinePath} for each row's file, line and reason (or raise max_bad_row_share: --max-bad-row-share with --input, else in the job file)${most}`,
   );
 }

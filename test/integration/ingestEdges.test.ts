@@ -448,7 +448,8 @@ describe('runs that would publish a wrong report', () => {
       await writeFile(join(fx.dir, 'e.csv'), csv('tenant_id,customer_id,event_time,amount', [...good, ['B', 'b1', '05/01/2026', '10']]));
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       expect(isAppError(err) && err.code).toBe('DATA');
-      expect((err as Error).message).toMatch(/^tenant B: 1 of 1 row \(100\.00 %\) is bad, above the 1\.00 % limit: nothing was published; see \S+quarantine\.csv/);
+      // No row of B is good, so no limit would pass it: the message does not say to raise it.
+      expect((err as Error).message).toMatch(/^tenant B: its only row is bad: nothing was published \(a report of no rows would replace the last good one\); see \S+quarantine\.csv/);
       expect(await readlink(join(fx.reportsDir, 'B', 'latest'))).toBe(before);
       expect(await readdir(join(fx.reportsDir, 'A', 'runs'))).toHaveLength(1);
     } finally {

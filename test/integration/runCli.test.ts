@@ -331,6 +331,22 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('an input whose every row is bad is not told to raise the bad-row limit, which cannot help', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['x', 'notatime', '5'], ['y', '2025-01-01T00:00:00Z', 'abc']]) });
+    const run = (out: string, extra: string[]) => ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', out, '--forecast', 'off', ...extra], fx.dir);
+    try {
+      const [strict, raised] = await Promise.all([run('strict', []), run('raised', ['--max-bad-row-share', '1'])]);
+      // It said "2 of 2 rows (100.00 %) are bad, above the 1.00 % limit: … (or raise max_bad_row_share: …)"; raised to 1, the run still failed.
+      const line = (out: string) => 'ltv: all 2 rows are bad: nothing was published (a report of no rows would replace the last good one); ' +
+        `see ${join(fx.dir, out, '.failed', 'adhoc-20260301T000000Z', 'quarantine.csv')} for each row's file, line and reason; ` +
+        'each for another reason, e.g. amount is not a decimal number (digits, a dot, at most 4 decimals; no separators or exponent)\n';
+      expect([strict.code, strict.stderr]).toEqual([1, line('strict')]);
+      expect([raised.code, raised.stderr]).toEqual([1, line('raised')]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('checks LTV_FORECAST_HEAP_MB before reading anything when the run forecasts, and ignores it when it does not', async ({ expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10T10:00:00Z', '10']]) });
     const run = (out: string, extra: string[]) => ltv(['run', '--input', 'e.csv', '--as-of', '2026-03-01T00:00:00Z', '--out', out, ...extra], fx.dir, { LTV_FORECAST_HEAP_MB: 'lots' });
