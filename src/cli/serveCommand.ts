@@ -37,6 +37,10 @@ export function registerServe(program: Command): void {
       // The image's LTV_REPORTS_DIR (Dockerfile) is where its worker publishes: serve reads the same by default.
       const o = { ...flags, reports: flags.reports ?? env.LTV_REPORTS_DIR ?? './reports' };
       const reportsName = flags.reports === undefined && env.LTV_REPORTS_DIR ? 'LTV_REPORTS_DIR' : '--reports';
+      // A first serve, before any run, said only "does not exist".
+      const noReports = () => new AppError('CONFIG', `${reportsName}: ${o.reports} does not exist: publish a run there first ` + (reportsName === '--reports'
+        ? `(ltv run <job file> --out ${o.reports}), or give --reports the folder ltv run publishes to`
+        : '(ltv run and the worker publish to LTV_REPORTS_DIR too), or set it to the folder runs publish to'));
       // Buffered, asynchronous log writes: a write(2) per access-log line would cost a tenth of the
       // snapshot throughput. Flushed every second (a quiet server's lines must not wait for 4 KB, issue
       // 16) and on shutdown.
@@ -56,7 +60,8 @@ export function registerServe(program: Command): void {
         try {
           return statSync(o.reports);
         } catch (e) {
-          throw new AppError('CONFIG', `${reportsName}: ${o.reports} ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`}`);
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw noReports();
+          throw new AppError('CONFIG', `${reportsName}: ${o.reports} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
         }
       })();
       if (!reportsStat.isDirectory()) throw new AppError('CONFIG', `${reportsName}: ${o.reports} is not a directory (give the folder ltv run publishes to)`);
@@ -76,7 +81,7 @@ export function registerServe(program: Command): void {
           maxQueuedQueries: env.LTV_SERVE_MAX_QUEUED_QUERIES,
         });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('CONFIG', `${reportsName}: ${o.reports} does not exist`);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw noReports();
         throw e;
       }
       // A database REDIS_URL names that Redis refuses: ioredis goes on in database 0, where POST /api/v1/runs

@@ -119,7 +119,8 @@ describe('ltv keys add / ltv serve', () => {
         [['--reports', reports, '--keys', notKeys], `ltv: --keys: ${notKeys} is not a keys file ({"keys": [...]}); fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
         [['--reports', reports, '--keys', keysDir], `ltv: --keys: ${keysDir} is a directory, not a keys file; fix it, or give another file (ltv keys add --tenant <id> --keys <file> makes one)\n`],
         [['--reports', notJson], `ltv: --reports: ${notJson} is not a directory (give the folder ltv run publishes to)\n`],
-        [['--reports', join(dir, 'nowhere')], `ltv: --reports: ${join(dir, 'nowhere')} does not exist\n`],
+        // It said only "does not exist" (a first serve, before any run): now what to do.
+        [['--reports', join(dir, 'nowhere')], `ltv: --reports: ${join(dir, 'nowhere')} does not exist: publish a run there first (ltv run <job file> --out ${join(dir, 'nowhere')}), or give --reports the folder ltv run publishes to\n`],
         // Empty (it listened on a random port) and hex (0x4970 listened on 18800).
         [['--reports', reports, '--port', ''], 'ltv: --port: "" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
         [['--reports', reports, '--port', '0x4970'], 'ltv: --port: "0x4970" is not a port: give a whole number from 1 to 65535 (0: any free port)\n'],
@@ -154,7 +155,7 @@ describe('ltv keys add / ltv serve', () => {
     // The Docker image sets LTV_REPORTS_DIR for its worker; serve without --reports reads the same folder.
     const missing = join(dir, 'no-such-reports');
     const fromEnv = run(['--host', '127.0.0.1'], { LTV_REPORTS_DIR: missing });
-    expect([fromEnv.status, fromEnv.stderr]).toEqual([1, `ltv: LTV_REPORTS_DIR: ${missing} does not exist\n`]);
+    expect([fromEnv.status, fromEnv.stderr]).toEqual([1, `ltv: LTV_REPORTS_DIR: ${missing} does not exist: publish a run there first (ltv run and the worker publish to LTV_REPORTS_DIR too), or set it to the folder runs publish to\n`]);
   }, 60_000);
 
   it('PORT set empty is unset (the default 8080, not a random port); PORT that is no port is refused naming it', async () => {
