@@ -5,7 +5,7 @@
 import { NotUtf8Error } from '../config/utf8Text.js';
 import { randomBytes } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { withFileLock } from '../publish/withFileLock.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
@@ -70,8 +70,12 @@ export function keysFilePath(file: string, command: KeysCommand): string {
     throw new AppError('CONFIG', `${file}: cannot read the keys file (${(e as NodeJS.ErrnoException).code ?? String(e)}): give the path of a keys file this user may read`);
   }
   if (!st) {
-    if (command === 'add') return path;
-    throw missing(file, path);
+    if (command !== 'add') throw missing(file, path);
+    // Its folder is not made: a typo in --keys made folders and a keys file that serve never reads.
+    if (!statSync(dirname(path), { throwIfNoEntry: false })) {
+      throw new AppError('CONFIG', `${file}: its folder ${dirname(path)} does not exist: create it first, or give --keys a file in a folder that exists`);
+    }
+    return path;
   }
   if (st.isDirectory()) throw new AppError('CONFIG', `${file}: is a directory, not a keys file: give the keys file's path, e.g. ${join(file, 'keys.json')}`);
   // Reading a FIFO would wait for a writer forever.
@@ -147,11 +151,6 @@ export async function addKey(file: string, opts: AddKeyOptions): Promise<string>
     ...(opts.note === undefined ? {} : { note: opts.note }),
   };
   // Read and replaced under the file's lock: two `keys add` at once both keep their key.
-  // The first key of a keys file in a folder not made yet (keys/keys.json of a new deployment): made here,
-  // as the write would make it (the lock beside the file failed first: "cannot create the lock file").
-  await mkdir(dirname(path), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new AppError('CONFIG', `${file}: cannot make its folder ${dirname(path)} (${e.code ?? e.message}): give a keys file in a folder this user may write`);
-  });
   await withFileLock(path, async () => {
     const current = readKeysFile(file, 'add', path);
     await writeAtomically(path, JSON.stringify({ keys: [...current.keys, entry] }, null, 2) + '\n', await keepAccess(path));

@@ -59,9 +59,13 @@ describe('addKey', () => {
     expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(2);
   });
 
-  it('makes the folder of a first keys file (it failed: "cannot create the lock file (ENOENT)"), and says in one line when it cannot', async () => {
+  it('refuses a keys file whose folder does not exist, naming it (a typo made folders and a file serve never reads), and one under a file', async () => {
     const dir = tmp();
     const file = join(dir, 'keys', 'prod', 'keys.json');
+    await expect(addKey(file, { tenants: ['acme'] })).rejects.toThrow(`${file}: its folder ${join(dir, 'keys', 'prod')} does not exist: create it first, or give --keys a file in a folder that exists`);
+    expect(readdirSync(dir)).toEqual([]);
+    // The folder there, the missing file is made.
+    mkdirSync(join(dir, 'keys', 'prod'), { recursive: true });
     const key = await addKey(file, { tenants: ['acme'] });
     expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: { key_sha256: string }[] }).keys.map((k) => k.key_sha256)).toEqual([hashKey(key)]);
     writeFileSync(join(dir, 'plain'), 'x');
@@ -189,6 +193,12 @@ describe('ltv keys on a file that is missing, a directory or not JSON', () => {
     expect(readdirSync(dir)).toEqual([]);
     expect((await ltv('add', '--tenant', 'acme', '--keys', missing)).code).toBe(0);
     expect((JSON.parse(readFileSync(missing, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(1);
+    // A missing folder is refused (it was made, exit 0: a typo gave a keys file serve never reads).
+    const typo = join(dir, 'nodir', 'k.json');
+    expect(await ltv('add', '--tenant', 'acme', '--keys', typo)).toEqual({
+      code: 1, stdout: '', stderr: `ltv: ${typo}: its folder ${join(dir, 'nodir')} does not exist: create it first, or give --keys a file in a folder that exists\n`,
+    });
+    expect(readdirSync(dir)).toEqual(['missing.json']);
 
     // A directory: "kd: cannot read (EISDIR: illegal operation on a directory, read)".
     const kd = join(dir, 'kd');
