@@ -17,12 +17,7 @@ import { signalMode } from './signalMode.js';
 const program = new Command('ltv')
   .description('Cohort lifetime-value reports from transaction exports')
   // src/cli/ and dist/cli/ both sit two levels below package.json.
-  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version')
-  // A usage mistake (unknown flag or command, missing argument) is one line, the hint included; the
-  // subcommands registered below inherit this.
-  // Commander's lines start `error:` and wrap our own flag checks in `option '--port <n>' argument '2' is
-  // invalid.`: every line of ltv's starts `ltv:`, and a check's own words say what is wrong.
-  .configureOutput({ outputError: (text, write) => write(`ltv: ${oneLine(text).replace(/^error: /, '').replace(/^option '[^']*' argument '[^']*' is invalid\. (?=--)/, '')} (run \`ltv --help\` for usage)\n`) });
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version');
 
 /**
  * One terminal line: a line break (a lone CR too) becomes "; ", a control character from data (ESC, U+009B) its
@@ -43,6 +38,31 @@ registerKeys(program);
 registerWorker(program);
 registerEnqueue(program);
 refuseRepeatedFlags(program);
+usageLines(program);
+
+/**
+ * A usage mistake (unknown flag or command, missing argument) is one line, pointing at the help of the
+ * command it was made in: `ltv run --bogus` pointed at `ltv --help`, which lists no option of run's.
+ * Commander's lines start `error:` and wrap our own flag checks in `option '--port <n>' argument '2' is
+ * invalid.`: every line of ltv's starts `ltv:`, and a check's own words say what is wrong.
+ * `help [command...]` is ours: commander's printed the whole help to stderr for a command that does not exist.
+ */
+function usageLines(cmd: Command): void {
+  const path = [cmd.name()];
+  for (let up = cmd.parent; up; up = up.parent) path.unshift(up.name());
+  cmd.configureOutput({ outputError: (text, write) => write(`ltv: ${oneLine(text).replace(/^error: /, '').replace(/^option '[^']*' argument '[^']*' is invalid\. (?=--)/, '')} (run \`${path.join(' ')} --help\` for usage)\n`) });
+  for (const sub of cmd.commands) usageLines(sub);
+  if (cmd.commands.length === 0) return;
+  cmd.command('help [command...]').description('display help for command').action((names: string[]) => {
+    let at = cmd;
+    for (const name of names) {
+      const sub = at.commands.find((c) => c.name() === name && c.name() !== 'help');
+      if (!sub) at.error(`unknown command '${name}'`, { code: 'commander.unknownCommand' });
+      else at = sub;
+    }
+    at.help();
+  });
+}
 
 /**
  * A flag that takes one value, given twice, is refused: commander kept the last one without a word

@@ -144,7 +144,7 @@ describe.concurrent('ltv run input flags', () => {
     try {
       const base = ['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'];
       // Commander's own words (`error: option '--tenant <id>' argument 'b' is invalid.`) left out: a line of ltv's.
-      const usage = (flag: string, _value: string) => `ltv: ${flag.split(' ')[0]} is given twice: give it once (run \`ltv --help\` for usage)`;
+      const usage = (flag: string, _value: string, command = 'run') => `ltv: ${flag.split(' ')[0]} is given twice: give it once (run \`ltv ${command} --help\` for usage)`;
       const cases: [string[], string][] = [
         [[...base, '--tenant', 'a', '--tenant', 'b'], usage('--tenant <id>', 'b')],
         [[...base, '--as-of', '2026-01-20T00:00:00Z'], usage('--as-of <ISO time>', '2026-01-20T00:00:00Z')],
@@ -159,7 +159,7 @@ describe.concurrent('ltv run input flags', () => {
         [['keys', 'add', '--tenant', 'a', '--rpm', '0x10', '--keys', 'k.json'], 'ltv: --rpm: "0x10" is not a whole number ≥ 1 (requests per minute)'],
         // The server skips an entry above its limit (KeyStore.ts): the key printed was refused everywhere.
         [['keys', 'add', '--tenant', 'a', '--rpm', '1000001', '--keys', 'k.json'], 'ltv: --rpm: 1000001 requests per minute is more than the server allows a key (1000000): give at most 1000000'],
-        [['serve', '--port', '18001', '--port', '18002'], usage('--port <n>', '18002')],
+        [['serve', '--port', '18001', '--port', '18002'], usage('--port <n>', '18002', 'serve')],
       ];
       const results = await Promise.all(cases.map(([args]) => ltv(args, fx.dir)));
       expect(results.map((r) => [r.code, r.stderr])).toEqual(cases.map(([, line]) => [1, `${line}\n`]));

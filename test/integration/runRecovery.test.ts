@@ -173,10 +173,25 @@ describe('job files and flags', () => {
     }
   });
 
-  it('ltv run: an unknown flag is one line on stderr, exit 1', () => {
-    const bad = spawnSync(process.execPath, [BIN, 'run', '--bogus'], { cwd: ROOT, encoding: 'utf8' });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/unknown option '--bogus'.*\(run `ltv --help` for usage\)/);
+  it('a usage mistake is one line on stderr, exit 1, pointing at the help of the command that has the option', () => {
+    const ltv = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+      return [r.status, r.stderr, r.stdout];
+    };
+    // It said "(run `ltv --help` for usage)", whose help lists no option of run's.
+    expect(ltv('run', '--bogus')).toEqual([1, 'ltv: unknown option \'--bogus\' (run `ltv run --help` for usage)\n', '']);
+    expect(ltv('keys', 'add', '--tenant', 'a', '--bogus')).toEqual([1, 'ltv: unknown option \'--bogus\' (run `ltv keys add --help` for usage)\n', '']);
+    expect(ltv('keys', 'bogus')).toEqual([1, 'ltv: unknown command \'bogus\' (run `ltv keys --help` for usage)\n', '']);
+    expect(ltv('bogus')).toEqual([1, 'ltv: unknown command \'bogus\' (run `ltv --help` for usage)\n', '']);
+    // `ltv help bogus` printed the whole help (19 lines) to stderr.
+    expect(ltv('help', 'bogus')).toEqual([1, 'ltv: unknown command \'bogus\' (run `ltv --help` for usage)\n', '']);
+    expect(ltv('help', 'keys', 'bogus')).toEqual([1, 'ltv: unknown command \'bogus\' (run `ltv keys --help` for usage)\n', '']);
+    expect(ltv('keys', 'help', 'bogus')).toEqual([1, 'ltv: unknown command \'bogus\' (run `ltv keys --help` for usage)\n', '']);
+    // The help of a command that exists is its --help, on stdout.
+    expect(ltv('help', 'run')).toEqual([0, '', ltv('run', '--help')[2]]);
+    expect(ltv('help', 'keys', 'add')).toEqual([0, '', ltv('keys', 'add', '--help')[2]]);
+    expect(ltv('keys', 'help', 'add')).toEqual([0, '', ltv('keys', 'add', '--help')[2]]);
+    expect(ltv('help')).toEqual([0, '', ltv('--help')[2]]);
+    expect(ltv('help')[2]).toMatch(/^Usage: ltv \[options\] \[command\]\n/);
   }, 60_000);
 });
