@@ -7,6 +7,7 @@ import { listenError } from './listenError.js';
 import { quitOnSignalsUntilHandled, signalMode } from './signalMode.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
 import { refuseEmpty } from './refuseEmpty.js';
+import { refuseMissingJobsDir } from './refuseMissingJobsDir.js';
 
 export function registerServe(program: Command): void {
   program
@@ -48,6 +49,9 @@ export function registerServe(program: Command): void {
       const flusher = setInterval(() => dest.flush(), 1000);
       flusher.unref();
       const logger = pino({ name: 'ltv-serve', level: env.LOG_LEVEL }, dest);
+      // Checked whether or not the run routes are mounted, as ltv worker checks it: a typo in --jobs was taken
+      // without a word when no admin key is set. LTV_JOBS_DIR is read only by those routes.
+      await refuseMissingJobsDir(flags.jobs, env.LTV_ADMIN_KEY_SHA256 ? process.env.LTV_JOBS_DIR : undefined);
       // On-demand runs over HTTP need Redis: mounted only when an admin key is configured.
       const [{ mountOps }, runRoutes] = await Promise.all([
         import('./mountOps.js'), env.LTV_ADMIN_KEY_SHA256 ? import('./mountRunRoutes.js') : null,

@@ -1,10 +1,10 @@
 // `ltv worker [--jobs <dir>]` (SPEC §7, §8): runs scheduled and on-demand runs until SIGTERM/SIGINT.
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
 import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
 import { quitOnSignalsUntilHandled } from './signalMode.js';
+import { refuseMissingJobsDir } from './refuseMissingJobsDir.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -14,13 +14,7 @@ export function registerWorker(program: Command): void {
     .action(async (opts: { jobs?: string }) => {
       // Stopped while loading or checking its settings, before it took a run: exit 0, as a stop later does.
       const starting = quitOnSignalsUntilHandled();
-      // A folder named by the operator must be there: a typo would otherwise leave a worker up that never
-      // runs a schedule, logging a stack trace at start. (The default, ./jobs, may be absent: on-demand only.)
-      const named = opts.jobs ?? process.env.LTV_JOBS_DIR;
-      if (named !== undefined) {
-        const isDir = await stat(named).then((s) => s.isDirectory(), () => false);
-        if (!isDir) throw new AppError('CONFIG', `${opts.jobs !== undefined ? '--jobs' : 'LTV_JOBS_DIR'}: ${named} is not a directory of job files: give the folder holding your jobs/*.json`);
-      }
+      await refuseMissingJobsDir(opts.jobs, process.env.LTV_JOBS_DIR);
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ or DuckDB.
       const [{ pino }, { loadEnv }, { startWorker }] = await Promise.all([import('pino'), import('../config/env.js'), import('../queue/startWorker.js')]);
       const env = loadEnv();

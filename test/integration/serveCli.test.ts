@@ -110,7 +110,7 @@ describe('ltv keys add / ltv serve', () => {
     const holder: Server = createServer();
     const taken = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
     // Any free port unless the case gives one (a flag given twice is refused).
-    const serve = (...args: string[]) => spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', ...(args.includes('--port') ? [] : ['--port', '0']), ...args], { encoding: 'utf8', timeout: 30_000 });
+    const serve = (...args: string[]) => spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', ...(args.includes('--port') ? [] : ['--port', '0']), ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, LTV_ADMIN_KEY_SHA256: '' } });
     try {
       const cases: [string[], string][] = [
         [['--reports', reports, '--port', String(taken)], `ltv: --port ${taken}: 127.0.0.1:${taken} is in use (another ltv serve?): stop it, or give another --port (or PORT)\n`],
@@ -129,6 +129,8 @@ describe('ltv keys add / ltv serve', () => {
         [['--reports', reports, '--keys', ''], 'ltv: --keys: empty; give the keys file (ltv keys add makes one)\n'],
         [['--reports', ''], 'ltv: --reports: empty; give the folder ltv run publishes to\n'],
         [['--reports', reports, '--jobs', ''], 'ltv: --jobs: empty; give the jobs folder\n'],
+        // Without LTV_ADMIN_KEY_SHA256 (no run routes) a typo was taken without a word; ltv worker refused it.
+        [['--reports', reports, '--jobs', join(dir, 'no-jobs')], `ltv: --jobs: ${join(dir, 'no-jobs')} is not a directory of job files: give the folder holding your jobs/*.json\n`],
       ];
       for (const [args, message] of cases) {
         const r = serve(...args);
@@ -142,6 +144,20 @@ describe('ltv keys add / ltv serve', () => {
       holder.close();
     }
   }, 120_000);
+
+  it('--jobs naming no folder is refused with the run routes mounted too, and so is LTV_JOBS_DIR, which only they read', () => {
+    const reports = join(dir, 'reports-jobs');
+    mkdirSync(reports, { recursive: true });
+    const missing = join(dir, 'no-jobs');
+    const admin = { LTV_ADMIN_KEY_SHA256: 'a'.repeat(64), REDIS_URL: 'redis://127.0.0.1:6379' };
+    const serve = (args: string[], env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, [bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--reports', reports, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+      return [r.status, r.stderr, r.stdout];
+    };
+    const line = (name: string) => `ltv: ${name}: ${missing} is not a directory of job files: give the folder holding your jobs/*.json\n`;
+    expect(serve(['--jobs', missing], admin)).toEqual([1, line('--jobs'), '']);
+    expect(serve([], { ...admin, LTV_JOBS_DIR: missing })).toEqual([1, line('LTV_JOBS_DIR'), '']);
+  }, 60_000);
 
   it('--host given empty is refused (Node listens on every interface for ""); a bad LOG_LEVEL is a one-line environment error; LTV_REPORTS_DIR is the default --reports', async () => {
     const reports = join(dir, 'reports-env');
