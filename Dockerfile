@@ -1,6 +1,7 @@
 # ltv: one image for `ltv worker` and `ltv serve` (compose: .deploy/compose.yaml).
 # The build stage compiles src/ to dist/ (`npm run build`: JavaScript, the SQL files and any front-end
-# bundle); the image runs dist/ with production dependencies only, and carries no TypeScript.
+# bundle); the image runs dist/ with production dependencies only, through the launcher src/cli/bin.mjs,
+# and carries no TypeScript.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -19,6 +20,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 FROM node:20-bookworm-slim
+# tini as PID 1: it hands SIGTERM to node and reaps. Node as PID 1 has no default signal actions: a signal
+# a command leaves to Node's default (src/cli/signalMode.ts) was ignored, and the container stopped only
+# at SIGKILL. (So `docker run --init` is not needed.)
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     LTV_JOBS_DIR=/data/jobs \
     LTV_REPORTS_DIR=/data/reports \
@@ -27,17 +32,22 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY --from=build /app/dist ./dist
+# The launcher (its early signal lines, before a command's own handlers are on) and the health check. With
+# no TypeScript beside them, bin.mjs always runs dist/ (buildIsCurrent.mjs).
+COPY --from=build /app/src/cli/bin.mjs /app/src/cli/buildIsCurrent.mjs /app/src/cli/healthcheck.mjs ./src/cli/
 COPY jobs/README.md jobs/job.schema.json ./jobs/
 # The node image's unprivileged user; reports and jobs are volumes it owns.
 RUN mkdir -p /data/jobs /data/reports && chown -R node:node /data
 USER node
 VOLUME ["/data/jobs", "/data/reports"]
-# Worker: healthy while its /readyz (LTV_METRICS_PORT) says ready: Redis answers within a second and the
-# reports volume is readable (SPEC §11). `ltv serve` containers check /readyz on their API port instead
-# (.deploy/compose.yaml). Liveness alone is /healthz.
+# Healthy while the command's /readyz says ready (SPEC §11): the worker's on LTV_METRICS_PORT (Redis answers
+# within a second, the reports volume is readable), serve's on its own --port (else PORT, else 8080; the
+# reports are readable, and Redis answers when the admin routes are mounted). healthcheck.mjs reads which
+# command runs from PID 1's command line; run, enqueue and keys have nothing to probe. Liveness alone is /healthz.
 EXPOSE 8080 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD node -e "require('http').get('http://127.0.0.1:'+process.env.LTV_METRICS_PORT+'/readyz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
-# SIGTERM reaches node directly (exec form), so the worker's graceful shutdown runs.
-ENTRYPOINT ["node", "dist/cli/main.js"]
+  CMD ["node", "src/cli/healthcheck.mjs"]
+# Exec form: SIGTERM reaches tini, which hands it to node, so the worker's and the server's graceful
+# shutdown runs.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "src/cli/bin.mjs"]
 CMD ["worker"]

@@ -2,7 +2,8 @@
 // `npx ltv`: runs the JavaScript that `npm run build` wrote to dist/ (`npm ci` builds it through
 // `prepare`), so a command starts without compiling TypeScript. In a checkout where dist/ is missing or
 // older than a file in src/ (edited since the last build; documentation aside), it runs the TypeScript
-// through tsx instead: slower to start, never stale. The image has no src/ and always runs dist/.
+// through tsx instead: slower to start, never stale. The image has src/cli's .mjs files alone, no TypeScript,
+// and always runs dist/.
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildIsCurrent } from './buildIsCurrent.mjs';

@@ -23,11 +23,13 @@ function newest(dir) {
 /**
  * An installed package (a folder under node_modules: `npm install ltv-x.tgz`, `npm install -g`) is never
  * edited in place, and npm writes its files in no particular order, so src/ may be newer than the dist/ packed
- * beside it: there dist/ existing is enough.
+ * beside it: there dist/ existing is enough. So it is in the Docker image, whose src/ holds the launcher's
+ * .mjs files and no TypeScript (no src/cli/main.ts) to fall back to, whatever times COPY gave them.
  * @param {string} root the package's directory, with a trailing slash
  */
 export function buildIsCurrent(root) {
   const built = `${root}dist/cli/main.js`;
   if (!existsSync(built)) return false;
-  return root.split(/[\\/]/).includes('node_modules') || newest(`${root}src`) <= statSync(built).mtimeMs;
+  if (root.split(/[\\/]/).includes('node_modules') || !existsSync(`${root}src/cli/main.ts`)) return true;
+  return newest(`${root}src`) <= statSync(built).mtimeMs;
 }

@@ -91,7 +91,7 @@ export const EnvSchema = z.object({
   LTV_SERVE_MAX_QUEUED_QUERIES: int(1).default(64),
   /** SHA-256 (hex) of the admin key for POST/GET /api/v1/runs; unset = the routes answer 401. */
   LTV_ADMIN_KEY_SHA256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex digits').optional(),
-  /** Touched every few seconds while the worker is connected (the image's HEALTHCHECK now asks /readyz on LTV_METRICS_PORT). */
+  /** Touched every few seconds while the worker is connected (the image's HEALTHCHECK asks a worker's /readyz on LTV_METRICS_PORT instead). */
   LTV_HEARTBEAT_FILE: z.string().min(1).optional(),
   /** `ltv worker`: port of its /metrics, /healthz and /readyz listener (SPEC §11); unset = no listener. */
   LTV_METRICS_PORT: int(0, 65535).optional(),

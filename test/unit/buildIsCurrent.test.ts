@@ -57,3 +57,18 @@ describe('an installed package', () => {
     expect(buildIsCurrent(installed)).toBe(true);
   });
 });
+
+describe('the Docker image', () => {
+  // Its src/ holds the launcher's .mjs files alone (Dockerfile), which COPY may leave newer than dist/.
+  const image = `${mkdtempSync(join(tmpdir(), 'ltv-image-'))}/`;
+  afterAll(() => rmSync(image, { recursive: true, force: true }));
+
+  it('runs its dist/ whatever the times, having no TypeScript to fall back to', () => {
+    for (const [path, seconds] of [['dist/cli/main.js', 1000], ['src/cli/bin.mjs', 2000], ['src/cli/buildIsCurrent.mjs', 2000]] as const) {
+      mkdirSync(join(image, path, '..'), { recursive: true });
+      writeFileSync(join(image, path), '');
+      utimesSync(join(image, path), seconds, seconds);
+    }
+    expect(buildIsCurrent(image)).toBe(true);
+  });
+});

@@ -120,8 +120,21 @@ describe('.deploy monitoring files', () => {
   test('the container health checks use /readyz', () => {
     const compose = parse(read('.deploy/compose.yaml')) as { services: Record<string, { healthcheck?: { test: string[] }; volumes?: string[] }> };
     expect(compose.services.serve!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:8080/readyz');
-    expect(read('Dockerfile')).toMatch(/HEALTHCHECK[^\n]*\n\s+CMD node -e "require\('http'\)\.get\('http:\/\/127\.0\.0\.1:'\+process\.env\.LTV_METRICS_PORT\+'\/readyz'/);
+    // The image's own asks the /readyz of the command it runs (src/cli/healthcheck.mjs): it asked
+    // LTV_METRICS_PORT's whatever the command, where serve never listens (test/integration/imageLayout.test.ts).
+    expect(read('Dockerfile')).toMatch(/HEALTHCHECK[^\n]*\n\s+CMD \["node", "src\/cli\/healthcheck\.mjs"\]\n/);
     expect(compose.services.prometheus!.volumes).toEqual(expect.arrayContaining(['./alerts.yml:/etc/prometheus/alerts.yml:ro']));
+  });
+
+  test('the image starts commands through the launcher, under tini, with every file the launcher imports', () => {
+    const dockerfile = read('Dockerfile');
+    // dist/cli/main.js skipped bin.mjs's early signal lines; node as PID 1 ignored a signal left to its default.
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "src\/cli\/bin\.mjs"\]$/m);
+    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends tini /);
+    const copied = /^COPY --from=build (.*) \.\/src\/cli\/$/m.exec(dockerfile)![1]!.split(' ');
+    const imports = [...read('src/cli/bin.mjs').matchAll(/^import .* from '\.\/(.+\.mjs)';$/gm)].map((m) => `/app/src/cli/${m[1]}`);
+    expect(imports.length).toBeGreaterThan(0);
+    expect(copied.sort()).toEqual(['/app/src/cli/bin.mjs', ...imports, '/app/src/cli/healthcheck.mjs'].sort());
   });
 
   test('compose.yaml sizes its workers as README "Sizing" says: containers × runs × memory share within half the machine', () => {
