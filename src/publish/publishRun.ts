@@ -2,8 +2,8 @@
 // renamed to runs/<run-id>, and only then `latest` is switched — by renaming a new symlink over it, never
 // unlink-then-link. Readers see the old run or the new one; a crash at any point leaves the old one served.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, existsSync, readFileSync } from 'node:fs';
+import { type FileHandle, link, lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { AppError } from '../config/AppError.js';
@@ -341,7 +341,7 @@ export async function commitRun(
     })));
     const firstOfInode = new Map<number, string>();
     for (const e of entries) if (!firstOfInode.has(e.ino)) firstOfInode.set(e.ino, e.rel);
-    const byInode = new Map<number, { file: ManifestFile; reused: string | null }>();
+    const byInode = new Map<number, { file: ManifestFile; reused: SameFile | null }>();
     // A few files at a time: a run has about a hundred, and one fsync after another waited on the disk
     // for each (0.45 s of the example's publish stage on a busy machine).
     await eachLimited([...firstOfInode], PUBLISH_IO, async ([ino, rel]) => {
@@ -404,8 +404,16 @@ async function previousRun(tenantDir: string): Promise<{ dir: string; manifest: 
   // it changed a published run (and nothing outside the reports directory is read, SPEC §6).
   if (target === null || !target.startsWith('runs/') || !RUN_DIR.test(target.slice('runs/'.length))) return null;
   const dir = join(tenantDir, target);
+  // The run's own folder, not a link to one elsewhere (sameFileIn shares only what is inside it).
+  if (!(await lstat(dir).catch(() => null))?.isDirectory()) return null;
   const manifest = await readManifest(dir);
   return manifest ? { dir, manifest } : null;
+}
+
+/** A file of the previous run that holds a new file's bytes: its path and its inode. */
+interface SameFile {
+  path: string;
+  ino: number;
 }
 
 /**
@@ -413,21 +421,38 @@ async function previousRun(tenantDir: string): Promise<{ dir: string; manifest: 
  * checksum: a run is never changed after publishing, but a file the manifest vouches for is read before
  * it is shared). A run over unchanged data then costs only the files that really changed (timestamps:
  * ltv.json, the workbook, report.html); 30 kept runs share the rest.
+ * Only a regular file inside the run: one that is (or lies in a folder that is) a symbolic link, as a dedup
+ * tool (`rdfind -makesymlinks`) leaves, was read through the link and the link itself hard-linked, so the
+ * new run published a link out of the reports directory (served as 404), or its file was a hard link to a
+ * copy elsewhere that an edit there changed.
  */
-async function sameFileIn(previous: { dir: string; manifest: Manifest }, rel: string, file: ManifestFile): Promise<string | null> {
+async function sameFileIn(previous: { dir: string; manifest: Manifest }, rel: string, file: ManifestFile): Promise<SameFile | null> {
   const listed = previous.manifest.files[rel];
   if (!listed || listed.sha256 !== file.sha256 || listed.bytes !== file.bytes) return null;
   const path = join(previous.dir, ...rel.split('/'));
-  const actual = await checksum(path).catch(() => null);
-  return actual?.sha256 === file.sha256 && actual.bytes === file.bytes ? path : null;
+  const runDir = await realpathOrNull(previous.dir);
+  if (runDir === null || (await realpathOrNull(path)) !== join(runDir, ...rel.split('/'))) return null;
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+  if (!fh) return null;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return null;
+    const actual = await checksum(fh).catch(() => null);
+    return actual?.sha256 === file.sha256 && actual.bytes === file.bytes ? { path, ino: st.ino } : null;
+  } finally {
+    await fh.close();
+  }
 }
 
-/** Replaces `path` by a hard link to `target` (a new name renamed over it); keeps `path` when the file
- *  system refuses links (EXDEV, EPERM, EMLINK): sharing is a saving, never a condition of publishing. */
-async function linkOver(target: string, path: string): Promise<void> {
+/** Replaces `path` by a hard link to `same` (a new name renamed over it) when the link is to the very file
+ *  checked (not one put in its place since); keeps `path` when the file system refuses links (EXDEV, EPERM,
+ *  EMLINK): sharing is a saving, never a condition of publishing. */
+async function linkOver(same: SameFile, path: string): Promise<void> {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.link`;
   try {
-    await link(target, tmp);
+    await link(same.path, tmp);
+    const st = await lstat(tmp);
+    if (!st.isFile() || st.ino !== same.ino) throw new Error('replaced since it was checked');
     await rename(tmp, path);
   } catch {
     await rm(tmp, { force: true });
@@ -565,11 +590,11 @@ async function listDirs(dir: string): Promise<string[]> {
   return out;
 }
 
-function checksum(path: string): Promise<ManifestFile> {
+function checksum(source: string | FileHandle): Promise<ManifestFile> {
   return new Promise((resolvePromise, reject) => {
     const hash = createHash('sha256');
     let bytes = 0;
-    createReadStream(path)
+    (typeof source === 'string' ? createReadStream(source) : source.createReadStream({ autoClose: false }))
       .on('data', (c: Buffer | string) => {
         const b = typeof c === 'string' ? Buffer.from(c) : c;
         bytes += b.length;

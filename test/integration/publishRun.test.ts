@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -174,6 +174,47 @@ describe('a run shares the files it has in common with the previous run', () => 
       const c = third.tenants[0]!.dir;
       for (const rel of Object.keys(mb.files)) expect((await stat(join(c, rel))).ino, rel).not.toBe((await stat(join(outside, rel))).ino);
       expect(await readlink(latest)).toBe(`runs/${c.split('/').pop()}`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('reuses only regular files inside the previous run: a file or folder made a symbolic link to a copy elsewhere is written anew', async () => {
+    const fx = await makeFixture({
+      'e.csv': csv('customer_id,event_time,amount,transaction_id', [
+        ['a', '2026-01-10T10:00:00Z', '10', 't1'],
+        ['b', '2026-02-20T10:00:00Z', '20', 't2'],
+      ]),
+    });
+    try {
+      const job = { inputs: [{ path: 'e.csv' }] };
+      const first = await runJob(fx, job, '2026-04-15T00:00:00Z');
+      const a = first.tenants[0]!.dir;
+      // What a dedup tool (`rdfind -makesymlinks`) makes of the run `latest` points to: a file, and a folder,
+      // each a symbolic link to an identical copy outside the reports directory.
+      const store = join(fx.dir, 'store');
+      await mkdir(store);
+      await cp(join(a, 'quarantine.csv'), join(store, 'q.csv'));
+      await rm(join(a, 'quarantine.csv'));
+      await symlink(join(store, 'q.csv'), join(a, 'quarantine.csv'));
+      await cp(join(a, 'api'), join(store, 'api'), { recursive: true });
+      await rm(join(a, 'api'), { recursive: true });
+      await symlink(join(store, 'api'), join(a, 'api'));
+      const second = await runJob(fx, job, '2026-04-15T00:00:00Z');
+      const b = second.tenants[0]!.dir;
+      expect(b).toBe(`${a}-2`);
+      const mb = JSON.parse(await readFile(join(b, 'manifest.json'), 'utf8')) as Manifest;
+      const snapshot = 'api/zenovay/all-weekly.json.gz';
+      expect(Object.keys(mb.files)).toEqual(expect.arrayContaining(['quarantine.csv', 'ltv.csv', snapshot]));
+      for (const rel of ['quarantine.csv', snapshot]) {
+        const st = await lstat(join(b, rel));
+        expect(st.isFile(), rel).toBe(true);
+        expect(st.ino, rel).not.toBe((await stat(join(store, rel === snapshot ? snapshot : 'q.csv'))).ino);
+        const bytes = await readFile(join(b, rel));
+        expect({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual(mb.files[rel]);
+      }
+      // A regular file of the run is still shared.
+      expect((await stat(join(b, 'ltv.csv'))).ino).toBe((await stat(join(a, 'ltv.csv'))).ino);
     } finally {
       await fx.cleanup();
     }
