@@ -148,6 +148,11 @@ export interface RunResult {
    * why): `ltv run` says so, where only the log did.
    */
   forecastErrors?: { tenant: string; error: string }[];
+  /**
+   * What a tenant's publish could not tidy after `latest` moved (retention, leftovers of killed runs), one line
+   * each naming the path and what to do: the run is published, so this is a warning, never its failure.
+   */
+  cleanupWarnings?: string[];
 }
 
 /** DuckDB's memory limit for a run unless the job sets `duckdb.memory_limit`: enough for the hash tables
@@ -734,8 +739,9 @@ export async function runStages(
     await effects.beforePublish?.();
     // A few tenants at a time: each commit waits on the disk (fsyncs) far more than it computes, and 200
     // small tenants one after another spent 7 s there. Each tenant's run is still switched atomically.
+    const cleanupWarnings: string[] = [];
     await eachLimited(rendered, PUBLISH_TENANTS, async (r) => {
-      const { latest } = await commitRun(
+      const { latest, cleanup } = await commitRun(
         r.slot,
         {
           schema_version: 1,
@@ -762,6 +768,11 @@ export async function runStages(
         r.latestStays = latest;
         log.warn(unbound(log, { tenant: r.tenant, run_id: r.slot.runId, latest }), `tenant ${r.tenant}: run ${r.slot.runId} is published beside the later run ${latest}, which latest keeps pointing at`);
       }
+      for (const problem of cleanup) {
+        const line = `${r.tenant}: run ${r.slot.runId} is published, but cleaning up after it failed: ${problem}`;
+        log.warn(unbound(log, { tenant: r.tenant, run_id: r.slot.runId }), line);
+        cleanupWarnings.push(line);
+      }
     });
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
     const result: RunResult = {
@@ -775,6 +786,7 @@ export async function runStages(
       timings,
       warnings: model.warnings,
       ...(forecasts.errors().length ? { forecastErrors: forecasts.errors() } : {}),
+      ...(cleanupWarnings.length ? { cleanupWarnings } : {}),
     };
 
     // notify: after publishing, never undoing it (STYLE habit 9). Outcomes are logged, recorded in

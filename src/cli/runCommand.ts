@@ -168,6 +168,7 @@ export function registerRun(program: Command): void {
       for (const w of result.warnings) process.stderr.write(`warning: ${visibleLine(w.message)}\n`);
       // Said where only the log (--verbose) said it: the run published without this forecast.
       for (const f of result.forecastErrors ?? []) process.stderr.write(`warning: ${visibleLine(f.tenant)}: no forecast: it failed (${visibleLine(f.error)}); the run is published without it, and its data/forecast.json says why\n`);
+      for (const w of result.cleanupWarnings ?? []) process.stderr.write(`warning: ${visibleLine(w)}\n`);
     });
 }
 

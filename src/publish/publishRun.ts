@@ -323,7 +323,7 @@ export async function commitRun(
   slot: RunSlot,
   manifest: Omit<Manifest, 'files'>,
   retention: number,
-): Promise<{ latest: string }> {
+): Promise<{ latest: string; cleanup: string[] }> {
   if (!slot.alreadyPublished) {
     await settlePendingWrites(slot.stagingDir);
     const files: Record<string, ManifestFile> = {};
@@ -385,8 +385,11 @@ export async function commitRun(
     // A directory of the old 32-bit name (tenantDirOf) may hold another id's leftover runs (the old
     // collision): its retention counts and removes this tenant's own runs only.
     const shared = basename(slot.tenantDir) !== tenantDirName(manifest.tenant);
-    await applyRetention(slot.tenantDir, retention, slot.runId, shared ? manifest.tenant : undefined);
-    return newer === null ? { latest: slot.runId } : { latest: newer };
+    // The run is published: what retention and the leftovers' cleanup cannot remove is the caller's warning,
+    // never the run's failure (an older run chmod 000 failed a published run with "nothing was published").
+    const cleanup = await applyRetention(slot.tenantDir, retention, slot.runId, shared ? manifest.tenant : undefined)
+      .catch((e: unknown) => [`retention of ${join(slot.tenantDir, 'runs')} failed (${(e as Error).message}): let the user running ltv read and write it`]);
+    return { latest: newer ?? slot.runId, cleanup };
   });
 }
 
@@ -498,9 +501,12 @@ async function switchLatest(tenantDir: string, runId: string, asOf: string): Pro
  * Keeps the `retention` newest runs (by run-id, i.e. as-of time), always the one `latest` points to, and
  * the run just published (a backfill older than the kept ones stays until the next run's retention). With
  * `tenant`, only runs whose manifest names it (or names none) count or go: another id's, in a directory of
- * the old name, are neither.
+ * the old name, are neither. Returns what it could not remove (cannotRemove), having gone on past it.
  */
-async function applyRetention(tenantDir: string, retention: number, published: string, tenant?: string): Promise<void> {
+async function applyRetention(tenantDir: string, retention: number, published: string, tenant?: string): Promise<string[]> {
+  const problems: string[] = [];
+  const remove = (path: string, recursive = false): Promise<void> =>
+    rm(path, { recursive, force: true }).catch((e: unknown) => void problems.push(cannotRemove(path, e)));
   const runsDir = join(tenantDir, 'runs');
   const current = await readlink(join(tenantDir, 'latest')).catch(() => null);
   const entries = await readdir(runsDir, { withFileTypes: true });
@@ -517,23 +523,35 @@ async function applyRetention(tenantDir: string, retention: number, published: s
   for (const old of runs.slice(retention)) {
     if (current === join('runs', old) || old === published) continue;
     const going = join(runsDir, `.removing-${old}-${randomBytes(4).toString('hex')}`);
-    if (await rename(join(runsDir, old), going).then(() => true, () => false)) await rm(going, { recursive: true, force: true });
+    const renamed = await rename(join(runsDir, old), going).then(() => true, (e: unknown) => void problems.push(cannotRemove(join(runsDir, old), e)));
+    if (renamed) await remove(going, true);
   }
-  for (const e of entries.filter((x) => x.name.startsWith('.removing-'))) await rm(join(runsDir, e.name), { recursive: true, force: true });
-  await pruneNotifyRecords(tenantDir);
+  for (const e of entries.filter((x) => x.name.startsWith('.removing-'))) await remove(join(runsDir, e.name), true);
+  await pruneNotifyRecords(tenantDir, remove);
   // Staging directories older than a day are leftovers of killed runs.
   for (const e of entries.filter((x) => x.name.startsWith('.staging-'))) {
     const st = await stat(join(runsDir, e.name)).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > 86_400_000) await rm(join(runsDir, e.name), { recursive: true, force: true });
+    if (st && Date.now() - st.mtimeMs > 86_400_000) await remove(join(runsDir, e.name), true);
   }
   // What a publish killed in its last steps left: the owner file of a run killed just after its rename
   // (commitRun), and the new `latest` link of one killed before renaming it over `latest` (switchLatest).
   // A link younger than a minute may be another publish's of this tenant, between its two steps.
-  for (const e of entries.filter((x) => x.isDirectory() && RUN_DIR.test(x.name))) await rm(join(runsDir, e.name, '.owner'), { force: true });
+  for (const e of entries.filter((x) => x.isDirectory() && RUN_DIR.test(x.name))) await remove(join(runsDir, e.name, '.owner'));
   for (const name of (await readdir(tenantDir).catch(() => [] as string[])).filter((n) => n.startsWith('.latest-'))) {
     const st = await lstat(join(tenantDir, name)).catch(() => null);
-    if (st?.isSymbolicLink() && Date.now() - st.mtimeMs > 60_000) await rm(join(tenantDir, name), { force: true });
+    if (st?.isSymbolicLink() && Date.now() - st.mtimeMs > 60_000) await remove(join(tenantDir, name));
   }
+  return problems;
+}
+
+/** What to do about a file or folder retention or a cleanup could not remove, in one clause naming it. */
+function cannotRemove(path: string, e: unknown): string {
+  const raw = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  // Node's rm says ERR_FS_EISDIR for a folder where a file was expected (a `.owner` made a folder).
+  const code = raw === 'ERR_FS_EISDIR' ? 'EISDIR' : raw;
+  const fix = code === 'EACCES' || code === 'EPERM' ? 'let the user running ltv write to it and its folder, or remove it by hand'
+    : code === 'EROFS' ? 'its file system is mounted read-only: remove it where it is writable' : 'remove it by hand';
+  return `cannot remove ${path} (${code}): ${fix}`;
 }
 
 /**
@@ -543,7 +561,7 @@ async function applyRetention(tenantDir: string, retention: number, published: s
  * (reserveRun). So a record stays while its run does, or while a run of that id is being staged; one whose run
  * is gone (retention, by hand, a kill between the two) is removed. Called under the tenant's publish lock.
  */
-async function pruneNotifyRecords(tenantDir: string): Promise<void> {
+async function pruneNotifyRecords(tenantDir: string, remove: (path: string) => Promise<void>): Promise<void> {
   const notifyDir = join(tenantDir, 'notify');
   const runsDir = join(tenantDir, 'runs');
   // A notify folder linked out of the reports directory (planted after the run's start checked it) is not
@@ -554,7 +572,7 @@ async function pruneNotifyRecords(tenantDir: string): Promise<void> {
     if (!m || !RUN_DIR.test(m[1]!)) continue;
     const id = m[1]!;
     if ((await pathExists(join(runsDir, id))) || (await pathExists(join(runsDir, `.staging-${id}`)))) continue;
-    await rm(join(notifyDir, name), { force: true });
+    await remove(join(notifyDir, name));
   }
 }
 

@@ -250,6 +250,22 @@ describe('retention', () => {
     await commitRun(next, manifestOf('acme', next.runId), 1);
     expect((await readdir(runs)).sort()).toEqual(['20260303T000000Z']);
   });
+
+  it('a leftover it cannot remove is a warning naming it, after the run is published and latest moved; the rest is still removed', async () => {
+    const runs = join(reports, 'acme', 'runs');
+    for (const id of ['20260228T000000Z', '20260301T000000Z']) await mkdir(join(runs, id), { recursive: true });
+    // A folder where a killed publish leaves its owner file: Node's rm refuses it as a file (EISDIR), as it
+    // refuses the file of a run the user may not enter (EACCES, which root does not meet).
+    await mkdir(join(runs, '20260301T000000Z', '.owner', 'x'), { recursive: true });
+    const slot = await reserveRun(reports, 'acme', new Date('2026-03-02T00:00:00Z'), null);
+    const done = await commitRun(slot, manifestOf('acme', slot.runId), 2);
+    expect(done).toEqual({
+      latest: '20260302T000000Z',
+      cleanup: [`cannot remove ${join(runs, '20260301T000000Z', '.owner')} (EISDIR): remove it by hand`],
+    });
+    expect(await readlink(join(reports, 'acme', 'latest'))).toBe('runs/20260302T000000Z');
+    expect((await readdir(runs)).sort()).toEqual(['20260301T000000Z', '20260302T000000Z']);
+  });
 });
 
 describe('one publish of a tenant at a time', () => {
@@ -268,7 +284,7 @@ describe('one publish of a tenant at a time', () => {
     expect((await readdir(join(reports, 'acme', 'runs'))).filter((n) => !n.startsWith('.'))).toEqual(['20260315T000000Z']);
     expect(await readlink(join(reports, 'acme', 'latest'))).toBe('runs/20260315T000000Z');
     await rm(lock);
-    expect(await committing).toEqual({ latest: '20260316T000000Z' });
+    expect(await committing).toEqual({ latest: '20260316T000000Z', cleanup: [] });
     expect(await readdir(join(reports, 'acme', 'runs'))).toEqual(['20260316T000000Z']);
     expect(await readdir(join(reports, 'acme'))).not.toContain('.publish.lock');
   });

@@ -177,6 +177,35 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('a run published whose cleanup then fails (an older run it may not enter) exits 0 with a warning naming the path, and sends no failure notice', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    const old = join(fx.dir, 'out', 't', 'runs', '20260301T000000Z');
+    try {
+      await chmod(fx.dir, 0o755);
+      await mkdir(join(fx.dir, 'out'), { mode: 0o777 });
+      await chmod(join(fx.dir, 'out'), 0o777);
+      // The job emails its ops: a failure notice would be written to out/.failed/notices (a dry run).
+      await writeFile(join(fx.dir, 'job.json'), JSON.stringify({
+        tenant: 't', inputs: [{ path: 'e.csv' }], reports_dir: 'out', forecast: { model: 'off' }, email: { to: ['finance@example.com'], ops: ['ops@example.com'] },
+      }));
+      const first = await ltvUnprivileged(['run', 'job.json', '--as-of', '2026-03-01T00:00:00Z', '--email-dry-run'], fx.dir);
+      expect([first.code, first.stderr]).toEqual([0, expect.any(String)]);
+      await chmod(old, 0o000);
+      const r = await ltvUnprivileged(['run', 'job.json', '--as-of', '2026-03-02T00:00:00Z', '--email-dry-run'], fx.dir);
+      // It said "cannot write …/.owner (EACCES); nothing was published", exit 1, and sent a failure notice.
+      expect(r.stdout).toMatch(/^t: run 20260302T000000Z published to /m);
+      expect(r.stderr.split('\n').filter((l) => l.includes(old))).toEqual([
+        `warning: t: run 20260302T000000Z is published, but cleaning up after it failed: cannot remove ${join(old, '.owner')} (EACCES): let the user running ltv write to it and its folder, or remove it by hand`,
+      ]);
+      expect(r.code).toBe(0);
+      expect(await readlink(join(fx.dir, 'out', 't', 'latest'))).toBe('runs/20260302T000000Z');
+      expect(await readdir(join(fx.dir, 'out'))).toEqual(['t']);
+    } finally {
+      await chmod(old, 0o755).catch(() => undefined);
+      await fx.cleanup();
+    }
+  });
+
   it('names the job file as it was given in a message about its fields, wherever it lives', async ({ expect }) => {
     const fx = await makeFixture({
       'conf/shop.json': JSON.stringify({ tenant: 'shop', inputs: [{ path: '../exports' }] }),
