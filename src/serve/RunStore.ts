@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Logger } from 'pino';
 import type { Manifest } from '../ltv/runFiles.js';
 import { manifestIdentity, RUN_FILES, SNAPSHOT_GZIP_SUFFIX, type RunRef } from '../ltv/runFiles.js';
 import { tenantDirOf } from '../publish/publishRun.js';
@@ -37,18 +38,50 @@ export class RunStore {
   /** One entry per tenant: the run its `latest` pointed at last time (and its directory's stamp), with its cached files. */
   private readonly current = new Map<string, { key: string; stamp: string; run: ResolvedRun }>();
 
-  constructor(reportsDir: string, readonly answers = new AnswerCache()) {
+  /** Manifests found unreadable, by path, with the identity of the bytes said so: each said once in the log. */
+  private readonly unreadable = new Map<string, string>();
+
+  constructor(reportsDir: string, readonly answers = new AnswerCache(), private readonly logger?: Pick<Logger, 'warn'>) {
     // Resolved once: the reports directory itself may be a symlink (e.g. a mounted volume).
     this.root = realpathSync.native(reportsDir);
   }
 
   /**
-   * A run resolved afresh from its manifest.json's bytes: nothing of it read yet, its computed answers kept
-   * in the shared budget, its identity the manifest's sha256 (RunRef: what the caches and ETags go by).
+   * A run resolved afresh from its manifest.json's bytes (`manifest`: readManifest's): nothing of it read
+   * yet, its computed answers kept in the shared budget, its identity the manifest's sha256 (RunRef: what
+   * the caches and ETags go by).
    */
-  resolution(tenant: string, dir: string, manifestText: Buffer): ResolvedRun {
-    const manifest = JSON.parse(manifestText.toString('utf8')) as Manifest;
+  resolution(tenant: string, dir: string, manifest: Manifest, manifestText: Buffer): ResolvedRun {
     return { tenant, dir, identity: manifestIdentity(manifestText), manifest, files: new Map(), computed: this.answers.forRun() };
+  }
+
+  /**
+   * The manifest.json at `path` (a real path inside its run), or null when it cannot be read or is no JSON
+   * object: that run is not served (404, as a run without a manifest), said once in the log naming the file.
+   * One that did not parse (`null`, empty, cut short) made every route reading it answer 500, the listing of
+   * all the key's tenants and their intact runs too.
+   */
+  readManifest(path: string): { manifest: Manifest; text: Buffer } | null {
+    let text: Buffer | undefined;
+    let why: string;
+    try {
+      text = readFileSync(path);
+      const value: unknown = JSON.parse(text.toString('utf8'));
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        this.unreadable.delete(path);
+        return { manifest: value as Manifest, text };
+      }
+      why = `is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a JSON object`;
+    } catch (e) {
+      why = text === undefined ? `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` : `is not valid JSON (${(e as Error).message})`;
+    }
+    const seen = text === undefined ? '' : manifestIdentity(text);
+    if (this.unreadable.get(path) !== seen) {
+      if (this.unreadable.size >= 1024) this.unreadable.clear();
+      this.unreadable.set(path, seen);
+      this.logger?.warn({ manifest: path }, `${path} ${why}: its run is not served (404); restore the file from a backup, or publish the run again`);
+    }
+    return null;
   }
 
   get reportsDir(): string {
@@ -94,10 +127,11 @@ export class RunStore {
     } catch {
       return null;
     }
-    const run = this.resolution(tenant, dir, readFileSync(manifestPath));
+    const read = this.readManifest(manifestPath);
     // The run is this tenant's own: a directory another id's run was published in (two ids whose short
     // hashes collided under an earlier release shared one) is not served to this tenant's keys.
-    if (run.manifest.tenant !== tenant) return null;
+    if (read === null || read.manifest.tenant !== tenant) return null;
+    const run = this.resolution(tenant, dir, read.manifest, read.text);
     this.current.set(tenant, { key, stamp, run });
     return run;
   }

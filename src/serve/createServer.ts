@@ -190,7 +190,7 @@ export function createServer(opts: ServerOptions): LtvServer {
   const logger = opts.logger;
   const keys = new KeyStore(opts.keysFile, logger.child({ component: 'keys' }));
   keys.start(opts.keysPollMs);
-  const runs = new RunStore(opts.reportsDir, new AnswerCache(opts.answerCacheBytes));
+  const runs = new RunStore(opts.reportsDir, new AnswerCache(opts.answerCacheBytes), logger.child({ component: 'runs' }));
   const limiter = new RateLimiter(opts.now);
   // Failed authentication per client address: a flood of guessed keys is throttled (429 with Retry-After)
   // before any key is hashed and compared.

@@ -66,14 +66,15 @@ export class RunCatalog {
     if (key === null) return null;
     const hit = this.manifests.get(key);
     if (hit) return hit;
+    let path: string;
     try {
-      const path = realpathSync.native(join(dir, RUN_FILES.manifest));
-      if (!this.inside(path, dir)) return null;
-      const text = readFileSync(path);
-      return remember(this.manifests, key, { manifest: JSON.parse(text.toString('utf8')) as Manifest, text });
+      path = realpathSync.native(join(dir, RUN_FILES.manifest));
     } catch {
       return null;
     }
+    if (!this.inside(path, dir)) return null;
+    const read = this.store.readManifest(path);
+    return read === null ? null : remember(this.manifests, key, read);
   }
 
   /** The tenant's runs, newest first (by as-of time, then id); [] for an unknown tenant. */
@@ -125,7 +126,7 @@ export class RunCatalog {
     const read = this.manifest(dir, key);
     // Another id's run in this tenant's directory (RunStore.resolve): not this tenant's to list or serve.
     if (!read || key === null || read.manifest.tenant !== tenant) return null;
-    return remember(this.resolved, key, this.store.resolution(tenant, dir, read.text));
+    return remember(this.resolved, key, this.store.resolution(tenant, dir, read.manifest, read.text));
   }
 
   /**
