@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../config/AppError.js';
 import type { Manifest } from './runFiles.js';
@@ -29,11 +30,16 @@ export async function publishedFile(runDir: string, rel: string, manifest: Manif
   if (real !== own) throw notFound(`${own}: a symlink (to ${real}), not the run's own file: not read`);
   const listed = manifest.files?.[rel.split(sep).join('/')]?.sha256;
   if (listed === undefined) throw new AppError('INTERNAL', `${own}: not listed in the run's manifest: not read`);
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(real), hash);
-  const sha = hash.digest('hex');
+  const sha = await sha256Of(createReadStream(real));
   if (sha !== listed) throw new AppError('INTERNAL', `${own}: sha256 ${sha} differs from the manifest's ${listed}: not read`);
   return real;
+}
+
+/** The sha256 of what `stream` reads, in hex. */
+export async function sha256Of(stream: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(stream, hash);
+  return hash.digest('hex');
 }
 
 /** A 404 whose message a client may see (no path: HttpError.ts passes a NOT_FOUND's message on), the reason in its cause. */

@@ -41,7 +41,7 @@ export class RunStore {
   /** Manifests found unreadable, by path, with the identity of the bytes said so: each said once in the log. */
   private readonly unreadable = new Map<string, string>();
 
-  constructor(reportsDir: string, readonly answers = new AnswerCache(), private readonly logger?: Pick<Logger, 'warn'>) {
+  constructor(reportsDir: string, readonly answers = new AnswerCache(), readonly logger?: Pick<Logger, 'warn'>) {
     // Resolved once: the reports directory itself may be a symlink (e.g. a mounted volume).
     this.root = realpathSync.native(reportsDir);
   }
@@ -165,11 +165,19 @@ export class RunStore {
   }
 
   /**
+   * The bytes of a file of the run that is not a snapshot (ltv.json, data/forecast.json), checked as `read`
+   * checks a snapshot: undefined when absent or outside the run, a throw when the manifest lists other bytes.
+   */
+  verified(run: Pick<ResolvedRun, 'dir' | 'manifest'>, rel: string): Buffer | undefined {
+    return this.read(run, rel, false)?.bytes;
+  }
+
+  /**
    * A file inside the run, checked against the manifest's sha256 under its own name; undefined when absent
    * or outside. A file the manifest does not list is refused like one that differs: a plain `<name>.json`
    * planted where a run lists only `<name>.json.gz` must not be served unverified.
    */
-  private read(run: ResolvedRun, rel: string, goneThrows: boolean): { bytes: Buffer; sha: string } | undefined {
+  private read(run: Pick<ResolvedRun, 'dir' | 'manifest'>, rel: string, goneThrows: boolean): { bytes: Buffer; sha: string } | undefined {
     const listed = run.manifest.files?.[rel.split(sep).join('/')]?.sha256;
     let real: string;
     try {

@@ -2,7 +2,7 @@
 // tenants and runs a key may see, a run's headline and filter values, segment rows' partial periods,
 // downloads). The report's numbers themselves come from the §6 Adapty route; a chosen older run is named
 // there in the `x-ltv-run` header (adaptyRoute.ts), so the body stays exactly Adapty's.
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -195,9 +195,9 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
       async handle(ctx) {
         const run = resolveRun(ctx);
         const name = ctx.params.file ?? '';
-        const path = catalog.download(run, name);
-        if (!path) throw new HttpError('NOT_FOUND', 'File not found');
-        const size = statSync(path).size;
+        const opened = await catalog.download(run, name);
+        if (!opened) throw new HttpError('NOT_FOUND', 'File not found');
+        const { file, size } = opened;
         const runId = run.dir.split(/[\\/]/).pop() as string;
         ctx.res.statusCode = 200;
         ctx.res.setHeader('content-type', DOWNLOAD_TYPES[name as Download]);
@@ -206,14 +206,19 @@ export function explorerRoutes(catalog: RunCatalog): Route[] {
         // The tenant's directory name and the run id are [A-Za-z0-9._~-]: safe inside the quoted filename
         // (a tenant id itself may hold any character).
         ctx.res.setHeader('content-disposition', `attachment; filename="${tenantDirName(run.tenant)}-${runId}-${name}"`);
-        if (ctx.req.method === 'HEAD') {
+        if (ctx.req.method === 'HEAD' || size === 0) {
+          await file.close();
           ctx.res.end();
           return;
         }
+        // The very file checked (an open handle), from its start, as many bytes as it had when checked.
         await new Promise<void>((resolve, reject) => {
-          const s = createReadStream(path);
+          const s = file.createReadStream({ start: 0, end: size - 1 });
           s.on('error', reject);
-          ctx.res.on('close', resolve);
+          ctx.res.on('close', () => {
+            s.destroy();
+            resolve();
+          });
           s.pipe(ctx.res);
         });
       },

@@ -2,9 +2,11 @@
 // from runs/<run-id>/manifest.json, newest first, and resolved by id. Run ids pass an allow-list before
 // they touch the file system, and every path is resolved with realpath and must stay inside the tenant's
 // own runs directory; a tenant is found under its published directory name. Published runs never change, so what is read of them is kept (bounded).
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Forecast, Summary } from '../ltv/model.js';
+import { sha256Of } from '../ltv/publishedFile.js';
 import { RUN_FILES, runKey, type Manifest } from '../ltv/runFiles.js';
 import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '../explorer/explorerApi.js';
 import { dirStamp, type ResolvedRun, type RunStore } from './RunStore.js';
@@ -37,11 +39,18 @@ function dirKey(dir: string): string | null {
   return stamp === null ? null : `${dir}\0${stamp}`;
 }
 
+/** A file's version: its inode, size and times (a write in place changes the change time, which no one can set). */
+function fileStamp(st: Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
 export class RunCatalog {
   private readonly manifests = new Map<string, { manifest: Manifest; text: Buffer }>();
   private readonly resolved = new Map<string, ResolvedRun>();
   private readonly summaries = new Map<string, PublishedReport>();
   private readonly forecasts = new Map<string, ForecastBrief | null>();
+  /** Downloads whose bytes matched the manifest, by run and name: the file's stamp then (a change in place changes it). */
+  private readonly checked = new Map<string, string>();
 
   constructor(private readonly store: RunStore) {}
 
@@ -136,11 +145,13 @@ export class RunCatalog {
   published(run: ResolvedRun): PublishedReport {
     const known = this.summaries.get(runKey(run));
     if (known) return known;
+    // Checked against the manifest as a snapshot is (RunStore.verified): an edited ltv.json showed other
+    // numbers than the run published. One that differs throws (500, the log naming it), never cached.
+    const bytes = this.store.verified(run, RUN_FILES.json);
     let out: PublishedReport = { summary: null, matrices: null };
     try {
-      const path = realpathSync.native(join(run.dir, RUN_FILES.json));
-      if (this.inside(path, run.dir)) {
-        const json = JSON.parse(readFileSync(path, 'utf8')) as { summary?: Summary; matrices?: { id: string }[] };
+      if (bytes) {
+        const json = JSON.parse(bytes.toString('utf8')) as { summary?: Summary; matrices?: { id: string }[] };
         out = { summary: json.summary ?? null, matrices: json.matrices?.map((m) => m.id) ?? null };
       }
     } catch {
@@ -155,23 +166,50 @@ export class RunCatalog {
     let brief: ForecastBrief | null = null;
     if (m.files?.[RUN_FILES.forecast] !== undefined) {
       try {
-        const path = realpathSync.native(join(dir, RUN_FILES.forecast));
-        if (this.inside(path, dir)) brief = forecastBrief(JSON.parse(readFileSync(path, 'utf8')) as Forecast);
-      } catch {
+        // As the Adapty route reads it (RunStore.file): the manifest's bytes or nothing. In the listing of all
+        // the key's tenants, one that differs is no brief (and a warning), not a 500 for every tenant.
+        const bytes = this.store.verified({ dir, manifest: m }, RUN_FILES.forecast);
+        if (bytes) brief = forecastBrief(JSON.parse(bytes.toString('utf8')) as Forecast);
+      } catch (e) {
+        this.store.logger?.warn({ err: e }, `run ${dir} is listed without its forecast: ${(e as Error).message}`);
         brief = null;
       }
     }
     return remember(this.forecasts, key, brief);
   }
 
-  /** Absolute path of one of the run's downloadable files, or null when absent or leading outside it. */
-  download(run: ResolvedRun, name: string): string | null {
+  /**
+   * One of the run's downloadable files, opened, its bytes the manifest's (manifest.json: the bytes the run
+   * was resolved from); null when absent or leading outside the run. Served unchecked before, a file replaced
+   * (`ln /etc/hostname ltv.csv`), cut short or edited was downloaded as the run's. Each file is hashed once per
+   * version (its stamp: a write in place changes its change time), not on every download of a large workbook;
+   * one that differs, or that the manifest does not list, throws (500, the log naming it), as a snapshot does.
+   */
+  async download(run: ResolvedRun, name: string): Promise<{ file: FileHandle; size: number } | null> {
     if (!(DOWNLOADS as readonly string[]).includes(name)) return null;
+    let path: string;
     try {
-      const path = realpathSync.native(join(run.dir, name));
-      return this.inside(path, run.dir) ? path : null;
+      path = realpathSync.native(join(run.dir, name));
     } catch {
       return null;
+    }
+    if (!this.inside(path, run.dir)) return null;
+    const file = await open(path, 'r').catch(() => null);
+    if (!file) return null;
+    try {
+      const st = await file.stat();
+      const key = `${runKey(run)}\0${name}`;
+      if (this.checked.get(key) !== fileStamp(st)) {
+        const listed = name === RUN_FILES.manifest ? run.identity : run.manifest.files?.[name]?.sha256;
+        if (listed === undefined) throw new Error(`${path}: not listed in the run's manifest: not served`);
+        const sha = await sha256Of(file.createReadStream({ start: 0, autoClose: false }));
+        if (sha !== listed) throw new Error(`${path}: sha256 ${sha} differs from the manifest's ${listed}: not served`);
+        remember(this.checked, key, fileStamp(st));
+      }
+      return { file, size: st.size };
+    } catch (e) {
+      await file.close();
+      throw e;
     }
   }
 }
