@@ -10,7 +10,7 @@ import { sha256Of } from '../ltv/publishedFile.js';
 import { RUN_FILES, runKey, type Manifest } from '../ltv/runFiles.js';
 import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '../explorer/explorerApi.js';
 import { dirStamp, type ResolvedRun, type RunStore } from './RunStore.js';
-import { tenantDirOf } from '../publish/publishRun.js';
+import { RUN_DIR, tenantDirOf } from '../publish/publishRun.js';
 import { isValidTenantId } from '../config/tenantId.js';
 
 /** The parts of a run's ltv.json the explorer reads. */
@@ -19,7 +19,6 @@ export interface PublishedReport {
   matrices: string[] | null;
 }
 
-const RUN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 const KEEP = 64;
 
 /** Bounded memo: the oldest entry goes first. */
@@ -60,7 +59,9 @@ export class RunCatalog {
 
   /** realpath of runs/<runId> when it is a run directory inside the reports directory, else null. */
   private runDir(tenant: string, runId: string): string | null {
-    if (!isValidTenantId(tenant) || !RUN_ID.test(runId)) return null;
+    // A run id as publish and retention know one (RUN_DIR): an operator's `runs/<run-id>.bak` or `2019-archive`
+    // is theirs, not a run to list or serve (it was listed with its own x-ltv-run).
+    if (!isValidTenantId(tenant) || !RUN_DIR.test(runId)) return null;
     try {
       // The tenant's published directory name, never the raw id as a path (tenantId.ts).
       const dir = realpathSync.native(join(tenantDirOf(this.store.reportsDir, tenant), 'runs', runId));

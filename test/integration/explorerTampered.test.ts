@@ -2,7 +2,7 @@
 // changed once published; §6: the server answers from what the run published, or not at all): a latest
 // manifest that is no JSON, files replaced or cut short, a folder under runs/ that is not a run. Each case
 // changes the real runs of the two tenants below and puts them back.
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantsResponse } from '../../src/explorer/explorerApi.js';
@@ -166,5 +166,26 @@ describe('a run\'s files changed after publishing', () => {
         await fresh.stop();
       }
     });
+  });
+});
+
+describe('a folder under runs/ that is not a run id', () => {
+  it('is no run: an operator\'s copy `runs/<run-id>.bak` is neither listed nor served by its name, nor named in x-ltv-run', async () => {
+    const bak = `${OLD_RUN}.bak`;
+    cpSync(runDir(TENANT, OLD_RUN), runDir(TENANT, bak), { recursive: true });
+    try {
+      const tenants = (await get('/api/v1/explorer/tenants')).json() as TenantsResponse;
+      expect(tenants.tenants.find((t) => t.id === TENANT)!.runs.map((r) => r.run_id)).toEqual([NEW_RUN, OLD_RUN]);
+      for (const path of [runPath(TENANT, bak), `${runPath(TENANT, bak)}/files/ltv.csv`]) expect((await get(path)).status, path).toBe(404);
+      const adapty = (run: string) => httpRequest(s.port, '/api/v1/client-api/metrics/ltv/', {
+        method: 'POST',
+        headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json', 'x-ltv-tenant': TENANT, 'x-ltv-run': run },
+        body: JSON.stringify({ filters: { date: ['2020-01-01', '2030-12-31'] } }),
+      });
+      expect((await adapty(bak)).status).toBe(404);
+      expect((await adapty(OLD_RUN)).status).toBe(200);
+    } finally {
+      rmSync(runDir(TENANT, bak), { recursive: true });
+    }
   });
 });

@@ -47,11 +47,11 @@ beforeAll(async () => {
       { key: SLOW, tenants: ['acme'], requests_per_minute: 2 },
     ],
   });
-  runDir = publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: 'r1', marker: 11, forecast: { horizonMonths: 6 } });
-  // beta's older runs (x-ltv-run): one without a forecast, one whose model could not be fitted; r1 is its latest.
-  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r0', marker: 21 });
-  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r2', marker: 23, forecast: { horizonMonths: 24, reason: 'no forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated' } });
-  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: 'r1', marker: 22, forecast: { horizonMonths: 24 } });
+  runDir = publishFixtureRun(s.reportsDir, { tenant: 'acme', runId: '20260301T000000Z', marker: 11, forecast: { horizonMonths: 6 } });
+  // beta's older runs (x-ltv-run): one without a forecast, one whose model could not be fitted; 20260301T000000Z is its latest.
+  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: '20260101T000000Z', marker: 21 });
+  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: '20260201T000000Z', marker: 23, forecast: { horizonMonths: 24, reason: 'no forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated' } });
+  publishFixtureRun(s.reportsDir, { tenant: 'beta', runId: '20260301T000000Z', marker: 22, forecast: { horizonMonths: 24 } });
 });
 afterAll(async () => {
   await s.stop();
@@ -161,11 +161,11 @@ describe('POST /api/v1/client-api/metrics/ltv/', () => {
 
   it('prediction_months of a run without a forecast, or whose model could not be fitted → 400 saying why (200 with nothing predicted before)', async () => {
     const body = { filters: { date: ALL }, period_type: 'days', prediction_months: 12 };
-    const off = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta', 'x-ltv-run': 'r0' };
+    const off = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta', 'x-ltv-run': '20260101T000000Z' };
     expect(expectAdaptyError(await post(body, off), 400, 'validation_error')).toEqual([
       { source: 'prediction_months', errors: ['prediction_months: this run has no forecast (its job\'s forecast.model is "off"); ask without prediction_months'] },
     ]);
-    const failed = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta', 'x-ltv-run': 'r2' };
+    const failed = { authorization: `Api-Key ${MULTI}`, 'x-ltv-tenant': 'beta', 'x-ltv-run': '20260201T000000Z' };
     expect(expectAdaptyError(await post(body, failed), 400, 'validation_error')[0]?.errors).toEqual([
       'prediction_months: this run has no forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated; ask without prediction_months',
     ]);

@@ -12,10 +12,10 @@ let s: TestServer;
 
 beforeAll(async () => {
   s = await startServer({ answerCacheBytes: BUDGET, keys: [{ key: KEY, tenants: TENANTS }] });
-  // Two runs per tenant: r2 is the latest, r1 an older one the explorer names in x-ltv-run.
+  // Two runs per tenant: 20260103T000000Z is the latest, 20260102T000000Z an older one the explorer names in x-ltv-run.
   for (const [i, tenant] of TENANTS.entries()) {
-    publishFixtureRun(s.reportsDir, { tenant, runId: 'r1', marker: 100 + i, forecast: { horizonMonths: 24 } });
-    publishFixtureRun(s.reportsDir, { tenant, runId: 'r2', marker: 200 + i, forecast: { horizonMonths: 24 } });
+    publishFixtureRun(s.reportsDir, { tenant, runId: '20260102T000000Z', marker: 100 + i, forecast: { horizonMonths: 24 } });
+    publishFixtureRun(s.reportsDir, { tenant, runId: '20260103T000000Z', marker: 200 + i, forecast: { horizonMonths: 24 } });
   }
 });
 afterAll(async () => {
@@ -33,10 +33,10 @@ const predictions = (tenant: string, run: string | null, months: number) =>
 describe('computed answers of many runs', () => {
   it('stay within the one budget together, however many runs have some', async () => {
     let offered = 0;
-    const first = await predictions('t0', 'r1', 1);
+    const first = await predictions('t0', '20260102T000000Z', 1);
     expect(first.status).toBe(200);
     for (const tenant of TENANTS) {
-      for (const run of ['r1', null]) {
+      for (const run of ['20260102T000000Z', null]) {
         for (let months = 1; months <= 12; months++) {
           const r = await predictions(tenant, run, months);
           expect(r.status).toBe(200);
@@ -54,7 +54,7 @@ describe('computed answers of many runs', () => {
     expect(cache.runs).toBeGreaterThanOrEqual(2);
     expect(cache.entries).toBeLessThan(240);
     // What was dropped is computed again, the same bytes.
-    const again = await predictions('t0', 'r1', 1);
+    const again = await predictions('t0', '20260102T000000Z', 1);
     expect(again.status).toBe(200);
     expect(again.text).toBe(first.text);
     expect(s.stats().answerCache.bytes).toBeLessThanOrEqual(BUDGET);

@@ -17,15 +17,15 @@ let s: TestServer;
 beforeAll(async () => {
   // The key sees alias, pointer and mallory, never victim.
   s = await startServer({ keys: [{ key: KEY, tenants: ['alias', 'pointer', 'mallory'] }] });
-  publishFixtureRun(s.reportsDir, { tenant: 'victim', runId: 'r1', marker: VICTIM });
-  publishFixtureRun(s.reportsDir, { tenant: 'mallory', runId: 'r2', marker: 2 });
+  publishFixtureRun(s.reportsDir, { tenant: 'victim', runId: '20260102T000000Z', marker: VICTIM });
+  publishFixtureRun(s.reportsDir, { tenant: 'mallory', runId: '20260103T000000Z', marker: 2 });
   // Symlinks that stay inside the reports directory but lead to another tenant's run: a tenant
   // directory, a `latest`, and a `runs/<id>`.
   symlinkSync('victim', join(s.reportsDir, 'alias'));
-  publishFixtureRun(s.reportsDir, { tenant: 'pointer', runId: 'r3', marker: 3 });
-  symlinkSync('../../victim/runs/r1', join(s.reportsDir, 'pointer', 'latest.tmp'));
+  publishFixtureRun(s.reportsDir, { tenant: 'pointer', runId: '20260104T000000Z', marker: 3 });
+  symlinkSync('../../victim/runs/20260102T000000Z', join(s.reportsDir, 'pointer', 'latest.tmp'));
   renameSync(join(s.reportsDir, 'pointer', 'latest.tmp'), join(s.reportsDir, 'pointer', 'latest'));
-  symlinkSync('../../victim/runs/r1', join(s.reportsDir, 'mallory', 'runs', 'r0'));
+  symlinkSync('../../victim/runs/20260102T000000Z', join(s.reportsDir, 'mallory', 'runs', '20260101T000000Z'));
 });
 afterAll(async () => {
   await s.stop();
@@ -46,11 +46,11 @@ describe("another tenant's run reached through a symlink inside the reports dire
       await httpRequest(s.port, '/api/external/v1/revenue/pointer/ltv', { headers: { 'x-api-key': KEY } }),
       await adapty('alias'),
       await adapty('pointer'),
-      await adapty('mallory', 'r0'),
-      await explorer('mallory/runs/r0'),
-      await explorer('mallory/runs/r0/files/ltv.json'),
+      await adapty('mallory', '20260101T000000Z'),
+      await explorer('mallory/runs/20260101T000000Z'),
+      await explorer('mallory/runs/20260101T000000Z/files/ltv.json'),
       await explorer('alias/runs/latest'),
-      await explorer('alias/runs/r1'),
+      await explorer('alias/runs/20260102T000000Z'),
     ];
     for (const r of answers) {
       expect(r.status).toBe(404);
@@ -60,13 +60,13 @@ describe("another tenant's run reached through a symlink inside the reports dire
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(String(VICTIM));
     const runs = (list.json() as { tenants: { id: string; runs: { run_id: string }[] }[] }).tenants.map((t) => [t.id, t.runs.map((r) => r.run_id)]);
-    expect(runs).toEqual([['alias', []], ['pointer', ['r3']], ['mallory', ['r2']]]);
+    expect(runs).toEqual([['alias', []], ['pointer', ['20260104T000000Z']], ['mallory', ['20260103T000000Z']]]);
   });
 
   it("the tenant's own runs still answer", async () => {
     expect((await adapty('mallory')).status).toBe(200);
-    expect((await adapty('mallory', 'r2')).status).toBe(200);
-    expect((await adapty('pointer', 'r3')).status).toBe(200);
+    expect((await adapty('mallory', '20260103T000000Z')).status).toBe(200);
+    expect((await adapty('pointer', '20260104T000000Z')).status).toBe(200);
   });
 });
 
