@@ -52,7 +52,7 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   const ok = await enqueueRun(q, h.jobsDir, 'nightly', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
   await ok.queued.waitUntilFinished(events);
   const bad = await enqueueRun(q, h.jobsDir, 'broken', { source: 'cli' });
-  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/1 of 1 row \(100\.00 %\) is bad/);
+  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/its only row is bad: nothing was published/);
   const failedJob = await q.getJob(bad.id);
   // The worker's own 'failed' listener may run after QueueEvents told the test: wait until it counted.
   let m = await waitFor('both runs counted', async () => {
@@ -129,7 +129,7 @@ test('a job whose file became invalid keeps its last publish, last failure and s
   // The next night's input is all bad rows: the run fails for good.
   await writeFile(join(h.dir, 'nightly.csv'), 'customer_id,event_time,amount\nc1,2026-01-05T10:00:00Z,x\n');
   const bad = await enqueueRun(q, h.jobsDir, 'nightly', { source: 'cli' });
-  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/1 of 1 row \(100\.00 %\) is bad/);
+  await expect(bad.queued.waitUntilFinished(events)).rejects.toThrow(/its only row is bad: nothing was published/);
   const failedS = (await q.getJob(bad.id))!.finishedOn! / 1000;
   const publishedS = (await stat(join(h.reportsDir, 'nightly', 'latest', 'manifest.json'))).mtimeMs / 1000;
   await waitFor('failure counted', async () => sampleValue(await scrape(w), 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'nightly' }) === failedS);
