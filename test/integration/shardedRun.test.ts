@@ -176,6 +176,9 @@ describe('a sharded run', () => {
     try {
       const runId = (await enqueueRun(runs, h.jobsDir, 'shop', { source: 'cli' })).id;
       const started = await victim.waitForLog('a shard started', (l) => l.msg === 'shard started', 60_000);
+      // The run itself waits for its shards by then, unless the machine is slow: killed while still active
+      // (moving to wait for them), it stalls too, and fails in its own words rather than the shard's.
+      await waitFor('the run to wait for its shards', async () => (await runs.getJobState(runId)) === 'waiting-children', 60_000);
       victim.proc.kill('SIGKILL');
       await victim.exited;
       const rescuer = h.childWorker({ ...vars, LTV_CONCURRENCY: '1' });
