@@ -23,6 +23,7 @@ import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 import { isDiskFull } from '../publish/isDiskFull.js';
 import { formatBytes } from '../format/money.js';
+import { shellWord } from '../format/shellWord.js';
 import { checkPlainCsv, LINES_SEPARATOR, readError, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
@@ -438,11 +439,6 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
 /** A record's start as a message quotes it: control characters as spaces, at most 60 characters. */
 function quoteStart(text: string): string {
   return `"${[...text.replace(/[\x00-\x1f]/g, ' ')].slice(0, 60).join('')}"`;
-}
-
-/** A path as one shell word, for a command a message suggests. */
-function shellWord(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The JSON Lines file a converted document would be written to: its name with `.jsonl` for its extension. */

@@ -9,6 +9,7 @@ import type { RunResult } from '../pipeline.js';
 import type { ShardedState } from './shardFlow.js';
 import { redisOptions, type RedisRole } from './redisConnection.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
+import { shellWord } from '../format/shellWord.js';
 
 export const RUN_QUEUE = 'runs';
 
@@ -76,6 +77,24 @@ export function runJobOptions(env: Env): JobsOptions {
     removeOnComplete: keep,
     removeOnFail: keep,
   };
+}
+
+/** The command that runs a job's firing at `slot` by hand, for a message about a firing that will not run. */
+export function enqueueSlotCommand(name: string, slot: number): string {
+  return `ltv enqueue ${shellWord(name)} --as-of ${new Date(slot).toISOString()}`;
+}
+
+/**
+ * A job's firing at `slot` added outside its scheduler, when the scheduler lost it (re-registered, or Redis
+ * lost its data). Its id and idempotency key are the firing's own (`repeat:<job>:<slot>`): added once
+ * however many workers add it, never beside the firing itself, and a run of it that already published is
+ * found (processRun.runKey). Its as-of time is the slot, as the firing's. False when the id is taken.
+ */
+export async function addSlotRun(queue: RunQueue, name: string, file: string, slot: number, env: Env): Promise<boolean> {
+  const id = `repeat:${name}:${slot}`;
+  if (await queue.getJob(id)) return false;
+  await queue.add(name, { file, source: 'schedule', asOf: new Date(slot).toISOString(), key: id }, { ...runJobOptions(env), jobId: id });
+  return true;
 }
 
 /**

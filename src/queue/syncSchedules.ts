@@ -11,7 +11,8 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { isCron, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
-import { isJobFileName, jobFileNameProblem, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+import type { JobSchedulerJson, JobsOptions } from 'bullmq';
+import { addSlotRun, enqueueSlotCommand, isJobFileName, jobFileNameProblem, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 import { quotedName } from '../format/listed.js';
 
 export interface ScheduleSyncResult {
@@ -63,6 +64,37 @@ function desiredScheduler(job: Job, fileName: string, env: Env): Desired | null 
   return { pattern, tz, data: { file: fileName, source: 'schedule', schedule: fingerprint } };
 }
 
+/** The options of a schedule's runs that come from the worker's environment (runJobOptions), by variable. */
+function optionValues(opts: JobsOptions | undefined): Record<string, string> {
+  const keep = typeof opts?.removeOnComplete === 'object' ? (opts.removeOnComplete as { age?: number; count?: number }) : undefined;
+  const backoff = typeof opts?.backoff === 'object' ? opts.backoff.delay : opts?.backoff;
+  return {
+    LTV_ATTEMPTS: String(opts?.attempts),
+    LTV_BACKOFF_MS: String(backoff),
+    LTV_KEEP_COUNT: String(keep?.count),
+    LTV_KEEP_DAYS: String(keep?.age === undefined ? undefined : keep.age / 86_400),
+  };
+}
+
+/** How a scheduler's run options differ from this worker's, one `VARIABLE theirs (this worker's: mine)` each. */
+function optionDifferences(have: JobSchedulerJson<RunData>, env: Env): string[] {
+  const theirs = optionValues(have.template?.opts);
+  const mine = optionValues(runJobOptions(env));
+  return Object.keys(mine).filter((k) => theirs[k] !== mine[k]).map((k) => `${k} ${theirs[k]} (this worker's: ${mine[k]})`);
+}
+
+/**
+ * The scheduler's pending firing when it is due and not started (waiting for a free worker, or not yet
+ * moved out of the delayed set): re-registering a scheduler removes it and adds the next firing after now,
+ * so that slot would never run.
+ */
+async function dueFiring(queue: RunQueue, name: string, have: JobSchedulerJson<RunData> | undefined): Promise<number | null> {
+  const slot = have?.next;
+  if (slot === undefined || slot > Date.now()) return null;
+  const state = await queue.getJobState(`repeat:${name}:${slot}`);
+  return ['waiting', 'delayed', 'prioritized', 'paused'].includes(state) ? slot : null;
+}
+
 /**
  * What one worker's syncs remember: the schedulers it removed, and those it found back afterwards. A
  * scheduler that comes back after this worker removed it was registered again by another worker whose jobs
@@ -72,6 +104,18 @@ function desiredScheduler(job: Job, fileName: string, env: Env): Desired | null 
 export interface SyncMemory {
   removed: Set<string>;
   conflicts: Set<string>;
+  /**
+   * Schedulers this worker registered with its own run options (LTV_ATTEMPTS, …). One found later with other
+   * options was registered again by a worker whose settings differ: re-registering it back, each at every
+   * rescan, removed the firing waiting for a free worker every time. The worker started last wins, once.
+   */
+  registered: Set<string>;
+  /** Option differences already logged. */
+  optionWarnings: Set<string>;
+}
+
+export function syncMemory(): SyncMemory {
+  return { removed: new Set(), conflicts: new Set(), registered: new Set(), optionWarnings: new Set() };
 }
 
 export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, memory?: SyncMemory): Promise<ScheduleSyncResult> {
@@ -118,6 +162,20 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       result.unchanged.push(name);
       continue;
     }
+    // Only the run options differ (the fingerprint holds them): another worker's LTV_ATTEMPTS, LTV_BACKOFF_MS or
+    // LTV_KEEP_*, or this worker's changed since it was registered.
+    const optionsOnly = have !== undefined && have.pattern === want.pattern && have.tz === want.tz && have.template?.data?.file === fileName;
+    if (optionsOnly && memory?.registered.has(name)) {
+      const differs = optionDifferences(have, env).join(', ');
+      if (differs && !memory.optionWarnings.has(differs)) {
+        memory.optionWarnings.add(differs);
+        logger.warn({ job: name },
+          `the schedules of this queue (LTV_QUEUE_PREFIX ${env.LTV_QUEUE_PREFIX}) were registered by another worker with ${differs}, first seen on job "${name}": their runs are added with that worker's settings. Every worker of a queue should have the same LTV_ATTEMPTS, LTV_BACKOFF_MS, LTV_KEEP_COUNT and LTV_KEEP_DAYS: until they do, this worker leaves those schedules as they are`);
+      }
+      result.unchanged.push(name);
+      continue;
+    }
+    const due = have ? await dueFiring(queue, name, have) : null;
     try {
       await queue.upsertJobScheduler(name, { pattern: want.pattern, tz: want.tz }, { name, data: want.data, opts: runJobOptions(env) });
     } catch (e) {
@@ -132,7 +190,17 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       continue;
     }
     result.upserted.push(name);
-    logger.info({ job: name, cron: want.pattern, tz: want.tz }, have ? 'schedule updated' : 'schedule registered');
+    memory?.registered.add(name);
+    logger.info({ job: name, cron: want.pattern, tz: want.tz, ...(optionsOnly ? { options: optionDifferences(have, env) } : {}) }, have ? 'schedule updated' : 'schedule registered');
+    if (due === null) continue;
+    const slot = new Date(due).toISOString();
+    if (optionsOnly) {
+      // The same schedule with other run options: its due firing runs as it would have, once.
+      await addSlotRun(queue, name, fileName, due, env);
+    } else {
+      logger.warn({ job: name, slot },
+        `the run of job "${name}" due at ${slot} had not started and is dropped with the schedule it belonged to (${have!.pattern ?? '?'} in ${have!.tz ?? '?'}); to run it: ${enqueueSlotCommand(name, due)}`);
+    }
   }
 
   for (const name of keep) {
@@ -177,7 +245,7 @@ export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logge
   // Syncs run one after another: two at once would race on the same schedulers.
   let chain: Promise<unknown> = after;
   let closed = false;
-  const memory: SyncMemory = { removed: new Set(), conflicts: new Set() };
+  const memory = syncMemory();
   const run = (): Promise<ScheduleSyncResult> => {
     const next = chain.then(() => syncSchedules(queue, jobsDir, env, logger, memory));
     chain = next.catch(() => {});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { QueueEvents, type Job as QueuedJob } from 'bullmq';
 import { beforeEach, expect, test } from 'vitest';
-import { syncSchedules } from '../../src/queue/syncSchedules.js';
+import { syncMemory, syncSchedules } from '../../src/queue/syncSchedules.js';
 import { enqueueRun, waitForRun } from '../../src/queue/enqueueRun.js';
 import { runRoutes } from '../../src/queue/runRoutes.js';
 import type { RunData } from '../../src/queue/runQueue.js';
@@ -100,6 +100,7 @@ test('a worker starting reconciles the schedules before it takes a run: a missed
   // No worker while both ticks fall due; meanwhile one file is removed and the other's cron changed.
   const due = Math.max(...(await q.getDelayed()).map((j) => j.timestamp + j.delay));
   await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()) + 300));
+  const missed = new Date((await q.getJobScheduler('moved'))!.next!).toISOString();
   await rm(join(h.jobsDir, 'gone.json'));
   await h.writeJob('moved', { schedule: { cron: '0 6 * * *', timezone: 'UTC' } }, null);
 
@@ -110,7 +111,12 @@ test('a worker starting reconciles the schedules before it takes a run: a missed
   await new Promise((r) => setTimeout(r, 1_500));
   expect(await q.getJobCounts('active', 'wait', 'completed', 'failed')).toEqual({ active: 0, wait: 0, completed: 0, failed: 0 });
   expect((await q.getDelayed()).map((j) => j.id)).toEqual([`repeat:moved:${(await q.getJobScheduler('moved'))!.next}`]);
-  expect(lines.filter((l) => l.job === 'gone' || l.job === 'moved').map((l) => [l.job, l.msg])).toEqual([['moved', 'schedule updated'], ['gone', 'job file gone: schedule removed']]);
+  expect(lines.filter((l) => l.job === 'gone' || l.job === 'moved').map((l) => [l.job, l.msg])).toEqual([
+    ['moved', 'schedule updated'],
+    // Dropped on purpose, not silently: the line says how to run it.
+    ['moved', `the run of job "moved" due at ${missed} had not started and is dropped with the schedule it belonged to (*/1 * * * * * in UTC); to run it: ltv enqueue moved --as-of ${missed}`],
+    ['gone', 'job file gone: schedule removed'],
+  ]);
   await w.close(1_000);
   await q.close();
 });
@@ -122,8 +128,8 @@ test('two workers whose jobs folders differ: each removes the other\'s schedule 
   await mkdir(otherDir);
   await writeFile(join(otherDir, 'beta.json'), JSON.stringify({ tenant: 'beta', inputs: [{ path: '../beta.csv' }], schedule: { cron: '0 7 * * *', timezone: 'UTC' } }));
   const q = h.queue();
-  const a = { ...captureLogger(), memory: { removed: new Set<string>(), conflicts: new Set<string>() } };
-  const b = { ...captureLogger(), memory: { removed: new Set<string>(), conflicts: new Set<string>() } };
+  const a = { ...captureLogger(), memory: syncMemory() };
+  const b = { ...captureLogger(), memory: syncMemory() };
   const syncA = () => syncSchedules(q, h.jobsDir, h.env, a.log, a.memory);
   const syncB = () => syncSchedules(q, otherDir, h.env, b.log, b.memory);
   await syncA();
@@ -145,6 +151,46 @@ test('two workers whose jobs folders differ: each removes the other\'s schedule 
   await syncA();
   await rm(join(h.jobsDir, 'beta.json'));
   expect((await syncA()).removed).toEqual(['beta']);
+  await q.close();
+});
+
+test('two workers whose LTV_ATTEMPTS differ: the schedule is registered once by each, then left alone with one warning; an overdue tick is kept', async () => {
+  // A tick every second: by the time the second worker syncs, one is due and no worker has taken it.
+  await h.writeJob('every', { schedule: { cron: '* * * * * *', timezone: 'UTC' } });
+  const q = h.queue();
+  const a = { ...captureLogger(), env: h.env, memory: syncMemory() };
+  const b = { ...captureLogger(), env: { ...h.env, LTV_ATTEMPTS: 3 }, memory: syncMemory() };
+  const sync = (w: typeof a) => syncSchedules(q, h.jobsDir, w.env, w.log, w.memory);
+  expect((await sync(a)).upserted).toEqual(['every']);
+  const slot = (await q.getJobScheduler('every'))!.next!;
+  await new Promise((r) => setTimeout(r, Math.max(0, slot - Date.now()) + 300));
+  // The starting worker puts its own options on the schedule once; the overdue tick stays, with its slot.
+  expect((await sync(b)).upserted).toEqual(['every']);
+  const kept = await q.getJob(`repeat:every:${slot}`);
+  expect(kept?.data).toMatchObject({ file: 'every.json', source: 'schedule', asOf: new Date(slot).toISOString(), key: `repeat:every:${slot}` });
+  expect(await kept!.getState()).toBe('waiting');
+  expect((await q.getJobScheduler('every'))!.template!.opts!.attempts).toBe(3);
+  // From then on neither re-registers it (before, each did at every rescan, removing the tick due).
+  for (let i = 0; i < 3; i++) expect([...(await sync(a)).upserted, ...(await sync(b)).upserted]).toEqual([]);
+  expect(a.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+    `the schedules of this queue (LTV_QUEUE_PREFIX ${h.prefix}) were registered by another worker with LTV_ATTEMPTS 3 (this worker's: ${h.env.LTV_ATTEMPTS}), first seen on job "every": their runs are added with that worker's settings. Every worker of a queue should have the same LTV_ATTEMPTS, LTV_BACKOFF_MS, LTV_KEEP_COUNT and LTV_KEEP_DAYS: until they do, this worker leaves those schedules as they are`,
+  ]);
+  expect(b.lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+  // A real change of the schedule still updates it; the firing of the old one that was due is dropped, said
+  // in one line with the command that runs it.
+  const pending = (await q.getJobScheduler('every'))!.next!;
+  await new Promise((r) => setTimeout(r, Math.max(0, pending - Date.now()) + 300));
+  await h.writeJob('every', { schedule: { cron: '0 0 1 1 *', timezone: 'UTC' } }, null);
+  expect((await sync(a)).upserted).toEqual(['every']);
+  const dropped = new Date(pending).toISOString();
+  expect(a.lines.filter((l) => l.level === 40).map((l) => l.msg)[1]).toBe(
+    `the run of job "every" due at ${dropped} had not started and is dropped with the schedule it belonged to (* * * * * * in UTC); to run it: ltv enqueue every --as-of ${dropped}`);
+  expect(await q.getJob(`repeat:every:${pending}`)).toBeUndefined();
+  // The kept firing runs at its slot.
+  const w = h.worker();
+  const done = await waitFor('the kept firing to finish', async () => (await q.getJob(`repeat:every:${slot}`))?.finishedOn !== undefined && q.getJob(`repeat:every:${slot}`), 30_000);
+  expect([done!.failedReason, done!.returnvalue.asOf]).toEqual([undefined, new Date(slot).toISOString()]);
+  await w.close(1_000);
   await q.close();
 });
 
@@ -229,7 +275,7 @@ test('a job file rewritten without its schedule: the log says the schedule was t
   await mkdir(otherDir);
   await writeFile(join(otherDir, 'small.json'), JSON.stringify({ tenant: 'small', inputs: [{ path: '../small.csv' }], schedule: { cron: '0 7 * * *', timezone: 'UTC' } }));
   const q = h.queue();
-  const here = { ...captureLogger(), memory: { removed: new Set<string>(), conflicts: new Set<string>() } };
+  const here = { ...captureLogger(), memory: syncMemory() };
   const syncThere = () => syncSchedules(q, otherDir, h.env, logger);
   const syncHere = () => syncSchedules(q, h.jobsDir, h.env, here.log, here.memory);
   await syncThere();
