@@ -48,6 +48,11 @@ export interface RunProcessorDeps {
   /** Told of each failure notice's outcome (SPEC §11 email metrics). */
   onNotify?: (job: string, o: NotifyOutcome) => void;
   /**
+   * Told of an attempt stopped because its run lock or queue lock is gone: if Redis lost its data, the run
+   * went with it, and nothing retries it unless its worker adds it again (startWorker).
+   */
+  onRunStopped?: (job: QueuedJob<RunData, RunResult>) => void;
+  /**
    * Told of an attempt that published but fails for its unsent run emails (SPEC §11 metrics): its result,
    * where a completed run's emails and stage durations are counted, is never seen (the retry only sends).
    */
@@ -287,11 +292,13 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       }
       if (lock.lost.aborted) {
         // Logged once by the lock; no stack. BullMQ retries the run if it still exists (another run of the
-        // job may hold the lock by then: it waits for it).
+        // job may hold the lock by then: it waits for it); if it does not, its worker adds it again.
+        deps.onRunStopped?.(job);
         throw new Error(String((lock.lost.reason as Error | undefined)?.message ?? 'run lock lost'));
       }
       if (cancel?.aborted) {
-        // Logged once above; the run is another attempt's now (BullMQ refuses this one's outcome).
+        // Logged once above; the run is another attempt's now (BullMQ refuses this one's outcome), or gone.
+        deps.onRunStopped?.(job);
         throw new Error(`run stopped: ${String(cancel.reason)}`);
       }
       // A run failing for good counts the rows it read (a retried one counts them when it ends): the rows

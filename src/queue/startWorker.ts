@@ -3,17 +3,20 @@
 // of its own and can wait forever while Redis is unreachable).
 import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { resolve } from 'node:path';
-import { Worker } from 'bullmq';
+import type { Job as QueuedJob, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import type { RunResult } from '../pipeline.js';
 import { closeWithin, handbackMs, settleWithin, within } from './closeWithin.js';
-import { createRunProcessor, loggedFailures, UNLIMITED_STALLS } from './processRun.js';
+import { createRunProcessor, loggedFailures, runAsOf, runKey, UNLIMITED_STALLS } from './processRun.js';
+import { readRedisMark } from './readRedisMark.js';
+import { requeueLostRun } from './requeueLostRun.js';
+import { RunWorker } from './RunWorker.js';
 import { createRedis, databaseRefusal, isRedisConnectionError, quietReconnects, redisLabel, redisOptions, redisRefused } from './redisConnection.js';
 import { removeLeftovers } from './removeLeftovers.js';
 import { renewalIntervalMs } from './runLock.js';
-import { openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
+import { enqueueSlotCommand, openRunQueue, runJobOptions, RUN_QUEUE, type RunData, type RunQueue } from './runQueue.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
 import { startShardRuntime } from './shardFlow.js';
 import { JobCatalog } from './JobCatalog.js';
@@ -59,14 +62,19 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal);
   // The jobs as last read, valid or not: metrics (startOps) and the failure notice of a run whose file is invalid.
   const catalog = new JobCatalog(dir, env);
-  const processor = createRunProcessor({ env, jobsDir: dir, lastValidJob: (file) => catalog.lastValidJob(file), redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), onUnsentRunEmails: (job, result, unsent) => ops.onUnsentRunEmails(job, result, unsent), onFailedRunRows: (job, rows) => ops.onFailedRunRows(job, rows), sharded });
+  // The Redis data mark (readRedisMark) as last read, and as it was when each run started.
+  let mark: string | null = null;
+  const markAtStart = new WeakMap<QueuedJob<RunData, RunResult>, string | null>();
+  const stoppedRuns = new WeakSet<QueuedJob<RunData, RunResult>>();
+  const processor = createRunProcessor({ env, jobsDir: dir, lastValidJob: (file) => catalog.lastValidJob(file), redis: lockRedis, logger, shutdown: shutdown.signal, onNotify: (job, o) => ops.onNotify(job, o), onUnsentRunEmails: (job, result, unsent) => ops.onUnsentRunEmails(job, result, unsent), onFailedRunRows: (job, rows) => ops.onFailedRunRows(job, rows), onRunStopped: (job) => stoppedRuns.add(job), sharded });
   // Runs whose processor has not returned yet: with none and Redis away, closing has nothing to wait for.
   let active = 0;
   const redisAway = () => lockRedis.status !== 'ready';
-  const worker = new Worker<RunData, RunResult>(
+  const worker = new RunWorker(
     RUN_QUEUE,
     async (job, token, cancel) => {
       active++;
+      markAtStart.set(job, mark);
       try {
         return await processor(job, token, cancel);
       } finally {
@@ -107,7 +115,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     connected = true;
     everConnected = true;
   });
-  let resyncSchedules = (): void => {};
+  let resyncSchedules = (_awaySince: number | null): void => {};
   // Redis refusing the login fails every reconnection the same way: at start the worker exits (workerCommand);
   // later (the password changed under a running worker) one error line per outage, not a stack per attempt.
   let refuseLogin: (e: AppError) => void = () => {};
@@ -135,7 +143,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   });
   lockRedis.on('ready', () => {
     // Every reconnection, however short the outage (the worker may not have noticed it).
-    if (lockConnections++ > 0) resyncSchedules();
+    if (lockConnections++ > 0) resyncSchedules(lostAt);
     refusalLogged = false;
     const outageMs = lostAt === null ? null : Date.now() - lostAt;
     lostAt = null;
@@ -201,7 +209,9 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   // once the schedules agree with the job files (the first sync, done or failed): a tick missed while no
   // worker ran, of a job whose file was removed or whose cron changed since, ran first and failed ("no such
   // job file", a failure notice to ops) or published at the old schedule's slot.
-  ops.address.then(() => databaseSelected).then(() => schedules.ready.catch(() => undefined)).then(() => {
+  ops.address.then(() => databaseSelected).then(() => schedules.ready.catch(() => undefined))
+    // Before the first run: what each run's start is compared with when its locks are found gone.
+    .then(() => readRedisMark(lockRedis, env.LTV_QUEUE_PREFIX).then((m) => void (mark ??= m), () => undefined)).then(() => {
     if (worker.closing) return;
     worker.run().catch((e: unknown) => worker.emit('error', e as Error));
     sharded.start();
@@ -213,8 +223,28 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
     else logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan');
   });
   // A Redis that comes back may have come back empty (it keeps nothing on disk): the schedules are
-  // registered again at once, not at the next rescan (a tick due in between was lost).
-  resyncSchedules = () => void schedules.sync().catch((e: unknown) => logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
+  // registered again at once, not at the next rescan (a tick due in between was lost), and a firing due
+  // while it was away is added (syncSchedules' missedSince).
+  resyncSchedules = (awaySince) => void readRedisMark(lockRedis, env.LTV_QUEUE_PREFIX)
+    .then((m) => {
+      const lostData = mark !== null && m !== mark;
+      mark = m;
+      return lostData;
+    }, () => false)
+    .then((lostData) => schedules.sync(lostData && awaySince !== null ? awaySince : undefined))
+    .catch((e: unknown) => logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
+  // A run stopped because its locks are gone (processRun): if Redis lost its data since the run started, the
+  // run went with it, and nothing retries it: it is added again (requeueLostRun). Else BullMQ still has it.
+  worker.afterAttempt = (job) => {
+    if (!stoppedRuns.has(job)) return;
+    const log = logger.child({ job: job.name, run: job.id, key: runKey(job) });
+    const before = markAtStart.get(job) ?? null;
+    void readRedisMark(lockRedis, env.LTV_QUEUE_PREFIX)
+      .then((now) => (before === null || now === before ? undefined : requeueLostRun(queue, job, env, log)))
+      .catch((e: unknown) => {
+        if (!stopping) log.warn({ err_message: (e as Error).message }, `cannot tell whether redis kept this run (${(e as Error).message}): if it is no longer queued, run it again: ${enqueueSlotCommand(job.name, runAsOf(job).getTime())}`);
+      });
+  };
 
   let heartbeat: NodeJS.Timeout | undefined;
   if (env.LTV_HEARTBEAT_FILE) {

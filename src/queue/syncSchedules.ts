@@ -11,6 +11,7 @@ import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
 import { isCron, type Job } from '../config/jobSchema.js';
 import { loadJob } from '../config/loadJob.js';
+import { nextFiring } from './scheduleFirings.js';
 import type { JobSchedulerJson, JobsOptions } from 'bullmq';
 import { addSlotRun, enqueueSlotCommand, isJobFileName, jobFileNameProblem, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 import { quotedName } from '../format/listed.js';
@@ -118,11 +119,18 @@ export function syncMemory(): SyncMemory {
   return { removed: new Set(), conflicts: new Set(), registered: new Set(), optionWarnings: new Set() };
 }
 
-export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, memory?: SyncMemory): Promise<ScheduleSyncResult> {
+/**
+ * `missedSince`: Redis came back without its data (readRedisMark), having been away since then. Each job's first
+ * firing between then and this sync was lost with it: it is added now, once, as the pending firing of a Redis
+ * that kept its data would have run once, late. Later ones are the re-registered schedulers'.
+ */
+export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, logger: Logger, memory?: SyncMemory, missedSince?: number): Promise<ScheduleSyncResult> {
+  const syncedAt = Date.now();
   const result: ScheduleSyncResult = { upserted: [], unchanged: [], removed: [], invalid: [] };
   const keep = new Set<string>();
   // Valid job files without a schedule: their scheduler is removed as a deleted file's is, and the log says which.
   const unscheduled = new Set<string>();
+  const missed: { name: string; fileName: string; pattern: string; tz: string }[] = [];
   const existing = new Map((await queue.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
 
   for (const fileName of await listJobFiles(jobsDir)) {
@@ -157,6 +165,7 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       continue;
     }
     keep.add(name);
+    if (missedSince !== undefined) missed.push({ name, fileName, pattern: want.pattern, tz: want.tz });
     const have = existing.get(name);
     if (have && have.template?.data?.schedule === want.data.schedule) {
       result.unchanged.push(name);
@@ -203,6 +212,13 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
     }
   }
 
+  for (const m of missed) {
+    const slot = nextFiring(m.pattern, m.tz, missedSince!);
+    if (slot === undefined || slot > syncedAt || !(await addSlotRun(queue, m.name, m.fileName, slot, env))) continue;
+    logger.warn({ job: m.name, slot: new Date(slot).toISOString() },
+      `redis came back without its data (restarted without persistence?): the run of job "${m.name}" due at ${new Date(slot).toISOString()}, while it was away, is added now`);
+  }
+
   for (const name of keep) {
     memory?.removed.delete(name);
     memory?.conflicts.delete(name);
@@ -230,8 +246,8 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
 export interface ScheduleWatcher {
   /** Resolves after the first sync; rejects only if listing the jobs directory fails. */
   readonly ready: Promise<ScheduleSyncResult>;
-  /** Syncs now (after any sync in progress) and resolves with its result. */
-  sync(): Promise<ScheduleSyncResult>;
+  /** Syncs now (after any sync in progress) and resolves with its result; `missedSince` as syncSchedules'. */
+  sync(missedSince?: number): Promise<ScheduleSyncResult>;
   close(): void;
 }
 
@@ -246,8 +262,8 @@ export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logge
   let chain: Promise<unknown> = after;
   let closed = false;
   const memory = syncMemory();
-  const run = (): Promise<ScheduleSyncResult> => {
-    const next = chain.then(() => syncSchedules(queue, jobsDir, env, logger, memory));
+  const run = (missedSince?: number): Promise<ScheduleSyncResult> => {
+    const next = chain.then(() => syncSchedules(queue, jobsDir, env, logger, memory, missedSince));
     chain = next.catch(() => {});
     void chain.then(synced);
     return next;

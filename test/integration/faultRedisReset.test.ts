@@ -8,11 +8,11 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { RunResult } from '../../src/pipeline.js';
 import { loadJob } from '../../src/config/loadJob.js';
-import type { EnqueuedRun } from '../../src/queue/enqueueRun.js';
+import { enqueueRun, type EnqueuedRun } from '../../src/queue/enqueueRun.js';
 import { runKey } from '../../src/queue/processRun.js';
 import { runLockKey } from '../../src/queue/runLock.js';
-import { RUN_QUEUE, type RunData } from '../../src/queue/runQueue.js';
-import { bigCsv, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { RUN_QUEUE, type RunData, type RunQueue } from '../../src/queue/runQueue.js';
+import { bigCsv, captureLogger, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
 
 let h: Harness;
 let redis: Awaited<ReturnType<typeof privateRedis>>;
@@ -149,8 +149,12 @@ test('Redis restarting empty mid-run: the stale attempt stops at once with one l
 
   const staleLines = staleWorker.logs.filter((l) => l.key === staleKey);
   expect(staleLines.filter((l) => l.msg === 'publish done')).toEqual([]);
-  // One line says it stopped; no stack traces, no repeated complaints, from either worker.
-  expect(staleLines.filter((l) => /lost/.test(String(l.msg))).map((l) => l.msg)).toEqual([stopped.msg]);
+  // One line says it stopped, one what follows (a run under a counter id is not added again: id 1 names the
+  // new run by now); no stack traces, no repeated complaints, from either worker.
+  expect(staleLines.filter((l) => /lost/.test(String(l.msg))).map((l) => l.msg)).toEqual([
+    stopped.msg,
+    'redis lost its data during this run (restarted without persistence?): it is not added again, since its id 1 is BullMQ\'s counter, which Redis started again; to run it: ltv enqueue reset --as-of 2026-03-01T00:00:00.000Z',
+  ]);
   for (const w of [staleWorker, freshWorker]) {
     expect(w.logs.filter((l) => 'err' in l || l.msg === 'worker error').map((l) => `${String(l.msg)}: ${(l.err as { message?: string } | undefined)?.message}`)).toEqual([]);
   }
@@ -195,3 +199,100 @@ test('Redis restarting empty: the schedules are registered again as soon as it a
   await q.close();
   await w.close(2_000);
 }, 60_000);
+
+/** A 6-field cron (seconds first) whose one firing in the year is `at` (UTC, whole seconds). */
+function cronAt(at: Date): string {
+  return `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} ${at.getUTCDate()} ${at.getUTCMonth() + 1} *`;
+}
+
+/** A whole second at least `ms` from now. */
+function secondAfter(ms: number): Date {
+  return new Date(Math.ceil((Date.now() + ms) / 1000) * 1000);
+}
+
+/** The run of `id` once it finished (Redis may be away meanwhile). */
+async function finished(q: RunQueue, id: string, ms: number) {
+  return waitFor(`run ${id} to finish`, async () => {
+    const job = await q.getJob(id).catch(() => undefined);
+    return job?.finishedOn !== undefined && job;
+  }, ms);
+}
+
+test('Redis restarting empty while a firing falls due: the worker adds that firing when Redis is back, it runs once at its slot, and the log says so', async () => {
+  const vars = { REDIS_URL: redis.url, LTV_SCHEDULE_RESCAN_MS: '3600000' };
+  const at = secondAfter(4_000);
+  await h.writeJob('once', { schedule: { cron: cronAt(at), timezone: 'UTC' } });
+  const { log, lines } = captureLogger();
+  const w = h.worker(vars, log);
+  await w.ready;
+  const q = h.queue(vars);
+  expect((await q.getJobScheduler('once'))?.next).toBe(at.getTime());
+  // Away from before the firing until after it, and back with nothing in it.
+  await redis.stop('SIGKILL');
+  await new Promise((r) => setTimeout(r, at.getTime() + 1_000 - Date.now()));
+  await redis.start();
+
+  const slot = at.toISOString();
+  const id = `repeat:once:${at.getTime()}`;
+  const job = await finished(q, id, 60_000);
+  expect([job.failedReason, job.returnvalue.asOf]).toEqual([undefined, slot]);
+  expect(await manifestKeys('once')).toEqual({ [slot.replace(/[-:]|\.000/g, '')]: id });
+  expect(lines.filter((l) => l.job === 'once' && /redis/.test(String(l.msg))).map((l) => l.msg)).toEqual([
+    `redis came back without its data (restarted without persistence?): the run of job "once" due at ${slot}, while it was away, is added now`,
+  ]);
+  // The schedule is back too, its next firing a year on; nothing else was added.
+  expect((await q.getJobScheduler('once'))?.next).toBeGreaterThan(at.getTime() + 300 * 86_400_000);
+  expect(await q.getJobCounts('wait', 'active', 'completed', 'failed')).toEqual({ wait: 0, active: 0, completed: 1, failed: 0 });
+  await q.close();
+  await w.close(2_000);
+}, 120_000);
+
+test('Redis restarting empty mid-run: the worker that stopped the scheduled run adds it again, and it publishes its slot once', async () => {
+  const vars = { REDIS_URL: redis.url, LTV_SCHEDULE_RESCAN_MS: '3600000' };
+  const csv = bigCsv(1_000_000);
+  const at = secondAfter(3_000);
+  await h.writeJob('big', { schedule: { cron: cronAt(at), timezone: 'UTC' } }, csv);
+  const { log, lines } = captureLogger();
+  const w = h.worker(vars, log);
+  await w.ready;
+  const q = h.queue(vars);
+  await waitFor('ingest done', () => lines.some((l) => l.msg === 'ingest done'), 120_000);
+  await restartEmpty();
+
+  const slot = at.toISOString();
+  const id = `repeat:big:${at.getTime()}`;
+  const job = await finished(q, id, 180_000);
+  expect([job.failedReason, job.returnvalue.asOf]).toEqual([undefined, slot]);
+  expect(await manifestKeys('big')).toEqual({ [slot.replace(/[-:]|\.000/g, '')]: id });
+  // The stop, then what follows it: no retry is promised that would not happen.
+  expect(lines.filter((l) => l.key === id && /redis|lock/.test(String(l.msg))).map((l) => l.msg)).toEqual([
+    // Whichever lock is found gone first: the run lock, or BullMQ's.
+    expect.stringMatching(/^run (lock lost \(it expired or redis lost its data; another run may start\)|lost its queue lock); stopping this run now$/),
+    `redis lost its data during this run (restarted without persistence?): the run is added again under its id ${id} and starts over`,
+  ]);
+  expect(lines.filter((l) => l.msg === 'run completed').map((l) => l.key)).toEqual([id]);
+  await q.close();
+  await w.close(2_000);
+}, 300_000);
+
+test('Redis restarting empty mid-run: an on-demand run (its id is its key) is added again under that id and publishes once', async () => {
+  const vars = { REDIS_URL: redis.url };
+  await h.writeJob('asked', {}, bigCsv(1_000_000));
+  const { log, lines } = captureLogger();
+  const w = h.worker(vars, log);
+  await w.ready;
+  const q = h.queue(vars);
+  const run = await enqueueRun(q, h.jobsDir, 'asked', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
+  expect(run.id).toBe(run.queued.data.key);
+  await waitFor('ingest done', () => lines.some((l) => l.msg === 'ingest done'), 120_000);
+  await restartEmpty();
+
+  const job = await finished(q, run.id, 180_000);
+  expect([job.failedReason, job.returnvalue.asOf, job.data.asOfGiven]).toEqual([undefined, '2026-03-01T00:00:00.000Z', true]);
+  expect(await manifestKeys('asked')).toEqual({ '20260301T000000Z': run.id });
+  expect(lines.filter((l) => l.key === run.id && /^redis lost its data/.test(String(l.msg))).map((l) => l.msg)).toEqual([
+    `redis lost its data during this run (restarted without persistence?): the run is added again under its id ${run.id} and starts over`,
+  ]);
+  await q.close();
+  await w.close(2_000);
+}, 300_000);
