@@ -113,10 +113,21 @@ export interface SyncMemory {
   registered: Set<string>;
   /** Option differences already logged. */
   optionWarnings: Set<string>;
+  /**
+   * Invalid job files already logged, with the version of the file that was (its time, size and message):
+   * said again only when the file changes, not at every rescan.
+   */
+  invalidLogged: Map<string, string>;
 }
 
 export function syncMemory(): SyncMemory {
-  return { removed: new Set(), conflicts: new Set(), registered: new Set(), optionWarnings: new Set() };
+  return { removed: new Set(), conflicts: new Set(), registered: new Set(), optionWarnings: new Set(), invalidLogged: new Map() };
+}
+
+/** A file's version for invalidLogged: its modification time and size (a link's own when it leads nowhere). */
+async function fileVersion(path: string): Promise<string> {
+  const st = await stat(path).catch(() => lstat(path)).catch(() => null);
+  return st ? `${st.mtimeMs}:${st.size}` : 'gone';
 }
 
 /**
@@ -131,6 +142,14 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
   // Valid job files without a schedule: their scheduler is removed as a deleted file's is, and the log says which.
   const unscheduled = new Set<string>();
   const missed: { name: string; fileName: string; pattern: string; tz: string }[] = [];
+  // Listed in the result at every sync, logged once per version of the file.
+  const invalid = async (file: string, message: string, line: string): Promise<void> => {
+    result.invalid.push({ file, message });
+    const version = `${await fileVersion(file)}:${line}`;
+    if (memory?.invalidLogged.get(file) === version) return;
+    memory?.invalidLogged.set(file, version);
+    logger.error({ file }, line);
+  };
   const existing = new Map((await queue.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
 
   for (const fileName of await listJobFiles(jobsDir)) {
@@ -141,8 +160,7 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
     const nameWhy = jobFileNameProblem(fileName);
     if (nameWhy) {
       const message = `${quotedName(label, 300)}: a job file's name cannot name a queued run (${nameWhy}): rename the file`;
-      result.invalid.push({ file: label, message });
-      logger.error({ file: label }, `invalid job file, it has no schedule: ${message}`);
+      await invalid(label, message, `invalid job file, it has no schedule: ${message}`);
       continue;
     }
     let job: Job;
@@ -155,8 +173,8 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       // Keep its scheduler: a half-saved edit must not silently drop a nightly report; its runs fail with
       // this same message until the file is fixed.
       keep.add(name);
-      result.invalid.push({ file: label, message });
-      logger.error({ file: label }, `invalid job file, its schedule is left unchanged: ${message}`);
+      // One that has none is not said to keep it.
+      await invalid(label, message, existing.has(name) ? `invalid job file, its schedule is left unchanged: ${message}` : `invalid job file: ${message}`);
       continue;
     }
     const want = desiredScheduler(job, fileName, env);
@@ -194,8 +212,7 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       if (isCron(want.pattern)) throw e;
       // cron-parser's message ("Invalid cron expression", …) is all BullMQ gives; name the file and field.
       const message = `${label}: schedule.cron: ${e instanceof Error ? e.message : String(e)}`;
-      result.invalid.push({ file: label, message });
-      logger.error({ file: label }, `invalid schedule: ${message}`);
+      await invalid(label, message, `invalid schedule: ${message}`);
       continue;
     }
     result.upserted.push(name);
@@ -219,6 +236,10 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
       `redis came back without its data (restarted without persistence?): the run of job "${m.name}" due at ${new Date(slot).toISOString()}, while it was away, is added now`);
   }
 
+  // A file fixed (or gone) that breaks again is said again.
+  for (const file of memory?.invalidLogged.keys() ?? []) {
+    if (!result.invalid.some((i) => i.file === file)) memory!.invalidLogged.delete(file);
+  }
   for (const name of keep) {
     memory?.removed.delete(name);
     memory?.conflicts.delete(name);

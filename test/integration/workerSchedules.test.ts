@@ -194,6 +194,41 @@ test('two workers whose LTV_ATTEMPTS differ: the schedule is registered once by 
   await q.close();
 });
 
+test('an invalid job file is logged once per change of the file, not at every rescan; one without a schedule is not said to keep one', async () => {
+  const q = h.queue();
+  const { log, lines } = captureLogger();
+  const memory = syncMemory();
+  const sync = () => syncSchedules(q, h.jobsDir, h.env, log, memory);
+  const errors = () => lines.filter((l) => l.level === 50).map((l) => l.msg);
+  const broken = join(h.jobsDir, 'broken.json');
+  const kept = join(h.jobsDir, 'kept.json');
+  await writeFile(broken, JSON.stringify({ tenant: 'broken', inputs: [] }));
+  await h.writeJob('kept', { schedule: { cron: '0 6 * * *', timezone: 'UTC' } });
+  await sync();
+  const keptJob = await readFile(kept, 'utf8');
+  await writeFile(kept, keptJob.replace('"0 6 * * *"', '"0 6 * *"'));
+  // Three rescans: each file's error once, and each result still lists both.
+  for (let i = 0; i < 3; i++) expect((await sync()).invalid.map((x) => x.file)).toEqual([broken, kept]);
+  expect(errors()).toEqual([
+    expect.stringMatching(new RegExp(`^invalid job file: ${broken}: inputs: `)),
+    expect.stringMatching(new RegExp(`^invalid job file, its schedule is left unchanged: ${kept}: schedule\\.cron: `)),
+  ]);
+  expect((await q.getJobScheduler('kept'))?.pattern).toBe('0 6 * * *');
+  // Another edit of the broken file is said again; a fixed file that breaks again too.
+  await writeFile(broken, JSON.stringify({ tenant: 'broken', inputs: [], formats: ['json'] }));
+  await writeFile(kept, keptJob);
+  await sync();
+  await writeFile(kept, keptJob.replace('"0 6 * * *"', '"0 6 * *"'));
+  await sync();
+  await sync();
+  expect(errors()).toHaveLength(4);
+  expect(errors().slice(2)).toEqual([
+    expect.stringMatching(new RegExp(`^invalid job file: ${broken}: inputs: `)),
+    expect.stringMatching(new RegExp(`^invalid job file, its schedule is left unchanged: ${kept}: schedule\\.cron: `)),
+  ]);
+  await q.close();
+});
+
 test('symlinked job files (a ConfigMap volume\'s layout) get their schedules; a dangling link or a link to a folder is one error line', async () => {
   await h.writeJob('plain', { schedule: { cron: '0 1 * * *', timezone: 'UTC' } });
   const data = join(h.dir, 'data');
@@ -219,13 +254,14 @@ test('symlinked job files (a ConfigMap volume\'s layout) get their schedules; a 
   ]);
   const errors = lines.filter((l) => l.level === 50).map((l) => l.msg);
   expect(errors).toEqual([
-    `invalid job file, its schedule is left unchanged: ${join(h.jobsDir, 'dangling.json')}: symbolic link to ../data/gone.json, which cannot be read (ENOENT): point it at a job file`,
-    `invalid job file, its schedule is left unchanged: ${join(h.jobsDir, 'folder.json')}: symbolic link to ../data, which is not a file: point it at a job file`,
+    `invalid job file: ${join(h.jobsDir, 'dangling.json')}: symbolic link to ../data/gone.json, which cannot be read (ENOENT): point it at a job file`,
+    `invalid job file: ${join(h.jobsDir, 'folder.json')}: symbolic link to ../data, which is not a file: point it at a job file`,
   ]);
-  // A rescan finds the same: nothing changes in Redis, the same two errors.
+  // A rescan finds the same: nothing changes in Redis, the same two errors (logged once).
   const again = await w.schedules.sync();
   expect(again).toMatchObject({ upserted: [], unchanged: ['cm', 'plain', 'symjob'], removed: [] });
   expect(again.invalid.map((i) => i.file)).toEqual([join(h.jobsDir, 'dangling.json'), join(h.jobsDir, 'folder.json')]);
+  expect(lines.filter((l) => l.level === 50)).toHaveLength(2);
   // The link's target changes (a ConfigMap update): the schedule follows.
   await writeFile(join(data, 'symjob.json'), job('symjob', '0 4 * * *'));
   expect((await w.schedules.sync()).upserted).toEqual(['symjob']);
