@@ -46,10 +46,23 @@ export async function resolveJobRef(jobsDir: string, ref: string, { nameOnly = f
   try {
     await access(path);
   } catch {
-    throw new AppError('NOT_FOUND', isPath ? `${ref}: no such job file` : `no job "${name}" in ${nameOnly ? 'the jobs folder' : dir} (looked for ${name}.json)`);
+    throw new AppError('NOT_FOUND', isPath ? await noSuchPath(ref, dir) : `no job "${name}" in ${nameOnly ? 'the jobs folder' : dir} (looked for ${name}.json)`);
   }
   const rel = relative(dir, path);
   return { path, file: rel.startsWith('..') || isAbsolute(rel) ? path : rel };
+}
+
+/**
+ * A path argument that names no file. It is read from the current directory, which users forget: `ltv enqueue
+ * alpha2.json` run elsewhere than in the jobs folder said only "no such job file", alpha2 being a job there.
+ */
+async function noSuchPath(ref: string, dir: string): Promise<string> {
+  const here = `the current directory, ${process.cwd()}`;
+  const name = basename(ref).replace(/\.json$/, '');
+  const job = jobNameRefusal(name) ? null : await access(resolve(dir, `${name}.json`)).then(() => name, () => null);
+  return job
+    ? `${ref}: no such job file (read as a path from ${here}); for the job in ${dir} give its name: ${job}`
+    : `${ref}: no such job file (an argument with a "/" or ending in .json is read as a path from ${here}; a job in ${dir} is given by its name, e.g. nightly for nightly.json)`;
 }
 
 /** `p`, or `late()` thrown once `ms` have passed without it settling (p itself goes on). */

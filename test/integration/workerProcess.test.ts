@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import type { RunResult } from '../../src/pipeline.js';
-import { bigCsv, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { bigCsv, ROOT, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 
 /** An export big enough that a run is still going when the test interrupts it. */
 const BIG = bigCsv(15_000);
@@ -53,6 +53,18 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   expect(stale.code).toBe(0);
   expect(stale.stderr).toMatch(/^warning: the newest transaction \(2026-01-05\) is 2 months before the as-of time \(2026-03-16\)/m);
   await w.close(1_000);
+});
+
+test('ltv enqueue of a .json argument that is no file from the current directory names the job of that name in the jobs folder, or says how arguments are read', async () => {
+  await h.writeJob('alpha2', {});
+  const q = h.queue();
+  // The CLI runs in the repository (ROOT), not in the jobs folder.
+  const [asPath, nowhere] = await Promise.all([h.cli(['enqueue', 'alpha2.json']), h.cli(['enqueue', 'nothere.json'])]);
+  expect(asPath.stderr).toBe(`ltv: alpha2.json: no such job file (read as a path from the current directory, ${ROOT.replace(/\/$/, '')}); for the job in ${h.jobsDir} give its name: alpha2\n`);
+  expect(nowhere.stderr).toBe(`ltv: nothere.json: no such job file (an argument with a "/" or ending in .json is read as a path from the current directory, ${ROOT.replace(/\/$/, '')}; a job in ${h.jobsDir} is given by its name, e.g. nightly for nightly.json)\n`);
+  expect([asPath.code, nowhere.code]).toEqual([1, 1]);
+  expect(await q.getJobCounts()).toMatchObject({ waiting: 0 });
+  await q.close();
 });
 
 test('ltv enqueue that cannot reach Redis exits with its line, not ~2 s later (its connection went on retrying)', async () => {
