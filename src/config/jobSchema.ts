@@ -37,7 +37,12 @@ function cronError(text: string): string {
   try {
     parsed = CronExpressionParser.parse(text.trim(), { tz: 'UTC' });
   } catch (e) {
-    return `"${text}" is not a cron expression (${e instanceof Error ? e.message : String(e)}); ${EXAMPLE}`;
+    const message = e instanceof Error ? e.message : String(e);
+    // cron-parser reads 7 and SUN as 0, then finds 0 twice in `0,7`: its words named no Sunday.
+    if (/^CronDayOfWeek .*duplicate values found: 0$/.test(message)) {
+      return `"${text}" names Sunday twice in its day-of-week field (0 and 7 both mean Sunday, as does SUN): name it once`;
+    }
+    return `"${text}" is not a cron expression (${message}); ${EXAMPLE}`;
   }
   // A pattern no date matches (the 31st of 30-day months: cron-parser refuses a day a single month lacks,
   // not one every month it names lacks) never fires: BullMQ kept the job's previous schedule in force while

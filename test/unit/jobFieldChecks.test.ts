@@ -48,6 +48,15 @@ describe('schedule.cron that would never fire, or fire at random', () => {
     expect(() => load(cron)).toThrow(`command line: schedule.cron: "${cron}" uses H (a hashed time cron-parser draws anew at every reading, so it would fire at random times): give the minute and hour, e.g. "0 3 * * *" (03:00 daily)`);
   });
 
+  // cron-parser reads 7 (and SUN) as 0 and then refused "duplicate values found: 0", naming no Sunday.
+  it.each(['0 12 * * 0,7', '0 12 * * 7,0', '0 12 * * 5-7,0', '0 12 * * SUN,7', '0 0 12 * * 0,7'])('refuses %s, saying 0 and 7 both mean Sunday', (cron) => {
+    expect(() => load(cron)).toThrow(`command line: schedule.cron: "${cron}" names Sunday twice in its day-of-week field (0 and 7 both mean Sunday, as does SUN): name it once`);
+  });
+
+  it.each(['0 12 * * 0-7', '0 12 * * 7', '0 12 * * 6,7'])('takes %s (Sunday once, as 0 or 7)', (cron) => {
+    expect(() => load(cron)).not.toThrow();
+  });
+
   it.each(['0 0 29 2 *', '0 3 L * *', '0 3 * * THU', '0 3 * * 1#5'])('takes %s, which fires (Feb 29 every fourth year, the last day, Thursdays, a fifth Monday)', (cron) => {
     expect(() => load(cron)).not.toThrow();
   });
