@@ -612,7 +612,9 @@ function queryError(e: unknown, driver: Driver, label: string, secret: string, r
   // ltv's own reason (a query of several statements): said as it is, naming the input.
   if (e instanceof AppError) return new AppError(e.code, `${label}: ${e.message}`, { cause: e });
   const err = e as { code?: string; errno?: number; message?: string; sqlMessage?: string };
-  let text = (err.sqlMessage ?? err.message ?? String(e)).split('\n')[0]!.trim();
+  // One line, the whole message: a value the server quotes may hold a line break (`"1\n2"`), shown escaped
+  // (cut at the first line, the message ended on `"1` with no closing quote).
+  let text = (err.sqlMessage ?? err.message ?? String(e)).trim().replaceAll('\r', '\\r').replaceAll('\n', '\\n');
   for (const s of [raw, raw.trim(), secret]) if (s) text = text.split(s).join('***');
   const code = err.code ?? '';
   const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'PROTOCOL_CONNECTION_LOST'].includes(code)

@@ -201,6 +201,16 @@ describe('PostgreSQL inputs', () => {
     expect(grid(report.matrices[0]!)).toEqual({ Total: [625.22, 630.22], '2026-01-01': [625.22, 630.22] });
   });
 
+  it('a server message with a line break is said whole on one line, the break escaped (it was cut at the first line: "1 with no closing quote)', async () => {
+    setEnv('LTV_TEST_PG_BREAK', await pgDatabase('SELECT 1'));
+    const pgBreak = await runError([{ query: "SELECT 'a' AS customer_id, '2026-01-01' AS event_time, E'1\\n2'::int AS amount", connection: 'env:LTV_TEST_PG_BREAK' }]);
+    expect(pgBreak).toMatch(/\): the query failed: invalid input syntax for type integer: "1\\n2" \(22P02\)$/);
+    // MariaDB quotes the query's text after the error, line breaks and all.
+    setEnv('LTV_TEST_MY_BREAK', await mysqlDatabase('SELECT 1'));
+    const myBreak = await runError([{ query: 'SELECT 1 AS a,,\n2 AS b', connection: 'env:LTV_TEST_MY_BREAK' }]);
+    expect(myBreak).toMatch(/\): the query failed: You have an error in your SQL syntax; .* near '\\n2 AS b' at line 1 \(ER_PARSE_ERROR\)$/);
+  });
+
   it('fails with one line naming the input and the server\'s message, never the password', async () => {
     const url = await pgDatabase('CREATE TABLE t (x int);');
     setEnv('LTV_TEST_PG_BAD', url);
