@@ -471,12 +471,12 @@ async function exportMysql(url: URL, input: InputDef, ca: string | undefined, fi
     });
     if (parameters > 0) throw new AppError('INPUT', noParameters('MySQL'));
     const query = conn.query({ sql, rowsAsArray: true });
-    query.on('fields', (fields: { name: string; columnType: number }[]) => {
+    query.on('fields', (fields: { name: string; orgName?: string; columnType: number }[]) => {
       header = fields.map((f) => f.name);
       const read = namesReadBy(input);
       unread = header.map((name) => !read.has(name.toLowerCase()));
       for (const f of fields) {
-        if (f.columnType === MYSQL_FLOAT) refused.push({ name: f.name, why: `is FLOAT, which MySQL sends rounded to 6 significant digits (12345.67 as "12345.7"): select it as an exact decimal in the query (CAST(${f.name} AS DECIMAL(18, 2))), or store it as DECIMAL` });
+        if (f.columnType === MYSQL_FLOAT) refused.push({ name: f.name, why: `is FLOAT, which MySQL sends rounded to 6 significant digits (12345.67 as "12345.7"): select it as an exact decimal in the query (${castOf(f)}), or store it as DECIMAL` });
         if (f.columnType === MYSQL_JSON) refused.push({ name: f.name, why: `is JSON, which holds several values a row where ltv reads one: select one value of it in the query (JSON_VALUE(${f.name}, '$.key')), or map another column` });
       }
     });
@@ -557,6 +557,17 @@ function mysqlMode(value: string | null): InputDef['ssl'] {
       // PREFERRED and REQUIRED: encrypted (mysql2 cannot fall back to plain text).
       return 'require';
   }
+}
+
+/**
+ * The cast that selects a FLOAT result column as an exact decimal under its own name. It names the table's
+ * column (the field's orgName): MySQL cannot use an alias inside its own SELECT list, so
+ * `CAST(amount …)` for `amt_f AS amount` failed. An expression has no orgName: the user casts it.
+ */
+function castOf(field: { name: string; orgName?: string }): string {
+  const ident = (name: string): string => (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : `\`${name.replaceAll('`', '``')}\``);
+  const as = `AS ${ident(field.name)}`;
+  return field.orgName ? `CAST(${ident(field.orgName)} AS DECIMAL(18, 2)) ${as}` : `CAST(… AS DECIMAL(18, 2)) ${as}, … being the expression ${field.name} is selected from`;
 }
 
 /** MySQL's types whose column may be binary (mysql2 then hands over a Buffer): the string and BLOB types. */

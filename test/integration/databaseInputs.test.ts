@@ -601,10 +601,14 @@ describe('columns whose text is not their value', () => {
       INSERT INTO o VALUES ('a', '2026-01-10 08:00:00', 12345.67, 12345.67), ('b', '2026-01-11 08:00:00', 99999.99, 99999.99);`);
     setEnv('LTV_TEST_MY_FLOAT', url);
     const read = await runError([{ query: 'SELECT c AS customer_id, t AS event_time, f AS amount FROM o', connection: 'env:LTV_TEST_MY_FLOAT' }]);
-    expect(read).toMatch(/^command line: inputs\[0\] \(MySQL query on [^)]*\): column "amount" is FLOAT, which MySQL sends rounded to 6 significant digits \(12345\.67 as "12345\.7"\): select it as an exact decimal in the query \(CAST\(amount AS DECIMAL\(18, 2\)\)\), or store it as DECIMAL$/);
+    // The cast names the table's column: MySQL cannot use the alias in its own SELECT list (CAST(amount …) failed).
+    expect(read).toMatch(/^command line: inputs\[0\] \(MySQL query on [^)]*\): column "amount" is FLOAT, which MySQL sends rounded to 6 significant digits \(12345\.67 as "12345\.7"\): select it as an exact decimal in the query \(CAST\(f AS DECIMAL\(18, 2\)\) AS amount\), or store it as DECIMAL$/);
     // Mapped under another name: named as the result has it.
     const mapped = await runError([{ query: 'SELECT c AS customer_id, t AS event_time, f FROM o', connection: 'env:LTV_TEST_MY_FLOAT', map: { amount: 'f' } }]);
-    expect(mapped).toMatch(/: column "f" is FLOAT/);
+    expect(mapped).toMatch(/: column "f" is FLOAT, .*: select it as an exact decimal in the query \(CAST\(f AS DECIMAL\(18, 2\)\) AS f\), or store it as DECIMAL$/);
+    // From an expression, which has no table column to name: the expression is what to cast.
+    const expression = await runError([{ query: 'SELECT c AS customer_id, t AS event_time, COALESCE(f, f) AS amount FROM o', connection: 'env:LTV_TEST_MY_FLOAT' }]);
+    expect(expression).toMatch(/: column "amount" is FLOAT, .*: select it as an exact decimal in the query \(CAST\(… AS DECIMAL\(18, 2\)\) AS amount, … being the expression amount is selected from\), or store it as DECIMAL$/);
     // As the message says, and beside a FLOAT the job does not read: exact. (12345.67 + 99999.99) / 2 = 56172.83.
     const { report } = await run([{ query: 'SELECT c AS customer_id, t AS event_time, CAST(f AS DECIMAL(18, 2)) AS amount, f AS float_kept FROM o', connection: 'env:LTV_TEST_MY_FLOAT' }]);
     expect(grid(report.matrices[0]!)).toEqual({ Total: [56172.83, 56172.83], '2026-01-01': [56172.83, 56172.83] });
