@@ -709,15 +709,42 @@ export interface CleanFile {
 const LONG_ROW = `row longer than ${MAX_RECORD_BYTES} bytes: leave the long column out of the query, or select a part of it`;
 
 /** What a clean record's text may not hold, else its reason. */
-function contentProblem(b: Buffer, from: number, to: number, chunkUtf8: boolean, chunkNul: boolean, results = false): string | null {
-  // A query's result is the database's values (readQuery.ts), not a damaged file: its text held a NUL.
-  if (chunkNul && b.subarray(from, to).includes(0)) return results ? `a value the job reads holds ${NUL_CHARACTER}` : 'contains a NUL byte (the file is damaged or binary)';
-  if (!chunkUtf8 && !isUtf8(b.subarray(from, to))) {
-    // Only a binary column's bytes reach a query's result so (readQuery.ts csvLine): what to select instead.
-    return results ? 'a value the job reads is bytes that are not UTF-8 text (a binary column): select it as text in the query (CONVERT(… USING utf8mb4), or HEX(…) for an id)'
-      : 'is not valid UTF-8 text (save the export as UTF-8)';
-  }
+function contentProblem(b: Buffer, from: number, to: number, chunkUtf8: boolean, chunkNul: boolean): string | null {
+  if (chunkNul && b.subarray(from, to).includes(0)) return 'contains a NUL byte (the file is damaged or binary)';
+  if (!chunkUtf8 && !isUtf8(b.subarray(from, to))) return 'is not valid UTF-8 text (save the export as UTF-8)';
   return null;
+}
+
+/**
+ * A query result's record (readQuery.ts csvLine, `width` fields) whose values the check statement cannot
+ * read: a NUL, or a binary column's bytes that are not UTF-8 (only columns the job reads keep either). The
+ * reason names the first such column (`names`, the result's header), and the record is given back with
+ * those values emptied, so the quarantined row keeps its customer id as other bad rows do. Null: none.
+ */
+function resultProblem(b: Buffer, from: number, to: number, delim: number, names: readonly string[], chunkUtf8: boolean, chunkNul: boolean): { reason: string; record: Buffer } | null {
+  if (contentProblem(b, from, to, chunkUtf8, chunkNul) === null) return null;
+  const parts: Buffer[] = [];
+  let reason = '';
+  let i = from;
+  for (let f = 0; i <= to; f++) {
+    let end = i;
+    if (b[i] === QUOTE) {
+      // ltv wrote it: a quoted value ends at a quote not doubled.
+      for (end = i + 1; end < to && !(b[end] === QUOTE && b[end + 1] !== QUOTE); end += b[end] === QUOTE ? 2 : 1);
+      end++;
+    } else {
+      while (end < to && b[end] !== delim) end++;
+    }
+    const value = b.subarray(i, end);
+    const nul = value.includes(0);
+    const unreadable = nul || !isUtf8(value);
+    // Said as `column "x" …`, as a Parquet column's NUL is (readInputs.ts).
+    if (unreadable) reason ||= `column ${JSON.stringify(names[f] ?? '')} ${nul ? `holds ${NUL_CHARACTER}` : 'is bytes that are not UTF-8 text (a binary column): select it as text in the query (CONVERT(… USING utf8mb4), or HEX(…) for an id)'}`;
+    if (!unreadable) parts.push(value);
+    if (end < to) parts.push(b.subarray(end, end + 1));
+    i = end + 1;
+  }
+  return { reason, record: Buffer.concat(parts) };
 }
 
 /**
@@ -744,12 +771,14 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
   // of the text (−1: none): resuming on its second line read the inside of its quotes as records.
   let skipTo = -1;
   const lookahead: Lookahead = { delim, want: undefined, found: undefined };
-  const bad = (at: number, reason: string): void => {
+  /** A bad record, its reason and its fields (a query's row keeps those it can: resultProblem). */
+  const badWith = (at: number, reason: string, fields: Buffer): void => {
     stats.records++;
-    w.push(Buffer.from(`${at}${d}${csvQuote(reason)}`));
-    w.push(emptyFields);
+    w.push(Buffer.from(`${at}${d}${csvQuote(reason)}${fields === emptyFields ? '' : d}`));
+    w.push(fields);
     w.push(Buffer.from('\n'));
   };
+  const bad = (at: number, reason: string): void => badWith(at, reason, emptyFields);
   /** A valid record, its fields from `from` (past a byte order mark) to `end`, numbered `at`. */
   const keep = (at: number, b: Buffer, from: number, end: number): void => {
     stats.records++;
@@ -841,8 +870,8 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
       if (results && r.kind === 'ok') {
         // One record, one row: numbered in order, its line breaks (inside values) not counted.
         const from = hasBom(b, p) ? p + 3 : p;
-        const problem = r.fields === width ? contentProblem(b, p, r.contentEnd, utf8, nul, true) : `expected ${width} fields (as in the header), found ${r.fields}`;
-        if (problem) bad(row, problem);
+        const problem = r.fields === width ? resultProblem(b, from, r.contentEnd, delim, header.names, utf8, nul) : { reason: `expected ${width} fields (as in the header), found ${r.fields}`, record: emptyFields };
+        if (problem) badWith(row, problem.reason, problem.record);
         else keep(row, b, from, r.contentEnd);
         row++;
         p = r.end;

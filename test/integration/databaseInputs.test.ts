@@ -350,9 +350,12 @@ describe('a ";" or comment mark inside a literal, identifier or comment is text'
       { max_bad_row_share: 0.9, matrices: [...MONTHLY, { period_type: 'days', period_unit: 'month', segmentation: 'product' }] });
     // Rows 1 and 2 (ids tx\xff and tx\xfe) and 4 (customer c\xff) are bad rows; note, which the job does not
     // read, costs row 3 nothing. c3 30.00 in January, c5 50.00 in February, both products "Café" and "Caf €" as stored.
-    const why = 'a value the job reads is bytes that are not UTF-8 text (a binary column): select it as text in the query (CONVERT(… USING utf8mb4), or HEX(…) for an id)';
+    // Each reason names the column; rows 1 and 2 keep their customers (row 4's customer is the bad value).
+    const why = (column: string): string => `column ""${column}"" is bytes that are not UTF-8 text (a binary column): select it as text in the query (CONVERT(… USING utf8mb4), or HEX(…) for an id)`;
     expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions, report.summary.customers]).toEqual([5, 3, 2, 2]);
-    expect(quarantine.map((l) => l.split(',').slice(1, 2).concat(l.includes(why) ? ['why'] : [l]))).toEqual([['1', 'why'], ['2', 'why'], ['4', 'why']]);
+    expect(quarantine.map((l) => l.replace(/^.*?\)"?,/, ''))).toEqual([
+      `1,"${why('transaction_id')}",default,c1`, `2,"${why('transaction_id')}",default,c2`, `4,"${why('customer_id')}",default,`,
+    ]);
     expect(grid(report.matrices[0]!)).toEqual({ Total: [40, 30], '2026-01-01': [30, 30], '2026-02-01': [50] });
     expect(report.matrices[1]!.rows.filter((r) => r.type !== 'total').map((r) => r.title).sort()).toEqual(['Caf €', 'Café']);
   });
@@ -539,15 +542,17 @@ describe('a NUL character in a database value', () => {
     // a 10 and b 20 on Jan 10–11; b's note holds a NUL (not read); c's product holds one (read): bad row 3.
     const url = await mysqlDatabase(`CREATE TABLE o (n INT, c VARCHAR(10), t DATETIME, a DECIMAL(12, 2), product TEXT, note TEXT);
       INSERT INTO o VALUES (1, 'a', '2026-01-10 08:00:00', 10, 'pro', 'ok'), (2, 'b', '2026-01-11 08:00:00', 20, 'pro', CONCAT('nul', CHAR(0), 'byte')),
-        (3, 'c', '2026-01-12 08:00:00', 30, CONCAT('p', CHAR(0)), 'ok');`);
+        (3, 'c', '2026-01-12 08:00:00', 30, CONCAT('p,"q"', CHAR(0)), 'ok');`);
     setEnv('LTV_TEST_MY_NUL', url);
     const { result, report, quarantine } = await run([{
-      query: 'SELECT c AS customer_id, t AS event_time, a AS amount, product AS product_id, note AS unused_note FROM o ORDER BY n',
+      // product_id first: a quoted value ("p,""q""\0") before the customer's is read past as one.
+      query: 'SELECT product AS product_id, c AS customer_id, t AS event_time, a AS amount, note AS unused_note FROM o ORDER BY n',
       connection: 'env:LTV_TEST_MY_NUL',
     }]);
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 1]);
+    // The reason names the column and the row keeps its customer (it said "a value the job reads holds …", customer empty).
     expect(quarantine.map((l) => l.replace(/^.*?\)"?,/, ''))).toEqual([
-      '3,"a value the job reads holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it",default,',
+      '3,"column ""product_id"" holds \\u0000, a NUL character, which no field of an export holds (and ltv.csv could not carry): remove it",default,c',
     ]);
     // (10 + 20) / 2 = 15 in period 0, and no later payment.
     expect(grid(report.matrices[0]!)).toEqual({ Total: [15, 15], '2026-01-01': [15, 15] });
