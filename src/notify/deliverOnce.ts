@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createMailTransport, type MailTransport } from './createMailTransport.js';
 import { FINAL_STATUSES, readRecord, writeRecord, type Delivered, type NotifyRecord, type SmtpErrorInfo } from './notifyRecord.js';
 import { sendWithRetry } from './sendWithRetry.js';
+import { withLiteralSubject } from './subjectHeader.js';
 import { loadSmtpSettings, redactUrl, unsetSmtpSettings, type SmtpSettings } from './smtpSettings.js';
 import { writeAtomically } from '../publish/writeAtomically.js';
 import { childLogger } from '../config/childLogger.js';
@@ -130,9 +131,12 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
   const unset = dryRun ? null : unsetSmtpSettings(settings, { url: !effects.transport });
   if (unset !== null) return fail({ code: 'CONFIG', response_code: null, message: unset });
   let message: SendMailOptions;
+  /** As composed: the subject's text, which `message` may carry encoded. */
+  let composed: SendMailOptions;
   try {
     // Set unless this is a dry run (checked above).
-    message = await d.compose(from ?? DRY_RUN_FROM, messageId);
+    composed = await d.compose(from ?? DRY_RUN_FROM, messageId);
+    message = withLiteralSubject(composed);
   } catch (e) {
     return fail({ code: 'COMPOSE', response_code: null, message: e instanceof Error ? e.message : String(e) });
   }
@@ -160,7 +164,7 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
   } else if (existing?.status === 'sending') {
     log.warn({ message_id: messageId }, 'email: an earlier attempt stopped mid-way and may have been delivered; sending again with the same Message-ID');
   }
-  Object.assign(record, { subject: String(message.subject ?? ''), to: addressList(message.to), cc: addressList(message.cc) });
+  Object.assign(record, { subject: String(composed.subject ?? ''), to: addressList(message.to), cc: addressList(message.cc) });
   let tried = 0;
   try {
     const outcome = await sendWithRetry(transport, message, settings, {

@@ -120,6 +120,23 @@ describe('the run email', () => {
   });
 });
 
+describe('the subject', () => {
+  it('reads as the tenant id\'s literal text when the id holds RFC 2047 encoded-words, folded when long', async () => {
+    // Sent raw, a client decoded these words: "LTV report Hackedx\r\nBcc: a@b.c …".
+    const tenant = '=?utf-8?B?SGFja2Vk?= =?utf-8?Q?x=0D=0ABcc:_a@b.c?=';
+    const { fx, sink } = await setup();
+    await run(fx, { ...emailJob(), tenant }, { mail: { settings: testSettings(sink.url) } });
+    expect(sink.messages[0]!.subject).toBe(`LTV report ${tenant} 2026-03-16: 30.00 USD at 90 days`);
+    const long = `=?utf-8?Q?x?= ${'y'.repeat(100)}`;
+    await run(fx, { ...emailJob(), tenant: long }, { mail: { settings: testSettings(sink.url) } });
+    expect(sink.messages[1]!.subject).toBe(`LTV report ${long} 2026-03-16: 30.00 USD at 90 days`);
+    const head = sink.raw[1]!.toString('utf8').split('\r\n\r\n')[0]!.split('\r\n');
+    const subjectLines = head.slice(head.findIndex((l) => l.startsWith('Subject:'))).filter((l, i) => i === 0 || /^\s/.test(l));
+    expect(subjectLines.length).toBeGreaterThan(1);
+    for (const l of head) expect(l.length).toBeLessThanOrEqual(78);
+  });
+});
+
 describe('where the numbers came from', () => {
   it('counts the rows after the as-of time and, with two inputs, each file\'s rows and quarantined rows', async () => {
     const { fx, sink } = await setup();
