@@ -1,6 +1,7 @@
 // SMTP and email settings from the environment, parsed once (STYLE habit 6). Kept apart from
 // src/config/env.ts (the worker's) so `ltv run` can send mail without any queue setting; when both exist
 // the worker's loader can spread these in. Documented in src/notify/README.md.
+import addressparser from 'nodemailer/lib/addressparser';
 import { z } from '../config/zod.js';
 import { AppError } from '../config/AppError.js';
 import { envIssues } from '../config/env.js';
@@ -31,7 +32,12 @@ export const SmtpEnvSchema = z.object({
     .refine((u) => /^smtps?:\/\/[^/]/i.test(u) && URL.canParse(u), 'an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.com:465')
     .optional(),
   /** The From header and envelope sender: `reports@example.com` or `"LTV reports" <reports@example.com>`. */
-  SMTP_FROM: z.string().min(3).optional(),
+  SMTP_FROM: z
+    .string()
+    .superRefine((text, ctx) => {
+      if (!isOneAddress(text)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not one sender address; set it to e.g. reports@example.com or "LTV reports" <reports@example.com>` });
+    })
+    .optional(),
   /** "false" accepts self-signed or mismatched certificates (an internal relay); default true. */
   SMTP_TLS_REJECT_UNAUTHORIZED: flag.default(true),
   /** A PEM file of the CA that signed the relay's certificate. */
@@ -48,6 +54,16 @@ export const SmtpEnvSchema = z.object({
   /** Write the message as an .eml file in the notify folder instead of sending it. */
   LTV_EMAIL_DRY_RUN: flag.default(false),
 });
+
+/**
+ * Exactly one address, bare or with a name (`"LTV reports" <reports@example.com>`): anything else ("not an
+ * address", a list, a group) went out with no From header and an empty envelope sender.
+ */
+function isOneAddress(text: string): boolean {
+  const parsed = addressparser(text);
+  const one = parsed.length === 1 ? parsed[0] : undefined;
+  return one !== undefined && !('group' in one && one.group) && /^[^@\s<>]+@[^@\s<>.][^@\s<>]*$/u.test(one.address ?? '');
+}
 
 export interface SmtpSettings {
   url: string | null;

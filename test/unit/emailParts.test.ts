@@ -45,6 +45,12 @@ describe('loadSmtpSettings', () => {
     expect(() => loadSmtpSettings({ SMTP_URL: 'http://x' })).toThrow(/environment: SMTP_URL: an smtp:\/\/ or smtps:\/\/ URL/);
     expect(() => loadSmtpSettings({ LTV_EMAIL_DEADLINE: 'soon' })).toThrow(/LTV_EMAIL_DEADLINE: "soon" is not a duration/);
     expect(() => loadSmtpSettings({ LTV_EMAIL_DRY_RUN: 'maybe' })).toThrow(/LTV_EMAIL_DRY_RUN: expected true or false/);
+    // Accepted before: the mail went out with no From header and MAIL FROM:<>.
+    for (const from of ['not an address', 'a@b.c, d@e.f', 'r@', 'Team: r@example.com;']) {
+      expect(() => loadSmtpSettings({ SMTP_FROM: from })).toThrow(`environment: SMTP_FROM: ${JSON.stringify(from)} is not one sender address; set it to e.g. reports@example.com or "LTV reports" <reports@example.com>`);
+    }
+    expect(loadSmtpSettings({ SMTP_FROM: '"LTV reports" <reports@example.com>' }).from).toBe('"LTV reports" <reports@example.com>');
+    expect(loadSmtpSettings({ SMTP_FROM: 'reports@bücher.example' }).from).toBe('reports@bücher.example');
   });
 
   it('names every unset variable needed to send at once; a dry run needs none, an injected transport no URL', () => {
