@@ -165,6 +165,10 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     log.warn({ message_id: messageId }, 'email: an earlier attempt stopped mid-way and may have been delivered; sending again with the same Message-ID');
   }
   Object.assign(record, { subject: String(composed.subject ?? ''), to: addressList(message.to), cc: addressList(message.cc) });
+  // One Date for the message, every attempt and every process alike (nodemailer stamps each send with its own
+  // time): the first attempt's, kept in the record, so a recipient retried alone gets the same headers.
+  const firstAttempt = record.first_attempt_at ?? now();
+  message = { ...message, date: new Date(firstAttempt) };
   let tried = 0;
   try {
     const outcome = await sendWithRetry(transport, message, settings, {
@@ -175,7 +179,7 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
         // Written before every attempt: a crash during it leaves `sending`, never a stale `failed`; with
         // what was delivered already, so that the next try sends to the others alone.
         record.attempts += 1;
-        record.first_attempt_at ??= now();
+        record.first_attempt_at ??= firstAttempt;
         record.updated_at = now();
         if (delivered) record.delivered = delivered;
         await write(record, delivered === undefined);

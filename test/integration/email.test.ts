@@ -237,8 +237,12 @@ describe('exactly once', () => {
     const { fx, sink } = await setup();
     // finance@ (To, the first RCPT) is greylisted once; ceo@ (Cc) is accepted at once.
     sink.reply({ at: 'rcpt', code: 450, times: 1 });
-    const result = await run(fx, emailJob(), { mail: { settings: testSettings(sink.url) } });
+    // The retry over a second later: its Date was that of its own attempt, not the message's.
+    const result = await run(fx, emailJob(), { mail: { settings: testSettings(sink.url, { backoffMs: 1_100, backoffMaxMs: 1_100 }) } });
     expect(result.notify).toMatchObject([{ status: 'sent', attempts: 2 }]);
+    const dates = sink.raw.map((r) => /^Date: (.*)$/m.exec(r.toString('utf8'))?.[1]);
+    const first = new Date((await recordOf(result)).first_attempt_at!);
+    expect(dates).toEqual([first, first].map((d) => d.toUTCString().replace(/GMT/, '+0000')));
     // Before: recorded sent with finance@ among `rejected`, and finance@ never had the report.
     expect(sink.envelopes).toEqual([['ceo@example.com'], ['finance@example.com']]);
     // The same message both times: its headers name both recipients, its Message-ID is the run's.
