@@ -110,6 +110,9 @@ export function registerRun(program: Command): void {
       if (flags.emailDryRun && flags.email !== false && !job.email) {
         throw new AppError('CONFIG', `--email-dry-run: ${jobFile ?? 'a run from --input'} has no "email" block, so there is no email to write; add one with at least "to" (src/notify/README.md), or drop the flag`);
       }
+      // As the worker does at start: a malformed SMTP variable is refused before the run (it was found only after
+      // publishing, and the run again it advised published a second copy). Parsed once, for the run's email.
+      const mail = job.email && flags.email !== false ? { settings: (await import('../notify/smtpSettings.js')).loadSmtpSettings() } : undefined;
       const asOf = flags.asOf ? parseAsOf(flags.asOf) : undefined;
       const out = flags.out ?? envValue('LTV_REPORTS_DIR');
       // Without --verbose nothing is logged: what the user must know (warnings, the email's and the failure
@@ -129,6 +132,7 @@ export function registerRun(program: Command): void {
           ...(out ? { reportsDir: resolve(out), reportsDirFrom: flags.out ? '--out' as const : 'LTV_REPORTS_DIR' as const } : {}),
           onProgress: (p: Progress) => reporter.update(p),
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
+          ...(mail ? { mail } : {}),
           signal: interrupt.signal,
           // Before the run's error line: the ops recipients were told, or why not.
           onNotify: (n: NotifyOutcome) => process.stdout.write(`${noticeLine(n)}\n`),

@@ -125,13 +125,22 @@ describe.concurrent('ltv run and email', () => {
     expect(r.stderr).toBe(`ltv: ${jobFile}: inputs[0].path: no file matches "missing.csv" (looked in ${fx.dir})\n`);
   });
 
-  it('a malformed SMTP variable is named, and the run is still published', { timeout: 180_000 }, async (ctx) => {
+  it('a malformed SMTP variable is refused in one line before the run, which publishes nothing; --no-email runs', { timeout: 180_000 }, async (ctx) => {
+    // Before: checked only after publishing ("email not sent", exit 0), and the run again it advised published a
+    // second copy.
     const { expect } = ctx;
-    const { jobFile } = await setup(ctx);
-    const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: 'mail.example.com' });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('published to');
-    expect(r.stdout).toContain('email not sent: environment: SMTP_URL: an smtp:// or smtps:// URL');
+    const { fx, jobFile } = await setup(ctx);
+    const [url, timeout, off] = await Promise.all([
+      ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: 'mail.example.com' }),
+      ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_TIMEOUT: 'abc' }),
+      ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z', '--out', join(fx.dir, 'off'), '--no-email'], { SMTP_TIMEOUT: 'abc' }),
+    ]);
+    expect([url.code, timeout.code]).toEqual([1, 1]);
+    expect(url.stderr).toBe('ltv: environment: SMTP_URL: an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.com:465\n');
+    expect(timeout.stderr).toBe('ltv: environment: SMTP_TIMEOUT: "abc" is not a duration (e.g. "90s", "15m", "6h" or milliseconds)\n');
+    expect(await readdir(fx.dir)).not.toContain('reports');
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain('published to');
   });
 
   it('--email-dry-run on a job without an email block says so in one line and runs nothing', async ({ expect, onTestFinished }) => {
