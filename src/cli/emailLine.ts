@@ -2,6 +2,7 @@
 import { listed } from '../format/listed.js';
 import { formatCountOf } from '../format/money.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
+import type { SmtpErrorInfo } from '../notify/notifyRecord.js';
 
 /**
  * `command`: what follows a failed email. Nothing retries an `ltv run` (a new one publishes a new run and
@@ -18,7 +19,7 @@ function outcomeText(n: NotifyOutcome, command: 'run' | 'enqueue'): string {
     case 'sent':
       if (n.previously) return `email already sent for run ${n.key.run_id}; not sent again`;
       // Said here, since without --verbose nothing is logged.
-      return `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})${n.rejected?.length ? `; the SMTP server refused it for ${listed(n.rejected)}` : ''}`;
+      return `email sent (${n.messageId}, ${formatCountOf(n.attempts, 'attempt')})${n.rejected?.length ? `; the SMTP server refused it for ${listed(n.rejected.map((a) => refusedText(a, n.refusals?.[a])))}` : ''}`;
     case 'rejected':
       return `email rejected by the SMTP server${n.previously ? ' earlier' : ''}: ${n.error?.message ?? ''} (recorded in ${n.record})`;
     case 'failed': {
@@ -32,6 +33,18 @@ function outcomeText(n: NotifyOutcome, command: 'run' | 'enqueue'): string {
         : `email not sent: ${n.error?.message ?? ''} (the run is published and complete, and nothing sends its email any more: ${fix})`;
     }
   }
+}
+
+/**
+ * A refused recipient with the server's reply, and whether waiting could change it: a 5xx is for good, a 4xx
+ * (or no reply: the connection failed) was retried until LTV_EMAIL_DEADLINE.
+ */
+function refusedText(address: string, reply: SmtpErrorInfo | undefined): string {
+  if (reply === undefined) return address;
+  const code = reply.response_code;
+  const lasting = code !== null && code >= 500 ? 'for good' : 'for now, still at LTV_EMAIL_DEADLINE';
+  const text = code !== null && !reply.message.startsWith(String(code)) ? `${code} ${reply.message}` : reply.message;
+  return `${address} (${text}: ${lasting})`;
 }
 
 /** The message went out (or not) all the same; its idempotency record could not say so. */

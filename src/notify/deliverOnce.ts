@@ -45,6 +45,8 @@ export interface NotifyOutcome {
   retryable?: boolean;
   /** Sent, but these recipients were refused (for good, or still at the deadline): the record's `rejected`. */
   rejected?: string[];
+  /** The server's last reply to each of them (by address). */
+  refusals?: Record<string, SmtpErrorInfo>;
   /** The record could not be written (a full or read-only reports disk): why. The outcome is what happened all the same. */
   recordError?: string;
   /** Failed after the message went out to some recipients (stopped while retrying the others): who has it. */
@@ -190,13 +192,13 @@ export async function deliverOnce(d: Delivery, effects: NotifyEffects): Promise<
     const done: NotifyRecord = { ...rest, status: outcome.status, updated_at: now() };
     // Stopped while retrying some recipients: the record keeps who has it, for the next try.
     if (outcome.status === 'failed' && outcome.delivered) done.delivered = outcome.delivered;
-    if (outcome.status === 'sent') Object.assign(done, { response: outcome.response, accepted: outcome.accepted, rejected: outcome.rejected });
+    if (outcome.status === 'sent') Object.assign(done, { response: outcome.response, accepted: outcome.accepted, rejected: outcome.rejected, ...(outcome.rejected.length ? { refusals: outcome.refusals } : {}) });
     else done.error = outcome.error;
     await write(done);
     if (outcome.status === 'sent') log.info({ message_id: messageId, attempts: outcome.attempts, response: outcome.response }, 'email: sent');
     return withRecordError({
       ...base, status: outcome.status, previously: false, messageId, attempts: outcome.attempts,
-      ...(outcome.status !== 'sent' ? { error: outcome.error } : outcome.rejected.length ? { rejected: outcome.rejected } : {}),
+      ...(outcome.status !== 'sent' ? { error: outcome.error } : outcome.rejected.length ? { rejected: outcome.rejected, refusals: outcome.refusals } : {}),
       ...(outcome.status === 'failed' && outcome.delivered ? { delivered: outcome.delivered } : {}),
       ...(outcome.status === 'failed' && outcome.inFlight?.length ? { inFlight: outcome.inFlight } : {}),
       ...(outcome.status === 'failed' && outcome.reason === 'deadline' ? { retryable: true } : {}),

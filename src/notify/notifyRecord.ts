@@ -35,6 +35,8 @@ export interface NotifyRecord {
   accepted?: string[];
   /** Recipients the server refused while accepting the others. */
   rejected?: string[];
+  /** The server's last reply to each of them (by address). */
+  refusals?: Record<string, SmtpErrorInfo>;
   error?: SmtpErrorInfo;
   /**
    * While `sending`: the message went to some recipients already and the attempt under way is for those the
@@ -51,6 +53,8 @@ export interface Delivered {
   retry: string[];
   /** Refused for good. */
   rejected: string[];
+  /** The server's last reply to each recipient it refused (by address), for saying why. */
+  refusals?: Record<string, SmtpErrorInfo>;
   /** The envelope's sender and the server's reply to the accepted message. */
   from: string;
   response: string;

@@ -19,7 +19,7 @@ export interface RetryPolicy {
 }
 
 export type SendOutcome =
-  | { status: 'sent'; attempts: number; response: string; accepted: string[]; rejected: string[] }
+  | { status: 'sent'; attempts: number; response: string; accepted: string[]; rejected: string[]; refusals: Record<string, SmtpErrorInfo> }
   | { status: 'rejected'; attempts: number; error: SmtpErrorInfo }
   | {
     status: 'failed'; attempts: number; reason: 'deadline' | 'config' | 'aborted'; error: SmtpErrorInfo; delivered?: Delivered;
@@ -133,7 +133,9 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
   let sent: { accepted: string[]; response: string; from: string; retry: string[] } | undefined =
     effects.resume ? { accepted: [...effects.resume.accepted], response: effects.resume.response, from: effects.resume.from, retry: [...effects.resume.retry] } : undefined;
   const finalRejected: string[] = [...(effects.resume?.rejected ?? [])];
-  const delivered = (): Delivered | undefined => (sent ? { ...sent, rejected: [...finalRejected] } : undefined);
+  /** The server's last reply to each recipient it refused. */
+  const refusals: Record<string, SmtpErrorInfo> = { ...(effects.resume?.refusals ?? {}) };
+  const delivered = (): Delivered | undefined => (sent ? { ...sent, rejected: [...finalRejected], refusals: { ...refusals } } : undefined);
   /** The wait before the next attempt, or null when it would end past the deadline. */
   const delayAfter = (attempt: number): number | null => {
     const delay = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** (attempt - 1));
@@ -145,7 +147,7 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
   const outcome = (attempts: number): SendOutcome => {
     const rejected = [...finalRejected, ...sent!.retry];
     if (rejected.length) log.warn({ rejected, accepted: sent!.accepted }, 'email: the server refused some recipients and accepted the others');
-    return { status: 'sent', attempts, response: sent!.response, accepted: sent!.accepted, rejected };
+    return { status: 'sent', attempts, response: sent!.response, accepted: sent!.accepted, rejected, refusals: Object.fromEntries(rejected.filter((a) => refusals[a]).map((a) => [a, refusals[a]!])) };
   };
   /**
    * Cancelled (SIGTERM: the run is handed back) while recipients refused for now were still to be tried: not
@@ -171,6 +173,7 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
       const errors = info.rejectedErrors ?? [];
       // A refused recipient is tried again when its reply was transient (as a whole message's is).
       const later = refused.filter((_, i) => errors[i] !== undefined && classifySmtpError(errors[i]) === 'transient');
+      refused.forEach((a, i) => void (refusals[a] = refusalOf(errors[i])));
       finalRejected.push(...refused.filter((a) => !later.includes(a)));
       sent = {
         accepted: [...(sent?.accepted ?? []), ...accepted],
@@ -190,6 +193,7 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
       // A retry to the deferred recipients failed as a whole: the message stays sent to the others.
       if (sent) {
         if (effects.signal?.aborted) return { ...stopped(attempt), inFlight: [...sent.retry] };
+        for (const a of sent.retry) refusals[a] = refusalOf(err);
         const delay = classifySmtpError(err) === 'transient' ? delayAfter(attempt) : null;
         if (delay === null) {
           log.error({ attempt, deferred: sent.retry, error: smtpErrorInfo(err) }, 'email: the deferred recipients could not be sent to; the others have it');
@@ -218,6 +222,13 @@ export async function sendWithRetry(transport: MailTransport, message: SendMailO
       if (!(await pause(delay))) return { status: 'failed', attempts: attempt, reason: 'aborted', error };
     }
   }
+}
+
+/** A refusal as the server said it ("450 Try again later"), not nodemailer's "Recipient command failed: …". */
+function refusalOf(err: unknown): SmtpErrorInfo {
+  const info = smtpErrorInfo(err ?? 'refused');
+  const reply = (err as { response?: unknown } | undefined)?.response;
+  return typeof reply === 'string' && reply.trim() ? { ...info, message: reply.split('\n')[0]!.trim() } : info;
 }
 
 function addressText(a: unknown): string {

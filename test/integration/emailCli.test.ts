@@ -109,8 +109,23 @@ describe.concurrent('ltv run and email', () => {
     const r = await ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com' });
     expect(r.code).toBe(0);
     expect(sink.envelopes).toEqual([['ceo@example.com']]);
-    expect(r.stdout).toMatch(/: email sent \(<[^>]+>, 1 attempt\); the SMTP server refused it for finance@example\.com\n/);
+    // With the server's reply and whether it is for good (it said the address alone).
+    expect(r.stdout).toMatch(/: email sent \(<[^>]+>, 1 attempt\); the SMTP server refused it for finance@example\.com \(550 Rejected by policy: for good\)\n/);
     expect(r.stderr).not.toContain('{');
+  });
+
+  it('a recipient the server refuses for now until the deadline is named with the reply and the deadline', { timeout: 180_000 }, async (ctx) => {
+    const { expect } = ctx;
+    const { sink, jobFile } = await setup(ctx);
+    // finance@ (the first RCPT TO) refused for now, ceo@ accepted; then finance@ alone, refused for now every time.
+    sink.reply({ at: 'rcpt', code: 450, times: 1 });
+    const running = ltv(['run', jobFile, '--as-of', '2026-03-16T15:00:00Z'], { SMTP_URL: sink.url, SMTP_FROM: 'reports@example.com', LTV_EMAIL_BACKOFF: '50ms', LTV_EMAIL_DEADLINE: '1s' });
+    await sink.waitFor(1);
+    sink.reply({ at: 'rcpt', code: 450, times: 1_000 });
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(sink.envelopes).toEqual([['ceo@example.com']]);
+    expect(r.stdout).toMatch(/: email sent \(<[^>]+>, \d+ attempts\); the SMTP server refused it for finance@example\.com \(450 Try again later: for now, still at LTV_EMAIL_DEADLINE\)/);
   });
 
   it('a failed run says that the ops recipients were told, before its one error line', { timeout: 180_000 }, async (ctx) => {
