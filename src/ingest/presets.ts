@@ -16,6 +16,12 @@ export interface ColumnSource {
   /** Other source columns the transform reads, as `$<name>` (first present of the list; NULL when none is). */
   with?: Readonly<Record<string, readonly string[]>>;
   /**
+   * The `with` columns that are times the export writes in UTC: each is given to the transform as the run's
+   * time columns are read (the input's time_format, then ltv_utc_if_naive), for ltv_utc_ts
+   * (02_macros.sql) to compare.
+   */
+  withTimes?: readonly string[];
+  /**
    * SQL over `$col` and the `with` columns: why the row is bad in the export's own terms, naming the file's
    * column and quoting its text (NULL when it is not). The row is quarantined with it before any column rule
    * is checked (06_check_rows.sql parse_error): the check's own reason would quote the transformed text.
@@ -88,7 +94,7 @@ const PRICE_COLUMNS = {
 /** A family member's copy of a purchase (RevenueCat leaves these out of its measures). */
 const FAMILY_SHARED = `coalesce(upper(ltv_trim($ownership)) = 'FAMILY_SHARED', FALSE)`;
 /** Rows that carry no money by RevenueCat's rules (see above): family sharing, and Google Play's invalidated transactions. */
-const RC_NO_MONEY = `${FAMILY_SHARED} OR coalesce(try_cast(ltv_utc_if_naive($end) AS TIMESTAMPTZ) < try_cast(ltv_utc_if_naive($start) AS TIMESTAMPTZ), FALSE)`;
+const RC_NO_MONEY = `${FAMILY_SHARED} OR coalesce(ltv_utc_ts($end) < ltv_utc_ts($start), FALSE)`;
 /** A free trial whose price columns are both empty (see above). */
 const PRICELESS_TRIAL = `ltv_text($price) IS NULL AND ltv_text($purchase) IS NULL AND coalesce(lower(ltv_trim($trial)) IN ('true', 't', '1', 'yes'), FALSE)`;
 /** A fully refunded row (refunded_at set, not a partial refund): its purchase price is what the refund takes back. */
@@ -104,6 +110,7 @@ function rcAmount(price: string, purchase: string): ColumnSource {
   return {
     from: [price, purchase],
     with: { price: [price], purchase: [purchase], refunded: ['refunded_at'], ownership: ['ownership_type'], start: ['start_time'], end: ['end_time'], trial: ['is_trial_period'] },
+    withTimes: ['start', 'end'],
     transform: `CASE WHEN ${RC_NO_MONEY} THEN '0'
       WHEN ${PRICELESS_TRIAL} THEN '0'
       WHEN NOT (${FULLY_REFUNDED}) THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,

@@ -577,11 +577,12 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   }
   const preset = presetFor(file.input.preset, reportCurrency)[c];
   if (preset) {
-    const expr = presetExpr(preset, find);
+    const time = (e: string): string => `ltv_utc_if_naive(${maybeTimeFormat(file, 'event_time', e)})`;
+    const expr = presetExpr(preset, find, time);
     if (expr !== undefined) return { ...expr, sql: utcIfNaive(preset, maybeTimeFormat(file, c, expr.sql)), reads };
     if (file.input.preset === 'revenuecat' && (c === 'amount' || c === 'currency')) {
       // price_in_usd absent: fall back to the purchased currency columns.
-      const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find);
+      const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find, time);
       if (fallback !== undefined) return { ...fallback, reads };
     }
     // A required column the preset reads from a column the file does not have: the file is not the export
@@ -647,7 +648,11 @@ function wrongDelimiter(file: SourceFile, reader: Reader): void {
   throw new AppError('INPUT', `${file.path}: line 1 (the header) is one column, ${shownName(names[0]!)}, split at ${shown(file.delimiter)}, ${given}; the file looks separated by ${shown(seems)}: give that one (${fromFlags ? '--delimiter' : '"delimiter" in the input, --delimiter'})`);
 }
 
-function presetExpr(source: ColumnSource, find: (name: string) => string | undefined): Omit<MappedColumn, 'reads'> | undefined {
+/**
+ * A preset column's SQL; `time` reads a `with` column that is a time (ColumnSource `withTimes`) as the run
+ * reads its time columns (the input's time_format; naive as UTC).
+ */
+function presetExpr(source: ColumnSource, find: (name: string) => string | undefined, time: (expr: string) => string): Omit<MappedColumn, 'reads'> | undefined {
   const present = source.from.map(find).filter((e): e is string => e !== undefined);
   if (source.from.length === 0 && source.transform) return { sql: source.transform };
   if (present.length === 0) return undefined;
@@ -657,7 +662,7 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
     // Other columns the transform reads (presets.ts `with`), longest names first so none is a prefix of another.
     for (const [name, from] of Object.entries(source.with ?? {}).sort(([a], [b]) => b.length - a.length)) {
       const expr = from.map(find).find((e) => e !== undefined);
-      sql = sql.replaceAll(`$${name}`, expr === undefined ? 'CAST(NULL AS VARCHAR)' : `(${expr})`);
+      sql = sql.replaceAll(`$${name}`, expr === undefined ? 'CAST(NULL AS VARCHAR)' : `(${source.withTimes?.includes(name) ? time(expr) : expr})`);
     }
     return sql;
   };

@@ -160,6 +160,27 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     }
   });
 
+  it('reads end_time before start_time as Google\'s invalidated transaction in any time shape the run reads: the input\'s time_format, RFC 3339\'s lower-case t and z', async () => {
+    // o pays 10; g's and h's rows end an hour before they start (invalid: no money, no cohort); k's ends a
+    // day after. Both files' times were compared only in DuckDB's own cast shapes: with a time_format (or
+    // 2026-01-06t10:00:00z) neither side was read, the row kept its 10, and g, h counted as customers.
+    const header = 'rc_original_app_user_id,product_identifier,start_time,end_time,store,is_trial_period,is_sandbox,price_in_usd,store_transaction_id,purchased_currency,price_in_purchased_currency,renewal_number,ownership_type';
+    const row = (id: string, start: string, end: string): string[] => [id, 'monthly', start, end, 'play_store', 'false', 'false', '10', `${id}1`, 'USD', '10', '1', 'PURCHASED'];
+    const formatted = [row('o', '05/01/2026 10:00', '05/02/2026 10:00'), row('g', '06/01/2026 10:00', '06/01/2026 09:00'), row('k', '07/01/2026 10:00', '08/01/2026 10:00')];
+    const rfc = [row('o', '2026-01-05T10:00:00Z', '2026-02-05T10:00:00Z'), row('h', '2026-01-06t10:00:00z', '2026-01-06t09:00:00z'), row('k', '2026-01-07t10:00:00', '2026-01-08t10:00:00')];
+    for (const [rows, time_format] of [[formatted, '%d/%m/%Y %H:%M'], [rfc, undefined]] as const) {
+      const fx = await makeFixture({ 'rc.csv': csv(header, rows as string[][]) });
+      try {
+        const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat', ...(time_format ? { time_format } : {}) }], matrices: [{ period_type: 'days', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-03-16T00:00:00Z');
+        const { report } = await readLatest(fx);
+        expect([report.summary.customers, report.summary.revenue]).toEqual([2, 20]);
+        expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([3, 0]);
+      } finally {
+        await fx.cleanup();
+      }
+    }
+  });
+
   it('reads commission and tax as exact fractions from 0 to 1; an exponent, a seventh decimal, a percentage or a negative share is a bad row quoting the file', async () => {
     const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,commission_percentage,tax_percentage,renewal_number';
     const rows = [
