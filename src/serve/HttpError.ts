@@ -71,16 +71,21 @@ export const STATUS: Record<ZenovayCode, number> = {
 /**
  * A whole HTTP/1.1 response as bytes, for a socket that has no ServerResponse (the parser refused the
  * request, or a CONNECT): the error in the family's shape, its headers, a request id, and Connection: close.
+ * It carries what every answer of the pipeline carries (createServer.ts `answer`, README "Security"):
+ * nosniff, no Referer, and the Date Node adds to its own responses.
  */
 export function rawErrorResponse(family: ErrorFamily, err: HttpError, requestId: string, now: Date): string {
   const body = errorBody(family, err, now);
   return [
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}`,
+    `date: ${now.toUTCString()}`,
     'content-type: application/json; charset=utf-8',
     `content-length: ${Buffer.byteLength(body)}`,
     'cache-control: no-store',
     ...Object.entries(err.headers).map(([k, v]) => `${k}: ${v}`),
     `x-request-id: ${requestId}`,
+    'x-content-type-options: nosniff',
+    'referrer-policy: no-referrer',
     'connection: close',
     '',
     body,

@@ -99,6 +99,10 @@ function expectZenovayError(r: Raw, status: number, code: string): void {
   const body = JSON.parse(r.body) as { success: boolean; error: { code: string; message: string; timestamp: string } };
   expect(body.success).toBe(false);
   expect(body.error.code).toBe(code);
+  // Every answer, the raw ones written to the socket too (README "Security"), and the Date any answer has.
+  expect(r.headers['x-content-type-options']).toBe('nosniff');
+  expect(r.headers['referrer-policy']).toBe('no-referrer');
+  expect(Math.abs(Date.parse(r.headers.date ?? '') - Date.now())).toBeLessThan(60_000);
 }
 
 describe('requests the HTTP parser refuses get the API error shape and a request id', () => {
