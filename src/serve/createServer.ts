@@ -108,6 +108,14 @@ class Abandonment {
   }
 }
 
+/**
+ * Header fields a request may carry (real clients send a dozen or two; browsers with cookies, proxies adding
+ * Forwarded and X-Forwarded-*, well under 50). Node keeps only the first `maxHeadersCount` (2000 by default)
+ * and drops the rest unseen, so a second Host, key, x-ltv-tenant or x-ltv-run sent after 2000 fillers was
+ * never compared with the first: the server reads one more than this and refuses a request that has it.
+ */
+const MAX_HEADER_FIELDS = 100;
+
 /** The methods any route here answers; a 405 for a path no route has lists these. */
 const METHODS = ['GET', 'HEAD', 'POST'];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -269,6 +277,11 @@ export function createServer(opts: ServerOptions): LtvServer {
     const path = q === -1 ? url : url.slice(0, q);
     log.family = familyOfPath(path);
     const method = req.method ?? 'GET';
+    // Before any header is read: which copy of a header counts must not depend on where it was sent.
+    if (req.rawHeaders.length / 2 > MAX_HEADER_FIELDS) {
+      res.setHeader('connection', 'close');
+      throw new HttpError('HEADERS_TOO_LARGE', `Too many header fields: send at most ${MAX_HEADER_FIELDS}`);
+    }
     // Node's parser takes any major version; this server speaks HTTP/1.x only (RFC 9110 §15.6.6).
     if (req.httpVersionMajor !== 1) {
       res.setHeader('connection', 'close');
@@ -391,6 +404,9 @@ export function createServer(opts: ServerOptions): LtvServer {
   // 30 s: a socket trickling its headers would be held ~40 s instead of 10. Checked every second.
   // The Host rule is checked in the pipeline (hostProblem), not by Node: its 400 has no body and no request id.
   const server = createHttpServer({ headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => answer(req, res, false));
+  // Node stops collecting header fields past this many (in batches of 32: rawHeaders then holds more than
+  // MAX_HEADER_FIELDS but never all of them); one more than the limit is enough to tell a request over it.
+  server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
   // An Expect other than 100-continue: Node's own 417 had no body and no request id. Answered by the pipeline.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => answer(req, res, true));
   // Expect: 100-continue: Node would send 100 before any check, so a request refused anyway (no key, too

@@ -420,3 +420,31 @@ describe('the default caps', () => {
     }
   });
 });
+
+describe('a request with more than 100 header fields', () => {
+  /** `n` filler fields `X0: a` … */
+  const fill = (n: number): string => Array.from({ length: n }, (_, i) => `X${i}: a\r\n`).join('');
+  const message = 'Too many header fields: send at most 100';
+
+  it('is a 431 in the path\'s shape, with a request id, then close; 100 fields are answered', async () => {
+    // Host + Connection + 98 fillers = 100 fields.
+    expect(response(await wire(`GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${fill(98)}\r\n`)).status).toBe('HTTP/1.1 200 OK');
+    const z = response(await wire(`GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${fill(99)}\r\n`));
+    expect(z.status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(z.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(z.headers.get('connection')).toBe('close');
+    expect(z.body).toMatchObject({ success: false, error: { code: 'HEADERS_TOO_LARGE', message } });
+    const a = response(await wire(`POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n${fill(500)}\r\n{}`));
+    expect(a.body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'request_header_fields_too_large', status_code: 431 });
+  });
+
+  // Node keeps the first 2000 fields and drops the rest unseen: the second copy of a header sent after 2000
+  // fillers was never compared with the first (it was answered 200 with the first Host, key, tenant).
+  it.each([
+    ['a second Host', `GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n${fill(2000)}Host: b\r\n\r\n`],
+    ['a second, different key', `GET /api/external/v1/revenue/mallory/ltv HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-Key: ${KEY}\r\n${fill(2000)}X-API-Key: other\r\n\r\n`],
+    ['a second x-ltv-tenant', `POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Api-Key ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nx-ltv-tenant: mallory\r\n${fill(2000)}x-ltv-tenant: pointer\r\n\r\n{}`],
+  ])('%s after 2000 fillers is not dropped: the request is refused, never answered with the first', async (_name, bytes) => {
+    expect(response(await wire(bytes)).status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+  });
+});
