@@ -433,6 +433,17 @@ export function createServer(opts: ServerOptions): LtvServer {
       if (!res.writableFinished) abandon.abort(new ClientGoneError('client closed the connection before its answer'));
     });
     if (draining) res.setHeader('connection', 'close');
+    if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')) {
+      // A request with a body, answered before the body has all arrived (a GET sent with one, whose route
+      // never reads it): its connection is closed after the answer ('finish' below), so the answer must say
+      // so, as the refusals before a body do; it said keep-alive and the client's next request met a closed
+      // socket. Only such requests pay for the wrapper.
+      const writeHead = res.writeHead;
+      res.writeHead = ((...args: Parameters<typeof writeHead>) => {
+        if (!req.complete) res.setHeader('connection', 'close');
+        return writeHead.apply(res, args);
+      }) as typeof writeHead;
+    }
     res.on('finish', () => {
       accessLog(requestId, req.method, log, res.statusCode, started);
       // Answered before its body has all arrived (a 401 or 415 before reading it, a GET sent with a body):

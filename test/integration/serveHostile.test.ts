@@ -448,3 +448,29 @@ describe('a request with more than 100 header fields', () => {
     expect(response(await wire(bytes)).status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
   });
 });
+
+describe('a GET whose small body arrives with its head', () => {
+  // It was answered "Connection: keep-alive" and the connection then closed: a keep-alive client sent its
+  // next request into a closed socket. Like the 401/404/405/415 answered before a body, the answer says close.
+  it.each([
+    ['Content-Length', 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello'],
+    ['chunked', 'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'],
+    ['a Zenovay GET', `GET /api/external/v1/revenue/mallory/ltv HTTP/1.1\r\nHost: x\r\nX-API-Key: ${KEY}\r\nContent-Length: 2\r\n\r\n{}`],
+  ])('%s: 200 saying Connection: close, then the connection is closed', async (_name, bytes) => {
+    const raw = await wire(bytes);
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n');
+    expect(head[0]).toBe('HTTP/1.1 200 OK');
+    expect(head.filter((l) => /^connection:/i.test(l)).map((l) => l.toLowerCase())).toEqual(['connection: close']);
+  });
+
+  it('a GET without a body, and a POST whose body its route reads, keep their connection', async () => {
+    const raw = await wire('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(raw.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(2);
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*?connection: keep-alive\r\n/i);
+    const body = JSON.stringify({ filters: { date: ['2020-01-01', '2030-12-31'] } });
+    const post = `POST /api/v1/client-api/metrics/ltv/ HTTP/1.1\r\nHost: x\r\nAuthorization: Api-Key ${KEY}\r\nx-ltv-tenant: mallory\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const two = await wire(`${post}GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(two.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(2);
+    expect(two).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*?connection: keep-alive\r\n/i);
+  });
+});
