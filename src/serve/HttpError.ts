@@ -19,6 +19,8 @@ export type ZenovayCode =
   | 'INTERNAL_ERROR'
   /** Requests Node's HTTP parser refuses before any route sees them (createServer.ts clientError). */
   | 'HEADERS_TOO_LARGE'
+  /** A request target over Node's header-size limit (createServer.ts clientError, requestTarget.ts). */
+  | 'URI_TOO_LONG'
   | 'REQUEST_TIMEOUT'
   /** An Expect header other than 100-continue (createServer.ts checkExpectation). */
   | 'EXPECTATION_FAILED'
@@ -41,6 +43,7 @@ const ADAPTY_CODES: Record<ZenovayCode, string> = {
   RATE_LIMIT_EXCEEDED: 'throttled',
   INTERNAL_ERROR: 'server_error',
   HEADERS_TOO_LARGE: 'request_header_fields_too_large',
+  URI_TOO_LONG: 'uri_too_long',
   REQUEST_TIMEOUT: 'request_timeout',
   EXPECTATION_FAILED: 'expectation_failed',
   PRECONDITION_FAILED: 'precondition_failed',
@@ -61,6 +64,7 @@ export const STATUS: Record<ZenovayCode, number> = {
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   HEADERS_TOO_LARGE: 431,
+  URI_TOO_LONG: 414,
   REQUEST_TIMEOUT: 408,
   EXPECTATION_FAILED: 417,
   PRECONDITION_FAILED: 412,

@@ -17,7 +17,7 @@ import { compileRoutes, matchRoute } from './matchRoute.js';
 import { RateLimiter } from './RateLimiter.js';
 import { bodyTooLarge, checkJsonContent, ClientGoneError, continueBody, readJsonBody } from './readJsonBody.js';
 import { parserErrorMessage } from './parserErrorMessage.js';
-import { familyOfPath, originForm, refusedTarget } from './requestTarget.js';
+import { familyOfPath, originForm, refusedTarget, targetOverflowed } from './requestTarget.js';
 import type { AuthScheme, Mount, MountAuth, RequestRecord, Route, RouteContext } from './Route.js';
 import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
@@ -520,7 +520,9 @@ export function createServer(opts: ServerOptions): LtvServer {
     connections.answerSocketError(socket, family, requestId, (bodyArriving) =>
       timeout && bodyArriving ? bodyTimeout()
       : timeout ? new HttpError('REQUEST_TIMEOUT', `The request headers were not received in time (within ${headersTimeoutMs / 1000} s)`)
-      : err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large (at most 16 KiB)')
+      // Node's limit counts the target with the headers: a long URL was answered "headers are too large".
+      : err.code === 'HPE_HEADER_OVERFLOW' && targetOverflowed(err.rawPacket, err.bytesParsed) ? new HttpError('URI_TOO_LONG', 'The URL is too long: the URL and headers may hold at most 16 KiB together')
+      : err.code === 'HPE_HEADER_OVERFLOW' ? new HttpError('HEADERS_TOO_LARGE', 'Request headers are too large: the URL and headers may hold at most 16 KiB together')
       // A whole number too large for the parser (over 2^64) declares a body far over the limit: 413, as any.
       : err.reason === 'Content-Length overflow' ? new HttpError('PAYLOAD_TOO_LARGE', 'Request body is larger than 65536 bytes (its Content-Length says so)')
       // A chunk's size likewise (it was "a chunk size must be hexadecimal digits", which it is).

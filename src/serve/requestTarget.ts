@@ -32,3 +32,18 @@ export function refusedTarget(packet: Buffer | undefined, bytesParsed: number | 
   const line = before.at(-1) ?? lines(packet.toString('latin1'))[0];
   return originForm(line?.[1] ?? '');
 }
+
+/**
+ * Whether Node's header-size limit (it counts the target with the header names and values) was passed in
+ * the request target: a 414, not a 431. Node reports the overflow where the span it was counting ends in
+ * the packet: a target at the space before the version, a header name at its colon, a value at its CR, and
+ * any span at the end of the packet. So it is the target when the line being parsed is the request line's
+ * start, or when the span ends at a space. A target cut by the end of a packet that did not start it cannot
+ * be told from a long header value: false (the 431 names both).
+ */
+export function targetOverflowed(packet: Buffer | undefined, bytesParsed: number | undefined): boolean {
+  if (!packet || bytesParsed === undefined || bytesParsed > packet.length) return false;
+  const lineStart = bytesParsed === 0 ? 0 : packet.lastIndexOf(0x0a, bytesParsed - 1) + 1;
+  if (/^[A-Z]+ \S*$/.test(packet.subarray(lineStart, bytesParsed).toString('latin1'))) return true;
+  return lineStart === 0 && packet[bytesParsed] === 0x20;
+}

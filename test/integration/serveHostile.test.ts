@@ -474,3 +474,25 @@ describe('a GET whose small body arrives with its head', () => {
     expect(two).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*?connection: keep-alive\r\n/i);
   });
 });
+
+describe('a request target over 16 KiB', () => {
+  const message = 'The URL is too long: the URL and headers may hold at most 16 KiB together';
+
+  it.each([
+    ['Zenovay', `GET /api/external/v1/revenue/${'a'.repeat(17_000)}/ltv HTTP/1.1\r\nHost: x\r\n\r\n`, 'zenovay'],
+    ['Adapty', `POST /api/v1/client-api/metrics/ltv/?${'a'.repeat(17_000)} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`, 'adapty'],
+  ])('%s path → 414 URI Too Long in its shape (it was 431 "Request headers are too large")', async (_name, bytes, family) => {
+    const r = response(await wire(bytes));
+    expect(r.status).toBe('HTTP/1.1 414 URI Too Long');
+    expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.headers.get('connection')).toBe('close');
+    if (family === 'adapty') expect(r.body).toEqual({ errors: [{ source: 'non_field_errors', errors: [message] }], error_code: 'uri_too_long', status_code: 414 });
+    else expect(r.body).toMatchObject({ success: false, error: { code: 'URI_TOO_LONG', message } });
+  });
+
+  it('a short target whose headers overflow stays a 431', async () => {
+    const r = response(await wire(`GET /api/external/v1/revenue/${'a'.repeat(10_000)}/ltv HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(10_000)}\r\n\r\n`));
+    expect(r.status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(r.body).toMatchObject({ success: false, error: { code: 'HEADERS_TOO_LARGE' } });
+  });
+});
