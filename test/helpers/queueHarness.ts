@@ -110,13 +110,20 @@ export const FAST = {
   LTV_CONNECT_TIMEOUT_MS: '2000',
 };
 
+/**
+ * The Redis the harness's workers, queues and clients use: LTV_TEST_REDIS_PORT when set (a developer's own
+ * server beside a shared one, or one per checkout running tests at once), else the default port. Each test
+ * still has its own key prefix.
+ */
+export const TEST_REDIS_PORT = Number(process.env.LTV_TEST_REDIS_PORT ?? 6379);
+
 export async function createHarness(vars: Record<string, string> = {}): Promise<Harness> {
   const prefix = `ltvtest-${randomUUID().slice(0, 8)}`;
   const dir = await mkdtemp(join(tmpdir(), 'ltv-worker-'));
   const jobsDir = join(dir, 'jobs');
   const reportsDir = join(dir, 'reports');
   await mkdir(jobsDir);
-  const base = { REDIS_URL: 'redis://127.0.0.1:6379', LTV_QUEUE_PREFIX: prefix, LTV_JOBS_DIR: jobsDir, LTV_REPORTS_DIR: reportsDir, LOG_LEVEL: 'info', ...FAST, ...vars };
+  const base = { REDIS_URL: `redis://127.0.0.1:${TEST_REDIS_PORT}`, LTV_QUEUE_PREFIX: prefix, LTV_JOBS_DIR: jobsDir, LTV_REPORTS_DIR: reportsDir, LOG_LEVEL: 'info', ...FAST, ...vars };
   const runtimes: WorkerRuntime[] = [];
   const queues: RunQueue[] = [];
   const allEvents: QueueEvents[] = [];
@@ -148,7 +155,7 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
       return q;
     },
     async events() {
-      const e = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+      const e = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: TEST_REDIS_PORT }, prefix });
       allEvents.push(e);
       await e.waitUntilReady();
       return e;
@@ -196,7 +203,7 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
       });
     },
     redis() {
-      const r = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: false });
+      const r = new Redis({ host: '127.0.0.1', port: TEST_REDIS_PORT, lazyConnect: false });
       clients.push(r);
       return r;
     },
@@ -216,7 +223,7 @@ export async function createHarness(vars: Record<string, string> = {}): Promise<
           await c.exited;
         }
       }
-      const admin = new Redis({ host: '127.0.0.1', port: 6379 });
+      const admin = new Redis({ host: '127.0.0.1', port: TEST_REDIS_PORT });
       try {
         // Connections still named after this test's prefix were not closed by whoever opened them.
         const open = (await admin.client('LIST')) as string;

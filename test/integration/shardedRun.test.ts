@@ -17,7 +17,7 @@ import { runPipeline } from '../../src/pipeline.js';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import { SHARD_QUEUE } from '../../src/queue/shardFlow.js';
 import { compareRunDirs } from '../helpers/compareRunDirs.js';
-import { createHarness, CSV, ROOT, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { createHarness, CSV, ROOT, TEST_REDIS_PORT, waitFor, type Harness } from '../helpers/queueHarness.js';
 import { silentLogger } from '../helpers/runFixture.js';
 
 let h: Harness;
@@ -146,7 +146,7 @@ describe('a sharded run', () => {
     await victim.exited;
     expect(victim.logs.some((l) => l.msg === 'shard done' && l.shard === started.shard)).toBe(false);
     const rescuers = [1, 2].map(() => h.childWorker({ LTV_CONCURRENCY: '1' }));
-    const q = new Queue(SHARD_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.prefix });
+    const q = new Queue(SHARD_QUEUE, { connection: { host: '127.0.0.1', port: TEST_REDIS_PORT }, prefix: h.prefix });
     try {
       await waitFor('the run to complete', async () => {
         const state = await runs.getJobState(runId);

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import type { RunResult } from '../../src/pipeline.js';
-import { bigCsv, ROOT, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { bigCsv, ROOT, TEST_REDIS_PORT, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 
 /** An export big enough that a run is still going when the test interrupts it. */
 const BIG = bigCsv(15_000);
@@ -94,7 +94,7 @@ test('ltv enqueue --wait with no worker says so once, keeps waiting, and follows
   expect(r.code, r.stderr).toBe(0);
   const lines = r.stderr.split('\n');
   const notice = lines.filter((l) => /no worker is taking runs/.test(l));
-  expect(notice).toEqual([expect.stringMatching(/^run \S+: no worker is taking runs from this queue \(LTV_QUEUE_PREFIX \S+ at redis:\/\/127\.0\.0\.1:6379\); still waiting: it starts when `ltv worker` runs with the same REDIS_URL and LTV_QUEUE_PREFIX$/)]);
+  expect(notice).toEqual([expect.stringMatching(new RegExp(`^run \\S+: no worker is taking runs from this queue \\(LTV_QUEUE_PREFIX \\S+ at redis://127\\.0\\.0\\.1:${TEST_REDIS_PORT}\\); still waiting: it starts when \`ltv worker\` runs with the same REDIS_URL and LTV_QUEUE_PREFIX$`))]);
   // Said before the run started, which it then followed to its end.
   expect(lines.indexOf(notice[0]!)).toBeLessThan(lines.findIndex((l) => /ingest/.test(l)));
   expect(r.stderr).toMatch(/published alone 20260316T150000Z/);

@@ -12,7 +12,7 @@ import type { RunResult } from '../../src/pipeline.js';
 import { runLockKey } from '../../src/queue/runLock.js';
 import { duplicateKey } from '../../src/config/duplicateKey.js';
 import { RUN_QUEUE } from '../../src/queue/runQueue.js';
-import { bigCsv, captureLogger, useHarness, logger, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { bigCsv, captureLogger, useHarness, logger, TEST_REDIS_PORT, waitFor, type Harness } from '../helpers/queueHarness.js';
 import { startSmtpSink } from '../helpers/smtpSink.js';
 
 const harness = useHarness();
@@ -451,7 +451,7 @@ test('a waiter whose own connection to Redis is down when the run completes ends
   await w.ready;
   const q = h.queue();
   const away = h.queue();
-  const events = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.env.LTV_QUEUE_PREFIX });
+  const events = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: TEST_REDIS_PORT }, prefix: h.env.LTV_QUEUE_PREFIX });
   try {
     await events.waitUntilReady();
     await away.waitUntilReady();
@@ -476,7 +476,7 @@ test('a waiter whose events never arrive still ends with the run: its result, or
   const w = h.worker();
   await w.ready;
   const q = h.queue();
-  const deaf = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: h.env.LTV_QUEUE_PREFIX, autorun: false });
+  const deaf = new QueueEvents(RUN_QUEUE, { connection: { host: '127.0.0.1', port: TEST_REDIS_PORT }, prefix: h.env.LTV_QUEUE_PREFIX, autorun: false });
   try {
     const good = await enqueueRun(q, h.jobsDir, 'seen', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
     const bad = await enqueueRun(q, h.jobsDir, 'bad', { source: 'cli' });
