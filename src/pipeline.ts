@@ -27,7 +27,7 @@ import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type Forecast, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
-import { abandonRun, ANY_REPORTS_DIR, commitRun, PUBLISH_TENANTS, findPublishedRun, newestRunFirst, refuseLinkOut, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { abandonRun, ANY_REPORTS_DIR, commitRun, PUBLISH_TENANTS, findPublishedRun, finishPublishedRun, newestRunFirst, refuseLinkOut, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
 import type { LatePng } from './report/addStreamingPicture.js';
 import { lateChart } from './report/svgToPngOffThread.js';
@@ -764,15 +764,8 @@ export async function runStages(
         },
         job.retention,
       );
-      if (latest !== r.slot.runId) {
-        r.latestStays = latest;
-        log.warn(unbound(log, { tenant: r.tenant, run_id: r.slot.runId, latest }), `tenant ${r.tenant}: run ${r.slot.runId} is published beside the later run ${latest}, which latest keeps pointing at`);
-      }
-      for (const problem of cleanup) {
-        const line = `${r.tenant}: run ${r.slot.runId} is published, but cleaning up after it failed: ${problem}`;
-        log.warn(unbound(log, { tenant: r.tenant, run_id: r.slot.runId }), line);
-        cleanupWarnings.push(line);
-      }
+      const stays = publishedWarnings(log, r.tenant, r.slot.runId, latest, cleanup, cleanupWarnings);
+      if (stays) r.latestStays = stays;
     });
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
     const result: RunResult = {
@@ -1030,14 +1023,29 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
     reports.set(p.tenant, report);
   }
   log.info({ runs: published.map((p) => p.runId) }, 'run already published by an earlier attempt; only what is left is done');
+  // The predecessor may have died between renaming a tenant's run into runs/ and switching its `latest`
+  // (SPEC §7: the run picked up again finishes its publish): nothing else would switch it until some later run
+  // published. Switched again as the publish does it, with its retention and cleanup.
+  const cleanupWarnings: string[] = [];
+  const latestStays = new Map<string, string>();
+  await eachLimited(published, PUBLISH_TENANTS, async (p) => {
+    const { latest, switched, cleanup } = await finishPublishedRun(p, job.retention);
+    if (switched) log.info(unbound(log, { tenant: p.tenant, run_id: p.runId }), `tenant ${p.tenant}: latest switched to run ${p.runId} (its earlier attempt stopped before switching it)`);
+    const stays = publishedWarnings(log, p.tenant, p.runId, latest, cleanup, cleanupWarnings);
+    if (stays) latestStays.set(p.tenant, stays);
+  });
   const result: RunResult = {
     job: job.name,
     asOf: asOf.toISOString(),
-    tenants: published.map((p) => ({ tenant: p.tenant, runId: p.runId, dir: p.dir, summary: reports.get(p.tenant)!.summary })),
+    tenants: published.map((p) => ({
+      tenant: p.tenant, runId: p.runId, dir: p.dir, summary: reports.get(p.tenant)!.summary,
+      ...(latestStays.has(p.tenant) ? { latestStays: latestStays.get(p.tenant)! } : {}),
+    })),
     // Each report counts its tenant's rows only: the run's totals are their sum.
     stats: sumStats(published.map((p) => reports.get(p.tenant)!.stats)),
     timings: {},
     warnings: published.flatMap((p) => runLevelWarnings(p.tenant, p.manifest.warnings ?? [], published.length)),
+    ...(cleanupWarnings.length ? { cleanupWarnings } : {}),
   };
   if (job.email && effects.email !== 'off') {
     effects.onProgress?.({ stage: 'notify', percent: STAGE_START.notify, message: 'emailing' });
@@ -1054,6 +1062,21 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
   }
   effects.onProgress?.({ stage: result.notify ? 'notify' : 'publish', percent: 100, message: 'done' });
   return result;
+}
+
+/**
+ * A tenant's run is published: logs that `latest` stays at a later run (returning its id) and each cleanup
+ * problem, which goes to `warnings` too (RunResult.cleanupWarnings).
+ */
+function publishedWarnings(log: Logger, tenant: string, runId: string, latest: string, cleanup: readonly string[], warnings: string[]): string | undefined {
+  const stays = latest === runId ? undefined : latest;
+  if (stays) log.warn(unbound(log, { tenant, run_id: runId, latest }), `tenant ${tenant}: run ${runId} is published beside the later run ${latest}, which latest keeps pointing at`);
+  for (const problem of cleanup) {
+    const line = `${tenant}: run ${runId} is published, but cleaning up after it failed: ${problem}`;
+    log.warn(unbound(log, { tenant, run_id: runId }), line);
+    warnings.push(line);
+  }
+  return stays;
 }
 
 /**

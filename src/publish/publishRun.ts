@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, existsSync, readFileSync } from 'node:fs';
 import { type FileHandle, link, lstat, mkdir, open, readFile, readdir, readlink, realpath, rename, rm, symlink, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { RUN_FILES, type Manifest, type ManifestFile } from '../ltv/runFiles.js';
 import { withFileLock } from './withFileLock.js';
@@ -381,16 +381,41 @@ export async function commitRun(
       await rm(join(slot.finalDir, '.owner'), { force: true });
       await fsyncPath(join(slot.tenantDir, 'runs'));
     }
-    const newer = await switchLatest(slot.tenantDir, slot.runId, manifest.as_of);
-    // A directory of the old 32-bit name (tenantDirOf) may hold another id's leftover runs (the old
-    // collision): its retention counts and removes this tenant's own runs only.
-    const shared = basename(slot.tenantDir) !== tenantDirName(manifest.tenant);
-    // The run is published: what retention and the leftovers' cleanup cannot remove is the caller's warning,
-    // never the run's failure (an older run chmod 000 failed a published run with "nothing was published").
-    const cleanup = await applyRetention(slot.tenantDir, retention, slot.runId, shared ? manifest.tenant : undefined)
-      .catch((e: unknown) => [`retention of ${join(slot.tenantDir, 'runs')} failed (${(e as Error).message}): let the user running ltv read and write it`]);
-    return { latest: newer ?? slot.runId, cleanup };
+    const { latest, cleanup } = await afterRename(slot.tenantDir, slot.runId, manifest, retention);
+    return { latest, cleanup };
   });
+}
+
+/**
+ * What a publish does once its run is in runs/, under the tenant's publish lock: `latest` switched to it
+ * (switchLatest's rule), retention, the leftovers' cleanup. `switched`: latest pointed elsewhere before.
+ */
+async function afterRename(
+  tenantDir: string, runId: string, manifest: Pick<Manifest, 'tenant' | 'as_of'>, retention: number,
+): Promise<{ latest: string; switched: boolean; cleanup: string[] }> {
+  const before = await readlink(join(tenantDir, 'latest')).catch(() => null);
+  const newer = await switchLatest(tenantDir, runId, manifest.as_of);
+  // A directory of the old 32-bit name (tenantDirOf) may hold another id's leftover runs (the old
+  // collision): its retention counts and removes this tenant's own runs only.
+  const shared = basename(tenantDir) !== tenantDirName(manifest.tenant);
+  // The run is published: what retention and the leftovers' cleanup cannot remove is the caller's warning,
+  // never the run's failure (an older run chmod 000 failed a published run with "nothing was published").
+  const cleanup = await applyRetention(tenantDir, retention, runId, shared ? manifest.tenant : undefined)
+    .catch((e: unknown) => [`retention of ${join(tenantDir, 'runs')} failed (${(e as Error).message}): let the user running ltv read and write it`]);
+  return { latest: newer ?? runId, switched: newer === null && before !== join('runs', runId), cleanup };
+}
+
+/**
+ * The end of the publish of a run found in runs/ by a recovered attempt (findPublishedRun): its predecessor
+ * may have been killed after the rename into runs/ and before switching `latest`, and then nothing else
+ * switched it (`latest` stayed at the older run until some later run published). Done again as commitRun
+ * does it, under the same lock and rule: `latest` is never moved back past a later run published meanwhile.
+ */
+export function finishPublishedRun(
+  published: { dir: string; runId: string; manifest: Pick<Manifest, 'tenant' | 'as_of'> }, retention: number,
+): Promise<{ latest: string; switched: boolean; cleanup: string[] }> {
+  const tenantDir = dirname(dirname(published.dir));
+  return withFileLock(join(tenantDir, '.publish'), () => afterRename(tenantDir, published.runId, published.manifest, retention));
 }
 
 /** Files checksummed and fsynced at the same time when a run is published. */
