@@ -18,11 +18,17 @@ export function formatZodIssues(file: string, error: z.ZodError, raw?: unknown, 
   // A field the file misspelt is missing too (`paht` for `path`): its "did you mean" says all, not a second
   // issue that the field is required.
   const meant = new Set(raw === undefined ? [] : error.issues.flatMap(meantPaths).map((p) => JSON.stringify(p)));
-  const issues = error.issues.filter((i) => i.code === 'unrecognized_keys' || !meant.has(JSON.stringify(i.path)));
-  const lines = issues.map((i) => `${where(i.path)}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`);
+  // zod's int() bounds a whole number to the safe integers besides the field's own max() or min(): a seed of
+  // 1e300 was told both limits, 9007199254740991 first. The field's own bound is the one to say.
+  const bounded = new Set(error.issues.filter((i) => (i.code === 'too_big' || i.code === 'too_small') && i.origin !== 'int').map((i) => `${i.code} ${JSON.stringify(i.path)}`));
+  const issues = error.issues.filter((i) => i.code === 'unrecognized_keys' || !meant.has(JSON.stringify(i.path)))
+    .filter((i) => !((i.code === 'too_big' || i.code === 'too_small') && i.origin === 'int' && bounded.has(`${i.code} ${JSON.stringify(i.path)}`)));
+  const lines = [...new Set(issues.map((i) => `${where(i.path)}: ${raw === undefined ? i.message : jobIssueMessage(i, raw)}`))];
   // One line (every user error is one line): several issues are joined with "; ", each said once (a flag
-  // given for every --input is one mistake, not one per input).
-  return [...new Set(lines)].join('; ');
+  // given for every --input is one mistake, not one per input), and the file named once, before the first.
+  const named = `${file}: `;
+  const rest = lines.every((l) => l.startsWith(named)) ? lines.slice(1).map((l) => l.slice(named.length)) : lines.slice(1);
+  return [lines[0] ?? '', ...rest].join('; ');
 }
 
 /** The `ltv run` flags that set a job's fields (runCommand.ts flagsToJob), by field. */

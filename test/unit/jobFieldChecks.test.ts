@@ -130,3 +130,18 @@ describe('inputs[]: a query input', () => {
     expect(() => query({ format: 'auto', time_format: '%d/%m/%Y' })).not.toThrow();
   });
 });
+
+describe('forecast.seed', () => {
+  const withSeed = (seed: number): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], forecast: { seed } }, '/tmp');
+
+  it('refuses a seed beyond 2³² − 1 with its own limit alone (1e300 was told two limits, zod\'s safe-integer bound first)', () => {
+    expect(() => withSeed(4294967295)).not.toThrow();
+    expect(() => withSeed(1e300)).toThrow(/^command line: forecast\.seed: must be at most 4294967295, not the number 1e\+300$/);
+    expect(() => withSeed(2 ** 60)).toThrow(/^command line: forecast\.seed: must be at most 4294967295, not the number 1152921504606847000$/);
+  });
+
+  it('names the file once before several mistakes (each was "file: field: …; file: field: …")', () => {
+    expect(() => jobFromFlags({ inputs: [{ path: 'x.csv' }], retention: 0, forecast: { seed: 1e300 } }, '/tmp'))
+      .toThrow(/^command line: retention: must be at least 1, not the number 0; forecast\.seed: must be at most 4294967295, not the number 1e\+300$/);
+  });
+});

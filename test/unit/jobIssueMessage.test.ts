@@ -24,9 +24,9 @@ describe('job file messages', () => {
     // stands for is not also said to be missing (a second error in the same line).
     expect(refusal({ inputs: [{ paht: 'e.csv' }] })).toBe('job.json: inputs[0]: unknown field paht (did you mean "path"?); the fields here are path, query, connection, ssl, ssl_ca, format, preset, map, delimiter, time_format');
     expect(refusal({ inputs: [input], timzeone: 'UTC' })).toMatch(/^job\.json: the job: unknown field timzeone \(did you mean "timezone"\?\); /);
-    // A name too far from every field still gets the missing field's own message.
+    // A name too far from every field still gets the missing field's own message (the file named once).
     expect(refusal({ inputs: [{ file: 'e.csv' }] })).toBe('job.json: inputs[0]: unknown field file; the fields here are path, query, connection, ssl, ssl_ca, format, preset, map, delimiter, time_format; '
-      + 'job.json: inputs[0].path: give either "path" (a file or glob) or "query" with "connection": "env:NAME"');
+      + 'inputs[0].path: give either "path" (a file or glob) or "query" with "connection": "env:NAME"');
     expect(refusal({ inputs: [{ ...input, map: { amout: 'Total' } }] })).toMatch(/^job\.json: inputs\[0\]\.map: unknown field amout \(did you mean "amount"\?\); the fields here are customer_id, event_time, amount, transaction_id, currency, .*, attribution_creative$/);
   });
 
