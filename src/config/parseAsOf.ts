@@ -8,15 +8,16 @@ import { quotedName } from '../format/listed.js';
 
 /**
  * The shape of an as-of time: date, T, hours and minutes, seconds and a fraction optional (at most
- * milliseconds, then any zeros: T is a Date), then Z or an offset ±hh:mm (RFC 3339's); T and Z in either case.
+ * milliseconds, then any zeros: T is a Date), then Z or an offset ±hh:mm (RFC 3339's); T and Z in either case,
+ * or a space for the T, as RFC 3339 allows and the rows' own times are read (ltv_iso_shape, 02_macros.sql).
  * Written without flags: jobs/job.schema.json takes it as its pattern (jobJsonSchema.ts).
  */
-export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,3}0*)?)?([Zz]|[+-]\d{2}:\d{2})$/;
+export const INSTANT = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,3}0*)?)?([Zz]|[+-]\d{2}:\d{2})$/;
 /**
  * INSTANT with a fraction of any length: a finer one is refused as such, not as a missing offset (10 digits
  * or more were told to "give" the offset they had).
  */
-const INSTANT_ANY_FRACTION = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
+const INSTANT_ANY_FRACTION = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * The text as given, quoted on one line and at most 80 characters: a queued run's as-of comes from a queue's
@@ -40,10 +41,13 @@ export function asOfProblem(text: string): string | null {
     return `${shown(text)} is not an ISO 8601 time (e.g. 2026-03-16T15:00:00Z)`;
   }
   if (!INSTANT_ANY_FRACTION.test(text)) {
-    // The example keeps the time given (a date alone: its midnight); a space for the T is written as T.
-    const time = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/i.exec(text);
-    const base = time ? millis(`${time[1]}T${time[2]}`) : `${text.slice(0, 10)}T00:00:00`;
-    return `${shown(text)} has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
+    // The example keeps the date and time given (a date alone: its midnight), with a T.
+    const [, date, time, after = ''] = /^(\d{4}-\d{2}-\d{2})(?:[Tt ]+(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?([\s\S]*)$/.exec(text) ?? [];
+    const base = millis(`${date ?? text.slice(0, 10)}T${time ?? '00:00:00'}`);
+    if (after === '') return `${shown(text)} has no UTC offset: give one, e.g. ${base}Z or ${base}+01:00 (without it the time would be read in UTC, not in the report time zone)`;
+    // Something JavaScript reads, but not where RFC 3339 puts it ("2026-03-16 15:00:00 Z", two spaces for the T).
+    const offset = /^\s*([Zz]|[+-]\d{2}:\d{2})$/.exec(after)?.[1];
+    return `${shown(text)} is not an ISO 8601 time: write ${offset ? `it as ${base}${offset.toUpperCase()}` : `e.g. ${base}Z or ${base}+01:00`} (one T or space between date and time, the UTC offset right after the time)`;
   }
   const wrong = notOnTheCalendar(text);
   if (wrong) return `${shown(text)} is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`;

@@ -32,8 +32,8 @@ test('the committed schema takes a pattern field\'s value exactly when ltv does,
     ['duckdb', { memory_limit: '4g' }, false], ['duckdb', { memory_limit: '4ib' }, false], ['duckdb', { memory_limit: '4PB' }, false], ['duckdb', { memory_limit: ' 4GB' }, false],
     ['currency', 'usd', true], ['currency', 'Eur', true], ['currency', 'US', false],
     ['inputs', [{ query: 'SELECT 1', connection: 'env:DB_URL' }], true], ['inputs', [{ query: 'SELECT 1', connection: 'ENV:DB_URL' }], false],
-    // as_of by --as-of's rule: seconds optional, T and Z in either case, the offset with its colon.
-    ['as_of', '2024-01-01T00:00:00Z', true], ['as_of', '2024-01-01t00:00:00z', true], ['as_of', '2024-01-01T00:00Z', true],
+    // as_of by --as-of's rule: seconds optional, T (or a space for it) and Z in either case, the offset with its colon.
+    ['as_of', '2024-01-01T00:00:00Z', true], ['as_of', '2024-01-01t00:00:00z', true], ['as_of', '2024-01-01T00:00Z', true], ['as_of', '2024-01-01 00:00:00Z', true], ['as_of', '2024-01-01 00:00:00 Z', false],
     ['as_of', '2024-01-01T00:00:00.123000Z', true], ['as_of', '2024-01-01T00:00:00.123456Z', false], ['as_of', '2024-01-01T00:00:00+0100', false], ['as_of', '2024-01-01T00:00:00', false],
     ['as_of', '2024-01-01', false], ['min_event_time', '2000-01-01T00:00:00+01:00', true],
     ['email', { to: ['Finance@Example.COM'] }, true], ['email', { to: ['finance'] }, false],

@@ -9,8 +9,13 @@ describe('parseAsOf', () => {
     ['2026-03-01T00:00-03:00', '2026-03-01T03:00:00.000Z'],
     ['2026-03-01T10:30:15.5+05:30', '2026-03-01T05:00:15.500Z'],
     ['2026-03-01t10:00z', '2026-03-01T10:00:00.000Z'],
+    // RFC 3339 lets a space stand for the T, as the rows' own times may (ltv_iso_shape, 02_macros.sql): it was
+    // told it had "no UTC offset" though it ended in Z, with an example at midnight instead of its 15:00.
+    ['2026-03-16 15:00:00Z', '2026-03-16T15:00:00.000Z'],
+    ['2026-03-16 15:00+01:00', '2026-03-16T14:00:00.000Z'],
   ])('reads %s', (text, iso) => {
     expect(parseAsOf(text).toISOString()).toBe(iso);
+    expect(asOfText.safeParse(text).success).toBe(true);
   });
 
   it.each([
@@ -36,6 +41,12 @@ describe('parseAsOf', () => {
   ])('refuses %s, an offset without its colon, saying how to write it', (text, offset, example) => {
     // It said "has no UTC offset" of a time that has one, and suggested midnight for it.
     expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}": write its UTC offset as ${offset} (e.g. ${example})`);
+  });
+
+  it.each([
+    ['2026-03-16 15:00:00 Z', 'it as 2026-03-16T15:00:00Z'], ['2026-03-16  15:00+01:00', 'it as 2026-03-16T15:00+01:00'],
+  ])('refuses %s, whose offset JavaScript reads apart from its time, keeping its date and time in the example', (text, example) => {
+    expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" is not an ISO 8601 time: write ${example} (one T or space between date and time, the UTC offset right after the time)`);
   });
 
   it('reads the 29th of February of a leap year', () => {
