@@ -38,7 +38,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'email.subject': 'Subject template; placeholders {tenant} {date} {ltv} {horizon} {currency} {job}.',
   'email.attach_csv': 'Attach ltv.csv as well as ltv.xlsx.',
   'email.max_attachment_bytes': 'Files are attached while their total stays within this; the rest is linked.',
-  'email.link_base_url': 'Base URL where the reports directory is served statically; links are <base>/<tenant>/runs/<run-id>/ltv.xlsx.',
+  'email.link_base_url': 'http:// or https:// base URL where the reports directory is served statically; links are <base>/<tenant>/runs/<run-id>/ltv.xlsx.',
   alert_after: 'Stale-report alert: when no run was published for this long (e.g. "36h"), the worker emails email.ops once, and once more when a run is published again.',
   max_run_time: 'A run still going after this long (e.g. "2h") is stopped before it publishes: nothing is published, the last report stays, and it is not retried. Absent: no limit.',
   duckdb: 'Resources of each run; LTV_DUCKDB_THREADS and LTV_DUCKDB_MEMORY_LIMIT fill what is left out.',

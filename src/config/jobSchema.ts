@@ -3,6 +3,7 @@
 import { z } from './zod.js';
 import { CronExpressionParser } from 'cron-parser';
 import { formatCountOf } from '../format/money.js';
+import { quotedName } from '../format/listed.js';
 import { TENANT_ID_MAX } from './tenantId.js';
 import { asOfProblem, INSTANT } from './parseAsOf.js';
 import { parseDuration } from './parseDuration.js';
@@ -211,8 +212,15 @@ export const EmailSchema = z.strictObject({
    * Public base URL where the reports directory is served statically (`ltv serve` answers API snapshots
    * only): a file too large to attach is linked as <link_base_url>/<tenant>/runs/<run-id>/ltv.xlsx.
    */
-  link_base_url: z.string().url().optional(),
+  // Becomes the href of the email's download links: any other scheme (javascript:, file:, data:) was taken
+  // and reached every inbox as a link. The pattern is case-blind without a flag (jobJsonSchema.ts refuseFlags).
+  link_base_url: z.string().regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\//, { error: (issue) => webAddressProblem(String(issue.input)), abort: true })
+    .refine((text) => URL.canParse(text), { error: (issue) => webAddressProblem(String(issue.input)) }).optional(),
 });
+
+function webAddressProblem(text: string): string {
+  return `${quotedName(text, 80)} is no http:// or https:// address (every link in the email starts with it): give the web address the reports directory is served at, e.g. "https://reports.example.com/ltv"`;
+}
 
 /** SPEC §9 forecasts (src/forecast/README.md). */
 export const ForecastSchema = z.strictObject({

@@ -145,3 +145,23 @@ describe('forecast.seed', () => {
       .toThrow(/^command line: retention: must be at least 1, not the number 0; forecast\.seed: must be at most 4294967295, not the number 1e\+300$/);
   });
 });
+
+describe('email.link_base_url', () => {
+  const withLink = (link_base_url: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], email: { to: ['a@example.com'], link_base_url } }, '/tmp');
+  const HTTP_ONLY = (v: string): string => `command line: email.link_base_url: ${JSON.stringify(v)} is no http:// or https:// address (every link in the email starts with it): give the web address the reports directory is served at, e.g. "https://reports.example.com/ltv"`;
+
+  it('takes an http or https address, in either case', () => {
+    expect(() => withLink('https://reports.example.com/ltv')).not.toThrow();
+    expect(() => withLink('HTTP://10.0.0.5:8080')).not.toThrow();
+  });
+
+  it('refuses any other scheme ("javascript:alert(1)" became the href of the email\'s download link)', () => {
+    for (const v of ['javascript:alert(1)', 'file:///srv/reports', 'ftp://example.com/r', 'data:text/html,x', 'https:reports.example.com']) {
+      expect(() => withLink(v), v).toThrow(new RegExp(`^${HTTP_ONLY(v).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+    }
+  });
+
+  it('refuses text that is no address, saying what to write (it said "Invalid URL")', () => {
+    for (const v of ['not a url', 'https://', 'https://exa mple.com']) expect(() => withLink(v), v).toThrow(new RegExp(`^${HTTP_ONLY(v).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+  });
+});

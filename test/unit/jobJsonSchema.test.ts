@@ -51,6 +51,7 @@ test('the committed schema takes a pattern field\'s value exactly when ltv does,
     ['matrices', [{ period_type: 'days', period_unit: 'week' }, { period_type: 'days', period_unit: 'month' }], true],
     ['email', { to: ['a@example.com'], subject: '{foo} report' }, false], ['email', { to: ['a@example.com'], subject: '{tenant}: {ltv} {currency} {x' }, true],
     ['email', { to: ['a@example.com'], subject: 'LTV {date} {job} at {horizon}' }, true],
+    ['email', { to: ['a@example.com'], link_base_url: 'HTTPS://reports.example.com' }, true], ['email', { to: ['a@example.com'], link_base_url: 'javascript:alert(1)' }, false],
   ];
   // Formats are not what is compared here (ltv checks them itself); patterns are.
   const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(JSON.parse(await readFile(FILE, 'utf8')) as object);
