@@ -7,6 +7,7 @@ import type { z } from 'zod';
 export const EXPECTED: Readonly<Record<string, string>> = {
   array: 'a list, e.g. ["…"]',
   object: 'an object, e.g. {"…": …}',
+  record: 'an object, e.g. {"…": …}',
   string: 'text in double quotes',
   number: 'a number',
   int: 'a whole number',

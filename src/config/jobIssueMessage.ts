@@ -20,6 +20,11 @@ const LIST_EXAMPLES: Readonly<Record<string, string>> = {
   'email.ops': 'a list of addresses, e.g. ["ops@example.com"]',
 };
 
+/** A job's objects of free keys as they are written (zod's word for them is "record"), by path without indices. */
+const OBJECT_EXAMPLES: Readonly<Record<string, string>> = {
+  'inputs.map': 'an object from canonical column to the file\'s column, e.g. {"amount": "price"}',
+};
+
 type Node = { properties?: Record<string, Node>; propertyNames?: { enum?: string[] }; items?: Node; anyOf?: Node[]; oneOf?: Node[]; allOf?: Node[] };
 
 /** The JSON Schema node at `path` (numbers index lists), its alternatives merged: what may be written there. */
@@ -79,7 +84,8 @@ export function jobIssueMessage(issue: z.core.$ZodIssue, raw: unknown): string {
     }
     case 'invalid_type': {
       const v = valueAt(raw, issue.path);
-      const want = (issue.expected === 'array' ? LIST_EXAMPLES[issue.path.join('.')] : undefined) ?? EXPECTED[issue.expected] ?? issue.expected;
+      const examples = issue.expected === 'array' ? LIST_EXAMPLES : issue.expected === 'record' ? OBJECT_EXAMPLES : {};
+      const want = examples[issue.path.filter((k) => typeof k !== 'number').join('.')] ?? EXPECTED[issue.expected] ?? issue.expected;
       return v === undefined ? `is required: ${want}` : `must be ${want}, not ${kindOf(v)}`;
     }
     case 'invalid_value':

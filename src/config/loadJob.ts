@@ -8,6 +8,7 @@ import { jsonErrorWhere } from './jsonErrorWhere.js';
 import { AppError } from './AppError.js';
 import { JobSchema, type Job, type JobInput } from './jobSchema.js';
 import { jobIssueMessage, meantPaths } from './jobIssueMessage.js';
+import { formatBytes } from '../format/money.js';
 
 /** A field's path as a job file's author reads it: `inputs[0].time_format`. */
 function fieldName(path: readonly PropertyKey[]): string {
@@ -97,6 +98,9 @@ export async function loadJob(file: string): Promise<Job> {
   return jobFromText(file, await readJobText(file));
 }
 
+/** The largest job file read (README "The job file"): a job is some lines of settings. */
+export const JOB_FILE_MAX_BYTES = 1024 * 1024;
+
 /** A job file's text, as loadJob reads it (a run that must keep one definition keeps this: shardFlow.ts). */
 export async function readJobText(file: string): Promise<string> {
   const path = resolve(file);
@@ -107,6 +111,11 @@ export async function readJobText(file: string): Promise<string> {
       const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a regular file';
       throw new AppError('CONFIG', `${file}: is ${kind}, not a job file: give a job's .json file, e.g. jobs/example.json`);
     }
+    // By its size, before reading: a data file given for the job (600 MB) was read for seconds into as much
+    // memory, to end in "ERR_STRING_TOO_LONG"; a worker carries the text in each run's queue data too.
+    if (st.size > JOB_FILE_MAX_BYTES) {
+      throw new AppError('CONFIG', `${file}: is ${formatBytes(st.size)}, and a job file is at most 1 MiB (${JOB_FILE_MAX_BYTES.toLocaleString('en-US')} bytes; a job is some lines of settings, its data is read from its "inputs"): give the job's .json file`);
+    }
     // A byte order mark (Windows editors write one) is no part of the JSON.
     return utf8Text(await readFile(path));
   } catch (e) {
@@ -115,6 +124,7 @@ export async function readJobText(file: string): Promise<string> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AppError('CONFIG', `${file}: no such job file: give the path of a job's .json file, e.g. jobs/example.json`);
     if (code === 'EACCES') throw new AppError('CONFIG', `${file}: the job file cannot be read by this user (permission denied): make it readable`);
+    if (code === 'ELOOP') throw new AppError('CONFIG', `${file}: a symbolic link on its path leads back to itself (a loop of links, or a chain of more than 40; ELOOP): point the link at a job's .json file`);
     throw new AppError('CONFIG', `${file}: cannot read the job file (${code ?? String(e)})`);
   }
 }
@@ -126,7 +136,7 @@ export function jobFromText(file: string, text: string): Job {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new AppError('CONFIG', `${file}: ${jsonErrorWhere(text, (e as Error).message)}`);
+    throw new AppError('CONFIG', `${file}: ${jsonErrorWhere(text, (e as Error).message, 'remove it, or write the note in "description"')}`);
   }
   const twice = duplicateKey(text);
   if (twice) {

@@ -1,7 +1,7 @@
 // A job file that is no regular file is refused at once: reading a FIFO waited for a writer forever
 // (`ltv run pipe.json` hung without a word), and a directory said only "(EISDIR)".
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -143,4 +143,57 @@ describe('loadJob', () => {
       db.closeSync();
     }
   });
+});
+
+describe('a job file\'s mistakes said so that its author can act', () => {
+  const inDir = async (body: (dir: string) => Promise<void>): Promise<void> => {
+    const dir = await mkdtemp(join(tmpdir(), 'ltv-jobfile-'));
+    try {
+      await body(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const refusal = async (file: string): Promise<string> => ((await loadJob(file).catch((e: unknown) => e)) as Error).message;
+
+  it('names a loop of symbolic links as an input\'s path does (it said "cannot read the job file (ELOOP)")', () => inDir(async (dir) => {
+    await symlink(join(dir, 'b.json'), join(dir, 'a.json'));
+    await symlink(join(dir, 'a.json'), join(dir, 'b.json'));
+    const file = join(dir, 'a.json');
+    expect(await refusal(file)).toBe(`${file}: a symbolic link on its path leads back to itself (a loop of links, or a chain of more than 40; ELOOP): point the link at a job's .json file`);
+  }));
+
+  it('refuses a file over 1 MiB by its size, before reading it (600 MB took 6 s and 700 MB, then said "ERR_STRING_TOO_LONG")', () => inDir(async (dir) => {
+    const file = join(dir, 'big.json');
+    // Sparse: 600 MB that take no disk and would take seconds to read.
+    await writeFile(file, '');
+    await truncate(file, 600_000_000);
+    const started = Date.now();
+    expect(await refusal(file)).toBe(`${file}: is 600.0 MB, and a job file is at most 1 MiB (1,048,576 bytes; a job is some lines of settings, its data is read from its "inputs"): give the job's .json file`);
+    expect(Date.now() - started).toBeLessThan(500);
+    // 1 MiB itself loads (a long description stands for any long field).
+    const exact = JSON.stringify({ inputs: [{ path: 'a.csv' }], description: '' });
+    await writeFile(file, JSON.stringify({ inputs: [{ path: 'a.csv' }], description: 'x'.repeat(1_048_576 - exact.length) }));
+    expect((await loadJob(file)).description).toHaveLength(1_048_576 - exact.length);
+  }));
+
+  it('says what an input\'s "map" is when it is given a list (it said "must be record, not a list")', () => inDir(async (dir) => {
+    const file = join(dir, 'map.json');
+    await writeFile(file, JSON.stringify({ inputs: [{ path: 'a.csv', map: [['amount', 'price']] }] }));
+    expect(await refusal(file)).toBe(`${file}: inputs[0].map: must be an object from canonical column to the file's column, e.g. {"amount": "price"}, not a list`);
+  }));
+
+  it('says JSON has no comments when a comment is where the JSON breaks (it said "Expected property name or \'}\'")', () => inDir(async (dir) => {
+    const file = join(dir, 'comment.json');
+    const said = 'JSON has no comments: remove it, or write the note in "description"';
+    await writeFile(file, '{\n  // nightly\n  "inputs": [{"path": "a.csv"}]\n}\n');
+    expect(await refusal(file)).toBe(`${file}: line 2, column 3: not valid JSON (${said})`);
+    await writeFile(file, '{\n  "inputs": [{"path": "a.csv"}], /* nightly */\n  "tenant": "t"\n}\n');
+    expect(await refusal(file)).toBe(`${file}: line 2, column 34: not valid JSON (${said})`);
+    await writeFile(file, '{"inputs": [{"path": "a.csv"}] // nightly\n}');
+    expect(await refusal(file)).toBe(`${file}: line 1, column 32: not valid JSON (${said})`);
+    // A slash that opens no comment keeps V8's words.
+    await writeFile(file, '{"inputs": [{"path": "a.csv"}], /x}');
+    expect(await refusal(file)).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 1, column 33: not valid JSON \\(Expected`));
+  }));
 });
