@@ -97,7 +97,7 @@ const anyCase = (code: string): string => [...code].map((c) => `[${c.toUpperCase
  * What the loader checks beyond zod's shapes (its refinements), said in JSON Schema where it can be, so that
  * an editor flags what `ltv` refuses: an input is a file (path) or a query with its connection, and each
  * refuses the other's fields; the report currency is one of ISO 4217's current codes; a tenant has no white
- * space at its ends; matrices are not listed twice; a subject's {placeholder} is one ltv fills. Not said here
+ * space at its ends; matrices and formats are not listed twice; a subject's {placeholder} is one ltv fills. Not said here
  * (ltv checks them when it loads the job, with a line naming the field): a cron pattern's ranges, a time
  * zone's existence, a duration or memory limit of zero, and two matrices equal only once defaults apply.
  */
@@ -114,6 +114,7 @@ function withRefinements(schema: Node): void {
   props.currency!.pattern = `^(?:${[...ISO_4217].sort().map(anyCase).join('|')})$`;
   props.tenant!.pattern = `^(?!${EDGE_SPACE_CLASS})[\\s\\S]*(?<!${EDGE_SPACE_CLASS})$`;
   props.matrices!.uniqueItems = true;
+  props.formats!.uniqueItems = true;
   const email = props.email!;
   email.properties!.subject!.pattern = `^(?:[^{]|\\{(?:${SUBJECT_PLACEHOLDERS.map((p) => p.slice(1, -1)).join('|')})\\}|\\{(?!\\w+\\}))*$`;
 }

@@ -314,7 +314,13 @@ export const JobSchema = z.strictObject({
     });
   }).default(DEFAULT_MATRICES.map((m) => ({ ...m }))),
   // At least one: an empty list published a run without a report file, only its snapshots.
-  formats: z.array(z.enum(['json', 'csv', 'xlsx'])).min(1, 'list at least one of "json", "csv", "xlsx" (leave the field out for all three)').default(['json', 'csv', 'xlsx']),
+  // A format listed twice was taken without a word (its file written once): refused as a repeated matrix is.
+  formats: z.array(z.enum(['json', 'csv', 'xlsx'])).min(1, 'list at least one of "json", "csv", "xlsx" (leave the field out for all three)').superRefine((list, ctx) => {
+    list.forEach((f, i) => {
+      const earlier = list.indexOf(f);
+      if (earlier < i) ctx.addIssue({ code: 'custom', path: [i], message: `repeats formats[${earlier}] ("${f}"): list each format once` });
+    });
+  }).default(['json', 'csv', 'xlsx']),
   /** A run whose share of bad rows exceeds this fails without publishing (SPEC §3). */
   max_bad_row_share: z.number().min(0).max(1).default(0.01),
   retention: z.number().int().min(1).default(30),

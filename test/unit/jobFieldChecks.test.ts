@@ -165,3 +165,11 @@ describe('email.link_base_url', () => {
     for (const v of ['not a url', 'https://', 'https://exa mple.com']) expect(() => withLink(v), v).toThrow(new RegExp(`^${HTTP_ONLY(v).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
   });
 });
+
+describe('formats', () => {
+  it('refuses a format listed twice, as a matrix listed twice is (["json", "json"] was taken without a word)', () => {
+    expect(() => jobFromFlags({ inputs: [{ path: 'x.csv' }], formats: ['json', 'csv', 'json'] }, '/tmp'))
+      .toThrow(/^command line: formats\[2\]: repeats formats\[0\] \("json"\): list each format once$/);
+    expect(() => jobFromFlags({ inputs: [{ path: 'x.csv' }], formats: ['csv', 'json'] }, '/tmp')).not.toThrow();
+  });
+});
