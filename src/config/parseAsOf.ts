@@ -51,6 +51,12 @@ export function asOfProblem(text: string): string | null {
   }
   const wrong = notOnTheCalendar(text);
   if (wrong) return `${shown(text)} is no calendar time: ${wrong} (JavaScript would roll it over into the next month or day)`;
+  // RFC 3339 writes offsets to ±23:59, but no zone is further from UTC than 14 hours: +15:00 is a typo that
+  // moved T by a day's worth of hours without a word.
+  const offset = /[+-](\d{2}):(\d{2})$/.exec(text);
+  if (offset && Number(offset[1]) * 60 + Number(offset[2]) > 14 * 60) {
+    return `${shown(text)} has the UTC offset ${offset[0]}, beyond ±14:00, the widest any time zone has (Pacific/Kiritimati's +14:00): give the offset of the zone the time was written in`;
+  }
   // T is a Date everywhere (milliseconds) while rows keep microseconds: a finer fraction was cut silently,
   // leaving out a row at .9995 before a T of .999999. Trailing zeros say nothing finer.
   const fraction = /\.(\d{4,})/.exec(text);

@@ -49,6 +49,17 @@ describe('parseAsOf', () => {
     expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" is not an ISO 8601 time: write ${example} (one T or space between date and time, the UTC offset right after the time)`);
   });
 
+  it.each(['2026-03-16T15:00:00+15:00', '2026-03-16T15:00-14:30', '2026-03-16T15:00+23:59'])('refuses %s, whose UTC offset no time zone has (beyond ±14:00; +15:00 was taken)', (text) => {
+    const offset = text.slice(-6);
+    expect(() => parseAsOf(text)).toThrow(`--as-of: "${text}" has the UTC offset ${offset}, beyond ±14:00, the widest any time zone has (Pacific/Kiritimati's +14:00): give the offset of the zone the time was written in`);
+    expect(asOfText.safeParse(text).success).toBe(false);
+  });
+
+  it('reads the offsets real zones have, to ±14:00', () => {
+    expect(parseAsOf('2026-03-16T15:00:00+14:00').toISOString()).toBe('2026-03-16T01:00:00.000Z');
+    expect(parseAsOf('2026-03-16T15:00:00-12:00').toISOString()).toBe('2026-03-17T03:00:00.000Z');
+  });
+
   it('reads the 29th of February of a leap year', () => {
     expect(parseAsOf('2024-02-29T23:59:59Z').toISOString()).toBe('2024-02-29T23:59:59.000Z');
   });
