@@ -11,7 +11,7 @@ import { parseDuration } from './config/parseDuration.js';
 import { futureAsOfError } from './config/parseAsOf.js';
 import { envValue } from './config/env.js';
 import { makeDirs } from './publish/makeDirs.js';
-import type { Job } from './config/jobSchema.js';
+import { minEventTimeProblem, type Job } from './config/jobSchema.js';
 import { badRowShareError, badRowShareExceeded, checkRows, commonestReason, recountBadRows, type CheckResult } from './ingest/checkRows.js';
 import { loadRates } from './ingest/loadRates.js';
 import { resolveInputs, type SourceFile } from './ingest/resolveInputs.js';
@@ -257,6 +257,10 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
   // The job file's own time names the file; one given with the run (flag, schedule slot, request) the flag.
   const future = futureAsOfError(asOf, effects.asOf || !job.as_of ? undefined : `give an earlier "as_of" in the job file ${job.file} (or one as --as-of)`);
   if (future) throw new AppError('CONFIG', future);
+  // The job's own as_of was checked against min_event_time at load (jobSchema.ts); one given with the run is
+  // checked here, before ingest, which would otherwise end in "all rows are bad".
+  const noRows = minEventTimeProblem(job.min_event_time, asOf, `the as-of time ${asOf.toISOString()}`);
+  if (noRows) throw new AppError('CONFIG', `${job.file}: min_event_time: ${noRows}; give an earlier min_event_time, or check ${effects.asOfFrom ?? (job.name === 'adhoc' ? '--as-of' : `"as_of" in ${job.file} or the run's --as-of`)}`);
   // What the forecast thread reads of the environment is checked now, not after ingest and compute.
   if (job.forecast.model !== 'off') envValue('LTV_FORECAST_HEAP_MB');
   const log = childLogger(effects.logger, { job: job.name, asOf: asOf.toISOString() });

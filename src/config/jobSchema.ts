@@ -354,7 +354,20 @@ export const JobSchema = z.strictObject({
    * any shard). 1 = one process. `ltv run` (no Redis) always runs in one process.
    */
   shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
+}).superRefine((job, ctx) => {
+  // Rows before min_event_time are bad and rows after T are left out: a min_event_time not before the job's
+  // as_of left no row to read, and the run failed after its whole ingest with "all rows are bad".
+  if (job.as_of !== undefined) {
+    const why = minEventTimeProblem(job.min_event_time, new Date(job.as_of), `"as_of" (${job.as_of})`);
+    if (why) ctx.addIssue({ code: 'custom', path: ['min_event_time'], message: `${why}; give an earlier min_event_time` });
+  }
 });
+
+/** Why min_event_time leaves no row before the as-of time `asOf` (named as `asOfName`), or null. */
+export function minEventTimeProblem(minEventTime: string, asOf: Date, asOfName: string): string | null {
+  if (new Date(minEventTime).getTime() < asOf.getTime()) return null;
+  return `${minEventTime} is not earlier than ${asOfName}: every row would be before the one or after the other`;
+}
 export type JobInput = z.input<typeof JobSchema>;
 export type Job = z.infer<typeof JobSchema> & {
   /** File name without extension (or "adhoc" for `ltv run --input`). */

@@ -71,14 +71,18 @@ test('POST /api/v1/runs with the admin key enqueues a run; GET /api/v1/runs/:id 
     expect(done.json()).toMatchObject({ id, job: 'web', state: 'completed', result: { asOf: '2026-02-01T00:00:00.000Z' } });
 
     // An as_of before every row: the failure names the request's as_of, which set it (it said to check
-    // "as_of" in the job file, which has none, or a --as-of that nobody gave).
-    const early = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify({ job: 'web', as_of: '1980-01-01T00:00:00Z' }) });
-    const earlyId = (early.json() as { id: string }).id;
-    const failed = await waitFor('run failed', async () => {
-      const r = await httpRequest(server.port, `/api/v1/runs/${encodeURIComponent(earlyId)}`, { headers: { authorization: `Bearer ${key}` } });
-      return (r.json() as { state: string }).state === 'failed' ? r.json() as { error: string } : undefined;
-    }, 60_000);
-    expect(failed.error).toMatch(/ is after the as-of time 1980-01-01T00:00:00\.000Z: nothing was published \(the report would be empty\); check the "as_of" in the body of the run request \(POST \/api\/v1\/runs\): the data starts later$/);
+    // "as_of" in the job file, which has none, or a --as-of that nobody gave). 2000: after the default
+    // min_event_time (1990), before the data; one before that is refused as the run starts, naming it too.
+    const failedAt = async (as_of: string): Promise<{ error: string }> => {
+      const early = await httpRequest(server.port, '/api/v1/runs', { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify({ job: 'web', as_of }) });
+      const earlyId = (early.json() as { id: string }).id;
+      return await waitFor('run failed', async () => {
+        const r = await httpRequest(server.port, `/api/v1/runs/${encodeURIComponent(earlyId)}`, { headers: { authorization: `Bearer ${key}` } });
+        return (r.json() as { state: string }).state === 'failed' ? r.json() as { error: string } : undefined;
+      }, 60_000);
+    };
+    expect((await failedAt('2000-01-01T00:00:00Z')).error).toMatch(/ is after the as-of time 2000-01-01T00:00:00\.000Z: nothing was published \(the report would be empty\); check the "as_of" in the body of the run request \(POST \/api\/v1\/runs\): the data starts later$/);
+    expect((await failedAt('1980-01-01T00:00:00Z')).error).toMatch(/min_event_time: 1990-01-01T00:00:00Z is not earlier than the as-of time 1980-01-01T00:00:00\.000Z: every row would be before the one or after the other; give an earlier min_event_time, or check the "as_of" in the body of the run request \(POST \/api\/v1\/runs\)$/);
   } finally {
     await server.stop();
     await runs.queue.close();

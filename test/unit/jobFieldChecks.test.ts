@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { CRON_ALIASES, type JobInput } from '../../src/config/jobSchema.js';
 import { jobFromFlags } from '../../src/config/loadJob.js';
+import { startRun } from '../../src/pipeline.js';
+import { silentLogger } from '../helpers/runFixture.js';
 
 const load = (cron: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], schedule: { cron } }, '/tmp');
 
@@ -171,5 +173,23 @@ describe('formats', () => {
     expect(() => jobFromFlags({ inputs: [{ path: 'x.csv' }], formats: ['json', 'csv', 'json'] }, '/tmp'))
       .toThrow(/^command line: formats\[2\]: repeats formats\[0\] \("json"\): list each format once$/);
     expect(() => jobFromFlags({ inputs: [{ path: 'x.csv' }], formats: ['csv', 'json'] }, '/tmp')).not.toThrow();
+  });
+});
+
+describe('min_event_time and as_of', () => {
+  const withTimes = (min_event_time: string, as_of: string): unknown => jobFromFlags({ inputs: [{ path: 'x.csv' }], min_event_time, as_of }, '/tmp');
+
+  it('refuses a min_event_time not earlier than the job\'s as_of at load (the run failed after ingest: "all rows are bad")', () => {
+    expect(() => withTimes('2026-04-01T00:00:00Z', '2026-03-16T15:00:00Z'))
+      .toThrow(/^command line: min_event_time: 2026-04-01T00:00:00Z is not earlier than "as_of" \(2026-03-16T15:00:00Z\): every row would be before the one or after the other; give an earlier min_event_time$/);
+    // The same instant written in another offset is not earlier either.
+    expect(() => withTimes('2026-03-16T16:00:00+01:00', '2026-03-16T15:00:00Z')).toThrow(/is not earlier than "as_of"/);
+    expect(() => withTimes('2026-03-16T14:59:59Z', '2026-03-16T15:00:00Z')).not.toThrow();
+  });
+
+  it('refuses it when the run starts for an as-of given with the run (--as-of, a slot), before any input is read', () => {
+    const job = jobFromFlags({ inputs: [{ path: 'x.csv' }], min_event_time: '2026-04-01T00:00:00Z' }, '/tmp');
+    expect(() => startRun(job, { logger: silentLogger, asOf: new Date('2026-03-16T15:00:00Z'), reportsDir: '/tmp/ltv-none' }))
+      .toThrow(/^command line: min_event_time: 2026-04-01T00:00:00Z is not earlier than the as-of time 2026-03-16T15:00:00\.000Z: every row would be before the one or after the other; give an earlier min_event_time, or check --as-of$/);
   });
 });
