@@ -7,6 +7,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { AppError } from '../config/AppError.js';
+import { literalPath } from '../warehouse/literalPath.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
 import { fileKind, isGzip, whyUnreadable } from './resolveInputs.js';
@@ -61,7 +62,7 @@ async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Pro
     const sql = loadSql('05_load_rates', {
       columns, date: field(at('date')), currency: field(at('currency')), rate: field(at('rate')), max_line: String(MAX_RECORD_BYTES + 4096),
     });
-    const params = { path: clean.path, delim: delimiter };
+    const params = { path: literalPath(clean.path), delim: delimiter };
     let rows: { line: number; reason: string | null; currency: string | null; date: string | null; rate: string | null; raw_date: string | null; raw_rate: string | null; raw_currency: string | null }[];
     try {
       rows = await wh.json(sql, params);

@@ -12,6 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { dirname, join } from 'node:path';
 import { CANONICAL_COLUMNS, DEFAULT_MIN_EVENT_TIME, ISO_4217, type CanonicalColumn } from '../config/jobSchema.js';
 import { AppError, isAppError } from '../config/AppError.js';
+import { literalPath } from '../warehouse/literalPath.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBTypeId, listValue } from '../warehouse/duckdb.js';
@@ -306,7 +307,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     const { names, duplicated, delimiter } = head.header;
     refuseDataHeader(file, names);
     for (const name of names) columns.set(name, `src.${quoteIdent(name)}`);
-    const params = { path: src.path, delim: delimiter };
+    const params = { path: literalPath(src.path), delim: delimiter };
     const fast: Reader = {
       reader: `read_csv($path, columns = ${columnsStruct(names)}, header = true, delim = $delim, ${READ_CSV_FIXED}${
         head.terminator === 'crlf' ? '' : ", new_line = '\\n'"}, max_line_size = ${MAX_RECORD_BYTES})`,
@@ -318,7 +319,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       return {
         ...fast,
         reader: `read_csv($path, columns = ${columnsStruct(names, [['__ltv_line', 'BIGINT'], ['__ltv_reason', 'VARCHAR']])}, header = false, delim = $delim, ${READ_CSV_FIXED}, new_line = '\\n', max_line_size = ${MAX_RECORD_BYTES + 4096})`,
-        params: { path: clean, delim: delimiter },
+        params: { path: literalPath(clean), delim: delimiter },
         // A query's result is numbered by its rows from 1 (splitCsvToClean `results`).
         line: 'src.__ltv_line',
         parseError: 'src.__ltv_reason',
@@ -333,7 +334,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     // the run's scratch folder first; it failed with DuckDB's "No magic bytes found at end of file".
     const path = file.gzip ? await inflated(file, join(scratch, `input-${fileIdx}.parquet`)) : file.path;
     await checkParquetMagic(file, path);
-    const params = { path };
+    const params = { path: literalPath(path) };
     const reader = 'read_parquet($path)';
     const read = namesReadBy(file.input);
     const typed = await describeTyped(wh, file, `SELECT * FROM ${reader} LIMIT 0`, params);
@@ -369,7 +370,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   // Line-oriented formats: the splitter hands on one physical line per record with its number; blank
   // lines and repeated headers are counted there.
   const split = await splitLinesToClean(src, clean, { header: file.format === 'whitespace', json: file.format === 'jsonl', valueKeys: namesReadBy(file.input) });
-  const params = { path: clean, sep: LINES_SEPARATOR };
+  const params = { path: literalPath(clean), sep: LINES_SEPARATOR };
   const lines = `read_csv($path, columns = {'n': 'BIGINT', 'reason': 'VARCHAR', 'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = true, null_padding = false, max_line_size = ${MAX_RECORD_BYTES + 4096})`;
   if (file.format === 'whitespace') {
     const names = (split.headerLine ?? '').trim().split(/\s+/).filter(Boolean);
@@ -706,7 +707,7 @@ const NESTED_TYPES: ReadonlySet<DuckDBTypeId> = new Set([DuckDBTypeId.LIST, Duck
  * depth-first order: the root, then each column with its nested fields after it).
  */
 async function parquetNames(wh: Warehouse, file: SourceFile, path: string): Promise<string[]> {
-  const schema = await query<{ name: string; num_children: number | null }>(wh, file, 'SELECT name, num_children FROM parquet_schema($path)', { path });
+  const schema = await query<{ name: string; num_children: number | null }>(wh, file, 'SELECT name, num_children FROM parquet_schema($path)', { path: literalPath(path) });
   let at = 1;
   const skip = (): void => {
     const children = Number(schema[at++]?.num_children ?? 0);

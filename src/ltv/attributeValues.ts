@@ -1,6 +1,7 @@
 // The values each §6 filter can take in a published run, with their customers (SPEC §10: the explorer
 // offers the run's own values). Read-only from the run's data/customers.parquet; a run never changes once
 // published, so each answer is kept (a few runs).
+import { literalPath } from '../warehouse/literalPath.js';
 import { loadSql } from '../warehouse/loadSql.js';
 import { Warehouse } from '../warehouse/openWarehouse.js';
 import { FILTER_COLUMNS, type FilterKey } from './model.js';
@@ -20,7 +21,7 @@ async function read(runDir: string, manifest: Manifest): Promise<AttributeValues
   const customers = await publishedFile(runDir, RUN_FILES.customers, manifest);
   const wh = await Warehouse.open({ timezone: manifest.timezone, memoryLimit: '256MB', threads: 1 });
   try {
-    const rows = await wh.json<{ name: string; value: string; customers: number }>(loadSql('30_attribute_values'), { customers });
+    const rows = await wh.json<{ name: string; value: string; customers: number }>(loadSql('30_attribute_values'), { customers: literalPath(customers) });
     const byColumn = new Map<string, AttributeCount[]>();
     for (const r of rows) {
       let list = byColumn.get(r.name);

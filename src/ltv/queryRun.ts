@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../config/AppError.js';
 import { DIMENSIONS } from '../ingest/readInputs.js';
+import { literalPath } from '../warehouse/literalPath.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { installMacros } from '../warehouse/installMacros.js';
 import { asOfWall } from './asOfWall.js';
@@ -128,8 +129,8 @@ export async function runDataFiles(runDir: string, manifest: Manifest): Promise<
  * numbered here (the files carry the attributes themselves); facts and customers get each row's number.
  */
 export async function loadRunTables(wh: Warehouse, files: { facts: string; customers: string }): Promise<void> {
-  const factsFile = `read_parquet(${quoteLiteral(files.facts)})`;
-  const customersFile = `read_parquet(${quoteLiteral(files.customers)})`;
+  const factsFile = `read_parquet(${quoteLiteral(literalPath(files.facts))})`;
+  const customersFile = `read_parquet(${quoteLiteral(literalPath(files.customers))})`;
   const dims = DIMENSIONS.map(quoteIdent);
   const same = dims.map((d) => `x.${d} IS NOT DISTINCT FROM a.${d}`).join(' AND ');
   await wh.run(`CREATE TABLE attr_sets AS SELECT *, row_number() OVER () AS attr_id

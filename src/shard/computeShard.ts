@@ -12,6 +12,7 @@ import { asOfWall } from '../ltv/asOfWall.js';
 import { factsFromDeduped, sumMovements, type MovementStats, type TenantMovementStats } from '../ltv/buildFacts.js';
 import { openRunWarehouse, storageError } from '../pipeline.js';
 import { installMacros } from '../warehouse/installMacros.js';
+import { literalPath } from '../warehouse/literalPath.js';
 import { quoteLiteral } from '../warehouse/loadSql.js';
 import { renameIntoPlace, stagingDirFor } from './renameIntoPlace.js';
 import type { ShardPaths } from './shardPaths.js';
@@ -52,7 +53,7 @@ export async function computeShard(
   const started = Date.now();
   const label = shardLabel(k, split.shards);
   const expected = split.partRows[k] ?? 0;
-  const files = join(paths.part(k), '*.parquet');
+  const files = join(literalPath(paths.part(k)), '*.parquet');
   try {
     await access(paths.part(k));
   } catch {

@@ -12,6 +12,7 @@ import type { RunContext, RunFacts, RunWarehouse } from '../pipeline.js';
 import { refuseAllAfterAsOf } from '../ltv/refuseAllAfterAsOf.js';
 import { refuseLongHistory } from '../report/adaptyBodyLimit.js';
 import { installMacros } from '../warehouse/installMacros.js';
+import { literalPath } from '../warehouse/literalPath.js';
 import { quoteIdent } from '../warehouse/loadSql.js';
 import { SHARD_FILES, type ShardResult } from './computeShard.js';
 import type { ShardPaths } from './shardPaths.js';
@@ -30,13 +31,13 @@ export async function mergeShards(
   if (split.ingestMs !== undefined) run.timings.ingest = split.ingestMs;
   run.enter('compute', `merging ${split.shards} shards`, split.check.rows);
   await installMacros(wh, run.job.timezone);
-  await wh.run('CREATE TEMP TABLE bad_rows AS SELECT * FROM read_parquet($p)', { p: join(paths.split, 'bad_rows.parquet') });
-  await wh.run('CREATE TEMP TABLE input_files AS SELECT * FROM read_parquet($p)', { p: join(paths.split, 'input_files.parquet') });
+  await wh.run('CREATE TEMP TABLE bad_rows AS SELECT * FROM read_parquet($p)', { p: literalPath(join(paths.split, 'bad_rows.parquet')) });
+  await wh.run('CREATE TEMP TABLE input_files AS SELECT * FROM read_parquet($p)', { p: literalPath(join(paths.split, 'input_files.parquet')) });
   const forecast = run.job.forecast.model !== 'off';
   for (let k = 0; k < split.shards; k++) {
     const verb = k === 0 ? 'CREATE TEMP TABLE $t AS' : 'INSERT INTO $t';
     const load = (table: string, file: string, select = '*') =>
-      wh.run(`${verb.replace('$t', table)} SELECT CAST($k AS INTEGER) AS shard, ${select} FROM read_parquet($p)`, { k, p: join(paths.out(k), file) });
+      wh.run(`${verb.replace('$t', table)} SELECT CAST($k AS INTEGER) AS shard, ${select} FROM read_parquet($p)`, { k, p: literalPath(join(paths.out(k), file)) });
     await load('shard_attrs', SHARD_FILES.attrs);
     await load('shard_customers', SHARD_FILES.customers);
     await load('shard_facts', SHARD_FILES.facts);

@@ -11,6 +11,7 @@ import { storedColumns } from '../ingest/readInputs.js';
 import { dedup, type DedupStats } from '../ltv/buildFacts.js';
 import type { InputStats } from '../ltv/model.js';
 import { countSetAside, ingestStage, openRunWarehouse, type RunContext } from '../pipeline.js';
+import { literalPath } from '../warehouse/literalPath.js';
 import { quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { renameIntoPlace, stagingDirFor } from './renameIntoPlace.js';
 import type { ShardPaths } from './shardPaths.js';
@@ -76,7 +77,7 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
     await wh.run(`COPY bad_rows TO ${quoteLiteral(join(staging, 'bad_rows.parquet'))} (FORMAT parquet)`);
     await wh.run(`COPY input_files TO ${quoteLiteral(join(staging, 'input_files.parquet'))} (FORMAT parquet)`);
     const counts = d.deduped === 0 ? [] : await wh.all<{ part: number; n: number }>(
-      `SELECT part, count(*)::INTEGER AS n FROM read_parquet(${quoteLiteral(join(staging, 'parts', '*', '*.parquet'))}, hive_partitioning = true) GROUP BY part`,
+      `SELECT part, count(*)::INTEGER AS n FROM read_parquet(${quoteLiteral(join(literalPath(staging), 'parts', '*', '*.parquet'))}, hive_partitioning = true) GROUP BY part`,
     );
     const partRows = Array.from({ length: shards }, (_, k) => counts.find((c) => Number(c.part) === k)?.n ?? 0);
     // A part no customer hashed to still gets a file (no rows, the same columns): a missing part is an error.
