@@ -17,7 +17,11 @@ import { signalMode } from './signalMode.js';
 const program = new Command('ltv')
   .description('Cohort lifetime-value reports from transaction exports')
   // src/cli/ and dist/cli/ both sit two levels below package.json.
-  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version');
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-v, --version', 'print the version')
+  // The program's options (-v, -h) before its command only: commander took -v anywhere on the line, and
+  // `ltv run job.json -v` printed the version and ran nothing, exit 0. After a command it is that command's
+  // unknown flag, refused as any other.
+  .enablePositionalOptions();
 
 /**
  * One terminal line: a line break (a lone CR too) becomes "; ", a control character from data (ESC, U+009B) its
@@ -83,6 +87,12 @@ function refuseRepeatedFlags(cmd: Command): void {
     });
   }
   for (const sub of cmd.commands) refuseRepeatedFlags(sub);
+}
+
+// The version is the whole command line: `ltv -v run job.json` printed it and ran nothing, exit 0.
+const [first, ...rest] = process.argv.slice(2);
+if ((first === '-v' || first === '--version') && rest.length > 0) {
+  program.error('--version takes no command or argument: run `ltv --version` alone', { code: 'ltv.versionWithCommand' });
 }
 
 try {

@@ -37,6 +37,24 @@ describe('ltv starts light', () => {
     }
   });
 
+  // After a command, -v and --version printed the version, exited 0 and did nothing (`ltv run job.json -v` ran no
+  // job): they are the program's alone, and a command refuses them as any flag it does not have.
+  it('-v and --version after a command, or with one, are refused, pointing at its help', async () => {
+    const cases: [string[], string][] = [
+      [['run', 'base.json', '-v'], 'ltv: unknown option \'-v\' (run `ltv run --help` for usage)'],
+      [['run', '--input', 'a.csv', '--version'], 'ltv: unknown option \'--version\' (run `ltv run --help` for usage)'],
+      [['worker', '-v'], 'ltv: unknown option \'-v\' (run `ltv worker --help` for usage)'],
+      [['serve', '--port', '18400', '-v'], 'ltv: unknown option \'-v\' (run `ltv serve --help` for usage)'],
+      [['enqueue', 'x', '-v'], 'ltv: unknown option \'-v\' (run `ltv enqueue --help` for usage)'],
+      [['keys', 'add', '--tenant', 'x', '--keys', 'k.json', '--version'], 'ltv: unknown option \'--version\' (run `ltv keys add --help` for usage)'],
+      [['-v', 'run', 'base.json'], 'ltv: --version takes no command or argument: run `ltv --version` alone (run `ltv --help` for usage)'],
+      [['--version', 'worker'], 'ltv: --version takes no command or argument: run `ltv --version` alone (run `ltv --help` for usage)'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => ltv(args)));
+    expect(results.map((r) => [r.code, r.stdout, r.stderr.split('\n').filter((l) => l && !l.startsWith('package ')).join('\n')]))
+      .toEqual(cases.map(([, line]) => [1, '', line]));
+  });
+
   it('--help and each command\'s help load only commander', async () => {
     const results = await Promise.all([['--help'], ['run', '--help'], ['serve', '--help'], ['worker', '--help'], ['enqueue', '--help'], ['keys', 'add', '--help']].map(ltv));
     for (const r of results) {
