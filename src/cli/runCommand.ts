@@ -16,6 +16,7 @@ import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSche
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import type { Progress } from '../pipeline.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
+import { MAX_DUCKDB_THREADS } from '../config/duckdbThreads.js';
 import { refuseEmpty } from './refuseEmpty.js';
 import { signalMode } from './signalMode.js';
 
@@ -60,7 +61,7 @@ export function registerRun(program: Command): void {
     .option('--max-bad-row-share <share>', 'the share of bad rows (0 to 1) above which a run publishes nothing (default 0.01)')
     .option('--time-format <strptime>', 'format of the times (event_time, refunded_at, updated_at) when not ISO 8601, e.g. %d/%m/%Y')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default 1GB; beyond it DuckDB spills to disk)")
-    .option('--threads <n>', 'DuckDB threads (default: every core; one below 100,000 rows)')
+    .option('--threads <n>', 'DuckDB threads, 1 to 1024 (default: every core; one below 100,000 rows)')
     .option('--forecast <model>', "forecasts (SPEC §9): auto, sbg, bgnbd or off (default: the job's forecast.model, auto)")
     .option('--verbose', 'log every stage as JSON on stderr')
     .option('--shards <n>', 'run the job file on the workers sharing Redis, split into n shards, and follow it (as ltv enqueue <job> --shards <n> --wait)')
@@ -288,7 +289,7 @@ const EMPTY_FLAG_TAKES = {
   delimiter: 'one character, "tab" or "whitespace", or leave the flag out to sniff it',
   timeFormat: 'a strptime format such as %d/%m/%Y, or leave the flag out for ISO 8601',
   memoryLimit: 'a size such as 4GB',
-  threads: 'a whole number ≥ 1',
+  threads: `a whole number from 1 to ${MAX_DUCKDB_THREADS}`,
   shards: 'a whole number from 1 to 64',
 } as const satisfies Partial<Record<keyof RunFlags, string>>;
 
@@ -331,7 +332,10 @@ function withForecastFlag(job: Job, flags: RunFlags): Job {
 
 function withDuckdbFlags(job: Job, flags: RunFlags): Job {
   const threads = flags.threads === undefined ? undefined : wholeNumberOf(flags.threads);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new AppError('CONFIG', `--threads: "${flags.threads}" is not a whole number ≥ 1`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new AppError('CONFIG', `--threads: "${flags.threads}" is not a whole number from 1 to ${MAX_DUCKDB_THREADS}`);
+  if (threads !== undefined && threads > MAX_DUCKDB_THREADS) {
+    throw new AppError('CONFIG', `--threads: "${flags.threads}" is more threads than ltv gives DuckDB (${MAX_DUCKDB_THREADS}): give a whole number from 1 to ${MAX_DUCKDB_THREADS}`);
+  }
   const memoryProblem = flags.memoryLimit ? memoryLimitProblem(flags.memoryLimit) : null;
   if (memoryProblem) throw new AppError('CONFIG', `--memory-limit: ${memoryProblem}`);
   return {

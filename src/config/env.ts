@@ -3,6 +3,7 @@
 import { z } from './zod.js';
 import { AppError } from './AppError.js';
 import { boundWords, EXPECTED } from './issueWords.js';
+import { MAX_DUCKDB_THREADS } from './duckdbThreads.js';
 import { MEMORY_LIMIT_TEXT, memoryLimitProblem } from './memoryLimit.js';
 import { redisUrlProblem } from './redisUrl.js';
 import { wholeNumberOf } from './wholeNumber.js';
@@ -62,7 +63,7 @@ export const EnvSchema = z.object({
   /** Safety net for missed file-system events: the jobs directory is rescanned this often. */
   LTV_SCHEDULE_RESCAN_MS: ms(100).default(60_000),
   /** Defaults for jobs whose `duckdb` block leaves them out. */
-  LTV_DUCKDB_THREADS: int(1).optional(),
+  LTV_DUCKDB_THREADS: int(1, MAX_DUCKDB_THREADS).optional(),
   LTV_DUCKDB_MEMORY_LIMIT: z.string().refine((text) => memoryLimitProblem(text) === null, { error: (issue) => memoryLimitProblem(String(issue.input)) ?? MEMORY_LIMIT_TEXT }).optional(),
   /**
    * The forecast thread's JavaScript heap (V8's old generation), MiB; unset = V8's own limit. A thread

@@ -42,7 +42,7 @@ const DESCRIPTIONS: Record<string, string> = {
   alert_after: 'Stale-report alert: when no run was published for this long (e.g. "36h"), the worker emails email.ops once, and once more when a run is published again.',
   max_run_time: 'A run still going after this long (e.g. "2h") is stopped before it publishes: nothing is published, the last report stays, and it is not retried. Absent: no limit.',
   duckdb: 'Resources of each run; LTV_DUCKDB_THREADS and LTV_DUCKDB_MEMORY_LIMIT fill what is left out.',
-  'duckdb.threads': 'DuckDB threads per run.',
+  'duckdb.threads': 'DuckDB threads per run, 1 to 1024 (DuckDB starts each one when it opens).',
   'duckdb.memory_limit': 'DuckDB memory limit per run, e.g. "2GB" or "50%" (of the memory the process may use: its container\'s limit where there is one); DuckDB advises 50-60 % of RAM.',
   'duckdb.temp_directory': 'Where DuckDB spills when the memory limit is reached.',
   forecast: 'Predicted LTV (SPEC §9): model, horizon, interval and backtest of the forecast; model "off" turns it off.',

@@ -8,6 +8,7 @@ import { TENANT_ID_MAX } from './tenantId.js';
 import { asOfProblem, INSTANT } from './parseAsOf.js';
 import { parseDuration } from './parseDuration.js';
 import { MEMORY_LIMIT, MEMORY_LIMIT_TEXT, memoryLimitAmountProblem } from './memoryLimit.js';
+import { MAX_DUCKDB_THREADS } from './duckdbThreads.js';
 
 /** SPEC §7: the schedule is checked when the job is loaded (by `ltv run` too), with the parser BullMQ uses. */
 export function isCron(text: string): boolean {
@@ -342,7 +343,7 @@ export const JobSchema = z.strictObject({
     .optional(),
   duckdb: z
     .strictObject({
-      threads: z.number().int().min(1).optional(),
+      threads: z.number().int().min(1).max(MAX_DUCKDB_THREADS).optional(),
       memory_limit: z.string().regex(MEMORY_LIMIT, { error: MEMORY_LIMIT_TEXT, abort: true })
         .refine((text) => memoryLimitAmountProblem(text) === null, { error: (issue) => memoryLimitAmountProblem(String(issue.input)) ?? MEMORY_LIMIT_TEXT }).optional(),
       temp_directory: z.string().optional(),

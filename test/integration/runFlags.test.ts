@@ -107,7 +107,7 @@ describe.concurrent('ltv run input flags', () => {
         [['run', '--input', 'e.csv', '--as-of', '', '--out', 'out', '--forecast', 'off'], '--as-of: empty; give an ISO 8601 time such as 2026-03-16T15:00:00Z, or leave the flag out for now'],
         [['run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', ' ', '--forecast', 'off'], "--out: empty; give a reports directory, or leave the flag out (LTV_REPORTS_DIR, else the job's reports_dir, else ./reports)"],
         [[...base, '--rates', ''], '--rates: empty; give an exchange rates CSV (date,currency,rate)'],
-        [[...base, '--threads', ''], '--threads: empty; give a whole number ≥ 1'],
+        [[...base, '--threads', ''], '--threads: empty; give a whole number from 1 to 1024'],
         [[...base, '--memory-limit', ''], '--memory-limit: empty; give a size such as 4GB'],
         [[...base, '--delimiter', ''], '--delimiter: empty; give one character, "tab" or "whitespace", or leave the flag out to sniff it'],
         [[...base, '--time-format', ''], '--time-format: empty; give a strptime format such as %d/%m/%Y, or leave the flag out for ISO 8601'],
@@ -149,8 +149,8 @@ describe.concurrent('ltv run input flags', () => {
         [[...base, '--tenant', 'a', '--tenant', 'b'], usage('--tenant <id>', 'b')],
         [[...base, '--as-of', '2026-01-20T00:00:00Z'], usage('--as-of <ISO time>', '2026-01-20T00:00:00Z')],
         [[...base, '--preset', 'paddle', '--preset', 'shopify'], usage('--preset <name>', 'shopify')],
-        [[...base, '--threads', '0x2'], 'ltv: --threads: "0x2" is not a whole number ≥ 1'],
-        [[...base, '--threads', '1e0'], 'ltv: --threads: "1e0" is not a whole number ≥ 1'],
+        [[...base, '--threads', '0x2'], 'ltv: --threads: "0x2" is not a whole number from 1 to 1024'],
+        [[...base, '--threads', '1e0'], 'ltv: --threads: "1e0" is not a whole number from 1 to 1024'],
         [[...base, '--max-bad-row-share', '0x1'], 'ltv: --max-bad-row-share: "0x1" is not a number: give a share from 0 to 1, e.g. 0.05 for 5 %'],
         // A number below the range, said as the job file's field says it ("is not a number" before).
         [[...base, '--max-bad-row-share', '-0.1'], 'ltv: --max-bad-row-share: must be at least 0, not the number -0.1'],
@@ -217,6 +217,25 @@ describe.concurrent('ltv run input flags', () => {
       // Refused as the flags are read, before anything else (it was when the file was opened, in the job's words).
       expect(quote.stderr).toBe('ltv: --delimiter: "\\"" quotes fields or ends lines, it cannot separate them (use e.g. "," ";" "|", "tab", or "whitespace" for runs of spaces)\n');
       expect(quote.stdout).toBe('');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  // --threads 5000 ran on 5,012 OS threads and 100000 used up the host's thread limit: each way of setting the
+  // threads is refused above 1024 before DuckDB opens (the input is missing: a run that got that far says so).
+  it('refuses more than 1024 DuckDB threads from the flag, the job file and the environment', async ({ expect }) => {
+    const fx = await makeFixture({ 'job.json': JSON.stringify({ inputs: [{ path: 'none.csv' }], duckdb: { threads: 1025 } }) });
+    try {
+      const base = ['run', '--input', 'none.csv', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--forecast', 'off'];
+      const [flag, file, env] = await Promise.all([
+        ltv([...base, '--threads', '1025'], fx.dir),
+        ltv(['run', 'job.json'], fx.dir),
+        ltv(base, fx.dir, { LTV_DUCKDB_THREADS: '1025' }),
+      ]);
+      expect([flag.code, flag.stderr]).toEqual([1, 'ltv: --threads: "1025" is more threads than ltv gives DuckDB (1024): give a whole number from 1 to 1024\n']);
+      expect([file.code, file.stderr]).toEqual([1, 'ltv: job.json: duckdb.threads: must be at most 1024, not the number 1025\n']);
+      expect([env.code, env.stderr]).toEqual([1, 'ltv: environment: LTV_DUCKDB_THREADS: must be at most 1024, not "1025"\n']);
     } finally {
       await fx.cleanup();
     }
