@@ -75,6 +75,9 @@ export function registerRun(program: Command): void {
       // job's own `shards` is ignored: the numbers are the same either way); with it, the job file's run goes
       // to the workers exactly as `ltv enqueue <job> --shards N --wait` sends it, and is followed to its end.
       if (flags.shards !== undefined) {
+        // The count first: the advice below ends in a command to run, and `--shards 0` there was refused too.
+        const [{ MAX_SHARDS }, { enqueueAction, parseShards }] = await Promise.all([import('../config/jobSchema.js'), import('./enqueueCommand.js')]);
+        const shards = parseShards(flags.shards, MAX_SHARDS);
         const local = (['input', 'preset', 'map', 'tenant', 'timezone', 'currency', 'rates', 'out', 'delimiter', 'timeFormat', 'maxBadRowShare', 'memoryLimit', 'threads', 'forecast'] as const)
           .filter((k) => flags[k] !== undefined);
         // What acts on a run in this process: the workers email as the job says and log their own stages
@@ -86,9 +89,8 @@ export function registerRun(program: Command): void {
         if (!jobFile || local.length) {
           const fields = local.map((k) => `"${SHARDED_JOB_FIELDS[k]}"`).join(', ');
           const put = local.length ? `put ${fields} in ${jobFile ?? 'it'} instead of ${local.map(flagName).join(', ')}` : '';
-          throw new AppError('CONFIG', `--shards runs a job file on the workers, which read everything from it: ${jobFile ? put : `give a job file${put ? ` and ${put}` : ''}`} (ltv run ${jobFile ?? 'jobs/<job>.json'} --shards ${flags.shards})`);
+          throw new AppError('CONFIG', `--shards runs a job file on the workers, which read everything from it: ${jobFile ? put : `give a job file${put ? ` and ${put}` : ''}`} (ltv run ${jobFile ?? 'jobs/<job>.json'} --shards ${shards})`);
         }
-        const { enqueueAction } = await import('./enqueueCommand.js');
         return enqueueAction(resolve(jobFile), { wait: true, shards: flags.shards, ...(flags.asOf ? { asOf: flags.asOf } : {}) });
       }
       // One run in this process: V8 optimises later until ingest shows the run is not small (shortRunTiering.ts).

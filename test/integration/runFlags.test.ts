@@ -126,6 +126,11 @@ describe.concurrent('ltv run input flags', () => {
         // Two email flags that contradict each other (--no-email won silently), and email flags with --shards,
         // which the workers ignored (they sent the job's email): refused before anything is read or sent.
         [['run', 'job.json', '--as-of', '2026-02-01T00:00:00Z', '--out', 'out', '--no-email', '--email-dry-run'], '--no-email and --email-dry-run: give one (no email at all, or the email written as an .eml file instead of sent)'],
+        // A shard count out of range is said first: the advice to move --input into a job file ended in
+        // `(ltv run jobs/<job>.json --shards 0)`, itself refused. A good count keeps the advice, with that count.
+        [['run', '--input', 'e.csv', '--shards', '0'], '--shards: "0" is not a whole number from 1 to 64'],
+        [['run', '--input', 'e.csv', '--shards', '65'], '--shards: "65" is not a whole number from 1 to 64'],
+        [['run', '--input', 'e.csv', '--shards', ' 2'], '--shards runs a job file on the workers, which read everything from it: give a job file and put "inputs[].path" in it instead of --input (ltv run jobs/<job>.json --shards 2)'],
         [['run', 'job.json', '--shards', '2', '--no-email'], '--shards runs job.json on the workers, which email as the job says and log their own stages: --no-email acts on a run in this process; leave them out (or the job\'s "email" block, for no email), or run without --shards'],
         [['run', 'job.json', '--shards', '2', '--verbose', '--email-dry-run'], '--shards runs job.json on the workers, which email as the job says and log their own stages: --verbose, --email-dry-run act on a run in this process; leave them out (or the job\'s "email" block, for no email), or run without --shards'],
       ];
