@@ -383,6 +383,41 @@ describe('the explorer served by ltv serve', () => {
     }
   });
 
+  it('makes a date typed in From one history entry: Back returns to the view before it, then to the one before that', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    try {
+      await p.goto(`${origin}/#tenant=${TENANT}`);
+      await p.fill('#api-key', KEY);
+      await p.click('button[type=submit]');
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy]) table.heatmap');
+      await changeOn(p, '#ctl-period_unit', 'week');
+      // Typed by keyboard (mm/dd/yyyy): 01, 05, 2026 is 2026-01-05, inside the run's 2025-12-15 … 2026-03-01.
+      await redrawn(p, async () => {
+        await p.focus('#ctl-from');
+        await p.keyboard.type('01052026', { delay: 30 });
+        await p.keyboard.press('Tab');
+      });
+      expect([fragment(p).get('period_unit'), fragment(p).get('from')]).toEqual(['week', '2026-01-05']);
+      // Back with the From field focused (Tab may leave it there; a reader may click it again): the field,
+      // removed as the form is rebuilt, took its old date for a new choice and pushed the typed view again.
+      await p.focus('#ctl-from');
+      await p.goBack();
+      await p.waitForFunction(() => (document.querySelector('#ctl-from') as HTMLInputElement | null)?.value === '2025-12-15');
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy])');
+      await p.waitForTimeout(300);
+      expect([fragment(p).get('period_unit'), fragment(p).get('from')]).toEqual(['week', '2025-12-15']);
+      await p.goBack();
+      await p.waitForFunction(() => (document.querySelector('#ctl-period_unit') as HTMLSelectElement | null)?.value === 'month');
+      expect([fragment(p).get('period_unit'), fragment(p).get('from')]).toEqual(['month', '2025-12-15']);
+      await p.goForward();
+      await p.goForward();
+      await p.waitForFunction(() => (document.querySelector('#ctl-from') as HTMLInputElement | null)?.value === '2026-01-05');
+      expect([fragment(p).get('period_unit'), fragment(p).get('from')]).toEqual(['week', '2026-01-05']);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('fits the page however long a tenant id the key sees (its selector was as wide as the id)', async () => {
     const p = await signedIn(`#tenant=${TENANT}`, KEY_LONG);
     try {

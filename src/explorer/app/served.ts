@@ -463,6 +463,18 @@ class ServedReport {
   private render(): void {
     // A matrix of the view before (another tenant or run) is never drawn under this one's controls.
     this.matrix = null;
+    // Rebuilding removes a focused date field, which blurs it while it is still in the page: its blur
+    // (takeDate) read the old field's date as the reader's change to the view now shown, and Back after
+    // a typed From pushed the typed view again (Back did nothing).
+    this.rendering = true;
+    try {
+      this.rebuild();
+    } finally {
+      this.rendering = false;
+    }
+  }
+
+  private rebuild(): void {
     const tenant = this.tenant();
     const run = this.run();
     const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
@@ -522,7 +534,7 @@ class ServedReport {
 
   /** The date of the From or To field, taken into the view (dateTyped) and asked for when it changed it. */
   private takeDate(input: HTMLInputElement): void {
-    if (!this.dateTyped(input)) return;
+    if (this.rendering || !this.dateTyped(input)) return;
     // The reader's change: the view it makes gets its own history entry.
     this.pushView = true;
     clearTimeout(this.timer);
@@ -955,6 +967,8 @@ class ServedReport {
   private detail: RunDetail | null = null;
   /** Whether the next view written to the URL is the reader's (a new history entry) or the page's own. */
   private pushView = false;
+  /** While the report's controls are rebuilt (render): a field's blur then is no choice of the reader's. */
+  private rendering = false;
 }
 
 function pick(s: Partial<State>): Partial<Choice> {
