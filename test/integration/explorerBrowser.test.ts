@@ -879,6 +879,31 @@ describe('the explorer pins its run', () => {
     expect(grid).toEqual(adaptyGrid(await api({ filters: { date: ['2025-12-15', '2026-03-01'] }, period_type: 'days', period_unit: 'week' }, NEW_RUN, on), 'revenue'));
   });
 
+  it('says so in one line when a link names a run no longer published, a tenant the key does not see or choices it does not offer, then shows the default', async () => {
+    // The run removed above (OLD_RUN), in a link shared before: it showed the latest run and rewrote the URL, silently.
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await p.goto(`http://127.0.0.1:${ps.port}/#tenant=${TENANT}&run=${OLD_RUN}&segmentation=country`);
+      await p.fill('#api-key', PIN_KEY);
+      await p.click('button[type=submit]');
+      await p.waitForSelector('.report[data-loaded]:not([aria-busy]) table.heatmap');
+      expect(await p.textContent('.link-notice')).toBe(`This link's run ${OLD_RUN} is no longer published (or never was): showing the latest run, ${NEW_RUN}.`);
+      expect(await p.textContent('.sub')).toContain(NEW_RUN);
+      expect(await p.inputValue('#ctl-segmentation')).toBe('country');
+      // Said until the reader changes the view.
+      await changeOn(p, '#ctl-period_unit', 'week');
+      expect(await p.$('.link-notice')).toBeNull();
+      // A tenant the key does not see, a unit the page does not offer, a date that is no calendar day and a
+      // parameter it does not know: each named, the default shown.
+      await redrawn(p, () => p.evaluate(() => { location.hash = '#tenant=nope&period_unit=fortnight&from=2026-02-30&colour=red'; }));
+      expect(await p.textContent('.link-notice')).toBe(`This link's tenant nope is not one this key sees: showing ${TENANT}. Not understood in this link: period_unit=fortnight, from=2026-02-30, colour=red; the default is shown instead.`);
+      expect(await p.inputValue('#ctl-period_unit')).toBe('month');
+      expect(fragment(p).get('tenant')).toBe(TENANT);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('says the rate limit in the server\'s sentence, without the name of an Adapty error field', async () => {
     ps.writeKeys([{ key: PIN_KEY, tenants: [TENANT], requests_per_minute: 1 }]);
     await new Promise((r) => setTimeout(r, 300)); // the server reads the keys file again (every 50 ms here)

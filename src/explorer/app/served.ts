@@ -12,6 +12,7 @@ import { visibleLine } from '../../format/text.js';
 import { listed } from '../../format/listed.js';
 import { predictionsUnsupported, type PredictionsAsked } from '../../serve/predictionsUnsupported.js';
 import { clear, h, option, setText } from './dom.js';
+import { middleCut } from './format.js';
 import { KeyShare } from './keyShare.js';
 import { buildReport, clearMatrix, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice, type ReportParts } from './report.js';
 import { viewFromAdapty, type AdaptyBody, type ViewMatrix } from './view.js';
@@ -177,20 +178,24 @@ function offeredFilters(filters: State['filters'], detail: RunDetail): State['fi
 
 const hasFilters = (filters: State['filters']): boolean => Object.values(filters).some((v) => (v?.length ?? 0) > 0);
 
-function readHash(): Partial<State> {
+/** The fragment's view, and what of it the page did not understand (`name=value`, for the link's notice). */
+function readHash(): Partial<State> & { unknown: string[] } {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const s: Partial<State> = {};
+  const s: Partial<State> & { unknown: string[] } = { unknown: [] };
+  const said = (k: string, v: string): string => middleCut(v === '' ? k : `${k}=${v}`, 40);
   for (const k of ['tenant', 'run'] as const) {
     const v = p.get(k);
     if (v) s[k] = v;
   }
   for (const k of Object.keys(HASH_CHOICES) as (keyof Choice)[]) {
     const v = p.get(k);
-    if (v && HASH_CHOICES[k].includes(v)) (s as Record<string, string>)[k] = v;
+    if (v && HASH_CHOICES[k].includes(v)) (s as Record<string, unknown>)[k] = v;
+    else if (v !== null) s.unknown.push(said(k, v));
   }
   for (const k of ['from', 'to'] as const) {
     const v = p.get(k);
-    if (v && ISO_DATE.test(v)) s[k] = v;
+    if (v && ISO_DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)) s[k] = v;
+    else if (v !== null) s.unknown.push(said(k, v));
   }
   const filters: Partial<Record<FilterKey, string[]>> = {};
   for (const k of Object.keys(FILTER_COLUMNS) as FilterKey[]) {
@@ -198,6 +203,8 @@ function readHash(): Partial<State> {
     if (v.length) filters[k] = v;
   }
   s.filters = filters;
+  const known = new Set(['tenant', 'run', ...Object.keys(HASH_CHOICES), 'from', 'to', ...Object.keys(FILTER_COLUMNS).map((k) => `f.${k}`)]);
+  for (const [k, v] of p) if (!known.has(k)) s.unknown.push(said(k, v));
   return s;
 }
 
@@ -315,6 +322,15 @@ class ServedReport {
     // With no tenant named, the first one that has a run: a run-less first tenant is no place to open on.
     const tenant = this.tenants.find((t) => t.id === hash.tenant) ?? this.tenants.find((t) => t.runs.length > 0) ?? (this.tenants[0] as TenantListing);
     const run = tenant.runs.find((r) => r.run_id === hash.run) ?? tenant.runs[0];
+    // What the link named that the page cannot show, said in one line above the report (a shared link to a
+    // run removed since, or to a tenant this key does not see, silently showed another view).
+    const notes: string[] = [];
+    if (hash.tenant !== undefined && tenant.id !== hash.tenant) notes.push(`This link's tenant ${middleCut(hash.tenant, 40)} is not one this key sees: showing ${middleCut(tenant.id, 40)}.`);
+    else if (hash.run !== undefined && run?.run_id !== hash.run) {
+      notes.push(`This link's run ${middleCut(hash.run, 40)} is no longer published (or never was): showing ${run ? `the latest run, ${run.run_id}` : 'the tenant, which has no published run now'}.`);
+    }
+    if (hash.unknown.length > 0) notes.push(`Not understood in this link: ${hash.unknown.join(', ')}; the default is shown instead.`);
+    this.linkNotice = notes.length ? notes.join(' ') : null;
     // Dates of another run (the fragment's run is gone, or its tenant) are not this run's range; a
     // fragment naming no run names the tenant's latest (the one shown), whose dates they are.
     const sameRun = run !== undefined && (hash.run === undefined || run.run_id === hash.run) && (hash.tenant === undefined || tenant.id === hash.tenant);
@@ -357,6 +373,7 @@ class ServedReport {
         // A fragment naming the view shown in other words (an unknown choice, a date outside the run):
         // the URL is rewritten to the view shown, as when it names another view.
         writeHash(this.state, false);
+        this.showLinkNotice();
         return;
       }
       this.state = next;
@@ -392,6 +409,12 @@ class ServedReport {
     const select = this.parts.root.querySelector<HTMLSelectElement>('#ctl-run');
     if (select) select.replaceChildren(...runs.map((r) => option(r.run_id, `${r.run_id}${r.latest ? ' (latest)' : ''}`, r.run_id === this.state.run)));
     this.showNewer();
+  }
+
+  /** The link's notice (stateFromHash), above the report until the reader changes the view. */
+  private showLinkNotice(): void {
+    this.parts.root.querySelector('.link-notice')?.remove();
+    if (this.linkNotice) this.parts.root.insertBefore(h('p', { class: 'link-notice', role: 'status' }, this.linkNotice), this.parts.headline);
   }
 
   private showNewer(): void {
@@ -435,6 +458,7 @@ class ServedReport {
   private showRunButton(label: string, tenants: TenantListing[], run: RunListing): HTMLButtonElement {
     const show = h('button', { type: 'button' }, label);
     show.addEventListener('click', () => {
+      this.linkNotice = null;
       this.tenants = tenants;
       this.newer = null;
       this.pushView = true;
@@ -488,6 +512,7 @@ class ServedReport {
     document.title = visibleLine(`${tenant.id}${run ? ` · ${run.run_id}` : ''} · ltv explorer`);
     this.parts = buildReport(this.host, tenant.id, run ? `Run ${run.run_id} · as of ${run.as_of.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · ${run.timezone} · ${run.currency}` : 'No published run', toolbar);
     this.showNewer();
+    this.showLinkNotice();
     const form = this.parts.controls;
     form.addEventListener('change', (e) => this.onChange(e));
     form.addEventListener('submit', (e) => e.preventDefault());
@@ -613,8 +638,10 @@ class ServedReport {
     // A filter's search box only narrows the list of values.
     if (target.type === 'search') return;
     const name = target.name;
-    // The reader's change: the view it makes gets its own history entry.
+    // The reader's change: the view it makes gets its own history entry, and the link's notice is past.
     this.pushView = true;
+    this.linkNotice = null;
+    this.parts.root.querySelector('.link-notice')?.remove();
     if (name === 'tenant' || name === 'run') {
       const tenantId = name === 'tenant' ? target.value : this.state.tenant;
       const tenant = this.tenants.find((t) => t.id === tenantId) as TenantListing;
@@ -967,6 +994,8 @@ class ServedReport {
   private detail: RunDetail | null = null;
   /** Whether the next view written to the URL is the reader's (a new history entry) or the page's own. */
   private pushView = false;
+  /** What the opened link named that the page could not show; null: nothing. */
+  private linkNotice: string | null = null;
   /** While the report's controls are rebuilt (render): a field's blur then is no choice of the reader's. */
   private rendering = false;
 }
