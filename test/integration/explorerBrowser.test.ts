@@ -36,6 +36,11 @@ const STORE_IDS = ['com.acme.photoeditor.subscription.premium.monthly', 'com.acm
   // Cut to the same text as the first: each keeps its own whole name all the same.
   'com.acme.photoeditor.subscriptionX.premium.monthly'];
 const IDS_EXPORT = csv('customer_id,event_time,amount,currency,product_id', STORE_IDS.map((p, i) => [`i${i}`, '2026-01-10T10:00:00Z', `${i + 1}.00`, 'USD', p]));
+/** A tenant whose two products are 185 characters that differ only in their last one. */
+const LONGN = 'longnames';
+const KEY_LONGN = 'ltv_explorer_browser_key_0005';
+const LONG_NAMES = [`${'A'.repeat(180)}-end1`, `${'A'.repeat(180)}-end2`];
+const LONGN_EXPORT = csv('customer_id,event_time,amount,currency,product_id', [...LONG_NAMES, 'pro'].map((p, i) => [`n${i}`, '2026-01-10T10:00:00Z', `${i + 1}.00`, 'USD', p]));
 const OLD_RUN = '20260215T000000Z';
 const NEW_RUN = '20260316T120000Z';
 let fx: Fixture;
@@ -99,7 +104,9 @@ beforeAll(async () => {
   await runJob(fx, { tenant: MANY, inputs: [{ path: 'many.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
   await writeFile(join(fx.dir, 'ids.csv'), IDS_EXPORT);
   await runJob(fx, { tenant: IDS, inputs: [{ path: 'ids.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
-  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }, { key: KEY_LONG, tenants: [TENANT, LONG] }, { key: KEY_IDS, tenants: [IDS] }] });
+  await writeFile(join(fx.dir, 'longn.csv'), LONGN_EXPORT);
+  await runJob(fx, { tenant: LONGN, inputs: [{ path: 'longn.csv' }], formats: ['json'], forecast: { model: 'off' } }, NEW_AS_OF);
+  s = await startServer({ reportsDir: fx.reportsDir, keys: [{ key: KEY, tenants: [TENANT] }, { key: KEY_MANY, tenants: [NO_RUN, TENANT, MANY] }, { key: KEY_LONG, tenants: [TENANT, LONG] }, { key: KEY_IDS, tenants: [IDS] }, { key: KEY_LONGN, tenants: [LONGN] }] });
   origin = `http://127.0.0.1:${s.port}`;
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -673,12 +680,11 @@ describe('the explorer by keyboard and assistive technology', () => {
       // The sign-in form went, and the focus with it (it fell to <body>): the report's title has it.
       expect(await p.evaluate(() => document.activeElement?.tagName)).toBe('H1');
       expect(await p.$$eval('main.report', (m) => m.length)).toBe(1);
-      // Store ids cut in the middle, each whole in its title and accessible name (all three read "com.acme.photoeditor.subscr…").
-      const heads = await p.$$eval('table.heatmap tbody th', (ths) => ths.map((th) => [th.textContent, th.getAttribute('title'), th.getAttribute('aria-label')]));
-      const cut = (id: string) => `${id.slice(0, 16)}…${id.slice(-15)}`;
-      expect(heads.slice(1).sort()).toEqual(STORE_IDS.map((id) => [cut(id), id, id]).sort());
-      // Three texts for four ids: the first and the last differ only in the middle, which the cut leaves out.
-      expect(new Set(heads.slice(1).map(([text]) => text)).size).toBe(3);
+      // Store ids whole where their header has room, else cut in the middle to it, each whole in its title
+      // and accessible name (all three read "com.acme.photoeditor.subscr…" once).
+      const heads = await p.$$eval('table.heatmap tbody th', (ths) => ths.map((th) => [th.textContent, th.getAttribute('title') ?? th.textContent, th.getAttribute('aria-label') ?? th.textContent]));
+      expect(heads.slice(1).map(([, title, name]) => [title, name]).sort()).toEqual(STORE_IDS.map((id) => [id, id]).sort());
+      for (const [text, id] of heads.slice(1)) expect(text === id || (text!.includes('…') && id!.endsWith(text!.split('…')[1]!) && id!.startsWith(text!.split('…')[0]!))).toBe(true);
       // The chart is a named picture; its key names each row whole and switches nothing (a click hid a row's
       // realized curve only, by mouse only).
       expect(await p.$eval('.chart canvas', (c) => [c.getAttribute('role'), c.getAttribute('aria-label')])).toEqual(['img',
@@ -698,6 +704,43 @@ describe('the explorer by keyboard and assistive technology', () => {
       expect(await p.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.download)).toBe('ltv.json');
     } finally {
       await p.close();
+    }
+  });
+});
+
+describe('long row names that differ only at their end', () => {
+  it('cut them in the middle to the room they have, never at the end, at 390, 1400 and 2560 px, and show them whole to the keyboard', async () => {
+    for (const width of [390, 1400, 2560]) {
+      const p = await browser.newPage({ viewport: { width, height: 900 } });
+      try {
+        await p.goto(`${origin}/#tenant=${LONGN}&segmentation=product`);
+        await p.fill('#api-key', KEY_LONGN);
+        await p.click('button[type=submit]');
+        await p.waitForSelector('.report[data-loaded]:not([aria-busy]) table.heatmap');
+        // What a reader sees: the text, and whether CSS cuts it further (its box narrower than the text).
+        const seen = (sel: string) => p.$$eval(sel, (els) => els.filter((e) => (e.getAttribute('title') ?? e.textContent ?? '').startsWith('AAAA'))
+          .map((e) => ({ text: e.textContent ?? '', whole: e.getAttribute('title'), fits: e.scrollWidth <= e.clientWidth })));
+        for (const sel of ['table.heatmap tbody th', '.u-legend .u-series .u-label']) {
+          const got = await seen(sel);
+          expect(got.map((g) => g.whole).sort(), `${width} ${sel}`).toEqual(LONG_NAMES);
+          for (const g of got) {
+            expect(g.fits, `${width} ${sel} ${g.text}`).toBe(true);
+            // Cut in the middle: its end kept.
+            expect(g.text).toMatch(/^A+…A*-end[12]$/);
+            expect(g.text.endsWith(g.whole!.slice(-5))).toBe(true);
+          }
+          expect(new Set(got.map((g) => g.text)).size, `${width} ${sel}`).toBe(2);
+        }
+        // By keyboard: a cut header is a tab stop, named whole, and shows the whole name while focused.
+        const th = p.locator('table.heatmap tbody th[title$="-end2"]');
+        expect(await th.getAttribute('tabindex')).toBe('0');
+        expect(await th.getAttribute('aria-label')).toBe(LONG_NAMES[1]);
+        await th.focus();
+        expect(await th.innerText()).toBe(LONG_NAMES[1]);
+        expect(await th.evaluate((e) => e.getBoundingClientRect().height > 0 && e.scrollWidth <= e.clientWidth)).toBe(true);
+      } finally {
+        await p.close();
+      }
     }
   });
 });

@@ -5,7 +5,8 @@ import { visibleLine } from '../../format/text.js';
 import uPlot from 'uplot';
 import type { AccountingType } from '../../ltv/model.js';
 import { clear, h } from './dom.js';
-import { formatCell, middleCut, periodLabel } from './format.js';
+import { fitInMiddle } from './fit.js';
+import { formatCell, periodLabel } from './format.js';
 import { BAND_EDGE, BAND_FILL, CURVE_COLOURS, TOTAL_COLOUR } from './palette.js';
 import type { ViewCell, ViewMatrix, ViewRow } from './view.js';
 
@@ -43,7 +44,7 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
     return ys;
   };
   const colour = (r: ViewRow, i: number): string => (r.type === 'total' ? TOTAL_COLOUR : (CURVE_COLOURS[(total ? i - 1 : i) % CURVE_COLOURS.length] as string));
-  const label = (r: ViewRow): string => (r.type === 'total' ? 'Total' : middleCut(visibleLine(r.title)));
+  const label = (r: ViewRow): string => (r.type === 'total' ? 'Total' : visibleLine(r.title));
   const value = (_u: uPlot, v: number | null): string => (v === null ? '—' : formatCell(v));
   const seriesOpts: uPlot.Series[] = [{ label: 'Period' }];
   for (const [i, r] of series.entries()) {
@@ -88,20 +89,34 @@ export function renderCurves(host: HTMLElement, m: ViewMatrix, acc: AccountingTy
   host.querySelector('canvas')?.setAttribute('aria-label', `LTV curves of ${series.map((r) => (r.type === 'total' ? 'Total' : visibleLine(r.title))).join(', ')}; the heatmap below holds every value`);
   // The key's entries in the order of the series, the projections' and bands' (hidden) after them: each
   // drawn row's entry is the one of its own label, in turn (two names may cut to the same text).
+  // Each name is cut in its middle to the width its entry has (fitInMiddle: whole in its title), again
+  // when the chart is resized.
   const entries = [...host.querySelectorAll<HTMLElement>('.u-legend .u-series .u-label')];
+  const named: HTMLElement[] = [];
   let next = 0;
   for (const r of series) {
     const at = entries.findIndex((l, i) => i >= next && l.textContent === label(r));
     if (at < 0) continue;
-    if (r.type !== 'total') entries[at]!.setAttribute('title', visibleLine(r.title));
+    if (r.type !== 'total') {
+      entries[at]!.dataset.whole = label(r);
+      named.push(entries[at]!);
+    }
     next = at + 1;
   }
+  const fitKey = (): void => {
+    for (const l of named) l.textContent = l.dataset.whole ?? '';
+    fitInMiddle(named);
+  };
+  fitKey();
   if (bands.length > 0 || series.some((r) => r.predicted.length > 0)) {
     host.append(h('p', { class: 'note chart-key' }, `Dashed: predicted${bands.length ? '; shaded: the Total’s interval' : ''}. Solid: realized (the last periods of a curve may be partial).`));
   }
   observer = new ResizeObserver(() => {
     const w = Math.max(280, host.clientWidth);
-    if (plot && Math.abs(plot.width - w) > 4) plot.setSize({ width: w, height: Math.round(Math.min(420, Math.max(220, w * 0.4))) });
+    if (plot && Math.abs(plot.width - w) > 4) {
+      plot.setSize({ width: w, height: Math.round(Math.min(420, Math.max(220, w * 0.4))) });
+      fitKey();
+    }
   });
   observer.observe(host);
 }

@@ -38,9 +38,13 @@ export function periodLabel(periodType: string, unit: string, k: number): string
  * at their ends (`com.acme.app.premium.monthly`, `….yearly`), and an end cut by an ellipsis made them all one.
  */
 export function middleCut(text: string, max = 32): string {
-  // By what a reader sees as one character (an emoji of several code points, a letter and its accent).
-  const chars = typeof Intl.Segmenter === 'function' ? Array.from(new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text), (s) => s.segment) : Array.from(text);
+  const chars = graphemes(text);
   if (chars.length <= max) return text;
   const head = Math.ceil((max - 1) / 2);
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
+}
+
+/** A text's characters as a reader sees them (an emoji of several code points, a letter and its accent: one each). */
+export function graphemes(text: string): string[] {
+  return typeof Intl.Segmenter === 'function' ? Array.from(new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text), (s) => s.segment) : Array.from(text);
 }

@@ -8,7 +8,8 @@
 import type { AccountingType } from '../../ltv/model.js';
 import { visibleLine } from '../../format/text.js';
 import { append, clear, h } from './dom.js';
-import { formatCell, formatCount, middleCut, periodLabel } from './format.js';
+import { fitInMiddle } from './fit.js';
+import { formatCell, formatCount, periodLabel } from './format.js';
 import { viridis, viridisGradient } from './palette.js';
 import { shownCells, type ShownCell, type ViewMatrix } from './view.js';
 
@@ -57,7 +58,7 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
   for (let k = 0; k < periods; k++) head.appendChild(h('th', { scope: 'col', class: 'num' }, periodLabel(m.period_type, m.period_unit, k)));
   const body = h('tbody');
   shownRows.forEach((r, i) => {
-    const tr = h('tr', { class: r.type, 'data-title': r.title }, h('th', { scope: 'row', class: 'rowhead', ...(middleCut(r.title) === r.title ? {} : { title: r.title, 'aria-label': r.title }) }, middleCut(r.title)), h('td', { class: 'num customers' }, formatCount(r.customers)));
+    const tr = h('tr', { class: r.type, 'data-title': r.title }, h('th', { scope: 'row', class: 'rowhead' }, r.title), h('td', { class: 'num customers' }, formatCount(r.customers)));
     const byPeriod = new Map((cellsOf[i] ?? []).map((s) => [s.period, s]));
     const last = Math.min(periods - 1, cellsOf[i]?.at(-1)?.period ?? -1);
     for (let k = 0; k < periods; k++) {
@@ -105,6 +106,22 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
     h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Cohort heatmap' },
       h('table', { class: 'heatmap' }, h('caption', { class: 'visually-hidden' }, `LTV per customer in ${m.currency}, by ${m.segmentation === 'cohort' ? `${m.period_unit} cohort` : m.segmentation} and period; cells are complete unless marked partial${predicted > 0 ? ' or predicted' : ''}`), h('thead', {}, head), body)),
   );
+  // A long row name is cut in its middle to the width of its header (store ids that differ at their ends
+  // stay apart), and shown whole while its header has the keyboard's focus (a title shows on hover only).
+  for (const th of fitInMiddle([...body.querySelectorAll<HTMLElement>('th.rowhead')])) {
+    const cut = th.textContent ?? '';
+    const whole = th.getAttribute('title') ?? '';
+    th.tabIndex = 0;
+    th.classList.add('cut');
+    th.addEventListener('focus', () => {
+      th.textContent = whole;
+      th.classList.add('whole');
+    });
+    th.addEventListener('blur', () => {
+      th.textContent = cut;
+      th.classList.remove('whole');
+    });
+  }
   // report.html's matrix of no customer has no row; the server's answer keeps its Total row (SPEC §6,
   // cohort_size 0): both say it.
   if (rows.every((r) => r.customers === 0)) host.append(h('p', { class: 'note' }, 'No customer matches.'));
