@@ -123,5 +123,11 @@ export interface StatesResponse {
     title: string;
     /** Inclusive ranges [from, to] of the row's partial periods; every other shown period is complete. */
     partial: [number, number][];
+    /**
+     * The customers behind the row's cells (SPEC §4: those whose cohorts reach the period), as runs
+     * [from, to, customers]: a segment's or the Total's realized value of a period averages these, not all
+     * of the row's customers (the page says so beside a prediction of the whole row).
+     */
+    customers: [number, number, number][];
   }[];
 }

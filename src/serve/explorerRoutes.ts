@@ -113,13 +113,17 @@ async function states(run: ResolvedRun, body: unknown, queries: QueryOptions): P
   const out: StatesResponse = {
     rows: matrix.rows.map((r) => {
       const partial: [number, number][] = [];
+      const customers: [number, number, number][] = [];
       for (const c of r.runs) {
+        const had = customers[customers.length - 1];
+        if (had && had[1] + 1 === c.from && had[2] === c.customers) had[1] = c.to;
+        else customers.push([c.from, c.to, c.customers]);
         if (c.state !== 'partial') continue;
         const last = partial[partial.length - 1];
         if (last && last[1] + 1 === c.from) last[1] = c.to;
         else partial.push([c.from, c.to]);
       }
-      return { type: r.type, title: r.title, partial };
+      return { type: r.type, title: r.title, partial, customers };
     }),
   };
   const bytes = Buffer.from(JSON.stringify(out), 'utf8');

@@ -163,6 +163,46 @@ describe('predicted cells on the served page', () => {
     expect(note).toContain(`MAPE ${(f!.backtest!.mape! * 100).toFixed(1)} %`);
   });
 
+  it('says whose the realized-so-far value of a Total or segment cell is when fewer customers reached the period than the prediction is of', async () => {
+    type Drawn = { row: string; type: string; period: number; text: string };
+    const predictedWithRealized = (): Promise<Drawn[]> => page.$$eval('table.heatmap tbody tr', (trs) => trs.flatMap((tr) =>
+      [...tr.querySelectorAll<HTMLElement>('td.cell[data-mark=predicted][data-realized]')].map((td) => ({
+        row: (tr as HTMLElement).dataset.title ?? '', type: tr.className, period: Number(td.dataset.period), text: td.querySelector('.visually-hidden')?.textContent ?? '',
+      }))));
+    type Json = { id: string; rows: { type: string; title: string; customers: number; cells: { period: number; customers: number; revenue: number }[] }[] };
+    const matrix = (id: string): Json => (report as unknown as { matrices: Json[] }).matrices.find((x) => x.id === id)!;
+    const n = (x: number): string => x.toLocaleString('en-US');
+    const expectWhose = (drawn: Drawn[], m: Json): number => {
+      let said = 0;
+      for (const d of drawn) {
+        const row = m.rows.find((r) => r.title === d.row)!;
+        const cell = row.cells.find((c) => c.period === d.period)!;
+        // ltv.json: the cell's customers are those whose cohorts reach the period.
+        if (cell.customers < row.customers) {
+          said++;
+          expect(d.text, `${d.row} M${d.period}`).toContain(`; realized so far by the ${n(cell.customers)} of ${n(row.customers)} customers who reached M${d.period}: ${cell.revenue.toFixed(2)} (partial)`);
+        } else {
+          expect(d.text, `${d.row} M${d.period}`).toContain(`; realized so far ${cell.revenue.toFixed(2)} (partial)`);
+        }
+      }
+      return said;
+    };
+    // By month cohort: the Total's realized M-k averages the cohorts old enough to reach k, its prediction all of them.
+    const byCohort = await predictedWithRealized();
+    expect(byCohort.some((d) => d.type === 'total')).toBe(true);
+    expect(expectWhose(byCohort.filter((d) => d.type === 'total'), matrix('days-month-cohort'))).toBeGreaterThan(0);
+    // A cohort's row is all its customers at every period: no one else's value.
+    const cohorts = byCohort.filter((d) => d.type === 'cohort');
+    expect(cohorts.length).toBeGreaterThan(0);
+    for (const d of cohorts) expect(d.text).toMatch(/; realized so far \d+\.\d\d \(partial\)\)$/);
+    // By country: the segments' and the Total's cell customers come with the run's states.
+    await change('#ctl-segmentation', 'country');
+    const byCountry = await predictedWithRealized();
+    expect(byCountry.filter((d) => d.type === 'segment').length).toBeGreaterThan(0);
+    expect(expectWhose(byCountry, matrix('days-month-country'))).toBeGreaterThan(0);
+    await change('#ctl-segmentation', 'cohort');
+  });
+
   it('draws the projection dashed beside the realized curves, and the Total\'s band', async () => {
     const labels = await page.$$eval('.chart .u-legend .u-series', (trs) => trs.map((tr) => ({ text: tr.textContent ?? '', shown: getComputedStyle(tr).display !== 'none' })));
     const shown = labels.filter((l) => l.shown).map((l) => l.text);

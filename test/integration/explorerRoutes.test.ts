@@ -222,9 +222,22 @@ describe('the states route', () => {
     expect(r.status).toBe(200);
     conforms(S, r, 'post');
     expect(r.headers['cache-control']).toBe('private, no-store');
-    const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'ltv.json'), 'utf8')) as { matrices: { id: string; rows: { type: string; title: string; cells: { state: string }[] }[] }[] };
+    const report = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', NEW_RUN, 'ltv.json'), 'utf8')) as { matrices: { id: string; rows: { type: string; title: string; cells: { state: string; customers: number }[] }[] }[] };
     const m = report.matrices.find((x) => x.id === 'days-month-country');
-    expect(r.json()).toEqual({ rows: m!.rows.map((row) => ({ type: row.type, title: row.title, partial: ranges(row.cells.map((c) => c.state)) })) });
+    // The cells' customers as runs [from, to, customers] (the customers whose cohorts reach each period).
+    const runs = (ns: number[]): [number, number, number][] => {
+      const out: [number, number, number][] = [];
+      ns.forEach((n, k) => {
+        const last = out[out.length - 1];
+        if (last && last[2] === n) last[1] = k;
+        else out.push([k, k, n]);
+      });
+      return out;
+    };
+    expect(r.json()).toEqual({ rows: m!.rows.map((row) => ({ type: row.type, title: row.title, partial: ranges(row.cells.map((c) => c.state)), customers: runs(row.cells.map((c) => c.customers)) })) });
+    // By hand (tx.csv): US is c7 (Dec 15), c1 (Jan 5) and c2 (Jan 20): 3 customers at months 0 to 2; only
+    // the December cohort reaches month 3 (shown while Dec 1 + 1 + 3 months ≤ T = Mar 16).
+    expect((r.json() as { rows: { title: string; customers: number[][] }[] }).rows.find((x) => x.title === 'US')?.customers).toEqual([[0, 2, 3], [3, 3, 1]]);
   });
 
   it('answers a filtered request, counted by hand, from the named run', async () => {

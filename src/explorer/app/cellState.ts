@@ -90,13 +90,39 @@ export function markPartial(m: ViewMatrix, ctx: StateContext): void {
   }
 }
 
-/** Marks the cells of any matrix from the states route's answer to the same request (in place). */
+/** Marks the cells of any matrix from the states route's answer to the same request, and their customers (in place). */
 export function applyStates(m: ViewMatrix, states: StatesResponse): void {
-  const byRow = new Map(states.rows.map((r) => [`${r.type}\0${r.title}`, r.partial]));
+  const byRow = new Map(states.rows.map((r) => [`${r.type}\0${r.title}`, r]));
   for (const rows of Object.values(m.rows) as ViewRow[][]) {
     for (const row of rows) {
-      const ranges = byRow.get(`${row.type}\0${row.title}`) ?? [];
-      for (const c of row.cells) c.mark = ranges.some(([a, b]) => a <= c.period && c.period <= b) ? 'partial' : 'complete';
+      const got = byRow.get(`${row.type}\0${row.title}`);
+      const ranges = got?.partial ?? [];
+      for (const c of row.cells) {
+        c.mark = ranges.some(([a, b]) => a <= c.period && c.period <= b) ? 'partial' : 'complete';
+        // A server of an earlier version sends no customers: the cell then says nothing of them.
+        const n = got?.customers?.find(([a, b]) => a <= c.period && c.period <= b)?.[2];
+        if (n !== undefined) c.customers = n;
+      }
     }
+  }
+}
+
+/**
+ * The customers behind each realized cell of a matrix of cohort rows (in place): a cohort's every customer
+ * at each of its periods; the Total's, at period k, those of the cohorts shown at k, as the server averages
+ * them. Fewer than the Total's customers where younger cohorts have not reached k: its realized value there
+ * is theirs, not the whole row's, which its prediction is of.
+ */
+export function cohortCellCustomers(m: ViewMatrix): void {
+  for (const rows of Object.values(m.rows) as ViewRow[][]) {
+    const reached = new Map<number, number>();
+    for (const row of rows) {
+      if (row.type !== 'cohort') continue;
+      for (const c of row.cells) {
+        c.customers = row.customers;
+        reached.set(c.period, (reached.get(c.period) ?? 0) + row.customers);
+      }
+    }
+    for (const row of rows) if (row.type === 'total') for (const c of row.cells) c.customers = reached.get(c.period) ?? 0;
   }
 }

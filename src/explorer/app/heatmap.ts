@@ -11,16 +11,21 @@ import { append, clear, h } from './dom.js';
 import { fitInMiddle } from './fit.js';
 import { formatCell, formatCount, periodLabel } from './format.js';
 import { viridis, viridisGradient } from './palette.js';
-import { shownCells, type ShownCell, type ViewMatrix } from './view.js';
+import { shownCells, type ShownCell, type ViewMatrix, type ViewRow } from './view.js';
 
 const MAX_CELLS = 40_000;
 const MAX_ROWS = 1_000;
 
-function cellText(s: ShownCell, currency: string): string {
+function cellText(s: ShownCell, currency: string, row: ViewRow, period: string): string {
   const c = s.shown;
   if (c.mark === 'predicted') {
     const band = c.lower !== undefined && c.upper !== undefined ? `, interval ${formatCell(c.lower)} to ${formatCell(c.upper)}` : '';
-    const so_far = s.realized ? `; realized so far ${formatCell(s.realized.value)} (partial)` : '';
+    // The realized value of a Total or segment row at a period that younger cohorts have not reached
+    // averages the customers who have, not the row's every customer whom the prediction is of: said whose
+    // it is (it lay above the whole interval, and the row seemed to fall).
+    const n = s.realized?.customers;
+    const whose = n !== undefined && n < row.customers ? ` by the ${formatCount(n)} of ${formatCount(row.customers)} customers who reached ${period}:` : '';
+    const so_far = s.realized ? `; realized so far${whose} ${formatCell(s.realized.value)} (partial)` : '';
     return `predicted${band}${so_far}`;
   }
   const pred = s.predicted ? `; predicted ${formatCell(s.predicted.value)} ${currency}` : '';
@@ -80,8 +85,8 @@ export function renderHeatmap(host: HTMLElement, m: ViewMatrix, acc: AccountingT
       c.mark === 'predicted' ? `≈${formatCell(c.value)}` : formatCell(c.value),
       // Said in words where a cell is not simply complete (the caption says cells are complete unless
       // marked): a text per cell of a large matrix costs seconds of layout.
-      c.mark === 'complete' ? null : h('span', { class: 'visually-hidden' }, ` (${cellText(s, m.currency)})`));
-      td.title = visibleLine(`${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency)}`);
+      c.mark === 'complete' ? null : h('span', { class: 'visually-hidden' }, ` (${cellText(s, m.currency, r, periodLabel(m.period_type, m.period_unit, k))})`));
+      td.title = visibleLine(`${r.title}, ${periodLabel(m.period_type, m.period_unit, k)}: ${formatCell(c.value)} ${m.currency}, ${cellText(s, m.currency, r, periodLabel(m.period_type, m.period_unit, k))}`);
       if (r.type !== 'total') {
         const col = viridis((c.value - lo) / span);
         // CSSOM, not a style attribute: allowed under a CSP without 'unsafe-inline'.

@@ -6,7 +6,7 @@
 // lives in the URL's fragment.
 import { ACCOUNTING_TYPES, FILTER_COLUMNS, matrixId, PERIOD_TYPES, PERIOD_UNITS, SEGMENTATIONS, type FilterKey } from '../../ltv/model.js';
 import { DOWNLOADS, EXPLORER_API, REPORT_DOWNLOADS, RUN_HEADER, type AttributeValue, type Download, type ForecastBrief, type RunDetail, type RunListing, type StatesResponse, type TenantListing, type TenantsResponse } from '../explorerApi.js';
-import { applyStates, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
+import { applyStates, cohortCellCustomers, localWallClock, markPartial, rowsAreCohorts } from './cellState.js';
 import { foldCase } from '../../format/foldCase.js';
 import { visibleLine } from '../../format/text.js';
 import { listed } from '../../format/listed.js';
@@ -861,6 +861,7 @@ class ServedReport {
         setText(this.parts.status, unmarked ?? '');
       } else {
         markPartial(matrix, { tLocal: localWallClock(run.as_of, run.timezone) });
+        cohortCellCustomers(matrix);
         this.draw();
         this.parts.status.textContent = '';
       }

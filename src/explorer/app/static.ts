@@ -3,6 +3,7 @@
 // browser inflates them with DecompressionStream. Only the controls that need no server: period type,
 // unit, segmentation, accounting type.
 import { matrixId, SEGMENTATIONS, type Summary } from '../../ltv/model.js';
+import { cohortCellCustomers, rowsAreCohorts } from './cellState.js';
 import { h, setText } from './dom.js';
 import { buildReport, commonControls, DEFAULT_CHOICE, forecastNote, noForecastNote, readChoice, renderHeadline, renderMatrix, type Choice } from './report.js';
 import { inlineRowsOf, viewFromInline, type InlinePayload } from './view.js';
@@ -54,7 +55,10 @@ export async function startStatic(host: HTMLElement, block: HTMLElement): Promis
     const note = !forecast ? null
       : forecast.brief.model === null ? noForecastNote(forecast.brief.reason)
         : own ? (forecast.brief.none === null ? forecastNote(forecast.brief) : `No predicted cell: ${forecast.brief.none}.`) : `No predictions for this selection: the run's forecast predicts ${forecast.brief.matrix} (period type, unit and segmentation).`;
-    renderMatrix(parts, viewFromInline(rows, choice, data.currency, own ? predicted : null, note), choice.accounting);
+    const view = viewFromInline(rows, choice, data.currency, own ? predicted : null, note);
+    // The Total's realized cells are the cohorts' that reach each period (said beside its predictions).
+    if (rowsAreCohorts(choice.segmentation)) cohortCellCustomers(view);
+    renderMatrix(parts, view, choice.accounting);
     parts.root.dataset.loaded = id;
   };
   parts.controls.addEventListener('change', () => {

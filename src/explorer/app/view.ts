@@ -11,6 +11,8 @@ export interface ViewCell {
   period: number;
   value: number;
   mark: CellMark;
+  /** Of a realized cell: the customers behind it (whose cohorts reach the period), when the page knows them. */
+  customers?: number;
   /** Interval of a predicted cell (SPEC §9). */
   lower?: number;
   upper?: number;
