@@ -211,7 +211,16 @@ describe('predicted cells on the served page', () => {
     // out of its key (which lists each row once).
     const hidden = labels.filter((l) => !l.shown).map((l) => l.text);
     expect([...hidden].sort()).toEqual([...shown.map((t) => `${t} (predicted)`), 'Total interval (high)', 'Total interval (low)'].sort());
-    expect(await page.textContent('.chart-key')).toContain('Dashed: predicted; shaded: the Total’s interval');
+    expect(await page.textContent('.chart-key')).toContain('Dashed, hollow markers: predicted; shaded: the Total’s interval');
+    // Not told apart by colour alone: each drawn row has its own marker shape, its key sample the same
+    // shape on a solid line (dashed stays the projections' alone), and the chart drew those shapes.
+    const shapes = await page.$$eval('.chart .u-legend .u-series', (trs) => trs.filter((tr) => getComputedStyle(tr).display !== 'none')
+      .map((tr) => tr.querySelector<HTMLElement>('.u-marker')?.dataset.shape ?? ''));
+    expect(shapes.length).toBe(shown.length);
+    expect(shapes.every((x) => x !== '')).toBe(true);
+    expect(new Set(shapes).size).toBe(shapes.length);
+    expect(await page.getAttribute('.chart', 'data-markers')).toBe(shapes.join(' '));
+    expect(await page.$$eval('.chart .u-legend .u-marker.shape svg', (svgs) => svgs.map((svg) => [svg.children.length, svg.firstElementChild?.getAttribute('stroke-dasharray') ?? 'solid']))).toEqual(shapes.map(() => [2, 'solid']));
   });
 
   it('says so when a selection has no predictions, and shows none', async () => {
