@@ -120,11 +120,16 @@ const FILTER_VALUES_SHOWN = 500;
 
 type DateRange = { min: string; max: string } | null | undefined;
 
-/** Whether `v` is a calendar day (2026-02-30 is not) inside the run's first payments. */
-function dateInRange(v: string | undefined, range: DateRange): v is string {
-  if (v === undefined || !ISO_DATE.test(v) || !range) return false;
+/** Whether `v` is a calendar day written YYYY-MM-DD (2026-02-30 and 2026-13-45 are not). */
+function isCalendarDay(v: string): boolean {
+  if (!ISO_DATE.test(v)) return false;
   const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && v >= range.min && v <= range.max;
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
+/** Whether `v` is a calendar day inside the run's first payments. */
+function dateInRange(v: string | undefined, range: DateRange): v is string {
+  return v !== undefined && range !== null && range !== undefined && isCalendarDay(v) && v >= range.min && v <= range.max;
 }
 
 /**
@@ -194,7 +199,7 @@ function readHash(): Partial<State> & { unknown: string[] } {
   }
   for (const k of ['from', 'to'] as const) {
     const v = p.get(k);
-    if (v && ISO_DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)) s[k] = v;
+    if (v && isCalendarDay(v)) s[k] = v;
     else if (v !== null) s.unknown.push(said(k, v));
   }
   const filters: Partial<Record<FilterKey, string[]>> = {};
