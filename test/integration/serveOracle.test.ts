@@ -111,6 +111,17 @@ function partialRanges(row: ORowOut): [number, number][] {
   return out;
 }
 
+/** The oracle's customers behind each cell of a row, as the states route's runs [from, to, customers]. */
+function customerRuns(row: ORowOut): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (const c of row.cells) {
+    const last = out[out.length - 1];
+    if (last && last[1] + 1 === c.period && last[2] === c.customers) last[1] = c.period;
+    else out.push([c.period, c.period, c.customers]);
+  }
+  return out;
+}
+
 interface Mismatch { tenant: string; request: unknown; oracle: unknown; engine: unknown }
 
 describe('the endpoint\'s filtered and segmented answers against the oracle (SPEC §4, §6)', () => {
@@ -159,7 +170,7 @@ describe('the endpoint\'s filtered and segmented answers against the oracle (SPE
                 const st = await httpRequest(s.port, `/api/v1/explorer/tenants/${tenant}/runs/latest/states`, {
                   method: 'POST', headers: { authorization: `Api-Key ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(req.body),
                 });
-                const expected = JSON.stringify({ rows: want.filter((row) => row.customers > 0).map((row) => ({ type: row.type, title: row.title, partial: partialRanges(row) })) });
+                const expected = JSON.stringify({ rows: want.filter((row) => row.customers > 0).map((row) => ({ type: row.type, title: row.title, partial: partialRanges(row), customers: customerRuns(row) })) });
                 if (st.status !== 200 || st.text !== expected) mismatches.push({ tenant, request: { states: req.body }, oracle: expected, engine: `${st.status} ${st.text}` });
               }
               const body = res.json() as Record<string, { title: string; unit: string; value: number | null; data: unknown }>;
