@@ -118,10 +118,12 @@ export interface SyncMemory {
    * said again only when the file changes, not at every rescan.
    */
   invalidLogged: Map<string, string>;
+  /** Whether the jobs folder was missing at the last sync (said once, until it is there). */
+  folderMissing: boolean;
 }
 
 export function syncMemory(): SyncMemory {
-  return { removed: new Set(), conflicts: new Set(), registered: new Set(), optionWarnings: new Set(), invalidLogged: new Map() };
+  return { removed: new Set(), conflicts: new Set(), registered: new Set(), optionWarnings: new Set(), invalidLogged: new Map(), folderMissing: false };
 }
 
 /** A file's version for invalidLogged: its modification time and size (a link's own when it leads nowhere). */
@@ -150,9 +152,22 @@ export async function syncSchedules(queue: RunQueue, jobsDir: string, env: Env, 
     memory?.invalidLogged.set(file, version);
     logger.error({ file }, line);
   };
+  // No jobs folder (README: without --jobs or LTV_JOBS_DIR, a missing ./jobs means on-demand runs only; a
+  // named one is refused at start): nothing to sync, said once at info. Not "every file removed": workers
+  // sharing the queue keep their schedules (this one logged ENOENT with a stack at every rescan before).
+  const files = await listJobFiles(jobsDir).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return null;
+  });
+  if (!files) {
+    if (!memory?.folderMissing) logger.info({ jobs: jobsDir }, `no jobs folder ${jobsDir}: this worker takes on-demand runs only (make the folder to add schedules)`);
+    if (memory) memory.folderMissing = true;
+    return result;
+  }
+  if (memory) memory.folderMissing = false;
   const existing = new Map((await queue.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
 
-  for (const fileName of await listJobFiles(jobsDir)) {
+  for (const fileName of files) {
     const name = basename(fileName, '.json');
     const label = join(jobsDir, fileName);
     // A name no queued run can carry (the worker refuses it: processRun.payloadProblem) gets no schedule: one
@@ -303,7 +318,8 @@ export function watchSchedules(queue: RunQueue, jobsDir: string, env: Env, logge
     });
     watcher.on('error', (e) => logger.warn({ err: e }, 'cannot watch the jobs directory; relying on the periodic rescan'));
   } catch (e) {
-    logger.warn({ err: e }, 'cannot watch the jobs directory; relying on the periodic rescan');
+    // A missing folder is said by the sync (on-demand runs only); the rescan finds it once it is made.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn({ err: e }, 'cannot watch the jobs directory; relying on the periodic rescan');
   }
   const timer = setInterval(background, env.LTV_SCHEDULE_RESCAN_MS);
   timer.unref();

@@ -92,6 +92,25 @@ test('schedule sync: idempotent across starts, follows edits, removes deleted jo
   await q.close();
 });
 
+test('a missing jobs folder is on-demand runs only: one info line, other workers\' schedules left alone, and the folder taken up once it is made', async () => {
+  await h.writeJob('daily', { schedule: { cron: '0 6 * * *', timezone: 'UTC' } });
+  const q = h.queue();
+  await syncSchedules(q, h.jobsDir, h.env, logger);
+  // A worker whose ./jobs does not exist (README: on-demand runs only) shares the queue: it logged ENOENT with a
+  // stack at warn and error level at every rescan, and must not read "no files" as "every job removed".
+  const missing = join(h.jobsDir, '..', 'no-jobs-here');
+  const cap = captureLogger();
+  const memory = syncMemory();
+  for (let i = 0; i < 3; i++) expect(await syncSchedules(q, missing, h.env, cap.log, memory)).toMatchObject({ upserted: [], removed: [], invalid: [] });
+  expect(cap.lines.map((l) => [l.level, l.msg])).toEqual([[30, `no jobs folder ${missing}: this worker takes on-demand runs only (make the folder to add schedules)`]]);
+  expect((await q.getJobSchedulers()).map((s) => s.key)).toEqual(['daily']);
+  // Made later (a volume mounted after start): its jobs are scheduled at the next sync.
+  await mkdir(missing);
+  await writeFile(join(missing, 'weekly.json'), await readFile(join(h.jobsDir, 'daily.json'), 'utf8'));
+  expect((await syncSchedules(q, missing, h.env, cap.log, memory)).upserted).toEqual(['weekly']);
+  await q.close();
+});
+
 test('a worker starting reconciles the schedules before it takes a run: a missed tick of a removed job, or of a changed cron, does not run', async () => {
   await h.writeJob('gone', { schedule: { cron: '*/1 * * * * *', timezone: 'UTC' } });
   await h.writeJob('moved', { schedule: { cron: '*/1 * * * * *', timezone: 'UTC' } });
