@@ -22,7 +22,7 @@ export function mountRunRoutes(env: Env, jobsDir: string, logger: Logger): { rou
     auth: { schemes: ['bearer', 'x-admin-key'], admin: true, adminKeySha256: env.LTV_ADMIN_KEY_SHA256 },
     async handle(ctx) {
       const body = r.method === 'POST' ? await ctx.readJson() : undefined;
-      const out = await r.handle({ params: ctx.params, headers: ctx.req.headers, body });
+      const out = await r.handle({ params: ctx.params, headers: ctx.req.headers, body, ...(ctx.key ? { scope: ctx.key.id } : {}) });
       const text = JSON.stringify(out.body);
       ctx.res.writeHead(out.status, {
         ...out.headers,

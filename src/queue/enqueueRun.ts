@@ -1,6 +1,7 @@
 // On-demand runs (SPEC §7): `ltv enqueue` and the HTTP route add the same job a schedule fires, with the
 // as-of time fixed now, so every retry of the run computes the same numbers. The run id is the BullMQ job id:
-// its key, a UUID never handed out again.
+// its key, a UUID never handed out again (or, for a request with an Idempotency-Key, one made from that key:
+// runRoutes.ts, so a retry of the request names the same run).
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -147,6 +148,13 @@ export async function enqueueRun(
     shards?: number;
     /** Given, the add waits at most LTV_CONNECT_TIMEOUT_MS, then is withdrawn (addWithin): `ltv enqueue`, the HTTP route. */
     env?: Env;
+    /**
+     * The run's id and key instead of a random one (POST /api/v1/runs with an Idempotency-Key): BullMQ adds
+     * nothing under an id it holds, so a retry racing the first request cannot add a second run.
+     */
+    key?: string;
+    /** RunData.request. */
+    request?: string;
   },
 ): Promise<EnqueuedRun> {
   const http = opts.source === 'http';
@@ -162,12 +170,12 @@ export async function enqueueRun(
   const instead = opts.source === 'http' ? '"as_of" in the request body' : '--as-of';
   const future = futureAsOfError(asOf, opts.asOf ? undefined : `give an earlier "as_of" in the job file ${file} (or one as ${instead})`);
   if (future) throw new AppError('VALIDATION', future);
-  const key = randomUUID();
+  const key = opts.key ?? randomUUID();
   // A run added on demand is known by its key: the id a client keeps must never name another run (BullMQ's
   // own ids start again at 1 after Redis lost its data), and an add that Redis does not answer can be
   // withdrawn by it (addWithin). With BullMQ's counter id, `ltv enqueue` against a frozen Redis hung, and
   // its add, run when Redis resumed, was a second run beside the one the user enqueued again.
-  const data: RunData = { file, asOf: asOf.toISOString(), source: opts.source, key, ...(opts.asOf ? { asOfGiven: true } : {}), ...(opts.shards ? { shards: opts.shards } : {}) };
+  const data: RunData = { file, asOf: asOf.toISOString(), source: opts.source, key, ...(opts.asOf ? { asOfGiven: true } : {}), ...(opts.request ? { request: opts.request } : {}), ...(opts.shards ? { shards: opts.shards } : {}) };
   const queued = opts.env ? await addWithin(queue, job.name, data, key, opts.env) : await queue.add(job.name, data, { jobId: key });
   if (!queued.id) throw new AppError('INTERNAL', 'the queue returned no run id');
   return { id: queued.id, job, asOf, queued };

@@ -26,6 +26,11 @@ export interface RunData {
    * unlike the BullMQ id it is never handed out again after Redis lost its data.
    */
   key?: string;
+  /**
+   * Runs added over HTTP with an Idempotency-Key: the request they were added for (runRoutes.requestPrint),
+   * so the same key sent with another request is told apart from a retry of this one.
+   */
+  request?: string;
   /** Scheduled runs: fingerprint of the scheduler definition, to tell whether a sync must update it. */
   schedule?: string;
   /** `ltv enqueue --shards N`: overrides the job's `shards` for this run (SPEC §12). */

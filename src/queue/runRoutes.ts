@@ -2,6 +2,7 @@
 // of BullMQ). The Route type is deliberately minimal until serve's own lands; the adapter is one function.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Job as QueuedJob } from 'bullmq';
 import { z } from '../config/zod.js';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
@@ -9,7 +10,8 @@ import { futureAsOfError } from '../config/parseAsOf.js';
 import { asOfText } from '../config/jobSchema.js';
 import { answerWithin, enqueueRun, jobNameRefusal, redisGone, waitForRedis } from './enqueueRun.js';
 import { watchLoginRefusal } from './redisConnection.js';
-import type { RunQueue } from './runQueue.js';
+import type { RunData, RunQueue } from './runQueue.js';
+import type { RunResult } from '../pipeline.js';
 
 export interface RouteRequest {
   /** Values of the `:name` segments of the route's path. */
@@ -17,6 +19,8 @@ export interface RouteRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body (undefined without one). */
   body: unknown;
+  /** Who is asking, as the server authenticated them (a key's id): the scope of their Idempotency-Keys. */
+  scope?: string;
 }
 
 export interface RouteResponse {
@@ -46,6 +50,28 @@ const EnqueueBody = z.strictObject({
     ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: the body is {"job": …, "as_of": …}`
     : issue.code === 'invalid_type' && (issue.path?.length ?? 0) === 0 ? 'must be a JSON object, e.g. {"job": "nightly"}' : undefined),
 });
+
+const IDEMPOTENCY_KEY_TEXT = 'Idempotency-Key: give 1 to 255 visible ASCII characters (letters, digits, punctuation; no spaces), e.g. a UUID';
+
+/**
+ * The run id of a request with an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the key, in the
+ * scope of whoever sent it (two admin keys choosing one value get two runs), hashed into a UUID (version 8,
+ * RFC 9562) so every run id keeps one shape. Deterministic: BullMQ adds nothing under an id it holds, so a
+ * retry racing the first request finds that run instead of adding one (a separate store of keys could not
+ * make the check and the add one step).
+ */
+function idempotentRunId(scope: string, key: string): string {
+  const h = sha256(`${scope}\0${key}`);
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** What a retry must repeat for its key to name the same run: the job and the as_of it asked for (null: none). */
+function requestPrint(job: string, asOf: string | null | undefined): string {
+  return sha256(JSON.stringify([job.replace(/\.json$/, ''), asOf ? new Date(asOf).toISOString() : null])).toString('hex');
+}
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -100,14 +126,38 @@ export function runRoutes(queue: RunQueue, opts: { env: Env; jobsDir: string; au
           return error(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
         }
         const { job, as_of } = parsed.data;
+        const header = req.headers['idempotency-key'];
+        // Two copies of the header arrive joined by ", ", which the rule refuses too.
+        const idem = Array.isArray(header) ? header.join(', ') : header;
+        if (idem !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idem)) return error(400, 'VALIDATION_ERROR', IDEMPOTENCY_KEY_TEXT);
         const future = as_of ? futureAsOfError(new Date(as_of), 'give an earlier "as_of" in the request body') : null;
         if (future) return error(400, 'VALIDATION_ERROR', future);
-        const run = await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http', env });
-        return {
-          status: 202,
-          headers: { location: `/api/v1/runs/${encodeURIComponent(run.id)}` },
-          body: { id: run.id, job: run.job.name, as_of: run.asOf.toISOString(), state: 'waiting' },
-        };
+        const answer = (status: number, run: QueuedJob<RunData, RunResult>, state: string): RouteResponse => ({
+          status,
+          headers: { location: `/api/v1/runs/${encodeURIComponent(run.id!)}` },
+          body: { id: run.id, job: run.name, as_of: run.data.asOf ?? null, state },
+        });
+        if (idem === undefined) {
+          const run = await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http', env });
+          return answer(202, run.queued, 'waiting');
+        }
+        // A retry of a request whose answer was lost: the run it added, in its state now, and nothing added.
+        const id = idempotentRunId(req.scope ?? 'operator', idem);
+        const request = requestPrint(job, as_of);
+        const unread = 'the run of this Idempotency-Key cannot be looked up now';
+        const reused = (run: QueuedJob<RunData, RunResult>): RouteResponse => error(422, 'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency-Key ${JSON.stringify(idem)} was used for another request (run ${run.id} of job ${JSON.stringify(run.name)} as of ${run.data.asOf ?? 'its own time'}): send this request with a new key`);
+        const earlier = await answerWithin(queue.getJob(id), env, unread);
+        if (earlier) {
+          if (earlier.data.request !== request) return reused(earlier);
+          return answer(200, earlier, await answerWithin(earlier.getState(), env, unread));
+        }
+        await enqueueRun(queue, jobsDir, job, { ...(as_of ? { asOf: new Date(as_of) } : {}), source: 'http', env, key: id, request });
+        // Read back: a request racing this one with the same key may have added its run first (BullMQ kept
+        // that one and ignored this add), and that run is the answer, or its request was another.
+        const run = await answerWithin(queue.getJob(id), env, unread);
+        if (!run) throw new AppError('TRANSIENT', `run ${id} was added but is no longer in the queue; try again in a few seconds`, { status: 503 });
+        return run.data.request === request ? answer(202, run, 'waiting') : reused(run);
       }),
     },
     {
