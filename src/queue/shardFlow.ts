@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FlowProducer, Job as BullJob, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job as QueuedJob } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../config/AppError.js';
 import type { Env } from '../config/env.js';
@@ -22,10 +23,11 @@ import { SHARDS_DIR, shardPaths } from '../shard/shardPaths.js';
 import { splitRun, type SplitManifest } from '../shard/splitRun.js';
 import { closeWithin, handbackMs, settleWithin } from './closeWithin.js';
 import { resolveJobFile, stalledTooOften, UNLIMITED_STALLS, withDuckdbDefaults, yieldedLock } from './processRun.js';
+import { readRedisMark } from './readRedisMark.js';
 import { redisOptions } from './redisConnection.js';
 import { renewalIntervalMs } from './runLock.js';
 import { SCHEDULE_SETTINGS } from './scheduleFirings.js';
-import { lastAttempt, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
+import { addSlotRun, enqueueSlotCommand, lastAttempt, runJobOptions, type RunData, type RunQueue } from './runQueue.js';
 
 /** The queue of shard jobs (children of runs in the run queue). */
 export const SHARD_QUEUE = 'run-shards';
@@ -55,6 +57,29 @@ export interface ShardData {
   manifest: SplitManifest;
   /** The job file's text the split read (ShardedState.job); absent in a shard an older release added. */
   job?: string;
+  /**
+   * The parent run's name and data as queued (without its sharded state): what a worker that ran a shard adds
+   * again if Redis loses the run (KnownRun). Absent in a shard an older release added.
+   */
+  parent?: { name: string; data: RunData };
+}
+
+/**
+ * A sharded run this worker split or ran a shard of. Its parent waits in waiting-children held by no worker:
+ * if Redis loses its data, no lock is found gone and nothing else knows the run, so whoever knows it adds it
+ * again (recoverLost). Forgotten once the run is seen finished.
+ */
+interface KnownRun {
+  id: string;
+  name: string;
+  /** As queued; undefined from a shard an older release added (the run is then said lost). */
+  data: RunData | undefined;
+  file: string;
+  asOf: Date;
+  job: string | undefined;
+  split: string;
+  /** The Redis data mark (readRedisMark) when this worker learnt of the run. */
+  mark: string;
 }
 
 /** The owner record of a run's folder under .shards/ (superseded folders are found by it). */
@@ -71,13 +96,22 @@ export interface ShardRuntime {
   pipelineFor(job: QueuedJob<RunData, RunResult>, token: string | undefined, jobText: string): ((def: Job, effects: RunEffects) => Promise<RunResult>) | undefined;
   /** `jobText`: the job file's text `def` was read from (ShardedState.job). */
   runSharded(def: Job, effects: RunEffects, job: QueuedJob<RunData, RunResult>, token: string | undefined, shards: number, jobText: string): Promise<RunResult>;
+  /** Recovers the known sharded runs Redis lost (startWorker calls it when Redis answers again). */
+  checkKnown(): Promise<void>;
   /** Starts taking shards (startWorker calls it once the worker's metrics listener is up). */
   start(): void;
   /** `away`: whether Redis is unreachable now (then a close with nothing to hand back waits for nothing). */
   close(graceMs: number, away?: () => boolean): Promise<void>;
 }
 
-export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue, logger: Logger, workerShutdown: AbortSignal): ShardRuntime {
+/** How often a worker that knows sharded runs checks whether Redis still has them (KnownRun). */
+const KNOWN_CHECK_MS = 5_000;
+/** How long the claim to re-add a lost run (or say it lost) is kept: once, however many workers know it. */
+const LOST_CLAIM_MS = 86_400_000;
+
+/** `redis`: the worker's own client (its run locks'), for the Redis data mark (readRedisMark) and claims. */
+export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue, logger: Logger, workerShutdown: AbortSignal, redis: Redis): ShardRuntime {
+  const readMark = () => readRedisMark(redis, env.LTV_QUEUE_PREFIX);
   // Shards are aborted (and handed back) when the worker's runs are, or when their own grace period is over.
   const graceOver = new AbortController();
   const shutdown = AbortSignal.any([workerShutdown, graceOver.signal]);
@@ -95,6 +129,69 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     }
   };
 
+  // Sharded runs this worker knows of, by the parent's id (KnownRun).
+  const known = new Map<string, KnownRun>();
+  let checking: Promise<void> | null = null;
+  let checkTimer: NodeJS.Timeout | undefined;
+  const know = async (run: Omit<KnownRun, 'mark'>): Promise<void> => {
+    const mark = await readMark().catch(() => null);
+    if (mark === null || known.has(run.id)) return;
+    known.set(run.id, { ...run, mark });
+    checkTimer ??= setInterval(() => void checkKnown(), KNOWN_CHECK_MS).unref();
+  };
+  // A run Redis lost with its data: added again under its own id where that id is the run's (a firing's, an
+  // on-demand run's key), by one worker however many know it; else said lost in one line, with the command
+  // that runs it again, and ops get the failure notice of a failed run. Its folder under .shards/ goes.
+  const recoverLost = async (run: KnownRun): Promise<void> => {
+    const claimed = await redis.set(`${env.LTV_QUEUE_PREFIX}:lost-run:${run.id}:${run.split}`, '1', 'PX', LOST_CLAIM_MS, 'NX');
+    known.delete(run.id);
+    if (claimed !== 'OK') return;
+    const def = await loadDef(run.file, run.job);
+    const log = logger.child({ job: run.name, run: run.id, ...(run.data?.key ? { key: run.data.key } : {}) });
+    await removeRunFolder(shardPaths(reportsDir(def), def.name, run.split).root, log);
+    const lost = 'redis lost its data during this sharded run (restarted without persistence?)';
+    const there = await runQueue.getJob(run.id);
+    if (there && (run.data?.key === undefined || there.data.key === run.data.key)) return; // added again already
+    if (!there && run.data && run.data.key === run.id) {
+      const { attempts, backoff, removeOnComplete, removeOnFail } = runJobOptions(env);
+      await runQueue.add(run.name, run.data, { attempts, backoff, removeOnComplete, removeOnFail, jobId: run.id });
+    } else if (!there && run.data && run.id.startsWith('repeat:')) {
+      if (!(await addSlotRun(runQueue, run.name, run.data.file, run.asOf.getTime(), env))) return;
+    } else {
+      const why = run.data ? `its id ${run.id} is BullMQ's counter, which Redis started again` : 'its shard was added by an older release, which kept too little to add it';
+      const message = `${lost}: it is not added again, since ${why}; to run it: ${enqueueSlotCommand(run.name, run.asOf.getTime())}`;
+      log.error(message);
+      const { notifyFailure } = await import('../notify/notifyFailure.js');
+      await notifyFailure(def, new AppError('TRANSIENT', message), { logger: log.child({ tenant: def.tenant }), asOf: run.asOf, reportsDir: reportsDir(def) });
+      return;
+    }
+    log.warn(`${lost}: the run is added again under its id ${run.id} and starts over`);
+  };
+  // Redis lost its data since a known run was learnt of: recovered; a run seen finished (or gone, Redis
+  // keeping its data) is forgotten. One check at a time; a Redis away answers nothing: checked again later.
+  const checkKnown = (): Promise<void> => (checking ??= (async () => {
+    try {
+      const mark = await readMark();
+      for (const run of [...known.values()]) {
+        if (run.mark !== mark) {
+          await recoverLost(run).catch((e: unknown) => logger.warn({ run: run.id, err_message: (e as Error).message },
+            `cannot add again the sharded run redis lost (${(e as Error).message}): if it is not queued, run it again: ${enqueueSlotCommand(run.name, run.asOf.getTime())}`));
+          continue;
+        }
+        const state = await runQueue.getJobState(run.id);
+        if (state === 'completed' || state === 'failed' || state === 'unknown') known.delete(run.id);
+      }
+    } catch {
+      // Redis away: the next check
+    } finally {
+      checking = null;
+      if (known.size === 0 && checkTimer) {
+        clearInterval(checkTimer);
+        checkTimer = undefined;
+      }
+    }
+  })());
+
   // Shards whose processor has not returned yet (closing with none and Redis away waits for nothing).
   let activeShards = 0;
   const processShard = async (job: QueuedJob<ShardData, ShardResult>, token: string | undefined): Promise<ShardResult> => {
@@ -110,6 +207,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
     }
     const def = await loadDef(d.file, d.job);
     log.info({ attempt: job.attemptsMade + 1, rows: d.manifest.partRows[d.shard] }, 'shard started');
+    await know({ id: d.run, name: d.parent?.name ?? def.name, data: d.parent?.data, file: d.file, asOf: new Date(d.asOf), job: d.job, split: d.split });
     try {
       const result = await computeShard(def, {
         asOf: new Date(d.asOf), paths: shardPaths(reportsDir(def), def.name, d.split), shard: d.shard, split: d.manifest,
@@ -138,6 +236,8 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         return await processShard(job, token);
       } finally {
         activeShards--;
+        // Redis flushed while the shard computed (its connections kept): its run is found lost now.
+        void checkKnown();
       }
     },
     {
@@ -186,6 +286,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
   worker?.on('error', (e) => logger.debug({ err: e }, 'shard worker error'));
 
   return {
+    checkKnown,
     start() {
       if (worker && !worker.closing) worker.run().catch((e: unknown) => worker.emit('error', e as Error));
     },
@@ -221,6 +322,8 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
         }
       }
       const paths = shardPaths(dir, def.name, state.id);
+      const { sharded: _state, ...queued } = job.data;
+      await know({ id: job.id!, name: job.name, data: queued, file: job.data.file, asOf: effects.asOf!, job: state.job, split: state.id });
       if (!state.added) {
         const keep = runJobOptions(env);
         await flow.addBulk(Array.from({ length: shards }, (_, k) => ({
@@ -229,6 +332,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
           data: {
             file: job.data.file, asOf: effects.asOf!.toISOString(), run: job.id!, split: state!.id, shard: k, manifest: state!.split,
             ...(state!.job === undefined ? {} : { job: state!.job }),
+            parent: { name: job.name, data: queued },
           } satisfies ShardData,
           opts: {
             jobId: `${state!.id}-${k}`,
@@ -291,6 +395,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       }
     },
     async close(graceMs, away = () => false) {
+      clearInterval(checkTimer);
       if (worker) {
         // As the run worker: stop taking shards at once, let the current ones finish while most of the
         // grace period lasts, then hand them back (another worker takes them), never waiting on Redis for

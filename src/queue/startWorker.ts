@@ -59,7 +59,7 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
   lockRedis.setMaxListeners(env.LTV_CONCURRENCY + 10);
 
   const queue = openRunQueue(env, 'worker', logger);
-  const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal);
+  const sharded = startShardRuntime(env, dir, queue, logger, shutdown.signal, lockRedis);
   // The jobs as last read, valid or not: metrics (startOps) and the failure notice of a run whose file is invalid.
   const catalog = new JobCatalog(dir, env);
   // The Redis data mark (readRedisMark) as last read, and as it was when each run started.
@@ -231,7 +231,11 @@ export function startWorker(env: Env, jobsDir: string, logger: Logger): WorkerRu
       mark = m;
       return lostData;
     }, () => false)
-    .then((lostData) => schedules.sync(lostData && awaySince !== null ? awaySince : undefined))
+    .then((lostData) => {
+      // Sharded runs wait for their shards held by no worker: whoever knows one adds it again.
+      if (lostData) void sharded.checkKnown();
+      return schedules.sync(lostData && awaySince !== null ? awaySince : undefined);
+    })
     .catch((e: unknown) => logger.error({ err: e }, 'schedule sync failed; retried at the next change or rescan'));
   // A run stopped because its locks are gone (processRun): if Redis lost its data since the run started, the
   // run went with it, and nothing retries it: it is added again (requeueLostRun). Else BullMQ still has it.
