@@ -1,9 +1,10 @@
 // SPEC §12 and README "Redis restarting empty": a sharded run waits for its shards in BullMQ's
 // waiting-children state, held by no worker and no lock, so no attempt finds its lock gone when Redis loses
 // its data. The worker that split it (or ran one of its shards) adds it again under its own id, and it
-// completes. Real Redis (FLUSHALL and the connections cut stand in for a restart without persistence),
-// real workers in this process, real files.
-import { readdir } from 'node:fs/promises';
+// completes. A private redis-server without persistence that the test kills and starts again (never
+// the shared test Redis: other test files run beside this one), real workers in this process, real files.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -12,24 +13,30 @@ import { enqueueRun } from '../../src/queue/enqueueRun.js';
 import { runLockKey } from '../../src/queue/runLock.js';
 import { RUN_QUEUE, type RunData } from '../../src/queue/runQueue.js';
 import { useSmtpSinkEnv } from '../helpers/smtpSink.js';
-import { captureLogger, createHarness, TEST_REDIS_PORT, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { captureLogger, createHarness, privateRedis, waitFor, type Harness } from '../helpers/queueHarness.js';
 
 // The worker reads its SMTP settings from the environment.
 const smtp = useSmtpSinkEnv();
 let h: Harness;
+let redis: Awaited<ReturnType<typeof privateRedis>>;
+let redisDir: string;
 beforeEach(async () => {
-  h = await createHarness();
+  redisDir = await mkdtemp(join(tmpdir(), 'ltv-redis-'));
+  redis = await privateRedis(redisDir, { persist: false });
+  await redis.start();
+  h = await createHarness({ REDIS_URL: redis.url });
 });
 afterEach(async () => {
-  expect(await h.close()).toEqual([]);
+  const leaks = await h.close();
+  await redis.stop();
+  await rm(redisDir, { recursive: true, force: true });
+  expect(leaks, 'the test left these open').toEqual([]);
 });
 
-/** Redis comes back with nothing in it: every key gone, every client's connection cut. */
+/** Redis crashes and comes back with nothing in it: every key gone, every client's connection cut. */
 async function restartEmpty(): Promise<void> {
-  const admin = new Redis({ port: TEST_REDIS_PORT, host: '127.0.0.1' });
-  await admin.flushall();
-  await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
-  admin.disconnect();
+  await redis.stop('SIGKILL');
+  await redis.start();
 }
 
 /**
@@ -111,7 +118,7 @@ test('Redis losing its data after the shards of a run were done, its splitter go
   // Only the worker that runs the shards knows the run now.
   await splitter.close(2_000);
   // The job's run lock held (as by another run of the job): the run, its shards done, waits instead of merging.
-  const admin = new Redis({ port: TEST_REDIS_PORT, host: '127.0.0.1' });
+  const admin = new Redis({ port: redis.port, host: '127.0.0.1' });
   await admin.set(runLockKey(h.prefix, RUN_QUEUE, 'ran', 'ran'), 'another-run', 'PX', 60_000);
   admin.disconnect();
   const shardWorker = h.worker({}, log);
