@@ -578,7 +578,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   }
   const preset = presetFor(file.input.preset, reportCurrency)[c];
   if (preset) {
-    const time = (e: string): string => `ltv_utc_if_naive(${maybeTimeFormat(file, 'event_time', e)})`;
+    const time = (e: string): string => `ltv_utc_if_naive(${timeFormatted(file, e)})`;
     const expr = presetExpr(preset, find, time);
     if (expr !== undefined) return { ...expr, sql: utcIfNaive(preset, maybeTimeFormat(file, c, expr.sql)), reads };
     if (file.input.preset === 'revenuecat' && (c === 'amount' || c === 'currency')) {
@@ -674,7 +674,12 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
 const TIME_COLUMNS: readonly CanonicalColumn[] = ['event_time', 'refunded_at', 'updated_at'];
 
 function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {
-  if (!TIME_COLUMNS.includes(c) || !file.input.time_format) return expr;
+  return TIME_COLUMNS.includes(c) ? timeFormatted(file, expr) : expr;
+}
+
+/** A time's text as the input's time_format reads it (ISO text), or as it is without one. */
+function timeFormatted(file: SourceFile, expr: string): string {
+  if (!file.input.time_format) return expr;
   // A custom format is turned into ISO text; text it does not parse stays as it was (and is quarantined).
   // A format with a zone (%z, %Z) parses to an instant, written with its offset in the report zone: without
   // it, a time of the hour a fall-back repeats was read again as wall time, and as that hour's first
