@@ -212,7 +212,10 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       // Another run of this job is going: wait for it without spending an attempt. Jitter spreads the
       // retries of several waiting runs.
       const wait = env.LTV_LOCK_RETRY_MS * (0.75 + Math.random() / 2);
-      log.info({ retry_in_ms: Math.round(wait) }, 'another run of this job is in progress; waiting');
+      // Said once at info; each retry after it (every LTV_LOCK_RETRY_MS, 5 s by default, for as long as the
+      // other run lasts) at debug: the run's progress already says it waits.
+      const again = (job.progress as Partial<Progress> | undefined)?.stage === 'waiting';
+      log[again ? 'debug' : 'info']({ retry_in_ms: Math.round(wait) }, 'another run of this job is in progress; waiting');
       // Said in the run's progress: its state alone (`delayed`) reads like a retry's backoff. Advisory, as
       // all progress is: a Redis hiccup here must not stop the wait.
       const waiting: Progress = { stage: 'waiting', percent: 0, message: 'another run of this job is in progress; this one starts when it ends' };

@@ -385,7 +385,7 @@ test('a run waiting for its job\'s lock says so in its progress, then runs; no l
   const key = runLockKey(h.prefix, RUN_QUEUE, 'held', 'held');
   // Another run of the job holds the lock (its token is not this worker's).
   await redis.set(key, 'another-run', 'PX', 60_000);
-  const { log, raw } = captureLogger();
+  const { log, lines, raw } = captureLogger();
   const w = h.worker({ LTV_LOCK_RETRY_MS: '200' }, log);
   await w.ready;
   const q = h.queue();
@@ -396,6 +396,9 @@ test('a run waiting for its job\'s lock says so in its progress, then runs; no l
   }, 30_000);
   expect(waiting.progress).toEqual({ stage: 'waiting', percent: 0, message: 'another run of this job is in progress; this one starts when it ends' });
   expect(waiting.attemptsMade).toBe(0);
+  // It retries every ~200 ms; "waiting" is said once, not at every retry (every 5 s for an hour's run).
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(lines.filter((l) => l.msg === 'another run of this job is in progress; waiting')).toHaveLength(1);
   await redis.del(key);
   const done = await waitFor('run completed', async () => ((await q.getJobState(run.id)) === 'completed' ? q.getJob(run.id) : undefined), 60_000);
   expect(done.progress).toMatchObject({ stage: 'publish', percent: 100 });
