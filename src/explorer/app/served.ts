@@ -171,14 +171,16 @@ function offeredValues(detail: RunDetail, k: FilterKey): OfferedValue[] {
  * The filters keeping only values the run offers (a fragment may name others: they fall back to none), each
  * as the page offers it (offeredValues: `pro` is `Pro` where most customers have `Pro`).
  */
-function offeredFilters(filters: State['filters'], detail: RunDetail): State['filters'] {
+function offeredFilters(filters: State['filters'], detail: RunDetail): { filters: State['filters']; dropped: string[] } {
   const out: State['filters'] = {};
+  const dropped: string[] = [];
   for (const [k, vs] of Object.entries(filters) as [FilterKey, string[] | undefined][]) {
     const offered = new Map(offeredValues(detail, k).map(({ value }) => [foldCase(value), value]));
+    for (const v of vs ?? []) if (!offered.has(foldCase(v))) dropped.push(`${k} "${middleCut(v, 40)}"`);
     const kept = [...new Set((vs ?? []).map((v) => offered.get(foldCase(v))).filter((v): v is string => v !== undefined))];
     if (kept.length) out[k] = kept;
   }
-  return out;
+  return { filters: out, dropped };
 }
 
 const hasFilters = (filters: State['filters']): boolean => Object.values(filters).some((v) => (v?.length ?? 0) > 0);
@@ -414,6 +416,20 @@ class ServedReport {
     const select = this.parts.root.querySelector<HTMLSelectElement>('#ctl-run');
     if (select) select.replaceChildren(...runs.map((r) => option(r.run_id, `${r.run_id}${r.latest ? ' (latest)' : ''}`, r.run_id === this.state.run)));
     this.showNewer();
+  }
+
+  /**
+   * Keeps the filters whose values the run has. Only a fragment names others (a link made on another run, a
+   * value edited by hand; the page offers only the run's): what is left out is said in the link's notice,
+   * not dropped unseen, so the reader knows the report shown is not filtered as the link asked.
+   */
+  private keepOfferedFilters(detail: RunDetail): void {
+    const { filters, dropped } = offeredFilters(this.state.filters, detail);
+    this.state.filters = filters;
+    if (dropped.length === 0) return;
+    const note = `This run has no customer with ${dropped.join(', ')}: ${dropped.length === 1 ? 'that filter is' : 'those filters are'} left out.`;
+    this.linkNotice = this.linkNotice ? `${this.linkNotice} ${note}` : note;
+    this.showLinkNotice();
   }
 
   /** The link's notice (stateFromHash), above the report until the reader changes the view. */
@@ -710,7 +726,7 @@ class ServedReport {
       const detail = await this.fetchDetail(tenant, run);
       if (this.state.tenant !== tenant || this.state.run !== run) return;
       this.detail = detail;
-      this.state.filters = offeredFilters(this.state.filters, detail);
+      this.keepOfferedFilters(detail);
       renderHeadline(this.parts.headline, detail.summary, detail.currency);
       this.renderFilters(detail);
       // A heatmap drawn before the detail came says now where its whole matrix is.
@@ -822,7 +838,7 @@ class ServedReport {
         // values before they reach the server (the detail is asked for once per run).
         const detail = await this.fetchDetail(this.state.tenant, run.run_id);
         if (seq !== this.seq) return;
-        this.state.filters = offeredFilters(this.state.filters, detail);
+        this.keepOfferedFilters(detail);
       }
       writeHash(this.state, this.pushView);
       this.pushView = false;
