@@ -343,6 +343,17 @@ export function predictedRows(input: RowsInput): { rows: ForecastRow[]; totalCel
     proceeds: round2((realized.proceeds + fut * ratio.proceeds) / n),
     net_revenue: round2((realized.net_revenue + fut * ratio.net_revenue) / n),
   });
+  // The interval of a cell whose future revenue lies in [lo, hi]: proceeds and net scale that future by the
+  // cohort's ratio, which is negative where fees or taxes exceed the charges, and then the revenue's low
+  // replicate is the high proceeds; each type's bounds are ordered on their own (the value lies between).
+  const bounds = (realized: MoneyTriple, lo: number, hi: number, n: number, ratio: { proceeds: number; net_revenue: number }): { lower: MoneyTriple; upper: MoneyTriple } => {
+    const a = triple(realized, lo, n, ratio);
+    const b = triple(realized, hi, n, ratio);
+    return {
+      lower: { revenue: a.revenue, proceeds: Math.min(a.proceeds, b.proceeds), net_revenue: Math.min(a.net_revenue, b.net_revenue) },
+      upper: { revenue: b.revenue, proceeds: Math.max(a.proceeds, b.proceeds), net_revenue: Math.max(a.net_revenue, b.net_revenue) },
+    };
+  };
   // Per cohort and period: realized sums, central future, replicate futures (for the Total row too).
   const rows: ForecastRow[] = [];
   const totalAt = new Map<number, { n: number; realized: MoneyTriple; fut: number; futProceeds: number; futNet: number; reps: Float64Array }>();
@@ -363,7 +374,7 @@ export function predictedRows(input: RowsInput): { rows: ForecastRow[]; totalCel
       const hi = reps.length ? quantile(reps, 1 - lowQ) : fut;
       return {
         period: m, state: 'predicted', customers: n, ...triple(realized, fut, n, ratio),
-        lower: triple(realized, Math.min(lo, fut), n, ratio), upper: triple(realized, Math.max(hi, fut), n, ratio),
+        ...bounds(realized, Math.min(lo, fut), Math.max(hi, fut), n, ratio),
       };
     });
     rows.push({ type: 'cohort', title: c.title, customers: n, fit: input.fitOf(c), cells, ...(note ? { note } : {}) });
@@ -398,7 +409,7 @@ export function predictedRows(input: RowsInput): { rows: ForecastRow[]; totalCel
     const hi = reps ? quantile(sorted, 1 - lowQ) : t.fut;
     return {
       period: m, state: 'predicted', customers: t.n, ...triple(t.realized, t.fut, t.n, ratio),
-      lower: triple(t.realized, Math.min(lo, t.fut), t.n, ratio), upper: triple(t.realized, Math.max(hi, t.fut), t.n, ratio),
+      ...bounds(t.realized, Math.min(lo, t.fut), Math.max(hi, t.fut), t.n, ratio),
     };
   });
   const covered = cohorts.filter((c) => eligible.has(c.title));
