@@ -10,12 +10,13 @@ import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../config/AppError.js';
+import { absentOrUnreadable } from '../config/UnreadablePath.js';
 import type { Manifest } from './runFiles.js';
 
 /**
  * The real path of `rel` (a RUN_FILES path) in the run at `runDir`, after checking it: NOT_FOUND when it
  * is missing or is not the run's own file (a symlink anywhere on its path inside the run; the message is
- * the client's, the reason its cause), INTERNAL when
+ * the client's, the reason its cause), an UnreadablePath when it is there but cannot be read, INTERNAL when
  * the manifest does not list it or lists another sha256 (the run was changed after it was published).
  */
 export async function publishedFile(runDir: string, rel: string, manifest: Manifest): Promise<string> {
@@ -24,7 +25,9 @@ export async function publishedFile(runDir: string, rel: string, manifest: Manif
   let real: string;
   try {
     real = await realpath(own);
-  } catch {
+  } catch (e) {
+    // There but unreadable (EACCES, ELOOP): an UnreadablePath, a 500; absent: 404.
+    absentOrUnreadable(e, own);
     throw notFound(`${own}: missing from the run`);
   }
   if (real !== own) throw notFound(`${own}: a symlink (to ${real}), not the run's own file: not read`);

@@ -11,6 +11,7 @@ import { manifestIdentity, RUN_FILES, SNAPSHOT_GZIP_SUFFIX, type RunRef } from '
 import { tenantDirOf } from '../publish/publishRun.js';
 import { AnswerCache, type RunAnswers } from './AnswerCache.js';
 import { isValidTenantId } from '../config/tenantId.js';
+import { absentOrUnreadable, UnreadablePath } from '../config/UnreadablePath.js';
 
 export interface SnapshotFile {
   /** The body; absent when the run stores it gzipped only (`<name>.json.gz`, SPEC §5). */
@@ -56,10 +57,11 @@ export class RunStore {
   }
 
   /**
-   * The manifest.json at `path` (a real path inside its run), or null when it cannot be read or is no JSON
-   * object: that run is not served (404, as a run without a manifest), said once in the log naming the file.
-   * One that did not parse (`null`, empty, cut short) made every route reading it answer 500, the listing of
-   * all the key's tenants and their intact runs too.
+   * The manifest.json at `path` (a real path inside its run), or null when it is gone or is no JSON object:
+   * that run is not served (404, as a run without a manifest), said once in the log naming the file. One
+   * that did not parse (`null`, empty, cut short) made every route reading it answer 500, the listing of
+   * all the key's tenants and their intact runs too. One that is there but cannot be read (EACCES, EIO)
+   * throws an UnreadablePath: a fault of the server's, not a run that does not exist.
    */
   readManifest(path: string): { manifest: Manifest; text: Buffer } | null {
     let text: Buffer | undefined;
@@ -73,6 +75,7 @@ export class RunStore {
       }
       why = `is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a JSON object`;
     } catch (e) {
+      if (text === undefined) absentOrUnreadable(e, path);
       why = text === undefined ? `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` : `is not valid JSON (${(e as Error).message})`;
     }
     const seen = text === undefined ? '' : manifestIdentity(text);
@@ -90,7 +93,8 @@ export class RunStore {
 
   /**
    * The tenant's latest run, or null when the tenant is unknown, has no run, or its link leads outside
-   * the reports directory. Synchronous on purpose: one metadata syscall on a local disk costs less than
+   * the reports directory; an UnreadablePath when its directory, `latest` or run is there but cannot be
+   * read (a 500: answered 404 "Website not found", a tenant with its data looked unknown). Synchronous on purpose: one metadata syscall on a local disk costs less than
    * hopping through libuv's thread pool on every request.
    */
   resolve(tenant: string): ResolvedRun | null {
@@ -103,7 +107,8 @@ export class RunStore {
       // One lstat per request: publishing renames a new link over `latest`, which always changes its
       // inode, so an unchanged inode means the same run and the cached resolution still holds.
       linkStat = lstatSync(link);
-    } catch {
+    } catch (e) {
+      absentOrUnreadable(e, link);
       return null;
     }
     const key = `${linkStat.ino}\0${linkStat.mtimeMs}`;
@@ -113,20 +118,27 @@ export class RunStore {
     if (cached && cached.key === key && dirStamp(cached.run.dir) === cached.stamp) return cached.run;
     if (cached) this.current.delete(tenant);
     let dir: string;
-    let manifestPath: string;
-    let stamp: string | null;
     try {
       dir = realpathSync.native(link);
-      // Inside this tenant's own runs directory, not merely inside the reports directory: a tenant
-      // directory or `latest` that is a symlink to another tenant's would serve that tenant's data.
-      if (!this.isRunOf(tenant, dir)) return null;
-      stamp = dirStamp(dir);
-      if (stamp === null) return null;
-      manifestPath = realpathSync.native(join(dir, RUN_FILES.manifest));
-      if (!manifestPath.startsWith(dir + sep)) return null;
-    } catch {
+    } catch (e) {
+      // ENOENT: `latest` dangles (its run moved or deleted).
+      absentOrUnreadable(e, link);
       return null;
     }
+    // Inside this tenant's own runs directory, not merely inside the reports directory: a tenant
+    // directory or `latest` that is a symlink to another tenant's would serve that tenant's data.
+    if (!this.isRunOf(tenant, dir)) return null;
+    const stamp = dirStamp(dir);
+    if (stamp === null) return null;
+    const manifestAt = join(dir, RUN_FILES.manifest);
+    let manifestPath: string;
+    try {
+      manifestPath = realpathSync.native(manifestAt);
+    } catch (e) {
+      absentOrUnreadable(e, manifestAt);
+      return null;
+    }
+    if (!manifestPath.startsWith(dir + sep)) return null;
     const read = this.readManifest(manifestPath);
     // The run is this tenant's own: a directory another id's run was published in (two ids whose short
     // hashes collided under an earlier release shared one) is not served to this tenant's keys.
@@ -174,7 +186,7 @@ export class RunStore {
 
   /**
    * A file inside the run, checked against the manifest's sha256 under its own name; undefined when absent
-   * or outside. A file the manifest does not list is refused like one that differs: a plain `<name>.json`
+   * or outside, an UnreadablePath when it is there but cannot be read. A file the manifest does not list is refused like one that differs: a plain `<name>.json`
    * planted where a run lists only `<name>.json.gz` must not be served unverified.
    */
   private read(run: Pick<ResolvedRun, 'dir' | 'manifest'>, rel: string, goneThrows: boolean): { bytes: Buffer; sha: string } | undefined {
@@ -185,6 +197,7 @@ export class RunStore {
     } catch (e) {
       // A file the run's manifest lists is gone only when the run is being removed (below).
       if (goneThrows && listed !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
+      absentOrUnreadable(e, join(run.dir, rel));
       return undefined;
     }
     if (!real.startsWith(run.dir + sep)) return undefined;
@@ -196,7 +209,7 @@ export class RunStore {
       // moment ago (its publish switched `latest` first; a published run is otherwise never changed). The
       // caller resolves the tenant again (latestFile).
       if (goneThrows && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new RunGone(run.dir);
-      throw e;
+      throw new UnreadablePath(real, e);
     }
     const sha = createHash('sha256').update(bytes).digest('hex');
     if (listed === undefined) throw new Error(`${join(run.dir, rel)}: not listed in the run's manifest`);
@@ -251,7 +264,8 @@ export class RunStore {
 }
 
 /**
- * A directory as it is now: its inode and change time (nanoseconds), or null when it is gone. A run removed
+ * A directory as it is now: its inode and change time (nanoseconds), or null when it is gone (an
+ * UnreadablePath when it is there but cannot be stat'ed). A run removed
  * and published again under the same id (the same as-of re-run over corrected data: `latest` is left as it
  * was, pointing at the same name) is another directory, but the file system may give it the freed inode
  * again: the change time tells them apart (a published run is never changed after its publish).
@@ -260,7 +274,8 @@ export function dirStamp(dir: string): string | null {
   try {
     const st = statSync(dir, { bigint: true });
     return `${st.ino}\0${st.ctimeNs}`;
-  } catch {
+  } catch (e) {
+    absentOrUnreadable(e, dir);
     return null;
   }
 }

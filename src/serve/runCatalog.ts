@@ -12,6 +12,7 @@ import { DOWNLOADS, forecastBrief, type ForecastBrief, type RunListing } from '.
 import { dirStamp, type ResolvedRun, type RunStore } from './RunStore.js';
 import { RUN_DIR, tenantDirOf } from '../publish/publishRun.js';
 import { isValidTenantId } from '../config/tenantId.js';
+import { absentOrUnreadable, UnreadablePath } from '../config/UnreadablePath.js';
 
 /** The parts of a run's ltv.json the explorer reads. */
 export interface PublishedReport {
@@ -57,19 +58,25 @@ export class RunCatalog {
     return path.startsWith(dir + sep);
   }
 
-  /** realpath of runs/<runId> when it is a run directory inside the reports directory, else null. */
+  /**
+   * realpath of runs/<runId> when it is a run directory inside the reports directory, else null; an
+   * UnreadablePath when the tenant's directory or the run is there but cannot be read (a 500, not a 404).
+   */
   private runDir(tenant: string, runId: string): string | null {
     // A run id as publish and retention know one (RUN_DIR): an operator's `runs/<run-id>.bak` or `2019-archive`
     // is theirs, not a run to list or serve (it was listed with its own x-ltv-run).
     if (!isValidTenantId(tenant) || !RUN_DIR.test(runId)) return null;
+    // The tenant's published directory name, never the raw id as a path (tenantId.ts).
+    const path = join(tenantDirOf(this.store.reportsDir, tenant), 'runs', runId);
+    let dir: string;
     try {
-      // The tenant's published directory name, never the raw id as a path (tenantId.ts).
-      const dir = realpathSync.native(join(tenantDirOf(this.store.reportsDir, tenant), 'runs', runId));
-      // This tenant's own run: a `runs/<id>` symlink to another tenant's run is not one (RunStore.isRunOf).
-      return this.store.isRunOf(tenant, dir) ? dir : null;
-    } catch {
+      dir = realpathSync.native(path);
+    } catch (e) {
+      absentOrUnreadable(e, path);
       return null;
     }
+    // This tenant's own run: a `runs/<id>` symlink to another tenant's run is not one (RunStore.isRunOf).
+    return this.store.isRunOf(tenant, dir) ? dir : null;
   }
 
   private manifest(dir: string, key: string | null): { manifest: Manifest; text: Buffer } | null {
@@ -79,7 +86,8 @@ export class RunCatalog {
     let path: string;
     try {
       path = realpathSync.native(join(dir, RUN_FILES.manifest));
-    } catch {
+    } catch (e) {
+      absentOrUnreadable(e, join(dir, RUN_FILES.manifest));
       return null;
     }
     if (!this.inside(path, dir)) return null;
@@ -87,16 +95,34 @@ export class RunCatalog {
     return read === null ? null : remember(this.manifests, key, read);
   }
 
-  /** The tenant's runs, newest first (by as-of time, then id); [] for an unknown tenant. */
+  /**
+   * The tenant's latest run, or null; null too when `latest` cannot be read (the §6 routes answer that 500):
+   * no reason to refuse the runs named by id, nor to leave them out of the list.
+   */
+  private latest(tenant: string): ResolvedRun | null {
+    try {
+      return this.store.resolve(tenant);
+    } catch (e) {
+      if (e instanceof UnreadablePath) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * The tenant's runs, newest first (by as-of time, then id); [] for an unknown tenant. An UnreadablePath
+   * when its directory or one of its runs is there but cannot be read: not a list short of runs it has.
+   */
   list(tenant: string): RunListing[] {
     if (!isValidTenantId(tenant)) return [];
+    const runs = join(tenantDirOf(this.store.reportsDir, tenant), 'runs');
     let names: string[];
     try {
-      names = readdirSync(join(tenantDirOf(this.store.reportsDir, tenant), 'runs'));
-    } catch {
+      names = readdirSync(runs);
+    } catch (e) {
+      absentOrUnreadable(e, runs);
       return [];
     }
-    const latest = this.store.resolve(tenant)?.dir ?? null;
+    const latest = this.latest(tenant)?.dir ?? null;
     const out: RunListing[] = [];
     for (const name of names) {
       const dir = this.runDir(tenant, name);
@@ -128,7 +154,8 @@ export class RunCatalog {
     if (runId === 'latest') return this.store.resolve(tenant);
     const dir = this.runDir(tenant, runId);
     if (dir === null) return null;
-    const latest = this.store.resolve(tenant);
+    // The latest's resolution when this is it: one cache for both names.
+    const latest = this.latest(tenant);
     if (latest?.dir === dir) return latest;
     const key = dirKey(dir);
     const hit = key === null ? undefined : this.resolved.get(key);
@@ -191,11 +218,12 @@ export class RunCatalog {
     let path: string;
     try {
       path = realpathSync.native(join(run.dir, name));
-    } catch {
+    } catch (e) {
+      absentOrUnreadable(e, join(run.dir, name));
       return null;
     }
     if (!this.inside(path, run.dir)) return null;
-    const file = await open(path, 'r').catch(() => null);
+    const file = await open(path, 'r').catch((e: unknown) => absentOrUnreadable(e, path) && null);
     if (!file) return null;
     try {
       const st = await file.stat();
