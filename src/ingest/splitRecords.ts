@@ -17,7 +17,9 @@
 //   into quarantine with its reason; splitting resumes on the next line. Except a record past
 //   MAX_RECORD_BYTES that is one (its quoted values hold line breaks, it closes into the header's number
 //   of fields: longRecordEnd reads ahead to know): each of its lines is a bad row (the inside of its quotes
-//   is never read as records, nor lost from the counts), and splitting resumes after it.
+//   is never read as records, nor lost from the counts), and splitting resumes after it. So is a shorter
+//   record whose quoted value holds a whole line of the header's number of fields (strayQuote): a quote
+//   opened by mistake, the rows inside it otherwise one value.
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -700,6 +702,52 @@ function isBlank(b: Buffer, from: number, to: number, delim: number): boolean {
   return true;
 }
 
+/**
+ * A record [from, to) of `width` fields whose quoted value holds a line that, split alone, has `width`
+ * fields too (README "CSV"): a quote opened by mistake, its inside rows of their own. Only lines wholly
+ * inside one quoted value count (neither the record's first line nor its last): a multi-line address or
+ * note has none of the header's field count. Its result: the record's line (0 its first) where that value's
+ * quote opens, the inner line, and where it closes; null for none. Read only for records with line breaks.
+ */
+function strayQuote(b: Buffer, from: number, to: number, delim: number, width: number): { open: number; inner: number; close: number } | null {
+  let line = 0;
+  let i = from;
+  const lineBreak = (at: number): number => (b[at] === LF ? 1 : b[at] === CR ? (b[at + 1] === LF ? 2 : 1) : 0);
+  while (i < to) {
+    if (b[i] !== QUOTE) {
+      // An unquoted field: up to the next delimiter (it holds no line break: the record's end is `to`).
+      const d = b.indexOf(delim, i);
+      if (d < 0 || d >= to) return null;
+      i = d + 1;
+      continue;
+    }
+    const open = line;
+    let lineStart = -1;
+    let inner: number | null = null;
+    for (i++; i < to; ) {
+      const c = b[i]!;
+      if (c === QUOTE) {
+        if (b[i + 1] === QUOTE) { i += 2; continue; }
+        break;
+      }
+      const n = lineBreak(i);
+      if (n === 0) { i++; continue; }
+      // A line from one break to the next, both inside this quote: wholly inside it.
+      if (lineStart >= 0 && inner === null) {
+        const alone = parseRecord(b.subarray(lineStart, i), 0, delim, true);
+        if (alone.kind === 'ok' && alone.fields === width) inner = line;
+      }
+      i += n;
+      line++;
+      lineStart = i;
+    }
+    if (inner !== null) return { open, inner, close: line };
+    // Past the closing quote: the delimiter, or the record's end.
+    i += 2;
+  }
+  return null;
+}
+
 export interface CleanFile {
   path: string;
   stats: SplitStats;
@@ -891,6 +939,23 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
           stats.repeated_header_lines++;
           p = r.end;
           line += 1 + r.breaks;
+          continue;
+        }
+        const stray = r.breaks >= 2 && r.fields === width ? strayQuote(b, p, r.contentEnd, delim, width) : null;
+        if (stray) {
+          // A quote opened by mistake (`"27 inch` … `monitor 32"`): the rows inside it would be one value.
+          // Each of its lines is set aside, as a long record's are; splitting resumes after it.
+          const last = line + r.breaks;
+          const open = line + stray.open;
+          const close = line + stray.close;
+          const fix = 'write a quote inside a value twice ("") or remove the stray one';
+          for (let l = line; l <= last; l++) {
+            bad(l, l === open
+              ? `a quote opened on this line closes on line ${close}, and line ${line + stray.inner} inside it has the header's ${width} fields: a quote opened by mistake? Lines ${line}–${last} are set aside; ${fix}`
+              : `inside a quote opened on line ${open} that closes on line ${close} (opened by mistake? see line ${open}): ${fix}`);
+          }
+          p = r.end;
+          line = last + 1;
           continue;
         }
         if (r.fields === width) {

@@ -213,6 +213,44 @@ describe('a damaged CSV export', () => {
     }
   });
 
+  it('a quote opened by mistake that a later line closes sets each line it spans aside when a line inside it reads as a row (49 payments became one product_id, unseen)', async () => {
+    // stray.csv: line 3 opens "27 inch, line 52's inch mark closes it: lines 4–51 are rows of 5 fields inside
+    // the quotes. short.csv: line 4 opens "t3, line 6 closes it, line 5 (c4) inside. Before, each was one valid
+    // record (rows read 3 and 4, nothing quarantined): c0…c49 and c3…c5 vanished into one value.
+    // address.csv: an address over three lines, its inner line of 2 fields: a value, read as before.
+    const stray = ['customer_id,event_time,amount,transaction_id,product_id', 'a,2026-01-05,5,ta,basic', 'c0,2026-01-06,5,t0,"27 inch',
+      ...Array.from({ length: 48 }, (_, i) => `c${i + 1},2026-01-06,5,t${i + 1},basic`), 'c49,2026-01-06,5,t49,monitor 32"', 'b,2026-01-07,5,tb,basic'];
+    const short = ['customer_id,event_time,amount,transaction_id', 'c1,2026-01-05,5,t1', 'c2,2026-01-05,5,t2', 'c3,2026-01-06,5,"t3', 'c4,2026-01-06,5,t4', 'c5,2026-01-06,5,t5"', 'c6,2026-01-07,5,t6'];
+    const address = ['customer_id,event_time,amount,transaction_id,product_id', 'a,2026-01-05,5,ta,"1 Main St', 'Flat 2, Floor 3', 'Springfield"', 'b,2026-01-07,5,tb,basic'];
+    const fx = await makeFixture({ 'stray.csv': `${stray.join('\n')}\n`, 'short.csv': `${short.join('\r\n')}\r\n`, 'address.csv': `${address.join('\n')}\n` });
+    await writeFile(join(fx.dir, 'stray.csv.gz'), gzipSync(await readFile(join(fx.dir, 'stray.csv'))));
+    const opened = (open: number, inner: number, width: number, last: number): string =>
+      `a quote opened on this line closes on line ${last}, and line ${inner} inside it has the header's ${width} fields: a quote opened by mistake? Lines ${open}–${last} are set aside; write a quote inside a value twice ("") or remove the stray one`;
+    const inside = (open: number, last: number): string =>
+      `inside a quote opened on line ${open} that closes on line ${last} (opened by mistake? see line ${open}): write a quote inside a value twice ("") or remove the stray one`;
+    const run = (path: string) => runJob(fx, { inputs: [{ path }], max_bad_row_share: 1, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+    try {
+      for (const file of ['stray.csv', 'stray.csv.gz']) {
+        const result = await run(file);
+        // a, b and lines 3–52: 52 rows, 50 of them bad.
+        expect([file, result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions]).toEqual([file, 52, 50, 2]);
+        const { dir, report } = await readLatest(fx);
+        expect(report.inputs[0]).toMatchObject({ rows: 52, quarantined: 50 });
+        expect(await quarantine(dir)).toEqual([
+          { line: 3, reason: opened(3, 4, 5, 52) },
+          ...Array.from({ length: 49 }, (_, k) => ({ line: 4 + k, reason: inside(3, 52) })),
+        ]);
+      }
+      const result = await run('short.csv');
+      expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.transactions]).toEqual([6, 3, 3]);
+      expect(await quarantine((await readLatest(fx)).dir)).toEqual([{ line: 4, reason: opened(4, 5, 4, 6) }, { line: 5, reason: inside(4, 6) }, { line: 6, reason: inside(4, 6) }]);
+      const kept = await run('address.csv');
+      expect([kept.stats.rows_read, kept.stats.rows_quarantined, kept.stats.transactions]).toEqual([2, 0, 2]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it.each([
     ['an empty file', 'e.csv', '', {}, /e\.csv: is empty/],
     ['a mapped column twice in the header', 'e.csv', 'customer_id,event_time,amount,Amount\na,2026-01-10,1,2\n', {}, /e\.csv: the header has the column "amount" more than once/],
