@@ -7,7 +7,8 @@
 // Two ways a file reaches DuckDB:
 // - `checkPlainCsv` proves, with native scans only (memchr-speed indexOf, isUtf8) and a look at the start of
 //   each line, that a plain CSV file has nothing that could make DuckDB's reading differ from ours: one record
-//   per physical line, one kind of line ending, no blank line, no repeated header (in any case or spacing),
+//   per physical line, one kind of line ending, no blank line, no repeated header (in any case or spacing,
+//   or in another layout: refused),
 //   quotes only as whole, closed fields, valid UTF-8, no NUL byte. DuckDB then reads the file itself,
 //   strictly (a wrong field count fails the read, and the file is read again the second way): the common
 //   case costs no more than before.
@@ -202,6 +203,35 @@ function repeatsHeader(b: Buffer, from: number, end: number, delim: number, keys
   return fields !== null && fields.length === keys.length && fields.every((f, i) => spacedKey(f) === keys[i]);
 }
 
+/** The header's names as names match (empty ones aside), and the lowered first bytes they may start with. */
+interface HeaderNames {
+  keys: ReadonlySet<string>;
+  starts: Uint8Array;
+}
+
+function headerNames(keys: readonly string[]): HeaderNames {
+  const starts = new Uint8Array(256);
+  for (const key of keys) if (key !== '') starts[Buffer.from(key)[0]!] = 1;
+  return { keys: new Set(keys.filter((k) => k !== '')), starts };
+}
+
+/**
+ * Whether a record [from, end) that does not repeat the header (repeatsHeader) names only its columns, as
+ * names match, in another order or another number of them: a header of another export's layout, whose rows
+ * would be read by this header's positions. Only a record whose first field is one of the names is parsed.
+ */
+function otherLayout(b: Buffer, from: number, end: number, delim: number, keys: readonly string[], names: HeaderNames): boolean {
+  let i = from;
+  while (i < end && (isSpace(b[i], delim) || b[i] === QUOTE)) i++;
+  const c = b[i];
+  if (c === undefined || i >= end || (c < 0x80 && names.starts[c >= 65 && c <= 90 ? c + 32 : c] !== 1)) return false;
+  const at = b.indexOf(delim, from);
+  if (!names.keys.has(spacedKey(b.toString('utf8', from, at < 0 || at > end ? end : at).replaceAll('"', '')))) return false;
+  const fields = parseHeaderFields(b.subarray(from, end), delim)?.map(spacedKey);
+  if (!fields?.every((f) => names.keys.has(f))) return false;
+  return fields.length !== keys.length || fields.some((f, k) => f !== keys[k]);
+}
+
 /**
  * ASCII white space within a field, line breaks included (a quoted name may hold one), a tab that is the
  * delimiter not; the rest of Unicode's white space is beyond ASCII.
@@ -304,6 +334,7 @@ export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<
   const crlf = head.terminator === 'crlf';
   const delim = head.header.delimiter.charCodeAt(0);
   const first = Buffer.from(head.header.keys[0] ?? '');
+  const layout = headerNames(head.header.keys);
   let skip = head.next;
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of chunks(src)) {
@@ -323,16 +354,17 @@ export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<
       continue;
     }
     carry = Buffer.from(buf.subarray(last + 1));
-    if (!linesArePlain(buf.subarray(0, last + 1), first, crlf, delim, head.header.names.length)) return false;
+    if (!linesArePlain(buf.subarray(0, last + 1), first, crlf, delim, head.header, layout)) return false;
   }
-  return carry.length === 0 || linesArePlain(carry, first, crlf, delim, head.header.names.length);
+  return carry.length === 0 || linesArePlain(carry, first, crlf, delim, head.header, layout);
 }
 
 /**
  * Lines (each ending in LF, except the file's last one) that DuckDB reads exactly as the splitter would.
  * `first`: the header's first name as names match (its spacedKey's bytes).
  */
-function linesArePlain(body: Buffer, first: Buffer, crlf: boolean, delim: number, fields: number): boolean {
+function linesArePlain(body: Buffer, first: Buffer, crlf: boolean, delim: number, header: CsvHeader, layout: HeaderNames): boolean {
+  const fields = header.names.length;
   if (body.includes(0) || !isUtf8(body)) return false;
   // Blank lines, lines of spaces: the splitter counts them.
   if (body[0] === LF || (crlf && body[0] === CR && body[1] === LF)) return false;
@@ -351,6 +383,18 @@ function linesArePlain(body: Buffer, first: Buffer, crlf: boolean, delim: number
     const end = lf < 0 ? body.length : lf;
     if (mayStartWith(body, p, end, first, delim)) return false;
     p = end + 1;
+  }
+  // The header in another layout not starting with its first name (`event_time,customer_id,…`): a line
+  // holding that name as the header writes it, found by one native search, is looked at (otherLayout).
+  if (first.length > 0) {
+    const name = Buffer.from(header.names[0]!);
+    for (let at = body.indexOf(name); at >= 0; ) {
+      const from = body.lastIndexOf(LF, at) + 1;
+      let to = body.indexOf(LF, at);
+      if (to < 0) to = body.length;
+      if (otherLayout(body, from, crlf && body[to - 1] === CR ? to - 1 : to, delim, header.keys, layout)) return false;
+      at = body.indexOf(name, to);
+    }
   }
   // Quotes: each line holding one must be a single well-formed record (a quoted field may not span lines)
   // of the header's count of fields.
@@ -807,6 +851,7 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
   const d = header.delimiter;
   const width = header.names.length;
   const first = Buffer.from(header.keys[0] ?? '');
+  const layout = headerNames(header.keys);
   const stats: SplitStats = { records: 0, blank_lines: 0, repeated_header_lines: 0 };
   const w = await Out.create(out);
   const emptyFields = Buffer.from(d.repeat(width));
@@ -940,6 +985,9 @@ export async function splitCsvToClean(src: TextSource, header: CsvHeader, out: s
           p = r.end;
           line += 1 + r.breaks;
           continue;
+        }
+        if (otherLayout(b, from, r.contentEnd, delim, header.keys, layout)) {
+          throw new AppError('INPUT', `${src.path}: line ${line} repeats the header in another layout (${JSON.stringify(b.toString('utf8', from, Math.min(r.contentEnd, from + 200)))}, the header ${JSON.stringify(headerBytes.toString('utf8'))}): two exports of different column layouts concatenated? Split the file into one file per layout, each with its own header line, and give them as separate inputs`);
         }
         const stray = r.breaks >= 2 && r.fields === width ? strayQuote(b, p, r.contentEnd, delim, width) : null;
         if (stray) {

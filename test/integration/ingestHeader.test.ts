@@ -163,6 +163,41 @@ describe('a header repeated in another case or spacing (a concatenated export an
   });
 });
 
+describe('a header repeated in another column layout (two exports of different layouts concatenated)', () => {
+  // Line 3 names the header's columns with amount and tax_percentage swapped. Before, it was one bad row
+  // ("event_time is not an ISO 8601 time") and line 4 was read as amount 20, tax 100 (revenue 30.00).
+  const HEAD = 'customer_id,event_time,amount,tax_percentage';
+  const said = (file: string, line: number, names: string): string =>
+    `${file}: line ${line} repeats the header in another layout (${JSON.stringify(names)}, the header ${JSON.stringify(HEAD)}): two exports of different column layouts concatenated? Split the file into one file per layout, each with its own header line, and give them as separate inputs`;
+  it.each([
+    ['another order', 'o.csv', `${HEAD}\ng1,2026-01-05,10,20\ncustomer_id,event_time,tax_percentage,amount\nc3,2026-01-07,20,100\n`, 3, 'customer_id,event_time,tax_percentage,amount'],
+    ['another order, in CRLF lines, capitals and quotes', 'q.csv', `${HEAD}\r\ng1,2026-01-05,10,20\r\n\r\nCustomer_ID,"Event_Time", Tax_Percentage ,amount\r\nc3,2026-01-07,20,100\r\n`, 4, 'Customer_ID,"Event_Time", Tax_Percentage ,amount'],
+    ['another order, not starting with the first name (gzip: the splitter reads it)', 'g.csv.gz', gzipSync(`${HEAD}\ng1,2026-01-05,10,20\nevent_time,customer_id,amount,tax_percentage\nc3,2026-01-07,20,100\n`), 3, 'event_time,customer_id,amount,tax_percentage'],
+    // A plain file DuckDB would read itself: the fast check finds the header's first name inside the line.
+    ['another order, not starting with the first name, in a plain file', 'p.csv', `${HEAD}\ng1,2026-01-05,10,20\nevent_time,customer_id,tax_percentage,amount\nc3,2026-01-07,20,100\n`, 3, 'event_time,customer_id,tax_percentage,amount'],
+    ['fewer of them', 'f.csv', `${HEAD}\ng1,2026-01-05,10,20\ncustomer_id,event_time,amount\nc3,2026-01-07,20\n`, 3, 'customer_id,event_time,amount'],
+  ])('refuses the file in one line naming that line: %s', async (_name, file, text, line, names) => {
+    const fx = await makeFixture({ [file]: text });
+    try {
+      expect(await failure(runJob(fx, { inputs: [{ path: file }], max_bad_row_share: 1, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T)))
+        .toBe(said(join(fx.dir, file), line, names));
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('still skips and counts a repeat in the header\'s own layout', async () => {
+    const fx = await makeFixture({ 'same.csv': `${HEAD}\ng1,2026-01-05,10,20\nCustomer_ID,event_time,amount,tax_percentage\nc3,2026-01-07,100,20\n` });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'same.csv' }], matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+      expect(result.stats).toMatchObject({ rows_read: 2, rows_quarantined: 0 });
+      expect((await readLatest(fx)).report.inputs[0]).toMatchObject({ rows: 2, repeated_header_lines: 1 });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
+
 describe('a file without a header line', () => {
   // The CDNOW sample's first lines as shipped (whitespace-separated, no header), and a CSV written without one.
   const cdnow = '00004   0001 19970101   2  29.33\n00004   0002 19970118   2  29.73\n00018   0004 19970102   2  10.96\n';
