@@ -738,7 +738,9 @@ export async function runStages(
 
     // publish
     enter('publish', 'publishing');
-    // Everything is written: publishing (a few renames and fsyncs a tenant) and the email are not cut short.
+    // Everything is written: publishing (a few renames and fsyncs a tenant) and the email are not cut short by
+    // max_run_time. A cancel (Ctrl-C, a worker's shutdown) still ends a wait for a tenant's publish lock, before
+    // that tenant's rename: it waited out WAIT_MS past the 10 s the command gives a stop.
     run.deadline.disarm();
     await effects.beforePublish?.();
     // A few tenants at a time: each commit waits on the disk (fsyncs) far more than it computes, and 200
@@ -767,6 +769,7 @@ export async function runStages(
           run_tenant_count: rendered.length,
         },
         job.retention,
+        effects.signal,
       );
       const stays = publishedWarnings(log, r.tenant, r.slot.runId, latest, cleanup, cleanupWarnings);
       if (stays) r.latestStays = stays;
@@ -1033,7 +1036,7 @@ async function resumePublished(job: Job, effects: RunEffects, reportsDir: string
   const cleanupWarnings: string[] = [];
   const latestStays = new Map<string, string>();
   await eachLimited(published, PUBLISH_TENANTS, async (p) => {
-    const { latest, switched, cleanup } = await finishPublishedRun(p, job.retention);
+    const { latest, switched, cleanup } = await finishPublishedRun(p, job.retention, effects.signal);
     if (switched) log.info(unbound(log, { tenant: p.tenant, run_id: p.runId }), `tenant ${p.tenant}: latest switched to run ${p.runId} (its earlier attempt stopped before switching it)`);
     const stays = publishedWarnings(log, p.tenant, p.runId, latest, cleanup, cleanupWarnings);
     if (stays) latestStays.set(p.tenant, stays);

@@ -323,6 +323,8 @@ export async function commitRun(
   slot: RunSlot,
   manifest: Omit<Manifest, 'files'>,
   retention: number,
+  /** The run's cancel: ends a wait for the tenant's publish lock (nothing is renamed before it is taken). */
+  signal?: AbortSignal,
 ): Promise<{ latest: string; cleanup: string[] }> {
   if (!slot.alreadyPublished) {
     await settlePendingWrites(slot.stagingDir);
@@ -383,7 +385,7 @@ export async function commitRun(
     }
     const { latest, cleanup } = await afterRename(slot.tenantDir, slot.runId, manifest, retention);
     return { latest, cleanup };
-  });
+  }, undefined, signal);
 }
 
 /**
@@ -412,10 +414,10 @@ async function afterRename(
  * does it, under the same lock and rule: `latest` is never moved back past a later run published meanwhile.
  */
 export function finishPublishedRun(
-  published: { dir: string; runId: string; manifest: Pick<Manifest, 'tenant' | 'as_of'> }, retention: number,
+  published: { dir: string; runId: string; manifest: Pick<Manifest, 'tenant' | 'as_of'> }, retention: number, signal?: AbortSignal,
 ): Promise<{ latest: string; switched: boolean; cleanup: string[] }> {
   const tenantDir = dirname(dirname(published.dir));
-  return withFileLock(join(tenantDir, '.publish'), () => afterRename(tenantDir, published.runId, published.manifest, retention));
+  return withFileLock(join(tenantDir, '.publish'), () => afterRename(tenantDir, published.runId, published.manifest, retention), undefined, signal);
 }
 
 /** Files checksummed and fsynced at the same time when a run is published. */

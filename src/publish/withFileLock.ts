@@ -9,7 +9,7 @@
 // waits longer than that (WAIT_MS), so it always outlives a dead owner's lock; a lock still held then is a
 // transient failure that a worker retries (SPEC §7 "a locked file").
 import { hostname } from 'node:os';
-import { open, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { lstat, open, readFile, rm, utimes } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../config/AppError.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
@@ -29,7 +29,11 @@ export interface LockTiming {
 }
 export const LOCK_TIMING: LockTiming = { staleMs: STALE_MS, refreshMs: REFRESH_MS, waitMs: WAIT_MS };
 
-export async function withFileLock<T>(file: string, fn: () => Promise<T>, timing: LockTiming = LOCK_TIMING): Promise<T> {
+/**
+ * `fn` run while holding `<file>.lock`. `signal`: the run's cancel (Ctrl-C, a worker shutting down), which ends
+ * the wait for a lock another process holds; once taken, `fn` is not cut short.
+ */
+export async function withFileLock<T>(file: string, fn: () => Promise<T>, timing: LockTiming = LOCK_TIMING, signal?: AbortSignal): Promise<T> {
   const lock = `${file}.lock`;
   const deadline = Date.now() + timing.waitMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
@@ -60,23 +64,52 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, timing
         await rm(lock, { force: true });
       }
     }
+    // Gone since the open (its owner let it go) or stale: taken at once. Either ends in the lock taken or
+    // a live owner seen, so neither spins; whatever else is in the way throws (readOwner).
     const owner = await readOwner(lock, timing.staleMs);
     if (owner === 'gone') continue;
     if (owner.stale) {
       // Only the lock judged stale: another waiter may have taken it over meanwhile.
-      if ((await stat(lock).catch(() => null))?.ino === owner.ino) await rm(lock, { force: true });
+      if ((await lstat(lock).catch(() => null))?.ino === owner.ino) {
+        await rm(lock, { force: true }).catch((e: NodeJS.ErrnoException) => {
+          throw new AppError('CONFIG', `${lock}: cannot remove this lock left by a process that is gone (${e.code ?? e.message}): let the user running ltv write to its folder, or remove it by hand`, { cause: e });
+        });
+      }
       continue;
     }
     if (Date.now() > deadline) {
       throw new AppError('TRANSIENT', `${file} is locked by ${owner.text} for more than ${timing.waitMs / 1000} s; try again, or remove ${lock} if that process is not running`, { retryable: true });
     }
-    await sleep(delay);
+    const cancelled = (): AppError => new AppError('TRANSIENT', `cancelled while waiting for ${lock} (held by ${owner.text})`, { retryable: true });
+    await sleep(delay, undefined, signal ? { signal } : {}).catch(() => {
+      throw cancelled();
+    });
   }
 }
 
+/**
+ * The lock's owner, or 'gone' when it no longer exists (ENOENT only). A lock path that is not a regular file
+ * (a folder made by hand, a link) or that cannot be read is no lock a wait ever frees: taken for "gone", it
+ * was tried again at once, forever, at full CPU (a publish stuck at "publishing", `ltv keys add` never
+ * returning). One line naming it and what to do.
+ */
 async function readOwner(lock: string, staleMs: number): Promise<'gone' | { stale: boolean; text: string; ino: number }> {
-  const [text, st] = await Promise.all([readFile(lock, 'utf8').catch(() => null), stat(lock).catch(() => null)]);
-  if (text === null || st === null) return 'gone';
+  // lstat: a symbolic link leading nowhere is "gone" to stat and readFile, and O_EXCL never creates through it.
+  const st = await lstat(lock).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw unreadableLock(lock, e);
+  });
+  if (st === null) return 'gone';
+  if (!st.isFile()) {
+    throw new AppError('CONFIG', st.isDirectory()
+      ? `${lock} is a folder, not a lock file of ltv: remove it (rmdir ${lock}), then try again`
+      : `${lock} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}, not a lock file of ltv: remove it, then try again`);
+  }
+  const text = await readFile(lock, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw unreadableLock(lock, e);
+  });
+  if (text === null) return 'gone';
   let owner: { host?: unknown; pid?: unknown } = {};
   try {
     owner = JSON.parse(text) as typeof owner;
@@ -86,6 +119,12 @@ async function readOwner(lock: string, staleMs: number): Promise<'gone' | { stal
   const here = owner.host === hostname() && typeof owner.pid === 'number';
   const stale = Date.now() - st.mtimeMs > staleMs || (here && !pidAlive(owner.pid as number));
   return { stale, ino: st.ino, text: typeof owner.pid === 'number' ? `process ${owner.pid} on ${String(owner.host)}` : 'another process' };
+}
+
+function unreadableLock(lock: string, e: NodeJS.ErrnoException): AppError {
+  const code = e.code ?? e.message;
+  const fix = code === 'EACCES' || code === 'EPERM' ? 'let the user running ltv read and write it, or remove it if no ltv is running' : 'remove it if no ltv is running';
+  return new AppError('CONFIG', `${lock}: cannot read the lock file (${code}): ${fix}`, { cause: e });
 }
 
 /** A lock that cannot be made: a full disk is worth retrying later (the worker does), anything else is the folder's. */

@@ -177,6 +177,25 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('a tenant folder whose publish lock is a folder fails in one line naming it, and leaves no staging directory (the publish spun until killed)', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    try {
+      const lock = join(fx.dir, 'out', 't', '.publish.lock');
+      await mkdir(lock, { recursive: true });
+      // Killed if it spins again: a test timing out leaves its child running.
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BIN, 'run', '--input', 'e.csv', '--tenant', 't', '--as-of', '2026-03-01T00:00:00Z', '--out', 'out', '--forecast', 'off'],
+          { cwd: fx.dir, timeout: 50_000, killSignal: 'SIGKILL', env: { ...process.env, NO_COLOR: '1' } },
+          (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }));
+      });
+      expect(r.stderr).toBe(`ltv: ${lock} is a folder, not a lock file of ltv: remove it (rmdir ${lock}), then try again\n`);
+      expect(r.code).toBe(1);
+      expect(await readdir(join(fx.dir, 'out', 't', 'runs'))).toEqual([]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('a run published whose cleanup then fails (an older run it may not enter) exits 0 with a warning naming the path, and sends no failure notice', async ({ expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
     const old = join(fx.dir, 'out', 't', 'runs', '20260301T000000Z');
