@@ -219,7 +219,12 @@ export async function reserveRun(
       try {
         await mkdir(stagingDir);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        // The folder to fix is runs/: the staging directory named in the raw error was never made.
+        if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+          throw new AppError('PUBLISH', `cannot write ${runsDir} (${code}); nothing was published: make it writable, or ${another}`, { cause: e });
+        }
         throw e;
       }
       // Published between the look above and the claim (its staging directory renamed away): look again.

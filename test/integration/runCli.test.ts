@@ -196,6 +196,24 @@ describe.concurrent('ltv run (command line)', () => {
     }
   });
 
+  it('a runs/ folder the user may not write to is named, not the staging directory inside it that was never made', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
+    const runs = join(fx.dir, 'out', 't', 'runs');
+    try {
+      await chmod(fx.dir, 0o755);
+      await mkdir(runs, { recursive: true });
+      await chmod(join(fx.dir, 'out'), 0o777);
+      await chmod(join(fx.dir, 'out', 't'), 0o777);
+      await chmod(runs, 0o555);
+      const r = await ltvUnprivileged(['run', '--input', 'e.csv', '--tenant', 't', '--as-of', '2026-03-16T15:00:00Z', '--out', 'out', '--forecast', 'off'], fx.dir);
+      expect(r.stderr).toBe(`ltv: cannot write ${runs} (EACCES); nothing was published: make it writable, or give another --out\n`);
+      expect(r.code).toBe(1);
+    } finally {
+      await chmod(runs, 0o755).catch(() => undefined);
+      await fx.cleanup();
+    }
+  });
+
   it('a run published whose cleanup then fails (an older run it may not enter) exits 0 with a warning naming the path, and sends no failure notice', async ({ expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
     const old = join(fx.dir, 'out', 't', 'runs', '20260301T000000Z');
