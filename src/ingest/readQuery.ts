@@ -224,8 +224,9 @@ const MONEY_OID = 790;
  * The query to copy: as given, or, when it returns `money` columns, selecting those as numeric. COPY writes
  * money as the server's locale formats it (`$1,234.56`, `-$5.00`), text no amount rule reads, so every row
  * was quarantined; `::numeric` is the type's own exact value. The column types come from the query planned
- * with LIMIT 0 (nothing is fetched). Columns are named to select them: with two of one name (a join's two
- * `id`s) the query stays as given and its money values are quarantined as before.
+ * with LIMIT 0 (nothing is fetched). The query's columns are selected by position (a column list on the
+ * derived table), so a name there twice (a join's two `id`s) does not stop the others' casts; a money column
+ * whose own name is there twice is left as it is (README: select it `AS` a name).
  */
 async function moneyAsNumeric(client: import('pg').Client, sql: string): Promise<{ sql: string; refused: RefusedColumn[] }> {
   const { fields } = await client.query({ name: 'ltv_columns', text: `SELECT * FROM (${sql}\n) AS ltv_query LIMIT 0` });
@@ -239,12 +240,14 @@ async function moneyAsNumeric(client: import('pg').Client, sql: string): Promise
     name: f.name,
     why: `is ${many.get(f.dataTypeID)!}, several values a row, where ltv reads one: select one value of it in the query (col[1], data->>'key'), or map another column`,
   }));
-  if (!fields.some((f) => f.dataTypeID === MONEY_OID)) return { sql, refused };
-  const names = fields.map((f) => f.name);
-  if (new Set(names).size !== names.length) return { sql, refused };
+  const count = new Map<string, number>();
+  for (const f of fields) count.set(f.name, (count.get(f.name) ?? 0) + 1);
+  const cast = (f: (typeof fields)[number]): boolean => f.dataTypeID === MONEY_OID && count.get(f.name) === 1;
+  if (!fields.some(cast)) return { sql, refused };
   const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-  const columns = fields.map((f) => (f.dataTypeID === MONEY_OID ? `ltv_query.${ident(f.name)}::numeric AS ${ident(f.name)}` : `ltv_query.${ident(f.name)}`));
-  return { sql: `SELECT ${columns.join(', ')} FROM (${sql}\n) AS ltv_query`, refused };
+  // By position: `ltv_query."x"` of a name there twice is ambiguous, and made the whole cast be skipped.
+  const columns = fields.map((f, i) => `ltv_query.c${i + 1}${cast(f) ? '::numeric' : ''} AS ${ident(f.name)}`);
+  return { sql: `SELECT ${columns.join(', ')} FROM (${sql}\n) AS ltv_query(${fields.map((_, i) => `c${i + 1}`).join(', ')})`, refused };
 }
 
 async function exportPostgres(url: URL, input: InputDef, ca: string | undefined, file: string, ctx: QueryContext, progress: Progress): Promise<RefusedColumn[]> {

@@ -201,6 +201,21 @@ describe('PostgreSQL inputs', () => {
     expect(grid(report.matrices[0]!)).toEqual({ Total: [625.22, 630.22], '2026-01-01': [625.22, 630.22] });
   });
 
+  it('casts a money column named once even where another name is there twice (a duplicate anywhere left every money column as "$1.23")', async () => {
+    const url = await pgDatabase(`
+      CREATE TABLE ty (buyer text, paid_at timestamptz, amt_money money, amt_num numeric);
+      INSERT INTO ty VALUES ('a', '2026-01-10 08:00:00+00', '1234.56', 1), ('b', '2026-01-11 08:00:00+00', '1.24', 2), ('a', '2026-02-12 08:00:00+00', '10', 3);`);
+    setEnv('LTV_TEST_PG_MONEY_DUP', url);
+    // x twice (not read: left as it is); amount once: cast to numeric, so no row is bad.
+    const { result, report, quarantine } = await run([{
+      query: 'SELECT buyer AS customer_id, paid_at AS event_time, amt_money AS amount, amt_num AS x, amt_num AS x FROM ty',
+      connection: 'env:LTV_TEST_PG_MONEY_DUP',
+    }]);
+    // a 1234.56, b 1.24: p0 (1234.56 + 1.24) / 2 = 617.90; a's 10 on Feb 12 (p1) → 622.90.
+    expect([result.stats.rows_read, result.stats.rows_quarantined, quarantine]).toEqual([3, 0, []]);
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [617.9, 622.9], '2026-01-01': [617.9, 622.9] });
+  });
+
   it('a server message with a line break is said whole on one line, the break escaped (it was cut at the first line: "1 with no closing quote)', async () => {
     setEnv('LTV_TEST_PG_BREAK', await pgDatabase('SELECT 1'));
     const pgBreak = await runError([{ query: "SELECT 'a' AS customer_id, '2026-01-01' AS event_time, E'1\\n2'::int AS amount", connection: 'env:LTV_TEST_PG_BREAK' }]);
