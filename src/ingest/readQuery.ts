@@ -616,6 +616,9 @@ const MYSQL_TRANSIENT = new Set([
   'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_NET_READ_INTERRUPTED', 'ER_NET_WRITE_INTERRUPTED', 'ER_NET_READ_ERROR',
 ]);
 
+/** mysql2's names of MySQL/MariaDB errors that refuse the login itself, said as "authentication failed". */
+const MYSQL_LOGIN_REFUSED = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+
 /**
  * One line naming the job, the input and what the server said; never the password. Connection problems
  * are retryable (the server may be restarting), a refused login or a bad query is not. A connection
@@ -644,7 +647,9 @@ function queryError(e: unknown, driver: Driver, label: string, secret: string, r
     const reason = code === 'ECONNREFUSED' ? 'connection refused' : `${text}${serverSide && !network ? ` (${code})` : ''}`;
     return new AppError('TRANSIENT', `${label}: cannot connect to ${driver}: ${reason} (is the server running and reachable?)`, { cause: e });
   }
-  const auth = driver === 'PostgreSQL' ? /^28/.test(code) : ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE'].includes(code);
+  // MySQL's refused logins: a wrong password (1045), an unknown user that MariaDB answers with 1698, and a
+  // user who may not use the URL's database (1044, a login failure only before the connection opened).
+  const auth = driver === 'PostgreSQL' ? /^28/.test(code) : MYSQL_LOGIN_REFUSED.has(code) || (code === 'ER_DBACCESS_DENIED_ERROR' && !progress.connected);
   if (auth) return new AppError('CONFIG', `${label}: authentication failed: ${text}`, { cause: e });
   const noDatabase = driver === 'PostgreSQL' ? code === '3D000' : code === 'ER_BAD_DB_ERROR';
   if (noDatabase) return new AppError('CONFIG', `${label}: ${text}`, { cause: e });

@@ -682,6 +682,30 @@ describe('MySQL/MariaDB inputs', () => {
       expect(tls).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\): TLS: Server does not support secure connection \(see "ssl" in the job file or the URL's sslmode\)$/);
     }
   });
+
+  it('says "authentication failed" for every refused login: an unknown user (ER_ACCESS_DENIED_NO_PASSWORD_ERROR read "the query failed") and a user without the database', async () => {
+    const url = await mysqlDatabase('CREATE TABLE t (x INT);');
+    const db = url.split('/').pop()!;
+    const prefix = /^command line: inputs\[0\] \(MySQL query on mysql:\/\/\w+:\*\*\*@127\.0\.0\.1:3306\/ltv_test_\w+\): /;
+    // MariaDB answers an unknown user "nobody" with 1698 (ER_ACCESS_DENIED_NO_PASSWORD_ERROR), not 1045.
+    setEnv('LTV_TEST_MY_NOBODY', url.replace('root@', 'nobody:p%40ss@'));
+    const nobody = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_MY_NOBODY' }]);
+    expect(nobody).toMatch(new RegExp(`${prefix.source}authentication failed: Access denied for user 'nobody'@'[^']+'$`));
+    // A user that exists but may not use the database in the URL: 1044 (ER_DBACCESS_DENIED_ERROR), at login.
+    const user = `ltv_u_${randomBytes(4).toString('hex')}`;
+    const admin = await mysql.createConnection(MY_ADMIN);
+    await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw-never-shown-7Q'`);
+    await admin.end();
+    cleanups.push(async () => {
+      const a = await mysql.createConnection(MY_ADMIN);
+      await a.query(`DROP USER IF EXISTS '${user}'@'%'`);
+      await a.end();
+    });
+    setEnv('LTV_TEST_MY_NODB', url.replace('root@', `${user}:pw-never-shown-7Q@`));
+    const noDb = await runError([{ query: 'SELECT 1', connection: 'env:LTV_TEST_MY_NODB' }]);
+    expect(noDb).toMatch(new RegExp(`${prefix.source}authentication failed: Access denied for user '${user}'@'%' to database '${db}'$`));
+    for (const m of [nobody, noDb]) expect(m).not.toMatch(/pw-never-shown|p%40ss|p@ss/);
+  });
 });
 
 // A connection lost mid-result (an operator ending the session, a server restart, a network drop) is a
