@@ -549,6 +549,10 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   const find = (name: string): string | undefined => {
     if (reader.duplicated.has(name.toLowerCase())) {
       const spellings = [...reader.columns.keys()].filter((k) => k.toLowerCase() === name.toLowerCase());
+      // A query's result has no header to edit: the fix is in its SELECT.
+      if (file.query) {
+        throw new AppError('INPUT', `${file.path}: the query's result has the column ${shownName(name)} more than once: select one of them AS another name`);
+      }
       throw new AppError('INPUT', `${file.path}: the ${file.format === 'parquet' ? 'file' : 'header'} has the column ${shownName(name)} more than once (names match case-insensitively${
         spellings.length > 1 ? `: ${spellings.map(shownName).join(', ')}` : ''}): rename or remove one, so it is clear which one to read`);
     }
@@ -563,7 +567,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     const key = spacedKey(name);
     const alike = [...reader.columns.keys()].filter((k) => spacedKey(k) === key);
     if (alike.length > 1) {
-      throw new AppError('INPUT', `${file.path}: the header has ${alike.map(shownName).join(' and ')}, which differ only in case or white space: map one of them as written, so it is clear which one to read`);
+      throw new AppError('INPUT', `${file.path}: ${file.query ? "the query's result" : 'the header'} has ${alike.map(shownName).join(' and ')}, which differ only in case or white space: map one of them as written, so it is clear which one to read`);
     }
     return alike[0];
   };

@@ -708,6 +708,21 @@ describe('MySQL/MariaDB inputs', () => {
   });
 });
 
+// A query's result has no header: a name it holds twice is said in the result's terms, with the SQL fix.
+describe('a query result with a column name twice', () => {
+  it('PostgreSQL and MariaDB: refused naming the result, not a header, and saying to select one AS another name', async () => {
+    setEnv('LTV_TEST_PG_TWICE', await pgDatabase(`
+      CREATE TABLE a (cust text, t timestamptz, amount numeric(12, 2)); CREATE TABLE b (cust text, amount numeric(12, 2));
+      INSERT INTO a VALUES ('c1', '2026-01-10 08:00+00', 10); INSERT INTO b VALUES ('c1', 3);`));
+    const pgTwice = await runError([{ query: 'SELECT a.cust AS customer_id, a.t AS event_time, a.amount, b.amount FROM a JOIN b USING (cust)', connection: 'env:LTV_TEST_PG_TWICE' }]);
+    expect(pgTwice).toMatch(/^command line: inputs\[0\] \(PostgreSQL query on postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/ltv_test_\w+\): the query's result has the column "amount" more than once: select one of them AS another name$/);
+    setEnv('LTV_TEST_MY_TWICE', await mysqlDatabase('SELECT 1'));
+    const myTwice = await runError([{ query: "SELECT 'c1' AS customer_id, '2026-01-10 08:00:00' AS event_time, 5 AS amount, 6 AS AMOUNT", connection: 'env:LTV_TEST_MY_TWICE' }]);
+    // Names match case-insensitively, as a file's do.
+    expect(myTwice).toMatch(/^command line: inputs\[0\] \(MySQL query on mysql:\/\/root@127\.0\.0\.1:3306\/ltv_test_\w+\): the query's result has the column "amount" more than once: select one of them AS another name$/);
+  });
+});
+
 // A connection lost mid-result (an operator ending the session, a server restart, a network drop) is a
 // transient failure: one line saying so, retryable, the temporary CSV removed, the published report kept.
 // A query that takes too long fails at LTV_QUERY_TIMEOUT_MS instead of holding the run forever.
