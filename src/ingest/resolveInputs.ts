@@ -10,6 +10,7 @@ import { envValue } from '../config/env.js';
 import type { InputDef, Job } from '../config/jobSchema.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
 import { readQuery, type RefusedColumn } from './readQuery.js';
+import { sameQueryText } from './scanQuery.js';
 
 export type FileFormat = 'csv' | 'whitespace' | 'jsonl' | 'parquet';
 
@@ -80,6 +81,7 @@ export async function whyUnreadable(path: string, e: NodeJS.ErrnoException): Pro
 export async function resolveInputs(job: Job, wh: Warehouse, label: string, signal?: AbortSignal): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   const seen = new Map<string, { i: number; path: string }>();
+  refuseRepeatedQueries(job, label);
   for (const [i, input] of job.inputs.entries()) {
     if (input.time_format !== undefined) {
       await checkTimeFormat(wh, input.time_format, label === 'command line' ? '--time-format' : `${label}: inputs[${i}].time_format`);
@@ -147,6 +149,25 @@ export async function resolveInputs(job: Job, wh: Warehouse, label: string, sign
     }
   }
   return files;
+}
+
+/**
+ * The same query on the same connection through two inputs: its rows would count twice (revenue doubled),
+ * as a file's would. Refused before any query runs: the first could take an hour to be read for nothing.
+ */
+function refuseRepeatedQueries(job: Job, label: string): void {
+  /** The connection's variable and the query's text, white space aside → the first input that has them. */
+  const queries = new Map<string, number>();
+  for (const [i, input] of job.inputs.entries()) {
+    if (input.query === undefined || input.connection === undefined) continue;
+    const url = process.env[input.connection.slice('env:'.length)] ?? '';
+    const key = `${input.connection}\n${sameQueryText(input.query, /^\s*(mysql|mariadb):/i.test(url) ? 'MySQL' : 'PostgreSQL')}`;
+    const earlier = queries.get(key);
+    if (earlier !== undefined) {
+      throw new AppError('INPUT', `${label}: inputs[${i}]: its query is the one inputs[${earlier}] runs already on ${input.connection} (the same text, white space aside): each query is read once (its rows would count twice); remove one of the two inputs`);
+    }
+    queries.set(key, i);
+  }
 }
 
 /**

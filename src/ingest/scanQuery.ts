@@ -26,15 +26,15 @@ const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 
 /**
  * The query's code: the text with every comment blanked to spaces and every string literal and quoted
- * identifier to QUOTED characters (line breaks kept, the length unchanged), so that a ";" or keyword found
- * in it is the query's own. `open` says the text ends inside one of them.
+ * identifier to QUOTED characters (line breaks kept unless `lineBreaks` is false, the length unchanged), so
+ * that a ";" or keyword found in it is the query's own. `open` says the text ends inside one of them.
  */
-export function scanQuery(text: string, dialect: Dialect, settings: LexSettings = {}): { code: string; open: 'string' | 'identifier' | 'comment' | undefined } {
+export function scanQuery(text: string, dialect: Dialect, settings: LexSettings = {}, lineBreaks = true): { code: string; open: 'string' | 'identifier' | 'comment' | undefined } {
   const my = dialect === 'MySQL';
   const backslash = settings.backslashEscapes ?? my;
   const out: string[] = [];
   const blank = (from: number, to: number, ch: string): void => {
-    for (let k = from; k < to; k++) out.push(text[k] === '\n' ? '\n' : ch);
+    for (let k = from; k < to; k++) out.push(lineBreaks && text[k] === '\n' ? '\n' : ch);
   };
   /** The end of a literal quoted by `q` opening at `i` (after its closing quote), or -1 when it does not close. */
   const closing = (i: number, q: string, escapes: boolean): number => {
@@ -131,6 +131,27 @@ export function withoutLastSemicolon(query: string, dialect: Dialect, settings: 
   // A text that ends inside a literal or comment is the server's to refuse, as it stands.
   if (at < 0 || open !== undefined || /\S/.test(code.slice(at + 1))) return sql;
   return sql.slice(0, at).trimEnd();
+}
+
+/**
+ * The query's text as far as what it selects goes: white space and comments outside its literals and quoted
+ * identifiers as one space, and no last ";". Two texts alike here are the same query (resolveInputs.ts
+ * refuses one query read by two inputs); a literal's own white space is kept, `'a  b'` is not `'a b'`.
+ */
+export function sameQueryText(query: string, dialect: Dialect): string {
+  const sql = withoutLastSemicolon(query, dialect);
+  const { code } = scanQuery(sql, dialect, {}, false);
+  let out = '';
+  let space = false;
+  for (let i = 0; i < sql.length; i++) {
+    if (/\s/.test(code[i]!)) space = true;
+    else {
+      if (space && out !== '') out += ' ';
+      space = false;
+      out += sql[i]!;
+    }
+  }
+  return out;
 }
 
 /** Whether the query's own text has a ";" between two statements (after withoutLastSemicolon). */

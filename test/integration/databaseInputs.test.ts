@@ -723,6 +723,26 @@ describe('a query result with a column name twice', () => {
   });
 });
 
+describe('one query read by two inputs', () => {
+  it('is refused in one line naming both inputs, white space aside (it was read twice: revenue doubled); a query that differs inside a literal is its own', async () => {
+    setEnv('LTV_TEST_PG_TWICE_READ', await pgDatabase(`
+      CREATE TABLE o (cust text, t timestamptz, amount numeric(12, 2));
+      INSERT INTO o VALUES ('a', '2026-01-10 08:00+00', 10), ('b', '2026-01-11 08:00+00', 20);`));
+    const query = "SELECT cust AS customer_id, t AS event_time, amount FROM o WHERE cust <> 'x  y'";
+    const again = `  ${query.replace(' FROM ', '\n  FROM ').replace(' WHERE ', ' -- paid\n WHERE ')};\n`;
+    const fx = await makeFixture({
+      'twice.json': JSON.stringify({ inputs: [{ query, connection: 'env:LTV_TEST_PG_TWICE_READ' }, { query: again, connection: 'env:LTV_TEST_PG_TWICE_READ' }], matrices: MONTHLY, formats: ['json'] }),
+    });
+    cleanups.push(() => fx.cleanup());
+    const e = await loadJob(join(fx.dir, 'twice.json')).then((job) => runPipeline(job, { logger: silentLogger, asOf: new Date(T), reportsDir: join(fx.dir, 'reports') })).then(() => undefined, (err: unknown) => err);
+    expect(isAppError(e)).toBe(true);
+    expect((e as AppError).message).toBe(`${join(fx.dir, 'twice.json')}: inputs[1]: its query is the one inputs[0] runs already on env:LTV_TEST_PG_TWICE_READ (the same text, white space aside): each query is read once (its rows would count twice); remove one of the two inputs`);
+    // Inside a literal, white space is the query's: 'x y' is another query (each read: 2 + 2 rows).
+    const { result } = await run([{ query, connection: 'env:LTV_TEST_PG_TWICE_READ' }, { query: query.replace("'x  y'", "'x y'"), connection: 'env:LTV_TEST_PG_TWICE_READ' }]);
+    expect(result.stats.rows_read).toBe(4);
+  });
+});
+
 // A connection lost mid-result (an operator ending the session, a server restart, a network drop) is a
 // transient failure: one line saying so, retryable, the temporary CSV removed, the published report kept.
 // A query that takes too long fails at LTV_QUERY_TIMEOUT_MS instead of holding the run forever.

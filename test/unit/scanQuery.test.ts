@@ -2,7 +2,7 @@
 // literals, quoted identifiers and comments, as PostgreSQL and MySQL/MariaDB lex them. The servers' own
 // refusals are tested in test/integration/databaseInputs.test.ts.
 import { describe, expect, it } from 'vitest';
-import { hasSecondStatement, notOneSelect, withoutLastSemicolon } from '../../src/ingest/scanQuery.js';
+import { hasSecondStatement, notOneSelect, sameQueryText, withoutLastSemicolon } from '../../src/ingest/scanQuery.js';
 
 describe('withoutLastSemicolon', () => {
   it.each([
@@ -95,5 +95,19 @@ describe('notOneSelect', () => {
     ['SELECT `into` FROM t # into', 'MySQL', undefined],
   ] as const)('%j (%s)', (query, dialect, expected) => {
     expect(notOneSelect(query, dialect)).toBe(expected);
+  });
+});
+
+describe('sameQueryText', () => {
+  it.each([
+    // White space and comments outside literals are one space; a last ";" goes.
+    ['  SELECT a,\n\t b\nFROM t ;\n', 'PostgreSQL', 'SELECT a, b FROM t'],
+    ['SELECT a /* x */ FROM t -- all\n', 'PostgreSQL', 'SELECT a FROM t'],
+    ['SELECT a # all\nFROM t', 'MySQL', 'SELECT a FROM t'],
+    // A literal's or quoted identifier's own white space stays, line breaks too.
+    ["SELECT 'a  b', \"x\ny\" FROM t", 'PostgreSQL', "SELECT 'a  b', \"x\ny\" FROM t"],
+    ["SELECT 'a\n b'", 'PostgreSQL', "SELECT 'a\n b'"],
+  ] as const)('%j (%s)', (query, dialect, expected) => {
+    expect(sameQueryText(query, dialect)).toBe(expected);
   });
 });
