@@ -27,7 +27,7 @@ import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
 import { ADAPTY_SNAPSHOT_SPECS, type Forecast, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
-import { abandonRun, ANY_REPORTS_DIR, commitRun, PUBLISH_TENANTS, findPublishedRun, finishPublishedRun, newestRunFirst, refuseLinkOut, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
+import { abandonRun, ANY_REPORTS_DIR, PUBLISH_TENANTS, sealRun, switchRun, findPublishedRun, finishPublishedRun, newestRunFirst, refuseLinkOut, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
 import type { LatePng } from './report/addStreamingPicture.js';
 import { lateChart } from './report/svgToPngOffThread.js';
@@ -738,39 +738,46 @@ export async function runStages(
 
     // publish
     enter('publish', 'publishing');
-    // Everything is written: publishing (a few renames and fsyncs a tenant) and the email are not cut short by
-    // max_run_time. A cancel (Ctrl-C, a worker's shutdown) still ends a wait for a tenant's publish lock, before
-    // that tenant's rename: it waited out WAIT_MS past the 10 s the command gives a stop.
+    // Everything is written: publishing (fsyncs, then a few renames a tenant) and the email are not cut short
+    // by max_run_time.
     run.deadline.disarm();
     await effects.beforePublish?.();
     // A few tenants at a time: each commit waits on the disk (fsyncs) far more than it computes, and 200
     // small tenants one after another spent 7 s there. Each tenant's run is still switched atomically.
     const cleanupWarnings: string[] = [];
-    await eachLimited(rendered, PUBLISH_TENANTS, async (r) => {
-      const { latest, cleanup } = await commitRun(
-        r.slot,
-        {
-          schema_version: 1,
-          tenant: r.tenant,
-          run_id: r.slot.runId,
-          job: job.name,
-          as_of: model.asOf,
-          timezone: job.timezone,
-          currency: job.currency,
-          generated_at: r.generatedAt,
-          idempotency_key: effects.idempotencyKey ?? null,
-          first_payment_dates: r.firstPaymentDates,
-          newest_transaction_at: r.own.newestTransactionAt,
-          warnings: r.own.warnings,
-          summary: r.summary,
-          inputs: r.own.inputs,
-          stats: { ...r.own.stats },
-          timings_ms: { ...timings },
-          run_tenant_count: rendered.length,
-        },
-        job.retention,
-        effects.signal,
-      );
+    const publishing = rendered.map((r) => ({
+      r,
+      manifest: {
+        schema_version: 1 as const,
+        tenant: r.tenant,
+        run_id: r.slot.runId,
+        job: job.name,
+        as_of: model.asOf,
+        timezone: job.timezone,
+        currency: job.currency,
+        generated_at: r.generatedAt,
+        idempotency_key: effects.idempotencyKey ?? null,
+        first_payment_dates: r.firstPaymentDates,
+        newest_transaction_at: r.own.newestTransactionAt,
+        warnings: r.own.warnings,
+        summary: r.summary,
+        inputs: r.own.inputs,
+        stats: { ...r.own.stats },
+        timings_ms: { ...timings },
+        run_tenant_count: rendered.length,
+      },
+    }));
+    // Every tenant's run sealed (checksummed, fsynced: most of the stage) before any is switched: a signal
+    // until then stops the run with nothing published; once the first switch starts, the run finishes
+    // publishing (stopped halfway it would leave some tenants' runs live), and `ltv run` says so.
+    await eachLimited(publishing, PUBLISH_TENANTS, ({ r, manifest }) => sealRun(r.slot, manifest));
+    checkCancelled('publish');
+    // A cancel still ends a wait for the tenant's publish lock (another run of it publishing, or a dead one's
+    // lock until it is stale: up to 40 s, past the 10 s `ltv run` gives a stop) where nothing would be left
+    // half published: a run of one tenant. Of several, one may be live already: the others are switched too.
+    const lockCancel = publishing.length === 1 ? effects.signal : undefined;
+    await eachLimited(publishing, PUBLISH_TENANTS, async ({ r, manifest }) => {
+      const { latest, cleanup } = await switchRun(r.slot, manifest, job.retention, lockCancel);
       const stays = publishedWarnings(log, r.tenant, r.slot.runId, latest, cleanup, cleanupWarnings);
       if (stays) r.latestStays = stays;
     });

@@ -151,6 +151,11 @@ export function registerRun(program: Command): void {
       } finally {
         interrupt.dispose();
       }
+      // The signal came once the run had begun switching its tenants' runs live (pipeline.ts): stopped there,
+      // some would be published and others not. It finished instead; exit 0, as scripts check for a published run.
+      if (interrupt.signal.aborted) {
+        process.stderr.write(`ltv: interrupted (${String((interrupt.signal.reason as Error).message)}) while publishing: too late to stop without half a report; the run is published\n`);
+      }
       for (const t of result.tenants) {
         const s = t.summary;
         process.stdout.write(
@@ -212,6 +217,7 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; pu
   const stop = new AbortController();
   let exitCode = 130;
   let done = false;
+  let grace: NodeJS.Timeout | undefined;
   const quit = (line: string): never => {
     process.stderr.write(line);
     process.exit(exitCode);
@@ -226,7 +232,7 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; pu
     if (stop.signal.aborted) quit(`ltv: interrupted (${sig} again): stopped at once; nothing was published (the next run removes the scratch files)\n`);
     exitCode = 128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15);
     stop.abort(new Error(sig));
-    setTimeout(() => quit(`ltv: interrupted (${sig}): the run did not stop within ${STOP_GRACE_MS / 1000} s; stopped at once (the next run removes the scratch files)\n`), STOP_GRACE_MS).unref();
+    grace = setTimeout(() => quit(`ltv: interrupted (${sig}): the run did not stop within ${STOP_GRACE_MS / 1000} s; stopped at once (the next run removes the scratch files)\n`), STOP_GRACE_MS).unref();
   };
   const onInt = (): void => on('SIGINT');
   const onTerm = (): void => on('SIGTERM');
@@ -244,9 +250,10 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; pu
       process.exitCode = exitCode;
     },
     published() {
-      // Not after a signal already came (it stopped nothing: the run finished first): that one's grace
-      // timer is unref'd, and a second signal exits at once as below.
+      // Also after a signal already came (too late to stop the publish): its grace timer would end the
+      // published run with 130 and "did not stop"; a second signal exits at once with the run's code.
       done = true;
+      clearTimeout(grace);
     },
     dispose() {
       // After an interrupt, or once the run is published, the handlers stay: a signal while the process

@@ -331,6 +331,16 @@ export async function commitRun(
   /** The run's cancel: ends a wait for the tenant's publish lock (nothing is renamed before it is taken). */
   signal?: AbortSignal,
 ): Promise<{ latest: string; cleanup: string[] }> {
+  await sealRun(slot, manifest);
+  return switchRun(slot, manifest, retention, signal);
+}
+
+/**
+ * The first half of commitRun: the staging directory made whole (checksums, manifest, fsyncs), nothing a
+ * reader sees. A run stopped after it is abandoned as cleanly as before it, so a run of several tenants
+ * seals them all before switching any (pipeline.ts: a signal then stops it, not half published).
+ */
+export async function sealRun(slot: RunSlot, manifest: Omit<Manifest, 'files'>): Promise<void> {
   if (!slot.alreadyPublished) {
     await settlePendingWrites(slot.stagingDir);
     const files: Record<string, ManifestFile> = {};
@@ -370,6 +380,16 @@ export async function commitRun(
     for (const dir of await listDirs(slot.stagingDir)) await fsyncPath(dir);
     await fsyncPath(slot.stagingDir);
   }
+}
+
+/** The second half of commitRun, once sealRun is done: the rename into runs/ and the switch of `latest`. */
+export function switchRun(
+  slot: RunSlot,
+  manifest: Pick<Manifest, 'tenant' | 'as_of'>,
+  retention: number,
+  /** Ends a wait for the tenant's publish lock (nothing is renamed before it is taken). */
+  signal?: AbortSignal,
+): Promise<{ latest: string; cleanup: string[] }> {
   // The rename into runs/, the switch of `latest` and retention, one publish of the tenant at a time
   // (processes included): unlocked, a run of an older as-of could read `latest` before a newer run
   // switched it and then switch it back in time, or to a run the newer run's retention had just removed

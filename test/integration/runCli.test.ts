@@ -1,7 +1,8 @@
 // `ltv run` as a user runs it: the real launcher in a child process, plain progress lines off a terminal,
 // a one-line error and exit 1 for a mistake (never a stack trace), the published run on disk.
-import { execFile, spawn } from 'node:child_process';
-import { access, chmod, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { access, chmod, mkdir, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
@@ -29,6 +30,26 @@ function ltvUnprivileged(args: string[], cwd: string): Promise<{ code: number; s
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** The example job run by `ltv run` in a child process, its reports under `dir`/out; `shown` waits for stdout to match. */
+function runExample(dir: string): { child: ChildProcess; stderr(): string; shown(re: RegExp): Promise<void>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [BIN, 'run', fileURLToPath(new URL('../../jobs/example.json', import.meta.url)), '--out', join(dir, 'out'), '--no-email'],
+    { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiting: { re: RegExp; done(): void }[] = [];
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    for (const w of waiting.filter((x) => x.re.test(stdout))) w.done();
+  });
+  return {
+    child,
+    stderr: () => stderr,
+    shown: (re) => (re.test(stdout) ? Promise.resolve() : new Promise((done) => waiting.push({ re, done }))),
+    exited: new Promise((r) => child.on('exit', (code, signal) => r({ code, signal }))),
+  };
 }
 
 // Every test is its own processes and directories: they run concurrently, and so assert with their own `expect`.
@@ -450,21 +471,100 @@ describe.concurrent('ltv run (command line)', () => {
   it('SIGTERM once the run is published ends the process with exit 0 and no interrupted line: the run is not cut short', async ({ expect }) => {
     const fx = await makeFixture({});
     try {
-      const child = spawn(process.execPath, [BIN, 'run', fileURLToPath(new URL('../../jobs/example.json', import.meta.url)), '--out', join(fx.dir, 'out'), '--no-email'],
+      const run = runExample(fx.dir);
+      await run.shown(/published to/);
+      // While its summary lines are printed and its threads end (it was Node's default: 143, no line).
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      expect(run.stderr()).not.toMatch(/interrupted/);
+      expect(await readlink(join(fx.dir, 'out', 'demo-app', 'latest'))).toMatch(/^runs\/20260316T150000Z/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  // After "publish: publishing": a signal either stops the run before any tenant's run is switched (130/143,
+  // nothing published) or comes too late for that and is said in one line of a published run (exit 0). It
+  // was neither: exit 0, the run published, and no word of the signal.
+  it.for([0, 250])('a SIGINT %i ms into the publish stage stops it cleanly or says the run is published anyway, in one line', { timeout: 240_000 }, async (delay, { expect }) => {
+    const fx = await makeFixture({});
+    try {
+      const run = runExample(fx.dir);
+      await run.shown(/publish: publishing/);
+      await new Promise((r) => setTimeout(r, delay));
+      run.child.kill('SIGINT');
+      const { code } = await run.exited;
+      const latest = await readlink(join(fx.dir, 'out', 'demo-app', 'latest')).catch(() => null);
+      if (code === 130) {
+        expect(run.stderr()).toBe('ltv: interrupted (SIGINT): nothing was published; the last published run is unchanged\n');
+        expect(latest).toBeNull();
+        expect(await readdir(join(fx.dir, 'out', 'demo-app', 'runs')).catch(() => [])).toEqual([]);
+      } else {
+        expect(code).toBe(0);
+        expect(run.stderr()).toBe('ltv: interrupted (SIGINT) while publishing: too late to stop without half a report; the run is published\n');
+        expect(latest).toMatch(/^runs\/20260316T150000Z/);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  // A tenant's publish lock held by this (live) process, touched as its owner does (untouched for 30 s it
+  // is taken over). The run seals its staging directories, then waits at that tenant's switch.
+  async function holdPublishLock(tenantDir: string): Promise<() => Promise<void>> {
+    await mkdir(tenantDir, { recursive: true });
+    const lock = join(tenantDir, '.publish.lock');
+    await writeFile(lock, JSON.stringify({ host: hostname(), pid: process.pid }));
+    const touch = setInterval(() => void utimes(lock, new Date(), new Date()).catch(() => undefined), 1000);
+    return async () => {
+      clearInterval(touch);
+      await rm(lock);
+    };
+  }
+
+  it('a SIGINT while a one-tenant run waits for its publish lock stops it there: nothing published, exit 130', { timeout: 240_000 }, async ({ expect }) => {
+    const fx = await makeFixture({});
+    const tenantDir = join(fx.dir, 'out', 'demo-app');
+    try {
+      const release = await holdPublishLock(tenantDir);
+      const run = runExample(fx.dir);
+      // The sealed run's manifest, written last before the switch; its fsyncs then take a while under load.
+      const sealed = async (): Promise<boolean> => {
+        const staging = (await readdir(join(tenantDir, 'runs')).catch(() => [])).filter((n) => n.startsWith('.staging-'));
+        return (await Promise.all(staging.map((n) => access(join(tenantDir, 'runs', n, 'manifest.json')).then(() => true, () => false)))).includes(true);
+      };
+      while (!(await sealed())) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 3000));
+      run.child.kill('SIGINT');
+      expect((await run.exited).code).toBe(130);
+      await release();
+      expect(run.stderr()).toBe('ltv: interrupted (SIGINT): nothing was published; the last published run is unchanged\n');
+      expect(await readlink(join(tenantDir, 'latest')).catch(() => null)).toBeNull();
+      expect(await readdir(join(tenantDir, 'runs'))).toEqual([]);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('a SIGINT once a run of several tenants has switched one live finishes the publish, says so in one line and exits 0', { timeout: 240_000 }, async ({ expect }) => {
+    // Tenant a publishes; b's publish lock is held: the signal comes with a live and b waiting to switch.
+    const rows = ['a,c1,2026-01-05T10:00:00Z,10', 'a,c2,2026-01-06T10:00:00Z,20', 'b,c3,2026-01-05T10:00:00Z,30'];
+    const fx = await makeFixture({ 'e.csv': `tenant_id,customer_id,event_time,amount\n${rows.join('\n')}\n` });
+    try {
+      const release = await holdPublishLock(join(fx.dir, 'out', 'b'));
+      const child = spawn(process.execPath, [BIN, 'run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--forecast', 'off', '--out', join(fx.dir, 'out'), '--no-email'],
         { cwd: fx.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-      await new Promise<void>((r) => child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (/published to/.test(stdout)) r();
-      }));
-      // While its summary lines are printed and its threads end (it was Node's default: 143, no line).
-      child.kill('SIGTERM');
-      expect(await exited).toEqual({ code: 0, signal: null });
-      expect(stderr).not.toMatch(/interrupted/);
-      expect(await readlink(join(fx.dir, 'out', 'demo-app', 'latest'))).toMatch(/^runs\/20260316T150000Z/);
+      child.stdout.resume();
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      while (await readlink(join(fx.dir, 'out', 'a', 'latest')).catch(() => null) === null) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 500));
+      await release();
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('ltv: interrupted (SIGINT) while publishing: too late to stop without half a report; the run is published\n');
+      for (const t of ['a', 'b']) expect(await readlink(join(fx.dir, 'out', t, 'latest'))).toBe('runs/20260201T000000Z');
     } finally {
       await fx.cleanup();
     }
