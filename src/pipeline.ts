@@ -11,6 +11,7 @@ import { parseDuration } from './config/parseDuration.js';
 import { futureAsOfError } from './config/parseAsOf.js';
 import { envValue } from './config/env.js';
 import { makeDirs } from './publish/makeDirs.js';
+import { isNotAFolder, NOT_A_FOLDER } from './publish/notAFolder.js';
 import { minEventTimeProblem, type Job } from './config/jobSchema.js';
 import { badRowShareError, badRowShareExceeded, checkRows, commonestReason, recountBadRows, type CheckResult } from './ingest/checkRows.js';
 import { loadRates } from './ingest/loadRates.js';
@@ -297,7 +298,7 @@ export function startRun(job: Job, effects: RunEffects): RunContext {
  * run has filled them meanwhile. Two runs probing one new directory at once (a worker takes two runs at
  * a time) can remove it under each other: a probe that finds its directory gone tries again.
  */
-export async function checkReportsDir(reportsDir: string, fix = 'give a writable --out (or "reports_dir" in the job file)'): Promise<void> {
+export async function checkReportsDir(reportsDir: string, fix = 'give a writable --out (or "reports_dir" in the job file)', another = ANY_REPORTS_DIR): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const made = await makeDirs(reportsDir);
@@ -307,6 +308,8 @@ export async function checkReportsDir(reportsDir: string, fix = 'give a writable
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       if (code === 'ENOENT' && attempt < PROBE_ATTEMPTS) continue;
+      // A file in the way is moved, not made writable.
+      if (isNotAFolder(code)) throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}: ${NOT_A_FOLDER.why}): ${NOT_A_FOLDER.fix}, or ${another}`);
       throw new AppError('PUBLISH', `cannot write the reports directory ${reportsDir} (${code}): ${fix}`);
     }
   }
@@ -346,7 +349,7 @@ export function storageError(e: unknown, reportsDir: string, dbPath: string, ano
   // A file where a folder must be (reserveRun says it so for the runs folder): no wait moves it.
   if (err?.code === 'ENOTDIR') {
     return new AppError('PUBLISH',
-      `cannot write ${written ?? where} (ENOTDIR: a part of that path is a file, not a folder); nothing was published: move the file away, or ${another}`,
+      `cannot write ${written ?? where} (ENOTDIR: ${NOT_A_FOLDER.why}); nothing was published: ${NOT_A_FOLDER.fix}, or ${another}`,
       { cause: e });
   }
   return undefined;
@@ -593,7 +596,7 @@ export async function runStages(
   const { asOf, reportsDir, log, timings } = run;
   const { enter, leave, checkCancelled } = run;
   // Ops hear of a reports directory that cannot be written too (the notice's record may not be written).
-  await checkReportsDir(reportsDir, reportsDirFix(job, effects.reportsDirFrom)).catch(async (e: unknown) => {
+  await checkReportsDir(reportsDir, reportsDirFix(job, effects.reportsDirFrom), anotherReportsDir(job, effects.reportsDirFrom)).catch(async (e: unknown) => {
     await noticeFailure(run, e);
     throw e;
   });

@@ -14,6 +14,7 @@ import { eachLimited } from '../config/eachLimited.js';
 import { pidAlive } from '../warehouse/removeStaleScratch.js';
 import { makeDirs } from './makeDirs.js';
 import { writeAtomically } from './writeAtomically.js';
+import { isNotAFolder, NOT_A_FOLDER } from './notAFolder.js';
 
 /** A tenant id that is its own directory name (tenantDirName). */
 const PLAIN_TENANT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
@@ -187,8 +188,8 @@ export async function reserveRun(
     // What is in the way, and what to change (a bare "ENOTDIR" said neither).
     const err = e as NodeJS.ErrnoException;
     const fix = `or ${another}`;
-    const why = err.code === 'ENOTDIR' || err.code === 'EEXIST'
-      ? `${err.code}: a part of that path is a file, not a folder): move the file away, ${fix}`
+    const why = isNotAFolder(err.code)
+      ? `${err.code}: ${NOT_A_FOLDER.why}): ${NOT_A_FOLDER.fix}, ${fix}`
       : err.code === 'ENOENT'
         ? 'ENOENT: a part of that path is a symbolic link to a folder that does not exist): make that folder, remove the link, ' + fix
         : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS'

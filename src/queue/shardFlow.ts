@@ -303,7 +303,7 @@ export function startShardRuntime(env: Env, jobsDir: string, runQueue: RunQueue,
       if (!state) {
         const id = randomBytes(6).toString('hex');
         const paths = shardPaths(dir, def.name, id);
-        await checkReportsDir(dir, reportsDirFix(def, reportsDirFrom));
+        await checkReportsDir(dir, reportsDirFix(def, reportsDirFrom), anotherReportsDir(def, reportsDirFrom));
         await makeDirs(paths.root);
         await writeFile(join(paths.root, OWNER), JSON.stringify({ run: job.id }));
         await removeSuperseded(dir, def.name, id, runQueue, log);

@@ -40,6 +40,25 @@ test('the worker names LTV_REPORTS_DIR, not --out, when it cannot write the repo
   }
 }, 90_000);
 
+test('a file where the reports directory should be: the worker and ltv run both say what is in the way and what to do', async () => {
+  // The worker said "(ENOTDIR): … make it writable", which a file in the way never becomes.
+  const file = join(h.dir, 'not-a-folder');
+  await writeFile(file, 'x\n');
+  const jobFile = await h.writeJob('nf', {});
+  const w = h.worker({ LTV_REPORTS_DIR: file, LTV_ATTEMPTS: '1' });
+  const q = h.queue();
+  const events = await h.events();
+  const run = await enqueueRun(q, h.jobsDir, 'nf', { source: 'cli', asOf: new Date('2026-03-01T00:00:00Z') });
+  const err = await run.queued.waitUntilFinished(events, 60_000).catch((e: unknown) => e);
+  const why = `cannot write the reports directory ${file} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or `;
+  expect((err as Error).message).toBe(`${why}set LTV_REPORTS_DIR to another directory (it overrides the job's "reports_dir")`);
+  await events.close();
+  await q.close();
+  await w.close(1_000);
+  const cli = await h.cli(['run', jobFile, '--as-of', '2026-03-01T00:00:00Z', '--no-email', '--out', file], { LTV_REPORTS_DIR: '' });
+  expect([cli.code, cli.stderr]).toEqual([1, `ltv: ${why}give another --out\n`]);
+}, 90_000);
+
 test('ltv run names what set the directory: --out, LTV_REPORTS_DIR, or the job file\'s reports_dir', async () => {
   const { mnt, umount } = await readOnly();
   try {

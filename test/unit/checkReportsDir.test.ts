@@ -29,6 +29,6 @@ describe('checkReportsDir', () => {
   it('still refuses a directory that cannot be made, in one line naming it', async () => {
     const file = join(base, 'a-file');
     (await import('node:fs')).writeFileSync(file, '');
-    await expect(checkReportsDir(join(file, 'reports'))).rejects.toThrow(`cannot write the reports directory ${join(file, 'reports')} (ENOTDIR): give a writable --out`);
+    await expect(checkReportsDir(join(file, 'reports'))).rejects.toThrow(`cannot write the reports directory ${join(file, 'reports')} (ENOTDIR: a part of that path is a file, not a folder): move the file away, or give another --out (or "reports_dir" in the job file)`);
   });
 });
