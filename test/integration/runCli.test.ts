@@ -552,7 +552,7 @@ describe.concurrent('ltv run (command line)', () => {
     const fx = await makeFixture({ 'e.csv': `tenant_id,customer_id,event_time,amount\n${rows.join('\n')}\n` });
     try {
       const release = await holdPublishLock(join(fx.dir, 'out', 'b'));
-      const child = spawn(process.execPath, [BIN, 'run', '--input', 'e.csv', '--as-of', '2026-02-01T00:00:00Z', '--forecast', 'off', '--out', join(fx.dir, 'out'), '--no-email'],
+      const child = spawn(process.execPath, [BIN, 'run', '--input', 'e.csv', '--as-of', '2026-01-07T00:00:00Z', '--forecast', 'off', '--out', join(fx.dir, 'out'), '--no-email'],
         { cwd: fx.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -564,7 +564,7 @@ describe.concurrent('ltv run (command line)', () => {
       await release();
       expect(await exited).toBe(0);
       expect(stderr).toBe('ltv: interrupted (SIGINT) while publishing: too late to stop without half a report; the run is published\n');
-      for (const t of ['a', 'b']) expect(await readlink(join(fx.dir, 'out', t, 'latest'))).toBe('runs/20260201T000000Z');
+      for (const t of ['a', 'b']) expect(await readlink(join(fx.dir, 'out', t, 'latest'))).toBe('runs/20260107T000000Z');
     } finally {
       await fx.cleanup();
     }
