@@ -25,28 +25,46 @@ interface PublishedRun {
 export class PublishedRuns {
   /** `<tenant dir>/<run-id>` → its job and time (runs removed by retention are dropped at the next scan). */
   private readonly runs = new Map<string, PublishedRun>();
+  /** The last scan's answer: kept while the directory cannot be read (see lastPublishedByJob). */
+  private last = new Map<string, number>();
+  /** Why the last scan could not read the reports directory or a tenant's runs/ (for one warning), else null. */
+  problem: string | null = null;
 
   constructor(readonly reportsDir: string) {}
 
-  /** job → when it last published, over all its tenants. */
+  /**
+   * job → when it last published, over all its tenants. A reports directory (or a tenant's `runs/`) that
+   * cannot be read now (permissions, a file put in its place, a volume gone) does not make its jobs' runs
+   * unpublished: their last known times stay, so the stale-report alert still fires while the fault lasts
+   * (their series vanished, and LtvReportStale with them). Only a job never seen publishing has no time.
+   */
   async lastPublishedByJob(): Promise<Map<string, number>> {
     let tenants: string[];
     try {
       tenants = (await readdir(this.reportsDir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      this.problem = code === 'ENOENT' && this.last.size === 0 ? null : `${this.reportsDir} cannot be read (${code ?? (e as Error).message})`;
+      return new Map(this.last);
     }
     const byJob = new Map<string, number>();
     const seen = new Set<string>();
+    let problem: string | null = null;
     for (const tenant of tenants) {
       const runsDir = join(this.reportsDir, tenant, 'runs');
-      // Staging directories (`.staging-…`) and an operator's own folders do not match RUN_DIR.
-      const ids = (await readdir(runsDir, { withFileTypes: true }).catch(() => []))
-        .filter((e) => e.isDirectory() && RUN_DIR.test(e.name)).map((e) => e.name).sort(newestRunFirst);
+      let ids: string[];
+      try {
+        // Staging directories (`.staging-…`) and an operator's own folders do not match RUN_DIR.
+        ids = (await readdir(runsDir, { withFileTypes: true })).filter((e) => e.isDirectory() && RUN_DIR.test(e.name)).map((e) => e.name);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // A tenant folder without runs/ (yet) has published nothing; one that cannot be read keeps its runs.
+        ids = code === 'ENOENT' ? [] : [...this.runs.keys()].filter((k) => k.startsWith(`${tenant}/`)).map((k) => k.slice(tenant.length + 1));
+        if (code !== 'ENOENT') problem ??= `${runsDir} cannot be read (${code ?? (e as Error).message})`;
+      }
       const newestOf = new Set<string>();
-      for (const id of ids) {
-        const key = join(tenant, id);
+      for (const id of ids.sort(newestRunFirst)) {
+        const key = `${tenant}/${id}`;
         seen.add(key);
         const run = this.runs.get(key) ?? (await readRun(join(runsDir, id)));
         if (!run) continue;
@@ -57,7 +75,9 @@ export class PublishedRuns {
       }
     }
     for (const key of this.runs.keys()) if (!seen.has(key)) this.runs.delete(key);
-    return byJob;
+    this.problem = problem;
+    this.last = byJob;
+    return new Map(byJob);
   }
 }
 

@@ -86,7 +86,15 @@ export function startOps(deps: {
     const dirs = list.flatMap((k) => (k.entry ? [k.entry.reportsDir] : []));
     if (env.LTV_REPORTS_DIR) dirs.push(resolve(env.LTV_REPORTS_DIR));
     for (const dir of new Set(dirs)) {
-      const byJob = await publishedRuns(dir).lastPublishedByJob().catch(() => new Map<string, number>());
+      const scanner = publishedRuns(dir);
+      const before = scanner.problem;
+      const byJob = await scanner.lastPublishedByJob().catch(() => new Map<string, number>());
+      // Said once when it starts and once when it ends, not at every scrape: the jobs' last known
+      // publications are kept meanwhile (PublishedRuns), so the stale-report alert can still fire.
+      if (scanner.problem !== before) {
+        if (scanner.problem) logger.warn({ reports_dir: dir }, `${scanner.problem}: the last publication times known are kept until it can be read again`);
+        else if (before) logger.info({ reports_dir: dir }, `${dir} can be read again`);
+      }
       for (const [job, ms] of byJob) published.set(job, Math.max(published.get(job) ?? 0, ms));
     }
     // Other workers' failures, and ours from before a restart, are in Redis.

@@ -1,7 +1,7 @@
 // SPEC §11 on the worker: /metrics, /healthz and /readyz on LTV_METRICS_PORT after real runs, parsed with a
 // strict exposition parser; a fresh worker learns the last publication from the reports directory and the
 // last failure from Redis; /readyz follows a (private) Redis going away and coming back.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
@@ -9,7 +9,7 @@ import { runRoutes } from '../../src/queue/runRoutes.js';
 import type { WorkerRuntime } from '../../src/queue/startWorker.js';
 import { httpRequest } from '../helpers/httpRequest.js';
 import { parseExposition, sampleValue, type Family } from '../helpers/parseExposition.js';
-import { privateRedis, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
+import { captureLogger, privateRedis, useHarness, waitFor, type Harness } from '../helpers/queueHarness.js';
 
 const harness = useHarness();
 let h: Harness;
@@ -116,6 +116,38 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   await q.close();
   await events.close();
 }, 120_000); // two real runs and two worker starts: seconds on an idle machine, far more on a shared one
+
+test('a reports directory that cannot be read keeps its jobs\' last publication times (the stale alert needs them), said once', async () => {
+  await h.writeJob('nightly', { max_bad_row_share: 0.5 }, CSV);
+  const { log, lines } = captureLogger();
+  const w = h.worker(OPS, log);
+  await w.ready;
+  const q = h.queue();
+  const events = await h.events();
+  const ok = await enqueueRun(q, h.jobsDir, 'nightly', { source: 'cli', asOf: new Date('2026-03-16T15:00:00Z') });
+  await ok.queued.waitUntilFinished(events);
+  const publishedS = (await stat(join(h.reportsDir, 'nightly', 'latest', 'manifest.json'))).mtimeMs / 1000;
+  expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
+  // A file where the reports directory was (a volume gone, a deploy mistake): the series vanished, and with
+  // it LtvReportStale, for as long as the fault lasted.
+  await rename(h.reportsDir, `${h.reportsDir}.away`);
+  await writeFile(h.reportsDir, 'not a folder');
+  for (let i = 0; i < 3; i++) {
+    expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
+  }
+  const said = (re: RegExp) => lines.filter((l) => re.test(String(l.msg)));
+  expect(said(/cannot be read \(ENOTDIR\): the last publication times known are kept/).map((l) => l.level)).toEqual([40]);
+  await rename(`${h.reportsDir}.away`, `${h.reportsDir}`).catch(async () => {
+    const { rm } = await import('node:fs/promises');
+    await rm(h.reportsDir);
+    await rename(`${h.reportsDir}.away`, h.reportsDir);
+  });
+  expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
+  expect(said(/reports can be read again$/).map((l) => l.level)).toEqual([30]);
+  await w.close(1_000);
+  await q.close();
+  await events.close();
+}, 120_000);
 
 test('a job whose file became invalid keeps its last publish, last failure and schedule gauges; a worker started meanwhile exports the first two', async () => {
   await h.writeJob('nightly', { schedule: { cron: '0 6 * * *', timezone: 'UTC' }, max_bad_row_share: 0.5 }, CSV);
