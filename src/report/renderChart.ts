@@ -12,7 +12,7 @@ import { isMarkedPartial } from './completeness.js';
 import { currencySymbol, formatCount } from '../format/money.js';
 import { localTime } from './localTime.js';
 import { periodAxisTitle } from '../format/labels.js';
-import { escapeHtml } from '../format/text.js';
+import { escapeHtml, htmlEntities, visibleLine } from '../format/text.js';
 import { encodePalettePng } from './encodePalettePng.js';
 import { TITLE_LINE, titleLines } from './chartTitle.js';
 
@@ -122,7 +122,7 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     picked.forEach((row, i) => {
       const small = row.customers < SMALL_COHORT;
       series.push({
-        label: `${row.type === 'cohort' ? cohortLabel(row.title, matrix) : shorten(row.title, 22)} (${formatCount(row.customers)})`,
+        label: `${row.type === 'cohort' ? cohortLabel(row.title, matrix) : shorten(visibleLine(row.title), 22)} (${formatCount(row.customers)})`,
         colour: PALETTE[i % PALETTE.length] ?? TOTAL_COLOUR,
         width: small ? 1.5 : 2,
         row,
@@ -148,7 +148,9 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     }
   }
 
-  const title = `Cumulative ${ACCOUNTING_WORDS[accountingType]} per customer — ${report.tenant}`;
+  // Shown on one line, its controls as pictures, as report.html, the explorer and the email show it: the
+  // renderer drew a tab or line break as a space (`ten\r\nBcc: x` read "ten Bcc: x", `pro\tplan` "pro plan").
+  const title = `Cumulative ${ACCOUNTING_WORDS[accountingType]} per customer — ${visibleLine(report.tenant)}`;
   const subtitle = [
     `as of ${localTime(report.as_of, report.timezone)} (${report.timezone})`,
     !matrix ? '' : bySegment ? `by ${matrix.segmentation.replaceAll('_', ' ')}` : `cohorts by ${matrix.cohort_unit}`,
@@ -393,7 +395,9 @@ function text(x: number, y: number, content: string, s: TextStyle): string {
     s.anchor && s.anchor !== 'start' ? `text-anchor="${s.anchor}"` : '',
     s.transform ? `transform="${s.transform}"` : '',
   ].filter((a) => a !== '');
-  return `<text ${attrs.join(' ')}>${escapeHtml(content)}</text>`;
+  // Shown already: the data in a chart (the tenant in its title, a segment in a label) is made visible on one
+  // line where it enters (visibleLine; the title before it is wrapped), the rest is ltv's own text.
+  return `<text ${attrs.join(' ')}>${htmlEntities(content)}</text>`;
 }
 
 

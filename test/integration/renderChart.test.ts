@@ -69,6 +69,14 @@ describe('renderChart', () => {
     expect(ihdr(await renderChart(report, { scale: 1 }))).toEqual({ width: 960, height: 540 });
   });
 
+  it('shows a tenant\'s tab, CR and LF as pictures on one line, as report.html and the email do (it drew them as spaces)', () => {
+    const report = sampleReport();
+    report.tenant = 'ten\r\nBcc:\tx';
+    const svg = chartSvg(report);
+    expect(svg).toContain('per customer — ten\u240d\u240aBcc:\u2409x');
+    expect(svg).not.toMatch(/ten[\r\n]/);
+  });
+
   it('picks round tick values that cover the range', () => {
     expect(niceTicks(0, 22.4, 6)).toEqual([0, 5, 10, 15, 20, 25]);
     expect(niceTicks(-1.25, 22.4, 6)).toEqual([-5, 0, 5, 10, 15, 20, 25]);
