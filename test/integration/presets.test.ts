@@ -156,6 +156,46 @@ describe('stripe preset: conversion, disputes, failed charges', () => {
   });
 });
 
+describe('stripe preset: a decimal amount on a row of the API shape', () => {
+  it('is a bad row naming the column and value, its refund or dispute with it, never read as minor units', async () => {
+    // 1767607200 = 2026-01-05T10:00:00Z: the API/Sigma shape, amounts in integer minor units.
+    const { result, report, quarantine } = await runExport({
+      'charges.csv': [
+        'id,created,amount,amount_refunded,currency,converted_amount,converted_currency,customer,status,captured,livemode,Disputed Amount,Dispute Status',
+        'ch_x,1767607200,20.00,0,usd,,,cx,succeeded,true,true,,', // was read as 0.20 USD
+        'ch_y,1767607200,2000,0,usd,,,cy,succeeded,true,true,,',
+        'ch_z,1767607200,5.5,0,kwd,,,cz,succeeded,true,true,,', // was read as 0.0055 KWD
+        'ch_w,1767607200,5500,0,kwd,,,cw,succeeded,true,true,,',
+        'ch_r,1767607200,2000,5.00,usd,,,cr,succeeded,true,true,,', // its refund was read as 0.05 USD
+        'ch_k,1767607200,1000,500,usd,,,ck,succeeded,true,true,,',
+        'ch_c,1767607200,1800,0,eur,20.00,usd,cc,succeeded,true,true,,', // was read as 0.20 USD
+        'ch_d,1767607200,3000,0,usd,,,cd,succeeded,true,true,10.005,lost', // no whole number of cents either
+        'ch_f,1767607200,20.00,0,usd,,,cf,failed,false,true,,', // not paid: amount 0, not read
+        'ch_m,2026-01-05 10:00:00,20.00,0,usd,,,cm,succeeded,true,true,,', // the Dashboard shape: major units
+      ].join('\n') + '\n',
+      'rates.csv': 'date,currency,rate\n2025-12-01,KWD,3.25\n',
+    }, { inputs: [{ path: 'charges.csv', preset: 'stripe' }], rates: 'rates.csv', matrices: MONTHLY, max_bad_row_share: 0.6 }, '2026-01-31T00:00:00Z');
+    // cy 20; cw 5500 fils = 5.5 KWD × 3.25 = 17.875; ck 10 − 5 = 5; cm 20: 62.875 over 4 customers (cf failed:
+    // no cohort) = 15.71875 → 15.72. Before, read as minor units: cx 0.20, cz 0.0055 KWD = 0.017875, cr 20 − 0.05,
+    // cc 0.20, and cd 30 (its dispute of 0.10005 quarantined for a fifth decimal): 113.242875 / 9 → 12.58.
+    expect(grid(report.matrices[0]!)).toEqual({ Total: [15.72], '2026-01-01': [15.72] });
+    // 10 charges + refunds of ch_r and ch_k + the dispute of ch_d = 13 rows; ch_x, ch_z, ch_c and ch_r, ch_d
+    // with their refund and dispute: 7 quarantined.
+    expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([13, 7]);
+    const api = ' on a row whose created is Unix seconds: Stripe\'s API writes integer minor units (';
+    const fix = '); export from the Dashboard (major units) or write the integer';
+    expect(quarantine.map((l) => l.replace(/^[^,]*,/, ''))).toEqual([
+      `2,"amount ""20.00""${api}2000 for 20.00 USD${fix}",default,cx`,
+      `4,"amount ""5.5""${api}5500 for 5.5 KWD${fix}",default,cz`,
+      `6,"amount_refunded ""5.00""${api}500 for 5.00 USD${fix}",default,cr`,
+      `6,"amount_refunded ""5.00""${api}500 for 5.00 USD${fix}",default,cr`,
+      `8,"converted_amount ""20.00""${api}2000 for 20.00 USD${fix}",default,cc`,
+      `9,"Disputed Amount ""10.005""${api}100 for 1 USD${fix}",default,cd`,
+      `9,"Disputed Amount ""10.005""${api}100 for 1 USD${fix}",default,cd`,
+    ]);
+  });
+});
+
 describe('shopify preset', () => {
   it('reads the orders export: order fields filled per order, financial status, refunds, offsets, currencies', async () => {
     const { result, report, quarantine } = await runPreset(

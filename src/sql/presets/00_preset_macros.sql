@@ -31,6 +31,15 @@ CREATE OR REPLACE MACRO ltv_units4(d) AS CAST(d * 10000 AS HUGEINT);
 -- any count (one too large to read is then quarantined by the check as more than 14 digits).
 CREATE OR REPLACE MACRO ltv_units4_text(u) AS
   CASE WHEN u < 0 THEN '-' ELSE '' END || CAST(abs(u) // 10000 AS VARCHAR) || '.' || lpad(CAST(abs(u) % 10000 AS VARCHAR), 4, '0');
+-- ltv_minor_example(x, currency): how an amount x of currency reads as a count of its minor units, for a
+-- reason's example: "2000 for 20.00 USD", "5500 for 5.5 KWD"; "100 for 1 USD" when x is no whole count of
+-- them (20.005 USD). Exact (10⁻⁴ units, no division of decimals). NULL when x is no number.
+CREATE OR REPLACE MACRO ltv_minor_example(x, currency) AS CASE
+  WHEN ltv_dec4(x) IS NULL THEN NULL
+  WHEN ltv_units4(ltv_dec4(x)) % ltv_units4(ltv_minor_unit(currency)) = 0
+    THEN CAST(ltv_units4(ltv_dec4(x)) // ltv_units4(ltv_minor_unit(currency)) AS VARCHAR) || ' for ' || ltv_trim(x)
+  ELSE CAST(10000 // ltv_units4(ltv_minor_unit(currency)) AS VARCHAR) || ' for 1'
+END || coalesce(' ' || upper(ltv_trim(currency)), '');
 -- ltv_scaled4(x, part, whole): x × part ÷ whole, exactly, rounded half away from zero to 10⁻⁴ (as text with 4
 -- decimals; NULL when any is NULL or whole is 0): Paddle's fee and earnings, on its total, brought to the
 -- part of it a credit did not pay.

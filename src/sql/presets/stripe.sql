@@ -27,7 +27,8 @@
 --   reads (SPEC §4: no binary floating point along the way);
 -- - a paid charge whose Amount is no number while Converted Amount is used (its refund could not be
 --   converted), or whose Amount, Converted Amount, Amount Refunded or Disputed Amount is negative (Stripe
---   writes none), is a bad row (ltv__reason) quoting the cells, its refund and dispute rows with it;
+--   writes none), or, in the API shape, has a decimal point (the API writes integer minor units), is a bad row
+--   (ltv__reason) quoting the cells, its refund and dispute rows with it;
 -- - times are UTC ("Created date (UTC)"): a time without an offset, in any shape the check reads or in the
 --   input's time_format, is read as UTC, not in the report zone (stripe.ts `utc`, after this statement);
 -- - the customer is Customer ID, else Customer Email, else the card's fingerprint (guest charges).
@@ -56,7 +57,17 @@ amounts AS (
     -- balance); one without a Disputed Amount, the whole charge. Won, open or warning disputes take nothing.
     CASE WHEN lower(ltv_trim(ltv__in_dispute_status)) = 'lost' THEN coalesce(
       ltv_stripe_taken_back(ltv__in_disputed_amount, ltv__converted, ltv__in_amount, ltv__in_converted_amount),
-      CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END) END AS ltv__disputed
+      CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END) END AS ltv__disputed,
+    -- The API writes every amount as an integer count of minor units: a decimal point on a row of its shape
+    -- is a major-unit amount beside a Unix time, divided as cents it was read 100× too small. The first such
+    -- cell, with the currency it is in (NULL: none, or not the API shape).
+    CASE WHEN ltv__api_shape THEN list_filter([
+      {'name': {{name_amount}}, 'cell': ltv__in_amount, 'currency': ltv__in_currency},
+      {'name': {{name_amount_refunded}}, 'cell': ltv__in_amount_refunded, 'currency': ltv__in_currency},
+      {'name': {{name_converted_amount}}, 'cell': ltv__in_converted_amount, 'currency': ltv__in_converted_currency},
+      {'name': {{name_converted_amount_refunded}}, 'cell': ltv__in_converted_amount_refunded, 'currency': ltv__in_converted_currency},
+      {'name': {{name_disputed_amount}}, 'cell': ltv__in_disputed_amount, 'currency': ltv__in_currency}],
+      c -> contains(c.cell, '.') AND ltv_dec4(c.cell) IS NOT NULL)[1] END AS ltv__decimal_cell
   FROM (
     -- "1,234.56": thousands separators, as a spreadsheet may save them, are dropped from every amount (a
     -- converted refund or a fee so written was read as no number: the refund vanished, the fee was 0).
@@ -127,6 +138,9 @@ SELECT *,
       || '" is negative: Stripe writes what a charge gave back as 0 or more; check the column'
     WHEN ltv_dec4(ltv__in_disputed_amount) < 0 THEN {{name_disputed_amount}} || ' "' || left(ltv__in_disputed_amount, 60)
       || '" is negative: Stripe writes what a dispute takes as 0 or more; check the column'
+    WHEN ltv__decimal_cell IS NOT NULL THEN ltv__decimal_cell.name || ' "' || left(ltv__decimal_cell.cell, 60) || '" on a row whose '
+      || {{name_created}} || ' is Unix seconds: Stripe''s API writes integer minor units ('
+      || ltv_minor_example(ltv__decimal_cell.cell, ltv__decimal_cell.currency) || '); export from the Dashboard (major units) or write the integer'
   END AS ltv__reason
 FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
   WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)

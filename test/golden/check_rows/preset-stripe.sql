@@ -60,7 +60,14 @@ amounts AS (
       CASE WHEN lower(ltv__in_status) = 'refunded' THEN CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END END) AS ltv__refunded,
     CASE WHEN lower(ltv_trim(ltv__in_dispute_status)) = 'lost' THEN coalesce(
       ltv_stripe_taken_back(ltv__in_disputed_amount, ltv__converted, ltv__in_amount, ltv__in_converted_amount),
-      CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END) END AS ltv__disputed
+      CASE WHEN ltv__converted THEN ltv__in_converted_amount ELSE ltv__in_amount END) END AS ltv__disputed,
+    CASE WHEN ltv__api_shape THEN list_filter([
+      {'name': 'Amount', 'cell': ltv__in_amount, 'currency': ltv__in_currency},
+      {'name': 'Amount Refunded', 'cell': ltv__in_amount_refunded, 'currency': ltv__in_currency},
+      {'name': 'Converted Amount', 'cell': ltv__in_converted_amount, 'currency': ltv__in_converted_currency},
+      {'name': 'Converted Amount Refunded', 'cell': ltv__in_converted_amount_refunded, 'currency': ltv__in_converted_currency},
+      {'name': 'Disputed Amount', 'cell': ltv__in_disputed_amount, 'currency': ltv__in_currency}],
+      c -> contains(c.cell, '.') AND ltv_dec4(c.cell) IS NOT NULL)[1] END AS ltv__decimal_cell
   FROM (
     SELECT * REPLACE (
       ltv_no_thousands(ltv__in_amount) AS ltv__in_amount,
@@ -119,6 +126,9 @@ SELECT *,
       || '" is negative: Stripe writes what a charge gave back as 0 or more; check the column'
     WHEN ltv_dec4(ltv__in_disputed_amount) < 0 THEN 'Disputed Amount' || ' "' || left(ltv__in_disputed_amount, 60)
       || '" is negative: Stripe writes what a dispute takes as 0 or more; check the column'
+    WHEN ltv__decimal_cell IS NOT NULL THEN ltv__decimal_cell.name || ' "' || left(ltv__decimal_cell.cell, 60) || '" on a row whose '
+      || 'Created date (UTC)' || ' is Unix seconds: Stripe''s API writes integer minor units ('
+      || ltv_minor_example(ltv__decimal_cell.cell, ltv__decimal_cell.currency) || '); export from the Dashboard (major units) or write the integer'
   END AS ltv__reason
 FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
   WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
