@@ -21,7 +21,7 @@
 //   is never read as records, nor lost from the counts), and splitting resumes after it. So is a shorter
 //   record whose quoted value holds a whole line of the header's number of fields (strayQuote): a quote
 //   opened by mistake, the rows inside it otherwise one value.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -33,6 +33,8 @@ const CR = 13;
 const QUOTE = 34;
 const SPACE = 32;
 const TAB = 9;
+const VT = 11;
+const FF = 12;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** Longest record (or line) read; a longer one is quarantined. DuckDB's max_line_size is set above it. */
 export const MAX_RECORD_BYTES = 1 << 20;
@@ -42,7 +44,7 @@ export const LINES_SEPARATOR = '\u0001';
 export interface SplitStats {
   /** Data records handed on (valid or carrying a reason), header excluded. */
   records: number;
-  /** Empty (or only spaces and tabs) lines: no data, counted. */
+  /** Empty lines, or of white space (Unicode's) and delimiters only: no data, counted (isBlank). */
   blank_lines: number;
   /** Lines repeating the header (concatenated exports), its names in any case and spacing: skipped, counted. */
   repeated_header_lines: number;
@@ -366,11 +368,10 @@ export async function checkPlainCsv(src: TextSource, head: HeaderLine): Promise<
 function linesArePlain(body: Buffer, first: Buffer, crlf: boolean, delim: number, header: CsvHeader, layout: HeaderNames): boolean {
   const fields = header.names.length;
   if (body.includes(0) || !isUtf8(body)) return false;
-  // Blank lines, lines of spaces: the splitter counts them.
+  // Blank lines (isBlank: white space, delimiters, or both): the splitter counts them.
   if (body[0] === LF || (crlf && body[0] === CR && body[1] === LF)) return false;
-  if (body.includes(crlf ? '\n\r\n' : '\n\n') || body.includes(crlf ? '\n \r\n' : '\n \n')) return false;
-  // Lines of delimiters only (,,,,), with spaces or tabs too: blank lines for the splitter (isBlank).
-  if (delimitersOnlyLine(body, delim, fields)) return false;
+  if (body.includes(crlf ? '\n\r\n' : '\n\n')) return false;
+  if (blankLine(body, delim, fields)) return false;
   if (body.includes(BOM)) return false;
   // One kind of line ending: with LF, no CR at all; with CRLF, every LF after a CR and every CR before an LF.
   if (!crlf) {
@@ -418,38 +419,70 @@ function linesArePlain(body: Buffer, first: Buffer, crlf: boolean, delim: number
   return true;
 }
 
-const blankNeedles = new Map<string, Buffer[]>();
+/** Whether the line of `body` holding byte `at` is blank (isBlank; a CRLF line's CR is white space). */
+function blankLineAt(body: Buffer, at: number, delim: number): boolean {
+  const lf = body.indexOf(LF, at);
+  return isBlank(body, at === 0 ? 0 : body.lastIndexOf(LF, at - 1) + 1, lf < 0 ? body.length : lf, delim);
+}
 
-/**
- * Whether a line of `body` holds delimiters and nothing but spaces or tabs beside them. DuckDB would read it
- * as a row of empty values; only one of the header's count of fields reaches it (another count fails the
- * strict read), so the lines looked at are those starting with that many delimiters, or with white space
- * (alone or after one delimiter): a few native searches a chunk. Exports whose every line starts with a
- * delimiter (an empty first column, as the bench's tenant_id) cost no more: a regular expression over the
- * chunk's text did, ~3 % of a 1 M-row run.
- */
-function delimitersOnlyLine(body: Buffer, delim: number, fields: number): boolean {
-  const blank = (from: number): boolean => {
-    let delimiters = false;
-    for (let i = from; i < body.length; i++) {
-      const c = body[i];
-      if (c === LF) return delimiters;
-      if (c === delim) delimiters = true;
-      else if (c !== SPACE && c !== TAB && c !== CR) return false;
-    }
-    return delimiters;
-  };
-  if (blank(0)) return true;
+/** blankLine's searches for one delimiter and count of fields. */
+interface BlankNeedles {
+  /** Lines starting with ASCII white space, one delimiter and it, or the header's count of delimiters. */
+  ascii: Buffer[];
+  /** Per first byte of white space beyond ASCII (wideSpaceAt): lines starting with it, alone or after one delimiter. */
+  wide: { lead: number; needles: Buffer[] }[];
+  /** Lines starting with two delimiters. */
+  twoDelims: Buffer;
+}
+
+const blankNeedles = new Map<string, BlankNeedles>();
+
+function needlesFor(delim: number, fields: number): BlankNeedles {
   const key = `${delim} ${fields}`;
   let needles = blankNeedles.get(key);
   if (!needles) {
-    needles = [[LF, SPACE], [LF, TAB], [LF, delim, SPACE], [LF, delim, TAB], [LF, ...new Array<number>(Math.max(1, fields - 1)).fill(delim)]].map((b) => Buffer.from(b));
+    const of = (...bytes: number[]): Buffer => Buffer.from(bytes);
+    needles = {
+      ascii: [of(LF, SPACE), of(LF, TAB), of(LF, delim, SPACE), of(LF, delim, TAB), of(LF, ...new Array<number>(Math.max(1, fields - 1)).fill(delim))],
+      wide: [0xc2, 0xe1, 0xe2, 0xe3].map((lead) => ({ lead, needles: [of(LF, lead), of(LF, delim, lead)] })),
+      twoDelims: of(LF, delim, delim),
+    };
     blankNeedles.set(key, needles);
   }
-  for (const needle of needles) {
-    for (let p = body.indexOf(needle); p >= 0; p = body.indexOf(needle, p + 1)) if (blank(p + 1)) return true;
+  return needles;
+}
+
+/**
+ * Whether a line of `body` is blank for the splitter (isBlank: white space, Unicode's, and delimiters). It
+ * starts with white space or a delimiter, so the lines looked at are those a native search finds starting
+ * with white space or one delimiter and white space (ASCII; beyond ASCII, by its first byte, only where
+ * the chunk holds that byte), with the header's count of delimiters, or with two (`,, ,` under four
+ * names); and those holding a vertical tab or form feed. Exports whose every line starts with a delimiter
+ * (an empty first column, as the bench's tenant_id) cost no more: a regular expression over the chunk's
+ * text did, ~3 % of a 1 M-row run. Searching each wide space's bytes anywhere in the chunk more than
+ * doubled the check on text with curly quotes (`’` shares U+2000's first two bytes); gating the
+ * two-delimiter search on `, ` anywhere stopped at every delimiter.
+ */
+function blankLine(body: Buffer, delim: number, fields: number): boolean {
+  if (blankLineAt(body, 0, delim)) return true;
+  const needles = needlesFor(delim, fields);
+  const starts = (needle: Buffer): boolean => {
+    for (let p = body.indexOf(needle); p >= 0; p = body.indexOf(needle, p + 1)) if (blankLineAt(body, p + 1, delim)) return true;
+    return false;
+  };
+  if (needles.ascii.some(starts)) return true;
+  // A vertical tab or form feed anywhere: each line holding one is looked at once.
+  for (const c of [VT, FF]) {
+    for (let p = body.indexOf(c); p >= 0; p = body.indexOf(c, p + 1)) {
+      if (blankLineAt(body, p, delim)) return true;
+      p = body.indexOf(LF, p);
+      if (p < 0) break;
+    }
   }
-  return false;
+  const wide = !isAscii(body);
+  if (wide && needles.wide.some((w) => body.includes(w.lead) && w.needles.some(starts))) return true;
+  // Two delimiters, then white space before the last: the header's count of delimiters above misses it.
+  return fields > 3 && starts(needles.twoDelims);
 }
 
 const tooManyCache = new Map<string, RegExp>();
@@ -736,14 +769,39 @@ function hasBom(b: Buffer, p: number): boolean {
 /**
  * A line that holds no value: empty, white space, or (`delim` ≥ 0) delimiters only, as Excel writes a
  * formatted but empty row (`,,,,`): counted with the blank lines, not quarantined as a row missing its
- * customer (three in a 200-row file failed the run at the 1 % limit).
+ * customer (three in a 200-row file failed the run at the 1 % limit). White space is Unicode's, as a text
+ * value is trimmed of it (README "Text values", ltv_trim): a line of no-break spaces or a vertical tab
+ * holds no more than a line of spaces.
  */
 function isBlank(b: Buffer, from: number, to: number, delim: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = b[i];
-    if (c !== SPACE && c !== TAB && c !== delim) return false;
+  for (let i = from; i < to; ) {
+    const c = b[i]!;
+    if (c === SPACE || (c >= TAB && c <= CR) || c === delim) i++;
+    else if (c < 0x80) return false;
+    else {
+      const n = wideSpaceAt(b, i, to);
+      if (n === 0) return false;
+      i += n;
+    }
   }
   return true;
+}
+
+/**
+ * The length in bytes of the UTF-8 sequence at b[i] (before `to`) when it is Unicode's White_Space beyond
+ * ASCII (ltv_ws in 02_macros.sql, EDGE_SPACE_CLASS): U+0085, U+00A0 (C2 …), U+1680 (E1 …), U+2000–U+200A,
+ * U+2028, U+2029, U+202F, U+205F (E2 …), U+3000 (E3 …); else 0.
+ */
+function wideSpaceAt(b: Buffer, i: number, to: number): number {
+  const c = b[i];
+  if (c === 0xc2) return i + 1 < to && (b[i + 1] === 0x85 || b[i + 1] === 0xa0) ? 2 : 0;
+  if (i + 2 >= to) return 0;
+  const c1 = b[i + 1]!;
+  const c2 = b[i + 2]!;
+  if (c === 0xe1) return c1 === 0x9a && c2 === 0x80 ? 3 : 0;
+  if (c === 0xe2) return (c1 === 0x80 && ((c2 >= 0x80 && c2 <= 0x8a) || c2 === 0xa8 || c2 === 0xa9 || c2 === 0xaf)) || (c1 === 0x81 && c2 === 0x9f) ? 3 : 0;
+  if (c === 0xe3) return c1 === 0x80 && c2 === 0x80 ? 3 : 0;
+  return 0;
 }
 
 /**

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
 import { parseJob } from '../../src/config/loadJob.js';
+import { checkPlainCsv, readCsvHeader } from '../../src/ingest/splitRecords.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { csv, grid, makeFixture, readLatest, runJob, silentLogger } from '../helpers/runFixture.js';
 
@@ -306,6 +307,56 @@ describe('JSON Lines', () => {
         // ",b2," holds a value: a row missing its customer (line 7), not a blank line.
         expect(report.inputs[0], path).toMatchObject(path === 'tab.tsv' ? { rows: 1, quarantined: 0, blank_lines: 1 } : { rows: 3, quarantined: 1, blank_lines: 3 });
         expect((await quarantine(dir)).map((r) => r.line), path).toEqual(path === 'tab.tsv' ? [] : [7]);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('counts lines of Unicode white space, or of it and delimiters, as blank lines, in a plain file and two the splitter reads', async () => {
+    // Before, `\v`, U+00A0, U+3000 and `\f` lines were bad rows ("expected 4 fields, found 1", "customer_id is
+    // missing") while `\t` lines were blank; and `,, ,` (white space after two delimiters) passed the fast
+    // check, so DuckDB read it as a row missing its customer where the splitter counted a blank line.
+    const wide = [
+      'a,2026-01-10T08:00:00Z,10,p', // 2
+      '\u3000,,,', // 3: blank
+      ',, ,', // 4: blank
+      '\u000b,\u000c,\u00a0,', // 5: blank
+      ',,,\u2003\u0085', // 6: blank (em space, NEL)
+      '\t,\u2028,\u202f, ', // 7: blank
+      'b,2026-01-11T08:00:00Z,20,p', // 8
+      '\u00a0,b2,,', // 9: a value: a row missing its customer
+      ',,\u3000x,', // 10: a value: a row missing its customer
+    ];
+    const narrow = ['\u000b', '\u00a0', '\u3000,,,', '\u000c', '\u3000', '\u2003\u00a0']; // 11–16: blank
+    const head = 'customer_id,event_time,amount,product_id';
+    const fx = await makeFixture({
+      // Lines of the header's 4 fields only: the fast check decides whether DuckDB reads it itself.
+      'plain.csv': `${head}\n${wide.join('\n')}\n`,
+      // gzip and a quoted multi-line value: the splitter reads both.
+      'split.csv.gz': gzipSync(`${head}\r\n${[...wide, ...narrow].join('\r\n')}\r\n`),
+      'quoted.csv': `${head}\n${[...wide, ...narrow].join('\n')}\nc,2026-01-12T08:00:00Z,30,"two\nlines"\n`,
+      // White space inside values, at a line's start and after two delimiters: still plain, DuckDB reads it.
+      'values.csv': `${head}\n\u00a0a,2026-01-10T08:00:00Z,10,\u2019p\u2019\n,,\u3000x,\n\u3000b,2026-01-11T08:00:00Z,20,p\u00a0q\n`,
+    });
+    try {
+      for (const [file, plain] of [['plain.csv', false], ['values.csv', true]] as const) {
+        const src = { path: join(fx.dir, file), gzip: false };
+        expect(await checkPlainCsv(src, await readCsvHeader(src, undefined)), file).toBe(plain);
+      }
+      for (const [path, expected] of [
+        ['plain.csv', { rows: 4, quarantined: 2, blank_lines: 5 }],
+        ['split.csv.gz', { rows: 4, quarantined: 2, blank_lines: 11 }],
+        ['quoted.csv', { rows: 5, quarantined: 2, blank_lines: 11 }],
+      ] as const) {
+        const result = await runJob(fx, { inputs: [{ path }], max_bad_row_share: 0.9, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+        expect(result.stats, path).toMatchObject({ rows_read: expected.rows, rows_quarantined: expected.quarantined });
+        const { report, dir } = await readLatest(fx);
+        expect(report.inputs[0], path).toMatchObject(expected);
+        expect(report.inputs[0], path).not.toHaveProperty('repeated_header_lines');
+        const q = await quarantine(dir);
+        expect(q.map((r) => r.line), path).toEqual([9, 10]);
+        expect(q.map((r) => r.reason.split(':')[0]), path).toEqual(['customer_id is missing', 'customer_id is missing']);
       }
     } finally {
       await fx.cleanup();
