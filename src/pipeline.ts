@@ -97,6 +97,11 @@ export interface RunEffects {
   /** Awaited right before publishing; throws when the run may no longer publish (the worker's lock is gone). */
   beforePublish?: () => Promise<void>;
   /**
+   * Told when the run begins switching its tenants' runs live (a cancel no longer stops the publish, but a
+   * one-tenant run's wait for its publish lock), and as each tenant's run goes live.
+   */
+  onSwitch?: (live: string | null) => void;
+  /**
    * The notify stage (src/notify/README.md): `send` (default; LTV_EMAIL_DRY_RUN may still make it a dry
    * run), `dry-run` (write .eml files in the notify folder), `off` (`ltv run --no-email`). Only jobs with
    * an `email` block send anything.
@@ -779,8 +784,10 @@ export async function runStages(
     // lock until it is stale: up to 40 s, past the 10 s `ltv run` gives a stop) where nothing would be left
     // half published: a run of one tenant. Of several, one may be live already: the others are switched too.
     const lockCancel = publishing.length === 1 ? effects.signal : undefined;
+    effects.onSwitch?.(null);
     await eachLimited(publishing, PUBLISH_TENANTS, async ({ r, manifest }) => {
       const { latest, cleanup } = await switchRun(r.slot, manifest, job.retention, lockCancel);
+      effects.onSwitch?.(r.tenant);
       const stays = publishedWarnings(log, r.tenant, r.slot.runId, latest, cleanup, cleanupWarnings);
       if (stays) r.latestStays = stays;
     });

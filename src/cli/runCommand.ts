@@ -137,6 +137,7 @@ export function registerRun(program: Command): void {
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
           ...(mail ? { mail } : {}),
           signal: interrupt.signal,
+          onSwitch: (live: string | null) => interrupt.switching(live),
           // Before the run's error line: the ops recipients were told, or why not.
           onNotify: (n: NotifyOutcome) => process.stdout.write(`${noticeLine(n)}\n`),
         }).finally(() => reporter.stop());
@@ -144,8 +145,12 @@ export function registerRun(program: Command): void {
       } catch (e) {
         if (!interrupt.signal.aborted) throw e;
         const sig = String((interrupt.signal.reason as Error).message);
+        // A run of several tenants whose switch failed after the signal (a publish lock never freed): some
+        // are live. Said as such, with the error, not as "nothing was published".
+        const live = interrupt.live();
         const what = e instanceof EmailInterrupted ? `the run is published; ${interruptedEmails(e.notify)}`
-          : 'nothing was published; the last published run is unchanged';
+          : live.length > 0 ? `the run of ${live.map(visibleLine).join(', ')} is published, the others' not: ${visibleLine(e instanceof Error ? e.message : String(e))}; run it again to publish them`
+            : 'nothing was published; the last published run is unchanged';
         interrupt.stopped(`ltv: interrupted (${sig}): ${what}\n`);
         return;
       } finally {
@@ -213,11 +218,13 @@ export function interruptedEmails(outcomes: readonly NotifyOutcome[]): string {
  * directory) are removed, and the command exits 130 (143, 129) with one line. A second signal, or cleanup that
  * takes longer than STOP_GRACE_MS, exits at once; what is left is removed by the next run's start.
  */
-function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; published(): void; dispose(): void } {
+function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; switching(live: string | null): void; live(): string[]; published(): void; dispose(): void } {
   const stop = new AbortController();
   let exitCode = 130;
   let done = false;
   let grace: NodeJS.Timeout | undefined;
+  let switchingNow = false;
+  const liveTenants: string[] = [];
   const quit = (line: string): never => {
     process.stderr.write(line);
     process.exit(exitCode);
@@ -229,9 +236,16 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; pu
     if (done) process.exit(process.exitCode ?? 0);
     // The terminal is gone (SIGHUP): a write to it would fail, and an unhandled stream error end the cleanup.
     if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
-    if (stop.signal.aborted) quit(`ltv: interrupted (${sig} again): stopped at once; nothing was published (the next run removes the scratch files)\n`);
+    if (stop.signal.aborted) {
+      quit(switchingNow
+        ? `ltv: interrupted (${sig} again) while publishing: stopped at once; ${liveTenants.length ? `the run of ${liveTenants.map(visibleLine).join(', ')} is published, ` : ''}other tenants' runs may not be (each tenant's run is whole or absent): run it again to publish them all\n`
+        : `ltv: interrupted (${sig} again): stopped at once; nothing was published (the next run removes the scratch files)\n`);
+    }
     exitCode = 128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15);
     stop.abort(new Error(sig));
+    // Switching the tenants' runs live: no grace timer (ending there left some tenants live, others not);
+    // the switch ends by itself (a publish lock is waited for at most 40 s).
+    if (switchingNow) return;
     grace = setTimeout(() => quit(`ltv: interrupted (${sig}): the run did not stop within ${STOP_GRACE_MS / 1000} s; stopped at once (the next run removes the scratch files)\n`), STOP_GRACE_MS).unref();
   };
   const onInt = (): void => on('SIGINT');
@@ -249,6 +263,12 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; pu
       process.stderr.write(line);
       process.exitCode = exitCode;
     },
+    switching(live) {
+      switchingNow = true;
+      clearTimeout(grace);
+      if (live !== null) liveTenants.push(live);
+    },
+    live: () => [...liveTenants],
     published() {
       // Also after a signal already came (too late to stop the publish): its grace timer would end the
       // published run with 130 and "did not stop"; a second signal exits at once with the run's code.

@@ -560,7 +560,8 @@ describe.concurrent('ltv run (command line)', () => {
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       while (await readlink(join(fx.dir, 'out', 'a', 'latest')).catch(() => null) === null) await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGINT');
-      await new Promise((r) => setTimeout(r, 500));
+      // Longer than the 10 s a stop is given elsewhere: that timer ended the run here, with a live and b not.
+      await new Promise((r) => setTimeout(r, 11_000));
       await release();
       expect(await exited).toBe(0);
       expect(stderr).toBe('ltv: interrupted (SIGINT) while publishing: too late to stop without half a report; the run is published\n');
