@@ -71,6 +71,8 @@ export function startOps(deps: {
     return s;
   };
   const failures = new Map<string, number>();
+  /** Per reports directory, the read problem last logged (null: none, or said to be over). */
+  const saidProblem = new Map<string, string | null>();
   const redisReady = (): boolean => redis.status === 'ready';
   // The shard jobs of sharded runs (SPEC §12), counted beside the runs: a backlog of shards no worker takes
   // (every worker with LTV_SHARD_CONCURRENCY=0) showed as one run `waiting-children` and nothing else. Read
@@ -87,13 +89,16 @@ export function startOps(deps: {
     if (env.LTV_REPORTS_DIR) dirs.push(resolve(env.LTV_REPORTS_DIR));
     for (const dir of new Set(dirs)) {
       const scanner = publishedRuns(dir);
-      const before = scanner.problem;
       const byJob = await scanner.lastPublishedByJob().catch(() => new Map<string, number>());
       // Said once when it starts and once when it ends, not at every scrape: the jobs' last known
-      // publications are kept meanwhile (PublishedRuns), so the stale-report alert can still fire.
+      // publications are kept meanwhile (PublishedRuns), so the stale-report alert can still fire. Compared
+      // with what was said last, not with the scanner's state before this scan: the stale-report watch scans
+      // the same scanner, and the change it saw first went unsaid.
+      const before = saidProblem.get(dir) ?? null;
       if (scanner.problem !== before) {
         if (scanner.problem) logger.warn({ reports_dir: dir }, `${scanner.problem}: the last publication times known are kept until it can be read again`);
-        else if (before) logger.info({ reports_dir: dir }, `${dir} can be read again`);
+        else logger.info({ reports_dir: dir }, `${dir} can be read again`);
+        saidProblem.set(dir, scanner.problem);
       }
       for (const [job, ms] of byJob) published.set(job, Math.max(published.get(job) ?? 0, ms));
     }

@@ -118,9 +118,10 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
 }, 120_000); // two real runs and two worker starts: seconds on an idle machine, far more on a shared one
 
 test('a reports directory that cannot be read keeps its jobs\' last publication times (the stale alert needs them), said once', async () => {
-  await h.writeJob('nightly', { max_bad_row_share: 0.5 }, CSV);
+  // With alert_after, the stale-report watch scans the same directory every 50 ms between the scrapes.
+  await h.writeJob('nightly', { max_bad_row_share: 0.5, alert_after: '30d', reports_dir: h.reportsDir }, CSV);
   const { log, lines } = captureLogger();
-  const w = h.worker(OPS, log);
+  const w = h.worker({ ...OPS, LTV_ALERT_CHECK_MS: '50' }, log);
   await w.ready;
   const q = h.queue();
   const events = await h.events();
@@ -133,6 +134,7 @@ test('a reports directory that cannot be read keeps its jobs\' last publication 
   await rename(h.reportsDir, `${h.reportsDir}.away`);
   await writeFile(h.reportsDir, 'not a folder');
   for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 200));
     expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
   }
   const said = (re: RegExp) => lines.filter((l) => re.test(String(l.msg)));
@@ -142,6 +144,7 @@ test('a reports directory that cannot be read keeps its jobs\' last publication 
     await rm(h.reportsDir);
     await rename(`${h.reportsDir}.away`, h.reportsDir);
   });
+  await new Promise((r) => setTimeout(r, 200));
   expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
   expect(said(/reports can be read again$/).map((l) => l.level)).toEqual([30]);
   await w.close(1_000);
