@@ -209,12 +209,20 @@ function repeatsHeader(b: Buffer, from: number, end: number, delim: number, keys
 interface HeaderNames {
   keys: ReadonlySet<string>;
   starts: Uint8Array;
+  /** Byte lengths a field naming one of them may have as written plainly: each name's, and quoted (+2). */
+  lengths: ReadonlySet<number>;
 }
 
 function headerNames(keys: readonly string[]): HeaderNames {
   const starts = new Uint8Array(256);
-  for (const key of keys) if (key !== '') starts[Buffer.from(key)[0]!] = 1;
-  return { keys: new Set(keys.filter((k) => k !== '')), starts };
+  const lengths = new Set<number>();
+  for (const key of keys) {
+    if (key === '') continue;
+    const bytes = Buffer.from(key);
+    starts[bytes[0]!] = 1;
+    lengths.add(bytes.length).add(bytes.length + 2);
+  }
+  return { keys: new Set(keys.filter((k) => k !== '')), starts, lengths };
 }
 
 /**
@@ -230,7 +238,8 @@ function otherLayout(b: Buffer, from: number, end: number, delim: number, keys: 
   const at = b.indexOf(delim, from);
   if (!names.keys.has(spacedKey(b.toString('utf8', from, at < 0 || at > end ? end : at).replaceAll('"', '')))) return false;
   const fields = parseHeaderFields(b.subarray(from, end), delim)?.map(spacedKey);
-  if (!fields?.every((f) => names.keys.has(f))) return false;
+  // Two names at least: a line holding one name alone (`amount`) is a bad row of one field, not a layout.
+  if (!fields || fields.length < 2 || !fields.every((f) => names.keys.has(f))) return false;
   return fields.length !== keys.length || fields.some((f, k) => f !== keys[k]);
 }
 
@@ -379,23 +388,20 @@ function linesArePlain(body: Buffer, first: Buffer, crlf: boolean, delim: number
   } else if (!crlfOnly(body)) return false;
   // Repeated header lines, written as the header is or in another case or spacing: any line that may
   // start with its first name is left to the splitter, which decides (repeatsHeader).
+  // The header in another layout (`Event_Time,customer_id,…`): a line whose first field may be one of the
+  // header's names (its first byte, case aside, one of theirs and its length one of theirs, quoted or not) is
+  // looked at (otherLayout); a data line rarely is, and costs a native search for its first delimiter.
   for (let p = 0; p < body.length; ) {
     const lf = body.indexOf(LF, p);
     const end = lf < 0 ? body.length : lf;
     if (mayStartWith(body, p, end, first, delim)) return false;
-    p = end + 1;
-  }
-  // The header in another layout not starting with its first name (`event_time,customer_id,…`): a line
-  // holding that name as the header writes it, found by one native search, is looked at (otherLayout).
-  if (first.length > 0) {
-    const name = Buffer.from(header.names[0]!);
-    for (let at = body.indexOf(name); at >= 0; ) {
-      const from = body.lastIndexOf(LF, at) + 1;
-      let to = body.indexOf(LF, at);
-      if (to < 0) to = body.length;
-      if (otherLayout(body, from, crlf && body[to - 1] === CR ? to - 1 : to, delim, header.keys, layout)) return false;
-      at = body.indexOf(name, to);
+    const c = body[p]!;
+    if (p < end && layout.starts[c >= 65 && c <= 90 ? c + 32 : c === QUOTE ? body[p + 1]! | 0x20 : c] === 1) {
+      const d = body.indexOf(delim, p);
+      const to = crlf && body[end - 1] === CR ? end - 1 : end;
+      if (layout.lengths.has((d < 0 || d > to ? to : d) - p) && otherLayout(body, p, to, delim, header.keys, layout)) return false;
     }
+    p = end + 1;
   }
   // Quotes: each line holding one must be a single well-formed record (a quoted field may not span lines)
   // of the header's count of fields.

@@ -175,12 +175,26 @@ describe('a header repeated in another column layout (two exports of different l
     ['another order, not starting with the first name (gzip: the splitter reads it)', 'g.csv.gz', gzipSync(`${HEAD}\ng1,2026-01-05,10,20\nevent_time,customer_id,amount,tax_percentage\nc3,2026-01-07,20,100\n`), 3, 'event_time,customer_id,amount,tax_percentage'],
     // A plain file DuckDB would read itself: the fast check finds the header's first name inside the line.
     ['another order, not starting with the first name, in a plain file', 'p.csv', `${HEAD}\ng1,2026-01-05,10,20\nevent_time,customer_id,tax_percentage,amount\nc3,2026-01-07,20,100\n`, 3, 'event_time,customer_id,tax_percentage,amount'],
+    // In another case, not starting with the header's first name as written: the fast check missed it, and
+    // DuckDB read the rows under it with amount and tax swapped.
+    ['another order and case, in a plain file', 'm.csv', `${HEAD}\ng1,2026-01-05,10,20\nevent_time,Customer_ID,tax_percentage,amount\nc3,2026-01-07,20,100\n`, 3, 'event_time,Customer_ID,tax_percentage,amount'],
+    ['another order, quoted, in a plain file', 'n.csv', `${HEAD}\ng1,2026-01-05,10,20\n"Tax_Percentage","amount","customer_id","event_time"\nc3,2026-01-07,20,100\n`, 3, '"Tax_Percentage","amount","customer_id","event_time"'],
     ['fewer of them', 'f.csv', `${HEAD}\ng1,2026-01-05,10,20\ncustomer_id,event_time,amount\nc3,2026-01-07,20\n`, 3, 'customer_id,event_time,amount'],
   ])('refuses the file in one line naming that line: %s', async (_name, file, text, line, names) => {
     const fx = await makeFixture({ [file]: text });
     try {
       expect(await failure(runJob(fx, { inputs: [{ path: file }], max_bad_row_share: 1, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T)))
         .toBe(said(join(fx.dir, file), line, names));
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('sets a line holding one of the names alone aside as a bad row, not the file (one name is no layout)', async () => {
+    const fx = await makeFixture({ 'one.csv': `${HEAD}\ng1,2026-01-05,10,20\namount\nc3,2026-01-07,100,20\n` });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'one.csv' }], max_bad_row_share: 1, matrices: [MONTHLY], formats: ['json'], forecast: { model: 'off' } }, T);
+      expect(result.stats).toMatchObject({ rows_read: 3, rows_quarantined: 1 });
     } finally {
       await fx.cleanup();
     }
