@@ -98,9 +98,10 @@ export interface RunEffects {
   beforePublish?: () => Promise<void>;
   /**
    * Told when the run begins switching its tenants' runs live (a cancel no longer stops the publish, but a
-   * one-tenant run's wait for its publish lock), and as each tenant's run goes live.
+   * one-tenant run's wait for its publish lock), as each tenant's run goes live, and (`undefined`) when every
+   * tenant's is.
    */
-  onSwitch?: (live: string | null) => void;
+  onSwitch?: (live: string | null | undefined) => void;
   /**
    * The notify stage (src/notify/README.md): `send` (default; LTV_EMAIL_DRY_RUN may still make it a dry
    * run), `dry-run` (write .eml files in the notify folder), `off` (`ltv run --no-email`). Only jobs with
@@ -791,6 +792,7 @@ export async function runStages(
       const stays = publishedWarnings(log, r.tenant, r.slot.runId, latest, cleanup, cleanupWarnings);
       if (stays) r.latestStays = stays;
     });
+    effects.onSwitch?.(undefined);
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
     const result: RunResult = {
       job: job.name,

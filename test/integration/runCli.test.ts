@@ -347,7 +347,7 @@ describe.concurrent('ltv run (command line)', () => {
     [['run', 'a\u009b\u2028b.json'], /^ltv: a\[U\+009B\]\[U\+2028\]b\.json: no such job file: /],
     // Node's recursive mkdir never returns under /proc (it hung a run at full CPU): refused before reading.
     [['run', '--input', 'e.csv', '--out', '/proc/ltv-nope'], /^ltv: cannot write the reports directory \/proc\/ltv-nope \(ENOENT\): give a writable --out/],
-    [['run', '--input', 'e.csv', '--out', 'e.csv/out'], /^ltv: cannot write the reports directory .*\/e\.csv\/out \(ENOTDIR\): give a writable --out/],
+    [['run', '--input', 'e.csv', '--out', 'e.csv/out'], /^ltv: cannot write the reports directory .*\/e\.csv\/out \(ENOTDIR: a part of that path is a file, not a folder\): move the file away, or give another --out\n$/],
   ] as [string[], RegExp][])('answers a mistake with one line and exit 1: %j', async ([args, message], { expect }) => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-10', '10']]) });
     try {
