@@ -69,6 +69,9 @@ export interface Progress {
 }
 
 /** Side effects a run needs, injected (STYLE habit 7). */
+/** The publish stage's switch of the tenants' runs into place, step by step (RunEffects.onSwitch). */
+export type SwitchEvent = { kind: 'start' } | { kind: 'live'; tenant: string } | { kind: 'done' };
+
 export interface RunEffects {
   logger: Logger;
   /** The run's as-of time T (SPEC §2). Default: the job's `as_of`, else now. Scheduled runs pass their slot. */
@@ -97,11 +100,11 @@ export interface RunEffects {
   /** Awaited right before publishing; throws when the run may no longer publish (the worker's lock is gone). */
   beforePublish?: () => Promise<void>;
   /**
-   * Told when the run begins switching its tenants' runs live (a cancel no longer stops the publish, but a
-   * one-tenant run's wait for its publish lock), as each tenant's run goes live, and (`undefined`) when every
-   * tenant's is.
+   * Told when the run begins switching its tenants' runs live (`start`: a cancel no longer stops the publish,
+   * but a one-tenant run's wait for its publish lock), as each tenant's run goes `live`, and when every
+   * tenant's is (`done`).
    */
-  onSwitch?: (live: string | null | undefined) => void;
+  onSwitch?: (event: SwitchEvent) => void;
   /**
    * The notify stage (src/notify/README.md): `send` (default; LTV_EMAIL_DRY_RUN may still make it a dry
    * run), `dry-run` (write .eml files in the notify folder), `off` (`ltv run --no-email`). Only jobs with
@@ -785,14 +788,14 @@ export async function runStages(
     // lock until it is stale: up to 40 s, past the 10 s `ltv run` gives a stop) where nothing would be left
     // half published: a run of one tenant. Of several, one may be live already: the others are switched too.
     const lockCancel = publishing.length === 1 ? effects.signal : undefined;
-    effects.onSwitch?.(null);
+    effects.onSwitch?.({ kind: 'start' });
     await eachLimited(publishing, PUBLISH_TENANTS, async ({ r, manifest }) => {
       const { latest, cleanup } = await switchRun(r.slot, manifest, job.retention, lockCancel);
-      effects.onSwitch?.(r.tenant);
+      effects.onSwitch?.({ kind: 'live', tenant: r.tenant });
       const stays = publishedWarnings(log, r.tenant, r.slot.runId, latest, cleanup, cleanupWarnings);
       if (stays) r.latestStays = stays;
     });
-    effects.onSwitch?.(undefined);
+    effects.onSwitch?.({ kind: 'done' });
     leave('publish', { runs: rendered.map((r) => r.slot.runId) });
     const result: RunResult = {
       job: job.name,

@@ -14,7 +14,7 @@ import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
 import type { CanonicalColumn, InputDef, Job, JobInput } from '../config/jobSchema.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
-import type { Progress } from '../pipeline.js';
+import type { Progress, SwitchEvent } from '../pipeline.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
 import { MAX_DUCKDB_THREADS } from '../config/duckdbThreads.js';
 import { refuseEmpty } from './refuseEmpty.js';
@@ -137,7 +137,7 @@ export function registerRun(program: Command): void {
           ...(flags.email === false ? { email: 'off' as const } : flags.emailDryRun ? { email: 'dry-run' as const } : {}),
           ...(mail ? { mail } : {}),
           signal: interrupt.signal,
-          onSwitch: (live: string | null | undefined) => interrupt.switching(live),
+          onSwitch: (event: SwitchEvent) => interrupt.switching(event),
           // Before the run's error line: the ops recipients were told, or why not.
           onNotify: (n: NotifyOutcome) => process.stdout.write(`${noticeLine(n)}\n`),
         }).finally(() => reporter.stop());
@@ -218,7 +218,7 @@ export function interruptedEmails(outcomes: readonly NotifyOutcome[]): string {
  * directory) are removed, and the command exits 130 (143, 129) with one line. A second signal, or cleanup that
  * takes longer than STOP_GRACE_MS, exits at once; what is left is removed by the next run's start.
  */
-function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; switching(live: string | null | undefined): void; live(): string[]; published(): void; dispose(): void } {
+function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; switching(event: SwitchEvent): void; live(): string[]; published(): void; dispose(): void } {
   const stop = new AbortController();
   let exitCode = 130;
   let done = false;
@@ -263,15 +263,15 @@ function stopOnSignals(): { signal: AbortSignal; stopped(line: string): void; sw
       process.stderr.write(line);
       process.exitCode = exitCode;
     },
-    switching(live) {
-      // Every tenant's run is live (undefined): a signal during the email has its grace timer again.
-      switchingNow = live !== undefined;
-      if (live === null) clearTimeout(grace);
+    switching(event) {
+      // Once every tenant's run is live (`done`), a signal during the email has its grace timer again.
+      switchingNow = event.kind !== 'done';
+      if (event.kind === 'start') clearTimeout(grace);
+      if (event.kind === 'live') liveTenants.push(event.tenant);
       // A signal that came while they were switched: the rest (the email's stop) has its 10 s from now.
-      if (live === undefined && stop.signal.aborted && grace === undefined) {
+      if (event.kind === 'done' && stop.signal.aborted && grace === undefined) {
         grace = setTimeout(() => quit(`ltv: interrupted (${String((stop.signal.reason as Error).message)}): the run is published; it did not stop within ${STOP_GRACE_MS / 1000} s after that; stopped at once\n`), STOP_GRACE_MS).unref();
       }
-      if (typeof live === 'string') liveTenants.push(live);
     },
     live: () => [...liveTenants],
     published() {
