@@ -122,7 +122,11 @@ const ianaZone = z.string().superRefine((tz, ctx) => {
  * through, to be printed on every figure of the report.
  */
 export const ISO_4217: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
-const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as "USD"').transform((s) => s.toUpperCase())
+// A code padded with white space (`"KWD "`) is named as such: a row's currency is trimmed, so only the reason
+// told the operator what to remove.
+const currency = z.string()
+  .regex(/^[A-Za-z]{3}$/, { error: (issue) => (EDGE_SPACE.test(String(issue.input)) && /^[A-Za-z]{3}$/.test(String(issue.input).trim()) ? `${JSON.stringify(issue.input)} has white space at its start or end: remove it` : 'an ISO 4217 code such as "USD"') })
+  .transform((s) => s.toUpperCase())
   .refine((s) => ISO_4217.has(s), { error: (issue) => `"${String(issue.input)}" is not an ISO 4217 currency code (e.g. "USD", "EUR", "GBP")` });
 
 export const InputSchema = z.strictObject({

@@ -104,7 +104,7 @@ function checkRates(
     if (!/^\d{4}-\d{2}-\d{2}$/.test(rawDate)) throw new AppError('CONFIG', `${where}: date "${r.raw_date ?? ''}" is not YYYY-MM-DD`);
     if (!r.date) throw new AppError('CONFIG', `${where}: date "${rawDate}" is no day of the calendar; correct it in the file`);
     const raw = (r.raw_rate ?? '').trim();
-    if (!RATE_TEXT.test(raw)) throw new AppError('CONFIG', `${where}: rate "${raw}" is not a positive decimal (digits and a dot: no sign, separator or exponent)`);
+    if (!RATE_TEXT.test(raw)) throw new AppError('CONFIG', `${where}: rate "${raw}" is not a positive decimal (digits and a dot, a + at most: no minus, separator or exponent)`);
     const decimals = /\.(\d*?)0*$/.exec(raw)?.[1]?.length ?? 0;
     if (decimals > 10) {
       throw new AppError('CONFIG', `${where}: rate "${raw}" has ${decimals} decimals: ltv reads rates to 10 decimals exactly and rounds none; round it to 10 in the file`);

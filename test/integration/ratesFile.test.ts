@@ -28,7 +28,7 @@ async function outcome(rates: string | null, asOf = '2026-01-31T00:00:00Z', data
 describe.concurrent('rates file', () => {
   it('names the physical line of a bad rate after a blank line (it named line 3, DuckDB skipping the blank one)', async ({ expect }) => {
     expect(await outcome('date,currency,rate\n2026-01-01,EUR,1.1\n\n2026-01-02,EUR,abc\n'))
-      .toBe('<dir>/rates.csv: line 4: rate "abc" is not a positive decimal (digits and a dot: no sign, separator or exponent)');
+      .toBe('<dir>/rates.csv: line 4: rate "abc" is not a positive decimal (digits and a dot, a + at most: no minus, separator or exponent)');
   });
 
   it('names a data line with a field too many or too few (the header was blamed: "has no column date")', async ({ expect }) => {
@@ -40,7 +40,7 @@ describe.concurrent('rates file', () => {
     expect(await outcome('date,currency,rate\n2026-01-01,USD,0.92\n2026-01-01,EUR,1.1\n')).toBe(
       '<dir>/rates.csv: line 2: USD is the report currency, so its rate is 1, not 0.92: a rate is how many USD one unit of the line\'s currency is worth; '
       + 'if the file gives the opposite (units per USD, as ECB\'s per-euro rates do), write 1/rate');
-    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1e1\n')).toBe('<dir>/rates.csv: line 2: rate "1e1" is not a positive decimal (digits and a dot: no sign, separator or exponent)');
+    expect(await outcome('date,currency,rate\n2026-01-01,EUR,1e1\n')).toBe('<dir>/rates.csv: line 2: rate "1e1" is not a positive decimal (digits and a dot, a + at most: no minus, separator or exponent)');
     // USD at 1, a BOM, CRLF and a blank line are fine: 10 USD + 20 EUR × 1.1 = 32.00.
     expect(await outcome('\uFEFFdate,currency,rate\r\n2026-01-01,USD,1\r\n\r\n2026-01-01,EUR,1.1\r\n')).toBe('revenue 32.00');
   });

@@ -119,6 +119,11 @@ describe('currency', () => {
   it('refuses what is not three letters as before', () => {
     expect(() => withCurrency('US')).toThrow('--currency: an ISO 4217 code such as "USD"');
   });
+
+  // A row's currency is trimmed; the job's is not, and the reason said nothing of the space to remove.
+  it.each([['KWD ', '"KWD "'], ['\tusd', '"\\tusd"'], ['EUR\n', '"EUR\\n"']])('names the white space around %j', (given, shown) => {
+    expect(() => withCurrency(given)).toThrow(`--currency: ${shown} has white space at its start or end: remove it`);
+  });
 });
 
 describe('inputs[]: a query input', () => {
