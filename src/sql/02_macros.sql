@@ -82,9 +82,18 @@ CREATE OR REPLACE MACRO ltv_utc_if_naive(x) AS CASE
 -- RFC 3339's lower-case t and z, which it refuses, in upper case. NULL for other text. Not ltv_ts: its
 -- expansion, twice per time in each of the preset's row expressions, made a 2-row run take 47 s (19 CPU-s; 3.6 s so).
 CREATE OR REPLACE MACRO ltv_utc_ts(x) AS try_cast(regexp_replace(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d)t', '\1T'), '(\d)z$', '\1Z') AS TIMESTAMPTZ);
-CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x)) THEN ltv_first_if_naive(x, coalesce(
+-- A naive text never goes through DuckDB's text-to-TIMESTAMPTZ cast: a text naming its zone (… UTC, … GMT,
+-- … America/New_York) sets that zone on the cast's calendar for the rest of its vector, so naive texts after
+-- it in the same 2,048 rows were read in that zone, not the report's (one `… UTC` row moved every later naive
+-- time of its file by the zone's offset, silently; DuckDB 1.5.5). The naive text is cast to TIMESTAMP (no
+-- zone) and that to TIMESTAMPTZ in the session's zone: the same instant as the text cast gave alone, DST's
+-- gap and repeated hour included (ltv_first_if_naive moves the latter to its first occurrence).
+CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x)) THEN ltv_first_if_naive(x, CASE
+  WHEN ltv_is_naive(x) THEN coalesce(
+    try_cast(replace(ltv_trim(x), 't', 'T') AS TIMESTAMP)::TIMESTAMPTZ,
+    CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END)
+  ELSE coalesce(
   try_cast(ltv_trim(x) AS TIMESTAMPTZ),
-  CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END,
   -- ISO 8601 hh:mm with Z, an offset, UTC/GMT or a zone's name (seconds left out), which DuckDB's cast refuses.
   try_cast(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*| ?(UTC|GMT)| [A-Za-z_]+/[A-Za-z0-9_/+-]+)$', '\1:00\2') AS TIMESTAMPTZ),
   -- UTC or GMT right after the time (10:00:00UTC, 10:00GMT), which the shape allows and DuckDB's cast
@@ -93,7 +102,7 @@ CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso
   -- RFC 3339's lowercase t and z (2026-01-05t10:00:00z), which DuckDB's cast refuses: read in upper case,
   -- seconds added where left out. Only rows every cast above refused get here.
   try_cast(regexp_replace(regexp_replace(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d)t', '\1T'), 'z$', 'Z'), '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*)$', '\1:00\2') AS TIMESTAMPTZ)
-)) END;
+) END) END;
 -- Why a time (the column `name`'s text x) is no ISO 8601 time. A number of 9 to 13 digits is a Unix epoch
 -- time in seconds or milliseconds, which no time_format reads: said so (advice to give a time_format there
 -- was advice no one could follow).

@@ -277,6 +277,29 @@ describe('times and configuration', () => {
     }
   });
 
+  it('reads a naive time on the report\'s clock after a time that names its zone (DuckDB\'s cast kept that zone for the rest of its rows)', async () => {
+    // Europe/Berlin: 23:30 on Jan 31 is January there. Read in UTC (after `… UTC`, `… GMT`) it is 00:30 on
+    // Feb 1 in Berlin, read in New York's zone 05:30: February. Every naive time here is January's.
+    const rows = [
+      ['z', '2026-01-10 10:00:00 UTC', '1'], ['a', '2026-01-31 23:30:00', '2'], ['n', '2026-01-15 10:00:00 America/New_York', '4'],
+      ['b', '2026-01-31 23:30', '8'], ['g', '2026-01-12 09:00:00 GMT', '16'], ['c', '2026-01-31t23:30:00', '32'],
+    ];
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', rows), 'e.jsonl': rows.map(([c, t, a]) => JSON.stringify({ customer_id: c, event_time: t, amount: a })).join('\n') + '\n' });
+    try {
+      for (const path of ['e.csv', 'e.jsonl']) {
+        await runJob(fx, { inputs: [{ path }], timezone: 'Europe/Berlin', matrices: MONTHLY }, T);
+        const { report } = await readLatest(fx);
+        expect(report.stats).toMatchObject({ rows_read: 6, rows_quarantined: 0 });
+        // January: all six, (1 + 2 + 4 + 8 + 16 + 32) / 6 = 10.5; no February cohort.
+        const g = grid(report.matrices[0]!);
+        expect(Object.keys(g).filter((k) => k !== 'Total')).toEqual(['2026-01-01']);
+        expect(g['2026-01-01']).toEqual([10.5, 10.5]);
+      }
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('reads UTC or GMT written right after the time, which the shape allows and DuckDB\'s cast refused', async () => {
     // Tokyo is UTC+9: 14:00:00 UTC on Jan 31 is 23:00 there (January); 16:30 GMT is 01:30 on Feb 1 (February);
     // read as Tokyo's own time, both would be January. 10:00:00.5UTC is January either way.
