@@ -99,7 +99,11 @@ export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<
           clearInterval(noWorker);
           for (const sig of SIGNALS) process.off(sig, signalled);
         });
-        for (const t of result.tenants) process.stderr.write(`run ${run.id}: published ${visibleLine(t.tenant)} ${t.runId} at ${t.dir}\n`);
+        // A backfill leaves `latest` at a later run: said here as `ltv run` says it (only the worker's log did).
+        // A run of an older release has no latestStays: its line is as it was.
+        for (const t of result.tenants) {
+          process.stderr.write(`run ${run.id}: published ${visibleLine(t.tenant)} ${t.runId} at ${t.dir}${t.latestStays ? ` (latest stays at the later run ${t.latestStays})` : ''}\n`);
+        }
         // Each email's outcome, as `ltv run` says it (an email sent without its record, one not sent).
         for (const n of result.notify ?? []) process.stderr.write(`run ${run.id}: ${visibleLine(String(n.key.tenant))}: ${emailLine(n, 'enqueue')}\n`);
         // What the reader must know before trusting the numbers, as `ltv run` prints it (a run of an older release has none).

@@ -55,6 +55,25 @@ test('ltv enqueue --wait prints the run id, shows the stages and exits 0; a fail
   await w.close(1_000);
 });
 
+test('ltv enqueue --wait and ltv run --shards of an earlier as-of say that latest stays at the later run, as ltv run does', async () => {
+  const file = await h.writeJob('backfill', {});
+  const w = h.worker();
+  await w.ready;
+  const later = await h.cli(['enqueue', 'backfill', '--wait', '--as-of', '2026-03-16T15:00:00Z']);
+  expect(later.code, later.stderr).toBe(0);
+  expect(later.stderr).toMatch(/: published backfill 20260316T150000Z at \S+\/runs\/20260316T150000Z\n/);
+  // Backfills, one through the queue, one split into shards: each publishes its run and leaves latest where it was.
+  const queued = await h.cli(['enqueue', 'backfill', '--wait', '--as-of', '2026-03-09T00:00:00Z']);
+  expect(queued.code, queued.stderr).toBe(0);
+  const runsDir = join(h.reportsDir, 'backfill', 'runs');
+  expect(queued.stderr).toContain(`: published backfill 20260309T000000Z at ${runsDir}/20260309T000000Z (latest stays at the later run 20260316T150000Z)\n`);
+  const sharded = await h.cli(['run', file, '--shards', '2', '--as-of', '2026-03-10T00:00:00Z']);
+  expect(sharded.code, sharded.stderr).toBe(0);
+  expect(sharded.stderr).toContain(`: published backfill 20260310T000000Z at ${runsDir}/20260310T000000Z (latest stays at the later run 20260316T150000Z)\n`);
+  expect(await readlink(join(h.reportsDir, 'backfill', 'latest'))).toMatch(/20260316T150000Z$/);
+  await w.close(1_000);
+}, 120_000);
+
 test('ltv enqueue of a .json argument that is no file from the current directory names the job of that name in the jobs folder, or says how arguments are read', async () => {
   await h.writeJob('alpha2', {});
   const q = h.queue();
