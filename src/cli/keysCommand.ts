@@ -15,13 +15,16 @@ export function registerKeys(program: Command): void {
   keys
     .command('add')
     .description('make a new random key, print it once, store only its SHA-256')
-    .requiredOption('--tenant <id>', 'tenant the key may read (repeat for several)', (v: string, prev: string[] = []) => [...prev, v])
+    // Not commander's requiredOption: it checks that before unknown flags, so `keys add --bogus` said only
+    // that --tenant was missing. Checked in the action, with commander's own line, as other commands check theirs.
+    .option('--tenant <id>', 'tenant the key may read (repeat for several)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--plan <plan>', `plan: ${PLAN_NAMES.join('|')}`, 'pro')
     .option('--keys <file>', 'keys file', './keys.json')
     .option('--rpm <n>', 'requests per minute', '60')
     .option('--admin', 'an admin key: may call the admin routes (POST /api/v1/runs, GET /api/v1/runs/:id) and sign in to /admin/queues', false)
     .option('--note <text>', 'a label for operators')
-    .action(async (o: { tenant: string[]; plan: string; keys: string; rpm: string; admin: boolean; note?: string }) => {
+    .action(async (o: { tenant?: string[]; plan: string; keys: string; rpm: string; admin: boolean; note?: string }, cmd: Command) => {
+      if (!o.tenant) return cmd.error("required option '--tenant <id>' not specified", { code: 'commander.missingMandatoryOptionValue' });
       refuseEmpty([['--keys', o.keys, KEYS_TAKES], ['--note', o.note, 'a label, or leave the flag out']]);
       const [{ addKey }, { PLANS, MAX_REQUESTS_PER_MINUTE }] = await Promise.all([import('../serve/addKey.js'), import('../serve/KeyStore.js')]);
       if (!(PLANS as readonly string[]).includes(o.plan)) throw new AppError('CONFIG', `--plan must be one of ${PLANS.join(', ')}`);

@@ -181,6 +181,9 @@ describe('job files and flags', () => {
     // It said "(run `ltv --help` for usage)", whose help lists no option of run's.
     expect(ltv('run', '--bogus')).toEqual([1, 'ltv: unknown option \'--bogus\' (run `ltv run --help` for usage)\n', '']);
     expect(ltv('keys', 'add', '--tenant', 'a', '--bogus')).toEqual([1, 'ltv: unknown option \'--bogus\' (run `ltv keys add --help` for usage)\n', '']);
+    // The unknown flag first, as every other command says it (the missing --tenant hid it), then the missing --tenant.
+    expect(ltv('keys', 'add', '--bogus')).toEqual([1, 'ltv: unknown option \'--bogus\' (run `ltv keys add --help` for usage)\n', '']);
+    expect(ltv('keys', 'add', '--keys', 'never-written.json')).toEqual([1, 'ltv: required option \'--tenant <id>\' not specified (run `ltv keys add --help` for usage)\n', '']);
     expect(ltv('keys', 'bogus')).toEqual([1, 'ltv: unknown command \'bogus\' (run `ltv keys --help` for usage)\n', '']);
     expect(ltv('bogus')).toEqual([1, 'ltv: unknown command \'bogus\' (run `ltv --help` for usage)\n', '']);
     // `ltv help bogus` printed the whole help (19 lines) to stderr.
