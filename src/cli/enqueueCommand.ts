@@ -8,6 +8,7 @@ import { visibleLine } from '../format/text.js';
 import { emailLine } from './emailLine.js';
 import { wholeNumberOf } from '../config/wholeNumber.js';
 import { refuseEmpty } from './refuseEmpty.js';
+import { JOBS_FLAG_TAKES, refuseMissingJobsDir } from './refuseMissingJobsDir.js';
 
 /** `--shards N`: a whole number 1..MAX_SHARDS (SPEC §12). */
 /** How long `enqueue --wait` waits for a run to start before it looks for a worker, and says when there is none. */
@@ -34,12 +35,15 @@ export interface EnqueueOptions { asOf?: string; wait?: boolean; jobs?: string; 
 
 /** Adds a run of `ref` (a job name or file) and, with `wait`, follows it to its end (also `ltv run --shards`). */
 export async function enqueueAction(ref: string, opts: EnqueueOptions): Promise<void> {
+      // A jobs folder that is not there is said as the worker says it, before Redis is asked (it was "no job
+      // "example" in /nonexist", as if the folder held other jobs).
+      refuseEmpty([['--jobs', opts.jobs, JOBS_FLAG_TAKES]]);
+      await refuseMissingJobsDir(opts.jobs, process.env.LTV_JOBS_DIR);
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ.
       const [{ pino }, { loadEnv }, { closeWithin }, { enqueueRun, openRunEvents, waitForRedis, waitForRun }, { openRunQueue }, { redisLabel }] = await Promise.all([
         import('pino'), import('../config/env.js'), import('../queue/closeWithin.js'), import('../queue/enqueueRun.js'), import('../queue/runQueue.js'),
         import('../queue/redisConnection.js'),
       ]);
-      refuseEmpty([['--jobs', opts.jobs, 'the jobs folder, or leave the flag out ($LTV_JOBS_DIR, else jobs)']]);
       const env = loadEnv();
       const asOf = opts.asOf === undefined ? undefined : parseAsOf(opts.asOf, 'VALIDATION');
       // Refused before Redis is asked: a run as of a future time would only fail in the worker.

@@ -4,6 +4,9 @@
 import { stat } from 'node:fs/promises';
 import { AppError } from '../config/AppError.js';
 
+/** What `--jobs` takes where the command falls back to LTV_JOBS_DIR, else ./jobs (worker, enqueue). */
+export const JOBS_FLAG_TAKES = 'the jobs folder, or leave the flag out ($LTV_JOBS_DIR, else jobs)';
+
 /** `flag`: --jobs as given; `fromEnv`: LTV_JOBS_DIR where the command reads it (undefined: not set or not read). */
 export async function refuseMissingJobsDir(flag: string | undefined, fromEnv: string | undefined): Promise<void> {
   // Set empty, LTV_JOBS_DIR is unset, as loadEnv reads it (the default, jobs).

@@ -4,7 +4,8 @@ import { writeHeartbeat } from '../publish/writeAtomically.js';
 import { AppError } from '../config/AppError.js';
 import { listenError } from './listenError.js';
 import { quitOnSignalsUntilHandled } from './signalMode.js';
-import { refuseMissingJobsDir } from './refuseMissingJobsDir.js';
+import { refuseEmpty } from './refuseEmpty.js';
+import { JOBS_FLAG_TAKES, refuseMissingJobsDir } from './refuseMissingJobsDir.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -14,6 +15,8 @@ export function registerWorker(program: Command): void {
     .action(async (opts: { jobs?: string }) => {
       // Stopped while loading or checking its settings, before it took a run: exit 0, as a stop later does.
       const starting = quitOnSignalsUntilHandled();
+      // Given empty, it named no folder ("--jobs:  is not a directory"): refused as empty, as other flags are.
+      refuseEmpty([['--jobs', opts.jobs, JOBS_FLAG_TAKES]]);
       await refuseMissingJobsDir(opts.jobs, process.env.LTV_JOBS_DIR);
       // Imported here, not at the top: `ltv --help` and the other commands never load BullMQ or DuckDB.
       const [{ pino }, { loadEnv }, { startWorker }] = await Promise.all([import('pino'), import('../config/env.js'), import('../queue/startWorker.js')]);

@@ -74,6 +74,20 @@ describe('ltv starts light', () => {
     expect(packages(r.stderr)).toEqual(['commander']);
   });
 
+  // `--jobs ''` said "--jobs:  is not a directory of job files" (nothing named), and enqueue with a folder that
+  // is not there said only that the job is not in it: the worker's and enqueue's words are the other flags'.
+  it('worker and enqueue refuse an empty --jobs as empty, and enqueue a --jobs folder that does not exist, before loading BullMQ', async () => {
+    const cases: [string[], string][] = [
+      [['worker', '--jobs', ''], "ltv: --jobs: empty; give the jobs folder, or leave the flag out ($LTV_JOBS_DIR, else jobs)"],
+      [['enqueue', 'example', '--jobs', ''], "ltv: --jobs: empty; give the jobs folder, or leave the flag out ($LTV_JOBS_DIR, else jobs)"],
+      [['enqueue', 'example', '--jobs', '/nonexistent-ltv-jobs'], 'ltv: --jobs: /nonexistent-ltv-jobs is not a directory of job files: give the folder holding your jobs/*.json'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => ltv(args)));
+    expect(results.map((r) => [r.code, r.stdout, r.stderr.split('\n').filter((l) => l && !l.startsWith('package ')).join('\n')]))
+      .toEqual(cases.map(([, line]) => [1, '', line]));
+    for (const r of results) expect(packages(r.stderr)).toEqual(['commander']);
+  });
+
   it('keys add --help lists the plans KeyStore accepts', () => {
     expect([...PLAN_NAMES]).toEqual([...PLANS]);
   });
