@@ -115,6 +115,7 @@ function rcAmount(price: string, purchase: string): ColumnSource {
       WHEN ${PRICELESS_TRIAL} THEN '0'
       WHEN NOT (${FULLY_REFUNDED}) THEN coalesce(ltv_text($price), $purchase) ELSE coalesce(ltv_text($purchase), $price) END`,
     reason: `CASE WHEN ${RC_NO_MONEY} OR ${PRICELESS_TRIAL} THEN NULL
+      WHEN ltv_text($end) IS NOT NULL AND ltv_utc_ts($end) IS NULL THEN ltv_time_reason('end_time', $end)
       WHEN ${FULLY_REFUNDED} AND ltv_text($purchase) IS NULL AND coalesce(ltv_dec4($price) = 0, ltv_text($price) IS NULL)
       THEN '${purchase} is missing on a fully refunded row (refunded_at "' || left($refunded, 60) || '", ${price} "' || coalesce(left($price, 60), '') || '"): the purchase price is what the refund takes back, the customer keeping its cohort; export the purchase price columns' END`,
   };

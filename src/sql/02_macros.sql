@@ -81,14 +81,19 @@ CREATE OR REPLACE MACRO ltv_utc_if_naive(x) AS CASE
 -- reads its times (the input's time_format, ltv_utc_if_naive: presets.ts `withTimes`): DuckDB's cast, and
 -- RFC 3339's lower-case t and z, which it refuses, in upper case. NULL for other text. Not ltv_ts: its
 -- expansion, twice per time in each of the preset's row expressions, made a 2-row run take 47 s (19 CPU-s; 3.6 s so).
-CREATE OR REPLACE MACRO ltv_utc_ts(x) AS try_cast(regexp_replace(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d)t', '\1T'), '(\d)z$', '\1Z') AS TIMESTAMPTZ);
+-- Only a time of an ISO 8601 shape that names its offset or zone (a naive one was given its +0000 already):
+-- a naive text here is of no ISO shape (2025-1-5 13:00:00), which DuckDB's cast read by a guess, in the
+-- report's zone or in a zone an earlier row of its vector named (ltv_ts); NULL, as for other text.
+CREATE OR REPLACE MACRO ltv_utc_ts(x) AS CASE WHEN NOT ltv_is_naive(x) AND NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x))
+  THEN try_cast(regexp_replace(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d)t', '\1T'), '(\d)z$', '\1Z') AS TIMESTAMPTZ) END;
 -- A naive text never goes through DuckDB's text-to-TIMESTAMPTZ cast: a text naming its zone (… UTC, … GMT,
 -- … America/New_York) sets that zone on the cast's calendar for the rest of its vector, so naive texts after
 -- it in the same 2,048 rows were read in that zone, not the report's (one `… UTC` row moved every later naive
 -- time of its file by the zone's offset, silently; DuckDB 1.5.5). The naive text is cast to TIMESTAMP (no
 -- zone) and that to TIMESTAMPTZ in the session's zone: the same instant as the text cast gave alone, DST's
 -- gap and repeated hour included (ltv_first_if_naive moves the latter to its first occurrence).
-CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x)) THEN ltv_first_if_naive(x, CASE
+-- ICU reads the zone `Etc/Unknown` as UTC, a guess: such a time is no time.
+CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x)) AND NOT suffix(lower(ltv_trim(x)), 'etc/unknown') THEN ltv_first_if_naive(x, CASE
   WHEN ltv_is_naive(x) THEN coalesce(
     try_cast(replace(ltv_trim(x), 't', 'T') AS TIMESTAMP)::TIMESTAMPTZ,
     CASE WHEN regexp_full_match(ltv_trim(x), '\d{8}') THEN try_strptime(ltv_trim(x), '%Y%m%d')::TIMESTAMP::TIMESTAMPTZ END)

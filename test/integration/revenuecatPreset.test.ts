@@ -181,6 +181,29 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     }
   });
 
+  it('quarantines an end_time that is no time, in either order of its rows (DuckDB read it by a guess, in a zone the row before named)', async () => {
+    // a's end_time names Tokyo; b's (2025-1-5, no ISO shape) was read by DuckDB's cast in Tokyo's zone after
+    // it: 13:00 there is before b's start (12:00 UTC), so b's 10 silently became a row without money. Alone or
+    // first, b counted 10. Either way it is now a bad row naming end_time.
+    const header = 'rc_original_app_user_id,store_transaction_id,start_time,end_time,price_in_usd,purchase_price_in_usd,store,renewal_number,is_trial_period,product_identifier';
+    const a = ['u1', 's1', '2025-01-05 12:00:00', '2025-02-05 12:00:00 Asia/Tokyo', '10', '10', 'play_store', '1', 'false', 'p'];
+    const b = ['u2', 's2', '2025-01-05 12:00:00', '2025-1-5 13:00:00', '10', '10', 'play_store', '1', 'false', 'p'];
+    for (const rows of [[a, b], [b, a]]) {
+      const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+      try {
+        const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], max_bad_row_share: 0.9, matrices: [{ period_type: 'days', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-01-01T00:00:00Z');
+        expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.zero_amount_rows]).toEqual([2, 1, 0]);
+        const { report } = await readLatest(fx);
+        expect([report.summary.customers, report.summary.revenue]).toEqual([1, 10]);
+        const q = await quarantineOf(fx);
+        expect(q).toHaveLength(1);
+        expect(q[0]).toContain('end_time is not an ISO 8601 time: ""2025-1-5 13:00:00"": write it as ISO 8601');
+      } finally {
+        await fx.cleanup();
+      }
+    }
+  });
+
   it('reads commission and tax as exact fractions from 0 to 1; an exponent, a seventh decimal, a percentage or a negative share is a bad row quoting the file', async () => {
     const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,commission_percentage,tax_percentage,renewal_number';
     const rows = [
