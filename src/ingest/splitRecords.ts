@@ -154,13 +154,8 @@ function parseHeaderFields(line: Buffer, delim: number): string[] | null {
 }
 
 function headerOf(src: TextSource, line: Buffer, delimiter: string | undefined): CsvHeader {
-  if (line.includes(0)) {
-    // UTF-16 without a byte order mark: every other byte of ASCII names is 0.
-    const zeros = (odd: number): boolean => line.every((b, i) => i % 2 !== odd || b === 0);
-    throw new AppError('INPUT', zeros(1) || zeros(0)
-      ? `${src.path}: is UTF-16 text (without a byte order mark): save it as UTF-8`
-      : `${src.path}: line 1 (the header) holds a NUL byte: the file is binary or damaged, not CSV text`);
-  }
+  // UTF-16 is refused before (checkStart): a NUL here is no text.
+  if (line.includes(0)) throw new AppError('INPUT', `${src.path}: line 1 (the header) holds a NUL byte: the file is binary or damaged, not CSV text`);
   if (!isUtf8(line)) {
     // Read anyway, its names would hold U+FFFD and match no name of the job's ("pa�s" for "país").
     throw new AppError('INPUT', `${src.path}: line 1 (the header) is not valid UTF-8 text (Latin-1 or Windows-1252?): save the export as UTF-8`);
@@ -297,6 +292,7 @@ function checkStart(src: TextSource, head: Buffer): void {
   const is = (...bytes: number[]): boolean => bytes.every((b, i) => head[i] === b);
   const what =
     is(0xff, 0xfe) || is(0xfe, 0xff) ? 'UTF-16 text: save it as UTF-8'
+    : isUtf16WithoutBom(head) ? 'UTF-16 text (without a byte order mark): save it as UTF-8'
     : is(0x28, 0xb5, 0x2f, 0xfd) ? 'zstd-compressed: decompress it (or gzip it)'
     : is(0x50, 0x4b, 0x03, 0x04) ? zipKind(head)
     : is(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1) ? 'an Excel 97-2003 workbook (.xls) or another OLE2 document: save the sheet as CSV UTF-8 and give that file'
@@ -305,6 +301,18 @@ function checkStart(src: TextSource, head: Buffer): void {
     : is(0x50, 0x41, 0x52, 0x31) ? 'a Parquet file: name it .parquet or set "format": "parquet"'
     : null;
   if (what) throw new AppError('INPUT', `${src.path}: is ${what}`);
+}
+
+/**
+ * UTF-16 without a byte order mark: every other byte of ASCII text is 0, in its first line (up to the LF
+ * that is one byte of its line break) as in the rest. Read as UTF-8, a CSV header named "c\0u\0s\0…" and
+ * a JSON Lines file was objects spread over lines ("{ " c u s t o m …").
+ */
+function isUtf16WithoutBom(head: Buffer): boolean {
+  const lf = head.indexOf(LF);
+  const line = head.subarray(0, Math.min(lf < 0 ? head.length : lf, 4096));
+  const zeros = (odd: number): boolean => line.every((b, i) => i % 2 !== odd || b === 0);
+  return line.includes(0) && line.some((b) => b !== 0) && (zeros(1) || zeros(0));
 }
 
 /**

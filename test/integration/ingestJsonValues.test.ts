@@ -3,6 +3,7 @@
 // quarantined at its line, naming the key. Keys the job does not read may hold anything.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
 
@@ -77,6 +78,21 @@ describe('JSON Lines values', () => {
       expect(err?.message).toMatch(new RegExp(`e\\.json: line ${line} opens a JSON array \\(${start}.*\\), but the file is read as JSON Lines, one object per line with no enclosing \\[ \\]: write its elements one per line, e\\.g\\. jq -c '\\.\\[\\]' \\S*e\\.json > \\S*e\\.jsonl$`));
       expect(err?.message).not.toContain('\n');
       expect(await readdir(fx.reportsDir).catch(() => [])).not.toContain('default');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  // README "Text files": UTF-16 with or without a byte order mark is refused saying what the file is. Without
+  // one, its lines read as JSON Lines were "{ " c u s t o m …", a JSON object "that goes on over the next
+  // lines", with a jq command for advice; as CSV it was said to be UTF-16 already.
+  it('refuses UTF-16 without a byte order mark as JSON Lines too, gzipped or named .csv with "format": "jsonl"', async () => {
+    const utf16 = Buffer.from(`${OBJ('a', 5)}\n${OBJ('b', 7)}\n`, 'utf16le');
+    const fx = await makeFixture({ 'le.jsonl': utf16, 'le.jsonl.gz': gzipSync(utf16), 'be.jsonl': Buffer.from(utf16).swap16(), 'le.csv': utf16 });
+    try {
+      for (const input of [{ path: 'le.jsonl' }, { path: 'le.jsonl.gz' }, { path: 'be.jsonl' }, { path: 'le.csv', format: 'jsonl' as const }]) {
+        await expect(runJob(fx, { inputs: [input] }, T)).rejects.toThrow(`${join(fx.dir, input.path)}: is UTF-16 text (without a byte order mark): save it as UTF-8`);
+      }
     } finally {
       await fx.cleanup();
     }
