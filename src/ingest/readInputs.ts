@@ -385,7 +385,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
       where: '', columns, duplicated: duplicatesOf(names), headerLines: 1, stats: split.stats,
     };
   }
-  if (file.format === 'jsonl') refuseJsonDocument(file.path, split.firstRecord, split.stats.records);
+  if (file.format === 'jsonl') refuseJsonDocument(file, split.firstRecord, split.stats.records);
   // A line that is not valid JSON gives NULL (json_extract_string would fail the whole file on it). Keys
   // come from every line: a column that first appears late in the file is still read.
   const reader = `(SELECT n, reason, CASE WHEN reason IS NULL AND json_valid(text) THEN text END AS j FROM ${lines})`;
@@ -400,7 +400,7 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
   // line is a bad row of a JSON Lines file, each quarantined with its reason.
   if (keys.length === 0 && first && !split.anyObjectLine) {
     if (first.opens === '{') {
-      throw new AppError('INPUT', `${file.path}: line ${first.line} opens a JSON object that goes on over the next lines (${quoteStart(first.text)}), but the file is read as JSON Lines, each object on one line of its own: write it so, e.g. jq -c . ${shellWord(file.path)} > ${shellWord(jsonlName(file.path))}`);
+      throw new AppError('INPUT', `${file.path}: line ${first.line} opens a JSON object that goes on over the next lines (${quoteStart(first.text)}), but the file is read as JSON Lines, each object on one line of its own: write it so, e.g. ${jqCommand(file, '.')}`);
     }
     throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: ${quoteStart(first.text)}): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
   }
@@ -455,9 +455,18 @@ function jsonlName(path: string): string {
  * JSON line". A first line that is a complete array followed by object lines is a bad row of a JSON Lines
  * file, quarantined as "not a JSON object".
  */
-function refuseJsonDocument(path: string, first: FirstRecord | null, records: number): void {
+function refuseJsonDocument(file: SourceFile, first: FirstRecord | null, records: number): void {
   if (!first || first.opens !== '[' || (first.closes === ']' && records > 1)) return;
-  throw new AppError('INPUT', `${path}: line ${first.line} opens a JSON array (${quoteStart(first.text)}), but the file is read as JSON Lines, one object per line with no enclosing [ ]: write its elements one per line, e.g. jq -c '.[]' ${shellWord(path)} > ${shellWord(jsonlName(path))}`);
+  throw new AppError('INPUT', `${file.path}: line ${first.line} opens a JSON array (${quoteStart(first.text)}), but the file is read as JSON Lines, one object per line with no enclosing [ ]: write its elements one per line, e.g. ${jqCommand(file, "'.[]'")}`);
+}
+
+/**
+ * The shell command that writes a JSON document as JSON Lines with jq's `filter`. jq reads no gzip (it
+ * said "Invalid numeric literal"): a gzipped file is inflated by zcat on the way, into a plain .jsonl.
+ */
+function jqCommand(file: SourceFile, filter: string): string {
+  const to = shellWord(jsonlName(file.gzip ? file.path.replace(/\.gz$/i, '') : file.path));
+  return file.gzip ? `zcat ${shellWord(file.path)} | jq -c ${filter} > ${to}` : `jq -c ${filter} ${shellWord(file.path)} > ${to}`;
 }
 
 function duplicatesOf(names: readonly string[]): Set<string> {

@@ -1,8 +1,10 @@
 // SPEC §3 bad rows: a JSON Lines key the job reads must hold one value. Read as text, an object or an
 // array became a customer id ('{"id":5}') or a segment title ('["a","b"]') without a word; such a line is
 // quarantined at its line, naming the key. Keys the job does not read may hold anything.
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { grid, makeFixture, readLatest, runJob } from '../helpers/runFixture.js';
@@ -102,6 +104,28 @@ describe('JSON Lines values', () => {
     const fx = await makeFixture({ 'e.jsonl': '{\n  "customer_id": "a",\n  "event_time": "2026-01-10T08:00:00Z",\n  "amount": 5\n}\n' });
     try {
       await expect(runJob(fx, { inputs: [{ path: 'e.jsonl' }] }, T)).rejects.toThrow(/e\.jsonl: line 1 opens a JSON object that goes on over the next lines \("\{"\), but the file is read as JSON Lines, each object on one line of its own: write it so, e\.g\. jq -c \. \S*e\.jsonl > \S*e\.converted\.jsonl$/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  // jq reads no gzip: the command given for a gzipped document was `jq -c '.[]' e.json.gz > e.json.jsonl`,
+  // which fails ("Invalid numeric literal"). Run as a shell would, it writes the elements one per line.
+  it.each([
+    ['array', 'e.json.gz', `[\n${OBJ('a', 5)},\n${OBJ('b', 7)}\n]\n`, "zcat FILE | jq -c '.[]' > DIR/e.jsonl"],
+    ['pretty-printed object', 'e.jsonl.gz', '{\n  "customer_id": "a",\n  "event_time": "2026-01-10T08:00:00Z",\n  "amount": 5\n}\n', 'zcat FILE | jq -c . > DIR/e.converted.jsonl'],
+  ])('gives a gzipped JSON %s a command that inflates it for jq', async (_, name, doc, command) => {
+    const fx = await makeFixture({ [name]: gzipSync(doc) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: name }] }, T).then(() => null, (e: Error) => e);
+      const given = / e\.g\. (.*)$/.exec(err?.message ?? '')?.[1];
+      expect(given).toBe(command.replace('FILE', join(fx.dir, name)).replace('DIR', fx.dir));
+      const jq = await promisify(execFile)('jq', ['--version']).then(() => true, () => false);
+      if (jq) {
+        await promisify(execFile)('sh', ['-c', given!]);
+        const out = await readFile(command.endsWith('converted.jsonl') ? join(fx.dir, 'e.converted.jsonl') : join(fx.dir, 'e.jsonl'), 'utf8');
+        expect(out.trim().split('\n').map((l) => JSON.parse(l).customer_id)).toEqual(name === 'e.json.gz' ? ['a', 'b'] : ['a']);
+      }
     } finally {
       await fx.cleanup();
     }
