@@ -25,7 +25,7 @@ import type { SourceFile } from './resolveInputs.js';
 import { isDiskFull } from '../publish/isDiskFull.js';
 import { formatBytes } from '../format/money.js';
 import { shellWord } from '../format/shellWord.js';
-import { checkPlainCsv, LINES_SEPARATOR, readError, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
+import { checkPlainCsv, contentKind, LINES_SEPARATOR, readError, MAX_RECORD_BYTES, NUL_CHARACTER, readCsvHeader, sniffDelimiter, spacedKey, splitCsvToClean, splitLinesToClean, type FirstRecord, type SplitStats } from './splitRecords.js';
 
 const REQUIRED: readonly CanonicalColumn[] = ['customer_id', 'event_time', 'amount'];
 /** The codes a row's currency without a rate is told apart by (06_check_rows.sql): the report currency's. */
@@ -812,14 +812,19 @@ async function checkParquetMagic(file: SourceFile, path: string): Promise<void> 
   if (!handle) return; // DuckDB's read says why
   try {
     const { size } = await handle.stat();
-    const head = Buffer.alloc(4);
+    // The start as far as contentKind looks (a zip's entry names), to say what the file is instead.
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(Math.min(size, 1 << 16)), 0, Math.min(size, 1 << 16), 0);
+    const head = buffer.subarray(0, bytesRead);
     const tail = Buffer.alloc(4);
-    await handle.read(head, 0, 4, 0);
     if (size >= 8) await handle.read(tail, 0, 4, size - 4);
-    const hint = `inputs[${file.inputIndex}] reads it as Parquet (its name or "format")`;
-    if (head.toString('latin1') !== 'PAR1') {
-      const text = size > 0 && isUtf8(head.subarray(0, Math.min(4, size)));
-      throw new AppError('INPUT', `${file.path}: is not a Parquet file (a Parquet file starts with "PAR1"${text ? '; this one starts as text, a CSV or JSON Lines export?' : ''}): ${hint}; give its real format ("format": "csv", "jsonl") or export it as Parquet`);
+    if (head.toString('latin1', 0, 4) !== 'PAR1') {
+      const fix = file.input.format === 'parquet'
+        ? `inputs[${file.inputIndex}].format says "parquet": set it to the file's format ("csv", "jsonl"), or export it as Parquet`
+        : 'it is read as Parquet for its name: name it for its format (.csv, .jsonl), or export it as Parquet';
+      const what = contentKind(head);
+      if (what) throw new AppError('INPUT', `${file.path}: is ${what.kind}${file.gzip ? ' (gzip-compressed)' : ''}, not a Parquet file: ${what.todo}; ${fix}`);
+      const text = size > 0 && isUtf8(head.subarray(0, 4)) ? (file.gzip ? '; this one is gzip-compressed text, a CSV or JSON Lines export?' : '; this one starts as text, a CSV or JSON Lines export?') : '';
+      throw new AppError('INPUT', `${file.path}: is not a Parquet file (a Parquet file starts with "PAR1"${text}): ${fix}`);
     }
     if (size < 12 || tail.toString('latin1') !== 'PAR1') {
       throw new AppError('INPUT', `${file.path}: is a Parquet file cut short (it does not end with "PAR1", as a whole one does: a copy or download that stopped early?): copy or export it again`);

@@ -289,18 +289,33 @@ function firstFieldReads(b: Buffer, from: number, end: number, key: Buffer, deli
 
 /** Refuses what is not a text file ltv can read, naming what it is. */
 function checkStart(src: TextSource, head: Buffer): void {
+  const what = contentKind(head);
+  if (what) throw new AppError('INPUT', `${src.path}: is ${what.kind}: ${what.todo}`);
+}
+
+/** What a file that is no UTF-8 text is (`kind`, after "is"), and what to do to give it as text. */
+export interface ContentKind {
+  kind: string;
+  todo: string;
+}
+
+/**
+ * What a file is by its first bytes (up to 64 KiB: a zip's entry names), when it is no UTF-8 text ltv
+ * reads: one home for text inputs (checkStart) and a file read as Parquet (readInputs.ts checkParquetMagic).
+ */
+export function contentKind(head: Buffer): ContentKind | null {
   const is = (...bytes: number[]): boolean => bytes.every((b, i) => head[i] === b);
-  const what =
-    is(0xff, 0xfe) || is(0xfe, 0xff) ? 'UTF-16 text: save it as UTF-8'
-    : isUtf16WithoutBom(head) ? 'UTF-16 text (without a byte order mark): save it as UTF-8'
-    : is(0x28, 0xb5, 0x2f, 0xfd) ? 'zstd-compressed: decompress it (or gzip it)'
-    : is(0x50, 0x4b, 0x03, 0x04) ? zipKind(head)
-    : is(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1) ? 'an Excel 97-2003 workbook (.xls) or another OLE2 document: save the sheet as CSV UTF-8 and give that file'
-    : is(0x42, 0x5a, 0x68) ? 'bzip2-compressed: decompress it (or gzip it)'
-    : is(0xfd, 0x37, 0x7a, 0x58, 0x5a) ? 'xz-compressed: decompress it (or gzip it)'
-    : is(0x50, 0x41, 0x52, 0x31) ? 'a Parquet file: name it .parquet or set "format": "parquet"'
+  const sheet = 'save the sheet as CSV UTF-8 and give that file';
+  const kind = (k: string, todo: string): ContentKind => ({ kind: k, todo });
+  return is(0xff, 0xfe) || is(0xfe, 0xff) ? kind('UTF-16 text', 'save it as UTF-8')
+    : isUtf16WithoutBom(head) ? kind('UTF-16 text (without a byte order mark)', 'save it as UTF-8')
+    : is(0x28, 0xb5, 0x2f, 0xfd) ? kind('zstd-compressed', 'decompress it (or gzip it)')
+    : is(0x50, 0x4b, 0x03, 0x04) ? zipKind(head, sheet)
+    : is(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1) ? kind('an Excel 97-2003 workbook (.xls) or another OLE2 document', sheet)
+    : is(0x42, 0x5a, 0x68) ? kind('bzip2-compressed', 'decompress it (or gzip it)')
+    : is(0xfd, 0x37, 0x7a, 0x58, 0x5a) ? kind('xz-compressed', 'decompress it (or gzip it)')
+    : is(0x50, 0x41, 0x52, 0x31) ? kind('a Parquet file', 'name it .parquet or set "format": "parquet"')
     : null;
-  if (what) throw new AppError('INPUT', `${src.path}: is ${what}`);
 }
 
 /**
@@ -319,16 +334,16 @@ function isUtf16WithoutBom(head: Buffer): boolean {
  * What a zip file is, from its entries' names (each entry's local header holds its name; Excel writes
  * [Content_Types].xml first, then _rels/, docProps/, xl/…): a spreadsheet renamed .csv is the usual one.
  */
-function zipKind(head: Buffer): string {
+function zipKind(head: Buffer, sheet: string): ContentKind {
   const nameLength = head.length >= 30 ? head.readUInt16LE(26) : 0;
   const first = head.length >= 30 + nameLength ? head.toString('latin1', 30, 30 + nameLength) : '';
   const names = head.subarray(0, 1 << 16);
-  if (first.startsWith('xl/') || names.includes('xl/workbook.xml') || names.includes('xl/_rels/')) return 'an Excel workbook (.xlsx), not CSV text: save the sheet as CSV UTF-8 and give that file';
-  if (first === 'mimetype' && head.includes('opendocument.spreadsheet')) return 'an OpenDocument spreadsheet (.ods), not CSV text: save the sheet as CSV UTF-8 and give that file';
+  if (first.startsWith('xl/') || names.includes('xl/workbook.xml') || names.includes('xl/_rels/')) return { kind: 'an Excel workbook (.xlsx)', todo: sheet };
+  if (first === 'mimetype' && head.includes('opendocument.spreadsheet')) return { kind: 'an OpenDocument spreadsheet (.ods)', todo: sheet };
   if (first === '[Content_Types].xml' || first.startsWith('_rels/') || first.startsWith('docProps/')) {
-    return 'an Office document (.xlsx, .docx …), not CSV text: if it is a workbook, save the sheet as CSV UTF-8 and give that file';
+    return { kind: 'an Office document (.xlsx, .docx …)', todo: `if it is a workbook, ${sheet}` };
   }
-  return 'a zip archive: unzip it and give the file inside';
+  return { kind: 'a zip archive', todo: 'unzip it and give the file inside' };
 }
 
 // ---------------------------------------------------------------------------------------------------------

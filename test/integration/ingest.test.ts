@@ -3,6 +3,7 @@ import { readFile, readlink, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
+import ExcelJS from 'exceljs';
 import type { JobInput } from '../../src/config/jobSchema.js';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/config/AppError.js';
@@ -135,7 +136,7 @@ describe('input formats', () => {
       const whole = await readFile(join(fx.dir, 'whole.parquet'));
       await writeFile(join(fx.dir, 'cut.parquet'), whole.subarray(0, whole.length - 100));
       await expect(runJob(fx, { inputs: [{ path: 'text.parquet' }] }, T)).rejects.toThrow(
-        `${join(fx.dir, 'text.parquet')}: is not a Parquet file (a Parquet file starts with "PAR1"; this one starts as text, a CSV or JSON Lines export?): inputs[0] reads it as Parquet (its name or "format"); give its real format ("format": "csv", "jsonl") or export it as Parquet`);
+        `${join(fx.dir, 'text.parquet')}: is not a Parquet file (a Parquet file starts with "PAR1"; this one starts as text, a CSV or JSON Lines export?): it is read as Parquet for its name: name it for its format (.csv, .jsonl), or export it as Parquet`);
       await expect(runJob(fx, { inputs: [{ path: 'cut.parquet' }] }, T)).rejects.toThrow(
         `${join(fx.dir, 'cut.parquet')}: is a Parquet file cut short (it does not end with "PAR1", as a whole one does: a copy or download that stopped early?): copy or export it again`);
       // Whole in length but its footer's length field damaged: said so, with what to do (it was DuckDB's
@@ -149,6 +150,31 @@ describe('input formats', () => {
       await runJob(fx, { inputs: [{ path: 'whole.parquet' }] }, T);
       await runJob(fx, { inputs: [{ path: 'text.parquet', format: 'csv' }], matrices: MONTHLY }, T);
       expect(grid((await readLatest(fx)).report.matrices[0]!)).toEqual(EXPECTED);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  // Given "format": "parquet", a workbook, a zip archive or a gzipped CSV was called text ("this one starts
+  // as text, a CSV or JSON Lines export?"): said as what it is, as a text input says it, and the job's field
+  // named with the value to set.
+  it('refuses a workbook, a zip archive and gzipped text read as Parquet, saying what each is and which field to change', async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('Sheet1').addRows([['customer_id', 'event_time', 'amount'], ['a', '2026-01-10T08:00:00Z', 10]]);
+    const text = csv('customer_id,event_time,amount,transaction_id', ROWS);
+    // A zip entry's local header: the signature, the name's length at byte 26, the name at 30.
+    const zip = Buffer.concat([Buffer.alloc(30), Buffer.from('e.csv'), Buffer.from(text)]);
+    zip.writeUInt32LE(0x04034b50, 0);
+    zip.writeUInt16LE(5, 26);
+    const fx = await makeFixture({ 'e.xlsx': Buffer.from(await book.xlsx.writeBuffer()), 'e.zip': zip, 'e.csv.gz': gzipSync(text) });
+    try {
+      const fix = 'inputs[0].format says "parquet": set it to the file\'s format ("csv", "jsonl"), or export it as Parquet';
+      await expect(runJob(fx, { inputs: [{ path: 'e.xlsx', format: 'parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'e.xlsx')}: is an Excel workbook (.xlsx), not a Parquet file: save the sheet as CSV UTF-8 and give that file; ${fix}`);
+      await expect(runJob(fx, { inputs: [{ path: 'e.zip', format: 'parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'e.zip')}: is a zip archive, not a Parquet file: unzip it and give the file inside; ${fix}`);
+      await expect(runJob(fx, { inputs: [{ path: 'e.csv.gz', format: 'parquet' }] }, T)).rejects.toThrow(
+        `${join(fx.dir, 'e.csv.gz')}: is not a Parquet file (a Parquet file starts with "PAR1"; this one is gzip-compressed text, a CSV or JSON Lines export?): ${fix}`);
     } finally {
       await fx.cleanup();
     }

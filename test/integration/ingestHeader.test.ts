@@ -79,7 +79,7 @@ describe('a first line that is no CSV header', () => {
 
   it.each([
     // Before: "is a zip archive: unzip it and give the file inside", which leads nowhere for a workbook.
-    ['an Excel workbook renamed .csv', 'e.csv', workbook, /e\.csv: is an Excel workbook \(\.xlsx\), not CSV text: save the sheet as CSV UTF-8/],
+    ['an Excel workbook renamed .csv', 'e.csv', workbook, /e\.csv: is an Excel workbook \(\.xlsx\): save the sheet as CSV UTF-8 and give that file$/],
     ['an Excel workbook named .jsonl', 'e.jsonl', workbook, /e\.jsonl: is an Excel workbook \(\.xlsx\)/],
     ['an Excel 97-2003 workbook', 'e.csv', () => Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(504)]), /e\.csv: is an Excel 97-2003 workbook \(\.xls\)/],
     // Before: "no column for the required customer_id (the file has: c\0u\0s\0…)", NUL bytes in the message.
