@@ -293,7 +293,8 @@ function columnsStruct(names: readonly string[], prefix: readonly [string, strin
 }
 
 async function openReader(wh: Warehouse, file: SourceFile, scratch: string, fileIdx: number, signal: AbortSignal | undefined): Promise<Reader> {
-  const src = { path: file.query?.file ?? file.path, gzip: file.gzip, signal };
+  const declared = file.input.format !== 'auto' && !file.query ? { field: `inputs[${file.inputIndex}].format`, value: file.input.format } : undefined;
+  const src = { path: file.query?.file ?? file.path, gzip: file.gzip, signal, format: declared };
   const clean = join(scratch, `input-${fileIdx}.txt`);
   const columns = new Map<string, string>();
   if (file.format === 'csv') {
@@ -402,7 +403,9 @@ async function openReader(wh: Warehouse, file: SourceFile, scratch: string, file
     if (first.opens === '{') {
       throw new AppError('INPUT', `${file.path}: line ${first.line} opens a JSON object that goes on over the next lines (${quoteStart(first.text)}), but the file is read as JSON Lines, each object on one line of its own: write it so, e.g. ${jqCommand(file, '.')}`);
     }
-    throw new AppError('INPUT', `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json, or its input says "format": "jsonl"), but no line is a JSON object (line ${first.line}: ${quoteStart(first.text)}): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
+    throw new AppError('INPUT', declared
+      ? `${file.path}: ${declared.field} says "jsonl", but no line is a JSON object (line ${first.line}: ${quoteStart(first.text)}): set it to the file's format ("csv", "tsv")`
+      : `${file.path}: is read as JSON Lines (its name ends in .jsonl, .ndjson or .json), but no line is a JSON object (line ${first.line}: ${quoteStart(first.text)}): give a CSV file "format": "csv" in the job's input, or rename it to .csv`);
   }
   // A file of no records (blank lines at most) is an export of no transactions: zero rows, not an error;
   // one of bad lines alone has no keys, and every line is quarantined with its reason.

@@ -11,6 +11,7 @@ import type { InputDef, Job } from '../config/jobSchema.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
 import { readQuery, type RefusedColumn } from './readQuery.js';
 import { sameQueryText } from './scanQuery.js';
+import { JSON_OBJECT_START } from './splitRecords.js';
 
 export type FileFormat = 'csv' | 'whitespace' | 'jsonl' | 'parquet';
 
@@ -237,7 +238,7 @@ async function detectFormat(path: string, input: InputDef, gzip: boolean, delimi
   // A first line that is a JSON object: JSON Lines, under a name that says nothing of its format (`.gz`,
   // `.txt`, none); read as CSV, it was refused with "fix its quotes". Under a CSV name, said and refused, as a
   // CSV under a JSON name is: the name and the content disagree, and a guess could read the wrong file.
-  if (input.format === 'auto' && /^\uFEFF?[ \t]*\{\s*["}]/.test(head)) {
+  if (input.format === 'auto' && JSON_OBJECT_START.test(head)) {
     if (!lower.endsWith('.csv')) return { format: 'jsonl' };
     throw new AppError('INPUT', `${path}: named .csv, but line 1 is a JSON object, as in JSON Lines: name it .jsonl, or give "format": "jsonl" to its input in a job file`);
   }

@@ -40,6 +40,8 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 export const MAX_RECORD_BYTES = 1 << 20;
 /** Separator of the clean lines file: a control character that valid JSON and text exports never hold raw. */
 export const LINES_SEPARATOR = '\u0001';
+/** A first line that opens a JSON object (`{"` or `{}`): JSON Lines, whatever the name or a job says. */
+export const JSON_OBJECT_START = /^\uFEFF?[ \t]*\{\s*["}]/;
 
 export interface SplitStats {
   /** Data records handed on (valid or carrying a reason), header excluded. */
@@ -66,6 +68,11 @@ export interface TextSource {
   gzip: boolean;
   /** A cancelled run stops reading at the next chunk. */
   signal?: AbortSignal | undefined;
+  /**
+   * The format an input's own field gives (`inputs[0].format` "csv"), when it gives one: content that
+   * contradicts it is that field's mistake, and the message says which value to set (a name is no help).
+   */
+  format?: { field: string; value: string } | undefined;
 }
 
 function stream(src: TextSource): Readable {
@@ -164,6 +171,10 @@ function headerOf(src: TextSource, line: Buffer, delimiter: string | undefined):
     throw new AppError('INPUT', `${src.path}: line 1 (the header) is empty: the first line must name the columns (customer_id,event_time,amount, …); remove the empty lines before the header (a file of empty lines only holds no export: export it again)`);
   }
   const text = line.toString('utf8');
+  // JSON Lines read as CSV because the job says so (its name would have told: resolveInputs.ts detectFormat).
+  if (src.format && JSON_OBJECT_START.test(text)) {
+    throw new AppError('INPUT', `${src.path}: line 1 is a JSON object, as in JSON Lines, but ${src.format.field} says "${src.format.value}": set it to "jsonl"`);
+  }
   const delim = delimiter ?? sniffDelimiter(text);
   const fields = parseHeaderFields(line, delim.charCodeAt(0));
   if (!fields) throw new AppError('INPUT', `${src.path}: line 1 (the header) is not a well-formed CSV record: fix its quotes`);
@@ -290,8 +301,12 @@ function firstFieldReads(b: Buffer, from: number, end: number, key: Buffer, deli
 /** Refuses what is not a text file ltv can read, naming what it is. */
 function checkStart(src: TextSource, head: Buffer): void {
   const what = contentKind(head);
-  if (what) throw new AppError('INPUT', `${src.path}: is ${what.kind}: ${what.todo}`);
+  if (!what) return;
+  if (what.kind === PARQUET_KIND && src.format) throw new AppError('INPUT', `${src.path}: is ${PARQUET_KIND}, but ${src.format.field} says "${src.format.value}": set it to "parquet"`);
+  throw new AppError('INPUT', `${src.path}: is ${what.kind}: ${what.todo}`);
 }
+
+const PARQUET_KIND = 'a Parquet file';
 
 /** What a file that is no UTF-8 text is (`kind`, after "is"), and what to do to give it as text. */
 export interface ContentKind {
@@ -314,7 +329,7 @@ export function contentKind(head: Buffer): ContentKind | null {
     : is(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1) ? kind('an Excel 97-2003 workbook (.xls) or another OLE2 document', sheet)
     : is(0x42, 0x5a, 0x68) ? kind('bzip2-compressed', 'decompress it (or gzip it)')
     : is(0xfd, 0x37, 0x7a, 0x58, 0x5a) ? kind('xz-compressed', 'decompress it (or gzip it)')
-    : is(0x50, 0x41, 0x52, 0x31) ? kind('a Parquet file', 'name it .parquet or set "format": "parquet"')
+    : is(0x50, 0x41, 0x52, 0x31) ? kind(PARQUET_KIND, 'name it .parquet or set "format": "parquet"')
     : null;
 }
 

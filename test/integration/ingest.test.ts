@@ -180,6 +180,27 @@ describe('input formats', () => {
     }
   });
 
+  // A job's "format" the content contradicts: the advice was for a name ("name it .parquet" for a file named
+  // .parquet) or for a CSV ("fix its quotes" for JSON Lines given "format": "csv"). The field is the mistake.
+  it('refuses content that contradicts the input\'s "format", naming the field and the value to set', async () => {
+    const jsonl = ROWS.map(([c, t, a, x]) => JSON.stringify({ customer_id: c, event_time: t, amount: Number(a), transaction_id: x })).join('\n');
+    const text = csv('customer_id,event_time,amount,transaction_id', ROWS);
+    const fx = await makeFixture({ 'a.csv': text, 'e.jsonl': jsonl, 'e.csv': text });
+    try {
+      await writeParquet(fx.dir, { 'e.parquet': "SELECT 'a' AS customer_id, TIMESTAMPTZ '2026-01-05 10:00:00+00' AS event_time, 10.0 AS amount" });
+      const refused = async (input: JobInput['inputs'][number]): Promise<string> =>
+        runJob(fx, { inputs: [{ path: 'a.csv' }, input] }, T).then(() => '', (e: Error) => e.message);
+      expect(await refused({ path: 'e.parquet', format: 'csv' })).toBe(`${join(fx.dir, 'e.parquet')}: is a Parquet file, but inputs[1].format says "csv": set it to "parquet"`);
+      expect(await refused({ path: 'e.parquet', format: 'jsonl' })).toBe(`${join(fx.dir, 'e.parquet')}: is a Parquet file, but inputs[1].format says "jsonl": set it to "parquet"`);
+      expect(await refused({ path: 'e.jsonl', format: 'csv' })).toBe(`${join(fx.dir, 'e.jsonl')}: line 1 is a JSON object, as in JSON Lines, but inputs[1].format says "csv": set it to "jsonl"`);
+      expect(await refused({ path: 'e.jsonl', format: 'tsv' })).toBe(`${join(fx.dir, 'e.jsonl')}: line 1 is a JSON object, as in JSON Lines, but inputs[1].format says "tsv": set it to "jsonl"`);
+      expect(await refused({ path: 'e.csv', format: 'jsonl' })).toBe(
+        `${join(fx.dir, 'e.csv')}: inputs[1].format says "jsonl", but no line is a JSON object (line 1: "customer_id,event_time,amount,transaction_id"): set it to the file's format ("csv", "tsv")`);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('refuses a Parquet column it reads that holds a list or struct (it became "[x, y]" text), and ignores one it does not read', async () => {
     const fx = await makeFixture({});
     try {
