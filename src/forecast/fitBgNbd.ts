@@ -329,10 +329,41 @@ export function bgNbdConditionalExpected(p: BgNbdParams, t: number, x: number, t
  */
 export function bgNbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   if (t <= 0) return 0;
-  const { alpha, a, b } = p;
+  const { r, alpha, a, b } = p;
   const z = t / (alpha + T + t);
   const lead = (a + b + x - 1) / (a - 1);
+  if (Math.abs(lead) > ILL_CONDITIONED) {
+    const series = expectedIfAliveSeries(r + x, a, a + b + x, t / (alpha + T));
+    if (series !== null) return series;
+  }
   return lead * (1 - bgNbdDecayed(p, t, x, T, z));
+}
+
+/**
+ * |lead| of eq. (10) above which its 1 − (1 − z)^(r+x) 2F1(…) loses the digits lead multiplies: a fit or
+ * bootstrap replicate at the edge of the parameter space (a → 0, b → ∞: no dropout) has lead ~ −b, and at
+ * a = 1.3e-25, b = 3.8e18 the product was −417 purchases in four weeks (the limit, no dropout, is
+ * (r + x) t / (α + T), ~0.15): interval bounds below zero and falling with the horizon (Online Retail cut at
+ * 2011-03-31, 95 of 100 replicates at the edge).
+ */
+const ILL_CONDITIONED = 1e4;
+
+/**
+ * eq. (10)'s numerator as the series of its Pfaff transform, (1 − z)^A 2F1(A, B; C; z) = 2F1(A, C − B; C;
+ * z / (z − 1)), whose first term cancels the 1 exactly: Σ_{n≥1} (−1)^(n+1) (k)_n (a)_(n−1) u^n / ((s)_(n−1) n!),
+ * k = r + x, s = a + b + x, u = t / (α + T) (E over dropout p ~ Beta(a, b + x) of (1 − (1 + p u)^−k) / p).
+ * Its terms fall by u (k + n)(a + n − 1) / ((s + n − 1)(n + 1)), fast where b is large; null when they do
+ * not fall below the sum's last digit within 1,000 terms (the closed form is used).
+ */
+function expectedIfAliveSeries(k: number, a: number, s: number, u: number): number | null {
+  let term = k * u;
+  let sum = term;
+  for (let n = 1; n < 1000; n++) {
+    term *= (-u * (k + n) * (a + n - 1)) / ((s + n - 1) * (n + 1));
+    sum += term;
+    if (Math.abs(term) <= 1e-17 * Math.abs(sum)) return sum;
+  }
+  return null;
 }
 
 /**

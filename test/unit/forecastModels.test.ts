@@ -315,6 +315,20 @@ describe('BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW 1/10 sample', () => {
     for (let i = 1; i < steps.length; i++) expect(Math.abs(steps[i]! / steps[i - 1]! - 1)).toBeLessThan(0.05);
   });
 
+  it('E[Y | alive] at the edge of the parameter space (a → 0, b → ∞) is the no-dropout limit, not eq. (10)\'s cancellation (−417 purchases in four weeks made interval bounds negative)', () => {
+    // Two bootstrap replicates of Online Retail cut at 2011-03-31: dropout p ~ Beta(a, b) is all but 0, so a
+    // customer alive at T buys at the Gamma(r + x, α + T) rate for good: (r + x) t / (α + T) purchases in t.
+    for (const q of [{ r: 0.679469069339327, alpha: 8.307716715665103, a: 1.3449391390571033e-25, b: 3755533727177192400 }, { r: 0.7210150117963116, alpha: 9.04753069884721, a: 3.512029890667405e-35, b: 5.410501141167801e25 }]) {
+      for (const [x, tx, T] of [[0, 0, 10], [3, 8, 17], [10, 15, 17]] as const) {
+        const ys = [4, 26, 52, 100].map((t) => bgNbdConditionalExpected(q, t, x, tx, T));
+        [4, 26, 52, 100].forEach((t, i) => expect(Math.abs(ys[i]! / (((q.r + x) * t) / (q.alpha + T)) - 1)).toBeLessThan(1e-12));
+      }
+    }
+    // Large b with a of the ordinary size: the same number numerical integration over λ and p gives.
+    const edge: BgNbdParams = { r: 0.7, alpha: 8, a: 0.8, b: 3e4 };
+    for (const t of [4, 52]) expect(Math.abs(bgNbdExpected(edge, t) / expectedByIntegration(edge, t) - 1)).toBeLessThan(1e-4);
+  });
+
   it('hyp2f1 agrees with closed forms', () => {
     // 2F1(1, 1; 2; z) = −ln(1 − z)/z; 2F1(a, b; b; z) = (1 − z)^(−a)
     for (const z of [0.1, 0.5, 0.9, 0.99]) {
