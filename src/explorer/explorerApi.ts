@@ -2,6 +2,7 @@
 // page (src/explorer/app/): what they answer, typed once. The numbers of the report itself come from the
 // §6 Adapty route; these only list what there is to choose from.
 import type { FilterKey, Forecast, Summary } from '../ltv/model.js';
+import type { ForecastTrust } from '../report/forecastTrust.js';
 import { noForecastReason } from '../report/noForecastReason.js';
 
 export const EXPLORER_API = '/api/v1/explorer';
@@ -47,8 +48,8 @@ export interface RunListing {
   forecast: ForecastBrief | null;
 }
 
-/** What the page needs to ask for predictions and to say where they come from. */
-export interface ForecastBrief {
+/** What the page needs to ask for predictions and to say where they come from and how far to trust them. */
+export interface ForecastBrief extends ForecastTrust {
   /** null: no model could be fitted (`reason` says why). */
   model: Forecast['model'];
   chosen_by: Forecast['chosen_by'];
@@ -58,8 +59,6 @@ export interface ForecastBrief {
   horizon_months: number;
   /** Two-sided interval of the bounds, e.g. 0.8; null when none was drawn (the job's `replicates: 0`: the bounds are the central value). */
   interval: number | null;
-  /** The forecast's own backtest error (MAPE and bias of cumulative LTV); null without one. */
-  backtest: { mape: number | null; bias: number | null; cutoff: string } | null;
   /** Why a fitted model predicts no row at all (noForecastReason.ts: no cohort qualifies); null when some row is predicted. */
   none: string | null;
   /** The fewest customers a cohort (or the part of it a selection keeps) is predicted for (SPEC §9 honest defaults). */
@@ -77,7 +76,11 @@ export function forecastBrief(f: Forecast): ForecastBrief {
     matrix: f.matrix,
     horizon_months: f.horizon_months,
     interval: f.bootstrap.replicates > 0 ? f.interval : null,
-    backtest: f.backtest ? { mape: f.backtest.mape, bias: f.backtest.bias, cutoff: f.backtest.cutoff } : null,
+    bootstrap: { replicates: f.bootstrap.replicates, seed: f.bootstrap.seed, ...(f.bootstrap.note ? { note: f.bootstrap.note } : {}) },
+    backtest: f.backtest ? {
+      cutoff: f.backtest.cutoff, holdout_days: f.backtest.holdout_days, mape: f.backtest.mape, bias: f.backtest.bias,
+      ...(f.backtest.note ? { note: f.backtest.note } : {}),
+    } : null,
     none: f.model ? noForecastReason(f) : null,
     min_cohort_customers: f.thresholds.min_cohort_customers,
     cohorts_predicted: f.rows.filter((r) => r.type === 'cohort' && r.cells.length > 0).map((r) => r.title),

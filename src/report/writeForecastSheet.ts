@@ -8,6 +8,7 @@ import { addStreamingPicture, pictureSize, type Picture } from './addStreamingPi
 import { BASE_FONT } from './baseFont.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
 import { cellText } from '../format/text.js';
+import { forecastTrust } from './forecastTrust.js';
 import { noForecastSentence } from './noForecastReason.js';
 import { PERIODS_PER_PAGE_WIDTH } from './writeMatrixSheet.js';
 
@@ -51,13 +52,10 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   text([f.model ? `Model: ${f.model === 'sbg' ? 'sBG (shifted-beta-geometric)' : 'BG/NBD + Gamma-Gamma'} (${f.chosen_by}): ${f.reason}` : noForecastSentence(f)]);
   if (none) text([none]);
   // Without replicates (the job's `replicates: 0`) there is no interval: said, and no bound blocks below
-  // (they repeated the central values under "Lower bound of the 80 % interval").
+  // (they repeated the central values under "Lower bound of the 80 % interval"). The interval's and the
+  // backtest's lines are report.html's and the explorer's words (forecastTrust).
   const drawn = f.bootstrap.replicates > 0;
-  text([drawn
-    ? `Interval: ${Math.round(f.interval * 100)} %, seeded bootstrap over customers, ${f.bootstrap.replicates} replicates (seed ${f.bootstrap.seed})${f.bootstrap.note ? `; ${f.bootstrap.note}` : ''}`
-    : `Interval: none${f.bootstrap.note ? ` (${f.bootstrap.note})` : ''}`]);
-  const bt = f.backtest;
-  text([bt ? (bt.mape !== null ? `Backtest: refit on the data up to ${bt.cutoff.slice(0, 10)} (${bt.holdout_days} days back), predicted vs realized LTV at the as-of time: MAPE ${(bt.mape * 100).toFixed(1)} %, bias ${(bt.bias! * 100).toFixed(1)} %` : `Backtest: none${bt.note ? ` (${bt.note})` : ''}`) : 'Backtest: none']);
+  for (const line of forecastTrust(f)) text([line]);
   text(['Plain: realized, complete · italic grey: realized, partial · blue italic on blue: predicted'], { italic: true, color: { argb: 'FF595959' } });
   text([]);
   if (chart) {
@@ -109,7 +107,7 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   }
   for (const bound of drawn ? (['lower', 'upper'] as const) : []) {
     text([]);
-    text([`${bound === 'lower' ? 'Lower' : 'Upper'} bound of the ${Math.round(f.interval * 100)} % interval (predicted cells)`], { bold: true });
+    text([`${bound === 'lower' ? 'Lower' : 'Upper'} bound of the ${Math.round(f.interval * 100)} % interval of the fitted parameters (predicted cells)`], { bold: true });
     for (const row of f.rows) {
       if (row.cells.length === 0) continue;
       const values: (string | number | null)[] = [row.title, row.customers, ...Array.from({ length: H }, (_, p) => row.cells.find((c) => c.period === p)?.[bound].revenue ?? null)];
@@ -127,6 +125,7 @@ export function writeForecastSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   for (const fit of f.fits) {
     text([fit.group, fit.model, fit.customers, fit.converged ? 'yes' : 'no', fit.log_likelihood, Object.entries(fit.params).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(', '), fit.message]);
   }
+  const bt = f.backtest;
   if (bt && bt.cohorts.length) {
     text([]);
     text(['Backtest by cohort', 'Customers', 'Predicted', 'Realized', 'Error'], { bold: true });

@@ -156,10 +156,11 @@ describe('predicted cells on the served page', () => {
       expect(shown).toBeGreaterThan(50);
     }
     await page.selectOption('#ctl-accounting', 'revenue');
-    // Where the predictions come from, in words, with the backtest's error.
+    // Where the predictions come from, in words, with what the interval leaves out and the backtest's error
+    // (the exact sentences on real data: forecastTrust.test.ts).
     const note = await page.textContent('.forecast-note');
     expect(note).toContain('sBG');
-    expect(note).toContain(`${Math.round(f!.interval * 100)} % interval`);
+    expect(note).toContain(`Interval: ${Math.round(f!.interval * 100)} % of the fitted parameters (seeded bootstrap over customers, ${f!.bootstrap.replicates} replicates`);
     expect(note).toContain(`MAPE ${(f!.backtest!.mape! * 100).toFixed(1)} %`);
   });
 

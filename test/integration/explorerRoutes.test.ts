@@ -128,7 +128,7 @@ describe('explorer JSON routes', () => {
     for (const x of runs) {
       const f = JSON.parse(await readFile(join(fx.reportsDir, TENANT, 'runs', x.run_id, 'data', 'forecast.json'), 'utf8')) as { reason: string };
       expect(f.reason).toMatch(/^no forecast: /);
-      expect(x.forecast).toEqual({ model: null, chosen_by: 'auto', reason: f.reason, matrix: 'days-month-cohort', horizon_months: 24, interval: null, backtest: null, none: null, min_cohort_customers: 20, cohorts_predicted: [] });
+      expect(x.forecast).toEqual({ model: null, chosen_by: 'auto', reason: f.reason, matrix: 'days-month-cohort', horizon_months: 24, interval: null, bootstrap: { replicates: 0, seed: 17 }, backtest: null, none: null, min_cohort_customers: 20, cohorts_predicted: [] });
     }
     // Each run's headline as its ltv.json has it (the manifest's copy), for the page to show at once.
     for (const x of runs) {

@@ -320,7 +320,7 @@ describe('forecast in a run', () => {
     await wb.xlsx.readFile(join(latest.dir, 'ltv.xlsx'));
     const first: string[] = [];
     wb.getWorksheet('Forecast')!.eachRow((row) => first.push(String(row.getCell(1).value ?? '')));
-    expect(first).toContain(`Interval: none (${noInterval})`);
+    expect(first).toContain(`Interval: none (${noInterval}).`);
     expect(first.filter((t) => /bound of the/.test(t))).toEqual([]);
     // Nor do the charts name a band, nor the explorer's brief an interval.
     const texts = (svg: string): string[] => [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
@@ -469,7 +469,7 @@ describe('forecast in a run', () => {
     await wb.xlsx.readFile(join(dir, 'ltv.xlsx'));
     const ws = wb.getWorksheet('Forecast')!;
     expect(ws.getRow(2).getCell(1).value).toBe('No forecast: the BG/NBD fit did not converge: no customer has bought twice: purchase rates cannot be estimated');
-    expect(ws.getRow(4).getCell(1).value).toBe('Backtest: none');
+    expect(ws.getRow(4).getCell(1).value).toBe('Backtest: none.');
   }, 120_000);
 
   it('a tenant with no customer (only payments of 0): no forecast, saying so rather than that a fit did not converge', async () => {

@@ -6,6 +6,7 @@ import { clear, h, option } from './dom.js';
 import { formatCell, formatCount, formatMoney } from './format.js';
 import { renderHeatmap } from './heatmap.js';
 import type { ForecastBrief } from '../explorerApi.js';
+import { forecastTrust } from '../../report/forecastTrust.js';
 import type { ViewMatrix, ViewRow } from './view.js';
 
 export interface Choice {
@@ -149,13 +150,10 @@ export function clearMatrix(parts: ReportParts): void {
   clear(parts.heatmap);
 }
 
-/** Where the predictions come from, in one line. */
+/** Where the predictions come from and how far to trust them (the Forecast sheet's words), in one line. */
 export function forecastNote(f: ForecastBrief): string {
-  const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
   const model = f.model === 'sbg' ? 'shifted-beta-geometric (sBG)' : f.model === 'bgnbd' ? 'BG/NBD + Gamma-Gamma' : String(f.model);
-  const backtest = f.backtest && f.backtest.mape !== null ? ` Backtest (refitted on the data up to ${f.backtest.cutoff.slice(0, 10)}): MAPE ${pct(f.backtest.mape)}, bias ${f.backtest.bias === null ? '—' : `${f.backtest.bias > 0 ? '+' : ''}${pct(f.backtest.bias)}`}.` : '';
-  const interval = f.interval === null ? 'no interval (replicates 0)' : `${Math.round(f.interval * 100)} % interval`;
-  return `Predicted cells (≈): ${model} forecast to ${f.horizon_months} months, ${interval}.${backtest}`;
+  return `Predicted cells (≈): ${model} forecast to ${f.horizon_months} months. ${forecastTrust(f).join(' ')}`;
 }
 
 /** Why a run has no predictions; the forecast's reason (`no forecast: …`) is not prefixed a second time. */
