@@ -79,11 +79,20 @@ export class JobCatalog {
   private readonly cache = new Map<string, { key: string; entry: CatalogJob | null }>();
   /** File name → its last valid definition, kept while the file is invalid; dropped with the file. */
   private readonly lastValid = new Map<string, CatalogJob>();
+  private readonly learned: ((jobs: KnownJob[]) => void)[] = [];
 
   constructor(
     private readonly jobsDir: string,
     private readonly env: Env,
   ) {}
+
+  /**
+   * Calls `listener` with every job file each time a read finds a file new or changed (the first read finds
+   * them all): the worker's per-job counters start at 0 then (startOps).
+   */
+  onLearned(listener: (jobs: KnownJob[]) => void): void {
+    this.learned.push(listener);
+  }
 
   /** The valid jobs. */
   async list(): Promise<CatalogJob[]> {
@@ -94,6 +103,7 @@ export class JobCatalog {
   async known(): Promise<KnownJob[]> {
     const files = await listJobFiles(this.jobsDir).catch(() => [] as string[]);
     const out: KnownJob[] = [];
+    let learned = false;
     for (const name of files) {
       const file = join(this.jobsDir, name);
       const st = await stat(file).catch(() => null);
@@ -103,12 +113,14 @@ export class JobCatalog {
       if (hit?.key !== key) {
         hit = { key, entry: st ? await this.load(file) : null };
         this.cache.set(name, hit);
+        learned = true;
         if (hit.entry) this.lastValid.set(name, hit.entry);
       }
       out.push({ name: basename(name, extname(name)), entry: hit.entry ?? this.lastValid.get(name) ?? null, invalid: !hit.entry });
     }
     for (const name of this.cache.keys()) if (!files.includes(name)) this.cache.delete(name);
     for (const name of this.lastValid.keys()) if (!files.includes(name)) this.lastValid.delete(name);
+    if (learned) for (const listener of this.learned) listener(out);
     return out;
   }
 

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import { answerMetrics, answerReadyz, reportsReadable, sendHealth, type ReadinessCheck } from '../metrics/checkReadiness.js';
-import { createMetrics, emailOutcome, QUEUE_STATES, type JobFreshness, type Metrics } from '../metrics/createMetrics.js';
+import { createMetrics, emailOutcome, QUEUE_STATES, RUN_OUTCOMES, type JobFreshness, type Metrics } from '../metrics/createMetrics.js';
 import type { NotifyOutcome } from '../notify/deliverOnce.js';
 import { STAGES, type RowsChecked, type RunResult } from '../pipeline.js';
 import { within } from './closeWithin.js';
@@ -131,6 +131,20 @@ export function startOps(deps: {
   // gauges had its name. prom-client escapes quotes and backslashes. A name no job file can have (a run
   // added by some other producer) is "unknown".
   const jobLabel = (name: string | undefined): string => (name !== undefined && jobNameProblem(name) === null ? name : 'unknown');
+  // Each job's counters exist at 0 from the moment this worker knows its file (at start, and when a file appears
+  // or changes), as prometheus.io/docs/practices/instrumentation advises: Prometheus takes a series' first
+  // sample as its start, so a counter first exported by a run was counted 0 by increase(), and every worker
+  // process's first run went unseen (LtvQuarantineShareHigh over 2 days never fired with a daily job and
+  // workers redeployed every 2 days). Kept when the file goes, as counted series are.
+  catalog.onLearned((known) => {
+    for (const k of known) {
+      const name = k.entry?.job.name ?? k.name;
+      if (jobLabel(name) !== name) continue;
+      for (const outcome of RUN_OUTCOMES) metrics.runs.inc({ ltv_job: name, outcome }, 0);
+      for (const rows of [metrics.rowsRead, metrics.rowsQuarantined, metrics.rowsDuplicate]) rows.inc({ ltv_job: name }, 0);
+    }
+  });
+  void catalog.known().catch(() => undefined);
   // The stages an attempt ran: a completed run's, or those of an attempt that published and failed for its
   // email (the retry that sends computes nothing and reports no stage).
   const observeStages = (result: RunResult): void => {

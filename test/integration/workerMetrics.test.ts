@@ -109,13 +109,47 @@ test('worker /metrics after a published and a failed run; a restarted worker sti
   const w2 = h.worker(OPS);
   await w2.ready;
   m = await scrape(w2);
-  expect(sampleValue(m, 'ltv_runs_total', { ltv_job: 'nightly', outcome: 'published' })).toBeUndefined();
+  expect(sampleValue(m, 'ltv_runs_total', { ltv_job: 'nightly', outcome: 'published' })).toBe(0);
   expect(sampleValue(m, 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2); // the metric keeps whole milliseconds
   expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: 'broken' })).toBe(failedJob!.finishedOn! / 1000);
   await w2.close(1_000);
   await q.close();
   await events.close();
 }, 120_000); // two real runs and two worker starts: seconds on an idle machine, far more on a shared one
+
+test('a fresh worker exports each job\'s counters at 0 before any run, and a job file added later gets them too', async () => {
+  // Prometheus takes a series' first sample as its start: a counter first exported by a run was counted 0 by
+  // increase(), so each worker process's first run went unseen (LtvQuarantineShareHigh, LtvRunsRetrying).
+  await h.writeJob('nightly', { schedule: { cron: '0 6 * * *', timezone: 'UTC' } });
+  // Invalid from the start: its runs fail and are counted under its name, so its counters are there too.
+  await writeFile(join(h.jobsDir, 'half saved.json'), '{"tenant": "x", "inputs": [');
+  const w = h.worker(OPS);
+  await w.ready;
+  const counters = (m: Map<string, Family>, name: string) =>
+    m.get(name)!.samples.map((s) => `${JSON.stringify(s.labels)} ${s.value}`).sort();
+  const zeros = (jobs: string[]) => ({
+    runs: jobs.flatMap((j) => ['failed', 'published', 'retrying'].map((o) => `{"ltv_job":${JSON.stringify(j)},"outcome":"${o}"} 0`)).sort(),
+    rows: jobs.map((j) => `{"ltv_job":${JSON.stringify(j)}} 0`).sort(),
+  });
+  let m = await scrape(w);
+  let want = zeros(['half saved', 'nightly']);
+  expect(counters(m, 'ltv_runs_total')).toEqual(want.runs);
+  for (const name of ['ltv_input_rows_total', 'ltv_quarantined_rows_total', 'ltv_duplicate_rows_total']) expect(counters(m, name), name).toEqual(want.rows);
+  // Histograms and the emails' kind × outcome are left to their first observation.
+  expect(m.get('ltv_run_duration_seconds')!.samples).toEqual([]);
+  expect(m.get('ltv_emails_total')!.samples).toEqual([]);
+
+  // A job file added while the worker runs: its counters appear before its first run.
+  await h.writeJob('weekly', {});
+  want = zeros(['half saved', 'nightly', 'weekly']);
+  m = await waitFor('the new job\'s counters', async () => {
+    const f = await scrape(w);
+    return counters(f, 'ltv_runs_total').length === want.runs.length ? f : undefined;
+  });
+  expect(counters(m, 'ltv_runs_total')).toEqual(want.runs);
+  for (const name of ['ltv_input_rows_total', 'ltv_quarantined_rows_total', 'ltv_duplicate_rows_total']) expect(counters(m, name), name).toEqual(want.rows);
+  await w.close(1_000);
+}, 60_000);
 
 test('a reports directory that cannot be read keeps its jobs\' last publication times (the stale alert needs them), said once', async () => {
   // With alert_after, the stale-report watch scans the same directory every 50 ms between the scrapes.
@@ -226,7 +260,7 @@ test('a job named with a space, quotes, a backslash or an accent is enqueued by 
   // The failed run's rows are counted too (they were in no counter: the quarantine-share alert missed them).
   expect(sampleValue(m, 'ltv_input_rows_total', { ltv_job: weird })).toBe(2);
   expect(sampleValue(m, 'ltv_quarantined_rows_total', { ltv_job: weird })).toBe(1);
-  expect(sampleValue(m, 'ltv_duplicate_rows_total', { ltv_job: weird })).toBeUndefined();
+  expect(sampleValue(m, 'ltv_duplicate_rows_total', { ltv_job: weird })).toBe(0);
   expect(sampleValue(m, 'ltv_job_last_failure_timestamp_seconds', { ltv_job: weird })).toBe((await q.getJob(bad.id))!.finishedOn! / 1000);
   for (const f of m.values()) for (const s of f.samples) expect(s.labels.ltv_job, f.name).not.toBe('unknown');
   // A path, a hidden file or a control character is still no job name, in one line saying why.
