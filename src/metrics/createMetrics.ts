@@ -179,11 +179,11 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
   return metrics;
 }
 
-/** Counts one answered HTTP request (the server's `onRequest` hook). */
-export function recordRequest(metrics: Metrics, r: { route: string; method: string; status: number; seconds: number }): void {
+/** Counts one answered HTTP request (the server's `onRequest` hook); its duration when known. */
+export function recordRequest(metrics: Metrics, r: { route: string; method: string; status: number; seconds: number | null }): void {
   const method = methodLabel(r.method);
   metrics.httpRequests.inc({ route: r.route, method, status: String(r.status) });
-  metrics.httpDuration.observe({ route: r.route, method }, r.seconds);
+  if (r.seconds !== null) metrics.httpDuration.observe({ route: r.route, method }, r.seconds);
 }
 
 /** The `outcome` label of an email: a delivery status, or `already_sent` when its record said so. */

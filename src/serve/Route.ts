@@ -86,5 +86,6 @@ export interface RequestRecord {
   route: string;
   method: string;
   status: number;
-  seconds: number;
+  /** null: not known (a request Node's parser refused: when it began is not known). */
+  seconds: number | null;
 }

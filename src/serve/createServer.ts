@@ -17,7 +17,7 @@ import { compileRoutes, matchRoute } from './matchRoute.js';
 import { RateLimiter } from './RateLimiter.js';
 import { bodyTooLarge, checkJsonContent, ClientGoneError, continueBody, readJsonBody } from './readJsonBody.js';
 import { parserErrorMessage } from './parserErrorMessage.js';
-import { familyOfPath, originForm, refusedTarget, targetOverflowed } from './requestTarget.js';
+import { familyOfPath, originForm, refusedMethod, refusedTarget, targetOverflowed } from './requestTarget.js';
 import type { AuthScheme, Mount, MountAuth, RequestRecord, Route, RouteContext } from './Route.js';
 import { RunCatalog } from './runCatalog.js';
 import { RunStore } from './RunStore.js';
@@ -517,7 +517,7 @@ export function createServer(opts: ServerOptions): LtvServer {
     const family = familyOfPath(refusedTarget(err.rawPacket, err.bytesParsed));
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     logger.info({ req_id: requestId, code: err.code }, 'request refused by the HTTP parser');
-    connections.answerSocketError(socket, family, requestId, (bodyArriving) =>
+    const refusal = (bodyArriving: boolean): HttpError =>
       timeout && bodyArriving ? bodyTimeout()
       : timeout ? new HttpError('REQUEST_TIMEOUT', `The request headers were not received in time (within ${headersTimeoutMs / 1000} s)`)
       // Node's limit counts the target with the headers: a long URL was answered "headers are too large".
@@ -527,7 +527,15 @@ export function createServer(opts: ServerOptions): LtvServer {
       : err.reason === 'Content-Length overflow' ? new HttpError('PAYLOAD_TOO_LARGE', 'Request body is larger than 65536 bytes (its Content-Length says so)')
       // A chunk's size likewise (it was "a chunk size must be hexadecimal digits", which it is).
       : err.reason === 'Chunk size overflow' ? new HttpError('PAYLOAD_TOO_LARGE', 'Request body is larger than 65536 bytes (a chunk\'s size says so)')
-      : new HttpError('VALIDATION_ERROR', parserErrorMessage(err.code, err.reason)));
+      : new HttpError('VALIDATION_ERROR', parserErrorMessage(err.code, err.reason));
+    connections.answerSocketError(socket, family, requestId, (bodyArriving) => {
+      const error = refusal(bodyArriving);
+      // A request whose body was arriving is counted when its own answer finishes (accessLog); one refused
+      // whole reached no route and was in no metric (a flood of oversized headers went unseen): `unmatched`,
+      // by its method when the parser read one. When it began is not known: no duration.
+      if (!bodyArriving) opts.onRequest?.({ route: 'unmatched', method: refusedMethod(err.rawPacket, err.bytesParsed) ?? 'other', status: error.status, seconds: null });
+      return error;
+    });
   });
 
   // CONNECT (a proxy's method) never reaches the request handler: without an answer Node would drop the

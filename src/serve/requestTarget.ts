@@ -21,16 +21,25 @@ export function originForm(target: string): string {
 }
 
 /**
- * The target of the request the parser refused, when it got that far: the last request line begun before
- * the error in the bytes it was parsing (a pipelined packet holds the requests before it too); '' if none.
+ * The request line (method, target) of the request the parser refused, when it got that far: the last one
+ * begun before the error in the bytes it was parsing (a pipelined packet holds the requests before it too).
  */
-export function refusedTarget(packet: Buffer | undefined, bytesParsed: number | undefined): string {
-  if (!packet) return '';
-  const lines = (text: string): RegExpMatchArray[] => [...text.matchAll(/(?:^|\n)[A-Z]+ (\S+)/g)];
+function refusedLine(packet: Buffer | undefined, bytesParsed: number | undefined): RegExpMatchArray | undefined {
+  if (!packet) return undefined;
+  const lines = (text: string): RegExpMatchArray[] => [...text.matchAll(/(?:^|\n)([A-Z]+) (\S+)/g)];
   const before = lines(packet.subarray(0, bytesParsed ?? packet.length).toString('latin1'));
   // An error inside the request line itself may be reported before its target: then the first line.
-  const line = before.at(-1) ?? lines(packet.toString('latin1'))[0];
-  return originForm(line?.[1] ?? '');
+  return before.at(-1) ?? lines(packet.toString('latin1'))[0];
+}
+
+/** The target of the request the parser refused (refusedLine); '' if none. */
+export function refusedTarget(packet: Buffer | undefined, bytesParsed: number | undefined): string {
+  return originForm(refusedLine(packet, bytesParsed)?.[2] ?? '');
+}
+
+/** The method of the request the parser refused (refusedLine); undefined if none. */
+export function refusedMethod(packet: Buffer | undefined, bytesParsed: number | undefined): string | undefined {
+  return refusedLine(packet, bytesParsed)?.[1];
 }
 
 /**

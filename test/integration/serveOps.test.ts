@@ -3,6 +3,7 @@
 // with the admin key and is read-only unless LTV_BULL_BOARD_WRITE allows.
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { beforeEach, expect, test } from 'vitest';
@@ -86,6 +87,43 @@ test('serve /metrics counts requests by route template and status, never by URL;
     expect(away.text).not.toContain(h.dir);
     renameSync(`${reportsDir}.away`, reportsDir);
     expect((await get('/readyz', {})).status).toBe(200);
+  } finally {
+    await s.stop();
+  }
+});
+
+/** Sends `bytes` on a new connection; the status line of the answer, once the server has closed it. */
+function rawStatus(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(raw.split('\r\n')[0]!));
+    socket.write(bytes);
+  });
+}
+
+test('serve /metrics counts the requests Node\'s HTTP parser refuses (400, 414, 431) under route "unmatched"', async () => {
+  const reportsDir = join(h.dir, 'served');
+  mkdirSync(reportsDir);
+  const ops = mountOps(h.env, { reportsDir, queue: null });
+  const s = await startServer({ reportsDir, extraRoutes: ops.routes, onRequest: ops.onRequest });
+  try {
+    const fill = 'a'.repeat(20_000);
+    // Node's limit is 16 KiB for the target and the headers together.
+    expect(await rawStatus(s.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Fill: ${fill}\r\n\r\n`)).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(await rawStatus(s.port, `GET /${fill} HTTP/1.1\r\nHost: x\r\n\r\n`)).toBe('HTTP/1.1 414 URI Too Long');
+    expect(await rawStatus(s.port, `POST /healthz HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n`)).toBe('HTTP/1.1 400 Bad Request');
+    // No request line the parser could read: no method either.
+    expect(await rawStatus(s.port, 'hello\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+    const m = parseExposition((await httpRequest(s.port, '/metrics')).text);
+    const unmatched = m.get('ltv_http_requests_total')!.samples.filter((x) => x.labels.route === 'unmatched');
+    expect(unmatched.map((x) => `${x.labels.method} ${x.labels.status} ${x.value}`).sort()).toEqual(['GET 414 1', 'GET 431 1', 'POST 400 1', 'other 400 1']);
+    // When such a request began is not known: no latency is made up for it.
+    expect(m.get('ltv_http_request_duration_seconds')!.samples.filter((x) => x.labels.route === 'unmatched')).toEqual([]);
+    // Each is logged once still, as before.
+    expect(s.logLines.filter((l) => l.msg === 'request refused by the HTTP parser')).toHaveLength(4);
   } finally {
     await s.stop();
   }
