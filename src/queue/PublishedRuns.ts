@@ -27,8 +27,11 @@ export class PublishedRuns {
   private readonly runs = new Map<string, PublishedRun>();
   /** The last scan's answer: kept while the directory cannot be read (see lastPublishedByJob). */
   private last = new Map<string, number>();
-  /** Why the last scan could not read the reports directory or a tenant's runs/ (for one warning), else null. */
-  problem: string | null = null;
+  /**
+   * Why the last scan could not read the reports directory or a tenant's runs/ (for one warning), and that
+   * path (for the line saying it can be read again), else null.
+   */
+  problem: { path: string; text: string } | null = null;
 
   constructor(readonly reportsDir: string) {}
 
@@ -44,12 +47,12 @@ export class PublishedRuns {
       tenants = (await readdir(this.reportsDir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      this.problem = code === 'ENOENT' && this.last.size === 0 ? null : `${this.reportsDir} cannot be read (${code ?? (e as Error).message})`;
+      this.problem = code === 'ENOENT' && this.last.size === 0 ? null : { path: this.reportsDir, text: `${this.reportsDir} cannot be read (${code ?? (e as Error).message})` };
       return new Map(this.last);
     }
     const byJob = new Map<string, number>();
     const seen = new Set<string>();
-    let problem: string | null = null;
+    let problem: PublishedRuns['problem'] = null;
     for (const tenant of tenants) {
       const runsDir = join(this.reportsDir, tenant, 'runs');
       let ids: string[];
@@ -60,7 +63,7 @@ export class PublishedRuns {
         const code = (e as NodeJS.ErrnoException).code;
         // A tenant folder without runs/ (yet) has published nothing; one that cannot be read keeps its runs.
         ids = code === 'ENOENT' ? [] : [...this.runs.keys()].filter((k) => k.startsWith(`${tenant}/`)).map((k) => k.slice(tenant.length + 1));
-        if (code !== 'ENOENT') problem ??= `${runsDir} cannot be read (${code ?? (e as Error).message})`;
+        if (code !== 'ENOENT') problem ??= { path: runsDir, text: `${runsDir} cannot be read (${code ?? (e as Error).message})` };
       }
       const newestOf = new Set<string>();
       for (const id of ids.sort(newestRunFirst)) {

@@ -72,7 +72,7 @@ export function startOps(deps: {
   };
   const failures = new Map<string, number>();
   /** Per reports directory, the read problem last logged (null: none, or said to be over). */
-  const saidProblem = new Map<string, string | null>();
+  const saidProblem = new Map<string, PublishedRuns['problem']>();
   const redisReady = (): boolean => redis.status === 'ready';
   // The shard jobs of sharded runs (SPEC §12), counted beside the runs: a backlog of shards no worker takes
   // (every worker with LTV_SHARD_CONCURRENCY=0) showed as one run `waiting-children` and nothing else. Read
@@ -94,11 +94,14 @@ export function startOps(deps: {
       // publications are kept meanwhile (PublishedRuns), so the stale-report alert can still fire. Compared
       // with what was said last, not with the scanner's state before this scan: the stale-report watch scans
       // the same scanner, and the change it saw first went unsaid.
+      // The end names the path the warning named: a tenant's runs/ (it said the reports directory, readable
+      // all along).
       const before = saidProblem.get(dir) ?? null;
-      if (scanner.problem !== before) {
-        if (scanner.problem) logger.warn({ reports_dir: dir }, `${scanner.problem}: the last publication times known are kept until it can be read again`);
-        else logger.info({ reports_dir: dir }, `${dir} can be read again`);
-        saidProblem.set(dir, scanner.problem);
+      const now = scanner.problem;
+      if (now?.text !== before?.text) {
+        if (now) logger.warn({ reports_dir: dir }, `${now.text}: the last publication times known are kept until it can be read again`);
+        else if (before) logger.info({ reports_dir: dir }, `${before.path} can be read again`);
+        saidProblem.set(dir, now);
       }
       for (const [job, ms] of byJob) published.set(job, Math.max(published.get(job) ?? 0, ms));
     }

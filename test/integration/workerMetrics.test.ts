@@ -1,7 +1,7 @@
 // SPEC §11 on the worker: /metrics, /healthz and /readyz on LTV_METRICS_PORT after real runs, parsed with a
 // strict exposition parser; a fresh worker learns the last publication from the reports directory and the
 // last failure from Redis; /readyz follows a (private) Redis going away and coming back.
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { enqueueRun } from '../../src/queue/enqueueRun.js';
@@ -151,7 +151,7 @@ test('a fresh worker exports each job\'s counters at 0 before any run, and a job
   await w.close(1_000);
 }, 60_000);
 
-test('a reports directory that cannot be read keeps its jobs\' last publication times (the stale alert needs them), said once', async () => {
+test('a reports directory or a tenant\'s runs/ that cannot be read keeps its jobs\' last publication times (the stale alert needs them), said once each way naming the path', async () => {
   // With alert_after, the stale-report watch scans the same directory every 50 ms between the scrapes.
   await h.writeJob('nightly', { max_bad_row_share: 0.5, alert_after: '30d', reports_dir: h.reportsDir }, CSV);
   const { log, lines } = captureLogger();
@@ -181,6 +181,23 @@ test('a reports directory that cannot be read keeps its jobs\' last publication 
   await new Promise((r) => setTimeout(r, 200));
   expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
   expect(said(/reports can be read again$/).map((l) => l.level)).toEqual([30]);
+
+  // A tenant's runs/ likewise: a symlink to itself in its place, ELOOP, which stops root too (chmod does not).
+  // Its end is said naming runs/, as its warning does (it named the reports directory, readable all along).
+  const runs = join(h.reportsDir, 'nightly', 'runs');
+  const from = lines.length;
+  await rename(runs, `${runs}.away`);
+  await symlink('runs', runs);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
+  await unlink(runs);
+  await rename(`${runs}.away`, runs);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(sampleValue(await scrape(w), 'ltv_job_last_published_timestamp_seconds', { ltv_job: 'nightly' })).toBeCloseTo(publishedS, 2);
+  expect(lines.slice(from).filter((l) => l.reports_dir === h.reportsDir).map((l) => [l.level, l.msg])).toEqual([
+    [40, `${runs} cannot be read (ELOOP): the last publication times known are kept until it can be read again`],
+    [30, `${runs} can be read again`],
+  ]);
   await w.close(1_000);
   await q.close();
   await events.close();
