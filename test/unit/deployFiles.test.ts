@@ -85,7 +85,10 @@ describe('.deploy monitoring files', () => {
     const doc = parse(read('.deploy/alerts.yml')) as { groups: { name: string; rules: Record<string, unknown>[] }[] };
     const rules = doc.groups.flatMap((g) => g.rules);
     // SPEC §11 / issue 20: stale report, failing runs, quarantine share, queue backlog.
-    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['LtvReportStale', 'LtvLastRunFailed', 'LtvQuarantineShareHigh', 'LtvQueueBacklog']));
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['LtvReportStale', 'LtvLastRunFailed', 'LtvQuarantineShareHigh', 'LtvQueueBacklog', 'LtvWorkerDown', 'LtvServeDown']));
+    // Every rule is listed where the README lists the alerts.
+    const readme = read('README.md');
+    for (const r of rules) expect(readme, String(r.alert)).toContain(`\`${String(r.alert)}\``);
     for (const r of rules) {
       expect(Object.keys(r).sort(), String(r.alert)).toEqual(['alert', 'annotations', 'expr', 'for', 'labels']);
       expect(r.alert).toMatch(/^Ltv[A-Za-z]+$/);
@@ -97,6 +100,8 @@ describe('.deploy monitoring files', () => {
     // The stale rule is the one-rule form the issue asks for: age against twice the schedule interval.
     // Fires with no worker left too: DNS service discovery drops stopped containers, and `up == 0` alone then has no series.
     expect(String(rules.find((r) => r.alert === 'LtvWorkerDown')!.expr)).toBe('up{job="ltv-worker"} == 0 or absent(up{job="ltv-worker"})');
+    // serve likewise: its scrape job (prometheus.yml, checked below) found through the compose DNS name too.
+    expect(String(rules.find((r) => r.alert === 'LtvServeDown')?.expr)).toBe('up{job="ltv-serve"} == 0 or absent(up{job="ltv-serve"})');
     expect(String(rules.find((r) => r.alert === 'LtvReportStale')!.expr)).toMatch(/time\(\) - max by \(ltv_job\) \(ltv_job_last_published_timestamp_seconds\)\s+> 2 \* max by \(ltv_job\) \(ltv_job_schedule_interval_seconds\)/);
   });
 
