@@ -26,7 +26,7 @@ import { runLevelWarnings } from './ltv/runWarnings.js';
 import type { NotifyEffects, NotifyOutcome } from './notify/deliverOnce.js';
 import { expandMatrices, expandRuns, type RunMatrix } from './ltv/cellRuns.js';
 import { computeRun, configuredMatrices, copyQuarantine, runTenantIds, type RunFacts, type RunModel, type TenantModel } from './ltv/computeRun.js';
-import { ADAPTY_SNAPSHOT_SPECS, type Forecast, type InputStats, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
+import { ADAPTY_SNAPSHOT_SPECS, type Forecast, type InputStats, type RatesFile, type RunStats, type RunWarning, type Summary, type TenantReport } from './ltv/model.js';
 import { RUN_FILES } from './ltv/runFiles.js';
 import { abandonRun, ANY_REPORTS_DIR, PUBLISH_TENANTS, sealRun, switchRun, findPublishedRun, finishPublishedRun, newestRunFirst, refuseLinkOut, reserveRun, RUN_DIR, runIdFor, type RunSlot } from './publish/publishRun.js';
 import { CHART_SCALE, chartSvg } from './report/renderChart.js';
@@ -443,6 +443,7 @@ export interface Ingested {
   read: Awaited<ReturnType<typeof readInputs>>;
   check: CheckResult;
   inputs: InputStats[];
+  rates: RatesFile | null;
 }
 
 /** The ingest stage: every input read and checked into checked_rows, bad rows counted (SPEC §3). */
@@ -452,7 +453,7 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
   await installMacros(wh, job.timezone);
   await mkdir(`${rw.dbPath}.in`);
   const label = job.file;
-  await loadRates(wh, job.rates, job.baseDir, { currency: job.currency, scratchDir: `${rw.dbPath}.in`, label });
+  const rates = await loadRates(wh, job.rates, job.baseDir, { currency: job.currency, scratchDir: `${rw.dbPath}.in`, label });
   const files = await resolveInputs(job, wh, label, effects.signal);
   const read = await readInputs(wh, files, { currency: job.currency, tenant: job.tenant, scratchDir: `${rw.dbPath}.in`, signal: effects.signal, minEventTime: job.min_event_time, ratesGiven: job.rates !== undefined, asOf: run.asOf.toISOString() });
   const check = await checkRows(wh);
@@ -471,7 +472,7 @@ export async function ingestStage(run: RunContext, rw: RunWarehouse): Promise<In
     throw new AppError('DATA', `${what}: nothing was published (the report would be empty, and the last published run stays); check the export`);
   }
   await refuseBadShare(run, wh, check);
-  return { files, read, check, inputs };
+  return { files, read, check, inputs, rates };
 }
 
 /**
@@ -569,7 +570,7 @@ export async function runPipeline(job: Job, effects: RunEffects): Promise<RunRes
 /** Ingest, then the warehouse's tables every tenant's numbers come from (buildFacts.ts); leaves the compute stage open. */
 export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFacts> {
   const { wh } = rw;
-  const { files, read, check, inputs } = await ingestStage(run, rw);
+  const { files, read, check, inputs, rates } = await ingestStage(run, rw);
   run.enter('compute', 'computing LTV', check.rows);
   // One tenant (the usual case): the view gives tenant_id as a constant, so the hash tables and sorts
   // keyed by (tenant_id, …) that read it compare no text for it (10 M rows: duplicates and payments
@@ -584,7 +585,7 @@ export async function buildRun(run: RunContext, rw: RunWarehouse): Promise<RunFa
   const { newest_transaction_at: _, ...stats } = runStats(check, d, sumMovements(m));
   refuseAllAfterAsOf(run, stats);
   return {
-    stats, tenants: check.tenants, local,
+    stats, tenants: check.tenants, local, rates,
     tenantFacts: tenantFacts({ counts: counted.check.counts, inputs: counted.inputs, tenants: d.tenants ?? [], movements: m }),
     subscriptionTenants: d.subscription_tenants ?? [],
   };
@@ -774,6 +775,7 @@ export async function runStages(
         warnings: r.own.warnings,
         summary: r.summary,
         inputs: r.own.inputs,
+        ...(model.rates === undefined ? {} : { rates: model.rates }),
         stats: { ...r.own.stats },
         timings_ms: { ...timings },
         run_tenant_count: rendered.length,
@@ -1001,6 +1003,7 @@ function tenantReport(run: RunContext, model: RunModel, t: TenantModel, runId: s
     generated_at: new Date().toISOString(),
     duration_ms: 0,
     inputs: t.inputs,
+    ...(model.rates === undefined ? {} : { rates: model.rates }),
     stats: t.stats,
     summary: t.summary,
     matrices,

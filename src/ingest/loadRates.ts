@@ -3,10 +3,14 @@
 // It is split by ltv's own CSV splitter (splitRecords.ts), as inputs are: DuckDB's reader, given the file
 // itself, counted lines without the blank ones, blamed the header for a data line with a field too many or
 // too few (its sniffer took that line for the header), and read a directory's or a glob's files.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { AppError } from '../config/AppError.js';
+import type { RatesFile } from '../ltv/model.js';
 import { literalPath } from '../warehouse/literalPath.js';
 import { loadSql, quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
 import { duckdbReason, type Warehouse } from '../warehouse/openWarehouse.js';
@@ -22,17 +26,18 @@ export interface RatesOptions {
   label?: string;
 }
 
-export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string, opts: RatesOptions = {}): Promise<number> {
+/** Loads the rates table; returns what the run's outputs record of the file (null without one). */
+export async function loadRates(wh: Warehouse, ratesPath: string | undefined, baseDir: string, opts: RatesOptions = {}): Promise<RatesFile | null> {
   await wh.run(loadSql('03_create_rates'));
-  const n = ratesPath ? await insertRates(wh, isAbsolute(ratesPath) ? ratesPath : resolve(baseDir, ratesPath), opts) : 0;
+  const file = ratesPath ? await insertRates(wh, isAbsolute(ratesPath) ? ratesPath : resolve(baseDir, ratesPath), opts) : null;
   await wh.run(loadSql('04_rate_days'));
-  return n;
+  return file;
 }
 
 /** A rate as written: digits and a dot (no sign but +, no exponent, no separators), read exactly. */
 const RATE_TEXT = /^\s*\+?(\d+(\.\d*)?|\.\d+)\s*$/;
 
-async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Promise<number> {
+async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Promise<RatesFile> {
   const field = opts.label === undefined ? 'rates' : opts.label === 'command line' ? '--rates' : `${opts.label}: rates`;
   const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
     throw new AppError('CONFIG', e.code === 'ENOENT' ? `${field}: no file at ${path}` : `${field}: cannot read ${path} (${e.code ?? e.message})`);
@@ -71,7 +76,16 @@ async function insertRates(wh: Warehouse, path: string, opts: RatesOptions): Pro
     }
     checkRates(path, rows, opts.currency);
     await wh.run(`INSERT INTO rates SELECT currency, date, rate, line FROM (${sql}) WHERE currency <> $report`, { ...params, report: opts.currency ?? '' });
-    return rows.length;
+    // Which file it was, byte for byte: a reader can check the rates behind the numbers (SPEC §5 run metadata).
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(path), hash);
+    // checkRates let through only lines with a currency and a date.
+    const dates = rows.map((r) => r.date!).sort();
+    return {
+      path, sha256: hash.digest('hex'), lines: rows.length,
+      currencies: [...new Set(rows.map((r) => r.currency!))].sort(),
+      first_date: dates[0] ?? null, last_date: dates.at(-1) ?? null,
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

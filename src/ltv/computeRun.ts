@@ -16,7 +16,7 @@ import {
 } from './computeMatrix.js';
 import {
   ADAPTY_SNAPSHOT_SPECS, TIME_SEGMENTATIONS, matrixId,
-  type InputStats, type MatrixSpec, type PeriodType, type PeriodUnit, type RunStats, type RunWarning,
+  type InputStats, type MatrixSpec, type PeriodType, type PeriodUnit, type RatesFile, type RunStats, type RunWarning,
   type Segmentation, type Summary,
 } from './model.js';
 import { runLevelWarnings, staleAsOfWarning } from './runWarnings.js';
@@ -34,6 +34,8 @@ export interface RunFacts {
   local: string;
   /** The tenants whose payments carry renewal numbers or durations (the forecast's model choice, chooseModel.ts). */
   subscriptionTenants: string[];
+  /** The rates file ingest read (null: none); absent for a sharded run whose split an older release made. */
+  rates?: RatesFile | null;
 }
 
 /** A tenant's files the endpoint reads (RUN_FILES facts, customers; and its quarantine.csv), written by compute: render moves them into the run. */
@@ -75,6 +77,8 @@ export interface RunModel {
   configured: readonly MatrixSpec[];
   /** Every tenant of the inputs, sorted (the job's tenant when the inputs name none). */
   tenants: TenantModel[];
+  /** RunFacts.rates: every tenant's report records it. */
+  rates?: RatesFile | null;
 }
 
 export interface ComputeOptions {
@@ -365,6 +369,7 @@ export async function computeRun(wh: Warehouse, facts: RunFacts, o: ComputeOptio
     warnings: tenants.flatMap((t) => runLevelWarnings(t.tenant, t.warnings, tenants.length)),
     configured: o.matrices,
     tenants,
+    ...(facts.rates === undefined ? {} : { rates: facts.rates }),
   };
 }
 

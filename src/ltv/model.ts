@@ -141,6 +141,21 @@ export interface Summary {
   average_ltv_90d: number | null;
 }
 
+/** The exchange rates file a run read (SPEC §3 currency, §5 run metadata): which rates produced its numbers. */
+export interface RatesFile {
+  /** As inputs[].path: the job's path resolved against the job file's directory. */
+  path: string;
+  /** Of the file's bytes as read (compressed ones for a gzip file). */
+  sha256: string;
+  /** Its data lines (blank lines and the header are none). */
+  lines: number;
+  /** The codes it gives rates for, sorted (the report currency's, at 1, included when it has a line). */
+  currencies: string[];
+  /** Its earliest and latest date; null when it has no line. */
+  first_date: string | null;
+  last_date: string | null;
+}
+
 export interface TenantReport {
   schema_version: 1;
   tenant: string;
@@ -152,6 +167,8 @@ export interface TenantReport {
   generated_at: string;
   duration_ms: number;
   inputs: InputStats[];
+  /** The rates file the run read; null when the job gives none. Absent in reports written before it was recorded. */
+  rates?: RatesFile | null;
   stats: RunStats;
   summary: Summary;
   matrices: Matrix[];

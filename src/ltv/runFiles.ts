@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MatrixSpec, RunWarning, Summary } from './model.js';
+import type { MatrixSpec, RatesFile, RunWarning, Summary } from './model.js';
 
 export const RUN_FILES = {
   manifest: 'manifest.json',
@@ -101,6 +101,8 @@ export interface Manifest {
   /** e.g. a stale as-of time (src/ltv/runWarnings.ts); absent in older manifests. */
   warnings?: RunWarning[];
   inputs: { path: string; format: string; rows: number; quarantined: number; columns?: Record<string, string> }[];
+  /** The rates file the run read (ltv.json's `rates`); null without one, absent in older manifests. */
+  rates?: RatesFile | null;
   stats: Record<string, number>;
   timings_ms: Record<string, number>;
   /** Every file of the run but the manifest itself, by path relative to the run directory. */

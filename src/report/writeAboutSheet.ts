@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
-import { formatCount } from '../format/money.js';
+import { formatCount, formatGroupedCountOf } from '../format/money.js';
 import { addFactRow, addHeadingRow } from './factRows.js';
 import { localTime } from './localTime.js';
 import { matrixSheetName } from './matrixSheetName.js';
@@ -47,6 +47,15 @@ export function writeAboutSheet(
   addFactRow(sheet, 'As of (report time zone)', `${localTime(report.as_of, report.timezone)} (${report.timezone})`);
   addFactRow(sheet, 'Time zone', report.timezone);
   addFactRow(sheet, 'Currency', report.currency);
+  // Which rates produced the converted amounts (absent from a report written before they were recorded).
+  const { rates } = report;
+  if (rates === null) {
+    addFactRow(sheet, 'Exchange rates', `none: the job gives no rates file, so rows in a currency other than ${report.currency} are quarantined`, { wrapWidth });
+  } else if (rates !== undefined) {
+    const span = rates.first_date === null ? 'no rate' : `${rates.currencies.join(', ')}, ${rates.first_date} to ${rates.last_date ?? rates.first_date}`;
+    addFactRow(sheet, 'Exchange rates', `${rates.path} (${formatGroupedCountOf(rates.lines, 'line')}: ${span})`, { wrapWidth });
+    addFactRow(sheet, 'Exchange rates sha256', rates.sha256);
+  }
   addFactRow(sheet, 'Generated at (UTC)', report.generated_at);
   addFactRow(sheet, 'Duration (seconds)', Math.round(report.duration_ms / 100) / 10, { numFmt: '0.0' });
   addFactRow(sheet, 'Matrices', report.matrices.map((m) => m.id).join(', '), { wrapWidth });

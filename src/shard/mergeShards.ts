@@ -83,6 +83,7 @@ export async function mergeShards(
   const { tenants } = split.dedup;
   return {
     stats, tenants: split.check.tenants,
+    ...(split.rates === undefined ? {} : { rates: split.rates }),
     tenantFacts: counts && tenants && o.results.every((r) => r.tenants)
       ? tenantFacts({ counts, inputs: split.inputs, tenants, movements: [...movements.values()] })
       // A split or shard of the version before tenants had statistics of their own (a run in flight across an

@@ -9,7 +9,7 @@ import type { FileTenantCount } from '../ingest/checkRows.js';
 import { revenuecatFiles } from '../ingest/presets.js';
 import { storedColumns } from '../ingest/readInputs.js';
 import { dedup, type DedupStats } from '../ltv/buildFacts.js';
-import type { InputStats } from '../ltv/model.js';
+import type { InputStats, RatesFile } from '../ltv/model.js';
 import { countSetAside, ingestStage, openRunWarehouse, type RunContext } from '../pipeline.js';
 import { literalPath } from '../warehouse/literalPath.js';
 import { quoteIdent, quoteLiteral } from '../warehouse/loadSql.js';
@@ -22,6 +22,8 @@ export interface SplitManifest {
   /** Rows of each part. */
   partRows: number[];
   inputs: InputStats[];
+  /** The rates file ingest read (null: none); absent in a split an older release made. */
+  rates?: RatesFile | null;
   /** counts: each tenant's rows and bad rows per file, set-aside refunds included (absent in a split written before them). */
   check: { rows: number; quarantined: number; tenants: string[]; counts?: FileTenantCount[] };
   dedup: DedupStats;
@@ -45,7 +47,7 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
   const rw = await openRunWarehouse(run.job, run.log, run.effects.signal);
   const { wh } = rw;
   try {
-    const { files, read, check, inputs: ingested } = await ingestStage(run, rw);
+    const { files, read, check, inputs: ingested, rates } = await ingestStage(run, rw);
     run.enter('compute', `splitting into ${shards} shards`, check.rows);
     if (check.tenants.length === 1) await wh.run(read.checkedView(check.tenants[0]));
     const d = await dedup(wh, run.asOf);
@@ -89,7 +91,7 @@ export async function splitRun(run: RunContext, shards: number, paths: ShardPath
     await renameIntoPlace(staging, paths.split);
     run.log.info({ shards, part_rows: partRows, ms: Date.now() - started }, 'split done');
     return {
-      shards, partRows, inputs: counted.inputs,
+      shards, partRows, inputs: counted.inputs, rates,
       check: { rows: check.rows, quarantined: check.quarantined, tenants: check.tenants, counts: counted.check.counts },
       dedup: d, stored, revenuecatFiles: revenuecatFiles(files),
       subscription: read.columns.stored('renewal_number') || read.columns.stored('duration'),

@@ -1,11 +1,13 @@
 // SPEC §3 currency: the rates file as users write it (blank lines, a line with a field too many, ECB's
 // per-euro direction, a directory given by mistake), each mistake one line naming the file and the line.
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { loadJob } from '../../src/config/loadJob.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { csv, makeFixture, runJob, silentLogger } from '../helpers/runFixture.js';
+import { csv, makeFixture, readLatest, runJob, silentLogger } from '../helpers/runFixture.js';
+import { sheetFacts } from '../helpers/sheetFacts.js';
 
 const EXPORT = csv('customer_id,event_time,amount,currency', [
   ['a', '2026-01-05T10:00:00Z', '10.00', 'USD'],
@@ -72,6 +74,44 @@ describe.concurrent('rates file', () => {
       ['a', '2026-01-05T10:00:00Z', '10.00', 'USD'], ['b', '2026-01-06T10:00:00Z', '20.00', 'LTL'], ['c', '2026-01-06T10:00:00Z', '30.00', 'pts'],
     ]);
     expect(await outcome('date,currency,rate\n2026-01-01,LTL,0.29\n2026-01-01,PTS,0.01\n', undefined, own)).toBe('revenue 16.10');
+  });
+
+  it('records the rates file a run used (path, sha256, lines, currencies, dates) in ltv.json, manifest.json and the About sheet', async ({ expect }) => {
+    // 4 lines: EUR twice, GBP, and the report currency USD at 1; a blank line is no line.
+    const rates = 'date,currency,rate\n2025-12-31,EUR,1.1\n\n2026-01-02,EUR,1.2\n2026-01-01,GBP,1.3\n2025-12-30,USD,1\n';
+    const fx = await makeFixture({ 'e.csv': EXPORT, 'rates.csv': rates });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], rates: 'rates.csv', formats: ['json', 'xlsx'], forecast: { model: 'off' } }, '2026-01-31T00:00:00Z');
+      const sha256 = createHash('sha256').update(await readFile(join(fx.dir, 'rates.csv'))).digest('hex');
+      // As inputs[].path is: the file the job named, resolved against the job's directory.
+      const path = join(fx.dir, 'rates.csv');
+      const recorded = { path, sha256, lines: 4, currencies: ['EUR', 'GBP', 'USD'], first_date: '2025-12-30', last_date: '2026-01-02' };
+      const { report, dir } = await readLatest(fx);
+      expect(report.inputs[0]!.path).toBe(join(fx.dir, 'e.csv'));
+      expect(report.rates).toEqual(recorded);
+      expect(report.schema_version).toBe(1);
+      expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).rates).toEqual(recorded);
+      const about = await sheetFacts(join(dir, 'ltv.xlsx'), 'About');
+      expect(about.get('Exchange rates')).toBe(`${path} (4 lines: EUR, GBP, USD, 2025-12-30 to 2026-01-02)`);
+      expect(about.get('Exchange rates sha256')).toBe(sha256);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('records that a run had no rates file (null), and says so on the About sheet', async ({ expect }) => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05T10:00:00Z', '10.00']]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], formats: ['json', 'xlsx'], forecast: { model: 'off' } }, '2026-01-31T00:00:00Z');
+      const { report, dir } = await readLatest(fx);
+      expect(report.rates).toBeNull();
+      expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).rates).toBeNull();
+      const about = await sheetFacts(join(dir, 'ltv.xlsx'), 'About');
+      expect(about.get('Exchange rates')).toBe('none: the job gives no rates file, so rows in a currency other than USD are quarantined');
+      expect(about.has('Exchange rates sha256')).toBe(false);
+    } finally {
+      await fx.cleanup();
+    }
   });
 
   it('refuses a directory (DuckDB read the files inside it)', async ({ expect }) => {
