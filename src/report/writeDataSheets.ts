@@ -3,8 +3,9 @@
 // 1,048,576 rows, so a very large report continues on "Data 2", "Data 3", … with the same header.
 // The data rows, most of the workbook, are written as sheet XML text (dataRowXml below), not through
 // exceljs's row objects: a cell's `r` address is written only where a cell does not follow the one before
-// it (ECMA-376 Part 1 §18.3.1.4: `r` is optional; Excel, LibreOffice and exceljs's reader place such a
-// cell in the next column). The addresses were 4 of the example Data sheet's 12 MB of XML and, being all
+// it (ECMA-376 Part 1 §18.3.1.4: `r` is optional; Excel, LibreOffice, openpyxl and exceljs's in-memory
+// reader place such a cell in the next column; exceljs's streaming reader cannot read the sheet, README
+// "Outputs and layout"). The addresses were 4 of the example Data sheet's 12 MB of XML and, being all
 // different, most of its compressed size (xlsx 1.76 → 0.6 MB), and the text is made in a fraction of
 // exceljs's time.
 import type ExcelJS from 'exceljs';
