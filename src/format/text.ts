@@ -21,6 +21,12 @@ export function neutraliseText(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
+/** A text cut to `max` characters (whole ones: never half a surrogate pair), the last an ellipsis. */
+export function shortened(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
 /** Excel's limit of characters in a cell: a longer text makes Excel "repair" the workbook. */
 export const EXCEL_CELL_CHARS = 32_767;
 

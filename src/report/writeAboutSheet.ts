@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { TenantReport } from '../ltv/model.js';
 import { formatCount, formatGroupedCountOf } from '../format/money.js';
-import { addFactRow, addHeadingRow } from './factRows.js';
+import { addFactRow, addHeadingRow, addTitleRow, titleTenant } from './factRows.js';
 import { localTime } from './localTime.js';
 import { matrixSheetName } from './matrixSheetName.js';
 import type { ReportShape } from './reportShape.js';
@@ -27,7 +27,7 @@ export function writeAboutSheet(
   sheet.columns = [{ width: 34 }, { width: wrapWidth }];
   const { stats } = report;
 
-  addHeadingRow(sheet, `About this report: ${report.tenant}`, 16);
+  addTitleRow(sheet, `About this report: ${titleTenant(report.tenant)}`);
   sheet.addRow([]).commit();
 
   if (report.warnings?.length) {
@@ -41,7 +41,7 @@ export function writeAboutSheet(
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'This run');
-  addFactRow(sheet, 'Tenant', report.tenant);
+  addFactRow(sheet, 'Tenant', report.tenant, { wrapWidth });
   addFactRow(sheet, 'Run', report.run_id);
   addFactRow(sheet, 'As of (UTC)', report.as_of);
   addFactRow(sheet, 'As of (report time zone)', `${localTime(report.as_of, report.timezone)} (${report.timezone})`);

@@ -5,9 +5,9 @@ import type { TenantReport } from '../ltv/model.js';
 import type { ReportShape } from './reportShape.js';
 import { addStreamingPicture, pictureSize, type Picture } from './addStreamingPicture.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { addFactRow, addHeadingRow } from './factRows.js';
+import { addFactRow, addHeadingRow, addTitleRow, titleTenant } from './factRows.js';
 import { localTime } from './localTime.js';
-import { formatCountOf } from '../format/money.js';
+import { formatCount, formatCountOf } from '../format/money.js';
 import { NO_CUSTOMERS } from '../format/labels.js';
 import { cellText } from '../format/text.js';
 import { BASE_FONT } from './baseFont.js';
@@ -33,13 +33,14 @@ export function writeSummarySheet(
     views: [{ state: 'normal', showGridLines: false }],
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
   });
-  // Nothing wraps: LibreOffice does not grow row heights for wrapped text it did not write itself.
+  // Text that may be long (the title, the tenant, warnings) wraps in rows of a set height: LibreOffice does
+  // not grow row heights for wrapped text it did not write itself. Nothing else wraps.
   sheet.columns = [{ width: 38 }, { width: 36 }, { width: 2 }];
   const money = excelMoneyFormat(report.currency);
   const { summary } = report;
   const asOf = `${localTime(report.as_of, report.timezone)} (${report.timezone})`;
 
-  addHeadingRow(sheet, `LTV report: ${report.tenant}`, 16);
+  addTitleRow(sheet, `LTV report: ${titleTenant(report.tenant)}`);
   const sub = sheet.addRow([cellText(`As of ${asOf}, money in ${report.currency}`)]);
   sub.font = { ...BASE_FONT, color: { argb: 'FF595959' } };
   sub.commit();
@@ -72,7 +73,9 @@ export function writeSummarySheet(
   sheet.addRow([]).commit();
 
   addHeadingRow(sheet, 'Run');
-  addFactRow(sheet, 'Tenant', report.tenant);
+  const tenantChars = Array.from(report.tenant).length;
+  addFactRow(sheet, 'Tenant', titleTenant(report.tenant) === report.tenant ? report.tenant
+    : `${titleTenant(report.tenant)} (${formatCount(tenantChars)} characters: the About sheet shows it whole)`, { wrapWidth: 36 });
   addFactRow(sheet, 'As of', asOf);
   addFactRow(sheet, 'Time zone', report.timezone);
   addFactRow(sheet, 'Currency', report.currency);

@@ -217,6 +217,50 @@ describe('writeXlsx', () => {
     expect(streamed.Data).toBe("Cannot read properties of undefined (reading 'length')");
   });
 
+  it('wraps a long tenant id on the Summary and About sheets, which print at the page\'s width (a 1,024-character one printed them at a few points)', async () => {
+    const report = sampleReport();
+    // The longest tenant id a job may give: 1,024 characters.
+    report.tenant = `${'T'.repeat(1000)}é<&>"${'x'.repeat(19)}`;
+    expect(report.tenant).toHaveLength(1024);
+    const wb = await roundTrip(report, { chartPng });
+    // Titles show its first 99 characters and an ellipsis; About's Tenant row shows it whole.
+    const cut = `${'T'.repeat(99)}…`;
+    const summary = sheet(wb, 'Summary');
+    const about = sheet(wb, 'About');
+    const valueOf = (ws: ExcelJS.Worksheet, label: string): ExcelJS.Cell => {
+      let found: ExcelJS.Cell | undefined;
+      ws.eachRow((row) => {
+        if (row.getCell(1).value === label) found ??= row.getCell(2);
+      });
+      if (!found) throw new Error(`no row ${label} on ${ws.name}`);
+      return found;
+    };
+    // Title heights: lines of 16-point text (21 points each) in the width of A:B at 95 %, 16/11 of a column
+    // character a character, and one more when it wraps (it breaks at the space before the id).
+    // Summary: 12 + 100 characters × 16/11 = 163 in 74 × 0.95 = 70.3: 3 lines + 1.
+    // About: 19 + 100 characters × 16/11 = 173 in 134 × 0.95 = 127.3: 2 lines + 1.
+    for (const [ws, title, height] of [[summary, `LTV report: ${cut}`, 4 * 21], [about, `About this report: ${cut}`, 3 * 21]] as const) {
+      const a1 = ws.getCell('A1');
+      expect(a1.value).toBe(title);
+      expect(a1.alignment).toMatchObject({ wrapText: true, vertical: 'top' });
+      expect(ws.getCell('B1').master.address).toBe('A1');
+      expect(ws.getRow(1).height).toBe(height);
+      expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 });
+      // No row taller than Excel's 409 points.
+      ws.eachRow((row) => expect(row.height ?? 0).toBeLessThanOrEqual(409));
+    }
+    // Summary: 100 + 51 characters in column B (36 wide, 90 % of it): 5 lines of 15 points.
+    const summaryTenant = valueOf(summary, 'Tenant');
+    expect(summaryTenant.value).toBe(`${cut} (1,024 characters: the About sheet shows it whole)`);
+    expect(summaryTenant.alignment).toMatchObject({ wrapText: true });
+    expect(summary.getRow(Number(summaryTenant.row)).height).toBe(5 * 15);
+    // About: 1,024 characters in column B (100 wide, 90 % of it): 12 lines of 15 points.
+    const aboutTenant = valueOf(about, 'Tenant');
+    expect(aboutTenant.value).toBe(report.tenant);
+    expect(aboutTenant.alignment).toMatchObject({ wrapText: true });
+    expect(about.getRow(Number(aboutTenant.row)).height).toBe(12 * 15);
+  });
+
   it('stops a matrix sheet at Excel\'s last column, saying so, where a matrix has more periods (17,000 renewals: "16385 is out of bounds", exit 70)', async () => {
     const report = sampleReport();
     const renewals = matrix(report, 'renewals-month-cohort');
