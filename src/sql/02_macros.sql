@@ -78,14 +78,19 @@ CREATE OR REPLACE MACRO ltv_utc_if_naive(x) AS CASE
   ELSE coalesce(strftime(coalesce(try_cast(replace(ltv_trim(x), 't', 'T') AS TIMESTAMP), try_strptime(ltv_trim(x), '%Y%m%d')),
     '%Y-%m-%dT%H:%M:%S.%f+0000'), x) END;
 -- A preset's UTC time compared in SQL (RevenueCat's end_time before start_time), x as the run
--- reads its times (the input's time_format, ltv_utc_if_naive: presets.ts `withTimes`): DuckDB's cast, and
--- RFC 3339's lower-case t and z, which it refuses, in upper case. NULL for other text. Not ltv_ts: its
+-- reads its times (the input's time_format, ltv_utc_if_naive: presets.ts `withTimes`). Not ltv_ts: its
 -- expansion, twice per time in each of the preset's row expressions, made a 2-row run take 47 s (19 CPU-s; 3.6 s so).
 -- Only a time of an ISO 8601 shape that names its offset or zone (a naive one was given its +0000 already):
 -- a naive text here is of no ISO shape (2025-1-5 13:00:00), which DuckDB's cast read by a guess, in the
--- report's zone or in a zone an earlier row of its vector named (ltv_ts); NULL, as for other text.
-CREATE OR REPLACE MACRO ltv_utc_ts(x) AS CASE WHEN NOT ltv_is_naive(x) AND NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x))
-  THEN try_cast(regexp_replace(regexp_replace(ltv_trim(x), '^(\d{4}-\d\d-\d\d)t', '\1T'), '(\d)z$', '\1Z') AS TIMESTAMPTZ) END;
+-- report's zone or in a zone an earlier row of its vector named (ltv_ts); NULL, as for other text and for
+-- Etc/Unknown. The shapes ltv_ts reads beyond DuckDB's cast are rewritten into it first, in one pass
+-- (ltv_ts's fallbacks, each a cast of its own, cost too much here): RFC 3339's t and z in upper case, UTC
+-- or GMT after a space, seconds after hh:mm (2026-01-05T10:00Z was NULL, and a Google Play row ending
+-- before it started carried money). A zone's repeated hour is read as DuckDB's cast reads it.
+CREATE OR REPLACE MACRO ltv_utc_ts(x) AS CASE WHEN NOT ltv_is_naive(x) AND NOT ltv_bad_offset(x) AND ltv_iso_shape(ltv_trim(x)) AND NOT suffix(lower(ltv_trim(x)), 'etc/unknown')
+  THEN try_cast(regexp_replace(regexp_replace(regexp_replace(regexp_replace(ltv_trim(x),
+    '^(\d{4}-\d\d-\d\d)t', '\1T'), '(\d)z$', '\1Z'), '(\d)(UTC|GMT)$', '\1 \2'),
+    '^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)([Z+-][0-9:]*| (UTC|GMT)| [A-Za-z_]+/[A-Za-z0-9_/+-]+)$', '\1:00\2') AS TIMESTAMPTZ) END;
 -- A naive text never goes through DuckDB's text-to-TIMESTAMPTZ cast: a text naming its zone (… UTC, … GMT,
 -- … America/New_York) sets that zone on the cast's calendar for the rest of its vector, so naive texts after
 -- it in the same 2,048 rows were read in that zone, not the report's (one `… UTC` row moved every later naive

@@ -204,6 +204,32 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     }
   });
 
+  it('reads an end_time in every shape the rules for times read (hh:mm with Z, UTC without a space, t and z): kept when after the start, no money when before', async () => {
+    // Each end_time below is a time (README "Input rules"); DuckDB's cast alone refused them: the first two
+    // rows were bad rows, and p's row, ending a day before it started, carried its 10.
+    const header = 'rc_original_app_user_id,store_transaction_id,start_time,end_time,price_in_usd,purchase_price_in_usd,store,renewal_number,is_trial_period,product_identifier';
+    const row = (id: string, start: string, end: string): string[] => [id, `${id}1`, start, end, '10', '10', 'play_store', '1', 'false', 'p'];
+    const rows = [
+      row('a', '2026-01-05T10:00:00Z', '2026-02-05T10:00Z'), row('b', '2026-01-05T10:00:00Z', '2026-02-05 10:00:00UTC'),
+      row('c', '2026-01-05T10:00:00Z', '2026-02-05 10:00 UTC'), row('d', '2026-01-05T10:00:00Z', '2026-02-05t10:00z'),
+      row('p', '2026-01-05T10:00Z', '2026-01-04T10:00:00Z'), row('q', '2026-01-05T10:00:00Z', '2026-01-04 10:00 GMT'),
+      row('u', '2026-01-05T10:00:00Z', '2026-01-04 10:00:00 Etc/Unknown'),
+    ];
+    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+    try {
+      const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], max_bad_row_share: 0.9, matrices: [{ period_type: 'days', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-06-01T00:00:00Z');
+      // a-d pay 10 each; p and q end before they start (no money); u's end_time names no zone (a bad row).
+      expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.zero_amount_rows]).toEqual([7, 1, 2]);
+      const { report } = await readLatest(fx);
+      expect([report.summary.customers, report.summary.revenue]).toEqual([4, 40]);
+      const q = await quarantineOf(fx);
+      expect(q).toHaveLength(1);
+      expect(q[0]).toContain('end_time is not an ISO 8601 time: ""2026-01-04 10:00:00 Etc/Unknown""');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('reads commission and tax as exact fractions from 0 to 1; an exponent, a seventh decimal, a percentage or a negative share is a bad row quoting the file', async () => {
     const header = 'rc_original_app_user_id,store_transaction_id,start_time,price_in_usd,purchase_price_in_usd,commission_percentage,tax_percentage,renewal_number';
     const rows = [
