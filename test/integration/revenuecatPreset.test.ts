@@ -185,49 +185,32 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     // a's end_time names Tokyo; b's (2025-1-5, no ISO shape) was read by DuckDB's cast in Tokyo's zone after
     // it: 13:00 there is before b's start (12:00 UTC), so b's 10 silently became a row without money. Alone or
     // first, b counted 10. Either way it is now a bad row naming end_time.
-    const header = 'rc_original_app_user_id,store_transaction_id,start_time,end_time,price_in_usd,purchase_price_in_usd,store,renewal_number,is_trial_period,product_identifier';
-    const a = ['u1', 's1', '2025-01-05 12:00:00', '2025-02-05 12:00:00 Asia/Tokyo', '10', '10', 'play_store', '1', 'false', 'p'];
-    const b = ['u2', 's2', '2025-01-05 12:00:00', '2025-1-5 13:00:00', '10', '10', 'play_store', '1', 'false', 'p'];
+    const a = endRow('u1', '2025-01-05 12:00:00', '2025-02-05 12:00:00 Asia/Tokyo');
+    const b = endRow('u2', '2025-01-05 12:00:00', '2025-1-5 13:00:00');
     for (const rows of [[a, b], [b, a]]) {
-      const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
-      try {
-        const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], max_bad_row_share: 0.9, matrices: [{ period_type: 'days', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-01-01T00:00:00Z');
-        expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.zero_amount_rows]).toEqual([2, 1, 0]);
-        const { report } = await readLatest(fx);
-        expect([report.summary.customers, report.summary.revenue]).toEqual([1, 10]);
-        const q = await quarantineOf(fx);
-        expect(q).toHaveLength(1);
-        expect(q[0]).toContain('end_time is not an ISO 8601 time: ""2025-1-5 13:00:00"": write it as ISO 8601');
-      } finally {
-        await fx.cleanup();
-      }
+      // [rows read, quarantined, zero amount], [customers, revenue]: b is the bad row.
+      const { counts, summary, q } = await runEndTimes(rows, '2026-01-01T00:00:00Z');
+      expect([counts, summary]).toEqual([[2, 1, 0], [1, 10]]);
+      expect(q).toHaveLength(1);
+      expect(q[0]).toContain('end_time is not an ISO 8601 time: ""2025-1-5 13:00:00"": write it as ISO 8601');
     }
   });
 
   it('reads an end_time in every shape the rules for times read (hh:mm with Z, UTC without a space, t and z): kept when after the start, no money when before', async () => {
     // Each end_time below is a time (README "Input rules"); DuckDB's cast alone refused them: the first two
     // rows were bad rows, and p's row, ending a day before it started, carried its 10.
-    const header = 'rc_original_app_user_id,store_transaction_id,start_time,end_time,price_in_usd,purchase_price_in_usd,store,renewal_number,is_trial_period,product_identifier';
-    const row = (id: string, start: string, end: string): string[] => [id, `${id}1`, start, end, '10', '10', 'play_store', '1', 'false', 'p'];
+    const row = endRow;
     const rows = [
       row('a', '2026-01-05T10:00:00Z', '2026-02-05T10:00Z'), row('b', '2026-01-05T10:00:00Z', '2026-02-05 10:00:00UTC'),
       row('c', '2026-01-05T10:00:00Z', '2026-02-05 10:00 UTC'), row('d', '2026-01-05T10:00:00Z', '2026-02-05t10:00z'),
       row('p', '2026-01-05T10:00Z', '2026-01-04T10:00:00Z'), row('q', '2026-01-05T10:00:00Z', '2026-01-04 10:00 GMT'),
       row('u', '2026-01-05T10:00:00Z', '2026-01-04 10:00:00 Etc/Unknown'),
     ];
-    const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
-    try {
-      const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], max_bad_row_share: 0.9, matrices: [{ period_type: 'days', period_unit: 'month' }], forecast: { model: 'off' } }, '2026-06-01T00:00:00Z');
-      // a-d pay 10 each; p and q end before they start (no money); u's end_time names no zone (a bad row).
-      expect([result.stats.rows_read, result.stats.rows_quarantined, result.stats.zero_amount_rows]).toEqual([7, 1, 2]);
-      const { report } = await readLatest(fx);
-      expect([report.summary.customers, report.summary.revenue]).toEqual([4, 40]);
-      const q = await quarantineOf(fx);
-      expect(q).toHaveLength(1);
-      expect(q[0]).toContain('end_time is not an ISO 8601 time: ""2026-01-04 10:00:00 Etc/Unknown""');
-    } finally {
-      await fx.cleanup();
-    }
+    // a-d pay 10 each; p and q end before they start (no money); u's end_time names no zone (a bad row).
+    const { counts, summary, q } = await runEndTimes(rows, '2026-06-01T00:00:00Z');
+    expect([counts, summary]).toEqual([[7, 1, 2], [4, 40]]);
+    expect(q).toHaveLength(1);
+    expect(q[0]).toContain('end_time is not an ISO 8601 time: ""2026-01-04 10:00:00 Etc/Unknown""');
   });
 
   it('reads commission and tax as exact fractions from 0 to 1; an exponent, a seventh decimal, a percentage or a negative share is a bad row quoting the file', async () => {
@@ -289,6 +272,28 @@ describe('revenuecat preset: RevenueCat\'s documented semantics (SPEC §3)', () 
     }
   });
 });
+
+/** A Google Play row of 10 USD with the given start_time and end_time. */
+function endRow(id: string, start: string, end: string): string[] {
+  return [id, `${id}1`, start, end, '10', '10', 'play_store', '1', 'false', 'p'];
+}
+
+/** Runs RevenueCat rows of endRow's columns: [rows read, quarantined, zero amount], [customers, revenue], quarantine lines. */
+async function runEndTimes(rows: string[][], asOf: string): Promise<{ counts: number[]; summary: number[]; q: string[] }> {
+  const header = 'rc_original_app_user_id,store_transaction_id,start_time,end_time,price_in_usd,purchase_price_in_usd,store,renewal_number,is_trial_period,product_identifier';
+  const fx = await makeFixture({ 'rc.csv': csv(header, rows) });
+  try {
+    const result = await runJob(fx, { inputs: [{ path: 'rc.csv', preset: 'revenuecat' }], max_bad_row_share: 0.9, matrices: [{ period_type: 'days', period_unit: 'month' }], forecast: { model: 'off' } }, asOf);
+    const { report } = await readLatest(fx);
+    return {
+      counts: [result.stats.rows_read, result.stats.rows_quarantined, result.stats.zero_amount_rows],
+      summary: [report.summary.customers, report.summary.revenue],
+      q: await quarantineOf(fx),
+    };
+  } finally {
+    await fx.cleanup();
+  }
+}
 
 /** The latest run's quarantine.csv lines without its header, the fixture's directory as <dir>. */
 async function quarantineOf(fx: Fixture): Promise<string[]> {
