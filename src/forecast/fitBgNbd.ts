@@ -353,15 +353,22 @@ const ILL_CONDITIONED = 1e4;
  * z / (z − 1)), whose first term cancels the 1 exactly: Σ_{n≥1} (−1)^(n+1) (k)_n (a)_(n−1) u^n / ((s)_(n−1) n!),
  * k = r + x, s = a + b + x, u = t / (α + T) (E over dropout p ~ Beta(a, b + x) of (1 − (1 + p u)^−k) / p).
  * Its terms fall by u (k + n)(a + n − 1) / ((s + n − 1)(n + 1)), fast where b is large; null when they do
- * not fall below the sum's last digit within 1,000 terms (the closed form is used).
+ * not fall below the sum's last digit within 1,000 terms, overflow, or pass the sum 1e4-fold on the way
+ * (the closed form is used).
  */
 function expectedIfAliveSeries(k: number, a: number, s: number, u: number): number | null {
   let term = k * u;
   let sum = term;
+  // The largest term: where it passes the sum by far, the alternating terms cancel the sum's digits (a
+  // within 1e-7 of 1, r = 100), and where u > 1 they may grow to overflow (an infinite sum): the closed
+  // form is used, as it was before.
+  let largest = Math.abs(term);
   for (let n = 1; n < 1000; n++) {
     term *= (-u * (k + n) * (a + n - 1)) / ((s + n - 1) * (n + 1));
+    if (!Number.isFinite(term)) return null;
     sum += term;
-    if (Math.abs(term) <= 1e-17 * Math.abs(sum)) return sum;
+    largest = Math.max(largest, Math.abs(term));
+    if (Math.abs(term) <= 1e-17 * Math.abs(sum)) return largest <= 1e4 * Math.abs(sum) ? sum : null;
   }
   return null;
 }

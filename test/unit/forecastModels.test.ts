@@ -327,6 +327,14 @@ describe('BG/NBD (Fader, Hardie & Lee 2005) on the CDNOW 1/10 sample', () => {
     // Large b with a of the ordinary size: the same number numerical integration over λ and p gives.
     const edge: BgNbdParams = { r: 0.7, alpha: 8, a: 0.8, b: 3e4 };
     for (const t of [4, 52]) expect(Math.abs(bgNbdExpected(edge, t) / expectedByIntegration(edge, t) - 1)).toBeLessThan(1e-4);
+    // Where the series diverges (u = t / (α + T) > 1) or its terms cancel, eq. (10) as written, as before: the
+    // series overflowed to ±Infinity (a near 1 and 300 repeat purchases at 120 months) or lost its digits
+    // (a within 1e-7 of 1, r = 100). Values of eq. (10) summed with 50 digits (mpmath, a reviewer's).
+    expect(bgNbdExpectedIfAlive({ r: 0.243, alpha: 4.414, a: 0.98, b: 2.426 }, 520, 300, 60)).toBeCloseTo(679.79428841401925, 6);
+    expect(bgNbdExpected({ r: 100, alpha: 10, a: 1 + 1e-7, b: 0.5 }, 4)).toBeCloseTo(2.81725, 4);
+    const far: BgNbdParams = { r: 0.7, alpha: 0.5, a: 0.8, b: 3e4 };
+    expect(Number.isFinite(bgNbdExpected(far, 520))).toBe(true);
+    expect(Math.abs(bgNbdExpected(far, 520) / expectedByIntegration(far, 520) - 1)).toBeLessThan(1e-3);
   });
 
   it('hyp2f1 agrees with closed forms', () => {
