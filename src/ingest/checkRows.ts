@@ -127,8 +127,9 @@ export async function commonestReason(wh: Warehouse, tenant: string | null): Pro
 
 /** What to do about a kind of reason, where one thing usually is. */
 function hintFor(kind: string): string {
-  if (/^(event_time|refunded_at|updated_at) is not an ISO 8601 time$/.test(kind)) return '; an input\'s "time_format" (--time-format) reads another layout';
-  if (/^(event_time|refunded_at|updated_at) is a number, not an ISO 8601 time/.test(kind)) return '; write epoch times as ISO 8601 in the export (no time_format reads them)';
+  // A time's reason names its canonical column or the file's column a preset read it from (Created at).
+  if (/ is not an ISO 8601 time$/.test(kind)) return '; an input\'s "time_format" (--time-format) reads another layout';
+  if (/ is a number, not an ISO 8601 time/.test(kind)) return '; write epoch times as ISO 8601 in the export (no time_format reads them)';
   return '';
 }
 

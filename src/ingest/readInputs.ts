@@ -20,6 +20,7 @@ import { resourceError, type Warehouse } from '../warehouse/openWarehouse.js';
 import { TENANT_ID_MAX } from '../config/tenantId.js';
 import { CHECKED_ROWS, DIMENSIONS, checkedRowsColumns, createTableSql } from '../warehouse/tables.js';
 import { namesReadBy, presetFor, rowPresetFor, type ColumnSource } from './presets.js';
+import { TIME_COLUMNS } from './presets/RowPreset.js';
 import { wrapRowPreset } from './presets/wrapRowPreset.js';
 import type { SourceFile } from './resolveInputs.js';
 import { isDiskFull } from '../publish/isDiskFull.js';
@@ -131,7 +132,7 @@ export async function readInputs(
   const reportCurrency = opts.currency;
   await wh.run('CREATE OR REPLACE TABLE input_files (file_idx INTEGER, path VARCHAR, first_row BIGINT, header_lines INTEGER)');
   // Every file's columns first: the table stores the union of what the inputs have.
-  const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string>; reasons: string[] }[] = [];
+  const mapped: { file: SourceFile; reader: Reader; columns: Map<CanonicalColumn, string>; reasons: string[]; times: string[] }[] = [];
   for (const [fileIdx, file] of files.entries()) {
     const reader = await withRowPreset(wh, file, await openReader(wh, file, opts.scratchDir, fileIdx, opts.signal));
     const each = CANONICAL_COLUMNS.map((c) => [c, mapColumn(file, reader, c, reportCurrency)] as const);
@@ -139,6 +140,10 @@ export async function readInputs(
     mapped.push({
       file, reader, columns: new Map(each.map(([c, m]) => [c, m.sql])),
       reasons: each.flatMap(([, m]) => (m.reason === undefined ? [] : [m.reason])),
+      // The name a time's reasons give it and the text they quote (06_check_rows.sql {{time_sources}}).
+      times: each.flatMap(([c, m]) => (TIME_COLUMNS.includes(c)
+        ? [`${m.source?.column ?? quoteLiteral(c)} AS ${quoteIdent(`${c}__column`)}`, `${m.source?.text ?? 'CAST(NULL AS VARCHAR)'} AS ${quoteIdent(`${c}__text`)}`]
+        : [])),
     });
   }
   const present = OPTIONAL.filter(([, source]) => mapped.some((m) => m.columns.get(source) !== 'NULL'));
@@ -151,7 +156,7 @@ export async function readInputs(
   const stats: InputFileStats[] = [];
   const statements: Record<string, string>[] = [];
   for (const [fileIdx, m] of mapped.entries()) {
-    const { file, columns, reasons } = m;
+    const { file, columns, reasons, times } = m;
     let { reader } = m;
     const select = CANONICAL_COLUMNS.map((c) => `${columns.get(c)} AS ${quoteIdent(c)}`);
     const before = fileIdx === 0 ? 0 : await count(wh);
@@ -167,6 +172,7 @@ export async function readInputs(
           // The reader's reason first (a line it could not read), then a column preset's (presets.ts `reason`).
           parse_error: reasons.length === 0 ? r.parseError : `coalesce(${[r.parseError, ...reasons].join(', ')})`,
           columns: select.join(',\n    '),
+          time_sources: times.join(', '),
           reader: r.reader,
           where: r.where,
           rate: rates.expression,
@@ -553,6 +559,12 @@ interface MappedColumn {
   reads: string[];
   /** Chosen by the job's map. */
   byMap?: boolean;
+  /**
+   * A time a preset read: SQL naming the file's column it came from (per row where the preset chooses among
+   * several) and giving that cell's text, for the check's reasons to name and quote instead of the canonical
+   * name and the preset's rewrite (presets.ts: reasons quote the file's own text and name its column).
+   */
+  source?: { column: string; text: string };
 }
 
 /** The SQL text for canonical column `c`: the job's map, else the preset, else the column of that name. */
@@ -596,7 +608,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
   if (preset) {
     const time = (e: string): string => `ltv_utc_if_naive(${timeFormatted(file, e)})`;
     const expr = presetExpr(preset, find, time);
-    if (expr !== undefined) return { ...expr, sql: utcIfNaive(preset, maybeTimeFormat(file, c, expr.sql)), reads };
+    if (expr !== undefined) return { ...expr, sql: utcIfNaive(preset, maybeTimeFormat(file, c, expr.sql)), reads, source: timeSource(file, reader, c, reads) };
     if (file.input.preset === 'revenuecat' && (c === 'amount' || c === 'currency')) {
       // price_in_usd absent: fall back to the purchased currency columns.
       const fallback = presetExpr(presetFor('revenuecat', 'XXX')[c] as ColumnSource, find, time);
@@ -686,11 +698,20 @@ function presetExpr(source: ColumnSource, find: (name: string) => string | undef
   return { sql: source.transform ? over(source.transform) : col, ...(source.reason ? { reason: over(source.reason) } : {}) };
 }
 
-/** The columns `time_format` reads: every time of the export, not only event_time (a refunded_at in the same format was quarantined). */
-const TIME_COLUMNS: readonly CanonicalColumn[] = ['event_time', 'refunded_at', 'updated_at'];
-
+/** `time_format` reads every time of the export (TIME_COLUMNS), not only event_time (a refunded_at in the same format was quarantined). */
 function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): string {
   return TIME_COLUMNS.includes(c) ? timeFormatted(file, expr) : expr;
+}
+
+/**
+ * Where a preset's time `c` comes from, for its reasons (MappedColumn `source`): a row preset's statement
+ * says per row (ltv__<c>__column, ltv__<c>__text: wrapRowPreset.ts); a column preset reads the first of its
+ * `from` columns the file has (`reads[0]`: presetExpr looks them up first), the cell as the file writes it.
+ */
+function timeSource(file: SourceFile, reader: Reader, c: CanonicalColumn, reads: readonly string[]): MappedColumn['source'] {
+  if (!TIME_COLUMNS.includes(c) || reads[0] === undefined) return undefined;
+  if (rowPresetFor(file.input.preset)) return { column: reader.columns.get(`ltv__${c}__column`)!, text: reader.columns.get(`ltv__${c}__text`)! };
+  return { column: quoteLiteral(reads[0]), text: reader.columns.get(reads[0])! };
 }
 
 /** A time's text as the input's time_format reads it (ISO text), or as it is without one. */

@@ -14,7 +14,10 @@
 -- where the reader knows it, else NULL (the row's position in checked_rows gives it); {{line_known}} whether
 -- {{line}} is the physical line (`s.line IS NOT NULL`) or a position still to be corrected for rows DuckDB
 -- rejected (FALSE: a row preset that turns one row into two numbers its rows itself); {{parse_error}}; {{columns}} one text expression per canonical column
--- (source names from the file header, quoted); {{reader}}; {{where}} skips header/blank lines;
+-- (source names from the file header, quoted); {{time_sources}} for each time column (event_time,
+-- refunded_at, updated_at) <c>__column, the name its reasons give it (the file's column a preset read it
+-- from, per row: a Stripe refund's time is its Refunded date), and <c>__text, the text they quote (the
+-- file's cell before a preset rewrote it; NULL: the column's own text); {{reader}}; {{where}} skips header/blank lines;
 -- {{currency_code}} the currency's number: 0 the report currency, i + 1 the rates file's i-th, NULL any
 -- other; {{rate}} the r10 expression of that number (readInputs.ts). The statement has no join: checked_rows' rowids are the reading order.
 -- Output: table checked_rows(file_idx, line, line_known, tenant_id, customer_id, event_time TIMESTAMPTZ,
@@ -25,7 +28,8 @@
 --   dimensions… those in {{keep}}).
 INSERT INTO checked_rows BY NAME
 WITH s AS (
-  SELECT CAST($file_idx AS INTEGER) AS file_idx, {{line}} AS line, {{parse_error}} AS parse_error, {{columns}}
+  SELECT CAST($file_idx AS INTEGER) AS file_idx, {{line}} AS line, {{parse_error}} AS parse_error, {{columns}},
+    {{time_sources}}
   FROM {{reader}} AS src
   {{where}}
 ),
@@ -39,6 +43,7 @@ typed AS (
     ltv_text(customer_id) AS customer_id,
     ltv_text(transaction_id) AS transaction_id,
     event_time AS raw_event_time,
+    event_time__column, coalesce(event_time__text, event_time) AS file_event_time,
     ltv_ts(event_time) AS event_time,
     amount AS raw_amount,
     ltv_dec4(amount) AS amount,
@@ -55,6 +60,7 @@ typed AS (
     renewal_number AS raw_renewal_number,
     ltv_int(renewal_number) AS renewal_number,
     refunded_at AS raw_refunded_at,
+    refunded_at__column, coalesce(refunded_at__text, refunded_at) AS file_refunded_at,
     ltv_ts(refunded_at) AS refunded_at,
     ltv_text(refund_of) AS refund_of,
     is_sandbox AS raw_is_sandbox,
@@ -62,6 +68,7 @@ typed AS (
     is_trial AS raw_is_trial,
     ltv_bool(is_trial) AS is_trial,
     updated_at AS raw_updated_at,
+    updated_at__column, coalesce(updated_at__text, updated_at) AS file_updated_at,
     ltv_ts(updated_at) AS updated_at,
     ltv_text(product_id) AS product_id, ltv_text(duration) AS duration, ltv_text(store) AS store,
     upper(ltv_text(country)) AS country, ltv_text(paywall) AS paywall, ltv_text(paywalls_group) AS paywalls_group,
@@ -107,16 +114,16 @@ SELECT
     WHEN customer_id IS NULL THEN 'customer_id is missing: give the row its customer' || $map_hint
     WHEN event_time IS NULL AND ltv_text(raw_event_time) IS NULL THEN 'event_time is missing: give the row its time' || $map_hint
     WHEN event_time IS NULL OR NOT isfinite(event_time) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason('event_time', raw_event_time)
-      ELSE 'event_time "' || left(raw_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason(event_time__column, file_event_time)
+      ELSE event_time__column || ' "' || left(file_event_time, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN event_time < CAST($min_event_time AS TIMESTAMPTZ) THEN CASE
       -- Text the time_format did not read stays as the file wrote it (maybeTimeFormat): quoted as such. Its
       -- reading has the shape strftime gives it: 2026-01-05T00:00:00.000000, an offset after it with %z.
-      WHEN CAST($time_format AS VARCHAR) IS NULL OR NOT regexp_full_match(raw_event_time, '\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}([+-]\d{4})?') THEN 'event_time "' || left(raw_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
+      WHEN CAST($time_format AS VARCHAR) IS NULL OR NOT regexp_full_match(raw_event_time, '\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}([+-]\d{4})?') THEN event_time__column || ' "' || left(file_event_time, 60) || '" is before min_event_time ' || $min_event_time || ': a placeholder or damaged date? correct the row, or set an earlier min_event_time in the job'
       -- The text here is already the time_format's reading (readInputs.ts maybeTimeFormat): say it is, rather
       -- than quote as the file's a value it does not hold ("0026-01-05T00:00:00.000000" for 05/01/26).
       -- The shape alone cannot tell the format's reading from a file's own text written so: both are said.
-      ELSE 'event_time read as ' || left(raw_event_time, 60) || ' (with the time_format ' || CAST($time_format AS VARCHAR) || ', or as ISO 8601 text it does not match) is before min_event_time ' || $min_event_time
+      ELSE event_time__column || ' read as ' || left(raw_event_time, 60) || ' (with the time_format ' || CAST($time_format AS VARCHAR) || ', or as ISO 8601 text it does not match) is before min_event_time ' || $min_event_time
         || ': a two-digit year read with %Y (use %y), a placeholder or a damaged date? correct the row or the time_format, or set an earlier min_event_time in the job' END
     WHEN amount IS NULL AND ltv_text(raw_amount) IS NULL THEN 'amount is missing: give the row its amount' || $map_hint
     WHEN amount IS NULL AND ltv_over_14_digits(raw_amount) THEN 'amount has more than 14 digits before the decimal point, more than ltv reads exactly (minor units such as cents read as units?): "' || left(raw_amount, 60) || '"'
@@ -148,15 +155,15 @@ SELECT
     WHEN renewal_number > 9999 OR (renewal_number IS NULL AND regexp_full_match(ltv_trim(raw_renewal_number), '\+?0*[1-9]\d{9,}')) THEN 'renewal_number "' || left(raw_renewal_number, 60) || '" is above 9999, the most ltv reads (a renewal a day for 27 years): is it another column, an order or transaction number? Map the renewal count, or leave renewal_number out (ltv then counts the renewals)'
     WHEN (renewal_number IS NULL OR renewal_number < 0) AND ltv_text(raw_renewal_number) IS NOT NULL THEN 'renewal_number is not a whole number ≥ 0: "' || left(raw_renewal_number, 60) || '"'
     WHEN (refunded_at IS NULL AND ltv_text(raw_refunded_at) IS NOT NULL) OR NOT isfinite(refunded_at) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason('refunded_at', raw_refunded_at)
-      ELSE 'refunded_at "' || left(raw_refunded_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason(refunded_at__column, file_refunded_at)
+      ELSE refunded_at__column || ' "' || left(file_refunded_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
     WHEN refunded_at IS NOT NULL AND amount > 0 AND refunded_at < event_time THEN 'refunded_at is before event_time: a payment cannot be refunded before it is made; correct one of the two times'
     -- SPEC §2: a refund's amount is negative; a refund exported as a positive number would count as a payment.
     WHEN refund_of IS NOT NULL AND amount >= 0 THEN 'refund_of is set but amount "' || left(raw_amount, 60) || '" is not negative: a refund row takes money back (give its amount as negative); a payment has no refund_of'
     WHEN is_sandbox IS NULL THEN 'is_sandbox is not a boolean: "' || left(raw_is_sandbox, 60) || '"'
     WHEN is_trial IS NULL THEN 'is_trial is not a boolean: "' || left(raw_is_trial, 60) || '"'
     WHEN (updated_at IS NULL AND ltv_text(raw_updated_at) IS NOT NULL) OR NOT isfinite(updated_at) THEN CASE
-      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason('updated_at', raw_updated_at)
-      ELSE 'updated_at "' || left(raw_updated_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
+      WHEN CAST($time_format AS VARCHAR) IS NULL THEN ltv_time_reason(updated_at__column, file_updated_at)
+      ELSE updated_at__column || ' "' || left(file_updated_at, 60) || '" matches neither the time_format ' || CAST($time_format AS VARCHAR) || ' (or is no real date in it) nor ISO 8601' END
   END AS reason
 FROM with_rate

@@ -138,7 +138,7 @@ describe('stripe preset: conversion, disputes, failed charges', () => {
     expect(report.summary.revenue).toBe(40);
     expect([result.stats.rows_read, result.stats.rows_quarantined]).toEqual([7, 1]);
     expect(quarantine.map((l) => l.replace(/^[^,]*,/, ''))).toEqual([
-      '5,"event_time is not an ISO 8601 time: ""2024/04/07 10:00"": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format",default,cus_6',
+      '5,"Created date (UTC) is not an ISO 8601 time: ""2024/04/07 10:00"": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format",default,cus_6',
     ]);
   });
 

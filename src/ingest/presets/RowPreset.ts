@@ -5,6 +5,9 @@
 // only identifiers are the file's own columns, found among each input's candidate names.
 import type { CanonicalColumn } from '../../config/jobSchema.js';
 
+/** The canonical times: an input's time_format reads each of them, and a row preset names each one's source (`outputs`). */
+export const TIME_COLUMNS: readonly CanonicalColumn[] = ['event_time', 'refunded_at', 'updated_at'];
+
 export interface RowPreset {
   /** The name used in a job's `preset`. */
   name: string;
@@ -21,7 +24,12 @@ export interface RowPreset {
    * a "missing" bad row per line.
    */
   required: readonly (readonly string[])[];
-  /** The canonical columns the statement returns, each as `ltv__<column>` (text). */
+  /**
+   * The canonical columns the statement returns, each as `ltv__<column>` (text). A time (event_time,
+   * refunded_at, updated_at) comes with `ltv__<column>__column`, the header name of the file's column it was
+   * read from on that row ({{name_<input>}}), and `ltv__<column>__text`, that cell as the file writes it:
+   * its reasons (06_check_rows.sql) name the file's column and quote its text, not the statement's rewrite.
+   */
   outputs: readonly CanonicalColumn[];
   /**
    * Whether the statement also returns `ltv__reason`: why a row is bad in the export's own terms (NULL when

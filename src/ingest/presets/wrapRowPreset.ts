@@ -4,7 +4,7 @@
 // position (corrected later for rows DuckDB rejected, as for any CSV).
 import { loadSql, quoteIdent, quoteLiteral } from '../../warehouse/loadSql.js';
 import type { Warehouse } from '../../warehouse/openWarehouse.js';
-import type { RowPreset } from './RowPreset.js';
+import { TIME_COLUMNS, type RowPreset } from './RowPreset.js';
 
 /** What readInputs.ts knows of a file's reader (the subset a preset needs). */
 export interface PresetReader {
@@ -37,6 +37,10 @@ export async function wrapRowPreset<R extends PresetReader>(wh: Warehouse, base:
   const rows = `(SELECT src.*, ${line} AS ltv__line, ${inputs.join(', ')} FROM ${base.reader} AS src ${base.where})`;
   const columns = new Map(base.columns);
   for (const c of preset.outputs) columns.set(`ltv__${c}`, `src.${quoteIdent(`ltv__${c}`)}`);
+  // Each time output's source, for its reasons (RowPreset `outputs`): the file's column and cell it came from.
+  for (const c of preset.outputs.filter((o) => TIME_COLUMNS.includes(o))) {
+    for (const part of ['column', 'text']) columns.set(`ltv__${c}__${part}`, `src.${quoteIdent(`ltv__${c}__${part}`)}`);
+  }
   return {
     ...base,
     reader: `(${loadSql(`presets/${preset.name}`, { ...names, rows })})`,

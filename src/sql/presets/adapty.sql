@@ -47,6 +47,7 @@ SELECT *,
   CASE ltv__kind WHEN 'payment' THEN ltv__in_transaction_id
     WHEN 'refund' THEN coalesce(ltv__in_profile_event_id, ltv__in_transaction_id || '/refund') END AS ltv__transaction_id,
   ltv__in_event_datetime AS ltv__event_time,
+  {{name_event_datetime}} AS ltv__event_time__column, ltv__in_event_datetime AS ltv__event_time__text,
   CASE ltv__kind WHEN 'payment' THEN ltv__rev
     WHEN 'refund' THEN coalesce(CAST(-abs(ltv_dec4(ltv__rev)) AS VARCHAR), ltv__rev)
     ELSE '0' END AS ltv__amount,

@@ -93,7 +93,10 @@ SELECT *,
   coalesce(ltv__in_customer_id, lower(ltv__in_email)) AS ltv__customer_id,
   ltv__in_id AS ltv__transaction_id,
   CASE WHEN ltv__adjustment THEN ltv__in_created_at ELSE coalesce(ltv__in_billed_at, ltv__in_created_at) END AS ltv__event_time,
+  CASE WHEN NOT ltv__adjustment AND ltv__in_billed_at IS NOT NULL THEN {{name_billed_at}} ELSE {{name_created_at}} END AS ltv__event_time__column,
+  CASE WHEN ltv__adjustment THEN ltv__in_created_at ELSE coalesce(ltv__in_billed_at, ltv__in_created_at) END AS ltv__event_time__text,
   ltv__in_updated_at AS ltv__updated_at,
+  {{name_updated_at}} AS ltv__updated_at__column, ltv__in_updated_at AS ltv__updated_at__text,
   CASE
     WHEN ltv__total IS NULL THEN ltv__in_total
     WHEN NOT ltv__counts THEN '0'

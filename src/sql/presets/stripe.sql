@@ -95,6 +95,7 @@ SELECT *,
     WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
     ELSE ltv__t
   END AS ltv__event_time,
+  ltv__t AS ltv__event_time__text,
   CASE
     -- Text that is no number stays as it is: the check quarantines it with its reason.
     WHEN ltv_dec4(ltv__gross) IS NULL THEN ltv__gross
@@ -143,4 +144,8 @@ SELECT *,
       || ltv_minor_example(ltv__decimal_cell.cell, ltv__decimal_cell.currency) || '); export from the Dashboard (major units) or write the integer'
   END AS ltv__reason
 FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
-  WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
+  WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t,
+  -- The column of that time, for its reasons (RowPreset.outputs): a refund's bad Refunded date is named so.
+  CASE WHEN ltv__part = 'refund' AND ltv__in_refunded_at IS NOT NULL THEN {{name_refunded_at}}
+    WHEN ltv__part = 'dispute' AND ltv__in_dispute_date IS NOT NULL THEN {{name_dispute_date}}
+    ELSE {{name_created}} END AS ltv__event_time__column FROM parts)

@@ -41,6 +41,8 @@ src."ltv__customer_id" AS "customer_id",
     NULL AS "attribution_adgroup",
     NULL AS "attribution_adset",
     NULL AS "attribution_creative"
+-- file 0: {{time_sources}}
+src."ltv__event_time__column" AS "event_time__column", src."ltv__event_time__text" AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", 'updated_at' AS "updated_at__column", CAST(NULL AS VARCHAR) AS "updated_at__text"
 -- file 0: {{reader}}
 (WITH r AS (
   SELECT *,
@@ -71,6 +73,7 @@ SELECT *,
   CASE ltv__kind WHEN 'payment' THEN ltv__in_transaction_id
     WHEN 'refund' THEN coalesce(ltv__in_profile_event_id, ltv__in_transaction_id || '/refund') END AS ltv__transaction_id,
   ltv__in_event_datetime AS ltv__event_time,
+  'event_datetime' AS ltv__event_time__column, ltv__in_event_datetime AS ltv__event_time__text,
   CASE ltv__kind WHEN 'payment' THEN ltv__rev
     WHEN 'refund' THEN coalesce(CAST(-abs(ltv_dec4(ltv__rev)) AS VARCHAR), ltv__rev)
     ELSE '0' END AS ltv__amount,

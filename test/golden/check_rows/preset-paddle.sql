@@ -41,6 +41,8 @@ src."ltv__customer_id" AS "customer_id",
     NULL AS "attribution_adgroup",
     NULL AS "attribution_adset",
     NULL AS "attribution_creative"
+-- file 0: {{time_sources}}
+src."ltv__event_time__column" AS "event_time__column", src."ltv__event_time__text" AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", src."ltv__updated_at__column" AS "updated_at__column", src."ltv__updated_at__text" AS "updated_at__text"
 -- file 0: {{reader}}
 (WITH r AS (
   SELECT *,
@@ -90,7 +92,10 @@ SELECT *,
   coalesce(ltv__in_customer_id, lower(ltv__in_email)) AS ltv__customer_id,
   ltv__in_id AS ltv__transaction_id,
   CASE WHEN ltv__adjustment THEN ltv__in_created_at ELSE coalesce(ltv__in_billed_at, ltv__in_created_at) END AS ltv__event_time,
+  CASE WHEN NOT ltv__adjustment AND ltv__in_billed_at IS NOT NULL THEN 'billed_at' ELSE 'created_at' END AS ltv__event_time__column,
+  CASE WHEN ltv__adjustment THEN ltv__in_created_at ELSE coalesce(ltv__in_billed_at, ltv__in_created_at) END AS ltv__event_time__text,
   ltv__in_updated_at AS ltv__updated_at,
+  'updated_at' AS ltv__updated_at__column, ltv__in_updated_at AS ltv__updated_at__text,
   CASE
     WHEN ltv__total IS NULL THEN ltv__in_total
     WHEN NOT ltv__counts THEN '0'

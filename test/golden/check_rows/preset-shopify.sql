@@ -41,6 +41,8 @@ src."ltv__customer_id" AS "customer_id",
     NULL AS "attribution_adgroup",
     NULL AS "attribution_adset",
     NULL AS "attribution_creative"
+-- file 0: {{time_sources}}
+src."ltv__event_time__column" AS "event_time__column", src."ltv__event_time__text" AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", 'updated_at' AS "updated_at__column", CAST(NULL AS VARCHAR) AS "updated_at__text"
 -- file 0: {{reader}}
 (WITH r0 AS (
   SELECT *, coalesce(ltv__in_name, ltv__in_id, 'line ' || ltv__line) AS ltv__order,
@@ -91,6 +93,7 @@ SELECT *,
   coalesce(lower(ltv__o_email), ltv__o_customer, ltv__o_phone) AS ltv__customer_id,
   CASE WHEN NOT ltv__first THEN NULL WHEN ltv__part = 'payment' THEN coalesce(ltv__o_id, ltv__order) ELSE coalesce(ltv__o_id, ltv__order) || '/refund' END AS ltv__transaction_id,
   regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time,
+  'Created at' AS ltv__event_time__column, regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time__text,
   CASE
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN ltv__paid_amount

@@ -41,6 +41,8 @@ src."ltv__customer_id" AS "customer_id",
     NULL AS "attribution_adgroup",
     NULL AS "attribution_adset",
     NULL AS "attribution_creative"
+-- file 0: {{time_sources}}
+src."ltv__event_time__column" AS "event_time__column", src."ltv__event_time__text" AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", 'updated_at' AS "updated_at__column", CAST(NULL AS VARCHAR) AS "updated_at__text"
 -- file 0: {{reader}}
 (WITH r AS (
   SELECT *,
@@ -93,6 +95,7 @@ SELECT *,
     WHEN regexp_full_match(ltv__t, '\d{9,11}') THEN strftime(make_timestamp(CAST(ltv__t AS BIGINT) * 1000000), '%Y-%m-%dT%H:%M:%S') || 'Z'
     ELSE ltv__t
   END AS ltv__event_time,
+  ltv__t AS ltv__event_time__text,
   CASE
     WHEN ltv_dec4(ltv__gross) IS NULL THEN ltv__gross
     WHEN NOT ltv__paid THEN '0'
@@ -131,7 +134,10 @@ SELECT *,
       || ltv_minor_example(ltv__decimal_cell.cell, ltv__decimal_cell.currency) || '); export from the Dashboard (major units) or write the integer'
   END AS ltv__reason
 FROM (SELECT *, CASE ltv__part WHEN 'refund' THEN coalesce(ltv__in_refunded_at, ltv__in_created)
-  WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t FROM parts)
+  WHEN 'dispute' THEN coalesce(ltv__in_dispute_date, ltv__in_created) ELSE ltv__in_created END AS ltv__t,
+  CASE WHEN ltv__part = 'refund' AND ltv__in_refunded_at IS NOT NULL THEN 'Refunded date (UTC)'
+    WHEN ltv__part = 'dispute' AND ltv__in_dispute_date IS NOT NULL THEN 'Dispute Date (UTC)'
+    ELSE 'Created date (UTC)' END AS ltv__event_time__column FROM parts)
 )
 -- file 0: {{where}}
 
