@@ -53,6 +53,28 @@ describe('a preset time that is no ISO 8601 time', () => {
     }
   });
 
+  it('shopify: names Created at and quotes the cell as the file writes it, not its offset rewritten', async () => {
+    const rows = await quarantined({
+      's.csv': [
+        'Name,Id,Email,Financial Status,Currency,Total,Taxes,Created at,Lineitem name',
+        '#1,1,a@x.com,paid,USD,10.00,0.00,2026/01/05 10:00:00 -0500,A',
+        '#2,2,b@x.com,paid,USD,10.00,0.00,2026-01-05 10:00:00 -0500,A',
+      ].join('\n') + '\n',
+    }, { inputs: [{ path: 's.csv', preset: 'shopify' }] });
+    expect(rows).toEqual([`2,"Created at is not an ISO 8601 time: ""2026/01/05 10:00:00 -0500""${ISO_ADVICE}",default,a@x.com`]);
+  });
+
+  it('shopify with a time_format: names Created at and quotes the cell it does not match', async () => {
+    const rows = await quarantined({
+      's.csv': [
+        'Name,Id,Email,Financial Status,Currency,Total,Taxes,Created at,Lineitem name',
+        '#1,1,a@x.com,paid,USD,10.00,0.00,05.01.2026 10:00 -0500,A',
+        '#2,2,b@x.com,paid,USD,10.00,0.00,2026-01-05 10:00:00 -0500,A',
+      ].join('\n') + '\n',
+    }, { inputs: [{ path: 's.csv', preset: 'shopify', time_format: '%Y/%m/%d %H:%M:%S%z' }] });
+    expect(rows).toEqual(['2,"Created at ""05.01.2026 10:00 -0500"" matches neither the time_format %Y/%m/%d %H:%M:%S%z (or is no real date in it) nor ISO 8601",default,a@x.com']);
+  });
+
   it('revenuecat: names start_time, the column the event time is read from', async () => {
     const rows = await quarantined({
       'rc.csv': [

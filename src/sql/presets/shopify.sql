@@ -88,7 +88,8 @@ SELECT *,
   CASE WHEN NOT ltv__first THEN NULL WHEN ltv__part = 'payment' THEN coalesce(ltv__o_id, ltv__order) ELSE coalesce(ltv__o_id, ltv__order) || '/refund' END AS ltv__transaction_id,
   -- "2026-01-05 10:00:00 -0500": DuckDB reads the offset when it follows the time directly, as -05:00.
   regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time,
-  {{name_created_at}} AS ltv__event_time__column, regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time__text,
+  -- Its reasons quote the cell as the file writes it (RowPreset.outputs), not the offset so rewritten.
+  {{name_created_at}} AS ltv__event_time__column, ltv__o_created AS ltv__event_time__text,
   CASE
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN ltv__paid_amount

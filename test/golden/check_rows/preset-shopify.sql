@@ -93,7 +93,7 @@ SELECT *,
   coalesce(lower(ltv__o_email), ltv__o_customer, ltv__o_phone) AS ltv__customer_id,
   CASE WHEN NOT ltv__first THEN NULL WHEN ltv__part = 'payment' THEN coalesce(ltv__o_id, ltv__order) ELSE coalesce(ltv__o_id, ltv__order) || '/refund' END AS ltv__transaction_id,
   regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time,
-  'Created at' AS ltv__event_time__column, regexp_replace(ltv__o_created, '\s+([+-]\d{2}):?(\d{2})$', '\1:\2') AS ltv__event_time__text,
+  'Created at' AS ltv__event_time__column, ltv__o_created AS ltv__event_time__text,
   CASE
     WHEN NOT ltv__paid THEN '0'
     WHEN ltv__part = 'payment' THEN ltv__paid_amount
