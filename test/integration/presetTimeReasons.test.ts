@@ -18,6 +18,15 @@ async function quarantined(contents: Record<string, string>, job: Omit<JobInput,
   }
 }
 
+/** A Shopify orders export of two orders: #1 created at `created` (as the file writes it), #2 at a good time. */
+function shopifyOrders(created: string): string {
+  return [
+    'Name,Id,Email,Financial Status,Currency,Total,Taxes,Created at,Lineitem name',
+    `#1,1,a@x.com,paid,USD,10.00,0.00,${created},A`,
+    '#2,2,b@x.com,paid,USD,10.00,0.00,2026-01-05 10:00:00 -0500,A',
+  ].join('\n') + '\n';
+}
+
 const ISO_ADVICE = ': write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format';
 
 describe('a preset time that is no ISO 8601 time', () => {
@@ -55,22 +64,14 @@ describe('a preset time that is no ISO 8601 time', () => {
 
   it('shopify: names Created at and quotes the cell as the file writes it, not its offset rewritten', async () => {
     const rows = await quarantined({
-      's.csv': [
-        'Name,Id,Email,Financial Status,Currency,Total,Taxes,Created at,Lineitem name',
-        '#1,1,a@x.com,paid,USD,10.00,0.00,2026/01/05 10:00:00 -0500,A',
-        '#2,2,b@x.com,paid,USD,10.00,0.00,2026-01-05 10:00:00 -0500,A',
-      ].join('\n') + '\n',
+      's.csv': shopifyOrders('2026/01/05 10:00:00 -0500'),
     }, { inputs: [{ path: 's.csv', preset: 'shopify' }] });
     expect(rows).toEqual([`2,"Created at is not an ISO 8601 time: ""2026/01/05 10:00:00 -0500""${ISO_ADVICE}",default,a@x.com`]);
   });
 
   it('shopify with a time_format: names Created at and quotes the cell it does not match', async () => {
     const rows = await quarantined({
-      's.csv': [
-        'Name,Id,Email,Financial Status,Currency,Total,Taxes,Created at,Lineitem name',
-        '#1,1,a@x.com,paid,USD,10.00,0.00,05.01.2026 10:00 -0500,A',
-        '#2,2,b@x.com,paid,USD,10.00,0.00,2026-01-05 10:00:00 -0500,A',
-      ].join('\n') + '\n',
+      's.csv': shopifyOrders('05.01.2026 10:00 -0500'),
     }, { inputs: [{ path: 's.csv', preset: 'shopify', time_format: '%Y/%m/%d %H:%M:%S%z' }] });
     expect(rows).toEqual(['2,"Created at ""05.01.2026 10:00 -0500"" matches neither the time_format %Y/%m/%d %H:%M:%S%z (or is no real date in it) nor ISO 8601",default,a@x.com']);
   });
