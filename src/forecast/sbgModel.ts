@@ -170,26 +170,27 @@ export function prepareSbg(data: ForecastData, options: SbgOptions, stats?: Fitt
 
   /** The fit's sufficient statistics: per group, customers by last renewal, still subscribed or churned. */
   // One table for all groups, group g at g·2·width: [alive at r = 0..R, churned after r = 0..R]. A customer
-  // adds one to its cell of the pooled group (`cell`) and of its own (`own`, −1: pooled only); a replicate
-  // draws 250,000 customers at 1 M rows, so each draw is two increments of one array.
+  // adds one to its cell of the pooled group and, in a stratum of its own group, to that group's same cell.
+  // A stratum's customers are kept as their cells (`codes`), so a replicate's draw (250,000 customers at
+  // 1 M rows) reads one array and counts into a histogram of 2·width cells that stays in the cache; the
+  // histogram is added to the table once a stratum. The same draws in the same order, whole counts: the
+  // same table as one increment per draw (forecast thread on the 1 M bench: the counting ~0.8 s → ~0.2 s).
   const width = maxRenewal + 1;
-  const cell = new Int32Array(n);
-  const own = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    cell[i] = (churned[i] ? width : 0) + renewal[i]!;
-    own[i] = groupIndex[i]! > 0 ? groupIndex[i]! * 2 * width + cell[i]! : -1;
-  }
+  const codes = strata.map((s) => Int32Array.from(s, (i) => (churned[i] ? width : 0) + renewal[i]!));
   const counts = (draw: UniformInt | null): SbgData[] => {
     const table = new Float64Array(groups.length * 2 * width);
-    for (const s of strata) {
-      const size = s.length;
-      for (let k = 0; k < size; k++) {
-        const i = s[draw ? draw(size) : k]!;
-        table[cell[i]!]! += 1;
-        const o = own[i]!;
-        if (o >= 0) table[o]! += 1;
+    const hist = new Int32Array(2 * width);
+    codes.forEach((code, g) => {
+      const size = code.length;
+      hist.fill(0);
+      if (draw) for (let k = 0; k < size; k++) hist[code[draw(size)]!]! += 1;
+      else for (let k = 0; k < size; k++) hist[code[k]!]! += 1;
+      // Stratum 0 is the pooled-only customers; stratum g ≥ 1 is group g's members.
+      for (let c = 0; c < 2 * width; c++) {
+        table[c]! += hist[c]!;
+        if (g > 0) table[g * 2 * width + c]! += hist[c]!;
       }
-    }
+    });
     return groups.map((_, g) => ({ alive: table.subarray(2 * g * width, (2 * g + 1) * width), churned: table.subarray((2 * g + 1) * width, (2 * g + 2) * width) }));
   };
 
