@@ -32,7 +32,8 @@ export function addFactRow(sheet: ExcelJS.Worksheet, label: string, value: Fact,
 }
 
 /** Excel's tallest row, in points: a taller one is not shown as written. */
-const EXCEL_MAX_ROW_HEIGHT = 409;
+/** Excel's tallest row, in points: a taller one is refused (Excel) or clipped (LibreOffice). */
+export const EXCEL_MAX_ROW_HEIGHT = 409;
 
 /** A tenant id (up to 1,024 characters) as a sheet's title shows it; the About sheet's Tenant row has it whole. */
 export function titleTenant(tenant: string): string {

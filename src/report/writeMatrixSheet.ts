@@ -11,6 +11,7 @@ import { cellText } from '../format/text.js';
 import { periodAxisTitle, periodLabel } from '../format/labels.js';
 import { ROWS_PER_WAIT, waitForZip } from './waitForZip.js';
 import { BASE_FONT } from './baseFont.js';
+import { EXCEL_MAX_ROW_HEIGHT, titleTenant } from './factRows.js';
 import { MOSTLY_COMPLETE, isMarkedPartial, rowCompleteShare } from './completeness.js';
 import { EXCEL_DATE_FORMAT, excelDateSerial } from './excelDate.js';
 
@@ -86,13 +87,15 @@ export async function writeMatrixSheet(
     r.font = font;
     r.getCell(1).alignment = { wrapText: true, vertical: 'top' };
     // Rows do not grow for wrapped text on opening (LibreOffice): the height is set from the length.
-    r.height = lineHeight * Math.max(1, Math.ceil((text.length * (font.size ?? 11)) / 11 / (pageChars * 0.95)));
+    r.height = Math.min(EXCEL_MAX_ROW_HEIGHT, lineHeight * Math.max(1, Math.ceil((text.length * (font.size ?? 11)) / 11 / (pageChars * 0.95))));
     if (pageCols > 1) sheet.mergeCells(r.number, 1, r.number, pageCols);
     r.commit();
   };
   // The matrix's id, as ltv.csv's `matrix` column and the Data sheet name it: two tabs that differ only by
   // "(2)" (a name cut to 31 characters) still say which is which.
-  titleLine(`${name}: cumulative revenue per customer in ${report.currency}, ${report.tenant} (matrix ${matrix.id})`, { ...BASE_FONT, bold: true, size: 14 }, 20);
+  // The tenant as the other sheets' titles show it (its first 99 characters; About shows it whole): a
+  // 1,024-character id made a title row of 500 points, past Excel's 409.
+  titleLine(`${name}: cumulative revenue per customer in ${report.currency}, ${titleTenant(report.tenant)} (matrix ${matrix.id})`, { ...BASE_FONT, bold: true, size: 14 }, 20);
   titleLine(explanation(matrix, segmented), BASE_FONT, 15);
   titleLine(
     (periods < all ? `Columns ${periodLabel(matrix, periods)} to ${periodLabel(matrix, all - 1)} are past Excel's last column (${EXCEL_MAX_COLUMNS.toLocaleString('en-US')}): the Data sheet and ltv.csv hold them. ` : '') +

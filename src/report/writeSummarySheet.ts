@@ -5,7 +5,7 @@ import type { TenantReport } from '../ltv/model.js';
 import type { ReportShape } from './reportShape.js';
 import { addStreamingPicture, pictureSize, type Picture } from './addStreamingPicture.js';
 import { excelMoneyFormat } from './excelMoneyFormat.js';
-import { addFactRow, addHeadingRow, addTitleRow, titleTenant } from './factRows.js';
+import { EXCEL_MAX_ROW_HEIGHT, addFactRow, addHeadingRow, addTitleRow, titleTenant } from './factRows.js';
 import { localTime } from './localTime.js';
 import { formatCount, formatCountOf } from '../format/money.js';
 import { NO_CUSTOMERS } from '../format/labels.js';
@@ -51,7 +51,7 @@ export function writeSummarySheet(
     row.getCell(1).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFE4E1' } };
     row.getCell(1).alignment = { wrapText: true, vertical: 'top' };
     sheet.mergeCells(row.number, 1, row.number, 2);
-    row.height = 15 * Math.ceil((w.message.length + 9) / 68);
+    row.height = Math.min(EXCEL_MAX_ROW_HEIGHT, 15 * Math.ceil((w.message.length + 9) / 68));
     row.commit();
   }
   sheet.addRow([]).commit();

@@ -259,6 +259,23 @@ describe('writeXlsx', () => {
     expect(aboutTenant.value).toBe(report.tenant);
     expect(aboutTenant.alignment).toMatchObject({ wrapText: true });
     expect(about.getRow(Number(aboutTenant.row)).height).toBe(12 * 15);
+    // Every sheet, the matrix sheets too: their titles name the tenant as the others do (a 1,024-character
+    // id made a matrix sheet's title row 500 points tall, past Excel's 409), and no row is taller.
+    const matrixSheet = sheet(wb, 'Monthly cohorts');
+    expect(matrixSheet.getCell('A1').value).toBe(`Monthly cohorts: cumulative revenue per customer in EUR, ${cut} (matrix days-month-cohort)`);
+    for (const ws of wb.worksheets) ws.eachRow((row) => expect(row.height ?? 0, `${ws.name} row ${row.number}`).toBeLessThanOrEqual(409));
+  });
+
+  it('keeps a warning\'s row on the Summary sheet within Excel\'s 409 points, however long the warning', async () => {
+    const report = sampleReport();
+    report.warnings = [{ code: 'stale_as_of', message: 'w'.repeat(4000) }];
+    const wb = await roundTrip(report, { chartPng });
+    const summary = sheet(wb, 'Summary');
+    let warningRow: ExcelJS.Row | undefined;
+    summary.eachRow((row) => {
+      if (String(row.getCell(1).value).startsWith('Warning: ')) warningRow ??= row;
+    });
+    expect(warningRow?.height).toBe(409);
   });
 
   it('stops a matrix sheet at Excel\'s last column, saying so, where a matrix has more periods (17,000 renewals: "16385 is out of bounds", exit 70)', async () => {
