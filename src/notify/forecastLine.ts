@@ -23,8 +23,9 @@ export function forecastLine(r: TenantReport): string {
     : `no backtest${bt?.note ? ` (${bt.note})` : ''}`;
   // Without replicates (the job's `replicates: 0`) the bounds are the central value: no interval to name
   // (it said "80 % interval $54.46–$54.46").
+  // The interval is the fitted parameters' only (src/report/forecastTrust.ts): said, as every other view says it.
   const interval = f.bootstrap.replicates > 0
-    ? `${Math.round(f.interval * 100)} % interval ${formatMoney(h.lower.revenue, r.currency)}–${formatMoney(h.upper.revenue, r.currency)}`
+    ? `${Math.round(f.interval * 100)} % interval of the fitted parameters ${formatMoney(h.lower.revenue, r.currency)}–${formatMoney(h.upper.revenue, r.currency)}, model error left out`
     : 'no interval: replicates 0';
   return `Predicted LTV at ${formatGroupedCountOf(months, 'month')}: ${formatMoney(h.revenue, r.currency)} ` +
     `(${interval}; ` +

@@ -275,8 +275,11 @@ export function chartSvg(report: TenantReport, opts: ChartOptions = {}): string 
     if (drawn) out.push(`<rect x="${fmt(lx)}" y="${fmt(ly - 11)}" width="26" height="14" fill="${TOTAL_COLOUR}" fill-opacity="0.12"/>`);
     out.push(line(lx, ly - 4, lx + 26, ly - 4, TOTAL_COLOUR, 3, PROJECTION_DASH));
     out.push(text(lx + 34, ly, `Projected average (${f.model === 'sbg' ? 'sBG' : 'BG/NBD'})`, { size: 12, fill: '#262626', weight: 'bold' }));
-    out.push(text(lx + 34, ly + 15, drawn ? `band: ${Math.round(f.interval * 100)} % interval` : 'no interval (replicates 0)', { size: 11, fill: '#595959' }));
-    ly += 37;
+    // The band is the fitted parameters' interval only (src/report/forecastTrust.ts): said here too, as the
+    // workbook, report.html and the explorer say it (realized values fell outside it far more often than 20 %).
+    out.push(text(lx + 34, ly + 15, drawn ? `band: ${Math.round(f.interval * 100)} % interval of the fitted` : 'no interval (replicates 0)', { size: 11, fill: '#595959' }));
+    if (drawn) out.push(text(lx + 34, ly + 30, 'parameters, not of model error', { size: 11, fill: '#595959' }));
+    ly += drawn ? 52 : 37;
   }
   ly += 8;
   out.push(line(lx, ly - 4, lx + 26, ly - 4, '#595959', 2, '4 4'));

@@ -59,7 +59,7 @@ export function forecastChartSvg(report: TenantReport): string {
     return out.join('\n');
   }
   const out = head(title, H);
-  out.push(`<text x="24" y="${60 + below}" font-size="13" fill="#595959">${escapeHtml(`${forecastModelLabel(f.model)} · dashed = predicted · ${f.bootstrap.replicates > 0 ? `band = ${Math.round(f.interval * 100)} % interval` : 'no interval (replicates 0)'} · ${report.currency}`)}</text>`);
+  out.push(`<text x="24" y="${60 + below}" font-size="13" fill="#595959">${escapeHtml(`${forecastModelLabel(f.model)} · dashed = predicted · ${f.bootstrap.replicates > 0 ? `band = ${Math.round(f.interval * 100)} % interval of the fitted parameters (not of model error)` : 'no interval (replicates 0)'} · ${report.currency}`)}</text>`);
   const cohorts = rows.filter((r) => r.type === 'cohort').slice(-PALETTE.length);
   const lines: Line[] = [
     ...cohorts.map((r, i) => ({ label: `${r.title.slice(0, 7)} (${r.customers})`, colour: PALETTE[i]!, width: 2, realized: monthly?.rows.find((m) => m.title === r.title), predicted: r })),

@@ -200,7 +200,7 @@ describe('recentCohorts', () => {
     expect(titles(730)).toEqual(['c124', 'c245', 'c366', 'c487', 'c608', 'c729']);
   });
 
-  it('draws the forecast\'s projected average dashed over its interval band (SPEC §9), on the forecast\'s matrix only', () => {
+  it('draws the forecast\'s projected average dashed over its interval band (SPEC §9), on the forecast\'s matrix only', async () => {
     const report = sampleReport();
     const money = (v: number): { revenue: number; proceeds: number; net_revenue: number } => ({ revenue: v, proceeds: v * 0.7, net_revenue: v * 0.6 });
     // Predicted Total at months 4..11: 21.5, 22.5, … with a band of ±(0.5 + 0.25 per month ahead).
@@ -239,7 +239,11 @@ describe('recentCohorts', () => {
       expect(lower[1]! - y!).toBeCloseTo((0.5 + 0.25 * j) * perUnit, 1);
     });
     expect(svg).toContain('Projected average (sBG)');
-    expect(svg).toContain('band: 80 % interval');
+    // What the band covers, as the other views say it: the fitted parameters' interval, not model error.
+    const texts = (markup: string): string[] => [...markup.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    expect(texts(svg)).toEqual(expect.arrayContaining(['band: 80 % interval of the fitted', 'parameters, not of model error']));
+    const { forecastChartSvg } = await import('../../src/report/renderForecastChart.js');
+    expect(texts(forecastChartSvg(report))).toContain(`sBG · dashed = predicted · band = 80 % interval of the fitted parameters (not of model error) · ${report.currency}`);
     // Another matrix drawn (weeks): no projection, the forecast is by month.
     expect(chartSvg(report, { matrixId: 'days-week-cohort' })).not.toContain('data-series="projection"');
     report.forecast = undefined;

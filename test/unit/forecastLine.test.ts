@@ -23,7 +23,7 @@ it('says the predicted 12-month LTV with its interval and the backtest error', (
   const line = forecastLine(r)!;
   expect(line).toContain('Predicted LTV at 12 months:');
   expect(line).toContain('64.21');
-  expect(line).toMatch(/80 % interval .*60\.50.*68\.04/);
+  expect(line).toMatch(/80 % interval of the fitted parameters \D?60\.50–\D?68\.04, model error left out; sBG; /);
   // 0.0531 → 5.3 %, −0.0212 → −2.1 %
   expect(line).toContain('error 5.3 %, bias -2.1 %');
   expect(line).toContain('refit 90 days back');
