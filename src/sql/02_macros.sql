@@ -119,6 +119,11 @@ CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso
 CREATE OR REPLACE MACRO ltv_time_reason(name, x) AS CASE
   WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{9,13}(\.\d+)?')
     THEN name || ' is a number, not an ISO 8601 time (a Unix epoch time?): "' || left(x, 60) || '": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z) in the export or its query; no time_format reads epoch numbers'
+  -- ISO 8601's form, read as no time: a day the calendar lacks (2026-02-30), or a zone name the time zone
+  -- database does not know (Europe/Berln). "Not an ISO 8601 time, write it as ISO 8601" told the user to
+  -- write what the file already wrote. Etc/Unknown, which ltv_ts refuses as a guess, is said as before.
+  WHEN ltv_iso_shape(ltv_trim(x)) AND NOT ltv_bad_offset(x) AND NOT suffix(lower(ltv_trim(x)), 'etc/unknown')
+    THEN name || ' is no calendar time: "' || left(x, 60) || '" has ISO 8601''s form, but that day or hour does not exist or its zone is no time zone name: correct it in the export'
   ELSE name || ' is not an ISO 8601 time: "' || left(x, 60) || '"' || ltv_time_note(x) END;
 -- The reason's tail for a time text that ltv_ts gave NULL: its offset out of range, or what to write.
 CREATE OR REPLACE MACRO ltv_time_note(x) AS

@@ -236,8 +236,8 @@ describe('times and configuration', () => {
       expect(err).toMatch(/; most often \(3 rows\): event_time is a number, not an ISO 8601 time \(a Unix epoch time\?\); write epoch times as ISO 8601 in the export \(no time_format reads them\)$/);
       const q = (await readFile(join(fx.reportsDir, '.failed', 'adhoc-20260215T000000Z', 'quarantine.csv'), 'utf8')).trim().split('\n').slice(1);
       ['1767607200', '1767607200000', '1767607200.5'].forEach((t, i) => expect(q[i]).toContain(`event_time is a number, not an ISO 8601 time (a Unix epoch time?): ""${t}"": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z) in the export or its query; no time_format reads epoch numbers`));
-      // Eight digits are no epoch time of these years (a basic date is read, 12345678 is no date): as before.
-      expect(q[3]).toContain('event_time is not an ISO 8601 time: ""12345678""');
+      // Eight digits are no epoch time of these years: a basic date's form (YYYYMMDD), and 12345678 no date.
+      expect(q[3]).toContain('event_time is no calendar time: ""12345678"" has ISO 8601\'s form, but that day or hour does not exist');
     } finally {
       await fx.cleanup();
     }
@@ -296,6 +296,24 @@ describe('times and configuration', () => {
         expect(Object.keys(g).filter((k) => k !== 'Total')).toEqual(['2026-01-01']);
         expect(g['2026-01-01']).toEqual([10.5, 10.5]);
       }
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('says a time of ISO 8601\'s form that names no day, hour or zone is no calendar time, naming the file\'s column', async () => {
+    // "is not an ISO 8601 time: write it as ISO 8601" told the user to write what the file already wrote. The
+    // column is mapped (when → event_time): the reasons name the file's column, as a preset's do.
+    const bad = ['2026-02-30T10:00:00Z', '2025-02-29', '2026-04-31 10:00', '2026-01-10 10:00:00 Europe/Berln', '20261301'];
+    const fx = await makeFixture({ 'e.csv': csv('who,when,amount', [...bad.map((t, i) => [`b${i}`, t, '1']), ['ok', '2026-01-10T10:00:00Z', '3'], ['x', '2026-1-10', '1']]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv', map: { customer_id: 'who', event_time: 'when' } }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const { dir } = await readLatest(fx);
+      const q = await quarantine(dir);
+      expect(q.map((l) => l.split(',')[1])).toEqual(['2', '3', '4', '5', '6', '8']);
+      bad.forEach((t, i) => expect(q[i]).toContain(`,"when is no calendar time: ""${t}"" has ISO 8601's form, but that day or hour does not exist or its zone is no time zone name: correct it in the export",default,b${i}`));
+      // A text of another form is still no ISO 8601 time, with the advice to write it so.
+      expect(q[5]).toContain(`,"when is not an ISO 8601 time: ""2026-1-10"": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z), or give the input its time_format",default,x`);
     } finally {
       await fx.cleanup();
     }

@@ -42,7 +42,7 @@ src."user" AS "customer_id",
     NULL AS "attribution_adset",
     NULL AS "attribution_creative"
 -- file 0: {{time_sources}}
-'event_time' AS "event_time__column", CAST(NULL AS VARCHAR) AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", 'updated_at' AS "updated_at__column", CAST(NULL AS VARCHAR) AS "updated_at__text"
+'when' AS "event_time__column", src."when" AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", 'updated_at' AS "updated_at__column", CAST(NULL AS VARCHAR) AS "updated_at__text"
 -- file 0: {{reader}}
 read_csv($path, columns = {'user': 'VARCHAR', 'when': 'VARCHAR', 'price': 'VARCHAR'}, header = true, delim = $delim, auto_detect = false, strict_mode = true, null_padding = false, quote = '"', escape = '"', compression = 'none', new_line = '\n', max_line_size = 1048576)
 -- file 0: {{where}}

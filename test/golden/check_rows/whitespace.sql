@@ -42,7 +42,7 @@ src.f[1] AS "customer_id",
     NULL AS "attribution_adset",
     NULL AS "attribution_creative"
 -- file 0: {{time_sources}}
-'event_time' AS "event_time__column", CAST(NULL AS VARCHAR) AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", 'updated_at' AS "updated_at__column", CAST(NULL AS VARCHAR) AS "updated_at__text"
+'date' AS "event_time__column", src.f[2] AS "event_time__text", 'refunded_at' AS "refunded_at__column", CAST(NULL AS VARCHAR) AS "refunded_at__text", 'updated_at' AS "updated_at__column", CAST(NULL AS VARCHAR) AS "updated_at__text"
 -- file 0: {{reader}}
 (SELECT n, reason, regexp_split_to_array(trim(text), '\s+') AS f FROM read_csv($path, columns = {'n': 'BIGINT', 'reason': 'VARCHAR', 'text': 'VARCHAR'}, header = false, delim = $sep, quote = '', escape = '', new_line = '\n', auto_detect = false, strict_mode = true, null_padding = false, max_line_size = 1052672))
 -- file 0: {{where}}
