@@ -570,6 +570,20 @@ describe('runs that would publish a wrong report', () => {
     }
   });
 
+  it('says which rows it counts when rows were set aside before the as-of check (it said "every one of the 2 rows" of 5 read)', async () => {
+    // 5 rows: t1 twice (one duplicate), a bad amount, a sandbox row, and t2: 2 rows left, both after T.
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,transaction_id,is_sandbox', [
+      ['a', '2026-01-05T10:00:00Z', '10', 't1', 'false'], ['a', '2026-01-05T10:00:00Z', '10', 't1', 'false'], ['b', '2026-02-10T10:00:00Z', 'ten', 't3', 'false'],
+      ['c', '2026-02-10T10:00:00Z', '5', 't4', 'true'], ['d', '2026-02-11T10:00:00Z', '20', 't2', 'false'],
+    ]) });
+    try {
+      const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, max_bad_row_share: 0.5 }, '2025-03-01T00:00:00Z').catch((e: unknown) => e);
+      expect((err as Error).message).toBe('every one of the 2 rows left of the 5 read (besides 1 duplicate, 1 bad, 1 sandbox) is after the as-of time 2025-03-01T00:00:00.000Z: nothing was published (the report would be empty); check --as-of: the data starts later');
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('says the memory limit is too small, naming the setting, instead of blaming the input', async () => {
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2026-01-05T10:00:00Z', '10']]) });
     try {
