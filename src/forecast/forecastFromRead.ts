@@ -161,6 +161,11 @@ function expectedEligible(data: ForecastData, members: Map<string, Int32Array>, 
   const out = new Set<string>();
   const t0 = data.customers.t0Ms;
   for (const [title, l] of members) {
+    // Realized to the horizon (cohort end + H months ≤ T): eligible whatever its size, as the report will find it.
+    if (addMonthsMs(dayMs(title), 1 + settings.horizon_months) <= data.cutoffMs) {
+      out.add(title);
+      continue;
+    }
     if (l.length < settings.min_cohort_customers) continue;
     let newest = Number.NEGATIVE_INFINITY;
     for (const i of l) if (t0[i]! > newest) newest = t0[i]!;
@@ -231,10 +236,14 @@ export async function forecastWithServing(read: ForecastRead, settings: Forecast
   const cohorts: CohortInfo[] = (await cohortRows).map((r) => ({ ...r, members: members.get(r.title) ?? NO_MEMBERS }));
   // SPEC §9 honest defaults: too few customers, or not one complete month of life yet.
   const why = new Map<string, string>();
+  // A cohort realized to the horizon is said so first, whatever its size: it needs no forecast, and the
+  // Total averages it with the predicted ones (src/forecast/README.md), as the endpoint's Totals do
+  // (subsetForecast.ts). Said "too few customers" first, a cohort of 19 was left out of the run's Total
+  // alone, and a filter keeping every customer answered another Total than the run's.
   for (const c of cohorts) {
-    if (c.customers < settings.min_cohort_customers) why.set(c.title, whyNot('tooFew', `${c.customers} < ${settings.min_cohort_customers}`));
+    if (c.lastComplete >= H - 1) why.set(c.title, whyNot('realized', `every month up to the horizon (${H}) is complete`));
+    else if (c.customers < settings.min_cohort_customers) why.set(c.title, whyNot('tooFew', `${c.customers} < ${settings.min_cohort_customers}`));
     else if (c.lastComplete < 0) why.set(c.title, whyNot('tooYoung', 'its first month of life is not complete yet'));
-    else if (c.lastComplete >= H - 1) why.set(c.title, whyNot('realized', `every month up to the horizon (${H}) is complete`));
   }
   const eligible = new Set(cohorts.filter((c) => !why.has(c.title) || whyNotOf(why.get(c.title)) === 'realized').map((c) => c.title));
   const predicted = cohorts.filter((c) => !why.has(c.title));

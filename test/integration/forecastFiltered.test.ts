@@ -428,3 +428,29 @@ describe('prediction_months on filtered requests, BG/NBD (the CDNOW 1/10 sample)
     }
   }, 60_000);
 });
+
+describe('a small cohort realized to the horizon', () => {
+  // The fixture's 120 customers, and 5 more from January 2024 (3 payments each, all before T): at T their
+  // cohort has lived its 12 months, and it is smaller than min_cohort_customers (20). The run said it had "too
+  // few customers" and left it out of its Total (120 customers), where the endpoint's Totals, as documented,
+  // average every cohort predicted or realized to the horizon (125): a filter keeping everyone answered
+  // another Total than the run's.
+  let n = 0;
+  const rows = subs.flatMap((s, i) => s.payments.map((t, j) => [`c${i}`, new Date(t).toISOString(), '10.00', `t${n++}`, j, '', 'm', 'Monthly', countryOf(s), storeOf(s)]));
+  for (let c = 0; c < 5; c++) for (let j = 0; j < 3; j++) rows.push([`old${c}`, `2024-0${1 + j}-01T10:00:00.000Z`, '10.00', `o${n++}`, j, '', 'm', 'Monthly', 'US', 'web']);
+  const run = servedRun(csv('customer_id,event_time,amount,transaction_id,renewal_number,refund_of,product_id,duration,country,store', rows), { model: 'auto', replicates: 10, horizon_months: 12 }, new Date(T).toISOString());
+
+  it('is said to be realized, not too small, and counts in the run\'s Total as in the endpoint\'s', async () => {
+    const { report, post } = run.served();
+    const old = report.forecast!.rows.find((r) => r.title === '2024-01-01')!;
+    expect(old.customers).toBe(5);
+    expect(old.note).toContain('every month up to the horizon (12) is complete');
+    const total = report.forecast!.rows.find((r) => r.type === 'total')!;
+    expect(total.customers).toBe(125);
+    const both = await post({ filters: { date: ['2024-01-01', '2026-12-31'], country: ['US', 'DE'] }, period_type: 'days', prediction_months: 12 });
+    expect(both.status, both.text).toBe(200);
+    const served = both.body.revenue.data.find((x) => x.type === 'total')!;
+    expect(served.predicted_values.length).toBeGreaterThan(0);
+    expect(served.predicted_values).toEqual(total.cells.map((c) => ({ period: c.period, value: c.revenue, lower: c.lower.revenue, upper: c.upper.revenue })));
+  });
+});
