@@ -319,6 +319,18 @@ describe('times and configuration', () => {
     }
   });
 
+  it('says a leap second is one (it was "not an ISO 8601 time: write it as ISO 8601", which allows :60)', async () => {
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2016-12-31T23:59:60Z', '1'], ['b', '2016-12-31 23:59:60.5+00:00', '1'], ['ok', '2026-01-10T10:00:00Z', '3']]) });
+    try {
+      await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
+      const q = await quarantine((await readLatest(fx)).dir);
+      expect(q).toHaveLength(2);
+      ['2016-12-31T23:59:60Z', '2016-12-31 23:59:60.5+00:00'].forEach((t, i) => expect(q[i]).toContain(`,"event_time is a leap second: ""${t}"": ltv reads no second 60; write the second before it (:59) in the export",default,`));
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   it('reads UTC or GMT written right after the time, which the shape allows and DuckDB\'s cast refused', async () => {
     // Tokyo is UTC+9: 14:00:00 UTC on Jan 31 is 23:00 there (January); 16:30 GMT is 01:30 on Feb 1 (February);
     // read as Tokyo's own time, both would be January. 10:00:00.5UTC is January either way.
