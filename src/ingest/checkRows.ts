@@ -130,6 +130,10 @@ function hintFor(kind: string): string {
   // A time's reason names its canonical column or the file's column a preset read it from (Created at).
   if (/ is not an ISO 8601 time$/.test(kind)) return '; an input\'s "time_format" (--time-format) reads another layout';
   if (/ is a number, not an ISO 8601 time/.test(kind)) return '; write epoch times as ISO 8601 in the export (no time_format reads them)';
+  // Rows that all have another count of fields than the header: the header is what is wrong, most often
+  // (a name deleted or added), not each row; the run blamed every row and named no line to correct.
+  const fields = /^expected (\d+) fields \(as in the header\), found (\d+)$/.exec(kind);
+  if (fields) return `; if the rows are right, line 1 (the header) names ${fields[1]} columns where they have ${fields[2]}: correct the header`;
   return '';
 }
 

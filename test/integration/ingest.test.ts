@@ -487,6 +487,11 @@ describe('bad rows', () => {
       await writeFile(join(fx.dir, 'e.csv'), csv('customer_id,event_time,amount', [['a', '2026-01-10', '10'], ['b', '01/11/2026', '1'], ['d', '2026-01-13', 'x']]));
       const each = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
       expect((each as Error).message).toMatch(/^2 of 3 rows \(66\.67 %\) are bad, .*in the job file\); each for another reason, e\.g\. (amount is not a decimal number .*|event_time is not an ISO 8601 time; an input's "time_format" \(--time-format\) reads another layout)$/);
+      // A header with a name too few: every row has a field more than it. The header is what to correct (the
+      // error blamed every row, and named no line to correct).
+      await writeFile(join(fx.dir, 'e.csv'), 'customer_id,event_time,amount\na,2026-01-10T10:00:00Z,10,US\nb,2026-01-11T10:00:00Z,1,DE\n');
+      const header = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      expect((header as Error).message).toMatch(/^all 2 rows are bad: nothing was published .*; most often \(2 rows\): expected 3 fields \(as in the header\), found 4; if the rows are right, line 1 \(the header\) names 3 columns where they have 4: correct the header$/);
     } finally {
       await fx.cleanup();
     }
