@@ -126,13 +126,14 @@ export async function commonestReason(wh: Warehouse, tenant: string | null): Pro
 }
 
 /** What to do about a kind of reason, where one thing usually is. */
-function hintFor(kind: string): string {
+function hintFor(kind: string, everyRow = false): string {
   // A time's reason names its canonical column or the file's column a preset read it from (Created at).
   if (/ is not an ISO 8601 time$/.test(kind)) return '; an input\'s "time_format" (--time-format) reads another layout';
   if (/ is a number, not an ISO 8601 time/.test(kind)) return '; write epoch times as ISO 8601 in the export (no time_format reads them)';
   // Rows that all have another count of fields than the header: the header is what is wrong, most often
   // (a name deleted or added), not each row; the run blamed every row and named no line to correct.
-  const fields = /^expected (\d+) fields \(as in the header\), found (\d+)$/.exec(kind);
+  // Only where every row of the input fails so: where some rows match the header, those few are at fault.
+  const fields = everyRow ? /^expected (\d+) fields \(as in the header\), found (\d+)$/.exec(kind) : null;
   if (fields) return `; if the rows are right, line 1 (the header) names ${fields[1]} columns where they have ${fields[2]}: correct the header`;
   return '';
 }
@@ -141,7 +142,7 @@ export function badRowShareError(over: { tenant: string | null; rows: number; ba
   // A single bad row's reason, or one of many that all differ, is said too: a first small test file with one
   // bad time ended without a word of why.
   const most = !common ? ''
-    : common.rows > 1 ? `; most often (${formatCountOf(common.rows, 'row')}): ${common.kind}${hintFor(common.kind)}`
+    : common.rows > 1 ? `; most often (${formatCountOf(common.rows, 'row')}): ${common.kind}${hintFor(common.kind, common.rows === over.rows)}`
       : over.bad === 1 ? `; its reason: ${common.kind}${hintFor(common.kind)}`
         : `; each for another reason, e.g. ${common.kind}${hintFor(common.kind)}`;
   const share = over.bad / over.rows;

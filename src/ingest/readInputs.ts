@@ -602,7 +602,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
       wrongDelimiter(file, reader);
       throw new AppError('INPUT', `${file.path}: ${fieldOf(file, `map.${c}`)}: ${source(file)} has no column ${shownName(mapped)} (it has: ${listColumns(reader)})`);
     }
-    return { sql: maybeTimeFormat(file, c, expr), reads, byMap: true, source: namedTimeSource(file, reader, c, reads) };
+    return { sql: maybeTimeFormat(file, c, expr), reads, byMap: true, source: namedTimeSource(reader, c, reads) };
   }
   const preset = presetFor(file.input.preset, reportCurrency)[c];
   if (preset) {
@@ -624,7 +624,7 @@ function mapColumn(file: SourceFile, reader: Reader, c: CanonicalColumn, reportC
     }
   }
   const own = find(c);
-  if (own !== undefined) return { sql: maybeTimeFormat(file, c, own), reads, source: namedTimeSource(file, reader, c, reads) };
+  if (own !== undefined) return { sql: maybeTimeFormat(file, c, own), reads, source: namedTimeSource(reader, c, reads) };
   if (REQUIRED.includes(c)) {
     wrongDelimiter(file, reader);
     throw new AppError(
@@ -719,8 +719,10 @@ function timeSource(file: SourceFile, reader: Reader, c: CanonicalColumn, reads:
  * preset's do (`when is not an ISO 8601 time`, not `event_time …` for a column the file does not have).
  * The canonical name itself, as written, keeps the canonical reasons (undefined).
  */
-function namedTimeSource(file: SourceFile, reader: Reader, c: CanonicalColumn, reads: readonly string[]): MappedColumn['source'] {
-  return reads[0] === undefined || reads[0] === c ? undefined : timeSource(file, reader, c, reads);
+function namedTimeSource(reader: Reader, c: CanonicalColumn, reads: readonly string[]): MappedColumn['source'] {
+  // The file's own column, also under a row preset (Stripe's…): its per-row columns are those of the time the
+  // preset reads, not of the one the map chose instead.
+  return !TIME_COLUMNS.includes(c) || reads[0] === undefined || reads[0] === c ? undefined : { column: quoteLiteral(reads[0]), text: reader.columns.get(reads[0])! };
 }
 
 /** A time's text as the input's time_format reads it (ISO text), or as it is without one. */

@@ -6,11 +6,11 @@ import type { RunContext } from '../pipeline.js';
 import type { RunStats } from './model.js';
 import { formatCount } from '../format/money.js';
 
-export function refuseAllAfterAsOf(run: RunContext, stats: Pick<RunStats, 'rows_read' | 'rows_quarantined' | 'duplicates' | 'sandbox_rows' | 'after_as_of_rows' | 'transactions' | 'refunds_linked' | 'refunds_unlinked'>): void {
+export function refuseAllAfterAsOf(run: RunContext, stats: Pick<RunStats, 'rows_read' | 'rows_quarantined' | 'duplicates' | 'sandbox_rows' | 'zero_amount_rows' | 'after_as_of_rows' | 'transactions' | 'refunds_linked' | 'refunds_unlinked'>): void {
   if (stats.after_as_of_rows > 0 && stats.transactions === 0 && stats.refunds_linked + stats.refunds_unlinked === 0) {
-    // The rows counted are those left after duplicates, bad and sandbox rows (README "Input rules"): said so
+    // The rows counted are those left after duplicates, bad, sandbox and zero-amount rows (README "Input rules"): said so
     // when some were set aside, as "every one of the 2 rows" of 3 read, one a duplicate, did not.
-    const aside = [[stats.duplicates, stats.duplicates === 1 ? 'duplicate' : 'duplicates'], [stats.rows_quarantined, 'bad'], [stats.sandbox_rows, 'sandbox']] as const;
+    const aside = [[stats.duplicates, stats.duplicates === 1 ? 'duplicate' : 'duplicates'], [stats.rows_quarantined, 'bad'], [stats.sandbox_rows, 'sandbox'], [stats.zero_amount_rows, 'of amount 0']] as const;
     const besides = aside.filter(([n]) => n > 0).map(([n, what]) => `${formatCount(n)} ${what}`);
     const rows = stats.after_as_of_rows === 1 ? 'the only row' : `every one of the ${formatCount(stats.after_as_of_rows)} rows`;
     throw new AppError('DATA',

@@ -119,9 +119,10 @@ CREATE OR REPLACE MACRO ltv_ts(x) AS CASE WHEN NOT ltv_bad_offset(x) AND ltv_iso
 CREATE OR REPLACE MACRO ltv_time_reason(name, x) AS CASE
   WHEN regexp_full_match(ltv_trim(x), '[+-]?\d{9,13}(\.\d+)?')
     THEN name || ' is a number, not an ISO 8601 time (a Unix epoch time?): "' || left(x, 60) || '": write it as ISO 8601 (e.g. 2026-03-16T15:00:00Z) in the export or its query; no time_format reads epoch numbers'
-  -- A leap second (23:59:60Z, which ISO 8601 and RFC 3339 allow): no instant DuckDB or ltv reads.
-  WHEN regexp_full_match(ltv_trim(x), '\d{4}-?\d\d-?\d\d[Tt ]\d\d:?\d\d:?60(\.\d+)?([Zz]|[+-][0-9:]+| ?(UTC|GMT))?')
-    THEN name || ' is a leap second: "' || left(x, 60) || '": ltv reads no second 60; write the second before it (:59) in the export'
+  -- Second 60 (a leap second, 23:59:60Z, which ISO 8601 and RFC 3339 allow; at another offset or zone
+  -- another minute): no instant DuckDB or ltv reads. Hours 00-23 and minutes 00-59 only: 10:60:60 is no time.
+  WHEN regexp_full_match(ltv_trim(x), '\d{4}-?\d\d-?\d\d[Tt ]([01]\d|2[0-3]):?[0-5]\d:?60(\.\d+)?([Zz]|[+-][0-9:]+| ?(UTC|GMT)| [A-Za-z_]+/[A-Za-z0-9_/+-]+)?')
+    THEN name || ' has second 60 (a leap second): "' || left(x, 60) || '": ltv reads no second 60; write the second before it (:59) in the export'
   -- ISO 8601's form, read as no time: a day the calendar lacks (2026-02-30), or a zone name the time zone
   -- database does not know (Europe/Berln). "Not an ISO 8601 time, write it as ISO 8601" told the user to
   -- write what the file already wrote. Etc/Unknown, which ltv_ts refuses as a guess, is said as before.

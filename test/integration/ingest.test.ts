@@ -491,6 +491,10 @@ describe('bad rows', () => {
       // error blamed every row, and named no line to correct).
       await writeFile(join(fx.dir, 'e.csv'), 'customer_id,event_time,amount\na,2026-01-10T10:00:00Z,10,US\nb,2026-01-11T10:00:00Z,1,DE\n');
       const header = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      // Where most rows match the header, the few with a field more are at fault, not the header.
+      await writeFile(join(fx.dir, 'e.csv'), `customer_id,event_time,amount\n${Array.from({ length: 8 }, (_, i) => `g${i},2026-01-0${i + 1}T10:00:00Z,1\n`).join('')}x1,2026-01-09T10:00:00Z,1,000\nx2,2026-01-09T11:00:00Z,2,000\n`);
+      const some = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY }, '2026-02-16T00:00:00Z').catch((e: unknown) => e);
+      expect((some as Error).message).toMatch(/; most often \(2 rows\): expected 3 fields \(as in the header\), found 4$/);
       expect((header as Error).message).toMatch(/^all 2 rows are bad: nothing was published .*; most often \(2 rows\): expected 3 fields \(as in the header\), found 4; if the rows are right, line 1 \(the header\) names 3 columns where they have 4: correct the header$/);
     } finally {
       await fx.cleanup();

@@ -320,12 +320,15 @@ describe('times and configuration', () => {
   });
 
   it('says a leap second is one (it was "not an ISO 8601 time: write it as ISO 8601", which allows :60)', async () => {
-    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [['a', '2016-12-31T23:59:60Z', '1'], ['b', '2016-12-31 23:59:60.5+00:00', '1'], ['ok', '2026-01-10T10:00:00Z', '3']]) });
+    const leap = ['2016-12-31T23:59:60Z', '2016-12-31 23:59:60.5+00:00', '2017-01-01T00:59:60+01:00', '2016-12-31 23:59:60 Europe/London'];
+    // Minute 60 is no leap second: not a time of ISO 8601's form.
+    const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount', [...leap.map((t, i) => [`l${i}`, t, '1']), ['m', '2026-01-05T10:60:60Z', '1'], ['ok', '2026-01-10T10:00:00Z', '3']]) });
     try {
       await runJob(fx, { inputs: [{ path: 'e.csv' }], max_bad_row_share: 0.9, matrices: MONTHLY }, T);
       const q = await quarantine((await readLatest(fx)).dir);
-      expect(q).toHaveLength(2);
-      ['2016-12-31T23:59:60Z', '2016-12-31 23:59:60.5+00:00'].forEach((t, i) => expect(q[i]).toContain(`,"event_time is a leap second: ""${t}"": ltv reads no second 60; write the second before it (:59) in the export",default,`));
+      expect(q).toHaveLength(5);
+      leap.forEach((t, i) => expect(q[i]).toContain(`,"event_time has second 60 (a leap second): ""${t}"": ltv reads no second 60; write the second before it (:59) in the export",default,l${i}`));
+      expect(q[4]).toContain('event_time is not an ISO 8601 time: ""2026-01-05T10:60:60Z""');
     } finally {
       await fx.cleanup();
     }
@@ -582,15 +585,17 @@ describe('runs that would publish a wrong report', () => {
     }
   });
 
-  it('says which rows it counts when rows were set aside before the as-of check (it said "every one of the 2 rows" of 5 read)', async () => {
-    // 5 rows: t1 twice (one duplicate), a bad amount, a sandbox row, and t2: 2 rows left, both after T.
+  it('says which rows it counts when rows were set aside before the as-of check (it said "every one of the 2 rows" of 6 read)', async () => {
+    // 6 rows: t1 twice (one duplicate), a bad amount, a sandbox row, one of amount 0 (before T), and t2: 2 rows
+    // left, both after T.
     const fx = await makeFixture({ 'e.csv': csv('customer_id,event_time,amount,transaction_id,is_sandbox', [
       ['a', '2026-01-05T10:00:00Z', '10', 't1', 'false'], ['a', '2026-01-05T10:00:00Z', '10', 't1', 'false'], ['b', '2026-02-10T10:00:00Z', 'ten', 't3', 'false'],
+      ['z', '2025-01-05T10:00:00Z', '0', 't0', 'false'],
       ['c', '2026-02-10T10:00:00Z', '5', 't4', 'true'], ['d', '2026-02-11T10:00:00Z', '20', 't2', 'false'],
     ]) });
     try {
       const err = await runJob(fx, { inputs: [{ path: 'e.csv' }], matrices: MONTHLY, max_bad_row_share: 0.5 }, '2025-03-01T00:00:00Z').catch((e: unknown) => e);
-      expect((err as Error).message).toBe('every one of the 2 rows left of the 5 read (besides 1 duplicate, 1 bad, 1 sandbox) is after the as-of time 2025-03-01T00:00:00.000Z: nothing was published (the report would be empty); check --as-of: the data starts later');
+      expect((err as Error).message).toBe('every one of the 2 rows left of the 6 read (besides 1 duplicate, 1 bad, 1 sandbox, 1 of amount 0) is after the as-of time 2025-03-01T00:00:00.000Z: nothing was published (the report would be empty); check --as-of: the data starts later');
     } finally {
       await fx.cleanup();
     }

@@ -50,6 +50,13 @@ describe('a preset time that is no ISO 8601 time', () => {
     ]);
   });
 
+  it('a time the map reads instead of the preset\'s is named and quoted from the mapped column', async () => {
+    const rows = await quarantined({
+      'st.csv': 'id,Created date (UTC),Amount,Currency,Status,Customer ID,when\nch_1,2026-01-05 10:00:00,10.00,usd,Paid,cus_1,2026-02-30 10:00:00\nch_2,2026-01-05 10:00:00,10.00,usd,Paid,cus_2,2026-01-06 10:00:00\n',
+    }, { inputs: [{ path: 'st.csv', preset: 'stripe', map: { event_time: 'when' } }] });
+    expect(rows).toEqual([`2,"when is no calendar time: ""2026-02-30 10:00:00"" has ISO 8601's form, but that day or hour does not exist or its zone is no time zone name: correct it in the export",default,cus_1`]);
+  });
+
   it('a run failing on such rows still says what reads another layout', async () => {
     const fx = await makeFixture({
       'st.csv': 'id,Created date (UTC),Amount,Currency,Status,Customer ID\nch_1,2026/01/05,20.00,usd,Paid,c1\nch_2,2026-01-05 02:30:00,20.00,usd,Paid,c2\n',
