@@ -152,6 +152,9 @@ function runModel(read: ForecastRead, settings: ForecastSettings, eligible: Read
   return run;
 }
 
+/** Whether monthly cohort `title` has lived its month H − 1 by T: its end + H months ≤ T (no predicted cell). */
+const realizedToHorizon = (title: string, H: number, cutoffMs: number): boolean => addMonthsMs(dayMs(title), 1 + H) <= cutoffMs;
+
 /**
  * The cohorts the report will find eligible for a forecast, as the forecast's own data shows them: enough
  * customers, and a first month of life complete for the newest (its first payment + 1 month ≤ T). The
@@ -161,8 +164,8 @@ function expectedEligible(data: ForecastData, members: Map<string, Int32Array>, 
   const out = new Set<string>();
   const t0 = data.customers.t0Ms;
   for (const [title, l] of members) {
-    // Realized to the horizon (cohort end + H months ≤ T): eligible whatever its size, as the report will find it.
-    if (addMonthsMs(dayMs(title), 1 + settings.horizon_months) <= data.cutoffMs) {
+    // Realized to the horizon: eligible whatever its size, as the report will find it.
+    if (realizedToHorizon(title, settings.horizon_months, data.cutoffMs)) {
       out.add(title);
       continue;
     }
@@ -220,7 +223,7 @@ export async function forecastWithServing(read: ForecastRead, settings: Forecast
   const groups = choice.model === 'sbg' ? expected : new Set<string>();
   // A cohort realized to the horizon (its month H − 1 complete: cohort end + H months ≤ T) has no
   // predicted cell: a short horizon needs no replicate.
-  const toPredict = [...expected].some((title) => addMonthsMs(dayMs(title), 1 + H) > data.cutoffMs);
+  const toPredict = [...expected].some((title) => !realizedToHorizon(title, H, data.cutoffMs));
   let model = runModel(read, settings, groups, members, cancelled, toPredict);
   // The backtest has its own cohorts (eligible at C) and starts from the forecast's fit (BG/NBD; sBG's
   // groups at C are other groups): once, whatever the report's cohorts say.

@@ -711,7 +711,7 @@ function maybeTimeFormat(file: SourceFile, c: CanonicalColumn, expr: string): st
 function timeSource(file: SourceFile, reader: Reader, c: CanonicalColumn, reads: readonly string[]): MappedColumn['source'] {
   if (!TIME_COLUMNS.includes(c) || reads[0] === undefined) return undefined;
   if (rowPresetFor(file.input.preset)) return { column: reader.columns.get(`ltv__${c}__column`)!, text: reader.columns.get(`ltv__${c}__text`)! };
-  return { column: quoteLiteral(reads[0]), text: reader.columns.get(reads[0])! };
+  return fileColumnSource(reader, reads[0]);
 }
 
 /**
@@ -722,7 +722,12 @@ function timeSource(file: SourceFile, reader: Reader, c: CanonicalColumn, reads:
 function namedTimeSource(reader: Reader, c: CanonicalColumn, reads: readonly string[]): MappedColumn['source'] {
   // The file's own column, also under a row preset (Stripe's…): its per-row columns are those of the time the
   // preset reads, not of the one the map chose instead.
-  return !TIME_COLUMNS.includes(c) || reads[0] === undefined || reads[0] === c ? undefined : { column: quoteLiteral(reads[0]), text: reader.columns.get(reads[0])! };
+  return !TIME_COLUMNS.includes(c) || reads[0] === undefined || reads[0] === c ? undefined : fileColumnSource(reader, reads[0]);
+}
+
+/** A time's reasons name the file's column `name` and quote its cell. */
+function fileColumnSource(reader: Reader, name: string): NonNullable<MappedColumn['source']> {
+  return { column: quoteLiteral(name), text: reader.columns.get(name)! };
 }
 
 /** A time's text as the input's time_format reads it (ISO text), or as it is without one. */
